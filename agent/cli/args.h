@@ -1,0 +1,37 @@
+// A small command-line parser for the verbs: "--name value", "--name=value",
+// boolean "--flag", positionals. Unknown options are errors (exit 2).
+#ifndef MAILTRAIL_AGENT_CLI_ARGS_H_
+#define MAILTRAIL_AGENT_CLI_ARGS_H_
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+
+namespace mailtrail::cli {
+
+struct FlagSpec {
+  const char* name;  // without "--"
+  bool takes_value;
+  const char* help;
+};
+
+struct Args {
+  std::map<std::string, std::string> values;  // flags given (booleans map to "")
+  std::vector<std::string> positionals;
+  bool Has(const std::string& name) const { return values.count(name) > 0; }
+  std::optional<std::string> Get(const std::string& name) const {
+    auto it = values.find(name);
+    if (it == values.end()) return std::nullopt;
+    return it->second;
+  }
+};
+
+StatusOr<Args> ParseArgs(const std::vector<std::string>& argv, const std::vector<FlagSpec>& specs);
+std::string FlagsHelp(const std::vector<FlagSpec>& specs);
+
+}  // namespace mailtrail::cli
+
+#endif  // MAILTRAIL_AGENT_CLI_ARGS_H_

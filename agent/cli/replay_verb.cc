@@ -1,0 +1,142 @@
+// `mailtrail replay [--store URL] [--detail LEVEL] [--year Y] [--tz ZONE] FILE...`
+#include <unistd.h>
+
+#include <cstdio>
+#include <ctime>
+
+#include "agent/cli/args.h"
+#include "agent/cli/verbs.h"
+#include "agent/replay/async_writer.h"
+#include "agent/replay/replay.h"
+#include "agent/store/store.h"
+#include "base/text.h"
+
+namespace mailtrail::cli {
+
+namespace {
+
+const std::vector<FlagSpec> kFlags = {
+    {"store", true, "where records go (default sqlite:mailtrail.db)"},
+    {"detail", true, "minimal | standard | full (default standard)"},
+    {"year", true, "year of the first yearless timestamp (default: from each file's mtime)"},
+    {"tz", true, "time zone of yearless timestamps: UTC (default), +HH:MM, -HH:MM, local"},
+    {"quiet", false, "no progress bar and no summary"},
+    {"help", false, "this help"},
+};
+
+bool ParseTz(const std::string& tz, const Clock& clock, int* offset) {
+  if (tz == "UTC" || tz == "utc" || tz == "Z") {
+    *offset = 0;
+    return true;
+  }
+  if (tz == "local") {
+    const time_t now = static_cast<time_t>(clock.WallNow() / kUsPerSecond);
+    struct tm tm;
+    localtime_r(&now, &tm);
+    *offset = static_cast<int>(tm.tm_gmtoff);
+    return true;
+  }
+  int h = 0, m = 0;
+  char sign = 0;
+  if (tz.size() == 6 && std::sscanf(tz.c_str(), "%c%2d:%2d", &sign, &h, &m) == 3 &&
+      (sign == '+' || sign == '-') && h <= 14 && m < 60) {
+    *offset = (sign == '+' ? 1 : -1) * (h * 3600 + m * 60);
+    return true;
+  }
+  return false;
+}
+
+std::string Human(double v) {
+  char buf[32];
+  if (v >= 1e9) std::snprintf(buf, sizeof buf, "%.1fG", v / 1e9);
+  else if (v >= 1e6) std::snprintf(buf, sizeof buf, "%.1fM", v / 1e6);
+  else if (v >= 1e3) std::snprintf(buf, sizeof buf, "%.1fk", v / 1e3);
+  else std::snprintf(buf, sizeof buf, "%.0f", v);
+  return buf;
+}
+
+}  // namespace
+
+int ReplayMain(const std::vector<std::string>& argv, const Clock& clock) {
+  auto args = ParseArgs(argv, kFlags);
+  if (!args.ok()) {
+    std::fprintf(stderr, "mailtrail replay: %s\n", args.status().message().c_str());
+    return kExitUsage;
+  }
+  if (args->Has("help") || args->positionals.empty()) {
+    std::fprintf(args->Has("help") ? stdout : stderr,
+                 "usage: mailtrail replay [options] FILE...\n%s", FlagsHelp(kFlags).c_str());
+    return args->Has("help") ? kExitOk : kExitUsage;
+  }
+  ReplayOptions options;
+  const auto detail = DetailFromName(args->Get("detail").value_or("standard"));
+  if (!detail) {
+    std::fprintf(stderr, "mailtrail replay: --detail must be minimal, standard or full\n");
+    return kExitUsage;
+  }
+  options.tracker.keep_events = *detail == Detail::kFull;
+  if (auto y = args->Get("year")) {
+    char* end = nullptr;
+    const long year = std::strtol(y->c_str(), &end, 10);
+    if (*end != '\0' || year < 1970 || year > 9999) {
+      std::fprintf(stderr, "mailtrail replay: --year must be a year like 2026\n");
+      return kExitUsage;
+    }
+    options.year = static_cast<int>(year);
+  }
+  if (!ParseTz(args->Get("tz").value_or("UTC"), clock, &options.utc_offset_seconds)) {
+    std::fprintf(stderr, "mailtrail replay: --tz must be UTC, local, or +HH:MM / -HH:MM\n");
+    return kExitUsage;
+  }
+  auto store = OpenStore(args->Get("store").value_or(kDefaultStore), *detail, /*create=*/true);
+  if (!store.ok()) return Fail(store.status().message());
+
+  const bool quiet = args->Has("quiet");
+  const bool tty = !quiet && isatty(STDERR_FILENO);
+  const TimeUs start = clock.MonotonicNow();
+  TimeUs last_draw = 0;
+  ProgressFn progress = [&](const ReplayProgress& p) {
+    if (!tty) return;
+    const TimeUs now = clock.MonotonicNow();
+    if (now - last_draw < 200000 && p.bytes_done < p.bytes_total) return;
+    last_draw = now;
+    const double secs = static_cast<double>(now - start) / 1e6;
+    const double frac = p.bytes_total ? static_cast<double>(p.bytes_done) / p.bytes_total : 1;
+    const int width = 30, filled = static_cast<int>(frac * width);
+    const double eta = frac > 0 ? secs / frac - secs : 0;
+    std::fprintf(stderr, "\r[%.*s%*s] %3.0f%% %sB/%sB %s lines/s ETA %.0fs   ", filled,
+                 "##############################", width - filled, "", frac * 100,
+                 Human(static_cast<double>(p.bytes_done)).c_str(),
+                 Human(static_cast<double>(p.bytes_total)).c_str(),
+                 Human(secs > 0 ? p.lines / secs : 0).c_str(), eta);
+  };
+
+  LineCounter counter;
+  AsyncWriter writer(store->get());
+  Status st = Replay(args->positionals, options, &writer, &counter, progress);
+  Status wst = writer.Finish();
+  if (tty) std::fputs("\n", stderr);
+  if (wst.ok()) wst = (*store)->AddLineStats(counter.ToStats());
+  if (!st.ok()) return Fail(st.message());
+  if (!wst.ok()) return Fail("writing records: " + wst.message());
+  if (!quiet) {
+    const double secs = static_cast<double>(clock.MonotonicNow() - start) / 1e6;
+    std::printf("replayed %lld lines from %zu file(s) in %.2fs (%s lines/s): %lld records written",
+                static_cast<long long>(counter.lines()), args->positionals.size(), secs,
+                Human(secs > 0 ? counter.lines() / secs : 0).c_str(),
+                static_cast<long long>(writer.written()));
+    std::printf("; %lld unknown, %lld unparsable, %lld overlong, %lld foreign lines\n",
+                static_cast<long long>(counter.count(EventKind::kUnknown)),
+                static_cast<long long>(counter.count(EventKind::kUnparsable)),
+                static_cast<long long>(counter.overlong()),
+                static_cast<long long>(counter.count(EventKind::kForeign)));
+  }
+  return kExitOk;
+}
+
+int Fail(const std::string& what) {
+  std::fprintf(stderr, "mailtrail: %s\n", EscapeForLog(what, 500).c_str());
+  return kExitFailure;
+}
+
+}  // namespace mailtrail::cli

@@ -1,0 +1,159 @@
+// `mailtrail search [filters] [--format table|jsonl]` and `mailtrail stats`.
+#include <cstdio>
+
+#include "agent/cli/args.h"
+#include "agent/cli/verbs.h"
+#include "agent/store/store.h"
+#include "agent/track/record_json.h"
+#include "base/text.h"
+
+namespace mailtrail::cli {
+
+namespace {
+
+const std::vector<FlagSpec> kSearchFlags = {
+    {"store", true, "the store (default sqlite:mailtrail.db)"},
+    {"sender", true, "envelope sender (exact; \"\" is the null sender)"},
+    {"recipient", true, "recipient or original recipient (exact)"},
+    {"client-ip", true, "client IP address"},
+    {"qid", true, "queue id"},
+    {"message-id", true, "Message-ID, without < >"},
+    {"subject", true, "substring of the logged Subject"},
+    {"host", true, "syslog host of the MTA"},
+    {"outcome", true, "delivered|bounced|deferred|expired|rejected|discarded|held|mixed|in_flight"},
+    {"since", true, "records seen at or after (2026-11-27 or 2026-11-27T11:00:00Z)"},
+    {"until", true, "records first seen before"},
+    {"limit", true, "at most this many records (default 100)"},
+    {"format", true, "table (default) or jsonl (RECORD.md)"},
+    {"help", false, "this help"},
+};
+
+// A fixed-width cell of untrusted text, escaped for the terminal.
+std::string Cell(std::string_view s, size_t width) {
+  std::string e = EscapeForLog(s, width);
+  if (e.size() > width) e = e.substr(0, width - 1) + "~";
+  e.resize(width, ' ');
+  return e;
+}
+
+void PrintTableRow(const MessageRecord& r) {
+  std::string rcpt = r.recipients.empty() ? "-" : r.recipients.front().address;
+  if (r.recipients.size() > 1) rcpt += " +" + std::to_string(r.recipients.size() - 1);
+  std::printf("%s %s %s %s %s %s %s\n", FormatRfc3339(r.first_seen).c_str(),
+              Cell(r.qid.empty() ? "NOQUEUE" : r.qid, 15).c_str(),
+              Cell(r.client_ip.empty() ? "-" : r.client_ip, 15).c_str(),
+              Cell(r.sender ? (r.sender->empty() ? "<>" : *r.sender) : "-", 28).c_str(),
+              Cell(rcpt, 28).c_str(), Cell(OutcomeName(r.outcome), 9).c_str(),
+              EscapeForLog(r.subject.value_or(""), 60).c_str());
+}
+
+}  // namespace
+
+int SearchMain(const std::vector<std::string>& argv, const Clock&) {
+  auto args = ParseArgs(argv, kSearchFlags);
+  if (!args.ok()) {
+    std::fprintf(stderr, "mailtrail search: %s\n", args.status().message().c_str());
+    return kExitUsage;
+  }
+  if (args->Has("help") || !args->positionals.empty()) {
+    std::fprintf(args->Has("help") ? stdout : stderr, "usage: mailtrail search [options]\n%s",
+                 FlagsHelp(kSearchFlags).c_str());
+    return args->Has("help") ? kExitOk : kExitUsage;
+  }
+  SearchQuery q;
+  q.sender = args->Get("sender");
+  if (q.sender) *q.sender = AsciiLower(*q.sender);
+  q.recipient = args->Get("recipient");
+  if (q.recipient) *q.recipient = AsciiLower(*q.recipient);
+  q.client_ip = args->Get("client-ip");
+  q.qid = args->Get("qid");
+  q.message_id = args->Get("message-id");
+  q.subject = args->Get("subject");
+  q.host = args->Get("host");
+  if (auto o = args->Get("outcome")) {
+    q.outcome = OutcomeFromName(*o);
+    if (!q.outcome) {
+      std::fprintf(stderr, "mailtrail search: unknown --outcome\n");
+      return kExitUsage;
+    }
+  }
+  for (const char* name : {"since", "until"}) {
+    if (auto t = args->Get(name)) {
+      TimeUs v;
+      if (!ParseRfc3339(*t, &v)) {
+        std::fprintf(stderr, "mailtrail search: --%s wants 2026-11-27 or 2026-11-27T11:00:00Z\n",
+                     name);
+        return kExitUsage;
+      }
+      (std::string(name) == "since" ? q.since : q.until) = v;
+    }
+  }
+  if (auto l = args->Get("limit")) {
+    char* end = nullptr;
+    q.limit = std::strtoll(l->c_str(), &end, 10);
+    if (*end != '\0' || q.limit < 1) {
+      std::fprintf(stderr, "mailtrail search: --limit must be a positive number\n");
+      return kExitUsage;
+    }
+  }
+  const std::string format = args->Get("format").value_or("table");
+  if (format != "table" && format != "jsonl") {
+    std::fprintf(stderr, "mailtrail search: --format must be table or jsonl\n");
+    return kExitUsage;
+  }
+  auto store = OpenStore(args->Get("store").value_or(kDefaultStore), Detail::kFull, false);
+  if (!store.ok()) return Fail(store.status().message());
+  std::string line;
+  Status st = (*store)->Search(q, [&](MessageRecord&& r) {
+    if (format == "jsonl") {
+      line.clear();
+      AppendRecordJson(r, &line);
+      line.push_back('\n');
+      std::fwrite(line.data(), 1, line.size(), stdout);
+    } else {
+      PrintTableRow(r);
+    }
+  });
+  if (!st.ok()) return Fail(st.message());
+  return kExitOk;
+}
+
+int StatsMain(const std::vector<std::string>& argv, const Clock&) {
+  const std::vector<FlagSpec> flags = {
+      {"store", true, "the store (default sqlite:mailtrail.db)"},
+      {"help", false, "this help"},
+  };
+  auto args = ParseArgs(argv, flags);
+  if (!args.ok() || !args->positionals.empty()) {
+    std::fprintf(stderr, "mailtrail stats: %s\nusage: mailtrail stats [--store URL]\n",
+                 args.ok() ? "unexpected argument" : args.status().message().c_str());
+    return kExitUsage;
+  }
+  if (args->Has("help")) {
+    std::printf("usage: mailtrail stats [options]\n%s", FlagsHelp(flags).c_str());
+    return kExitOk;
+  }
+  auto store = OpenStore(args->Get("store").value_or(kDefaultStore), Detail::kFull, false);
+  if (!store.ok()) return Fail(store.status().message());
+  auto lines = (*store)->GetLineStats();
+  if (!lines.ok()) return Fail(lines.status().message());
+  auto outcomes = (*store)->CountByOutcome();
+  if (!outcomes.ok()) return Fail(outcomes.status().message());
+  std::printf("Line kinds seen:\n");
+  for (const auto& [kind, n] : lines->kinds) std::printf("  %-28s %12lld\n", kind.c_str(), static_cast<long long>(n));
+  std::printf("Records by outcome:\n");
+  int64_t total = 0;
+  for (const auto& [o, n] : *outcomes) {
+    std::printf("  %-28s %12lld\n", o.c_str(), static_cast<long long>(n));
+    total += n;
+  }
+  std::printf("  %-28s %12lld\n", "total", static_cast<long long>(total));
+  if (!lines->unknown_samples.empty()) {
+    std::printf("Unknown lines (sample, escaped):\n");
+    for (const auto& [program, line] : lines->unknown_samples)
+      std::printf("  [%s] %s\n", program.c_str(), line.c_str());
+  }
+  return kExitOk;
+}
+
+}  // namespace mailtrail::cli

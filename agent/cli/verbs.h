@@ -1,0 +1,28 @@
+// The `mailtrail` verbs. Each takes its arguments (after the verb) and returns
+// the process exit code: 0 ok, 1 failure (one clear line on stderr), 2 usage.
+#ifndef MAILTRAIL_AGENT_CLI_VERBS_H_
+#define MAILTRAIL_AGENT_CLI_VERBS_H_
+
+#include <string>
+#include <vector>
+
+#include "base/clock.h"
+
+namespace mailtrail::cli {
+
+constexpr int kExitOk = 0;
+constexpr int kExitFailure = 1;
+constexpr int kExitUsage = 2;
+constexpr const char* kDefaultStore = "sqlite:mailtrail.db";
+
+int ReplayMain(const std::vector<std::string>& args, const Clock& clock);
+int SearchMain(const std::vector<std::string>& args, const Clock& clock);
+int ShowMain(const std::vector<std::string>& args, const Clock& clock);
+int StatsMain(const std::vector<std::string>& args, const Clock& clock);
+
+// Prints "mailtrail: <what>" on stderr (escaped) and returns kExitFailure.
+int Fail(const std::string& what);
+
+}  // namespace mailtrail::cli
+
+#endif  // MAILTRAIL_AGENT_CLI_VERBS_H_

@@ -1,0 +1,71 @@
+#include "agent/replay/async_writer.h"
+
+namespace mailtrail {
+
+AsyncWriter::AsyncWriter(Store* store, size_t batch_size, size_t max_batches)
+    : store_(store), batch_size_(batch_size), max_batches_(max_batches) {
+  current_.reserve(batch_size_);
+  thread_ = std::thread([this] { Run(); });
+}
+
+AsyncWriter::~AsyncWriter() { static_cast<void>(Finish()); }
+
+void AsyncWriter::OnRecord(MessageRecord&& record) {
+  current_.push_back(std::move(record));
+  if (current_.size() >= batch_size_) {
+    Push(std::move(current_));
+    current_ = {};
+    current_.reserve(batch_size_);
+  }
+}
+
+void AsyncWriter::Push(std::vector<MessageRecord>&& batch) {
+  std::unique_lock<std::mutex> lock(mu_);
+  cv_.wait(lock, [this] { return queue_.size() < max_batches_ || !error_.ok(); });
+  if (!error_.ok()) return;  // writing stopped: drop, Finish() reports the error
+  queue_.push_back(std::move(batch));
+  cv_.notify_all();
+}
+
+void AsyncWriter::Run() {
+  while (true) {
+    std::vector<MessageRecord> batch;
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      cv_.wait(lock, [this] { return !queue_.empty() || closing_; });
+      if (queue_.empty()) return;
+      batch = std::move(queue_.front());
+      queue_.pop_front();
+    }
+    Status st = store_->Write(batch);
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!st.ok()) {
+      error_ = st;
+      queue_.clear();
+    } else {
+      written_ += static_cast<int64_t>(batch.size());
+    }
+    cv_.notify_all();
+  }
+}
+
+Status AsyncWriter::Finish() {
+  if (finished_) return error_;
+  if (!current_.empty()) Push(std::move(current_));
+  current_.clear();
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    closing_ = true;
+  }
+  cv_.notify_all();
+  thread_.join();
+  finished_ = true;
+  return error_;
+}
+
+int64_t AsyncWriter::written() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return written_;
+}
+
+}  // namespace mailtrail

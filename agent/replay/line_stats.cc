@@ -1,0 +1,37 @@
+#include "agent/replay/line_stats.h"
+
+#include "base/text.h"
+
+namespace mailtrail {
+
+void LineCounter::Count(const Event& ev, std::string_view line) {
+  ++lines_;
+  ++by_kind_[static_cast<int>(ev.kind)];
+  if (ev.kind != EventKind::kUnknown && ev.kind != EventKind::kUnparsable) return;
+  const std::string program =
+      ev.kind == EventKind::kUnparsable ? "(no envelope)" : EscapeForLog(ev.program, 40);
+  auto it = unknown_by_program_.find(program);
+  if (it == unknown_by_program_.end()) {
+    if (unknown_by_program_.size() >= kMaxPrograms) {
+      ++unknown_by_program_["(other)"];
+      return;
+    }
+    it = unknown_by_program_.emplace(program, 0).first;
+  }
+  ++it->second;
+  auto& s = samples_[program];
+  if (s.size() < kMaxSamplesPerProgram) s.push_back(EscapeForLog(line, 300));
+}
+
+LineStats LineCounter::ToStats() const {
+  LineStats out;
+  for (int k = 0; k < kEventKindCount; ++k)
+    if (by_kind_[k]) out.kinds[EventKindName(static_cast<EventKind>(k))] = by_kind_[k];
+  if (overlong_) out.kinds["overlong"] = overlong_;
+  for (const auto& [program, n] : unknown_by_program_) out.kinds["unknown:" + program] = n;
+  for (const auto& [program, lines] : samples_)
+    for (const auto& l : lines) out.unknown_samples.emplace_back(program, l);
+  return out;
+}
+
+}  // namespace mailtrail

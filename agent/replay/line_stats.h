@@ -1,0 +1,41 @@
+// LineCounter: counts what the parsers made of each line, per kind, and keeps a
+// bounded, escaped sample of lines nobody understood (issue 2: `mailtrail stats`).
+#ifndef MAILTRAIL_AGENT_REPLAY_LINE_STATS_H_
+#define MAILTRAIL_AGENT_REPLAY_LINE_STATS_H_
+
+#include <array>
+#include <cstdint>
+#include <map>
+#include <string>
+#include <string_view>
+
+#include "agent/store/store.h"
+#include "parsers/event.h"
+
+namespace mailtrail {
+
+class LineCounter {
+ public:
+  static constexpr size_t kMaxSamplesPerProgram = 5;
+  static constexpr size_t kMaxPrograms = 64;
+
+  void Count(const Event& ev, std::string_view line);
+  void CountOverlong() { ++overlong_; }
+  int64_t lines() const { return lines_; }
+  int64_t count(EventKind k) const { return by_kind_[static_cast<int>(k)]; }
+  int64_t overlong() const { return overlong_; }
+
+  // Everything counted so far, as the store keeps it.
+  LineStats ToStats() const;
+
+ private:
+  int64_t lines_ = 0;
+  int64_t overlong_ = 0;
+  std::array<int64_t, kEventKindCount> by_kind_{};
+  std::map<std::string, int64_t> unknown_by_program_;
+  std::map<std::string, std::vector<std::string>> samples_;
+};
+
+}  // namespace mailtrail
+
+#endif  // MAILTRAIL_AGENT_REPLAY_LINE_STATS_H_

@@ -1,0 +1,28 @@
+// Compact encodings of a record's list fields in SQL columns. Pure functions.
+// Every decoder accepts any bytes (a corrupt column yields what it can, never UB).
+#ifndef MAILTRAIL_AGENT_STORE_SQLITE_CODEC_H_
+#define MAILTRAIL_AGENT_STORE_SQLITE_CODEC_H_
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "agent/track/record.h"
+
+namespace mailtrail {
+
+// Queue ids joined by ' ' (queue ids never hold spaces).
+std::string JoinList(const std::vector<std::string>& v);
+std::vector<std::string> SplitList(std::string_view s);
+
+// "scanner\taction\tverdict\tscore\n" per scan (score empty when unknown).
+std::string EncodeScans(const std::vector<ScanResult>& scans);
+std::vector<ScanResult> DecodeScans(std::string_view s);
+
+// zlib of "time_us\tprogram\ttext\n" per event; tabs/newlines in text escaped.
+std::string EncodeEvents(const std::vector<RecordEvent>& events);
+std::vector<RecordEvent> DecodeEvents(std::string_view blob);
+
+}  // namespace mailtrail
+
+#endif  // MAILTRAIL_AGENT_STORE_SQLITE_CODEC_H_

@@ -1,0 +1,47 @@
+#include "agent/store/sqlite_db.h"
+
+namespace mailtrail {
+
+Status SqliteDb::Open(const std::string& path, bool create) {
+  path_ = path;
+  const int flags = SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0) |
+                    SQLITE_OPEN_NOMUTEX;
+  if (sqlite3_open_v2(path.c_str(), &db_, flags, nullptr) != SQLITE_OK) {
+    Status s = Status::IoError("cannot open database " + path + ": " +
+                               (db_ ? sqlite3_errmsg(db_) : "out of memory"));
+    sqlite3_close_v2(db_);
+    db_ = nullptr;
+    return s;
+  }
+  sqlite3_busy_timeout(db_, 5000);
+  sqlite3_extended_result_codes(db_, 1);
+  return Status::Ok();
+}
+
+Status SqliteDb::Exec(const std::string& sql) {
+  char* err = nullptr;
+  if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
+    std::string m = err ? err : "unknown error";
+    sqlite3_free(err);
+    return Status::IoError(path_ + ": " + m);
+  }
+  return Status::Ok();
+}
+
+StatusOr<SqliteStmt> SqliteDb::Prepare(std::string_view sql) {
+  sqlite3_stmt* stmt = nullptr;
+  if (sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT,
+                         &stmt, nullptr) != SQLITE_OK)
+    return Error("prepare");
+  return SqliteStmt(stmt);
+}
+
+Status SqliteDb::Error(std::string_view what) const {
+  const int code = sqlite3_extended_errcode(db_);
+  std::string m = path_ + ": " + std::string(what) + ": " + sqlite3_errmsg(db_);
+  if ((code & 0xff) == SQLITE_CORRUPT || (code & 0xff) == SQLITE_NOTADB)
+    return Status::Corruption(m);
+  return Status::IoError(m);
+}
+
+}  // namespace mailtrail

@@ -1,0 +1,81 @@
+// Thin RAII wrappers over the SQLite C API: a connection and prepared statements.
+// Errors come back as Status; nothing throws.
+#ifndef MAILTRAIL_AGENT_STORE_SQLITE_DB_H_
+#define MAILTRAIL_AGENT_STORE_SQLITE_DB_H_
+
+#include <sqlite3.h>
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "base/status.h"
+
+namespace mailtrail {
+
+class SqliteStmt {
+ public:
+  SqliteStmt() = default;
+  explicit SqliteStmt(sqlite3_stmt* s) : stmt_(s) {}
+  ~SqliteStmt() { sqlite3_finalize(stmt_); }
+  SqliteStmt(SqliteStmt&& o) noexcept : stmt_(o.stmt_) { o.stmt_ = nullptr; }
+  SqliteStmt& operator=(SqliteStmt&& o) noexcept {
+    std::swap(stmt_, o.stmt_);
+    return *this;
+  }
+
+  sqlite3_stmt* get() const { return stmt_; }
+  void Reset() {
+    sqlite3_reset(stmt_);
+    sqlite3_clear_bindings(stmt_);
+  }
+  void BindNull(int i) { sqlite3_bind_null(stmt_, i); }
+  void BindInt(int i, int64_t v) { sqlite3_bind_int64(stmt_, i, v); }
+  void BindDouble(int i, double v) { sqlite3_bind_double(stmt_, i, v); }
+  // The bytes must outlive the next Step().
+  void BindText(int i, std::string_view v) {
+    sqlite3_bind_text(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_STATIC);
+  }
+  void BindTextOrNull(int i, std::string_view v) {
+    if (v.empty()) BindNull(i); else BindText(i, v);
+  }
+  void BindBlob(int i, std::string_view v) {
+    sqlite3_bind_blob(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_STATIC);
+  }
+  // SQLITE_ROW, SQLITE_DONE or an error code.
+  int Step() { return sqlite3_step(stmt_); }
+
+  bool IsNull(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
+  int64_t Int(int col) const { return sqlite3_column_int64(stmt_, col); }
+  double Double(int col) const { return sqlite3_column_double(stmt_, col); }
+  std::string Text(int col) const {
+    const auto* p = sqlite3_column_blob(stmt_, col);
+    return p ? std::string(static_cast<const char*>(p), sqlite3_column_bytes(stmt_, col))
+             : std::string();
+  }
+
+ private:
+  sqlite3_stmt* stmt_ = nullptr;
+};
+
+class SqliteDb {
+ public:
+  SqliteDb() = default;
+  ~SqliteDb() { sqlite3_close_v2(db_); }
+  SqliteDb(const SqliteDb&) = delete;
+  SqliteDb& operator=(const SqliteDb&) = delete;
+
+  Status Open(const std::string& path, bool create);
+  Status Exec(const std::string& sql);
+  StatusOr<SqliteStmt> Prepare(std::string_view sql);
+  Status Error(std::string_view what) const;
+  sqlite3* get() const { return db_; }
+
+ private:
+  sqlite3* db_ = nullptr;
+  std::string path_;
+};
+
+}  // namespace mailtrail
+
+#endif  // MAILTRAIL_AGENT_STORE_SQLITE_DB_H_

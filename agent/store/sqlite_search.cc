@@ -1,0 +1,140 @@
+// SqliteStore's read side: search and record decoding.
+#include <string>
+#include <vector>
+
+#include "agent/store/sqlite_codec.h"
+#include "agent/store/sqlite_store.h"
+#include "base/ip_address.h"
+
+namespace mailtrail {
+
+namespace {
+constexpr const char* kSelect =
+    "SELECT m.id, h.text, m.qid, m.first_seen, m.last_seen, m.client_ip, s.text, m.size,"
+    " m.outcome, m.end_reason, ch.text, he.text, sa.text, m.message_id, su.text, m.header_from,"
+    " m.nrcpt, m.parent_qid, m.child_qids, m.ndr_qid, m.ndr_of, m.notice_qids, m.reject_action,"
+    " m.reject_stage, m.reject_code, m.reject_dsn, m.reject_text, m.scans, m.events,"
+    " m.sender IS NOT NULL"
+    " FROM message m JOIN dict h ON h.id = m.host"
+    " LEFT JOIN dict s ON s.id = m.sender LEFT JOIN dict ch ON ch.id = m.client_host"
+    " LEFT JOIN dict he ON he.id = m.helo LEFT JOIN dict sa ON sa.id = m.sasl"
+    " LEFT JOIN dict su ON su.id = m.subject";
+
+Outcome ToOutcome(int64_t v) {
+  return v >= 0 && v < kOutcomeCount ? static_cast<Outcome>(v) : Outcome::kInFlight;
+}
+}  // namespace
+
+Status SqliteStore::Search(const SearchQuery& q,
+                           const std::function<void(MessageRecord&&)>& fn) {
+  // Every value is a bound parameter (SECURITY.md rule 2): "?N" placeholders
+  // are numbered as they are added.
+  std::vector<std::string> params;
+  auto param = [&params](std::string v) {
+    params.push_back(std::move(v));
+    return "?" + std::to_string(params.size());
+  };
+  std::vector<std::string> where;
+  int blob_index = 0;
+  std::string ip_bytes;
+  if (q.sender)
+    where.push_back("m.sender = (SELECT id FROM dict WHERE kind = 1 AND text = " +
+                    param(*q.sender) + ")");
+  if (q.recipient) {
+    const std::string p = param(*q.recipient);
+    where.push_back("m.id IN (SELECT message FROM rcpt WHERE addr = (SELECT id FROM dict"
+                    " WHERE kind = 1 AND text = " + p + ") OR orig = (SELECT id FROM dict"
+                    " WHERE kind = 1 AND text = " + p + "))");
+  }
+  if (q.qid) where.push_back("m.qid = " + param(*q.qid));
+  if (q.message_id) where.push_back("m.message_id = " + param(*q.message_id));
+  if (q.subject)
+    where.push_back("m.subject IN (SELECT id FROM dict WHERE kind = 3 AND instr(text, " +
+                    param(*q.subject) + ") > 0)");
+  if (q.host) where.push_back("h.text = " + param(*q.host));
+  if (q.client_ip) {
+    auto ip = IpAddress::Parse(*q.client_ip);
+    if (!ip) return Status::InvalidArgument("not an IP address: " + *q.client_ip);
+    ip_bytes = ip->Bytes();
+    params.push_back({});
+    blob_index = static_cast<int>(params.size());
+    where.push_back("m.client_ip = ?" + std::to_string(blob_index));
+  }
+  if (q.outcome) where.push_back("m.outcome = " + std::to_string(static_cast<int>(*q.outcome)));
+  if (q.since) where.push_back("m.last_seen >= " + std::to_string(*q.since / kUsPerSecond));
+  if (q.until) where.push_back("m.first_seen < " + std::to_string(*q.until / kUsPerSecond));
+  std::string sql = kSelect;
+  for (size_t i = 0; i < where.size(); ++i) sql += (i == 0 ? " WHERE " : " AND ") + where[i];
+  sql += " ORDER BY m.first_seen, m.id LIMIT " + std::to_string(q.limit);
+
+  auto st = db_.Prepare(sql);
+  if (!st.ok()) return st.status();
+  SqliteStmt& s = *st;
+  for (size_t i = 0; i < params.size(); ++i) {
+    if (static_cast<int>(i + 1) == blob_index) s.BindBlob(blob_index, ip_bytes);
+    else s.BindText(static_cast<int>(i + 1), params[i]);
+  }
+  int rc;
+  while ((rc = s.Step()) == SQLITE_ROW) {
+    MessageRecord r;
+    const int64_t id = s.Int(0);
+    r.host = s.Text(1);
+    r.qid = s.Text(2);
+    r.first_seen = s.Int(3) * kUsPerSecond;
+    r.last_seen = s.Int(4) * kUsPerSecond;
+    if (!s.IsNull(5)) {
+      if (auto ip = IpAddress::FromBytes(s.Text(5))) r.client_ip = ip->ToString();
+    }
+    if (s.Int(29)) r.sender = s.Text(6);
+    r.size = s.IsNull(7) ? -1 : s.Int(7);
+    r.outcome = ToOutcome(s.Int(8));
+    r.end = static_cast<RecordEnd>(s.Int(9) & 3);
+    r.client_host = s.Text(10);
+    r.helo = s.Text(11);
+    r.has_client = !r.client_ip.empty() || !r.client_host.empty();
+    r.sasl_username = s.Text(12);
+    if (!s.IsNull(13)) r.message_id = s.Text(13);
+    if (!s.IsNull(14)) r.subject = s.Text(14);
+    if (!s.IsNull(15)) r.header_from = s.Text(15);
+    r.nrcpt = s.IsNull(16) ? -1 : static_cast<int>(s.Int(16));
+    r.parent_qid = s.Text(17);
+    r.child_qids = SplitList(s.Text(18));
+    r.ndr_qid = s.Text(19);
+    r.ndr_of = s.Text(20);
+    r.notice_qids = SplitList(s.Text(21));
+    if (!s.IsNull(22)) {
+      r.reject = RejectInfo{s.Text(22), s.Text(23), static_cast<int>(s.Int(24)), s.Text(25),
+                            s.Text(26)};
+    }
+    r.scans = DecodeScans(s.Text(27));
+    r.events = DecodeEvents(s.Text(28));
+    if (Status ls = LoadRecipients(id, &r); !ls.ok()) return ls;
+    fn(std::move(r));
+  }
+  if (rc != SQLITE_DONE) return db_.Error("search");
+  return Status::Ok();
+}
+
+Status SqliteStore::LoadRecipients(int64_t message_id, MessageRecord* r) {
+  SqliteStmt& s = select_rcpts_;
+  s.Reset();
+  s.BindInt(1, message_id);
+  int rc;
+  while ((rc = s.Step()) == SQLITE_ROW) {
+    RecipientRecord rc_;
+    rc_.address = s.Text(0);
+    rc_.outcome = ToOutcome(s.Int(1));
+    rc_.orig_address = s.Text(2);
+    rc_.dsn = s.Text(3);
+    rc_.relay = s.Text(4);
+    rc_.delay = s.IsNull(5) ? -1 : s.Double(5);
+    rc_.attempts = static_cast<int>(s.Int(6));
+    rc_.time = s.Int(7) * kUsPerSecond;
+    rc_.status_text = s.Text(8);
+    r->recipients.push_back(std::move(rc_));
+  }
+  if (rc != SQLITE_DONE) return db_.Error("read recipients");
+  return Status::Ok();
+}
+
+}  // namespace mailtrail

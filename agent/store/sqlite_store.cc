@@ -1,0 +1,261 @@
+#include "agent/store/sqlite_store.h"
+
+#include <zlib.h>
+
+#include "agent/store/sqlite_codec.h"
+#include "base/ip_address.h"
+#include "schema/schema.h"
+
+namespace mailtrail {
+
+namespace {
+constexpr size_t kMaxDictCache = 2'000'000;
+
+bool AtLeast(Detail d, Detail min) { return static_cast<int>(d) >= static_cast<int>(min); }
+}  // namespace
+
+StatusOr<std::unique_ptr<Store>> SqliteStore::Open(const std::string& path, Detail detail,
+                                                   bool create) {
+  if (path.empty()) return Status::InvalidArgument("empty SQLite path");
+  std::unique_ptr<SqliteStore> s(new SqliteStore(detail));
+  if (Status st = s->db_.Open(path, create); !st.ok()) return st;
+  // WAL: readers (search) never block the writer. NORMAL sync is durable across
+  // application crashes, which is what the tail checkpoint needs.
+  if (Status st = s->db_.Exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
+                              "PRAGMA foreign_keys=OFF; PRAGMA cache_size=-65536;");
+      !st.ok())
+    return st;
+  if (Status st = s->Migrate(); !st.ok()) return st;
+  if (Status st = s->Prepare(); !st.ok()) return st;
+  return std::unique_ptr<Store>(std::move(s));
+}
+
+Status SqliteStore::Migrate() {
+  auto v = db_.Prepare("PRAGMA user_version");
+  if (!v.ok()) return v.status();
+  if (v->Step() != SQLITE_ROW) return db_.Error("read schema version");
+  const int64_t version = v->Int(0);
+  if (version > kSqliteMigrationCount)
+    return Status::InvalidArgument("database schema version " + std::to_string(version) +
+                                   " is newer than this mailtrail knows (" +
+                                   std::to_string(kSqliteMigrationCount) + ")");
+  for (int64_t i = version; i < kSqliteMigrationCount; ++i) {
+    std::string sql = "BEGIN IMMEDIATE;\n";
+    sql += kSqliteMigrations[i];
+    sql += "\nPRAGMA user_version = " + std::to_string(i + 1) + ";\nCOMMIT;";
+    if (Status st = db_.Exec(sql); !st.ok()) {
+      static_cast<void>(db_.Exec("ROLLBACK"));
+      return st;
+    }
+  }
+  return Status::Ok();
+}
+
+Status SqliteStore::Prepare() {
+  struct {
+    SqliteStmt* stmt;
+    const char* sql;
+  } const kStatements[] = {
+      {&insert_message_,
+       "INSERT INTO message (host, qid, first_seen, last_seen, client_ip, sender, size, outcome,"
+       " end_reason, client_host, helo, sasl, message_id, subject, header_from, nrcpt,"
+       " parent_qid, child_qids, ndr_qid, ndr_of, notice_qids, reject_action, reject_stage,"
+       " reject_code, reject_dsn, reject_text, scans, events)"
+       " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"},
+      {&insert_rcpt_,
+       "INSERT INTO rcpt (message, seq, addr, outcome, orig, dsn, relay, delay, attempts, time,"
+       " status_text) VALUES (?,?,?,?,?,?,?,?,?,?,?)"},
+      {&insert_dict_, "INSERT OR IGNORE INTO dict (kind, text) VALUES (?, ?)"},
+      {&select_dict_, "SELECT id FROM dict WHERE kind = ? AND text = ?"},
+      {&select_rcpts_,
+       "SELECT a.text, r.outcome, o.text, r.dsn, rl.text, r.delay, r.attempts, r.time,"
+       " r.status_text FROM rcpt r JOIN dict a ON a.id = r.addr"
+       " LEFT JOIN dict o ON o.id = r.orig LEFT JOIN dict rl ON rl.id = r.relay"
+       " WHERE r.message = ? ORDER BY r.seq"},
+  };
+  for (const auto& s : kStatements) {
+    auto st = db_.Prepare(s.sql);
+    if (!st.ok()) return st.status();
+    *s.stmt = std::move(*st);
+  }
+  return Status::Ok();
+}
+
+int64_t SqliteStore::DictId(DictKind kind, std::string_view text) {
+  key_buf_.assign(1, static_cast<char>(kind)).append(text);
+  if (auto it = dict_cache_.find(key_buf_); it != dict_cache_.end()) return it->second;
+  insert_dict_.Reset();
+  insert_dict_.BindInt(1, kind);
+  insert_dict_.BindText(2, text);
+  if (insert_dict_.Step() != SQLITE_DONE) return 0;
+  int64_t id;
+  if (sqlite3_changes(db_.get()) == 1) {
+    id = sqlite3_last_insert_rowid(db_.get());
+  } else {
+    select_dict_.Reset();
+    select_dict_.BindInt(1, kind);
+    select_dict_.BindText(2, text);
+    if (select_dict_.Step() != SQLITE_ROW) return 0;
+    id = select_dict_.Int(0);
+  }
+  if (dict_cache_.size() >= kMaxDictCache) dict_cache_.clear();
+  dict_cache_.emplace(key_buf_, id);
+  return id;
+}
+
+Status SqliteStore::Write(const std::vector<MessageRecord>& records) {
+  if (records.empty()) return Status::Ok();
+  if (Status st = db_.Exec("BEGIN IMMEDIATE"); !st.ok()) return st;
+  for (const auto& r : records) {
+    if (Status st = WriteOne(r); !st.ok()) {
+      static_cast<void>(db_.Exec("ROLLBACK"));
+      dict_cache_.clear();  // ids inserted in this transaction are gone
+      return st;
+    }
+  }
+  if (Status st = db_.Exec("COMMIT"); !st.ok()) {
+    static_cast<void>(db_.Exec("ROLLBACK"));
+    dict_cache_.clear();
+    return st;
+  }
+  return Status::Ok();
+}
+
+Status SqliteStore::WriteOne(const MessageRecord& r) {
+  const bool standard = AtLeast(detail_, Detail::kStandard);
+  const bool full = AtLeast(detail_, Detail::kFull);
+  SqliteStmt& m = insert_message_;
+  m.Reset();
+  m.BindInt(1, DictId(kHostName, r.host));
+  m.BindTextOrNull(2, r.qid);
+  m.BindInt(3, r.first_seen / kUsPerSecond);
+  m.BindInt(4, r.last_seen / kUsPerSecond);
+  std::string ip_bytes;
+  if (auto ip = IpAddress::Parse(r.client_ip)) {
+    ip_bytes = ip->Bytes();
+    m.BindBlob(5, ip_bytes);
+  }
+  if (r.sender) m.BindInt(6, DictId(kAddress, *r.sender));
+  if (r.size >= 0) m.BindInt(7, r.size);
+  m.BindInt(8, static_cast<int>(r.outcome));
+  m.BindInt(9, static_cast<int>(r.end));
+  std::string child_qids, notice_qids, scans, events;
+  if (standard) {
+    if (!r.client_host.empty()) m.BindInt(10, DictId(kHostName, r.client_host));
+    if (!r.helo.empty()) m.BindInt(11, DictId(kHostName, r.helo));
+    if (!r.sasl_username.empty()) m.BindInt(12, DictId(kSasl, r.sasl_username));
+    if (r.message_id) m.BindText(13, *r.message_id);
+    if (r.subject) m.BindInt(14, DictId(kSubject, *r.subject));
+    if (r.header_from) m.BindText(15, *r.header_from);
+    if (r.nrcpt >= 0) m.BindInt(16, r.nrcpt);
+    m.BindTextOrNull(17, r.parent_qid);
+    child_qids = JoinList(r.child_qids);
+    m.BindTextOrNull(18, child_qids);
+    m.BindTextOrNull(19, r.ndr_qid);
+    m.BindTextOrNull(20, r.ndr_of);
+    notice_qids = JoinList(r.notice_qids);
+    m.BindTextOrNull(21, notice_qids);
+    if (r.reject) {
+      m.BindText(22, r.reject->action);
+      m.BindTextOrNull(23, r.reject->stage);
+      if (r.reject->code) m.BindInt(24, r.reject->code);
+      m.BindTextOrNull(25, r.reject->dsn);
+      if (full) m.BindText(26, r.reject->text);
+    }
+  }
+  if (full) {
+    scans = EncodeScans(r.scans);
+    m.BindTextOrNull(27, scans);
+    events = EncodeEvents(r.events);
+    if (!events.empty()) m.BindBlob(28, events);
+  }
+  if (m.Step() != SQLITE_DONE) return db_.Error("insert message");
+  const int64_t message = sqlite3_last_insert_rowid(db_.get());
+  int seq = 0;
+  for (const auto& rc : r.recipients) {
+    SqliteStmt& s = insert_rcpt_;
+    s.Reset();
+    s.BindInt(1, message);
+    s.BindInt(2, seq++);
+    s.BindInt(3, DictId(kAddress, rc.address));
+    s.BindInt(4, static_cast<int>(rc.outcome));
+    if (standard) {
+      if (!rc.orig_address.empty()) s.BindInt(5, DictId(kAddress, rc.orig_address));
+      s.BindTextOrNull(6, rc.dsn);
+      if (!rc.relay.empty()) s.BindInt(7, DictId(kHostName, rc.relay));
+      if (rc.delay >= 0) s.BindDouble(8, rc.delay);
+      s.BindInt(9, rc.attempts);
+      if (rc.time) s.BindInt(10, rc.time / kUsPerSecond);
+    }
+    if (full) s.BindTextOrNull(11, rc.status_text);
+    if (s.Step() != SQLITE_DONE) return db_.Error("insert recipient");
+  }
+  return Status::Ok();
+}
+
+Status SqliteStore::AddLineStats(const LineStats& stats) {
+  if (Status st = db_.Exec("BEGIN IMMEDIATE"); !st.ok()) return st;
+  auto up = db_.Prepare(
+      "INSERT INTO line_kind (kind, count) VALUES (?, ?)"
+      " ON CONFLICT(kind) DO UPDATE SET count = count + excluded.count");
+  auto sample = db_.Prepare("INSERT INTO unknown_line (program, line) VALUES (?, ?)");
+  if (!up.ok() || !sample.ok()) {
+    static_cast<void>(db_.Exec("ROLLBACK"));
+    return up.ok() ? sample.status() : up.status();
+  }
+  for (const auto& [kind, count] : stats.kinds) {
+    up->Reset();
+    up->BindText(1, kind);
+    up->BindInt(2, count);
+    if (up->Step() != SQLITE_DONE) {
+      static_cast<void>(db_.Exec("ROLLBACK"));
+      return db_.Error("line stats");
+    }
+  }
+  for (const auto& [program, line] : stats.unknown_samples) {
+    sample->Reset();
+    sample->BindText(1, program);
+    sample->BindText(2, line);
+    if (sample->Step() != SQLITE_DONE) {
+      static_cast<void>(db_.Exec("ROLLBACK"));
+      return db_.Error("unknown line sample");
+    }
+  }
+  // Keep the sample bounded across many replays.
+  if (Status st = db_.Exec("DELETE FROM unknown_line WHERE id NOT IN"
+                           " (SELECT id FROM unknown_line ORDER BY id DESC LIMIT 200)");
+      !st.ok()) {
+    static_cast<void>(db_.Exec("ROLLBACK"));
+    return st;
+  }
+  return db_.Exec("COMMIT");
+}
+
+StatusOr<LineStats> SqliteStore::GetLineStats() {
+  LineStats out;
+  auto k = db_.Prepare("SELECT kind, count FROM line_kind ORDER BY kind");
+  if (!k.ok()) return k.status();
+  int rc;
+  while ((rc = k->Step()) == SQLITE_ROW) out.kinds[k->Text(0)] = k->Int(1);
+  if (rc != SQLITE_DONE) return db_.Error("read line stats");
+  auto s = db_.Prepare("SELECT program, line FROM unknown_line ORDER BY id LIMIT 200");
+  if (!s.ok()) return s.status();
+  while ((rc = s->Step()) == SQLITE_ROW) out.unknown_samples.emplace_back(s->Text(0), s->Text(1));
+  if (rc != SQLITE_DONE) return db_.Error("read unknown lines");
+  return out;
+}
+
+StatusOr<std::map<std::string, int64_t>> SqliteStore::CountByOutcome() {
+  std::map<std::string, int64_t> out;
+  auto s = db_.Prepare("SELECT outcome, count(*) FROM message GROUP BY outcome");
+  if (!s.ok()) return s.status();
+  int rc;
+  while ((rc = s->Step()) == SQLITE_ROW) {
+    const int64_t o = s->Int(0);
+    out[o >= 0 && o < kOutcomeCount ? OutcomeName(static_cast<Outcome>(o)) : "invalid"] += s->Int(1);
+  }
+  if (rc != SQLITE_DONE) return db_.Error("count outcomes");
+  return out;
+}
+
+}  // namespace mailtrail

@@ -1,0 +1,47 @@
+// SqliteStore: the embedded default store (zero setup). WAL mode, prepared
+// statements, one transaction per Write() batch. The schema is the embedded DDL
+// of schema/sqlite/, applied on open; a database from a newer mailtrail is refused.
+#ifndef MAILTRAIL_AGENT_STORE_SQLITE_STORE_H_
+#define MAILTRAIL_AGENT_STORE_SQLITE_STORE_H_
+
+#include <memory>
+#include <string>
+#include <unordered_map>
+
+#include "agent/store/sqlite_db.h"
+#include "agent/store/store.h"
+
+namespace mailtrail {
+
+class SqliteStore : public Store {
+ public:
+  static StatusOr<std::unique_ptr<Store>> Open(const std::string& path, Detail detail,
+                                               bool create);
+
+  Status Write(const std::vector<MessageRecord>& records) override;
+  Status Search(const SearchQuery& q, const std::function<void(MessageRecord&&)>& fn) override;
+  Status AddLineStats(const LineStats& stats) override;
+  StatusOr<LineStats> GetLineStats() override;
+  StatusOr<std::map<std::string, int64_t>> CountByOutcome() override;
+
+ private:
+  enum DictKind { kAddress = 1, kHostName = 2, kSubject = 3, kSasl = 4 };
+
+  explicit SqliteStore(Detail detail) : detail_(detail) {}
+  Status Migrate();
+  Status Prepare();
+  Status WriteOne(const MessageRecord& r);
+  // Id of `text` in the dictionary, inserting it when new. 0 on error.
+  int64_t DictId(DictKind kind, std::string_view text);
+  Status LoadRecipients(int64_t message_id, MessageRecord* r);
+
+  Detail detail_;
+  SqliteDb db_;
+  SqliteStmt insert_message_, insert_rcpt_, insert_dict_, select_dict_, select_rcpts_;
+  std::unordered_map<std::string, int64_t> dict_cache_;  // key: kind byte + text
+  std::string key_buf_;
+};
+
+}  // namespace mailtrail
+
+#endif  // MAILTRAIL_AGENT_STORE_SQLITE_STORE_H_

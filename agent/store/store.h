@@ -1,0 +1,60 @@
+// Store: where records and parser statistics live. One interface, backends picked
+// by URL from an explicit table (OpenStore). Implementations are not thread-safe:
+// one thread uses a Store at a time (the writer thread during a replay).
+#ifndef MAILTRAIL_AGENT_STORE_STORE_H_
+#define MAILTRAIL_AGENT_STORE_STORE_H_
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "agent/track/record.h"
+#include "base/status.h"
+
+namespace mailtrail {
+
+// How much of a record is kept (issue 2): minimal = times, client IP, sender,
+// recipients, outcomes, size; standard adds names, ids, subject, dsn, relay,
+// links; full adds status texts, scans and every log line of the message.
+enum class Detail : uint8_t { kMinimal, kStandard, kFull };
+std::optional<Detail> DetailFromName(std::string_view name);
+const char* DetailName(Detail d);
+
+struct SearchQuery {
+  std::optional<std::string> sender, recipient, client_ip, qid, message_id, subject, host;
+  std::optional<Outcome> outcome;
+  std::optional<TimeUs> since, until;
+  int64_t limit = 100;
+};
+
+// What the parsers saw (for `mailtrail stats`). Counts add up across replays.
+struct LineStats {
+  std::map<std::string, int64_t> kinds;                            // "client", "unknown:smtpd", ...
+  std::vector<std::pair<std::string, std::string>> unknown_samples;  // (program, escaped line)
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+  // Writes the records in one transaction: all or nothing.
+  virtual Status Write(const std::vector<MessageRecord>& records) = 0;
+  // Calls `fn` for each matching record, oldest first.
+  virtual Status Search(const SearchQuery& q, const std::function<void(MessageRecord&&)>& fn) = 0;
+  virtual Status AddLineStats(const LineStats& stats) = 0;
+  virtual StatusOr<LineStats> GetLineStats() = 0;
+  virtual StatusOr<std::map<std::string, int64_t>> CountByOutcome() = 0;
+};
+
+// "sqlite:/path/to/file.db" (or a bare path). `detail` applies to writes.
+// `create`: false for read-only verbs, which then fail on a missing database.
+StatusOr<std::unique_ptr<Store>> OpenStore(std::string_view url, Detail detail, bool create);
+
+}  // namespace mailtrail
+
+#endif  // MAILTRAIL_AGENT_STORE_STORE_H_

@@ -1,0 +1,53 @@
+#include "agent/track/record.h"
+
+namespace mailtrail {
+
+namespace {
+constexpr const char* kOutcomeNames[kOutcomeCount] = {
+    "in_flight", "delivered", "bounced", "deferred", "expired",
+    "rejected",  "discarded", "held",    "mixed",
+};
+}  // namespace
+
+const char* OutcomeName(Outcome o) { return kOutcomeNames[static_cast<int>(o)]; }
+
+std::optional<Outcome> OutcomeFromName(std::string_view name) {
+  for (int i = 0; i < kOutcomeCount; ++i)
+    if (name == kOutcomeNames[i]) return static_cast<Outcome>(i);
+  return std::nullopt;
+}
+
+const char* RecordEndName(RecordEnd e) {
+  switch (e) {
+    case RecordEnd::kRemoved: return "removed";
+    case RecordEnd::kSession: return "session";
+    case RecordEnd::kStale: return "stale";
+    case RecordEnd::kOpen: return "open";
+  }
+  return "open";
+}
+
+Outcome ComputeOutcome(const MessageRecord& r) {
+  if (r.recipients.empty()) {
+    if (r.reject) {
+      if (r.reject->action == "hold") return Outcome::kHeld;
+      if (r.reject->action == "discard") return Outcome::kDiscarded;
+      return Outcome::kRejected;
+    }
+    if (r.end == RecordEnd::kStale || r.end == RecordEnd::kSession) return Outcome::kExpired;
+    if (r.end == RecordEnd::kRemoved) return Outcome::kDiscarded;
+    return Outcome::kInFlight;
+  }
+  Outcome common = r.recipients.front().outcome;
+  bool mixed = false;
+  for (const auto& rc : r.recipients) {
+    if (rc.outcome == Outcome::kInFlight) return Outcome::kInFlight;
+    if (rc.outcome != common) mixed = true;
+  }
+  if (!mixed && r.end == RecordEnd::kOpen && r.nrcpt > 0 &&
+      r.recipients.size() < static_cast<size_t>(r.nrcpt) && common != Outcome::kHeld)
+    return Outcome::kInFlight;
+  return mixed ? Outcome::kMixed : common;
+}
+
+}  // namespace mailtrail

@@ -1,0 +1,95 @@
+// MessageRecord: one message's compact tracking record (the contract is
+// ../shared/design/RECORD.md). Plain data, owned by whoever holds it.
+#ifndef MAILTRAIL_AGENT_TRACK_RECORD_H_
+#define MAILTRAIL_AGENT_TRACK_RECORD_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/civil_time.h"
+
+namespace mailtrail {
+
+enum class Outcome : uint8_t {
+  kInFlight, kDelivered, kBounced, kDeferred, kExpired, kRejected, kDiscarded, kHeld, kMixed,
+};
+constexpr int kOutcomeCount = static_cast<int>(Outcome::kMixed) + 1;
+const char* OutcomeName(Outcome o);
+std::optional<Outcome> OutcomeFromName(std::string_view name);
+
+// Why a record was closed.
+enum class RecordEnd : uint8_t {
+  kRemoved,   // qmgr/postsuper "removed" (the normal end)
+  kSession,   // a NOQUEUE transaction or an unqueued message whose smtpd session ended
+  kStale,     // no line for too long: expired by the tracker
+  kOpen,      // still open when a replay ended (deferred, held, in flight)
+};
+const char* RecordEndName(RecordEnd e);
+
+struct RecipientRecord {
+  std::string address;
+  std::string orig_address;  // empty: none
+  Outcome outcome = Outcome::kInFlight;
+  std::string dsn, relay, status_text;
+  double delay = -1;  // < 0: unknown
+  int attempts = 0;
+  TimeUs time = 0;
+};
+
+struct RejectInfo {
+  std::string action;  // reject, hold, discard, milter-reject, ...
+  std::string stage;   // RCPT, DATA, END-OF-MESSAGE, header, body, ...
+  int code = 0;
+  std::string dsn, text;
+};
+
+struct ScanResult {
+  std::string scanner;  // "amavis"
+  std::string verdict;  // "CLEAN", "SPAM", ...
+  std::string action;   // "Passed", "Blocked"
+  double score = 0;
+  bool has_score = false;
+};
+
+// One line of the message's life, kept at the "full" detail level.
+struct RecordEvent {
+  TimeUs time = 0;
+  std::string program;
+  std::string text;
+};
+
+struct MessageRecord {
+  std::string host;
+  std::string qid;  // empty: rejected before queueing (NOQUEUE)
+  std::optional<std::string> message_id;
+  TimeUs first_seen = 0, last_seen = 0;
+  bool has_client = false;
+  std::string client_ip, client_host, helo;
+  std::string sasl_username;
+  std::optional<std::string> sender;
+  std::optional<std::string> subject;
+  std::optional<std::string> header_from;
+  int64_t size = -1;
+  int nrcpt = -1;
+  Outcome outcome = Outcome::kInFlight;
+  RecordEnd end = RecordEnd::kOpen;
+  std::vector<RecipientRecord> recipients;
+  std::optional<RejectInfo> reject;
+  std::vector<ScanResult> scans;
+  std::string parent_qid;
+  std::vector<std::string> child_qids;
+  std::string ndr_qid, ndr_of;
+  std::vector<std::string> notice_qids;  // delay / success notices about this message
+  std::vector<RecordEvent> events;       // full detail only
+};
+
+// The message outcome from its recipients (RECORD.md): their common outcome,
+// `mixed` when they differ, `in_flight` while any is open.
+Outcome ComputeOutcome(const MessageRecord& r);
+
+}  // namespace mailtrail
+
+#endif  // MAILTRAIL_AGENT_TRACK_RECORD_H_

@@ -1,0 +1,532 @@
+#include "agent/track/tracker.h"
+
+#include <algorithm>
+#include <utility>
+#include <vector>
+
+#include "base/ip_address.h"
+#include "base/text.h"
+
+namespace mailtrail {
+
+namespace {
+
+constexpr TimeUs kSweepEvery = 60 * kUsPerSecond;
+constexpr TimeUs kSessionIdle = 3600 * kUsPerSecond;
+constexpr size_t kMaxRecipients = 10000;   // per record: bounded memory on hostile input
+constexpr size_t kMaxFieldBytes = 1000;    // addresses, subjects, texts
+constexpr size_t kMaxEventsPerRecord = 1000;
+
+std::string Capped(std::string_view s) { return std::string(TruncateUtf8(s, kMaxFieldBytes)); }
+std::string Address(std::string_view s) { return AsciiLower(TruncateUtf8(s, kMaxFieldBytes)); }
+
+bool IEquals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i)
+    if ((a[i] | 0x20) != (b[i] | 0x20)) return false;
+  return true;
+}
+
+Outcome DeliveryOutcome(std::string_view status, std::string_view text) {
+  if (status == "sent") {
+    // amavisd-new answers "250 2.7.0 Ok, discarded, id=..." for mail it dropped.
+    return text.find(", discarded") != std::string_view::npos ? Outcome::kDiscarded
+                                                               : Outcome::kDelivered;
+  }
+  if (status == "deferred") return Outcome::kDeferred;
+  if (status == "bounced" || status == "undeliverable") return Outcome::kBounced;
+  if (status == "expired") return Outcome::kExpired;
+  if (status == "deliverable") return Outcome::kDelivered;
+  return Outcome::kInFlight;
+}
+
+void AddUnique(std::vector<std::string>* v, std::string_view s) {
+  for (const auto& x : *v)
+    if (x == s) return;
+  v->emplace_back(s);
+}
+
+}  // namespace
+
+struct MessageTracker::Open {
+  MessageRecord rec;
+  uint64_t generation = 0;
+  bool started = false;  // saw client= or uid=
+  bool queued = false;   // reached qmgr: survives the end of its smtpd session
+  bool held = false;
+  bool removed = false;
+};
+
+struct MessageTracker::Session {
+  std::string host;
+  std::string client_host, client_ip;
+  std::vector<std::string> record_keys;
+  std::unique_ptr<MessageRecord> noqueue;  // the current NOQUEUE transaction
+  struct Action {                          // hold/discard: applies to the next client=
+    std::string action, rcpt, text, dsn, stage, sender;
+    int code = 0;
+  };
+  std::vector<Action> actions;
+  TimeUs last_seen = 0;
+};
+
+MessageTracker::MessageTracker(TrackerOptions options, RecordSink* sink)
+    : options_(options), sink_(sink) {}
+
+MessageTracker::~MessageTracker() = default;
+
+void MessageTracker::Process(const Event& ev) {
+  switch (ev.kind) {
+    case EventKind::kUnparsable:
+    case EventKind::kForeign:
+    case EventKind::kUnknown:
+    case EventKind::kNoise:
+      return;
+    default:
+      break;
+  }
+  if (ev.time > now_) now_ = ev.time;
+  if (!pending_.empty() && pending_.front().due <= now_) RunDue(now_);
+  if (now_ - last_sweep_ >= kSweepEvery) SweepStale(now_);
+
+  Open* o = nullptr;
+  switch (ev.kind) {
+    case EventKind::kConnect:
+      if (ev.daemon == "smtpd") OnConnect(ev);
+      return;
+    case EventKind::kDisconnect:
+      OnSessionEnd(ev);
+      return;
+    case EventKind::kLostConnection:
+      return;  // the disconnect line that follows ends the session
+    case EventKind::kClient:
+      OnClient(ev);
+      o = Find(ev);
+      break;
+    case EventKind::kSmtpdAction:
+      OnSmtpdAction(ev);
+      if (!ev.qid.empty()) o = Find(ev);
+      break;
+    case EventKind::kPickup:
+      o = StartRecord(ev);
+      o->rec.sender = Address(ev.from);
+      break;
+    case EventKind::kMessageId:
+      o = FindOrCreate(ev);
+      if (!o->rec.message_id) o->rec.message_id = Capped(ev.message_id);
+      break;
+    case EventKind::kHeader:
+      o = FindOrCreate(ev);
+      OnHeader(ev, o);
+      break;
+    case EventKind::kQueued:
+      o = FindOrCreate(ev);
+      o->queued = true;
+      o->held = false;
+      if (!o->rec.sender) o->rec.sender = Address(ev.from);
+      if (o->rec.size < 0) o->rec.size = ev.size;
+      if (o->rec.nrcpt < 0) o->rec.nrcpt = ev.nrcpt;
+      break;
+    case EventKind::kRemoved:
+      o = Find(ev);
+      if (o == nullptr) return;  // e.g. postsuper on a message we never saw
+      o->removed = true;
+      key_buf_.assign(ev.host).append(" ").append(ev.qid);
+      pending_.push_back({now_ + options_.grace, key_buf_, o->generation, false});
+      break;
+    case EventKind::kExpired:
+      o = FindOrCreate(ev);
+      for (auto& rc : o->rec.recipients)
+        if (rc.outcome == Outcome::kDeferred || rc.outcome == Outcome::kInFlight)
+          rc.outcome = Outcome::kExpired;
+      break;
+    case EventKind::kDelivery:
+      o = FindOrCreate(ev);
+      OnDelivery(ev, o);
+      break;
+    case EventKind::kNotice:
+      o = FindOrCreate(ev);
+      OnNotice(ev, o);
+      break;
+    case EventKind::kAdmin:
+      o = FindOrCreate(ev);
+      if (ev.admin == AdminAction::kHold) o->held = true;
+      if (ev.admin == AdminAction::kReleased) o->held = false;
+      break;
+    case EventKind::kScan:
+      o = FindOrCreate(ev);
+      OnScan(ev, o);
+      break;
+    default:
+      return;
+  }
+  if (o != nullptr) {
+    o->rec.last_seen = std::max(o->rec.last_seen, ev.time);
+    if (options_.keep_events && o->rec.events.size() < kMaxEventsPerRecord)
+      o->rec.events.push_back({ev.time, std::string(ev.program), Capped(ev.message)});
+  }
+}
+
+MessageTracker::Open* MessageTracker::Find(const Event& ev) {
+  key_buf_.assign(ev.host).append(" ").append(ev.qid);
+  auto it = records_.find(key_buf_);
+  return it == records_.end() ? nullptr : it->second.get();
+}
+
+MessageTracker::Open* MessageTracker::FindOrCreate(const Event& ev) {
+  if (Open* o = Find(ev)) return o;
+  if (records_.size() >= options_.max_open) SweepStale(now_);
+  auto o = std::make_unique<Open>();
+  o->generation = next_generation_++;
+  o->rec.host = std::string(ev.host);
+  o->rec.qid = std::string(ev.qid);
+  o->rec.first_seen = o->rec.last_seen = ev.time;
+  Open* raw = o.get();
+  key_buf_.assign(ev.host).append(" ").append(ev.qid);
+  records_.emplace(key_buf_, std::move(o));
+  return raw;
+}
+
+MessageTracker::Open* MessageTracker::StartRecord(const Event& ev) {
+  if (Open* old = Find(ev)) {
+    if (!old->started) {
+      old->started = true;  // earlier lines of this message arrived first
+      return old;
+    }
+    // Queue id reuse (POSTFIX-LOGS.md trap 3): the old message is over.
+    Close(key_buf_, old->removed ? RecordEnd::kRemoved : RecordEnd::kStale);
+  }
+  Open* o = FindOrCreate(ev);
+  o->started = true;
+  return o;
+}
+
+MessageTracker::Session* MessageTracker::SessionFor(const Event& ev, bool create) {
+  std::string key(ev.host);
+  key.append(" ").append(std::to_string(ev.pid));
+  if (ev.daemon == "postscreen") key.append(" ").append(ev.client_ip);
+  auto it = sessions_.find(key);
+  if (it != sessions_.end()) {
+    it->second->last_seen = ev.time;
+    return it->second.get();
+  }
+  if (!create) return nullptr;
+  auto s = std::make_unique<Session>();
+  s->host = std::string(ev.host);
+  s->last_seen = ev.time;
+  Session* raw = s.get();
+  sessions_.emplace(std::move(key), std::move(s));
+  return raw;
+}
+
+void MessageTracker::OnConnect(const Event& ev) {
+  std::string key(ev.host);
+  key.append(" ").append(std::to_string(ev.pid));
+  auto it = sessions_.find(key);
+  if (it != sessions_.end()) {  // the previous session's disconnect never came
+    EndSession(it->first, it->second.get(), ev.time);
+    sessions_.erase(it);
+  }
+  Session* s = SessionFor(ev, true);
+  s->client_host = Capped(ev.client_host);
+  s->client_ip = Capped(ev.client_ip);
+}
+
+void MessageTracker::OnSessionEnd(const Event& ev) {
+  std::string key(ev.host);
+  key.append(" ").append(std::to_string(ev.pid));
+  auto it = sessions_.find(key);
+  if (it == sessions_.end()) return;
+  EndSession(it->first, it->second.get(), ev.time);
+  sessions_.erase(it);
+}
+
+void MessageTracker::EndSession(const std::string& /*key*/, Session* s, TimeUs now) {
+  FlushNoqueue(s, RecordEnd::kSession);
+  // Messages of this session that never reach qmgr (header rejects, discards,
+  // aborted DATA) end with it — after the grace period, because cleanup and
+  // qmgr lines may still follow the disconnect.
+  for (auto& k : s->record_keys) {
+    auto it = records_.find(k);
+    if (it != records_.end() && !it->second->queued)
+      pending_.push_back({now + options_.grace, k, it->second->generation, true});
+  }
+}
+
+void MessageTracker::FlushNoqueue(Session* s, RecordEnd end) {
+  if (!s->noqueue) return;
+  Emit(std::move(*s->noqueue), end);
+  s->noqueue.reset();
+}
+
+void MessageTracker::OnClient(const Event& ev) {
+  Open* o = StartRecord(ev);
+  MessageRecord& r = o->rec;
+  r.has_client = true;
+  r.client_host = Capped(ev.client_host);
+  if (IpAddress::Parse(ev.client_ip)) r.client_ip = std::string(ev.client_ip);
+  if (!ev.sasl_username.empty()) r.sasl_username = Capped(ev.sasl_username);
+  if (!ev.orig_queue_id.empty()) {
+    r.parent_qid = std::string(ev.orig_queue_id);
+    Link(ev, ev.orig_queue_id, ev.qid);
+  }
+  Session* s = SessionFor(ev, true);
+  if (s->record_keys.size() < kMaxRecipients)
+    s->record_keys.push_back(std::string(ev.host) + " " + std::string(ev.qid));
+  // A new transaction: the NOQUEUE rejects before it are one record.
+  FlushNoqueue(s, RecordEnd::kSession);
+  for (const auto& a : s->actions) {
+    if (a.action == "hold") o->held = true;
+    if (!r.sender) r.sender = a.sender;
+    if (!r.reject) r.reject = RejectInfo{a.action, a.stage, a.code, a.dsn, a.text};
+    if (!a.rcpt.empty() && r.recipients.size() < kMaxRecipients) {
+      RecipientRecord rc;
+      rc.address = a.rcpt;
+      rc.outcome = a.action == "hold" ? Outcome::kHeld : Outcome::kDiscarded;
+      rc.status_text = a.text;
+      rc.time = ev.time;
+      r.recipients.push_back(std::move(rc));
+    }
+  }
+  s->actions.clear();
+}
+
+void MessageTracker::OnSmtpdAction(const Event& ev) {
+  if (ev.action == "reject_warning" || ev.action == "warn") return;  // informational only
+  const bool accepted_anyway = ev.action == "hold" || ev.action == "discard" ||
+                               ev.action == "filter" || ev.action == "redirect";
+  if (ev.qid.empty()) {
+    Session* s = SessionFor(ev, true);
+    if (accepted_anyway) {
+      // check_client_access HOLD/DISCARD: logged as NOQUEUE, yet the message is
+      // queued; the next client= of this session is that message.
+      if (s->actions.size() < 64)
+        s->actions.push_back({std::string(ev.action), Address(ev.to), Capped(ev.text),
+                              std::string(ev.dsn), std::string(ev.stage), Address(ev.from),
+                              ev.code});
+      return;
+    }
+    if (s->noqueue && s->noqueue->sender != Address(ev.from)) FlushNoqueue(s, RecordEnd::kSession);
+    if (!s->noqueue) {
+      auto r = std::make_unique<MessageRecord>();
+      r->host = std::string(ev.host);
+      r->first_seen = ev.time;
+      r->has_client = true;
+      r->client_host = Capped(ev.client_host);
+      if (IpAddress::Parse(ev.client_ip)) r->client_ip = std::string(ev.client_ip);
+      r->helo = Capped(ev.helo);
+      if (ev.has_from) r->sender = Address(ev.from);
+      r->reject = RejectInfo{std::string(ev.action), std::string(ev.stage), ev.code,
+                             std::string(ev.dsn), Capped(ev.text)};
+      s->noqueue = std::move(r);
+    }
+    MessageRecord& r = *s->noqueue;
+    r.last_seen = ev.time;
+    if (!ev.to.empty() && r.recipients.size() < kMaxRecipients) {
+      RecipientRecord rc;
+      rc.address = Address(ev.to);
+      rc.outcome = Outcome::kRejected;
+      rc.dsn = std::string(ev.dsn);
+      rc.status_text = Capped(ev.text);
+      rc.time = ev.time;
+      r.recipients.push_back(std::move(rc));
+    }
+    if (options_.keep_events && r.events.size() < kMaxEventsPerRecord)
+      r.events.push_back({ev.time, std::string(ev.program), Capped(ev.message)});
+    return;
+  }
+  // "QID: reject: RCPT ..." after an accepted recipient, or a milter action.
+  Open* o = FindOrCreate(ev);
+  MessageRecord& r = o->rec;
+  if (r.helo.empty()) r.helo = Capped(ev.helo);
+  if (!r.reject)
+    r.reject = RejectInfo{std::string(ev.action), std::string(ev.stage), ev.code,
+                          std::string(ev.dsn), Capped(ev.text)};
+  if (ev.action == "hold" || ev.action == "milter-hold") o->held = true;
+  if (!ev.to.empty() && r.recipients.size() < kMaxRecipients) {
+    RecipientRecord rc;
+    rc.address = Address(ev.to);
+    rc.outcome = accepted_anyway ? (ev.action == "discard" ? Outcome::kDiscarded : Outcome::kHeld)
+                                 : Outcome::kRejected;
+    rc.dsn = std::string(ev.dsn);
+    rc.status_text = Capped(ev.text);
+    rc.time = ev.time;
+    r.recipients.push_back(std::move(rc));
+  }
+}
+
+void MessageTracker::OnHeader(const Event& ev, Open* o) {
+  MessageRecord& r = o->rec;
+  if (r.helo.empty() && !ev.helo.empty()) r.helo = Capped(ev.helo);
+  // The trailer's envelope sender: the only one for messages that never reach qmgr.
+  if (!r.sender && ev.has_from) r.sender = Address(ev.from);
+  if (ev.stage == "header") {
+    // The first Subject/From line is the message's own; later ones come from
+    // attached messages (nested_header_checks).
+    if (!r.subject && IEquals(ev.header_name, "subject")) r.subject = Capped(ev.text);
+    if (!r.header_from && IEquals(ev.header_name, "from")) r.header_from = Capped(ev.text);
+  }
+  Outcome outcome;
+  if (ev.action == "reject") {
+    outcome = Outcome::kRejected;
+  } else if (ev.action == "discard") {
+    outcome = Outcome::kDiscarded;
+  } else if (ev.action == "hold") {
+    outcome = Outcome::kHeld;
+    o->held = true;
+  } else {
+    return;  // info, warning, redirect, filter, replace, ...
+  }
+  if (!r.reject)
+    r.reject = RejectInfo{std::string(ev.action), std::string(ev.stage), ev.code,
+                          std::string(ev.dsn), Capped(ev.reply)};
+  if (ev.to.empty()) return;
+  const std::string to = Address(ev.to);
+  for (const auto& rc : r.recipients)
+    if (rc.address == to) return;
+  RecipientRecord rc;
+  rc.address = to;
+  rc.outcome = outcome;
+  rc.dsn = std::string(ev.dsn);
+  rc.status_text = Capped(ev.reply);
+  rc.time = ev.time;
+  r.recipients.push_back(std::move(rc));
+}
+
+void MessageTracker::OnDelivery(const Event& ev, Open* o) {
+  MessageRecord& r = o->rec;
+  const std::string to = Address(ev.to);
+  const std::string orig = Address(ev.orig_to);
+  RecipientRecord* rc = nullptr;
+  for (auto& x : r.recipients)
+    if (x.address == to && x.orig_address == orig) rc = &x;
+  if (rc == nullptr) {
+    if (r.recipients.size() >= kMaxRecipients) return;
+    r.recipients.emplace_back();
+    rc = &r.recipients.back();
+    rc->address = to;
+    rc->orig_address = orig;
+  }
+  rc->outcome = DeliveryOutcome(ev.status, ev.text);
+  rc->dsn = std::string(ev.dsn);
+  rc->relay = Capped(ev.relay);
+  rc->status_text = Capped(ev.text);
+  rc->delay = ev.delay;
+  rc->attempts += 1;
+  rc->time = ev.time;
+  if (!ev.next_qid.empty()) Link(ev, ev.qid, ev.next_qid);
+}
+
+void MessageTracker::OnNotice(const Event& ev, Open* o) {
+  const bool ndr =
+      ev.notice == NoticeKind::kNonDelivery || ev.notice == NoticeKind::kPostmaster;
+  if (ndr && o->rec.ndr_qid.empty()) {
+    o->rec.ndr_qid = std::string(ev.next_qid);
+  } else if (o->rec.notice_qids.size() < 64) {
+    AddUnique(&o->rec.notice_qids, ev.next_qid);
+  }
+  Event child = ev;
+  child.qid = ev.next_qid;
+  Open* c = FindOrCreate(child);
+  if (c->rec.ndr_of.empty()) c->rec.ndr_of = std::string(ev.qid);
+}
+
+void MessageTracker::OnScan(const Event& ev, Open* o) {
+  MessageRecord& r = o->rec;
+  if (r.scans.size() < 16) {
+    ScanResult scan;
+    scan.scanner = "amavis";
+    const size_t sp = ev.verdict.find(' ');
+    scan.action = std::string(ev.verdict.substr(0, sp));
+    if (sp != std::string_view::npos) scan.verdict = Capped(ev.verdict.substr(sp + 1));
+    scan.score = ev.hits;
+    scan.has_score = ev.has_hits;
+    r.scans.push_back(std::move(scan));
+  }
+  if (!r.message_id && !ev.message_id.empty()) r.message_id = Capped(ev.message_id);
+  if (!ev.next_qid.empty()) Link(ev, ev.qid, ev.next_qid);
+}
+
+void MessageTracker::Link(const Event& ev, std::string_view parent, std::string_view child) {
+  std::string key(ev.host);
+  key.append(" ").append(parent);
+  if (auto it = records_.find(key); it != records_.end() && it->second->rec.child_qids.size() < 64)
+    AddUnique(&it->second->rec.child_qids, child);
+  key.assign(ev.host).append(" ").append(child);
+  if (auto it = records_.find(key); it != records_.end() && it->second->rec.parent_qid.empty())
+    it->second->rec.parent_qid = std::string(parent);
+}
+
+void MessageTracker::Close(const std::string& key, RecordEnd end) {
+  auto it = records_.find(key);
+  if (it == records_.end()) return;
+  std::unique_ptr<Open> o = std::move(it->second);
+  records_.erase(it);
+  if (o->held && end == RecordEnd::kOpen) {
+    for (auto& rc : o->rec.recipients)
+      if (rc.outcome == Outcome::kInFlight) rc.outcome = Outcome::kHeld;
+    if (o->rec.recipients.empty() && !o->rec.reject)
+      o->rec.reject = RejectInfo{"hold", "queue", 0, "", "held in the hold queue"};
+  }
+  Emit(std::move(o->rec), end);
+}
+
+void MessageTracker::Emit(MessageRecord&& r, RecordEnd end) {
+  r.end = end;
+  r.outcome = ComputeOutcome(r);
+  sink_->OnRecord(std::move(r));
+}
+
+void MessageTracker::RunDue(TimeUs now) {
+  while (!pending_.empty() && pending_.front().due <= now) {
+    Pending p = std::move(pending_.front());
+    pending_.pop_front();
+    auto it = records_.find(p.key);
+    if (it == records_.end() || it->second->generation != p.generation) continue;
+    const Open& o = *it->second;
+    if (!p.session_end && o.removed) {
+      Close(p.key, RecordEnd::kRemoved);
+    } else if (p.session_end && !o.queued && !o.held && !o.removed) {
+      Close(p.key, RecordEnd::kSession);
+    }
+  }
+}
+
+void MessageTracker::SweepStale(TimeUs now) {
+  last_sweep_ = now;
+  std::vector<std::pair<TimeUs, std::string>> victims;
+  for (const auto& [key, o] : records_)
+    if (o->rec.last_seen + options_.stale_after < now) victims.emplace_back(o->rec.last_seen, key);
+  if (records_.size() - victims.size() >= options_.max_open) {
+    // Over the bound: close the least recently seen tenth as stale.
+    std::vector<std::pair<TimeUs, std::string>> all;
+    all.reserve(records_.size());
+    for (const auto& [key, o] : records_) all.emplace_back(o->rec.last_seen, key);
+    const size_t n = std::max<size_t>(1, all.size() / 10);
+    std::nth_element(all.begin(), all.begin() + static_cast<long>(n - 1), all.end());
+    all.resize(n);
+    victims = std::move(all);
+  }
+  for (const auto& v : victims) Close(v.second, RecordEnd::kStale);
+  for (auto it = sessions_.begin(); it != sessions_.end();) {
+    if (it->second->last_seen + kSessionIdle < now || sessions_.size() > options_.max_open) {
+      EndSession(it->first, it->second.get(), now);
+      it = sessions_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+}
+
+void MessageTracker::FlushAll() {
+  for (auto& [key, s] : sessions_) EndSession(key, s.get(), now_);
+  sessions_.clear();
+  RunDue(INT64_MAX);
+  std::vector<std::string> keys;
+  keys.reserve(records_.size());
+  for (const auto& [key, o] : records_) keys.push_back(key);
+  std::sort(keys.begin(), keys.end());
+  for (const auto& k : keys) Close(k, RecordEnd::kOpen);
+}
+
+}  // namespace mailtrail

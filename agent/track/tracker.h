@@ -1,0 +1,102 @@
+// MessageTracker: joins parsed Events into MessageRecords (ARCHITECTURE.md).
+//
+// Joins by (host, queue id); NOQUEUE actions by smtpd session (host, pid); links
+// content-filter and .forward legs and NDRs; closes a record at "removed" after a
+// grace period for late lines, at the end of its smtpd session when it was never
+// queued, or when it goes stale. Time is the log's own time (the events'), so the
+// tracker is deterministic and needs no clock.
+//
+// Threading: single-threaded; owned by the reading loop. Memory: bounded by
+// `max_open` records and sessions; beyond that the oldest are closed as stale.
+// SECURITY: the client IP of a record comes only from smtpd's `client=` field or a
+// reject line's fixed "from HOST[IP]:" position, never from header text.
+#ifndef MAILTRAIL_AGENT_TRACK_TRACKER_H_
+#define MAILTRAIL_AGENT_TRACK_TRACKER_H_
+
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <string>
+#include <unordered_map>
+
+#include "agent/track/record.h"
+#include "parsers/event.h"
+
+namespace mailtrail {
+
+// Receives closed records, in closing order.
+class RecordSink {
+ public:
+  virtual ~RecordSink() = default;
+  virtual void OnRecord(MessageRecord&& record) = 0;
+};
+
+struct TrackerOptions {
+  TimeUs grace = 10 * kUsPerSecond;                // late lines after "removed"/session end
+  TimeUs stale_after = 6LL * 86400 * kUsPerSecond; // > maximal_queue_lifetime (5d)
+  size_t max_open = 1'000'000;                     // open records (and sessions)
+  bool keep_events = false;                        // "full" detail: every line of a message
+};
+
+class MessageTracker {
+ public:
+  MessageTracker(TrackerOptions options, RecordSink* sink);
+  ~MessageTracker();
+  MessageTracker(const MessageTracker&) = delete;
+  MessageTracker& operator=(const MessageTracker&) = delete;
+
+  // Feeds one event, in log order. Events of kinds that carry nothing are ignored.
+  void Process(const Event& ev);
+
+  // Closes every open record and session (end of a replay): records still
+  // waiting (deferred, held) are emitted with end = kOpen.
+  void FlushAll();
+
+  size_t open_records() const { return records_.size(); }
+  size_t open_sessions() const { return sessions_.size(); }
+
+ private:
+  struct Open;
+  struct Session;
+  struct Pending {
+    TimeUs due;
+    std::string key;
+    uint64_t generation;
+    bool session_end;  // true: close only if never queued; false: after "removed"
+  };
+
+  Open* Find(const Event& ev);
+  Open* FindOrCreate(const Event& ev);
+  Open* StartRecord(const Event& ev);
+  Session* SessionFor(const Event& ev, bool create);
+  void EndSession(const std::string& key, Session* s, TimeUs now);
+  void FlushNoqueue(Session* s, RecordEnd end);
+  void Close(const std::string& key, RecordEnd end);
+  void Emit(MessageRecord&& r, RecordEnd end);
+  void RunDue(TimeUs now);
+  void SweepStale(TimeUs now);
+  void Link(const Event& ev, std::string_view parent, std::string_view child);
+
+  void OnConnect(const Event& ev);
+  void OnSessionEnd(const Event& ev);
+  void OnClient(const Event& ev);
+  void OnSmtpdAction(const Event& ev);
+  void OnHeader(const Event& ev, Open* o);
+  void OnDelivery(const Event& ev, Open* o);
+  void OnNotice(const Event& ev, Open* o);
+  void OnScan(const Event& ev, Open* o);
+
+  TrackerOptions options_;
+  RecordSink* sink_;
+  std::unordered_map<std::string, std::unique_ptr<Open>> records_;
+  std::unordered_map<std::string, std::unique_ptr<Session>> sessions_;
+  std::deque<Pending> pending_;
+  TimeUs now_ = 0;
+  TimeUs last_sweep_ = 0;
+  uint64_t next_generation_ = 1;
+  std::string key_buf_;
+};
+
+}  // namespace mailtrail
+
+#endif  // MAILTRAIL_AGENT_TRACK_TRACKER_H_

@@ -1,0 +1,29 @@
+// Calendar arithmetic on UTC civil times, and RFC 3339 formatting. Pure functions.
+#ifndef MAILTRAIL_BASE_CIVIL_TIME_H_
+#define MAILTRAIL_BASE_CIVIL_TIME_H_
+
+#include <cstdint>
+#include <string>
+
+namespace mailtrail {
+
+// Microseconds since the Unix epoch, UTC. The one time type of the project.
+using TimeUs = int64_t;
+constexpr TimeUs kUsPerSecond = 1'000'000;
+
+// Days since 1970-01-01 of a proleptic Gregorian date (month 1..12).
+int64_t DaysFromCivil(int year, int month, int day);
+
+// Seconds since the epoch of a UTC civil time.
+int64_t EpochSeconds(int year, int month, int day, int hour, int minute, int second);
+
+// "2026-11-27T11:21:18Z" (whole seconds: the contract of RECORD.md).
+std::string FormatRfc3339(TimeUs t);
+
+// Parses "2026-11-27", "2026-11-27T11:21:18Z", "2026-11-27 11:21:18" and offsets
+// ("+01:00"). Returns false on anything else.
+bool ParseRfc3339(const std::string& text, TimeUs* out);
+
+}  // namespace mailtrail
+
+#endif  // MAILTRAIL_BASE_CIVIL_TIME_H_

@@ -1,0 +1,86 @@
+// cleanup(8): message-id, header/body_checks actions with the header text, and
+// milter actions.
+#include "parsers/daemons.h"
+#include "parsers/scan.h"
+
+namespace mailtrail::parsers {
+
+namespace {
+
+// "ACTION: header NAME: TEXT from HOST[IP]; trailer[: reply]" or "... from local; ..."
+bool ParseCheckAction(std::string_view s, Event* ev) {
+  size_t i = 0;
+  while (i < s.size() && ((s[i] >= 'a' && s[i] <= 'z') || s[i] == '_' || s[i] == '-')) ++i;
+  if (i == 0 || s.substr(i, 2) != ": ") return false;
+  const std::string_view action = s.substr(0, i);
+  s.remove_prefix(i + 2);
+  std::string_view part;
+  if (scan::Consume(&s, "header ")) {
+    part = "header";
+  } else if (scan::Consume(&s, "body ")) {
+    part = "body";
+  } else if (scan::Consume(&s, "mime-header ") || scan::Consume(&s, "nested-header ")) {
+    part = "header";
+  } else {
+    return false;
+  }
+  std::string_view head, rest;
+  if (!SplitTrailer(s, ev, &head, &rest)) return false;
+  // The last " from " before the trailer precedes the client (the text itself may
+  // contain " from ": POSTFIX-LOGS.md).
+  const size_t from = head.rfind(" from ");
+  if (from == std::string_view::npos) return false;
+  std::string_view client = head.substr(from + 6);
+  std::string_view content = head.substr(0, from);
+  if (client != "local") {
+    std::string_view c = client;
+    if (!scan::HostAndIp(&c, &ev->client_host, &ev->client_ip) || !c.empty()) return false;
+  }
+  if (part == "header") {
+    const size_t colon = content.find(':');
+    if (colon == std::string_view::npos) return false;
+    ev->header_name = content.substr(0, colon);
+    content.remove_prefix(colon + 1);
+    if (!content.empty() && content[0] == ' ') content.remove_prefix(1);
+  } else {
+    ev->header_name = {};
+  }
+  ev->text = content;
+  ev->action = action;
+  ev->stage = part;
+  // A reject's reply ("5.7.1 Spam subject rejected") goes to dsn/reply: `text`
+  // carries the header value.
+  if (scan::Consume(&rest, ": ")) scan::SplitReply(rest, &ev->code, &ev->dsn, &ev->reply);
+  ev->kind = EventKind::kHeader;
+  return true;
+}
+
+}  // namespace
+
+bool ParseCleanup(std::string_view msg, Event* ev) {
+  std::string_view s = msg;
+  if (!SplitQueueId(&s, ev) || ev->qid.empty()) {
+    if (msg.substr(0, 9) == "warning: " || msg.substr(0, 7) == "error: " ||
+        msg.substr(0, 7) == "fatal: ") {
+      ev->qid = {};
+      ev->kind = EventKind::kNoise;
+      return true;
+    }
+    return false;
+  }
+  if (scan::Consume(&s, "message-id=")) {
+    ev->message_id = scan::Unbracket(s);
+    ev->kind = EventKind::kMessageId;
+    return true;
+  }
+  if (s.substr(0, 7) == "milter-") return ParseActionLine(s, false, ev);
+  if (ParseCheckAction(s, ev)) return true;
+  if (scan::Consume(&s, "resent-message-id=") || s.substr(0, 9) == "warning: " ||
+      s.substr(0, 5) == "info:" || s.substr(0, 4) == "dkim") {
+    ev->kind = EventKind::kNoise;
+    return true;
+  }
+  return false;
+}
+
+}  // namespace mailtrail::parsers

@@ -1,0 +1,38 @@
+// One parser per Postfix daemon family (and amavis). Internal to parsers/: each
+// takes the message part of a line (after "prog[pid]: ") with the envelope
+// fields already in `ev`, fills the rest, and returns false for a form it does
+// not know (the caller then counts the line as unknown). Pure functions.
+#ifndef MAILTRAIL_PARSERS_DAEMONS_H_
+#define MAILTRAIL_PARSERS_DAEMONS_H_
+
+#include <string_view>
+
+#include "parsers/event.h"
+
+namespace mailtrail::parsers {
+
+bool ParseSmtpd(std::string_view msg, Event* ev);
+bool ParsePostscreen(std::string_view msg, Event* ev);
+bool ParseCleanup(std::string_view msg, Event* ev);
+bool ParseQmgr(std::string_view msg, Event* ev);
+bool ParsePickup(std::string_view msg, Event* ev);
+bool ParseBounce(std::string_view msg, Event* ev);
+bool ParsePostsuper(std::string_view msg, Event* ev);
+bool ParseDelivery(std::string_view msg, Event* ev);
+bool ParseAmavis(std::string_view msg, Event* ev);
+
+// Shared pieces.
+// Splits "QID: rest" or "NOQUEUE: rest"; sets ev->qid (empty for NOQUEUE).
+bool SplitQueueId(std::string_view* msg, Event* ev);
+// "ACTION: STAGE from HOST[IP]: REPLY; from=<..> to=<..> proto=.. helo=<..>".
+// `postscreen` selects "[IP]:PORT" and a comma-separated trailer.
+bool ParseActionLine(std::string_view s, bool postscreen, Event* ev);
+// Finds the trailer from the right (POSTFIX-LOGS.md trap 9): sets `head` to what
+// precedes "; from=<" and `rest` to what follows "helo=<..>".
+bool SplitTrailer(std::string_view s, Event* ev, std::string_view* head, std::string_view* rest);
+// The next queue id after `marker` in `text` ("queued as ", "forwarded as ").
+std::string_view QueueIdAfter(std::string_view text, std::string_view marker);
+
+}  // namespace mailtrail::parsers
+
+#endif  // MAILTRAIL_PARSERS_DAEMONS_H_

@@ -1,0 +1,49 @@
+// The syslog envelope: timestamp, host, program[pid]. Handles BSD syslog
+// ("Nov  7 11:21:14"), Postfix's maillog_file ("Nov 07 11:21:14") and RFC 3339
+// ("2026-11-27T11:21:14.573590+01:00", also "Z"). Pure.
+#ifndef MAILTRAIL_PARSERS_ENVELOPE_H_
+#define MAILTRAIL_PARSERS_ENVELOPE_H_
+
+#include <string_view>
+
+#include "parsers/event.h"
+
+namespace mailtrail {
+
+// What a yearless or zoneless timestamp means. Set by the reader of a file: the
+// year comes from --year or the file's mtime and rolls over Dec -> Jan (see
+// YearRollover), the offset from the configured time zone.
+struct ParseContext {
+  int year = 1970;
+  int utc_offset_seconds = 0;  // local time = UTC + offset
+};
+
+// Fills time, month, host, program, daemon, pid and message of `ev`.
+// Returns false (ev->kind = kUnparsable) when the line has no valid envelope.
+bool ParseEnvelope(std::string_view line, const ParseContext& ctx, Event* ev);
+
+// Tracks month order through a file: when a yearless line's month goes back
+// (Dec -> Jan), the year advances. Small state owned by one reader.
+class YearRollover {
+ public:
+  // Returns true when `ctx->year` was advanced for this line; the caller then
+  // parses the line again with the new year (once per year: cheap).
+  bool Observe(int month, ParseContext* ctx) {
+    bool rolled = false;
+    if (month != 0) {
+      if (last_month_ >= 11 && month <= 2 && month < last_month_) {
+        ++ctx->year;
+        rolled = true;
+      }
+      last_month_ = month;
+    }
+    return rolled;
+  }
+
+ private:
+  int last_month_ = 0;
+};
+
+}  // namespace mailtrail
+
+#endif  // MAILTRAIL_PARSERS_ENVELOPE_H_

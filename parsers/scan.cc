@@ -1,0 +1,77 @@
+#include "parsers/scan.h"
+
+#include <charconv>
+#include <cstdlib>
+
+#include "base/queue_id.h"
+
+namespace mailtrail::scan {
+
+bool ParseInt(std::string_view s, int64_t* out) {
+  if (s.empty()) return false;
+  auto r = std::from_chars(s.data(), s.data() + s.size(), *out);
+  return r.ec == std::errc() && r.ptr == s.data() + s.size();
+}
+
+bool ParseDouble(std::string_view s, double* out) {
+  if (s.empty() || s.size() > 32) return false;
+  auto r = std::from_chars(s.data(), s.data() + s.size(), *out);
+  return r.ec == std::errc() && r.ptr == s.data() + s.size();
+}
+
+bool HostAndIp(std::string_view* s, std::string_view* host, std::string_view* ip) {
+  // Postfix prints "name[addr]"; the name is a validated DNS name or "unknown",
+  // so it holds no brackets. The address ends at the first ']'.
+  const size_t open = s->find('[');
+  if (open == std::string_view::npos) return false;
+  const size_t close = s->find(']', open);
+  if (close == std::string_view::npos) return false;
+  *host = s->substr(0, open);
+  *ip = s->substr(open + 1, close - open - 1);
+  if (host->find(' ') != std::string_view::npos) return false;
+  s->remove_prefix(close + 1);
+  return true;
+}
+
+void SplitReply(std::string_view reply, int* code, std::string_view* dsn, std::string_view* text) {
+  *code = 0;
+  *dsn = {};
+  *text = reply;
+  if (reply.size() >= 4 && reply[3] == ' ' && reply[0] >= '2' && reply[0] <= '5' &&
+      reply[1] >= '0' && reply[1] <= '9' && reply[2] >= '0' && reply[2] <= '9') {
+    *code = (reply[0] - '0') * 100 + (reply[1] - '0') * 10 + (reply[2] - '0');
+    reply.remove_prefix(4);
+    *text = reply;
+  }
+  // An enhanced status code: d.d{1,3}.d{1,3} followed by a space or the end.
+  size_t i = 0;
+  if (reply.size() >= 5 && reply[0] >= '2' && reply[0] <= '5' && reply[1] == '.') {
+    i = 2;
+    int dots = 1;
+    while (i < reply.size() && ((reply[i] >= '0' && reply[i] <= '9') || reply[i] == '.')) {
+      dots += reply[i] == '.';
+      ++i;
+    }
+    if (dots == 2 && reply[i - 1] != '.' && (i == reply.size() || reply[i] == ' ')) {
+      *dsn = reply.substr(0, i);
+      *text = reply.substr(i < reply.size() ? i + 1 : i);
+    }
+  }
+}
+
+std::string_view Unbracket(std::string_view s) {
+  if (s.size() >= 2 && s.front() == '<' && s.back() == '>') return s.substr(1, s.size() - 2);
+  return s;
+}
+
+std::string_view LeadingQueueId(std::string_view s) {
+  size_t n = 0;
+  while (n < s.size() && n <= kMaxQueueIdLength &&
+         ((s[n] >= '0' && s[n] <= '9') || (s[n] >= 'A' && s[n] <= 'Z') ||
+          (s[n] >= 'a' && s[n] <= 'z')))
+    ++n;
+  std::string_view id = s.substr(0, n);
+  return IsQueueId(id) ? id : std::string_view();
+}
+
+}  // namespace mailtrail::scan

@@ -1,0 +1,119 @@
+// smtpd(8) and postscreen(8) lines.
+#include "parsers/daemons.h"
+#include "parsers/scan.h"
+
+namespace mailtrail::parsers {
+
+namespace {
+
+bool ParseClient(std::string_view s, Event* ev) {
+  if (!scan::HostAndIp(&s, &ev->client_host, &ev->client_ip)) return false;
+  // Optional ", key=value" pairs in any order.
+  while (scan::Consume(&s, ", ")) {
+    const size_t eq = s.find('=');
+    if (eq == std::string_view::npos) return false;
+    const std::string_view key = s.substr(0, eq);
+    s.remove_prefix(eq + 1);
+    const size_t end = s.find(", ");
+    std::string_view value = s.substr(0, end);
+    s.remove_prefix(end == std::string_view::npos ? s.size() : end);
+    if (key == "orig_queue_id") {
+      ev->orig_queue_id = value;
+    } else if (key == "orig_client") {
+      std::string_view v = value;
+      if (!scan::HostAndIp(&v, &ev->orig_client_host, &ev->orig_client_ip)) return false;
+    } else if (key == "sasl_method") {
+      ev->sasl_method = value;
+    } else if (key == "sasl_username") {
+      ev->sasl_username = value;
+    }
+    // sasl_sender and future keys: tolerated, not needed.
+  }
+  ev->kind = EventKind::kClient;
+  return true;
+}
+
+// "connect from HOST[IP]" / "disconnect from HOST[IP] counters"
+bool ParseConnection(std::string_view s, Event* ev) {
+  if (scan::Consume(&s, "connect from ")) {
+    if (!scan::HostAndIp(&s, &ev->client_host, &ev->client_ip)) return false;
+    ev->kind = EventKind::kConnect;
+    return true;
+  }
+  if (scan::Consume(&s, "disconnect from ")) {
+    if (!scan::HostAndIp(&s, &ev->client_host, &ev->client_ip)) return false;
+    if (!s.empty() && s[0] == ' ') s.remove_prefix(1);
+    ev->text = s;
+    ev->kind = EventKind::kDisconnect;
+    return true;
+  }
+  // "lost connection after DATA (15144 bytes) from HOST[IP]", "timeout after RCPT from ..."
+  if (scan::Consume(&s, "lost connection after ") || scan::Consume(&s, "timeout after ")) {
+    const size_t from = s.rfind(" from ");
+    if (from == std::string_view::npos) return false;
+    std::string_view stage = s.substr(0, from);
+    const size_t sp = stage.find(' ');
+    ev->stage = stage.substr(0, sp);
+    std::string_view client = s.substr(from + 6);
+    if (!scan::HostAndIp(&client, &ev->client_host, &ev->client_ip)) return false;
+    ev->kind = EventKind::kLostConnection;
+    return true;
+  }
+  return false;
+}
+
+bool IsSmtpdNoise(std::string_view s) {
+  static constexpr std::string_view kPrefixes[] = {
+      "warning: ", "error: ", "fatal: ", "panic: ", "Anonymous TLS connection",
+      "Trusted TLS connection", "Untrusted TLS connection", "Verified TLS connection",
+      "SSL_accept error", "too many errors after", "improper command pipelining",
+      "statistics: ", "setting up TLS connection", "discarding EHLO keywords",
+      "proxy-accept:", "proxy-reject:", "NOQUEUE: lost connection", "TLS SNI",
+  };
+  for (auto p : kPrefixes)
+    if (s.substr(0, p.size()) == p) return true;
+  return false;
+}
+
+}  // namespace
+
+bool ParseSmtpd(std::string_view msg, Event* ev) {
+  if (ParseConnection(msg, ev)) return true;
+  std::string_view s = msg;
+  if (SplitQueueId(&s, ev)) {
+    if (!ev->qid.empty() && scan::Consume(&s, "client=")) return ParseClient(s, ev);
+    if (ParseActionLine(s, /*postscreen=*/false, ev)) return true;
+    ev->qid = {};
+  }
+  if (IsSmtpdNoise(msg)) {
+    ev->kind = EventKind::kNoise;
+    return true;
+  }
+  return false;
+}
+
+bool ParsePostscreen(std::string_view msg, Event* ev) {
+  std::string_view s = msg;
+  if (scan::Consume(&s, "NOQUEUE: ")) return ParseActionLine(s, /*postscreen=*/true, ev);
+  if (scan::Consume(&s, "CONNECT from [")) {
+    if (!scan::Until(&s, "]:", &ev->client_ip)) return false;
+    ev->client_host = {};
+    ev->kind = EventKind::kConnect;
+    return true;
+  }
+  // PASS NEW/OLD, DNSBL rank, HANGUP, DISCONNECT, PREGREET, WHITELISTED, COMMAND ...
+  static constexpr std::string_view kKnown[] = {
+      "PASS ",   "DNSBL ",   "HANGUP ",        "DISCONNECT ", "PREGREET ",  "WHITELISTED ",
+      "ALLOWLISTED ", "BLACKLISTED ", "DENYLISTED ", "COMMAND ", "NON-SMTP ", "BARE NEWLINE ",
+      "CONNECT ", "warning: ", "error: ", "fatal: ", "cache ", "BDAT ", "DATA ", "reject: ",
+  };
+  for (auto p : kKnown) {
+    if (msg.substr(0, p.size()) == p) {
+      ev->kind = EventKind::kNoise;
+      return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace mailtrail::parsers

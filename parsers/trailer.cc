@@ -1,0 +1,137 @@
+// The "from=<S> to=<R> proto=P helo=<H>" trailer that smtpd, postscreen and
+// cleanup append to reject and header lines, and the reject line around it.
+#include "parsers/daemons.h"
+#include "parsers/scan.h"
+
+#include "base/queue_id.h"
+
+namespace mailtrail::parsers {
+
+namespace {
+
+// A bracketed value "<...>" at the front of `*s`: ends at the first '>' that is
+// followed by `sep`, the end, or (for the last field) `last_end`.
+bool BracketValue(std::string_view* s, std::string_view* out) {
+  if (s->empty() || (*s)[0] != '<') return false;
+  size_t p = 1;
+  while (true) {
+    p = s->find('>', p);
+    if (p == std::string_view::npos) return false;
+    const size_t n = p + 1;
+    if (n == s->size() || (*s)[n] == ' ' || (*s)[n] == ',' || (*s)[n] == ':') break;
+    ++p;
+  }
+  *out = s->substr(1, p - 1);
+  s->remove_prefix(p + 1);
+  return true;
+}
+
+void SkipSep(std::string_view* s) {
+  if (!s->empty() && (*s)[0] == ',') s->remove_prefix(1);
+  if (!s->empty() && (*s)[0] == ' ') s->remove_prefix(1);
+}
+
+// Parses the trailer starting right after "; ". Strict: every field must be a
+// known key in Postfix's order; anything after helo is returned in `rest`.
+bool ParseTrailerFields(std::string_view s, Event* ev, std::string_view* rest) {
+  std::string_view from, to, proto, helo;
+  bool has_from = false;
+  if (scan::Consume(&s, "from=")) {
+    if (!BracketValue(&s, &from)) return false;
+    has_from = true;
+    SkipSep(&s);
+  }
+  if (scan::Consume(&s, "to=")) {
+    if (!BracketValue(&s, &to)) return false;
+    SkipSep(&s);
+  }
+  if (scan::Consume(&s, "proto=")) {
+    size_t e = 0;
+    while (e < s.size() && s[e] != ' ' && s[e] != ',') ++e;
+    proto = s.substr(0, e);
+    s.remove_prefix(e);
+    SkipSep(&s);
+  }
+  if (scan::Consume(&s, "helo=")) {
+    if (!BracketValue(&s, &helo)) return false;
+  }
+  if (!has_from && proto.empty()) return false;
+  ev->from = from;
+  ev->has_from = has_from;
+  ev->to = to;
+  ev->proto = proto;
+  ev->helo = helo;
+  *rest = s;
+  return true;
+}
+
+}  // namespace
+
+bool SplitTrailer(std::string_view s, Event* ev, std::string_view* head, std::string_view* rest) {
+  size_t end = s.size();
+  while (end > 0) {
+    const size_t p = s.rfind("; ", end - 1);
+    if (p == std::string_view::npos) return false;
+    std::string_view tail = s.substr(p + 2);
+    if ((tail.substr(0, 6) == "from=<" || tail.substr(0, 6) == "proto=") &&
+        ParseTrailerFields(tail, ev, rest) && (rest->empty() || (*rest)[0] == ':')) {
+      *head = s.substr(0, p);
+      return true;
+    }
+    if (p == 0) return false;
+    end = p;
+  }
+  return false;
+}
+
+bool SplitQueueId(std::string_view* msg, Event* ev) {
+  if (scan::Consume(msg, "NOQUEUE: ")) {
+    ev->qid = {};
+    return true;
+  }
+  const size_t n = QueueIdPrefixLength(*msg);
+  if (n == 0 || msg->size() < n + 2 || (*msg)[n + 1] != ' ') return false;
+  ev->qid = msg->substr(0, n);
+  msg->remove_prefix(n + 2);
+  return true;
+}
+
+bool ParseActionLine(std::string_view s, bool postscreen, Event* ev) {
+  // ACTION
+  size_t i = 0;
+  while (i < s.size() && ((s[i] >= 'a' && s[i] <= 'z') || s[i] == '_' || s[i] == '-')) ++i;
+  if (i == 0 || s.substr(i, 2) != ": ") return false;
+  ev->action = s.substr(0, i);
+  s.remove_prefix(i + 2);
+  // STAGE
+  i = 0;
+  while (i < s.size() && ((s[i] >= 'A' && s[i] <= 'Z') || s[i] == '-')) ++i;
+  if (i == 0 || s.substr(i, 6) != " from ") return false;
+  ev->stage = s.substr(0, i);
+  s.remove_prefix(i + 6);
+  // Client at its fixed position (SECURITY.md rule 1).
+  if (postscreen) {
+    if (!scan::Consume(&s, "[")) return false;
+    if (!scan::Until(&s, "]:", &ev->client_ip)) return false;
+    ev->client_host = {};
+    size_t port_end = 0;
+    while (port_end < s.size() && s[port_end] >= '0' && s[port_end] <= '9') ++port_end;
+    s.remove_prefix(port_end);
+  } else if (!scan::HostAndIp(&s, &ev->client_host, &ev->client_ip)) {
+    return false;
+  }
+  if (!scan::Consume(&s, ": ")) return false;
+  std::string_view reply, rest;
+  if (!SplitTrailer(s, ev, &reply, &rest)) return false;
+  scan::SplitReply(reply, &ev->code, &ev->dsn, &ev->text);
+  ev->kind = EventKind::kSmtpdAction;
+  return true;
+}
+
+std::string_view QueueIdAfter(std::string_view text, std::string_view marker) {
+  const size_t p = text.rfind(marker);
+  if (p == std::string_view::npos) return {};
+  return scan::LeadingQueueId(text.substr(p + marker.size()));
+}
+
+}  // namespace mailtrail::parsers
