@@ -35,7 +35,10 @@ bool ParseBsdTime(std::string_view* s, const ParseContext& ctx, Event* ev) {
   const char d0 = (*s)[4], d1 = (*s)[5];
   if (!Digit(d1) || !(d0 == ' ' || Digit(d0))) return false;
   const int day = (d0 == ' ' ? 0 : (d0 - '0') * 10) + (d1 - '0');
-  if (day < 1 || day > 31 || (*s)[6] != ' ') return false;
+  if (day < 1 || (*s)[6] != ' ') return false;
+  const int next_year = month == 12 ? ctx.year + 1 : ctx.year, next_month = month % 12 + 1;
+  if (day > DaysFromCivil(next_year, next_month, 1) - DaysFromCivil(ctx.year, month, 1))
+    return false;
   int h, m, sec;
   if (!Hms(s->substr(7, 8), &h, &m, &sec)) return false;
   ev->month = month;

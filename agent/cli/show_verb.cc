@@ -27,10 +27,11 @@ std::string Role(const MessageRecord& r) {
 void PrintLeg(const MessageRecord& r) {
   std::printf("\n== %s (%s) outcome=%s\n", r.qid.empty() ? "NOQUEUE" : r.qid.c_str(),
               Role(r).c_str(), OutcomeName(r.outcome));
-  std::printf("   from=<%s> client=%s[%s] helo=%s size=%s\n",
-              EscapeForLog(r.sender.value_or("?")).c_str(), EscapeForLog(r.client_host).c_str(),
-              r.client_ip.c_str(), EscapeForLog(r.helo).c_str(),
-              r.size >= 0 ? std::to_string(r.size).c_str() : "?");
+  const std::string client =
+      r.has_client ? EscapeForLog(r.client_host) + "[" + r.client_ip + "]" : "local (pickup or Postfix itself)";
+  std::printf("   from=<%s> client=%s helo=%s size=%s\n",
+              EscapeForLog(r.sender.value_or("?")).c_str(), client.c_str(),
+              EscapeForLog(r.helo).c_str(), r.size >= 0 ? std::to_string(r.size).c_str() : "?");
   if (r.message_id) std::printf("   message-id=<%s>\n", EscapeForLog(*r.message_id).c_str());
   if (r.subject) std::printf("   subject: %s\n", EscapeForLog(*r.subject).c_str());
   for (const auto& s : r.scans)

@@ -414,7 +414,13 @@ void MessageTracker::OnDelivery(const Event& ev, Open* o) {
   rc->delay = ev.delay;
   rc->attempts += 1;
   rc->time = ev.time;
-  if (!ev.next_qid.empty()) Link(ev, ev.qid, ev.next_qid);
+  // "queued as X" is also what a remote MTA answers: link only to a message this
+  // host logged (a content filter's re-injected leg, a .forward copy), which is
+  // always logged before this line.
+  if (!ev.next_qid.empty()) {
+    key_buf_.assign(ev.host).append(" ").append(ev.next_qid);
+    if (records_.count(key_buf_)) Link(ev, ev.qid, ev.next_qid);
+  }
 }
 
 void MessageTracker::OnNotice(const Event& ev, Open* o) {

@@ -1,0 +1,66 @@
+#!/bin/bash
+# Set up a Debian 12 machine for mailtrail, build it, and run one job:
+#   scripts/setup.sh demo    install what is missing, build, replay the bundled sample
+#   scripts/setup.sh test    install what is missing, build, run the whole test suite
+#   scripts/setup.sh build   install what is missing and build
+# Run as root (or with the packages already installed). Idempotent.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+job=${1:-demo}
+build_dir=${BUILD_DIR:-build}
+
+packages=(build-essential cmake ninja-build pkg-config libsqlite3-dev zlib1g-dev
+          googletest libgtest-dev libgmock-dev libbenchmark-dev python3 sqlite3)
+
+install_missing() {
+  local missing=()
+  for p in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "setup: missing Debian packages: ${missing[*]} (run as root to install them)" >&2
+    exit 1
+  fi
+  echo "setup: installing ${missing[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+build() {
+  local werror=OFF
+  [ "${CI:-}" = "true" ] && werror=ON
+  cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+        -DMAILTRAIL_WERROR=$werror > /dev/null
+  ninja -C "$build_dir" -j2
+}
+
+demo() {
+  local db=$build_dir/demo.db bin=$build_dir/mailtrail
+  rm -f "$db" "$db-wal" "$db-shm"
+  echo "== mailtrail replay: the bundled sample (real Postfix 3.7 logs) into SQLite"
+  "$bin" replay --store "sqlite:$db" --detail full --year 2026 examples/sample.log.gz
+  echo; echo "== mailtrail stats"
+  "$bin" stats --store "sqlite:$db" | sed -n '/Records by outcome/,$p'
+  echo; echo "== mailtrail search --outcome bounced --limit 5"
+  "$bin" search --store "sqlite:$db" --outcome bounced --limit 5
+  echo; echo "== mailtrail search --outcome rejected --limit 5"
+  "$bin" search --store "sqlite:$db" --outcome rejected --limit 5
+  local qid
+  qid=$("$bin" search --store "sqlite:$db" --outcome expired --limit 100 --format jsonl |
+        python3 -c 'import json,sys; print(next(r["qid"] for r in map(json.loads, sys.stdin) if r["ndr_qid"]))')
+  echo; echo "== mailtrail show $qid   (an expired message and the NDR it caused)"
+  "$bin" show --store "sqlite:$db" "$qid"
+  echo; echo "The database is $db; try: $bin search --store sqlite:$db --help"
+}
+
+run_tests() {
+  (cd "$build_dir" && ctest --output-on-failure -j2)
+}
+
+case $job in
+  demo) install_missing; build; demo ;;
+  test) install_missing; build; run_tests ;;
+  build) install_missing; build ;;
+  *) echo "usage: $0 demo|test|build" >&2; exit 2 ;;
+esac

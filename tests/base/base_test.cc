@@ -1,0 +1,74 @@
+#include <gtest/gtest.h>
+
+#include "base/civil_time.h"
+#include "base/ip_address.h"
+#include "base/queue_id.h"
+#include "base/text.h"
+
+namespace mailtrail {
+namespace {
+
+TEST(CivilTime, FormatsAndParsesRfc3339) {
+  const TimeUs t = EpochSeconds(2026, 11, 27, 11, 21, 18) * kUsPerSecond;
+  EXPECT_EQ(FormatRfc3339(t), "2026-11-27T11:21:18Z");
+  TimeUs back = 0;
+  ASSERT_TRUE(ParseRfc3339("2026-11-27T11:21:18Z", &back));
+  EXPECT_EQ(back, t);
+  ASSERT_TRUE(ParseRfc3339("2026-11-27T12:21:18+01:00", &back));
+  EXPECT_EQ(back, t);
+  ASSERT_TRUE(ParseRfc3339("2026-11-27", &back));
+  EXPECT_EQ(FormatRfc3339(back), "2026-11-27T00:00:00Z");
+  for (const char* bad : {"", "2026-13-01", "2026-11-27T25:00:00Z", "yesterday", "2026-11-27T1"})
+    EXPECT_FALSE(ParseRfc3339(bad, &back)) << bad;
+}
+
+TEST(CivilTime, DaysFromCivilHandlesLeapYearsAndEpoch) {
+  EXPECT_EQ(DaysFromCivil(1970, 1, 1), 0);
+  EXPECT_EQ(DaysFromCivil(2000, 3, 1) - DaysFromCivil(2000, 2, 28), 2);
+  EXPECT_EQ(DaysFromCivil(2100, 3, 1) - DaysFromCivil(2100, 2, 28), 1);
+}
+
+TEST(IpAddress, ParsesV4AndV6AndRejectsNames) {
+  auto v4 = IpAddress::Parse("127.0.5.120");
+  ASSERT_TRUE(v4);
+  EXPECT_TRUE(v4->is_v4());
+  EXPECT_EQ(v4->Bytes().size(), 4u);
+  EXPECT_EQ(v4->ToString(), "127.0.5.120");
+  auto v6 = IpAddress::Parse("ipv6:2001:db8::5");
+  ASSERT_TRUE(v6);
+  EXPECT_EQ(v6->ToString(), "2001:db8::5");
+  EXPECT_EQ(IpAddress::FromBytes(v6->Bytes())->ToString(), "2001:db8::5");
+  for (const char* bad : {"", "unknown", "mail.example.test", "1.2.3", "1.2.3.4.5", "1.2.3.4 "})
+    EXPECT_FALSE(IpAddress::Parse(bad)) << bad;
+}
+
+TEST(QueueId, AcceptsShortAndLongIdsOnly) {
+  EXPECT_TRUE(IsQueueId("91FEA10A305"));
+  EXPECT_TRUE(IsQueueId("4jbXWM4s33z8CD0"));
+  EXPECT_TRUE(IsQueueId("4PL3j0443nz30Ms"));
+  EXPECT_FALSE(IsQueueId("NOQUEUE"));
+  EXPECT_FALSE(IsQueueId("91fea10a305"));      // short ids are upper-case hex
+  EXPECT_FALSE(IsQueueId("4jbXWM4s33a8CD0"));  // vowels never occur in long ids
+  EXPECT_FALSE(IsQueueId("4jbXWM4s33x8CD0"));  // a long id has a 'z'
+  EXPECT_EQ(QueueIdPrefixLength("91FEA10A305: removed"), 11u);
+  EXPECT_EQ(QueueIdPrefixLength("connect from x"), 0u);
+}
+
+TEST(Text, JsonEscapesControlAndInvalidUtf8) {
+  std::string out;
+  AppendJsonString(&out, std::string("a\"b\\c\n\x01\xff\xd0\x96", 10));
+  EXPECT_EQ(out, "\"a\\\"b\\\\c\\n\\u0001\xEF\xBF\xBD\xd0\x96\"");
+}
+
+TEST(Text, EscapeForLogCapsAndEscapes) {
+  EXPECT_EQ(EscapeForLog("ok\x1b[31m"), "ok\\x1b[31m");
+  EXPECT_EQ(EscapeForLog(std::string(300, 'a'), 10), "aaaaaaaaaa...");
+}
+
+TEST(Text, TruncateUtf8NeverSplitsASequence) {
+  EXPECT_EQ(TruncateUtf8("\xd0\x96\xd0\x96", 3), "\xd0\x96");
+  EXPECT_EQ(TruncateUtf8("abc", 10), "abc");
+}
+
+}  // namespace
+}  // namespace mailtrail

@@ -1,0 +1,119 @@
+// Targeted parser properties; the bulk of the parser tests is the corpus files.
+#include <gtest/gtest.h>
+
+#include <random>
+#include <string>
+
+#include "parsers/line_parser.h"
+
+namespace mailtrail {
+namespace {
+
+ParseContext Ctx2026() {
+  ParseContext ctx;
+  ctx.year = 2026;
+  return ctx;
+}
+
+TEST(Envelope, BsdAndMaillogFileDaysMeanTheSameTime) {
+  const Event a = ParseLine("Nov  7 11:21:14 mx postfix/qmgr[1]: 44C4B10A321: removed", Ctx2026());
+  const Event b = ParseLine("Nov 07 11:21:14 mx postfix/qmgr[1]: 44C4B10A321: removed", Ctx2026());
+  EXPECT_EQ(a.kind, EventKind::kRemoved);
+  EXPECT_EQ(a.time, b.time);
+  EXPECT_EQ(a.month, 11);
+}
+
+TEST(Envelope, TimeZoneSettingShiftsYearlessTimes) {
+  ParseContext ctx = Ctx2026();
+  const Event utc = ParseLine("Nov  7 11:21:14 mx postfix/qmgr[1]: 44C4B10A321: removed", ctx);
+  ctx.utc_offset_seconds = 3600;
+  const Event cet = ParseLine("Nov  7 11:21:14 mx postfix/qmgr[1]: 44C4B10A321: removed", ctx);
+  EXPECT_EQ(utc.time - cet.time, 3600 * kUsPerSecond);
+}
+
+TEST(Envelope, Rfc3339OffsetsAreApplied) {
+  const Event a = ParseLine(
+      "2026-11-27T11:21:14.500000+01:00 mx postfix/qmgr[1]: 44C4B10A321: removed", Ctx2026());
+  const Event b = ParseLine("2026-11-27T10:21:14.5Z mx postfix/qmgr[1]: 44C4B10A321: removed",
+                            Ctx2026());
+  EXPECT_EQ(a.kind, EventKind::kRemoved);
+  EXPECT_EQ(a.time, b.time);
+  EXPECT_EQ(a.month, 0);  // a dated line needs no year inference
+}
+
+TEST(YearRollover, DecemberToJanuaryAdvancesTheYear) {
+  ParseContext ctx = Ctx2026();
+  YearRollover r;
+  EXPECT_FALSE(r.Observe(12, &ctx));
+  EXPECT_FALSE(r.Observe(12, &ctx));
+  EXPECT_TRUE(r.Observe(1, &ctx));
+  EXPECT_EQ(ctx.year, 2027);
+  EXPECT_FALSE(r.Observe(1, &ctx));
+  EXPECT_FALSE(r.Observe(0, &ctx));  // RFC 3339 lines carry their own year
+  EXPECT_EQ(ctx.year, 2027);
+}
+
+TEST(Envelope, MultiPartProgramNamesUseTheLastComponent) {
+  const Event ev = ParseLine(
+      "Nov  7 11:21:14 mx postfix-out/relay/smtp[9]: 44C4B10A321: to=<a@b.test>, relay=none, "
+      "delay=1, delays=0/0/1/0, dsn=4.4.1, status=deferred (connect refused)",
+      Ctx2026());
+  EXPECT_EQ(ev.kind, EventKind::kDelivery);
+  EXPECT_EQ(ev.daemon, "smtp");
+  EXPECT_EQ(ev.program, "postfix-out/relay/smtp");
+}
+
+TEST(Smtpd, RejectTrailerIsSplitFromTheRight) {
+  // The reply text contains "; " and even "; from=<": the trailer is the last one.
+  const Event ev = ParseLine(
+      "Nov  7 11:21:16 mx postfix/smtpd[1]: NOQUEUE: reject: RCPT from h.test[198.51.100.5]: "
+      "550 5.1.1 <u@x.test>: bad; from=<fake@x> to=<fake@y> proto=SMTP helo=<z>; see also; "
+      "from=<real@s.test> to=<u@x.test> proto=ESMTP helo=<h.test>",
+      Ctx2026());
+  ASSERT_EQ(ev.kind, EventKind::kSmtpdAction);
+  EXPECT_EQ(ev.from, "real@s.test");
+  EXPECT_EQ(ev.to, "u@x.test");
+  EXPECT_EQ(ev.client_ip, "198.51.100.5");
+  EXPECT_EQ(ev.code, 550);
+  EXPECT_EQ(ev.dsn, "5.1.1");
+}
+
+TEST(Cleanup, InjectedClientInSubjectIsNotTheClient) {
+  const Event ev = ParseLine(
+      "Nov 27 12:03:40 mx postfix/cleanup[1]: A1B2C3D4E5F: info: header Subject: hi from "
+      "evil[1.2.3.4]; from=<a@b> to=<c@d> proto=ESMTP helo=<x> from mail.pal.test[127.0.5.123]; "
+      "from=<li@pal.test> to=<nadia@example.test> proto=ESMTP helo=<mail.pal.test>",
+      Ctx2026());
+  ASSERT_EQ(ev.kind, EventKind::kHeader);
+  EXPECT_EQ(ev.client_ip, "127.0.5.123");
+  EXPECT_EQ(ev.from, "li@pal.test");
+  EXPECT_EQ(ev.text, "hi from evil[1.2.3.4]; from=<a@b> to=<c@d> proto=ESMTP helo=<x>");
+}
+
+TEST(ParseLine, SurvivesRandomBytesAndHostileLines) {
+  std::mt19937 rng(42);
+  const std::string prefix = "Nov  7 11:21:14 mx postfix/smtpd[1]: ";
+  for (int i = 0; i < 20000; ++i) {
+    std::string line = (i % 2) ? prefix : "";
+    const int n = static_cast<int>(rng() % 300);
+    for (int k = 0; k < n; ++k) line.push_back(static_cast<char>(rng() % 256));
+    const Event ev = ParseLine(line, Ctx2026());
+    // Whatever it is, every view points inside the line.
+    for (std::string_view f : {ev.host, ev.program, ev.message, ev.qid, ev.client_ip, ev.text}) {
+      if (f.empty()) continue;
+      EXPECT_GE(f.data(), line.data());
+      EXPECT_LE(f.data() + f.size(), line.data() + line.size());
+    }
+  }
+}
+
+TEST(ParseLine, OverlongAndNulLinesAreUnparsable) {
+  std::string huge = "Nov  7 11:21:14 mx postfix/smtpd[1]: connect from a[1.2.3.4]";
+  huge.append(1 << 20, 'x');
+  EXPECT_EQ(ParseLine(huge, Ctx2026()).kind, EventKind::kUnparsable);
+  std::string nul("Nov  7 11:21:14 mx postfix/qmgr[1]: 44C4B10A321: rem\0ved", 57);
+  EXPECT_EQ(ParseLine(nul, Ctx2026()).kind, EventKind::kUnknown);
+}
+
+}  // namespace
+}  // namespace mailtrail

@@ -1,0 +1,39 @@
+#!/bin/bash
+# Errors give one clear line on stderr and a non-zero exit: unreadable file, bad
+# option, missing or corrupt database. usage: cli_errors.sh MAILTRAIL
+set -uo pipefail
+bin=$1
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fail=0
+expect() {  # expect CODE PATTERN -- command...
+  local want=$1 pattern=$2; shift 3
+  "$@" > "$tmp/out" 2> "$tmp/err"; local got=$?
+  local lines; lines=$(wc -l < "$tmp/err")
+  if [[ $got -ne $want ]] || ! grep -q -- "$pattern" "$tmp/err" || [[ $lines -lt 1 ]]; then
+    echo "FAIL: $* -> exit $got (want $want), stderr: $(head -c 300 "$tmp/err")"; fail=1
+  else
+    echo "ok: $* -> $want: $(head -1 "$tmp/err")"
+  fi
+}
+expect 1 "No such file" -- "$bin" replay --quiet --store "sqlite:$tmp/a.db" "$tmp/missing.log"
+mkdir "$tmp/dir"
+expect 1 "not a regular file" -- "$bin" replay --quiet --store "sqlite:$tmp/a.db" "$tmp/dir"
+expect 2 "unknown option --bogus" -- "$bin" replay --bogus x.log
+expect 2 "needs a value" -- "$bin" search --sender
+expect 2 "--detail must be" -- "$bin" replay --detail huge x.log
+expect 2 "--year must be" -- "$bin" replay --year 20x6 x.log
+expect 2 "unknown verb" -- "$bin" frobnicate
+expect 1 "cannot open database" -- "$bin" search --store "sqlite:$tmp/none.db"
+head -c 4096 /dev/urandom > "$tmp/corrupt.db"
+expect 1 "mailtrail:" -- "$bin" search --store "sqlite:$tmp/corrupt.db"
+expect 1 "mailtrail:" -- "$bin" stats --store "sqlite:$tmp/corrupt.db"
+expect 1 "not an IP address" -- "$bin" search --store "sqlite:$tmp/a.db" --client-ip "1.2.3.x"
+expect 1 "no message" -- "$bin" show --store "sqlite:$tmp/a.db" 0123456789A
+# A database from a newer mailtrail is refused, not silently used.
+"$bin" replay --quiet --store "sqlite:$tmp/new.db" /dev/null 2>/dev/null
+printf 'x\n' > "$tmp/x.log"
+"$bin" replay --quiet --store "sqlite:$tmp/new.db" "$tmp/x.log"
+sqlite3 "$tmp/new.db" "PRAGMA user_version = 999" 2>/dev/null || python3 -c "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute('PRAGMA user_version = 999'); c.commit()" "$tmp/new.db"
+expect 1 "newer than this mailtrail" -- "$bin" search --store "sqlite:$tmp/new.db"
+exit $fail

@@ -1,0 +1,43 @@
+#!/bin/bash
+# Replays one corpus with the real mailtrail binary into a fresh SQLite store and
+# checks every record against the ground truth with compare_records.py. Passes only
+# when every check passes except the ones inherent_gaps.py proves unanswerable
+# from a log (and those must fail exactly as counted, or the gap logic is wrong).
+# usage: corpus_replay.sh MAILTRAIL CORPUS   (e.g. 05-backscatter-flood.rfc3339)
+set -euo pipefail
+bin=$1 name=$2
+here=$(cd "$(dirname "$0")" && pwd)
+data=$here/../data/corpus
+base=${name%.rfc3339}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+"$bin" replay --quiet --store "sqlite:$tmp/t.db" --detail full --year 2026 "$data/$name.log.gz"
+"$bin" search --store "sqlite:$tmp/t.db" --format jsonl --limit 100000000 > "$tmp/records.jsonl"
+summary=$(python3 "$here/../tools/compare_records.py" "$data/$base.groundtruth.jsonl.gz" \
+          "$tmp/records.jsonl" 2> "$tmp/misses")
+read -r gap_r gap_f < <(python3 "$here/inherent_gaps.py" "$data/$base.groundtruth.jsonl.gz")
+echo "$name: $summary (unanswerable from the log: $gap_r recipients, $gap_f fields)"
+if [[ ! $summary =~ ^([0-9]+)/([0-9]+)\ recipients,\ ([0-9]+)/([0-9]+)\ fields$ ]]; then
+  echo "unexpected checker output"; exit 1
+fi
+ok_r=${BASH_REMATCH[1]} n_r=${BASH_REMATCH[2]} ok_f=${BASH_REMATCH[3]} n_f=${BASH_REMATCH[4]}
+if (( n_r == 0 )); then echo "nothing was checked"; exit 1; fi
+if (( ok_r != n_r - gap_r || ok_f != n_f - gap_f )); then
+  echo "FAIL: want $((n_r - gap_r))/$n_r recipients and $((n_f - gap_f))/$n_f fields"
+  cat "$tmp/misses"
+  exit 1
+fi
+# Every record is valid JSON with the RECORD.md keys.
+python3 - "$tmp/records.jsonl" <<'PY'
+import json, sys
+keys = {"host", "qid", "message_id", "first_seen", "last_seen", "client", "sasl_username",
+        "sender", "subject", "size", "outcome", "recipients", "reject", "scans", "parent_qid",
+        "child_qids", "ndr_qid", "ndr_of"}
+n = 0
+for line in open(sys.argv[1]):
+    r = json.loads(line)
+    missing = keys - r.keys()
+    assert not missing, f"record lacks {missing}: {line[:200]}"
+    n += 1
+assert n > 0
+PY
