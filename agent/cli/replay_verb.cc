@@ -111,12 +111,14 @@ int ReplayMain(const std::vector<std::string>& argv, const Clock& clock) {
                  Human(secs > 0 ? p.lines / secs : 0).c_str(), eta);
   };
 
+  if (Status bs = (*store)->BeginBulkLoad(); !bs.ok()) return Fail(bs.message());
   LineCounter counter;
   AsyncWriter writer(store->get());
   Status st = Replay(args->positionals, options, &writer, &counter, progress);
   Status wst = writer.Finish();
   if (tty) std::fputs("\n", stderr);
   if (wst.ok()) wst = (*store)->AddLineStats(counter.ToStats());
+  if (Status es = (*store)->EndBulkLoad(); wst.ok()) wst = es;
   if (!st.ok()) return Fail(st.message());
   if (!wst.ok()) return Fail("writing records: " + wst.message());
   if (!quiet) {

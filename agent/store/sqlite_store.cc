@@ -21,11 +21,12 @@ StatusOr<std::unique_ptr<Store>> SqliteStore::Open(const std::string& path, Deta
   if (Status st = s->db_.Open(path, create); !st.ok()) return st;
   // WAL: readers (search) never block the writer. NORMAL sync is durable across
   // application crashes, which is what the tail checkpoint needs.
-  if (Status st = s->db_.Exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
+  if (Status st = s->db_.Exec("PRAGMA page_size=16384; PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
                               "PRAGMA foreign_keys=OFF; PRAGMA cache_size=-65536;");
       !st.ok())
     return st;
   if (Status st = s->Migrate(); !st.ok()) return st;
+  if (Status st = s->RestoreDeferredIndexes(); !st.ok()) return st;
   if (Status st = s->Prepare(); !st.ok()) return st;
   return std::unique_ptr<Store>(std::move(s));
 }
@@ -49,6 +50,60 @@ Status SqliteStore::Migrate() {
     }
   }
   return Status::Ok();
+}
+
+// The secondary indexes of message and rcpt are dropped for a bulk load into an
+// empty store; their DDL waits in meta ('deferred_index:NAME') until re-created.
+Status SqliteStore::BeginBulkLoad() {
+  bool empty;
+  {
+    auto st = db_.Prepare("SELECT NOT EXISTS (SELECT 1 FROM message)");
+    if (!st.ok()) return st.status();
+    if (st->Step() != SQLITE_ROW) return db_.Error("check for an empty store");
+    empty = st->Int(0) != 0;
+  }
+  if (!empty) return Status::Ok();
+  std::vector<std::string> names;
+  {
+    auto st = db_.Prepare(
+        "SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
+        " AND tbl_name IN ('message', 'rcpt')");
+    if (!st.ok()) return st.status();
+    while (st->Step() == SQLITE_ROW) names.push_back(st->Text(0));
+  }
+  std::string sql =
+      "BEGIN IMMEDIATE;"
+      "INSERT OR REPLACE INTO meta (key, value) SELECT 'deferred_index:' || name, sql"
+      " FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
+      " AND tbl_name IN ('message', 'rcpt');";
+  for (const auto& n : names) sql += "DROP INDEX \"" + n + "\";";  // names from our own DDL
+  if (Status st = db_.Exec(sql + "COMMIT;"); !st.ok()) return st;
+  // Checkpoint once at the end instead of every 1000 pages: pages that every
+  // batch touches (dictionary, last leaves) are then copied to the file once.
+  return db_.Exec("PRAGMA wal_autocheckpoint = 0; PRAGMA cache_size = -262144;");
+}
+
+Status SqliteStore::EndBulkLoad() {
+  if (Status st = RestoreDeferredIndexes(); !st.ok()) return st;
+  return db_.Exec("PRAGMA wal_autocheckpoint = 1000; PRAGMA cache_size = -65536;"
+                  "PRAGMA wal_checkpoint(TRUNCATE);");
+}
+
+Status SqliteStore::RestoreDeferredIndexes() {
+  std::string sql;
+  {
+    auto ddl = db_.Prepare("SELECT value FROM meta WHERE key LIKE 'deferred_index:%'");
+    if (!ddl.ok()) return ddl.status();
+    while (ddl->Step() == SQLITE_ROW) {
+      std::string create = ddl->Text(0);
+      // "CREATE INDEX name ON ..." from sqlite_master: make it idempotent.
+      if (create.rfind("CREATE INDEX ", 0) == 0) create.insert(13, "IF NOT EXISTS ");
+      sql += create + ";";
+    }
+  }
+  if (sql.empty()) return Status::Ok();
+  return db_.Exec("BEGIN IMMEDIATE;" + sql +
+                  "DELETE FROM meta WHERE key LIKE 'deferred_index:%';COMMIT;");
 }
 
 Status SqliteStore::Prepare() {
@@ -82,8 +137,21 @@ Status SqliteStore::Prepare() {
 }
 
 int64_t SqliteStore::DictId(DictKind kind, std::string_view text) {
-  key_buf_.assign(1, static_cast<char>(kind)).append(text);
-  if (auto it = dict_cache_.find(key_buf_); it != dict_cache_.end()) return it->second;
+  // Consecutive records often repeat a value (the host, "local", a flood's subject).
+  if (last_id_[kind] != 0 && last_text_[kind] == text) return last_id_[kind];
+  const int64_t id = LookupOrInsert(kind, text);
+  if (id == 0) {
+    dict_failed_ = true;
+    return 0;
+  }
+  last_text_[kind].assign(text);
+  last_id_[kind] = id;
+  return id;
+}
+
+int64_t SqliteStore::LookupOrInsert(DictKind kind, std::string_view text) {
+  DictCache& cache = dict_cache_[kind];
+  if (auto it = cache.find(text); it != cache.end()) return it->second;
   insert_dict_.Reset();
   insert_dict_.BindInt(1, kind);
   insert_dict_.BindText(2, text);
@@ -98,9 +166,14 @@ int64_t SqliteStore::DictId(DictKind kind, std::string_view text) {
     if (select_dict_.Step() != SQLITE_ROW) return 0;
     id = select_dict_.Int(0);
   }
-  if (dict_cache_.size() >= kMaxDictCache) dict_cache_.clear();
-  dict_cache_.emplace(key_buf_, id);
+  if (cache.size() >= kMaxDictCache) cache.clear();
+  cache.emplace(text, id);
   return id;
+}
+
+void SqliteStore::ForgetDictionary() {
+  for (auto& c : dict_cache_) c.clear();
+  for (auto& id : last_id_) id = 0;
 }
 
 Status SqliteStore::Write(const std::vector<MessageRecord>& records) {
@@ -109,13 +182,13 @@ Status SqliteStore::Write(const std::vector<MessageRecord>& records) {
   for (const auto& r : records) {
     if (Status st = WriteOne(r); !st.ok()) {
       static_cast<void>(db_.Exec("ROLLBACK"));
-      dict_cache_.clear();  // ids inserted in this transaction are gone
+      ForgetDictionary();  // ids inserted in this transaction are gone
       return st;
     }
   }
   if (Status st = db_.Exec("COMMIT"); !st.ok()) {
     static_cast<void>(db_.Exec("ROLLBACK"));
-    dict_cache_.clear();
+    ForgetDictionary();
     return st;
   }
   return Status::Ok();
@@ -169,6 +242,10 @@ Status SqliteStore::WriteOne(const MessageRecord& r) {
     events = EncodeEvents(r.events);
     if (!events.empty()) m.BindBlob(28, events);
   }
+  if (dict_failed_) {
+    dict_failed_ = false;
+    return db_.Error("insert into the dictionary");
+  }
   if (m.Step() != SQLITE_DONE) return db_.Error("insert message");
   const int64_t message = sqlite3_last_insert_rowid(db_.get());
   int seq = 0;
@@ -188,6 +265,10 @@ Status SqliteStore::WriteOne(const MessageRecord& r) {
       if (rc.time) s.BindInt(10, rc.time / kUsPerSecond);
     }
     if (full) s.BindTextOrNull(11, rc.status_text);
+    if (dict_failed_) {
+      dict_failed_ = false;
+      return db_.Error("insert into the dictionary");
+    }
     if (s.Step() != SQLITE_DONE) return db_.Error("insert recipient");
   }
   return Status::Ok();

@@ -23,23 +23,38 @@ class SqliteStore : public Store {
   Status AddLineStats(const LineStats& stats) override;
   StatusOr<LineStats> GetLineStats() override;
   StatusOr<std::map<std::string, int64_t>> CountByOutcome() override;
+  Status BeginBulkLoad() override;
+  Status EndBulkLoad() override;
 
  private:
   enum DictKind { kAddress = 1, kHostName = 2, kSubject = 3, kSasl = 4 };
 
   explicit SqliteStore(Detail detail) : detail_(detail) {}
   Status Migrate();
+  // Re-creates indexes that a bulk load dropped (also after a crash mid-load).
+  Status RestoreDeferredIndexes();
   Status Prepare();
   Status WriteOne(const MessageRecord& r);
-  // Id of `text` in the dictionary, inserting it when new. 0 on error.
+  // Id of `text` in the dictionary, inserting it when new. On error returns 0
+  // and sets dict_failed_, which WriteOne turns into a failed batch.
   int64_t DictId(DictKind kind, std::string_view text);
+  int64_t LookupOrInsert(DictKind kind, std::string_view text);
+  void ForgetDictionary();
   Status LoadRecipients(int64_t message_id, MessageRecord* r);
 
   Detail detail_;
   SqliteDb db_;
   SqliteStmt insert_message_, insert_rcpt_, insert_dict_, select_dict_, select_rcpts_;
-  std::unordered_map<std::string, int64_t> dict_cache_;  // key: kind byte + text
-  std::string key_buf_;
+  // Heterogeneous lookup: a string_view finds a std::string key without a copy.
+  struct TextHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  using DictCache = std::unordered_map<std::string, int64_t, TextHash, std::equal_to<>>;
+  DictCache dict_cache_[5];  // by DictKind
+  std::string last_text_[5];
+  int64_t last_id_[5] = {};
+  bool dict_failed_ = false;
 };
 
 }  // namespace mailtrail

@@ -49,6 +49,13 @@ class Store {
   virtual Status AddLineStats(const LineStats& stats) = 0;
   virtual StatusOr<LineStats> GetLineStats() = 0;
   virtual StatusOr<std::map<std::string, int64_t>> CountByOutcome() = 0;
+
+  // A large load into an empty store may defer index maintenance until
+  // EndBulkLoad() (building an index once is far cheaper than updating it per
+  // row). Searches between the two calls are slow. After a crash in between,
+  // the next open repairs the indexes. Both are no-ops where not useful.
+  virtual Status BeginBulkLoad() { return Status::Ok(); }
+  virtual Status EndBulkLoad() { return Status::Ok(); }
 };
 
 // "sqlite:/path/to/file.db" (or a bare path). `detail` applies to writes.
