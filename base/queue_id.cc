@@ -34,9 +34,16 @@ bool IsLongQueueId(std::string_view s) {
 }
 
 size_t QueueIdPrefixLength(std::string_view s) {
+  // One pass on the hot path (every line): stop at the first character that no
+  // queue id holds; only then run the exact checks.
   size_t n = 0;
-  while (n < s.size() && n <= kMaxQueueIdLength && s[n] != ':') ++n;
-  if (n == s.size() || s[n] != ':') return 0;
+  const size_t limit = s.size() < kMaxQueueIdLength + 1 ? s.size() : kMaxQueueIdLength + 1;
+  while (n < limit) {
+    const char c = s[n];
+    if (!((c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'))) break;
+    ++n;
+  }
+  if (n == 0 || n == s.size() || s[n] != ':') return 0;
   return IsQueueId(s.substr(0, n)) ? n : 0;
 }
 

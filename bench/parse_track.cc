@@ -36,10 +36,10 @@ int main(int argc, char** argv) {
     if (std::strcmp(argv[i], "--year") == 0 && i + 1 < argc) ctx.year = std::atoi(argv[++i]);
     if (std::strcmp(argv[i], "--parse-only") == 0) parse_only = true;
   }
-  std::ifstream in(argv[1], std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  const std::string data = ss.str();
+  std::ifstream in(argv[1], std::ios::binary | std::ios::ate);
+  std::string data(static_cast<size_t>(in.tellg()), '\0');
+  in.seekg(0);
+  in.read(data.data(), static_cast<std::streamsize>(data.size()));
 
   CountingSink sink;
   mailtrail::MessageTracker tracker({}, &sink);

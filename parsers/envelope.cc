@@ -6,6 +6,14 @@ namespace mailtrail {
 
 namespace {
 
+int64_t Days(const ParseContext& ctx, int year, int month, int day) {
+  auto& m = ctx.day_memo;
+  if (m.year != year || m.month != month || m.day != day) {
+    m = {year, month, day, DaysFromCivil(year, month, day)};
+  }
+  return m.days;
+}
+
 inline bool Digit(char c) { return c >= '0' && c <= '9'; }
 inline int D2(const char* p) { return (p[0] - '0') * 10 + (p[1] - '0'); }
 
@@ -36,20 +44,23 @@ bool ParseBsdTime(std::string_view* s, const ParseContext& ctx, Event* ev) {
   if (!Digit(d1) || !(d0 == ' ' || Digit(d0))) return false;
   const int day = (d0 == ' ' ? 0 : (d0 - '0') * 10) + (d1 - '0');
   if (day < 1 || (*s)[6] != ' ') return false;
-  const int next_year = month == 12 ? ctx.year + 1 : ctx.year, next_month = month % 12 + 1;
-  if (day > DaysFromCivil(next_year, next_month, 1) - DaysFromCivil(ctx.year, month, 1))
-    return false;
+  if (day > 28) {  // does this month have that day (in this year)?
+    const int next_year = month == 12 ? ctx.year + 1 : ctx.year, next_month = month % 12 + 1;
+    if (day > DaysFromCivil(next_year, next_month, 1) - DaysFromCivil(ctx.year, month, 1))
+      return false;
+  }
   int h, m, sec;
   if (!Hms(s->substr(7, 8), &h, &m, &sec)) return false;
   ev->month = month;
-  ev->time = (EpochSeconds(ctx.year, month, day, h, m, sec) - ctx.utc_offset_seconds) *
+  ev->time = (Days(ctx, ctx.year, month, day) * 86400 + h * 3600 + m * 60 + sec -
+              ctx.utc_offset_seconds) *
              kUsPerSecond;
   s->remove_prefix(16);
   return true;
 }
 
 // "2026-11-27T12:10:10.028159+00:00 " (fraction optional, "Z" or +-hh:mm).
-bool ParseRfc3339Time(std::string_view* s, Event* ev) {
+bool ParseRfc3339Time(std::string_view* s, const ParseContext& ctx, Event* ev) {
   const std::string_view t = *s;
   if (t.size() < 21 || t[4] != '-' || t[7] != '-' || t[10] != 'T') return false;
   for (int i : {0, 1, 2, 3, 5, 6, 8, 9})
@@ -82,7 +93,9 @@ bool ParseRfc3339Time(std::string_view* s, Event* ev) {
   }
   if (i >= t.size() || t[i] != ' ') return false;
   ev->month = 0;
-  ev->time = (EpochSeconds(year, month, day, h, m, sec) - offset) * kUsPerSecond + frac_us;
+  ev->time =
+      (Days(ctx, year, month, day) * 86400 + h * 3600 + m * 60 + sec - offset) * kUsPerSecond +
+      frac_us;
   s->remove_prefix(i + 1);
   return true;
 }
@@ -94,7 +107,7 @@ bool ParseEnvelope(std::string_view line, const ParseContext& ctx, Event* ev) {
   std::string_view s = line;
   if (s.empty()) return false;
   if (Digit(s[0])) {
-    if (!ParseRfc3339Time(&s, ev)) return false;
+    if (!ParseRfc3339Time(&s, ctx, ev)) return false;
   } else if (!ParseBsdTime(&s, ctx, ev)) {
     return false;
   }

@@ -16,6 +16,14 @@ namespace mailtrail {
 struct ParseContext {
   int year = 1970;
   int utc_offset_seconds = 0;  // local time = UTC + offset
+
+  // Memo of the last calendar day converted: nearly every line repeats it. It
+  // changes no result, only saves the arithmetic; owned by the context's reader.
+  struct DayMemo {
+    int year = 0, month = 0, day = 0;
+    int64_t days = 0;
+  };
+  mutable DayMemo day_memo;
 };
 
 // Fills time, month, host, program, daemon, pid and message of `ev`.

@@ -38,8 +38,9 @@ constexpr DaemonEntry kDaemons[] = {
 };
 
 const DaemonEntry* FindDaemon(std::string_view daemon) {
-  for (const auto& d : kDaemons)
-    if (d.daemon == daemon) return &d;
+  if (daemon.empty()) return nullptr;
+  for (const auto& d : kDaemons)  // the busiest daemons come first
+    if (d.daemon[0] == daemon[0] && d.daemon == daemon) return &d;
   return nullptr;
 }
 

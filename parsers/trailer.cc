@@ -129,9 +129,13 @@ bool ParseActionLine(std::string_view s, bool postscreen, Event* ev) {
 }
 
 std::string_view QueueIdAfter(std::string_view text, std::string_view marker) {
-  const size_t p = text.rfind(marker);
-  if (p == std::string_view::npos) return {};
-  return scan::LeadingQueueId(text.substr(p + marker.size()));
+  // Postfix ends these replies with the id ("... Ok: queued as 586D910A322",
+  // "forwarded as 5C24310A31A"): look at the last word only.
+  const size_t sp = text.rfind(' ');
+  if (sp == std::string_view::npos || sp < marker.size() - 1) return {};
+  if (text.substr(sp + 1 - marker.size(), marker.size()) != marker) return {};
+  const std::string_view id = text.substr(sp + 1);
+  return scan::LeadingQueueId(id).size() == id.size() ? id : std::string_view();
 }
 
 }  // namespace mailtrail::parsers

@@ -174,17 +174,17 @@ MessageTracker::Open* MessageTracker::Find(const Event& ev) {
 }
 
 MessageTracker::Open* MessageTracker::FindOrCreate(const Event& ev) {
-  if (Open* o = Find(ev)) return o;
-  if (records_.size() >= options_.max_open) SweepStale(now_);
-  auto o = std::make_unique<Open>();
+  if (records_.size() >= options_.max_open && Find(ev) == nullptr) SweepStale(now_);
+  key_buf_.assign(ev.host).append(" ").append(ev.qid);
+  auto [it, inserted] = records_.try_emplace(key_buf_);
+  if (!inserted) return it->second.get();
+  it->second = std::make_unique<Open>();
+  Open* o = it->second.get();
   o->generation = next_generation_++;
   o->rec.host = std::string(ev.host);
   o->rec.qid = std::string(ev.qid);
   o->rec.first_seen = o->rec.last_seen = ev.time;
-  Open* raw = o.get();
-  key_buf_.assign(ev.host).append(" ").append(ev.qid);
-  records_.emplace(key_buf_, std::move(o));
-  return raw;
+  return o;
 }
 
 MessageTracker::Open* MessageTracker::StartRecord(const Event& ev) {
@@ -201,10 +201,16 @@ MessageTracker::Open* MessageTracker::StartRecord(const Event& ev) {
   return o;
 }
 
-MessageTracker::Session* MessageTracker::SessionFor(const Event& ev, bool create) {
+std::string MessageTracker::SessionKey(const Event& ev) {
   std::string key(ev.host);
   key.append(" ").append(std::to_string(ev.pid));
+  // postscreen is one process for all clients: its sessions are per client too.
   if (ev.daemon == "postscreen") key.append(" ").append(ev.client_ip);
+  return key;
+}
+
+MessageTracker::Session* MessageTracker::SessionFor(const Event& ev, bool create) {
+  std::string key = SessionKey(ev);
   auto it = sessions_.find(key);
   if (it != sessions_.end()) {
     it->second->last_seen = ev.time;
@@ -220,9 +226,7 @@ MessageTracker::Session* MessageTracker::SessionFor(const Event& ev, bool create
 }
 
 void MessageTracker::OnConnect(const Event& ev) {
-  std::string key(ev.host);
-  key.append(" ").append(std::to_string(ev.pid));
-  auto it = sessions_.find(key);
+  auto it = sessions_.find(SessionKey(ev));
   if (it != sessions_.end()) {  // the previous session's disconnect never came
     EndSession(it->first, it->second.get(), ev.time);
     sessions_.erase(it);
@@ -233,9 +237,7 @@ void MessageTracker::OnConnect(const Event& ev) {
 }
 
 void MessageTracker::OnSessionEnd(const Event& ev) {
-  std::string key(ev.host);
-  key.append(" ").append(std::to_string(ev.pid));
-  auto it = sessions_.find(key);
+  auto it = sessions_.find(SessionKey(ev));
   if (it == sessions_.end()) return;
   EndSession(it->first, it->second.get(), ev.time);
   sessions_.erase(it);

@@ -68,6 +68,7 @@ class MessageTracker {
   Open* Find(const Event& ev);
   Open* FindOrCreate(const Event& ev);
   Open* StartRecord(const Event& ev);
+  static std::string SessionKey(const Event& ev);
   Session* SessionFor(const Event& ev, bool create);
   void EndSession(const std::string& key, Session* s, TimeUs now);
   void FlushNoqueue(Session* s, RecordEnd end);
