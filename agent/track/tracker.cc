@@ -527,7 +527,9 @@ void MessageTracker::SweepStale(TimeUs now) {
 }
 
 void MessageTracker::FlushAll() {
-  for (auto& [key, s] : sessions_) EndSession(key, s.get(), now_);
+  // Sessions still open at the end of the input have not ended: their NOQUEUE
+  // rejects are complete records, their messages stay open (in flight).
+  for (auto& [key, s] : sessions_) FlushNoqueue(s.get(), RecordEnd::kSession);
   sessions_.clear();
   RunDue(INT64_MAX);
   std::vector<std::string> keys;

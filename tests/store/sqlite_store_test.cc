@@ -2,6 +2,8 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include <sqlite3.h>
+
 #include <filesystem>
 
 #include "agent/store/store.h"
@@ -170,6 +172,45 @@ TEST_F(SqliteStoreTest, ReopenKeepsRecordsAndDictionaryIds) {
   int n = 0;
   ASSERT_TRUE((*s)->Search(q, [&](MessageRecord&&) { ++n; }).ok());
   EXPECT_EQ(n, 2);
+}
+
+int CountIndexes(const std::string& path) {
+  sqlite3* db = nullptr;
+  EXPECT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  sqlite3_stmt* st = nullptr;
+  sqlite3_prepare_v2(db, "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
+                     " AND tbl_name IN ('message', 'rcpt')", -1, &st, nullptr);
+  sqlite3_step(st);
+  const int n = sqlite3_column_int(st, 0);
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+  return n;
+}
+
+TEST_F(SqliteStoreTest, BulkLoadDefersIndexesAndACrashMidLoadIsRepaired) {
+  const std::string path = (dir_ / "t.db").string();
+  {
+    auto s = OpenStore(Url(), Detail::kStandard, true);
+    ASSERT_TRUE(s.ok());
+  }
+  const int indexes = CountIndexes(path);
+  ASSERT_GT(indexes, 3);
+  {
+    auto s = OpenStore(Url(), Detail::kStandard, true);
+    ASSERT_TRUE(s.ok());
+    ASSERT_TRUE((*s)->BeginBulkLoad().ok());
+    ASSERT_TRUE((*s)->Write({Sample("44C4B10A321")}).ok());
+    EXPECT_EQ(CountIndexes(path), 0);
+    // No EndBulkLoad: the process "dies" here.
+  }
+  auto s = OpenStore(Url(), Detail::kStandard, true);
+  ASSERT_TRUE(s.ok());
+  EXPECT_EQ(CountIndexes(path), indexes);
+  EXPECT_EQ(All(s->get()).size(), 1u);
+  // A store that already holds records is not bulk-loaded: indexes stay.
+  ASSERT_TRUE((*s)->BeginBulkLoad().ok());
+  EXPECT_EQ(CountIndexes(path), indexes);
+  ASSERT_TRUE((*s)->EndBulkLoad().ok());
 }
 
 TEST_F(SqliteStoreTest, ReadOnlyOpenOfAMissingDatabaseFails) {

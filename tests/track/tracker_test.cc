@@ -227,6 +227,18 @@ TEST(Tracker, StaleRecordsCloseAndOpenRecordsStayBounded) {
   }
 }
 
+TEST(Tracker, AMessageWhoseSessionOutlivesTheInputStaysInFlight) {
+  TrackerHarness h;
+  h.Feed({
+      "Nov 27 12:00:00 mx postfix/smtpd[7]: connect from a[200.129.255.7]",
+      "Nov 27 12:00:00 mx postfix/smtpd[7]: 44C4B10A321: client=a[200.129.255.7]",
+  });
+  h.Flush();
+  ASSERT_EQ(h.records().size(), 1u);
+  EXPECT_EQ(h.records()[0].outcome, Outcome::kInFlight);
+  EXPECT_EQ(h.records()[0].end, RecordEnd::kOpen);
+}
+
 TEST(Tracker, LinesBeforeTheClientLineBelongToTheSameRecord) {
   TrackerHarness h;
   h.Feed({

@@ -1,0 +1,64 @@
+#!/bin/bash
+# End-to-end throughput of mailtrail against wc -l and pflogsumm on the same
+# generated logs, in the same run. Prints a Markdown table; paste it with the
+# machine description into docs/benchmarks.md.
+#   bench/run.sh [BUILD_DIR]      (default build; needs pflogsumm for its column)
+# Logs come from ../shared/tools/gen_postfix_log.py (deterministic) or, without
+# it, must already be in bench/data/ (gen-1M.log, gen-5M.log).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+build=${1:-build}
+bin=$build/mailtrail
+data=bench/data
+gen=../shared/tools/gen_postfix_log.py
+mkdir -p "$data"
+declare -A messages=([1M]=109800 [5M]=549000)
+runs=${RUNS:-3}
+
+median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+seconds() {  # seconds COMMAND... -> wall seconds of one run
+  local t0 t1
+  t0=$(date +%s.%N); "$@" > /dev/null 2>&1; t1=$(date +%s.%N)
+  echo "$t1 - $t0" | bc -l
+}
+rate() { echo "$1 / $2" | bc -l | awk '{printf "%.0f", $1}'; }
+
+echo "| log | lines | wc -l | pflogsumm | parse+track (1 core) | replay → SQLite, standard | replay peak RSS |"
+echo "|---|---:|---:|---:|---:|---:|---:|"
+for size in 1M 5M; do
+  log=$data/gen-$size.log
+  if [ ! -s "$log" ]; then
+    python3 "$gen" --messages "${messages[$size]}" --seed 1 > "$log"
+  fi
+  lines=$(wc -l < "$log")
+  wc_s=$(for i in $(seq "$runs"); do seconds wc -l "$log"; done | median)
+  if command -v pflogsumm > /dev/null; then
+    pf_s=$(seconds pflogsumm "$log")
+    pf="$(rate "$lines" "$pf_s") lines/s"
+  else
+    pf="(not installed)"
+  fi
+  pt=$(for i in $(seq "$runs"); do
+         "$build/bench/parse_track" "$log" --year 2024 | sed -E 's/.*= ([0-9]+) lines\/s.*/\1/'
+       done | median)
+  db=$data/replay.db
+  rp_s=$(for i in $(seq "$runs"); do
+           rm -f "$db" "$db-wal" "$db-shm"
+           seconds "$bin" replay --quiet --store "sqlite:$db" --year 2024 "$log"
+         done | median)
+  rm -f "$db" "$db-wal" "$db-shm"
+  rss=$( { /usr/bin/time -f '%M' "$bin" replay --quiet --store "sqlite:$db" --year 2024 "$log"; } 2>&1 | tail -1)
+  rm -f "$db" "$db-wal" "$db-shm"
+  echo "| gen-$size | $lines | $(rate "$lines" "$wc_s") lines/s | $pf | $pt lines/s | $(rate "$lines" "$rp_s") lines/s | $((rss / 1024)) MiB |"
+done
+
+echo
+echo "| detail | records/s into SQLite (writer alone) | bytes per message (data + indexes + dictionary) |"
+echo "|---|---:|---:|"
+for d in minimal standard full; do
+  out=$("$build/bench/store_write" "$data/gen-1M.log" "$data/store.db" "$d" --year 2024)
+  rs=$(sed -E 's/.*= ([0-9]+) records\/s.*/\1/' <<< "$out")
+  bpm=$(sed -E 's/.* = ([0-9.]+) bytes\/record.*/\1/' <<< "$out")
+  echo "| $d | $rs | $bpm |"
+  rm -f "$data/store.db" "$data/store.db-wal" "$data/store.db-shm"
+done
