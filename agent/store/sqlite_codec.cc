@@ -47,6 +47,17 @@ std::string Unescape(std::string_view s) {
 }
 }  // namespace
 
+int64_t DictHash(int kind, std::string_view text) {
+  uint64_t h = 14695981039346656037ULL;
+  auto mix = [&h](unsigned char c) {
+    h ^= c;
+    h *= 1099511628211ULL;
+  };
+  mix(static_cast<unsigned char>(kind));
+  for (char c : text) mix(static_cast<unsigned char>(c));
+  return static_cast<int64_t>(h);
+}
+
 std::string JoinList(const std::vector<std::string>& v) {
   std::string out;
   for (const auto& s : v) {

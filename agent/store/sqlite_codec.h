@@ -3,6 +3,7 @@
 #ifndef MAILTRAIL_AGENT_STORE_SQLITE_CODEC_H_
 #define MAILTRAIL_AGENT_STORE_SQLITE_CODEC_H_
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -10,6 +11,9 @@
 #include "agent/track/record.h"
 
 namespace mailtrail {
+
+// The dictionary's lookup key: 64-bit FNV-1a over the kind byte and the text.
+int64_t DictHash(int kind, std::string_view text);
 
 // Queue ids joined by ' ' (queue ids never hold spaces).
 std::string JoinList(const std::vector<std::string>& v);

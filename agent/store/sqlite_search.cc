@@ -37,14 +37,16 @@ Status SqliteStore::Search(const SearchQuery& q,
   std::vector<std::string> where;
   int blob_index = 0;
   std::string ip_bytes;
-  if (q.sender)
-    where.push_back("m.sender = (SELECT id FROM dict WHERE kind = 1 AND text = " +
-                    param(*q.sender) + ")");
+  // The id of an exact dictionary text, found through its hash index.
+  auto dict_id = [&param](int kind, const std::string& text) {
+    return "(SELECT id FROM dict WHERE hash = CAST(" + param(std::to_string(DictHash(kind, text))) + " AS INTEGER)" +
+           " AND kind = " + std::to_string(kind) + " AND text = " + param(text) + ")";
+  };
+  if (q.sender) where.push_back("m.sender = " + dict_id(1, *q.sender));
   if (q.recipient) {
-    const std::string p = param(*q.recipient);
-    where.push_back("m.id IN (SELECT message FROM rcpt WHERE addr = (SELECT id FROM dict"
-                    " WHERE kind = 1 AND text = " + p + ") OR orig = (SELECT id FROM dict"
-                    " WHERE kind = 1 AND text = " + p + "))");
+    const std::string id = dict_id(1, *q.recipient);
+    where.push_back("m.id IN (SELECT message FROM rcpt WHERE addr = " + id + " OR orig = " + id +
+                    ")");
   }
   if (q.qid) where.push_back("m.qid = " + param(*q.qid));
   if (q.message_id) where.push_back("m.message_id = " + param(*q.message_id));

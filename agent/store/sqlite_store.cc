@@ -63,11 +63,18 @@ Status SqliteStore::BeginBulkLoad() {
     empty = st->Int(0) != 0;
   }
   if (!empty) return Status::Ok();
+  if (!dict_loaded_) {
+    if (Status st = LoadDictionary(); !st.ok()) return st;
+  }
+  // The dictionary's index may wait too while the in-memory cache answers every
+  // lookup; if the cache overflows, LookupOrInsert restores the indexes at once.
+  const std::string tables =
+      cache_complete_ ? "('message', 'rcpt', 'dict')" : "('message', 'rcpt')";
   std::vector<std::string> names;
   {
     auto st = db_.Prepare(
         "SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
-        " AND tbl_name IN ('message', 'rcpt')");
+        " AND tbl_name IN " + tables);
     if (!st.ok()) return st.status();
     while (st->Step() == SQLITE_ROW) names.push_back(st->Text(0));
   }
@@ -75,15 +82,17 @@ Status SqliteStore::BeginBulkLoad() {
       "BEGIN IMMEDIATE;"
       "INSERT OR REPLACE INTO meta (key, value) SELECT 'deferred_index:' || name, sql"
       " FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
-      " AND tbl_name IN ('message', 'rcpt');";
+      " AND tbl_name IN " + tables + ";";
   for (const auto& n : names) sql += "DROP INDEX \"" + n + "\";";  // names from our own DDL
   if (Status st = db_.Exec(sql + "COMMIT;"); !st.ok()) return st;
+  bulk_ = true;
   // Checkpoint once at the end instead of every 1000 pages: pages that every
   // batch touches (dictionary, last leaves) are then copied to the file once.
   return db_.Exec("PRAGMA wal_autocheckpoint = 0; PRAGMA cache_size = -262144;");
 }
 
 Status SqliteStore::EndBulkLoad() {
+  bulk_ = false;
   if (Status st = RestoreDeferredIndexes(); !st.ok()) return st;
   return db_.Exec("PRAGMA wal_autocheckpoint = 1000; PRAGMA cache_size = -65536;"
                   "PRAGMA wal_checkpoint(TRUNCATE);");
@@ -120,8 +129,8 @@ Status SqliteStore::Prepare() {
       {&insert_rcpt_,
        "INSERT INTO rcpt (message, seq, addr, outcome, orig, dsn, relay, delay, attempts, time,"
        " status_text) VALUES (?,?,?,?,?,?,?,?,?,?,?)"},
-      {&insert_dict_, "INSERT OR IGNORE INTO dict (kind, text) VALUES (?, ?)"},
-      {&select_dict_, "SELECT id FROM dict WHERE kind = ? AND text = ?"},
+      {&insert_dict_, "INSERT INTO dict (kind, hash, text) VALUES (?, ?, ?)"},
+      {&select_dict_, "SELECT id FROM dict WHERE hash = ? AND kind = ? AND text = ?"},
       {&select_rcpts_,
        "SELECT a.text, r.outcome, o.text, r.dsn, rl.text, r.delay, r.attempts, r.time,"
        " r.status_text FROM rcpt r JOIN dict a ON a.id = r.addr"
@@ -152,21 +161,34 @@ int64_t SqliteStore::DictId(DictKind kind, std::string_view text) {
 int64_t SqliteStore::LookupOrInsert(DictKind kind, std::string_view text) {
   DictCache& cache = dict_cache_[kind];
   if (auto it = cache.find(text); it != cache.end()) return it->second;
-  insert_dict_.Reset();
-  insert_dict_.BindInt(1, kind);
-  insert_dict_.BindText(2, text);
-  if (insert_dict_.Step() != SQLITE_DONE) return 0;
+  const int64_t hash = DictHash(kind, text);
   int64_t id;
-  if (sqlite3_changes(db_.get()) == 1) {
+  int rc = SQLITE_DONE;  // a complete cache already knows the text is new
+  if (!cache_complete_) {
+    select_dict_.Reset();
+    select_dict_.BindInt(1, hash);
+    select_dict_.BindInt(2, kind);
+    select_dict_.BindText(3, text);
+    rc = select_dict_.Step();
+  }
+  if (rc == SQLITE_ROW) {
+    id = select_dict_.Int(0);
+  } else if (rc == SQLITE_DONE) {
+    insert_dict_.Reset();
+    insert_dict_.BindInt(1, kind);
+    insert_dict_.BindInt(2, hash);
+    insert_dict_.BindText(3, text);
+    if (insert_dict_.Step() != SQLITE_DONE) return 0;
     id = sqlite3_last_insert_rowid(db_.get());
   } else {
-    select_dict_.Reset();
-    select_dict_.BindInt(1, kind);
-    select_dict_.BindText(2, text);
-    if (select_dict_.Step() != SQLITE_ROW) return 0;
-    id = select_dict_.Int(0);
+    return 0;
   }
-  if (cache.size() >= kMaxDictCache) cache.clear();
+  if (cache.size() >= kMaxDictCache) {
+    cache.clear();
+    cache_complete_ = false;
+    // From now on misses are looked up in the table: it needs its index back.
+    if (bulk_ && !RestoreDeferredIndexes().ok()) return 0;
+  }
   cache.emplace(text, id);
   return id;
 }
@@ -174,10 +196,34 @@ int64_t SqliteStore::LookupOrInsert(DictKind kind, std::string_view text) {
 void SqliteStore::ForgetDictionary() {
   for (auto& c : dict_cache_) c.clear();
   for (auto& id : last_id_) id = 0;
+  cache_complete_ = false;
+}
+
+// Before the first write: a dictionary small enough is loaded whole, so that a
+// new text costs one INSERT instead of a failed SELECT and an INSERT.
+Status SqliteStore::LoadDictionary() {
+  dict_loaded_ = true;
+  auto count = db_.Prepare("SELECT count(*) FROM dict");
+  if (!count.ok()) return count.status();
+  if (count->Step() != SQLITE_ROW) return db_.Error("count dictionary");
+  if (count->Int(0) > static_cast<int64_t>(kMaxDictCache / 4)) return Status::Ok();
+  auto all = db_.Prepare("SELECT id, kind, text FROM dict");
+  if (!all.ok()) return all.status();
+  int rc;
+  while ((rc = all->Step()) == SQLITE_ROW) {
+    const int64_t kind = all->Int(1);
+    if (kind >= 1 && kind < 5) dict_cache_[kind].emplace(all->Text(2), all->Int(0));
+  }
+  if (rc != SQLITE_DONE) return db_.Error("load dictionary");
+  cache_complete_ = true;
+  return Status::Ok();
 }
 
 Status SqliteStore::Write(const std::vector<MessageRecord>& records) {
   if (records.empty()) return Status::Ok();
+  if (!dict_loaded_) {
+    if (Status st = LoadDictionary(); !st.ok()) return st;
+  }
   if (Status st = db_.Exec("BEGIN IMMEDIATE"); !st.ok()) return st;
   for (const auto& r : records) {
     if (Status st = WriteOne(r); !st.ok()) {

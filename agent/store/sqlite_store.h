@@ -40,6 +40,7 @@ class SqliteStore : public Store {
   int64_t DictId(DictKind kind, std::string_view text);
   int64_t LookupOrInsert(DictKind kind, std::string_view text);
   void ForgetDictionary();
+  Status LoadDictionary();
   Status LoadRecipients(int64_t message_id, MessageRecord* r);
 
   Detail detail_;
@@ -55,6 +56,9 @@ class SqliteStore : public Store {
   std::string last_text_[5];
   int64_t last_id_[5] = {};
   bool dict_failed_ = false;
+  bool dict_loaded_ = false;
+  bool cache_complete_ = false;  // every dict row is in dict_cache_
+  bool bulk_ = false;            // between BeginBulkLoad and EndBulkLoad
 };
 
 }  // namespace mailtrail
