@@ -88,7 +88,8 @@ Status SqliteStore::BeginBulkLoad() {
   bulk_ = true;
   // Checkpoint once at the end instead of every 1000 pages: pages that every
   // batch touches (dictionary, last leaves) are then copied to the file once.
-  return db_.Exec("PRAGMA wal_autocheckpoint = 0; PRAGMA cache_size = -262144;");
+  return db_.Exec(
+      "PRAGMA wal_autocheckpoint = 0; PRAGMA cache_size = -262144; PRAGMA threads = 2;");
 }
 
 Status SqliteStore::EndBulkLoad() {
