@@ -56,7 +56,7 @@ echo
 echo "| detail | records/s into SQLite (writer alone) | bytes per message (data + indexes + dictionary) |"
 echo "|---|---:|---:|"
 for d in minimal standard full; do
-  out=$("$build/bench/store_write" "$data/gen-1M.log" "$data/store.db" "$d" --year 2024)
+  out=$("$build/bench/store_write" "$data/gen-1M.log" "$data/store.db" "$d" --year 2024 | grep " detail: ")
   rs=$(sed -E 's/.*= ([0-9]+) records\/s.*/\1/' <<< "$out")
   bpm=$(sed -E 's/.* = ([0-9.]+) bytes\/record.*/\1/' <<< "$out")
   echo "| $d | $rs | $bpm |"

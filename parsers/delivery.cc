@@ -68,6 +68,8 @@ bool ParseDelivery(std::string_view msg, Event* ev) {
       ev->delays = value;
     } else if (key == "dsn") {
       ev->dsn = value;
+    } else if (key == "tls") {  // Postfix 3.11+
+      ev->tls = value;
     } else if (key == "conn_use") {
       int64_t n = 0;
       if (scan::ParseInt(value, &n)) ev->conn_use = static_cast<int>(n);
@@ -82,7 +84,7 @@ bool ParseDelivery(std::string_view msg, Event* ev) {
       }
       have_status = true;
     }
-    // tls=, and anything newer: tolerated.
+    // Anything newer: tolerated.
   }
   if (!have_to || !have_status || ev->status.empty()) return false;
   ev->next_qid = QueueIdAfter(ev->text, "queued as ");

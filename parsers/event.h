@@ -74,7 +74,7 @@ struct Event {
   std::string_view uid;
 
   // kDelivery.
-  std::string_view orig_to, relay, status, delays;
+  std::string_view orig_to, relay, status, delays, tls;
   double delay = -1;
   int conn_use = 0;
   std::string_view next_qid;  // "queued as" / "forwarded as" / notice / amavis queued_as

@@ -11,14 +11,13 @@ namespace mailtrail {
 namespace {
 constexpr const char* kSelect =
     "SELECT m.id, h.text, m.qid, m.first_seen, m.last_seen, m.client_ip, s.text, m.size,"
-    " m.outcome, m.end_reason, ch.text, he.text, sa.text, m.message_id, su.text, m.header_from,"
+    " m.outcome, m.end_reason, ch.text, he.text, sa.text, m.message_id, m.subject, m.header_from,"
     " m.nrcpt, m.parent_qid, m.child_qids, m.ndr_qid, m.ndr_of, m.notice_qids, m.reject_action,"
     " m.reject_stage, m.reject_code, m.reject_dsn, m.reject_text, m.scans, m.events,"
     " m.sender IS NOT NULL"
     " FROM message m JOIN dict h ON h.id = m.host"
     " LEFT JOIN dict s ON s.id = m.sender LEFT JOIN dict ch ON ch.id = m.client_host"
-    " LEFT JOIN dict he ON he.id = m.helo LEFT JOIN dict sa ON sa.id = m.sasl"
-    " LEFT JOIN dict su ON su.id = m.subject";
+    " LEFT JOIN dict he ON he.id = m.helo LEFT JOIN dict sa ON sa.id = m.sasl";
 
 Outcome ToOutcome(int64_t v) {
   return v >= 0 && v < kOutcomeCount ? static_cast<Outcome>(v) : Outcome::kInFlight;
@@ -51,8 +50,7 @@ Status SqliteStore::Search(const SearchQuery& q,
   if (q.qid) where.push_back("m.qid = " + param(*q.qid));
   if (q.message_id) where.push_back("m.message_id = " + param(*q.message_id));
   if (q.subject)
-    where.push_back("m.subject IN (SELECT id FROM dict WHERE kind = 3 AND instr(text, " +
-                    param(*q.subject) + ") > 0)");
+    where.push_back("instr(m.subject, " + param(*q.subject) + ") > 0");
   if (q.host) where.push_back("h.text = " + param(*q.host));
   if (q.client_ip) {
     auto ip = IpAddress::Parse(*q.client_ip);

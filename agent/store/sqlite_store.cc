@@ -9,20 +9,24 @@
 namespace mailtrail {
 
 namespace {
-constexpr size_t kMaxDictCache = 2'000'000;
+// Dictionary entries cached per kind: bounds the writer's memory (about 100 bytes
+// an entry) whatever the size of the input.
+constexpr size_t kDefaultDictCache = 131072;
 
 bool AtLeast(Detail d, Detail min) { return static_cast<int>(d) >= static_cast<int>(min); }
 }  // namespace
 
 StatusOr<std::unique_ptr<Store>> SqliteStore::Open(const std::string& path, Detail detail,
-                                                   bool create) {
+                                                   bool create, size_t dict_cache_entries) {
   if (path.empty()) return Status::InvalidArgument("empty SQLite path");
   std::unique_ptr<SqliteStore> s(new SqliteStore(detail));
+  s->dict_cache_limit_ = dict_cache_entries ? dict_cache_entries : kDefaultDictCache;
+  for (auto& c : s->dict_cache_) c = DictCache(s->dict_cache_limit_);
   if (Status st = s->db_.Open(path, create); !st.ok()) return st;
   // WAL: readers (search) never block the writer. NORMAL sync is durable across
   // application crashes, which is what the tail checkpoint needs.
   if (Status st = s->db_.Exec("PRAGMA page_size=16384; PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
-                              "PRAGMA foreign_keys=OFF; PRAGMA cache_size=-65536;");
+                              "PRAGMA foreign_keys=OFF; PRAGMA cache_size=-16384;");
       !st.ok())
     return st;
   if (Status st = s->Migrate(); !st.ok()) return st;
@@ -69,7 +73,7 @@ Status SqliteStore::BeginBulkLoad() {
   // The dictionary's index may wait too while the in-memory cache answers every
   // lookup; if the cache overflows, LookupOrInsert restores the indexes at once.
   const std::string tables =
-      cache_complete_ ? "('message', 'rcpt', 'dict')" : "('message', 'rcpt')";
+      bloom_valid_ ? "('message', 'rcpt', 'dict')" : "('message', 'rcpt')";
   std::vector<std::string> names;
   {
     auto st = db_.Prepare(
@@ -85,24 +89,27 @@ Status SqliteStore::BeginBulkLoad() {
       " AND tbl_name IN " + tables + ";";
   for (const auto& n : names) sql += "DROP INDEX \"" + n + "\";";  // names from our own DDL
   if (Status st = db_.Exec(sql + "COMMIT;"); !st.ok()) return st;
-  bulk_ = true;
+  dict_index_deferred_ = bloom_valid_;
   // Checkpoint once at the end instead of every 1000 pages: pages that every
   // batch touches (dictionary, last leaves) are then copied to the file once.
   return db_.Exec(
-      "PRAGMA wal_autocheckpoint = 0; PRAGMA cache_size = -262144; PRAGMA threads = 2;");
+      "PRAGMA wal_autocheckpoint = 0; PRAGMA threads = 2;");
 }
 
 Status SqliteStore::EndBulkLoad() {
-  bulk_ = false;
+  dict_index_deferred_ = false;
   if (Status st = RestoreDeferredIndexes(); !st.ok()) return st;
-  return db_.Exec("PRAGMA wal_autocheckpoint = 1000; PRAGMA cache_size = -65536;"
+  return db_.Exec("PRAGMA wal_autocheckpoint = 1000;"
                   "PRAGMA wal_checkpoint(TRUNCATE);");
 }
 
-Status SqliteStore::RestoreDeferredIndexes() {
+Status SqliteStore::RestoreDeferredIndexes(std::string_view table) {
+  const std::string which =
+      "key LIKE 'deferred_index:%'" +
+      (table.empty() ? std::string() : " AND value LIKE '% ON " + std::string(table) + " %'");
   std::string sql;
   {
-    auto ddl = db_.Prepare("SELECT value FROM meta WHERE key LIKE 'deferred_index:%'");
+    auto ddl = db_.Prepare("SELECT value FROM meta WHERE " + which);
     if (!ddl.ok()) return ddl.status();
     while (ddl->Step() == SQLITE_ROW) {
       std::string create = ddl->Text(0);
@@ -112,8 +119,11 @@ Status SqliteStore::RestoreDeferredIndexes() {
     }
   }
   if (sql.empty()) return Status::Ok();
-  return db_.Exec("BEGIN IMMEDIATE;" + sql +
-                  "DELETE FROM meta WHERE key LIKE 'deferred_index:%';COMMIT;");
+  // Inside the caller's transaction when one is open (a dictionary overflow in
+  // the middle of a batch): DDL is transactional in SQLite.
+  const bool own = sqlite3_get_autocommit(db_.get()) != 0;
+  return db_.Exec(std::string(own ? "BEGIN IMMEDIATE;" : "") + sql + "DELETE FROM meta WHERE " +
+                  which + (own ? ";COMMIT;" : ";"));
 }
 
 Status SqliteStore::Prepare() {
@@ -147,7 +157,7 @@ Status SqliteStore::Prepare() {
 }
 
 int64_t SqliteStore::DictId(DictKind kind, std::string_view text) {
-  // Consecutive records often repeat a value (the host, "local", a flood's subject).
+  // Consecutive records often repeat a value (the host, "local", a relay).
   if (last_id_[kind] != 0 && last_text_[kind] == text) return last_id_[kind];
   const int64_t id = LookupOrInsert(kind, text);
   if (id == 0) {
@@ -161,11 +171,18 @@ int64_t SqliteStore::DictId(DictKind kind, std::string_view text) {
 
 int64_t SqliteStore::LookupOrInsert(DictKind kind, std::string_view text) {
   DictCache& cache = dict_cache_[kind];
-  if (auto it = cache.find(text); it != cache.end()) return it->second;
+  if (const int64_t cached = cache.Find(text)) return cached;
   const int64_t hash = DictHash(kind, text);
   int64_t id;
-  int rc = SQLITE_DONE;  // a complete cache already knows the text is new
-  if (!cache_complete_) {
+  // New for sure when every text of the table went through this cache (a fresh
+  // or fully loaded dictionary) and either nothing was ever dropped from it or
+  // its filter has never seen this text. Otherwise the table must be asked.
+  int rc = SQLITE_DONE;
+  if (!bloom_valid_ || (cache.dropped() && cache.MaybeSeen(text))) {
+    if (dict_index_deferred_) {  // the question needs the index a bulk load dropped
+      dict_index_deferred_ = false;
+      if (!RestoreDeferredIndexes("dict").ok()) return 0;
+    }
     select_dict_.Reset();
     select_dict_.BindInt(1, hash);
     select_dict_.BindInt(2, kind);
@@ -174,6 +191,7 @@ int64_t SqliteStore::LookupOrInsert(DictKind kind, std::string_view text) {
   }
   if (rc == SQLITE_ROW) {
     id = select_dict_.Int(0);
+    select_dict_.Reset();  // no statement may stay active: DDL can follow (overflow)
   } else if (rc == SQLITE_DONE) {
     insert_dict_.Reset();
     insert_dict_.BindInt(1, kind);
@@ -184,20 +202,14 @@ int64_t SqliteStore::LookupOrInsert(DictKind kind, std::string_view text) {
   } else {
     return 0;
   }
-  if (cache.size() >= kMaxDictCache) {
-    cache.clear();
-    cache_complete_ = false;
-    // From now on misses are looked up in the table: it needs its index back.
-    if (bulk_ && !RestoreDeferredIndexes().ok()) return 0;
-  }
-  cache.emplace(text, id);
+  cache.Insert(text, id);
   return id;
 }
 
 void SqliteStore::ForgetDictionary() {
-  for (auto& c : dict_cache_) c.clear();
+  for (auto& c : dict_cache_) c.Clear();
   for (auto& id : last_id_) id = 0;
-  cache_complete_ = false;
+  bloom_valid_ = false;
 }
 
 // Before the first write: a dictionary small enough is loaded whole, so that a
@@ -207,16 +219,16 @@ Status SqliteStore::LoadDictionary() {
   auto count = db_.Prepare("SELECT count(*) FROM dict");
   if (!count.ok()) return count.status();
   if (count->Step() != SQLITE_ROW) return db_.Error("count dictionary");
-  if (count->Int(0) > static_cast<int64_t>(kMaxDictCache / 4)) return Status::Ok();
+  if (count->Int(0) > static_cast<int64_t>(dict_cache_limit_)) return Status::Ok();
   auto all = db_.Prepare("SELECT id, kind, text FROM dict");
   if (!all.ok()) return all.status();
   int rc;
   while ((rc = all->Step()) == SQLITE_ROW) {
     const int64_t kind = all->Int(1);
-    if (kind >= 1 && kind < 5) dict_cache_[kind].emplace(all->Text(2), all->Int(0));
+    if (kind >= 1 && kind < 5) dict_cache_[kind].Insert(all->Text(2), all->Int(0));
   }
   if (rc != SQLITE_DONE) return db_.Error("load dictionary");
-  cache_complete_ = true;
+  bloom_valid_ = true;
   return Status::Ok();
 }
 
@@ -265,7 +277,7 @@ Status SqliteStore::WriteOne(const MessageRecord& r) {
     if (!r.helo.empty()) m.BindInt(11, DictId(kHostName, r.helo));
     if (!r.sasl_username.empty()) m.BindInt(12, DictId(kSasl, r.sasl_username));
     if (r.message_id) m.BindText(13, *r.message_id);
-    if (r.subject) m.BindInt(14, DictId(kSubject, *r.subject));
+    if (r.subject) m.BindText(14, *r.subject);
     if (r.header_from) m.BindText(15, *r.header_from);
     if (r.nrcpt >= 0) m.BindInt(16, r.nrcpt);
     m.BindTextOrNull(17, r.parent_qid);

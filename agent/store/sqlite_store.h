@@ -8,6 +8,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "agent/store/dict_cache.h"
 #include "agent/store/sqlite_db.h"
 #include "agent/store/store.h"
 
@@ -15,8 +16,11 @@ namespace mailtrail {
 
 class SqliteStore : public Store {
  public:
+  // `dict_cache_entries`: dictionary entries cached per kind and generation
+  // (0: the default, 131072; two generations of about 13 MB each). Bounds the
+  // writer's memory whatever the input's size.
   static StatusOr<std::unique_ptr<Store>> Open(const std::string& path, Detail detail,
-                                               bool create);
+                                               bool create, size_t dict_cache_entries = 0);
 
   Status Write(const std::vector<MessageRecord>& records) override;
   Status Search(const SearchQuery& q, const std::function<void(MessageRecord&&)>& fn) override;
@@ -27,12 +31,14 @@ class SqliteStore : public Store {
   Status EndBulkLoad() override;
 
  private:
-  enum DictKind { kAddress = 1, kHostName = 2, kSubject = 3, kSasl = 4 };
+  // Kind 3 was meant for subjects; they are stored inline (mostly unique).
+  enum DictKind { kAddress = 1, kHostName = 2, kSasl = 4 };
 
   explicit SqliteStore(Detail detail) : detail_(detail) {}
   Status Migrate();
   // Re-creates indexes that a bulk load dropped (also after a crash mid-load).
-  Status RestoreDeferredIndexes();
+  // `table` empty: all of them.
+  Status RestoreDeferredIndexes(std::string_view table = {});
   Status Prepare();
   Status WriteOne(const MessageRecord& r);
   // Id of `text` in the dictionary, inserting it when new. On error returns 0
@@ -46,19 +52,15 @@ class SqliteStore : public Store {
   Detail detail_;
   SqliteDb db_;
   SqliteStmt insert_message_, insert_rcpt_, insert_dict_, select_dict_, select_rcpts_;
-  // Heterogeneous lookup: a string_view finds a std::string key without a copy.
-  struct TextHash {
-    using is_transparent = void;
-    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-  };
-  using DictCache = std::unordered_map<std::string, int64_t, TextHash, std::equal_to<>>;
   DictCache dict_cache_[5];  // by DictKind
   std::string last_text_[5];
   int64_t last_id_[5] = {};
   bool dict_failed_ = false;
   bool dict_loaded_ = false;
-  bool cache_complete_ = false;  // every dict row is in dict_cache_
-  bool bulk_ = false;            // between BeginBulkLoad and EndBulkLoad
+  // Every dict row was inserted through dict_cache_ (their filters know them all).
+  bool bloom_valid_ = false;
+  bool dict_index_deferred_ = false;  // a bulk load dropped dict's index
+  size_t dict_cache_limit_ = 0;            // between BeginBulkLoad and EndBulkLoad
 };
 
 }  // namespace mailtrail

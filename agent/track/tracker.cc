@@ -60,7 +60,7 @@ struct MessageTracker::Open {
 struct MessageTracker::Session {
   std::string host;
   std::string client_host, client_ip;
-  std::vector<std::string> record_keys;
+  std::vector<RecordKey> record_keys;
   std::unique_ptr<MessageRecord> noqueue;  // the current NOQUEUE transaction
   struct Action {                          // hold/discard: applies to the next client=
     std::string action, rcpt, text, dsn, stage, sender;
@@ -131,8 +131,7 @@ void MessageTracker::Process(const Event& ev) {
       o = Find(ev);
       if (o == nullptr) return;  // e.g. postsuper on a message we never saw
       o->removed = true;
-      key_buf_.assign(ev.host).append(" ").append(ev.qid);
-      pending_.push_back({now_ + options_.grace, key_buf_, o->generation, false});
+      pending_.push_back({now_ + options_.grace, KeyOf(ev, ev.qid), o->generation, false});
       break;
     case EventKind::kExpired:
       o = FindOrCreate(ev);
@@ -167,16 +166,14 @@ void MessageTracker::Process(const Event& ev) {
   }
 }
 
-MessageTracker::Open* MessageTracker::Find(const Event& ev) {
-  key_buf_.assign(ev.host).append(" ").append(ev.qid);
-  auto it = records_.find(key_buf_);
+MessageTracker::Open* MessageTracker::Find(const RecordKey& key) {
+  auto it = records_.find(key);
   return it == records_.end() ? nullptr : it->second.get();
 }
 
 MessageTracker::Open* MessageTracker::FindOrCreate(const Event& ev) {
   if (records_.size() >= options_.max_open && Find(ev) == nullptr) SweepStale(now_);
-  key_buf_.assign(ev.host).append(" ").append(ev.qid);
-  auto [it, inserted] = records_.try_emplace(key_buf_);
+  auto [it, inserted] = records_.try_emplace(KeyOf(ev, ev.qid));
   if (!inserted) return it->second.get();
   it->second = std::make_unique<Open>();
   Open* o = it->second.get();
@@ -194,23 +191,22 @@ MessageTracker::Open* MessageTracker::StartRecord(const Event& ev) {
       return old;
     }
     // Queue id reuse (POSTFIX-LOGS.md trap 3): the old message is over.
-    Close(key_buf_, old->removed ? RecordEnd::kRemoved : RecordEnd::kStale);
+    Close(KeyOf(ev, ev.qid), old->removed ? RecordEnd::kRemoved : RecordEnd::kStale);
   }
   Open* o = FindOrCreate(ev);
   o->started = true;
   return o;
 }
 
-std::string MessageTracker::SessionKey(const Event& ev) {
-  std::string key(ev.host);
-  key.append(" ").append(std::to_string(ev.pid));
+SessionKey MessageTracker::SessionKeyOf(const Event& ev) {
+  SessionKey key{hosts_.Id(ev.host), ev.pid, 0};
   // postscreen is one process for all clients: its sessions are per client too.
-  if (ev.daemon == "postscreen") key.append(" ").append(ev.client_ip);
+  if (ev.daemon == "postscreen") key.client = std::hash<std::string_view>{}(ev.client_ip) | 1;
   return key;
 }
 
 MessageTracker::Session* MessageTracker::SessionFor(const Event& ev, bool create) {
-  std::string key = SessionKey(ev);
+  const SessionKey key = SessionKeyOf(ev);
   auto it = sessions_.find(key);
   if (it != sessions_.end()) {
     it->second->last_seen = ev.time;
@@ -221,14 +217,14 @@ MessageTracker::Session* MessageTracker::SessionFor(const Event& ev, bool create
   s->host = std::string(ev.host);
   s->last_seen = ev.time;
   Session* raw = s.get();
-  sessions_.emplace(std::move(key), std::move(s));
+  sessions_.emplace(key, std::move(s));
   return raw;
 }
 
 void MessageTracker::OnConnect(const Event& ev) {
-  auto it = sessions_.find(SessionKey(ev));
+  auto it = sessions_.find(SessionKeyOf(ev));
   if (it != sessions_.end()) {  // the previous session's disconnect never came
-    EndSession(it->first, it->second.get(), ev.time);
+    EndSession(it->second.get(), ev.time);
     sessions_.erase(it);
   }
   Session* s = SessionFor(ev, true);
@@ -237,13 +233,13 @@ void MessageTracker::OnConnect(const Event& ev) {
 }
 
 void MessageTracker::OnSessionEnd(const Event& ev) {
-  auto it = sessions_.find(SessionKey(ev));
+  auto it = sessions_.find(SessionKeyOf(ev));
   if (it == sessions_.end()) return;
-  EndSession(it->first, it->second.get(), ev.time);
+  EndSession(it->second.get(), ev.time);
   sessions_.erase(it);
 }
 
-void MessageTracker::EndSession(const std::string& /*key*/, Session* s, TimeUs now) {
+void MessageTracker::EndSession(Session* s, TimeUs now) {
   FlushNoqueue(s, RecordEnd::kSession);
   // Messages of this session that never reach qmgr (header rejects, discards,
   // aborted DATA) end with it — after the grace period, because cleanup and
@@ -274,7 +270,7 @@ void MessageTracker::OnClient(const Event& ev) {
   }
   Session* s = SessionFor(ev, true);
   if (s->record_keys.size() < kMaxRecipients)
-    s->record_keys.push_back(std::string(ev.host) + " " + std::string(ev.qid));
+    s->record_keys.push_back(KeyOf(ev, ev.qid));
   // A new transaction: the NOQUEUE rejects before it are one record.
   FlushNoqueue(s, RecordEnd::kSession);
   for (const auto& a : s->actions) {
@@ -420,8 +416,7 @@ void MessageTracker::OnDelivery(const Event& ev, Open* o) {
   // host logged (a content filter's re-injected leg, a .forward copy), which is
   // always logged before this line.
   if (!ev.next_qid.empty()) {
-    key_buf_.assign(ev.host).append(" ").append(ev.next_qid);
-    if (records_.count(key_buf_)) Link(ev, ev.qid, ev.next_qid);
+    if (records_.count(KeyOf(ev, ev.next_qid))) Link(ev, ev.qid, ev.next_qid);
   }
 }
 
@@ -456,16 +451,13 @@ void MessageTracker::OnScan(const Event& ev, Open* o) {
 }
 
 void MessageTracker::Link(const Event& ev, std::string_view parent, std::string_view child) {
-  std::string key(ev.host);
-  key.append(" ").append(parent);
-  if (auto it = records_.find(key); it != records_.end() && it->second->rec.child_qids.size() < 64)
-    AddUnique(&it->second->rec.child_qids, child);
-  key.assign(ev.host).append(" ").append(child);
-  if (auto it = records_.find(key); it != records_.end() && it->second->rec.parent_qid.empty())
-    it->second->rec.parent_qid = std::string(parent);
+  if (Open* p = Find(KeyOf(ev, parent)); p != nullptr && p->rec.child_qids.size() < 64)
+    AddUnique(&p->rec.child_qids, child);
+  if (Open* c = Find(KeyOf(ev, child)); c != nullptr && c->rec.parent_qid.empty())
+    c->rec.parent_qid = std::string(parent);
 }
 
-void MessageTracker::Close(const std::string& key, RecordEnd end) {
+void MessageTracker::Close(const RecordKey& key, RecordEnd end) {
   auto it = records_.find(key);
   if (it == records_.end()) return;
   std::unique_ptr<Open> o = std::move(it->second);
@@ -500,25 +492,39 @@ void MessageTracker::RunDue(TimeUs now) {
   }
 }
 
+namespace {
+// A record to close, ordered by when it was last seen, then by age.
+struct Victim {
+  TimeUs last_seen;
+  uint64_t generation;
+  RecordKey key;
+  bool operator<(const Victim& o) const {
+    return last_seen != o.last_seen ? last_seen < o.last_seen : generation < o.generation;
+  }
+};
+}  // namespace
+
 void MessageTracker::SweepStale(TimeUs now) {
   last_sweep_ = now;
-  std::vector<std::pair<TimeUs, std::string>> victims;
+  std::vector<Victim> victims;
   for (const auto& [key, o] : records_)
-    if (o->rec.last_seen + options_.stale_after < now) victims.emplace_back(o->rec.last_seen, key);
+    if (o->rec.last_seen + options_.stale_after < now)
+      victims.push_back({o->rec.last_seen, o->generation, key});
   if (records_.size() - victims.size() >= options_.max_open) {
     // Over the bound: close the least recently seen tenth as stale.
-    std::vector<std::pair<TimeUs, std::string>> all;
+    std::vector<Victim> all;
     all.reserve(records_.size());
-    for (const auto& [key, o] : records_) all.emplace_back(o->rec.last_seen, key);
+    for (const auto& [key, o] : records_) all.push_back({o->rec.last_seen, o->generation, key});
     const size_t n = std::max<size_t>(1, all.size() / 10);
     std::nth_element(all.begin(), all.begin() + static_cast<long>(n - 1), all.end());
     all.resize(n);
     victims = std::move(all);
   }
-  for (const auto& v : victims) Close(v.second, RecordEnd::kStale);
+  std::sort(victims.begin(), victims.end());
+  for (const auto& v : victims) Close(v.key, RecordEnd::kStale);
   for (auto it = sessions_.begin(); it != sessions_.end();) {
     if (it->second->last_seen + kSessionIdle < now || sessions_.size() > options_.max_open) {
-      EndSession(it->first, it->second.get(), now);
+      EndSession(it->second.get(), now);
       it = sessions_.erase(it);
     } else {
       ++it;
@@ -532,11 +538,12 @@ void MessageTracker::FlushAll() {
   for (auto& [key, s] : sessions_) FlushNoqueue(s.get(), RecordEnd::kSession);
   sessions_.clear();
   RunDue(INT64_MAX);
-  std::vector<std::string> keys;
-  keys.reserve(records_.size());
-  for (const auto& [key, o] : records_) keys.push_back(key);
-  std::sort(keys.begin(), keys.end());
-  for (const auto& k : keys) Close(k, RecordEnd::kOpen);
+  // In the order the messages appeared: deterministic output.
+  std::vector<Victim> open;
+  open.reserve(records_.size());
+  for (const auto& [key, o] : records_) open.push_back({0, o->generation, key});
+  std::sort(open.begin(), open.end());
+  for (const auto& v : open) Close(v.key, RecordEnd::kOpen);
 }
 
 }  // namespace mailtrail

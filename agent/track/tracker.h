@@ -19,6 +19,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "agent/track/keys.h"
 #include "agent/track/record.h"
 #include "parsers/event.h"
 
@@ -60,19 +61,21 @@ class MessageTracker {
   struct Session;
   struct Pending {
     TimeUs due;
-    std::string key;
+    RecordKey key;
     uint64_t generation;
     bool session_end;  // true: close only if never queued; false: after "removed"
   };
 
-  Open* Find(const Event& ev);
+  RecordKey KeyOf(const Event& ev, std::string_view qid) { return {hosts_.Id(ev.host), qid}; }
+  Open* Find(const RecordKey& key);
+  Open* Find(const Event& ev) { return Find(KeyOf(ev, ev.qid)); }
   Open* FindOrCreate(const Event& ev);
   Open* StartRecord(const Event& ev);
-  static std::string SessionKey(const Event& ev);
+  SessionKey SessionKeyOf(const Event& ev);
   Session* SessionFor(const Event& ev, bool create);
-  void EndSession(const std::string& key, Session* s, TimeUs now);
+  void EndSession(Session* s, TimeUs now);
   void FlushNoqueue(Session* s, RecordEnd end);
-  void Close(const std::string& key, RecordEnd end);
+  void Close(const RecordKey& key, RecordEnd end);
   void Emit(MessageRecord&& r, RecordEnd end);
   void RunDue(TimeUs now);
   void SweepStale(TimeUs now);
@@ -89,13 +92,13 @@ class MessageTracker {
 
   TrackerOptions options_;
   RecordSink* sink_;
-  std::unordered_map<std::string, std::unique_ptr<Open>> records_;
-  std::unordered_map<std::string, std::unique_ptr<Session>> sessions_;
+  HostTable hosts_;
+  std::unordered_map<RecordKey, std::unique_ptr<Open>, RecordKeyHash> records_;
+  std::unordered_map<SessionKey, std::unique_ptr<Session>, SessionKeyHash> sessions_;
   std::deque<Pending> pending_;
   TimeUs now_ = 0;
   TimeUs last_sweep_ = 0;
   uint64_t next_generation_ = 1;
-  std::string key_buf_;
 };
 
 }  // namespace mailtrail

@@ -1,13 +1,15 @@
 -- mailtrail SQLite schema, version 1.
 -- Times are Unix seconds (UTC). Repeated strings (addresses, host names, relays,
--- subjects) live once in `dict` and are referenced by id: that keeps a record at
+-- SASL users) live once in `dict` and are referenced by id: that keeps a record at
 -- the "minimal" detail level to a few dozen bytes.
 CREATE TABLE meta (
   key   TEXT PRIMARY KEY,
   value TEXT NOT NULL
 ) WITHOUT ROWID;
 
--- kind: 1 address, 2 host name (syslog host, client, HELO, relay), 3 subject, 4 SASL user.
+-- kind: 1 address, 2 host name (syslog host, client, HELO, relay), 4 SASL user.
+-- (Subjects are stored in message.subject: most are unique, a dictionary would
+-- cost more than it saves.)
 -- Looked up by `hash` (64-bit FNV-1a of kind byte + text, agent/store/sqlite_codec.h):
 -- an integer index is a fraction of the size and cost of one on the texts. The one
 -- writer keeps (kind, text) unique by looking up before inserting.
@@ -33,7 +35,7 @@ CREATE TABLE message (
   -- standard
   client_host INTEGER, helo INTEGER, sasl INTEGER,
   message_id  TEXT,
-  subject     INTEGER,
+  subject     TEXT,              -- as logged (RFC 2047 words stay encoded)
   header_from TEXT,
   nrcpt       INTEGER,
   parent_qid  TEXT, child_qids TEXT, ndr_qid TEXT, ndr_of TEXT, notice_qids TEXT,

@@ -26,7 +26,7 @@ SELECT m.id,
          WHEN 16 THEN lower(hex(m.client_ip))
        END AS client_ip,
        ch.text AS client_host, he.text AS helo, sa.text AS sasl_username,
-       s.text AS sender, su.text AS subject, m.message_id, m.size,
+       s.text AS sender, m.subject, m.message_id, m.size,
        o.name AS outcome,
        m.reject_action, m.reject_stage, m.reject_code, m.reject_dsn, m.reject_text,
        m.parent_qid, m.child_qids, m.ndr_qid, m.ndr_of
@@ -36,8 +36,7 @@ JOIN outcome_name o ON o.code = m.outcome
 LEFT JOIN dict s ON s.id = m.sender
 LEFT JOIN dict ch ON ch.id = m.client_host
 LEFT JOIN dict he ON he.id = m.helo
-LEFT JOIN dict sa ON sa.id = m.sasl
-LEFT JOIN dict su ON su.id = m.subject;
+LEFT JOIN dict sa ON sa.id = m.sasl;
 
 CREATE VIEW recipients AS
 SELECT r.message, m.qid,

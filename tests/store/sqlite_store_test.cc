@@ -6,6 +6,7 @@
 
 #include <filesystem>
 
+#include "agent/store/sqlite_store.h"
 #include "agent/store/store.h"
 #include "agent/store/sqlite_codec.h"
 
@@ -211,6 +212,50 @@ TEST_F(SqliteStoreTest, BulkLoadDefersIndexesAndACrashMidLoadIsRepaired) {
   ASSERT_TRUE((*s)->BeginBulkLoad().ok());
   EXPECT_EQ(CountIndexes(path), indexes);
   ASSERT_TRUE((*s)->EndBulkLoad().ok());
+}
+
+TEST_F(SqliteStoreTest, DictionaryCacheOverflowDuringABulkLoadKeepsEveryRecordRight) {
+  const std::string path = (dir_ / "t.db").string();
+  auto s = SqliteStore::Open(path, Detail::kStandard, true, /*dict_cache_entries=*/16);
+  ASSERT_TRUE(s.ok()) << s.status().message();
+  ASSERT_TRUE((*s)->BeginBulkLoad().ok());
+  std::vector<MessageRecord> batch;
+  for (int i = 0; i < 200; ++i) {
+    char qid[16];
+    std::snprintf(qid, sizeof qid, "%08X", 0x100000 + i);
+    MessageRecord r = Sample(qid);
+    r.sender = "sender" + std::to_string(i % 50) + "@example.test";  // repeats after overflow
+    r.subject = "subject " + std::to_string(i);
+    batch.push_back(std::move(r));
+    if (batch.size() == 40) {
+      ASSERT_TRUE((*s)->Write(batch).ok());
+      batch.clear();
+    }
+  }
+  ASSERT_TRUE((*s)->EndBulkLoad().ok());
+  SearchQuery q;
+  q.sender = "sender7@example.test";
+  int n = 0;
+  ASSERT_TRUE((*s)->Search(q, [&](MessageRecord&& r) {
+    ++n;
+    EXPECT_EQ(r.sender.value_or(""), "sender7@example.test");
+  }).ok());
+  EXPECT_EQ(n, 4);
+  auto all = All(s->get());
+  ASSERT_EQ(all.size(), 200u);
+  for (size_t i = 0; i < all.size(); ++i)
+    EXPECT_EQ(all[i].subject.value_or(""), "subject " + std::to_string(i));
+  s->reset();
+  // One dictionary row per distinct text, despite the evictions.
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  sqlite3_stmt* st = nullptr;
+  sqlite3_prepare_v2(db, "SELECT count(*) - count(DISTINCT kind || ':' || text) FROM dict", -1,
+                     &st, nullptr);
+  ASSERT_EQ(sqlite3_step(st), SQLITE_ROW);
+  EXPECT_EQ(sqlite3_column_int(st, 0), 0);
+  sqlite3_finalize(st);
+  sqlite3_close(db);
 }
 
 TEST_F(SqliteStoreTest, ReadOnlyOpenOfAMissingDatabaseFails) {

@@ -61,6 +61,7 @@ std::string DumpEvent(const Event& ev) {
   if (ev.conn_use) out += " conn_use=" + std::to_string(ev.conn_use);
   if (ev.delay >= 0) AddNum(&out, "delay", ev.delay);
   Add(&out, "delays", ev.delays);
+  Add(&out, "tls", ev.tls);
   Add(&out, "status", ev.status);
   Add(&out, "next_qid", ev.next_qid);
   if (ev.kind == EventKind::kNotice) out += " notice=" + std::to_string(static_cast<int>(ev.notice));
