@@ -8,7 +8,11 @@ bool IsLongIdChar(char c) {
   if (c >= '0' && c <= '9') return true;
   if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'))) return false;
   switch (c | 0x20) {
-    case 'a': case 'e': case 'i': case 'o': case 'u':
+    case 'a':
+    case 'e':
+    case 'i':
+    case 'o':
+    case 'u':
       return false;
     default:
       return true;

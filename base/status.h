@@ -16,7 +16,9 @@ class [[nodiscard]] Status {
 
   Status() = default;
   static Status Ok() { return Status(); }
-  static Status InvalidArgument(std::string m) { return Status(Code::kInvalidArgument, std::move(m)); }
+  static Status InvalidArgument(std::string m) {
+    return Status(Code::kInvalidArgument, std::move(m));
+  }
   static Status NotFound(std::string m) { return Status(Code::kNotFound, std::move(m)); }
   static Status IoError(std::string m) { return Status(Code::kIoError, std::move(m)); }
   static Status Corruption(std::string m) { return Status(Code::kCorruption, std::move(m)); }
@@ -36,10 +38,10 @@ class [[nodiscard]] Status {
 template <typename T>
 class [[nodiscard]] StatusOr {
  public:
-  StatusOr(Status s) : status_(std::move(s)) {          // NOLINT: implicit by design
-    if (status_.ok()) std::abort();                     // an OK status carries no value
+  StatusOr(Status s) : status_(std::move(s)) {  // NOLINT: implicit by design
+    if (status_.ok()) std::abort();             // an OK status carries no value
   }
-  StatusOr(T v) : value_(std::move(v)) {}              // NOLINT: implicit by design
+  StatusOr(T v) : value_(std::move(v)) {}  // NOLINT: implicit by design
 
   bool ok() const { return status_.ok(); }
   const Status& status() const { return status_; }
@@ -54,8 +56,8 @@ class [[nodiscard]] StatusOr {
 };
 
 // A broken internal invariant: abort (STYLE.md rule 3). Never used on untrusted input.
-#define MT_CHECK(cond)                                                        \
-  do {                                                                        \
+#define MT_CHECK(cond)                                                          \
+  do {                                                                          \
     if (!(cond)) ::mailtrail::internal::CheckFailed(#cond, __FILE__, __LINE__); \
   } while (0)
 

@@ -59,8 +59,8 @@ int main(int argc, char** argv) {
   tracker.FlushAll();
   const double secs =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  std::printf("%s: %ld lines in %.3f s = %.0f lines/s (%s); %ld records, %ld recipients\n",
-              argv[1], lines, secs, lines / secs, parse_only ? "parse only" : "parse+track",
-              sink.records, sink.recipients);
+  std::printf("%s: %ld lines in %.3f s = %.0f lines/s (%s); %ld records, %ld recipients\n", argv[1],
+              lines, secs, lines / secs, parse_only ? "parse only" : "parse+track", sink.records,
+              sink.recipients);
   return 0;
 }

@@ -29,7 +29,8 @@ int64_t FileSize(const std::string& p) {
 
 int main(int argc, char** argv) {
   if (argc < 3) {
-    std::fprintf(stderr, "usage: store_write FILE DB_PATH [minimal|standard|full] [--year Y] [--no-bulk]\n");
+    std::fprintf(
+        stderr, "usage: store_write FILE DB_PATH [minimal|standard|full] [--year Y] [--no-bulk]\n");
     return 2;
   }
   const std::string db = argv[2];
@@ -52,9 +53,10 @@ int main(int argc, char** argv) {
   }
   const double read_secs =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - read_start).count();
-  std::printf("replay into memory (file reading, parsing, tracking): %lld lines in %.3f s = "
-              "%.0f lines/s\n",
-              static_cast<long long>(counter.lines()), read_secs, counter.lines() / read_secs);
+  std::printf(
+      "replay into memory (file reading, parsing, tracking): %lld lines in %.3f s = "
+      "%.0f lines/s\n",
+      static_cast<long long>(counter.lines()), read_secs, counter.lines() / read_secs);
   std::remove(db.c_str());
   std::remove((db + "-wal").c_str());
   std::remove((db + "-shm").c_str());
@@ -80,12 +82,14 @@ int main(int argc, char** argv) {
     }
   }
   if (bulk && !(*store)->EndBulkLoad().ok()) return 1;
-  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const double secs =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   store->reset();  // close: checkpoints the WAL into the database file
   const int64_t bytes = FileSize(db) + FileSize(db + "-wal");
-  std::printf("%s detail: %zu records (%zu recipients) in %.3f s = %.0f records/s; "
-              "%lld bytes = %.1f bytes/record\n",
-              mailtrail::DetailName(detail), n, recipients, secs, n / secs,
-              static_cast<long long>(bytes), static_cast<double>(bytes) / n);
+  std::printf(
+      "%s detail: %zu records (%zu recipients) in %.3f s = %.0f records/s; "
+      "%lld bytes = %.1f bytes/record\n",
+      mailtrail::DetailName(detail), n, recipients, secs, n / secs, static_cast<long long>(bytes),
+      static_cast<double>(bytes) / n);
   return 0;
 }

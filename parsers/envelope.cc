@@ -26,8 +26,8 @@ int MonthFromName(std::string_view m) {
 }
 
 bool Hms(std::string_view s, int* h, int* m, int* sec) {
-  if (s.size() < 8 || !Digit(s[0]) || !Digit(s[1]) || s[2] != ':' || !Digit(s[3]) ||
-      !Digit(s[4]) || s[5] != ':' || !Digit(s[6]) || !Digit(s[7]))
+  if (s.size() < 8 || !Digit(s[0]) || !Digit(s[1]) || s[2] != ':' || !Digit(s[3]) || !Digit(s[4]) ||
+      s[5] != ':' || !Digit(s[6]) || !Digit(s[7]))
     return false;
   *h = D2(s.data());
   *m = D2(s.data() + 3);
@@ -52,9 +52,9 @@ bool ParseBsdTime(std::string_view* s, const ParseContext& ctx, Event* ev) {
   int h, m, sec;
   if (!Hms(s->substr(7, 8), &h, &m, &sec)) return false;
   ev->month = month;
-  ev->time = (Days(ctx, ctx.year, month, day) * 86400 + h * 3600 + m * 60 + sec -
-              ctx.utc_offset_seconds) *
-             kUsPerSecond;
+  ev->time =
+      (Days(ctx, ctx.year, month, day) * 86400 + h * 3600 + m * 60 + sec - ctx.utc_offset_seconds) *
+      kUsPerSecond;
   s->remove_prefix(16);
   return true;
 }

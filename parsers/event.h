@@ -23,17 +23,17 @@ enum class EventKind : uint8_t {
   kDisconnect,      // smtpd: disconnect from HOST[IP] <command counts>
   kLostConnection,  // smtpd: lost connection / timeout after STAGE from HOST[IP]
   kClient,          // smtpd: QID: client=HOST[IP][, orig_queue_id=..][, sasl_username=..]
-  kSmtpdAction,     // smtpd/postscreen/cleanup(milter): NOQUEUE|QID: reject/hold/...: STAGE from ...
-  kMessageId,       // cleanup: QID: message-id=<..>
-  kHeader,          // cleanup: QID: ACTION: header|body NAME: TEXT from ...; trailer
-  kPickup,          // pickup: QID: uid=N from=<S>
-  kQueued,          // qmgr: QID: from=<S>, size=N, nrcpt=M (queue active)
-  kRemoved,         // qmgr/postsuper: QID: removed
-  kExpired,         // qmgr: QID: from=<S>, status=expired, returned to sender
-  kDelivery,        // smtp/lmtp/local/virtual/pipe/error/discard: QID: to=<R>, ... status=S (T)
-  kNotice,          // bounce: QID: sender non-delivery notification: NEWQID (and 3 more kinds)
-  kAdmin,           // postsuper: QID: requeued / placed on hold / released from hold
-  kScan,            // amavis: (PID-N) Passed CLEAN ..., Queue-ID: QID, ... queued_as: NEWQID
+  kSmtpdAction,  // smtpd/postscreen/cleanup(milter): NOQUEUE|QID: reject/hold/...: STAGE from ...
+  kMessageId,    // cleanup: QID: message-id=<..>
+  kHeader,       // cleanup: QID: ACTION: header|body NAME: TEXT from ...; trailer
+  kPickup,       // pickup: QID: uid=N from=<S>
+  kQueued,       // qmgr: QID: from=<S>, size=N, nrcpt=M (queue active)
+  kRemoved,      // qmgr/postsuper: QID: removed
+  kExpired,      // qmgr: QID: from=<S>, status=expired, returned to sender
+  kDelivery,     // smtp/lmtp/local/virtual/pipe/error/discard: QID: to=<R>, ... status=S (T)
+  kNotice,       // bounce: QID: sender non-delivery notification: NEWQID (and 3 more kinds)
+  kAdmin,        // postsuper: QID: requeued / placed on hold / released from hold
+  kScan,         // amavis: (PID-N) Passed CLEAN ..., Queue-ID: QID, ... queued_as: NEWQID
 };
 constexpr int kEventKindCount = static_cast<int>(EventKind::kScan) + 1;
 const char* EventKindName(EventKind k);
@@ -58,13 +58,14 @@ struct Event {
   std::string_view orig_queue_id, orig_client_host, orig_client_ip, sasl_method, sasl_username;
 
   // kSmtpdAction / kHeader.
-  std::string_view action;  // reject, reject_warning, hold, discard, filter, milter-reject, info, ...
-  std::string_view stage;   // CONNECT HELO MAIL RCPT DATA END-OF-MESSAGE (or "header"/"body")
-  int code = 0;             // SMTP reply code, 0 if none
-  std::string_view dsn;     // enhanced status code "5.1.1" (also deliveries)
-  std::string_view text;    // reply text / header value / status text
+  std::string_view
+      action;  // reject, reject_warning, hold, discard, filter, milter-reject, info, ...
+  std::string_view stage;  // CONNECT HELO MAIL RCPT DATA END-OF-MESSAGE (or "header"/"body")
+  int code = 0;            // SMTP reply code, 0 if none
+  std::string_view dsn;    // enhanced status code "5.1.1" (also deliveries)
+  std::string_view text;   // reply text / header value / status text
   std::string_view header_name;
-  std::string_view reply;   // kHeader: the reply text after the trailer (reject)
+  std::string_view reply;                  // kHeader: the reply text after the trailer (reject)
   std::string_view from, to, proto, helo;  // trailer fields (from = envelope sender)
   bool has_from = false;
 
@@ -84,9 +85,9 @@ struct Event {
   AdminAction admin = AdminAction::kRequeued;
 
   // kScan (amavis).
-  std::string_view verdict;    // "Passed CLEAN", "Blocked SPAM", ...
-  std::string_view recipients; // "<a@b>,<c@d>"
-  std::string_view message_id; // also kMessageId (without < >)
+  std::string_view verdict;     // "Passed CLEAN", "Blocked SPAM", ...
+  std::string_view recipients;  // "<a@b>,<c@d>"
+  std::string_view message_id;  // also kMessageId (without < >)
   double hits = 0;
   bool has_hits = false;
 };

@@ -64,11 +64,24 @@ bool ParseConnection(std::string_view s, Event* ev) {
 
 bool IsSmtpdNoise(std::string_view s) {
   static constexpr std::string_view kPrefixes[] = {
-      "warning: ", "error: ", "fatal: ", "panic: ", "Anonymous TLS connection",
-      "Trusted TLS connection", "Untrusted TLS connection", "Verified TLS connection",
-      "SSL_accept error", "too many errors after", "improper command pipelining",
-      "statistics: ", "setting up TLS connection", "discarding EHLO keywords",
-      "proxy-accept:", "proxy-reject:", "NOQUEUE: lost connection", "TLS SNI",
+      "warning: ",
+      "error: ",
+      "fatal: ",
+      "panic: ",
+      "Anonymous TLS connection",
+      "Trusted TLS connection",
+      "Untrusted TLS connection",
+      "Verified TLS connection",
+      "SSL_accept error",
+      "too many errors after",
+      "improper command pipelining",
+      "statistics: ",
+      "setting up TLS connection",
+      "discarding EHLO keywords",
+      "proxy-accept:",
+      "proxy-reject:",
+      "NOQUEUE: lost connection",
+      "TLS SNI",
   };
   for (auto p : kPrefixes)
     if (s.substr(0, p.size()) == p) return true;
@@ -103,9 +116,10 @@ bool ParsePostscreen(std::string_view msg, Event* ev) {
   }
   // PASS NEW/OLD, DNSBL rank, HANGUP, DISCONNECT, PREGREET, WHITELISTED, COMMAND ...
   static constexpr std::string_view kKnown[] = {
-      "PASS ",   "DNSBL ",   "HANGUP ",        "DISCONNECT ", "PREGREET ",  "WHITELISTED ",
-      "ALLOWLISTED ", "BLACKLISTED ", "DENYLISTED ", "COMMAND ", "NON-SMTP ", "BARE NEWLINE ",
-      "CONNECT ", "warning: ", "error: ", "fatal: ", "cache ", "BDAT ", "DATA ", "reject: ",
+      "PASS ",        "DNSBL ",        "HANGUP ",      "DISCONNECT ", "PREGREET ",
+      "WHITELISTED ", "ALLOWLISTED ",  "BLACKLISTED ", "DENYLISTED ", "COMMAND ",
+      "NON-SMTP ",    "BARE NEWLINE ", "CONNECT ",     "warning: ",   "error: ",
+      "fatal: ",      "cache ",        "BDAT ",        "DATA ",       "reject: ",
   };
   for (auto p : kKnown) {
     if (msg.substr(0, p.size()) == p) {

@@ -26,9 +26,11 @@ StatusOr<Args> ParseArgs(const std::vector<std::string>& argv, const std::vector
     const FlagSpec* spec = nullptr;
     for (const auto& s : specs)
       if (name == s.name) spec = &s;
-    if (spec == nullptr) return Status::InvalidArgument("unknown option --" + EscapeForLog(name, 60));
+    if (spec == nullptr)
+      return Status::InvalidArgument("unknown option --" + EscapeForLog(name, 60));
     if (spec->takes_value && !inline_value) {
-      if (i + 1 >= argv.size()) return Status::InvalidArgument("option --" + name + " needs a value");
+      if (i + 1 >= argv.size())
+        return Status::InvalidArgument("option --" + name + " needs a value");
       value = argv[++i];
     } else if (!spec->takes_value && inline_value) {
       return Status::InvalidArgument("option --" + name + " takes no value");

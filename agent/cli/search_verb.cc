@@ -140,7 +140,8 @@ int StatsMain(const std::vector<std::string>& argv, const Clock&) {
   auto outcomes = (*store)->CountByOutcome();
   if (!outcomes.ok()) return Fail(outcomes.status().message());
   std::printf("Line kinds seen:\n");
-  for (const auto& [kind, n] : lines->kinds) std::printf("  %-28s %12lld\n", kind.c_str(), static_cast<long long>(n));
+  for (const auto& [kind, n] : lines->kinds)
+    std::printf("  %-28s %12lld\n", kind.c_str(), static_cast<long long>(n));
   std::printf("Records by outcome:\n");
   int64_t total = 0;
   for (const auto& [o, n] : *outcomes) {

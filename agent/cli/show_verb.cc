@@ -27,8 +27,8 @@ std::string Role(const MessageRecord& r) {
 void PrintLeg(const MessageRecord& r) {
   std::printf("\n== %s (%s) outcome=%s\n", r.qid.empty() ? "NOQUEUE" : r.qid.c_str(),
               Role(r).c_str(), OutcomeName(r.outcome));
-  const std::string client =
-      r.has_client ? EscapeForLog(r.client_host) + "[" + r.client_ip + "]" : "local (pickup or Postfix itself)";
+  const std::string client = r.has_client ? EscapeForLog(r.client_host) + "[" + r.client_ip + "]"
+                                          : "local (pickup or Postfix itself)";
   std::printf("   from=<%s> client=%s helo=%s size=%s\n",
               EscapeForLog(r.sender.value_or("?")).c_str(), client.c_str(),
               EscapeForLog(r.helo).c_str(), r.size >= 0 ? std::to_string(r.size).c_str() : "?");
@@ -51,13 +51,13 @@ void PrintLeg(const MessageRecord& r) {
                 r.reject->dsn.c_str(), EscapeForLog(r.reject->text).c_str());
   std::vector<const RecipientRecord*> rcpts;
   for (const auto& rc : r.recipients) rcpts.push_back(&rc);
-  std::stable_sort(rcpts.begin(), rcpts.end(),
-                   [](auto* a, auto* b) { return a->time < b->time; });
+  std::stable_sort(rcpts.begin(), rcpts.end(), [](auto* a, auto* b) { return a->time < b->time; });
   for (const auto* rc : rcpts)
     std::printf("   %s to=<%s>%s %s relay=%s dsn=%s attempts=%d %s\n",
-                rc->time ? FormatRfc3339(rc->time).c_str() : "?",
-                EscapeForLog(rc->address).c_str(),
-                rc->orig_address.empty() ? "" : (" orig_to=<" + EscapeForLog(rc->orig_address) + ">").c_str(),
+                rc->time ? FormatRfc3339(rc->time).c_str() : "?", EscapeForLog(rc->address).c_str(),
+                rc->orig_address.empty()
+                    ? ""
+                    : (" orig_to=<" + EscapeForLog(rc->orig_address) + ">").c_str(),
                 OutcomeName(rc->outcome), EscapeForLog(rc->relay).c_str(), rc->dsn.c_str(),
                 rc->attempts, EscapeForLog(rc->status_text).c_str());
   std::printf("   %s last seen (%s)\n", FormatRfc3339(r.last_seen).c_str(), RecordEndName(r.end));
@@ -80,14 +80,18 @@ int ShowMain(const std::vector<std::string>& argv, const Clock&) {
   auto store = OpenStore(args->Get("store").value_or(kDefaultStore), Detail::kFull, false);
   if (!store.ok()) return Fail(store.status().message());
   std::string key = args->positionals[0];
-  if (key.size() > 2 && key.front() == '<' && key.back() == '>') key = key.substr(1, key.size() - 2);
+  if (key.size() > 2 && key.front() == '<' && key.back() == '>')
+    key = key.substr(1, key.size() - 2);
 
   std::vector<MessageRecord> legs;
   std::deque<std::pair<std::string, std::string>> todo;  // (host, qid)
   std::set<std::pair<std::string, std::string>> seen;
   SearchQuery q;
   q.limit = 20;
-  if (IsQueueId(key)) q.qid = key; else q.message_id = key;
+  if (IsQueueId(key))
+    q.qid = key;
+  else
+    q.message_id = key;
   auto add = [&](MessageRecord&& r) {
     if (!seen.insert({r.host, r.qid + "@" + std::to_string(r.first_seen)}).second) return;
     for (const auto* link : {&r.parent_qid, &r.ndr_qid, &r.ndr_of})

@@ -14,8 +14,7 @@ constexpr size_t kChunk = 1 << 20;
 
 StatusOr<std::unique_ptr<LineReader>> LineReader::Open(const std::string& path, size_t max_line) {
   struct stat st;
-  if (::stat(path.c_str(), &st) != 0)
-    return Status::IoError(path + ": " + std::strerror(errno));
+  if (::stat(path.c_str(), &st) != 0) return Status::IoError(path + ": " + std::strerror(errno));
   if (!S_ISREG(st.st_mode)) return Status::IoError(path + ": not a regular file");
   gzFile gz = gzopen(path.c_str(), "rb");
   if (gz == nullptr) return Status::IoError(path + ": " + std::strerror(errno));
@@ -65,8 +64,8 @@ bool LineReader::Fill() {
 LineReader::Result LineReader::Next(std::string_view* line) {
   size_t scanned = begin_;
   while (true) {
-    const char* nl = static_cast<const char*>(
-        std::memchr(buf_.data() + scanned, '\n', end_ - scanned));
+    const char* nl =
+        static_cast<const char*>(std::memchr(buf_.data() + scanned, '\n', end_ - scanned));
     if (nl != nullptr) {
       const size_t len = static_cast<size_t>(nl - (buf_.data() + begin_));
       *line = std::string_view(buf_.data() + begin_, len);

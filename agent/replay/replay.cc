@@ -28,8 +28,8 @@ void MtimeYearMonth(const std::string& path, int utc_offset, int* year, int* mon
 
 }  // namespace
 
-Status Replay(const std::vector<std::string>& files, const ReplayOptions& options,
-              RecordSink* sink, LineCounter* counter, const ProgressFn& progress) {
+Status Replay(const std::vector<std::string>& files, const ReplayOptions& options, RecordSink* sink,
+              LineCounter* counter, const ProgressFn& progress) {
   MessageTracker tracker(options.tracker, sink);
   ReplayProgress p;
   std::vector<std::unique_ptr<LineReader>> readers;

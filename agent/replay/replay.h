@@ -31,8 +31,8 @@ using ProgressFn = std::function<void(const ReplayProgress&)>;
 
 // Returns the first unreadable file as an error (after the files before it were
 // replayed); bad lines inside a file are counted, never fatal.
-Status Replay(const std::vector<std::string>& files, const ReplayOptions& options,
-              RecordSink* sink, LineCounter* counter, const ProgressFn& progress);
+Status Replay(const std::vector<std::string>& files, const ReplayOptions& options, RecordSink* sink,
+              LineCounter* counter, const ProgressFn& progress);
 
 }  // namespace mailtrail
 

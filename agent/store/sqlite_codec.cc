@@ -26,10 +26,14 @@ std::vector<std::string_view> Split(std::string_view s, char sep) {
 // Tabs, newlines and backslashes in event text are escaped so the framing holds.
 void AppendEscaped(std::string* out, std::string_view s) {
   for (char c : s) {
-    if (c == '\\') out->append("\\\\");
-    else if (c == '\t') out->append("\\t");
-    else if (c == '\n') out->append("\\n");
-    else out->push_back(c);
+    if (c == '\\')
+      out->append("\\\\");
+    else if (c == '\t')
+      out->append("\\t");
+    else if (c == '\n')
+      out->append("\\n");
+    else
+      out->push_back(c);
   }
 }
 
@@ -141,7 +145,8 @@ std::vector<RecordEvent> DecodeEvents(std::string_view blob) {
   std::vector<RecordEvent> out;
   if (blob.size() < 4) return out;
   uint32_t size = 0;
-  for (int i = 0; i < 4; ++i) size |= static_cast<uint32_t>(static_cast<uint8_t>(blob[i])) << (8 * i);
+  for (int i = 0; i < 4; ++i)
+    size |= static_cast<uint32_t>(static_cast<uint8_t>(blob[i])) << (8 * i);
   if (size > kMaxEventsBytes) return out;
   std::string plain(size, '\0');
   uLongf n = size;
@@ -153,8 +158,7 @@ std::vector<RecordEvent> DecodeEvents(std::string_view blob) {
     auto f = Split(line, '\t');
     if (f.size() != 3) continue;
     RecordEvent e;
-    if (std::from_chars(f[0].data(), f[0].data() + f[0].size(), e.time).ec != std::errc())
-      continue;
+    if (std::from_chars(f[0].data(), f[0].data() + f[0].size(), e.time).ec != std::errc()) continue;
     e.program = Unescape(f[1]);
     e.text = Unescape(f[2]);
     out.push_back(std::move(e));

@@ -4,8 +4,7 @@ namespace mailtrail {
 
 Status SqliteDb::Open(const std::string& path, bool create) {
   path_ = path;
-  const int flags = SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0) |
-                    SQLITE_OPEN_NOMUTEX;
+  const int flags = SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0) | SQLITE_OPEN_NOMUTEX;
   if (sqlite3_open_v2(path.c_str(), &db_, flags, nullptr) != SQLITE_OK) {
     Status s = Status::IoError("cannot open database " + path + ": " +
                                (db_ ? sqlite3_errmsg(db_) : "out of memory"));

@@ -37,7 +37,10 @@ class SqliteStmt {
     sqlite3_bind_text(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_STATIC);
   }
   void BindTextOrNull(int i, std::string_view v) {
-    if (v.empty()) BindNull(i); else BindText(i, v);
+    if (v.empty())
+      BindNull(i);
+    else
+      BindText(i, v);
   }
   void BindBlob(int i, std::string_view v) {
     sqlite3_bind_blob(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_STATIC);

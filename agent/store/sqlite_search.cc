@@ -24,8 +24,7 @@ Outcome ToOutcome(int64_t v) {
 }
 }  // namespace
 
-Status SqliteStore::Search(const SearchQuery& q,
-                           const std::function<void(MessageRecord&&)>& fn) {
+Status SqliteStore::Search(const SearchQuery& q, const std::function<void(MessageRecord&&)>& fn) {
   // Every value is a bound parameter (SECURITY.md rule 2): "?N" placeholders
   // are numbered as they are added.
   std::vector<std::string> params;
@@ -38,8 +37,9 @@ Status SqliteStore::Search(const SearchQuery& q,
   std::string ip_bytes;
   // The id of an exact dictionary text, found through its hash index.
   auto dict_id = [&param](int kind, const std::string& text) {
-    return "(SELECT id FROM dict WHERE hash = CAST(" + param(std::to_string(DictHash(kind, text))) + " AS INTEGER)" +
-           " AND kind = " + std::to_string(kind) + " AND text = " + param(text) + ")";
+    return "(SELECT id FROM dict WHERE hash = CAST(" + param(std::to_string(DictHash(kind, text))) +
+           " AS INTEGER)" + " AND kind = " + std::to_string(kind) + " AND text = " + param(text) +
+           ")";
   };
   if (q.sender) where.push_back("m.sender = " + dict_id(1, *q.sender));
   if (q.recipient) {
@@ -49,8 +49,7 @@ Status SqliteStore::Search(const SearchQuery& q,
   }
   if (q.qid) where.push_back("m.qid = " + param(*q.qid));
   if (q.message_id) where.push_back("m.message_id = " + param(*q.message_id));
-  if (q.subject)
-    where.push_back("instr(m.subject, " + param(*q.subject) + ") > 0");
+  if (q.subject) where.push_back("instr(m.subject, " + param(*q.subject) + ") > 0");
   if (q.host) where.push_back("h.text = " + param(*q.host));
   if (q.client_ip) {
     auto ip = IpAddress::Parse(*q.client_ip);
@@ -71,8 +70,10 @@ Status SqliteStore::Search(const SearchQuery& q,
   if (!st.ok()) return st.status();
   SqliteStmt& s = *st;
   for (size_t i = 0; i < params.size(); ++i) {
-    if (static_cast<int>(i + 1) == blob_index) s.BindBlob(blob_index, ip_bytes);
-    else s.BindText(static_cast<int>(i + 1), params[i]);
+    if (static_cast<int>(i + 1) == blob_index)
+      s.BindBlob(blob_index, ip_bytes);
+    else
+      s.BindText(static_cast<int>(i + 1), params[i]);
   }
   int rc;
   while ((rc = s.Step()) == SQLITE_ROW) {
@@ -103,8 +104,8 @@ Status SqliteStore::Search(const SearchQuery& q,
     r.ndr_of = s.Text(20);
     r.notice_qids = SplitList(s.Text(21));
     if (!s.IsNull(22)) {
-      r.reject = RejectInfo{s.Text(22), s.Text(23), static_cast<int>(s.Int(24)), s.Text(25),
-                            s.Text(26)};
+      r.reject =
+          RejectInfo{s.Text(22), s.Text(23), static_cast<int>(s.Int(24)), s.Text(25), s.Text(26)};
     }
     r.scans = DecodeScans(s.Text(27));
     r.events = DecodeEvents(s.Text(28));

@@ -25,8 +25,9 @@ StatusOr<std::unique_ptr<Store>> SqliteStore::Open(const std::string& path, Deta
   if (Status st = s->db_.Open(path, create); !st.ok()) return st;
   // WAL: readers (search) never block the writer. NORMAL sync is durable across
   // application crashes, which is what the tail checkpoint needs.
-  if (Status st = s->db_.Exec("PRAGMA page_size=16384; PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
-                              "PRAGMA foreign_keys=OFF; PRAGMA cache_size=-16384;");
+  if (Status st =
+          s->db_.Exec("PRAGMA page_size=16384; PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
+                      "PRAGMA foreign_keys=OFF; PRAGMA cache_size=-16384;");
       !st.ok())
     return st;
   if (Status st = s->Migrate(); !st.ok()) return st;
@@ -72,13 +73,13 @@ Status SqliteStore::BeginBulkLoad() {
   }
   // The dictionary's index may wait too while the in-memory cache answers every
   // lookup; if the cache overflows, LookupOrInsert restores the indexes at once.
-  const std::string tables =
-      bloom_valid_ ? "('message', 'rcpt', 'dict')" : "('message', 'rcpt')";
+  const std::string tables = bloom_valid_ ? "('message', 'rcpt', 'dict')" : "('message', 'rcpt')";
   std::vector<std::string> names;
   {
     auto st = db_.Prepare(
         "SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
-        " AND tbl_name IN " + tables);
+        " AND tbl_name IN " +
+        tables);
     if (!st.ok()) return st.status();
     while (st->Step() == SQLITE_ROW) names.push_back(st->Text(0));
   }
@@ -86,21 +87,22 @@ Status SqliteStore::BeginBulkLoad() {
       "BEGIN IMMEDIATE;"
       "INSERT OR REPLACE INTO meta (key, value) SELECT 'deferred_index:' || name, sql"
       " FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
-      " AND tbl_name IN " + tables + ";";
+      " AND tbl_name IN " +
+      tables + ";";
   for (const auto& n : names) sql += "DROP INDEX \"" + n + "\";";  // names from our own DDL
   if (Status st = db_.Exec(sql + "COMMIT;"); !st.ok()) return st;
   dict_index_deferred_ = bloom_valid_;
   // Checkpoint once at the end instead of every 1000 pages: pages that every
   // batch touches (dictionary, last leaves) are then copied to the file once.
-  return db_.Exec(
-      "PRAGMA wal_autocheckpoint = 0; PRAGMA threads = 2;");
+  return db_.Exec("PRAGMA wal_autocheckpoint = 0; PRAGMA threads = 2;");
 }
 
 Status SqliteStore::EndBulkLoad() {
   dict_index_deferred_ = false;
   if (Status st = RestoreDeferredIndexes(); !st.ok()) return st;
-  return db_.Exec("PRAGMA wal_autocheckpoint = 1000;"
-                  "PRAGMA wal_checkpoint(TRUNCATE);");
+  return db_.Exec(
+      "PRAGMA wal_autocheckpoint = 1000;"
+      "PRAGMA wal_checkpoint(TRUNCATE);");
 }
 
 Status SqliteStore::RestoreDeferredIndexes(std::string_view table) {
@@ -392,7 +394,8 @@ StatusOr<std::map<std::string, int64_t>> SqliteStore::CountByOutcome() {
   int rc;
   while ((rc = s->Step()) == SQLITE_ROW) {
     const int64_t o = s->Int(0);
-    out[o >= 0 && o < kOutcomeCount ? OutcomeName(static_cast<Outcome>(o)) : "invalid"] += s->Int(1);
+    out[o >= 0 && o < kOutcomeCount ? OutcomeName(static_cast<Outcome>(o)) : "invalid"] +=
+        s->Int(1);
   }
   if (rc != SQLITE_DONE) return db_.Error("count outcomes");
   return out;

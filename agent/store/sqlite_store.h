@@ -19,8 +19,8 @@ class SqliteStore : public Store {
   // `dict_cache_entries`: dictionary entries cached per kind and generation
   // (0: the default, 131072; two generations of about 13 MB each). Bounds the
   // writer's memory whatever the input's size.
-  static StatusOr<std::unique_ptr<Store>> Open(const std::string& path, Detail detail,
-                                               bool create, size_t dict_cache_entries = 0);
+  static StatusOr<std::unique_ptr<Store>> Open(const std::string& path, Detail detail, bool create,
+                                               size_t dict_cache_entries = 0);
 
   Status Write(const std::vector<MessageRecord>& records) override;
   Status Search(const SearchQuery& q, const std::function<void(MessageRecord&&)>& fn) override;
@@ -60,7 +60,7 @@ class SqliteStore : public Store {
   // Every dict row was inserted through dict_cache_ (their filters know them all).
   bool bloom_valid_ = false;
   bool dict_index_deferred_ = false;  // a bulk load dropped dict's index
-  size_t dict_cache_limit_ = 0;            // between BeginBulkLoad and EndBulkLoad
+  size_t dict_cache_limit_ = 0;       // between BeginBulkLoad and EndBulkLoad
 };
 
 }  // namespace mailtrail

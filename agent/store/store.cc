@@ -13,9 +13,12 @@ std::optional<Detail> DetailFromName(std::string_view name) {
 
 const char* DetailName(Detail d) {
   switch (d) {
-    case Detail::kMinimal: return "minimal";
-    case Detail::kStandard: return "standard";
-    case Detail::kFull: return "full";
+    case Detail::kMinimal:
+      return "minimal";
+    case Detail::kStandard:
+      return "standard";
+    case Detail::kFull:
+      return "full";
   }
   return "standard";
 }

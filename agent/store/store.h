@@ -35,7 +35,7 @@ struct SearchQuery {
 
 // What the parsers saw (for `mailtrail stats`). Counts add up across replays.
 struct LineStats {
-  std::map<std::string, int64_t> kinds;                            // "client", "unknown:smtpd", ...
+  std::map<std::string, int64_t> kinds;  // "client", "unknown:smtpd", ...
   std::vector<std::pair<std::string, std::string>> unknown_samples;  // (program, escaped line)
 };
 

@@ -59,7 +59,8 @@ struct RecordKey {
 struct RecordKeyHash {
   size_t operator()(const RecordKey& k) const {
     uint64_t h = 14695981039346656037ULL ^ k.host;
-    for (uint8_t i = 0; i < k.len; ++i) h = (h ^ static_cast<unsigned char>(k.qid[i])) * 1099511628211ULL;
+    for (uint8_t i = 0; i < k.len; ++i)
+      h = (h ^ static_cast<unsigned char>(k.qid[i])) * 1099511628211ULL;
     return static_cast<size_t>(h ^ (h >> 29));
   }
 };

@@ -19,10 +19,14 @@ std::optional<Outcome> OutcomeFromName(std::string_view name) {
 
 const char* RecordEndName(RecordEnd e) {
   switch (e) {
-    case RecordEnd::kRemoved: return "removed";
-    case RecordEnd::kSession: return "session";
-    case RecordEnd::kStale: return "stale";
-    case RecordEnd::kOpen: return "open";
+    case RecordEnd::kRemoved:
+      return "removed";
+    case RecordEnd::kSession:
+      return "session";
+    case RecordEnd::kStale:
+      return "stale";
+    case RecordEnd::kOpen:
+      return "open";
   }
   return "open";
 }

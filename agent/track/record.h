@@ -14,7 +14,15 @@
 namespace mailtrail {
 
 enum class Outcome : uint8_t {
-  kInFlight, kDelivered, kBounced, kDeferred, kExpired, kRejected, kDiscarded, kHeld, kMixed,
+  kInFlight,
+  kDelivered,
+  kBounced,
+  kDeferred,
+  kExpired,
+  kRejected,
+  kDiscarded,
+  kHeld,
+  kMixed,
 };
 constexpr int kOutcomeCount = static_cast<int>(Outcome::kMixed) + 1;
 const char* OutcomeName(Outcome o);
@@ -22,10 +30,10 @@ std::optional<Outcome> OutcomeFromName(std::string_view name);
 
 // Why a record was closed.
 enum class RecordEnd : uint8_t {
-  kRemoved,   // qmgr/postsuper "removed" (the normal end)
-  kSession,   // a NOQUEUE transaction or an unqueued message whose smtpd session ended
-  kStale,     // no line for too long: expired by the tracker
-  kOpen,      // still open when a replay ended (deferred, held, in flight)
+  kRemoved,  // qmgr/postsuper "removed" (the normal end)
+  kSession,  // a NOQUEUE transaction or an unqueued message whose smtpd session ended
+  kStale,    // no line for too long: expired by the tracker
+  kOpen,     // still open when a replay ended (deferred, held, in flight)
 };
 const char* RecordEndName(RecordEnd e);
 

@@ -33,10 +33,16 @@ class Writer {
     AppendJsonString(out_, v);
   }
   void StrOrNull(const char* key, const std::optional<std::string>& v) {
-    if (v) Str(key, *v); else Null(key);
+    if (v)
+      Str(key, *v);
+    else
+      Null(key);
   }
   void NonEmptyOrNull(const char* key, const std::string& v) {
-    if (v.empty()) Null(key); else Str(key, v);
+    if (v.empty())
+      Null(key);
+    else
+      Str(key, v);
   }
   void Null(const char* key) {
     Key(key);
@@ -92,7 +98,10 @@ void AppendRecordJson(const MessageRecord& r, std::string* out) {
   w.NonEmptyOrNull("sasl_username", r.sasl_username);
   w.StrOrNull("sender", r.sender);
   w.StrOrNull("subject", r.subject);
-  if (r.size >= 0) w.Int("size", r.size); else w.Null("size");
+  if (r.size >= 0)
+    w.Int("size", r.size);
+  else
+    w.Null("size");
   w.Str("outcome", OutcomeName(r.outcome));
   w.OpenArray("recipients");
   for (const auto& rc : r.recipients) {
@@ -104,9 +113,15 @@ void AppendRecordJson(const MessageRecord& r, std::string* out) {
     w.NonEmptyOrNull("dsn", rc.dsn);
     w.NonEmptyOrNull("relay", rc.relay);
     w.NonEmptyOrNull("status_text", rc.status_text);
-    if (rc.delay >= 0) w.Num("delay", rc.delay); else w.Null("delay");
+    if (rc.delay >= 0)
+      w.Num("delay", rc.delay);
+    else
+      w.Null("delay");
     w.Int("attempts", rc.attempts);
-    if (rc.time) w.Time("time", rc.time); else w.Null("time");
+    if (rc.time)
+      w.Time("time", rc.time);
+    else
+      w.Null("time");
     w.Close();
   }
   w.CloseArray();
@@ -115,7 +130,10 @@ void AppendRecordJson(const MessageRecord& r, std::string* out) {
     w.Open();
     w.Str("action", r.reject->action);
     w.NonEmptyOrNull("stage", r.reject->stage);
-    if (r.reject->code) w.Int("code", r.reject->code); else w.Null("code");
+    if (r.reject->code)
+      w.Int("code", r.reject->code);
+    else
+      w.Null("code");
     w.NonEmptyOrNull("dsn", r.reject->dsn);
     w.Str("text", r.reject->text);
     w.Close();
@@ -129,7 +147,10 @@ void AppendRecordJson(const MessageRecord& r, std::string* out) {
     w.Str("scanner", s.scanner);
     w.Str("action", s.action);
     w.Str("verdict", s.verdict);
-    if (s.has_score) w.Num("score", s.score); else w.Null("score");
+    if (s.has_score)
+      w.Num("score", s.score);
+    else
+      w.Null("score");
     w.Close();
   }
   w.CloseArray();

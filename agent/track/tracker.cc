@@ -1,9 +1,11 @@
+// MessageTracker: the per-message side (see tracker_session.cc for smtpd sessions).
 #include "agent/track/tracker.h"
 
 #include <algorithm>
 #include <utility>
 #include <vector>
 
+#include "agent/track/tracker_internal.h"
 #include "base/ip_address.h"
 #include "base/text.h"
 
@@ -11,14 +13,12 @@ namespace mailtrail {
 
 namespace {
 
-constexpr TimeUs kSweepEvery = 60 * kUsPerSecond;
-constexpr TimeUs kSessionIdle = 3600 * kUsPerSecond;
-constexpr size_t kMaxRecipients = 10000;   // per record: bounded memory on hostile input
-constexpr size_t kMaxFieldBytes = 1000;    // addresses, subjects, texts
-constexpr size_t kMaxEventsPerRecord = 1000;
-
-std::string Capped(std::string_view s) { return std::string(TruncateUtf8(s, kMaxFieldBytes)); }
-std::string Address(std::string_view s) { return AsciiLower(TruncateUtf8(s, kMaxFieldBytes)); }
+using track_internal::Address;
+using track_internal::Capped;
+using track_internal::kMaxEventsPerRecord;
+using track_internal::kMaxRecipients;
+using track_internal::kSessionIdle;
+using track_internal::kSweepEvery;
 
 bool IEquals(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
@@ -31,7 +31,7 @@ Outcome DeliveryOutcome(std::string_view status, std::string_view text) {
   if (status == "sent") {
     // amavisd-new answers "250 2.7.0 Ok, discarded, id=..." for mail it dropped.
     return text.find(", discarded") != std::string_view::npos ? Outcome::kDiscarded
-                                                               : Outcome::kDelivered;
+                                                              : Outcome::kDelivered;
   }
   if (status == "deferred") return Outcome::kDeferred;
   if (status == "bounced" || status == "undeliverable") return Outcome::kBounced;
@@ -47,28 +47,6 @@ void AddUnique(std::vector<std::string>* v, std::string_view s) {
 }
 
 }  // namespace
-
-struct MessageTracker::Open {
-  MessageRecord rec;
-  uint64_t generation = 0;
-  bool started = false;  // saw client= or uid=
-  bool queued = false;   // reached qmgr: survives the end of its smtpd session
-  bool held = false;
-  bool removed = false;
-};
-
-struct MessageTracker::Session {
-  std::string host;
-  std::string client_host, client_ip;
-  std::vector<RecordKey> record_keys;
-  std::unique_ptr<MessageRecord> noqueue;  // the current NOQUEUE transaction
-  struct Action {                          // hold/discard: applies to the next client=
-    std::string action, rcpt, text, dsn, stage, sender;
-    int code = 0;
-  };
-  std::vector<Action> actions;
-  TimeUs last_seen = 0;
-};
 
 MessageTracker::MessageTracker(TrackerOptions options, RecordSink* sink)
     : options_(options), sink_(sink) {}
@@ -198,161 +176,6 @@ MessageTracker::Open* MessageTracker::StartRecord(const Event& ev) {
   return o;
 }
 
-SessionKey MessageTracker::SessionKeyOf(const Event& ev) {
-  SessionKey key{hosts_.Id(ev.host), ev.pid, 0};
-  // postscreen is one process for all clients: its sessions are per client too.
-  if (ev.daemon == "postscreen") key.client = std::hash<std::string_view>{}(ev.client_ip) | 1;
-  return key;
-}
-
-MessageTracker::Session* MessageTracker::SessionFor(const Event& ev, bool create) {
-  const SessionKey key = SessionKeyOf(ev);
-  auto it = sessions_.find(key);
-  if (it != sessions_.end()) {
-    it->second->last_seen = ev.time;
-    return it->second.get();
-  }
-  if (!create) return nullptr;
-  auto s = std::make_unique<Session>();
-  s->host = std::string(ev.host);
-  s->last_seen = ev.time;
-  Session* raw = s.get();
-  sessions_.emplace(key, std::move(s));
-  return raw;
-}
-
-void MessageTracker::OnConnect(const Event& ev) {
-  auto it = sessions_.find(SessionKeyOf(ev));
-  if (it != sessions_.end()) {  // the previous session's disconnect never came
-    EndSession(it->second.get(), ev.time);
-    sessions_.erase(it);
-  }
-  Session* s = SessionFor(ev, true);
-  s->client_host = Capped(ev.client_host);
-  s->client_ip = Capped(ev.client_ip);
-}
-
-void MessageTracker::OnSessionEnd(const Event& ev) {
-  auto it = sessions_.find(SessionKeyOf(ev));
-  if (it == sessions_.end()) return;
-  EndSession(it->second.get(), ev.time);
-  sessions_.erase(it);
-}
-
-void MessageTracker::EndSession(Session* s, TimeUs now) {
-  FlushNoqueue(s, RecordEnd::kSession);
-  // Messages of this session that never reach qmgr (header rejects, discards,
-  // aborted DATA) end with it — after the grace period, because cleanup and
-  // qmgr lines may still follow the disconnect.
-  for (auto& k : s->record_keys) {
-    auto it = records_.find(k);
-    if (it != records_.end() && !it->second->queued)
-      pending_.push_back({now + options_.grace, k, it->second->generation, true});
-  }
-}
-
-void MessageTracker::FlushNoqueue(Session* s, RecordEnd end) {
-  if (!s->noqueue) return;
-  Emit(std::move(*s->noqueue), end);
-  s->noqueue.reset();
-}
-
-void MessageTracker::OnClient(const Event& ev) {
-  Open* o = StartRecord(ev);
-  MessageRecord& r = o->rec;
-  r.has_client = true;
-  r.client_host = Capped(ev.client_host);
-  if (IpAddress::Parse(ev.client_ip)) r.client_ip = std::string(ev.client_ip);
-  if (!ev.sasl_username.empty()) r.sasl_username = Capped(ev.sasl_username);
-  if (!ev.orig_queue_id.empty()) {
-    r.parent_qid = std::string(ev.orig_queue_id);
-    Link(ev, ev.orig_queue_id, ev.qid);
-  }
-  Session* s = SessionFor(ev, true);
-  if (s->record_keys.size() < kMaxRecipients)
-    s->record_keys.push_back(KeyOf(ev, ev.qid));
-  // A new transaction: the NOQUEUE rejects before it are one record.
-  FlushNoqueue(s, RecordEnd::kSession);
-  for (const auto& a : s->actions) {
-    if (a.action == "hold") o->held = true;
-    if (!r.sender) r.sender = a.sender;
-    if (!r.reject) r.reject = RejectInfo{a.action, a.stage, a.code, a.dsn, a.text};
-    if (!a.rcpt.empty() && r.recipients.size() < kMaxRecipients) {
-      RecipientRecord rc;
-      rc.address = a.rcpt;
-      rc.outcome = a.action == "hold" ? Outcome::kHeld : Outcome::kDiscarded;
-      rc.status_text = a.text;
-      rc.time = ev.time;
-      r.recipients.push_back(std::move(rc));
-    }
-  }
-  s->actions.clear();
-}
-
-void MessageTracker::OnSmtpdAction(const Event& ev) {
-  if (ev.action == "reject_warning" || ev.action == "warn") return;  // informational only
-  const bool accepted_anyway = ev.action == "hold" || ev.action == "discard" ||
-                               ev.action == "filter" || ev.action == "redirect";
-  if (ev.qid.empty()) {
-    Session* s = SessionFor(ev, true);
-    if (accepted_anyway) {
-      // check_client_access HOLD/DISCARD: logged as NOQUEUE, yet the message is
-      // queued; the next client= of this session is that message.
-      if (s->actions.size() < 64)
-        s->actions.push_back({std::string(ev.action), Address(ev.to), Capped(ev.text),
-                              std::string(ev.dsn), std::string(ev.stage), Address(ev.from),
-                              ev.code});
-      return;
-    }
-    if (s->noqueue && s->noqueue->sender != Address(ev.from)) FlushNoqueue(s, RecordEnd::kSession);
-    if (!s->noqueue) {
-      auto r = std::make_unique<MessageRecord>();
-      r->host = std::string(ev.host);
-      r->first_seen = ev.time;
-      r->has_client = true;
-      r->client_host = Capped(ev.client_host);
-      if (IpAddress::Parse(ev.client_ip)) r->client_ip = std::string(ev.client_ip);
-      r->helo = Capped(ev.helo);
-      if (ev.has_from) r->sender = Address(ev.from);
-      r->reject = RejectInfo{std::string(ev.action), std::string(ev.stage), ev.code,
-                             std::string(ev.dsn), Capped(ev.text)};
-      s->noqueue = std::move(r);
-    }
-    MessageRecord& r = *s->noqueue;
-    r.last_seen = ev.time;
-    if (!ev.to.empty() && r.recipients.size() < kMaxRecipients) {
-      RecipientRecord rc;
-      rc.address = Address(ev.to);
-      rc.outcome = Outcome::kRejected;
-      rc.dsn = std::string(ev.dsn);
-      rc.status_text = Capped(ev.text);
-      rc.time = ev.time;
-      r.recipients.push_back(std::move(rc));
-    }
-    if (options_.keep_events && r.events.size() < kMaxEventsPerRecord)
-      r.events.push_back({ev.time, std::string(ev.program), Capped(ev.message)});
-    return;
-  }
-  // "QID: reject: RCPT ..." after an accepted recipient, or a milter action.
-  Open* o = FindOrCreate(ev);
-  MessageRecord& r = o->rec;
-  if (r.helo.empty()) r.helo = Capped(ev.helo);
-  if (!r.reject)
-    r.reject = RejectInfo{std::string(ev.action), std::string(ev.stage), ev.code,
-                          std::string(ev.dsn), Capped(ev.text)};
-  if (ev.action == "hold" || ev.action == "milter-hold") o->held = true;
-  if (!ev.to.empty() && r.recipients.size() < kMaxRecipients) {
-    RecipientRecord rc;
-    rc.address = Address(ev.to);
-    rc.outcome = accepted_anyway ? (ev.action == "discard" ? Outcome::kDiscarded : Outcome::kHeld)
-                                 : Outcome::kRejected;
-    rc.dsn = std::string(ev.dsn);
-    rc.status_text = Capped(ev.text);
-    rc.time = ev.time;
-    r.recipients.push_back(std::move(rc));
-  }
-}
-
 void MessageTracker::OnHeader(const Event& ev, Open* o) {
   MessageRecord& r = o->rec;
   if (r.helo.empty() && !ev.helo.empty()) r.helo = Capped(ev.helo);
@@ -421,8 +244,7 @@ void MessageTracker::OnDelivery(const Event& ev, Open* o) {
 }
 
 void MessageTracker::OnNotice(const Event& ev, Open* o) {
-  const bool ndr =
-      ev.notice == NoticeKind::kNonDelivery || ev.notice == NoticeKind::kPostmaster;
+  const bool ndr = ev.notice == NoticeKind::kNonDelivery || ev.notice == NoticeKind::kPostmaster;
   if (ndr && o->rec.ndr_qid.empty()) {
     o->rec.ndr_qid = std::string(ev.next_qid);
   } else if (o->rec.notice_qids.size() < 64) {

@@ -33,10 +33,10 @@ class RecordSink {
 };
 
 struct TrackerOptions {
-  TimeUs grace = 10 * kUsPerSecond;                // late lines after "removed"/session end
-  TimeUs stale_after = 6LL * 86400 * kUsPerSecond; // > maximal_queue_lifetime (5d)
-  size_t max_open = 1'000'000;                     // open records (and sessions)
-  bool keep_events = false;                        // "full" detail: every line of a message
+  TimeUs grace = 10 * kUsPerSecond;                 // late lines after "removed"/session end
+  TimeUs stale_after = 6LL * 86400 * kUsPerSecond;  // > maximal_queue_lifetime (5d)
+  size_t max_open = 1'000'000;                      // open records (and sessions)
+  bool keep_events = false;                         // "full" detail: every line of a message
 };
 
 class MessageTracker {

@@ -48,8 +48,8 @@ CREATE TABLE message (
 CREATE INDEX message_first_seen ON message (first_seen);
 CREATE INDEX message_qid ON message (qid);
 CREATE INDEX message_sender ON message (sender);
-CREATE INDEX message_client_ip ON message (client_ip);
-CREATE INDEX message_message_id ON message (message_id);
+CREATE INDEX message_client_ip ON message (client_ip) WHERE client_ip IS NOT NULL;
+CREATE INDEX message_message_id ON message (message_id) WHERE message_id IS NOT NULL;
 
 CREATE TABLE rcpt (
   message  INTEGER NOT NULL,

@@ -34,8 +34,8 @@ TEST(Envelope, TimeZoneSettingShiftsYearlessTimes) {
 TEST(Envelope, Rfc3339OffsetsAreApplied) {
   const Event a = ParseLine(
       "2026-11-27T11:21:14.500000+01:00 mx postfix/qmgr[1]: 44C4B10A321: removed", Ctx2026());
-  const Event b = ParseLine("2026-11-27T10:21:14.5Z mx postfix/qmgr[1]: 44C4B10A321: removed",
-                            Ctx2026());
+  const Event b =
+      ParseLine("2026-11-27T10:21:14.5Z mx postfix/qmgr[1]: 44C4B10A321: removed", Ctx2026());
   EXPECT_EQ(a.kind, EventKind::kRemoved);
   EXPECT_EQ(a.time, b.time);
   EXPECT_EQ(a.month, 0);  // a dated line needs no year inference

@@ -92,13 +92,28 @@ TEST_F(ReplayTest, HostileLinesAreCountedAndLoseNothingElse) {
   for (size_t i = 0; i < lines.size(); ++i) {
     dirty += lines[i] + "\n";
     switch (i % 97) {
-      case 3: dirty += std::string("\x00\x01\xff\xfe binary \x00", 14) + "\n"; break;
-      case 17: dirty += lines[i].substr(0, lines[i].size() / 2) + "\n"; break;  // truncated copy
-      case 29: dirty += "Nov 27 12:03:25 mx postfix/cleanup[1]: 91FEA10A3" + std::string(1, '\0') + "05: x\n"; break;
-      case 41: dirty += "Nov 27 12:03:25 mx postfix/smtpd[9]: warning: \xc3\x28\xa0\xa1 invalid utf-8\n"; break;
-      case 53: dirty += "Nov 27 12:03:25 mx postfix/smtpd[9]: connect from x[1.2.3.4]" + std::string(1 << 20, 'A') + "\n"; break;
-      case 67: dirty += "Nov 27 12:03:25 mx dovecot[400]: imap(u): Logged out\n"; break;
-      default: break;
+      case 3:
+        dirty += std::string("\x00\x01\xff\xfe binary \x00", 14) + "\n";
+        break;
+      case 17:
+        dirty += lines[i].substr(0, lines[i].size() / 2) + "\n";
+        break;  // truncated copy
+      case 29:
+        dirty +=
+            "Nov 27 12:03:25 mx postfix/cleanup[1]: 91FEA10A3" + std::string(1, '\0') + "05: x\n";
+        break;
+      case 41:
+        dirty += "Nov 27 12:03:25 mx postfix/smtpd[9]: warning: \xc3\x28\xa0\xa1 invalid utf-8\n";
+        break;
+      case 53:
+        dirty += "Nov 27 12:03:25 mx postfix/smtpd[9]: connect from x[1.2.3.4]" +
+                 std::string(1 << 20, 'A') + "\n";
+        break;
+      case 67:
+        dirty += "Nov 27 12:03:25 mx dovecot[400]: imap(u): Logged out\n";
+        break;
+      default:
+        break;
     }
   }
   dirty.pop_back();  // the file ends mid-line: its last line has no newline
@@ -109,7 +124,8 @@ TEST_F(ReplayTest, HostileLinesAreCountedAndLoseNothingElse) {
   EXPECT_GT(counter.count(EventKind::kUnparsable), 0);
   EXPECT_GT(counter.count(EventKind::kForeign), 0);
   EXPECT_EQ(counter.lines() + counter.overlong(),
-            clean_counter.lines() + static_cast<int64_t>(std::count(dirty.begin(), dirty.end(), '\n')) + 1 -
+            clean_counter.lines() +
+                static_cast<int64_t>(std::count(dirty.begin(), dirty.end(), '\n')) + 1 -
                 static_cast<int64_t>(lines.size()));
 }
 
@@ -118,19 +134,20 @@ TEST_F(ReplayTest, RotatedSetInOrderEqualsTheWholeFile) {
   LineCounter c1, c2;
   const auto want = Run({Write("whole.log", Join(lines, 0, lines.size()))}, &c1);
   const size_t a = lines.size() / 3, b = 2 * lines.size() / 3;
-  const auto got = Run({Write("mail.log.2.gz", Join(lines, 0, a), /*gzip=*/true),
-                        Write("mail.log.1", Join(lines, a, b)),
-                        Write("mail.log", Join(lines, b, lines.size()))},
-                       &c2);
+  const auto got =
+      Run({Write("mail.log.2.gz", Join(lines, 0, a), /*gzip=*/true),
+           Write("mail.log.1", Join(lines, a, b)), Write("mail.log", Join(lines, b, lines.size()))},
+          &c2);
   EXPECT_EQ(c1.lines(), c2.lines());
   EXPECT_EQ(got.size(), want.size());
   EXPECT_EQ(got, want);
 }
 
 TEST_F(ReplayTest, YearComesFromMtimeAndRollsOverInsideAFile) {
-  const std::string path = Write("mail.log",
-      "Dec 31 23:59:59 mx postfix/pickup[1]: 44C4B10A321: uid=0 from=<root>\n"
-      "Jan  1 00:00:01 mx postfix/pickup[1]: 55C4B10A321: uid=0 from=<root>\n");
+  const std::string path =
+      Write("mail.log",
+            "Dec 31 23:59:59 mx postfix/pickup[1]: 44C4B10A321: uid=0 from=<root>\n"
+            "Jan  1 00:00:01 mx postfix/pickup[1]: 55C4B10A321: uid=0 from=<root>\n");
   struct utimbuf t;
   t.actime = t.modtime = 1799193600;  // 2027-01-06T00:00:00Z
   ASSERT_EQ(utime(path.c_str(), &t), 0);

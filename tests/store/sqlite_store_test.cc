@@ -6,9 +6,9 @@
 
 #include <filesystem>
 
+#include "agent/store/sqlite_codec.h"
 #include "agent/store/sqlite_store.h"
 #include "agent/store/store.h"
-#include "agent/store/sqlite_codec.h"
 
 namespace mailtrail {
 namespace {
@@ -18,8 +18,9 @@ namespace fs = std::filesystem;
 class SqliteStoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("mt_store_" + std::to_string(::getpid()) + "_" +
-                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    dir_ = fs::temp_directory_path() /
+           ("mt_store_" + std::to_string(::getpid()) + "_" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::remove_all(dir_);
     fs::create_directories(dir_);
   }
@@ -179,8 +180,10 @@ int CountIndexes(const std::string& path) {
   sqlite3* db = nullptr;
   EXPECT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
   sqlite3_stmt* st = nullptr;
-  sqlite3_prepare_v2(db, "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
-                     " AND tbl_name IN ('message', 'rcpt')", -1, &st, nullptr);
+  sqlite3_prepare_v2(db,
+                     "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
+                     " AND tbl_name IN ('message', 'rcpt')",
+                     -1, &st, nullptr);
   sqlite3_step(st);
   const int n = sqlite3_column_int(st, 0);
   sqlite3_finalize(st);
@@ -236,10 +239,12 @@ TEST_F(SqliteStoreTest, DictionaryCacheOverflowDuringABulkLoadKeepsEveryRecordRi
   SearchQuery q;
   q.sender = "sender7@example.test";
   int n = 0;
-  ASSERT_TRUE((*s)->Search(q, [&](MessageRecord&& r) {
-    ++n;
-    EXPECT_EQ(r.sender.value_or(""), "sender7@example.test");
-  }).ok());
+  ASSERT_TRUE((*s)->Search(q,
+                           [&](MessageRecord&& r) {
+                             ++n;
+                             EXPECT_EQ(r.sender.value_or(""), "sender7@example.test");
+                           })
+                  .ok());
   EXPECT_EQ(n, 4);
   auto all = All(s->get());
   ASSERT_EQ(all.size(), 200u);
@@ -250,8 +255,8 @@ TEST_F(SqliteStoreTest, DictionaryCacheOverflowDuringABulkLoadKeepsEveryRecordRi
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
   sqlite3_stmt* st = nullptr;
-  sqlite3_prepare_v2(db, "SELECT count(*) - count(DISTINCT kind || ':' || text) FROM dict", -1,
-                     &st, nullptr);
+  sqlite3_prepare_v2(db, "SELECT count(*) - count(DISTINCT kind || ':' || text) FROM dict", -1, &st,
+                     nullptr);
   ASSERT_EQ(sqlite3_step(st), SQLITE_ROW);
   EXPECT_EQ(sqlite3_column_int(st, 0), 0);
   sqlite3_finalize(st);

@@ -9,11 +9,16 @@ namespace {
 const std::vector<std::string> kInbound = {
     "Nov 27 12:03:25 mx postfix/smtpd[12776]: connect from mail.northwind.test[127.0.5.120]",
     "Nov 27 12:03:25 mx postfix/smtpd[12776]: 91FEA10A305: client=mail.northwind.test[127.0.5.120]",
-    "Nov 27 12:03:25 mx postfix/cleanup[12781]: 91FEA10A305: info: header Subject: Hello from mail.northwind.test[127.0.5.120]; from=<li@northwind.test> to=<nadia@example.test> proto=ESMTP helo=<mail.northwind.test>",
+    "Nov 27 12:03:25 mx postfix/cleanup[12781]: 91FEA10A305: info: header Subject: Hello from "
+    "mail.northwind.test[127.0.5.120]; from=<li@northwind.test> to=<nadia@example.test> "
+    "proto=ESMTP helo=<mail.northwind.test>",
     "Nov 27 12:03:25 mx postfix/cleanup[12781]: 91FEA10A305: message-id=<m1@northwind.test>",
-    "Nov 27 12:03:25 mx postfix/qmgr[12713]: 91FEA10A305: from=<Li@northwind.test>, size=1339, nrcpt=1 (queue active)",
-    "Nov 27 12:03:25 mx postfix/smtpd[12776]: disconnect from mail.northwind.test[127.0.5.120] ehlo=1 mail=1 rcpt=1 data=1 quit=1 commands=5",
-    "Nov 27 12:03:25 mx postfix/local[12782]: 91FEA10A305: to=<nadia@example.test>, relay=local, delay=0.03, delays=0.02/0.01/0/0, dsn=2.0.0, status=sent (delivered to mailbox)",
+    "Nov 27 12:03:25 mx postfix/qmgr[12713]: 91FEA10A305: from=<Li@northwind.test>, size=1339, "
+    "nrcpt=1 (queue active)",
+    "Nov 27 12:03:25 mx postfix/smtpd[12776]: disconnect from mail.northwind.test[127.0.5.120] "
+    "ehlo=1 mail=1 rcpt=1 data=1 quit=1 commands=5",
+    "Nov 27 12:03:25 mx postfix/local[12782]: 91FEA10A305: to=<nadia@example.test>, relay=local, "
+    "delay=0.03, delays=0.02/0.01/0/0, dsn=2.0.0, status=sent (delivered to mailbox)",
     "Nov 27 12:03:25 mx postfix/qmgr[12713]: 91FEA10A305: removed",
 };
 
@@ -50,7 +55,8 @@ TEST(Tracker, LateDeliveryLineWithinGraceJoinsTheRecord) {
 TEST(Tracker, QueueIdReuseStartsANewRecord) {
   TrackerHarness h;
   h.Feed(kInbound);
-  h.Feed({"Nov 27 12:03:27 mx postfix/smtpd[12776]: 91FEA10A305: client=mail.pal.test[127.0.5.123]"});
+  h.Feed(
+      {"Nov 27 12:03:27 mx postfix/smtpd[12776]: 91FEA10A305: client=mail.pal.test[127.0.5.123]"});
   h.Flush();
   ASSERT_EQ(h.records().size(), 2u);
   EXPECT_EQ(h.records()[0].client_ip, "127.0.5.120");
@@ -62,10 +68,16 @@ TEST(Tracker, DeferredRetriesCountAttemptsNotMessagesThenExpire) {
   TrackerHarness h;
   h.Feed({
       "Nov 27 12:05:38 mx postfix/pickup[1]: 578AE10A35E: uid=1004 from=<omar@example.test>",
-      "Nov 27 12:05:38 mx postfix/qmgr[2]: 578AE10A35E: from=<omar@example.test>, size=600, nrcpt=1 (queue active)",
-      "Nov 27 12:05:52 mx postfix/smtp[3]: 578AE10A35E: to=<info1@dead.test>, relay=none, delay=0.01, delays=0.01/0/0/0, dsn=4.4.1, status=deferred (connect to mx.dead.test[127.0.0.4]:25: Connection refused)",
-      "Nov 27 12:06:38 mx postfix/qmgr[2]: 578AE10A35E: from=<omar@example.test>, size=600, nrcpt=1 (queue active)",
-      "Nov 27 12:06:38 mx postfix/error[4]: 578AE10A35E: to=<info1@dead.test>, relay=none, delay=60, delays=60/0/0/0, dsn=4.4.1, status=deferred (delivery temporarily suspended: connect to mx.dead.test[127.0.0.4]:25: Connection refused)",
+      "Nov 27 12:05:38 mx postfix/qmgr[2]: 578AE10A35E: from=<omar@example.test>, size=600, "
+      "nrcpt=1 (queue active)",
+      "Nov 27 12:05:52 mx postfix/smtp[3]: 578AE10A35E: to=<info1@dead.test>, relay=none, "
+      "delay=0.01, delays=0.01/0/0/0, dsn=4.4.1, status=deferred (connect to "
+      "mx.dead.test[127.0.0.4]:25: Connection refused)",
+      "Nov 27 12:06:38 mx postfix/qmgr[2]: 578AE10A35E: from=<omar@example.test>, size=600, "
+      "nrcpt=1 (queue active)",
+      "Nov 27 12:06:38 mx postfix/error[4]: 578AE10A35E: to=<info1@dead.test>, relay=none, "
+      "delay=60, delays=60/0/0/0, dsn=4.4.1, status=deferred (delivery temporarily suspended: "
+      "connect to mx.dead.test[127.0.0.4]:25: Connection refused)",
   });
   h.Flush();
   ASSERT_EQ(h.records().size(), 1u);
@@ -78,10 +90,15 @@ TEST(Tracker, DeferredRetriesCountAttemptsNotMessagesThenExpire) {
   TrackerHarness e;
   e.Feed({
       "Nov 27 12:05:38 mx postfix/pickup[1]: 578AE10A35E: uid=1004 from=<omar@example.test>",
-      "Nov 27 12:05:52 mx postfix/smtp[3]: 578AE10A35E: to=<info1@dead.test>, relay=none, delay=0.01, delays=0.01/0/0/0, dsn=4.4.1, status=deferred (connect to mx.dead.test[127.0.0.4]:25: Connection refused)",
-      "Nov 27 12:08:59 mx postfix/qmgr[2]: 578AE10A35E: from=<omar@example.test>, status=expired, returned to sender",
-      "Nov 27 12:08:59 mx postfix/cleanup[5]: 78A7E10A3BA: message-id=<20261127120859.78A7E10A3BA@mx.example.test>",
-      "Nov 27 12:08:59 mx postfix/bounce[6]: 578AE10A35E: sender non-delivery notification: 78A7E10A3BA",
+      "Nov 27 12:05:52 mx postfix/smtp[3]: 578AE10A35E: to=<info1@dead.test>, relay=none, "
+      "delay=0.01, delays=0.01/0/0/0, dsn=4.4.1, status=deferred (connect to "
+      "mx.dead.test[127.0.0.4]:25: Connection refused)",
+      "Nov 27 12:08:59 mx postfix/qmgr[2]: 578AE10A35E: from=<omar@example.test>, status=expired, "
+      "returned to sender",
+      "Nov 27 12:08:59 mx postfix/cleanup[5]: 78A7E10A3BA: "
+      "message-id=<20261127120859.78A7E10A3BA@mx.example.test>",
+      "Nov 27 12:08:59 mx postfix/bounce[6]: 578AE10A35E: sender non-delivery notification: "
+      "78A7E10A3BA",
       "Nov 27 12:08:59 mx postfix/qmgr[2]: 578AE10A35E: removed",
   });
   e.Flush();
@@ -96,7 +113,9 @@ TEST(Tracker, DeferredRetriesCountAttemptsNotMessagesThenExpire) {
 TEST(Tracker, NoqueueRejectsAreGroupedPerTransaction) {
   TrackerHarness h;
   const std::string reject =
-      "Nov 27 12:04:45 mx postfix/smtpd[14338]: NOQUEUE: reject: RCPT from mail.northwind.test[127.0.5.120]: 550 5.1.1 <{R}>: Recipient address rejected: User unknown in local recipient table; from=<{S}> to=<{R}> proto=ESMTP helo=<mail.northwind.test>";
+      "Nov 27 12:04:45 mx postfix/smtpd[14338]: NOQUEUE: reject: RCPT from "
+      "mail.northwind.test[127.0.5.120]: 550 5.1.1 <{R}>: Recipient address rejected: User unknown "
+      "in local recipient table; from=<{S}> to=<{R}> proto=ESMTP helo=<mail.northwind.test>";
   auto line = [&](const std::string& s, const std::string& r) {
     std::string l = reject;
     for (auto [k, v] : {std::pair{"{S}", s}, {"{R}", r}})
@@ -104,9 +123,11 @@ TEST(Tracker, NoqueueRejectsAreGroupedPerTransaction) {
     return l;
   };
   h.Feed({"Nov 27 12:04:45 mx postfix/smtpd[14338]: connect from mail.northwind.test[127.0.5.120]",
-          line("john@northwind.test", "a@example.test"), line("john@northwind.test", "b@example.test"),
+          line("john@northwind.test", "a@example.test"),
+          line("john@northwind.test", "b@example.test"),
           line("eve@northwind.test", "c@example.test"),
-          "Nov 27 12:04:46 mx postfix/smtpd[14338]: disconnect from mail.northwind.test[127.0.5.120] ehlo=1 mail=2 rcpt=0/3 quit=1 commands=4/7"});
+          "Nov 27 12:04:46 mx postfix/smtpd[14338]: disconnect from "
+          "mail.northwind.test[127.0.5.120] ehlo=1 mail=2 rcpt=0/3 quit=1 commands=4/7"});
   ASSERT_EQ(h.records().size(), 2u) << "records are emitted when the session ends";
   EXPECT_TRUE(h.records()[0].qid.empty());
   EXPECT_EQ(h.records()[0].recipients.size(), 2u);
@@ -120,13 +141,22 @@ TEST(Tracker, ContentFilterLegsAreLinkedBothWays) {
   TrackerHarness h;
   h.Feed({
       "Nov 27 12:22:33 mx postfix/smtpd[1]: 01E0C10A305: client=mail.pal.test[127.0.5.123]",
-      "Nov 27 12:22:33 mx postfix/qmgr[2]: 01E0C10A305: from=<helpdesk@pal.test>, size=802, nrcpt=1 (queue active)",
-      "Nov 27 12:22:33 mx postfix/smtpd[3]: 586D910A322: client=localhost[127.0.0.1], orig_queue_id=01E0C10A305, orig_client=mail.pal.test[127.0.5.123]",
-      "Nov 27 12:22:33 mx postfix/qmgr[2]: 586D910A322: from=<helpdesk@pal.test>, size=1500, nrcpt=1 (queue active)",
-      "Nov 27 12:22:33 mx postfix/local[4]: 586D910A322: to=<quentin@example.test>, relay=local, delay=0.01, delays=0/0/0/0, dsn=2.0.0, status=sent (delivered to mailbox)",
+      "Nov 27 12:22:33 mx postfix/qmgr[2]: 01E0C10A305: from=<helpdesk@pal.test>, size=802, "
+      "nrcpt=1 (queue active)",
+      "Nov 27 12:22:33 mx postfix/smtpd[3]: 586D910A322: client=localhost[127.0.0.1], "
+      "orig_queue_id=01E0C10A305, orig_client=mail.pal.test[127.0.5.123]",
+      "Nov 27 12:22:33 mx postfix/qmgr[2]: 586D910A322: from=<helpdesk@pal.test>, size=1500, "
+      "nrcpt=1 (queue active)",
+      "Nov 27 12:22:33 mx postfix/local[4]: 586D910A322: to=<quentin@example.test>, relay=local, "
+      "delay=0.01, delays=0/0/0/0, dsn=2.0.0, status=sent (delivered to mailbox)",
       "Nov 27 12:22:33 mx postfix/qmgr[2]: 586D910A322: removed",
-      "Nov 27 12:22:33 mx amavis[19882]: (19882-01) Passed CLEAN {RelayedInbound}, [127.0.5.123]:46531 <helpdesk@pal.test> -> <quentin@example.test>, Queue-ID: 01E0C10A305, Message-ID: <m@pal.test>, mail_id: x, Hits: -1, size: 802, queued_as: 586D910A322, 339 ms",
-      "Nov 27 12:22:33 mx postfix/smtp[5]: 01E0C10A305: to=<quentin@example.test>, relay=127.0.0.1[127.0.0.1]:10024, delay=0.39, delays=0.02/0.02/0.01/0.34, dsn=2.0.0, status=sent (250 2.0.0 from MTA(smtp:[127.0.0.1]:10025): 250 2.0.0 Ok: queued as 586D910A322)",
+      "Nov 27 12:22:33 mx amavis[19882]: (19882-01) Passed CLEAN {RelayedInbound}, "
+      "[127.0.5.123]:46531 <helpdesk@pal.test> -> <quentin@example.test>, Queue-ID: 01E0C10A305, "
+      "Message-ID: <m@pal.test>, mail_id: x, Hits: -1, size: 802, queued_as: 586D910A322, 339 ms",
+      "Nov 27 12:22:33 mx postfix/smtp[5]: 01E0C10A305: to=<quentin@example.test>, "
+      "relay=127.0.0.1[127.0.0.1]:10024, delay=0.39, delays=0.02/0.02/0.01/0.34, dsn=2.0.0, "
+      "status=sent (250 2.0.0 from MTA(smtp:[127.0.0.1]:10025): 250 2.0.0 Ok: queued as "
+      "586D910A322)",
       "Nov 27 12:22:33 mx postfix/qmgr[2]: 01E0C10A305: removed",
   });
   h.Flush();
@@ -144,7 +174,9 @@ TEST(Tracker, RemoteQueuedAsDoesNotLinkToAnUnknownMessage) {
   TrackerHarness h;
   h.Feed({
       "Nov 27 12:05:40 mx postfix/pickup[1]: 9413810A334: uid=0 from=<root@example.test>",
-      "Nov 27 12:05:40 mx postfix/smtp[2]: 9413810A334: to=<ok1@remote.test>, relay=mx.remote.test[127.0.0.3]:25, delay=0.12, delays=0.02/0.03/0/0.07, dsn=2.0.0, status=sent (250 2.0.0 Ok: queued as 4F2A81C0A3)",
+      "Nov 27 12:05:40 mx postfix/smtp[2]: 9413810A334: to=<ok1@remote.test>, "
+      "relay=mx.remote.test[127.0.0.3]:25, delay=0.12, delays=0.02/0.03/0/0.07, dsn=2.0.0, "
+      "status=sent (250 2.0.0 Ok: queued as 4F2A81C0A3)",
   });
   h.Flush();
   ASSERT_EQ(h.records().size(), 1u);
@@ -155,14 +187,20 @@ TEST(Tracker, HoldAndDiscardActionsApplyToTheNextMessageOfTheSession) {
   TrackerHarness h;
   h.Feed({
       "Nov 27 12:04:42 mx postfix/smtpd[14338]: connect from unknown[127.0.5.142]",
-      "Nov 27 12:04:42 mx postfix/smtpd[14338]: NOQUEUE: hold: RCPT from unknown[127.0.5.142]: <unknown[127.0.5.142]>: Client host held for manual review; from=<review@northwind.test> to=<tara@example.test> proto=ESMTP helo=<[127.0.5.142]>",
+      "Nov 27 12:04:42 mx postfix/smtpd[14338]: NOQUEUE: hold: RCPT from unknown[127.0.5.142]: "
+      "<unknown[127.0.5.142]>: Client host held for manual review; from=<review@northwind.test> "
+      "to=<tara@example.test> proto=ESMTP helo=<[127.0.5.142]>",
       "Nov 27 12:04:42 mx postfix/smtpd[14338]: 7999310A322: client=unknown[127.0.5.142]",
       "Nov 27 12:04:42 mx postfix/cleanup[14343]: 7999310A322: message-id=<h@northwind.test>",
-      "Nov 27 12:04:42 mx postfix/smtpd[14338]: disconnect from unknown[127.0.5.142] ehlo=1 mail=1 rcpt=1 data=1 quit=1 commands=5",
+      "Nov 27 12:04:42 mx postfix/smtpd[14338]: disconnect from unknown[127.0.5.142] ehlo=1 mail=1 "
+      "rcpt=1 data=1 quit=1 commands=5",
       "Nov 27 12:04:47 mx postfix/smtpd[14338]: connect from unknown[127.0.5.143]",
-      "Nov 27 12:04:47 mx postfix/smtpd[14338]: NOQUEUE: discard: RCPT from unknown[127.0.5.143]: <unknown[127.0.5.143]>: Client host silently dropped; from=<drop@northwind.test> to=<paula@example.test> proto=ESMTP helo=<[127.0.5.143]>",
+      "Nov 27 12:04:47 mx postfix/smtpd[14338]: NOQUEUE: discard: RCPT from unknown[127.0.5.143]: "
+      "<unknown[127.0.5.143]>: Client host silently dropped; from=<drop@northwind.test> "
+      "to=<paula@example.test> proto=ESMTP helo=<[127.0.5.143]>",
       "Nov 27 12:04:47 mx postfix/smtpd[14338]: 309C710A37A: client=unknown[127.0.5.143]",
-      "Nov 27 12:04:47 mx postfix/smtpd[14338]: disconnect from unknown[127.0.5.143] ehlo=1 mail=1 rcpt=1 data=1 quit=1 commands=5",
+      "Nov 27 12:04:47 mx postfix/smtpd[14338]: disconnect from unknown[127.0.5.143] ehlo=1 mail=1 "
+      "rcpt=1 data=1 quit=1 commands=5",
       "Nov 27 12:10:00 mx postfix/qmgr[1]: 0000010A300: removed",
   });
   const MessageRecord* discarded = h.One("309C710A37A");
@@ -181,9 +219,14 @@ TEST(Tracker, HeaderRejectEndsWithTheSessionAsRejected) {
   TrackerHarness h;
   h.Feed({
       "Nov 27 12:04:42 mx postfix/smtpd[14338]: connect from relay.netprovider.test[127.0.5.124]",
-      "Nov 27 12:04:42 mx postfix/smtpd[14338]: 6A9E210A322: client=relay.netprovider.test[127.0.5.124]",
-      "Nov 27 12:04:42 mx postfix/cleanup[14343]: 6A9E210A322: reject: header Subject: cheap viagra for you from relay.netprovider.test[127.0.5.124]; from=<promo@netprovider.test> to=<ulrich@example.test> proto=ESMTP helo=<relay.netprovider.test>: 5.7.1 Spam subject rejected",
-      "Nov 27 12:04:42 mx postfix/smtpd[14338]: disconnect from relay.netprovider.test[127.0.5.124] ehlo=1 mail=1 rcpt=1 data=0/1 quit=1 commands=4/5",
+      "Nov 27 12:04:42 mx postfix/smtpd[14338]: 6A9E210A322: "
+      "client=relay.netprovider.test[127.0.5.124]",
+      "Nov 27 12:04:42 mx postfix/cleanup[14343]: 6A9E210A322: reject: header Subject: cheap "
+      "viagra for you from relay.netprovider.test[127.0.5.124]; from=<promo@netprovider.test> "
+      "to=<ulrich@example.test> proto=ESMTP helo=<relay.netprovider.test>: 5.7.1 Spam subject "
+      "rejected",
+      "Nov 27 12:04:42 mx postfix/smtpd[14338]: disconnect from "
+      "relay.netprovider.test[127.0.5.124] ehlo=1 mail=1 rcpt=1 data=0/1 quit=1 commands=4/5",
   });
   h.Flush();
   const MessageRecord* r = h.One("6A9E210A322");
@@ -199,14 +242,20 @@ TEST(Tracker, InjectedTextNeverBecomesTheClient) {
   TrackerHarness h;
   h.Feed({
       "Nov 27 12:03:40 mx postfix/smtpd[1]: A1B2C3D4E5F: client=mail.pal.test[127.0.5.123]",
-      "Nov 27 12:03:40 mx postfix/cleanup[2]: A1B2C3D4E5F: info: header Subject: x from evil[1.2.3.4]; from=<a@b> to=<c@d> proto=ESMTP helo=<x> from mail.pal.test[127.0.5.123]; from=<li@pal.test> to=<nadia@example.test> proto=ESMTP helo=<mail.pal.test>",
-      "Nov 27 12:03:40 mx postfix/cleanup[2]: A1B2C3D4E5F: info: header Subject: client=x[1.2.3.4] from mail.pal.test[127.0.5.123]; from=<li@pal.test> to=<nadia@example.test> proto=ESMTP helo=<mail.pal.test>",
-      "Nov 27 12:03:40 mx postfix/qmgr[3]: A1B2C3D4E5F: from=<li@pal.test>, size=1, nrcpt=1 (queue active)",
+      "Nov 27 12:03:40 mx postfix/cleanup[2]: A1B2C3D4E5F: info: header Subject: x from "
+      "evil[1.2.3.4]; from=<a@b> to=<c@d> proto=ESMTP helo=<x> from mail.pal.test[127.0.5.123]; "
+      "from=<li@pal.test> to=<nadia@example.test> proto=ESMTP helo=<mail.pal.test>",
+      "Nov 27 12:03:40 mx postfix/cleanup[2]: A1B2C3D4E5F: info: header Subject: client=x[1.2.3.4] "
+      "from mail.pal.test[127.0.5.123]; from=<li@pal.test> to=<nadia@example.test> proto=ESMTP "
+      "helo=<mail.pal.test>",
+      "Nov 27 12:03:40 mx postfix/qmgr[3]: A1B2C3D4E5F: from=<li@pal.test>, size=1, nrcpt=1 (queue "
+      "active)",
   });
   h.Flush();
   ASSERT_EQ(h.records().size(), 1u);
   EXPECT_EQ(h.records()[0].client_ip, "127.0.5.123");
-  EXPECT_EQ(h.records()[0].subject.value_or(""), "x from evil[1.2.3.4]; from=<a@b> to=<c@d> proto=ESMTP helo=<x>");
+  EXPECT_EQ(h.records()[0].subject.value_or(""),
+            "x from evil[1.2.3.4]; from=<a@b> to=<c@d> proto=ESMTP helo=<x>");
 }
 
 TEST(Tracker, StaleRecordsCloseAndOpenRecordsStayBounded) {
@@ -243,7 +292,8 @@ TEST(Tracker, LinesBeforeTheClientLineBelongToTheSameRecord) {
   TrackerHarness h;
   h.Feed({
       "Nov 27 12:03:25 mx postfix/cleanup[12781]: 91FEA10A305: message-id=<m1@northwind.test>",
-      "Nov 27 12:03:25 mx postfix/smtpd[12776]: 91FEA10A305: client=mail.northwind.test[127.0.5.120]",
+      "Nov 27 12:03:25 mx postfix/smtpd[12776]: 91FEA10A305: "
+      "client=mail.northwind.test[127.0.5.120]",
   });
   h.Flush();
   ASSERT_EQ(h.records().size(), 1u);

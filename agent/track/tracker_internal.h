@@ -1,0 +1,56 @@
+// Internal to agent/track: the tracker's per-message and per-session state and
+// the small helpers its two source files share. Not part of the interface.
+#ifndef MAILTRAIL_AGENT_TRACK_TRACKER_INTERNAL_H_
+#define MAILTRAIL_AGENT_TRACK_TRACKER_INTERNAL_H_
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "agent/track/tracker.h"
+#include "base/text.h"
+
+namespace mailtrail {
+namespace track_internal {
+
+inline constexpr TimeUs kSweepEvery = 60 * kUsPerSecond;
+inline constexpr TimeUs kSessionIdle = 3600 * kUsPerSecond;
+inline constexpr size_t kMaxRecipients = 10000;  // per record: bounded memory on hostile input
+inline constexpr size_t kMaxFieldBytes = 1000;   // addresses, subjects, texts
+inline constexpr size_t kMaxEventsPerRecord = 1000;
+
+inline std::string Capped(std::string_view s) {
+  return std::string(TruncateUtf8(s, kMaxFieldBytes));
+}
+inline std::string Address(std::string_view s) {
+  return AsciiLower(TruncateUtf8(s, kMaxFieldBytes));
+}
+
+}  // namespace track_internal
+
+struct MessageTracker::Open {
+  MessageRecord rec;
+  uint64_t generation = 0;
+  bool started = false;  // saw client= or uid=
+  bool queued = false;   // reached qmgr: survives the end of its smtpd session
+  bool held = false;
+  bool removed = false;
+};
+
+struct MessageTracker::Session {
+  std::string host;
+  std::string client_host, client_ip;
+  std::vector<RecordKey> record_keys;
+  std::unique_ptr<MessageRecord> noqueue;  // the current NOQUEUE transaction
+  struct Action {                          // hold/discard: applies to the next client=
+    std::string action, rcpt, text, dsn, stage, sender;
+    int code = 0;
+  };
+  std::vector<Action> actions;
+  TimeUs last_seen = 0;
+};
+
+}  // namespace mailtrail
+
+#endif  // MAILTRAIL_AGENT_TRACK_TRACKER_INTERNAL_H_

@@ -1,0 +1,171 @@
+// MessageTracker, smtpd sessions: connections, NOQUEUE transactions, and the
+// HOLD/DISCARD actions that smtpd logs before the message they apply to.
+#include <memory>
+#include <utility>
+
+#include "agent/track/tracker.h"
+#include "agent/track/tracker_internal.h"
+#include "base/ip_address.h"
+
+namespace mailtrail {
+
+using track_internal::Address;
+using track_internal::Capped;
+using track_internal::kMaxEventsPerRecord;
+using track_internal::kMaxRecipients;
+
+SessionKey MessageTracker::SessionKeyOf(const Event& ev) {
+  SessionKey key{hosts_.Id(ev.host), ev.pid, 0};
+  // postscreen is one process for all clients: its sessions are per client too.
+  if (ev.daemon == "postscreen") key.client = std::hash<std::string_view>{}(ev.client_ip) | 1;
+  return key;
+}
+
+MessageTracker::Session* MessageTracker::SessionFor(const Event& ev, bool create) {
+  const SessionKey key = SessionKeyOf(ev);
+  auto it = sessions_.find(key);
+  if (it != sessions_.end()) {
+    it->second->last_seen = ev.time;
+    return it->second.get();
+  }
+  if (!create) return nullptr;
+  auto s = std::make_unique<Session>();
+  s->host = std::string(ev.host);
+  s->last_seen = ev.time;
+  Session* raw = s.get();
+  sessions_.emplace(key, std::move(s));
+  return raw;
+}
+
+void MessageTracker::OnConnect(const Event& ev) {
+  auto it = sessions_.find(SessionKeyOf(ev));
+  if (it != sessions_.end()) {  // the previous session's disconnect never came
+    EndSession(it->second.get(), ev.time);
+    sessions_.erase(it);
+  }
+  Session* s = SessionFor(ev, true);
+  s->client_host = Capped(ev.client_host);
+  s->client_ip = Capped(ev.client_ip);
+}
+
+void MessageTracker::OnSessionEnd(const Event& ev) {
+  auto it = sessions_.find(SessionKeyOf(ev));
+  if (it == sessions_.end()) return;
+  EndSession(it->second.get(), ev.time);
+  sessions_.erase(it);
+}
+
+void MessageTracker::EndSession(Session* s, TimeUs now) {
+  FlushNoqueue(s, RecordEnd::kSession);
+  // Messages of this session that never reach qmgr (header rejects, discards,
+  // aborted DATA) end with it — after the grace period, because cleanup and
+  // qmgr lines may still follow the disconnect.
+  for (auto& k : s->record_keys) {
+    auto it = records_.find(k);
+    if (it != records_.end() && !it->second->queued)
+      pending_.push_back({now + options_.grace, k, it->second->generation, true});
+  }
+}
+
+void MessageTracker::FlushNoqueue(Session* s, RecordEnd end) {
+  if (!s->noqueue) return;
+  Emit(std::move(*s->noqueue), end);
+  s->noqueue.reset();
+}
+
+void MessageTracker::OnClient(const Event& ev) {
+  Open* o = StartRecord(ev);
+  MessageRecord& r = o->rec;
+  r.has_client = true;
+  r.client_host = Capped(ev.client_host);
+  if (IpAddress::Parse(ev.client_ip)) r.client_ip = std::string(ev.client_ip);
+  if (!ev.sasl_username.empty()) r.sasl_username = Capped(ev.sasl_username);
+  if (!ev.orig_queue_id.empty()) {
+    r.parent_qid = std::string(ev.orig_queue_id);
+    Link(ev, ev.orig_queue_id, ev.qid);
+  }
+  Session* s = SessionFor(ev, true);
+  if (s->record_keys.size() < kMaxRecipients) s->record_keys.push_back(KeyOf(ev, ev.qid));
+  // A new transaction: the NOQUEUE rejects before it are one record.
+  FlushNoqueue(s, RecordEnd::kSession);
+  for (const auto& a : s->actions) {
+    if (a.action == "hold") o->held = true;
+    if (!r.sender) r.sender = a.sender;
+    if (!r.reject) r.reject = RejectInfo{a.action, a.stage, a.code, a.dsn, a.text};
+    if (!a.rcpt.empty() && r.recipients.size() < kMaxRecipients) {
+      RecipientRecord rc;
+      rc.address = a.rcpt;
+      rc.outcome = a.action == "hold" ? Outcome::kHeld : Outcome::kDiscarded;
+      rc.status_text = a.text;
+      rc.time = ev.time;
+      r.recipients.push_back(std::move(rc));
+    }
+  }
+  s->actions.clear();
+}
+
+void MessageTracker::OnSmtpdAction(const Event& ev) {
+  if (ev.action == "reject_warning" || ev.action == "warn") return;  // informational only
+  const bool accepted_anyway = ev.action == "hold" || ev.action == "discard" ||
+                               ev.action == "filter" || ev.action == "redirect";
+  if (ev.qid.empty()) {
+    Session* s = SessionFor(ev, true);
+    if (accepted_anyway) {
+      // check_client_access HOLD/DISCARD: logged as NOQUEUE, yet the message is
+      // queued; the next client= of this session is that message.
+      if (s->actions.size() < 64)
+        s->actions.push_back({std::string(ev.action), Address(ev.to), Capped(ev.text),
+                              std::string(ev.dsn), std::string(ev.stage), Address(ev.from),
+                              ev.code});
+      return;
+    }
+    if (s->noqueue && s->noqueue->sender != Address(ev.from)) FlushNoqueue(s, RecordEnd::kSession);
+    if (!s->noqueue) {
+      auto r = std::make_unique<MessageRecord>();
+      r->host = std::string(ev.host);
+      r->first_seen = ev.time;
+      r->has_client = true;
+      r->client_host = Capped(ev.client_host);
+      if (IpAddress::Parse(ev.client_ip)) r->client_ip = std::string(ev.client_ip);
+      r->helo = Capped(ev.helo);
+      if (ev.has_from) r->sender = Address(ev.from);
+      r->reject = RejectInfo{std::string(ev.action), std::string(ev.stage), ev.code,
+                             std::string(ev.dsn), Capped(ev.text)};
+      s->noqueue = std::move(r);
+    }
+    MessageRecord& r = *s->noqueue;
+    r.last_seen = ev.time;
+    if (!ev.to.empty() && r.recipients.size() < kMaxRecipients) {
+      RecipientRecord rc;
+      rc.address = Address(ev.to);
+      rc.outcome = Outcome::kRejected;
+      rc.dsn = std::string(ev.dsn);
+      rc.status_text = Capped(ev.text);
+      rc.time = ev.time;
+      r.recipients.push_back(std::move(rc));
+    }
+    if (options_.keep_events && r.events.size() < kMaxEventsPerRecord)
+      r.events.push_back({ev.time, std::string(ev.program), Capped(ev.message)});
+    return;
+  }
+  // "QID: reject: RCPT ..." after an accepted recipient, or a milter action.
+  Open* o = FindOrCreate(ev);
+  MessageRecord& r = o->rec;
+  if (r.helo.empty()) r.helo = Capped(ev.helo);
+  if (!r.reject)
+    r.reject = RejectInfo{std::string(ev.action), std::string(ev.stage), ev.code,
+                          std::string(ev.dsn), Capped(ev.text)};
+  if (ev.action == "hold" || ev.action == "milter-hold") o->held = true;
+  if (!ev.to.empty() && r.recipients.size() < kMaxRecipients) {
+    RecipientRecord rc;
+    rc.address = Address(ev.to);
+    rc.outcome = accepted_anyway ? (ev.action == "discard" ? Outcome::kDiscarded : Outcome::kHeld)
+                                 : Outcome::kRejected;
+    rc.dsn = std::string(ev.dsn);
+    rc.status_text = Capped(ev.text);
+    rc.time = ev.time;
+    r.recipients.push_back(std::move(rc));
+  }
+}
+
+}  // namespace mailtrail
