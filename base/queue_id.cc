@@ -38,17 +38,29 @@ bool IsLongQueueId(std::string_view s) {
 }
 
 size_t QueueIdPrefixLength(std::string_view s) {
-  // One pass on the hot path (every line): stop at the first character that no
-  // queue id holds; only then run the exact checks.
-  size_t n = 0;
+  // One pass on the hot path (every line), deciding both id forms as it goes.
   const size_t limit = s.size() < kMaxQueueIdLength + 1 ? s.size() : kMaxQueueIdLength + 1;
-  while (n < limit) {
+  bool short_ok = true, long_ok = true, has_z = false;
+  size_t n = 0;
+  for (; n < limit; ++n) {
     const char c = s[n];
-    if (!((c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'))) break;
-    ++n;
+    if (c >= '0' && c <= '9') continue;
+    if (c >= 'A' && c <= 'F') continue;  // upper-case hex: both forms may hold it
+    if (c >= 'A' && c <= 'Z') {
+      short_ok = false;
+    } else if (c >= 'a' && c <= 'z') {
+      short_ok = false;
+      has_z |= c == 'z';
+    } else {
+      break;
+    }
   }
   if (n == 0 || n == s.size() || s[n] != ':') return 0;
-  return IsQueueId(s.substr(0, n)) ? n : 0;
+  if (short_ok && n >= 6 && n <= 12) return n;
+  // A long id: 12..20 characters, no vowels, with a 'z'.
+  if (!has_z || n < 12) return 0;
+  for (size_t i = 0; i < n && long_ok; ++i) long_ok = IsLongIdChar(s[i]);
+  return long_ok ? n : 0;
 }
 
 }  // namespace mailtrail

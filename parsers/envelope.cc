@@ -17,11 +17,18 @@ int64_t Days(const ParseContext& ctx, int year, int month, int day) {
 inline bool Digit(char c) { return c >= '0' && c <= '9'; }
 inline int D2(const char* p) { return (p[0] - '0') * 10 + (p[1] - '0'); }
 
+// 1..12, or 0. The three letters packed in an integer: one compare per month.
 int MonthFromName(std::string_view m) {
-  static constexpr std::string_view kNames[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-                                                "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+  static constexpr uint32_t kNames[] = {
+      'J' << 16 | 'a' << 8 | 'n', 'F' << 16 | 'e' << 8 | 'b', 'M' << 16 | 'a' << 8 | 'r',
+      'A' << 16 | 'p' << 8 | 'r', 'M' << 16 | 'a' << 8 | 'y', 'J' << 16 | 'u' << 8 | 'n',
+      'J' << 16 | 'u' << 8 | 'l', 'A' << 16 | 'u' << 8 | 'g', 'S' << 16 | 'e' << 8 | 'p',
+      'O' << 16 | 'c' << 8 | 't', 'N' << 16 | 'o' << 8 | 'v', 'D' << 16 | 'e' << 8 | 'c'};
+  const uint32_t v = static_cast<uint32_t>(static_cast<unsigned char>(m[0])) << 16 |
+                     static_cast<uint32_t>(static_cast<unsigned char>(m[1])) << 8 |
+                     static_cast<unsigned char>(m[2]);
   for (int i = 0; i < 12; ++i)
-    if (m == kNames[i]) return i + 1;
+    if (v == kNames[i]) return i + 1;
   return 0;
 }
 

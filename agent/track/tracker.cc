@@ -63,6 +63,7 @@ void MessageTracker::Process(const Event& ev) {
     default:
       break;
   }
+  host_id_ = hosts_.Id(ev.host);
   if (ev.time > now_) now_ = ev.time;
   if (!pending_.empty() && pending_.front().due <= now_) RunDue(now_);
   if (now_ - last_sweep_ >= kSweepEvery) SweepStale(now_);
@@ -103,7 +104,10 @@ void MessageTracker::Process(const Event& ev) {
       o->held = false;
       if (!o->rec.sender) o->rec.sender = Address(ev.from);
       if (o->rec.size < 0) o->rec.size = ev.size;
-      if (o->rec.nrcpt < 0) o->rec.nrcpt = ev.nrcpt;
+      if (o->rec.nrcpt < 0) {
+        o->rec.nrcpt = ev.nrcpt;
+        o->rec.recipients.reserve(static_cast<size_t>(std::clamp(ev.nrcpt, 0, 64)));
+      }
       break;
     case EventKind::kRemoved:
       o = Find(ev);

@@ -66,7 +66,8 @@ class MessageTracker {
     bool session_end;  // true: close only if never queued; false: after "removed"
   };
 
-  RecordKey KeyOf(const Event& ev, std::string_view qid) { return {hosts_.Id(ev.host), qid}; }
+  // Keys of the event being processed: its host was interned once, in Process().
+  RecordKey KeyOf(const Event& /*ev*/, std::string_view qid) const { return {host_id_, qid}; }
   Open* Find(const RecordKey& key);
   Open* Find(const Event& ev) { return Find(KeyOf(ev, ev.qid)); }
   Open* FindOrCreate(const Event& ev);
@@ -93,6 +94,7 @@ class MessageTracker {
   TrackerOptions options_;
   RecordSink* sink_;
   HostTable hosts_;
+  uint32_t host_id_ = 0;  // hosts_.Id() of the event being processed
   std::unordered_map<RecordKey, std::unique_ptr<Open>, RecordKeyHash> records_;
   std::unordered_map<SessionKey, std::unique_ptr<Session>, SessionKeyHash> sessions_;
   std::deque<Pending> pending_;

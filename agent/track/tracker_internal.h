@@ -3,6 +3,7 @@
 #ifndef MAILTRAIL_AGENT_TRACK_TRACKER_INTERNAL_H_
 #define MAILTRAIL_AGENT_TRACK_TRACKER_INTERNAL_H_
 
+#include <array>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -39,9 +40,28 @@ struct MessageTracker::Open {
 };
 
 struct MessageTracker::Session {
-  std::string host;
-  std::string client_host, client_ip;
-  std::vector<RecordKey> record_keys;
+  // The messages started in this session. Most sessions carry one or two, so a
+  // few live inline and only busy sessions allocate.
+  struct Keys {
+    static constexpr size_t kInline = 4;
+    std::array<RecordKey, kInline> inline_keys;
+    std::vector<RecordKey> more;
+    size_t n = 0;
+    void push_back(const RecordKey& k) {
+      if (n < kInline)
+        inline_keys[n] = k;
+      else
+        more.push_back(k);
+      ++n;
+    }
+    size_t size() const { return n; }
+    template <typename Fn>
+    void ForEach(Fn fn) const {
+      for (size_t i = 0; i < n && i < kInline; ++i) fn(inline_keys[i]);
+      for (const auto& k : more) fn(k);
+    }
+  };
+  Keys record_keys;
   std::unique_ptr<MessageRecord> noqueue;  // the current NOQUEUE transaction
   struct Action {                          // hold/discard: applies to the next client=
     std::string action, rcpt, text, dsn, stage, sender;

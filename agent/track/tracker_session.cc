@@ -15,7 +15,7 @@ using track_internal::kMaxEventsPerRecord;
 using track_internal::kMaxRecipients;
 
 SessionKey MessageTracker::SessionKeyOf(const Event& ev) {
-  SessionKey key{hosts_.Id(ev.host), ev.pid, 0};
+  SessionKey key{host_id_, ev.pid, 0};
   // postscreen is one process for all clients: its sessions are per client too.
   if (ev.daemon == "postscreen") key.client = std::hash<std::string_view>{}(ev.client_ip) | 1;
   return key;
@@ -30,7 +30,6 @@ MessageTracker::Session* MessageTracker::SessionFor(const Event& ev, bool create
   }
   if (!create) return nullptr;
   auto s = std::make_unique<Session>();
-  s->host = std::string(ev.host);
   s->last_seen = ev.time;
   Session* raw = s.get();
   sessions_.emplace(key, std::move(s));
@@ -43,9 +42,7 @@ void MessageTracker::OnConnect(const Event& ev) {
     EndSession(it->second.get(), ev.time);
     sessions_.erase(it);
   }
-  Session* s = SessionFor(ev, true);
-  s->client_host = Capped(ev.client_host);
-  s->client_ip = Capped(ev.client_ip);
+  SessionFor(ev, true);
 }
 
 void MessageTracker::OnSessionEnd(const Event& ev) {
@@ -60,11 +57,11 @@ void MessageTracker::EndSession(Session* s, TimeUs now) {
   // Messages of this session that never reach qmgr (header rejects, discards,
   // aborted DATA) end with it — after the grace period, because cleanup and
   // qmgr lines may still follow the disconnect.
-  for (auto& k : s->record_keys) {
+  s->record_keys.ForEach([&](const RecordKey& k) {
     auto it = records_.find(k);
     if (it != records_.end() && !it->second->queued)
       pending_.push_back({now + options_.grace, k, it->second->generation, true});
-  }
+  });
 }
 
 void MessageTracker::FlushNoqueue(Session* s, RecordEnd end) {

@@ -51,7 +51,13 @@ TEST(QueueId, AcceptsShortAndLongIdsOnly) {
   EXPECT_FALSE(IsQueueId("4jbXWM4s33a8CD0"));  // vowels never occur in long ids
   EXPECT_FALSE(IsQueueId("4jbXWM4s33x8CD0"));  // a long id has a 'z'
   EXPECT_EQ(QueueIdPrefixLength("91FEA10A305: removed"), 11u);
+  EXPECT_EQ(QueueIdPrefixLength("4jbXWM4s33z8CD0: removed"), 15u);
   EXPECT_EQ(QueueIdPrefixLength("connect from x"), 0u);
+  EXPECT_EQ(QueueIdPrefixLength("NOQUEUE: reject"), 0u);
+  EXPECT_EQ(QueueIdPrefixLength("4jbXWM4s33a8CD0: removed"), 0u);    // a vowel
+  EXPECT_EQ(QueueIdPrefixLength("ABCDE: removed"), 0u);              // too short
+  EXPECT_EQ(QueueIdPrefixLength("91FEA10A305"), 0u);                 // no colon
+  EXPECT_EQ(QueueIdPrefixLength("91FEA10A305123456789012: x"), 0u);  // too long
 }
 
 TEST(Text, JsonEscapesControlAndInvalidUtf8) {
