@@ -11,6 +11,7 @@
 
 #include "agent/replay/replay.h"
 #include "agent/track/record_json.h"
+#include "tests/support/temp_dir.h"
 #include "tests/support/tracker_harness.h"
 
 namespace mailtrail {
@@ -34,17 +35,8 @@ std::vector<std::string> ReadCorpusLines(const std::string& name) {
 
 class ReplayTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("mt_replay_" + std::to_string(::getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-
   std::string Write(const std::string& name, const std::string& bytes, bool gzip = false) {
-    const std::string path = (dir_ / name).string();
+    const std::string path = dir_.File(name);
     if (gzip) {
       gzFile gz = gzopen(path.c_str(), "wb");
       gzwrite(gz, bytes.data(), static_cast<unsigned>(bytes.size()));
@@ -78,7 +70,7 @@ class ReplayTest : public ::testing::Test {
     return out;
   }
 
-  fs::path dir_;
+  TempDir dir_{"mt_replay"};
 };
 
 TEST_F(ReplayTest, HostileLinesAreCountedAndLoseNothingElse) {

@@ -9,6 +9,7 @@
 #include "agent/store/sqlite_codec.h"
 #include "agent/store/sqlite_store.h"
 #include "agent/store/store.h"
+#include "tests/support/temp_dir.h"
 
 namespace mailtrail {
 namespace {
@@ -17,15 +18,7 @@ namespace fs = std::filesystem;
 
 class SqliteStoreTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("mt_store_" + std::to_string(::getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-  std::string Url(const std::string& name = "t.db") { return "sqlite:" + (dir_ / name).string(); }
+  std::string Url(const std::string& name = "t.db") { return "sqlite:" + dir_.File(name); }
 
   static MessageRecord Sample(const std::string& qid) {
     MessageRecord r;
@@ -76,7 +69,7 @@ class SqliteStoreTest : public ::testing::Test {
     return out;
   }
 
-  fs::path dir_;
+  TempDir dir_{"mt_store"};
 };
 
 TEST_F(SqliteStoreTest, FullDetailRoundTripsEveryField) {
@@ -192,7 +185,7 @@ int CountIndexes(const std::string& path) {
 }
 
 TEST_F(SqliteStoreTest, BulkLoadDefersIndexesAndACrashMidLoadIsRepaired) {
-  const std::string path = (dir_ / "t.db").string();
+  const std::string path = dir_.File("t.db");
   {
     auto s = OpenStore(Url(), Detail::kStandard, true);
     ASSERT_TRUE(s.ok());
@@ -218,7 +211,7 @@ TEST_F(SqliteStoreTest, BulkLoadDefersIndexesAndACrashMidLoadIsRepaired) {
 }
 
 TEST_F(SqliteStoreTest, DictionaryCacheOverflowDuringABulkLoadKeepsEveryRecordRight) {
-  const std::string path = (dir_ / "t.db").string();
+  const std::string path = dir_.File("t.db");
   auto s = SqliteStore::Open(path, Detail::kStandard, true, /*dict_cache_entries=*/16);
   ASSERT_TRUE(s.ok()) << s.status().message();
   ASSERT_TRUE((*s)->BeginBulkLoad().ok());
@@ -266,7 +259,7 @@ TEST_F(SqliteStoreTest, DictionaryCacheOverflowDuringABulkLoadKeepsEveryRecordRi
 TEST_F(SqliteStoreTest, ReadOnlyOpenOfAMissingDatabaseFails) {
   auto s = OpenStore(Url("missing.db"), Detail::kStandard, false);
   EXPECT_FALSE(s.ok());
-  EXPECT_FALSE(fs::exists(dir_ / "missing.db"));
+  EXPECT_FALSE(fs::exists(dir_.File("missing.db")));
 }
 
 TEST_F(SqliteStoreTest, UnsupportedUrlIsAnError) {
