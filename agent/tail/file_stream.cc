@@ -1,0 +1,259 @@
+#include "agent/tail/file_stream.h"
+
+#include <algorithm>
+#include <cstring>
+#include <utility>
+
+namespace mailtrail {
+
+// One open file of the stream: the current one, or a rotated one being drained.
+struct FileStream::Source {
+  std::unique_ptr<ReadableFile> file;
+  FileId id;
+  uint64_t fingerprint = 0;
+  uint32_t fingerprint_len = 0;
+  int64_t read_offset = 0;     // next byte to read
+  std::string partial;         // bytes after the last newline
+  int64_t partial_offset = 0;  // file offset of partial[0]
+  bool skipping = false;       // inside a line whose head was already handed on
+  TimeUs last_growth = 0;
+
+  void Reset(int64_t offset) {
+    read_offset = partial_offset = offset;
+    partial.clear();
+    skipping = false;
+  }
+};
+
+namespace {
+uint64_t Fnv(const char* p, size_t n) {
+  uint64_t h = 14695981039346656037ULL;
+  for (size_t i = 0; i < n; ++i) h = (h ^ static_cast<unsigned char>(p[i])) * 1099511628211ULL;
+  return h;
+}
+}  // namespace
+
+FileStream::FileStream(std::string path, FileSystem* fs, FileStreamOptions options)
+    : path_(std::move(path)), fs_(fs), options_(options) {
+  buf_.resize(std::max<size_t>(options_.read_chunk, 4096));
+}
+
+FileStream::~FileStream() = default;
+
+void FileStream::RestoreTo(const StreamPosition& pos) {
+  restore_ = pos;
+  have_restore_ = true;
+}
+
+StreamPosition FileStream::position() const {
+  StreamPosition p;
+  if (!current_) return have_restore_ ? restore_ : p;
+  p.id = current_->id;
+  p.fingerprint = current_->fingerprint;
+  p.fingerprint_len = current_->fingerprint_len;
+  p.offset = current_->read_offset - static_cast<int64_t>(current_->partial.size());
+  return p;
+}
+
+Status FileStream::Fingerprint(ReadableFile* file, int64_t size, uint32_t len, uint64_t* fp) {
+  len = static_cast<uint32_t>(std::min<int64_t>(len, size));
+  std::string head(len, '\0');
+  size_t got = 0;
+  while (got < len) {
+    auto n = file->ReadAt(static_cast<int64_t>(got), head.data() + got, len - got);
+    if (!n.ok()) return n.status();
+    if (*n == 0) break;
+    got += *n;
+  }
+  *fp = Fnv(head.data(), got);
+  return Status::Ok();
+}
+
+bool FileStream::SameStart(Source* src, int64_t size) {
+  uint64_t fp = 0;
+  if (src->fingerprint_len > 0) {
+    if (!Fingerprint(src->file.get(), size, src->fingerprint_len, &fp).ok()) return true;
+    if (fp != src->fingerprint) return false;
+  }
+  // A file opened (nearly) empty gets its full fingerprint once it has grown.
+  const uint32_t want = static_cast<uint32_t>(std::min<int64_t>(options_.fingerprint_bytes, size));
+  if (want > src->fingerprint_len && Fingerprint(src->file.get(), size, want, &fp).ok()) {
+    src->fingerprint = fp;
+    src->fingerprint_len = want;
+  }
+  return true;
+}
+
+std::unique_ptr<FileStream::Source> FileStream::OpenPath(bool first) {
+  auto f = fs_->Open(path_);
+  if (!f.ok()) return nullptr;
+  auto info = (*f)->Stat();  // of what was opened, not of what the name is now
+  if (!info.ok() || !info->regular) return nullptr;
+  auto src = std::make_unique<Source>();
+  src->id = info->id;
+  src->fingerprint_len =
+      static_cast<uint32_t>(std::min<int64_t>(options_.fingerprint_bytes, info->size));
+  if (!Fingerprint(f->get(), info->size, src->fingerprint_len, &src->fingerprint).ok())
+    return nullptr;
+  int64_t offset = 0;
+  bool may_be_mid_line = false;
+  if (first && have_restore_) {
+    // The saved file is this one only if both the inode and its first bytes match.
+    uint64_t fp = 0;
+    const bool same = restore_.id == info->id && info->size >= restore_.offset &&
+                      Fingerprint(f->get(), info->size, restore_.fingerprint_len, &fp).ok() &&
+                      fp == restore_.fingerprint;
+    if (same) {
+      offset = restore_.offset;
+    } else {
+      ++counters_.replaced_while_stopped;
+    }
+    have_restore_ = false;
+  } else if (first && options_.start_at_end) {
+    offset = info->size;
+    may_be_mid_line = offset > 0;
+  }
+  src->file = std::move(*f);
+  src->Reset(offset);
+  if (may_be_mid_line) {
+    // Starting at the end: skip the rest of a line being written, if any.
+    char last = '\n';
+    auto n = src->file->ReadAt(offset - 1, &last, 1);
+    src->skipping = n.ok() && *n == 1 && last != '\n';
+  }
+  return src;
+}
+
+void FileStream::Emit(LineHandler* handler, std::string_view bytes, int64_t offset, bool overlong) {
+  ++counters_.lines;
+  counters_.bytes += static_cast<int64_t>(bytes.size()) + 1;
+  if (overlong) ++counters_.overlong;
+  handler->OnLine({bytes, offset, overlong});
+}
+
+void FileStream::FlushPartial(Source* src, LineHandler* handler, size_t* emitted) {
+  if (!src->partial.empty() && !src->skipping) {
+    Emit(handler, src->partial, src->partial_offset, false);
+    ++*emitted;
+  }
+  src->partial_offset = src->read_offset;
+  src->partial.clear();
+  src->skipping = false;
+}
+
+StatusOr<bool> FileStream::Drain(Source* src, LineHandler* handler, size_t max_lines,
+                                 size_t* emitted) {
+  while (true) {
+    if (*emitted >= max_lines) return false;
+    auto n = src->file->ReadAt(src->read_offset, buf_.data(), buf_.size());
+    if (!n.ok()) return n.status();
+    if (*n == 0) return true;
+    std::string_view chunk(buf_.data(), *n);
+    const int64_t chunk_offset = src->read_offset;
+    size_t pos = 0;
+    // Whole lines first; a line may stop part-way (max_lines): then read_offset
+    // only advances past what was consumed.
+    while (pos < chunk.size()) {
+      const size_t nl = chunk.find('\n', pos);
+      const std::string_view piece =
+          chunk.substr(pos, nl == std::string_view::npos ? std::string_view::npos : nl - pos);
+      if (nl == std::string_view::npos) {
+        // No newline yet: keep it (bounded), or cut an overlong line.
+        if (!src->skipping) {
+          if (src->partial.empty()) src->partial_offset = chunk_offset + static_cast<int64_t>(pos);
+          src->partial.append(piece);
+          if (src->partial.size() > options_.max_line) {
+            Emit(handler, std::string_view(src->partial).substr(0, options_.max_line),
+                 src->partial_offset, true);
+            ++*emitted;
+            src->partial.clear();
+            src->skipping = true;
+          }
+        }
+        pos = chunk.size();
+        break;
+      }
+      if (src->skipping) {
+        src->skipping = false;  // the rest of a cut line ends here
+      } else {
+        std::string_view line = piece;
+        int64_t line_offset = chunk_offset + static_cast<int64_t>(pos);
+        if (!src->partial.empty()) {
+          src->partial.append(piece);
+          line = src->partial;
+          line_offset = src->partial_offset;
+        }
+        const bool overlong = line.size() > options_.max_line;
+        Emit(handler, overlong ? line.substr(0, options_.max_line) : line, line_offset, overlong);
+        ++*emitted;
+        src->partial.clear();
+      }
+      pos = nl + 1;
+      src->partial_offset = chunk_offset + static_cast<int64_t>(pos);
+      if (*emitted >= max_lines) break;
+    }
+    src->read_offset = chunk_offset + static_cast<int64_t>(pos);
+  }
+}
+
+Status FileStream::CheckTruncated(Source* src) {
+  // copytruncate: the file is shorter than what was read, or was rewritten past
+  // our offset already, which its first bytes tell.
+  auto info = src->file->Stat();
+  if (!info.ok()) return info.status();
+  if (info->size < src->read_offset || !SameStart(src, info->size)) {
+    ++counters_.truncations;
+    src->Reset(0);
+    src->fingerprint_len = 0;
+    SameStart(src, info->size);
+  }
+  return Status::Ok();
+}
+
+void FileStream::FollowName(TimeUs now) {
+  auto named = fs_->Stat(path_);
+  if (!named.ok() || !current_ || named->id == current_->id) return;
+  // Another file has the name now (rename rotation, delete + recreate, symlink
+  // swap). Take hold of it at once, so that even a quick second rotation cannot
+  // hide it; the old file is drained before it (draining_ is read first).
+  std::unique_ptr<Source> next = OpenPath(false);
+  if (!next) return;
+  ++counters_.rotations;
+  // It may also have been truncated since the last poll; from now on it is only
+  // drained, so look now.
+  static_cast<void>(CheckTruncated(current_.get()));
+  current_->last_growth = now;
+  draining_.push_back(std::move(current_));
+  current_ = std::move(next);
+}
+
+StatusOr<size_t> FileStream::Poll(TimeUs now, LineHandler* handler, size_t max_lines) {
+  size_t emitted = 0;
+  if (!current_) {
+    current_ = OpenPath(!started_);
+    if (current_) started_ = true;
+  }
+  FollowName(now);
+  // Rotated files first: their lines are older.
+  for (auto it = draining_.begin(); it != draining_.end();) {
+    Source* d = it->get();
+    const int64_t before = d->read_offset;
+    auto done = Drain(d, handler, max_lines, &emitted);
+    if (!done.ok()) return done.status();
+    if (!*done) return emitted;
+    if (d->read_offset != before) d->last_growth = now;
+    if (now - d->last_growth >= options_.rotate_wait) {
+      FlushPartial(d, handler, &emitted);
+      it = draining_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  if (!current_) return emitted;
+  if (Status st = CheckTruncated(current_.get()); !st.ok()) return st;
+  auto done = Drain(current_.get(), handler, max_lines, &emitted);
+  if (!done.ok()) return done.status();
+  return emitted;
+}
+
+}  // namespace mailtrail

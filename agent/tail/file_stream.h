@@ -1,0 +1,121 @@
+// FileStream: one log path as one endless stream of lines, whatever happens to
+// the files behind it (the model of mtail's filestream and Vector's file source).
+//
+// Poll() reads what is new and handles:
+//  - rename rotation (logrotate create, `postfix logrotate`) and symlink swaps:
+//    the path names another file -> it is opened at once (a second rotation
+//    before the next poll cannot hide it), the old one is drained first, then
+//    the new one is read from its start. Contract: poll at least once between
+//    two rotations (the directory watch and a 1 s timer do);
+//  - copytruncate: the file got shorter than what was read -> read it from 0;
+//  - delete + recreate: like a rename.
+// After a rotation the old file stays open and is still read until it has not
+// grown for `rotate_wait` (a syslog daemon may write to it until it reopens its
+// log), and only then is its unterminated last line, if any, handed on. Keeping
+// it open also keeps its inode number from being reused meanwhile.
+// Files are identified by (dev, inode) plus a fingerprint of their first bytes,
+// which also catches a reused inode across a restart (RestoreTo()).
+// Partial lines wait for their newline; a line longer than max_line is cut, its
+// head emitted once with `overlong` set, the rest skipped.
+//
+// Threading: one owner thread. Time: none (the caller decides when to poll).
+// SECURITY: line bytes are untrusted and handed on unchanged; nothing here
+// interprets them.
+#ifndef MAILTRAIL_AGENT_TAIL_FILE_STREAM_H_
+#define MAILTRAIL_AGENT_TAIL_FILE_STREAM_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/civil_time.h"
+#include "base/file_system.h"
+#include "base/status.h"
+
+namespace mailtrail {
+
+struct TailLine {
+  std::string_view bytes;  // without the newline; valid during the callback only
+  int64_t offset = 0;      // of the line's first byte in its file
+  bool overlong = false;   // cut at max_line
+};
+
+class LineHandler {
+ public:
+  virtual ~LineHandler() = default;
+  virtual void OnLine(const TailLine& line) = 0;
+};
+
+// Where a stream stands: enough to resume exactly after a restart.
+struct StreamPosition {
+  FileId id;
+  uint64_t fingerprint = 0;  // of the first fingerprint_len bytes
+  uint32_t fingerprint_len = 0;
+  int64_t offset = 0;  // just after the last line handed on
+};
+
+struct FileStreamOptions {
+  size_t max_line = 64 * 1024;
+  size_t read_chunk = 1 << 20;
+  uint32_t fingerprint_bytes = 256;
+  bool start_at_end = true;  // first start without a saved position
+  TimeUs rotate_wait = 5 * kUsPerSecond;
+};
+
+struct FileStreamCounters {
+  int64_t lines = 0, bytes = 0, rotations = 0, truncations = 0, overlong = 0,
+          replaced_while_stopped = 0;
+};
+
+class FileStream {
+ public:
+  FileStream(std::string path, FileSystem* fs, FileStreamOptions options = {});
+  ~FileStream();
+
+  // Resume from a saved position at the next Poll() (call before the first one).
+  void RestoreTo(const StreamPosition& pos);
+
+  // Hands every new complete line to `handler`, at most `max_lines` (the rest
+  // waits for the next call: backpressure). Returns how many were handed on.
+  // A missing path is not an error: the stream waits for it. `now` (monotonic)
+  // only times how long rotated files are still read.
+  StatusOr<size_t> Poll(TimeUs now, LineHandler* handler, size_t max_lines = SIZE_MAX);
+
+  // The current file, after the last line handed on (a checkpoint to store with
+  // its records). Rotated files still being drained are not part of it yet.
+  StreamPosition position() const;
+  // Rotated files still open.
+  size_t draining() const { return draining_.size(); }
+  const FileStreamCounters& counters() const { return counters_; }
+  const std::string& path() const { return path_; }
+
+ private:
+  struct Source;
+  std::unique_ptr<Source> OpenPath(bool first);
+  void FollowName(TimeUs now);
+  Status CheckTruncated(Source* src);
+  Status Fingerprint(ReadableFile* file, int64_t size, uint32_t len, uint64_t* fp);
+  // Whether the first bytes still match the fingerprint (extending a short one).
+  bool SameStart(Source* src, int64_t size);
+  // Reads `src` to its end; false when max_lines stopped it early.
+  StatusOr<bool> Drain(Source* src, LineHandler* handler, size_t max_lines, size_t* emitted);
+  void Emit(LineHandler* handler, std::string_view bytes, int64_t offset, bool overlong);
+  void FlushPartial(Source* src, LineHandler* handler, size_t* emitted);
+
+  std::string path_;
+  FileSystem* fs_;
+  FileStreamOptions options_;
+  FileStreamCounters counters_;
+  std::unique_ptr<Source> current_;
+  std::vector<std::unique_ptr<Source>> draining_;  // rotated away, still read
+  bool started_ = false;
+  bool have_restore_ = false;
+  StreamPosition restore_;
+  std::vector<char> buf_;
+};
+
+}  // namespace mailtrail
+
+#endif  // MAILTRAIL_AGENT_TAIL_FILE_STREAM_H_

@@ -1,0 +1,51 @@
+// FileSystem: the file access the tailer needs, behind an interface so tests run
+// on an in-memory fake (tests/support/mem_file_system.h) with rotations, inode
+// reuse and truncation under their control (STYLE.md rule 6).
+#ifndef MAILTRAIL_BASE_FILE_SYSTEM_H_
+#define MAILTRAIL_BASE_FILE_SYSTEM_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "base/status.h"
+
+namespace mailtrail {
+
+// Which file, whatever its name: a rotated file keeps its id, a recreated one
+// gets a new id (or, rarely, the old inode number: hence the fingerprint).
+struct FileId {
+  uint64_t dev = 0, ino = 0;
+  bool operator==(const FileId& o) const { return dev == o.dev && ino == o.ino; }
+  bool operator!=(const FileId& o) const { return !(*this == o); }
+};
+
+struct FileInfo {
+  FileId id;
+  int64_t size = 0;
+  bool regular = true;
+};
+
+// An open file; stays readable after it is renamed or unlinked.
+class ReadableFile {
+ public:
+  virtual ~ReadableFile() = default;
+  // Reads up to `n` bytes at `offset`; 0 at end of file.
+  virtual StatusOr<size_t> ReadAt(int64_t offset, char* buf, size_t n) = 0;
+  virtual StatusOr<FileInfo> Stat() = 0;
+};
+
+class FileSystem {
+ public:
+  virtual ~FileSystem() = default;
+  // Follows symbolic links. NotFound when nothing is there.
+  virtual StatusOr<FileInfo> Stat(const std::string& path) = 0;
+  virtual StatusOr<std::unique_ptr<ReadableFile>> Open(const std::string& path) = 0;
+};
+
+// The real one (POSIX open/pread/fstat). Thread-compatible.
+FileSystem* RealFileSystem();
+
+}  // namespace mailtrail
+
+#endif  // MAILTRAIL_BASE_FILE_SYSTEM_H_

@@ -1,0 +1,86 @@
+// MemFileSystem: an in-memory FileSystem for tailer tests. Files are inodes with
+// shared contents, names point at inodes, and open files keep their inode alive
+// after rename or unlink, as on POSIX. Inode numbers can be reused on purpose
+// (Create with `reuse_ino`) to test fingerprinting.
+#ifndef MAILTRAIL_TESTS_SUPPORT_MEM_FILE_SYSTEM_H_
+#define MAILTRAIL_TESTS_SUPPORT_MEM_FILE_SYSTEM_H_
+
+#include <cstring>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "base/file_system.h"
+
+namespace mailtrail {
+
+class MemFileSystem : public FileSystem {
+ public:
+  struct Inode {
+    uint64_t ino = 0;
+    std::string data;
+  };
+
+  // A new empty file at `path` (replacing the name if taken).
+  void Create(const std::string& path, uint64_t reuse_ino = 0) {
+    auto node = std::make_shared<Inode>();
+    node->ino = reuse_ino ? reuse_ino : next_ino_++;
+    names_[path] = node;
+  }
+  void Append(const std::string& path, const std::string& bytes) {
+    if (!names_.count(path)) Create(path);
+    names_[path]->data += bytes;
+  }
+  void Rename(const std::string& from, const std::string& to) {
+    names_[to] = names_[from];
+    names_.erase(from);
+  }
+  void Truncate(const std::string& path) { names_[path]->data.clear(); }
+  void Unlink(const std::string& path) { names_.erase(path); }
+  // `link` names the same inode as `target` (a symlink, as far as Stat/Open see).
+  void Symlink(const std::string& target, const std::string& link) {
+    names_[link] = names_[target];
+  }
+  uint64_t InoOf(const std::string& path) { return names_[path]->ino; }
+
+  StatusOr<FileInfo> Stat(const std::string& path) override {
+    auto it = names_.find(path);
+    if (it == names_.end()) return Status::NotFound(path);
+    return Info(*it->second);
+  }
+  StatusOr<std::unique_ptr<ReadableFile>> Open(const std::string& path) override {
+    auto it = names_.find(path);
+    if (it == names_.end()) return Status::NotFound(path);
+    return std::unique_ptr<ReadableFile>(new File(it->second));
+  }
+
+ private:
+  static FileInfo Info(const Inode& n) {
+    FileInfo info;
+    info.id = {1, n.ino};
+    info.size = static_cast<int64_t>(n.data.size());
+    return info;
+  }
+  class File : public ReadableFile {
+   public:
+    explicit File(std::shared_ptr<Inode> node) : node_(std::move(node)) {}
+    StatusOr<size_t> ReadAt(int64_t offset, char* buf, size_t n) override {
+      const auto& d = node_->data;
+      if (offset >= static_cast<int64_t>(d.size())) return size_t{0};
+      const size_t k = std::min(n, d.size() - static_cast<size_t>(offset));
+      std::memcpy(buf, d.data() + offset, k);
+      return k;
+    }
+    StatusOr<FileInfo> Stat() override { return Info(*node_); }
+
+   private:
+    std::shared_ptr<Inode> node_;
+  };
+
+  std::map<std::string, std::shared_ptr<Inode>> names_;
+  uint64_t next_ino_ = 100;
+};
+
+}  // namespace mailtrail
+
+#endif  // MAILTRAIL_TESTS_SUPPORT_MEM_FILE_SYSTEM_H_

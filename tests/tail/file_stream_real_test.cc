@@ -1,0 +1,97 @@
+// FileStream on real files: the rotation kinds logrotate and Postfix use, done
+// with the real system calls (rename, truncate, unlink, symlink).
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+#include "agent/tail/file_stream.h"
+#include "tests/support/temp_dir.h"
+
+namespace mailtrail {
+namespace {
+
+class Collect : public LineHandler {
+ public:
+  void OnLine(const TailLine& l) override { lines.emplace_back(l.bytes); }
+  std::vector<std::string> lines;
+};
+
+void Append(const std::string& path, const std::string& bytes) {
+  std::ofstream(path, std::ios::binary | std::ios::app) << bytes;
+}
+
+FileStreamOptions FromStart() {
+  FileStreamOptions o;
+  o.start_at_end = false;
+  return o;
+}
+
+TEST(FileStreamRealFiles, EveryRotationKindLosesAndRepeatsNothing) {
+  TempDir dir("mt_tail");
+  const std::string log = dir.File("mail.log");
+  Append(log, "1\n");
+  FileStream s(log, RealFileSystem(), FromStart());
+  Collect c;
+  TimeUs now = 0;
+  auto poll = [&] {
+    now += kUsPerSecond;
+    ASSERT_TRUE(s.Poll(now, &c).ok());
+  };
+  poll();
+  // logrotate "create": rename, new file.
+  Append(log, "2\n");
+  std::filesystem::rename(log, log + ".1");
+  Append(log + ".1", "3-late\n");
+  Append(log, "4\n");
+  poll();
+  // copytruncate.
+  Append(log, "5\n");
+  poll();
+  std::filesystem::resize_file(log, 0);
+  Append(log, "6\n");
+  poll();
+  // delete + recreate.
+  ASSERT_EQ(::unlink(log.c_str()), 0);
+  Append(log, "7\n");
+  poll();
+  // A symlink swapped to another file.
+  const std::string a = dir.File("a.log"), b = dir.File("b.log");
+  Append(b, "8\n");
+  ASSERT_EQ(::unlink(log.c_str()), 0);
+  std::filesystem::create_symlink(b, log);
+  poll();
+  Append(a, "9\n");
+  std::filesystem::create_symlink(a, dir.File("tmp"));
+  std::filesystem::rename(dir.File("tmp"), log);  // atomic swap
+  poll();
+  for (int i = 0; i < 10; ++i) poll();
+  EXPECT_EQ(c.lines, (std::vector<std::string>{"1", "2", "3-late", "4", "5", "6", "7", "8", "9"}));
+  EXPECT_EQ(s.counters().rotations, 4);
+  EXPECT_EQ(s.counters().truncations, 1);
+  EXPECT_EQ(s.draining(), 0u);
+}
+
+TEST(FileStreamRealFiles, RestartFromAPositionOnTheSameFile) {
+  TempDir dir("mt_tail");
+  const std::string log = dir.File("mail.log");
+  Append(log, "a\nb\n");
+  StreamPosition pos;
+  {
+    FileStream s(log, RealFileSystem(), FromStart());
+    Collect c;
+    ASSERT_TRUE(s.Poll(0, &c, 1).ok());
+    pos = s.position();
+  }
+  Append(log, "c\n");
+  FileStream s(log, RealFileSystem());
+  s.RestoreTo(pos);
+  Collect c;
+  ASSERT_TRUE(s.Poll(0, &c).ok());
+  EXPECT_EQ(c.lines, (std::vector<std::string>{"b", "c"}));
+}
+
+}  // namespace
+}  // namespace mailtrail

@@ -1,0 +1,299 @@
+// FileStream on the in-memory file system: every rotation kind, partial and
+// overlong lines, backpressure, restarts, and a model-based random test.
+#include "agent/tail/file_stream.h"
+
+#include <gtest/gtest.h>
+
+#include <random>
+#include <string>
+#include <vector>
+
+#include "tests/support/mem_file_system.h"
+
+namespace mailtrail {
+namespace {
+
+constexpr TimeUs kSecond = kUsPerSecond;
+
+class Collect : public LineHandler {
+ public:
+  void OnLine(const TailLine& l) override {
+    lines.emplace_back(l.bytes);
+    offsets.push_back(l.offset);
+    overlong += l.overlong;
+  }
+  std::vector<std::string> lines;
+  std::vector<int64_t> offsets;
+  int overlong = 0;
+};
+
+FileStreamOptions FromStart() {
+  FileStreamOptions o;
+  o.start_at_end = false;
+  o.rotate_wait = 5 * kSecond;
+  return o;
+}
+
+std::vector<std::string> V(std::initializer_list<const char*> l) { return {l.begin(), l.end()}; }
+
+TEST(FileStream, HandsOnCompleteLinesAndHoldsAPartialOne) {
+  MemFileSystem fs;
+  fs.Append("/log", "one\ntwo\nthr");
+  FileStream s("/log", &fs, FromStart());
+  Collect c;
+  ASSERT_TRUE(s.Poll(0, &c).ok());
+  EXPECT_EQ(c.lines, V({"one", "two"}));
+  EXPECT_EQ(c.offsets, (std::vector<int64_t>{0, 4}));
+  EXPECT_EQ(s.position().offset, 8);  // the partial line is not consumed yet
+  fs.Append("/log", "ee\n");
+  ASSERT_TRUE(s.Poll(0, &c).ok());
+  EXPECT_EQ(c.lines, V({"one", "two", "three"}));
+  EXPECT_EQ(c.offsets.back(), 8);
+}
+
+TEST(FileStream, FirstStartAtTheEndSkipsHistoryAndTheLineBeingWritten) {
+  MemFileSystem fs;
+  fs.Append("/log", "old\nhalf");
+  FileStream s("/log", &fs);  // start_at_end by default
+  Collect c;
+  ASSERT_TRUE(s.Poll(0, &c).ok());
+  fs.Append("/log", "-line\nnew\n");
+  ASSERT_TRUE(s.Poll(0, &c).ok());
+  EXPECT_EQ(c.lines, V({"new"}));
+}
+
+TEST(FileStream, MissingFileIsWaitedFor) {
+  MemFileSystem fs;
+  FileStream s("/log", &fs, FromStart());
+  Collect c;
+  auto n = s.Poll(0, &c);
+  ASSERT_TRUE(n.ok());
+  EXPECT_EQ(*n, 0u);
+  fs.Append("/log", "a\n");
+  ASSERT_TRUE(s.Poll(0, &c).ok());
+  EXPECT_EQ(c.lines, V({"a"}));
+}
+
+TEST(FileStream, RenameRotationDrainsOldFileFirstIncludingLateWrites) {
+  MemFileSystem fs;
+  fs.Append("/log", "a\n");
+  FileStream s("/log", &fs, FromStart());
+  Collect c;
+  ASSERT_TRUE(s.Poll(0, &c).ok());
+  fs.Append("/log", "b\n");
+  fs.Rename("/log", "/log.1");
+  fs.Append("/log.1", "late\n");  // the daemon had not reopened its log yet
+  fs.Append("/log", "c\n");
+  ASSERT_TRUE(s.Poll(1 * kSecond, &c).ok());
+  EXPECT_EQ(c.lines, V({"a", "b", "late", "c"}));
+  EXPECT_EQ(s.counters().rotations, 1);
+  fs.Append("/log", "d\n");
+  EXPECT_EQ(s.draining(), 1u);
+  fs.Append("/log.1", "later\n");
+  ASSERT_TRUE(s.Poll(2 * kSecond, &c).ok());
+  EXPECT_EQ(c.lines, V({"a", "b", "late", "c", "later", "d"}));
+  ASSERT_TRUE(s.Poll(8 * kSecond, &c).ok());
+  EXPECT_EQ(s.draining(), 0u) << "closed after rotate_wait without growth";
+  EXPECT_EQ(s.position().offset, 4);  // in the new file
+}
+
+TEST(FileStream, UnterminatedLastLineOfARotatedFileIsHandedOnWhenItIsClosed) {
+  MemFileSystem fs;
+  fs.Append("/log", "a\nlast-without-newline");
+  FileStream s("/log", &fs, FromStart());
+  Collect c;
+  ASSERT_TRUE(s.Poll(0, &c).ok());
+  fs.Rename("/log", "/log.1");
+  fs.Append("/log", "b\n");
+  ASSERT_TRUE(s.Poll(1 * kSecond, &c).ok());
+  EXPECT_EQ(c.lines, V({"a", "b"}));
+  ASSERT_TRUE(s.Poll(10 * kSecond, &c).ok());
+  EXPECT_EQ(c.lines, V({"a", "b", "last-without-newline"}));
+}
+
+TEST(FileStream, CopytruncateStartsOverAtZero) {
+  MemFileSystem fs;
+  fs.Append("/log", "first line\nsecond line\n");
+  FileStream s("/log", &fs, FromStart());
+  Collect c;
+  ASSERT_TRUE(s.Poll(0, &c).ok());
+  fs.Truncate("/log");
+  fs.Append("/log", "x\n");
+  ASSERT_TRUE(s.Poll(0, &c).ok());
+  EXPECT_EQ(c.lines, V({"first line", "second line", "x"}));
+  EXPECT_EQ(s.counters().truncations, 1);
+}
+
+TEST(FileStream, CopytruncateRewrittenPastOurOffsetIsCaughtByTheFingerprint) {
+  MemFileSystem fs;
+  fs.Append("/log", "aaaa\n");
+  FileStream s("/log", &fs, FromStart());
+  Collect c;
+  ASSERT_TRUE(s.Poll(0, &c).ok());
+  fs.Truncate("/log");
+  fs.Append("/log", "bbbbbbbbbb\ncc\n");  // longer than what was read
+  ASSERT_TRUE(s.Poll(0, &c).ok());
+  EXPECT_EQ(c.lines, V({"aaaa", "bbbbbbbbbb", "cc"}));
+}
+
+TEST(FileStream, TwoRotationsBetweenPollsLoseNothingOnceTheNewFileWasSeen) {
+  MemFileSystem fs;
+  fs.Append("/log", "a\n");
+  FileStream s("/log", &fs, FromStart());
+  Collect c;
+  ASSERT_TRUE(s.Poll(0, &c, 0).ok());  // max 0 lines: still takes hold of the file
+  fs.Rename("/log", "/log.1");
+  fs.Append("/log", "b\n");
+  ASSERT_TRUE(s.Poll(0, &c, 0).ok());
+  fs.Rename("/log", "/log.2");
+  fs.Append("/log", "c\n");
+  ASSERT_TRUE(s.Poll(0, &c).ok());
+  EXPECT_EQ(c.lines, V({"a", "b", "c"}));
+}
+
+TEST(FileStream, DeleteAndRecreateAndSymlinkSwap) {
+  MemFileSystem fs;
+  fs.Append("/log", "a\n");
+  FileStream s("/log", &fs, FromStart());
+  Collect c;
+  ASSERT_TRUE(s.Poll(0, &c).ok());
+  fs.Unlink("/log");
+  ASSERT_TRUE(s.Poll(0, &c).ok());  // nothing there for a moment
+  fs.Append("/log", "b\n");
+  ASSERT_TRUE(s.Poll(0, &c).ok());
+  fs.Append("/other", "c\n");
+  fs.Symlink("/other", "/log");
+  ASSERT_TRUE(s.Poll(0, &c).ok());
+  EXPECT_EQ(c.lines, V({"a", "b", "c"}));
+  EXPECT_EQ(s.counters().rotations, 2);
+}
+
+TEST(FileStream, OverlongLineIsCutOnceAndTheRestSkipped) {
+  MemFileSystem fs;
+  FileStreamOptions o = FromStart();
+  o.max_line = 10;
+  o.read_chunk = 4096;
+  fs.Append("/log", "short\n" + std::string(5000, 'x'));
+  FileStream s("/log", &fs, o);
+  Collect c;
+  ASSERT_TRUE(s.Poll(0, &c).ok());
+  fs.Append("/log", std::string(5000, 'y') + "\nafter\n");
+  ASSERT_TRUE(s.Poll(0, &c).ok());
+  EXPECT_EQ(c.lines, V({"short", "xxxxxxxxxx", "after"}));
+  EXPECT_EQ(c.overlong, 1);
+}
+
+TEST(FileStream, MaxLinesStopsAndTheNextPollResumesExactly) {
+  MemFileSystem fs;
+  for (int i = 0; i < 10; ++i) fs.Append("/log", "line" + std::to_string(i) + "\n");
+  FileStream s("/log", &fs, FromStart());
+  Collect c;
+  auto n = s.Poll(0, &c, 3);
+  ASSERT_TRUE(n.ok());
+  EXPECT_EQ(*n, 3u);
+  EXPECT_EQ(s.position().offset, 18);
+  while (c.lines.size() < 10) ASSERT_TRUE(s.Poll(0, &c, 3).ok());
+  EXPECT_EQ(c.lines.front(), "line0");
+  EXPECT_EQ(c.lines.back(), "line9");
+}
+
+TEST(FileStream, RestartResumesAtTheSavedPositionOrStartsOverOnAnotherFile) {
+  MemFileSystem fs;
+  fs.Append("/log", "a\nb\n");
+  StreamPosition saved;
+  {
+    FileStream s("/log", &fs, FromStart());
+    Collect c;
+    ASSERT_TRUE(s.Poll(0, &c, 1).ok());
+    saved = s.position();
+  }
+  {
+    FileStream s("/log", &fs);
+    s.RestoreTo(saved);
+    Collect c;
+    ASSERT_TRUE(s.Poll(0, &c).ok());
+    EXPECT_EQ(c.lines, V({"b"}));
+  }
+  // Replaced while stopped, and the new file even got the old inode number.
+  const uint64_t ino = fs.InoOf("/log");
+  fs.Unlink("/log");
+  fs.Create("/log", ino);
+  fs.Append("/log", "z\ny\n");
+  FileStream s("/log", &fs);
+  s.RestoreTo(saved);
+  Collect c;
+  ASSERT_TRUE(s.Poll(0, &c).ok());
+  EXPECT_EQ(c.lines, V({"z", "y"}));
+  EXPECT_EQ(s.counters().replaced_while_stopped, 1);
+}
+
+// Random writes, partial writes, rotations, truncations and polls: every line
+// written is handed on exactly once, in order (lines are numbered).
+TEST(FileStream, ModelBasedRandomRotationsLoseAndRepeatNothing) {
+  for (uint32_t seed = 1; seed <= 100; ++seed) {
+    std::mt19937 rng(seed);
+    MemFileSystem fs;
+    FileStreamOptions o = FromStart();
+    o.read_chunk = 64;  // small reads cross line boundaries often
+    o.fingerprint_bytes = 16;
+    FileStream s("/log", &fs, o);
+    Collect c;
+    std::vector<std::string> written;
+    std::string pending;  // a line written in part
+    TimeUs now = 0;
+    int rotated = 0;
+    auto poll = [&] { ASSERT_TRUE(s.Poll(now, &c, 1 + rng() % 50).ok()); };
+    fs.Create("/log");  // the stream holds the file before the first rotation
+    poll();
+    for (int step = 0; step < 400; ++step) {
+      now += kSecond / 4;
+      const int op = static_cast<int>(rng() % 100);
+      if (op < 50) {  // write a line, maybe in two parts
+        if (pending.empty()) {
+          std::string line =
+              "seed" + std::to_string(seed) + "-line" + std::to_string(written.size());
+          line += std::string(rng() % 40, '.');
+          if (rng() % 3 == 0) {
+            pending = line;
+            fs.Append("/log", line.substr(0, line.size() / 2));
+          } else {
+            fs.Append("/log", line + "\n");
+            written.push_back(line);
+          }
+        } else {
+          fs.Append("/log", pending.substr(pending.size() / 2) + "\n");
+          written.push_back(pending);
+          pending.clear();
+        }
+      } else if (op < 85) {
+        poll();
+      } else if (op < 92 && pending.empty()) {  // rename rotation
+        fs.Rename("/log", "/log." + std::to_string(++rotated));
+        fs.Create("/log");
+        poll();                                 // the contract: one poll between two rotations
+      } else if (op < 96 && pending.empty()) {  // copytruncate, after everything was read
+        for (int i = 0; i < 10; ++i) poll();
+        if (c.lines.size() == written.size()) fs.Truncate("/log");
+      } else if (pending.empty()) {  // delete and recreate
+        for (int i = 0; i < 10; ++i) poll();
+        if (c.lines.size() == written.size()) {
+          fs.Unlink("/log");
+          fs.Create("/log");
+          poll();
+        }
+      }
+    }
+    if (!pending.empty()) {
+      fs.Append("/log", pending.substr(pending.size() / 2) + "\n");
+      written.push_back(pending);
+    }
+    for (int i = 0; i < 100 && c.lines.size() < written.size(); ++i) {
+      now += kSecond;
+      poll();
+    }
+    ASSERT_EQ(c.lines, written) << "seed " << seed;
+  }
+}
+
+}  // namespace
+}  // namespace mailtrail
