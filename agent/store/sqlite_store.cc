@@ -143,6 +143,8 @@ Status SqliteStore::Prepare() {
        "INSERT INTO rcpt (message, seq, addr, outcome, orig, dsn, relay, delay, attempts, time,"
        " status_text) VALUES (?,?,?,?,?,?,?,?,?,?,?)"},
       {&insert_dict_, "INSERT INTO dict (kind, hash, text) VALUES (?, ?, ?)"},
+      {&upsert_checkpoint_,
+       "INSERT OR REPLACE INTO checkpoint (name, data, updated) VALUES ('tail', ?, ?)"},
       {&select_dict_, "SELECT id FROM dict WHERE hash = ? AND kind = ? AND text = ?"},
       {&select_rcpts_,
        "SELECT a.text, r.outcome, o.text, r.dsn, rl.text, r.delay, r.attempts, r.time,"
@@ -234,8 +236,9 @@ Status SqliteStore::LoadDictionary() {
   return Status::Ok();
 }
 
-Status SqliteStore::Write(const std::vector<MessageRecord>& records) {
-  if (records.empty()) return Status::Ok();
+Status SqliteStore::WriteBatch(const std::vector<MessageRecord>& records,
+                               const std::string* checkpoint) {
+  if (records.empty() && checkpoint == nullptr) return Status::Ok();
   if (!dict_loaded_) {
     if (Status st = LoadDictionary(); !st.ok()) return st;
   }
@@ -244,6 +247,18 @@ Status SqliteStore::Write(const std::vector<MessageRecord>& records) {
     if (Status st = WriteOne(r); !st.ok()) {
       static_cast<void>(db_.Exec("ROLLBACK"));
       ForgetDictionary();  // ids inserted in this transaction are gone
+      return st;
+    }
+  }
+  if (checkpoint != nullptr) {
+    SqliteStmt& c = upsert_checkpoint_;
+    c.Reset();
+    c.BindBlob(1, *checkpoint);
+    c.BindInt(2, records.empty() ? 0 : records.back().last_seen / kUsPerSecond);
+    if (c.Step() != SQLITE_DONE) {
+      Status st = db_.Error("write checkpoint");
+      static_cast<void>(db_.Exec("ROLLBACK"));
+      ForgetDictionary();
       return st;
     }
   }
@@ -371,6 +386,15 @@ Status SqliteStore::AddLineStats(const LineStats& stats) {
     return st;
   }
   return db_.Exec("COMMIT");
+}
+
+StatusOr<std::string> SqliteStore::LoadCheckpoint() {
+  auto st = db_.Prepare("SELECT data FROM checkpoint WHERE name = 'tail'");
+  if (!st.ok()) return st.status();
+  const int rc = st->Step();
+  if (rc == SQLITE_ROW) return st->Text(0);
+  if (rc != SQLITE_DONE) return db_.Error("read checkpoint");
+  return std::string();
 }
 
 StatusOr<LineStats> SqliteStore::GetLineStats() {

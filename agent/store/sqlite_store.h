@@ -22,7 +22,9 @@ class SqliteStore : public Store {
   static StatusOr<std::unique_ptr<Store>> Open(const std::string& path, Detail detail, bool create,
                                                size_t dict_cache_entries = 0);
 
-  Status Write(const std::vector<MessageRecord>& records) override;
+  Status WriteBatch(const std::vector<MessageRecord>& records,
+                    const std::string* checkpoint) override;
+  StatusOr<std::string> LoadCheckpoint() override;
   Status Search(const SearchQuery& q, const std::function<void(MessageRecord&&)>& fn) override;
   Status AddLineStats(const LineStats& stats) override;
   StatusOr<LineStats> GetLineStats() override;
@@ -51,7 +53,8 @@ class SqliteStore : public Store {
 
   Detail detail_;
   SqliteDb db_;
-  SqliteStmt insert_message_, insert_rcpt_, insert_dict_, select_dict_, select_rcpts_;
+  SqliteStmt insert_message_, insert_rcpt_, insert_dict_, select_dict_, select_rcpts_,
+      upsert_checkpoint_;
   DictCache dict_cache_[5];  // by DictKind
   std::string last_text_[5];
   int64_t last_id_[5] = {};

@@ -43,7 +43,13 @@ class Store {
  public:
   virtual ~Store() = default;
   // Writes the records in one transaction: all or nothing.
-  virtual Status Write(const std::vector<MessageRecord>& records) = 0;
+  Status Write(const std::vector<MessageRecord>& records) { return WriteBatch(records, nullptr); }
+  // Writes the records and, when `checkpoint` is set, replaces the saved
+  // checkpoint with it, in one transaction.
+  virtual Status WriteBatch(const std::vector<MessageRecord>& records,
+                            const std::string* checkpoint) = 0;
+  // The last checkpoint written; empty when there is none.
+  virtual StatusOr<std::string> LoadCheckpoint() = 0;
   // Calls `fn` for each matching record, oldest first.
   virtual Status Search(const SearchQuery& q, const std::function<void(MessageRecord&&)>& fn) = 0;
   virtual Status AddLineStats(const LineStats& stats) = 0;

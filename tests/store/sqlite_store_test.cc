@@ -256,6 +256,26 @@ TEST_F(SqliteStoreTest, DictionaryCacheOverflowDuringABulkLoadKeepsEveryRecordRi
   sqlite3_close(db);
 }
 
+TEST_F(SqliteStoreTest, CheckpointIsWrittenWithItsRecordsAndSurvivesReopening) {
+  {
+    auto s = OpenStore(Url(), Detail::kStandard, true);
+    ASSERT_TRUE(s.ok());
+    auto none = (*s)->LoadCheckpoint();
+    ASSERT_TRUE(none.ok());
+    EXPECT_EQ(*none, "");
+    const std::string cp1 = std::string("position 1\0binary", 17);
+    ASSERT_TRUE((*s)->WriteBatch({Sample("44C4B10A321")}, &cp1).ok());
+    ASSERT_TRUE((*s)->Write({Sample("55C4B10A321")}).ok());  // leaves it alone
+    EXPECT_EQ(*(*s)->LoadCheckpoint(), cp1);
+    const std::string cp2 = "position 2";
+    ASSERT_TRUE((*s)->WriteBatch({}, &cp2).ok());
+  }
+  auto s = OpenStore(Url(), Detail::kStandard, true);
+  ASSERT_TRUE(s.ok());
+  EXPECT_EQ(*(*s)->LoadCheckpoint(), "position 2");
+  EXPECT_EQ(All(s->get()).size(), 2u);
+}
+
 TEST_F(SqliteStoreTest, ReadOnlyOpenOfAMissingDatabaseFails) {
   auto s = OpenStore(Url("missing.db"), Detail::kStandard, false);
   EXPECT_FALSE(s.ok());
