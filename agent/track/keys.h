@@ -32,6 +32,7 @@ class HostTable {
     }
     return last_id_ = it->second;
   }
+  const std::string& Name(uint32_t id) const { return names_.at(id); }
 
  private:
   static constexpr uint32_t kNone = ~0u;

@@ -21,6 +21,7 @@
 
 #include "agent/track/keys.h"
 #include "agent/track/record.h"
+#include "base/status.h"
 #include "parsers/event.h"
 
 namespace mailtrail {
@@ -52,6 +53,11 @@ class MessageTracker {
   // Closes every open record and session (end of a replay): records still
   // waiting (deferred, held) are emitted with end = kOpen.
   void FlushAll();
+
+  // The open state (messages, smtpd sessions, timers), to resume exactly after a
+  // restart: LoadState() on a fresh tracker, before any Process().
+  std::string SaveState() const;
+  [[nodiscard]] Status LoadState(std::string_view bytes);
 
   size_t open_records() const { return records_.size(); }
   size_t open_sessions() const { return sessions_.size(); }

@@ -11,6 +11,7 @@
 
 #include "agent/replay/replay.h"
 #include "agent/track/record_json.h"
+#include "tests/support/corpus.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/tracker_harness.h"
 
@@ -18,20 +19,6 @@ namespace mailtrail {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::vector<std::string> ReadCorpusLines(const std::string& name) {
-  gzFile gz = gzopen((std::string(MT_SOURCE_DIR) + "/tests/data/corpus/" + name).c_str(), "rb");
-  EXPECT_NE(gz, nullptr);
-  std::string all;
-  char buf[65536];
-  int n;
-  while ((n = gzread(gz, buf, sizeof buf)) > 0) all.append(buf, static_cast<size_t>(n));
-  gzclose(gz);
-  std::vector<std::string> lines;
-  std::istringstream in(all);
-  for (std::string l; std::getline(in, l);) lines.push_back(l);
-  return lines;
-}
 
 class ReplayTest : public ::testing::Test {
  protected:
