@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "base/status.h"
 
@@ -41,6 +42,8 @@ class FileSystem {
   // Follows symbolic links. NotFound when nothing is there.
   virtual StatusOr<FileInfo> Stat(const std::string& path) = 0;
   virtual StatusOr<std::unique_ptr<ReadableFile>> Open(const std::string& path) = 0;
+  // Names (not paths) of the entries of a directory, in no particular order.
+  virtual StatusOr<std::vector<std::string>> List(const std::string& dir) = 0;
 };
 
 // The real one (POSIX open/pread/fstat). Thread-compatible.

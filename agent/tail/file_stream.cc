@@ -40,19 +40,28 @@ FileStream::FileStream(std::string path, FileSystem* fs, FileStreamOptions optio
 
 FileStream::~FileStream() = default;
 
-void FileStream::RestoreTo(const StreamPosition& pos) {
-  restore_ = pos;
-  have_restore_ = true;
+void FileStream::RestoreTo(const std::vector<StreamPosition>& saved) { restore_ = saved; }
+
+StreamPosition FileStream::PositionOf(const Source& src) const {
+  StreamPosition p;
+  p.id = src.id;
+  p.fingerprint = src.fingerprint;
+  p.fingerprint_len = src.fingerprint_len;
+  p.offset = src.read_offset - static_cast<int64_t>(src.partial.size());
+  return p;
+}
+
+std::vector<StreamPosition> FileStream::positions() const {
+  if (!started_) return restore_;
+  std::vector<StreamPosition> out;
+  for (const auto& d : draining_) out.push_back(PositionOf(*d));
+  if (current_) out.push_back(PositionOf(*current_));
+  return out;
 }
 
 StreamPosition FileStream::position() const {
-  StreamPosition p;
-  if (!current_) return have_restore_ ? restore_ : p;
-  p.id = current_->id;
-  p.fingerprint = current_->fingerprint;
-  p.fingerprint_len = current_->fingerprint_len;
-  p.offset = current_->read_offset - static_cast<int64_t>(current_->partial.size());
-  return p;
+  const auto all = positions();
+  return all.empty() ? StreamPosition() : all.back();
 }
 
 Status FileStream::Fingerprint(ReadableFile* file, int64_t size, uint32_t len, uint64_t* fp) {
@@ -84,8 +93,8 @@ bool FileStream::SameStart(Source* src, int64_t size) {
   return true;
 }
 
-std::unique_ptr<FileStream::Source> FileStream::OpenPath(bool first) {
-  auto f = fs_->Open(path_);
+std::unique_ptr<FileStream::Source> FileStream::OpenFile(const std::string& path) {
+  auto f = fs_->Open(path);
   if (!f.ok()) return nullptr;
   auto info = (*f)->Stat();  // of what was opened, not of what the name is now
   if (!info.ok() || !info->regular) return nullptr;
@@ -95,33 +104,72 @@ std::unique_ptr<FileStream::Source> FileStream::OpenPath(bool first) {
       static_cast<uint32_t>(std::min<int64_t>(options_.fingerprint_bytes, info->size));
   if (!Fingerprint(f->get(), info->size, src->fingerprint_len, &src->fingerprint).ok())
     return nullptr;
-  int64_t offset = 0;
-  bool may_be_mid_line = false;
-  if (first && have_restore_) {
-    // The saved file is this one only if both the inode and its first bytes match.
-    uint64_t fp = 0;
-    const bool same = restore_.id == info->id && info->size >= restore_.offset &&
-                      Fingerprint(f->get(), info->size, restore_.fingerprint_len, &fp).ok() &&
-                      fp == restore_.fingerprint;
-    if (same) {
-      offset = restore_.offset;
-    } else {
-      ++counters_.replaced_while_stopped;
-    }
-    have_restore_ = false;
-  } else if (first && options_.start_at_end) {
-    offset = info->size;
-    may_be_mid_line = offset > 0;
-  }
   src->file = std::move(*f);
+  return src;
+}
+
+std::unique_ptr<FileStream::Source> FileStream::OpenPath(bool first) {
+  std::unique_ptr<Source> src = OpenFile(path_);
+  if (!src) return nullptr;
+  int64_t offset = 0;
+  if (first && options_.start_at_end) {
+    auto info = src->file->Stat();
+    if (!info.ok()) return nullptr;
+    offset = info->size;
+  }
   src->Reset(offset);
-  if (may_be_mid_line) {
+  if (offset > 0) {
     // Starting at the end: skip the rest of a line being written, if any.
     char last = '\n';
     auto n = src->file->ReadAt(offset - 1, &last, 1);
     src->skipping = n.ok() && *n == 1 && last != '\n';
   }
   return src;
+}
+
+void FileStream::Restore(TimeUs now) {
+  // Where a saved file may be now: the path itself, or a rotated name beside it.
+  const size_t slash = path_.rfind('/');
+  const std::string dir = slash == std::string::npos ? "." : path_.substr(0, slash + 1);
+  const std::string base = slash == std::string::npos ? path_ : path_.substr(slash + 1);
+  std::vector<std::string> candidates = {path_};
+  if (auto names = fs_->List(dir); names.ok()) {
+    for (const auto& n : *names)
+      if (n != base && n.rfind(base, 0) == 0) candidates.push_back(dir + n);
+  }
+  auto at_path = fs_->Stat(path_);
+  for (const StreamPosition& pos : restore_) {
+    std::unique_ptr<Source> found;
+    for (const auto& c : candidates) {
+      auto info = fs_->Stat(c);
+      if (!info.ok() || info->id != pos.id || info->size < pos.offset) continue;
+      std::unique_ptr<Source> src = OpenFile(c);
+      uint64_t fp = 0;
+      if (src && Fingerprint(src->file.get(), info->size, pos.fingerprint_len, &fp).ok() &&
+          fp == pos.fingerprint) {
+        found = std::move(src);
+        break;
+      }
+    }
+    if (!found) {
+      ++counters_.replaced_while_stopped;
+      continue;
+    }
+    found->Reset(pos.offset);
+    if (at_path.ok() && at_path->id == found->id && !current_) {
+      current_ = std::move(found);
+    } else {
+      found->last_growth = now;
+      draining_.push_back(std::move(found));
+    }
+  }
+  restore_.clear();
+  // Whatever has the name now and was not saved arrived while we were stopped:
+  // all of it is new.
+  if (!current_) {
+    current_ = OpenFile(path_);
+    if (current_) current_->Reset(0);
+  }
 }
 
 void FileStream::Emit(LineHandler* handler, std::string_view bytes, int64_t offset, bool overlong) {
@@ -229,7 +277,10 @@ void FileStream::FollowName(TimeUs now) {
 
 StatusOr<size_t> FileStream::Poll(TimeUs now, LineHandler* handler, size_t max_lines) {
   size_t emitted = 0;
-  if (!current_) {
+  if (!started_ && !restore_.empty()) {
+    Restore(now);
+    started_ = true;
+  } else if (!current_) {
     current_ = OpenPath(!started_);
     if (current_) started_ = true;
   }

@@ -74,8 +74,12 @@ class FileStream {
   FileStream(std::string path, FileSystem* fs, FileStreamOptions options = {});
   ~FileStream();
 
-  // Resume from a saved position at the next Poll() (call before the first one).
-  void RestoreTo(const StreamPosition& pos);
+  // Resume from saved positions at the first Poll() (call before it): the files
+  // are found by inode and fingerprint at the path or beside it (mail.log.1,
+  // mail.log-20261127...), so a file rotated while the agent was stopped is
+  // finished before the new one is read from its start.
+  void RestoreTo(const std::vector<StreamPosition>& saved);
+  void RestoreTo(const StreamPosition& pos) { RestoreTo(std::vector<StreamPosition>{pos}); }
 
   // Hands every new complete line to `handler`, at most `max_lines` (the rest
   // waits for the next call: backpressure). Returns how many were handed on.
@@ -83,8 +87,10 @@ class FileStream {
   // only times how long rotated files are still read.
   StatusOr<size_t> Poll(TimeUs now, LineHandler* handler, size_t max_lines = SIZE_MAX);
 
-  // The current file, after the last line handed on (a checkpoint to store with
-  // its records). Rotated files still being drained are not part of it yet.
+  // After the last line handed on, for a checkpoint stored with its records:
+  // rotated files still being drained first, the current file last.
+  std::vector<StreamPosition> positions() const;
+  // The current file's (the last of positions()).
   StreamPosition position() const;
   // Rotated files still open.
   size_t draining() const { return draining_.size(); }
@@ -94,6 +100,10 @@ class FileStream {
  private:
   struct Source;
   std::unique_ptr<Source> OpenPath(bool first);
+  std::unique_ptr<Source> OpenFile(const std::string& path);
+  StreamPosition PositionOf(const Source& src) const;
+  // Finds each saved file again; returns false when none could be resumed.
+  void Restore(TimeUs now);
   void FollowName(TimeUs now);
   Status CheckTruncated(Source* src);
   Status Fingerprint(ReadableFile* file, int64_t size, uint32_t len, uint64_t* fp);
@@ -111,8 +121,7 @@ class FileStream {
   std::unique_ptr<Source> current_;
   std::vector<std::unique_ptr<Source>> draining_;  // rotated away, still read
   bool started_ = false;
-  bool have_restore_ = false;
-  StreamPosition restore_;
+  std::vector<StreamPosition> restore_;
   std::vector<char> buf_;
 };
 

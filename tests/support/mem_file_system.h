@@ -9,6 +9,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "base/file_system.h"
 
@@ -47,6 +48,14 @@ class MemFileSystem : public FileSystem {
     auto it = names_.find(path);
     if (it == names_.end()) return Status::NotFound(path);
     return Info(*it->second);
+  }
+  StatusOr<std::vector<std::string>> List(const std::string& dir) override {
+    std::vector<std::string> out;
+    const std::string prefix = dir.empty() || dir.back() == '/' ? dir : dir + "/";
+    for (const auto& [path, node] : names_)
+      if (path.rfind(prefix, 0) == 0 && path.find('/', prefix.size()) == std::string::npos)
+        out.push_back(path.substr(prefix.size()));
+    return out;
   }
   StatusOr<std::unique_ptr<ReadableFile>> Open(const std::string& path) override {
     auto it = names_.find(path);

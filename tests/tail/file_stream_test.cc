@@ -227,6 +227,47 @@ TEST(FileStream, RestartResumesAtTheSavedPositionOrStartsOverOnAnotherFile) {
   EXPECT_EQ(s.counters().replaced_while_stopped, 1);
 }
 
+TEST(FileStream, RotatedWhileStoppedFinishesTheOldFileBeforeTheNewOne) {
+  MemFileSystem fs;
+  fs.Append("/var/log/mail.log", "a\nb\n");
+  fs.Append("/var/log/other.log", "x\n");
+  std::vector<StreamPosition> saved;
+  {
+    FileStream s("/var/log/mail.log", &fs, FromStart());
+    Collect c;
+    ASSERT_TRUE(s.Poll(0, &c, 1).ok());
+    saved = s.positions();
+  }
+  fs.Append("/var/log/mail.log", "c\n");  // written before the rotation
+  fs.Rename("/var/log/mail.log", "/var/log/mail.log.1");
+  fs.Append("/var/log/mail.log", "d\n");
+  FileStream s("/var/log/mail.log", &fs);
+  s.RestoreTo(saved);
+  Collect c;
+  ASSERT_TRUE(s.Poll(0, &c).ok());
+  EXPECT_EQ(c.lines, V({"b", "c", "d"}));
+  EXPECT_EQ(s.counters().replaced_while_stopped, 0);
+}
+
+TEST(FileStream, PositionsIncludeRotatedFilesStillBeingDrained) {
+  MemFileSystem fs;
+  fs.Append("/d/log", "a\nb\n");
+  FileStream s("/d/log", &fs, FromStart());
+  Collect c;
+  ASSERT_TRUE(s.Poll(0, &c).ok());
+  fs.Append("/d/log", "c\n");
+  fs.Rename("/d/log", "/d/log.1");
+  fs.Append("/d/log", "d\n");
+  ASSERT_TRUE(s.Poll(kSecond, &c, 0).ok());  // took hold of the new file, read nothing
+  const auto saved = s.positions();
+  ASSERT_EQ(saved.size(), 2u);
+  FileStream restarted("/d/log", &fs);
+  restarted.RestoreTo(saved);
+  Collect c2;
+  ASSERT_TRUE(restarted.Poll(kSecond, &c2).ok());
+  EXPECT_EQ(c2.lines, V({"c", "d"}));
+}
+
 // Random writes, partial writes, rotations, truncations and polls: every line
 // written is handed on exactly once, in order (lines are numbered).
 TEST(FileStream, ModelBasedRandomRotationsLoseAndRepeatNothing) {
