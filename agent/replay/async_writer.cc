@@ -2,8 +2,11 @@
 
 namespace mailtrail {
 
-AsyncWriter::AsyncWriter(Store* store, size_t batch_size, size_t max_batches)
-    : store_(store), batch_size_(batch_size), max_batches_(max_batches) {
+AsyncWriter::AsyncWriter(Store* store, size_t batch_size, size_t max_batches, bool auto_batches)
+    : store_(store),
+      batch_size_(batch_size),
+      max_batches_(max_batches),
+      auto_batches_(auto_batches) {
   current_.reserve(batch_size_);
   thread_ = std::thread([this] { Run(); });
 }
@@ -12,14 +15,25 @@ AsyncWriter::~AsyncWriter() { static_cast<void>(Finish()); }
 
 void AsyncWriter::OnRecord(MessageRecord&& record) {
   current_.push_back(std::move(record));
-  if (current_.size() >= batch_size_) {
-    Push(std::move(current_));
+  if (auto_batches_ && current_.size() >= batch_size_) {
+    Push({std::move(current_), std::nullopt});
     current_ = {};
     current_.reserve(batch_size_);
   }
 }
 
-void AsyncWriter::Push(std::vector<MessageRecord>&& batch) {
+void AsyncWriter::Commit(std::string checkpoint) {
+  Push({std::move(current_), std::move(checkpoint)});
+  current_ = {};
+  current_.reserve(batch_size_);
+}
+
+Status AsyncWriter::error() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return error_;
+}
+
+void AsyncWriter::Push(Batch&& batch) {
   std::unique_lock<std::mutex> lock(mu_);
   cv_.wait(lock, [this] { return queue_.size() < max_batches_ || !error_.ok(); });
   if (!error_.ok()) return;  // writing stopped: drop, Finish() reports the error
@@ -29,7 +43,7 @@ void AsyncWriter::Push(std::vector<MessageRecord>&& batch) {
 
 void AsyncWriter::Run() {
   while (true) {
-    std::vector<MessageRecord> batch;
+    Batch batch;
     {
       std::unique_lock<std::mutex> lock(mu_);
       cv_.wait(lock, [this] { return !queue_.empty() || closing_; });
@@ -37,13 +51,13 @@ void AsyncWriter::Run() {
       batch = std::move(queue_.front());
       queue_.pop_front();
     }
-    Status st = store_->Write(batch);
+    Status st = store_->WriteBatch(batch.records, batch.checkpoint ? &*batch.checkpoint : nullptr);
     std::lock_guard<std::mutex> lock(mu_);
     if (!st.ok()) {
       error_ = st;
       queue_.clear();
     } else {
-      written_ += static_cast<int64_t>(batch.size());
+      written_ += static_cast<int64_t>(batch.records.size());
     }
     cv_.notify_all();
   }
@@ -51,7 +65,9 @@ void AsyncWriter::Run() {
 
 Status AsyncWriter::Finish() {
   if (finished_) return error_;
-  if (!current_.empty()) Push(std::move(current_));
+  // Live mode writes only what a checkpoint covers: records not committed are
+  // dropped here and made again from the last checkpoint after a restart.
+  if (auto_batches_ && !current_.empty()) Push({std::move(current_), std::nullopt});
   current_.clear();
   {
     std::lock_guard<std::mutex> lock(mu_);

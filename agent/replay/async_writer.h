@@ -1,7 +1,10 @@
 // AsyncWriter: a RecordSink that batches records and writes them to a Store on
 // its own thread (STYLE.md rule 8). The queue of batches is bounded: when the
-// store is slower than the reader, OnRecord blocks (backpressure), memory does not
-// grow. The first store error stops writing; Finish() reports it.
+// store is slower than the reader, OnRecord/Commit block (backpressure), memory
+// does not grow. The first store error stops writing; Finish() reports it.
+// With `auto_batches` (replay) a batch is cut every `batch_size` records; without
+// it (the live agent) only Commit() cuts one, so that every batch carries the
+// checkpoint that covers exactly its records.
 #ifndef MAILTRAIL_AGENT_REPLAY_ASYNC_WRITER_H_
 #define MAILTRAIL_AGENT_REPLAY_ASYNC_WRITER_H_
 
@@ -9,6 +12,8 @@
 #include <cstdint>
 #include <deque>
 #include <mutex>
+#include <optional>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -19,24 +24,35 @@ namespace mailtrail {
 
 class AsyncWriter : public RecordSink {
  public:
-  AsyncWriter(Store* store, size_t batch_size = 2000, size_t max_batches = 4);
+  AsyncWriter(Store* store, size_t batch_size = 2000, size_t max_batches = 4,
+              bool auto_batches = true);
   ~AsyncWriter() override;
 
   void OnRecord(MessageRecord&& record) override;
+  // Queues the records so far with `checkpoint`, to be written in one transaction.
+  void Commit(std::string checkpoint);
+  size_t pending_records() const { return current_.size(); }
+  // The first write error so far (OK while all went well).
+  Status error() const;
   // Flushes the partial batch, waits for the writer, joins it. Idempotent.
   Status Finish();
   int64_t written() const;
 
  private:
   void Run();
-  void Push(std::vector<MessageRecord>&& batch);
+  struct Batch {
+    std::vector<MessageRecord> records;
+    std::optional<std::string> checkpoint;
+  };
+  void Push(Batch&& batch);
 
   Store* store_;
   const size_t batch_size_, max_batches_;
+  const bool auto_batches_;
   std::vector<MessageRecord> current_;
   mutable std::mutex mu_;
   std::condition_variable cv_;
-  std::deque<std::vector<MessageRecord>> queue_;
+  std::deque<Batch> queue_;
   bool closing_ = false;
   bool finished_ = false;
   Status error_;

@@ -358,6 +358,13 @@ void MessageTracker::SweepStale(TimeUs now) {
   }
 }
 
+void MessageTracker::Tick(TimeUs log_now) {
+  if (log_now <= now_) return;
+  now_ = log_now;
+  if (!pending_.empty() && pending_.front().due <= now_) RunDue(now_);
+  if (now_ - last_sweep_ >= kSweepEvery) SweepStale(now_);
+}
+
 void MessageTracker::FlushAll() {
   // Sessions still open at the end of the input have not ended: their NOQUEUE
   // rejects are complete records, their messages stay open (in flight).

@@ -50,6 +50,12 @@ class MessageTracker {
   // Feeds one event, in log order. Events of kinds that carry nothing are ignored.
   void Process(const Event& ev);
 
+  // Lets log time pass without a line (a quiet live log): records whose grace
+  // or session has run out by `log_now` are closed. Never moves time back.
+  void Tick(TimeUs log_now);
+  // The newest log time seen (or ticked to).
+  TimeUs now() const { return now_; }
+
   // Closes every open record and session (end of a replay): records still
   // waiting (deferred, held) are emitted with end = kOpen.
   void FlushAll();

@@ -1,0 +1,138 @@
+#include "agent/run/agent.h"
+
+#include <ctime>
+
+#include "agent/run/checkpoint.h"
+#include "parsers/line_parser.h"
+
+namespace mailtrail {
+
+namespace {
+// Year and month now, in the log's zone: the reference for yearless stamps.
+void YearMonthNow(const Clock& clock, int utc_offset, int* year, int* month) {
+  const time_t t = static_cast<time_t>(clock.WallNow() / kUsPerSecond) + utc_offset;
+  struct tm tm;
+  gmtime_r(&t, &tm);
+  *year = tm.tm_year + 1900;
+  *month = tm.tm_mon + 1;
+}
+}  // namespace
+
+// Parses and tracks the lines of one stream.
+class Agent::Lines : public LineHandler {
+ public:
+  Lines(Agent* agent, StreamState* state, int now_year, int now_month)
+      : agent_(agent), state_(state), now_year_(now_year), now_month_(now_month) {}
+  void OnLine(const TailLine& line) override {
+    if (line.overlong) {
+      agent_->counter_.CountOverlong();
+      return;
+    }
+    ParseContext& ctx = state_->ctx;
+    Event ev = ParseLine(line.bytes, ctx);
+    if (ev.month != 0) {
+      if (!state_->year_known) {
+        // A yearless line dated after this month is from last year.
+        state_->year_known = true;
+        ctx.year = ev.month > now_month_ ? now_year_ - 1 : now_year_;
+        ev = ParseLine(line.bytes, ctx);
+      }
+      if (state_->rollover.Observe(ev.month, &ctx)) ev = ParseLine(line.bytes, ctx);
+    }
+    agent_->counter_.Count(ev, line.bytes);
+    agent_->tracker_.Process(ev);
+  }
+
+ private:
+  Agent* agent_;
+  StreamState* state_;
+  int now_year_, now_month_;
+};
+
+Agent::Agent(AgentOptions options, Store* store, FileSystem* fs, const Clock* clock)
+    : options_(std::move(options)),
+      store_(store),
+      clock_(clock),
+      writer_(std::make_unique<AsyncWriter>(store, options_.batch_records, options_.writer_queue,
+                                            /*auto_batches=*/false)),
+      tracker_(options_.tracker, writer_.get()) {
+  FileStreamOptions fo;
+  fo.start_at_end = !options_.from_start;
+  fo.rotate_wait = options_.rotate_wait;
+  for (const auto& path : options_.logs) {
+    streams_.push_back(std::make_unique<FileStream>(path, fs, fo));
+    StreamState st;
+    st.ctx.utc_offset_seconds = options_.utc_offset_seconds;
+    states_.push_back(st);
+  }
+}
+
+Agent::~Agent() = default;
+
+Status Agent::Start() {
+  auto saved = store_->LoadCheckpoint();
+  if (!saved.ok()) return saved.status();
+  last_flush_ = clock_->MonotonicNow();
+  if (saved->empty()) return Status::Ok();
+  auto cp = DecodeCheckpoint(*saved);
+  if (!cp.ok()) return cp.status();
+  if (Status st = tracker_.LoadState(cp->tracker_state); !st.ok()) return st;
+  for (const auto& s : cp->streams) {
+    for (size_t i = 0; i < streams_.size(); ++i) {
+      if (streams_[i]->path() != s.path) continue;
+      streams_[i]->RestoreTo(s.positions);
+      if (s.year != 0) {
+        states_[i].ctx.year = s.year;
+        states_[i].year_known = true;
+      }
+    }
+  }
+  return Status::Ok();
+}
+
+StatusOr<size_t> Agent::Step() {
+  if (Status st = writer_->error(); !st.ok()) return st;
+  const TimeUs now = clock_->MonotonicNow();
+  int year, month;
+  YearMonthNow(*clock_, options_.utc_offset_seconds, &year, &month);
+  size_t total = 0;
+  for (size_t i = 0; i < streams_.size() && total < options_.lines_per_step; ++i) {
+    Lines lines(this, &states_[i], year, month);
+    auto n = streams_[i]->Poll(now, &lines, options_.lines_per_step - total);
+    if (!n.ok()) return n.status();
+    total += *n;
+  }
+  if (total > 0) {
+    dirty_ = true;
+    last_line_log_time_ = tracker_.now();
+    last_line_mono_ = now;
+  } else if (last_line_log_time_ != 0) {
+    const size_t before = tracker_.open_records();
+    tracker_.Tick(last_line_log_time_ + (now - last_line_mono_));
+    if (tracker_.open_records() != before) dirty_ = true;
+  }
+  if (writer_->pending_records() >= options_.batch_records ||
+      (dirty_ && now - last_flush_ >= options_.flush_interval)) {
+    if (Status st = Flush(); !st.ok()) return st;
+  }
+  return total;
+}
+
+Status Agent::Flush() {
+  Checkpoint cp;
+  for (size_t i = 0; i < streams_.size(); ++i)
+    cp.streams.push_back({streams_[i]->path(), streams_[i]->positions(), states_[i].ctx.year});
+  cp.tracker_state = tracker_.SaveState();
+  writer_->Commit(EncodeCheckpoint(cp));
+  last_flush_ = clock_->MonotonicNow();
+  dirty_ = false;
+  return writer_->error();
+}
+
+Status Agent::Stop() {
+  Status st = Flush();
+  Status ws = writer_->Finish();
+  return st.ok() ? ws : st;
+}
+
+}  // namespace mailtrail

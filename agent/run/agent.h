@@ -1,0 +1,85 @@
+// Agent: the live pipeline without its event loop. Follows the configured logs
+// (FileStream), parses and tracks every new line, and hands records to the
+// writer thread in batches that each carry the checkpoint covering them.
+// Start() resumes from the store's checkpoint; Step() does one bounded round of
+// work and is called by the event loop (agent/uv) on file events and timers, or
+// directly by tests, which step it instead of sleeping.
+//
+// Threading: one thread calls everything (the loop's); the store is written by
+// the AsyncWriter's thread. Time: from the injected Clock.
+#ifndef MAILTRAIL_AGENT_RUN_AGENT_H_
+#define MAILTRAIL_AGENT_RUN_AGENT_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "agent/replay/async_writer.h"
+#include "agent/replay/line_stats.h"
+#include "agent/store/store.h"
+#include "agent/tail/file_stream.h"
+#include "agent/track/tracker.h"
+#include "base/clock.h"
+#include "base/file_system.h"
+#include "parsers/envelope.h"
+
+namespace mailtrail {
+
+struct AgentOptions {
+  std::vector<std::string> logs;  // paths followed, each through its rotations
+  bool from_start = false;        // first start without a checkpoint: read what is there
+  TimeUs flush_interval = kUsPerSecond;
+  size_t batch_records = 2000;    // flush earlier when this many records wait
+  size_t lines_per_step = 20000;  // work per Step(): bounded so signals stay timely
+  size_t writer_queue = 4;        // batches in flight to the store (backpressure)
+  int utc_offset_seconds = 0;
+  TrackerOptions tracker;
+  TimeUs rotate_wait = 5 * kUsPerSecond;
+};
+
+class Agent {
+ public:
+  Agent(AgentOptions options, Store* store, FileSystem* fs, const Clock* clock);
+  ~Agent();
+
+  // Loads the checkpoint (if any) and restores the streams and open messages.
+  Status Start();
+  // Reads what is new (at most lines_per_step lines) and flushes when due.
+  // Returns the number of lines read; lines_per_step means "call again soon".
+  StatusOr<size_t> Step();
+  // Queues everything so far with its checkpoint (one transaction).
+  Status Flush();
+  // Final flush; waits for the writer. Open messages stay in the checkpoint.
+  Status Stop();
+
+  const LineCounter& counter() const { return counter_; }
+  int64_t records_written() const { return writer_->written(); }
+  size_t open_records() const { return tracker_.open_records(); }
+  const std::vector<std::unique_ptr<FileStream>>& streams() const { return streams_; }
+
+ private:
+  class Lines;
+  struct StreamState {
+    ParseContext ctx;
+    YearRollover rollover;
+    bool year_known = false;
+  };
+
+  AgentOptions options_;
+  Store* store_;
+  const Clock* clock_;
+  LineCounter counter_;
+  std::unique_ptr<AsyncWriter> writer_;
+  MessageTracker tracker_;
+  std::vector<std::unique_ptr<FileStream>> streams_;
+  std::vector<StreamState> states_;
+  TimeUs last_flush_ = 0;
+  // When the tracker last saw a line: quiet logs let log time pass by the wall
+  // clock, so that records close after their grace period without new lines.
+  TimeUs last_line_log_time_ = 0, last_line_mono_ = 0;
+  bool dirty_ = false;  // lines consumed since the last flush
+};
+
+}  // namespace mailtrail
+
+#endif  // MAILTRAIL_AGENT_RUN_AGENT_H_

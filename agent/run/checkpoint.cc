@@ -1,0 +1,51 @@
+#include "agent/run/checkpoint.h"
+
+#include <nlohmann/json.hpp>
+
+namespace mailtrail {
+
+namespace {
+using nlohmann::json;
+constexpr int kVersion = 1;
+}  // namespace
+
+std::string EncodeCheckpoint(const Checkpoint& cp) {
+  json streams = json::array();
+  for (const auto& s : cp.streams) {
+    json positions = json::array();
+    for (const auto& p : s.positions)
+      positions.push_back({p.id.dev, p.id.ino, p.fingerprint, p.fingerprint_len, p.offset});
+    streams.push_back({{"path", s.path}, {"year", s.year}, {"positions", positions}});
+  }
+  const json j = {{"v", kVersion}, {"streams", streams}, {"tracker", cp.tracker_state}};
+  return j.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+StatusOr<Checkpoint> DecodeCheckpoint(std::string_view bytes) {
+  Checkpoint cp;
+  try {
+    const json j = json::parse(bytes);
+    if (j.at("v").get<int>() != kVersion)
+      return Status::Corruption("checkpoint of an unknown version");
+    for (const json& s : j.at("streams")) {
+      Checkpoint::Stream stream;
+      stream.path = s.at("path").get<std::string>();
+      stream.year = s.at("year").get<int>();
+      for (const json& p : s.at("positions")) {
+        StreamPosition pos;
+        pos.id = {p.at(0).get<uint64_t>(), p.at(1).get<uint64_t>()};
+        pos.fingerprint = p.at(2).get<uint64_t>();
+        pos.fingerprint_len = p.at(3).get<uint32_t>();
+        pos.offset = p.at(4).get<int64_t>();
+        stream.positions.push_back(pos);
+      }
+      cp.streams.push_back(std::move(stream));
+    }
+    cp.tracker_state = j.at("tracker").get<std::string>();
+  } catch (const json::exception& e) {
+    return Status::Corruption(std::string("checkpoint: ") + e.what());
+  }
+  return cp;
+}
+
+}  // namespace mailtrail

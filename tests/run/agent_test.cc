@@ -1,0 +1,132 @@
+// The live agent over an in-memory log and a real SQLite store: restarted at
+// random points while the log grows and rotates, it stores exactly the records
+// of one uninterrupted replay of the same lines.
+#include "agent/run/agent.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <random>
+
+#include "agent/replay/replay.h"
+#include "agent/track/record_json.h"
+#include "tests/support/corpus.h"
+#include "tests/support/fake_clock.h"
+#include "tests/support/mem_file_system.h"
+#include "tests/support/temp_dir.h"
+#include "tests/support/tracker_harness.h"
+
+namespace mailtrail {
+namespace {
+
+std::vector<std::string> SortedJson(std::vector<MessageRecord>& records) {
+  std::vector<std::string> out;
+  for (const auto& r : records) {
+    std::string j;
+    AppendRecordJson(r, &j);
+    out.push_back(std::move(j));
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+AgentOptions Options() {
+  AgentOptions o;
+  o.logs = {"/var/log/mail.log"};
+  o.from_start = true;
+  o.lines_per_step = 37;  // so that restarts and rotations fall in the middle of reading
+  o.batch_records = 50;
+  o.flush_interval = kUsPerSecond;
+  o.rotate_wait = 2 * kUsPerSecond;
+  return o;
+}
+
+TEST(Agent, RestartsAndRotationsAtRandomPointsLoseAndDoubleNothing) {
+  int restarts = 0, rotations = 0;
+  for (const char* corpus : {"03-outbound-relay-bounce.log.gz", "02-smtp-rejects.log.gz"}) {
+    const auto lines = ReadCorpusLines(corpus);
+    ASSERT_FALSE(lines.empty());
+    // What one uninterrupted run makes of these lines.
+    TrackerHarness whole;
+    whole.Feed(lines);
+    whole.Flush();
+    std::vector<MessageRecord> closed;
+    size_t open = 0;
+    for (auto& r : whole.records()) {
+      if (r.end == RecordEnd::kOpen)
+        ++open;
+      else
+        closed.push_back(std::move(r));
+    }
+
+    TempDir dir("mt_agent");
+    auto store = OpenStore("sqlite:" + dir.File("t.db"), Detail::kStandard, true);
+    ASSERT_TRUE(store.ok());
+    MemFileSystem fs;
+    FakeClock clock;
+    std::mt19937 rng(7);
+    auto agent = std::make_unique<Agent>(Options(), store->get(), &fs, &clock);
+    ASSERT_TRUE(agent->Start().ok());
+    // Wall time moves little while lines arrive (the corpus' own timestamps
+    // carry log time), and a lot at the end, past every grace period.
+    auto step = [&](TimeUs advance) {
+      clock.Advance(advance);
+      auto n = agent->Step();
+      EXPECT_TRUE(n.ok()) << n.status().message();
+      return n.ok() ? *n : 0;
+    };
+    auto step_until_idle = [&] {
+      for (int i = 0; i < 100 && step(kUsPerSecond / 50) > 0; ++i) {
+      }
+    };
+    size_t i = 0;
+    while (i < lines.size()) {
+      const size_t chunk = 1 + rng() % 150;
+      std::string bytes;
+      for (size_t k = 0; k < chunk && i < lines.size(); ++k, ++i) bytes += lines[i] + "\n";
+      fs.Append("/var/log/mail.log", bytes);
+      step(kUsPerSecond / 50);  // reads part of the chunk
+      const int op = static_cast<int>(rng() % 10);
+      if (op == 0) {  // rotation
+        fs.Rename("/var/log/mail.log", "/var/log/mail.log." + std::to_string(++rotations));
+        fs.Create("/var/log/mail.log");
+      } else if (op <= 2) {  // restart
+        ASSERT_TRUE(agent->Stop().ok());
+        agent = std::make_unique<Agent>(Options(), store->get(), &fs, &clock);
+        ASSERT_TRUE(agent->Start().ok());
+        ++restarts;
+      }
+      step_until_idle();
+    }
+    step_until_idle();
+    for (int k = 0; k < 40; ++k) step(kUsPerSecond);
+    EXPECT_EQ(agent->open_records(), open);
+    ASSERT_TRUE(agent->Stop().ok());
+    std::vector<MessageRecord> stored;
+    SearchQuery q;
+    q.limit = 1 << 30;
+    ASSERT_TRUE(
+        (*store)->Search(q, [&](MessageRecord&& r) { stored.push_back(std::move(r)); }).ok());
+    EXPECT_EQ(stored.size(), closed.size()) << corpus;
+    // The store keeps times in whole seconds and standard detail: compare so.
+    for (auto* v : {&stored, &closed})
+      for (auto& r : *v) {
+        r.first_seen -= r.first_seen % kUsPerSecond;
+        r.last_seen -= r.last_seen % kUsPerSecond;
+        r.events.clear();
+        r.scans.clear();
+        r.end = RecordEnd::kRemoved;
+        if (r.reject) r.reject->text.clear();
+        for (auto& rc : r.recipients) {
+          rc.status_text.clear();
+          rc.time -= rc.time % kUsPerSecond;
+        }
+      }
+    EXPECT_EQ(SortedJson(stored), SortedJson(closed)) << corpus;
+  }
+  EXPECT_GT(restarts, 5);
+  EXPECT_GT(rotations, 1);
+}
+
+}  // namespace
+}  // namespace mailtrail
