@@ -27,6 +27,7 @@ constexpr const char* kUsage =
     "  search           find message records (--format table|jsonl)\n"
     "  show QID|MSGID   the life of one message, with its linked legs and NDRs\n"
     "  stats            line kinds seen, unknown lines, records by outcome\n"
+    "  run              follow the mail log live (through rotations and restarts)\n"
     "Run `mailtrail VERB --help` for a verb's options.\n";
 
 }  // namespace
@@ -43,10 +44,9 @@ int main(int argc, char** argv) {
     const char* name;
     int (*run)(const std::vector<std::string>&, const mailtrail::Clock&);
   } const kVerbs[] = {
-      {"replay", mailtrail::cli::ReplayMain},
-      {"search", mailtrail::cli::SearchMain},
-      {"show", mailtrail::cli::ShowMain},
-      {"stats", mailtrail::cli::StatsMain},
+      {"replay", mailtrail::cli::ReplayMain}, {"search", mailtrail::cli::SearchMain},
+      {"show", mailtrail::cli::ShowMain},     {"stats", mailtrail::cli::StatsMain},
+      {"run", mailtrail::cli::RunMain},
   };
   for (const auto& v : kVerbs)
     if (verb == v.name) return v.run(args, clock);

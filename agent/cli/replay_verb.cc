@@ -24,6 +24,8 @@ const std::vector<FlagSpec> kFlags = {
     {"help", false, "this help"},
 };
 
+}  // namespace
+
 bool ParseTz(const std::string& tz, const Clock& clock, int* offset) {
   if (tz == "UTC" || tz == "utc" || tz == "Z") {
     *offset = 0;
@@ -45,6 +47,8 @@ bool ParseTz(const std::string& tz, const Clock& clock, int* offset) {
   }
   return false;
 }
+
+namespace {
 
 std::string Human(double v) {
   char buf[32];

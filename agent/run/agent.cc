@@ -77,6 +77,9 @@ Status Agent::Start() {
   auto cp = DecodeCheckpoint(*saved);
   if (!cp.ok()) return cp.status();
   if (Status st = tracker_.LoadState(cp->tracker_state); !st.ok()) return st;
+  // Log time goes on from where it stood, by the wall clock, until lines come.
+  last_line_log_time_ = tracker_.now();
+  last_line_mono_ = last_flush_;
   for (const auto& s : cp->streams) {
     for (size_t i = 0; i < streams_.size(); ++i) {
       if (streams_[i]->path() != s.path) continue;

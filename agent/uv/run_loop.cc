@@ -1,0 +1,107 @@
+#include "agent/uv/run_loop.h"
+
+#include <uv.h>
+
+#include <csignal>
+#include <cstdio>
+#include <memory>
+
+#include "base/text.h"
+
+namespace mailtrail {
+
+namespace {
+
+struct LoopState {
+  Agent* agent = nullptr;
+  uv_loop_t loop;
+  uv_timer_t tick, again;
+  uv_signal_t sigterm, sigint, sighup;
+  std::vector<std::unique_ptr<uv_fs_event_t>> watches;
+  Status error;
+  bool stopping = false;
+};
+
+void Stop(LoopState* s) {
+  if (s->stopping) return;
+  s->stopping = true;
+  uv_stop(&s->loop);
+}
+
+// Work until the logs are read or the step budget says "more": then yield to the
+// loop (signals, timers) and continue from a zero timer.
+void RunSteps(LoopState* s) {
+  if (s->stopping) return;
+  for (int i = 0; i < 8; ++i) {
+    auto n = s->agent->Step();
+    if (!n.ok()) {
+      s->error = n.status();
+      Stop(s);
+      return;
+    }
+    if (*n == 0) return;
+  }
+  uv_timer_start(
+      &s->again, [](uv_timer_t* t) { RunSteps(static_cast<LoopState*>(t->data)); }, 0, 0);
+}
+
+void OnSignal(uv_signal_t* h, int signum) {
+  auto* s = static_cast<LoopState*>(h->data);
+  if (signum == SIGHUP) {
+    std::fprintf(stderr,
+                 "mailtrail: SIGHUP: configuration comes from the command line; "
+                 "nothing to reload\n");
+    return;
+  }
+  Stop(s);
+}
+
+}  // namespace
+
+Status RunAgentLoop(Agent* agent, const RunLoopOptions& options) {
+  auto s = std::make_unique<LoopState>();
+  s->agent = agent;
+  if (uv_loop_init(&s->loop) != 0) return Status::IoError("cannot create the event loop");
+  for (uv_timer_t* t : {&s->tick, &s->again}) {
+    uv_timer_init(&s->loop, t);
+    t->data = s.get();
+  }
+  const uint64_t every_ms = static_cast<uint64_t>(options.poll_interval / 1000) + 1;
+  uv_timer_start(
+      &s->tick, [](uv_timer_t* t) { RunSteps(static_cast<LoopState*>(t->data)); }, 0, every_ms);
+  for (auto [sig, h] :
+       {std::pair{SIGTERM, &s->sigterm}, {SIGINT, &s->sigint}, {SIGHUP, &s->sighup}}) {
+    uv_signal_init(&s->loop, h);
+    h->data = s.get();
+    uv_signal_start(h, OnSignal, sig);
+  }
+  // The directory, not the file: a watch on a file follows its inode and would
+  // miss the new file after a rename rotation (DEPENDENCIES.md).
+  for (const auto& dir : options.watch_dirs) {
+    auto w = std::make_unique<uv_fs_event_t>();
+    uv_fs_event_init(&s->loop, w.get());
+    w->data = s.get();
+    const int rc = uv_fs_event_start(
+        w.get(),
+        [](uv_fs_event_t* h, const char*, int, int) { RunSteps(static_cast<LoopState*>(h->data)); },
+        dir.c_str(), 0);
+    if (rc != 0)
+      std::fprintf(stderr, "mailtrail: cannot watch %s (%s); polling every %lld ms\n",
+                   EscapeForLog(dir).c_str(), uv_strerror(rc), static_cast<long long>(every_ms));
+    s->watches.push_back(std::move(w));
+  }
+  uv_run(&s->loop, UV_RUN_DEFAULT);
+  // Close every handle, let the loop finish closing them, then stop the agent.
+  uv_walk(
+      &s->loop,
+      [](uv_handle_t* h, void*) {
+        if (!uv_is_closing(h)) uv_close(h, nullptr);
+      },
+      nullptr);
+  uv_run(&s->loop, UV_RUN_DEFAULT);
+  uv_loop_close(&s->loop);
+  Status stop = agent->Stop();
+  return s->error.ok() ? stop : s->error;
+}
+
+}  // namespace mailtrail

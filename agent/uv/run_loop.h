@@ -1,0 +1,26 @@
+// The live agent's event loop (libuv): file events on the logs' directories and
+// a steady timer drive Agent::Step(); SIGTERM/SIGINT stop it cleanly (a final
+// flush of records and checkpoint); SIGHUP is acknowledged. The only code that
+// includes <uv.h> (ARCHITECTURE.md).
+#ifndef MAILTRAIL_AGENT_UV_RUN_LOOP_H_
+#define MAILTRAIL_AGENT_UV_RUN_LOOP_H_
+
+#include <string>
+#include <vector>
+
+#include "agent/run/agent.h"
+#include "base/status.h"
+
+namespace mailtrail {
+
+struct RunLoopOptions {
+  std::vector<std::string> watch_dirs;  // directories of the followed logs
+  TimeUs poll_interval = kUsPerSecond;  // steady re-check (inotify can overflow)
+};
+
+// Runs until SIGTERM or SIGINT, then stops the agent. Returns the first error.
+Status RunAgentLoop(Agent* agent, const RunLoopOptions& options);
+
+}  // namespace mailtrail
+
+#endif  // MAILTRAIL_AGENT_UV_RUN_LOOP_H_
