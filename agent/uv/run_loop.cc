@@ -1,5 +1,6 @@
 #include "agent/uv/run_loop.h"
 
+#include <systemd/sd-daemon.h>
 #include <uv.h>
 
 #include <csignal>
@@ -14,6 +15,9 @@ namespace {
 
 struct LoopState {
   Agent* agent = nullptr;
+  uint64_t watchdog_usec = 0;  // systemd's WatchdogSec, 0 when off
+  uint64_t last_status_ms = 0;
+  int64_t last_lines = 0;
   uv_loop_t loop;
   uv_timer_t tick, again;
   uv_signal_t sigterm, sigint, sighup;
@@ -45,6 +49,21 @@ void RunSteps(LoopState* s) {
       &s->again, [](uv_timer_t* t) { RunSteps(static_cast<LoopState*>(t->data)); }, 0, 0);
 }
 
+// systemd (Type=notify): a status line and the watchdog keep-alive, from the tick
+// timer, so a stuck loop stops feeding the watchdog. No-ops without systemd.
+void Notify(LoopState* s) {
+  const uint64_t now_ms = uv_now(&s->loop);
+  if (now_ms - s->last_status_ms < 1000 && s->last_status_ms != 0) return;
+  const double secs = s->last_status_ms ? (now_ms - s->last_status_ms) / 1000.0 : 1.0;
+  const int64_t lines = s->agent->counter().lines();
+  sd_notifyf(0, "STATUS=%.0f lines/s, %lld lines, %lld records written, %zu messages open%s",
+             (lines - s->last_lines) / secs, static_cast<long long>(lines),
+             static_cast<long long>(s->agent->records_written()), s->agent->open_records(),
+             s->watchdog_usec ? "\nWATCHDOG=1" : "");
+  s->last_status_ms = now_ms;
+  s->last_lines = lines;
+}
+
 void OnSignal(uv_signal_t* h, int signum) {
   auto* s = static_cast<LoopState*>(h->data);
   if (signum == SIGHUP) {
@@ -67,8 +86,15 @@ Status RunAgentLoop(Agent* agent, const RunLoopOptions& options) {
     t->data = s.get();
   }
   const uint64_t every_ms = static_cast<uint64_t>(options.poll_interval / 1000) + 1;
+  if (sd_watchdog_enabled(0, &s->watchdog_usec) <= 0) s->watchdog_usec = 0;
   uv_timer_start(
-      &s->tick, [](uv_timer_t* t) { RunSteps(static_cast<LoopState*>(t->data)); }, 0, every_ms);
+      &s->tick,
+      [](uv_timer_t* t) {
+        auto* st = static_cast<LoopState*>(t->data);
+        RunSteps(st);
+        Notify(st);
+      },
+      0, every_ms);
   for (auto [sig, h] :
        {std::pair{SIGTERM, &s->sigterm}, {SIGINT, &s->sigint}, {SIGHUP, &s->sighup}}) {
     uv_signal_init(&s->loop, h);
@@ -90,7 +116,9 @@ Status RunAgentLoop(Agent* agent, const RunLoopOptions& options) {
                    EscapeForLog(dir).c_str(), uv_strerror(rc), static_cast<long long>(every_ms));
     s->watches.push_back(std::move(w));
   }
+  sd_notify(0, "READY=1");
   uv_run(&s->loop, UV_RUN_DEFAULT);
+  sd_notify(0, "STOPPING=1");
   // Close every handle, let the loop finish closing them, then stop the agent.
   uv_walk(
       &s->loop,

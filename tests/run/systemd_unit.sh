@@ -1,0 +1,19 @@
+#!/bin/bash
+# The unit, sysusers and tmpfiles files are valid for systemd (checked offline
+# with systemd-analyze verify against the built binary).
+# usage: systemd_unit.sh MAILTRAIL SOURCE_DIR
+set -euo pipefail
+bin=$1 src=$2
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+sed "s|/usr/local/bin/mailtrail|$bin|" "$src/systemd/mailtrail.service" > "$tmp/mailtrail.service"
+out=$(systemd-analyze verify --man=no "$tmp/mailtrail.service" 2>&1 || true)
+# Only complaints about the machine (no user mailtrail, no running systemd) are allowed.
+bad=$(grep -v -e "mailtrail.*user" -e "Failed to connect" -e "^$" <<< "$out" || true)
+if [ -n "$bad" ]; then echo "systemd-analyze: $bad"; exit 1; fi
+grep -q '^Type=notify' "$tmp/mailtrail.service"
+grep -q '^NoNewPrivileges=yes' "$tmp/mailtrail.service"
+grep -q '^CapabilityBoundingSet=$' "$tmp/mailtrail.service"
+grep -q '^u mailtrail ' "$src/systemd/mailtrail.sysusers"
+grep -q '^m mailtrail adm' "$src/systemd/mailtrail.sysusers"
+echo "unit ok"
