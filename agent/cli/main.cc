@@ -28,6 +28,7 @@ constexpr const char* kUsage =
     "  show QID|MSGID   the life of one message, with its linked legs and NDRs\n"
     "  stats            line kinds seen, unknown lines, records by outcome\n"
     "  run              follow the mail log live (through rotations and restarts)\n"
+    "  check-config     check a configuration file (exit 78 when it is wrong)\n"
     "Run `mailtrail VERB --help` for a verb's options.\n";
 
 }  // namespace
@@ -46,7 +47,7 @@ int main(int argc, char** argv) {
   } const kVerbs[] = {
       {"replay", mailtrail::cli::ReplayMain}, {"search", mailtrail::cli::SearchMain},
       {"show", mailtrail::cli::ShowMain},     {"stats", mailtrail::cli::StatsMain},
-      {"run", mailtrail::cli::RunMain},
+      {"run", mailtrail::cli::RunMain},       {"check-config", mailtrail::cli::CheckConfigMain},
   };
   for (const auto& v : kVerbs)
     if (verb == v.name) return v.run(args, clock);

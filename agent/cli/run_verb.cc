@@ -6,6 +6,7 @@
 
 #include "agent/cli/args.h"
 #include "agent/cli/verbs.h"
+#include "agent/config/config.h"
 #include "agent/run/agent.h"
 #include "agent/store/store.h"
 #include "agent/uv/run_loop.h"
@@ -17,9 +18,10 @@ namespace mailtrail::cli {
 namespace {
 
 const std::vector<FlagSpec> kFlags = {
-    {"store", true, "where records go (default sqlite:mailtrail.db)"},
-    {"log", true, "a log to follow; repeat for several (default /var/log/mail.log)"},
-    {"detail", true, "minimal | standard | full (default standard)"},
+    {"config", true, "configuration file (TOML; see examples/mailtrail.toml)"},
+    {"store", true, "where records go (overrides [store] url)"},
+    {"log", true, "a log to follow; repeat for several (overrides [logs] paths)"},
+    {"detail", true, "minimal | standard | full (overrides [store] detail)"},
     {"from-start", false, "first start without a checkpoint: read the logs from their start"},
     {"flush-interval", true, "milliseconds between commits at most (default 1000)"},
     {"poll-interval", true, "milliseconds between re-checks of the logs (default 1000)"},
@@ -27,11 +29,8 @@ const std::vector<FlagSpec> kFlags = {
     {"help", false, "this help"},
 };
 
-bool Millis(const std::optional<std::string>& v, TimeUs def, TimeUs* out) {
-  if (!v) {
-    *out = def;
-    return true;
-  }
+bool Millis(const std::optional<std::string>& v, TimeUs* out) {
+  if (!v) return true;
   char* end = nullptr;
   const long ms = std::strtol(v->c_str(), &end, 10);
   if (*end != '\0' || ms < 1 || ms > 3600000) return false;
@@ -39,7 +38,86 @@ bool Millis(const std::optional<std::string>& v, TimeUs def, TimeUs* out) {
   return true;
 }
 
+// The configuration file, then the command line's overrides.
+StatusOr<Config> Configure(const Args& args, const std::vector<std::string>& logs) {
+  Config c;
+  if (auto path = args.Get("config")) {
+    auto loaded = LoadConfig(*path);
+    if (!loaded.ok()) return loaded.status();
+    c = *loaded;
+  }
+  if (!logs.empty()) c.log_paths = logs;
+  if (auto v = args.Get("store")) c.store_url = *v;
+  if (auto v = args.Get("detail")) {
+    auto d = DetailFromName(*v);
+    if (!d) return Status::InvalidArgument("--detail must be minimal, standard or full");
+    c.detail = *d;
+  }
+  if (args.Has("from-start")) c.from_start = true;
+  if (auto v = args.Get("tz")) c.timezone = *v;
+  if (!Millis(args.Get("flush-interval"), &c.flush_interval) ||
+      !Millis(args.Get("poll-interval"), &c.poll_interval))
+    return Status::InvalidArgument("intervals are milliseconds, 1 to 3600000");
+  return c;
+}
+
+AgentOptions ToAgentOptions(const Config& c) {
+  AgentOptions o;
+  o.logs = c.log_paths;
+  o.from_start = c.from_start;
+  o.flush_interval = c.flush_interval;
+  o.batch_records = c.batch_records;
+  o.writer_queue = c.queue_batches;
+  o.tracker.grace = c.grace;
+  o.tracker.stale_after = c.stale_after;
+  o.tracker.max_open = c.max_open;
+  o.tracker.keep_events = c.detail == Detail::kFull;
+  return o;
+}
+
+// SIGHUP: check the file again; apply what can change while running, say what
+// needs a restart, and keep everything as it is when the file is bad.
+void Reload(const std::string& path, const Config& running, Agent* agent) {
+  auto next = LoadConfig(path);
+  if (!next.ok()) {
+    std::fprintf(stderr, "mailtrail: reload refused, keeping the running configuration: %s\n",
+                 EscapeForLog(next.status().message(), 300).c_str());
+    return;
+  }
+  agent->set_flush_interval(next->flush_interval);
+  std::string restart;
+  if (next->store_url != running.store_url) restart += " [store] url";
+  if (next->detail != running.detail) restart += " [store] detail";
+  if (next->log_paths != running.log_paths) restart += " [logs] paths";
+  if (next->grace != running.grace || next->stale_after != running.stale_after ||
+      next->max_open != running.max_open)
+    restart += " [tracker]";
+  std::fprintf(stderr, "mailtrail: configuration reloaded (flush interval %lld ms)%s%s\n",
+               static_cast<long long>(next->flush_interval / 1000),
+               restart.empty() ? "" : "; these take effect at the next restart:", restart.c_str());
+}
+
 }  // namespace
+
+int CheckConfigMain(const std::vector<std::string>& argv, const Clock& clock) {
+  if (argv.size() > 1 || (argv.size() == 1 && argv[0].rfind("--", 0) == 0)) {
+    std::fprintf(stderr, "usage: mailtrail check-config [FILE]   (default %s)\n",
+                 kDefaultConfigPath);
+    return kExitUsage;
+  }
+  const std::string path = argv.empty() ? kDefaultConfigPath : argv[0];
+  auto c = LoadConfig(path);
+  int offset = 0;
+  if (c.ok() && !ParseTz(c->timezone, clock, &offset))
+    c = Status::InvalidArgument(path + ": [logs] timezone must be UTC, local, +HH:MM or -HH:MM");
+  if (!c.ok()) {
+    std::fprintf(stderr, "mailtrail: %s\n", EscapeForLog(c.status().message(), 500).c_str());
+    return kExitConfig;
+  }
+  std::printf("%s: ok (%zu log(s) into %s)\n", path.c_str(), c->log_paths.size(),
+              c->store_url.c_str());
+  return kExitOk;
+}
 
 int RunMain(const std::vector<std::string>& argv, const Clock& clock) {
   // --log repeats: collect them before the generic parser keeps only the last.
@@ -63,41 +141,37 @@ int RunMain(const std::vector<std::string>& argv, const Clock& clock) {
     std::printf("usage: mailtrail run [options]\n%s", FlagsHelp(kFlags).c_str());
     return kExitOk;
   }
-  if (logs.empty()) logs.push_back("/var/log/mail.log");
+  auto config = Configure(*args, logs);
   AgentOptions options;
-  options.logs = logs;
-  options.from_start = args->Has("from-start");
-  const auto detail = DetailFromName(args->Get("detail").value_or("standard"));
-  if (!detail) {
-    std::fprintf(stderr, "mailtrail run: --detail must be minimal, standard or full\n");
-    return kExitUsage;
+  if (config.ok()) {
+    options = ToAgentOptions(*config);
+    if (!ParseTz(config->timezone, clock, &options.utc_offset_seconds))
+      config = Status::InvalidArgument("timezone must be UTC, local, +HH:MM or -HH:MM");
   }
-  options.tracker.keep_events = *detail == Detail::kFull;
+  if (!config.ok()) {
+    std::fprintf(stderr, "mailtrail: %s\n", EscapeForLog(config.status().message(), 500).c_str());
+    return kExitConfig;
+  }
   RunLoopOptions loop;
-  if (!Millis(args->Get("flush-interval"), kUsPerSecond, &options.flush_interval) ||
-      !Millis(args->Get("poll-interval"), kUsPerSecond, &loop.poll_interval)) {
-    std::fprintf(stderr, "mailtrail run: intervals are milliseconds, 1 to 3600000\n");
-    return kExitUsage;
-  }
-  if (!ParseTz(args->Get("tz").value_or("UTC"), clock, &options.utc_offset_seconds)) {
-    std::fprintf(stderr, "mailtrail run: --tz must be UTC, local, or +HH:MM / -HH:MM\n");
-    return kExitUsage;
-  }
+  loop.poll_interval = config->poll_interval;
   std::set<std::string> dirs;
-  for (const auto& l : logs) {
+  for (const auto& l : options.logs) {
     const size_t slash = l.rfind('/');
     dirs.insert(slash == std::string::npos ? "." : (slash == 0 ? "/" : l.substr(0, slash)));
   }
   loop.watch_dirs.assign(dirs.begin(), dirs.end());
 
-  const std::string url = args->Get("store").value_or(kDefaultStore);
-  auto store = OpenStore(url, *detail, /*create=*/true);
+  auto store = OpenStore(config->store_url, config->detail, /*create=*/true);
   if (!store.ok()) return Fail(store.status().message());
   Agent agent(options, store->get(), RealFileSystem(), &clock);
   if (Status st = agent.Start(); !st.ok())
     return Fail("resuming from the checkpoint: " + st.message());
-  std::fprintf(stderr, "mailtrail: following %zu log(s) into %s\n", logs.size(),
-               EscapeForLog(url).c_str());
+  if (auto path = args->Get("config")) {
+    const Config running = *config;
+    loop.on_reload = [path = *path, running, &agent] { Reload(path, running, &agent); };
+  }
+  std::fprintf(stderr, "mailtrail: following %zu log(s) into %s\n", options.logs.size(),
+               EscapeForLog(config->store_url).c_str());
   Status st = RunAgentLoop(&agent, loop);
   const LineCounter& c = agent.counter();
   std::fprintf(stderr,

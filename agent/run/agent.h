@@ -52,6 +52,9 @@ class Agent {
   // Final flush; waits for the writer. Open messages stay in the checkpoint.
   Status Stop();
 
+  // Settings that can change while running (a reloaded configuration).
+  void set_flush_interval(TimeUs t) { options_.flush_interval = t; }
+
   const LineCounter& counter() const { return counter_; }
   int64_t records_written() const { return writer_->written(); }
   size_t open_records() const { return tracker_.open_records(); }

@@ -22,6 +22,7 @@ struct LoopState {
   uv_timer_t tick, again;
   uv_signal_t sigterm, sigint, sighup;
   std::vector<std::unique_ptr<uv_fs_event_t>> watches;
+  std::function<void()> on_reload;
   Status error;
   bool stopping = false;
 };
@@ -67,9 +68,11 @@ void Notify(LoopState* s) {
 void OnSignal(uv_signal_t* h, int signum) {
   auto* s = static_cast<LoopState*>(h->data);
   if (signum == SIGHUP) {
-    std::fprintf(stderr,
-                 "mailtrail: SIGHUP: configuration comes from the command line; "
-                 "nothing to reload\n");
+    if (s->on_reload) {
+      s->on_reload();
+    } else {
+      std::fprintf(stderr, "mailtrail: SIGHUP: no configuration file to reload\n");
+    }
     return;
   }
   Stop(s);
@@ -80,6 +83,7 @@ void OnSignal(uv_signal_t* h, int signum) {
 Status RunAgentLoop(Agent* agent, const RunLoopOptions& options) {
   auto s = std::make_unique<LoopState>();
   s->agent = agent;
+  s->on_reload = options.on_reload;
   if (uv_loop_init(&s->loop) != 0) return Status::IoError("cannot create the event loop");
   for (uv_timer_t* t : {&s->tick, &s->again}) {
     uv_timer_init(&s->loop, t);

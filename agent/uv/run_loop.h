@@ -5,6 +5,7 @@
 #ifndef MAILTRAIL_AGENT_UV_RUN_LOOP_H_
 #define MAILTRAIL_AGENT_UV_RUN_LOOP_H_
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -16,6 +17,7 @@ namespace mailtrail {
 struct RunLoopOptions {
   std::vector<std::string> watch_dirs;  // directories of the followed logs
   TimeUs poll_interval = kUsPerSecond;  // steady re-check (inotify can overflow)
+  std::function<void()> on_reload;      // SIGHUP; on the loop's thread
 };
 
 // Runs until SIGTERM or SIGINT, then stops the agent. Returns the first error.

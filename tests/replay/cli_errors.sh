@@ -36,4 +36,9 @@ printf 'x\n' > "$tmp/x.log"
 "$bin" replay --quiet --store "sqlite:$tmp/new.db" "$tmp/x.log"
 sqlite3 "$tmp/new.db" "PRAGMA user_version = 999" 2>/dev/null || python3 -c "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute('PRAGMA user_version = 999'); c.commit()" "$tmp/new.db"
 expect 1 "newer than this mailtrail" -- "$bin" search --store "sqlite:$tmp/new.db"
+# A configuration file that is wrong: exit 78 (EX_CONFIG) with FILE:LINE.
+printf '[writer]\nflush_interval = 5\n' > "$tmp/bad.toml"
+expect 78 "bad.toml:2: unknown key" -- "$bin" check-config "$tmp/bad.toml"
+expect 78 "bad.toml:2: unknown key" -- "$bin" run --config "$tmp/bad.toml"
+expect 78 "cannot read the configuration" -- "$bin" check-config "$tmp/missing.toml"
 exit $fail

@@ -6,7 +6,7 @@ set -euo pipefail
 bin=$1 src=$2
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-sed "s|/usr/local/bin/mailtrail|$bin|" "$src/systemd/mailtrail.service" > "$tmp/mailtrail.service"
+sed "s|/usr/local/bin/mailtrail|$bin|g" "$src/systemd/mailtrail.service" > "$tmp/mailtrail.service"
 out=$(systemd-analyze verify --man=no "$tmp/mailtrail.service" 2>&1 || true)
 # Only complaints about the machine (no user mailtrail, no running systemd) are allowed.
 bad=$(grep -v -e "mailtrail.*user" -e "Failed to connect" -e "^$" <<< "$out" || true)

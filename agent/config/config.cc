@@ -1,0 +1,155 @@
+#include "agent/config/config.h"
+
+#include <toml++/toml.h>
+
+#include <fstream>
+#include <sstream>
+
+namespace mailtrail {
+
+namespace {
+
+struct Reader {
+  const std::string& name;
+  Status error;
+
+  Status At(const toml::node& n, const std::string& what) {
+    return Status::InvalidArgument(name + ":" + std::to_string(n.source().begin.line) + ": " +
+                                   what);
+  }
+  // Each table may only hold the keys listed.
+  bool Known(const toml::table& t, std::initializer_list<std::string_view> keys,
+             const std::string& table) {
+    for (const auto& [k, v] : t) {
+      bool ok = false;
+      for (auto key : keys) ok |= k.str() == key;
+      if (!ok) {
+        error = At(v, "unknown key '" + std::string(k.str()) + "' in [" + table + "]");
+        return false;
+      }
+    }
+    return true;
+  }
+  bool String(const toml::table& t, std::string_view key, std::string* out) {
+    const toml::node* n = t.get(key);
+    if (n == nullptr) return true;
+    if (!n->is_string()) {
+      error = At(*n, std::string(key) + " must be a string");
+      return false;
+    }
+    *out = **n->as_string();
+    return true;
+  }
+  bool Bool(const toml::table& t, std::string_view key, bool* out) {
+    const toml::node* n = t.get(key);
+    if (n == nullptr) return true;
+    if (!n->is_boolean()) {
+      error = At(*n, std::string(key) + " must be true or false");
+      return false;
+    }
+    *out = **n->as_boolean();
+    return true;
+  }
+  bool Int(const toml::table& t, std::string_view key, int64_t lo, int64_t hi, int64_t* out) {
+    const toml::node* n = t.get(key);
+    if (n == nullptr) return true;
+    if (!n->is_integer() || **n->as_integer() < lo || **n->as_integer() > hi) {
+      error = At(*n, std::string(key) + " must be an integer from " + std::to_string(lo) + " to " +
+                         std::to_string(hi));
+      return false;
+    }
+    *out = **n->as_integer();
+    return true;
+  }
+  const toml::table* Table(const toml::table& root, std::string_view key) {
+    const toml::node* n = root.get(key);
+    if (n == nullptr) return nullptr;
+    if (!n->is_table()) {
+      error = At(*n, std::string(key) + " must be a table");
+      return nullptr;
+    }
+    return n->as_table();
+  }
+};
+
+}  // namespace
+
+StatusOr<Config> ParseConfig(const std::string& text, const std::string& name) {
+  toml::table root;
+  try {
+    root = toml::parse(text, name);
+  } catch (const toml::parse_error& e) {
+    return Status::InvalidArgument(name + ":" + std::to_string(e.source().begin.line) + ": " +
+                                   std::string(e.description()));
+  }
+  Config c;
+  Reader r{name, Status::Ok()};
+  if (!r.Known(root, {"store", "logs", "writer", "tracker"}, "top level")) return r.error;
+  if (const toml::table* t = r.Table(root, "store")) {
+    std::string detail = DetailName(c.detail);
+    if (!r.Known(*t, {"url", "detail"}, "store") || !r.String(*t, "url", &c.store_url) ||
+        !r.String(*t, "detail", &detail))
+      return r.error;
+    auto d = DetailFromName(detail);
+    if (!d) return r.At(*t->get("detail"), "detail must be minimal, standard or full");
+    c.detail = *d;
+  }
+  if (!r.error.ok()) return r.error;
+  if (const toml::table* t = r.Table(root, "logs")) {
+    int64_t poll_ms = c.poll_interval / 1000;
+    if (!r.Known(*t, {"paths", "from_start", "timezone", "poll_interval_ms"}, "logs") ||
+        !r.Bool(*t, "from_start", &c.from_start) || !r.String(*t, "timezone", &c.timezone) ||
+        !r.Int(*t, "poll_interval_ms", 10, 3600000, &poll_ms))
+      return r.error;
+    c.poll_interval = poll_ms * 1000;
+    if (const toml::node* n = t->get("paths")) {
+      const toml::array* a = n->as_array();
+      if (a == nullptr || a->empty()) return r.At(*n, "paths must be a list of log files");
+      c.log_paths.clear();
+      for (const auto& p : *a) {
+        if (!p.is_string() || (**p.as_string()).empty() || (**p.as_string())[0] != '/')
+          return r.At(p, "each path must be an absolute file name");
+        c.log_paths.push_back(**p.as_string());
+      }
+    }
+  }
+  if (!r.error.ok()) return r.error;
+  if (const toml::table* t = r.Table(root, "writer")) {
+    int64_t flush_ms = c.flush_interval / 1000;
+    int64_t batch = static_cast<int64_t>(c.batch_records);
+    int64_t queue = static_cast<int64_t>(c.queue_batches);
+    if (!r.Known(*t, {"flush_interval_ms", "batch_records", "queue_batches"}, "writer") ||
+        !r.Int(*t, "flush_interval_ms", 10, 60000, &flush_ms) ||
+        !r.Int(*t, "batch_records", 1, 1000000, &batch) ||
+        !r.Int(*t, "queue_batches", 1, 1000, &queue))
+      return r.error;
+    c.flush_interval = flush_ms * 1000;
+    c.batch_records = static_cast<size_t>(batch);
+    c.queue_batches = static_cast<size_t>(queue);
+  }
+  if (!r.error.ok()) return r.error;
+  if (const toml::table* t = r.Table(root, "tracker")) {
+    int64_t grace = c.grace / kUsPerSecond, stale = c.stale_after / kUsPerSecond;
+    int64_t max_open = static_cast<int64_t>(c.max_open);
+    if (!r.Known(*t, {"grace_s", "stale_after_s", "max_open"}, "tracker") ||
+        !r.Int(*t, "grace_s", 0, 3600, &grace) ||
+        !r.Int(*t, "stale_after_s", 60, 90LL * 86400, &stale) ||
+        !r.Int(*t, "max_open", 1000, 100000000, &max_open))
+      return r.error;
+    c.grace = grace * kUsPerSecond;
+    c.stale_after = stale * kUsPerSecond;
+    c.max_open = static_cast<size_t>(max_open);
+  }
+  if (!r.error.ok()) return r.error;
+  return c;
+}
+
+StatusOr<Config> LoadConfig(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status::IoError(path + ": cannot read the configuration file");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ParseConfig(ss.str(), path);
+}
+
+}  // namespace mailtrail

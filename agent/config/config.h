@@ -1,0 +1,46 @@
+// The agent's configuration file (TOML): every key, its default and its check.
+// A bad file is reported as "FILE:LINE: what" (STYLE.md rule 3: exit 78 at start;
+// a bad reload keeps the running configuration).
+#ifndef MAILTRAIL_AGENT_CONFIG_CONFIG_H_
+#define MAILTRAIL_AGENT_CONFIG_CONFIG_H_
+
+#include <string>
+#include <vector>
+
+#include "agent/store/store.h"
+#include "base/civil_time.h"
+#include "base/status.h"
+
+namespace mailtrail {
+
+constexpr const char* kDefaultConfigPath = "/etc/mailtrail/mailtrail.toml";
+constexpr int kExitConfig = 78;  // EX_CONFIG
+
+struct Config {
+  // [store]
+  std::string store_url = "sqlite:/var/lib/mailtrail/mailtrail.db";
+  Detail detail = Detail::kStandard;
+  // [logs]
+  std::vector<std::string> log_paths = {"/var/log/mail.log"};
+  bool from_start = false;
+  std::string timezone = "UTC";
+  TimeUs poll_interval = kUsPerSecond;
+  // [writer]
+  TimeUs flush_interval = kUsPerSecond;
+  size_t batch_records = 2000;
+  size_t queue_batches = 4;
+  // [tracker]
+  TimeUs grace = 10 * kUsPerSecond;
+  TimeUs stale_after = 6LL * 86400 * kUsPerSecond;
+  size_t max_open = 1'000'000;
+};
+
+// Reads and checks a configuration file. Unknown keys are errors (a typo must not
+// silently mean "default").
+StatusOr<Config> LoadConfig(const std::string& path);
+// The same, from text (for tests); `name` appears in messages.
+StatusOr<Config> ParseConfig(const std::string& text, const std::string& name);
+
+}  // namespace mailtrail
+
+#endif  // MAILTRAIL_AGENT_CONFIG_CONFIG_H_

@@ -1,0 +1,66 @@
+#include "agent/config/config.h"
+
+#include <gtest/gtest.h>
+
+namespace mailtrail {
+namespace {
+
+TEST(Config, TheExampleFileHoldsExactlyTheDefaults) {
+  auto c = LoadConfig(std::string(MT_SOURCE_DIR) + "/examples/mailtrail.toml");
+  ASSERT_TRUE(c.ok()) << c.status().message();
+  const Config d;
+  EXPECT_EQ(c->store_url, d.store_url);
+  EXPECT_EQ(c->detail, d.detail);
+  EXPECT_EQ(c->log_paths, d.log_paths);
+  EXPECT_EQ(c->from_start, d.from_start);
+  EXPECT_EQ(c->timezone, d.timezone);
+  EXPECT_EQ(c->poll_interval, d.poll_interval);
+  EXPECT_EQ(c->flush_interval, d.flush_interval);
+  EXPECT_EQ(c->batch_records, d.batch_records);
+  EXPECT_EQ(c->queue_batches, d.queue_batches);
+  EXPECT_EQ(c->grace, d.grace);
+  EXPECT_EQ(c->stale_after, d.stale_after);
+  EXPECT_EQ(c->max_open, d.max_open);
+}
+
+TEST(Config, ValuesAreRead) {
+  auto c = ParseConfig(
+      "[store]\nurl = \"sqlite:/tmp/m.db\"\ndetail = \"full\"\n"
+      "[logs]\npaths = [\"/a.log\", \"/b.log\"]\nfrom_start = true\n"
+      "[writer]\nflush_interval_ms = 250\n[tracker]\ngrace_s = 2\n",
+      "t.toml");
+  ASSERT_TRUE(c.ok()) << c.status().message();
+  EXPECT_EQ(c->store_url, "sqlite:/tmp/m.db");
+  EXPECT_EQ(c->detail, Detail::kFull);
+  EXPECT_EQ(c->log_paths, (std::vector<std::string>{"/a.log", "/b.log"}));
+  EXPECT_TRUE(c->from_start);
+  EXPECT_EQ(c->flush_interval, 250 * 1000);
+  EXPECT_EQ(c->grace, 2 * kUsPerSecond);
+}
+
+TEST(Config, MistakesAreReportedWithFileAndLine) {
+  const struct {
+    const char* text;
+    const char* want;
+  } kCases[] = {
+      {"[writer]\nflush_interval = 5\n", "t.toml:2: unknown key 'flush_interval' in [writer]"},
+      {"[logs]\npaths = [\"relative.log\"]\n", "t.toml:2: each path must be an absolute"},
+      {"[logs]\npaths = []\n", "t.toml:2: paths must be a list"},
+      {"[store]\ndetail = \"huge\"\n", "t.toml:2: detail must be minimal, standard or full"},
+      {"\n\n[tracker]\ngrace_s = -1\n", "t.toml:4: grace_s must be an integer from 0"},
+      {"[writer]\nbatch_records = \"many\"\n", "t.toml:2: batch_records must be an integer"},
+      {"[logs]\nfrom_start = 1\n", "t.toml:2: from_start must be true or false"},
+      {"[stores]\n", "t.toml:1: unknown key 'stores' in [top level]"},
+      {"store = 3\n", "t.toml:1: store must be a table"},
+      {"[store\n", "t.toml:1: "},
+  };
+  for (const auto& k : kCases) {
+    auto c = ParseConfig(k.text, "t.toml");
+    ASSERT_FALSE(c.ok()) << k.text;
+    EXPECT_EQ(c.status().message().rfind(k.want, 0), 0u)
+        << "got " << c.status().message() << ", want " << k.want;
+  }
+}
+
+}  // namespace
+}  // namespace mailtrail
