@@ -27,7 +27,7 @@ struct Config {
   TimeUs poll_interval = kUsPerSecond;
   // [writer]
   TimeUs flush_interval = kUsPerSecond;
-  size_t batch_records = 2000;
+  size_t batch_records = 20000;
   size_t queue_batches = 4;
   // [tracker]
   TimeUs grace = 10 * kUsPerSecond;

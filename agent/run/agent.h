@@ -29,7 +29,7 @@ struct AgentOptions {
   std::vector<std::string> logs;  // paths followed, each through its rotations
   bool from_start = false;        // first start without a checkpoint: read what is there
   TimeUs flush_interval = kUsPerSecond;
-  size_t batch_records = 2000;    // flush earlier when this many records wait
+  size_t batch_records = 20000;    // flush earlier when this many records wait
   size_t lines_per_step = 20000;  // work per Step(): bounded so signals stay timely
   size_t writer_queue = 4;        // batches in flight to the store (backpressure)
   int utc_offset_seconds = 0;
