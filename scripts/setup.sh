@@ -10,7 +10,7 @@ job=${1:-demo}
 build_dir=${BUILD_DIR:-build}
 
 packages=(build-essential cmake ninja-build pkg-config libsqlite3-dev zlib1g-dev
-          libuv1-dev nlohmann-json3-dev libsystemd-dev libtomlplusplus-dev systemd
+          libuv1-dev nlohmann-json3-dev libsystemd-dev libtomlplusplus-dev libcpp-httplib-dev systemd
           googletest libgtest-dev libgmock-dev libbenchmark-dev python3 sqlite3)
 
 install_missing() {

@@ -7,6 +7,7 @@
 #include "agent/cli/args.h"
 #include "agent/cli/verbs.h"
 #include "agent/config/config.h"
+#include "agent/metrics/metrics_server.h"
 #include "agent/run/agent.h"
 #include "agent/store/store.h"
 #include "agent/uv/run_loop.h"
@@ -26,6 +27,7 @@ const std::vector<FlagSpec> kFlags = {
     {"flush-interval", true, "milliseconds between commits at most (default 1000)"},
     {"poll-interval", true, "milliseconds between re-checks of the logs (default 1000)"},
     {"tz", true, "time zone of yearless timestamps: UTC (default), +HH:MM, -HH:MM, local"},
+    {"metrics", true, "serve Prometheus metrics on this loopback HOST:PORT (default off)"},
     {"help", false, "this help"},
 };
 
@@ -55,6 +57,7 @@ StatusOr<Config> Configure(const Args& args, const std::vector<std::string>& log
   }
   if (args.Has("from-start")) c.from_start = true;
   if (auto v = args.Get("tz")) c.timezone = *v;
+  if (auto v = args.Get("metrics")) c.metrics_listen = *v;
   if (!Millis(args.Get("flush-interval"), &c.flush_interval) ||
       !Millis(args.Get("poll-interval"), &c.poll_interval))
     return Status::InvalidArgument("intervals are milliseconds, 1 to 3600000");
@@ -148,6 +151,12 @@ int RunMain(const std::vector<std::string>& argv, const Clock& clock) {
     if (!ParseTz(config->timezone, clock, &options.utc_offset_seconds))
       config = Status::InvalidArgument("timezone must be UTC, local, +HH:MM or -HH:MM");
   }
+  if (config.ok() && !config->metrics_listen.empty()) {
+    std::string host;
+    int port;
+    if (Status st = ParseLoopbackListen(config->metrics_listen, &host, &port); !st.ok())
+      config = st;
+  }
   if (!config.ok()) {
     std::fprintf(stderr, "mailtrail: %s\n", EscapeForLog(config.status().message(), 500).c_str());
     return kExitConfig;
@@ -169,6 +178,12 @@ int RunMain(const std::vector<std::string>& argv, const Clock& clock) {
   if (auto path = args->Get("config")) {
     const Config running = *config;
     loop.on_reload = [path = *path, running, &agent] { Reload(path, running, &agent); };
+  }
+  MetricsServer metrics;
+  if (!config->metrics_listen.empty()) {
+    if (Status ms = metrics.Start(config->metrics_listen); !ms.ok()) return Fail(ms.message());
+    metrics.Publish(agent.RenderMetrics());
+    loop.on_tick = [&metrics, &agent] { metrics.Publish(agent.RenderMetrics()); };
   }
   std::fprintf(stderr, "mailtrail: following %zu log(s) into %s\n", options.logs.size(),
                EscapeForLog(config->store_url).c_str());

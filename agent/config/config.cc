@@ -84,7 +84,8 @@ StatusOr<Config> ParseConfig(const std::string& text, const std::string& name) {
   }
   Config c;
   Reader r{name, Status::Ok()};
-  if (!r.Known(root, {"store", "logs", "writer", "tracker"}, "top level")) return r.error;
+  if (!r.Known(root, {"store", "logs", "writer", "tracker", "metrics"}, "top level"))
+    return r.error;
   if (const toml::table* t = r.Table(root, "store")) {
     std::string detail = DetailName(c.detail);
     if (!r.Known(*t, {"url", "detail"}, "store") || !r.String(*t, "url", &c.store_url) ||
@@ -139,6 +140,11 @@ StatusOr<Config> ParseConfig(const std::string& text, const std::string& name) {
     c.grace = grace * kUsPerSecond;
     c.stale_after = stale * kUsPerSecond;
     c.max_open = static_cast<size_t>(max_open);
+  }
+  if (!r.error.ok()) return r.error;
+  if (const toml::table* t = r.Table(root, "metrics")) {
+    if (!r.Known(*t, {"listen"}, "metrics") || !r.String(*t, "listen", &c.metrics_listen))
+      return r.error;
   }
   if (!r.error.ok()) return r.error;
   return c;

@@ -33,6 +33,8 @@ struct Config {
   TimeUs grace = 10 * kUsPerSecond;
   TimeUs stale_after = 6LL * 86400 * kUsPerSecond;
   size_t max_open = 1'000'000;
+  // [metrics]
+  std::string metrics_listen;  // "" = off; else a loopback HOST:PORT
 };
 
 // Reads and checks a configuration file. Unknown keys are errors (a typo must not

@@ -2,11 +2,13 @@
 
 namespace mailtrail {
 
-AsyncWriter::AsyncWriter(Store* store, size_t batch_size, size_t max_batches, bool auto_batches)
+AsyncWriter::AsyncWriter(Store* store, size_t batch_size, size_t max_batches, bool auto_batches,
+                         const Clock* clock)
     : store_(store),
       batch_size_(batch_size),
       max_batches_(max_batches),
-      auto_batches_(auto_batches) {
+      auto_batches_(auto_batches),
+      clock_(clock) {
   current_.reserve(batch_size_);
   thread_ = std::thread([this] { Run(); });
 }
@@ -51,8 +53,12 @@ void AsyncWriter::Run() {
       batch = std::move(queue_.front());
       queue_.pop_front();
     }
+    const TimeUs t0 = clock_ ? clock_->MonotonicNow() : 0;
     Status st = store_->WriteBatch(batch.records, batch.checkpoint ? &*batch.checkpoint : nullptr);
+    const TimeUs took = clock_ ? clock_->MonotonicNow() - t0 : 0;
     std::lock_guard<std::mutex> lock(mu_);
+    last_write_us_ = took;
+    total_write_us_ += took;
     if (!st.ok()) {
       error_ = st;
       queue_.clear();
@@ -77,6 +83,16 @@ Status AsyncWriter::Finish() {
   thread_.join();
   finished_ = true;
   return error_;
+}
+
+TimeUs AsyncWriter::last_write_us() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return last_write_us_;
+}
+
+TimeUs AsyncWriter::total_write_us() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return total_write_us_;
 }
 
 int64_t AsyncWriter::written() const {

@@ -19,13 +19,14 @@
 
 #include "agent/store/store.h"
 #include "agent/track/tracker.h"
+#include "base/clock.h"
 
 namespace mailtrail {
 
 class AsyncWriter : public RecordSink {
  public:
   AsyncWriter(Store* store, size_t batch_size = 2000, size_t max_batches = 4,
-              bool auto_batches = true);
+              bool auto_batches = true, const Clock* clock = nullptr);
   ~AsyncWriter() override;
 
   void OnRecord(MessageRecord&& record) override;
@@ -37,6 +38,9 @@ class AsyncWriter : public RecordSink {
   // Flushes the partial batch, waits for the writer, joins it. Idempotent.
   Status Finish();
   int64_t written() const;
+  // How long store writes took (needs the clock): the last one and in all.
+  TimeUs last_write_us() const;
+  TimeUs total_write_us() const;
 
  private:
   void Run();
@@ -57,6 +61,8 @@ class AsyncWriter : public RecordSink {
   bool finished_ = false;
   Status error_;
   int64_t written_ = 0;
+  const Clock* clock_;
+  TimeUs last_write_us_ = 0, total_write_us_ = 0;
   std::thread thread_;
 };
 

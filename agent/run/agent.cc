@@ -54,7 +54,7 @@ Agent::Agent(AgentOptions options, Store* store, FileSystem* fs, const Clock* cl
       store_(store),
       clock_(clock),
       writer_(std::make_unique<AsyncWriter>(store, options_.batch_records, options_.writer_queue,
-                                            /*auto_batches=*/false)),
+                                            /*auto_batches=*/false, clock)),
       tracker_(options_.tracker, writer_.get()) {
   FileStreamOptions fo;
   fo.start_at_end = !options_.from_start;

@@ -29,7 +29,7 @@ struct AgentOptions {
   std::vector<std::string> logs;  // paths followed, each through its rotations
   bool from_start = false;        // first start without a checkpoint: read what is there
   TimeUs flush_interval = kUsPerSecond;
-  size_t batch_records = 20000;    // flush earlier when this many records wait
+  size_t batch_records = 20000;   // flush earlier when this many records wait
   size_t lines_per_step = 20000;  // work per Step(): bounded so signals stay timely
   size_t writer_queue = 4;        // batches in flight to the store (backpressure)
   int utc_offset_seconds = 0;
@@ -57,6 +57,11 @@ class Agent {
 
   const LineCounter& counter() const { return counter_; }
   int64_t records_written() const { return writer_->written(); }
+  const AsyncWriter& writer() const { return *writer_; }
+  // Log time (UTC) of the newest line read, 0 before the first.
+  TimeUs last_line_log_time() const { return last_line_log_time_; }
+  // The Prometheus text of every counter (for the metrics endpoint).
+  std::string RenderMetrics() const;
   size_t open_records() const { return tracker_.open_records(); }
   const std::vector<std::unique_ptr<FileStream>>& streams() const { return streams_; }
 

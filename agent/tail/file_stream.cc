@@ -59,6 +59,17 @@ std::vector<StreamPosition> FileStream::positions() const {
   return out;
 }
 
+int64_t FileStream::backlog_bytes() const {
+  int64_t n = 0;
+  auto add = [&n](const Source& s) {
+    auto info = s.file->Stat();
+    if (info.ok() && info->size > s.read_offset) n += info->size - s.read_offset;
+  };
+  for (const auto& d : draining_) add(*d);
+  if (current_) add(*current_);
+  return n;
+}
+
 StreamPosition FileStream::position() const {
   const auto all = positions();
   return all.empty() ? StreamPosition() : all.back();

@@ -94,6 +94,8 @@ class FileStream {
   StreamPosition position() const;
   // Rotated files still open.
   size_t draining() const { return draining_.size(); }
+  // Bytes written to the open files and not read yet.
+  int64_t backlog_bytes() const;
   const FileStreamCounters& counters() const { return counters_; }
   const std::string& path() const { return path_; }
 

@@ -22,7 +22,7 @@ struct LoopState {
   uv_timer_t tick, again;
   uv_signal_t sigterm, sigint, sighup;
   std::vector<std::unique_ptr<uv_fs_event_t>> watches;
-  std::function<void()> on_reload;
+  std::function<void()> on_reload, on_tick;
   Status error;
   bool stopping = false;
 };
@@ -84,6 +84,7 @@ Status RunAgentLoop(Agent* agent, const RunLoopOptions& options) {
   auto s = std::make_unique<LoopState>();
   s->agent = agent;
   s->on_reload = options.on_reload;
+  s->on_tick = options.on_tick;
   if (uv_loop_init(&s->loop) != 0) return Status::IoError("cannot create the event loop");
   for (uv_timer_t* t : {&s->tick, &s->again}) {
     uv_timer_init(&s->loop, t);
@@ -97,6 +98,7 @@ Status RunAgentLoop(Agent* agent, const RunLoopOptions& options) {
         auto* st = static_cast<LoopState*>(t->data);
         RunSteps(st);
         Notify(st);
+        if (st->on_tick) st->on_tick();
       },
       0, every_ms);
   for (auto [sig, h] :

@@ -18,6 +18,7 @@ struct RunLoopOptions {
   std::vector<std::string> watch_dirs;  // directories of the followed logs
   TimeUs poll_interval = kUsPerSecond;  // steady re-check (inotify can overflow)
   std::function<void()> on_reload;      // SIGHUP; on the loop's thread
+  std::function<void()> on_tick;        // every poll_interval; on the loop's thread
 };
 
 // Runs until SIGTERM or SIGINT, then stops the agent. Returns the first error.

@@ -21,6 +21,7 @@ TEST(Config, TheExampleFileHoldsExactlyTheDefaults) {
   EXPECT_EQ(c->grace, d.grace);
   EXPECT_EQ(c->stale_after, d.stale_after);
   EXPECT_EQ(c->max_open, d.max_open);
+  EXPECT_EQ(c->metrics_listen, d.metrics_listen);
 }
 
 TEST(Config, ValuesAreRead) {

@@ -1,0 +1,85 @@
+// Agent::RenderMetrics: the Prometheus text exposition of the agent's counters.
+#include <cstdio>
+
+#include "agent/run/agent.h"
+
+namespace mailtrail {
+
+namespace {
+
+// A label value: backslash, double quote and newline escaped (the format's rule).
+std::string Label(std::string_view v) {
+  std::string out;
+  for (char c : v) {
+    if (c == '\\' || c == '"') {
+      out.push_back('\\');
+      out.push_back(c);
+    } else if (c == '\n') {
+      out += "\\n";
+    } else {
+      out.push_back(c);
+    }
+  }
+  return out;
+}
+
+void Metric(std::string* out, const char* name, const char* type, const char* help) {
+  *out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n";
+}
+
+void Sample(std::string* out, const std::string& name_and_labels, double value) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, " %.17g\n", value);
+  *out += name_and_labels + buf;
+}
+
+}  // namespace
+
+std::string Agent::RenderMetrics() const {
+  std::string out;
+  Metric(&out, "mailtrail_log_lines_total", "counter", "Lines read from each log.");
+  for (const auto& s : streams_)
+    Sample(&out, "mailtrail_log_lines_total{log=\"" + Label(s->path()) + "\"}",
+           static_cast<double>(s->counters().lines));
+  Metric(&out, "mailtrail_log_bytes_total", "counter", "Bytes read from each log.");
+  for (const auto& s : streams_)
+    Sample(&out, "mailtrail_log_bytes_total{log=\"" + Label(s->path()) + "\"}",
+           static_cast<double>(s->counters().bytes));
+  Metric(&out, "mailtrail_log_rotations_total", "counter", "Rotations followed per log.");
+  for (const auto& s : streams_)
+    Sample(&out, "mailtrail_log_rotations_total{log=\"" + Label(s->path()) + "\"}",
+           static_cast<double>(s->counters().rotations));
+  Metric(&out, "mailtrail_log_truncations_total", "counter", "copytruncate seen per log.");
+  for (const auto& s : streams_)
+    Sample(&out, "mailtrail_log_truncations_total{log=\"" + Label(s->path()) + "\"}",
+           static_cast<double>(s->counters().truncations));
+  Metric(&out, "mailtrail_log_lag_bytes", "gauge", "Bytes written to each log, not read yet.");
+  for (const auto& s : streams_)
+    Sample(&out, "mailtrail_log_lag_bytes{log=\"" + Label(s->path()) + "\"}",
+           static_cast<double>(s->backlog_bytes()));
+  Metric(&out, "mailtrail_lines_total", "counter", "Lines by what the parsers made of them.");
+  for (const auto& [kind, n] : counter_.ToStats().kinds) {
+    if (kind.rfind("unknown:", 0) == 0) continue;  // per program below
+    Sample(&out, "mailtrail_lines_total{kind=\"" + Label(kind) + "\"}", static_cast<double>(n));
+  }
+  Metric(&out, "mailtrail_unknown_lines_total", "counter", "Unknown lines per program.");
+  for (const auto& [kind, n] : counter_.ToStats().kinds)
+    if (kind.rfind("unknown:", 0) == 0)
+      Sample(&out, "mailtrail_unknown_lines_total{program=\"" + Label(kind.substr(8)) + "\"}",
+             static_cast<double>(n));
+  Metric(&out, "mailtrail_records_written_total", "counter", "Records committed to the store.");
+  Sample(&out, "mailtrail_records_written_total", static_cast<double>(writer_->written()));
+  Metric(&out, "mailtrail_open_messages", "gauge", "Messages being tracked, not closed yet.");
+  Sample(&out, "mailtrail_open_messages", static_cast<double>(tracker_.open_records()));
+  Metric(&out, "mailtrail_store_write_seconds", "gauge", "Duration of the last store commit.");
+  Sample(&out, "mailtrail_store_write_seconds", writer_->last_write_us() / 1e6);
+  Metric(&out, "mailtrail_store_write_seconds_total", "counter", "Time spent in store commits.");
+  Sample(&out, "mailtrail_store_write_seconds_total", writer_->total_write_us() / 1e6);
+  Metric(&out, "mailtrail_lag_seconds", "gauge",
+         "Wall clock minus the log time of the newest line read.");
+  Sample(&out, "mailtrail_lag_seconds",
+         last_line_log_time_ ? (clock_->WallNow() - last_line_log_time_) / 1e6 : 0);
+  return out;
+}
+
+}  // namespace mailtrail

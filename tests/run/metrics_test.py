@@ -1,0 +1,66 @@
+#!/usr/bin/env python3
+"""`mailtrail run --metrics 127.0.0.1:PORT` serves Prometheus text with the
+agent's counters (per log, per line kind, records, open messages, lag).
+
+usage: metrics_test.py MAILTRAIL
+"""
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def main():
+    binary = sys.argv[1]
+    tmp = tempfile.mkdtemp(prefix="mt_metrics_")
+    log = os.path.join(tmp, "mail.log")
+    with open(log, "w") as f:
+        f.write("Nov 27 12:03:26 mx postfix/pickup[1]: 44C4B10A321: uid=0 from=<root>\n"
+                "Nov 27 12:03:26 mx postfix/frobnicate[2]: something new\n")
+    port = free_port()
+    p = subprocess.Popen([binary, "run", "--store", "sqlite:" + os.path.join(tmp, "t.db"),
+                          "--log", log, "--from-start", "--poll-interval", "100",
+                          "--metrics", "127.0.0.1:%d" % port], stderr=subprocess.DEVNULL)
+    text = ""
+    for _ in range(50):
+        time.sleep(0.1)
+        try:
+            text = urllib.request.urlopen("http://127.0.0.1:%d/metrics" % port, timeout=2).read().decode()
+        except OSError:
+            continue
+        if 'mailtrail_log_lines_total{log="%s"} 2' % log in text:
+            break
+    missing = urllib.request.Request("http://127.0.0.1:%d/other" % port)
+    try:
+        urllib.request.urlopen(missing, timeout=2)
+        other = 200
+    except urllib.error.HTTPError as e:
+        other = e.code
+    p.send_signal(signal.SIGTERM)
+    rc = p.wait(timeout=30)
+    print(text)
+    want = ['mailtrail_log_lines_total{log="%s"} 2' % log,
+            "mailtrail_open_messages 1",
+            'mailtrail_lines_total{kind="pickup"} 1',
+            'mailtrail_unknown_lines_total{program="postfix/frobnicate"} 1',
+            "# TYPE mailtrail_records_written_total counter",
+            "mailtrail_lag_seconds "]
+    ok = rc == 0 and other == 404 and all(w in text for w in want)
+    subprocess.run(["rm", "-rf", tmp])
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
