@@ -41,5 +41,5 @@ printf '[writer]\nflush_interval = 5\n' > "$tmp/bad.toml"
 expect 78 "bad.toml:2: unknown key" -- "$bin" check-config "$tmp/bad.toml"
 expect 78 "bad.toml:2: unknown key" -- "$bin" run --config "$tmp/bad.toml"
 expect 78 "cannot read the configuration" -- "$bin" check-config "$tmp/missing.toml"
-expect 78 "loopback only" -- "$bin" run --store "sqlite:$tmp/m.db" --log "$tmp/x.log" --metrics 0.0.0.0:9432
+expect 78 "only on loopback" -- "$bin" run --store "sqlite:$tmp/m.db" --log "$tmp/x.log" --metrics 0.0.0.0:9432
 exit $fail
