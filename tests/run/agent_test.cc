@@ -128,5 +128,49 @@ TEST(Agent, RestartsAndRotationsAtRandomPointsLoseAndDoubleNothing) {
   EXPECT_GT(rotations, 1);
 }
 
+TEST(Agent, FollowsSeveralLogsAtOnce) {
+  const auto lines = ReadCorpusLines("01-inbound-local.log.gz");
+  ASSERT_FALSE(lines.empty());
+  TrackerHarness whole;  // what one log of it makes
+  whole.Feed(lines);
+  whole.Flush();
+  const size_t want = whole.records().size();
+  TempDir dir("mt_agent");
+  auto store = OpenStore("sqlite:" + dir.File("t.db"), Detail::kStandard, true);
+  ASSERT_TRUE(store.ok());
+  MemFileSystem fs;
+  FakeClock clock;
+  AgentOptions o = Options();
+  o.logs = {"/a/mail.log", "/b/mail.log"};
+  Agent agent(o, store->get(), &fs, &clock);
+  ASSERT_TRUE(agent.Start().ok());
+  // Two MTAs' logs: the same traffic, logged by hosts "mx" and "mx2".
+  std::string a, b;
+  for (const auto& l : lines) {
+    a += l + "\n";
+    std::string l2 = l;
+    const size_t host = l2.find(" mx ");
+    if (host != std::string::npos) l2.replace(host, 4, " mx2 ");
+    b += l2 + "\n";
+  }
+  fs.Append("/a/mail.log", a);
+  fs.Append("/b/mail.log", b);
+  // Enough steps to read both (37 lines a step) and then pass the grace period.
+  for (int i = 0; i < 150; ++i) {
+    clock.Advance(kUsPerSecond);
+    ASSERT_TRUE(agent.Step().ok());
+  }
+  ASSERT_TRUE(agent.Stop().ok());
+  for (const char* host : {"mx", "mx2"}) {
+    SearchQuery q;
+    q.host = host;
+    q.limit = 1 << 20;
+    int n = 0;
+    ASSERT_TRUE((*store)->Search(q, [&](MessageRecord&&) { ++n; }).ok());
+    EXPECT_EQ(n, static_cast<int>(want)) << host;
+  }
+  EXPECT_EQ(agent.counter().lines(), static_cast<int64_t>(2 * lines.size()));
+}
+
 }  // namespace
 }  // namespace mailtrail
