@@ -13,6 +13,7 @@ import signal
 import sqlite3
 import subprocess
 import tempfile
+import threading
 import time
 
 BATCH = int(os.environ.get("MT_BATCH", "20000"))
@@ -91,27 +92,38 @@ def latency(binary, source, messages, rate, grace):
     p = agent(binary, tmp, log, grace)
     time.sleep(0.3)
     db = os.path.join(tmp, "t.db")
-    appended_at = {}
+    appended_at, seen = {}, {}
+    stop = threading.Event()
+
+    def watch():  # polls the store while messages are being appended
+        con = None
+        while not stop.is_set():
+            try:
+                con = con or sqlite3.connect("file:%s?mode=ro" % db, uri=True, timeout=1)
+                rows = con.execute("SELECT qid FROM message WHERE qid IS NOT NULL").fetchall()
+            except sqlite3.Error:
+                con, rows = None, []
+            now = time.time()
+            for (q,) in rows:
+                if q in appended_at and q not in seen:
+                    seen[q] = now
+            time.sleep(0.01)
+
+    watcher = threading.Thread(target=watch)
+    watcher.start()
     with open(log, "a", errors="surrogateescape") as f:
         for q in done:
             # Stamped now, as a live Postfix would: log time runs with the wall clock.
             stamp = time.strftime("%b %e %H:%M:%S", time.gmtime())
+            appended_at[q] = time.time()
             f.writelines(stamp + l[15:] for l in by_qid[q])
             f.flush()
-            appended_at[q] = time.time()
             time.sleep(1.0 / rate)
-    seen = {}
     deadline = time.time() + grace + 30
-    con = None
     while len(seen) < len(done) and time.time() < deadline:
-        try:
-            con = con or sqlite3.connect("file:%s?mode=ro" % db, uri=True, timeout=1)
-            for (q,) in con.execute("SELECT qid FROM message WHERE qid IS NOT NULL"):
-                if q in appended_at and q not in seen:
-                    seen[q] = time.time()
-        except sqlite3.Error:
-            con = None
-        time.sleep(0.02)
+        time.sleep(0.05)
+    stop.set()
+    watcher.join()
     p.send_signal(signal.SIGTERM)
     p.wait()
     subprocess.run(["rm", "-rf", tmp])

@@ -16,6 +16,13 @@ void YearMonthNow(const Clock& clock, int utc_offset, int* year, int* month) {
   *year = tm.tm_year + 1900;
   *month = tm.tm_mon + 1;
 }
+// Live records are written at removal and updated by late lines: queryable
+// within a flush interval instead of after the grace period.
+TrackerOptions LiveTracker(TrackerOptions o) {
+  o.emit_at_removed = true;
+  return o;
+}
+
 }  // namespace
 
 // Parses and tracks the lines of one stream.
@@ -55,7 +62,7 @@ Agent::Agent(AgentOptions options, Store* store, FileSystem* fs, const Clock* cl
       clock_(clock),
       writer_(std::make_unique<AsyncWriter>(store, options_.batch_records, options_.writer_queue,
                                             /*auto_batches=*/false, clock)),
-      tracker_(options_.tracker, writer_.get()) {
+      tracker_(LiveTracker(options_.tracker), writer_.get()) {
   FileStreamOptions fo;
   fo.start_at_end = !options_.from_start;
   fo.rotate_wait = options_.rotate_wait;

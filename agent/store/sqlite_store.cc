@@ -143,6 +143,10 @@ Status SqliteStore::Prepare() {
        "INSERT INTO rcpt (message, seq, addr, outcome, orig, dsn, relay, delay, attempts, time,"
        " status_text) VALUES (?,?,?,?,?,?,?,?,?,?,?)"},
       {&insert_dict_, "INSERT INTO dict (kind, hash, text) VALUES (?, ?, ?)"},
+      {&delete_rcpts_,
+       "DELETE FROM rcpt WHERE message IN"
+       " (SELECT id FROM message WHERE qid = ?1 AND first_seen = ?2 AND host = ?3)"},
+      {&delete_message_, "DELETE FROM message WHERE qid = ?1 AND first_seen = ?2 AND host = ?3"},
       {&upsert_checkpoint_,
        "INSERT OR REPLACE INTO checkpoint (name, data, updated) VALUES ('tail', ?, ?)"},
       {&select_dict_, "SELECT id FROM dict WHERE hash = ? AND kind = ? AND text = ?"},
@@ -273,6 +277,18 @@ Status SqliteStore::WriteBatch(const std::vector<MessageRecord>& records,
 Status SqliteStore::WriteOne(const MessageRecord& r) {
   const bool standard = AtLeast(detail_, Detail::kStandard);
   const bool full = AtLeast(detail_, Detail::kFull);
+  if (r.is_update && !r.qid.empty()) {
+    // The record replaces the one written for the same message before (live
+    // mode: written at removal, then changed by a late line).
+    const int64_t host = DictId(kHostName, r.host);
+    for (SqliteStmt* d : {&delete_rcpts_, &delete_message_}) {
+      d->Reset();
+      d->BindText(1, r.qid);
+      d->BindInt(2, r.first_seen / kUsPerSecond);
+      d->BindInt(3, host);
+      if (d->Step() != SQLITE_DONE) return db_.Error("replace an updated record");
+    }
+  }
   SqliteStmt& m = insert_message_;
   m.Reset();
   m.BindInt(1, DictId(kHostName, r.host));

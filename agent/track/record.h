@@ -92,6 +92,9 @@ struct MessageRecord {
   std::string ndr_qid, ndr_of;
   std::vector<std::string> notice_qids;  // delay / success notices about this message
   std::vector<RecordEvent> events;       // full detail only
+  // Not part of the record: true when this replaces a record emitted before
+  // (same host, qid and first_seen), see TrackerOptions::emit_at_removed.
+  bool is_update = false;
 };
 
 // The message outcome from its recipients (RECORD.md): their common outcome,

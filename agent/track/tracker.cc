@@ -114,6 +114,17 @@ void MessageTracker::Process(const Event& ev) {
       if (o == nullptr) return;  // e.g. postsuper on a message we never saw
       o->removed = true;
       pending_.push_back({now_ + options_.grace, KeyOf(ev, ev.qid), o->generation, false});
+      if (options_.emit_at_removed) {
+        o->rec.last_seen = std::max(o->rec.last_seen, ev.time);
+        if (options_.keep_events && o->rec.events.size() < kMaxEventsPerRecord)
+          o->rec.events.push_back({ev.time, std::string(ev.program), Capped(ev.message)});
+        MessageRecord copy = o->rec;
+        copy.is_update = o->emitted;
+        Emit(std::move(copy), RecordEnd::kRemoved);
+        o->emitted = true;
+        o->changed = false;
+        return;  // this line is in the copy already
+      }
       break;
     case EventKind::kExpired:
       o = FindOrCreate(ev);
@@ -142,6 +153,7 @@ void MessageTracker::Process(const Event& ev) {
       return;
   }
   if (o != nullptr) {
+    Changed(o);
     o->rec.last_seen = std::max(o->rec.last_seen, ev.time);
     if (options_.keep_events && o->rec.events.size() < kMaxEventsPerRecord)
       o->rec.events.push_back({ev.time, std::string(ev.program), Capped(ev.message)});
@@ -257,7 +269,10 @@ void MessageTracker::OnNotice(const Event& ev, Open* o) {
   Event child = ev;
   child.qid = ev.next_qid;
   Open* c = FindOrCreate(child);
-  if (c->rec.ndr_of.empty()) c->rec.ndr_of = std::string(ev.qid);
+  if (c->rec.ndr_of.empty()) {
+    c->rec.ndr_of = std::string(ev.qid);
+    Changed(c);
+  }
 }
 
 void MessageTracker::OnScan(const Event& ev, Open* o) {
@@ -277,10 +292,18 @@ void MessageTracker::OnScan(const Event& ev, Open* o) {
 }
 
 void MessageTracker::Link(const Event& ev, std::string_view parent, std::string_view child) {
-  if (Open* p = Find(KeyOf(ev, parent)); p != nullptr && p->rec.child_qids.size() < 64)
+  if (Open* p = Find(KeyOf(ev, parent)); p != nullptr && p->rec.child_qids.size() < 64) {
     AddUnique(&p->rec.child_qids, child);
-  if (Open* c = Find(KeyOf(ev, child)); c != nullptr && c->rec.parent_qid.empty())
+    Changed(p);
+  }
+  if (Open* c = Find(KeyOf(ev, child)); c != nullptr && c->rec.parent_qid.empty()) {
     c->rec.parent_qid = std::string(parent);
+    Changed(c);
+  }
+}
+
+void MessageTracker::Changed(Open* o) {
+  if (o->emitted) o->changed = true;
 }
 
 void MessageTracker::Close(const RecordKey& key, RecordEnd end) {
@@ -288,6 +311,8 @@ void MessageTracker::Close(const RecordKey& key, RecordEnd end) {
   if (it == records_.end()) return;
   std::unique_ptr<Open> o = std::move(it->second);
   records_.erase(it);
+  if (o->emitted && !o->changed) return;  // written at removal, as it still is
+  o->rec.is_update = o->emitted;
   if (o->held && end == RecordEnd::kOpen) {
     for (auto& rc : o->rec.recipients)
       if (rc.outcome == Outcome::kInFlight) rc.outcome = Outcome::kHeld;

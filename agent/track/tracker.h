@@ -38,6 +38,10 @@ struct TrackerOptions {
   TimeUs stale_after = 6LL * 86400 * kUsPerSecond;  // > maximal_queue_lifetime (5d)
   size_t max_open = 1'000'000;                      // open records (and sessions)
   bool keep_events = false;                         // "full" detail: every line of a message
+  // Live mode: emit a record as soon as its message is removed (queryable at
+  // once), and again, as an update, if a late line changes it within the grace
+  // period. Off for replays, which write each record once.
+  bool emit_at_removed = false;
 };
 
 class MessageTracker {
@@ -93,6 +97,8 @@ class MessageTracker {
   void RunDue(TimeUs now);
   void SweepStale(TimeUs now);
   void Link(const Event& ev, std::string_view parent, std::string_view child);
+  // A record already emitted changed: it will be emitted again when it closes.
+  static void Changed(Open* o);
 
   void OnConnect(const Event& ev);
   void OnSessionEnd(const Event& ev);

@@ -37,6 +37,8 @@ struct MessageTracker::Open {
   bool queued = false;   // reached qmgr: survives the end of its smtpd session
   bool held = false;
   bool removed = false;
+  bool emitted = false;  // emitted at removal (emit_at_removed), still open for late lines
+  bool changed = false;  // changed since it was emitted
 };
 
 struct MessageTracker::Session {

@@ -13,7 +13,7 @@ namespace mailtrail {
 namespace {
 
 using nlohmann::json;
-constexpr int kStateVersion = 1;
+constexpr int kStateVersion = 2;
 
 json OptStr(const std::optional<std::string>& s) { return s ? json(*s) : json(nullptr); }
 std::optional<std::string> OptStr(const json& j) {
@@ -111,8 +111,8 @@ MessageRecord RecordFromJson(const json& j) {
 std::string MessageTracker::SaveState() const {
   json records = json::array();
   for (const auto& [key, o] : records_)
-    records.push_back(
-        {RecordToJson(o->rec), o->generation, o->started, o->queued, o->held, o->removed});
+    records.push_back({RecordToJson(o->rec), o->generation, o->started, o->queued, o->held,
+                       o->removed, o->emitted, o->changed});
   json sessions = json::array();
   for (const auto& [key, s] : sessions_) {
     json keys = json::array();
@@ -153,6 +153,8 @@ Status MessageTracker::LoadState(std::string_view bytes) {
       o->queued = x.at(3).get<bool>();
       o->held = x.at(4).get<bool>();
       o->removed = x.at(5).get<bool>();
+      o->emitted = x.at(6).get<bool>();
+      o->changed = x.at(7).get<bool>();
       RecordKey key(hosts_.Id(o->rec.host), o->rec.qid);
       records.emplace_back(key, std::move(o));
     }

@@ -276,6 +276,25 @@ TEST_F(SqliteStoreTest, CheckpointIsWrittenWithItsRecordsAndSurvivesReopening) {
   EXPECT_EQ(All(s->get()).size(), 2u);
 }
 
+TEST_F(SqliteStoreTest, AnUpdateReplacesTheRecordOfTheSameMessage) {
+  auto s = OpenStore(Url(), Detail::kStandard, true);
+  ASSERT_TRUE(s.ok());
+  MessageRecord first = Sample("44C4B10A321");
+  first.recipients.resize(1);
+  MessageRecord other = Sample("44C4B10A321");  // the same qid, later: reused
+  other.first_seen += 3600 * kUsPerSecond;
+  ASSERT_TRUE((*s)->Write({first, other}).ok());
+  MessageRecord update = Sample("44C4B10A321");
+  update.is_update = true;
+  update.outcome = Outcome::kDelivered;
+  ASSERT_TRUE((*s)->Write({update}).ok());
+  auto all = All(s->get());
+  ASSERT_EQ(all.size(), 2u) << "replaced, not added; the reused qid untouched";
+  EXPECT_EQ(all[0].outcome, Outcome::kDelivered);
+  EXPECT_EQ(all[0].recipients.size(), 2u);
+  EXPECT_EQ(all[1].first_seen, other.first_seen);
+}
+
 TEST_F(SqliteStoreTest, ReadOnlyOpenOfAMissingDatabaseFails) {
   auto s = OpenStore(Url("missing.db"), Detail::kStandard, false);
   EXPECT_FALSE(s.ok());

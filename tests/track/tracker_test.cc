@@ -42,6 +42,30 @@ TEST(Tracker, InboundMessageBecomesOneDeliveredRecordAfterGrace) {
   EXPECT_EQ(r.recipients[0].relay, "local");
 }
 
+TEST(Tracker, LiveModeEmitsAtRemovalAndUpdatesOnlyWhenALateLineChangesIt) {
+  TrackerOptions o;
+  o.emit_at_removed = true;
+  TrackerHarness h(o);
+  std::vector<std::string> lines = kInbound;
+  std::swap(lines[6], lines[7]);               // local(8) logs after qmgr's "removed"
+  h.Feed({lines.begin(), lines.begin() + 7});  // up to "removed"
+  ASSERT_EQ(h.records().size(), 1u) << "emitted at removal";
+  EXPECT_FALSE(h.records()[0].is_update);
+  EXPECT_TRUE(h.records()[0].recipients.empty());
+  h.Feed({lines[7]});  // the late delivery line
+  h.Feed({"Nov 27 12:03:40 mx postfix/qmgr[12713]: AAAAA10A305: removed"});
+  ASSERT_EQ(h.records().size(), 2u) << "changed by a late line: emitted again";
+  EXPECT_TRUE(h.records()[1].is_update);
+  EXPECT_EQ(h.records()[1].outcome, Outcome::kDelivered);
+  EXPECT_EQ(h.records()[1].first_seen, h.records()[0].first_seen);
+
+  TrackerHarness quiet(o);
+  quiet.Feed(kInbound);
+  quiet.Feed({"Nov 27 12:03:40 mx postfix/qmgr[12713]: AAAAA10A305: removed"});
+  quiet.Flush();
+  EXPECT_EQ(quiet.One("91FEA10A305") != nullptr, true) << "emitted once, not again unchanged";
+}
+
 TEST(Tracker, LateDeliveryLineWithinGraceJoinsTheRecord) {
   TrackerHarness h;
   std::vector<std::string> lines = kInbound;
