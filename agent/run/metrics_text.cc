@@ -37,26 +37,23 @@ void Sample(std::string* out, const std::string& name_and_labels, double value) 
 
 std::string Agent::RenderMetrics() const {
   std::string out;
-  Metric(&out, "mailtrail_log_lines_total", "counter", "Lines read from each log.");
-  for (const auto& s : streams_)
-    Sample(&out, "mailtrail_log_lines_total{log=\"" + Label(s->path()) + "\"}",
-           static_cast<double>(s->counters().lines));
-  Metric(&out, "mailtrail_log_bytes_total", "counter", "Bytes read from each log.");
-  for (const auto& s : streams_)
-    Sample(&out, "mailtrail_log_bytes_total{log=\"" + Label(s->path()) + "\"}",
-           static_cast<double>(s->counters().bytes));
-  Metric(&out, "mailtrail_log_rotations_total", "counter", "Rotations followed per log.");
-  for (const auto& s : streams_)
-    Sample(&out, "mailtrail_log_rotations_total{log=\"" + Label(s->path()) + "\"}",
-           static_cast<double>(s->counters().rotations));
-  Metric(&out, "mailtrail_log_truncations_total", "counter", "copytruncate seen per log.");
-  for (const auto& s : streams_)
-    Sample(&out, "mailtrail_log_truncations_total{log=\"" + Label(s->path()) + "\"}",
-           static_cast<double>(s->counters().truncations));
-  Metric(&out, "mailtrail_log_lag_bytes", "gauge", "Bytes written to each log, not read yet.");
-  for (const auto& s : streams_)
-    Sample(&out, "mailtrail_log_lag_bytes{log=\"" + Label(s->path()) + "\"}",
-           static_cast<double>(s->backlog_bytes()));
+  // One sample per followed log.
+  auto per_log = [&](const char* name, const char* type, const char* help, auto value) {
+    Metric(&out, name, type, help);
+    for (const auto& s : streams_)
+      Sample(&out, std::string(name) + "{log=\"" + Label(s->path()) + "\"}",
+             static_cast<double>(value(*s)));
+  };
+  per_log("mailtrail_log_lines_total", "counter", "Lines read from each log.",
+          [](const FileStream& s) { return s.counters().lines; });
+  per_log("mailtrail_log_bytes_total", "counter", "Bytes read from each log.",
+          [](const FileStream& s) { return s.counters().bytes; });
+  per_log("mailtrail_log_rotations_total", "counter", "Rotations followed per log.",
+          [](const FileStream& s) { return s.counters().rotations; });
+  per_log("mailtrail_log_truncations_total", "counter", "copytruncate seen per log.",
+          [](const FileStream& s) { return s.counters().truncations; });
+  per_log("mailtrail_log_lag_bytes", "gauge", "Bytes written to each log, not read yet.",
+          [](const FileStream& s) { return s.backlog_bytes(); });
   Metric(&out, "mailtrail_lines_total", "counter", "Lines by what the parsers made of them.");
   for (const auto& [kind, n] : counter_.ToStats().kinds) {
     if (kind.rfind("unknown:", 0) == 0) continue;  // per program below

@@ -10,8 +10,8 @@
 #include <sstream>
 
 #include "agent/replay/replay.h"
-#include "agent/track/record_json.h"
 #include "tests/support/corpus.h"
+#include "tests/support/sorted_json.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/tracker_harness.h"
 
@@ -41,14 +41,7 @@ class ReplayTest : public ::testing::Test {
     ReplayOptions options;
     options.year = year;
     EXPECT_TRUE(Replay(files, options, &sink, counter, nullptr).ok());
-    std::vector<std::string> out;
-    for (const auto& r : sink.records) {
-      std::string j;
-      AppendRecordJson(r, &j);
-      out.push_back(j);
-    }
-    std::sort(out.begin(), out.end());
-    return out;
+    return SortedJson(sink.records);
   }
 
   static std::string Join(const std::vector<std::string>& lines, size_t from, size_t to) {

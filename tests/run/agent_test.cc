@@ -9,26 +9,15 @@
 #include <random>
 
 #include "agent/replay/replay.h"
-#include "agent/track/record_json.h"
 #include "tests/support/corpus.h"
 #include "tests/support/fake_clock.h"
 #include "tests/support/mem_file_system.h"
+#include "tests/support/sorted_json.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/tracker_harness.h"
 
 namespace mailtrail {
 namespace {
-
-std::vector<std::string> SortedJson(std::vector<MessageRecord>& records) {
-  std::vector<std::string> out;
-  for (const auto& r : records) {
-    std::string j;
-    AppendRecordJson(r, &j);
-    out.push_back(std::move(j));
-  }
-  std::sort(out.begin(), out.end());
-  return out;
-}
 
 AgentOptions Options() {
   AgentOptions o;

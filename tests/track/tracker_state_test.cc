@@ -4,23 +4,12 @@
 
 #include <algorithm>
 
-#include "agent/track/record_json.h"
 #include "tests/support/corpus.h"
+#include "tests/support/sorted_json.h"
 #include "tests/support/tracker_harness.h"
 
 namespace mailtrail {
 namespace {
-
-std::vector<std::string> Json(const std::vector<MessageRecord>& records) {
-  std::vector<std::string> out;
-  for (const auto& r : records) {
-    std::string j;
-    AppendRecordJson(r, &j);
-    out.push_back(std::move(j));
-  }
-  std::sort(out.begin(), out.end());
-  return out;
-}
 
 void CheckSplits(const std::string& corpus, int splits) {
   const auto lines = ReadCorpusLines(corpus);
@@ -30,7 +19,7 @@ void CheckSplits(const std::string& corpus, int splits) {
   TrackerHarness whole(opts);
   whole.Feed(lines);
   whole.Flush();
-  const auto want = Json(whole.records());
+  const auto want = SortedJson(whole.records());
   for (int k = 1; k <= splits; ++k) {
     const size_t cut = lines.size() * k / (splits + 1);
     TrackerHarness first(opts);
@@ -42,7 +31,7 @@ void CheckSplits(const std::string& corpus, int splits) {
     second.Flush();
     std::vector<MessageRecord> all = std::move(first.records());
     for (auto& r : second.records()) all.push_back(std::move(r));
-    EXPECT_EQ(Json(all), want) << corpus << " cut at line " << cut;
+    EXPECT_EQ(SortedJson(all), want) << corpus << " cut at line " << cut;
   }
 }
 
