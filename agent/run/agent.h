@@ -60,6 +60,12 @@ class Agent {
   const AsyncWriter& writer() const { return *writer_; }
   // Log time (UTC) of the newest line read, 0 before the first.
   TimeUs last_line_log_time() const { return last_line_log_time_; }
+  // Wall clock minus the log time of the newest line read (0 before any).
+  double lag_seconds() const {
+    return last_line_log_time_ ? (clock_->WallNow() - last_line_log_time_) / 1e6 : 0;
+  }
+  // Bytes written to the logs and not read yet.
+  int64_t backlog_bytes() const;
   // The Prometheus text of every counter (for the metrics endpoint).
   std::string RenderMetrics() const;
   size_t open_records() const { return tracker_.open_records(); }

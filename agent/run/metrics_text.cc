@@ -74,9 +74,14 @@ std::string Agent::RenderMetrics() const {
   Sample(&out, "mailtrail_store_write_seconds_total", writer_->total_write_us() / 1e6);
   Metric(&out, "mailtrail_lag_seconds", "gauge",
          "Wall clock minus the log time of the newest line read.");
-  Sample(&out, "mailtrail_lag_seconds",
-         last_line_log_time_ ? (clock_->WallNow() - last_line_log_time_) / 1e6 : 0);
+  Sample(&out, "mailtrail_lag_seconds", lag_seconds());
   return out;
+}
+
+int64_t Agent::backlog_bytes() const {
+  int64_t n = 0;
+  for (const auto& s : streams_) n += s->backlog_bytes();
+  return n;
 }
 
 }  // namespace mailtrail

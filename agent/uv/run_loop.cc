@@ -57,9 +57,12 @@ void Notify(LoopState* s) {
   if (now_ms - s->last_status_ms < 1000 && s->last_status_ms != 0) return;
   const double secs = s->last_status_ms ? (now_ms - s->last_status_ms) / 1000.0 : 1.0;
   const int64_t lines = s->agent->counter().lines();
-  sd_notifyf(0, "STATUS=%.0f lines/s, %lld lines, %lld records written, %zu messages open%s",
+  sd_notifyf(0,
+             "STATUS=%.0f lines/s, %lld lines, %lld records written, %zu messages open, "
+             "lag %.0f s / %lld bytes%s",
              (lines - s->last_lines) / secs, static_cast<long long>(lines),
              static_cast<long long>(s->agent->records_written()), s->agent->open_records(),
+             s->agent->lag_seconds(), static_cast<long long>(s->agent->backlog_bytes()),
              s->watchdog_usec ? "\nWATCHDOG=1" : "");
   s->last_status_ms = now_ms;
   s->last_lines = lines;

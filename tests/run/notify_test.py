@@ -44,8 +44,8 @@ def main():
             break
     rc = p.wait(timeout=30)
     text = "\n".join(got)
-    ok = ("READY=1" in text and "STATUS=" in text and "1 lines" in text and "STOPPING=1" in text
-          and rc == 0)
+    ok = ("READY=1" in text and "STATUS=" in text and "1 lines" in text and "lag " in text
+          and "STOPPING=1" in text and rc == 0)
     print("received:", text.replace("\n", " | ")[:400], "exit", rc)
     subprocess.run(["rm", "-rf", tmp])
     return 0 if ok else 1
