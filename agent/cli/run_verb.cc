@@ -2,6 +2,8 @@
 // through rotations, writes records with a checkpoint in every transaction, and
 // resumes exactly where it stopped (also after SIGKILL).
 #include <cstdio>
+#include <cstdlib>
+#include <memory>
 #include <set>
 
 #include "agent/cli/args.h"
@@ -78,26 +80,79 @@ AgentOptions ToAgentOptions(const Config& c) {
   return o;
 }
 
-// SIGHUP: check the file again; apply what can change while running, say what
-// needs a restart, and keep everything as it is when the file is bad.
-void Reload(const std::string& path, const Config& running, Agent* agent) {
-  auto next = LoadConfig(path);
+std::vector<std::string> WatchDirs(const std::vector<std::string>& logs) {
+  std::set<std::string> dirs;
+  for (const auto& l : logs) {
+    const size_t slash = l.rfind('/');
+    dirs.insert(slash == std::string::npos ? "." : (slash == 0 ? "/" : l.substr(0, slash)));
+  }
+  return {dirs.begin(), dirs.end()};
+}
+
+// The configuration in force, its store and the agent running with them.
+struct Running {
+  Config config;
+  std::unique_ptr<Store> store;
+  std::unique_ptr<Agent> agent;
+};
+
+// Opens the store and starts (resumes) an agent for `c`.
+Status StartRunning(const Config& c, const Clock& clock, Running* out) {
+  AgentOptions options = ToAgentOptions(c);
+  if (!ParseTz(c.timezone, clock, &options.utc_offset_seconds))
+    return Status::InvalidArgument("timezone must be UTC, local, +HH:MM or -HH:MM");
+  auto store = OpenStore(c.store_url, c.detail, /*create=*/true);
+  if (!store.ok()) return store.status();
+  auto agent = std::make_unique<Agent>(options, store->get(), RealFileSystem(), &clock);
+  if (Status st = agent->Start(); !st.ok())
+    return Status::Corruption("resuming from the checkpoint: " + st.message());
+  out->config = c;
+  out->store = std::move(*store);
+  out->agent = std::move(agent);
+  return Status::Ok();
+}
+
+// SIGHUP: read and check the configuration again; if it is good, stop the agent
+// (its records and checkpoint are committed) and start one with the new
+// configuration, which resumes from that checkpoint. A bad file, or a new
+// configuration that cannot start, keeps (or restores) the running one.
+void Reload(const Args& args, const std::vector<std::string>& logs, const Clock& clock,
+            Running* running, LoopControl* loop) {
+  auto next = Configure(args, logs);
+  int offset = 0;
+  if (next.ok() && !ParseTz(next->timezone, clock, &offset))
+    next = Status::InvalidArgument("timezone must be UTC, local, +HH:MM or -HH:MM");
   if (!next.ok()) {
     std::fprintf(stderr, "mailtrail: reload refused, keeping the running configuration: %s\n",
                  EscapeForLog(next.status().message(), 300).c_str());
     return;
   }
-  agent->set_flush_interval(next->flush_interval);
-  std::string restart;
-  if (next->store_url != running.store_url) restart += " [store] url";
-  if (next->detail != running.detail) restart += " [store] detail";
-  if (next->log_paths != running.log_paths) restart += " [logs] paths";
-  if (next->grace != running.grace || next->stale_after != running.stale_after ||
-      next->max_open != running.max_open)
-    restart += " [tracker]";
-  std::fprintf(stderr, "mailtrail: configuration reloaded (flush interval %lld ms)%s%s\n",
-               static_cast<long long>(next->flush_interval / 1000),
-               restart.empty() ? "" : "; these take effect at the next restart:", restart.c_str());
+  if (Status st = running->agent->Stop(); !st.ok())
+    std::fprintf(stderr, "mailtrail: stopping for the reload: %s\n",
+                 EscapeForLog(st.message(), 300).c_str());
+  const Config previous = running->config;
+  running->agent.reset();
+  running->store.reset();
+  Running fresh;
+  Status st = StartRunning(*next, clock, &fresh);
+  if (!st.ok()) {
+    std::fprintf(stderr, "mailtrail: reload failed (%s); back to the previous configuration\n",
+                 EscapeForLog(st.message(), 300).c_str());
+    if (Status back = StartRunning(previous, clock, &fresh); !back.ok()) {
+      std::fprintf(stderr, "mailtrail: cannot restart either: %s\n",
+                   EscapeForLog(back.message(), 300).c_str());
+      std::exit(kExitFailure);  // systemd restarts the service
+    }
+  } else {
+    std::string later;
+    if (next->metrics_listen != previous.metrics_listen) later += " [metrics] listen";
+    if (next->poll_interval != previous.poll_interval) later += " [logs] poll_interval_ms";
+    std::fprintf(stderr, "mailtrail: configuration reloaded: %zu log(s) into %s%s%s\n",
+                 next->log_paths.size(), EscapeForLog(next->store_url).c_str(),
+                 later.empty() ? "" : "; at the next restart:", later.c_str());
+  }
+  *running = std::move(fresh);
+  loop->SwapAgent(running->agent.get(), WatchDirs(running->config.log_paths));
 }
 
 }  // namespace
@@ -145,56 +200,45 @@ int RunMain(const std::vector<std::string>& argv, const Clock& clock) {
     return kExitOk;
   }
   auto config = Configure(*args, logs);
-  AgentOptions options;
-  if (config.ok()) {
-    options = ToAgentOptions(*config);
-    if (!ParseTz(config->timezone, clock, &options.utc_offset_seconds))
-      config = Status::InvalidArgument("timezone must be UTC, local, +HH:MM or -HH:MM");
-  }
   if (config.ok() && !config->metrics_listen.empty()) {
     std::string host;
     int port;
     if (Status st = ParseLoopbackListen(config->metrics_listen, &host, &port); !st.ok())
       config = st;
   }
+  int offset = 0;
+  if (config.ok() && !ParseTz(config->timezone, clock, &offset))
+    config = Status::InvalidArgument("timezone must be UTC, local, +HH:MM or -HH:MM");
   if (!config.ok()) {
     std::fprintf(stderr, "mailtrail: %s\n", EscapeForLog(config.status().message(), 500).c_str());
     return kExitConfig;
   }
+  Running running;
+  if (Status st = StartRunning(*config, clock, &running); !st.ok()) return Fail(st.message());
   RunLoopOptions loop;
   loop.poll_interval = config->poll_interval;
-  std::set<std::string> dirs;
-  for (const auto& l : options.logs) {
-    const size_t slash = l.rfind('/');
-    dirs.insert(slash == std::string::npos ? "." : (slash == 0 ? "/" : l.substr(0, slash)));
-  }
-  loop.watch_dirs.assign(dirs.begin(), dirs.end());
-
-  auto store = OpenStore(config->store_url, config->detail, /*create=*/true);
-  if (!store.ok()) return Fail(store.status().message());
-  Agent agent(options, store->get(), RealFileSystem(), &clock);
-  if (Status st = agent.Start(); !st.ok())
-    return Fail("resuming from the checkpoint: " + st.message());
-  if (auto path = args->Get("config")) {
-    const Config running = *config;
-    loop.on_reload = [path = *path, running, &agent] { Reload(path, running, &agent); };
+  loop.watch_dirs = WatchDirs(config->log_paths);
+  if (args->Has("config")) {
+    loop.on_reload = [&args, &logs, &clock, &running](LoopControl* control) {
+      Reload(*args, logs, clock, &running, control);
+    };
   }
   MetricsServer metrics;
   if (!config->metrics_listen.empty()) {
     if (Status ms = metrics.Start(config->metrics_listen); !ms.ok()) return Fail(ms.message());
-    metrics.Publish(agent.RenderMetrics());
-    loop.on_tick = [&metrics, &agent] { metrics.Publish(agent.RenderMetrics()); };
+    metrics.Publish(running.agent->RenderMetrics());
+    loop.on_tick = [&metrics, &running] { metrics.Publish(running.agent->RenderMetrics()); };
   }
-  std::fprintf(stderr, "mailtrail: following %zu log(s) into %s\n", options.logs.size(),
+  std::fprintf(stderr, "mailtrail: following %zu log(s) into %s\n", config->log_paths.size(),
                EscapeForLog(config->store_url).c_str());
-  Status st = RunAgentLoop(&agent, loop);
-  const LineCounter& c = agent.counter();
-  std::fprintf(stderr,
-               "mailtrail: stopped after %lld lines (%lld unknown), %lld records written, "
-               "%zu messages open\n",
-               static_cast<long long>(c.lines()),
-               static_cast<long long>(c.count(EventKind::kUnknown)),
-               static_cast<long long>(agent.records_written()), agent.open_records());
+  Status st = RunAgentLoop(running.agent.get(), loop);
+  const LineCounter& c = running.agent->counter();
+  std::fprintf(
+      stderr,
+      "mailtrail: stopped after %lld lines (%lld unknown), %lld records written, "
+      "%zu messages open\n",
+      static_cast<long long>(c.lines()), static_cast<long long>(c.count(EventKind::kUnknown)),
+      static_cast<long long>(running.agent->records_written()), running.agent->open_records());
   if (!st.ok()) return Fail(st.message());
   return kExitOk;
 }

@@ -13,8 +13,13 @@ namespace mailtrail {
 
 namespace {
 
-struct LoopState {
+struct LoopState;
+void Watch(LoopState* s, const std::vector<std::string>& dirs, uint64_t every_ms);
+void RunSteps(LoopState* s);
+
+struct LoopState : LoopControl {
   Agent* agent = nullptr;
+  uint64_t every_ms = 1000;
   uint64_t watchdog_usec = 0;  // systemd's WatchdogSec, 0 when off
   uint64_t last_status_ms = 0;
   int64_t last_lines = 0;
@@ -22,9 +27,17 @@ struct LoopState {
   uv_timer_t tick, again;
   uv_signal_t sigterm, sigint, sighup;
   std::vector<std::unique_ptr<uv_fs_event_t>> watches;
-  std::function<void()> on_reload, on_tick;
+  std::function<void(LoopControl*)> on_reload;
+  std::function<void()> on_tick;
   Status error;
   bool stopping = false;
+
+  void SwapAgent(Agent* next, const std::vector<std::string>& watch_dirs) override {
+    agent = next;
+    // Stopped watches stay allocated until the loop closes every handle.
+    for (auto& w : watches) uv_fs_event_stop(w.get());
+    Watch(this, watch_dirs, every_ms);
+  }
 };
 
 void Stop(LoopState* s) {
@@ -72,13 +85,35 @@ void OnSignal(uv_signal_t* h, int signum) {
   auto* s = static_cast<LoopState*>(h->data);
   if (signum == SIGHUP) {
     if (s->on_reload) {
-      s->on_reload();
+      s->on_reload(s);
     } else {
       std::fprintf(stderr, "mailtrail: SIGHUP: no configuration file to reload\n");
     }
     return;
   }
   Stop(s);
+}
+
+}  // namespace
+
+namespace {
+
+// The directory, not the file: a watch on a file follows its inode and would
+// miss the new file after a rename rotation (DEPENDENCIES.md).
+void Watch(LoopState* s, const std::vector<std::string>& dirs, uint64_t every_ms) {
+  for (const auto& dir : dirs) {
+    auto w = std::make_unique<uv_fs_event_t>();
+    uv_fs_event_init(&s->loop, w.get());
+    w->data = s;
+    const int rc = uv_fs_event_start(
+        w.get(),
+        [](uv_fs_event_t* h, const char*, int, int) { RunSteps(static_cast<LoopState*>(h->data)); },
+        dir.c_str(), 0);
+    if (rc != 0)
+      std::fprintf(stderr, "mailtrail: cannot watch %s (%s); polling every %lld ms\n",
+                   EscapeForLog(dir).c_str(), uv_strerror(rc), static_cast<long long>(every_ms));
+    s->watches.push_back(std::move(w));
+  }
 }
 
 }  // namespace
@@ -110,21 +145,8 @@ Status RunAgentLoop(Agent* agent, const RunLoopOptions& options) {
     h->data = s.get();
     uv_signal_start(h, OnSignal, sig);
   }
-  // The directory, not the file: a watch on a file follows its inode and would
-  // miss the new file after a rename rotation (DEPENDENCIES.md).
-  for (const auto& dir : options.watch_dirs) {
-    auto w = std::make_unique<uv_fs_event_t>();
-    uv_fs_event_init(&s->loop, w.get());
-    w->data = s.get();
-    const int rc = uv_fs_event_start(
-        w.get(),
-        [](uv_fs_event_t* h, const char*, int, int) { RunSteps(static_cast<LoopState*>(h->data)); },
-        dir.c_str(), 0);
-    if (rc != 0)
-      std::fprintf(stderr, "mailtrail: cannot watch %s (%s); polling every %lld ms\n",
-                   EscapeForLog(dir).c_str(), uv_strerror(rc), static_cast<long long>(every_ms));
-    s->watches.push_back(std::move(w));
-  }
+  s->every_ms = every_ms;
+  Watch(s.get(), options.watch_dirs, every_ms);
   sd_notify(0, "READY=1");
   uv_run(&s->loop, UV_RUN_DEFAULT);
   sd_notify(0, "STOPPING=1");
@@ -137,7 +159,7 @@ Status RunAgentLoop(Agent* agent, const RunLoopOptions& options) {
       nullptr);
   uv_run(&s->loop, UV_RUN_DEFAULT);
   uv_loop_close(&s->loop);
-  Status stop = agent->Stop();
+  Status stop = s->agent->Stop();
   return s->error.ok() ? stop : s->error;
 }
 

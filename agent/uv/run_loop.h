@@ -14,14 +14,24 @@
 
 namespace mailtrail {
 
-struct RunLoopOptions {
-  std::vector<std::string> watch_dirs;  // directories of the followed logs
-  TimeUs poll_interval = kUsPerSecond;  // steady re-check (inotify can overflow)
-  std::function<void()> on_reload;      // SIGHUP; on the loop's thread
-  std::function<void()> on_tick;        // every poll_interval; on the loop's thread
+// What a SIGHUP handler may do to the running loop.
+class LoopControl {
+ public:
+  virtual ~LoopControl() = default;
+  // Drives `next` from now on (the caller has stopped the previous agent), and
+  // watches these directories instead.
+  virtual void SwapAgent(Agent* next, const std::vector<std::string>& watch_dirs) = 0;
 };
 
-// Runs until SIGTERM or SIGINT, then stops the agent. Returns the first error.
+struct RunLoopOptions {
+  std::vector<std::string> watch_dirs;          // directories of the followed logs
+  TimeUs poll_interval = kUsPerSecond;          // steady re-check (inotify can overflow)
+  std::function<void(LoopControl*)> on_reload;  // SIGHUP; on the loop's thread
+  std::function<void()> on_tick;                // every poll_interval; on the loop's thread
+};
+
+// Runs until SIGTERM or SIGINT, then stops the (current) agent. Returns the
+// first error.
 Status RunAgentLoop(Agent* agent, const RunLoopOptions& options);
 
 }  // namespace mailtrail

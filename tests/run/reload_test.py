@@ -1,12 +1,15 @@
 #!/usr/bin/env python3
-"""SIGHUP reloads `mailtrail run --config FILE`: a broken file is refused and the
-running configuration kept (the agent goes on reading), a good one is applied
-(and settings that need a restart are named); SIGTERM then exits 0.
+"""SIGHUP reloads `mailtrail run --config FILE`, validate then swap: a broken file
+is refused and the running configuration kept (the agent goes on reading); a
+good one replaces the running agent, which resumes from the checkpoint (here it
+follows a second log from then on, and the first one's records stay); SIGTERM
+then exits 0.
 
 usage: reload_test.py MAILTRAIL
 """
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -16,43 +19,49 @@ import time
 def main():
     binary = sys.argv[1]
     tmp = tempfile.mkdtemp(prefix="mt_reload_")
-    log = os.path.join(tmp, "mail.log")
+    log_a = os.path.join(tmp, "a.log")
+    log_b = os.path.join(tmp, "b.log")
     db = os.path.join(tmp, "t.db")
     conf = os.path.join(tmp, "mailtrail.toml")
     err = os.path.join(tmp, "err.txt")
-    line = "Nov 27 12:03:26 mx postfix/pickup[1]: %s: uid=0 from=<root>\n"
-    with open(log, "w") as f:
-        f.write(line % "44C4B10A321")
+    msg = ("Nov 27 12:03:26 mx postfix/pickup[1]: {q}: uid=0 from=<root>\n"
+           "Nov 27 12:03:26 mx postfix/qmgr[2]: {q}: removed\n")
+    with open(log_a, "w") as f:
+        f.write(msg.format(q="44C4B10A321"))
 
-    def write_conf(extra):
+    def write_conf(logs, extra=""):
         with open(conf, "w") as f:
-            f.write('[store]\nurl = "sqlite:%s"\n[logs]\npaths = ["%s"]\nfrom_start = true\n'
-                    'poll_interval_ms = 50\n%s' % (db, log, extra))
+            f.write('[store]\nurl = "sqlite:%s"\n[logs]\npaths = [%s]\nfrom_start = true\n'
+                    'poll_interval_ms = 50\n%s' % (db, ", ".join('"%s"' % l for l in logs), extra))
 
-    write_conf("[writer]\nflush_interval_ms = 100\n")
+    write_conf([log_a])
     errf = open(err, "w")
     p = subprocess.Popen([binary, "run", "--config", conf], stderr=errf)
     time.sleep(0.5)
-    write_conf("[writer]\nflush_interval = 100\n")  # a typo: refused
+    write_conf([log_a], "[writer]\nflush_interval = 100\n")  # a typo: refused
     p.send_signal(signal.SIGHUP)
     time.sleep(0.3)
-    with open(log, "a") as f:
-        f.write(line % "55C4B10A321")  # still read after the refused reload
+    with open(log_a, "a") as f:
+        f.write(msg.format(q="55C4B10A321"))  # still read after the refused reload
     time.sleep(0.5)
-    write_conf("[writer]\nflush_interval_ms = 300\n[tracker]\ngrace_s = 3\n")
+    open(log_b, "w").close()
+    write_conf([log_a, log_b], "[writer]\nflush_interval_ms = 300\n")
     p.send_signal(signal.SIGHUP)
-    time.sleep(0.3)
+    time.sleep(0.5)
+    with open(log_b, "a") as f:
+        f.write(msg.format(q="66C4B10A321"))  # only the new configuration follows b.log
+    time.sleep(1.5)
     p.send_signal(signal.SIGTERM)
     rc = p.wait(timeout=30)
     errf.close()
     text = open(err).read()
-    print(text)
+    qids = sorted(q for (q,) in sqlite3.connect(db).execute("SELECT qid FROM message"))
+    print(text, qids)
     ok = (rc == 0
           and "reload refused, keeping the running configuration" in text
           and "mailtrail.toml:8: unknown key 'flush_interval' in [writer]" in text
-          and "configuration reloaded (flush interval 300 ms)" in text
-          and "at the next restart: [tracker]" in text
-          and "stopped after 2 lines" in text)
+          and "configuration reloaded: 2 log(s)" in text
+          and qids == ["44C4B10A321", "55C4B10A321", "66C4B10A321"])
     subprocess.run(["rm", "-rf", tmp])
     return 0 if ok else 1
 
