@@ -1,5 +1,7 @@
 #include "agent/tail/file_stream.h"
 
+#include "agent/tail/gzip_file.h"
+
 #include <algorithm>
 #include <cstring>
 #include <utility>
@@ -138,6 +140,30 @@ std::unique_ptr<FileStream::Source> FileStream::OpenPath(bool first) {
   return src;
 }
 
+// A saved file compressed while we were stopped (logrotate's compress): a new
+// inode, so it is recognized by the fingerprint of its decompressed start.
+std::unique_ptr<FileStream::Source> FileStream::FindCompressed(
+    const std::vector<std::string>& candidates, const StreamPosition& pos) {
+  for (const auto& c : candidates) {
+    if (c.size() < 3 || c.compare(c.size() - 3, 3, ".gz") != 0) continue;
+    auto raw = fs_->Open(c);
+    if (!raw.ok()) continue;
+    auto info = (*raw)->Stat();
+    if (!info.ok()) continue;
+    auto src = std::make_unique<Source>();
+    src->file = GzipFile(std::move(*raw));
+    src->id = info->id;
+    uint64_t fp = 0;
+    if (!Fingerprint(src->file.get(), INT64_MAX, pos.fingerprint_len, &fp).ok() ||
+        fp != pos.fingerprint)
+      continue;
+    src->fingerprint = fp;
+    src->fingerprint_len = pos.fingerprint_len;
+    return src;
+  }
+  return nullptr;
+}
+
 void FileStream::Restore(TimeUs now) {
   // Where a saved file may be now: the path itself, or a rotated name beside it.
   const size_t slash = path_.rfind('/');
@@ -162,6 +188,7 @@ void FileStream::Restore(TimeUs now) {
         break;
       }
     }
+    if (!found) found = FindCompressed(candidates, pos);
     if (!found) {
       ++counters_.replaced_while_stopped;
       continue;

@@ -104,8 +104,11 @@ class FileStream {
   std::unique_ptr<Source> OpenPath(bool first);
   std::unique_ptr<Source> OpenFile(const std::string& path);
   StreamPosition PositionOf(const Source& src) const;
-  // Finds each saved file again; returns false when none could be resumed.
+  // Finds each saved file again (by inode and fingerprint, or among .gz files by
+  // the fingerprint of their decompressed start).
   void Restore(TimeUs now);
+  std::unique_ptr<Source> FindCompressed(const std::vector<std::string>& candidates,
+                                         const StreamPosition& pos);
   void FollowName(TimeUs now);
   Status CheckTruncated(Source* src);
   Status Fingerprint(ReadableFile* file, int64_t size, uint32_t len, uint64_t* fp);

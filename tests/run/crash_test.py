@@ -56,7 +56,7 @@ def main():
         return p
 
     agent = start()
-    kills = rotations = 0
+    kills = rotations = compressed = 0
     i = 0
     per_kill = max(1, len(lines) // (a.kills + 2))
     next_kill = per_kill
@@ -68,9 +68,15 @@ def main():
         time.sleep(rng.uniform(0.0, 0.03))
         if rng.random() < 0.05:
             rotations += 1
-            os.rename(log, "%s.%d" % (log, rotations))
+            rotated = "%s.%d" % (log, rotations)
+            os.rename(log, rotated)
             open(log, "w").close()
             time.sleep(0.1)  # the agent sees the new file before the next rotation
+            if rng.random() < 0.4:  # logrotate's compress (without delaycompress)
+                with open(rotated, "rb") as src, gzip.open(rotated + ".gz", "wb") as dst:
+                    dst.write(src.read())
+                os.unlink(rotated)
+                compressed += 1
         if i >= next_kill:
             time.sleep(rng.uniform(0.0, 0.2))
             agent.send_signal(signal.SIGKILL)
@@ -105,8 +111,8 @@ def main():
                     whole], check=True)
     want = sorted(r for end, r in records(a.binary, one) if end != "open")
     got = sorted(r for end, r in records(a.binary, db))
-    print("%d lines, %d rotations, %d kills: agent stored %d records, one-shot replay closed %d"
-          % (len(lines), rotations, kills, len(got), len(want)))
+    print("%d lines, %d rotations (%d compressed at once), %d kills: agent stored %d records, "
+          "one-shot replay closed %d" % (len(lines), rotations, compressed, kills, len(got), len(want)))
     if kills < 20 or got != want:
         missing = [r for r in want if r not in set(got)]
         extra = [r for r in got if r not in set(want)]

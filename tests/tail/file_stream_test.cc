@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <zlib.h>
+
 #include <random>
 #include <string>
 #include <vector>
@@ -246,6 +248,49 @@ TEST(FileStream, RotatedWhileStoppedFinishesTheOldFileBeforeTheNewOne) {
   Collect c;
   ASSERT_TRUE(s.Poll(0, &c).ok());
   EXPECT_EQ(c.lines, V({"b", "c", "d"}));
+  EXPECT_EQ(s.counters().replaced_while_stopped, 0);
+}
+
+std::string Gzip(const std::string& plain) {
+  z_stream z{};
+  deflateInit2(&z, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY);  // gzip format
+  std::string out(deflateBound(&z, plain.size()) + 32, '\0');
+  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(plain.data()));
+  z.avail_in = static_cast<uInt>(plain.size());
+  z.next_out = reinterpret_cast<Bytef*>(out.data());
+  z.avail_out = static_cast<uInt>(out.size());
+  deflate(&z, Z_FINISH);
+  out.resize(z.total_out);
+  deflateEnd(&z);
+  return out;
+}
+
+TEST(FileStream, RotatedAndCompressedWhileStoppedIsFinishedFromTheGzipFile) {
+  MemFileSystem fs;
+  std::string content = "first line of the old file\n";
+  for (int i = 0; i < 2000; ++i) content += "line " + std::to_string(i) + "\n";  // > 16 KiB
+  fs.Append("/var/log/mail.log", content);
+  std::vector<StreamPosition> saved;
+  Collect before;
+  {
+    FileStream s("/var/log/mail.log", &fs, FromStart());
+    ASSERT_TRUE(s.Poll(0, &before, 1500).ok());
+    saved = s.positions();
+  }
+  fs.Append("/var/log/mail.log", "last of the old file\n");
+  fs.Rename("/var/log/mail.log", "/var/log/mail.log.1");
+  fs.Append("/var/log/mail.log.1.gz", Gzip(content + "last of the old file\n"));
+  fs.Unlink("/var/log/mail.log.1");  // logrotate's compress
+  fs.Append("/var/log/mail.log", "new file\n");
+  FileStream s("/var/log/mail.log", &fs);
+  s.RestoreTo(saved);
+  Collect after;
+  ASSERT_TRUE(s.Poll(0, &after).ok());
+  ASSERT_TRUE(s.Poll(60 * kSecond, &after).ok());
+  ASSERT_EQ(after.lines.size(), 2001u - 1500u + 1 + 1);
+  EXPECT_EQ(after.lines.front(), "line 1499");
+  EXPECT_EQ(after.lines[after.lines.size() - 2], "last of the old file");
+  EXPECT_EQ(after.lines.back(), "new file");
   EXPECT_EQ(s.counters().replaced_while_stopped, 0);
 }
 
