@@ -82,10 +82,11 @@ Event ParseLine(std::string_view line, const ParseContext& ctx) {
   }
   const std::string_view msg = ev.message;
   if (!entry->parse(msg, &ev)) {
-    Event unknown;
-    static_cast<void>(ParseEnvelope(line, ctx, &unknown));  // clear partial fields
-    unknown.kind = EventKind::kUnknown;
-    return unknown;
+    // Clear what the daemon parser filled in part. (One named result on every
+    // path, so that it is constructed in place: Event is large.)
+    ev = Event();
+    static_cast<void>(ParseEnvelope(line, ctx, &ev));
+    ev.kind = EventKind::kUnknown;
   }
   return ev;
 }
