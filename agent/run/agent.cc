@@ -33,6 +33,7 @@ class Agent::Lines : public LineHandler {
   void OnLine(const TailLine& line) override {
     if (line.overlong) {
       agent_->counter_.CountOverlong();
+      state_->counter.CountOverlong();
       return;
     }
     ParseContext& ctx = state_->ctx;
@@ -47,6 +48,7 @@ class Agent::Lines : public LineHandler {
       if (state_->rollover.Observe(ev.month, &ctx)) ev = ParseLine(line.bytes, ctx);
     }
     agent_->counter_.Count(ev, line.bytes);
+    state_->counter.Count(ev, line.bytes);
     agent_->tracker_.Process(ev);
   }
 

@@ -74,6 +74,7 @@ class Agent {
  private:
   class Lines;
   struct StreamState {
+    LineCounter counter;  // this log's lines by kind (metrics)
     ParseContext ctx;
     YearRollover rollover;
     bool year_known = false;

@@ -54,16 +54,27 @@ std::string Agent::RenderMetrics() const {
           [](const FileStream& s) { return s.counters().truncations; });
   per_log("mailtrail_log_lag_bytes", "gauge", "Bytes written to each log, not read yet.",
           [](const FileStream& s) { return s.backlog_bytes(); });
-  Metric(&out, "mailtrail_lines_total", "counter", "Lines by what the parsers made of them.");
-  for (const auto& [kind, n] : counter_.ToStats().kinds) {
-    if (kind.rfind("unknown:", 0) == 0) continue;  // per program below
-    Sample(&out, "mailtrail_lines_total{kind=\"" + Label(kind) + "\"}", static_cast<double>(n));
+  // One family after the other (the format wants each family's samples together).
+  for (const bool unknown : {false, true}) {
+    if (unknown) {
+      Metric(&out, "mailtrail_unknown_lines_total", "counter", "Unknown lines by log and program.");
+    } else {
+      Metric(&out, "mailtrail_lines_total", "counter",
+             "Lines by log and by what the parsers made of them.");
+    }
+    for (size_t i = 0; i < streams_.size(); ++i) {
+      const std::string log = Label(streams_[i]->path());
+      for (const auto& [kind, n] : states_[i].counter.ToStats().kinds) {
+        const bool is_unknown = kind.rfind("unknown:", 0) == 0;
+        if (is_unknown != unknown) continue;
+        Sample(&out,
+               unknown ? "mailtrail_unknown_lines_total{log=\"" + log + "\",program=\"" +
+                             Label(kind.substr(8)) + "\"}"
+                       : "mailtrail_lines_total{log=\"" + log + "\",kind=\"" + Label(kind) + "\"}",
+               static_cast<double>(n));
+      }
+    }
   }
-  Metric(&out, "mailtrail_unknown_lines_total", "counter", "Unknown lines per program.");
-  for (const auto& [kind, n] : counter_.ToStats().kinds)
-    if (kind.rfind("unknown:", 0) == 0)
-      Sample(&out, "mailtrail_unknown_lines_total{program=\"" + Label(kind.substr(8)) + "\"}",
-             static_cast<double>(n));
   Metric(&out, "mailtrail_records_written_total", "counter", "Records committed to the store.");
   Sample(&out, "mailtrail_records_written_total", static_cast<double>(writer_->written()));
   Metric(&out, "mailtrail_open_messages", "gauge", "Messages being tracked, not closed yet.");

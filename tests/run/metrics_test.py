@@ -53,8 +53,8 @@ def main():
     print(text)
     want = ['mailtrail_log_lines_total{log="%s"} 2' % log,
             "mailtrail_open_messages 1",
-            'mailtrail_lines_total{kind="pickup"} 1',
-            'mailtrail_unknown_lines_total{program="postfix/frobnicate"} 1',
+            'mailtrail_lines_total{log="%s",kind="pickup"} 1' % log,
+            'mailtrail_unknown_lines_total{log="%s",program="postfix/frobnicate"} 1' % log,
             "# TYPE mailtrail_records_written_total counter",
             "mailtrail_lag_seconds "]
     ok = rc == 0 and other == 404 and all(w in text for w in want)
