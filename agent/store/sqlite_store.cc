@@ -37,10 +37,13 @@ StatusOr<std::unique_ptr<Store>> SqliteStore::Open(const std::string& path, Deta
 }
 
 Status SqliteStore::Migrate() {
-  auto v = db_.Prepare("PRAGMA user_version");
-  if (!v.ok()) return v.status();
-  if (v->Step() != SQLITE_ROW) return db_.Error("read schema version");
-  const int64_t version = v->Int(0);
+  int64_t version;
+  {  // finalized before the migrations run: DDL fails beside an active statement
+    auto v = db_.Prepare("PRAGMA user_version");
+    if (!v.ok()) return v.status();
+    if (v->Step() != SQLITE_ROW) return db_.Error("read schema version");
+    version = v->Int(0);
+  }
   if (version > kSqliteMigrationCount)
     return Status::InvalidArgument("database schema version " + std::to_string(version) +
                                    " is newer than this mailtrail knows (" +
