@@ -11,7 +11,8 @@ build_dir=${BUILD_DIR:-build}
 
 packages=(build-essential cmake ninja-build pkg-config libsqlite3-dev zlib1g-dev
           libuv1-dev nlohmann-json3-dev libsystemd-dev libtomlplusplus-dev libcpp-httplib-dev systemd
-          googletest libgtest-dev libgmock-dev libbenchmark-dev python3 sqlite3)
+          googletest libgtest-dev libgmock-dev libbenchmark-dev python3 sqlite3
+          clang libclang-rt-14-dev)
 
 install_missing() {
   local missing=()
@@ -57,6 +58,8 @@ demo() {
 
 run_tests() {
   (cd "$build_dir" && ctest --output-on-failure -j2)
+  # The parser, tracker and checkpoint decoders under libFuzzer, ASan and UBSan.
+  tests/fuzz/run.sh 100000
 }
 
 case $job in
