@@ -57,9 +57,10 @@ demo() {
 }
 
 run_tests() {
-  (cd "$build_dir" && ctest --output-on-failure -j2)
-  # The parser, tracker and checkpoint decoders under libFuzzer, ASan and UBSan.
+  # The parser, tracker and checkpoint decoders under libFuzzer, ASan and UBSan;
+  # then every ctest test (its summary is the last thing printed).
   tests/fuzz/run.sh 100000
+  (cd "$build_dir" && ctest --output-on-failure -j2)
 }
 
 case $job in
