@@ -1,0 +1,186 @@
+// The Store contract: every backend passes the same tests. Backends are listed
+// in kBackends; each gives a URL for a fresh, empty store. (SQLite today; a
+// MySQL/MariaDB backend joins with its own entry.)
+#include <gtest/gtest.h>
+
+#include <functional>
+#include <string>
+
+#include "agent/store/store.h"
+#include "tests/support/store_fixture.h"
+#include "tests/support/temp_dir.h"
+
+namespace mailtrail {
+namespace {
+
+struct Backend {
+  const char* name;
+  // A URL for the store named `db` (the same name gives the same store).
+  std::function<std::string(const TempDir&, const std::string& db)> url;
+};
+
+const Backend kBackends[] = {
+    {"sqlite", [](const TempDir& dir, const std::string& db) { return "sqlite:" + dir.File(db); }},
+};
+
+class StoreContract : public ::testing::TestWithParam<Backend>, public StoreFixture {
+ protected:
+  std::string Url(const std::string& name = "t.db") { return GetParam().url(dir_, name); }
+  TempDir dir_{"mt_contract"};
+};
+
+TEST_P(StoreContract, FullDetailRoundTripsEveryField) {
+  auto s = OpenStore(Url(), Detail::kFull, true);
+  ASSERT_TRUE(s.ok()) << s.status().message();
+  ASSERT_TRUE((*s)->Write({Sample("44C4B10A321")}).ok());
+  auto all = All(s->get());
+  ASSERT_EQ(all.size(), 1u);
+  const MessageRecord& r = all[0];
+  const MessageRecord want = Sample("44C4B10A321");
+  EXPECT_EQ(r.qid, want.qid);
+  EXPECT_EQ(r.message_id, want.message_id);
+  EXPECT_EQ(r.client_ip, want.client_ip);
+  EXPECT_EQ(r.sender, want.sender);
+  EXPECT_EQ(r.subject, want.subject);
+  EXPECT_EQ(r.outcome, Outcome::kMixed);
+  ASSERT_EQ(r.recipients.size(), 2u);
+  EXPECT_EQ(r.recipients[0].orig_address, "list@example.test");
+  EXPECT_EQ(r.recipients[1].status_text, want.recipients[1].status_text);
+  EXPECT_EQ(r.recipients[0].delay, 0.25);
+  EXPECT_EQ(r.reject->code, 550);
+  EXPECT_EQ(r.scans.size(), 1u);
+  EXPECT_EQ(r.scans[0].score, -1.5);
+  EXPECT_EQ(r.child_qids, want.child_qids);
+  ASSERT_EQ(r.events.size(), 1u);
+  EXPECT_EQ(r.events[0].text, want.events[0].text);
+}
+
+TEST_P(StoreContract, MinimalDetailKeepsOnlyTheCore) {
+  auto s = OpenStore(Url(), Detail::kMinimal, true);
+  ASSERT_TRUE(s.ok());
+  ASSERT_TRUE((*s)->Write({Sample("44C4B10A321")}).ok());
+  auto all = All(s->get());
+  ASSERT_EQ(all.size(), 1u);
+  EXPECT_EQ(all[0].client_ip, "2001:db8::5");
+  EXPECT_EQ(all[0].sender.value_or("?"), "");
+  EXPECT_EQ(all[0].recipients.size(), 2u);
+  EXPECT_FALSE(all[0].subject.has_value());
+  EXPECT_FALSE(all[0].message_id.has_value());
+  EXPECT_TRUE(all[0].recipients[0].status_text.empty());
+  EXPECT_TRUE(all[0].events.empty());
+}
+
+TEST_P(StoreContract, SearchFiltersUseBoundValues) {
+  auto s = OpenStore(Url(), Detail::kStandard, true);
+  ASSERT_TRUE(s.ok());
+  MessageRecord other = Sample("55C4B10A321");
+  other.client_ip = "127.0.5.120";
+  other.sender = "x@y.test";
+  other.subject = "Invoice 7";
+  other.recipients.resize(1);
+  other.recipients[0].address = "c@example.test";
+  other.recipients[0].orig_address.clear();
+  other.outcome = Outcome::kDelivered;
+  ASSERT_TRUE((*s)->Write({Sample("44C4B10A321"), other}).ok());
+  auto count = [&](SearchQuery q) {
+    int n = 0;
+    EXPECT_TRUE((*s)->Search(q, [&](MessageRecord&&) { ++n; }).ok());
+    return n;
+  };
+  SearchQuery q;
+  q.client_ip = "127.0.5.120";
+  EXPECT_EQ(count(q), 1);
+  q = {};
+  q.sender = "";
+  EXPECT_EQ(count(q), 1);
+  q = {};
+  q.recipient = "list@example.test";  // matches the original recipient too
+  EXPECT_EQ(count(q), 1);
+  q = {};
+  q.subject = "'; DROP TABLE";
+  EXPECT_EQ(count(q), 1);
+  q = {};
+  q.outcome = Outcome::kDelivered;
+  EXPECT_EQ(count(q), 1);
+  q = {};
+  q.since = Sample("x").first_seen + 3600 * kUsPerSecond;
+  EXPECT_EQ(count(q), 0);
+  q = {};
+  q.limit = 1;
+  EXPECT_EQ(count(q), 1);
+}
+
+TEST_P(StoreContract, ReopenKeepsRecordsAndDictionaryIds) {
+  {
+    auto s = OpenStore(Url(), Detail::kStandard, true);
+    ASSERT_TRUE(s.ok());
+    ASSERT_TRUE((*s)->Write({Sample("44C4B10A321")}).ok());
+  }
+  auto s = OpenStore(Url(), Detail::kStandard, true);
+  ASSERT_TRUE(s.ok());
+  ASSERT_TRUE((*s)->Write({Sample("55C4B10A321")}).ok());
+  SearchQuery q;
+  q.recipient = "a@example.test";
+  int n = 0;
+  ASSERT_TRUE((*s)->Search(q, [&](MessageRecord&&) { ++n; }).ok());
+  EXPECT_EQ(n, 2);
+}
+
+TEST_P(StoreContract, CheckpointIsWrittenWithItsRecordsAndSurvivesReopening) {
+  {
+    auto s = OpenStore(Url(), Detail::kStandard, true);
+    ASSERT_TRUE(s.ok());
+    auto none = (*s)->LoadCheckpoint();
+    ASSERT_TRUE(none.ok());
+    EXPECT_EQ(*none, "");
+    const std::string cp1 = std::string("position 1\0binary", 17);
+    ASSERT_TRUE((*s)->WriteBatch({Sample("44C4B10A321")}, &cp1).ok());
+    ASSERT_TRUE((*s)->Write({Sample("55C4B10A321")}).ok());  // leaves it alone
+    EXPECT_EQ(*(*s)->LoadCheckpoint(), cp1);
+    const std::string cp2 = "position 2";
+    ASSERT_TRUE((*s)->WriteBatch({}, &cp2).ok());
+  }
+  auto s = OpenStore(Url(), Detail::kStandard, true);
+  ASSERT_TRUE(s.ok());
+  EXPECT_EQ(*(*s)->LoadCheckpoint(), "position 2");
+  EXPECT_EQ(All(s->get()).size(), 2u);
+}
+
+TEST_P(StoreContract, AnUpdateReplacesTheRecordOfTheSameMessage) {
+  auto s = OpenStore(Url(), Detail::kStandard, true);
+  ASSERT_TRUE(s.ok());
+  MessageRecord first = Sample("44C4B10A321");
+  first.recipients.resize(1);
+  MessageRecord other = Sample("44C4B10A321");  // the same qid, later: reused
+  other.first_seen += 3600 * kUsPerSecond;
+  ASSERT_TRUE((*s)->Write({first, other}).ok());
+  MessageRecord update = Sample("44C4B10A321");
+  update.is_update = true;
+  update.outcome = Outcome::kDelivered;
+  ASSERT_TRUE((*s)->Write({update}).ok());
+  auto all = All(s->get());
+  ASSERT_EQ(all.size(), 2u) << "replaced, not added; the reused qid untouched";
+  EXPECT_EQ(all[0].outcome, Outcome::kDelivered);
+  EXPECT_EQ(all[0].recipients.size(), 2u);
+  EXPECT_EQ(all[1].first_seen, other.first_seen);
+}
+
+TEST_P(StoreContract, LineStatsAccumulateAcrossWrites) {
+  auto s = OpenStore(Url(), Detail::kStandard, true);
+  ASSERT_TRUE(s.ok());
+  LineStats a;
+  a.kinds["client"] = 3;
+  a.unknown_samples = {{"postfix/smtpd", "odd line"}};
+  ASSERT_TRUE((*s)->AddLineStats(a).ok());
+  ASSERT_TRUE((*s)->AddLineStats(a).ok());
+  auto got = (*s)->GetLineStats();
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(got->kinds["client"], 6);
+  EXPECT_EQ(got->unknown_samples.size(), 2u);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, StoreContract, ::testing::ValuesIn(kBackends),
+                         [](const auto& info) { return std::string(info.param.name); });
+
+}  // namespace
+}  // namespace mailtrail
