@@ -91,6 +91,33 @@ Event ParseLine(std::string_view line, const ParseContext& ctx) {
   return ev;
 }
 
+DatedLineParser::DatedLineParser(int utc_offset_seconds, int ref_year, int ref_month)
+    : year_known_(false), ref_month_(ref_month) {
+  ctx_.year = ref_year;
+  ctx_.utc_offset_seconds = utc_offset_seconds;
+}
+
+DatedLineParser DatedLineParser::WithYear(int utc_offset_seconds, int year) {
+  DatedLineParser p(utc_offset_seconds, year, 12);
+  p.year_known_ = true;
+  return p;
+}
+
+Event DatedLineParser::Parse(std::string_view line) {
+  Event ev = ParseLine(line, ctx_);
+  if (ev.month == 0) return ev;
+  if (!year_known_) {
+    year_known_ = true;
+    if (ev.month > ref_month_) {
+      --ctx_.year;
+      ev = ParseLine(line, ctx_);
+    }
+  }
+  // Parsing again is rare: once per file, and once per year.
+  if (rollover_.Observe(ev.month, &ctx_)) ev = ParseLine(line, ctx_);
+  return ev;
+}
+
 const char* EventKindName(EventKind k) {
   static constexpr const char* kNames[kEventKindCount] = {
       "unparsable", "foreign",         "unknown", "noise",        "connect",

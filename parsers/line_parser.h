@@ -15,6 +15,28 @@ constexpr size_t kMaxLineLength = 64 * 1024;
 
 Event ParseLine(std::string_view line, const ParseContext& ctx);
 
+// ParseLine for one input stream, with the year of yearless stamps (BSD syslog,
+// maillog_file) worked out: the first dated line takes the year of a reference
+// moment (a file's mtime, the clock), or the year before when its month is later
+// than the reference's (a log is not written in the future); after that the
+// year advances when the month goes from December to January. Lines that carry
+// their year (RFC 3339) are left alone. Pure: the reference is given.
+class DatedLineParser {
+ public:
+  DatedLineParser(int utc_offset_seconds, int ref_year, int ref_month);
+  // The year is known (given by the user, or restored): no guess.
+  static DatedLineParser WithYear(int utc_offset_seconds, int year);
+
+  Event Parse(std::string_view line);
+  int year() const { return ctx_.year; }
+
+ private:
+  ParseContext ctx_;
+  YearRollover rollover_;
+  bool year_known_;
+  int ref_month_;
+};
+
 }  // namespace mailtrail
 
 #endif  // MAILTRAIL_PARSERS_LINE_PARSER_H_

@@ -232,13 +232,13 @@ int RunMain(const std::vector<std::string>& argv, const Clock& clock) {
   std::fprintf(stderr, "mailtrail: following %zu log(s) into %s\n", config->log_paths.size(),
                EscapeForLog(config->store_url).c_str());
   Status st = RunAgentLoop(running.agent.get(), loop);
-  const LineCounter& c = running.agent->counter();
-  std::fprintf(
-      stderr,
-      "mailtrail: stopped after %lld lines (%lld unknown), %lld records written, "
-      "%zu messages open\n",
-      static_cast<long long>(c.lines()), static_cast<long long>(c.count(EventKind::kUnknown)),
-      static_cast<long long>(running.agent->records_written()), running.agent->open_records());
+  std::fprintf(stderr,
+               "mailtrail: stopped after %lld lines (%lld unknown), %lld records written, "
+               "%zu messages open\n",
+               static_cast<long long>(running.agent->lines_read()),
+               static_cast<long long>(running.agent->unknown_lines()),
+               static_cast<long long>(running.agent->records_written()),
+               running.agent->open_records());
   if (!st.ok()) return Fail(st.message());
   return kExitOk;
 }

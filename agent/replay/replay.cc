@@ -4,6 +4,7 @@
 
 #include <ctime>
 #include <memory>
+#include <optional>
 
 #include "agent/replay/line_reader.h"
 #include "parsers/line_parser.h"
@@ -39,19 +40,18 @@ Status Replay(const std::vector<std::string>& files, const ReplayOptions& option
     p.bytes_total += (*r)->raw_size();
     readers.push_back(std::move(*r));
   }
-  ParseContext ctx;
-  ctx.utc_offset_seconds = options.utc_offset_seconds;
-  if (options.year) ctx.year = *options.year;
-  YearRollover rollover;
+  // With --year the year runs on from file to file; without it, each file's
+  // mtime is its reference.
+  std::optional<DatedLineParser> dating;
+  if (options.year)
+    dating.emplace(DatedLineParser::WithYear(options.utc_offset_seconds, *options.year));
   Status status;
   for (size_t i = 0; i < readers.size() && status.ok(); ++i) {
     LineReader& reader = *readers[i];
-    int mtime_year = 0, mtime_month = 0;
-    bool year_known = options.year.has_value();
-    if (!year_known) {
+    if (!options.year) {
+      int mtime_year = 0, mtime_month = 0;
       MtimeYearMonth(files[i], options.utc_offset_seconds, &mtime_year, &mtime_month);
-      ctx.year = mtime_year;
-      rollover = YearRollover();
+      dating.emplace(options.utc_offset_seconds, mtime_year, mtime_month);
     }
     int64_t base = p.bytes_done;
     std::string_view line;
@@ -66,19 +66,7 @@ Status Replay(const std::vector<std::string>& files, const ReplayOptions& option
         counter->CountOverlong();
         continue;
       }
-      Event ev = ParseLine(line, ctx);
-      if (ev.month != 0) {
-        if (!year_known) {
-          // The first dated line is at most as new as the mtime: a month after
-          // the mtime's month means the file began last year.
-          year_known = true;
-          if (ev.month > mtime_month) {
-            ctx.year = mtime_year - 1;
-            ev = ParseLine(line, ctx);
-          }
-        }
-        if (rollover.Observe(ev.month, &ctx)) ev = ParseLine(line, ctx);
-      }
+      const Event ev = dating->Parse(line);
       counter->Count(ev, line);
       tracker.Process(ev);
       if (counter->lines() % kProgressEvery == 0 && progress) {

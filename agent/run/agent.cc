@@ -28,26 +28,13 @@ TrackerOptions LiveTracker(TrackerOptions o) {
 // Parses and tracks the lines of one stream.
 class Agent::Lines : public LineHandler {
  public:
-  Lines(Agent* agent, StreamState* state, int now_year, int now_month)
-      : agent_(agent), state_(state), now_year_(now_year), now_month_(now_month) {}
+  Lines(Agent* agent, StreamState* state) : agent_(agent), state_(state) {}
   void OnLine(const TailLine& line) override {
     if (line.overlong) {
-      agent_->counter_.CountOverlong();
       state_->counter.CountOverlong();
       return;
     }
-    ParseContext& ctx = state_->ctx;
-    Event ev = ParseLine(line.bytes, ctx);
-    if (ev.month != 0) {
-      if (!state_->year_known) {
-        // A yearless line dated after this month is from last year.
-        state_->year_known = true;
-        ctx.year = ev.month > now_month_ ? now_year_ - 1 : now_year_;
-        ev = ParseLine(line.bytes, ctx);
-      }
-      if (state_->rollover.Observe(ev.month, &ctx)) ev = ParseLine(line.bytes, ctx);
-    }
-    agent_->counter_.Count(ev, line.bytes);
+    const Event ev = state_->dating.Parse(line.bytes);
     state_->counter.Count(ev, line.bytes);
     agent_->tracker_.Process(ev);
   }
@@ -55,7 +42,6 @@ class Agent::Lines : public LineHandler {
  private:
   Agent* agent_;
   StreamState* state_;
-  int now_year_, now_month_;
 };
 
 Agent::Agent(AgentOptions options, Store* store, FileSystem* fs, const Clock* clock)
@@ -70,9 +56,11 @@ Agent::Agent(AgentOptions options, Store* store, FileSystem* fs, const Clock* cl
   fo.rotate_wait = options_.rotate_wait;
   for (const auto& path : options_.logs) {
     streams_.push_back(std::make_unique<FileStream>(path, fs, fo));
-    StreamState st;
-    st.ctx.utc_offset_seconds = options_.utc_offset_seconds;
-    states_.push_back(st);
+    // The clock is the reference for yearless stamps: a month later than now
+    // is last year's.
+    int year, month;
+    YearMonthNow(*clock_, options_.utc_offset_seconds, &year, &month);
+    states_.push_back({LineCounter(), DatedLineParser(options_.utc_offset_seconds, year, month)});
   }
 }
 
@@ -94,8 +82,7 @@ Status Agent::Start() {
       if (streams_[i]->path() != s.path) continue;
       streams_[i]->RestoreTo(s.positions);
       if (s.year != 0) {
-        states_[i].ctx.year = s.year;
-        states_[i].year_known = true;
+        states_[i].dating = DatedLineParser::WithYear(options_.utc_offset_seconds, s.year);
       }
     }
   }
@@ -105,11 +92,9 @@ Status Agent::Start() {
 StatusOr<size_t> Agent::Step() {
   if (Status st = writer_->error(); !st.ok()) return st;
   const TimeUs now = clock_->MonotonicNow();
-  int year, month;
-  YearMonthNow(*clock_, options_.utc_offset_seconds, &year, &month);
   size_t total = 0;
   for (size_t i = 0; i < streams_.size() && total < options_.lines_per_step; ++i) {
-    Lines lines(this, &states_[i], year, month);
+    Lines lines(this, &states_[i]);
     auto n = streams_[i]->Poll(now, &lines, options_.lines_per_step - total);
     if (!n.ok()) return n.status();
     total += *n;
@@ -133,12 +118,24 @@ StatusOr<size_t> Agent::Step() {
 Status Agent::Flush() {
   Checkpoint cp;
   for (size_t i = 0; i < streams_.size(); ++i)
-    cp.streams.push_back({streams_[i]->path(), streams_[i]->positions(), states_[i].ctx.year});
+    cp.streams.push_back({streams_[i]->path(), streams_[i]->positions(), states_[i].dating.year()});
   cp.tracker_state = tracker_.SaveState();
   writer_->Commit(EncodeCheckpoint(cp));
   last_flush_ = clock_->MonotonicNow();
   dirty_ = false;
   return writer_->error();
+}
+
+int64_t Agent::lines_read() const {
+  int64_t n = 0;
+  for (const auto& s : states_) n += s.counter.lines();
+  return n;
+}
+
+int64_t Agent::unknown_lines() const {
+  int64_t n = 0;
+  for (const auto& s : states_) n += s.counter.count(EventKind::kUnknown);
+  return n;
 }
 
 Status Agent::Stop() {

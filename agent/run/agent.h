@@ -21,7 +21,7 @@
 #include "agent/track/tracker.h"
 #include "base/clock.h"
 #include "base/file_system.h"
-#include "parsers/envelope.h"
+#include "parsers/line_parser.h"
 
 namespace mailtrail {
 
@@ -55,7 +55,9 @@ class Agent {
   // Settings that can change while running (a reloaded configuration).
   void set_flush_interval(TimeUs t) { options_.flush_interval = t; }
 
-  const LineCounter& counter() const { return counter_; }
+  // Totals over the followed logs.
+  int64_t lines_read() const;
+  int64_t unknown_lines() const;
   int64_t records_written() const { return writer_->written(); }
   const AsyncWriter& writer() const { return *writer_; }
   // Log time (UTC) of the newest line read, 0 before the first.
@@ -74,16 +76,13 @@ class Agent {
  private:
   class Lines;
   struct StreamState {
-    LineCounter counter;  // this log's lines by kind (metrics)
-    ParseContext ctx;
-    YearRollover rollover;
-    bool year_known = false;
+    LineCounter counter;     // this log's lines by kind
+    DatedLineParser dating;  // year of its yearless stamps
   };
 
   AgentOptions options_;
   Store* store_;
   const Clock* clock_;
-  LineCounter counter_;
   std::unique_ptr<AsyncWriter> writer_;
   MessageTracker tracker_;
   std::vector<std::unique_ptr<FileStream>> streams_;

@@ -18,6 +18,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "base/hash.h"
+
 namespace mailtrail {
 
 class DictCache {
@@ -75,9 +77,8 @@ class DictCache {
   using Map = std::unordered_map<std::string, int64_t, TextHash, std::equal_to<>>;
 
   static uint64_t Hash(std::string_view s) {
-    uint64_t h = 1469598103934665603ULL;
-    for (char c : s) h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ULL;
-    return h ^ (h >> 31);
+    const uint64_t h = Fnv1a64(s);
+    return h ^ (h >> 31);  // spread the high bits into the bit index too
   }
   bool Bit(uint64_t h) const { return bloom_[(h % kBloomBits) / 64] >> (h % 64) & 1; }
   void SetBit(uint64_t h) { bloom_[(h % kBloomBits) / 64] |= uint64_t{1} << (h % 64); }

@@ -2,6 +2,8 @@
 
 #include <zlib.h>
 
+#include "base/hash.h"
+
 #include <charconv>
 #include <cstdio>
 #include <cstdlib>
@@ -52,14 +54,8 @@ std::string Unescape(std::string_view s) {
 }  // namespace
 
 int64_t DictHash(int kind, std::string_view text) {
-  uint64_t h = 14695981039346656037ULL;
-  auto mix = [&h](unsigned char c) {
-    h ^= c;
-    h *= 1099511628211ULL;
-  };
-  mix(static_cast<unsigned char>(kind));
-  for (char c : text) mix(static_cast<unsigned char>(c));
-  return static_cast<int64_t>(h);
+  const char kind_byte = static_cast<char>(kind);
+  return static_cast<int64_t>(Fnv1a64(text, Fnv1a64(std::string_view(&kind_byte, 1))));
 }
 
 std::string JoinList(const std::vector<std::string>& v) {

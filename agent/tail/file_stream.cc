@@ -1,6 +1,7 @@
 #include "agent/tail/file_stream.h"
 
 #include "agent/tail/gzip_file.h"
+#include "base/hash.h"
 
 #include <algorithm>
 #include <cstring>
@@ -26,14 +27,6 @@ struct FileStream::Source {
     skipping = false;
   }
 };
-
-namespace {
-uint64_t Fnv(const char* p, size_t n) {
-  uint64_t h = 14695981039346656037ULL;
-  for (size_t i = 0; i < n; ++i) h = (h ^ static_cast<unsigned char>(p[i])) * 1099511628211ULL;
-  return h;
-}
-}  // namespace
 
 FileStream::FileStream(std::string path, FileSystem* fs, FileStreamOptions options)
     : path_(std::move(path)), fs_(fs), options_(options) {
@@ -87,7 +80,7 @@ Status FileStream::Fingerprint(ReadableFile* file, int64_t size, uint32_t len, u
     if (*n == 0) break;
     got += *n;
   }
-  *fp = Fnv(head.data(), got);
+  *fp = Fnv1a64(std::string_view(head.data(), got));
   return Status::Ok();
 }
 

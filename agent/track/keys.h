@@ -13,6 +13,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "base/hash.h"
 #include "base/queue_id.h"
 
 namespace mailtrail {
@@ -59,9 +60,7 @@ struct RecordKey {
 
 struct RecordKeyHash {
   size_t operator()(const RecordKey& k) const {
-    uint64_t h = 14695981039346656037ULL ^ k.host;
-    for (uint8_t i = 0; i < k.len; ++i)
-      h = (h ^ static_cast<unsigned char>(k.qid[i])) * 1099511628211ULL;
+    const uint64_t h = Fnv1a64(std::string_view(k.qid, k.len), kFnvOffset ^ k.host);
     return static_cast<size_t>(h ^ (h >> 29));
   }
 };

@@ -69,7 +69,7 @@ void Notify(LoopState* s) {
   const uint64_t now_ms = uv_now(&s->loop);
   if (now_ms - s->last_status_ms < 1000 && s->last_status_ms != 0) return;
   const double secs = s->last_status_ms ? (now_ms - s->last_status_ms) / 1000.0 : 1.0;
-  const int64_t lines = s->agent->counter().lines();
+  const int64_t lines = s->agent->lines_read();
   sd_notifyf(0,
              "STATUS=%.0f lines/s, %lld lines, %lld records written, %zu messages open, "
              "lag %.0f s / %lld bytes%s",

@@ -53,6 +53,29 @@ TEST(YearRollover, DecemberToJanuaryAdvancesTheYear) {
   EXPECT_EQ(ctx.year, 2027);
 }
 
+TEST(DatedLineParser, AMonthAfterTheReferenceIsLastYearThenTheYearRollsOver) {
+  DatedLineParser p(0, /*ref_year=*/2027, /*ref_month=*/1);  // e.g. a file written in January
+  const Event dec = p.Parse("Dec 31 23:59:59 mx postfix/qmgr[1]: 44C4B10A321: removed");
+  EXPECT_EQ(FormatRfc3339(dec.time), "2026-12-31T23:59:59Z");
+  const Event jan = p.Parse("Jan  1 00:00:01 mx postfix/qmgr[1]: 55C4B10A321: removed");
+  EXPECT_EQ(FormatRfc3339(jan.time), "2027-01-01T00:00:01Z");
+  EXPECT_EQ(p.year(), 2027);
+
+  DatedLineParser same(0, 2026, 11);  // a first line not after the reference month
+  EXPECT_EQ(
+      FormatRfc3339(same.Parse("Nov 27 12:00:00 mx postfix/qmgr[1]: 44C4B10A321: removed").time),
+      "2026-11-27T12:00:00Z");
+
+  DatedLineParser fixed = DatedLineParser::WithYear(0, 2024);  // --year: no guess
+  EXPECT_EQ(
+      FormatRfc3339(fixed.Parse("Dec 31 23:59:59 mx postfix/qmgr[1]: 44C4B10A321: removed").time),
+      "2024-12-31T23:59:59Z");
+  // A line with its own year is left alone.
+  EXPECT_EQ(FormatRfc3339(
+                fixed.Parse("2026-03-01T10:00:00Z mx postfix/qmgr[1]: 44C4B10A321: removed").time),
+            "2026-03-01T10:00:00Z");
+}
+
 TEST(Envelope, MultiPartProgramNamesUseTheLastComponent) {
   const Event ev = ParseLine(
       "Nov  7 11:21:14 mx postfix-out/relay/smtp[9]: 44C4B10A321: to=<a@b.test>, relay=none, "

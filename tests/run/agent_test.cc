@@ -158,7 +158,7 @@ TEST(Agent, FollowsSeveralLogsAtOnce) {
     ASSERT_TRUE((*store)->Search(q, [&](MessageRecord&&) { ++n; }).ok());
     EXPECT_EQ(n, static_cast<int>(want)) << host;
   }
-  EXPECT_EQ(agent.counter().lines(), static_cast<int64_t>(2 * lines.size()));
+  EXPECT_EQ(agent.lines_read(), static_cast<int64_t>(2 * lines.size()));
 }
 
 }  // namespace
