@@ -55,6 +55,8 @@ std::string Agent::RenderMetrics() const {
   per_log("mailtrail_log_lag_bytes", "gauge", "Bytes written to each log, not read yet.",
           [](const FileStream& s) { return s.backlog_bytes(); });
   // One family after the other (the format wants each family's samples together).
+  std::vector<LineStats> per_log_stats;
+  for (const auto& st : states_) per_log_stats.push_back(st.counter.ToStats());
   for (const bool unknown : {false, true}) {
     if (unknown) {
       Metric(&out, "mailtrail_unknown_lines_total", "counter", "Unknown lines by log and program.");
@@ -64,7 +66,7 @@ std::string Agent::RenderMetrics() const {
     }
     for (size_t i = 0; i < streams_.size(); ++i) {
       const std::string log = Label(streams_[i]->path());
-      for (const auto& [kind, n] : states_[i].counter.ToStats().kinds) {
+      for (const auto& [kind, n] : per_log_stats[i].kinds) {
         const bool is_unknown = kind.rfind("unknown:", 0) == 0;
         if (is_unknown != unknown) continue;
         Sample(&out,

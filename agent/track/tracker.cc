@@ -114,17 +114,6 @@ void MessageTracker::Process(const Event& ev) {
       if (o == nullptr) return;  // e.g. postsuper on a message we never saw
       o->removed = true;
       pending_.push_back({now_ + options_.grace, KeyOf(ev, ev.qid), o->generation, false});
-      if (options_.emit_at_removed) {
-        o->rec.last_seen = std::max(o->rec.last_seen, ev.time);
-        if (options_.keep_events && o->rec.events.size() < kMaxEventsPerRecord)
-          o->rec.events.push_back({ev.time, std::string(ev.program), Capped(ev.message)});
-        MessageRecord copy = o->rec;
-        copy.is_update = o->emitted;
-        Emit(std::move(copy), RecordEnd::kRemoved);
-        o->emitted = true;
-        o->changed = false;
-        return;  // this line is in the copy already
-      }
       break;
     case EventKind::kExpired:
       o = FindOrCreate(ev);
@@ -152,11 +141,18 @@ void MessageTracker::Process(const Event& ev) {
     default:
       return;
   }
-  if (o != nullptr) {
-    Changed(o);
-    o->rec.last_seen = std::max(o->rec.last_seen, ev.time);
-    if (options_.keep_events && o->rec.events.size() < kMaxEventsPerRecord)
-      o->rec.events.push_back({ev.time, std::string(ev.program), Capped(ev.message)});
+  if (o == nullptr) return;
+  Changed(o);
+  o->rec.last_seen = std::max(o->rec.last_seen, ev.time);
+  if (options_.keep_events && o->rec.events.size() < kMaxEventsPerRecord)
+    o->rec.events.push_back({ev.time, std::string(ev.program), Capped(ev.message)});
+  if (ev.kind == EventKind::kRemoved && options_.emit_at_removed) {
+    // Live: written now (queryable at once), again only if a late line changes it.
+    MessageRecord copy = o->rec;
+    copy.is_update = o->emitted;
+    Emit(std::move(copy), RecordEnd::kRemoved);
+    o->emitted = true;
+    o->changed = false;
   }
 }
 
