@@ -1,7 +1,8 @@
-# Writes OUT: a C++ array with the text of each file in FILES (a ;-list).
-set(content "// Generated from schema/sqlite/*.sql by schema/embed.cmake. Do not edit.\n")
+# Writes OUT: a C++ array k${NAME}Migrations with the text of each file in FILES
+# (a ;-list), and its length k${NAME}MigrationCount.
+set(content "// Generated from schema/*/*.sql by schema/embed.cmake. Do not edit.\n")
 string(APPEND content "#include \"schema/schema.h\"\nnamespace mailtrail {\n")
-string(APPEND content "const char* const kSqliteMigrations[] = {\n")
+string(APPEND content "const char* const k${NAME}Migrations[] = {\n")
 set(n 0)
 separate_arguments(FILES)
 foreach(f ${FILES})
@@ -9,5 +10,5 @@ foreach(f ${FILES})
   string(APPEND content "R\"mtsql(${sql})mtsql\",\n")
   math(EXPR n "${n} + 1")
 endforeach()
-string(APPEND content "};\nconst int kSqliteMigrationCount = ${n};\n}  // namespace mailtrail\n")
+string(APPEND content "};\nconst int k${NAME}MigrationCount = ${n};\n}  // namespace mailtrail\n")
 file(WRITE ${OUT} "${content}")

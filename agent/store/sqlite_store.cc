@@ -354,6 +354,29 @@ StatusOr<LineStats> SqliteStore::GetLineStats() {
   return out;
 }
 
+// SQLite has no partitions: a DELETE, in one transaction (run it at a quiet time).
+StatusOr<int64_t> SqliteStore::PurgeBefore(int64_t day) {
+  const std::string cutoff = std::to_string(day * 86400);
+  if (Status st = db_.Exec("BEGIN IMMEDIATE;"
+                           "DELETE FROM rcpt WHERE message IN"
+                           " (SELECT id FROM message WHERE first_seen < " +
+                           cutoff + ");");
+      !st.ok()) {
+    static_cast<void>(db_.Exec("ROLLBACK"));
+    return st;
+  }
+  if (Status st = db_.Exec("DELETE FROM message WHERE first_seen < " + cutoff); !st.ok()) {
+    static_cast<void>(db_.Exec("ROLLBACK"));
+    return st;
+  }
+  const int64_t removed = sqlite3_changes(db_.get());
+  if (Status st = db_.Exec("COMMIT"); !st.ok()) {
+    static_cast<void>(db_.Exec("ROLLBACK"));
+    return st;
+  }
+  return removed;
+}
+
 StatusOr<std::map<std::string, int64_t>> SqliteStore::CountByOutcome() {
   std::map<std::string, int64_t> out;
   auto s = db_.Prepare("SELECT outcome, count(*) FROM message GROUP BY outcome");

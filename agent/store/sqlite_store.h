@@ -31,6 +31,7 @@ class SqliteStore : public Store {
   StatusOr<std::map<std::string, int64_t>> CountByOutcome() override;
   Status BeginBulkLoad() override;
   Status EndBulkLoad() override;
+  StatusOr<int64_t> PurgeBefore(int64_t day) override;
 
  private:
   // Kind 3 was meant for subjects; they are stored inline (mostly unique).

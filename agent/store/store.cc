@@ -1,5 +1,10 @@
 #include "agent/store/store.h"
 
+#include <unistd.h>
+
+#include "agent/store/mysql_store.h"
+#include "agent/store/mysql_url.h"
+#include "agent/store/spool_store.h"
 #include "agent/store/sqlite_store.h"
 
 namespace mailtrail {
@@ -24,10 +29,38 @@ const char* DetailName(Detail d) {
 }
 
 namespace {
-using Opener = StatusOr<std::unique_ptr<Store>> (*)(std::string_view rest, Detail, bool create);
+using Opener = StatusOr<std::unique_ptr<Store>> (*)(std::string_view rest, const StoreOptions&);
 
-StatusOr<std::unique_ptr<Store>> OpenSqlite(std::string_view path, Detail d, bool create) {
-  return SqliteStore::Open(std::string(path), d, create);
+StatusOr<std::unique_ptr<Store>> OpenSqlite(std::string_view path, const StoreOptions& o) {
+  return SqliteStore::Open(std::string(path), o.detail, o.create);
+}
+
+std::string MachineName() {
+  char buf[256] = {};
+  if (gethostname(buf, sizeof buf - 1) != 0 || buf[0] == '\0') return "mailtrail";
+  return buf;
+}
+
+StatusOr<std::unique_ptr<Store>> OpenMysql(std::string_view rest, const StoreOptions& o) {
+  auto target = ParseMysqlUrl(rest);
+  if (!target.ok()) return target.status();
+  std::string password;
+  if (!o.password_file.empty()) {
+    auto p = ReadPasswordFile(o.password_file);
+    if (!p.ok()) return p.status();
+    password = std::move(*p);
+  }
+  MysqlStore::Options mo;
+  mo.detail = o.detail;
+  mo.migrate = o.migrate;
+  // Writers (create) get an agent row; readers none.
+  if (o.create) mo.agent_name = o.agent_name.empty() ? MachineName() : o.agent_name;
+  if (!o.create) mo.timeout_seconds = 600;  // a report may scan for long
+  auto store = MysqlStore::Open(*target, password, mo);
+  if (!store.ok()) return store.status();
+  std::unique_ptr<Store> primary = std::move(*store);
+  if (o.spool_path.empty()) return primary;
+  return SpoolStore::Open(std::move(primary), o.spool_path, o.spool_max_bytes);
 }
 
 // The explicit table of backends (STYLE.md rule 7).
@@ -36,17 +69,26 @@ constexpr struct {
   Opener open;
 } kBackends[] = {
     {"sqlite:", OpenSqlite},
+    {"mysql://", OpenMysql},
 };
 }  // namespace
 
-StatusOr<std::unique_ptr<Store>> OpenStore(std::string_view url, Detail detail, bool create) {
+StatusOr<std::unique_ptr<Store>> OpenStore(std::string_view url, const StoreOptions& options) {
   for (const auto& b : kBackends) {
     if (url.substr(0, b.scheme.size()) == b.scheme)
-      return b.open(url.substr(b.scheme.size()), detail, create);
+      return b.open(url.substr(b.scheme.size()), options);
   }
   if (url.find("://") != std::string_view::npos)
-    return Status::InvalidArgument("unsupported store URL (this build knows sqlite:PATH)");
-  return OpenSqlite(url, detail, create);
+    return Status::InvalidArgument(
+        "unsupported store URL (known: sqlite:PATH, mysql://USER@HOST[:PORT]/DB)");
+  return OpenSqlite(url, options);
+}
+
+StatusOr<std::unique_ptr<Store>> OpenStore(std::string_view url, Detail detail, bool create) {
+  StoreOptions o;
+  o.detail = detail;
+  o.create = create;
+  return OpenStore(url, o);
 }
 
 }  // namespace mailtrail

@@ -62,10 +62,34 @@ class Store {
   // the next open repairs the indexes. Both are no-ops where not useful.
   virtual Status BeginBulkLoad() { return Status::Ok(); }
   virtual Status EndBulkLoad() { return Status::Ok(); }
+
+  // Removes the records first seen before `day` (days since 1970-01-01 UTC) and
+  // says how many messages went. MySQL drops whole daily partitions.
+  virtual StatusOr<int64_t> PurgeBefore(int64_t day) = 0;
 };
 
-// "sqlite:/path/to/file.db" (or a bare path). `detail` applies to writes.
-// `create`: false for read-only verbs, which then fail on a missing database.
+struct StoreOptions {
+  Detail detail = Detail::kStandard;
+  // false (read-only verbs): a missing store is an error, not created.
+  bool create = true;
+  // MySQL: apply pending schema migrations (`mailtrail db migrate`). Without it
+  // an older schema is refused with a hint; a newer one is always refused.
+  bool migrate = false;
+  // MySQL: the file holding the password (its first line).
+  std::string password_file;
+  // MySQL: this writer's name in a shared database (its checkpoint and ids);
+  // empty: the machine's host name. Two writers must not share a name.
+  std::string agent_name;
+  // MySQL: a local SQLite file where batches wait while the server is
+  // unreachable (live agent); empty: no spool, a write fails after the retries.
+  std::string spool_path;
+  int64_t spool_max_bytes = 1LL << 30;
+};
+
+// "sqlite:/path/to/file.db" (or a bare path), "mysql://user@host:port/db" or
+// "mysql://user@localhost/db?socket=/path" (agent/store/mysql_url.h).
+StatusOr<std::unique_ptr<Store>> OpenStore(std::string_view url, const StoreOptions& options);
+// The same with default options but these.
 StatusOr<std::unique_ptr<Store>> OpenStore(std::string_view url, Detail detail, bool create);
 
 }  // namespace mailtrail

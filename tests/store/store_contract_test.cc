@@ -1,12 +1,14 @@
 // The Store contract: every backend passes the same tests. Backends are listed
-// in kBackends; each gives a URL for a fresh, empty store. (SQLite today; a
-// MySQL/MariaDB backend joins with its own entry.)
+// in kBackends; each gives a URL for a fresh, empty store: SQLite in a temporary
+// directory, MySQL in a fresh database of a real MariaDB (tests/support/mariadb.h).
 #include <gtest/gtest.h>
 
 #include <functional>
+#include <map>
 #include <string>
 
 #include "agent/store/store.h"
+#include "tests/support/mariadb.h"
 #include "tests/support/store_fixture.h"
 #include "tests/support/temp_dir.h"
 
@@ -21,7 +23,17 @@ struct Backend {
 
 const Backend kBackends[] = {
     {"sqlite", [](const TempDir& dir, const std::string& db) { return "sqlite:" + dir.File(db); }},
+    {"mysql",
+     [](const TempDir& dir, const std::string& db) {
+       // One database per (test directory, name): the same name reopens it.
+       static std::map<std::string, std::string> urls;
+       std::string& url = urls[dir.File(db)];
+       if (url.empty()) url = TestMariaDb::Get().NewDatabase();
+       return url;
+     }},
 };
+
+void PrintTo(const Backend& b, std::ostream* os) { *os << b.name; }
 
 class StoreContract : public ::testing::TestWithParam<Backend>, public StoreFixture {
  protected:

@@ -1,0 +1,43 @@
+// Shared by the MysqlStore sources only: Connector/C++ (cppconn) includes and the
+// adapters that turn its exceptions into a Status (STYLE.md rule 2). Include
+// only <cppconn/*.h>: <mysql_driver.h> drags in Boost.
+#ifndef MAILTRAIL_AGENT_STORE_MYSQL_INTERNAL_H_
+#define MAILTRAIL_AGENT_STORE_MYSQL_INTERNAL_H_
+
+#include <cppconn/connection.h>
+#include <cppconn/exception.h>
+#include <cppconn/prepared_statement.h>
+#include <cppconn/resultset.h>
+#include <cppconn/statement.h>
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "base/status.h"
+
+namespace mailtrail::mysql {
+
+// Client and server error codes after which the connection is unusable and a
+// new one may succeed: CR_CONNECTION_ERROR 2002, CR_CONN_HOST_ERROR 2003,
+// CR_SERVER_GONE_ERROR 2006, CR_SERVER_LOST 2013, CR_NO_PREPARE_STMT 2030
+// (statements of a dead session), CR_SERVER_LOST_EXTENDED 2055,
+// ER_SERVER_SHUTDOWN 1053, ER_CONNECTION_KILLED 1927, and 4031 (idle timeout).
+bool IsConnectionError(int code);
+// Errors after which the same transaction may simply be run again:
+// ER_LOCK_WAIT_TIMEOUT 1205, ER_LOCK_DEADLOCK 1213.
+bool IsRetryable(int code);
+
+// kUnavailable for connection errors, else kIoError; with the code and `what`.
+Status FromException(const sql::SQLException& e, std::string_view what);
+
+// X'hex': a byte-exact literal for any bytes (never quoted text).
+std::string HexLiteral(std::string_view bytes);
+
+// Runs statements (no result) / one query.
+void Execute(sql::Connection* c, const std::string& sql);
+std::unique_ptr<sql::ResultSet> Query(sql::Connection* c, const std::string& sql);
+
+}  // namespace mailtrail::mysql
+
+#endif  // MAILTRAIL_AGENT_STORE_MYSQL_INTERNAL_H_

@@ -1,0 +1,145 @@
+#include "agent/store/mysql_partitions.h"
+
+#include <limits>
+
+#include "agent/store/mysql_internal.h"
+#include "base/civil_time.h"
+
+namespace mailtrail {
+
+namespace {
+constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
+constexpr int64_t kSecondsPerDay = 86400;
+
+std::string Bound(int64_t day) {
+  return day == kMax ? "MAXVALUE" : std::to_string(day * kSecondsPerDay);
+}
+
+// Holds a MySQL named lock for its lifetime (released when the connection dies too).
+class NamedLock {
+ public:
+  NamedLock(sql::Connection* c, const char* name) : c_(c), name_(name) {}
+  bool Acquire(int timeout_seconds) {
+    auto rs = mysql::Query(c_, std::string("SELECT GET_LOCK('") + name_ + "', " +
+                                   std::to_string(timeout_seconds) + ")");
+    held_ = rs->next() && !rs->isNull(1) && rs->getInt(1) == 1;
+    return held_;
+  }
+  ~NamedLock() {
+    if (!held_) return;
+    try {
+      mysql::Query(c_, std::string("SELECT RELEASE_LOCK('") + name_ + "')");
+    } catch (const sql::SQLException&) {
+      // The connection is gone, and the lock with it.
+    }
+  }
+
+ private:
+  sql::Connection* c_;
+  const char* name_;
+  bool held_ = false;
+};
+}  // namespace
+
+std::string MysqlPartitions::DayName(char prefix, int64_t day) {
+  if (day == kMax) return "pmax";
+  const std::string date = FormatRfc3339(day * kSecondsPerDay * kUsPerSecond);  // YYYY-MM-DDT...
+  return std::string(1, prefix) + date.substr(0, 4) + date.substr(5, 2) + date.substr(8, 2);
+}
+
+std::vector<MysqlPartitions::Range> MysqlPartitions::Split(const Range& r, int64_t day) {
+  std::vector<Range> out;
+  if (r.lo < day) out.push_back({DayName('g', day), r.lo, day});
+  out.push_back({DayName('d', day), day, day + 1});
+  if (day + 1 < r.hi) out.push_back({r.hi == kMax ? "pmax" : DayName('g', r.hi), day + 1, r.hi});
+  return out;
+}
+
+StatusOr<std::vector<MysqlPartitions::Range>> MysqlPartitions::Read(sql::Connection* c) {
+  std::vector<Range> out;
+  try {
+    auto rs = mysql::Query(
+        c,
+        "SELECT PARTITION_NAME, PARTITION_DESCRIPTION FROM information_schema.PARTITIONS"
+        " WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'message'"
+        " ORDER BY PARTITION_ORDINAL_POSITION");
+    int64_t lo = std::numeric_limits<int64_t>::min();
+    while (rs->next()) {
+      const std::string desc = rs->getString(2);
+      const int64_t hi = desc == "MAXVALUE" ? kMax : std::stoll(desc) / kSecondsPerDay;
+      out.push_back({rs->getString(1), lo, hi});
+      lo = hi;
+    }
+  } catch (const sql::SQLException& e) {
+    return mysql::FromException(e, "read partitions");
+  } catch (const std::exception& e) {
+    return Status::Corruption(std::string("read partitions: ") + e.what());
+  }
+  if (out.empty()) return Status::Corruption("table message is not partitioned");
+  return out;
+}
+
+Status MysqlPartitions::Ensure(sql::Connection* c, const std::set<int64_t>& days) {
+  std::set<int64_t> missing;
+  for (int64_t d : days)
+    if (!ready_.count(d)) missing.insert(d);
+  if (missing.empty()) return Status::Ok();
+  try {
+    NamedLock lock(c, "mailtrail_partitions");
+    if (!lock.Acquire(60)) return Status::Unavailable("partitions: GET_LOCK timed out");
+    for (int64_t day : missing) {
+      auto parts = Read(c);
+      if (!parts.ok()) return parts.status();
+      for (const Range& r : *parts) {
+        if (day < r.lo || day >= r.hi) continue;
+        if (r.lo == day && r.hi == day + 1) break;  // already a day of its own
+        std::string into;
+        for (const Range& piece : Split(r, day)) {
+          if (!into.empty()) into += ", ";
+          into += "PARTITION " + piece.name + " VALUES LESS THAN (" + Bound(piece.hi) + ")";
+        }
+        for (const char* table : {"message", "rcpt"}) {
+          mysql::Execute(c, std::string("ALTER TABLE ") + table + " REORGANIZE PARTITION " +
+                                r.name + " INTO (" + into + ")");
+        }
+        break;
+      }
+      ready_.insert(day);
+    }
+  } catch (const sql::SQLException& e) {
+    return mysql::FromException(e, "add a daily partition");
+  }
+  return Status::Ok();
+}
+
+StatusOr<int64_t> MysqlPartitions::DropBefore(sql::Connection* c, int64_t day) {
+  int64_t removed = 0;
+  try {
+    NamedLock lock(c, "mailtrail_partitions");
+    if (!lock.Acquire(60)) return Status::Unavailable("partitions: GET_LOCK timed out");
+    auto parts = Read(c);
+    if (!parts.ok()) return parts.status();
+    std::string names;
+    int64_t below = 0;
+    for (const Range& r : *parts) {
+      if (r.hi == kMax || r.hi > day) break;
+      if (!names.empty()) names += ',';
+      names += r.name;
+      below = r.hi;
+    }
+    if (names.empty()) return int64_t{0};
+    auto rs = mysql::Query(
+        c, "SELECT COUNT(*) FROM message WHERE first_seen < " + std::to_string(below * 86400));
+    if (rs->next()) removed = rs->getInt64(1);
+    // message first: a crash in between leaves unreachable recipients (dropped by
+    // the next purge), never messages without their recipients.
+    for (const char* table : {"message", "rcpt"})
+      mysql::Execute(c, std::string("ALTER TABLE ") + table + " DROP PARTITION " + names);
+  } catch (const sql::SQLException& e) {
+    return mysql::FromException(e, "drop partitions");
+  }
+  ready_.clear();
+  return removed;
+}
+
+}  // namespace mailtrail

@@ -1,0 +1,55 @@
+// MysqlPartitions: the daily RANGE partitions of `message` and `rcpt` (both on
+// first_seen, always cut at the same bounds).
+//
+// Every partition is either a day ("d20261127": [midnight, next midnight) UTC)
+// or a gap between days ("g20261127": below that date's midnight, above the
+// partition before it), plus "pmax". Before a batch, Ensure() splits the gap
+// that holds a day of the batch into (gap, day, gap): rows only ever go into
+// daily partitions, so gaps stay empty and splitting them copies nothing.
+// DropBefore() drops whole days: no giant DELETE.
+// Several agents: the DDL runs under GET_LOCK('mailtrail_partitions').
+#ifndef MAILTRAIL_AGENT_STORE_MYSQL_PARTITIONS_H_
+#define MAILTRAIL_AGENT_STORE_MYSQL_PARTITIONS_H_
+
+#include <cstdint>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+
+namespace sql {
+class Connection;
+}
+
+namespace mailtrail {
+
+class MysqlPartitions {
+ public:
+  struct Range {
+    std::string name;
+    int64_t lo, hi;  // [lo, hi) in days since 1970-01-01; hi = INT64_MAX for pmax
+  };
+
+  // Makes sure that each of `days` has a partition of its own. DDL: call it
+  // outside of a transaction (it commits implicitly).
+  Status Ensure(sql::Connection* c, const std::set<int64_t>& days);
+  // Drops the partitions that hold only days before `day`; says how many messages
+  // they held.
+  StatusOr<int64_t> DropBefore(sql::Connection* c, int64_t day);
+  // The partitions of `message`, lowest first.
+  static StatusOr<std::vector<Range>> Read(sql::Connection* c);
+  // Forgets what it knew (another agent may have dropped days).
+  void Forget() { ready_.clear(); }
+
+  // Pure: the partitions that replace `r` so that `day` (inside it) has its own.
+  static std::vector<Range> Split(const Range& r, int64_t day);
+  static std::string DayName(char prefix, int64_t day);
+
+ private:
+  std::set<int64_t> ready_;  // days known to have their own partition
+};
+
+}  // namespace mailtrail
+
+#endif  // MAILTRAIL_AGENT_STORE_MYSQL_PARTITIONS_H_

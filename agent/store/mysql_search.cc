@@ -1,0 +1,214 @@
+// MysqlStore's read side: search and record decoding.
+#include <cstdio>
+#include <cstdlib>
+
+#include "agent/store/mysql_dictionary.h"
+#include "agent/store/mysql_internal.h"
+#include "agent/store/mysql_store.h"
+#include "agent/store/sqlite_codec.h"
+#include "base/ip_address.h"
+
+namespace mailtrail {
+
+namespace {
+constexpr size_t kChunk = 500;  // messages whose recipients are read in one query
+
+constexpr const char* kSelect =
+    "SELECT m.id, m.first_seen, h.text, m.qid, m.last_seen, m.client_ip, s.text, m.size,"
+    " m.outcome, m.end_reason, ch.text, he.text, sa.text, m.message_id, sj.text, m.header_from,"
+    " m.nrcpt, m.parent_qid, m.child_qids, m.ndr_qid, m.ndr_of, m.notice_qids, m.reject_action,"
+    " m.reject_stage, m.reject_code, m.reject_dsn, m.reject_text, m.scans, m.events,"
+    " m.sender IS NOT NULL"
+    " FROM message m JOIN dict_name h ON h.id = m.host"
+    " LEFT JOIN dict_address s ON s.id = m.sender LEFT JOIN dict_subject sj ON sj.id = m.subject"
+    " LEFT JOIN dict_name ch ON ch.id = m.client_host LEFT JOIN dict_name he ON he.id = m.helo"
+    " LEFT JOIN dict_name sa ON sa.id = m.sasl";
+
+Outcome ToOutcome(int v) {
+  return v >= 0 && v < kOutcomeCount ? static_cast<Outcome>(v) : Outcome::kInFlight;
+}
+
+// delay is a FLOAT column (4 bytes; Postfix logs at most a few digits): back
+// to the shortest decimal it stands for, so 0.12 reads as 0.12, not 0.1199999.
+double FromFloat(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.7g", v);
+  return std::strtod(buf, nullptr);
+}
+
+std::string Str(sql::ResultSet* rs, int i) { return rs->isNull(i) ? "" : rs->getString(i); }
+
+// A bound parameter: text (bytes) or integer.
+struct Param {
+  Param(std::string t) : is_text(true), text(std::move(t)) {}  // NOLINT: implicit by design
+  Param(int64_t n) : number(n) {}                              // NOLINT: implicit by design
+  bool is_text = false;
+  std::string text;
+  int64_t number = 0;
+};
+
+// "(SELECT id FROM dict_x WHERE id IN (?,...) AND text = ?)" with its parameters.
+std::string DictIds(MysqlDictionary::Kind kind, const std::string& text,
+                    std::vector<Param>* params) {
+  std::string sql =
+      std::string("(SELECT id FROM ") + MysqlDictionary::Table(kind) + " WHERE id IN (";
+  for (int p = 0; p < MysqlDictionary::kProbes; ++p) {
+    sql += p ? ",?" : "?";
+    params->push_back(MysqlDictionary::ProbeId(kind, text, p));
+  }
+  params->push_back(text);
+  return sql + ") AND text = ?)";
+}
+}  // namespace
+
+Status MysqlStore::Search(const SearchQuery& q, const std::function<void(MessageRecord&&)>& fn) {
+  std::vector<Param> params;
+  std::vector<std::string> where;
+  using Dict = MysqlDictionary;
+  if (q.sender) where.push_back("m.sender IN " + DictIds(Dict::kAddress, *q.sender, &params));
+  if (q.recipient) {
+    std::string sql = "m.id IN (SELECT message FROM rcpt WHERE addr IN ";
+    sql += DictIds(Dict::kAddress, *q.recipient, &params);
+    sql += " OR orig IN " + DictIds(Dict::kAddress, *q.recipient, &params) + ")";
+    where.push_back(sql);
+  }
+  if (q.qid) {
+    where.push_back("m.qid = ?");
+    params.push_back(*q.qid);
+  }
+  if (q.message_id) {
+    where.push_back("m.message_id = ?");
+    params.push_back(*q.message_id);
+  }
+  if (q.subject) {
+    where.push_back("m.subject IN (SELECT id FROM dict_subject WHERE LOCATE(?, text) > 0)");
+    params.push_back(*q.subject);
+  }
+  if (q.host) where.push_back("m.host IN " + DictIds(Dict::kName, *q.host, &params));
+  if (q.client_ip) {
+    auto ip = IpAddress::Parse(*q.client_ip);
+    if (!ip) return Status::InvalidArgument("not an IP address: " + *q.client_ip);
+    where.push_back("m.client_ip = ?");
+    params.push_back(ip->Bytes());
+  }
+  if (q.outcome) where.push_back("m.outcome = " + std::to_string(static_cast<int>(*q.outcome)));
+  if (q.since) where.push_back("m.last_seen >= " + std::to_string(*q.since / kUsPerSecond));
+  if (q.until) where.push_back("m.first_seen < " + std::to_string(*q.until / kUsPerSecond));
+  std::string sql = kSelect;
+  for (size_t i = 0; i < where.size(); ++i) sql += (i == 0 ? " WHERE " : " AND ") + where[i];
+  sql += " ORDER BY m.first_seen, m.id LIMIT " + std::to_string(q.limit);
+
+  std::vector<MessageRecord> chunk;
+  std::vector<std::pair<uint64_t, uint32_t>> ids;  // (id, first_seen) of the chunk
+  auto emit = [&]() -> Status {
+    std::map<uint64_t, std::vector<RecipientRecord>> rcpts;
+    if (Status st = LoadRecipients(ids, &rcpts); !st.ok()) return st;
+    for (size_t i = 0; i < chunk.size(); ++i) {
+      chunk[i].recipients = std::move(rcpts[ids[i].first]);
+      fn(std::move(chunk[i]));
+    }
+    chunk.clear();
+    ids.clear();
+    return Status::Ok();
+  };
+  if (!conn_) {
+    if (Status st = Connect(); !st.ok()) return st;
+  }
+  try {
+    std::unique_ptr<sql::PreparedStatement> s(conn_->prepareStatement(sql));
+    for (size_t i = 0; i < params.size(); ++i) {
+      const int at = static_cast<int>(i + 1);
+      if (params[i].is_text) {
+        s->setString(at, params[i].text);
+      } else {
+        s->setInt64(at, params[i].number);
+      }
+    }
+    std::unique_ptr<sql::ResultSet> rs(s->executeQuery());
+    while (rs->next()) {
+      MessageRecord r;
+      ids.emplace_back(rs->getUInt64(1), rs->getUInt(2));
+      r.first_seen = static_cast<int64_t>(rs->getUInt(2)) * kUsPerSecond;
+      r.host = Str(rs.get(), 3);
+      r.qid = Str(rs.get(), 4);
+      r.last_seen = static_cast<int64_t>(rs->getUInt(5)) * kUsPerSecond;
+      if (!rs->isNull(6)) {
+        if (auto ip = IpAddress::FromBytes(Str(rs.get(), 6))) r.client_ip = ip->ToString();
+      }
+      if (rs->getInt(30)) r.sender = Str(rs.get(), 7);
+      r.size = rs->isNull(8) ? -1 : rs->getInt64(8);
+      r.outcome = ToOutcome(rs->getInt(9));
+      r.end = static_cast<RecordEnd>(rs->getInt(10) & 3);
+      r.client_host = Str(rs.get(), 11);
+      r.helo = Str(rs.get(), 12);
+      r.has_client = !r.client_ip.empty() || !r.client_host.empty();
+      r.sasl_username = Str(rs.get(), 13);
+      if (!rs->isNull(14)) r.message_id = rs->getString(14);
+      if (!rs->isNull(15)) r.subject = rs->getString(15);
+      if (!rs->isNull(16)) r.header_from = rs->getString(16);
+      r.nrcpt = rs->isNull(17) ? -1 : rs->getInt(17);
+      r.parent_qid = Str(rs.get(), 18);
+      r.child_qids = SplitList(Str(rs.get(), 19));
+      r.ndr_qid = Str(rs.get(), 20);
+      r.ndr_of = Str(rs.get(), 21);
+      r.notice_qids = SplitList(Str(rs.get(), 22));
+      if (!rs->isNull(23)) {
+        r.reject =
+            RejectInfo{Str(rs.get(), 23), Str(rs.get(), 24), rs->isNull(25) ? 0 : rs->getInt(25),
+                       Str(rs.get(), 26), Str(rs.get(), 27)};
+      }
+      r.scans = DecodeScans(Str(rs.get(), 28));
+      r.events = DecodeEvents(Str(rs.get(), 29));
+      chunk.push_back(std::move(r));
+      if (chunk.size() >= kChunk) {
+        if (Status st = emit(); !st.ok()) return st;
+      }
+    }
+  } catch (const sql::SQLException& e) {
+    Status st = mysql::FromException(e, "search");
+    if (st.code() == Status::Code::kUnavailable) conn_.reset();
+    return st;
+  }
+  return chunk.empty() ? Status::Ok() : emit();
+}
+
+Status MysqlStore::LoadRecipients(const std::vector<std::pair<uint64_t, uint32_t>>& ids,
+                                  std::map<uint64_t, std::vector<RecipientRecord>>* out) {
+  if (ids.empty()) return Status::Ok();
+  std::string in;
+  uint32_t lo = ids[0].second, hi = ids[0].second;
+  for (const auto& [id, first_seen] : ids) {
+    if (!in.empty()) in += ',';
+    in += std::to_string(id);
+    lo = std::min(lo, first_seen);
+    hi = std::max(hi, first_seen);
+  }
+  try {
+    auto rs = mysql::Query(
+        conn_.get(),
+        "SELECT r.message, a.text, r.outcome, o.text, r.dsn, rl.text, r.delay, r.attempts,"
+        " r.time, r.status_text FROM rcpt r JOIN dict_address a ON a.id = r.addr"
+        " LEFT JOIN dict_address o ON o.id = r.orig LEFT JOIN dict_name rl ON rl.id = r.relay"
+        " WHERE r.message IN (" +
+            in + ") AND r.first_seen BETWEEN " + std::to_string(lo) + " AND " + std::to_string(hi) +
+            " ORDER BY r.message, r.seq");
+    while (rs->next()) {
+      RecipientRecord rc;
+      rc.address = Str(rs.get(), 2);
+      rc.outcome = ToOutcome(rs->getInt(3));
+      rc.orig_address = Str(rs.get(), 4);
+      rc.dsn = Str(rs.get(), 5);
+      rc.relay = Str(rs.get(), 6);
+      rc.delay = rs->isNull(7) ? -1 : FromFloat(rs->getDouble(7));
+      rc.attempts = rs->isNull(8) ? 0 : rs->getInt(8);
+      rc.time = rs->isNull(9) ? 0 : static_cast<int64_t>(rs->getUInt(9)) * kUsPerSecond;
+      rc.status_text = Str(rs.get(), 10);
+      (*out)[rs->getUInt64(1)].push_back(std::move(rc));
+    }
+  } catch (const sql::SQLException& e) {
+    return mysql::FromException(e, "read recipients");
+  }
+  return Status::Ok();
+}
+
+}  // namespace mailtrail

@@ -1,0 +1,617 @@
+#include "agent/store/mysql_store.h"
+
+#include <cppconn/driver.h>
+
+#include <chrono>
+#include <mutex>
+#include <thread>
+
+#include "agent/store/mysql_dictionary.h"
+#include "agent/store/mysql_internal.h"
+#include "agent/store/mysql_partitions.h"
+#include "agent/store/sqlite_codec.h"
+#include "base/ip_address.h"
+#include "schema/schema.h"
+
+namespace mailtrail {
+
+namespace {
+constexpr int kAgentShift = 40;  // message id = agent << 40 | n
+// Rows per multi-row INSERT; smaller remainders use power-of-two statements, so a
+// connection prepares at most a dozen statements per table.
+constexpr size_t kMessageRows = 128;
+constexpr size_t kRcptRows = 256;
+constexpr int kMessageColumns = 29;
+constexpr int kRcptColumns = 12;
+
+bool AtLeast(Detail d, Detail min) { return static_cast<int>(d) >= static_cast<int>(min); }
+
+sql::Driver* Driver() {
+  // get_driver_instance() is not thread-safe on its first call.
+  static std::once_flag once;
+  static sql::Driver* driver = nullptr;
+  std::call_once(once, [] { driver = get_driver_instance(); });
+  return driver;
+}
+
+std::string InsertSql(bool message, size_t rows) {
+  std::string sql = message
+                        ? "INSERT INTO message (id, first_seen, last_seen, host, qid, client_ip,"
+                          " sender, size, outcome, end_reason, client_host, helo, sasl, message_id,"
+                          " subject, header_from, nrcpt, parent_qid, ndr_qid, ndr_of, child_qids,"
+                          " notice_qids, reject_action, reject_stage, reject_code, reject_dsn,"
+                          " reject_text, scans, events) VALUES "
+                        : "INSERT INTO rcpt (message, first_seen, seq, addr, outcome, orig, dsn,"
+                          " relay, delay, attempts, time, status_text) VALUES ";
+  std::string row = "(";
+  for (int i = 0, n = message ? kMessageColumns : kRcptColumns; i < n; ++i) row += i ? ",?" : "?";
+  row += ')';
+  for (size_t i = 0; i < rows; ++i) {
+    if (i) sql += ',';
+    sql += row;
+  }
+  return sql;
+}
+
+// Binds the columns of one row, counting the parameter index.
+class RowBinder {
+ public:
+  RowBinder(sql::PreparedStatement* s, int first) : s_(s), i_(first) {}
+  void Int(int64_t v) { s_->setInt64(i_++, v); }
+  void UInt(uint64_t v) { s_->setUInt64(i_++, v); }
+  void Double(double v) { s_->setDouble(i_++, v); }
+  void Text(const std::string& v) { s_->setString(i_++, v); }
+  void Null() { s_->setNull(i_++, sql::DataType::VARCHAR); }
+  void TextOrNull(const std::string& v) { v.empty() ? Null() : Text(v); }
+  void IdOrNull(int64_t id) { id ? Int(id) : Null(); }
+  int next() const { return i_; }
+
+ private:
+  sql::PreparedStatement* s_;
+  int i_;
+};
+}  // namespace
+
+MysqlStore::MysqlStore(MysqlTarget target, std::string password, Options options)
+    : target_(std::move(target)),
+      password_(std::move(password)),
+      options_(std::move(options)),
+      dict_(std::make_unique<MysqlDictionary>()),
+      partitions_(std::make_unique<MysqlPartitions>()) {}
+
+MysqlStore::~MysqlStore() = default;
+
+StatusOr<std::unique_ptr<MysqlStore>> MysqlStore::Open(const MysqlTarget& target,
+                                                       const std::string& password,
+                                                       const Options& options) {
+  std::unique_ptr<MysqlStore> s(new MysqlStore(target, password, options));
+  if (Status st = s->Connect(); !st.ok()) return st;
+  if (Status st = s->CheckSchema(); !st.ok()) return st;
+  if (!options.agent_name.empty()) {
+    if (Status st = s->RegisterAgent(); !st.ok()) return st;
+  }
+  return s;
+}
+
+Status MysqlStore::Connect() {
+  conn_.reset();
+  insert_message_.clear();
+  insert_rcpt_.clear();
+  partitions_->Forget();
+  const std::string where =
+      target_.socket.empty() ? target_.host + ":" + std::to_string(target_.port) : target_.socket;
+  try {
+    sql::ConnectOptionsMap o;
+    if (target_.socket.empty()) {
+      const bool v6 = target_.host.find(':') != std::string::npos;
+      o["hostName"] = sql::SQLString("tcp://" + (v6 ? "[" + target_.host + "]" : target_.host) +
+                                     ":" + std::to_string(target_.port));
+    } else {
+      o["hostName"] = sql::SQLString("unix://" + target_.socket);
+    }
+    o["userName"] = sql::SQLString(target_.user);
+    o["password"] = sql::SQLString(password_);
+    o["OPT_CONNECT_TIMEOUT"] = options_.timeout_seconds;
+    o["OPT_READ_TIMEOUT"] = options_.timeout_seconds;
+    o["OPT_WRITE_TIMEOUT"] = options_.timeout_seconds;
+    o["OPT_CHARSET_NAME"] = sql::SQLString("utf8mb4");
+    // Never OPT_RECONNECT: a silent reconnect loses the open transaction and
+    // comes back in autocommit mode (DEPENDENCIES.md).
+    conn_.reset(Driver()->connect(o));
+    conn_->setSchema(target_.database);
+    mysql::Execute(conn_.get(), "SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED");
+    mysql::Execute(conn_.get(),
+                   "SET SESSION sql_mode = 'STRICT_ALL_TABLES,NO_ENGINE_SUBSTITUTION',"
+                   " SESSION time_zone = '+00:00'");
+  } catch (const sql::SQLException& e) {
+    conn_.reset();
+    return mysql::FromException(e, "connect to " + where + " as " + target_.user);
+  }
+  return Status::Ok();
+}
+
+StatusOr<int> MysqlStore::SchemaVersion() {
+  try {
+    auto rs = mysql::Query(conn_.get(),
+                           "SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA ="
+                           " DATABASE() AND TABLE_NAME = 'mailtrail_meta'");
+    if (!rs->next() || rs->getInt(1) == 0) return 0;
+    rs = mysql::Query(conn_.get(), "SELECT v FROM mailtrail_meta WHERE k = 'schema_version'");
+    if (!rs->next()) return 0;
+    return static_cast<int>(std::stol(std::string(rs->getString(1))));
+  } catch (const sql::SQLException& e) {
+    return mysql::FromException(e, "read the schema version");
+  } catch (const std::exception&) {
+    return Status::Corruption("mailtrail_meta.schema_version is not a number");
+  }
+}
+
+Status MysqlStore::CheckSchema() {
+  auto version = SchemaVersion();
+  if (!version.ok()) return version.status();
+  if (*version > kMysqlMigrationCount)
+    return Status::InvalidArgument("database schema version " + std::to_string(*version) +
+                                   " is newer than this mailtrail knows (" +
+                                   std::to_string(kMysqlMigrationCount) + "): upgrade mailtrail");
+  if (*version == kMysqlMigrationCount) return Status::Ok();
+  if (!options_.migrate)
+    return Status::InvalidArgument(
+        "database schema version " + std::to_string(*version) + ", this mailtrail needs " +
+        std::to_string(kMysqlMigrationCount) + ": run `mailtrail db migrate --store URL` first");
+  return Migrate();
+}
+
+// Each migration file holds statements ending with ";" at the end of a line.
+// MySQL DDL is not transactional: the version is recorded after each file, and
+// a migration that fails half-way says which statement failed.
+Status MysqlStore::Migrate() {
+  try {
+    auto rs = mysql::Query(conn_.get(), "SELECT GET_LOCK('mailtrail_migrate', 60)");
+    if (!rs->next() || rs->getInt(1) != 1)
+      return Status::Unavailable("another `db migrate` holds the lock");
+  } catch (const sql::SQLException& e) {
+    return mysql::FromException(e, "lock for the migration");
+  }
+  auto version = SchemaVersion();  // again, under the lock
+  if (!version.ok()) return version.status();
+  for (int i = *version; i < kMysqlMigrationCount; ++i) {
+    const std::string text = kMysqlMigrations[i];
+    size_t begin = 0;
+    while (begin < text.size()) {
+      size_t end = text.find(";\n", begin);
+      if (end == std::string::npos) end = text.size();
+      std::string stmt = text.substr(begin, end - begin);
+      begin = end + 2;
+      // Drop comment lines; skip what is left empty.
+      std::string sql;
+      size_t pos = 0;
+      while (pos < stmt.size()) {
+        size_t nl = stmt.find('\n', pos);
+        if (nl == std::string::npos) nl = stmt.size();
+        std::string line = stmt.substr(pos, nl - pos);
+        pos = nl + 1;
+        const size_t first = line.find_first_not_of(" \t");
+        if (first == std::string::npos || line.compare(first, 2, "--") == 0) continue;
+        sql += line + "\n";
+      }
+      if (sql.empty()) continue;
+      try {
+        mysql::Execute(conn_.get(), sql);
+      } catch (const sql::SQLException& e) {
+        return mysql::FromException(
+            e, "migration " + std::to_string(i + 1) + " at \"" + sql.substr(0, 60) + "...\"");
+      }
+    }
+    try {
+      mysql::Execute(conn_.get(), "INSERT INTO mailtrail_meta (k, v) VALUES ('schema_version', '" +
+                                      std::to_string(i + 1) +
+                                      "') ON DUPLICATE KEY UPDATE v = VALUES(v)");
+    } catch (const sql::SQLException& e) {
+      return mysql::FromException(e, "record the schema version");
+    }
+  }
+  try {
+    mysql::Query(conn_.get(), "SELECT RELEASE_LOCK('mailtrail_migrate')");
+  } catch (const sql::SQLException& e) {
+    return mysql::FromException(e, "unlock after the migration");
+  }
+  return Status::Ok();
+}
+
+// Finds (or adds) this agent's row and takes its named lock: a second writer
+// with the same name is refused instead of mixing batches.
+Status MysqlStore::RegisterAgent() {
+  try {
+    std::unique_ptr<sql::PreparedStatement> add(
+        conn_->prepareStatement("INSERT IGNORE INTO agent (name) VALUES (?)"));
+    add->setString(1, options_.agent_name);
+    add->executeUpdate();
+    std::unique_ptr<sql::PreparedStatement> get(
+        conn_->prepareStatement("SELECT id, batch, next_message FROM agent WHERE name = ?"));
+    get->setString(1, options_.agent_name);
+    std::unique_ptr<sql::ResultSet> rs(get->executeQuery());
+    if (!rs->next()) return Status::Corruption("agent row vanished");
+    agent_id_ = rs->getInt(1);
+    batch_ = rs->getUInt64(2);
+    next_message_ = rs->getUInt64(3);
+    const std::string name = "'mailtrail_agent_" + std::to_string(agent_id_) + "'";
+    auto held = [&] {
+      auto lock = mysql::Query(conn_.get(), "SELECT GET_LOCK(" + name + ", 2)");
+      return lock->next() && !lock->isNull(1) && lock->getInt(1) == 1;
+    };
+    if (!held()) {
+      // Our own previous session may still hold it (the server has not noticed
+      // that the connection died): end that session, then try again.
+      auto owner = mysql::Query(conn_.get(), "SELECT IS_USED_LOCK(" + name + ")");
+      const bool ours = owner->next() && !owner->isNull(1) && session_id_ != 0 &&
+                        owner->getUInt64(1) == session_id_;
+      if (ours) mysql::Execute(conn_.get(), "KILL CONNECTION " + std::to_string(session_id_));
+      if (!ours || !held())
+        return Status::Unavailable("another mailtrail writes as agent \"" + options_.agent_name +
+                                   "\" (give each agent its own [agent] name)");
+    }
+    auto id = mysql::Query(conn_.get(), "SELECT CONNECTION_ID()");
+    if (id->next()) session_id_ = id->getUInt64(1);
+  } catch (const sql::SQLException& e) {
+    return mysql::FromException(e, "register agent " + options_.agent_name);
+  }
+  return Status::Ok();
+}
+
+Status MysqlStore::WriteBatch(const std::vector<MessageRecord>& records,
+                              const std::string* checkpoint) {
+  if (agent_id_ == 0)
+    return Status::InvalidArgument("this MySQL store was opened for reading (no agent name)");
+  if (records.empty() && checkpoint == nullptr) return Status::Ok();
+  Status last;
+  uint64_t tried = 0;  // the batch number an attempt of this call sent
+  int delay_ms = 200;
+  for (int attempt = 0; attempt <= options_.reconnect_attempts; ++attempt) {
+    if (attempt > 0) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
+      delay_ms *= 2;
+    }
+    if (!conn_) {
+      if (last = Connect(); !last.ok()) continue;
+      // Reads batch_ and next_message_ from the agent row again: if the COMMIT
+      // of the lost connection landed, the row says so.
+      if (last = RegisterAgent(); !last.ok()) {
+        conn_.reset();
+        continue;
+      }
+      if (tried != 0 && batch_ == tried) return Status::Ok();
+    }
+    tried = batch_ + 1;
+    last = TryWriteBatch(records, checkpoint);
+    if (last.ok()) {
+      batch_ = tried;
+      return last;
+    }
+    if (last.code() != Status::Code::kUnavailable) return last;
+  }
+  // The caller may give these records again in a later batch (the spool does):
+  // the next connection re-reads the agent row, so a COMMIT that landed after
+  // all is seen in the checkpoint, not taken for the next batch.
+  return last;
+}
+
+Status MysqlStore::TryWriteBatch(const std::vector<MessageRecord>& records,
+                                 const std::string* checkpoint) {
+  const bool standard = AtLeast(options_.detail, Detail::kStandard);
+  dict_->BeginBatch();
+  std::set<int64_t> days;
+  for (const auto& r : records) {
+    days.insert(r.first_seen / kUsPerSecond / 86400);
+    dict_->Need(MysqlDictionary::kName, r.host);
+    if (r.sender) dict_->Need(MysqlDictionary::kAddress, *r.sender);
+    if (standard) {
+      if (!r.client_host.empty()) dict_->Need(MysqlDictionary::kName, r.client_host);
+      if (!r.helo.empty()) dict_->Need(MysqlDictionary::kName, r.helo);
+      if (!r.sasl_username.empty()) dict_->Need(MysqlDictionary::kName, r.sasl_username);
+      if (r.subject) dict_->Need(MysqlDictionary::kSubject, *r.subject);
+    }
+    for (const auto& rc : r.recipients) {
+      dict_->Need(MysqlDictionary::kAddress, rc.address);
+      if (standard) {
+        if (!rc.orig_address.empty()) dict_->Need(MysqlDictionary::kAddress, rc.orig_address);
+        if (!rc.relay.empty()) dict_->Need(MysqlDictionary::kName, rc.relay);
+      }
+    }
+  }
+  if (Status st = dict_->Resolve(conn_.get()); !st.ok()) {
+    if (st.code() == Status::Code::kUnavailable) conn_.reset();
+    return st;
+  }
+  if (Status st = partitions_->Ensure(conn_.get(), days); !st.ok()) {
+    if (st.code() == Status::Code::kUnavailable) conn_.reset();
+    return st;
+  }
+  const uint64_t first_message = next_message_;
+  try {
+    for (int tries = 0;; ++tries) {
+      try {
+        mysql::Execute(conn_.get(), "START TRANSACTION");
+        if (Status st = InsertRecords(records); !st.ok()) {
+          mysql::Execute(conn_.get(), "ROLLBACK");
+          next_message_ = first_message;
+          return st;
+        }
+        std::unique_ptr<sql::PreparedStatement> up(conn_->prepareStatement(
+            "UPDATE agent SET batch = ?, next_message = ?, checkpoint = COALESCE(?, checkpoint),"
+            " updated = ? WHERE id = ?"));
+        up->setUInt64(1, batch_ + 1);
+        up->setUInt64(2, next_message_);
+        if (checkpoint) {
+          up->setString(3, *checkpoint);
+        } else {
+          up->setNull(3, sql::DataType::VARCHAR);
+        }
+        up->setUInt64(4, records.empty() ? 0 : records.back().last_seen / kUsPerSecond);
+        up->setInt(5, agent_id_);
+        up->executeUpdate();
+        // COMMIT as a statement: it throws when the server is gone (commit()
+        // of an auto-reconnected session would not, DEPENDENCIES.md).
+        mysql::Execute(conn_.get(), "COMMIT");
+        return Status::Ok();
+      } catch (const sql::SQLException& e) {
+        next_message_ = first_message;
+        if (!mysql::IsRetryable(e.getErrorCode()) || tries >= 3) throw;
+        mysql::Execute(conn_.get(), "ROLLBACK");  // a deadlock: run it again
+      }
+    }
+  } catch (const sql::SQLException& e) {
+    Status st =
+        mysql::FromException(e, "write a batch of " + std::to_string(records.size()) + " records");
+    if (st.code() == Status::Code::kUnavailable) {
+      conn_.reset();
+    } else {
+      try {
+        mysql::Execute(conn_.get(), "ROLLBACK");
+      } catch (const sql::SQLException&) {
+        conn_.reset();
+      }
+    }
+    return st;
+  }
+}
+
+sql::PreparedStatement* MysqlStore::RowsStatement(bool message, size_t rows) {
+  auto& cache = message ? insert_message_ : insert_rcpt_;
+  auto& s = cache[rows];
+  if (!s) s.reset(conn_->prepareStatement(InsertSql(message, rows)));
+  return s.get();
+}
+
+// Inside the batch's transaction. Throws sql::SQLException.
+Status MysqlStore::InsertRecords(const std::vector<MessageRecord>& records) {
+  const bool standard = AtLeast(options_.detail, Detail::kStandard);
+  const bool full = AtLeast(options_.detail, Detail::kFull);
+  using Dict = MysqlDictionary;
+  // Rows wait here until a statement is full, an update needs the rows before
+  // it written, or the end.
+  std::vector<const MessageRecord*> pending;
+  std::vector<uint64_t> pending_ids;
+  std::string ip, child, notice, scans, events;
+
+  auto flush = [&](bool all) {
+    size_t done = 0;
+    // Messages.
+    while (pending.size() - done >= (all ? 1 : kMessageRows)) {
+      size_t rows = kMessageRows;
+      while (rows > pending.size() - done) rows /= 2;
+      sql::PreparedStatement* s = RowsStatement(true, rows);
+      for (size_t k = 0; k < rows; ++k) {
+        const MessageRecord& r = *pending[done + k];
+        RowBinder b(s, static_cast<int>(k) * kMessageColumns + 1);
+        b.UInt(pending_ids[done + k]);
+        b.UInt(static_cast<uint64_t>(r.first_seen / kUsPerSecond));
+        b.UInt(static_cast<uint64_t>(r.last_seen / kUsPerSecond));
+        b.Int(dict_->Id(Dict::kName, r.host));
+        b.TextOrNull(r.qid);
+        if (auto a = IpAddress::Parse(r.client_ip)) {
+          b.Text(a->Bytes());
+        } else {
+          b.Null();
+        }
+        r.sender ? b.Int(dict_->Id(Dict::kAddress, *r.sender)) : b.Null();
+        r.size >= 0 ? b.UInt(static_cast<uint64_t>(r.size)) : b.Null();
+        b.Int(static_cast<int>(r.outcome));
+        b.Int(static_cast<int>(r.end));
+        if (standard) {
+          b.IdOrNull(r.client_host.empty() ? 0 : dict_->Id(Dict::kName, r.client_host));
+          b.IdOrNull(r.helo.empty() ? 0 : dict_->Id(Dict::kName, r.helo));
+          b.IdOrNull(r.sasl_username.empty() ? 0 : dict_->Id(Dict::kName, r.sasl_username));
+          r.message_id ? b.Text(*r.message_id) : b.Null();
+          r.subject ? b.Int(dict_->Id(Dict::kSubject, *r.subject)) : b.Null();
+          r.header_from ? b.Text(*r.header_from) : b.Null();
+          r.nrcpt >= 0 ? b.Int(r.nrcpt) : b.Null();
+          b.TextOrNull(r.parent_qid);
+          b.TextOrNull(r.ndr_qid);
+          b.TextOrNull(r.ndr_of);
+          b.TextOrNull(JoinList(r.child_qids));
+          b.TextOrNull(JoinList(r.notice_qids));
+          if (r.reject) {
+            b.Text(r.reject->action);
+            b.TextOrNull(r.reject->stage);
+            r.reject->code ? b.Int(r.reject->code) : b.Null();
+            b.TextOrNull(r.reject->dsn);
+            full ? b.Text(r.reject->text) : b.Null();
+          } else {
+            for (int i = 0; i < 5; ++i) b.Null();
+          }
+        } else {
+          for (int i = 0; i < 17; ++i) b.Null();
+        }
+        if (full) {
+          b.TextOrNull(EncodeScans(r.scans));
+          b.TextOrNull(EncodeEvents(r.events));
+        } else {
+          b.Null();
+          b.Null();
+        }
+      }
+      s->executeUpdate();
+      // Their recipients.
+      std::vector<std::pair<size_t, size_t>> rcpts;  // (record, recipient)
+      for (size_t k = 0; k < rows; ++k)
+        for (size_t j = 0; j < pending[done + k]->recipients.size(); ++j)
+          rcpts.emplace_back(done + k, j);
+      size_t rdone = 0;
+      while (rdone < rcpts.size()) {
+        size_t rrows = kRcptRows;
+        while (rrows > rcpts.size() - rdone) rrows /= 2;
+        sql::PreparedStatement* rs = RowsStatement(false, rrows);
+        for (size_t k = 0; k < rrows; ++k) {
+          const auto [ri, j] = rcpts[rdone + k];
+          const MessageRecord& r = *pending[ri];
+          const RecipientRecord& rc = r.recipients[j];
+          RowBinder b(rs, static_cast<int>(k) * kRcptColumns + 1);
+          b.UInt(pending_ids[ri]);
+          b.UInt(static_cast<uint64_t>(r.first_seen / kUsPerSecond));
+          b.UInt(j);
+          b.Int(dict_->Id(Dict::kAddress, rc.address));
+          b.Int(static_cast<int>(rc.outcome));
+          if (standard) {
+            b.IdOrNull(rc.orig_address.empty() ? 0 : dict_->Id(Dict::kAddress, rc.orig_address));
+            b.TextOrNull(rc.dsn);
+            b.IdOrNull(rc.relay.empty() ? 0 : dict_->Id(Dict::kName, rc.relay));
+            rc.delay >= 0 ? b.Double(rc.delay) : b.Null();
+            b.Int(rc.attempts);
+            rc.time ? b.UInt(static_cast<uint64_t>(rc.time / kUsPerSecond)) : b.Null();
+          } else {
+            for (int i = 0; i < 6; ++i) b.Null();
+          }
+          full ? b.TextOrNull(rc.status_text) : b.Null();
+        }
+        rs->executeUpdate();
+        rdone += rrows;
+      }
+      done += rows;
+    }
+    pending.erase(pending.begin(), pending.begin() + static_cast<ptrdiff_t>(done));
+    pending_ids.erase(pending_ids.begin(), pending_ids.begin() + static_cast<ptrdiff_t>(done));
+  };
+
+  std::unique_ptr<sql::PreparedStatement> del_rcpt, del_message;
+  for (const auto& r : records) {
+    if (r.is_update && !r.qid.empty()) {
+      // Replaces the record written for the same message before: the rows
+      // before it first (the replaced one may be among them).
+      flush(true);
+      if (!del_rcpt) {
+        del_rcpt.reset(conn_->prepareStatement(
+            "DELETE FROM rcpt WHERE first_seen = ? AND message IN"
+            " (SELECT id FROM message WHERE qid = ? AND first_seen = ? AND host = ?)"));
+        del_message.reset(conn_->prepareStatement(
+            "DELETE FROM message WHERE qid = ? AND first_seen = ? AND host = ?"));
+      }
+      const uint64_t t = static_cast<uint64_t>(r.first_seen / kUsPerSecond);
+      const int64_t host = dict_->Id(Dict::kName, r.host);
+      del_rcpt->setUInt64(1, t);
+      del_rcpt->setString(2, r.qid);
+      del_rcpt->setUInt64(3, t);
+      del_rcpt->setInt64(4, host);
+      del_rcpt->executeUpdate();
+      del_message->setString(1, r.qid);
+      del_message->setUInt64(2, t);
+      del_message->setInt64(3, host);
+      del_message->executeUpdate();
+    }
+    pending.push_back(&r);
+    pending_ids.push_back(static_cast<uint64_t>(agent_id_) << kAgentShift | next_message_++);
+    if (pending.size() >= kMessageRows) flush(false);
+  }
+  flush(true);
+  return Status::Ok();
+}
+
+StatusOr<std::string> MysqlStore::LoadCheckpoint() {
+  if (agent_id_ == 0) return std::string();
+  std::string out;
+  Status st = WithReconnect("read the checkpoint", [&] {
+    auto rs = mysql::Query(conn_.get(),
+                           "SELECT checkpoint FROM agent WHERE id = " + std::to_string(agent_id_));
+    if (rs->next() && !rs->isNull(1)) out = rs->getString(1);
+  });
+  if (!st.ok()) return st;
+  return out;
+}
+
+template <typename Op>
+Status MysqlStore::WithReconnect(const char* what, Op op) {
+  for (int attempt = 0;; ++attempt) {
+    if (!conn_) {
+      if (Status st = Connect(); !st.ok()) return st;
+    }
+    try {
+      op();
+      return Status::Ok();
+    } catch (const sql::SQLException& e) {
+      Status st = mysql::FromException(e, what);
+      if (st.code() != Status::Code::kUnavailable || attempt >= 1) return st;
+      conn_.reset();
+    }
+  }
+}
+
+Status MysqlStore::AddLineStats(const LineStats& stats) {
+  return WithReconnect("line stats", [&] {
+    std::unique_ptr<sql::PreparedStatement> up(
+        conn_->prepareStatement("INSERT INTO line_kind (kind, count) VALUES (?, ?)"
+                                " ON DUPLICATE KEY UPDATE count = count + VALUES(count)"));
+    for (const auto& [kind, count] : stats.kinds) {
+      up->setString(1, kind);
+      up->setInt64(2, count);
+      up->executeUpdate();
+    }
+    std::unique_ptr<sql::PreparedStatement> sample(
+        conn_->prepareStatement("INSERT INTO unknown_line (program, line) VALUES (?, ?)"));
+    for (const auto& [program, line] : stats.unknown_samples) {
+      sample->setString(1, program);
+      sample->setString(2, line);
+      sample->executeUpdate();
+    }
+    // Keep the sample bounded across many replays and agents.
+    mysql::Execute(conn_.get(),
+                   "DELETE FROM unknown_line WHERE id < (SELECT m FROM (SELECT MIN(id) AS m FROM"
+                   " (SELECT id FROM unknown_line ORDER BY id DESC LIMIT 200) a) b)");
+  });
+}
+
+StatusOr<LineStats> MysqlStore::GetLineStats() {
+  LineStats out;
+  Status st = WithReconnect("read line stats", [&] {
+    out = {};
+    auto k = mysql::Query(conn_.get(), "SELECT kind, count FROM line_kind ORDER BY kind");
+    while (k->next()) out.kinds[k->getString(1)] = k->getInt64(2);
+    auto s =
+        mysql::Query(conn_.get(), "SELECT program, line FROM unknown_line ORDER BY id LIMIT 200");
+    while (s->next()) out.unknown_samples.emplace_back(s->getString(1), s->getString(2));
+  });
+  if (!st.ok()) return st;
+  return out;
+}
+
+StatusOr<std::map<std::string, int64_t>> MysqlStore::CountByOutcome() {
+  std::map<std::string, int64_t> out;
+  Status st = WithReconnect("count outcomes", [&] {
+    out.clear();
+    auto rs = mysql::Query(conn_.get(), "SELECT outcome, COUNT(*) FROM message GROUP BY outcome");
+    while (rs->next()) {
+      const int o = rs->getInt(1);
+      out[o >= 0 && o < kOutcomeCount ? OutcomeName(static_cast<Outcome>(o)) : "invalid"] +=
+          rs->getInt64(2);
+    }
+  });
+  if (!st.ok()) return st;
+  return out;
+}
+
+StatusOr<int64_t> MysqlStore::PurgeBefore(int64_t day) {
+  if (!conn_) {
+    if (Status st = Connect(); !st.ok()) return st;
+  }
+  return partitions_->DropBefore(conn_.get(), day);
+}
+
+}  // namespace mailtrail

@@ -1,0 +1,94 @@
+// MysqlStore: records in MySQL/MariaDB for a site or a fleet (Connector/C++,
+// the cppconn API). Same contract as SqliteStore, plus:
+// - several agents write into one database; each has a row in `agent` (its
+//   checkpoint, its last committed batch, its message ids);
+// - a batch is one transaction of prepared multi-row INSERTs; COMMIT is sent
+//   as a statement, so a dead server is an error, never a silent loss;
+// - on a lost connection it reconnects (with backoff) and redoes the batch,
+//   unless the agent row shows that the COMMIT did land: nothing doubled;
+// - dictionaries (addresses, domains, names, subjects) use ids derived from
+//   the text's hash: agents agree on them without locks (mysql_dictionary.h);
+// - message and rcpt are partitioned by day; PurgeBefore drops partitions.
+// Errors that mean "the server is not reachable" come back as kUnavailable
+// (what SpoolStore waits out); others as what they are.
+#ifndef MAILTRAIL_AGENT_STORE_MYSQL_STORE_H_
+#define MAILTRAIL_AGENT_STORE_MYSQL_STORE_H_
+
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "agent/store/mysql_url.h"
+#include "agent/store/store.h"
+
+namespace sql {
+class Connection;
+class PreparedStatement;
+}  // namespace sql
+
+namespace mailtrail {
+
+class MysqlDictionary;
+class MysqlPartitions;
+
+class MysqlStore : public Store {
+ public:
+  struct Options {
+    Detail detail = Detail::kStandard;
+    bool migrate = false;
+    // Empty: a reader (search, show, stats, purge): no agent row, no writes.
+    std::string agent_name;
+    int timeout_seconds = 10;    // connect, read and write timeouts
+    int reconnect_attempts = 4;  // per failed batch, with 0.2 s .. 1.6 s backoff
+  };
+  static StatusOr<std::unique_ptr<MysqlStore>> Open(const MysqlTarget& target,
+                                                    const std::string& password,
+                                                    const Options& options);
+  ~MysqlStore() override;
+
+  Status WriteBatch(const std::vector<MessageRecord>& records,
+                    const std::string* checkpoint) override;
+  StatusOr<std::string> LoadCheckpoint() override;
+  Status Search(const SearchQuery& q, const std::function<void(MessageRecord&&)>& fn) override;
+  Status AddLineStats(const LineStats& stats) override;
+  StatusOr<LineStats> GetLineStats() override;
+  StatusOr<std::map<std::string, int64_t>> CountByOutcome() override;
+  StatusOr<int64_t> PurgeBefore(int64_t day) override;
+
+  // The schema version of the database (0: none yet).
+  StatusOr<int> SchemaVersion();
+
+ private:
+  MysqlStore(MysqlTarget target, std::string password, Options options);
+  Status Connect();
+  Status Migrate();
+  Status CheckSchema();
+  Status RegisterAgent();
+  Status TryWriteBatch(const std::vector<MessageRecord>& records, const std::string* checkpoint);
+  Status InsertRecords(const std::vector<MessageRecord>& records);
+  // Runs `op`; on a lost connection reconnects and runs it again (reads only).
+  template <typename Op>
+  Status WithReconnect(const char* what, Op op);
+  sql::PreparedStatement* RowsStatement(bool message, size_t rows);
+  Status LoadRecipients(const std::vector<std::pair<uint64_t, uint32_t>>& ids,
+                        std::map<uint64_t, std::vector<RecipientRecord>>* out);
+
+  const MysqlTarget target_;
+  const std::string password_;
+  const Options options_;
+  std::unique_ptr<sql::Connection> conn_;
+  std::unique_ptr<MysqlDictionary> dict_;
+  std::unique_ptr<MysqlPartitions> partitions_;
+  // Prepared multi-row INSERTs by row count, for message and rcpt.
+  std::map<size_t, std::unique_ptr<sql::PreparedStatement>> insert_message_, insert_rcpt_;
+  int agent_id_ = 0;
+  uint64_t batch_ = 0;         // last committed batch of this agent
+  uint64_t next_message_ = 0;  // next message id (without the agent bits)
+  uint64_t session_id_ = 0;    // CONNECTION_ID() of the session holding the agent lock
+};
+
+}  // namespace mailtrail
+
+#endif  // MAILTRAIL_AGENT_STORE_MYSQL_STORE_H_

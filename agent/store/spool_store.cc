@@ -1,0 +1,276 @@
+#include "agent/store/spool_store.h"
+
+#include <zlib.h>
+
+#include <chrono>
+#include <cstdio>
+
+#include "agent/store/record_codec.h"
+#include "base/text.h"
+
+namespace mailtrail {
+
+namespace {
+void Log(const std::string& m) {
+  std::fprintf(stderr, "mailtrail: %s\n", EscapeForLog(m, 400).c_str());
+}
+
+std::string Compress(const std::string& raw) {
+  uLongf n = compressBound(raw.size());
+  std::string out(n, '\0');
+  if (compress2(reinterpret_cast<Bytef*>(out.data()), &n,
+                reinterpret_cast<const Bytef*>(raw.data()), raw.size(), 1) != Z_OK)
+    return {};
+  out.resize(n);
+  return out;
+}
+
+bool Uncompress(const std::string& z, int64_t raw_size, std::string* out) {
+  if (raw_size < 0 || raw_size > (int64_t{1} << 34)) return false;
+  out->assign(static_cast<size_t>(raw_size), '\0');
+  uLongf n = static_cast<uLongf>(raw_size);
+  return uncompress(reinterpret_cast<Bytef*>(out->data()), &n,
+                    reinterpret_cast<const Bytef*>(z.data()), z.size()) == Z_OK &&
+         n == static_cast<uLongf>(raw_size);
+}
+}  // namespace
+
+SpoolStore::SpoolStore(std::unique_ptr<Store> primary, const Options& options)
+    : primary_(std::move(primary)), options_(options) {}
+
+StatusOr<std::unique_ptr<Store>> SpoolStore::Open(std::unique_ptr<Store> primary,
+                                                  const std::string& path, int64_t max_bytes) {
+  Options o;
+  o.max_bytes = max_bytes;
+  auto s = Open(std::move(primary), path, o);
+  if (!s.ok()) return s.status();
+  return std::unique_ptr<Store>(std::move(*s));
+}
+
+StatusOr<std::unique_ptr<SpoolStore>> SpoolStore::Open(std::unique_ptr<Store> primary,
+                                                       const std::string& path,
+                                                       const Options& options) {
+  std::unique_ptr<SpoolStore> s(new SpoolStore(std::move(primary), options));
+  if (Status st = s->OpenSpool(path); !st.ok()) return st;
+  s->drainer_ = std::thread([p = s.get()] { p->DrainLoop(); });
+  return s;
+}
+
+SpoolStore::~SpoolStore() {
+  {
+    std::lock_guard<std::mutex> l(spool_mu_);
+    stopping_ = true;
+  }
+  spool_cv_.notify_all();
+  if (drainer_.joinable()) drainer_.join();
+}
+
+Status SpoolStore::OpenSpool(const std::string& path) {
+  path_ = path;
+  if (Status st = spool_.Open(path, /*create=*/true); !st.ok()) return st;
+  // FULL: a spooled batch is on disk before its checkpoint counts as durable.
+  if (Status st = spool_.Exec(
+          "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+          "CREATE TABLE IF NOT EXISTS batch (seq INTEGER PRIMARY KEY, records BLOB NOT NULL,"
+          " raw INTEGER NOT NULL, checkpoint BLOB)");
+      !st.ok())
+    return st;
+  auto count = spool_.Prepare("SELECT COUNT(*), COALESCE(SUM(length(records)), 0) FROM batch");
+  if (!count.ok()) return count.status();
+  if (count->Step() != SQLITE_ROW) return spool_.Error("read the spool");
+  spooled_batches_ = count->Int(0);
+  spooled_bytes_ = count->Int(1);
+  if (spooled_batches_ > 0)
+    Log("spool " + path + " holds " + std::to_string(spooled_batches_) +
+        " batches from before; draining them first");
+  return Status::Ok();
+}
+
+Status SpoolStore::Append(const std::vector<MessageRecord>& records,
+                          const std::string* checkpoint) {
+  const std::string raw = EncodeRecords(records);
+  const std::string z = Compress(raw);
+  if (z.empty() && !raw.empty()) return Status::IoError("spool: compression failed");
+  auto ins = spool_.Prepare("INSERT INTO batch (records, raw, checkpoint) VALUES (?, ?, ?)");
+  if (!ins.ok()) return ins.status();
+  ins->BindBlob(1, z);
+  ins->BindInt(2, static_cast<int64_t>(raw.size()));
+  if (checkpoint) ins->BindBlob(3, *checkpoint);
+  if (ins->Step() != SQLITE_DONE) return spool_.Error("append to the spool " + path_);
+  ++spooled_batches_;
+  spooled_bytes_ += static_cast<int64_t>(z.size());
+  return Status::Ok();
+}
+
+Status SpoolStore::WriteBatch(const std::vector<MessageRecord>& records,
+                              const std::string* checkpoint) {
+  std::unique_lock<std::mutex> l(spool_mu_);
+  if (spooled_batches_ == 0) {
+    // Everything before is in the primary (the drain deletes after commit).
+    l.unlock();
+    Status st;
+    {
+      std::lock_guard<std::mutex> p(primary_mu_);
+      st = primary_->WriteBatch(records, checkpoint);
+    }
+    if (st.ok() || st.code() != Status::Code::kUnavailable) return st;
+    Log("store unavailable (" + st.message() + "); spooling to " + path_ + " until it is back");
+    l.lock();
+    verified_ = false;  // that COMMIT may have landed without an answer
+  }
+  spool_cv_.wait(
+      l, [&] { return stopping_ || spooled_batches_ == 0 || spooled_bytes_ < options_.max_bytes; });
+  Status st = Append(records, checkpoint);
+  l.unlock();
+  spool_cv_.notify_all();
+  return st;
+}
+
+void SpoolStore::DrainLoop() {
+  std::unique_lock<std::mutex> l(spool_mu_);
+  int64_t wait_ms = options_.first_retry_ms;
+  bool was_spooling = spooled_batches_ > 0;
+  while (!stopping_) {
+    if (spooled_batches_ == 0) {
+      if (was_spooling) Log("store is back; the spool is drained");
+      was_spooling = false;
+      wait_ms = options_.first_retry_ms;
+      spool_cv_.wait(l, [&] { return stopping_ || spooled_batches_ > 0; });
+      continue;
+    }
+    was_spooling = true;
+    if (wait_ms > 0) {
+      spool_cv_.wait_for(l, std::chrono::milliseconds(wait_ms), [&] { return stopping_; });
+      if (stopping_) break;
+    }
+    l.unlock();
+    const bool ok = DrainOnce();
+    l.lock();
+    wait_ms =
+        ok ? 0 : std::min(std::max(wait_ms, options_.first_retry_ms) * 2, options_.max_retry_ms);
+    spool_cv_.notify_all();
+  }
+}
+
+bool SpoolStore::DrainOnce() {
+  std::lock_guard<std::mutex> p(primary_mu_);
+  bool verify;
+  {
+    std::lock_guard<std::mutex> l(spool_mu_);
+    verify = !verified_;
+  }
+  if (verify) {
+    // Batches up to the one whose checkpoint the primary holds are in it already.
+    auto cp = primary_->LoadCheckpoint();
+    if (!cp.ok()) return false;
+    std::lock_guard<std::mutex> l(spool_mu_);
+    if (!cp->empty()) {
+      auto find = spool_.Prepare("SELECT MAX(seq) FROM batch WHERE checkpoint = ?");
+      if (!find.ok() || (find->BindBlob(1, *cp), find->Step()) != SQLITE_ROW) return false;
+      if (!find->IsNull(0)) {
+        const int64_t upto = find->Int(0);
+        if (!spool_.Exec("DELETE FROM batch WHERE seq <= " + std::to_string(upto)).ok())
+          return false;
+        auto count =
+            spool_.Prepare("SELECT COUNT(*), COALESCE(SUM(length(records)), 0) FROM batch");
+        if (!count.ok() || count->Step() != SQLITE_ROW) return false;
+        spooled_batches_ = count->Int(0);
+        spooled_bytes_ = count->Int(1);
+      }
+    }
+    verified_ = true;
+  }
+  // The oldest batches, merged into one transaction of about drain_records.
+  std::vector<MessageRecord> records;
+  std::string checkpoint;
+  bool has_checkpoint = false;
+  int64_t last_seq = -1, bytes = 0, batches = 0;
+  {
+    std::lock_guard<std::mutex> l(spool_mu_);
+    auto rows = spool_.Prepare("SELECT seq, records, raw, checkpoint FROM batch ORDER BY seq");
+    if (!rows.ok()) return false;
+    while (rows->Step() == SQLITE_ROW) {
+      std::string raw;
+      std::vector<MessageRecord> batch;
+      if (!Uncompress(rows->Text(1), rows->Int(2), &raw) || !DecodeRecords(raw, &batch)) {
+        Log("spool " + path_ + ": batch " + std::to_string(rows->Int(0)) +
+            " is corrupt; it stays in the spool, and the drain stops at it");
+        return false;
+      }
+      for (auto& r : batch) records.push_back(std::move(r));
+      if (!rows->IsNull(3)) {
+        checkpoint = rows->Text(3);
+        has_checkpoint = true;
+      }
+      last_seq = rows->Int(0);
+      bytes += static_cast<int64_t>(rows->Text(1).size());
+      ++batches;
+      if (records.size() >= options_.drain_records) break;
+    }
+  }
+  if (batches == 0) return true;
+  Status st = primary_->WriteBatch(records, has_checkpoint ? &checkpoint : nullptr);
+  if (!st.ok()) {
+    std::lock_guard<std::mutex> l(spool_mu_);
+    verified_ = false;
+    return false;
+  }
+  std::lock_guard<std::mutex> l(spool_mu_);
+  if (!spool_.Exec("DELETE FROM batch WHERE seq <= " + std::to_string(last_seq)).ok()) {
+    verified_ = false;  // the next drain finds them in the primary by their checkpoint
+    return false;
+  }
+  spooled_batches_ -= batches;
+  spooled_bytes_ -= bytes;
+  return true;
+}
+
+int64_t SpoolStore::spooled_batches() const {
+  std::lock_guard<std::mutex> l(spool_mu_);
+  return spooled_batches_;
+}
+
+bool SpoolStore::WaitDrained(int64_t timeout_ms) {
+  std::unique_lock<std::mutex> l(spool_mu_);
+  return spool_cv_.wait_for(l, std::chrono::milliseconds(timeout_ms),
+                            [&] { return spooled_batches_ == 0; });
+}
+
+StatusOr<std::string> SpoolStore::LoadCheckpoint() {
+  {
+    std::lock_guard<std::mutex> l(spool_mu_);
+    auto newest = spool_.Prepare(
+        "SELECT checkpoint FROM batch WHERE checkpoint IS NOT NULL ORDER BY seq DESC LIMIT 1");
+    if (!newest.ok()) return newest.status();
+    if (newest->Step() == SQLITE_ROW) return newest->Text(0);
+  }
+  std::lock_guard<std::mutex> p(primary_mu_);
+  return primary_->LoadCheckpoint();
+}
+
+Status SpoolStore::Search(const SearchQuery& q, const std::function<void(MessageRecord&&)>& fn) {
+  std::lock_guard<std::mutex> p(primary_mu_);
+  return primary_->Search(q, fn);
+}
+
+Status SpoolStore::AddLineStats(const LineStats& stats) {
+  std::lock_guard<std::mutex> p(primary_mu_);
+  return primary_->AddLineStats(stats);
+}
+
+StatusOr<LineStats> SpoolStore::GetLineStats() {
+  std::lock_guard<std::mutex> p(primary_mu_);
+  return primary_->GetLineStats();
+}
+
+StatusOr<std::map<std::string, int64_t>> SpoolStore::CountByOutcome() {
+  std::lock_guard<std::mutex> p(primary_mu_);
+  return primary_->CountByOutcome();
+}
+
+StatusOr<int64_t> SpoolStore::PurgeBefore(int64_t day) {
+  std::lock_guard<std::mutex> p(primary_mu_);
+  return primary_->PurgeBefore(day);
+}
+
+}  // namespace mailtrail

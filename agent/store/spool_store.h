@@ -1,0 +1,84 @@
+// SpoolStore: keeps the live agent going while its (remote) store is down or
+// slow. It wraps the primary store:
+// - a batch goes to the primary while nothing is spooled; when the primary
+//   answers kUnavailable, the batch (records and checkpoint) is appended to a
+//   local SQLite spool instead (synchronous=FULL: durable), and so is every
+//   later batch until the spool is empty again: order is kept;
+// - a drain thread writes the spooled batches to the primary, oldest first
+//   (several per transaction), and deletes them only after the commit;
+// - LoadCheckpoint() answers the newest checkpoint that is durable somewhere:
+//   the spool's if it holds one, else the primary's. A restart resumes right
+//   after what was spooled, and the spool still drains;
+// - a spooled batch whose checkpoint the primary already holds (the drain's
+//   COMMIT landed, then the agent died before deleting it) is dropped, not
+//   written twice;
+// - the spool is bounded (max_bytes): when full, WriteBatch waits for the
+//   drain; the agent's bounded queue then pauses the reading (backpressure).
+// Reads (search, stats) go to the primary.
+#ifndef MAILTRAIL_AGENT_STORE_SPOOL_STORE_H_
+#define MAILTRAIL_AGENT_STORE_SPOOL_STORE_H_
+
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "agent/store/sqlite_db.h"
+#include "agent/store/store.h"
+
+namespace mailtrail {
+
+class SpoolStore : public Store {
+ public:
+  struct Options {
+    int64_t max_bytes = 1LL << 30;
+    int64_t first_retry_ms = 1000;  // then doubling up to max_retry_ms
+    int64_t max_retry_ms = 30000;
+    size_t drain_records = 20000;  // records per drain transaction (at least one batch)
+  };
+  static StatusOr<std::unique_ptr<Store>> Open(std::unique_ptr<Store> primary,
+                                               const std::string& path, int64_t max_bytes);
+  static StatusOr<std::unique_ptr<SpoolStore>> Open(std::unique_ptr<Store> primary,
+                                                    const std::string& path,
+                                                    const Options& options);
+  ~SpoolStore() override;
+
+  Status WriteBatch(const std::vector<MessageRecord>& records,
+                    const std::string* checkpoint) override;
+  StatusOr<std::string> LoadCheckpoint() override;
+  Status Search(const SearchQuery& q, const std::function<void(MessageRecord&&)>& fn) override;
+  Status AddLineStats(const LineStats& stats) override;
+  StatusOr<LineStats> GetLineStats() override;
+  StatusOr<std::map<std::string, int64_t>> CountByOutcome() override;
+  StatusOr<int64_t> PurgeBefore(int64_t day) override;
+
+  // Batches waiting in the spool now (for metrics and tests).
+  int64_t spooled_batches() const;
+  // Waits until the spool is empty or `timeout_ms` passed; true when empty.
+  bool WaitDrained(int64_t timeout_ms);
+
+ private:
+  SpoolStore(std::unique_ptr<Store> primary, const Options& options);
+  Status OpenSpool(const std::string& path);
+  Status Append(const std::vector<MessageRecord>& records, const std::string* checkpoint);
+  void DrainLoop();
+  // Writes the oldest spooled batches to the primary; false when it failed.
+  bool DrainOnce();
+
+  std::unique_ptr<Store> primary_;
+  const Options options_;
+  std::string path_;
+  std::mutex primary_mu_;  // the primary is used by one thread at a time
+  mutable std::mutex spool_mu_;
+  std::condition_variable spool_cv_;
+  SqliteDb spool_;
+  int64_t spooled_batches_ = 0, spooled_bytes_ = 0;
+  bool verified_ = false;  // spool head checked against the primary's checkpoint
+  bool stopping_ = false;
+  std::thread drainer_;
+};
+
+}  // namespace mailtrail
+
+#endif  // MAILTRAIL_AGENT_STORE_SPOOL_STORE_H_
