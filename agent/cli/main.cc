@@ -29,6 +29,7 @@ constexpr const char* kUsage =
     "  stats            line kinds seen, unknown lines, records by outcome\n"
     "  run              follow the mail log live (through rotations and restarts)\n"
     "  check-config     check a configuration file (exit 78 when it is wrong)\n"
+    "  db migrate|purge create/upgrade the store's schema; drop old days\n"
     "Run `mailtrail VERB --help` for a verb's options.\n";
 
 }  // namespace
@@ -48,6 +49,7 @@ int main(int argc, char** argv) {
       {"replay", mailtrail::cli::ReplayMain}, {"search", mailtrail::cli::SearchMain},
       {"show", mailtrail::cli::ShowMain},     {"stats", mailtrail::cli::StatsMain},
       {"run", mailtrail::cli::RunMain},       {"check-config", mailtrail::cli::CheckConfigMain},
+      {"db", mailtrail::cli::DbMain},
   };
   for (const auto& v : kVerbs)
     if (verb == v.name) return v.run(args, clock);

@@ -5,6 +5,7 @@
 #include <ctime>
 
 #include "agent/cli/args.h"
+#include "agent/cli/store_args.h"
 #include "agent/cli/verbs.h"
 #include "agent/replay/async_writer.h"
 #include "agent/replay/replay.h"
@@ -16,7 +17,9 @@ namespace mailtrail::cli {
 namespace {
 
 const std::vector<FlagSpec> kFlags = {
-    {"store", true, "where records go (default sqlite:mailtrail.db)"},
+    kStoreFlag,
+    kPasswordFileFlag,
+    kAgentFlag,
     {"detail", true, "minimal | standard | full (default standard)"},
     {"year", true, "year of the first yearless timestamp (default: from each file's mtime)"},
     {"tz", true, "time zone of yearless timestamps: UTC (default), +HH:MM, -HH:MM, local"},
@@ -96,7 +99,9 @@ int ReplayMain(const std::vector<std::string>& argv, const Clock& clock) {
     std::fprintf(stderr, "mailtrail replay: --tz must be UTC, local, or +HH:MM / -HH:MM\n");
     return kExitUsage;
   }
-  auto store = OpenStore(args->Get("store").value_or(kDefaultStore), *detail, /*create=*/true);
+  StoreOptions so;
+  so.detail = *detail;
+  auto store = OpenStoreFromArgs(*args, so);
   if (!store.ok()) return Fail(store.status().message());
 
   const bool quiet = args->Has("quiet");

@@ -101,7 +101,7 @@ Status StartRunning(const Config& c, const Clock& clock, Running* out) {
   AgentOptions options = ToAgentOptions(c);
   if (!ParseTz(c.timezone, clock, &options.utc_offset_seconds))
     return Status::InvalidArgument("timezone must be UTC, local, +HH:MM or -HH:MM");
-  auto store = OpenStore(c.store_url, c.detail, /*create=*/true);
+  auto store = OpenStore(c.store_url, ToStoreOptions(c));
   if (!store.ok()) return store.status();
   auto agent = std::make_unique<Agent>(options, store->get(), RealFileSystem(), &clock);
   if (Status st = agent->Start(); !st.ok())

@@ -2,6 +2,7 @@
 #include <cstdio>
 
 #include "agent/cli/args.h"
+#include "agent/cli/store_args.h"
 #include "agent/cli/verbs.h"
 #include "agent/store/store.h"
 #include "agent/track/record_json.h"
@@ -12,7 +13,8 @@ namespace mailtrail::cli {
 namespace {
 
 const std::vector<FlagSpec> kSearchFlags = {
-    {"store", true, "the store (default sqlite:mailtrail.db)"},
+    kStoreFlag,
+    kPasswordFileFlag,
     {"sender", true, "envelope sender (exact; \"\" is the null sender)"},
     {"recipient", true, "recipient or original recipient (exact)"},
     {"client-ip", true, "client IP address"},
@@ -101,7 +103,7 @@ int SearchMain(const std::vector<std::string>& argv, const Clock&) {
     std::fprintf(stderr, "mailtrail search: --format must be table or jsonl\n");
     return kExitUsage;
   }
-  auto store = OpenStore(args->Get("store").value_or(kDefaultStore), Detail::kFull, false);
+  auto store = OpenStoreFromArgs(*args, ReaderOptions());
   if (!store.ok()) return Fail(store.status().message());
   std::string line;
   Status st = (*store)->Search(q, [&](MessageRecord&& r) {
@@ -120,7 +122,8 @@ int SearchMain(const std::vector<std::string>& argv, const Clock&) {
 
 int StatsMain(const std::vector<std::string>& argv, const Clock&) {
   const std::vector<FlagSpec> flags = {
-      {"store", true, "the store (default sqlite:mailtrail.db)"},
+      kStoreFlag,
+      kPasswordFileFlag,
       {"help", false, "this help"},
   };
   auto args = ParseArgs(argv, flags);
@@ -133,7 +136,7 @@ int StatsMain(const std::vector<std::string>& argv, const Clock&) {
     std::printf("usage: mailtrail stats [options]\n%s", FlagsHelp(flags).c_str());
     return kExitOk;
   }
-  auto store = OpenStore(args->Get("store").value_or(kDefaultStore), Detail::kFull, false);
+  auto store = OpenStoreFromArgs(*args, ReaderOptions());
   if (!store.ok()) return Fail(store.status().message());
   auto lines = (*store)->GetLineStats();
   if (!lines.ok()) return Fail(lines.status().message());

@@ -6,6 +6,7 @@
 #include <set>
 
 #include "agent/cli/args.h"
+#include "agent/cli/store_args.h"
 #include "agent/cli/verbs.h"
 #include "agent/store/store.h"
 #include "base/queue_id.h"
@@ -67,17 +68,18 @@ void PrintLeg(const MessageRecord& r) {
 
 int ShowMain(const std::vector<std::string>& argv, const Clock&) {
   const std::vector<FlagSpec> flags = {
-      {"store", true, "the store (default sqlite:mailtrail.db)"},
+      kStoreFlag,
+      kPasswordFileFlag,
       {"help", false, "this help"},
   };
   auto args = ParseArgs(argv, flags);
   if (!args.ok() || args->Has("help") || args->positionals.size() != 1) {
     if (!args.ok()) std::fprintf(stderr, "mailtrail show: %s\n", args.status().message().c_str());
     std::fprintf(args.ok() && args->Has("help") ? stdout : stderr,
-                 "usage: mailtrail show [--store URL] QID|MESSAGE-ID\n");
+                 "usage: mailtrail show [--store URL] [--password-file FILE] QID|MESSAGE-ID\n");
     return args.ok() && args->Has("help") ? kExitOk : kExitUsage;
   }
-  auto store = OpenStore(args->Get("store").value_or(kDefaultStore), Detail::kFull, false);
+  auto store = OpenStoreFromArgs(*args, ReaderOptions());
   if (!store.ok()) return Fail(store.status().message());
   std::string key = args->positionals[0];
   if (key.size() > 2 && key.front() == '<' && key.back() == '>')

@@ -84,16 +84,24 @@ StatusOr<Config> ParseConfig(const std::string& text, const std::string& name) {
   }
   Config c;
   Reader r{name, Status::Ok()};
-  if (!r.Known(root, {"store", "logs", "writer", "tracker", "metrics"}, "top level"))
+  if (!r.Known(root, {"store", "agent", "logs", "writer", "tracker", "metrics"}, "top level"))
     return r.error;
   if (const toml::table* t = r.Table(root, "store")) {
     std::string detail = DetailName(c.detail);
-    if (!r.Known(*t, {"url", "detail"}, "store") || !r.String(*t, "url", &c.store_url) ||
-        !r.String(*t, "detail", &detail))
+    if (!r.Known(*t, {"url", "detail", "password_file", "spool", "spool_max_mb"}, "store") ||
+        !r.String(*t, "url", &c.store_url) || !r.String(*t, "detail", &detail) ||
+        !r.String(*t, "password_file", &c.password_file) || !r.String(*t, "spool", &c.spool_path) ||
+        !r.Int(*t, "spool_max_mb", 1, 1 << 20, &c.spool_max_mb))
       return r.error;
+    if (c.store_url.rfind("mysql://", 0) == 0 && c.store_url.find(':', 8) < c.store_url.find('@'))
+      return r.At(*t->get("url"), "no password in the URL: put it in password_file");
     auto d = DetailFromName(detail);
     if (!d) return r.At(*t->get("detail"), "detail must be minimal, standard or full");
     c.detail = *d;
+  }
+  if (!r.error.ok()) return r.error;
+  if (const toml::table* t = r.Table(root, "agent")) {
+    if (!r.Known(*t, {"name"}, "agent") || !r.String(*t, "name", &c.agent_name)) return r.error;
   }
   if (!r.error.ok()) return r.error;
   if (const toml::table* t = r.Table(root, "logs")) {
@@ -156,6 +164,19 @@ StatusOr<Config> LoadConfig(const std::string& path) {
   std::stringstream ss;
   ss << in.rdbuf();
   return ParseConfig(ss.str(), path);
+}
+
+StoreOptions ToStoreOptions(const Config& c) {
+  StoreOptions o;
+  o.detail = c.detail;
+  o.create = true;
+  o.password_file = c.password_file;
+  o.agent_name = c.agent_name;
+  if (c.store_url.rfind("mysql://", 0) == 0) {
+    o.spool_path = c.spool_path;
+    o.spool_max_bytes = c.spool_max_mb << 20;
+  }
+  return o;
 }
 
 }  // namespace mailtrail

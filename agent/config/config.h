@@ -20,6 +20,11 @@ struct Config {
   // [store]
   std::string store_url = "sqlite:/var/lib/mailtrail/mailtrail.db";
   Detail detail = Detail::kStandard;
+  std::string password_file;                               // MySQL: the file holding the password
+  std::string spool_path = "/var/lib/mailtrail/spool.db";  // MySQL: "" = no spool
+  int64_t spool_max_mb = 1024;
+  // [agent]
+  std::string agent_name;  // "" = this machine's host name
   // [logs]
   std::vector<std::string> log_paths = {"/var/log/mail.log"};
   bool from_start = false;
@@ -36,6 +41,9 @@ struct Config {
   // [metrics]
   std::string metrics_listen;  // "" = off; else a loopback HOST:PORT
 };
+
+// The store options the configuration asks for (the spool only for MySQL).
+StoreOptions ToStoreOptions(const Config& c);
 
 // Reads and checks a configuration file. Unknown keys are errors (a typo must not
 // silently mean "default").

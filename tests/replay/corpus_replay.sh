@@ -3,20 +3,31 @@
 # checks every record against the ground truth with compare_records.py. Passes only
 # when every check passes except the ones inherent_gaps.py proves unanswerable
 # from a log (and those must fail exactly as counted, or the gap logic is wrong).
-# usage: corpus_replay.sh MAILTRAIL CORPUS   (e.g. 05-backscatter-flood.rfc3339)
+# usage: corpus_replay.sh MAILTRAIL CORPUS [mysql]   (e.g. 05-backscatter-flood.rfc3339)
+# With "mysql" the store is a fresh database of the MariaDB whose socket is in
+# MAILTRAIL_TEST_MYSQL_SOCKET (the ctest fixture `mariadb`).
 set -euo pipefail
-bin=$1 name=$2
+bin=$1 name=$2 backend=${3:-sqlite}
 here=$(cd "$(dirname "$0")" && pwd)
 data=$here/../data/corpus
 base=${name%.rfc3339}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-"$bin" replay --quiet --store "sqlite:$tmp/t.db" --detail full --year 2026 "$data/$name.log.gz"
-"$bin" search --store "sqlite:$tmp/t.db" --format jsonl --limit 100000000 > "$tmp/records.jsonl"
+store=sqlite:$tmp/t.db
+if [ "$backend" = mysql ]; then
+  sock=${MAILTRAIL_TEST_MYSQL_SOCKET:?the mariadb fixture names its socket here}
+  db=corpus_$(echo "$name" | tr -c 'a-zA-Z0-9\n' _)_$$
+  mariadb --no-defaults -uroot -S "$sock" -e "DROP DATABASE IF EXISTS $db; CREATE DATABASE $db"
+  trap 'mariadb --no-defaults -uroot -S "$sock" -e "DROP DATABASE IF EXISTS $db"; rm -rf "$tmp"' EXIT
+  store="mysql://root@localhost/$db?socket=$sock"
+  "$bin" db migrate --store "$store" > /dev/null
+fi
+"$bin" replay --quiet --store "$store" --detail full --year 2026 "$data/$name.log.gz"
+"$bin" search --store "$store" --format jsonl --limit 100000000 > "$tmp/records.jsonl"
 summary=$(python3 "$here/../tools/compare_records.py" "$data/$base.groundtruth.jsonl.gz" \
           "$tmp/records.jsonl" 2> "$tmp/misses")
 read -r gap_r gap_f < <(python3 "$here/inherent_gaps.py" "$data/$base.groundtruth.jsonl.gz")
-echo "$name: $summary (unanswerable from the log: $gap_r recipients, $gap_f fields)"
+echo "$name ($backend): $summary (unanswerable from the log: $gap_r recipients, $gap_f fields)"
 if [[ ! $summary =~ ^([0-9]+)/([0-9]+)\ recipients,\ ([0-9]+)/([0-9]+)\ fields$ ]]; then
   echo "unexpected checker output"; exit 1
 fi

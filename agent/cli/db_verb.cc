@@ -1,0 +1,74 @@
+// `mailtrail db migrate|purge`: the store's schema and its retention.
+//   db migrate --store URL [--password-file FILE]
+//   db purge --older-than 30d --store URL [--password-file FILE]
+#include <cstdio>
+#include <cstdlib>
+
+#include "agent/cli/args.h"
+#include "agent/cli/store_args.h"
+#include "agent/cli/verbs.h"
+#include "base/civil_time.h"
+
+namespace mailtrail::cli {
+
+namespace {
+const std::vector<FlagSpec> kFlags = {
+    kStoreFlag,
+    kPasswordFileFlag,
+    {"older-than", true, "purge: records first seen more than this many days ago (30d)"},
+    {"help", false, "this help"},
+};
+
+constexpr const char* kUsage =
+    "usage: mailtrail db migrate --store URL [--password-file FILE]\n"
+    "       mailtrail db purge --older-than DAYSd --store URL [--password-file FILE]\n";
+
+// "30d" or "30" -> 30; -1 when malformed.
+int64_t ParseDays(std::string s) {
+  if (!s.empty() && s.back() == 'd') s.pop_back();
+  if (s.empty() || s.size() > 6 || s.find_first_not_of("0123456789") != std::string::npos)
+    return -1;
+  return std::strtoll(s.c_str(), nullptr, 10);
+}
+}  // namespace
+
+int DbMain(const std::vector<std::string>& argv, const Clock& clock) {
+  auto args = ParseArgs(argv, kFlags);
+  if (!args.ok()) {
+    std::fprintf(stderr, "mailtrail db: %s\n%s", args.status().message().c_str(), kUsage);
+    return kExitUsage;
+  }
+  if (args->Has("help")) {
+    std::printf("%s%s", kUsage, FlagsHelp(kFlags).c_str());
+    return kExitOk;
+  }
+  const std::string what = args->positionals.size() == 1 ? args->positionals[0] : "";
+  if (what == "migrate") {
+    StoreOptions o;
+    o.create = args->Get("store").value_or(kDefaultStore).rfind("mysql://", 0) != 0;
+    o.migrate = true;
+    auto store = OpenStoreFromArgs(*args, o);
+    if (!store.ok()) return Fail(store.status().message());
+    std::printf("the schema is up to date\n");
+    return kExitOk;
+  }
+  if (what == "purge") {
+    const int64_t days = ParseDays(args->Get("older-than").value_or(""));
+    if (days < 0) {
+      std::fprintf(stderr, "mailtrail db purge: --older-than needs a number of days, like 30d\n");
+      return kExitUsage;
+    }
+    auto store = OpenStoreFromArgs(*args, ReaderOptions());
+    if (!store.ok()) return Fail(store.status().message());
+    const int64_t today = clock.WallNow() / kUsPerSecond / 86400;
+    auto removed = (*store)->PurgeBefore(today - days);
+    if (!removed.ok()) return Fail(removed.status().message());
+    std::printf("removed %lld messages first seen before %s\n", static_cast<long long>(*removed),
+                FormatRfc3339((today - days) * 86400 * kUsPerSecond).substr(0, 10).c_str());
+    return kExitOk;
+  }
+  std::fputs(kUsage, stderr);
+  return kExitUsage;
+}
+
+}  // namespace mailtrail::cli

@@ -1,0 +1,33 @@
+// The flags of the verbs that open a store: --store URL, --password-file FILE
+// (MySQL; never the password itself on a command line), --agent NAME (writers).
+#ifndef MAILTRAIL_AGENT_CLI_STORE_ARGS_H_
+#define MAILTRAIL_AGENT_CLI_STORE_ARGS_H_
+
+#include <memory>
+
+#include "agent/cli/args.h"
+#include "agent/store/store.h"
+
+namespace mailtrail::cli {
+
+inline const FlagSpec kStoreFlag = {"store", true,
+                                    "sqlite:PATH (default sqlite:mailtrail.db) or "
+                                    "mysql://USER@HOST[:PORT]/DB[?socket=PATH]"};
+inline const FlagSpec kPasswordFileFlag = {"password-file", true,
+                                           "MySQL: the file whose first line is the password"};
+inline const FlagSpec kAgentFlag = {"agent", true,
+                                    "MySQL: this writer's name in the database (default: host)"};
+
+// Read-only verbs: full detail on read, nothing created.
+inline StoreOptions ReaderOptions() {
+  StoreOptions o;
+  o.detail = Detail::kFull;
+  o.create = false;
+  return o;
+}
+
+StatusOr<std::unique_ptr<Store>> OpenStoreFromArgs(const Args& args, StoreOptions options);
+
+}  // namespace mailtrail::cli
+
+#endif  // MAILTRAIL_AGENT_CLI_STORE_ARGS_H_
