@@ -1,0 +1,216 @@
+// What only the MySQL store does: several agents in one database, daily
+// partitions and their purge, hash-derived dictionary ids that a squatter cannot
+// take over, reconnecting after a lost connection without doubling a batch,
+// schema version checks and the password file. Against a real MariaDB.
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <fstream>
+#include <string>
+
+#include "agent/store/mysql_dictionary.h"
+#include "agent/store/store.h"
+#include "tests/support/mariadb.h"
+#include "tests/support/store_fixture.h"
+#include "tests/support/temp_dir.h"
+
+namespace mailtrail {
+namespace {
+
+class MysqlStoreTest : public ::testing::Test, public StoreFixture {
+ protected:
+  void SetUp() override { url_ = db_.NewDatabase(); }
+  std::string Database() const {
+    const size_t slash = url_.find('/', std::string("mysql://").size());
+    return url_.substr(slash + 1, url_.find('?') - slash - 1);
+  }
+  // One value from SQL run as root in the test's database.
+  std::string Value(const std::string& sql) {
+    const std::string out = dir_.File("out.txt");
+    const std::string cmd = "mariadb --no-defaults -N -B -uroot -S '" + db_.socket() + "' " +
+                            Database() + " -e \"" + sql + "\" > " + out;
+    EXPECT_EQ(std::system(cmd.c_str()), 0) << sql;
+    std::ifstream in(out);
+    std::string v;
+    std::getline(in, v);
+    return v;
+  }
+  std::unique_ptr<Store> Open(const std::string& agent, Detail d = Detail::kStandard) {
+    StoreOptions o;
+    o.detail = d;
+    o.agent_name = agent;
+    auto s = OpenStore(url_, o);
+    EXPECT_TRUE(s.ok()) << s.status().message();
+    return s.ok() ? std::move(*s) : nullptr;
+  }
+  std::unique_ptr<Store> Reader() {
+    StoreOptions o;
+    o.create = false;
+    auto s = OpenStore(url_, o);
+    EXPECT_TRUE(s.ok()) << s.status().message();
+    return s.ok() ? std::move(*s) : nullptr;
+  }
+  static MessageRecord On(const std::string& qid, const std::string& host, int64_t day) {
+    MessageRecord r = Sample(qid);
+    r.host = host;
+    r.first_seen = day * 86400 * kUsPerSecond + 3600 * kUsPerSecond;
+    r.last_seen = r.first_seen + kUsPerSecond;
+    return r;
+  }
+
+  TestMariaDb& db_ = TestMariaDb::Get();
+  TempDir dir_{"mt_mysql"};
+  std::string url_;
+};
+
+TEST_F(MysqlStoreTest, TwoAgentsShareOneDatabaseWithTheirOwnCheckpoints) {
+  auto a = Open("mx1");
+  auto b = Open("mx2");
+  ASSERT_TRUE(a && b);
+  const std::string cpa = "a", cpb = "b";
+  // The same queue id on two hosts: two messages.
+  ASSERT_TRUE(a->WriteBatch({On("44C4B10A321", "mx1", 20419)}, &cpa).ok());
+  ASSERT_TRUE(
+      b->WriteBatch({On("44C4B10A321", "mx2", 20419), On("55C4B10A321", "mx2", 20419)}, &cpb).ok());
+  EXPECT_EQ(*a->LoadCheckpoint(), "a");
+  EXPECT_EQ(*b->LoadCheckpoint(), "b");
+  auto r = Reader();
+  EXPECT_EQ(All(r.get()).size(), 3u);
+  SearchQuery q;
+  q.host = "mx2";
+  int n = 0;
+  ASSERT_TRUE(r->Search(q, [&](MessageRecord&& m) { n += m.host == "mx2"; }).ok());
+  EXPECT_EQ(n, 2);
+  EXPECT_EQ(Value("SELECT COUNT(DISTINCT id) FROM message"), "3") << "message ids never collide";
+}
+
+TEST_F(MysqlStoreTest, ASecondWriterWithTheSameNameIsRefused) {
+  auto a = Open("mx1");
+  ASSERT_TRUE(a);
+  StoreOptions o;
+  o.agent_name = "mx1";
+  auto b = OpenStore(url_, o);
+  ASSERT_FALSE(b.ok());
+  EXPECT_NE(b.status().message().find("another mailtrail writes as agent"), std::string::npos);
+}
+
+TEST_F(MysqlStoreTest, EachDayGetsItsPartitionAndPurgeDropsWholeDays) {
+  auto s = Open("mx1");
+  ASSERT_TRUE(s);
+  ASSERT_TRUE(s->Write({On("A1", "mx", 20400), On("A2", "mx", 20401)}).ok());
+  ASSERT_TRUE(s->Write({On("A3", "mx", 20419), On("A4", "mx", 20399)}).ok());  // an older day later
+  EXPECT_EQ(Value("SELECT COUNT(*) FROM information_schema.PARTITIONS WHERE TABLE_SCHEMA = "
+                  "DATABASE() AND TABLE_NAME = 'rcpt' AND PARTITION_NAME LIKE 'd%'"),
+            "4");
+  EXPECT_EQ(Value("SELECT PARTITION_NAME FROM information_schema.PARTITIONS WHERE TABLE_SCHEMA ="
+                  " DATABASE() AND TABLE_NAME = 'message' AND TABLE_ROWS > 0 ORDER BY 1 LIMIT 1"),
+            "d20251107");
+  // Gaps stay empty: every row sits in its day.
+  EXPECT_EQ(Value("SELECT COUNT(*) FROM message PARTITION (pmax)"), "0");
+  auto removed = s->PurgeBefore(20401);
+  ASSERT_TRUE(removed.ok()) << removed.status().message();
+  EXPECT_EQ(*removed, 2);
+  auto all = All(Reader().get());
+  ASSERT_EQ(all.size(), 2u);
+  EXPECT_EQ(all[0].qid, "A2");
+  EXPECT_EQ(all[0].recipients.size(), 2u);
+  EXPECT_EQ(Value("SELECT COUNT(*) FROM rcpt"), "4") << "the recipients went with their days";
+  // A record for a purged day still finds a partition of its own.
+  ASSERT_TRUE(s->Write({On("A5", "mx", 20399)}).ok());
+  EXPECT_EQ(All(Reader().get()).size(), 3u);
+}
+
+TEST_F(MysqlStoreTest, ASquattedDictionaryIdMovesTheTextToTheNextId) {
+  // Someone stored another text under the id "victim@example.test" hashes to
+  // (a hash collision, or a hostile insert): the store must notice, never
+  // attribute the squatter's text to the victim.
+  const std::string victim = "victim@example.test";
+  const int64_t id0 = MysqlDictionary::ProbeId(MysqlDictionary::kAddress, victim, 0);
+  ASSERT_EQ(db_.Sql("INSERT INTO " + Database() + ".dict_address (id, text) VALUES (" +
+                    std::to_string(id0) + ", 'squatter@evil.test')"),
+            0);
+  auto s = Open("mx1");
+  MessageRecord r = On("B1", "mx", 20419);
+  r.sender = victim;
+  ASSERT_TRUE(s->Write({r}).ok());
+  EXPECT_EQ(Value("SELECT text FROM dict_address WHERE id = " +
+                  std::to_string(MysqlDictionary::ProbeId(MysqlDictionary::kAddress, victim, 1))),
+            victim);
+  auto reader = Reader();
+  auto all = All(reader.get());
+  ASSERT_EQ(all.size(), 1u);
+  EXPECT_EQ(all[0].sender.value_or(""), victim);
+  SearchQuery q;
+  q.sender = victim;
+  int n = 0;
+  ASSERT_TRUE(reader->Search(q, [&](MessageRecord&&) { ++n; }).ok());
+  EXPECT_EQ(n, 1);
+  q.sender = "squatter@evil.test";
+  n = 0;
+  ASSERT_TRUE(reader->Search(q, [&](MessageRecord&&) { ++n; }).ok());
+  EXPECT_EQ(n, 0);
+}
+
+TEST_F(MysqlStoreTest, ALostConnectionIsRedoneOnceNotTwice) {
+  auto s = Open("mx1");
+  ASSERT_TRUE(s->Write({On("C1", "mx", 20419)}).ok());
+  // Kill every session of the agent (as a server restart or a proxy would).
+  const std::string session = Value(
+      "SELECT GROUP_CONCAT(id) FROM information_schema.PROCESSLIST"
+      " WHERE db = DATABASE() AND id <> CONNECTION_ID()");
+  ASSERT_FALSE(session.empty());
+  ASSERT_EQ(session.find(','), std::string::npos) << "one writer session: " << session;
+  ASSERT_EQ(db_.Sql("KILL " + session), 0);
+  const std::string cp = "after";
+  ASSERT_TRUE(s->WriteBatch({On("C2", "mx", 20419)}, &cp).ok());
+  EXPECT_EQ(Value("SELECT COUNT(*) FROM message"), "2");
+  EXPECT_EQ(*s->LoadCheckpoint(), "after");
+}
+
+TEST_F(MysqlStoreTest, SchemaVersionsAreChecked) {
+  ASSERT_EQ(db_.Sql("UPDATE " + Database() + ".mailtrail_meta SET v = '99'"), 0);
+  StoreOptions o;
+  o.create = false;
+  auto newer = OpenStore(url_, o);
+  ASSERT_FALSE(newer.ok());
+  EXPECT_NE(newer.status().message().find("newer"), std::string::npos);
+  ASSERT_EQ(db_.Sql("CREATE DATABASE empty_" + std::to_string(getpid())), 0);
+  auto none = OpenStore(db_.Url("empty_" + std::to_string(getpid())), o);
+  ASSERT_EQ(db_.Sql("DROP DATABASE empty_" + std::to_string(getpid())), 0);
+  ASSERT_FALSE(none.ok());
+  EXPECT_NE(none.status().message().find("db migrate"), std::string::npos);
+}
+
+TEST_F(MysqlStoreTest, ThePasswordComesFromAPrivateFile) {
+  const std::string user = "mt_" + std::to_string(getpid());
+  ASSERT_EQ(db_.Sql("CREATE USER IF NOT EXISTS '" + user +
+                    "'@'localhost' IDENTIFIED BY 's3cret pass;x'; GRANT ALL ON " + Database() +
+                    ".* TO '" + user + "'@'localhost'"),
+            0);
+  const std::string file = dir_.File("pw");
+  { std::ofstream(file) << "s3cret pass;x\n"; }
+  ::chmod(file.c_str(), 0640);
+  std::string url = url_;
+  url.replace(url.find("root@"), 4, user);
+  StoreOptions o;
+  o.agent_name = "mx1";
+  o.password_file = file;
+  auto s = OpenStore(url, o);
+  EXPECT_TRUE(s.ok()) << s.status().message();
+  ::chmod(file.c_str(), 0644);
+  auto open_to_all = OpenStore(url, o);
+  ASSERT_FALSE(open_to_all.ok());
+  EXPECT_NE(open_to_all.status().message().find("readable by others"), std::string::npos);
+  o.password_file.clear();
+  EXPECT_FALSE(OpenStore(url, o).ok()) << "no password, no entry";
+  std::string with_password = url;
+  with_password.replace(with_password.find('@'), 1, ":pw@");
+  auto refused = OpenStore(with_password, o);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.status().message().find("password_file"), std::string::npos);
+  ASSERT_EQ(db_.Sql("DROP USER '" + user + "'@'localhost'"), 0);
+}
+
+}  // namespace
+}  // namespace mailtrail

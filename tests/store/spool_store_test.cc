@@ -1,0 +1,182 @@
+// SpoolStore in front of a primary that fails on command (failure injection;
+// the primary itself is a real SQLite store). The real outage, with a real
+// MariaDB stopped and started under a running agent, is tests/run/outage_test.py.
+#include "agent/store/spool_store.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <thread>
+
+#include "agent/store/sqlite_store.h"
+#include "tests/support/store_fixture.h"
+#include "tests/support/temp_dir.h"
+
+namespace mailtrail {
+namespace {
+
+// A primary that is "down" (kUnavailable) while told so; or that commits a batch
+// and then reports it lost (an answer lost after COMMIT).
+class FlakyStore : public Store {
+ public:
+  explicit FlakyStore(Store* real) : real_(real) {}
+  std::atomic<bool> down{false};
+  std::atomic<int> land_then_fail{0};
+  std::atomic<bool> broken{false};  // a data error: retrying cannot help
+
+  Status WriteBatch(const std::vector<MessageRecord>& r, const std::string* cp) override {
+    if (down) return Status::Unavailable("injected: server gone");
+    if (broken) return Status::IoError("injected: data too long");
+    Status st = real_->WriteBatch(r, cp);
+    if (st.ok() && land_then_fail > 0) {
+      --land_then_fail;
+      return Status::Unavailable("injected: COMMIT landed, answer lost");
+    }
+    return st;
+  }
+  StatusOr<std::string> LoadCheckpoint() override {
+    if (down) return Status::Unavailable("injected: server gone");
+    return real_->LoadCheckpoint();
+  }
+  Status Search(const SearchQuery& q, const std::function<void(MessageRecord&&)>& fn) override {
+    return real_->Search(q, fn);
+  }
+  Status AddLineStats(const LineStats& s) override { return real_->AddLineStats(s); }
+  StatusOr<LineStats> GetLineStats() override { return real_->GetLineStats(); }
+  StatusOr<std::map<std::string, int64_t>> CountByOutcome() override {
+    return real_->CountByOutcome();
+  }
+  StatusOr<int64_t> PurgeBefore(int64_t day) override { return real_->PurgeBefore(day); }
+
+ private:
+  Store* real_;
+};
+
+class SpoolStoreTest : public ::testing::Test, public StoreFixture {
+ protected:
+  void SetUp() override {
+    auto s = SqliteStore::Open(dir_.File("primary.db"), Detail::kFull, true);
+    ASSERT_TRUE(s.ok());
+    real_ = std::move(*s);
+  }
+  std::unique_ptr<SpoolStore> OpenSpool(FlakyStore** flaky, int64_t max_bytes = 1 << 30) {
+    auto f = std::make_unique<FlakyStore>(real_.get());
+    *flaky = f.get();
+    SpoolStore::Options o;
+    o.max_bytes = max_bytes;
+    o.first_retry_ms = 5;
+    o.max_retry_ms = 20;
+    o.drain_records = 3;  // several drain transactions
+    auto s = SpoolStore::Open(std::move(f), dir_.File("spool.db"), o);
+    EXPECT_TRUE(s.ok()) << s.status().message();
+    return std::move(*s);
+  }
+  std::vector<std::string> Qids() {
+    std::vector<std::string> out;
+    for (auto& r : All(real_.get())) out.push_back(r.qid);
+    return out;
+  }
+  static std::vector<MessageRecord> Batch(int from, int n) {
+    std::vector<MessageRecord> out;
+    for (int i = from; i < from + n; ++i) {
+      MessageRecord r = Sample("Q" + std::to_string(100 + i));
+      r.first_seen += i * kUsPerSecond;  // search order = write order
+      out.push_back(r);
+    }
+    return out;
+  }
+
+  TempDir dir_{"mt_spool"};
+  std::unique_ptr<Store> real_;
+};
+
+TEST_F(SpoolStoreTest, AnOutageIsSpooledInOrderAndDrainedWhenThePrimaryIsBack) {
+  FlakyStore* flaky;
+  auto s = OpenSpool(&flaky);
+  const std::string cp0 = "cp0", cp1 = "cp1", cp2 = "cp2", cp3 = "cp3";
+  ASSERT_TRUE(s->WriteBatch(Batch(0, 2), &cp0).ok());
+  flaky->down = true;
+  ASSERT_TRUE(s->WriteBatch(Batch(2, 2), &cp1).ok());
+  ASSERT_TRUE(s->WriteBatch(Batch(4, 2), &cp2).ok());
+  ASSERT_TRUE(s->WriteBatch(Batch(6, 1), &cp3).ok());
+  EXPECT_EQ(s->spooled_batches(), 3);
+  EXPECT_EQ(*s->LoadCheckpoint(), "cp3") << "durable in the spool counts";
+  EXPECT_EQ(Qids().size(), 2u);
+  // An update of a spooled record, spooled after it, replaces it after the drain.
+  MessageRecord update = Batch(3, 1)[0];
+  update.is_update = true;
+  update.outcome = Outcome::kDelivered;
+  ASSERT_TRUE(s->Write({update}).ok());
+  flaky->down = false;
+  ASSERT_TRUE(s->WaitDrained(10000));
+  EXPECT_EQ(Qids(),
+            (std::vector<std::string>{"Q100", "Q101", "Q102", "Q103", "Q104", "Q105", "Q106"}));
+  EXPECT_EQ(All(real_.get())[3].outcome, Outcome::kDelivered);
+  EXPECT_EQ(*real_->LoadCheckpoint(), "cp3");
+  // Back to direct writes.
+  const std::string cp4 = "cp4";
+  ASSERT_TRUE(s->WriteBatch(Batch(7, 1), &cp4).ok());
+  EXPECT_EQ(s->spooled_batches(), 0);
+  EXPECT_EQ(Qids().size(), 8u);
+}
+
+TEST_F(SpoolStoreTest, ARestartResumesFromTheSpoolAndStillDrainsIt) {
+  {
+    FlakyStore* flaky;
+    auto s = OpenSpool(&flaky);
+    flaky->down = true;
+    const std::string cp1 = "cp1", cp2 = "cp2";
+    ASSERT_TRUE(s->WriteBatch(Batch(0, 2), &cp1).ok());
+    ASSERT_TRUE(s->WriteBatch(Batch(2, 2), &cp2).ok());
+  }  // the agent stops (or dies) with the server still down
+  FlakyStore* flaky;
+  auto s = OpenSpool(&flaky);
+  EXPECT_EQ(*s->LoadCheckpoint(), "cp2");
+  ASSERT_TRUE(s->WaitDrained(10000));
+  EXPECT_EQ(Qids().size(), 4u);
+}
+
+TEST_F(SpoolStoreTest, ACommitThatLandedWithoutAnAnswerIsNotWrittenTwice) {
+  FlakyStore* flaky;
+  auto s = OpenSpool(&flaky);
+  flaky->land_then_fail = 1;
+  const std::string cp1 = "cp1", cp2 = "cp2";
+  ASSERT_TRUE(s->WriteBatch(Batch(0, 2), &cp1).ok());  // landed, but spooled as well
+  ASSERT_TRUE(s->WriteBatch(Batch(2, 2), &cp2).ok());
+  ASSERT_TRUE(s->WaitDrained(10000));
+  EXPECT_EQ(Qids(), (std::vector<std::string>{"Q100", "Q101", "Q102", "Q103"}));
+}
+
+TEST_F(SpoolStoreTest, AFullSpoolHoldsTheWriterBackInsteadOfDropping) {
+  FlakyStore* flaky;
+  auto s = OpenSpool(&flaky, /*max_bytes=*/1);
+  flaky->down = true;
+  const std::string cp1 = "cp1", cp2 = "cp2";
+  ASSERT_TRUE(s->WriteBatch(Batch(0, 2), &cp1).ok());  // an empty spool takes one batch
+  std::atomic<bool> returned{false};
+  std::thread writer([&] {
+    EXPECT_TRUE(s->WriteBatch(Batch(2, 2), &cp2).ok());
+    returned = true;
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  EXPECT_FALSE(returned) << "the second batch must wait for room";
+  EXPECT_EQ(s->spooled_batches(), 1);
+  flaky->down = false;
+  writer.join();
+  ASSERT_TRUE(s->WaitDrained(10000));
+  EXPECT_EQ(Qids().size(), 4u);
+}
+
+TEST_F(SpoolStoreTest, OtherErrorsAreReportedNotSpooled) {
+  FlakyStore* flaky;
+  auto s = OpenSpool(&flaky);
+  flaky->broken = true;
+  const std::string cp1 = "cp1";
+  Status st = s->WriteBatch(Batch(0, 1), &cp1);
+  EXPECT_EQ(st.code(), Status::Code::kIoError);
+  EXPECT_EQ(s->spooled_batches(), 0);
+  EXPECT_EQ(*s->LoadCheckpoint(), "") << "a batch that failed is not durable anywhere";
+}
+
+}  // namespace
+}  // namespace mailtrail
