@@ -30,6 +30,9 @@ const std::vector<FlagSpec> kFlags = {
     {"poll-interval", true, "milliseconds between re-checks of the logs (default 1000)"},
     {"tz", true, "time zone of yearless timestamps: UTC (default), +HH:MM, -HH:MM, local"},
     {"metrics", true, "serve Prometheus metrics on this loopback HOST:PORT (default off)"},
+    {"password-file", true, "MySQL: the password's file (overrides [store] password_file)"},
+    {"spool", true, "MySQL: the outage spool file, \"\" for none (overrides [store] spool)"},
+    {"agent", true, "MySQL: this agent's name in the database (overrides [agent] name)"},
     {"help", false, "this help"},
 };
 
@@ -60,6 +63,9 @@ StatusOr<Config> Configure(const Args& args, const std::vector<std::string>& log
   if (args.Has("from-start")) c.from_start = true;
   if (auto v = args.Get("tz")) c.timezone = *v;
   if (auto v = args.Get("metrics")) c.metrics_listen = *v;
+  if (auto v = args.Get("password-file")) c.password_file = *v;
+  if (auto v = args.Get("spool")) c.spool_path = *v;
+  if (auto v = args.Get("agent")) c.agent_name = *v;
   if (!Millis(args.Get("flush-interval"), &c.flush_interval) ||
       !Millis(args.Get("poll-interval"), &c.poll_interval))
     return Status::InvalidArgument("intervals are milliseconds, 1 to 3600000");

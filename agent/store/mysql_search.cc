@@ -111,9 +111,7 @@ Status MysqlStore::Search(const SearchQuery& q, const std::function<void(Message
     ids.clear();
     return Status::Ok();
   };
-  if (!conn_) {
-    if (Status st = Connect(); !st.ok()) return st;
-  }
+  if (Status st = EnsureConnected(); !st.ok()) return st;
   try {
     std::unique_ptr<sql::PreparedStatement> s(conn_->prepareStatement(sql));
     for (size_t i = 0; i < params.size(); ++i) {

@@ -85,12 +85,22 @@ StatusOr<std::unique_ptr<MysqlStore>> MysqlStore::Open(const MysqlTarget& target
                                                        const std::string& password,
                                                        const Options& options) {
   std::unique_ptr<MysqlStore> s(new MysqlStore(target, password, options));
-  if (Status st = s->Connect(); !st.ok()) return st;
-  if (Status st = s->CheckSchema(); !st.ok()) return st;
-  if (!options.agent_name.empty()) {
-    if (Status st = s->RegisterAgent(); !st.ok()) return st;
-  }
+  Status st = s->EnsureConnected();
+  if (st.code() == Status::Code::kUnavailable && options.start_offline) return s;
+  if (!st.ok()) return st;
   return s;
+}
+
+Status MysqlStore::EnsureConnected() {
+  if (conn_) return Status::Ok();
+  Status st = Connect();
+  if (st.ok() && !schema_checked_) st = CheckSchema();
+  if (st.ok()) schema_checked_ = true;
+  // Reads batch_ and next_message_ from the agent row again: if the COMMIT of
+  // a lost connection landed, the row says so.
+  if (st.ok() && !options_.agent_name.empty()) st = RegisterAgent();
+  if (!st.ok()) conn_.reset();
+  return st;
 }
 
 Status MysqlStore::Connect() {
@@ -260,7 +270,7 @@ Status MysqlStore::RegisterAgent() {
 
 Status MysqlStore::WriteBatch(const std::vector<MessageRecord>& records,
                               const std::string* checkpoint) {
-  if (agent_id_ == 0)
+  if (options_.agent_name.empty())
     return Status::InvalidArgument("this MySQL store was opened for reading (no agent name)");
   if (records.empty() && checkpoint == nullptr) return Status::Ok();
   Status last;
@@ -272,14 +282,8 @@ Status MysqlStore::WriteBatch(const std::vector<MessageRecord>& records,
       delay_ms *= 2;
     }
     if (!conn_) {
-      if (last = Connect(); !last.ok()) continue;
-      // Reads batch_ and next_message_ from the agent row again: if the COMMIT
-      // of the lost connection landed, the row says so.
-      if (last = RegisterAgent(); !last.ok()) {
-        conn_.reset();
-        continue;
-      }
-      if (tried != 0 && batch_ == tried) return Status::Ok();
+      if (last = EnsureConnected(); !last.ok()) continue;
+      if (tried != 0 && batch_ == tried) return Status::Ok();  // that COMMIT landed
     }
     tried = batch_ + 1;
     last = TryWriteBatch(records, checkpoint);
@@ -526,7 +530,7 @@ Status MysqlStore::InsertRecords(const std::vector<MessageRecord>& records) {
 }
 
 StatusOr<std::string> MysqlStore::LoadCheckpoint() {
-  if (agent_id_ == 0) return std::string();
+  if (options_.agent_name.empty()) return std::string();
   std::string out;
   Status st = WithReconnect("read the checkpoint", [&] {
     auto rs = mysql::Query(conn_.get(),
@@ -540,9 +544,7 @@ StatusOr<std::string> MysqlStore::LoadCheckpoint() {
 template <typename Op>
 Status MysqlStore::WithReconnect(const char* what, Op op) {
   for (int attempt = 0;; ++attempt) {
-    if (!conn_) {
-      if (Status st = Connect(); !st.ok()) return st;
-    }
+    if (Status st = EnsureConnected(); !st.ok()) return st;
     try {
       op();
       return Status::Ok();
@@ -608,9 +610,7 @@ StatusOr<std::map<std::string, int64_t>> MysqlStore::CountByOutcome() {
 }
 
 StatusOr<int64_t> MysqlStore::PurgeBefore(int64_t day) {
-  if (!conn_) {
-    if (Status st = Connect(); !st.ok()) return st;
-  }
+  if (Status st = EnsureConnected(); !st.ok()) return st;
   return partitions_->DropBefore(conn_.get(), day);
 }
 

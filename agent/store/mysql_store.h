@@ -42,6 +42,9 @@ class MysqlStore : public Store {
     std::string agent_name;
     int timeout_seconds = 10;    // connect, read and write timeouts
     int reconnect_attempts = 4;  // per failed batch, with 0.2 s .. 1.6 s backoff
+    // An unreachable server at Open is not an error: the store connects on
+    // first use (the live agent with a spool starts while the server is down).
+    bool start_offline = false;
   };
   static StatusOr<std::unique_ptr<MysqlStore>> Open(const MysqlTarget& target,
                                                     const std::string& password,
@@ -62,6 +65,8 @@ class MysqlStore : public Store {
 
  private:
   MysqlStore(MysqlTarget target, std::string password, Options options);
+  // Connects if not connected: schema check (once), agent row and lock.
+  Status EnsureConnected();
   Status Connect();
   Status Migrate();
   Status CheckSchema();
@@ -86,7 +91,8 @@ class MysqlStore : public Store {
   int agent_id_ = 0;
   uint64_t batch_ = 0;         // last committed batch of this agent
   uint64_t next_message_ = 0;  // next message id (without the agent bits)
-  uint64_t session_id_ = 0;    // CONNECTION_ID() of the session holding the agent lock
+  uint64_t session_id_ = 0;
+  bool schema_checked_ = false;  // CONNECTION_ID() of the session holding the agent lock
 };
 
 }  // namespace mailtrail

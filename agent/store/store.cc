@@ -56,6 +56,7 @@ StatusOr<std::unique_ptr<Store>> OpenMysql(std::string_view rest, const StoreOpt
   // Writers (create) get an agent row; readers none.
   if (o.create) mo.agent_name = o.agent_name.empty() ? MachineName() : o.agent_name;
   if (!o.create) mo.timeout_seconds = 600;  // a report may scan for long
+  mo.start_offline = !o.spool_path.empty();
   auto store = MysqlStore::Open(*target, password, mo);
   if (!store.ok()) return store.status();
   std::unique_ptr<Store> primary = std::move(*store);

@@ -1,0 +1,45 @@
+"""Helpers shared by the live tests of tests/run/: records as comparable JSON,
+the year the live agent gives yearless lines, a one-shot replay."""
+import datetime
+import json
+import os
+import subprocess
+
+
+def search(binary, store, *filters):
+    """(end, sorted JSON without `end`) of every record of the store."""
+    out = subprocess.run([binary, "search", "--store", store, "--format", "jsonl",
+                          "--limit", "100000000", *filters], check=True, capture_output=True,
+                         text=True).stdout
+    recs = []
+    for line in out.splitlines():
+        r = json.loads(line)
+        end = r.pop("end")
+        recs.append((end, json.dumps(r, sort_keys=True)))
+    return recs
+
+
+def live_year(first_line):
+    """The live agent dates yearless lines by its clock: a later month is last year."""
+    now = datetime.datetime.now(datetime.timezone.utc)
+    month = datetime.datetime.strptime(first_line[:3], "%b").month
+    return now.year if month <= now.month else now.year - 1
+
+
+def replay_closed(binary, lines, tmp, name):
+    """The records a one-shot replay of `lines` closes (what a live agent stores)."""
+    whole = os.path.join(tmp, name + ".log")
+    with open(whole, "w", errors="surrogateescape") as f:
+        f.writelines(lines)
+    store = "sqlite:" + os.path.join(tmp, name + ".db")
+    subprocess.run([binary, "replay", "--quiet", "--store", store, "--year",
+                    str(live_year(lines[0])), whole], check=True)
+    return sorted(r for end, r in search(binary, store) if end != "open")
+
+
+def report_difference(want, got):
+    missing = [r for r in want if r not in set(got)]
+    extra = [r for r in got if r not in set(want)]
+    print("FAIL: %d missing, %d extra" % (len(missing), len(extra)))
+    for r in missing[:3] + extra[:3]:
+        print("  ", r[:300])

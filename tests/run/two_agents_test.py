@@ -1,0 +1,89 @@
+#!/usr/bin/env python3
+"""Two MTAs, one database (issue 4): two `mailtrail run` agents, each with its
+own name, follow two logs at the same time into one MariaDB. The logs are the
+same corpus under two host names, so both agents write the same queue ids, the
+same times and the same dictionary texts at once. Afterwards `search --host`
+must give, for each host, exactly the records of a one-shot replay of its log.
+
+usage: two_agents_test.py MAILTRAIL SERVER_SH CORPUS.log.gz
+"""
+import gzip
+import os
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+from mt_testlib import replay_closed, report_difference, search
+
+
+def main():
+    binary, server, corpus = sys.argv[1:4]
+    lines = gzip.open(corpus, "rt", errors="surrogateescape").read().splitlines(keepends=True)
+    tmp = tempfile.mkdtemp(prefix="mt_two_")
+    dbdir = os.path.join(tmp, "mariadb")
+    sock = subprocess.run([server, "start", dbdir], check=True, capture_output=True,
+                          text=True).stdout.strip()
+    agents = []
+    try:
+        subprocess.run(["mariadb", "--no-defaults", "-uroot", "-S", sock, "-e",
+                        "CREATE DATABASE mt"], check=True)
+        store = "mysql://root@localhost/mt?socket=" + sock
+        subprocess.run([binary, "db", "migrate", "--store", store], check=True,
+                       stdout=subprocess.DEVNULL)
+        hosts = ["mx1", "mx2"]
+        per_host = {h: [re.sub(r"^(\S+ +\d+ \S+) mx ", r"\1 %s " % h, l) for l in lines]
+                    for h in hosts}
+        logs = {h: os.path.join(tmp, h + ".log") for h in hosts}
+        errpath = os.path.join(tmp, "agents.err")
+        errlog = open(errpath, "w")
+        for h in hosts:
+            open(logs[h], "w").close()
+            agents.append(subprocess.Popen(
+                [binary, "run", "--store", store, "--spool", os.path.join(tmp, h + ".spool"),
+                 "--agent", h, "--log", logs[h], "--from-start", "--flush-interval", "100",
+                 "--poll-interval", "50"], stderr=errlog))
+        time.sleep(0.3)
+        step = 500
+        for i in range(0, len(lines), step):
+            for h in hosts:
+                with open(logs[h], "a", errors="surrogateescape") as f:
+                    f.writelines(per_host[h][i:i + step])
+            time.sleep(0.01)
+        time.sleep(13)  # past the tracker's 10 s grace
+        for a in agents:
+            a.send_signal(signal.SIGTERM)
+        rcs = [a.wait(timeout=60) for a in agents]
+        agents = []
+        errlog.close()
+        if rcs != [0, 0]:
+            print("agents exited with", rcs, open(errpath).read()[-2000:])
+            return 1
+        ok = True
+        total = 0
+        for h in hosts:
+            want = replay_closed(binary, per_host[h], tmp, "one-" + h)
+            got = sorted(r for end, r in search(binary, store, "--host", h))
+            total += len(got)
+            print("%s: MySQL holds %d records, a one-shot replay of its log closed %d"
+                  % (h, len(got), len(want)))
+            if got != want:
+                report_difference(want, got)
+                ok = False
+        every = search(binary, store)
+        if len(every) != total:
+            print("FAIL: %d records in all, %d by host" % (len(every), total))
+            ok = False
+        return 0 if ok else 1
+    finally:
+        for a in agents:
+            a.kill()
+            a.wait()
+        subprocess.run([server, "stop", dbdir])
+        subprocess.run(["rm", "-rf", tmp])
+
+
+if __name__ == "__main__":
+    sys.exit(main())
