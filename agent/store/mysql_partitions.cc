@@ -51,7 +51,11 @@ std::vector<MysqlPartitions::Range> MysqlPartitions::Split(const Range& r, int64
   std::vector<Range> out;
   if (r.lo < day) out.push_back({DayName('g', day), r.lo, day});
   out.push_back({DayName('d', day), day, day + 1});
-  if (day + 1 < r.hi) out.push_back({r.hi == kMax ? "pmax" : DayName('g', r.hi), day + 1, r.hi});
+  if (day + 1 < r.hi) {
+    const std::string name =
+        r.hi == kMax ? "pmax" : (r.hi == day + 2 ? DayName('d', day + 1) : DayName('g', r.hi));
+    out.push_back({name, day + 1, r.hi});
+  }
   return out;
 }
 

@@ -71,6 +71,7 @@ StatusOr<MysqlTarget> ParseMysqlUrl(std::string_view rest) {
   } else if (size_t colon = hostport.rfind(':'); colon != std::string_view::npos) {
     t.host = std::string(hostport.substr(0, colon));
     port = hostport.substr(colon + 1);
+    if (port.empty()) return Status::InvalidArgument("empty port in the MySQL URL");
   } else if (!hostport.empty()) {
     t.host = std::string(hostport);
   }
