@@ -1,5 +1,6 @@
 #include "agent/store/mysql_dictionary.h"
 
+#include <algorithm>
 #include <vector>
 
 #include "agent/store/mysql_internal.h"
@@ -17,6 +18,7 @@ MysqlDictionary::MysqlDictionary(size_t cache_entries) {
 
 void MysqlDictionary::BeginBatch() {
   for (auto& m : batch_) m.clear();
+  domains_.clear();
 }
 
 void MysqlDictionary::Clear() {
@@ -26,17 +28,19 @@ void MysqlDictionary::Clear() {
 
 void MysqlDictionary::Need(Kind kind, std::string_view text) {
   Map& m = batch(kind);
-  if (m.find(std::string(text)) != m.end()) return;
-  m.emplace(std::string(text), cache_[kind].Find(text));
+  if (!m.emplace(text, 0).second) return;
+  m[text] = cache_[kind].Find(text);
   if (kind == kAddress) {
-    const std::string domain = DomainOf(text);
-    if (!domain.empty()) Need(kDomain, domain);
+    std::string domain = DomainOf(text);
+    if (domain.empty() || batch_[kDomain].count(domain)) return;
+    domains_.push_back(std::move(domain));
+    Need(kDomain, domains_.back());
   }
 }
 
 int64_t MysqlDictionary::Id(Kind kind, std::string_view text) const {
   const Map& m = batch_[kind];
-  auto it = m.find(std::string(text));
+  auto it = m.find(text);
   return it == m.end() ? 0 : it->second;
 }
 
@@ -68,90 +72,75 @@ std::string MysqlDictionary::DomainOf(std::string_view address) {
   return d;
 }
 
-Status MysqlDictionary::Resolve(sql::Connection* c) {
+void MysqlDictionary::Resolve(sql::Connection* c) {
   // Domains first: an address row names its domain's id.
-  for (Kind k : {kDomain, kAddress, kName, kSubject}) {
-    if (Status st = ResolveKind(c, k); !st.ok()) return st;
-  }
-  return Status::Ok();
+  for (Kind k : {kDomain, kAddress, kName, kSubject}) ResolveKind(c, k);
 }
 
-Status MysqlDictionary::ResolveKind(sql::Connection* c, Kind kind) {
-  Map& m = batch(kind);
-  std::vector<std::pair<const std::string*, int64_t*>> pending;
-  for (auto& [text, id] : m)
-    if (id == 0) pending.emplace_back(&text, &id);
+// Per probe: INSERT IGNORE every pending text at its candidate id. Rows that
+// went in are ours. Only when some did not (the text is stored already, or
+// another text holds the id) are the candidates read back and compared.
+void MysqlDictionary::ResolveKind(sql::Connection* c, Kind kind) {
+  struct Pending {
+    const std::string_view* text;
+    int64_t* id;    // the batch map's entry
+    int64_t h = 0;  // the candidate id of this probe
+  };
+  std::vector<Pending> pending;
+  for (auto& [text, id] : batch(kind))
+    if (id == 0) pending.push_back({&text, &id});
   const std::string table = Table(kind);
-  try {
-    for (int probe = 0; probe < kProbes && !pending.empty(); ++probe) {
-      std::vector<std::pair<const std::string*, int64_t*>> next;
-      for (size_t begin = 0; begin < pending.size(); begin += kChunk) {
-        const size_t end = std::min(pending.size(), begin + kChunk);
-        // Which of the candidate ids exist, and with which text?
-        std::string ids;
-        for (size_t i = begin; i < end; ++i) {
-          if (i > begin) ids += ',';
-          ids += std::to_string(ProbeId(kind, *pending[i].first, probe));
+  for (int probe = 0; probe < kProbes && !pending.empty(); ++probe) {
+    for (auto& p : pending) p.h = ProbeId(kind, *p.text, probe);
+    // In id order: agents inserting the same texts lock them in the same order.
+    std::sort(pending.begin(), pending.end(),
+              [](const Pending& a, const Pending& b) { return a.h < b.h; });
+    std::vector<Pending> next;
+    for (size_t begin = 0; begin < pending.size(); begin += kChunk) {
+      const size_t end = std::min(pending.size(), begin + kChunk);
+      std::string values, ids;
+      for (size_t i = begin; i < end; ++i) {
+        const std::string id = std::to_string(pending[i].h);
+        if (i > begin) {
+          values += ',';
+          ids += ',';
         }
-        std::unordered_map<int64_t, std::string> existing;
-        auto read = [&] {
-          existing.clear();
-          auto rs = mysql::Query(c, "SELECT id, text FROM " + table + " WHERE id IN (" + ids + ")");
-          while (rs->next()) existing.emplace(rs->getInt64(1), std::string(rs->getString(2)));
-        };
-        read();
-        std::string values;
-        size_t inserts = 0;
-        for (size_t i = begin; i < end; ++i) {
-          const int64_t id = ProbeId(kind, *pending[i].first, probe);
-          if (existing.count(id)) continue;
-          if (!values.empty()) values += ',';
-          values += '(' + std::to_string(id) + ',';
-          if (kind == kAddress) {
-            const std::string domain = DomainOf(*pending[i].first);
-            const int64_t d = domain.empty() ? 0 : Id(kDomain, domain);
-            values += (d ? std::to_string(d) : std::string("NULL")) + ',';
-          }
-          values += mysql::HexLiteral(*pending[i].first) + ')';
-          ++inserts;
+        ids += id;
+        values += '(' + id + ',';
+        if (kind == kAddress) {
+          const std::string domain = DomainOf(*pending[i].text);
+          const int64_t d = domain.empty() ? 0 : Id(kDomain, domain);
+          values += (d ? std::to_string(d) : std::string("NULL")) + ',';
         }
-        if (inserts > 0) {
-          std::unique_ptr<sql::Statement> s(c->createStatement());
-          const int added = s->executeUpdate(
-              "INSERT IGNORE INTO " + table +
-              (kind == kAddress ? " (id, domain, text)" : " (id, text)") + " VALUES " + values);
-          // Another agent (or a colliding text of this batch) took some ids
-          // first: read them back to see whose they are.
-          if (static_cast<size_t>(added) < inserts) {
-            read();
-          } else {
-            for (size_t i = begin; i < end; ++i) {
-              const int64_t id = ProbeId(kind, *pending[i].first, probe);
-              if (!existing.count(id)) existing.emplace(id, *pending[i].first);
-            }
-          }
-        }
-        for (size_t i = begin; i < end; ++i) {
-          const int64_t id = ProbeId(kind, *pending[i].first, probe);
-          auto it = existing.find(id);
-          if (it != existing.end() && it->second == *pending[i].first) {
-            *pending[i].second = id;
-            cache_[kind].Insert(*pending[i].first, id);
-          } else {
-            next.push_back(pending[i]);  // the id belongs to another text
-          }
+        values += mysql::HexLiteral(*pending[i].text) + ')';
+      }
+      std::unique_ptr<sql::Statement> s(c->createStatement());
+      const size_t added = static_cast<size_t>(s->executeUpdate(
+          "INSERT IGNORE INTO " + table +
+          (kind == kAddress ? " (id, domain, text)" : " (id, text)") + " VALUES " + values));
+      std::unordered_map<int64_t, std::string> stored;
+      if (added < end - begin) {
+        auto rs = mysql::Query(c, "SELECT id, text FROM " + table + " WHERE id IN (" + ids + ")");
+        while (rs->next()) stored.emplace(rs->getInt64(1), std::string(rs->getString(2)));
+      }
+      for (size_t i = begin; i < end; ++i) {
+        const Pending& p = pending[i];
+        auto it = stored.find(p.h);
+        if (added == end - begin ||
+            (it != stored.end() && std::string_view(it->second) == *p.text)) {
+          *p.id = p.h;
+          cache_[kind].Insert(*p.text, p.h);
+        } else {
+          next.push_back(p);  // the id belongs to another text
         }
       }
-      pending = std::move(next);
     }
-  } catch (const sql::SQLException& e) {
-    for (auto& [text, id] : pending) *id = 0;
-    return mysql::FromException(e, std::string("dictionary ") + table);
+    pending = std::move(next);
   }
   if (!pending.empty())
-    return Status::IoError(std::string("dictionary ") + table + ": " + std::to_string(kProbes) +
-                           " ids in a row taken by other texts (hash flooding?)");
-  return Status::Ok();
+    throw sql::SQLException("dictionary " + table + ": " + std::to_string(kProbes) +
+                                " ids in a row taken by other texts (hash flooding?)",
+                            "HY000", 0);
 }
 
 std::string MysqlDictionary::SelectIds(Kind kind, std::string_view text) {

@@ -8,13 +8,15 @@
 // redone. A hostile sender can make FNV collide, never take over a text: a text
 // counts as stored only after its row was read back with the same bytes.
 //
-// Use per batch: Need() every text, Resolve() once (a few round trips for the
-// texts not cached, in autocommit: a rolled-back batch leaves harmless unused
-// entries), then Id(). Not thread-safe.
+// Use per batch: Need() every text, Resolve() once inside the batch's
+// transaction (one INSERT IGNORE per kind for the texts not cached, a SELECT
+// only when some were there already), then Id(). If the transaction rolls
+// back, Clear(): the cache may name rows that are gone. Not thread-safe.
 #ifndef MAILTRAIL_AGENT_STORE_MYSQL_DICTIONARY_H_
 #define MAILTRAIL_AGENT_STORE_MYSQL_DICTIONARY_H_
 
 #include <cstdint>
+#include <deque>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -37,10 +39,12 @@ class MysqlDictionary {
 
   // Starts a batch: forgets the previous batch's texts (the cache keeps them).
   void BeginBatch();
-  // Notes a text the batch will reference. An address notes its domain too.
+  // Notes a text the batch will reference (it must stay alive and unchanged
+  // until the batch is written). An address notes its domain too.
   void Need(Kind kind, std::string_view text);
-  // Finds or inserts every noted text that is not cached.
-  Status Resolve(sql::Connection* c);
+  // Finds or inserts every noted text that is not cached. Throws
+  // sql::SQLException (also when kProbes ids in a row are taken).
+  void Resolve(sql::Connection* c);
   // The id of a noted text after Resolve().
   int64_t Id(Kind kind, std::string_view text) const;
   // Forgets the cache (after a database was swapped under us, in tests).
@@ -55,12 +59,15 @@ class MysqlDictionary {
   static std::string DomainOf(std::string_view address);
 
  private:
-  using Map = std::unordered_map<std::string, int64_t>;
-  Status ResolveKind(sql::Connection* c, Kind kind);
+  // Keys view the batch's records (alive until the batch is written) or
+  // domains_ (lower-cased copies): no string is copied per text.
+  using Map = std::unordered_map<std::string_view, int64_t>;
+  void ResolveKind(sql::Connection* c, Kind kind);
   Map& batch(Kind k) { return batch_[k]; }
 
   DictCache cache_[6];
   Map batch_[6];  // this batch's texts by kind: id, 0 while unresolved
+  std::deque<std::string> domains_;
 };
 
 }  // namespace mailtrail

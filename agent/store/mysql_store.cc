@@ -3,6 +3,7 @@
 #include <cppconn/driver.h>
 
 #include <chrono>
+#include <future>
 #include <mutex>
 #include <thread>
 
@@ -301,31 +302,9 @@ Status MysqlStore::WriteBatch(const std::vector<MessageRecord>& records,
 
 Status MysqlStore::TryWriteBatch(const std::vector<MessageRecord>& records,
                                  const std::string* checkpoint) {
-  const bool standard = AtLeast(options_.detail, Detail::kStandard);
-  dict_->BeginBatch();
   std::set<int64_t> days;
-  for (const auto& r : records) {
-    days.insert(r.first_seen / kUsPerSecond / 86400);
-    dict_->Need(MysqlDictionary::kName, r.host);
-    if (r.sender) dict_->Need(MysqlDictionary::kAddress, *r.sender);
-    if (standard) {
-      if (!r.client_host.empty()) dict_->Need(MysqlDictionary::kName, r.client_host);
-      if (!r.helo.empty()) dict_->Need(MysqlDictionary::kName, r.helo);
-      if (!r.sasl_username.empty()) dict_->Need(MysqlDictionary::kName, r.sasl_username);
-      if (r.subject) dict_->Need(MysqlDictionary::kSubject, *r.subject);
-    }
-    for (const auto& rc : r.recipients) {
-      dict_->Need(MysqlDictionary::kAddress, rc.address);
-      if (standard) {
-        if (!rc.orig_address.empty()) dict_->Need(MysqlDictionary::kAddress, rc.orig_address);
-        if (!rc.relay.empty()) dict_->Need(MysqlDictionary::kName, rc.relay);
-      }
-    }
-  }
-  if (Status st = dict_->Resolve(conn_.get()); !st.ok()) {
-    if (st.code() == Status::Code::kUnavailable) conn_.reset();
-    return st;
-  }
+  for (const auto& r : records) days.insert(r.first_seen / kUsPerSecond / 86400);
+  // DDL commits implicitly: before the batch's transaction.
   if (Status st = partitions_->Ensure(conn_.get(), days); !st.ok()) {
     if (st.code() == Status::Code::kUnavailable) conn_.reset();
     return st;
@@ -334,12 +313,25 @@ Status MysqlStore::TryWriteBatch(const std::vector<MessageRecord>& records,
   try {
     for (int tries = 0;; ++tries) {
       try {
+        // One transaction, one COMMIT (one log flush) per batch: dictionary
+        // rows, messages, recipients and the agent row.
         mysql::Execute(conn_.get(), "START TRANSACTION");
-        if (Status st = InsertRecords(records); !st.ok()) {
-          mysql::Execute(conn_.get(), "ROLLBACK");
-          next_message_ = first_message;
-          return st;
-        }
+        // Full detail: the scans and the zlib of every line, encoded on a helper
+        // thread while this one resolves the dictionary (server round trips).
+        std::future<std::vector<std::string>> encoded;
+        if (AtLeast(options_.detail, Detail::kFull))
+          encoded = std::async(std::launch::async, [&records] {
+            std::vector<std::string> out;
+            out.reserve(records.size() * 2);
+            for (const auto& r : records) {
+              out.push_back(EncodeScans(r.scans));
+              out.push_back(EncodeEvents(r.events));
+            }
+            return out;
+          });
+        NoteTexts(records);
+        dict_->Resolve(conn_.get());
+        InsertRecords(records, encoded.valid() ? encoded.get() : std::vector<std::string>());
         std::unique_ptr<sql::PreparedStatement> up(conn_->prepareStatement(
             "UPDATE agent SET batch = ?, next_message = ?, checkpoint = COALESCE(?, checkpoint),"
             " updated = ? WHERE id = ?"));
@@ -359,6 +351,7 @@ Status MysqlStore::TryWriteBatch(const std::vector<MessageRecord>& records,
         return Status::Ok();
       } catch (const sql::SQLException& e) {
         next_message_ = first_message;
+        dict_->Clear();  // it may name rows of the rolled-back transaction
         if (!mysql::IsRetryable(e.getErrorCode()) || tries >= 3) throw;
         mysql::Execute(conn_.get(), "ROLLBACK");  // a deadlock: run it again
       }
@@ -379,6 +372,28 @@ Status MysqlStore::TryWriteBatch(const std::vector<MessageRecord>& records,
   }
 }
 
+void MysqlStore::NoteTexts(const std::vector<MessageRecord>& records) {
+  const bool standard = AtLeast(options_.detail, Detail::kStandard);
+  dict_->BeginBatch();
+  for (const auto& r : records) {
+    dict_->Need(MysqlDictionary::kName, r.host);
+    if (r.sender) dict_->Need(MysqlDictionary::kAddress, *r.sender);
+    if (standard) {
+      if (!r.client_host.empty()) dict_->Need(MysqlDictionary::kName, r.client_host);
+      if (!r.helo.empty()) dict_->Need(MysqlDictionary::kName, r.helo);
+      if (!r.sasl_username.empty()) dict_->Need(MysqlDictionary::kName, r.sasl_username);
+      if (r.subject) dict_->Need(MysqlDictionary::kSubject, *r.subject);
+    }
+    for (const auto& rc : r.recipients) {
+      dict_->Need(MysqlDictionary::kAddress, rc.address);
+      if (standard) {
+        if (!rc.orig_address.empty()) dict_->Need(MysqlDictionary::kAddress, rc.orig_address);
+        if (!rc.relay.empty()) dict_->Need(MysqlDictionary::kName, rc.relay);
+      }
+    }
+  }
+}
+
 sql::PreparedStatement* MysqlStore::RowsStatement(bool message, size_t rows) {
   auto& cache = message ? insert_message_ : insert_rcpt_;
   auto& s = cache[rows];
@@ -387,7 +402,8 @@ sql::PreparedStatement* MysqlStore::RowsStatement(bool message, size_t rows) {
 }
 
 // Inside the batch's transaction. Throws sql::SQLException.
-Status MysqlStore::InsertRecords(const std::vector<MessageRecord>& records) {
+void MysqlStore::InsertRecords(const std::vector<MessageRecord>& records,
+                               const std::vector<std::string>& encoded) {
   const bool standard = AtLeast(options_.detail, Detail::kStandard);
   const bool full = AtLeast(options_.detail, Detail::kFull);
   using Dict = MysqlDictionary;
@@ -447,8 +463,9 @@ Status MysqlStore::InsertRecords(const std::vector<MessageRecord>& records) {
           for (int i = 0; i < 17; ++i) b.Null();
         }
         if (full) {
-          b.TextOrNull(EncodeScans(r.scans));
-          b.TextOrNull(EncodeEvents(r.events));
+          const size_t at = static_cast<size_t>(pending[done + k] - records.data()) * 2;
+          b.TextOrNull(encoded[at]);
+          b.TextOrNull(encoded[at + 1]);
         } else {
           b.Null();
           b.Null();
@@ -526,7 +543,6 @@ Status MysqlStore::InsertRecords(const std::vector<MessageRecord>& records) {
     if (pending.size() >= kMessageRows) flush(false);
   }
   flush(true);
-  return Status::Ok();
 }
 
 StatusOr<std::string> MysqlStore::LoadCheckpoint() {

@@ -72,7 +72,10 @@ class MysqlStore : public Store {
   Status CheckSchema();
   Status RegisterAgent();
   Status TryWriteBatch(const std::vector<MessageRecord>& records, const std::string* checkpoint);
-  Status InsertRecords(const std::vector<MessageRecord>& records);
+  void NoteTexts(const std::vector<MessageRecord>& records);
+  // `encoded`: full detail, EncodeScans and EncodeEvents of each record in turn.
+  void InsertRecords(const std::vector<MessageRecord>& records,
+                     const std::vector<std::string>& encoded);
   // Runs `op`; on a lost connection reconnects and runs it again (reads only).
   template <typename Op>
   Status WithReconnect(const char* what, Op op);
