@@ -122,7 +122,7 @@ Status MysqlStore::Connect() {
     }
     o["userName"] = sql::SQLString(target_.user);
     o["password"] = sql::SQLString(password_);
-    o["OPT_CONNECT_TIMEOUT"] = options_.timeout_seconds;
+    o["OPT_CONNECT_TIMEOUT"] = options_.connect_timeout_seconds;
     o["OPT_READ_TIMEOUT"] = options_.timeout_seconds;
     o["OPT_WRITE_TIMEOUT"] = options_.timeout_seconds;
     o["OPT_CHARSET_NAME"] = sql::SQLString("utf8mb4");

@@ -40,7 +40,8 @@ class MysqlStore : public Store {
     bool migrate = false;
     // Empty: a reader (search, show, stats, purge): no agent row, no writes.
     std::string agent_name;
-    int timeout_seconds = 10;    // connect, read and write timeouts
+    int timeout_seconds = 10;  // read and write timeouts
+    int connect_timeout_seconds = 5;
     int reconnect_attempts = 4;  // per failed batch, with 0.2 s .. 1.6 s backoff
     // An unreachable server at Open is not an error: the store connects on
     // first use (the live agent with a spool starts while the server is down).

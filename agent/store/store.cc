@@ -56,7 +56,12 @@ StatusOr<std::unique_ptr<Store>> OpenMysql(std::string_view rest, const StoreOpt
   // Writers (create) get an agent row; readers none.
   if (o.create) mo.agent_name = o.agent_name.empty() ? MachineName() : o.agent_name;
   if (!o.create) mo.timeout_seconds = 600;  // a report may scan for long
-  mo.start_offline = !o.spool_path.empty();
+  if (!o.spool_path.empty()) {
+    mo.start_offline = true;
+    // The spool waits out outages; a batch only retries once (a connection
+    // that went stale between batches), so that a stop never waits long.
+    mo.reconnect_attempts = 1;
+  }
   auto store = MysqlStore::Open(*target, password, mo);
   if (!store.ok()) return store.status();
   std::unique_ptr<Store> primary = std::move(*store);
