@@ -15,8 +15,7 @@ class TempDir {
  public:
   explicit TempDir(const std::string& prefix)
       : path_(std::filesystem::temp_directory_path() /
-              (prefix + "_" + std::to_string(::getpid()) + "_" +
-               ::testing::UnitTest::GetInstance()->current_test_info()->name())) {
+              (prefix + "_" + std::to_string(::getpid()) + "_" + TestName())) {
     std::filesystem::remove_all(path_);
     std::filesystem::create_directories(path_);
   }
@@ -25,6 +24,13 @@ class TempDir {
   TempDir& operator=(const TempDir&) = delete;
 
   const std::filesystem::path& path() const { return path_; }
+  // The current test's name as one path component ("Suite/param" has a slash).
+  static std::string TestName() {
+    std::string n = ::testing::UnitTest::GetInstance()->current_test_info()->name();
+    for (char& c : n)
+      if (c == '/') c = '_';
+    return n;
+  }
   std::string File(const std::string& name) const { return (path_ / name).string(); }
 
  private:
