@@ -2,7 +2,8 @@
 """Two MTAs, one database (issue 4): two `mailtrail run` agents, each with its
 own name, follow two logs at the same time into one MariaDB. The logs are the
 same corpus under two host names, so both agents write the same queue ids, the
-same times and the same dictionary texts at once. Afterwards `search --host`
+same times and the same dictionary texts at once. One agent connects through the
+Unix socket, the other over TCP to 127.0.0.1. Afterwards `search --host`
 must give, for each host, exactly the records of a one-shot replay of its log.
 
 usage: two_agents_test.py MAILTRAIL SERVER_SH CORPUS.log.gz
@@ -11,6 +12,7 @@ import gzip
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -24,13 +26,17 @@ def main():
     lines = gzip.open(corpus, "rt", errors="surrogateescape").read().splitlines(keepends=True)
     tmp = tempfile.mkdtemp(prefix="mt_two_")
     dbdir = os.path.join(tmp, "mariadb")
-    sock = subprocess.run([server, "start", dbdir], check=True, capture_output=True,
+    with socket.socket() as probe:  # a free loopback port for the server
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    sock = subprocess.run([server, "start", dbdir, str(port)], check=True, capture_output=True,
                           text=True).stdout.strip()
     agents = []
     try:
         subprocess.run(["mariadb", "--no-defaults", "-uroot", "-S", sock, "-e",
                         "CREATE DATABASE mt"], check=True)
         store = "mysql://root@localhost/mt?socket=" + sock
+        urls = {"mx1": store, "mx2": "mysql://root@127.0.0.1:%d/mt" % port}
         subprocess.run([binary, "db", "migrate", "--store", store], check=True,
                        stdout=subprocess.DEVNULL)
         hosts = ["mx1", "mx2"]
@@ -42,7 +48,7 @@ def main():
         for h in hosts:
             open(logs[h], "w").close()
             agents.append(subprocess.Popen(
-                [binary, "run", "--store", store, "--spool", os.path.join(tmp, h + ".spool"),
+                [binary, "run", "--store", urls[h], "--spool", os.path.join(tmp, h + ".spool"),
                  "--agent", h, "--log", logs[h], "--from-start", "--flush-interval", "100",
                  "--poll-interval", "50"], stderr=errlog))
         time.sleep(0.3)
