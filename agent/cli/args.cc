@@ -36,6 +36,7 @@ StatusOr<Args> ParseArgs(const std::vector<std::string>& argv, const std::vector
       return Status::InvalidArgument("option --" + name + " takes no value");
     }
     out.values[name] = value;
+    out.repeated[name].push_back(value);
   }
   return out;
 }

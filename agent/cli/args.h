@@ -19,13 +19,18 @@ struct FlagSpec {
 };
 
 struct Args {
-  std::map<std::string, std::string> values;  // flags given (booleans map to "")
+  std::map<std::string, std::string> values;  // flags given (booleans map to ""); the last wins
+  std::map<std::string, std::vector<std::string>> repeated;  // every value, in order
   std::vector<std::string> positionals;
   bool Has(const std::string& name) const { return values.count(name) > 0; }
   std::optional<std::string> Get(const std::string& name) const {
     auto it = values.find(name);
     if (it == values.end()) return std::nullopt;
     return it->second;
+  }
+  std::vector<std::string> GetAll(const std::string& name) const {
+    auto it = repeated.find(name);
+    return it == repeated.end() ? std::vector<std::string>() : it->second;
   }
 };
 

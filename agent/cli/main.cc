@@ -30,6 +30,7 @@ constexpr const char* kUsage =
     "  run              follow the mail log live (through rotations and restarts)\n"
     "  check-config     check a configuration file (exit 78 when it is wrong)\n"
     "  db migrate|purge create/upgrade the store's schema; drop old days\n"
+    "  detect FILE...   the backscatter blocks logs would cause (nothing enforced)\n"
     "Run `mailtrail VERB --help` for a verb's options.\n";
 
 }  // namespace
@@ -49,7 +50,7 @@ int main(int argc, char** argv) {
       {"replay", mailtrail::cli::ReplayMain}, {"search", mailtrail::cli::SearchMain},
       {"show", mailtrail::cli::ShowMain},     {"stats", mailtrail::cli::StatsMain},
       {"run", mailtrail::cli::RunMain},       {"check-config", mailtrail::cli::CheckConfigMain},
-      {"db", mailtrail::cli::DbMain},
+      {"db", mailtrail::cli::DbMain},         {"detect", mailtrail::cli::DetectMain},
   };
   for (const auto& v : kVerbs)
     if (verb == v.name) return v.run(args, clock);

@@ -20,6 +20,7 @@ int SearchMain(const std::vector<std::string>& args, const Clock& clock);
 int ShowMain(const std::vector<std::string>& args, const Clock& clock);
 int StatsMain(const std::vector<std::string>& args, const Clock& clock);
 int RunMain(const std::vector<std::string>& args, const Clock& clock);
+int DetectMain(const std::vector<std::string>& args, const Clock& clock);
 int DbMain(const std::vector<std::string>& args, const Clock& clock);
 int CheckConfigMain(const std::vector<std::string>& args, const Clock& clock);
 

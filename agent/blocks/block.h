@@ -1,0 +1,31 @@
+// Block: one temporary block, as the outside world sees it (RECORD.md "Block").
+// Plain data.
+#ifndef MAILTRAIL_AGENT_BLOCKS_BLOCK_H_
+#define MAILTRAIL_AGENT_BLOCKS_BLOCK_H_
+
+#include <string>
+#include <vector>
+
+#include "base/civil_time.h"
+
+namespace mailtrail {
+
+struct Block {
+  std::string kind;                       // "ip" | "cidr" | "subject"
+  std::string key;                        // the IP, the CIDR, or the normalized subject
+  std::vector<std::string> raw_subjects;  // subject: the forms seen, for enforcement
+  std::string reason, rule, origin_host;
+  TimeUs created = 0, expires = 0;
+  std::vector<std::string> evidence;  // a few queue ids
+  int strikes = 1;                    // how many times this key was blocked (escalation)
+  // False for decisions taken while replaying old lines: recorded, never enforced
+  // (SECURITY.md rule 6).
+  bool live = true;
+};
+
+// One JSON object (RECORD.md), without a newline.
+void AppendBlockJson(const Block& b, std::string* out);
+
+}  // namespace mailtrail
+
+#endif  // MAILTRAIL_AGENT_BLOCKS_BLOCK_H_

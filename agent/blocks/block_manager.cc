@@ -1,0 +1,132 @@
+#include "agent/blocks/block_manager.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+#include "agent/detect/subject.h"
+#include "base/text.h"
+
+namespace mailtrail {
+
+BlockManager::BlockManager(BlockPolicy policy) : p_(std::move(policy)) {
+  if (p_.allow_cidrs.empty()) {
+    for (const char* c : {"127.0.0.0/8", "::1/128"}) p_.allow_cidrs.push_back(*Cidr::Parse(c));
+  }
+  warn = [](const std::string& m) { std::fprintf(stderr, "mailtrail: %s\n", m.c_str()); };
+}
+
+bool BlockManager::Allowed(const std::string& kind, const std::string& key) const {
+  if (kind == "ip") {
+    auto ip = IpAddress::Parse(key);
+    if (!ip) return true;  // not an address: never blocked
+    for (const Cidr& c : p_.allow_cidrs)
+      if (c.Contains(*ip)) return true;
+    return false;
+  }
+  if (kind == "subject") {
+    const std::string n = NormalizeSubject(key);
+    return std::find(p_.allow_subjects.begin(), p_.allow_subjects.end(), n) !=
+           p_.allow_subjects.end();
+  }
+  return false;
+}
+
+const Block* BlockManager::Apply(const Decision& d, std::string* why_not) {
+  Block b;
+  b.kind = d.kind == Decision::Kind::kIp ? "ip" : "subject";
+  b.key = d.key;
+  b.raw_subjects = d.raw_subjects;
+  b.reason = d.reason;
+  b.rule = d.rule;
+  b.origin_host = p_.origin_host;
+  b.created = d.at;
+  b.evidence = d.evidence;
+  b.live = p_.live;
+  Expire(d.at);
+  const auto id = std::make_pair(b.kind, b.key);
+  if (Allowed(b.kind, b.key)) {
+    ++allowlisted_;
+    *why_not = "allowlisted";
+    return nullptr;
+  }
+  if (auto it = active_.find(id); it != active_.end()) {
+    *why_not = "blocked already";
+    return nullptr;
+  }
+  // Caps: active blocks, and new ones per minute of log time.
+  recent_.erase(std::remove_if(recent_.begin(), recent_.end(),
+                               [&](TimeUs t) { return t <= d.at - 60 * kUsPerSecond; }),
+                recent_.end());
+  const bool over =
+      active_.size() >= p_.max_active || static_cast<int>(recent_.size()) >= p_.max_new_per_minute;
+  if (over) {
+    ++capped_;
+    *why_not = "cap reached";
+    if (last_warning_ < 0 || d.at - last_warning_ >= 60 * kUsPerSecond) {
+      last_warning_ = d.at;
+      warn("block cap reached (" + std::to_string(active_.size()) + " active, " +
+           std::to_string(recent_.size()) + " new in the last minute): not blocking " + b.kind +
+           " " + EscapeForLog(b.key, 120) + "; " + std::to_string(capped_) +
+           " decisions refused so far");
+    }
+    return nullptr;
+  }
+  const int strikes = ++strikes_[id];
+  b.strikes = strikes;
+  const double factor = std::pow(std::max(1.0, p_.escalation), strikes - 1);
+  const double period = std::min(static_cast<double>(p_.max_period), p_.period * factor);
+  b.expires = b.created + static_cast<TimeUs>(period);
+  recent_.push_back(d.at);
+  return &(active_[id] = std::move(b));
+}
+
+const Block* BlockManager::Add(Block b, std::string* why_not) {
+  if (Allowed(b.kind, b.key)) {
+    *why_not = "allowlisted";
+    return nullptr;
+  }
+  const auto id = std::make_pair(b.kind, b.key);
+  b.strikes = ++strikes_[id];
+  return &(active_[id] = std::move(b));
+}
+
+void BlockManager::Expire(TimeUs now) {
+  for (auto it = active_.begin(); it != active_.end();) {
+    if (it->second.expires <= now) {
+      history_.push_back(std::move(it->second));
+      it = active_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+}
+
+bool BlockManager::Remove(const std::string& key) {
+  bool removed = false;
+  for (auto it = active_.begin(); it != active_.end();) {
+    if (it->first.second == key) {
+      history_.push_back(std::move(it->second));
+      it = active_.erase(it);
+      removed = true;
+    } else {
+      ++it;
+    }
+  }
+  return removed;
+}
+
+bool BlockManager::IsBlocked(const std::string& kind, const std::string& key, TimeUs now) const {
+  auto it = active_.find({kind, key});
+  return it != active_.end() && it->second.expires > now;
+}
+
+std::vector<Block> BlockManager::Active() const {
+  std::vector<Block> out;
+  for (const auto& [id, b] : active_) out.push_back(b);
+  std::sort(out.begin(), out.end(),
+            [](const Block& a, const Block& b) { return a.created < b.created; });
+  return out;
+}
+
+}  // namespace mailtrail

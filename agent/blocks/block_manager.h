@@ -1,0 +1,71 @@
+// BlockManager: turns the detector's decisions into blocks, with the safety
+// rules of SECURITY.md: allowlists win over everything (CIDRs: loopback and
+// mynetworks by default; normalized subjects); caps on active blocks and on new
+// blocks per minute (a decision over a cap is refused and said once per minute);
+// escalation for repeat offenders (period x multiplier^(strikes-1), up to a
+// maximum); expiry by log time. Decisions taken while replaying old lines make
+// blocks with live=false: recorded, never enforced. Pure: time comes in.
+#ifndef MAILTRAIL_AGENT_BLOCKS_BLOCK_MANAGER_H_
+#define MAILTRAIL_AGENT_BLOCKS_BLOCK_MANAGER_H_
+
+#include <functional>
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "agent/blocks/block.h"
+#include "agent/detect/flood_detector.h"
+#include "base/cidr.h"
+
+namespace mailtrail {
+
+struct BlockPolicy {
+  TimeUs period = 3600 * kUsPerSecond;
+  double escalation = 2.0;
+  TimeUs max_period = 7 * 86400 * kUsPerSecond;
+  size_t max_active = 10000;
+  int max_new_per_minute = 120;
+  std::vector<Cidr> allow_cidrs;            // empty: loopback (127.0.0.0/8, ::1)
+  std::vector<std::string> allow_subjects;  // normalized (NormalizeSubject)
+  bool live = true;                         // false: replaying old lines
+  std::string origin_host;
+};
+
+class BlockManager {
+ public:
+  explicit BlockManager(BlockPolicy policy);
+
+  // Applies a decision taken at log time d.at. Returns the block made (or
+  // extended), or nullptr with `why_not` said.
+  const Block* Apply(const Decision& d, std::string* why_not);
+  // Adds a block by hand (`blocks add`): allowlists apply, caps do not.
+  const Block* Add(Block b, std::string* why_not);
+  // Ends the blocks whose time is up at `now` (they move to the history).
+  void Expire(TimeUs now);
+  bool Remove(const std::string& key);
+
+  bool IsBlocked(const std::string& kind, const std::string& key, TimeUs now) const;
+  std::vector<Block> Active() const;
+  const std::vector<Block>& history() const { return history_; }
+  // Decisions refused by a cap, and by the allowlists.
+  int64_t capped() const { return capped_; }
+  int64_t allowlisted() const { return allowlisted_; }
+  // Says a cap was hit (at most once per minute of log time); default: stderr.
+  std::function<void(const std::string&)> warn;
+
+ private:
+  bool Allowed(const std::string& kind, const std::string& key) const;
+
+  BlockPolicy p_;
+  std::map<std::pair<std::string, std::string>, Block> active_;  // (kind, key)
+  std::map<std::pair<std::string, std::string>, int> strikes_;   // repeat offenders
+  std::vector<Block> history_;
+  std::vector<TimeUs> recent_;  // creation times within the last minute
+  TimeUs last_warning_ = -1;
+  int64_t capped_ = 0, allowlisted_ = 0;
+};
+
+}  // namespace mailtrail
+
+#endif  // MAILTRAIL_AGENT_BLOCKS_BLOCK_MANAGER_H_

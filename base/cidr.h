@@ -1,0 +1,28 @@
+// Cidr: an IPv4 or IPv6 network ("10.0.0.0/8", "2001:db8::/32"; a bare address
+// is a /32 or /128), only ever built through Parse(). For allowlists.
+#ifndef MAILTRAIL_BASE_CIDR_H_
+#define MAILTRAIL_BASE_CIDR_H_
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "base/ip_address.h"
+
+namespace mailtrail {
+
+class Cidr {
+ public:
+  static std::optional<Cidr> Parse(std::string_view text);
+  bool Contains(const IpAddress& ip) const;
+  std::string ToString() const;
+
+ private:
+  Cidr(IpAddress base, int bits) : base_(base), bits_(bits) {}
+  IpAddress base_;
+  int bits_;
+};
+
+}  // namespace mailtrail
+
+#endif  // MAILTRAIL_BASE_CIDR_H_

@@ -1,0 +1,265 @@
+// Backscatter detection: subjects, bounce classification, the detector's rules
+// and the block manager's safety rules. Time is the records' (log) time.
+#include <gtest/gtest.h>
+
+#include "agent/blocks/block_manager.h"
+#include "agent/detect/bounce.h"
+#include "agent/detect/flood_detector.h"
+#include "agent/detect/subject.h"
+
+namespace mailtrail {
+namespace {
+
+constexpr TimeUs kT0 = 1795780000LL * kUsPerSecond;
+TimeUs Sec(double s) { return kT0 + static_cast<TimeUs>(s * kUsPerSecond); }
+
+MessageRecord Bounce(const std::string& ip, const std::string& subject, double at) {
+  MessageRecord r;
+  r.host = "mx";
+  r.qid = "Q" + std::to_string(static_cast<int64_t>(at * 1000));
+  r.client_ip = ip;
+  r.has_client = true;
+  r.sender = "";
+  r.subject = subject;
+  r.first_seen = Sec(at);
+  r.last_seen = Sec(at) + 1000;
+  return r;
+}
+
+TEST(Subject, DecodesEncodedWords) {
+  const struct {
+    const char* raw;
+    const char* want;
+  } kCases[] = {
+      {"=?UTF-8?B?0J/RgNC40LLQtdGCINC40Lcg0JzQvtGB0LrQstGL?=", "Привет из Москвы"},
+      {"=?utf-8?q?Caf=C3=A9_ouvert?=", "Café ouvert"},
+      {"=?ISO-8859-1?Q?Gr=FC=DFe?=", "Grüße"},
+      {"=?iso-8859-15?Q?=A4uro?=", "€uro"},
+      {"=?windows-1252?Q?=93quoted=94?=", "“quoted”"},
+      {"=?UTF-8?B?YQ==?= =?UTF-8?B?Yg==?=", "ab"},  // the space between two words goes
+      {"a =?UTF-8?B?Yg==?= c", "a b c"},
+      {"=?KOI8-R?B?abc?= stays", "=?KOI8-R?B?abc?= stays"},  // unknown charset: as is
+      {"=?UTF-8?Q?bad=Z1?=", "=?UTF-8?Q?bad=Z1?="},
+      {"=?UTF-8?B?/w==?=", "\xEF\xBF\xBD"},  // invalid UTF-8 -> U+FFFD
+  };
+  for (const auto& c : kCases) EXPECT_EQ(DecodeRfc2047(c.raw), c.want) << c.raw;
+}
+
+TEST(Subject, NormalizesTheVariantsOfOneSubject) {
+  const std::string want = NormalizeSubject("Undeliverable Mail");
+  EXPECT_EQ(want, "undeliverable mail");
+  for (const char* v :
+       {"UNDELIVERABLE  MAIL", "Re: Undeliverable Mail", "FWD: re:Undeliverable mail",
+        "=?UTF-8?Q?Undeliverable_Mail?=", "  undeliverable, mail!"})
+    EXPECT_EQ(NormalizeSubject(v), want) << v;
+  // NDR wrappers around the same forged subject count together.
+  EXPECT_EQ(NormalizeSubject("Undeliverable: Claim your prize now"),
+            NormalizeSubject("Non remis : Claim your prize now"));
+  EXPECT_EQ(NormalizeSubject("Invoice 44731 overdue"), NormalizeSubject("Invoice 99 overdue"));
+  EXPECT_EQ(NormalizeSubject("id 4f2a81c0a3 for bob@x.test"), "id # for @");
+  EXPECT_EQ(NormalizeSubject("ПРИВЕТ"), "привет");
+  EXPECT_LE(NormalizeSubject(std::string(100000, 'a') + " b").size(), 160u);
+  EXPECT_EQ(NormalizeSubject(""), "");
+}
+
+TEST(Bounce, ClassifiesByNullSenderFromAndSubject) {
+  MessageRecord r = Bounce("192.0.2.1", "Hello", 0);
+  EXPECT_EQ(ClassifyBounce(r), BounceSignal::kNullSender);
+  r.sender = "someone@x.test";
+  EXPECT_EQ(ClassifyBounce(r), BounceSignal::kNone);
+  r.header_from = "Mail Delivery System <MAILER-DAEMON@mx.x.test>";
+  EXPECT_EQ(ClassifyBounce(r), BounceSignal::kDaemonFrom);
+  r.header_from = "john.postmasterfan@x.test";
+  EXPECT_EQ(ClassifyBounce(r), BounceSignal::kNone);
+  r.subject = "=?UTF-8?Q?Unzustellbar:_Rechnung?=";
+  EXPECT_EQ(ClassifyBounce(r), BounceSignal::kNoticeSubject);
+  r.client_ip.clear();  // local submission or our own notice
+  r.sender = "";
+  EXPECT_EQ(ClassifyBounce(r), BounceSignal::kNone);
+}
+
+TEST(Ring, CountsTheLastWindowOnly) {
+  FloodDetector::Ring ring(60 * kUsPerSecond, 12);
+  for (int i = 0; i < 10; ++i) ring.Add(Sec(i));
+  EXPECT_EQ(ring.Count(Sec(10)), 10);
+  EXPECT_EQ(ring.Count(Sec(59)), 10);
+  // Buckets of 5 s: at 62 s the window is the buckets from [5,10) on.
+  EXPECT_EQ(ring.Count(Sec(62)), 10 - 5) << "the bucket [0,5) left the window";
+  EXPECT_EQ(ring.Count(Sec(200)), 0);
+  ring.Add(Sec(-100));  // older than the window: not counted
+  EXPECT_EQ(ring.Count(Sec(10)), 10);
+}
+
+TEST(Detector, TheIpRuleTripsAtItsThresholdInsideTheWindow) {
+  DetectorOptions o;
+  o.ip_bounces = 20;
+  o.ip_window = 60 * kUsPerSecond;
+  FloodDetector d(o);
+  std::vector<Decision> out;
+  for (int i = 0; i < 19; ++i)
+    d.OnRecord(Bounce("192.0.2.7", "x" + std::to_string(i), i * 10.0), &out);
+  EXPECT_TRUE(out.empty()) << "19 bounces spread over 3 minutes";
+  FloodDetector fast(o);
+  for (int i = 0; i < 20; ++i) fast.OnRecord(Bounce("192.0.2.7", "s", i * 2.0), &out);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].key, "192.0.2.7");
+  EXPECT_EQ(out[0].at, Sec(38) + 1000) << "the log time of the 20th bounce";
+  out.clear();
+  fast.OnRecord(Bounce("192.0.2.7", "s", 40), &out);
+  EXPECT_TRUE(out.empty()) << "decided once";
+}
+
+TEST(Detector, OneForgingSourceCannotGetACommonSubjectBlocked) {
+  DetectorOptions o;
+  o.subject_bounces = 50;
+  o.ip_bounces = 1000000;  // the IP rule out of the way
+  FloodDetector d(o);
+  std::vector<Decision> out;
+  for (int i = 0; i < 500; ++i) d.OnRecord(Bounce("192.0.2.66", "Your invoice", i * 0.1), &out);
+  EXPECT_TRUE(out.empty());
+  // A second source joins: now it is a flood of that subject.
+  for (int i = 0; i < 2; ++i) d.OnRecord(Bounce("198.51.100.9", "Your invoice", 51 + i), &out);
+  ASSERT_FALSE(out.empty());
+  EXPECT_EQ(out[0].kind, Decision::Kind::kSubject);
+  EXPECT_EQ(out[0].key, "your invoice");
+  EXPECT_EQ(out[0].raw_subjects, std::vector<std::string>{"Your invoice"});
+  EXPECT_EQ(out.size(), 3u) << "and both sources";
+  out.clear();
+  d.OnRecord(Bounce("203.0.113.5", "YOUR INVOICE", 60), &out);
+  ASSERT_EQ(out.size(), 1u) << "sending it during the block";
+  EXPECT_EQ(out[0].key, "203.0.113.5");
+}
+
+TEST(Detector, NonBouncesAreNotCounted) {
+  DetectorOptions o;
+  o.ip_bounces = 3;
+  FloodDetector d(o);
+  std::vector<Decision> out;
+  for (int i = 0; i < 10; ++i) {
+    MessageRecord r = Bounce("192.0.2.8", "newsletter", i);
+    r.sender = "news@x.test";
+    d.OnRecord(r, &out);
+  }
+  EXPECT_TRUE(out.empty());
+  EXPECT_EQ(d.bounces(), 0);
+}
+
+TEST(Detector, AMillionDistinctSubjectsStayWithinTheBound) {
+  DetectorOptions o;
+  o.max_subjects = 1000;
+  o.max_ips = 1000;
+  o.ip_bounces = 1000000;
+  FloodDetector d(o);
+  std::vector<Decision> out;
+  for (int i = 0; i < 1000000; ++i)
+    d.OnRecord(Bounce("10.0." + std::to_string(i / 256 % 256) + "." + std::to_string(i % 256),
+                      "random " + std::to_string(i) + " zq" + std::string(1, 'a' + i % 26) +
+                          std::string(1, 'a' + i / 26 % 26) + std::string(1, 'a' + i / 676 % 26),
+                      i * 0.0001),
+               &out);
+  EXPECT_LE(d.tracked_subjects(), 1000u);
+  EXPECT_LE(d.tracked_ips(), 1000u);
+  EXPECT_GT(d.untracked(), 0);
+}
+
+Decision IpDecision(const std::string& ip, double at) {
+  Decision d;
+  d.kind = Decision::Kind::kIp;
+  d.key = ip;
+  d.rule = "backscatter-ip";
+  d.at = Sec(at);
+  return d;
+}
+
+TEST(BlockManager, AllowlistsWinOverEverything) {
+  BlockPolicy p;
+  p.allow_cidrs = {*Cidr::Parse("192.0.2.0/24"), *Cidr::Parse("127.0.0.0/8")};
+  p.allow_subjects = {NormalizeSubject("Delivery Status Notification (Failure)")};
+  BlockManager m(p);
+  std::string why;
+  EXPECT_EQ(m.Apply(IpDecision("192.0.2.77", 0), &why), nullptr);
+  EXPECT_EQ(why, "allowlisted");
+  EXPECT_EQ(m.Apply(IpDecision("127.0.0.1", 0), &why), nullptr);
+  Decision s;
+  s.kind = Decision::Kind::kSubject;
+  s.key = NormalizeSubject("delivery status notification (failure)");
+  s.at = Sec(0);
+  EXPECT_EQ(m.Apply(s, &why), nullptr);
+  EXPECT_NE(m.Apply(IpDecision("198.51.100.1", 0), &why), nullptr);
+  EXPECT_EQ(m.allowlisted(), 3);
+  Block manual;
+  manual.kind = "ip";
+  manual.key = "192.0.2.1";
+  EXPECT_EQ(m.Add(manual, &why), nullptr) << "by hand too";
+}
+
+TEST(BlockManager, DefaultAllowlistIsLoopback) {
+  BlockManager m(BlockPolicy{});
+  std::string why;
+  EXPECT_EQ(m.Apply(IpDecision("127.0.9.11", 0), &why), nullptr);
+  EXPECT_EQ(m.Apply(IpDecision("::1", 0), &why), nullptr);
+  EXPECT_NE(m.Apply(IpDecision("2001:db8::1", 0), &why), nullptr);
+}
+
+TEST(BlockManager, ExpiresAndEscalatesRepeatOffenders) {
+  BlockPolicy p;
+  p.period = 3600 * kUsPerSecond;
+  p.escalation = 2;
+  p.max_period = 3 * 3600 * kUsPerSecond;
+  BlockManager m(p);
+  std::string why;
+  const Block* b = m.Apply(IpDecision("198.51.100.1", 0), &why);
+  ASSERT_NE(b, nullptr);
+  EXPECT_EQ(b->expires, Sec(3600));
+  EXPECT_TRUE(m.IsBlocked("ip", "198.51.100.1", Sec(3599)));
+  EXPECT_EQ(m.Apply(IpDecision("198.51.100.1", 100), &why), nullptr);
+  EXPECT_EQ(why, "blocked already");
+  m.Expire(Sec(3600));
+  EXPECT_FALSE(m.IsBlocked("ip", "198.51.100.1", Sec(3600)));
+  b = m.Apply(IpDecision("198.51.100.1", 4000), &why);
+  ASSERT_NE(b, nullptr);
+  EXPECT_EQ(b->strikes, 2);
+  EXPECT_EQ(b->expires, Sec(4000 + 7200)) << "twice as long";
+  m.Expire(Sec(20000));
+  b = m.Apply(IpDecision("198.51.100.1", 20000), &why);
+  ASSERT_NE(b, nullptr);
+  EXPECT_EQ(b->expires, Sec(20000 + 3 * 3600)) << "up to the maximum";
+  EXPECT_EQ(m.history().size(), 2u);
+}
+
+TEST(BlockManager, CapsRefuseAndSaySoOncePerMinute) {
+  BlockPolicy p;
+  p.max_new_per_minute = 3;
+  p.max_active = 5;
+  BlockManager m(p);
+  std::vector<std::string> warnings;
+  m.warn = [&](const std::string& w) { warnings.push_back(w); };
+  std::string why;
+  int made = 0;
+  for (int i = 0; i < 10; ++i)
+    made += m.Apply(IpDecision("198.51.100." + std::to_string(i), i), &why) != nullptr;
+  EXPECT_EQ(made, 3);
+  EXPECT_EQ(m.capped(), 7);
+  EXPECT_EQ(warnings.size(), 1u);
+  for (int i = 10; i < 20; ++i)
+    made += m.Apply(IpDecision("198.51.100." + std::to_string(i), 61 + i * 61), &why) != nullptr;
+  EXPECT_EQ(m.Active().size(), 5u) << "never more than max_active";
+  EXPECT_GT(warnings.size(), 1u);
+}
+
+TEST(BlockManager, ReplayedDecisionsAreNotLive) {
+  BlockPolicy p;
+  p.live = false;
+  BlockManager m(p);
+  std::string why;
+  const Block* b = m.Apply(IpDecision("198.51.100.1", 0), &why);
+  ASSERT_NE(b, nullptr);
+  EXPECT_FALSE(b->live);
+  std::string json;
+  AppendBlockJson(*b, &json);
+  EXPECT_NE(json.find("\"live\":false"), std::string::npos);
+  EXPECT_NE(json.find("\"kind\":\"ip\""), std::string::npos);
+}
+
+}  // namespace
+}  // namespace mailtrail
