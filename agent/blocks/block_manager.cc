@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <limits>
 
 #include "agent/detect/subject.h"
 #include "base/text.h"
@@ -78,6 +79,7 @@ const Block* BlockManager::Apply(const Decision& d, std::string* why_not) {
   const double period = std::min(static_cast<double>(p_.max_period), p_.period * factor);
   b.expires = b.created + static_cast<TimeUs>(period);
   recent_.push_back(d.at);
+  next_expiry_ = std::min(next_expiry_, b.expires);
   return &(active_[id] = std::move(b));
 }
 
@@ -88,15 +90,19 @@ const Block* BlockManager::Add(Block b, std::string* why_not) {
   }
   const auto id = std::make_pair(b.kind, b.key);
   b.strikes = ++strikes_[id];
+  next_expiry_ = std::min(next_expiry_, b.expires);
   return &(active_[id] = std::move(b));
 }
 
 void BlockManager::Expire(TimeUs now) {
+  if (now < next_expiry_) return;  // nothing is due: no scan
+  next_expiry_ = std::numeric_limits<TimeUs>::max();
   for (auto it = active_.begin(); it != active_.end();) {
     if (it->second.expires <= now) {
       history_.push_back(std::move(it->second));
       it = active_.erase(it);
     } else {
+      next_expiry_ = std::min(next_expiry_, it->second.expires);
       ++it;
     }
   }

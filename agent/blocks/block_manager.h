@@ -63,6 +63,7 @@ class BlockManager {
   std::vector<Block> history_;
   std::vector<TimeUs> recent_;  // creation times within the last minute
   TimeUs last_warning_ = -1;
+  TimeUs next_expiry_ = 0;  // no block expires before this
   int64_t capped_ = 0, allowlisted_ = 0;
 };
 
