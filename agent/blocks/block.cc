@@ -40,4 +40,25 @@ void AppendBlockJson(const Block& b, std::string* out) {
   *out += b.live ? ",\"live\":true}" : ",\"live\":false}";
 }
 
+std::string JoinItems(const std::vector<std::string>& items, char sep) {
+  std::string out;
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (i) out.push_back(sep);
+    out += items[i];
+  }
+  return out;
+}
+
+std::vector<std::string> SplitItems(const std::string& text, char sep) {
+  std::vector<std::string> out;
+  size_t pos = 0;
+  while (pos < text.size()) {
+    size_t end = text.find(sep, pos);
+    if (end == std::string::npos) end = text.size();
+    if (end > pos) out.push_back(text.substr(pos, end - pos));
+    pos = end + 1;
+  }
+  return out;
+}
+
 }  // namespace mailtrail

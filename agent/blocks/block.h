@@ -26,6 +26,11 @@ struct Block {
 // One JSON object (RECORD.md), without a newline.
 void AppendBlockJson(const Block& b, std::string* out);
 
+// The list fields as stored: items joined by `sep` (subjects by '\n', which no
+// log line holds; queue ids by ' ').
+std::string JoinItems(const std::vector<std::string>& items, char sep);
+std::vector<std::string> SplitItems(const std::string& text, char sep);
+
 }  // namespace mailtrail
 
 #endif  // MAILTRAIL_AGENT_BLOCKS_BLOCK_H_

@@ -40,7 +40,7 @@ const Block* BlockManager::Apply(const Decision& d, std::string* why_not) {
   b.raw_subjects = d.raw_subjects;
   b.reason = d.reason;
   b.rule = d.rule;
-  b.origin_host = p_.origin_host;
+  b.origin_host = p_.origin_host.empty() ? d.host : p_.origin_host;
   b.created = d.at;
   b.evidence = d.evidence;
   b.live = p_.live;

@@ -29,7 +29,7 @@ struct BlockPolicy {
   std::vector<Cidr> allow_cidrs;            // empty: loopback (127.0.0.0/8, ::1)
   std::vector<std::string> allow_subjects;  // normalized (NormalizeSubject)
   bool live = true;                         // false: replaying old lines
-  std::string origin_host;
+  std::string origin_host;                  // empty: the host that logged the deciding record
 };
 
 class BlockManager {

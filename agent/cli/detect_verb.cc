@@ -6,6 +6,7 @@
 
 #include "agent/blocks/block_manager.h"
 #include "agent/cli/args.h"
+#include "agent/cli/store_args.h"
 #include "agent/cli/verbs.h"
 #include "agent/detect/flood_detector.h"
 #include "agent/detect/subject.h"
@@ -16,6 +17,8 @@ namespace mailtrail::cli {
 
 namespace {
 const std::vector<FlagSpec> kFlags = {
+    kStoreFlag,
+    kPasswordFileFlag,
     {"year", true, "year of the first yearless line (default: from the file's mtime)"},
     {"tz", true, "time zone of yearless timestamps: UTC (default), +HH:MM, -HH:MM, local"},
     {"allow", true, "never block this IP or CIDR; repeat (default: 127.0.0.0/8 and ::1)"},
@@ -27,6 +30,7 @@ const std::vector<FlagSpec> kFlags = {
     {"ip-window", true, "the IP rule's window, seconds (60)"},
     {"period", true, "block period, seconds (3600)"},
     {"all", false, "also the blocks that expired before the end of the logs"},
+    {"save", false, "keep the decisions in the store (--store), as not live"},
     {"format", true, "table (default) or jsonl (RECORD.md blocks)"},
     {"help", false, "this help"},
 };
@@ -124,9 +128,16 @@ int DetectMain(const std::vector<std::string>& argv, const Clock& clock) {
   LineCounter counter;
   if (Status st = Replay(args->positionals, options, &sink, &counter, nullptr); !st.ok())
     return Fail(st.message());
-  std::vector<Block> blocks;
-  if (args->Has("all")) blocks = manager.history();
-  for (auto& b : manager.Active()) blocks.push_back(b);
+  std::vector<Block> every = manager.history();
+  for (auto& b : manager.Active()) every.push_back(b);
+  if (args->Has("save")) {
+    StoreOptions so;
+    so.create = true;
+    auto store = OpenStoreFromArgs(*args, so);
+    if (!store.ok()) return Fail(store.status().message());
+    if (Status st = (*store)->SaveBlocks(every); !st.ok()) return Fail(st.message());
+  }
+  std::vector<Block> blocks = args->Has("all") ? every : manager.Active();
   std::string line;
   for (const Block& b : blocks) {
     line.clear();

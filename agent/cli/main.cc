@@ -31,6 +31,7 @@ constexpr const char* kUsage =
     "  check-config     check a configuration file (exit 78 when it is wrong)\n"
     "  db migrate|purge create/upgrade the store's schema; drop old days\n"
     "  detect FILE...   the backscatter blocks logs would cause (nothing enforced)\n"
+    "  blocks ...       list, add, remove, explain the blocks kept in the store\n"
     "Run `mailtrail VERB --help` for a verb's options.\n";
 
 }  // namespace
@@ -51,6 +52,7 @@ int main(int argc, char** argv) {
       {"show", mailtrail::cli::ShowMain},     {"stats", mailtrail::cli::StatsMain},
       {"run", mailtrail::cli::RunMain},       {"check-config", mailtrail::cli::CheckConfigMain},
       {"db", mailtrail::cli::DbMain},         {"detect", mailtrail::cli::DetectMain},
+      {"blocks", mailtrail::cli::BlocksMain},
   };
   for (const auto& v : kVerbs)
     if (verb == v.name) return v.run(args, clock);

@@ -68,6 +68,7 @@ bool FloodDetector::Admit(Map& map, const std::string& key, size_t max, TimeUs w
 void FloodDetector::DecideIp(const std::string& ip, TimeUs at, const std::string& rule,
                              const std::string& reason, std::vector<std::string> evidence,
                              std::vector<Decision>* out) {
+  const std::string host = host_;
   auto it = ips_.find(ip);
   if (it != ips_.end() && it->second.decided_until > at) return;  // decided already
   if (it != ips_.end()) it->second.decided_until = at + o_.block_period;
@@ -77,6 +78,7 @@ void FloodDetector::DecideIp(const std::string& ip, TimeUs at, const std::string
   d.rule = rule;
   d.reason = reason;
   d.at = at;
+  d.host = host;
   d.evidence = std::move(evidence);
   out->push_back(std::move(d));
 }
@@ -84,6 +86,7 @@ void FloodDetector::DecideIp(const std::string& ip, TimeUs at, const std::string
 void FloodDetector::OnRecord(const MessageRecord& r, std::vector<Decision>* out) {
   if (ClassifyBounce(r) == BounceSignal::kNone) return;
   ++bounces_;
+  host_ = r.host;
   const TimeUs t = r.first_seen;   // when it arrived
   const TimeUs now = r.last_seen;  // when we know all of it
   const std::string& ip = r.client_ip;
@@ -149,6 +152,7 @@ void FloodDetector::OnRecord(const MessageRecord& r, std::vector<Decision>* out)
   d.rule = "backscatter-subject";
   d.reason = why;
   d.at = now;
+  d.host = r.host;
   d.evidence = s.evidence;
   out->push_back(std::move(d));
   for (const auto& c : s.ips)

@@ -49,6 +49,7 @@ struct Decision {
   std::string rule;                       // "backscatter-subject" | "backscatter-ip"
   std::string reason;                     // for people (untrusted text inside: escape it)
   TimeUs at = 0;                          // log time of the record that tripped it
+  std::string host;                       // the MTA that logged it
   std::vector<std::string> evidence;      // a few queue ids
 };
 
@@ -105,6 +106,7 @@ class FloodDetector {
   std::unordered_map<std::string, IpState> ips_;
   int64_t untracked_ = 0, bounces_ = 0;
   TimeUs next_subject_sweep_ = 0, next_ip_sweep_ = 0;
+  std::string host_;  // of the record being looked at
 };
 
 }  // namespace mailtrail

@@ -60,6 +60,9 @@ class MysqlStore : public Store {
   StatusOr<LineStats> GetLineStats() override;
   StatusOr<std::map<std::string, int64_t>> CountByOutcome() override;
   StatusOr<int64_t> PurgeBefore(int64_t day) override;
+  Status SaveBlocks(const std::vector<Block>& blocks) override;
+  StatusOr<std::vector<Block>> LoadBlocks(TimeUs active_at) override;
+  StatusOr<int> EndBlocks(const std::string& key, TimeUs at) override;
 
   // The schema version of the database (0: none yet).
   StatusOr<int> SchemaVersion();

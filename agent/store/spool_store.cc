@@ -273,4 +273,21 @@ StatusOr<int64_t> SpoolStore::PurgeBefore(int64_t day) {
   return primary_->PurgeBefore(day);
 }
 
+// Blocks go to the primary only: a block that cannot be shared is not spooled
+// (the agent keeps it in memory and saves it again later).
+Status SpoolStore::SaveBlocks(const std::vector<Block>& blocks) {
+  std::lock_guard<std::mutex> p(primary_mu_);
+  return primary_->SaveBlocks(blocks);
+}
+
+StatusOr<std::vector<Block>> SpoolStore::LoadBlocks(TimeUs active_at) {
+  std::lock_guard<std::mutex> p(primary_mu_);
+  return primary_->LoadBlocks(active_at);
+}
+
+StatusOr<int> SpoolStore::EndBlocks(const std::string& key, TimeUs at) {
+  std::lock_guard<std::mutex> p(primary_mu_);
+  return primary_->EndBlocks(key, at);
+}
+
 }  // namespace mailtrail

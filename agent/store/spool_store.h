@@ -52,6 +52,9 @@ class SpoolStore : public Store {
   StatusOr<LineStats> GetLineStats() override;
   StatusOr<std::map<std::string, int64_t>> CountByOutcome() override;
   StatusOr<int64_t> PurgeBefore(int64_t day) override;
+  Status SaveBlocks(const std::vector<Block>& blocks) override;
+  StatusOr<std::vector<Block>> LoadBlocks(TimeUs active_at) override;
+  StatusOr<int> EndBlocks(const std::string& key, TimeUs at) override;
 
   // Batches waiting in the spool now (for metrics and tests).
   int64_t spooled_batches() const;

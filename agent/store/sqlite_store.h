@@ -32,6 +32,9 @@ class SqliteStore : public Store {
   Status BeginBulkLoad() override;
   Status EndBulkLoad() override;
   StatusOr<int64_t> PurgeBefore(int64_t day) override;
+  Status SaveBlocks(const std::vector<Block>& blocks) override;
+  StatusOr<std::vector<Block>> LoadBlocks(TimeUs active_at) override;
+  StatusOr<int> EndBlocks(const std::string& key, TimeUs at) override;
 
  private:
   // Kind 3 was meant for subjects; they are stored inline (mostly unique).

@@ -14,6 +14,7 @@
 #include <utility>
 #include <vector>
 
+#include "agent/blocks/block.h"
 #include "agent/track/record.h"
 #include "base/status.h"
 
@@ -66,6 +67,13 @@ class Store {
   // Removes the records first seen before `day` (days since 1970-01-01 UTC) and
   // says how many messages went. MySQL drops whole daily partitions.
   virtual StatusOr<int64_t> PurgeBefore(int64_t day) = 0;
+
+  // Blocks: every one ever made, keyed by (kind, key, created); saving one again
+  // replaces it. `active_at` >= 0: only those with expires > active_at.
+  virtual Status SaveBlocks(const std::vector<Block>& blocks) = 0;
+  virtual StatusOr<std::vector<Block>> LoadBlocks(TimeUs active_at) = 0;
+  // Ends the active blocks of `key` (any kind) at `at`; says how many.
+  virtual StatusOr<int> EndBlocks(const std::string& key, TimeUs at) = 0;
 };
 
 struct StoreOptions {

@@ -47,6 +47,11 @@ class FlakyStore : public Store {
     return real_->CountByOutcome();
   }
   StatusOr<int64_t> PurgeBefore(int64_t day) override { return real_->PurgeBefore(day); }
+  Status SaveBlocks(const std::vector<Block>& b) override { return real_->SaveBlocks(b); }
+  StatusOr<std::vector<Block>> LoadBlocks(TimeUs at) override { return real_->LoadBlocks(at); }
+  StatusOr<int> EndBlocks(const std::string& k, TimeUs at) override {
+    return real_->EndBlocks(k, at);
+  }
 
  private:
   Store* real_;

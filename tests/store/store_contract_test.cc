@@ -191,6 +191,47 @@ TEST_P(StoreContract, LineStatsAccumulateAcrossWrites) {
   EXPECT_EQ(got->unknown_samples.size(), 2u);
 }
 
+TEST_P(StoreContract, BlocksAreKeptWithTheirHistory) {
+  auto s = OpenStore(Url(), Detail::kStandard, true);
+  ASSERT_TRUE(s.ok());
+  Block ip;
+  ip.kind = "ip";
+  ip.key = "198.51.100.7";
+  ip.reason = "backscatter: 20 bounces";
+  ip.rule = "backscatter-ip";
+  ip.origin_host = "mx1";
+  ip.created = 1000 * kUsPerSecond;
+  ip.expires = 4600 * kUsPerSecond;
+  ip.evidence = {"44C4B10A321", "55C4B10A321"};
+  ip.live = false;
+  Block subject = ip;
+  subject.kind = "subject";
+  subject.key = "undeliverable mail";
+  subject.raw_subjects = {"Undeliverable Mail", "=?UTF-8?Q?Undeliverable_Mail?= '; DROP"};
+  subject.expires = 2000 * kUsPerSecond;
+  subject.live = true;
+  ASSERT_TRUE((*s)->SaveBlocks({ip, subject}).ok());
+  auto active = (*s)->LoadBlocks(3000 * kUsPerSecond);
+  ASSERT_TRUE(active.ok()) << active.status().message();
+  ASSERT_EQ(active->size(), 1u);
+  EXPECT_EQ((*active)[0].key, "198.51.100.7");
+  EXPECT_EQ((*active)[0].evidence, ip.evidence);
+  EXPECT_FALSE((*active)[0].live);
+  auto all = (*s)->LoadBlocks(-1);
+  ASSERT_TRUE(all.ok());
+  ASSERT_EQ(all->size(), 2u);
+  EXPECT_EQ((*all)[1].raw_subjects, subject.raw_subjects);
+  EXPECT_TRUE((*all)[1].live);
+  ip.strikes = 2;  // saved again: replaced, not added
+  ASSERT_TRUE((*s)->SaveBlocks({ip}).ok());
+  EXPECT_EQ((*s)->LoadBlocks(-1)->size(), 2u);
+  auto ended = (*s)->EndBlocks("198.51.100.7", 3000 * kUsPerSecond);
+  ASSERT_TRUE(ended.ok());
+  EXPECT_EQ(*ended, 1);
+  EXPECT_TRUE((*s)->LoadBlocks(3000 * kUsPerSecond)->empty());
+  EXPECT_EQ((*s)->LoadBlocks(-1)->front().strikes, 2);
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, StoreContract, ::testing::ValuesIn(kBackends),
                          [](const auto& info) { return std::string(info.param.name); });
 
