@@ -43,7 +43,7 @@ const Block* BlockManager::Apply(const Decision& d, std::string* why_not) {
   b.origin_host = p_.origin_host.empty() ? d.host : p_.origin_host;
   b.created = d.at;
   b.evidence = d.evidence;
-  b.live = p_.live;
+  b.live = p_.live && d.at >= live_after_;
   Expire(d.at);
   const auto id = std::make_pair(b.kind, b.key);
   if (Allowed(b.kind, b.key)) {
@@ -92,6 +92,18 @@ const Block* BlockManager::Add(Block b, std::string* why_not) {
   b.strikes = ++strikes_[id];
   next_expiry_ = std::min(next_expiry_, b.expires);
   return &(active_[id] = std::move(b));
+}
+
+void BlockManager::Restore(const std::vector<Block>& saved, TimeUs now) {
+  for (const Block& b : saved) {
+    const auto id = std::make_pair(b.kind, b.key);
+    int& strikes = strikes_[id];
+    strikes = std::max(strikes, b.strikes);
+    if (b.expires <= now) continue;
+    auto it = active_.find(id);
+    if (it == active_.end() || it->second.expires < b.expires) active_[id] = b;
+    next_expiry_ = std::min(next_expiry_, b.expires);
+  }
 }
 
 void BlockManager::Expire(TimeUs now) {

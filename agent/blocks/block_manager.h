@@ -9,6 +9,7 @@
 #define MAILTRAIL_AGENT_BLOCKS_BLOCK_MANAGER_H_
 
 #include <functional>
+#include <limits>
 #include <map>
 #include <string>
 #include <utility>
@@ -44,6 +45,11 @@ class BlockManager {
   // Ends the blocks whose time is up at `now` (they move to the history).
   void Expire(TimeUs now);
   bool Remove(const std::string& key);
+  // Takes back saved blocks (agent start): those active at `now` become active
+  // again; every one counts for its key's strikes.
+  void Restore(const std::vector<Block>& saved, TimeUs now);
+  // Decisions taken at a log time before `t` make blocks that are not live.
+  void set_live_after(TimeUs t) { live_after_ = t; }
 
   bool IsBlocked(const std::string& kind, const std::string& key, TimeUs now) const;
   std::vector<Block> Active() const;
@@ -64,6 +70,7 @@ class BlockManager {
   std::vector<TimeUs> recent_;  // creation times within the last minute
   TimeUs last_warning_ = -1;
   TimeUs next_expiry_ = 0;  // no block expires before this
+  TimeUs live_after_ = std::numeric_limits<TimeUs>::min();
   int64_t capped_ = 0, allowlisted_ = 0;
 };
 

@@ -9,10 +9,12 @@
 #include "agent/cli/args.h"
 #include "agent/cli/verbs.h"
 #include "agent/config/config.h"
+#include "agent/detect/subject.h"
 #include "agent/metrics/metrics_server.h"
 #include "agent/run/agent.h"
 #include "agent/store/store.h"
 #include "agent/uv/run_loop.h"
+#include "base/cidr.h"
 #include "base/file_system.h"
 #include "base/text.h"
 
@@ -33,6 +35,7 @@ const std::vector<FlagSpec> kFlags = {
     {"password-file", true, "MySQL: the password's file (overrides [store] password_file)"},
     {"spool", true, "MySQL: the outage spool file, \"\" for none (overrides [store] spool)"},
     {"agent", true, "MySQL: this agent's name in the database (overrides [agent] name)"},
+    {"allow", true, "never block this IP or CIDR; repeat (overrides [blocks] allow)"},
     {"help", false, "this help"},
 };
 
@@ -66,6 +69,11 @@ StatusOr<Config> Configure(const Args& args, const std::vector<std::string>& log
   if (auto v = args.Get("password-file")) c.password_file = *v;
   if (auto v = args.Get("spool")) c.spool_path = *v;
   if (auto v = args.Get("agent")) c.agent_name = *v;
+  if (args.Has("allow")) {
+    c.allow = args.GetAll("allow");
+    for (const auto& a : c.allow)
+      if (!Cidr::Parse(a)) return Status::InvalidArgument("--allow needs an IP or CIDR: " + a);
+  }
   if (!Millis(args.Get("flush-interval"), &c.flush_interval) ||
       !Millis(args.Get("poll-interval"), &c.poll_interval))
     return Status::InvalidArgument("intervals are milliseconds, 1 to 3600000");
@@ -83,6 +91,19 @@ AgentOptions ToAgentOptions(const Config& c) {
   o.tracker.stale_after = c.stale_after;
   o.tracker.max_open = c.max_open;
   o.tracker.keep_events = c.detail == Detail::kFull;
+  o.detect = c.detect;
+  o.detector.subject_bounces = static_cast<int>(c.subject_bounces);
+  o.detector.subject_min_ips = static_cast<int>(c.subject_min_ips);
+  o.detector.subject_window = c.subject_window;
+  o.detector.ip_bounces = static_cast<int>(c.ip_bounces);
+  o.detector.ip_window = c.ip_window;
+  o.detector.block_period = c.block_period;
+  o.blocks.period = c.block_period;
+  o.blocks.max_period = c.block_max_period;
+  o.blocks.max_active = static_cast<size_t>(c.max_active_blocks);
+  o.blocks.max_new_per_minute = static_cast<int>(c.max_new_blocks_per_minute);
+  for (const auto& a : c.allow) o.blocks.allow_cidrs.push_back(*Cidr::Parse(a));  // checked
+  for (const auto& s : c.allow_subjects) o.blocks.allow_subjects.push_back(NormalizeSubject(s));
   return o;
 }
 

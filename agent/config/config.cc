@@ -1,5 +1,9 @@
 #include "agent/config/config.h"
 
+#include <functional>
+
+#include "base/cidr.h"
+
 #include <toml++/toml.h>
 
 #include <fstream>
@@ -61,6 +65,31 @@ struct Reader {
     *out = **n->as_integer();
     return true;
   }
+  // A list of strings, each checked by `ok` (which says what is wrong, or "").
+  bool Strings(const toml::table& t, std::string_view key, std::vector<std::string>* out,
+               const std::function<std::string(const std::string&)>& ok) {
+    const toml::node* n = t.get(key);
+    if (n == nullptr) return true;
+    const toml::array* a = n->as_array();
+    if (a == nullptr) {
+      error = At(*n, std::string(key) + " must be a list of strings");
+      return false;
+    }
+    out->clear();
+    for (const auto& v : *a) {
+      if (!v.is_string()) {
+        error = At(v, std::string(key) + " must be a list of strings");
+        return false;
+      }
+      const std::string value = **v.as_string();
+      if (std::string why = ok(value); !why.empty()) {
+        error = At(v, why);
+        return false;
+      }
+      out->push_back(value);
+    }
+    return true;
+  }
   const toml::table* Table(const toml::table& root, std::string_view key) {
     const toml::node* n = root.get(key);
     if (n == nullptr) return nullptr;
@@ -84,7 +113,8 @@ StatusOr<Config> ParseConfig(const std::string& text, const std::string& name) {
   }
   Config c;
   Reader r{name, Status::Ok()};
-  if (!r.Known(root, {"store", "agent", "logs", "writer", "tracker", "metrics"}, "top level"))
+  if (!r.Known(root, {"store", "agent", "logs", "writer", "tracker", "metrics", "detect", "blocks"},
+               "top level"))
     return r.error;
   if (const toml::table* t = r.Table(root, "store")) {
     std::string detail = DetailName(c.detail);
@@ -153,6 +183,44 @@ StatusOr<Config> ParseConfig(const std::string& text, const std::string& name) {
   if (const toml::table* t = r.Table(root, "metrics")) {
     if (!r.Known(*t, {"listen"}, "metrics") || !r.String(*t, "listen", &c.metrics_listen))
       return r.error;
+  }
+  if (!r.error.ok()) return r.error;
+  if (const toml::table* t = r.Table(root, "detect")) {
+    int64_t sw = c.subject_window / kUsPerSecond, iw = c.ip_window / kUsPerSecond;
+    if (!r.Known(*t,
+                 {"enabled", "subject_bounces", "subject_ips", "subject_window_s", "ip_bounces",
+                  "ip_window_s"},
+                 "detect") ||
+        !r.Bool(*t, "enabled", &c.detect) ||
+        !r.Int(*t, "subject_bounces", 1, 1000000, &c.subject_bounces) ||
+        !r.Int(*t, "subject_ips", 1, 1000, &c.subject_min_ips) ||
+        !r.Int(*t, "subject_window_s", 1, 86400, &sw) ||
+        !r.Int(*t, "ip_bounces", 1, 1000000, &c.ip_bounces) ||
+        !r.Int(*t, "ip_window_s", 1, 86400, &iw))
+      return r.error;
+    c.subject_window = sw * kUsPerSecond;
+    c.ip_window = iw * kUsPerSecond;
+  }
+  if (!r.error.ok()) return r.error;
+  if (const toml::table* t = r.Table(root, "blocks")) {
+    int64_t period = c.block_period / kUsPerSecond, max = c.block_max_period / kUsPerSecond;
+    auto cidr = [](const std::string& v) {
+      return Cidr::Parse(v) ? std::string() : "not an IP address or CIDR: " + v;
+    };
+    auto any = [](const std::string&) { return std::string(); };
+    if (!r.Known(*t,
+                 {"period_s", "max_period_s", "max_active", "max_new_per_minute", "allow",
+                  "allow_subjects"},
+                 "blocks") ||
+        !r.Int(*t, "period_s", 1, 30LL * 86400, &period) ||
+        !r.Int(*t, "max_period_s", 1, 365LL * 86400, &max) ||
+        !r.Int(*t, "max_active", 1, 10000000, &c.max_active_blocks) ||
+        !r.Int(*t, "max_new_per_minute", 1, 1000000, &c.max_new_blocks_per_minute) ||
+        !r.Strings(*t, "allow", &c.allow, cidr) ||
+        !r.Strings(*t, "allow_subjects", &c.allow_subjects, any))
+      return r.error;
+    c.block_period = period * kUsPerSecond;
+    c.block_max_period = max * kUsPerSecond;
   }
   if (!r.error.ok()) return r.error;
   return c;

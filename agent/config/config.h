@@ -40,6 +40,15 @@ struct Config {
   size_t max_open = 1'000'000;
   // [metrics]
   std::string metrics_listen;  // "" = off; else a loopback HOST:PORT
+  // [detect] (agent/detect/flood_detector.h)
+  bool detect = true;
+  int64_t subject_bounces = 50, subject_min_ips = 2, ip_bounces = 20;
+  TimeUs subject_window = 120 * kUsPerSecond, ip_window = 60 * kUsPerSecond;
+  // [blocks] (agent/blocks/block_manager.h)
+  TimeUs block_period = 3600 * kUsPerSecond, block_max_period = 7 * 86400 * kUsPerSecond;
+  int64_t max_active_blocks = 10000, max_new_blocks_per_minute = 120;
+  std::vector<std::string> allow = {"127.0.0.0/8", "::1"};  // IPs and CIDRs never blocked
+  std::vector<std::string> allow_subjects;
 };
 
 // The store options the configuration asks for (the spool only for MySQL).

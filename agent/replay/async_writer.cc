@@ -1,5 +1,9 @@
 #include "agent/replay/async_writer.h"
 
+#include <cstdio>
+
+#include "base/text.h"
+
 namespace mailtrail {
 
 AsyncWriter::AsyncWriter(Store* store, size_t batch_size, size_t max_batches, bool auto_batches,
@@ -18,14 +22,21 @@ AsyncWriter::~AsyncWriter() { static_cast<void>(Finish()); }
 void AsyncWriter::OnRecord(MessageRecord&& record) {
   current_.push_back(std::move(record));
   if (auto_batches_ && current_.size() >= batch_size_) {
-    Push({std::move(current_), std::nullopt});
+    Push({std::move(current_), std::nullopt, {}});
     current_ = {};
     current_.reserve(batch_size_);
   }
 }
 
-void AsyncWriter::Commit(std::string checkpoint) {
-  Push({std::move(current_), std::move(checkpoint)});
+bool AsyncWriter::TakeBlocksUnsaved() {
+  std::lock_guard<std::mutex> lock(mu_);
+  const bool was = blocks_unsaved_;
+  blocks_unsaved_ = false;
+  return was;
+}
+
+void AsyncWriter::Commit(std::string checkpoint, std::vector<Block> blocks) {
+  Push({std::move(current_), std::move(checkpoint), std::move(blocks)});
   current_ = {};
   current_.reserve(batch_size_);
 }
@@ -54,6 +65,22 @@ void AsyncWriter::Run() {
       queue_.pop_front();
     }
     const TimeUs t0 = clock_ ? clock_->MonotonicNow() : 0;
+    if (!batch.blocks.empty()) {
+      // A store that cannot take blocks now (a server outage) must not stop the
+      // records: they are spooled; the blocks stay active in the agent's memory
+      // and are saved again with a later batch.
+      if (Status bs = store_->SaveBlocks(batch.blocks); !bs.ok()) {
+        std::lock_guard<std::mutex> lock(mu_);
+        blocks_unsaved_ = true;
+        if (!clock_ || last_block_warning_ < 0 || t0 - last_block_warning_ >= 60 * kUsPerSecond) {
+          last_block_warning_ = t0;
+          std::fprintf(stderr,
+                       "mailtrail: saving %zu block(s) failed (%s); they stay active"
+                       " and are saved again later\n",
+                       batch.blocks.size(), EscapeForLog(bs.message(), 300).c_str());
+        }
+      }
+    }
     Status st = store_->WriteBatch(batch.records, batch.checkpoint ? &*batch.checkpoint : nullptr);
     const TimeUs took = clock_ ? clock_->MonotonicNow() - t0 : 0;
     std::lock_guard<std::mutex> lock(mu_);
@@ -73,7 +100,7 @@ Status AsyncWriter::Finish() {
   if (finished_) return error_;
   // Live mode writes only what a checkpoint covers: records not committed are
   // dropped here and made again from the last checkpoint after a restart.
-  if (auto_batches_ && !current_.empty()) Push({std::move(current_), std::nullopt});
+  if (auto_batches_ && !current_.empty()) Push({std::move(current_), std::nullopt, {}});
   current_.clear();
   {
     std::lock_guard<std::mutex> lock(mu_);

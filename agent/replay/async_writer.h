@@ -30,8 +30,13 @@ class AsyncWriter : public RecordSink {
   ~AsyncWriter() override;
 
   void OnRecord(MessageRecord&& record) override;
-  // Queues the records so far with `checkpoint`, to be written in one transaction.
-  void Commit(std::string checkpoint);
+  // Queues the records so far with `checkpoint`, to be written in one transaction;
+  // `blocks` (new or changed) are saved just before it: a crash in between makes
+  // the same lines decide again, and they find the blocks already there.
+  void Commit(std::string checkpoint, std::vector<Block> blocks = {});
+  // True when saving blocks failed since the last call (they stay active in
+  // memory; the agent saves them again). Clears the flag.
+  bool TakeBlocksUnsaved();
   size_t pending_records() const { return current_.size(); }
   // The first write error so far (OK while all went well).
   Status error() const;
@@ -47,6 +52,7 @@ class AsyncWriter : public RecordSink {
   struct Batch {
     std::vector<MessageRecord> records;
     std::optional<std::string> checkpoint;
+    std::vector<Block> blocks;
   };
   void Push(Batch&& batch);
 
@@ -63,6 +69,8 @@ class AsyncWriter : public RecordSink {
   int64_t written_ = 0;
   const Clock* clock_;
   TimeUs last_write_us_ = 0, total_write_us_ = 0;
+  bool blocks_unsaved_ = false;
+  TimeUs last_block_warning_ = -1;
   std::thread thread_;
 };
 

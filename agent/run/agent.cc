@@ -1,8 +1,10 @@
 #include "agent/run/agent.h"
 
+#include <cstdio>
 #include <ctime>
 
 #include "agent/run/checkpoint.h"
+#include "base/text.h"
 #include "parsers/line_parser.h"
 
 namespace mailtrail {
@@ -44,13 +46,29 @@ class Agent::Lines : public LineHandler {
   StreamState* state_;
 };
 
+// Hands each closed record to the writer, after the detector has seen it.
+class Agent::Tee : public RecordSink {
+ public:
+  explicit Tee(Agent* agent) : agent_(agent) {}
+  void OnRecord(MessageRecord&& r) override {
+    if (agent_->detector_ && !r.is_update) agent_->Detect(r);
+    agent_->writer_->OnRecord(std::move(r));
+  }
+
+ private:
+  Agent* agent_;
+};
+
 Agent::Agent(AgentOptions options, Store* store, FileSystem* fs, const Clock* clock)
     : options_(std::move(options)),
       store_(store),
       clock_(clock),
       writer_(std::make_unique<AsyncWriter>(store, options_.batch_records, options_.writer_queue,
                                             /*auto_batches=*/false, clock)),
-      tracker_(LiveTracker(options_.tracker), writer_.get()) {
+      detector_(options_.detect ? std::make_unique<FloodDetector>(options_.detector) : nullptr),
+      blocks_(options_.detect ? std::make_unique<BlockManager>(options_.blocks) : nullptr),
+      tee_(std::make_unique<Tee>(this)),
+      tracker_(LiveTracker(options_.tracker), tee_.get()) {
   FileStreamOptions fo;
   fo.start_at_end = !options_.from_start;
   fo.rotate_wait = options_.rotate_wait;
@@ -66,7 +84,38 @@ Agent::Agent(AgentOptions options, Store* store, FileSystem* fs, const Clock* cl
 
 Agent::~Agent() = default;
 
+void Agent::Detect(const MessageRecord& r) {
+  decisions_.clear();
+  detector_->OnRecord(r, &decisions_);
+  if (decisions_.empty()) return;
+  blocks_->set_live_after(clock_->WallNow() - options_.live_horizon);
+  std::string why;
+  for (const Decision& d : decisions_) {
+    const Block* b = blocks_->Apply(d, &why);
+    if (b == nullptr) continue;
+    std::fprintf(stderr, "mailtrail: block %s %s until %s%s: %s\n", b->kind.c_str(),
+                 EscapeForLog(b->key, 120).c_str(), FormatRfc3339(b->expires).c_str(),
+                 b->live ? "" : " (old lines: recorded, not live)",
+                 EscapeForLog(b->reason, 200).c_str());
+    new_blocks_.push_back(*b);
+  }
+}
+
 Status Agent::Start() {
+  if (blocks_) {
+    // Every block ever made: the active ones come back, and strikes count on.
+    // A store that is away (spooling) does not stop the start: detection
+    // begins afresh, and its blocks are saved once the store is back.
+    auto all = store_->LoadBlocks(-1);
+    if (all.ok()) {
+      blocks_->Restore(*all, clock_->WallNow());
+    } else if (all.status().code() == Status::Code::kUnavailable) {
+      std::fprintf(stderr, "mailtrail: blocks not restored (%s); detection starts afresh\n",
+                   EscapeForLog(all.status().message(), 300).c_str());
+    } else {
+      return all.status();
+    }
+  }
   auto saved = store_->LoadCheckpoint();
   if (!saved.ok()) return saved.status();
   last_flush_ = clock_->MonotonicNow();
@@ -120,7 +169,11 @@ Status Agent::Flush() {
   for (size_t i = 0; i < streams_.size(); ++i)
     cp.streams.push_back({streams_[i]->path(), streams_[i]->positions(), states_[i].dating.year()});
   cp.tracker_state = tracker_.SaveState();
-  writer_->Commit(EncodeCheckpoint(cp));
+  std::vector<Block> blocks = std::move(new_blocks_);
+  new_blocks_.clear();
+  // Blocks whose saving failed (a store outage) are saved again, all of them.
+  if (blocks_ && writer_->TakeBlocksUnsaved()) blocks = blocks_->Active();
+  writer_->Commit(EncodeCheckpoint(cp), std::move(blocks));
   last_flush_ = clock_->MonotonicNow();
   dirty_ = false;
   return writer_->error();

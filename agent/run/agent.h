@@ -14,6 +14,8 @@
 #include <string>
 #include <vector>
 
+#include "agent/blocks/block_manager.h"
+#include "agent/detect/flood_detector.h"
 #include "agent/replay/async_writer.h"
 #include "agent/replay/line_stats.h"
 #include "agent/store/store.h"
@@ -35,6 +37,14 @@ struct AgentOptions {
   int utc_offset_seconds = 0;
   TrackerOptions tracker;
   TimeUs rotate_wait = 5 * kUsPerSecond;
+  // Backscatter detection on the records as they close (issue 5); its blocks
+  // are saved with the batches and restored at start.
+  bool detect = false;
+  DetectorOptions detector;
+  BlockPolicy blocks;
+  // Lines older than this (by the wall clock) decide blocks that are recorded
+  // but not live: catching up after downtime blocks nobody (SECURITY.md rule 6).
+  TimeUs live_horizon = 300 * kUsPerSecond;
 };
 
 class Agent {
@@ -71,10 +81,15 @@ class Agent {
   // The Prometheus text of every counter (for the metrics endpoint).
   std::string RenderMetrics() const;
   size_t open_records() const { return tracker_.open_records(); }
+  // Null when detection is off.
+  const BlockManager* blocks() const { return blocks_.get(); }
+  const FloodDetector* detector() const { return detector_.get(); }
   const std::vector<std::unique_ptr<FileStream>>& streams() const { return streams_; }
 
  private:
   class Lines;
+  class Tee;
+  void Detect(const MessageRecord& r);
   struct StreamState {
     LineCounter counter;     // this log's lines by kind
     DatedLineParser dating;  // year of its yearless stamps
@@ -84,6 +99,11 @@ class Agent {
   Store* store_;
   const Clock* clock_;
   std::unique_ptr<AsyncWriter> writer_;
+  std::unique_ptr<FloodDetector> detector_;
+  std::unique_ptr<BlockManager> blocks_;
+  std::vector<Block> new_blocks_;  // made since the last flush
+  std::vector<Decision> decisions_;
+  std::unique_ptr<RecordSink> tee_;  // records to the writer, and to the detector
   MessageTracker tracker_;
   std::vector<std::unique_ptr<FileStream>> streams_;
   std::vector<StreamState> states_;

@@ -22,6 +22,36 @@ TEST(Config, TheExampleFileHoldsExactlyTheDefaults) {
   EXPECT_EQ(c->stale_after, d.stale_after);
   EXPECT_EQ(c->max_open, d.max_open);
   EXPECT_EQ(c->metrics_listen, d.metrics_listen);
+  EXPECT_EQ(c->password_file, d.password_file);
+  EXPECT_EQ(c->spool_path, d.spool_path);
+  EXPECT_EQ(c->spool_max_mb, d.spool_max_mb);
+  EXPECT_EQ(c->agent_name, d.agent_name);
+  EXPECT_EQ(c->detect, d.detect);
+  EXPECT_EQ(c->subject_bounces, d.subject_bounces);
+  EXPECT_EQ(c->subject_min_ips, d.subject_min_ips);
+  EXPECT_EQ(c->subject_window, d.subject_window);
+  EXPECT_EQ(c->ip_bounces, d.ip_bounces);
+  EXPECT_EQ(c->ip_window, d.ip_window);
+  EXPECT_EQ(c->block_period, d.block_period);
+  EXPECT_EQ(c->block_max_period, d.block_max_period);
+  EXPECT_EQ(c->max_active_blocks, d.max_active_blocks);
+  EXPECT_EQ(c->max_new_blocks_per_minute, d.max_new_blocks_per_minute);
+  EXPECT_EQ(c->allow, d.allow);
+  EXPECT_EQ(c->allow_subjects, d.allow_subjects);
+}
+
+TEST(Config, DetectionAndBlockKeysAreChecked) {
+  auto c = ParseConfig(
+      "[blocks]\nallow = [\"10.0.0.0/8\", \"2001:db8::/32\"]\nperiod_s = 60\n"
+      "[detect]\nenabled = false\nip_bounces = 5\n",
+      "t.toml");
+  ASSERT_TRUE(c.ok()) << c.status().message();
+  EXPECT_EQ(c->allow, (std::vector<std::string>{"10.0.0.0/8", "2001:db8::/32"}));
+  EXPECT_FALSE(c->detect);
+  EXPECT_EQ(c->ip_bounces, 5);
+  auto bad = ParseConfig("[blocks]\nallow = [\"10.0.0.0/8\", \"mx.example\"]\n", "t.toml");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().message(), "t.toml:2: not an IP address or CIDR: mx.example");
 }
 
 TEST(Config, ValuesAreRead) {

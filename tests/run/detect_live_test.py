@@ -1,0 +1,106 @@
+#!/usr/bin/env python3
+"""Detection in the live agent (issue 5): `mailtrail run` follows a log holding
+the backscatter corpus with its timestamps moved to just now: every flooding IP
+must end up with a live block in the store; a restart restores the blocks and
+decides none again. The same corpus with its old timestamps (catching up) makes
+blocks that are recorded but not live (SECURITY.md rule 6).
+
+usage: detect_live_test.py MAILTRAIL CORPUS05.log.gz
+"""
+import datetime
+import gzip
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+FLOOD_IPS = {"127.0.9.11", "127.0.9.12", "127.0.9.13", "127.0.9.14", "127.0.9.15", "127.0.9.16"}
+
+
+def blocks(binary, store, *flags):
+    out = subprocess.run([binary, "blocks", "list", "--format", "jsonl", "--store", store, *flags],
+                         check=True, capture_output=True, text=True).stdout
+    return [json.loads(l) for l in out.splitlines()]
+
+
+def shifted(lines):
+    """The lines with their classic stamps moved so that the last one is now (UTC)."""
+    def stamp(l):
+        return datetime.datetime.strptime("2026 " + l[:15], "%Y %b %d %H:%M:%S")
+    last = stamp(lines[-1])
+    now = datetime.datetime.utcnow().replace(microsecond=0)
+    out = []
+    for l in lines:
+        t = stamp(l) - last + now
+        out.append(t.strftime("%b %d %H:%M:%S").replace(" 0", "  ", 1) + l[15:]
+                   if t.day < 10 else t.strftime("%b %d %H:%M:%S") + l[15:])
+    return out
+
+
+def run_agent(binary, tmp, store, log, lines, wait):
+    err = open(os.path.join(tmp, "agent.err"), "a")
+    agent = subprocess.Popen([binary, "run", "--store", store, "--log", log, "--from-start",
+                              "--allow", "127.0.0.1/32", "--flush-interval", "100",
+                              "--poll-interval", "50"], stderr=err)
+    time.sleep(0.3)
+    with open(log, "a") as f:
+        f.writelines(lines)
+    time.sleep(wait)
+    agent.send_signal(signal.SIGTERM)
+    rc = agent.wait(timeout=30)
+    err.close()
+    return rc
+
+
+def main():
+    binary, corpus = sys.argv[1:3]
+    lines = gzip.open(corpus, "rt").read().splitlines(keepends=True)
+    tmp = tempfile.mkdtemp(prefix="mt_detect_live_")
+    try:
+        ok = True
+        # 1. Fresh lines: live blocks.
+        store = "sqlite:" + os.path.join(tmp, "live.db")
+        log = os.path.join(tmp, "live.log")
+        open(log, "w").close()
+        if run_agent(binary, tmp, store, log, shifted(lines), 4) != 0:
+            print("FAIL: agent exit:", open(os.path.join(tmp, "agent.err")).read()[-2000:])
+            return 1
+        live = blocks(binary, store)
+        ips = {b["key"] for b in live if b["kind"] == "ip"}
+        print("fresh lines: %d live blocks, flood IPs blocked: %d/6" % (len(live), len(ips & FLOOD_IPS)))
+        if not FLOOD_IPS <= ips or not all(b["live"] for b in live):
+            print("FAIL: not every flooding IP has a live block:", sorted(ips))
+            ok = False
+        if ips - FLOOD_IPS - {"127.0.5.171"}:
+            print("FAIL: blocked beyond the flood:", sorted(ips - FLOOD_IPS))
+            ok = False
+        said = open(os.path.join(tmp, "agent.err")).read().count("mailtrail: block ")
+        # 2. A restart restores them and decides nothing again.
+        if run_agent(binary, tmp, store, log, [], 1) != 0:
+            return 1
+        again = open(os.path.join(tmp, "agent.err")).read().count("mailtrail: block ")
+        if again != said or len(blocks(binary, store)) != len(live):
+            print("FAIL: after a restart: %d block lines (was %d), %d live blocks (was %d)"
+                  % (again, said, len(blocks(binary, store)), len(live)))
+            ok = False
+        # 3. Old lines (catching up): recorded, not live.
+        old = "sqlite:" + os.path.join(tmp, "old.db")
+        log2 = os.path.join(tmp, "old.log")
+        open(log2, "w").close()
+        if run_agent(binary, tmp, old, log2, lines, 3) != 0:
+            return 1
+        recorded = blocks(binary, old, "--all")
+        print("old lines: %d blocks recorded, %d live" % (len(recorded), len(blocks(binary, old))))
+        if blocks(binary, old) or len(recorded) < 6 or any(b["live"] for b in recorded):
+            print("FAIL: old lines made live blocks, or none were recorded")
+            ok = False
+        return 0 if ok else 1
+    finally:
+        subprocess.run(["rm", "-rf", tmp])
+
+
+if __name__ == "__main__":
+    sys.exit(main())
