@@ -94,16 +94,19 @@ const Block* BlockManager::Add(Block b, std::string* why_not) {
   return &(active_[id] = std::move(b));
 }
 
-void BlockManager::Restore(const std::vector<Block>& saved, TimeUs now) {
+std::vector<Block> BlockManager::Restore(const std::vector<Block>& saved, TimeUs now) {
+  std::vector<Block> added;
   for (const Block& b : saved) {
     const auto id = std::make_pair(b.kind, b.key);
     int& strikes = strikes_[id];
     strikes = std::max(strikes, b.strikes);
     if (b.expires <= now) continue;
     auto it = active_.find(id);
+    if (it == active_.end()) added.push_back(b);
     if (it == active_.end() || it->second.expires < b.expires) active_[id] = b;
     next_expiry_ = std::min(next_expiry_, b.expires);
   }
+  return added;
 }
 
 void BlockManager::Expire(TimeUs now) {

@@ -45,9 +45,10 @@ class BlockManager {
   // Ends the blocks whose time is up at `now` (they move to the history).
   void Expire(TimeUs now);
   bool Remove(const std::string& key);
-  // Takes back saved blocks (agent start): those active at `now` become active
-  // again; every one counts for its key's strikes.
-  void Restore(const std::vector<Block>& saved, TimeUs now);
+  // Takes saved blocks (at start; and those other agents decided, from a shared
+  // store): those active at `now` become active; every one counts for its key's
+  // strikes. Returns the ones that were not active here before.
+  std::vector<Block> Restore(const std::vector<Block>& saved, TimeUs now);
   // Decisions taken at a log time before `t` make blocks that are not live.
   void set_live_after(TimeUs t) { live_after_ = t; }
 

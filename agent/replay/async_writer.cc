@@ -28,6 +28,19 @@ void AsyncWriter::OnRecord(MessageRecord&& record) {
   }
 }
 
+void AsyncWriter::RefreshBlocks(TimeUs now) {
+  Batch b;
+  b.refresh_at = now;
+  Push(std::move(b));
+}
+
+std::optional<std::vector<Block>> AsyncWriter::TakeRefreshedBlocks() {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto out = std::move(refreshed_);
+  refreshed_.reset();
+  return out;
+}
+
 bool AsyncWriter::TakeBlocksUnsaved() {
   std::lock_guard<std::mutex> lock(mu_);
   const bool was = blocks_unsaved_;
@@ -63,6 +76,13 @@ void AsyncWriter::Run() {
       if (queue_.empty()) return;
       batch = std::move(queue_.front());
       queue_.pop_front();
+    }
+    if (batch.refresh_at >= 0) {
+      auto blocks = store_->LoadBlocks(batch.refresh_at);
+      std::lock_guard<std::mutex> lock(mu_);
+      if (blocks.ok()) refreshed_ = std::move(*blocks);  // unreachable store: next time
+      cv_.notify_all();
+      continue;
     }
     const TimeUs t0 = clock_ ? clock_->MonotonicNow() : 0;
     if (!batch.blocks.empty()) {

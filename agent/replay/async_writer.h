@@ -37,6 +37,11 @@ class AsyncWriter : public RecordSink {
   // True when saving blocks failed since the last call (they stay active in
   // memory; the agent saves them again). Clears the flag.
   bool TakeBlocksUnsaved();
+  // Asks the writer thread to read the blocks active at `now` from the store
+  // (those other agents decided, in a shared store); TakeRefreshedBlocks() hands
+  // them over once read.
+  void RefreshBlocks(TimeUs now);
+  std::optional<std::vector<Block>> TakeRefreshedBlocks();
   size_t pending_records() const { return current_.size(); }
   // The first write error so far (OK while all went well).
   Status error() const;
@@ -53,6 +58,7 @@ class AsyncWriter : public RecordSink {
     std::vector<MessageRecord> records;
     std::optional<std::string> checkpoint;
     std::vector<Block> blocks;
+    TimeUs refresh_at = -1;  // >= 0: read the blocks active then, nothing else
   };
   void Push(Batch&& batch);
 
@@ -70,6 +76,7 @@ class AsyncWriter : public RecordSink {
   const Clock* clock_;
   TimeUs last_write_us_ = 0, total_write_us_ = 0;
   bool blocks_unsaved_ = false;
+  std::optional<std::vector<Block>> refreshed_;
   TimeUs last_block_warning_ = -1;
   std::thread thread_;
 };

@@ -157,6 +157,20 @@ StatusOr<size_t> Agent::Step() {
     tracker_.Tick(last_line_log_time_ + (now - last_line_mono_));
     if (tracker_.open_records() != before) dirty_ = true;
   }
+  if (blocks_) {
+    // Blocks other agents decided (a shared store) become active here too.
+    if (auto theirs = writer_->TakeRefreshedBlocks()) {
+      for (const Block& b : blocks_->Restore(*theirs, clock_->WallNow()))
+        std::fprintf(stderr, "mailtrail: block %s %s until %s (decided by %s): %s\n",
+                     b.kind.c_str(), EscapeForLog(b.key, 120).c_str(),
+                     FormatRfc3339(b.expires).c_str(), EscapeForLog(b.origin_host, 100).c_str(),
+                     EscapeForLog(b.reason, 200).c_str());
+    }
+    if (now - last_block_refresh_ >= options_.block_refresh) {
+      last_block_refresh_ = now;
+      writer_->RefreshBlocks(clock_->WallNow());
+    }
+  }
   if (writer_->pending_records() >= options_.batch_records ||
       (dirty_ && now - last_flush_ >= options_.flush_interval)) {
     if (Status st = Flush(); !st.ok()) return st;

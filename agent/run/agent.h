@@ -45,6 +45,8 @@ struct AgentOptions {
   // Lines older than this (by the wall clock) decide blocks that are recorded
   // but not live: catching up after downtime blocks nobody (SECURITY.md rule 6).
   TimeUs live_horizon = 300 * kUsPerSecond;
+  // How often the store's active blocks are read (those of other agents).
+  TimeUs block_refresh = 5 * kUsPerSecond;
 };
 
 class Agent {
@@ -103,6 +105,7 @@ class Agent {
   std::unique_ptr<BlockManager> blocks_;
   std::vector<Block> new_blocks_;  // made since the last flush
   std::vector<Decision> decisions_;
+  TimeUs last_block_refresh_ = 0;
   std::unique_ptr<RecordSink> tee_;  // records to the writer, and to the detector
   MessageTracker tracker_;
   std::vector<std::unique_ptr<FileStream>> streams_;
