@@ -98,6 +98,7 @@ AgentOptions ToAgentOptions(const Config& c) {
   o.detector.ip_bounces = static_cast<int>(c.ip_bounces);
   o.detector.ip_window = c.ip_window;
   o.detector.block_period = c.block_period;
+  o.detector.rules = c.rules;
   o.blocks.period = c.block_period;
   o.blocks.max_period = c.block_max_period;
   o.blocks.max_active = static_cast<size_t>(c.max_active_blocks);

@@ -189,7 +189,7 @@ StatusOr<Config> ParseConfig(const std::string& text, const std::string& name) {
     int64_t sw = c.subject_window / kUsPerSecond, iw = c.ip_window / kUsPerSecond;
     if (!r.Known(*t,
                  {"enabled", "subject_bounces", "subject_ips", "subject_window_s", "ip_bounces",
-                  "ip_window_s"},
+                  "ip_window_s", "rule"},
                  "detect") ||
         !r.Bool(*t, "enabled", &c.detect) ||
         !r.Int(*t, "subject_bounces", 1, 1000000, &c.subject_bounces) ||
@@ -200,6 +200,30 @@ StatusOr<Config> ParseConfig(const std::string& text, const std::string& name) {
       return r.error;
     c.subject_window = sw * kUsPerSecond;
     c.ip_window = iw * kUsPerSecond;
+    if (const toml::node* n = t->get("rule")) {
+      const toml::array* a = n->as_array();
+      if (a == nullptr) return r.At(*n, "rule must be [[detect.rule]] tables");
+      for (const auto& item : *a) {
+        const toml::table* rt = item.as_table();
+        if (rt == nullptr) return r.At(item, "rule must be [[detect.rule]] tables");
+        ContentRuleSpec spec;
+        int64_t threshold = 1, window = 60;
+        if (!r.Known(*rt, {"name", "header", "pattern", "action", "threshold", "window_s"},
+                     "detect.rule") ||
+            !r.String(*rt, "name", &spec.name) || !r.String(*rt, "header", &spec.header) ||
+            !r.String(*rt, "pattern", &spec.pattern) || !r.String(*rt, "action", &spec.action) ||
+            !r.Int(*rt, "threshold", 1, 1000000, &threshold) ||
+            !r.Int(*rt, "window_s", 1, 86400, &window))
+          return r.error;
+        spec.threshold = static_cast<int>(threshold);
+        spec.window = window * kUsPerSecond;
+        if (spec.name.empty()) return r.At(item, "a rule needs a name");
+        // Compiled now, so that a bad pattern stops check-config, not the agent.
+        if (auto compiled = ContentRules::Compile({spec}); !compiled.ok())
+          return r.At(item, compiled.status().message());
+        c.rules.push_back(std::move(spec));
+      }
+    }
   }
   if (!r.error.ok()) return r.error;
   if (const toml::table* t = r.Table(root, "blocks")) {

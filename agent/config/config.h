@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "agent/detect/content_rules.h"
 #include "agent/store/store.h"
 #include "base/civil_time.h"
 #include "base/status.h"
@@ -44,6 +45,7 @@ struct Config {
   bool detect = true;
   int64_t subject_bounces = 50, subject_min_ips = 2, ip_bounces = 20;
   TimeUs subject_window = 120 * kUsPerSecond, ip_window = 60 * kUsPerSecond;
+  std::vector<ContentRuleSpec> rules;  // [[detect.rule]]
   // [blocks] (agent/blocks/block_manager.h)
   TimeUs block_period = 3600 * kUsPerSecond, block_max_period = 7 * 86400 * kUsPerSecond;
   int64_t max_active_blocks = 10000, max_new_blocks_per_minute = 120;

@@ -1,7 +1,6 @@
 #include "agent/detect/flood_detector.h"
 
 #include <algorithm>
-#include <type_traits>
 
 #include "agent/detect/bounce.h"
 #include "agent/detect/subject.h"
@@ -41,7 +40,54 @@ int FloodDetector::Ring::Count(TimeUs now) const {
   return n;
 }
 
-FloodDetector::FloodDetector(DetectorOptions options) : o_(options) {}
+FloodDetector::FloodDetector(DetectorOptions options) : o_(std::move(options)) {
+  if (!o_.rules.empty()) {
+    auto rules = ContentRules::Compile(o_.rules);
+    MT_CHECK(rules.ok());  // the configuration was checked when it was read
+    rules_ = std::move(*rules);
+  }
+}
+
+void FloodDetector::ApplyRules(const MessageRecord& r, const std::vector<size_t>& matched,
+                               std::vector<Decision>* out) {
+  const TimeUs now = r.last_seen;
+  for (size_t i : matched) {
+    const ContentRuleSpec& rule = rules_->specs()[i];
+    if (rule.action == "count") continue;
+    const bool by_ip = rule.action == "block-ip";
+    if (by_ip && r.client_ip.empty()) continue;
+    if (!by_ip && !r.subject) continue;
+    const std::string key = by_ip ? r.client_ip : NormalizeSubject(*r.subject);
+    const std::string slot = std::to_string(i) + "\t" + key;
+    if (key.empty() || !Admit(rule_keys_, slot, o_.max_ips, rule.window, now)) continue;
+    auto [it, fresh] = rule_keys_.try_emplace(slot);
+    IpState& s = it->second;
+    if (fresh) s.ring = Ring(rule.window, o_.buckets);
+    s.ring.Add(r.first_seen);
+    s.last = std::max(s.last, now);
+    if (!r.qid.empty()) AddCapped(&s.evidence, r.qid, kMaxEvidence);
+    const int n = s.ring.Count(now);
+    if (n < rule.threshold || s.decided_until > now) continue;
+    s.decided_until = now + o_.block_period;
+    const std::string why = "content rule '" + rule.name + "' matched " + std::to_string(n) +
+                            " message(s) within " + std::to_string(rule.window / kUsPerSecond) +
+                            " s";
+    if (by_ip) {
+      DecideIp(key, now, "content:" + rule.name, why + " from " + key, s.evidence, out);
+    } else {
+      Decision d;
+      d.kind = Decision::Kind::kSubject;
+      d.key = key;
+      d.raw_subjects = {*r.subject};
+      d.rule = "content:" + rule.name;
+      d.reason = why + " with the subject '" + key + "'";
+      d.at = now;
+      d.host = r.host;
+      d.evidence = s.evidence;
+      out->push_back(std::move(d));
+    }
+  }
+}
 
 // Makes room for `key` if it is new: sweeps keys idle for a window when the map
 // is full; false when every key is busy (the new one is not tracked).
@@ -50,7 +96,9 @@ bool FloodDetector::Admit(Map& map, const std::string& key, size_t max, TimeUs w
   if (map.count(key) || map.size() < max) return true;
   // A sweep costs the whole map: at most one per bucket of log time, so that a
   // storm of new keys against a full map costs O(1) per key.
-  TimeUs& next = std::is_same_v<Map, decltype(ips_)> ? next_ip_sweep_ : next_subject_sweep_;
+  TimeUs& next = &map == static_cast<void*>(&ips_)         ? next_ip_sweep_
+                 : &map == static_cast<void*>(&rule_keys_) ? next_rule_sweep_
+                                                           : next_subject_sweep_;
   if (now >= next) {
     next = now + window / std::max(1, o_.buckets);
     for (auto it = map.begin(); it != map.end();) {
@@ -84,7 +132,15 @@ void FloodDetector::DecideIp(const std::string& ip, TimeUs at, const std::string
 }
 
 void FloodDetector::OnRecord(const MessageRecord& r, std::vector<Decision>* out) {
-  if (ClassifyBounce(r) == BounceSignal::kNone) return;
+  bool counted = false;  // a "count" rule makes it a bounce for the flood rules
+  if (rules_) {
+    host_ = r.host;
+    const std::vector<size_t> matched = rules_->Matches(r);
+    for (size_t i : matched) counted |= rules_->specs()[i].action == "count";
+    ApplyRules(r, matched, out);
+  }
+  if (!counted && ClassifyBounce(r) == BounceSignal::kNone) return;
+  if (r.client_ip.empty()) return;
   ++bounces_;
   host_ = r.host;
   const TimeUs t = r.first_seen;   // when it arrived

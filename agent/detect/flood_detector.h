@@ -15,10 +15,12 @@
 #define MAILTRAIL_AGENT_DETECT_FLOOD_DETECTOR_H_
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
+#include "agent/detect/content_rules.h"
 #include "agent/track/record.h"
 #include "base/civil_time.h"
 
@@ -39,6 +41,9 @@ struct DetectorOptions {
   int buckets = 12;
   size_t max_subjects = 100000;
   size_t max_ips = 100000;
+  // The admin's rules over logged headers (checked when the configuration is
+  // read: they compile).
+  std::vector<ContentRuleSpec> rules;
 };
 
 struct Decision {
@@ -64,6 +69,8 @@ class FloodDetector {
   size_t tracked_ips() const { return ips_.size(); }
   int64_t untracked() const { return untracked_; }  // keys refused at the bound
   int64_t bounces() const { return bounces_; }
+  // Rule matches abandoned at PCRE2's limits (counted as no match).
+  int64_t rule_limit_hits() const { return rules_ ? rules_->limit_hits() : 0; }
 
   // A count of events over the last `window`, in `buckets` slots.
   class Ring {
@@ -97,6 +104,8 @@ class FloodDetector {
   };
   template <typename Map>
   bool Admit(Map& map, const std::string& key, size_t max, TimeUs window, TimeUs now);
+  void ApplyRules(const MessageRecord& r, const std::vector<size_t>& matched,
+                  std::vector<Decision>* out);
   void DecideIp(const std::string& ip, TimeUs at, const std::string& rule,
                 const std::string& reason, std::vector<std::string> evidence,
                 std::vector<Decision>* out);
@@ -104,8 +113,10 @@ class FloodDetector {
   DetectorOptions o_;
   std::unordered_map<std::string, SubjectState> subjects_;
   std::unordered_map<std::string, IpState> ips_;
+  std::unique_ptr<ContentRules> rules_;
+  std::unordered_map<std::string, IpState> rule_keys_;  // "rule\tkey": a rule's window
   int64_t untracked_ = 0, bounces_ = 0;
-  TimeUs next_subject_sweep_ = 0, next_ip_sweep_ = 0;
+  TimeUs next_subject_sweep_ = 0, next_ip_sweep_ = 0, next_rule_sweep_ = 0;
   std::string host_;  // of the record being looked at
 };
 

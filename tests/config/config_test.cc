@@ -38,6 +38,7 @@ TEST(Config, TheExampleFileHoldsExactlyTheDefaults) {
   EXPECT_EQ(c->max_new_blocks_per_minute, d.max_new_blocks_per_minute);
   EXPECT_EQ(c->allow, d.allow);
   EXPECT_EQ(c->allow_subjects, d.allow_subjects);
+  EXPECT_TRUE(c->rules.empty());
 }
 
 TEST(Config, DetectionAndBlockKeysAreChecked) {
@@ -49,6 +50,20 @@ TEST(Config, DetectionAndBlockKeysAreChecked) {
   EXPECT_EQ(c->allow, (std::vector<std::string>{"10.0.0.0/8", "2001:db8::/32"}));
   EXPECT_FALSE(c->detect);
   EXPECT_EQ(c->ip_bounces, 5);
+  auto rules = ParseConfig(
+      "[[detect.rule]]\nname = \"m\"\nheader = \"From\"\npattern = \"^From:.*Mailer\"\n"
+      "action = \"block-ip\"\nthreshold = 3\n",
+      "t.toml");
+  ASSERT_TRUE(rules.ok()) << rules.status().message();
+  ASSERT_EQ(rules->rules.size(), 1u);
+  EXPECT_EQ(rules->rules[0].threshold, 3);
+  auto broken = ParseConfig(
+      "[detect]\n[[detect.rule]]\nname = \"x\"\nheader = \"From\"\npattern = \"(a\"\n"
+      "action = \"count\"\n",
+      "t.toml");
+  ASSERT_FALSE(broken.ok());
+  EXPECT_NE(broken.status().message().find("t.toml:"), std::string::npos);
+  EXPECT_NE(broken.status().message().find("rule 'x': pattern error"), std::string::npos);
   auto bad = ParseConfig("[blocks]\nallow = [\"10.0.0.0/8\", \"mx.example\"]\n", "t.toml");
   ASSERT_FALSE(bad.ok());
   EXPECT_EQ(bad.status().message(), "t.toml:2: not an IP address or CIDR: mx.example");

@@ -4,6 +4,7 @@
 
 #include "agent/blocks/block_manager.h"
 #include "agent/detect/bounce.h"
+#include "agent/detect/content_rules.h"
 #include "agent/detect/flood_detector.h"
 #include "agent/detect/subject.h"
 
@@ -160,6 +161,65 @@ TEST(Detector, AMillionDistinctSubjectsStayWithinTheBound) {
   EXPECT_LE(d.tracked_subjects(), 1000u);
   EXPECT_LE(d.tracked_ips(), 1000u);
   EXPECT_GT(d.untracked(), 0);
+}
+
+TEST(ContentRules, CountRulesMakeBouncesAndBlockRulesDecide) {
+  DetectorOptions o;
+  o.ip_bounces = 3;
+  o.rules = {{"mailer", "From", "^From:.*Mailer", "count", 1, 60 * kUsPerSecond},
+             {"casino", "Subject", "(?i)casino", "block-ip", 2, 60 * kUsPerSecond},
+             {"pills", "Subject", "pills", "block-subject", 3, 60 * kUsPerSecond}};
+  FloodDetector d(o);
+  std::vector<Decision> out;
+  for (int i = 0; i < 3; ++i) {  // not bounces by themselves: a sender, no NDR subject
+    MessageRecord r = Bounce("192.0.2.20", "Hello", i);
+    r.sender = "x@y.test";
+    r.header_from = "Friendly Mailer <x@y.test>";
+    d.OnRecord(r, &out);
+  }
+  ASSERT_EQ(out.size(), 1u) << "counted as bounces: the IP rule at 3";
+  EXPECT_EQ(out[0].key, "192.0.2.20");
+  out.clear();
+  MessageRecord c = Bounce("192.0.2.21", "Best CASINO offers", 10);
+  c.sender = "a@b.test";
+  d.OnRecord(c, &out);
+  EXPECT_TRUE(out.empty()) << "threshold 2";
+  d.OnRecord(c, &out);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].rule, "content:casino");
+  EXPECT_EQ(out[0].key, "192.0.2.21");
+  out.clear();
+  for (int i = 0; i < 3; ++i) {
+    MessageRecord p =
+        Bounce("198.51.100." + std::to_string(i), "cheap pills " + std::to_string(i), 20);
+    p.sender = "a@b.test";
+    d.OnRecord(p, &out);
+  }
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].kind, Decision::Kind::kSubject);
+  EXPECT_EQ(out[0].key, "cheap pills #");
+}
+
+TEST(ContentRules, AdversarialSubjectsHitTheLimitAndDoNotMatch) {
+  auto rules = ContentRules::Compile({{"evil", "Subject", "^Subject: (a+)+$", "count", 1, 0}},
+                                     /*match_limit=*/10000, /*depth_limit=*/100);
+  ASSERT_TRUE(rules.ok());
+  MessageRecord r = Bounce("192.0.2.1", std::string(40, 'a') + "b", 0);
+  EXPECT_TRUE((*rules)->Matches(r).empty());
+  EXPECT_EQ((*rules)->limit_hits(), 1);
+  r.subject = "aaaa";
+  EXPECT_EQ((*rules)->Matches(r).size(), 1u) << "an honest subject still matches";
+}
+
+TEST(ContentRules, BadRulesAreRefusedWithTheirName) {
+  for (const ContentRuleSpec& bad : {ContentRuleSpec{"r1", "To", "x", "count", 1, 0},
+                                     ContentRuleSpec{"r2", "From", "x", "drop", 1, 0},
+                                     ContentRuleSpec{"r3", "From", "(x", "count", 1, 0},
+                                     ContentRuleSpec{"r4", "From", "x", "count", 0, 0}}) {
+    auto c = ContentRules::Compile({bad});
+    ASSERT_FALSE(c.ok()) << bad.name;
+    EXPECT_NE(c.status().message().find("rule '" + bad.name + "'"), std::string::npos);
+  }
 }
 
 Decision IpDecision(const std::string& ip, double at) {
