@@ -6,6 +6,7 @@
 #include <memory>
 #include <set>
 
+#include "agent/blocks/allowlist.h"
 #include "agent/cli/args.h"
 #include "agent/cli/verbs.h"
 #include "agent/config/config.h"
@@ -80,6 +81,38 @@ StatusOr<Config> Configure(const Args& args, const std::vector<std::string>& log
   return c;
 }
 
+// Postfix's mynetworks and this machine's addresses join the allowlist; what
+// cannot be read is said, and the agent goes on with the rest.
+void AddLocalAllowlist(const Config& c, std::vector<Cidr>* allow) {
+  const size_t configured = allow->size();
+  size_t mynetworks = 0, own = 0;
+  if (c.allow_mynetworks) {
+    auto value = PostconfMynetworks(c.postfix_config_dir);
+    if (value.ok()) {
+      std::vector<std::string> skipped;
+      for (const Cidr& n : ParseMynetworks(*value, &skipped)) allow->push_back(n);
+      mynetworks = allow->size() - configured;
+      if (!skipped.empty())
+        std::fprintf(stderr,
+                     "mailtrail: mynetworks entries that are not networks are not allowlisted"
+                     " (list them in [blocks] allow): %s\n",
+                     EscapeForLog(JoinItems(skipped, ' '), 300).c_str());
+    } else {
+      std::fprintf(stderr,
+                   "mailtrail: mynetworks not read (%s); list your networks in [blocks] allow\n",
+                   EscapeForLog(value.status().message(), 300).c_str());
+    }
+  }
+  if (c.allow_own_addresses) {
+    for (const Cidr& a : OwnAddresses()) allow->push_back(a);
+    own = allow->size() - configured - mynetworks;
+  }
+  std::fprintf(stderr,
+               "mailtrail: never blocked: %zu networks configured, %zu from mynetworks, %zu"
+               " addresses of this machine\n",
+               configured, mynetworks, own);
+}
+
 AgentOptions ToAgentOptions(const Config& c) {
   AgentOptions o;
   o.logs = c.log_paths;
@@ -105,6 +138,7 @@ AgentOptions ToAgentOptions(const Config& c) {
   o.blocks.max_new_per_minute = static_cast<int>(c.max_new_blocks_per_minute);
   for (const auto& a : c.allow) o.blocks.allow_cidrs.push_back(*Cidr::Parse(a));  // checked
   for (const auto& s : c.allow_subjects) o.blocks.allow_subjects.push_back(NormalizeSubject(s));
+  if (c.detect) AddLocalAllowlist(c, &o.blocks.allow_cidrs);
   return o;
 }
 

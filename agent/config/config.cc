@@ -232,16 +232,20 @@ StatusOr<Config> ParseConfig(const std::string& text, const std::string& name) {
       return Cidr::Parse(v) ? std::string() : "not an IP address or CIDR: " + v;
     };
     auto any = [](const std::string&) { return std::string(); };
-    if (!r.Known(*t,
-                 {"period_s", "max_period_s", "max_active", "max_new_per_minute", "allow",
-                  "allow_subjects"},
-                 "blocks") ||
+    if (!r.Known(
+            *t,
+            {"period_s", "max_period_s", "max_active", "max_new_per_minute", "allow",
+             "allow_subjects", "allow_mynetworks", "postfix_config_dir", "allow_own_addresses"},
+            "blocks") ||
         !r.Int(*t, "period_s", 1, 30LL * 86400, &period) ||
         !r.Int(*t, "max_period_s", 1, 365LL * 86400, &max) ||
         !r.Int(*t, "max_active", 1, 10000000, &c.max_active_blocks) ||
         !r.Int(*t, "max_new_per_minute", 1, 1000000, &c.max_new_blocks_per_minute) ||
         !r.Strings(*t, "allow", &c.allow, cidr) ||
-        !r.Strings(*t, "allow_subjects", &c.allow_subjects, any))
+        !r.Strings(*t, "allow_subjects", &c.allow_subjects, any) ||
+        !r.Bool(*t, "allow_mynetworks", &c.allow_mynetworks) ||
+        !r.String(*t, "postfix_config_dir", &c.postfix_config_dir) ||
+        !r.Bool(*t, "allow_own_addresses", &c.allow_own_addresses))
       return r.error;
     c.block_period = period * kUsPerSecond;
     c.block_max_period = max * kUsPerSecond;

@@ -39,6 +39,9 @@ TEST(Config, TheExampleFileHoldsExactlyTheDefaults) {
   EXPECT_EQ(c->allow, d.allow);
   EXPECT_EQ(c->allow_subjects, d.allow_subjects);
   EXPECT_TRUE(c->rules.empty());
+  EXPECT_EQ(c->allow_mynetworks, d.allow_mynetworks);
+  EXPECT_EQ(c->postfix_config_dir, d.postfix_config_dir);
+  EXPECT_EQ(c->allow_own_addresses, d.allow_own_addresses);
 }
 
 TEST(Config, DetectionAndBlockKeysAreChecked) {
