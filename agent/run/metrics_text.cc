@@ -88,6 +88,34 @@ std::string Agent::RenderMetrics() const {
   Metric(&out, "mailtrail_lag_seconds", "gauge",
          "Wall clock minus the log time of the newest line read.");
   Sample(&out, "mailtrail_lag_seconds", lag_seconds());
+  if (blocks_) {
+    const struct {
+      const char* name;
+      const char* type;
+      const char* help;
+      double value;
+    } kDetect[] = {
+        {"mailtrail_bounces_total", "counter", "Bounces seen by the backscatter detector.",
+         static_cast<double>(detector_->bounces())},
+        {"mailtrail_blocks_active", "gauge", "Blocks active now (live or not).",
+         static_cast<double>(blocks_->Active().size())},
+        {"mailtrail_block_decisions_capped_total", "counter",
+         "Block decisions refused by a cap (active blocks, new blocks per minute).",
+         static_cast<double>(blocks_->capped())},
+        {"mailtrail_block_decisions_allowlisted_total", "counter",
+         "Block decisions refused by the allowlist.", static_cast<double>(blocks_->allowlisted())},
+        {"mailtrail_detector_keys_untracked_total", "counter",
+         "New subjects or IPs not tracked: the detector's bound was reached.",
+         static_cast<double>(detector_->untracked())},
+        {"mailtrail_rule_limit_hits_total", "counter",
+         "Admin rule matches abandoned at PCRE2's limits (counted as no match).",
+         static_cast<double>(detector_->rule_limit_hits())},
+    };
+    for (const auto& m : kDetect) {
+      Metric(&out, m.name, m.type, m.help);
+      Sample(&out, m.name, m.value);
+    }
+  }
   return out;
 }
 

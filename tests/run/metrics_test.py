@@ -56,7 +56,10 @@ def main():
             'mailtrail_lines_total{log="%s",kind="pickup"} 1' % log,
             'mailtrail_unknown_lines_total{log="%s",program="postfix/frobnicate"} 1' % log,
             "# TYPE mailtrail_records_written_total counter",
-            "mailtrail_lag_seconds "]
+            "mailtrail_lag_seconds ",
+            "mailtrail_bounces_total 0",
+            "mailtrail_blocks_active 0",
+            "# TYPE mailtrail_block_decisions_capped_total counter"]
     ok = rc == 0 and other == 404 and all(w in text for w in want)
     subprocess.run(["rm", "-rf", tmp])
     return 0 if ok else 1
