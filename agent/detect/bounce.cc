@@ -94,7 +94,11 @@ BounceSignal ClassifyBounce(const MessageRecord& r) {
   if (r.client_ip.empty()) return BounceSignal::kNone;  // local submission, our own notices
   if (r.sender && r.sender->empty()) return BounceSignal::kNullSender;
   if (r.header_from && IsDaemonFrom(*r.header_from)) return BounceSignal::kDaemonFrom;
-  if (r.subject && IsNoticeSubject(*r.subject)) return BounceSignal::kNoticeSubject;
+  // A notice subject alone is a weak signal: people write "Delivery Status
+  // Notification" too. It counts when the envelope sender is not known, or is
+  // a daemon's own address (some MTAs send notices from postmaster@).
+  if (r.subject && (!r.sender || IsDaemonFrom(*r.sender)) && IsNoticeSubject(*r.subject))
+    return BounceSignal::kNoticeSubject;
   return BounceSignal::kNone;
 }
 

@@ -73,6 +73,10 @@ TEST(Bounce, ClassifiesByNullSenderFromAndSubject) {
   r.header_from = "john.postmasterfan@x.test";
   EXPECT_EQ(ClassifyBounce(r), BounceSignal::kNone);
   r.subject = "=?UTF-8?Q?Unzustellbar:_Rechnung?=";
+  EXPECT_EQ(ClassifyBounce(r), BounceSignal::kNone) << "a person's sender: not a notice";
+  r.sender = "postmaster@mx.x.test";
+  EXPECT_EQ(ClassifyBounce(r), BounceSignal::kNoticeSubject);
+  r.sender.reset();  // not logged
   EXPECT_EQ(ClassifyBounce(r), BounceSignal::kNoticeSubject);
   r.client_ip.clear();  // local submission or our own notice
   r.sender = "";
@@ -129,6 +133,29 @@ TEST(Detector, OneForgingSourceCannotGetACommonSubjectBlocked) {
   d.OnRecord(Bounce("203.0.113.5", "YOUR INVOICE", 60), &out);
   ASSERT_EQ(out.size(), 1u) << "sending it during the block";
   EXPECT_EQ(out[0].key, "203.0.113.5");
+}
+
+TEST(Detector, TheSeedCaseTripsWithTheDefaults) {
+  // "If gmail.com sends me 400 bounces in 2 minutes, all with Undeliverable Mail
+  // in the subject, any message with Undeliverable Mail is blocked."
+  FloodDetector d;
+  BlockManager m(BlockPolicy{});
+  std::vector<Decision> out;
+  std::string why;
+  TimeUs subject_blocked = 0;
+  for (int i = 0; i < 400; ++i) {
+    out.clear();
+    d.OnRecord(Bounce("209.85.220." + std::to_string(40 + i % 8), "Undeliverable Mail", i * 0.3),
+               &out);
+    for (const auto& dec : out)
+      if (const Block* b = m.Apply(dec, &why); b && b->kind == "subject" && !subject_blocked)
+        subject_blocked = b->created;
+  }
+  ASSERT_GT(subject_blocked, 0);
+  EXPECT_LE(subject_blocked, Sec(60)) << "within the first minute of the flood";
+  EXPECT_TRUE(m.IsBlocked("subject", "undeliverable mail", Sec(121)));
+  for (int i = 0; i < 8; ++i)
+    EXPECT_TRUE(m.IsBlocked("ip", "209.85.220." + std::to_string(40 + i), Sec(121)));
 }
 
 TEST(Detector, NonBouncesAreNotCounted) {
