@@ -4,6 +4,7 @@
 #include <ifaddrs.h>
 #include <netinet/in.h>
 #include <spawn.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -38,11 +39,16 @@ std::vector<Cidr> ParseMynetworks(std::string_view value, std::vector<std::strin
 
 StatusOr<std::string> PostconfMynetworks(const std::string& config_dir,
                                          const std::string& postconf) {
+  // Without a main.cf postconf only fails, after Postfix's one-second pause.
+  struct stat st;
+  if (stat((config_dir + "/main.cf").c_str(), &st) != 0)
+    return Status::NotFound(config_dir + "/main.cf: " + std::strerror(errno));
   int fds[2];
   if (pipe(fds) != 0) return Status::IoError(std::string("pipe: ") + std::strerror(errno));
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_adddup2(&actions, fds[1], STDOUT_FILENO);
+  posix_spawn_file_actions_adddup2(&actions, fds[1], STDERR_FILENO);  // its complaint is ours
   posix_spawn_file_actions_addclose(&actions, fds[0]);
   std::string dir = config_dir;
   const char* argv[] = {"postconf", "-c", dir.c_str(), "-h", "mynetworks", nullptr};
@@ -63,8 +69,10 @@ StatusOr<std::string> PostconfMynetworks(const std::string& config_dir,
   close(fds[0]);
   int status = 0;
   waitpid(pid, &status, 0);
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-    return Status::IoError("postconf -c " + config_dir + " -h mynetworks failed");
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    const std::string first = out.substr(0, out.find('\n'));
+    return Status::IoError("postconf -c " + config_dir + " -h mynetworks failed: " + first);
+  }
   return out;
 }
 
