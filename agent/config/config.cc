@@ -245,7 +245,8 @@ StatusOr<Config> ParseConfig(const std::string& text, const std::string& name) {
         !r.Strings(*t, "allow_subjects", &c.allow_subjects, any) ||
         !r.Bool(*t, "allow_mynetworks", &c.allow_mynetworks) ||
         !r.String(*t, "postfix_config_dir", &c.postfix_config_dir) ||
-        !r.Bool(*t, "allow_own_addresses", &c.allow_own_addresses))
+        !r.Bool(*t, "allow_own_addresses", &c.allow_own_addresses) ||
+        !r.Bool(*t, "dry_run", &c.dry_run))
       return r.error;
     c.block_period = period * kUsPerSecond;
     c.block_max_period = max * kUsPerSecond;

@@ -54,6 +54,7 @@ struct Config {
   bool allow_mynetworks = true;  // Postfix's mynetworks (postconf), never blocked
   std::string postfix_config_dir = "/etc/postfix";
   bool allow_own_addresses = true;  // this machine's interface addresses
+  bool dry_run = false;             // decide and record, never live (never enforced)
 };
 
 // The store options the configuration asks for (the spool only for MySQL).

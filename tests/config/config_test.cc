@@ -42,6 +42,7 @@ TEST(Config, TheExampleFileHoldsExactlyTheDefaults) {
   EXPECT_EQ(c->allow_mynetworks, d.allow_mynetworks);
   EXPECT_EQ(c->postfix_config_dir, d.postfix_config_dir);
   EXPECT_EQ(c->allow_own_addresses, d.allow_own_addresses);
+  EXPECT_EQ(c->dry_run, d.dry_run);
 }
 
 TEST(Config, DetectionAndBlockKeysAreChecked) {

@@ -334,6 +334,18 @@ TEST(BlockManager, CapsRefuseAndSaySoOncePerMinute) {
   EXPECT_GT(warnings.size(), 1u);
 }
 
+TEST(BlockManager, OldLinesMakeBlocksThatAreNotLive) {
+  BlockManager m(BlockPolicy{});
+  m.set_live_after(Sec(100));
+  std::string why;
+  const Block* old = m.Apply(IpDecision("198.51.100.1", 99), &why);
+  ASSERT_NE(old, nullptr);
+  EXPECT_FALSE(old->live) << "a line from before the horizon";
+  const Block* fresh = m.Apply(IpDecision("198.51.100.2", 100), &why);
+  ASSERT_NE(fresh, nullptr);
+  EXPECT_TRUE(fresh->live);
+}
+
 TEST(BlockManager, ReplayedDecisionsAreNotLive) {
   BlockPolicy p;
   p.live = false;
