@@ -232,11 +232,11 @@ StatusOr<Config> ParseConfig(const std::string& text, const std::string& name) {
       return Cidr::Parse(v) ? std::string() : "not an IP address or CIDR: " + v;
     };
     auto any = [](const std::string&) { return std::string(); };
-    if (!r.Known(
-            *t,
-            {"period_s", "max_period_s", "max_active", "max_new_per_minute", "allow",
-             "allow_subjects", "allow_mynetworks", "postfix_config_dir", "allow_own_addresses"},
-            "blocks") ||
+    if (!r.Known(*t,
+                 {"period_s", "max_period_s", "max_active", "max_new_per_minute", "allow",
+                  "allow_subjects", "allow_mynetworks", "postfix_config_dir", "allow_own_addresses",
+                  "dry_run"},
+                 "blocks") ||
         !r.Int(*t, "period_s", 1, 30LL * 86400, &period) ||
         !r.Int(*t, "max_period_s", 1, 365LL * 86400, &max) ||
         !r.Int(*t, "max_active", 1, 10000000, &c.max_active_blocks) ||
