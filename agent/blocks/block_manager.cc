@@ -80,6 +80,7 @@ const Block* BlockManager::Apply(const Decision& d, std::string* why_not) {
   b.expires = b.created + static_cast<TimeUs>(period);
   recent_.push_back(d.at);
   next_expiry_ = std::min(next_expiry_, b.expires);
+  ++version_;
   return &(active_[id] = std::move(b));
 }
 
@@ -91,6 +92,7 @@ const Block* BlockManager::Add(Block b, std::string* why_not) {
   const auto id = std::make_pair(b.kind, b.key);
   b.strikes = ++strikes_[id];
   next_expiry_ = std::min(next_expiry_, b.expires);
+  ++version_;
   return &(active_[id] = std::move(b));
 }
 
@@ -102,7 +104,10 @@ std::vector<Block> BlockManager::Restore(const std::vector<Block>& saved, TimeUs
     strikes = std::max(strikes, b.strikes);
     if (b.expires <= now) continue;
     auto it = active_.find(id);
-    if (it == active_.end()) added.push_back(b);
+    if (it == active_.end()) {
+      added.push_back(b);
+      ++version_;
+    }
     if (it == active_.end() || it->second.expires < b.expires) active_[id] = b;
     next_expiry_ = std::min(next_expiry_, b.expires);
   }
@@ -116,6 +121,7 @@ void BlockManager::Expire(TimeUs now) {
     if (it->second.expires <= now) {
       history_.push_back(std::move(it->second));
       it = active_.erase(it);
+      ++version_;
     } else {
       next_expiry_ = std::min(next_expiry_, it->second.expires);
       ++it;
@@ -130,6 +136,7 @@ bool BlockManager::Remove(const std::string& key) {
       history_.push_back(std::move(it->second));
       it = active_.erase(it);
       removed = true;
+      ++version_;
     } else {
       ++it;
     }

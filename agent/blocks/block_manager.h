@@ -57,6 +57,8 @@ class BlockManager {
   const std::vector<Block>& history() const { return history_; }
   // Decisions refused by a cap, and by the allowlists.
   int64_t capped() const { return capped_; }
+  // Changes whenever the active set does (for whoever mirrors it).
+  uint64_t version() const { return version_; }
   int64_t allowlisted() const { return allowlisted_; }
   // Says a cap was hit (at most once per minute of log time); default: stderr.
   std::function<void(const std::string&)> warn;
@@ -73,6 +75,7 @@ class BlockManager {
   TimeUs next_expiry_ = 0;  // no block expires before this
   TimeUs live_after_ = std::numeric_limits<TimeUs>::min();
   int64_t capped_ = 0, allowlisted_ = 0;
+  uint64_t version_ = 0;
 };
 
 }  // namespace mailtrail

@@ -6,6 +6,7 @@
 #include <memory>
 #include <set>
 
+#include "actions/policy/policy_server.h"
 #include "agent/blocks/allowlist.h"
 #include "agent/cli/args.h"
 #include "agent/cli/verbs.h"
@@ -37,6 +38,7 @@ const std::vector<FlagSpec> kFlags = {
     {"spool", true, "MySQL: the outage spool file, \"\" for none (overrides [store] spool)"},
     {"agent", true, "MySQL: this agent's name in the database (overrides [agent] name)"},
     {"allow", true, "never block this IP or CIDR; repeat (overrides [blocks] allow)"},
+    {"policy-socket", true, "serve the Postfix policy service here (overrides [policy] socket)"},
     {"help", false, "this help"},
 };
 
@@ -70,6 +72,7 @@ StatusOr<Config> Configure(const Args& args, const std::vector<std::string>& log
   if (auto v = args.Get("password-file")) c.password_file = *v;
   if (auto v = args.Get("spool")) c.spool_path = *v;
   if (auto v = args.Get("agent")) c.agent_name = *v;
+  if (auto v = args.Get("policy-socket")) c.policy_socket = *v;
   if (args.Has("allow")) {
     c.allow = args.GetAll("allow");
     for (const auto& a : c.allow)
@@ -79,6 +82,20 @@ StatusOr<Config> Configure(const Args& args, const std::vector<std::string>& log
       !Millis(args.Get("poll-interval"), &c.poll_interval))
     return Status::InvalidArgument("intervals are milliseconds, 1 to 3600000");
   return c;
+}
+
+// The live IP and CIDR blocks, as the policy service looks them up.
+PolicyTable PolicyTableOf(const std::vector<Block>& blocks) {
+  PolicyTable t;
+  for (const Block& b : blocks) {
+    if (!b.live) continue;
+    if (b.kind == "ip") {
+      if (auto ip = IpAddress::Parse(b.key)) t.ips.insert(ip->ToString());
+    } else if (b.kind == "cidr") {
+      if (auto n = Cidr::Parse(b.key)) t.networks.push_back(*n);
+    }
+  }
+  return t;
 }
 
 // Postfix's mynetworks and this machine's addresses join the allowlist; what
@@ -290,8 +307,28 @@ int RunMain(const std::vector<std::string>& argv, const Clock& clock) {
   if (!config->metrics_listen.empty()) {
     if (Status ms = metrics.Start(config->metrics_listen); !ms.ok()) return Fail(ms.message());
     metrics.Publish(running.agent->RenderMetrics());
-    loop.on_tick = [&metrics, &running] { metrics.Publish(running.agent->RenderMetrics()); };
   }
+  // The policy service mirrors the live blocks (checked every tick).
+  std::unique_ptr<PolicyServer> policy;
+  uint64_t policy_version = ~uint64_t{0};
+  if (!config->policy_socket.empty()) {
+    PolicyServer::Options po;
+    po.socket_path = config->policy_socket;
+    po.reply = config->policy_reply;
+    auto started = PolicyServer::Start(po);
+    if (!started.ok()) return Fail(started.status().message());
+    policy = std::move(*started);
+  }
+  auto tick = [&] {
+    if (!config->metrics_listen.empty()) metrics.Publish(running.agent->RenderMetrics());
+    const BlockManager* blocks = running.agent->blocks();
+    if (policy && blocks && blocks->version() != policy_version) {
+      policy_version = blocks->version();
+      policy->SetTable(PolicyTableOf(blocks->Active()));
+    }
+  };
+  tick();
+  loop.on_tick = tick;
   std::fprintf(stderr, "mailtrail: following %zu log(s) into %s\n", config->log_paths.size(),
                EscapeForLog(config->store_url).c_str());
   Status st = RunAgentLoop(running.agent.get(), loop);

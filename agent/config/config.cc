@@ -2,6 +2,7 @@
 
 #include <functional>
 
+#include "actions/policy/policy_protocol.h"
 #include "base/cidr.h"
 
 #include <toml++/toml.h>
@@ -113,8 +114,10 @@ StatusOr<Config> ParseConfig(const std::string& text, const std::string& name) {
   }
   Config c;
   Reader r{name, Status::Ok()};
-  if (!r.Known(root, {"store", "agent", "logs", "writer", "tracker", "metrics", "detect", "blocks"},
-               "top level"))
+  if (!r.Known(
+          root,
+          {"store", "agent", "logs", "writer", "tracker", "metrics", "detect", "blocks", "policy"},
+          "top level"))
     return r.error;
   if (const toml::table* t = r.Table(root, "store")) {
     std::string detail = DetailName(c.detail);
@@ -183,6 +186,15 @@ StatusOr<Config> ParseConfig(const std::string& text, const std::string& name) {
   if (const toml::table* t = r.Table(root, "metrics")) {
     if (!r.Known(*t, {"listen"}, "metrics") || !r.String(*t, "listen", &c.metrics_listen))
       return r.error;
+  }
+  if (!r.error.ok()) return r.error;
+  if (const toml::table* t = r.Table(root, "policy")) {
+    if (!r.Known(*t, {"socket", "reply"}, "policy") || !r.String(*t, "socket", &c.policy_socket) ||
+        !r.String(*t, "reply", &c.policy_reply))
+      return r.error;
+    if (!ValidPolicyReply(c.policy_reply))
+      return r.At(*t->get("reply"),
+                  "reply must be like \"450 4.7.1 text\", REJECT or DEFER_IF_PERMIT");
   }
   if (!r.error.ok()) return r.error;
   if (const toml::table* t = r.Table(root, "detect")) {

@@ -41,6 +41,9 @@ struct Config {
   size_t max_open = 1'000'000;
   // [metrics]
   std::string metrics_listen;  // "" = off; else a loopback HOST:PORT
+  // [policy] (actions/policy/policy_server.h)
+  std::string policy_socket;  // "" = off
+  std::string policy_reply = "450 4.7.1 Service temporarily unavailable";
   // [detect] (agent/detect/flood_detector.h)
   bool detect = true;
   int64_t subject_bounces = 50, subject_min_ips = 2, ip_bounces = 20;

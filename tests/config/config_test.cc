@@ -43,6 +43,8 @@ TEST(Config, TheExampleFileHoldsExactlyTheDefaults) {
   EXPECT_EQ(c->postfix_config_dir, d.postfix_config_dir);
   EXPECT_EQ(c->allow_own_addresses, d.allow_own_addresses);
   EXPECT_EQ(c->dry_run, d.dry_run);
+  EXPECT_EQ(c->policy_socket, d.policy_socket);
+  EXPECT_EQ(c->policy_reply, d.policy_reply);
 }
 
 TEST(Config, DetectionAndBlockKeysAreChecked) {

@@ -11,7 +11,7 @@ flags="-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefin
 cmake -S . -B "$dir" -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=None \
       -DCMAKE_CXX_FLAGS="$flags" -DMAILTRAIL_FUZZ=ON -DMAILTRAIL_TESTS=OFF \
       -DMAILTRAIL_BENCH=OFF > /dev/null
-ninja -C "$dir" -j2 line_parser_fuzz > /dev/null
+ninja -C "$dir" -j2 line_parser_fuzz policy_fuzz > /dev/null
 seeds=$(mktemp -d)
 trap 'rm -rf "$seeds"' EXIT
 i=0
@@ -22,3 +22,10 @@ for f in tests/parsers/corpus/*.txt; do
 done
 "$dir/tests/fuzz/line_parser_fuzz" -runs="$runs" -max_len=4096 -timeout=10 "$seeds" 2>&1 | tail -3
 echo "fuzz: line_parser_fuzz ran $runs inputs without a finding"
+# The policy protocol, from a real request.
+policy_seeds=$(mktemp -d)
+printf 'request=smtpd_access_policy\nprotocol_state=RCPT\nclient_address=198.51.100.7\nclient_name=x\n\n' \
+  > "$policy_seeds/request"
+"$dir/tests/fuzz/policy_fuzz" -runs="$runs" -max_len=8192 -timeout=10 "$policy_seeds" 2>&1 | tail -3
+rm -rf "$policy_seeds"
+echo "fuzz: policy_fuzz ran $runs inputs without a finding"

@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
 """Detection in the live agent (issue 5): `mailtrail run` follows a log holding
 the backscatter corpus with its timestamps moved to just now: every flooding IP
-must end up with a live block in the store; a restart restores the blocks and
-decides none again. The same corpus with its old timestamps (catching up) makes
-blocks that are recorded but not live (SECURITY.md rule 6).
+must end up with a live block in the store, and the agent's Postfix policy
+service (a real Unix socket, the real protocol) must answer the configured
+reply for them and DUNNO for a legitimate sender; a restart restores the
+blocks and decides none again. The same corpus with its old timestamps
+(catching up) makes blocks that are recorded but not live (SECURITY.md rule 6).
 
 usage: detect_live_test.py MAILTRAIL CORPUS05.log.gz
 """
@@ -12,6 +14,7 @@ import gzip
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -40,15 +43,32 @@ def shifted(lines):
     return out
 
 
-def run_agent(binary, tmp, store, log, lines, wait):
+def ask_policy(path, client):
+    """One policy delegation request; the answer line."""
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+        s.connect(path)
+        s.sendall(("request=smtpd_access_policy\nprotocol_state=RCPT\nclient_address=%s\n"
+                   "client_name=x.test\nrecipient=nadia@example.test\n\n" % client).encode())
+        answer = b""
+        while not answer.endswith(b"\n\n"):
+            chunk = s.recv(4096)
+            if not chunk:
+                break
+            answer += chunk
+    return answer.decode().strip()
+
+
+def run_agent(binary, tmp, store, log, lines, wait, before_stop=None, extra=()):
     err = open(os.path.join(tmp, "agent.err"), "a")
     agent = subprocess.Popen([binary, "run", "--store", store, "--log", log, "--from-start",
                               "--allow", "127.0.0.1/32", "--flush-interval", "100",
-                              "--poll-interval", "50"], stderr=err)
+                              "--poll-interval", "50", *extra], stderr=err)
     time.sleep(0.3)
     with open(log, "a") as f:
         f.writelines(lines)
     time.sleep(wait)
+    if before_stop:
+        before_stop()
     agent.send_signal(signal.SIGTERM)
     rc = agent.wait(timeout=30)
     err.close()
@@ -65,7 +85,15 @@ def main():
         store = "sqlite:" + os.path.join(tmp, "live.db")
         log = os.path.join(tmp, "live.log")
         open(log, "w").close()
-        if run_agent(binary, tmp, store, log, shifted(lines), 4) != 0:
+        sock = os.path.join(tmp, "policy.sock")
+        answers = {}
+
+        def ask_all():
+            for ip in sorted(FLOOD_IPS) + ["127.0.5.121", "2001:db8::1"]:
+                answers[ip] = ask_policy(sock, ip)
+
+        if run_agent(binary, tmp, store, log, shifted(lines), 4, ask_all,
+                     ("--policy-socket", sock)) != 0:
             print("FAIL: agent exit:", open(os.path.join(tmp, "agent.err")).read()[-2000:])
             return 1
         live = blocks(binary, store)
@@ -76,6 +104,13 @@ def main():
             ok = False
         if ips - FLOOD_IPS - {"127.0.5.171"}:
             print("FAIL: blocked beyond the flood:", sorted(ips - FLOOD_IPS))
+            ok = False
+        blocked = [ip for ip, a in answers.items() if a.startswith("action=450 4.7.1")]
+        print("policy service: %d of 6 flood IPs answered 450, legitimate ones: %s"
+              % (len(set(blocked) & FLOOD_IPS), answers.get("127.0.5.121")))
+        if set(blocked) != FLOOD_IPS or answers.get("127.0.5.121") != "action=DUNNO" or \
+                answers.get("2001:db8::1") != "action=DUNNO":
+            print("FAIL: policy answers:", answers)
             ok = False
         said = open(os.path.join(tmp, "agent.err")).read().count("mailtrail: block ")
         # 2. A restart restores them and decides nothing again.

@@ -1,0 +1,75 @@
+#include "actions/policy/policy_protocol.h"
+
+namespace mailtrail {
+
+void PolicyReader::Feed(std::string_view bytes, std::vector<PolicyRequest>* out) {
+  for (char c : bytes) {
+    if (c == '\n') {
+      EndLine(out);
+      continue;
+    }
+    if (line_.size() >= kMaxLine) {
+      line_too_long_ = true;  // keep reading to the newline, keep nothing
+      continue;
+    }
+    line_.push_back(c);
+  }
+}
+
+void PolicyReader::EndLine(std::vector<PolicyRequest>* out) {
+  if (line_.empty() && !line_too_long_) {
+    // The end of a request (an empty line with nothing before it is ignored).
+    if (!current_.attributes.empty() || current_.malformed) out->push_back(std::move(current_));
+    current_ = PolicyRequest();
+    return;
+  }
+  if (line_too_long_) {
+    current_.malformed = true;
+  } else if (!current_.malformed) {
+    const size_t eq = line_.find('=');
+    if (eq == std::string::npos || eq == 0 || current_.attributes.size() >= kMaxAttributes) {
+      current_.malformed = true;
+      current_.attributes.clear();
+    } else {
+      current_.attributes[line_.substr(0, eq)] = line_.substr(eq + 1);
+    }
+  }
+  line_.clear();
+  line_too_long_ = false;
+}
+
+bool PolicyTable::Blocks(std::string_view client_address) const {
+  auto ip = IpAddress::Parse(client_address);
+  if (!ip) return false;
+  if (ips.count(ip->ToString())) return true;
+  for (const Cidr& n : networks)
+    if (n.Contains(*ip)) return true;
+  return false;
+}
+
+std::string PolicyAnswer(const PolicyRequest& request, const PolicyTable& table,
+                         std::string_view reply) {
+  if (request.malformed) return "action=DUNNO";
+  auto kind = request.attributes.find("request");
+  if (kind == request.attributes.end() || kind->second != "smtpd_access_policy")
+    return "action=DUNNO";
+  auto client = request.attributes.find("client_address");
+  if (client == request.attributes.end() || !table.Blocks(client->second)) return "action=DUNNO";
+  return "action=" + std::string(reply);
+}
+
+bool ValidPolicyReply(std::string_view reply) {
+  if (reply.empty() || reply.size() > 200) return false;
+  for (char c : reply)
+    if (c < 0x20 || c > 0x7e) return false;
+  for (std::string_view word : {"DEFER_IF_PERMIT", "REJECT", "DEFER"}) {
+    if (reply.substr(0, word.size()) == word &&
+        (reply.size() == word.size() || reply[word.size()] == ' '))
+      return true;
+  }
+  // "450 4.7.1 text" or "550 5.7.1 text": a 4xx/5xx code, then a space.
+  return reply.size() >= 4 && (reply[0] == '4' || reply[0] == '5') && reply[1] >= '0' &&
+         reply[1] <= '9' && reply[2] >= '0' && reply[2] <= '9' && reply[3] == ' ';
+}
+
+}  // namespace mailtrail

@@ -1,0 +1,52 @@
+// PolicyServer: answers Postfix's policy delegation requests on a Unix socket,
+// on a thread and libuv loop of its own, so that an answer never waits for the
+// log reading (a slow disk, a big batch). The table of blocked clients is
+// swapped in whole by SetTable() from any thread. What it cannot answer gets
+// DUNNO; if it is not running, Postfix's smtpd_policy_service_default_action
+// (DUNNO, docs/postfix.md) lets mail flow.
+#ifndef MAILTRAIL_ACTIONS_POLICY_POLICY_SERVER_H_
+#define MAILTRAIL_ACTIONS_POLICY_POLICY_SERVER_H_
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "actions/policy/policy_protocol.h"
+#include "base/status.h"
+
+namespace mailtrail {
+
+class PolicyServer {
+ public:
+  struct Options {
+    std::string socket_path;
+    std::string reply = "450 4.7.1 Service temporarily unavailable";
+    int socket_mode = 0666;  // smtpd (user postfix) must connect
+    size_t max_connections = 4096;
+  };
+  static StatusOr<std::unique_ptr<PolicyServer>> Start(const Options& options);
+  ~PolicyServer();  // stops, joins, removes the socket
+
+  void SetTable(PolicyTable table);
+  int64_t requests() const { return requests_; }
+  int64_t blocked() const { return blocked_; }
+
+  struct Impl;  // libuv state: only policy_server.cc includes <uv.h>
+
+ private:
+  explicit PolicyServer(Options options);
+  std::shared_ptr<const PolicyTable> table() const;
+
+  Options options_;
+  mutable std::mutex mu_;
+  std::shared_ptr<const PolicyTable> table_;
+  std::atomic<int64_t> requests_{0}, blocked_{0};
+  std::unique_ptr<Impl> impl_;
+  std::thread thread_;
+};
+
+}  // namespace mailtrail
+
+#endif  // MAILTRAIL_ACTIONS_POLICY_POLICY_SERVER_H_

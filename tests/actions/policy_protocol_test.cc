@@ -1,0 +1,86 @@
+// The policy delegation protocol: requests cut out of any byte stream, caps,
+// and answers that let mail flow unless the client is surely blocked.
+#include "actions/policy/policy_protocol.h"
+
+#include <gtest/gtest.h>
+
+namespace mailtrail {
+namespace {
+
+constexpr const char* kRequest =
+    "request=smtpd_access_policy\nprotocol_state=RCPT\nprotocol_name=ESMTP\n"
+    "client_address=198.51.100.7\nclient_name=mx.example.test\nhelo_name=mx.example.test\n"
+    "sender=\nrecipient=bob@example.test\ninstance=123.456.7\n\n";
+
+PolicyTable Table() {
+  PolicyTable t;
+  t.ips = {"198.51.100.7", "2001:db8::7"};
+  t.networks = {*Cidr::Parse("203.0.113.0/24")};
+  return t;
+}
+
+TEST(PolicyReader, CutsRequestsAtAnyByteBoundary) {
+  const std::string two = std::string(kRequest) + kRequest;
+  for (size_t cut = 0; cut <= two.size(); ++cut) {
+    PolicyReader r;
+    std::vector<PolicyRequest> out;
+    r.Feed(std::string_view(two).substr(0, cut), &out);
+    r.Feed(std::string_view(two).substr(cut), &out);
+    ASSERT_EQ(out.size(), 2u) << cut;
+    EXPECT_EQ(out[1].attributes.at("client_address"), "198.51.100.7");
+    EXPECT_EQ(out[1].attributes.at("sender"), "");
+    EXPECT_FALSE(out[0].malformed);
+  }
+}
+
+TEST(PolicyReader, CapsMarkARequestMalformedAndTheNextOneIsFine) {
+  PolicyReader r;
+  std::vector<PolicyRequest> out;
+  r.Feed("client_address=1.2.3.4\nhelo_name=" + std::string(10000, 'x') + "\n\n", &out);
+  std::string many;
+  for (size_t i = 0; i <= PolicyReader::kMaxAttributes; ++i)
+    many += "a" + std::to_string(i) + "=1\n";
+  r.Feed(many + "\n", &out);
+  r.Feed("no equals sign\n\n", &out);
+  r.Feed(kRequest, &out);
+  ASSERT_EQ(out.size(), 4u);
+  EXPECT_TRUE(out[0].malformed);
+  EXPECT_TRUE(out[1].malformed);
+  EXPECT_TRUE(out[2].malformed);
+  EXPECT_FALSE(out[3].malformed);
+  EXPECT_LE(r.pending(), PolicyReader::kMaxLine);
+}
+
+TEST(PolicyAnswer, BlocksOnlyWhatTheTableHolds) {
+  const PolicyTable t = Table();
+  const std::string reply = "450 4.7.1 Service unavailable: backscatter";
+  auto answer = [&](const std::string& client) {
+    PolicyRequest q;
+    q.attributes = {{"request", "smtpd_access_policy"}, {"client_address", client}};
+    return PolicyAnswer(q, t, reply);
+  };
+  EXPECT_EQ(answer("198.51.100.7"), "action=" + reply);
+  EXPECT_EQ(answer("203.0.113.200"), "action=" + reply) << "inside a blocked network";
+  EXPECT_EQ(answer("2001:db8:0::7"), "action=" + reply) << "IPv6, any spelling";
+  EXPECT_EQ(answer("198.51.100.8"), "action=DUNNO");
+  EXPECT_EQ(answer("unknown"), "action=DUNNO");
+  EXPECT_EQ(answer("198.51.100.7 "), "action=DUNNO") << "not an address: not sure";
+  PolicyRequest other;
+  other.attributes = {{"request", "something_else"}, {"client_address", "198.51.100.7"}};
+  EXPECT_EQ(PolicyAnswer(other, t, reply), "action=DUNNO");
+  PolicyRequest bad;
+  bad.malformed = true;
+  EXPECT_EQ(PolicyAnswer(bad, t, reply), "action=DUNNO");
+}
+
+TEST(PolicyReply, OnlyRealActionsFromTheConfiguration) {
+  for (const char* ok : {"450 4.7.1 try later", "550 5.7.1 go away", "DEFER_IF_PERMIT busy",
+                         "REJECT", "DEFER later"})
+    EXPECT_TRUE(ValidPolicyReply(ok)) << ok;
+  for (const char* bad :
+       {"", "OK", "250 fine", "450", "450 text\nDUNNO", "REJECTED", "PREPEND X-Header: y", "DUNNO"})
+    EXPECT_FALSE(ValidPolicyReply(bad)) << bad;
+}
+
+}  // namespace
+}  // namespace mailtrail
