@@ -1,12 +1,15 @@
 // `mailtrail run --log PATH... [--store URL]`: the live agent. Follows the logs
 // through rotations, writes records with a checkpoint in every transaction, and
 // resumes exactly where it stopped (also after SIGKILL).
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
 #include <set>
 
 #include "actions/policy/policy_server.h"
+#include "actions/postfix/postfix_tables.h"
+#include "actions/reconciler.h"
 #include "agent/blocks/allowlist.h"
 #include "agent/cli/args.h"
 #include "agent/cli/verbs.h"
@@ -39,6 +42,9 @@ const std::vector<FlagSpec> kFlags = {
     {"agent", true, "MySQL: this agent's name in the database (overrides [agent] name)"},
     {"allow", true, "never block this IP or CIDR; repeat (overrides [blocks] allow)"},
     {"policy-socket", true, "serve the Postfix policy service here (overrides [policy] socket)"},
+    {"access-map", true, "write blocked clients to this access table ([enforce] access_map)"},
+    {"header-checks", true, "write blocked subjects to this pcre table ([enforce] header_checks)"},
+    {"postfix-config-dir", true, "Postfix's configuration directory (default /etc/postfix)"},
     {"help", false, "this help"},
 };
 
@@ -73,6 +79,9 @@ StatusOr<Config> Configure(const Args& args, const std::vector<std::string>& log
   if (auto v = args.Get("spool")) c.spool_path = *v;
   if (auto v = args.Get("agent")) c.agent_name = *v;
   if (auto v = args.Get("policy-socket")) c.policy_socket = *v;
+  if (auto v = args.Get("access-map")) c.access_map = *v;
+  if (auto v = args.Get("header-checks")) c.header_checks = *v;
+  if (auto v = args.Get("postfix-config-dir")) c.postfix_config_dir = *v;
   if (args.Has("allow")) {
     c.allow = args.GetAll("allow");
     for (const auto& a : c.allow)
@@ -96,6 +105,26 @@ PolicyTable PolicyTableOf(const std::vector<Block>& blocks) {
     }
   }
   return t;
+}
+
+// The live blocks, validated and in a stable order, for the Postfix tables.
+DesiredBlocks DesiredOf(const std::vector<Block>& blocks) {
+  DesiredBlocks d;
+  for (const Block& b : blocks) {
+    if (!b.live) continue;
+    if (b.kind == "ip") {
+      if (auto ip = IpAddress::Parse(b.key)) d.ips.push_back(ip->ToString());
+    } else if (b.kind == "cidr") {
+      if (auto n = Cidr::Parse(b.key)) d.cidrs.push_back(n->ToString());
+    } else if (b.kind == "subject") {
+      for (const auto& raw : b.raw_subjects) d.subjects.push_back(raw);
+    }
+  }
+  for (auto* v : {&d.ips, &d.cidrs, &d.subjects}) {
+    std::sort(v->begin(), v->end());
+    v->erase(std::unique(v->begin(), v->end()), v->end());
+  }
+  return d;
 }
 
 // Postfix's mynetworks and this machine's addresses join the allowlist; what
@@ -319,13 +348,32 @@ int RunMain(const std::vector<std::string>& argv, const Clock& clock) {
     if (!started.ok()) return Fail(started.status().message());
     policy = std::move(*started);
   }
+  // Postfix tables, kept matching the live blocks by the reconciler.
+  Reconciler reconciler(config->enforce_dry_run);
+  PostfixTableOptions to;
+  to.reply = config->policy_reply;
+  to.config_dir = config->postfix_config_dir;
+  to.type = config->access_map_type;
+  to.reload_interval = config->reload_interval;
+  if (!config->access_map.empty()) {
+    to.path = config->access_map;
+    reconciler.Add(std::make_unique<AccessMapAction>(to));
+  }
+  if (!config->header_checks.empty()) {
+    to.path = config->header_checks;
+    reconciler.Add(std::make_unique<HeaderChecksAction>(to));
+  }
+  const bool enforce = !config->access_map.empty() || !config->header_checks.empty();
   auto tick = [&] {
     if (!config->metrics_listen.empty()) metrics.Publish(running.agent->RenderMetrics());
     const BlockManager* blocks = running.agent->blocks();
-    if (policy && blocks && blocks->version() != policy_version) {
-      policy_version = blocks->version();
-      policy->SetTable(PolicyTableOf(blocks->Active()));
-    }
+    if (!blocks) return;
+    const bool changed = blocks->version() != policy_version;
+    policy_version = blocks->version();
+    const std::vector<Block> active = changed || enforce ? blocks->Active() : std::vector<Block>();
+    if (policy && changed) policy->SetTable(PolicyTableOf(active));
+    // Every tick, not only on changes: a failed table update is retried.
+    if (enforce) reconciler.Sync(DesiredOf(active), clock.MonotonicNow());
   };
   tick();
   loop.on_tick = tick;

@@ -114,10 +114,10 @@ StatusOr<Config> ParseConfig(const std::string& text, const std::string& name) {
   }
   Config c;
   Reader r{name, Status::Ok()};
-  if (!r.Known(
-          root,
-          {"store", "agent", "logs", "writer", "tracker", "metrics", "detect", "blocks", "policy"},
-          "top level"))
+  if (!r.Known(root,
+               {"store", "agent", "logs", "writer", "tracker", "metrics", "detect", "blocks",
+                "policy", "enforce"},
+               "top level"))
     return r.error;
   if (const toml::table* t = r.Table(root, "store")) {
     std::string detail = DetailName(c.detail);
@@ -195,6 +195,22 @@ StatusOr<Config> ParseConfig(const std::string& text, const std::string& name) {
     if (!ValidPolicyReply(c.policy_reply))
       return r.At(*t->get("reply"),
                   "reply must be like \"450 4.7.1 text\", REJECT or DEFER_IF_PERMIT");
+  }
+  if (!r.error.ok()) return r.error;
+  if (const toml::table* t = r.Table(root, "enforce")) {
+    int64_t reload = c.reload_interval / kUsPerSecond;
+    if (!r.Known(*t,
+                 {"access_map", "access_map_type", "header_checks", "reload_interval_s", "dry_run"},
+                 "enforce") ||
+        !r.String(*t, "access_map", &c.access_map) ||
+        !r.String(*t, "access_map_type", &c.access_map_type) ||
+        !r.String(*t, "header_checks", &c.header_checks) ||
+        !r.Int(*t, "reload_interval_s", 1, 86400, &reload) ||
+        !r.Bool(*t, "dry_run", &c.enforce_dry_run))
+      return r.error;
+    if (c.access_map_type != "lmdb" && c.access_map_type != "hash")
+      return r.At(*t->get("access_map_type"), "access_map_type must be lmdb or hash");
+    c.reload_interval = reload * kUsPerSecond;
   }
   if (!r.error.ok()) return r.error;
   if (const toml::table* t = r.Table(root, "detect")) {

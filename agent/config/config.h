@@ -44,6 +44,12 @@ struct Config {
   // [policy] (actions/policy/policy_server.h)
   std::string policy_socket;  // "" = off
   std::string policy_reply = "450 4.7.1 Service temporarily unavailable";
+  // [enforce] (actions/postfix/postfix_tables.h)
+  std::string access_map;  // "" = off
+  std::string access_map_type = "lmdb";
+  std::string header_checks;  // "" = off
+  TimeUs reload_interval = 60 * kUsPerSecond;
+  bool enforce_dry_run = false;
   // [detect] (agent/detect/flood_detector.h)
   bool detect = true;
   int64_t subject_bounces = 50, subject_min_ips = 2, ip_bounces = 20;

@@ -45,6 +45,11 @@ TEST(Config, TheExampleFileHoldsExactlyTheDefaults) {
   EXPECT_EQ(c->dry_run, d.dry_run);
   EXPECT_EQ(c->policy_socket, d.policy_socket);
   EXPECT_EQ(c->policy_reply, d.policy_reply);
+  EXPECT_EQ(c->access_map, d.access_map);
+  EXPECT_EQ(c->access_map_type, d.access_map_type);
+  EXPECT_EQ(c->header_checks, d.header_checks);
+  EXPECT_EQ(c->reload_interval, d.reload_interval);
+  EXPECT_EQ(c->enforce_dry_run, d.enforce_dry_run);
 }
 
 TEST(Config, DetectionAndBlockKeysAreChecked) {

@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """Detection in the live agent (issue 5): `mailtrail run` follows a log holding
 the backscatter corpus with its timestamps moved to just now: every flooding IP
-must end up with a live block in the store, and the agent's Postfix policy
+must end up with a live block in the store, the agent's Postfix policy
 service (a real Unix socket, the real protocol) must answer the configured
-reply for them and DUNNO for a legitimate sender; a restart restores the
+reply for them and DUNNO for a legitimate sender, and the access map and
+header_checks tables it writes must hold them (checked with the real postmap -q); a restart restores the
 blocks and decides none again. The same corpus with its old timestamps
 (catching up) makes blocks that are recorded but not live (SECURITY.md rule 6).
 
@@ -86,6 +87,12 @@ def main():
         log = os.path.join(tmp, "live.log")
         open(log, "w").close()
         sock = os.path.join(tmp, "policy.sock")
+        pfdir = os.path.join(tmp, "postfix")
+        os.mkdir(pfdir)
+        with open(os.path.join(pfdir, "main.cf"), "w") as f:
+            f.write("compatibility_level = 3.7\n")
+        access = os.path.join(pfdir, "mailtrail_access")
+        checks = os.path.join(pfdir, "mailtrail_header_checks.pcre")
         answers = {}
 
         def ask_all():
@@ -93,7 +100,8 @@ def main():
                 answers[ip] = ask_policy(sock, ip)
 
         if run_agent(binary, tmp, store, log, shifted(lines), 4, ask_all,
-                     ("--policy-socket", sock)) != 0:
+                     ("--policy-socket", sock, "--access-map", access, "--header-checks", checks,
+                      "--postfix-config-dir", pfdir)) != 0:
             print("FAIL: agent exit:", open(os.path.join(tmp, "agent.err")).read()[-2000:])
             return 1
         live = blocks(binary, store)
@@ -111,6 +119,18 @@ def main():
         if set(blocked) != FLOOD_IPS or answers.get("127.0.5.121") != "action=DUNNO" or \
                 answers.get("2001:db8::1") != "action=DUNNO":
             print("FAIL: policy answers:", answers)
+            ok = False
+        def query(key, table):
+            r = subprocess.run(["postmap", "-c", pfdir, "-q", key, table], capture_output=True,
+                               text=True)
+            return r.stdout.strip()
+        in_map = [ip for ip in sorted(FLOOD_IPS) if query(ip, "lmdb:" + access).startswith("450")]
+        subject = query("Subject: failure notice", "pcre:" + checks)
+        print("access map: %d of 6 flood IPs; header_checks for 'failure notice': %s"
+              % (len(in_map), subject))
+        if len(in_map) != 6 or not subject.startswith("450") or \
+                query("127.0.5.121", "lmdb:" + access) or query("Subject: Hello", "pcre:" + checks):
+            print("FAIL: the Postfix tables do not hold exactly the blocks")
             ok = False
         said = open(os.path.join(tmp, "agent.err")).read().count("mailtrail: block ")
         # 2. A restart restores them and decides nothing again.

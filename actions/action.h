@@ -1,0 +1,35 @@
+// Action: one way of enforcing blocks (a Postfix table, the firewall...). The
+// Reconciler (actions/reconciler.h) hands every action the whole desired set;
+// an action makes its backend match it (level-triggered, idempotent).
+#ifndef MAILTRAIL_ACTIONS_ACTION_H_
+#define MAILTRAIL_ACTIONS_ACTION_H_
+
+#include <string>
+#include <vector>
+
+#include "base/civil_time.h"
+#include "base/status.h"
+
+namespace mailtrail {
+
+// The live blocks, validated: IPs in canonical text, CIDRs as Cidr::ToString(),
+// subjects as Postfix logged them (raw forms).
+struct DesiredBlocks {
+  std::vector<std::string> ips, cidrs, subjects;
+  bool operator==(const DesiredBlocks& o) const {
+    return ips == o.ips && cidrs == o.cidrs && subjects == o.subjects;
+  }
+};
+
+class Action {
+ public:
+  virtual ~Action() = default;
+  virtual const char* name() const = 0;
+  // Makes the backend hold `desired`. kUnavailable: not now (a debounce),
+  // call again later; other errors are failures (reported, retried).
+  virtual Status Apply(const DesiredBlocks& desired, TimeUs now) = 0;
+};
+
+}  // namespace mailtrail
+
+#endif  // MAILTRAIL_ACTIONS_ACTION_H_

@@ -1,0 +1,137 @@
+#include "actions/postfix/postfix_tables.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+
+#include "actions/run_program.h"
+#include "base/cidr.h"
+
+namespace mailtrail {
+
+namespace {
+// Writes `content` to `path` through a temporary file in its directory + rename.
+Status WriteWhole(const std::string& path, const std::string& content, std::string* tmp_out) {
+  std::string tmp = path + ".tmpXXXXXX";
+  const int fd = mkstemp(tmp.data());
+  if (fd < 0) return Status::IoError(path + ": " + std::strerror(errno));
+  size_t done = 0;
+  while (done < content.size()) {
+    const ssize_t n = write(fd, content.data() + done, content.size() - done);
+    if (n <= 0) {
+      close(fd);
+      unlink(tmp.c_str());
+      return Status::IoError(tmp + ": " + std::strerror(errno));
+    }
+    done += static_cast<size_t>(n);
+  }
+  fchmod(fd, 0644);
+  const bool synced = fsync(fd) == 0;
+  close(fd);
+  if (!synced) {
+    unlink(tmp.c_str());
+    return Status::IoError(tmp + ": fsync failed");
+  }
+  if (tmp_out) {  // the caller renames (after building from it)
+    *tmp_out = tmp;
+    return Status::Ok();
+  }
+  if (rename(tmp.c_str(), path.c_str()) != 0) {
+    unlink(tmp.c_str());
+    return Status::IoError(path + ": " + std::strerror(errno));
+  }
+  return Status::Ok();
+}
+}  // namespace
+
+std::string AccessMapAction::Render(const DesiredBlocks& desired, int* skipped) const {
+  std::string out = "# mailtrail: blocked clients. Written by the agent; edits are lost.\n";
+  *skipped = 0;
+  for (const auto& ip : desired.ips) {
+    if (auto a = IpAddress::Parse(ip)) out += a->ToString() + " " + o_.reply + "\n";
+  }
+  for (const auto& c : desired.cidrs) {
+    // access(5) matches IPv4 prefixes at octet boundaries ("1.2.3" for a /24).
+    const size_t slash = c.find('/');
+    const auto ip = IpAddress::Parse(c.substr(0, slash));
+    const int bits = slash == std::string::npos ? -1 : std::atoi(c.c_str() + slash + 1);
+    if (!ip || !ip->is_v4() || (bits != 8 && bits != 16 && bits != 24)) {
+      ++*skipped;  // answered by the policy service instead
+      continue;
+    }
+    std::string prefix = ip->ToString();
+    for (int drop = (32 - bits) / 8; drop > 0; --drop) prefix.resize(prefix.rfind('.'));
+    out += prefix + " " + o_.reply + "\n";
+  }
+  return out;
+}
+
+Status AccessMapAction::Apply(const DesiredBlocks& desired, TimeUs) {
+  int skipped = 0;
+  std::string tmp;
+  if (Status st = WriteWhole(o_.path, Render(desired, &skipped), &tmp); !st.ok()) return st;
+  // postmap builds tmp.lmdb beside it; both are renamed into place, the
+  // database first (what smtpd reads).
+  const std::string ext = o_.type == "hash" ? ".db" : ".lmdb";
+  auto built = RunProgram({o_.postmap, "-c", o_.config_dir, o_.type + ":" + tmp});
+  if (!built.ok() || rename((tmp + ext).c_str(), (o_.path + ext).c_str()) != 0) {
+    unlink(tmp.c_str());
+    unlink((tmp + ext).c_str());
+    return built.ok() ? Status::IoError(o_.path + ext + ": " + std::strerror(errno))
+                      : built.status();
+  }
+  if (rename(tmp.c_str(), o_.path.c_str()) != 0) unlink(tmp.c_str());
+  return Status::Ok();
+}
+
+std::string PcreEscape(const std::string& text) {
+  static const std::string kMeta = "\\^$.|?*+()[]{}/-#";
+  std::string out;
+  for (unsigned char c : text) {
+    if (c < 0x20 || c == 0x7f) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\x%02x", c);
+      out += buf;
+    } else if (kMeta.find(static_cast<char>(c)) != std::string::npos) {
+      out.push_back('\\');
+      out.push_back(static_cast<char>(c));
+    } else {
+      out.push_back(static_cast<char>(c));
+    }
+  }
+  return out;
+}
+
+std::string HeaderChecksAction::Render(const DesiredBlocks& desired) const {
+  std::string out = "# mailtrail: blocked subjects. Written by the agent; edits are lost.\n";
+  for (const auto& s : desired.subjects) {
+    if (s.empty()) continue;
+    // As Postfix sees the header: "Subject: " then the text as logged (a long
+    // subject is cut in the log, so no end anchor).
+    out += "/^Subject:[[:space:]]*" + PcreEscape(s.substr(0, 990)) + "/ " + o_.reply + "\n";
+  }
+  return out;
+}
+
+Status HeaderChecksAction::Apply(const DesiredBlocks& desired, TimeUs now) {
+  const std::string content = Render(desired);
+  if (content != written_) {
+    if (Status st = WriteWhole(o_.path, content, nullptr); !st.ok()) return st;
+    written_ = content;
+    reload_due_ = true;
+  }
+  if (!reload_due_ || !o_.reload) return Status::Ok();
+  if (last_reload_ >= 0 && now - last_reload_ < o_.reload_interval)
+    return Status::Unavailable("postfix reload waits for its interval");
+  last_reload_ = now;
+  auto r = RunProgram({o_.postfix, "-c", o_.config_dir, "reload"});
+  if (!r.ok()) return r.status();
+  reload_due_ = false;
+  return Status::Ok();
+}
+
+}  // namespace mailtrail

@@ -1,0 +1,63 @@
+// Blocks as Postfix tables, each written whole to a temporary file in the same
+// directory and renamed over the old one (never a partial table, also after a
+// crash in the middle).
+// - AccessMapAction: a check_client_access table of the blocked IPs (and CIDRs
+//   on octet boundaries, as access(5) matches "1.2.3"), built with postmap into
+//   lmdb: or hash: — smtpd notices a changed table by itself, no reload.
+// - HeaderChecksAction: a pcre: header_checks table, one line per blocked
+//   subject, every regex metacharacter escaped; Postfix reads it at reload, so
+//   `postfix reload` follows a change, at most once per reload_interval.
+// Keys are validated (IpAddress/Cidr) and replies fixed by the configuration.
+#ifndef MAILTRAIL_ACTIONS_POSTFIX_POSTFIX_TABLES_H_
+#define MAILTRAIL_ACTIONS_POSTFIX_POSTFIX_TABLES_H_
+
+#include <string>
+
+#include "actions/action.h"
+
+namespace mailtrail {
+
+struct PostfixTableOptions {
+  std::string path;           // the table's source file; lmdb/hash add .lmdb/.db
+  std::string type = "lmdb";  // access map: lmdb | hash
+  std::string reply;          // e.g. "450 4.7.1 Service temporarily unavailable"
+  std::string config_dir = "/etc/postfix";
+  std::string postmap = "/usr/sbin/postmap";
+  std::string postfix = "/usr/sbin/postfix";
+  TimeUs reload_interval = 60 * kUsPerSecond;  // header_checks: reloads at most this often
+  bool reload = true;                          // header_checks: run `postfix reload`
+};
+
+class AccessMapAction : public Action {
+ public:
+  explicit AccessMapAction(PostfixTableOptions o) : o_(std::move(o)) {}
+  const char* name() const override { return "access map"; }
+  Status Apply(const DesiredBlocks& desired, TimeUs now) override;
+  // The table's text for `desired` (pure; for tests).
+  std::string Render(const DesiredBlocks& desired, int* skipped) const;
+
+ private:
+  PostfixTableOptions o_;
+};
+
+class HeaderChecksAction : public Action {
+ public:
+  explicit HeaderChecksAction(PostfixTableOptions o) : o_(std::move(o)) {}
+  const char* name() const override { return "header_checks"; }
+  Status Apply(const DesiredBlocks& desired, TimeUs now) override;
+  std::string Render(const DesiredBlocks& desired) const;
+
+ private:
+  PostfixTableOptions o_;
+  std::string written_;  // the content in place
+  bool reload_due_ = false;
+  TimeUs last_reload_ = -1;
+};
+
+// `text` as a PCRE literal inside /.../: every metacharacter and the delimiter
+// escaped, control bytes as \xHH.
+std::string PcreEscape(const std::string& text);
+
+}  // namespace mailtrail
+
+#endif  // MAILTRAIL_ACTIONS_POSTFIX_POSTFIX_TABLES_H_

@@ -1,0 +1,43 @@
+// Reconciler: makes every action match the desired set of blocks, like a
+// controller — on start (everything is applied once), on every change, and
+// again after a failure (retried at each Sync, said once a minute per
+// action). One failing action never stops the others. Dry run: actions are
+// not called; what they would get is said when it changes.
+#ifndef MAILTRAIL_ACTIONS_RECONCILER_H_
+#define MAILTRAIL_ACTIONS_RECONCILER_H_
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "actions/action.h"
+
+namespace mailtrail {
+
+class Reconciler {
+ public:
+  explicit Reconciler(bool dry_run = false);
+  void Add(std::unique_ptr<Action> action);
+  // `now`: a monotonic time, for debounces and the once-a-minute messages.
+  void Sync(const DesiredBlocks& desired, TimeUs now);
+  // Actions that match the last desired set.
+  size_t in_sync() const;
+  std::function<void(const std::string&)> say;  // default: stderr
+
+ private:
+  struct Entry {
+    std::unique_ptr<Action> action;
+    DesiredBlocks applied;
+    bool ever = false;
+    TimeUs last_said = -1;
+  };
+  bool dry_run_;
+  std::vector<Entry> actions_;
+  DesiredBlocks last_;
+  bool dry_said_ = false;
+};
+
+}  // namespace mailtrail
+
+#endif  // MAILTRAIL_ACTIONS_RECONCILER_H_

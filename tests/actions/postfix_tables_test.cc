@@ -1,0 +1,142 @@
+// Blocks as Postfix tables, checked with the real `postmap -q`; hostile
+// subjects; whole files only; the reconciler's retries and dry run.
+#include "actions/postfix/postfix_tables.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "actions/reconciler.h"
+#include "actions/run_program.h"
+#include "tests/support/temp_dir.h"
+
+namespace mailtrail {
+namespace {
+
+class PostfixTables : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::ofstream(dir_.File("main.cf")) << "compatibility_level = 3.7\n";
+    o_.config_dir = dir_.path().string();
+    o_.reply = "450 4.7.1 Service temporarily unavailable";
+  }
+  // postmap -q KEY TABLE: the value, or "" when not found.
+  std::string Query(const std::string& key, const std::string& table) {
+    auto r = RunProgram({"/usr/sbin/postmap", "-c", o_.config_dir, "-q", key, table});
+    if (!r.ok()) return "";
+    std::string v = *r;
+    while (!v.empty() && v.back() == '\n') v.pop_back();
+    return v;
+  }
+  TempDir dir_{"mt_tables"};
+  PostfixTableOptions o_;
+};
+
+TEST_F(PostfixTables, AccessMapHoldsExactlyTheBlockedClients) {
+  o_.path = dir_.File("mailtrail_access");
+  AccessMapAction a(o_);
+  DesiredBlocks d;
+  d.ips = {"198.51.100.7", "2001:db8::7"};
+  d.cidrs = {"203.0.113.0/24", "10.0.0.0/8", "172.16.0.0/12"};
+  ASSERT_TRUE(a.Apply(d, 0).ok());
+  const std::string table = "lmdb:" + o_.path;
+  EXPECT_EQ(Query("198.51.100.7", table), o_.reply);
+  EXPECT_EQ(Query("2001:db8::7", table), o_.reply);
+  EXPECT_EQ(Query("203.0.113", table), o_.reply) << "access(5) looks up the /24 prefix";
+  EXPECT_EQ(Query("10", table), o_.reply);
+  EXPECT_EQ(Query("172.16", table), "") << "a /12 is not an octet boundary: the policy service's";
+  EXPECT_EQ(Query("192.0.2.1", table), "");
+  d.ips = {"192.0.2.1"};
+  d.cidrs.clear();
+  ASSERT_TRUE(a.Apply(d, 1).ok());
+  EXPECT_EQ(Query("198.51.100.7", table), "") << "unblocked";
+  EXPECT_EQ(Query("192.0.2.1", table), o_.reply);
+  for (const auto& e : std::filesystem::directory_iterator(dir_.path()))
+    EXPECT_EQ(e.path().string().find(".tmp"), std::string::npos) << "left over: " << e.path();
+}
+
+TEST_F(PostfixTables, HeaderChecksMatchHostileSubjectsLiterally) {
+  o_.path = dir_.File("mailtrail_header_checks.pcre");
+  o_.reload = false;
+  HeaderChecksAction h(o_);
+  const std::string longone = "Undeliverable: " + std::string(985, 'x');
+  DesiredBlocks d;
+  d.subjects = {"Undeliverable Mail", "a.b (c) [d] {e} $^|*+? /slash\\ #x -y", longone,
+                "=?UTF-8?B?0J/RgNC40LLQtdGC?=", "tab\there"};
+  ASSERT_TRUE(h.Apply(d, 0).ok());
+  const std::string table = "pcre:" + o_.path;
+  for (const auto& s : d.subjects) EXPECT_EQ(Query("Subject: " + s, table), o_.reply) << s;
+  EXPECT_EQ(Query("Subject: Undeliverable Mail (and more)", table), o_.reply) << "a prefix";
+  EXPECT_EQ(Query("Subject: aXb (c) [d] {e} $^|*+? /slash\\ #x -y", table), "")
+      << "the dot is a dot";
+  EXPECT_EQ(Query("Subject: Hello", table), "");
+  EXPECT_EQ(Query("From: Undeliverable Mail", table), "") << "only the Subject header";
+}
+
+TEST_F(PostfixTables, TablesAreNeverSeenHalfWritten) {
+  o_.path = dir_.File("mailtrail_header_checks.pcre");
+  o_.reload = false;
+  HeaderChecksAction h(o_);
+  DesiredBlocks a, b;
+  for (int i = 0; i < 2000; ++i) a.subjects.push_back("subject a " + std::to_string(i));
+  b.subjects = {"just one"};
+  const std::string text_a = h.Render(a), text_b = h.Render(b);
+  ASSERT_TRUE(h.Apply(a, 0).ok());
+  std::atomic<bool> done{false};
+  std::atomic<int> torn{0}, reads{0};
+  std::thread reader([&] {
+    while (!done) {
+      std::ifstream in(o_.path);
+      std::stringstream ss;
+      ss << in.rdbuf();
+      if (ss.str() != text_a && ss.str() != text_b) ++torn;
+      ++reads;
+    }
+  });
+  for (int i = 0; i < 200; ++i) ASSERT_TRUE(h.Apply(i % 2 ? a : b, i).ok());
+  done = true;
+  reader.join();
+  EXPECT_EQ(torn, 0) << "of " << reads << " reads";
+}
+
+TEST_F(PostfixTables, ReloadsAreDebouncedAndFailuresRetried) {
+  o_.path = dir_.File("hc.pcre");
+  o_.reload_interval = 60 * kUsPerSecond;
+  HeaderChecksAction h(o_);  // the real postfix: not running here, so reload fails
+  DesiredBlocks d;
+  d.subjects = {"x"};
+  EXPECT_EQ(h.Apply(d, 0).code(), Status::Code::kIoError);
+  EXPECT_EQ(h.Apply(d, kUsPerSecond).code(), Status::Code::kUnavailable) << "within the interval";
+  Reconciler r;
+  std::vector<std::string> said;
+  r.say = [&](const std::string& m) { said.push_back(m); };
+  PostfixTableOptions ok = o_;
+  ok.path = dir_.File("ok.pcre");
+  ok.reload = false;
+  r.Add(std::make_unique<HeaderChecksAction>(o_));
+  r.Add(std::make_unique<HeaderChecksAction>(ok));
+  r.Sync(d, 0);
+  EXPECT_EQ(r.in_sync(), 1u) << "the failing one does not stop the other";
+  EXPECT_EQ(said.size(), 1u);
+  r.Sync(d, 2 * kUsPerSecond);
+  EXPECT_EQ(said.size(), 1u) << "said once a minute";
+  Reconciler dry(/*dry_run=*/true);
+  dry.say = [&](const std::string& m) { said.push_back(m); };
+  dry.Add(std::make_unique<HeaderChecksAction>(ok));
+  DesiredBlocks other;
+  other.subjects = {"y"};
+  dry.Sync(other, 0);
+  EXPECT_NE(said.back().find("dry run: would enforce 0 IPs, 0 networks, 1 subjects"),
+            std::string::npos);
+  std::ifstream in(ok.path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  EXPECT_EQ(ss.str().find("y/"), std::string::npos) << "a dry run writes nothing";
+}
+
+}  // namespace
+}  // namespace mailtrail
