@@ -4,6 +4,7 @@
 #ifndef MAILTRAIL_ACTIONS_ACTION_H_
 #define MAILTRAIL_ACTIONS_ACTION_H_
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -16,6 +17,11 @@ namespace mailtrail {
 // subjects as Postfix logged them (raw forms).
 struct DesiredBlocks {
   std::vector<std::string> ips, cidrs, subjects;
+  // When each IP/CIDR block ends (wall clock), and the wall clock now: for
+  // backends with their own expiry (nftables timeouts). Not compared: a set
+  // only changes when its members do.
+  std::map<std::string, TimeUs> expires;
+  TimeUs wall_now = 0;
   bool operator==(const DesiredBlocks& o) const {
     return ips == o.ips && cidrs == o.cidrs && subjects == o.subjects;
   }

@@ -7,6 +7,7 @@
 #include <memory>
 #include <set>
 
+#include "actions/firewall/nft_firewall.h"
 #include "actions/policy/policy_server.h"
 #include "actions/postfix/postfix_tables.h"
 #include "actions/reconciler.h"
@@ -108,14 +109,21 @@ PolicyTable PolicyTableOf(const std::vector<Block>& blocks) {
 }
 
 // The live blocks, validated and in a stable order, for the Postfix tables.
-DesiredBlocks DesiredOf(const std::vector<Block>& blocks) {
+DesiredBlocks DesiredOf(const std::vector<Block>& blocks, TimeUs wall_now) {
   DesiredBlocks d;
+  d.wall_now = wall_now;
   for (const Block& b : blocks) {
     if (!b.live) continue;
     if (b.kind == "ip") {
-      if (auto ip = IpAddress::Parse(b.key)) d.ips.push_back(ip->ToString());
+      if (auto ip = IpAddress::Parse(b.key)) {
+        d.ips.push_back(ip->ToString());
+        d.expires[ip->ToString()] = b.expires;
+      }
     } else if (b.kind == "cidr") {
-      if (auto n = Cidr::Parse(b.key)) d.cidrs.push_back(n->ToString());
+      if (auto n = Cidr::Parse(b.key)) {
+        d.cidrs.push_back(n->ToString());
+        d.expires[n->ToString()] = b.expires;
+      }
     } else if (b.kind == "subject") {
       for (const auto& raw : b.raw_subjects) d.subjects.push_back(raw);
     }
@@ -363,7 +371,9 @@ int RunMain(const std::vector<std::string>& argv, const Clock& clock) {
     to.path = config->header_checks;
     reconciler.Add(std::make_unique<HeaderChecksAction>(to));
   }
-  const bool enforce = !config->access_map.empty() || !config->header_checks.empty();
+  if (config->nftables) reconciler.Add(std::make_unique<NftFirewallAction>(NftOptions{}));
+  const bool enforce =
+      !config->access_map.empty() || !config->header_checks.empty() || config->nftables;
   auto tick = [&] {
     if (!config->metrics_listen.empty()) metrics.Publish(running.agent->RenderMetrics());
     const BlockManager* blocks = running.agent->blocks();
@@ -373,13 +383,17 @@ int RunMain(const std::vector<std::string>& argv, const Clock& clock) {
     const std::vector<Block> active = changed || enforce ? blocks->Active() : std::vector<Block>();
     if (policy && changed) policy->SetTable(PolicyTableOf(active));
     // Every tick, not only on changes: a failed table update is retried.
-    if (enforce) reconciler.Sync(DesiredOf(active), clock.MonotonicNow());
+    if (enforce) reconciler.Sync(DesiredOf(active, clock.WallNow()), clock.MonotonicNow());
   };
   tick();
   loop.on_tick = tick;
   std::fprintf(stderr, "mailtrail: following %zu log(s) into %s\n", config->log_paths.size(),
                EscapeForLog(config->store_url).c_str());
   Status st = RunAgentLoop(running.agent.get(), loop);
+  if (config->nftables && config->nftables_remove_on_stop) {
+    if (Status rs = NftFirewallAction(NftOptions{}).Remove(); !rs.ok())
+      std::fprintf(stderr, "mailtrail: %s\n", EscapeForLog(rs.message(), 300).c_str());
+  }
   std::fprintf(stderr,
                "mailtrail: stopped after %lld lines (%lld unknown), %lld records written, "
                "%zu messages open\n",

@@ -50,6 +50,8 @@ struct Config {
   std::string header_checks;  // "" = off
   TimeUs reload_interval = 60 * kUsPerSecond;
   bool enforce_dry_run = false;
+  bool nftables = false;  // the nftables backend (needs CAP_NET_ADMIN)
+  bool nftables_remove_on_stop = false;
   // [detect] (agent/detect/flood_detector.h)
   bool detect = true;
   int64_t subject_bounces = 50, subject_min_ips = 2, ip_bounces = 20;

@@ -50,6 +50,8 @@ TEST(Config, TheExampleFileHoldsExactlyTheDefaults) {
   EXPECT_EQ(c->header_checks, d.header_checks);
   EXPECT_EQ(c->reload_interval, d.reload_interval);
   EXPECT_EQ(c->enforce_dry_run, d.enforce_dry_run);
+  EXPECT_EQ(c->nftables, d.nftables);
+  EXPECT_EQ(c->nftables_remove_on_stop, d.nftables_remove_on_stop);
 }
 
 TEST(Config, DetectionAndBlockKeysAreChecked) {
