@@ -70,7 +70,10 @@ std::string AccessMapAction::Render(const DesiredBlocks& desired, int* skipped) 
   return out;
 }
 
-Status AccessMapAction::Apply(const DesiredBlocks& desired, TimeUs) {
+Status AccessMapAction::Apply(const DesiredBlocks& desired, TimeUs now) {
+  if (last_build_ >= 0 && now - last_build_ < kUsPerSecond)
+    return Status::Unavailable("one rebuild per second");
+  last_build_ = now;
   int skipped = 0;
   std::string tmp;
   if (Status st = WriteWhole(o_.path, Render(desired, &skipped), &tmp); !st.ok()) return st;

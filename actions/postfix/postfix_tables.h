@@ -38,6 +38,7 @@ class AccessMapAction : public Action {
 
  private:
   PostfixTableOptions o_;
+  TimeUs last_build_ = -1;  // at most one rebuild per second
 };
 
 class HeaderChecksAction : public Action {
