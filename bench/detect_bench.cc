@@ -42,9 +42,12 @@ int main(int argc, char** argv) {
   options.tracker.emit_at_removed = true;
   long storm = 1000000, bound = 100000;
   for (int i = 2; i + 1 < argc; ++i) {
-    if (std::strcmp(argv[i], "--year") == 0) options.year = std::atoi(argv[++i]);
-    else if (std::strcmp(argv[i], "--storm") == 0) storm = std::atol(argv[++i]);
-    else if (std::strcmp(argv[i], "--bound") == 0) bound = std::atol(argv[++i]);
+    if (std::strcmp(argv[i], "--year") == 0)
+      options.year = std::atoi(argv[++i]);
+    else if (std::strcmp(argv[i], "--storm") == 0)
+      storm = std::atol(argv[++i]);
+    else if (std::strcmp(argv[i], "--bound") == 0)
+      bound = std::atol(argv[++i]);
   }
   Collect sink;
   mailtrail::LineCounter counter;
@@ -70,10 +73,11 @@ int main(int argc, char** argv) {
     }
     const double s =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    std::printf("%s: %zu records (%lld bounces) in %.3f s = %.0f ns/record, %.0f ns/bounce; "
-                "%zu blocks\n",
-                argv[1], sink.records.size(), static_cast<long long>(d.bounces()), s,
-                s * 1e9 / sink.records.size(), d.bounces() ? s * 1e9 / d.bounces() : 0.0, blocks);
+    std::printf(
+        "%s: %zu records (%lld bounces) in %.3f s = %.0f ns/record, %.0f ns/bounce; "
+        "%zu blocks\n",
+        argv[1], sink.records.size(), static_cast<long long>(d.bounces()), s,
+        s * 1e9 / sink.records.size(), d.bounces() ? s * 1e9 / d.bounces() : 0.0, blocks);
   }
   sink.records.clear();
   sink.records.shrink_to_fit();
@@ -104,11 +108,12 @@ int main(int argc, char** argv) {
     d.OnRecord(r, &out);
   }
   const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  std::printf("storm: %ld bounces, %ld distinct subjects within 60 s, bound %ld: %zu subjects "
-              "and %zu IPs tracked, %lld keys refused; %.0f ns/bounce; peak RSS %ld MiB "
-              "(%ld MiB before the storm)\n",
-              storm, storm, bound, d.tracked_subjects(), d.tracked_ips(),
-              static_cast<long long>(d.untracked()), s * 1e9 / storm, PeakRssKiB() / 1024,
-              rss_before / 1024);
+  std::printf(
+      "storm: %ld bounces, %ld distinct subjects within 60 s, bound %ld: %zu subjects "
+      "and %zu IPs tracked, %lld keys refused; %.0f ns/bounce; peak RSS %ld MiB "
+      "(%ld MiB before the storm)\n",
+      storm, storm, bound, d.tracked_subjects(), d.tracked_ips(),
+      static_cast<long long>(d.untracked()), s * 1e9 / storm, PeakRssKiB() / 1024,
+      rss_before / 1024);
   return 0;
 }

@@ -3,15 +3,12 @@
 #include <arpa/inet.h>
 #include <ifaddrs.h>
 #include <netinet/in.h>
-#include <spawn.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
 
-extern char** environ;
+#include "actions/run_program.h"
 
 namespace mailtrail {
 
@@ -43,37 +40,7 @@ StatusOr<std::string> PostconfMynetworks(const std::string& config_dir,
   struct stat st;
   if (stat((config_dir + "/main.cf").c_str(), &st) != 0)
     return Status::NotFound(config_dir + "/main.cf: " + std::strerror(errno));
-  int fds[2];
-  if (pipe(fds) != 0) return Status::IoError(std::string("pipe: ") + std::strerror(errno));
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, fds[1], STDOUT_FILENO);
-  posix_spawn_file_actions_adddup2(&actions, fds[1], STDERR_FILENO);  // its complaint is ours
-  posix_spawn_file_actions_addclose(&actions, fds[0]);
-  std::string dir = config_dir;
-  const char* argv[] = {"postconf", "-c", dir.c_str(), "-h", "mynetworks", nullptr};
-  pid_t pid;
-  const int rc = posix_spawn(&pid, postconf.c_str(), &actions, nullptr,
-                             const_cast<char* const*>(argv), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  close(fds[1]);
-  if (rc != 0) {
-    close(fds[0]);
-    return Status::NotFound(postconf + ": " + std::strerror(rc));
-  }
-  std::string out;
-  char buf[4096];
-  ssize_t n;
-  while ((n = read(fds[0], buf, sizeof buf)) > 0 && out.size() < (1 << 20))
-    out.append(buf, static_cast<size_t>(n));
-  close(fds[0]);
-  int status = 0;
-  waitpid(pid, &status, 0);
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-    const std::string first = out.substr(0, out.find('\n'));
-    return Status::IoError("postconf -c " + config_dir + " -h mynetworks failed: " + first);
-  }
-  return out;
+  return RunProgram({postconf, "-c", config_dir, "-h", "mynetworks"});
 }
 
 std::vector<Cidr> OwnAddresses() {
