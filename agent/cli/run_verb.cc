@@ -7,6 +7,7 @@
 #include <memory>
 #include <set>
 
+#include "actions/firewall/iptc_firewall.h"
 #include "actions/firewall/nft_firewall.h"
 #include "actions/policy/policy_server.h"
 #include "actions/postfix/postfix_tables.h"
@@ -372,8 +373,9 @@ int RunMain(const std::vector<std::string>& argv, const Clock& clock) {
     reconciler.Add(std::make_unique<HeaderChecksAction>(to));
   }
   if (config->nftables) reconciler.Add(std::make_unique<NftFirewallAction>(NftOptions{}));
-  const bool enforce =
-      !config->access_map.empty() || !config->header_checks.empty() || config->nftables;
+  if (config->iptables) reconciler.Add(std::make_unique<IptcFirewallAction>(IptcOptions{}));
+  const bool enforce = !config->access_map.empty() || !config->header_checks.empty() ||
+                       config->nftables || config->iptables;
   auto tick = [&] {
     if (!config->metrics_listen.empty()) metrics.Publish(running.agent->RenderMetrics());
     const BlockManager* blocks = running.agent->blocks();
@@ -392,6 +394,10 @@ int RunMain(const std::vector<std::string>& argv, const Clock& clock) {
   Status st = RunAgentLoop(running.agent.get(), loop);
   if (config->nftables && config->nftables_remove_on_stop) {
     if (Status rs = NftFirewallAction(NftOptions{}).Remove(); !rs.ok())
+      std::fprintf(stderr, "mailtrail: %s\n", EscapeForLog(rs.message(), 300).c_str());
+  }
+  if (config->iptables && config->iptables_remove_on_stop) {
+    if (Status rs = IptcFirewallAction(IptcOptions{}).Remove(); !rs.ok())
       std::fprintf(stderr, "mailtrail: %s\n", EscapeForLog(rs.message(), 300).c_str());
   }
   std::fprintf(stderr,

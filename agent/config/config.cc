@@ -201,14 +201,16 @@ StatusOr<Config> ParseConfig(const std::string& text, const std::string& name) {
     int64_t reload = c.reload_interval / kUsPerSecond;
     if (!r.Known(*t,
                  {"access_map", "access_map_type", "header_checks", "reload_interval_s", "dry_run",
-                  "nftables", "nftables_remove_on_stop"},
+                  "nftables", "nftables_remove_on_stop", "iptables", "iptables_remove_on_stop"},
                  "enforce") ||
         !r.String(*t, "access_map", &c.access_map) ||
         !r.String(*t, "access_map_type", &c.access_map_type) ||
         !r.String(*t, "header_checks", &c.header_checks) ||
         !r.Int(*t, "reload_interval_s", 1, 86400, &reload) ||
         !r.Bool(*t, "dry_run", &c.enforce_dry_run) || !r.Bool(*t, "nftables", &c.nftables) ||
-        !r.Bool(*t, "nftables_remove_on_stop", &c.nftables_remove_on_stop))
+        !r.Bool(*t, "nftables_remove_on_stop", &c.nftables_remove_on_stop) ||
+        !r.Bool(*t, "iptables", &c.iptables) ||
+        !r.Bool(*t, "iptables_remove_on_stop", &c.iptables_remove_on_stop))
       return r.error;
     if (c.access_map_type != "lmdb" && c.access_map_type != "hash")
       return r.At(*t->get("access_map_type"), "access_map_type must be lmdb or hash");

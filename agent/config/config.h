@@ -52,6 +52,8 @@ struct Config {
   bool enforce_dry_run = false;
   bool nftables = false;  // the nftables backend (needs CAP_NET_ADMIN)
   bool nftables_remove_on_stop = false;
+  bool iptables = false;  // the libiptc backend (CAP_NET_ADMIN, CAP_NET_RAW)
+  bool iptables_remove_on_stop = false;
   // [detect] (agent/detect/flood_detector.h)
   bool detect = true;
   int64_t subject_bounces = 50, subject_min_ips = 2, ip_bounces = 20;

@@ -1,11 +1,11 @@
 #!/usr/bin/env python3
-"""The nftables firewall backend inside a network namespace this test creates
-(never the machine's own): real TCP connections to port 25 from a blocked
-source fail and from an allowed one succeed, IPv4 and IPv6; applying again is
-idempotent (one table) and unblocks; a block with a 1 s kernel timeout ends by
-itself; removing the table lets everyone in.
+"""A firewall backend (nftables or libiptc) inside a network namespace this
+test creates (never the machine's own): real TCP connections to port 25 from a
+blocked source fail and from an allowed one succeed, IPv4 and IPv6; applying
+again is idempotent (one table / one set of rules) and unblocks; with nftables a
+block with a 1 s kernel timeout ends by itself; removing lets everyone in.
 
-usage: firewall_netns_test.py NFT_APPLY
+usage: firewall_netns_test.py FW_APPLY nft|iptc
 """
 import os
 import subprocess
@@ -34,7 +34,7 @@ print(" ".join(out))
 
 
 def main():
-    nft_apply = sys.argv[1]
+    fw_apply, backend = sys.argv[1], sys.argv[2]
     ns = "mt_fw_%d" % os.getpid()
     sh = lambda *a: subprocess.run(["ip", "netns", "exec", ns, *a], check=True,
                                    capture_output=True, text=True).stdout
@@ -58,27 +58,39 @@ def main():
 
         all_open = ["192.0.2.7=open", "192.0.2.8=open", "2001:db8::7=open", "2001:db8::8=open"]
         check("no table", all_open)
-        sh(nft_apply, "192.0.2.7", "2001:db8::7")
+        apply = lambda *a: sh(fw_apply, backend, *a)
+        apply("192.0.2.7", "2001:db8::7")
         check("blocked .7 and ::7", ["192.0.2.7=blocked", "192.0.2.8=open",
                                      "2001:db8::7=blocked", "2001:db8::8=open"])
-        sh(nft_apply, "192.0.2.7", "2001:db8::7")
-        tables = sh("nft", "list", "tables").split("\n")
-        if sum("mailtrail" in t for t in tables) != 1:
-            print("FAIL: applying twice made %s" % tables)
+        apply("192.0.2.7", "2001:db8::7")
+        if backend == "nft":
+            state = sh("nft", "list", "tables")
+            many = state.count("mailtrail") != 1
+        else:
+            state = sh("iptables-legacy", "-S") + sh("ip6tables-legacy", "-S")
+            # per family: the chain, its one DROP rule, and 3 INPUT jumps
+            many = state.count("-j mailtrail") != 6 or state.count("-j DROP") != 2
+        if many:
+            print("FAIL: applying twice left:\n" + state)
             ok = False
-        sh(nft_apply, "192.0.2.0/29")
+        apply("192.0.2.0/29")
         check("blocked 192.0.2.0/29 only", ["192.0.2.7=blocked", "192.0.2.8=open",
                                            "2001:db8::7=open", "2001:db8::8=open"])
-        sh(nft_apply, "--ttl", "1", "192.0.2.8")
-        check("blocked .8 for 1 s", ["192.0.2.7=open", "192.0.2.8=blocked",
-                                     "2001:db8::7=open", "2001:db8::8=open"])
-        time.sleep(1.5)
-        check("after the kernel timeout", all_open)
-        sh(nft_apply, "192.0.2.7")
-        sh(nft_apply, "--remove")
-        check("table removed", all_open)
-        if "mailtrail" in sh("nft", "list", "tables"):
-            print("FAIL: the table is still there")
+        if backend == "nft":
+            apply("--ttl", "1", "192.0.2.8")
+            check("blocked .8 for 1 s", ["192.0.2.7=open", "192.0.2.8=blocked",
+                                         "2001:db8::7=open", "2001:db8::8=open"])
+            time.sleep(1.5)
+            check("after the kernel timeout", all_open)
+        else:
+            apply()
+            check("unblocked", all_open)
+        apply("192.0.2.7")
+        apply("--remove")
+        check("removed", all_open)
+        left = sh("nft", "list", "tables") if backend == "nft" else sh("iptables-legacy", "-S")
+        if "mailtrail" in left:
+            print("FAIL: still there:\n" + left)
             ok = False
         return 0 if ok else 1
     finally:

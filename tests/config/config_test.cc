@@ -52,6 +52,8 @@ TEST(Config, TheExampleFileHoldsExactlyTheDefaults) {
   EXPECT_EQ(c->enforce_dry_run, d.enforce_dry_run);
   EXPECT_EQ(c->nftables, d.nftables);
   EXPECT_EQ(c->nftables_remove_on_stop, d.nftables_remove_on_stop);
+  EXPECT_EQ(c->iptables, d.iptables);
+  EXPECT_EQ(c->iptables_remove_on_stop, d.iptables_remove_on_stop);
 }
 
 TEST(Config, DetectionAndBlockKeysAreChecked) {

@@ -1,0 +1,189 @@
+#include "actions/firewall/iptc_firewall.h"
+
+#include <arpa/inet.h>
+#include <libiptc/libiptc.h>
+#include <linux/netfilter/xt_tcpudp.h>
+#include <netinet/in.h>
+extern "C" {  // libip6tc.h lacks it (DEPENDENCIES.md)
+#include <libiptc/libip6tc.h>
+}
+
+#include <cerrno>
+#include <cstring>
+
+#include "base/cidr.h"
+
+namespace mailtrail {
+
+namespace {
+
+// What differs between IPv4 (libiptc) and IPv6 (libip6tc).
+struct V4 {
+  using Entry = ipt_entry;
+  using Handle = xtc_handle;
+  static constexpr bool kV6 = false;
+  static Handle* Init() { return iptc_init("filter"); }
+  static void Free(Handle* h) { iptc_free(h); }
+  static bool IsChain(const char* c, Handle* h) { return iptc_is_chain(c, h); }
+  static bool CreateChain(const char* c, Handle* h) { return iptc_create_chain(c, h); }
+  static bool Flush(const char* c, Handle* h) { return iptc_flush_entries(c, h); }
+  static bool DeleteChain(const char* c, Handle* h) { return iptc_delete_chain(c, h); }
+  static bool Append(const char* c, const Entry* e, Handle* h) {
+    return iptc_append_entry(c, e, h);
+  }
+  static bool Insert(const char* c, const Entry* e, Handle* h) {
+    return iptc_insert_entry(c, e, 0, h);
+  }
+  static bool Check(const char* c, const Entry* e, unsigned char* m, Handle* h) {
+    return iptc_check_entry(c, e, m, h);
+  }
+  static bool Delete(const char* c, const Entry* e, unsigned char* m, Handle* h) {
+    return iptc_delete_entry(c, e, m, h);
+  }
+  static bool Commit(Handle* h) { return iptc_commit(h); }
+  static const char* Error() { return iptc_strerror(errno); }
+  static void SetSource(Entry* e, const std::string& bytes, int bits) {
+    std::memcpy(&e->ip.src, bytes.data(), 4);
+    const uint32_t mask = bits == 0 ? 0 : ~uint32_t{0} << (32 - bits);
+    e->ip.smsk.s_addr = htonl(mask);
+  }
+  static void SetTcp(Entry* e) { e->ip.proto = IPPROTO_TCP; }
+};
+
+struct V6 {
+  using Entry = ip6t_entry;
+  using Handle = xtc_handle;
+  static constexpr bool kV6 = true;
+  static Handle* Init() { return ip6tc_init("filter"); }
+  static void Free(Handle* h) { ip6tc_free(h); }
+  static bool IsChain(const char* c, Handle* h) { return ip6tc_is_chain(c, h); }
+  static bool CreateChain(const char* c, Handle* h) { return ip6tc_create_chain(c, h); }
+  static bool Flush(const char* c, Handle* h) { return ip6tc_flush_entries(c, h); }
+  static bool DeleteChain(const char* c, Handle* h) { return ip6tc_delete_chain(c, h); }
+  static bool Append(const char* c, const Entry* e, Handle* h) {
+    return ip6tc_append_entry(c, e, h);
+  }
+  static bool Insert(const char* c, const Entry* e, Handle* h) {
+    return ip6tc_insert_entry(c, e, 0, h);
+  }
+  static bool Check(const char* c, const Entry* e, unsigned char* m, Handle* h) {
+    return ip6tc_check_entry(c, e, m, h);
+  }
+  static bool Delete(const char* c, const Entry* e, unsigned char* m, Handle* h) {
+    return ip6tc_delete_entry(c, e, m, h);
+  }
+  static bool Commit(Handle* h) { return ip6tc_commit(h); }
+  static const char* Error() { return ip6tc_strerror(errno); }
+  static void SetSource(Entry* e, const std::string& bytes, int bits) {
+    std::memcpy(&e->ipv6.src, bytes.data(), 16);
+    for (int i = 0; i < 16; ++i) {
+      const int keep = std::max(0, std::min(8, bits - 8 * i));
+      e->ipv6.smsk.s6_addr[i] = static_cast<uint8_t>(0xff00 >> keep);
+    }
+  }
+  static void SetTcp(Entry* e) {
+    e->ipv6.proto = IPPROTO_TCP;
+    e->ipv6.flags |= IP6T_F_PROTO;  // ip6tables only looks at proto with this flag
+  }
+};
+
+// One rule as libiptc wants it: the entry, an optional tcp match on a
+// destination port, and a target ("DROP" or a chain to jump to).
+template <typename F>
+std::vector<unsigned char> Rule(const std::string* src_bytes, int bits, int dport,
+                                const std::string& target) {
+  const size_t entry = XT_ALIGN(sizeof(typename F::Entry));
+  const size_t match = dport ? XT_ALIGN(sizeof(xt_entry_match)) + XT_ALIGN(sizeof(xt_tcp)) : 0;
+  const size_t tgt = XT_ALIGN(sizeof(xt_standard_target));
+  std::vector<unsigned char> buf(entry + match + tgt, 0);
+  auto* e = reinterpret_cast<typename F::Entry*>(buf.data());
+  e->target_offset = static_cast<uint16_t>(entry + match);
+  e->next_offset = static_cast<uint16_t>(buf.size());
+  if (src_bytes) F::SetSource(e, *src_bytes, bits);
+  if (dport) {
+    F::SetTcp(e);
+    auto* m = reinterpret_cast<xt_entry_match*>(buf.data() + entry);
+    m->u.match_size = static_cast<uint16_t>(match);
+    std::strcpy(m->u.user.name, "tcp");
+    auto* tcp = reinterpret_cast<xt_tcp*>(m->data);
+    tcp->spts[0] = 0;
+    tcp->spts[1] = 0xffff;
+    tcp->dpts[0] = tcp->dpts[1] = static_cast<uint16_t>(dport);
+  }
+  auto* t = reinterpret_cast<xt_standard_target*>(buf.data() + entry + match);
+  t->target.u.target_size = static_cast<uint16_t>(tgt);
+  std::strncpy(t->target.u.user.name, target.c_str(), sizeof t->target.u.user.name - 1);
+  return buf;
+}
+
+template <typename F>
+Status Sync(const IptcOptions& o, const DesiredBlocks* desired) {
+  typename F::Handle* h = F::Init();
+  if (h == nullptr)
+    return Status::IoError(std::string(F::kV6 ? "ip6tc" : "iptc") + ": " + F::Error());
+  const char* chain = o.chain.c_str();
+  auto fail = [&](const char* what) {
+    Status st =
+        Status::IoError(std::string(F::kV6 ? "ip6tc " : "iptc ") + what + ": " + F::Error());
+    F::Free(h);
+    return st;
+  };
+  const bool exists = F::IsChain(chain, h);
+  if (desired == nullptr) {  // remove
+    if (!exists) {
+      F::Free(h);
+      return Status::Ok();
+    }
+    for (int port : o.ports) {
+      auto jump = Rule<F>(nullptr, 0, port, o.chain);
+      std::vector<unsigned char> mask(jump.size(), 0xff);
+      while (
+          F::Delete("INPUT", reinterpret_cast<typename F::Entry*>(jump.data()), mask.data(), h)) {
+      }
+    }
+    if (!F::Flush(chain, h) || !F::DeleteChain(chain, h)) return fail("remove chain");
+  } else {
+    if (!exists && !F::CreateChain(chain, h)) return fail("create chain");
+    if (!F::Flush(chain, h)) return fail("flush chain");
+    auto add = [&](const std::string& text) {
+      auto n = Cidr::Parse(text);
+      if (!n) return true;
+      const std::string s = n->ToString();
+      const size_t slash = s.find('/');
+      auto ip = IpAddress::Parse(s.substr(0, slash));
+      if (!ip || ip->is_v4() == F::kV6) return true;  // the other family's
+      const std::string bytes = ip->Bytes();
+      auto r = Rule<F>(&bytes, std::atoi(s.c_str() + slash + 1), 0, "DROP");
+      return static_cast<bool>(F::Append(chain, reinterpret_cast<typename F::Entry*>(r.data()), h));
+    };
+    for (const auto& ip : desired->ips)
+      if (!add(ip)) return fail("add rule");
+    for (const auto& c : desired->cidrs)
+      if (!add(c)) return fail("add rule");
+    for (int port : o.ports) {  // the jumps from INPUT, once each
+      auto jump = Rule<F>(nullptr, 0, port, o.chain);
+      std::vector<unsigned char> mask(jump.size(), 0xff);
+      auto* e = reinterpret_cast<typename F::Entry*>(jump.data());
+      if (!F::Check("INPUT", e, mask.data(), h) && !F::Insert("INPUT", e, h))
+        return fail("add INPUT jump");
+    }
+  }
+  if (!F::Commit(h)) return fail("commit");
+  F::Free(h);
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status IptcFirewallAction::Apply(const DesiredBlocks& desired, TimeUs) {
+  if (Status st = Sync<V4>(o_, &desired); !st.ok()) return st;
+  return Sync<V6>(o_, &desired);
+}
+
+Status IptcFirewallAction::Remove() {
+  Status a = Sync<V4>(o_, nullptr);
+  Status b = Sync<V6>(o_, nullptr);
+  return a.ok() ? b : a;
+}
+
+}  // namespace mailtrail
