@@ -158,6 +158,9 @@ StatusOr<size_t> Agent::Step() {
     if (tracker_.open_records() != before) dirty_ = true;
   }
   if (blocks_) {
+    // Blocks end on time even when no new decision comes (the enforcement
+    // mirrors the active set: a block leaves it at its expiry).
+    blocks_->Expire(clock_->WallNow());
     // Blocks other agents decided (a shared store) become active here too.
     if (auto theirs = writer_->TakeRefreshedBlocks()) {
       for (const Block& b : blocks_->Restore(*theirs, clock_->WallNow()))

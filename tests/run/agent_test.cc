@@ -161,5 +161,42 @@ TEST(Agent, FollowsSeveralLogsAtOnce) {
   EXPECT_EQ(agent.lines_read(), static_cast<int64_t>(2 * lines.size()));
 }
 
+TEST(Agent, DetectsFloodsAndEndsTheBlocksOnTime) {
+  const auto lines = ReadCorpusLines("05-backscatter-flood.log.gz");
+  ASSERT_FALSE(lines.empty());
+  TempDir dir("mt_agent");
+  auto store = OpenStore("sqlite:" + dir.File("t.db"), Detail::kStandard, true);
+  ASSERT_TRUE(store.ok());
+  MemFileSystem fs;
+  FakeClock clock;  // before the corpus's lines: they are fresh, the blocks live
+  AgentOptions o = Options();
+  o.lines_per_step = 1000;
+  o.detect = true;
+  o.blocks.allow_cidrs = {*Cidr::Parse("127.0.0.1/32")};
+  o.blocks.period = 600 * kUsPerSecond;
+  Agent agent(o, store->get(), &fs, &clock);
+  ASSERT_TRUE(agent.Start().ok());
+  std::string text;
+  for (const auto& l : lines) text += l + "\n";
+  fs.Append("/var/log/mail.log", text);
+  for (int i = 0; i < 30; ++i) {
+    clock.Advance(kUsPerSecond);
+    ASSERT_TRUE(agent.Step().ok());
+  }
+  ASSERT_NE(agent.blocks(), nullptr);
+  const auto active = agent.blocks()->Active();
+  EXPECT_GE(active.size(), 7u);
+  const uint64_t version = agent.blocks()->version();
+  // Past the corpus's end plus the block period (log time runs with the clock).
+  clock.Advance(3 * 3600 * kUsPerSecond);
+  ASSERT_TRUE(agent.Step().ok());
+  EXPECT_TRUE(agent.blocks()->Active().empty()) << "ended without a new decision";
+  EXPECT_NE(agent.blocks()->version(), version);
+  ASSERT_TRUE(agent.Stop().ok());
+  auto saved = (*store)->LoadBlocks(-1);
+  ASSERT_TRUE(saved.ok());
+  EXPECT_EQ(saved->size(), active.size()) << "every block kept in the store";
+}
+
 }  // namespace
 }  // namespace mailtrail
