@@ -5,8 +5,6 @@
 //   blocks explain KEY
 // (each with --store URL [--password-file FILE]). Enforcement is not built yet:
 // these blocks are recorded and listed, not applied.
-#include <unistd.h>
-
 #include <cstdio>
 #include <cstdlib>
 
@@ -15,6 +13,7 @@
 #include "agent/cli/verbs.h"
 #include "agent/detect/subject.h"
 #include "base/cidr.h"
+#include "base/host_name.h"
 #include "base/text.h"
 
 namespace mailtrail::cli {
@@ -50,12 +49,6 @@ TimeUs Duration(const std::string& s) {
                                      : 0;
   if (mult == 0 || v <= 0) return -1;
   return v * mult * kUsPerSecond;
-}
-
-std::string MachineName() {
-  char buf[256] = {};
-  if (gethostname(buf, sizeof buf - 1) != 0 || buf[0] == '\0') return "localhost";
-  return buf;
 }
 
 void PrintBlock(const Block& b, const std::string& format) {

@@ -45,15 +45,12 @@ class DetectSink : public RecordSink {
     d_->OnRecord(r, &decisions_);
     std::string why;
     for (const auto& dec : decisions_) m_->Apply(dec, &why);
-    last_ = std::max(last_, r.last_seen);
   }
-  TimeUs last() const { return last_; }
 
  private:
   FloodDetector* d_;
   BlockManager* m_;
   std::vector<Decision> decisions_;
-  TimeUs last_ = 0;
 };
 
 bool Number(const Args& a, const char* flag, int64_t lo, int64_t hi, int64_t* out) {

@@ -376,16 +376,23 @@ int RunMain(const std::vector<std::string>& argv, const Clock& clock) {
   if (config->iptables) reconciler.Add(std::make_unique<IptcFirewallAction>(IptcOptions{}));
   const bool enforce = !config->access_map.empty() || !config->header_checks.empty() ||
                        config->nftables || config->iptables;
+  DesiredBlocks desired;  // the live blocks as the backends get them, rebuilt on change
   auto tick = [&] {
     if (!config->metrics_listen.empty()) metrics.Publish(running.agent->RenderMetrics());
     const BlockManager* blocks = running.agent->blocks();
     if (!blocks) return;
-    const bool changed = blocks->version() != policy_version;
-    policy_version = blocks->version();
-    const std::vector<Block> active = changed || enforce ? blocks->Active() : std::vector<Block>();
-    if (policy && changed) policy->SetTable(PolicyTableOf(active));
-    // Every tick, not only on changes: a failed table update is retried.
-    if (enforce) reconciler.Sync(DesiredOf(active, clock.WallNow()), clock.MonotonicNow());
+    if (blocks->version() != policy_version) {
+      policy_version = blocks->version();
+      const std::vector<Block> active = blocks->Active();
+      if (policy) policy->SetTable(PolicyTableOf(active));
+      desired = DesiredOf(active, clock.WallNow());
+    }
+    // Every tick, not only on changes: a failed or debounced update is retried
+    // (the reconciler skips the backends that already match).
+    if (enforce) {
+      desired.wall_now = clock.WallNow();  // for the firewall's remaining times
+      reconciler.Sync(desired, clock.MonotonicNow());
+    }
   };
   tick();
   loop.on_tick = tick;

@@ -59,7 +59,8 @@ void FloodDetector::ApplyRules(const MessageRecord& r, const std::vector<size_t>
     if (!by_ip && !r.subject) continue;
     const std::string key = by_ip ? r.client_ip : NormalizeSubject(*r.subject);
     const std::string slot = std::to_string(i) + "\t" + key;
-    if (key.empty() || !Admit(rule_keys_, slot, o_.max_ips, rule.window, now)) continue;
+    if (key.empty() || !Admit(rule_keys_, &next_rule_sweep_, slot, o_.max_ips, rule.window, now))
+      continue;
     auto [it, fresh] = rule_keys_.try_emplace(slot);
     IpState& s = it->second;
     if (fresh) s.ring = Ring(rule.window, o_.buckets);
@@ -73,7 +74,7 @@ void FloodDetector::ApplyRules(const MessageRecord& r, const std::vector<size_t>
                             " message(s) within " + std::to_string(rule.window / kUsPerSecond) +
                             " s";
     if (by_ip) {
-      DecideIp(key, now, "content:" + rule.name, why + " from " + key, s.evidence, out);
+      DecideIp(key, r, "content:" + rule.name, why + " from " + key, s.evidence, out);
     } else {
       Decision d;
       d.kind = Decision::Kind::kSubject;
@@ -92,13 +93,12 @@ void FloodDetector::ApplyRules(const MessageRecord& r, const std::vector<size_t>
 // Makes room for `key` if it is new: sweeps keys idle for a window when the map
 // is full; false when every key is busy (the new one is not tracked).
 template <typename Map>
-bool FloodDetector::Admit(Map& map, const std::string& key, size_t max, TimeUs window, TimeUs now) {
+bool FloodDetector::Admit(Map& map, TimeUs* next_sweep, const std::string& key, size_t max,
+                          TimeUs window, TimeUs now) {
   if (map.count(key) || map.size() < max) return true;
   // A sweep costs the whole map: at most one per bucket of log time, so that a
   // storm of new keys against a full map costs O(1) per key.
-  TimeUs& next = &map == static_cast<void*>(&ips_)         ? next_ip_sweep_
-                 : &map == static_cast<void*>(&rule_keys_) ? next_rule_sweep_
-                                                           : next_subject_sweep_;
+  TimeUs& next = *next_sweep;
   if (now >= next) {
     next = now + window / std::max(1, o_.buckets);
     for (auto it = map.begin(); it != map.end();) {
@@ -113,10 +113,10 @@ bool FloodDetector::Admit(Map& map, const std::string& key, size_t max, TimeUs w
   return false;
 }
 
-void FloodDetector::DecideIp(const std::string& ip, TimeUs at, const std::string& rule,
+void FloodDetector::DecideIp(const std::string& ip, const MessageRecord& r, const std::string& rule,
                              const std::string& reason, std::vector<std::string> evidence,
                              std::vector<Decision>* out) {
-  const std::string host = host_;
+  const TimeUs at = r.last_seen;  // when the deciding record was complete
   auto it = ips_.find(ip);
   if (it != ips_.end() && it->second.decided_until > at) return;  // decided already
   if (it != ips_.end()) it->second.decided_until = at + o_.block_period;
@@ -126,7 +126,7 @@ void FloodDetector::DecideIp(const std::string& ip, TimeUs at, const std::string
   d.rule = rule;
   d.reason = reason;
   d.at = at;
-  d.host = host;
+  d.host = r.host;
   d.evidence = std::move(evidence);
   out->push_back(std::move(d));
 }
@@ -134,7 +134,6 @@ void FloodDetector::DecideIp(const std::string& ip, TimeUs at, const std::string
 void FloodDetector::OnRecord(const MessageRecord& r, std::vector<Decision>* out) {
   bool counted = false;  // a "count" rule makes it a bounce for the flood rules
   if (rules_) {
-    host_ = r.host;
     const std::vector<size_t> matched = rules_->Matches(r);
     for (size_t i : matched) counted |= rules_->specs()[i].action == "count";
     ApplyRules(r, matched, out);
@@ -142,13 +141,12 @@ void FloodDetector::OnRecord(const MessageRecord& r, std::vector<Decision>* out)
   if (!counted && ClassifyBounce(r) == BounceSignal::kNone) return;
   if (r.client_ip.empty()) return;
   ++bounces_;
-  host_ = r.host;
   const TimeUs t = r.first_seen;   // when it arrived
   const TimeUs now = r.last_seen;  // when we know all of it
   const std::string& ip = r.client_ip;
 
   // Per-IP rate.
-  if (Admit(ips_, ip, o_.max_ips, o_.ip_window, now)) {
+  if (Admit(ips_, &next_ip_sweep_, ip, o_.max_ips, o_.ip_window, now)) {
     auto [it, fresh] = ips_.try_emplace(ip);
     IpState& s = it->second;
     if (fresh) s.ring = Ring(o_.ip_window, o_.buckets);
@@ -157,7 +155,7 @@ void FloodDetector::OnRecord(const MessageRecord& r, std::vector<Decision>* out)
     if (!r.qid.empty()) AddCapped(&s.evidence, r.qid, kMaxEvidence);
     const int n = s.ring.Count(now);
     if (n >= o_.ip_bounces && s.decided_until <= now) {
-      DecideIp(ip, now, "backscatter-ip",
+      DecideIp(ip, r, "backscatter-ip",
                "backscatter: " + std::to_string(n) + " bounces from " + ip + " within " +
                    std::to_string(o_.ip_window / kUsPerSecond) + " s",
                s.evidence, out);
@@ -167,7 +165,9 @@ void FloodDetector::OnRecord(const MessageRecord& r, std::vector<Decision>* out)
   // Per subject.
   if (!r.subject) return;
   const std::string key = NormalizeSubject(*r.subject);
-  if (key.empty() || !Admit(subjects_, key, o_.max_subjects, o_.subject_window, now)) return;
+  if (key.empty() ||
+      !Admit(subjects_, &next_subject_sweep_, key, o_.max_subjects, o_.subject_window, now))
+    return;
   auto [it, fresh] = subjects_.try_emplace(key);
   SubjectState& s = it->second;
   if (fresh) s.ring = Ring(o_.subject_window, o_.buckets);
@@ -189,7 +189,7 @@ void FloodDetector::OnRecord(const MessageRecord& r, std::vector<Decision>* out)
   const std::string quoted = "'" + key + "'";
   if (s.blocked_until > now) {
     // The subject is blocked: whoever sends it now is part of the flood.
-    DecideIp(ip, now, "backscatter-subject",
+    DecideIp(ip, r, "backscatter-subject",
              "backscatter: sent the blocked subject " + quoted + " during its block", {r.qid}, out);
     return;
   }
@@ -213,7 +213,7 @@ void FloodDetector::OnRecord(const MessageRecord& r, std::vector<Decision>* out)
   out->push_back(std::move(d));
   for (const auto& c : s.ips)
     if (c.last >= now - o_.subject_window && c.count >= o_.subject_ip_bounces)
-      DecideIp(c.ip, now, "backscatter-subject", why, s.evidence, out);
+      DecideIp(c.ip, r, "backscatter-subject", why, s.evidence, out);
 }
 
 }  // namespace mailtrail

@@ -103,10 +103,12 @@ class FloodDetector {
     TimeUs last = 0, decided_until = 0;
   };
   template <typename Map>
-  bool Admit(Map& map, const std::string& key, size_t max, TimeUs window, TimeUs now);
+  bool Admit(Map& map, TimeUs* next_sweep, const std::string& key, size_t max, TimeUs window,
+             TimeUs now);
   void ApplyRules(const MessageRecord& r, const std::vector<size_t>& matched,
                   std::vector<Decision>* out);
-  void DecideIp(const std::string& ip, TimeUs at, const std::string& rule,
+  // An IP decision at the log time of `r`, unless one is in force already.
+  void DecideIp(const std::string& ip, const MessageRecord& r, const std::string& rule,
                 const std::string& reason, std::vector<std::string> evidence,
                 std::vector<Decision>* out);
 
@@ -117,7 +119,6 @@ class FloodDetector {
   std::unordered_map<std::string, IpState> rule_keys_;  // "rule\tkey": a rule's window
   int64_t untracked_ = 0, bounces_ = 0;
   TimeUs next_subject_sweep_ = 0, next_ip_sweep_ = 0, next_rule_sweep_ = 0;
-  std::string host_;  // of the record being looked at
 };
 
 }  // namespace mailtrail

@@ -143,14 +143,4 @@ void MysqlDictionary::ResolveKind(sql::Connection* c, Kind kind) {
                             "HY000", 0);
 }
 
-std::string MysqlDictionary::SelectIds(Kind kind, std::string_view text) {
-  std::string ids;
-  for (int probe = 0; probe < kProbes; ++probe) {
-    if (probe) ids += ',';
-    ids += std::to_string(ProbeId(kind, text, probe));
-  }
-  return std::string("(SELECT id FROM ") + Table(kind) + " WHERE id IN (" + ids +
-         ") AND text = " + mysql::HexLiteral(text) + ")";
-}
-
 }  // namespace mailtrail

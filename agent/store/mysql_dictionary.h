@@ -50,9 +50,6 @@ class MysqlDictionary {
   // Forgets the cache (after a database was swapped under us, in tests).
   void Clear();
 
-  // SQL for the id of `text` if stored: "(SELECT id FROM dict_x WHERE id IN
-  // (h, h+1, ...) AND text = X'..')" (a literal: bytes shown as hex, safe).
-  static std::string SelectIds(Kind kind, std::string_view text);
   static int64_t ProbeId(Kind kind, std::string_view text, int probe);
   static const char* Table(Kind kind);
   // The lower-cased domain of an address ("" when it has no "@").

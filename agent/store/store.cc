@@ -1,11 +1,10 @@
 #include "agent/store/store.h"
 
-#include <unistd.h>
-
 #include "agent/store/mysql_store.h"
 #include "agent/store/mysql_url.h"
 #include "agent/store/spool_store.h"
 #include "agent/store/sqlite_store.h"
+#include "base/host_name.h"
 
 namespace mailtrail {
 
@@ -35,12 +34,6 @@ StatusOr<std::unique_ptr<Store>> OpenSqlite(std::string_view path, const StoreOp
   return SqliteStore::Open(std::string(path), o.detail, o.create);
 }
 
-std::string MachineName() {
-  char buf[256] = {};
-  if (gethostname(buf, sizeof buf - 1) != 0 || buf[0] == '\0') return "mailtrail";
-  return buf;
-}
-
 StatusOr<std::unique_ptr<Store>> OpenMysql(std::string_view rest, const StoreOptions& o) {
   auto target = ParseMysqlUrl(rest);
   if (!target.ok()) return target.status();
@@ -54,7 +47,7 @@ StatusOr<std::unique_ptr<Store>> OpenMysql(std::string_view rest, const StoreOpt
   mo.detail = o.detail;
   mo.migrate = o.migrate;
   // Writers (create) get an agent row; readers none.
-  if (o.create) mo.agent_name = o.agent_name.empty() ? MachineName() : o.agent_name;
+  if (o.create) mo.agent_name = o.agent_name.empty() ? MachineName("mailtrail") : o.agent_name;
   if (!o.create) mo.timeout_seconds = 600;  // a report may scan for long
   if (!o.spool_path.empty()) {
     mo.start_offline = true;

@@ -43,3 +43,16 @@ def report_difference(want, got):
     print("FAIL: %d missing, %d extra" % (len(missing), len(extra)))
     for r in missing[:3] + extra[:3]:
         print("  ", r[:300])
+
+
+def start_mariadb(binary, server, dbdir, port=0):
+    """A throwaway MariaDB (tests/mysql/server.sh; stop it with `server stop dbdir`)
+    holding a migrated database `mt`: (its socket, the store URL)."""
+    sock = subprocess.run([server, "start", dbdir] + ([str(port)] if port else []), check=True,
+                          capture_output=True, text=True).stdout.strip()
+    subprocess.run(["mariadb", "--no-defaults", "-uroot", "-S", sock, "-e", "CREATE DATABASE mt"],
+                   check=True)
+    store = "mysql://root@localhost/mt?socket=" + sock
+    subprocess.run([binary, "db", "migrate", "--store", store], check=True,
+                   stdout=subprocess.DEVNULL)
+    return sock, store

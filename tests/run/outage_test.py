@@ -16,11 +16,7 @@ import sys
 import tempfile
 import time
 
-from mt_testlib import replay_closed, report_difference, search
-
-
-def sql(sock, statement):
-    subprocess.run(["mariadb", "--no-defaults", "-uroot", "-S", sock, "-e", statement], check=True)
+from mt_testlib import replay_closed, report_difference, search, start_mariadb
 
 
 def main():
@@ -28,14 +24,9 @@ def main():
     lines = gzip.open(corpus, "rt", errors="surrogateescape").read().splitlines(keepends=True)
     tmp = tempfile.mkdtemp(prefix="mt_outage_")
     dbdir = os.path.join(tmp, "mariadb")
-    sock = subprocess.run([server, "start", dbdir], check=True, capture_output=True,
-                          text=True).stdout.strip()
     agent = None
     try:
-        sql(sock, "CREATE DATABASE mt")
-        store = "mysql://root@localhost/mt?socket=" + sock
-        subprocess.run([binary, "db", "migrate", "--store", store], check=True,
-                       stdout=subprocess.DEVNULL)
+        _, store = start_mariadb(binary, server, dbdir)
         log = os.path.join(tmp, "mail.log")
         spool = os.path.join(tmp, "spool.db")
         open(log, "w").close()

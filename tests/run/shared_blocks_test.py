@@ -16,6 +16,7 @@ import tempfile
 import time
 
 from detect_live_test import FLOOD_IPS, shifted
+from mt_testlib import start_mariadb
 
 
 def main():
@@ -23,15 +24,9 @@ def main():
     lines = gzip.open(corpus, "rt").read().splitlines(keepends=True)
     tmp = tempfile.mkdtemp(prefix="mt_shared_")
     dbdir = os.path.join(tmp, "mariadb")
-    sock = subprocess.run([server, "start", dbdir], check=True, capture_output=True,
-                          text=True).stdout.strip()
     agents = []
     try:
-        subprocess.run(["mariadb", "--no-defaults", "-uroot", "-S", sock, "-e",
-                        "CREATE DATABASE mt"], check=True)
-        store = "mysql://root@localhost/mt?socket=" + sock
-        subprocess.run([binary, "db", "migrate", "--store", store], check=True,
-                       stdout=subprocess.DEVNULL)
+        _, store = start_mariadb(binary, server, dbdir)
         errs = {}
         for name in ("mx1", "mx2"):
             log = os.path.join(tmp, name + ".log")

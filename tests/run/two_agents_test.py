@@ -18,7 +18,7 @@ import sys
 import tempfile
 import time
 
-from mt_testlib import replay_closed, report_difference, search
+from mt_testlib import replay_closed, report_difference, search, start_mariadb
 
 
 def main():
@@ -29,16 +29,10 @@ def main():
     with socket.socket() as probe:  # a free loopback port for the server
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    sock = subprocess.run([server, "start", dbdir, str(port)], check=True, capture_output=True,
-                          text=True).stdout.strip()
     agents = []
     try:
-        subprocess.run(["mariadb", "--no-defaults", "-uroot", "-S", sock, "-e",
-                        "CREATE DATABASE mt"], check=True)
-        store = "mysql://root@localhost/mt?socket=" + sock
+        _, store = start_mariadb(binary, server, dbdir, port)
         urls = {"mx1": store, "mx2": "mysql://root@127.0.0.1:%d/mt" % port}
-        subprocess.run([binary, "db", "migrate", "--store", store], check=True,
-                       stdout=subprocess.DEVNULL)
         hosts = ["mx1", "mx2"]
         per_host = {h: [re.sub(r"^(\S+ +\d+ \S+) mx ", r"\1 %s " % h, l) for l in lines]
                     for h in hosts}
