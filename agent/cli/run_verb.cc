@@ -372,8 +372,12 @@ int RunMain(const std::vector<std::string>& argv, const Clock& clock) {
     to.path = config->header_checks;
     reconciler.Add(std::make_unique<HeaderChecksAction>(to));
   }
-  if (config->nftables) reconciler.Add(std::make_unique<NftFirewallAction>(NftOptions{}));
-  if (config->iptables) reconciler.Add(std::make_unique<IptcFirewallAction>(IptcOptions{}));
+  NftOptions nft_options;
+  nft_options.ports = config->firewall_ports;
+  IptcOptions iptc_options;
+  iptc_options.ports = config->firewall_ports;
+  if (config->nftables) reconciler.Add(std::make_unique<NftFirewallAction>(nft_options));
+  if (config->iptables) reconciler.Add(std::make_unique<IptcFirewallAction>(iptc_options));
   const bool enforce = !config->access_map.empty() || !config->header_checks.empty() ||
                        config->nftables || config->iptables;
   DesiredBlocks desired;  // the live blocks as the backends get them, rebuilt on change
@@ -400,11 +404,11 @@ int RunMain(const std::vector<std::string>& argv, const Clock& clock) {
                EscapeForLog(config->store_url).c_str());
   Status st = RunAgentLoop(running.agent.get(), loop);
   if (config->nftables && config->nftables_remove_on_stop) {
-    if (Status rs = NftFirewallAction(NftOptions{}).Remove(); !rs.ok())
+    if (Status rs = NftFirewallAction(nft_options).Remove(); !rs.ok())
       std::fprintf(stderr, "mailtrail: %s\n", EscapeForLog(rs.message(), 300).c_str());
   }
   if (config->iptables && config->iptables_remove_on_stop) {
-    if (Status rs = IptcFirewallAction(IptcOptions{}).Remove(); !rs.ok())
+    if (Status rs = IptcFirewallAction(iptc_options).Remove(); !rs.ok())
       std::fprintf(stderr, "mailtrail: %s\n", EscapeForLog(rs.message(), 300).c_str());
   }
   std::fprintf(stderr,

@@ -91,6 +91,25 @@ struct Reader {
     }
     return true;
   }
+  // A non-empty list of TCP ports (1..65535).
+  bool Ports(const toml::table& t, std::string_view key, std::vector<int>* out) {
+    const toml::node* n = t.get(key);
+    if (n == nullptr) return true;
+    const toml::array* a = n->as_array();
+    if (a == nullptr || a->empty()) {
+      error = At(*n, std::string(key) + " must be a non-empty list of TCP ports");
+      return false;
+    }
+    out->clear();
+    for (const auto& v : *a) {
+      if (!v.is_integer() || **v.as_integer() < 1 || **v.as_integer() > 65535) {
+        error = At(v, std::string(key) + " must hold ports from 1 to 65535");
+        return false;
+      }
+      out->push_back(static_cast<int>(**v.as_integer()));
+    }
+    return true;
+  }
   const toml::table* Table(const toml::table& root, std::string_view key) {
     const toml::node* n = root.get(key);
     if (n == nullptr) return nullptr;
@@ -201,7 +220,8 @@ StatusOr<Config> ParseConfig(const std::string& text, const std::string& name) {
     int64_t reload = c.reload_interval / kUsPerSecond;
     if (!r.Known(*t,
                  {"access_map", "access_map_type", "header_checks", "reload_interval_s", "dry_run",
-                  "nftables", "nftables_remove_on_stop", "iptables", "iptables_remove_on_stop"},
+                  "nftables", "nftables_remove_on_stop", "iptables", "iptables_remove_on_stop",
+                  "firewall_ports"},
                  "enforce") ||
         !r.String(*t, "access_map", &c.access_map) ||
         !r.String(*t, "access_map_type", &c.access_map_type) ||
@@ -210,7 +230,8 @@ StatusOr<Config> ParseConfig(const std::string& text, const std::string& name) {
         !r.Bool(*t, "dry_run", &c.enforce_dry_run) || !r.Bool(*t, "nftables", &c.nftables) ||
         !r.Bool(*t, "nftables_remove_on_stop", &c.nftables_remove_on_stop) ||
         !r.Bool(*t, "iptables", &c.iptables) ||
-        !r.Bool(*t, "iptables_remove_on_stop", &c.iptables_remove_on_stop))
+        !r.Bool(*t, "iptables_remove_on_stop", &c.iptables_remove_on_stop) ||
+        !r.Ports(*t, "firewall_ports", &c.firewall_ports))
       return r.error;
     if (c.access_map_type != "lmdb" && c.access_map_type != "hash")
       return r.At(*t->get("access_map_type"), "access_map_type must be lmdb or hash");

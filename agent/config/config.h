@@ -54,6 +54,7 @@ struct Config {
   bool nftables_remove_on_stop = false;
   bool iptables = false;  // the libiptc backend (CAP_NET_ADMIN, CAP_NET_RAW)
   bool iptables_remove_on_stop = false;
+  std::vector<int> firewall_ports = {25, 465, 587};  // TCP ports both firewalls guard
   // [detect] (agent/detect/flood_detector.h)
   bool detect = true;
   int64_t subject_bounces = 50, subject_min_ips = 2, ip_bounces = 20;

@@ -54,6 +54,7 @@ TEST(Config, TheExampleFileHoldsExactlyTheDefaults) {
   EXPECT_EQ(c->nftables_remove_on_stop, d.nftables_remove_on_stop);
   EXPECT_EQ(c->iptables, d.iptables);
   EXPECT_EQ(c->iptables_remove_on_stop, d.iptables_remove_on_stop);
+  EXPECT_EQ(c->firewall_ports, d.firewall_ports);
 }
 
 TEST(Config, DetectionAndBlockKeysAreChecked) {
@@ -82,6 +83,13 @@ TEST(Config, DetectionAndBlockKeysAreChecked) {
   auto bad = ParseConfig("[blocks]\nallow = [\"10.0.0.0/8\", \"mx.example\"]\n", "t.toml");
   ASSERT_FALSE(bad.ok());
   EXPECT_EQ(bad.status().message(), "t.toml:2: not an IP address or CIDR: mx.example");
+  auto ports = ParseConfig("[enforce]\nfirewall_ports = [25, 2525]\n", "t.toml");
+  ASSERT_TRUE(ports.ok()) << ports.status().message();
+  EXPECT_EQ(ports->firewall_ports, (std::vector<int>{25, 2525}));
+  auto bad_port = ParseConfig("[enforce]\nfirewall_ports = [25,\n 70000]\n", "t.toml");
+  ASSERT_FALSE(bad_port.ok());
+  EXPECT_EQ(bad_port.status().message(), "t.toml:3: firewall_ports must hold ports from 1 to 65535");
+  EXPECT_FALSE(ParseConfig("[enforce]\nfirewall_ports = []\n", "t.toml").ok());
 }
 
 TEST(Config, ValuesAreRead) {
