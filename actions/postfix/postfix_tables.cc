@@ -109,13 +109,19 @@ std::string PcreEscape(const std::string& text) {
   return out;
 }
 
+// header_checks(5) knows no numeric replies ("450 ..." would be ignored with
+// a warning by cleanup): REJECT is the only refusal, and smtpd answers it with
+// 550, so the policy reply's code cannot be reused here.
+const char* const kHeaderChecksAction = "REJECT 5.7.1 Message refused: blocked subject (backscatter)";
+
 std::string HeaderChecksAction::Render(const DesiredBlocks& desired) const {
   std::string out = "# mailtrail: blocked subjects. Written by the agent; edits are lost.\n";
   for (const auto& s : desired.subjects) {
     if (s.empty()) continue;
     // As Postfix sees the header: "Subject: " then the text as logged (a long
     // subject is cut in the log, so no end anchor).
-    out += "/^Subject:[[:space:]]*" + PcreEscape(s.substr(0, 990)) + "/ " + o_.reply + "\n";
+    out += "/^Subject:[[:space:]]*" + PcreEscape(s.substr(0, 990)) + "/ " + kHeaderChecksAction +
+           "\n";
   }
   return out;
 }

@@ -5,7 +5,8 @@
 //   on octet boundaries, as access(5) matches "1.2.3"), built with postmap into
 //   lmdb: or hash: — smtpd notices a changed table by itself, no reload.
 // - HeaderChecksAction: a pcre: header_checks table, one line per blocked
-//   subject, every regex metacharacter escaped; Postfix reads it at reload, so
+//   subject, every regex metacharacter escaped, answered with REJECT (550; the
+//   policy reply does not apply); Postfix reads it at reload, so
 //   `postfix reload` follows a change, at most once per reload_interval.
 // Keys are validated (IpAddress/Cidr) and replies fixed by the configuration.
 #ifndef MAILTRAIL_ACTIONS_POSTFIX_POSTFIX_TABLES_H_
@@ -40,6 +41,9 @@ class AccessMapAction : public Action {
   PostfixTableOptions o_;
   TimeUs last_build_ = -1;  // at most one rebuild per second
 };
+
+// The action of every header_checks line.
+extern const char* const kHeaderChecksAction;
 
 class HeaderChecksAction : public Action {
  public:

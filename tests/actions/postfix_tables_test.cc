@@ -71,8 +71,10 @@ TEST_F(PostfixTables, HeaderChecksMatchHostileSubjectsLiterally) {
                 "=?UTF-8?B?0J/RgNC40LLQtdGC?=", "tab\there"};
   ASSERT_TRUE(h.Apply(d, 0).ok());
   const std::string table = "pcre:" + o_.path;
-  for (const auto& s : d.subjects) EXPECT_EQ(Query("Subject: " + s, table), o_.reply) << s;
-  EXPECT_EQ(Query("Subject: Undeliverable Mail (and more)", table), o_.reply) << "a prefix";
+  for (const auto& s : d.subjects)
+    EXPECT_EQ(Query("Subject: " + s, table), kHeaderChecksAction) << s;
+  EXPECT_EQ(Query("Subject: Undeliverable Mail (and more)", table), kHeaderChecksAction)
+      << "a prefix";
   EXPECT_EQ(Query("Subject: aXb (c) [d] {e} $^|*+? /slash\\ #x -y", table), "")
       << "the dot is a dot";
   EXPECT_EQ(Query("Subject: Hello", table), "");
