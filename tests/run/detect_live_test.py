@@ -128,7 +128,7 @@ def main():
         subject = query("Subject: failure notice", "pcre:" + checks)
         print("access map: %d of 6 flood IPs; header_checks for 'failure notice': %s"
               % (len(in_map), subject))
-        if len(in_map) != 6 or not subject.startswith("450") or \
+        if len(in_map) != 6 or not subject.startswith("REJECT 5.7.1") or \
                 query("127.0.5.121", "lmdb:" + access) or query("Subject: Hello", "pcre:" + checks):
             print("FAIL: the Postfix tables do not hold exactly the blocks")
             ok = False
