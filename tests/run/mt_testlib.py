@@ -26,13 +26,13 @@ def live_year(first_line):
     return now.year if month <= now.month else now.year - 1
 
 
-def replay_closed(binary, lines, tmp, name):
+def replay_closed(binary, lines, tmp, name, detail="standard"):
     """The records a one-shot replay of `lines` closes (what a live agent stores)."""
     whole = os.path.join(tmp, name + ".log")
     with open(whole, "w", errors="surrogateescape") as f:
         f.writelines(lines)
     store = "sqlite:" + os.path.join(tmp, name + ".db")
-    subprocess.run([binary, "replay", "--quiet", "--store", store, "--year",
+    subprocess.run([binary, "replay", "--quiet", "--store", store, "--detail", detail, "--year",
                     str(live_year(lines[0])), whole], check=True)
     return sorted(r for end, r in search(binary, store) if end != "open")
 

@@ -1,0 +1,412 @@
+#!/usr/bin/env python3
+"""End to end against a real Postfix (issue 7). In a network namespace this
+test creates: a private Postfix 3.7 instance (tests/e2e/postfix_instance.py), a
+MariaDB, Postfix's smtp-sink, a scripted remote MX and a content filter
+(tests/e2e/peers.py), and `mailtrail run` with every enforcement backend on.
+
+1. Traffic: real SMTP from several 127.0.x.y sources — local delivery, unknown
+   users, relaying to the sink, a remote MX that bounces and defers, an
+   unreachable MX (expiry + NDR), relay denied, a content-filter leg, a
+   legitimate bounce. The agent is SIGKILLed in the middle of it and restarted.
+2. A backscatter flood: bounces with one subject from six sources. The block
+   must appear in the store; then Postfix must refuse a flooding source's next
+   transaction through the policy service (port 2525) and through the access
+   map (port 2526), the firewall must drop a flooding source on port 25, and
+   header_checks must refuse the flood subject from anyone.
+3. After the block period mail from those sources and with that subject flows
+   again.
+Then every message's record in MariaDB must match what was sent
+(tests/tools/compare_records.py, every recipient checked, 100%), the store must
+equal a one-shot replay of Postfix's log (nothing lost or doubled by the kill),
+and nothing the test started may be left running.
+
+usage: e2e_test.py MAILTRAIL MARIADB_SERVER_SH   (as root; makes its own namespace)
+"""
+import datetime
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "run"))
+sys.path.insert(0, os.path.join(HERE, "..", "tools"))
+from compare_records import expected_outcome  # noqa: E402
+from mt_testlib import replay_closed, report_difference, search, start_mariadb  # noqa: E402
+from peers import ContentFilter, RemoteMx, wait_listening  # noqa: E402
+from postfix_instance import PostfixInstance  # noqa: E402
+from traffic import Traffic  # noqa: E402
+
+MX, SINK, REMOTE, DEAD, FILTER = "127.0.0.30", "127.0.0.31", "127.0.0.32", "127.0.0.33", "127.0.0.34"
+ADDRESSES = [MX, SINK, REMOTE, DEAD, FILTER]
+APP = "127.0.0.1"  # mynetworks: may relay
+SENDERS = ["127.0.5.120", "127.0.5.121", "127.0.5.122", "127.0.5.123", "127.0.5.124"]
+LEGIT_BOUNCER = "127.0.5.170"
+FLOOD_IPS = ["127.0.9.11", "127.0.9.12", "127.0.9.13", "127.0.9.14", "127.0.9.15", "127.0.9.16"]
+FLOOD_SUBJECT = "Undeliverable: Your parcel is waiting"
+MAILBOXES = ["vera@hosted.test", "walt@hosted.test", "xena@hosted.test", "info@hosted.test"]
+ROUTES = {"partner.test": SINK, "remote.test": REMOTE, "dead.test": DEAD, "example.test": SINK,
+          "northwind.test": SINK, "bazaar.test": SINK, "bulletin.test": SINK, "pal.test": SINK,
+          "netprovider.test": SINK, "college.test": SINK}
+BLOCK_PERIOD_S = 20
+
+AGENT_TOML = """\
+[store]
+url = "{store}"
+detail = "full"
+spool = "{tmp}/spool.db"
+[agent]
+name = "mx"
+[logs]
+paths = ["{log}"]
+from_start = true
+poll_interval_ms = 200
+[writer]
+flush_interval_ms = 200
+[tracker]
+grace_s = 1
+[policy]
+socket = "{tmp}/policy.sock"
+reply = "450 4.7.1 Backscatter source, try later"
+[enforce]
+access_map = "{tmp}/mailtrail_access"
+header_checks = "{tmp}/mailtrail_header_checks.pcre"
+reload_interval_s = 1
+nftables = true
+firewall_ports = [25]
+[blocks]
+period_s = {period}
+allow = ["127.0.0.1/32"]
+postfix_config_dir = "{etc}"
+"""
+
+
+def expect_inbound(rcpt):
+    return "delivered:virtual" if rcpt in MAILBOXES else "rejected:unknown user"
+
+
+def expect_outbound(rcpt):
+    local, domain = rcpt.split("@")
+    if domain == "dead.test":
+        return "relayed:deferred (connection refused) -> expired + NDR"
+    if domain == "remote.test":
+        if local.startswith("nouser"):
+            return "relayed:bounced (5xx at RCPT) + NDR to sender"
+        if local.startswith("defer"):
+            return "relayed:deferred (4xx at RCPT) -> expired + NDR"
+    return "relayed:sent"
+
+
+class Agent:
+    def __init__(self, binary, config, err):
+        self.binary, self.config, self.err = binary, config, err
+        self.proc = None
+
+    def start(self):
+        self.proc = subprocess.Popen([self.binary, "run", "--config", self.config],
+                                     stderr=open(self.err, "a"))
+
+    def kill(self):
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait()
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            return self.proc.wait(timeout=60)
+        return self.proc.returncode if self.proc else 0
+
+
+def wait_for(what, predicate, timeout):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.2)
+    print("FAIL: waited %.0f s for %s" % (timeout, what))
+    return None
+
+
+def blocks(binary, store, *flags):
+    out = subprocess.run([binary, "blocks", "list", "--format", "jsonl", "--store", store, *flags],
+                         capture_output=True, text=True).stdout
+    return [json.loads(l) for l in out.splitlines() if l.strip()]
+
+
+def normal_traffic(t, at_round):
+    """The first phase: every kind of message, 73 transactions; `at_round(i)`
+    before each round of nine."""
+    for i in range(8):
+        at_round(i)
+        src = SENDERS[i % len(SENDERS)]
+        t.send(src, "alice%d@northwind.test" % i, [MAILBOXES[i % 4]], "Quarterly figures %d" % i,
+               expect_inbound, category="inbound")
+        t.send(src, "bob%d@bazaar.test" % i, [MAILBOXES[(i + 1) % 4], "nobody%d@hosted.test" % i],
+               "Order %d shipped" % i, expect_inbound, category="inbound-unknown-user")
+        t.send(src, "carol%d@bulletin.test" % i, ["someone@partner.test"], "Relay attempt %d" % i,
+               "rejected:relay denied", category="relay-denied")
+        t.send(APP, "rita@example.test", ["ceo%d@partner.test" % i, "cfo%d@partner.test" % i],
+               "Re: PO #%d approval" % (7000 + i), expect_outbound, helo="app1.example.test",
+               category="outbound-ok")
+        t.send(APP, "omar@example.test",
+               ["ok%d@remote.test" % i, "nouser%d@remote.test" % i, "defer%d@remote.test" % i],
+               "Agenda for standup %d" % i, expect_outbound, helo="app2.example.test",
+               category="outbound-mixed")
+        t.send(APP, "paula@example.test", ["user%d@dead.test" % i], "Invoice %d" % i,
+               expect_outbound, helo="app1.example.test", category="outbound-dead")
+        t.send(APP, "sven@example.test", ["buyer%d@remote.test" % i], "REJECTDATA offer %d" % i,
+               "relayed:bounced (554 at end of DATA) + NDR to sender", helo="app2.example.test",
+               category="outbound-data-reject")
+        t.send(src, "dave%d@pal.test" % i, [MAILBOXES[(i + 2) % 4]], "Filtered newsletter %d" % i,
+               "delivered:virtual (content filter leg)", port=2527, category="content-filter")
+        t.send(LEGIT_BOUNCER, "", [MAILBOXES[i % 4]], "Undelivered Mail Returned to Sender",
+               "delivered:virtual", helo="mx.college.test",
+               header_from="MAILER-DAEMON@mx.college.test (Mail Delivery System)",
+               category="legit-bounce")
+        if i == 1:
+            t.send(APP, "tara@example.test", ["partner%d@partner.test" % i], "Filtered outbound",
+                   expect_outbound, port=2527, helo="app1.example.test",
+                   category="outbound-content-filter")
+
+
+def flood(t):
+    for round_ in range(10):
+        for n, ip in enumerate(FLOOD_IPS):
+            t.send(ip, "", [MAILBOXES[(round_ + n) % 4]], FLOOD_SUBJECT, "delivered:virtual",
+                   helo="mx%d.relayfarm-e.test" % n,
+                   header_from="MAILER-DAEMON@mx%d.relayfarm-e.test" % n, category="flood",
+                   timeout=3)
+
+
+def probe(t, ip, port, mail_from, subject, category):
+    """One message to vera; (row, the first refusal code or 250, its text)."""
+    row = t.send(ip, mail_from, ["vera@hosted.test"], subject, "delivered:virtual", port=port,
+                 category=category, timeout=2, header_from="<%s>" % (mail_from or "MAILER-DAEMON@x"))
+    smtp = row.get("smtp") or {}
+    if row.get("connect_error"):
+        return row, None, row["connect_error"]
+    for _, code, text in smtp.get("rcpt", []):
+        if code >= 400:
+            return row, code, text
+    data = smtp.get("data") or [None, ""]
+    return row, data[0], data[1]
+
+
+def enforcement_checks(t, want_blocked):
+    """The four refusals while blocked, or four acceptances after; True if all as wanted."""
+    ok = True
+    verdict = "refused" if want_blocked else "accepted"
+    # The policy service (port 2525 has nothing else), the access map (port 2526).
+    for ip, port, what, phrase in ((FLOOD_IPS[0], 2525, "policy service", "Recipient address rejected"),
+                                   (FLOOD_IPS[1], 2526, "access map", "Client host rejected")):
+        def attempt():
+            _, code, text = probe(t, ip, port, "", "Re: anything", "probe-" + what)
+            good = (code == 450 and phrase in text and "Backscatter source" in text) \
+                if want_blocked else code == 250
+            return (code, text) if good else None
+        got = wait_for("%s: %s %s" % (what, ip, verdict), attempt, 15)
+        print("%-15s %s:%d %s -> %s" % (what, ip, port, verdict, got))
+        ok &= got is not None
+    # The firewall drops port 25 only: a connection from a flooding source times out.
+    def fw():
+        row, code, text = probe(t, FLOOD_IPS[2], 25, "", "Re: anything", "probe-firewall")
+        if want_blocked:
+            return text if row.get("connect_error") else None
+        return code if code == 250 else None
+    got = wait_for("firewall: %s %s" % (FLOOD_IPS[2], verdict), fw, 15)
+    print("%-15s %s:25 %s -> %s" % ("firewall", FLOOD_IPS[2], verdict, got))
+    ok &= got is not None
+    # header_checks: the flood subject from a legitimate source and sender.
+    def hc():
+        _, code, text = probe(t, SENDERS[1], 2525, "ann@northwind.test", FLOOD_SUBJECT,
+                              "probe-header-checks")
+        good = (code == 550 and "blocked subject" in text) if want_blocked else code == 250
+        return (code, text) if good else None
+    got = wait_for("header_checks: the flood subject %s" % verdict, hc, 15)
+    print("%-15s subject from %s %s -> %s" % ("header_checks", SENDERS[1], verdict, got))
+    ok &= got is not None
+    # A legitimate source on the firewalled port is never refused.
+    _, code, _ = probe(t, SENDERS[0], 25, "ann@northwind.test", "Hello", "probe-legit")
+    if code != 250:
+        print("FAIL: a legitimate message on port 25 got", code)
+        ok = False
+    return ok
+
+
+def compare(tmp, binary, store, truth):
+    recs = os.path.join(tmp, "records.jsonl")
+    with open(recs, "w") as f:
+        subprocess.run([binary, "search", "--store", store, "--format", "jsonl", "--limit",
+                        "100000000"], stdout=f, check=True)
+    rows = [json.loads(l) for l in open(truth)]
+    checkable = sum(1 for r in rows for rc in r["rcpts"] if expected_outcome(r, rc) is not None)
+    out = subprocess.run([sys.executable, os.path.join(HERE, "..", "tools", "compare_records.py"),
+                          truth, recs], capture_output=True, text=True)
+    print("records vs what was sent: %s (%d recipients sent that have an outcome to check)"
+          % (out.stdout.strip(), checkable))
+    got = out.stdout.split()
+    ok_rcpts, n_rcpts = map(int, got[0].split("/"))
+    ok_fields, n_fields = map(int, got[2].split("/"))
+    if out.returncode != 0 or ok_rcpts != n_rcpts or n_rcpts != checkable or checkable < 150 \
+            or ok_fields != n_fields:
+        print("FAIL: records do not match what was sent\n" + out.stderr[-3000:])
+        return False
+    return True
+
+
+def inside(binary, server):
+    tmp = tempfile.mkdtemp(prefix="mt_e2e_")
+    os.chmod(tmp, 0o755)  # smtpd (user postfix) reaches the policy socket and tables here
+    started = []
+    ok = True
+    try:
+        _, store = start_mariadb(binary, server, os.path.join(tmp, "mariadb"))
+        started.append(lambda: subprocess.run([server, "stop", os.path.join(tmp, "mariadb")]))
+        sink = subprocess.Popen(["smtp-sink", "-u", "postfix", SINK + ":25", "256"])
+        started.append(lambda: (sink.terminate(), sink.wait()))
+        remote = RemoteMx().start(REMOTE, 25)
+        started.append(remote.stop)
+        filt = ContentFilter(FILTER, (MX, 10025)).start(FILTER, 10024)
+        started.append(filt.stop)
+
+        pf = PostfixInstance(os.path.join(tmp, "postfix"), MX, FILTER, ROUTES, MAILBOXES,
+                             policy=os.path.join(tmp, "policy.sock"),
+                             access=os.path.join(tmp, "mailtrail_access"),
+                             header_checks=os.path.join(tmp, "mailtrail_header_checks.pcre"))
+        config = os.path.join(tmp, "mailtrail.toml")
+        with open(config, "w") as f:
+            f.write(AGENT_TOML.format(store=store, tmp=tmp, log=pf.log, period=BLOCK_PERIOD_S,
+                                      etc=pf.etc))
+        check = subprocess.run([binary, "check-config", config], capture_output=True, text=True)
+        if check.returncode != 0:
+            print("FAIL: check-config:", check.stdout, check.stderr)
+            return False
+        agent = Agent(binary, config, os.path.join(tmp, "agent.err"))
+        agent.start()
+        started.append(agent.stop)
+        # The agent writes the (empty) tables Postfix needs before Postfix starts.
+        if not wait_for("the agent's tables and policy socket", lambda: all(os.path.exists(
+                os.path.join(tmp, p)) for p in ("policy.sock", "mailtrail_access.lmdb",
+                                                "mailtrail_header_checks.pcre")), 20):
+            return False
+        pf.start()
+        started.append(pf.stop)
+        for host, port in ((MX, 25), (SINK, 25), (REMOTE, 25), (FILTER, 10024)):
+            if not wait_listening(host, port):
+                print("FAIL: nothing listens on %s:%d" % (host, port))
+                return False
+
+        truth = os.path.join(tmp, "groundtruth.jsonl")
+        t = Traffic(MX, truth)
+        # 1. Ordinary traffic, the agent SIGKILLed in the middle and restarted.
+        # While it is down smtpd finds no policy service and goes on (DUNNO).
+        def at_round(i):
+            if i == 3:
+                time.sleep(0.5)  # some of it read and written
+                agent.kill()
+                print("agent SIGKILLed after %d transactions" % len(t.rows))
+            elif i == 5:
+                agent.start()
+                print("agent restarted after %d transactions" % len(t.rows))
+        normal_traffic(t, at_round)
+        print("ordinary traffic: %d transactions" % len(t.rows))
+
+        # 2. The flood, its blocks and their enforcement.
+        flood(t)
+        flood_start = time.time()
+        live = wait_for("the flood's blocks", lambda: (lambda b: b if {x["key"] for x in b if x[
+            "kind"] == "ip"} >= set(FLOOD_IPS) and any(x["kind"] == "subject" for x in b) else None)(
+            blocks(binary, store)), 30)
+        if not live:
+            return False
+        print("blocks live %.1f s after the flood ended: %s" % (time.time() - flood_start, ", ".join(
+            sorted(b["kind"] + " " + b["key"] for b in live))))
+        sent = [r for r in t.rows if r["category"] == "flood"]
+        taken = sum(1 for r in sent if (r["smtp"].get("data") or [None])[0] == 250)
+        print("flood: %d bounces sent, %d accepted before the blocks took effect" % (len(sent),
+                                                                                    taken))
+        if {b["key"] for b in live if b["kind"] == "ip"} != set(FLOOD_IPS):
+            print("FAIL: blocked beyond the flooding sources")
+            ok = False
+        ok &= enforcement_checks(t, want_blocked=True)
+
+        # 3. After the block period, mail flows again.
+        ends = max(datetime.datetime.strptime(b["expires"], "%Y-%m-%dT%H:%M:%SZ").replace(
+            tzinfo=datetime.timezone.utc).timestamp() for b in live)
+        time.sleep(max(0.0, ends - time.time()) + 1.0)
+        still = blocks(binary, store)
+        if still:
+            print("FAIL: blocks still live after their period:", still)
+            ok = False
+        ok &= enforcement_checks(t, want_blocked=False)
+        t.close()
+
+        # Every message done, every line read and written; then a clean stop.
+        if not wait_for("Postfix's queue to drain", pf.queue_empty, 60):
+            ok = False
+        time.sleep(3.0)
+        rc = agent.stop()
+        if rc != 0:
+            print("FAIL: agent exit %s" % rc)
+            ok = False
+        ok &= compare(tmp, binary, store, truth)
+        lines = open(pf.log, errors="surrogateescape").readlines()
+        want = replay_closed(binary, lines, tmp, "oneshot", "full")
+        got = sorted(r for end, r in search(binary, store) if end != "open")
+        print("store vs a one-shot replay of Postfix's %d log lines: %d/%d records" % (
+            len(lines), len(got), len(want)))
+        if got != want:
+            report_difference(want, got)
+            ok = False
+        every = blocks(binary, store, "--all")
+        print("blocks in the store: %d, active at the end: %d" % (
+            len(every), len(blocks(binary, store))))
+        return ok
+    finally:
+        for stop in reversed(started):
+            try:
+                stop()
+            except Exception as e:  # keep stopping the rest
+                print("stop failed:", e)
+        if ok:
+            shutil.rmtree(tmp, ignore_errors=True)
+        else:
+            print("kept for a look:", tmp)
+
+
+def outside(argv):
+    ns = "mt_e2e_%d" % os.getpid()
+    ip = lambda *a: subprocess.run(["ip", "netns", "exec", ns, "ip", *a], check=True)
+    subprocess.run(["ip", "netns", "add", ns], check=True)
+    try:
+        ip("link", "set", "lo", "up")
+        for a in ADDRESSES:
+            ip("addr", "add", a + "/32", "dev", "lo")
+        rc = subprocess.run(["ip", "netns", "exec", ns, sys.executable, os.path.abspath(__file__),
+                             "--inside", *argv[1:]], timeout=600).returncode
+        left = subprocess.run(["ip", "netns", "pids", ns], capture_output=True,
+                              text=True).stdout.split()
+        if left:
+            print("FAIL: left running in the namespace: %s" % " ".join(
+                open("/proc/%s/comm" % p).read().strip() for p in left if os.path.exists(
+                    "/proc/" + p)))
+            for p in left:
+                try:
+                    os.kill(int(p), signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+            rc = rc or 1
+        return rc
+    finally:
+        subprocess.run(["ip", "netns", "delete", ns])
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 1 and sys.argv[1] == "--inside":
+        sys.exit(0 if inside(*sys.argv[2:4]) else 1)
+    sys.exit(outside(sys.argv))
