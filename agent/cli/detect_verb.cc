@@ -1,13 +1,18 @@
 // `mailtrail detect FILE...`: runs the backscatter detector over logs (after the
 // fact, at log time) and prints the blocks it would make. Decisions from old
 // lines are never live (SECURITY.md rule 6): this verb enforces nothing.
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 
+#include "actions/firewall/nft_firewall.h"
+#include "actions/postfix/postfix_tables.h"
 #include "agent/blocks/block_manager.h"
+#include "agent/blocks/desired.h"
 #include "agent/cli/args.h"
 #include "agent/cli/store_args.h"
 #include "agent/cli/verbs.h"
+#include "agent/config/config.h"
 #include "agent/detect/flood_detector.h"
 #include "agent/detect/subject.h"
 #include "agent/replay/replay.h"
@@ -32,6 +37,9 @@ const std::vector<FlagSpec> kFlags = {
     {"all", false, "also the blocks that expired before the end of the logs"},
     {"save", false, "keep the decisions in the store (--store), as not live"},
     {"format", true, "table (default) or jsonl (RECORD.md blocks)"},
+    {"show-enforcement", false,
+     "also print what the policy service, access map, header_checks and nftables would get "
+     "for the blocks active at the end (a dry run: nothing is written)"},
     {"help", false, "this help"},
 };
 
@@ -39,9 +47,11 @@ const std::vector<FlagSpec> kFlags = {
 class DetectSink : public RecordSink {
  public:
   DetectSink(FloodDetector* d, BlockManager* m) : d_(d), m_(m) {}
+  TimeUs last_seen() const { return last_seen_; }
   void OnRecord(MessageRecord&& r) override {
     if (r.is_update) return;  // counted when it was first written
     decisions_.clear();
+    last_seen_ = std::max(last_seen_, r.last_seen);
     d_->OnRecord(r, &decisions_);
     std::string why;
     for (const auto& dec : decisions_) m_->Apply(dec, &why);
@@ -51,7 +61,42 @@ class DetectSink : public RecordSink {
   FloodDetector* d_;
   BlockManager* m_;
   std::vector<Decision> decisions_;
+  TimeUs last_seen_ = 0;
 };
+
+// What each backend would be given for `active` at `now` (log time), with the
+// default configuration's reply and paths: the dry run of docs/postfix.md.
+void PrintEnforcement(std::vector<Block> active, TimeUs now) {
+  for (Block& b : active) b.live = true;  // as if these lines were live
+  const DesiredBlocks desired = DesiredOf(active, now);
+  const Config defaults;
+  std::string ips;
+  for (const auto& ip : desired.ips) ips += " " + ip;
+  for (const auto& n : desired.cidrs) ips += " " + n;
+  std::printf(
+      "\n== What the agent would push for the %zu blocks active at the end (dry run: "
+      "nothing is written)\n",
+      active.size());
+  std::printf(
+      "-- policy service (check_policy_service): action=%s for%s; action=DUNNO for "
+      "everyone else\n",
+      defaults.policy_reply.c_str(), ips.empty() ? " nobody" : ips.c_str());
+  PostfixTableOptions to;
+  to.reply = defaults.policy_reply;
+  int skipped = 0;
+  std::printf("-- access map (check_client_access lmdb:/etc/postfix/mailtrail_access):\n%s",
+              AccessMapAction(to).Render(desired, &skipped).c_str());
+  if (skipped > 0)
+    std::printf("   (%d networks left to the policy service and firewall)\n", skipped);
+  std::printf(
+      "-- header_checks (pcre:/etc/postfix/mailtrail_header_checks.pcre), then postfix "
+      "reload:\n%s",
+      HeaderChecksAction(to).Render(desired).c_str());
+  std::string script = NftFirewallAction(NftOptions{}).Script(desired, now);
+  if (!script.empty() && script.back() != '\n') script += '\n';
+  std::printf("-- nftables (one atomic transaction; timeouts as of the end of the logs):\n%s",
+              script.c_str());
+}
 
 bool Number(const Args& a, const char* flag, int64_t lo, int64_t hi, int64_t* out) {
   auto v = a.Get(flag);
@@ -146,6 +191,7 @@ int DetectMain(const std::vector<std::string>& argv, const Clock& clock) {
     }
     std::printf("%s\n", line.c_str());
   }
+  if (args->Has("show-enforcement")) PrintEnforcement(manager.Active(), sink.last_seen());
   std::fprintf(stderr,
                "mailtrail detect: %lld bounces in %lld lines; %zu blocks (%zu active at the "
                "end, %lld decisions allowlisted, %lld over a cap); nothing is enforced\n",

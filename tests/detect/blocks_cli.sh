@@ -18,6 +18,16 @@ fail() { echo "FAIL: $*"; exit 1; }
 n=$("$bin" blocks list --all --format jsonl --store "$st" | grep -c '"live":false')
 [ "$n" -ge 7 ] || fail "expected the corpus's blocks kept (not live), got $n"
 
+# The dry run of enforcement: each backend's text for the blocks active at the end.
+show=$("$bin" detect --show-enforcement --year 2026 --allow 127.0.0.1/32 "$log" 2>/dev/null)
+grep -q '^-- policy service.*action=450 4.7.1 .* for 127.0.5.171 127.0.9.11 .*127.0.9.16; action=DUNNO' \
+  <<< "$show" || fail "policy preview: $show"
+[ "$(grep -c '^127.0.9.1[1-6] 450 4.7.1' <<< "$show")" = 6 ] || fail "access map preview: $show"
+grep -qF '/^Subject:[[:space:]]*failure notice/ REJECT 5.7.1' <<< "$show" || fail "header_checks preview"
+grep -q 'elements = { 127.0.5.171 timeout [0-9]*s, 127.0.9.11 timeout' <<< "$show" ||
+  fail "nftables preview: $show"
+grep -q 'dport { 25, 465, 587 } ip saddr @blocked4 drop' <<< "$show" || fail "nftables rule: $show"
+
 "$bin" blocks add ip 198.51.100.9 --for 1h --reason "by hand" --store "$st" > /dev/null
 "$bin" blocks add subject "Re: Undeliverable Mail 4711" --for 2h --store "$st" > /dev/null
 out=$("$bin" blocks list --format jsonl --store "$st")
