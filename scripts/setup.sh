@@ -57,6 +57,9 @@ demo() {
         python3 -c 'import json,sys; print(next(r["qid"] for r in map(json.loads, sys.stdin) if r["ndr_qid"]))')
   echo; echo "== mailtrail show $qid   (an expired message and the NDR it caused)"
   "$bin" show --store "sqlite:$db" "$qid"
+  echo; echo "== mailtrail detect: a backscatter flood (examples/backscatter.log.gz, real Postfix 3.7 logs)"
+  echo "   the blocks it makes, and what it would push to Postfix and the firewall (dry run)"
+  "$bin" detect --year 2026 --allow 127.0.0.1/32 --show-enforcement examples/backscatter.log.gz
   echo; echo "The database is $db; try: $bin search --store sqlite:$db --help"
 }
 

@@ -192,6 +192,7 @@ int DetectMain(const std::vector<std::string>& argv, const Clock& clock) {
     std::printf("%s\n", line.c_str());
   }
   if (args->Has("show-enforcement")) PrintEnforcement(manager.Active(), sink.last_seen());
+  std::fflush(stdout);  // the summary after the blocks, also when both go to one pipe
   std::fprintf(stderr,
                "mailtrail detect: %lld bounces in %lld lines; %zu blocks (%zu active at the "
                "end, %lld decisions allowlisted, %lld over a cap); nothing is enforced\n",
