@@ -32,6 +32,7 @@ constexpr const char* kUsage =
     "  db migrate|purge create/upgrade the store's schema; drop old days\n"
     "  detect FILE...   the backscatter blocks logs would cause (nothing enforced)\n"
     "  blocks ...       list, add, remove, explain the blocks kept in the store\n"
+    "  queue show|scan  one Postfix queue file; what waits in the queue (bounces)\n"
     "Run `mailtrail VERB --help` for a verb's options.\n";
 
 }  // namespace
@@ -52,7 +53,7 @@ int main(int argc, char** argv) {
       {"show", mailtrail::cli::ShowMain},     {"stats", mailtrail::cli::StatsMain},
       {"run", mailtrail::cli::RunMain},       {"check-config", mailtrail::cli::CheckConfigMain},
       {"db", mailtrail::cli::DbMain},         {"detect", mailtrail::cli::DetectMain},
-      {"blocks", mailtrail::cli::BlocksMain},
+      {"blocks", mailtrail::cli::BlocksMain}, {"queue", mailtrail::cli::QueueMain},
   };
   for (const auto& v : kVerbs)
     if (verb == v.name) return v.run(args, clock);

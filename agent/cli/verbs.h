@@ -22,6 +22,7 @@ int StatsMain(const std::vector<std::string>& args, const Clock& clock);
 int RunMain(const std::vector<std::string>& args, const Clock& clock);
 int DetectMain(const std::vector<std::string>& args, const Clock& clock);
 int BlocksMain(const std::vector<std::string>& args, const Clock& clock);
+int QueueMain(const std::vector<std::string>& args, const Clock& clock);
 int DbMain(const std::vector<std::string>& args, const Clock& clock);
 int CheckConfigMain(const std::vector<std::string>& args, const Clock& clock);
 

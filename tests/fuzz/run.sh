@@ -11,7 +11,7 @@ flags="-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefin
 cmake -S . -B "$dir" -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=None \
       -DCMAKE_CXX_FLAGS="$flags" -DMAILTRAIL_FUZZ=ON -DMAILTRAIL_TESTS=OFF \
       -DMAILTRAIL_BENCH=OFF > /dev/null
-ninja -C "$dir" -j2 line_parser_fuzz policy_fuzz > /dev/null
+ninja -C "$dir" -j2 line_parser_fuzz policy_fuzz queue_file_fuzz > /dev/null
 seeds=$(mktemp -d)
 trap 'rm -rf "$seeds"' EXIT
 i=0
@@ -29,3 +29,9 @@ printf 'request=smtpd_access_policy\nprotocol_state=RCPT\nclient_address=198.51.
 "$dir/tests/fuzz/policy_fuzz" -runs="$runs" -max_len=8192 -timeout=10 "$policy_seeds" 2>&1 | tail -3
 rm -rf "$policy_seeds"
 echo "fuzz: policy_fuzz ran $runs inputs without a finding"
+# The queue file reader, from the real queue files of tests/data/queue.
+queue_seeds=$(mktemp -d)
+find tests/data/queue -type f ! -name '*.*' -size +0 -exec cp {} "$queue_seeds/" \;
+"$dir/tests/fuzz/queue_file_fuzz" -runs="$runs" -max_len=16384 -timeout=10 "$queue_seeds" 2>&1 | tail -3
+rm -rf "$queue_seeds"
+echo "fuzz: queue_file_fuzz ran $runs inputs without a finding"
