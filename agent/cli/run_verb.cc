@@ -182,10 +182,19 @@ std::vector<std::string> WatchDirs(const std::vector<std::string>& logs) {
 }
 
 // The configuration in force, its store and the agent running with them.
+// The queue reader of [queue]: the watcher (declared last, so stopped first)
+// writes into the cache the agent reads.
+struct QueueReader {
+  explicit QueueReader(QueueWatcherOptions o) : watcher(std::move(o), &cache) {}
+  QueueHintCache cache;
+  QueueWatcher watcher;
+};
+
 struct Running {
   Config config;
   std::unique_ptr<Store> store;
-  std::unique_ptr<Agent> agent;
+  std::unique_ptr<QueueReader> queue;  // null: [queue] directory is off
+  std::unique_ptr<Agent> agent;        // declared last: gone before what it points to
 };
 
 // Opens the store and starts (resumes) an agent for `c`.
@@ -195,11 +204,23 @@ Status StartRunning(const Config& c, const Clock& clock, Running* out) {
     return Status::InvalidArgument("timezone must be UTC, local, +HH:MM or -HH:MM");
   auto store = OpenStore(c.store_url, ToStoreOptions(c));
   if (!store.ok()) return store.status();
+  std::unique_ptr<QueueReader> queue;
+  if (!c.queue_dir.empty()) {
+    QueueWatcherOptions qo;
+    qo.queue_dir = c.queue_dir;
+    qo.scan_interval = c.queue_scan_interval;
+    qo.bounce_alert = c.queue_bounce_alert;
+    queue = std::make_unique<QueueReader>(qo);
+    if (Status st = queue->watcher.Start(); !st.ok()) return st;
+    options.queue_hints = &queue->cache;
+    options.queue_watcher = &queue->watcher;
+  }
   auto agent = std::make_unique<Agent>(options, store->get(), RealFileSystem(), &clock);
   if (Status st = agent->Start(); !st.ok())
     return Status::Corruption("resuming from the checkpoint: " + st.message());
   out->config = c;
   out->store = std::move(*store);
+  out->queue = std::move(queue);
   out->agent = std::move(agent);
   return Status::Ok();
 }
@@ -224,6 +245,7 @@ void Reload(const Args& args, const std::vector<std::string>& logs, const Clock&
                  EscapeForLog(st.message(), 300).c_str());
   const Config previous = running->config;
   running->agent.reset();
+  running->queue.reset();
   running->store.reset();
   Running fresh;
   Status st = StartRunning(*next, clock, &fresh);

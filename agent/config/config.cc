@@ -134,8 +134,8 @@ StatusOr<Config> ParseConfig(const std::string& text, const std::string& name) {
   Config c;
   Reader r{name, Status::Ok()};
   if (!r.Known(root,
-               {"store", "agent", "logs", "writer", "tracker", "metrics", "detect", "blocks",
-                "policy", "enforce"},
+               {"store", "agent", "logs", "writer", "tracker", "metrics", "queue", "detect",
+                "blocks", "policy", "enforce"},
                "top level"))
     return r.error;
   if (const toml::table* t = r.Table(root, "store")) {
@@ -236,6 +236,16 @@ StatusOr<Config> ParseConfig(const std::string& text, const std::string& name) {
     if (c.access_map_type != "lmdb" && c.access_map_type != "hash")
       return r.At(*t->get("access_map_type"), "access_map_type must be lmdb or hash");
     c.reload_interval = reload * kUsPerSecond;
+  }
+  if (!r.error.ok()) return r.error;
+  if (const toml::table* t = r.Table(root, "queue")) {
+    int64_t scan = c.queue_scan_interval / kUsPerSecond;
+    if (!r.Known(*t, {"directory", "scan_interval_s", "bounce_alert"}, "queue") ||
+        !r.String(*t, "directory", &c.queue_dir) ||
+        !r.Int(*t, "scan_interval_s", 5, 86400, &scan) ||
+        !r.Int(*t, "bounce_alert", 1, 100000000, &c.queue_bounce_alert))
+      return r.error;
+    c.queue_scan_interval = scan * kUsPerSecond;
   }
   if (!r.error.ok()) return r.error;
   if (const toml::table* t = r.Table(root, "detect")) {

@@ -55,6 +55,10 @@ struct Config {
   bool iptables = false;  // the libiptc backend (CAP_NET_ADMIN, CAP_NET_RAW)
   bool iptables_remove_on_stop = false;
   std::vector<int> firewall_ports = {25, 465, 587};  // TCP ports both firewalls guard
+  // [queue] (agent/queue/queue_watcher.h)
+  std::string queue_dir;  // "" = off; else Postfix's queue_directory
+  TimeUs queue_scan_interval = 60 * kUsPerSecond;
+  int64_t queue_bounce_alert = 50;
   // [detect] (agent/detect/flood_detector.h)
   bool detect = true;
   int64_t subject_bounces = 50, subject_min_ips = 2, ip_bounces = 20;

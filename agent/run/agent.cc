@@ -51,6 +51,7 @@ class Agent::Tee : public RecordSink {
  public:
   explicit Tee(Agent* agent) : agent_(agent) {}
   void OnRecord(MessageRecord&& r) override {
+    if (agent_->options_.queue_hints) agent_->Enrich(&r);
     if (agent_->detector_ && !r.is_update) agent_->Detect(r);
     agent_->writer_->OnRecord(std::move(r));
   }
@@ -58,6 +59,26 @@ class Agent::Tee : public RecordSink {
  private:
   Agent* agent_;
 };
+
+// Fills what the log did not say from the message's queue file, if it was read.
+void Agent::Enrich(MessageRecord* r) {
+  if (r->qid.empty() || (r->subject && r->header_from && r->message_id)) return;
+  auto h = options_.queue_hints->Get(r->qid);
+  if (!h) return;
+  bool changed = false;
+  auto fill = [&](std::optional<std::string>* field, std::string_view value) {
+    if (*field || value.empty()) return;
+    *field = std::string(TruncateUtf8(value, 1000));
+    changed = true;
+  };
+  fill(&r->subject, h->subject);
+  fill(&r->header_from, h->from);
+  std::string_view mid = h->message_id;
+  if (mid.size() >= 2 && mid.front() == '<' && mid.back() == '>')
+    mid = mid.substr(1, mid.size() - 2);
+  fill(&r->message_id, mid);
+  enriched_ += changed;
+}
 
 Agent::Agent(AgentOptions options, Store* store, FileSystem* fs, const Clock* clock)
     : options_(std::move(options)),

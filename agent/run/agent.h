@@ -16,6 +16,7 @@
 
 #include "agent/blocks/block_manager.h"
 #include "agent/detect/flood_detector.h"
+#include "agent/queue/queue_watcher.h"
 #include "agent/replay/async_writer.h"
 #include "agent/replay/line_stats.h"
 #include "agent/store/store.h"
@@ -47,6 +48,11 @@ struct AgentOptions {
   TimeUs live_horizon = 300 * kUsPerSecond;
   // How often the store's active blocks are read (those of other agents).
   TimeUs block_refresh = 5 * kUsPerSecond;
+  // What the queue files said (issue 8): a closing record takes the Subject,
+  // From: and Message-ID the log did not carry. Null: off. The watcher only
+  // for its counters in the metrics.
+  const QueueHintCache* queue_hints = nullptr;
+  const QueueWatcher* queue_watcher = nullptr;
 };
 
 class Agent {
@@ -92,6 +98,7 @@ class Agent {
   class Lines;
   class Tee;
   void Detect(const MessageRecord& r);
+  void Enrich(MessageRecord* r);
   struct StreamState {
     LineCounter counter;     // this log's lines by kind
     DatedLineParser dating;  // year of its yearless stamps
@@ -114,7 +121,8 @@ class Agent {
   // When the tracker last saw a line: quiet logs let log time pass by the wall
   // clock, so that records close after their grace period without new lines.
   TimeUs last_line_log_time_ = 0, last_line_mono_ = 0;
-  bool dirty_ = false;  // lines consumed since the last flush
+  bool dirty_ = false;    // lines consumed since the last flush
+  int64_t enriched_ = 0;  // records given a field from a queue file
 };
 
 }  // namespace mailtrail

@@ -88,6 +88,33 @@ std::string Agent::RenderMetrics() const {
   Metric(&out, "mailtrail_lag_seconds", "gauge",
          "Wall clock minus the log time of the newest line read.");
   Sample(&out, "mailtrail_lag_seconds", lag_seconds());
+  if (const QueueWatcher* q = options_.queue_watcher) {
+    const struct {
+      const char* name;
+      const char* type;
+      const char* help;
+      double value;
+    } kQueue[] = {
+        {"mailtrail_queue_files_read_total", "counter", "Postfix queue files read.",
+         static_cast<double>(q->files_read())},
+        {"mailtrail_queue_read_errors_total", "counter",
+         "Queue files that could not be read or parsed.", static_cast<double>(q->read_errors())},
+        {"mailtrail_queue_files", "gauge", "Files in Postfix's queues at the last scan.",
+         static_cast<double>(q->queued_files())},
+        {"mailtrail_queue_corrupt_files", "gauge", "Damaged queue files at the last scan.",
+         static_cast<double>(q->corrupt_files())},
+        {"mailtrail_queue_deferred_bounces", "gauge",
+         "Bounces waiting in the deferred queue at the last scan (outgoing backscatter).",
+         static_cast<double>(q->deferred_bounces())},
+        {"mailtrail_records_enriched_total", "counter",
+         "Records given a Subject, From: or Message-ID from their queue file.",
+         static_cast<double>(enriched_)},
+    };
+    for (const auto& m : kQueue) {
+      Metric(&out, m.name, m.type, m.help);
+      Sample(&out, m.name, m.value);
+    }
+  }
   if (blocks_) {
     const struct {
       const char* name;

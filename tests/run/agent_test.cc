@@ -198,5 +198,68 @@ TEST(Agent, DetectsFloodsAndEndsTheBlocksOnTime) {
   EXPECT_EQ(saved->size(), active.size()) << "every block kept in the store";
 }
 
+// Where header_checks logs no Subject, the queue files' subjects (here put in
+// the hint cache by hand, as the QueueWatcher would) reach the records and the
+// flood detector: the subject rule trips on the flood only with them.
+TEST(Agent, SubjectsFromQueueFilesReachRecordsAndDetection) {
+  const auto corpus = ReadCorpusLines("05-backscatter-flood.log.gz");
+  ASSERT_FALSE(corpus.empty());
+  QueueHintCache hints;
+  std::string text;
+  size_t dropped = 0;
+  for (const auto& l : corpus) {
+    const size_t at = l.find(": info: header Subject: ");
+    if (at == std::string::npos) {
+      text += l + "\n";
+      continue;
+    }
+    // "... postfix/cleanup[N]: QID: info: header Subject: TEXT from HOST[IP]; ..."
+    const size_t qid_start = l.rfind(' ', at - 1) + 1;
+    const std::string qid = l.substr(qid_start, at - qid_start);
+    const size_t end = l.find(" from ", at);
+    QueueHints h;
+    h.subject = l.substr(at + 24, end - at - 24);
+    if (!hints.Has(qid)) hints.Put(qid, h);  // later lines: attached messages' headers
+    ++dropped;
+  }
+  ASSERT_GT(dropped, 500u);
+  auto run = [&](bool with_hints, std::string* subject_block, size_t* with_subject) {
+    TempDir dir("mt_agent");
+    auto store = OpenStore("sqlite:" + dir.File("t.db"), Detail::kStandard, true);
+    ASSERT_TRUE(store.ok());
+    MemFileSystem fs;
+    FakeClock clock;
+    AgentOptions o = Options();
+    o.lines_per_step = 1000;
+    o.detect = true;
+    o.blocks.allow_cidrs = {*Cidr::Parse("127.0.0.1/32")};
+    if (with_hints) o.queue_hints = &hints;
+    Agent agent(o, store->get(), &fs, &clock);
+    ASSERT_TRUE(agent.Start().ok());
+    fs.Append("/var/log/mail.log", text);
+    for (int i = 0; i < 30; ++i) {
+      clock.Advance(kUsPerSecond);
+      ASSERT_TRUE(agent.Step().ok());
+    }
+    for (const auto& b : agent.blocks()->Active())
+      if (b.kind == "subject") *subject_block = b.key;
+    ASSERT_TRUE(agent.Stop().ok());
+    SearchQuery q;
+    q.limit = 1000000;
+    *with_subject = 0;
+    ASSERT_TRUE((*store)
+                    ->Search(q, [&](MessageRecord&& r) { *with_subject += r.subject.has_value(); })
+                    .ok());
+  };
+  std::string block_without, block_with;
+  size_t subjects_without = 0, subjects_with = 0;
+  run(false, &block_without, &subjects_without);
+  run(true, &block_with, &subjects_with);
+  EXPECT_EQ(block_without, "") << "no subjects in the log, no subject rule";
+  EXPECT_EQ(block_with, "failure notice");
+  EXPECT_EQ(subjects_without, 0u);
+  EXPECT_EQ(subjects_with, hints.size()) << "every message whose file was read";
+}
+
 }  // namespace
 }  // namespace mailtrail

@@ -1,0 +1,185 @@
+#include "agent/queue/queue_watcher.h"
+
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <sys/inotify.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+
+#include "base/queue_id.h"
+#include "base/text.h"
+
+namespace mailtrail {
+
+void QueueHintCache::Put(const std::string& qid, QueueHints hints) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = map_.find(qid);
+  if (it != map_.end()) {
+    it->second.first = std::move(hints);
+    return;
+  }
+  order_.push_back(qid);
+  map_.emplace(qid, std::make_pair(std::move(hints), std::prev(order_.end())));
+  while (map_.size() > capacity_) {
+    map_.erase(order_.front());
+    order_.pop_front();
+  }
+}
+
+std::optional<QueueHints> QueueHintCache::Get(const std::string& qid) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = map_.find(qid);
+  if (it == map_.end()) return std::nullopt;
+  return it->second.first;
+}
+
+bool QueueHintCache::Has(const std::string& qid) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return map_.count(qid) > 0;
+}
+
+size_t QueueHintCache::size() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return map_.size();
+}
+
+QueueWatcher::QueueWatcher(QueueWatcherOptions options, QueueHintCache* cache)
+    : o_(std::move(options)), cache_(cache) {}
+
+QueueWatcher::~QueueWatcher() { Stop(); }
+
+Status QueueWatcher::Start() {
+  inotify_ = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+  stop_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  if (inotify_ < 0 || stop_fd_ < 0)
+    return Status::IoError(std::string("queue watcher: ") + std::strerror(errno));
+  // A missing or unreadable queue is said by the scans; the watches are
+  // retried at each one.
+  thread_ = std::thread([this] { Run(); });
+  return Status::Ok();
+}
+
+void QueueWatcher::Stop() {
+  if (thread_.joinable()) {
+    const uint64_t one = 1;
+    if (::write(stop_fd_, &one, sizeof one) < 0) { /* the thread is gone already */
+    }
+    thread_.join();
+  }
+  if (inotify_ >= 0) ::close(inotify_);
+  if (stop_fd_ >= 0) ::close(stop_fd_);
+  inotify_ = stop_fd_ = -1;
+}
+
+void QueueWatcher::Say(const std::string& what) {
+  // At most once a minute: a queue we may not read says so, not per file.
+  const int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
+                          std::chrono::steady_clock::now().time_since_epoch())
+                          .count();
+  if (last_said_ != 0 && now - last_said_ < 60) return;
+  last_said_ = now;
+  std::fprintf(stderr, "mailtrail: queue: %s\n", EscapeForLog(what, 300).c_str());
+}
+
+void QueueWatcher::ReadFile(const std::string& path, const std::string& qid, bool incoming) {
+  if (!IsQueueId(qid) || cache_->Has(qid)) return;
+  auto bytes = ReadQueueFile(path);
+  if (!bytes.ok()) {
+    if (bytes.status().code() != Status::Code::kNotFound) {  // gone: delivered already
+      ++read_errors_;
+      Say(bytes.status().message());
+    }
+    return;
+  }
+  auto q = ParseQueueFile(*bytes);
+  if (!q.ok() || (!q->complete && incoming)) {
+    if (!q.ok() && !incoming) {
+      ++read_errors_;
+      Say(path + ": " + q.status().message());
+    }
+    return;  // incoming: not written completely yet; a later event reads it
+  }
+  ++files_read_;
+  QueueHints h;
+  h.subject = std::move(q->subject);
+  h.from = std::move(q->from);
+  h.message_id = std::move(q->message_id);
+  h.content_type = std::move(q->content_type);
+  h.arrival_sec = q->arrival_sec;
+  h.bounce = q->LooksLikeBounce();
+  cache_->Put(qid, std::move(h));
+}
+
+void QueueWatcher::FullScan() {
+  if (wd_incoming_ < 0)
+    wd_incoming_ = inotify_add_watch(inotify_, (o_.queue_dir + "/incoming").c_str(),
+                                     IN_ATTRIB | IN_CLOSE_WRITE | IN_MOVED_TO);
+  if (wd_active_ < 0)
+    wd_active_ =
+        inotify_add_watch(inotify_, (o_.queue_dir + "/active").c_str(), IN_MOVED_TO | IN_CREATE);
+  // The counts (and the deferred bounces); then the files of messages that
+  // may still be open in the tracker.
+  const QueueScan s = ScanQueue(o_.queue_dir);
+  ++scans_;
+  queued_files_ = s.files;
+  corrupt_files_ = s.corrupt;
+  deferred_bounces_ = s.deferred_bounces;
+  if (!s.walk.ok()) Say(s.walk.message());
+  for (const auto& e : s.errors) Say(e);
+  if (s.deferred_bounces >= o_.bounce_alert) {
+    std::string top;
+    int64_t most = 0;
+    for (const auto& [d, n] : s.bounce_domains)
+      if (n > most) most = n, top = d;
+    std::fprintf(stderr,
+                 "mailtrail: outgoing backscatter: %lld bounces waiting in deferred (the most "
+                 "to %s: %lld); this server is bouncing mail to senders that do not take it\n",
+                 static_cast<long long>(s.deferred_bounces), EscapeForLog(top, 100).c_str(),
+                 static_cast<long long>(most));
+  }
+  Status walked = ForEachQueueFile(o_.queue_dir, [&](const QueueEntry& e) {
+    if (e.queue != "corrupt") ReadFile(e.path, e.qid, e.queue == "incoming");
+  });
+  (void)walked;  // said above, by the scan's own walk
+}
+
+void QueueWatcher::Run() {
+  FullScan();
+  auto next_scan = std::chrono::steady_clock::now() + std::chrono::microseconds(o_.scan_interval);
+  alignas(inotify_event) char buf[64 * 1024];
+  while (true) {
+    const auto now = std::chrono::steady_clock::now();
+    if (now >= next_scan) {
+      FullScan();
+      next_scan = now + std::chrono::microseconds(o_.scan_interval);
+    }
+    const int wait_ms = static_cast<int>(
+        std::chrono::duration_cast<std::chrono::milliseconds>(next_scan - now).count() + 1);
+    pollfd fds[2] = {{inotify_, POLLIN, 0}, {stop_fd_, POLLIN, 0}};
+    if (::poll(fds, 2, wait_ms) < 0 && errno != EINTR) return;
+    if (fds[1].revents & POLLIN) return;
+    if (!(fds[0].revents & POLLIN)) continue;
+    while (true) {
+      const ssize_t n = ::read(inotify_, buf, sizeof buf);
+      if (n <= 0) break;
+      for (char* p = buf; p < buf + n;) {
+        const auto* ev = reinterpret_cast<const inotify_event*>(p);
+        p += sizeof(inotify_event) + ev->len;
+        if (ev->mask & IN_Q_OVERFLOW) {
+          next_scan = std::chrono::steady_clock::now();  // missed events: rescan now
+          continue;
+        }
+        if (ev->len == 0) continue;
+        const std::string name(ev->name);
+        if (ev->wd == wd_incoming_) ReadFile(o_.queue_dir + "/incoming/" + name, name, true);
+        if (ev->wd == wd_active_) ReadFile(o_.queue_dir + "/active/" + name, name, false);
+      }
+    }
+  }
+}
+
+}  // namespace mailtrail
