@@ -1,0 +1,118 @@
+// QueueWatcher on a real directory laid out like Postfix's queue, with real
+// queue files: the first scan reads what waits (and counts the deferred NDRs);
+// a file completed in incoming/ (cleanup's chmod) and one moved into active/
+// (qmgr's rename) are read through inotify; a damaged file is counted, not
+// cached, and stops nothing.
+#include "agent/queue/queue_watcher.h"
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "tests/support/temp_dir.h"
+
+namespace mailtrail {
+namespace {
+
+namespace fs = std::filesystem;
+const fs::path kData = fs::path(MT_SOURCE_DIR) / "tests/data/queue";
+
+std::string Slurp(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+void Write(const fs::path& p, const std::string& bytes) {
+  std::ofstream out(p, std::ios::binary);
+  out << bytes;
+}
+
+// Polls `done` until it holds or a generous deadline passes (no time asserted).
+bool Eventually(const std::function<bool()>& done) {
+  for (int i = 0; i < 1000; ++i) {
+    if (done()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return done();
+}
+
+TEST(QueueWatcher, ReadsWhatWaitsAndWhatArrives) {
+  TempDir dir("mt_queue");
+  const fs::path q = dir.path();
+  for (const char* d : {"incoming", "active", "deferred/A", "deferred/1", "hold", "corrupt"})
+    fs::create_directories(q / d);
+  const fs::path q08 = kData / "08-long-queue-ids";
+  for (const char* f : {"deferred/A/4jbXWM4s33z8CD0", "deferred/1/4jbXWP0VcYz8CD9",
+                        "deferred/1/4jbXWd0smVz8CDg", "hold/4jbXWW0SRjz8CBC"})
+    fs::copy_file(q08 / f, q / f);
+  QueueHintCache cache;
+  QueueWatcherOptions o;
+  o.queue_dir = q.string();
+  o.scan_interval = 3600 * kUsPerSecond;  // only the first scan; the rest by inotify
+  o.bounce_alert = 3;
+  QueueWatcher w(o, &cache);
+  ASSERT_TRUE(w.Start().ok());
+  ASSERT_TRUE(Eventually([&] { return w.scans() >= 1 && cache.size() == 4; }));
+  EXPECT_EQ(w.deferred_bounces(), 3);
+  EXPECT_EQ(w.queued_files(), 4);
+  auto held = cache.Get("4jbXWW0SRjz8CBC");
+  ASSERT_TRUE(held);
+  EXPECT_EQ(held->subject, "Case 79698: status changed");
+  EXPECT_EQ(held->message_id, "<20261127121752.2f11ae8d1aa9@northwind.test>");
+  EXPECT_FALSE(held->bounce);
+  auto ndr = cache.Get("4jbXWM4s33z8CD0");
+  ASSERT_TRUE(ndr);
+  EXPECT_TRUE(ndr->bounce);
+  EXPECT_EQ(ndr->from, "Mail Delivery System <MAILER-DAEMON@example.test>");
+
+  // cleanup: written at mode 0600, complete when the execute bit is set.
+  const std::string e27 = Slurp(kData / "03-outbound-relay-bounce/deferred/E/E27AC10A362");
+  const fs::path incoming = q / "incoming/E27AC10A362";
+  Write(incoming, e27.substr(0, e27.size() / 2));
+  ::chmod(incoming.c_str(), 0600);
+  Write(incoming, e27);
+  ASSERT_EQ(::chmod(incoming.c_str(), 0700), 0);
+  ASSERT_TRUE(Eventually([&] { return cache.Has("E27AC10A362"); }));
+  EXPECT_EQ(cache.Get("E27AC10A362")->subject, "TEMPDATA report 1");
+
+  // qmgr: renamed into active/.
+  const std::string a = Slurp(q08 / "active/4jbXWk1ZjFz8CDm");
+  Write(q / "tmp-file", a);
+  fs::rename(q / "tmp-file", q / "active/4jbXWk1ZjFz8CDm");
+  ASSERT_TRUE(Eventually([&] { return cache.Has("4jbXWk1ZjFz8CDm"); }));
+  EXPECT_FALSE(cache.Get("4jbXWk1ZjFz8CDm")->subject.empty());
+
+  // A damaged file: counted, not cached; the next one is still read.
+  const int64_t errors = w.read_errors();
+  Write(q / "tmp-file", "Xgarbage");
+  fs::rename(q / "tmp-file", q / "active/ABCDEF123456");
+  Write(q / "tmp-file", Slurp(q08 / "active/4jbXWl1Z5vz8CDp"));
+  fs::rename(q / "tmp-file", q / "active/4jbXWl1Z5vz8CDp");
+  ASSERT_TRUE(Eventually([&] { return cache.Has("4jbXWl1Z5vz8CDp"); }));
+  EXPECT_EQ(w.read_errors(), errors + 1);
+  EXPECT_FALSE(cache.Has("ABCDEF123456"));
+  w.Stop();
+}
+
+TEST(QueueHintCache, KeepsTheNewestWithinItsCapacity) {
+  QueueHintCache cache(3);
+  for (int i = 0; i < 5; ++i) {
+    QueueHints h;
+    h.subject = "s" + std::to_string(i);
+    cache.Put("ABCDEF" + std::to_string(i), h);
+  }
+  EXPECT_EQ(cache.size(), 3u);
+  EXPECT_FALSE(cache.Has("ABCDEF0"));
+  EXPECT_FALSE(cache.Has("ABCDEF1"));
+  EXPECT_EQ(cache.Get("ABCDEF4")->subject, "s4");
+}
+
+}  // namespace
+}  // namespace mailtrail
