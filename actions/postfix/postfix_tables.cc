@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <optional>
 
 #include "actions/run_program.h"
 #include "base/cidr.h"
@@ -112,7 +113,8 @@ std::string PcreEscape(const std::string& text) {
 // header_checks(5) knows no numeric replies ("450 ..." would be ignored with
 // a warning by cleanup): REJECT is the only refusal, and smtpd answers it with
 // 550, so the policy reply's code cannot be reused here.
-const char* const kHeaderChecksAction = "REJECT 5.7.1 Message refused: blocked subject (backscatter)";
+const char* const kHeaderChecksAction =
+    "REJECT 5.7.1 Message refused: blocked subject (backscatter)";
 
 std::string HeaderChecksAction::Render(const DesiredBlocks& desired) const {
   std::string out = "# mailtrail: blocked subjects. Written by the agent; edits are lost.\n";
@@ -120,14 +122,47 @@ std::string HeaderChecksAction::Render(const DesiredBlocks& desired) const {
     if (s.empty()) continue;
     // As Postfix sees the header: "Subject: " then the text as logged (a long
     // subject is cut in the log, so no end anchor).
-    out += "/^Subject:[[:space:]]*" + PcreEscape(s.substr(0, 990)) + "/ " + kHeaderChecksAction +
-           "\n";
+    out +=
+        "/^Subject:[[:space:]]*" + PcreEscape(s.substr(0, 990)) + "/ " + kHeaderChecksAction + "\n";
   }
   return out;
 }
 
+namespace {
+
+// The whole of a small file, or nullopt.
+std::optional<std::string> ReadSmall(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return std::nullopt;
+  std::string out;
+  char buf[8192];
+  ssize_t n;
+  while ((n = ::read(fd, buf, sizeof buf)) > 0 && out.size() < (64u << 20)) out.append(buf, n);
+  ::close(fd);
+  if (n < 0) return std::nullopt;
+  return out;
+}
+
+// True if `stamp` was touched at or after `path` last changed.
+bool TouchedSince(const std::string& stamp, const std::string& path) {
+  struct stat a, b;
+  if (::stat(stamp.c_str(), &a) != 0 || ::stat(path.c_str(), &b) != 0) return false;
+  return a.st_mtim.tv_sec > b.st_mtim.tv_sec ||
+         (a.st_mtim.tv_sec == b.st_mtim.tv_sec && a.st_mtim.tv_nsec >= b.st_mtim.tv_nsec);
+}
+
+}  // namespace
+
 Status HeaderChecksAction::Apply(const DesiredBlocks& desired, TimeUs now) {
   const std::string content = Render(desired);
+  const std::string stamp = o_.path + ".reloaded";
+  if (!started_) {
+    started_ = true;
+    if (ReadSmall(o_.path) == content) {  // as a previous run left it
+      written_ = content;
+      reload_due_ = !TouchedSince(stamp, o_.path);
+    }
+  }
   if (content != written_) {
     if (Status st = WriteWhole(o_.path, content, nullptr); !st.ok()) return st;
     written_ = content;
@@ -140,6 +175,12 @@ Status HeaderChecksAction::Apply(const DesiredBlocks& desired, TimeUs now) {
   auto r = RunProgram({o_.postfix, "-c", o_.config_dir, "reload"});
   if (!r.ok()) return r.status();
   reload_due_ = false;
+  // The next start knows Postfix has this table (a failed stamp costs a reload).
+  const int fd = ::open(stamp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd >= 0) {
+    ::futimens(fd, nullptr);
+    ::close(fd);
+  }
   return Status::Ok();
 }
 

@@ -7,7 +7,10 @@
 // - HeaderChecksAction: a pcre: header_checks table, one line per blocked
 //   subject, every regex metacharacter escaped, answered with REJECT (550; the
 //   policy reply does not apply); Postfix reads it at reload, so
-//   `postfix reload` follows a change, at most once per reload_interval.
+//   `postfix reload` follows a change, at most once per reload_interval. A
+//   reload restarts qmgr (mail in delivery waits for the next queue run), so
+//   an agent that starts and finds the table as it should be, reloaded since
+//   it was written (the PATH.reloaded stamp), neither writes nor reloads.
 // Keys are validated (IpAddress/Cidr) and replies fixed by the configuration.
 #ifndef MAILTRAIL_ACTIONS_POSTFIX_POSTFIX_TABLES_H_
 #define MAILTRAIL_ACTIONS_POSTFIX_POSTFIX_TABLES_H_
@@ -56,6 +59,7 @@ class HeaderChecksAction : public Action {
   PostfixTableOptions o_;
   std::string written_;  // the content in place
   bool reload_due_ = false;
+  bool started_ = false;  // the table on disk was looked at (first Apply)
   TimeUs last_reload_ = -1;
 };
 

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -105,6 +106,37 @@ TEST_F(PostfixTables, TablesAreNeverSeenHalfWritten) {
   done = true;
   reader.join();
   EXPECT_EQ(torn, 0) << "of " << reads << " reads";
+}
+
+// A restart finds the table as it left it: no write, no reload (a reload
+// restarts qmgr); unless the last write was never followed by a reload.
+TEST_F(PostfixTables, ARestartReloadsOnlyWhatPostfixHasNotSeen) {
+  const std::string calls = dir_.File("calls");
+  const std::string fake = dir_.File("postfix");
+  std::ofstream(fake) << "#!/bin/sh\necho \"$*\" >> " << calls << "\n";
+  std::filesystem::permissions(fake, std::filesystem::perms::owner_all);
+  o_.path = dir_.File("hc.pcre");
+  o_.postfix = fake;
+  auto reloads = [&] {
+    std::ifstream in(calls);
+    int n = 0;
+    for (std::string l; std::getline(in, l);) n += l.find(" reload") != std::string::npos;
+    return n;
+  };
+  DesiredBlocks d;
+  d.subjects = {"Undeliverable: parcel"};
+  ASSERT_TRUE(HeaderChecksAction(o_).Apply(d, 0).ok());
+  EXPECT_EQ(reloads(), 1);
+  ASSERT_TRUE(HeaderChecksAction(o_).Apply(d, 0).ok());
+  EXPECT_EQ(reloads(), 1) << "a restart with the same table reloaded nothing";
+  // Written after the last reload (a crash in between): reloaded at the restart.
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  std::filesystem::last_write_time(o_.path, std::filesystem::file_time_type::clock::now());
+  ASSERT_TRUE(HeaderChecksAction(o_).Apply(d, 0).ok());
+  EXPECT_EQ(reloads(), 2);
+  d.subjects = {"another"};
+  ASSERT_TRUE(HeaderChecksAction(o_).Apply(d, 0).ok());
+  EXPECT_EQ(reloads(), 3) << "a different table is written and reloaded";
 }
 
 TEST_F(PostfixTables, ReloadsAreDebouncedAndFailuresRetried) {

@@ -1,8 +1,8 @@
 """The other mail servers of the end-to-end test, each a tiny SMTP server on a
 thread of the test process:
   RemoteMx      mx.remote.test: RCPT answers by local part (nouser* 550 5.1.1,
-                defer* 451 4.3.0, else 250); end of DATA 554 if the Subject
-                holds REJECTDATA.
+                defer* 451 4.3.0, slow* 250 after 1 s, else 250); end of DATA
+                554 if the Subject holds REJECTDATA.
   ContentFilter an amavis-like filter: takes the message, re-injects it into
                 Postfix's port 10025 from its own address and answers with the
                 re-injection's reply (so Postfix logs "queued as NEWQID").
@@ -11,6 +11,7 @@ import smtplib
 import socket
 import socketserver
 import threading
+import time
 
 
 class _Session(socketserver.StreamRequestHandler):
@@ -88,6 +89,8 @@ class RemoteMx(_Peer):
             return "550 5.1.1 <%s>: Recipient address rejected: User unknown" % rcpt
         if local.startswith("defer"):
             return "451 4.3.0 <%s>: Temporary lookup failure" % rcpt
+        if local.startswith("slow"):
+            time.sleep(1.0)  # the message sits in Postfix's active queue meanwhile
         return "250 2.1.5 Ok"
 
     def data(self, sender, rcpts, message):
@@ -122,7 +125,6 @@ class ContentFilter(_Peer):
 
 
 def wait_listening(address, port, timeout=10.0):
-    import time
     deadline = time.time() + timeout
     while time.time() < deadline:
         try:

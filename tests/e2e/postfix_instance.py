@@ -9,6 +9,8 @@ Listeners (all on MX, a 127.0.0.x address of the namespace):
   MX:2525  only the policy service (not firewalled: shows the policy refusal)
   MX:2526  only the access map (not firewalled: shows the access map refusal)
   MX:2527  mail through a content filter (FILTER:10024), re-injected at MX:10025
+  MX:2528  a cleanup without the INFO header_checks: no Subject or From: in the
+           log (what mailtrail then learns from the queue files)
 """
 import os
 import subprocess
@@ -40,6 +42,11 @@ transport_maps = texthash:{root}/etc/transport
 # Deferred mail is tried once, then returned: expiry and its NDR within the test.
 maximal_queue_lifetime = 0
 bounce_queue_lifetime = 0
+# A `postfix reload` (header_checks changed) restarts qmgr; what was in delivery
+# then waits for the next queue run: make that soon.
+queue_run_delay = 2s
+minimal_backoff_time = 2s
+maximal_backoff_time = 4s
 smtpd_policy_service_default_action = DUNNO
 smtpd_policy_service_try_limit = 1
 smtpd_relay_restrictions = permit_mynetworks, reject_unauth_destination
@@ -57,6 +64,10 @@ MASTER_CF = """\
   -o smtpd_recipient_restrictions=permit_mynetworks,check_client_access,lmdb:{access},reject_unlisted_recipient
 {mx}:2527 inet n - n - - smtpd
   -o content_filter=scan:[{filter}]:10024
+{mx}:2528 inet n - n - - smtpd
+  -o cleanup_service_name=cleanup_quiet
+cleanup_quiet unix n - n - 0 cleanup
+  -o header_checks=pcre:{header_checks}
 {mx}:10025 inet n - n - - smtpd
   -o content_filter= -o mynetworks={filter}/32 -o smtpd_recipient_restrictions=permit_mynetworks,reject
   -o header_checks=
@@ -95,6 +106,7 @@ class PostfixInstance:
         self.root, self.mx = root, mx
         self.etc = os.path.join(root, "etc")
         self.log = os.path.join(root, "log", "mail.log")
+        self.queue = os.path.join(root, "queue")
         for d in ("etc", "log", "queue", "data", "mail"):
             os.makedirs(os.path.join(root, d), exist_ok=True)
         pw = subprocess.run(["id", "-u", "postfix"], capture_output=True, text=True, check=True)
