@@ -10,6 +10,7 @@
 
 #include "agent/cli/args.h"
 #include "agent/cli/verbs.h"
+#include "agent/queue/postqueue.h"
 #include "agent/queue/queue_dir.h"
 #include "base/civil_time.h"
 #include "base/text.h"
@@ -26,6 +27,10 @@ const std::vector<FlagSpec> kShowFlags = {
 
 const std::vector<FlagSpec> kScanFlags = {
     {"queue-dir", true, "Postfix's queue_directory (default /var/spool/postfix)"},
+    {"postqueue", false,
+     "count from `postqueue -j` instead of the queue files (any user may; no subjects)"},
+    {"postqueue-output", true, "count from this saved `postqueue -j` output"},
+    {"postfix-config-dir", true, "for --postqueue: Postfix's config directory (/etc/postfix)"},
     {"bounce-alert", true, "deferred bounces that mean outgoing backscatter (default 50)"},
     {"format", true, "text (default) or json"},
     {"help", false, "this help"},
@@ -128,7 +133,17 @@ int Scan(const Args& args) {
     std::fprintf(stderr, "mailtrail queue: --format must be text or json, --bounce-alert >= 1\n");
     return kExitUsage;
   }
-  const QueueScan s = ScanQueue(dir);
+  QueueScan s;
+  if (args.Has("postqueue")) {
+    s = ScanWithPostqueue("/usr/sbin/postqueue",
+                          args.Get("postfix-config-dir").value_or("/etc/postfix"));
+  } else if (auto saved = args.Get("postqueue-output")) {
+    auto text = ReadQueueFile(*saved, 1u << 30);
+    if (!text.ok()) return Fail(text.status().message());
+    s = ScanPostqueueJson(*text);
+  } else {
+    s = ScanQueue(dir);
+  }
   if (!s.walk.ok() && s.files == 0) return Fail(s.walk.message());
   std::vector<std::pair<int64_t, std::string>> domains;
   for (const auto& [d, n] : s.bounce_domains) domains.emplace_back(-n, d);

@@ -193,7 +193,7 @@ struct QueueReader {
 struct Running {
   Config config;
   std::unique_ptr<Store> store;
-  std::unique_ptr<QueueReader> queue;  // null: [queue] directory is off
+  std::unique_ptr<QueueReader> queue;  // null: [queue] read = "off"
   std::unique_ptr<Agent> agent;        // declared last: gone before what it points to
 };
 
@@ -205,14 +205,16 @@ Status StartRunning(const Config& c, const Clock& clock, Running* out) {
   auto store = OpenStore(c.store_url, ToStoreOptions(c));
   if (!store.ok()) return store.status();
   std::unique_ptr<QueueReader> queue;
-  if (!c.queue_dir.empty()) {
+  if (c.queue_read != "off") {
     QueueWatcherOptions qo;
     qo.queue_dir = c.queue_dir;
+    qo.read_files = c.queue_read == "files";
+    qo.postfix_config_dir = c.postfix_config_dir;
     qo.scan_interval = c.queue_scan_interval;
     qo.bounce_alert = c.queue_bounce_alert;
     queue = std::make_unique<QueueReader>(qo);
     if (Status st = queue->watcher.Start(); !st.ok()) return st;
-    options.queue_hints = &queue->cache;
+    if (qo.read_files) options.queue_hints = &queue->cache;
     options.queue_watcher = &queue->watcher;
   }
   auto agent = std::make_unique<Agent>(options, store->get(), RealFileSystem(), &clock);

@@ -240,11 +240,13 @@ StatusOr<Config> ParseConfig(const std::string& text, const std::string& name) {
   if (!r.error.ok()) return r.error;
   if (const toml::table* t = r.Table(root, "queue")) {
     int64_t scan = c.queue_scan_interval / kUsPerSecond;
-    if (!r.Known(*t, {"directory", "scan_interval_s", "bounce_alert"}, "queue") ||
-        !r.String(*t, "directory", &c.queue_dir) ||
+    if (!r.Known(*t, {"read", "directory", "scan_interval_s", "bounce_alert"}, "queue") ||
+        !r.String(*t, "read", &c.queue_read) || !r.String(*t, "directory", &c.queue_dir) ||
         !r.Int(*t, "scan_interval_s", 5, 86400, &scan) ||
         !r.Int(*t, "bounce_alert", 1, 100000000, &c.queue_bounce_alert))
       return r.error;
+    if (c.queue_read != "off" && c.queue_read != "files" && c.queue_read != "postqueue")
+      return r.At(*t->get("read"), "read must be off, files or postqueue");
     c.queue_scan_interval = scan * kUsPerSecond;
   }
   if (!r.error.ok()) return r.error;

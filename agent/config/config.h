@@ -56,7 +56,8 @@ struct Config {
   bool iptables_remove_on_stop = false;
   std::vector<int> firewall_ports = {25, 465, 587};  // TCP ports both firewalls guard
   // [queue] (agent/queue/queue_watcher.h)
-  std::string queue_dir;  // "" = off; else Postfix's queue_directory
+  std::string queue_read = "off";  // off | files | postqueue
+  std::string queue_dir = "/var/spool/postfix";
   TimeUs queue_scan_interval = 60 * kUsPerSecond;
   int64_t queue_bounce_alert = 50;
   // [detect] (agent/detect/flood_detector.h)

@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <cstring>
 
+#include "agent/queue/postqueue.h"
 #include "base/queue_id.h"
 #include "base/text.h"
 
@@ -115,6 +116,10 @@ void QueueWatcher::ReadFile(const std::string& path, const std::string& qid, boo
 }
 
 void QueueWatcher::FullScan() {
+  if (!o_.read_files) {
+    Count(ScanWithPostqueue(o_.postqueue, o_.postfix_config_dir));
+    return;
+  }
   if (wd_incoming_ < 0)
     wd_incoming_ = inotify_add_watch(inotify_, (o_.queue_dir + "/incoming").c_str(),
                                      IN_ATTRIB | IN_CLOSE_WRITE | IN_MOVED_TO);
@@ -123,7 +128,14 @@ void QueueWatcher::FullScan() {
         inotify_add_watch(inotify_, (o_.queue_dir + "/active").c_str(), IN_MOVED_TO | IN_CREATE);
   // The counts (and the deferred bounces); then the files of messages that
   // may still be open in the tracker.
-  const QueueScan s = ScanQueue(o_.queue_dir);
+  Count(ScanQueue(o_.queue_dir));
+  Status walked = ForEachQueueFile(o_.queue_dir, [&](const QueueEntry& e) {
+    if (e.queue != "corrupt") ReadFile(e.path, e.qid, e.queue == "incoming");
+  });
+  (void)walked;  // said by the scan's own walk
+}
+
+void QueueWatcher::Count(const QueueScan& s) {
   ++scans_;
   queued_files_ = s.files;
   corrupt_files_ = s.corrupt;
@@ -141,10 +153,6 @@ void QueueWatcher::FullScan() {
                  static_cast<long long>(s.deferred_bounces), EscapeForLog(top, 100).c_str(),
                  static_cast<long long>(most));
   }
-  Status walked = ForEachQueueFile(o_.queue_dir, [&](const QueueEntry& e) {
-    if (e.queue != "corrupt") ReadFile(e.path, e.qid, e.queue == "incoming");
-  });
-  (void)walked;  // said above, by the scan's own walk
 }
 
 void QueueWatcher::Run() {

@@ -3,6 +3,8 @@
 // Message-ID, the Content-Type of a DSN, the arrival time), and counts the
 // bounces waiting in deferred (outgoing backscatter).
 //
+// With read_files off it only runs `postqueue -j` at each scan (no privilege).
+//
 // A thread of its own, never the log reader's: inotify on incoming/ (a file is
 // complete when cleanup sets its execute bit: IN_ATTRIB) and active/ (qmgr
 // moves it there: IN_MOVED_TO), a first pass over active, deferred and hold at
@@ -53,6 +55,11 @@ class QueueHintCache {
 
 struct QueueWatcherOptions {
   std::string queue_dir;  // Postfix's queue_directory
+  // false: no queue files, only `postqueue -j` every scan (unprivileged; the
+  // counts and deferred bounces, no hints).
+  bool read_files = true;
+  std::string postqueue = "/usr/sbin/postqueue";
+  std::string postfix_config_dir = "/etc/postfix";
   TimeUs scan_interval = 60 * kUsPerSecond;
   int64_t bounce_alert = 50;  // deferred bounces that are reported as backscatter
 };
@@ -75,6 +82,7 @@ class QueueWatcher {
   void Run();
   void ReadFile(const std::string& path, const std::string& qid, bool incoming);
   void FullScan();
+  void Count(const QueueScan& s);  // the counters and the backscatter report
   void Say(const std::string& what);
 
   QueueWatcherOptions o_;

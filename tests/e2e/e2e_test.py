@@ -79,6 +79,7 @@ reload_interval_s = 1
 nftables = true
 firewall_ports = [25]
 [queue]
+read = "files"
 directory = "{queue}"
 scan_interval_s = 5
 [blocks]

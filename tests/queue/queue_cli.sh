@@ -48,9 +48,28 @@ PY
 s=$("$bin" queue scan --format json --queue-dir "$data/03-outbound-relay-bounce")
 grep -q '"deferred":8.*"deferred_bounces":0' <<< "$s" || fail "03: $s"
 
+# the unprivileged view: saved `postqueue -j` output, counted independently here
+for d in 03-outbound-relay-bounce 06-volume 08-long-queue-ids; do
+  s=$("$bin" queue scan --format json --postqueue-output "$data/$d/postqueue-j.jsonl")
+  python3 - "$s" "$data/$d/postqueue-j.jsonl" <<'PY'
+import collections, json, sys
+s = json.loads(sys.argv[1])
+rows = [json.loads(l) for l in open(sys.argv[2]) if l.strip()]
+queues = collections.Counter(r["queue_name"] for r in rows)
+ndrs = [r for r in rows if r["queue_name"] == "deferred" and r["sender"] == "MAILER-DAEMON"]
+assert s["files"] == len(rows), (s, len(rows))
+assert all(s["queues"][q] == n for q, n in queues.items()), (s, queues)
+assert s["deferred_bounces"] == len(ndrs), s
+PY
+done
+
 # a corrupt file is named, the others still counted
 cp -r "$q08" "$tmp/q"
 head -c 700 "$q08/deferred/5/4jbXWN2j9dz8CCq" > "$tmp/q/deferred/5/4jbXWN2j9dz8CCq"
+printf '{"queue_name": "deferred", "sender": "MAILER-DAEMON"}\nnot json\n' > "$tmp/pq.jsonl"
+s=$("$bin" queue scan --postqueue-output "$tmp/pq.jsonl")
+grep -q "corrupt 1," <<< "$s" && grep -q "^error: postqueue line 2: not json" <<< "$s" ||
+  fail "bad postqueue line: $s"
 printf 'Z' | dd of="$tmp/q/hold/4jbXWW0SRjz8CBC" bs=1 conv=notrunc status=none
 s=$("$bin" queue scan --queue-dir "$tmp/q")
 grep -q "corrupt 2, incomplete 1" <<< "$s" || fail "corrupt scan: $s"
