@@ -38,6 +38,7 @@ sys.path.insert(0, os.path.join(HERE, "..", "tools"))
 from compare_records import expected_outcome  # noqa: E402
 from mt_testlib import replay_closed, report_difference, search, start_mariadb  # noqa: E402
 from peers import ContentFilter, RemoteMx, wait_listening  # noqa: E402
+from netns import run_in_namespace  # noqa: E402
 from postfix_instance import PostfixInstance  # noqa: E402
 from traffic import Traffic  # noqa: E402
 
@@ -414,34 +415,7 @@ def inside(binary, server):
             print("kept for a look:", tmp)
 
 
-def outside(argv):
-    ns = "mt_e2e_%d" % os.getpid()
-    ip = lambda *a: subprocess.run(["ip", "netns", "exec", ns, "ip", *a], check=True)
-    subprocess.run(["ip", "netns", "add", ns], check=True)
-    try:
-        ip("link", "set", "lo", "up")
-        for a in ADDRESSES:
-            ip("addr", "add", a + "/32", "dev", "lo")
-        rc = subprocess.run(["ip", "netns", "exec", ns, sys.executable, os.path.abspath(__file__),
-                             "--inside", *argv[1:]], timeout=600).returncode
-        left = subprocess.run(["ip", "netns", "pids", ns], capture_output=True,
-                              text=True).stdout.split()
-        if left:
-            print("FAIL: left running in the namespace: %s" % " ".join(
-                open("/proc/%s/comm" % p).read().strip() for p in left if os.path.exists(
-                    "/proc/" + p)))
-            for p in left:
-                try:
-                    os.kill(int(p), signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
-            rc = rc or 1
-        return rc
-    finally:
-        subprocess.run(["ip", "netns", "delete", ns])
-
-
 if __name__ == "__main__":
     if len(sys.argv) > 1 and sys.argv[1] == "--inside":
         sys.exit(0 if inside(*sys.argv[2:4]) else 1)
-    sys.exit(outside(sys.argv))
+    sys.exit(run_in_namespace(__file__, sys.argv[1:], ADDRESSES))

@@ -102,7 +102,8 @@ HEADER_CHECKS = """\
 
 
 class PostfixInstance:
-    def __init__(self, root, mx, filter_ip, routes, mailboxes, policy, access, header_checks):
+    def __init__(self, root, mx, filter_ip, routes, mailboxes, policy, access, header_checks,
+                 settings=None):
         self.root, self.mx = root, mx
         self.etc = os.path.join(root, "etc")
         self.log = os.path.join(root, "log", "mail.log")
@@ -116,7 +117,14 @@ class PostfixInstance:
             os.chown(os.path.join(root, d), uid, gid)
         values = dict(root=root, mx=mx, filter=filter_ip, uid=uid, gid=gid, policy=policy,
                       access=access, header_checks=header_checks)
-        self._write("main.cf", MAIN_CF.format(**values))
+        main_cf = MAIN_CF.format(**values)
+        for name, value in (settings or {}).items():  # replaced in place: no override warnings
+            lines = main_cf.splitlines()
+            lines = [("%s = %s" % (name, value)) if l.startswith(name + " =") else l for l in lines]
+            main_cf = "\n".join(lines) + "\n"
+            if "%s = %s" % (name, value) not in main_cf:
+                main_cf += "%s = %s\n" % (name, value)
+        self._write("main.cf", main_cf)
         self._write("master.cf", MASTER_CF.format(**values))
         self._write("header_checks", HEADER_CHECKS)
         self._write("vmailbox", "".join("%s %s/\n" % (m, m.split("@")[0]) for m in mailboxes))
