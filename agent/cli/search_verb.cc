@@ -1,9 +1,12 @@
 // `mailtrail search [filters] [--format table|jsonl]` and `mailtrail stats`.
+#include <cstdint>
 #include <cstdio>
+#include <map>
 
 #include "agent/cli/args.h"
 #include "agent/cli/store_args.h"
 #include "agent/cli/verbs.h"
+#include "agent/queue/queue_dir.h"
 #include "agent/store/store.h"
 #include "agent/track/record_json.h"
 #include "base/text.h"
@@ -124,6 +127,7 @@ int StatsMain(const std::vector<std::string>& argv, const Clock&) {
   const std::vector<FlagSpec> flags = {
       kStoreFlag,
       kPasswordFileFlag,
+      {"queue-dir", true, "also count what waits in this Postfix queue (deferred bounces)"},
       {"help", false, "this help"},
   };
   auto args = ParseArgs(argv, flags);
@@ -152,6 +156,35 @@ int StatsMain(const std::vector<std::string>& argv, const Clock&) {
     total += n;
   }
   std::printf("  %-28s %12lld\n", "total", static_cast<long long>(total));
+  // Outgoing backscatter: the notifications this server made (NDRs and delay
+  // notices), and what became of them (many not delivered: to forged senders).
+  std::map<std::string, int64_t> ndrs;
+  SearchQuery bounces;
+  bounces.sender = "";
+  bounces.limit = INT64_MAX;
+  Status st = (*store)->Search(bounces, [&](MessageRecord&& r) {
+    if (!r.ndr_of.empty()) ++ndrs[OutcomeName(r.outcome)];
+  });
+  if (!st.ok()) return Fail(st.message());
+  int64_t made = 0, undelivered = 0;
+  for (const auto& [o, n] : ndrs) {
+    made += n;
+    if (o != "delivered") undelivered += n;
+  }
+  std::printf("Notifications this server made (NDRs, delay notices):\n");
+  for (const auto& [o, n] : ndrs)
+    std::printf("  %-28s %12lld\n", o.c_str(), static_cast<long long>(n));
+  std::printf("  %-28s %12lld%s\n", "total", static_cast<long long>(made),
+              made >= 20 && undelivered * 2 > made
+                  ? "   (most not delivered: outgoing backscatter? see `mailtrail queue scan`)"
+                  : "");
+  if (auto dir = args->Get("queue-dir")) {
+    const QueueScan q = ScanQueue(*dir);
+    if (!q.walk.ok()) return Fail(q.walk.message());
+    std::printf("Queue %s: %lld files, %lld bounces waiting in deferred\n",
+                EscapeForLog(*dir).c_str(), static_cast<long long>(q.files),
+                static_cast<long long>(q.deferred_bounces));
+  }
   if (!lines->unknown_samples.empty()) {
     std::printf("Unknown lines (sample, escaped):\n");
     for (const auto& [program, line] : lines->unknown_samples)

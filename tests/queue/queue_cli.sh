@@ -84,4 +84,19 @@ chmod 700 "$tmp/q/deferred"
 if setpriv --reuid=65534 --regid=65534 --clear-groups "$bin" queue scan --queue-dir "$tmp/q" \
     > /dev/null 2> "$tmp/err"; then fail "unreadable queue scanned"; fi
 grep -q "CAP_DAC_READ_SEARCH" "$tmp/err" || fail "no reason: $(cat "$tmp/err")"
+# stats: the notifications this server made (from the log of the same Postfix), and the queue
+"$bin" replay --quiet --store "sqlite:$tmp/s.db" --year 2026 "$data/../corpus/08-long-queue-ids.log.gz"
+st=$("$bin" stats --store "sqlite:$tmp/s.db" --queue-dir "$q08")
+python3 - "$st" "$data/../corpus/08-long-queue-ids.log.gz" <<'PY'
+import gzip, re, sys
+st = sys.argv[1]
+log = gzip.open(sys.argv[2], "rt").read()
+# independently: the ids of "sender non-delivery|delay notification: ID"
+ndrs = set(re.findall(r"sender (?:non-delivery|delay) notification: (\w+)", log))
+expired = {q for q in ndrs if re.search(q + r": from=<>, status=expired", log)}
+section = st.split("Notifications this server made (NDRs, delay notices):")[1]
+assert re.search(r"expired\s+%d\n" % len(expired), section), (section, len(expired))
+assert re.search(r"total\s+%d" % len(ndrs), section), (section, len(ndrs))
+assert "3 bounces waiting in deferred" in st, st
+PY
 echo "queue_cli: ok"
