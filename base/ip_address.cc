@@ -43,4 +43,28 @@ std::string IpAddress::ToString() const {
   return buf;
 }
 
+bool IpAddress::IsLoopback() const {
+  if (v4_) return bytes_[0] == 127;
+  for (int i = 0; i < 15; ++i)
+    if (bytes_[i] != 0) return false;
+  return bytes_[15] == 1;
+}
+
+std::optional<HostPort> ParseLoopbackHostPort(std::string_view text) {
+  const size_t colon = text.rfind(':');
+  if (colon == std::string_view::npos) return std::nullopt;
+  std::string_view host = text.substr(0, colon), port = text.substr(colon + 1);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
+  if (port.empty() || port.size() > 5) return std::nullopt;
+  int p = 0;
+  for (char c : port) {
+    if (c < '0' || c > '9') return std::nullopt;
+    p = p * 10 + (c - '0');
+  }
+  auto ip = IpAddress::Parse(host);
+  if (!ip || !ip->IsLoopback() || p > 65535) return std::nullopt;
+  return HostPort{*ip, p};
+}
+
 }  // namespace mailtrail

@@ -19,6 +19,8 @@ class IpAddress {
   static std::optional<IpAddress> FromBytes(std::string_view bytes);
 
   bool is_v4() const { return v4_; }
+  // 127.0.0.0/8 or ::1.
+  bool IsLoopback() const;
   // 4 or 16 bytes, network order: the compact form stored in databases.
   std::string Bytes() const;
   std::string ToString() const;
@@ -29,6 +31,14 @@ class IpAddress {
   bool v4_ = true;
   std::array<uint8_t, 16> bytes_{};
 };
+
+// "127.0.0.1:10031" or "[::1]:10031" with a loopback address and a port
+// 0..65535: the host and port, or nullopt (names are refused: no DNS).
+struct HostPort {
+  IpAddress ip;
+  int port;
+};
+std::optional<HostPort> ParseLoopbackHostPort(std::string_view text);
 
 }  // namespace mailtrail
 

@@ -1,4 +1,5 @@
-// PolicyServer: answers Postfix's policy delegation requests on a Unix socket,
+// PolicyServer: answers Postfix's policy delegation requests on a Unix socket
+// and/or a loopback TCP port (`check_policy_service inet:127.0.0.1:10031`),
 // on a thread and libuv loop of its own, so that an answer never waits for the
 // log reading (a slow disk, a big batch). The table of blocked clients is
 // swapped in whole by SetTable() from any thread. What it cannot answer gets
@@ -12,6 +13,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "actions/policy/policy_protocol.h"
 #include "base/status.h"
@@ -21,7 +23,8 @@ namespace mailtrail {
 class PolicyServer {
  public:
   struct Options {
-    std::string socket_path;
+    std::string socket_path;  // "" = no Unix socket
+    std::string tcp_listen;   // "" = none; else a loopback HOST:PORT (port 0: any)
     std::string reply = "450 4.7.1 Service temporarily unavailable";
     int socket_mode = 0666;  // smtpd (user postfix) must connect
     size_t max_connections = 4096;
@@ -32,6 +35,9 @@ class PolicyServer {
   void SetTable(PolicyTable table);
   int64_t requests() const { return requests_; }
   int64_t blocked() const { return blocked_; }
+  int tcp_port() const;  // the TCP port listened on (0: none)
+  // The answers to `requests` (called on the server's thread).
+  std::string Answer(const std::vector<PolicyRequest>& requests);
 
   struct Impl;  // libuv state: only policy_server.cc includes <uv.h>
 

@@ -347,9 +347,10 @@ int RunMain(const std::vector<std::string>& argv, const Clock& clock) {
   // The policy service mirrors the live blocks (checked every tick).
   std::unique_ptr<PolicyServer> policy;
   uint64_t policy_version = ~uint64_t{0};
-  if (!config->policy_socket.empty()) {
+  if (!config->policy_socket.empty() || !config->policy_listen.empty()) {
     PolicyServer::Options po;
     po.socket_path = config->policy_socket;
+    po.tcp_listen = config->policy_listen;
     po.reply = config->policy_reply;
     auto started = PolicyServer::Start(po);
     if (!started.ok()) return Fail(started.status().message());

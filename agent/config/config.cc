@@ -208,9 +208,12 @@ StatusOr<Config> ParseConfig(const std::string& text, const std::string& name) {
   }
   if (!r.error.ok()) return r.error;
   if (const toml::table* t = r.Table(root, "policy")) {
-    if (!r.Known(*t, {"socket", "reply"}, "policy") || !r.String(*t, "socket", &c.policy_socket) ||
+    if (!r.Known(*t, {"socket", "listen", "reply"}, "policy") ||
+        !r.String(*t, "socket", &c.policy_socket) || !r.String(*t, "listen", &c.policy_listen) ||
         !r.String(*t, "reply", &c.policy_reply))
       return r.error;
+    if (!c.policy_listen.empty() && !ParseLoopbackHostPort(c.policy_listen))
+      return r.At(*t->get("listen"), "listen must be a loopback HOST:PORT, e.g. 127.0.0.1:10031");
     if (!ValidPolicyReply(c.policy_reply))
       return r.At(*t->get("reply"),
                   "reply must be like \"450 4.7.1 text\", REJECT or DEFER_IF_PERMIT");

@@ -43,6 +43,7 @@ struct Config {
   std::string metrics_listen;  // "" = off; else a loopback HOST:PORT
   // [policy] (actions/policy/policy_server.h)
   std::string policy_socket;  // "" = off
+  std::string policy_listen;  // "" = off; else a loopback HOST:PORT
   std::string policy_reply = "450 4.7.1 Service temporarily unavailable";
   // [enforce] (actions/postfix/postfix_tables.h)
   std::string access_map;  // "" = off

@@ -1,8 +1,10 @@
-// The policy service on a real Unix socket: many concurrent connections, many
-// requests per connection, split writes; answers follow the table swapped in.
+// The policy service on a real Unix socket (and loopback TCP): many concurrent
+// connections, many requests per connection, split writes; answers follow the
+// table swapped in.
 #include "actions/policy/policy_server.h"
 
 #include <gtest/gtest.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -96,6 +98,72 @@ TEST(PolicyServer, AnswersManyConcurrentClients) {
   close(fd);
   s->reset();
   EXPECT_LT(Connect(o.socket_path), 0) << "stopped: the socket is gone";
+}
+
+int ConnectTcp(int port, bool v6) {
+  const int fd = socket(v6 ? AF_INET6 : AF_INET, SOCK_STREAM, 0);
+  int rc;
+  if (v6) {
+    sockaddr_in6 a{};
+    a.sin6_family = AF_INET6;
+    a.sin6_port = htons(static_cast<uint16_t>(port));
+    a.sin6_addr = in6addr_loopback;
+    rc = connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  } else {
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(static_cast<uint16_t>(port));
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    rc = connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  }
+  if (rc != 0) {
+    close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+// `check_policy_service inet:127.0.0.1:PORT`: the same answers over loopback
+// TCP (IPv4 and IPv6), beside the Unix socket; any other address is refused.
+TEST(PolicyServer, AnswersOnLoopbackTcp) {
+  TempDir dir("mt_policy");
+  PolicyServer::Options o;
+  o.socket_path = dir.File("p.sock");
+  o.tcp_listen = "127.0.0.1:0";
+  auto s = PolicyServer::Start(o);
+  ASSERT_TRUE(s.ok()) << s.status().message();
+  PolicyTable t;
+  t.ips = {"198.51.100.7"};
+  (*s)->SetTable(t);
+  ASSERT_GT((*s)->tcp_port(), 0);
+  const int fd = ConnectTcp((*s)->tcp_port(), false);
+  ASSERT_GE(fd, 0);
+  EXPECT_EQ(Ask(fd, "198.51.100.7"), "action=" + o.reply + "\n\n");
+  EXPECT_EQ(Ask(fd, "192.0.2.1"), "action=DUNNO\n\n");
+  close(fd);
+  const int ux = Connect(o.socket_path);
+  ASSERT_GE(ux, 0) << "the Unix socket still serves";
+  EXPECT_EQ(Ask(ux, "198.51.100.7"), "action=" + o.reply + "\n\n");
+  close(ux);
+  s->reset();
+
+  PolicyServer::Options v6;
+  v6.tcp_listen = "[::1]:0";
+  auto s6 = PolicyServer::Start(v6);
+  ASSERT_TRUE(s6.ok()) << s6.status().message();
+  const int fd6 = ConnectTcp((*s6)->tcp_port(), true);
+  ASSERT_GE(fd6, 0);
+  EXPECT_EQ(Ask(fd6, "192.0.2.1"), "action=DUNNO\n\n");
+  close(fd6);
+
+  for (const char* bad : {"0.0.0.0:10031", "192.0.2.1:10031", "[::]:10031", "127.0.0.1",
+                          "127.0.0.1:99999", "localhost:10031"}) {
+    PolicyServer::Options b;
+    b.tcp_listen = bad;
+    auto r = PolicyServer::Start(b);
+    ASSERT_FALSE(r.ok()) << bad;
+    EXPECT_NE(r.status().message().find("loopback"), std::string::npos) << bad;
+  }
 }
 
 TEST(PolicyServer, RefusesABadReply) {

@@ -56,6 +56,7 @@ TEST(Config, TheExampleFileHoldsExactlyTheDefaults) {
   EXPECT_EQ(c->iptables_remove_on_stop, d.iptables_remove_on_stop);
   EXPECT_EQ(c->firewall_ports, d.firewall_ports);
   EXPECT_EQ(c->queue_read, d.queue_read);
+  EXPECT_EQ(c->policy_listen, d.policy_listen);
   EXPECT_EQ(c->queue_dir, d.queue_dir);
   EXPECT_EQ(c->queue_scan_interval, d.queue_scan_interval);
   EXPECT_EQ(c->queue_bounce_alert, d.queue_bounce_alert);
@@ -92,8 +93,14 @@ TEST(Config, DetectionAndBlockKeysAreChecked) {
   EXPECT_EQ(ports->firewall_ports, (std::vector<int>{25, 2525}));
   auto bad_port = ParseConfig("[enforce]\nfirewall_ports = [25,\n 70000]\n", "t.toml");
   ASSERT_FALSE(bad_port.ok());
-  EXPECT_EQ(bad_port.status().message(), "t.toml:3: firewall_ports must hold ports from 1 to 65535");
+  EXPECT_EQ(bad_port.status().message(),
+            "t.toml:3: firewall_ports must hold ports from 1 to 65535");
   EXPECT_FALSE(ParseConfig("[enforce]\nfirewall_ports = []\n", "t.toml").ok());
+  auto listen = ParseConfig("[policy]\nlisten = \"0.0.0.0:10031\"\n", "t.toml");
+  ASSERT_FALSE(listen.ok());
+  EXPECT_EQ(listen.status().message(),
+            "t.toml:2: listen must be a loopback HOST:PORT, e.g. 127.0.0.1:10031");
+  EXPECT_TRUE(ParseConfig("[policy]\nlisten = \"[::1]:10031\"\n", "t.toml").ok());
 }
 
 TEST(Config, ValuesAreRead) {

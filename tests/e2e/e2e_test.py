@@ -72,6 +72,7 @@ flush_interval_ms = 200
 grace_s = 1
 [policy]
 socket = "{tmp}/policy.sock"
+listen = "127.0.0.1:10031"
 reply = "450 4.7.1 Backscatter source, try later"
 [enforce]
 access_map = "{tmp}/mailtrail_access"
@@ -210,7 +211,8 @@ def enforcement_checks(t, want_blocked):
     """The four refusals while blocked, or four acceptances after; True if all as wanted."""
     ok = True
     verdict = "refused" if want_blocked else "accepted"
-    # The policy service (port 2525 has nothing else), the access map (port 2526).
+    # The policy service (port 2525 has nothing else; it asks over loopback TCP),
+    # the access map (port 2526).
     for ip, port, what, phrase in ((FLOOD_IPS[0], 2525, "policy service", "Recipient address rejected"),
                                    (FLOOD_IPS[1], 2526, "access map", "Client host rejected")):
         def attempt():

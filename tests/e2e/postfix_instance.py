@@ -6,7 +6,8 @@ queue and data directories and maillog_file under one directory, started with
 
 Listeners (all on MX, a 127.0.0.x address of the namespace):
   MX:25    the public port: the policy service, the access map, the firewall
-  MX:2525  only the policy service (not firewalled: shows the policy refusal)
+  MX:2525  only the policy service, over loopback TCP (not firewalled: shows the
+           policy refusal)
   MX:2526  only the access map (not firewalled: shows the access map refusal)
   MX:2527  mail through a content filter (FILTER:10024), re-injected at MX:10025
   MX:2528  a cleanup without the INFO header_checks: no Subject or From: in the
@@ -59,7 +60,7 @@ header_checks = pcre:{header_checks}, regexp:{root}/etc/header_checks
 MASTER_CF = """\
 {mx}:25 inet n - n - - smtpd
 {mx}:2525 inet n - n - - smtpd
-  -o smtpd_recipient_restrictions=permit_mynetworks,check_policy_service,unix:{policy},reject_unlisted_recipient
+  -o smtpd_recipient_restrictions=permit_mynetworks,check_policy_service,inet:{policy_tcp},reject_unlisted_recipient
 {mx}:2526 inet n - n - - smtpd
   -o smtpd_recipient_restrictions=permit_mynetworks,check_client_access,lmdb:{access},reject_unlisted_recipient
 {mx}:2527 inet n - n - - smtpd
@@ -103,7 +104,7 @@ HEADER_CHECKS = """\
 
 class PostfixInstance:
     def __init__(self, root, mx, filter_ip, routes, mailboxes, policy, access, header_checks,
-                 settings=None):
+                 settings=None, policy_tcp="127.0.0.1:10031"):
         self.root, self.mx = root, mx
         self.etc = os.path.join(root, "etc")
         self.log = os.path.join(root, "log", "mail.log")
@@ -116,6 +117,7 @@ class PostfixInstance:
         for d in ("data", "mail"):
             os.chown(os.path.join(root, d), uid, gid)
         values = dict(root=root, mx=mx, filter=filter_ip, uid=uid, gid=gid, policy=policy,
+                      policy_tcp=policy_tcp,
                       access=access, header_checks=header_checks)
         main_cf = MAIN_CF.format(**values)
         for name, value in (settings or {}).items():  # replaced in place: no override warnings
