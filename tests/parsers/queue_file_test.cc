@@ -153,9 +153,15 @@ TEST(QueueFile, EveryRealFileMatchesPostcat) {
     EXPECT_EQ(attributes, want.attributes);
     EXPECT_EQ(q.headers, want.headers);
     for (const auto& [name, value] : want.headers) {
-      if (name == "Subject") EXPECT_EQ(q.subject, value);
-      if (strcasecmp(name.c_str(), "Message-ID") == 0) EXPECT_EQ(q.message_id, value);
-      if (name == "From") EXPECT_EQ(q.from, value);
+      if (name == "Subject") {
+        EXPECT_EQ(q.subject, value);
+      }
+      if (strcasecmp(name.c_str(), "Message-ID") == 0) {
+        EXPECT_EQ(q.message_id, value);
+      }
+      if (name == "From") {
+        EXPECT_EQ(q.from, value);
+      }
     }
     EXPECT_FALSE(q.subject.empty());
     EXPECT_FALSE(q.message_id.empty());
