@@ -62,6 +62,8 @@ const char* BounceSignalName(BounceSignal s) {
       return "null sender";
     case BounceSignal::kDaemonFrom:
       return "From: mailer-daemon";
+    case BounceSignal::kDsnReport:
+      return "delivery-status report";
     case BounceSignal::kNoticeSubject:
       return "non-delivery subject";
   }
@@ -94,6 +96,7 @@ BounceSignal ClassifyBounce(const MessageRecord& r) {
   if (r.client_ip.empty()) return BounceSignal::kNone;  // local submission, our own notices
   if (r.sender && r.sender->empty()) return BounceSignal::kNullSender;
   if (r.header_from && IsDaemonFrom(*r.header_from)) return BounceSignal::kDaemonFrom;
+  if (r.dsn_report) return BounceSignal::kDsnReport;
   // A notice subject alone is a weak signal: people write "Delivery Status
   // Notification" too. It counts when the envelope sender is not known, or is
   // a daemon's own address (some MTAs send notices from postmaster@).

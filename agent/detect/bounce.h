@@ -15,14 +15,16 @@ enum class BounceSignal : uint8_t {
   kNone,
   kNullSender,    // MAIL FROM:<>
   kDaemonFrom,    // From: MAILER-DAEMON@..., postmaster@..., "Mail Delivery System"
+  kDsnReport,     // a delivery-status report, by the Content-Type of its queue file
   kNoticeSubject  // a non-delivery subject ("Undeliverable: ...", "Non remis : ...") from
                   // an unknown or daemon envelope sender
 };
 const char* BounceSignalName(BounceSignal s);
 
 // The strongest signal of a record received from a client (local mail and our
-// own notices are never bounces *to* us): null sender, then From:, then a
-// notice subject when the envelope sender is unknown or a daemon's.
+// own notices are never bounces *to* us): null sender, then From:, then a DSN
+// Content-Type (known only from the queue file), then a notice subject when the
+// envelope sender is unknown or a daemon's.
 BounceSignal ClassifyBounce(const MessageRecord& r);
 
 // The parts, for tests and for `blocks explain`.

@@ -62,7 +62,7 @@ class Agent::Tee : public RecordSink {
 
 // Fills what the log did not say from the message's queue file, if it was read.
 void Agent::Enrich(MessageRecord* r) {
-  if (r->qid.empty() || (r->subject && r->header_from && r->message_id)) return;
+  if (r->qid.empty()) return;
   auto h = options_.queue_hints->Get(r->qid);
   if (!h) return;
   bool changed = false;
@@ -77,6 +77,13 @@ void Agent::Enrich(MessageRecord* r) {
   if (mid.size() >= 2 && mid.front() == '<' && mid.back() == '>')
     mid = mid.substr(1, mid.size() - 2);
   fill(&r->message_id, mid);
+  // A DSN by its Content-Type: a bounce even with a sender and From: of a person.
+  std::string ct = AsciiLower(h->content_type);
+  if (!r->dsn_report && ct.find("multipart/report") != std::string::npos &&
+      ct.find("delivery-status") != std::string::npos) {
+    r->dsn_report = true;
+    changed = true;
+  }
   enriched_ += changed;
 }
 

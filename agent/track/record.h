@@ -95,6 +95,9 @@ struct MessageRecord {
   // Not part of the record: true when this replaces a record emitted before
   // (same host, qid and first_seen), see TrackerOptions::emit_at_removed.
   bool is_update = false;
+  // Not part of the record either: its queue file said Content-Type
+  // multipart/report; report-type=delivery-status (agent/queue), a DSN.
+  bool dsn_report = false;
 };
 
 // The message outcome from its recipients (RECORD.md): their common outcome,

@@ -72,6 +72,9 @@ TEST(Bounce, ClassifiesByNullSenderFromAndSubject) {
   EXPECT_EQ(ClassifyBounce(r), BounceSignal::kDaemonFrom);
   r.header_from = "john.postmasterfan@x.test";
   EXPECT_EQ(ClassifyBounce(r), BounceSignal::kNone);
+  r.dsn_report = true;  // its queue file: Content-Type multipart/report (delivery-status)
+  EXPECT_EQ(ClassifyBounce(r), BounceSignal::kDsnReport);
+  r.dsn_report = false;
   r.subject = "=?UTF-8?Q?Unzustellbar:_Rechnung?=";
   EXPECT_EQ(ClassifyBounce(r), BounceSignal::kNone) << "a person's sender: not a notice";
   r.sender = "postmaster@mx.x.test";

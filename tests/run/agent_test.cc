@@ -261,5 +261,47 @@ TEST(Agent, SubjectsFromQueueFilesReachRecordsAndDetection) {
   EXPECT_EQ(subjects_with, hints.size()) << "every message whose file was read";
 }
 
+// A delivery-status report is a bounce by its Content-Type, which only the
+// queue file shows: with it in the hint cache, the detector counts the
+// messages of an ordinary corpus (people's senders) as bounces.
+TEST(Agent, DsnContentTypeFromQueueFilesMakesABounce) {
+  const auto corpus = ReadCorpusLines("01-inbound-local.log.gz");
+  ASSERT_FALSE(corpus.empty());
+  QueueHintCache hints;
+  std::string text;
+  for (const auto& l : corpus) {
+    text += l + "\n";
+    const size_t at = l.find(": client=");
+    if (at == std::string::npos || l.find("postfix/smtpd[") == std::string::npos) continue;
+    QueueHints h;
+    h.content_type = "multipart/report; report-type=delivery-status; boundary=\"x\"";
+    hints.Put(l.substr(l.rfind(' ', at - 1) + 1, at - l.rfind(' ', at - 1) - 1), h);
+  }
+  ASSERT_GT(hints.size(), 50u);
+  auto bounces = [&](bool with_hints) {
+    TempDir dir("mt_agent");
+    auto store = OpenStore("sqlite:" + dir.File("t.db"), Detail::kStandard, true);
+    EXPECT_TRUE(store.ok());
+    MemFileSystem fs;
+    FakeClock clock;
+    AgentOptions o = Options();
+    o.lines_per_step = 1000;
+    o.detect = true;
+    if (with_hints) o.queue_hints = &hints;
+    Agent agent(o, store->get(), &fs, &clock);
+    EXPECT_TRUE(agent.Start().ok());
+    fs.Append("/var/log/mail.log", text);
+    for (int i = 0; i < 30; ++i) {
+      clock.Advance(kUsPerSecond);
+      EXPECT_TRUE(agent.Step().ok());
+    }
+    const int64_t n = agent.detector()->bounces();
+    EXPECT_TRUE(agent.Stop().ok());
+    return n;
+  };
+  const int64_t without = bounces(false), with = bounces(true);
+  EXPECT_GE(with - without, 50) << without << " " << with;
+}
+
 }  // namespace
 }  // namespace mailtrail
