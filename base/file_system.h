@@ -25,6 +25,7 @@ struct FileInfo {
   FileId id;
   int64_t size = 0;
   bool regular = true;
+  int64_t mtime_ns = 0;  // last modification (rename keeps it; gzip keeps it)
 };
 
 // An open file; stays readable after it is renamed or unlinked.

@@ -17,6 +17,7 @@ FileInfo FromStat(const struct stat& st) {
   info.id = {static_cast<uint64_t>(st.st_dev), static_cast<uint64_t>(st.st_ino)};
   info.size = st.st_size;
   info.regular = S_ISREG(st.st_mode);
+  info.mtime_ns = static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
   return info;
 }
 

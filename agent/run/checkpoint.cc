@@ -14,7 +14,8 @@ std::string EncodeCheckpoint(const Checkpoint& cp) {
   for (const auto& s : cp.streams) {
     json positions = json::array();
     for (const auto& p : s.positions)
-      positions.push_back({p.id.dev, p.id.ino, p.fingerprint, p.fingerprint_len, p.offset});
+      positions.push_back(
+          {p.id.dev, p.id.ino, p.fingerprint, p.fingerprint_len, p.offset, p.newest_mtime_ns});
     streams.push_back({{"path", s.path}, {"year", s.year}, {"positions", positions}});
   }
   const json j = {{"v", kVersion}, {"streams", streams}, {"tracker", cp.tracker_state}};
@@ -37,6 +38,7 @@ StatusOr<Checkpoint> DecodeCheckpoint(std::string_view bytes) {
         pos.fingerprint = p.at(2).get<uint64_t>();
         pos.fingerprint_len = p.at(3).get<uint32_t>();
         pos.offset = p.at(4).get<int64_t>();
+        if (p.size() > 5) pos.newest_mtime_ns = p.at(5).get<int64_t>();  // absent before 2026-11
         stream.positions.push_back(pos);
       }
       cp.streams.push_back(std::move(stream));

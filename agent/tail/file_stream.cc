@@ -5,6 +5,8 @@
 
 #include <algorithm>
 #include <cstring>
+#include <optional>
+#include <string>
 #include <utility>
 
 namespace mailtrail {
@@ -49,8 +51,19 @@ StreamPosition FileStream::PositionOf(const Source& src) const {
 std::vector<StreamPosition> FileStream::positions() const {
   if (!started_) return restore_;
   std::vector<StreamPosition> out;
-  for (const auto& d : draining_) out.push_back(PositionOf(*d));
-  if (current_) out.push_back(PositionOf(*current_));
+  auto seen = [this](const Source& s) {
+    if (auto info = s.file->Stat(); info.ok())
+      newest_mtime_ = std::max(newest_mtime_, info->mtime_ns);
+  };
+  for (const auto& d : draining_) {
+    seen(*d);
+    out.push_back(PositionOf(*d));
+  }
+  if (current_) {
+    seen(*current_);
+    out.push_back(PositionOf(*current_));
+    out.back().newest_mtime_ns = newest_mtime_;
+  }
   return out;
 }
 
@@ -136,7 +149,10 @@ std::unique_ptr<FileStream::Source> FileStream::OpenPath(bool first) {
 // A saved file compressed while we were stopped (logrotate's compress): a new
 // inode, so it is recognized by the fingerprint of its decompressed start.
 std::unique_ptr<FileStream::Source> FileStream::FindCompressed(
-    const std::vector<std::string>& candidates, const StreamPosition& pos) {
+    const std::vector<std::string>& candidates, const StreamPosition& pos, std::string* name) {
+  // An empty fingerprint (the file was empty when saved) would match any file:
+  // such a file is found by its modification time instead (Restore).
+  if (pos.fingerprint_len == 0) return nullptr;
   for (const auto& c : candidates) {
     if (c.size() < 3 || c.compare(c.size() - 3, 3, ".gz") != 0) continue;
     auto raw = fs_->Open(c);
@@ -152,6 +168,7 @@ std::unique_ptr<FileStream::Source> FileStream::FindCompressed(
       continue;
     src->fingerprint = fp;
     src->fingerprint_len = pos.fingerprint_len;
+    *name = c;
     return src;
   }
   return nullptr;
@@ -168,8 +185,22 @@ void FileStream::Restore(TimeUs now) {
       if (n != base && n.rfind(base, 0) == 0) candidates.push_back(dir + n);
   }
   auto at_path = fs_->Stat(path_);
+  std::vector<std::string> used;  // names of the saved files found
+  // The file that was current at the checkpoint, if it was rotated away while
+  // we were stopped: when it was last written.
+  int64_t current_rotated_at = 0;  // 0: not rotated away (or not known when)
   for (const StreamPosition& pos : restore_) {
+    const bool is_current = &pos == &restore_.back();
+    if (is_current && pos.offset == 0 && pos.fingerprint_len == 0) {
+      // Saved while still empty: nothing of it was read, and with no bytes to
+      // fingerprint its inode number proves nothing (a file made since may
+      // have reused it). Whatever was modified after the checkpoint is new:
+      // the file at the path from its start, and any rotated away meanwhile.
+      current_rotated_at = pos.newest_mtime_ns;
+      continue;
+    }
     std::unique_ptr<Source> found;
+    std::string found_name;
     for (const auto& c : candidates) {
       auto info = fs_->Stat(c);
       if (!info.ok() || info->id != pos.id || info->size < pos.offset) continue;
@@ -178,14 +209,24 @@ void FileStream::Restore(TimeUs now) {
       if (src && Fingerprint(src->file.get(), info->size, pos.fingerprint_len, &fp).ok() &&
           fp == pos.fingerprint) {
         found = std::move(src);
+        found_name = c;
         break;
       }
     }
-    if (!found) found = FindCompressed(candidates, pos);
+    if (!found) found = FindCompressed(candidates, pos, &found_name);
+    if (is_current && !(at_path.ok() && at_path->id == pos.id && found_name == path_)) {
+      // It is no longer the file at the path: rotated (at least once) while
+      // we were stopped. Whatever was modified after what we had seen is new.
+      current_rotated_at = pos.newest_mtime_ns;
+      if (found && current_rotated_at == 0) {  // a checkpoint from before newest_mtime_ns
+        if (auto info = fs_->Stat(found_name); info.ok()) current_rotated_at = info->mtime_ns;
+      }
+    }
     if (!found) {
       ++counters_.replaced_while_stopped;
       continue;
     }
+    used.push_back(found_name);
     found->Reset(pos.offset);
     if (at_path.ok() && at_path->id == found->id && !current_) {
       current_ = std::move(found);
@@ -195,6 +236,49 @@ void FileStream::Restore(TimeUs now) {
     }
   }
   restore_.clear();
+  // Rotated more than once while stopped: the files modified after the newest
+  // write the checkpoint had seen, and rotated away since (mail.log.1 when the
+  // saved file is now mail.log.2.gz) were never read: all of them, oldest
+  // first. By modification time, which rename and gzip keep, so older
+  // generations (mail.log.3.gz) are never read again whatever the naming.
+  if (current_rotated_at != 0) {
+    std::vector<std::pair<int64_t, std::string>> between;
+    for (const auto& c : candidates) {
+      if (c == path_ || std::find(used.begin(), used.end(), c) != used.end()) continue;
+      auto info = fs_->Stat(c);
+      if (!info.ok() || !info->regular || info->mtime_ns <= current_rotated_at) continue;
+      if (at_path.ok() && info->id == at_path->id) continue;
+      // While compressing, both mail.log.1 and mail.log.1.gz exist: the plain one.
+      const bool gz = c.size() > 3 && c.compare(c.size() - 3, 3, ".gz") == 0;
+      if (gz && std::find(candidates.begin(), candidates.end(), c.substr(0, c.size() - 3)) !=
+                    candidates.end())
+        continue;
+      between.emplace_back(info->mtime_ns, c);
+    }
+    std::sort(between.begin(), between.end());
+    for (const auto& [mtime, name] : between) {
+      std::unique_ptr<Source> src;
+      if (name.size() > 3 && name.compare(name.size() - 3, 3, ".gz") == 0) {
+        if (auto raw = fs_->Open(name); raw.ok()) {
+          auto info = (*raw)->Stat();
+          src = std::make_unique<Source>();
+          src->id = info.ok() ? info->id : FileId{};
+          src->file = GzipFile(std::move(*raw));
+          src->fingerprint_len = options_.fingerprint_bytes;
+          if (!Fingerprint(src->file.get(), INT64_MAX, src->fingerprint_len, &src->fingerprint)
+                   .ok())
+            src.reset();
+        }
+      } else {
+        src = OpenFile(name);
+      }
+      if (!src) continue;
+      src->Reset(0);
+      src->last_growth = now;
+      ++counters_.rotated_while_stopped;
+      draining_.push_back(std::move(src));
+    }
+  }
   // Whatever has the name now and was not saved arrived while we were stopped:
   // all of it is new.
   if (!current_) {

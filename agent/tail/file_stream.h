@@ -54,6 +54,10 @@ struct StreamPosition {
   uint64_t fingerprint = 0;  // of the first fingerprint_len bytes
   uint32_t fingerprint_len = 0;
   int64_t offset = 0;  // just after the last line handed on
+  // The newest modification time of any of the stream's files seen so far (set
+  // on the current file's position): a file rotated away while the agent was
+  // stopped and modified after this was never read.
+  int64_t newest_mtime_ns = 0;
 };
 
 struct FileStreamOptions {
@@ -66,7 +70,8 @@ struct FileStreamOptions {
 
 struct FileStreamCounters {
   int64_t lines = 0, bytes = 0, rotations = 0, truncations = 0, overlong = 0,
-          replaced_while_stopped = 0;
+          replaced_while_stopped = 0,
+          rotated_while_stopped = 0;  // whole files read that rotated in and out while stopped
 };
 
 class FileStream {
@@ -77,7 +82,9 @@ class FileStream {
   // Resume from saved positions at the first Poll() (call before it): the files
   // are found by inode and fingerprint at the path or beside it (mail.log.1,
   // mail.log-20261127...), so a file rotated while the agent was stopped is
-  // finished before the new one is read from its start.
+  // finished before the new one is read from its start; files rotated in and
+  // out meanwhile (two rotations or more: mail.log.1 when the saved file is
+  // now mail.log.2.gz) are read whole in between, oldest first.
   void RestoreTo(const std::vector<StreamPosition>& saved);
   void RestoreTo(const StreamPosition& pos) { RestoreTo(std::vector<StreamPosition>{pos}); }
 
@@ -108,7 +115,7 @@ class FileStream {
   // the fingerprint of their decompressed start).
   void Restore(TimeUs now);
   std::unique_ptr<Source> FindCompressed(const std::vector<std::string>& candidates,
-                                         const StreamPosition& pos);
+                                         const StreamPosition& pos, std::string* name);
   void FollowName(TimeUs now);
   Status CheckTruncated(Source* src);
   Status Fingerprint(ReadableFile* file, int64_t size, uint32_t len, uint64_t* fp);
@@ -128,6 +135,7 @@ class FileStream {
   bool started_ = false;
   std::vector<StreamPosition> restore_;
   std::vector<char> buf_;
+  mutable int64_t newest_mtime_ = 0;  // see StreamPosition::newest_mtime_ns
 };
 
 }  // namespace mailtrail

@@ -6,8 +6,10 @@ the store must hold exactly the records of a one-shot `mailtrail replay` of the
 same lines: none lost, none doubled.
 
 usage: crash_test.py MAILTRAIL CORPUS.log.gz [--kills N] [--seed S]
-Contract kept by the driver: the agent runs (at least one poll) between two
-rotations; two rotations while it is stopped would hide the middle file.
+Every third kill, the log is also rotated twice while the agent is stopped
+(with lines written to each file, and compressed as gzip does, keeping the
+modification time): the restarted agent must finish the file it was reading,
+read the one rotated in and out meanwhile, then the current one.
 """
 import argparse
 import datetime
@@ -50,39 +52,63 @@ def main():
            "--flush-interval", "100", "--poll-interval", "50"]
     errlog = open(os.path.join(tmp, "agent.err"), "w")
 
+    def compress(rotated):
+        """logrotate's compress: gzip keeps the modification time."""
+        nonlocal compressed
+        st = os.stat(rotated)
+        with open(rotated, "rb") as src, gzip.open(rotated + ".gz", "wb") as dst:
+            dst.write(src.read())
+        os.utime(rotated + ".gz", ns=(st.st_atime_ns, st.st_mtime_ns))
+        os.unlink(rotated)
+        compressed += 1
+
+    def rotate():
+        nonlocal rotations
+        rotations += 1
+        rotated = "%s.%d" % (log, rotations)
+        os.rename(log, rotated)
+        open(log, "w").close()
+        return rotated
+
+    def append(n):
+        nonlocal i
+        with open(log, "a", errors="surrogateescape") as f:
+            f.writelines(lines[i:i + n])
+        i += n
+
     def start():
         p = subprocess.Popen(cmd, stderr=errlog)
         time.sleep(0.15)  # at least one poll before anything else happens
         return p
 
-    agent = start()
-    kills = rotations = compressed = 0
+    kills = rotations = compressed = stopped_rotations = 0
     i = 0
+    agent = start()
     per_kill = max(1, len(lines) // (a.kills + 2))
     next_kill = per_kill
     while i < len(lines):
-        n = rng.randint(20, 400)
-        with open(log, "a", errors="surrogateescape") as f:
-            f.writelines(lines[i:i + n])
-        i += n
+        append(rng.randint(20, 400))
         time.sleep(rng.uniform(0.0, 0.03))
         if rng.random() < 0.05:
-            rotations += 1
-            rotated = "%s.%d" % (log, rotations)
-            os.rename(log, rotated)
-            open(log, "w").close()
+            rotated = rotate()
             time.sleep(0.1)  # the agent sees the new file before the next rotation
-            if rng.random() < 0.4:  # logrotate's compress (without delaycompress)
-                with open(rotated, "rb") as src, gzip.open(rotated + ".gz", "wb") as dst:
-                    dst.write(src.read())
-                os.unlink(rotated)
-                compressed += 1
+            if rng.random() < 0.4:  # without delaycompress
+                compress(rotated)
         if i >= next_kill:
             time.sleep(rng.uniform(0.0, 0.2))
             agent.send_signal(signal.SIGKILL)
             agent.wait()
             kills += 1
             next_kill += per_kill
+            if kills % 3 == 0 and i < len(lines):  # two rotations while it is down
+                for _ in range(2):
+                    append(rng.randint(1, 50))
+                    rotated = rotate()
+                    if rng.random() < 0.5:
+                        compress(rotated)
+                    time.sleep(0.01)  # distinct modification times
+                append(rng.randint(1, 50))
+                stopped_rotations += 2
             agent = start()
     while kills < a.kills:
         time.sleep(rng.uniform(0.05, 0.3))
@@ -111,8 +137,9 @@ def main():
                     whole], check=True)
     want = sorted(r for end, r in records(a.binary, one) if end != "open")
     got = sorted(r for end, r in records(a.binary, db))
-    print("%d lines, %d rotations (%d compressed at once), %d kills: agent stored %d records, "
-          "one-shot replay closed %d" % (len(lines), rotations, compressed, kills, len(got), len(want)))
+    print("%d lines, %d rotations (%d compressed, %d while stopped), %d kills: agent stored %d "
+          "records, one-shot replay closed %d" % (len(lines), rotations, compressed,
+                                                 stopped_rotations, kills, len(got), len(want)))
     if kills < 20 or got != want:
         missing = [r for r in want if r not in set(got)]
         extra = [r for r in got if r not in set(want)]

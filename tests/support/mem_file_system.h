@@ -20,23 +20,33 @@ class MemFileSystem : public FileSystem {
   struct Inode {
     uint64_t ino = 0;
     std::string data;
+    int64_t mtime = 0;  // a logical clock: every change is later than the last
   };
 
   // A new empty file at `path` (replacing the name if taken).
   void Create(const std::string& path, uint64_t reuse_ino = 0) {
     auto node = std::make_shared<Inode>();
     node->ino = reuse_ino ? reuse_ino : next_ino_++;
+    node->mtime = ++clock_;
     names_[path] = node;
   }
   void Append(const std::string& path, const std::string& bytes) {
     if (!names_.count(path)) Create(path);
     names_[path]->data += bytes;
+    names_[path]->mtime = ++clock_;
   }
   void Rename(const std::string& from, const std::string& to) {
     names_[to] = names_[from];
     names_.erase(from);
   }
-  void Truncate(const std::string& path) { names_[path]->data.clear(); }
+  void Truncate(const std::string& path) {
+    names_[path]->data.clear();
+    names_[path]->mtime = ++clock_;
+  }
+  // As `gzip` and `touch -r` do: the modification time of another file.
+  void CopyMtime(const std::string& from, const std::string& to) {
+    names_[to]->mtime = names_[from]->mtime;
+  }
   void Unlink(const std::string& path) { names_.erase(path); }
   // `link` names the same inode as `target` (a symlink, as far as Stat/Open see).
   void Symlink(const std::string& target, const std::string& link) {
@@ -68,6 +78,7 @@ class MemFileSystem : public FileSystem {
     FileInfo info;
     info.id = {1, n.ino};
     info.size = static_cast<int64_t>(n.data.size());
+    info.mtime_ns = n.mtime;
     return info;
   }
   class File : public ReadableFile {
@@ -88,6 +99,7 @@ class MemFileSystem : public FileSystem {
 
   std::map<std::string, std::shared_ptr<Inode>> names_;
   uint64_t next_ino_ = 100;
+  int64_t clock_ = 0;
 };
 
 }  // namespace mailtrail

@@ -294,6 +294,162 @@ TEST(FileStream, RotatedAndCompressedWhileStoppedIsFinishedFromTheGzipFile) {
   EXPECT_EQ(s.counters().replaced_while_stopped, 0);
 }
 
+// Two and three rotations while stopped: the saved file is found under its
+// new name, the files rotated in and out meanwhile are read whole, oldest
+// first, then the current one; older generations are not read again.
+TEST(FileStream, RotatedSeveralTimesWhileStoppedReadsEveryFileInBetween) {
+  MemFileSystem fs;
+  fs.Append("/var/log/mail.log.3.gz", Gzip("ancient\n"));  // read long ago
+  fs.Append("/var/log/mail.log.4", "older still\n");
+  fs.Append("/var/log/mail.log", "a\nb\n");
+  std::vector<StreamPosition> saved;
+  {
+    FileStream s("/var/log/mail.log", &fs, FromStart());
+    Collect c;
+    ASSERT_TRUE(s.Poll(0, &c, 1).ok());
+    saved = s.positions();
+  }
+  fs.Append("/var/log/mail.log", "c\n");
+  fs.Rename("/var/log/mail.log", "/var/log/mail.log.1");  // first rotation
+  fs.Append("/var/log/mail.log", "d\ne\n");
+  fs.Rename("/var/log/mail.log.1", "/var/log/mail.log.2");  // second, delaycompress
+  fs.Append("/var/log/mail.log.2.gz", Gzip("a\nb\nc\n"));
+  fs.CopyMtime("/var/log/mail.log.2", "/var/log/mail.log.2.gz");  // as gzip does
+  fs.Unlink("/var/log/mail.log.2");
+  fs.Rename("/var/log/mail.log", "/var/log/mail.log.1");
+  fs.Append("/var/log/mail.log", "f\n");
+  FileStream s("/var/log/mail.log", &fs);
+  s.RestoreTo(saved);
+  Collect c;
+  ASSERT_TRUE(s.Poll(0, &c).ok());
+  ASSERT_TRUE(s.Poll(60 * kSecond, &c).ok());
+  EXPECT_EQ(c.lines, V({"b", "c", "d", "e", "f"}));
+  EXPECT_EQ(s.counters().rotated_while_stopped, 1);
+  EXPECT_EQ(s.counters().replaced_while_stopped, 0);
+}
+
+// Incrementing names (mail.log.1 is the oldest), as some setups rotate: the
+// modification times, not the names, say which files are newer.
+TEST(FileStream, RotatedSeveralTimesWhileStoppedWithIncrementingNames) {
+  MemFileSystem fs;
+  fs.Append("/var/log/mail.log.1", "oldest\n");
+  fs.Append("/var/log/mail.log", "a\nb\n");
+  std::vector<StreamPosition> saved;
+  {
+    FileStream s("/var/log/mail.log", &fs, FromStart());
+    Collect c;
+    ASSERT_TRUE(s.Poll(0, &c, 1).ok());
+    saved = s.positions();
+  }
+  fs.Rename("/var/log/mail.log", "/var/log/mail.log.2");
+  fs.Append("/var/log/mail.log", "c\n");
+  fs.Rename("/var/log/mail.log", "/var/log/mail.log.3");
+  fs.Append("/var/log/mail.log", "d\n");
+  FileStream s("/var/log/mail.log", &fs);
+  s.RestoreTo(saved);
+  Collect c;
+  ASSERT_TRUE(s.Poll(0, &c).ok());
+  ASSERT_TRUE(s.Poll(60 * kSecond, &c).ok());
+  EXPECT_EQ(c.lines, V({"b", "c", "d"}));
+}
+
+// The checkpoint was taken when the current file was still empty (just
+// rotated in): its fingerprint covers nothing, so any compressed file would
+// match it. It must not be taken for another file.
+TEST(FileStream, AnEmptyFileSavedAndCompressedWhileStoppedIsNotConfusedWithAnother) {
+  MemFileSystem fs;
+  fs.Append("/var/log/mail.log.1.gz", Gzip("ancient\n"));  // listed first
+  fs.Append("/var/log/mail.log", "a\n");
+  std::vector<StreamPosition> saved;
+  {
+    FileStream s("/var/log/mail.log", &fs, FromStart());
+    Collect c;
+    ASSERT_TRUE(s.Poll(0, &c).ok());
+    fs.Rename("/var/log/mail.log", "/var/log/mail.log.4");
+    fs.Create("/var/log/mail.log");
+    ASSERT_TRUE(s.Poll(kSecond, &c).ok());
+    ASSERT_TRUE(s.Poll(60 * kSecond, &c).ok());
+    saved = s.positions();
+    ASSERT_EQ(c.lines, V({"a"}));
+  }
+  fs.Append("/var/log/mail.log", "b\n");
+  fs.Rename("/var/log/mail.log", "/var/log/mail.log.3");
+  fs.Append("/var/log/mail.log.3.gz", Gzip("b\n"));
+  fs.CopyMtime("/var/log/mail.log.3", "/var/log/mail.log.3.gz");
+  fs.Unlink("/var/log/mail.log.3");
+  fs.Append("/var/log/mail.log", "c\n");
+  fs.Rename("/var/log/mail.log", "/var/log/mail.log.2");
+  fs.Append("/var/log/mail.log", "d\n");
+  FileStream s("/var/log/mail.log", &fs);
+  s.RestoreTo(saved);
+  Collect c;
+  ASSERT_TRUE(s.Poll(0, &c).ok());
+  ASSERT_TRUE(s.Poll(60 * kSecond, &c).ok());
+  EXPECT_EQ(c.lines, V({"b", "c", "d"}));
+}
+
+// The same, and the file now at the path even got the saved file's inode
+// number back (freed when the rotated file was compressed): an empty saved
+// file proves nothing by its inode.
+TEST(FileStream, AnEmptySavedFileWhoseInodeCameBackAtThePathHidesNothing) {
+  MemFileSystem fs;
+  fs.Append("/var/log/mail.log", "a\n");
+  std::vector<StreamPosition> saved;
+  uint64_t ino = 0;
+  {
+    FileStream s("/var/log/mail.log", &fs, FromStart());
+    Collect c;
+    ASSERT_TRUE(s.Poll(0, &c).ok());
+    fs.Rename("/var/log/mail.log", "/var/log/mail.log.1");
+    fs.Create("/var/log/mail.log");
+    ino = fs.InoOf("/var/log/mail.log");
+    ASSERT_TRUE(s.Poll(kSecond, &c).ok());
+    ASSERT_TRUE(s.Poll(60 * kSecond, &c).ok());
+    saved = s.positions();
+  }
+  fs.Append("/var/log/mail.log", "b\n");
+  fs.Rename("/var/log/mail.log", "/var/log/mail.log.2");
+  fs.Append("/var/log/mail.log.2.gz", Gzip("b\n"));
+  fs.CopyMtime("/var/log/mail.log.2", "/var/log/mail.log.2.gz");
+  fs.Unlink("/var/log/mail.log.2");
+  fs.Append("/var/log/mail.log", "c\n");
+  fs.Rename("/var/log/mail.log", "/var/log/mail.log.3");
+  fs.Create("/var/log/mail.log", ino);  // the inode number comes back
+  fs.Append("/var/log/mail.log", "d\n");
+  FileStream s("/var/log/mail.log", &fs);
+  s.RestoreTo(saved);
+  Collect c;
+  ASSERT_TRUE(s.Poll(0, &c).ok());
+  ASSERT_TRUE(s.Poll(60 * kSecond, &c).ok());
+  EXPECT_EQ(c.lines, V({"b", "c", "d"}));
+}
+
+TEST(FileStream, RotatedSeveralTimesWhileStoppedWithDateSuffixes) {
+  MemFileSystem fs;
+  fs.Append("/var/log/mail.log-20261120", "old\n");
+  fs.Append("/var/log/mail.log", "a\nb\n");
+  std::vector<StreamPosition> saved;
+  {
+    FileStream s("/var/log/mail.log", &fs, FromStart());
+    Collect c;
+    ASSERT_TRUE(s.Poll(0, &c, 1).ok());
+    saved = s.positions();
+  }
+  fs.Rename("/var/log/mail.log", "/var/log/mail.log-20261125");
+  fs.Append("/var/log/mail.log", "c\n");
+  fs.Rename("/var/log/mail.log", "/var/log/mail.log-20261126");
+  fs.Append("/var/log/mail.log", "d\n");
+  fs.Rename("/var/log/mail.log", "/var/log/mail.log-20261127");
+  fs.Append("/var/log/mail.log", "e\n");
+  FileStream s("/var/log/mail.log", &fs);
+  s.RestoreTo(saved);
+  Collect c;
+  ASSERT_TRUE(s.Poll(0, &c).ok());
+  ASSERT_TRUE(s.Poll(60 * kSecond, &c).ok());
+  EXPECT_EQ(c.lines, V({"b", "c", "d", "e"}));
+  EXPECT_EQ(s.counters().rotated_while_stopped, 2);
+}
+
 TEST(FileStream, PositionsIncludeRotatedFilesStillBeingDrained) {
   MemFileSystem fs;
   fs.Append("/d/log", "a\nb\n");
