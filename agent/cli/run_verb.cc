@@ -260,15 +260,30 @@ void Reload(const Args& args, const std::vector<std::string>& logs, const Clock&
       std::exit(kExitFailure);  // systemd restarts the service
     }
   } else {
+    // The enforcement backends and the policy service are built once, at
+    // start: their sections wait for a restart (and say so).
     std::string later;
-    if (next->metrics_listen != previous.metrics_listen) later += " [metrics] listen";
-    if (next->poll_interval != previous.poll_interval) later += " [logs] poll_interval_ms";
+    if (next->policy_socket != previous.policy_socket ||
+        next->policy_listen != previous.policy_listen ||
+        next->policy_reply != previous.policy_reply)
+      later += " [policy]";
+    if (next->access_map != previous.access_map ||
+        next->access_map_type != previous.access_map_type ||
+        next->header_checks != previous.header_checks ||
+        next->reload_interval != previous.reload_interval ||
+        next->enforce_dry_run != previous.enforce_dry_run || next->nftables != previous.nftables ||
+        next->iptables != previous.iptables || next->firewall_ports != previous.firewall_ports ||
+        next->nftables_remove_on_stop != previous.nftables_remove_on_stop ||
+        next->iptables_remove_on_stop != previous.iptables_remove_on_stop)
+      later += " [enforce]";
     std::fprintf(stderr, "mailtrail: configuration reloaded: %zu log(s) into %s%s%s\n",
                  next->log_paths.size(), EscapeForLog(next->store_url).c_str(),
                  later.empty() ? "" : "; at the next restart:", later.c_str());
   }
   *running = std::move(fresh);
   loop->SwapAgent(running->agent.get(), WatchDirs(running->config.log_paths));
+  if (running->config.poll_interval != previous.poll_interval)
+    loop->SetPollInterval(running->config.poll_interval);
 }
 
 }  // namespace
@@ -334,15 +349,34 @@ int RunMain(const std::vector<std::string>& argv, const Clock& clock) {
   RunLoopOptions loop;
   loop.poll_interval = config->poll_interval;
   loop.watch_dirs = WatchDirs(config->log_paths);
-  if (args->Has("config")) {
-    loop.on_reload = [&args, &logs, &clock, &running](LoopControl* control) {
-      Reload(*args, logs, clock, &running, control);
-    };
-  }
   MetricsServer metrics;
-  if (!config->metrics_listen.empty()) {
-    if (Status ms = metrics.Start(config->metrics_listen); !ms.ok()) return Fail(ms.message());
+  std::string metrics_listen = config->metrics_listen;  // where it listens now
+  if (!metrics_listen.empty()) {
+    if (Status ms = metrics.Start(metrics_listen); !ms.ok()) return Fail(ms.message());
     metrics.Publish(running.agent->RenderMetrics());
+  }
+  if (args->Has("config")) {
+    loop.on_reload = [&](LoopControl* control) {
+      Reload(*args, logs, clock, &running, control);
+      // A new [metrics] listen: the server moves (or stops); if the new
+      // address cannot be had, the old one is kept and that is said.
+      const std::string want = running.config.metrics_listen;
+      if (want == metrics_listen) return;
+      metrics.Stop();
+      if (want.empty()) {
+        metrics_listen.clear();
+        return;
+      }
+      if (Status ms = metrics.Start(want); ms.ok()) {
+        metrics_listen = want;
+        metrics.Publish(running.agent->RenderMetrics());
+      } else {
+        std::fprintf(stderr, "mailtrail: metrics not moved to %s (%s); still on %s\n",
+                     EscapeForLog(want).c_str(), EscapeForLog(ms.message()).c_str(),
+                     metrics_listen.empty() ? "nothing" : metrics_listen.c_str());
+        if (!metrics_listen.empty() && !metrics.Start(metrics_listen).ok()) metrics_listen.clear();
+      }
+    };
   }
   // The policy service mirrors the live blocks (checked every tick).
   std::unique_ptr<PolicyServer> policy;
@@ -381,7 +415,7 @@ int RunMain(const std::vector<std::string>& argv, const Clock& clock) {
                        config->nftables || config->iptables;
   DesiredBlocks desired;  // the live blocks as the backends get them, rebuilt on change
   auto tick = [&] {
-    if (!config->metrics_listen.empty()) metrics.Publish(running.agent->RenderMetrics());
+    if (!metrics_listen.empty()) metrics.Publish(running.agent->RenderMetrics());
     const BlockManager* blocks = running.agent->blocks();
     if (!blocks) return;
     if (blocks->version() != policy_version) {

@@ -38,6 +38,10 @@ struct LoopState : LoopControl {
     for (auto& w : watches) uv_fs_event_stop(w.get());
     Watch(this, watch_dirs, every_ms);
   }
+  void SetPollInterval(TimeUs every) override {
+    every_ms = static_cast<uint64_t>(every / 1000) + 1;
+    uv_timer_set_repeat(&tick, every_ms);
+  }
 };
 
 void Stop(LoopState* s) {

@@ -21,6 +21,8 @@ class LoopControl {
   // Drives `next` from now on (the caller has stopped the previous agent), and
   // watches these directories instead.
   virtual void SwapAgent(Agent* next, const std::vector<std::string>& watch_dirs) = 0;
+  // Re-checks the logs this often from the next tick on.
+  virtual void SetPollInterval(TimeUs every) = 0;
 };
 
 struct RunLoopOptions {

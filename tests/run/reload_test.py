@@ -2,18 +2,35 @@
 """SIGHUP reloads `mailtrail run --config FILE`, validate then swap: a broken file
 is refused and the running configuration kept (the agent goes on reading); a
 good one replaces the running agent, which resumes from the checkpoint (here it
-follows a second log from then on, and the first one's records stay); SIGTERM
-then exits 0.
+follows a second log from then on, and the first one's records stay), moves
+the metrics endpoint to the new [metrics] listen, and says that an [enforce]
+change waits for a restart; SIGTERM then exits 0.
 
 usage: reload_test.py MAILTRAIL
 """
 import os
 import signal
+import socket
 import sqlite3
 import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def metrics_on(port):
+    try:
+        return "mailtrail_log_lines_total" in urllib.request.urlopen(
+            "http://127.0.0.1:%d/metrics" % port, timeout=2).read().decode()
+    except OSError:
+        return False
 
 
 def main():
@@ -34,10 +51,13 @@ def main():
             f.write('[store]\nurl = "sqlite:%s"\n[logs]\npaths = [%s]\nfrom_start = true\n'
                     'poll_interval_ms = 50\n%s' % (db, ", ".join('"%s"' % l for l in logs), extra))
 
-    write_conf([log_a])
+    port1, port2 = free_port(), free_port()
+    metrics = '[metrics]\nlisten = "127.0.0.1:%d"\n'
+    write_conf([log_a], metrics % port1)
     errf = open(err, "w")
     p = subprocess.Popen([binary, "run", "--config", conf], stderr=errf)
     time.sleep(0.5)
+    before = metrics_on(port1)
     write_conf([log_a], "[writer]\nflush_interval = 100\n")  # a typo: refused
     p.send_signal(signal.SIGHUP)
     time.sleep(0.3)
@@ -45,19 +65,22 @@ def main():
         f.write(msg.format(q="55C4B10A321"))  # still read after the refused reload
     time.sleep(0.5)
     open(log_b, "w").close()
-    write_conf([log_a, log_b], "[writer]\nflush_interval_ms = 300\n")
+    write_conf([log_a, log_b], "[writer]\nflush_interval_ms = 300\n" + metrics % port2 +
+               "[enforce]\ndry_run = true\n")
     p.send_signal(signal.SIGHUP)
     time.sleep(0.5)
     with open(log_b, "a") as f:
         f.write(msg.format(q="66C4B10A321"))  # only the new configuration follows b.log
     time.sleep(1.5)
+    moved = metrics_on(port2) and not metrics_on(port1)
     p.send_signal(signal.SIGTERM)
     rc = p.wait(timeout=30)
     errf.close()
     text = open(err).read()
     qids = sorted(q for (q,) in sqlite3.connect(db).execute("SELECT qid FROM message"))
-    print(text, qids)
-    ok = (rc == 0
+    print(text, qids, "metrics on the first port before:", before, "moved:", moved)
+    ok = (rc == 0 and before and moved
+          and "configuration reloaded: 2 log(s)" in text and "; at the next restart: [enforce]" in text
           and "reload refused, keeping the running configuration" in text
           and "mailtrail.toml:8: unknown key 'flush_interval' in [writer]" in text
           and "configuration reloaded: 2 log(s)" in text
