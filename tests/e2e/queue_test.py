@@ -88,8 +88,12 @@ def inside(binary):
                              {"remote.test": REMOTE, "dead.test": DEAD},
                              ["vera@hosted.test"], policy=os.path.join(tmp, "none.sock"),
                              access=access, header_checks=hc,
+                             # The NDRs stay in deferred: no retry moves one to
+                             # active while the test counts them.
                              settings={"bounce_queue_lifetime": "1h",
-                                       "maximal_queue_lifetime": "1h"})
+                                       "maximal_queue_lifetime": "1h",
+                                       "queue_run_delay": "1h", "minimal_backoff_time": "1h",
+                                       "maximal_backoff_time": "1h"})
         subprocess.run(["postmap", "-c", pf.etc, "lmdb:" + access], check=True)
         config = os.path.join(tmp, "mailtrail.toml")
         with open(config, "w") as f:
