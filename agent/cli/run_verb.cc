@@ -271,6 +271,7 @@ void Reload(const Args& args, const std::vector<std::string>& logs, const Clock&
         next->access_map_type != previous.access_map_type ||
         next->header_checks != previous.header_checks ||
         next->reload_interval != previous.reload_interval ||
+        next->postfix_reload != previous.postfix_reload ||
         next->enforce_dry_run != previous.enforce_dry_run || next->nftables != previous.nftables ||
         next->iptables != previous.iptables || next->firewall_ports != previous.firewall_ports ||
         next->nftables_remove_on_stop != previous.nftables_remove_on_stop ||
@@ -397,6 +398,7 @@ int RunMain(const std::vector<std::string>& argv, const Clock& clock) {
   to.config_dir = config->postfix_config_dir;
   to.type = config->access_map_type;
   to.reload_interval = config->reload_interval;
+  to.reload = config->postfix_reload;
   if (!config->access_map.empty()) {
     to.path = config->access_map;
     reconciler.Add(std::make_unique<AccessMapAction>(to));

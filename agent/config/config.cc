@@ -224,7 +224,7 @@ StatusOr<Config> ParseConfig(const std::string& text, const std::string& name) {
     if (!r.Known(*t,
                  {"access_map", "access_map_type", "header_checks", "reload_interval_s", "dry_run",
                   "nftables", "nftables_remove_on_stop", "iptables", "iptables_remove_on_stop",
-                  "firewall_ports"},
+                  "firewall_ports", "postfix_reload"},
                  "enforce") ||
         !r.String(*t, "access_map", &c.access_map) ||
         !r.String(*t, "access_map_type", &c.access_map_type) ||
@@ -234,7 +234,8 @@ StatusOr<Config> ParseConfig(const std::string& text, const std::string& name) {
         !r.Bool(*t, "nftables_remove_on_stop", &c.nftables_remove_on_stop) ||
         !r.Bool(*t, "iptables", &c.iptables) ||
         !r.Bool(*t, "iptables_remove_on_stop", &c.iptables_remove_on_stop) ||
-        !r.Ports(*t, "firewall_ports", &c.firewall_ports))
+        !r.Ports(*t, "firewall_ports", &c.firewall_ports) ||
+        !r.Bool(*t, "postfix_reload", &c.postfix_reload))
       return r.error;
     if (c.access_map_type != "lmdb" && c.access_map_type != "hash")
       return r.At(*t->get("access_map_type"), "access_map_type must be lmdb or hash");

@@ -50,6 +50,7 @@ struct Config {
   std::string access_map_type = "lmdb";
   std::string header_checks;  // "" = off
   TimeUs reload_interval = 60 * kUsPerSecond;
+  bool postfix_reload = true;  // false: header_checks written, never reloaded
   bool enforce_dry_run = false;
   bool nftables = false;  // the nftables backend (needs CAP_NET_ADMIN)
   bool nftables_remove_on_stop = false;

@@ -55,6 +55,7 @@ TEST(Config, TheExampleFileHoldsExactlyTheDefaults) {
   EXPECT_EQ(c->iptables, d.iptables);
   EXPECT_EQ(c->iptables_remove_on_stop, d.iptables_remove_on_stop);
   EXPECT_EQ(c->firewall_ports, d.firewall_ports);
+  EXPECT_EQ(c->postfix_reload, d.postfix_reload);
   EXPECT_EQ(c->queue_read, d.queue_read);
   EXPECT_EQ(c->policy_listen, d.policy_listen);
   EXPECT_EQ(c->queue_dir, d.queue_dir);

@@ -10,7 +10,10 @@ in deferred — outgoing backscatter. Then:
   - `mailtrail queue show QID` prints one NDR as postcat sees it;
   - `mailtrail run` with [queue] read = "files" reports them (a log line and
     the metrics) and, with a quiet cleanup (no Subject in the log), gives the
-    records of the original messages their subjects from the queue files.
+    records of the original messages their subjects from the queue files;
+  - with [enforce] postfix_reload = false, a subject blocked by hand reaches
+    Postfix's header_checks without any `postfix reload`: the cleanup processes
+    read the table as they are replaced (max_idle 2 s here).
 
 usage: queue_test.py MAILTRAIL   (as root; makes its own namespace)
 """
@@ -52,6 +55,14 @@ read = "files"
 directory = "{queue}"
 scan_interval_s = 5
 bounce_alert = {n}
+[detect]
+enabled = true
+[blocks]
+allow = ["127.0.0.1/32"]
+postfix_config_dir = "{etc}"
+[enforce]
+header_checks = "{hc}"
+postfix_reload = false
 """
 
 
@@ -93,11 +104,13 @@ def inside(binary):
                              settings={"bounce_queue_lifetime": "1h",
                                        "maximal_queue_lifetime": "1h",
                                        "queue_run_delay": "1h", "minimal_backoff_time": "1h",
-                                       "maximal_backoff_time": "1h"})
+                                       "maximal_backoff_time": "1h",
+                                       # cleanup processes are replaced soon (see the end)
+                                       "max_idle": "2s"})
         subprocess.run(["postmap", "-c", pf.etc, "lmdb:" + access], check=True)
         config = os.path.join(tmp, "mailtrail.toml")
         with open(config, "w") as f:
-            f.write(AGENT_TOML.format(tmp=tmp, log=pf.log, queue=pf.queue, n=N))
+            f.write(AGENT_TOML.format(tmp=tmp, log=pf.log, queue=pf.queue, n=N, etc=pf.etc, hc=hc))
         pf.start()
         started.append(pf.stop)
         err = open(os.path.join(tmp, "agent.err"), "w")
@@ -185,6 +198,32 @@ def inside(binary):
         if logged or got != ["Quiet subject 0"]:
             print("FAIL: the subject did not come from the queue file")
             ok = False
+
+        # A subject blocked by hand, with postfix_reload = false.
+        subject = "Blocked by hand 4711"
+        add = mt(binary, "blocks", "add", "subject", subject, "--for", "1h", "--store",
+                 "sqlite:%s/mt.db" % tmp)
+        if add.returncode != 0:
+            print("FAIL: blocks add:", add.stderr)
+            return False
+        if not wait_for("the agent's header_checks table", lambda: "4711" in open(hc).read(), 30):
+            return False
+        t = Traffic(MX, os.path.join(tmp, "probe.jsonl"))
+
+        def refused():
+            time.sleep(3)  # no mail meanwhile: idle cleanup processes exit (max_idle 2 s)
+            row = t.send("127.0.5.120", "ann@northwind.test", ["vera@hosted.test"], subject,
+                         "delivered:virtual", helo="mail.northwind.test")
+            data = row["smtp"].get("data") or [None, ""]
+            return data if data[0] == 550 and "blocked subject" in data[1] else None
+        got = wait_for("the blocked subject refused without a reload", refused, 40)
+        reloads = sum(1 for l in open(pf.log) if "master" in l and ": reload" in l)
+        print("a subject blocked by hand, postfix_reload = false: %s; postfix reloads: %d"
+              % (got, reloads))
+        if not got or reloads:
+            print("FAIL: not refused, or Postfix was reloaded")
+            ok = False
+        t.close()
         return ok
     finally:
         for stop in reversed(started):
