@@ -38,7 +38,7 @@ sys.path.insert(0, os.path.join(HERE, "..", "tools"))
 from compare_records import expected_outcome  # noqa: E402
 from mt_testlib import replay_closed, report_difference, search, start_mariadb  # noqa: E402
 from peers import ContentFilter, RemoteMx, wait_listening  # noqa: E402
-from netns import run_in_namespace  # noqa: E402
+from harness import run_in_namespace, wait_for  # noqa: E402
 from postfix_instance import PostfixInstance  # noqa: E402
 from traffic import Traffic  # noqa: E402
 
@@ -125,17 +125,6 @@ class Agent:
             self.proc.send_signal(signal.SIGTERM)
             return self.proc.wait(timeout=60)
         return self.proc.returncode if self.proc else 0
-
-
-def wait_for(what, predicate, timeout):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.2)
-    print("FAIL: waited %.0f s for %s" % (timeout, what))
-    return None
 
 
 def blocks(binary, store, *flags):

@@ -29,7 +29,7 @@ import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from netns import run_in_namespace  # noqa: E402
+from harness import run_in_namespace, wait_for  # noqa: E402
 from peers import RemoteMx, wait_listening  # noqa: E402
 from postfix_instance import PostfixInstance  # noqa: E402
 from traffic import Traffic  # noqa: E402
@@ -64,17 +64,6 @@ postfix_config_dir = "{etc}"
 header_checks = "{hc}"
 postfix_reload = false
 """
-
-
-def wait_for(what, predicate, timeout):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        v = predicate()
-        if v:
-            return v
-        time.sleep(0.2)
-    print("FAIL: waited %.0f s for %s" % (timeout, what))
-    return None
 
 
 def mt(binary, *args, user=None):

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <functional>
 #include <random>
 
 #include "agent/replay/replay.h"
@@ -198,6 +199,31 @@ TEST(Agent, DetectsFloodsAndEndsTheBlocksOnTime) {
   EXPECT_EQ(saved->size(), active.size()) << "every block kept in the store";
 }
 
+// A detecting agent over `text` (fresh lines; 30 s of fake time), with the
+// queue hints given (or none), handed to `inspect` once it has stopped.
+void RunDetecting(const std::string& text, const QueueHintCache* hints,
+                  const std::function<void(Agent&, Store&)>& inspect) {
+  TempDir dir("mt_agent");
+  auto store = OpenStore("sqlite:" + dir.File("t.db"), Detail::kStandard, true);
+  ASSERT_TRUE(store.ok());
+  MemFileSystem fs;
+  FakeClock clock;
+  AgentOptions o = Options();
+  o.lines_per_step = 1000;
+  o.detect = true;
+  o.blocks.allow_cidrs = {*Cidr::Parse("127.0.0.1/32")};
+  o.queue_hints = hints;
+  Agent agent(o, store->get(), &fs, &clock);
+  ASSERT_TRUE(agent.Start().ok());
+  fs.Append("/var/log/mail.log", text);
+  for (int i = 0; i < 30; ++i) {
+    clock.Advance(kUsPerSecond);
+    ASSERT_TRUE(agent.Step().ok());
+  }
+  ASSERT_TRUE(agent.Stop().ok());  // every record written
+  inspect(agent, **store);
+}
+
 // Where header_checks logs no Subject, the queue files' subjects (here put in
 // the hint cache by hand, as the QueueWatcher would) reach the records and the
 // flood detector: the subject rule trips on the flood only with them.
@@ -224,32 +250,15 @@ TEST(Agent, SubjectsFromQueueFilesReachRecordsAndDetection) {
   }
   ASSERT_GT(dropped, 500u);
   auto run = [&](bool with_hints, std::string* subject_block, size_t* with_subject) {
-    TempDir dir("mt_agent");
-    auto store = OpenStore("sqlite:" + dir.File("t.db"), Detail::kStandard, true);
-    ASSERT_TRUE(store.ok());
-    MemFileSystem fs;
-    FakeClock clock;
-    AgentOptions o = Options();
-    o.lines_per_step = 1000;
-    o.detect = true;
-    o.blocks.allow_cidrs = {*Cidr::Parse("127.0.0.1/32")};
-    if (with_hints) o.queue_hints = &hints;
-    Agent agent(o, store->get(), &fs, &clock);
-    ASSERT_TRUE(agent.Start().ok());
-    fs.Append("/var/log/mail.log", text);
-    for (int i = 0; i < 30; ++i) {
-      clock.Advance(kUsPerSecond);
-      ASSERT_TRUE(agent.Step().ok());
-    }
-    for (const auto& b : agent.blocks()->Active())
-      if (b.kind == "subject") *subject_block = b.key;
-    ASSERT_TRUE(agent.Stop().ok());
-    SearchQuery q;
-    q.limit = 1000000;
-    *with_subject = 0;
-    ASSERT_TRUE((*store)
-                    ->Search(q, [&](MessageRecord&& r) { *with_subject += r.subject.has_value(); })
-                    .ok());
+    RunDetecting(text, with_hints ? &hints : nullptr, [&](Agent& agent, Store& store) {
+      for (const auto& b : agent.blocks()->Active())
+        if (b.kind == "subject") *subject_block = b.key;
+      SearchQuery q;
+      q.limit = 1000000;
+      *with_subject = 0;
+      ASSERT_TRUE(
+          store.Search(q, [&](MessageRecord&& r) { *with_subject += r.subject.has_value(); }).ok());
+    });
   };
   std::string block_without, block_with;
   size_t subjects_without = 0, subjects_with = 0;
@@ -279,24 +288,9 @@ TEST(Agent, DsnContentTypeFromQueueFilesMakesABounce) {
   }
   ASSERT_GT(hints.size(), 50u);
   auto bounces = [&](bool with_hints) {
-    TempDir dir("mt_agent");
-    auto store = OpenStore("sqlite:" + dir.File("t.db"), Detail::kStandard, true);
-    EXPECT_TRUE(store.ok());
-    MemFileSystem fs;
-    FakeClock clock;
-    AgentOptions o = Options();
-    o.lines_per_step = 1000;
-    o.detect = true;
-    if (with_hints) o.queue_hints = &hints;
-    Agent agent(o, store->get(), &fs, &clock);
-    EXPECT_TRUE(agent.Start().ok());
-    fs.Append("/var/log/mail.log", text);
-    for (int i = 0; i < 30; ++i) {
-      clock.Advance(kUsPerSecond);
-      EXPECT_TRUE(agent.Step().ok());
-    }
-    const int64_t n = agent.detector()->bounces();
-    EXPECT_TRUE(agent.Stop().ok());
+    int64_t n = 0;
+    RunDetecting(text, with_hints ? &hints : nullptr,
+                 [&](Agent& agent, Store&) { n = agent.detector()->bounces(); });
     return n;
   };
   const int64_t without = bounces(false), with = bounces(true);

@@ -229,17 +229,29 @@ TEST(FileStream, RestartResumesAtTheSavedPositionOrStartsOverOnAnotherFile) {
   EXPECT_EQ(s.counters().replaced_while_stopped, 1);
 }
 
+// The positions of /var/log/mail.log after its first line was read (a
+// checkpoint), the stream then gone (the agent stopped).
+std::vector<StreamPosition> SavedAfterOneLine(MemFileSystem* fs) {
+  FileStream s("/var/log/mail.log", fs, FromStart());
+  Collect c;
+  EXPECT_TRUE(s.Poll(0, &c, 1).ok());
+  return s.positions();
+}
+
+// A restarted stream: what it reads, rotated files drained (60 s later).
+Collect RestoreAndReadAll(FileStream* s, const std::vector<StreamPosition>& saved) {
+  s->RestoreTo(saved);
+  Collect c;
+  EXPECT_TRUE(s->Poll(0, &c).ok());
+  EXPECT_TRUE(s->Poll(60 * kSecond, &c).ok());
+  return c;
+}
+
 TEST(FileStream, RotatedWhileStoppedFinishesTheOldFileBeforeTheNewOne) {
   MemFileSystem fs;
   fs.Append("/var/log/mail.log", "a\nb\n");
   fs.Append("/var/log/other.log", "x\n");
-  std::vector<StreamPosition> saved;
-  {
-    FileStream s("/var/log/mail.log", &fs, FromStart());
-    Collect c;
-    ASSERT_TRUE(s.Poll(0, &c, 1).ok());
-    saved = s.positions();
-  }
+  const std::vector<StreamPosition> saved = SavedAfterOneLine(&fs);
   fs.Append("/var/log/mail.log", "c\n");  // written before the rotation
   fs.Rename("/var/log/mail.log", "/var/log/mail.log.1");
   fs.Append("/var/log/mail.log", "d\n");
@@ -302,13 +314,7 @@ TEST(FileStream, RotatedSeveralTimesWhileStoppedReadsEveryFileInBetween) {
   fs.Append("/var/log/mail.log.3.gz", Gzip("ancient\n"));  // read long ago
   fs.Append("/var/log/mail.log.4", "older still\n");
   fs.Append("/var/log/mail.log", "a\nb\n");
-  std::vector<StreamPosition> saved;
-  {
-    FileStream s("/var/log/mail.log", &fs, FromStart());
-    Collect c;
-    ASSERT_TRUE(s.Poll(0, &c, 1).ok());
-    saved = s.positions();
-  }
+  const std::vector<StreamPosition> saved = SavedAfterOneLine(&fs);
   fs.Append("/var/log/mail.log", "c\n");
   fs.Rename("/var/log/mail.log", "/var/log/mail.log.1");  // first rotation
   fs.Append("/var/log/mail.log", "d\ne\n");
@@ -319,10 +325,7 @@ TEST(FileStream, RotatedSeveralTimesWhileStoppedReadsEveryFileInBetween) {
   fs.Rename("/var/log/mail.log", "/var/log/mail.log.1");
   fs.Append("/var/log/mail.log", "f\n");
   FileStream s("/var/log/mail.log", &fs);
-  s.RestoreTo(saved);
-  Collect c;
-  ASSERT_TRUE(s.Poll(0, &c).ok());
-  ASSERT_TRUE(s.Poll(60 * kSecond, &c).ok());
+  const Collect c = RestoreAndReadAll(&s, saved);
   EXPECT_EQ(c.lines, V({"b", "c", "d", "e", "f"}));
   EXPECT_EQ(s.counters().rotated_while_stopped, 1);
   EXPECT_EQ(s.counters().replaced_while_stopped, 0);
@@ -334,22 +337,13 @@ TEST(FileStream, RotatedSeveralTimesWhileStoppedWithIncrementingNames) {
   MemFileSystem fs;
   fs.Append("/var/log/mail.log.1", "oldest\n");
   fs.Append("/var/log/mail.log", "a\nb\n");
-  std::vector<StreamPosition> saved;
-  {
-    FileStream s("/var/log/mail.log", &fs, FromStart());
-    Collect c;
-    ASSERT_TRUE(s.Poll(0, &c, 1).ok());
-    saved = s.positions();
-  }
+  const std::vector<StreamPosition> saved = SavedAfterOneLine(&fs);
   fs.Rename("/var/log/mail.log", "/var/log/mail.log.2");
   fs.Append("/var/log/mail.log", "c\n");
   fs.Rename("/var/log/mail.log", "/var/log/mail.log.3");
   fs.Append("/var/log/mail.log", "d\n");
   FileStream s("/var/log/mail.log", &fs);
-  s.RestoreTo(saved);
-  Collect c;
-  ASSERT_TRUE(s.Poll(0, &c).ok());
-  ASSERT_TRUE(s.Poll(60 * kSecond, &c).ok());
+  const Collect c = RestoreAndReadAll(&s, saved);
   EXPECT_EQ(c.lines, V({"b", "c", "d"}));
 }
 
@@ -381,10 +375,7 @@ TEST(FileStream, AnEmptyFileSavedAndCompressedWhileStoppedIsNotConfusedWithAnoth
   fs.Rename("/var/log/mail.log", "/var/log/mail.log.2");
   fs.Append("/var/log/mail.log", "d\n");
   FileStream s("/var/log/mail.log", &fs);
-  s.RestoreTo(saved);
-  Collect c;
-  ASSERT_TRUE(s.Poll(0, &c).ok());
-  ASSERT_TRUE(s.Poll(60 * kSecond, &c).ok());
+  const Collect c = RestoreAndReadAll(&s, saved);
   EXPECT_EQ(c.lines, V({"b", "c", "d"}));
 }
 
@@ -417,10 +408,7 @@ TEST(FileStream, AnEmptySavedFileWhoseInodeCameBackAtThePathHidesNothing) {
   fs.Create("/var/log/mail.log", ino);  // the inode number comes back
   fs.Append("/var/log/mail.log", "d\n");
   FileStream s("/var/log/mail.log", &fs);
-  s.RestoreTo(saved);
-  Collect c;
-  ASSERT_TRUE(s.Poll(0, &c).ok());
-  ASSERT_TRUE(s.Poll(60 * kSecond, &c).ok());
+  const Collect c = RestoreAndReadAll(&s, saved);
   EXPECT_EQ(c.lines, V({"b", "c", "d"}));
 }
 
@@ -428,13 +416,7 @@ TEST(FileStream, RotatedSeveralTimesWhileStoppedWithDateSuffixes) {
   MemFileSystem fs;
   fs.Append("/var/log/mail.log-20261120", "old\n");
   fs.Append("/var/log/mail.log", "a\nb\n");
-  std::vector<StreamPosition> saved;
-  {
-    FileStream s("/var/log/mail.log", &fs, FromStart());
-    Collect c;
-    ASSERT_TRUE(s.Poll(0, &c, 1).ok());
-    saved = s.positions();
-  }
+  const std::vector<StreamPosition> saved = SavedAfterOneLine(&fs);
   fs.Rename("/var/log/mail.log", "/var/log/mail.log-20261125");
   fs.Append("/var/log/mail.log", "c\n");
   fs.Rename("/var/log/mail.log", "/var/log/mail.log-20261126");
@@ -442,10 +424,7 @@ TEST(FileStream, RotatedSeveralTimesWhileStoppedWithDateSuffixes) {
   fs.Rename("/var/log/mail.log", "/var/log/mail.log-20261127");
   fs.Append("/var/log/mail.log", "e\n");
   FileStream s("/var/log/mail.log", &fs);
-  s.RestoreTo(saved);
-  Collect c;
-  ASSERT_TRUE(s.Poll(0, &c).ok());
-  ASSERT_TRUE(s.Poll(60 * kSecond, &c).ok());
+  const Collect c = RestoreAndReadAll(&s, saved);
   EXPECT_EQ(c.lines, V({"b", "c", "d", "e"}));
   EXPECT_EQ(s.counters().rotated_while_stopped, 2);
 }

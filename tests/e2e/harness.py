@@ -1,12 +1,27 @@
-"""Runs a test script again inside a network namespace made for it: loopback
-up, the given 127.0.0.x addresses on it (Postfix's inet_interfaces wants them
-exactly), then `SCRIPT --inside ARGS`. Afterwards nothing may be left running
-in the namespace (a failure; such processes are killed by PID), and the
-namespace is deleted."""
+"""What the end-to-end tests share: run_in_namespace runs a test script again
+inside a network namespace made for it (loopback up, the given 127.0.0.x
+addresses on it, as Postfix's inet_interfaces wants them, then `SCRIPT
+--inside ARGS`; afterwards nothing may be left running in the namespace — a
+failure, and such processes are killed by PID — and the namespace is
+deleted); wait_for polls for a condition with a generous deadline (no time is
+asserted)."""
 import os
 import signal
 import subprocess
 import sys
+import time
+
+
+def wait_for(what, predicate, timeout):
+    """The predicate's first true value, or None (said) after `timeout` s."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.2)
+    print("FAIL: waited %.0f s for %s" % (timeout, what))
+    return None
 
 
 def run_in_namespace(script, args, addresses, timeout=600):
