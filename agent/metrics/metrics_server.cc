@@ -7,21 +7,12 @@
 namespace mailtrail {
 
 Status ParseLoopbackListen(const std::string& listen, std::string* host, int* port) {
-  const size_t colon = listen.rfind(':');
-  if (colon == std::string::npos || colon == 0)
-    return Status::InvalidArgument("listen must be HOST:PORT, e.g. 127.0.0.1:9432");
-  std::string h = listen.substr(0, colon);
-  if (h.size() > 2 && h.front() == '[' && h.back() == ']') h = h.substr(1, h.size() - 2);
-  char* end = nullptr;
-  const long p = std::strtol(listen.c_str() + colon + 1, &end, 10);
-  if (*end != '\0' || p < 1 || p > 65535) return Status::InvalidArgument("bad port in " + listen);
-  auto ip = IpAddress::Parse(h);
-  const std::string bytes = ip ? ip->Bytes() : std::string();
-  const bool loopback = ip && ((ip->is_v4() && bytes[0] == 127) ||
-                               (!ip->is_v4() && bytes == std::string(15, '\0') + '\1'));
-  if (!loopback) return Status::InvalidArgument("metrics listen only on loopback, not " + h);
-  *host = h;
-  *port = static_cast<int>(p);
+  auto hp = ParseLoopbackHostPort(listen);  // base/ip_address.h: the one loopback check
+  if (!hp || hp->port == 0)
+    return Status::InvalidArgument(
+        "metrics listen only on loopback, as HOST:PORT (e.g. 127.0.0.1:9432), not " + listen);
+  *host = hp->ip.ToString();
+  *port = hp->port;
   return Status::Ok();
 }
 

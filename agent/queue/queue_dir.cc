@@ -116,7 +116,8 @@ StatusOr<std::string> ReadQueueFile(const std::string& path, size_t max_bytes) {
   return out;
 }
 
-QueueScan ScanQueue(const std::string& queue_dir, const QueueFileLimits& limits) {
+QueueScan ScanQueue(const std::string& queue_dir, const QueueFileLimits& limits,
+                    const std::function<void(const QueueEntry&, QueueFile&)>& on_file) {
   QueueScan s;
   auto error = [&](const QueueEntry& e, const std::string& what) {
     if (s.errors.size() < kMaxErrors) s.errors.push_back(e.queue + "/" + e.qid + ": " + what);
@@ -145,6 +146,7 @@ QueueScan ScanQueue(const std::string& queue_dir, const QueueFileLimits& limits)
       return;
     }
     if (!q->complete) ++s.incomplete;
+    if (on_file) on_file(e, *q);
     if (e.queue == "deferred" && q->LooksLikeBounce()) {
       ++s.deferred_bounces;
       if (s.oldest_bounce == 0 || q->arrival_sec < s.oldest_bounce)

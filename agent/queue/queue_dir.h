@@ -51,7 +51,10 @@ struct QueueScan {
   Status walk;                                      // the directory walk itself
 };
 
-QueueScan ScanQueue(const std::string& queue_dir, const QueueFileLimits& limits = {});
+// Counts every queue; `on_file`, if given, also gets each file parsed (one
+// pass: the watcher caches what it needs from the same read).
+QueueScan ScanQueue(const std::string& queue_dir, const QueueFileLimits& limits = {},
+                    const std::function<void(const QueueEntry&, QueueFile&)>& on_file = {});
 
 }  // namespace mailtrail
 

@@ -104,14 +104,18 @@ void QueueWatcher::ReadFile(const std::string& path, const std::string& qid, boo
     }
     return;  // incoming: not written completely yet; a later event reads it
   }
+  Remember(qid, *q);
+}
+
+void QueueWatcher::Remember(const std::string& qid, QueueFile& q) {
   ++files_read_;
   QueueHints h;
-  h.subject = std::move(q->subject);
-  h.from = std::move(q->from);
-  h.message_id = std::move(q->message_id);
-  h.content_type = std::move(q->content_type);
-  h.arrival_sec = q->arrival_sec;
-  h.bounce = q->LooksLikeBounce();
+  h.subject = std::move(q.subject);
+  h.from = std::move(q.from);
+  h.message_id = std::move(q.message_id);
+  h.content_type = std::move(q.content_type);
+  h.arrival_sec = q.arrival_sec;
+  h.bounce = q.LooksLikeBounce();
   cache_->Put(qid, std::move(h));
 }
 
@@ -126,13 +130,12 @@ void QueueWatcher::FullScan() {
   if (wd_active_ < 0)
     wd_active_ =
         inotify_add_watch(inotify_, (o_.queue_dir + "/active").c_str(), IN_MOVED_TO | IN_CREATE);
-  // The counts (and the deferred bounces); then the files of messages that
-  // may still be open in the tracker.
-  Count(ScanQueue(o_.queue_dir));
-  Status walked = ForEachQueueFile(o_.queue_dir, [&](const QueueEntry& e) {
-    if (e.queue != "corrupt") ReadFile(e.path, e.qid, e.queue == "incoming");
-  });
-  (void)walked;  // said by the scan's own walk
+  // The counts (and the deferred bounces), and in the same read the files of
+  // messages that may still be open in the tracker.
+  Count(ScanQueue(o_.queue_dir, {}, [this](const QueueEntry& e, QueueFile& q) {
+    if (e.queue == "corrupt" || (e.queue == "incoming" && !q.complete)) return;
+    if (!cache_->Has(e.qid)) Remember(e.qid, q);
+  }));
 }
 
 void QueueWatcher::Count(const QueueScan& s) {

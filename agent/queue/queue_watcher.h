@@ -81,6 +81,7 @@ class QueueWatcher {
  private:
   void Run();
   void ReadFile(const std::string& path, const std::string& qid, bool incoming);
+  void Remember(const std::string& qid, QueueFile& q);  // into the cache
   void FullScan();
   void Count(const QueueScan& s);  // the counters and the backscatter report
   void Say(const std::string& what);

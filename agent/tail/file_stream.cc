@@ -148,26 +148,37 @@ std::unique_ptr<FileStream::Source> FileStream::OpenPath(bool first) {
 
 // A saved file compressed while we were stopped (logrotate's compress): a new
 // inode, so it is recognized by the fingerprint of its decompressed start.
+namespace {
+bool IsGzipName(const std::string& name) {
+  return name.size() > 3 && name.compare(name.size() - 3, 3, ".gz") == 0;
+}
+}  // namespace
+
+std::unique_ptr<FileStream::Source> FileStream::OpenCompressed(const std::string& path,
+                                                               uint32_t fingerprint_len) {
+  auto raw = fs_->Open(path);
+  if (!raw.ok()) return nullptr;
+  auto info = (*raw)->Stat();
+  if (!info.ok()) return nullptr;
+  auto src = std::make_unique<Source>();
+  src->file = GzipFile(std::move(*raw));
+  src->id = info->id;
+  src->fingerprint_len = fingerprint_len;
+  // Of the decompressed start: what the plain file began with.
+  if (!Fingerprint(src->file.get(), INT64_MAX, fingerprint_len, &src->fingerprint).ok())
+    return nullptr;
+  return src;
+}
+
 std::unique_ptr<FileStream::Source> FileStream::FindCompressed(
     const std::vector<std::string>& candidates, const StreamPosition& pos, std::string* name) {
   // An empty fingerprint (the file was empty when saved) would match any file:
   // such a file is found by its modification time instead (Restore).
   if (pos.fingerprint_len == 0) return nullptr;
   for (const auto& c : candidates) {
-    if (c.size() < 3 || c.compare(c.size() - 3, 3, ".gz") != 0) continue;
-    auto raw = fs_->Open(c);
-    if (!raw.ok()) continue;
-    auto info = (*raw)->Stat();
-    if (!info.ok()) continue;
-    auto src = std::make_unique<Source>();
-    src->file = GzipFile(std::move(*raw));
-    src->id = info->id;
-    uint64_t fp = 0;
-    if (!Fingerprint(src->file.get(), INT64_MAX, pos.fingerprint_len, &fp).ok() ||
-        fp != pos.fingerprint)
-      continue;
-    src->fingerprint = fp;
-    src->fingerprint_len = pos.fingerprint_len;
+    if (!IsGzipName(c)) continue;
+    auto src = OpenCompressed(c, pos.fingerprint_len);
+    if (!src || src->fingerprint != pos.fingerprint) continue;
     *name = c;
     return src;
   }
@@ -249,29 +260,15 @@ void FileStream::Restore(TimeUs now) {
       if (!info.ok() || !info->regular || info->mtime_ns <= current_rotated_at) continue;
       if (at_path.ok() && info->id == at_path->id) continue;
       // While compressing, both mail.log.1 and mail.log.1.gz exist: the plain one.
-      const bool gz = c.size() > 3 && c.compare(c.size() - 3, 3, ".gz") == 0;
-      if (gz && std::find(candidates.begin(), candidates.end(), c.substr(0, c.size() - 3)) !=
-                    candidates.end())
+      if (IsGzipName(c) && std::find(candidates.begin(), candidates.end(),
+                                     c.substr(0, c.size() - 3)) != candidates.end())
         continue;
       between.emplace_back(info->mtime_ns, c);
     }
     std::sort(between.begin(), between.end());
     for (const auto& [mtime, name] : between) {
-      std::unique_ptr<Source> src;
-      if (name.size() > 3 && name.compare(name.size() - 3, 3, ".gz") == 0) {
-        if (auto raw = fs_->Open(name); raw.ok()) {
-          auto info = (*raw)->Stat();
-          src = std::make_unique<Source>();
-          src->id = info.ok() ? info->id : FileId{};
-          src->file = GzipFile(std::move(*raw));
-          src->fingerprint_len = options_.fingerprint_bytes;
-          if (!Fingerprint(src->file.get(), INT64_MAX, src->fingerprint_len, &src->fingerprint)
-                   .ok())
-            src.reset();
-        }
-      } else {
-        src = OpenFile(name);
-      }
+      std::unique_ptr<Source> src =
+          IsGzipName(name) ? OpenCompressed(name, options_.fingerprint_bytes) : OpenFile(name);
       if (!src) continue;
       src->Reset(0);
       src->last_growth = now;

@@ -114,6 +114,8 @@ class FileStream {
   // Finds each saved file again (by inode and fingerprint, or among .gz files by
   // the fingerprint of their decompressed start).
   void Restore(TimeUs now);
+  // A .gz file as a source, fingerprinted over its decompressed start.
+  std::unique_ptr<Source> OpenCompressed(const std::string& path, uint32_t fingerprint_len);
   std::unique_ptr<Source> FindCompressed(const std::vector<std::string>& candidates,
                                          const StreamPosition& pos, std::string* name);
   void FollowName(TimeUs now);

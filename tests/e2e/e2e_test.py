@@ -25,7 +25,6 @@ usage: e2e_test.py MAILTRAIL MARIADB_SERVER_SH   (as root; makes its own namespa
 import datetime
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -38,7 +37,7 @@ sys.path.insert(0, os.path.join(HERE, "..", "tools"))
 from compare_records import expected_outcome  # noqa: E402
 from mt_testlib import replay_closed, report_difference, search, start_mariadb  # noqa: E402
 from peers import ContentFilter, RemoteMx, wait_listening  # noqa: E402
-from harness import run_in_namespace, wait_for  # noqa: E402
+from harness import run_in_namespace, stop_all, wait_for  # noqa: E402
 from postfix_instance import PostfixInstance  # noqa: E402
 from traffic import Traffic  # noqa: E402
 
@@ -398,15 +397,7 @@ def inside(binary, server):
             len(every), len(blocks(binary, store))))
         return ok
     finally:
-        for stop in reversed(started):
-            try:
-                stop()
-            except Exception as e:  # keep stopping the rest
-                print("stop failed:", e)
-        if ok:
-            shutil.rmtree(tmp, ignore_errors=True)
-        else:
-            print("kept for a look:", tmp)
+        stop_all(started, ok, tmp)
 
 
 if __name__ == "__main__":

@@ -4,8 +4,9 @@ addresses on it, as Postfix's inet_interfaces wants them, then `SCRIPT
 --inside ARGS`; afterwards nothing may be left running in the namespace — a
 failure, and such processes are killed by PID — and the namespace is
 deleted); wait_for polls for a condition with a generous deadline (no time is
-asserted)."""
+asserted); stop_all stops what a test started."""
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -49,3 +50,17 @@ def run_in_namespace(script, args, addresses, timeout=600):
         return rc
     finally:
         subprocess.run(["ip", "netns", "delete", ns])
+
+
+def stop_all(started, ok, tmp):
+    """Stops what a test started, last first (a failure does not stop the
+    rest); removes its directory if it passed, else says where it is."""
+    for stop in reversed(started):
+        try:
+            stop()
+        except Exception as e:
+            print("stop failed:", e)
+    if ok:
+        shutil.rmtree(tmp, ignore_errors=True)
+    else:
+        print("kept for a look:", tmp)

@@ -19,7 +19,6 @@ usage: queue_test.py MAILTRAIL   (as root; makes its own namespace)
 """
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -29,7 +28,7 @@ import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from harness import run_in_namespace, wait_for  # noqa: E402
+from harness import run_in_namespace, stop_all, wait_for  # noqa: E402
 from peers import RemoteMx, wait_listening  # noqa: E402
 from postfix_instance import PostfixInstance  # noqa: E402
 from traffic import Traffic  # noqa: E402
@@ -215,15 +214,7 @@ def inside(binary):
         t.close()
         return ok
     finally:
-        for stop in reversed(started):
-            try:
-                stop()
-            except Exception as e:
-                print("stop failed:", e)
-        if ok:
-            shutil.rmtree(tmp, ignore_errors=True)
-        else:
-            print("kept for a look:", tmp)
+        stop_all(started, ok, tmp)
 
 
 if __name__ == "__main__":

@@ -306,6 +306,39 @@ TEST(FileStream, RotatedAndCompressedWhileStoppedIsFinishedFromTheGzipFile) {
   EXPECT_EQ(s.counters().replaced_while_stopped, 0);
 }
 
+// logrotate's compress: PATH.gz with the same content and, as gzip keeps
+// it, the same modification time; PATH removed.
+void CompressLikeGzip(MemFileSystem* fs, const std::string& path) {
+  std::string plain;
+  auto f = fs->Open(path);
+  ASSERT_TRUE(f.ok());
+  char buf[4096];
+  for (int64_t off = 0;;) {
+    auto n = (*f)->ReadAt(off, buf, sizeof buf);
+    ASSERT_TRUE(n.ok());
+    if (*n == 0) break;
+    plain.append(buf, *n);
+    off += static_cast<int64_t>(*n);
+  }
+  fs->Append(path + ".gz", Gzip(plain));
+  fs->CopyMtime(path, path + ".gz");
+  fs->Unlink(path);
+}
+
+// Saved right after /var/log/mail.log (holding "a") was rotated to `rotated`
+// and an empty file took its name: the checkpoint's current file is empty.
+std::vector<StreamPosition> SavedJustAfterARotation(MemFileSystem* fs, const std::string& rotated) {
+  FileStream s("/var/log/mail.log", fs, FromStart());
+  Collect c;
+  EXPECT_TRUE(s.Poll(0, &c).ok());
+  fs->Rename("/var/log/mail.log", rotated);
+  fs->Create("/var/log/mail.log");
+  EXPECT_TRUE(s.Poll(kSecond, &c).ok());
+  EXPECT_TRUE(s.Poll(60 * kSecond, &c).ok());  // the rotated file drained and closed
+  EXPECT_EQ(c.lines, V({"a"}));
+  return s.positions();
+}
+
 // Two and three rotations while stopped: the saved file is found under its
 // new name, the files rotated in and out meanwhile are read whole, oldest
 // first, then the current one; older generations are not read again.
@@ -319,9 +352,7 @@ TEST(FileStream, RotatedSeveralTimesWhileStoppedReadsEveryFileInBetween) {
   fs.Rename("/var/log/mail.log", "/var/log/mail.log.1");  // first rotation
   fs.Append("/var/log/mail.log", "d\ne\n");
   fs.Rename("/var/log/mail.log.1", "/var/log/mail.log.2");  // second, delaycompress
-  fs.Append("/var/log/mail.log.2.gz", Gzip("a\nb\nc\n"));
-  fs.CopyMtime("/var/log/mail.log.2", "/var/log/mail.log.2.gz");  // as gzip does
-  fs.Unlink("/var/log/mail.log.2");
+  CompressLikeGzip(&fs, "/var/log/mail.log.2");
   fs.Rename("/var/log/mail.log", "/var/log/mail.log.1");
   fs.Append("/var/log/mail.log", "f\n");
   FileStream s("/var/log/mail.log", &fs);
@@ -354,23 +385,10 @@ TEST(FileStream, AnEmptyFileSavedAndCompressedWhileStoppedIsNotConfusedWithAnoth
   MemFileSystem fs;
   fs.Append("/var/log/mail.log.1.gz", Gzip("ancient\n"));  // listed first
   fs.Append("/var/log/mail.log", "a\n");
-  std::vector<StreamPosition> saved;
-  {
-    FileStream s("/var/log/mail.log", &fs, FromStart());
-    Collect c;
-    ASSERT_TRUE(s.Poll(0, &c).ok());
-    fs.Rename("/var/log/mail.log", "/var/log/mail.log.4");
-    fs.Create("/var/log/mail.log");
-    ASSERT_TRUE(s.Poll(kSecond, &c).ok());
-    ASSERT_TRUE(s.Poll(60 * kSecond, &c).ok());
-    saved = s.positions();
-    ASSERT_EQ(c.lines, V({"a"}));
-  }
+  const std::vector<StreamPosition> saved = SavedJustAfterARotation(&fs, "/var/log/mail.log.4");
   fs.Append("/var/log/mail.log", "b\n");
   fs.Rename("/var/log/mail.log", "/var/log/mail.log.3");
-  fs.Append("/var/log/mail.log.3.gz", Gzip("b\n"));
-  fs.CopyMtime("/var/log/mail.log.3", "/var/log/mail.log.3.gz");
-  fs.Unlink("/var/log/mail.log.3");
+  CompressLikeGzip(&fs, "/var/log/mail.log.3");
   fs.Append("/var/log/mail.log", "c\n");
   fs.Rename("/var/log/mail.log", "/var/log/mail.log.2");
   fs.Append("/var/log/mail.log", "d\n");
@@ -385,24 +403,11 @@ TEST(FileStream, AnEmptyFileSavedAndCompressedWhileStoppedIsNotConfusedWithAnoth
 TEST(FileStream, AnEmptySavedFileWhoseInodeCameBackAtThePathHidesNothing) {
   MemFileSystem fs;
   fs.Append("/var/log/mail.log", "a\n");
-  std::vector<StreamPosition> saved;
-  uint64_t ino = 0;
-  {
-    FileStream s("/var/log/mail.log", &fs, FromStart());
-    Collect c;
-    ASSERT_TRUE(s.Poll(0, &c).ok());
-    fs.Rename("/var/log/mail.log", "/var/log/mail.log.1");
-    fs.Create("/var/log/mail.log");
-    ino = fs.InoOf("/var/log/mail.log");
-    ASSERT_TRUE(s.Poll(kSecond, &c).ok());
-    ASSERT_TRUE(s.Poll(60 * kSecond, &c).ok());
-    saved = s.positions();
-  }
+  const std::vector<StreamPosition> saved = SavedJustAfterARotation(&fs, "/var/log/mail.log.1");
+  const uint64_t ino = fs.InoOf("/var/log/mail.log");
   fs.Append("/var/log/mail.log", "b\n");
   fs.Rename("/var/log/mail.log", "/var/log/mail.log.2");
-  fs.Append("/var/log/mail.log.2.gz", Gzip("b\n"));
-  fs.CopyMtime("/var/log/mail.log.2", "/var/log/mail.log.2.gz");
-  fs.Unlink("/var/log/mail.log.2");
+  CompressLikeGzip(&fs, "/var/log/mail.log.2");
   fs.Append("/var/log/mail.log", "c\n");
   fs.Rename("/var/log/mail.log", "/var/log/mail.log.3");
   fs.Create("/var/log/mail.log", ino);  // the inode number comes back
