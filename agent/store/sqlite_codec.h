@@ -23,7 +23,9 @@ std::vector<std::string> SplitList(std::string_view s);
 std::string EncodeScans(const std::vector<ScanResult>& scans);
 std::vector<ScanResult> DecodeScans(std::string_view s);
 
-// zlib of "time_us\tprogram\ttext\n" per event; tabs/newlines in text escaped.
+// "time_us\tprogram\ttext\n" per event (tabs/newlines in text escaped): its
+// size as 4 little-endian bytes, then a zstd frame. DecodeEvents also reads the
+// zlib stream that earlier versions wrote in place of the frame.
 std::string EncodeEvents(const std::vector<RecordEvent>& events);
 std::vector<RecordEvent> DecodeEvents(std::string_view blob);
 

@@ -1,6 +1,7 @@
 // SqliteStore against real SQLite files in a temporary directory.
 #include <gtest/gtest.h>
 #include <sys/stat.h>
+#include <zlib.h>
 
 #include <sqlite3.h>
 
@@ -121,6 +122,50 @@ TEST_F(SqliteStoreTest, UnsupportedUrlIsAnError) {
   auto s = OpenStore("postgres://x/y", Detail::kStandard, true);
   ASSERT_FALSE(s.ok());
   EXPECT_NE(s.status().message().find("unsupported"), std::string::npos);
+}
+
+TEST(SqliteCodec, EventsRoundTripThroughZstd) {
+  std::vector<RecordEvent> events = {
+      {1700000000000001, "postfix/smtpd", "A1B2C3: client=x[1.2.3.4]"},
+      {1700000000000002, "postfix/qmgr", "tab\there\nnewline \\ back"}};
+  const std::string blob = EncodeEvents(events);
+  ASSERT_GT(blob.size(), 8u);
+  EXPECT_EQ(static_cast<uint8_t>(blob[4]), 0x28);  // the zstd magic after the size
+  const auto back = DecodeEvents(blob);
+  ASSERT_EQ(back.size(), 2u);
+  for (size_t i = 0; i < 2; ++i) {
+    EXPECT_EQ(back[i].time, events[i].time);
+    EXPECT_EQ(back[i].program, events[i].program);
+    EXPECT_EQ(back[i].text, events[i].text);
+  }
+  // A size that does not match the frame, and a damaged frame, decode to nothing.
+  std::string small = blob;
+  small[0] = 3;
+  small[1] = small[2] = small[3] = 0;
+  EXPECT_TRUE(DecodeEvents(small).empty());
+  std::string damaged = blob;
+  damaged[blob.size() / 2] ^= 0x5a;
+  damaged[blob.size() - 1] ^= 0x5a;
+  EXPECT_TRUE(DecodeEvents(damaged).empty());
+}
+
+TEST(SqliteCodec, EventsWrittenWithZlibStillDecode) {
+  // What versions before the zstd change stored: the size, then compress2() output.
+  const std::string plain = "1700000000000001\tpostfix/qmgr\tA1B2C3: removed\n";
+  uLongf n = compressBound(plain.size());
+  std::string z(n, '\0');
+  ASSERT_EQ(compress2(reinterpret_cast<Bytef*>(z.data()), &n,
+                      reinterpret_cast<const Bytef*>(plain.data()), plain.size(), 6),
+            Z_OK);
+  z.resize(n);
+  std::string blob(4, '\0');
+  blob[0] = static_cast<char>(plain.size());
+  blob += z;
+  const auto back = DecodeEvents(blob);
+  ASSERT_EQ(back.size(), 1u);
+  EXPECT_EQ(back[0].time, 1700000000000001);
+  EXPECT_EQ(back[0].program, "postfix/qmgr");
+  EXPECT_EQ(back[0].text, "A1B2C3: removed");
 }
 
 TEST(SqliteCodec, DecodersSurviveGarbage) {
