@@ -60,8 +60,10 @@ Status AsyncWriter::error() const {
 }
 
 void AsyncWriter::Push(Batch&& batch) {
+  std::vector<Batch> spent;  // freed here, after the lock
   std::unique_lock<std::mutex> lock(mu_);
   cv_.wait(lock, [this] { return queue_.size() < max_batches_ || !error_.ok(); });
+  spent.swap(spent_);
   if (!error_.ok()) return;  // writing stopped: drop, Finish() reports the error
   queue_.push_back(std::move(batch));
   cv_.notify_all();
@@ -112,6 +114,7 @@ void AsyncWriter::Run() {
     } else {
       written_ += static_cast<int64_t>(batch.records.size());
     }
+    spent_.push_back(std::move(batch));
     cv_.notify_all();
   }
 }

@@ -69,6 +69,9 @@ class AsyncWriter : public RecordSink {
   mutable std::mutex mu_;
   std::condition_variable cv_;
   std::deque<Batch> queue_;
+  // Written batches, handed back so that the reading thread frees them: the
+  // writer thread is the live agent's bottleneck, the reader has time to spare.
+  std::vector<Batch> spent_;
   bool closing_ = false;
   bool finished_ = false;
   Status error_;

@@ -1,8 +1,15 @@
 #include "agent/store/sqlite_db.h"
 
+#include <mutex>
+
 namespace mailtrail {
 
 Status SqliteDb::Open(const std::string& path, bool create) {
+  // Without memory statistics SQLite's allocator takes no global mutex per call
+  // (the connections are NOMUTEX already). Must precede SQLite's initialization;
+  // refused harmlessly if something in the process initialized it first.
+  static std::once_flag no_memstatus;
+  std::call_once(no_memstatus, [] { sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); });
   path_ = path;
   const int flags = SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0) | SQLITE_OPEN_NOMUTEX;
   if (sqlite3_open_v2(path.c_str(), &db_, flags, nullptr) != SQLITE_OK) {

@@ -17,6 +17,29 @@ TEST(DictCache, FindsWhatItHoldsAndNothingElse) {
   EXPECT_FALSE(c.dropped());
 }
 
+TEST(DictCache, GrowsAndTellsApartTextsThatShareTheirStart) {
+  DictCache c(50000);
+  auto text = [](int i) {  // prefixes of one another, and 8-byte-aligned lookalikes
+    return std::string("user") + std::to_string(i) + "@example.org" + std::string(i % 13, 'x');
+  };
+  for (int i = 0; i < 20000; ++i) c.Insert(text(i), i + 1);
+  c.Insert("", 777);
+  c.Insert("12345678", 778);
+  c.Insert("123456781", 779);
+  EXPECT_EQ(c.size(), 20003u);
+  for (int i = 0; i < 20000; ++i) ASSERT_EQ(c.Find(text(i)), i + 1) << text(i);
+  EXPECT_EQ(c.Find(""), 777);
+  EXPECT_EQ(c.Find("12345678"), 778);
+  EXPECT_EQ(c.Find("123456781"), 779);
+  EXPECT_EQ(c.Find("1234567"), 0);
+  EXPECT_EQ(c.Find("user1@example.or"), 0);
+  EXPECT_EQ(c.Find(text(1) + "x"), 0);
+  c.Insert(text(5), 12345);  // already there: keeps its id, counted once
+  EXPECT_EQ(c.Find(text(5)), 6);
+  EXPECT_EQ(c.size(), 20003u);
+  EXPECT_FALSE(c.dropped());
+}
+
 TEST(DictCache, HotEntriesSurviveGenerationTurnovers) {
   DictCache c(4);
   c.Insert("hot", 99);
