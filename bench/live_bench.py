@@ -4,6 +4,7 @@ with, and the latency from a message's last log line being appended to its
 record being queryable in SQLite. Prints measured numbers.
 
 usage: live_bench.py MAILTRAIL GENERATED_LOG [--messages N] [--rate R] [--grace S]
+       live_bench.py MAILTRAIL GENERATED_LOG --paced LINES_PER_SECOND
   GENERATED_LOG: e.g. bench/data/gen-1M.log (../shared/tools/gen_postfix_log.py)
 """
 import argparse
@@ -65,6 +66,45 @@ def sustained(binary, source):
     p.wait()
     subprocess.run(["rm", "-rf", tmp])
     return lines, appended, total
+
+
+def paced(binary, source, rate):
+    """Appends `source` at `rate` lines/s (in 0.1 s steps) and follows the agent's
+    lag: the bytes appended but not yet covered by its committed checkpoint,
+    sampled every 0.1 s. An agent that keeps up holds the lag near one flush
+    interval's worth; one that does not falls further behind until the end."""
+    tmp = tempfile.mkdtemp(prefix="mt_live_")
+    log = os.path.join(tmp, "mail.log")
+    db = os.path.join(tmp, "t.db")
+    open(log, "w").close()
+    p = agent(binary, tmp, log, 10)
+    time.sleep(0.3)
+    with open(source, "rb") as f:
+        data = f.read()
+    total_lines = data.count(b"\n")
+    bytes_per_s = rate * len(data) / max(1, total_lines)
+    step = max(1, int(bytes_per_s / 10))
+    lags, pos, lines, t0 = [], 0, 0, time.time()
+    with open(log, "ab") as dst:
+        while pos < len(data):
+            nl = data.find(b"\n", min(len(data) - 1, pos + step))
+            end = len(data) if nl < 0 else nl + 1
+            lines += data.count(b"\n", pos, end)
+            dst.write(data[pos:end])
+            dst.flush()
+            pos = end
+            lags.append((pos - offset_read(db)) / bytes_per_s)
+            delay = t0 + lines / rate - time.time()
+            if delay > 0:
+                time.sleep(delay)
+    appended = time.time() - t0
+    while offset_read(db) < len(data):
+        time.sleep(0.05)
+    total = time.time() - t0
+    p.send_signal(signal.SIGTERM)
+    p.wait()
+    subprocess.run(["rm", "-rf", tmp])
+    return lines, appended, total, lags
 
 
 def latency(binary, source, messages, rate, grace):
@@ -140,7 +180,18 @@ def main():
     ap.add_argument("--messages", type=int, default=1000)
     ap.add_argument("--rate", type=float, default=200)
     ap.add_argument("--grace", type=int, default=10)
+    ap.add_argument("--paced", type=float, default=0,
+                    help="append at this many lines/s instead of all at once, and report the lag")
     a = ap.parse_args()
+    if a.paced:
+        lines, appended, total, lags = paced(a.binary, a.log, a.paced)
+        half = lags[len(lags) // 2:]
+        print("paced at %.0f lines/s: %d lines appended in %.2f s (%.0f lines/s); the agent had "
+              "read them all %.2f s after the last; lag (seconds of appending behind) at the "
+              "middle %.2f s, at the end %.2f s, largest %.2f s" %
+              (a.paced, lines, appended, lines / appended, total - appended,
+               half[0] if half else 0, lags[-1] if lags else 0, max(lags) if lags else 0))
+        return
     lines, appended, total = sustained(a.binary, a.log)
     print("sustained: %d lines appended in %.2f s; the agent had read them all after %.2f s "
           "= %.0f lines/s" % (lines, appended, total, lines / total))

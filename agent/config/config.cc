@@ -140,10 +140,15 @@ StatusOr<Config> ParseConfig(const std::string& text, const std::string& name) {
     return r.error;
   if (const toml::table* t = r.Table(root, "store")) {
     std::string detail = DetailName(c.detail);
-    if (!r.Known(*t, {"url", "detail", "password_file", "spool", "spool_max_mb"}, "store") ||
+    if (!r.Known(*t,
+                 {"url", "detail", "password_file", "spool", "spool_max_mb", "cache_mb",
+                  "dictionary_cache"},
+                 "store") ||
         !r.String(*t, "url", &c.store_url) || !r.String(*t, "detail", &detail) ||
         !r.String(*t, "password_file", &c.password_file) || !r.String(*t, "spool", &c.spool_path) ||
-        !r.Int(*t, "spool_max_mb", 1, 1 << 20, &c.spool_max_mb))
+        !r.Int(*t, "spool_max_mb", 1, 1 << 20, &c.spool_max_mb) ||
+        !r.Int(*t, "cache_mb", 1, 1 << 16, &c.cache_mb) ||
+        !r.Int(*t, "dictionary_cache", 1024, 1 << 26, &c.dictionary_cache))
       return r.error;
     if (c.store_url.rfind("mysql://", 0) == 0 && c.store_url.find(':', 8) < c.store_url.find('@'))
       return r.At(*t->get("url"), "no password in the URL: put it in password_file");
@@ -338,6 +343,8 @@ StoreOptions ToStoreOptions(const Config& c) {
   o.create = true;
   o.password_file = c.password_file;
   o.agent_name = c.agent_name;
+  o.sqlite_cache_mb = c.cache_mb;
+  o.dictionary_cache = static_cast<size_t>(c.dictionary_cache);
   if (c.store_url.rfind("mysql://", 0) == 0) {
     o.spool_path = c.spool_path;
     o.spool_max_bytes = c.spool_max_mb << 20;

@@ -24,6 +24,8 @@ struct Config {
   std::string password_file;                               // MySQL: the file holding the password
   std::string spool_path = "/var/lib/mailtrail/spool.db";  // MySQL: "" = no spool
   int64_t spool_max_mb = 1024;
+  int64_t cache_mb = kDefaultSqliteCacheMb;            // SQLite's page cache
+  int64_t dictionary_cache = kDefaultDictionaryCache;  // texts per kind and generation
   // [agent]
   std::string agent_name;  // "" = this machine's host name
   // [logs]

@@ -78,7 +78,7 @@ MysqlStore::MysqlStore(MysqlTarget target, std::string password, Options options
     : target_(std::move(target)),
       password_(std::move(password)),
       options_(std::move(options)),
-      dict_(std::make_unique<MysqlDictionary>()),
+      dict_(std::make_unique<MysqlDictionary>(options_.dictionary_cache)),
       partitions_(std::make_unique<MysqlPartitions>()) {}
 
 MysqlStore::~MysqlStore() = default;

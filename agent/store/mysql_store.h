@@ -46,6 +46,7 @@ class MysqlStore : public Store {
     // An unreachable server at Open is not an error: the store connects on
     // first use (the live agent with a spool starts while the server is down).
     bool start_offline = false;
+    size_t dictionary_cache = kDefaultDictionaryCache;  // texts per kind and generation
   };
   static StatusOr<std::unique_ptr<MysqlStore>> Open(const MysqlTarget& target,
                                                     const std::string& password,

@@ -11,25 +11,24 @@
 namespace mailtrail {
 
 namespace {
-// Dictionary entries cached per kind: bounds the writer's memory (about 100 bytes
-// an entry) whatever the size of the input.
-constexpr size_t kDefaultDictCache = 131072;
-
 bool AtLeast(Detail d, Detail min) { return static_cast<int>(d) >= static_cast<int>(min); }
 }  // namespace
 
 StatusOr<std::unique_ptr<Store>> SqliteStore::Open(const std::string& path, Detail detail,
-                                                   bool create, size_t dict_cache_entries) {
+                                                   bool create, size_t dict_cache_entries,
+                                                   int64_t cache_mb) {
   if (path.empty()) return Status::InvalidArgument("empty SQLite path");
   std::unique_ptr<SqliteStore> s(new SqliteStore(detail));
-  s->dict_cache_limit_ = dict_cache_entries ? dict_cache_entries : kDefaultDictCache;
+  s->dict_cache_limit_ = dict_cache_entries ? dict_cache_entries : kDefaultDictionaryCache;
   for (auto& c : s->dict_cache_) c = DictCache(s->dict_cache_limit_);
   if (Status st = s->db_.Open(path, create); !st.ok()) return st;
   // WAL: readers (search) never block the writer. NORMAL sync is durable across
   // application crashes, which is what the tail checkpoint needs.
+  const int64_t cache_kib = (cache_mb > 0 ? cache_mb : kDefaultSqliteCacheMb) * 1024;
   if (Status st =
           s->db_.Exec("PRAGMA page_size=16384; PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
-                      "PRAGMA foreign_keys=OFF; PRAGMA cache_size=-16384;");
+                      "PRAGMA foreign_keys=OFF; PRAGMA cache_size=-" +
+                      std::to_string(cache_kib) + ";");
       !st.ok())
     return st;
   if (Status st = s->Migrate(); !st.ok()) return st;

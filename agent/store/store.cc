@@ -31,7 +31,8 @@ namespace {
 using Opener = StatusOr<std::unique_ptr<Store>> (*)(std::string_view rest, const StoreOptions&);
 
 StatusOr<std::unique_ptr<Store>> OpenSqlite(std::string_view path, const StoreOptions& o) {
-  return SqliteStore::Open(std::string(path), o.detail, o.create);
+  return SqliteStore::Open(std::string(path), o.detail, o.create, o.dictionary_cache,
+                           o.sqlite_cache_mb);
 }
 
 StatusOr<std::unique_ptr<Store>> OpenMysql(std::string_view rest, const StoreOptions& o) {
@@ -46,6 +47,7 @@ StatusOr<std::unique_ptr<Store>> OpenMysql(std::string_view rest, const StoreOpt
   MysqlStore::Options mo;
   mo.detail = o.detail;
   mo.migrate = o.migrate;
+  mo.dictionary_cache = o.dictionary_cache;
   // Writers (create) get an agent row; readers none.
   if (o.create) mo.agent_name = o.agent_name.empty() ? MachineName("mailtrail") : o.agent_name;
   if (!o.create) mo.timeout_seconds = 600;  // a report may scan for long

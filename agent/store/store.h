@@ -76,6 +76,9 @@ class Store {
   virtual StatusOr<int> EndBlocks(const std::string& key, TimeUs at) = 0;
 };
 
+inline constexpr int64_t kDefaultSqliteCacheMb = 64;
+inline constexpr size_t kDefaultDictionaryCache = 262144;
+
 struct StoreOptions {
   Detail detail = Detail::kStandard;
   // false (read-only verbs): a missing store is an error, not created.
@@ -92,6 +95,13 @@ struct StoreOptions {
   // unreachable (live agent); empty: no spool, a write fails after the retries.
   std::string spool_path;
   int64_t spool_max_bytes = 1LL << 30;
+  // SQLite: the page cache of the connection, in MiB. A live store updates its
+  // indexes in place, and once they outgrow this cache every batch reads and
+  // writes pages through the kernel (docs/benchmarks.md).
+  int64_t sqlite_cache_mb = kDefaultSqliteCacheMb;
+  // Both: dictionary texts cached per kind and generation (two generations), so
+  // that a repeated address or host name costs no query.
+  size_t dictionary_cache = kDefaultDictionaryCache;
 };
 
 // "sqlite:/path/to/file.db" (or a bare path), "mysql://user@host:port/db" or

@@ -25,6 +25,8 @@ TEST(Config, TheExampleFileHoldsExactlyTheDefaults) {
   EXPECT_EQ(c->password_file, d.password_file);
   EXPECT_EQ(c->spool_path, d.spool_path);
   EXPECT_EQ(c->spool_max_mb, d.spool_max_mb);
+  EXPECT_EQ(c->cache_mb, d.cache_mb);
+  EXPECT_EQ(c->dictionary_cache, d.dictionary_cache);
   EXPECT_EQ(c->agent_name, d.agent_name);
   EXPECT_EQ(c->detect, d.detect);
   EXPECT_EQ(c->subject_bounces, d.subject_bounces);
@@ -106,7 +108,8 @@ TEST(Config, DetectionAndBlockKeysAreChecked) {
 
 TEST(Config, ValuesAreRead) {
   auto c = ParseConfig(
-      "[store]\nurl = \"sqlite:/tmp/m.db\"\ndetail = \"full\"\n"
+      "[store]\nurl = \"sqlite:/tmp/m.db\"\ndetail = \"full\"\ncache_mb = 200\n"
+      "dictionary_cache = 5000\n"
       "[logs]\npaths = [\"/a.log\", \"/b.log\"]\nfrom_start = true\n"
       "[writer]\nflush_interval_ms = 250\n[tracker]\ngrace_s = 2\n",
       "t.toml");
@@ -117,6 +120,9 @@ TEST(Config, ValuesAreRead) {
   EXPECT_TRUE(c->from_start);
   EXPECT_EQ(c->flush_interval, 250 * 1000);
   EXPECT_EQ(c->grace, 2 * kUsPerSecond);
+  const StoreOptions o = ToStoreOptions(*c);
+  EXPECT_EQ(o.sqlite_cache_mb, 200);
+  EXPECT_EQ(o.dictionary_cache, 5000u);
 }
 
 TEST(Config, MistakesAreReportedWithFileAndLine) {
@@ -132,6 +138,9 @@ TEST(Config, MistakesAreReportedWithFileAndLine) {
       {"[writer]\nbatch_records = \"many\"\n", "t.toml:2: batch_records must be an integer"},
       {"[logs]\nfrom_start = 1\n", "t.toml:2: from_start must be true or false"},
       {"[stores]\n", "t.toml:1: unknown key 'stores' in [top level]"},
+      {"[store]\ncache_mb = 0\n", "t.toml:2: cache_mb must be an integer from 1"},
+      {"[store]\ndictionary_cache = 10\n",
+       "t.toml:2: dictionary_cache must be an integer from 1024"},
       {"store = 3\n", "t.toml:1: store must be a table"},
       {"[store\n", "t.toml:1: "},
   };
