@@ -18,8 +18,21 @@ std::string EncodeCheckpoint(const Checkpoint& cp) {
           {p.id.dev, p.id.ino, p.fingerprint, p.fingerprint_len, p.offset, p.newest_mtime_ns});
     streams.push_back({{"path", s.path}, {"year", s.year}, {"positions", positions}});
   }
-  const json j = {{"v", kVersion}, {"streams", streams}, {"tracker", cp.tracker_state}};
-  return j.dump(-1, ' ', false, json::error_handler_t::replace);
+  const json j = {{"v", kVersion}, {"streams", streams}};
+  std::string out = j.dump(-1, ' ', false, json::error_handler_t::replace);
+  // The tracker's state is JSON already (MessageTracker::SaveState), often
+  // megabytes of it: spliced in as a value instead of escaped into a string.
+  // Anything else is kept as a string, as versions before 2026-11-27 wrote it.
+  out.pop_back();  // the closing brace
+  out += ",\"tracker\":";
+  const bool is_json_value = cp.tracker_state.size() >= 2 && cp.tracker_state.front() == '{' &&
+                             cp.tracker_state.back() == '}';
+  if (is_json_value)
+    out += cp.tracker_state;
+  else
+    out += json(cp.tracker_state).dump(-1, ' ', false, json::error_handler_t::replace);
+  out += '}';
+  return out;
 }
 
 StatusOr<Checkpoint> DecodeCheckpoint(std::string_view bytes) {
@@ -43,7 +56,8 @@ StatusOr<Checkpoint> DecodeCheckpoint(std::string_view bytes) {
       }
       cp.streams.push_back(std::move(stream));
     }
-    cp.tracker_state = j.at("tracker").get<std::string>();
+    const json& tracker = j.at("tracker");
+    cp.tracker_state = tracker.is_string() ? tracker.get<std::string>() : tracker.dump();
   } catch (const json::exception& e) {
     return Status::Corruption(std::string("checkpoint: ") + e.what());
   }

@@ -22,7 +22,7 @@ struct Checkpoint {
     int year = 0;                           // of its yearless timestamps
   };
   std::vector<Stream> streams;
-  std::string tracker_state;  // MessageTracker::SaveState()
+  std::string tracker_state;  // MessageTracker::SaveState(): a JSON object
 };
 
 std::string EncodeCheckpoint(const Checkpoint& cp);

@@ -3,71 +3,17 @@
 #include <cstdio>
 #include <optional>
 
+#include "base/civil_time.h"
+#include "base/json_writer.h"
 #include "base/text.h"
 
 namespace mailtrail {
 
 namespace {
 
-class Writer {
- public:
-  explicit Writer(std::string* out) : out_(out) {}
-  void Open() { out_->push_back('{'), first_ = true; }
-  void Close() { out_->push_back('}'), first_ = false; }
-  void OpenArray(const char* key) {
-    Key(key);
-    out_->push_back('[');
-    first_ = true;
-  }
-  void CloseArray() { out_->push_back(']'), first_ = false; }
-  void Key(const char* key) {
-    if (!first_) out_->push_back(',');
-    first_ = false;
-    if (key) {
-      AppendJsonString(out_, key);
-      out_->push_back(':');
-    }
-  }
-  void Str(const char* key, std::string_view v) {
-    Key(key);
-    AppendJsonString(out_, v);
-  }
-  void StrOrNull(const char* key, const std::optional<std::string>& v) {
-    if (v)
-      Str(key, *v);
-    else
-      Null(key);
-  }
-  void NonEmptyOrNull(const char* key, const std::string& v) {
-    if (v.empty())
-      Null(key);
-    else
-      Str(key, v);
-  }
-  void Null(const char* key) {
-    Key(key);
-    out_->append("null");
-  }
-  void Int(const char* key, int64_t v) {
-    Key(key);
-    out_->append(std::to_string(v));
-  }
-  void Num(const char* key, double v) {
-    Key(key);
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%.6g", v);
-    out_->append(buf);
-  }
-  void Bool(const char* key, bool v) {
-    Key(key);
-    out_->append(v ? "true" : "false");
-  }
-  void Time(const char* key, TimeUs t) { Str(key, FormatRfc3339(t)); }
+using Writer = JsonWriter;
 
- private:
-  std::string* out_;
-  bool first_ = true;
-};
+void Time(Writer* w, const char* key, TimeUs t) { w->Str(key, FormatRfc3339(t)); }
 
 void StrList(Writer* w, const char* key, const std::vector<std::string>& v) {
   w->OpenArray(key);
@@ -83,11 +29,10 @@ void AppendRecordJson(const MessageRecord& r, std::string* out) {
   w.Str("host", r.host);
   w.NonEmptyOrNull("qid", r.qid);
   w.StrOrNull("message_id", r.message_id);
-  w.Time("first_seen", r.first_seen);
-  w.Time("last_seen", r.last_seen);
+  Time(&w, "first_seen", r.first_seen);
+  Time(&w, "last_seen", r.last_seen);
   if (r.has_client) {
-    w.Key("client");
-    w.Open();
+    w.Open("client");
     w.NonEmptyOrNull("ip", r.client_ip);
     w.NonEmptyOrNull("hostname", r.client_host);
     w.NonEmptyOrNull("helo", r.helo);
@@ -105,7 +50,6 @@ void AppendRecordJson(const MessageRecord& r, std::string* out) {
   w.Str("outcome", OutcomeName(r.outcome));
   w.OpenArray("recipients");
   for (const auto& rc : r.recipients) {
-    w.Key(nullptr);
     w.Open();
     w.Str("address", rc.address);
     w.NonEmptyOrNull("orig_address", rc.orig_address);
@@ -119,15 +63,14 @@ void AppendRecordJson(const MessageRecord& r, std::string* out) {
       w.Null("delay");
     w.Int("attempts", rc.attempts);
     if (rc.time)
-      w.Time("time", rc.time);
+      Time(&w, "time", rc.time);
     else
       w.Null("time");
     w.Close();
   }
   w.CloseArray();
   if (r.reject) {
-    w.Key("reject");
-    w.Open();
+    w.Open("reject");
     w.Str("action", r.reject->action);
     w.NonEmptyOrNull("stage", r.reject->stage);
     if (r.reject->code)
@@ -142,7 +85,6 @@ void AppendRecordJson(const MessageRecord& r, std::string* out) {
   }
   w.OpenArray("scans");
   for (const auto& s : r.scans) {
-    w.Key(nullptr);
     w.Open();
     w.Str("scanner", s.scanner);
     w.Str("action", s.action);
@@ -165,9 +107,8 @@ void AppendRecordJson(const MessageRecord& r, std::string* out) {
   if (!r.events.empty()) {
     w.OpenArray("events");
     for (const auto& e : r.events) {
-      w.Key(nullptr);
       w.Open();
-      w.Time("time", e.time);
+      Time(&w, "time", e.time);
       w.Str("program", e.program);
       w.Str("text", e.text);
       w.Close();

@@ -42,6 +42,35 @@ TEST(TrackerState, RestoredTrackerContinuesExactlyOnEveryCorpus) {
   CheckSplits("06-volume.log.gz", 3);
 }
 
+TEST(TrackerState, HostileTextAndExactDelaysSurviveASaveAndLoad) {
+  // A deferred message stays open: its subject carries quotes, a backslash, a
+  // control byte and bytes that are not UTF-8; its delay has nine decimals.
+  const std::vector<std::string> lines = {
+      "Nov 27 10:00:00 mx postfix/smtpd[100]: connect from a.example[192.0.2.1]",
+      "Nov 27 10:00:00 mx postfix/smtpd[100]: 4A1B2C3D4E: client=a.example[192.0.2.1]",
+      "Nov 27 10:00:01 mx postfix/cleanup[101]: 4A1B2C3D4E: message-id=<x@y>",
+      "Nov 27 10:00:01 mx postfix/cleanup[101]: 4A1B2C3D4E: info: header Subject: Hi \"there\" "
+      "\\ \x01 \xff\xfe end from a.example[192.0.2.1]; from=<a@b> to=<c@d> proto=ESMTP helo=<a>",
+      "Nov 27 10:00:01 mx postfix/qmgr[102]: 4A1B2C3D4E: from=<a@b>, size=100, nrcpt=1 (queue "
+      "active)",
+      "Nov 27 10:00:02 mx postfix/smtp[103]: 4A1B2C3D4E: to=<c@d>, relay=none, "
+      "delay=0.123456789, delays=0.1/0/0/0.02, dsn=4.4.1, status=deferred (connect timed out)",
+  };
+  TrackerOptions opts;
+  opts.keep_events = true;
+  TrackerHarness first(opts);
+  first.Feed(lines);
+  ASSERT_EQ(first.tracker().open_records(), 1u);
+  const std::string state = first.tracker().SaveState();
+  EXPECT_NE(state.find(",0.123456789,"), std::string::npos) << state;  // the delay as a number
+  EXPECT_NE(state.find("Hi \\\"there\\\" \\\\ \\u0001 \xEF\xBF\xBD\xEF\xBF\xBD end"),
+            std::string::npos)
+      << state;
+  TrackerHarness second(opts);
+  ASSERT_TRUE(second.tracker().LoadState(state).ok());
+  EXPECT_EQ(second.tracker().SaveState(), state);
+}
+
 TEST(TrackerState, GarbageStateIsRefusedAndLeavesTheTrackerEmpty) {
   TrackerHarness h;
   EXPECT_FALSE(h.tracker().LoadState("not json").ok());

@@ -1,0 +1,85 @@
+// The checkpoint's encoding: positions and the tracker's state come back as
+// they went in, the state is spliced in as JSON (not escaped into a string),
+// and checkpoints written the older way still read.
+#include "agent/run/checkpoint.h"
+
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "tests/support/tracker_harness.h"
+
+namespace mailtrail {
+namespace {
+
+Checkpoint Sample(std::string tracker_state) {
+  Checkpoint cp;
+  Checkpoint::Stream s;
+  s.path = "/var/log/mail.log";
+  s.year = 2026;
+  StreamPosition p;
+  p.id = {2049, 1234567};
+  p.fingerprint = 0xfedcba9876543210ULL;
+  p.fingerprint_len = 120;
+  p.offset = 987654321;
+  p.newest_mtime_ns = 1764200000123456789;
+  s.positions = {p, p};
+  s.positions[1].offset = 5;
+  cp.streams.push_back(s);
+  cp.tracker_state = std::move(tracker_state);
+  return cp;
+}
+
+TEST(Checkpoint, RoundTripsWithTheTrackerStateSplicedIn) {
+  TrackerHarness h;
+  h.Feed({"Nov 27 10:00:00 mx postfix/smtpd[100]: connect from a.example[192.0.2.1]",
+          "Nov 27 10:00:00 mx postfix/smtpd[100]: 4A1B2C3D4E: client=a.example[192.0.2.1]",
+          "Nov 27 10:00:01 mx postfix/qmgr[102]: 4A1B2C3D4E: from=<\"q\\\\uote\"@b>, size=100,"
+          " nrcpt=1 (queue active)"});
+  const std::string state = h.tracker().SaveState();
+  const std::string bytes = EncodeCheckpoint(Sample(state));
+  EXPECT_NE(bytes.find("\"tracker\":{"), std::string::npos) << bytes;
+  auto back = DecodeCheckpoint(bytes);
+  ASSERT_TRUE(back.ok()) << back.status().message();
+  ASSERT_EQ(back->streams.size(), 1u);
+  const auto& s = back->streams[0];
+  EXPECT_EQ(s.path, "/var/log/mail.log");
+  EXPECT_EQ(s.year, 2026);
+  ASSERT_EQ(s.positions.size(), 2u);
+  EXPECT_EQ(s.positions[0].id.dev, 2049u);
+  EXPECT_EQ(s.positions[0].id.ino, 1234567u);
+  EXPECT_EQ(s.positions[0].fingerprint, 0xfedcba9876543210ULL);
+  EXPECT_EQ(s.positions[0].fingerprint_len, 120u);
+  EXPECT_EQ(s.positions[0].offset, 987654321);
+  EXPECT_EQ(s.positions[0].newest_mtime_ns, 1764200000123456789);
+  EXPECT_EQ(s.positions[1].offset, 5);
+  EXPECT_EQ(nlohmann::json::parse(back->tracker_state), nlohmann::json::parse(state));
+  TrackerHarness restored;
+  ASSERT_TRUE(restored.tracker().LoadState(back->tracker_state).ok());
+  EXPECT_EQ(restored.tracker().SaveState(), state);
+}
+
+TEST(Checkpoint, TheOlderFormWithTheStateAsAStringStillReads) {
+  const std::string older =
+      R"({"v":1,"streams":[{"path":"/l","year":2025,"positions":[[1,2,3,4,5]]}],)"
+      R"("tracker":"{\"v\":2,\"records\":[]}"})";
+  auto cp = DecodeCheckpoint(older);
+  ASSERT_TRUE(cp.ok()) << cp.status().message();
+  EXPECT_EQ(cp->tracker_state, "{\"v\":2,\"records\":[]}");
+  ASSERT_EQ(cp->streams.size(), 1u);
+  EXPECT_EQ(cp->streams[0].positions[0].offset, 5);
+  EXPECT_EQ(cp->streams[0].positions[0].newest_mtime_ns, 0);
+}
+
+TEST(Checkpoint, AStateThatIsNotAnObjectStaysAString) {
+  for (const std::string state : {"", "not json", "[1,2]"}) {
+    auto cp = DecodeCheckpoint(EncodeCheckpoint(Sample(state)));
+    ASSERT_TRUE(cp.ok()) << cp.status().message();
+    EXPECT_EQ(cp->tracker_state, state);
+  }
+  EXPECT_FALSE(DecodeCheckpoint("{\"v\":1,\"streams\":[],\"tracker\":").ok());
+  EXPECT_FALSE(DecodeCheckpoint("{\"v\":7,\"streams\":[],\"tracker\":\"\"}").ok());
+}
+
+}  // namespace
+}  // namespace mailtrail
