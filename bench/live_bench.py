@@ -18,13 +18,16 @@ import threading
 import time
 
 BATCH = int(os.environ.get("MT_BATCH", "20000"))
+# More [store] lines for the agent's configuration, e.g. MT_STORE_EXTRA=$'cache_mb = 256\n'.
+STORE_EXTRA = os.environ.get("MT_STORE_EXTRA", "")
 
 
 def agent(binary, tmp, log, grace):
     conf = os.path.join(tmp, "m.toml")
     with open(conf, "w") as f:
-        f.write('[store]\nurl = "sqlite:%s/t.db"\n[logs]\npaths = ["%s"]\nfrom_start = true\n'
-                'poll_interval_ms = 100\n[tracker]\ngrace_s = %d\n[writer]\nbatch_records = %d\n' % (tmp, log, grace, BATCH))
+        f.write('[store]\nurl = "sqlite:%s/t.db"\n%s[logs]\npaths = ["%s"]\nfrom_start = true\n'
+                'poll_interval_ms = 100\n[tracker]\ngrace_s = %d\n[writer]\nbatch_records = %d\n'
+                % (tmp, STORE_EXTRA, log, grace, BATCH))
     return subprocess.Popen([binary, "run", "--config", conf], stderr=subprocess.DEVNULL)
 
 
