@@ -71,6 +71,13 @@ void AsyncWriter::Push(Batch&& batch) {
 
 void AsyncWriter::Run() {
   while (true) {
+    {
+      // Nothing queued: this thread is idle, so it frees what the reader has
+      // not (a log gone quiet after a burst must not keep its batches).
+      std::vector<Batch> spent;
+      std::lock_guard<std::mutex> lock(mu_);
+      if (queue_.empty()) spent.swap(spent_);
+    }
     Batch batch;
     {
       std::unique_lock<std::mutex> lock(mu_);
@@ -143,6 +150,11 @@ TimeUs AsyncWriter::last_write_us() const {
 TimeUs AsyncWriter::total_write_us() const {
   std::lock_guard<std::mutex> lock(mu_);
   return total_write_us_;
+}
+
+size_t AsyncWriter::batches_held() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return spent_.size();
 }
 
 int64_t AsyncWriter::written() const {

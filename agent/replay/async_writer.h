@@ -48,6 +48,9 @@ class AsyncWriter : public RecordSink {
   // Flushes the partial batch, waits for the writer, joins it. Idempotent.
   Status Finish();
   int64_t written() const;
+  // Written batches not freed yet: the reader frees them on its next commit, the
+  // writer when it has nothing queued.
+  size_t batches_held() const;
   // How long store writes took (needs the clock): the last one and in all.
   TimeUs last_write_us() const;
   TimeUs total_write_us() const;
