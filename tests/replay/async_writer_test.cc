@@ -53,8 +53,10 @@ TEST_F(AsyncWriterTest, WrittenBatchesAreFreedWhenTheLogGoesQuiet) {
   auto cp = (*store)->LoadCheckpoint();
   ASSERT_TRUE(cp.ok());
   EXPECT_EQ(*cp, "{\"batch\":2}");
+  SearchQuery all;
+  all.limit = 1000;
   int found = 0;
-  ASSERT_TRUE((*store)->Search(SearchQuery{.limit = 1000}, [&](MessageRecord&&) { ++found; }).ok());
+  ASSERT_TRUE((*store)->Search(all, [&](MessageRecord&&) { ++found; }).ok());
   EXPECT_EQ(found, n);
 }
 
