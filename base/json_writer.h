@@ -21,6 +21,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "base/text.h"
 
@@ -60,6 +61,11 @@ class JsonWriter {
       Null(key);
     else
       Str(key, v);
+  }
+  void Strings(const char* key, const std::vector<std::string>& v) {
+    OpenArray(key);
+    for (const auto& s : v) Str(nullptr, s);
+    CloseArray();
   }
   void Null(const char* key) {
     Key(key);

@@ -44,38 +44,14 @@ def offset_read(db):
     return sum(p[4] for s in cp["streams"] for p in s["positions"])
 
 
-def sustained(binary, source):
-    tmp = tempfile.mkdtemp(prefix="mt_live_")
-    log = os.path.join(tmp, "mail.log")
-    open(log, "w").close()
-    p = agent(binary, tmp, log, 10)
-    time.sleep(0.3)
-    size = os.path.getsize(source)
-    lines = 0
-    t0 = time.time()
-    with open(source, "rb") as src, open(log, "ab") as dst:
-        while True:
-            chunk = src.read(4 << 20)
-            if not chunk:
-                break
-            lines += chunk.count(b"\n")
-            dst.write(chunk)
-            dst.flush()
-    appended = time.time() - t0
-    while offset_read(os.path.join(tmp, "t.db")) < size:
-        time.sleep(0.05)
-    total = time.time() - t0
-    p.send_signal(signal.SIGTERM)
-    p.wait()
-    subprocess.run(["rm", "-rf", tmp])
-    return lines, appended, total
-
-
-def paced(binary, source, rate):
-    """Appends `source` at `rate` lines/s (in 0.1 s steps) and follows the agent's
-    lag: the bytes appended but not yet covered by its committed checkpoint,
-    sampled every 0.1 s. An agent that keeps up holds the lag near one flush
-    interval's worth; one that does not falls further behind until the end."""
+def follow(binary, source, rate=0):
+    """Appends `source` to a log the agent follows, all at once (rate 0) or at
+    `rate` lines/s in 0.1 s steps, and waits until the agent's committed
+    checkpoint covers it. Returns the lines, the seconds spent appending, the
+    seconds until covered, and (paced only) the lag sampled after each step:
+    the bytes appended but not yet covered, in seconds of appending. An agent
+    that keeps up holds the lag near one flush interval; one that does not
+    falls further behind until the end."""
     tmp = tempfile.mkdtemp(prefix="mt_live_")
     log = os.path.join(tmp, "mail.log")
     db = os.path.join(tmp, "t.db")
@@ -84,9 +60,8 @@ def paced(binary, source, rate):
     time.sleep(0.3)
     with open(source, "rb") as f:
         data = f.read()
-    total_lines = data.count(b"\n")
-    bytes_per_s = rate * len(data) / max(1, total_lines)
-    step = max(1, int(bytes_per_s / 10))
+    bytes_per_s = rate * len(data) / max(1, data.count(b"\n"))
+    step = max(1, int(bytes_per_s / 10)) if rate else 4 << 20
     lags, pos, lines, t0 = [], 0, 0, time.time()
     with open(log, "ab") as dst:
         while pos < len(data):
@@ -96,10 +71,11 @@ def paced(binary, source, rate):
             dst.write(data[pos:end])
             dst.flush()
             pos = end
-            lags.append((pos - offset_read(db)) / bytes_per_s)
-            delay = t0 + lines / rate - time.time()
-            if delay > 0:
-                time.sleep(delay)
+            if rate:
+                lags.append((pos - offset_read(db)) / bytes_per_s)
+                delay = t0 + lines / rate - time.time()
+                if delay > 0:
+                    time.sleep(delay)
     appended = time.time() - t0
     while offset_read(db) < len(data):
         time.sleep(0.05)
@@ -187,7 +163,7 @@ def main():
                     help="append at this many lines/s instead of all at once, and report the lag")
     a = ap.parse_args()
     if a.paced:
-        lines, appended, total, lags = paced(a.binary, a.log, a.paced)
+        lines, appended, total, lags = follow(a.binary, a.log, a.paced)
         half = lags[len(lags) // 2:]
         print("paced at %.0f lines/s: %d lines appended in %.2f s (%.0f lines/s); the agent had "
               "read them all %.2f s after the last; lag (seconds of appending behind) at the "
@@ -195,7 +171,7 @@ def main():
               (a.paced, lines, appended, lines / appended, total - appended,
                half[0] if half else 0, lags[-1] if lags else 0, max(lags) if lags else 0))
         return
-    lines, appended, total = sustained(a.binary, a.log)
+    lines, appended, total, _ = follow(a.binary, a.log)
     print("sustained: %d lines appended in %.2f s; the agent had read them all after %.2f s "
           "= %.0f lines/s" % (lines, appended, total, lines / total))
     if a.sustained_only:

@@ -38,26 +38,23 @@ uint64_t DictCache::Hash(std::string_view s) {
   return Mix(h ^ tail ^ (uint64_t{n} << 56));
 }
 
-bool DictCache::MaybeSeen(std::string_view text) const {
-  const uint64_t h = Hash(text);
-  return Bit(h) && Bit(h >> 23 | h << 41);
+bool DictCache::MaybeSeen(const Key& k) const {
+  return Bit(k.hash) && Bit(k.hash >> 23 | k.hash << 41);
 }
 
-int64_t DictCache::Find(std::string_view text) {
-  const uint64_t h = Hash(text);
-  if (const Slot* s = current_.Find(h, text)) return s->id;
-  const Slot* s = old_.Find(h, text);
+int64_t DictCache::Find(const Key& k) {
+  if (const Slot* s = current_.Find(k.hash, k.text)) return s->id;
+  const Slot* s = old_.Find(k.hash, k.text);
   if (s == nullptr) return 0;
   const int64_t id = s->id;
-  Add(h, text, id);  // promoted: may turn `old_` over, so `s` is not used after
+  Add(k.hash, k.text, id);  // promoted: may turn `old_` over, so `s` is not used after
   return id;
 }
 
-void DictCache::Insert(std::string_view text, int64_t id) {
-  const uint64_t h = Hash(text);
-  SetBit(h);
-  SetBit(h >> 23 | h << 41);
-  Add(h, text, id);
+void DictCache::Insert(const Key& k, int64_t id) {
+  SetBit(k.hash);
+  SetBit(k.hash >> 23 | k.hash << 41);
+  Add(k.hash, k.text, id);
 }
 
 void DictCache::Add(uint64_t hash, std::string_view text, int64_t id) {

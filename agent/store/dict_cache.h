@@ -28,14 +28,25 @@ class DictCache {
 
   explicit DictCache(size_t capacity = 65536);
 
-  // False only when `text` was certainly never inserted.
-  bool MaybeSeen(std::string_view text) const;
+  // A text with its hash, computed once for all the calls about it (a miss
+  // asks Find, maybe MaybeSeen, then Insert).
+  struct Key {
+    std::string_view text;
+    uint64_t hash;
+  };
+  static Key KeyOf(std::string_view text) { return {text, Hash(text)}; }
+
+  // False only when the text was certainly never inserted.
+  bool MaybeSeen(const Key& k) const;
+  bool MaybeSeen(std::string_view text) const { return MaybeSeen(KeyOf(text)); }
 
   // 0 when unknown.
-  int64_t Find(std::string_view text);
+  int64_t Find(const Key& k);
+  int64_t Find(std::string_view text) { return Find(KeyOf(text)); }
 
   // `id` must not be 0. A text already in the current generation keeps its id.
-  void Insert(std::string_view text, int64_t id);
+  void Insert(const Key& k, int64_t id);
+  void Insert(std::string_view text, int64_t id) { Insert(KeyOf(text), id); }
 
   // True once any entry has been dropped: a miss may then be a text seen before.
   bool dropped() const { return dropped_; }

@@ -20,14 +20,15 @@ int64_t SqliteStore::DictId(DictKind kind, std::string_view text) {
 
 int64_t SqliteStore::LookupOrInsert(DictKind kind, std::string_view text) {
   DictCache& cache = dict_cache_[kind];
-  if (const int64_t cached = cache.Find(text)) return cached;
+  const DictCache::Key key = DictCache::KeyOf(text);
+  if (const int64_t cached = cache.Find(key)) return cached;
   const int64_t hash = DictHash(kind, text);
   int64_t id;
   // New for sure when every text of the table went through this cache (a fresh
   // or fully loaded dictionary) and either nothing was ever dropped from it or
   // its filter has never seen this text. Otherwise the table must be asked.
   int rc = SQLITE_DONE;
-  if (!bloom_valid_ || (cache.dropped() && cache.MaybeSeen(text))) {
+  if (!bloom_valid_ || (cache.dropped() && cache.MaybeSeen(key))) {
     if (dict_index_deferred_) {  // the question needs the index a bulk load dropped
       dict_index_deferred_ = false;
       if (!RestoreDeferredIndexes("dict").ok()) return 0;
@@ -51,7 +52,7 @@ int64_t SqliteStore::LookupOrInsert(DictKind kind, std::string_view text) {
   } else {
     return 0;
   }
-  cache.Insert(text, id);
+  cache.Insert(key, id);
   return id;
 }
 

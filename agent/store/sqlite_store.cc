@@ -1,7 +1,6 @@
 #include "agent/store/sqlite_store.h"
 
-#include <zlib.h>
-
+#include <algorithm>
 #include <limits>
 
 #include "agent/store/sqlite_codec.h"
@@ -19,12 +18,12 @@ StatusOr<std::unique_ptr<Store>> SqliteStore::Open(const std::string& path, Deta
                                                    int64_t cache_mb) {
   if (path.empty()) return Status::InvalidArgument("empty SQLite path");
   std::unique_ptr<SqliteStore> s(new SqliteStore(detail));
-  s->dict_cache_limit_ = dict_cache_entries ? dict_cache_entries : kDefaultDictionaryCache;
+  s->dict_cache_limit_ = std::max<size_t>(dict_cache_entries, 1);
   for (auto& c : s->dict_cache_) c = DictCache(s->dict_cache_limit_);
   if (Status st = s->db_.Open(path, create); !st.ok()) return st;
   // WAL: readers (search) never block the writer. NORMAL sync is durable across
   // application crashes, which is what the tail checkpoint needs.
-  const int64_t cache_kib = (cache_mb > 0 ? cache_mb : kDefaultSqliteCacheMb) * 1024;
+  const int64_t cache_kib = std::max<int64_t>(cache_mb, 1) * 1024;
   if (Status st =
           s->db_.Exec("PRAGMA page_size=16384; PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
                       "PRAGMA foreign_keys=OFF; PRAGMA cache_size=-" +

@@ -17,11 +17,11 @@ namespace mailtrail {
 class SqliteStore : public Store {
  public:
   // `dict_cache_entries`: dictionary entries cached per kind and generation
-  // (0: kDefaultDictionaryCache; about 100 bytes an entry). `cache_mb`: SQLite's
-  // page cache (0: kDefaultSqliteCacheMb). Both bound the writer's memory
-  // whatever the input's size.
+  // (about 100 bytes an entry); `cache_mb`: SQLite's page cache. Both bound the
+  // writer's memory whatever the input's size.
   static StatusOr<std::unique_ptr<Store>> Open(const std::string& path, Detail detail, bool create,
-                                               size_t dict_cache_entries = 0, int64_t cache_mb = 0);
+                                               size_t dict_cache_entries = kDefaultDictionaryCache,
+                                               int64_t cache_mb = kDefaultSqliteCacheMb);
 
   Status WriteBatch(const std::vector<MessageRecord>& records,
                     const std::string* checkpoint) override;

@@ -11,20 +11,12 @@ namespace mailtrail {
 
 namespace {
 
-using Writer = JsonWriter;
-
-void Time(Writer* w, const char* key, TimeUs t) { w->Str(key, FormatRfc3339(t)); }
-
-void StrList(Writer* w, const char* key, const std::vector<std::string>& v) {
-  w->OpenArray(key);
-  for (const auto& s : v) w->Str(nullptr, s);
-  w->CloseArray();
-}
+void Time(JsonWriter* w, const char* key, TimeUs t) { w->Str(key, FormatRfc3339(t)); }
 
 }  // namespace
 
 void AppendRecordJson(const MessageRecord& r, std::string* out) {
-  Writer w(out);
+  JsonWriter w(out);
   w.Open();
   w.Str("host", r.host);
   w.NonEmptyOrNull("qid", r.qid);
@@ -97,11 +89,11 @@ void AppendRecordJson(const MessageRecord& r, std::string* out) {
   }
   w.CloseArray();
   w.NonEmptyOrNull("parent_qid", r.parent_qid);
-  StrList(&w, "child_qids", r.child_qids);
+  w.Strings("child_qids", r.child_qids);
   w.NonEmptyOrNull("ndr_qid", r.ndr_qid);
   w.NonEmptyOrNull("ndr_of", r.ndr_of);
   // Additions beyond the contract.
-  StrList(&w, "notice_qids", r.notice_qids);
+  w.Strings("notice_qids", r.notice_qids);
   w.StrOrNull("header_from", r.header_from);
   w.Str("end", RecordEndName(r.end));
   if (!r.events.empty()) {

@@ -16,12 +16,6 @@ namespace {
 using nlohmann::json;
 constexpr int kStateVersion = 2;
 
-void WriteStrings(JsonWriter* w, const std::vector<std::string>& v) {
-  w->OpenArray();
-  for (const auto& s : v) w->Str(nullptr, s);
-  w->CloseArray();
-}
-
 std::optional<std::string> OptStr(const json& j) {
   if (j.is_null()) return std::nullopt;
   return j.get<std::string>();
@@ -91,10 +85,10 @@ void WriteRecord(JsonWriter* w, const MessageRecord& r) {
   w->CloseArray();
   w->OpenArray("links");
   w->Str(nullptr, r.parent_qid);
-  WriteStrings(w, r.child_qids);
+  w->Strings(nullptr, r.child_qids);
   w->Str(nullptr, r.ndr_qid);
   w->Str(nullptr, r.ndr_of);
-  WriteStrings(w, r.notice_qids);
+  w->Strings(nullptr, r.notice_qids);
   w->CloseArray();
   w->OpenArray("events");
   for (const auto& e : r.events) {

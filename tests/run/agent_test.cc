@@ -20,6 +20,21 @@
 namespace mailtrail {
 namespace {
 
+// What an agent under test runs on: a fresh SQLite store in a temporary
+// directory, an in-memory file system and a fake clock.
+struct Rig {
+  TempDir dir{"mt_agent"};
+  std::unique_ptr<Store> store = Open(dir);
+  MemFileSystem fs;
+  FakeClock clock;
+
+  static std::unique_ptr<Store> Open(const TempDir& d) {
+    auto s = OpenStore("sqlite:" + d.File("t.db"), Detail::kStandard, true);
+    EXPECT_TRUE(s.ok()) << s.status().message();
+    return s.ok() ? std::move(*s) : nullptr;
+  }
+};
+
 AgentOptions Options() {
   AgentOptions o;
   o.logs = {"/var/log/mail.log"};
@@ -49,18 +64,15 @@ TEST(Agent, RestartsAndRotationsAtRandomPointsLoseAndDoubleNothing) {
         closed.push_back(std::move(r));
     }
 
-    TempDir dir("mt_agent");
-    auto store = OpenStore("sqlite:" + dir.File("t.db"), Detail::kStandard, true);
-    ASSERT_TRUE(store.ok());
-    MemFileSystem fs;
-    FakeClock clock;
+    Rig rig;
+    ASSERT_NE(rig.store, nullptr);
     std::mt19937 rng(7);
-    auto agent = std::make_unique<Agent>(Options(), store->get(), &fs, &clock);
+    auto agent = std::make_unique<Agent>(Options(), rig.store.get(), &rig.fs, &rig.clock);
     ASSERT_TRUE(agent->Start().ok());
     // Wall time moves little while lines arrive (the corpus' own timestamps
     // carry log time), and a lot at the end, past every grace period.
     auto step = [&](TimeUs advance) {
-      clock.Advance(advance);
+      rig.clock.Advance(advance);
       auto n = agent->Step();
       EXPECT_TRUE(n.ok()) << n.status().message();
       return n.ok() ? *n : 0;
@@ -74,15 +86,15 @@ TEST(Agent, RestartsAndRotationsAtRandomPointsLoseAndDoubleNothing) {
       const size_t chunk = 1 + rng() % 150;
       std::string bytes;
       for (size_t k = 0; k < chunk && i < lines.size(); ++k, ++i) bytes += lines[i] + "\n";
-      fs.Append("/var/log/mail.log", bytes);
+      rig.fs.Append("/var/log/mail.log", bytes);
       step(kUsPerSecond / 50);  // reads part of the chunk
       const int op = static_cast<int>(rng() % 10);
       if (op == 0) {  // rotation
-        fs.Rename("/var/log/mail.log", "/var/log/mail.log." + std::to_string(++rotations));
-        fs.Create("/var/log/mail.log");
+        rig.fs.Rename("/var/log/mail.log", "/var/log/mail.log." + std::to_string(++rotations));
+        rig.fs.Create("/var/log/mail.log");
       } else if (op <= 2) {  // restart
         ASSERT_TRUE(agent->Stop().ok());
-        agent = std::make_unique<Agent>(Options(), store->get(), &fs, &clock);
+        agent = std::make_unique<Agent>(Options(), rig.store.get(), &rig.fs, &rig.clock);
         ASSERT_TRUE(agent->Start().ok());
         ++restarts;
       }
@@ -96,7 +108,7 @@ TEST(Agent, RestartsAndRotationsAtRandomPointsLoseAndDoubleNothing) {
     SearchQuery q;
     q.limit = 1 << 30;
     ASSERT_TRUE(
-        (*store)->Search(q, [&](MessageRecord&& r) { stored.push_back(std::move(r)); }).ok());
+        rig.store->Search(q, [&](MessageRecord&& r) { stored.push_back(std::move(r)); }).ok());
     EXPECT_EQ(stored.size(), closed.size()) << corpus;
     // The store keeps times in whole seconds and standard detail: compare so.
     for (auto* v : {&stored, &closed})
@@ -125,14 +137,11 @@ TEST(Agent, FollowsSeveralLogsAtOnce) {
   whole.Feed(lines);
   whole.Flush();
   const size_t want = whole.records().size();
-  TempDir dir("mt_agent");
-  auto store = OpenStore("sqlite:" + dir.File("t.db"), Detail::kStandard, true);
-  ASSERT_TRUE(store.ok());
-  MemFileSystem fs;
-  FakeClock clock;
+  Rig rig;
+  ASSERT_NE(rig.store, nullptr);
   AgentOptions o = Options();
   o.logs = {"/a/mail.log", "/b/mail.log"};
-  Agent agent(o, store->get(), &fs, &clock);
+  Agent agent(o, rig.store.get(), &rig.fs, &rig.clock);
   ASSERT_TRUE(agent.Start().ok());
   // Two MTAs' logs: the same traffic, logged by hosts "mx" and "mx2".
   std::string a, b;
@@ -143,11 +152,11 @@ TEST(Agent, FollowsSeveralLogsAtOnce) {
     if (host != std::string::npos) l2.replace(host, 4, " mx2 ");
     b += l2 + "\n";
   }
-  fs.Append("/a/mail.log", a);
-  fs.Append("/b/mail.log", b);
+  rig.fs.Append("/a/mail.log", a);
+  rig.fs.Append("/b/mail.log", b);
   // Enough steps to read both (37 lines a step) and then pass the grace period.
   for (int i = 0; i < 150; ++i) {
-    clock.Advance(kUsPerSecond);
+    rig.clock.Advance(kUsPerSecond);
     ASSERT_TRUE(agent.Step().ok());
   }
   ASSERT_TRUE(agent.Stop().ok());
@@ -156,7 +165,7 @@ TEST(Agent, FollowsSeveralLogsAtOnce) {
     q.host = host;
     q.limit = 1 << 20;
     int n = 0;
-    ASSERT_TRUE((*store)->Search(q, [&](MessageRecord&&) { ++n; }).ok());
+    ASSERT_TRUE(rig.store->Search(q, [&](MessageRecord&&) { ++n; }).ok());
     EXPECT_EQ(n, static_cast<int>(want)) << host;
   }
   EXPECT_EQ(agent.lines_read(), static_cast<int64_t>(2 * lines.size()));
@@ -165,23 +174,20 @@ TEST(Agent, FollowsSeveralLogsAtOnce) {
 TEST(Agent, DetectsFloodsAndEndsTheBlocksOnTime) {
   const auto lines = ReadCorpusLines("05-backscatter-flood.log.gz");
   ASSERT_FALSE(lines.empty());
-  TempDir dir("mt_agent");
-  auto store = OpenStore("sqlite:" + dir.File("t.db"), Detail::kStandard, true);
-  ASSERT_TRUE(store.ok());
-  MemFileSystem fs;
-  FakeClock clock;  // before the corpus's lines: they are fresh, the blocks live
+  Rig rig;  // its clock starts before the corpus's lines: they are fresh, the blocks live
+  ASSERT_NE(rig.store, nullptr);
   AgentOptions o = Options();
   o.lines_per_step = 1000;
   o.detect = true;
   o.blocks.allow_cidrs = {*Cidr::Parse("127.0.0.1/32")};
   o.blocks.period = 600 * kUsPerSecond;
-  Agent agent(o, store->get(), &fs, &clock);
+  Agent agent(o, rig.store.get(), &rig.fs, &rig.clock);
   ASSERT_TRUE(agent.Start().ok());
   std::string text;
   for (const auto& l : lines) text += l + "\n";
-  fs.Append("/var/log/mail.log", text);
+  rig.fs.Append("/var/log/mail.log", text);
   for (int i = 0; i < 30; ++i) {
-    clock.Advance(kUsPerSecond);
+    rig.clock.Advance(kUsPerSecond);
     ASSERT_TRUE(agent.Step().ok());
   }
   ASSERT_NE(agent.blocks(), nullptr);
@@ -189,12 +195,12 @@ TEST(Agent, DetectsFloodsAndEndsTheBlocksOnTime) {
   EXPECT_GE(active.size(), 7u);
   const uint64_t version = agent.blocks()->version();
   // Past the corpus's end plus the block period (log time runs with the clock).
-  clock.Advance(3 * 3600 * kUsPerSecond);
+  rig.clock.Advance(3 * 3600 * kUsPerSecond);
   ASSERT_TRUE(agent.Step().ok());
   EXPECT_TRUE(agent.blocks()->Active().empty()) << "ended without a new decision";
   EXPECT_NE(agent.blocks()->version(), version);
   ASSERT_TRUE(agent.Stop().ok());
-  auto saved = (*store)->LoadBlocks(-1);
+  auto saved = rig.store->LoadBlocks(-1);
   ASSERT_TRUE(saved.ok());
   EXPECT_EQ(saved->size(), active.size()) << "every block kept in the store";
 }
@@ -203,25 +209,22 @@ TEST(Agent, DetectsFloodsAndEndsTheBlocksOnTime) {
 // queue hints given (or none), handed to `inspect` once it has stopped.
 void RunDetecting(const std::string& text, const QueueHintCache* hints,
                   const std::function<void(Agent&, Store&)>& inspect) {
-  TempDir dir("mt_agent");
-  auto store = OpenStore("sqlite:" + dir.File("t.db"), Detail::kStandard, true);
-  ASSERT_TRUE(store.ok());
-  MemFileSystem fs;
-  FakeClock clock;
+  Rig rig;
+  ASSERT_NE(rig.store, nullptr);
   AgentOptions o = Options();
   o.lines_per_step = 1000;
   o.detect = true;
   o.blocks.allow_cidrs = {*Cidr::Parse("127.0.0.1/32")};
   o.queue_hints = hints;
-  Agent agent(o, store->get(), &fs, &clock);
+  Agent agent(o, rig.store.get(), &rig.fs, &rig.clock);
   ASSERT_TRUE(agent.Start().ok());
-  fs.Append("/var/log/mail.log", text);
+  rig.fs.Append("/var/log/mail.log", text);
   for (int i = 0; i < 30; ++i) {
-    clock.Advance(kUsPerSecond);
+    rig.clock.Advance(kUsPerSecond);
     ASSERT_TRUE(agent.Step().ok());
   }
   ASSERT_TRUE(agent.Stop().ok());  // every record written
-  inspect(agent, **store);
+  inspect(agent, *rig.store);
 }
 
 // Where header_checks logs no Subject, the queue files' subjects (here put in
