@@ -1,6 +1,7 @@
 #include "agent/replay/async_writer.h"
 
 #include <cstdio>
+#include <iterator>
 
 #include "base/text.h"
 
@@ -85,6 +86,7 @@ void AsyncWriter::Run() {
       if (queue_.empty()) return;
       batch = std::move(queue_.front());
       queue_.pop_front();
+      if (batch.refresh_at < 0) TakeFollowing(&batch);
     }
     if (batch.refresh_at >= 0) {
       auto blocks = store_->LoadBlocks(batch.refresh_at);
@@ -123,6 +125,27 @@ void AsyncWriter::Run() {
     }
     spent_.push_back(std::move(batch));
     cv_.notify_all();
+  }
+}
+
+// Group commit: when the writer has fallen behind, the record batches queued
+// behind `batch` join it in one transaction. Fewer, larger transactions cost the
+// store less per record (SQLite writes each dirty index page once per commit),
+// so a writer that falls behind catches up instead of staying behind; an idle
+// writer still commits each batch on its own, within the flush interval.
+// A batch joins only if the merged one still ends with a checkpoint exactly
+// when its last part did: the checkpoint written must cover every record in it.
+void AsyncWriter::TakeFollowing(Batch* batch) {
+  while (!queue_.empty()) {
+    Batch& next = queue_.front();
+    if (next.refresh_at >= 0 || next.checkpoint.has_value() != batch->checkpoint.has_value())
+      return;
+    batch->records.insert(batch->records.end(), std::make_move_iterator(next.records.begin()),
+                          std::make_move_iterator(next.records.end()));
+    std::move(next.blocks.begin(), next.blocks.end(), std::back_inserter(batch->blocks));
+    batch->checkpoint = std::move(next.checkpoint);
+    spent_.push_back(std::move(next));  // an emptied shell: freed with the others
+    queue_.pop_front();
   }
 }
 

@@ -64,6 +64,7 @@ class AsyncWriter : public RecordSink {
     TimeUs refresh_at = -1;  // >= 0: read the blocks active then, nothing else
   };
   void Push(Batch&& batch);
+  void TakeFollowing(Batch* batch);  // with mu_ held
 
   Store* store_;
   const size_t batch_size_, max_batches_;

@@ -1,12 +1,17 @@
 // AsyncWriter with a real SQLite store: live-mode batches are written with
-// their checkpoint, and the written batches do not stay in memory once the
-// writer has nothing left to do.
+// their checkpoint, the written batches do not stay in memory once the writer
+// has nothing left to do, and batches queued behind a slow write are committed
+// together (group commit) with the checkpoint of the last.
 #include "agent/replay/async_writer.h"
 
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <condition_variable>
+#include <mutex>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include "agent/store/store.h"
 #include "tests/support/store_fixture.h"
@@ -17,6 +22,15 @@ namespace {
 
 class AsyncWriterTest : public ::testing::Test, public StoreFixture {
  protected:
+  // `count` records with queue ids unique to `batch`.
+  static void AddRecords(AsyncWriter* writer, int batch, int count) {
+    for (int i = 0; i < count; ++i) {
+      char qid[16];
+      std::snprintf(qid, sizeof qid, "4%02d%04dA", batch, i);
+      writer->OnRecord(Sample(qid));
+    }
+  }
+
   TempDir dir_{"mt_writer"};
 };
 
@@ -31,18 +45,117 @@ bool Eventually(F done) {
   return done();
 }
 
+// A real store behind a gate: the first write waits until the test opens it,
+// so that the test can queue batches behind a writer that is busy. Records how
+// many records and which checkpoint each write carried.
+class GatedStore : public Store {
+ public:
+  explicit GatedStore(Store* real) : real_(real) {}
+  Status WriteBatch(const std::vector<MessageRecord>& records,
+                    const std::string* checkpoint) override {
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      writing_ = true;
+      cv_.notify_all();
+      cv_.wait(lock, [this] { return open_; });
+      writes_.emplace_back(records.size(), checkpoint ? *checkpoint : "-");
+    }
+    return real_->WriteBatch(records, checkpoint);
+  }
+  void WaitUntilWriting() {
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait(lock, [this] { return writing_; });
+  }
+  void Open() {
+    std::lock_guard<std::mutex> lock(mu_);
+    open_ = true;
+    cv_.notify_all();
+  }
+  std::vector<std::pair<size_t, std::string>> writes() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return writes_;
+  }
+  StatusOr<std::string> LoadCheckpoint() override { return real_->LoadCheckpoint(); }
+  Status Search(const SearchQuery& q, const std::function<void(MessageRecord&&)>& fn) override {
+    return real_->Search(q, fn);
+  }
+  Status AddLineStats(const LineStats& s) override { return real_->AddLineStats(s); }
+  StatusOr<LineStats> GetLineStats() override { return real_->GetLineStats(); }
+  StatusOr<std::map<std::string, int64_t>> CountByOutcome() override {
+    return real_->CountByOutcome();
+  }
+  StatusOr<int64_t> PurgeBefore(int64_t day) override { return real_->PurgeBefore(day); }
+  Status SaveBlocks(const std::vector<Block>& b) override { return real_->SaveBlocks(b); }
+  StatusOr<std::vector<Block>> LoadBlocks(TimeUs at) override { return real_->LoadBlocks(at); }
+  StatusOr<int> EndBlocks(const std::string& key, TimeUs at) override {
+    return real_->EndBlocks(key, at);
+  }
+
+ private:
+  Store* real_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool writing_ = false, open_ = false;
+  std::vector<std::pair<size_t, std::string>> writes_;
+};
+
+TEST_F(AsyncWriterTest, BatchesQueuedBehindASlowWriteAreCommittedTogether) {
+  auto real = OpenStore("sqlite:" + dir_.File("t.db"), Detail::kStandard, true);
+  ASSERT_TRUE(real.ok());
+  GatedStore store(real->get());
+  AsyncWriter writer(&store, 2000, 4, /*auto_batches=*/false);
+  AddRecords(&writer, 0, 10);
+  writer.Commit("{\"batch\":0}");
+  store.WaitUntilWriting();  // the writer holds batch 0; the next three queue up
+  for (int batch = 1; batch <= 3; ++batch) {
+    AddRecords(&writer, batch, 20);
+    writer.Commit("{\"batch\":" + std::to_string(batch) + "}");
+  }
+  store.Open();
+  ASSERT_TRUE(writer.Finish().ok());
+  const std::vector<std::pair<size_t, std::string>> want = {{10, "{\"batch\":0}"},
+                                                            {60, "{\"batch\":3}"}};
+  EXPECT_EQ(store.writes(), want);
+  EXPECT_EQ(writer.written(), 70);
+  auto cp = store.LoadCheckpoint();
+  ASSERT_TRUE(cp.ok());
+  EXPECT_EQ(*cp, "{\"batch\":3}");
+  SearchQuery all;
+  all.limit = 1000;
+  int found = 0;
+  ASSERT_TRUE(store.Search(all, [&](MessageRecord&&) { ++found; }).ok());
+  EXPECT_EQ(found, 70);
+}
+
+// Replay's batches carry no checkpoint; one cut by a checkpoint never joins
+// them, or its checkpoint would claim records it does not cover (or lose one).
+TEST_F(AsyncWriterTest, ABatchWithoutCheckpointIsNotJoinedToOneWithIt) {
+  auto real = OpenStore("sqlite:" + dir_.File("t.db"), Detail::kStandard, true);
+  ASSERT_TRUE(real.ok());
+  GatedStore store(real->get());
+  AsyncWriter writer(&store, 5, 4, /*auto_batches=*/true);
+  AddRecords(&writer, 0, 5);  // cut by size: no checkpoint
+  store.WaitUntilWriting();
+  AddRecords(&writer, 1, 3);
+  writer.Commit("{\"batch\":1}");
+  AddRecords(&writer, 2, 5);  // cut by size again
+  AddRecords(&writer, 3, 5);
+  store.Open();
+  ASSERT_TRUE(writer.Finish().ok());
+  const std::vector<std::pair<size_t, std::string>> want = {
+      {5, "-"}, {3, "{\"batch\":1}"}, {10, "-"}};
+  EXPECT_EQ(store.writes(), want);
+  EXPECT_EQ(writer.written(), 18);
+}
+
 TEST_F(AsyncWriterTest, WrittenBatchesAreFreedWhenTheLogGoesQuiet) {
   auto store = OpenStore("sqlite:" + dir_.File("t.db"), Detail::kStandard, true);
   ASSERT_TRUE(store.ok());
   AsyncWriter writer(store->get(), 2000, 4, /*auto_batches=*/false);
   int n = 0;
   for (int batch = 0; batch < 3; ++batch) {
-    for (int i = 0; i < 50; ++i) {
-      char qid[16];
-      std::snprintf(qid, sizeof qid, "4%02d%04dA", batch, i);
-      writer.OnRecord(Sample(qid));
-      ++n;
-    }
+    AddRecords(&writer, batch, 50);
+    n += 50;
     writer.Commit("{\"batch\":" + std::to_string(batch) + "}");
   }
   // No more commits (a quiet log): the writer frees what it wrote itself.
