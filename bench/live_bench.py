@@ -18,6 +18,7 @@ import threading
 import time
 
 BATCH = int(os.environ.get("MT_BATCH", "20000"))
+QUEUE = int(os.environ.get("MT_QUEUE", "4"))  # [writer] queue_batches
 # More [store] lines for the agent's configuration, e.g. MT_STORE_EXTRA=$'cache_mb = 256\n'.
 STORE_EXTRA = os.environ.get("MT_STORE_EXTRA", "")
 
@@ -27,7 +28,7 @@ def agent(binary, tmp, log, grace):
     with open(conf, "w") as f:
         f.write('[store]\nurl = "sqlite:%s/t.db"\n%s[logs]\npaths = ["%s"]\nfrom_start = true\n'
                 'poll_interval_ms = 100\n[tracker]\ngrace_s = %d\n[writer]\nbatch_records = %d\n'
-                % (tmp, STORE_EXTRA, log, grace, BATCH))
+                'queue_batches = %d\n' % (tmp, STORE_EXTRA, log, grace, BATCH, QUEUE))
     return subprocess.Popen([binary, "run", "--config", conf], stderr=subprocess.DEVNULL)
 
 

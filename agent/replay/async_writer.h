@@ -1,7 +1,9 @@
 // AsyncWriter: a RecordSink that batches records and writes them to a Store on
 // its own thread (STYLE.md rule 8). The queue of batches is bounded: when the
 // store is slower than the reader, OnRecord/Commit block (backpressure), memory
-// does not grow. The first store error stops writing; Finish() reports it.
+// does not grow. Batches waiting behind a write are written together in the
+// next transaction (group commit). The first store error stops writing;
+// Finish() reports it.
 // With `auto_batches` (replay) a batch is cut every `batch_size` records; without
 // it (the live agent) only Commit() cuts one, so that every batch carries the
 // checkpoint that covers exactly its records.
