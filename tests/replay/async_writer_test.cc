@@ -127,6 +127,37 @@ TEST_F(AsyncWriterTest, BatchesQueuedBehindASlowWriteAreCommittedTogether) {
   EXPECT_EQ(found, 70);
 }
 
+// Blocks of joined batches are saved in their order: the later decision about
+// a key (a longer period, one more strike) is the one stored.
+TEST_F(AsyncWriterTest, JoinedBatchesSaveTheirBlocksInOrder) {
+  auto real = OpenStore("sqlite:" + dir_.File("t.db"), Detail::kStandard, true);
+  ASSERT_TRUE(real.ok());
+  GatedStore store(real->get());
+  AsyncWriter writer(&store, 2000, 4, /*auto_batches=*/false);
+  AddRecords(&writer, 0, 1);
+  writer.Commit("{\"batch\":0}");
+  store.WaitUntilWriting();
+  for (int strikes = 1; strikes <= 2; ++strikes) {
+    Block b;
+    b.kind = "ip";
+    b.key = "192.0.2.7";
+    b.reason = "backscatter";
+    b.created = 1000 * kUsPerSecond;
+    b.expires = (1000 + 3600 * strikes) * kUsPerSecond;
+    b.strikes = strikes;
+    AddRecords(&writer, strikes, 1);
+    writer.Commit("{\"batch\":" + std::to_string(strikes) + "}", {b});
+  }
+  store.Open();
+  ASSERT_TRUE(writer.Finish().ok());
+  ASSERT_EQ(store.writes().size(), 2u);  // batches 1 and 2 were joined
+  auto blocks = store.LoadBlocks(0);
+  ASSERT_TRUE(blocks.ok());
+  ASSERT_EQ(blocks->size(), 1u);
+  EXPECT_EQ((*blocks)[0].strikes, 2);
+  EXPECT_EQ((*blocks)[0].expires, (1000 + 7200) * kUsPerSecond);
+}
+
 // Replay's batches carry no checkpoint; one cut by a checkpoint never joins
 // them, or its checkpoint would claim records it does not cover (or lose one).
 TEST_F(AsyncWriterTest, ABatchWithoutCheckpointIsNotJoinedToOneWithIt) {
