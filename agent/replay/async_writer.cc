@@ -122,6 +122,7 @@ void AsyncWriter::Run() {
       queue_.clear();
     } else {
       written_ += static_cast<int64_t>(batch.records.size());
+      ++commits_;
     }
     spent_.push_back(std::move(batch));
     cv_.notify_all();
@@ -145,6 +146,7 @@ void AsyncWriter::TakeFollowing(Batch* batch) {
     std::move(next.blocks.begin(), next.blocks.end(), std::back_inserter(batch->blocks));
     batch->checkpoint = std::move(next.checkpoint);
     spent_.push_back(std::move(next));  // an emptied shell: freed with the others
+    ++joined_;
     queue_.pop_front();
   }
 }
@@ -178,6 +180,16 @@ TimeUs AsyncWriter::total_write_us() const {
 size_t AsyncWriter::batches_held() const {
   std::lock_guard<std::mutex> lock(mu_);
   return spent_.size();
+}
+
+int64_t AsyncWriter::commits() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return commits_;
+}
+
+int64_t AsyncWriter::joined() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return joined_;
 }
 
 int64_t AsyncWriter::written() const {

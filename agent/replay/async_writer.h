@@ -50,6 +50,10 @@ class AsyncWriter : public RecordSink {
   // Flushes the partial batch, waits for the writer, joins it. Idempotent.
   Status Finish();
   int64_t written() const;
+  // Successful store writes (transactions), and the batches that joined a
+  // write because they were waiting behind another (the writer was behind).
+  int64_t commits() const;
+  int64_t joined() const;
   // Written batches not freed yet: the reader frees them on its next commit, the
   // writer when it has nothing queued.
   size_t batches_held() const;
@@ -81,7 +85,7 @@ class AsyncWriter : public RecordSink {
   bool closing_ = false;
   bool finished_ = false;
   Status error_;
-  int64_t written_ = 0;
+  int64_t written_ = 0, commits_ = 0, joined_ = 0;
   const Clock* clock_;
   TimeUs last_write_us_ = 0, total_write_us_ = 0;
   bool blocks_unsaved_ = false;

@@ -79,6 +79,11 @@ std::string Agent::RenderMetrics() const {
   }
   Metric(&out, "mailtrail_records_written_total", "counter", "Records committed to the store.");
   Sample(&out, "mailtrail_records_written_total", static_cast<double>(writer_->written()));
+  Metric(&out, "mailtrail_store_commits_total", "counter", "Store transactions committed.");
+  Sample(&out, "mailtrail_store_commits_total", static_cast<double>(writer_->commits()));
+  Metric(&out, "mailtrail_store_batches_joined_total", "counter",
+         "Batches written together with an earlier one because the store was behind.");
+  Sample(&out, "mailtrail_store_batches_joined_total", static_cast<double>(writer_->joined()));
   Metric(&out, "mailtrail_open_messages", "gauge", "Messages being tracked, not closed yet.");
   Sample(&out, "mailtrail_open_messages", static_cast<double>(tracker_.open_records()));
   Metric(&out, "mailtrail_store_write_seconds", "gauge", "Duration of the last store commit.");

@@ -117,6 +117,8 @@ TEST_F(AsyncWriterTest, BatchesQueuedBehindASlowWriteAreCommittedTogether) {
                                                             {60, "{\"batch\":3}"}};
   EXPECT_EQ(store.writes(), want);
   EXPECT_EQ(writer.written(), 70);
+  EXPECT_EQ(writer.commits(), 2);
+  EXPECT_EQ(writer.joined(), 2);
   auto cp = store.LoadCheckpoint();
   ASSERT_TRUE(cp.ok());
   EXPECT_EQ(*cp, "{\"batch\":3}");

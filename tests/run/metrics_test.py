@@ -56,6 +56,8 @@ def main():
             'mailtrail_lines_total{log="%s",kind="pickup"} 1' % log,
             'mailtrail_unknown_lines_total{log="%s",program="postfix/frobnicate"} 1' % log,
             "# TYPE mailtrail_records_written_total counter",
+            "# TYPE mailtrail_store_commits_total counter",
+            "mailtrail_store_batches_joined_total 0",
             "mailtrail_lag_seconds ",
             "mailtrail_bounces_total 0",
             "mailtrail_blocks_active 0",
