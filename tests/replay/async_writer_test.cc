@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "agent/store/store.h"
+#include "tests/support/forwarding_store.h"
 #include "tests/support/store_fixture.h"
 #include "tests/support/temp_dir.h"
 
@@ -48,9 +49,9 @@ bool Eventually(F done) {
 // A real store behind a gate: the first write waits until the test opens it,
 // so that the test can queue batches behind a writer that is busy. Records how
 // many records and which checkpoint each write carried.
-class GatedStore : public Store {
+class GatedStore : public ForwardingStore {
  public:
-  explicit GatedStore(Store* real) : real_(real) {}
+  using ForwardingStore::ForwardingStore;
   Status WriteBatch(const std::vector<MessageRecord>& records,
                     const std::string* checkpoint) override {
     {
@@ -60,7 +61,7 @@ class GatedStore : public Store {
       cv_.wait(lock, [this] { return open_; });
       writes_.emplace_back(records.size(), checkpoint ? *checkpoint : "-");
     }
-    return real_->WriteBatch(records, checkpoint);
+    return ForwardingStore::WriteBatch(records, checkpoint);
   }
   void WaitUntilWriting() {
     std::unique_lock<std::mutex> lock(mu_);
@@ -75,24 +76,8 @@ class GatedStore : public Store {
     std::lock_guard<std::mutex> lock(mu_);
     return writes_;
   }
-  StatusOr<std::string> LoadCheckpoint() override { return real_->LoadCheckpoint(); }
-  Status Search(const SearchQuery& q, const std::function<void(MessageRecord&&)>& fn) override {
-    return real_->Search(q, fn);
-  }
-  Status AddLineStats(const LineStats& s) override { return real_->AddLineStats(s); }
-  StatusOr<LineStats> GetLineStats() override { return real_->GetLineStats(); }
-  StatusOr<std::map<std::string, int64_t>> CountByOutcome() override {
-    return real_->CountByOutcome();
-  }
-  StatusOr<int64_t> PurgeBefore(int64_t day) override { return real_->PurgeBefore(day); }
-  Status SaveBlocks(const std::vector<Block>& b) override { return real_->SaveBlocks(b); }
-  StatusOr<std::vector<Block>> LoadBlocks(TimeUs at) override { return real_->LoadBlocks(at); }
-  StatusOr<int> EndBlocks(const std::string& key, TimeUs at) override {
-    return real_->EndBlocks(key, at);
-  }
 
  private:
-  Store* real_;
   std::mutex mu_;
   std::condition_variable cv_;
   bool writing_ = false, open_ = false;

@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "agent/store/sqlite_store.h"
+#include "tests/support/forwarding_store.h"
 #include "tests/support/store_fixture.h"
 #include "tests/support/temp_dir.h"
 
@@ -17,9 +18,9 @@ namespace {
 
 // A primary that is "down" (kUnavailable) while told so; or that commits a batch
 // and then reports it lost (an answer lost after COMMIT).
-class FlakyStore : public Store {
+class FlakyStore : public ForwardingStore {
  public:
-  explicit FlakyStore(Store* real) : real_(real) {}
+  using ForwardingStore::ForwardingStore;
   std::atomic<bool> down{false};
   std::atomic<int> land_then_fail{0};
   std::atomic<bool> broken{false};  // a data error: retrying cannot help
@@ -27,7 +28,7 @@ class FlakyStore : public Store {
   Status WriteBatch(const std::vector<MessageRecord>& r, const std::string* cp) override {
     if (down) return Status::Unavailable("injected: server gone");
     if (broken) return Status::IoError("injected: data too long");
-    Status st = real_->WriteBatch(r, cp);
+    Status st = ForwardingStore::WriteBatch(r, cp);
     if (st.ok() && land_then_fail > 0) {
       --land_then_fail;
       return Status::Unavailable("injected: COMMIT landed, answer lost");
@@ -36,25 +37,8 @@ class FlakyStore : public Store {
   }
   StatusOr<std::string> LoadCheckpoint() override {
     if (down) return Status::Unavailable("injected: server gone");
-    return real_->LoadCheckpoint();
+    return ForwardingStore::LoadCheckpoint();
   }
-  Status Search(const SearchQuery& q, const std::function<void(MessageRecord&&)>& fn) override {
-    return real_->Search(q, fn);
-  }
-  Status AddLineStats(const LineStats& s) override { return real_->AddLineStats(s); }
-  StatusOr<LineStats> GetLineStats() override { return real_->GetLineStats(); }
-  StatusOr<std::map<std::string, int64_t>> CountByOutcome() override {
-    return real_->CountByOutcome();
-  }
-  StatusOr<int64_t> PurgeBefore(int64_t day) override { return real_->PurgeBefore(day); }
-  Status SaveBlocks(const std::vector<Block>& b) override { return real_->SaveBlocks(b); }
-  StatusOr<std::vector<Block>> LoadBlocks(TimeUs at) override { return real_->LoadBlocks(at); }
-  StatusOr<int> EndBlocks(const std::string& k, TimeUs at) override {
-    return real_->EndBlocks(k, at);
-  }
-
- private:
-  Store* real_;
 };
 
 class SpoolStoreTest : public ::testing::Test, public StoreFixture {

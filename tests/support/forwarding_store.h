@@ -1,0 +1,46 @@
+// ForwardingStore: a Store that hands every call to a real one. Tests derive
+// from it to inject failures or hold a call (a fake only around a real store),
+// overriding just the calls they change.
+#ifndef MAILTRAIL_TESTS_SUPPORT_FORWARDING_STORE_H_
+#define MAILTRAIL_TESTS_SUPPORT_FORWARDING_STORE_H_
+
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "agent/store/store.h"
+
+namespace mailtrail {
+
+class ForwardingStore : public Store {
+ public:
+  explicit ForwardingStore(Store* real) : real_(real) {}
+
+  Status WriteBatch(const std::vector<MessageRecord>& records,
+                    const std::string* checkpoint) override {
+    return real_->WriteBatch(records, checkpoint);
+  }
+  StatusOr<std::string> LoadCheckpoint() override { return real_->LoadCheckpoint(); }
+  Status Search(const SearchQuery& q, const std::function<void(MessageRecord&&)>& fn) override {
+    return real_->Search(q, fn);
+  }
+  Status AddLineStats(const LineStats& s) override { return real_->AddLineStats(s); }
+  StatusOr<LineStats> GetLineStats() override { return real_->GetLineStats(); }
+  StatusOr<std::map<std::string, int64_t>> CountByOutcome() override {
+    return real_->CountByOutcome();
+  }
+  StatusOr<int64_t> PurgeBefore(int64_t day) override { return real_->PurgeBefore(day); }
+  Status SaveBlocks(const std::vector<Block>& b) override { return real_->SaveBlocks(b); }
+  StatusOr<std::vector<Block>> LoadBlocks(TimeUs at) override { return real_->LoadBlocks(at); }
+  StatusOr<int> EndBlocks(const std::string& key, TimeUs at) override {
+    return real_->EndBlocks(key, at);
+  }
+
+ private:
+  Store* real_;
+};
+
+}  // namespace mailtrail
+
+#endif  // MAILTRAIL_TESTS_SUPPORT_FORWARDING_STORE_H_
