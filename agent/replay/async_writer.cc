@@ -131,9 +131,10 @@ void AsyncWriter::Run() {
 
 // Group commit: when the writer has fallen behind, the record batches queued
 // behind `batch` join it in one transaction. Fewer, larger transactions cost the
-// store less per record (SQLite writes each dirty index page once per commit),
-// so a writer that falls behind catches up instead of staying behind; an idle
-// writer still commits each batch on its own, within the flush interval.
+// store less per record (fewer commits, WAL syncs and checkpoints; the live
+// agent keeps up with about 10% more, docs/benchmarks.md), so a writer that
+// falls behind catches up instead of staying behind; an idle writer still
+// commits each batch on its own, within the flush interval.
 // A batch joins only if the merged one still ends with a checkpoint exactly
 // when its last part did: the checkpoint written must cover every record in it.
 void AsyncWriter::TakeFollowing(Batch* batch) {
