@@ -149,6 +149,7 @@ AgentOptions ToAgentOptions(const Config& c) {
   o.flush_interval = c.flush_interval;
   o.batch_records = c.batch_records;
   o.writer_queue = c.queue_batches;
+  o.checkpoint_bytes_per_second = c.checkpoint_kib_per_s * 1024;
   o.tracker.grace = c.grace;
   o.tracker.stale_after = c.stale_after;
   o.tracker.max_open = c.max_open;

@@ -184,10 +184,13 @@ StatusOr<Config> ParseConfig(const std::string& text, const std::string& name) {
     int64_t flush_ms = c.flush_interval / 1000;
     int64_t batch = static_cast<int64_t>(c.batch_records);
     int64_t queue = static_cast<int64_t>(c.queue_batches);
-    if (!r.Known(*t, {"flush_interval_ms", "batch_records", "queue_batches"}, "writer") ||
+    if (!r.Known(*t,
+                 {"flush_interval_ms", "batch_records", "queue_batches", "checkpoint_kib_per_s"},
+                 "writer") ||
         !r.Int(*t, "flush_interval_ms", 10, 60000, &flush_ms) ||
         !r.Int(*t, "batch_records", 1, 1000000, &batch) ||
-        !r.Int(*t, "queue_batches", 1, 1000, &queue))
+        !r.Int(*t, "queue_batches", 1, 1000, &queue) ||
+        !r.Int(*t, "checkpoint_kib_per_s", 0, 1 << 30, &c.checkpoint_kib_per_s))
       return r.error;
     c.flush_interval = flush_ms * 1000;
     c.batch_records = static_cast<size_t>(batch);

@@ -37,6 +37,7 @@ struct Config {
   TimeUs flush_interval = kUsPerSecond;
   size_t batch_records = 20000;
   size_t queue_batches = 4;
+  int64_t checkpoint_kib_per_s = 4096;  // 0: no limit
   // [tracker]
   TimeUs grace = 10 * kUsPerSecond;
   TimeUs stale_after = 6LL * 86400 * kUsPerSecond;

@@ -1,5 +1,6 @@
 #include "agent/run/agent.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <ctime>
 
@@ -203,7 +204,7 @@ StatusOr<size_t> Agent::Step() {
     }
   }
   if (writer_->pending_records() >= options_.batch_records ||
-      (dirty_ && now - last_flush_ >= options_.flush_interval)) {
+      (dirty_ && now - last_flush_ >= commit_interval())) {
     if (Status st = Flush(); !st.ok()) return st;
   }
   return total;
@@ -218,10 +219,20 @@ Status Agent::Flush() {
   new_blocks_.clear();
   // Blocks whose saving failed (a store outage) are saved again, all of them.
   if (blocks_ && writer_->TakeBlocksUnsaved()) blocks = blocks_->Active();
-  writer_->Commit(EncodeCheckpoint(cp), std::move(blocks));
+  std::string encoded = EncodeCheckpoint(cp);
+  last_checkpoint_bytes_ = static_cast<int64_t>(encoded.size());
+  writer_->Commit(std::move(encoded), std::move(blocks));
   last_flush_ = clock_->MonotonicNow();
   dirty_ = false;
   return writer_->error();
+}
+
+TimeUs Agent::commit_interval() const {
+  const int64_t rate = options_.checkpoint_bytes_per_second;
+  if (rate <= 0) return options_.flush_interval;
+  const TimeUs by_size =
+      static_cast<TimeUs>(static_cast<double>(last_checkpoint_bytes_) / rate * kUsPerSecond);
+  return std::max(options_.flush_interval, by_size);
 }
 
 int64_t Agent::lines_read() const {

@@ -35,6 +35,10 @@ struct AgentOptions {
   size_t batch_records = 20000;   // flush earlier when this many records wait
   size_t lines_per_step = 20000;  // work per Step(): bounded so signals stay timely
   size_t writer_queue = 4;        // batches in flight to the store (backpressure)
+  // Every checkpoint carries the whole open state (~800 bytes per open message):
+  // with a large deferred queue, commits by time are spaced so that checkpoints
+  // write at most this many bytes per second. 0: no limit.
+  int64_t checkpoint_bytes_per_second = 4 << 20;
   int utc_offset_seconds = 0;
   TrackerOptions tracker;
   TimeUs rotate_wait = 5 * kUsPerSecond;
@@ -72,6 +76,9 @@ class Agent {
 
   // Settings that can change while running (a reloaded configuration).
   void set_flush_interval(TimeUs t) { options_.flush_interval = t; }
+  // How long records wait at most before a commit by time: the flush interval,
+  // or longer when the last checkpoint was large (checkpoint_bytes_per_second).
+  TimeUs commit_interval() const;
 
   // Totals over the followed logs.
   int64_t lines_read() const;
@@ -118,6 +125,7 @@ class Agent {
   std::vector<std::unique_ptr<FileStream>> streams_;
   std::vector<StreamState> states_;
   TimeUs last_flush_ = 0;
+  int64_t last_checkpoint_bytes_ = 0;
   // When the tracker last saw a line: quiet logs let log time pass by the wall
   // clock, so that records close after their grace period without new lines.
   TimeUs last_line_log_time_ = 0, last_line_mono_ = 0;

@@ -18,6 +18,7 @@ TEST(Config, TheExampleFileHoldsExactlyTheDefaults) {
   EXPECT_EQ(c->flush_interval, d.flush_interval);
   EXPECT_EQ(c->batch_records, d.batch_records);
   EXPECT_EQ(c->queue_batches, d.queue_batches);
+  EXPECT_EQ(c->checkpoint_kib_per_s, d.checkpoint_kib_per_s);
   EXPECT_EQ(c->grace, d.grace);
   EXPECT_EQ(c->stale_after, d.stale_after);
   EXPECT_EQ(c->max_open, d.max_open);
@@ -111,7 +112,7 @@ TEST(Config, ValuesAreRead) {
       "[store]\nurl = \"sqlite:/tmp/m.db\"\ndetail = \"full\"\ncache_mb = 200\n"
       "dictionary_cache = 5000\n"
       "[logs]\npaths = [\"/a.log\", \"/b.log\"]\nfrom_start = true\n"
-      "[writer]\nflush_interval_ms = 250\n[tracker]\ngrace_s = 2\n",
+      "[writer]\nflush_interval_ms = 250\ncheckpoint_kib_per_s = 64\n[tracker]\ngrace_s = 2\n",
       "t.toml");
   ASSERT_TRUE(c.ok()) << c.status().message();
   EXPECT_EQ(c->store_url, "sqlite:/tmp/m.db");
@@ -119,6 +120,7 @@ TEST(Config, ValuesAreRead) {
   EXPECT_EQ(c->log_paths, (std::vector<std::string>{"/a.log", "/b.log"}));
   EXPECT_TRUE(c->from_start);
   EXPECT_EQ(c->flush_interval, 250 * 1000);
+  EXPECT_EQ(c->checkpoint_kib_per_s, 64);
   EXPECT_EQ(c->grace, 2 * kUsPerSecond);
   const StoreOptions o = ToStoreOptions(*c);
   EXPECT_EQ(o.sqlite_cache_mb, 200);
@@ -139,6 +141,8 @@ TEST(Config, MistakesAreReportedWithFileAndLine) {
       {"[logs]\nfrom_start = 1\n", "t.toml:2: from_start must be true or false"},
       {"[stores]\n", "t.toml:1: unknown key 'stores' in [top level]"},
       {"[store]\ncache_mb = 0\n", "t.toml:2: cache_mb must be an integer from 1"},
+      {"[writer]\ncheckpoint_kib_per_s = -1\n",
+       "t.toml:2: checkpoint_kib_per_s must be an integer from 0"},
       {"[store]\ndictionary_cache = 10\n",
        "t.toml:2: dictionary_cache must be an integer from 1024"},
       {"store = 3\n", "t.toml:1: store must be a table"},

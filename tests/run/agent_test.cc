@@ -6,8 +6,11 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <chrono>
+#include <cstdio>
 #include <functional>
 #include <random>
+#include <thread>
 
 #include "agent/replay/replay.h"
 #include "tests/support/corpus.h"
@@ -169,6 +172,51 @@ TEST(Agent, FollowsSeveralLogsAtOnce) {
     EXPECT_EQ(n, static_cast<int>(want)) << host;
   }
   EXPECT_EQ(agent.lines_read(), static_cast<int64_t>(2 * lines.size()));
+}
+
+// Messages still in the queue (deferred) make every checkpoint larger: commits
+// by time are then spaced to keep the checkpoint bytes per second in budget.
+TEST(Agent, ALargeOpenStateSpacesTheCommits) {
+  Rig rig;
+  ASSERT_NE(rig.store, nullptr);
+  AgentOptions o = Options();
+  o.lines_per_step = 1000;
+  o.checkpoint_bytes_per_second = 1000;
+  Agent agent(o, rig.store.get(), &rig.fs, &rig.clock);
+  ASSERT_TRUE(agent.Start().ok());
+  std::string open;  // 40 queued messages, none delivered yet
+  for (int i = 0; i < 40; ++i) {
+    char line[200];
+    std::snprintf(line, sizeof line,
+                  "Mar  3 06:00:00 mx postfix/qmgr[1777]: 4B%04dA: from=<sender%d@example.org>,"
+                  " size=1200, nrcpt=1 (queue active)\n",
+                  i, i);
+    open += line;
+  }
+  rig.fs.Append("/var/log/mail.log", open);
+  rig.clock.Advance(kUsPerSecond);
+  ASSERT_TRUE(agent.Step().ok());  // the first commit, with the 40 open messages
+  auto cp = rig.store->LoadCheckpoint();
+  for (int i = 0; i < 1000 && cp.ok() && cp->empty(); ++i) {  // written by the writer thread
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    cp = rig.store->LoadCheckpoint();
+  }
+  ASSERT_TRUE(cp.ok());
+  ASSERT_GT(cp->size(), 4000u);
+  const TimeUs interval = static_cast<TimeUs>(cp->size()) * kUsPerSecond / 1000;
+  EXPECT_NEAR(static_cast<double>(agent.commit_interval()), static_cast<double>(interval),
+              static_cast<double>(kUsPerSecond) / 1000);
+  // New lines every second: without the budget each would be committed within
+  // the flush interval (1 s); with it, one commit covers them all.
+  const TimeUs seconds = interval / kUsPerSecond;
+  for (TimeUs t = 1; t <= seconds + 1; ++t) {
+    rig.fs.Append("/var/log/mail.log",
+                  "Mar  3 06:00:01 mx postfix/anvil[9]: statistics: max connection rate 1/60s\n");
+    rig.clock.Advance(kUsPerSecond);
+    ASSERT_TRUE(agent.Step().ok());
+  }
+  ASSERT_TRUE(agent.Stop().ok());  // the final commit
+  EXPECT_EQ(agent.writer().commits(), 3);
 }
 
 TEST(Agent, DetectsFloodsAndEndsTheBlocksOnTime) {
