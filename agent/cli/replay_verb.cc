@@ -139,7 +139,7 @@ int ReplayMain(const std::vector<std::string>& argv, const Clock& clock) {
     std::printf("replayed %lld lines from %zu file(s) in %.2fs (%s lines/s): %lld records written",
                 static_cast<long long>(counter.lines()), args->positionals.size(), secs,
                 Human(secs > 0 ? counter.lines() / secs : 0).c_str(),
-                static_cast<long long>(writer.written()));
+                static_cast<long long>(writer.stats().written));
     std::printf("; %lld unknown, %lld unparsable, %lld overlong, %lld foreign lines\n",
                 static_cast<long long>(counter.count(EventKind::kUnknown)),
                 static_cast<long long>(counter.count(EventKind::kUnparsable)),

@@ -115,14 +115,14 @@ void AsyncWriter::Run() {
     Status st = store_->WriteBatch(batch.records, batch.checkpoint ? &*batch.checkpoint : nullptr);
     const TimeUs took = clock_ ? clock_->MonotonicNow() - t0 : 0;
     std::lock_guard<std::mutex> lock(mu_);
-    last_write_us_ = took;
-    total_write_us_ += took;
+    stats_.last_write_us = took;
+    stats_.total_write_us += took;
     if (!st.ok()) {
       error_ = st;
       queue_.clear();
     } else {
-      written_ += static_cast<int64_t>(batch.records.size());
-      ++commits_;
+      stats_.written += static_cast<int64_t>(batch.records.size());
+      ++stats_.commits;
     }
     spent_.push_back(std::move(batch));
     cv_.notify_all();
@@ -147,7 +147,7 @@ void AsyncWriter::TakeFollowing(Batch* batch) {
     std::move(next.blocks.begin(), next.blocks.end(), std::back_inserter(batch->blocks));
     batch->checkpoint = std::move(next.checkpoint);
     spent_.push_back(std::move(next));  // an emptied shell: freed with the others
-    ++joined_;
+    ++stats_.joined;
     queue_.pop_front();
   }
 }
@@ -168,34 +168,11 @@ Status AsyncWriter::Finish() {
   return error_;
 }
 
-TimeUs AsyncWriter::last_write_us() const {
+AsyncWriter::Stats AsyncWriter::stats() const {
   std::lock_guard<std::mutex> lock(mu_);
-  return last_write_us_;
-}
-
-TimeUs AsyncWriter::total_write_us() const {
-  std::lock_guard<std::mutex> lock(mu_);
-  return total_write_us_;
-}
-
-size_t AsyncWriter::batches_held() const {
-  std::lock_guard<std::mutex> lock(mu_);
-  return spent_.size();
-}
-
-int64_t AsyncWriter::commits() const {
-  std::lock_guard<std::mutex> lock(mu_);
-  return commits_;
-}
-
-int64_t AsyncWriter::joined() const {
-  std::lock_guard<std::mutex> lock(mu_);
-  return joined_;
-}
-
-int64_t AsyncWriter::written() const {
-  std::lock_guard<std::mutex> lock(mu_);
-  return written_;
+  Stats s = stats_;
+  s.batches_held = spent_.size();
+  return s;
 }
 
 }  // namespace mailtrail

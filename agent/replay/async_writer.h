@@ -49,17 +49,20 @@ class AsyncWriter : public RecordSink {
   Status error() const;
   // Flushes the partial batch, waits for the writer, joins it. Idempotent.
   Status Finish();
-  int64_t written() const;
-  // Successful store writes (transactions), and the batches that joined a
-  // write because they were waiting behind another (the writer was behind).
-  int64_t commits() const;
-  int64_t joined() const;
-  // Written batches not freed yet: the reader frees them on its next commit, the
-  // writer when it has nothing queued.
-  size_t batches_held() const;
-  // How long store writes took (needs the clock): the last one and in all.
-  TimeUs last_write_us() const;
-  TimeUs total_write_us() const;
+  // The writer's counters, read together.
+  struct Stats {
+    int64_t written = 0;  // records
+    int64_t commits = 0;  // successful store writes (transactions)
+    // Batches that joined a write because they waited behind another (the
+    // writer was behind).
+    int64_t joined = 0;
+    // Written batches not freed yet: the reader frees them on its next commit,
+    // the writer when it has nothing queued.
+    size_t batches_held = 0;
+    // How long store writes took (needs the clock): the last one and in all.
+    TimeUs last_write_us = 0, total_write_us = 0;
+  };
+  Stats stats() const;
 
  private:
   void Run();
@@ -85,9 +88,8 @@ class AsyncWriter : public RecordSink {
   bool closing_ = false;
   bool finished_ = false;
   Status error_;
-  int64_t written_ = 0, commits_ = 0, joined_ = 0;
+  Stats stats_;  // but batches_held, which is spent_.size()
   const Clock* clock_;
-  TimeUs last_write_us_ = 0, total_write_us_ = 0;
   bool blocks_unsaved_ = false;
   std::optional<std::vector<Block>> refreshed_;
   TimeUs last_block_warning_ = -1;

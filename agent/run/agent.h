@@ -74,8 +74,6 @@ class Agent {
   // Final flush; waits for the writer. Open messages stay in the checkpoint.
   Status Stop();
 
-  // Settings that can change while running (a reloaded configuration).
-  void set_flush_interval(TimeUs t) { options_.flush_interval = t; }
   // How long records wait at most before a commit by time: the flush interval,
   // or longer when the last checkpoint was large (checkpoint_bytes_per_second).
   TimeUs commit_interval() const;
@@ -83,7 +81,7 @@ class Agent {
   // Totals over the followed logs.
   int64_t lines_read() const;
   int64_t unknown_lines() const;
-  int64_t records_written() const { return writer_->written(); }
+  int64_t records_written() const { return writer_->stats().written; }
   const AsyncWriter& writer() const { return *writer_; }
   // Log time (UTC) of the newest line read, 0 before the first.
   TimeUs last_line_log_time() const { return last_line_log_time_; }

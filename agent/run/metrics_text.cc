@@ -77,19 +77,20 @@ std::string Agent::RenderMetrics() const {
       }
     }
   }
+  const AsyncWriter::Stats w = writer_->stats();
   Metric(&out, "mailtrail_records_written_total", "counter", "Records committed to the store.");
-  Sample(&out, "mailtrail_records_written_total", static_cast<double>(writer_->written()));
+  Sample(&out, "mailtrail_records_written_total", static_cast<double>(w.written));
   Metric(&out, "mailtrail_store_commits_total", "counter", "Store transactions committed.");
-  Sample(&out, "mailtrail_store_commits_total", static_cast<double>(writer_->commits()));
+  Sample(&out, "mailtrail_store_commits_total", static_cast<double>(w.commits));
   Metric(&out, "mailtrail_store_batches_joined_total", "counter",
          "Batches written together with an earlier one because the store was behind.");
-  Sample(&out, "mailtrail_store_batches_joined_total", static_cast<double>(writer_->joined()));
+  Sample(&out, "mailtrail_store_batches_joined_total", static_cast<double>(w.joined));
   Metric(&out, "mailtrail_open_messages", "gauge", "Messages being tracked, not closed yet.");
   Sample(&out, "mailtrail_open_messages", static_cast<double>(tracker_.open_records()));
   Metric(&out, "mailtrail_store_write_seconds", "gauge", "Duration of the last store commit.");
-  Sample(&out, "mailtrail_store_write_seconds", writer_->last_write_us() / 1e6);
+  Sample(&out, "mailtrail_store_write_seconds", w.last_write_us / 1e6);
   Metric(&out, "mailtrail_store_write_seconds_total", "counter", "Time spent in store commits.");
-  Sample(&out, "mailtrail_store_write_seconds_total", writer_->total_write_us() / 1e6);
+  Sample(&out, "mailtrail_store_write_seconds_total", w.total_write_us / 1e6);
   Metric(&out, "mailtrail_lag_seconds", "gauge",
          "Wall clock minus the log time of the newest line read.");
   Sample(&out, "mailtrail_lag_seconds", lag_seconds());

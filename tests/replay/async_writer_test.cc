@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <memory>
 #include <mutex>
 #include <thread>
 #include <utility>
@@ -32,7 +33,17 @@ class AsyncWriterTest : public ::testing::Test, public StoreFixture {
     }
   }
 
+  // How many records `store` finds.
+  static int CountRecords(Store* store) {
+    SearchQuery all;
+    all.limit = 1 << 20;
+    int found = 0;
+    EXPECT_TRUE(store->Search(all, [&](MessageRecord&&) { ++found; }).ok());
+    return found;
+  }
+
   TempDir dir_{"mt_writer"};
+  std::unique_ptr<Store> real_ = OpenTestStore(dir_);
 };
 
 // Polls `done` until it holds or a generous deadline passes (no timing is
@@ -85,9 +96,8 @@ class GatedStore : public ForwardingStore {
 };
 
 TEST_F(AsyncWriterTest, BatchesQueuedBehindASlowWriteAreCommittedTogether) {
-  auto real = OpenStore("sqlite:" + dir_.File("t.db"), Detail::kStandard, true);
-  ASSERT_TRUE(real.ok());
-  GatedStore store(real->get());
+  ASSERT_NE(real_, nullptr);
+  GatedStore store(real_.get());
   AsyncWriter writer(&store, 2000, 4, /*auto_batches=*/false);
   AddRecords(&writer, 0, 10);
   writer.Commit("{\"batch\":0}");
@@ -101,25 +111,21 @@ TEST_F(AsyncWriterTest, BatchesQueuedBehindASlowWriteAreCommittedTogether) {
   const std::vector<std::pair<size_t, std::string>> want = {{10, "{\"batch\":0}"},
                                                             {60, "{\"batch\":3}"}};
   EXPECT_EQ(store.writes(), want);
-  EXPECT_EQ(writer.written(), 70);
-  EXPECT_EQ(writer.commits(), 2);
-  EXPECT_EQ(writer.joined(), 2);
+  const AsyncWriter::Stats stats = writer.stats();
+  EXPECT_EQ(stats.written, 70);
+  EXPECT_EQ(stats.commits, 2);
+  EXPECT_EQ(stats.joined, 2);
   auto cp = store.LoadCheckpoint();
   ASSERT_TRUE(cp.ok());
   EXPECT_EQ(*cp, "{\"batch\":3}");
-  SearchQuery all;
-  all.limit = 1000;
-  int found = 0;
-  ASSERT_TRUE(store.Search(all, [&](MessageRecord&&) { ++found; }).ok());
-  EXPECT_EQ(found, 70);
+  EXPECT_EQ(CountRecords(&store), 70);
 }
 
 // Blocks of joined batches are saved in their order: the later decision about
 // a key (a longer period, one more strike) is the one stored.
 TEST_F(AsyncWriterTest, JoinedBatchesSaveTheirBlocksInOrder) {
-  auto real = OpenStore("sqlite:" + dir_.File("t.db"), Detail::kStandard, true);
-  ASSERT_TRUE(real.ok());
-  GatedStore store(real->get());
+  ASSERT_NE(real_, nullptr);
+  GatedStore store(real_.get());
   AsyncWriter writer(&store, 2000, 4, /*auto_batches=*/false);
   AddRecords(&writer, 0, 1);
   writer.Commit("{\"batch\":0}");
@@ -148,9 +154,8 @@ TEST_F(AsyncWriterTest, JoinedBatchesSaveTheirBlocksInOrder) {
 // Replay's batches carry no checkpoint; one cut by a checkpoint never joins
 // them, or its checkpoint would claim records it does not cover (or lose one).
 TEST_F(AsyncWriterTest, ABatchWithoutCheckpointIsNotJoinedToOneWithIt) {
-  auto real = OpenStore("sqlite:" + dir_.File("t.db"), Detail::kStandard, true);
-  ASSERT_TRUE(real.ok());
-  GatedStore store(real->get());
+  ASSERT_NE(real_, nullptr);
+  GatedStore store(real_.get());
   AsyncWriter writer(&store, 5, 4, /*auto_batches=*/true);
   AddRecords(&writer, 0, 5);  // cut by size: no checkpoint
   store.WaitUntilWriting();
@@ -163,13 +168,12 @@ TEST_F(AsyncWriterTest, ABatchWithoutCheckpointIsNotJoinedToOneWithIt) {
   const std::vector<std::pair<size_t, std::string>> want = {
       {5, "-"}, {3, "{\"batch\":1}"}, {10, "-"}};
   EXPECT_EQ(store.writes(), want);
-  EXPECT_EQ(writer.written(), 18);
+  EXPECT_EQ(writer.stats().written, 18);
 }
 
 TEST_F(AsyncWriterTest, WrittenBatchesAreFreedWhenTheLogGoesQuiet) {
-  auto store = OpenStore("sqlite:" + dir_.File("t.db"), Detail::kStandard, true);
-  ASSERT_TRUE(store.ok());
-  AsyncWriter writer(store->get(), 2000, 4, /*auto_batches=*/false);
+  ASSERT_NE(real_, nullptr);
+  AsyncWriter writer(real_.get(), 2000, 4, /*auto_batches=*/false);
   int n = 0;
   for (int batch = 0; batch < 3; ++batch) {
     AddRecords(&writer, batch, 50);
@@ -177,18 +181,14 @@ TEST_F(AsyncWriterTest, WrittenBatchesAreFreedWhenTheLogGoesQuiet) {
     writer.Commit("{\"batch\":" + std::to_string(batch) + "}");
   }
   // No more commits (a quiet log): the writer frees what it wrote itself.
-  ASSERT_TRUE(Eventually([&] { return writer.written() == n; }));
-  EXPECT_TRUE(Eventually([&] { return writer.batches_held() == 0; }))
-      << writer.batches_held() << " written batches still held";
+  ASSERT_TRUE(Eventually([&] { return writer.stats().written == n; }));
+  EXPECT_TRUE(Eventually([&] { return writer.stats().batches_held == 0; }))
+      << writer.stats().batches_held << " written batches still held";
   ASSERT_TRUE(writer.Finish().ok());
-  auto cp = (*store)->LoadCheckpoint();
+  auto cp = real_->LoadCheckpoint();
   ASSERT_TRUE(cp.ok());
   EXPECT_EQ(*cp, "{\"batch\":2}");
-  SearchQuery all;
-  all.limit = 1000;
-  int found = 0;
-  ASSERT_TRUE((*store)->Search(all, [&](MessageRecord&&) { ++found; }).ok());
-  EXPECT_EQ(found, n);
+  EXPECT_EQ(CountRecords(real_.get()), n);
 }
 
 }  // namespace

@@ -17,6 +17,7 @@
 #include "tests/support/fake_clock.h"
 #include "tests/support/mem_file_system.h"
 #include "tests/support/sorted_json.h"
+#include "tests/support/store_fixture.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/tracker_harness.h"
 
@@ -27,15 +28,9 @@ namespace {
 // directory, an in-memory file system and a fake clock.
 struct Rig {
   TempDir dir{"mt_agent"};
-  std::unique_ptr<Store> store = Open(dir);
+  std::unique_ptr<Store> store = OpenTestStore(dir);
   MemFileSystem fs;
   FakeClock clock;
-
-  static std::unique_ptr<Store> Open(const TempDir& d) {
-    auto s = OpenStore("sqlite:" + d.File("t.db"), Detail::kStandard, true);
-    EXPECT_TRUE(s.ok()) << s.status().message();
-    return s.ok() ? std::move(*s) : nullptr;
-  }
 };
 
 AgentOptions Options() {
@@ -216,7 +211,7 @@ TEST(Agent, ALargeOpenStateSpacesTheCommits) {
     ASSERT_TRUE(agent.Step().ok());
   }
   ASSERT_TRUE(agent.Stop().ok());  // the final commit
-  EXPECT_EQ(agent.writer().commits(), 3);
+  EXPECT_EQ(agent.writer().stats().commits, 3);
 }
 
 TEST(Agent, DetectsFloodsAndEndsTheBlocksOnTime) {

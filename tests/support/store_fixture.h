@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -12,6 +13,14 @@
 #include "tests/support/temp_dir.h"
 
 namespace mailtrail {
+
+// A fresh SQLite store at standard detail in `dir` (null, and a test failure,
+// when it cannot be opened).
+inline std::unique_ptr<Store> OpenTestStore(const TempDir& dir) {
+  auto s = OpenStore("sqlite:" + dir.File("t.db"), Detail::kStandard, true);
+  EXPECT_TRUE(s.ok()) << s.status().message();
+  return s.ok() ? std::move(*s) : nullptr;
+}
 
 class StoreFixture {
  protected:
