@@ -35,14 +35,19 @@ def agent(binary, tmp, log, grace):
 def offset_read(db):
     try:
         con = sqlite3.connect("file:%s?mode=ro" % db, uri=True, timeout=1)
-        row = con.execute("SELECT data FROM checkpoint WHERE name = 'tail'").fetchone()
+        # The last part of the checkpoint says where the logs stand, before the
+        # tracker's state (megabytes with a large deferred queue: not read).
+        row = con.execute("SELECT substr(data, 1, 65536) FROM checkpoint WHERE name GLOB 'tail*'"
+                          " ORDER BY name DESC LIMIT 1").fetchone()
         con.close()
     except sqlite3.Error:
         return 0
     if not row:
         return 0
-    cp = json.loads(row[0])
-    return sum(p[4] for s in cp["streams"] for p in s["positions"])
+    head = row[0] if isinstance(row[0], str) else row[0].decode("utf-8", "replace")
+    start = head.find('"streams":') + len('"streams":')
+    streams, _ = json.JSONDecoder().raw_decode(head, start)
+    return sum(p[4] for s in streams for p in s["positions"])
 
 
 def follow(binary, source, rate=0):
@@ -81,10 +86,20 @@ def follow(binary, source, rate=0):
     while offset_read(db) < len(data):
         time.sleep(0.05)
     total = time.time() - t0
+    written = agent_bytes_written(p.pid)
     p.send_signal(signal.SIGTERM)
     p.wait()
     subprocess.run(["rm", "-rf", tmp])
-    return lines, appended, total, lags
+    return lines, appended, total, lags, written
+
+
+def agent_bytes_written(pid):
+    """Bytes the agent has written so far (wchar: every write, WAL and checkpoints)."""
+    with open("/proc/%d/io" % pid) as f:
+        for line in f:
+            if line.startswith("wchar:"):
+                return int(line.split()[1])
+    return 0
 
 
 def latency(binary, source, messages, rate, grace):
@@ -164,15 +179,17 @@ def main():
                     help="append at this many lines/s instead of all at once, and report the lag")
     a = ap.parse_args()
     if a.paced:
-        lines, appended, total, lags = follow(a.binary, a.log, a.paced)
+        lines, appended, total, lags, written = follow(a.binary, a.log, a.paced)
         half = lags[len(lags) // 2:]
         print("paced at %.0f lines/s: %d lines appended in %.2f s (%.0f lines/s); the agent had "
               "read them all %.2f s after the last; lag (seconds of appending behind) at the "
-              "middle %.2f s, at the end %.2f s, largest %.2f s" %
+              "middle %.2f s, at the end %.2f s, largest %.2f s; the agent wrote %.2f GB "
+              "(%.1f MB/s)" %
               (a.paced, lines, appended, lines / appended, total - appended,
-               half[0] if half else 0, lags[-1] if lags else 0, max(lags) if lags else 0))
+               half[0] if half else 0, lags[-1] if lags else 0, max(lags) if lags else 0,
+               written / 1e9, written / 1e6 / total))
         return
-    lines, appended, total, _ = follow(a.binary, a.log)
+    lines, appended, total, _, _ = follow(a.binary, a.log)
     print("sustained: %d lines appended in %.2f s; the agent had read them all after %.2f s "
           "= %.0f lines/s" % (lines, appended, total, lines / total))
     if a.sustained_only:

@@ -49,7 +49,7 @@ bool AsyncWriter::TakeBlocksUnsaved() {
   return was;
 }
 
-void AsyncWriter::Commit(std::string checkpoint, std::vector<Block> blocks) {
+void AsyncWriter::Commit(CheckpointUpdate checkpoint, std::vector<Block> blocks) {
   Push({std::move(current_), std::move(checkpoint), std::move(blocks)});
   current_ = {};
   current_.reserve(batch_size_);
@@ -137,6 +137,7 @@ void AsyncWriter::Run() {
 // commits each batch on its own, within the flush interval.
 // A batch joins only if the merged one still ends with a checkpoint exactly
 // when its last part did: the checkpoint written must cover every record in it.
+// The joined checkpoint updates are applied in order (appended changes stay).
 void AsyncWriter::TakeFollowing(Batch* batch) {
   while (!queue_.empty()) {
     Batch& next = queue_.front();
@@ -145,7 +146,7 @@ void AsyncWriter::TakeFollowing(Batch* batch) {
     batch->records.insert(batch->records.end(), std::make_move_iterator(next.records.begin()),
                           std::make_move_iterator(next.records.end()));
     std::move(next.blocks.begin(), next.blocks.end(), std::back_inserter(batch->blocks));
-    batch->checkpoint = std::move(next.checkpoint);
+    if (batch->checkpoint) batch->checkpoint->Then(std::move(*next.checkpoint));
     spent_.push_back(std::move(next));  // an emptied shell: freed with the others
     ++stats_.joined;
     queue_.pop_front();

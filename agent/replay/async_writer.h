@@ -35,7 +35,7 @@ class AsyncWriter : public RecordSink {
   // Queues the records so far with `checkpoint`, to be written in one transaction;
   // `blocks` (new or changed) are saved just before it: a crash in between makes
   // the same lines decide again, and they find the blocks already there.
-  void Commit(std::string checkpoint, std::vector<Block> blocks = {});
+  void Commit(CheckpointUpdate checkpoint, std::vector<Block> blocks = {});
   // True when saving blocks failed since the last call (they stay active in
   // memory; the agent saves them again). Clears the flag.
   bool TakeBlocksUnsaved();
@@ -68,7 +68,7 @@ class AsyncWriter : public RecordSink {
   void Run();
   struct Batch {
     std::vector<MessageRecord> records;
-    std::optional<std::string> checkpoint;
+    std::optional<CheckpointUpdate> checkpoint;
     std::vector<Block> blocks;
     TimeUs refresh_at = -1;  // >= 0: read the blocks active then, nothing else
   };

@@ -149,13 +149,24 @@ Status Agent::Start() {
   if (!saved.ok()) return saved.status();
   last_flush_ = clock_->MonotonicNow();
   if (saved->empty()) return Status::Ok();
-  auto cp = DecodeCheckpoint(*saved);
-  if (!cp.ok()) return cp.status();
-  if (Status st = tracker_.LoadState(cp->tracker_state); !st.ok()) return st;
+  // The whole state, then each change set after it; the streams stand where
+  // the last part says.
+  Checkpoint cp;
+  for (size_t i = 0; i < saved->size(); ++i) {
+    auto part = DecodeCheckpoint((*saved)[i]);
+    if (!part.ok()) return part.status();
+    Status st = i == 0 ? tracker_.LoadState(part->tracker_state)
+                       : tracker_.ApplyChanges(part->tracker_state);
+    if (!st.ok()) return st;
+    (i == 0 ? whole_state_bytes_ : changes_bytes_) += static_cast<int64_t>((*saved)[i].size());
+    cp = std::move(*part);
+  }
+  checkpoint_based_ = true;
+  checkpoint_seq_ = cp.seq;
   // Log time goes on from where it stood, by the wall clock, until lines come.
   last_line_log_time_ = tracker_.now();
   last_line_mono_ = last_flush_;
-  for (const auto& s : cp->streams) {
+  for (const auto& s : cp.streams) {
     for (size_t i = 0; i < streams_.size(); ++i) {
       if (streams_[i]->path() != s.path) continue;
       streams_[i]->RestoreTo(s.positions);
@@ -214,14 +225,34 @@ Status Agent::Flush() {
   Checkpoint cp;
   for (size_t i = 0; i < streams_.size(); ++i)
     cp.streams.push_back({streams_[i]->path(), streams_[i]->positions(), states_[i].dating.year()});
-  cp.tracker_state = tracker_.SaveState();
+  // Changes only, until they add up to the whole state: a restart then reads at
+  // most twice the state, and a deferred queue is not written every second.
+  const bool whole = !checkpoint_based_ || changes_bytes_ >= whole_state_bytes_;
+  if (whole) {
+    cp.tracker_state = tracker_.SaveState();
+    tracker_.MarkSaved();
+  } else {
+    cp.tracker_state = tracker_.SaveChanges();
+  }
+  cp.seq = ++checkpoint_seq_;
   std::vector<Block> blocks = std::move(new_blocks_);
   new_blocks_.clear();
   // Blocks whose saving failed (a store outage) are saved again, all of them.
   if (blocks_ && writer_->TakeBlocksUnsaved()) blocks = blocks_->Active();
   std::string encoded = EncodeCheckpoint(cp);
   last_checkpoint_bytes_ = static_cast<int64_t>(encoded.size());
-  writer_->Commit(std::move(encoded), std::move(blocks));
+  if (whole) {
+    whole_state_bytes_ = last_checkpoint_bytes_;
+    changes_bytes_ = 0;
+    checkpoint_based_ = true;
+    checkpoint_bytes_whole_total_ += last_checkpoint_bytes_;
+  } else {
+    changes_bytes_ += last_checkpoint_bytes_;
+    checkpoint_bytes_changes_total_ += last_checkpoint_bytes_;
+  }
+  writer_->Commit(whole ? CheckpointUpdate::Replace(std::move(encoded))
+                        : CheckpointUpdate::Append(std::move(encoded)),
+                  std::move(blocks));
   last_flush_ = clock_->MonotonicNow();
   dirty_ = false;
   return writer_->error();

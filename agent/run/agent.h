@@ -35,9 +35,10 @@ struct AgentOptions {
   size_t batch_records = 20000;   // flush earlier when this many records wait
   size_t lines_per_step = 20000;  // work per Step(): bounded so signals stay timely
   size_t writer_queue = 4;        // batches in flight to the store (backpressure)
-  // Every checkpoint carries the whole open state (~800 bytes per open message):
-  // with a large deferred queue, commits by time are spaced so that checkpoints
-  // write at most this many bytes per second. 0: no limit.
+  // A checkpoint carries the open messages that changed since the one before,
+  // and now and then all of them (~800 bytes per open message): commits by time
+  // are spaced so that checkpoints write at most this many bytes per second on
+  // average. 0: no limit.
   int64_t checkpoint_bytes_per_second = 4 << 20;
   int utc_offset_seconds = 0;
   TrackerOptions tracker;
@@ -124,6 +125,12 @@ class Agent {
   std::vector<StreamState> states_;
   TimeUs last_flush_ = 0;
   int64_t last_checkpoint_bytes_ = 0;
+  // The store's checkpoint: whether it has a whole state to append changes to,
+  // the size of that state, and of the changes appended since.
+  bool checkpoint_based_ = false;
+  int64_t whole_state_bytes_ = 0, changes_bytes_ = 0;
+  int64_t checkpoint_seq_ = 0;  // of the last part written
+  int64_t checkpoint_bytes_whole_total_ = 0, checkpoint_bytes_changes_total_ = 0;
   // When the tracker last saw a line: quiet logs let log time pass by the wall
   // clock, so that records close after their grace period without new lines.
   TimeUs last_line_log_time_ = 0, last_line_mono_ = 0;

@@ -18,7 +18,7 @@ std::string EncodeCheckpoint(const Checkpoint& cp) {
           {p.id.dev, p.id.ino, p.fingerprint, p.fingerprint_len, p.offset, p.newest_mtime_ns});
     streams.push_back({{"path", s.path}, {"year", s.year}, {"positions", positions}});
   }
-  const json j = {{"v", kVersion}, {"streams", streams}};
+  const json j = {{"v", kVersion}, {"seq", cp.seq}, {"streams", streams}};
   std::string out = j.dump(-1, ' ', false, json::error_handler_t::replace);
   // The tracker's state is JSON already (MessageTracker::SaveState), often
   // megabytes of it: spliced in as a value instead of escaped into a string.
@@ -41,6 +41,7 @@ StatusOr<Checkpoint> DecodeCheckpoint(std::string_view bytes) {
     const json j = json::parse(bytes);
     if (j.at("v").get<int>() != kVersion)
       return Status::Corruption("checkpoint of an unknown version");
+    if (j.contains("seq")) cp.seq = j.at("seq").get<int64_t>();  // absent before 2026-11-28
     for (const json& s : j.at("streams")) {
       Checkpoint::Stream stream;
       stream.path = s.at("path").get<std::string>();

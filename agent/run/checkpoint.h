@@ -2,6 +2,10 @@
 // same transaction (Store::WriteBatch): where each log stands and the state of
 // the messages still open. Restoring it resumes exactly: nothing lost, nothing
 // doubled.
+//
+// The store keeps a checkpoint as parts (CheckpointUpdate): the first holds the
+// tracker's whole state, each later one where the logs stand then and the
+// tracker's changes since the part before (MessageTracker::SaveChanges).
 #ifndef MAILTRAIL_AGENT_RUN_CHECKPOINT_H_
 #define MAILTRAIL_AGENT_RUN_CHECKPOINT_H_
 
@@ -22,7 +26,10 @@ struct Checkpoint {
     int year = 0;                           // of its yearless timestamps
   };
   std::vector<Stream> streams;
-  std::string tracker_state;  // MessageTracker::SaveState(): a JSON object
+  std::string tracker_state;  // SaveState() or SaveChanges(): a JSON object
+  // Counts the parts an agent wrote: no two parts are the same bytes (the spool
+  // recognises the last part the primary holds by them).
+  int64_t seq = 0;
 };
 
 std::string EncodeCheckpoint(const Checkpoint& cp);

@@ -85,6 +85,13 @@ std::string Agent::RenderMetrics() const {
   Metric(&out, "mailtrail_store_batches_joined_total", "counter",
          "Batches written together with an earlier one because the store was behind.");
   Sample(&out, "mailtrail_store_batches_joined_total", static_cast<double>(w.joined));
+  Metric(&out, "mailtrail_checkpoint_bytes_total", "counter",
+         "Checkpoint bytes queued for the store: whole states, and the changes appended"
+         " between them.");
+  Sample(&out, "mailtrail_checkpoint_bytes_total{part=\"whole\"}",
+         static_cast<double>(checkpoint_bytes_whole_total_));
+  Sample(&out, "mailtrail_checkpoint_bytes_total{part=\"changes\"}",
+         static_cast<double>(checkpoint_bytes_changes_total_));
   Metric(&out, "mailtrail_open_messages", "gauge", "Messages being tracked, not closed yet.");
   Sample(&out, "mailtrail_open_messages", static_cast<double>(tracker_.open_records()));
   Metric(&out, "mailtrail_store_write_seconds", "gauge", "Duration of the last store commit.");

@@ -271,7 +271,7 @@ Status MysqlStore::RegisterAgent() {
 }
 
 Status MysqlStore::WriteBatch(const std::vector<MessageRecord>& records,
-                              const std::string* checkpoint) {
+                              const CheckpointUpdate* checkpoint) {
   if (options_.agent_name.empty())
     return Status::InvalidArgument("this MySQL store was opened for reading (no agent name)");
   if (records.empty() && checkpoint == nullptr) return Status::Ok();
@@ -302,7 +302,7 @@ Status MysqlStore::WriteBatch(const std::vector<MessageRecord>& records,
 }
 
 Status MysqlStore::TryWriteBatch(const std::vector<MessageRecord>& records,
-                                 const std::string* checkpoint) {
+                                 const CheckpointUpdate* checkpoint) {
   std::set<int64_t> days;
   for (const auto& r : records) days.insert(r.first_seen / kUsPerSecond / 86400);
   // DDL commits implicitly: before the batch's transaction.
@@ -333,18 +333,22 @@ Status MysqlStore::TryWriteBatch(const std::vector<MessageRecord>& records,
         NoteTexts(records);
         dict_->Resolve(conn_.get());
         InsertRecords(records, encoded.valid() ? encoded.get() : std::vector<std::string>());
+        if (checkpoint) WriteCheckpointParts(*checkpoint);
+        // Part 0 of a replaced checkpoint lives in the agent row.
+        const bool replace = checkpoint && !checkpoint->append;
         std::unique_ptr<sql::PreparedStatement> up(conn_->prepareStatement(
-            "UPDATE agent SET batch = ?, next_message = ?, checkpoint = COALESCE(?, checkpoint),"
+            "UPDATE agent SET batch = ?, next_message = ?, checkpoint = IF(?, ?, checkpoint),"
             " updated = ? WHERE id = ?"));
         up->setUInt64(1, batch_ + 1);
         up->setUInt64(2, next_message_);
-        if (checkpoint) {
-          up->setString(3, *checkpoint);
+        up->setBoolean(3, replace);
+        if (replace && !checkpoint->parts.empty()) {
+          up->setString(4, checkpoint->parts.front());
         } else {
-          up->setNull(3, sql::DataType::VARCHAR);
+          up->setNull(4, sql::DataType::VARCHAR);
         }
-        up->setUInt64(4, records.empty() ? 0 : records.back().last_seen / kUsPerSecond);
-        up->setInt(5, agent_id_);
+        up->setUInt64(5, records.empty() ? 0 : records.back().last_seen / kUsPerSecond);
+        up->setInt(6, agent_id_);
         up->executeUpdate();
         // COMMIT as a statement: it throws when the server is gone (commit()
         // of an auto-reconnected session would not, DEPENDENCIES.md).
@@ -546,13 +550,55 @@ void MysqlStore::InsertRecords(const std::vector<MessageRecord>& records,
   flush(true);
 }
 
-StatusOr<std::string> MysqlStore::LoadCheckpoint() {
-  if (options_.agent_name.empty()) return std::string();
-  std::string out;
-  Status st = WithReconnect("read the checkpoint", [&] {
+// Part 0 is agent.checkpoint (NULL when only appended parts exist), the others
+// agent_checkpoint_part rows numbered from 1.
+void MysqlStore::WriteCheckpointParts(const CheckpointUpdate& u) {
+  const std::string agent = std::to_string(agent_id_);
+  uint64_t seq = 1;
+  auto parts = u.parts.begin();
+  if (u.append) {
     auto rs = mysql::Query(conn_.get(),
-                           "SELECT checkpoint FROM agent WHERE id = " + std::to_string(agent_id_));
-    if (rs->next() && !rs->isNull(1)) out = rs->getString(1);
+                           "SELECT COALESCE(MAX(seq), 0) + 1, (SELECT checkpoint IS NULL FROM agent"
+                           " WHERE id = " +
+                               agent + ") FROM agent_checkpoint_part WHERE agent = " + agent);
+    rs->next();
+    seq = rs->getUInt64(1);
+    // Appended onto nothing: the first part still goes first.
+    if (seq == 1 && rs->getBoolean(2) && parts != u.parts.end()) seq = 0;
+  } else {
+    mysql::Execute(conn_.get(), "DELETE FROM agent_checkpoint_part WHERE agent = " + agent);
+    if (parts != u.parts.end()) ++parts;  // the agent row takes it
+  }
+  if (seq == 0) {
+    std::unique_ptr<sql::PreparedStatement> first(
+        conn_->prepareStatement("UPDATE agent SET checkpoint = ? WHERE id = ?"));
+    first->setString(1, *parts++);
+    first->setInt(2, agent_id_);
+    first->executeUpdate();
+    seq = 1;
+  }
+  std::unique_ptr<sql::PreparedStatement> ins(conn_->prepareStatement(
+      "INSERT INTO agent_checkpoint_part (agent, seq, data) VALUES (?, ?, ?)"));
+  for (; parts != u.parts.end(); ++parts) {
+    ins->setInt(1, agent_id_);
+    ins->setUInt64(2, seq++);
+    ins->setString(3, *parts);
+    ins->executeUpdate();
+  }
+}
+
+StatusOr<std::vector<std::string>> MysqlStore::LoadCheckpoint() {
+  std::vector<std::string> out;
+  if (options_.agent_name.empty()) return out;
+  Status st = WithReconnect("read the checkpoint", [&] {
+    out.clear();
+    const std::string agent = std::to_string(agent_id_);
+    auto rs = mysql::Query(conn_.get(), "SELECT checkpoint FROM agent WHERE id = " + agent);
+    if (rs->next() && !rs->isNull(1)) out.push_back(rs->getString(1));
+    auto more =
+        mysql::Query(conn_.get(), "SELECT data FROM agent_checkpoint_part WHERE agent = " + agent +
+                                      " ORDER BY seq");
+    while (more->next()) out.push_back(more->getString(1));
   });
   if (!st.ok()) return st;
   return out;

@@ -54,8 +54,8 @@ class MysqlStore : public Store {
   ~MysqlStore() override;
 
   Status WriteBatch(const std::vector<MessageRecord>& records,
-                    const std::string* checkpoint) override;
-  StatusOr<std::string> LoadCheckpoint() override;
+                    const CheckpointUpdate* checkpoint) override;
+  StatusOr<std::vector<std::string>> LoadCheckpoint() override;
   Status Search(const SearchQuery& q, const std::function<void(MessageRecord&&)>& fn) override;
   Status AddLineStats(const LineStats& stats) override;
   StatusOr<LineStats> GetLineStats() override;
@@ -76,7 +76,10 @@ class MysqlStore : public Store {
   Status Migrate();
   Status CheckSchema();
   Status RegisterAgent();
-  Status TryWriteBatch(const std::vector<MessageRecord>& records, const std::string* checkpoint);
+  Status TryWriteBatch(const std::vector<MessageRecord>& records,
+                       const CheckpointUpdate* checkpoint);
+  // Inside the batch's transaction; throws sql::SQLException.
+  void WriteCheckpointParts(const CheckpointUpdate& u);
   void NoteTexts(const std::vector<MessageRecord>& records);
   // `encoded`: full detail, EncodeScans and EncodeEvents of each record in turn.
   void InsertRecords(const std::vector<MessageRecord>& records,

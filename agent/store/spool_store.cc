@@ -87,7 +87,7 @@ Status SpoolStore::OpenSpool(const std::string& path) {
 }
 
 Status SpoolStore::Append(const std::vector<MessageRecord>& records,
-                          const std::string* checkpoint) {
+                          const CheckpointUpdate* checkpoint) {
   const std::string raw = EncodeRecords(records);
   const std::string z = Compress(raw);
   if (z.empty() && !raw.empty()) return Status::IoError("spool: compression failed");
@@ -95,7 +95,11 @@ Status SpoolStore::Append(const std::vector<MessageRecord>& records,
   if (!ins.ok()) return ins.status();
   ins->BindBlob(1, z);
   ins->BindInt(2, static_cast<int64_t>(raw.size()));
-  if (checkpoint) ins->BindBlob(3, *checkpoint);
+  std::string cp;
+  if (checkpoint) {
+    cp = EncodeCheckpointUpdate(*checkpoint);
+    ins->BindBlob(3, cp);
+  }
   if (ins->Step() != SQLITE_DONE) return spool_.Error("append to the spool " + path_);
   ++spooled_batches_;
   spooled_bytes_ += static_cast<int64_t>(z.size());
@@ -103,7 +107,7 @@ Status SpoolStore::Append(const std::vector<MessageRecord>& records,
 }
 
 Status SpoolStore::WriteBatch(const std::vector<MessageRecord>& records,
-                              const std::string* checkpoint) {
+                              const CheckpointUpdate* checkpoint) {
   std::unique_lock<std::mutex> l(spool_mu_);
   if (spooled_batches_ == 0) {
     // Everything before is in the primary (the drain deletes after commit).
@@ -164,25 +168,12 @@ bool SpoolStore::DrainOnce() {
     auto cp = primary_->LoadCheckpoint();
     if (!cp.ok()) return false;
     std::lock_guard<std::mutex> l(spool_mu_);
-    if (!cp->empty()) {
-      auto find = spool_.Prepare("SELECT MAX(seq) FROM batch WHERE checkpoint = ?");
-      if (!find.ok() || (find->BindBlob(1, *cp), find->Step()) != SQLITE_ROW) return false;
-      if (!find->IsNull(0)) {
-        const int64_t upto = find->Int(0);
-        if (!spool_.Exec("DELETE FROM batch WHERE seq <= " + std::to_string(upto)).ok())
-          return false;
-        auto count =
-            spool_.Prepare("SELECT COUNT(*), COALESCE(SUM(length(records)), 0) FROM batch");
-        if (!count.ok() || count->Step() != SQLITE_ROW) return false;
-        spooled_batches_ = count->Int(0);
-        spooled_bytes_ = count->Int(1);
-      }
-    }
+    if (!cp->empty() && !DropLanded(*cp)) return false;
     verified_ = true;
   }
   // The oldest batches, merged into one transaction of about drain_records.
   std::vector<MessageRecord> records;
-  std::string checkpoint;
+  CheckpointUpdate checkpoint;
   bool has_checkpoint = false;
   int64_t last_seq = -1, bytes = 0, batches = 0;
   {
@@ -199,7 +190,12 @@ bool SpoolStore::DrainOnce() {
       }
       for (auto& r : batch) records.push_back(std::move(r));
       if (!rows->IsNull(3)) {
-        checkpoint = rows->Text(3);
+        CheckpointUpdate u = DecodeCheckpointUpdate(rows->Text(3));
+        if (has_checkpoint) {
+          checkpoint.Then(std::move(u));
+        } else {
+          checkpoint = std::move(u);
+        }
         has_checkpoint = true;
       }
       last_seq = rows->Int(0);
@@ -236,16 +232,48 @@ bool SpoolStore::WaitDrained(int64_t timeout_ms) {
                             [&] { return spooled_batches_ == 0; });
 }
 
-StatusOr<std::string> SpoolStore::LoadCheckpoint() {
+bool SpoolStore::DropLanded(const std::vector<std::string>& primary_checkpoint) {
+  auto rows = spool_.Prepare("SELECT seq, checkpoint FROM batch WHERE checkpoint IS NOT NULL");
+  if (!rows.ok()) return false;
+  int64_t upto = -1;
+  while (rows->Step() == SQLITE_ROW) {
+    const CheckpointUpdate u = DecodeCheckpointUpdate(rows->Text(1));
+    if (!u.parts.empty() && u.parts.back() == primary_checkpoint.back()) upto = rows->Int(0);
+  }
+  if (upto < 0) return true;
+  if (!spool_.Exec("DELETE FROM batch WHERE seq <= " + std::to_string(upto)).ok()) return false;
+  auto count = spool_.Prepare("SELECT COUNT(*), COALESCE(SUM(length(records)), 0) FROM batch");
+  if (!count.ok() || count->Step() != SQLITE_ROW) return false;
+  spooled_batches_ = count->Int(0);
+  spooled_bytes_ = count->Int(1);
+  return true;
+}
+
+StatusOr<std::vector<std::string>> SpoolStore::LoadCheckpoint() {
+  // The spooled updates, oldest first; from the last replacement on, the
+  // primary's checkpoint no longer matters.
+  std::vector<CheckpointUpdate> spooled;
   {
     std::lock_guard<std::mutex> l(spool_mu_);
-    auto newest = spool_.Prepare(
-        "SELECT checkpoint FROM batch WHERE checkpoint IS NOT NULL ORDER BY seq DESC LIMIT 1");
-    if (!newest.ok()) return newest.status();
-    if (newest->Step() == SQLITE_ROW) return newest->Text(0);
+    auto rows =
+        spool_.Prepare("SELECT checkpoint FROM batch WHERE checkpoint IS NOT NULL ORDER BY seq");
+    if (!rows.ok()) return rows.status();
+    int rc;
+    while ((rc = rows->Step()) == SQLITE_ROW) {
+      spooled.push_back(DecodeCheckpointUpdate(rows->Text(0)));
+      if (!spooled.back().append) spooled.erase(spooled.begin(), spooled.end() - 1);
+    }
+    if (rc != SQLITE_DONE) return spool_.Error("read the spool");
   }
-  std::lock_guard<std::mutex> p(primary_mu_);
-  return primary_->LoadCheckpoint();
+  CheckpointUpdate out;
+  if (spooled.empty() || spooled.front().append) {
+    std::lock_guard<std::mutex> p(primary_mu_);
+    auto primary = primary_->LoadCheckpoint();
+    if (!primary.ok()) return primary.status();
+    out.parts = std::move(*primary);
+  }
+  for (auto& u : spooled) out.Then(std::move(u));
+  return std::move(out.parts);
 }
 
 Status SpoolStore::Search(const SearchQuery& q, const std::function<void(MessageRecord&&)>& fn) {

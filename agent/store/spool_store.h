@@ -7,11 +7,11 @@
 // - a drain thread writes the spooled batches to the primary, oldest first
 //   (several per transaction), and deletes them only after the commit;
 // - LoadCheckpoint() answers the newest checkpoint that is durable somewhere:
-//   the spool's if it holds one, else the primary's. A restart resumes right
-//   after what was spooled, and the spool still drains;
+//   the primary's with every spooled checkpoint update applied to it in turn.
+//   A restart resumes right after what was spooled, and the spool still drains;
 // - a spooled batch whose checkpoint the primary already holds (the drain's
-//   COMMIT landed, then the agent died before deleting it) is dropped, not
-//   written twice;
+//   COMMIT landed, then the agent died before deleting it; found by the last
+//   part, which the agent makes unique) is dropped, not written twice;
 // - the spool is bounded (max_bytes): when full, WriteBatch waits for the
 //   drain; the agent's bounded queue then pauses the reading (backpressure).
 // Reads (search, stats) go to the primary.
@@ -45,8 +45,8 @@ class SpoolStore : public Store {
   ~SpoolStore() override;
 
   Status WriteBatch(const std::vector<MessageRecord>& records,
-                    const std::string* checkpoint) override;
-  StatusOr<std::string> LoadCheckpoint() override;
+                    const CheckpointUpdate* checkpoint) override;
+  StatusOr<std::vector<std::string>> LoadCheckpoint() override;
   Status Search(const SearchQuery& q, const std::function<void(MessageRecord&&)>& fn) override;
   Status AddLineStats(const LineStats& stats) override;
   StatusOr<LineStats> GetLineStats() override;
@@ -64,7 +64,10 @@ class SpoolStore : public Store {
  private:
   SpoolStore(std::unique_ptr<Store> primary, const Options& options);
   Status OpenSpool(const std::string& path);
-  Status Append(const std::vector<MessageRecord>& records, const std::string* checkpoint);
+  Status Append(const std::vector<MessageRecord>& records, const CheckpointUpdate* checkpoint);
+  // Deletes the spooled batches up to the last one whose checkpoint ends as the
+  // primary's does (they are in the primary already). Under spool_mu_.
+  bool DropLanded(const std::vector<std::string>& primary_checkpoint);
   void DrainLoop();
   // Writes the oldest spooled batches to the primary; false when it failed.
   bool DrainOnce();

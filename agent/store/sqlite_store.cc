@@ -1,6 +1,7 @@
 #include "agent/store/sqlite_store.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <limits>
 
 #include "agent/store/sqlite_codec.h"
@@ -150,8 +151,12 @@ Status SqliteStore::Prepare() {
        "DELETE FROM rcpt WHERE message IN"
        " (SELECT id FROM message WHERE qid = ?1 AND first_seen = ?2 AND host = ?3)"},
       {&delete_message_, "DELETE FROM message WHERE qid = ?1 AND first_seen = ?2 AND host = ?3"},
+      // The checkpoint's parts are rows 'tail', 'tail.0000000001', ... (in name
+      // order): a checkpoint saved whole before parts existed is the first.
       {&upsert_checkpoint_,
-       "INSERT OR REPLACE INTO checkpoint (name, data, updated) VALUES ('tail', ?, ?)"},
+       "INSERT OR REPLACE INTO checkpoint (name, data, updated) VALUES (?, ?, ?)"},
+      {&count_checkpoint_, "SELECT COUNT(*) FROM checkpoint WHERE name GLOB 'tail*'"},
+      {&delete_checkpoint_, "DELETE FROM checkpoint WHERE name GLOB 'tail*'"},
       {&select_dict_, "SELECT id FROM dict WHERE hash = ? AND kind = ? AND text = ?"},
       {&select_rcpts_,
        "SELECT a.text, r.outcome, o.text, r.dsn, rl.text, r.delay, r.attempts, r.time,"
@@ -168,7 +173,7 @@ Status SqliteStore::Prepare() {
 }
 
 Status SqliteStore::WriteBatch(const std::vector<MessageRecord>& records,
-                               const std::string* checkpoint) {
+                               const CheckpointUpdate* checkpoint) {
   if (records.empty() && checkpoint == nullptr) return Status::Ok();
   if (!dict_loaded_) {
     if (Status st = LoadDictionary(); !st.ok()) return st;
@@ -182,12 +187,9 @@ Status SqliteStore::WriteBatch(const std::vector<MessageRecord>& records,
     }
   }
   if (checkpoint != nullptr) {
-    SqliteStmt& c = upsert_checkpoint_;
-    c.Reset();
-    c.BindBlob(1, *checkpoint);
-    c.BindInt(2, records.empty() ? 0 : records.back().last_seen / kUsPerSecond);
-    if (c.Step() != SQLITE_DONE) {
-      Status st = db_.Error("write checkpoint");
+    Status st =
+        WriteCheckpoint(*checkpoint, records.empty() ? 0 : records.back().last_seen / kUsPerSecond);
+    if (!st.ok()) {
       static_cast<void>(db_.Exec("ROLLBACK"));
       ForgetDictionary();
       return st;
@@ -331,13 +333,42 @@ Status SqliteStore::AddLineStats(const LineStats& stats) {
   return db_.Exec("COMMIT");
 }
 
-StatusOr<std::string> SqliteStore::LoadCheckpoint() {
-  auto st = db_.Prepare("SELECT data FROM checkpoint WHERE name = 'tail'");
+Status SqliteStore::WriteCheckpoint(const CheckpointUpdate& u, int64_t updated) {
+  int64_t next = 0;  // the number of the first part written
+  if (u.append) {
+    count_checkpoint_.Reset();
+    if (count_checkpoint_.Step() != SQLITE_ROW) return db_.Error("count checkpoint parts");
+    next = count_checkpoint_.Int(0);
+    // A statement left on its row would hold its read snapshot after the
+    // commit: this connection would not see other writers (blocks added by
+    // `mailtrail blocks add`) any more.
+    count_checkpoint_.Reset();
+  } else {
+    delete_checkpoint_.Reset();
+    if (delete_checkpoint_.Step() != SQLITE_DONE) return db_.Error("replace checkpoint");
+  }
+  for (const auto& part : u.parts) {
+    char name[32] = "tail";
+    if (next > 0) std::snprintf(name, sizeof name, "tail.%010lld", static_cast<long long>(next));
+    ++next;
+    SqliteStmt& c = upsert_checkpoint_;
+    c.Reset();
+    c.BindText(1, name);
+    c.BindBlob(2, part);
+    c.BindInt(3, updated);
+    if (c.Step() != SQLITE_DONE) return db_.Error("write checkpoint");
+  }
+  return Status::Ok();
+}
+
+StatusOr<std::vector<std::string>> SqliteStore::LoadCheckpoint() {
+  auto st = db_.Prepare("SELECT data FROM checkpoint WHERE name GLOB 'tail*' ORDER BY name");
   if (!st.ok()) return st.status();
-  const int rc = st->Step();
-  if (rc == SQLITE_ROW) return st->Text(0);
+  std::vector<std::string> parts;
+  int rc;
+  while ((rc = st->Step()) == SQLITE_ROW) parts.push_back(st->Text(0));
   if (rc != SQLITE_DONE) return db_.Error("read checkpoint");
-  return std::string();
+  return parts;
 }
 
 StatusOr<LineStats> SqliteStore::GetLineStats() {

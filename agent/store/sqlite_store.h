@@ -24,8 +24,8 @@ class SqliteStore : public Store {
                                                int64_t cache_mb = kDefaultSqliteCacheMb);
 
   Status WriteBatch(const std::vector<MessageRecord>& records,
-                    const std::string* checkpoint) override;
-  StatusOr<std::string> LoadCheckpoint() override;
+                    const CheckpointUpdate* checkpoint) override;
+  StatusOr<std::vector<std::string>> LoadCheckpoint() override;
   Status Search(const SearchQuery& q, const std::function<void(MessageRecord&&)>& fn) override;
   Status AddLineStats(const LineStats& stats) override;
   StatusOr<LineStats> GetLineStats() override;
@@ -48,6 +48,8 @@ class SqliteStore : public Store {
   Status RestoreDeferredIndexes(std::string_view table = {});
   Status Prepare();
   Status WriteOne(const MessageRecord& r);
+  // Inside the batch's transaction. `updated`: the log time, in seconds.
+  Status WriteCheckpoint(const CheckpointUpdate& u, int64_t updated);
   // Id of `text` in the dictionary, inserting it when new. On error returns 0
   // and sets dict_failed_, which WriteOne turns into a failed batch.
   int64_t DictId(DictKind kind, std::string_view text);
@@ -59,7 +61,7 @@ class SqliteStore : public Store {
   Detail detail_;
   SqliteDb db_;
   SqliteStmt insert_message_, insert_rcpt_, insert_dict_, select_dict_, select_rcpts_,
-      upsert_checkpoint_, delete_rcpts_, delete_message_;
+      upsert_checkpoint_, count_checkpoint_, delete_checkpoint_, delete_rcpts_, delete_message_;
   DictCache dict_cache_[5];  // by DictKind
   std::string last_text_[5];
   int64_t last_id_[5] = {};

@@ -8,6 +8,72 @@
 
 namespace mailtrail {
 
+CheckpointUpdate CheckpointUpdate::Replace(std::string part) {
+  CheckpointUpdate u;
+  u.parts.push_back(std::move(part));
+  return u;
+}
+
+CheckpointUpdate CheckpointUpdate::Append(std::string part) {
+  CheckpointUpdate u = Replace(std::move(part));
+  u.append = true;
+  return u;
+}
+
+void CheckpointUpdate::Then(CheckpointUpdate&& later) {
+  if (!later.append) {
+    *this = std::move(later);
+    return;
+  }
+  for (auto& p : later.parts) parts.push_back(std::move(p));
+}
+
+size_t CheckpointUpdate::bytes() const {
+  size_t n = 0;
+  for (const auto& p : parts) n += p.size();
+  return n;
+}
+
+namespace {
+// "MTCP1", 'R' or 'A', then per part its length in decimal, ':' and its bytes.
+constexpr std::string_view kUpdateMagic = "MTCP1";
+}  // namespace
+
+std::string EncodeCheckpointUpdate(const CheckpointUpdate& u) {
+  std::string out(kUpdateMagic);
+  out += u.append ? 'A' : 'R';
+  for (const auto& p : u.parts) {
+    out += std::to_string(p.size());
+    out += ':';
+    out += p;
+  }
+  return out;
+}
+
+CheckpointUpdate DecodeCheckpointUpdate(std::string_view blob) {
+  auto legacy = [&] { return CheckpointUpdate::Replace(std::string(blob)); };
+  if (blob.substr(0, kUpdateMagic.size()) != kUpdateMagic || blob.size() == kUpdateMagic.size())
+    return legacy();
+  CheckpointUpdate u;
+  const char mode = blob[kUpdateMagic.size()];
+  if (mode != 'A' && mode != 'R') return legacy();
+  u.append = mode == 'A';
+  size_t i = kUpdateMagic.size() + 1;
+  while (i < blob.size()) {
+    const size_t colon = blob.find(':', i);
+    if (colon == std::string_view::npos || colon == i || colon - i > 12) return legacy();
+    size_t len = 0;
+    for (size_t k = i; k < colon; ++k) {
+      if (blob[k] < '0' || blob[k] > '9') return legacy();
+      len = len * 10 + static_cast<size_t>(blob[k] - '0');
+    }
+    if (len > blob.size() - colon - 1) return legacy();
+    u.parts.emplace_back(blob.substr(colon + 1, len));
+    i = colon + 1 + len;
+  }
+  return u;
+}
+
 std::optional<Detail> DetailFromName(std::string_view name) {
   if (name == "minimal") return Detail::kMinimal;
   if (name == "standard") return Detail::kStandard;

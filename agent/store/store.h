@@ -40,17 +40,40 @@ struct LineStats {
   std::vector<std::pair<std::string, std::string>> unknown_samples;  // (program, escaped line)
 };
 
+// What a batch does to the saved checkpoint. A checkpoint is a list of opaque
+// parts: the live agent saves its whole state now and then and, in between,
+// appends only what changed (agent/run/checkpoint.h), so that a large deferred
+// queue is not written again with every batch.
+struct CheckpointUpdate {
+  bool append = false;             // false: `parts` replace the saved ones
+  std::vector<std::string> parts;  // oldest first
+
+  static CheckpointUpdate Replace(std::string part);
+  static CheckpointUpdate Append(std::string part);
+  // Folds `later` in, as if the two had been written one after the other.
+  void Then(CheckpointUpdate&& later);
+  size_t bytes() const;
+  bool operator==(const CheckpointUpdate& o) const {
+    return append == o.append && parts == o.parts;
+  }
+};
+
+// A CheckpointUpdate as one blob (the spool keeps it so) and back. A blob of
+// an older version, one checkpoint written whole, reads as its replacement.
+std::string EncodeCheckpointUpdate(const CheckpointUpdate& u);
+CheckpointUpdate DecodeCheckpointUpdate(std::string_view blob);
+
 class Store {
  public:
   virtual ~Store() = default;
   // Writes the records in one transaction: all or nothing.
   Status Write(const std::vector<MessageRecord>& records) { return WriteBatch(records, nullptr); }
-  // Writes the records and, when `checkpoint` is set, replaces the saved
-  // checkpoint with it, in one transaction.
+  // Writes the records and, when `checkpoint` is set, applies it to the saved
+  // checkpoint, in one transaction.
   virtual Status WriteBatch(const std::vector<MessageRecord>& records,
-                            const std::string* checkpoint) = 0;
-  // The last checkpoint written; empty when there is none.
-  virtual StatusOr<std::string> LoadCheckpoint() = 0;
+                            const CheckpointUpdate* checkpoint) = 0;
+  // The saved checkpoint: its parts, oldest first; empty when there is none.
+  virtual StatusOr<std::vector<std::string>> LoadCheckpoint() = 0;
   // Calls `fn` for each matching record, oldest first.
   virtual Status Search(const SearchQuery& q, const std::function<void(MessageRecord&&)>& fn) = 0;
   virtual Status AddLineStats(const LineStats& stats) = 0;

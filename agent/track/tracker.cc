@@ -156,17 +156,32 @@ void MessageTracker::Process(const Event& ev) {
   }
 }
 
+// Every change to an open record goes through Find() or FindOrCreate(), so
+// both note the record as touched: a lookup that changes nothing costs only a
+// record saved again.
 MessageTracker::Open* MessageTracker::Find(const RecordKey& key) {
   auto it = records_.find(key);
-  return it == records_.end() ? nullptr : it->second.get();
+  if (it == records_.end()) return nullptr;
+  Touch(it->first, it->second.get());
+  return it->second.get();
+}
+
+void MessageTracker::Touch(const RecordKey& key, Open* o) {
+  if (!note_changes_ || o->touched) return;
+  o->touched = true;
+  touched_.push_back(key);
 }
 
 MessageTracker::Open* MessageTracker::FindOrCreate(const Event& ev) {
   if (records_.size() >= options_.max_open && Find(ev) == nullptr) SweepStale(now_);
   auto [it, inserted] = records_.try_emplace(KeyOf(ev, ev.qid));
-  if (!inserted) return it->second.get();
+  if (!inserted) {
+    Touch(it->first, it->second.get());
+    return it->second.get();
+  }
   it->second = std::make_unique<Open>();
   Open* o = it->second.get();
+  Touch(it->first, o);
   o->generation = next_generation_++;
   o->rec.host = std::string(ev.host);
   o->rec.qid = std::string(ev.qid);
@@ -307,6 +322,7 @@ void MessageTracker::Close(const RecordKey& key, RecordEnd end) {
   if (it == records_.end()) return;
   std::unique_ptr<Open> o = std::move(it->second);
   records_.erase(it);
+  if (note_changes_) closed_.push_back(key);
   if (o->emitted && !o->changed) return;  // written at removal, as it still is
   o->rec.is_update = o->emitted;
   if (o->held && end == RecordEnd::kOpen) {

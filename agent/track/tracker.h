@@ -18,6 +18,7 @@
 #include <memory>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "agent/track/keys.h"
 #include "agent/track/record.h"
@@ -69,6 +70,16 @@ class MessageTracker {
   std::string SaveState() const;
   [[nodiscard]] Status LoadState(std::string_view bytes);
 
+  // For the live agent's checkpoints. Once a state was saved or loaded, the
+  // tracker notes which messages change or close. SaveChanges() then says only
+  // those (and the sessions and timers, always whole): a large deferred queue
+  // is not written again with every checkpoint. MarkSaved() makes a state just
+  // saved whole the base of the next changes. To restore: LoadState() of the
+  // whole state, then ApplyChanges() of each later change set, in order.
+  void MarkSaved();
+  std::string SaveChanges();
+  [[nodiscard]] Status ApplyChanges(std::string_view bytes);
+
   size_t open_records() const { return records_.size(); }
   size_t open_sessions() const { return sessions_.size(); }
 
@@ -85,6 +96,14 @@ class MessageTracker {
   // Keys of the event being processed: its host was interned once, in Process().
   RecordKey KeyOf(const Event& /*ev*/, std::string_view qid) const { return {host_id_, qid}; }
   Open* Find(const RecordKey& key);
+  // Notes that the open record `o` (of `key`) may change.
+  void Touch(const RecordKey& key, Open* o);
+  // Writes the whole state or, given `changed`, a change set with only those
+  // messages (and the closed ones).
+  void WriteState(std::string* out, const std::vector<const Open*>* changed) const;
+  struct ParsedState;  // tracker_state.cc
+  static Status ParseState(std::string_view bytes, ParsedState* out);
+  void Apply(ParsedState&& p);
   Open* Find(const Event& ev) { return Find(KeyOf(ev, ev.qid)); }
   Open* FindOrCreate(const Event& ev);
   Open* StartRecord(const Event& ev);
@@ -119,6 +138,11 @@ class MessageTracker {
   TimeUs now_ = 0;
   TimeUs last_sweep_ = 0;
   uint64_t next_generation_ = 1;
+  // Since the last save: messages that may have changed, and those closed.
+  // Noted only once a state was saved or loaded (never in a replay).
+  bool note_changes_ = false;
+  std::vector<RecordKey> touched_;
+  std::vector<RecordKey> closed_;
 };
 
 }  // namespace mailtrail

@@ -39,6 +39,7 @@ struct MessageTracker::Open {
   bool removed = false;
   bool emitted = false;  // emitted at removal (emit_at_removed), still open for late lines
   bool changed = false;  // changed since it was emitted
+  bool touched = false;  // in touched_: may have changed since the last save
 };
 
 struct MessageTracker::Session {

@@ -3,6 +3,10 @@
 // (a deferred message is not split into two records by a restart).
 // The format is internal (versioned by "v"); an unreadable state is an error,
 // never half-loaded.
+#include <array>
+#include <utility>
+#include <vector>
+
 #include <nlohmann/json.hpp>
 
 #include "agent/track/tracker.h"
@@ -158,25 +162,47 @@ MessageRecord RecordFromJson(const json& j) {
 
 }  // namespace
 
-std::string MessageTracker::SaveState() const {
-  std::string out;
-  out.reserve(1024 * (records_.size() + sessions_.size()) + 256);
-  JsonWriter w(&out);
+// The whole state, or the changes since the last save ("changes": true): the
+// messages touched since then ("records") and those closed ("closed", applied
+// first: a queue id reused after its close is a new message), with the
+// sessions and timers whole.
+void MessageTracker::WriteState(std::string* out, const std::vector<const Open*>* changed) const {
+  const bool only_changes = changed != nullptr;
+  out->reserve(1024 * ((only_changes ? changed->size() : records_.size()) + sessions_.size()) +
+               256);
+  JsonWriter w(out);
+  auto write_key = [&](const RecordKey& k) {
+    w.OpenArray();
+    w.Str(nullptr, hosts_.Name(k.host));
+    w.Str(nullptr, std::string_view(k.qid, k.len));
+    w.CloseArray();
+  };
+  auto write_open = [&](const Open& o) {
+    w.OpenArray();
+    WriteRecord(&w, o.rec);
+    w.Uint(nullptr, o.generation);
+    for (bool b : {o.started, o.queued, o.held, o.removed, o.emitted, o.changed})
+      w.Bool(nullptr, b);
+    w.CloseArray();
+  };
   w.Open();
   w.Int("v", kStateVersion);
+  if (only_changes) w.Bool("changes", true);
   w.Int("now", now_);
   w.Int("last_sweep", last_sweep_);
   w.Uint("next_generation", next_generation_);
   w.OpenArray("records");
-  for (const auto& [key, o] : records_) {
-    w.OpenArray();
-    WriteRecord(&w, o->rec);
-    w.Uint(nullptr, o->generation);
-    for (bool b : {o->started, o->queued, o->held, o->removed, o->emitted, o->changed})
-      w.Bool(nullptr, b);
-    w.CloseArray();
+  if (only_changes) {
+    for (const Open* o : *changed) write_open(*o);
+  } else {
+    for (const auto& [key, o] : records_) write_open(*o);
   }
   w.CloseArray();
+  if (only_changes) {
+    w.OpenArray("closed");
+    for (const RecordKey& k : closed_) write_key(k);
+    w.CloseArray();
+  }
   w.OpenArray("sessions");
   for (const auto& [key, s] : sessions_) {
     w.OpenArray();
@@ -198,12 +224,7 @@ std::string MessageTracker::SaveState() const {
     }
     w.CloseArray();
     w.OpenArray();
-    s->record_keys.ForEach([&](const RecordKey& k) {
-      w.OpenArray();
-      w.Str(nullptr, hosts_.Name(k.host));
-      w.Str(nullptr, std::string_view(k.qid, k.len));
-      w.CloseArray();
-    });
+    s->record_keys.ForEach(write_key);
     w.CloseArray();
     w.CloseArray();
   }
@@ -220,63 +241,174 @@ std::string MessageTracker::SaveState() const {
   }
   w.CloseArray();
   w.Close();
+}
+
+std::string MessageTracker::SaveState() const {
+  std::string out;
+  WriteState(&out, nullptr);
   return out;
+}
+
+void MessageTracker::MarkSaved() {
+  for (const RecordKey& k : touched_)
+    if (auto it = records_.find(k); it != records_.end()) it->second->touched = false;
+  touched_.clear();
+  closed_.clear();
+  note_changes_ = true;
+}
+
+std::string MessageTracker::SaveChanges() {
+  std::string out;
+  if (!note_changes_) {
+    // Nothing saved to change from: the whole state, as its own base.
+    out = SaveState();
+  } else {
+    // Each open message once: a key closed and opened again is listed twice.
+    std::vector<const Open*> changed;
+    changed.reserve(touched_.size());
+    for (const RecordKey& k : touched_) {
+      auto it = records_.find(k);
+      if (it == records_.end() || !it->second->touched) continue;
+      it->second->touched = false;
+      changed.push_back(it->second.get());
+    }
+    WriteState(&out, &changed);
+  }
+  MarkSaved();
+  return out;
+}
+
+// A state or change set, parsed whole before anything is applied.
+struct MessageTracker::ParsedState {
+  bool changes = false;
+  TimeUs now = 0, last_sweep = 0;
+  uint64_t next_generation = 0;
+  std::vector<MessageRecord> records;
+  std::vector<std::array<bool, 6>> flags;
+  std::vector<uint64_t> generations;
+  std::vector<std::pair<std::string, std::string>> closed;  // (host, qid)
+  struct Session {
+    std::string host;
+    uint32_t pid;
+    uint64_t client;
+    TimeUs last_seen;
+    std::unique_ptr<MessageRecord> noqueue;
+    std::vector<std::array<std::string, 6>> actions;
+    std::vector<int> codes;
+    std::vector<std::pair<std::string, std::string>> keys;
+  };
+  std::vector<Session> sessions;
+  struct Timer {
+    TimeUs due;
+    std::string host, qid;
+    uint64_t generation;
+    bool session_end;
+  };
+  std::vector<Timer> pending;
+};
+
+Status MessageTracker::ParseState(std::string_view bytes, ParsedState* out) {
+  try {
+    const json state = json::parse(bytes);
+    if (state.at("v").get<int>() != kStateVersion)
+      return Status::Corruption("tracker state of an unknown version");
+    out->changes = state.contains("changes") && state.at("changes").get<bool>();
+    for (const json& x : state.at("records")) {
+      out->records.push_back(RecordFromJson(x.at(0)));
+      out->generations.push_back(x.at(1).get<uint64_t>());
+      std::array<bool, 6> f;
+      for (size_t i = 0; i < f.size(); ++i) f[i] = x.at(2 + i).get<bool>();
+      out->flags.push_back(f);
+    }
+    if (out->changes)
+      for (const json& k : state.at("closed"))
+        out->closed.emplace_back(k.at(0).get<std::string>(), k.at(1).get<std::string>());
+    for (const json& x : state.at("sessions")) {
+      ParsedState::Session s;
+      s.host = x.at(0).get<std::string>();
+      s.pid = x.at(1).get<uint32_t>();
+      s.client = x.at(2).get<uint64_t>();
+      s.last_seen = x.at(3).get<TimeUs>();
+      if (!x.at(4).is_null()) s.noqueue = std::make_unique<MessageRecord>(RecordFromJson(x.at(4)));
+      for (const json& a : x.at(5)) {
+        std::array<std::string, 6> t;
+        for (size_t i = 0; i < t.size(); ++i) t[i] = a.at(i).get<std::string>();
+        s.actions.push_back(std::move(t));
+        s.codes.push_back(a.at(6).get<int>());
+      }
+      for (const json& k : x.at(6))
+        s.keys.emplace_back(k.at(0).get<std::string>(), k.at(1).get<std::string>());
+      out->sessions.push_back(std::move(s));
+    }
+    for (const json& x : state.at("pending"))
+      out->pending.push_back({x.at(0).get<TimeUs>(), x.at(1).get<std::string>(),
+                              x.at(2).get<std::string>(), x.at(3).get<uint64_t>(),
+                              x.at(4).get<bool>()});
+    out->now = state.at("now").get<TimeUs>();
+    out->last_sweep = state.at("last_sweep").get<TimeUs>();
+    out->next_generation = state.at("next_generation").get<uint64_t>();
+  } catch (const json::exception& e) {
+    return Status::Corruption(std::string("tracker state: ") + e.what());
+  }
+  return Status::Ok();
+}
+
+void MessageTracker::Apply(ParsedState&& p) {
+  for (const auto& [host, qid] : p.closed) records_.erase(RecordKey(hosts_.Id(host), qid));
+  for (size_t i = 0; i < p.records.size(); ++i) {
+    auto o = std::make_unique<Open>();
+    o->rec = std::move(p.records[i]);
+    o->generation = p.generations[i];
+    const auto& f = p.flags[i];
+    o->started = f[0];
+    o->queued = f[1];
+    o->held = f[2];
+    o->removed = f[3];
+    o->emitted = f[4];
+    o->changed = f[5];
+    records_[RecordKey(hosts_.Id(o->rec.host), o->rec.qid)] = std::move(o);
+  }
+  sessions_.clear();
+  for (auto& x : p.sessions) {
+    auto s = std::make_unique<Session>();
+    s->last_seen = x.last_seen;
+    s->noqueue = std::move(x.noqueue);
+    for (size_t i = 0; i < x.actions.size(); ++i) {
+      auto& a = x.actions[i];
+      s->actions.push_back({std::move(a[0]), std::move(a[1]), std::move(a[2]), std::move(a[3]),
+                            std::move(a[4]), std::move(a[5]), x.codes[i]});
+    }
+    for (const auto& [host, qid] : x.keys)
+      s->record_keys.push_back(RecordKey(hosts_.Id(host), qid));
+    sessions_.emplace(SessionKey{hosts_.Id(x.host), x.pid, x.client}, std::move(s));
+  }
+  pending_.clear();
+  for (const auto& t : p.pending)
+    pending_.push_back({t.due, RecordKey(hosts_.Id(t.host), t.qid), t.generation, t.session_end});
+  now_ = p.now;
+  last_sweep_ = p.last_sweep;
+  next_generation_ = p.next_generation;
+  // What was loaded is what the store holds: the base of the next changes.
+  touched_.clear();
+  closed_.clear();
+  note_changes_ = true;
 }
 
 Status MessageTracker::LoadState(std::string_view bytes) {
   if (!records_.empty() || !sessions_.empty() || !pending_.empty())
     return Status::InvalidArgument("tracker state can only be loaded into a fresh tracker");
-  try {
-    const json state = json::parse(bytes);
-    if (state.at("v").get<int>() != kStateVersion)
-      return Status::Corruption("tracker state of an unknown version");
-    // Parse everything before touching the tracker: all or nothing.
-    std::vector<std::pair<RecordKey, std::unique_ptr<Open>>> records;
-    for (const json& x : state.at("records")) {
-      auto o = std::make_unique<Open>();
-      o->rec = RecordFromJson(x.at(0));
-      o->generation = x.at(1).get<uint64_t>();
-      o->started = x.at(2).get<bool>();
-      o->queued = x.at(3).get<bool>();
-      o->held = x.at(4).get<bool>();
-      o->removed = x.at(5).get<bool>();
-      o->emitted = x.at(6).get<bool>();
-      o->changed = x.at(7).get<bool>();
-      RecordKey key(hosts_.Id(o->rec.host), o->rec.qid);
-      records.emplace_back(key, std::move(o));
-    }
-    std::vector<std::pair<SessionKey, std::unique_ptr<Session>>> sessions;
-    for (const json& x : state.at("sessions")) {
-      auto s = std::make_unique<Session>();
-      SessionKey key{hosts_.Id(x.at(0).get<std::string>()), x.at(1).get<uint32_t>(),
-                     x.at(2).get<uint64_t>()};
-      s->last_seen = x.at(3).get<TimeUs>();
-      if (!x.at(4).is_null()) s->noqueue = std::make_unique<MessageRecord>(RecordFromJson(x.at(4)));
-      for (const json& a : x.at(5))
-        s->actions.push_back({a.at(0).get<std::string>(), a.at(1).get<std::string>(),
-                              a.at(2).get<std::string>(), a.at(3).get<std::string>(),
-                              a.at(4).get<std::string>(), a.at(5).get<std::string>(),
-                              a.at(6).get<int>()});
-      for (const json& k : x.at(6))
-        s->record_keys.push_back(
-            RecordKey(hosts_.Id(k.at(0).get<std::string>()), k.at(1).get<std::string>()));
-      sessions.emplace_back(key, std::move(s));
-    }
-    std::deque<Pending> pending;
-    for (const json& x : state.at("pending"))
-      pending.push_back(
-          {x.at(0).get<TimeUs>(),
-           RecordKey(hosts_.Id(x.at(1).get<std::string>()), x.at(2).get<std::string>()),
-           x.at(3).get<uint64_t>(), x.at(4).get<bool>()});
-    now_ = state.at("now").get<TimeUs>();
-    last_sweep_ = state.at("last_sweep").get<TimeUs>();
-    next_generation_ = state.at("next_generation").get<uint64_t>();
-    for (auto& [k, o] : records) records_.emplace(k, std::move(o));
-    for (auto& [k, s] : sessions) sessions_.emplace(k, std::move(s));
-    pending_ = std::move(pending);
-  } catch (const json::exception& e) {
-    return Status::Corruption(std::string("tracker state: ") + e.what());
-  }
+  ParsedState p;
+  if (Status st = ParseState(bytes, &p); !st.ok()) return st;
+  if (p.changes) return Status::Corruption("tracker state: a change set where a state belongs");
+  Apply(std::move(p));
+  return Status::Ok();
+}
+
+Status MessageTracker::ApplyChanges(std::string_view bytes) {
+  ParsedState p;
+  if (Status st = ParseState(bytes, &p); !st.ok()) return st;
+  if (!p.changes) return Status::Corruption("tracker state: a state where a change set belongs");
+  Apply(std::move(p));
   return Status::Ok();
 }
 

@@ -4,9 +4,12 @@
 // string_view of an Event must stay inside its line.
 #include <cstdint>
 #include <cstdlib>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "agent/run/checkpoint.h"
+#include "agent/store/store.h"
 #include "agent/track/tracker.h"
 #include "parsers/line_parser.h"
 
@@ -35,9 +38,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   options.max_open = 64;  // exercise eviction
   options.keep_events = true;
   mailtrail::MessageTracker tracker(options, &sink);
-  // Every newline-separated piece is a line, in order.
-  size_t start = 0;
+  // Every newline-separated piece is a line, in order. Checkpoints as the live
+  // agent makes them: a whole state, then change sets.
+  std::vector<std::string> parts;
+  size_t start = 0, n = 0;
   while (start <= input.size()) {
+    if (++n % 16 == 0) parts.push_back(tracker.SaveChanges());
     size_t end = input.find('\n', start);
     if (end == std::string_view::npos) end = input.size();
     const std::string_view line = input.substr(start, end - start);
@@ -49,12 +55,23 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     tracker.Process(ev);
     start = end + 1;
   }
-  // The open state survives a save and a load; garbage state is refused cleanly.
+  // The open state survives a save and a load, whole or in change sets (the
+  // same state: the same bytes, in some order); garbage is refused cleanly.
+  parts.push_back(tracker.SaveChanges());
   mailtrail::MessageTracker restored(options, &sink);
   if (!restored.LoadState(tracker.SaveState()).ok()) std::abort();
+  mailtrail::MessageTracker rebuilt(options, &sink);
+  if (!rebuilt.LoadState(parts[0]).ok()) std::abort();
+  for (size_t i = 1; i < parts.size(); ++i)
+    if (!rebuilt.ApplyChanges(parts[i]).ok()) std::abort();
+  if (rebuilt.open_records() != tracker.open_records() ||
+      rebuilt.SaveState().size() != tracker.SaveState().size())
+    std::abort();
   mailtrail::MessageTracker fresh(options, &sink);
   static_cast<void>(fresh.LoadState(input));
+  static_cast<void>(fresh.ApplyChanges(input));
   static_cast<void>(mailtrail::DecodeCheckpoint(input));
+  static_cast<void>(mailtrail::DecodeCheckpointUpdate(input));
   tracker.FlushAll();
   restored.FlushAll();
   return 0;

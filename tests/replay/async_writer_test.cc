@@ -23,7 +23,7 @@ namespace mailtrail {
 namespace {
 
 class AsyncWriterTest : public ::testing::Test, public StoreFixture {
- protected:
+ public:
   // `count` records with queue ids unique to `batch`.
   static void AddRecords(AsyncWriter* writer, int batch, int count) {
     for (int i = 0; i < count; ++i) {
@@ -42,6 +42,7 @@ class AsyncWriterTest : public ::testing::Test, public StoreFixture {
     return found;
   }
 
+ protected:
   TempDir dir_{"mt_writer"};
   std::unique_ptr<Store> real_ = OpenTestStore(dir_);
 };
@@ -57,6 +58,17 @@ bool Eventually(F done) {
   return done();
 }
 
+// "R" (replace) or "A" (append), then the parts, each after a '|'.
+std::string Describe(const CheckpointUpdate& u) {
+  std::string out = u.append ? "A" : "R";
+  for (const auto& p : u.parts) out += "|" + p;
+  return out;
+}
+
+CheckpointUpdate Whole(int batch) {
+  return CheckpointUpdate::Replace("{\"batch\":" + std::to_string(batch) + "}");
+}
+
 // A real store behind a gate: the first write waits until the test opens it,
 // so that the test can queue batches behind a writer that is busy. Records how
 // many records and which checkpoint each write carried.
@@ -64,13 +76,13 @@ class GatedStore : public ForwardingStore {
  public:
   using ForwardingStore::ForwardingStore;
   Status WriteBatch(const std::vector<MessageRecord>& records,
-                    const std::string* checkpoint) override {
+                    const CheckpointUpdate* checkpoint) override {
     {
       std::unique_lock<std::mutex> lock(mu_);
       writing_ = true;
       cv_.notify_all();
       cv_.wait(lock, [this] { return open_; });
-      writes_.emplace_back(records.size(), checkpoint ? *checkpoint : "-");
+      writes_.emplace_back(records.size(), checkpoint ? Describe(*checkpoint) : "-");
     }
     return ForwardingStore::WriteBatch(records, checkpoint);
   }
@@ -95,21 +107,27 @@ class GatedStore : public ForwardingStore {
   std::vector<std::pair<size_t, std::string>> writes_;
 };
 
+// Commits batch 0 (`n` records, a whole state) and returns once the writer
+// holds it at the gate: later batches queue up behind it.
+void HoldFirstWrite(GatedStore* store, AsyncWriter* writer, int n) {
+  AsyncWriterTest::AddRecords(writer, 0, n);
+  writer->Commit(Whole(0));
+  store->WaitUntilWriting();
+}
+
 TEST_F(AsyncWriterTest, BatchesQueuedBehindASlowWriteAreCommittedTogether) {
   ASSERT_NE(real_, nullptr);
   GatedStore store(real_.get());
   AsyncWriter writer(&store, 2000, 4, /*auto_batches=*/false);
-  AddRecords(&writer, 0, 10);
-  writer.Commit("{\"batch\":0}");
-  store.WaitUntilWriting();  // the writer holds batch 0; the next three queue up
+  HoldFirstWrite(&store, &writer, 10);  // the next three batches queue up
   for (int batch = 1; batch <= 3; ++batch) {
     AddRecords(&writer, batch, 20);
-    writer.Commit("{\"batch\":" + std::to_string(batch) + "}");
+    writer.Commit(Whole(batch));
   }
   store.Open();
   ASSERT_TRUE(writer.Finish().ok());
-  const std::vector<std::pair<size_t, std::string>> want = {{10, "{\"batch\":0}"},
-                                                            {60, "{\"batch\":3}"}};
+  const std::vector<std::pair<size_t, std::string>> want = {{10, "R|{\"batch\":0}"},
+                                                            {60, "R|{\"batch\":3}"}};
   EXPECT_EQ(store.writes(), want);
   const AsyncWriter::Stats stats = writer.stats();
   EXPECT_EQ(stats.written, 70);
@@ -117,8 +135,30 @@ TEST_F(AsyncWriterTest, BatchesQueuedBehindASlowWriteAreCommittedTogether) {
   EXPECT_EQ(stats.joined, 2);
   auto cp = store.LoadCheckpoint();
   ASSERT_TRUE(cp.ok());
-  EXPECT_EQ(*cp, "{\"batch\":3}");
+  EXPECT_EQ(*cp, std::vector<std::string>{"{\"batch\":3}"});
   EXPECT_EQ(CountRecords(&store), 70);
+}
+
+// Joined change sets are all kept, in order, after the whole state before them.
+TEST_F(AsyncWriterTest, JoinedCheckpointChangesAreAppliedInOrder) {
+  ASSERT_NE(real_, nullptr);
+  GatedStore store(real_.get());
+  AsyncWriter writer(&store, 2000, 4, /*auto_batches=*/false);
+  HoldFirstWrite(&store, &writer, 1);
+  const CheckpointUpdate updates[] = {CheckpointUpdate::Append("c1"),
+                                      Whole(2),  // a whole state ends what came before
+                                      CheckpointUpdate::Append("c3"),
+                                      CheckpointUpdate::Append("c4")};
+  for (int batch = 1; batch <= 4; ++batch) {
+    AddRecords(&writer, batch, 1);
+    writer.Commit(updates[batch - 1]);
+  }
+  store.Open();
+  ASSERT_TRUE(writer.Finish().ok());
+  const std::vector<std::pair<size_t, std::string>> want = {{1, "R|{\"batch\":0}"},
+                                                            {4, "R|{\"batch\":2}|c3|c4"}};
+  EXPECT_EQ(store.writes(), want);
+  EXPECT_EQ(*store.LoadCheckpoint(), (std::vector<std::string>{"{\"batch\":2}", "c3", "c4"}));
 }
 
 // Blocks of joined batches are saved in their order: the later decision about
@@ -127,9 +167,7 @@ TEST_F(AsyncWriterTest, JoinedBatchesSaveTheirBlocksInOrder) {
   ASSERT_NE(real_, nullptr);
   GatedStore store(real_.get());
   AsyncWriter writer(&store, 2000, 4, /*auto_batches=*/false);
-  AddRecords(&writer, 0, 1);
-  writer.Commit("{\"batch\":0}");
-  store.WaitUntilWriting();
+  HoldFirstWrite(&store, &writer, 1);
   for (int strikes = 1; strikes <= 2; ++strikes) {
     Block b;
     b.kind = "ip";
@@ -139,7 +177,7 @@ TEST_F(AsyncWriterTest, JoinedBatchesSaveTheirBlocksInOrder) {
     b.expires = (1000 + 3600 * strikes) * kUsPerSecond;
     b.strikes = strikes;
     AddRecords(&writer, strikes, 1);
-    writer.Commit("{\"batch\":" + std::to_string(strikes) + "}", {b});
+    writer.Commit(Whole(strikes), {b});
   }
   store.Open();
   ASSERT_TRUE(writer.Finish().ok());
@@ -160,13 +198,13 @@ TEST_F(AsyncWriterTest, ABatchWithoutCheckpointIsNotJoinedToOneWithIt) {
   AddRecords(&writer, 0, 5);  // cut by size: no checkpoint
   store.WaitUntilWriting();
   AddRecords(&writer, 1, 3);
-  writer.Commit("{\"batch\":1}");
+  writer.Commit(Whole(1));
   AddRecords(&writer, 2, 5);  // cut by size again
   AddRecords(&writer, 3, 5);
   store.Open();
   ASSERT_TRUE(writer.Finish().ok());
   const std::vector<std::pair<size_t, std::string>> want = {
-      {5, "-"}, {3, "{\"batch\":1}"}, {10, "-"}};
+      {5, "-"}, {3, "R|{\"batch\":1}"}, {10, "-"}};
   EXPECT_EQ(store.writes(), want);
   EXPECT_EQ(writer.stats().written, 18);
 }
@@ -178,7 +216,7 @@ TEST_F(AsyncWriterTest, WrittenBatchesAreFreedWhenTheLogGoesQuiet) {
   for (int batch = 0; batch < 3; ++batch) {
     AddRecords(&writer, batch, 50);
     n += 50;
-    writer.Commit("{\"batch\":" + std::to_string(batch) + "}");
+    writer.Commit(Whole(batch));
   }
   // No more commits (a quiet log): the writer frees what it wrote itself.
   ASSERT_TRUE(Eventually([&] { return writer.stats().written == n; }));
@@ -187,7 +225,7 @@ TEST_F(AsyncWriterTest, WrittenBatchesAreFreedWhenTheLogGoesQuiet) {
   ASSERT_TRUE(writer.Finish().ok());
   auto cp = real_->LoadCheckpoint();
   ASSERT_TRUE(cp.ok());
-  EXPECT_EQ(*cp, "{\"batch\":2}");
+  EXPECT_EQ(*cp, std::vector<std::string>{"{\"batch\":2}"});
   EXPECT_EQ(CountRecords(real_.get()), n);
 }
 

@@ -68,13 +68,18 @@ TEST_F(MysqlStoreTest, TwoAgentsShareOneDatabaseWithTheirOwnCheckpoints) {
   auto a = Open("mx1");
   auto b = Open("mx2");
   ASSERT_TRUE(a && b);
-  const std::string cpa = "a", cpb = "b";
+  const auto cpa = CheckpointUpdate::Replace("a"), cpb = CheckpointUpdate::Replace("b");
   // The same queue id on two hosts: two messages.
   ASSERT_TRUE(a->WriteBatch({On("44C4B10A321", "mx1", 20419)}, &cpa).ok());
   ASSERT_TRUE(
       b->WriteBatch({On("44C4B10A321", "mx2", 20419), On("55C4B10A321", "mx2", 20419)}, &cpb).ok());
-  EXPECT_EQ(*a->LoadCheckpoint(), "a");
-  EXPECT_EQ(*b->LoadCheckpoint(), "b");
+  EXPECT_EQ(*a->LoadCheckpoint(), std::vector<std::string>{"a"});
+  EXPECT_EQ(*b->LoadCheckpoint(), std::vector<std::string>{"b"});
+  // Appended parts are each agent's own.
+  const auto more = CheckpointUpdate::Append("a2");
+  ASSERT_TRUE(a->WriteBatch({}, &more).ok());
+  EXPECT_EQ(*a->LoadCheckpoint(), (std::vector<std::string>{"a", "a2"}));
+  EXPECT_EQ(*b->LoadCheckpoint(), std::vector<std::string>{"b"});
   auto r = Reader();
   EXPECT_EQ(All(r.get()).size(), 3u);
   SearchQuery q;
@@ -162,10 +167,10 @@ TEST_F(MysqlStoreTest, ALostConnectionIsRedoneOnceNotTwice) {
   ASSERT_FALSE(session.empty());
   ASSERT_EQ(session.find(','), std::string::npos) << "one writer session: " << session;
   ASSERT_EQ(db_.Sql("KILL " + session), 0);
-  const std::string cp = "after";
+  const auto cp = CheckpointUpdate::Replace("after");
   ASSERT_TRUE(s->WriteBatch({On("C2", "mx", 20419)}, &cp).ok());
   EXPECT_EQ(Value("SELECT COUNT(*) FROM message"), "2");
-  EXPECT_EQ(*s->LoadCheckpoint(), "after");
+  EXPECT_EQ(*s->LoadCheckpoint(), std::vector<std::string>{"after"});
 }
 
 TEST_F(MysqlStoreTest, SchemaVersionsAreChecked) {

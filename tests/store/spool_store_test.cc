@@ -25,7 +25,7 @@ class FlakyStore : public ForwardingStore {
   std::atomic<int> land_then_fail{0};
   std::atomic<bool> broken{false};  // a data error: retrying cannot help
 
-  Status WriteBatch(const std::vector<MessageRecord>& r, const std::string* cp) override {
+  Status WriteBatch(const std::vector<MessageRecord>& r, const CheckpointUpdate* cp) override {
     if (down) return Status::Unavailable("injected: server gone");
     if (broken) return Status::IoError("injected: data too long");
     Status st = ForwardingStore::WriteBatch(r, cp);
@@ -35,11 +35,13 @@ class FlakyStore : public ForwardingStore {
     }
     return st;
   }
-  StatusOr<std::string> LoadCheckpoint() override {
+  StatusOr<std::vector<std::string>> LoadCheckpoint() override {
     if (down) return Status::Unavailable("injected: server gone");
     return ForwardingStore::LoadCheckpoint();
   }
 };
+
+using Parts = std::vector<std::string>;
 
 class SpoolStoreTest : public ::testing::Test, public StoreFixture {
  protected:
@@ -82,14 +84,15 @@ class SpoolStoreTest : public ::testing::Test, public StoreFixture {
 TEST_F(SpoolStoreTest, AnOutageIsSpooledInOrderAndDrainedWhenThePrimaryIsBack) {
   FlakyStore* flaky;
   auto s = OpenSpool(&flaky);
-  const std::string cp0 = "cp0", cp1 = "cp1", cp2 = "cp2", cp3 = "cp3";
+  const auto cp0 = CheckpointUpdate::Replace("cp0"), cp1 = CheckpointUpdate::Replace("cp1"),
+             cp2 = CheckpointUpdate::Replace("cp2"), cp3 = CheckpointUpdate::Replace("cp3");
   ASSERT_TRUE(s->WriteBatch(Batch(0, 2), &cp0).ok());
   flaky->down = true;
   ASSERT_TRUE(s->WriteBatch(Batch(2, 2), &cp1).ok());
   ASSERT_TRUE(s->WriteBatch(Batch(4, 2), &cp2).ok());
   ASSERT_TRUE(s->WriteBatch(Batch(6, 1), &cp3).ok());
   EXPECT_EQ(s->spooled_batches(), 3);
-  EXPECT_EQ(*s->LoadCheckpoint(), "cp3") << "durable in the spool counts";
+  EXPECT_EQ(*s->LoadCheckpoint(), Parts{"cp3"}) << "durable in the spool counts";
   EXPECT_EQ(Qids().size(), 2u);
   // An update of a spooled record, spooled after it, replaces it after the drain.
   MessageRecord update = Batch(3, 1)[0];
@@ -101,12 +104,56 @@ TEST_F(SpoolStoreTest, AnOutageIsSpooledInOrderAndDrainedWhenThePrimaryIsBack) {
   EXPECT_EQ(Qids(),
             (std::vector<std::string>{"Q100", "Q101", "Q102", "Q103", "Q104", "Q105", "Q106"}));
   EXPECT_EQ(All(real_.get())[3].outcome, Outcome::kDelivered);
-  EXPECT_EQ(*real_->LoadCheckpoint(), "cp3");
+  EXPECT_EQ(*real_->LoadCheckpoint(), Parts{"cp3"});
   // Back to direct writes.
-  const std::string cp4 = "cp4";
+  const auto cp4 = CheckpointUpdate::Replace("cp4");
   ASSERT_TRUE(s->WriteBatch(Batch(7, 1), &cp4).ok());
   EXPECT_EQ(s->spooled_batches(), 0);
   EXPECT_EQ(Qids().size(), 8u);
+}
+
+// The live agent appends change sets between whole states: spooled, they are
+// applied to the primary's checkpoint in order, before and after the drain.
+TEST_F(SpoolStoreTest, SpooledCheckpointChangesAreAppliedInOrder) {
+  FlakyStore* flaky;
+  auto s = OpenSpool(&flaky);
+  const auto whole = CheckpointUpdate::Replace("whole 1");
+  ASSERT_TRUE(s->WriteBatch(Batch(0, 1), &whole).ok());
+  flaky->down = true;
+  for (int i = 1; i <= 4; ++i) {
+    const auto change = CheckpointUpdate::Append("change " + std::to_string(i));
+    ASSERT_TRUE(s->WriteBatch(Batch(i, 1), &change).ok());
+  }
+  EXPECT_EQ(s->spooled_batches(), 4);
+  flaky->down = false;  // the primary answers reads again, the spool is still full
+  EXPECT_EQ(*s->LoadCheckpoint(),
+            (Parts{"whole 1", "change 1", "change 2", "change 3", "change 4"}));
+  flaky->down = true;
+  const auto whole2 = CheckpointUpdate::Replace("whole 2");
+  ASSERT_TRUE(s->WriteBatch(Batch(5, 1), &whole2).ok());
+  const auto change5 = CheckpointUpdate::Append("change 5");
+  ASSERT_TRUE(s->WriteBatch(Batch(6, 1), &change5).ok());
+  EXPECT_EQ(*s->LoadCheckpoint(), (Parts{"whole 2", "change 5"}))
+      << "a spooled whole state needs nothing from the primary";
+  flaky->down = false;
+  ASSERT_TRUE(s->WaitDrained(10000));
+  EXPECT_EQ(*real_->LoadCheckpoint(), (Parts{"whole 2", "change 5"}));
+  EXPECT_EQ(Qids().size(), 7u);
+}
+
+// A drain whose COMMIT landed unanswered is recognised by its last part.
+TEST_F(SpoolStoreTest, ALandedDrainOfChangesIsNotWrittenTwice) {
+  FlakyStore* flaky;
+  auto s = OpenSpool(&flaky);
+  const auto whole = CheckpointUpdate::Replace("whole 1");
+  ASSERT_TRUE(s->WriteBatch(Batch(0, 1), &whole).ok());
+  flaky->land_then_fail = 1;
+  const auto c1 = CheckpointUpdate::Append("change 1"), c2 = CheckpointUpdate::Append("change 2");
+  ASSERT_TRUE(s->WriteBatch(Batch(1, 2), &c1).ok());  // landed, but spooled as well
+  ASSERT_TRUE(s->WriteBatch(Batch(3, 2), &c2).ok());
+  ASSERT_TRUE(s->WaitDrained(10000));
+  EXPECT_EQ(Qids(), (std::vector<std::string>{"Q100", "Q101", "Q102", "Q103", "Q104"}));
+  EXPECT_EQ(*real_->LoadCheckpoint(), (Parts{"whole 1", "change 1", "change 2"}));
 }
 
 TEST_F(SpoolStoreTest, ARestartResumesFromTheSpoolAndStillDrainsIt) {
@@ -114,13 +161,13 @@ TEST_F(SpoolStoreTest, ARestartResumesFromTheSpoolAndStillDrainsIt) {
     FlakyStore* flaky;
     auto s = OpenSpool(&flaky);
     flaky->down = true;
-    const std::string cp1 = "cp1", cp2 = "cp2";
+    const auto cp1 = CheckpointUpdate::Replace("cp1"), cp2 = CheckpointUpdate::Replace("cp2");
     ASSERT_TRUE(s->WriteBatch(Batch(0, 2), &cp1).ok());
     ASSERT_TRUE(s->WriteBatch(Batch(2, 2), &cp2).ok());
   }  // the agent stops (or dies) with the server still down
   FlakyStore* flaky;
   auto s = OpenSpool(&flaky);
-  EXPECT_EQ(*s->LoadCheckpoint(), "cp2");
+  EXPECT_EQ(*s->LoadCheckpoint(), Parts{"cp2"});
   ASSERT_TRUE(s->WaitDrained(10000));
   EXPECT_EQ(Qids().size(), 4u);
 }
@@ -129,7 +176,7 @@ TEST_F(SpoolStoreTest, ACommitThatLandedWithoutAnAnswerIsNotWrittenTwice) {
   FlakyStore* flaky;
   auto s = OpenSpool(&flaky);
   flaky->land_then_fail = 1;
-  const std::string cp1 = "cp1", cp2 = "cp2";
+  const auto cp1 = CheckpointUpdate::Replace("cp1"), cp2 = CheckpointUpdate::Replace("cp2");
   ASSERT_TRUE(s->WriteBatch(Batch(0, 2), &cp1).ok());  // landed, but spooled as well
   ASSERT_TRUE(s->WriteBatch(Batch(2, 2), &cp2).ok());
   ASSERT_TRUE(s->WaitDrained(10000));
@@ -140,7 +187,7 @@ TEST_F(SpoolStoreTest, AFullSpoolHoldsTheWriterBackInsteadOfDropping) {
   FlakyStore* flaky;
   auto s = OpenSpool(&flaky, /*max_bytes=*/1);
   flaky->down = true;
-  const std::string cp1 = "cp1", cp2 = "cp2";
+  const auto cp1 = CheckpointUpdate::Replace("cp1"), cp2 = CheckpointUpdate::Replace("cp2");
   ASSERT_TRUE(s->WriteBatch(Batch(0, 2), &cp1).ok());  // an empty spool takes one batch
   std::atomic<bool> returned{false};
   std::thread writer([&] {
@@ -160,11 +207,11 @@ TEST_F(SpoolStoreTest, OtherErrorsAreReportedNotSpooled) {
   FlakyStore* flaky;
   auto s = OpenSpool(&flaky);
   flaky->broken = true;
-  const std::string cp1 = "cp1";
+  const auto cp1 = CheckpointUpdate::Replace("cp1");
   Status st = s->WriteBatch(Batch(0, 1), &cp1);
   EXPECT_EQ(st.code(), Status::Code::kIoError);
   EXPECT_EQ(s->spooled_batches(), 0);
-  EXPECT_EQ(*s->LoadCheckpoint(), "") << "a batch that failed is not durable anywhere";
+  EXPECT_EQ(*s->LoadCheckpoint(), Parts{}) << "a batch that failed is not durable anywhere";
 }
 
 }  // namespace

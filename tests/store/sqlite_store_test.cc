@@ -112,6 +112,30 @@ TEST_F(SqliteStoreTest, DictionaryCacheOverflowDuringABulkLoadKeepsEveryRecordRi
   sqlite3_close(db);
 }
 
+// The live agent's connection appends checkpoint parts; `mailtrail blocks add`
+// writes through another. The agent must still see what the other wrote (a
+// statement left open would pin it to an old snapshot).
+TEST_F(SqliteStoreTest, AppendingCheckpointPartsKeepsOtherWritersVisible) {
+  auto agent = OpenStore(Url(), Detail::kStandard, true);
+  ASSERT_TRUE(agent.ok());
+  const auto whole = CheckpointUpdate::Replace("whole");
+  ASSERT_TRUE((*agent)->WriteBatch({Sample("44C4B10A321")}, &whole).ok());
+  const auto change = CheckpointUpdate::Append("change");
+  ASSERT_TRUE((*agent)->WriteBatch({}, &change).ok());
+  auto other = OpenStore(Url(), Detail::kStandard, true);
+  ASSERT_TRUE(other.ok());
+  Block b;
+  b.kind = "subject";
+  b.key = "blocked by hand";
+  b.created = 1000 * kUsPerSecond;
+  b.expires = 5000 * kUsPerSecond;
+  ASSERT_TRUE((*other)->SaveBlocks({b}).ok());
+  auto seen = (*agent)->LoadBlocks(2000 * kUsPerSecond);
+  ASSERT_TRUE(seen.ok());
+  ASSERT_EQ(seen->size(), 1u);
+  EXPECT_EQ((*seen)[0].key, "blocked by hand");
+}
+
 TEST_F(SqliteStoreTest, ReadOnlyOpenOfAMissingDatabaseFails) {
   auto s = OpenStore(Url("missing.db"), Detail::kStandard, false);
   EXPECT_FALSE(s.ok());

@@ -144,18 +144,52 @@ TEST_P(StoreContract, CheckpointIsWrittenWithItsRecordsAndSurvivesReopening) {
     ASSERT_TRUE(s.ok());
     auto none = (*s)->LoadCheckpoint();
     ASSERT_TRUE(none.ok());
-    EXPECT_EQ(*none, "");
-    const std::string cp1 = std::string("position 1\0binary", 17);
+    EXPECT_TRUE(none->empty());
+    const auto cp1 = CheckpointUpdate::Replace(std::string("position 1\0binary", 17));
     ASSERT_TRUE((*s)->WriteBatch({Sample("44C4B10A321")}, &cp1).ok());
     ASSERT_TRUE((*s)->Write({Sample("55C4B10A321")}).ok());  // leaves it alone
-    EXPECT_EQ(*(*s)->LoadCheckpoint(), cp1);
-    const std::string cp2 = "position 2";
+    EXPECT_EQ(*(*s)->LoadCheckpoint(), cp1.parts);
+    const auto cp2 = CheckpointUpdate::Replace("position 2");
     ASSERT_TRUE((*s)->WriteBatch({}, &cp2).ok());
   }
   auto s = OpenStore(Url(), Detail::kStandard, true);
   ASSERT_TRUE(s.ok());
-  EXPECT_EQ(*(*s)->LoadCheckpoint(), "position 2");
+  EXPECT_EQ(*(*s)->LoadCheckpoint(), std::vector<std::string>{"position 2"});
   EXPECT_EQ(All(s->get()).size(), 2u);
+}
+
+// The live agent appends its changes between whole states (agent/run/checkpoint.h).
+TEST_P(StoreContract, CheckpointPartsAreAppendedAndReplacedInOrder) {
+  using Parts = std::vector<std::string>;
+  {
+    auto s = OpenStore(Url(), Detail::kStandard, true);
+    ASSERT_TRUE(s.ok());
+    CheckpointUpdate whole;
+    whole.parts = {"whole 1", "change a"};  // as joined by the writer
+    ASSERT_TRUE((*s)->WriteBatch({Sample("44C4B10A321")}, &whole).ok());
+    for (const char* c : {"change b", "change c"}) {
+      const auto u = CheckpointUpdate::Append(c);
+      ASSERT_TRUE((*s)->WriteBatch({}, &u).ok());
+    }
+    EXPECT_EQ(*(*s)->LoadCheckpoint(), (Parts{"whole 1", "change a", "change b", "change c"}));
+  }
+  auto s = OpenStore(Url(), Detail::kStandard, true);
+  ASSERT_TRUE(s.ok());
+  EXPECT_EQ(*(*s)->LoadCheckpoint(), (Parts{"whole 1", "change a", "change b", "change c"}));
+  // Eleven parts: they stay in order past one digit.
+  for (int i = 0; i < 8; ++i) {
+    const auto u = CheckpointUpdate::Append("change " + std::to_string(i));
+    ASSERT_TRUE((*s)->WriteBatch({}, &u).ok());
+  }
+  auto parts = (*s)->LoadCheckpoint();
+  ASSERT_EQ(parts->size(), 12u);
+  EXPECT_EQ(parts->back(), "change 7");
+  const auto again = CheckpointUpdate::Replace("whole 2");
+  ASSERT_TRUE((*s)->WriteBatch({}, &again).ok());
+  EXPECT_EQ(*(*s)->LoadCheckpoint(), Parts{"whole 2"});
+  const auto later = CheckpointUpdate::Append("change d");
+  ASSERT_TRUE((*s)->WriteBatch({}, &later).ok());
+  EXPECT_EQ(*(*s)->LoadCheckpoint(), (Parts{"whole 2", "change d"}));
 }
 
 TEST_P(StoreContract, AnUpdateReplacesTheRecordOfTheSameMessage) {

@@ -39,6 +39,36 @@ TEST(MysqlUrl, RefusesPasswordsAndBadParts) {
     EXPECT_FALSE(ParseMysqlUrl(bad).ok()) << bad;
 }
 
+// The spool keeps a checkpoint update as one blob.
+TEST(CheckpointUpdateBlob, RoundTripsAndReadsTheOlderForm) {
+  CheckpointUpdate u;
+  u.append = true;
+  u.parts = {"{\"a\":1}", "", std::string("x:1\0y", 5), "MTCP1R3:abc"};
+  EXPECT_EQ(DecodeCheckpointUpdate(EncodeCheckpointUpdate(u)), u);
+  const auto r = CheckpointUpdate::Replace("{}");
+  EXPECT_EQ(DecodeCheckpointUpdate(EncodeCheckpointUpdate(r)), r);
+  // A spool written before parts existed holds a checkpoint written whole.
+  EXPECT_EQ(DecodeCheckpointUpdate("{\"v\":1}"), CheckpointUpdate::Replace("{\"v\":1}"));
+  // Damaged framing is not half read: the blob as it is, a replacement.
+  for (std::string bad : {"MTCP1A5:ab", "MTCP1Ax:ab", "MTCP1Q1:a", "MTCP1A99999999999999:a"})
+    EXPECT_EQ(DecodeCheckpointUpdate(bad), CheckpointUpdate::Replace(bad)) << bad;
+}
+
+TEST(CheckpointUpdateBlob, ThenAppliesUpdatesInTurn) {
+  auto u = CheckpointUpdate::Replace("w1");
+  u.Then(CheckpointUpdate::Append("c1"));
+  u.Then(CheckpointUpdate::Append("c2"));
+  EXPECT_EQ(u.parts, (std::vector<std::string>{"w1", "c1", "c2"}));
+  EXPECT_FALSE(u.append);
+  EXPECT_EQ(u.bytes(), 6u);
+  u.Then(CheckpointUpdate::Replace("w2"));
+  EXPECT_EQ(u, CheckpointUpdate::Replace("w2"));
+  auto a = CheckpointUpdate::Append("c3");
+  a.Then(CheckpointUpdate::Append("c4"));
+  EXPECT_TRUE(a.append);
+  EXPECT_EQ(a.parts, (std::vector<std::string>{"c3", "c4"}));
+}
+
 class RecordCodec : public ::testing::Test, public StoreFixture {};
 
 TEST_F(RecordCodec, EveryFieldRoundTrips) {

@@ -18,10 +18,10 @@ class ForwardingStore : public Store {
   explicit ForwardingStore(Store* real) : real_(real) {}
 
   Status WriteBatch(const std::vector<MessageRecord>& records,
-                    const std::string* checkpoint) override {
+                    const CheckpointUpdate* checkpoint) override {
     return real_->WriteBatch(records, checkpoint);
   }
-  StatusOr<std::string> LoadCheckpoint() override { return real_->LoadCheckpoint(); }
+  StatusOr<std::vector<std::string>> LoadCheckpoint() override { return real_->LoadCheckpoint(); }
   Status Search(const SearchQuery& q, const std::function<void(MessageRecord&&)>& fn) override {
     return real_->Search(q, fn);
   }

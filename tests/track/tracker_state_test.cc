@@ -3,6 +3,10 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "tests/support/corpus.h"
 #include "tests/support/sorted_json.h"
@@ -11,15 +15,38 @@
 namespace mailtrail {
 namespace {
 
+// A state with its messages and sessions in one order (the tracker keeps them
+// in hash maps, whose order depends on their history).
+std::string CanonicalState(const std::string& state) {
+  nlohmann::json j = nlohmann::json::parse(state);
+  for (const char* key : {"records", "sessions"}) {
+    std::vector<std::string> items;
+    for (const auto& x : j.at(key)) items.push_back(x.dump());
+    std::sort(items.begin(), items.end());
+    j[key] = items;
+  }
+  return j.dump();
+}
+
+TrackerOptions FullDetail() {
+  TrackerOptions o;
+  o.keep_events = true;
+  return o;
+}
+
+// The records of one uninterrupted run over `lines`, as SortedJson.
+auto Uninterrupted(const std::vector<std::string>& lines) {
+  TrackerHarness whole(FullDetail());
+  whole.Feed(lines);
+  whole.Flush();
+  return SortedJson(whole.records());
+}
+
 void CheckSplits(const std::string& corpus, int splits) {
   const auto lines = ReadCorpusLines(corpus);
   ASSERT_GT(lines.size(), 100u);
-  TrackerOptions opts;
-  opts.keep_events = true;
-  TrackerHarness whole(opts);
-  whole.Feed(lines);
-  whole.Flush();
-  const auto want = SortedJson(whole.records());
+  const TrackerOptions opts = FullDetail();
+  const auto want = Uninterrupted(lines);
   for (int k = 1; k <= splits; ++k) {
     const size_t cut = lines.size() * k / (splits + 1);
     TrackerHarness first(opts);
@@ -33,6 +60,87 @@ void CheckSplits(const std::string& corpus, int splits) {
     for (auto& r : second.records()) all.push_back(std::move(r));
     EXPECT_EQ(SortedJson(all), want) << corpus << " cut at line " << cut;
   }
+}
+
+// The live agent checkpoints a whole state, then only changes. Restored from
+// the parts so far (whole state, then each change set) at any of them, a
+// tracker holds the same state and goes on to the same records.
+void CheckChangeSets(const std::string& corpus, int chunks) {
+  const auto lines = ReadCorpusLines(corpus);
+  ASSERT_GT(lines.size(), 100u);
+  const TrackerOptions opts = FullDetail();
+  const auto want = Uninterrupted(lines);
+  TrackerHarness live(opts);
+  std::vector<std::string> parts;
+  size_t done = 0;
+  for (int k = 1; k <= chunks; ++k) {
+    const size_t cut = lines.size() * k / (chunks + 1);
+    live.Feed({lines.begin() + static_cast<long>(done), lines.begin() + static_cast<long>(cut)});
+    done = cut;
+    parts.push_back(live.tracker().SaveChanges());
+    TrackerHarness restored(opts);
+    ASSERT_TRUE(restored.tracker().LoadState(parts[0]).ok());
+    for (size_t i = 1; i < parts.size(); ++i)
+      ASSERT_TRUE(restored.tracker().ApplyChanges(parts[i]).ok()) << i;
+    EXPECT_EQ(CanonicalState(restored.tracker().SaveState()),
+              CanonicalState(live.tracker().SaveState()))
+        << corpus << " after " << parts.size() << " parts";
+    restored.Feed({lines.begin() + static_cast<long>(cut), lines.end()});
+    restored.Flush();
+    std::vector<MessageRecord> all = live.records();
+    for (auto& r : restored.records()) all.push_back(std::move(r));
+    EXPECT_EQ(SortedJson(all), want) << corpus << " restored at line " << cut;
+  }
+  EXPECT_EQ(parts[0].find("\"changes\""), std::string::npos) << "the first part is whole";
+  for (size_t i = 1; i < parts.size(); ++i)
+    EXPECT_NE(parts[i].find("\"changes\":true"), std::string::npos) << i;
+}
+
+TEST(TrackerState, ChangeSetsRestoreTheSameStateOnEveryCorpus) {
+  for (const char* c : {"02-smtp-rejects.log.gz", "03-outbound-relay-bounce.log.gz",
+                        "04-content-filter-amavis.log.gz", "08-long-queue-ids.log.gz"})
+    CheckChangeSets(c, 9);
+  CheckChangeSets("06-volume.log.gz", 5);
+}
+
+// A message left alone (deferred, waiting for its retry) is not in a change set;
+// one that changed, or closed, is.
+TEST(TrackerState, AChangeSetCarriesOnlyWhatChanged) {
+  auto qmgr = [](const char* qid) {
+    return std::string("Nov 27 10:00:00 mx postfix/qmgr[102]: ") + qid +
+           ": from=<a@b.example>, size=100, nrcpt=1 (queue active)";
+  };
+  TrackerHarness h;
+  h.Feed({qmgr("4A1B2C3D4E"), qmgr("5A1B2C3D4E"), qmgr("6A1B2C3D4E")});
+  const std::string first = h.tracker().SaveChanges();
+  EXPECT_NE(first.find("4A1B2C3D4E"), std::string::npos);
+  h.Feed(
+      {"Nov 27 10:00:05 mx postfix/smtp[103]: 5A1B2C3D4E: to=<c@d.example>, relay=none, "
+       "delay=5, delays=0.1/0/5/0, dsn=4.4.1, status=deferred (connect timed out)",
+       "Nov 27 10:00:05 mx postfix/qmgr[102]: 6A1B2C3D4E: removed"});
+  h.Feed(
+      {"Nov 27 10:00:20 mx postfix/qmgr[102]: 7A1B2C3D4E: from=<a@b.example>, size=100, "
+       "nrcpt=1 (queue active)"});  // the grace period of 6A1B2C3D4E is over: closed
+  const std::string changes = h.tracker().SaveChanges();
+  EXPECT_EQ(changes.find("4A1B2C3D4E"), std::string::npos) << changes;
+  EXPECT_NE(changes.find("\"qid\":\"5A1B2C3D4E\""), std::string::npos) << changes;
+  EXPECT_NE(changes.find("\"qid\":\"7A1B2C3D4E\""), std::string::npos) << changes;
+  EXPECT_NE(changes.find("\"closed\":[[\"mx\",\"6A1B2C3D4E\"]]"), std::string::npos) << changes;
+  const std::string nothing = h.tracker().SaveChanges();
+  EXPECT_EQ(nothing.find("A1B2C3D4E"), std::string::npos) << nothing;
+}
+
+TEST(TrackerState, AChangeSetIsNotAStateAndAStateIsNotAChangeSet) {
+  TrackerHarness a;
+  a.Feed(
+      {"Nov 27 10:00:00 mx postfix/qmgr[102]: 4A1B2C3D4E: from=<a@b.example>, size=100, "
+       "nrcpt=1 (queue active)"});
+  const std::string state = a.tracker().SaveChanges();
+  const std::string changes = a.tracker().SaveChanges();
+  TrackerHarness b;
+  EXPECT_FALSE(b.tracker().LoadState(changes).ok());
+  EXPECT_FALSE(b.tracker().ApplyChanges(state).ok());
+  EXPECT_EQ(b.tracker().open_records(), 0u);
 }
 
 TEST(TrackerState, RestoredTrackerContinuesExactlyOnEveryCorpus) {
