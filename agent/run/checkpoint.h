@@ -6,6 +6,11 @@
 // The store keeps a checkpoint as parts (CheckpointUpdate): the first holds the
 // tracker's whole state, each later one where the logs stand then and the
 // tracker's changes since the part before (MessageTracker::SaveChanges).
+//
+// A part is JSON: {"v":1,"seq":N,"streams":[...],"tracker":{...}}. A tracker
+// state of 4 KiB or more is compressed instead: the same object with
+// "tracker_zstd": its plain size in place of "tracker", a newline, and the zstd
+// frame. Either way the streams are in the first line.
 #ifndef MAILTRAIL_AGENT_RUN_CHECKPOINT_H_
 #define MAILTRAIL_AGENT_RUN_CHECKPOINT_H_
 

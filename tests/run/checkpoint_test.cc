@@ -1,12 +1,15 @@
 // The checkpoint's encoding: positions and the tracker's state come back as
-// they went in, the state is spliced in as JSON (not escaped into a string),
-// and checkpoints written the older way still read.
+// they went in, the state is spliced in as JSON (not escaped into a string) or,
+// when large, compressed; checkpoints written the older way still read.
 #include "agent/run/checkpoint.h"
 
 #include <gtest/gtest.h>
 
+#include <string>
+
 #include <nlohmann/json.hpp>
 
+#include "tests/support/log_lines.h"
 #include "tests/support/tracker_harness.h"
 
 namespace mailtrail {
@@ -79,6 +82,42 @@ TEST(Checkpoint, AStateThatIsNotAnObjectStaysAString) {
   }
   EXPECT_FALSE(DecodeCheckpoint("{\"v\":1,\"streams\":[],\"tracker\":").ok());
   EXPECT_FALSE(DecodeCheckpoint("{\"v\":7,\"streams\":[],\"tracker\":\"\"}").ok());
+}
+
+// A large deferred queue makes a large state: it is stored compressed, after
+// a first line that still says where the logs stand.
+TEST(Checkpoint, ALargeStateIsCompressedAndComesBackExactly) {
+  TrackerHarness h;
+  h.Feed(QueuedMessageLines(200, "Nov 27 10:00:01"));
+  Checkpoint cp = Sample(h.tracker().SaveState());
+  cp.seq = 42;
+  ASSERT_GT(cp.tracker_state.size(), 20000u);
+  const std::string bytes = EncodeCheckpoint(cp);
+  EXPECT_LT(bytes.size(), cp.tracker_state.size() / 3);
+  const std::string first_line = bytes.substr(0, bytes.find('\n'));
+  const auto header = nlohmann::json::parse(first_line);
+  EXPECT_EQ(header.at("tracker_zstd").get<size_t>(), cp.tracker_state.size());
+  EXPECT_EQ(header.at("streams").at(0).at("positions").at(0).at(4).get<int64_t>(), 987654321);
+  auto back = DecodeCheckpoint(bytes);
+  ASSERT_TRUE(back.ok()) << back.status().message();
+  EXPECT_EQ(back->tracker_state, cp.tracker_state);
+  EXPECT_EQ(back->seq, 42);
+  EXPECT_EQ(back->streams[0].positions[1].offset, 5);
+  // Damage is refused, never half read: a cut frame, another declared size.
+  EXPECT_FALSE(DecodeCheckpoint(bytes.substr(0, bytes.size() - 10)).ok());
+  std::string other = bytes;
+  const std::string size = "\"tracker_zstd\":" + std::to_string(cp.tracker_state.size());
+  ASSERT_NE(other.find(size), std::string::npos);
+  other.replace(other.find(size), size.size(),
+                "\"tracker_zstd\":" + std::to_string(cp.tracker_state.size() + 1));
+  EXPECT_FALSE(DecodeCheckpoint(other).ok());
+  EXPECT_FALSE(DecodeCheckpoint(first_line).ok()) << "the frame is missing";
+}
+
+TEST(Checkpoint, ASmallStateStaysReadableJson) {
+  const std::string bytes = EncodeCheckpoint(Sample("{\"v\":2,\"records\":[]}"));
+  EXPECT_EQ(bytes.find('\n'), std::string::npos);
+  EXPECT_NE(bytes.find("\"tracker\":{\"v\":2"), std::string::npos) << bytes;
 }
 
 }  // namespace
