@@ -167,15 +167,18 @@ TEST_P(StoreContract, CheckpointPartsAreAppendedAndReplacedInOrder) {
     CheckpointUpdate whole;
     whole.parts = {"whole 1", "change a"};  // as joined by the writer
     ASSERT_TRUE((*s)->WriteBatch({Sample("44C4B10A321")}, &whole).ok());
-    for (const char* c : {"change b", "change c"}) {
+    // Parts are bytes: a compressed state holds NULs and anything else.
+    const std::string binary("change\0\xff\x28\xb5 b", 12);
+    for (const std::string& c : {binary, std::string("change c")}) {
       const auto u = CheckpointUpdate::Append(c);
       ASSERT_TRUE((*s)->WriteBatch({}, &u).ok());
     }
-    EXPECT_EQ(*(*s)->LoadCheckpoint(), (Parts{"whole 1", "change a", "change b", "change c"}));
+    EXPECT_EQ(*(*s)->LoadCheckpoint(), (Parts{"whole 1", "change a", binary, "change c"}));
   }
   auto s = OpenStore(Url(), Detail::kStandard, true);
   ASSERT_TRUE(s.ok());
-  EXPECT_EQ(*(*s)->LoadCheckpoint(), (Parts{"whole 1", "change a", "change b", "change c"}));
+  EXPECT_EQ(*(*s)->LoadCheckpoint(),
+            (Parts{"whole 1", "change a", std::string("change\0\xff\x28\xb5 b", 12), "change c"}));
   // Eleven parts: they stay in order past one digit.
   for (int i = 0; i < 8; ++i) {
     const auto u = CheckpointUpdate::Append("change " + std::to_string(i));
