@@ -161,7 +161,6 @@ Status Agent::Start() {
     (i == 0 ? whole_state_bytes_ : changes_bytes_) += static_cast<int64_t>((*saved)[i].size());
     cp = std::move(*part);
   }
-  checkpoint_based_ = true;
   checkpoint_seq_ = cp.seq;
   // Log time goes on from where it stood, by the wall clock, until lines come.
   last_line_log_time_ = tracker_.now();
@@ -227,7 +226,7 @@ Status Agent::Flush() {
     cp.streams.push_back({streams_[i]->path(), streams_[i]->positions(), states_[i].dating.year()});
   // Changes only, until they add up to the whole state: a restart then reads at
   // most twice the state, and a deferred queue is not written every second.
-  const bool whole = !checkpoint_based_ || changes_bytes_ >= whole_state_bytes_;
+  const bool whole = whole_state_bytes_ == 0 || changes_bytes_ >= whole_state_bytes_;
   if (whole) {
     cp.tracker_state = tracker_.SaveState();
     tracker_.MarkSaved();
@@ -244,7 +243,6 @@ Status Agent::Flush() {
   if (whole) {
     whole_state_bytes_ = last_checkpoint_bytes_;
     changes_bytes_ = 0;
-    checkpoint_based_ = true;
     checkpoint_bytes_whole_total_ += last_checkpoint_bytes_;
   } else {
     changes_bytes_ += last_checkpoint_bytes_;

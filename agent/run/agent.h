@@ -125,9 +125,8 @@ class Agent {
   std::vector<StreamState> states_;
   TimeUs last_flush_ = 0;
   int64_t last_checkpoint_bytes_ = 0;
-  // The store's checkpoint: whether it has a whole state to append changes to,
-  // the size of that state, and of the changes appended since.
-  bool checkpoint_based_ = false;
+  // The store's checkpoint: the size of its whole state (0: none yet, nothing
+  // to append changes to) and of the changes appended since.
   int64_t whole_state_bytes_ = 0, changes_bytes_ = 0;
   int64_t checkpoint_seq_ = 0;  // of the last part written
   int64_t checkpoint_bytes_whole_total_ = 0, checkpoint_bytes_changes_total_ = 0;

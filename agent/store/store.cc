@@ -28,12 +28,6 @@ void CheckpointUpdate::Then(CheckpointUpdate&& later) {
   for (auto& p : later.parts) parts.push_back(std::move(p));
 }
 
-size_t CheckpointUpdate::bytes() const {
-  size_t n = 0;
-  for (const auto& p : parts) n += p.size();
-  return n;
-}
-
 namespace {
 // "MTCP1", 'R' or 'A', then per part its length in decimal, ':' and its bytes.
 constexpr std::string_view kUpdateMagic = "MTCP1";

@@ -52,7 +52,6 @@ struct CheckpointUpdate {
   static CheckpointUpdate Append(std::string part);
   // Folds `later` in, as if the two had been written one after the other.
   void Then(CheckpointUpdate&& later);
-  size_t bytes() const;
   bool operator==(const CheckpointUpdate& o) const {
     return append == o.append && parts == o.parts;
   }
