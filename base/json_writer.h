@@ -90,7 +90,12 @@ class JsonWriter {
   // no NaN or infinity: those are written as 0.
   void Exact(const char* key, double v) {
     Key(key);
-    AppendNumber(std::isfinite(v) ? v : 0.0);
+    // "-0" would read back as the integer 0: a negative zero (an amavis score
+    // of "-0") keeps its sign as "-0.0".
+    if (v == 0 && std::signbit(v))
+      out_->append("-0.0");
+    else
+      AppendNumber(std::isfinite(v) ? v : 0.0);
   }
   void Bool(const char* key, bool v) {
     Key(key);

@@ -1,12 +1,28 @@
 #include <gtest/gtest.h>
 
+#include <limits>
+#include <string>
+
 #include "base/civil_time.h"
 #include "base/ip_address.h"
+#include "base/json_writer.h"
 #include "base/queue_id.h"
 #include "base/text.h"
 
 namespace mailtrail {
 namespace {
+
+// Saved state reads back exactly: every double as the shortest text that
+// parses to it, a negative zero included (it must not read as the integer 0).
+TEST(JsonWriter, ExactNumbersKeepEveryBitThatMatters) {
+  std::string out;
+  JsonWriter w(&out);
+  w.OpenArray();
+  for (double v : {0.0, -0.0, 0.1, -2.5, 0.123456789, 1e300}) w.Exact(nullptr, v);
+  w.Exact(nullptr, std::numeric_limits<double>::infinity());  // JSON has none: 0
+  w.CloseArray();
+  EXPECT_EQ(out, "[0,-0.0,0.1,-2.5,0.123456789,1e+300,0]");
+}
 
 TEST(CivilTime, FormatsAndParsesRfc3339) {
   const TimeUs t = EpochSeconds(2026, 11, 27, 11, 21, 18) * kUsPerSecond;
