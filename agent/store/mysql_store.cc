@@ -550,32 +550,21 @@ void MysqlStore::InsertRecords(const std::vector<MessageRecord>& records,
   flush(true);
 }
 
-// Part 0 is agent.checkpoint (NULL when only appended parts exist), the others
-// agent_checkpoint_part rows numbered from 1.
+// Part 0 of a replacement is agent.checkpoint (the batch's agent-row update
+// writes it); every other part is an agent_checkpoint_part row, in seq order.
 void MysqlStore::WriteCheckpointParts(const CheckpointUpdate& u) {
   const std::string agent = std::to_string(agent_id_);
   uint64_t seq = 1;
   auto parts = u.parts.begin();
   if (u.append) {
-    auto rs = mysql::Query(conn_.get(),
-                           "SELECT COALESCE(MAX(seq), 0) + 1, (SELECT checkpoint IS NULL FROM agent"
-                           " WHERE id = " +
-                               agent + ") FROM agent_checkpoint_part WHERE agent = " + agent);
+    auto rs = mysql::Query(
+        conn_.get(),
+        "SELECT COALESCE(MAX(seq), 0) + 1 FROM agent_checkpoint_part WHERE agent = " + agent);
     rs->next();
     seq = rs->getUInt64(1);
-    // Appended onto nothing: the first part still goes first.
-    if (seq == 1 && rs->getBoolean(2) && parts != u.parts.end()) seq = 0;
   } else {
     mysql::Execute(conn_.get(), "DELETE FROM agent_checkpoint_part WHERE agent = " + agent);
     if (parts != u.parts.end()) ++parts;  // the agent row takes it
-  }
-  if (seq == 0) {
-    std::unique_ptr<sql::PreparedStatement> first(
-        conn_->prepareStatement("UPDATE agent SET checkpoint = ? WHERE id = ?"));
-    first->setString(1, *parts++);
-    first->setInt(2, agent_id_);
-    first->executeUpdate();
-    seq = 1;
   }
   std::unique_ptr<sql::PreparedStatement> ins(conn_->prepareStatement(
       "INSERT INTO agent_checkpoint_part (agent, seq, data) VALUES (?, ?, ?)"));

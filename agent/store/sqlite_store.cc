@@ -155,8 +155,6 @@ Status SqliteStore::Prepare() {
       // order): a checkpoint saved whole before parts existed is the first.
       {&upsert_checkpoint_,
        "INSERT OR REPLACE INTO checkpoint (name, data, updated) VALUES (?, ?, ?)"},
-      {&count_checkpoint_, "SELECT COUNT(*) FROM checkpoint WHERE name GLOB 'tail*'"},
-      {&delete_checkpoint_, "DELETE FROM checkpoint WHERE name GLOB 'tail*'"},
       {&select_dict_, "SELECT id FROM dict WHERE hash = ? AND kind = ? AND text = ?"},
       {&select_rcpts_,
        "SELECT a.text, r.outcome, o.text, r.dsn, rl.text, r.delay, r.attempts, r.time,"
@@ -336,16 +334,15 @@ Status SqliteStore::AddLineStats(const LineStats& stats) {
 Status SqliteStore::WriteCheckpoint(const CheckpointUpdate& u, int64_t updated) {
   int64_t next = 0;  // the number of the first part written
   if (u.append) {
-    count_checkpoint_.Reset();
-    if (count_checkpoint_.Step() != SQLITE_ROW) return db_.Error("count checkpoint parts");
-    next = count_checkpoint_.Int(0);
-    // A statement left on its row would hold its read snapshot after the
-    // commit: this connection would not see other writers (blocks added by
-    // `mailtrail blocks add`) any more.
-    count_checkpoint_.Reset();
-  } else {
-    delete_checkpoint_.Reset();
-    if (delete_checkpoint_.Step() != SQLITE_DONE) return db_.Error("replace checkpoint");
+    // Prepared here and finalized at the end of the scope: a statement kept
+    // on its row would hold its read snapshot after the commit, and this
+    // connection would no longer see other writers (`mailtrail blocks add`).
+    auto count = db_.Prepare("SELECT COUNT(*) FROM checkpoint WHERE name GLOB 'tail*'");
+    if (!count.ok()) return count.status();
+    if (count->Step() != SQLITE_ROW) return db_.Error("count checkpoint parts");
+    next = count->Int(0);
+  } else if (Status st = db_.Exec("DELETE FROM checkpoint WHERE name GLOB 'tail*'"); !st.ok()) {
+    return st;
   }
   for (const auto& part : u.parts) {
     char name[32] = "tail";

@@ -61,7 +61,7 @@ class SqliteStore : public Store {
   Detail detail_;
   SqliteDb db_;
   SqliteStmt insert_message_, insert_rcpt_, insert_dict_, select_dict_, select_rcpts_,
-      upsert_checkpoint_, count_checkpoint_, delete_checkpoint_, delete_rcpts_, delete_message_;
+      upsert_checkpoint_, delete_rcpts_, delete_message_;
   DictCache dict_cache_[5];  // by DictKind
   std::string last_text_[5];
   int64_t last_id_[5] = {};

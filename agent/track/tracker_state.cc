@@ -262,19 +262,22 @@ std::string MessageTracker::SaveChanges() {
   if (!note_changes_) {
     // Nothing saved to change from: the whole state, as its own base.
     out = SaveState();
-  } else {
-    // Each open message once: a key closed and opened again is listed twice.
-    std::vector<const Open*> changed;
-    changed.reserve(touched_.size());
-    for (const RecordKey& k : touched_) {
-      auto it = records_.find(k);
-      if (it == records_.end() || !it->second->touched) continue;
-      it->second->touched = false;
-      changed.push_back(it->second.get());
-    }
-    WriteState(&out, &changed);
+    MarkSaved();
+    return out;
   }
-  MarkSaved();
+  // Each open message once (a key closed and opened again is listed twice);
+  // clearing the flags here leaves none set, so the lists can simply go.
+  std::vector<const Open*> changed;
+  changed.reserve(touched_.size());
+  for (const RecordKey& k : touched_) {
+    auto it = records_.find(k);
+    if (it == records_.end() || !it->second->touched) continue;
+    it->second->touched = false;
+    changed.push_back(it->second.get());
+  }
+  WriteState(&out, &changed);
+  touched_.clear();
+  closed_.clear();
   return out;
 }
 
