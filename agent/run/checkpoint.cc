@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "agent/track/json_number.h"
 #include "base/zstd_text.h"
 
 namespace mailtrail {
@@ -60,26 +61,27 @@ StatusOr<Checkpoint> DecodeCheckpoint(std::string_view bytes) {
       newline == std::string_view::npos ? std::string_view() : bytes.substr(newline + 1);
   try {
     const json j = json::parse(bytes.substr(0, newline));
-    if (j.at("v").get<int>() != kVersion)
+    if (IntFromJson<int>(j.at("v")) != kVersion)
       return Status::Corruption("checkpoint of an unknown version");
-    if (j.contains("seq")) cp.seq = j.at("seq").get<int64_t>();  // absent before 2026-11-28
+    if (j.contains("seq")) cp.seq = IntFromJson<int64_t>(j.at("seq"));  // absent before 2026-11-28
     for (const json& s : j.at("streams")) {
       Checkpoint::Stream stream;
       stream.path = s.at("path").get<std::string>();
-      stream.year = s.at("year").get<int>();
+      stream.year = IntFromJson<int>(s.at("year"));
       for (const json& p : s.at("positions")) {
         StreamPosition pos;
-        pos.id = {p.at(0).get<uint64_t>(), p.at(1).get<uint64_t>()};
-        pos.fingerprint = p.at(2).get<uint64_t>();
-        pos.fingerprint_len = p.at(3).get<uint32_t>();
-        pos.offset = p.at(4).get<int64_t>();
-        if (p.size() > 5) pos.newest_mtime_ns = p.at(5).get<int64_t>();  // absent before 2026-11
+        pos.id = {IntFromJson<uint64_t>(p.at(0)), IntFromJson<uint64_t>(p.at(1))};
+        pos.fingerprint = IntFromJson<uint64_t>(p.at(2));
+        pos.fingerprint_len = IntFromJson<uint32_t>(p.at(3));
+        pos.offset = IntFromJson<int64_t>(p.at(4));
+        if (p.size() > 5)
+          pos.newest_mtime_ns = IntFromJson<int64_t>(p.at(5));  // absent before 2026-11
         stream.positions.push_back(pos);
       }
       cp.streams.push_back(std::move(stream));
     }
     if (j.contains("tracker_zstd")) {
-      if (!ZstdDecompress(frame, j.at("tracker_zstd").get<size_t>(), kMaxStateBytes,
+      if (!ZstdDecompress(frame, IntFromJson<size_t>(j.at("tracker_zstd")), kMaxStateBytes,
                           &cp.tracker_state))
         return Status::Corruption("checkpoint: the tracker state does not decompress");
     } else {

@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "agent/track/json_number.h"
 #include "agent/track/tracker.h"
 #include "agent/track/tracker_internal.h"
 #include "base/json_writer.h"
@@ -111,8 +112,8 @@ MessageRecord RecordFromJson(const json& j) {
   r.host = j.at("host").get<std::string>();
   r.qid = j.at("qid").get<std::string>();
   r.message_id = OptStr(j.at("mid"));
-  r.first_seen = j.at("t").at(0).get<TimeUs>();
-  r.last_seen = j.at("t").at(1).get<TimeUs>();
+  r.first_seen = TimeFromJson(j.at("t").at(0));
+  r.last_seen = TimeFromJson(j.at("t").at(1));
   const json& c = j.at("client");
   r.has_client = c.at(0).get<bool>();
   r.client_ip = c.at(1).get<std::string>();
@@ -122,28 +123,28 @@ MessageRecord RecordFromJson(const json& j) {
   r.sender = OptStr(j.at("sender"));
   r.subject = OptStr(j.at("subject"));
   r.header_from = OptStr(j.at("hfrom"));
-  r.size = j.at("size").get<int64_t>();
-  r.nrcpt = j.at("nrcpt").get<int>();
+  r.size = IntFromJson<int64_t>(j.at("size"));
+  r.nrcpt = IntFromJson<int>(j.at("nrcpt"));
   for (const json& x : j.at("rcpt")) {
     RecipientRecord rc;
     rc.address = x.at(0).get<std::string>();
     rc.orig_address = x.at(1).get<std::string>();
-    const int o = x.at(2).get<int>();
+    const int o = IntFromJson<int>(x.at(2));
     if (o < 0 || o >= kOutcomeCount) throw json::other_error::create(501, "bad outcome", nullptr);
     rc.outcome = static_cast<Outcome>(o);
     rc.dsn = x.at(3).get<std::string>();
     rc.relay = x.at(4).get<std::string>();
     rc.status_text = x.at(5).get<std::string>();
     rc.delay = x.at(6).get<double>();
-    rc.attempts = x.at(7).get<int>();
-    rc.time = x.at(8).get<TimeUs>();
+    rc.attempts = IntFromJson<int>(x.at(7));
+    rc.time = TimeFromJson(x.at(8));
     r.recipients.push_back(std::move(rc));
   }
   if (!j.at("reject").is_null()) {
     const json& x = j.at("reject");
-    r.reject =
-        RejectInfo{x.at(0).get<std::string>(), x.at(1).get<std::string>(), x.at(2).get<int>(),
-                   x.at(3).get<std::string>(), x.at(4).get<std::string>()};
+    r.reject = RejectInfo{x.at(0).get<std::string>(), x.at(1).get<std::string>(),
+                          IntFromJson<int>(x.at(2)), x.at(3).get<std::string>(),
+                          x.at(4).get<std::string>()};
   }
   for (const json& x : j.at("scans"))
     r.scans.push_back({x.at(0).get<std::string>(), x.at(1).get<std::string>(),
@@ -156,7 +157,7 @@ MessageRecord RecordFromJson(const json& j) {
   r.notice_qids = l.at(4).get<std::vector<std::string>>();
   for (const json& x : j.at("events"))
     r.events.push_back(
-        {x.at(0).get<TimeUs>(), x.at(1).get<std::string>(), x.at(2).get<std::string>()});
+        {TimeFromJson(x.at(0)), x.at(1).get<std::string>(), x.at(2).get<std::string>()});
   return r;
 }
 
@@ -313,12 +314,12 @@ struct MessageTracker::ParsedState {
 Status MessageTracker::ParseState(std::string_view bytes, ParsedState* out) {
   try {
     const json state = json::parse(bytes);
-    if (state.at("v").get<int>() != kStateVersion)
+    if (IntFromJson<int>(state.at("v")) != kStateVersion)
       return Status::Corruption("tracker state of an unknown version");
     out->changes = state.contains("changes") && state.at("changes").get<bool>();
     for (const json& x : state.at("records")) {
       out->records.push_back(RecordFromJson(x.at(0)));
-      out->generations.push_back(x.at(1).get<uint64_t>());
+      out->generations.push_back(IntFromJson<uint64_t>(x.at(1)));
       std::array<bool, 6> f;
       for (size_t i = 0; i < f.size(); ++i) f[i] = x.at(2 + i).get<bool>();
       out->flags.push_back(f);
@@ -329,27 +330,27 @@ Status MessageTracker::ParseState(std::string_view bytes, ParsedState* out) {
     for (const json& x : state.at("sessions")) {
       ParsedState::Session s;
       s.host = x.at(0).get<std::string>();
-      s.pid = x.at(1).get<uint32_t>();
-      s.client = x.at(2).get<uint64_t>();
-      s.last_seen = x.at(3).get<TimeUs>();
+      s.pid = IntFromJson<uint32_t>(x.at(1));
+      s.client = IntFromJson<uint64_t>(x.at(2));
+      s.last_seen = TimeFromJson(x.at(3));
       if (!x.at(4).is_null()) s.noqueue = std::make_unique<MessageRecord>(RecordFromJson(x.at(4)));
       for (const json& a : x.at(5)) {
         std::array<std::string, 6> t;
         for (size_t i = 0; i < t.size(); ++i) t[i] = a.at(i).get<std::string>();
         s.actions.push_back(std::move(t));
-        s.codes.push_back(a.at(6).get<int>());
+        s.codes.push_back(IntFromJson<int>(a.at(6)));
       }
       for (const json& k : x.at(6))
         s.keys.emplace_back(k.at(0).get<std::string>(), k.at(1).get<std::string>());
       out->sessions.push_back(std::move(s));
     }
     for (const json& x : state.at("pending"))
-      out->pending.push_back({x.at(0).get<TimeUs>(), x.at(1).get<std::string>(),
-                              x.at(2).get<std::string>(), x.at(3).get<uint64_t>(),
+      out->pending.push_back({TimeFromJson(x.at(0)), x.at(1).get<std::string>(),
+                              x.at(2).get<std::string>(), IntFromJson<uint64_t>(x.at(3)),
                               x.at(4).get<bool>()});
-    out->now = state.at("now").get<TimeUs>();
-    out->last_sweep = state.at("last_sweep").get<TimeUs>();
-    out->next_generation = state.at("next_generation").get<uint64_t>();
+    out->now = TimeFromJson(state.at("now"));
+    out->last_sweep = TimeFromJson(state.at("last_sweep"));
+    out->next_generation = IntFromJson<uint64_t>(state.at("next_generation"));
   } catch (const json::exception& e) {
     return Status::Corruption(std::string("tracker state: ") + e.what());
   }

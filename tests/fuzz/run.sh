@@ -11,7 +11,7 @@ flags="-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefin
 cmake -S . -B "$dir" -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=None \
       -DCMAKE_CXX_FLAGS="$flags" -DMAILTRAIL_FUZZ=ON -DMAILTRAIL_TESTS=OFF \
       -DMAILTRAIL_BENCH=OFF > /dev/null
-ninja -C "$dir" -j2 line_parser_fuzz policy_fuzz queue_file_fuzz > /dev/null
+ninja -C "$dir" -j2 line_parser_fuzz policy_fuzz queue_file_fuzz checkpoint_fuzz checkpoint_seeds > /dev/null
 seeds=$(mktemp -d)
 trap 'rm -rf "$seeds"' EXIT
 i=0
@@ -35,3 +35,15 @@ find tests/data/queue -type f ! -name '*.*' -size +0 -exec cp {} "$queue_seeds/"
 "$dir/tests/fuzz/queue_file_fuzz" -runs="$runs" -max_len=16384 -timeout=10 "$queue_seeds" 2>&1 | tail -3
 rm -rf "$queue_seeds"
 echo "fuzz: queue_file_fuzz ran $runs inputs without a finding"
+# What the agent reads back from its own database and spool, from the
+# checkpoints and record batches it makes of real logs.
+state_seeds=$(mktemp -d)
+logs=$(mktemp -d)
+for c in 03-outbound-relay-bounce 04-content-filter-amavis; do
+  zcat "tests/data/corpus/$c.log.gz" > "$logs/$c.log"
+done
+"$dir/tests/fuzz/checkpoint_seeds" "$state_seeds" "$logs"/*.log
+rm -rf "$logs"
+"$dir/tests/fuzz/checkpoint_fuzz" -runs="$runs" -max_len=65536 -timeout=10 "$state_seeds" 2>&1 | tail -3
+rm -rf "$state_seeds"
+echo "fuzz: checkpoint_fuzz ran $runs inputs without a finding"

@@ -112,6 +112,20 @@ TEST(Checkpoint, ALargeStateIsCompressedAndComesBackExactly) {
                 "\"tracker_zstd\":" + std::to_string(cp.tracker_state.size() + 1));
   EXPECT_FALSE(DecodeCheckpoint(other).ok());
   EXPECT_FALSE(DecodeCheckpoint(first_line).ok()) << "the frame is missing";
+  // A flipped bit anywhere in the frame is refused (the frame's checksum) or
+  // changes nothing; never another state read back as if it were this one.
+  const size_t frame = first_line.size() + 1;
+  int refused = 0;
+  for (size_t i = frame + 16; i < bytes.size(); i += (bytes.size() - frame) / 40) {
+    std::string flipped = bytes;
+    flipped[i] = static_cast<char>(flipped[i] ^ 0x10);
+    auto read = DecodeCheckpoint(flipped);
+    if (read.ok())
+      EXPECT_EQ(read->tracker_state, cp.tracker_state) << "a bit flipped at " << i;
+    else
+      ++refused;
+  }
+  EXPECT_GT(refused, 30);
 }
 
 TEST(Checkpoint, ASmallStateStaysReadableJson) {

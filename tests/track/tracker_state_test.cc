@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "tests/support/corpus.h"
+#include "tests/support/log_lines.h"
 #include "tests/support/sorted_json.h"
 #include "tests/support/tracker_harness.h"
 
@@ -185,6 +186,36 @@ TEST(TrackerState, GarbageStateIsRefusedAndLeavesTheTrackerEmpty) {
   EXPECT_FALSE(h.tracker().LoadState("{\"v\": 1, \"now\": 5}").ok());
   EXPECT_FALSE(h.tracker().LoadState("{\"v\": 99}").ok());
   EXPECT_EQ(h.tracker().open_records(), 0u);
+}
+
+// A damaged state can hold any number where an integer belongs: a float out
+// of every integer's range (converting it would be undefined behaviour), or a
+// time so far out that the tracker's sums with it would overflow. Refused.
+TEST(TrackerState, NumbersOutOfRangeAreRefused) {
+  TrackerHarness first;
+  first.Feed(QueuedMessageLines(1, "Nov 27 10:00:01"));
+  const std::string state = first.tracker().SaveState();
+  const size_t t = state.find("\"t\":[");
+  ASSERT_NE(t, std::string::npos) << state;
+  const size_t value = t + 5, end = state.find(',', value);
+  {
+    TrackerHarness intact;
+    ASSERT_TRUE(intact.tracker().LoadState(state).ok());
+  }
+  for (const char* bad :
+       {"1e98", "-1e98", "1.5", "9000000000000000000", "18446744073709551615", "\"1\"", "true"}) {
+    std::string damaged = state;
+    damaged.replace(value, end - value, bad);
+    TrackerHarness h;
+    EXPECT_FALSE(h.tracker().LoadState(damaged).ok()) << bad;
+    EXPECT_EQ(h.tracker().open_records(), 0u);
+  }
+  std::string now = state;
+  const size_t at = now.find("\"now\":");
+  ASSERT_NE(at, std::string::npos);
+  now.replace(at, 6, "\"now\":-9000000000000000000,\"x\":");
+  TrackerHarness h;
+  EXPECT_FALSE(h.tracker().LoadState(now).ok());
 }
 
 }  // namespace
