@@ -1,6 +1,8 @@
-// `mailtrail db migrate|purge`: the store's schema and its retention.
+// `mailtrail db migrate|purge|forget-checkpoint`: the store's schema, its
+// retention, and the way out of a checkpoint the agent cannot resume from.
 //   db migrate --store URL [--password-file FILE]
 //   db purge --older-than 30d --store URL [--password-file FILE]
+//   db forget-checkpoint --store URL [--agent NAME] [--password-file FILE]
 #include <cstdio>
 #include <cstdlib>
 
@@ -15,13 +17,15 @@ namespace {
 const std::vector<FlagSpec> kFlags = {
     kStoreFlag,
     kPasswordFileFlag,
+    kAgentFlag,
     {"older-than", true, "purge: records first seen more than this many days ago (30d)"},
     {"help", false, "this help"},
 };
 
 constexpr const char* kUsage =
     "usage: mailtrail db migrate --store URL [--password-file FILE]\n"
-    "       mailtrail db purge --older-than DAYSd --store URL [--password-file FILE]\n";
+    "       mailtrail db purge --older-than DAYSd --store URL [--password-file FILE]\n"
+    "       mailtrail db forget-checkpoint --store URL [--agent NAME] [--password-file FILE]\n";
 
 // "30d" or "30" -> 30; -1 when malformed.
 int64_t ParseDays(std::string s) {
@@ -65,6 +69,22 @@ int DbMain(const std::vector<std::string>& argv, const Clock& clock) {
     if (!removed.ok()) return Fail(removed.status().message());
     std::printf("removed %lld messages first seen before %s\n", static_cast<long long>(*removed),
                 FormatRfc3339((today - days) * 86400 * kUsPerSecond).substr(0, 10).c_str());
+    return kExitOk;
+  }
+  if (what == "forget-checkpoint") {
+    // A checkpoint `run` cannot resume from (damaged, or written by a newer
+    // version): forgotten, the next start begins where a first start would (the
+    // end of the logs, or their start with from_start). Records stay.
+    StoreOptions o;
+    o.create = false;
+    auto store = OpenStoreFromArgs(*args, o);
+    if (!store.ok()) return Fail(store.status().message());
+    auto parts = (*store)->LoadCheckpoint();
+    const CheckpointUpdate nothing;  // replaces the saved parts with none
+    if (Status st = (*store)->WriteBatch({}, &nothing); !st.ok()) return Fail(st.message());
+    std::printf(
+        "the checkpoint is forgotten (%s); the next `mailtrail run` starts afresh\n",
+        parts.ok() ? (std::to_string(parts->size()) + " parts").c_str() : "it could not be read");
     return kExitOk;
   }
   std::fputs(kUsage, stderr);

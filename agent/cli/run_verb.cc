@@ -219,8 +219,15 @@ Status StartRunning(const Config& c, const Clock& clock, Running* out) {
     options.queue_watcher = &queue->watcher;
   }
   auto agent = std::make_unique<Agent>(options, store->get(), RealFileSystem(), &clock);
-  if (Status st = agent->Start(); !st.ok())
-    return Status::Corruption("resuming from the checkpoint: " + st.message());
+  if (Status st = agent->Start(); !st.ok()) {
+    // A checkpoint that cannot be read will not become readable by retrying.
+    const char* way_out = st.code() == Status::Code::kCorruption
+                              ? " (to start afresh, keeping the records: mailtrail db "
+                                "forget-checkpoint with this store, and --agent NAME if the "
+                                "configuration names one)"
+                              : "";
+    return Status::Corruption("resuming from the checkpoint: " + st.message() + way_out);
+  }
   out->config = c;
   out->store = std::move(*store);
   out->queue = std::move(queue);

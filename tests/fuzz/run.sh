@@ -44,6 +44,6 @@ for c in 03-outbound-relay-bounce 04-content-filter-amavis; do
 done
 "$dir/tests/fuzz/checkpoint_seeds" "$state_seeds" "$logs"/*.log
 rm -rf "$logs"
-"$dir/tests/fuzz/checkpoint_fuzz" -runs="$runs" -max_len=65536 -timeout=10 "$state_seeds" 2>&1 | tail -3
+"$dir/tests/fuzz/checkpoint_fuzz" -runs="$runs" -max_len=16384 -timeout=10 "$state_seeds" 2>&1 | tail -3
 rm -rf "$state_seeds"
 echo "fuzz: checkpoint_fuzz ran $runs inputs without a finding"

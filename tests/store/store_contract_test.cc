@@ -193,6 +193,11 @@ TEST_P(StoreContract, CheckpointPartsAreAppendedAndReplacedInOrder) {
   const auto later = CheckpointUpdate::Append("change d");
   ASSERT_TRUE((*s)->WriteBatch({}, &later).ok());
   EXPECT_EQ(*(*s)->LoadCheckpoint(), (Parts{"whole 2", "change d"}));
+  const CheckpointUpdate nothing;  // `mailtrail db forget-checkpoint`
+  ASSERT_TRUE((*s)->WriteBatch({}, &nothing).ok());
+  EXPECT_TRUE((*s)->LoadCheckpoint()->empty());
+  ASSERT_TRUE((*s)->WriteBatch({}, &later).ok());
+  EXPECT_EQ(*(*s)->LoadCheckpoint(), Parts{"change d"});
 }
 
 TEST_P(StoreContract, AnUpdateReplacesTheRecordOfTheSameMessage) {
