@@ -53,7 +53,10 @@ class Agent::Tee : public RecordSink {
   explicit Tee(Agent* agent) : agent_(agent) {}
   void OnRecord(MessageRecord&& r) override {
     if (agent_->options_.queue_hints) agent_->Enrich(&r);
-    if (agent_->detector_ && !r.is_update) agent_->Detect(r);
+    if (!r.is_update) {
+      agent_->flow_.Count(r);
+      if (agent_->detector_) agent_->Detect(r);
+    }
     agent_->writer_->OnRecord(std::move(r));
   }
 

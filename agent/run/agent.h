@@ -19,6 +19,7 @@
 #include "agent/queue/queue_watcher.h"
 #include "agent/replay/async_writer.h"
 #include "agent/replay/line_stats.h"
+#include "agent/run/mail_flow.h"
 #include "agent/store/store.h"
 #include "agent/tail/file_stream.h"
 #include "agent/track/tracker.h"
@@ -135,6 +136,7 @@ class Agent {
   TimeUs last_line_log_time_ = 0, last_line_mono_ = 0;
   bool dirty_ = false;    // lines consumed since the last flush
   int64_t enriched_ = 0;  // records given a field from a queue file
+  MailFlow flow_;         // for the metrics: messages, recipients, delays, rejects
 };
 
 }  // namespace mailtrail

@@ -33,6 +33,46 @@ void Sample(std::string* out, const std::string& name_and_labels, double value) 
   *out += name_and_labels + buf;
 }
 
+// Outcomes that no record has yet are shown as 0 all the same: a series that
+// appears late breaks rate() over the time before it.
+void RenderMailFlow(const MailFlow& f, std::string* out) {
+  auto by_outcome = [&](const char* name, const char* help,
+                        int64_t (MailFlow::*count)(Outcome) const) {
+    Metric(out, name, "counter", help);
+    for (int i = 0; i < kOutcomeCount; ++i) {
+      const auto o = static_cast<Outcome>(i);
+      Sample(out, std::string(name) + "{outcome=\"" + OutcomeName(o) + "\"}",
+             static_cast<double>((f.*count)(o)));
+    }
+  };
+  by_outcome("mailtrail_messages_total",
+             "Messages recorded, by outcome (counted when first written).", &MailFlow::messages);
+  by_outcome("mailtrail_recipients_total",
+             "Recipients recorded, by outcome (counted when their message is first written).",
+             &MailFlow::recipients);
+  Metric(out, "mailtrail_delivery_delay_seconds", "histogram",
+         "Delivered recipients: Postfix's delay= (arrival to delivery).");
+  int64_t cumulative = 0;
+  const auto& buckets = f.delay_buckets();
+  for (size_t i = 0; i < buckets.size(); ++i) {
+    cumulative += buckets[i];
+    char le[32];
+    if (i < MailFlow::kDelayBuckets.size())
+      std::snprintf(le, sizeof le, "%g", MailFlow::kDelayBuckets[i]);
+    else
+      std::snprintf(le, sizeof le, "+Inf");
+    Sample(out, std::string("mailtrail_delivery_delay_seconds_bucket{le=\"") + le + "\"}",
+           static_cast<double>(cumulative));
+  }
+  Sample(out, "mailtrail_delivery_delay_seconds_sum", f.delay_sum());
+  Sample(out, "mailtrail_delivery_delay_seconds_count", static_cast<double>(cumulative));
+  Metric(out, "mailtrail_rejects_total", "counter",
+         "Messages rejected before queueing or by cleanup, by SMTP stage and reply code.");
+  for (const auto& [key, n] : f.rejects())
+    Sample(out, "mailtrail_rejects_total{stage=\"" + key.first + "\",code=\"" + key.second + "\"}",
+           static_cast<double>(n));
+}
+
 }  // namespace
 
 std::string Agent::RenderMetrics() const {
@@ -101,6 +141,7 @@ std::string Agent::RenderMetrics() const {
   Metric(&out, "mailtrail_lag_seconds", "gauge",
          "Wall clock minus the log time of the newest line read.");
   Sample(&out, "mailtrail_lag_seconds", lag_seconds());
+  RenderMailFlow(flow_, &out);
   if (const QueueWatcher* q = options_.queue_watcher) {
     const struct {
       const char* name;

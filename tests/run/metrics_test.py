@@ -6,20 +6,13 @@ usage: metrics_test.py MAILTRAIL
 """
 import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 import urllib.request
 
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
+from mt_testlib import free_port
 
 
 def main():

@@ -3,6 +3,7 @@ the year the live agent gives yearless lines, a one-shot replay."""
 import datetime
 import json
 import os
+import socket
 import subprocess
 
 
@@ -56,3 +57,10 @@ def start_mariadb(binary, server, dbdir, port=0):
     subprocess.run([binary, "db", "migrate", "--store", store], check=True,
                    stdout=subprocess.DEVNULL)
     return sock, store
+
+
+def free_port():
+    """A loopback TCP port nobody listens on now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]

@@ -10,7 +10,6 @@ usage: reload_test.py MAILTRAIL
 """
 import os
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -18,11 +17,7 @@ import tempfile
 import time
 import urllib.request
 
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from mt_testlib import free_port
 
 
 def metrics_on(port):
