@@ -27,6 +27,7 @@ constexpr const char* kUsage =
     "  search           find message records (--format table|jsonl)\n"
     "  show QID|MSGID   the life of one message, with its linked legs and NDRs\n"
     "  stats            line kinds seen, unknown lines, records by outcome\n"
+    "  report           a summary of a time window: totals, top senders, domains, rejects\n"
     "  run              follow the mail log live (through rotations and restarts)\n"
     "  check-config     check a configuration file (exit 78 when it is wrong)\n"
     "  db migrate|purge|forget-checkpoint\n"
@@ -55,6 +56,7 @@ int main(int argc, char** argv) {
       {"run", mailtrail::cli::RunMain},       {"check-config", mailtrail::cli::CheckConfigMain},
       {"db", mailtrail::cli::DbMain},         {"detect", mailtrail::cli::DetectMain},
       {"blocks", mailtrail::cli::BlocksMain}, {"queue", mailtrail::cli::QueueMain},
+      {"report", mailtrail::cli::ReportMain},
   };
   for (const auto& v : kVerbs)
     if (verb == v.name) return v.run(args, clock);

@@ -26,8 +26,8 @@ const std::vector<FlagSpec> kSearchFlags = {
     {"subject", true, "substring of the logged Subject"},
     {"host", true, "syslog host of the MTA"},
     {"outcome", true, "delivered|bounced|deferred|expired|rejected|discarded|held|mixed|in_flight"},
-    {"since", true, "records seen at or after (2026-11-27 or 2026-11-27T11:00:00Z)"},
-    {"until", true, "records first seen before"},
+    kSinceFlag,
+    kUntilFlag,
     {"limit", true, "at most this many records (default 100)"},
     {"format", true, "table (default) or jsonl (RECORD.md)"},
     {"help", false, "this help"},
@@ -82,17 +82,7 @@ int SearchMain(const std::vector<std::string>& argv, const Clock&) {
       return kExitUsage;
     }
   }
-  for (const char* name : {"since", "until"}) {
-    if (auto t = args->Get(name)) {
-      TimeUs v;
-      if (!ParseRfc3339(*t, &v)) {
-        std::fprintf(stderr, "mailtrail search: --%s wants 2026-11-27 or 2026-11-27T11:00:00Z\n",
-                     name);
-        return kExitUsage;
-      }
-      (std::string(name) == "since" ? q.since : q.until) = v;
-    }
-  }
+  if (!TimeRangeFromArgs(*args, "search", &q)) return kExitUsage;
   if (auto l = args->Get("limit")) {
     char* end = nullptr;
     q.limit = std::strtoll(l->c_str(), &end, 10);

@@ -28,6 +28,12 @@ inline StoreOptions ReaderOptions() {
 
 StatusOr<std::unique_ptr<Store>> OpenStoreFromArgs(const Args& args, StoreOptions options);
 
+inline const FlagSpec kSinceFlag = {
+    "since", true, "records seen at or after (2026-11-27 or 2026-11-27T11:00:00Z)"};
+inline const FlagSpec kUntilFlag = {"until", true, "records first seen before"};
+// --since and --until into `q`; false (after a line on stderr) when malformed.
+bool TimeRangeFromArgs(const Args& args, const char* verb, SearchQuery* q);
+
 }  // namespace mailtrail::cli
 
 #endif  // MAILTRAIL_AGENT_CLI_STORE_ARGS_H_

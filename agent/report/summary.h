@@ -1,0 +1,72 @@
+// Summary: what `mailtrail report` says of a time window, made from the stored
+// records (pflogsumm's grand totals and top lists, but per message and per
+// recipient with the outcome mailtrail worked out, and from the store instead
+// of a second pass over the logs). Pure: records in, counts out.
+#ifndef MAILTRAIL_AGENT_REPORT_SUMMARY_H_
+#define MAILTRAIL_AGENT_REPORT_SUMMARY_H_
+
+#include <array>
+#include <cstdint>
+#include <map>
+#include <string>
+#include <unordered_set>
+#include <vector>
+
+#include "agent/track/record.h"
+
+namespace mailtrail {
+
+class Summary {
+ public:
+  void Add(const MessageRecord& r);
+
+  // (count, key) pairs, largest first, at most `n`; ties by key.
+  using Top = std::vector<std::pair<int64_t, std::string>>;
+
+  int64_t records() const { return records_; }
+  TimeUs first_seen() const { return first_seen_; }
+  TimeUs last_seen() const { return last_seen_; }
+  const std::array<int64_t, kOutcomeCount>& messages() const { return messages_; }
+  const std::array<int64_t, kOutcomeCount>& recipients() const { return recipients_; }
+  int64_t bytes_received() const { return bytes_received_; }
+  size_t senders() const { return senders_.size(); }
+  size_t sending_hosts() const { return sending_hosts_.size(); }
+  size_t recipient_addresses() const { return recipient_addresses_.size(); }
+  size_t recipient_domains() const { return domains_.size(); }
+
+  Top TopSenders(size_t n) const { return Largest(by_sender_, n); }
+  Top TopSendingHosts(size_t n) const { return Largest(by_sending_host_, n); }
+  Top TopRecipientDomains(size_t n) const { return Largest(by_domain_, n); }
+  // A domain's recipients by outcome.
+  const std::array<int64_t, kOutcomeCount>& DomainOutcomes(const std::string& domain) const {
+    return domain_outcomes_.at(domain);
+  }
+  // "action stage code dsn" of rejected messages; clients rejected.
+  Top TopRejectReasons(size_t n) const { return Largest(by_reject_, n); }
+  Top TopRejectedClients(size_t n) const { return Largest(by_rejected_client_, n); }
+  // "outcome relay dsn" of recipients bounced, deferred or expired.
+  Top TopDeliveryProblems(size_t n) const { return Largest(by_problem_, n); }
+  // Messages first seen in each UTC hour ("2026-11-27T12"), in order.
+  const std::map<std::string, int64_t>& hours() const { return by_hour_; }
+
+ private:
+  static Top Largest(const std::map<std::string, int64_t>& counts, size_t n);
+
+  int64_t records_ = 0;
+  TimeUs first_seen_ = 0, last_seen_ = 0;
+  std::array<int64_t, kOutcomeCount> messages_{}, recipients_{};
+  int64_t bytes_received_ = 0;
+  std::unordered_set<std::string> senders_, sending_hosts_, recipient_addresses_, domains_;
+  std::map<std::string, int64_t> by_sender_, by_sending_host_, by_domain_, by_reject_,
+      by_rejected_client_, by_problem_, by_hour_;
+  std::map<std::string, std::array<int64_t, kOutcomeCount>> domain_outcomes_;
+};
+
+// The report as text for a terminal (untrusted text escaped) or as one JSON
+// object; `top` rows per list.
+std::string SummaryText(const Summary& s, size_t top);
+std::string SummaryJson(const Summary& s, size_t top);
+
+}  // namespace mailtrail
+
+#endif  // MAILTRAIL_AGENT_REPORT_SUMMARY_H_
