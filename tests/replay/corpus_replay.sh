@@ -52,3 +52,22 @@ for line in open(sys.argv[1]):
     n += 1
 assert n > 0
 PY
+# `mailtrail report` reads the same records through the same store: its counts
+# by outcome must be those of the records searched above.
+"$bin" report --store "$store" --format json --top 3 > "$tmp/report.json"
+python3 - "$tmp/records.jsonl" "$tmp/report.json" <<'PY'
+import collections, json, sys
+messages, recipients = collections.Counter(), collections.Counter()
+for line in open(sys.argv[1]):
+    r = json.loads(line)
+    messages[r["outcome"]] += 1
+    for rc in r["recipients"]:
+        recipients[rc["outcome"]] += 1
+report = json.load(open(sys.argv[2]))
+got_m = {k: v for k, v in report["messages"].items() if v}
+got_r = {k: v for k, v in report["recipients"].items() if v}
+assert got_m == dict(messages), f"report messages {got_m} != records {dict(messages)}"
+assert got_r == dict(recipients), f"report recipients {got_r} != records {dict(recipients)}"
+assert report["records"] == sum(messages.values())
+PY
+echo "report agrees with the records"
