@@ -27,19 +27,18 @@ void Summary::Add(const MessageRecord& r) {
   if (first_seen_ == 0 || r.first_seen < first_seen_) first_seen_ = r.first_seen;
   last_seen_ = std::max(last_seen_, r.last_seen);
   ++messages_[static_cast<int>(r.outcome)];
-  ++by_hour_[FormatRfc3339(r.first_seen).substr(0, 13)];
+  constexpr TimeUs kHour = 3600 * kUsPerSecond;
+  ++by_hour_[r.first_seen - ((r.first_seen % kHour) + kHour) % kHour];
   const bool queued = !r.qid.empty();
   if (queued && r.size >= 0) bytes_received_ += r.size;
   if (queued && r.sender) {
     const std::string sender = r.sender->empty() ? "<>" : AsciiLower(*r.sender);
-    senders_.insert(sender);
     ++by_sender_[sender];
   }
   if (queued && r.has_client) {
     const std::string host = r.client_host.empty() || r.client_host == "unknown"
                                  ? r.client_ip
                                  : AsciiLower(r.client_host);
-    sending_hosts_.insert(host);
     ++by_sending_host_[host];
   }
   for (const RecipientRecord& rc : r.recipients) {
@@ -47,7 +46,6 @@ void Summary::Add(const MessageRecord& r) {
     const std::string address = AsciiLower(rc.address);
     const std::string domain = DomainOf(address);
     recipient_addresses_.insert(address);
-    domains_.insert(domain);
     ++by_domain_[domain];
     ++domain_outcomes_[domain][static_cast<int>(rc.outcome)];
     if (IsProblem(rc.outcome))
@@ -62,7 +60,7 @@ void Summary::Add(const MessageRecord& r) {
   }
 }
 
-Summary::Top Summary::Largest(const std::map<std::string, int64_t>& counts, size_t n) {
+Summary::Top Summary::Largest(const Counts& counts, size_t n) {
   Top all;
   all.reserve(counts.size());
   for (const auto& [key, count] : counts) all.emplace_back(count, key);
@@ -125,7 +123,8 @@ std::string SummaryText(const Summary& s, size_t top) {
   TopText(&out, "Clients rejected most", s.TopRejectedClients(top));
   TopText(&out, "Delivery problems (outcome, relay, DSN; recipients)", s.TopDeliveryProblems(top));
   Line(&out, "\nMessages per hour (UTC, first seen)");
-  for (const auto& [hour, n] : s.hours()) Line(&out, "  %s:00  %8" PRId64, hour.c_str(), n);
+  for (const auto& [hour, n] : s.hours())
+    Line(&out, "  %s:00  %8" PRId64, FormatRfc3339(hour).substr(0, 13).c_str(), n);
   return out;
 }
 
@@ -175,7 +174,7 @@ std::string SummaryJson(const Summary& s, size_t top) {
   top_list("top_rejected_clients", s.TopRejectedClients(top));
   top_list("top_delivery_problems", s.TopDeliveryProblems(top));
   w.Open("hours");
-  for (const auto& [hour, n] : s.hours()) w.Int(hour.c_str(), n);
+  for (const auto& [hour, n] : s.hours()) w.Int(FormatRfc3339(hour).substr(0, 13).c_str(), n);
   w.Close();
   w.Close();
   out.push_back('\n');

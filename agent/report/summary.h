@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
@@ -29,10 +30,10 @@ class Summary {
   const std::array<int64_t, kOutcomeCount>& messages() const { return messages_; }
   const std::array<int64_t, kOutcomeCount>& recipients() const { return recipients_; }
   int64_t bytes_received() const { return bytes_received_; }
-  size_t senders() const { return senders_.size(); }
-  size_t sending_hosts() const { return sending_hosts_.size(); }
+  size_t senders() const { return by_sender_.size(); }
+  size_t sending_hosts() const { return by_sending_host_.size(); }
   size_t recipient_addresses() const { return recipient_addresses_.size(); }
-  size_t recipient_domains() const { return domains_.size(); }
+  size_t recipient_domains() const { return by_domain_.size(); }
 
   Top TopSenders(size_t n) const { return Largest(by_sender_, n); }
   Top TopSendingHosts(size_t n) const { return Largest(by_sending_host_, n); }
@@ -46,20 +47,22 @@ class Summary {
   Top TopRejectedClients(size_t n) const { return Largest(by_rejected_client_, n); }
   // "outcome relay dsn" of recipients bounced, deferred or expired.
   Top TopDeliveryProblems(size_t n) const { return Largest(by_problem_, n); }
-  // Messages first seen in each UTC hour ("2026-11-27T12"), in order.
-  const std::map<std::string, int64_t>& hours() const { return by_hour_; }
+  // Messages first seen in each UTC hour, by the hour's start, in order.
+  const std::map<TimeUs, int64_t>& hours() const { return by_hour_; }
 
  private:
-  static Top Largest(const std::map<std::string, int64_t>& counts, size_t n);
+  // Hash maps: a month of a large server has hundreds of thousands of senders.
+  using Counts = std::unordered_map<std::string, int64_t>;
+  static Top Largest(const Counts& counts, size_t n);
 
   int64_t records_ = 0;
   TimeUs first_seen_ = 0, last_seen_ = 0;
   std::array<int64_t, kOutcomeCount> messages_{}, recipients_{};
   int64_t bytes_received_ = 0;
-  std::unordered_set<std::string> senders_, sending_hosts_, recipient_addresses_, domains_;
-  std::map<std::string, int64_t> by_sender_, by_sending_host_, by_domain_, by_reject_,
-      by_rejected_client_, by_problem_, by_hour_;
-  std::map<std::string, std::array<int64_t, kOutcomeCount>> domain_outcomes_;
+  std::unordered_set<std::string> recipient_addresses_;
+  Counts by_sender_, by_sending_host_, by_domain_, by_reject_, by_rejected_client_, by_problem_;
+  std::map<TimeUs, int64_t> by_hour_;
+  std::unordered_map<std::string, std::array<int64_t, kOutcomeCount>> domain_outcomes_;
 };
 
 // The report as text for a terminal (untrusted text escaped) or as one JSON

@@ -47,7 +47,8 @@ TEST(Summary, CountsAndOrdersTheTopLists) {
   EXPECT_EQ(senders[0], (std::pair<int64_t, std::string>{2, "a@x.test"}));
   EXPECT_EQ(senders[1], (std::pair<int64_t, std::string>{1, "<>"}));  // ties by key
   EXPECT_EQ(s.DomainOutcomes("two.test")[static_cast<int>(Outcome::kBounced)], 1);
-  EXPECT_EQ(s.hours().at("2026-11-27T12"), 4);
+  EXPECT_EQ(s.hours().at(int64_t{1795780800} * 1000000), 4);
+  EXPECT_NE(SummaryText(s, 3).find("2026-11-27T12:00         4"), std::string::npos);
 }
 
 TEST(Summary, HostileTextStaysData) {
