@@ -220,13 +220,15 @@ Status StartRunning(const Config& c, const Clock& clock, Running* out) {
   }
   auto agent = std::make_unique<Agent>(options, store->get(), RealFileSystem(), &clock);
   if (Status st = agent->Start(); !st.ok()) {
+    const std::string what = "resuming from the checkpoint: " + st.message();
     // A checkpoint that cannot be read will not become readable by retrying.
-    const char* way_out = st.code() == Status::Code::kCorruption
-                              ? " (to start afresh, keeping the records: mailtrail db "
+    if (st.code() == Status::Code::kCorruption)
+      return Status::Corruption(what +
+                                " (to start afresh, keeping the records: mailtrail db "
                                 "forget-checkpoint with this store, and --agent NAME if the "
-                                "configuration names one)"
-                              : "";
-    return Status::Corruption("resuming from the checkpoint: " + st.message() + way_out);
+                                "configuration names one)");
+    return st.code() == Status::Code::kUnavailable ? Status::Unavailable(what)
+                                                   : Status::IoError(what);
   }
   out->config = c;
   out->store = std::move(*store);
@@ -354,7 +356,10 @@ int RunMain(const std::vector<std::string>& argv, const Clock& clock) {
     return kExitConfig;
   }
   Running running;
-  if (Status st = StartRunning(*config, clock, &running); !st.ok()) return Fail(st.message());
+  if (Status st = StartRunning(*config, clock, &running); !st.ok()) {
+    Fail(st.message());
+    return st.code() == Status::Code::kCorruption ? kExitDataErr : kExitFailure;
+  }
   RunLoopOptions loop;
   loop.poll_interval = config->poll_interval;
   loop.watch_dirs = WatchDirs(config->log_paths);

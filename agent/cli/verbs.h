@@ -13,6 +13,9 @@ namespace mailtrail::cli {
 constexpr int kExitOk = 0;
 constexpr int kExitFailure = 1;
 constexpr int kExitUsage = 2;
+// Data that restarting will not mend (a damaged checkpoint or database): the
+// systemd unit does not restart on it (RestartPreventExitStatus).
+constexpr int kExitDataErr = 65;  // EX_DATAERR
 constexpr const char* kDefaultStore = "sqlite:mailtrail.db";
 
 int ReplayMain(const std::vector<std::string>& args, const Clock& clock);

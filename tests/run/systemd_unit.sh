@@ -13,6 +13,7 @@ bad=$(grep -v -e "mailtrail.*user" -e "Failed to connect" -e "^$" <<< "$out" || 
 if [ -n "$bad" ]; then echo "systemd-analyze: $bad"; exit 1; fi
 grep -q '^Type=notify' "$tmp/mailtrail.service"
 grep -q '^NoNewPrivileges=yes' "$tmp/mailtrail.service"
+grep -q '^RestartPreventExitStatus=65 78$' "$tmp/mailtrail.service"
 grep -q '^CapabilityBoundingSet=$' "$tmp/mailtrail.service"
 grep -q '^u mailtrail ' "$src/systemd/mailtrail.sysusers"
 grep -q '^m mailtrail adm' "$src/systemd/mailtrail.sysusers"
