@@ -58,8 +58,18 @@ def main():
                 re.finditer(r"^([a-z_]+)\s+(\d+)\s+(\d+)$", text, re.M)}
         text_same = all(rows.get(o, (0, 0)) == (report["messages"][o], report["recipients"][o])
                         for o in report["messages"])
-        print(name, "mailtrail vs pflogsumm:", pairs, "| text table matches json:", text_same)
-        ok = ok and same and text_same and report["records"] > 0
+        # The window and host filters reach the store: this log's own host and
+        # day give the same report, another host or an earlier window nothing.
+        def records(*flags):
+            out = subprocess.run([binary, "report", "--store", store, "--format", "json", *flags],
+                                 check=True, capture_output=True, text=True).stdout
+            return json.loads(out)["records"]
+        filtered = (records("--host", "mx", "--since", "2026-11-27", "--until", "2026-11-28"),
+                    records("--host", "mx2"), records("--until", "2026-11-27"))
+        print(name, "mailtrail vs pflogsumm:", pairs, "| text table matches json:", text_same,
+              "| records (mx that day, mx2, before):", report["records"], filtered)
+        ok = (ok and same and text_same and report["records"] > 0
+              and filtered == (report["records"], 0, 0))
     subprocess.run(["rm", "-rf", tmp])
     return 0 if ok else 1
 
