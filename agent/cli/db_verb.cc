@@ -2,7 +2,7 @@
 // retention, and the way out of a checkpoint the agent cannot resume from.
 //   db migrate --store URL [--password-file FILE]
 //   db purge --older-than 30d --store URL [--password-file FILE]
-//   db forget-checkpoint --store URL [--agent NAME] [--password-file FILE]
+//   db forget-checkpoint --store URL [--agent NAME] [--spool FILE] [--password-file FILE]
 #include <cstdio>
 #include <cstdlib>
 
@@ -19,13 +19,15 @@ const std::vector<FlagSpec> kFlags = {
     kPasswordFileFlag,
     kAgentFlag,
     {"older-than", true, "purge: records first seen more than this many days ago (30d)"},
+    {"spool", true, "forget-checkpoint, MySQL: the agent's outage spool ([store] spool)"},
     {"help", false, "this help"},
 };
 
 constexpr const char* kUsage =
     "usage: mailtrail db migrate --store URL [--password-file FILE]\n"
     "       mailtrail db purge --older-than DAYSd --store URL [--password-file FILE]\n"
-    "       mailtrail db forget-checkpoint --store URL [--agent NAME] [--password-file FILE]\n";
+    "       mailtrail db forget-checkpoint --store URL [--agent NAME] [--spool FILE]\n"
+    "                                      [--password-file FILE]\n";
 
 // "30d" or "30" -> 30; -1 when malformed.
 int64_t ParseDays(std::string s) {
@@ -76,7 +78,11 @@ int DbMain(const std::vector<std::string>& argv, const Clock& clock) {
     // version): forgotten, the next start begins where a first start would (the
     // end of the logs, or their start with from_start). Records stay.
     StoreOptions o;
-    o.create = false;
+    // SQLite: no file is created. MySQL: opened as the writer named by --agent
+    // (a store opened to read has no agent, and so no checkpoint).
+    o.create = args->Get("store").value_or(kDefaultStore).rfind("mysql://", 0) == 0;
+    // What waits in the agent's outage spool goes first; the forgetting after it.
+    o.spool_path = args->Get("spool").value_or("");
     auto store = OpenStoreFromArgs(*args, o);
     if (!store.ok()) return Fail(store.status().message());
     auto parts = (*store)->LoadCheckpoint();

@@ -4,7 +4,8 @@ own name, follow two logs at the same time into one MariaDB. The logs are the
 same corpus under two host names, so both agents write the same queue ids, the
 same times and the same dictionary texts at once. One agent connects through the
 Unix socket, the other over TCP to 127.0.0.1. Afterwards `search --host`
-must give, for each host, exactly the records of a one-shot replay of its log.
+must give, for each host, exactly the records of a one-shot replay of its log,
+and `db forget-checkpoint --agent mx1` must forget mx1's checkpoint only.
 
 usage: two_agents_test.py MAILTRAIL SERVER_SH CORPUS.log.gz
 """
@@ -75,6 +76,26 @@ def main():
         every = search(binary, store)
         if len(every) != total:
             print("FAIL: %d records in all, %d by host" % (len(every), total))
+            ok = False
+        # `db forget-checkpoint --agent mx1` (through mx1's spool) forgets mx1's
+        # checkpoint, and only it: mx2's stays, and so do the records.
+        def checkpoints():
+            out = subprocess.run(
+                ["mariadb", "--no-defaults", "-uroot", "-S", store.split("socket=")[1], "mt",
+                 "-N", "-e", "SELECT a.name, (a.checkpoint IS NOT NULL) + (SELECT COUNT(*) FROM"
+                 " agent_checkpoint_part p WHERE p.agent = a.id) FROM agent a ORDER BY a.name"],
+                check=True, capture_output=True, text=True).stdout
+            return dict(line.split("\t") for line in out.splitlines())
+        before = checkpoints()
+        forget = subprocess.run([binary, "db", "forget-checkpoint", "--store", store, "--agent",
+                                 "mx1", "--spool", os.path.join(tmp, "mx1.spool")],
+                                capture_output=True, text=True)
+        after = checkpoints()
+        print("checkpoint parts by agent before and after forgetting mx1's:", before, after,
+              forget.stdout.strip(), forget.stderr.strip())
+        if (forget.returncode != 0 or int(before["mx1"]) < 1 or after["mx1"] != "0"
+                or after["mx2"] != before["mx2"] or int(before["mx2"]) < 1
+                or len(search(binary, store)) != total):
             ok = False
         return 0 if ok else 1
     finally:

@@ -141,6 +141,27 @@ TEST_F(SpoolStoreTest, SpooledCheckpointChangesAreAppliedInOrder) {
   EXPECT_EQ(Qids().size(), 7u);
 }
 
+// `mailtrail db forget-checkpoint --spool FILE`: the empty replacement goes
+// behind what waits in the spool, so the checkpoint read back is empty at once
+// and the primary's once drained; the spooled records still land.
+TEST_F(SpoolStoreTest, AForgottenCheckpointGoesBehindTheSpooledChanges) {
+  FlakyStore* flaky;
+  auto s = OpenSpool(&flaky);
+  const auto whole = CheckpointUpdate::Replace("whole 1");
+  ASSERT_TRUE(s->WriteBatch(Batch(0, 1), &whole).ok());
+  flaky->down = true;
+  const auto change = CheckpointUpdate::Append("change 1");
+  ASSERT_TRUE(s->WriteBatch(Batch(1, 1), &change).ok());
+  const CheckpointUpdate nothing;
+  ASSERT_TRUE(s->WriteBatch({}, &nothing).ok());
+  EXPECT_EQ(s->spooled_batches(), 2);
+  flaky->down = false;
+  EXPECT_TRUE(s->LoadCheckpoint()->empty());
+  ASSERT_TRUE(s->WaitDrained(10000));
+  EXPECT_TRUE(real_->LoadCheckpoint()->empty());
+  EXPECT_EQ(Qids().size(), 2u);
+}
+
 // A drain whose COMMIT landed unanswered is recognised by its last part.
 TEST_F(SpoolStoreTest, ALandedDrainOfChangesIsNotWrittenTwice) {
   FlakyStore* flaky;
