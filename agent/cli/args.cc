@@ -1,5 +1,7 @@
 #include "agent/cli/args.h"
 
+#include <cstdlib>
+
 #include "base/text.h"
 
 namespace mailtrail::cli {
@@ -39,6 +41,16 @@ StatusOr<Args> ParseArgs(const std::vector<std::string>& argv, const std::vector
     out.repeated[name].push_back(value);
   }
   return out;
+}
+
+bool Args::Int(const std::string& name, int64_t lo, int64_t hi, int64_t* out) const {
+  auto v = Get(name);
+  if (!v) return true;
+  char* end = nullptr;
+  const long long n = std::strtoll(v->c_str(), &end, 10);
+  if (v->empty() || *end != '\0' || n < lo || n > hi) return false;
+  *out = n;
+  return true;
 }
 
 std::string FlagsHelp(const std::vector<FlagSpec>& specs) {

@@ -3,6 +3,7 @@
 #ifndef MAILTRAIL_AGENT_CLI_ARGS_H_
 #define MAILTRAIL_AGENT_CLI_ARGS_H_
 
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
@@ -28,6 +29,9 @@ struct Args {
     if (it == values.end()) return std::nullopt;
     return it->second;
   }
+  // The flag's value as an integer in [lo, hi] into `out` (left alone when the
+  // flag is absent); false when it is given but not such a number.
+  bool Int(const std::string& name, int64_t lo, int64_t hi, int64_t* out) const;
   std::vector<std::string> GetAll(const std::string& name) const {
     auto it = repeated.find(name);
     return it == repeated.end() ? std::vector<std::string>() : it->second;

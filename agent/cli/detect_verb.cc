@@ -98,15 +98,6 @@ void PrintEnforcement(std::vector<Block> active, TimeUs now) {
               script.c_str());
 }
 
-bool Number(const Args& a, const char* flag, int64_t lo, int64_t hi, int64_t* out) {
-  auto v = a.Get(flag);
-  if (!v) return true;
-  char* end = nullptr;
-  const long long n = std::strtoll(v->c_str(), &end, 10);
-  if (*end != '\0' || n < lo || n > hi) return false;
-  *out = n;
-  return true;
-}
 }  // namespace
 
 int DetectMain(const std::vector<std::string>& argv, const Clock& clock) {
@@ -126,12 +117,12 @@ int DetectMain(const std::vector<std::string>& argv, const Clock& clock) {
   int64_t subject_bounces = d.subject_bounces, subject_ips = d.subject_min_ips,
           subject_window = d.subject_window / kUsPerSecond, ip_bounces = d.ip_bounces,
           ip_window = d.ip_window / kUsPerSecond, period = p.period / kUsPerSecond;
-  if (!Number(*args, "subject-bounces", 1, 1000000, &subject_bounces) ||
-      !Number(*args, "subject-ips", 1, 1000, &subject_ips) ||
-      !Number(*args, "subject-window", 1, 86400, &subject_window) ||
-      !Number(*args, "ip-bounces", 1, 1000000, &ip_bounces) ||
-      !Number(*args, "ip-window", 1, 86400, &ip_window) ||
-      !Number(*args, "period", 1, 30 * 86400, &period)) {
+  if (!args->Int("subject-bounces", 1, 1000000, &subject_bounces) ||
+      !args->Int("subject-ips", 1, 1000, &subject_ips) ||
+      !args->Int("subject-window", 1, 86400, &subject_window) ||
+      !args->Int("ip-bounces", 1, 1000000, &ip_bounces) ||
+      !args->Int("ip-window", 1, 86400, &ip_window) ||
+      !args->Int("period", 1, 30 * 86400, &period)) {
     std::fprintf(stderr, "mailtrail detect: a number is out of range (see --help)\n");
     return kExitUsage;
   }

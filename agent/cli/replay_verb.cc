@@ -86,15 +86,12 @@ int ReplayMain(const std::vector<std::string>& argv, const Clock& clock) {
     return kExitUsage;
   }
   options.tracker.keep_events = *detail == Detail::kFull;
-  if (auto y = args->Get("year")) {
-    char* end = nullptr;
-    const long year = std::strtol(y->c_str(), &end, 10);
-    if (*end != '\0' || year < 1970 || year > 9999) {
-      std::fprintf(stderr, "mailtrail replay: --year must be a year like 2026\n");
-      return kExitUsage;
-    }
-    options.year = static_cast<int>(year);
+  int64_t year = 0;  // absent: from each file's mtime
+  if (!args->Int("year", 1970, 9999, &year)) {
+    std::fprintf(stderr, "mailtrail replay: --year must be a year like 2026\n");
+    return kExitUsage;
   }
+  if (year != 0) options.year = static_cast<int>(year);
   if (!ParseTz(args->Get("tz").value_or("UTC"), clock, &options.utc_offset_seconds)) {
     std::fprintf(stderr, "mailtrail replay: --tz must be UTC, local, or +HH:MM / -HH:MM\n");
     return kExitUsage;

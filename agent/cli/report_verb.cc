@@ -2,7 +2,6 @@
 // a summary of the stored records of a time window (agent/report/summary.h).
 #include <cstdint>
 #include <cstdio>
-#include <cstdlib>
 
 #include "agent/cli/args.h"
 #include "agent/cli/store_args.h"
@@ -40,14 +39,10 @@ int ReportMain(const std::vector<std::string>& argv, const Clock&) {
   if (!TimeRangeFromArgs(*args, "report", &q)) return kExitUsage;
   q.host = args->Get("host");
   q.limit = INT64_MAX;
-  long top = 10;
-  if (auto t = args->Get("top")) {
-    char* end = nullptr;
-    top = std::strtol(t->c_str(), &end, 10);
-    if (*end != '\0' || top < 1 || top > 100000) {
-      std::fprintf(stderr, "mailtrail report: --top must be a number from 1 to 100000\n");
-      return kExitUsage;
-    }
+  int64_t top = 10;
+  if (!args->Int("top", 1, 100000, &top)) {
+    std::fprintf(stderr, "mailtrail report: --top must be a number from 1 to 100000\n");
+    return kExitUsage;
   }
   const std::string format = args->Get("format").value_or("text");
   if (format != "text" && format != "json") {

@@ -83,13 +83,9 @@ int SearchMain(const std::vector<std::string>& argv, const Clock&) {
     }
   }
   if (!TimeRangeFromArgs(*args, "search", &q)) return kExitUsage;
-  if (auto l = args->Get("limit")) {
-    char* end = nullptr;
-    q.limit = std::strtoll(l->c_str(), &end, 10);
-    if (*end != '\0' || q.limit < 1) {
-      std::fprintf(stderr, "mailtrail search: --limit must be a positive number\n");
-      return kExitUsage;
-    }
+  if (!args->Int("limit", 1, INT64_MAX, &q.limit)) {
+    std::fprintf(stderr, "mailtrail search: --limit must be a positive number\n");
+    return kExitUsage;
   }
   const std::string format = args->Get("format").value_or("table");
   if (format != "table" && format != "jsonl") {

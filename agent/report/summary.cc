@@ -23,9 +23,9 @@ std::string DomainOf(const std::string& address) {
 }  // namespace
 
 void Summary::Add(const MessageRecord& r) {
+  first_seen_ = records_ == 0 ? r.first_seen : std::min(first_seen_, r.first_seen);
+  last_seen_ = records_ == 0 ? r.last_seen : std::max(last_seen_, r.last_seen);
   ++records_;
-  if (first_seen_ == 0 || r.first_seen < first_seen_) first_seen_ = r.first_seen;
-  last_seen_ = std::max(last_seen_, r.last_seen);
   ++messages_[static_cast<int>(r.outcome)];
   constexpr TimeUs kHour = 3600 * kUsPerSecond;
   ++by_hour_[r.first_seen - ((r.first_seen % kHour) + kHour) % kHour];
@@ -44,10 +44,8 @@ void Summary::Add(const MessageRecord& r) {
   for (const RecipientRecord& rc : r.recipients) {
     ++recipients_[static_cast<int>(rc.outcome)];
     const std::string address = AsciiLower(rc.address);
-    const std::string domain = DomainOf(address);
+    ++domain_outcomes_[DomainOf(address)][static_cast<int>(rc.outcome)];
     recipient_addresses_.insert(address);
-    ++by_domain_[domain];
-    ++domain_outcomes_[domain][static_cast<int>(rc.outcome)];
     if (IsProblem(rc.outcome))
       ++by_problem_[std::string(OutcomeName(rc.outcome)) + " " +
                     (rc.relay.empty() ? "none" : rc.relay) + " " + (rc.dsn.empty() ? "-" : rc.dsn)];
@@ -64,6 +62,21 @@ Summary::Top Summary::Largest(const Counts& counts, size_t n) {
   Top all;
   all.reserve(counts.size());
   for (const auto& [key, count] : counts) all.emplace_back(count, key);
+  return Largest(std::move(all), n);
+}
+
+Summary::Top Summary::TopRecipientDomains(size_t n) const {
+  Top all;
+  all.reserve(domain_outcomes_.size());
+  for (const auto& [domain, outcomes] : domain_outcomes_) {
+    int64_t total = 0;
+    for (int64_t c : outcomes) total += c;
+    all.emplace_back(total, domain);
+  }
+  return Largest(std::move(all), n);
+}
+
+Summary::Top Summary::Largest(Top all, size_t n) {
   const size_t keep = std::min(n, all.size());
   std::partial_sort(all.begin(), all.begin() + static_cast<long>(keep), all.end(),
                     [](const auto& a, const auto& b) {

@@ -33,11 +33,11 @@ class Summary {
   size_t senders() const { return by_sender_.size(); }
   size_t sending_hosts() const { return by_sending_host_.size(); }
   size_t recipient_addresses() const { return recipient_addresses_.size(); }
-  size_t recipient_domains() const { return by_domain_.size(); }
+  size_t recipient_domains() const { return domain_outcomes_.size(); }
 
   Top TopSenders(size_t n) const { return Largest(by_sender_, n); }
   Top TopSendingHosts(size_t n) const { return Largest(by_sending_host_, n); }
-  Top TopRecipientDomains(size_t n) const { return Largest(by_domain_, n); }
+  Top TopRecipientDomains(size_t n) const;
   // A domain's recipients by outcome.
   const std::array<int64_t, kOutcomeCount>& DomainOutcomes(const std::string& domain) const {
     return domain_outcomes_.at(domain);
@@ -53,6 +53,7 @@ class Summary {
  private:
   // Hash maps: a month of a large server has hundreds of thousands of senders.
   using Counts = std::unordered_map<std::string, int64_t>;
+  static Top Largest(Top all, size_t n);
   static Top Largest(const Counts& counts, size_t n);
 
   int64_t records_ = 0;
@@ -60,7 +61,7 @@ class Summary {
   std::array<int64_t, kOutcomeCount> messages_{}, recipients_{};
   int64_t bytes_received_ = 0;
   std::unordered_set<std::string> recipient_addresses_;
-  Counts by_sender_, by_sending_host_, by_domain_, by_reject_, by_rejected_client_, by_problem_;
+  Counts by_sender_, by_sending_host_, by_reject_, by_rejected_client_, by_problem_;
   std::map<TimeUs, int64_t> by_hour_;
   std::unordered_map<std::string, std::array<int64_t, kOutcomeCount>> domain_outcomes_;
 };
