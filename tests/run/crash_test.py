@@ -76,9 +76,31 @@ def main():
             f.writelines(lines[i:i + n])
         i += n
 
+    def following(pid):
+        """The agent has the current log open (it has read its checkpoint, if any)."""
+        want = os.stat(log).st_ino
+        fd_dir = "/proc/%d/fd" % pid
+        try:
+            for fd in os.listdir(fd_dir):
+                try:
+                    if os.stat(os.path.join(fd_dir, fd)).st_ino == want:
+                        return True
+                except OSError:
+                    pass
+        except OSError:
+            pass
+        return False
+
     def start():
         p = subprocess.Popen(cmd, stderr=errlog)
-        time.sleep(0.15)  # at least one poll before anything else happens
+        # Nothing happens to the log until the agent follows it: on a loaded
+        # machine a fixed pause let the first rotation come before the first
+        # open, and a first start (no checkpoint yet) then never saw the
+        # rotated file. Waiting for the open is what the test means.
+        deadline = time.monotonic() + 30
+        while not following(p.pid) and p.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.01)
+        time.sleep(0.05)  # and one poll
         return p
 
     kills = rotations = compressed = stopped_rotations = 0
