@@ -26,8 +26,6 @@ constexpr size_t kRcptRows = 256;
 constexpr int kMessageColumns = 29;
 constexpr int kRcptColumns = 12;
 
-bool AtLeast(Detail d, Detail min) { return static_cast<int>(d) >= static_cast<int>(min); }
-
 sql::Driver* Driver() {
   // get_driver_instance() is not thread-safe on its first call.
   static std::once_flag once;
@@ -317,7 +315,7 @@ Status MysqlStore::TryWriteBatch(const std::vector<MessageRecord>& records,
         // One transaction, one COMMIT (one log flush) per batch: dictionary
         // rows, messages, recipients and the agent row.
         mysql::Execute(conn_.get(), "START TRANSACTION");
-        // Full detail: the scans and the zlib of every line, encoded on a helper
+        // Full detail: the scans and the zstd of every line, encoded on a helper
         // thread while this one resolves the dictionary (server round trips).
         std::future<std::vector<std::string>> encoded;
         if (AtLeast(options_.detail, Detail::kFull))
@@ -460,7 +458,7 @@ void MysqlStore::InsertRecords(const std::vector<MessageRecord>& records,
             b.TextOrNull(r.reject->stage);
             r.reject->code ? b.Int(r.reject->code) : b.Null();
             b.TextOrNull(r.reject->dsn);
-            full ? b.Text(r.reject->text) : b.Null();
+            b.Text(r.reject->text);
           } else {
             for (int i = 0; i < 5; ++i) b.Null();
           }
@@ -471,6 +469,10 @@ void MysqlStore::InsertRecords(const std::vector<MessageRecord>& records,
           const size_t at = static_cast<size_t>(pending[done + k] - records.data()) * 2;
           b.TextOrNull(encoded[at]);
           b.TextOrNull(encoded[at + 1]);
+        } else if (standard) {
+          scans = EncodeScans(r.scans);
+          b.TextOrNull(scans);
+          b.Null();
         } else {
           b.Null();
           b.Null();
@@ -507,7 +509,7 @@ void MysqlStore::InsertRecords(const std::vector<MessageRecord>& records,
           } else {
             for (int i = 0; i < 6; ++i) b.Null();
           }
-          full ? b.TextOrNull(rc.status_text) : b.Null();
+          KeepsStatusText(options_.detail, rc.outcome) ? b.TextOrNull(rc.status_text) : b.Null();
         }
         rs->executeUpdate();
         rdone += rrows;

@@ -11,7 +11,6 @@
 namespace mailtrail {
 
 namespace {
-bool AtLeast(Detail d, Detail min) { return static_cast<int>(d) >= static_cast<int>(min); }
 }  // namespace
 
 StatusOr<std::unique_ptr<Store>> SqliteStore::Open(const std::string& path, Detail detail,
@@ -252,12 +251,12 @@ Status SqliteStore::WriteOne(const MessageRecord& r) {
       m.BindTextOrNull(23, r.reject->stage);
       if (r.reject->code) m.BindInt(24, r.reject->code);
       m.BindTextOrNull(25, r.reject->dsn);
-      if (full) m.BindText(26, r.reject->text);
+      m.BindText(26, r.reject->text);
     }
-  }
-  if (full) {
     scans = EncodeScans(r.scans);
     m.BindTextOrNull(27, scans);
+  }
+  if (full) {
     events = EncodeEvents(r.events);
     if (!events.empty()) m.BindBlob(28, events);
   }
@@ -283,7 +282,7 @@ Status SqliteStore::WriteOne(const MessageRecord& r) {
       s.BindInt(9, rc.attempts);
       if (rc.time) s.BindInt(10, rc.time / kUsPerSecond);
     }
-    if (full) s.BindTextOrNull(11, rc.status_text);
+    if (KeepsStatusText(detail_, rc.outcome)) s.BindTextOrNull(11, rc.status_text);
     if (dict_failed_) {
       dict_failed_ = false;
       return db_.Error("insert into the dictionary");

@@ -20,12 +20,23 @@
 
 namespace mailtrail {
 
-// How much of a record is kept (issue 2): minimal = times, client IP, sender,
-// recipients, outcomes, size; standard adds names, ids, subject, dsn, relay,
-// links; full adds status texts, scans and every log line of the message.
+// How much of a record is kept (docs/reporting.md): minimal = times, client IP,
+// sender, recipients, outcomes, size; standard adds names, ids, subject, dsn,
+// relay, links, the reject and scan results, and why a recipient was not
+// delivered; full adds the other status texts and every log line of the message.
 enum class Detail : uint8_t { kMinimal, kStandard, kFull };
 std::optional<Detail> DetailFromName(std::string_view name);
 const char* DetailName(Detail d);
+inline bool AtLeast(Detail d, Detail min) {
+  return static_cast<int>(d) >= static_cast<int>(min);
+}
+// A recipient's status text is kept at standard detail when it says why the
+// recipient was not delivered ("User unknown", the remote's 4xx): the first
+// thing an admin looks for. "delivered to mailbox" and "250 Ok" wait for full.
+inline bool KeepsStatusText(Detail d, Outcome o) {
+  return AtLeast(d, Detail::kFull) ||
+         (AtLeast(d, Detail::kStandard) && o != Outcome::kDelivered && o != Outcome::kInFlight);
+}
 
 struct SearchQuery {
   std::optional<std::string> sender, recipient, client_ip, qid, message_id, subject, host;

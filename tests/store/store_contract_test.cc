@@ -82,6 +82,26 @@ TEST_P(StoreContract, MinimalDetailKeepsOnlyTheCore) {
   EXPECT_TRUE(all[0].events.empty());
 }
 
+// What an admin looks for first is kept at the default detail: why a message
+// was rejected, why a recipient was not delivered, and the scan's verdict.
+TEST_P(StoreContract, StandardDetailKeepsTheReasonsAndTheScans) {
+  auto s = OpenStore(Url(), Detail::kStandard, true);
+  ASSERT_TRUE(s.ok());
+  ASSERT_TRUE((*s)->Write({Sample("44C4B10A321")}).ok());
+  auto all = All(s->get());
+  ASSERT_EQ(all.size(), 1u);
+  const MessageRecord& r = all[0];
+  ASSERT_TRUE(r.reject.has_value());
+  EXPECT_EQ(r.reject->text, "User unknown");
+  ASSERT_EQ(r.recipients.size(), 2u);
+  EXPECT_TRUE(r.recipients[0].status_text.empty()) << "delivered: kept at full only";
+  EXPECT_EQ(r.recipients[1].status_text, "host said: 550\tno\nsuch user");
+  ASSERT_EQ(r.scans.size(), 1u);
+  EXPECT_EQ(r.scans[0].verdict, "CLEAN");
+  EXPECT_EQ(r.scans[0].score, -1.5);
+  EXPECT_TRUE(r.events.empty());
+}
+
 TEST_P(StoreContract, SearchFiltersUseBoundValues) {
   auto s = OpenStore(Url(), Detail::kStandard, true);
   ASSERT_TRUE(s.ok());
