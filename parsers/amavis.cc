@@ -1,20 +1,51 @@
 // amavisd-new main log lines:
 // "(PID-N) Passed CLEAN {RelayedInbound}, [IP]:PORT <s> -> <r1>,<r2>, Queue-ID: QID,
 //  Message-ID: <..>, mail_id: .., Hits: -1.2, size: 1234, queued_as: NEWQID, 123 ms"
-// The per-recipient lines carry no Queue-ID and are counted as noise.
+// Mail that Postfix did not receive by SMTP (pickup) has no Queue-ID:
+// "(PID-N) Passed CLEAN {RelayedOutbound}, LOCAL [127.0.0.1]:PORT <s> -> <r>,
+//  Message-ID: <..>, mail_id: .., Hits: -, size: 471, queued_as: NEWQID, 293 ms"
+// The per-recipient lines ("Passed CLEAN, <s> -> <r>, Hits: -1, tag=..., queued_as:
+// ..., L/Y/0/0") carry nothing the main line lacks and are counted as noise.
+//
+// SECURITY: the sender, the recipients and the Message-ID are the sender's text.
+// The addresses are read by amavis's quoting rules (scan::Address); the fields
+// amavis writes after the Message-ID are taken from the right, where a
+// Message-ID cannot reach; Queue-ID only where amavis writes it, right after
+// the recipients.
+#include <algorithm>
+
 #include "parsers/daemons.h"
 #include "parsers/scan.h"
 
 namespace mailtrail::parsers {
 
 namespace {
-// Value of ", Key: value" (ends at ", " or the end).
-std::string_view Field(std::string_view s, std::string_view key) {
-  const size_t p = s.find(key);
-  if (p == std::string_view::npos) return {};
+
+// The value of the last ", Key: value" at or after `from` (ends at ", " or the end).
+std::string_view LastField(std::string_view s, std::string_view key, size_t from) {
+  const size_t p = s.rfind(key);
+  if (p == std::string_view::npos || p < from) return {};
   std::string_view v = s.substr(p + key.size());
   return v.substr(0, v.find(", "));
 }
+
+// "<a>,<b>" up to the ", " that ends the list (which may be empty).
+bool Recipients(std::string_view* s, std::string_view* out) {
+  const std::string_view start = *s;
+  if (scan::Consume(s, ", ")) {
+    *out = {};
+    return true;
+  }
+  while (true) {
+    std::string_view one;
+    if (!scan::Address(s, &one)) return false;
+    if (scan::Consume(s, ", ")) break;
+    if (!scan::Consume(s, ",")) return false;
+  }
+  *out = start.substr(0, start.size() - s->size() - 2);
+  return true;
+}
+
 }  // namespace
 
 bool ParseAmavis(std::string_view msg, Event* ev) {
@@ -28,33 +59,54 @@ bool ParseAmavis(std::string_view msg, Event* ev) {
   const size_t brace = s.find(" {");
   const size_t comma = s.find(", ");
   if (comma == std::string_view::npos) return false;
-  ev->verdict = s.substr(0, brace < comma ? brace : comma);
-  const std::string_view qid = Field(s, ", Queue-ID: ");
-  if (qid.empty()) {
+  const std::string_view verdict = s.substr(0, brace < comma ? brace : comma);
+  std::string_view rest = s.substr(comma + 2);
+  // "[IP]:PORT ", "LOCAL [IP]:PORT ", "[IP]:PORT [ORIG-IP] ": amavis's own text,
+  // which holds no '<'; the sender starts at the first one.
+  const size_t lt = rest.find('<');
+  if (lt == std::string_view::npos) {
+    ev->kind = EventKind::kNoise;  // "Passed CLEAN, ... " forms without addresses
+    return true;
+  }
+  std::string_view client = rest.substr(0, lt);
+  rest.remove_prefix(lt);
+  std::string_view from, recipients;
+  if (!scan::Address(&rest, &from) || !scan::Consume(&rest, " -> ") ||
+      !Recipients(&rest, &recipients))
+    return false;
+  // The main line goes on with Queue-ID, Message-ID or mail_id; the
+  // per-recipient lines with "Hits: ..., tag=".
+  std::string_view qid;
+  if (scan::Consume(&rest, "Queue-ID: ")) {
+    qid = scan::LeadingQueueId(rest);
+    if (qid.empty()) return false;
+    rest.remove_prefix(qid.size());
+    if (!rest.empty() && !scan::Consume(&rest, ", ")) return false;
+  } else if (rest.substr(0, 12) != "Message-ID: " && rest.substr(0, 9) != "mail_id: ") {
     ev->kind = EventKind::kNoise;
     return true;
   }
-  ev->qid = scan::LeadingQueueId(qid);
-  if (ev->qid.empty()) return false;
-  std::string_view rest = s.substr(comma + 2);
-  // "[IP]:PORT <s> -> <r>,<r>, Queue-ID: ..." (the client part can be missing)
-  if (scan::Consume(&rest, "[")) {
+  // What amavis writes after the Message-ID, found from the right.
+  const bool has_message_id = scan::Consume(&rest, "Message-ID: ");
+  const size_t hits_at = rest.rfind(", Hits: ");
+  if (hits_at == std::string_view::npos) return false;
+  if (has_message_id) {
+    const size_t mail_id = rest.rfind(", mail_id: ", hits_at);
+    ev->message_id = scan::Unbracket(rest.substr(0, std::min(mail_id, hits_at)));
+  }
+  ev->has_hits = scan::ParseDouble(LastField(rest, ", Hits: ", 0), &ev->hits);
+  ev->next_qid = scan::LeadingQueueId(LastField(rest, ", queued_as: ", hits_at));
+  scan::Consume(&client, "LOCAL ");
+  if (scan::Consume(&client, "[")) {
     std::string_view ip;
-    if (scan::Until(&rest, "]", &ip)) ev->client_ip = ip;
-    const size_t sp = rest.find(' ');
-    rest.remove_prefix(sp == std::string_view::npos ? rest.size() : sp + 1);
+    if (scan::Until(&client, "]", &ip)) ev->client_ip = ip;
   }
-  const size_t arrow = rest.find(" -> ");
-  const size_t qpos = rest.find(", Queue-ID: ");
-  if (arrow != std::string_view::npos && arrow < qpos) {
-    ev->from = scan::Unbracket(rest.substr(0, arrow));
-    ev->has_from = true;
-    ev->recipients = rest.substr(arrow + 4, qpos - arrow - 4);
-  }
-  ev->message_id = scan::Unbracket(Field(s, ", Message-ID: "));
-  const std::string_view hits = Field(s, ", Hits: ");
-  ev->has_hits = scan::ParseDouble(hits, &ev->hits);
-  ev->next_qid = scan::LeadingQueueId(Field(s, ", queued_as: "));
+  ev->qid = qid;
+  ev->task = task;
+  ev->verdict = verdict;
+  ev->from = from;
+  ev->has_from = true;
+  ev->recipients = recipients;
   ev->kind = EventKind::kScan;
   return true;
 }

@@ -9,7 +9,7 @@ namespace mailtrail::parsers {
 
 namespace {
 
-// One "key=value" at the front of `*s`, then ", ". Bracketed values end at ">, ".
+// One "key=value" at the front of `*s`, then ", ".
 bool NextField(std::string_view* s, std::string_view* key, std::string_view* value) {
   const size_t eq = s->find('=');
   if (eq == std::string_view::npos || eq == 0 || eq > 16) return false;
@@ -20,14 +20,11 @@ bool NextField(std::string_view* s, std::string_view* key, std::string_view* val
     s->remove_prefix(s->size());
     return true;
   }
-  size_t end;
   if (!s->empty() && (*s)[0] == '<') {
-    end = s->find(">, ");
-    if (end == std::string_view::npos) return false;
-    *value = s->substr(1, end - 1);
-    s->remove_prefix(end + 3);
+    // to=, orig_to=: a quoted local part may hold ">, " (scan::Address).
+    return scan::Address(s, value) && scan::Consume(s, ", ");
   } else {
-    end = s->find(", ");
+    const size_t end = s->find(", ");
     if (end == std::string_view::npos) return false;
     *value = s->substr(0, end);
     s->remove_prefix(end + 2);

@@ -54,6 +54,7 @@ struct Event {
 
   // Client, as smtpd logged it at a fixed position (never searched for).
   std::string_view client_host, client_ip;
+  std::string_view client_port;  // postscreen only: one connection of a client
   // kClient extras.
   std::string_view orig_queue_id, orig_client_host, orig_client_ip, sasl_method, sasl_username;
 
@@ -88,6 +89,7 @@ struct Event {
   std::string_view verdict;     // "Passed CLEAN", "Blocked SPAM", ...
   std::string_view recipients;  // "<a@b>,<c@d>"
   std::string_view message_id;  // also kMessageId (without < >)
+  std::string_view task;        // amavis's "PID-N", which its SMTP replies repeat as "id=PID-N"
   double hits = 0;
   bool has_hits = false;
 };

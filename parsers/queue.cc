@@ -26,10 +26,11 @@ bool ParseQmgr(std::string_view msg, Event* ev) {
     return true;
   }
   if (s.substr(0, 4) == "to=<") return ParseDelivery(msg, ev);  // qmgr-logged expiry/defer
-  if (!scan::Consume(&s, "from=<")) {
+  if (s.substr(0, 6) != "from=<") {
     return (s.substr(0, 8) == "skipped," || IsSeverity(s)) ? Noise(ev) : false;
   }
-  if (!scan::Until(&s, ">, ", &ev->from)) return false;
+  s.remove_prefix(5);
+  if (!scan::Address(&s, &ev->from) || !scan::Consume(&s, ", ")) return false;
   ev->has_from = true;
   if (scan::Consume(&s, "size=")) {
     std::string_view size, nrcpt;
@@ -55,9 +56,8 @@ bool ParsePickup(std::string_view msg, Event* ev) {
     return IsSeverity(msg) ? Noise(ev) : false;
   }
   if (!scan::Consume(&s, "uid=")) return false;
-  if (!scan::Until(&s, " from=<", &ev->uid)) return false;
-  if (s.empty() || s.back() != '>') return false;
-  ev->from = s.substr(0, s.size() - 1);
+  if (!scan::Until(&s, " from=", &ev->uid)) return false;
+  if (!scan::Address(&s, &ev->from) || !s.empty()) return false;
   ev->has_from = true;
   ev->kind = EventKind::kPickup;
   return true;

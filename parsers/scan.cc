@@ -59,6 +59,28 @@ void SplitReply(std::string_view reply, int* code, std::string_view* dsn, std::s
   }
 }
 
+bool Address(std::string_view* s, std::string_view* out) {
+  if (s->empty() || (*s)[0] != '<') return false;
+  bool quoted = false;
+  for (size_t i = 1; i < s->size(); ++i) {
+    const char c = (*s)[i];
+    if (quoted) {
+      if (c == '\\') {
+        ++i;  // an escaped character, whatever it is
+      } else if (c == '"') {
+        quoted = false;
+      }
+    } else if (c == '"') {
+      quoted = true;
+    } else if (c == '>') {
+      *out = s->substr(1, i - 1);
+      s->remove_prefix(i + 1);
+      return true;
+    }
+  }
+  return false;
+}
+
 std::string_view Unbracket(std::string_view s) {
   if (s.size() >= 2 && s.front() == '<' && s.back() == '>') return s.substr(1, s.size() - 2);
   return s;

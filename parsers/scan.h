@@ -34,6 +34,16 @@ bool HostAndIp(std::string_view* s, std::string_view* host, std::string_view* ip
 // "text (code) (dsn) rest": splits "550 5.1.1 text" into its parts when present.
 void SplitReply(std::string_view reply, int* code, std::string_view* dsn, std::string_view* text);
 
+// An address "<...>" at the front of `*s`, as Postfix and amavisd-new log it:
+// a local part that holds specials (space, ',', '>', '"', ...) is written as a
+// quoted string with '"' and '\\' escaped by '\\' (Postfix's quote_822_local),
+// so the value ends at the first '>' outside quotes. Consumes through that '>'
+// and sets `*out` to what lies between the brackets. False (nothing consumed)
+// when `*s` does not start with '<' or no such '>' follows: then the line is
+// not what it claims to be. SECURITY.md: an attacker's quoted local part
+// ("a>, status=sent"@x) stays one value.
+bool Address(std::string_view* s, std::string_view* out);
+
 // Strips one pair of enclosing angle brackets.
 std::string_view Unbracket(std::string_view s);
 

@@ -1,4 +1,6 @@
 // smtpd(8) and postscreen(8) lines.
+#include <algorithm>
+
 #include "parsers/daemons.h"
 #include "parsers/scan.h"
 
@@ -6,9 +8,32 @@ namespace mailtrail::parsers {
 
 namespace {
 
+// "client=HOST[IP][, orig_queue_id=Q][, orig_client=HOST[IP]]" or, after AUTH,
+// "client=HOST[IP], sasl_method=M, sasl_username=U[, sasl_sender=S]
+// [, orig_queue_id=Q][, orig_client=...]" (smtpd_sasl_proto.c). After AUTH the
+// line holds the client's own text (the user name, the AUTH= sender), which
+// may imitate ", orig_queue_id=": in that form no queue id is read at all
+// (XFORWARD comes from a content filter, which does not authenticate), and the
+// user name ends at the first key smtpd writes after it (SECURITY.md).
 bool ParseClient(std::string_view s, Event* ev) {
   if (!scan::HostAndIp(&s, &ev->client_host, &ev->client_ip)) return false;
-  // Optional ", key=value" pairs in any order.
+  if (s.empty()) {
+    ev->kind = EventKind::kClient;
+    return true;
+  }
+  if (scan::Consume(&s, ", sasl_method=")) {
+    if (!scan::Until(&s, ", sasl_username=", &ev->sasl_method)) {
+      ev->sasl_method = s;  // Postfix logs the user name whenever it logs the method
+    } else {
+      size_t end = s.size();
+      for (std::string_view key : {", sasl_sender=", ", orig_queue_id=", ", orig_client="})
+        end = std::min(end, s.find(key));
+      ev->sasl_username = s.substr(0, end);
+    }
+    ev->kind = EventKind::kClient;
+    return true;
+  }
+  // XFORWARD: "orig_queue_id=" and "orig_client=", then keys this parser does not need.
   while (scan::Consume(&s, ", ")) {
     const size_t eq = s.find('=');
     if (eq == std::string_view::npos) return false;
@@ -18,16 +43,11 @@ bool ParseClient(std::string_view s, Event* ev) {
     std::string_view value = s.substr(0, end);
     s.remove_prefix(end == std::string_view::npos ? s.size() : end);
     if (key == "orig_queue_id") {
-      ev->orig_queue_id = value;
+      ev->orig_queue_id = scan::LeadingQueueId(value).size() == value.size() ? value : "";
     } else if (key == "orig_client") {
       std::string_view v = value;
       if (!scan::HostAndIp(&v, &ev->orig_client_host, &ev->orig_client_ip)) return false;
-    } else if (key == "sasl_method") {
-      ev->sasl_method = value;
-    } else if (key == "sasl_username") {
-      ev->sasl_username = value;
     }
-    // sasl_sender and future keys: tolerated, not needed.
   }
   ev->kind = EventKind::kClient;
   return true;
@@ -108,10 +128,16 @@ bool ParseSmtpd(std::string_view msg, Event* ev) {
 bool ParsePostscreen(std::string_view msg, Event* ev) {
   std::string_view s = msg;
   if (scan::Consume(&s, "NOQUEUE: ")) return ParseActionLine(s, /*postscreen=*/true, ev);
-  if (scan::Consume(&s, "CONNECT from [")) {
+  // One connection is "[IP]:PORT" from CONNECT to DISCONNECT: its rejects are
+  // one record, and the next connection of the same client is another.
+  const bool connect = scan::Consume(&s, "CONNECT from [");
+  if (connect || scan::Consume(&s, "DISCONNECT [")) {
     if (!scan::Until(&s, "]:", &ev->client_ip)) return false;
+    size_t port_end = 0;
+    while (port_end < s.size() && s[port_end] >= '0' && s[port_end] <= '9') ++port_end;
+    ev->client_port = s.substr(0, port_end);
     ev->client_host = {};
-    ev->kind = EventKind::kConnect;
+    ev->kind = connect ? EventKind::kConnect : EventKind::kDisconnect;
     return true;
   }
   // PASS NEW/OLD, DNSBL rank, HANGUP, DISCONNECT, PREGREET, WHITELISTED, COMMAND ...

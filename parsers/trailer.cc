@@ -9,16 +9,24 @@ namespace mailtrail::parsers {
 
 namespace {
 
-// A bracketed value "<...>" at the front of `*s`: ends at the first '>' that is
-// followed by `sep`, the end, or (for the last field) `last_end`.
-bool BracketValue(std::string_view* s, std::string_view* out) {
+bool FollowedBySeparator(std::string_view s) {
+  return s.empty() || s[0] == ' ' || s[0] == ',' || s[0] == ':';
+}
+
+// An address value (from=, to=): Postfix quotes its specials (scan::Address).
+bool AddressValue(std::string_view* s, std::string_view* out) {
+  return scan::Address(s, out) && FollowedBySeparator(*s);
+}
+
+// The HELO name, which smtpd logs as the client sent it, unquoted: "<...>"
+// ending at the first '>' that is followed by a separator or the end.
+bool HeloValue(std::string_view* s, std::string_view* out) {
   if (s->empty() || (*s)[0] != '<') return false;
   size_t p = 1;
   while (true) {
     p = s->find('>', p);
     if (p == std::string_view::npos) return false;
-    const size_t n = p + 1;
-    if (n == s->size() || (*s)[n] == ' ' || (*s)[n] == ',' || (*s)[n] == ':') break;
+    if (FollowedBySeparator(s->substr(p + 1))) break;
     ++p;
   }
   *out = s->substr(1, p - 1);
@@ -37,12 +45,12 @@ bool ParseTrailerFields(std::string_view s, Event* ev, std::string_view* rest) {
   std::string_view from, to, proto, helo;
   bool has_from = false;
   if (scan::Consume(&s, "from=")) {
-    if (!BracketValue(&s, &from)) return false;
+    if (!AddressValue(&s, &from)) return false;
     has_from = true;
     SkipSep(&s);
   }
   if (scan::Consume(&s, "to=")) {
-    if (!BracketValue(&s, &to)) return false;
+    if (!AddressValue(&s, &to)) return false;
     SkipSep(&s);
   }
   if (scan::Consume(&s, "proto=")) {
@@ -53,7 +61,7 @@ bool ParseTrailerFields(std::string_view s, Event* ev, std::string_view* rest) {
     SkipSep(&s);
   }
   if (scan::Consume(&s, "helo=")) {
-    if (!BracketValue(&s, &helo)) return false;
+    if (!HeloValue(&s, &helo)) return false;
   }
   if (!has_from && proto.empty()) return false;
   ev->from = from;
@@ -116,6 +124,7 @@ bool ParseActionLine(std::string_view s, bool postscreen, Event* ev) {
     ev->client_host = {};
     size_t port_end = 0;
     while (port_end < s.size() && s[port_end] >= '0' && s[port_end] <= '9') ++port_end;
+    ev->client_port = s.substr(0, port_end);
     s.remove_prefix(port_end);
   } else if (!scan::HostAndIp(&s, &ev->client_host, &ev->client_ip)) {
     return false;

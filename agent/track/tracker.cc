@@ -91,18 +91,20 @@ void MessageTracker::Process(const Event& ev) {
       o->rec.sender = Address(ev.from);
       break;
     case EventKind::kMessageId:
-      o = FindOrCreate(ev);
+      o = FindOrBegin(ev);
       if (!o->rec.message_id) o->rec.message_id = Capped(ev.message_id);
       break;
     case EventKind::kHeader:
-      o = FindOrCreate(ev);
+      o = FindOrBegin(ev);
       OnHeader(ev, o);
       break;
     case EventKind::kQueued:
-      o = FindOrCreate(ev);
+      o = FindOrBegin(ev);
       o->queued = true;
       o->held = false;
-      if (!o->rec.sender) o->rec.sender = Address(ev.from);
+      // qmgr owns the envelope sender: a header line's trailer may have been
+      // imitated by the client's HELO (SECURITY.md).
+      o->rec.sender = Address(ev.from);
       if (o->rec.size < 0) o->rec.size = ev.size;
       if (o->rec.nrcpt < 0) {
         o->rec.nrcpt = ev.nrcpt;
@@ -135,6 +137,10 @@ void MessageTracker::Process(const Event& ev) {
       if (ev.admin == AdminAction::kReleased) o->held = false;
       break;
     case EventKind::kScan:
+      if (ev.qid.empty()) {
+        o = OnScanWithoutQueueId(ev);
+        break;
+      }
       o = FindOrCreate(ev);
       OnScan(ev, o);
       break;
@@ -189,9 +195,26 @@ MessageTracker::Open* MessageTracker::FindOrCreate(const Event& ev) {
   return o;
 }
 
+MessageTracker::Open* MessageTracker::FindOrBegin(const Event& ev) {
+  return FindOrBeginKey(ev, ev.qid);
+}
+
+MessageTracker::Open* MessageTracker::FindOrBeginKey(const Event& ev, std::string_view qid) {
+  const RecordKey key = KeyOf(ev, qid);
+  if (Open* old = Find(key); old != nullptr && old->removed) {
+    // Postfix gave the queue id of a removed message to a new one within the
+    // grace period (POSTFIX-LOGS.md trap 3): only lines that can come late
+    // (deliveries, notices, scans) still join the old record.
+    Close(key, RecordEnd::kRemoved);
+  }
+  Event keyed = ev;
+  keyed.qid = qid;
+  return FindOrCreate(keyed);
+}
+
 MessageTracker::Open* MessageTracker::StartRecord(const Event& ev) {
   if (Open* old = Find(ev)) {
-    if (!old->started) {
+    if (!old->started && !old->removed) {
       old->started = true;  // earlier lines of this message arrived first
       return old;
     }
@@ -262,44 +285,129 @@ void MessageTracker::OnDelivery(const Event& ev, Open* o) {
   rc->delay = ev.delay;
   rc->attempts += 1;
   rc->time = ev.time;
-  // "queued as X" is also what a remote MTA answers: link only to a message this
-  // host logged (a content filter's re-injected leg, a .forward copy), which is
-  // always logged before this line.
+  // "queued as X" is also what a remote MTA answers, and X may be a queue id
+  // open here by chance (or by a hostile MX's choice): link only to a leg this
+  // host logged before this line that came back from where this delivery went
+  // (a content filter's re-injection, a .forward copy).
   if (!ev.next_qid.empty()) {
-    if (records_.count(KeyOf(ev, ev.next_qid))) Link(ev, ev.qid, ev.next_qid);
+    auto child = records_.find(KeyOf(ev, ev.next_qid));
+    if (child != records_.end() && IsReturningLeg(ev, child->second->rec))
+      Link(ev, ev.qid, ev.next_qid);
   }
+  if (!orphan_scans_.empty()) AdoptScans(ev, o);
+}
+
+// The leg `child` came back from this delivery: local(8)'s "forwarded as" is a
+// message this host made itself (no SMTP client); "queued as" from a relay is
+// a message received from that relay's address (or from the loopback, for a
+// filter on a loopback or UNIX socket).
+bool MessageTracker::IsReturningLeg(const Event& ev, const MessageRecord& child) {
+  if (ev.daemon == "local") return !child.has_client;
+  if (!child.has_client) return false;
+  const auto from = IpAddress::Parse(child.client_ip);
+  if (!from) return false;
+  const size_t open = ev.relay.rfind('[');
+  const size_t close = ev.relay.rfind(']');
+  if (open != std::string_view::npos && close != std::string_view::npos && close > open) {
+    const auto to = IpAddress::Parse(ev.relay.substr(open + 1, close - open - 1));
+    if (to) return *to == *from || (to->IsLoopback() && from->IsLoopback());
+  }
+  return from->IsLoopback();
 }
 
 void MessageTracker::OnNotice(const Event& ev, Open* o) {
+  // ndr_qid is the last non-delivery notification: for a message that expired,
+  // the one sent at expiry. Earlier ones (recipients that bounced before) join
+  // the delay and success notices in notice_qids (RECORD.md, docs/reporting.md).
   const bool ndr = ev.notice == NoticeKind::kNonDelivery || ev.notice == NoticeKind::kPostmaster;
-  if (ndr && o->rec.ndr_qid.empty()) {
-    o->rec.ndr_qid = std::string(ev.next_qid);
-  } else if (o->rec.notice_qids.size() < 64) {
-    AddUnique(&o->rec.notice_qids, ev.next_qid);
+  std::string earlier;
+  if (ndr) {
+    earlier = std::exchange(o->rec.ndr_qid, std::string(ev.next_qid));
+  } else {
+    earlier = std::string(ev.next_qid);
   }
-  Event child = ev;
-  child.qid = ev.next_qid;
-  Open* c = FindOrCreate(child);
+  if (!earlier.empty() && earlier != o->rec.ndr_qid && o->rec.notice_qids.size() < 64)
+    AddUnique(&o->rec.notice_qids, earlier);
+  Open* c = FindOrBeginKey(ev, ev.next_qid);
   if (c->rec.ndr_of.empty()) {
     c->rec.ndr_of = std::string(ev.qid);
     Changed(c);
   }
 }
 
+namespace {
+ScanResult ScanOf(const Event& ev) {
+  ScanResult scan;
+  scan.scanner = "amavis";
+  const size_t sp = ev.verdict.find(' ');
+  scan.action = std::string(ev.verdict.substr(0, sp));
+  if (sp != std::string_view::npos) scan.verdict = Capped(ev.verdict.substr(sp + 1));
+  scan.score = ev.hits;
+  scan.has_score = ev.has_hits;
+  return scan;
+}
+// amavis's reply names its task: "... id=19882-02 - SPAM" (not "id=19882-021").
+bool RepliesTo(std::string_view text, std::string_view task_reply) {
+  const size_t p = text.find(task_reply);
+  if (p == std::string_view::npos) return false;
+  const size_t end = p + task_reply.size();
+  return end == text.size() || text[end] < '0' || text[end] > '9';
+}
+constexpr size_t kMaxScansPerRecord = 16;
+constexpr size_t kMaxOrphanScans = 1024;
+constexpr TimeUs kOrphanScanLife = 600 * kUsPerSecond;
+}  // namespace
+
 void MessageTracker::OnScan(const Event& ev, Open* o) {
   MessageRecord& r = o->rec;
-  if (r.scans.size() < 16) {
-    ScanResult scan;
-    scan.scanner = "amavis";
-    const size_t sp = ev.verdict.find(' ');
-    scan.action = std::string(ev.verdict.substr(0, sp));
-    if (sp != std::string_view::npos) scan.verdict = Capped(ev.verdict.substr(sp + 1));
-    scan.score = ev.hits;
-    scan.has_score = ev.has_hits;
-    r.scans.push_back(std::move(scan));
-  }
+  if (r.scans.size() < kMaxScansPerRecord) r.scans.push_back(ScanOf(ev));
   if (!r.message_id && !ev.message_id.empty()) r.message_id = Capped(ev.message_id);
   if (!ev.next_qid.empty()) Link(ev, ev.qid, ev.next_qid);
+}
+
+// amavis names no Queue-ID for mail Postfix did not receive by SMTP: the scan
+// belongs to the message whose delivery to amavis is logged next (amavis logs
+// before it answers), found by the queue id amavis re-injected it as or, for
+// mail it did not pass on, by its Message-ID and amavis's task id, which its
+// reply repeats ("554 5.7.0 Reject, id=19882-02 - SPAM": a Message-ID alone is
+// not unique, POSTFIX-LOGS.md). When that delivery was logged
+// first, the re-injected leg already names its parent. Waiting scans are few
+// and short-lived; they are not part of the saved state (a restart in the
+// second between the two lines loses that scan).
+MessageTracker::Open* MessageTracker::OnScanWithoutQueueId(const Event& ev) {
+  if (!ev.next_qid.empty()) {
+    auto child = records_.find(KeyOf(ev, ev.next_qid));
+    if (child != records_.end() && !child->second->rec.parent_qid.empty()) {
+      Open* parent = Find(KeyOf(ev, child->second->rec.parent_qid));
+      if (parent != nullptr && parent->rec.scans.size() < kMaxScansPerRecord) {
+        parent->rec.scans.push_back(ScanOf(ev));
+        return parent;
+      }
+    }
+  }
+  if (ev.next_qid.empty() && ev.message_id.empty()) return nullptr;
+  while (!orphan_scans_.empty() && (orphan_scans_.size() >= kMaxOrphanScans ||
+                                    orphan_scans_.front().time + kOrphanScanLife < ev.time))
+    orphan_scans_.pop_front();
+  orphan_scans_.push_back({host_id_, std::string(ev.next_qid), Capped(ev.message_id),
+                           "id=" + std::string(ev.task), ScanOf(ev), ev.time});
+  return nullptr;
+}
+
+void MessageTracker::AdoptScans(const Event& ev, Open* o) {
+  MessageRecord& r = o->rec;
+  for (auto it = orphan_scans_.begin(); it != orphan_scans_.end();) {
+    const bool mine = it->host == host_id_ &&
+                      ((!ev.next_qid.empty() && it->queued_as == ev.next_qid) ||
+                       (it->queued_as.empty() && r.message_id && *r.message_id == it->message_id &&
+                        RepliesTo(ev.text, it->task_reply)));
+    if (mine && r.scans.size() < kMaxScansPerRecord) {
+      r.scans.push_back(std::move(it->scan));
+      it = orphan_scans_.erase(it);
+    } else {
+      ++it;
+    }
+  }
 }
 
 void MessageTracker::Link(const Event& ev, std::string_view parent, std::string_view child) {

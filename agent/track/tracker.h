@@ -106,6 +106,11 @@ class MessageTracker {
   void Apply(ParsedState&& p);
   Open* Find(const Event& ev) { return Find(KeyOf(ev, ev.qid)); }
   Open* FindOrCreate(const Event& ev);
+  // For lines that only ever begin a message (cleanup, qmgr's "from=", a
+  // notice's new queue id): a removed record of the same queue id is over.
+  Open* FindOrBegin(const Event& ev);
+  Open* FindOrBeginKey(const Event& ev, std::string_view qid);
+  // smtpd's client= and pickup: a message's first line.
   Open* StartRecord(const Event& ev);
   SessionKey SessionKeyOf(const Event& ev);
   Session* SessionFor(const Event& ev, bool create);
@@ -127,6 +132,9 @@ class MessageTracker {
   void OnDelivery(const Event& ev, Open* o);
   void OnNotice(const Event& ev, Open* o);
   void OnScan(const Event& ev, Open* o);
+  Open* OnScanWithoutQueueId(const Event& ev);
+  void AdoptScans(const Event& ev, Open* o);
+  static bool IsReturningLeg(const Event& ev, const MessageRecord& child);
 
   TrackerOptions options_;
   RecordSink* sink_;
@@ -135,6 +143,13 @@ class MessageTracker {
   std::unordered_map<RecordKey, std::unique_ptr<Open>, RecordKeyHash> records_;
   std::unordered_map<SessionKey, std::unique_ptr<Session>, SessionKeyHash> sessions_;
   std::deque<Pending> pending_;
+  struct OrphanScan {  // an amavis result without a Queue-ID, see OnScanWithoutQueueId
+    uint32_t host;
+    std::string queued_as, message_id, task_reply;
+    ScanResult scan;
+    TimeUs time;
+  };
+  std::deque<OrphanScan> orphan_scans_;
   TimeUs now_ = 0;
   TimeUs last_sweep_ = 0;
   uint64_t next_generation_ = 1;

@@ -16,8 +16,12 @@ using track_internal::kMaxRecipients;
 
 SessionKey MessageTracker::SessionKeyOf(const Event& ev) {
   SessionKey key{host_id_, ev.pid, 0};
-  // postscreen is one process for all clients: its sessions are per client too.
-  if (ev.daemon == "postscreen") key.client = std::hash<std::string_view>{}(ev.client_ip) | 1;
+  // postscreen is one process for all clients: its sessions are per connection,
+  // the client's address and port (a client that comes back is a new session).
+  if (ev.daemon == "postscreen") {
+    const std::hash<std::string_view> h;
+    key.client = (h(ev.client_ip) * 1000003 ^ h(ev.client_port)) | 1;
+  }
   return key;
 }
 

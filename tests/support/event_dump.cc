@@ -34,6 +34,7 @@ std::string DumpEvent(const Event& ev) {
   Add(&out, "qid", ev.qid);
   Add(&out, "client_host", ev.client_host);
   Add(&out, "client_ip", ev.client_ip);
+  Add(&out, "client_port", ev.client_port);
   Add(&out, "orig_queue_id", ev.orig_queue_id);
   Add(&out, "orig_client_host", ev.orig_client_host);
   Add(&out, "orig_client_ip", ev.orig_client_ip);
@@ -70,6 +71,7 @@ std::string DumpEvent(const Event& ev) {
   Add(&out, "verdict", ev.verdict);
   Add(&out, "recipients", ev.recipients);
   Add(&out, "message_id", ev.message_id);
+  Add(&out, "task", ev.task);
   if (ev.has_hits) AddNum(&out, "hits", ev.hits);
   return out;
 }

@@ -1,0 +1,364 @@
+// Tracker scenarios from real Postfix logs that once gave wrong records: a
+// queue id reused within the grace period, postscreen connections, amavis
+// results without a Queue-ID, a message with several notices, and hostile text
+// that imitated other fields (docs/testing.md, "What real logs found").
+#include <gtest/gtest.h>
+
+#include "tests/support/tracker_harness.h"
+
+namespace mailtrail {
+namespace {
+
+std::vector<const MessageRecord*> All(TrackerHarness& h, const std::string& qid) {
+  std::vector<const MessageRecord*> out;
+  for (const auto& r : h.records())
+    if (r.qid == qid) out.push_back(&r);
+  return out;
+}
+
+// Postfix removed an NDR and gave its queue id to a new message 3 s later.
+TEST(TrackerTrust, QueueIdReusedWithinTheGracePeriodBeginsANewRecord) {
+  for (bool live : {false, true}) {
+    TrackerOptions o;
+    o.emit_at_removed = live;
+    TrackerHarness h(o);
+    h.Feed({
+        "Nov 27 10:00:01 mx postfix/cleanup[100]: 3F2A110A301: "
+        "message-id=<20261127100001.3F2A110A301@mx.example.org>",
+        "Nov 27 10:00:01 mx postfix/bounce[101]: 77AB110A999: sender non-delivery notification: "
+        "3F2A110A301",
+        "Nov 27 10:00:01 mx postfix/qmgr[102]: 3F2A110A301: from=<>, size=2896, nrcpt=1 (queue "
+        "active)",
+        "Nov 27 10:00:01 mx postfix/local[103]: 3F2A110A301: to=<ann@example.org>, relay=local, "
+        "delay=0.01, delays=0/0/0/0, dsn=2.0.0, status=sent (delivered to mailbox)",
+        "Nov 27 10:00:01 mx postfix/qmgr[102]: 3F2A110A301: removed",
+        "Nov 27 10:00:04 mx postfix/smtpd[104]: 3F2A110A301: client=unknown[192.0.2.27]",
+        "Nov 27 10:00:04 mx postfix/cleanup[100]: 3F2A110A301: message-id=<abc.123@friend.example>",
+        "Nov 27 10:00:04 mx postfix/qmgr[102]: 3F2A110A301: from=<support@friend.example>, "
+        "size=2007, nrcpt=1 (queue active)",
+        "Nov 27 10:00:04 mx postfix/local[103]: 3F2A110A301: to=<bob@example.org>, relay=local, "
+        "delay=0.01, delays=0/0/0/0, dsn=2.0.0, status=sent (delivered to mailbox)",
+        "Nov 27 10:00:04 mx postfix/qmgr[102]: 3F2A110A301: removed",
+    });
+    h.Flush();
+    const auto recs = All(h, "3F2A110A301");
+    ASSERT_EQ(recs.size(), 2u) << "live=" << live;
+    const MessageRecord& ndr = *recs[0];
+    const MessageRecord& next = *recs[1];
+    EXPECT_EQ(ndr.sender.value_or("?"), "");
+    EXPECT_EQ(ndr.size, 2896);
+    EXPECT_EQ(ndr.ndr_of, "77AB110A999");
+    EXPECT_FALSE(ndr.has_client);
+    ASSERT_EQ(ndr.recipients.size(), 1u);
+    EXPECT_EQ(ndr.recipients[0].address, "ann@example.org");
+    EXPECT_EQ(next.client_ip, "192.0.2.27");
+    EXPECT_EQ(next.message_id.value_or("?"), "abc.123@friend.example");
+    EXPECT_EQ(next.sender.value_or("?"), "support@friend.example");
+    EXPECT_EQ(next.size, 2007);
+    EXPECT_TRUE(next.ndr_of.empty());
+    ASSERT_EQ(next.recipients.size(), 1u);
+    EXPECT_EQ(next.recipients[0].address, "bob@example.org");
+  }
+}
+
+// A line that can come late (a delivery agent's, after qmgr's "removed") still
+// joins the removed message; a qmgr "from=" or a cleanup line does not.
+TEST(TrackerTrust, OnlyLinesThatCanComeLateJoinARemovedMessage) {
+  TrackerHarness h;
+  h.Feed({
+      "Nov 27 10:00:01 mx postfix/pickup[1]: 5B5B110A301: uid=0 from=<root@example.org>",
+      "Nov 27 10:00:01 mx postfix/qmgr[2]: 5B5B110A301: from=<root@example.org>, size=300, "
+      "nrcpt=1 (queue active)",
+      "Nov 27 10:00:01 mx postfix/qmgr[2]: 5B5B110A301: removed",
+      "Nov 27 10:00:01 mx postfix/local[3]: 5B5B110A301: to=<ann@example.org>, relay=local, "
+      "delay=0.01, delays=0/0/0/0, dsn=2.0.0, status=sent (delivered to mailbox)",
+      "Nov 27 10:00:03 mx postfix/cleanup[4]: 5B5B110A301: message-id=<new@example.org>",
+      "Nov 27 10:00:03 mx postfix/qmgr[2]: 5B5B110A301: from=<other@example.org>, size=400, "
+      "nrcpt=1 (queue active)",
+  });
+  h.Flush();
+  const auto recs = All(h, "5B5B110A301");
+  ASSERT_EQ(recs.size(), 2u);
+  EXPECT_EQ(recs[0]->outcome, Outcome::kDelivered);
+  EXPECT_EQ(recs[0]->sender.value_or("?"), "root@example.org");
+  EXPECT_FALSE(recs[0]->message_id.has_value());
+  EXPECT_EQ(recs[1]->message_id.value_or("?"), "new@example.org");
+  EXPECT_EQ(recs[1]->sender.value_or("?"), "other@example.org");
+  EXPECT_EQ(recs[1]->size, 400);
+}
+
+// postscreen is one process: a client's connections are told apart by port.
+TEST(TrackerTrust, PostscreenRejectsAreOneRecordPerConnection) {
+  TrackerHarness h;
+  h.Feed({
+      "Nov 27 10:00:00 mx postfix/postscreen[311]: CONNECT from [198.51.100.7]:40001 to "
+      "[192.0.2.1]:25",
+      "Nov 27 10:00:06 mx postfix/postscreen[311]: NOQUEUE: reject: RCPT from "
+      "[198.51.100.7]:40001: 550 5.7.1 Service unavailable; client [198.51.100.7] blocked using "
+      "zen.example; from=<a@spam.example>, to=<u1@example.org>, proto=ESMTP, helo=<spam.example>",
+      "Nov 27 10:00:06 mx postfix/postscreen[311]: NOQUEUE: reject: RCPT from "
+      "[198.51.100.7]:40001: 550 5.7.1 Service unavailable; client [198.51.100.7] blocked using "
+      "zen.example; from=<a@spam.example>, to=<u2@example.org>, proto=ESMTP, helo=<spam.example>",
+      "Nov 27 10:00:07 mx postfix/postscreen[311]: DISCONNECT [198.51.100.7]:40001",
+      "Nov 27 10:00:40 mx postfix/postscreen[311]: CONNECT from [198.51.100.7]:40333 to "
+      "[192.0.2.1]:25",
+      "Nov 27 10:00:46 mx postfix/postscreen[311]: NOQUEUE: reject: RCPT from "
+      "[198.51.100.7]:40333: 550 5.7.1 Service unavailable; client [198.51.100.7] blocked using "
+      "zen.example; from=<a@spam.example>, to=<u3@example.org>, proto=ESMTP, helo=<spam.example>",
+      "Nov 27 10:00:47 mx postfix/postscreen[311]: DISCONNECT [198.51.100.7]:40333",
+  });
+  // Each connection's record is complete at its DISCONNECT, without a flush.
+  ASSERT_EQ(h.records().size(), 2u);
+  EXPECT_EQ(h.records()[0].recipients.size(), 2u);
+  EXPECT_EQ(h.records()[1].recipients.size(), 1u);
+  EXPECT_EQ(h.records()[1].recipients[0].address, "u3@example.org");
+  for (const auto& r : h.records()) {
+    EXPECT_EQ(r.outcome, Outcome::kRejected);
+    EXPECT_EQ(r.client_ip, "198.51.100.7");
+  }
+}
+
+// Locally submitted mail: amavis logs no Queue-ID, only Message-ID and queued_as.
+const std::vector<std::string> kLocalThroughAmavis = {
+    "Nov 27 12:22:40 mx postfix/pickup[1]: 6A1B210A301: uid=0 from=<root@example.test>",
+    "Nov 27 12:22:40 mx postfix/cleanup[2]: 6A1B210A301: message-id=<m1@example.test>",
+    "Nov 27 12:22:40 mx postfix/qmgr[3]: 6A1B210A301: from=<root@example.test>, size=471, "
+    "nrcpt=1 (queue active)",
+    "Nov 27 12:22:41 mx postfix/smtpd[4]: 7C2D310A302: client=localhost[127.0.0.1]",
+    "Nov 27 12:22:41 mx postfix/cleanup[2]: 7C2D310A302: message-id=<m1@example.test>",
+    "Nov 27 12:22:41 mx amavis[19882]: (19882-02) Passed CLEAN {RelayedOutbound}, LOCAL "
+    "[127.0.0.1]:36484 <root@example.test> -> <ann@remote.test>, Message-ID: <m1@example.test>, "
+    "mail_id: Ab12Cd34, Hits: -0.5, size: 471, queued_as: 7C2D310A302, 293 ms",
+    "Nov 27 12:22:41 mx postfix/smtp[5]: 6A1B210A301: to=<ann@remote.test>, "
+    "relay=127.0.0.1[127.0.0.1]:10024, delay=0.4, delays=0.01/0/0.01/0.38, dsn=2.0.0, "
+    "status=sent (250 2.0.0 from MTA(smtp:[127.0.0.1]:10025): 250 2.0.0 Ok: queued as "
+    "7C2D310A302)",
+    "Nov 27 12:22:41 mx postfix/qmgr[3]: 6A1B210A301: removed",
+    // Blocked: nothing re-injected, so no queued_as; the reply names amavis's task.
+    "Nov 27 12:22:50 mx postfix/pickup[1]: 8E3F410A303: uid=0 from=<root@example.test>",
+    "Nov 27 12:22:50 mx postfix/cleanup[2]: 8E3F410A303: message-id=<m2@example.test>",
+    "Nov 27 12:22:50 mx postfix/qmgr[3]: 8E3F410A303: from=<root@example.test>, size=500, "
+    "nrcpt=1 (queue active)",
+    "Nov 27 12:22:51 mx amavis[19882]: (19882-03) Blocked SPAM {DiscardedOutbound}, LOCAL "
+    "[127.0.0.1]:36490 <root@example.test> -> <bo@remote.test>, Message-ID: <m2@example.test>, "
+    "mail_id: Ef56Gh78, Hits: 12.5, size: 500, 301 ms",
+    "Nov 27 12:22:51 mx postfix/smtp[5]: 8E3F410A303: to=<bo@remote.test>, "
+    "relay=127.0.0.1[127.0.0.1]:10024, delay=0.4, delays=0.01/0/0.01/0.38, dsn=2.7.0, "
+    "status=sent (250 2.7.0 Ok, discarded, id=19882-03 - spam)",
+    "Nov 27 12:22:51 mx postfix/qmgr[3]: 8E3F410A303: removed",
+};
+
+TEST(TrackerTrust, AmavisResultsWithoutQueueIdAttachToTheScannedMessage) {
+  TrackerHarness h;
+  h.Feed(kLocalThroughAmavis);
+  h.Flush();
+  const MessageRecord* passed = h.One("6A1B210A301");
+  const MessageRecord* leg = h.One("7C2D310A302");
+  const MessageRecord* blocked = h.One("8E3F410A303");
+  ASSERT_TRUE(passed && leg && blocked);
+  ASSERT_EQ(passed->scans.size(), 1u);
+  EXPECT_EQ(passed->scans[0].action, "Passed");
+  EXPECT_EQ(passed->scans[0].verdict, "CLEAN");
+  EXPECT_DOUBLE_EQ(passed->scans[0].score, -0.5);
+  EXPECT_EQ(passed->child_qids, std::vector<std::string>{"7C2D310A302"});
+  EXPECT_TRUE(leg->scans.empty());
+  ASSERT_EQ(blocked->scans.size(), 1u);
+  EXPECT_EQ(blocked->scans[0].action, "Blocked");
+  EXPECT_EQ(blocked->scans[0].verdict, "SPAM");
+  EXPECT_DOUBLE_EQ(blocked->scans[0].score, 12.5);
+}
+
+// When the delivery to amavis is logged before amavis's own line, the
+// re-injected leg already names its parent.
+TEST(TrackerTrust, AmavisResultLoggedAfterTheDeliveryStillAttaches) {
+  std::vector<std::string> lines(kLocalThroughAmavis.begin(), kLocalThroughAmavis.begin() + 8);
+  std::swap(lines[5], lines[6]);
+  TrackerHarness h;
+  h.Feed(lines);
+  h.Flush();
+  const MessageRecord* passed = h.One("6A1B210A301");
+  ASSERT_TRUE(passed);
+  EXPECT_EQ(passed->scans.size(), 1u);
+}
+
+// A Message-ID is not unique: a scan waits for the reply that names its task.
+TEST(TrackerTrust, AnAmavisResultIsNotGivenToAnotherMessageWithItsMessageId) {
+  TrackerHarness h;
+  h.Feed({
+      "Nov 27 12:22:50 mx postfix/pickup[1]: 8E3F410A303: uid=0 from=<root@example.test>",
+      "Nov 27 12:22:50 mx postfix/cleanup[2]: 8E3F410A303: message-id=<m2@example.test>",
+      "Nov 27 12:22:50 mx postfix/pickup[1]: 9F40510A304: uid=0 from=<root@example.test>",
+      "Nov 27 12:22:50 mx postfix/cleanup[2]: 9F40510A304: message-id=<m2@example.test>",
+      "Nov 27 12:22:51 mx amavis[19882]: (19882-03) Blocked SPAM {DiscardedOutbound}, LOCAL "
+      "[127.0.0.1]:36490 <root@example.test> -> <bo@remote.test>, Message-ID: "
+      "<m2@example.test>, mail_id: Ef56Gh78, Hits: 12.5, size: 500, 301 ms",
+      "Nov 27 12:22:51 mx postfix/local[6]: 9F40510A304: to=<root@example.test>, relay=local, "
+      "delay=0.1, delays=0/0/0/0.1, dsn=2.0.0, status=sent (delivered to mailbox)",
+      "Nov 27 12:22:51 mx postfix/smtp[5]: 8E3F410A303: to=<bo@remote.test>, "
+      "relay=127.0.0.1[127.0.0.1]:10024, delay=0.4, delays=0.01/0/0.01/0.38, dsn=2.7.0, "
+      "status=sent (250 2.7.0 Ok, discarded, id=19882-03 - spam)",
+  });
+  h.Flush();
+  ASSERT_TRUE(h.One("8E3F410A303") && h.One("9F40510A304"));
+  EXPECT_EQ(h.One("8E3F410A303")->scans.size(), 1u);
+  EXPECT_TRUE(h.One("9F40510A304")->scans.empty());
+}
+
+// A recipient bounced at once (one NDR), another expired after a delay notice
+// (a second NDR): the NDR sent at expiry is the record's ndr_qid, and no NDR is
+// filed with the delay notices' ids unless another NDR took ndr_qid.
+TEST(TrackerTrust, TheExpiryNdrIsTheRecordsNdrWhateverCameBefore) {
+  TrackerHarness h;
+  h.Feed({
+      "Nov 27 12:06:33 mx postfix/pickup[1]: 1CF4510A360: uid=1003 from=<paula@example.test>",
+      "Nov 27 12:06:33 mx postfix/qmgr[2]: 1CF4510A360: from=<paula@example.test>, size=732, "
+      "nrcpt=1 (queue active)",
+      "Nov 27 12:06:33 mx postfix/smtp[3]: 1CF4510A360: to=<defer2@remote.test>, "
+      "relay=mx.remote.test[127.0.0.3]:25, delay=0.05, delays=0.01/0/0/0.04, dsn=4.3.0, "
+      "status=deferred (host mx.remote.test[127.0.0.3] said: 451 4.3.0 try later)",
+      "Nov 27 12:07:38 mx postfix/bounce[4]: 1CF4510A360: sender delay notification: "
+      "BEA4210A3BC",
+      "Nov 27 12:09:39 mx postfix/qmgr[2]: 1CF4510A360: from=<paula@example.test>, "
+      "status=expired, returned to sender",
+      "Nov 27 12:09:39 mx postfix/bounce[4]: 1CF4510A360: sender non-delivery notification: "
+      "544BF10A308",
+      "Nov 27 12:09:39 mx postfix/qmgr[2]: 1CF4510A360: removed",
+  });
+  h.Flush();
+  const MessageRecord* r = h.One("1CF4510A360");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->outcome, Outcome::kExpired);
+  EXPECT_EQ(r->ndr_qid, "544BF10A308");
+  EXPECT_EQ(r->notice_qids, std::vector<std::string>{"BEA4210A3BC"});
+
+  TrackerHarness two;  // the real sequence of corpus 03: bounce NDR, delay notice, expiry NDR
+  two.Feed({
+      "Nov 27 12:06:33 mx postfix/bounce[4]: 1CF4510A360: sender non-delivery notification: "
+      "29A6010A361",
+      "Nov 27 12:07:38 mx postfix/bounce[4]: 1CF4510A360: sender delay notification: "
+      "BEA4210A3BC",
+      "Nov 27 12:09:39 mx postfix/bounce[4]: 1CF4510A360: sender non-delivery notification: "
+      "544BF10A308",
+  });
+  two.Flush();
+  r = two.One("1CF4510A360");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->ndr_qid, "544BF10A308");
+  EXPECT_EQ(r->notice_qids, (std::vector<std::string>{"BEA4210A3BC", "29A6010A361"}));
+  ASSERT_TRUE(two.One("29A6010A361"));
+  EXPECT_EQ(two.One("29A6010A361")->ndr_of, "1CF4510A360");
+}
+
+// --- Hostile text (SECURITY.md): every case gives the record it must. ---
+
+// A HELO that imitates the header trailer: qmgr's sender is the sender.
+TEST(TrackerTrust, AHeloImitatingTheTrailerDoesNotGiveABounceASender) {
+  TrackerHarness h;
+  h.Feed({
+      "Nov 27 12:03:40 mx postfix/smtpd[1]: A1B2C3D4E5F: client=bounce.example[192.0.2.9]",
+      "Nov 27 12:03:40 mx postfix/cleanup[2]: A1B2C3D4E5F: info: header Subject: Undelivered "
+      "Mail Returned to Sender from bounce.example[192.0.2.9]; from=<> to=<u@example.test> "
+      "proto=ESMTP helo=<x from h[192.0.2.1]; from=<bob@legit.test> to=<n@x> proto=ESMTP "
+      "helo=<y>",
+      "Nov 27 12:03:40 mx postfix/qmgr[3]: A1B2C3D4E5F: from=<>, size=1, nrcpt=1 (queue active)",
+  });
+  h.Flush();
+  ASSERT_EQ(h.records().size(), 1u);
+  EXPECT_EQ(h.records()[0].sender.value_or("?"), "");
+  EXPECT_EQ(h.records()[0].client_ip, "192.0.2.9");
+}
+
+// Postfix quotes a local part that holds specials: the quoted text stays one address.
+TEST(TrackerTrust, QuotedLocalPartsCannotImitateOtherFields) {
+  TrackerHarness h;
+  h.Feed({
+      "Nov 27 12:03:40 mx postfix/smtpd[1]: A1B2C3D4E5F: client=mail.pal.test[127.0.5.123]",
+      "Nov 27 12:03:40 mx postfix/qmgr[3]: A1B2C3D4E5F: from=<\"b>, size=1, nrcpt=9 (queue "
+      "active)\"@evil.test>, size=2000, nrcpt=2 (queue active)",
+      "Nov 27 12:03:41 mx postfix/smtp[4]: A1B2C3D4E5F: to=<\"a>, relay=local, dsn=2.0.0, "
+      "status=sent (delivered to mailbox)\"@remote.test>, relay=mx.remote.test[192.0.2.5]:25, "
+      "delay=1, delays=0/0/0/1, dsn=5.1.1, status=bounced (host mx.remote.test[192.0.2.5] said: "
+      "550 5.1.1 no such user)",
+      "Nov 27 12:03:41 mx postfix/smtp[4]: A1B2C3D4E5F: to=<x@remote.test>, orig_to=<\"o>, "
+      "relay=local, status=sent (delivered)\"@example.test>, relay=mx.remote.test[192.0.2.5]:25, "
+      "delay=1, delays=0/0/0/1, dsn=5.1.1, status=bounced (host mx.remote.test[192.0.2.5] said: "
+      "550 5.1.1 no such user)",
+      "Nov 27 12:03:41 mx postfix/qmgr[3]: A1B2C3D4E5F: removed",
+  });
+  h.Flush();
+  const MessageRecord* r = h.One("A1B2C3D4E5F");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->sender.value_or("?"), "\"b>, size=1, nrcpt=9 (queue active)\"@evil.test");
+  EXPECT_EQ(r->size, 2000);
+  EXPECT_EQ(r->nrcpt, 2);
+  ASSERT_EQ(r->recipients.size(), 2u);
+  EXPECT_EQ(r->recipients[0].address,
+            "\"a>, relay=local, dsn=2.0.0, status=sent (delivered to mailbox)\"@remote.test");
+  EXPECT_EQ(r->recipients[0].outcome, Outcome::kBounced);
+  EXPECT_EQ(r->recipients[1].orig_address,
+            "\"o>, relay=local, status=sent (delivered)\"@example.test");
+  EXPECT_EQ(r->recipients[1].outcome, Outcome::kBounced);
+  EXPECT_EQ(r->outcome, Outcome::kBounced);
+}
+
+// An amavis sender imitating the fields after it plants nothing on the message
+// that later arrives with the named queue id.
+TEST(TrackerTrust, AnAmavisSenderCannotPlantAScanOrALink) {
+  TrackerHarness h;
+  h.Feed({
+      "Nov 27 12:22:33 mx amavis[19882]: (19882-01) Passed CLEAN {RelayedInbound}, "
+      "[192.0.2.66]:46531 <\"x, Queue-ID: 5AFE00000A1, Message-ID: <planted@evil.test>, "
+      "mail_id: q, Hits: 0, size: 1, queued_as: 5AFE00000B2, y\"@evil.test> -> "
+      "<quentin@example.test>, Queue-ID: 01E0C10A305, Message-ID: <real@evil.test>, mail_id: "
+      "IRg4y0KDzjr2, Hits: 3.1, size: 802, 339 ms",
+      "Nov 27 12:22:34 mx postfix/smtpd[1]: 5AFE00000A1: client=mail.pal.test[127.0.5.123]",
+      "Nov 27 12:22:34 mx postfix/cleanup[2]: 5AFE00000A1: message-id=<m@pal.test>",
+      "Nov 27 12:22:34 mx postfix/qmgr[3]: 5AFE00000A1: from=<li@pal.test>, size=9, nrcpt=1 "
+      "(queue active)",
+  });
+  h.Flush();
+  const MessageRecord* victim = h.One("5AFE00000A1");
+  const MessageRecord* scanned = h.One("01E0C10A305");
+  ASSERT_TRUE(victim && scanned);
+  EXPECT_TRUE(victim->scans.empty());
+  EXPECT_EQ(victim->message_id.value_or("?"), "m@pal.test");
+  EXPECT_TRUE(victim->parent_qid.empty());
+  ASSERT_EQ(scanned->scans.size(), 1u);
+  EXPECT_DOUBLE_EQ(scanned->scans[0].score, 3.1);
+  EXPECT_EQ(scanned->message_id.value_or("?"), "real@evil.test");
+  EXPECT_TRUE(scanned->child_qids.empty());
+}
+
+// A SASL user name is the client's text: it cannot name an orig_queue_id.
+TEST(TrackerTrust, ASaslUserNameCannotForgeALink) {
+  TrackerHarness h;
+  h.Feed({
+      "Nov 27 12:22:30 mx postfix/pickup[1]: 6C6C610A301: uid=0 from=<root@example.test>",
+      "Nov 27 12:22:34 mx postfix/submission/smtpd[1]: 7D7D710A302: client=laptop[192.0.2.7], "
+      "sasl_method=PLAIN, sasl_username=x, orig_queue_id=6C6C610A301",
+  });
+  h.Flush();
+  ASSERT_TRUE(h.One("6C6C610A301") && h.One("7D7D710A302"));
+  EXPECT_TRUE(h.One("7D7D710A302")->parent_qid.empty());
+  EXPECT_EQ(h.One("7D7D710A302")->sasl_username, "x");  // ends where smtpd's next key may begin
+  EXPECT_TRUE(h.One("6C6C610A301")->child_qids.empty());
+}
+
+// A remote MX that answers "queued as <a queue id open here>" links nothing.
+TEST(TrackerTrust, ARemoteQueuedAsNamingALocalMessageDoesNotLink) {
+  TrackerHarness h;
+  h.Feed({
+      "Nov 27 12:05:40 mx postfix/smtpd[7]: 4F2A810A3C0: client=other.example[198.51.100.3]",
+      "Nov 27 12:05:40 mx postfix/pickup[1]: 9413810A334: uid=0 from=<root@example.test>",
+      "Nov 27 12:05:41 mx postfix/smtp[2]: 9413810A334: to=<ok1@remote.test>, "
+      "relay=mx.remote.test[192.0.2.3]:25, delay=0.12, delays=0.02/0.03/0/0.07, dsn=2.0.0, "
+      "status=sent (250 2.0.0 Ok: queued as 4F2A810A3C0)",
+  });
+  h.Flush();
+  ASSERT_TRUE(h.One("9413810A334") && h.One("4F2A810A3C0"));
+  EXPECT_TRUE(h.One("9413810A334")->child_qids.empty());
+  EXPECT_TRUE(h.One("4F2A810A3C0")->parent_qid.empty());
+}
+
+}  // namespace
+}  // namespace mailtrail
