@@ -8,7 +8,10 @@ namespace mailtrail::parsers {
 namespace {
 
 // "ACTION: header NAME: TEXT from HOST[IP]; trailer[: reply]" or "... from local; ..."
-bool ParseCheckAction(std::string_view s, Event* ev) {
+// Both ends are the client's text (the header and its HELO), so more than one
+// split may parse: the rightmost is taken, or, given `want_client_ip`, the
+// rightmost whose client is that one (ReparseHeaderFor).
+bool ParseCheckAction(std::string_view s, Event* ev, std::string_view want_client_ip = {}) {
   size_t i = 0;
   while (i < s.size() && ((s[i] >= 'a' && s[i] <= 'z') || s[i] == '_' || s[i] == '-')) ++i;
   if (i == 0 || s.substr(i, 2) != ": ") return false;
@@ -24,17 +27,21 @@ bool ParseCheckAction(std::string_view s, Event* ev) {
   } else {
     return false;
   }
-  std::string_view head, rest;
-  if (!SplitTrailer(s, ev, &head, &rest)) return false;
-  // The last " from " before the trailer precedes the client (the text itself may
-  // contain " from ": POSTFIX-LOGS.md).
-  const size_t from = head.rfind(" from ");
-  if (from == std::string_view::npos) return false;
-  std::string_view client = head.substr(from + 6);
-  std::string_view content = head.substr(0, from);
-  if (client != "local") {
-    std::string_view c = client;
-    if (!scan::HostAndIp(&c, &ev->client_host, &ev->client_ip) || !c.empty()) return false;
+  std::string_view head, rest, content;
+  for (size_t before = std::string_view::npos;; before = head.size()) {
+    if (!SplitTrailer(s, ev, &head, &rest, before)) return false;
+    // The last " from " before the trailer precedes the client (the text itself
+    // may contain " from ": POSTFIX-LOGS.md).
+    const size_t from = head.rfind(" from ");
+    if (from == std::string_view::npos) continue;
+    std::string_view client = head.substr(from + 6);
+    content = head.substr(0, from);
+    ev->client_host = ev->client_ip = {};
+    if (client != "local") {
+      std::string_view c = client;
+      if (!scan::HostAndIp(&c, &ev->client_host, &ev->client_ip) || !c.empty()) continue;
+    }
+    if (want_client_ip.empty() || ev->client_ip == want_client_ip) break;
   }
   if (part == "header") {
     const size_t colon = content.find(':');
@@ -50,6 +57,8 @@ bool ParseCheckAction(std::string_view s, Event* ev) {
   ev->stage = part;
   // A reject's reply ("5.7.1 Spam subject rejected") goes to dsn/reply: `text`
   // carries the header value.
+  ev->code = 0;
+  ev->dsn = ev->reply = {};
   if (scan::Consume(&rest, ": ")) scan::SplitReply(rest, &ev->code, &ev->dsn, &ev->reply);
   ev->kind = EventKind::kHeader;
   return true;
@@ -81,6 +90,15 @@ bool ParseCleanup(std::string_view msg, Event* ev) {
     return true;
   }
   return false;
+}
+
+bool ReparseHeaderFor(std::string_view client_ip, Event* ev) {
+  if (ev->kind != EventKind::kHeader || client_ip.empty()) return false;
+  std::string_view s = ev->message;
+  Event again = *ev;
+  if (!SplitQueueId(&s, &again) || !ParseCheckAction(s, &again, client_ip)) return false;
+  *ev = again;
+  return true;
 }
 
 }  // namespace mailtrail::parsers

@@ -20,6 +20,7 @@ bool ParseBounce(std::string_view msg, Event* ev);
 bool ParsePostsuper(std::string_view msg, Event* ev);
 bool ParseDelivery(std::string_view msg, Event* ev);
 bool ParseAmavis(std::string_view msg, Event* ev);
+bool ReparseHeaderFor(std::string_view client_ip, Event* ev);  // line_parser.h
 
 // Shared pieces.
 // Splits "QID: rest" or "NOQUEUE: rest"; sets ev->qid (empty for NOQUEUE).
@@ -28,8 +29,10 @@ bool SplitQueueId(std::string_view* msg, Event* ev);
 // `postscreen` selects "[IP]:PORT" and a comma-separated trailer.
 bool ParseActionLine(std::string_view s, bool postscreen, Event* ev);
 // Finds the trailer from the right (POSTFIX-LOGS.md trap 9): sets `head` to what
-// precedes "; from=<" and `rest` to what follows "helo=<..>".
-bool SplitTrailer(std::string_view s, Event* ev, std::string_view* head, std::string_view* rest);
+// precedes "; from=<" and `rest` to what follows "helo=<..>". `before` limits
+// the search to trailers that start before it, to try the next one leftwards.
+bool SplitTrailer(std::string_view s, Event* ev, std::string_view* head, std::string_view* rest,
+                  size_t before = std::string_view::npos);
 // The next queue id after `marker` in `text` ("queued as ", "forwarded as ").
 std::string_view QueueIdAfter(std::string_view text, std::string_view marker);
 

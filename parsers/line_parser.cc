@@ -128,4 +128,8 @@ const char* EventKindName(EventKind k) {
   return kNames[static_cast<int>(k)];
 }
 
+bool ReparseHeaderFor(std::string_view client_ip, Event* ev) {
+  return parsers::ReparseHeaderFor(client_ip, ev);
+}
+
 }  // namespace mailtrail

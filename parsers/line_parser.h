@@ -15,6 +15,13 @@ constexpr size_t kMaxLineLength = 64 * 1024;
 
 Event ParseLine(std::string_view line, const ParseContext& ctx);
 
+// A cleanup header/body event (kHeader) whose line splits more than one way:
+// the header text and the client's HELO both come before and after the
+// trailer and either may imitate one (SECURITY.md). Given the client that
+// smtpd logged for the message, re-reads `*ev` with the rightmost split whose
+// " from HOST[IP]" is that client. False (and `*ev` unchanged) when none is.
+bool ReparseHeaderFor(std::string_view client_ip, Event* ev);
+
 // ParseLine for one input stream, with the year of yearless stamps (BSD syslog,
 // maillog_file) worked out: the first dated line takes the year of a reference
 // moment (a file's mtime, the clock), or the year before when its month is later

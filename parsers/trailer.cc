@@ -1,5 +1,7 @@
 // The "from=<S> to=<R> proto=P helo=<H>" trailer that smtpd, postscreen and
 // cleanup append to reject and header lines, and the reject line around it.
+#include <algorithm>
+
 #include "parsers/daemons.h"
 #include "parsers/scan.h"
 
@@ -18,15 +20,16 @@ bool AddressValue(std::string_view* s, std::string_view* out) {
   return scan::Address(s, out) && FollowedBySeparator(*s);
 }
 
-// The HELO name, which smtpd logs as the client sent it, unquoted: "<...>"
-// ending at the first '>' that is followed by a separator or the end.
+// The HELO name, which smtpd logs as the client sent it, unquoted and free to
+// hold "; from=<": "<...>" ending at the first '>' that ends the line or comes
+// before ": " and the reply (the HELO is always the trailer's last field).
 bool HeloValue(std::string_view* s, std::string_view* out) {
   if (s->empty() || (*s)[0] != '<') return false;
   size_t p = 1;
   while (true) {
     p = s->find('>', p);
     if (p == std::string_view::npos) return false;
-    if (FollowedBySeparator(s->substr(p + 1))) break;
+    if (p + 1 == s->size() || (*s)[p + 1] == ':') break;
     ++p;
   }
   *out = s->substr(1, p - 1);
@@ -75,8 +78,9 @@ bool ParseTrailerFields(std::string_view s, Event* ev, std::string_view* rest) {
 
 }  // namespace
 
-bool SplitTrailer(std::string_view s, Event* ev, std::string_view* head, std::string_view* rest) {
-  size_t end = s.size();
+bool SplitTrailer(std::string_view s, Event* ev, std::string_view* head, std::string_view* rest,
+                  size_t before) {
+  size_t end = std::min(before, s.size());
   while (end > 0) {
     const size_t p = s.rfind("; ", end - 1);
     if (p == std::string_view::npos) return false;

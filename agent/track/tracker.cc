@@ -8,6 +8,7 @@
 #include "agent/track/tracker_internal.h"
 #include "base/ip_address.h"
 #include "base/text.h"
+#include "parsers/line_parser.h"
 
 namespace mailtrail {
 
@@ -96,6 +97,15 @@ void MessageTracker::Process(const Event& ev) {
       break;
     case EventKind::kHeader:
       o = FindOrBegin(ev);
+      if (!o->rec.client_ip.empty() && ev.client_ip != o->rec.client_ip) {
+        // The split the parser took names another client than smtpd's: the
+        // HELO imitated a trailer. Read the line again for the real client.
+        Event again = ev;
+        if (ReparseHeaderFor(o->rec.client_ip, &again)) {
+          OnHeader(again, o);
+          break;
+        }
+      }
       OnHeader(ev, o);
       break;
     case EventKind::kQueued:

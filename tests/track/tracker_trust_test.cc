@@ -266,6 +266,10 @@ TEST(TrackerTrust, AHeloImitatingTheTrailerDoesNotGiveABounceASender) {
   ASSERT_EQ(h.records().size(), 1u);
   EXPECT_EQ(h.records()[0].sender.value_or("?"), "");
   EXPECT_EQ(h.records()[0].client_ip, "192.0.2.9");
+  // The split is the one whose client is smtpd's: the whole subject, the whole HELO.
+  EXPECT_EQ(h.records()[0].subject.value_or("?"), "Undelivered Mail Returned to Sender");
+  EXPECT_EQ(h.records()[0].helo,
+            "x from h[192.0.2.1]; from=<bob@legit.test> to=<n@x> proto=ESMTP helo=<y");
 }
 
 // Postfix quotes a local part that holds specials: the quoted text stays one address.
