@@ -4,9 +4,21 @@
 
 namespace mailtrail {
 
+namespace {
+// A field the record will keep cut (CapField): said, not silent.
+bool HasLongField(const Event& ev) {
+  for (std::string_view f : {ev.from, ev.to, ev.orig_to, ev.text, ev.reply, ev.helo,
+                             ev.client_host, ev.message_id, ev.sasl_username, ev.relay,
+                             ev.verdict})
+    if (f.size() > kMaxFieldBytes) return true;
+  return false;
+}
+}  // namespace
+
 void LineCounter::Count(const Event& ev, std::string_view line) {
   ++lines_;
   ++by_kind_[static_cast<int>(ev.kind)];
+  if (HasLongField(ev)) ++long_fields_;
   if (ev.kind != EventKind::kUnknown && ev.kind != EventKind::kUnparsable) return;
   const std::string program =
       ev.kind == EventKind::kUnparsable ? "(no envelope)" : EscapeForLog(ev.program, 40);
@@ -28,6 +40,7 @@ LineStats LineCounter::ToStats() const {
   for (int k = 0; k < kEventKindCount; ++k)
     if (by_kind_[k]) out.kinds[EventKindName(static_cast<EventKind>(k))] = by_kind_[k];
   if (overlong_) out.kinds["overlong"] = overlong_;
+  if (long_fields_) out.kinds["long_field"] = long_fields_;
   for (const auto& [program, n] : unknown_by_program_) out.kinds["unknown:" + program] = n;
   for (const auto& [program, lines] : samples_)
     for (const auto& l : lines) out.unknown_samples.emplace_back(program, l);

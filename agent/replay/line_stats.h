@@ -24,6 +24,8 @@ class LineCounter {
   int64_t lines() const { return lines_; }
   int64_t count(EventKind k) const { return by_kind_[static_cast<int>(k)]; }
   int64_t overlong() const { return overlong_; }
+  // Lines with a field longer than a record keeps (kMaxFieldBytes).
+  int64_t long_fields() const { return long_fields_; }
 
   // Everything counted so far, as the store keeps it.
   LineStats ToStats() const;
@@ -31,6 +33,7 @@ class LineCounter {
  private:
   int64_t lines_ = 0;
   int64_t overlong_ = 0;
+  int64_t long_fields_ = 0;
   std::array<int64_t, kEventKindCount> by_kind_{};
   std::map<std::string, int64_t> unknown_by_program_;
   std::map<std::string, std::vector<std::string>> samples_;

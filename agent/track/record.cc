@@ -1,5 +1,10 @@
 #include "agent/track/record.h"
 
+#include <cstdio>
+
+#include "base/hash.h"
+#include "base/text.h"
+
 namespace mailtrail {
 
 namespace {
@@ -8,6 +13,15 @@ constexpr const char* kOutcomeNames[kOutcomeCount] = {
     "rejected",  "discarded", "held",    "mixed",
 };
 }  // namespace
+
+std::string CapField(std::string_view s) {
+  if (s.size() <= kMaxFieldBytes) return std::string(s);
+  char tag[24];
+  std::snprintf(tag, sizeof(tag), "~h%016llx", static_cast<unsigned long long>(Fnv1a64(s)));
+  std::string out(TruncateUtf8(s, kMaxFieldBytes - 18));
+  out += tag;
+  return out;
+}
 
 const char* OutcomeName(Outcome o) { return kOutcomeNames[static_cast<int>(o)]; }
 

@@ -100,6 +100,14 @@ struct MessageRecord {
   bool dsn_report = false;
 };
 
+// The longest value a record keeps of one field (address, subject, status
+// text, ...): bounded memory and rows on hostile input.
+constexpr size_t kMaxFieldBytes = 1000;
+// `s` as a record keeps it: whole when it fits, else its first bytes (cut at a
+// UTF-8 boundary), "~h" and 16 hex digits of a hash of the whole value, so two
+// long values that differ only after the cut stay two values.
+std::string CapField(std::string_view s);
+
 // The message outcome from its recipients (RECORD.md): their common outcome,
 // `mixed` when they differ, `in_flight` while any is open.
 Outcome ComputeOutcome(const MessageRecord& r);

@@ -18,14 +18,14 @@ namespace track_internal {
 inline constexpr TimeUs kSweepEvery = 60 * kUsPerSecond;
 inline constexpr TimeUs kSessionIdle = 3600 * kUsPerSecond;
 inline constexpr size_t kMaxRecipients = 10000;  // per record: bounded memory on hostile input
-inline constexpr size_t kMaxFieldBytes = 1000;   // addresses, subjects, texts
 inline constexpr size_t kMaxEventsPerRecord = 1000;
 
-inline std::string Capped(std::string_view s) {
-  return std::string(TruncateUtf8(s, kMaxFieldBytes));
-}
+inline std::string Capped(std::string_view s) { return CapField(s); }
+// Addresses compare without case: lower-cased before the cap, so the same
+// long address in two cases keeps one hash.
 inline std::string Address(std::string_view s) {
-  return AsciiLower(TruncateUtf8(s, kMaxFieldBytes));
+  if (s.size() <= kMaxFieldBytes) return AsciiLower(s);
+  return CapField(AsciiLower(s));
 }
 
 }  // namespace track_internal

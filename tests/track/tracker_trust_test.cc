@@ -4,6 +4,7 @@
 // that imitated other fields (docs/testing.md, "What real logs found").
 #include <gtest/gtest.h>
 
+#include "agent/replay/line_stats.h"
 #include "tests/support/tracker_harness.h"
 
 namespace mailtrail {
@@ -247,6 +248,38 @@ TEST(TrackerTrust, TheExpiryNdrIsTheRecordsNdrWhateverCameBefore) {
   EXPECT_EQ(r->notice_qids, (std::vector<std::string>{"BEA4210A3BC", "29A6010A361"}));
   ASSERT_TRUE(two.One("29A6010A361"));
   EXPECT_EQ(two.One("29A6010A361")->ndr_of, "1CF4510A360");
+}
+
+// A record keeps 1,000 bytes of a field, but two values that differ only after
+// that stay two values, and a line with such a field is counted.
+TEST(TrackerTrust, LongFieldsAreCutButStayDistinct) {
+  const std::string common(1100, 'a');
+  const std::string one = common + "1@example.test", two = common + "2@example.test";
+  auto delivery = [](const std::string& to) {
+    return "Nov 27 12:03:41 mx postfix/local[4]: A1B2C3D4E5F: to=<" + to +
+           ">, relay=local, delay=1, delays=0/0/0/1, dsn=5.1.1, status=bounced (unknown user)";
+  };
+  TrackerHarness h;
+  h.Feed({delivery(one), delivery(two), delivery(one)});
+  h.Flush();
+  const MessageRecord* r = h.One("A1B2C3D4E5F");
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->recipients.size(), 2u);
+  EXPECT_NE(r->recipients[0].address, r->recipients[1].address);
+  EXPECT_EQ(r->recipients[0].attempts, 2);
+  for (const auto& rc : r->recipients) {
+    EXPECT_EQ(rc.address.size(), kMaxFieldBytes);
+    EXPECT_EQ(rc.address.substr(0, 900), common.substr(0, 900));
+  }
+  LineCounter counter;
+  ParseContext ctx;
+  ctx.year = 2026;
+  for (const std::string& line : {delivery(one), delivery("x@example.test")})
+    counter.Count(ParseLine(line, ctx), line);
+  EXPECT_EQ(counter.long_fields(), 1);
+  EXPECT_EQ(counter.ToStats().kinds.at("long_field"), 1);
+  EXPECT_EQ(CapField("short"), "short");
+  EXPECT_EQ(CapField(std::string(1000, 'x')), std::string(1000, 'x'));
 }
 
 // --- Hostile text (SECURITY.md): every case gives the record it must. ---
