@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -25,6 +26,8 @@ void QueueHintCache::Put(const std::string& qid, QueueHints hints) {
   }
   order_.push_back(qid);
   map_.emplace(qid, std::make_pair(std::move(hints), std::prev(order_.end())));
+  fresh_.push_back(qid);
+  if (fresh_.size() > capacity_) fresh_.pop_front();
   while (map_.size() > capacity_) {
     map_.erase(order_.front());
     order_.pop_front();
@@ -36,6 +39,13 @@ std::optional<QueueHints> QueueHintCache::Get(const std::string& qid) const {
   auto it = map_.find(qid);
   if (it == map_.end()) return std::nullopt;
   return it->second.first;
+}
+
+std::vector<std::string> QueueHintCache::TakeFresh() {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<std::string> out(fresh_.begin(), fresh_.end());
+  fresh_.clear();
+  return out;
 }
 
 bool QueueHintCache::Has(const std::string& qid) const {
@@ -119,17 +129,22 @@ void QueueWatcher::Remember(const std::string& qid, QueueFile& q) {
   cache_->Put(qid, std::move(h));
 }
 
-void QueueWatcher::FullScan() {
-  if (!o_.read_files) {
-    Count(ScanWithPostqueue(o_.postqueue, o_.postfix_config_dir));
-    return;
-  }
+bool QueueWatcher::Watch() {
   if (wd_incoming_ < 0)
     wd_incoming_ = inotify_add_watch(inotify_, (o_.queue_dir + "/incoming").c_str(),
                                      IN_ATTRIB | IN_CLOSE_WRITE | IN_MOVED_TO);
   if (wd_active_ < 0)
     wd_active_ =
         inotify_add_watch(inotify_, (o_.queue_dir + "/active").c_str(), IN_MOVED_TO | IN_CREATE);
+  return wd_incoming_ >= 0 && wd_active_ >= 0;
+}
+
+void QueueWatcher::FullScan() {
+  if (!o_.read_files) {
+    Count(ScanWithPostqueue(o_.postqueue, o_.postfix_config_dir));
+    return;
+  }
+  Watch();
   // The counts (and the deferred bounces), and in the same read the files of
   // messages that may still be open in the tracker.
   Count(ScanQueue(o_.queue_dir, {}, [this](const QueueEntry& e, QueueFile& q) {
@@ -161,15 +176,27 @@ void QueueWatcher::Count(const QueueScan& s) {
 void QueueWatcher::Run() {
   FullScan();
   auto next_scan = std::chrono::steady_clock::now() + std::chrono::microseconds(o_.scan_interval);
+  // Until both watches are set (the queue directories may come later than the
+  // agent, at Postfix's first start), they are tried again every 250 ms, and
+  // the queue scanned once they are: waiting for the next scan missed every
+  // message of the first minutes.
+  bool watching = !o_.read_files || (wd_incoming_ >= 0 && wd_active_ >= 0);
+  constexpr auto kRewatch = std::chrono::milliseconds(250);
   alignas(inotify_event) char buf[64 * 1024];
   while (true) {
     const auto now = std::chrono::steady_clock::now();
     if (now >= next_scan) {
       FullScan();
       next_scan = now + std::chrono::microseconds(o_.scan_interval);
+      watching = !o_.read_files || (wd_incoming_ >= 0 && wd_active_ >= 0);
+    } else if (!watching && Watch()) {
+      watching = true;
+      FullScan();  // what came before the watches
     }
+    auto wake = next_scan;
+    if (!watching) wake = std::min(wake, now + kRewatch);
     const int wait_ms = static_cast<int>(
-        std::chrono::duration_cast<std::chrono::milliseconds>(next_scan - now).count() + 1);
+        std::chrono::duration_cast<std::chrono::milliseconds>(wake - now).count() + 1);
     pollfd fds[2] = {{inotify_, POLLIN, 0}, {stop_fd_, POLLIN, 0}};
     if (::poll(fds, 2, wait_ms) < 0 && errno != EINTR) return;
     if (fds[1].revents & POLLIN) return;

@@ -9,8 +9,9 @@
 // complete when cleanup sets its execute bit: IN_ATTRIB) and active/ (qmgr
 // moves it there: IN_MOVED_TO), a first pass over active, deferred and hold at
 // start, and a full scan every scan_interval. What it reads goes to a bounded
-// cache by queue id that the agent consults when a record closes; a message
-// delivered before its file could be read is simply not enriched. Reading
+// cache by queue id that the agent copies into the open record (so that the
+// checkpoint keeps it across a restart) and consults again when a record
+// closes; a message delivered before its file could be read is not enriched. Reading
 // needs the postfix user or CAP_DAC_READ_SEARCH: without it the watcher says
 // so once a scan and the agent goes on without it.
 #ifndef MAILTRAIL_AGENT_QUEUE_QUEUE_WATCHER_H_
@@ -18,12 +19,14 @@
 
 #include <atomic>
 #include <cstdint>
+#include <deque>
 #include <list>
 #include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
 #include <unordered_map>
+#include <vector>
 
 #include "agent/queue/queue_dir.h"
 #include "base/civil_time.h"
@@ -43,6 +46,10 @@ class QueueHintCache {
   explicit QueueHintCache(size_t capacity = 100000) : capacity_(capacity) {}
   void Put(const std::string& qid, QueueHints hints);
   std::optional<QueueHints> Get(const std::string& qid) const;
+  // The queue ids put since the last call, oldest first (at most `capacity`):
+  // the agent copies their hints into the open records, which its checkpoint
+  // keeps across a restart (the files may be gone by then).
+  std::vector<std::string> TakeFresh();
   bool Has(const std::string& qid) const;
   size_t size() const;
 
@@ -50,6 +57,7 @@ class QueueHintCache {
   size_t capacity_;
   mutable std::mutex mu_;
   std::list<std::string> order_;  // oldest first
+  std::deque<std::string> fresh_;  // put since the last TakeFresh()
   std::unordered_map<std::string, std::pair<QueueHints, std::list<std::string>::iterator>> map_;
 };
 
@@ -82,6 +90,7 @@ class QueueWatcher {
   void Run();
   void ReadFile(const std::string& path, const std::string& qid, bool incoming);
   void Remember(const std::string& qid, QueueFile& q);  // into the cache
+  bool Watch();  // sets the inotify watches still missing; true when both are set
   void FullScan();
   void Count(const QueueScan& s);  // the counters and the backscatter report
   void Say(const std::string& what);

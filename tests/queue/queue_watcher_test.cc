@@ -101,6 +101,30 @@ TEST(QueueWatcher, ReadsWhatWaitsAndWhatArrives) {
   w.Stop();
 }
 
+// The agent may start before Postfix has made its queue directories (a first
+// `postfix start`): the watches follow within a second, not at the next scan.
+TEST(QueueWatcher, WatchesQueueDirectoriesMadeAfterItStarted) {
+  TempDir dir("mt_queue");
+  const fs::path q = dir.path();
+  QueueHintCache cache;
+  QueueWatcherOptions o;
+  o.queue_dir = q.string();
+  o.scan_interval = 3600 * kUsPerSecond;  // only the first scan
+  QueueWatcher w(o, &cache);
+  ASSERT_TRUE(w.Start().ok());
+  ASSERT_TRUE(Eventually([&] { return w.scans() >= 1; }));
+  for (const char* d : {"incoming", "active"}) fs::create_directories(q / d);
+  // Files that come while the watches are not there yet are read by the scan
+  // made when they are; a file completed after that, through inotify.
+  fs::copy_file(kData / "08-long-queue-ids/active/4jbXWk1ZjFz8CDm", q / "active/4jbXWk1ZjFz8CDm");
+  ASSERT_TRUE(Eventually([&] { return cache.Has("4jbXWk1ZjFz8CDm"); }));
+  const fs::path incoming = q / "incoming/E27AC10A362";
+  Write(incoming, Slurp(kData / "03-outbound-relay-bounce/deferred/E/E27AC10A362"));
+  ASSERT_EQ(::chmod(incoming.c_str(), 0700), 0);
+  ASSERT_TRUE(Eventually([&] { return cache.Has("E27AC10A362"); }));
+  w.Stop();
+}
+
 TEST(QueueHintCache, KeepsTheNewestWithinItsCapacity) {
   QueueHintCache cache(3);
   for (int i = 0; i < 5; ++i) {
