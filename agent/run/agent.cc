@@ -64,31 +64,64 @@ class Agent::Tee : public RecordSink {
   Agent* agent_;
 };
 
-// Fills what the log did not say from the message's queue file, if it was read.
-void Agent::Enrich(MessageRecord* r) {
-  if (r->qid.empty()) return;
-  auto h = options_.queue_hints->Get(r->qid);
-  if (!h) return;
+namespace {
+// Fills what the log did not say from the message's queue file. True if it did.
+bool FillFromQueueFile(const QueueHints& h, MessageRecord* r) {
   bool changed = false;
   auto fill = [&](std::optional<std::string>* field, std::string_view value) {
     if (*field || value.empty()) return;
-    *field = std::string(TruncateUtf8(value, 1000));
+    *field = CapField(value);
     changed = true;
   };
-  fill(&r->subject, h->subject);
-  fill(&r->header_from, h->from);
-  std::string_view mid = h->message_id;
+  fill(&r->subject, h.subject);
+  fill(&r->header_from, h.from);
+  std::string_view mid = h.message_id;
   if (mid.size() >= 2 && mid.front() == '<' && mid.back() == '>')
     mid = mid.substr(1, mid.size() - 2);
   fill(&r->message_id, mid);
   // A DSN by its Content-Type: a bounce even with a sender and From: of a person.
-  std::string ct = AsciiLower(h->content_type);
+  std::string ct = AsciiLower(h.content_type);
   if (!r->dsn_report && ct.find("multipart/report") != std::string::npos &&
       ct.find("delivery-status") != std::string::npos) {
     r->dsn_report = true;
     changed = true;
   }
-  enriched_ += changed;
+  return changed;
+}
+
+// How long a queue file read before its message's first log line waits for it.
+constexpr TimeUs kHintWait = 60 * kUsPerSecond;
+}  // namespace
+
+// When a record closes: what its queue file said, if it was read.
+void Agent::Enrich(MessageRecord* r) {
+  if (r->qid.empty()) return;
+  auto h = options_.queue_hints->Get(r->qid);
+  if (h && FillFromQueueFile(*h, r)) ++enriched_;
+}
+
+void Agent::KeepQueueHints() {
+  const TimeUs now = clock_->MonotonicNow();
+  for (std::string& qid : options_.queue_hints->TakeFresh())
+    hints_waiting_.emplace_back(std::move(qid), now);
+  const size_t n = hints_waiting_.size();
+  for (size_t i = 0; i < n; ++i) {
+    auto [qid, since] = std::move(hints_waiting_.front());
+    hints_waiting_.pop_front();
+    auto h = options_.queue_hints->Get(qid);
+    if (!h) continue;  // dropped from the bounded cache
+    bool changed = false;
+    const bool open = tracker_.FillOpen(qid, [&](MessageRecord* r) {
+      changed |= FillFromQueueFile(*h, r);
+      return changed;
+    });
+    if (changed) {
+      ++hints_kept_;
+      ++enriched_;
+      dirty_ = true;
+    }
+    if (!open && now - since < kHintWait) hints_waiting_.emplace_back(std::move(qid), since);
+  }
 }
 
 Agent::Agent(AgentOptions options, Store* store, FileSystem* fs, const Clock* clock)
@@ -190,6 +223,7 @@ StatusOr<size_t> Agent::Step() {
     if (!n.ok()) return n.status();
     total += *n;
   }
+  if (options_.queue_hints) KeepQueueHints();
   if (total > 0) {
     dirty_ = true;
     last_line_log_time_ = tracker_.now();

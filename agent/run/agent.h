@@ -10,6 +10,7 @@
 #ifndef MAILTRAIL_AGENT_RUN_AGENT_H_
 #define MAILTRAIL_AGENT_RUN_AGENT_H_
 
+#include <deque>
 #include <memory>
 #include <string>
 #include <vector>
@@ -57,7 +58,7 @@ struct AgentOptions {
   // What the queue files said (issue 8): a closing record takes the Subject,
   // From: and Message-ID the log did not carry. Null: off. The watcher only
   // for its counters in the metrics.
-  const QueueHintCache* queue_hints = nullptr;
+  QueueHintCache* queue_hints = nullptr;
   const QueueWatcher* queue_watcher = nullptr;
 };
 
@@ -106,6 +107,9 @@ class Agent {
   class Tee;
   void Detect(const MessageRecord& r);
   void Enrich(MessageRecord* r);
+  // Copies what newly read queue files said into the open records, which the
+  // next checkpoint then keeps (a restart after the file is gone loses nothing).
+  void KeepQueueHints();
   struct StreamState {
     LineCounter counter;     // this log's lines by kind
     DatedLineParser dating;  // year of its yearless stamps
@@ -136,6 +140,9 @@ class Agent {
   TimeUs last_line_log_time_ = 0, last_line_mono_ = 0;
   bool dirty_ = false;    // lines consumed since the last flush
   int64_t enriched_ = 0;  // records given a field from a queue file
+  int64_t hints_kept_ = 0;  // open records given a field from a queue file
+  // Queue files read before their message's first log line: tried again.
+  std::deque<std::pair<std::string, TimeUs>> hints_waiting_;
   MailFlow flow_;         // for the metrics: messages, recipients, delays, rejects
 };
 

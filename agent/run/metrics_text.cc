@@ -163,6 +163,9 @@ std::string Agent::RenderMetrics() const {
         {"mailtrail_records_enriched_total", "counter",
          "Records given a Subject, From: or Message-ID from their queue file.",
          static_cast<double>(enriched_)},
+        {"mailtrail_queue_hints_kept_total", "counter",
+         "Open records given a field from their queue file, kept by the checkpoint.",
+         static_cast<double>(hints_kept_)},
     };
     for (const auto& m : kQueue) {
       Metric(&out, m.name, m.type, m.help);

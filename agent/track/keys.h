@@ -34,6 +34,7 @@ class HostTable {
     return last_id_ = it->second;
   }
   const std::string& Name(uint32_t id) const { return names_.at(id); }
+  uint32_t size() const { return static_cast<uint32_t>(names_.size()); }
 
  private:
   static constexpr uint32_t kNone = ~0u;

@@ -431,6 +431,22 @@ void MessageTracker::Link(const Event& ev, std::string_view parent, std::string_
   }
 }
 
+bool MessageTracker::FillOpen(std::string_view qid,
+                              const std::function<bool(MessageRecord*)>& fill) {
+  if (qid.empty() || qid.size() > kMaxQueueIdLength) return false;
+  bool found = false;
+  for (uint32_t host = 0; host < hosts_.size(); ++host) {
+    auto it = records_.find(RecordKey{host, qid});
+    if (it == records_.end()) continue;
+    found = true;
+    if (fill(&it->second->rec)) {
+      Touch(it->first, it->second.get());
+      Changed(it->second.get());
+    }
+  }
+  return found;
+}
+
 void MessageTracker::Changed(Open* o) {
   if (o->emitted) o->changed = true;
 }

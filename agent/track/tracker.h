@@ -15,6 +15,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -79,6 +80,11 @@ class MessageTracker {
   void MarkSaved();
   std::string SaveChanges();
   [[nodiscard]] Status ApplyChanges(std::string_view bytes);
+
+  // Lets `fill` change the open record(s) of `qid` (on any host), e.g. with
+  // what its queue file said; a record it changes is saved with the next
+  // checkpoint. False when no record of `qid` is open.
+  bool FillOpen(std::string_view qid, const std::function<bool(MessageRecord*)>& fill);
 
   size_t open_records() const { return records_.size(); }
   size_t open_sessions() const { return sessions_.size(); }

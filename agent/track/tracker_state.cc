@@ -49,6 +49,7 @@ void WriteRecord(JsonWriter* w, const MessageRecord& r) {
   w->StrOrNull("sender", r.sender);
   w->StrOrNull("subject", r.subject);
   w->StrOrNull("hfrom", r.header_from);
+  if (r.dsn_report) w->Bool("dsn", true);  // its queue file said it is a DSN
   w->Int("size", r.size);
   w->Int("nrcpt", r.nrcpt);
   w->OpenArray("rcpt");
@@ -123,6 +124,7 @@ MessageRecord RecordFromJson(const json& j) {
   r.sender = OptStr(j.at("sender"));
   r.subject = OptStr(j.at("subject"));
   r.header_from = OptStr(j.at("hfrom"));
+  if (auto d = j.find("dsn"); d != j.end()) r.dsn_report = d->get<bool>();
   r.size = IntFromJson<int64_t>(j.at("size"));
   r.nrcpt = IntFromJson<int>(j.at("nrcpt"));
   for (const json& x : j.at("rcpt")) {

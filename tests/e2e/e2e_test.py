@@ -26,10 +26,12 @@ import datetime
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "run"))
@@ -83,6 +85,8 @@ firewall_ports = [25]
 read = "files"
 directory = "{queue}"
 scan_interval_s = 5
+[metrics]
+listen = "127.0.0.1:{metrics_port}"
 [blocks]
 period_s = {period}
 allow = ["127.0.0.1/32"]
@@ -124,6 +128,30 @@ class Agent:
             self.proc.send_signal(signal.SIGTERM)
             return self.proc.wait(timeout=60)
         return self.proc.returncode if self.proc else 0
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def metric(port, name):
+    """The sum of a metric's series from the agent's /metrics (0 if unreachable)."""
+    try:
+        text = urllib.request.urlopen("http://127.0.0.1:%d/metrics" % port, timeout=5).read()
+    except OSError as e:
+        print("metrics: %s" % e)
+        return 0
+    total = 0.0
+    for line in text.decode().splitlines():
+        if line.startswith(name + " ") or line.startswith(name + "{"):
+            total += float(line.rsplit(" ", 1)[1])
+    return total
+
+
+def checkpoint_bytes(port):
+    return metric(port, "mailtrail_checkpoint_bytes_total")
 
 
 def blocks(binary, store, *flags):
@@ -281,9 +309,10 @@ def inside(binary, server):
                              access=os.path.join(tmp, "mailtrail_access"),
                              header_checks=os.path.join(tmp, "mailtrail_header_checks.pcre"))
         config = os.path.join(tmp, "mailtrail.toml")
+        metrics_port = free_port()
         with open(config, "w") as f:
             f.write(AGENT_TOML.format(store=store, tmp=tmp, log=pf.log, period=BLOCK_PERIOD_S,
-                                      etc=pf.etc, queue=pf.queue))
+                                      etc=pf.etc, queue=pf.queue, metrics_port=metrics_port))
         check = subprocess.run([binary, "check-config", config], capture_output=True, text=True)
         if check.returncode != 0:
             print("FAIL: check-config:", check.stdout, check.stderr)
@@ -316,7 +345,17 @@ def inside(binary, server):
         # While it is down smtpd finds no policy service and goes on (DUNNO).
         def at_round(i):
             if i == 3:
-                time.sleep(0.5)  # some of it read and written
+                # Where the kill falls, made certain: the queue files of the
+                # three quiet messages sent so far were read and their facts
+                # given to the records (open ones, then kept by the next
+                # checkpoint; or closed ones, written). A file read after the
+                # last checkpoint before a kill is lost with it: not tested.
+                enriched = lambda: metric(metrics_port, "mailtrail_records_enriched_total") >= 3
+                wait_for("the quiet messages' queue files read", enriched, 30)
+                before = checkpoint_bytes(metrics_port)
+                deadline = time.time() + 3  # a checkpoint comes only if something changed
+                while checkpoint_bytes(metrics_port) <= before and time.time() < deadline:
+                    time.sleep(0.05)
                 agent.kill()
                 print("agent SIGKILLed after %d transactions" % len(t.rows))
             elif i == 5:

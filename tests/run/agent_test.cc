@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <chrono>
 #include <functional>
+#include <map>
 #include <random>
 #include <thread>
 
@@ -255,7 +256,7 @@ TEST(Agent, DetectsFloodsAndEndsTheBlocksOnTime) {
 
 // A detecting agent over `text` (fresh lines; 30 s of fake time), with the
 // queue hints given (or none), handed to `inspect` once it has stopped.
-void RunDetecting(const std::string& text, const QueueHintCache* hints,
+void RunDetecting(const std::string& text, QueueHintCache* hints,
                   const std::function<void(Agent&, Store&)>& inspect) {
   Rig rig;
   ASSERT_NE(rig.store, nullptr);
@@ -346,6 +347,57 @@ TEST(Agent, DsnContentTypeFromQueueFilesMakesABounce) {
   };
   const int64_t without = bounces(false), with = bounces(true);
   EXPECT_GE(with - without, 50) << without << " " << with;
+}
+
+// What a queue file said about a message still open survives a restart after
+// the file is gone (the new agent has an empty cache): the checkpoint keeps it,
+// also when the file was read before the message's first log line.
+TEST(Agent, QueueFileFactsSurviveARestartWithTheOpenMessage) {
+  Rig rig;
+  ASSERT_NE(rig.store, nullptr);
+  AgentOptions o = Options();
+  QueueHintCache hints;
+  o.queue_hints = &hints;
+  auto agent = std::make_unique<Agent>(o, rig.store.get(), &rig.fs, &rig.clock);
+  ASSERT_TRUE(agent->Start().ok());
+  QueueHints early, late;
+  early.subject = "Read before the log said a word";
+  hints.Put("6A1B210A301", early);
+  ASSERT_TRUE(agent->Step().ok());  // no record yet: the hint waits
+  rig.fs.Append("/var/log/mail.log",
+                "Nov 27 12:22:40 mx postfix/pickup[1]: 6A1B210A301: uid=0 "
+                "from=<root@example.test>\n"
+                "Nov 27 12:22:40 mx postfix/pickup[1]: 7C2D310A302: uid=0 "
+                "from=<root@example.test>\n");
+  rig.clock.Advance(kUsPerSecond / 10);
+  ASSERT_TRUE(agent->Step().ok());
+  late.subject = "Read after";
+  late.content_type = "multipart/report; report-type=delivery-status";
+  hints.Put("7C2D310A302", late);
+  for (int i = 0; i < 3; ++i) {  // the hints reach the records, a checkpoint is written
+    rig.clock.Advance(kUsPerSecond);
+    ASSERT_TRUE(agent->Step().ok());
+  }
+  agent.reset();  // as after SIGKILL: no Stop(), no last flush
+  QueueHintCache empty;  // the files are gone
+  o.queue_hints = &empty;
+  agent = std::make_unique<Agent>(o, rig.store.get(), &rig.fs, &rig.clock);
+  ASSERT_TRUE(agent->Start().ok());
+  rig.fs.Append("/var/log/mail.log",
+                "Nov 27 12:22:41 mx postfix/qmgr[3]: 6A1B210A301: removed\n"
+                "Nov 27 12:22:41 mx postfix/qmgr[3]: 7C2D310A302: removed\n");
+  for (int i = 0; i < 20; ++i) {
+    rig.clock.Advance(kUsPerSecond);
+    ASSERT_TRUE(agent->Step().ok());
+  }
+  ASSERT_TRUE(agent->Stop().ok());
+  std::map<std::string, std::string> subjects;
+  SearchQuery q;
+  ASSERT_TRUE(rig.store
+                  ->Search(q, [&](MessageRecord&& r) { subjects[r.qid] = r.subject.value_or(""); })
+                  .ok());
+  EXPECT_EQ(subjects["6A1B210A301"], "Read before the log said a word");
+  EXPECT_EQ(subjects["7C2D310A302"], "Read after");
 }
 
 }  // namespace
