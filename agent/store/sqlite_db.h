@@ -69,8 +69,11 @@ class SqliteDb {
   SqliteDb& operator=(const SqliteDb&) = delete;
 
   Status Open(const std::string& path, bool create);
+  // Errors as Error() makes them: a damaged file is Corruption.
   Status Exec(const std::string& sql);
   StatusOr<SqliteStmt> Prepare(std::string_view sql);
+  // The connection's last error: Corruption when the file is damaged or not a
+  // database (SQLITE_CORRUPT, SQLITE_NOTADB), IoError otherwise.
   Status Error(std::string_view what) const;
   sqlite3* get() const { return db_; }
 

@@ -3,6 +3,7 @@
 # option, missing or corrupt database. usage: cli_errors.sh MAILTRAIL
 set -uo pipefail
 bin=$1
+corpus=$(cd "$(dirname "$0")/../data/corpus" && pwd)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 fail=0
@@ -36,6 +37,29 @@ printf 'x\n' > "$tmp/x.log"
 "$bin" replay --quiet --store "sqlite:$tmp/new.db" "$tmp/x.log"
 sqlite3 "$tmp/new.db" "PRAGMA user_version = 999" 2>/dev/null || python3 -c "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute('PRAGMA user_version = 999'); c.commit()" "$tmp/new.db"
 expect 1 "newer than this mailtrail" -- "$bin" search --store "sqlite:$tmp/new.db"
+# A damaged SQLite database stops `run` with 65 (EX_DATAERR: not restarted by
+# systemd), whatever the damage; it exited 1, and was restarted every 2 s.
+"$bin" replay --quiet --store "sqlite:$tmp/good.db" --year 2026 "$corpus/01-inbound-local.log.gz"
+zcat "$corpus/02-smtp-rejects.log.gz" > "$tmp/live.log"  # lines to write: pages to touch
+damage() {  # damage NAME: a copy of good.db, damaged as NAME says
+  cp "$tmp/good.db" "$tmp/$1.db"
+  local pages; pages=$(( $(stat -c %s "$tmp/good.db") / 16384 ))
+  case $1 in
+    truncated) truncate -s $(( pages / 2 * 16384 )) "$tmp/$1.db" ;;
+    header) head -c 100 /dev/urandom | dd of="$tmp/$1.db" conv=notrunc status=none ;;
+    page) for p in $(seq 2 "$pages"); do  # every page but the first: garbage in its middle
+            head -c 512 /dev/urandom |
+              dd of="$tmp/$1.db" bs=1 seek=$(( (p - 1) * 16384 + 4096 )) conv=notrunc status=none
+          done ;;
+    notadb) zcat "$corpus/01-inbound-local.log.gz" | head -c 100000 > "$tmp/$1.db" ;;
+  esac
+}
+for kind in truncated header page notadb; do
+  damage $kind
+  expect 65 "the database is damaged" -- timeout 20 "$bin" run --store "sqlite:$tmp/$kind.db" --log "$tmp/live.log" \
+    --from-start
+done
+
 # A configuration file that is wrong: exit 78 (EX_CONFIG) with FILE:LINE.
 printf '[writer]\nflush_interval = 5\n' > "$tmp/bad.toml"
 expect 78 "bad.toml:2: unknown key" -- "$bin" check-config "$tmp/bad.toml"
