@@ -49,6 +49,7 @@ Status SqliteStore::Migrate() {
     return Status::InvalidArgument("database schema version " + std::to_string(version) +
                                    " is newer than this mailtrail knows (" +
                                    std::to_string(kSqliteMigrationCount) + ")");
+  schema_change_ = {version, kSqliteMigrationCount};
   for (int64_t i = version; i < kSqliteMigrationCount; ++i) {
     std::string sql = "BEGIN IMMEDIATE;\n";
     sql += kSqliteMigrations[i];

@@ -37,6 +37,12 @@ printf 'x\n' > "$tmp/x.log"
 "$bin" replay --quiet --store "sqlite:$tmp/new.db" "$tmp/x.log"
 sqlite3 "$tmp/new.db" "PRAGMA user_version = 999" 2>/dev/null || python3 -c "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute('PRAGMA user_version = 999'); c.commit()" "$tmp/new.db"
 expect 1 "newer than this mailtrail" -- "$bin" search --store "sqlite:$tmp/new.db"
+# db migrate says what it did: created, or nothing to do.
+out=$("$bin" db migrate --store "sqlite:$tmp/m2.db")
+[[ $out == "created the schema (version "* ]] || { echo "FAIL: migrate on nothing: $out"; fail=1; }
+out=$("$bin" db migrate --store "sqlite:$tmp/m2.db")
+[[ $out == "the schema is up to date (version "* ]] || { echo "FAIL: migrate again: $out"; fail=1; }
+
 # A damaged SQLite database stops `run` with 65 (EX_DATAERR: not restarted by
 # systemd), whatever the damage; it exited 1, and was restarted every 2 s.
 "$bin" replay --quiet --store "sqlite:$tmp/good.db" --year 2026 "$corpus/01-inbound-local.log.gz"
