@@ -71,7 +71,9 @@ int DbMain(const std::vector<std::string>& argv, const Clock& clock) {
       std::fprintf(stderr, "mailtrail db purge: --older-than needs a number of days, like 30d\n");
       return kExitUsage;
     }
-    auto store = OpenStoreFromArgs(*args, ReaderOptions());
+    StoreOptions o = ReaderOptions();  // nothing created, but written to
+    o.read_only = false;
+    auto store = OpenStoreFromArgs(*args, o);
     if (!store.ok()) return Fail(store.status().message());
     const int64_t today = clock.WallNow() / kUsPerSecond / 86400;
     auto removed = (*store)->PurgeBefore(today - days);

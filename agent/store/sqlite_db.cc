@@ -1,5 +1,6 @@
 #include "agent/store/sqlite_db.h"
 
+#include <cstdio>
 #include <mutex>
 
 namespace mailtrail {
@@ -10,17 +11,37 @@ bool IsDamage(int code) {
   return (code & 0xff) == SQLITE_CORRUPT || (code & 0xff) == SQLITE_NOTADB;
 }
 
+// "file:" URI of `path` (RFC 3986 percent-encoding of what SQLite would read
+// as the query or fragment, or as an escape).
+std::string FileUri(const std::string& path) {
+  std::string uri = "file:";
+  for (const char c : path) {
+    if (c == '?' || c == '#' || c == '%') {
+      char hex[4];
+      std::snprintf(hex, sizeof hex, "%%%02X", static_cast<unsigned char>(c));
+      uri += hex;
+    } else {
+      uri += c;
+    }
+  }
+  return uri;
+}
+
 }  // namespace
 
-Status SqliteDb::Open(const std::string& path, bool create) {
+Status SqliteDb::Open(const std::string& path, bool create, bool read_only, bool immutable) {
   // Without memory statistics SQLite's allocator takes no global mutex per call
   // (the connections are NOMUTEX already). Must precede SQLite's initialization;
   // refused harmlessly if something in the process initialized it first.
   static std::once_flag no_memstatus;
   std::call_once(no_memstatus, [] { sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); });
   path_ = path;
-  const int flags = SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0) | SQLITE_OPEN_NOMUTEX;
-  if (const int rc = sqlite3_open_v2(path.c_str(), &db_, flags, nullptr); rc != SQLITE_OK) {
+  immutable = immutable && read_only;
+  const int flags = (read_only ? SQLITE_OPEN_READONLY
+                               : SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0)) |
+                    SQLITE_OPEN_NOMUTEX | (immutable ? SQLITE_OPEN_URI : 0);
+  const std::string name = immutable ? FileUri(path) + "?immutable=1" : path;
+  if (const int rc = sqlite3_open_v2(name.c_str(), &db_, flags, nullptr); rc != SQLITE_OK) {
     const std::string m =
         "cannot open database " + path + ": " + (db_ ? sqlite3_errmsg(db_) : "out of memory");
     Status s = IsDamage(rc) ? Status::Corruption(m) : Status::IoError(m);

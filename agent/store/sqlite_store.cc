@@ -1,6 +1,9 @@
 #include "agent/store/sqlite_store.h"
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
 #include <limits>
 
@@ -16,15 +19,36 @@ bool AtLeast(Detail d, Detail min) { return static_cast<int>(d) >= static_cast<i
 
 StatusOr<std::unique_ptr<Store>> SqliteStore::Open(const std::string& path, Detail detail,
                                                    bool create, size_t dict_cache_entries,
-                                                   int64_t cache_mb) {
+                                                   int64_t cache_mb, bool read_only) {
   if (path.empty()) return Status::InvalidArgument("empty SQLite path");
   std::unique_ptr<SqliteStore> s(new SqliteStore(detail));
   s->dict_cache_limit_ = std::max<size_t>(dict_cache_entries, 1);
   for (auto& c : s->dict_cache_) c = DictCache(s->dict_cache_limit_);
-  if (Status st = s->db_.Open(path, create); !st.ok()) return st;
+  if (Status st = s->db_.Open(path, create && !read_only, read_only); !st.ok()) return st;
+  const int64_t cache_kib = std::max<int64_t>(cache_mb, 1) * 1024;
+  if (read_only) {
+    // Nothing written: no journal mode set, no migration, no index repair (a
+    // search without the indexes a crashed bulk load dropped is only slower).
+    Status st = s->CheckSchemaVersion();
+    const int code = sqlite3_extended_errcode(s->db_.get());
+    if (!st.ok() && (code == SQLITE_READONLY_DIRECTORY || code == SQLITE_READONLY_CANTINIT) &&
+        ::access((path + "-wal").c_str(), F_OK) != 0 && errno == ENOENT) {
+      // A WAL database needs its -shm, which this user may not create beside
+      // it. No -wal file: no writer has the database open, and every commit is
+      // in the file itself, so it is read as it is, without the -shm (a writer
+      // starting during this one search is the only case not covered).
+      s->db_.Close();
+      if (Status o = s->db_.Open(path, false, true, /*immutable=*/true); !o.ok()) return o;
+      st = s->CheckSchemaVersion();
+    }
+    if (!st.ok()) return st;
+    if (Status c = s->db_.Exec("PRAGMA cache_size=-" + std::to_string(cache_kib)); !c.ok())
+      return c;
+    if (Status p = s->Prepare(); !p.ok()) return p;  // the reads use its statements
+    return std::unique_ptr<Store>(std::move(s));
+  }
   // WAL: readers (search) never block the writer. NORMAL sync is durable across
   // application crashes, which is what the tail checkpoint needs.
-  const int64_t cache_kib = std::max<int64_t>(cache_mb, 1) * 1024;
   if (Status st =
           s->db_.Exec("PRAGMA page_size=16384; PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
                       "PRAGMA foreign_keys=OFF; PRAGMA cache_size=-" +
@@ -59,6 +83,23 @@ Status SqliteStore::Migrate() {
       return st;
     }
   }
+  return Status::Ok();
+}
+
+Status SqliteStore::CheckSchemaVersion() {
+  auto v = db_.Prepare("PRAGMA user_version");
+  if (!v.ok()) return v.status();
+  if (v->Step() != SQLITE_ROW) return db_.Error("read schema version");
+  const int64_t version = v->Int(0);
+  schema_change_ = {version, version};
+  if (version > kSqliteMigrationCount)
+    return Status::InvalidArgument("database schema version " + std::to_string(version) +
+                                   " is newer than this mailtrail knows (" +
+                                   std::to_string(kSqliteMigrationCount) + ")");
+  if (version < kSqliteMigrationCount)
+    return Status::InvalidArgument(
+        "database schema version " + std::to_string(version) + ", this mailtrail needs " +
+        std::to_string(kSqliteMigrationCount) + ": run `mailtrail db migrate --store URL` first");
   return Status::Ok();
 }
 

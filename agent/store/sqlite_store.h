@@ -21,7 +21,8 @@ class SqliteStore : public Store {
   // writer's memory whatever the input's size.
   static StatusOr<std::unique_ptr<Store>> Open(const std::string& path, Detail detail, bool create,
                                                size_t dict_cache_entries = kDefaultDictionaryCache,
-                                               int64_t cache_mb = kDefaultSqliteCacheMb);
+                                               int64_t cache_mb = kDefaultSqliteCacheMb,
+                                               bool read_only = false);
 
   Status WriteBatch(const std::vector<MessageRecord>& records,
                     const CheckpointUpdate* checkpoint) override;
@@ -43,6 +44,8 @@ class SqliteStore : public Store {
 
   explicit SqliteStore(Detail detail) : detail_(detail) {}
   Status Migrate();
+  // Read-only: the schema must be this mailtrail's (nothing can be migrated).
+  Status CheckSchemaVersion();
   // Re-creates indexes that a bulk load dropped (also after a crash mid-load).
   // `table` empty: all of them.
   Status RestoreDeferredIndexes(std::string_view table = {});

@@ -115,6 +115,10 @@ struct StoreOptions {
   Detail detail = Detail::kStandard;
   // false (read-only verbs): a missing store is an error, not created.
   bool create = true;
+  // SQLite: opened read-only (search, show, stats, report, blocks list): a
+  // database the user may only read is searched, and nothing is changed
+  // (no migration, no index repair). Ignored by MySQL (its grants decide).
+  bool read_only = false;
   // MySQL: apply pending schema migrations (`mailtrail db migrate`). Without it
   // an older schema is refused with a hint; a newer one is always refused.
   bool migrate = false;

@@ -43,6 +43,22 @@ out=$("$bin" db migrate --store "sqlite:$tmp/m2.db")
 out=$("$bin" db migrate --store "sqlite:$tmp/m2.db")
 [[ $out == "the schema is up to date (version "* ]] || { echo "FAIL: migrate again: $out"; fail=1; }
 
+# A database this user may only read (nor its directory): searched, nothing
+# written ("attempt to write a readonly database" before).
+mkdir "$tmp/ro"
+"$bin" replay --quiet --store "sqlite:$tmp/ro/r.db" --year 2026 "$corpus/01-inbound-local.log.gz"
+chmod 755 "$tmp" "$tmp/ro"
+chmod 644 "$tmp/ro/r.db"
+for verb in search stats; do
+  if setpriv --reuid=65534 --regid=65534 --clear-groups "$bin" $verb --store "sqlite:$tmp/ro/r.db" \
+      > "$tmp/out" 2> "$tmp/err" && [[ -s $tmp/out ]]; then
+    echo "ok: $verb on a read-only database"
+  else
+    echo "FAIL: $verb on a read-only database: $(head -c 300 "$tmp/err")"; fail=1
+  fi
+done
+[[ -z $(ls "$tmp/ro" | grep -v '^r.db$') ]] || { echo "FAIL: files made: $(ls "$tmp/ro")"; fail=1; }
+
 # A damaged SQLite database stops `run` with 65 (EX_DATAERR: not restarted by
 # systemd), whatever the damage; it exited 1, and was restarted every 2 s.
 "$bin" replay --quiet --store "sqlite:$tmp/good.db" --year 2026 "$corpus/01-inbound-local.log.gz"
