@@ -37,6 +37,10 @@ printf 'x\n' > "$tmp/x.log"
 "$bin" replay --quiet --store "sqlite:$tmp/new.db" "$tmp/x.log"
 sqlite3 "$tmp/new.db" "PRAGMA user_version = 999" 2>/dev/null || python3 -c "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute('PRAGMA user_version = 999'); c.commit()" "$tmp/new.db"
 expect 1 "newer than this mailtrail" -- "$bin" search --store "sqlite:$tmp/new.db"
+# A file that is not a mail log: exit non-zero, naming it (it exited 0).
+printf 'shopping list\nmilk\n' > "$tmp/notes.txt"
+expect 1 "notes.txt: not a mail log" -- "$bin" replay --quiet --store "sqlite:$tmp/n.db" "$tmp/notes.txt"
+
 # db migrate says what it did: created, or nothing to do.
 out=$("$bin" db migrate --store "sqlite:$tmp/m2.db")
 [[ $out == "created the schema (version "* ]] || { echo "FAIL: migrate on nothing: $out"; fail=1; }
