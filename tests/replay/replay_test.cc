@@ -184,6 +184,19 @@ TEST_F(ReplayTest, AFileThatIsNotAMailLogIsAnErrorNamingIt) {
   Run({Write("empty.log", ""), dir_.File("mail.log")}, &c3);
 }
 
+// Issue 17 item 12: CRLF line ends lost a quarter of the records (the CR stayed
+// in the last field). The same log with CRLF gives the same records.
+TEST_F(ReplayTest, CrlfLineEndsGiveTheSameRecords) {
+  const auto lines = ReadCorpusLines("01-inbound-local.log.gz");
+  std::string crlf;
+  for (const auto& l : lines) crlf += l + "\r\n";
+  LineCounter c1, c2;
+  const auto want = Run({Write("lf.log", Join(lines, 0, lines.size()))}, &c1);
+  const auto got = Run({Write("crlf.log", crlf)}, &c2);
+  EXPECT_EQ(got, want);
+  EXPECT_EQ(c2.count(EventKind::kUnknown), c1.count(EventKind::kUnknown));
+}
+
 TEST_F(ReplayTest, YearComesFromMtimeAndRollsOverInsideAFile) {
   const std::string path =
       Write("mail.log",
