@@ -330,6 +330,7 @@ int CheckConfigMain(const std::vector<std::string>& argv, const Clock& clock) {
 }
 
 int RunMain(const std::vector<std::string>& argv, const Clock& clock) {
+  HoldSignalsUntilTheLoop();  // first: a SIGHUP during the start must not kill it
   // --log repeats: collect them before the generic parser keeps only the last.
   std::vector<std::string> logs, rest;
   for (size_t i = 0; i < argv.size(); ++i) {
