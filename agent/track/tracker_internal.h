@@ -4,12 +4,14 @@
 #define MAILTRAIL_AGENT_TRACK_TRACKER_INTERNAL_H_
 
 #include <array>
+#include <cstdio>
 #include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "agent/track/tracker.h"
+#include "base/hash.h"
 #include "base/text.h"
 
 namespace mailtrail {
@@ -21,11 +23,24 @@ inline constexpr size_t kMaxRecipients = 10000;  // per record: bounded memory o
 inline constexpr size_t kMaxFieldBytes = 1000;   // addresses, subjects, texts
 inline constexpr size_t kMaxEventsPerRecord = 1000;
 
+// A value longer than kMaxFieldBytes is cut to fit, and the cut one ends in
+// "~" and 16 hex digits of a hash of the whole value: two long values that
+// share their first kilobyte (two recipients) stay two, and a cut value is
+// recognizable as cut. (FNV-1a is no defence against a crafted collision: what
+// one would buy is the merge of two of one's own long addresses.)
+inline std::string CutDistinct(std::string_view whole) {
+  char tail[18];
+  std::snprintf(tail, sizeof tail, "~%016llx",
+                static_cast<unsigned long long>(Fnv1a64(whole)));
+  std::string out(TruncateUtf8(whole, kMaxFieldBytes - (sizeof tail - 1)));
+  out += tail;
+  return out;
+}
 inline std::string Capped(std::string_view s) {
-  return std::string(TruncateUtf8(s, kMaxFieldBytes));
+  return s.size() <= kMaxFieldBytes ? std::string(s) : CutDistinct(s);
 }
 inline std::string Address(std::string_view s) {
-  return AsciiLower(TruncateUtf8(s, kMaxFieldBytes));
+  return s.size() <= kMaxFieldBytes ? AsciiLower(s) : CutDistinct(AsciiLower(s));
 }
 
 }  // namespace track_internal
