@@ -26,7 +26,8 @@ struct Fd {
 StatusOr<std::string> ReadRegularFile(const std::string& path, const ReadFileOptions& options) {
   const std::string name = EscapeForLog(path);
   // O_NONBLOCK: opening a FIFO without a writer would otherwise wait for one.
-  const int flags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | (options.no_follow ? O_NOFOLLOW : 0);
+  const int flags =
+      O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | (options.no_follow ? O_NOFOLLOW : 0);
   Fd f{::open(path.c_str(), flags)};
   if (f.fd < 0) {
     const int e = errno;
@@ -53,8 +54,8 @@ StatusOr<std::string> ReadRegularFile(const std::string& path, const ReadFileOpt
     if (n == 0) break;
     // The file may grow after the fstat: the bound holds for what is read too.
     if (out.size() + static_cast<size_t>(n) > options.max_bytes)
-      return Status::InvalidArgument(name + " is larger than " +
-                                     std::to_string(options.max_bytes) + " bytes");
+      return Status::InvalidArgument(name + " is larger than " + std::to_string(options.max_bytes) +
+                                     " bytes");
     out.append(buf, static_cast<size_t>(n));
   }
   return out;

@@ -59,8 +59,8 @@ int DbMain(const std::vector<std::string>& argv, const Clock& clock) {
     if (c.from == 0 && c.to > 0)
       std::printf("created the schema (version %lld)\n", static_cast<long long>(c.to));
     else if (c.from < c.to)
-      std::printf("upgraded the schema from version %lld to %lld\n",
-                  static_cast<long long>(c.from), static_cast<long long>(c.to));
+      std::printf("upgraded the schema from version %lld to %lld\n", static_cast<long long>(c.from),
+                  static_cast<long long>(c.to));
     else
       std::printf("the schema is up to date (version %lld)\n", static_cast<long long>(c.to));
     return kExitOk;

@@ -69,8 +69,8 @@ std::vector<std::string> OrderByFirstTime(const std::vector<std::string>& files,
   return out;
 }
 
-Status Replay(const std::vector<std::string>& given, const ReplayOptions& options,
-              RecordSink* sink, LineCounter* counter, const ProgressFn& progress) {
+Status Replay(const std::vector<std::string>& given, const ReplayOptions& options, RecordSink* sink,
+              LineCounter* counter, const ProgressFn& progress) {
   MessageTracker tracker(options.tracker, sink);
   ReplayProgress p;
   std::vector<std::unique_ptr<LineReader>> readers;

@@ -75,8 +75,7 @@ class SqliteDb {
   // `read_only`: SQLITE_OPEN_READONLY (a file the user may only read).
   // `immutable` (read-only only): the file is trusted not to change while open,
   // so no -shm is needed (SQLite's `immutable=1`); see SqliteStore::Open.
-  Status Open(const std::string& path, bool create, bool read_only = false,
-              bool immutable = false);
+  Status Open(const std::string& path, bool create, bool read_only = false, bool immutable = false);
   // Errors as Error() makes them: a damaged file is Corruption.
   Status Exec(const std::string& sql);
   StatusOr<SqliteStmt> Prepare(std::string_view sql);

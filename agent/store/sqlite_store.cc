@@ -469,9 +469,9 @@ Status SqliteStore::DeleteUnreferencedDictionary() {
   // only some of these columns have an index. NULLs kept out (NOT IN a set
   // holding NULL is never true).
   std::string in_use;
-  for (const char* ref : {"host FROM message", "sender FROM message", "client_host FROM message",
-                          "helo FROM message", "sasl FROM message", "addr FROM rcpt",
-                          "orig FROM rcpt", "relay FROM rcpt"}) {
+  for (const char* ref :
+       {"host FROM message", "sender FROM message", "client_host FROM message", "helo FROM message",
+        "sasl FROM message", "addr FROM rcpt", "orig FROM rcpt", "relay FROM rcpt"}) {
     if (!in_use.empty()) in_use += " UNION ";
     const std::string column(ref, std::string_view(ref).find(' '));
     in_use += "SELECT " + std::string(ref) + " WHERE " + column + " IS NOT NULL";
@@ -493,8 +493,8 @@ Status SqliteStore::ReclaimSpace() {
     if (av->Step() != SQLITE_ROW) return db_.Error("read auto_vacuum");
     mode = av->Int(0);
   }
-  const std::string sql = mode == 2 ? "PRAGMA incremental_vacuum;"
-                                    : "PRAGMA auto_vacuum=INCREMENTAL; VACUUM;";
+  const std::string sql =
+      mode == 2 ? "PRAGMA incremental_vacuum;" : "PRAGMA auto_vacuum=INCREMENTAL; VACUUM;";
   if (Status st = db_.Exec(sql); !st.ok()) return st;
   // In WAL mode the pages leave the file only when the log is checkpointed.
   return db_.Exec("PRAGMA wal_checkpoint(TRUNCATE);");

@@ -30,8 +30,7 @@ inline constexpr size_t kMaxEventsPerRecord = 1000;
 // one would buy is the merge of two of one's own long addresses.)
 inline std::string CutDistinct(std::string_view whole) {
   char tail[18];
-  std::snprintf(tail, sizeof tail, "~%016llx",
-                static_cast<unsigned long long>(Fnv1a64(whole)));
+  std::snprintf(tail, sizeof tail, "~%016llx", static_cast<unsigned long long>(Fnv1a64(whole)));
   std::string out(TruncateUtf8(whole, kMaxFieldBytes - (sizeof tail - 1)));
   out += tail;
   return out;

@@ -5,8 +5,8 @@
 // cached, and stops nothing.
 #include "agent/queue/queue_watcher.h"
 
-#include <gtest/gtest.h>
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <unistd.h>
 

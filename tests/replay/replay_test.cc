@@ -174,8 +174,7 @@ TEST_F(ReplayTest, AFileThatIsNotAMailLogIsAnErrorNamingIt) {
   RecordingSink sink;
   ReplayOptions options;
   options.year = 2026;
-  const Status st =
-      Replay({notes, dir_.File("mail.log")}, options, &sink, &c2, nullptr);
+  const Status st = Replay({notes, dir_.File("mail.log")}, options, &sink, &c2, nullptr);
   EXPECT_FALSE(st.ok());
   EXPECT_NE(st.message().find(notes + ": not a mail log"), std::string::npos) << st.message();
   EXPECT_EQ(SortedJson(sink.records), want);
