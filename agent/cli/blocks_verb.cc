@@ -137,7 +137,9 @@ int BlocksMain(const std::vector<std::string>& argv, const Clock& clock) {
     return kExitOk;
   }
   if (what == "remove" && pos.size() == 2) {
-    auto store = OpenStoreFromArgs(*args, ReaderOptions());
+    StoreOptions o = ReaderOptions();  // nothing created, but written to
+    o.read_only = false;
+    auto store = OpenStoreFromArgs(*args, o);
     if (!store.ok()) return Fail(store.status().message());
     int n = 0;
     for (const std::string& key : {pos[1], NormalizeSubject(pos[1])}) {

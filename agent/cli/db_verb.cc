@@ -55,7 +55,14 @@ int DbMain(const std::vector<std::string>& argv, const Clock& clock) {
     o.migrate = true;
     auto store = OpenStoreFromArgs(*args, o);
     if (!store.ok()) return Fail(store.status().message());
-    std::printf("the schema is up to date\n");
+    const Store::SchemaChange c = (*store)->schema_change();
+    if (c.from == 0 && c.to > 0)
+      std::printf("created the schema (version %lld)\n", static_cast<long long>(c.to));
+    else if (c.from < c.to)
+      std::printf("upgraded the schema from version %lld to %lld\n", static_cast<long long>(c.from),
+                  static_cast<long long>(c.to));
+    else
+      std::printf("the schema is up to date (version %lld)\n", static_cast<long long>(c.to));
     return kExitOk;
   }
   if (what == "purge") {
@@ -64,7 +71,9 @@ int DbMain(const std::vector<std::string>& argv, const Clock& clock) {
       std::fprintf(stderr, "mailtrail db purge: --older-than needs a number of days, like 30d\n");
       return kExitUsage;
     }
-    auto store = OpenStoreFromArgs(*args, ReaderOptions());
+    StoreOptions o = ReaderOptions();  // nothing created, but written to
+    o.read_only = false;
+    auto store = OpenStoreFromArgs(*args, o);
     if (!store.ok()) return Fail(store.status().message());
     const int64_t today = clock.WallNow() / kUsPerSecond / 86400;
     auto removed = (*store)->PurgeBefore(today - days);

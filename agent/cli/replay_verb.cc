@@ -121,6 +121,9 @@ int ReplayMain(const std::vector<std::string>& argv, const Clock& clock) {
                  Human(secs > 0 ? p.lines / secs : 0).c_str(), eta);
   };
 
+  options.notice = [](std::string_view what) {
+    std::fprintf(stderr, "mailtrail replay: %s\n", EscapeForLog(what, 2000).c_str());
+  };
   if (Status bs = (*store)->BeginBulkLoad(); !bs.ok()) return Fail(bs.message());
   LineCounter counter;
   AsyncWriter writer(store->get());
@@ -129,9 +132,10 @@ int ReplayMain(const std::vector<std::string>& argv, const Clock& clock) {
   if (tty) std::fputs("\n", stderr);
   if (wst.ok()) wst = (*store)->AddLineStats(counter.ToStats());
   if (Status es = (*store)->EndBulkLoad(); wst.ok()) wst = es;
-  if (!st.ok()) return Fail(st.message());
   if (!wst.ok()) return Fail("writing records: " + wst.message());
-  if (!quiet) {
+  // A damaged file or one that is not a mail log: what was read is written and
+  // summed up, then the error names the file(s).
+  if (!quiet && (st.ok() || writer.stats().written > 0 || counter.lines() > 0)) {
     const double secs = static_cast<double>(clock.MonotonicNow() - start) / 1e6;
     std::printf("replayed %lld lines from %zu file(s) in %.2fs (%s lines/s): %lld records written",
                 static_cast<long long>(counter.lines()), args->positionals.size(), secs,
@@ -143,6 +147,7 @@ int ReplayMain(const std::vector<std::string>& argv, const Clock& clock) {
                 static_cast<long long>(counter.overlong()),
                 static_cast<long long>(counter.count(EventKind::kForeign)));
   }
+  if (!st.ok()) return Fail(st.message());
   return kExitOk;
 }
 

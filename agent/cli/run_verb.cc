@@ -198,13 +198,23 @@ struct Running {
   std::unique_ptr<Agent> agent;        // declared last: gone before what it points to
 };
 
+// A damaged database will not heal by restarting: Corruption (exit 65, which
+// the unit does not restart) with the way out.
+Status DamagedStoreSaysTheWayOut(const Status& st) {
+  if (st.code() != Status::Code::kCorruption) return st;
+  return Status::Corruption(st.message() +
+                            " (the database is damaged: restore it from a backup, or move it"
+                            " aside and start with a new one; `sqlite3 FILE .recover` may save"
+                            " its records)");
+}
+
 // Opens the store and starts (resumes) an agent for `c`.
 Status StartRunning(const Config& c, const Clock& clock, Running* out) {
   AgentOptions options = ToAgentOptions(c);
   if (!ParseTz(c.timezone, clock, &options.utc_offset_seconds))
     return Status::InvalidArgument("timezone must be UTC, local, +HH:MM or -HH:MM");
   auto store = OpenStore(c.store_url, ToStoreOptions(c));
-  if (!store.ok()) return store.status();
+  if (!store.ok()) return DamagedStoreSaysTheWayOut(store.status());
   std::unique_ptr<QueueReader> queue;
   if (c.queue_read != "off") {
     QueueWatcherOptions qo;
@@ -320,6 +330,7 @@ int CheckConfigMain(const std::vector<std::string>& argv, const Clock& clock) {
 }
 
 int RunMain(const std::vector<std::string>& argv, const Clock& clock) {
+  HoldSignalsUntilTheLoop();  // first: a SIGHUP during the start must not kill it
   // --log repeats: collect them before the generic parser keeps only the last.
   std::vector<std::string> logs, rest;
   for (size_t i = 0; i < argv.size(); ++i) {
@@ -466,7 +477,11 @@ int RunMain(const std::vector<std::string>& argv, const Clock& clock) {
                static_cast<long long>(running.agent->unknown_lines()),
                static_cast<long long>(running.agent->records_written()),
                running.agent->open_records());
-  if (!st.ok()) return Fail(st.message());
+  if (!st.ok()) {
+    const Status why = DamagedStoreSaysTheWayOut(st);  // found damaged while running
+    Fail(why.message());
+    return why.code() == Status::Code::kCorruption ? kExitDataErr : kExitFailure;
+  }
   return kExitOk;
 }
 

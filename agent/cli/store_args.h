@@ -18,11 +18,13 @@ inline const FlagSpec kPasswordFileFlag = {"password-file", true,
 inline const FlagSpec kAgentFlag = {"agent", true,
                                     "MySQL: this writer's name in the database (default: host)"};
 
-// Read-only verbs: full detail on read, nothing created.
+// Read-only verbs: full detail on read, nothing created, nothing written (a
+// database the user may only read can be searched).
 inline StoreOptions ReaderOptions() {
   StoreOptions o;
   o.detail = Detail::kFull;
   o.create = false;
+  o.read_only = true;
   return o;
 }
 

@@ -4,10 +4,10 @@
 
 #include "actions/policy/policy_protocol.h"
 #include "base/cidr.h"
+#include "base/regular_file.h"
 
 #include <toml++/toml.h>
 
-#include <fstream>
 #include <sstream>
 
 namespace mailtrail {
@@ -333,11 +333,11 @@ StatusOr<Config> ParseConfig(const std::string& text, const std::string& name) {
 }
 
 StatusOr<Config> LoadConfig(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Status::IoError(path + ": cannot read the configuration file");
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ParseConfig(ss.str(), path);
+  // A regular file only (a FIFO would block check-config and every reload).
+  auto text = ReadRegularFile(path, ReadFileOptions{});
+  if (!text.ok())
+    return Status::IoError(text.status().message() + ": cannot read the configuration file");
+  return ParseConfig(*text, path);
 }
 
 StoreOptions ToStoreOptions(const Config& c) {

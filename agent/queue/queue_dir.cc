@@ -10,6 +10,7 @@
 #include <optional>
 
 #include "base/queue_id.h"
+#include "base/regular_file.h"
 #include "base/text.h"
 
 namespace mailtrail {
@@ -87,33 +88,13 @@ StatusOr<QueueEntry> FindQueueFile(const std::string& queue_dir, const std::stri
 }
 
 StatusOr<std::string> ReadQueueFile(const std::string& path, size_t max_bytes) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-  if (fd < 0) {
-    const int e = errno;
-    std::string why = "cannot open " + EscapeForLog(path) + ": " + std::strerror(e);
-    if (e == EACCES) why += " (needs the postfix user or CAP_DAC_READ_SEARCH)";
-    return e == ENOENT ? Status::NotFound(why) : Status::IoError(why);
-  }
-  std::string out;
-  char buf[65536];
-  while (true) {
-    const ssize_t n = ::read(fd, buf, sizeof buf);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      const int e = errno;
-      ::close(fd);
-      return Status::IoError("cannot read " + EscapeForLog(path) + ": " + std::strerror(e));
-    }
-    if (n == 0) break;
-    if (out.size() + static_cast<size_t>(n) > max_bytes) {
-      ::close(fd);
-      return Status::IoError(EscapeForLog(path) + " is larger than " + std::to_string(max_bytes) +
-                             " bytes");
-    }
-    out.append(buf, static_cast<size_t>(n));
-  }
-  ::close(fd);
-  return out;
+  // Only a regular file, refused by its size before any read: a FIFO planted in
+  // incoming/ must not block the watcher, a huge file not be read to its bound.
+  ReadFileOptions o;
+  o.max_bytes = max_bytes;
+  o.no_follow = true;
+  o.access_hint = "needs the postfix user or CAP_DAC_READ_SEARCH";
+  return ReadRegularFile(path, o);
 }
 
 QueueScan ScanQueue(const std::string& queue_dir, const QueueFileLimits& limits,

@@ -10,7 +10,13 @@ namespace mailtrail {
 
 namespace {
 constexpr size_t kChunk = 1 << 20;
+
+// CRLF line ends (a log copied from Windows): the CR ends the line, it is not
+// part of its last field (a status text, a queue id).
+void StripCr(std::string_view* line) {
+  if (!line->empty() && line->back() == '\r') line->remove_suffix(1);
 }
+}  // namespace
 
 StatusOr<std::unique_ptr<LineReader>> LineReader::Open(const std::string& path, size_t max_line) {
   struct stat st;
@@ -74,6 +80,7 @@ LineReader::Result LineReader::Next(std::string_view* line) {
         *line = line->substr(0, 200);
         return Result::kOverlong;
       }
+      StripCr(line);
       return Result::kLine;
     }
     if (end_ - begin_ > max_line_) {
@@ -104,6 +111,7 @@ LineReader::Result LineReader::Next(std::string_view* line) {
           *line = line->substr(0, 200);
           return Result::kOverlong;
         }
+        StripCr(line);
         return Result::kLine;
       }
       return Result::kEnd;

@@ -163,6 +163,7 @@ Status MysqlStore::CheckSchema() {
     return Status::InvalidArgument("database schema version " + std::to_string(*version) +
                                    " is newer than this mailtrail knows (" +
                                    std::to_string(kMysqlMigrationCount) + "): upgrade mailtrail");
+  schema_change_ = {*version, *version};
   if (*version == kMysqlMigrationCount) return Status::Ok();
   if (!options_.migrate)
     return Status::InvalidArgument(
@@ -225,6 +226,7 @@ Status MysqlStore::Migrate() {
   } catch (const sql::SQLException& e) {
     return mysql::FromException(e, "unlock after the migration");
   }
+  schema_change_ = {*version, kMysqlMigrationCount};
   return Status::Ok();
 }
 

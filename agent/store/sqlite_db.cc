@@ -1,20 +1,50 @@
 #include "agent/store/sqlite_db.h"
 
+#include <cstdio>
 #include <mutex>
 
 namespace mailtrail {
 
-Status SqliteDb::Open(const std::string& path, bool create) {
+namespace {
+
+bool IsDamage(int code) {
+  return (code & 0xff) == SQLITE_CORRUPT || (code & 0xff) == SQLITE_NOTADB;
+}
+
+// "file:" URI of `path` (RFC 3986 percent-encoding of what SQLite would read
+// as the query or fragment, or as an escape).
+std::string FileUri(const std::string& path) {
+  std::string uri = "file:";
+  for (const char c : path) {
+    if (c == '?' || c == '#' || c == '%') {
+      char hex[4];
+      std::snprintf(hex, sizeof hex, "%%%02X", static_cast<unsigned char>(c));
+      uri += hex;
+    } else {
+      uri += c;
+    }
+  }
+  return uri;
+}
+
+}  // namespace
+
+Status SqliteDb::Open(const std::string& path, bool create, bool read_only, bool immutable) {
   // Without memory statistics SQLite's allocator takes no global mutex per call
   // (the connections are NOMUTEX already). Must precede SQLite's initialization;
   // refused harmlessly if something in the process initialized it first.
   static std::once_flag no_memstatus;
   std::call_once(no_memstatus, [] { sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); });
   path_ = path;
-  const int flags = SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0) | SQLITE_OPEN_NOMUTEX;
-  if (sqlite3_open_v2(path.c_str(), &db_, flags, nullptr) != SQLITE_OK) {
-    Status s = Status::IoError("cannot open database " + path + ": " +
-                               (db_ ? sqlite3_errmsg(db_) : "out of memory"));
+  immutable = immutable && read_only;
+  const int flags = (read_only ? SQLITE_OPEN_READONLY
+                               : SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0)) |
+                    SQLITE_OPEN_NOMUTEX | (immutable ? SQLITE_OPEN_URI : 0);
+  const std::string name = immutable ? FileUri(path) + "?immutable=1" : path;
+  if (const int rc = sqlite3_open_v2(name.c_str(), &db_, flags, nullptr); rc != SQLITE_OK) {
+    const std::string m =
+        "cannot open database " + path + ": " + (db_ ? sqlite3_errmsg(db_) : "out of memory");
+    Status s = IsDamage(rc) ? Status::Corruption(m) : Status::IoError(m);
     sqlite3_close_v2(db_);
     db_ = nullptr;
     return s;
@@ -26,10 +56,10 @@ Status SqliteDb::Open(const std::string& path, bool create) {
 
 Status SqliteDb::Exec(const std::string& sql) {
   char* err = nullptr;
-  if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
-    std::string m = err ? err : "unknown error";
+  if (const int rc = sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &err); rc != SQLITE_OK) {
+    std::string m = path_ + ": " + (err ? err : "unknown error");
     sqlite3_free(err);
-    return Status::IoError(path_ + ": " + m);
+    return IsDamage(rc) ? Status::Corruption(m) : Status::IoError(m);
   }
   return Status::Ok();
 }
@@ -45,8 +75,7 @@ StatusOr<SqliteStmt> SqliteDb::Prepare(std::string_view sql) {
 Status SqliteDb::Error(std::string_view what) const {
   const int code = sqlite3_extended_errcode(db_);
   std::string m = path_ + ": " + std::string(what) + ": " + sqlite3_errmsg(db_);
-  if ((code & 0xff) == SQLITE_CORRUPT || (code & 0xff) == SQLITE_NOTADB)
-    return Status::Corruption(m);
+  if (IsDamage(code)) return Status::Corruption(m);
   return Status::IoError(m);
 }
 

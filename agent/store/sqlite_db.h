@@ -64,13 +64,23 @@ class SqliteStmt {
 class SqliteDb {
  public:
   SqliteDb() = default;
-  ~SqliteDb() { sqlite3_close_v2(db_); }
+  ~SqliteDb() { Close(); }
+  void Close() {
+    sqlite3_close_v2(db_);
+    db_ = nullptr;
+  }
   SqliteDb(const SqliteDb&) = delete;
   SqliteDb& operator=(const SqliteDb&) = delete;
 
-  Status Open(const std::string& path, bool create);
+  // `read_only`: SQLITE_OPEN_READONLY (a file the user may only read).
+  // `immutable` (read-only only): the file is trusted not to change while open,
+  // so no -shm is needed (SQLite's `immutable=1`); see SqliteStore::Open.
+  Status Open(const std::string& path, bool create, bool read_only = false, bool immutable = false);
+  // Errors as Error() makes them: a damaged file is Corruption.
   Status Exec(const std::string& sql);
   StatusOr<SqliteStmt> Prepare(std::string_view sql);
+  // The connection's last error: Corruption when the file is damaged or not a
+  // database (SQLITE_CORRUPT, SQLITE_NOTADB), IoError otherwise.
   Status Error(std::string_view what) const;
   sqlite3* get() const { return db_; }
 

@@ -66,6 +66,10 @@ void SqliteStore::ForgetDictionary() {
 // new text costs one INSERT instead of a failed SELECT and an INSERT.
 Status SqliteStore::LoadDictionary() {
   dict_loaded_ = true;
+  // What the cache holds is as of this purge count (ForgetDictionaryAfterPurge).
+  auto purges = DictPurges();
+  if (!purges.ok()) return purges.status();
+  dict_purges_ = std::move(*purges);
   auto count = db_.Prepare("SELECT count(*) FROM dict");
   if (!count.ok()) return count.status();
   if (count->Step() != SQLITE_ROW) return db_.Error("count dictionary");

@@ -1,6 +1,9 @@
 #include "agent/store/sqlite_store.h"
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
 #include <limits>
 
@@ -15,19 +18,42 @@ namespace {
 
 StatusOr<std::unique_ptr<Store>> SqliteStore::Open(const std::string& path, Detail detail,
                                                    bool create, size_t dict_cache_entries,
-                                                   int64_t cache_mb) {
+                                                   int64_t cache_mb, bool read_only) {
   if (path.empty()) return Status::InvalidArgument("empty SQLite path");
   std::unique_ptr<SqliteStore> s(new SqliteStore(detail));
   s->dict_cache_limit_ = std::max<size_t>(dict_cache_entries, 1);
   for (auto& c : s->dict_cache_) c = DictCache(s->dict_cache_limit_);
-  if (Status st = s->db_.Open(path, create); !st.ok()) return st;
-  // WAL: readers (search) never block the writer. NORMAL sync is durable across
-  // application crashes, which is what the tail checkpoint needs.
+  if (Status st = s->db_.Open(path, create && !read_only, read_only); !st.ok()) return st;
   const int64_t cache_kib = std::max<int64_t>(cache_mb, 1) * 1024;
-  if (Status st =
-          s->db_.Exec("PRAGMA page_size=16384; PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
-                      "PRAGMA foreign_keys=OFF; PRAGMA cache_size=-" +
-                      std::to_string(cache_kib) + ";");
+  if (read_only) {
+    // Nothing written: no journal mode set, no migration, no index repair (a
+    // search without the indexes a crashed bulk load dropped is only slower).
+    Status st = s->CheckSchemaVersion();
+    const int code = sqlite3_extended_errcode(s->db_.get());
+    if (!st.ok() && (code == SQLITE_READONLY_DIRECTORY || code == SQLITE_READONLY_CANTINIT) &&
+        ::access((path + "-wal").c_str(), F_OK) != 0 && errno == ENOENT) {
+      // A WAL database needs its -shm, which this user may not create beside
+      // it. No -wal file: no writer has the database open, and every commit is
+      // in the file itself, so it is read as it is, without the -shm (a writer
+      // starting during this one search is the only case not covered).
+      s->db_.Close();
+      if (Status o = s->db_.Open(path, false, true, /*immutable=*/true); !o.ok()) return o;
+      st = s->CheckSchemaVersion();
+    }
+    if (!st.ok()) return st;
+    if (Status c = s->db_.Exec("PRAGMA cache_size=-" + std::to_string(cache_kib)); !c.ok())
+      return c;
+    if (Status p = s->Prepare(); !p.ok()) return p;  // the reads use its statements
+    return std::unique_ptr<Store>(std::move(s));
+  }
+  // WAL: readers (search) never block the writer. NORMAL sync is durable across
+  // application crashes, which is what the tail checkpoint needs. Incremental
+  // auto-vacuum (takes effect only in a new database): `db purge` gives the
+  // freed pages back to the file system without rewriting the whole file.
+  if (Status st = s->db_.Exec(
+          "PRAGMA page_size=16384; PRAGMA auto_vacuum=INCREMENTAL; PRAGMA journal_mode=WAL;"
+          "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=OFF; PRAGMA cache_size=-" +
+          std::to_string(cache_kib) + ";");
       !st.ok())
     return st;
   if (Status st = s->Migrate(); !st.ok()) return st;
@@ -48,6 +74,7 @@ Status SqliteStore::Migrate() {
     return Status::InvalidArgument("database schema version " + std::to_string(version) +
                                    " is newer than this mailtrail knows (" +
                                    std::to_string(kSqliteMigrationCount) + ")");
+  schema_change_ = {version, kSqliteMigrationCount};
   for (int64_t i = version; i < kSqliteMigrationCount; ++i) {
     std::string sql = "BEGIN IMMEDIATE;\n";
     sql += kSqliteMigrations[i];
@@ -57,6 +84,23 @@ Status SqliteStore::Migrate() {
       return st;
     }
   }
+  return Status::Ok();
+}
+
+Status SqliteStore::CheckSchemaVersion() {
+  auto v = db_.Prepare("PRAGMA user_version");
+  if (!v.ok()) return v.status();
+  if (v->Step() != SQLITE_ROW) return db_.Error("read schema version");
+  const int64_t version = v->Int(0);
+  schema_change_ = {version, version};
+  if (version > kSqliteMigrationCount)
+    return Status::InvalidArgument("database schema version " + std::to_string(version) +
+                                   " is newer than this mailtrail knows (" +
+                                   std::to_string(kSqliteMigrationCount) + ")");
+  if (version < kSqliteMigrationCount)
+    return Status::InvalidArgument(
+        "database schema version " + std::to_string(version) + ", this mailtrail needs " +
+        std::to_string(kSqliteMigrationCount) + ": run `mailtrail db migrate --store URL` first");
   return Status::Ok();
 }
 
@@ -176,6 +220,10 @@ Status SqliteStore::WriteBatch(const std::vector<MessageRecord>& records,
     if (Status st = LoadDictionary(); !st.ok()) return st;
   }
   if (Status st = db_.Exec("BEGIN IMMEDIATE"); !st.ok()) return st;
+  if (Status st = ForgetDictionaryAfterPurge(); !st.ok()) {
+    static_cast<void>(db_.Exec("ROLLBACK"));
+    return st;
+  }
   for (const auto& r : records) {
     if (Status st = WriteOne(r); !st.ok()) {
       static_cast<void>(db_.Exec("ROLLBACK"));
@@ -381,27 +429,92 @@ StatusOr<LineStats> SqliteStore::GetLineStats() {
   return out;
 }
 
-// SQLite has no partitions: a DELETE, in one transaction (run it at a quiet time).
+// SQLite has no partitions: a DELETE, in one transaction (run it at a quiet time);
+// then the dictionary rows no record uses any more, then the space goes back to
+// the file system (db purge promises a smaller file, not only free pages).
 StatusOr<int64_t> SqliteStore::PurgeBefore(int64_t day) {
   const std::string cutoff = std::to_string(day * 86400);
+  int64_t removed = 0;
+  auto fail = [&](Status st) -> StatusOr<int64_t> {
+    static_cast<void>(db_.Exec("ROLLBACK"));
+    ForgetDictionary();
+    return st;
+  };
   if (Status st = db_.Exec("BEGIN IMMEDIATE;"
                            "DELETE FROM rcpt WHERE message IN"
                            " (SELECT id FROM message WHERE first_seen < " +
                            cutoff + ");");
-      !st.ok()) {
-    static_cast<void>(db_.Exec("ROLLBACK"));
-    return st;
+      !st.ok())
+    return fail(st);
+  if (Status st = db_.Exec("DELETE FROM message WHERE first_seen < " + cutoff); !st.ok())
+    return fail(st);
+  removed = sqlite3_changes(db_.get());
+  if (removed > 0) {
+    if (Status st = DeleteUnreferencedDictionary(); !st.ok()) return fail(st);
   }
-  if (Status st = db_.Exec("DELETE FROM message WHERE first_seen < " + cutoff); !st.ok()) {
-    static_cast<void>(db_.Exec("ROLLBACK"));
-    return st;
-  }
-  const int64_t removed = sqlite3_changes(db_.get());
-  if (Status st = db_.Exec("COMMIT"); !st.ok()) {
-    static_cast<void>(db_.Exec("ROLLBACK"));
-    return st;
-  }
+  if (Status st = db_.Exec("COMMIT"); !st.ok()) return fail(st);
+  if (removed == 0) return removed;
+  if (Status st = ReclaimSpace(); !st.ok()) return st;
   return removed;
+}
+
+// Inside the purge's transaction. The texts no message or recipient refers to
+// any more; a live writer (another connection) sees 'dict_purges' change and
+// forgets the ids it cached (ForgetDictionaryAfterPurge) before its next batch.
+Status SqliteStore::DeleteUnreferencedDictionary() {
+  if (Status st = RestoreDeferredIndexes(); !st.ok()) return st;  // the NOT EXISTS use them
+  ForgetDictionary();
+  // The ids in use, gathered once (an ephemeral index), not looked up per row:
+  // only some of these columns have an index. NULLs kept out (NOT IN a set
+  // holding NULL is never true).
+  std::string in_use;
+  for (const char* ref :
+       {"host FROM message", "sender FROM message", "client_host FROM message", "helo FROM message",
+        "sasl FROM message", "addr FROM rcpt", "orig FROM rcpt", "relay FROM rcpt"}) {
+    if (!in_use.empty()) in_use += " UNION ";
+    const std::string column(ref, std::string_view(ref).find(' '));
+    in_use += "SELECT " + std::string(ref) + " WHERE " + column + " IS NOT NULL";
+  }
+  return db_.Exec("DELETE FROM dict WHERE id NOT IN (" + in_use +
+                  ");"
+                  "INSERT INTO meta (key, value) VALUES ('dict_purges', '1')"
+                  " ON CONFLICT (key) DO UPDATE SET value = CAST(value AS INTEGER) + 1;");
+}
+
+// A database made with incremental auto-vacuum frees its pages in place; an
+// older one (made before mailtrail set it) is rewritten once by VACUUM, which
+// also switches it to incremental, so that later purges are cheap.
+Status SqliteStore::ReclaimSpace() {
+  int64_t mode = 0;
+  {
+    auto av = db_.Prepare("PRAGMA auto_vacuum");
+    if (!av.ok()) return av.status();
+    if (av->Step() != SQLITE_ROW) return db_.Error("read auto_vacuum");
+    mode = av->Int(0);
+  }
+  const std::string sql =
+      mode == 2 ? "PRAGMA incremental_vacuum;" : "PRAGMA auto_vacuum=INCREMENTAL; VACUUM;";
+  if (Status st = db_.Exec(sql); !st.ok()) return st;
+  // In WAL mode the pages leave the file only when the log is checkpointed.
+  return db_.Exec("PRAGMA wal_checkpoint(TRUNCATE);");
+}
+
+StatusOr<std::string> SqliteStore::DictPurges() {
+  auto v = db_.Prepare("SELECT value FROM meta WHERE key = 'dict_purges'");
+  if (!v.ok()) return v.status();
+  const int rc = v->Step();
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE) return db_.Error("read dict_purges");
+  return rc == SQLITE_ROW ? v->Text(0) : std::string();
+}
+
+Status SqliteStore::ForgetDictionaryAfterPurge() {
+  auto now = DictPurges();
+  if (!now.ok()) return now.status();
+  if (*now != dict_purges_) {
+    ForgetDictionary();
+    dict_purges_ = std::move(*now);
+  }
+  return Status::Ok();
 }
 
 Status SqliteStore::SaveBlocks(const std::vector<Block>& blocks) {

@@ -21,7 +21,8 @@ class SqliteStore : public Store {
   // writer's memory whatever the input's size.
   static StatusOr<std::unique_ptr<Store>> Open(const std::string& path, Detail detail, bool create,
                                                size_t dict_cache_entries = kDefaultDictionaryCache,
-                                               int64_t cache_mb = kDefaultSqliteCacheMb);
+                                               int64_t cache_mb = kDefaultSqliteCacheMb,
+                                               bool read_only = false);
 
   Status WriteBatch(const std::vector<MessageRecord>& records,
                     const CheckpointUpdate* checkpoint) override;
@@ -43,6 +44,14 @@ class SqliteStore : public Store {
 
   explicit SqliteStore(Detail detail) : detail_(detail) {}
   Status Migrate();
+  // Read-only: the schema must be this mailtrail's (nothing can be migrated).
+  Status CheckSchemaVersion();
+  // Another connection's `db purge` deleted dictionary rows: the cached ids may
+  // be gone. Inside the batch's transaction.
+  Status ForgetDictionaryAfterPurge();
+  StatusOr<std::string> DictPurges();
+  Status DeleteUnreferencedDictionary();
+  Status ReclaimSpace();
   // Re-creates indexes that a bulk load dropped (also after a crash mid-load).
   // `table` empty: all of them.
   Status RestoreDeferredIndexes(std::string_view table = {});
@@ -66,6 +75,7 @@ class SqliteStore : public Store {
   std::string last_text_[5];
   int64_t last_id_[5] = {};
   bool dict_failed_ = false;
+  std::string dict_purges_;  // meta 'dict_purges' as this connection last saw it
   bool dict_loaded_ = false;
   // Every dict row was inserted through dict_cache_ (their filters know them all).
   bool bloom_valid_ = false;

@@ -107,6 +107,16 @@ class Store {
   virtual StatusOr<std::vector<Block>> LoadBlocks(TimeUs active_at) = 0;
   // Ends the active blocks of `key` (any kind) at `at`; says how many.
   virtual StatusOr<int> EndBlocks(const std::string& key, TimeUs at) = 0;
+
+  // What opening did to the schema: its version before (0: there was none, the
+  // schema was created) and after. Equal when nothing was applied.
+  struct SchemaChange {
+    int64_t from = 0, to = 0;
+  };
+  SchemaChange schema_change() const { return schema_change_; }
+
+ protected:
+  SchemaChange schema_change_;  // set by the implementation's Open
 };
 
 inline constexpr int64_t kDefaultSqliteCacheMb = 64;
@@ -116,6 +126,10 @@ struct StoreOptions {
   Detail detail = Detail::kStandard;
   // false (read-only verbs): a missing store is an error, not created.
   bool create = true;
+  // SQLite: opened read-only (search, show, stats, report, blocks list): a
+  // database the user may only read is searched, and nothing is changed
+  // (no migration, no index repair). Ignored by MySQL (its grants decide).
+  bool read_only = false;
   // MySQL: apply pending schema migrations (`mailtrail db migrate`). Without it
   // an older schema is refused with a hint; a newer one is always refused.
   bool migrate = false;

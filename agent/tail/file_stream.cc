@@ -288,6 +288,9 @@ void FileStream::Emit(LineHandler* handler, std::string_view bytes, int64_t offs
   ++counters_.lines;
   counters_.bytes += static_cast<int64_t>(bytes.size()) + 1;
   if (overlong) ++counters_.overlong;
+  // CRLF line ends (a log copied from Windows, a relay that adds them): the CR
+  // ends the line, it is not part of its last field.
+  if (!bytes.empty() && bytes.back() == '\r') bytes.remove_suffix(1);
   handler->OnLine({bytes, offset, overlong});
 }
 

@@ -13,6 +13,16 @@ namespace mailtrail {
 
 namespace {
 
+// Set by HeldSignal before the loop runs (async-signal-safe: a flag only).
+volatile sig_atomic_t g_held_stop = 0, g_held_hup = 0;
+
+void HeldSignal(int signum) {
+  if (signum == SIGHUP)
+    g_held_hup = 1;
+  else
+    g_held_stop = 1;
+}
+
 struct LoopState;
 void Watch(LoopState* s, const std::vector<std::string>& dirs, uint64_t every_ms);
 void RunSteps(LoopState* s);
@@ -122,6 +132,14 @@ void Watch(LoopState* s, const std::vector<std::string>& dirs, uint64_t every_ms
 
 }  // namespace
 
+void HoldSignalsUntilTheLoop() {
+  struct sigaction sa = {};
+  sa.sa_handler = HeldSignal;
+  sigemptyset(&sa.sa_mask);
+  sa.sa_flags = SA_RESTART;
+  for (int sig : {SIGTERM, SIGINT, SIGHUP}) sigaction(sig, &sa, nullptr);
+}
+
 Status RunAgentLoop(Agent* agent, const RunLoopOptions& options) {
   auto s = std::make_unique<LoopState>();
   s->agent = agent;
@@ -151,6 +169,14 @@ Status RunAgentLoop(Agent* agent, const RunLoopOptions& options) {
   }
   s->every_ms = every_ms;
   Watch(s.get(), options.watch_dirs, every_ms);
+  // Signals that came during the start, now that the loop's handlers catch any
+  // new one: a stop stops before the first step, a SIGHUP reloads once.
+  if (g_held_stop) Stop(s.get());
+  if (g_held_hup && !s->stopping) {
+    std::fprintf(stderr, "mailtrail: SIGHUP during the start\n");
+    OnSignal(&s->sighup, SIGHUP);
+  }
+  g_held_stop = g_held_hup = 0;
   sd_notify(0, "READY=1");
   uv_run(&s->loop, UV_RUN_DEFAULT);
   sd_notify(0, "STOPPING=1");
@@ -163,6 +189,7 @@ Status RunAgentLoop(Agent* agent, const RunLoopOptions& options) {
       nullptr);
   uv_run(&s->loop, UV_RUN_DEFAULT);
   uv_loop_close(&s->loop);
+  HoldSignalsUntilTheLoop();  // libuv restored the defaults: the final flush is not cut short
   Status stop = s->agent->Stop();
   return s->error.ok() ? stop : s->error;
 }

@@ -32,8 +32,16 @@ struct RunLoopOptions {
   std::function<void()> on_tick;                // every poll_interval; on the loop's thread
 };
 
-// Runs until SIGTERM or SIGINT, then stops the (current) agent. Returns the
-// first error.
+// Catches SIGTERM, SIGINT and SIGHUP and only remembers them, until
+// RunAgentLoop takes them over (and again after it ends). Call it first thing in
+// `run`: the start (opening the store, reading the checkpoint) can take seconds,
+// and a SIGHUP then (logrotate's postrotate, a reload) would otherwise kill the
+// process (SIGHUP's default action; systemd then sees exit 129).
+void HoldSignalsUntilTheLoop();
+
+// Runs until SIGTERM or SIGINT, then stops the (current) agent. A signal held
+// by HoldSignalsUntilTheLoop acts as soon as the loop runs. Returns the first
+// error.
 Status RunAgentLoop(Agent* agent, const RunLoopOptions& options);
 
 }  // namespace mailtrail

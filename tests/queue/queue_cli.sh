@@ -99,4 +99,23 @@ assert re.search(r"expired\s+%d\n" % len(expired), section), (section, len(expir
 assert re.search(r"total\s+%d" % len(ndrs), section), (section, len(ndrs))
 assert "3 bounces waiting in deferred" in st, st
 PY
+# Not a regular file, or far too large: refused at once. A FIFO named like a
+# queue file (or a configuration) is never opened for reading (that blocks
+# until a writer comes); a 2 GB file is refused by its size before a byte is
+# read (the peak memory of the run says so; a sparse file costs no disk).
+mkfifo "$tmp/ABCDEF654321"
+if timeout 10 "$bin" queue show "$tmp/ABCDEF654321" 2> "$tmp/err"; then fail "a FIFO shown"; fi
+grep -q "not a regular file" "$tmp/err" || fail "queue show FIFO: $(cat "$tmp/err")"
+rc=0; timeout 10 "$bin" check-config "$tmp/ABCDEF654321" 2> "$tmp/err" || rc=$?
+[[ $rc -eq 78 ]] && grep -q "not a regular file" "$tmp/err" ||
+  fail "check-config FIFO: exit $rc, $(cat "$tmp/err")"
+truncate -s 2G "$tmp/ABCDEF777777"
+python3 - "$bin" "$tmp/ABCDEF777777" <<'PY'
+import resource, subprocess, sys
+r = subprocess.run([sys.argv[1], "queue", "show", sys.argv[2]], capture_output=True, text=True,
+                   timeout=60)
+peak_mib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024
+assert r.returncode == 1 and "is larger than" in r.stderr, (r.returncode, r.stderr)
+assert peak_mib < 64, "read %d MiB of the file before refusing it" % peak_mib
+PY
 echo "queue_cli: ok"

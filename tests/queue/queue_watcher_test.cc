@@ -5,8 +5,10 @@
 // cached, and stops nothing.
 #include "agent/queue/queue_watcher.h"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <filesystem>
@@ -122,6 +124,40 @@ TEST(QueueWatcher, WatchesQueueDirectoriesMadeAfterItStarted) {
   Write(incoming, Slurp(kData / "03-outbound-relay-bounce/deferred/E/E27AC10A362"));
   ASSERT_EQ(::chmod(incoming.c_str(), 0700), 0);
   ASSERT_TRUE(Eventually([&] { return cache.Has("E27AC10A362"); }));
+  w.Stop();
+}
+
+// A FIFO named like a queue file (anyone who can write incoming/ could plant
+// one) is not opened for reading: the watcher neither blocks on it nor stops
+// reading the files after it, and Stop() still returns.
+TEST(QueueWatcher, AFifoNamedLikeAQueueFileBlocksNothing) {
+  TempDir dir("mt_queue_fifo");
+  const fs::path q = dir.path();
+  for (const char* d : {"incoming", "active", "deferred", "hold", "corrupt"})
+    fs::create_directories(q / d);
+  QueueHintCache cache;
+  QueueWatcherOptions o;
+  o.queue_dir = q.string();
+  o.scan_interval = 3600 * kUsPerSecond;
+  QueueWatcher w(o, &cache);
+  ASSERT_TRUE(w.Start().ok());
+  ASSERT_TRUE(Eventually([&] { return w.scans() >= 1; }));
+  const fs::path fifo = q / "incoming/ABCDEF654321";
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  ASSERT_EQ(::chmod(fifo.c_str(), 0700), 0);  // "complete", as cleanup marks a file
+  const fs::path q08 = kData / "08-long-queue-ids";
+  Write(q / "tmp-file", Slurp(q08 / "active/4jbXWk1ZjFz8CDm"));
+  fs::rename(q / "tmp-file", q / "active/4jbXWk1ZjFz8CDm");
+  const bool read_after = Eventually([&] { return cache.Has("4jbXWk1ZjFz8CDm"); });
+  if (!read_after) {
+    // The watcher is stuck in open(): a writer lets it through, and the name is
+    // gone before that writer closes (the close is an event: it would reopen).
+    const int fd = ::open(fifo.c_str(), O_RDWR | O_NONBLOCK);
+    ::unlink(fifo.c_str());
+    if (fd >= 0) ::close(fd);
+  }
+  EXPECT_TRUE(read_after) << "the watcher blocked on the FIFO";
+  EXPECT_FALSE(cache.Has("ABCDEF654321"));
   w.Stop();
 }
 

@@ -3,6 +3,7 @@
 # option, missing or corrupt database. usage: cli_errors.sh MAILTRAIL
 set -uo pipefail
 bin=$1
+corpus=$(cd "$(dirname "$0")/../data/corpus" && pwd)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 fail=0
@@ -36,6 +37,75 @@ printf 'x\n' > "$tmp/x.log"
 "$bin" replay --quiet --store "sqlite:$tmp/new.db" "$tmp/x.log"
 sqlite3 "$tmp/new.db" "PRAGMA user_version = 999" 2>/dev/null || python3 -c "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute('PRAGMA user_version = 999'); c.commit()" "$tmp/new.db"
 expect 1 "newer than this mailtrail" -- "$bin" search --store "sqlite:$tmp/new.db"
+# A file that is not a mail log: exit non-zero, naming it (it exited 0).
+printf 'shopping list\nmilk\n' > "$tmp/notes.txt"
+expect 1 "notes.txt: not a mail log" -- "$bin" replay --quiet --store "sqlite:$tmp/n.db" "$tmp/notes.txt"
+
+# db migrate says what it did: created, or nothing to do.
+out=$("$bin" db migrate --store "sqlite:$tmp/m2.db")
+[[ $out == "created the schema (version "* ]] || { echo "FAIL: migrate on nothing: $out"; fail=1; }
+out=$("$bin" db migrate --store "sqlite:$tmp/m2.db")
+[[ $out == "the schema is up to date (version "* ]] || { echo "FAIL: migrate again: $out"; fail=1; }
+
+# db purge gives back the dictionary rows no record uses and the file's space.
+"$bin" replay --quiet --store "sqlite:$tmp/p.db" --year 2026 "$corpus/06-volume.log.gz"
+dict_before=$(sqlite3 "$tmp/p.db" "SELECT count(*) FROM dict")
+size_before=$(stat -c %s "$tmp/p.db")
+"$bin" db purge --older-than 0d --store "sqlite:$tmp/p.db" > /dev/null
+dict_after=$(sqlite3 "$tmp/p.db" "SELECT count(*) FROM dict")
+size_after=$(stat -c %s "$tmp/p.db")
+if (( dict_after != 0 || size_after * 4 > size_before )); then
+  echo "FAIL: purge of everything: dict $dict_before -> $dict_after rows," \
+    "file $size_before -> $size_after bytes"; fail=1
+else
+  echo "ok: purge: dict $dict_before -> $dict_after rows, file $size_before -> $size_after bytes"
+fi
+# ... while what is still used stays: the records read back whole.
+"$bin" replay --quiet --store "sqlite:$tmp/p2.db" --year 2026 "$corpus/01-inbound-local.log.gz"
+want=$("$bin" search --store "sqlite:$tmp/p2.db" --limit 100000 --format jsonl | sort | md5sum)
+"$bin" db purge --older-than 30d --store "sqlite:$tmp/p2.db" > /dev/null
+got=$("$bin" search --store "sqlite:$tmp/p2.db" --limit 100000 --format jsonl | sort | md5sum)
+[[ $want == "$got" ]] || { echo "FAIL: a purge of nothing changed the records"; fail=1; }
+
+# A database this user may only read (nor its directory): searched, nothing
+# written ("attempt to write a readonly database" before).
+mkdir "$tmp/ro"
+"$bin" replay --quiet --store "sqlite:$tmp/ro/r.db" --year 2026 "$corpus/01-inbound-local.log.gz"
+chmod 755 "$tmp" "$tmp/ro"
+chmod 644 "$tmp/ro/r.db"
+for verb in search stats; do
+  if setpriv --reuid=65534 --regid=65534 --clear-groups "$bin" $verb --store "sqlite:$tmp/ro/r.db" \
+      > "$tmp/out" 2> "$tmp/err" && [[ -s $tmp/out ]]; then
+    echo "ok: $verb on a read-only database"
+  else
+    echo "FAIL: $verb on a read-only database: $(head -c 300 "$tmp/err")"; fail=1
+  fi
+done
+[[ -z $(ls "$tmp/ro" | grep -v '^r.db$') ]] || { echo "FAIL: files made: $(ls "$tmp/ro")"; fail=1; }
+
+# A damaged SQLite database stops `run` with 65 (EX_DATAERR: not restarted by
+# systemd), whatever the damage; it exited 1, and was restarted every 2 s.
+"$bin" replay --quiet --store "sqlite:$tmp/good.db" --year 2026 "$corpus/01-inbound-local.log.gz"
+zcat "$corpus/02-smtp-rejects.log.gz" > "$tmp/live.log"  # lines to write: pages to touch
+damage() {  # damage NAME: a copy of good.db, damaged as NAME says
+  cp "$tmp/good.db" "$tmp/$1.db"
+  local pages; pages=$(( $(stat -c %s "$tmp/good.db") / 16384 ))
+  case $1 in
+    truncated) truncate -s $(( pages / 2 * 16384 )) "$tmp/$1.db" ;;
+    header) head -c 100 /dev/urandom | dd of="$tmp/$1.db" conv=notrunc status=none ;;
+    page) for p in $(seq 2 "$pages"); do  # every page but the first: garbage in its middle
+            head -c 512 /dev/urandom |
+              dd of="$tmp/$1.db" bs=1 seek=$(( (p - 1) * 16384 + 4096 )) conv=notrunc status=none
+          done ;;
+    notadb) zcat "$corpus/01-inbound-local.log.gz" | head -c 100000 > "$tmp/$1.db" ;;
+  esac
+}
+for kind in truncated header page notadb; do
+  damage $kind
+  expect 65 "the database is damaged" -- timeout 20 "$bin" run --store "sqlite:$tmp/$kind.db" --log "$tmp/live.log" \
+    --from-start
+done
+
 # A configuration file that is wrong: exit 78 (EX_CONFIG) with FILE:LINE.
 printf '[writer]\nflush_interval = 5\n' > "$tmp/bad.toml"
 expect 78 "bad.toml:2: unknown key" -- "$bin" check-config "$tmp/bad.toml"

@@ -115,6 +115,87 @@ TEST_F(ReplayTest, RotatedSetInOrderEqualsTheWholeFile) {
   EXPECT_EQ(got, want);
 }
 
+// Issue 17 item 7: `replay mail.log mail.log.1.gz`, the order a shell glob gives,
+// made false deferred and in-flight records. The files are read oldest first,
+// and the reordering is said.
+TEST_F(ReplayTest, FilesGivenNewestFirstAreReadOldestFirstAndThatIsSaid) {
+  const auto lines = ReadCorpusLines("06-volume.log.gz");
+  LineCounter c1, c2;
+  const auto want = Run({Write("whole.log", Join(lines, 0, lines.size()))}, &c1);
+  const size_t half = lines.size() / 2;
+  const std::string older = Write("mail.log.1.gz", Join(lines, 0, half), /*gzip=*/true);
+  const std::string newer = Write("mail.log", Join(lines, half, lines.size()));
+  RecordingSink sink;
+  ReplayOptions options;
+  options.year = 2026;
+  std::vector<std::string> notices;
+  options.notice = [&](std::string_view n) { notices.emplace_back(n); };
+  ASSERT_TRUE(Replay({newer, older}, options, &sink, &c2, nullptr).ok());
+  EXPECT_EQ(SortedJson(sink.records), want);
+  ASSERT_EQ(notices.size(), 1u);
+  EXPECT_NE(notices[0].find("oldest first"), std::string::npos) << notices[0];
+  EXPECT_NE(notices[0].find(older + " " + newer), std::string::npos) << notices[0];
+  EXPECT_EQ(OrderByFirstTime({newer, older}, 0), (std::vector<std::string>{older, newer}));
+  // In order already: nothing said.
+  notices.clear();
+  RecordingSink again;
+  LineCounter c3;
+  ASSERT_TRUE(Replay({older, newer}, options, &again, &c3, nullptr).ok());
+  EXPECT_TRUE(notices.empty());
+}
+
+// Issue 17 item 12: a truncated .gz first in the list stopped the replay; the
+// later files are read, and the error names the damaged one.
+TEST_F(ReplayTest, ADamagedFileIsNamedAndTheFilesAfterItAreStillRead) {
+  const auto lines = ReadCorpusLines("06-volume.log.gz");
+  const size_t half = lines.size() / 2;
+  const std::string gz = Write("mail.log.1.gz", Join(lines, 0, half), /*gzip=*/true);
+  fs::resize_file(gz, fs::file_size(gz) / 2);
+  const std::string plain = Write("mail.log", Join(lines, half, lines.size()));
+  RecordingSink sink;
+  ReplayOptions options;
+  options.year = 2026;
+  LineCounter counter;
+  const Status st = Replay({gz, plain}, options, &sink, &counter, nullptr);
+  EXPECT_FALSE(st.ok());
+  EXPECT_NE(st.message().find(gz), std::string::npos) << st.message();
+  EXPECT_EQ(st.message().find(plain + ":"), std::string::npos) << st.message();
+  // Every line of the second file, and some of the first.
+  EXPECT_GT(counter.lines(), static_cast<int64_t>(lines.size() - half));
+}
+
+// Issue 17 item 10: a file none of whose lines is a Postfix line is not a mail
+// log: said, by name, and the replay is an error; the other files still count.
+TEST_F(ReplayTest, AFileThatIsNotAMailLogIsAnErrorNamingIt) {
+  const auto lines = ReadCorpusLines("01-inbound-local.log.gz");
+  LineCounter c1, c2;
+  const auto want = Run({Write("mail.log", Join(lines, 0, lines.size()))}, &c1);
+  const std::string notes = Write("notes.txt", "shopping list\nmilk\n");
+  RecordingSink sink;
+  ReplayOptions options;
+  options.year = 2026;
+  const Status st = Replay({notes, dir_.File("mail.log")}, options, &sink, &c2, nullptr);
+  EXPECT_FALSE(st.ok());
+  EXPECT_NE(st.message().find(notes + ": not a mail log"), std::string::npos) << st.message();
+  EXPECT_EQ(SortedJson(sink.records), want);
+  // An empty file (a log just rotated) is no error.
+  LineCounter c3;
+  Run({Write("empty.log", ""), dir_.File("mail.log")}, &c3);
+}
+
+// Issue 17 item 12: CRLF line ends lost a quarter of the records (the CR stayed
+// in the last field). The same log with CRLF gives the same records.
+TEST_F(ReplayTest, CrlfLineEndsGiveTheSameRecords) {
+  const auto lines = ReadCorpusLines("01-inbound-local.log.gz");
+  std::string crlf;
+  for (const auto& l : lines) crlf += l + "\r\n";
+  LineCounter c1, c2;
+  const auto want = Run({Write("lf.log", Join(lines, 0, lines.size()))}, &c1);
+  const auto got = Run({Write("crlf.log", crlf)}, &c2);
+  EXPECT_EQ(got, want);
+  EXPECT_EQ(c2.count(EventKind::kUnknown), c1.count(EventKind::kUnknown));
+}
+
 TEST_F(ReplayTest, YearComesFromMtimeAndRollsOverInsideAFile) {
   const std::string path =
       Write("mail.log",

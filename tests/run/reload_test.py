@@ -28,8 +28,45 @@ def metrics_on(port):
         return False
 
 
+def signal_during_start(binary, sig):
+    """A signal while `run` is still starting (here: waiting for a database
+    another process holds locked) neither kills it (SIGHUP's default action:
+    exit 129, issue 17) nor is lost: after a SIGHUP it runs on and stops on
+    SIGTERM with 0; a SIGTERM stops it cleanly, 0, as soon as it started."""
+    tmp = tempfile.mkdtemp(prefix="mt_early_")
+    db, log = os.path.join(tmp, "t.db"), os.path.join(tmp, "mail.log")
+    open(log, "w").close()
+    holder = sqlite3.connect(db, isolation_level=None)  # a rollback-journal file...
+    holder.execute("CREATE TABLE held (x)")
+    holder.execute("BEGIN EXCLUSIVE")  # ...locked: opening it waits (busy timeout)
+    p = subprocess.Popen([binary, "run", "--store", "sqlite:" + db, "--log", log,
+                          "--poll-interval", "50"], stderr=subprocess.PIPE, text=True)
+    time.sleep(0.3)  # well inside the start: main() runs, the store is not open
+    p.send_signal(sig)
+    time.sleep(0.3)
+    holder.rollback()
+    holder.close()
+    time.sleep(1.0)
+    alive = p.poll() is None
+    if alive:
+        p.send_signal(signal.SIGTERM)
+    try:
+        rc = p.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        rc = "hung"
+    text = p.stderr.read()
+    subprocess.run(["rm", "-rf", tmp])
+    print("signal %d during the start: exit %s, alive after it: %s; %s" % (sig, rc, alive, text))
+    if sig == signal.SIGHUP:
+        return rc == 0 and alive and "SIGHUP during the start" in text
+    return rc == 0 and "stopped after" in text
+
+
 def main():
     binary = sys.argv[1]
+    early_ok = all([signal_during_start(binary, signal.SIGHUP),
+                    signal_during_start(binary, signal.SIGTERM)])
     tmp = tempfile.mkdtemp(prefix="mt_reload_")
     log_a = os.path.join(tmp, "a.log")
     log_b = os.path.join(tmp, "b.log")
@@ -81,7 +118,7 @@ def main():
           and "configuration reloaded: 2 log(s)" in text
           and qids == ["44C4B10A321", "55C4B10A321", "66C4B10A321"])
     subprocess.run(["rm", "-rf", tmp])
-    return 0 if ok else 1
+    return 0 if ok and early_ok else 1
 
 
 if __name__ == "__main__":

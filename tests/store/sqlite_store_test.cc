@@ -136,6 +136,34 @@ TEST_F(SqliteStoreTest, AppendingCheckpointPartsKeepsOtherWritersVisible) {
   EXPECT_EQ((*seen)[0].key, "blocked by hand");
 }
 
+// `db purge` deletes dictionary rows no record uses; a live writer (another
+// connection) that cached their ids must not write records that point at
+// them: it notices the purge before its next batch and asks the table again.
+TEST_F(SqliteStoreTest, APurgeByAnotherConnectionDoesNotLeaveTheWriterWithStaleDictionaryIds) {
+  auto writer = OpenStore(Url(), Detail::kFull, true);
+  ASSERT_TRUE(writer.ok());
+  ASSERT_TRUE((*writer)->Write({Sample("44C4B10A321")}).ok());  // its ids now cached
+  {
+    auto purger = OpenStore(Url(), Detail::kFull, false);
+    ASSERT_TRUE(purger.ok());
+    auto removed = (*purger)->PurgeBefore(Sample("x").first_seen / kUsPerSecond / 86400 + 1);
+    ASSERT_TRUE(removed.ok()) << removed.status().message();
+    EXPECT_EQ(*removed, 1);
+  }
+  ASSERT_TRUE((*writer)->Write({Sample("55C4B10A321")}).ok());  // the same texts again
+  auto reader = OpenStore(Url(), Detail::kFull, false);
+  ASSERT_TRUE(reader.ok());
+  const auto got = All(reader->get());
+  ASSERT_EQ(got.size(), 1u);
+  const MessageRecord want = Sample("55C4B10A321");
+  EXPECT_EQ(got[0].host, want.host);
+  EXPECT_EQ(got[0].client_host, want.client_host);
+  ASSERT_EQ(got[0].recipients.size(), 2u);
+  EXPECT_EQ(got[0].recipients[0].address, want.recipients[0].address);
+  EXPECT_EQ(got[0].recipients[0].orig_address, want.recipients[0].orig_address);
+  EXPECT_EQ(got[0].recipients[1].address, want.recipients[1].address);
+}
+
 TEST_F(SqliteStoreTest, ReadOnlyOpenOfAMissingDatabaseFails) {
   auto s = OpenStore(Url("missing.db"), Detail::kStandard, false);
   EXPECT_FALSE(s.ok());

@@ -53,6 +53,20 @@ TEST(FileStream, HandsOnCompleteLinesAndHoldsAPartialOne) {
   EXPECT_EQ(c.offsets.back(), 8);
 }
 
+TEST(FileStream, CrlfLineEndsLoseTheirCrAndKeepTheirOffsets) {
+  MemFileSystem fs;
+  fs.Append("/log", "one\r\ntwo\r\n\r\nthree\r");
+  FileStream s("/log", &fs, FromStart());
+  Collect c;
+  ASSERT_TRUE(s.Poll(0, &c).ok());
+  EXPECT_EQ(c.lines, V({"one", "two", ""}));
+  EXPECT_EQ(c.offsets, (std::vector<int64_t>{0, 5, 10}));
+  EXPECT_EQ(s.position().offset, 12);  // the CRs are read, only not handed on
+  fs.Append("/log", "\n");
+  ASSERT_TRUE(s.Poll(0, &c).ok());
+  EXPECT_EQ(c.lines.back(), "three");
+}
+
 TEST(FileStream, FirstStartAtTheEndSkipsHistoryAndTheLineBeingWritten) {
   MemFileSystem fs;
   fs.Append("/log", "old\nhalf");

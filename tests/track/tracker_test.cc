@@ -325,5 +325,32 @@ TEST(Tracker, LinesBeforeTheClientLineBelongToTheSameRecord) {
   EXPECT_EQ(h.records()[0].client_ip, "127.0.5.120");
 }
 
+// Issue 17 item 12: fields are capped at 1,000 bytes, and two recipients whose
+// first 1,000 bytes were the same became one. Cut values stay distinct (a hash
+// of the whole value ends them) and still fit the cap.
+TEST(Tracker, TwoLongRecipientsWithTheSameFirstKilobyteStayTwo) {
+  const std::string prefix(1100, 'a');
+  TrackerHarness h;
+  std::vector<std::string> lines = kInbound;
+  lines[6] = "Nov 27 12:03:25 mx postfix/local[12782]: 91FEA10A305: to=<" + prefix +
+             "1@example.test>, relay=local, delay=0.03, delays=0.02/0.01/0/0, dsn=2.0.0, "
+             "status=sent (delivered to mailbox)";
+  lines.insert(lines.begin() + 7,
+               "Nov 27 12:03:25 mx postfix/local[12782]: 91FEA10A305: to=<" + prefix +
+                   "2@example.test>, relay=local, delay=0.03, delays=0.02/0.01/0/0, "
+                   "dsn=5.1.1, status=bounced (unknown user)");
+  h.Feed(lines);
+  h.Flush();
+  const MessageRecord* r = h.One("91FEA10A305");
+  ASSERT_NE(r, nullptr);
+  ASSERT_EQ(r->recipients.size(), 2u) << "merged into one";
+  EXPECT_NE(r->recipients[0].address, r->recipients[1].address);
+  for (const auto& rc : r->recipients) {
+    EXPECT_LE(rc.address.size(), 1000u);
+    EXPECT_EQ(rc.address.compare(0, 900, prefix, 0, 900), 0);
+  }
+  EXPECT_EQ(r->outcome, Outcome::kMixed);
+}
+
 }  // namespace
 }  // namespace mailtrail
