@@ -206,20 +206,14 @@ MessageTracker::Open* MessageTracker::FindOrCreate(const Event& ev) {
 }
 
 MessageTracker::Open* MessageTracker::FindOrBegin(const Event& ev) {
-  return FindOrBeginKey(ev, ev.qid);
-}
-
-MessageTracker::Open* MessageTracker::FindOrBeginKey(const Event& ev, std::string_view qid) {
-  const RecordKey key = KeyOf(ev, qid);
+  const RecordKey key = KeyOf(ev, ev.qid);
   if (Open* old = Find(key); old != nullptr && old->removed) {
     // Postfix gave the queue id of a removed message to a new one within the
     // grace period (POSTFIX-LOGS.md trap 3): only lines that can come late
     // (deliveries, notices, scans) still join the old record.
     Close(key, RecordEnd::kRemoved);
   }
-  Event keyed = ev;
-  keyed.qid = qid;
-  return FindOrCreate(keyed);
+  return FindOrCreate(ev);
 }
 
 MessageTracker::Open* MessageTracker::StartRecord(const Event& ev) {
@@ -338,7 +332,11 @@ void MessageTracker::OnNotice(const Event& ev, Open* o) {
   }
   if (!earlier.empty() && earlier != o->rec.ndr_qid && o->rec.notice_qids.size() < 64)
     AddUnique(&o->rec.notice_qids, earlier);
-  Open* c = FindOrBeginKey(ev, ev.next_qid);
+  // Not a line that begins the notice's record: bounce(8) may log it after the
+  // notice itself was delivered and removed (corpus 08).
+  Event child = ev;
+  child.qid = ev.next_qid;
+  Open* c = FindOrCreate(child);
   if (c->rec.ndr_of.empty()) {
     c->rec.ndr_of = std::string(ev.qid);
     Changed(c);

@@ -112,10 +112,9 @@ class MessageTracker {
   void Apply(ParsedState&& p);
   Open* Find(const Event& ev) { return Find(KeyOf(ev, ev.qid)); }
   Open* FindOrCreate(const Event& ev);
-  // For lines that only ever begin a message (cleanup, qmgr's "from=", a
-  // notice's new queue id): a removed record of the same queue id is over.
+  // For lines that only ever begin a message (cleanup, qmgr's "from="): a
+  // removed record of the same queue id is over.
   Open* FindOrBegin(const Event& ev);
-  Open* FindOrBeginKey(const Event& ev, std::string_view qid);
   // smtpd's client= and pickup: a message's first line.
   Open* StartRecord(const Event& ev);
   SessionKey SessionKeyOf(const Event& ev);

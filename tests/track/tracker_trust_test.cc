@@ -88,6 +88,30 @@ TEST(TrackerTrust, OnlyLinesThatCanComeLateJoinARemovedMessage) {
   EXPECT_EQ(recs[1]->size, 400);
 }
 
+// bounce(8) may log a notice's new queue id after that notice was delivered
+// and removed (corpus 08): the notice is still that record, not a new one.
+TEST(TrackerTrust, ANoticeLoggedAfterItsNdrWasRemovedJoinsIt) {
+  TrackerHarness h;
+  h.Feed({
+      "Nov 27 12:19:09 mx postfix/cleanup[1]: 4jbXXF19HDz8C9b: "
+      "message-id=<4jbXXF19HDz8C9b@mx.example.test>",
+      "Nov 27 12:19:09 mx postfix/qmgr[2]: 4jbXXF19HDz8C9b: from=<>, size=2626, nrcpt=1 (queue "
+      "active)",
+      "Nov 27 12:19:09 mx postfix/local[3]: 4jbXXF19HDz8C9b: to=<tara@example.test>, "
+      "relay=local, delay=0.02, delays=0.01/0/0/0.01, dsn=2.0.0, status=sent (delivered to "
+      "mailbox)",
+      "Nov 27 12:19:09 mx postfix/qmgr[2]: 4jbXXF19HDz8C9b: removed",
+      "Nov 27 12:19:09 mx postfix/bounce[4]: 4jbXVy2RbRz8CBW: sender delay notification: "
+      "4jbXXF19HDz8C9b",
+  });
+  h.Flush();
+  const auto recs = All(h, "4jbXXF19HDz8C9b");
+  ASSERT_EQ(recs.size(), 1u);
+  EXPECT_EQ(recs[0]->sender.value_or("?"), "");
+  EXPECT_EQ(recs[0]->ndr_of, "4jbXVy2RbRz8CBW");
+  EXPECT_EQ(recs[0]->outcome, Outcome::kDelivered);
+}
+
 // postscreen is one process: a client's connections are told apart by port.
 TEST(TrackerTrust, PostscreenRejectsAreOneRecordPerConnection) {
   TrackerHarness h;
