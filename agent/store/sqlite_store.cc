@@ -6,12 +6,23 @@
 
 #include "agent/store/sqlite_codec.h"
 #include "base/ip_address.h"
+#include "base/text.h"
 #include "schema/schema.h"
 
 namespace mailtrail {
 
 namespace {
 bool AtLeast(Detail d, Detail min) { return static_cast<int>(d) >= static_cast<int>(min); }
+
+// mt_lower(text): LowerUtf8 in SQL, for case-insensitive subject searches
+// (SQLite's own lower() knows ASCII only).
+void SqlLowerUtf8(sqlite3_context* ctx, int, sqlite3_value** argv) {
+  if (sqlite3_value_type(argv[0]) == SQLITE_NULL) return sqlite3_result_null(ctx);
+  const auto* p = reinterpret_cast<const char*>(sqlite3_value_text(argv[0]));
+  const std::string lower =
+      LowerUtf8(std::string_view(p ? p : "", static_cast<size_t>(sqlite3_value_bytes(argv[0]))));
+  sqlite3_result_text(ctx, lower.data(), static_cast<int>(lower.size()), SQLITE_TRANSIENT);
+}
 }  // namespace
 
 StatusOr<std::unique_ptr<Store>> SqliteStore::Open(const std::string& path, Detail detail,
@@ -22,6 +33,10 @@ StatusOr<std::unique_ptr<Store>> SqliteStore::Open(const std::string& path, Deta
   s->dict_cache_limit_ = std::max<size_t>(dict_cache_entries, 1);
   for (auto& c : s->dict_cache_) c = DictCache(s->dict_cache_limit_);
   if (Status st = s->db_.Open(path, create); !st.ok()) return st;
+  if (sqlite3_create_function_v2(s->db_.get(), "mt_lower", 1,
+                                 SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, nullptr,
+                                 SqlLowerUtf8, nullptr, nullptr, nullptr) != SQLITE_OK)
+    return s->db_.Error("register mt_lower");
   // WAL: readers (search) never block the writer. NORMAL sync is durable across
   // application crashes, which is what the tail checkpoint needs.
   const int64_t cache_kib = std::max<int64_t>(cache_mb, 1) * 1024;

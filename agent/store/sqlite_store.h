@@ -27,6 +27,7 @@ class SqliteStore : public Store {
                     const CheckpointUpdate* checkpoint) override;
   StatusOr<std::vector<std::string>> LoadCheckpoint() override;
   Status Search(const SearchQuery& q, const std::function<void(MessageRecord&&)>& fn) override;
+  StatusOr<int64_t> CountMatches(const SearchQuery& q) override;
   Status AddLineStats(const LineStats& stats) override;
   StatusOr<LineStats> GetLineStats() override;
   StatusOr<std::map<std::string, int64_t>> CountByOutcome() override;
@@ -57,6 +58,8 @@ class SqliteStore : public Store {
   void ForgetDictionary();
   Status LoadDictionary();
   Status LoadRecipients(int64_t message_id, MessageRecord* r);
+  struct Where;
+  StatusOr<Where> BuildWhere(const SearchQuery& q);
 
   Detail detail_;
   SqliteDb db_;

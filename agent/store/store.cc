@@ -68,6 +68,14 @@ CheckpointUpdate DecodeCheckpointUpdate(std::string_view blob) {
   return u;
 }
 
+StatusOr<int64_t> Store::CountMatches(const SearchQuery& q) {
+  SearchQuery all = q;
+  all.limit = INT64_MAX;
+  int64_t n = 0;
+  if (Status st = Search(all, [&n](MessageRecord&&) { ++n; }); !st.ok()) return st;
+  return n;
+}
+
 std::optional<Detail> DetailFromName(std::string_view name) {
   if (name == "minimal") return Detail::kMinimal;
   if (name == "standard") return Detail::kStandard;

@@ -27,6 +27,9 @@ enum class Detail : uint8_t { kMinimal, kStandard, kFull };
 std::optional<Detail> DetailFromName(std::string_view name);
 const char* DetailName(Detail d);
 
+// Exact values, but: sender and recipient are matched lower-cased (the stores
+// keep addresses so), subject is a substring in any case (LowerUtf8 on SQLite,
+// LOWER() on MySQL), since/until bound first_seen (the message's arrival).
 struct SearchQuery {
   std::optional<std::string> sender, recipient, client_ip, qid, message_id, subject, host;
   std::optional<Outcome> outcome;
@@ -73,8 +76,11 @@ class Store {
                             const CheckpointUpdate* checkpoint) = 0;
   // The saved checkpoint: its parts, oldest first; empty when there is none.
   virtual StatusOr<std::vector<std::string>> LoadCheckpoint() = 0;
-  // Calls `fn` for each matching record, oldest first.
+  // Calls `fn` for each matching record, oldest first (by arrival, first_seen;
+  // `since` and `until` select on it too), at most `q.limit` of them.
   virtual Status Search(const SearchQuery& q, const std::function<void(MessageRecord&&)>& fn) = 0;
+  // How many records match `q`, whatever its limit. By default through Search.
+  virtual StatusOr<int64_t> CountMatches(const SearchQuery& q);
   virtual Status AddLineStats(const LineStats& stats) = 0;
   virtual StatusOr<LineStats> GetLineStats() = 0;
   virtual StatusOr<std::map<std::string, int64_t>> CountByOutcome() = 0;

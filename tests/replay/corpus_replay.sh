@@ -71,3 +71,36 @@ assert got_r == dict(recipients), f"report recipients {got_r} != records {dict(r
 assert report["records"] == sum(messages.values())
 PY
 echo "report agrees with the records"
+# search as an admin uses it: the table's header and host column, --limit saying
+# how many more match, a Message-ID with its brackets, a subject in another case.
+python3 - "$bin" "$store" "$tmp/records.jsonl" <<'PY'
+import json, subprocess, sys
+bin, store, path = sys.argv[1:]
+records = [json.loads(line) for line in open(path)]
+def search(*args):
+    p = subprocess.run([bin, "search", "--store", store, *args], capture_output=True, text=True)
+    assert p.returncode == 0, p.stderr
+    return p.stdout, p.stderr
+out, err = search("--limit", "1")
+lines = out.splitlines()
+assert len(lines) == 2, f"want a header and one row, got {lines}"
+assert lines[0].split()[:3] == ["first_seen", "host", "qid"], f"header {lines[0]!r}"
+assert lines[1].split()[1] == records[0]["host"], f"host column of {lines[1]!r}"
+want = f"{len(records) - 1} more records match"
+assert want in err, f"stderr {err!r} lacks {want!r}"
+out, err = search("--limit", str(len(records)), "--format", "jsonl")
+assert len(out.splitlines()) == len(records) and "more" not in err, err
+with_id = next(r for r in records if r["message_id"])
+plain, _ = search("--message-id", with_id["message_id"], "--format", "jsonl")
+bracketed, _ = search("--message-id", "<" + with_id["message_id"] + ">", "--format", "jsonl")
+assert plain and bracketed == plain, f"<{with_id['message_id']}> found {bracketed!r}"
+with_subject = next((r for r in records if r["subject"] and r["subject"].isascii()
+                     and r["subject"].lower() != r["subject"].upper()), None)
+if with_subject:
+    word = with_subject["subject"]
+    lower, _ = search("--subject", word.lower(), "--format", "jsonl", "--limit", "100000")
+    upper, _ = search("--subject", word.upper(), "--format", "jsonl", "--limit", "100000")
+    exact, _ = search("--subject", word, "--format", "jsonl", "--limit", "100000")
+    assert exact and lower == exact and upper == exact, f"subject {word!r} in other cases"
+PY
+echo "search: header, host, limit, brackets and case as documented"

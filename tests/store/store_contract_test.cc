@@ -5,6 +5,7 @@
 
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 
 #include "agent/store/store.h"
@@ -120,6 +121,79 @@ TEST_P(StoreContract, SearchFiltersUseBoundValues) {
   q = {};
   q.limit = 1;
   EXPECT_EQ(count(q), 1);
+}
+
+TEST_P(StoreContract, SubjectMatchesInAnyCase) {
+  auto s = OpenStore(Url(), Detail::kStandard, true);
+  ASSERT_TRUE(s.ok());
+  MessageRecord greek = Sample("55C4B10A321");
+  greek.subject =
+      "\xce\x91\xce\xa0\xce\x9f\xce\xa3\xce\xa4\xce\x9f\xce\x9b\xce\x97 "
+      "\xc3\x89CHEC";  // "ΑΠΟΣΤΟΛΗ ÉCHEC"
+  ASSERT_TRUE((*s)->Write({Sample("44C4B10A321"), greek}).ok());
+  auto qids = [&](const std::string& subject) {
+    SearchQuery q;
+    q.subject = subject;
+    std::string got;
+    EXPECT_TRUE((*s)->Search(q, [&](MessageRecord&& r) { got += r.qid + " "; }).ok());
+    return got;
+  };
+  EXPECT_EQ(qids("undelivered mail"), "44C4B10A321 ");
+  EXPECT_EQ(qids("UNDELIVERED"), "44C4B10A321 ");
+  EXPECT_EQ(qids("mail \xd0\xb6"), "44C4B10A321 ") << "Cyrillic: \"ж\" finds \"Ж\"";
+  EXPECT_EQ(qids("\xce\xb1\xcf\x80\xce\xbf\xcf\x83\xcf\x84\xce\xbf\xce\xbb\xce\xb7"),
+            "55C4B10A321 ")
+      << "Greek: \"αποστολη\" finds \"ΑΠΟΣΤΟΛΗ\"";
+  EXPECT_EQ(qids("\xc3\xa9chec"), "55C4B10A321 ") << "\"échec\" finds \"ÉCHEC\"";
+  EXPECT_EQ(qids("echec"), "") << "no accent folding";
+}
+
+// --since and --until select on arrival: a message that arrived before a
+// window and ended in it is not one of the window's.
+TEST_P(StoreContract, TimeWindowSelectsOnFirstSeen) {
+  auto s = OpenStore(Url(), Detail::kStandard, true);
+  ASSERT_TRUE(s.ok());
+  MessageRecord early = Sample("44C4B10A321");  // arrived at T, last line at T+5 s
+  MessageRecord late = Sample("55C4B10A321");
+  late.first_seen += 10 * kUsPerSecond;
+  late.last_seen += 10 * kUsPerSecond;
+  ASSERT_TRUE((*s)->Write({early, late}).ok());
+  auto qids = [&](std::optional<TimeUs> since, std::optional<TimeUs> until) {
+    SearchQuery q;
+    q.since = since;
+    q.until = until;
+    std::string got;
+    EXPECT_TRUE((*s)->Search(q, [&](MessageRecord&& r) { got += r.qid + " "; }).ok());
+    return got;
+  };
+  const TimeUs t = early.first_seen;
+  EXPECT_EQ(qids(t + kUsPerSecond, std::nullopt), "55C4B10A321 ");
+  EXPECT_EQ(qids(t, std::nullopt), "44C4B10A321 55C4B10A321 ");
+  EXPECT_EQ(qids(std::nullopt, t + 10 * kUsPerSecond), "44C4B10A321 ");
+  EXPECT_EQ(qids(t + kUsPerSecond, t + 10 * kUsPerSecond), "");
+}
+
+TEST_P(StoreContract, CountMatchesIgnoresTheLimit) {
+  auto s = OpenStore(Url(), Detail::kStandard, true);
+  ASSERT_TRUE(s.ok());
+  std::vector<MessageRecord> batch;
+  for (int i = 0; i < 7; ++i) batch.push_back(Sample("44C4B10A32" + std::to_string(i)));
+  batch.back().subject = "Other";
+  ASSERT_TRUE((*s)->Write(batch).ok());
+  auto count = [&](const SearchQuery& q) {
+    auto n = (*s)->CountMatches(q);
+    EXPECT_TRUE(n.ok()) << n.status().message();
+    return n.ok() ? *n : -1;
+  };
+  SearchQuery q;
+  q.limit = 2;
+  EXPECT_EQ(count(q), 7);
+  q.subject = "undelivered";
+  q.client_ip = "2001:db8::5";
+  q.host = "mx";
+  EXPECT_EQ(count(q), 6);
+  q.host = "mx2";
+  EXPECT_EQ(count(q), 0);
 }
 
 TEST_P(StoreContract, ReopenKeepsRecordsAndDictionaryIds) {
