@@ -20,6 +20,7 @@ const std::vector<FlagSpec> kFlags = {
     kStoreFlag,
     kPasswordFileFlag,
     kAgentFlag,
+    {"host", true, "the records' host, instead of the log lines' syslog host field"},
     {"detail", true, "minimal | standard | full (default standard)"},
     {"year", true, "year of the first yearless timestamp (default: from each file's mtime)"},
     {"tz", true, "time zone of yearless timestamps: UTC (default), +HH:MM, -HH:MM, local"},
@@ -86,6 +87,7 @@ int ReplayMain(const std::vector<std::string>& argv, const Clock& clock) {
     return kExitUsage;
   }
   options.tracker.keep_events = *detail == Detail::kFull;
+  options.tracker.host = args->Get("host").value_or("");
   int64_t year = 0;  // absent: from each file's mtime
   if (!args->Int("year", 1970, 9999, &year)) {
     std::fprintf(stderr, "mailtrail replay: --year must be a year like 2026\n");
