@@ -123,6 +123,9 @@ int ReplayMain(const std::vector<std::string>& argv, const Clock& clock) {
                  Human(secs > 0 ? p.lines / secs : 0).c_str(), eta);
   };
 
+  // Lines the store already holds (the same file again, overlapping rotated
+  // files) add nothing: replays are idempotent.
+  if (Status hs = (*store)->SkipHeldRecords(); !hs.ok()) return Fail(hs.message());
   if (Status bs = (*store)->BeginBulkLoad(); !bs.ok()) return Fail(bs.message());
   LineCounter counter;
   AsyncWriter writer(store->get());
@@ -135,10 +138,16 @@ int ReplayMain(const std::vector<std::string>& argv, const Clock& clock) {
   if (!wst.ok()) return Fail("writing records: " + wst.message());
   if (!quiet) {
     const double secs = static_cast<double>(clock.MonotonicNow() - start) / 1e6;
+    const Store::HeldCounts held = (*store)->held_counts();
     std::printf("replayed %lld lines from %zu file(s) in %.2fs (%s lines/s): %lld records written",
                 static_cast<long long>(counter.lines()), args->positionals.size(), secs,
                 Human(secs > 0 ? counter.lines() / secs : 0).c_str(),
-                static_cast<long long>(writer.stats().written));
+                static_cast<long long>(writer.stats().written - held.kept));
+    if (held.kept + held.replaced > 0)
+      std::printf(
+          " (%lld already in the store, not written again; %lld replaced a record"
+          " its log had left open)",
+          static_cast<long long>(held.kept), static_cast<long long>(held.replaced));
     std::printf("; %lld unknown, %lld unparsable, %lld overlong, %lld foreign lines\n",
                 static_cast<long long>(counter.count(EventKind::kUnknown)),
                 static_cast<long long>(counter.count(EventKind::kUnparsable)),

@@ -192,6 +192,7 @@ Status SqliteStore::WriteBatch(const std::vector<MessageRecord>& records,
     if (Status st = LoadDictionary(); !st.ok()) return st;
   }
   if (Status st = db_.Exec("BEGIN IMMEDIATE"); !st.ok()) return st;
+  batch_held_ = {};
   for (const auto& r : records) {
     if (Status st = WriteOne(r); !st.ok()) {
       static_cast<void>(db_.Exec("ROLLBACK"));
@@ -213,15 +214,25 @@ Status SqliteStore::WriteBatch(const std::vector<MessageRecord>& records,
     ForgetDictionary();
     return st;
   }
+  held_.kept += batch_held_.kept;
+  held_.replaced += batch_held_.replaced;
   return Status::Ok();
 }
 
 Status SqliteStore::WriteOne(const MessageRecord& r) {
   const bool standard = AtLeast(detail_, Detail::kStandard);
   const bool full = AtLeast(detail_, Detail::kFull);
-  if (r.is_update && !r.qid.empty()) {
+  auto held = CheckHeld(r);
+  if (!held.ok()) return held.status();
+  if (*held == HeldAction::kSkip) {
+    ++batch_held_.kept;
+    return Status::Ok();
+  }
+  if (*held == HeldAction::kReplace) ++batch_held_.replaced;
+  if ((r.is_update || *held == HeldAction::kReplace) && !r.qid.empty()) {
     // The record replaces the one written for the same message before (live
-    // mode: written at removal, then changed by a late line).
+    // mode: written at removal, then changed by a late line; a replay: held
+    // open, its log having ended before the message).
     const int64_t host = DictId(kHostName, r.host);
     for (SqliteStmt* d : {&delete_rcpts_, &delete_message_}) {
       d->Reset();

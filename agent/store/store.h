@@ -20,6 +20,16 @@
 
 namespace mailtrail {
 
+// What a replay does with a record whose message the store holds (Store::
+// SkipHeldRecords): keeps the held one, unless that one is open (its log
+// ended before the message) and `r` saw more (it is closed, or saw a later
+// line) without having missed the beginning (qmgr's sender, when the held one
+// has it: a log that starts within the message): then `r` replaces it.
+// `held_last_seen` in seconds.
+enum class HeldAction { kInsert, kSkip, kReplace };
+HeldAction HeldActionFor(const MessageRecord& r, bool held_open, int64_t held_last_seen,
+                         bool held_has_sender);
+
 // How much of a record is kept (issue 2): minimal = times, client IP, sender,
 // recipients, outcomes, size; standard adds names, ids, subject, dsn, relay,
 // links; full adds status texts, scans and every log line of the message.
@@ -91,6 +101,24 @@ class Store {
   // the next open repairs the indexes. Both are no-ops where not useful.
   virtual Status BeginBulkLoad() { return Status::Ok(); }
   virtual Status EndBulkLoad() { return Status::Ok(); }
+
+  // Replays are idempotent (`mailtrail replay`): from this call on, a record
+  // of a message the store already held when it was called is not written
+  // again. A message is (host, queue id, first_seen), the identity by which a
+  // live update replaces its record; the held record is kept, unless it is
+  // open and the new one saw more (HeldActionFor). A record without a queue
+  // id (NOQUEUE) is (host, first_seen, last_seen, client IP, sender), counted:
+  // the n-th such record of a replay is skipped when the store held at least
+  // n. Records newer than the newest held cost no lookup. Call before
+  // BeginBulkLoad; not for the live agent.
+  virtual Status SkipHeldRecords() {
+    return Status::InvalidArgument("this store cannot skip records it holds");
+  }
+  struct HeldCounts {
+    int64_t kept = 0;      // held and closed: not written again
+    int64_t replaced = 0;  // held but open: replaced by the replay's record
+  };
+  virtual HeldCounts held_counts() const { return {}; }
 
   // Removes the records first seen before `day` (days since 1970-01-01 UTC) and
   // says how many messages went. MySQL drops whole daily partitions.
