@@ -42,7 +42,7 @@ HeldAction MysqlStore::CheckHeld(const MessageRecord& r) {
   if (!r.qid.empty()) {
     if (!select_held_)
       select_held_.reset(conn_->prepareStatement(
-          "SELECT MIN((end_reason & 3) = 3), MAX(last_seen), MAX(sender IS NOT NULL) FROM message"
+          "SELECT MIN(end_reason & 3), MAX(last_seen), MAX(sender IS NOT NULL) FROM message"
           " WHERE first_seen = ? AND qid = ?"
           " AND host = ? AND (id < ? OR id >= ?)"));
     sql::PreparedStatement* s = select_held_.get();
@@ -53,7 +53,8 @@ HeldAction MysqlStore::CheckHeld(const MessageRecord& r) {
     s->setUInt64(5, held_ids_to_);
     std::unique_ptr<sql::ResultSet> rs(s->executeQuery());
     if (!rs->next() || rs->isNull(1)) return HeldAction::kInsert;
-    return HeldActionFor(r, rs->getInt(1) != 0, rs->getInt64(2), rs->getInt(3) != 0);
+    return HeldActionFor(r, static_cast<RecordEnd>(rs->getInt(1)), rs->getInt64(2),
+                         rs->getInt(3) != 0);
   }
   if (!count_held_noqueue_)
     count_held_noqueue_.reset(conn_->prepareStatement(

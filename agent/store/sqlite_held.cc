@@ -27,7 +27,7 @@ StatusOr<HeldAction> SqliteStore::CheckHeld(const MessageRecord& r) {
     // The queue id's index finds a message; `+qid` keeps a NOQUEUE lookup on
     // the first_seen index (all of them have a NULL qid).
     auto held = db_.Prepare(
-        "SELECT min((end_reason & 3) = 3), max(last_seen), max(sender IS NOT NULL) FROM message"
+        "SELECT min(end_reason & 3), max(last_seen), max(sender IS NOT NULL) FROM message"
         " WHERE qid = ?1 AND first_seen = ?2 AND host = ?3 AND id <= ?4");
     if (!held.ok()) return held.status();
     auto noqueue = db_.Prepare(
@@ -46,12 +46,13 @@ StatusOr<HeldAction> SqliteStore::CheckHeld(const MessageRecord& r) {
     s.BindInt(3, host);
     s.BindInt(4, held_max_id_);
     if (s.Step() != SQLITE_ROW) return db_.Error("look for a held record");
-    const bool none = s.IsNull(0), open = s.Int(0) != 0;
+    const bool none = s.IsNull(0);
+    const auto end = static_cast<RecordEnd>(s.Int(0));
     const int64_t last_seen = s.Int(1);
     const bool has_sender = s.Int(2) != 0;
     s.Reset();  // an active statement would keep its table locked
     if (none) return HeldAction::kInsert;
-    return HeldActionFor(r, open, last_seen, has_sender);
+    return HeldActionFor(r, end, last_seen, has_sender);
   }
   std::string ip_bytes;
   if (auto ip = IpAddress::Parse(r.client_ip)) ip_bytes = ip->Bytes();

@@ -68,12 +68,14 @@ CheckpointUpdate DecodeCheckpointUpdate(std::string_view blob) {
   return u;
 }
 
-HeldAction HeldActionFor(const MessageRecord& r, bool held_open, int64_t held_last_seen,
+HeldAction HeldActionFor(const MessageRecord& r, RecordEnd held_end, int64_t held_last_seen,
                          bool held_has_sender) {
-  if (!held_open || (held_has_sender && !r.sender)) return HeldAction::kSkip;
-  return r.end != RecordEnd::kOpen || r.last_seen / kUsPerSecond > held_last_seen
-             ? HeldAction::kReplace
-             : HeldAction::kSkip;
+  if (held_has_sender && !r.sender) return HeldAction::kSkip;
+  bool more = false;
+  if (held_end == RecordEnd::kOpen)
+    more = r.end != RecordEnd::kOpen || r.last_seen / kUsPerSecond > held_last_seen;
+  if (held_end == RecordEnd::kSession) more = r.end == RecordEnd::kRemoved;
+  return more ? HeldAction::kReplace : HeldAction::kSkip;
 }
 
 StatusOr<int64_t> Store::CountMatches(const SearchQuery& q) {

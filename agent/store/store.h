@@ -21,13 +21,15 @@
 namespace mailtrail {
 
 // What a replay does with a record whose message the store holds (Store::
-// SkipHeldRecords): keeps the held one, unless that one is open (its log
-// ended before the message) and `r` saw more (it is closed, or saw a later
-// line) without having missed the beginning (qmgr's sender, when the held one
-// has it: a log that starts within the message): then `r` replaces it.
-// `held_last_seen` in seconds.
+// SkipHeldRecords): keeps the held one, unless its log ended before the
+// message did and `r` saw more, without having missed the beginning (qmgr's
+// sender, when the held one has it: a log that starts within the message):
+// then `r` replaces it. The held one ended with its log when it is open (`r`
+// then saw more when it is closed or saw a later line), or when its smtpd
+// session was cut by the end of the log before the message was queued (end
+// `session`; `r` saw more when it was removed). `held_last_seen` in seconds.
 enum class HeldAction { kInsert, kSkip, kReplace };
-HeldAction HeldActionFor(const MessageRecord& r, bool held_open, int64_t held_last_seen,
+HeldAction HeldActionFor(const MessageRecord& r, RecordEnd held_end, int64_t held_last_seen,
                          bool held_has_sender);
 
 // How much of a record is kept (issue 2): minimal = times, client IP, sender,

@@ -300,6 +300,10 @@ TEST_P(StoreContract, ReplayingHeldRecordsAddsNothing) {
   MessageRecord open = Sample("55C4B10A321");  // its log ended before the message did
   open.end = RecordEnd::kOpen;
   open.outcome = Outcome::kDeferred;
+  MessageRecord unqueued = open;  // its smtpd session was cut by the end of the log
+  unqueued.qid = "88C4B10A321";
+  unqueued.end = RecordEnd::kSession;
+  unqueued.outcome = Outcome::kExpired;
   MessageRecord cut = open;  // the same, but a later log starts within it
   cut.qid = "77C4B10A321";
   MessageRecord noqueue = Sample("");  // two alike rejects in one second
@@ -310,7 +314,7 @@ TEST_P(StoreContract, ReplayingHeldRecordsAddsNothing) {
     auto s = OpenStore(Url(), Detail::kStandard, true);
     ASSERT_TRUE(s.ok());
     ASSERT_TRUE((*s)->SkipHeldRecords().ok());  // nothing held yet
-    ASSERT_TRUE((*s)->Write({closed, open, cut, noqueue, noqueue}).ok());
+    ASSERT_TRUE((*s)->Write({closed, open, unqueued, cut, noqueue, noqueue}).ok());
     EXPECT_EQ((*s)->held_counts().kept, 0);
   }
   auto s = OpenStore(Url(), Detail::kStandard, true);
@@ -323,6 +327,9 @@ TEST_P(StoreContract, ReplayingHeldRecordsAddsNothing) {
   completed.last_seen += 3600 * kUsPerSecond;
   MessageRecord other_host = closed;
   other_host.host = "mx2";
+  MessageRecord queued = unqueued;  // read on: it was queued and delivered
+  queued.end = RecordEnd::kRemoved;
+  queued.outcome = Outcome::kDelivered;
   MessageRecord fragment = cut;  // its lines after qmgr's from=: no sender
   fragment.sender.reset();
   fragment.end = RecordEnd::kRemoved;
@@ -331,20 +338,22 @@ TEST_P(StoreContract, ReplayingHeldRecordsAddsNothing) {
   MessageRecord newer = Sample("66C4B10A321");
   newer.first_seen += 60 * kUsPerSecond;
   // A third alike reject is new; the first two were held.
-  ASSERT_TRUE((*s)->Write({noqueue, closed, completed}).ok());
+  ASSERT_TRUE((*s)->Write({noqueue, closed, completed, queued}).ok());
   ASSERT_TRUE((*s)->Write({noqueue, other_host, noqueue, newer, closed, fragment}).ok());
   ASSERT_TRUE((*s)->EndBulkLoad().ok());
   EXPECT_EQ((*s)->held_counts().kept, 5)
       << "closed (twice), the two held rejects, and the held record of the message whose"
          " fragment came later";
-  EXPECT_EQ((*s)->held_counts().replaced, 1) << "the open record, by its completed one";
+  EXPECT_EQ((*s)->held_counts().replaced, 2) << "the open and the unqueued records";
   std::map<std::string, int> n;
   for (const MessageRecord& r : All(s->get())) {
     ++n[r.host + " " + (r.qid.empty() ? "NOQUEUE" : r.qid) + " " + OutcomeName(r.outcome)];
   }
   const std::map<std::string, int> want = {
-      {"mx 44C4B10A321 mixed", 1}, {"mx 55C4B10A321 delivered", 1}, {"mx 77C4B10A321 deferred", 1},
-      {"mx NOQUEUE rejected", 3},  {"mx2 44C4B10A321 mixed", 1},    {"mx 66C4B10A321 mixed", 1},
+      {"mx 44C4B10A321 mixed", 1},    {"mx 55C4B10A321 delivered", 1},
+      {"mx 77C4B10A321 deferred", 1}, {"mx 88C4B10A321 delivered", 1},
+      {"mx NOQUEUE rejected", 3},     {"mx2 44C4B10A321 mixed", 1},
+      {"mx 66C4B10A321 mixed", 1},
   };
   EXPECT_EQ(n, want);
 }
