@@ -1,5 +1,6 @@
 #include "base/text.h"
 
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 
@@ -111,6 +112,45 @@ std::string AsciiLower(std::string_view s) {
   std::string out(s);
   for (char& c : out)
     if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
+  return out;
+}
+
+namespace {
+// The lower-case code point of a two-byte one (U+0080..U+07FF), or `c` itself.
+uint32_t LowerTwoByte(uint32_t c) {
+  if ((c >= 0xC0 && c <= 0xDE && c != 0xD7) || (c >= 0x391 && c <= 0x3AB && c != 0x3A2) ||
+      (c >= 0x410 && c <= 0x42F))
+    return c + 0x20;
+  if (c >= 0x400 && c <= 0x40F) return c + 0x50;
+  if (c == 0x386) return 0x3AC;
+  if (c >= 0x388 && c <= 0x38A) return c + 0x25;
+  if (c == 0x38C) return 0x3CC;
+  if (c == 0x38E || c == 0x38F) return c + 0x3F;
+  if (c == 0x178) return 0xFF;
+  // Latin Extended-A pairs: capital then small, on even code points except in
+  // U+0139..U+0148 and U+0179..U+017E; U+0130, U+0138 and U+0149 stand alone.
+  const bool odd_pairs = (c >= 0x139 && c <= 0x148) || (c >= 0x179 && c <= 0x17E);
+  if (c >= 0x100 && c <= 0x17E && c != 0x130 && c != 0x131 && c != 0x138 && c != 0x149)
+    return (c % 2 == 1) == odd_pairs ? c + 1 : c;
+  return c;
+}
+}  // namespace
+
+std::string LowerUtf8(std::string_view s) {
+  std::string out(s);
+  for (size_t i = 0; i < out.size(); ++i) {
+    const auto b = static_cast<unsigned char>(out[i]);
+    if (b >= 'A' && b <= 'Z') {
+      out[i] = static_cast<char>(b + 32);
+    } else if (b >= 0xC2 && b <= 0xDF && i + 1 < out.size() &&
+               (static_cast<unsigned char>(out[i + 1]) & 0xC0) == 0x80) {
+      const uint32_t c = (b & 0x1Fu) << 6 | (static_cast<unsigned char>(out[i + 1]) & 0x3Fu);
+      const uint32_t l = LowerTwoByte(c);  // two bytes too (U+0080..U+07FF)
+      out[i] = static_cast<char>(0xC0 | l >> 6);
+      out[i + 1] = static_cast<char>(0x80 | (l & 0x3F));
+      ++i;
+    }
+  }
   return out;
 }
 

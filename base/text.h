@@ -18,6 +18,11 @@ std::string EscapeForLog(std::string_view s, size_t max_len = 200);
 
 std::string AsciiLower(std::string_view s);
 
+// Lower case for case-insensitive matching of untrusted UTF-8: ASCII, and the
+// capitals of Latin-1, Latin Extended-A, Greek and Cyrillic (what MySQL's
+// LOWER() also maps); every other byte, invalid UTF-8 included, is kept.
+std::string LowerUtf8(std::string_view s);
+
 // `s` cut to at most `max_len` bytes, never inside a UTF-8 sequence.
 std::string_view TruncateUtf8(std::string_view s, size_t max_len);
 

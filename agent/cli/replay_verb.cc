@@ -20,6 +20,7 @@ const std::vector<FlagSpec> kFlags = {
     kStoreFlag,
     kPasswordFileFlag,
     kAgentFlag,
+    {"host", true, "the records' host, instead of the log lines' syslog host field"},
     {"detail", true, "minimal | standard | full (default standard)"},
     {"year", true, "year of the first yearless timestamp (default: from each file's mtime)"},
     {"tz", true, "time zone of yearless timestamps: UTC (default), +HH:MM, -HH:MM, local"},
@@ -86,6 +87,7 @@ int ReplayMain(const std::vector<std::string>& argv, const Clock& clock) {
     return kExitUsage;
   }
   options.tracker.keep_events = *detail == Detail::kFull;
+  options.tracker.host = args->Get("host").value_or("");
   int64_t year = 0;  // absent: from each file's mtime
   if (!args->Int("year", 1970, 9999, &year)) {
     std::fprintf(stderr, "mailtrail replay: --year must be a year like 2026\n");
@@ -124,6 +126,9 @@ int ReplayMain(const std::vector<std::string>& argv, const Clock& clock) {
   options.notice = [](std::string_view what) {
     std::fprintf(stderr, "mailtrail replay: %s\n", EscapeForLog(what, 2000).c_str());
   };
+  // Lines the store already holds (the same file again, overlapping rotated
+  // files) add nothing: replays are idempotent.
+  if (Status hs = (*store)->SkipHeldRecords(); !hs.ok()) return Fail(hs.message());
   if (Status bs = (*store)->BeginBulkLoad(); !bs.ok()) return Fail(bs.message());
   LineCounter counter;
   AsyncWriter writer(store->get());
@@ -137,10 +142,16 @@ int ReplayMain(const std::vector<std::string>& argv, const Clock& clock) {
   // summed up, then the error names the file(s).
   if (!quiet && (st.ok() || writer.stats().written > 0 || counter.lines() > 0)) {
     const double secs = static_cast<double>(clock.MonotonicNow() - start) / 1e6;
+    const Store::HeldCounts held = (*store)->held_counts();
     std::printf("replayed %lld lines from %zu file(s) in %.2fs (%s lines/s): %lld records written",
                 static_cast<long long>(counter.lines()), args->positionals.size(), secs,
                 Human(secs > 0 ? counter.lines() / secs : 0).c_str(),
-                static_cast<long long>(writer.stats().written));
+                static_cast<long long>(writer.stats().written - held.kept));
+    if (held.kept + held.replaced > 0)
+      std::printf(
+          " (%lld already in the store, not written again; %lld replaced a record"
+          " its log had left open)",
+          static_cast<long long>(held.kept), static_cast<long long>(held.replaced));
     std::printf("; %lld unknown, %lld unparsable, %lld overlong, %lld foreign lines\n",
                 static_cast<long long>(counter.count(EventKind::kUnknown)),
                 static_cast<long long>(counter.count(EventKind::kUnparsable)),

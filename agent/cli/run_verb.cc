@@ -43,6 +43,7 @@ const std::vector<FlagSpec> kFlags = {
     {"password-file", true, "MySQL: the password's file (overrides [store] password_file)"},
     {"spool", true, "MySQL: the outage spool file, \"\" for none (overrides [store] spool)"},
     {"agent", true, "MySQL: this agent's name in the database (overrides [agent] name)"},
+    {"host", true, "the records' host, instead of the log's host field (overrides [agent] host)"},
     {"allow", true, "never block this IP or CIDR; repeat (overrides [blocks] allow)"},
     {"policy-socket", true, "serve the Postfix policy service here (overrides [policy] socket)"},
     {"access-map", true, "write blocked clients to this access table ([enforce] access_map)"},
@@ -81,6 +82,7 @@ StatusOr<Config> Configure(const Args& args, const std::vector<std::string>& log
   if (auto v = args.Get("password-file")) c.password_file = *v;
   if (auto v = args.Get("spool")) c.spool_path = *v;
   if (auto v = args.Get("agent")) c.agent_name = *v;
+  if (auto v = args.Get("host")) c.host = *v;
   if (auto v = args.Get("policy-socket")) c.policy_socket = *v;
   if (auto v = args.Get("access-map")) c.access_map = *v;
   if (auto v = args.Get("header-checks")) c.header_checks = *v;
@@ -154,6 +156,7 @@ AgentOptions ToAgentOptions(const Config& c) {
   o.tracker.stale_after = c.stale_after;
   o.tracker.max_open = c.max_open;
   o.tracker.keep_events = c.detail == Detail::kFull;
+  o.tracker.host = c.host;
   o.detect = c.detect;
   o.detector.subject_bounces = static_cast<int>(c.subject_bounces);
   o.detector.subject_min_ips = static_cast<int>(c.subject_min_ips);

@@ -22,13 +22,13 @@ const std::vector<FlagSpec> kSearchFlags = {
     {"recipient", true, "recipient or original recipient (exact)"},
     {"client-ip", true, "client IP address"},
     {"qid", true, "queue id"},
-    {"message-id", true, "Message-ID, without < >"},
-    {"subject", true, "substring of the logged Subject"},
+    {"message-id", true, "Message-ID (with or without < >)"},
+    {"subject", true, "substring of the logged Subject, in any case"},
     {"host", true, "syslog host of the MTA"},
     {"outcome", true, "delivered|bounced|deferred|expired|rejected|discarded|held|mixed|in_flight"},
     kSinceFlag,
     kUntilFlag,
-    {"limit", true, "at most this many records (default 100)"},
+    {"limit", true, "at most this many records (default 100; stderr says how many more match)"},
     {"format", true, "table (default) or jsonl (RECORD.md)"},
     {"help", false, "this help"},
 };
@@ -41,10 +41,16 @@ std::string Cell(std::string_view s, size_t width) {
   return e;
 }
 
+void PrintTableHeader() {
+  std::printf("%-20s %-15s %-15s %-15s %-28s %-28s %-9s %s\n", "first_seen", "host", "qid",
+              "client_ip", "sender", "recipient", "outcome", "subject");
+}
+
 void PrintTableRow(const MessageRecord& r) {
   std::string rcpt = r.recipients.empty() ? "-" : r.recipients.front().address;
   if (r.recipients.size() > 1) rcpt += " +" + std::to_string(r.recipients.size() - 1);
-  std::printf("%s %s %s %s %s %s %s\n", FormatRfc3339(r.first_seen).c_str(),
+  std::printf("%s %s %s %s %s %s %s %s\n", FormatRfc3339(r.first_seen).c_str(),
+              Cell(r.host.empty() ? "-" : r.host, 15).c_str(),
               Cell(r.qid.empty() ? "NOQUEUE" : r.qid, 15).c_str(),
               Cell(r.client_ip.empty() ? "-" : r.client_ip, 15).c_str(),
               Cell(r.sender ? (r.sender->empty() ? "<>" : *r.sender) : "-", 28).c_str(),
@@ -73,6 +79,10 @@ int SearchMain(const std::vector<std::string>& argv, const Clock&) {
   q.client_ip = args->Get("client-ip");
   q.qid = args->Get("qid");
   q.message_id = args->Get("message-id");
+  // As the header has it, <id@host>; stored without the brackets (RECORD.md).
+  if (q.message_id && q.message_id->size() >= 2 && q.message_id->front() == '<' &&
+      q.message_id->back() == '>')
+    *q.message_id = q.message_id->substr(1, q.message_id->size() - 2);
   q.subject = args->Get("subject");
   q.host = args->Get("host");
   if (auto o = args->Get("outcome")) {
@@ -94,8 +104,18 @@ int SearchMain(const std::vector<std::string>& argv, const Clock&) {
   }
   auto store = OpenStoreFromArgs(*args, ReaderOptions());
   if (!store.ok()) return Fail(store.status().message());
+  // One more than asked: whether there are more is then known without a count.
+  const int64_t limit = q.limit;
+  if (q.limit < INT64_MAX) ++q.limit;
+  int64_t shown = 0;
+  bool more = false;
   std::string line;
   Status st = (*store)->Search(q, [&](MessageRecord&& r) {
+    if (shown == limit) {
+      more = true;
+      return;
+    }
+    if (shown++ == 0 && format == "table") PrintTableHeader();
     if (format == "jsonl") {
       line.clear();
       AppendRecordJson(r, &line);
@@ -106,6 +126,17 @@ int SearchMain(const std::vector<std::string>& argv, const Clock&) {
     }
   });
   if (!st.ok()) return Fail(st.message());
+  std::fflush(stdout);
+  if (more) {
+    auto total = (*store)->CountMatches(q);
+    if (total.ok()) {
+      std::fprintf(stderr, "mailtrail search: %lld more records match (--limit %lld)\n",
+                   static_cast<long long>(*total - shown), static_cast<long long>(limit));
+    } else {
+      std::fprintf(stderr, "mailtrail search: more records match (--limit %lld)\n",
+                   static_cast<long long>(limit));
+    }
+  }
   return kExitOk;
 }
 

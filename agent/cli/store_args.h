@@ -30,9 +30,13 @@ inline StoreOptions ReaderOptions() {
 
 StatusOr<std::unique_ptr<Store>> OpenStoreFromArgs(const Args& args, StoreOptions options);
 
+// Both select on a record's arrival (first_seen), whatever its later lines.
 inline const FlagSpec kSinceFlag = {
-    "since", true, "records seen at or after (2026-11-27 or 2026-11-27T11:00:00Z)"};
-inline const FlagSpec kUntilFlag = {"until", true, "records first seen before"};
+    "since", true,
+    "records of messages that arrived (first seen) at or after (2026-11-27 or "
+    "2026-11-27T11:00:00Z)"};
+inline const FlagSpec kUntilFlag = {"until", true,
+                                    "records of messages that arrived (first seen) before"};
 // --since and --until into `q`; false (after a line on stderr) when malformed.
 bool TimeRangeFromArgs(const Args& args, const char* verb, SearchQuery* q);
 

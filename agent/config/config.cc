@@ -158,7 +158,9 @@ StatusOr<Config> ParseConfig(const std::string& text, const std::string& name) {
   }
   if (!r.error.ok()) return r.error;
   if (const toml::table* t = r.Table(root, "agent")) {
-    if (!r.Known(*t, {"name"}, "agent") || !r.String(*t, "name", &c.agent_name)) return r.error;
+    if (!r.Known(*t, {"name", "host"}, "agent") || !r.String(*t, "name", &c.agent_name) ||
+        !r.String(*t, "host", &c.host))
+      return r.error;
   }
   if (!r.error.ok()) return r.error;
   if (const toml::table* t = r.Table(root, "logs")) {

@@ -28,6 +28,7 @@ struct Config {
   int64_t dictionary_cache = kDefaultDictionaryCache;  // texts per kind and generation
   // [agent]
   std::string agent_name;  // "" = this machine's host name
+  std::string host;        // the records' host; "" = each line's syslog host field
   // [logs]
   std::vector<std::string> log_paths = {"/var/log/mail.log"};
   bool from_start = false;

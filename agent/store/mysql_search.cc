@@ -59,43 +59,86 @@ std::string DictIds(MysqlDictionary::Kind kind, const std::string& text,
   params->push_back(text);
   return sql + ") AND text = ?)";
 }
-}  // namespace
 
-Status MysqlStore::Search(const SearchQuery& q, const std::function<void(MessageRecord&&)>& fn) {
-  std::vector<Param> params;
+// The WHERE clause of a search (" WHERE ..." or empty), every value a parameter.
+StatusOr<std::string> BuildWhere(const SearchQuery& q, std::vector<Param>* params) {
   std::vector<std::string> where;
   using Dict = MysqlDictionary;
-  if (q.sender) where.push_back("m.sender IN " + DictIds(Dict::kAddress, *q.sender, &params));
+  if (q.sender) where.push_back("m.sender IN " + DictIds(Dict::kAddress, *q.sender, params));
   if (q.recipient) {
     std::string sql = "m.id IN (SELECT message FROM rcpt WHERE addr IN ";
-    sql += DictIds(Dict::kAddress, *q.recipient, &params);
-    sql += " OR orig IN " + DictIds(Dict::kAddress, *q.recipient, &params) + ")";
+    sql += DictIds(Dict::kAddress, *q.recipient, params);
+    sql += " OR orig IN " + DictIds(Dict::kAddress, *q.recipient, params) + ")";
     where.push_back(sql);
   }
   if (q.qid) {
     where.push_back("m.qid = ?");
-    params.push_back(*q.qid);
+    params->push_back(*q.qid);
   }
   if (q.message_id) {
     where.push_back("m.message_id = ?");
-    params.push_back(*q.message_id);
+    params->push_back(*q.message_id);
   }
   if (q.subject) {
-    where.push_back("m.subject IN (SELECT id FROM dict_subject WHERE LOCATE(?, text) > 0)");
-    params.push_back(*q.subject);
+    // Texts are bytes (VARBINARY): compared as utf8mb4 lower-cased by the
+    // server, then byte by byte (no accent folding, unlike a _ci collation).
+    where.push_back(
+        "m.subject IN (SELECT id FROM dict_subject WHERE LOCATE("
+        "CAST(LOWER(CONVERT(? USING utf8mb4)) AS BINARY),"
+        " CAST(LOWER(CONVERT(text USING utf8mb4)) AS BINARY)) > 0)");
+    params->push_back(*q.subject);
   }
-  if (q.host) where.push_back("m.host IN " + DictIds(Dict::kName, *q.host, &params));
+  if (q.host) where.push_back("m.host IN " + DictIds(Dict::kName, *q.host, params));
   if (q.client_ip) {
     auto ip = IpAddress::Parse(*q.client_ip);
     if (!ip) return Status::InvalidArgument("not an IP address: " + *q.client_ip);
     where.push_back("m.client_ip = ?");
-    params.push_back(ip->Bytes());
+    params->push_back(ip->Bytes());
   }
   if (q.outcome) where.push_back("m.outcome = " + std::to_string(static_cast<int>(*q.outcome)));
-  if (q.since) where.push_back("m.last_seen >= " + std::to_string(*q.since / kUsPerSecond));
+  if (q.since) where.push_back("m.first_seen >= " + std::to_string(*q.since / kUsPerSecond));
   if (q.until) where.push_back("m.first_seen < " + std::to_string(*q.until / kUsPerSecond));
-  std::string sql = kSelect;
+  std::string sql;
   for (size_t i = 0; i < where.size(); ++i) sql += (i == 0 ? " WHERE " : " AND ") + where[i];
+  return sql;
+}
+
+void BindParams(sql::PreparedStatement* s, const std::vector<Param>& params) {
+  for (size_t i = 0; i < params.size(); ++i) {
+    const int at = static_cast<int>(i + 1);
+    if (params[i].is_text) {
+      s->setString(at, params[i].text);
+    } else {
+      s->setInt64(at, params[i].number);
+    }
+  }
+}
+}  // namespace
+
+StatusOr<int64_t> MysqlStore::CountMatches(const SearchQuery& q) {
+  std::vector<Param> params;
+  auto where = BuildWhere(q, &params);
+  if (!where.ok()) return where.status();
+  if (Status st = EnsureConnected(); !st.ok()) return st;
+  try {
+    std::unique_ptr<sql::PreparedStatement> s(
+        conn_->prepareStatement("SELECT COUNT(*) FROM message m" + *where));
+    BindParams(s.get(), params);
+    std::unique_ptr<sql::ResultSet> rs(s->executeQuery());
+    rs->next();
+    return static_cast<int64_t>(rs->getInt64(1));
+  } catch (const sql::SQLException& e) {
+    Status st = mysql::FromException(e, "count");
+    if (st.code() == Status::Code::kUnavailable) conn_.reset();
+    return st;
+  }
+}
+
+Status MysqlStore::Search(const SearchQuery& q, const std::function<void(MessageRecord&&)>& fn) {
+  std::vector<Param> params;
+  auto where = BuildWhere(q, &params);
+  if (!where.ok()) return where.status();
+  std::string sql = kSelect + *where;
   sql += " ORDER BY m.first_seen, m.id LIMIT " + std::to_string(q.limit);
 
   std::vector<MessageRecord> chunk;
@@ -114,14 +157,7 @@ Status MysqlStore::Search(const SearchQuery& q, const std::function<void(Message
   if (Status st = EnsureConnected(); !st.ok()) return st;
   try {
     std::unique_ptr<sql::PreparedStatement> s(conn_->prepareStatement(sql));
-    for (size_t i = 0; i < params.size(); ++i) {
-      const int at = static_cast<int>(i + 1);
-      if (params[i].is_text) {
-        s->setString(at, params[i].text);
-      } else {
-        s->setInt64(at, params[i].number);
-      }
-    }
+    BindParams(s.get(), params);
     std::unique_ptr<sql::ResultSet> rs(s->executeQuery());
     while (rs->next()) {
       MessageRecord r;

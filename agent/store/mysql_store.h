@@ -18,6 +18,7 @@
 #include <memory>
 #include <set>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "agent/store/mysql_url.h"
@@ -57,6 +58,7 @@ class MysqlStore : public Store {
                     const CheckpointUpdate* checkpoint) override;
   StatusOr<std::vector<std::string>> LoadCheckpoint() override;
   Status Search(const SearchQuery& q, const std::function<void(MessageRecord&&)>& fn) override;
+  StatusOr<int64_t> CountMatches(const SearchQuery& q) override;
   Status AddLineStats(const LineStats& stats) override;
   StatusOr<LineStats> GetLineStats() override;
   StatusOr<std::map<std::string, int64_t>> CountByOutcome() override;
@@ -64,6 +66,8 @@ class MysqlStore : public Store {
   Status SaveBlocks(const std::vector<Block>& blocks) override;
   StatusOr<std::vector<Block>> LoadBlocks(TimeUs active_at) override;
   StatusOr<int> EndBlocks(const std::string& key, TimeUs at) override;
+  Status SkipHeldRecords() override;
+  HeldCounts held_counts() const override { return held_; }
 
   // The schema version of the database (0: none yet).
   StatusOr<int> SchemaVersion();
@@ -88,6 +92,7 @@ class MysqlStore : public Store {
   template <typename Op>
   Status WithReconnect(const char* what, Op op);
   sql::PreparedStatement* RowsStatement(bool message, size_t rows);
+  HeldAction CheckHeld(const MessageRecord& r);
   Status LoadRecipients(const std::vector<std::pair<uint64_t, uint32_t>>& ids,
                         std::map<uint64_t, std::vector<RecipientRecord>>* out);
 
@@ -99,6 +104,15 @@ class MysqlStore : public Store {
   std::unique_ptr<MysqlPartitions> partitions_;
   // Prepared multi-row INSERTs by row count, for message and rcpt.
   std::map<size_t, std::unique_ptr<sql::PreparedStatement>> insert_message_, insert_rcpt_;
+  // SkipHeldRecords(): records first seen up to held_horizon_ (seconds) may be
+  // held, in rows outside [held_ids_from_, held_ids_to_) (this replay's own).
+  bool skip_held_ = false;
+  int64_t held_horizon_ = -1;
+  uint64_t held_ids_from_ = 0, held_ids_to_ = 0;
+  std::unique_ptr<sql::PreparedStatement> select_held_, count_held_noqueue_;
+  std::unordered_map<std::string, int64_t> noqueue_seen_;  // NOQUEUE identity -> this replay's
+  std::vector<std::string> noqueue_batch_;  // identities counted by the batch being tried
+  HeldCounts held_, batch_held_;            // committed; in the batch being tried
   int agent_id_ = 0;
   uint64_t batch_ = 0;         // last committed batch of this agent
   uint64_t next_message_ = 0;  // next message id (without the agent bits)

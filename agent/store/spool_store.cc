@@ -281,6 +281,11 @@ Status SpoolStore::Search(const SearchQuery& q, const std::function<void(Message
   return primary_->Search(q, fn);
 }
 
+StatusOr<int64_t> SpoolStore::CountMatches(const SearchQuery& q) {
+  std::lock_guard<std::mutex> p(primary_mu_);
+  return primary_->CountMatches(q);
+}
+
 Status SpoolStore::AddLineStats(const LineStats& stats) {
   std::lock_guard<std::mutex> p(primary_mu_);
   return primary_->AddLineStats(stats);

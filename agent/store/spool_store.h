@@ -48,6 +48,7 @@ class SpoolStore : public Store {
                     const CheckpointUpdate* checkpoint) override;
   StatusOr<std::vector<std::string>> LoadCheckpoint() override;
   Status Search(const SearchQuery& q, const std::function<void(MessageRecord&&)>& fn) override;
+  StatusOr<int64_t> CountMatches(const SearchQuery& q) override;
   Status AddLineStats(const LineStats& stats) override;
   StatusOr<LineStats> GetLineStats() override;
   StatusOr<std::map<std::string, int64_t>> CountByOutcome() override;

@@ -5,6 +5,7 @@
 #include "agent/store/sqlite_codec.h"
 #include "agent/store/sqlite_store.h"
 #include "base/ip_address.h"
+#include "base/text.h"
 
 namespace mailtrail {
 
@@ -24,22 +25,35 @@ Outcome ToOutcome(int64_t v) {
 }
 }  // namespace
 
-Status SqliteStore::Search(const SearchQuery& q, const std::function<void(MessageRecord&&)>& fn) {
-  // Every value is a bound parameter (SECURITY.md rule 2): "?N" placeholders
-  // are numbered as they are added.
+// The WHERE clause of a search, its values bound as parameters (SECURITY.md
+// rule 2): "?N" placeholders numbered as they are added; the client IP is a blob.
+struct SqliteStore::Where {
+  std::string sql;
   std::vector<std::string> params;
-  auto param = [&params](std::string v) {
+  int blob_index = 0;
+
+  std::string Param(std::string v) {
     params.push_back(std::move(v));
     return "?" + std::to_string(params.size());
-  };
+  }
+  void Bind(SqliteStmt* s) const {
+    for (size_t i = 0; i < params.size(); ++i) {
+      if (static_cast<int>(i + 1) == blob_index)
+        s->BindBlob(blob_index, params[i]);
+      else
+        s->BindText(static_cast<int>(i + 1), params[i]);
+    }
+  }
+};
+
+StatusOr<SqliteStore::Where> SqliteStore::BuildWhere(const SearchQuery& q) {
+  Where w;
   std::vector<std::string> where;
-  int blob_index = 0;
-  std::string ip_bytes;
   // The id of an exact dictionary text, found through its hash index.
-  auto dict_id = [&param](int kind, const std::string& text) {
-    return "(SELECT id FROM dict WHERE hash = CAST(" + param(std::to_string(DictHash(kind, text))) +
-           " AS INTEGER)" + " AND kind = " + std::to_string(kind) + " AND text = " + param(text) +
-           ")";
+  auto dict_id = [&w](int kind, const std::string& text) {
+    return "(SELECT id FROM dict WHERE hash = CAST(" +
+           w.Param(std::to_string(DictHash(kind, text))) + " AS INTEGER)" +
+           " AND kind = " + std::to_string(kind) + " AND text = " + w.Param(text) + ")";
   };
   if (q.sender) where.push_back("m.sender = " + dict_id(1, *q.sender));
   if (q.recipient) {
@@ -47,34 +61,43 @@ Status SqliteStore::Search(const SearchQuery& q, const std::function<void(Messag
     where.push_back("m.id IN (SELECT message FROM rcpt WHERE addr = " + id + " OR orig = " + id +
                     ")");
   }
-  if (q.qid) where.push_back("m.qid = " + param(*q.qid));
-  if (q.message_id) where.push_back("m.message_id = " + param(*q.message_id));
-  if (q.subject) where.push_back("instr(m.subject, " + param(*q.subject) + ") > 0");
-  if (q.host) where.push_back("h.text = " + param(*q.host));
+  if (q.qid) where.push_back("m.qid = " + w.Param(*q.qid));
+  if (q.message_id) where.push_back("m.message_id = " + w.Param(*q.message_id));
+  if (q.subject)
+    where.push_back("instr(mt_lower(m.subject), " + w.Param(LowerUtf8(*q.subject)) + ") > 0");
+  if (q.host) where.push_back("m.host = " + dict_id(2, *q.host));
   if (q.client_ip) {
     auto ip = IpAddress::Parse(*q.client_ip);
     if (!ip) return Status::InvalidArgument("not an IP address: " + *q.client_ip);
-    ip_bytes = ip->Bytes();
-    params.push_back({});
-    blob_index = static_cast<int>(params.size());
-    where.push_back("m.client_ip = ?" + std::to_string(blob_index));
+    where.push_back("m.client_ip = " + w.Param(ip->Bytes()));
+    w.blob_index = static_cast<int>(w.params.size());
   }
   if (q.outcome) where.push_back("m.outcome = " + std::to_string(static_cast<int>(*q.outcome)));
-  if (q.since) where.push_back("m.last_seen >= " + std::to_string(*q.since / kUsPerSecond));
+  if (q.since) where.push_back("m.first_seen >= " + std::to_string(*q.since / kUsPerSecond));
   if (q.until) where.push_back("m.first_seen < " + std::to_string(*q.until / kUsPerSecond));
-  std::string sql = kSelect;
-  for (size_t i = 0; i < where.size(); ++i) sql += (i == 0 ? " WHERE " : " AND ") + where[i];
-  sql += " ORDER BY m.first_seen, m.id LIMIT " + std::to_string(q.limit);
+  for (size_t i = 0; i < where.size(); ++i) w.sql += (i == 0 ? " WHERE " : " AND ") + where[i];
+  return w;
+}
 
+StatusOr<int64_t> SqliteStore::CountMatches(const SearchQuery& q) {
+  auto w = BuildWhere(q);
+  if (!w.ok()) return w.status();
+  auto st = db_.Prepare("SELECT count(*) FROM message m" + w->sql);
+  if (!st.ok()) return st.status();
+  w->Bind(&*st);
+  if (st->Step() != SQLITE_ROW) return db_.Error("count");
+  return st->Int(0);
+}
+
+Status SqliteStore::Search(const SearchQuery& q, const std::function<void(MessageRecord&&)>& fn) {
+  auto w = BuildWhere(q);
+  if (!w.ok()) return w.status();
+  std::string sql = kSelect + w->sql;
+  sql += " ORDER BY m.first_seen, m.id LIMIT " + std::to_string(q.limit);
   auto st = db_.Prepare(sql);
   if (!st.ok()) return st.status();
   SqliteStmt& s = *st;
-  for (size_t i = 0; i < params.size(); ++i) {
-    if (static_cast<int>(i + 1) == blob_index)
-      s.BindBlob(blob_index, ip_bytes);
-    else
-      s.BindText(static_cast<int>(i + 1), params[i]);
-  }
+  w->Bind(&s);
   int rc;
   while ((rc = s.Step()) == SQLITE_ROW) {
     MessageRecord r;

@@ -9,11 +9,21 @@
 
 #include "agent/store/sqlite_codec.h"
 #include "base/ip_address.h"
+#include "base/text.h"
 #include "schema/schema.h"
 
 namespace mailtrail {
 
 namespace {
+// mt_lower(text): LowerUtf8 in SQL, for case-insensitive subject searches
+// (SQLite's own lower() knows ASCII only).
+void SqlLowerUtf8(sqlite3_context* ctx, int, sqlite3_value** argv) {
+  if (sqlite3_value_type(argv[0]) == SQLITE_NULL) return sqlite3_result_null(ctx);
+  const auto* p = reinterpret_cast<const char*>(sqlite3_value_text(argv[0]));
+  const std::string lower =
+      LowerUtf8(std::string_view(p ? p : "", static_cast<size_t>(sqlite3_value_bytes(argv[0]))));
+  sqlite3_result_text(ctx, lower.data(), static_cast<int>(lower.size()), SQLITE_TRANSIENT);
+}
 }  // namespace
 
 StatusOr<std::unique_ptr<Store>> SqliteStore::Open(const std::string& path, Detail detail,
@@ -23,7 +33,17 @@ StatusOr<std::unique_ptr<Store>> SqliteStore::Open(const std::string& path, Deta
   std::unique_ptr<SqliteStore> s(new SqliteStore(detail));
   s->dict_cache_limit_ = std::max<size_t>(dict_cache_entries, 1);
   for (auto& c : s->dict_cache_) c = DictCache(s->dict_cache_limit_);
+  auto register_functions = [&s]() -> Status {
+    if (sqlite3_create_function_v2(s->db_.get(), "mt_lower", 1,
+                                   SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, nullptr,
+                                   SqlLowerUtf8, nullptr, nullptr, nullptr) != SQLITE_OK)
+      return s->db_.Error("register mt_lower");
+    return Status::Ok();
+  };
   if (Status st = s->db_.Open(path, create && !read_only, read_only); !st.ok()) return st;
+  if (Status st = register_functions(); !st.ok()) return st;
+  // WAL: readers (search) never block the writer. NORMAL sync is durable across
+  // application crashes, which is what the tail checkpoint needs.
   const int64_t cache_kib = std::max<int64_t>(cache_mb, 1) * 1024;
   if (read_only) {
     // Nothing written: no journal mode set, no migration, no index repair (a
@@ -38,6 +58,7 @@ StatusOr<std::unique_ptr<Store>> SqliteStore::Open(const std::string& path, Deta
       // starting during this one search is the only case not covered).
       s->db_.Close();
       if (Status o = s->db_.Open(path, false, true, /*immutable=*/true); !o.ok()) return o;
+      if (Status f = register_functions(); !f.ok()) return f;
       st = s->CheckSchemaVersion();
     }
     if (!st.ok()) return st;
@@ -224,6 +245,7 @@ Status SqliteStore::WriteBatch(const std::vector<MessageRecord>& records,
     static_cast<void>(db_.Exec("ROLLBACK"));
     return st;
   }
+  batch_held_ = {};
   for (const auto& r : records) {
     if (Status st = WriteOne(r); !st.ok()) {
       static_cast<void>(db_.Exec("ROLLBACK"));
@@ -245,15 +267,25 @@ Status SqliteStore::WriteBatch(const std::vector<MessageRecord>& records,
     ForgetDictionary();
     return st;
   }
+  held_.kept += batch_held_.kept;
+  held_.replaced += batch_held_.replaced;
   return Status::Ok();
 }
 
 Status SqliteStore::WriteOne(const MessageRecord& r) {
   const bool standard = AtLeast(detail_, Detail::kStandard);
   const bool full = AtLeast(detail_, Detail::kFull);
-  if (r.is_update && !r.qid.empty()) {
+  auto held = CheckHeld(r);
+  if (!held.ok()) return held.status();
+  if (*held == HeldAction::kSkip) {
+    ++batch_held_.kept;
+    return Status::Ok();
+  }
+  if (*held == HeldAction::kReplace) ++batch_held_.replaced;
+  if ((r.is_update || *held == HeldAction::kReplace) && !r.qid.empty()) {
     // The record replaces the one written for the same message before (live
-    // mode: written at removal, then changed by a late line).
+    // mode: written at removal, then changed by a late line; a replay: held
+    // open, its log having ended before the message).
     const int64_t host = DictId(kHostName, r.host);
     for (SqliteStmt* d : {&delete_rcpts_, &delete_message_}) {
       d->Reset();

@@ -28,11 +28,14 @@ class SqliteStore : public Store {
                     const CheckpointUpdate* checkpoint) override;
   StatusOr<std::vector<std::string>> LoadCheckpoint() override;
   Status Search(const SearchQuery& q, const std::function<void(MessageRecord&&)>& fn) override;
+  StatusOr<int64_t> CountMatches(const SearchQuery& q) override;
   Status AddLineStats(const LineStats& stats) override;
   StatusOr<LineStats> GetLineStats() override;
   StatusOr<std::map<std::string, int64_t>> CountByOutcome() override;
   Status BeginBulkLoad() override;
   Status EndBulkLoad() override;
+  Status SkipHeldRecords() override;
+  HeldCounts held_counts() const override { return held_; }
   StatusOr<int64_t> PurgeBefore(int64_t day) override;
   Status SaveBlocks(const std::vector<Block>& blocks) override;
   StatusOr<std::vector<Block>> LoadBlocks(TimeUs active_at) override;
@@ -66,6 +69,9 @@ class SqliteStore : public Store {
   void ForgetDictionary();
   Status LoadDictionary();
   Status LoadRecipients(int64_t message_id, MessageRecord* r);
+  StatusOr<HeldAction> CheckHeld(const MessageRecord& r);
+  struct Where;
+  StatusOr<Where> BuildWhere(const SearchQuery& q);
 
   Detail detail_;
   SqliteDb db_;
@@ -81,6 +87,13 @@ class SqliteStore : public Store {
   bool bloom_valid_ = false;
   bool dict_index_deferred_ = false;  // a bulk load dropped dict's index
   size_t dict_cache_limit_ = 0;       // between BeginBulkLoad and EndBulkLoad
+  // SkipHeldRecords(): records first seen up to held_horizon_ (seconds) may be
+  // held, in rows up to held_max_id_ (later rows are this replay's own).
+  bool skip_held_ = false;
+  int64_t held_horizon_ = -1, held_max_id_ = 0;
+  SqliteStmt select_held_, count_held_noqueue_;
+  std::unordered_map<std::string, int64_t> noqueue_seen_;  // NOQUEUE identity -> this replay's
+  HeldCounts held_, batch_held_;                           // committed; in the open transaction
 };
 
 }  // namespace mailtrail

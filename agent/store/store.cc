@@ -68,6 +68,24 @@ CheckpointUpdate DecodeCheckpointUpdate(std::string_view blob) {
   return u;
 }
 
+HeldAction HeldActionFor(const MessageRecord& r, RecordEnd held_end, int64_t held_last_seen,
+                         bool held_has_sender) {
+  if (held_has_sender && !r.sender) return HeldAction::kSkip;
+  bool more = false;
+  if (held_end == RecordEnd::kOpen)
+    more = r.end != RecordEnd::kOpen || r.last_seen / kUsPerSecond > held_last_seen;
+  if (held_end == RecordEnd::kSession) more = r.end == RecordEnd::kRemoved;
+  return more ? HeldAction::kReplace : HeldAction::kSkip;
+}
+
+StatusOr<int64_t> Store::CountMatches(const SearchQuery& q) {
+  SearchQuery all = q;
+  all.limit = INT64_MAX;
+  int64_t n = 0;
+  if (Status st = Search(all, [&n](MessageRecord&&) { ++n; }); !st.ok()) return st;
+  return n;
+}
+
 std::optional<Detail> DetailFromName(std::string_view name) {
   if (name == "minimal") return Detail::kMinimal;
   if (name == "standard") return Detail::kStandard;

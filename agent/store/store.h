@@ -20,6 +20,18 @@
 
 namespace mailtrail {
 
+// What a replay does with a record whose message the store holds (Store::
+// SkipHeldRecords): keeps the held one, unless its log ended before the
+// message did and `r` saw more, without having missed the beginning (qmgr's
+// sender, when the held one has it: a log that starts within the message):
+// then `r` replaces it. The held one ended with its log when it is open (`r`
+// then saw more when it is closed or saw a later line), or when its smtpd
+// session was cut by the end of the log before the message was queued (end
+// `session`; `r` saw more when it was removed). `held_last_seen` in seconds.
+enum class HeldAction { kInsert, kSkip, kReplace };
+HeldAction HeldActionFor(const MessageRecord& r, RecordEnd held_end, int64_t held_last_seen,
+                         bool held_has_sender);
+
 // How much of a record is kept (docs/reporting.md): minimal = times, client IP,
 // sender, recipients, outcomes, size; standard adds names, ids, subject, dsn,
 // relay, links, the reject and scan results, and why a recipient was not
@@ -38,6 +50,9 @@ inline bool KeepsStatusText(Detail d, Outcome o) {
          (AtLeast(d, Detail::kStandard) && o != Outcome::kDelivered && o != Outcome::kInFlight);
 }
 
+// Exact values, but: sender and recipient are matched lower-cased (the stores
+// keep addresses so), subject is a substring in any case (LowerUtf8 on SQLite,
+// LOWER() on MySQL), since/until bound first_seen (the message's arrival).
 struct SearchQuery {
   std::optional<std::string> sender, recipient, client_ip, qid, message_id, subject, host;
   std::optional<Outcome> outcome;
@@ -84,8 +99,11 @@ class Store {
                             const CheckpointUpdate* checkpoint) = 0;
   // The saved checkpoint: its parts, oldest first; empty when there is none.
   virtual StatusOr<std::vector<std::string>> LoadCheckpoint() = 0;
-  // Calls `fn` for each matching record, oldest first.
+  // Calls `fn` for each matching record, oldest first (by arrival, first_seen;
+  // `since` and `until` select on it too), at most `q.limit` of them.
   virtual Status Search(const SearchQuery& q, const std::function<void(MessageRecord&&)>& fn) = 0;
+  // How many records match `q`, whatever its limit. By default through Search.
+  virtual StatusOr<int64_t> CountMatches(const SearchQuery& q);
   virtual Status AddLineStats(const LineStats& stats) = 0;
   virtual StatusOr<LineStats> GetLineStats() = 0;
   virtual StatusOr<std::map<std::string, int64_t>> CountByOutcome() = 0;
@@ -96,6 +114,24 @@ class Store {
   // the next open repairs the indexes. Both are no-ops where not useful.
   virtual Status BeginBulkLoad() { return Status::Ok(); }
   virtual Status EndBulkLoad() { return Status::Ok(); }
+
+  // Replays are idempotent (`mailtrail replay`): from this call on, a record
+  // of a message the store already held when it was called is not written
+  // again. A message is (host, queue id, first_seen), the identity by which a
+  // live update replaces its record; the held record is kept, unless it is
+  // open and the new one saw more (HeldActionFor). A record without a queue
+  // id (NOQUEUE) is (host, first_seen, last_seen, client IP, sender), counted:
+  // the n-th such record of a replay is skipped when the store held at least
+  // n. Records newer than the newest held cost no lookup. Call before
+  // BeginBulkLoad; not for the live agent.
+  virtual Status SkipHeldRecords() {
+    return Status::InvalidArgument("this store cannot skip records it holds");
+  }
+  struct HeldCounts {
+    int64_t kept = 0;      // held and closed: not written again
+    int64_t replaced = 0;  // held but open: replaced by the replay's record
+  };
+  virtual HeldCounts held_counts() const { return {}; }
 
   // Removes the records first seen before `day` (days since 1970-01-01 UTC) and
   // says how many messages went. MySQL drops whole daily partitions.

@@ -469,6 +469,7 @@ void MessageTracker::Close(const RecordKey& key, RecordEnd end) {
 void MessageTracker::Emit(MessageRecord&& r, RecordEnd end) {
   r.end = end;
   r.outcome = ComputeOutcome(r);
+  if (!options_.host.empty()) r.host = options_.host;
   sink_->OnRecord(std::move(r));
 }
 

@@ -44,6 +44,9 @@ struct TrackerOptions {
   // once), and again, as an update, if a late line changes it within the grace
   // period. Off for replays, which write each record once.
   bool emit_at_removed = false;
+  // Not empty: the host of every record (`--host`), for a log whose syslog host
+  // field is not the name wanted. Lines are still joined by their own field.
+  std::string host;
 };
 
 class MessageTracker {

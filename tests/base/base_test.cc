@@ -87,6 +87,17 @@ TEST(Text, EscapeForLogCapsAndEscapes) {
   EXPECT_EQ(EscapeForLog(std::string(300, 'a'), 10), "aaaaaaaaaa...");
 }
 
+TEST(Text, LowerUtf8LowersAsciiLatinGreekAndCyrillic) {
+  EXPECT_EQ(LowerUtf8("Undelivered MAIL"), "undelivered mail");
+  // ÄÖÜ É Ł Ž Ÿ ΣΟΦΊΑ ЖЁ  ->  äöü é ł ž ÿ σοφία жё
+  EXPECT_EQ(LowerUtf8("\xc3\x84\xc3\x96\xc3\x9c \xc3\x89 \xc5\x81 \xc5\xbd \xc5\xb8 "
+                      "\xce\xa3\xce\x9f\xce\xa6\xce\x8a\xce\x91 \xd0\x96\xd0\x81"),
+            "\xc3\xa4\xc3\xb6\xc3\xbc \xc3\xa9 \xc5\x82 \xc5\xbe \xc3\xbf "
+            "\xcf\x83\xce\xbf\xcf\x86\xce\xaf\xce\xb1 \xd0\xb6\xd1\x91");
+  // Small letters, × and invalid or cut sequences stay as they are.
+  EXPECT_EQ(LowerUtf8("\xc3\xa4\xc3\x97\xc3 \xff\xd0"), "\xc3\xa4\xc3\x97\xc3 \xff\xd0");
+}
+
 TEST(Text, TruncateUtf8NeverSplitsASequence) {
   EXPECT_EQ(TruncateUtf8("\xd0\x96\xd0\x96", 3), "\xd0\x96");
   EXPECT_EQ(TruncateUtf8("abc", 10), "abc");

@@ -29,6 +29,7 @@ TEST(Config, TheExampleFileHoldsExactlyTheDefaults) {
   EXPECT_EQ(c->cache_mb, d.cache_mb);
   EXPECT_EQ(c->dictionary_cache, d.dictionary_cache);
   EXPECT_EQ(c->agent_name, d.agent_name);
+  EXPECT_EQ(c->host, d.host);
   EXPECT_EQ(c->detect, d.detect);
   EXPECT_EQ(c->subject_bounces, d.subject_bounces);
   EXPECT_EQ(c->subject_min_ips, d.subject_min_ips);
@@ -64,6 +65,13 @@ TEST(Config, TheExampleFileHoldsExactlyTheDefaults) {
   EXPECT_EQ(c->queue_dir, d.queue_dir);
   EXPECT_EQ(c->queue_scan_interval, d.queue_scan_interval);
   EXPECT_EQ(c->queue_bounce_alert, d.queue_bounce_alert);
+}
+
+TEST(Config, AgentHostNamesTheRecordsApartFromTheWriter) {
+  auto c = ParseConfig("[agent]\nname = \"writer-1\"\nhost = \"mx1\"\n", "t.toml");
+  ASSERT_TRUE(c.ok()) << c.status().message();
+  EXPECT_EQ(c->agent_name, "writer-1");
+  EXPECT_EQ(c->host, "mx1");
 }
 
 TEST(Config, DetectionAndBlockKeysAreChecked) {

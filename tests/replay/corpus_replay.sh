@@ -14,13 +14,17 @@ base=${name%.rfc3339}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 store=sqlite:$tmp/t.db
+store2=sqlite:$tmp/t2.db  # for the replay of an overlapping rotated set, below
 if [ "$backend" = mysql ]; then
   sock=${MAILTRAIL_TEST_MYSQL_SOCKET:?the mariadb fixture names its socket here}
   db=corpus_$(echo "$name" | tr -c 'a-zA-Z0-9\n' _)_$$
-  mariadb --no-defaults -uroot -S "$sock" -e "DROP DATABASE IF EXISTS $db; CREATE DATABASE $db"
-  trap 'mariadb --no-defaults -uroot -S "$sock" -e "DROP DATABASE IF EXISTS $db"; rm -rf "$tmp"' EXIT
+  mariadb --no-defaults -uroot -S "$sock" -e "DROP DATABASE IF EXISTS $db; CREATE DATABASE $db;
+    DROP DATABASE IF EXISTS ${db}_2; CREATE DATABASE ${db}_2"
+  trap 'mariadb --no-defaults -uroot -S "$sock" -e "DROP DATABASE IF EXISTS $db; DROP DATABASE IF EXISTS ${db}_2"; rm -rf "$tmp"' EXIT
   store="mysql://root@localhost/$db?socket=$sock"
+  store2="mysql://root@localhost/${db}_2?socket=$sock"
   "$bin" db migrate --store "$store" > /dev/null
+  "$bin" db migrate --store "$store2" > /dev/null
 fi
 "$bin" replay --quiet --store "$store" --detail full --year 2026 "$data/$name.log.gz"
 "$bin" search --store "$store" --format jsonl --limit 100000000 > "$tmp/records.jsonl"
@@ -71,3 +75,57 @@ assert got_r == dict(recipients), f"report recipients {got_r} != records {dict(r
 assert report["records"] == sum(messages.values())
 PY
 echo "report agrees with the records"
+# search as an admin uses it: the table's header and host column, --limit saying
+# how many more match, a Message-ID with its brackets, a subject in another case.
+python3 - "$bin" "$store" "$tmp/records.jsonl" <<'PY'
+import json, subprocess, sys
+bin, store, path = sys.argv[1:]
+records = [json.loads(line) for line in open(path)]
+def search(*args):
+    p = subprocess.run([bin, "search", "--store", store, *args], capture_output=True, text=True)
+    assert p.returncode == 0, p.stderr
+    return p.stdout, p.stderr
+out, err = search("--limit", "1")
+lines = out.splitlines()
+assert len(lines) == 2, f"want a header and one row, got {lines}"
+assert lines[0].split()[:3] == ["first_seen", "host", "qid"], f"header {lines[0]!r}"
+assert lines[1].split()[1] == records[0]["host"], f"host column of {lines[1]!r}"
+want = f"{len(records) - 1} more records match"
+assert want in err, f"stderr {err!r} lacks {want!r}"
+out, err = search("--limit", str(len(records)), "--format", "jsonl")
+assert len(out.splitlines()) == len(records) and "more" not in err, err
+with_id = next(r for r in records if r["message_id"])
+plain, _ = search("--message-id", with_id["message_id"], "--format", "jsonl")
+bracketed, _ = search("--message-id", "<" + with_id["message_id"] + ">", "--format", "jsonl")
+assert plain and bracketed == plain, f"<{with_id['message_id']}> found {bracketed!r}"
+with_subject = next((r for r in records if r["subject"] and r["subject"].isascii()
+                     and r["subject"].lower() != r["subject"].upper()), None)
+if with_subject:
+    word = with_subject["subject"]
+    lower, _ = search("--subject", word.lower(), "--format", "jsonl", "--limit", "100000")
+    upper, _ = search("--subject", word.upper(), "--format", "jsonl", "--limit", "100000")
+    exact, _ = search("--subject", word, "--format", "jsonl", "--limit", "100000")
+    assert exact and lower == exact and upper == exact, f"subject {word!r} in other cases"
+PY
+echo "search: header, host, limit, brackets and case as documented"
+# Replays are idempotent: the same log again adds nothing and says so; a
+# rotated set replayed after its older file was (mail.log.1 yesterday, then
+# mail.log.1 mail.log today) gives the store of one replay of the whole.
+n=$(wc -l < "$tmp/records.jsonl")
+out=$("$bin" replay --store "$store" --detail full --year 2026 "$data/$name.log.gz")
+"$bin" search --store "$store" --format jsonl --limit 100000000 > "$tmp/again.jsonl"
+cmp -s "$tmp/records.jsonl" "$tmp/again.jsonl" || { echo "FAIL: a second replay changed the store"; diff <(sort "$tmp/records.jsonl") <(sort "$tmp/again.jsonl") | head; exit 1; }
+[[ $out == *"0 records written ($n already in the store"* ]] || { echo "FAIL: replay said: $out"; exit 1; }
+zcat "$data/$name.log.gz" > "$tmp/all.log"
+lines=$(wc -l < "$tmp/all.log")
+head -n $((lines * 3 / 5)) "$tmp/all.log" > "$tmp/mail.log.1"
+tail -n +$((lines * 3 / 5 + 1)) "$tmp/all.log" > "$tmp/mail.log"
+"$bin" replay --quiet --store "$store2" --detail full --year 2026 "$tmp/mail.log.1"
+out=$("$bin" replay --store "$store2" --detail full --year 2026 "$tmp/mail.log.1" "$tmp/mail.log")
+"$bin" search --store "$store2" --format jsonl --limit 100000000 > "$tmp/rotated.jsonl"
+if ! cmp -s <(sort "$tmp/records.jsonl") <(sort "$tmp/rotated.jsonl"); then
+  echo "FAIL: mail.log.1, then mail.log.1 mail.log differs from one replay ($out)"
+  diff <(sort "$tmp/records.jsonl") <(sort "$tmp/rotated.jsonl") | cut -c1-300 | head
+  exit 1
+fi
+echo "replays are idempotent: $out"

@@ -196,6 +196,30 @@ TEST_F(ReplayTest, CrlfLineEndsGiveTheSameRecords) {
   EXPECT_EQ(c2.count(EventKind::kUnknown), c1.count(EventKind::kUnknown));
 }
 
+// `replay --host mx1` (and `run --host`, through the same tracker option): the
+// records carry the name asked for, not the log's host field; lines are still
+// joined as before.
+TEST_F(ReplayTest, HostOptionNamesTheRecordsHost) {
+  const std::string path =
+      Write("mail.log",
+            "Nov 27 10:00:01 localhost postfix/pickup[1]: 44C4B10A321: uid=0 from=<root>\n"
+            "Nov 27 10:00:01 localhost postfix/qmgr[2]: 44C4B10A321: from=<root@mx1.test>, "
+            "size=300, nrcpt=1 (queue active)\n"
+            "Nov 27 10:00:02 localhost postfix/local[3]: 44C4B10A321: to=<a@mx1.test>, "
+            "relay=local, delay=1, dsn=2.0.0, status=sent (delivered to mailbox)\n"
+            "Nov 27 10:00:02 localhost postfix/qmgr[2]: 44C4B10A321: removed\n");
+  RecordingSink sink;
+  ReplayOptions options;
+  options.year = 2026;
+  options.tracker.host = "mx1";
+  LineCounter counter;
+  ASSERT_TRUE(Replay({path}, options, &sink, &counter, nullptr).ok());
+  ASSERT_EQ(sink.records.size(), 1u);
+  EXPECT_EQ(sink.records[0].host, "mx1");
+  EXPECT_EQ(sink.records[0].outcome, Outcome::kDelivered);
+  EXPECT_EQ(sink.records[0].recipients.size(), 1u);
+}
+
 TEST_F(ReplayTest, YearComesFromMtimeAndRollsOverInsideAFile) {
   const std::string path =
       Write("mail.log",

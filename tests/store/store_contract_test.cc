@@ -5,6 +5,7 @@
 
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 
 #include "agent/store/store.h"
@@ -142,6 +143,79 @@ TEST_P(StoreContract, SearchFiltersUseBoundValues) {
   EXPECT_EQ(count(q), 1);
 }
 
+TEST_P(StoreContract, SubjectMatchesInAnyCase) {
+  auto s = OpenStore(Url(), Detail::kStandard, true);
+  ASSERT_TRUE(s.ok());
+  MessageRecord greek = Sample("55C4B10A321");
+  greek.subject =
+      "\xce\x91\xce\xa0\xce\x9f\xce\xa3\xce\xa4\xce\x9f\xce\x9b\xce\x97 "
+      "\xc3\x89CHEC";  // "ΑΠΟΣΤΟΛΗ ÉCHEC"
+  ASSERT_TRUE((*s)->Write({Sample("44C4B10A321"), greek}).ok());
+  auto qids = [&](const std::string& subject) {
+    SearchQuery q;
+    q.subject = subject;
+    std::string got;
+    EXPECT_TRUE((*s)->Search(q, [&](MessageRecord&& r) { got += r.qid + " "; }).ok());
+    return got;
+  };
+  EXPECT_EQ(qids("undelivered mail"), "44C4B10A321 ");
+  EXPECT_EQ(qids("UNDELIVERED"), "44C4B10A321 ");
+  EXPECT_EQ(qids("mail \xd0\xb6"), "44C4B10A321 ") << "Cyrillic: \"ж\" finds \"Ж\"";
+  EXPECT_EQ(qids("\xce\xb1\xcf\x80\xce\xbf\xcf\x83\xcf\x84\xce\xbf\xce\xbb\xce\xb7"),
+            "55C4B10A321 ")
+      << "Greek: \"αποστολη\" finds \"ΑΠΟΣΤΟΛΗ\"";
+  EXPECT_EQ(qids("\xc3\xa9chec"), "55C4B10A321 ") << "\"échec\" finds \"ÉCHEC\"";
+  EXPECT_EQ(qids("echec"), "") << "no accent folding";
+}
+
+// --since and --until select on arrival: a message that arrived before a
+// window and ended in it is not one of the window's.
+TEST_P(StoreContract, TimeWindowSelectsOnFirstSeen) {
+  auto s = OpenStore(Url(), Detail::kStandard, true);
+  ASSERT_TRUE(s.ok());
+  MessageRecord early = Sample("44C4B10A321");  // arrived at T, last line at T+5 s
+  MessageRecord late = Sample("55C4B10A321");
+  late.first_seen += 10 * kUsPerSecond;
+  late.last_seen += 10 * kUsPerSecond;
+  ASSERT_TRUE((*s)->Write({early, late}).ok());
+  auto qids = [&](std::optional<TimeUs> since, std::optional<TimeUs> until) {
+    SearchQuery q;
+    q.since = since;
+    q.until = until;
+    std::string got;
+    EXPECT_TRUE((*s)->Search(q, [&](MessageRecord&& r) { got += r.qid + " "; }).ok());
+    return got;
+  };
+  const TimeUs t = early.first_seen;
+  EXPECT_EQ(qids(t + kUsPerSecond, std::nullopt), "55C4B10A321 ");
+  EXPECT_EQ(qids(t, std::nullopt), "44C4B10A321 55C4B10A321 ");
+  EXPECT_EQ(qids(std::nullopt, t + 10 * kUsPerSecond), "44C4B10A321 ");
+  EXPECT_EQ(qids(t + kUsPerSecond, t + 10 * kUsPerSecond), "");
+}
+
+TEST_P(StoreContract, CountMatchesIgnoresTheLimit) {
+  auto s = OpenStore(Url(), Detail::kStandard, true);
+  ASSERT_TRUE(s.ok());
+  std::vector<MessageRecord> batch;
+  for (int i = 0; i < 7; ++i) batch.push_back(Sample("44C4B10A32" + std::to_string(i)));
+  batch.back().subject = "Other";
+  ASSERT_TRUE((*s)->Write(batch).ok());
+  auto count = [&](const SearchQuery& q) {
+    auto n = (*s)->CountMatches(q);
+    EXPECT_TRUE(n.ok()) << n.status().message();
+    return n.ok() ? *n : -1;
+  };
+  SearchQuery q;
+  q.limit = 2;
+  EXPECT_EQ(count(q), 7);
+  q.subject = "undelivered";
+  q.client_ip = "2001:db8::5";
+  q.host = "mx";
+  EXPECT_EQ(count(q), 6);
+  q.host = "mx2";
+  EXPECT_EQ(count(q), 0);
+}
+
 TEST_P(StoreContract, ReopenKeepsRecordsAndDictionaryIds) {
   {
     auto s = OpenStore(Url(), Detail::kStandard, true);
@@ -237,6 +311,71 @@ TEST_P(StoreContract, AnUpdateReplacesTheRecordOfTheSameMessage) {
   EXPECT_EQ(all[0].outcome, Outcome::kDelivered);
   EXPECT_EQ(all[0].recipients.size(), 2u);
   EXPECT_EQ(all[1].first_seen, other.first_seen);
+}
+
+// A replay of lines the store already holds (the same log twice, overlapping
+// rotated files) gives the store of one replay.
+TEST_P(StoreContract, ReplayingHeldRecordsAddsNothing) {
+  MessageRecord closed = Sample("44C4B10A321");
+  MessageRecord open = Sample("55C4B10A321");  // its log ended before the message did
+  open.end = RecordEnd::kOpen;
+  open.outcome = Outcome::kDeferred;
+  MessageRecord unqueued = open;  // its smtpd session was cut by the end of the log
+  unqueued.qid = "88C4B10A321";
+  unqueued.end = RecordEnd::kSession;
+  unqueued.outcome = Outcome::kExpired;
+  MessageRecord cut = open;  // the same, but a later log starts within it
+  cut.qid = "77C4B10A321";
+  MessageRecord noqueue = Sample("");  // two alike rejects in one second
+  noqueue.qid.clear();
+  noqueue.outcome = Outcome::kRejected;
+  noqueue.end = RecordEnd::kSession;
+  {
+    auto s = OpenStore(Url(), Detail::kStandard, true);
+    ASSERT_TRUE(s.ok());
+    ASSERT_TRUE((*s)->SkipHeldRecords().ok());  // nothing held yet
+    ASSERT_TRUE((*s)->Write({closed, open, unqueued, cut, noqueue, noqueue}).ok());
+    EXPECT_EQ((*s)->held_counts().kept, 0);
+  }
+  auto s = OpenStore(Url(), Detail::kStandard, true);
+  ASSERT_TRUE(s.ok());
+  ASSERT_TRUE((*s)->SkipHeldRecords().ok());
+  ASSERT_TRUE((*s)->BeginBulkLoad().ok());
+  MessageRecord completed = open;  // the same message, its later lines read too
+  completed.end = RecordEnd::kRemoved;
+  completed.outcome = Outcome::kDelivered;
+  completed.last_seen += 3600 * kUsPerSecond;
+  MessageRecord other_host = closed;
+  other_host.host = "mx2";
+  MessageRecord queued = unqueued;  // read on: it was queued and delivered
+  queued.end = RecordEnd::kRemoved;
+  queued.outcome = Outcome::kDelivered;
+  MessageRecord fragment = cut;  // its lines after qmgr's from=: no sender
+  fragment.sender.reset();
+  fragment.end = RecordEnd::kRemoved;
+  fragment.outcome = Outcome::kDelivered;
+  fragment.last_seen += 3600 * kUsPerSecond;
+  MessageRecord newer = Sample("66C4B10A321");
+  newer.first_seen += 60 * kUsPerSecond;
+  // A third alike reject is new; the first two were held.
+  ASSERT_TRUE((*s)->Write({noqueue, closed, completed, queued}).ok());
+  ASSERT_TRUE((*s)->Write({noqueue, other_host, noqueue, newer, closed, fragment}).ok());
+  ASSERT_TRUE((*s)->EndBulkLoad().ok());
+  EXPECT_EQ((*s)->held_counts().kept, 5)
+      << "closed (twice), the two held rejects, and the held record of the message whose"
+         " fragment came later";
+  EXPECT_EQ((*s)->held_counts().replaced, 2) << "the open and the unqueued records";
+  std::map<std::string, int> n;
+  for (const MessageRecord& r : All(s->get())) {
+    ++n[r.host + " " + (r.qid.empty() ? "NOQUEUE" : r.qid) + " " + OutcomeName(r.outcome)];
+  }
+  const std::map<std::string, int> want = {
+      {"mx 44C4B10A321 mixed", 1},    {"mx 55C4B10A321 delivered", 1},
+      {"mx 77C4B10A321 deferred", 1}, {"mx 88C4B10A321 delivered", 1},
+      {"mx NOQUEUE rejected", 3},     {"mx2 44C4B10A321 mixed", 1},
+      {"mx 66C4B10A321 mixed", 1},
+  };
+  EXPECT_EQ(n, want);
 }
 
 TEST_P(StoreContract, LineStatsAccumulateAcrossWrites) {

@@ -1,0 +1,78 @@
+// SqliteStore's idempotent replays (Store::SkipHeldRecords): which records of a
+// replay the store already held.
+#include <string>
+
+#include "agent/store/sqlite_store.h"
+#include "base/ip_address.h"
+
+namespace mailtrail {
+
+Status SqliteStore::SkipHeldRecords() {
+  {
+    auto st =
+        db_.Prepare("SELECT coalesce(max(first_seen), -1), coalesce(max(id), 0) FROM message");
+    if (!st.ok()) return st.status();
+    if (st->Step() != SQLITE_ROW) return db_.Error("find the newest record");
+    held_horizon_ = st->Int(0);
+    held_max_id_ = st->Int(1);
+  }
+  skip_held_ = true;
+  return Status::Ok();
+}
+
+StatusOr<HeldAction> SqliteStore::CheckHeld(const MessageRecord& r) {
+  const int64_t first_seen = r.first_seen / kUsPerSecond;
+  if (!skip_held_ || first_seen > held_horizon_) return HeldAction::kInsert;
+  if (select_held_.get() == nullptr) {  // prepared when first needed
+    // The queue id's index finds a message; `+qid` keeps a NOQUEUE lookup on
+    // the first_seen index (all of them have a NULL qid).
+    auto held = db_.Prepare(
+        "SELECT min(end_reason & 3), max(last_seen), max(sender IS NOT NULL) FROM message"
+        " WHERE qid = ?1 AND first_seen = ?2 AND host = ?3 AND id <= ?4");
+    if (!held.ok()) return held.status();
+    auto noqueue = db_.Prepare(
+        "SELECT count(*) FROM message WHERE first_seen = ?1 AND +qid IS NULL AND host = ?2"
+        " AND last_seen = ?3 AND client_ip IS ?4 AND sender IS ?5 AND id <= ?6");
+    if (!noqueue.ok()) return noqueue.status();
+    select_held_ = std::move(*held);
+    count_held_noqueue_ = std::move(*noqueue);
+  }
+  const int64_t host = DictId(kHostName, r.host);
+  if (!r.qid.empty()) {
+    SqliteStmt& s = select_held_;
+    s.Reset();
+    s.BindText(1, r.qid);
+    s.BindInt(2, first_seen);
+    s.BindInt(3, host);
+    s.BindInt(4, held_max_id_);
+    if (s.Step() != SQLITE_ROW) return db_.Error("look for a held record");
+    const bool none = s.IsNull(0);
+    const auto end = static_cast<RecordEnd>(s.Int(0));
+    const int64_t last_seen = s.Int(1);
+    const bool has_sender = s.Int(2) != 0;
+    s.Reset();  // an active statement would keep its table locked
+    if (none) return HeldAction::kInsert;
+    return HeldActionFor(r, end, last_seen, has_sender);
+  }
+  std::string ip_bytes;
+  if (auto ip = IpAddress::Parse(r.client_ip)) ip_bytes = ip->Bytes();
+  const int64_t sender = r.sender ? DictId(kAddress, *r.sender) : 0;
+  std::string key = r.host + '\0' + std::to_string(first_seen) + ' ' +
+                    std::to_string(r.last_seen / kUsPerSecond) + ' ' + ip_bytes + '\0' +
+                    std::to_string(sender);
+  SqliteStmt& s = count_held_noqueue_;
+  s.Reset();
+  s.BindInt(1, first_seen);
+  s.BindInt(2, host);
+  s.BindInt(3, r.last_seen / kUsPerSecond);
+  if (!ip_bytes.empty()) s.BindBlob(4, ip_bytes);
+  if (r.sender) s.BindInt(5, sender);
+  s.BindInt(6, held_max_id_);
+  if (s.Step() != SQLITE_ROW) return db_.Error("count held records");
+  const int64_t held = s.Int(0);
+  s.Reset();
+  if (held == 0) return HeldAction::kInsert;
+  return ++noqueue_seen_[key] <= held ? HeldAction::kSkip : HeldAction::kInsert;
+}
+
+}  // namespace mailtrail
