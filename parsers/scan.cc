@@ -61,24 +61,24 @@ void SplitReply(std::string_view reply, int* code, std::string_view* dsn, std::s
 
 bool Address(std::string_view* s, std::string_view* out) {
   if (s->empty() || (*s)[0] != '<') return false;
-  bool quoted = false;
-  for (size_t i = 1; i < s->size(); ++i) {
-    const char c = (*s)[i];
-    if (quoted) {
-      if (c == '\\') {
-        ++i;  // an escaped character, whatever it is
-      } else if (c == '"') {
-        quoted = false;
-      }
-    } else if (c == '"') {
-      quoted = true;
-    } else if (c == '>') {
-      *out = s->substr(1, i - 1);
-      s->remove_prefix(i + 1);
+  size_t i = 1;
+  while (true) {
+    // Outside quotes: the next '>' ends the value unless a '"' comes first
+    // (two memchr, fast on the long plain runs of ordinary addresses).
+    const size_t gt = s->find('>', i);
+    if (gt == std::string_view::npos) return false;
+    const size_t quote = s->substr(0, gt).find('"', i);
+    if (quote == std::string_view::npos) {
+      *out = s->substr(1, gt - 1);
+      s->remove_prefix(gt + 1);
       return true;
     }
+    // Inside quotes (rare): to the closing '"', past '\\'-escaped characters.
+    for (i = quote + 1; i < s->size() && (*s)[i] != '"'; ++i)
+      if ((*s)[i] == '\\') ++i;
+    if (i >= s->size()) return false;
+    ++i;
   }
-  return false;
 }
 
 std::string_view Unbracket(std::string_view s) {

@@ -207,7 +207,12 @@ MessageTracker::Open* MessageTracker::FindOrCreate(const Event& ev) {
 
 MessageTracker::Open* MessageTracker::FindOrBegin(const Event& ev) {
   const RecordKey key = KeyOf(ev, ev.qid);
-  if (Open* old = Find(key); old != nullptr && old->removed) {
+  auto it = records_.find(key);
+  if (it != records_.end() && !it->second->removed) {
+    Touch(it->first, it->second.get());
+    return it->second.get();
+  }
+  if (it != records_.end()) {
     // Postfix gave the queue id of a removed message to a new one within the
     // grace period (POSTFIX-LOGS.md trap 3): only lines that can come late
     // (deliveries, notices, scans) still join the old record.
