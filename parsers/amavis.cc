@@ -13,6 +13,7 @@
 // Message-ID cannot reach; Queue-ID only where amavis writes it, right after
 // the recipients.
 #include <algorithm>
+#include <cctype>
 
 #include "parsers/daemons.h"
 #include "parsers/scan.h"
@@ -74,8 +75,21 @@ bool ParseAmavis(std::string_view msg, Event* ev) {
   if (!scan::Address(&rest, &from) || !scan::Consume(&rest, " -> ") ||
       !Recipients(&rest, &recipients))
     return false;
-  // The main line goes on with Queue-ID, Message-ID or mail_id; the
-  // per-recipient lines with "Hits: ..., tag=".
+  // The main line goes on with amavis's own fields ("quarantine: FILE, "
+  // and the like, whose values hold no ", "), then Queue-ID, Message-ID or
+  // mail_id; the per-recipient lines with "Hits: ..., tag=".
+  for (int skipped = 0; skipped < 8; ++skipped) {
+    if (rest.substr(0, 10) == "Queue-ID: " || rest.substr(0, 12) == "Message-ID: " ||
+        rest.substr(0, 9) == "mail_id: " || rest.substr(0, 6) == "Hits: ")
+      break;
+    size_t key = 0;
+    while (key < rest.size() && (std::isalnum(static_cast<unsigned char>(rest[key])) ||
+                                 rest[key] == '_' || rest[key] == '-'))
+      ++key;
+    const size_t next = rest.find(", ");
+    if (key == 0 || rest.substr(key, 2) != ": " || next == std::string_view::npos) break;
+    rest.remove_prefix(next + 2);
+  }
   std::string_view qid;
   if (scan::Consume(&rest, "Queue-ID: ")) {
     qid = scan::LeadingQueueId(rest);
@@ -92,7 +106,9 @@ bool ParseAmavis(std::string_view msg, Event* ev) {
   if (hits_at == std::string_view::npos) return false;
   if (has_message_id) {
     const size_t mail_id = rest.rfind(", mail_id: ", hits_at);
-    ev->message_id = scan::Unbracket(rest.substr(0, std::min(mail_id, hits_at)));
+    std::string_view mid = rest.substr(0, std::min(mail_id, hits_at));
+    mid = mid.substr(0, mid.find(", Resent-Message-ID: "));  // amavis writes it next
+    ev->message_id = scan::Unbracket(mid);
   }
   ev->has_hits = scan::ParseDouble(LastField(rest, ", Hits: ", 0), &ev->hits);
   ev->next_qid = scan::LeadingQueueId(LastField(rest, ", queued_as: ", hits_at));

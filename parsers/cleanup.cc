@@ -28,8 +28,8 @@ bool ParseCheckAction(std::string_view s, Event* ev, std::string_view want_clien
     return false;
   }
   std::string_view head, rest, content;
-  for (size_t before = std::string_view::npos;; before = head.size()) {
-    if (!SplitTrailer(s, ev, &head, &rest, before)) return false;
+  for (size_t before = std::string_view::npos, tries = 0;; before = head.size()) {
+    if (++tries > 8 || !SplitTrailer(s, ev, &head, &rest, before)) return false;
     // The last " from " before the trailer precedes the client (the text itself
     // may contain " from ": POSTFIX-LOGS.md).
     const size_t from = head.rfind(" from ");

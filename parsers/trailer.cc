@@ -21,16 +21,15 @@ bool AddressValue(std::string_view* s, std::string_view* out) {
 }
 
 // The HELO name, which smtpd logs as the client sent it, unquoted and free to
-// hold "; from=<": "<...>" ending at the first '>' that ends the line or comes
-// before ": " and the reply (the HELO is always the trailer's last field).
+// hold "; from=<" or ">: ": always the trailer's last field, so "<...>" ends at
+// the last ">: " (before cleanup's reply, which is the admin's text) or, when
+// there is none, at the '>' that ends the line.
 bool HeloValue(std::string_view* s, std::string_view* out) {
   if (s->empty() || (*s)[0] != '<') return false;
-  size_t p = 1;
-  while (true) {
-    p = s->find('>', p);
-    if (p == std::string_view::npos) return false;
-    if (p + 1 == s->size() || (*s)[p + 1] == ':') break;
-    ++p;
+  size_t p = s->rfind(">: ");
+  if (p == std::string_view::npos || p == 0) {
+    if (s->size() < 2 || s->back() != '>') return false;
+    p = s->size() - 1;
   }
   *out = s->substr(1, p - 1);
   s->remove_prefix(p + 1);
@@ -78,17 +77,24 @@ bool ParseTrailerFields(std::string_view s, Event* ev, std::string_view* rest) {
 
 }  // namespace
 
+constexpr int kMaxTrailerCandidates = 8;
+
 bool SplitTrailer(std::string_view s, Event* ev, std::string_view* head, std::string_view* rest,
                   size_t before) {
   size_t end = std::min(before, s.size());
+  // Real lines have one candidate, two when the client imitates one: a bound
+  // keeps a crafted line of many "; from=<" linear.
+  int tries = 0;
   while (end > 0) {
     const size_t p = s.rfind("; ", end - 1);
     if (p == std::string_view::npos) return false;
     std::string_view tail = s.substr(p + 2);
-    if ((tail.substr(0, 6) == "from=<" || tail.substr(0, 6) == "proto=") &&
-        ParseTrailerFields(tail, ev, rest) && (rest->empty() || (*rest)[0] == ':')) {
-      *head = s.substr(0, p);
-      return true;
+    if (tail.substr(0, 6) == "from=<" || tail.substr(0, 6) == "proto=") {
+      if (++tries > kMaxTrailerCandidates) return false;
+      if (ParseTrailerFields(tail, ev, rest) && (rest->empty() || (*rest)[0] == ':')) {
+        *head = s.substr(0, p);
+        return true;
+      }
     }
     if (p == 0) return false;
     end = p;

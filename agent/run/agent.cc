@@ -108,12 +108,13 @@ void Agent::KeepQueueHints() {
   for (size_t i = 0; i < n; ++i) {
     auto [qid, since] = std::move(hints_waiting_.front());
     hints_waiting_.pop_front();
-    auto h = options_.queue_hints->Get(qid);
-    if (!h) continue;  // dropped from the bounded cache
+    std::optional<QueueHints> h;  // copied out of the cache only for an open record
     bool changed = false;
     const bool open = tracker_.FillOpen(qid, [&](MessageRecord* r) {
-      changed |= FillFromQueueFile(*h, r);
-      return changed;
+      if (!h) h = options_.queue_hints->Get(qid);
+      const bool filled = h && FillFromQueueFile(*h, r);
+      changed |= filled;
+      return filled;
     });
     if (changed) {
       ++hints_kept_;

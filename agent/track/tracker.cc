@@ -300,7 +300,7 @@ void MessageTracker::OnDelivery(const Event& ev, Open* o) {
   // (a content filter's re-injection, a .forward copy).
   if (!ev.next_qid.empty()) {
     auto child = records_.find(KeyOf(ev, ev.next_qid));
-    if (child != records_.end() && IsReturningLeg(ev, child->second->rec))
+    if (child != records_.end() && IsReturningLeg(ev, r, child->second->rec))
       Link(ev, ev.qid, ev.next_qid);
   }
   if (!orphan_scans_.empty()) AdoptScans(ev, o);
@@ -310,7 +310,10 @@ void MessageTracker::OnDelivery(const Event& ev, Open* o) {
 // message this host made itself (no SMTP client); "queued as" from a relay is
 // a message received from that relay's address (or from the loopback, for a
 // filter on a loopback or UNIX socket).
-bool MessageTracker::IsReturningLeg(const Event& ev, const MessageRecord& child) {
+bool MessageTracker::IsReturningLeg(const Event& ev, const MessageRecord& parent,
+                                    const MessageRecord& child) {
+  // A leg is made from its parent: never before it, never its own NDR's parent.
+  if (child.first_seen < parent.first_seen || parent.ndr_of == child.qid) return false;
   if (ev.daemon == "local") return !child.has_client;
   if (!child.has_client) return false;
   const auto from = IpAddress::Parse(child.client_ip);
@@ -325,12 +328,14 @@ bool MessageTracker::IsReturningLeg(const Event& ev, const MessageRecord& child)
 }
 
 void MessageTracker::OnNotice(const Event& ev, Open* o) {
-  // ndr_qid is the last non-delivery notification: for a message that expired,
-  // the one sent at expiry. Earlier ones (recipients that bounced before) join
-  // the delay and success notices in notice_qids (RECORD.md, docs/reporting.md).
-  const bool ndr = ev.notice == NoticeKind::kNonDelivery || ev.notice == NoticeKind::kPostmaster;
+  // ndr_qid is the last non-delivery notification to the sender: for a message
+  // that expired, the one sent at expiry. Earlier ones (recipients that bounced
+  // before) join the delay and success notices in notice_qids, and so does the
+  // postmaster's copy (notify_classes = bounce), which is the NDR only when no
+  // sender's was made (a bounce that bounced). docs/reporting.md.
   std::string earlier;
-  if (ndr) {
+  if (ev.notice == NoticeKind::kNonDelivery ||
+      (ev.notice == NoticeKind::kPostmaster && o->rec.ndr_qid.empty())) {
     earlier = std::exchange(o->rec.ndr_qid, std::string(ev.next_qid));
   } else {
     earlier = std::string(ev.next_qid);

@@ -142,7 +142,8 @@ class MessageTracker {
   void OnScan(const Event& ev, Open* o);
   Open* OnScanWithoutQueueId(const Event& ev);
   void AdoptScans(const Event& ev, Open* o);
-  static bool IsReturningLeg(const Event& ev, const MessageRecord& child);
+  static bool IsReturningLeg(const Event& ev, const MessageRecord& parent,
+                             const MessageRecord& child);
 
   TrackerOptions options_;
   RecordSink* sink_;
