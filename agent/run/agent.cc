@@ -106,7 +106,8 @@ void Agent::KeepQueueHints() {
     hints_waiting_.emplace_back(std::move(qid), now);
   const size_t n = hints_waiting_.size();
   for (size_t i = 0; i < n; ++i) {
-    auto [qid, since] = std::move(hints_waiting_.front());
+    std::string qid = std::move(hints_waiting_.front().first);
+    const TimeUs since = hints_waiting_.front().second;
     hints_waiting_.pop_front();
     std::optional<QueueHints> h;  // copied out of the cache only for an open record
     bool changed = false;

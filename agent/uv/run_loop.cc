@@ -176,7 +176,8 @@ Status RunAgentLoop(Agent* agent, const RunLoopOptions& options) {
     std::fprintf(stderr, "mailtrail: SIGHUP during the start\n");
     OnSignal(&s->sighup, SIGHUP);
   }
-  g_held_stop = g_held_hup = 0;
+  g_held_stop = 0;
+  g_held_hup = 0;
   sd_notify(0, "READY=1");
   uv_run(&s->loop, UV_RUN_DEFAULT);
   sd_notify(0, "STOPPING=1");
