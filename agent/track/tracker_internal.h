@@ -28,6 +28,12 @@ inline std::string Address(std::string_view s) {
   return CapField(AsciiLower(s));
 }
 
+inline void AddUnique(std::vector<std::string>* v, std::string_view s) {
+  for (const auto& x : *v)
+    if (x == s) return;
+  v->emplace_back(s);
+}
+
 }  // namespace track_internal
 
 struct MessageTracker::Open {

@@ -1,0 +1,150 @@
+// MessageTracker, the links between the legs of a message: the notices it
+// caused (NDRs, delay notices), its content-filter and .forward legs, and the
+// amavis results that belong to it (see tracker.cc for the per-message side).
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "agent/track/tracker.h"
+#include "agent/track/tracker_internal.h"
+#include "base/ip_address.h"
+
+namespace mailtrail {
+
+using track_internal::AddUnique;
+using track_internal::Capped;
+
+// The leg `child` came back from this delivery: local(8)'s "forwarded as" is a
+// message this host made itself (no SMTP client); "queued as" from a relay is
+// a message received from that relay's address (or from the loopback, for a
+// filter on a loopback or UNIX socket).
+bool MessageTracker::IsReturningLeg(const Event& ev, const MessageRecord& parent,
+                                    const MessageRecord& child) {
+  // A leg is made from its parent: never before it, never its own NDR's parent.
+  if (child.first_seen < parent.first_seen || parent.ndr_of == child.qid) return false;
+  if (ev.daemon == "local") return !child.has_client;
+  if (!child.has_client) return false;
+  const auto from = IpAddress::Parse(child.client_ip);
+  if (!from) return false;
+  const size_t open = ev.relay.rfind('[');
+  const size_t close = ev.relay.rfind(']');
+  if (open != std::string_view::npos && close != std::string_view::npos && close > open) {
+    const auto to = IpAddress::Parse(ev.relay.substr(open + 1, close - open - 1));
+    if (to) return *to == *from || (to->IsLoopback() && from->IsLoopback());
+  }
+  return from->IsLoopback();
+}
+
+void MessageTracker::OnNotice(const Event& ev, Open* o) {
+  // ndr_qid is the last non-delivery notification to the sender: for a message
+  // that expired, the one sent at expiry. Earlier ones (recipients that bounced
+  // before) join the delay and success notices in notice_qids, and so does the
+  // postmaster's copy (notify_classes = bounce), which is the NDR only when no
+  // sender's was made (a bounce that bounced). docs/reporting.md.
+  std::string earlier;
+  if (ev.notice == NoticeKind::kNonDelivery ||
+      (ev.notice == NoticeKind::kPostmaster && o->rec.ndr_qid.empty())) {
+    earlier = std::exchange(o->rec.ndr_qid, std::string(ev.next_qid));
+  } else {
+    earlier = std::string(ev.next_qid);
+  }
+  if (!earlier.empty() && earlier != o->rec.ndr_qid && o->rec.notice_qids.size() < 64)
+    AddUnique(&o->rec.notice_qids, earlier);
+  // Not a line that begins the notice's record: bounce(8) may log it after the
+  // notice itself was delivered and removed (corpus 08).
+  Event child = ev;
+  child.qid = ev.next_qid;
+  Open* c = FindOrCreate(child);
+  if (c->rec.ndr_of.empty()) {
+    c->rec.ndr_of = std::string(ev.qid);
+    Changed(c);
+  }
+}
+
+namespace {
+ScanResult ScanOf(const Event& ev) {
+  ScanResult scan;
+  scan.scanner = "amavis";
+  const size_t sp = ev.verdict.find(' ');
+  scan.action = std::string(ev.verdict.substr(0, sp));
+  if (sp != std::string_view::npos) scan.verdict = Capped(ev.verdict.substr(sp + 1));
+  scan.score = ev.hits;
+  scan.has_score = ev.has_hits;
+  return scan;
+}
+// amavis's reply names its task: "... id=19882-02 - SPAM" (not "id=19882-021").
+bool RepliesTo(std::string_view text, std::string_view task_reply) {
+  const size_t p = text.find(task_reply);
+  if (p == std::string_view::npos) return false;
+  const size_t end = p + task_reply.size();
+  return end == text.size() || text[end] < '0' || text[end] > '9';
+}
+constexpr size_t kMaxScansPerRecord = 16;
+constexpr size_t kMaxOrphanScans = 1024;
+constexpr TimeUs kOrphanScanLife = 600 * kUsPerSecond;
+}  // namespace
+
+void MessageTracker::OnScan(const Event& ev, Open* o) {
+  MessageRecord& r = o->rec;
+  if (r.scans.size() < kMaxScansPerRecord) r.scans.push_back(ScanOf(ev));
+  if (!r.message_id && !ev.message_id.empty()) r.message_id = Capped(ev.message_id);
+  if (!ev.next_qid.empty()) Link(ev, ev.qid, ev.next_qid);
+}
+
+// amavis names no Queue-ID for mail Postfix did not receive by SMTP: the scan
+// belongs to the message whose delivery to amavis is logged next (amavis logs
+// before it answers), found by the queue id amavis re-injected it as or, for
+// mail it did not pass on, by its Message-ID and amavis's task id, which its
+// reply repeats ("554 5.7.0 Reject, id=19882-02 - SPAM": a Message-ID alone is
+// not unique, POSTFIX-LOGS.md). When that delivery was logged
+// first, the re-injected leg already names its parent. Waiting scans are few
+// and short-lived; they are not part of the saved state (a restart in the
+// second between the two lines loses that scan).
+MessageTracker::Open* MessageTracker::OnScanWithoutQueueId(const Event& ev) {
+  if (!ev.next_qid.empty()) {
+    auto child = records_.find(KeyOf(ev, ev.next_qid));
+    if (child != records_.end() && !child->second->rec.parent_qid.empty()) {
+      Open* parent = Find(KeyOf(ev, child->second->rec.parent_qid));
+      if (parent != nullptr && parent->rec.scans.size() < kMaxScansPerRecord) {
+        parent->rec.scans.push_back(ScanOf(ev));
+        return parent;
+      }
+    }
+  }
+  if (ev.next_qid.empty() && ev.message_id.empty()) return nullptr;
+  while (!orphan_scans_.empty() && (orphan_scans_.size() >= kMaxOrphanScans ||
+                                    orphan_scans_.front().time + kOrphanScanLife < ev.time))
+    orphan_scans_.pop_front();
+  orphan_scans_.push_back({host_id_, std::string(ev.next_qid), Capped(ev.message_id),
+                           "id=" + std::string(ev.task), ScanOf(ev), ev.time});
+  return nullptr;
+}
+
+void MessageTracker::AdoptScans(const Event& ev, Open* o) {
+  MessageRecord& r = o->rec;
+  for (auto it = orphan_scans_.begin(); it != orphan_scans_.end();) {
+    const bool mine = it->host == host_id_ &&
+                      ((!ev.next_qid.empty() && it->queued_as == ev.next_qid) ||
+                       (it->queued_as.empty() && r.message_id && *r.message_id == it->message_id &&
+                        RepliesTo(ev.text, it->task_reply)));
+    if (mine && r.scans.size() < kMaxScansPerRecord) {
+      r.scans.push_back(std::move(it->scan));
+      it = orphan_scans_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+}
+
+void MessageTracker::Link(const Event& ev, std::string_view parent, std::string_view child) {
+  if (Open* p = Find(KeyOf(ev, parent)); p != nullptr && p->rec.child_qids.size() < 64) {
+    AddUnique(&p->rec.child_qids, child);
+    Changed(p);
+  }
+  if (Open* c = Find(KeyOf(ev, child)); c != nullptr && c->rec.parent_qid.empty()) {
+    c->rec.parent_qid = std::string(parent);
+    Changed(c);
+  }
+}
+
+}  // namespace mailtrail
