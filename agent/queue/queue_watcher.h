@@ -56,7 +56,7 @@ class QueueHintCache {
  private:
   size_t capacity_;
   mutable std::mutex mu_;
-  std::list<std::string> order_;  // oldest first
+  std::list<std::string> order_;   // oldest first
   std::deque<std::string> fresh_;  // put since the last TakeFresh()
   std::unordered_map<std::string, std::pair<QueueHints, std::list<std::string>::iterator>> map_;
 };

@@ -7,9 +7,8 @@ namespace mailtrail {
 namespace {
 // A field the record will keep cut (CapField): said, not silent.
 bool HasLongField(const Event& ev) {
-  for (std::string_view f : {ev.from, ev.to, ev.orig_to, ev.text, ev.reply, ev.helo,
-                             ev.client_host, ev.message_id, ev.sasl_username, ev.relay,
-                             ev.verdict})
+  for (std::string_view f : {ev.from, ev.to, ev.orig_to, ev.text, ev.reply, ev.helo, ev.client_host,
+                             ev.message_id, ev.sasl_username, ev.relay, ev.verdict})
     if (f.size() > kMaxFieldBytes) return true;
   return false;
 }

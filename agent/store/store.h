@@ -39,9 +39,7 @@ HeldAction HeldActionFor(const MessageRecord& r, RecordEnd held_end, int64_t hel
 enum class Detail : uint8_t { kMinimal, kStandard, kFull };
 std::optional<Detail> DetailFromName(std::string_view name);
 const char* DetailName(Detail d);
-inline bool AtLeast(Detail d, Detail min) {
-  return static_cast<int>(d) >= static_cast<int>(min);
-}
+inline bool AtLeast(Detail d, Detail min) { return static_cast<int>(d) >= static_cast<int>(min); }
 // A recipient's status text is kept at standard detail when it says why the
 // recipient was not delivered ("User unknown", the remote's 4xx): the first
 // thing an admin looks for. "delivered to mailbox" and "250 Ok" wait for full.

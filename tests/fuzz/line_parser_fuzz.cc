@@ -48,9 +48,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (end == std::string_view::npos) end = input.size();
     const std::string_view line = input.substr(start, end - start);
     const mailtrail::Event ev = mailtrail::ParseLine(line, ctx);
-    for (std::string_view f :
-         {ev.host, ev.program, ev.daemon, ev.message, ev.qid, ev.client_host, ev.client_ip, ev.client_port, ev.text,
-          ev.from, ev.to, ev.helo, ev.relay, ev.next_qid, ev.message_id, ev.recipients, ev.reply})
+    for (std::string_view f : {ev.host, ev.program, ev.daemon, ev.message, ev.qid, ev.client_host,
+                               ev.client_ip, ev.client_port, ev.text, ev.from, ev.to, ev.helo,
+                               ev.relay, ev.next_qid, ev.message_id, ev.recipients, ev.reply})
       MustBeInside(f, line);
     tracker.Process(ev);
     start = end + 1;

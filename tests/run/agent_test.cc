@@ -378,7 +378,7 @@ TEST(Agent, QueueFileFactsSurviveARestartWithTheOpenMessage) {
     rig.clock.Advance(kUsPerSecond);
     ASSERT_TRUE(agent->Step().ok());
   }
-  agent.reset();  // as after SIGKILL: no Stop(), no last flush
+  agent.reset();         // as after SIGKILL: no Stop(), no last flush
   QueueHintCache empty;  // the files are gone
   o.queue_hints = &empty;
   agent = std::make_unique<Agent>(o, rig.store.get(), &rig.fs, &rig.clock);
@@ -393,9 +393,9 @@ TEST(Agent, QueueFileFactsSurviveARestartWithTheOpenMessage) {
   ASSERT_TRUE(agent->Stop().ok());
   std::map<std::string, std::string> subjects;
   SearchQuery q;
-  ASSERT_TRUE(rig.store
-                  ->Search(q, [&](MessageRecord&& r) { subjects[r.qid] = r.subject.value_or(""); })
-                  .ok());
+  ASSERT_TRUE(
+      rig.store->Search(q, [&](MessageRecord&& r) { subjects[r.qid] = r.subject.value_or(""); })
+          .ok());
   EXPECT_EQ(subjects["6A1B210A301"], "Read before the log said a word");
   EXPECT_EQ(subjects["7C2D310A302"], "Read after");
 }

@@ -149,7 +149,8 @@ TEST_P(StoreContract, SubjectMatchesInAnyCase) {
   MessageRecord greek = Sample("55C4B10A321");
   greek.subject =
       "\xce\x91\xce\xa0\xce\x9f\xce\xa3\xce\xa4\xce\x9f\xce\x9b\xce\x97 "
-      "\xc3\x89" "CHEC";  // "ΑΠΟΣΤΟΛΗ ÉCHEC"
+      "\xc3\x89"
+      "CHEC";  // "ΑΠΟΣΤΟΛΗ ÉCHEC"
   ASSERT_TRUE((*s)->Write({Sample("44C4B10A321"), greek}).ok());
   auto qids = [&](const std::string& subject) {
     SearchQuery q;
@@ -164,7 +165,10 @@ TEST_P(StoreContract, SubjectMatchesInAnyCase) {
   EXPECT_EQ(qids("\xce\xb1\xcf\x80\xce\xbf\xcf\x83\xcf\x84\xce\xbf\xce\xbb\xce\xb7"),
             "55C4B10A321 ")
       << "Greek: \"αποστολη\" finds \"ΑΠΟΣΤΟΛΗ\"";
-  EXPECT_EQ(qids("\xc3\xa9" "chec"), "55C4B10A321 ") << "\"échec\" finds \"ÉCHEC\"";
+  EXPECT_EQ(qids("\xc3\xa9"
+                 "chec"),
+            "55C4B10A321 ")
+      << "\"échec\" finds \"ÉCHEC\"";
   EXPECT_EQ(qids("echec"), "") << "no accent folding";
 }
 

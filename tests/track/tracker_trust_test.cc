@@ -428,12 +428,22 @@ TEST(TrackerTrust, AQuarantinedAmavisResultKeepsItsScan) {
   TrackerHarness h;
   h.Feed({
       "Nov 27 12:22:41 mx postfix/smtpd[20240]: connect from mail.northwind.test[198.51.100.20]",
-      "Nov 27 12:22:41 mx postfix/smtpd[20240]: D2FEE10A351: client=mail.northwind.test[198.51.100.20]",
-      "Nov 27 12:22:41 mx postfix/cleanup[20259]: D2FEE10A351: message-id=<20261127122231.cd04bbbb8b6e@northwind.test>",
-      "Nov 27 12:22:41 mx postfix/qmgr[19874]: D2FEE10A351: from=<s.nakamura@northwind.test>, size=1003, nrcpt=1 (queue active)",
-      "Nov 27 12:22:41 mx postfix/smtpd[20240]: disconnect from mail.northwind.test[198.51.100.20] ehlo=1 mail=1 rcpt=1 data=1 quit=1 commands=5",
-      "Nov 27 12:22:41 mx amavis[19883]: (19883-06) Blocked SPAM {DiscardedInbound,Quarantined}, [198.51.100.20]:48877 [198.51.100.20] <s.nakamura@northwind.test> -> <rita@example.test>, quarantine: spam-CmrOZm5IZfV3.gz, Queue-ID: D2FEE10A351, Message-ID: <20261127122231.cd04bbbb8b6e@northwind.test>, mail_id: CmrOZm5IZfV3, Hits: 999, size: 1003, 166 ms",
-      "Nov 27 12:22:41 mx postfix/smtp[20261]: D2FEE10A351: to=<rita@example.test>, relay=127.0.0.1[127.0.0.1]:10024, delay=0.2, delays=0/0/0/0.19, dsn=2.7.0, status=sent (250 2.7.0 Ok, discarded, id=19883-06 - spam)",
+      "Nov 27 12:22:41 mx postfix/smtpd[20240]: D2FEE10A351: "
+      "client=mail.northwind.test[198.51.100.20]",
+      "Nov 27 12:22:41 mx postfix/cleanup[20259]: D2FEE10A351: "
+      "message-id=<20261127122231.cd04bbbb8b6e@northwind.test>",
+      "Nov 27 12:22:41 mx postfix/qmgr[19874]: D2FEE10A351: from=<s.nakamura@northwind.test>, "
+      "size=1003, nrcpt=1 (queue active)",
+      "Nov 27 12:22:41 mx postfix/smtpd[20240]: disconnect from mail.northwind.test[198.51.100.20] "
+      "ehlo=1 mail=1 rcpt=1 data=1 quit=1 commands=5",
+      "Nov 27 12:22:41 mx amavis[19883]: (19883-06) Blocked SPAM {DiscardedInbound,Quarantined}, "
+      "[198.51.100.20]:48877 [198.51.100.20] <s.nakamura@northwind.test> -> <rita@example.test>, "
+      "quarantine: spam-CmrOZm5IZfV3.gz, Queue-ID: D2FEE10A351, Message-ID: "
+      "<20261127122231.cd04bbbb8b6e@northwind.test>, mail_id: CmrOZm5IZfV3, Hits: 999, size: 1003, "
+      "166 ms",
+      "Nov 27 12:22:41 mx postfix/smtp[20261]: D2FEE10A351: to=<rita@example.test>, "
+      "relay=127.0.0.1[127.0.0.1]:10024, delay=0.2, delays=0/0/0/0.19, dsn=2.7.0, status=sent (250 "
+      "2.7.0 Ok, discarded, id=19883-06 - spam)",
       "Nov 27 12:22:41 mx postfix/qmgr[19874]: D2FEE10A351: removed",
   });
   h.Flush();
@@ -452,14 +462,22 @@ TEST(TrackerTrust, AnMxAnsweringWithTheIdOfItsOwnMessageLinksNothing) {
       "Nov 27 14:00:00 mx postfix/smtpd[4001]: connect from mail.evil.example[203.0.113.5]",
       "Nov 27 14:00:00 mx postfix/smtpd[4001]: 1B2C310A401: client=mail.evil.example[203.0.113.5]",
       "Nov 27 14:00:00 mx postfix/cleanup[4002]: 1B2C310A401: message-id=<a1@evil.example>",
-      "Nov 27 14:00:00 mx postfix/qmgr[4003]: 1B2C310A401: from=<x@evil.example>, size=500, nrcpt=1 (queue active)",
-      "Nov 27 14:00:00 mx postfix/smtpd[4001]: disconnect from mail.evil.example[203.0.113.5] ehlo=1 mail=1 rcpt=1 data=1 quit=1 commands=5",
-      "Nov 27 14:00:00 mx postfix/local[4004]: 1B2C310A401: to=<nobody@example.test>, relay=local, delay=0.1, delays=0/0/0/0.1, dsn=5.1.1, status=bounced (unknown user: \"nobody\")",
-      "Nov 27 14:00:00 mx postfix/cleanup[4002]: 2D3E410A402: message-id=<20261127140000.2D3E410A402@mx.example.test>",
-      "Nov 27 14:00:00 mx postfix/bounce[4005]: 1B2C310A401: sender non-delivery notification: 2D3E410A402",
-      "Nov 27 14:00:00 mx postfix/qmgr[4003]: 2D3E410A402: from=<>, size=2500, nrcpt=1 (queue active)",
+      "Nov 27 14:00:00 mx postfix/qmgr[4003]: 1B2C310A401: from=<x@evil.example>, size=500, "
+      "nrcpt=1 (queue active)",
+      "Nov 27 14:00:00 mx postfix/smtpd[4001]: disconnect from mail.evil.example[203.0.113.5] "
+      "ehlo=1 mail=1 rcpt=1 data=1 quit=1 commands=5",
+      "Nov 27 14:00:00 mx postfix/local[4004]: 1B2C310A401: to=<nobody@example.test>, relay=local, "
+      "delay=0.1, delays=0/0/0/0.1, dsn=5.1.1, status=bounced (unknown user: \"nobody\")",
+      "Nov 27 14:00:00 mx postfix/cleanup[4002]: 2D3E410A402: "
+      "message-id=<20261127140000.2D3E410A402@mx.example.test>",
+      "Nov 27 14:00:00 mx postfix/bounce[4005]: 1B2C310A401: sender non-delivery notification: "
+      "2D3E410A402",
+      "Nov 27 14:00:00 mx postfix/qmgr[4003]: 2D3E410A402: from=<>, size=2500, nrcpt=1 (queue "
+      "active)",
       "Nov 27 14:00:00 mx postfix/qmgr[4003]: 1B2C310A401: removed",
-      "Nov 27 14:00:01 mx postfix/smtp[4006]: 2D3E410A402: to=<x@evil.example>, relay=mail.evil.example[203.0.113.5]:25, delay=0.5, delays=0/0/0.2/0.3, dsn=2.0.0, status=sent (250 2.0.0 Ok: queued as 1B2C310A401)",
+      "Nov 27 14:00:01 mx postfix/smtp[4006]: 2D3E410A402: to=<x@evil.example>, "
+      "relay=mail.evil.example[203.0.113.5]:25, delay=0.5, delays=0/0/0.2/0.3, dsn=2.0.0, "
+      "status=sent (250 2.0.0 Ok: queued as 1B2C310A401)",
       "Nov 27 14:00:01 mx postfix/qmgr[4003]: 2D3E410A402: removed",
   });
   h.Flush();
@@ -473,21 +491,35 @@ TEST(TrackerTrust, ThePostmasterCopyIsNotTheSendersNdr) {
   TrackerHarness h;
   h.Feed({
       "Nov 27 15:00:00 mx postfix/smtpd[5001]: connect from mail.partner.test[198.51.100.30]",
-      "Nov 27 15:00:00 mx postfix/smtpd[5001]: 3A4B510A501: client=mail.partner.test[198.51.100.30]",
+      "Nov 27 15:00:00 mx postfix/smtpd[5001]: 3A4B510A501: "
+      "client=mail.partner.test[198.51.100.30]",
       "Nov 27 15:00:00 mx postfix/cleanup[5002]: 3A4B510A501: message-id=<p1@partner.test>",
-      "Nov 27 15:00:00 mx postfix/qmgr[5003]: 3A4B510A501: from=<ann@partner.test>, size=500, nrcpt=1 (queue active)",
-      "Nov 27 15:00:00 mx postfix/smtpd[5001]: disconnect from mail.partner.test[198.51.100.30] ehlo=1 mail=1 rcpt=1 data=1 quit=1 commands=5",
-      "Nov 27 15:00:00 mx postfix/local[5004]: 3A4B510A501: to=<nobody@example.test>, relay=local, delay=0.1, delays=0/0/0/0.1, dsn=5.1.1, status=bounced (unknown user: \"nobody\")",
-      "Nov 27 15:00:00 mx postfix/cleanup[5002]: 4B5C610A502: message-id=<20261127150000.4B5C610A502@mx.example.test>",
-      "Nov 27 15:00:00 mx postfix/bounce[5005]: 3A4B510A501: sender non-delivery notification: 4B5C610A502",
-      "Nov 27 15:00:00 mx postfix/cleanup[5002]: 4C6D710A503: message-id=<20261127150000.4C6D710A503@mx.example.test>",
-      "Nov 27 15:00:00 mx postfix/bounce[5005]: 3A4B510A501: postmaster non-delivery notification: 4C6D710A503",
-      "Nov 27 15:00:00 mx postfix/qmgr[5003]: 4B5C610A502: from=<>, size=2500, nrcpt=1 (queue active)",
-      "Nov 27 15:00:00 mx postfix/qmgr[5003]: 4C6D710A503: from=<double-bounce@mx.example.test>, size=2000, nrcpt=1 (queue active)",
+      "Nov 27 15:00:00 mx postfix/qmgr[5003]: 3A4B510A501: from=<ann@partner.test>, size=500, "
+      "nrcpt=1 (queue active)",
+      "Nov 27 15:00:00 mx postfix/smtpd[5001]: disconnect from mail.partner.test[198.51.100.30] "
+      "ehlo=1 mail=1 rcpt=1 data=1 quit=1 commands=5",
+      "Nov 27 15:00:00 mx postfix/local[5004]: 3A4B510A501: to=<nobody@example.test>, relay=local, "
+      "delay=0.1, delays=0/0/0/0.1, dsn=5.1.1, status=bounced (unknown user: \"nobody\")",
+      "Nov 27 15:00:00 mx postfix/cleanup[5002]: 4B5C610A502: "
+      "message-id=<20261127150000.4B5C610A502@mx.example.test>",
+      "Nov 27 15:00:00 mx postfix/bounce[5005]: 3A4B510A501: sender non-delivery notification: "
+      "4B5C610A502",
+      "Nov 27 15:00:00 mx postfix/cleanup[5002]: 4C6D710A503: "
+      "message-id=<20261127150000.4C6D710A503@mx.example.test>",
+      "Nov 27 15:00:00 mx postfix/bounce[5005]: 3A4B510A501: postmaster non-delivery notification: "
+      "4C6D710A503",
+      "Nov 27 15:00:00 mx postfix/qmgr[5003]: 4B5C610A502: from=<>, size=2500, nrcpt=1 (queue "
+      "active)",
+      "Nov 27 15:00:00 mx postfix/qmgr[5003]: 4C6D710A503: from=<double-bounce@mx.example.test>, "
+      "size=2000, nrcpt=1 (queue active)",
       "Nov 27 15:00:00 mx postfix/qmgr[5003]: 3A4B510A501: removed",
-      "Nov 27 15:00:01 mx postfix/smtp[5006]: 4B5C610A502: to=<ann@partner.test>, relay=mail.partner.test[198.51.100.30]:25, delay=0.5, delays=0/0/0.2/0.3, dsn=2.0.0, status=sent (250 2.0.0 Ok: queued as 9F8E7D6C5B)",
+      "Nov 27 15:00:01 mx postfix/smtp[5006]: 4B5C610A502: to=<ann@partner.test>, "
+      "relay=mail.partner.test[198.51.100.30]:25, delay=0.5, delays=0/0/0.2/0.3, dsn=2.0.0, "
+      "status=sent (250 2.0.0 Ok: queued as 9F8E7D6C5B)",
       "Nov 27 15:00:01 mx postfix/qmgr[5003]: 4B5C610A502: removed",
-      "Nov 27 15:00:01 mx postfix/local[5007]: 4C6D710A503: to=<root@mx.example.test>, orig_to=<postmaster>, relay=local, delay=0.1, delays=0/0/0/0.1, dsn=2.0.0, status=sent (delivered to mailbox)",
+      "Nov 27 15:00:01 mx postfix/local[5007]: 4C6D710A503: to=<root@mx.example.test>, "
+      "orig_to=<postmaster>, relay=local, delay=0.1, delays=0/0/0/0.1, dsn=2.0.0, status=sent "
+      "(delivered to mailbox)",
       "Nov 27 15:00:01 mx postfix/qmgr[5003]: 4C6D710A503: removed",
   });
   h.Flush();
@@ -496,8 +528,9 @@ TEST(TrackerTrust, ThePostmasterCopyIsNotTheSendersNdr) {
   EXPECT_EQ(r->ndr_qid, "4B5C610A502");
   EXPECT_EQ(r->notice_qids, std::vector<std::string>{"4C6D710A503"});
   TrackerHarness twice;  // a bounce that bounced: the postmaster's copy is the NDR
-  twice.Feed({"Nov 27 15:00:00 mx postfix/bounce[5005]: 3A4B510A501: postmaster non-delivery "
-              "notification: 4C6D710A503"});
+  twice.Feed(
+      {"Nov 27 15:00:00 mx postfix/bounce[5005]: 3A4B510A501: postmaster non-delivery "
+       "notification: 4C6D710A503"});
   twice.Flush();
   ASSERT_TRUE(twice.One("3A4B510A501"));
   EXPECT_EQ(twice.One("3A4B510A501")->ndr_qid, "4C6D710A503");
@@ -509,8 +542,11 @@ TEST(TrackerTrust, AHeloCannotImitateTheRejectReply) {
   h.Feed({
       "Nov 27 13:00:01 mx postfix/smtpd[3001]: connect from evil.example[203.0.113.9]",
       "Nov 27 13:00:01 mx postfix/smtpd[3001]: 4A1B210A001: client=evil.example[203.0.113.9]",
-      "Nov 27 13:00:02 mx postfix/cleanup[3002]: 4A1B210A001: reject: header Subject: Invoice from evil.example[203.0.113.9]; from=<bob@evil.example> to=<alice@example.test> proto=ESMTP helo=<x>: 2.0.0 Ok accepted>: 5.7.1 Spam subject rejected",
-      "Nov 27 13:00:02 mx postfix/smtpd[3001]: disconnect from evil.example[203.0.113.9] ehlo=1 mail=1 rcpt=1 data=0/1 quit=1 commands=4/5",
+      "Nov 27 13:00:02 mx postfix/cleanup[3002]: 4A1B210A001: reject: header Subject: Invoice from "
+      "evil.example[203.0.113.9]; from=<bob@evil.example> to=<alice@example.test> proto=ESMTP "
+      "helo=<x>: 2.0.0 Ok accepted>: 5.7.1 Spam subject rejected",
+      "Nov 27 13:00:02 mx postfix/smtpd[3001]: disconnect from evil.example[203.0.113.9] ehlo=1 "
+      "mail=1 rcpt=1 data=0/1 quit=1 commands=4/5",
   });
   h.Flush();
   const MessageRecord* r = h.One("4A1B210A001");
