@@ -1,0 +1,97 @@
+// SqliteStore: the blocks the agent decided, and the counts by outcome.
+#include "agent/store/sqlite_store.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <limits>
+
+#include "agent/store/sqlite_codec.h"
+#include "base/text.h"
+
+namespace mailtrail {
+
+Status SqliteStore::SaveBlocks(const std::vector<Block>& blocks) {
+  if (Status st = db_.Exec("BEGIN IMMEDIATE"); !st.ok()) return st;
+  auto up = db_.Prepare(
+      "INSERT OR REPLACE INTO block (kind, key, created, expires, reason, rule, origin_host,"
+      " raw_subjects, evidence, strikes, live) VALUES (?,?,?,?,?,?,?,?,?,?,?)");
+  if (!up.ok()) {
+    static_cast<void>(db_.Exec("ROLLBACK"));
+    return up.status();
+  }
+  for (const Block& b : blocks) {
+    up->Reset();
+    up->BindText(1, b.kind);
+    up->BindText(2, b.key);
+    up->BindInt(3, b.created);
+    up->BindInt(4, b.expires);
+    up->BindText(5, b.reason);
+    up->BindText(6, b.rule);
+    up->BindText(7, b.origin_host);
+    // Bound without a copy (SQLITE_STATIC): alive until the step.
+    const std::string raw = JoinItems(b.raw_subjects, '\n');
+    const std::string evidence = JoinItems(b.evidence, ' ');
+    up->BindText(8, raw);
+    up->BindText(9, evidence);
+    up->BindInt(10, b.strikes);
+    up->BindInt(11, b.live ? 1 : 0);
+    if (up->Step() != SQLITE_DONE) {
+      Status st = db_.Error("save a block");
+      static_cast<void>(db_.Exec("ROLLBACK"));
+      return st;
+    }
+  }
+  return db_.Exec("COMMIT");
+}
+
+StatusOr<std::vector<Block>> SqliteStore::LoadBlocks(TimeUs active_at) {
+  auto q = db_.Prepare(
+      "SELECT kind, key, created, expires, reason, rule, origin_host, raw_subjects, evidence,"
+      " strikes, live FROM block WHERE expires > ? ORDER BY created, kind, key");
+  if (!q.ok()) return q.status();
+  q->BindInt(1, active_at < 0 ? std::numeric_limits<int64_t>::min() : active_at);
+  std::vector<Block> out;
+  int rc;
+  while ((rc = q->Step()) == SQLITE_ROW) {
+    Block b;
+    b.kind = q->Text(0);
+    b.key = q->Text(1);
+    b.created = q->Int(2);
+    b.expires = q->Int(3);
+    b.reason = q->Text(4);
+    b.rule = q->Text(5);
+    b.origin_host = q->Text(6);
+    b.raw_subjects = SplitItems(q->Text(7), '\n');
+    b.evidence = SplitItems(q->Text(8), ' ');
+    b.strikes = static_cast<int>(q->Int(9));
+    b.live = q->Int(10) != 0;
+    out.push_back(std::move(b));
+  }
+  if (rc != SQLITE_DONE) return db_.Error("load blocks");
+  return out;
+}
+
+StatusOr<int> SqliteStore::EndBlocks(const std::string& key, TimeUs at) {
+  auto q = db_.Prepare("UPDATE block SET expires = ?1 WHERE key = ?2 AND expires > ?1");
+  if (!q.ok()) return q.status();
+  q->BindInt(1, at);
+  q->BindText(2, key);
+  if (q->Step() != SQLITE_DONE) return db_.Error("end blocks");
+  return static_cast<int>(sqlite3_changes(db_.get()));
+}
+
+StatusOr<std::map<std::string, int64_t>> SqliteStore::CountByOutcome() {
+  std::map<std::string, int64_t> out;
+  auto s = db_.Prepare("SELECT outcome, count(*) FROM message GROUP BY outcome");
+  if (!s.ok()) return s.status();
+  int rc;
+  while ((rc = s->Step()) == SQLITE_ROW) {
+    const int64_t o = s->Int(0);
+    out[o >= 0 && o < kOutcomeCount ? OutcomeName(static_cast<Outcome>(o)) : "invalid"] +=
+        s->Int(1);
+  }
+  if (rc != SQLITE_DONE) return db_.Error("count outcomes");
+  return out;
+}
+
+}  // namespace mailtrail

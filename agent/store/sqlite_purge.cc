@@ -1,0 +1,102 @@
+// SqliteStore: `db purge` — old days out, unused dictionary rows out, the
+// space given back, and the live writer told to forget its cached ids.
+#include "agent/store/sqlite_store.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <limits>
+
+#include "agent/store/sqlite_codec.h"
+#include "base/text.h"
+
+namespace mailtrail {
+
+// SQLite has no partitions: a DELETE, in one transaction (run it at a quiet time);
+// then the dictionary rows no record uses any more, then the space goes back to
+// the file system (db purge promises a smaller file, not only free pages).
+StatusOr<int64_t> SqliteStore::PurgeBefore(int64_t day) {
+  const std::string cutoff = std::to_string(day * 86400);
+  int64_t removed = 0;
+  auto fail = [&](Status st) -> StatusOr<int64_t> {
+    static_cast<void>(db_.Exec("ROLLBACK"));
+    ForgetDictionary();
+    return st;
+  };
+  if (Status st = db_.Exec("BEGIN IMMEDIATE;"
+                           "DELETE FROM rcpt WHERE message IN"
+                           " (SELECT id FROM message WHERE first_seen < " +
+                           cutoff + ");");
+      !st.ok())
+    return fail(st);
+  if (Status st = db_.Exec("DELETE FROM message WHERE first_seen < " + cutoff); !st.ok())
+    return fail(st);
+  removed = sqlite3_changes(db_.get());
+  if (removed > 0) {
+    if (Status st = DeleteUnreferencedDictionary(); !st.ok()) return fail(st);
+  }
+  if (Status st = db_.Exec("COMMIT"); !st.ok()) return fail(st);
+  if (removed == 0) return removed;
+  if (Status st = ReclaimSpace(); !st.ok()) return st;
+  return removed;
+}
+
+// Inside the purge's transaction. The texts no message or recipient refers to
+// any more; a live writer (another connection) sees 'dict_purges' change and
+// forgets the ids it cached (ForgetDictionaryAfterPurge) before its next batch.
+Status SqliteStore::DeleteUnreferencedDictionary() {
+  if (Status st = RestoreDeferredIndexes(); !st.ok()) return st;  // the NOT EXISTS use them
+  ForgetDictionary();
+  // The ids in use, gathered once (an ephemeral index), not looked up per row:
+  // only some of these columns have an index. NULLs kept out (NOT IN a set
+  // holding NULL is never true).
+  std::string in_use;
+  for (const char* ref :
+       {"host FROM message", "sender FROM message", "client_host FROM message", "helo FROM message",
+        "sasl FROM message", "addr FROM rcpt", "orig FROM rcpt", "relay FROM rcpt"}) {
+    if (!in_use.empty()) in_use += " UNION ";
+    const std::string column(ref, std::string_view(ref).find(' '));
+    in_use += "SELECT " + std::string(ref) + " WHERE " + column + " IS NOT NULL";
+  }
+  return db_.Exec("DELETE FROM dict WHERE id NOT IN (" + in_use +
+                  ");"
+                  "INSERT INTO meta (key, value) VALUES ('dict_purges', '1')"
+                  " ON CONFLICT (key) DO UPDATE SET value = CAST(value AS INTEGER) + 1;");
+}
+
+// A database made with incremental auto-vacuum frees its pages in place; an
+// older one (made before mailtrail set it) is rewritten once by VACUUM, which
+// also switches it to incremental, so that later purges are cheap.
+Status SqliteStore::ReclaimSpace() {
+  int64_t mode = 0;
+  {
+    auto av = db_.Prepare("PRAGMA auto_vacuum");
+    if (!av.ok()) return av.status();
+    if (av->Step() != SQLITE_ROW) return db_.Error("read auto_vacuum");
+    mode = av->Int(0);
+  }
+  const std::string sql =
+      mode == 2 ? "PRAGMA incremental_vacuum;" : "PRAGMA auto_vacuum=INCREMENTAL; VACUUM;";
+  if (Status st = db_.Exec(sql); !st.ok()) return st;
+  // In WAL mode the pages leave the file only when the log is checkpointed.
+  return db_.Exec("PRAGMA wal_checkpoint(TRUNCATE);");
+}
+
+StatusOr<std::string> SqliteStore::DictPurges() {
+  auto v = db_.Prepare("SELECT value FROM meta WHERE key = 'dict_purges'");
+  if (!v.ok()) return v.status();
+  const int rc = v->Step();
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE) return db_.Error("read dict_purges");
+  return rc == SQLITE_ROW ? v->Text(0) : std::string();
+}
+
+Status SqliteStore::ForgetDictionaryAfterPurge() {
+  auto now = DictPurges();
+  if (!now.ok()) return now.status();
+  if (*now != dict_purges_) {
+    ForgetDictionary();
+    dict_purges_ = std::move(*now);
+  }
+  return Status::Ok();
+}
+
+}  // namespace mailtrail
