@@ -7,6 +7,8 @@
 #include <memory>
 #include <set>
 
+#include <systemd/sd-daemon.h>
+
 #include "actions/firewall/iptc_firewall.h"
 #include "actions/firewall/nft_firewall.h"
 #include "actions/policy/policy_server.h"
@@ -212,7 +214,13 @@ Status DamagedStoreSaysTheWayOut(const Status& st) {
 }
 
 // Opens the store and starts (resumes) an agent for `c`.
-Status StartRunning(const Config& c, const Clock& clock, Running* out) {
+// `wait_for_store` (the first start only, while signals are held): a store
+// that is down (MySQL restarting, the network) holds the checkpoint to resume
+// from, so wait for it instead of exiting; nothing is read meanwhile and the
+// log keeps every line (docs/install.md). A SIGTERM while waiting leaves
+// `out->agent` null.
+Status StartRunning(const Config& c, const Clock& clock, Running* out,
+                    bool wait_for_store = false) {
   AgentOptions options = ToAgentOptions(c);
   if (!ParseTz(c.timezone, clock, &options.utc_offset_seconds))
     return Status::InvalidArgument("timezone must be UTC, local, +HH:MM or -HH:MM");
@@ -232,7 +240,17 @@ Status StartRunning(const Config& c, const Clock& clock, Running* out) {
     options.queue_watcher = &queue->watcher;
   }
   auto agent = std::make_unique<Agent>(options, store->get(), RealFileSystem(), &clock);
-  if (Status st = agent->Start(); !st.ok()) {
+  Status st = agent->Start();
+  for (TimeUs wait = kUsPerSecond; wait_for_store && st.code() == Status::Code::kUnavailable;
+       wait = std::min(2 * wait, 30 * kUsPerSecond)) {
+    std::fprintf(stderr, "mailtrail: store unavailable (%s); waiting for it (again in %lld s)\n",
+                 EscapeForLog(st.message(), 300).c_str(),
+                 static_cast<long long>(wait / kUsPerSecond));
+    sd_notify(0, "READY=1\nSTATUS=waiting for the store to resume from its checkpoint");
+    if (!WaitUnlessStopped(wait)) return Status::Ok();
+    st = agent->Start();
+  }
+  if (!st.ok()) {
     const std::string what = "resuming from the checkpoint: " + st.message();
     // A checkpoint that cannot be read will not become readable by retrying.
     if (st.code() == Status::Code::kCorruption)
@@ -370,10 +388,11 @@ int RunMain(const std::vector<std::string>& argv, const Clock& clock) {
     return kExitConfig;
   }
   Running running;
-  if (Status st = StartRunning(*config, clock, &running); !st.ok()) {
+  if (Status st = StartRunning(*config, clock, &running, /*wait_for_store=*/true); !st.ok()) {
     Fail(st.message());
     return st.code() == Status::Code::kCorruption ? kExitDataErr : kExitFailure;
   }
+  if (!running.agent) return kExitOk;  // SIGTERM while it waited for the store
   RunLoopOptions loop;
   loop.poll_interval = config->poll_interval;
   loop.watch_dirs = WatchDirs(config->log_paths);

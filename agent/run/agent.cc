@@ -169,10 +169,15 @@ void Agent::Detect(const MessageRecord& r) {
 }
 
 Status Agent::Start() {
+  // The checkpoint first: a store that is away fails the start here, before
+  // anything changed, so the caller may wait and call Start() again.
+  auto saved = store_->LoadCheckpoint();
+  if (!saved.ok()) return saved.status();
   if (blocks_) {
     // Every block ever made: the active ones come back, and strikes count on.
-    // A store that is away (spooling) does not stop the start: detection
-    // begins afresh, and its blocks are saved once the store is back.
+    // A store that is away (the checkpoint came from the spool) does not stop
+    // the start: detection begins afresh, and its blocks are saved once the
+    // store is back.
     auto all = store_->LoadBlocks(-1);
     if (all.ok()) {
       blocks_->Restore(*all, clock_->WallNow());
@@ -183,8 +188,6 @@ Status Agent::Start() {
       return all.status();
     }
   }
-  auto saved = store_->LoadCheckpoint();
-  if (!saved.ok()) return saved.status();
   last_flush_ = clock_->MonotonicNow();
   if (saved->empty()) return Status::Ok();
   // The whole state, then each change set after it; the streams stand where

@@ -51,16 +51,8 @@ StreamPosition FileStream::PositionOf(const Source& src) const {
 std::vector<StreamPosition> FileStream::positions() const {
   if (!started_) return restore_;
   std::vector<StreamPosition> out;
-  auto seen = [this](const Source& s) {
-    if (auto info = s.file->Stat(); info.ok())
-      newest_mtime_ = std::max(newest_mtime_, info->mtime_ns);
-  };
-  for (const auto& d : draining_) {
-    seen(*d);
-    out.push_back(PositionOf(*d));
-  }
+  for (const auto& d : draining_) out.push_back(PositionOf(*d));
   if (current_) {
-    seen(*current_);
     out.push_back(PositionOf(*current_));
     out.back().newest_mtime_ns = newest_mtime_;
   }
@@ -185,8 +177,7 @@ std::unique_ptr<FileStream::Source> FileStream::FindCompressed(
   return nullptr;
 }
 
-void FileStream::Restore(TimeUs now) {
-  // Where a saved file may be now: the path itself, or a rotated name beside it.
+std::vector<std::string> FileStream::Candidates() const {
   const size_t slash = path_.rfind('/');
   const std::string dir = slash == std::string::npos ? "." : path_.substr(0, slash + 1);
   const std::string base = slash == std::string::npos ? path_ : path_.substr(slash + 1);
@@ -195,6 +186,34 @@ void FileStream::Restore(TimeUs now) {
     for (const auto& n : *names)
       if (n != base && n.rfind(base, 0) == 0) candidates.push_back(dir + n);
   }
+  return candidates;
+}
+
+std::unique_ptr<FileStream::Source> FileStream::FindCopy(const std::vector<std::string>& candidates,
+                                                         const StreamPosition& pos,
+                                                         std::string* name) {
+  // The fingerprint must cover what was read (or its full length): a few bytes
+  // shared by chance ("Nov 27 ") prove nothing.
+  const int64_t covers = std::min<int64_t>(options_.fingerprint_bytes, pos.offset);
+  if (pos.offset == 0 || pos.fingerprint_len < covers) return nullptr;
+  for (const auto& c : candidates) {
+    if (c == path_) continue;  // the truncated original, whatever it holds now
+    auto info = fs_->Stat(c);
+    if (!info.ok() || !info->regular || info->id == pos.id || info->size < pos.offset) continue;
+    std::unique_ptr<Source> src = OpenFile(c);
+    uint64_t fp = 0;
+    if (src && Fingerprint(src->file.get(), info->size, pos.fingerprint_len, &fp).ok() &&
+        fp == pos.fingerprint) {
+      *name = c;
+      return src;
+    }
+  }
+  return nullptr;
+}
+
+void FileStream::Restore(TimeUs now) {
+  // Where a saved file may be now: the path itself, or a rotated name beside it.
+  const std::vector<std::string> candidates = Candidates();
   auto at_path = fs_->Stat(path_);
   std::vector<std::string> used;  // names of the saved files found
   // The file that was current at the checkpoint, if it was rotated away while
@@ -224,7 +243,10 @@ void FileStream::Restore(TimeUs now) {
         break;
       }
     }
+    // Not the same inode: copied (copytruncate, maybe compressed since) while
+    // we were stopped. The copy holds what was read and what came after it.
     if (!found) found = FindCompressed(candidates, pos, &found_name);
+    if (!found) found = FindCopy(candidates, pos, &found_name);
     if (is_current && !(at_path.ok() && at_path->id == pos.id && found_name == path_)) {
       // It is no longer the file at the path: rotated (at least once) while
       // we were stopped. Whatever was modified after what we had seen is new.
@@ -257,7 +279,10 @@ void FileStream::Restore(TimeUs now) {
     for (const auto& c : candidates) {
       if (c == path_ || std::find(used.begin(), used.end(), c) != used.end()) continue;
       auto info = fs_->Stat(c);
-      if (!info.ok() || !info->regular || info->mtime_ns <= current_rotated_at) continue;
+      // `<`: a file written in the same clock tick as our last look at the
+      // current file may hold lines we never saw (a rotated-away file we had
+      // finished is a saved one, never here).
+      if (!info.ok() || !info->regular || info->mtime_ns < current_rotated_at) continue;
       if (at_path.ok() && info->id == at_path->id) continue;
       // While compressing, both mail.log.1 and mail.log.1.gz exist: the plain one.
       if (IsGzipName(c) && std::find(candidates.begin(), candidates.end(),
@@ -359,13 +384,33 @@ StatusOr<bool> FileStream::Drain(Source* src, LineHandler* handler, size_t max_l
   }
 }
 
-Status FileStream::CheckTruncated(Source* src) {
+Status FileStream::CheckTruncated(Source* src, TimeUs now) {
   // copytruncate: the file is shorter than what was read, or was rewritten past
   // our offset already, which its first bytes tell.
   auto info = src->file->Stat();
   if (!info.ok()) return info.status();
+  Seen(*info);
   if (info->size < src->read_offset || !SameStart(src, info->size)) {
     ++counters_.truncations;
+    // What was written after our last read is in the copy beside it only
+    // (mail.log.1): drain the copy on from where we stood, before the start
+    // of the truncated file.
+    if (src == current_.get()) {
+      std::string name;
+      const std::vector<std::string> candidates = Candidates();
+      const StreamPosition pos = PositionOf(*src);
+      std::unique_ptr<Source> copy = FindCopy(candidates, pos, &name);
+      if (!copy && pos.offset > 0) copy = FindCompressed(candidates, pos, &name);
+      if (copy) {
+        ++counters_.copies_resumed;
+        copy->read_offset = src->read_offset;
+        copy->partial = std::move(src->partial);
+        copy->partial_offset = src->partial_offset;
+        copy->skipping = src->skipping;
+        copy->last_growth = now;
+        draining_.push_back(std::move(copy));
+      }
+    }
     src->Reset(0);
     src->fingerprint_len = 0;
     SameStart(src, info->size);
@@ -384,7 +429,7 @@ void FileStream::FollowName(TimeUs now) {
   ++counters_.rotations;
   // It may also have been truncated since the last poll; from now on it is only
   // drained, so look now.
-  static_cast<void>(CheckTruncated(current_.get()));
+  static_cast<void>(CheckTruncated(current_.get(), now));
   current_->last_growth = now;
   draining_.push_back(std::move(current_));
   current_ = std::move(next);
@@ -400,10 +445,15 @@ StatusOr<size_t> FileStream::Poll(TimeUs now, LineHandler* handler, size_t max_l
     if (current_) started_ = true;
   }
   FollowName(now);
+  // Truncated (copytruncate)? Before the rotated files are read: its copy joins them.
+  if (current_) {
+    if (Status st = CheckTruncated(current_.get(), now); !st.ok()) return st;
+  }
   // Rotated files first: their lines are older.
   for (auto it = draining_.begin(); it != draining_.end();) {
     Source* d = it->get();
     const int64_t before = d->read_offset;
+    if (auto info = d->file->Stat(); info.ok()) Seen(*info);
     auto done = Drain(d, handler, max_lines, &emitted);
     if (!done.ok()) return done.status();
     if (!*done) return emitted;
@@ -416,9 +466,13 @@ StatusOr<size_t> FileStream::Poll(TimeUs now, LineHandler* handler, size_t max_l
     }
   }
   if (!current_) return emitted;
-  if (Status st = CheckTruncated(current_.get()); !st.ok()) return st;
   auto done = Drain(current_.get(), handler, max_lines, &emitted);
   if (!done.ok()) return done.status();
+  // A checkpoint's fingerprint covers what was read, so that a copy of this
+  // file can be told by it (FindCopy).
+  if (current_->fingerprint_len < options_.fingerprint_bytes &&
+      current_->fingerprint_len < current_->read_offset)
+    SameStart(current_.get(), current_->read_offset);
   return emitted;
 }
 

@@ -7,7 +7,10 @@
 //    before the next poll cannot hide it), the old one is drained first, then
 //    the new one is read from its start. Contract: poll at least once between
 //    two rotations (the directory watch and a 1 s timer do);
-//  - copytruncate: the file got shorter than what was read -> read it from 0;
+//  - copytruncate: the file got shorter than what was read (or its first bytes
+//    changed) -> its copy beside it (same first bytes, another inode) is read
+//    on from where we stood, then the file from 0. Across a restart the copy
+//    is found the same way and resumed at the checkpoint;
 //  - delete + recreate: like a rename.
 // After a rotation the old file stays open and is still read until it has not
 // grown for `rotate_wait` (a syslog daemon may write to it until it reopens its
@@ -24,6 +27,7 @@
 #ifndef MAILTRAIL_AGENT_TAIL_FILE_STREAM_H_
 #define MAILTRAIL_AGENT_TAIL_FILE_STREAM_H_
 
+#include <algorithm>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -71,7 +75,8 @@ struct FileStreamOptions {
 struct FileStreamCounters {
   int64_t lines = 0, bytes = 0, rotations = 0, truncations = 0, overlong = 0,
           replaced_while_stopped = 0,
-          rotated_while_stopped = 0;  // whole files read that rotated in and out while stopped
+          rotated_while_stopped = 0,  // whole files read that rotated in and out while stopped
+          copies_resumed = 0;         // copytruncate: the copy read on from where we stood
 };
 
 class FileStream {
@@ -119,7 +124,14 @@ class FileStream {
   std::unique_ptr<Source> FindCompressed(const std::vector<std::string>& candidates,
                                          const StreamPosition& pos, std::string* name);
   void FollowName(TimeUs now);
-  Status CheckTruncated(Source* src);
+  // Truncated: start over at 0; the current file's copy, if any, is drained first.
+  Status CheckTruncated(Source* src, TimeUs now);
+  // The path and the names beside it a rotated file may have (mail.log.1, ...).
+  std::vector<std::string> Candidates() const;
+  // A plain copy of the saved file under another inode (copytruncate); a
+  // compressed one is found by FindCompressed.
+  std::unique_ptr<Source> FindCopy(const std::vector<std::string>& candidates,
+                                   const StreamPosition& pos, std::string* name);
   Status Fingerprint(ReadableFile* file, int64_t size, uint32_t len, uint64_t* fp);
   // Whether the first bytes still match the fingerprint (extending a short one).
   bool SameStart(Source* src, int64_t size);
@@ -137,7 +149,11 @@ class FileStream {
   bool started_ = false;
   std::vector<StreamPosition> restore_;
   std::vector<char> buf_;
-  mutable int64_t newest_mtime_ = 0;  // see StreamPosition::newest_mtime_ns
+  // Of the stat before each read, never after it: whatever was written since
+  // is later (or in the same tick), so a file rotated away with it counts as
+  // unread after a restart.
+  void Seen(const FileInfo& info) { newest_mtime_ = std::max(newest_mtime_, info.mtime_ns); }
+  int64_t newest_mtime_ = 0;  // see StreamPosition::newest_mtime_ns
 };
 
 }  // namespace mailtrail

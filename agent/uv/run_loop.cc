@@ -3,6 +3,9 @@
 #include <systemd/sd-daemon.h>
 #include <uv.h>
 
+#include <unistd.h>
+
+#include <algorithm>
 #include <csignal>
 #include <cstdio>
 #include <memory>
@@ -138,6 +141,15 @@ void HoldSignalsUntilTheLoop() {
   sigemptyset(&sa.sa_mask);
   sa.sa_flags = SA_RESTART;
   for (int sig : {SIGTERM, SIGINT, SIGHUP}) sigaction(sig, &sa, nullptr);
+}
+
+bool WaitUnlessStopped(TimeUs how_long) {
+  constexpr TimeUs kStep = kUsPerSecond / 10;
+  for (TimeUs waited = 0; waited < how_long && !g_held_stop; waited += kStep) {
+    if (waited % kUsPerSecond == 0) sd_notify(0, "WATCHDOG=1");
+    usleep(static_cast<useconds_t>(std::min(kStep, how_long - waited)));
+  }
+  return !g_held_stop;
 }
 
 Status RunAgentLoop(Agent* agent, const RunLoopOptions& options) {

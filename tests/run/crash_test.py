@@ -6,10 +6,15 @@ the store must hold exactly the records of a one-shot `mailtrail replay` of the
 same lines: none lost, none doubled.
 
 usage: crash_test.py MAILTRAIL CORPUS.log.gz [--kills N] [--seed S]
-Every third kill, the log is also rotated twice while the agent is stopped
-(with lines written to each file, and compressed as gzip does, keeping the
-modification time): the restarted agent must finish the file it was reading,
-read the one rotated in and out meanwhile, then the current one.
+Rotations are of both kinds logrotate does: rename (`create`) and copytruncate
+(copy, then truncate the file in place), and a rotated file may be compressed
+at once (gzip keeps the modification time). Some kills come within 0.1 s of a
+copytruncate, before the agent can have seen it (issue 18's reproducer), and
+every third kill the log is rotated one to three times, of either kind, while
+the agent is stopped (with lines written to each file): the restarted agent
+must finish the file it was reading (or its copy) at the checkpoint, read the
+ones rotated in and out meanwhile, then the current one. The seed is printed
+on failure: `--seed S` reproduces the run.
 """
 import argparse
 import datetime
@@ -63,11 +68,18 @@ def main():
         compressed += 1
 
     def rotate():
-        nonlocal rotations
+        """One rotation, rename or copytruncate at random (logrotate's two kinds)."""
+        nonlocal rotations, copies
         rotations += 1
         rotated = "%s.%d" % (log, rotations)
-        os.rename(log, rotated)
-        open(log, "w").close()
+        if rng.random() < 0.5:
+            os.rename(log, rotated)
+            open(log, "w").close()
+        else:
+            copies += 1
+            with open(log, "rb") as src, open(rotated, "wb") as dst:
+                dst.write(src.read())
+            os.truncate(log, 0)
         return rotated
 
     def append(n):
@@ -103,7 +115,7 @@ def main():
         time.sleep(0.05)  # and one poll
         return p
 
-    kills = rotations = compressed = stopped_rotations = 0
+    kills = rotations = compressed = stopped_rotations = copies = quick_kills = 0
     i = 0
     agent = start()
     per_kill = max(1, len(lines) // (a.kills + 2))
@@ -117,20 +129,25 @@ def main():
             if rng.random() < 0.4:  # without delaycompress
                 compress(rotated)
         if i >= next_kill:
-            time.sleep(rng.uniform(0.0, 0.2))
+            if rng.random() < 0.35:  # rotated, and killed before it can have seen it
+                quick_kills += 1
+                rotate()
+                time.sleep(rng.uniform(0.0, 0.1))
+            else:
+                time.sleep(rng.uniform(0.0, 0.2))
             agent.send_signal(signal.SIGKILL)
             agent.wait()
             kills += 1
             next_kill += per_kill
-            if kills % 3 == 0 and i < len(lines):  # two rotations while it is down
-                for _ in range(2):
+            if kills % 3 == 0 and i < len(lines):  # rotations pile up while it is down
+                for _ in range(rng.randint(1, 3)):
                     append(rng.randint(1, 50))
                     rotated = rotate()
                     if rng.random() < 0.5:
                         compress(rotated)
                     time.sleep(0.01)  # distinct modification times
+                    stopped_rotations += 1
                 append(rng.randint(1, 50))
-                stopped_rotations += 2
             agent = start()
     while kills < a.kills:
         time.sleep(rng.uniform(0.05, 0.3))
@@ -159,13 +176,14 @@ def main():
                     whole], check=True)
     want = sorted(r for end, r in records(a.binary, one) if end != "open")
     got = sorted(r for end, r in records(a.binary, db))
-    print("%d lines, %d rotations (%d compressed, %d while stopped), %d kills: agent stored %d "
-          "records, one-shot replay closed %d" % (len(lines), rotations, compressed,
-                                                 stopped_rotations, kills, len(got), len(want)))
+    print("seed %d: %d lines, %d rotations (%d by copytruncate, %d compressed, %d while stopped), "
+          "%d kills (%d right after a rotation): agent stored %d records, one-shot replay closed %d"
+          % (a.seed, len(lines), rotations, copies, compressed, stopped_rotations, kills,
+             quick_kills, len(got), len(want)))
     if kills < 20 or got != want:
         missing = [r for r in want if r not in set(got)]
         extra = [r for r in got if r not in set(want)]
-        print("FAIL: %d missing, %d extra" % (len(missing), len(extra)))
+        print("FAIL (seed %d): %d missing, %d extra" % (a.seed, len(missing), len(extra)))
         for r in (missing[:3] + extra[:3]):
             print("  ", r[:300])
         print("kept for inspection:", tmp)

@@ -43,6 +43,12 @@ class MemFileSystem : public FileSystem {
     names_[path]->data.clear();
     names_[path]->mtime = ++clock_;
   }
+  // As `cp` (and logrotate's copytruncate) does: a new inode with the same bytes,
+  // modified now.
+  void Copy(const std::string& from, const std::string& to) {
+    Create(to);
+    names_[to]->data = names_[from]->data;
+  }
   // As `gzip` and `touch -r` do: the modification time of another file.
   void CopyMtime(const std::string& from, const std::string& to) {
     names_[to]->mtime = names_[from]->mtime;
@@ -52,6 +58,7 @@ class MemFileSystem : public FileSystem {
   void Symlink(const std::string& target, const std::string& link) {
     names_[link] = names_[target];
   }
+  std::string Read(const std::string& path) { return names_[path]->data; }
   uint64_t InoOf(const std::string& path) { return names_[path]->ino; }
 
   StatusOr<FileInfo> Stat(const std::string& path) override {
