@@ -189,7 +189,20 @@ Status Agent::Start() {
     }
   }
   last_flush_ = clock_->MonotonicNow();
-  if (saved->empty()) return Status::Ok();
+  if (saved->empty()) {
+    // A first start: take hold of each log now (nothing read yet) and commit
+    // that as the first checkpoint. Killed before its first batch, the agent
+    // then resumes these very files, also when they were rotated meanwhile;
+    // without it, the restart was a first start again and read only the file
+    // at the path, not the rotated one (issue 18).
+    for (size_t i = 0; i < streams_.size(); ++i) {
+      Lines none(this, &states_[i]);
+      if (auto n = streams_[i]->Poll(clock_->MonotonicNow(), &none, 0); !n.ok()) return n.status();
+    }
+    Status st = Flush();
+    whole_state_bytes_ = 0;  // it only names the files: the next one is whole again
+    return st;
+  }
   // The whole state, then each change set after it; the streams stand where
   // the last part says.
   Checkpoint cp;
