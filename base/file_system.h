@@ -50,6 +50,12 @@ class FileSystem {
 // The real one (POSIX open/pread/fstat). Thread-compatible.
 FileSystem* RealFileSystem();
 
+// A log path as the checkpoint keys it: absolute, `.`/`..` and repeated
+// slashes gone, and its directory's symbolic links resolved (the file's own
+// name is kept: a symlink swap is a rotation to follow). "mail.log" run from
+// /var/log and "/var/log/./mail.log" are the same log.
+std::string AbsoluteLogPath(const std::string& path);
+
 }  // namespace mailtrail
 
 #endif  // MAILTRAIL_BASE_FILE_SYSTEM_H_

@@ -5,6 +5,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 
 #include "base/file_system.h"
 
@@ -80,6 +81,18 @@ class PosixFileSystem : public FileSystem {
 FileSystem* RealFileSystem() {
   static PosixFileSystem fs;  // stateless
   return &fs;
+}
+
+std::string AbsoluteLogPath(const std::string& path) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  fs::path p = fs::absolute(fs::path(path), ec);
+  if (ec) return path;
+  p = p.lexically_normal();
+  if (!p.has_filename()) return p.string();
+  // weakly_canonical: the directory may not exist yet (the agent waits for it).
+  const fs::path dir = fs::weakly_canonical(p.parent_path(), ec);
+  return ec ? p.string() : (dir / p.filename()).string();
 }
 
 }  // namespace mailtrail

@@ -94,6 +94,15 @@ StatusOr<Config> Configure(const Args& args, const std::vector<std::string>& log
     for (const auto& a : c.allow)
       if (!Cidr::Parse(a)) return Status::InvalidArgument("--allow needs an IP or CIDR: " + a);
   }
+  // The checkpoint keys each log by its absolute path: the same file named
+  // two ways is one log (issue 18: "mail.log" and "/var/log/mail.log" read it
+  // twice), and named twice it would be read twice.
+  std::set<std::string> seen;
+  for (auto& path : c.log_paths) {
+    path = AbsoluteLogPath(path);
+    if (!seen.insert(path).second)
+      return Status::InvalidArgument("the log " + path + " is named twice");
+  }
   if (!Millis(args.Get("flush-interval"), &c.flush_interval) ||
       !Millis(args.Get("poll-interval"), &c.poll_interval))
     return Status::InvalidArgument("intervals are milliseconds, 1 to 3600000");

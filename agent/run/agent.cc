@@ -129,6 +129,7 @@ void Agent::KeepQueueHints() {
 Agent::Agent(AgentOptions options, Store* store, FileSystem* fs, const Clock* clock)
     : options_(std::move(options)),
       store_(store),
+      fs_(fs),
       clock_(clock),
       writer_(std::make_unique<AsyncWriter>(store, options_.batch_records, options_.writer_queue,
                                             /*auto_batches=*/false, clock)),
@@ -221,7 +222,7 @@ Status Agent::Start() {
   last_line_mono_ = last_flush_;
   for (const auto& s : cp.streams) {
     for (size_t i = 0; i < streams_.size(); ++i) {
-      if (streams_[i]->path() != s.path) continue;
+      if (!SameLog(s, i, cp)) continue;
       streams_[i]->RestoreTo(s.positions);
       if (s.year != 0) {
         states_[i].dating = DatedLineParser::WithYear(options_.utc_offset_seconds, s.year);
@@ -229,6 +230,19 @@ Status Agent::Start() {
     }
   }
   return Status::Ok();
+}
+
+bool Agent::SameLog(const Checkpoint::Stream& saved, size_t i, const Checkpoint& cp) const {
+  if (streams_[i]->path() == saved.path) return true;
+  // Saved under another name (a relative path, before paths were made
+  // absolute; a directory reached by another link): the same log if the file
+  // at this path now is the one it was reading, and this path has no saved
+  // stream of its own.
+  for (const auto& other : cp.streams)
+    if (other.path == streams_[i]->path()) return false;
+  if (saved.positions.empty()) return false;
+  auto info = fs_->Stat(streams_[i]->path());
+  return info.ok() && info->id == saved.positions.back().id;
 }
 
 StatusOr<size_t> Agent::Step() {

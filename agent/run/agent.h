@@ -20,6 +20,7 @@
 #include "agent/queue/queue_watcher.h"
 #include "agent/replay/async_writer.h"
 #include "agent/replay/line_stats.h"
+#include "agent/run/checkpoint.h"
 #include "agent/run/mail_flow.h"
 #include "agent/store/store.h"
 #include "agent/tail/file_stream.h"
@@ -110,6 +111,9 @@ class Agent {
   // Copies what newly read queue files said into the open records, which the
   // next checkpoint then keeps (a restart after the file is gone loses nothing).
   void KeepQueueHints();
+  // Whether checkpoint stream `saved` is the log of streams_[i]: by path, or
+  // by the identity of the file it was reading (a path saved another way).
+  bool SameLog(const Checkpoint::Stream& saved, size_t i, const Checkpoint& cp) const;
   struct StreamState {
     LineCounter counter;     // this log's lines by kind
     DatedLineParser dating;  // year of its yearless stamps
@@ -117,6 +121,7 @@ class Agent {
 
   AgentOptions options_;
   Store* store_;
+  FileSystem* fs_;
   const Clock* clock_;
   std::unique_ptr<AsyncWriter> writer_;
   std::unique_ptr<FloodDetector> detector_;

@@ -2,7 +2,7 @@
 # Errors give one clear line on stderr and a non-zero exit: unreadable file, bad
 # option, missing or corrupt database. usage: cli_errors.sh MAILTRAIL
 set -uo pipefail
-bin=$1
+bin=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 corpus=$(cd "$(dirname "$0")/../data/corpus" && pwd)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -111,5 +111,7 @@ printf '[writer]\nflush_interval = 5\n' > "$tmp/bad.toml"
 expect 78 "bad.toml:2: unknown key" -- "$bin" check-config "$tmp/bad.toml"
 expect 78 "bad.toml:2: unknown key" -- "$bin" run --config "$tmp/bad.toml"
 expect 78 "cannot read the configuration" -- "$bin" check-config "$tmp/missing.toml"
+# One file named twice (relative and absolute) would be read twice: refused.
+expect 78 "is named twice" -- bash -c "cd '$tmp' && '$bin' run --store sqlite:m.db --log x.log --log '$tmp/./x.log'"
 expect 78 "only on loopback" -- "$bin" run --store "sqlite:$tmp/m.db" --log "$tmp/x.log" --metrics 0.0.0.0:9432
 exit $fail

@@ -170,6 +170,44 @@ TEST(Agent, FollowsSeveralLogsAtOnce) {
   EXPECT_EQ(agent.lines_read(), static_cast<int64_t>(2 * lines.size()));
 }
 
+// The same log named another way after a restart (a checkpoint keyed by a
+// path given as "mail.log", the directory reached through a link): it is
+// found by the file it was reading and resumed, not read again from its start
+// (issue 18: 2,356 records doubled).
+TEST(Agent, ALogNamedAnotherWayIsResumedNotReadAgain) {
+  const auto lines = ReadCorpusLines("01-inbound-local.log.gz");
+  ASSERT_GT(lines.size(), 20u);
+  TrackerHarness whole;
+  whole.Feed(lines);
+  whole.Flush();
+  const size_t want = whole.records().size();
+  Rig rig;
+  ASSERT_NE(rig.store, nullptr);
+  auto run = [&](const std::string& path, size_t from, size_t to, int steps) {
+    AgentOptions o = Options();
+    o.logs = {path};
+    Agent agent(o, rig.store.get(), &rig.fs, &rig.clock);
+    ASSERT_TRUE(agent.Start().ok());
+    std::string bytes;
+    for (size_t i = from; i < to; ++i) bytes += lines[i] + "\n";
+    rig.fs.Append("/var/log/mail.log", bytes);
+    for (int i = 0; i < steps; ++i) {
+      rig.clock.Advance(kUsPerSecond);
+      ASSERT_TRUE(agent.Step().ok());
+    }
+    ASSERT_TRUE(agent.Stop().ok());
+  };
+  rig.fs.Create("/var/log/mail.log");
+  rig.fs.Symlink("/var/log/mail.log", "/srv/log/mail.log");  // the same inode
+  run("/srv/log/mail.log", 0, lines.size() / 2, 5);
+  run("/var/log/mail.log", lines.size() / 2, lines.size(), 150);
+  SearchQuery q;
+  q.limit = 1 << 20;
+  size_t n = 0;
+  ASSERT_TRUE(rig.store->Search(q, [&](MessageRecord&&) { ++n; }).ok());
+  EXPECT_EQ(n, want);
+}
+
 // Messages still in the queue (deferred) make every checkpoint larger: commits
 // by time are then spaced to keep the checkpoint bytes per second in budget.
 TEST(Agent, ALargeOpenStateSpacesTheCommits) {
