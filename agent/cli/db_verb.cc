@@ -93,7 +93,10 @@ int DbMain(const std::vector<std::string>& argv, const Clock& clock) {
     // What waits in the agent's outage spool goes first; the forgetting after it.
     o.spool_path = args->Get("spool").value_or("");
     auto store = OpenStoreFromArgs(*args, o);
-    if (!store.ok()) return Fail(store.status().message());
+    if (!store.ok()) {
+      Fail(store.status().message());  // a damaged spool says its way out
+      return store.status().code() == Status::Code::kCorruption ? kExitDataErr : kExitFailure;
+    }
     auto parts = (*store)->LoadCheckpoint();
     const CheckpointUpdate nothing;  // replaces the saved parts with none
     if (Status st = (*store)->WriteBatch({}, &nothing); !st.ok()) return Fail(st.message());

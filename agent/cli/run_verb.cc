@@ -216,6 +216,7 @@ struct Running {
 // the unit does not restart) with the way out.
 Status DamagedStoreSaysTheWayOut(const Status& st) {
   if (st.code() != Status::Code::kCorruption) return st;
+  if (st.message().rfind("the spool ", 0) == 0) return st;  // says its own way out
   return Status::Corruption(st.message() +
                             " (the database is damaged: restore it from a backup, or move it"
                             " aside and start with a new one; `sqlite3 FILE .recover` may save"

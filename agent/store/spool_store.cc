@@ -1,9 +1,14 @@
 #include "agent/store/spool_store.h"
 
+#include <fcntl.h>
+#include <unistd.h>
 #include <zlib.h>
 
+#include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 
 #include "agent/store/record_codec.h"
 #include "base/text.h"
@@ -67,23 +72,95 @@ SpoolStore::~SpoolStore() {
 
 Status SpoolStore::OpenSpool(const std::string& path) {
   path_ = path;
-  if (Status st = spool_.Open(path, /*create=*/true); !st.ok()) return st;
+  Status st = spool_.Open(path, /*create=*/true);
   // FULL: a spooled batch is on disk before its checkpoint counts as durable.
-  if (Status st = spool_.Exec(
-          "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
-          "CREATE TABLE IF NOT EXISTS batch (seq INTEGER PRIMARY KEY, records BLOB NOT NULL,"
-          " raw INTEGER NOT NULL, checkpoint BLOB)");
-      !st.ok())
-    return st;
-  auto count = spool_.Prepare("SELECT COUNT(*), COALESCE(SUM(length(records)), 0) FROM batch");
+  if (st.ok())
+    st = spool_.Exec(
+        "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+        "CREATE TABLE IF NOT EXISTS batch (seq INTEGER PRIMARY KEY, records BLOB NOT NULL,"
+        " raw INTEGER NOT NULL, checkpoint BLOB)");
+  // Damage is found at the start, with what is at stake, not by the drain.
+  if (st.ok()) st = QuickCheck();
+  if (st.code() == Status::Code::kCorruption) return Damaged(st);
+  if (!st.ok()) return st;
+  auto count = spool_.Prepare(
+      "SELECT COUNT(*), COALESCE(SUM(length(records)), 0), COALESCE(MAX(seq), 0) FROM batch");
   if (!count.ok()) return count.status();
   if (count->Step() != SQLITE_ROW) return spool_.Error("read the spool");
   spooled_batches_ = count->Int(0);
   spooled_bytes_ = count->Int(1);
+  const int64_t max_seq = count->Int(2);
+  if (FILE* f = std::fopen((path_ + ".mark").c_str(), "r")) {
+    long long a = 0, d = 0;
+    if (std::fscanf(f, "appended %lld drained %lld", &a, &d) == 2) {
+      appended_seq_ = a;
+      drained_seq_ = d;
+    }
+    std::fclose(f);
+  }
+  const int64_t kept = std::max(max_seq, drained_seq_);
+  if (appended_seq_ > kept)
+    Log("spool " + path + " lost its last " + std::to_string(appended_seq_ - kept) +
+        " batches (its WAL was cut or damaged); their lines are read again from the log, "
+        "from the checkpoint before them");
+  appended_seq_ = std::max(appended_seq_, max_seq);
   if (spooled_batches_ > 0)
     Log("spool " + path + " holds " + std::to_string(spooled_batches_) +
         " batches from before; draining them first");
   return Status::Ok();
+}
+
+Status SpoolStore::WriteMark() {
+  // Written whole to a new file and renamed over the old one, synced: a crash
+  // leaves one mark or the other, never half of one.
+  const std::string tmp = path_ + ".mark.new";
+  const std::string text = "appended " + std::to_string(appended_seq_) + " drained " +
+                           std::to_string(drained_seq_) + "\n";
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) return Status::IoError("write " + tmp + ": " + std::strerror(errno));
+  const bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) &&
+                  ::fsync(fd) == 0;
+  ::close(fd);
+  if (!ok || ::rename(tmp.c_str(), (path_ + ".mark").c_str()) != 0)
+    return Status::IoError("write " + path_ + ".mark: " + std::strerror(errno));
+  return Status::Ok();
+}
+
+Status SpoolStore::QuickCheck() {
+  auto check = spool_.Prepare("PRAGMA quick_check(1)");
+  if (!check.ok()) return check.status();
+  const int rc = check->Step();
+  if (rc != SQLITE_ROW) return spool_.Error("check the spool " + path_);
+  if (check->Text(0) != "ok") return Status::Corruption(check->Text(0));
+  return Status::Ok();
+}
+
+Status SpoolStore::Damaged(const Status& why) const {
+  // What can still be read of it, to say what is at stake.
+  int64_t batches = 0, records = 0;
+  SqliteDb probe;
+  if (probe.Open(path_, /*create=*/false, /*read_only=*/true).ok()) {
+    if (auto rows = probe.Prepare("SELECT records, raw FROM batch ORDER BY seq"); rows.ok()) {
+      while (rows->Step() == SQLITE_ROW) {
+        std::string raw;
+        std::vector<MessageRecord> batch;
+        if (!Uncompress(rows->Text(0), rows->Int(1), &raw) || !DecodeRecords(raw, &batch)) break;
+        ++batches;
+        records += static_cast<int64_t>(batch.size());
+      }
+    }
+  }
+  std::string detail = why.message().substr(0, why.message().find('\n'));
+  if (detail.empty()) detail = why.message();
+  // The way out first: a log line may be cut at its end.
+  return Status::Corruption(
+      "the spool " + path_ + " is damaged; to lose nothing the logs still hold, move it aside (mv " +
+      path_ + " " + path_ + ".damaged) and start again: the agent resumes from the store's own "
+      "checkpoint and reads those lines again from the logs. At stake: " +
+      (batches > 0 ? "at least " + std::to_string(batches) + " batches (" +
+                         std::to_string(records) + " records) not yet in the store"
+                   : "batches not yet in the store, none of which can be read") +
+      " (" + detail.substr(0, 120) + ")");
 }
 
 Status SpoolStore::Append(const std::vector<MessageRecord>& records,
@@ -91,16 +168,21 @@ Status SpoolStore::Append(const std::vector<MessageRecord>& records,
   const std::string raw = EncodeRecords(records);
   const std::string z = Compress(raw);
   if (z.empty() && !raw.empty()) return Status::IoError("spool: compression failed");
-  auto ins = spool_.Prepare("INSERT INTO batch (records, raw, checkpoint) VALUES (?, ?, ?)");
+  // seq never goes back (not even when the spool empties): the mark counts on.
+  auto ins =
+      spool_.Prepare("INSERT INTO batch (seq, records, raw, checkpoint) VALUES (?, ?, ?, ?)");
   if (!ins.ok()) return ins.status();
-  ins->BindBlob(1, z);
-  ins->BindInt(2, static_cast<int64_t>(raw.size()));
+  ins->BindInt(1, appended_seq_ + 1);
+  ins->BindBlob(2, z);
+  ins->BindInt(3, static_cast<int64_t>(raw.size()));
   std::string cp;
   if (checkpoint) {
     cp = EncodeCheckpointUpdate(*checkpoint);
-    ins->BindBlob(3, cp);
+    ins->BindBlob(4, cp);
   }
   if (ins->Step() != SQLITE_DONE) return spool_.Error("append to the spool " + path_);
+  ++appended_seq_;
+  if (Status st = WriteMark(); !st.ok()) return st;
   ++spooled_batches_;
   spooled_bytes_ += static_cast<int64_t>(z.size());
   return Status::Ok();
@@ -212,6 +294,9 @@ bool SpoolStore::DrainOnce() {
     return false;
   }
   std::lock_guard<std::mutex> l(spool_mu_);
+  // The mark first: a crash before the DELETE leaves the rows, never a false "lost".
+  drained_seq_ = std::max(drained_seq_, last_seq);
+  static_cast<void>(WriteMark());
   if (!spool_.Exec("DELETE FROM batch WHERE seq <= " + std::to_string(last_seq)).ok()) {
     verified_ = false;  // the next drain finds them in the primary by their checkpoint
     return false;
@@ -241,6 +326,8 @@ bool SpoolStore::DropLanded(const std::vector<std::string>& primary_checkpoint) 
     if (!u.parts.empty() && u.parts.back() == primary_checkpoint.back()) upto = rows->Int(0);
   }
   if (upto < 0) return true;
+  drained_seq_ = std::max(drained_seq_, upto);
+  static_cast<void>(WriteMark());
   if (!spool_.Exec("DELETE FROM batch WHERE seq <= " + std::to_string(upto)).ok()) return false;
   auto count = spool_.Prepare("SELECT COUNT(*), COALESCE(SUM(length(records)), 0) FROM batch");
   if (!count.ok() || count->Step() != SQLITE_ROW) return false;

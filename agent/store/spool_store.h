@@ -64,6 +64,10 @@ class SpoolStore : public Store {
 
  private:
   SpoolStore(std::unique_ptr<Store> primary, const Options& options);
+  // quick_check: Corruption when the file is damaged.
+  Status QuickCheck();
+  // A damaged spool as Corruption (exit 65): what is at stake and the way out.
+  Status Damaged(const Status& why) const;
   Status OpenSpool(const std::string& path);
   Status Append(const std::vector<MessageRecord>& records, const CheckpointUpdate* checkpoint);
   // Deletes the spooled batches up to the last one whose checkpoint ends as the
@@ -81,6 +85,13 @@ class SpoolStore : public Store {
   std::condition_variable spool_cv_;
   SqliteDb spool_;
   int64_t spooled_batches_ = 0, spooled_bytes_ = 0;
+  // The spool's mark (FILE.mark, beside it, outside SQLite): the seq of the
+  // last batch appended and of the last one drained. A WAL cut or damaged is
+  // read by SQLite up to its last good frame, silently: batches after it are
+  // gone. The mark tells (OpenSpool says so; their lines are read again from
+  // the log, as the checkpoint that remains stands before them).
+  Status WriteMark();
+  int64_t appended_seq_ = 0, drained_seq_ = 0;
   bool verified_ = false;  // spool head checked against the primary's checkpoint
   bool stopping_ = false;
   std::thread drainer_;
