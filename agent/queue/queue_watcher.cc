@@ -100,9 +100,11 @@ void QueueWatcher::ReadFile(const std::string& path, const std::string& qid, boo
   if (!IsQueueId(qid) || cache_->Has(qid)) return;
   auto bytes = ReadQueueFile(path);
   if (!bytes.ok()) {
-    if (bytes.status().code() != Status::Code::kNotFound) {  // gone: delivered already
+    if (bytes.status().code() != Status::Code::kNotFound) {
       ++read_errors_;
       Say(bytes.status().message());
+    } else if (!incoming) {
+      ++vanished_;  // delivered and removed already (from incoming/ it only moved on)
     }
     return;
   }

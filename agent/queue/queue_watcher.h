@@ -81,6 +81,9 @@ class QueueWatcher {
 
   int64_t files_read() const { return files_read_; }
   int64_t read_errors() const { return read_errors_; }
+  // Files in active/ gone before they could be read (delivered and removed
+  // first): their messages' records lack what only the file told (subject).
+  int64_t vanished() const { return vanished_; }
   int64_t deferred_bounces() const { return deferred_bounces_; }
   int64_t queued_files() const { return queued_files_; }
   int64_t corrupt_files() const { return corrupt_files_; }
@@ -101,7 +104,7 @@ class QueueWatcher {
   int wd_incoming_ = -1, wd_active_ = -1;
   std::thread thread_;
   std::atomic<int64_t> files_read_{0}, read_errors_{0}, deferred_bounces_{0}, queued_files_{0},
-      corrupt_files_{0}, scans_{0};
+      corrupt_files_{0}, scans_{0}, vanished_{0};
   int64_t last_said_ = 0;
 };
 

@@ -100,6 +100,23 @@ TEST(QueueWatcher, ReadsWhatWaitsAndWhatArrives) {
   ASSERT_TRUE(Eventually([&] { return cache.Has("4jbXWl1Z5vz8CDp"); }));
   EXPECT_EQ(w.read_errors(), errors + 1);
   EXPECT_FALSE(cache.Has("ABCDEF123456"));
+
+  // Delivered and removed before it could be read: counted as vanished. Each
+  // file is either read or vanished, whichever the race gives (issue 18).
+  const int64_t read_before = w.files_read(), vanished_before = w.vanished();
+  const std::string body = Slurp(q08 / "active/4jbXWk1ZjFz8CDm");
+  constexpr int kFiles = 20;
+  for (int i = 0; i < kFiles; ++i) {
+    const std::string qid = "4jbXWx" + std::to_string(1000000 + i) + "zZ";
+    Write(q / "tmp-file", body);
+    fs::rename(q / "tmp-file", q / "active" / qid);
+    fs::remove(q / "active" / qid);
+  }
+  ASSERT_TRUE(Eventually([&] {
+    return w.files_read() - read_before + w.vanished() - vanished_before == kFiles;
+  })) << "read " << w.files_read() - read_before << ", vanished "
+      << w.vanished() - vanished_before;
+  EXPECT_GT(w.vanished(), vanished_before);
   w.Stop();
 }
 
