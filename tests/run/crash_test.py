@@ -5,7 +5,11 @@ SIGKILLed and restarted at seeded random points (at least 20 kills). Afterwards
 the store must hold exactly the records of a one-shot `mailtrail replay` of the
 same lines: none lost, none doubled.
 
-usage: crash_test.py MAILTRAIL CORPUS.log.gz [--kills N] [--seed S]
+usage: crash_test.py MAILTRAIL CORPUS.log.gz [--kills N] [--seed S] [--mariadb SERVER_SH]
+With --mariadb the store is a throwaway MariaDB (tests/mysql/server.sh) with an
+outage spool, and at kills the server is also crashed (SIGKILL) or brought back
+at random, so that the agent is killed and restarted during outages too (it
+then resumes from its spool, or waits for the server).
 Rotations are of both kinds logrotate does: rename (`create`) and copytruncate
 (copy, then truncate the file in place), and a rotated file may be compressed
 at once (gzip keeps the modification time). Some kills come within 0.1 s of a
@@ -17,6 +21,7 @@ ones rotated in and out meanwhile, then the current one. The seed is printed
 on failure: `--seed S` reproduces the run.
 """
 import argparse
+import atexit
 import datetime
 import gzip
 import json
@@ -46,16 +51,43 @@ def main():
     ap.add_argument("corpus")
     ap.add_argument("--kills", type=int, default=22)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--mariadb", help="tests/mysql/server.sh: a MariaDB store with outages")
     a = ap.parse_args()
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from mt_testlib import search, start_mariadb
     rng = random.Random(a.seed)
     lines = gzip.open(a.corpus, "rt", errors="surrogateescape").read().splitlines(keepends=True)
     tmp = tempfile.mkdtemp(prefix="mt_crash_")
     log = os.path.join(tmp, "mail.log")
-    db = os.path.join(tmp, "agent.db")
     open(log, "w").close()
-    cmd = [a.binary, "run", "--store", "sqlite:" + db, "--log", log, "--from-start",
-           "--flush-interval", "100", "--poll-interval", "50"]
-    errlog = open(os.path.join(tmp, "agent.err"), "w")
+    dbdir = os.path.join(tmp, "mariadb")
+    server_up = True
+    outages = 0
+    if a.mariadb:
+        _, store = start_mariadb(a.binary, a.mariadb, dbdir)
+        extra = ["--spool", os.path.join(tmp, "spool.db")]
+    else:
+        store, extra = "sqlite:" + os.path.join(tmp, "agent.db"), []
+    cmd = [a.binary, "run", "--store", store, "--log", log, "--from-start",
+           "--flush-interval", "100", "--poll-interval", "50"] + extra
+    errpath = os.path.join(tmp, "agent.err")
+    errlog = open(errpath, "w")
+
+    def stop_server():
+        if a.mariadb and os.path.exists(os.path.join(dbdir, "mysqld.pid")):
+            subprocess.run([a.mariadb, "stop", dbdir], stderr=subprocess.DEVNULL)
+
+    atexit.register(stop_server)  # whatever happens, the server it started stops
+
+    def toggle_server():
+        """A crash of the server, or its return."""
+        nonlocal server_up, outages
+        if server_up:
+            subprocess.run([a.mariadb, "kill", dbdir], check=True)
+            outages += 1
+        else:
+            subprocess.run([a.mariadb, "start", dbdir], check=True, stdout=subprocess.DEVNULL)
+        server_up = not server_up
 
     def compress(rotated):
         """logrotate's compress: gzip keeps the modification time."""
@@ -109,7 +141,9 @@ def main():
         # machine a fixed pause let the first rotation come before the first
         # open, and a first start (no checkpoint yet) then never saw the
         # rotated file. Waiting for the open is what the test means.
-        deadline = time.monotonic() + 30
+        # (While the server is down and the spool holds no whole checkpoint,
+        # it waits for the server instead: a short wait then.)
+        deadline = time.monotonic() + (30 if server_up else 3)
         while not following(p.pid) and p.poll() is None and time.monotonic() < deadline:
             time.sleep(0.01)
         time.sleep(0.05)  # and one poll
@@ -148,19 +182,33 @@ def main():
                     time.sleep(0.01)  # distinct modification times
                     stopped_rotations += 1
                 append(rng.randint(1, 50))
+            if a.mariadb and rng.random() < 0.4:  # an outage begins or ends while it is down
+                toggle_server()
             agent = start()
+            if a.mariadb and rng.random() < 0.2:  # or while it runs
+                toggle_server()
     while kills < a.kills:
         time.sleep(rng.uniform(0.05, 0.3))
         agent.send_signal(signal.SIGKILL)
         agent.wait()
         kills += 1
         agent = start()
+    if a.mariadb:
+        if not server_up:
+            toggle_server()
+        # Every spooled batch written: the last outage drained (retries up to 30 s apart).
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            err = open(errpath, errors="replace").read()
+            if err.rfind("spool is drained") >= err.rfind("spooling to"):
+                break
+            time.sleep(0.5)
     time.sleep(13)  # past the tracker's 10 s grace: records waiting for late lines close
     agent.send_signal(signal.SIGTERM)
     rc = agent.wait(timeout=30)
     errlog.close()
     if rc != 0:
-        print("agent exited with", rc, open(os.path.join(tmp, "agent.err")).read()[-2000:])
+        print("agent exited with", rc, open(errpath).read()[-2000:])
         return 1
 
     # The same lines in one go. The live agent dates yearless lines by its clock:
@@ -175,11 +223,13 @@ def main():
     subprocess.run([a.binary, "replay", "--quiet", "--store", "sqlite:" + one, "--year", str(year),
                     whole], check=True)
     want = sorted(r for end, r in records(a.binary, one) if end != "open")
-    got = sorted(r for end, r in records(a.binary, db))
+    got = sorted(r for end, r in search(a.binary, store))
     print("seed %d: %d lines, %d rotations (%d by copytruncate, %d compressed, %d while stopped), "
-          "%d kills (%d right after a rotation): agent stored %d records, one-shot replay closed %d"
-          % (a.seed, len(lines), rotations, copies, compressed, stopped_rotations, kills,
-             quick_kills, len(got), len(want)))
+          "%d kills (%d right after a rotation)%s: agent stored %d records, one-shot replay "
+          "closed %d" % (a.seed, len(lines), rotations, copies, compressed, stopped_rotations,
+                         kills, quick_kills,
+                         ", %d MariaDB crashes" % outages if a.mariadb else "", len(got),
+                         len(want)))
     if kills < 20 or got != want:
         missing = [r for r in want if r not in set(got)]
         extra = [r for r in got if r not in set(want)]
@@ -188,6 +238,7 @@ def main():
             print("  ", r[:300])
         print("kept for inspection:", tmp)
         return 1
+    stop_server()
     subprocess.run(["rm", "-rf", tmp])
     return 0
 
