@@ -215,6 +215,14 @@ StatusOr<Config> ParseConfig(const std::string& text, const std::string& name) {
   if (const toml::table* t = r.Table(root, "metrics")) {
     if (!r.Known(*t, {"listen"}, "metrics") || !r.String(*t, "listen", &c.metrics_listen))
       return r.error;
+    // As `run` checks it (agent/metrics): check-config must not pass a file
+    // that the agent then refuses.
+    if (!c.metrics_listen.empty()) {
+      auto hp = ParseLoopbackHostPort(c.metrics_listen);
+      if (!hp || hp->port == 0)
+        return r.At(*t->get("listen"),
+                    "listen must be a loopback HOST:PORT with a port, e.g. 127.0.0.1:9432");
+    }
   }
   if (!r.error.ok()) return r.error;
   if (const toml::table* t = r.Table(root, "policy")) {
@@ -298,8 +306,11 @@ StatusOr<Config> ParseConfig(const std::string& text, const std::string& name) {
         spec.window = window * kUsPerSecond;
         if (spec.name.empty()) return r.At(item, "a rule needs a name");
         // Compiled now, so that a bad pattern stops check-config, not the agent.
-        if (auto compiled = ContentRules::Compile({spec}); !compiled.ok())
-          return r.At(item, compiled.status().message());
+        // The error points at the pattern's own line, where the mistake is.
+        if (auto compiled = ContentRules::Compile({spec}); !compiled.ok()) {
+          const toml::node* where = rt->get("pattern");
+          return r.At(where ? *where : item, compiled.status().message());
+        }
         c.rules.push_back(std::move(spec));
       }
     }

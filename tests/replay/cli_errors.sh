@@ -112,4 +112,6 @@ expect 78 "bad.toml:2: unknown key" -- "$bin" check-config "$tmp/bad.toml"
 expect 78 "bad.toml:2: unknown key" -- "$bin" run --config "$tmp/bad.toml"
 expect 78 "cannot read the configuration" -- "$bin" check-config "$tmp/missing.toml"
 expect 78 "only on loopback" -- "$bin" run --store "sqlite:$tmp/m.db" --log "$tmp/x.log" --metrics 0.0.0.0:9432
+printf '[metrics]\nlisten = "0.0.0.0:9432"\n' > "$tmp/metrics.toml"
+expect 78 "metrics.toml:2: listen" -- "$bin" check-config "$tmp/metrics.toml"
 exit $fail
