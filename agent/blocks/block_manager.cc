@@ -14,23 +14,42 @@ BlockManager::BlockManager(BlockPolicy policy) : p_(std::move(policy)) {
   if (p_.allow_cidrs.empty()) {
     for (const char* c : {"127.0.0.0/8", "::1/128"}) p_.allow_cidrs.push_back(*Cidr::Parse(c));
   }
+  for (const AllowEntry& e : AlwaysProtected()) allow_.Add(e.net, e.source);
+  for (const Cidr& c : p_.allow_cidrs) allow_.Add(c, "allowlist");
   warn = [](const std::string& m) { std::fprintf(stderr, "mailtrail: %s\n", m.c_str()); };
 }
 
-bool BlockManager::Allowed(const std::string& kind, const std::string& key) const {
-  if (kind == "ip") {
-    auto ip = IpAddress::Parse(key);
-    if (!ip) return true;  // not an address: never blocked
-    for (const Cidr& c : p_.allow_cidrs)
-      if (c.Contains(*ip)) return true;
-    return false;
+std::string BlockManager::Refusal(const std::string& kind, const std::string& key) const {
+  if (kind == "ip" || kind == "cidr") {
+    // A bare address parses as a /32 or /128.
+    auto net = Cidr::Parse(key);
+    if (!net || (kind == "ip" && key.find('/') != std::string::npos))
+      return "not an address";  // never blocked
+    if (const AllowEntry* e = allow_.Overlapping(*net))
+      return "allowlisted: " + e->net.ToString() + " (" + e->source + ")";
+    return "";
   }
   if (kind == "subject") {
     const std::string n = NormalizeSubject(key);
-    return std::find(p_.allow_subjects.begin(), p_.allow_subjects.end(), n) !=
-           p_.allow_subjects.end();
+    if (std::find(p_.allow_subjects.begin(), p_.allow_subjects.end(), n) !=
+        p_.allow_subjects.end())
+      return "allowlisted subject";
   }
-  return false;
+  return "";
+}
+
+void BlockManager::NotEnforced(const Block& b, const std::string& why, TimeUs now) {
+  if (refused_.size() >= 100000) return;  // bounded: a store of junk is not remembered
+  if (!refused_.insert({b.kind, b.key}).second) return;
+  ++not_enforced_;
+  if (refusals_minute_ < 0 || now - refusals_minute_ >= 60 * kUsPerSecond) {
+    refusals_minute_ = now;
+    refusals_said_ = 0;
+  }
+  if (++refusals_said_ > 10) return;
+  warn("not enforcing " + b.kind + " " + EscapeForLog(b.key, 120) + " (decided by " +
+       EscapeForLog(b.origin_host, 100) + "): " + why +
+       (refusals_said_ == 10 ? "; further ones this minute are counted, not said" : ""));
 }
 
 const Block* BlockManager::Apply(const Decision& d, std::string* why_not) {
@@ -103,6 +122,10 @@ std::vector<Block> BlockManager::Restore(const std::vector<Block>& saved, TimeUs
     int& strikes = strikes_[id];
     strikes = std::max(strikes, b.strikes);
     if (b.expires <= now) continue;
+    if (std::string why = Refusal(b.kind, b.key); !why.empty()) {
+      NotEnforced(b, why, now);
+      continue;
+    }
     auto it = active_.find(id);
     if (it == active_.end()) {
       added.push_back(b);

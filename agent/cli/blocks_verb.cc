@@ -1,6 +1,6 @@
 // `mailtrail blocks list|add|remove|explain`: the blocks kept in the store.
 //   blocks list [--all] [--format table|jsonl]
-//   blocks add ip|cidr|subject KEY --for 1h --reason TEXT
+//   blocks add ip|cidr|subject KEY --for 1h --reason TEXT [--config FILE]
 //   blocks remove KEY
 //   blocks explain KEY
 // (each with --store URL [--password-file FILE]). Enforcement is not built yet:
@@ -9,6 +9,7 @@
 #include <cstdlib>
 
 #include "agent/cli/args.h"
+#include "agent/cli/block_guard.h"
 #include "agent/cli/store_args.h"
 #include "agent/cli/verbs.h"
 #include "agent/detect/subject.h"
@@ -26,12 +27,17 @@ const std::vector<FlagSpec> kFlags = {
     {"format", true, "list: table (default) or jsonl (RECORD.md blocks)"},
     {"for", true, "add: how long: 90s, 30m, 1h, 2d"},
     {"reason", true, "add: why (shown in lists and logs)"},
+    {"config", true,
+     "add: the agent's configuration, for its allowlist (default "
+     "/etc/mailtrail/mailtrail.toml if readable)"},
+    {"postfix-config-dir", true, "add: where Postfix's main.cf is, for mynetworks"},
     {"help", false, "this help"},
 };
 
 constexpr const char* kUsage =
     "usage: mailtrail blocks list [--all] [--format table|jsonl] [--store URL]\n"
     "       mailtrail blocks add ip|cidr|subject KEY --for 1h --reason TEXT [--store URL]\n"
+    "                            [--config FILE] [--postfix-config-dir DIR]\n"
     "       mailtrail blocks remove KEY [--store URL]\n"
     "       mailtrail blocks explain KEY [--store URL]\n";
 
@@ -111,12 +117,15 @@ int BlocksMain(const std::vector<std::string>& argv, const Clock& clock) {
       std::fputs(kUsage, stderr);
       return kExitUsage;
     }
-    // The allowlist's base (loopback) wins over a block by hand too.
+    // Allowlists win over a block by hand too: refused here, with the reason,
+    // whatever the command line can know (the agent checks again).
+    auto guard = LoadBlockGuard(args->Get("config"), args->Get("postfix-config-dir"));
+    if (!guard.ok()) return Fail(guard.status().message());
     if (b.kind != "subject") {
-      const auto net = Cidr::Parse(b.key);
-      for (const char* l : {"127.0.0.1", "::1"})
-        if (net && net->Contains(*IpAddress::Parse(l)))
-          return Fail("refused: " + b.key + " holds the loopback address " + l);
+      if (std::string why = ProtectedReason(*guard, *Cidr::Parse(b.key)); !why.empty()) {
+        std::fprintf(stderr, "mailtrail blocks: refused: %s\n", EscapeForLog(why, 300).c_str());
+        return kExitUsage;
+      }
     }
     const TimeUs period = Duration(args->Get("for").value_or(""));
     if (period < 0) {
