@@ -19,7 +19,8 @@ BlockManager::BlockManager(BlockPolicy policy) : p_(std::move(policy)) {
   warn = [](const std::string& m) { std::fprintf(stderr, "mailtrail: %s\n", m.c_str()); };
 }
 
-std::string BlockManager::Refusal(const std::string& kind, const std::string& key) const {
+std::string BlockManager::Refusal(const std::string& kind, const std::string& key,
+                                  bool length) const {
   if (kind == "ip" || kind == "cidr") {
     // A bare address parses as a /32 or /128.
     auto net = Cidr::Parse(key);
@@ -34,22 +35,23 @@ std::string BlockManager::Refusal(const std::string& kind, const std::string& ke
     if (std::find(p_.allow_subjects.begin(), p_.allow_subjects.end(), n) !=
         p_.allow_subjects.end())
       return "allowlisted subject";
+    if (length && SubjectChars(n) < p_.min_subject_chars)
+      return "subject shorter than " + std::to_string(p_.min_subject_chars) +
+             " characters once normalised";
   }
   return "";
 }
 
-void BlockManager::NotEnforced(const Block& b, const std::string& why, TimeUs now) {
-  if (refused_.size() >= 100000) return;  // bounded: a store of junk is not remembered
-  if (!refused_.insert({b.kind, b.key}).second) return;
-  ++not_enforced_;
+void BlockManager::SayOnce(const std::string& kind, const std::string& key,
+                           const std::string& what, TimeUs now) {
+  if (said_.size() >= 100000) return;  // bounded: a store of junk is not remembered
+  if (!said_.insert({kind, key}).second) return;
   if (refusals_minute_ < 0 || now - refusals_minute_ >= 60 * kUsPerSecond) {
     refusals_minute_ = now;
     refusals_said_ = 0;
   }
   if (++refusals_said_ > 10) return;
-  warn("not enforcing " + b.kind + " " + EscapeForLog(b.key, 120) + " (decided by " +
-       EscapeForLog(b.origin_host, 100) + "): " + why +
-       (refusals_said_ == 10 ? "; further ones this minute are counted, not said" : ""));
+  warn(what + (refusals_said_ == 10 ? "; further ones this minute are counted, not said" : ""));
 }
 
 const Block* BlockManager::Apply(const Decision& d, std::string* why_not) {
@@ -63,11 +65,22 @@ const Block* BlockManager::Apply(const Decision& d, std::string* why_not) {
   b.created = d.at;
   b.evidence = d.evidence;
   b.live = p_.live && d.at >= live_after_;
+  for (std::string& raw : b.raw_subjects) raw = OneLine(raw);
   Expire(d.at);
   const auto id = std::make_pair(b.kind, b.key);
   if (Allowed(b.kind, b.key)) {
     ++allowlisted_;
     *why_not = "allowlisted";
+    return nullptr;
+  }
+  if (b.kind == "subject" && SubjectChars(b.key) < p_.min_subject_chars) {
+    ++short_subjects_;
+    *why_not = "subject too short";
+    SayOnce(b.kind, b.key,
+            "not blocking subject '" + EscapeForLog(b.key, 120) + "': " +
+                std::to_string(SubjectChars(b.key)) + " characters once normalised, fewer than " +
+                std::to_string(p_.min_subject_chars) + " ([blocks] min_subject_chars)",
+            d.at);
     return nullptr;
   }
   if (auto it = active_.find(id); it != active_.end()) {
@@ -108,6 +121,11 @@ const Block* BlockManager::Add(Block b, std::string* why_not) {
     *why_not = "allowlisted";
     return nullptr;
   }
+  if (b.kind == "subject" && SubjectChars(b.key) < p_.min_subject_chars) {
+    *why_not = "subject too short";
+    return nullptr;
+  }
+  for (std::string& raw : b.raw_subjects) raw = OneLine(raw);
   const auto id = std::make_pair(b.kind, b.key);
   b.strikes = ++strikes_[id];
   next_expiry_ = std::min(next_expiry_, b.expires);
@@ -122,8 +140,12 @@ std::vector<Block> BlockManager::Restore(const std::vector<Block>& saved, TimeUs
     int& strikes = strikes_[id];
     strikes = std::max(strikes, b.strikes);
     if (b.expires <= now) continue;
-    if (std::string why = Refusal(b.kind, b.key); !why.empty()) {
-      NotEnforced(b, why, now);
+    if (std::string why = Refusal(b.kind, b.key, /*length=*/true); !why.empty()) {
+      if (said_.count(id) == 0 && said_.size() < 100000) ++not_enforced_;
+      SayOnce(b.kind, b.key,
+              "not enforcing " + b.kind + " " + EscapeForLog(b.key, 120) + " (decided by " +
+                  EscapeForLog(b.origin_host, 100) + "): " + why,
+              now);
       continue;
     }
     auto it = active_.find(id);

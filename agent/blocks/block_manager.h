@@ -33,6 +33,9 @@ struct BlockPolicy {
   // addresses that are never clients (AlwaysProtected) are added in any case.
   std::vector<Cidr> allow_cidrs;
   std::vector<std::string> allow_subjects;  // normalized (NormalizeSubject)
+  // A subject block needs this many characters once normalised: a short or
+  // generic subject ("Re", "test") names no flood and would refuse everyone's mail.
+  size_t min_subject_chars = 12;
   bool live = true;                         // false: replaying old lines
   std::string origin_host;                  // empty: the host that logged the deciding record
 };
@@ -69,18 +72,22 @@ class BlockManager {
   // Blocks from the store or by hand that this agent refuses to enforce (each
   // key counted once).
   int64_t not_enforced() const { return not_enforced_; }
+  // Subject decisions refused as shorter than min_subject_chars.
+  int64_t short_subjects() const { return short_subjects_; }
   // Says a cap was hit (at most once per minute of log time); default: stderr.
   std::function<void(const std::string&)> warn;
 
  private:
-  // Why `kind` `key` must not be blocked here ("" when it may be).
-  std::string Refusal(const std::string& kind, const std::string& key) const;
+  // Why `kind` `key` must not be blocked here ("" when it may be): the
+  // allowlists, and (with `length`) the minimum length of a subject.
+  std::string Refusal(const std::string& kind, const std::string& key, bool length = false) const;
+  // Says `what` once per key, at most 10 lines a minute (the detector decides
+  // again on every later bounce; a store is read again every few seconds).
+  void SayOnce(const std::string& kind, const std::string& key, const std::string& what,
+               TimeUs now);
   bool Allowed(const std::string& kind, const std::string& key) const {
     return !Refusal(kind, key).empty();
   }
-  // Counts and says (once per key, at most 10 lines a minute) a block taken
-  // from elsewhere that is not enforced here.
-  void NotEnforced(const Block& b, const std::string& why, TimeUs now);
 
   BlockPolicy p_;
   std::map<std::pair<std::string, std::string>, Block> active_;  // (kind, key)
@@ -91,10 +98,10 @@ class BlockManager {
   TimeUs next_expiry_ = 0;  // no block expires before this
   TimeUs live_after_ = std::numeric_limits<TimeUs>::min();
   Allowlist allow_;
-  std::set<std::pair<std::string, std::string>> refused_;  // said once each
+  std::set<std::pair<std::string, std::string>> said_;  // keys said once each
   TimeUs refusals_minute_ = -1;                            // rate limit of the lines
   int refusals_said_ = 0;
-  int64_t capped_ = 0, allowlisted_ = 0, not_enforced_ = 0;
+  int64_t capped_ = 0, allowlisted_ = 0, not_enforced_ = 0, short_subjects_ = 0;
   uint64_t version_ = 0;
 };
 

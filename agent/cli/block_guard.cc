@@ -24,6 +24,7 @@ StatusOr<BlockGuard> LoadBlockGuard(const std::optional<std::string>& config_pat
   }
   if (postfix_dir) c.postfix_config_dir = *postfix_dir;
   BlockGuard g;
+  g.min_subject_chars = static_cast<size_t>(c.min_subject_chars);
   for (const AllowEntry& e : AlwaysProtected()) g.allow.Add(e.net, e.source);
   for (const AllowEntry& e : LoopbackNetworks()) g.allow.Add(e.net, e.source);
   if (c.allow_own_addresses)
@@ -45,8 +46,9 @@ StatusOr<BlockGuard> LoadBlockGuard(const std::optional<std::string>& config_pat
 std::string ProtectedReason(const BlockGuard& guard, const Cidr& net) {
   const AllowEntry* e = guard.allow.Overlapping(net);
   if (e == nullptr) return "";
-  return net.ToString() + " would block " + e->net.ToString() + ", which is never blocked (" +
-         e->source + ")";
+  const bool single = net.bits() == (net.base().is_v4() ? 32 : 128);
+  const std::string what = single ? net.base().ToString() + " is in " : net.ToString() + " overlaps ";
+  return what + e->net.ToString() + " (" + e->source + "), which is never blocked";
 }
 
 }  // namespace mailtrail::cli

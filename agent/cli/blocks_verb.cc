@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "actions/postfix/postfix_tables.h"
 #include "agent/cli/args.h"
 #include "agent/cli/block_guard.h"
 #include "agent/cli/store_args.h"
@@ -28,9 +29,9 @@ const std::vector<FlagSpec> kFlags = {
     {"for", true, "add: how long: 90s, 30m, 1h, 2d"},
     {"reason", true, "add: why (shown in lists and logs)"},
     {"config", true,
-     "add: the agent's configuration, for its allowlist (default "
+     "add, explain: the agent's configuration, for its allowlist (default "
      "/etc/mailtrail/mailtrail.toml if readable)"},
-    {"postfix-config-dir", true, "add: where Postfix's main.cf is, for mynetworks"},
+    {"postfix-config-dir", true, "add, explain: where Postfix's main.cf is, for mynetworks"},
     {"help", false, "this help"},
 };
 
@@ -39,7 +40,7 @@ constexpr const char* kUsage =
     "       mailtrail blocks add ip|cidr|subject KEY --for 1h --reason TEXT [--store URL]\n"
     "                            [--config FILE] [--postfix-config-dir DIR]\n"
     "       mailtrail blocks remove KEY [--store URL]\n"
-    "       mailtrail blocks explain KEY [--store URL]\n";
+    "       mailtrail blocks explain KEY [--store URL] [--config FILE]\n";
 
 // "90s", "30m", "1h", "2d" -> microseconds; -1 when malformed.
 TimeUs Duration(const std::string& s) {
@@ -110,7 +111,7 @@ int BlocksMain(const std::vector<std::string>& argv, const Clock& clock) {
       if (!c) return Fail("not a CIDR: " + b.key);
       b.key = c->ToString();
     } else if (b.kind == "subject") {
-      b.raw_subjects = {b.key};
+      b.raw_subjects = {OneLine(b.key)};  // a line break would make two rules
       b.key = NormalizeSubject(b.key);
       if (b.key.empty()) return Fail("the subject is empty once normalized");
     } else {
@@ -121,11 +122,18 @@ int BlocksMain(const std::vector<std::string>& argv, const Clock& clock) {
     // whatever the command line can know (the agent checks again).
     auto guard = LoadBlockGuard(args->Get("config"), args->Get("postfix-config-dir"));
     if (!guard.ok()) return Fail(guard.status().message());
+    std::string refused;
     if (b.kind != "subject") {
-      if (std::string why = ProtectedReason(*guard, *Cidr::Parse(b.key)); !why.empty()) {
-        std::fprintf(stderr, "mailtrail blocks: refused: %s\n", EscapeForLog(why, 300).c_str());
-        return kExitUsage;
-      }
+      refused = ProtectedReason(*guard, *Cidr::Parse(b.key));
+    } else if (SubjectChars(b.key) < guard->min_subject_chars) {
+      refused = "subject too short: '" + b.key + "' has " + std::to_string(SubjectChars(b.key)) +
+                " characters once normalised, fewer than " +
+                std::to_string(guard->min_subject_chars) +
+                " ([blocks] min_subject_chars): its block would refuse mail it does not name";
+    }
+    if (!refused.empty()) {
+      std::fprintf(stderr, "mailtrail blocks: refused: %s\n", EscapeForLog(refused, 400).c_str());
+      return kExitUsage;
     }
     const TimeUs period = Duration(args->Get("for").value_or(""));
     if (period < 0) {
@@ -161,6 +169,8 @@ int BlocksMain(const std::vector<std::string>& argv, const Clock& clock) {
     return n ? kExitOk : kExitFailure;
   }
   if (what == "explain" && pos.size() == 2) {
+    auto guard = LoadBlockGuard(args->Get("config"), args->Get("postfix-config-dir"));
+    if (!guard.ok()) return Fail(guard.status().message());
     auto store = OpenStoreFromArgs(*args, ReaderOptions());
     if (!store.ok()) return Fail(store.status().message());
     auto blocks = (*store)->LoadBlocks(-1);
@@ -176,8 +186,22 @@ int BlocksMain(const std::vector<std::string>& argv, const Clock& clock) {
                   EscapeForLog(b.origin_host, 100).c_str(), FormatRfc3339(b.created).c_str(),
                   FormatRfc3339(b.expires).c_str(), b.live ? "" : " (replayed lines: not live)",
                   EscapeForLog(b.reason, 300).c_str());
-      for (const auto& raw : b.raw_subjects)
+      for (const auto& raw : b.raw_subjects) {
         std::printf("  subject seen: %s\n", EscapeForLog(raw, 200).c_str());
+        // What enforcement writes for it, and what that refuses.
+        const HeaderCheck check = HeaderChecksLine(raw);
+        std::printf("    header_checks: %s\n    matches: %s\n", check.line.c_str(),
+                    DescribeHeaderCheck(check).c_str());
+      }
+      if (b.kind == "subject" && SubjectChars(b.key) < guard->min_subject_chars)
+        std::printf("  not enforced here: %zu characters once normalised, fewer than %zu"
+                    " ([blocks] min_subject_chars)\n",
+                    SubjectChars(b.key), guard->min_subject_chars);
+      if (b.kind != "subject") {
+        const auto net = Cidr::Parse(b.key);
+        if (const std::string why = net ? ProtectedReason(*guard, *net) : ""; !why.empty())
+          std::printf("  not enforced here: %s\n", EscapeForLog(why, 300).c_str());
+      }
       for (const auto& qid : b.evidence) {
         SearchQuery q;
         q.qid = qid;

@@ -170,6 +170,7 @@ AgentOptions ToAgentOptions(const Config& c) {
   o.blocks.max_active = static_cast<size_t>(c.max_active_blocks);
   o.blocks.max_new_per_minute = static_cast<int>(c.max_new_blocks_per_minute);
   o.blocks.live = !c.dry_run;
+  o.blocks.min_subject_chars = static_cast<size_t>(c.min_subject_chars);
   for (const auto& a : c.allow) o.blocks.allow_cidrs.push_back(*Cidr::Parse(a));  // checked
   for (const auto& s : c.allow_subjects) o.blocks.allow_subjects.push_back(NormalizeSubject(s));
   if (c.detect) AddLocalAllowlist(c, &o.blocks.allow_cidrs);

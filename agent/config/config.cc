@@ -325,7 +325,7 @@ StatusOr<Config> ParseConfig(const std::string& text, const std::string& name) {
     if (!r.Known(*t,
                  {"period_s", "max_period_s", "max_active", "max_new_per_minute", "allow",
                   "allow_subjects", "allow_mynetworks", "postfix_config_dir", "allow_own_addresses",
-                  "dry_run"},
+                  "dry_run", "min_subject_chars"},
                  "blocks") ||
         !r.Int(*t, "period_s", 1, 30LL * 86400, &period) ||
         !r.Int(*t, "max_period_s", 1, 365LL * 86400, &max) ||
@@ -333,6 +333,7 @@ StatusOr<Config> ParseConfig(const std::string& text, const std::string& name) {
         !r.Int(*t, "max_new_per_minute", 1, 1000000, &c.max_new_blocks_per_minute) ||
         !r.Strings(*t, "allow", &c.allow, cidr) ||
         !r.Strings(*t, "allow_subjects", &c.allow_subjects, any) ||
+        !r.Int(*t, "min_subject_chars", 1, 160, &c.min_subject_chars) ||
         !r.Bool(*t, "allow_mynetworks", &c.allow_mynetworks) ||
         !r.String(*t, "postfix_config_dir", &c.postfix_config_dir) ||
         !r.Bool(*t, "allow_own_addresses", &c.allow_own_addresses) ||

@@ -76,6 +76,7 @@ struct Config {
   int64_t max_active_blocks = 10000, max_new_blocks_per_minute = 120;
   std::vector<std::string> allow = {"127.0.0.0/8", "::1"};  // IPs and CIDRs never blocked
   std::vector<std::string> allow_subjects;
+  int64_t min_subject_chars = 12;  // shorter normalised subjects are never blocked
   bool allow_mynetworks = true;  // Postfix's mynetworks (postconf), never blocked
   std::string postfix_config_dir = "/etc/postfix";
   bool allow_own_addresses = true;  // this machine's interface addresses

@@ -42,6 +42,7 @@ TEST(Config, TheExampleFileHoldsExactlyTheDefaults) {
   EXPECT_EQ(c->max_new_blocks_per_minute, d.max_new_blocks_per_minute);
   EXPECT_EQ(c->allow, d.allow);
   EXPECT_EQ(c->allow_subjects, d.allow_subjects);
+  EXPECT_EQ(c->min_subject_chars, d.min_subject_chars);
   EXPECT_TRUE(c->rules.empty());
   EXPECT_EQ(c->allow_mynetworks, d.allow_mynetworks);
   EXPECT_EQ(c->postfix_config_dir, d.postfix_config_dir);

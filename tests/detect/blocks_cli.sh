@@ -23,7 +23,8 @@ show=$("$bin" detect --show-enforcement --year 2026 --allow 127.0.0.1/32 "$log" 
 grep -q '^-- policy service.*action=450 4.7.1 .* for 127.0.5.171 127.0.9.11 .*127.0.9.16; action=DUNNO' \
   <<< "$show" || fail "policy preview: $show"
 [ "$(grep -c '^127.0.9.1[1-6] 450 4.7.1' <<< "$show")" = 6 ] || fail "access map preview: $show"
-grep -qF '/^Subject:[[:space:]]*failure notice/ REJECT 5.7.1' <<< "$show" || fail "header_checks preview"
+grep -qF '/^(?i:subject):[[:space:]]*failure[[:space:]]+notice[[:space:]]*$/i REJECT 5.7.1' <<< "$show" ||
+  fail "header_checks preview: $show"
 grep -q 'elements = { 127.0.5.171 timeout [0-9]*s, 127.0.9.11 timeout' <<< "$show" ||
   fail "nftables preview: $show"
 grep -q 'dport { 25, 465, 587 } ip saddr @blocked4 drop' <<< "$show" || fail "nftables rule: $show"
@@ -68,6 +69,19 @@ refuse cidr 198.51.100.0/24 "\[blocks\] allow"
 "$bin" blocks add ip 198.51.100.10 --for 1h --config "$tmp/mt.toml" --store "$st" > /dev/null ||
   fail "an address outside every allowlist refused"
 "$bin" blocks remove 198.51.100.10 --store "$st" > /dev/null
+# Short subjects are refused by hand (exit 2); a subject's line break never
+# makes two rules; explain shows the header_checks line and what it matches.
+rc=0; "$bin" blocks add subject "Re" --for 1h --store "$st" 2> "$tmp/err" > /dev/null || rc=$?
+[ "$rc" = 2 ] && grep -q "too short" "$tmp/err" || fail "short subject: exit $rc, $(cat "$tmp/err")"
+"$bin" blocks add subject $'Delivery report\nfor xyz' --for 1h --store "$st" > /dev/null
+"$bin" blocks list --format jsonl --store "$st" |
+  grep -qF '"raw_subjects":["Delivery report for xyz"]' || fail "line break kept in the subject"
+"$bin" blocks explain "Delivery report for xyz" --store "$st" > "$tmp/explain"
+[ "$(grep -c 'header_checks: /' "$tmp/explain")" = 1 ] || fail "explain: $(cat "$tmp/explain")"
+grep -qF 'header_checks: /^(?i:subject):[[:space:]]*Delivery[[:space:]]+report[[:space:]]+for[[:space:]]+xyz[[:space:]]*$/i REJECT' \
+  "$tmp/explain" || fail "explain: the line: $(cat "$tmp/explain")"
+grep -q 'matches: .*exactly' "$tmp/explain" || fail "explain: what it matches: $(cat "$tmp/explain")"
+"$bin" blocks remove "Delivery report for xyz" --store "$st" > /dev/null
 if "$bin" blocks add ip not-an-ip --for 1h --store "$st" 2> /dev/null; then fail "bad key taken"; fi
 if "$bin" blocks add ip 198.51.100.10 --for 1y --store "$st" 2> /dev/null; then fail "bad duration taken"; fi
 
