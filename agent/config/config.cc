@@ -1,5 +1,6 @@
 #include "agent/config/config.h"
 
+#include <cstdlib>
 #include <functional>
 
 #include "actions/policy/policy_protocol.h"
@@ -226,10 +227,29 @@ StatusOr<Config> ParseConfig(const std::string& text, const std::string& name) {
   }
   if (!r.error.ok()) return r.error;
   if (const toml::table* t = r.Table(root, "policy")) {
-    if (!r.Known(*t, {"socket", "listen", "reply"}, "policy") ||
+    std::string mode = "0660";
+    int64_t idle = c.policy_idle_timeout / kUsPerSecond;
+    if (!r.Known(*t,
+                 {"socket", "listen", "reply", "socket_mode", "socket_group", "idle_timeout_s",
+                  "max_connections", "max_connections_per_peer"},
+                 "policy") ||
         !r.String(*t, "socket", &c.policy_socket) || !r.String(*t, "listen", &c.policy_listen) ||
-        !r.String(*t, "reply", &c.policy_reply))
+        !r.String(*t, "reply", &c.policy_reply) || !r.String(*t, "socket_mode", &mode) ||
+        !r.String(*t, "socket_group", &c.policy_socket_group) ||
+        !r.Int(*t, "idle_timeout_s", 1, 3600, &idle) ||
+        !r.Int(*t, "max_connections", 16, 1000000, &c.policy_max_connections) ||
+        !r.Int(*t, "max_connections_per_peer", 1, 1000000, &c.policy_max_connections_per_peer))
       return r.error;
+    c.policy_idle_timeout = idle * kUsPerSecond;
+    c.policy_socket_group_required = t->get("socket_group") != nullptr;
+    // Octal text ("0660"): TOML's 0o660 is easy to get wrong as 660.
+    char* end = nullptr;
+    const long m = std::strtol(mode.c_str(), &end, 8);
+    if (mode.empty() || mode.size() > 4 || *end != '\0' || m < 0 || m > 0777 || (m & 0002))
+      return r.At(*t->get("socket_mode"),
+                  "socket_mode must be octal like \"0660\", never world-writable (any local "
+                  "user could hold the service's connections)");
+    c.policy_socket_mode = static_cast<int>(m);
     if (!c.policy_listen.empty() && !ParseLoopbackHostPort(c.policy_listen))
       return r.At(*t->get("listen"), "listen must be a loopback HOST:PORT, e.g. 127.0.0.1:10031");
     if (!ValidPolicyReply(c.policy_reply))

@@ -49,6 +49,11 @@ struct Config {
   std::string policy_socket;  // "" = off
   std::string policy_listen;  // "" = off; else a loopback HOST:PORT
   std::string policy_reply = "450 4.7.1 Service temporarily unavailable";
+  int policy_socket_mode = 0660;               // never world-writable
+  std::string policy_socket_group = "postfix";  // "" = leave it
+  bool policy_socket_group_required = false;   // true when the file names one
+  TimeUs policy_idle_timeout = 60 * kUsPerSecond;
+  int64_t policy_max_connections = 512, policy_max_connections_per_peer = 384;
   // [enforce] (actions/postfix/postfix_tables.h)
   std::string access_map;  // "" = off
   std::string access_map_type = "lmdb";
