@@ -15,8 +15,8 @@ namespace mailtrail {
 void Allowlist::Add(const Cidr& net, const std::string& source) {
   entries_.push_back({net, source});
   if (net.base().is_v4()) {
-    auto mapped = Cidr::Parse("::ffff:" + net.base().ToString() + "/" +
-                              std::to_string(96 + net.bits()));
+    auto mapped =
+        Cidr::Parse("::ffff:" + net.base().ToString() + "/" + std::to_string(96 + net.bits()));
     if (mapped) entries_.push_back({*mapped, source});
   }
 }
@@ -32,10 +32,10 @@ std::vector<AllowEntry> AlwaysProtected() {
     const char* net;
     const char* source;
   } kNets[] = {
-      {"0.0.0.0/32", "unspecified"},  {"::/128", "unspecified"},
-      {"127.0.0.1/32", "loopback"},   {"::1/128", "loopback"},
-      {"255.255.255.255/32", "broadcast"},
-      {"224.0.0.0/4", "multicast"},   {"ff00::/8", "multicast"},
+      {"0.0.0.0/32", "unspecified"},       {"::/128", "unspecified"},
+      {"127.0.0.1/32", "loopback"},        {"::1/128", "loopback"},
+      {"255.255.255.255/32", "broadcast"}, {"224.0.0.0/4", "multicast"},
+      {"ff00::/8", "multicast"},
   };
   std::vector<AllowEntry> out;
   for (const auto& n : kNets) out.push_back({*Cidr::Parse(n.net), n.source});

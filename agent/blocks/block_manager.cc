@@ -32,8 +32,7 @@ std::string BlockManager::Refusal(const std::string& kind, const std::string& ke
   }
   if (kind == "subject") {
     const std::string n = NormalizeSubject(key);
-    if (std::find(p_.allow_subjects.begin(), p_.allow_subjects.end(), n) !=
-        p_.allow_subjects.end())
+    if (std::find(p_.allow_subjects.begin(), p_.allow_subjects.end(), n) != p_.allow_subjects.end())
       return "allowlisted subject";
     if (length && SubjectChars(n) < p_.min_subject_chars)
       return "subject shorter than " + std::to_string(p_.min_subject_chars) +
@@ -42,8 +41,8 @@ std::string BlockManager::Refusal(const std::string& kind, const std::string& ke
   return "";
 }
 
-void BlockManager::SayOnce(const std::string& kind, const std::string& key,
-                           const std::string& what, TimeUs now) {
+void BlockManager::SayOnce(const std::string& kind, const std::string& key, const std::string& what,
+                           TimeUs now) {
   if (said_.size() >= 100000) return;  // bounded: a store of junk is not remembered
   if (!said_.insert({kind, key}).second) return;
   if (refusals_minute_ < 0 || now - refusals_minute_ >= 60 * kUsPerSecond) {

@@ -36,8 +36,8 @@ struct BlockPolicy {
   // A subject block needs this many characters once normalised: a short or
   // generic subject ("Re", "test") names no flood and would refuse everyone's mail.
   size_t min_subject_chars = 12;
-  bool live = true;                         // false: replaying old lines
-  std::string origin_host;                  // empty: the host that logged the deciding record
+  bool live = true;         // false: replaying old lines
+  std::string origin_host;  // empty: the host that logged the deciding record
 };
 
 class BlockManager {
@@ -99,7 +99,7 @@ class BlockManager {
   TimeUs live_after_ = std::numeric_limits<TimeUs>::min();
   Allowlist allow_;
   std::set<std::pair<std::string, std::string>> said_;  // keys said once each
-  TimeUs refusals_minute_ = -1;                            // rate limit of the lines
+  TimeUs refusals_minute_ = -1;                         // rate limit of the lines
   int refusals_said_ = 0;
   int64_t capped_ = 0, allowlisted_ = 0, not_enforced_ = 0, short_subjects_ = 0;
   uint64_t version_ = 0;

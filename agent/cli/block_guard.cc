@@ -47,7 +47,8 @@ std::string ProtectedReason(const BlockGuard& guard, const Cidr& net) {
   const AllowEntry* e = guard.allow.Overlapping(net);
   if (e == nullptr) return "";
   const bool single = net.bits() == (net.base().is_v4() ? 32 : 128);
-  const std::string what = single ? net.base().ToString() + " is in " : net.ToString() + " overlaps ";
+  const std::string what =
+      single ? net.base().ToString() + " is in " : net.ToString() + " overlaps ";
   return what + e->net.ToString() + " (" + e->source + "), which is never blocked";
 }
 

@@ -194,9 +194,10 @@ int BlocksMain(const std::vector<std::string>& argv, const Clock& clock) {
                     DescribeHeaderCheck(check).c_str());
       }
       if (b.kind == "subject" && SubjectChars(b.key) < guard->min_subject_chars)
-        std::printf("  not enforced here: %zu characters once normalised, fewer than %zu"
-                    " ([blocks] min_subject_chars)\n",
-                    SubjectChars(b.key), guard->min_subject_chars);
+        std::printf(
+            "  not enforced here: %zu characters once normalised, fewer than %zu"
+            " ([blocks] min_subject_chars)\n",
+            SubjectChars(b.key), guard->min_subject_chars);
       if (b.kind != "subject") {
         const auto net = Cidr::Parse(b.key);
         if (const std::string why = net ? ProtectedReason(*guard, *net) : ""; !why.empty())

@@ -71,7 +71,8 @@ TEST(PolicyReader, ARequestIsBoundedAsAWhole) {
   PolicyReader r;
   std::vector<PolicyRequest> out;
   std::string big;
-  for (int i = 0; i < 100; ++i) big += "a" + std::to_string(i) + "=" + std::string(1000, 'v') + "\n";
+  for (int i = 0; i < 100; ++i)
+    big += "a" + std::to_string(i) + "=" + std::string(1000, 'v') + "\n";
   r.Feed(big + "\n", &out);
   r.Feed(kRequest, &out);
   ASSERT_EQ(out.size(), 2u);

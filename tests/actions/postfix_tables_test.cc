@@ -12,10 +12,10 @@
 #include <thread>
 
 #include "actions/reconciler.h"
+#include "actions/run_program.h"
 #include "agent/blocks/block_manager.h"
 #include "agent/blocks/desired.h"
 #include "agent/detect/subject.h"
-#include "actions/run_program.h"
 #include "tests/support/temp_dir.h"
 
 namespace mailtrail {
@@ -106,7 +106,7 @@ TEST_F(PostfixTables, HeaderChecksMatchTheWholeSubjectAsWritten) {
   } kCases[] = {
       {"Subject: Delivery report for xyz", true},
       {"Subject:Delivery report for xyz  ", true},
-      {"SUBJECT: Delivery report for xyz", true},  // header names are case-blind
+      {"SUBJECT: Delivery report for xyz", true},     // header names are case-blind
       {"Subject: Delivery report\n\tfor xyz", true},  // folded
       {"Subject: Delivery report for xyz and more", false},
       {"Subject: Delivery report for xyzz", false},
@@ -148,8 +148,8 @@ TEST_F(PostfixTables, AShortSubjectNeverReachesHeaderChecks) {
   HeaderChecksAction h(o_);
   ASSERT_TRUE(h.Apply(DesiredOf(m.Active(), 0), 0).ok());
   const std::string table = "pcre:" + o_.path;
-  for (const char* ok : {"Subject: Re", "Subject: RE: contract signed", "Subject: Request for quote",
-                         "Subject: Delivery report for xyz and more"})
+  for (const char* ok : {"Subject: Re", "Subject: RE: contract signed",
+                         "Subject: Request for quote", "Subject: Delivery report for xyz and more"})
     EXPECT_EQ(Query(ok, table), "") << ok;
   EXPECT_EQ(Query("Subject: Delivery report for xyz", table), kHeaderChecksAction);
 }

@@ -36,17 +36,15 @@ TEST(BlockPrecedence, BlocksFromTheStoreThatHitTheAllowlistAreNeverActive) {
   std::vector<std::string> said;
   m.warn = [&](const std::string& s) { said.push_back(s); };
   const std::vector<Block> saved = {
-      Saved("ip", "192.0.2.7"),            // inside an allowlisted network
-      Saved("cidr", "192.0.0.0/16"),       // covers one
-      Saved("cidr", "192.0.2.128/25"),     // inside one
-      Saved("ip", "::ffff:192.0.2.9"),     // the same address, IPv4-mapped
-      Saved("cidr", "2001:db8::/32"),      // covers an IPv6 one
-      Saved("ip", "0.0.0.0"),              // never a client: always protected
-      Saved("ip", "255.255.255.255"),
-      Saved("cidr", "224.0.0.0/8"),
-      Saved("ip", "::"),
-      Saved("ip", "198.51.100.7"),         // the only one to enforce
-      Saved("cidr", "203.0.113.0/24"),     // and this one
+      Saved("ip", "192.0.2.7"),         // inside an allowlisted network
+      Saved("cidr", "192.0.0.0/16"),    // covers one
+      Saved("cidr", "192.0.2.128/25"),  // inside one
+      Saved("ip", "::ffff:192.0.2.9"),  // the same address, IPv4-mapped
+      Saved("cidr", "2001:db8::/32"),   // covers an IPv6 one
+      Saved("ip", "0.0.0.0"),           // never a client: always protected
+      Saved("ip", "255.255.255.255"),  Saved("cidr", "224.0.0.0/8"), Saved("ip", "::"),
+      Saved("ip", "198.51.100.7"),      // the only one to enforce
+      Saved("cidr", "203.0.113.0/24"),  // and this one
   };
   const auto added = m.Restore(saved, kNow);
   ASSERT_EQ(added.size(), 2u);

@@ -64,8 +64,7 @@ TEST(SubjectBlocks, ShortSubjectsFromTheStoreAreNotEnforced) {
 TEST(SubjectBlocks, ALineBreakInASubjectIsFoldedIntoOneRawForm) {
   BlockManager m(BlockPolicy{});
   std::string why;
-  const Block* b =
-      m.Apply(SubjectDecision("Delivery report\r\n\tfor xyz\nnow", kNow), &why);
+  const Block* b = m.Apply(SubjectDecision("Delivery report\r\n\tfor xyz\nnow", kNow), &why);
   ASSERT_NE(b, nullptr) << why;
   ASSERT_EQ(b->raw_subjects.size(), 1u);
   EXPECT_EQ(b->raw_subjects[0], "Delivery report\tfor xyz now");

@@ -123,7 +123,8 @@ TEST(Config, DetectionAndBlockKeysAreChecked) {
   // The socket is never world-writable: anyone could hold its connections.
   auto mode = ParseConfig("[policy]\nsocket_mode = \"0666\"\n", "t.toml");
   ASSERT_FALSE(mode.ok());
-  EXPECT_EQ(mode.status().message().rfind("t.toml:2: socket_mode", 0), 0u) << mode.status().message();
+  EXPECT_EQ(mode.status().message().rfind("t.toml:2: socket_mode", 0), 0u)
+      << mode.status().message();
   EXPECT_FALSE(ParseConfig("[policy]\nsocket_mode = \"rw\"\n", "t.toml").ok());
   auto policy = ParseConfig(
       "[policy]\nsocket_mode = \"0600\"\nsocket_group = \"mailtrail\"\nidle_timeout_s = 30\n"
