@@ -1,5 +1,6 @@
 #include "actions/run_program.h"
 
+#include <poll.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -11,37 +12,75 @@ extern char** environ;
 
 namespace mailtrail {
 
+namespace {
+constexpr size_t kCap = 1 << 20;
+
+// Reads both pipes until both end (poll: a child filling one pipe while we
+// wait on the other would block forever).
+void Drain(int out_fd, int err_fd, std::string* out, std::string* err) {
+  pollfd fds[2] = {{out_fd, POLLIN, 0}, {err_fd, POLLIN, 0}};
+  std::string* into[2] = {out, err};
+  int open = 2;
+  char buf[4096];
+  while (open > 0) {
+    if (poll(fds, 2, -1) < 0) {
+      if (errno == EINTR) continue;
+      return;
+    }
+    for (int i = 0; i < 2; ++i) {
+      if (fds[i].fd < 0 || fds[i].revents == 0) continue;
+      const ssize_t n = read(fds[i].fd, buf, sizeof buf);
+      if (n > 0) {
+        if (into[i]->size() < kCap) into[i]->append(buf, static_cast<size_t>(n));
+      } else if (n == 0 || errno != EINTR) {
+        fds[i].fd = -1;  // poll ignores negative descriptors
+        --open;
+      }
+    }
+  }
+}
+}  // namespace
+
 StatusOr<std::string> RunProgram(const std::vector<std::string>& argv) {
   if (argv.empty()) return Status::InvalidArgument("no program");
-  int fds[2];
-  if (pipe(fds) != 0) return Status::IoError(std::string("pipe: ") + std::strerror(errno));
+  int out[2], err[2];
+  if (pipe(out) != 0) return Status::IoError(std::string("pipe: ") + std::strerror(errno));
+  if (pipe(err) != 0) {
+    close(out[0]);
+    close(out[1]);
+    return Status::IoError(std::string("pipe: ") + std::strerror(errno));
+  }
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, fds[1], STDOUT_FILENO);
-  posix_spawn_file_actions_adddup2(&actions, fds[1], STDERR_FILENO);
-  posix_spawn_file_actions_addclose(&actions, fds[0]);
+  posix_spawn_file_actions_adddup2(&actions, out[1], STDOUT_FILENO);
+  posix_spawn_file_actions_adddup2(&actions, err[1], STDERR_FILENO);
+  posix_spawn_file_actions_addclose(&actions, out[0]);
+  posix_spawn_file_actions_addclose(&actions, err[0]);
   std::vector<char*> args;
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
   pid_t pid;
   const int rc = posix_spawn(&pid, argv[0].c_str(), &actions, nullptr, args.data(), environ);
   posix_spawn_file_actions_destroy(&actions);
-  close(fds[1]);
+  close(out[1]);
+  close(err[1]);
   if (rc != 0) {
-    close(fds[0]);
+    close(out[0]);
+    close(err[0]);
     return Status::NotFound(argv[0] + ": " + std::strerror(rc));
   }
-  std::string out;
-  char buf[4096];
-  ssize_t n;
-  while ((n = read(fds[0], buf, sizeof buf)) > 0 && out.size() < (1 << 20))
-    out.append(buf, static_cast<size_t>(n));
-  close(fds[0]);
+  std::string stdout_text, stderr_text;
+  Drain(out[0], err[0], &stdout_text, &stderr_text);
+  close(out[0]);
+  close(err[0]);
   int status = 0;
-  waitpid(pid, &status, 0);
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-    return Status::IoError(argv[0] + " failed: " + out.substr(0, out.find('\n')));
-  return out;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    const std::string& said = stderr_text.empty() ? stdout_text : stderr_text;
+    return Status::IoError(argv[0] + " failed: " + said.substr(0, said.find('\n')));
+  }
+  return stdout_text;
 }
 
 }  // namespace mailtrail

@@ -1,5 +1,9 @@
 // Runs a program with fixed arguments (posix_spawn: no shell, SECURITY.md
-// rule 2) and returns its output (stdout and stderr), or an error naming it.
+// rule 2) and returns what it printed on stdout, or an error naming it.
+// stderr is kept apart: Postfix's tools print warnings there ("postconf:
+// warning: ...") that must never be read as data; a failure's message quotes
+// stderr's first line (or stdout's, when stderr is empty). Each stream is
+// capped at 1 MiB (the rest is read and dropped, so the child never blocks).
 #ifndef MAILTRAIL_ACTIONS_RUN_PROGRAM_H_
 #define MAILTRAIL_ACTIONS_RUN_PROGRAM_H_
 

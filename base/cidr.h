@@ -15,6 +15,11 @@ class Cidr {
  public:
   static std::optional<Cidr> Parse(std::string_view text);
   bool Contains(const IpAddress& ip) const;
+  // Whether the two share an address (of one family): one holds the other's
+  // first address.
+  bool Overlaps(const Cidr& o) const { return Contains(o.base_) || o.Contains(base_); }
+  const IpAddress& base() const { return base_; }
+  int bits() const { return bits_; }
   std::string ToString() const;
 
  private:

@@ -17,17 +17,25 @@ void PolicyReader::Feed(std::string_view bytes, std::vector<PolicyRequest>* out)
 }
 
 void PolicyReader::EndLine(std::vector<PolicyRequest>* out) {
+  const bool crlf = !line_.empty() && line_.back() == '\r';
+  if (crlf) line_.pop_back();
   if (line_.empty() && !line_too_long_) {
     // The end of a request (an empty line with nothing before it is ignored).
-    if (!current_.attributes.empty() || current_.malformed) out->push_back(std::move(current_));
+    if (!current_.attributes.empty() || current_.malformed) {
+      current_.crlf = crlf;
+      out->push_back(std::move(current_));
+    }
     current_ = PolicyRequest();
+    request_bytes_ = 0;
     return;
   }
+  request_bytes_ += line_.size();
   if (line_too_long_) {
     current_.malformed = true;
   } else if (!current_.malformed) {
     const size_t eq = line_.find('=');
-    if (eq == std::string::npos || eq == 0 || current_.attributes.size() >= kMaxAttributes) {
+    if (eq == std::string::npos || eq == 0 || current_.attributes.size() >= kMaxAttributes ||
+        request_bytes_ > kMaxRequest) {
       current_.malformed = true;
       current_.attributes.clear();
     } else {

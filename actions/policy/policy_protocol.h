@@ -19,15 +19,19 @@ namespace mailtrail {
 struct PolicyRequest {
   std::map<std::string, std::string> attributes;
   bool malformed = false;  // over a cap or a line without "=": answered DUNNO
+  bool crlf = false;       // its lines ended "\r\n": the answer's do too
 };
 
-// Cuts requests out of a byte stream. Caps: a line of at most kMaxLine bytes,
-// at most kMaxAttributes attributes; a request over a cap is marked malformed
-// (the rest of it, up to its empty line, is skipped).
+// Cuts requests out of a byte stream. Lines end with "\n" or "\r\n". Caps: a
+// line of at most kMaxLine bytes, at most kMaxAttributes attributes and
+// kMaxRequest bytes of them (what one connection holds is bounded); a request
+// over a cap is marked malformed (the rest of it, up to its empty line, is
+// skipped).
 class PolicyReader {
  public:
   static constexpr size_t kMaxLine = 4096;
   static constexpr size_t kMaxAttributes = 128;
+  static constexpr size_t kMaxRequest = 32768;
 
   // Appends the complete requests found in `bytes`.
   void Feed(std::string_view bytes, std::vector<PolicyRequest>* out);
@@ -38,6 +42,7 @@ class PolicyReader {
   void EndLine(std::vector<PolicyRequest>* out);
   std::string line_;
   bool line_too_long_ = false;
+  size_t request_bytes_ = 0;
   PolicyRequest current_;
 };
 

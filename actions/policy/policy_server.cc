@@ -1,77 +1,49 @@
 #include "actions/policy/policy_server.h"
 
+#include <grp.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <uv.h>
 
-#include "base/ip_address.h"
-
+#include <algorithm>
+#include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
 #include <vector>
+
+#include "actions/policy/policy_server_internal.h"
+#include "base/ip_address.h"
 
 namespace mailtrail {
 
-struct PolicyServer::Impl {
-  uv_loop_t loop;
-  uv_pipe_t listener;
-  uv_tcp_t tcp_listener;
-  int tcp_port = 0;
-  size_t max_connections = 0;
-  uv_async_t stop;
-  PolicyServer* server = nullptr;
-  size_t connections = 0;
-};
+using policy_internal::CloseAtStop;
+using policy_internal::CloseIdle;
+using policy_internal::OnConnection;
 
 namespace {
-struct Client {
-  union {
-    uv_pipe_t pipe;
-    uv_tcp_t tcp;
-  } handle;
-  uv_stream_t* stream() { return reinterpret_cast<uv_stream_t*>(&handle); }
-  PolicyServer::Impl* impl;
-  PolicyReader reader;
-  char buf[16384];
-};
 
-struct Write {
-  uv_write_t req;
-  std::string data;
-};
-
-void OnClosed(uv_handle_t* h) {
-  auto* c = static_cast<Client*>(h->data);
-  --c->impl->connections;
-  delete c;
+// The soft limit on open files, from /proc/self/limits (getrlimit's syscall is
+// one the unit's seccomp filter may refuse); 0 when unknown or unlimited.
+size_t OpenFilesLimit() {
+  std::ifstream in("/proc/self/limits");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("Max open files", 0) != 0) continue;
+    return static_cast<size_t>(std::strtoull(line.c_str() + 14, nullptr, 10));
+  }
+  return 0;
 }
 
-void OnRead(uv_stream_t* stream, ssize_t n, const uv_buf_t* b);
-
-// A new connection on either listener (the Unix socket or loopback TCP).
-void OnConnection(uv_stream_t* server, int status) {
-  auto* impl = static_cast<PolicyServer::Impl*>(server->data);
-  if (status < 0) return;
-  auto* c = new Client();
-  c->impl = impl;
-  if (server->type == UV_TCP) {
-    uv_tcp_init(&impl->loop, &c->handle.tcp);
-  } else {
-    uv_pipe_init(&impl->loop, &c->handle.pipe, 0);
-  }
-  c->stream()->data = c;
-  ++impl->connections;
-  if (uv_accept(server, c->stream()) != 0 || impl->connections > impl->max_connections) {
-    uv_close(reinterpret_cast<uv_handle_t*>(c->stream()), OnClosed);
-    return;
-  }
-  uv_read_start(
-      c->stream(),
-      [](uv_handle_t* h, size_t, uv_buf_t* b) {
-        auto* c = static_cast<Client*>(h->data);
-        *b = uv_buf_init(c->buf, sizeof c->buf);
-      },
-      OnRead);
+// Gives the socket its group; what went wrong, or "".
+std::string SetGroup(const std::string& path, const std::string& name) {
+  std::vector<char> buf(16384);
+  group g;
+  group* found = nullptr;
+  if (getgrnam_r(name.c_str(), &g, buf.data(), buf.size(), &found) != 0 || found == nullptr)
+    return "no group " + name;
+  if (::chown(path.c_str(), static_cast<uid_t>(-1), found->gr_gid) != 0)
+    return "chown to group " + name + ": " + std::strerror(errno);
+  return "";
 }
 
 }  // namespace
@@ -91,23 +63,6 @@ void PolicyServer::SetTable(PolicyTable table) {
 }
 
 namespace {
-void OnRead(uv_stream_t* stream, ssize_t n, const uv_buf_t* b) {
-  auto* c = static_cast<Client*>(stream->data);
-  if (n < 0) {
-    uv_close(reinterpret_cast<uv_handle_t*>(stream), OnClosed);
-    return;
-  }
-  std::vector<PolicyRequest> requests;
-  c->reader.Feed(std::string_view(b->base, static_cast<size_t>(n)), &requests);
-  if (requests.empty()) return;
-  auto* w = new Write();
-  w->data = c->impl->server->Answer(requests);
-  uv_buf_t out = uv_buf_init(w->data.data(), static_cast<unsigned>(w->data.size()));
-  if (uv_write(&w->req, stream, &out, 1,
-               [](uv_write_t* req, int) { delete reinterpret_cast<Write*>(req); }) != 0)
-    delete w;
-}
-
 // A loopback HOST:PORT only (SECURITY.md: nothing that answers for the mail
 // path listens beyond this machine).
 bool LoopbackAddress(const std::string& listen, sockaddr_storage* out) {
@@ -127,7 +82,7 @@ std::string PolicyServer::Answer(const std::vector<PolicyRequest>& requests) {
     const std::string a = PolicyAnswer(q, *t, options_.reply);
     if (a != "action=DUNNO") ++blocked_;
     ++requests_;
-    out += a + "\n\n";
+    out += a + (q.crlf ? "\r\n\r\n" : "\n\n");
   }
   return out;
 }
@@ -148,7 +103,18 @@ StatusOr<std::unique_ptr<PolicyServer>> PolicyServer::Start(const Options& optio
   s->impl_ = std::make_unique<Impl>();
   Impl* impl = s->impl_.get();
   impl->server = s.get();
-  impl->max_connections = options.max_connections;
+  impl->max_connections = std::max<size_t>(1, options.max_connections);
+  impl->max_per_peer = std::max<size_t>(1, options.max_connections_per_peer);
+  impl->max_pending = options.max_pending_output;
+  impl->idle_ms = static_cast<uint64_t>(std::max(1, options.idle_timeout_ms));
+  // Past the open-files limit accept() fails and libuv drops the waiting
+  // connections: the limit must come first, so that a fresh one is served.
+  if (const size_t files = OpenFilesLimit(); files > 0 && impl->max_connections + 64 > files) {
+    impl->max_connections = files > 128 ? files - 64 : files / 2;
+    s->notice_ = "policy service: at most " + std::to_string(impl->max_connections) +
+                 " connections (the open-files limit is " + std::to_string(files) +
+                 "; raise LimitNOFILE for more)";
+  }
   uv_loop_init(&impl->loop);
   uv_pipe_init(&impl->loop, &impl->listener, 0);
   uv_tcp_init(&impl->loop, &impl->tcp_listener);
@@ -160,7 +126,25 @@ StatusOr<std::unique_ptr<PolicyServer>> PolicyServer::Start(const Options& optio
     where = "policy socket " + options.socket_path;
     ::unlink(options.socket_path.c_str());  // a stale socket of a previous run
     rc = uv_pipe_bind(&impl->listener, options.socket_path.c_str());
+    // Mode and group before listen(): nobody connects in between. For
+    // Postfix only (0660, group postfix), not for every local user: anyone who
+    // can connect can hold connections.
     if (rc == 0) rc = ::chmod(options.socket_path.c_str(), options.socket_mode) == 0 ? 0 : -errno;
+    if (rc == 0 && !options.socket_group.empty()) {
+      if (std::string why = SetGroup(options.socket_path, options.socket_group); !why.empty()) {
+        if (options.socket_group_required) {
+          ::unlink(options.socket_path.c_str());
+          uv_close(reinterpret_cast<uv_handle_t*>(&impl->listener), nullptr);
+          uv_close(reinterpret_cast<uv_handle_t*>(&impl->tcp_listener), nullptr);
+          uv_run(&impl->loop, UV_RUN_DEFAULT);
+          uv_loop_close(&impl->loop);
+          s->impl_.reset();
+          return Status::InvalidArgument(where + ": " + why);
+        }
+        s->notice_ += std::string(s->notice_.empty() ? "" : "; ") + where + ": " + why +
+                      " (smtpd may be unable to connect)";
+      }
+    }
     if (rc == 0) rc = uv_listen(reinterpret_cast<uv_stream_t*>(&impl->listener), 511, OnConnection);
   }
   if (rc == 0 && !options.tcp_listen.empty()) {
@@ -185,6 +169,10 @@ StatusOr<std::unique_ptr<PolicyServer>> PolicyServer::Start(const Options& optio
     s->impl_.reset();
     return Status::IoError(where + ": " + uv_strerror(rc));
   }
+  uv_timer_init(&impl->loop, &impl->sweep);
+  impl->sweep.data = impl;
+  const uint64_t every = std::max<uint64_t>(10, impl->idle_ms / 4);
+  uv_timer_start(&impl->sweep, CloseIdle, every, every);
   // Stop: close every handle (clients free themselves), then the loop ends.
   uv_async_init(&impl->loop, &impl->stop, [](uv_async_t* a) {
     auto* impl = static_cast<Impl*>(a->data);
@@ -195,8 +183,13 @@ StatusOr<std::unique_ptr<PolicyServer>> PolicyServer::Start(const Options& optio
           if (uv_is_closing(h)) return;
           const bool own = h == reinterpret_cast<uv_handle_t*>(&impl->listener) ||
                            h == reinterpret_cast<uv_handle_t*>(&impl->tcp_listener) ||
+                           h == reinterpret_cast<uv_handle_t*>(&impl->sweep) ||
                            h == reinterpret_cast<uv_handle_t*>(&impl->stop);
-          uv_close(h, own ? nullptr : OnClosed);
+          if (own) {
+            uv_close(h, nullptr);
+          } else {
+            CloseAtStop(h);
+          }
         },
         impl);
   });
@@ -206,6 +199,7 @@ StatusOr<std::unique_ptr<PolicyServer>> PolicyServer::Start(const Options& optio
 }
 
 int PolicyServer::tcp_port() const { return impl_ ? impl_->tcp_port : 0; }
+size_t PolicyServer::connections() const { return impl_ ? impl_->open.load() : 0; }
 
 PolicyServer::~PolicyServer() {
   if (!impl_) return;

@@ -26,8 +26,24 @@ class PolicyServer {
     std::string socket_path;  // "" = no Unix socket
     std::string tcp_listen;   // "" = none; else a loopback HOST:PORT (port 0: any)
     std::string reply = "450 4.7.1 Service temporarily unavailable";
-    int socket_mode = 0666;  // smtpd (user postfix) must connect
-    size_t max_connections = 4096;
+    // The Unix socket is for smtpd only: group postfix, not world-writable
+    // (whoever can connect can hold connections). A group that does not exist
+    // or cannot be set is an error if required, else a notice().
+    int socket_mode = 0660;
+    std::string socket_group = "postfix";  // "" = leave the group as created
+    bool socket_group_required = false;
+    // Connections: at most this many, and per peer (uid on the Unix socket,
+    // address on TCP); at a limit the least recently active one is closed so
+    // that a fresh request is always answered. Lowered to fit the open-files
+    // limit (said in notice()).
+    size_t max_connections = 512;
+    size_t max_connections_per_peer = 384;
+    // A connection with no request and no answer written for this long is
+    // closed (Postfix's policy client reconnects by itself).
+    int idle_timeout_ms = 60000;
+    // Answers waiting for a peer that does not read: past this, its requests
+    // are not read until it reads (then it is dropped as idle).
+    size_t max_pending_output = 64 * 1024;
   };
   static StatusOr<std::unique_ptr<PolicyServer>> Start(const Options& options);
   ~PolicyServer();  // stops, joins, removes the socket
@@ -35,7 +51,10 @@ class PolicyServer {
   void SetTable(PolicyTable table);
   int64_t requests() const { return requests_; }
   int64_t blocked() const { return blocked_; }
-  int tcp_port() const;  // the TCP port listened on (0: none)
+  int tcp_port() const;
+  size_t connections() const;  // open now
+  // What was adjusted or could not be set at start ("" if nothing): the caller says it.
+  const std::string& notice() const { return notice_; }  // the TCP port listened on (0: none)
   // The answers to `requests` (called on the server's thread).
   std::string Answer(const std::vector<PolicyRequest>& requests);
 
@@ -46,6 +65,7 @@ class PolicyServer {
   std::shared_ptr<const PolicyTable> table() const;
 
   Options options_;
+  std::string notice_;
   mutable std::mutex mu_;
   std::shared_ptr<const PolicyTable> table_;
   std::atomic<int64_t> requests_{0}, blocked_{0};

@@ -8,6 +8,8 @@
 #include <cstdio>
 #include <cstring>
 #include <optional>
+#include <set>
+#include <string_view>
 
 #include "actions/run_program.h"
 #include "base/cidr.h"
@@ -116,14 +118,56 @@ std::string PcreEscape(const std::string& text) {
 const char* const kHeaderChecksAction =
     "REJECT 5.7.1 Message refused: blocked subject (backscatter)";
 
+namespace {
+bool IsSpace(unsigned char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+bool IsDigit(unsigned char c) { return c >= '0' && c <= '9'; }
+}  // namespace
+
+HeaderCheck HeaderChecksLine(const std::string& raw_subject) {
+  HeaderCheck out;
+  out.exact = raw_subject.size() < kLoggedSubjectMax;
+  std::string_view s = raw_subject;
+  s = s.substr(0, 990);  // a table line stays well under Postfix's line limits
+  while (!s.empty() && IsSpace(s.front())) s.remove_prefix(1);
+  while (!s.empty() && IsSpace(s.back())) s.remove_suffix(1);
+  if (s.empty()) return HeaderCheck{"", out.exact};
+  std::string body;
+  for (size_t i = 0; i < s.size();) {
+    const unsigned char c = static_cast<unsigned char>(s[i]);
+    if (IsSpace(c) || IsDigit(c)) {
+      const bool space = IsSpace(c);
+      while (i < s.size() && (space ? IsSpace(s[i]) : IsDigit(s[i]))) ++i;
+      body += space ? "[[:space:]]+" : "[0-9]+";
+      continue;
+    }
+    body += PcreEscape(std::string(1, static_cast<char>(c)));
+    ++i;
+  }
+  // (?i:subject): header names are case-blind (RFC 5322); the flag `i` after
+  // the pattern makes the rest case-sensitive (pcre_table(5): it toggles the
+  // default, case-insensitive matching).
+  out.line = "/^(?i:subject):[[:space:]]*" + body + (out.exact ? "[[:space:]]*$" : "") + "/i " +
+             kHeaderChecksAction;
+  return out;
+}
+
+std::string DescribeHeaderCheck(const HeaderCheck& check) {
+  if (check.line.empty()) return "nothing (an empty subject is never written)";
+  return std::string("a Subject: header whose text is ") +
+         (check.exact ? "exactly this subject"
+                      : "this subject and anything after it (it is as long as Postfix logs "
+                        "a subject: the end may have been cut)") +
+         ": the same characters in the same case, any number where it has a number, any "
+         "spaces or line folds where it has spaces";
+}
+
 std::string HeaderChecksAction::Render(const DesiredBlocks& desired) const {
   std::string out = "# mailtrail: blocked subjects. Written by the agent; edits are lost.\n";
+  // Raw forms that differ only in their numbers or spacing make one line.
+  std::set<std::string> lines;
   for (const auto& s : desired.subjects) {
-    if (s.empty()) continue;
-    // As Postfix sees the header: "Subject: " then the text as logged (a long
-    // subject is cut in the log, so no end anchor).
-    out +=
-        "/^Subject:[[:space:]]*" + PcreEscape(s.substr(0, 990)) + "/ " + kHeaderChecksAction + "\n";
+    HeaderCheck c = HeaderChecksLine(s);
+    if (!c.line.empty() && lines.insert(c.line).second) out += c.line + "\n";
   }
   return out;
 }

@@ -5,7 +5,8 @@
 //   on octet boundaries, as access(5) matches "1.2.3"), built with postmap into
 //   lmdb: or hash: — smtpd notices a changed table by itself, no reload.
 // - HeaderChecksAction: a pcre: header_checks table, one line per blocked
-//   subject, every regex metacharacter escaped, answered with REJECT (550; the
+//   subject (HeaderChecksLine: the whole subject, case as written), every
+//   regex metacharacter escaped, answered with REJECT (550; the
 //   policy reply does not apply); Postfix reads it at reload, so
 //   `postfix reload` follows a change, at most once per reload_interval. A
 //   reload restarts qmgr (mail in delivery waits for the next queue run), so
@@ -66,6 +67,28 @@ class HeaderChecksAction : public Action {
 // `text` as a PCRE literal inside /.../: every metacharacter and the delimiter
 // escaped, control bytes as \xHH.
 std::string PcreEscape(const std::string& text);
+
+// Postfix logs at most 200 bytes of a header ("Subject: " and 191 of its text,
+// cleanup_act_log's "%.200s"): a subject seen that long may have been cut.
+constexpr size_t kLoggedSubjectMax = 191;
+
+// The header_checks line for one subject as Postfix logged it (untrusted:
+// every metacharacter escaped, whitespace and line breaks only ever become
+// [[:space:]]+, so one subject is always one line). It matches a Subject:
+// header (the name in any case) whose text is exactly this subject: the same
+// characters in the same case (the trailing `i` flag turns off pcre tables'
+// default case-blindness), any run of digits where it has digits (the
+// normalised subject counts every number as "#"), any whitespace or line fold
+// where it has whitespace, whitespace allowed at both ends. A subject of
+// kLoggedSubjectMax bytes or more may be cut in the log: matched as a prefix
+// (`exact` false). "" for a subject with nothing in it.
+struct HeaderCheck {
+  std::string line;
+  bool exact = true;
+};
+HeaderCheck HeaderChecksLine(const std::string& raw_subject);
+// What `check` matches, in words (for `blocks explain`).
+std::string DescribeHeaderCheck(const HeaderCheck& check);
 
 }  // namespace mailtrail
 

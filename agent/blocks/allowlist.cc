@@ -12,6 +12,40 @@
 
 namespace mailtrail {
 
+void Allowlist::Add(const Cidr& net, const std::string& source) {
+  entries_.push_back({net, source});
+  if (net.base().is_v4()) {
+    auto mapped =
+        Cidr::Parse("::ffff:" + net.base().ToString() + "/" + std::to_string(96 + net.bits()));
+    if (mapped) entries_.push_back({*mapped, source});
+  }
+}
+
+const AllowEntry* Allowlist::Overlapping(const Cidr& net) const {
+  for (const AllowEntry& e : entries_)
+    if (e.net.Overlaps(net)) return &e;
+  return nullptr;
+}
+
+std::vector<AllowEntry> AlwaysProtected() {
+  const struct {
+    const char* net;
+    const char* source;
+  } kNets[] = {
+      {"0.0.0.0/32", "unspecified"},       {"::/128", "unspecified"},
+      {"127.0.0.1/32", "loopback"},        {"::1/128", "loopback"},
+      {"255.255.255.255/32", "broadcast"}, {"224.0.0.0/4", "multicast"},
+      {"ff00::/8", "multicast"},
+  };
+  std::vector<AllowEntry> out;
+  for (const auto& n : kNets) out.push_back({*Cidr::Parse(n.net), n.source});
+  return out;
+}
+
+std::vector<AllowEntry> LoopbackNetworks() {
+  return {{*Cidr::Parse("127.0.0.0/8"), "loopback"}, {*Cidr::Parse("::1/128"), "loopback"}};
+}
+
 std::vector<Cidr> ParseMynetworks(std::string_view value, std::vector<std::string>* skipped) {
   std::vector<Cidr> out;
   size_t pos = 0;

@@ -40,6 +40,27 @@ void AppendBlockJson(const Block& b, std::string* out) {
   *out += b.live ? ",\"live\":true}" : ",\"live\":false}";
 }
 
+std::string OneLine(std::string_view subject) {
+  std::string out;
+  for (size_t i = 0; i < subject.size();) {
+    if (subject[i] != '\r' && subject[i] != '\n') {
+      out.push_back(subject[i++]);
+      continue;
+    }
+    while (i < subject.size() && (subject[i] == '\r' || subject[i] == '\n')) ++i;
+    const bool space_before = !out.empty() && (out.back() == ' ' || out.back() == '\t');
+    const bool space_after = i < subject.size() && (subject[i] == ' ' || subject[i] == '\t');
+    if (!space_before && !space_after && !out.empty() && i < subject.size()) out.push_back(' ');
+  }
+  return out;
+}
+
+size_t SubjectChars(std::string_view normalized) {
+  size_t n = 0;
+  for (unsigned char c : normalized) n += (c & 0xC0) != 0x80;  // not a continuation byte
+  return n;
+}
+
 std::string JoinItems(const std::vector<std::string>& items, char sep) {
   std::string out;
   for (size_t i = 0; i < items.size(); ++i) {

@@ -4,6 +4,7 @@
 #define MAILTRAIL_AGENT_BLOCKS_BLOCK_H_
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/civil_time.h"
@@ -25,6 +26,15 @@ struct Block {
 
 // One JSON object (RECORD.md), without a newline.
 void AppendBlockJson(const Block& b, std::string* out);
+
+// A raw subject on one line: each run of CR/LF becomes one space (none next to
+// other whitespace, as unfolding a header would). Stored subjects are joined by
+// '\n', so a line break kept would split one subject into two rules.
+std::string OneLine(std::string_view subject);
+
+// The length of a (normalised) subject in characters (UTF-8 code points), for
+// the minimum length of subject blocks.
+size_t SubjectChars(std::string_view normalized);
 
 // The list fields as stored: items joined by `sep` (subjects by '\n', which no
 // log line holds; queue ids by ' ').

@@ -14,23 +14,43 @@ BlockManager::BlockManager(BlockPolicy policy) : p_(std::move(policy)) {
   if (p_.allow_cidrs.empty()) {
     for (const char* c : {"127.0.0.0/8", "::1/128"}) p_.allow_cidrs.push_back(*Cidr::Parse(c));
   }
+  for (const AllowEntry& e : AlwaysProtected()) allow_.Add(e.net, e.source);
+  for (const Cidr& c : p_.allow_cidrs) allow_.Add(c, "allowlist");
   warn = [](const std::string& m) { std::fprintf(stderr, "mailtrail: %s\n", m.c_str()); };
 }
 
-bool BlockManager::Allowed(const std::string& kind, const std::string& key) const {
-  if (kind == "ip") {
-    auto ip = IpAddress::Parse(key);
-    if (!ip) return true;  // not an address: never blocked
-    for (const Cidr& c : p_.allow_cidrs)
-      if (c.Contains(*ip)) return true;
-    return false;
+std::string BlockManager::Refusal(const std::string& kind, const std::string& key,
+                                  bool length) const {
+  if (kind == "ip" || kind == "cidr") {
+    // A bare address parses as a /32 or /128.
+    auto net = Cidr::Parse(key);
+    if (!net || (kind == "ip" && key.find('/') != std::string::npos))
+      return "not an address";  // never blocked
+    if (const AllowEntry* e = allow_.Overlapping(*net))
+      return "allowlisted: " + e->net.ToString() + " (" + e->source + ")";
+    return "";
   }
   if (kind == "subject") {
     const std::string n = NormalizeSubject(key);
-    return std::find(p_.allow_subjects.begin(), p_.allow_subjects.end(), n) !=
-           p_.allow_subjects.end();
+    if (std::find(p_.allow_subjects.begin(), p_.allow_subjects.end(), n) != p_.allow_subjects.end())
+      return "allowlisted subject";
+    if (length && SubjectChars(n) < p_.min_subject_chars)
+      return "subject shorter than " + std::to_string(p_.min_subject_chars) +
+             " characters once normalised";
   }
-  return false;
+  return "";
+}
+
+void BlockManager::SayOnce(const std::string& kind, const std::string& key, const std::string& what,
+                           TimeUs now) {
+  if (said_.size() >= 100000) return;  // bounded: a store of junk is not remembered
+  if (!said_.insert({kind, key}).second) return;
+  if (refusals_minute_ < 0 || now - refusals_minute_ >= 60 * kUsPerSecond) {
+    refusals_minute_ = now;
+    refusals_said_ = 0;
+  }
+  if (++refusals_said_ > 10) return;
+  warn(what + (refusals_said_ == 10 ? "; further ones this minute are counted, not said" : ""));
 }
 
 const Block* BlockManager::Apply(const Decision& d, std::string* why_not) {
@@ -44,11 +64,22 @@ const Block* BlockManager::Apply(const Decision& d, std::string* why_not) {
   b.created = d.at;
   b.evidence = d.evidence;
   b.live = p_.live && d.at >= live_after_;
+  for (std::string& raw : b.raw_subjects) raw = OneLine(raw);
   Expire(d.at);
   const auto id = std::make_pair(b.kind, b.key);
   if (Allowed(b.kind, b.key)) {
     ++allowlisted_;
     *why_not = "allowlisted";
+    return nullptr;
+  }
+  if (b.kind == "subject" && SubjectChars(b.key) < p_.min_subject_chars) {
+    ++short_subjects_;
+    *why_not = "subject too short";
+    SayOnce(b.kind, b.key,
+            "not blocking subject '" + EscapeForLog(b.key, 120) + "': " +
+                std::to_string(SubjectChars(b.key)) + " characters once normalised, fewer than " +
+                std::to_string(p_.min_subject_chars) + " ([blocks] min_subject_chars)",
+            d.at);
     return nullptr;
   }
   if (auto it = active_.find(id); it != active_.end()) {
@@ -89,6 +120,11 @@ const Block* BlockManager::Add(Block b, std::string* why_not) {
     *why_not = "allowlisted";
     return nullptr;
   }
+  if (b.kind == "subject" && SubjectChars(b.key) < p_.min_subject_chars) {
+    *why_not = "subject too short";
+    return nullptr;
+  }
+  for (std::string& raw : b.raw_subjects) raw = OneLine(raw);
   const auto id = std::make_pair(b.kind, b.key);
   b.strikes = ++strikes_[id];
   next_expiry_ = std::min(next_expiry_, b.expires);
@@ -103,6 +139,14 @@ std::vector<Block> BlockManager::Restore(const std::vector<Block>& saved, TimeUs
     int& strikes = strikes_[id];
     strikes = std::max(strikes, b.strikes);
     if (b.expires <= now) continue;
+    if (std::string why = Refusal(b.kind, b.key, /*length=*/true); !why.empty()) {
+      if (said_.count(id) == 0 && said_.size() < 100000) ++not_enforced_;
+      SayOnce(b.kind, b.key,
+              "not enforcing " + b.kind + " " + EscapeForLog(b.key, 120) + " (decided by " +
+                  EscapeForLog(b.origin_host, 100) + "): " + why,
+              now);
+      continue;
+    }
     auto it = active_.find(id);
     if (it == active_.end()) {
       added.push_back(b);

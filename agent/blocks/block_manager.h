@@ -11,10 +11,12 @@
 #include <functional>
 #include <limits>
 #include <map>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "agent/blocks/allowlist.h"
 #include "agent/blocks/block.h"
 #include "agent/detect/flood_detector.h"
 #include "base/cidr.h"
@@ -27,10 +29,15 @@ struct BlockPolicy {
   TimeUs max_period = 7 * 86400 * kUsPerSecond;
   size_t max_active = 10000;
   int max_new_per_minute = 120;
-  std::vector<Cidr> allow_cidrs;            // empty: loopback (127.0.0.0/8, ::1)
+  // Checked by overlap (allowlist.h); empty: loopback (127.0.0.0/8, ::1). The
+  // addresses that are never clients (AlwaysProtected) are added in any case.
+  std::vector<Cidr> allow_cidrs;
   std::vector<std::string> allow_subjects;  // normalized (NormalizeSubject)
-  bool live = true;                         // false: replaying old lines
-  std::string origin_host;                  // empty: the host that logged the deciding record
+  // A subject block needs this many characters once normalised: a short or
+  // generic subject ("Re", "test") names no flood and would refuse everyone's mail.
+  size_t min_subject_chars = 12;
+  bool live = true;         // false: replaying old lines
+  std::string origin_host;  // empty: the host that logged the deciding record
 };
 
 class BlockManager {
@@ -47,7 +54,9 @@ class BlockManager {
   bool Remove(const std::string& key);
   // Takes saved blocks (at start; and those other agents decided, from a shared
   // store): those active at `now` become active; every one counts for its key's
-  // strikes. Returns the ones that were not active here before.
+  // strikes. Returns the ones that were not active here before. A block this
+  // agent's allowlist refuses never becomes active (so it is never enforced):
+  // counted in not_enforced() and said once per key.
   std::vector<Block> Restore(const std::vector<Block>& saved, TimeUs now);
   // Decisions taken at a log time before `t` make blocks that are not live.
   void set_live_after(TimeUs t) { live_after_ = t; }
@@ -60,11 +69,25 @@ class BlockManager {
   // Changes whenever the active set does (for whoever mirrors it).
   uint64_t version() const { return version_; }
   int64_t allowlisted() const { return allowlisted_; }
+  // Blocks from the store or by hand that this agent refuses to enforce (each
+  // key counted once).
+  int64_t not_enforced() const { return not_enforced_; }
+  // Subject decisions refused as shorter than min_subject_chars.
+  int64_t short_subjects() const { return short_subjects_; }
   // Says a cap was hit (at most once per minute of log time); default: stderr.
   std::function<void(const std::string&)> warn;
 
  private:
-  bool Allowed(const std::string& kind, const std::string& key) const;
+  // Why `kind` `key` must not be blocked here ("" when it may be): the
+  // allowlists, and (with `length`) the minimum length of a subject.
+  std::string Refusal(const std::string& kind, const std::string& key, bool length = false) const;
+  // Says `what` once per key, at most 10 lines a minute (the detector decides
+  // again on every later bounce; a store is read again every few seconds).
+  void SayOnce(const std::string& kind, const std::string& key, const std::string& what,
+               TimeUs now);
+  bool Allowed(const std::string& kind, const std::string& key) const {
+    return !Refusal(kind, key).empty();
+  }
 
   BlockPolicy p_;
   std::map<std::pair<std::string, std::string>, Block> active_;  // (kind, key)
@@ -74,7 +97,11 @@ class BlockManager {
   TimeUs last_warning_ = -1;
   TimeUs next_expiry_ = 0;  // no block expires before this
   TimeUs live_after_ = std::numeric_limits<TimeUs>::min();
-  int64_t capped_ = 0, allowlisted_ = 0;
+  Allowlist allow_;
+  std::set<std::pair<std::string, std::string>> said_;  // keys said once each
+  TimeUs refusals_minute_ = -1;                         // rate limit of the lines
+  int refusals_said_ = 0;
+  int64_t capped_ = 0, allowlisted_ = 0, not_enforced_ = 0, short_subjects_ = 0;
   uint64_t version_ = 0;
 };
 

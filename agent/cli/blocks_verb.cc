@@ -1,6 +1,6 @@
 // `mailtrail blocks list|add|remove|explain`: the blocks kept in the store.
 //   blocks list [--all] [--format table|jsonl]
-//   blocks add ip|cidr|subject KEY --for 1h --reason TEXT
+//   blocks add ip|cidr|subject KEY --for 1h --reason TEXT [--config FILE]
 //   blocks remove KEY
 //   blocks explain KEY
 // (each with --store URL [--password-file FILE]). Enforcement is not built yet:
@@ -8,7 +8,9 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "actions/postfix/postfix_tables.h"
 #include "agent/cli/args.h"
+#include "agent/cli/block_guard.h"
 #include "agent/cli/store_args.h"
 #include "agent/cli/verbs.h"
 #include "agent/detect/subject.h"
@@ -26,14 +28,19 @@ const std::vector<FlagSpec> kFlags = {
     {"format", true, "list: table (default) or jsonl (RECORD.md blocks)"},
     {"for", true, "add: how long: 90s, 30m, 1h, 2d"},
     {"reason", true, "add: why (shown in lists and logs)"},
+    {"config", true,
+     "add, explain: the agent's configuration, for its allowlist (default "
+     "/etc/mailtrail/mailtrail.toml if readable)"},
+    {"postfix-config-dir", true, "add, explain: where Postfix's main.cf is, for mynetworks"},
     {"help", false, "this help"},
 };
 
 constexpr const char* kUsage =
     "usage: mailtrail blocks list [--all] [--format table|jsonl] [--store URL]\n"
     "       mailtrail blocks add ip|cidr|subject KEY --for 1h --reason TEXT [--store URL]\n"
+    "                            [--config FILE] [--postfix-config-dir DIR]\n"
     "       mailtrail blocks remove KEY [--store URL]\n"
-    "       mailtrail blocks explain KEY [--store URL]\n";
+    "       mailtrail blocks explain KEY [--store URL] [--config FILE]\n";
 
 // "90s", "30m", "1h", "2d" -> microseconds; -1 when malformed.
 TimeUs Duration(const std::string& s) {
@@ -104,19 +111,29 @@ int BlocksMain(const std::vector<std::string>& argv, const Clock& clock) {
       if (!c) return Fail("not a CIDR: " + b.key);
       b.key = c->ToString();
     } else if (b.kind == "subject") {
-      b.raw_subjects = {b.key};
+      b.raw_subjects = {OneLine(b.key)};  // a line break would make two rules
       b.key = NormalizeSubject(b.key);
       if (b.key.empty()) return Fail("the subject is empty once normalized");
     } else {
       std::fputs(kUsage, stderr);
       return kExitUsage;
     }
-    // The allowlist's base (loopback) wins over a block by hand too.
+    // Allowlists win over a block by hand too: refused here, with the reason,
+    // whatever the command line can know (the agent checks again).
+    auto guard = LoadBlockGuard(args->Get("config"), args->Get("postfix-config-dir"));
+    if (!guard.ok()) return Fail(guard.status().message());
+    std::string refused;
     if (b.kind != "subject") {
-      const auto net = Cidr::Parse(b.key);
-      for (const char* l : {"127.0.0.1", "::1"})
-        if (net && net->Contains(*IpAddress::Parse(l)))
-          return Fail("refused: " + b.key + " holds the loopback address " + l);
+      refused = ProtectedReason(*guard, *Cidr::Parse(b.key));
+    } else if (SubjectChars(b.key) < guard->min_subject_chars) {
+      refused = "subject too short: '" + b.key + "' has " + std::to_string(SubjectChars(b.key)) +
+                " characters once normalised, fewer than " +
+                std::to_string(guard->min_subject_chars) +
+                " ([blocks] min_subject_chars): its block would refuse mail it does not name";
+    }
+    if (!refused.empty()) {
+      std::fprintf(stderr, "mailtrail blocks: refused: %s\n", EscapeForLog(refused, 400).c_str());
+      return kExitUsage;
     }
     const TimeUs period = Duration(args->Get("for").value_or(""));
     if (period < 0) {
@@ -152,6 +169,8 @@ int BlocksMain(const std::vector<std::string>& argv, const Clock& clock) {
     return n ? kExitOk : kExitFailure;
   }
   if (what == "explain" && pos.size() == 2) {
+    auto guard = LoadBlockGuard(args->Get("config"), args->Get("postfix-config-dir"));
+    if (!guard.ok()) return Fail(guard.status().message());
     auto store = OpenStoreFromArgs(*args, ReaderOptions());
     if (!store.ok()) return Fail(store.status().message());
     auto blocks = (*store)->LoadBlocks(-1);
@@ -167,8 +186,23 @@ int BlocksMain(const std::vector<std::string>& argv, const Clock& clock) {
                   EscapeForLog(b.origin_host, 100).c_str(), FormatRfc3339(b.created).c_str(),
                   FormatRfc3339(b.expires).c_str(), b.live ? "" : " (replayed lines: not live)",
                   EscapeForLog(b.reason, 300).c_str());
-      for (const auto& raw : b.raw_subjects)
+      for (const auto& raw : b.raw_subjects) {
         std::printf("  subject seen: %s\n", EscapeForLog(raw, 200).c_str());
+        // What enforcement writes for it, and what that refuses.
+        const HeaderCheck check = HeaderChecksLine(raw);
+        std::printf("    header_checks: %s\n    matches: %s\n", check.line.c_str(),
+                    DescribeHeaderCheck(check).c_str());
+      }
+      if (b.kind == "subject" && SubjectChars(b.key) < guard->min_subject_chars)
+        std::printf(
+            "  not enforced here: %zu characters once normalised, fewer than %zu"
+            " ([blocks] min_subject_chars)\n",
+            SubjectChars(b.key), guard->min_subject_chars);
+      if (b.kind != "subject") {
+        const auto net = Cidr::Parse(b.key);
+        if (const std::string why = net ? ProtectedReason(*guard, *net) : ""; !why.empty())
+          std::printf("  not enforced here: %s\n", EscapeForLog(why, 300).c_str());
+      }
       for (const auto& qid : b.evidence) {
         SearchQuery q;
         q.qid = qid;

@@ -181,6 +181,7 @@ AgentOptions ToAgentOptions(const Config& c) {
   o.blocks.max_active = static_cast<size_t>(c.max_active_blocks);
   o.blocks.max_new_per_minute = static_cast<int>(c.max_new_blocks_per_minute);
   o.blocks.live = !c.dry_run;
+  o.blocks.min_subject_chars = static_cast<size_t>(c.min_subject_chars);
   for (const auto& a : c.allow) o.blocks.allow_cidrs.push_back(*Cidr::Parse(a));  // checked
   for (const auto& s : c.allow_subjects) o.blocks.allow_subjects.push_back(NormalizeSubject(s));
   if (c.detect) AddLocalAllowlist(c, &o.blocks.allow_cidrs);
@@ -316,7 +317,12 @@ void Reload(const Args& args, const std::vector<std::string>& logs, const Clock&
     std::string later;
     if (next->policy_socket != previous.policy_socket ||
         next->policy_listen != previous.policy_listen ||
-        next->policy_reply != previous.policy_reply)
+        next->policy_reply != previous.policy_reply ||
+        next->policy_socket_mode != previous.policy_socket_mode ||
+        next->policy_socket_group != previous.policy_socket_group ||
+        next->policy_idle_timeout != previous.policy_idle_timeout ||
+        next->policy_max_connections != previous.policy_max_connections ||
+        next->policy_max_connections_per_peer != previous.policy_max_connections_per_peer)
       later += " [policy]";
     if (next->access_map != previous.access_map ||
         next->access_map_type != previous.access_map_type ||
@@ -443,9 +449,17 @@ int RunMain(const std::vector<std::string>& argv, const Clock& clock) {
     po.socket_path = config->policy_socket;
     po.tcp_listen = config->policy_listen;
     po.reply = config->policy_reply;
+    po.socket_mode = config->policy_socket_mode;
+    po.socket_group = config->policy_socket_group;
+    po.socket_group_required = config->policy_socket_group_required;
+    po.idle_timeout_ms = static_cast<int>(config->policy_idle_timeout / 1000);
+    po.max_connections = static_cast<size_t>(config->policy_max_connections);
+    po.max_connections_per_peer = static_cast<size_t>(config->policy_max_connections_per_peer);
     auto started = PolicyServer::Start(po);
     if (!started.ok()) return Fail(started.status().message());
     policy = std::move(*started);
+    if (!policy->notice().empty())
+      std::fprintf(stderr, "mailtrail: %s\n", EscapeForLog(policy->notice(), 300).c_str());
   }
   // Postfix tables, kept matching the live blocks by the reconciler.
   Reconciler reconciler(config->enforce_dry_run);

@@ -1,5 +1,6 @@
 #include "agent/config/config.h"
 
+#include <cstdlib>
 #include <functional>
 
 #include "actions/policy/policy_protocol.h"
@@ -215,13 +216,40 @@ StatusOr<Config> ParseConfig(const std::string& text, const std::string& name) {
   if (const toml::table* t = r.Table(root, "metrics")) {
     if (!r.Known(*t, {"listen"}, "metrics") || !r.String(*t, "listen", &c.metrics_listen))
       return r.error;
+    // As `run` checks it (agent/metrics): check-config must not pass a file
+    // that the agent then refuses.
+    if (!c.metrics_listen.empty()) {
+      auto hp = ParseLoopbackHostPort(c.metrics_listen);
+      if (!hp || hp->port == 0)
+        return r.At(*t->get("listen"),
+                    "listen must be a loopback HOST:PORT with a port, e.g. 127.0.0.1:9432");
+    }
   }
   if (!r.error.ok()) return r.error;
   if (const toml::table* t = r.Table(root, "policy")) {
-    if (!r.Known(*t, {"socket", "listen", "reply"}, "policy") ||
+    std::string mode = "0660";
+    int64_t idle = c.policy_idle_timeout / kUsPerSecond;
+    if (!r.Known(*t,
+                 {"socket", "listen", "reply", "socket_mode", "socket_group", "idle_timeout_s",
+                  "max_connections", "max_connections_per_peer"},
+                 "policy") ||
         !r.String(*t, "socket", &c.policy_socket) || !r.String(*t, "listen", &c.policy_listen) ||
-        !r.String(*t, "reply", &c.policy_reply))
+        !r.String(*t, "reply", &c.policy_reply) || !r.String(*t, "socket_mode", &mode) ||
+        !r.String(*t, "socket_group", &c.policy_socket_group) ||
+        !r.Int(*t, "idle_timeout_s", 1, 3600, &idle) ||
+        !r.Int(*t, "max_connections", 16, 1000000, &c.policy_max_connections) ||
+        !r.Int(*t, "max_connections_per_peer", 1, 1000000, &c.policy_max_connections_per_peer))
       return r.error;
+    c.policy_idle_timeout = idle * kUsPerSecond;
+    c.policy_socket_group_required = t->get("socket_group") != nullptr;
+    // Octal text ("0660"): TOML's 0o660 is easy to get wrong as 660.
+    char* end = nullptr;
+    const long m = std::strtol(mode.c_str(), &end, 8);
+    if (mode.empty() || mode.size() > 4 || *end != '\0' || m < 0 || m > 0777 || (m & 0002))
+      return r.At(*t->get("socket_mode"),
+                  "socket_mode must be octal like \"0660\", never world-writable (any local "
+                  "user could hold the service's connections)");
+    c.policy_socket_mode = static_cast<int>(m);
     if (!c.policy_listen.empty() && !ParseLoopbackHostPort(c.policy_listen))
       return r.At(*t->get("listen"), "listen must be a loopback HOST:PORT, e.g. 127.0.0.1:10031");
     if (!ValidPolicyReply(c.policy_reply))
@@ -298,8 +326,11 @@ StatusOr<Config> ParseConfig(const std::string& text, const std::string& name) {
         spec.window = window * kUsPerSecond;
         if (spec.name.empty()) return r.At(item, "a rule needs a name");
         // Compiled now, so that a bad pattern stops check-config, not the agent.
-        if (auto compiled = ContentRules::Compile({spec}); !compiled.ok())
-          return r.At(item, compiled.status().message());
+        // The error points at the pattern's own line, where the mistake is.
+        if (auto compiled = ContentRules::Compile({spec}); !compiled.ok()) {
+          const toml::node* where = rt->get("pattern");
+          return r.At(where ? *where : item, compiled.status().message());
+        }
         c.rules.push_back(std::move(spec));
       }
     }
@@ -314,7 +345,7 @@ StatusOr<Config> ParseConfig(const std::string& text, const std::string& name) {
     if (!r.Known(*t,
                  {"period_s", "max_period_s", "max_active", "max_new_per_minute", "allow",
                   "allow_subjects", "allow_mynetworks", "postfix_config_dir", "allow_own_addresses",
-                  "dry_run"},
+                  "dry_run", "min_subject_chars"},
                  "blocks") ||
         !r.Int(*t, "period_s", 1, 30LL * 86400, &period) ||
         !r.Int(*t, "max_period_s", 1, 365LL * 86400, &max) ||
@@ -322,6 +353,7 @@ StatusOr<Config> ParseConfig(const std::string& text, const std::string& name) {
         !r.Int(*t, "max_new_per_minute", 1, 1000000, &c.max_new_blocks_per_minute) ||
         !r.Strings(*t, "allow", &c.allow, cidr) ||
         !r.Strings(*t, "allow_subjects", &c.allow_subjects, any) ||
+        !r.Int(*t, "min_subject_chars", 1, 160, &c.min_subject_chars) ||
         !r.Bool(*t, "allow_mynetworks", &c.allow_mynetworks) ||
         !r.String(*t, "postfix_config_dir", &c.postfix_config_dir) ||
         !r.Bool(*t, "allow_own_addresses", &c.allow_own_addresses) ||

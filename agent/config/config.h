@@ -49,6 +49,11 @@ struct Config {
   std::string policy_socket;  // "" = off
   std::string policy_listen;  // "" = off; else a loopback HOST:PORT
   std::string policy_reply = "450 4.7.1 Service temporarily unavailable";
+  int policy_socket_mode = 0660;                // never world-writable
+  std::string policy_socket_group = "postfix";  // "" = leave it
+  bool policy_socket_group_required = false;    // true when the file names one
+  TimeUs policy_idle_timeout = 60 * kUsPerSecond;
+  int64_t policy_max_connections = 512, policy_max_connections_per_peer = 384;
   // [enforce] (actions/postfix/postfix_tables.h)
   std::string access_map;  // "" = off
   std::string access_map_type = "lmdb";
@@ -76,7 +81,8 @@ struct Config {
   int64_t max_active_blocks = 10000, max_new_blocks_per_minute = 120;
   std::vector<std::string> allow = {"127.0.0.0/8", "::1"};  // IPs and CIDRs never blocked
   std::vector<std::string> allow_subjects;
-  bool allow_mynetworks = true;  // Postfix's mynetworks (postconf), never blocked
+  int64_t min_subject_chars = 12;  // shorter normalised subjects are never blocked
+  bool allow_mynetworks = true;    // Postfix's mynetworks (postconf), never blocked
   std::string postfix_config_dir = "/etc/postfix";
   bool allow_own_addresses = true;  // this machine's interface addresses
   bool dry_run = false;             // decide and record, never live (never enforced)

@@ -191,6 +191,13 @@ std::string Agent::RenderMetrics() const {
          static_cast<double>(blocks_->capped())},
         {"mailtrail_block_decisions_allowlisted_total", "counter",
          "Block decisions refused by the allowlist.", static_cast<double>(blocks_->allowlisted())},
+        {"mailtrail_block_decisions_short_subject_total", "counter",
+         "Subject block decisions refused: shorter than [blocks] min_subject_chars.",
+         static_cast<double>(blocks_->short_subjects())},
+        {"mailtrail_blocks_not_enforced_total", "counter",
+         "Blocks from the store (another agent's, or by hand) this agent's allowlist refuses to "
+         "enforce, each counted once.",
+         static_cast<double>(blocks_->not_enforced())},
         {"mailtrail_detector_keys_untracked_total", "counter",
          "New subjects or IPs not tracked: the detector's bound was reached.",
          static_cast<double>(detector_->untracked())},

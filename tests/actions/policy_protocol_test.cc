@@ -51,6 +51,36 @@ TEST(PolicyReader, CapsMarkARequestMalformedAndTheNextOneIsFine) {
   EXPECT_LE(r.pending(), PolicyReader::kMaxLine);
 }
 
+TEST(PolicyReader, CrlfLineEndsMakeTheSameRequest) {
+  std::string crlf;
+  for (char c : std::string(kRequest)) crlf += c == '\n' ? std::string("\r\n") : std::string(1, c);
+  PolicyReader r;
+  std::vector<PolicyRequest> out;
+  r.Feed(crlf, &out);
+  r.Feed(kRequest, &out);
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_FALSE(out[0].malformed);
+  EXPECT_TRUE(out[0].crlf);
+  EXPECT_FALSE(out[1].crlf);
+  EXPECT_EQ(out[0].attributes, out[1].attributes);
+  EXPECT_EQ(PolicyAnswer(out[0], Table(), "450 4.7.1 x"), "action=450 4.7.1 x");
+}
+
+// Many lines within the line and attribute caps still make a bounded request.
+TEST(PolicyReader, ARequestIsBoundedAsAWhole) {
+  PolicyReader r;
+  std::vector<PolicyRequest> out;
+  std::string big;
+  for (int i = 0; i < 100; ++i)
+    big += "a" + std::to_string(i) + "=" + std::string(1000, 'v') + "\n";
+  r.Feed(big + "\n", &out);
+  r.Feed(kRequest, &out);
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_TRUE(out[0].malformed) << "100 KB of attributes kept";
+  EXPECT_TRUE(out[0].attributes.empty());
+  EXPECT_FALSE(out[1].malformed);
+}
+
 TEST(PolicyAnswer, BlocksOnlyWhatTheTableHolds) {
   const PolicyTable t = Table();
   const std::string reply = "450 4.7.1 Service unavailable: backscatter";

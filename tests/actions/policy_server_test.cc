@@ -3,13 +3,20 @@
 // table swapped in.
 #include "actions/policy/policy_server.h"
 
+#include <fcntl.h>
+#include <grp.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
+#include <fstream>
+#include <functional>
 #include <thread>
 #include <vector>
 
@@ -164,6 +171,174 @@ TEST(PolicyServer, AnswersOnLoopbackTcp) {
     ASSERT_FALSE(r.ok()) << bad;
     EXPECT_NE(r.status().message().find("loopback"), std::string::npos) << bad;
   }
+}
+
+// Resident memory of this process (the server runs in it), in KiB.
+long RssKib() {
+  std::ifstream in("/proc/self/status");
+  std::string line;
+  while (std::getline(in, line))
+    if (line.rfind("VmRSS:", 0) == 0) return std::atol(line.c_str() + 6);
+  return -1;
+}
+
+// Waits until `done` holds, checking every 10 ms, for at most `limit` (a
+// guard against hanging, not a measured time).
+bool WaitFor(const std::function<bool()>& done, std::chrono::seconds limit) {
+  const auto end = std::chrono::steady_clock::now() + limit;
+  while (!done()) {
+    if (std::chrono::steady_clock::now() > end) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return true;
+}
+
+// A client that pipelines requests and never reads the answers: unbounded,
+// the server queued about 4.7 bytes of answer per byte sent ("x\n\n" is a
+// 3-byte request answered by the 14 bytes "action=DUNNO\n\n"), ~93 MiB for
+// the 20 MiB sent here. Bounded, the server stops reading from it once 64 KiB
+// of answers wait, the client's writes stall, and the peer is dropped when it
+// has been idle for the idle timeout.
+TEST(PolicyServer, APeerThatNeverReadsCannotGrowTheServer) {
+  TempDir dir("mt_policy");
+  PolicyServer::Options o;
+  o.socket_path = dir.File("p.sock");
+  o.idle_timeout_ms = 500;
+  auto s = PolicyServer::Start(o);
+  ASSERT_TRUE(s.ok()) << s.status().message();
+  const long before = RssKib();
+  const int fd = Connect(o.socket_path);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(fcntl(fd, F_SETFL, O_NONBLOCK), 0);
+  std::string chunk;
+  while (chunk.size() < 65536) chunk += "x\n\n";
+  size_t sent = 0;
+  constexpr size_t kTotal = 20u << 20;
+  while (sent < kTotal) {
+    const ssize_t n = write(fd, chunk.data(), chunk.size());
+    if (n > 0) {
+      sent += static_cast<size_t>(n);
+      continue;
+    }
+    if (n < 0 && errno != EAGAIN) break;  // dropped by the server
+    // The server takes nothing more for 2 s: it has stopped reading.
+    pollfd p{fd, POLLOUT, 0};
+    if (poll(&p, 1, 2000) <= 0 || (p.revents & (POLLERR | POLLHUP))) break;
+  }
+  const long grown = RssKib() - before;
+  std::printf("sent %zu KiB without reading; the server grew by %ld KiB\n", sent >> 10, grown);
+  EXPECT_LT(sent, kTotal) << "the server never stopped reading";
+  EXPECT_LT(grown, 16 * 1024) << "got " << grown << " KiB, want < 16 MiB";
+  // The peer is dropped (idle: it neither reads nor lets the server write).
+  EXPECT_TRUE(WaitFor([&] { return (*s)->connections() == 0; }, std::chrono::seconds(60)))
+      << (*s)->connections() << " connection(s) still open";
+  close(fd);
+  // And the service goes on.
+  const int fresh = Connect(o.socket_path);
+  ASSERT_GE(fresh, 0);
+  EXPECT_EQ(Ask(fresh, "192.0.2.1"), "action=DUNNO\n\n");
+  close(fresh);
+}
+
+// 5,000 connections held open (each idle, half of them in the middle of a
+// request) do not stop a fresh request from being answered: at a limit the
+// least recently active connection makes room (Postfix's policy client
+// reconnects when it finds its connection closed).
+TEST(PolicyServer, AHeldFloodOfConnectionsDoesNotStopAFreshRequest) {
+  TempDir dir("mt_policy");
+  PolicyServer::Options o;
+  o.socket_path = dir.File("p.sock");
+  auto s = PolicyServer::Start(o);
+  ASSERT_TRUE(s.ok()) << s.status().message();
+  PolicyTable t;
+  t.ips = {"198.51.100.7"};
+  (*s)->SetTable(t);
+  std::vector<int> held;
+  for (int i = 0; i < 5000; ++i) {
+    const int fd = Connect(o.socket_path);
+    if (fd < 0) break;
+    if (i % 2 && write(fd, "request=smtpd_access_policy\n", 28) != 28) break;
+    held.push_back(fd);
+  }
+  EXPECT_EQ(held.size(), 5000u);
+  const int fresh = Connect(o.socket_path);
+  ASSERT_GE(fresh, 0);
+  EXPECT_EQ(Ask(fresh, "198.51.100.7"), "action=" + o.reply + "\n\n");
+  EXPECT_LE((*s)->connections(), o.max_connections);
+  close(fresh);
+  for (int fd : held) close(fd);
+}
+
+TEST(PolicyServer, AnIdleConnectionIsClosed) {
+  TempDir dir("mt_policy");
+  PolicyServer::Options o;
+  o.socket_path = dir.File("p.sock");
+  o.idle_timeout_ms = 200;
+  auto s = PolicyServer::Start(o);
+  ASSERT_TRUE(s.ok()) << s.status().message();
+  const int fd = Connect(o.socket_path);
+  ASSERT_GE(fd, 0);
+  EXPECT_EQ(Ask(fd, "192.0.2.1"), "action=DUNNO\n\n");
+  timeval guard{60, 0};  // against a hang only
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &guard, sizeof guard);
+  char c;
+  EXPECT_EQ(read(fd, &c, 1), 0) << "want end of file: the server closed the idle connection";
+  close(fd);
+}
+
+TEST(PolicyServer, ARequestWithCrlfLineEndsIsAnswered) {
+  TempDir dir("mt_policy");
+  PolicyServer::Options o;
+  o.socket_path = dir.File("p.sock");
+  auto s = PolicyServer::Start(o);
+  ASSERT_TRUE(s.ok()) << s.status().message();
+  PolicyTable t;
+  t.ips = {"198.51.100.7"};
+  (*s)->SetTable(t);
+  const int fd = Connect(o.socket_path);
+  ASSERT_GE(fd, 0);
+  const std::string q =
+      "request=smtpd_access_policy\r\nprotocol_state=RCPT\r\nclient_address=198.51.100.7\r\n\r\n";
+  ASSERT_EQ(write(fd, q.data(), q.size()), static_cast<ssize_t>(q.size()));
+  const std::string want = "action=" + o.reply + "\r\n\r\n";
+  std::string got(want.size(), '\0');
+  timeval guard{60, 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &guard, sizeof guard);
+  size_t have = 0;
+  while (have < want.size()) {
+    const ssize_t n = read(fd, got.data() + have, want.size() - have);
+    if (n <= 0) break;
+    have += static_cast<size_t>(n);
+  }
+  EXPECT_EQ(got.substr(0, have), want);
+  close(fd);
+}
+
+// The socket is for Postfix only: mode 0660 and group postfix (when that
+// group exists), never 0666.
+TEST(PolicyServer, TheSocketIsForPostfixOnly) {
+  TempDir dir("mt_policy");
+  PolicyServer::Options o;
+  o.socket_path = dir.File("p.sock");
+  auto s = PolicyServer::Start(o);
+  ASSERT_TRUE(s.ok()) << s.status().message();
+  struct stat st;
+  ASSERT_EQ(stat(o.socket_path.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 07777, 0660u);
+  if (const group* g = getgrnam("postfix"); g != nullptr && getuid() == 0) {
+    EXPECT_EQ(st.st_gid, g->gr_gid);
+  }
+  s->reset();
+  o.socket_mode = 0600;
+  o.socket_group = "";
+  auto s2 = PolicyServer::Start(o);
+  ASSERT_TRUE(s2.ok()) << s2.status().message();
+  ASSERT_EQ(stat(o.socket_path.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 07777, 0600u);
+  s2->reset();
+  o.socket_group = "no-such-group-here";
+  o.socket_group_required = true;
+  EXPECT_FALSE(PolicyServer::Start(o).ok()) << "a group asked for that does not exist";
 }
 
 TEST(PolicyServer, RefusesABadReply) {

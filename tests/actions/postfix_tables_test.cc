@@ -13,6 +13,9 @@
 
 #include "actions/reconciler.h"
 #include "actions/run_program.h"
+#include "agent/blocks/block_manager.h"
+#include "agent/blocks/desired.h"
+#include "agent/detect/subject.h"
 #include "tests/support/temp_dir.h"
 
 namespace mailtrail {
@@ -74,12 +77,81 @@ TEST_F(PostfixTables, HeaderChecksMatchHostileSubjectsLiterally) {
   const std::string table = "pcre:" + o_.path;
   for (const auto& s : d.subjects)
     EXPECT_EQ(Query("Subject: " + s, table), kHeaderChecksAction) << s;
-  EXPECT_EQ(Query("Subject: Undeliverable Mail (and more)", table), kHeaderChecksAction)
-      << "a prefix";
+  EXPECT_EQ(Query("Subject: Undeliverable Mail (and more)", table), "")
+      << "the whole subject, not a prefix";
+  EXPECT_EQ(Query("Subject: " + longone + " and more", table), kHeaderChecksAction)
+      << "a subject Postfix may have cut in its log (191 bytes and more) is matched by prefix";
   EXPECT_EQ(Query("Subject: aXb (c) [d] {e} $^|*+? /slash\\ #x -y", table), "")
       << "the dot is a dot";
   EXPECT_EQ(Query("Subject: Hello", table), "");
   EXPECT_EQ(Query("From: Undeliverable Mail", table), "") << "only the Subject header";
+}
+
+// What a header_checks line matches, asked of Postfix's own pcre table code
+// (postmap -q): the whole normalised subject, not a prefix; the case as
+// written (pcre tables are case-blind by default); any digits for digits and
+// any whitespace or line fold for a space; one line per subject whatever it holds.
+TEST_F(PostfixTables, HeaderChecksMatchTheWholeSubjectAsWritten) {
+  o_.path = dir_.File("exact.pcre");
+  o_.reload = false;
+  HeaderChecksAction h(o_);
+  DesiredBlocks d;
+  d.subjects = {"Delivery report for xyz", "Invoice 4711 overdue", "Line one\r\n\tline two",
+                "Re: [list] a+b? (c)"};
+  ASSERT_TRUE(h.Apply(d, 0).ok());
+  const std::string table = "pcre:" + o_.path;
+  const struct {
+    const char* header;
+    bool rejected;
+  } kCases[] = {
+      {"Subject: Delivery report for xyz", true},
+      {"Subject:Delivery report for xyz  ", true},
+      {"SUBJECT: Delivery report for xyz", true},     // header names are case-blind
+      {"Subject: Delivery report\n\tfor xyz", true},  // folded
+      {"Subject: Delivery report for xyz and more", false},
+      {"Subject: Delivery report for xyzz", false},
+      {"Subject: delivery report for xyz", false},
+      {"Subject: DELIVERY REPORT FOR XYZ", false},
+      {"Subject: Re: Delivery report for xyz", false},
+      {"Subject: Invoice 815 overdue", true},
+      {"Subject: Invoice 4711a overdue", false},
+      {"Subject: Line one line two", true},
+      {"Subject: Re: [list] a+b? (c)", true},
+      {"Subject: Re: [list] aab? (c)", false},
+  };
+  for (const auto& c : kCases)
+    EXPECT_EQ(Query(c.header, table), c.rejected ? kHeaderChecksAction : "") << c.header;
+  std::string text;
+  std::getline(std::ifstream(o_.path), text, '\0');
+  int lines = 0;
+  for (char ch : text) lines += ch == '\n';
+  EXPECT_EQ(lines, 5) << "a comment and one line per subject:\n" << text;
+}
+
+// The case, from decision to Postfix: two sources sent 25 bounces
+// each titled "Re"; the block manager refuses that subject (too short), so the
+// table never holds a line that would refuse every reply.
+TEST_F(PostfixTables, AShortSubjectNeverReachesHeaderChecks) {
+  BlockManager m(BlockPolicy{});
+  m.warn = [](const std::string&) {};
+  std::string why;
+  for (const char* raw : {"Re", "Delivery report for xyz"}) {
+    Decision d;
+    d.kind = Decision::Kind::kSubject;
+    d.key = NormalizeSubject(raw);
+    d.raw_subjects = {raw};
+    d.at = 1'800'000'000LL * kUsPerSecond;
+    m.Apply(d, &why);
+  }
+  o_.path = dir_.File("short.pcre");
+  o_.reload = false;
+  HeaderChecksAction h(o_);
+  ASSERT_TRUE(h.Apply(DesiredOf(m.Active(), 0), 0).ok());
+  const std::string table = "pcre:" + o_.path;
+  for (const char* ok : {"Subject: Re", "Subject: RE: contract signed",
+                         "Subject: Request for quote", "Subject: Delivery report for xyz and more"})
+    EXPECT_EQ(Query(ok, table), "") << ok;
+  EXPECT_EQ(Query("Subject: Delivery report for xyz", table), kHeaderChecksAction);
 }
 
 TEST_F(PostfixTables, TablesAreNeverSeenHalfWritten) {

@@ -42,6 +42,7 @@ TEST(Config, TheExampleFileHoldsExactlyTheDefaults) {
   EXPECT_EQ(c->max_new_blocks_per_minute, d.max_new_blocks_per_minute);
   EXPECT_EQ(c->allow, d.allow);
   EXPECT_EQ(c->allow_subjects, d.allow_subjects);
+  EXPECT_EQ(c->min_subject_chars, d.min_subject_chars);
   EXPECT_TRUE(c->rules.empty());
   EXPECT_EQ(c->allow_mynetworks, d.allow_mynetworks);
   EXPECT_EQ(c->postfix_config_dir, d.postfix_config_dir);
@@ -62,6 +63,11 @@ TEST(Config, TheExampleFileHoldsExactlyTheDefaults) {
   EXPECT_EQ(c->postfix_reload, d.postfix_reload);
   EXPECT_EQ(c->queue_read, d.queue_read);
   EXPECT_EQ(c->policy_listen, d.policy_listen);
+  EXPECT_EQ(c->policy_socket_mode, d.policy_socket_mode);
+  EXPECT_EQ(c->policy_socket_group, d.policy_socket_group);
+  EXPECT_EQ(c->policy_idle_timeout, d.policy_idle_timeout);
+  EXPECT_EQ(c->policy_max_connections, d.policy_max_connections);
+  EXPECT_EQ(c->policy_max_connections_per_peer, d.policy_max_connections_per_peer);
   EXPECT_EQ(c->queue_dir, d.queue_dir);
   EXPECT_EQ(c->queue_scan_interval, d.queue_scan_interval);
   EXPECT_EQ(c->queue_bounce_alert, d.queue_bounce_alert);
@@ -95,7 +101,8 @@ TEST(Config, DetectionAndBlockKeysAreChecked) {
       "action = \"count\"\n",
       "t.toml");
   ASSERT_FALSE(broken.ok());
-  EXPECT_NE(broken.status().message().find("t.toml:"), std::string::npos);
+  // The pattern's own line (5), not the [[detect.rule]] header's (2).
+  EXPECT_EQ(broken.status().message().rfind("t.toml:5: ", 0), 0u) << broken.status().message();
   EXPECT_NE(broken.status().message().find("rule 'x': pattern error"), std::string::npos);
   auto bad = ParseConfig("[blocks]\nallow = [\"10.0.0.0/8\", \"mx.example\"]\n", "t.toml");
   ASSERT_FALSE(bad.ok());
@@ -113,6 +120,30 @@ TEST(Config, DetectionAndBlockKeysAreChecked) {
   EXPECT_EQ(listen.status().message(),
             "t.toml:2: listen must be a loopback HOST:PORT, e.g. 127.0.0.1:10031");
   EXPECT_TRUE(ParseConfig("[policy]\nlisten = \"[::1]:10031\"\n", "t.toml").ok());
+  // The socket is never world-writable: anyone could hold its connections.
+  auto mode = ParseConfig("[policy]\nsocket_mode = \"0666\"\n", "t.toml");
+  ASSERT_FALSE(mode.ok());
+  EXPECT_EQ(mode.status().message().rfind("t.toml:2: socket_mode", 0), 0u)
+      << mode.status().message();
+  EXPECT_FALSE(ParseConfig("[policy]\nsocket_mode = \"rw\"\n", "t.toml").ok());
+  auto policy = ParseConfig(
+      "[policy]\nsocket_mode = \"0600\"\nsocket_group = \"mailtrail\"\nidle_timeout_s = 30\n"
+      "max_connections = 100\nmax_connections_per_peer = 50\n",
+      "t.toml");
+  ASSERT_TRUE(policy.ok()) << policy.status().message();
+  EXPECT_EQ(policy->policy_socket_mode, 0600);
+  EXPECT_EQ(policy->policy_socket_group, "mailtrail");
+  EXPECT_TRUE(policy->policy_socket_group_required) << "a group asked for must be set";
+  EXPECT_EQ(policy->policy_idle_timeout, 30 * kUsPerSecond);
+  EXPECT_EQ(policy->policy_max_connections, 100);
+  EXPECT_EQ(policy->policy_max_connections_per_peer, 50);
+  // [metrics] listen: refused by check-config as `run` refuses it.
+  for (const char* bad : {"0.0.0.0:9432", "192.0.2.1:9432", "127.0.0.1:0", "localhost:9432"}) {
+    auto m = ParseConfig(std::string("\n[metrics]\nlisten = \"") + bad + "\"\n", "t.toml");
+    ASSERT_FALSE(m.ok()) << bad;
+    EXPECT_EQ(m.status().message().rfind("t.toml:3: listen", 0), 0u) << m.status().message();
+  }
+  EXPECT_TRUE(ParseConfig("[metrics]\nlisten = \"127.0.0.1:9432\"\n", "t.toml").ok());
 }
 
 TEST(Config, ValuesAreRead) {

@@ -23,7 +23,8 @@ show=$("$bin" detect --show-enforcement --year 2026 --allow 127.0.0.1/32 "$log" 
 grep -q '^-- policy service.*action=450 4.7.1 .* for 127.0.5.171 127.0.9.11 .*127.0.9.16; action=DUNNO' \
   <<< "$show" || fail "policy preview: $show"
 [ "$(grep -c '^127.0.9.1[1-6] 450 4.7.1' <<< "$show")" = 6 ] || fail "access map preview: $show"
-grep -qF '/^Subject:[[:space:]]*failure notice/ REJECT 5.7.1' <<< "$show" || fail "header_checks preview"
+grep -qF '/^(?i:subject):[[:space:]]*failure[[:space:]]+notice[[:space:]]*$/i REJECT 5.7.1' <<< "$show" ||
+  fail "header_checks preview: $show"
 grep -q 'elements = { 127.0.5.171 timeout [0-9]*s, 127.0.9.11 timeout' <<< "$show" ||
   fail "nftables preview: $show"
 grep -q 'dport { 25, 465, 587 } ip saddr @blocked4 drop' <<< "$show" || fail "nftables rule: $show"
@@ -36,6 +37,51 @@ grep -q '"key":"undeliverable mail #".*"raw_subjects":\["Re: Undeliverable Mail 
   fail "subject block not normalized: $out"
 if "$bin" blocks add cidr 127.0.0.0/8 --for 1h --store "$st" 2> "$tmp/err"; then fail "loopback blocked"; fi
 grep -q "loopback" "$tmp/err" || fail "no reason given: $(cat "$tmp/err")"
+# Protected addresses are refused (exit 2, with the reason): loopback in every
+# spelling, the unspecified and broadcast addresses, multicast, this machine's
+# own addresses, Postfix's mynetworks and [blocks] allow; CIDRs covering any.
+mkdir "$tmp/postfix"
+printf 'compatibility_level = 3.7\nmynetworks = 203.0.113.0/24\n' > "$tmp/postfix/main.cf"
+printf '[blocks]\nallow = ["198.51.100.128/25"]\npostfix_config_dir = "%s"\n' "$tmp/postfix" \
+  > "$tmp/mt.toml"
+own=$(ip -o addr show scope global | awk '{split($4, a, "/"); print a[1]; exit}')
+refuse() {  # refuse KIND KEY REASON-PATTERN
+  local rc=0
+  "$bin" blocks add "$1" "$2" --for 1h --config "$tmp/mt.toml" --store "$st" 2> "$tmp/err" > /dev/null ||
+    rc=$?
+  [ "$rc" = 2 ] || fail "blocks add $1 $2: exit $rc, want 2 ($(cat "$tmp/err"))"
+  grep -q -- "$3" "$tmp/err" || fail "blocks add $1 $2: no reason '$3' in: $(cat "$tmp/err")"
+}
+refuse ip 127.0.0.99 loopback
+refuse ip ::ffff:127.0.0.1 loopback
+refuse ip ::1 loopback
+refuse ip 0.0.0.0 unspecified
+refuse ip :: unspecified
+refuse ip 255.255.255.255 broadcast
+refuse ip 224.0.0.251 multicast
+refuse ip ff02::1 multicast
+refuse cidr 0.0.0.0/0 unspecified
+refuse ip 203.0.113.77 mynetworks
+refuse cidr 203.0.0.0/16 mynetworks
+refuse ip 198.51.100.200 "\[blocks\] allow"
+refuse cidr 198.51.100.0/24 "\[blocks\] allow"
+[ -n "$own" ] && refuse ip "$own" "this machine"
+"$bin" blocks add ip 198.51.100.10 --for 1h --config "$tmp/mt.toml" --store "$st" > /dev/null ||
+  fail "an address outside every allowlist refused"
+"$bin" blocks remove 198.51.100.10 --store "$st" > /dev/null
+# Short subjects are refused by hand (exit 2); a subject's line break never
+# makes two rules; explain shows the header_checks line and what it matches.
+rc=0; "$bin" blocks add subject "Re" --for 1h --store "$st" 2> "$tmp/err" > /dev/null || rc=$?
+[ "$rc" = 2 ] && grep -q "too short" "$tmp/err" || fail "short subject: exit $rc, $(cat "$tmp/err")"
+"$bin" blocks add subject $'Delivery report\nfor xyz' --for 1h --store "$st" > /dev/null
+"$bin" blocks list --format jsonl --store "$st" |
+  grep -qF '"raw_subjects":["Delivery report for xyz"]' || fail "line break kept in the subject"
+"$bin" blocks explain "Delivery report for xyz" --store "$st" > "$tmp/explain"
+[ "$(grep -c 'header_checks: /' "$tmp/explain")" = 1 ] || fail "explain: $(cat "$tmp/explain")"
+grep -qF 'header_checks: /^(?i:subject):[[:space:]]*Delivery[[:space:]]+report[[:space:]]+for[[:space:]]+xyz[[:space:]]*$/i REJECT' \
+  "$tmp/explain" || fail "explain: the line: $(cat "$tmp/explain")"
+grep -q 'matches: .*exactly' "$tmp/explain" || fail "explain: what it matches: $(cat "$tmp/explain")"
+"$bin" blocks remove "Delivery report for xyz" --store "$st" > /dev/null
 if "$bin" blocks add ip not-an-ip --for 1h --store "$st" 2> /dev/null; then fail "bad key taken"; fi
 if "$bin" blocks add ip 198.51.100.10 --for 1y --store "$st" 2> /dev/null; then fail "bad duration taken"; fi
 

@@ -194,7 +194,7 @@ def inside(binary):
         if add.returncode != 0:
             print("FAIL: blocks add:", add.stderr)
             return False
-        if not wait_for("the agent's header_checks table", lambda: "4711" in open(hc).read(), 30):
+        if not wait_for("the agent's header_checks table", lambda: "Blocked[[:space:]]+by[[:space:]]+hand" in open(hc).read(), 30):
             return False
         t = Traffic(MX, os.path.join(tmp, "probe.jsonl"))
 

@@ -114,4 +114,6 @@ expect 78 "cannot read the configuration" -- "$bin" check-config "$tmp/missing.t
 # One file named twice (relative and absolute) would be read twice: refused.
 expect 78 "is named twice" -- bash -c "cd '$tmp' && '$bin' run --store sqlite:m.db --log x.log --log '$tmp/./x.log'"
 expect 78 "only on loopback" -- "$bin" run --store "sqlite:$tmp/m.db" --log "$tmp/x.log" --metrics 0.0.0.0:9432
+printf '[metrics]\nlisten = "0.0.0.0:9432"\n' > "$tmp/metrics.toml"
+expect 78 "metrics.toml:2: listen" -- "$bin" check-config "$tmp/metrics.toml"
 exit $fail

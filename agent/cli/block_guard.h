@@ -1,0 +1,38 @@
+// What `mailtrail blocks add` refuses before anything reaches the store: the
+// networks the command line can know are protected (SECURITY.md rule 4). The
+// agent checks again whatever reaches it (block_manager.h), since a block may
+// come from another machine sharing the store; this check only says no early,
+// with the reason, to the admin who typed it.
+#ifndef MAILTRAIL_AGENT_CLI_BLOCK_GUARD_H_
+#define MAILTRAIL_AGENT_CLI_BLOCK_GUARD_H_
+
+#include <optional>
+#include <string>
+
+#include "agent/blocks/allowlist.h"
+#include "base/cidr.h"
+#include "base/status.h"
+
+namespace mailtrail::cli {
+
+struct BlockGuard {
+  // Loopback (all of it, every spelling), the never-client addresses, this
+  // machine's addresses, Postfix's mynetworks (postconf's stdout), [blocks]
+  // allow: each with its source, for the message.
+  Allowlist allow;
+  size_t min_subject_chars = 12;  // [blocks] min_subject_chars
+};
+
+// Built from `config_path` (must load), or else the default configuration
+// file when it can be read; `postfix_dir` overrides its postfix_config_dir.
+// What cannot be read (postconf failing) is said on stderr and skipped.
+StatusOr<BlockGuard> LoadBlockGuard(const std::optional<std::string>& config_path,
+                                    const std::optional<std::string>& postfix_dir);
+
+// "" when a block on `net` may be added; else why not ("203.0.113.0/24 is in
+// mynetworks ...").
+std::string ProtectedReason(const BlockGuard& guard, const Cidr& net);
+
+}  // namespace mailtrail::cli
+
+#endif  // MAILTRAIL_AGENT_CLI_BLOCK_GUARD_H_
