@@ -1,0 +1,173 @@
+// Bounces that answer mail this server relayed never count against anyone.
+// Real Postfix lines through the parser and tracker, then the detector.
+#include <gtest/gtest.h>
+
+#include "agent/detect/flood_detector.h"
+#include "agent/detect/outbound.h"
+#include "tests/support/tracker_harness.h"
+
+namespace mailtrail {
+namespace {
+
+std::string Stamp(int s) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "2026-03-03T10:%02d:%02d.000000+00:00 mx1 ", s / 60 % 60, s % 60);
+  return buf;
+}
+
+// A newsletter message from pickup to a Microsoft-hosted domain.
+std::vector<std::string> Sent(const std::string& q, int at, const std::string& rcpt,
+                              const std::string& relay, const std::string& subject) {
+  const std::string t = Stamp(at);
+  return {t + "postfix/pickup[10]: " + q + ": uid=1001 from=<news@example.org>",
+          t + "postfix/cleanup[11]: " + q + ": info: header Subject: " + subject +
+              " from local; from=<news@example.org> to=<" + rcpt + ">",
+          t + "postfix/cleanup[11]: " + q + ": message-id=<" + q + "@example.org>",
+          t + "postfix/qmgr[12]: " + q + ": from=<news@example.org>, size=900, nrcpt=1 (queue active)",
+          t + "postfix/smtp[13]: " + q + ": to=<" + rcpt + ">, relay=" + relay +
+              ", delay=1, delays=0/0/0.5/0.5, dsn=2.0.0, status=sent (250 2.0.0 Ok)",
+          t + "postfix/qmgr[12]: " + q + ": removed"};
+}
+
+// A notice received from `host[ip]` for news@example.org; `returned` is the
+// Message-ID that nested_header_checks logged (empty: none).
+std::vector<std::string> Notice(const std::string& q, int at, const std::string& host,
+                                const std::string& ip, const std::string& subject,
+                                const std::string& returned) {
+  const std::string t = Stamp(at);
+  const std::string tr = " from " + host + "[" + ip +
+                         "]; from=<> to=<news@example.org> proto=ESMTP helo=<" + host + ">";
+  std::vector<std::string> v = {
+      t + "postfix/smtpd[20]: " + q + ": client=" + host + "[" + ip + "]",
+      t + "postfix/cleanup[11]: " + q + ": info: header Subject: " + subject + tr,
+      t + "postfix/cleanup[11]: " + q + ": message-id=<n" + q + "@" + host + ">"};
+  if (!returned.empty())
+    v.push_back(t + "postfix/cleanup[11]: " + q + ": info: header Message-ID: <" + returned +
+                ">" + tr);
+  v.push_back(t + "postfix/qmgr[12]: " + q + ": from=<>, size=900, nrcpt=1 (queue active)");
+  v.push_back(t + "postfix/local[14]: " + q +
+              ": to=<news@example.org>, relay=local, delay=0.1, delays=0/0/0/0.1, dsn=2.0.0, "
+              "status=sent (delivered to mailbox)");
+  v.push_back(t + "postfix/qmgr[12]: " + q + ": removed");
+  return v;
+}
+
+// Records as the detect verb gets them: at "removed", in the order of the log.
+TrackerOptions AtRemoved() {
+  TrackerOptions o;
+  o.emit_at_removed = true;
+  return o;
+}
+
+constexpr char kMsRelay[] = "contoso-com.mail.protection.outlook.com[52.101.8.9]:25";
+constexpr char kMsOut[] = "mail-db8eur05on2101.outbound.protection.outlook.com";
+
+TEST(Answers, TheTrackerKeepsTheReturnedMessageId) {
+  TrackerHarness h(AtRemoved());
+  h.Feed(Notice("4A1B2C3D01", 5, kMsOut, "40.107.1.2", "Undeliverable: Spring", "X1@example.org"));
+  const MessageRecord* r = h.One("4A1B2C3D01");
+  ASSERT_NE(r, nullptr);
+  EXPECT_EQ(r->returned_message_ids, std::vector<std::string>{"X1@example.org"});
+  EXPECT_EQ(r->message_id, "n4A1B2C3D01@" + std::string(kMsOut)) << "its own stays apart";
+}
+
+// 100 messages relayed to Microsoft-hosted domains, then 30 notices from 3 of
+// Microsoft's outbound IPs within a minute: every one answers our mail.
+TEST(Answers, ANewslettersNoticesBlockNobody) {
+  DetectorOptions o;
+  o.ip_bounces = 5;  // low, so that counting any of them would show
+  o.subject_bounces = 10;
+  FloodDetector d(o);
+  TrackerHarness h(AtRemoved());
+  for (int i = 0; i < 100; ++i)
+    h.Feed(Sent("5B0000" + std::to_string(1000 + i), i / 10, "u" + std::to_string(i) + "@contoso.com",
+                kMsRelay, "Spring offers"));
+  for (int i = 0; i < 30; ++i) {
+    // A third return the whole message (Message-ID), a third only its headers,
+    // a third a notice of their own with the subject wrapped.
+    const std::string returned = i % 3 == 0 ? "5B0000" + std::to_string(1000 + i) + "@example.org" : "";
+    h.Feed(Notice("6C0000" + std::to_string(1000 + i), 20 + i, kMsOut,
+                  "40.107.1." + std::to_string(i % 3), "Undeliverable: Spring offers", returned));
+  }
+  std::vector<Decision> out;
+  for (const auto& r : h.records()) d.OnRecord(r, &out);
+  EXPECT_TRUE(out.empty()) << "got a block of " << (out.empty() ? "" : out[0].key);
+  EXPECT_EQ(d.answers(), 30);
+  EXPECT_EQ(d.answers(AnswerKind::kMessageId), 10);
+  EXPECT_EQ(d.bounces(), 0);
+}
+
+TEST(Answers, CreditsBoundWhatOneRelayedMessageExcuses) {
+  // One message to one Microsoft-hosted recipient: its sender is then forged in
+  // a flood from Microsoft's outbound IPs. One notice is excused, the rest count.
+  DetectorOptions o;
+  o.ip_bounces = 20;
+  FloodDetector d(o);
+  TrackerHarness h(AtRemoved());
+  h.Feed(Sent("7D00001000", 0, "a@contoso.com", kMsRelay, "Hello"));
+  for (int i = 0; i < 25; ++i)
+    h.Feed(Notice("8E0000" + std::to_string(1000 + i), 10 + i, kMsOut, "40.107.1.2",
+                  "Undeliverable: Win a prize", ""));
+  std::vector<Decision> out;
+  for (const auto& r : h.records()) d.OnRecord(r, &out);
+  EXPECT_EQ(d.answers(), 1);
+  EXPECT_EQ(d.bounces(), 24);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].key, "40.107.1.2");
+}
+
+TEST(Answers, AReturnedMessageIdWeNeverSentIsNoAnswer) {
+  OutboundMemory m;
+  MessageRecord b;
+  b.client_ip = "192.0.2.1";
+  b.client_host = "mx.forged.test";
+  b.sender = "";
+  b.returned_message_ids = {"never@example.org"};
+  b.recipients.push_back({});
+  b.recipients[0].address = "news@example.org";
+  EXPECT_EQ(m.Recognize(b), AnswerKind::kNone);
+}
+
+TEST(Answers, OrgDomainTakesTheLastLabels) {
+  const struct {
+    const char* host;
+    const char* want;
+  } kCases[] = {{"mail-sor-f69.google.com", "google.com"},
+                {"aspmx.l.google.com.", "google.com"},
+                {"X.Mail.Protection.Outlook.COM", "outlook.com"},
+                {"mx.example.co.uk", "example.co.uk"},
+                {"example.de", "example.de"},
+                {"unknown", ""},
+                {"192.0.2.1", ""},
+                {"localhost", ""}};
+  for (const auto& c : kCases) EXPECT_EQ(OrgDomain(c.host), c.want) << c.host;
+}
+
+TEST(Answers, MemoryStaysWithinItsBoundAndForgetsAfterTheWindow) {
+  AnswerOptions ao;
+  ao.max_keys = 100;
+  ao.window = 3600 * kUsPerSecond;
+  OutboundMemory m(ao);
+  for (int i = 0; i < 10000; ++i) {
+    MessageRecord r;
+    r.sender = "u" + std::to_string(i) + "@example.org";
+    r.message_id = "m" + std::to_string(i) + "@example.org";
+    r.last_seen = i * kUsPerSecond;
+    r.recipients.push_back({});
+    r.recipients[0].address = "x@d" + std::to_string(i) + ".test";
+    r.recipients[0].relay = "mx.d.test[192.0.2.9]:25";
+    ASSERT_TRUE(m.Learn(r));
+    ASSERT_LE(m.keys(), 100u);
+  }
+  MessageRecord b;
+  b.sender = "";
+  b.returned_message_ids = {"m9999@example.org"};
+  b.last_seen = 10000 * kUsPerSecond;
+  EXPECT_EQ(m.Recognize(b), AnswerKind::kMessageId) << "the newest is kept";
+  b.returned_message_ids = {"m9998@example.org"};
+  b.last_seen = (10000 + 7200) * kUsPerSecond;
+  EXPECT_EQ(m.Recognize(b), AnswerKind::kNone) << "forgotten after the window";
+}
+
+}  // namespace
+}  // namespace mailtrail
