@@ -40,7 +40,8 @@ int FloodDetector::Ring::Count(TimeUs now) const {
   return n;
 }
 
-FloodDetector::FloodDetector(DetectorOptions options) : o_(std::move(options)) {
+FloodDetector::FloodDetector(DetectorOptions options)
+    : o_(std::move(options)), outbound_(o_.answers) {
   if (!o_.rules.empty()) {
     auto rules = ContentRules::Compile(o_.rules);
     MT_CHECK(rules.ok());  // the configuration was checked when it was read
