@@ -206,7 +206,7 @@ class Day:
         r = self.rng
         return [("relay%d.bulkhost%d.com" % (i, first + i), ipv4(r, first)) for i in range(n)]
 
-    def flood(self, start, sources, subjects, per_ip, spread, daemon="MAILER-DAEMON"):
+    def flood(self, group, start, sources, subjects, per_ip, spread, daemon="MAILER-DAEMON"):
         r = self.rng
         for h, ip in sources:
             t0 = start + r.uniform(0, 60)
@@ -214,7 +214,7 @@ class Day:
             for k in range(n):
                 t = t0 + spread * k / n + r.uniform(0, 1)
                 self.inbound(t, h, ip, "", "%s%d@%s" % (r.choice(USERS), r.randint(1, 999), LOCAL),
-                             subjects(k), "%s@%s" % (daemon, h), flood=True, kind="flood")
+                             subjects(k), "%s@%s" % (daemon, h), flood=True, kind=group)
 
 
 def main():
@@ -230,16 +230,16 @@ def main():
     for hour, share in ((8, 0.10), (13, 0.10), (17, 0.12)):
         day.newsletter(DAY0 + hour * 3600, 3000, share)
     # One subject from many IPs.
-    day.flood(DAY0 + 10 * 3600, day.flood_sources(30, 91),
+    day.flood("one subject, 30 IPs", DAY0 + 10 * 3600, day.flood_sources(30, 91),
               lambda k: "Undeliverable: Your parcel is waiting for delivery", (12, 60), 150)
     # Many subjects from one IP (a fast one and a slower one).
-    day.flood(DAY0 + 15 * 3600, day.flood_sources(1, 92),
+    day.flood("many subjects, one IP", DAY0 + 15 * 3600, day.flood_sources(1, 92),
               lambda k: "Undeliverable: " + day.words(4), (300, 300), 300)
-    day.flood(DAY0 + 15.5 * 3600, day.flood_sources(1, 93),
+    day.flood("many subjects, one slower IP", DAY0 + 15.5 * 3600, day.flood_sources(1, 93),
               lambda k: "Returned mail: " + day.words(3), (120, 120), 300)
     # Hidden among the genuine "Delivery Status Notification (Failure)" of the
     # 13:00 newsletter's bounce wave.
-    day.flood(DAY0 + 13 * 3600 + 60, day.flood_sources(6, 94),
+    day.flood("hidden in a newsletter's DSNs", DAY0 + 13 * 3600 + 60, day.flood_sources(6, 94),
               lambda k: "Delivery Status Notification (Failure)", (15, 40), 120,
               daemon="mailer-daemon")
     with open(a.log, "w") as f:
