@@ -14,15 +14,16 @@ constexpr size_t kMaxKeyBytes = 600;
 constexpr size_t kMaxOrgsPerMessage = 32;  // a message to 10,000 domains keeps 32 of them
 constexpr size_t kMaxReturnedIds = 4;
 
-// "host[ip]:port": the host, when the ip is a remote address and the port is
-// not LMTP's (local delivery to a mailbox server is not mail we sent away).
+// "host[ip]:port": the host, when this is another MTA: not LMTP's port (a
+// mailbox server), and on loopback only port 25 (a content filter listens on
+// 127.0.0.1:10024 and the like; a lab's "remote" MX may sit on 127.0.0.3:25).
 std::string_view RemoteRelayHost(std::string_view relay) {
   const size_t open = relay.find('[');
   const size_t close = relay.find(']', open == std::string_view::npos ? 0 : open);
   if (open == std::string_view::npos || close == std::string_view::npos) return {};
   const auto ip = IpAddress::Parse(relay.substr(open + 1, close - open - 1));
-  if (!ip || ip->IsLoopback()) return {};
-  if (relay.substr(close + 1) == ":24") return {};
+  const std::string_view port = relay.substr(close + 1);
+  if (!ip || port == ":24" || (ip->IsLoopback() && port != ":25")) return {};
   return relay.substr(0, open);
 }
 

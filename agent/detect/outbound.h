@@ -2,8 +2,9 @@
 // answers our own mail is recognised and never counts against anyone (a
 // newsletter's genuine non-delivery notices are not a flood).
 //
-// Learned from closed records of messages relayed to a remote host (a
-// recipient with relay=host[ip] that is not loopback and not LMTP). A bounce
+// Learned from closed records of messages relayed to another MTA (a recipient
+// with relay=host[ip]:port, not LMTP's port 24, and on loopback only port 25:
+// not a content filter). A bounce
 // is an answer when, in this order:
 //   1. it returns one of those messages' Message-IDs (logged by Postfix's
 //      nested_header_checks or body_checks: MessageRecord::returned_message_ids);

@@ -69,6 +69,16 @@ TEST(Answers, TheTrackerKeepsTheReturnedMessageId) {
   ASSERT_NE(r, nullptr);
   EXPECT_EQ(r->returned_message_ids, std::vector<std::string>{"X1@example.org"});
   EXPECT_EQ(r->message_id, "n4A1B2C3D01@" + std::string(kMsOut)) << "its own stays apart";
+  // Returned headers only (text/rfc822-headers) are body to Postfix: body_checks.
+  std::vector<std::string> lines = Notice("4A1B2C3D02", 6, kMsOut, "40.107.1.2", "DSN", "");
+  lines.insert(lines.begin() + 3,
+               Stamp(6) + "postfix/cleanup[11]: 4A1B2C3D02: info: body Message-ID:  <X2@example.org> "
+                          "from " + std::string(kMsOut) +
+                   "[40.107.1.2]; from=<> to=<news@example.org> proto=ESMTP helo=<x>");
+  h.Feed(lines);
+  r = h.One("4A1B2C3D02");
+  ASSERT_NE(r, nullptr);
+  EXPECT_EQ(r->returned_message_ids, std::vector<std::string>{"X2@example.org"});
 }
 
 // 100 messages relayed to Microsoft-hosted domains, then 30 notices from 3 of
@@ -126,6 +136,28 @@ TEST(Answers, AReturnedMessageIdWeNeverSentIsNoAnswer) {
   b.recipients.push_back({});
   b.recipients[0].address = "news@example.org";
   EXPECT_EQ(m.Recognize(b), AnswerKind::kNone);
+}
+
+TEST(Answers, OnlyRelaysToAnotherMtaAreMailWeSent) {
+  const struct {
+    const char* relay;
+    bool sent;
+  } kCases[] = {{"mx.remote.test[192.0.2.3]:25", true},
+                {"mx.remote.test[127.0.0.3]:25", true},  // a lab's MX on loopback, port 25
+                {"127.0.0.1[127.0.0.1]:10024", false},   // a content filter
+                {"dovecot.example.org[10.0.0.5]:24", false},  // LMTP: a mailbox server
+                {"mx1.example.org[private/dovecot-lmtp]", false},
+                {"local", false},
+                {"none", false}};
+  for (const auto& c : kCases) {
+    OutboundMemory m;
+    MessageRecord r;
+    r.sender = "a@example.org";
+    r.recipients.push_back({});
+    r.recipients[0].address = "b@remote.test";
+    r.recipients[0].relay = c.relay;
+    EXPECT_EQ(m.Learn(r), c.sent) << c.relay;
+  }
 }
 
 TEST(Answers, OrgDomainTakesTheLastLabels) {
