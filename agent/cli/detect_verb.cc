@@ -122,7 +122,8 @@ int DetectMain(const std::vector<std::string>& argv, const Clock& clock) {
   int64_t subject_bounces = d.subject_bounces, subject_ips = d.subject_min_ips,
           subject_window = d.subject_window / kUsPerSecond, ip_bounces = d.ip_bounces,
           ip_window = d.ip_window / kUsPerSecond, period = p.period / kUsPerSecond,
-          source_bounces = d.subject_source_bounces, answer_window = d.answers.window / kUsPerSecond;
+          source_bounces = d.subject_source_bounces,
+          answer_window = d.answers.window / kUsPerSecond;
   if (!args->Int("subject-bounces", 1, 1000000, &subject_bounces) ||
       !args->Int("subject-ips", 1, 1000, &subject_ips) ||
       !args->Int("subject-window", 1, 86400, &subject_window) ||

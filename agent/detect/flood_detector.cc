@@ -149,8 +149,7 @@ void FloodDetector::NoteAnswer(const MessageRecord& r) {
 }
 
 bool FloodDetector::Qualified(const SubjectState::Client& c, TimeUs now) const {
-  if (c.recent.size() < static_cast<size_t>(std::max(1, o_.subject_source_bounces)))
-    return false;
+  if (c.recent.size() < static_cast<size_t>(std::max(1, o_.subject_source_bounces))) return false;
   return *std::min_element(c.recent.begin(), c.recent.end()) >= now - o_.subject_window;
 }
 
@@ -204,8 +203,8 @@ void FloodDetector::OnRecord(const MessageRecord& r, std::vector<Decision>* out)
   OnSubjectBounce(r, it->second, key, out);
 }
 
-void FloodDetector::OnSubjectBounce(const MessageRecord& r, SubjectState& s,
-                                    const std::string& key, std::vector<Decision>* out) {
+void FloodDetector::OnSubjectBounce(const MessageRecord& r, SubjectState& s, const std::string& key,
+                                    std::vector<Decision>* out) {
   const TimeUs t = r.first_seen, now = r.last_seen;
   const std::string& ip = r.client_ip;
   const size_t keep = static_cast<size_t>(std::max(1, o_.subject_source_bounces));

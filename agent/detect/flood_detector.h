@@ -84,7 +84,7 @@ class FloodDetector {
   size_t tracked_subjects() const { return subjects_.size(); }
   size_t tracked_ips() const { return ips_.size(); }
   int64_t untracked() const { return untracked_; }  // keys refused at the bound
-  int64_t bounces() const { return bounces_; }  // counted bounces: answers excluded
+  int64_t bounces() const { return bounces_; }      // counted bounces: answers excluded
   // Bounces recognised as answers to our own mail, by how (AnswerKind).
   int64_t answers(AnswerKind k) const { return answers_[static_cast<int>(k)]; }
   int64_t answers() const;

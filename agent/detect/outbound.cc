@@ -85,8 +85,7 @@ std::string OrgDomain(std::string_view host) {
   // narrows one sender's credits.
   size_t labels = 2;
   const size_t tld = h.size() - dots.back() - 1;
-  const size_t second = dots.size() >= 2 ? dots.back() - dots[dots.size() - 2] - 1
-                                         : dots.back();
+  const size_t second = dots.size() >= 2 ? dots.back() - dots[dots.size() - 2] - 1 : dots.back();
   if (tld == 2 && second <= 3 && dots.size() >= 2) labels = 3;
   if (dots.size() < labels) return h;
   return h.substr(dots[dots.size() - labels] + 1);
@@ -102,7 +101,8 @@ bool OutboundMemory::Learn(const MessageRecord& r) {
     ++remote;
     for (const std::string& org : {OrgDomain(DomainOf(rc.address)), OrgDomain(relay_host)}) {
       if (org.empty()) continue;
-      auto it = std::find_if(orgs.begin(), orgs.end(), [&](const auto& o) { return o.first == org; });
+      auto it =
+          std::find_if(orgs.begin(), orgs.end(), [&](const auto& o) { return o.first == org; });
       if (it != orgs.end()) {
         ++it->second;
       } else if (orgs.size() < kMaxOrgsPerMessage) {

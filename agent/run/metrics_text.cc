@@ -204,8 +204,7 @@ std::string Agent::RenderMetrics() const {
     Metric(&out, "mailtrail_bounce_answers_total", "counter",
            "Bounces recognised as answers to mail this server relayed, by how.");
     for (AnswerKind k : {AnswerKind::kMessageId, AnswerKind::kDomain, AnswerKind::kSubject})
-      Sample(&out,
-             std::string("mailtrail_bounce_answers_total{how=\"") + AnswerKindName(k) + "\"}",
+      Sample(&out, std::string("mailtrail_bounce_answers_total{how=\"") + AnswerKindName(k) + "\"}",
              static_cast<double>(detector_->answers(k)));
     Metric(&out, "mailtrail_outbound_keys", "gauge",
            "Keys remembered of relayed mail, to recognise its bounces.");

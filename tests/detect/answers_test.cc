@@ -19,14 +19,15 @@ std::string Stamp(int s) {
 std::vector<std::string> Sent(const std::string& q, int at, const std::string& rcpt,
                               const std::string& relay, const std::string& subject) {
   const std::string t = Stamp(at);
-  return {t + "postfix/pickup[10]: " + q + ": uid=1001 from=<news@example.org>",
-          t + "postfix/cleanup[11]: " + q + ": info: header Subject: " + subject +
-              " from local; from=<news@example.org> to=<" + rcpt + ">",
-          t + "postfix/cleanup[11]: " + q + ": message-id=<" + q + "@example.org>",
-          t + "postfix/qmgr[12]: " + q + ": from=<news@example.org>, size=900, nrcpt=1 (queue active)",
-          t + "postfix/smtp[13]: " + q + ": to=<" + rcpt + ">, relay=" + relay +
-              ", delay=1, delays=0/0/0.5/0.5, dsn=2.0.0, status=sent (250 2.0.0 Ok)",
-          t + "postfix/qmgr[12]: " + q + ": removed"};
+  return {
+      t + "postfix/pickup[10]: " + q + ": uid=1001 from=<news@example.org>",
+      t + "postfix/cleanup[11]: " + q + ": info: header Subject: " + subject +
+          " from local; from=<news@example.org> to=<" + rcpt + ">",
+      t + "postfix/cleanup[11]: " + q + ": message-id=<" + q + "@example.org>",
+      t + "postfix/qmgr[12]: " + q + ": from=<news@example.org>, size=900, nrcpt=1 (queue active)",
+      t + "postfix/smtp[13]: " + q + ": to=<" + rcpt + ">, relay=" + relay +
+          ", delay=1, delays=0/0/0.5/0.5, dsn=2.0.0, status=sent (250 2.0.0 Ok)",
+      t + "postfix/qmgr[12]: " + q + ": removed"};
 }
 
 // A notice received from `host[ip]` for news@example.org; `returned` is the
@@ -42,8 +43,8 @@ std::vector<std::string> Notice(const std::string& q, int at, const std::string&
       t + "postfix/cleanup[11]: " + q + ": info: header Subject: " + subject + tr,
       t + "postfix/cleanup[11]: " + q + ": message-id=<n" + q + "@" + host + ">"};
   if (!returned.empty())
-    v.push_back(t + "postfix/cleanup[11]: " + q + ": info: header Message-ID: <" + returned +
-                ">" + tr);
+    v.push_back(t + "postfix/cleanup[11]: " + q + ": info: header Message-ID: <" + returned + ">" +
+                tr);
   v.push_back(t + "postfix/qmgr[12]: " + q + ": from=<>, size=900, nrcpt=1 (queue active)");
   v.push_back(t + "postfix/local[14]: " + q +
               ": to=<news@example.org>, relay=local, delay=0.1, delays=0/0/0/0.1, dsn=2.0.0, "
@@ -72,13 +73,48 @@ TEST(Answers, TheTrackerKeepsTheReturnedMessageId) {
   // Returned headers only (text/rfc822-headers) are body to Postfix: body_checks.
   std::vector<std::string> lines = Notice("4A1B2C3D02", 6, kMsOut, "40.107.1.2", "DSN", "");
   lines.insert(lines.begin() + 3,
-               Stamp(6) + "postfix/cleanup[11]: 4A1B2C3D02: info: body Message-ID:  <X2@example.org> "
-                          "from " + std::string(kMsOut) +
+               Stamp(6) +
+                   "postfix/cleanup[11]: 4A1B2C3D02: info: body Message-ID:  <X2@example.org> "
+                   "from " +
+                   std::string(kMsOut) +
                    "[40.107.1.2]; from=<> to=<news@example.org> proto=ESMTP helo=<x>");
   h.Feed(lines);
   r = h.One("4A1B2C3D02");
   ASSERT_NE(r, nullptr);
   EXPECT_EQ(r->returned_message_ids, std::vector<std::string>{"X2@example.org"});
+}
+
+// What Postfix 3.7.11 logged (2026-12-02, a private instance with the lines of
+// docs/postfix.md) for two notices submitted by sendmail: one returning the
+// message (message/rfc822), one returning its headers (text/rfc822-headers).
+TEST(Answers, RealPostfixLinesGiveTheReturnedMessageIds) {
+  TrackerHarness h(AtRemoved());
+  h.Feed(
+      {R"(Dec 02 20:30:25 mx postfix/pickup[27293]: 03306A721DB: uid=0 from=<>)",
+       R"(Dec 02 20:30:25 mx postfix/cleanup[27316]: 03306A721DB: info: header From: Mail Delivery System <MAILER-DAEMON@mx.remote.test> from local; from=<> to=<news@example.org>)",
+       R"(Dec 02 20:30:25 mx postfix/cleanup[27316]: 03306A721DB: info: header Subject: Undeliverable: Spring offers from local; from=<> to=<news@example.org>)",
+       R"(Dec 02 20:30:25 mx postfix/cleanup[27316]: 03306A721DB: message-id=<dsn1@mx.remote.test>)",
+       R"(Dec 02 20:30:25 mx postfix/cleanup[27316]: 03306A721DB: info: header From: news@example.org from local; from=<> to=<news@example.org>)",
+       R"(Dec 02 20:30:25 mx postfix/cleanup[27316]: 03306A721DB: info: header Subject: Spring offers from local; from=<> to=<news@example.org>)",
+       R"(Dec 02 20:30:25 mx postfix/cleanup[27316]: 03306A721DB: info: header Message-ID: <orig1.12345@example.org> from local; from=<> to=<news@example.org>)",
+       R"(Dec 02 20:30:25 mx postfix/qmgr[27294]: 03306A721DB: from=<>, size=799, nrcpt=1 (queue active))",
+       R"(Dec 02 20:30:25 mx postfix/pickup[27293]: 04E1DA721DA: uid=0 from=<>)",
+       R"(Dec 02 20:30:25 mx postfix/cleanup[27316]: 04E1DA721DA: info: header From: Mail Delivery System <MAILER-DAEMON@mx.remote.test> from local; from=<> to=<news@example.org>)",
+       R"(Dec 02 20:30:25 mx postfix/cleanup[27316]: 04E1DA721DA: info: header Subject: Undeliverable: Spring offers from local; from=<> to=<news@example.org>)",
+       R"(Dec 02 20:30:25 mx postfix/cleanup[27316]: 04E1DA721DA: message-id=<dsn2@mx.remote.test>)",
+       R"(Dec 02 20:30:25 mx postfix/cleanup[27316]: 04E1DA721DA: info: body Message-ID: <orig2.6789@example.org> from local; from=<> to=<news@example.org>)",
+       R"(Dec 02 20:30:25 mx postfix/qmgr[27294]: 04E1DA721DA: from=<>, size=796, nrcpt=1 (queue active))",
+       R"(Dec 02 20:30:25 mx postfix/discard[27321]: 03306A721DB: to=<news@example.org>, relay=none, delay=0.02, delays=0.01/0.01/0/0, dsn=2.0.0, status=sent (example.org))",
+       R"(Dec 02 20:30:25 mx postfix/qmgr[27294]: 03306A721DB: removed)",
+       R"(Dec 02 20:30:25 mx postfix/discard[27321]: 04E1DA721DA: to=<news@example.org>, relay=none, delay=0.01, delays=0.01/0/0/0, dsn=2.0.0, status=sent (example.org))",
+       R"(Dec 02 20:30:25 mx postfix/qmgr[27294]: 04E1DA721DA: removed)"});
+  const MessageRecord* whole = h.One("03306A721DB");
+  const MessageRecord* headers = h.One("04E1DA721DA");
+  ASSERT_NE(whole, nullptr);
+  ASSERT_NE(headers, nullptr);
+  EXPECT_EQ(whole->returned_message_ids, std::vector<std::string>{"orig1.12345@example.org"});
+  EXPECT_EQ(whole->subject, "Undeliverable: Spring offers") << "its own, not the returned one";
+  EXPECT_EQ(headers->returned_message_ids, std::vector<std::string>{"orig2.6789@example.org"});
 }
 
 // 100 messages relayed to Microsoft-hosted domains, then 30 notices from 3 of
@@ -90,12 +126,13 @@ TEST(Answers, ANewslettersNoticesBlockNobody) {
   FloodDetector d(o);
   TrackerHarness h(AtRemoved());
   for (int i = 0; i < 100; ++i)
-    h.Feed(Sent("5B0000" + std::to_string(1000 + i), i / 10, "u" + std::to_string(i) + "@contoso.com",
-                kMsRelay, "Spring offers"));
+    h.Feed(Sent("5B0000" + std::to_string(1000 + i), i / 10,
+                "u" + std::to_string(i) + "@contoso.com", kMsRelay, "Spring offers"));
   for (int i = 0; i < 30; ++i) {
     // A third return the whole message (Message-ID), a third only its headers,
     // a third a notice of their own with the subject wrapped.
-    const std::string returned = i % 3 == 0 ? "5B0000" + std::to_string(1000 + i) + "@example.org" : "";
+    const std::string returned =
+        i % 3 == 0 ? "5B0000" + std::to_string(1000 + i) + "@example.org" : "";
     h.Feed(Notice("6C0000" + std::to_string(1000 + i), 20 + i, kMsOut,
                   "40.107.1." + std::to_string(i % 3), "Undeliverable: Spring offers", returned));
   }
@@ -143,8 +180,8 @@ TEST(Answers, OnlyRelaysToAnotherMtaAreMailWeSent) {
     const char* relay;
     bool sent;
   } kCases[] = {{"mx.remote.test[192.0.2.3]:25", true},
-                {"mx.remote.test[127.0.0.3]:25", true},  // a lab's MX on loopback, port 25
-                {"127.0.0.1[127.0.0.1]:10024", false},   // a content filter
+                {"mx.remote.test[127.0.0.3]:25", true},       // a lab's MX on loopback, port 25
+                {"127.0.0.1[127.0.0.1]:10024", false},        // a content filter
                 {"dovecot.example.org[10.0.0.5]:24", false},  // LMTP: a mailbox server
                 {"mx1.example.org[private/dovecot-lmtp]", false},
                 {"local", false},
