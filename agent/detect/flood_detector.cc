@@ -142,10 +142,19 @@ int64_t FloodDetector::answers() const {
 // next answers); it counts towards nothing else.
 void FloodDetector::NoteAnswer(const MessageRecord& r) {
   if (!r.subject) return;
-  auto it = subjects_.find(NormalizeSubject(*r.subject));
-  if (it == subjects_.end()) return;
-  it->second.last_answer = std::max(it->second.last_answer, r.last_seen);
-  it->second.answered = true;
+  const std::string key = NormalizeSubject(*r.subject);
+  const TimeUs now = r.last_seen;
+  // Tracked even when no counted bounce had it yet: answers often come first.
+  if (key.empty() ||
+      !Admit(subjects_, &next_subject_sweep_, key, o_.max_subjects, o_.subject_window, now))
+    return;
+  auto [it, fresh] = subjects_.try_emplace(key);
+  SubjectState& s = it->second;
+  if (fresh) s.ring = Ring(o_.subject_window, o_.buckets);
+  s.last = std::max(s.last, now);
+  s.last_answer = std::max(s.last_answer, now);
+  s.answered = true;
+  ++s.answers;
 }
 
 bool FloodDetector::Qualified(const SubjectState::Client& c, TimeUs now) const {
@@ -249,9 +258,13 @@ void FloodDetector::OnSubjectBounce(const MessageRecord& r, SubjectState& s, con
                           " bounces / " + std::to_string(o_.subject_window / kUsPerSecond) +
                           " s from " + std::to_string(sources) + " sources with at least " +
                           std::to_string(o_.subject_source_bounces) + " each";
+  std::string ip_why = why;
   if (s.answered && s.last_answer + o_.block_period > now) {
     // The subject also answered our own mail lately: its sources are blocked,
     // the subject is not (that would refuse the genuine notices).
+    ip_why += "; the subject is not blocked: " + std::to_string(s.answers) +
+              " bounce(s) with it answered mail this server relayed, the last at " +
+              FormatRfc3339(s.last_answer);
   } else {
     Decision d;
     d.kind = Decision::Kind::kSubject;
@@ -265,7 +278,7 @@ void FloodDetector::OnSubjectBounce(const MessageRecord& r, SubjectState& s, con
     out->push_back(std::move(d));
   }
   for (const auto& x : s.ips)
-    if (Qualified(x, now)) DecideIp(x.ip, r, "backscatter-subject", why, s.evidence, out);
+    if (Qualified(x, now)) DecideIp(x.ip, r, "backscatter-subject", ip_why, s.evidence, out);
 }
 
 }  // namespace mailtrail

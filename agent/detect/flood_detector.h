@@ -118,6 +118,7 @@ class FloodDetector {
     std::vector<std::string> raw, evidence;
     TimeUs last = 0, flood_until = 0, last_answer = 0;
     bool answered = false;  // last_answer is set
+    int64_t answers = 0;    // bounces with this subject that answered our mail
   };
   // Whether `c` sent the subject subject_source_bounces times within the window.
   bool Qualified(const SubjectState::Client& c, TimeUs now) const;

@@ -163,6 +163,62 @@ TEST(Answers, CreditsBoundWhatOneRelayedMessageExcuses) {
   EXPECT_EQ(out[0].key, "40.107.1.2");
 }
 
+MessageRecord Relayed(int i, double at) {
+  MessageRecord r;
+  r.qid = "R" + std::to_string(i);
+  r.sender = "news@example.org";
+  r.message_id = "r" + std::to_string(i) + "@example.org";
+  r.subject = "Spring offers";
+  r.first_seen = r.last_seen = static_cast<TimeUs>(at * kUsPerSecond);
+  r.recipients.push_back({});
+  r.recipients[0].address = "u" + std::to_string(i) + "@gmail.com";
+  r.recipients[0].relay = "gmail-smtp-in.l.google.com[142.250.1.26]:25";
+  return r;
+}
+
+MessageRecord Dsn(const std::string& host, const std::string& ip, const std::string& to,
+                  double at) {
+  MessageRecord r;
+  r.qid = "D" + std::to_string(static_cast<int64_t>(at * 1000)) + ip;
+  r.client_ip = ip;
+  r.client_host = host;
+  r.has_client = true;
+  r.sender = "";
+  r.subject = "Delivery Status Notification (Failure)";
+  r.first_seen = static_cast<TimeUs>(at * kUsPerSecond);
+  r.last_seen = r.first_seen + 1000;
+  r.recipients.push_back({});
+  r.recipients[0].address = to;
+  return r;
+}
+
+TEST(Answers, ASubjectThatAnsweredOurMailIsNotBlockedButItsFloodingSourcesAre) {
+  DetectorOptions o;
+  o.ip_bounces = 1000000;  // the subject rule alone
+  FloodDetector d(o);
+  std::vector<Decision> out;
+  for (int i = 0; i < 40; ++i) d.OnRecord(Relayed(i, i * 0.1), &out);
+  for (int i = 0; i < 10; ++i)  // the answers come first: the subject is new to the detector
+    d.OnRecord(Dsn("mail-sor-f69.google.com", "209.85.220.69", "news@example.org", 10 + i), &out);
+  EXPECT_EQ(d.answers(AnswerKind::kDomain), 10);
+  // Then a flood of the same generic subject from two other servers.
+  for (int i = 0; i < 30; ++i) {
+    d.OnRecord(Dsn("mx.bulk1.test", "198.51.100.1", "x" + std::to_string(i) + "@example.org",
+                   30 + i),
+               &out);
+    d.OnRecord(Dsn("mx.bulk2.test", "198.51.100.2", "y" + std::to_string(i) + "@example.org",
+                   30.5 + i),
+               &out);
+  }
+  std::vector<std::string> ips;
+  for (const auto& dec : out) {
+    EXPECT_EQ(dec.kind, Decision::Kind::kIp) << "the subject answered our mail: " << dec.key;
+    ips.push_back(dec.key);
+    EXPECT_NE(dec.reason.find("not blocked"), std::string::npos) << dec.reason;
+  }
+  EXPECT_EQ(ips, (std::vector<std::string>{"198.51.100.1", "198.51.100.2"}));
+}
+
 TEST(Answers, AReturnedMessageIdWeNeverSentIsNoAnswer) {
   OutboundMemory m;
   MessageRecord b;
