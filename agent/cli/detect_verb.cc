@@ -29,7 +29,12 @@ const std::vector<FlagSpec> kFlags = {
     {"allow", true, "never block this IP or CIDR; repeat (default: 127.0.0.0/8 and ::1)"},
     {"allow-subject", true, "never block this subject; repeat"},
     {"subject-bounces", true, "bounces with one subject that trip the subject rule (50)"},
-    {"subject-ips", true, "distinct client IPs the subject rule needs (2)"},
+    {"subject-ips", true, "distinct sources the subject rule needs (2)"},
+    {"subject-source-bounces", true,
+     "bounces of the subject a source must send in the window to count and be blocked (5)"},
+    {"answers", true,
+     "on (default) or off: recognise bounces that answer mail relayed in these logs"},
+    {"answer-window", true, "how long relayed mail can be answered, seconds (86400)"},
     {"subject-window", true, "the subject rule's window, seconds (120)"},
     {"ip-bounces", true, "bounces from one IP that trip the IP rule (20)"},
     {"ip-window", true, "the IP rule's window, seconds (60)"},
@@ -116,18 +121,30 @@ int DetectMain(const std::vector<std::string>& argv, const Clock& clock) {
   p.live = false;
   int64_t subject_bounces = d.subject_bounces, subject_ips = d.subject_min_ips,
           subject_window = d.subject_window / kUsPerSecond, ip_bounces = d.ip_bounces,
-          ip_window = d.ip_window / kUsPerSecond, period = p.period / kUsPerSecond;
+          ip_window = d.ip_window / kUsPerSecond, period = p.period / kUsPerSecond,
+          source_bounces = d.subject_source_bounces,
+          answer_window = d.answers.window / kUsPerSecond;
   if (!args->Int("subject-bounces", 1, 1000000, &subject_bounces) ||
       !args->Int("subject-ips", 1, 1000, &subject_ips) ||
       !args->Int("subject-window", 1, 86400, &subject_window) ||
       !args->Int("ip-bounces", 1, 1000000, &ip_bounces) ||
       !args->Int("ip-window", 1, 86400, &ip_window) ||
-      !args->Int("period", 1, 30 * 86400, &period)) {
+      !args->Int("period", 1, 30 * 86400, &period) ||
+      !args->Int("subject-source-bounces", 1, 1000, &source_bounces) ||
+      !args->Int("answer-window", 60, 7 * 86400, &answer_window)) {
     std::fprintf(stderr, "mailtrail detect: a number is out of range (see --help)\n");
     return kExitUsage;
   }
   d.subject_bounces = static_cast<int>(subject_bounces);
   d.subject_min_ips = static_cast<int>(subject_ips);
+  d.subject_source_bounces = static_cast<int>(source_bounces);
+  d.answers.window = answer_window * kUsPerSecond;
+  const std::string answers = args->Get("answers").value_or("on");
+  if (answers != "on" && answers != "off") {
+    std::fprintf(stderr, "mailtrail detect: --answers must be on or off\n");
+    return kExitUsage;
+  }
+  d.answers.enabled = answers == "on";
   d.subject_window = subject_window * kUsPerSecond;
   d.ip_bounces = static_cast<int>(ip_bounces);
   d.ip_window = ip_window * kUsPerSecond;
@@ -184,6 +201,14 @@ int DetectMain(const std::vector<std::string>& argv, const Clock& clock) {
   }
   if (args->Has("show-enforcement")) PrintEnforcement(manager.Active(), sink.last_seen());
   std::fflush(stdout);  // the summary after the blocks, also when both go to one pipe
+  // Answers first: they are bounces, but count towards no rule.
+  std::fprintf(stderr,
+               "mailtrail detect: %lld answers to mail relayed in these logs (%lld by "
+               "Message-ID, %lld by domain, %lld by subject), not counted\n",
+               static_cast<long long>(detector.answers()),
+               static_cast<long long>(detector.answers(AnswerKind::kMessageId)),
+               static_cast<long long>(detector.answers(AnswerKind::kDomain)),
+               static_cast<long long>(detector.answers(AnswerKind::kSubject)));
   std::fprintf(stderr,
                "mailtrail detect: %lld bounces in %lld lines; %zu blocks (%zu active at the "
                "end, %lld decisions allowlisted, %lld over a cap); nothing is enforced\n",

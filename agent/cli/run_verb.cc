@@ -171,6 +171,9 @@ AgentOptions ToAgentOptions(const Config& c) {
   o.detect = c.detect;
   o.detector.subject_bounces = static_cast<int>(c.subject_bounces);
   o.detector.subject_min_ips = static_cast<int>(c.subject_min_ips);
+  o.detector.subject_source_bounces = static_cast<int>(c.subject_source_bounces);
+  o.detector.answers.enabled = c.answers;
+  o.detector.answers.window = c.answer_window;
   o.detector.subject_window = c.subject_window;
   o.detector.ip_bounces = static_cast<int>(c.ip_bounces);
   o.detector.ip_window = c.ip_window;

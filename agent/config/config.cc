@@ -293,20 +293,25 @@ StatusOr<Config> ParseConfig(const std::string& text, const std::string& name) {
   }
   if (!r.error.ok()) return r.error;
   if (const toml::table* t = r.Table(root, "detect")) {
-    int64_t sw = c.subject_window / kUsPerSecond, iw = c.ip_window / kUsPerSecond;
-    if (!r.Known(*t,
-                 {"enabled", "subject_bounces", "subject_ips", "subject_window_s", "ip_bounces",
-                  "ip_window_s", "rule"},
-                 "detect") ||
+    int64_t sw = c.subject_window / kUsPerSecond, iw = c.ip_window / kUsPerSecond,
+            aw = c.answer_window / kUsPerSecond;
+    if (!r.Known(
+            *t,
+            {"enabled", "subject_bounces", "subject_ips", "subject_source_bounces",
+             "subject_window_s", "ip_bounces", "ip_window_s", "answers", "answer_window_s", "rule"},
+            "detect") ||
         !r.Bool(*t, "enabled", &c.detect) ||
         !r.Int(*t, "subject_bounces", 1, 1000000, &c.subject_bounces) ||
         !r.Int(*t, "subject_ips", 1, 1000, &c.subject_min_ips) ||
+        !r.Int(*t, "subject_source_bounces", 1, 1000, &c.subject_source_bounces) ||
+        !r.Bool(*t, "answers", &c.answers) || !r.Int(*t, "answer_window_s", 60, 7 * 86400, &aw) ||
         !r.Int(*t, "subject_window_s", 1, 86400, &sw) ||
         !r.Int(*t, "ip_bounces", 1, 1000000, &c.ip_bounces) ||
         !r.Int(*t, "ip_window_s", 1, 86400, &iw))
       return r.error;
     c.subject_window = sw * kUsPerSecond;
     c.ip_window = iw * kUsPerSecond;
+    c.answer_window = aw * kUsPerSecond;
     if (const toml::node* n = t->get("rule")) {
       const toml::array* a = n->as_array();
       if (a == nullptr) return r.At(*n, "rule must be [[detect.rule]] tables");

@@ -74,7 +74,10 @@ struct Config {
   // [detect] (agent/detect/flood_detector.h)
   bool detect = true;
   int64_t subject_bounces = 50, subject_min_ips = 2, ip_bounces = 20;
+  int64_t subject_source_bounces = 5;  // bounces of the subject each counted source sent
   TimeUs subject_window = 120 * kUsPerSecond, ip_window = 60 * kUsPerSecond;
+  bool answers = true;  // recognise answers to our own mail (agent/detect/outbound.h)
+  TimeUs answer_window = 24 * 3600 * kUsPerSecond;
   std::vector<ContentRuleSpec> rules;  // [[detect.rule]]
   // [blocks] (agent/blocks/block_manager.h)
   TimeUs block_period = 3600 * kUsPerSecond, block_max_period = 7 * 86400 * kUsPerSecond;

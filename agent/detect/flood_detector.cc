@@ -40,7 +40,8 @@ int FloodDetector::Ring::Count(TimeUs now) const {
   return n;
 }
 
-FloodDetector::FloodDetector(DetectorOptions options) : o_(std::move(options)) {
+FloodDetector::FloodDetector(DetectorOptions options)
+    : o_(std::move(options)), outbound_(o_.answers) {
   if (!o_.rules.empty()) {
     auto rules = ContentRules::Compile(o_.rules);
     MT_CHECK(rules.ok());  // the configuration was checked when it was read
@@ -131,6 +132,36 @@ void FloodDetector::DecideIp(const std::string& ip, const MessageRecord& r, cons
   out->push_back(std::move(d));
 }
 
+int64_t FloodDetector::answers() const {
+  int64_t n = 0;
+  for (int64_t a : answers_) n += a;
+  return n;
+}
+
+// An answer keeps its subject from being blocked (the block would refuse the
+// next answers); it counts towards nothing else.
+void FloodDetector::NoteAnswer(const MessageRecord& r) {
+  if (!r.subject) return;
+  const std::string key = NormalizeSubject(*r.subject);
+  const TimeUs now = r.last_seen;
+  // Tracked even when no counted bounce had it yet: answers often come first.
+  if (key.empty() ||
+      !Admit(subjects_, &next_subject_sweep_, key, o_.max_subjects, o_.subject_window, now))
+    return;
+  auto [it, fresh] = subjects_.try_emplace(key);
+  SubjectState& s = it->second;
+  if (fresh) s.ring = Ring(o_.subject_window, o_.buckets);
+  s.last = std::max(s.last, now);
+  s.last_answer = std::max(s.last_answer, now);
+  s.answered = true;
+  ++s.answers;
+}
+
+bool FloodDetector::Qualified(const SubjectState::Client& c, TimeUs now) const {
+  if (c.recent.size() < static_cast<size_t>(std::max(1, o_.subject_source_bounces))) return false;
+  return *std::min_element(c.recent.begin(), c.recent.end()) >= now - o_.subject_window;
+}
+
 void FloodDetector::OnRecord(const MessageRecord& r, std::vector<Decision>* out) {
   bool counted = false;  // a "count" rule makes it a bounce for the flood rules
   if (rules_) {
@@ -138,8 +169,16 @@ void FloodDetector::OnRecord(const MessageRecord& r, std::vector<Decision>* out)
     for (size_t i : matched) counted |= rules_->specs()[i].action == "count";
     ApplyRules(r, matched, out);
   }
-  if (!counted && ClassifyBounce(r) == BounceSignal::kNone) return;
+  if (!counted && ClassifyBounce(r) == BounceSignal::kNone) {
+    outbound_.Learn(r);  // mail we relay: what its bounces will answer
+    return;
+  }
   if (r.client_ip.empty()) return;
+  if (const AnswerKind a = outbound_.Recognize(r); a != AnswerKind::kNone) {
+    ++answers_[static_cast<int>(a)];
+    NoteAnswer(r);
+    return;
+  }
   ++bounces_;
   const TimeUs t = r.first_seen;   // when it arrived
   const TimeUs now = r.last_seen;  // when we know all of it
@@ -169,51 +208,77 @@ void FloodDetector::OnRecord(const MessageRecord& r, std::vector<Decision>* out)
       !Admit(subjects_, &next_subject_sweep_, key, o_.max_subjects, o_.subject_window, now))
     return;
   auto [it, fresh] = subjects_.try_emplace(key);
-  SubjectState& s = it->second;
-  if (fresh) s.ring = Ring(o_.subject_window, o_.buckets);
+  if (fresh) it->second.ring = Ring(o_.subject_window, o_.buckets);
+  OnSubjectBounce(r, it->second, key, out);
+}
+
+void FloodDetector::OnSubjectBounce(const MessageRecord& r, SubjectState& s, const std::string& key,
+                                    std::vector<Decision>* out) {
+  const TimeUs t = r.first_seen, now = r.last_seen;
+  const std::string& ip = r.client_ip;
+  const size_t keep = static_cast<size_t>(std::max(1, o_.subject_source_bounces));
   s.ring.Add(t);
   s.last = std::max(s.last, now);
   AddCapped(&s.raw, *r.subject, kMaxRawForms);
   if (!r.qid.empty()) AddCapped(&s.evidence, r.qid, kMaxEvidence);
-  auto seen = std::find_if(s.ips.begin(), s.ips.end(), [&](const auto& c) { return c.ip == ip; });
-  if (seen != s.ips.end()) {
-    if (seen->last < t - o_.subject_window) seen->count = 0;  // a new episode
-    seen->last = std::max(seen->last, t);
-    ++seen->count;
-  } else if (s.ips.size() < kMaxIpsPerSubject) {
-    s.ips.push_back({ip, t, 1});
-  } else {  // full: replace the stalest
-    *std::min_element(s.ips.begin(), s.ips.end(),
-                      [](const auto& a, const auto& b) { return a.last < b.last; }) = {ip, t, 1};
+  auto c = std::find_if(s.ips.begin(), s.ips.end(), [&](const auto& x) { return x.ip == ip; });
+  if (c == s.ips.end()) {
+    if (s.ips.size() < kMaxIpsPerSubject) {
+      c = s.ips.insert(s.ips.end(), SubjectState::Client{ip, t, {}, 0});
+    } else {  // full: replace the stalest
+      c = std::min_element(s.ips.begin(), s.ips.end(),
+                           [](const auto& a, const auto& b) { return a.last < b.last; });
+      *c = {ip, t, {}, 0};
+    }
+  }
+  c->last = std::max(c->last, t);
+  if (c->recent.size() < keep) {
+    c->recent.push_back(t);
+  } else {
+    c->recent[c->next % keep] = t;
+    c->next = (c->next + 1) % keep;
   }
   const std::string quoted = "'" + key + "'";
-  if (s.blocked_until > now) {
-    // The subject is blocked: whoever sends it now is part of the flood.
-    DecideIp(ip, r, "backscatter-subject",
-             "backscatter: sent the blocked subject " + quoted + " during its block", {r.qid}, out);
+  const std::string per_source = std::to_string(o_.subject_source_bounces) + " within " +
+                                 std::to_string(o_.subject_window / kUsPerSecond) + " s";
+  if (s.flood_until > now) {
+    // A flood of this subject is on: a source is part of it once it sent the
+    // subject as often as the sources that made the flood.
+    if (Qualified(*c, now))
+      DecideIp(ip, r, "backscatter-subject",
+               "backscatter: sent the flood subject " + quoted + " " + per_source, {r.qid}, out);
     return;
   }
   const int n = s.ring.Count(now);
-  int distinct = 0;
-  for (const auto& c : s.ips) distinct += c.last >= now - o_.subject_window;
-  if (n < o_.subject_bounces || distinct < o_.subject_min_ips) return;
-  s.blocked_until = now + o_.block_period;
+  int sources = 0;
+  for (const auto& x : s.ips) sources += Qualified(x, now);
+  if (n < o_.subject_bounces || sources < o_.subject_min_ips) return;
+  s.flood_until = now + o_.block_period;
   const std::string why = "backscatter flood: subject " + quoted + " " + std::to_string(n) +
                           " bounces / " + std::to_string(o_.subject_window / kUsPerSecond) +
-                          " s from " + std::to_string(distinct) + " IPs";
-  Decision d;
-  d.kind = Decision::Kind::kSubject;
-  d.key = key;
-  d.raw_subjects = s.raw;
-  d.rule = "backscatter-subject";
-  d.reason = why;
-  d.at = now;
-  d.host = r.host;
-  d.evidence = s.evidence;
-  out->push_back(std::move(d));
-  for (const auto& c : s.ips)
-    if (c.last >= now - o_.subject_window && c.count >= o_.subject_ip_bounces)
-      DecideIp(c.ip, r, "backscatter-subject", why, s.evidence, out);
+                          " s from " + std::to_string(sources) + " sources with at least " +
+                          std::to_string(o_.subject_source_bounces) + " each";
+  std::string ip_why = why;
+  if (s.answered && s.last_answer + o_.block_period > now) {
+    // The subject also answered our own mail lately: its sources are blocked,
+    // the subject is not (that would refuse the genuine notices).
+    ip_why += "; the subject is not blocked: " + std::to_string(s.answers) +
+              " bounce(s) with it answered mail this server relayed, the last at " +
+              FormatRfc3339(s.last_answer);
+  } else {
+    Decision d;
+    d.kind = Decision::Kind::kSubject;
+    d.key = key;
+    d.raw_subjects = s.raw;
+    d.rule = "backscatter-subject";
+    d.reason = why;
+    d.at = now;
+    d.host = r.host;
+    d.evidence = s.evidence;
+    out->push_back(std::move(d));
+  }
+  for (const auto& x : s.ips)
+    if (Qualified(x, now)) DecideIp(x.ip, r, "backscatter-subject", ip_why, s.evidence, out);
 }
 
 }  // namespace mailtrail

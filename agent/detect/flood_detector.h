@@ -1,15 +1,25 @@
 // FloodDetector: watches the bounces among received messages and decides when a
 // flood is on (STYLE: pure logic, time from the records, no I/O, no clock).
 //
-// Two rules, each over a sliding window (a ring of buckets):
-// - subject: >= subject_bounces bounces with one normalized subject within
-//   subject_window, from >= subject_min_ips distinct client IPs (one forging
-//   source cannot get a common subject blocked). Decides a subject block, and an
-//   IP block for every client that sent that subject in the window at least
-//   subject_ip_bounces times, or sends it while the subject is blocked;
+// A bounce that answers mail this server relayed (OutboundMemory: the returned
+// Message-ID, or the sender's recent mail to the bouncing server's
+// organisation, or its subject) is counted as an answer and never counts
+// towards a rule. The others, over sliding windows (a ring of buckets):
 // - ip: >= ip_bounces bounces from one client IP within ip_window.
+// - subject: >= subject_bounces bounces with one normalized subject within
+//   subject_window, from >= subject_min_ips sources that each sent it at least
+//   subject_source_bounces times in that window (one forging source, or one
+//   flooding source plus legitimate servers with a notice or two, cannot get a
+//   common subject blocked). Decides a subject block, unless that subject
+//   answered our own mail within block_period (blocking it would refuse those
+//   answers), and an IP block for each of those sources; for block_period
+//   after, any source that reaches subject_source_bounces of it in the window
+//   is blocked too. An IP is only ever blocked on its own bounces: a lone
+//   notice under a blocked subject is refused by the subject block, and its
+//   sender keeps its IP.
 // Memory is bounded: at most max_subjects and max_ips keys (the idle ones are
-// swept first; when all are busy a new key is not tracked, and counted).
+// swept first; when all are busy a new key is not tracked, and counted), 64
+// sources per subject, and OutboundMemory's own bound.
 // Decisions carry the log time of the record that tripped them.
 #ifndef MAILTRAIL_AGENT_DETECT_FLOOD_DETECTOR_H_
 #define MAILTRAIL_AGENT_DETECT_FLOOD_DETECTOR_H_
@@ -21,6 +31,7 @@
 #include <vector>
 
 #include "agent/detect/content_rules.h"
+#include "agent/detect/outbound.h"
 #include "agent/track/record.h"
 #include "base/civil_time.h"
 
@@ -30,13 +41,17 @@ struct DetectorOptions {
   TimeUs subject_window = 120 * kUsPerSecond;
   int subject_bounces = 50;
   int subject_min_ips = 2;
-  // A client is blocked by the subject rule when it sent the subject at least
-  // this often in the window (a legitimate server that sent one notice with a
-  // common subject keeps its IP; the subject block still stops that subject).
-  int subject_ip_bounces = 2;
+  // A source counts towards subject_min_ips, and is blocked with the subject,
+  // when it sent that subject at least this often within subject_window. A
+  // legitimate server sends a notice or two with one subject in two minutes
+  // (corpus 05: at most 3 a minute, of any subject; a burst for our own mail is
+  // an answer and not counted); a source of backscatter sends dozens.
+  int subject_source_bounces = 5;
   TimeUs ip_window = 60 * kUsPerSecond;
   int ip_bounces = 20;
-  // How long a decided subject counts as blocked for "sends it during the block".
+  // How long a subject flood stays in force (its sources are blocked as they
+  // reach subject_source_bounces), and how long an answer keeps a subject from
+  // being blocked.
   TimeUs block_period = 3600 * kUsPerSecond;
   int buckets = 12;
   size_t max_subjects = 100000;
@@ -44,6 +59,7 @@ struct DetectorOptions {
   // The admin's rules over logged headers (checked when the configuration is
   // read: they compile).
   std::vector<ContentRuleSpec> rules;
+  AnswerOptions answers;  // answers to our own mail (outbound.h)
 };
 
 struct Decision {
@@ -68,7 +84,11 @@ class FloodDetector {
   size_t tracked_subjects() const { return subjects_.size(); }
   size_t tracked_ips() const { return ips_.size(); }
   int64_t untracked() const { return untracked_; }  // keys refused at the bound
-  int64_t bounces() const { return bounces_; }
+  int64_t bounces() const { return bounces_; }      // counted bounces: answers excluded
+  // Bounces recognised as answers to our own mail, by how (AnswerKind).
+  int64_t answers(AnswerKind k) const { return answers_[static_cast<int>(k)]; }
+  int64_t answers() const;
+  size_t outbound_keys() const { return outbound_.keys(); }
   // Rule matches abandoned at PCRE2's limits (counted as no match).
   int64_t rule_limit_hits() const { return rules_ ? rules_->limit_hits() : 0; }
 
@@ -91,12 +111,20 @@ class FloodDetector {
     struct Client {
       std::string ip;
       TimeUs last = 0;
-      int count = 0;  // bounces with this subject since it was first seen (in a window)
+      std::vector<TimeUs> recent;  // its last subject_source_bounces arrivals, a ring
+      size_t next = 0;
     };
     std::vector<Client> ips;  // at most 64
     std::vector<std::string> raw, evidence;
-    TimeUs last = 0, blocked_until = 0;
+    TimeUs last = 0, flood_until = 0, last_answer = 0;
+    bool answered = false;  // last_answer is set
+    int64_t answers = 0;    // bounces with this subject that answered our mail
   };
+  // Whether `c` sent the subject subject_source_bounces times within the window.
+  bool Qualified(const SubjectState::Client& c, TimeUs now) const;
+  void OnSubjectBounce(const MessageRecord& r, SubjectState& s, const std::string& key,
+                       std::vector<Decision>* out);
+  void NoteAnswer(const MessageRecord& r);
   struct IpState {
     Ring ring;
     std::vector<std::string> evidence;
@@ -117,7 +145,9 @@ class FloodDetector {
   std::unordered_map<std::string, IpState> ips_;
   std::unique_ptr<ContentRules> rules_;
   std::unordered_map<std::string, IpState> rule_keys_;  // "rule\tkey": a rule's window
+  OutboundMemory outbound_;
   int64_t untracked_ = 0, bounces_ = 0;
+  int64_t answers_[kAnswerKinds] = {};
   TimeUs next_subject_sweep_ = 0, next_ip_sweep_ = 0, next_rule_sweep_ = 0;
 };
 

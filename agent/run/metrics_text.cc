@@ -182,7 +182,8 @@ std::string Agent::RenderMetrics() const {
       const char* help;
       double value;
     } kDetect[] = {
-        {"mailtrail_bounces_total", "counter", "Bounces seen by the backscatter detector.",
+        {"mailtrail_bounces_total", "counter",
+         "Bounces counted by the backscatter detector (answers to our own mail excluded).",
          static_cast<double>(detector_->bounces())},
         {"mailtrail_blocks_active", "gauge", "Blocks active now (live or not).",
          static_cast<double>(blocks_->Active().size())},
@@ -209,6 +210,15 @@ std::string Agent::RenderMetrics() const {
       Metric(&out, m.name, m.type, m.help);
       Sample(&out, m.name, m.value);
     }
+    // Not in mailtrail_bounces_total: they count towards no rule.
+    Metric(&out, "mailtrail_bounce_answers_total", "counter",
+           "Bounces recognised as answers to mail this server relayed, by how.");
+    for (AnswerKind k : {AnswerKind::kMessageId, AnswerKind::kDomain, AnswerKind::kSubject})
+      Sample(&out, std::string("mailtrail_bounce_answers_total{how=\"") + AnswerKindName(k) + "\"}",
+             static_cast<double>(detector_->answers(k)));
+    Metric(&out, "mailtrail_outbound_keys", "gauge",
+           "Keys remembered of relayed mail, to recognise its bounces.");
+    Sample(&out, "mailtrail_outbound_keys", static_cast<double>(detector_->outbound_keys()));
   }
   return out;
 }

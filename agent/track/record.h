@@ -98,6 +98,11 @@ struct MessageRecord {
   // Not part of the record either: its queue file said Content-Type
   // multipart/report; report-type=delivery-status (agent/queue), a DSN.
   bool dsn_report = false;
+  // Not part of the record either: Message-IDs logged by a header or body check
+  // (nested_header_checks `/^Message-ID:/ INFO` on a returned message,
+  // body_checks on returned headers; the message's own too if header_checks logs
+  // it): what a bounce answers (agent/detect/outbound.h). At most 4.
+  std::vector<std::string> returned_message_ids;
 };
 
 // The longest value a record keeps of one field (address, subject, status

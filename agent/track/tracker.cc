@@ -9,6 +9,7 @@
 #include "base/ip_address.h"
 #include "base/text.h"
 #include "parsers/line_parser.h"
+#include "parsers/scan.h"
 
 namespace mailtrail {
 
@@ -229,6 +230,26 @@ MessageTracker::Open* MessageTracker::StartRecord(const Event& ev) {
   return o;
 }
 
+namespace {
+// A Message-ID logged by a check (docs/postfix.md): nested_header_checks see the
+// headers of a returned message/rfc822 part, body_checks the lines of a
+// text/rfc822-headers part. What a bounce answers (agent/detect/outbound.h).
+void KeepReturnedMessageId(const Event& ev, MessageRecord* r) {
+  std::string_view id;
+  if (ev.stage == "header" && IEquals(ev.header_name, "message-id")) {
+    id = ev.text;
+  } else if (ev.stage == "body" && ev.text.size() > 11 &&
+             IEquals(ev.text.substr(0, 11), "message-id:")) {
+    id = ev.text.substr(11);
+  }
+  while (!id.empty() && (id.front() == ' ' || id.front() == '\t')) id.remove_prefix(1);
+  while (!id.empty() && (id.back() == ' ' || id.back() == '\t')) id.remove_suffix(1);
+  id = scan::Unbracket(id);
+  if (id.empty() || r->returned_message_ids.size() >= 4) return;
+  r->returned_message_ids.push_back(Capped(id));
+}
+}  // namespace
+
 void MessageTracker::OnHeader(const Event& ev, Open* o) {
   MessageRecord& r = o->rec;
   if (r.helo.empty() && !ev.helo.empty()) r.helo = Capped(ev.helo);
@@ -240,6 +261,7 @@ void MessageTracker::OnHeader(const Event& ev, Open* o) {
     if (!r.subject && IEquals(ev.header_name, "subject")) r.subject = Capped(ev.text);
     if (!r.header_from && IEquals(ev.header_name, "from")) r.header_from = Capped(ev.text);
   }
+  KeepReturnedMessageId(ev, &r);
   Outcome outcome;
   if (ev.action == "reject") {
     outcome = Outcome::kRejected;

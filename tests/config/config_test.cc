@@ -33,6 +33,9 @@ TEST(Config, TheExampleFileHoldsExactlyTheDefaults) {
   EXPECT_EQ(c->detect, d.detect);
   EXPECT_EQ(c->subject_bounces, d.subject_bounces);
   EXPECT_EQ(c->subject_min_ips, d.subject_min_ips);
+  EXPECT_EQ(c->subject_source_bounces, d.subject_source_bounces);
+  EXPECT_EQ(c->answers, d.answers);
+  EXPECT_EQ(c->answer_window, d.answer_window);
   EXPECT_EQ(c->subject_window, d.subject_window);
   EXPECT_EQ(c->ip_bounces, d.ip_bounces);
   EXPECT_EQ(c->ip_window, d.ip_window);
@@ -83,9 +86,14 @@ TEST(Config, AgentHostNamesTheRecordsApartFromTheWriter) {
 TEST(Config, DetectionAndBlockKeysAreChecked) {
   auto c = ParseConfig(
       "[blocks]\nallow = [\"10.0.0.0/8\", \"2001:db8::/32\"]\nperiod_s = 60\n"
-      "[detect]\nenabled = false\nip_bounces = 5\n",
+      "[detect]\nenabled = false\nip_bounces = 5\nsubject_source_bounces = 3\n"
+      "answers = false\nanswer_window_s = 3600\n",
       "t.toml");
   ASSERT_TRUE(c.ok()) << c.status().message();
+  EXPECT_EQ(c->subject_source_bounces, 3);
+  EXPECT_FALSE(c->answers);
+  EXPECT_EQ(c->answer_window, 3600 * kUsPerSecond);
+  EXPECT_FALSE(ParseConfig("[detect]\nsubject_source_bounces = 0\n", "t.toml").ok());
   EXPECT_EQ(c->allow, (std::vector<std::string>{"10.0.0.0/8", "2001:db8::/32"}));
   EXPECT_FALSE(c->detect);
   EXPECT_EQ(c->ip_bounces, 5);

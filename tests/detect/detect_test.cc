@@ -125,8 +125,9 @@ TEST(Detector, OneForgingSourceCannotGetACommonSubjectBlocked) {
   std::vector<Decision> out;
   for (int i = 0; i < 500; ++i) d.OnRecord(Bounce("192.0.2.66", "Your invoice", i * 0.1), &out);
   EXPECT_TRUE(out.empty());
-  // A second source joins: now it is a flood of that subject.
-  for (int i = 0; i < 2; ++i) d.OnRecord(Bounce("198.51.100.9", "Your invoice", 51 + i), &out);
+  // A second source floods it too: now it is a flood of that subject.
+  for (int i = 0; i < o.subject_source_bounces; ++i)
+    d.OnRecord(Bounce("198.51.100.9", "Your invoice", 51 + i), &out);
   ASSERT_FALSE(out.empty());
   EXPECT_EQ(out[0].kind, Decision::Kind::kSubject);
   EXPECT_EQ(out[0].key, "your invoice");
@@ -134,8 +135,7 @@ TEST(Detector, OneForgingSourceCannotGetACommonSubjectBlocked) {
   EXPECT_EQ(out.size(), 3u) << "and both sources";
   out.clear();
   d.OnRecord(Bounce("203.0.113.5", "YOUR INVOICE", 60), &out);
-  ASSERT_EQ(out.size(), 1u) << "sending it during the block";
-  EXPECT_EQ(out[0].key, "203.0.113.5");
+  EXPECT_TRUE(out.empty()) << "one notice during the block: refused by the subject block only";
 }
 
 TEST(Detector, TheSeedCaseTripsWithTheDefaults) {

@@ -270,6 +270,9 @@ TEST(Agent, DetectsFloodsAndEndsTheBlocksOnTime) {
   o.detect = true;
   o.blocks.allow_cidrs = {*Cidr::Parse("127.0.0.1/32")};
   o.blocks.period = 600 * kUsPerSecond;
+  // Corpus 05 has no subject that two flooding sources sent 50 times; one
+  // source suffices here, so that subject blocks are made and ended too.
+  o.detector.subject_min_ips = 1;
   Agent agent(o, rig.store.get(), &rig.fs, &rig.clock);
   ASSERT_TRUE(agent.Start().ok());
   std::string text;
@@ -304,6 +307,7 @@ void RunDetecting(const std::string& text, QueueHintCache* hints,
   o.lines_per_step = 1000;
   o.detect = true;
   o.blocks.allow_cidrs = {*Cidr::Parse("127.0.0.1/32")};
+  o.detector.subject_min_ips = 1;  // corpus 05's subject floods each have one source
   o.queue_hints = hints;
   Agent agent(o, rig.store.get(), &rig.fs, &rig.clock);
   ASSERT_TRUE(agent.Start().ok());
@@ -344,7 +348,8 @@ TEST(Agent, SubjectsFromQueueFilesReachRecordsAndDetection) {
   auto run = [&](bool with_hints, std::string* subject_block, size_t* with_subject) {
     RunDetecting(text, with_hints ? &hints : nullptr, [&](Agent& agent, Store& store) {
       for (const auto& b : agent.blocks()->Active())
-        if (b.kind == "subject") *subject_block = b.key;
+        if (b.kind == "subject" && (subject_block->empty() || b.key == "failure notice"))
+          *subject_block = b.key;
       SearchQuery q;
       q.limit = 1000000;
       *with_subject = 0;

@@ -60,8 +60,16 @@ def ask_policy(path, client):
 
 
 def run_agent(binary, tmp, store, log, lines, wait, before_stop=None, extra=()):
+    # Corpus 05 has no subject that two flooding sources sent 50 times, which the
+    # subject rule needs by default; one source is let suffice here, so that the
+    # subject's enforcement (header_checks) is exercised by 'failure notice'
+    # (127.0.9.11, 160 times). 127.0.5.171's notices of it block nobody.
+    cfg = os.path.join(tmp, "mailtrail.toml")
+    with open(cfg, "w") as f:
+        f.write("[detect]\nsubject_ips = 1\n")
     err = open(os.path.join(tmp, "agent.err"), "a")
-    agent = subprocess.Popen([binary, "run", "--store", store, "--log", log, "--from-start",
+    agent = subprocess.Popen([binary, "run", "--config", cfg, "--store", store, "--log", log,
+                              "--from-start",
                               "--allow", "127.0.0.1/32", "--flush-interval", "100",
                               "--poll-interval", "50", *extra], stderr=err)
     time.sleep(0.3)
@@ -110,7 +118,7 @@ def main():
         if not FLOOD_IPS <= ips or not all(b["live"] for b in live):
             print("FAIL: not every flooding IP has a live block:", sorted(ips))
             ok = False
-        if ips - FLOOD_IPS - {"127.0.5.171"}:
+        if ips - FLOOD_IPS:
             print("FAIL: blocked beyond the flood:", sorted(ips - FLOOD_IPS))
             ok = False
         blocked = [ip for ip, a in answers.items() if a.startswith("action=450 4.7.1")]

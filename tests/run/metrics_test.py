@@ -56,6 +56,9 @@ def main():
             "mailtrail_lag_seconds ",
             "mailtrail_bounces_total 0",
             "mailtrail_blocks_active 0",
+            'mailtrail_bounce_answers_total{how="message-id"} 0',
+            'mailtrail_bounce_answers_total{how="domain"} 0',
+            "mailtrail_outbound_keys ",
             "# TYPE mailtrail_block_decisions_capped_total counter"]
     ok = rc == 0 and other == 404 and all(w in text for w in want)
     subprocess.run(["rm", "-rf", tmp])

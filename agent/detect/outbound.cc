@@ -1,0 +1,181 @@
+#include "agent/detect/outbound.h"
+
+#include <algorithm>
+#include <vector>
+
+#include "agent/detect/subject.h"
+#include "base/ip_address.h"
+#include "base/text.h"
+
+namespace mailtrail {
+
+namespace {
+constexpr size_t kMaxKeyBytes = 600;
+constexpr size_t kMaxOrgsPerMessage = 32;  // a message to 10,000 domains keeps 32 of them
+constexpr size_t kMaxReturnedIds = 4;
+
+// "host[ip]:port": the host, when this is another MTA: not LMTP's port (a
+// mailbox server), and on loopback only port 25 (a content filter listens on
+// 127.0.0.1:10024 and the like; a lab's "remote" MX may sit on 127.0.0.3:25).
+std::string_view RemoteRelayHost(std::string_view relay) {
+  const size_t open = relay.find('[');
+  const size_t close = relay.find(']', open == std::string_view::npos ? 0 : open);
+  if (open == std::string_view::npos || close == std::string_view::npos) return {};
+  const auto ip = IpAddress::Parse(relay.substr(open + 1, close - open - 1));
+  const std::string_view port = relay.substr(close + 1);
+  if (!ip || port == ":24" || (ip->IsLoopback() && port != ":25")) return {};
+  return relay.substr(0, open);
+}
+
+std::string_view DomainOf(std::string_view address) {
+  const size_t at = address.rfind('@');
+  return at == std::string_view::npos ? std::string_view() : address.substr(at + 1);
+}
+
+std::string Key(char kind, std::string_view a, std::string_view b = {}) {
+  std::string k;
+  k += kind;
+  k += '\t';
+  k += AsciiLower(a.substr(0, 320));
+  if (!b.empty()) {
+    k += '\t';
+    k += b;
+  }
+  if (k.size() > kMaxKeyBytes) k.resize(kMaxKeyBytes);
+  return k;
+}
+
+// The addresses a bounce was sent to: our senders.
+std::vector<std::string_view> Recipients(const MessageRecord& r) {
+  std::vector<std::string_view> out;
+  for (const auto& rc : r.recipients) {
+    if (out.size() >= 8) break;
+    if (!rc.address.empty()) out.push_back(rc.address);
+    if (!rc.orig_address.empty()) out.push_back(rc.orig_address);
+  }
+  return out;
+}
+}  // namespace
+
+const char* AnswerKindName(AnswerKind k) {
+  switch (k) {
+    case AnswerKind::kMessageId:
+      return "message-id";
+    case AnswerKind::kDomain:
+      return "domain";
+    case AnswerKind::kSubject:
+      return "subject";
+    case AnswerKind::kNone:
+      break;
+  }
+  return "none";
+}
+
+std::string OrgDomain(std::string_view host) {
+  std::string h = AsciiLower(host.substr(0, 255));
+  while (!h.empty() && h.back() == '.') h.pop_back();
+  if (h.empty() || h == "unknown" || IpAddress::Parse(h)) return {};
+  std::vector<size_t> dots;
+  for (size_t i = 0; i < h.size(); ++i)
+    if (h[i] == '.') dots.push_back(i);
+  if (dots.empty()) return {};
+  // Two labels, or three under a two-letter country code whose second level is
+  // generic ("co.uk", "com.au", "ne.jp"): a public-suffix list would be exact;
+  // this is enough to tell providers apart, and a wrong guess only widens or
+  // narrows one sender's credits.
+  size_t labels = 2;
+  const size_t tld = h.size() - dots.back() - 1;
+  const size_t second = dots.size() >= 2 ? dots.back() - dots[dots.size() - 2] - 1 : dots.back();
+  if (tld == 2 && second <= 3 && dots.size() >= 2) labels = 3;
+  if (dots.size() < labels) return h;
+  return h.substr(dots[dots.size() - labels] + 1);
+}
+
+bool OutboundMemory::Learn(const MessageRecord& r) {
+  if (!o_.enabled || !r.sender || r.sender->empty()) return false;
+  std::vector<std::pair<std::string, int>> orgs;  // organisation, recipients
+  int remote = 0;
+  for (const auto& rc : r.recipients) {
+    const std::string_view relay_host = RemoteRelayHost(rc.relay);
+    if (relay_host.empty()) continue;
+    ++remote;
+    for (const std::string& org : {OrgDomain(DomainOf(rc.address)), OrgDomain(relay_host)}) {
+      if (org.empty()) continue;
+      auto it =
+          std::find_if(orgs.begin(), orgs.end(), [&](const auto& o) { return o.first == org; });
+      if (it != orgs.end()) {
+        ++it->second;
+      } else if (orgs.size() < kMaxOrgsPerMessage) {
+        orgs.push_back({org, 1});
+      }
+    }
+  }
+  if (remote == 0) return false;
+  const TimeUs t = r.last_seen;
+  Expire(t);
+  if (r.message_id && !r.message_id->empty()) Add(Key('m', *r.message_id), remote, t);
+  for (const auto& [org, n] : orgs) Add(Key('d', *r.sender, org), n, t);
+  if (r.subject) {
+    const std::string subject = NormalizeSubject(*r.subject);
+    if (!subject.empty()) Add(Key('s', *r.sender, subject), remote, t);
+  }
+  return true;
+}
+
+AnswerKind OutboundMemory::Recognize(const MessageRecord& r) {
+  if (!o_.enabled) return AnswerKind::kNone;
+  const TimeUs now = r.last_seen;
+  Expire(now);
+  size_t ids = 0;
+  for (const std::string& id : r.returned_message_ids) {
+    if (++ids > kMaxReturnedIds) break;
+    if (r.message_id && id == *r.message_id) continue;  // its own, from header_checks
+    if (Take(Key('m', id), now)) return AnswerKind::kMessageId;
+  }
+  const std::vector<std::string_view> ours = Recipients(r);
+  const std::string org = OrgDomain(r.client_host);
+  if (!org.empty())
+    for (std::string_view a : ours)
+      if (Take(Key('d', a, org), now)) return AnswerKind::kDomain;
+  if (r.subject) {
+    const std::string subject = NormalizeSubject(*r.subject);
+    if (!subject.empty())
+      for (std::string_view a : ours)
+        if (Take(Key('s', a, subject), now)) return AnswerKind::kSubject;
+  }
+  return AnswerKind::kNone;
+}
+
+void OutboundMemory::Add(std::string key, int credits, TimeUs t) {
+  auto it = keys_.try_emplace(key).first;
+  it->second.credits = std::min(o_.max_credits, it->second.credits + credits);
+  it->second.learned = t;
+  order_.emplace_back(t, std::move(key));
+  // Full: the oldest go first. order_ may hold a key more than once (each
+  // learning); it is bounded too.
+  while (keys_.size() > o_.max_keys || order_.size() > 2 * o_.max_keys) {
+    auto& [when, k] = order_.front();
+    auto e = keys_.find(k);
+    if (e != keys_.end() && e->second.learned == when) keys_.erase(e);
+    order_.pop_front();
+  }
+}
+
+bool OutboundMemory::Take(const std::string& key, TimeUs now) {
+  auto it = keys_.find(key);
+  if (it == keys_.end() || it->second.credits <= 0) return false;
+  if (it->second.learned + o_.window < now) return false;
+  --it->second.credits;
+  return true;
+}
+
+void OutboundMemory::Expire(TimeUs now) {
+  while (!order_.empty() && order_.front().first + o_.window < now) {
+    auto e = keys_.find(order_.front().second);
+    // A key learned again since stays: its newer entry comes later.
+    if (e != keys_.end() && e->second.learned == order_.front().first) keys_.erase(e);
+    order_.pop_front();
+  }
+}
+
+}  // namespace mailtrail

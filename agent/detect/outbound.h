@@ -1,0 +1,87 @@
+// OutboundMemory: what this server relayed recently, so that a bounce which
+// answers our own mail is recognised and never counts against anyone (a
+// newsletter's genuine non-delivery notices are not a flood).
+//
+// Learned from closed records of messages relayed to another MTA (a recipient
+// with relay=host[ip]:port, not LMTP's port 24, and on loopback only port 25:
+// not a content filter). A bounce
+// is an answer when, in this order:
+//   1. it returns one of those messages' Message-IDs (logged by Postfix's
+//      nested_header_checks or body_checks: MessageRecord::returned_message_ids);
+//   2. its recipient (our sender) relayed mail within the window to the
+//      organisation (last labels of the name) that the bouncing client's
+//      verified host name belongs to: the recipients' domain or the relay host
+//      (a notice from *.outbound.protection.outlook.com answers mail relayed
+//      to *.mail.protection.outlook.com);
+//   3. its subject, normalized (wrappers such as "Undeliverable:" removed),
+//      is one its recipient sent within the window.
+// Every remembered message holds as many credits as it had remote
+// recipients, and each recognised answer spends one: a forger who gets one
+// message relayed, or forges a sender who really mailed a provider, excuses at
+// most that many bounces; the rest count as usual.
+//
+// Pure logic, no I/O, log time only. Memory is bounded: at most max_keys keys
+// (one per Message-ID, per sender and organisation, per sender and subject),
+// each forgotten after `window`, the oldest first when full. One thread.
+// SECURITY: keys come from untrusted log text; they are capped in length and
+// count, and matching is exact (no patterns).
+#ifndef MAILTRAIL_AGENT_DETECT_OUTBOUND_H_
+#define MAILTRAIL_AGENT_DETECT_OUTBOUND_H_
+
+#include <cstdint>
+#include <deque>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include "agent/track/record.h"
+#include "base/civil_time.h"
+
+namespace mailtrail {
+
+struct AnswerOptions {
+  bool enabled = true;
+  // Genuine notices come within minutes, delay notices after hours, the last
+  // ones after Postfix-like queue lifetimes of days: one day covers nearly all.
+  TimeUs window = 24 * 3600 * kUsPerSecond;
+  size_t max_keys = 500000;  // about 150 bytes each
+  int max_credits = 10000;   // per key
+};
+
+enum class AnswerKind : uint8_t { kNone, kMessageId, kDomain, kSubject };
+constexpr int kAnswerKinds = 4;
+const char* AnswerKindName(AnswerKind k);  // "message-id", "domain", "subject"
+
+class OutboundMemory {
+ public:
+  explicit OutboundMemory(AnswerOptions o = {}) : o_(o) {}
+
+  // Remembers `r` if it is a message relayed to a remote host; false if not.
+  bool Learn(const MessageRecord& r);
+  // Whether the bounce `r` answers remembered mail, and how; spends a credit.
+  AnswerKind Recognize(const MessageRecord& r);
+
+  size_t keys() const { return keys_.size(); }
+
+ private:
+  struct Entry {
+    int credits = 0;
+    TimeUs learned = 0;
+  };
+  void Add(std::string key, int credits, TimeUs t);
+  bool Take(const std::string& key, TimeUs now);
+  void Expire(TimeUs now);
+
+  AnswerOptions o_;
+  std::unordered_map<std::string, Entry> keys_;
+  std::deque<std::pair<TimeUs, std::string>> order_;  // (learned, key), oldest first
+};
+
+// The organisation a host name or mail domain belongs to, by its last labels:
+// "mail-sor-f69.google.com" -> "google.com", "mx.example.co.uk" ->
+// "example.co.uk". Empty for "unknown", IP literals and single labels.
+std::string OrgDomain(std::string_view host);
+
+}  // namespace mailtrail
+
+#endif  // MAILTRAIL_AGENT_DETECT_OUTBOUND_H_

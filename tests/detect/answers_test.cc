@@ -1,0 +1,298 @@
+// Bounces that answer mail this server relayed never count against anyone.
+// Real Postfix lines through the parser and tracker, then the detector.
+#include <gtest/gtest.h>
+
+#include "agent/detect/flood_detector.h"
+#include "agent/detect/outbound.h"
+#include "tests/support/tracker_harness.h"
+
+namespace mailtrail {
+namespace {
+
+std::string Stamp(int s) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "2026-03-03T10:%02d:%02d.000000+00:00 mx1 ", s / 60 % 60, s % 60);
+  return buf;
+}
+
+// A newsletter message from pickup to a Microsoft-hosted domain.
+std::vector<std::string> Sent(const std::string& q, int at, const std::string& rcpt,
+                              const std::string& relay, const std::string& subject) {
+  const std::string t = Stamp(at);
+  return {
+      t + "postfix/pickup[10]: " + q + ": uid=1001 from=<news@example.org>",
+      t + "postfix/cleanup[11]: " + q + ": info: header Subject: " + subject +
+          " from local; from=<news@example.org> to=<" + rcpt + ">",
+      t + "postfix/cleanup[11]: " + q + ": message-id=<" + q + "@example.org>",
+      t + "postfix/qmgr[12]: " + q + ": from=<news@example.org>, size=900, nrcpt=1 (queue active)",
+      t + "postfix/smtp[13]: " + q + ": to=<" + rcpt + ">, relay=" + relay +
+          ", delay=1, delays=0/0/0.5/0.5, dsn=2.0.0, status=sent (250 2.0.0 Ok)",
+      t + "postfix/qmgr[12]: " + q + ": removed"};
+}
+
+// A notice received from `host[ip]` for news@example.org; `returned` is the
+// Message-ID that nested_header_checks logged (empty: none).
+std::vector<std::string> Notice(const std::string& q, int at, const std::string& host,
+                                const std::string& ip, const std::string& subject,
+                                const std::string& returned) {
+  const std::string t = Stamp(at);
+  const std::string tr = " from " + host + "[" + ip +
+                         "]; from=<> to=<news@example.org> proto=ESMTP helo=<" + host + ">";
+  std::vector<std::string> v = {
+      t + "postfix/smtpd[20]: " + q + ": client=" + host + "[" + ip + "]",
+      t + "postfix/cleanup[11]: " + q + ": info: header Subject: " + subject + tr,
+      t + "postfix/cleanup[11]: " + q + ": message-id=<n" + q + "@" + host + ">"};
+  if (!returned.empty())
+    v.push_back(t + "postfix/cleanup[11]: " + q + ": info: header Message-ID: <" + returned + ">" +
+                tr);
+  v.push_back(t + "postfix/qmgr[12]: " + q + ": from=<>, size=900, nrcpt=1 (queue active)");
+  v.push_back(t + "postfix/local[14]: " + q +
+              ": to=<news@example.org>, relay=local, delay=0.1, delays=0/0/0/0.1, dsn=2.0.0, "
+              "status=sent (delivered to mailbox)");
+  v.push_back(t + "postfix/qmgr[12]: " + q + ": removed");
+  return v;
+}
+
+// Records as the detect verb gets them: at "removed", in the order of the log.
+TrackerOptions AtRemoved() {
+  TrackerOptions o;
+  o.emit_at_removed = true;
+  return o;
+}
+
+constexpr char kMsRelay[] = "contoso-com.mail.protection.outlook.com[52.101.8.9]:25";
+constexpr char kMsOut[] = "mail-db8eur05on2101.outbound.protection.outlook.com";
+
+TEST(Answers, TheTrackerKeepsTheReturnedMessageId) {
+  TrackerHarness h(AtRemoved());
+  h.Feed(Notice("4A1B2C3D01", 5, kMsOut, "40.107.1.2", "Undeliverable: Spring", "X1@example.org"));
+  const MessageRecord* r = h.One("4A1B2C3D01");
+  ASSERT_NE(r, nullptr);
+  EXPECT_EQ(r->returned_message_ids, std::vector<std::string>{"X1@example.org"});
+  EXPECT_EQ(r->message_id, "n4A1B2C3D01@" + std::string(kMsOut)) << "its own stays apart";
+  // Returned headers only (text/rfc822-headers) are body to Postfix: body_checks.
+  std::vector<std::string> lines = Notice("4A1B2C3D02", 6, kMsOut, "40.107.1.2", "DSN", "");
+  lines.insert(lines.begin() + 3,
+               Stamp(6) +
+                   "postfix/cleanup[11]: 4A1B2C3D02: info: body Message-ID:  <X2@example.org> "
+                   "from " +
+                   std::string(kMsOut) +
+                   "[40.107.1.2]; from=<> to=<news@example.org> proto=ESMTP helo=<x>");
+  h.Feed(lines);
+  r = h.One("4A1B2C3D02");
+  ASSERT_NE(r, nullptr);
+  EXPECT_EQ(r->returned_message_ids, std::vector<std::string>{"X2@example.org"});
+}
+
+// What Postfix 3.7.11 logged (2026-12-02, a private instance with the lines of
+// docs/postfix.md) for two notices submitted by sendmail: one returning the
+// message (message/rfc822), one returning its headers (text/rfc822-headers).
+TEST(Answers, RealPostfixLinesGiveTheReturnedMessageIds) {
+  TrackerHarness h(AtRemoved());
+  h.Feed(
+      {R"(Dec 02 20:30:25 mx postfix/pickup[27293]: 03306A721DB: uid=0 from=<>)",
+       R"(Dec 02 20:30:25 mx postfix/cleanup[27316]: 03306A721DB: info: header From: Mail Delivery System <MAILER-DAEMON@mx.remote.test> from local; from=<> to=<news@example.org>)",
+       R"(Dec 02 20:30:25 mx postfix/cleanup[27316]: 03306A721DB: info: header Subject: Undeliverable: Spring offers from local; from=<> to=<news@example.org>)",
+       R"(Dec 02 20:30:25 mx postfix/cleanup[27316]: 03306A721DB: message-id=<dsn1@mx.remote.test>)",
+       R"(Dec 02 20:30:25 mx postfix/cleanup[27316]: 03306A721DB: info: header From: news@example.org from local; from=<> to=<news@example.org>)",
+       R"(Dec 02 20:30:25 mx postfix/cleanup[27316]: 03306A721DB: info: header Subject: Spring offers from local; from=<> to=<news@example.org>)",
+       R"(Dec 02 20:30:25 mx postfix/cleanup[27316]: 03306A721DB: info: header Message-ID: <orig1.12345@example.org> from local; from=<> to=<news@example.org>)",
+       R"(Dec 02 20:30:25 mx postfix/qmgr[27294]: 03306A721DB: from=<>, size=799, nrcpt=1 (queue active))",
+       R"(Dec 02 20:30:25 mx postfix/pickup[27293]: 04E1DA721DA: uid=0 from=<>)",
+       R"(Dec 02 20:30:25 mx postfix/cleanup[27316]: 04E1DA721DA: info: header From: Mail Delivery System <MAILER-DAEMON@mx.remote.test> from local; from=<> to=<news@example.org>)",
+       R"(Dec 02 20:30:25 mx postfix/cleanup[27316]: 04E1DA721DA: info: header Subject: Undeliverable: Spring offers from local; from=<> to=<news@example.org>)",
+       R"(Dec 02 20:30:25 mx postfix/cleanup[27316]: 04E1DA721DA: message-id=<dsn2@mx.remote.test>)",
+       R"(Dec 02 20:30:25 mx postfix/cleanup[27316]: 04E1DA721DA: info: body Message-ID: <orig2.6789@example.org> from local; from=<> to=<news@example.org>)",
+       R"(Dec 02 20:30:25 mx postfix/qmgr[27294]: 04E1DA721DA: from=<>, size=796, nrcpt=1 (queue active))",
+       R"(Dec 02 20:30:25 mx postfix/discard[27321]: 03306A721DB: to=<news@example.org>, relay=none, delay=0.02, delays=0.01/0.01/0/0, dsn=2.0.0, status=sent (example.org))",
+       R"(Dec 02 20:30:25 mx postfix/qmgr[27294]: 03306A721DB: removed)",
+       R"(Dec 02 20:30:25 mx postfix/discard[27321]: 04E1DA721DA: to=<news@example.org>, relay=none, delay=0.01, delays=0.01/0/0/0, dsn=2.0.0, status=sent (example.org))",
+       R"(Dec 02 20:30:25 mx postfix/qmgr[27294]: 04E1DA721DA: removed)"});
+  const MessageRecord* whole = h.One("03306A721DB");
+  const MessageRecord* headers = h.One("04E1DA721DA");
+  ASSERT_NE(whole, nullptr);
+  ASSERT_NE(headers, nullptr);
+  EXPECT_EQ(whole->returned_message_ids, std::vector<std::string>{"orig1.12345@example.org"});
+  EXPECT_EQ(whole->subject, "Undeliverable: Spring offers") << "its own, not the returned one";
+  EXPECT_EQ(headers->returned_message_ids, std::vector<std::string>{"orig2.6789@example.org"});
+}
+
+// 100 messages relayed to Microsoft-hosted domains, then 30 notices from 3 of
+// Microsoft's outbound IPs within a minute: every one answers our mail.
+TEST(Answers, ANewslettersNoticesBlockNobody) {
+  DetectorOptions o;
+  o.ip_bounces = 5;  // low, so that counting any of them would show
+  o.subject_bounces = 10;
+  FloodDetector d(o);
+  TrackerHarness h(AtRemoved());
+  for (int i = 0; i < 100; ++i)
+    h.Feed(Sent("5B0000" + std::to_string(1000 + i), i / 10,
+                "u" + std::to_string(i) + "@contoso.com", kMsRelay, "Spring offers"));
+  for (int i = 0; i < 30; ++i) {
+    // A third return the whole message (Message-ID), a third only its headers,
+    // a third a notice of their own with the subject wrapped.
+    const std::string returned =
+        i % 3 == 0 ? "5B0000" + std::to_string(1000 + i) + "@example.org" : "";
+    h.Feed(Notice("6C0000" + std::to_string(1000 + i), 20 + i, kMsOut,
+                  "40.107.1." + std::to_string(i % 3), "Undeliverable: Spring offers", returned));
+  }
+  std::vector<Decision> out;
+  for (const auto& r : h.records()) d.OnRecord(r, &out);
+  EXPECT_TRUE(out.empty()) << "got a block of " << (out.empty() ? "" : out[0].key);
+  EXPECT_EQ(d.answers(), 30);
+  EXPECT_EQ(d.answers(AnswerKind::kMessageId), 10);
+  EXPECT_EQ(d.bounces(), 0);
+}
+
+TEST(Answers, CreditsBoundWhatOneRelayedMessageExcuses) {
+  // One message to one Microsoft-hosted recipient: its sender is then forged in
+  // a flood from Microsoft's outbound IPs. One notice is excused, the rest count.
+  DetectorOptions o;
+  o.ip_bounces = 20;
+  FloodDetector d(o);
+  TrackerHarness h(AtRemoved());
+  h.Feed(Sent("7D00001000", 0, "a@contoso.com", kMsRelay, "Hello"));
+  for (int i = 0; i < 25; ++i)
+    h.Feed(Notice("8E0000" + std::to_string(1000 + i), 10 + i, kMsOut, "40.107.1.2",
+                  "Undeliverable: Win a prize", ""));
+  std::vector<Decision> out;
+  for (const auto& r : h.records()) d.OnRecord(r, &out);
+  EXPECT_EQ(d.answers(), 1);
+  EXPECT_EQ(d.bounces(), 24);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].key, "40.107.1.2");
+}
+
+MessageRecord Relayed(int i, double at) {
+  MessageRecord r;
+  r.qid = "R" + std::to_string(i);
+  r.sender = "news@example.org";
+  r.message_id = "r" + std::to_string(i) + "@example.org";
+  r.subject = "Spring offers";
+  r.first_seen = r.last_seen = static_cast<TimeUs>(at * kUsPerSecond);
+  r.recipients.push_back({});
+  r.recipients[0].address = "u" + std::to_string(i) + "@gmail.com";
+  r.recipients[0].relay = "gmail-smtp-in.l.google.com[142.250.1.26]:25";
+  return r;
+}
+
+MessageRecord Dsn(const std::string& host, const std::string& ip, const std::string& to,
+                  double at) {
+  MessageRecord r;
+  r.qid = "D" + std::to_string(static_cast<int64_t>(at * 1000)) + ip;
+  r.client_ip = ip;
+  r.client_host = host;
+  r.has_client = true;
+  r.sender = "";
+  r.subject = "Delivery Status Notification (Failure)";
+  r.first_seen = static_cast<TimeUs>(at * kUsPerSecond);
+  r.last_seen = r.first_seen + 1000;
+  r.recipients.push_back({});
+  r.recipients[0].address = to;
+  return r;
+}
+
+TEST(Answers, ASubjectThatAnsweredOurMailIsNotBlockedButItsFloodingSourcesAre) {
+  DetectorOptions o;
+  o.ip_bounces = 1000000;  // the subject rule alone
+  FloodDetector d(o);
+  std::vector<Decision> out;
+  for (int i = 0; i < 40; ++i) d.OnRecord(Relayed(i, i * 0.1), &out);
+  for (int i = 0; i < 10; ++i)  // the answers come first: the subject is new to the detector
+    d.OnRecord(Dsn("mail-sor-f69.google.com", "209.85.220.69", "news@example.org", 10 + i), &out);
+  EXPECT_EQ(d.answers(AnswerKind::kDomain), 10);
+  // Then a flood of the same generic subject from two other servers.
+  for (int i = 0; i < 30; ++i) {
+    d.OnRecord(Dsn("mx.bulk1.test", "198.51.100.1", "x" + std::to_string(i) + "@example.org",
+                   30 + i),
+               &out);
+    d.OnRecord(Dsn("mx.bulk2.test", "198.51.100.2", "y" + std::to_string(i) + "@example.org",
+                   30.5 + i),
+               &out);
+  }
+  std::vector<std::string> ips;
+  for (const auto& dec : out) {
+    EXPECT_EQ(dec.kind, Decision::Kind::kIp) << "the subject answered our mail: " << dec.key;
+    ips.push_back(dec.key);
+    EXPECT_NE(dec.reason.find("not blocked"), std::string::npos) << dec.reason;
+  }
+  EXPECT_EQ(ips, (std::vector<std::string>{"198.51.100.1", "198.51.100.2"}));
+}
+
+TEST(Answers, AReturnedMessageIdWeNeverSentIsNoAnswer) {
+  OutboundMemory m;
+  MessageRecord b;
+  b.client_ip = "192.0.2.1";
+  b.client_host = "mx.forged.test";
+  b.sender = "";
+  b.returned_message_ids = {"never@example.org"};
+  b.recipients.push_back({});
+  b.recipients[0].address = "news@example.org";
+  EXPECT_EQ(m.Recognize(b), AnswerKind::kNone);
+}
+
+TEST(Answers, OnlyRelaysToAnotherMtaAreMailWeSent) {
+  const struct {
+    const char* relay;
+    bool sent;
+  } kCases[] = {{"mx.remote.test[192.0.2.3]:25", true},
+                {"mx.remote.test[127.0.0.3]:25", true},       // a lab's MX on loopback, port 25
+                {"127.0.0.1[127.0.0.1]:10024", false},        // a content filter
+                {"dovecot.example.org[10.0.0.5]:24", false},  // LMTP: a mailbox server
+                {"mx1.example.org[private/dovecot-lmtp]", false},
+                {"local", false},
+                {"none", false}};
+  for (const auto& c : kCases) {
+    OutboundMemory m;
+    MessageRecord r;
+    r.sender = "a@example.org";
+    r.recipients.push_back({});
+    r.recipients[0].address = "b@remote.test";
+    r.recipients[0].relay = c.relay;
+    EXPECT_EQ(m.Learn(r), c.sent) << c.relay;
+  }
+}
+
+TEST(Answers, OrgDomainTakesTheLastLabels) {
+  const struct {
+    const char* host;
+    const char* want;
+  } kCases[] = {{"mail-sor-f69.google.com", "google.com"},
+                {"aspmx.l.google.com.", "google.com"},
+                {"X.Mail.Protection.Outlook.COM", "outlook.com"},
+                {"mx.example.co.uk", "example.co.uk"},
+                {"example.de", "example.de"},
+                {"unknown", ""},
+                {"192.0.2.1", ""},
+                {"localhost", ""}};
+  for (const auto& c : kCases) EXPECT_EQ(OrgDomain(c.host), c.want) << c.host;
+}
+
+TEST(Answers, MemoryStaysWithinItsBoundAndForgetsAfterTheWindow) {
+  AnswerOptions ao;
+  ao.max_keys = 100;
+  ao.window = 3600 * kUsPerSecond;
+  OutboundMemory m(ao);
+  for (int i = 0; i < 10000; ++i) {
+    MessageRecord r;
+    r.sender = "u" + std::to_string(i) + "@example.org";
+    r.message_id = "m" + std::to_string(i) + "@example.org";
+    r.last_seen = i * kUsPerSecond;
+    r.recipients.push_back({});
+    r.recipients[0].address = "x@d" + std::to_string(i) + ".test";
+    r.recipients[0].relay = "mx.d.test[192.0.2.9]:25";
+    ASSERT_TRUE(m.Learn(r));
+    ASSERT_LE(m.keys(), 100u);
+  }
+  MessageRecord b;
+  b.sender = "";
+  b.returned_message_ids = {"m9999@example.org"};
+  b.last_seen = 10000 * kUsPerSecond;
+  EXPECT_EQ(m.Recognize(b), AnswerKind::kMessageId) << "the newest is kept";
+  b.returned_message_ids = {"m9998@example.org"};
+  b.last_seen = (10000 + 7200) * kUsPerSecond;
+  EXPECT_EQ(m.Recognize(b), AnswerKind::kNone) << "forgotten after the window";
+}
+
+}  // namespace
+}  // namespace mailtrail
