@@ -1,6 +1,9 @@
 #!/bin/bash
-# End-to-end throughput of mailtrail against wc -l and pflogsumm on the same
-# generated logs, in the same run. Prints a Markdown table; paste it with the
+# End-to-end throughput of mailtrail against wc -l, pflogsumm and a bare
+# correlator (bench/bare_correlator.cc: split, a hash map by queue id, nothing
+# stored: the yardstick of issue 23) on the same generated logs, in the same
+# run, pair by pair. Prints Markdown tables, the ratios first (a shared machine's
+# speed varies from day to day; the ratios much less); paste them with the
 # machine description into docs/benchmarks.md.
 #   bench/run.sh [BUILD_DIR]      (default build; needs pflogsumm for its column)
 # Logs come from ../shared/tools/gen_postfix_log.py (deterministic) or, without
@@ -23,8 +26,9 @@ seconds() {  # seconds COMMAND... -> wall seconds of one run
 }
 rate() { echo "$1 / $2" | bc -l | awk '{printf "%.0f", $1}'; }
 
-echo "| log | lines | wc -l | pflogsumm | parse+track (1 core) | replay → SQLite, standard | replay peak RSS |"
-echo "|---|---:|---:|---:|---:|---:|---:|"
+ratio() { echo "$1 / $2" | bc -l | awk '{printf "%.2f", $1}'; }
+rows=()
+ratios=()
 for size in 1M 5M; do
   log=$data/gen-$size.log
   if [ ! -s "$log" ]; then
@@ -32,11 +36,16 @@ for size in 1M 5M; do
   fi
   lines=$(wc -l < "$log")
   wc_s=$(for i in $(seq "$runs"); do seconds wc -l "$log"; done | median)
+  cr=$(for i in $(seq "$runs"); do
+         "$build/bench/bare_correlator" "$log" | sed -E 's/.*= ([0-9]+) lines\/s.*/\1/'
+       done | median)
   if command -v pflogsumm > /dev/null; then
     pf_s=$(seconds pflogsumm "$log")
     pf="$(rate "$lines" "$pf_s") lines/s"
+    pf_ratio=$(ratio "$(rate "$lines" "$pf_s")" "$cr")
   else
     pf="(not installed)"
+    pf_ratio="-"
   fi
   pt=$(for i in $(seq "$runs"); do
          "$build/bench/parse_track" "$log" --year 2024 | sed -E 's/.*= ([0-9]+) lines\/s.*/\1/'
@@ -49,8 +58,19 @@ for size in 1M 5M; do
   rm -f "$db" "$db-wal" "$db-shm"
   rss=$( { /usr/bin/time -f '%M' "$bin" replay --quiet --store "sqlite:$db" --year 2024 "$log"; } 2>&1 | tail -1)
   rm -f "$db" "$db-wal" "$db-shm"
-  echo "| gen-$size | $lines | $(rate "$lines" "$wc_s") lines/s | $pf | $pt lines/s | $(rate "$lines" "$rp_s") lines/s | $((rss / 1024)) MiB |"
+  rp=$(rate "$lines" "$rp_s")
+  rows+=("| gen-$size | $lines | $(rate "$lines" "$wc_s") lines/s | $cr lines/s | $pf | $pt lines/s | $rp lines/s | $((rss / 1024)) MiB |")
+  ratios+=("| gen-$size | $(ratio "$(rate "$lines" "$wc_s")" "$cr") | 1 | $pf_ratio | $(ratio "$pt" "$cr") | $(ratio "$rp" "$cr") |")
 done
+echo "Speed relative to the bare correlator in the same run (higher is faster):"
+echo
+echo "| log | wc -l | bare correlator | pflogsumm | parse+track (1 core) | replay → SQLite, standard |"
+echo "|---|---:|---:|---:|---:|---:|"
+printf '%s\n' "${ratios[@]}"
+echo
+echo "| log | lines | wc -l | bare correlator | pflogsumm | parse+track (1 core) | replay → SQLite, standard | replay peak RSS |"
+echo "|---|---:|---:|---:|---:|---:|---:|---:|"
+printf '%s\n' "${rows[@]}"
 
 echo
 echo "| detail | records/s into SQLite (writer alone) | bytes per message (data + indexes + dictionary) |"
