@@ -14,7 +14,8 @@ packages=(build-essential cmake ninja-build pkg-config libsqlite3-dev zlib1g-dev
           libmysqlcppconn-dev libmariadb-dev mariadb-server mariadb-client libpcre2-dev
           libnftables-dev nftables libiptc-dev iptables iproute2 postfix postfix-lmdb postfix-pcre
           googletest libgtest-dev libgmock-dev libbenchmark-dev python3 sqlite3
-          clang libclang-rt-14-dev)
+          clang libclang-rt-14-dev
+          prometheus)  # for promtool: the alerting rules are checked by the tests
 
 install_missing() {
   local missing=()
