@@ -35,6 +35,7 @@ constexpr const char* kUsage =
     "  detect FILE...   the backscatter blocks logs would cause (nothing enforced)\n"
     "  blocks ...       list, add, remove, explain the blocks kept in the store\n"
     "  queue show|scan  one Postfix queue file; what waits in the queue (bounces)\n"
+    "  --version        the version, git revision, store schema and libraries\n"
     "Run `mailtrail VERB --help` for a verb's options.\n";
 
 }  // namespace
@@ -56,7 +57,8 @@ int main(int argc, char** argv) {
       {"run", mailtrail::cli::RunMain},       {"check-config", mailtrail::cli::CheckConfigMain},
       {"db", mailtrail::cli::DbMain},         {"detect", mailtrail::cli::DetectMain},
       {"blocks", mailtrail::cli::BlocksMain}, {"queue", mailtrail::cli::QueueMain},
-      {"report", mailtrail::cli::ReportMain},
+      {"report", mailtrail::cli::ReportMain}, {"--version", mailtrail::cli::VersionMain},
+      {"version", mailtrail::cli::VersionMain},
   };
   for (const auto& v : kVerbs)
     if (verb == v.name) return v.run(args, clock);

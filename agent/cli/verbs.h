@@ -23,6 +23,7 @@ int SearchMain(const std::vector<std::string>& args, const Clock& clock);
 int ShowMain(const std::vector<std::string>& args, const Clock& clock);
 int StatsMain(const std::vector<std::string>& args, const Clock& clock);
 int ReportMain(const std::vector<std::string>& args, const Clock& clock);
+int VersionMain(const std::vector<std::string>& args, const Clock& clock);
 int RunMain(const std::vector<std::string>& args, const Clock& clock);
 int DetectMain(const std::vector<std::string>& args, const Clock& clock);
 int BlocksMain(const std::vector<std::string>& args, const Clock& clock);

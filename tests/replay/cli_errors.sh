@@ -116,4 +116,13 @@ expect 78 "is named twice" -- bash -c "cd '$tmp' && '$bin' run --store sqlite:m.
 expect 78 "only on loopback" -- "$bin" run --store "sqlite:$tmp/m.db" --log "$tmp/x.log" --metrics 0.0.0.0:9432
 printf '[metrics]\nlisten = "0.0.0.0:9432"\n' > "$tmp/metrics.toml"
 expect 78 "metrics.toml:2: listen" -- "$bin" check-config "$tmp/metrics.toml"
+# --version: what a bug report needs, on stdout, exit 0.
+version=$("$bin" --version)
+if [[ $? -ne 0 ]] || ! grep -qE '^mailtrail [0-9]+\.[0-9]+\.[0-9]+ \(git ([0-9a-f]{7,}|unknown)\)' <<< "$version" ||
+   ! grep -q '^store schema: SQLite [0-9]*, MySQL [0-9]*$' <<< "$version" ||
+   ! grep -q '^libraries: SQLite 3\.' <<< "$version"; then
+  echo "FAIL: mailtrail --version: $version"; fail=1
+else
+  echo "ok: --version: $(head -1 <<< "$version")"
+fi
 exit $fail
