@@ -87,8 +87,7 @@ int main(int argc, char** argv) {
     carry.append(buf.data() + start, n - start);
   }
   std::fclose(f);
-  const double s =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   std::printf("%lld lines in %.3f s = %.0f lines/s (%zu open at the end)\n", lines, s,
               static_cast<double>(lines) / s, open.size());
   return 0;

@@ -52,12 +52,12 @@ int main(int argc, char** argv) {
     const char* name;
     int (*run)(const std::vector<std::string>&, const mailtrail::Clock&);
   } const kVerbs[] = {
-      {"replay", mailtrail::cli::ReplayMain}, {"search", mailtrail::cli::SearchMain},
-      {"show", mailtrail::cli::ShowMain},     {"stats", mailtrail::cli::StatsMain},
-      {"run", mailtrail::cli::RunMain},       {"check-config", mailtrail::cli::CheckConfigMain},
-      {"db", mailtrail::cli::DbMain},         {"detect", mailtrail::cli::DetectMain},
-      {"blocks", mailtrail::cli::BlocksMain}, {"queue", mailtrail::cli::QueueMain},
-      {"report", mailtrail::cli::ReportMain}, {"--version", mailtrail::cli::VersionMain},
+      {"replay", mailtrail::cli::ReplayMain},   {"search", mailtrail::cli::SearchMain},
+      {"show", mailtrail::cli::ShowMain},       {"stats", mailtrail::cli::StatsMain},
+      {"run", mailtrail::cli::RunMain},         {"check-config", mailtrail::cli::CheckConfigMain},
+      {"db", mailtrail::cli::DbMain},           {"detect", mailtrail::cli::DetectMain},
+      {"blocks", mailtrail::cli::BlocksMain},   {"queue", mailtrail::cli::QueueMain},
+      {"report", mailtrail::cli::ReportMain},   {"--version", mailtrail::cli::VersionMain},
       {"version", mailtrail::cli::VersionMain},
   };
   for (const auto& v : kVerbs)

@@ -154,8 +154,9 @@ Status SpoolStore::Damaged(const Status& why) const {
   if (detail.empty()) detail = why.message();
   // The way out first: a log line may be cut at its end.
   return Status::Corruption(
-      "the spool " + path_ + " is damaged; to lose nothing the logs still hold, move it aside (mv " +
-      path_ + " " + path_ + ".damaged) and start again: the agent resumes from the store's own "
+      "the spool " + path_ +
+      " is damaged; to lose nothing the logs still hold, move it aside (mv " + path_ + " " + path_ +
+      ".damaged) and start again: the agent resumes from the store's own "
       "checkpoint and reads those lines again from the logs. At stake: " +
       (batches > 0 ? "at least " + std::to_string(batches) + " batches (" +
                          std::to_string(records) + " records) not yet in the store"

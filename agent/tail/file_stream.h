@@ -76,7 +76,7 @@ struct FileStreamCounters {
   int64_t lines = 0, bytes = 0, rotations = 0, truncations = 0, overlong = 0,
           replaced_while_stopped = 0,
           rotated_while_stopped = 0,  // whole files read that rotated in and out while stopped
-          copies_resumed = 0;         // copytruncate: the copy read on from where we stood
+      copies_resumed = 0;             // copytruncate: the copy read on from where we stood
 };
 
 class FileStream {

@@ -203,12 +203,12 @@ TEST(Answers, ASubjectThatAnsweredOurMailIsNotBlockedButItsFloodingSourcesAre) {
   EXPECT_EQ(d.answers(AnswerKind::kDomain), 10);
   // Then a flood of the same generic subject from two other servers.
   for (int i = 0; i < 30; ++i) {
-    d.OnRecord(Dsn("mx.bulk1.test", "198.51.100.1", "x" + std::to_string(i) + "@example.org",
-                   30 + i),
-               &out);
-    d.OnRecord(Dsn("mx.bulk2.test", "198.51.100.2", "y" + std::to_string(i) + "@example.org",
-                   30.5 + i),
-               &out);
+    d.OnRecord(
+        Dsn("mx.bulk1.test", "198.51.100.1", "x" + std::to_string(i) + "@example.org", 30 + i),
+        &out);
+    d.OnRecord(
+        Dsn("mx.bulk2.test", "198.51.100.2", "y" + std::to_string(i) + "@example.org", 30.5 + i),
+        &out);
   }
   std::vector<std::string> ips;
   for (const auto& dec : out) {

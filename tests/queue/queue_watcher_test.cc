@@ -119,9 +119,9 @@ TEST(QueueWatcher, ReadsWhatWaitsAndWhatArrives) {
     }
     ASSERT_TRUE(Eventually([&] {
       return w.files_read() - read_before + w.vanished() - vanished_before == files;
-    })) << "read " << w.files_read() - read_before << ", vanished "
-        << w.vanished() - vanished_before << ", errors " << w.read_errors() - errors_before
-        << " of " << files;
+    })) << "read "
+        << w.files_read() - read_before << ", vanished " << w.vanished() - vanished_before
+        << ", errors " << w.read_errors() - errors_before << " of " << files;
   }
   EXPECT_GT(w.vanished(), vanished_before);
   w.Stop();

@@ -252,7 +252,7 @@ TEST(Agent, ALargeOpenStateSpacesTheCommits) {
   // (Written before the final commit, which would otherwise join it.)
   for (int i = 0; i < 1000 && agent.writer().stats().commits < 3; ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  ASSERT_TRUE(agent.Stop().ok());  // the final commit
+  ASSERT_TRUE(agent.Stop().ok());                // the final commit
   EXPECT_EQ(agent.writer().stats().commits, 4);  // Start's, the whole state, one, the final
   // The open messages did not change after the first commit: the two later
   // checkpoints append changes that do not carry them again.

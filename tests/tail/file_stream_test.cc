@@ -322,7 +322,8 @@ TEST(FileStream, CopytruncatedAndRegrownWhileStoppedIsNotReadAsTheOldFile) {
   fs.Append("/var/log/mail.log", "Nov 28 00:00:01 new and longer than the old file was\n");
   FileStream s("/var/log/mail.log", &fs);
   Collect c = RestoreAndReadAll(&s, saved);
-  EXPECT_EQ(c.lines, V({"Nov 27 00:00:02 second", "Nov 28 00:00:01 new and longer than the old file was"}));
+  EXPECT_EQ(c.lines,
+            V({"Nov 27 00:00:02 second", "Nov 28 00:00:01 new and longer than the old file was"}));
 }
 
 // Two copytruncates while stopped (mail.log.1 moved to mail.log.2, then
@@ -649,8 +650,8 @@ TEST(FileStream, ModelBasedRotationsAndKillsLoseAndRepeatNothing) {
     bool running = true;
     std::string trace;  // what happened, for the failure message
     auto note = [&](const std::string& what) {
-      trace += what + "@" + std::to_string(written.size()) + "/" + std::to_string(c.lines.size()) +
-               " ";
+      trace +=
+          what + "@" + std::to_string(written.size()) + "/" + std::to_string(c.lines.size()) + " ";
     };
     auto poll = [&] { ASSERT_TRUE(s->Poll(now, &c, 1 + rng() % 50).ok()); };
     size_t current_first = 0;  // index in `written` of the current file's first line
@@ -702,7 +703,7 @@ TEST(FileStream, ModelBasedRotationsAndKillsLoseAndRepeatNothing) {
         }
       } else if (op < 86) {
         rotate(rng() % 2 == 0);
-        if (running) poll();  // the contract: one poll between two rotations
+        if (running) poll();            // the contract: one poll between two rotations
       } else if (op < 93 && running) {  // killed
         note("kill");
         s.reset();

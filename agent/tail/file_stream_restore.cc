@@ -1,0 +1,186 @@
+// FileStream's restart: finding each saved file again (by inode and
+// fingerprint, as a copy, or compressed), and the files rotated in and out while
+// the agent was stopped (file_stream.h says what is guaranteed).
+#include <algorithm>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "agent/tail/file_stream.h"
+#include "agent/tail/file_stream_source.h"
+#include "agent/tail/gzip_file.h"
+
+namespace mailtrail {
+
+// A saved file compressed while we were stopped (logrotate's compress): a new
+// inode, so it is recognized by the fingerprint of its decompressed start.
+namespace {
+bool IsGzipName(const std::string& name) {
+  return name.size() > 3 && name.compare(name.size() - 3, 3, ".gz") == 0;
+}
+}  // namespace
+
+std::unique_ptr<FileStream::Source> FileStream::OpenCompressed(const std::string& path,
+                                                               uint32_t fingerprint_len) {
+  auto raw = fs_->Open(path);
+  if (!raw.ok()) return nullptr;
+  auto info = (*raw)->Stat();
+  if (!info.ok()) return nullptr;
+  auto src = std::make_unique<Source>();
+  src->file = GzipFile(std::move(*raw));
+  src->id = info->id;
+  src->fingerprint_len = fingerprint_len;
+  // Of the decompressed start: what the plain file began with.
+  if (!Fingerprint(src->file.get(), INT64_MAX, fingerprint_len, &src->fingerprint).ok())
+    return nullptr;
+  return src;
+}
+
+std::unique_ptr<FileStream::Source> FileStream::FindCompressed(
+    const std::vector<std::string>& candidates, const StreamPosition& pos, std::string* name) {
+  // An empty fingerprint (the file was empty when saved) would match any file:
+  // such a file is found by its modification time instead (Restore).
+  if (pos.fingerprint_len == 0) return nullptr;
+  for (const auto& c : candidates) {
+    if (!IsGzipName(c)) continue;
+    auto src = OpenCompressed(c, pos.fingerprint_len);
+    if (!src || src->fingerprint != pos.fingerprint) continue;
+    *name = c;
+    return src;
+  }
+  return nullptr;
+}
+
+std::vector<std::string> FileStream::Candidates() const {
+  const size_t slash = path_.rfind('/');
+  const std::string dir = slash == std::string::npos ? "." : path_.substr(0, slash + 1);
+  const std::string base = slash == std::string::npos ? path_ : path_.substr(slash + 1);
+  std::vector<std::string> candidates = {path_};
+  if (auto names = fs_->List(dir); names.ok()) {
+    for (const auto& n : *names)
+      if (n != base && n.rfind(base, 0) == 0) candidates.push_back(dir + n);
+  }
+  return candidates;
+}
+
+std::unique_ptr<FileStream::Source> FileStream::FindCopy(const std::vector<std::string>& candidates,
+                                                         const StreamPosition& pos,
+                                                         std::string* name) {
+  // The fingerprint must cover what was read (or its full length): a few bytes
+  // shared by chance ("Nov 27 ") prove nothing.
+  const int64_t covers = std::min<int64_t>(options_.fingerprint_bytes, pos.offset);
+  if (pos.offset == 0 || pos.fingerprint_len < covers) return nullptr;
+  for (const auto& c : candidates) {
+    if (c == path_) continue;  // the truncated original, whatever it holds now
+    auto info = fs_->Stat(c);
+    if (!info.ok() || !info->regular || info->id == pos.id || info->size < pos.offset) continue;
+    std::unique_ptr<Source> src = OpenFile(c);
+    uint64_t fp = 0;
+    if (src && Fingerprint(src->file.get(), info->size, pos.fingerprint_len, &fp).ok() &&
+        fp == pos.fingerprint) {
+      *name = c;
+      return src;
+    }
+  }
+  return nullptr;
+}
+
+void FileStream::Restore(TimeUs now) {
+  // Where a saved file may be now: the path itself, or a rotated name beside it.
+  const std::vector<std::string> candidates = Candidates();
+  auto at_path = fs_->Stat(path_);
+  std::vector<std::string> used;  // names of the saved files found
+  // The file that was current at the checkpoint, if it was rotated away while
+  // we were stopped: when it was last written.
+  int64_t current_rotated_at = 0;  // 0: not rotated away (or not known when)
+  for (const StreamPosition& pos : restore_) {
+    const bool is_current = &pos == &restore_.back();
+    if (is_current && pos.offset == 0 && pos.fingerprint_len == 0) {
+      // Saved while still empty: nothing of it was read, and with no bytes to
+      // fingerprint its inode number proves nothing (a file made since may
+      // have reused it). Whatever was modified after the checkpoint is new:
+      // the file at the path from its start, and any rotated away meanwhile.
+      current_rotated_at = pos.newest_mtime_ns;
+      continue;
+    }
+    std::unique_ptr<Source> found;
+    std::string found_name;
+    for (const auto& c : candidates) {
+      auto info = fs_->Stat(c);
+      if (!info.ok() || info->id != pos.id || info->size < pos.offset) continue;
+      std::unique_ptr<Source> src = OpenFile(c);
+      uint64_t fp = 0;
+      if (src && Fingerprint(src->file.get(), info->size, pos.fingerprint_len, &fp).ok() &&
+          fp == pos.fingerprint) {
+        found = std::move(src);
+        found_name = c;
+        break;
+      }
+    }
+    // Not the same inode: copied (copytruncate, maybe compressed since) while
+    // we were stopped. The copy holds what was read and what came after it.
+    if (!found) found = FindCompressed(candidates, pos, &found_name);
+    if (!found) found = FindCopy(candidates, pos, &found_name);
+    if (is_current && !(at_path.ok() && at_path->id == pos.id && found_name == path_)) {
+      // It is no longer the file at the path: rotated (at least once) while
+      // we were stopped. Whatever was modified after what we had seen is new.
+      current_rotated_at = pos.newest_mtime_ns;
+      if (found && current_rotated_at == 0) {  // a checkpoint from before newest_mtime_ns
+        if (auto info = fs_->Stat(found_name); info.ok()) current_rotated_at = info->mtime_ns;
+      }
+    }
+    if (!found) {
+      ++counters_.replaced_while_stopped;
+      continue;
+    }
+    used.push_back(found_name);
+    found->Reset(pos.offset);
+    if (at_path.ok() && at_path->id == found->id && !current_) {
+      current_ = std::move(found);
+    } else {
+      found->last_growth = now;
+      draining_.push_back(std::move(found));
+    }
+  }
+  restore_.clear();
+  // Rotated more than once while stopped: the files modified after the newest
+  // write the checkpoint had seen, and rotated away since (mail.log.1 when the
+  // saved file is now mail.log.2.gz) were never read: all of them, oldest
+  // first. By modification time, which rename and gzip keep, so older
+  // generations (mail.log.3.gz) are never read again whatever the naming.
+  if (current_rotated_at != 0) {
+    std::vector<std::pair<int64_t, std::string>> between;
+    for (const auto& c : candidates) {
+      if (c == path_ || std::find(used.begin(), used.end(), c) != used.end()) continue;
+      auto info = fs_->Stat(c);
+      // `<`: a file written in the same clock tick as our last look at the
+      // current file may hold lines we never saw (a rotated-away file we had
+      // finished is a saved one, never here).
+      if (!info.ok() || !info->regular || info->mtime_ns < current_rotated_at) continue;
+      if (at_path.ok() && info->id == at_path->id) continue;
+      // While compressing, both mail.log.1 and mail.log.1.gz exist: the plain one.
+      if (IsGzipName(c) && std::find(candidates.begin(), candidates.end(),
+                                     c.substr(0, c.size() - 3)) != candidates.end())
+        continue;
+      between.emplace_back(info->mtime_ns, c);
+    }
+    std::sort(between.begin(), between.end());
+    for (const auto& [mtime, name] : between) {
+      std::unique_ptr<Source> src =
+          IsGzipName(name) ? OpenCompressed(name, options_.fingerprint_bytes) : OpenFile(name);
+      if (!src) continue;
+      src->Reset(0);
+      src->last_growth = now;
+      ++counters_.rotated_while_stopped;
+      draining_.push_back(std::move(src));
+    }
+  }
+  // Whatever has the name now and was not saved arrived while we were stopped:
+  // all of it is new.
+  if (!current_) {
+    current_ = OpenFile(path_);
+    if (current_) current_->Reset(0);
+  }
+}
+
+}  // namespace mailtrail
