@@ -22,16 +22,8 @@ import sys
 import tempfile
 import time
 
-from mt_testlib import replay_closed, report_difference, search, start_mariadb
+from mt_testlib import start_mariadb, stop_and_compare, wait_for
 
-
-def wait_for(path, text, seconds=60):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if text in open(path, errors="replace").read():
-            return True
-        time.sleep(0.1)
-    return False
 
 
 def damage(path):
@@ -133,21 +125,11 @@ def main():
         agent = subprocess.Popen(cmd, stderr=errlog)
         append(lines[2 * third:])
         time.sleep(14)  # past the tracker's 10 s grace
-        agent.send_signal(signal.SIGTERM)
-        rc = agent.wait(timeout=60)
+        rc = stop_and_compare(agent, errpath, binary, lines, tmp, store,
+                              "spool damaged during an outage and moved aside")
         agent = None
         errlog.close()
-        if rc != 0:
-            print("agent exited with", rc, open(errpath).read()[-2000:])
-            return 1
-        want = replay_closed(binary, lines, tmp, "one")
-        got = sorted(r for end, r in search(binary, store))
-        print("%d lines; spool damaged during an outage and moved aside: MySQL holds %d records,"
-              " one-shot replay closed %d" % (len(lines), len(got), len(want)))
-        if got != want:
-            report_difference(want, got)
-            return 1
-        return 0
+        return rc
     finally:
         if agent is not None:
             agent.kill()

@@ -3,8 +3,10 @@ the year the live agent gives yearless lines, a one-shot replay."""
 import datetime
 import json
 import os
+import signal
 import socket
 import subprocess
+import time
 
 
 def search(binary, store, *filters):
@@ -64,3 +66,31 @@ def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def wait_for(path, text, seconds=60):
+    """Whether `text` shows in the file at `path` within `seconds`."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if text in open(path, errors="replace").read():
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def stop_and_compare(agent, errpath, binary, lines, tmp, store, what):
+    """SIGTERMs the agent; its store must then hold exactly the records a one-shot
+    replay of `lines` closes. Prints the counts; returns the exit status (0, 1)."""
+    agent.send_signal(signal.SIGTERM)
+    rc = agent.wait(timeout=60)
+    if rc != 0:
+        print("agent exited with", rc, open(errpath).read()[-2000:])
+        return 1
+    want = replay_closed(binary, lines, tmp, "one")
+    got = sorted(r for end, r in search(binary, store))
+    print("%d lines; %s: the store holds %d records, one-shot replay closed %d"
+          % (len(lines), what, len(got), len(want)))
+    if got != want:
+        report_difference(want, got)
+        return 1
+    return 0

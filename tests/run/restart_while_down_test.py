@@ -15,16 +15,8 @@ import sys
 import tempfile
 import time
 
-from mt_testlib import replay_closed, report_difference, search, start_mariadb
+from mt_testlib import start_mariadb, stop_and_compare, wait_for
 
-
-def wait_for(path, text, seconds=60):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if text in open(path, errors="replace").read():
-            return True
-        time.sleep(0.1)
-    return False
 
 
 def main():
@@ -90,21 +82,11 @@ def main():
             print("FAIL: the agent did not resume:", open(errpath).read()[-2000:])
             return 1
         time.sleep(14)  # past the tracker's 10 s grace: records close
-        agent.send_signal(signal.SIGTERM)
-        rc = agent.wait(timeout=60)
+        rc = stop_and_compare(agent, errpath, binary, lines, tmp, store,
+                              "agent restarted twice while MariaDB was down")
         agent = None
         errlog.close()
-        if rc != 0:
-            print("agent exited with", rc, open(errpath).read()[-2000:])
-            return 1
-        want = replay_closed(binary, lines, tmp, "one")
-        got = sorted(r for end, r in search(binary, store))
-        print("%d lines; agent restarted twice while MariaDB was down: MySQL holds %d records,"
-              " one-shot replay closed %d" % (len(lines), len(got), len(want)))
-        if got != want:
-            report_difference(want, got)
-            return 1
-        return 0
+        return rc
     finally:
         if agent is not None:
             agent.kill()
