@@ -350,6 +350,10 @@ void Reload(const Args& args, const std::vector<std::string>& logs, const Clock&
 }  // namespace
 
 int CheckConfigMain(const std::vector<std::string>& argv, const Clock& clock) {
+  if (argv.size() == 1 && (argv[0] == "--help" || argv[0] == "-h")) {
+    std::printf("usage: mailtrail check-config [FILE]   (default %s)\n", kDefaultConfigPath);
+    return kExitOk;
+  }
   if (argv.size() > 1 || (argv.size() == 1 && argv[0].rfind("--", 0) == 0)) {
     std::fprintf(stderr, "usage: mailtrail check-config [FILE]   (default %s)\n",
                  kDefaultConfigPath);

@@ -116,6 +116,12 @@ expect 78 "is named twice" -- bash -c "cd '$tmp' && '$bin' run --store sqlite:m.
 expect 78 "only on loopback" -- "$bin" run --store "sqlite:$tmp/m.db" --log "$tmp/x.log" --metrics 0.0.0.0:9432
 printf '[metrics]\nlisten = "0.0.0.0:9432"\n' > "$tmp/metrics.toml"
 expect 78 "metrics.toml:2: listen" -- "$bin" check-config "$tmp/metrics.toml"
+# --help is an answer, not a mistake, for every verb (check-config exited 2).
+for verb in replay search show stats report run check-config db detect blocks queue; do
+  if ! "$bin" $verb --help > "$tmp/help" 2>&1 || ! grep -q "usage: mailtrail $verb" "$tmp/help"; then
+    echo "FAIL: mailtrail $verb --help: $(head -c 200 "$tmp/help")"; fail=1
+  fi
+done
 # --version: what a bug report needs, on stdout, exit 0.
 version=$("$bin" --version)
 if [[ $? -ne 0 ]] || ! grep -qE '^mailtrail [0-9]+\.[0-9]+\.[0-9]+ \(git ([0-9a-f]{7,}|unknown)\)' <<< "$version" ||
