@@ -58,6 +58,9 @@ def main():
 
         agent = subprocess.Popen(["ip", "netns", "exec", ns, binary, "run", "--config", cfg],
                                  stderr=open(os.path.join(tmp, "agent.err"), "w"))
+        err = os.path.join(tmp, "agent.err")
+        if not wait_for("the agent to start", lambda: "following" in open(err).read()):
+            return 1
         subprocess.run([binary, "blocks", "add", "ip", IP, "--for", "1h", "--store", store],
                        check=True, stdout=subprocess.DEVNULL)
         holds = lambda: IP in rules()

@@ -52,7 +52,8 @@ def main():
                     % (store, log, access, checks, tmp))
         err = open(os.path.join(tmp, "agent.err"), "w")
         agent = subprocess.Popen([binary, "run", "--config", cfg], stderr=err)
-        if not wait_for("the store", lambda: os.path.exists(db)):
+        if not wait_for("the agent to start",
+                        lambda: "following" in open(os.path.join(tmp, "agent.err")).read()):
             return 1
         for kind, key in (("ip", IP), ("subject", SUBJECT)):
             subprocess.run([binary, "blocks", "add", kind, key, "--for", "60s", "--store", store],
