@@ -171,6 +171,7 @@ bool BlockManager::EndEarlier(const std::vector<Block>& saved, TimeUs now) {
       continue;
     it->second.expires = b.expires;
     next_expiry_ = std::min(next_expiry_, b.expires);
+    ++version_;                     // the firewall's kernel timeouts take the new end
     if (b.expires > now) continue;  // shortened: Expire() ends it on time
     ++ended_by_store_;
     ended_now = true;

@@ -45,8 +45,11 @@ TEST(StoreEnds, AnEarlierEndStillAheadShortensTheBlock) {
   Block b = Saved("198.51.100.7", kNow - kUsPerSecond, kNow + 3600 * kUsPerSecond);
   m.Restore({b}, kNow);
   b.expires = kNow + 60 * kUsPerSecond;
+  const uint64_t v = m.version();
   m.Restore({b}, kNow + kUsPerSecond);
+  EXPECT_NE(m.version(), v) << "the firewall's timeouts must hear of the new end";
   EXPECT_TRUE(m.IsBlocked("ip", "198.51.100.7", kNow + 59 * kUsPerSecond));
+  EXPECT_EQ(m.Active()[0].expires, kNow + 60 * kUsPerSecond) << "the backends get the new end";
   m.Expire(kNow + 60 * kUsPerSecond);
   EXPECT_TRUE(m.Active().empty());
 }
