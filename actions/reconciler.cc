@@ -39,6 +39,10 @@ void Reconciler::Sync(const DesiredBlocks& desired, TimeUs now) {
   }
 }
 
+void Reconciler::Recheck() {
+  for (Entry& e : actions_) e.ever = false;
+}
+
 size_t Reconciler::in_sync() const {
   size_t n = 0;
   for (const Entry& e : actions_) n += e.ever && e.applied == last_;

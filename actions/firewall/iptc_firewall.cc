@@ -41,6 +41,8 @@ struct V4 {
     return iptc_delete_entry(c, e, m, h);
   }
   static bool Commit(Handle* h) { return iptc_commit(h); }
+  static const Entry* FirstRule(const char* c, Handle* h) { return iptc_first_rule(c, h); }
+  static const Entry* NextRule(const Entry* e, Handle* h) { return iptc_next_rule(e, h); }
   static const char* Error() { return iptc_strerror(errno); }
   static void SetSource(Entry* e, const std::string& bytes, int bits) {
     std::memcpy(&e->ip.src, bytes.data(), 4);
@@ -73,6 +75,8 @@ struct V6 {
     return ip6tc_delete_entry(c, e, m, h);
   }
   static bool Commit(Handle* h) { return ip6tc_commit(h); }
+  static const Entry* FirstRule(const char* c, Handle* h) { return ip6tc_first_rule(c, h); }
+  static const Entry* NextRule(const Entry* e, Handle* h) { return ip6tc_next_rule(e, h); }
   static const char* Error() { return ip6tc_strerror(errno); }
   static void SetSource(Entry* e, const std::string& bytes, int bits) {
     std::memcpy(&e->ipv6.src, bytes.data(), 16);
@@ -116,6 +120,46 @@ std::vector<unsigned char> Rule(const std::string* src_bytes, int bits, int dpor
   return buf;
 }
 
+// The DROP rules of `d` in this family, in order.
+template <typename F>
+std::vector<std::vector<unsigned char>> DropRules(const DesiredBlocks& d) {
+  std::vector<std::vector<unsigned char>> out;
+  auto add = [&](const std::string& text) {
+    auto n = Cidr::Parse(text);
+    if (!n) return;
+    const std::string s = n->ToString();
+    const size_t slash = s.find('/');
+    auto ip = IpAddress::Parse(s.substr(0, slash));
+    if (!ip || ip->is_v4() == F::kV6) return;  // the other family's
+    const std::string bytes = ip->Bytes();
+    out.push_back(Rule<F>(&bytes, std::atoi(s.c_str() + slash + 1), 0, "DROP"));
+  };
+  for (const auto& ip : d.ips) add(ip);
+  for (const auto& c : d.cidrs) add(c);
+  return out;
+}
+
+// Whether the kernel already holds exactly `rules` in the chain and every
+// INPUT jump. The recheck (every 30 s) then commits nothing: libiptc replaces
+// the whole filter table on a commit, and a needless one could lose a rule
+// someone else adds at that instant.
+template <typename F>
+bool Holds(const IptcOptions& o, std::vector<std::vector<unsigned char>> rules,
+           typename F::Handle* h) {
+  const char* chain = o.chain.c_str();
+  size_t n = 0;
+  for (auto* e = F::FirstRule(chain, h); e != nullptr; e = F::NextRule(e, h)) ++n;
+  if (n != rules.size()) return false;
+  for (int port : o.ports) rules.push_back(Rule<F>(nullptr, 0, port, o.chain));
+  for (size_t i = 0; i < rules.size(); ++i) {
+    std::vector<unsigned char> mask(rules[i].size(), 0xff);
+    auto* e = reinterpret_cast<typename F::Entry*>(rules[i].data());
+    if (!F::Check(i + o.ports.size() < rules.size() ? chain : "INPUT", e, mask.data(), h))
+      return false;
+  }
+  return true;
+}
+
 template <typename F>
 Status Sync(const IptcOptions& o, const DesiredBlocks* desired) {
   typename F::Handle* h = F::Init();
@@ -143,23 +187,16 @@ Status Sync(const IptcOptions& o, const DesiredBlocks* desired) {
     }
     if (!F::Flush(chain, h) || !F::DeleteChain(chain, h)) return fail("remove chain");
   } else {
+    auto rules = DropRules<F>(*desired);
+    if (exists && Holds<F>(o, rules, h)) {
+      F::Free(h);
+      return Status::Ok();
+    }
     if (!exists && !F::CreateChain(chain, h)) return fail("create chain");
     if (!F::Flush(chain, h)) return fail("flush chain");
-    auto add = [&](const std::string& text) {
-      auto n = Cidr::Parse(text);
-      if (!n) return true;
-      const std::string s = n->ToString();
-      const size_t slash = s.find('/');
-      auto ip = IpAddress::Parse(s.substr(0, slash));
-      if (!ip || ip->is_v4() == F::kV6) return true;  // the other family's
-      const std::string bytes = ip->Bytes();
-      auto r = Rule<F>(&bytes, std::atoi(s.c_str() + slash + 1), 0, "DROP");
-      return static_cast<bool>(F::Append(chain, reinterpret_cast<typename F::Entry*>(r.data()), h));
-    };
-    for (const auto& ip : desired->ips)
-      if (!add(ip)) return fail("add rule");
-    for (const auto& c : desired->cidrs)
-      if (!add(c)) return fail("add rule");
+    for (auto& r : rules)
+      if (!F::Append(chain, reinterpret_cast<typename F::Entry*>(r.data()), h))
+        return fail("add rule");
     for (int port : o.ports) {  // the jumps from INPUT, once each
       auto jump = Rule<F>(nullptr, 0, port, o.chain);
       std::vector<unsigned char> mask(jump.size(), 0xff);

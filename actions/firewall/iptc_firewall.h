@@ -1,7 +1,8 @@
 // IptcFirewallAction: the legacy iptables backend, through libiptc and
 // libip6tc: a chain of its own (`mailtrail`) in the filter table for IPv4 and
 // for IPv6, with one DROP rule per blocked address or network, jumped to from
-// INPUT for the SMTP ports. Every Apply flushes the chain and refills it, and
+// INPUT for the SMTP ports. An Apply whose rules and jumps are all there
+// already commits nothing; otherwise it flushes the chain and refills it, and
 // adds the INPUT jumps that are missing (checked before inserting), in one
 // commit per family (libiptc replaces the whole table). No kernel expiry: a
 // block ends when the agent applies the set without it. Debian 12's `iptables`

@@ -73,16 +73,26 @@ std::string AccessMapAction::Render(const DesiredBlocks& desired, int* skipped) 
   return out;
 }
 
+namespace {
+std::optional<std::string> ReadSmall(const std::string& path);
+bool TouchedSince(const std::string& stamp, const std::string& path);
+}  // namespace
+
 Status AccessMapAction::Apply(const DesiredBlocks& desired, TimeUs now) {
+  int skipped = 0;
+  const std::string content = Render(desired, &skipped);
+  const std::string ext = o_.type == "hash" ? ".db" : ".lmdb";
+  // Level-triggered: the source as we would write it and a database built
+  // since it changed need nothing. A table edited or removed by someone else
+  // (or the database gone) is rebuilt (issue 19 item 5).
+  if (ReadSmall(o_.path) == content && TouchedSince(o_.path + ext, o_.path)) return Status::Ok();
   if (last_build_ >= 0 && now - last_build_ < kUsPerSecond)
     return Status::Unavailable("one rebuild per second");
   last_build_ = now;
-  int skipped = 0;
   std::string tmp;
-  if (Status st = WriteWhole(o_.path, Render(desired, &skipped), &tmp); !st.ok()) return st;
+  if (Status st = WriteWhole(o_.path, content, &tmp); !st.ok()) return st;
   // postmap builds tmp.lmdb beside it; both are renamed into place, the
   // database first (what smtpd reads).
-  const std::string ext = o_.type == "hash" ? ".db" : ".lmdb";
   auto built = RunProgram({o_.postmap, "-c", o_.config_dir, o_.type + ":" + tmp});
   if (!built.ok() || rename((tmp + ext).c_str(), (o_.path + ext).c_str()) != 0) {
     unlink(tmp.c_str());
@@ -207,7 +217,9 @@ Status HeaderChecksAction::Apply(const DesiredBlocks& desired, TimeUs now) {
       reload_due_ = !TouchedSince(stamp, o_.path);
     }
   }
-  if (content != written_) {
+  // What is on disk, not what we remember writing: a table edited or removed
+  // by someone else is written again (and Postfix reloaded) on a recheck.
+  if (content != written_ || ReadSmall(o_.path) != content) {
     if (Status st = WriteWhole(o_.path, content, nullptr); !st.ok()) return st;
     written_ = content;
     reload_due_ = true;

@@ -155,7 +155,30 @@ std::vector<Block> BlockManager::Restore(const std::vector<Block>& saved, TimeUs
     if (it == active_.end() || it->second.expires < b.expires) active_[id] = b;
     next_expiry_ = std::min(next_expiry_, b.expires);
   }
+  if (EndEarlier(saved, now)) Expire(now);
   return added;
+}
+
+// The store is where `blocks remove` (and any other earlier end) is written:
+// the same block (kind, key, created) ending earlier there ends earlier here,
+// so every backend fed from Active() drops it (issue 19 item 2). A block the
+// store has no row for (not saved yet) is left alone: absence is no end.
+bool BlockManager::EndEarlier(const std::vector<Block>& saved, TimeUs now) {
+  bool ended_now = false;
+  for (const Block& b : saved) {
+    auto it = active_.find({b.kind, b.key});
+    if (it == active_.end() || it->second.created != b.created || b.expires >= it->second.expires)
+      continue;
+    it->second.expires = b.expires;
+    next_expiry_ = std::min(next_expiry_, b.expires);
+    ++version_;                     // the firewall's kernel timeouts take the new end
+    if (b.expires > now) continue;  // shortened: Expire() ends it on time
+    ++ended_by_store_;
+    ended_now = true;
+    warn("block " + b.kind + " " + EscapeForLog(b.key, 120) + " ended by the store (at " +
+         FormatRfc3339(b.expires) + ")");
+  }
+  return ended_now;
 }
 
 void BlockManager::Expire(TimeUs now) {
@@ -191,6 +214,12 @@ bool BlockManager::Remove(const std::string& key) {
 bool BlockManager::IsBlocked(const std::string& kind, const std::string& key, TimeUs now) const {
   auto it = active_.find({kind, key});
   return it != active_.end() && it->second.expires > now;
+}
+
+TimeUs BlockManager::RefreshFrom(TimeUs now) const {
+  TimeUs t = now;
+  for (const auto& [id, b] : active_) t = std::min(t, b.created - 1);
+  return t;
 }
 
 std::vector<Block> BlockManager::Active() const {

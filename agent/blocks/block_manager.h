@@ -56,13 +56,19 @@ class BlockManager {
   // store): those active at `now` become active; every one counts for its key's
   // strikes. Returns the ones that were not active here before. A block this
   // agent's allowlist refuses never becomes active (so it is never enforced):
-  // counted in not_enforced() and said once per key.
+  // counted in not_enforced() and said once per key. A block active here that
+  // the store ends earlier (the same kind, key and created; `blocks remove`)
+  // takes the store's end: ended now if that is past (ended_by_store()).
   std::vector<Block> Restore(const std::vector<Block>& saved, TimeUs now);
   // Decisions taken at a log time before `t` make blocks that are not live.
   void set_live_after(TimeUs t) { live_after_ = t; }
 
   bool IsBlocked(const std::string& kind, const std::string& key, TimeUs now) const;
   std::vector<Block> Active() const;
+  // Where a refresh from the store must start (LoadBlocks(t): those ending
+  // after t) to see the earlier ends of every active block: before the oldest
+  // one was created, and never after `now`.
+  TimeUs RefreshFrom(TimeUs now) const;
   const std::vector<Block>& history() const { return history_; }
   // Decisions refused by a cap, and by the allowlists.
   int64_t capped() const { return capped_; }
@@ -72,6 +78,8 @@ class BlockManager {
   // Blocks from the store or by hand that this agent refuses to enforce (each
   // key counted once).
   int64_t not_enforced() const { return not_enforced_; }
+  // Active blocks ended here because the store ended them earlier.
+  int64_t ended_by_store() const { return ended_by_store_; }
   // Subject decisions refused as shorter than min_subject_chars.
   int64_t short_subjects() const { return short_subjects_; }
   // Says a cap was hit (at most once per minute of log time); default: stderr.
@@ -83,6 +91,8 @@ class BlockManager {
   std::string Refusal(const std::string& kind, const std::string& key, bool length = false) const;
   // Says `what` once per key, at most 10 lines a minute (the detector decides
   // again on every later bounce; a store is read again every few seconds).
+  // Takes the earlier ends of `saved`; true if one of them is past.
+  bool EndEarlier(const std::vector<Block>& saved, TimeUs now);
   void SayOnce(const std::string& kind, const std::string& key, const std::string& what,
                TimeUs now);
   bool Allowed(const std::string& kind, const std::string& key) const {
@@ -102,6 +112,7 @@ class BlockManager {
   TimeUs refusals_minute_ = -1;                         // rate limit of the lines
   int refusals_said_ = 0;
   int64_t capped_ = 0, allowlisted_ = 0, not_enforced_ = 0, short_subjects_ = 0;
+  int64_t ended_by_store_ = 0;
   uint64_t version_ = 0;
 };
 

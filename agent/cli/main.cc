@@ -29,6 +29,7 @@ constexpr const char* kUsage =
     "  stats            line kinds seen, unknown lines, records by outcome\n"
     "  report           a summary of a time window: totals, top senders, domains, rejects\n"
     "  run              follow the mail log live (through rotations and restarts)\n"
+    "  enforce          --reconcile: make the Postfix tables and firewalls match the store\n"
     "  check-config     check a configuration file (exit 78 when it is wrong)\n"
     "  db migrate|purge|forget-checkpoint\n"
     "                   create/upgrade the store's schema; drop old days; start afresh\n"
@@ -57,8 +58,8 @@ int main(int argc, char** argv) {
       {"run", mailtrail::cli::RunMain},         {"check-config", mailtrail::cli::CheckConfigMain},
       {"db", mailtrail::cli::DbMain},           {"detect", mailtrail::cli::DetectMain},
       {"blocks", mailtrail::cli::BlocksMain},   {"queue", mailtrail::cli::QueueMain},
-      {"report", mailtrail::cli::ReportMain},   {"--version", mailtrail::cli::VersionMain},
-      {"version", mailtrail::cli::VersionMain},
+      {"report", mailtrail::cli::ReportMain},   {"enforce", mailtrail::cli::EnforceMain},
+      {"--version", mailtrail::cli::VersionMain}, {"version", mailtrail::cli::VersionMain},
   };
   for (const auto& v : kVerbs)
     if (verb == v.name) return v.run(args, clock);

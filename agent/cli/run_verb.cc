@@ -9,17 +9,13 @@
 
 #include <systemd/sd-daemon.h>
 
-#include "actions/firewall/iptc_firewall.h"
-#include "actions/firewall/nft_firewall.h"
 #include "actions/policy/policy_server.h"
-#include "actions/postfix/postfix_tables.h"
-#include "actions/reconciler.h"
 #include "agent/blocks/allowlist.h"
 #include "agent/blocks/desired.h"
 #include "agent/cli/args.h"
+#include "agent/cli/enforcement.h"
 #include "agent/cli/verbs.h"
 #include "agent/config/config.h"
-#include "agent/detect/subject.h"
 #include "agent/metrics/metrics_server.h"
 #include "agent/run/agent.h"
 #include "agent/store/store.h"
@@ -123,38 +119,6 @@ PolicyTable PolicyTableOf(const std::vector<Block>& blocks) {
   return t;
 }
 
-// Postfix's mynetworks and this machine's addresses join the allowlist; what
-// cannot be read is said, and the agent goes on with the rest.
-void AddLocalAllowlist(const Config& c, std::vector<Cidr>* allow) {
-  const size_t configured = allow->size();
-  size_t mynetworks = 0, own = 0;
-  if (c.allow_mynetworks) {
-    auto value = PostconfMynetworks(c.postfix_config_dir);
-    if (value.ok()) {
-      std::vector<std::string> skipped;
-      for (const Cidr& n : ParseMynetworks(*value, &skipped)) allow->push_back(n);
-      mynetworks = allow->size() - configured;
-      if (!skipped.empty())
-        std::fprintf(stderr,
-                     "mailtrail: mynetworks entries that are not networks are not allowlisted"
-                     " (list them in [blocks] allow): %s\n",
-                     EscapeForLog(JoinItems(skipped, ' '), 300).c_str());
-    } else {
-      std::fprintf(stderr,
-                   "mailtrail: mynetworks not read (%s); list your networks in [blocks] allow\n",
-                   EscapeForLog(value.status().message(), 300).c_str());
-    }
-  }
-  if (c.allow_own_addresses) {
-    for (const Cidr& a : OwnAddresses()) allow->push_back(a);
-    own = allow->size() - configured - mynetworks;
-  }
-  std::fprintf(stderr,
-               "mailtrail: never blocked: %zu networks configured, %zu from mynetworks, %zu"
-               " addresses of this machine\n",
-               configured, mynetworks, own);
-}
-
 AgentOptions ToAgentOptions(const Config& c) {
   AgentOptions o;
   o.logs = c.log_paths;
@@ -184,10 +148,10 @@ AgentOptions ToAgentOptions(const Config& c) {
   o.blocks.max_active = static_cast<size_t>(c.max_active_blocks);
   o.blocks.max_new_per_minute = static_cast<int>(c.max_new_blocks_per_minute);
   o.blocks.live = !c.dry_run;
-  o.blocks.min_subject_chars = static_cast<size_t>(c.min_subject_chars);
-  for (const auto& a : c.allow) o.blocks.allow_cidrs.push_back(*Cidr::Parse(a));  // checked
-  for (const auto& s : c.allow_subjects) o.blocks.allow_subjects.push_back(NormalizeSubject(s));
-  if (c.detect) AddLocalAllowlist(c, &o.blocks.allow_cidrs);
+  AllowlistOf(c, /*local=*/c.detect, &o.blocks);
+  // The store is read this often for blocks others added or ended: a removal
+  // reaches the enforcement within 5 s (a read, its answer, then a tick).
+  o.block_refresh = 2 * kUsPerSecond;
   return o;
 }
 
@@ -468,30 +432,9 @@ int RunMain(const std::vector<std::string>& argv, const Clock& clock) {
     if (!policy->notice().empty())
       std::fprintf(stderr, "mailtrail: %s\n", EscapeForLog(policy->notice(), 300).c_str());
   }
-  // Postfix tables, kept matching the live blocks by the reconciler.
-  Reconciler reconciler(config->enforce_dry_run);
-  PostfixTableOptions to;
-  to.reply = config->policy_reply;
-  to.config_dir = config->postfix_config_dir;
-  to.type = config->access_map_type;
-  to.reload_interval = config->reload_interval;
-  to.reload = config->postfix_reload;
-  if (!config->access_map.empty()) {
-    to.path = config->access_map;
-    reconciler.Add(std::make_unique<AccessMapAction>(to));
-  }
-  if (!config->header_checks.empty()) {
-    to.path = config->header_checks;
-    reconciler.Add(std::make_unique<HeaderChecksAction>(to));
-  }
-  NftOptions nft_options;
-  nft_options.ports = config->firewall_ports;
-  IptcOptions iptc_options;
-  iptc_options.ports = config->firewall_ports;
-  if (config->nftables) reconciler.Add(std::make_unique<NftFirewallAction>(nft_options));
-  if (config->iptables) reconciler.Add(std::make_unique<IptcFirewallAction>(iptc_options));
-  const bool enforce = !config->access_map.empty() || !config->header_checks.empty() ||
-                       config->nftables || config->iptables;
+  // Postfix tables and firewalls, kept matching the live blocks and
+  // rechecked every 30 s (agent/cli/enforcement.h).
+  Enforcement enforcement(*config);
   DesiredBlocks desired;  // the live blocks as the backends get them, rebuilt on change
   auto tick = [&] {
     if (!metrics_listen.empty()) metrics.Publish(running.agent->RenderMetrics());
@@ -505,9 +448,9 @@ int RunMain(const std::vector<std::string>& argv, const Clock& clock) {
     }
     // Every tick, not only on changes: a failed or debounced update is retried
     // (the reconciler skips the backends that already match).
-    if (enforce) {
+    if (enforcement.any()) {
       desired.wall_now = clock.WallNow();  // for the firewall's remaining times
-      reconciler.Sync(desired, clock.MonotonicNow());
+      enforcement.Sync(desired, clock.MonotonicNow());
     }
   };
   tick();
@@ -515,14 +458,7 @@ int RunMain(const std::vector<std::string>& argv, const Clock& clock) {
   std::fprintf(stderr, "mailtrail: following %zu log(s) into %s\n", config->log_paths.size(),
                EscapeForLog(config->store_url).c_str());
   Status st = RunAgentLoop(running.agent.get(), loop);
-  if (config->nftables && config->nftables_remove_on_stop) {
-    if (Status rs = NftFirewallAction(nft_options).Remove(); !rs.ok())
-      std::fprintf(stderr, "mailtrail: %s\n", EscapeForLog(rs.message(), 300).c_str());
-  }
-  if (config->iptables && config->iptables_remove_on_stop) {
-    if (Status rs = IptcFirewallAction(iptc_options).Remove(); !rs.ok())
-      std::fprintf(stderr, "mailtrail: %s\n", EscapeForLog(rs.message(), 300).c_str());
-  }
+  enforcement.RemoveOnStop();
   std::fprintf(stderr,
                "mailtrail: stopped after %lld lines (%lld unknown), %lld records written, "
                "%zu messages open\n",

@@ -29,6 +29,7 @@ int DetectMain(const std::vector<std::string>& args, const Clock& clock);
 int BlocksMain(const std::vector<std::string>& args, const Clock& clock);
 int QueueMain(const std::vector<std::string>& args, const Clock& clock);
 int DbMain(const std::vector<std::string>& args, const Clock& clock);
+int EnforceMain(const std::vector<std::string>& args, const Clock& clock);
 int CheckConfigMain(const std::vector<std::string>& args, const Clock& clock);
 
 // "UTC", "local", "+HH:MM", "-HH:MM" -> seconds east of UTC.

@@ -279,7 +279,9 @@ StatusOr<size_t> Agent::Step() {
     }
     if (now - last_block_refresh_ >= options_.block_refresh) {
       last_block_refresh_ = now;
-      writer_->RefreshBlocks(clock_->WallNow());
+      // From before the oldest active block: the rows the store ended
+      // earlier (`blocks remove`) are read too, and end here (issue 19 item 2).
+      writer_->RefreshBlocks(blocks_->RefreshFrom(clock_->WallNow()));
     }
   }
   if (writer_->pending_records() >= options_.batch_records ||

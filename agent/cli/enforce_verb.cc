@@ -1,0 +1,80 @@
+// `mailtrail enforce --reconcile --config FILE [--store URL]`: one pass that
+// makes every configured backend (access map, header_checks, nftables,
+// iptables) hold exactly the blocks the store says are active now, allowlists
+// applied as the agent would. Run by systemd/mailtrail-reconcile.timer every
+// 30 s, so that nothing stays enforced long after its end when the agent is
+// dead (kill -9 leaves the Postfix tables and the iptables rules as they were;
+// nftables elements carry kernel timeouts), and a backend someone else changed
+// is repaired (issue 19 items 4 and 5). With the agent alive it writes the
+// same set the agent does.
+// SECURITY: needs what the backends need (write access to the Postfix tables,
+// CAP_NET_ADMIN for a firewall); reads the store only.
+#include <cstdio>
+
+#include "agent/blocks/desired.h"
+#include "agent/cli/args.h"
+#include "agent/cli/enforcement.h"
+#include "agent/cli/store_args.h"
+#include "agent/cli/verbs.h"
+#include "base/text.h"
+
+namespace mailtrail::cli {
+
+namespace {
+const std::vector<FlagSpec> kFlags = {
+    {"reconcile", false, "make every configured backend hold the store's active blocks"},
+    {"config", true, "the agent's configuration file (its [enforce], [blocks] and [store])"},
+    kStoreFlag,
+    kPasswordFileFlag,
+    {"help", false, "this help"},
+};
+constexpr const char* kUsage =
+    "usage: mailtrail enforce --reconcile --config FILE [--store URL] [--password-file FILE]\n";
+}  // namespace
+
+int EnforceMain(const std::vector<std::string>& argv, const Clock& clock) {
+  auto args = ParseArgs(argv, kFlags);
+  if (!args.ok() || !args->positionals.empty()) {
+    std::fprintf(stderr, "mailtrail enforce: %s\n%s",
+                 args.ok() ? "unexpected argument" : args.status().message().c_str(), kUsage);
+    return kExitUsage;
+  }
+  if (args->Has("help")) {
+    std::printf("%s%s", kUsage, FlagsHelp(kFlags).c_str());
+    return kExitOk;
+  }
+  if (!args->Has("reconcile") || !args->Has("config")) {
+    std::fputs(kUsage, stderr);
+    return kExitUsage;
+  }
+  auto config = LoadConfig(*args->Get("config"));
+  if (!config.ok()) {
+    std::fprintf(stderr, "mailtrail: %s\n", EscapeForLog(config.status().message(), 500).c_str());
+    return kExitConfig;
+  }
+  if (auto v = args->Get("store")) config->store_url = *v;
+  if (auto v = args->Get("password-file")) config->password_file = *v;
+  Enforcement enforcement(*config);
+  if (!enforcement.any()) return kExitOk;  // nothing configured to enforce
+  StoreOptions so = ReaderOptions();
+  so.password_file = config->password_file;
+  auto store = OpenStore(config->store_url, so);
+  if (!store.ok()) return Fail(store.status().message());
+  const TimeUs now = clock.WallNow();
+  auto saved = (*store)->LoadBlocks(now);
+  if (!saved.ok()) return Fail(saved.status().message());
+  // The agent's rules decide what is enforced: its allowlists win over the
+  // store, a block of the dry run is never live.
+  BlockPolicy policy;
+  AllowlistOf(*config, /*local=*/true, &policy);
+  BlockManager blocks(policy);
+  blocks.Restore(*saved, now);
+  const DesiredBlocks desired = DesiredOf(blocks.Active(), now);
+  Status st = enforcement.ApplyOnce(desired, clock.MonotonicNow());
+  if (!st.ok()) return Fail(st.message());
+  std::fprintf(stderr, "mailtrail: enforced %zu IPs, %zu networks, %zu subjects\n",
+               desired.ips.size(), desired.cidrs.size(), desired.subjects.size());
+  return kExitOk;
+}
+
+}  // namespace mailtrail::cli

@@ -1,0 +1,123 @@
+#include "agent/cli/enforcement.h"
+
+#include <cstdio>
+
+#include "actions/postfix/postfix_tables.h"
+#include "agent/blocks/allowlist.h"
+#include "agent/detect/subject.h"
+#include "base/text.h"
+
+namespace mailtrail::cli {
+
+Enforcement::Enforcement(const Config& c, TimeUs recheck_interval)
+    : c_(c), reconciler_(c.enforce_dry_run), recheck_interval_(recheck_interval) {
+  nft_.ports = c.firewall_ports;
+  iptc_.ports = c.firewall_ports;
+  for (auto& a : Build(c)) {
+    reconciler_.Add(std::move(a));
+    any_ = true;
+  }
+}
+
+std::vector<std::unique_ptr<Action>> Enforcement::Build(const Config& c) const {
+  std::vector<std::unique_ptr<Action>> out;
+  PostfixTableOptions to;
+  to.reply = c.policy_reply;
+  to.config_dir = c.postfix_config_dir;
+  to.type = c.access_map_type;
+  to.reload_interval = c.reload_interval;
+  to.reload = c.postfix_reload;
+  if (!c.access_map.empty()) {
+    to.path = c.access_map;
+    out.push_back(std::make_unique<AccessMapAction>(to));
+  }
+  if (!c.header_checks.empty()) {
+    to.path = c.header_checks;
+    out.push_back(std::make_unique<HeaderChecksAction>(to));
+  }
+  if (c.nftables) out.push_back(std::make_unique<NftFirewallAction>(nft_));
+  if (c.iptables) out.push_back(std::make_unique<IptcFirewallAction>(iptc_));
+  return out;
+}
+
+void Enforcement::Sync(const DesiredBlocks& desired, TimeUs mono_now) {
+  if (!any_) return;
+  // Not on the first Sync: every action is applied then anyway.
+  if (last_recheck_ < 0) {
+    last_recheck_ = mono_now;
+  } else if (mono_now - last_recheck_ >= recheck_interval_) {
+    last_recheck_ = mono_now;
+    reconciler_.Recheck();
+  }
+  reconciler_.Sync(desired, mono_now);
+}
+
+Status Enforcement::ApplyOnce(const DesiredBlocks& desired, TimeUs mono_now) {
+  Status first = Status::Ok();
+  if (c_.enforce_dry_run) {
+    reconciler_.Sync(desired, mono_now);  // says what it would do
+    return first;
+  }
+  for (auto& a : Build(c_)) {
+    Status st = a->Apply(desired, mono_now);
+    if (st.ok()) continue;
+    reconciler_.say(std::string(a->name()) + " not updated (" + st.message() + ")");
+    if (first.ok()) first = st;
+  }
+  return first;
+}
+
+void Enforcement::RemoveOnStop() {
+  if (c_.nftables && c_.nftables_remove_on_stop) {
+    if (Status rs = NftFirewallAction(nft_).Remove(); !rs.ok())
+      std::fprintf(stderr, "mailtrail: %s\n", EscapeForLog(rs.message(), 300).c_str());
+  }
+  if (c_.iptables && c_.iptables_remove_on_stop) {
+    if (Status rs = IptcFirewallAction(iptc_).Remove(); !rs.ok())
+      std::fprintf(stderr, "mailtrail: %s\n", EscapeForLog(rs.message(), 300).c_str());
+  }
+}
+
+namespace {
+// Postfix's mynetworks and this machine's addresses join the allowlist; what
+// cannot be read is said, and the caller goes on with the rest.
+void AddLocalAllowlist(const Config& c, std::vector<Cidr>* allow) {
+  const size_t configured = allow->size();
+  size_t mynetworks = 0, own = 0;
+  if (c.allow_mynetworks) {
+    auto value = PostconfMynetworks(c.postfix_config_dir);
+    if (value.ok()) {
+      std::vector<std::string> skipped;
+      for (const Cidr& n : ParseMynetworks(*value, &skipped)) allow->push_back(n);
+      mynetworks = allow->size() - configured;
+      if (!skipped.empty())
+        std::fprintf(stderr,
+                     "mailtrail: mynetworks entries that are not networks are not allowlisted"
+                     " (list them in [blocks] allow): %s\n",
+                     EscapeForLog(JoinItems(skipped, ' '), 300).c_str());
+    } else {
+      std::fprintf(stderr,
+                   "mailtrail: mynetworks not read (%s); list your networks in [blocks] allow\n",
+                   EscapeForLog(value.status().message(), 300).c_str());
+    }
+  }
+  if (c.allow_own_addresses) {
+    for (const Cidr& a : OwnAddresses()) allow->push_back(a);
+    own = allow->size() - configured - mynetworks;
+  }
+  std::fprintf(stderr,
+               "mailtrail: never blocked: %zu networks configured, %zu from mynetworks, %zu"
+               " addresses of this machine\n",
+               configured, mynetworks, own);
+}
+}  // namespace
+
+void AllowlistOf(const Config& c, bool local, BlockPolicy* p) {
+  p->min_subject_chars = static_cast<size_t>(c.min_subject_chars);
+  for (const auto& a : c.allow)
+    if (auto n = Cidr::Parse(a)) p->allow_cidrs.push_back(*n);  // checked by the config
+  for (const auto& s : c.allow_subjects) p->allow_subjects.push_back(NormalizeSubject(s));
+  if (local) AddLocalAllowlist(c, &p->allow_cidrs);
+}
+
+}  // namespace mailtrail::cli

@@ -1,0 +1,87 @@
+// The store's view of a block wins when it ends the block earlier than the
+// agent thinks (`blocks remove`, or another agent shortening it): a refresh
+// ends the active block here too, so every backend fed from Active() drops it
+// (issue 19, item 2). A block the store has not seen yet is left alone.
+#include <gtest/gtest.h>
+
+#include "agent/blocks/block_manager.h"
+
+namespace mailtrail {
+namespace {
+
+constexpr TimeUs kNow = 1'800'000'000LL * kUsPerSecond;
+
+Block Saved(const std::string& key, TimeUs created, TimeUs expires) {
+  Block b;
+  b.kind = "ip";
+  b.key = key;
+  b.rule = "manual";
+  b.created = created;
+  b.expires = expires;
+  return b;
+}
+
+TEST(StoreEnds, ARefreshThatSaysEndedEndsTheActiveBlock) {
+  BlockManager m(BlockPolicy{});
+  m.warn = [](const std::string&) {};
+  const Block b = Saved("198.51.100.7", kNow - kUsPerSecond, kNow + 3600 * kUsPerSecond);
+  ASSERT_EQ(m.Restore({b}, kNow).size(), 1u);
+  const uint64_t v = m.version();
+  Block ended = b;
+  ended.expires = kNow + 2 * kUsPerSecond;  // `blocks remove` at that time
+  m.Restore({ended}, kNow + 3 * kUsPerSecond);
+  EXPECT_FALSE(m.IsBlocked("ip", "198.51.100.7", kNow + 3 * kUsPerSecond));
+  EXPECT_TRUE(m.Active().empty()) << "got " << m.Active().size() << " active, want 0";
+  EXPECT_NE(m.version(), v) << "the backends must hear of the change";
+  EXPECT_EQ(m.ended_by_store(), 1);
+  // The next refresh sees the ended row again: nothing comes back.
+  m.Restore({ended}, kNow + 8 * kUsPerSecond);
+  EXPECT_TRUE(m.Active().empty());
+}
+
+TEST(StoreEnds, AnEarlierEndStillAheadShortensTheBlock) {
+  BlockManager m(BlockPolicy{});
+  m.warn = [](const std::string&) {};
+  Block b = Saved("198.51.100.7", kNow - kUsPerSecond, kNow + 3600 * kUsPerSecond);
+  m.Restore({b}, kNow);
+  b.expires = kNow + 60 * kUsPerSecond;
+  const uint64_t v = m.version();
+  m.Restore({b}, kNow + kUsPerSecond);
+  EXPECT_NE(m.version(), v) << "the firewall's timeouts must hear of the new end";
+  EXPECT_TRUE(m.IsBlocked("ip", "198.51.100.7", kNow + 59 * kUsPerSecond));
+  EXPECT_EQ(m.Active()[0].expires, kNow + 60 * kUsPerSecond) << "the backends get the new end";
+  m.Expire(kNow + 60 * kUsPerSecond);
+  EXPECT_TRUE(m.Active().empty());
+}
+
+TEST(StoreEnds, OnlyTheSameBlockEndsIt) {
+  BlockManager m(BlockPolicy{});
+  m.warn = [](const std::string&) {};
+  std::string why;
+  Decision d;
+  d.kind = Decision::Kind::kIp;
+  d.key = "198.51.100.7";
+  d.at = kNow;
+  ASSERT_NE(m.Apply(d, &why), nullptr) << why;
+  // An older block of the same key, ended long ago, and nothing about this one
+  // (not saved yet): it stays.
+  m.Restore({Saved("198.51.100.7", kNow - 7200 * kUsPerSecond, kNow - 3600 * kUsPerSecond)},
+            kNow + kUsPerSecond);
+  EXPECT_TRUE(m.IsBlocked("ip", "198.51.100.7", kNow + kUsPerSecond));
+  EXPECT_EQ(m.ended_by_store(), 0);
+}
+
+TEST(StoreEnds, TheRefreshStartsBeforeTheOldestActiveBlock) {
+  BlockManager m(BlockPolicy{});
+  m.warn = [](const std::string&) {};
+  EXPECT_EQ(m.RefreshFrom(kNow), kNow) << "nothing active: only the active blocks are read";
+  m.Restore({Saved("198.51.100.7", kNow - 90 * kUsPerSecond, kNow + 3600 * kUsPerSecond),
+             Saved("198.51.100.8", kNow - 30 * kUsPerSecond, kNow + 3600 * kUsPerSecond)},
+            kNow);
+  // A block ended by `blocks remove` ends after it was created: a refresh from
+  // before the oldest creation sees every such end.
+  EXPECT_LT(m.RefreshFrom(kNow), kNow - 90 * kUsPerSecond);
+}
+
+}  // namespace
+}  // namespace mailtrail
