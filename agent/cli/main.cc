@@ -53,13 +53,20 @@ int main(int argc, char** argv) {
     const char* name;
     int (*run)(const std::vector<std::string>&, const mailtrail::Clock&);
   } const kVerbs[] = {
-      {"replay", mailtrail::cli::ReplayMain},   {"search", mailtrail::cli::SearchMain},
-      {"show", mailtrail::cli::ShowMain},       {"stats", mailtrail::cli::StatsMain},
-      {"run", mailtrail::cli::RunMain},         {"check-config", mailtrail::cli::CheckConfigMain},
-      {"db", mailtrail::cli::DbMain},           {"detect", mailtrail::cli::DetectMain},
-      {"blocks", mailtrail::cli::BlocksMain},   {"queue", mailtrail::cli::QueueMain},
-      {"report", mailtrail::cli::ReportMain},   {"enforce", mailtrail::cli::EnforceMain},
-      {"--version", mailtrail::cli::VersionMain}, {"version", mailtrail::cli::VersionMain},
+      {"replay", mailtrail::cli::ReplayMain},
+      {"search", mailtrail::cli::SearchMain},
+      {"show", mailtrail::cli::ShowMain},
+      {"stats", mailtrail::cli::StatsMain},
+      {"run", mailtrail::cli::RunMain},
+      {"check-config", mailtrail::cli::CheckConfigMain},
+      {"db", mailtrail::cli::DbMain},
+      {"detect", mailtrail::cli::DetectMain},
+      {"blocks", mailtrail::cli::BlocksMain},
+      {"queue", mailtrail::cli::QueueMain},
+      {"report", mailtrail::cli::ReportMain},
+      {"enforce", mailtrail::cli::EnforceMain},
+      {"--version", mailtrail::cli::VersionMain},
+      {"version", mailtrail::cli::VersionMain},
   };
   for (const auto& v : kVerbs)
     if (verb == v.name) return v.run(args, clock);
