@@ -21,13 +21,13 @@ FloodDetector::Ring::Ring(TimeUs window, int buckets)
     : width_(std::max<TimeUs>(1, window / std::max(1, buckets))),
       slots_(static_cast<size_t>(std::max(1, buckets)), {-1, 0}) {}
 
-void FloodDetector::Ring::Add(TimeUs t) {
+void FloodDetector::Ring::Add(TimeUs t, int n) {
   const int64_t idx = t / width_;
   auto& slot = slots_[static_cast<size_t>(idx % static_cast<int64_t>(slots_.size()))];
   if (slot.first == idx) {
-    ++slot.second;
+    slot.second += n;
   } else if (slot.first < idx) {  // older than anything kept: reuse the slot
-    slot = {idx, 1};
+    slot = {idx, n};
   }
 }
 

@@ -27,6 +27,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -34,6 +35,7 @@
 #include "agent/detect/outbound.h"
 #include "agent/track/record.h"
 #include "base/civil_time.h"
+#include "base/status.h"
 
 namespace mailtrail {
 
@@ -92,15 +94,26 @@ class FloodDetector {
   // Rule matches abandoned at PCRE2's limits (counted as no match).
   int64_t rule_limit_hits() const { return rules_ ? rules_->limit_hits() : 0; }
 
+  // Its windows, flood periods and OutboundMemory as JSON, saved with the
+  // agent's checkpoint (detector_state.cc): a restart, even after SIGKILL,
+  // goes on counting where it stood instead of forgetting the flood so far
+  // (and deciding again a block it already made).
+  std::string SaveState() const;
+  // Replaces the state by a saved one (options may have changed meanwhile:
+  // the windows are counted again into this detector's buckets). Corruption
+  // if it does not parse; then the state is empty.
+  Status LoadState(std::string_view json);
+
   // A count of events over the last `window`, in `buckets` slots.
   class Ring {
    public:
     Ring() = default;
     Ring(TimeUs window, int buckets);
-    void Add(TimeUs t);
+    void Add(TimeUs t, int n = 1);
     int Count(TimeUs now) const;
 
    private:
+    friend struct DetectorStateCodec;
     TimeUs width_ = 1;
     std::vector<std::pair<int64_t, int>> slots_;  // (bucket index, count)
   };
@@ -140,6 +153,7 @@ class FloodDetector {
                 const std::string& reason, std::vector<std::string> evidence,
                 std::vector<Decision>* out);
 
+  friend struct DetectorStateCodec;
   DetectorOptions o_;
   std::unordered_map<std::string, SubjectState> subjects_;
   std::unordered_map<std::string, IpState> ips_;

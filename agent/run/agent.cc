@@ -153,6 +153,7 @@ Agent::Agent(AgentOptions options, Store* store, FileSystem* fs, const Clock* cl
 Agent::~Agent() = default;
 
 void Agent::Detect(const MessageRecord& r) {
+  detector_changed_ = true;
   decisions_.clear();
   detector_->OnRecord(r, &decisions_);
   if (decisions_.empty()) return;
@@ -207,9 +208,11 @@ Status Agent::Start() {
   // The whole state, then each change set after it; the streams stand where
   // the last part says.
   Checkpoint cp;
+  std::string detector_state;  // the last part's that carries one
   for (size_t i = 0; i < saved->size(); ++i) {
     auto part = DecodeCheckpoint((*saved)[i]);
     if (!part.ok()) return part.status();
+    if (!part->detector_state.empty()) detector_state = std::move(part->detector_state);
     Status st = i == 0 ? tracker_.LoadState(part->tracker_state)
                        : tracker_.ApplyChanges(part->tracker_state);
     if (!st.ok()) return st;
@@ -217,6 +220,13 @@ Status Agent::Start() {
     cp = std::move(*part);
   }
   checkpoint_seq_ = cp.seq;
+  // The windows as they stood at the checkpoint: the lines after it are read
+  // again and counted once. A damaged state costs the windows, not the start.
+  if (detector_ && !detector_state.empty()) {
+    if (Status st = detector_->LoadState(detector_state); !st.ok())
+      std::fprintf(stderr, "mailtrail: detection starts afresh: %s\n",
+                   EscapeForLog(st.message(), 300).c_str());
+  }
   // Log time goes on from where it stood, by the wall clock, until lines come.
   last_line_log_time_ = tracker_.now();
   last_line_mono_ = last_flush_;
@@ -303,6 +313,10 @@ Status Agent::Flush() {
     cp.tracker_state = tracker_.SaveChanges();
   }
   cp.seq = ++checkpoint_seq_;
+  // The detector's state when it changed, and in every whole part (which
+  // replaces the parts that held it before).
+  if (detector_ && (whole || detector_changed_)) cp.detector_state = detector_->SaveState();
+  detector_changed_ = false;
   std::vector<Block> blocks = std::move(new_blocks_);
   new_blocks_.clear();
   // Blocks whose saving failed (a store outage) are saved again, all of them.
