@@ -5,6 +5,7 @@
 #include <ctime>
 
 #include "agent/run/checkpoint.h"
+#include "base/host_name.h"
 #include "base/text.h"
 #include "parsers/line_parser.h"
 
@@ -137,6 +138,7 @@ Agent::Agent(AgentOptions options, Store* store, FileSystem* fs, const Clock* cl
       blocks_(options_.detect ? std::make_unique<BlockManager>(options_.blocks) : nullptr),
       tee_(std::make_unique<Tee>(this)),
       tracker_(LiveTracker(options_.tracker), tee_.get()) {
+  if (options_.fleet_agent.empty()) options_.fleet_agent = MachineName("mailtrail");
   FileStreamOptions fo;
   fo.start_at_end = !options_.from_start;
   fo.rotate_wait = options_.rotate_wait;
@@ -291,12 +293,26 @@ StatusOr<size_t> Agent::Step() {
       last_block_refresh_ = now;
       writer_->RefreshBlocks(clock_->WallNow());
     }
+    if (options_.fleet) {
+      if (auto theirs = writer_->TakeFleetCounts()) detector_->SetFleetCounts(*theirs);
+      if (now - last_fleet_exchange_ >= options_.fleet_interval) ExchangeFleetCounts(now);
+    }
   }
   if (writer_->pending_records() >= options_.batch_records ||
       (dirty_ && now - last_flush_ >= commit_interval())) {
     if (Status st = Flush(); !st.ok()) return st;
   }
   return total;
+}
+
+void Agent::ExchangeFleetCounts(TimeUs mono_now) {
+  if (last_line_log_time_ == 0) return;  // no log time yet
+  last_fleet_exchange_ = mono_now;
+  // Log time now, as the tracker's (it goes on by the clock while logs are quiet).
+  const TimeUs log_now = last_line_log_time_ + (mono_now - last_line_mono_);
+  const TimeUs window = std::max(options_.detector.subject_window, options_.detector.ip_window);
+  writer_->ExchangeCounts(options_.fleet_agent, detector_->FleetCounts(log_now),
+                          log_now - 2 * window);
 }
 
 Status Agent::Flush() {
