@@ -7,7 +7,7 @@ counting on (the default) the source must be blocked within 60 s of the
 flood's start (log time), and each agent's policy service must refuse it; with
 `[detect] fleet = false` no agent blocks it.
 
-The lines are written as the flood goes, four times faster than log time (each
+The lines are written as the flood goes, twice as fast as log time (each
 agent reads them as they come and exchanges counts every second of the clock).
 
 usage: fleet_test.py MAILTRAIL SERVER_SH
@@ -28,7 +28,7 @@ from mt_testlib import start_mariadb  # noqa: E402
 from detect_live_test import ask_policy  # noqa: E402
 import split_flood  # noqa: E402
 
-SPEED = 4.0       # seconds of log time per second of the clock
+SPEED = 2.0       # seconds of log time per second of the clock
 LOG_SPAN = 90.0  # seconds of the flood written
 
 
@@ -106,7 +106,13 @@ def main():
         print("fleet counting on: blocks %s; policy answers %s"
               % ([(b["key"], b["created"], b["origin_host"]) for b in blocks], answers))
         deadline = (start + datetime.timedelta(seconds=60)).strftime("%Y-%m-%dT%H:%M:%SZ")
-        if not flood or min(b["created"] for b in flood) > deadline:
+        for b in flood:
+            at = datetime.datetime.strptime(b["created"], "%Y-%m-%dT%H:%M:%SZ")
+            print("  %s decided it %d s after the flood's start (log time)"
+                  % (b["origin_host"], (at - start).total_seconds()))
+        # Every agent that decided it did so within the minute (the others took
+        # its block from the store; all three refuse it below).
+        if not flood or max(b["created"] for b in flood) > deadline:
             print("FAIL: the split flood is not blocked within 60 s of its start (%s)" % deadline)
             ok = False
         if not all(a.startswith("action=450") for a in answers):
