@@ -61,6 +61,22 @@ void FloodDetector::SetFleetCounts(const std::vector<WindowCount>& others) {
   }
 }
 
+void FloodDetector::CheckFleet(TimeUs now, const std::string& host, std::vector<Decision>* out) {
+  for (const auto& [ip, theirs] : others_ips_) {
+    auto it = ips_.find(ip);
+    if (it == ips_.end() || it->second.decided_until > now) continue;
+    const int n = it->second.ring.Count(now) + InWindow(&theirs, o_.ip_window, now);
+    if (n < o_.ip_bounces) continue;
+    MessageRecord r;  // what DecideIp takes from the deciding record
+    r.last_seen = now;
+    r.host = host;
+    DecideIp(ip, r, "backscatter-ip",
+             "backscatter: " + std::to_string(n) + " bounces from " + ip + " within " +
+                 std::to_string(o_.ip_window / kUsPerSecond) + " s, fleet-wide",
+             it->second.evidence, out);
+  }
+}
+
 const FloodDetector::Buckets* FloodDetector::Others(
     const std::unordered_map<std::string, Buckets>& m, const std::string& key) const {
   if (m.empty()) return nullptr;

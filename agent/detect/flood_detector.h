@@ -111,6 +111,10 @@ class FloodDetector {
   // own (the last ones given count until the next call; none: its own alone).
   std::vector<WindowCount> FleetCounts(TimeUs now) const;
   void SetFleetCounts(const std::vector<WindowCount>& others);
+  // The IP rule checked again with the counts just set, at log time `now`, for
+  // the IPs this detector saw bounces from: a flood whose share here has paused
+  // is decided when the others' counts come, not at its next bounce here.
+  void CheckFleet(TimeUs now, const std::string& host, std::vector<Decision>* out);
   size_t fleet_counts() const { return others_rows_; }
 
   // A count of events over the last `window`, in `buckets` slots.

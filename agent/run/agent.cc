@@ -158,6 +158,10 @@ void Agent::Detect(const MessageRecord& r) {
   detector_changed_ = true;
   decisions_.clear();
   detector_->OnRecord(r, &decisions_);
+  ApplyDecisions();
+}
+
+void Agent::ApplyDecisions() {
   if (decisions_.empty()) return;
   blocks_->set_live_after(clock_->WallNow() - options_.live_horizon);
   std::string why;
@@ -294,7 +298,18 @@ StatusOr<size_t> Agent::Step() {
       writer_->RefreshBlocks(clock_->WallNow());
     }
     if (options_.fleet) {
-      if (auto theirs = writer_->TakeFleetCounts()) detector_->SetFleetCounts(*theirs);
+      if (auto theirs = writer_->TakeFleetCounts()) {
+        detector_->SetFleetCounts(*theirs);
+        if (last_line_log_time_ != 0) {
+          decisions_.clear();
+          detector_->CheckFleet(last_line_log_time_ + (now - last_line_mono_),
+                                options_.tracker.host.empty() ? options_.fleet_agent
+                                                              : options_.tracker.host,
+                                &decisions_);
+          if (!decisions_.empty()) detector_changed_ = dirty_ = true;
+          ApplyDecisions();
+        }
+      }
       if (now - last_fleet_exchange_ >= options_.fleet_interval) ExchangeFleetCounts(now);
     }
   }

@@ -113,6 +113,8 @@ class Agent {
   class Lines;
   class Tee;
   void Detect(const MessageRecord& r);
+  // Makes blocks of decisions_ (said, and saved with the next batch).
+  void ApplyDecisions();
   void Enrich(MessageRecord* r);
   // Copies what newly read queue files said into the open records, which the
   // next checkpoint then keeps (a restart after the file is gone loses nothing).

@@ -82,5 +82,29 @@ TEST(FleetCounts, ASubjectFloodCountsSourcesAndBouncesFleetWide) {
   EXPECT_TRUE(subject);
 }
 
+TEST(FleetCounts, TheOthersCountsDecideWithoutWaitingForTheNextBounceHere) {
+  DetectorOptions o;
+  FloodDetector here(o), there(o);
+  std::vector<Decision> out;
+  for (int s = 0; s < 8; ++s) here.OnRecord(Bounce("mx1", "192.0.2.50", "x", s * 5), &out);
+  for (int s = 0; s < 12; ++s) there.OnRecord(Bounce("mx2", "192.0.2.50", "x", s * 4), &out);
+  ASSERT_TRUE(out.empty());
+  const TimeUs now = kT0 + 50 * kUsPerSecond;
+  here.SetFleetCounts(there.FleetCounts(now));
+  here.CheckFleet(now, "mx1", &out);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].key, "192.0.2.50");
+  EXPECT_EQ(out[0].at, now);
+  out.clear();
+  here.CheckFleet(now + kUsPerSecond, "mx1", &out);
+  EXPECT_TRUE(out.empty()) << "decided once";
+  // Counts that left the window decide nothing.
+  FloodDetector later(o);
+  for (int s = 0; s < 8; ++s) later.OnRecord(Bounce("mx1", "192.0.2.50", "x", s * 5), &out);
+  later.SetFleetCounts(there.FleetCounts(now));
+  later.CheckFleet(now + 120 * kUsPerSecond, "mx1", &out);
+  EXPECT_TRUE(out.empty());
+}
+
 }  // namespace
 }  // namespace mailtrail
