@@ -86,6 +86,10 @@ const Block* BlockManager::Apply(const Decision& d, std::string* why_not) {
     *why_not = "blocked already";
     return nullptr;
   }
+  if (auto it = until_.find(id); it != until_.end() && it->second > d.at) {
+    *why_not = "blocked already";  // at d.at, though ended by the clock
+    return nullptr;
+  }
   // Caps: active blocks, and new ones per minute of log time.
   recent_.erase(std::remove_if(recent_.begin(), recent_.end(),
                                [&](TimeUs t) { return t <= d.at - 60 * kUsPerSecond; }),
@@ -110,6 +114,7 @@ const Block* BlockManager::Apply(const Decision& d, std::string* why_not) {
   const double period = std::min(static_cast<double>(p_.max_period), p_.period * factor);
   b.expires = b.created + static_cast<TimeUs>(period);
   recent_.push_back(d.at);
+  until_[id] = b.expires;
   next_expiry_ = std::min(next_expiry_, b.expires);
   ++version_;
   return &(active_[id] = std::move(b));
@@ -138,6 +143,8 @@ std::vector<Block> BlockManager::Restore(const std::vector<Block>& saved, TimeUs
     const auto id = std::make_pair(b.kind, b.key);
     int& strikes = strikes_[id];
     strikes = std::max(strikes, b.strikes);
+    TimeUs& until = until_[id];
+    until = std::max(until, b.expires);
     if (b.expires <= now) continue;
     if (std::string why = Refusal(b.kind, b.key, /*length=*/true); !why.empty()) {
       if (said_.count(id) == 0 && said_.size() < 100000) ++not_enforced_;
@@ -200,6 +207,7 @@ bool BlockManager::Remove(const std::string& key) {
   bool removed = false;
   for (auto it = active_.begin(); it != active_.end();) {
     if (it->first.second == key) {
+      until_.erase(it->first);  // ended by hand: a new flood may block it again
       history_.push_back(std::move(it->second));
       it = active_.erase(it);
       removed = true;

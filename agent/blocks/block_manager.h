@@ -102,6 +102,11 @@ class BlockManager {
   BlockPolicy p_;
   std::map<std::pair<std::string, std::string>, Block> active_;  // (kind, key)
   std::map<std::pair<std::string, std::string>, int> strikes_;   // repeat offenders
+  // The end of the latest block known for each key, by log time, also when it
+  // was no longer active by the clock at Restore (an agent catching up reads
+  // log times behind the clock): a decision before it is the block already
+  // made, not a second strike with a doubled period.
+  std::map<std::pair<std::string, std::string>, TimeUs> until_;
   std::vector<Block> history_;
   std::vector<TimeUs> recent_;  // creation times within the last minute
   TimeUs last_warning_ = -1;

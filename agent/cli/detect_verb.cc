@@ -1,9 +1,16 @@
 // `mailtrail detect FILE...`: runs the backscatter detector over logs (after the
 // fact, at log time) and prints the blocks it would make. Decisions from old
 // lines are never live (SECURITY.md rule 6): this verb enforces nothing.
+//
+// Logs of several MXes (different syslog host names) are counted fleet-wide,
+// as agents sharing a store count them (docs/detection.md): their records are
+// merged by time and go through one detector. --per-host gives each host a
+// detector of its own, as agents with fleet counting off would.
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <map>
+#include <memory>
 
 #include "actions/firewall/nft_firewall.h"
 #include "actions/postfix/postfix_tables.h"
@@ -15,7 +22,9 @@
 #include "agent/config/config.h"
 #include "agent/detect/flood_detector.h"
 #include "agent/detect/subject.h"
+#include "agent/replay/line_reader.h"
 #include "agent/replay/replay.h"
+#include "parsers/line_parser.h"
 #include "base/text.h"
 
 namespace mailtrail::cli {
@@ -40,6 +49,9 @@ const std::vector<FlagSpec> kFlags = {
     {"ip-window", true, "the IP rule's window, seconds (60)"},
     {"period", true, "block period, seconds (3600)"},
     {"all", false, "also the blocks that expired before the end of the logs"},
+    {"per-host", false,
+     "count each syslog host alone (default: the logs of several hosts are merged by time "
+     "and counted fleet-wide, as agents sharing a store count them)"},
     {"save", false, "keep the decisions in the store (--store), as not live"},
     {"format", true, "table (default) or jsonl (RECORD.md blocks)"},
     {"show-enforcement", false,
@@ -48,26 +60,109 @@ const std::vector<FlagSpec> kFlags = {
     {"help", false, "this help"},
 };
 
-// Feeds closed records to the detector and its decisions to the manager.
+// Feeds closed records to a detector and its decisions to a block manager:
+// one pair for the whole fleet, or one per syslog host (--per-host). With more
+// than one file, fleet-wide records are held and fed in the order of their
+// times once every file was read: Replay reads one file after the other, and a
+// window fed one host's hour and then another's would count neither together.
 class DetectSink : public RecordSink {
  public:
-  DetectSink(FloodDetector* d, BlockManager* m) : d_(d), m_(m) {}
+  struct Lane {
+    Lane(const DetectorOptions& d, const BlockPolicy& p) : detector(d), manager(p) {}
+    FloodDetector detector;
+    BlockManager manager;
+  };
+  DetectSink(DetectorOptions d, BlockPolicy p, bool per_host, bool merge)
+      : d_(std::move(d)), p_(std::move(p)), per_host_(per_host), merge_(merge && !per_host) {}
   TimeUs last_seen() const { return last_seen_; }
   void OnRecord(MessageRecord&& r) override {
     if (r.is_update) return;  // counted when it was first written
-    decisions_.clear();
-    last_seen_ = std::max(last_seen_, r.last_seen);
-    d_->OnRecord(r, &decisions_);
-    std::string why;
-    for (const auto& dec : decisions_) m_->Apply(dec, &why);
+    if (merge_) {
+      held_.push_back(std::move(r));
+    } else {
+      Feed(r);
+    }
+  }
+  // Feeds the held records, by the time each was complete (ties: as read).
+  void Finish() {
+    std::stable_sort(held_.begin(), held_.end(), [](const MessageRecord& a, const MessageRecord& b) {
+      return a.last_seen < b.last_seen;
+    });
+    for (const MessageRecord& r : held_) Feed(r);
+    held_.clear();
+  }
+  const std::map<std::string, std::unique_ptr<Lane>>& lanes() const { return lanes_; }
+  std::vector<Block> Active() const {
+    std::vector<Block> out;
+    for (const auto& [host, lane] : lanes_)
+      for (auto& b : lane->manager.Active()) out.push_back(b);
+    return out;
+  }
+  std::vector<Block> Every() const {
+    std::vector<Block> out;
+    for (const auto& [host, lane] : lanes_) {
+      for (const auto& b : lane->manager.history()) out.push_back(b);
+      for (auto& b : lane->manager.Active()) out.push_back(b);
+    }
+    return out;
+  }
+  template <typename F>
+  int64_t Sum(F f) const {
+    int64_t n = 0;
+    for (const auto& [host, lane] : lanes_) n += f(*lane);
+    return n;
   }
 
  private:
-  FloodDetector* d_;
-  BlockManager* m_;
+  void Feed(const MessageRecord& r) {
+    auto& lane = lanes_[per_host_ ? r.host : std::string()];
+    if (!lane) lane = std::make_unique<Lane>(d_, p_);
+    decisions_.clear();
+    last_seen_ = std::max(last_seen_, r.last_seen);
+    lane->detector.OnRecord(r, &decisions_);
+    std::string why;
+    for (const auto& dec : decisions_) lane->manager.Apply(dec, &why);
+  }
+
+  DetectorOptions d_;
+  BlockPolicy p_;
+  bool per_host_, merge_;
+  std::map<std::string, std::unique_ptr<Lane>> lanes_;  // by host; "" fleet-wide
+  std::vector<MessageRecord> held_;
   std::vector<Decision> decisions_;
   TimeUs last_seen_ = 0;
 };
+
+// The syslog host of a file's first Postfix line among its first thousand, or "".
+std::string FirstHost(const std::string& path) {
+  auto reader = LineReader::Open(path, kMaxLineLength);
+  if (!reader.ok()) return {};
+  DatedLineParser parser(0, 2000, 1);
+  std::string_view line;
+  for (int i = 0; i < 1000; ++i) {
+    const LineReader::Result res = (*reader)->Next(&line);
+    if (res == LineReader::Result::kEnd || res == LineReader::Result::kError) break;
+    if (res != LineReader::Result::kLine) continue;
+    const Event ev = parser.Parse(line);
+    if (ev.kind != EventKind::kUnparsable && ev.kind != EventKind::kForeign && !ev.host.empty())
+      return std::string(ev.host);
+  }
+  return {};
+}
+
+// Whether the files are the logs of more than one host: then their records are
+// merged by time (a host's own rotated files are read in order already, and
+// need not be held in memory).
+bool SeveralHosts(const std::vector<std::string>& files) {
+  std::string first;
+  for (const auto& f : files) {
+    const std::string h = FirstHost(f);
+    if (h.empty()) continue;
+    if (first.empty()) first = h;
+    if (h != first) return true;
+  }
+  return false;
+}
 
 // What each backend would be given for `active` at `now` (log time), with the
 // default configuration's reply and paths: the dry run of docs/postfix.md.
@@ -172,14 +267,17 @@ int DetectMain(const std::vector<std::string>& argv, const Clock& clock) {
   }
   // Records as soon as their message is removed: in the order of the log.
   options.tracker.emit_at_removed = true;
-  FloodDetector detector(d);
-  BlockManager manager(p);
-  DetectSink sink(&detector, &manager);
+  DetectSink sink(d, p, args->Has("per-host"),
+                  args->positionals.size() > 1 && SeveralHosts(args->positionals));
   LineCounter counter;
   if (Status st = Replay(args->positionals, options, &sink, &counter, nullptr); !st.ok())
     return Fail(st.message());
-  std::vector<Block> every = manager.history();
-  for (auto& b : manager.Active()) every.push_back(b);
+  sink.Finish();
+  std::vector<Block> every = sink.Every();
+  if (sink.lanes().size() > 1)
+    std::stable_sort(every.begin(), every.end(),
+                     [](const Block& a, const Block& b) { return a.created < b.created; });
+  std::vector<Block> active_blocks = sink.Active();
   if (args->Has("save")) {
     StoreOptions so;
     so.create = true;
@@ -187,7 +285,7 @@ int DetectMain(const std::vector<std::string>& argv, const Clock& clock) {
     if (!store.ok()) return Fail(store.status().message());
     if (Status st = (*store)->SaveBlocks(every); !st.ok()) return Fail(st.message());
   }
-  std::vector<Block> blocks = args->Has("all") ? every : manager.Active();
+  std::vector<Block> blocks = args->Has("all") ? every : active_blocks;
   std::string line;
   for (const Block& b : blocks) {
     line.clear();
@@ -199,23 +297,25 @@ int DetectMain(const std::vector<std::string>& argv, const Clock& clock) {
     }
     std::printf("%s\n", line.c_str());
   }
-  if (args->Has("show-enforcement")) PrintEnforcement(manager.Active(), sink.last_seen());
+  if (args->Has("show-enforcement")) PrintEnforcement(active_blocks, sink.last_seen());
   std::fflush(stdout);  // the summary after the blocks, also when both go to one pipe
   // Answers first: they are bounces, but count towards no rule.
+  auto answers_of = [&](AnswerKind k) {
+    return static_cast<long long>(sink.Sum([k](const auto& l) { return l.detector.answers(k); }));
+  };
   std::fprintf(stderr,
                "mailtrail detect: %lld answers to mail relayed in these logs (%lld by "
                "Message-ID, %lld by domain, %lld by subject), not counted\n",
-               static_cast<long long>(detector.answers()),
-               static_cast<long long>(detector.answers(AnswerKind::kMessageId)),
-               static_cast<long long>(detector.answers(AnswerKind::kDomain)),
-               static_cast<long long>(detector.answers(AnswerKind::kSubject)));
+               static_cast<long long>(sink.Sum([](const auto& l) { return l.detector.answers(); })),
+               answers_of(AnswerKind::kMessageId), answers_of(AnswerKind::kDomain),
+               answers_of(AnswerKind::kSubject));
   std::fprintf(stderr,
                "mailtrail detect: %lld bounces in %lld lines; %zu blocks (%zu active at the "
                "end, %lld decisions allowlisted, %lld over a cap); nothing is enforced\n",
-               static_cast<long long>(detector.bounces()), static_cast<long long>(counter.lines()),
-               blocks.size(), manager.Active().size(),
-               static_cast<long long>(manager.allowlisted()),
-               static_cast<long long>(manager.capped()));
+               static_cast<long long>(sink.Sum([](const auto& l) { return l.detector.bounces(); })),
+               static_cast<long long>(counter.lines()), blocks.size(), active_blocks.size(),
+               static_cast<long long>(sink.Sum([](const auto& l) { return l.manager.allowlisted(); })),
+               static_cast<long long>(sink.Sum([](const auto& l) { return l.manager.capped(); })));
   return kExitOk;
 }
 

@@ -143,6 +143,9 @@ AgentOptions ToAgentOptions(const Config& c) {
   o.detector.ip_window = c.ip_window;
   o.detector.block_period = c.block_period;
   o.detector.rules = c.rules;
+  o.fleet = c.detect && c.fleet;
+  o.fleet_interval = c.fleet_interval;
+  o.fleet_agent = c.agent_name;
   o.blocks.period = c.block_period;
   o.blocks.max_period = c.block_max_period;
   o.blocks.max_active = static_cast<size_t>(c.max_active_blocks);

@@ -294,13 +294,14 @@ StatusOr<Config> ParseConfig(const std::string& text, const std::string& name) {
   if (!r.error.ok()) return r.error;
   if (const toml::table* t = r.Table(root, "detect")) {
     int64_t sw = c.subject_window / kUsPerSecond, iw = c.ip_window / kUsPerSecond,
-            aw = c.answer_window / kUsPerSecond;
-    if (!r.Known(
-            *t,
-            {"enabled", "subject_bounces", "subject_ips", "subject_source_bounces",
-             "subject_window_s", "ip_bounces", "ip_window_s", "answers", "answer_window_s", "rule"},
-            "detect") ||
-        !r.Bool(*t, "enabled", &c.detect) ||
+            aw = c.answer_window / kUsPerSecond, fi = c.fleet_interval / kUsPerSecond;
+    if (!r.Known(*t,
+                 {"enabled", "subject_bounces", "subject_ips", "subject_source_bounces",
+                  "subject_window_s", "ip_bounces", "ip_window_s", "answers", "answer_window_s",
+                  "rule", "fleet", "fleet_interval_s"},
+                 "detect") ||
+        !r.Bool(*t, "enabled", &c.detect) || !r.Bool(*t, "fleet", &c.fleet) ||
+        !r.Int(*t, "fleet_interval_s", 1, 60, &fi) ||
         !r.Int(*t, "subject_bounces", 1, 1000000, &c.subject_bounces) ||
         !r.Int(*t, "subject_ips", 1, 1000, &c.subject_min_ips) ||
         !r.Int(*t, "subject_source_bounces", 1, 1000, &c.subject_source_bounces) ||
@@ -312,6 +313,7 @@ StatusOr<Config> ParseConfig(const std::string& text, const std::string& name) {
     c.subject_window = sw * kUsPerSecond;
     c.ip_window = iw * kUsPerSecond;
     c.answer_window = aw * kUsPerSecond;
+    c.fleet_interval = fi * kUsPerSecond;
     if (const toml::node* n = t->get("rule")) {
       const toml::array* a = n->as_array();
       if (a == nullptr) return r.At(*n, "rule must be [[detect.rule]] tables");

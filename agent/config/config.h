@@ -79,6 +79,8 @@ struct Config {
   bool answers = true;  // recognise answers to our own mail (agent/detect/outbound.h)
   TimeUs answer_window = 24 * 3600 * kUsPerSecond;
   std::vector<ContentRuleSpec> rules;  // [[detect.rule]]
+  bool fleet = true;  // count with the other agents of the store (docs/detection.md)
+  TimeUs fleet_interval = 2 * kUsPerSecond;
   // [blocks] (agent/blocks/block_manager.h)
   TimeUs block_period = 3600 * kUsPerSecond, block_max_period = 7 * 86400 * kUsPerSecond;
   int64_t max_active_blocks = 10000, max_new_blocks_per_minute = 120;

@@ -21,13 +21,13 @@ FloodDetector::Ring::Ring(TimeUs window, int buckets)
     : width_(std::max<TimeUs>(1, window / std::max(1, buckets))),
       slots_(static_cast<size_t>(std::max(1, buckets)), {-1, 0}) {}
 
-void FloodDetector::Ring::Add(TimeUs t) {
+void FloodDetector::Ring::Add(TimeUs t, int n) {
   const int64_t idx = t / width_;
   auto& slot = slots_[static_cast<size_t>(idx % static_cast<int64_t>(slots_.size()))];
   if (slot.first == idx) {
-    ++slot.second;
+    slot.second += n;
   } else if (slot.first < idx) {  // older than anything kept: reuse the slot
-    slot = {idx, 1};
+    slot = {idx, n};
   }
 }
 
@@ -192,7 +192,7 @@ void FloodDetector::OnRecord(const MessageRecord& r, std::vector<Decision>* out)
     s.ring.Add(t);
     s.last = std::max(s.last, now);
     if (!r.qid.empty()) AddCapped(&s.evidence, r.qid, kMaxEvidence);
-    const int n = s.ring.Count(now);
+    const int n = s.ring.Count(now) + InWindow(Others(others_ips_, ip), o_.ip_window, now);
     if (n >= o_.ip_bounces && s.decided_until <= now) {
       DecideIp(ip, r, "backscatter-ip",
                "backscatter: " + std::to_string(n) + " bounces from " + ip + " within " +
@@ -244,14 +244,15 @@ void FloodDetector::OnSubjectBounce(const MessageRecord& r, SubjectState& s, con
   if (s.flood_until > now) {
     // A flood of this subject is on: a source is part of it once it sent the
     // subject as often as the sources that made the flood.
-    if (Qualified(*c, now))
+    if (FleetQualified(key, *c, now))
       DecideIp(ip, r, "backscatter-subject",
                "backscatter: sent the flood subject " + quoted + " " + per_source, {r.qid}, out);
     return;
   }
-  const int n = s.ring.Count(now);
-  int sources = 0;
-  for (const auto& x : s.ips) sources += Qualified(x, now);
+  const int n =
+      s.ring.Count(now) + InWindow(Others(others_subjects_, key), o_.subject_window, now);
+  int sources = OthersOnlySources(key, s, now);
+  for (const auto& x : s.ips) sources += FleetQualified(key, x, now);
   if (n < o_.subject_bounces || sources < o_.subject_min_ips) return;
   s.flood_until = now + o_.block_period;
   const std::string why = "backscatter flood: subject " + quoted + " " + std::to_string(n) +
@@ -278,7 +279,8 @@ void FloodDetector::OnSubjectBounce(const MessageRecord& r, SubjectState& s, con
     out->push_back(std::move(d));
   }
   for (const auto& x : s.ips)
-    if (Qualified(x, now)) DecideIp(x.ip, r, "backscatter-subject", ip_why, s.evidence, out);
+    if (FleetQualified(key, x, now))
+      DecideIp(x.ip, r, "backscatter-subject", ip_why, s.evidence, out);
 }
 
 }  // namespace mailtrail

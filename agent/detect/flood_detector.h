@@ -27,13 +27,16 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
 #include "agent/detect/content_rules.h"
 #include "agent/detect/outbound.h"
+#include "agent/detect/window_count.h"
 #include "agent/track/record.h"
 #include "base/civil_time.h"
+#include "base/status.h"
 
 namespace mailtrail {
 
@@ -92,15 +95,39 @@ class FloodDetector {
   // Rule matches abandoned at PCRE2's limits (counted as no match).
   int64_t rule_limit_hits() const { return rules_ ? rules_->limit_hits() : 0; }
 
+  // Its windows, flood periods and OutboundMemory as JSON, saved with the
+  // agent's checkpoint (detector_state.cc): a restart, even after SIGKILL,
+  // goes on counting where it stood instead of forgetting the flood so far
+  // (and deciding again a block it already made).
+  std::string SaveState() const;
+  // Replaces the state by a saved one (options may have changed meanwhile:
+  // the windows are counted again into this detector's buckets). Corruption
+  // if it does not parse; then the state is empty.
+  Status LoadState(std::string_view json);
+
+  // Fleet-wide counting (docs/detection.md): what this detector counted in its
+  // windows as of log time `now`, by bucket, for the other agents sharing its
+  // store; and their counts, which the ip and subject rules then add to its
+  // own (the last ones given count until the next call; none: its own alone).
+  std::vector<WindowCount> FleetCounts(TimeUs now) const;
+  void SetFleetCounts(const std::vector<WindowCount>& others);
+  // The IP rule checked again with the counts just set, at log time `now`, for
+  // the IPs this detector saw bounces from: a flood whose share here has paused
+  // is decided when the others' counts come, not at its next bounce here.
+  void CheckFleet(TimeUs now, const std::string& host, std::vector<Decision>* out);
+  size_t fleet_counts() const { return others_rows_; }
+
   // A count of events over the last `window`, in `buckets` slots.
   class Ring {
    public:
     Ring() = default;
     Ring(TimeUs window, int buckets);
-    void Add(TimeUs t);
+    void Add(TimeUs t, int n = 1);
     int Count(TimeUs now) const;
 
    private:
+    friend struct DetectorStateCodec;
+    friend class FloodDetector;  // FleetCounts publishes the slots
     TimeUs width_ = 1;
     std::vector<std::pair<int64_t, int>> slots_;  // (bucket index, count)
   };
@@ -122,6 +149,16 @@ class FloodDetector {
   };
   // Whether `c` sent the subject subject_source_bounces times within the window.
   bool Qualified(const SubjectState::Client& c, TimeUs now) const;
+  // The same, with what the other agents counted of it (fleet_counts.cc).
+  bool FleetQualified(const std::string& key, const SubjectState::Client& c, TimeUs now) const;
+  // Buckets of the other agents (start, count), summed over the agents.
+  using Buckets = std::unordered_map<TimeUs, int>;
+  // The sum of `b`'s buckets inside the window that ends at `now`.
+  int InWindow(const Buckets* b, TimeUs window, TimeUs now) const;
+  const Buckets* Others(const std::unordered_map<std::string, Buckets>& m,
+                        const std::string& key) const;
+  // Sources of `key` only other agents saw, with enough of it each.
+  int OthersOnlySources(const std::string& key, const SubjectState& s, TimeUs now) const;
   void OnSubjectBounce(const MessageRecord& r, SubjectState& s, const std::string& key,
                        std::vector<Decision>* out);
   void NoteAnswer(const MessageRecord& r);
@@ -140,6 +177,7 @@ class FloodDetector {
                 const std::string& reason, std::vector<std::string> evidence,
                 std::vector<Decision>* out);
 
+  friend struct DetectorStateCodec;
   DetectorOptions o_;
   std::unordered_map<std::string, SubjectState> subjects_;
   std::unordered_map<std::string, IpState> ips_;
@@ -149,6 +187,11 @@ class FloodDetector {
   int64_t untracked_ = 0, bounces_ = 0;
   int64_t answers_[kAnswerKinds] = {};
   TimeUs next_subject_sweep_ = 0, next_ip_sweep_ = 0, next_rule_sweep_ = 0;
+  // The other agents' counts (SetFleetCounts): by IP, by subject, and by
+  // subject and source.
+  std::unordered_map<std::string, Buckets> others_ips_, others_subjects_;
+  std::unordered_map<std::string, std::unordered_map<std::string, Buckets>> others_sources_;
+  size_t others_rows_ = 0;
 };
 
 }  // namespace mailtrail

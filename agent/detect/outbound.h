@@ -64,6 +64,7 @@ class OutboundMemory {
   size_t keys() const { return keys_.size(); }
 
  private:
+  friend struct DetectorStateCodec;  // saves and restores keys_ (detector_state.cc)
   struct Entry {
     int credits = 0;
     TimeUs learned = 0;

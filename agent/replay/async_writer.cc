@@ -42,6 +42,19 @@ std::optional<std::vector<Block>> AsyncWriter::TakeRefreshedBlocks() {
   return out;
 }
 
+void AsyncWriter::ExchangeCounts(std::string agent, std::vector<WindowCount> mine, TimeUs since) {
+  Batch b;
+  b.counts = std::make_shared<Batch::Counts>(Batch::Counts{std::move(agent), std::move(mine), since});
+  Push(std::move(b));
+}
+
+std::optional<std::vector<WindowCount>> AsyncWriter::TakeFleetCounts() {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto out = std::move(fleet_counts_);
+  fleet_counts_.reset();
+  return out;
+}
+
 bool AsyncWriter::TakeBlocksUnsaved() {
   std::lock_guard<std::mutex> lock(mu_);
   const bool was = blocks_unsaved_;
@@ -86,7 +99,26 @@ void AsyncWriter::Run() {
       if (queue_.empty()) return;
       batch = std::move(queue_.front());
       queue_.pop_front();
-      if (batch.refresh_at < 0) TakeFollowing(&batch);
+      if (!batch.control()) TakeFollowing(&batch);
+    }
+    if (batch.counts) {
+      auto theirs = store_->ExchangeCounts(batch.counts->agent, batch.counts->mine,
+                                           batch.counts->since);
+      std::lock_guard<std::mutex> lock(mu_);
+      if (theirs.ok()) {
+        fleet_counts_ = std::move(*theirs);
+      } else {
+        // Detection goes on with this agent's counts alone meanwhile; said at
+        // most once a minute (it is tried again every few seconds).
+        const TimeUs t = clock_ ? clock_->MonotonicNow() : 0;
+        if (!clock_ || last_counts_warning_ < 0 || t - last_counts_warning_ >= 60 * kUsPerSecond) {
+          last_counts_warning_ = t;
+          std::fprintf(stderr, "mailtrail: fleet-wide counts not exchanged (%s)\n",
+                       EscapeForLog(theirs.status().message(), 300).c_str());
+        }
+      }
+      cv_.notify_all();
+      continue;
     }
     if (batch.refresh_at >= 0) {
       auto blocks = store_->LoadBlocks(batch.refresh_at);
@@ -141,7 +173,7 @@ void AsyncWriter::Run() {
 void AsyncWriter::TakeFollowing(Batch* batch) {
   while (!queue_.empty()) {
     Batch& next = queue_.front();
-    if (next.refresh_at >= 0 || next.checkpoint.has_value() != batch->checkpoint.has_value())
+    if (next.control() || next.checkpoint.has_value() != batch->checkpoint.has_value())
       return;
     batch->records.insert(batch->records.end(), std::make_move_iterator(next.records.begin()),
                           std::make_move_iterator(next.records.end()));

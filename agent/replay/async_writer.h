@@ -13,6 +13,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -44,6 +45,11 @@ class AsyncWriter : public RecordSink {
   // them over once read.
   void RefreshBlocks(TimeUs now);
   std::optional<std::vector<Block>> TakeRefreshedBlocks();
+  // Asks the writer thread to publish this agent's detection counts and read
+  // the other agents' (Store::ExchangeCounts); TakeFleetCounts() hands them
+  // over once read (nothing while the store does not answer).
+  void ExchangeCounts(std::string agent, std::vector<WindowCount> mine, TimeUs since);
+  std::optional<std::vector<WindowCount>> TakeFleetCounts();
   size_t pending_records() const { return current_.size(); }
   // The first write error so far (OK while all went well).
   Status error() const;
@@ -71,6 +77,14 @@ class AsyncWriter : public RecordSink {
     std::optional<CheckpointUpdate> checkpoint;
     std::vector<Block> blocks;
     TimeUs refresh_at = -1;  // >= 0: read the blocks active then, nothing else
+    // Set: exchange detection counts, nothing else.
+    struct Counts {
+      std::string agent;
+      std::vector<WindowCount> mine;
+      TimeUs since = 0;
+    };
+    std::shared_ptr<Counts> counts = nullptr;
+    bool control() const { return refresh_at >= 0 || counts != nullptr; }
   };
   void Push(Batch&& batch);
   void TakeFollowing(Batch* batch);  // with mu_ held
@@ -92,6 +106,8 @@ class AsyncWriter : public RecordSink {
   const Clock* clock_;
   bool blocks_unsaved_ = false;
   std::optional<std::vector<Block>> refreshed_;
+  std::optional<std::vector<WindowCount>> fleet_counts_;
+  TimeUs last_counts_warning_ = -1;
   TimeUs last_block_warning_ = -1;
   std::thread thread_;
 };

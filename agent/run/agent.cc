@@ -5,6 +5,7 @@
 #include <ctime>
 
 #include "agent/run/checkpoint.h"
+#include "base/host_name.h"
 #include "base/text.h"
 #include "parsers/line_parser.h"
 
@@ -137,6 +138,7 @@ Agent::Agent(AgentOptions options, Store* store, FileSystem* fs, const Clock* cl
       blocks_(options_.detect ? std::make_unique<BlockManager>(options_.blocks) : nullptr),
       tee_(std::make_unique<Tee>(this)),
       tracker_(LiveTracker(options_.tracker), tee_.get()) {
+  if (options_.fleet_agent.empty()) options_.fleet_agent = MachineName("mailtrail");
   FileStreamOptions fo;
   fo.start_at_end = !options_.from_start;
   fo.rotate_wait = options_.rotate_wait;
@@ -153,8 +155,13 @@ Agent::Agent(AgentOptions options, Store* store, FileSystem* fs, const Clock* cl
 Agent::~Agent() = default;
 
 void Agent::Detect(const MessageRecord& r) {
+  detector_changed_ = true;
   decisions_.clear();
   detector_->OnRecord(r, &decisions_);
+  ApplyDecisions();
+}
+
+void Agent::ApplyDecisions() {
   if (decisions_.empty()) return;
   blocks_->set_live_after(clock_->WallNow() - options_.live_horizon);
   std::string why;
@@ -207,9 +214,11 @@ Status Agent::Start() {
   // The whole state, then each change set after it; the streams stand where
   // the last part says.
   Checkpoint cp;
+  std::string detector_state;  // the last part's that carries one
   for (size_t i = 0; i < saved->size(); ++i) {
     auto part = DecodeCheckpoint((*saved)[i]);
     if (!part.ok()) return part.status();
+    if (!part->detector_state.empty()) detector_state = std::move(part->detector_state);
     Status st = i == 0 ? tracker_.LoadState(part->tracker_state)
                        : tracker_.ApplyChanges(part->tracker_state);
     if (!st.ok()) return st;
@@ -217,6 +226,13 @@ Status Agent::Start() {
     cp = std::move(*part);
   }
   checkpoint_seq_ = cp.seq;
+  // The windows as they stood at the checkpoint: the lines after it are read
+  // again and counted once. A damaged state costs the windows, not the start.
+  if (detector_ && !detector_state.empty()) {
+    if (Status st = detector_->LoadState(detector_state); !st.ok())
+      std::fprintf(stderr, "mailtrail: detection starts afresh: %s\n",
+                   EscapeForLog(st.message(), 300).c_str());
+  }
   // Log time goes on from where it stood, by the wall clock, until lines come.
   last_line_log_time_ = tracker_.now();
   last_line_mono_ = last_flush_;
@@ -283,12 +299,37 @@ StatusOr<size_t> Agent::Step() {
       // earlier (`blocks remove`) are read too, and end here (issue 19 item 2).
       writer_->RefreshBlocks(blocks_->RefreshFrom(clock_->WallNow()));
     }
+    if (options_.fleet) {
+      if (auto theirs = writer_->TakeFleetCounts()) {
+        detector_->SetFleetCounts(*theirs);
+        if (last_line_log_time_ != 0) {
+          decisions_.clear();
+          detector_->CheckFleet(last_line_log_time_ + (now - last_line_mono_),
+                                options_.tracker.host.empty() ? options_.fleet_agent
+                                                              : options_.tracker.host,
+                                &decisions_);
+          if (!decisions_.empty()) detector_changed_ = dirty_ = true;
+          ApplyDecisions();
+        }
+      }
+      if (now - last_fleet_exchange_ >= options_.fleet_interval) ExchangeFleetCounts(now);
+    }
   }
   if (writer_->pending_records() >= options_.batch_records ||
       (dirty_ && now - last_flush_ >= commit_interval())) {
     if (Status st = Flush(); !st.ok()) return st;
   }
   return total;
+}
+
+void Agent::ExchangeFleetCounts(TimeUs mono_now) {
+  if (last_line_log_time_ == 0) return;  // no log time yet
+  last_fleet_exchange_ = mono_now;
+  // Log time now, as the tracker's (it goes on by the clock while logs are quiet).
+  const TimeUs log_now = last_line_log_time_ + (mono_now - last_line_mono_);
+  const TimeUs window = std::max(options_.detector.subject_window, options_.detector.ip_window);
+  writer_->ExchangeCounts(options_.fleet_agent, detector_->FleetCounts(log_now),
+                          log_now - 2 * window);
 }
 
 Status Agent::Flush() {
@@ -305,6 +346,10 @@ Status Agent::Flush() {
     cp.tracker_state = tracker_.SaveChanges();
   }
   cp.seq = ++checkpoint_seq_;
+  // The detector's state when it changed, and in every whole part (which
+  // replaces the parts that held it before).
+  if (detector_ && (whole || detector_changed_)) cp.detector_state = detector_->SaveState();
+  detector_changed_ = false;
   std::vector<Block> blocks = std::move(new_blocks_);
   new_blocks_.clear();
   // Blocks whose saving failed (a store outage) are saved again, all of them.

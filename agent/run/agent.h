@@ -56,6 +56,12 @@ struct AgentOptions {
   TimeUs live_horizon = 300 * kUsPerSecond;
   // How often the store's active blocks are read (those of other agents).
   TimeUs block_refresh = 5 * kUsPerSecond;
+  // Fleet-wide detection (docs/detection.md): every fleet_interval this agent
+  // publishes its window counts to the store as `fleet_agent` and adds the
+  // other agents' to its own.
+  bool fleet = false;
+  TimeUs fleet_interval = 2 * kUsPerSecond;
+  std::string fleet_agent;  // "": this machine's host name
   // What the queue files said (issue 8): a closing record takes the Subject,
   // From: and Message-ID the log did not carry. Null: off. The watcher only
   // for its counters in the metrics.
@@ -107,6 +113,8 @@ class Agent {
   class Lines;
   class Tee;
   void Detect(const MessageRecord& r);
+  // Makes blocks of decisions_ (said, and saved with the next batch).
+  void ApplyDecisions();
   void Enrich(MessageRecord* r);
   // Copies what newly read queue files said into the open records, which the
   // next checkpoint then keeps (a restart after the file is gone loses nothing).
@@ -129,6 +137,9 @@ class Agent {
   std::vector<Block> new_blocks_;  // made since the last flush
   std::vector<Decision> decisions_;
   TimeUs last_block_refresh_ = 0;
+  TimeUs last_fleet_exchange_ = 0;
+  // Publishes the detector's window counts, asks for the other agents'.
+  void ExchangeFleetCounts(TimeUs mono_now);
   std::unique_ptr<RecordSink> tee_;  // records to the writer, and to the detector
   MessageTracker tracker_;
   std::vector<std::unique_ptr<FileStream>> streams_;
@@ -144,6 +155,7 @@ class Agent {
   // clock, so that records close after their grace period without new lines.
   TimeUs last_line_log_time_ = 0, last_line_mono_ = 0;
   bool dirty_ = false;      // lines consumed since the last flush
+  bool detector_changed_ = false;  // records detected since the last flush
   int64_t enriched_ = 0;    // records given a field from a queue file
   int64_t hints_kept_ = 0;  // open records given a field from a queue file
   // Queue files read before their message's first log line: tried again.

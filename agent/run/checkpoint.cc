@@ -9,7 +9,7 @@ namespace mailtrail {
 
 namespace {
 using nlohmann::json;
-constexpr int kVersion = 1;
+constexpr int kVersion = 2;  // 2: with the detector's state; 1 is read too
 // A tracker state this large is stored zstd-compressed (about 6x smaller: 25.5
 // MB of open messages make a 4.0 MB frame in 70 ms); smaller ones stay JSON.
 constexpr size_t kCompressFrom = 4096;
@@ -27,16 +27,38 @@ std::string EncodeCheckpoint(const Checkpoint& cp) {
     streams.push_back({{"path", s.path}, {"year", s.year}, {"positions", positions}});
   }
   json j = {{"v", kVersion}, {"seq", cp.seq}, {"streams", streams}};
+  // The frames after the header's newline: the detector's, then the tracker's.
+  std::string frames;
+  if (cp.detector_state.size() >= kCompressFrom) {
+    std::string frame = ZstdCompress(cp.detector_state);
+    if (!frame.empty()) {
+      j["detector_zstd"] = {cp.detector_state.size(), frame.size()};
+      frames = std::move(frame);
+    }
+  }
+  if (!cp.detector_state.empty() && frames.empty())
+    j["detector"] = json::parse(cp.detector_state, nullptr, /*allow_exceptions=*/false);
   if (cp.tracker_state.size() >= kCompressFrom) {
-    // The header as one line of JSON (it holds no raw newline), then the frame.
+    // The header as one line of JSON (it holds no raw newline), then the frames.
     std::string frame = ZstdCompress(cp.tracker_state);
     if (!frame.empty()) {
       j["tracker_zstd"] = cp.tracker_state.size();
       std::string out = j.dump(-1, ' ', false, json::error_handler_t::replace);
       out += '\n';
+      out += frames;
       out += frame;
       return out;
     }
+  }
+  if (!frames.empty()) {
+    // The tracker's state spliced into the header, the detector's frame after.
+    std::string out = j.dump(-1, ' ', false, json::error_handler_t::replace);
+    out.pop_back();
+    out += ",\"tracker\":";
+    out += json(cp.tracker_state).dump(-1, ' ', false, json::error_handler_t::replace);
+    out += "}\n";
+    out += frames;
+    return out;
   }
   std::string out = j.dump(-1, ' ', false, json::error_handler_t::replace);
   // The tracker's state is JSON already (MessageTracker::SaveState), often
@@ -57,12 +79,23 @@ std::string EncodeCheckpoint(const Checkpoint& cp) {
 StatusOr<Checkpoint> DecodeCheckpoint(std::string_view bytes) {
   Checkpoint cp;
   const size_t newline = bytes.find('\n');
-  const std::string_view frame =
+  std::string_view frame =
       newline == std::string_view::npos ? std::string_view() : bytes.substr(newline + 1);
   try {
     const json j = json::parse(bytes.substr(0, newline));
-    if (IntFromJson<int>(j.at("v")) != kVersion)
+    const int version = IntFromJson<int>(j.at("v"));
+    if (version != 1 && version != kVersion)
       return Status::Corruption("checkpoint of an unknown version");
+    if (j.contains("detector_zstd")) {
+      const json& d = j.at("detector_zstd");
+      const size_t plain = IntFromJson<size_t>(d.at(0)), size = IntFromJson<size_t>(d.at(1));
+      if (size > frame.size() ||
+          !ZstdDecompress(frame.substr(0, size), plain, kMaxStateBytes, &cp.detector_state))
+        return Status::Corruption("checkpoint: the detector state does not decompress");
+      frame.remove_prefix(size);
+    } else if (j.contains("detector")) {
+      cp.detector_state = j.at("detector").dump();
+    }
     if (j.contains("seq")) cp.seq = IntFromJson<int64_t>(j.at("seq"));  // absent before 2026-11-28
     for (const json& s : j.at("streams")) {
       Checkpoint::Stream stream;

@@ -7,10 +7,16 @@
 // tracker's whole state, each later one where the logs stand then and the
 // tracker's changes since the part before (MessageTracker::SaveChanges).
 //
-// A part is JSON: {"v":1,"seq":N,"streams":[...],"tracker":{...}}. A tracker
-// state of 4 KiB or more is compressed instead: the same object with
+// A part is JSON: {"v":2,"seq":N,"streams":[...],"detector":{...},"tracker":{...}}.
+// A tracker state of 4 KiB or more is compressed instead: the same object with
 // "tracker_zstd": its plain size in place of "tracker", a newline, and the zstd
 // frame. Either way the streams are in the first line.
+//
+// Version 2 (2026-12) added the flood detector's state (FloodDetector::
+// SaveState), absent when the part does not carry it: "detector", or when it
+// is 4 KiB or more "detector_zstd": [plain size, frame size] with its frame
+// right after the newline, before the tracker's. Version 1 parts (no detector)
+// are read as ever.
 #ifndef MAILTRAIL_AGENT_RUN_CHECKPOINT_H_
 #define MAILTRAIL_AGENT_RUN_CHECKPOINT_H_
 
@@ -32,6 +38,8 @@ struct Checkpoint {
   };
   std::vector<Stream> streams;
   std::string tracker_state;  // SaveState() or SaveChanges(): a JSON object
+  // FloodDetector::SaveState(), whole; empty: this part does not carry one.
+  std::string detector_state;
   // Counts the parts an agent wrote: no two parts are the same bytes (the spool
   // recognises the last part the primary holds by them).
   int64_t seq = 0;

@@ -66,6 +66,9 @@ class MysqlStore : public Store {
   Status SaveBlocks(const std::vector<Block>& blocks) override;
   StatusOr<std::vector<Block>> LoadBlocks(TimeUs active_at) override;
   StatusOr<int> EndBlocks(const std::string& key, TimeUs at) override;
+  StatusOr<std::vector<WindowCount>> ExchangeCounts(const std::string& agent,
+                                                    const std::vector<WindowCount>& mine,
+                                                    TimeUs since) override;
   Status SkipHeldRecords() override;
   HeldCounts held_counts() const override { return held_; }
 

@@ -411,4 +411,12 @@ StatusOr<int> SpoolStore::EndBlocks(const std::string& key, TimeUs at) {
   return primary_->EndBlocks(key, at);
 }
 
+// Counts of the moment: from the primary, or none while it is away.
+StatusOr<std::vector<WindowCount>> SpoolStore::ExchangeCounts(const std::string& agent,
+                                                              const std::vector<WindowCount>& mine,
+                                                              TimeUs since) {
+  std::lock_guard<std::mutex> p(primary_mu_);
+  return primary_->ExchangeCounts(agent, mine, since);
+}
+
 }  // namespace mailtrail

@@ -56,6 +56,9 @@ class SpoolStore : public Store {
   Status SaveBlocks(const std::vector<Block>& blocks) override;
   StatusOr<std::vector<Block>> LoadBlocks(TimeUs active_at) override;
   StatusOr<int> EndBlocks(const std::string& key, TimeUs at) override;
+  StatusOr<std::vector<WindowCount>> ExchangeCounts(const std::string& agent,
+                                                    const std::vector<WindowCount>& mine,
+                                                    TimeUs since) override;
 
   // Batches waiting in the spool now (for metrics and tests).
   int64_t spooled_batches() const;

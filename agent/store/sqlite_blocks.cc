@@ -95,3 +95,51 @@ StatusOr<std::map<std::string, int64_t>> SqliteStore::CountByOutcome() {
 }
 
 }  // namespace mailtrail
+
+namespace mailtrail {
+
+// One transaction: this agent's counts replaced, the old ones of all dropped.
+StatusOr<std::vector<WindowCount>> SqliteStore::ExchangeCounts(const std::string& agent,
+                                                               const std::vector<WindowCount>& mine,
+                                                               TimeUs since) {
+  if (Status st = db_.Exec("BEGIN IMMEDIATE"); !st.ok()) return st;
+  auto fail = [&](const char* what) {
+    Status st = db_.Error(what);
+    static_cast<void>(db_.Exec("ROLLBACK"));
+    return st;
+  };
+  {
+    auto del = db_.Prepare("DELETE FROM detect_count WHERE agent = ?1 OR bucket < ?2");
+    if (!del.ok()) return fail("clear detection counts");
+    del->BindText(1, agent);
+    del->BindInt(2, since);
+    if (del->Step() != SQLITE_DONE) return fail("clear detection counts");
+    auto ins = db_.Prepare(
+        "INSERT OR REPLACE INTO detect_count (agent, key, bucket, count) VALUES (?,?,?,?)");
+    if (!ins.ok()) return fail("publish detection counts");
+    for (const WindowCount& c : mine) {
+      ins->Reset();
+      ins->BindText(1, agent);
+      ins->BindText(2, c.key);
+      ins->BindInt(3, c.bucket);
+      ins->BindInt(4, c.count);
+      if (ins->Step() != SQLITE_DONE) return fail("publish detection counts");
+    }
+  }
+  std::vector<WindowCount> out;
+  {
+    auto q = db_.Prepare(
+        "SELECT agent, key, bucket, count FROM detect_count WHERE agent <> ?1 AND bucket >= ?2");
+    if (!q.ok()) return fail("read detection counts");
+    q->BindText(1, agent);
+    q->BindInt(2, since);
+    int rc;
+    while ((rc = q->Step()) == SQLITE_ROW)
+      out.push_back({q->Text(0), q->Text(1), q->Int(2), static_cast<int>(q->Int(3))});
+    if (rc != SQLITE_DONE) return fail("read detection counts");
+  }
+  if (Status st = db_.Exec("COMMIT"); !st.ok()) return st;
+  return out;
+}
+
+}  // namespace mailtrail

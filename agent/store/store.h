@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "agent/blocks/block.h"
+#include "agent/detect/window_count.h"
 #include "agent/track/record.h"
 #include "base/status.h"
 
@@ -141,6 +142,17 @@ class Store {
   virtual StatusOr<std::vector<Block>> LoadBlocks(TimeUs active_at) = 0;
   // Ends the active blocks of `key` (any kind) at `at`; says how many.
   virtual StatusOr<int> EndBlocks(const std::string& key, TimeUs at) = 0;
+
+  // Fleet-wide detection (docs/detection.md): replaces `agent`'s window counts
+  // by `mine`, drops every agent's counts of buckets before `since`, and
+  // returns the other agents' counts from `since` on. Stores without the
+  // table (the spool's own) say NotFound.
+  virtual StatusOr<std::vector<WindowCount>> ExchangeCounts(const std::string& agent,
+                                                            const std::vector<WindowCount>& mine,
+                                                            TimeUs since) {
+    static_cast<void>(agent), static_cast<void>(mine), static_cast<void>(since);
+    return Status::NotFound("this store does not keep detection counts");
+  }
 
   // What opening did to the schema: its version before (0: there was none, the
   // schema was created) and after. Equal when nothing was applied.

@@ -36,6 +36,8 @@ TEST(Config, TheExampleFileHoldsExactlyTheDefaults) {
   EXPECT_EQ(c->subject_source_bounces, d.subject_source_bounces);
   EXPECT_EQ(c->answers, d.answers);
   EXPECT_EQ(c->answer_window, d.answer_window);
+  EXPECT_EQ(c->fleet, d.fleet);
+  EXPECT_EQ(c->fleet_interval, d.fleet_interval);
   EXPECT_EQ(c->subject_window, d.subject_window);
   EXPECT_EQ(c->ip_bounces, d.ip_bounces);
   EXPECT_EQ(c->ip_window, d.ip_window);

@@ -1,0 +1,158 @@
+// FloodDetector::SaveState/LoadState: the detector's memory as JSON, for the
+// agent's checkpoint (issue 19 item 8: ten SIGKILLs during a flood used to
+// empty the windows ten times, and the flood was never decided).
+//
+// {"v":1, "subjects":[...], "ips":[...], "rules":[names], "rule_keys":[...],
+//  "outbound":[[key, credits, learned], ...], "counts":[untracked, bounces, answers...]}
+// A ring is saved as [[bucket start (µs), count], ...]: loading adds them
+// again, so a window or bucket count changed meanwhile still counts them.
+#include <algorithm>
+
+#include <nlohmann/json.hpp>
+
+#include "agent/detect/flood_detector.h"
+#include "agent/track/json_number.h"
+
+namespace mailtrail {
+
+using nlohmann::json;
+
+struct DetectorStateCodec {
+  using D = FloodDetector;
+
+  static json Ring(const D::Ring& r) {
+    json out = json::array();
+    for (const auto& [idx, n] : r.slots_)
+      if (idx >= 0 && n > 0) out.push_back({idx * r.width_, n});
+    return out;
+  }
+  static void Ring(const json& j, D::Ring* r) {
+    for (const json& s : j) r->Add(TimeFromJson(s.at(0)), IntFromJson<int>(s.at(1)));
+  }
+  static json Strings(const std::vector<std::string>& v) { return v; }
+  static std::vector<std::string> Strings(const json& j) {
+    std::vector<std::string> v;
+    for (const json& s : j) v.push_back(s.get<std::string>());
+    return v;
+  }
+
+  static json IpState(const std::string& key, const D::IpState& s) {
+    return {key, Ring(s.ring), Strings(s.evidence), s.last, s.decided_until};
+  }
+  static void IpState(const json& j, TimeUs window, int buckets,
+                      std::unordered_map<std::string, D::IpState>* map) {
+    D::IpState& s = (*map)[j.at(0).get<std::string>()];
+    s.ring = D::Ring(window, buckets);
+    Ring(j.at(1), &s.ring);
+    s.evidence = Strings(j.at(2));
+    s.last = TimeFromJson(j.at(3));
+    s.decided_until = TimeFromJson(j.at(4));
+  }
+
+  static std::string Save(const D& d) {
+    json subjects = json::array();
+    for (const auto& [key, s] : d.subjects_) {
+      json clients = json::array();
+      for (const auto& c : s.ips) clients.push_back({c.ip, c.last, c.recent, c.next});
+      subjects.push_back({key, Ring(s.ring), clients, Strings(s.raw), Strings(s.evidence), s.last,
+                          s.flood_until, s.last_answer, s.answered, s.answers});
+    }
+    json ips = json::array();
+    for (const auto& [key, s] : d.ips_) ips.push_back(IpState(key, s));
+    json rules = json::array(), rule_keys = json::array();
+    if (d.rules_)
+      for (const auto& spec : d.rules_->specs()) rules.push_back(spec.name);
+    for (const auto& [key, s] : d.rule_keys_) rule_keys.push_back(IpState(key, s));
+    // Oldest first, so that loading rebuilds OutboundMemory's order of expiry.
+    std::vector<const std::pair<const std::string, OutboundMemory::Entry>*> keys;
+    for (const auto& e : d.outbound_.keys_) keys.push_back(&e);
+    std::sort(keys.begin(), keys.end(),
+              [](auto* a, auto* b) { return a->second.learned < b->second.learned; });
+    json outbound = json::array();
+    for (const auto* e : keys) outbound.push_back({e->first, e->second.credits, e->second.learned});
+    json counts = {d.untracked_, d.bounces_};
+    for (int64_t a : d.answers_) counts.push_back(a);
+    json j = {{"v", 1},          {"subjects", subjects}, {"ips", ips},
+              {"rules", rules},  {"rule_keys", rule_keys}, {"outbound", outbound},
+              {"counts", counts}};
+    return j.dump(-1, ' ', false, json::error_handler_t::replace);
+  }
+
+  static void Load(const json& j, D* d) {
+    if (IntFromJson<int>(j.at("v")) != 1) throw json::other_error::create(501, "version", &j);
+    const DetectorOptions& o = d->o_;
+    for (const json& x : j.at("subjects")) {
+      D::SubjectState& s = d->subjects_[x.at(0).get<std::string>()];
+      s.ring = D::Ring(o.subject_window, o.buckets);
+      Ring(x.at(1), &s.ring);
+      for (const json& c : x.at(2)) {
+        D::SubjectState::Client client{c.at(0).get<std::string>(), TimeFromJson(c.at(1)), {}, 0};
+        for (const json& t : c.at(2)) client.recent.push_back(TimeFromJson(t));
+        client.next = IntFromJson<size_t>(c.at(3));
+        // A changed subject_source_bounces: the latest arrivals, as a fresh ring.
+        const size_t keep = static_cast<size_t>(std::max(1, o.subject_source_bounces));
+        if (client.recent.size() > keep || client.next >= std::max<size_t>(1, keep)) {
+          std::sort(client.recent.begin(), client.recent.end());
+          if (client.recent.size() > keep)
+            client.recent.erase(client.recent.begin(), client.recent.end() - keep);
+          client.next = 0;
+        }
+        s.ips.push_back(std::move(client));
+      }
+      s.raw = Strings(x.at(3));
+      s.evidence = Strings(x.at(4));
+      s.last = TimeFromJson(x.at(5));
+      s.flood_until = TimeFromJson(x.at(6));
+      s.last_answer = TimeFromJson(x.at(7));
+      s.answered = x.at(8).get<bool>();
+      s.answers = IntFromJson<int64_t>(x.at(9));
+    }
+    for (const json& x : j.at("ips")) IpState(x, o.ip_window, o.buckets, &d->ips_);
+    // A content rule's slots are keyed by its index: kept only while the rules
+    // are the same ones (a changed configuration starts them afresh).
+    std::vector<std::string> names;
+    if (d->rules_)
+      for (const auto& spec : d->rules_->specs()) names.push_back(spec.name);
+    if (Strings(j.at("rules")) == names) {
+      for (const json& x : j.at("rule_keys")) {
+        const std::string slot = x.at(0).get<std::string>();
+        const size_t i = static_cast<size_t>(std::stoul(slot.substr(0, slot.find('\t'))));
+        if (i < names.size()) IpState(x, d->rules_->specs()[i].window, o.buckets, &d->rule_keys_);
+      }
+    }
+    for (const json& x : j.at("outbound")) {
+      OutboundMemory::Entry e{IntFromJson<int>(x.at(1)), TimeFromJson(x.at(2))};
+      std::string key = x.at(0).get<std::string>();
+      d->outbound_.order_.emplace_back(e.learned, key);
+      d->outbound_.keys_[std::move(key)] = e;
+    }
+    const json& counts = j.at("counts");
+    d->untracked_ = IntFromJson<int64_t>(counts.at(0));
+    d->bounces_ = IntFromJson<int64_t>(counts.at(1));
+    for (int k = 0; k < kAnswerKinds && static_cast<size_t>(k) + 2 < counts.size(); ++k)
+      d->answers_[k] = IntFromJson<int64_t>(counts.at(static_cast<size_t>(k) + 2));
+  }
+};
+
+std::string FloodDetector::SaveState() const { return DetectorStateCodec::Save(*this); }
+
+Status FloodDetector::LoadState(std::string_view text) {
+  subjects_.clear();
+  ips_.clear();
+  rule_keys_.clear();
+  outbound_ = OutboundMemory(o_.answers);
+  untracked_ = bounces_ = 0;
+  std::fill(std::begin(answers_), std::end(answers_), 0);
+  try {
+    DetectorStateCodec::Load(json::parse(text), this);
+  } catch (const std::exception& e) {  // json's, and stoul's on a damaged slot
+    subjects_.clear();
+    ips_.clear();
+    rule_keys_.clear();
+    outbound_ = OutboundMemory(o_.answers);
+    return Status::Corruption(std::string("detector state: ") + e.what());
+  }
+  return Status::Ok();
+}
+
+}  // namespace mailtrail

@@ -1,0 +1,110 @@
+// Fleet-wide counting (issue 19 item 9): detectors that exchange their window
+// counts (as agents do through the store) decide on a flood spread over them,
+// which none of them sees enough of alone.
+#include <gtest/gtest.h>
+
+#include "agent/detect/flood_detector.h"
+
+namespace mailtrail {
+namespace {
+
+constexpr TimeUs kT0 = 1795780000LL * kUsPerSecond;
+
+MessageRecord Bounce(const std::string& host, const std::string& ip, const std::string& subject,
+                     double at) {
+  MessageRecord r;
+  r.host = host;
+  r.qid = "Q" + std::to_string(static_cast<int64_t>(at * 1000));
+  r.client_ip = ip;
+  r.has_client = true;
+  r.sender = "";
+  r.subject = subject;
+  r.first_seen = kT0 + static_cast<TimeUs>(at * kUsPerSecond);
+  r.last_seen = r.first_seen + 1000;
+  return r;
+}
+
+// Three MXes; `send(i, second, out)` gives MX i its bounces of that second.
+// With `exchange`, each detector gets the others' counts every 2 s (log time).
+template <typename Send>
+std::vector<Decision> RunFleet(const DetectorOptions& o, bool exchange, int seconds, Send send) {
+  std::vector<FloodDetector> mx;
+  for (int i = 0; i < 3; ++i) mx.emplace_back(o);
+  std::vector<Decision> out;
+  for (int s = 0; s < seconds; ++s) {
+    for (int i = 0; i < 3; ++i)
+      for (const MessageRecord& r : send(i, s)) mx[i].OnRecord(r, &out);
+    if (!exchange || s % 2 != 0) continue;
+    const TimeUs now = kT0 + s * kUsPerSecond;
+    std::vector<std::vector<WindowCount>> published;
+    for (auto& d : mx) published.push_back(d.FleetCounts(now));
+    for (int i = 0; i < 3; ++i) {
+      std::vector<WindowCount> others;
+      for (int j = 0; j < 3; ++j)
+        if (j != i) others.insert(others.end(), published[j].begin(), published[j].end());
+      mx[i].SetFleetCounts(others);
+    }
+  }
+  return out;
+}
+
+TEST(FleetCounts, AnIpFloodAt40PercentOnEachOfThreeMxesIsDecided) {
+  DetectorOptions o;  // 20 bounces a minute from one IP
+  auto send = [](int i, int s) {
+    std::vector<MessageRecord> v;
+    if ((s + i) % 8 == 0) v.push_back(Bounce("mx" + std::to_string(i), "192.0.2.50", "x", s));
+    return v;  // one every 7.5 s on each MX: 8 a minute, 40% of the threshold
+  };
+  EXPECT_TRUE(RunFleet(o, false, 300, send).empty()) << "no MX sees 20 a minute alone";
+  const auto d = RunFleet(o, true, 300, send);
+  ASSERT_FALSE(d.empty());
+  EXPECT_EQ(d[0].key, "192.0.2.50");
+  EXPECT_LE(d[0].at, kT0 + 60 * kUsPerSecond) << "within the flood's first minute";
+}
+
+TEST(FleetCounts, ASubjectFloodCountsSourcesAndBouncesFleetWide) {
+  DetectorOptions o;  // 50 bounces of a subject in 120 s from 2 sources with 5 each
+  auto send = [](int i, int s) {
+    std::vector<MessageRecord> v;
+    // Each of two sources sends one to each MX every 6 s: 20 a minute per MX
+    // (40% of 50 in the window), 60 fleet-wide; never 20 from one IP on one MX
+    // nor fleet-wide (10 a minute from each).
+    if (s % 6 == i) {
+      for (const char* ip : {"198.51.100.1", "198.51.100.2"})
+        v.push_back(Bounce("mx" + std::to_string(i), ip, "Undelivered Mail Returned", s));
+    }
+    return v;
+  };
+  EXPECT_TRUE(RunFleet(o, false, 240, send).empty());
+  const auto d = RunFleet(o, true, 240, send);
+  bool subject = false;
+  for (const auto& x : d) subject |= x.kind == Decision::Kind::kSubject;
+  EXPECT_TRUE(subject);
+}
+
+TEST(FleetCounts, TheOthersCountsDecideWithoutWaitingForTheNextBounceHere) {
+  DetectorOptions o;
+  FloodDetector here(o), there(o);
+  std::vector<Decision> out;
+  for (int s = 0; s < 8; ++s) here.OnRecord(Bounce("mx1", "192.0.2.50", "x", s * 5), &out);
+  for (int s = 0; s < 12; ++s) there.OnRecord(Bounce("mx2", "192.0.2.50", "x", s * 4), &out);
+  ASSERT_TRUE(out.empty());
+  const TimeUs now = kT0 + 50 * kUsPerSecond;
+  here.SetFleetCounts(there.FleetCounts(now));
+  here.CheckFleet(now, "mx1", &out);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].key, "192.0.2.50");
+  EXPECT_EQ(out[0].at, now);
+  out.clear();
+  here.CheckFleet(now + kUsPerSecond, "mx1", &out);
+  EXPECT_TRUE(out.empty()) << "decided once";
+  // Counts that left the window decide nothing.
+  FloodDetector later(o);
+  for (int s = 0; s < 8; ++s) later.OnRecord(Bounce("mx1", "192.0.2.50", "x", s * 5), &out);
+  later.SetFleetCounts(there.FleetCounts(now));
+  later.CheckFleet(now + 120 * kUsPerSecond, "mx1", &out);
+  EXPECT_TRUE(out.empty());
+}
+
+}  // namespace
+}  // namespace mailtrail
