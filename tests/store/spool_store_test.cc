@@ -100,7 +100,7 @@ TEST_F(SpoolStoreTest, AnOutageIsSpooledInOrderAndDrainedWhenThePrimaryIsBack) {
   update.outcome = Outcome::kDelivered;
   ASSERT_TRUE(s->Write({update}).ok());
   flaky->down = false;
-  ASSERT_TRUE(s->WaitDrained(10000));
+  ASSERT_TRUE(s->WaitDrained(60000));
   EXPECT_EQ(Qids(),
             (std::vector<std::string>{"Q100", "Q101", "Q102", "Q103", "Q104", "Q105", "Q106"}));
   EXPECT_EQ(All(real_.get())[3].outcome, Outcome::kDelivered);
@@ -136,7 +136,7 @@ TEST_F(SpoolStoreTest, SpooledCheckpointChangesAreAppliedInOrder) {
   EXPECT_EQ(*s->LoadCheckpoint(), (Parts{"whole 2", "change 5"}))
       << "a spooled whole state needs nothing from the primary";
   flaky->down = false;
-  ASSERT_TRUE(s->WaitDrained(10000));
+  ASSERT_TRUE(s->WaitDrained(60000));
   EXPECT_EQ(*real_->LoadCheckpoint(), (Parts{"whole 2", "change 5"}));
   EXPECT_EQ(Qids().size(), 7u);
 }
@@ -157,7 +157,7 @@ TEST_F(SpoolStoreTest, AForgottenCheckpointGoesBehindTheSpooledChanges) {
   EXPECT_EQ(s->spooled_batches(), 2);
   flaky->down = false;
   EXPECT_TRUE(s->LoadCheckpoint()->empty());
-  ASSERT_TRUE(s->WaitDrained(10000));
+  ASSERT_TRUE(s->WaitDrained(60000));
   EXPECT_TRUE(real_->LoadCheckpoint()->empty());
   EXPECT_EQ(Qids().size(), 2u);
 }
@@ -172,7 +172,7 @@ TEST_F(SpoolStoreTest, ALandedDrainOfChangesIsNotWrittenTwice) {
   const auto c1 = CheckpointUpdate::Append("change 1"), c2 = CheckpointUpdate::Append("change 2");
   ASSERT_TRUE(s->WriteBatch(Batch(1, 2), &c1).ok());  // landed, but spooled as well
   ASSERT_TRUE(s->WriteBatch(Batch(3, 2), &c2).ok());
-  ASSERT_TRUE(s->WaitDrained(10000));
+  ASSERT_TRUE(s->WaitDrained(60000));
   EXPECT_EQ(Qids(), (std::vector<std::string>{"Q100", "Q101", "Q102", "Q103", "Q104"}));
   EXPECT_EQ(*real_->LoadCheckpoint(), (Parts{"whole 1", "change 1", "change 2"}));
 }
@@ -189,7 +189,7 @@ TEST_F(SpoolStoreTest, ARestartResumesFromTheSpoolAndStillDrainsIt) {
   FlakyStore* flaky;
   auto s = OpenSpool(&flaky);
   EXPECT_EQ(*s->LoadCheckpoint(), Parts{"cp2"});
-  ASSERT_TRUE(s->WaitDrained(10000));
+  ASSERT_TRUE(s->WaitDrained(60000));
   EXPECT_EQ(Qids().size(), 4u);
 }
 
@@ -200,7 +200,7 @@ TEST_F(SpoolStoreTest, ACommitThatLandedWithoutAnAnswerIsNotWrittenTwice) {
   const auto cp1 = CheckpointUpdate::Replace("cp1"), cp2 = CheckpointUpdate::Replace("cp2");
   ASSERT_TRUE(s->WriteBatch(Batch(0, 2), &cp1).ok());  // landed, but spooled as well
   ASSERT_TRUE(s->WriteBatch(Batch(2, 2), &cp2).ok());
-  ASSERT_TRUE(s->WaitDrained(10000));
+  ASSERT_TRUE(s->WaitDrained(60000));
   EXPECT_EQ(Qids(), (std::vector<std::string>{"Q100", "Q101", "Q102", "Q103"}));
 }
 
@@ -220,7 +220,7 @@ TEST_F(SpoolStoreTest, AFullSpoolHoldsTheWriterBackInsteadOfDropping) {
   EXPECT_EQ(s->spooled_batches(), 1);
   flaky->down = false;
   writer.join();
-  ASSERT_TRUE(s->WaitDrained(10000));
+  ASSERT_TRUE(s->WaitDrained(60000));
   EXPECT_EQ(Qids().size(), 4u);
 }
 
