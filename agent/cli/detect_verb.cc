@@ -24,8 +24,8 @@
 #include "agent/detect/subject.h"
 #include "agent/replay/line_reader.h"
 #include "agent/replay/replay.h"
-#include "parsers/line_parser.h"
 #include "base/text.h"
+#include "parsers/line_parser.h"
 
 namespace mailtrail::cli {
 
@@ -85,9 +85,9 @@ class DetectSink : public RecordSink {
   }
   // Feeds the held records, by the time each was complete (ties: as read).
   void Finish() {
-    std::stable_sort(held_.begin(), held_.end(), [](const MessageRecord& a, const MessageRecord& b) {
-      return a.last_seen < b.last_seen;
-    });
+    std::stable_sort(
+        held_.begin(), held_.end(),
+        [](const MessageRecord& a, const MessageRecord& b) { return a.last_seen < b.last_seen; });
     for (const MessageRecord& r : held_) Feed(r);
     held_.clear();
   }
@@ -309,13 +309,14 @@ int DetectMain(const std::vector<std::string>& argv, const Clock& clock) {
                static_cast<long long>(sink.Sum([](const auto& l) { return l.detector.answers(); })),
                answers_of(AnswerKind::kMessageId), answers_of(AnswerKind::kDomain),
                answers_of(AnswerKind::kSubject));
-  std::fprintf(stderr,
-               "mailtrail detect: %lld bounces in %lld lines; %zu blocks (%zu active at the "
-               "end, %lld decisions allowlisted, %lld over a cap); nothing is enforced\n",
-               static_cast<long long>(sink.Sum([](const auto& l) { return l.detector.bounces(); })),
-               static_cast<long long>(counter.lines()), blocks.size(), active_blocks.size(),
-               static_cast<long long>(sink.Sum([](const auto& l) { return l.manager.allowlisted(); })),
-               static_cast<long long>(sink.Sum([](const auto& l) { return l.manager.capped(); })));
+  std::fprintf(
+      stderr,
+      "mailtrail detect: %lld bounces in %lld lines; %zu blocks (%zu active at the "
+      "end, %lld decisions allowlisted, %lld over a cap); nothing is enforced\n",
+      static_cast<long long>(sink.Sum([](const auto& l) { return l.detector.bounces(); })),
+      static_cast<long long>(counter.lines()), blocks.size(), active_blocks.size(),
+      static_cast<long long>(sink.Sum([](const auto& l) { return l.manager.allowlisted(); })),
+      static_cast<long long>(sink.Sum([](const auto& l) { return l.manager.capped(); })));
   return kExitOk;
 }
 

@@ -72,7 +72,7 @@ struct DetectorStateCodec {
     for (const auto* e : keys) outbound.push_back({e->first, e->second.credits, e->second.learned});
     json counts = {d.untracked_, d.bounces_};
     for (int64_t a : d.answers_) counts.push_back(a);
-    json j = {{"v", 1},          {"subjects", subjects}, {"ips", ips},
+    json j = {{"v", 1},          {"subjects", subjects},   {"ips", ips},
               {"rules", rules},  {"rule_keys", rule_keys}, {"outbound", outbound},
               {"counts", counts}};
     return j.dump(-1, ' ', false, json::error_handler_t::replace);

@@ -249,8 +249,7 @@ void FloodDetector::OnSubjectBounce(const MessageRecord& r, SubjectState& s, con
                "backscatter: sent the flood subject " + quoted + " " + per_source, {r.qid}, out);
     return;
   }
-  const int n =
-      s.ring.Count(now) + InWindow(Others(others_subjects_, key), o_.subject_window, now);
+  const int n = s.ring.Count(now) + InWindow(Others(others_subjects_, key), o_.subject_window, now);
   int sources = OthersOnlySources(key, s, now);
   for (const auto& x : s.ips) sources += FleetQualified(key, x, now);
   if (n < o_.subject_bounces || sources < o_.subject_min_ips) return;

@@ -44,7 +44,8 @@ std::optional<std::vector<Block>> AsyncWriter::TakeRefreshedBlocks() {
 
 void AsyncWriter::ExchangeCounts(std::string agent, std::vector<WindowCount> mine, TimeUs since) {
   Batch b;
-  b.counts = std::make_shared<Batch::Counts>(Batch::Counts{std::move(agent), std::move(mine), since});
+  b.counts =
+      std::make_shared<Batch::Counts>(Batch::Counts{std::move(agent), std::move(mine), since});
   Push(std::move(b));
 }
 
@@ -102,8 +103,8 @@ void AsyncWriter::Run() {
       if (!batch.control()) TakeFollowing(&batch);
     }
     if (batch.counts) {
-      auto theirs = store_->ExchangeCounts(batch.counts->agent, batch.counts->mine,
-                                           batch.counts->since);
+      auto theirs =
+          store_->ExchangeCounts(batch.counts->agent, batch.counts->mine, batch.counts->since);
       std::lock_guard<std::mutex> lock(mu_);
       if (theirs.ok()) {
         fleet_counts_ = std::move(*theirs);
@@ -173,8 +174,7 @@ void AsyncWriter::Run() {
 void AsyncWriter::TakeFollowing(Batch* batch) {
   while (!queue_.empty()) {
     Batch& next = queue_.front();
-    if (next.control() || next.checkpoint.has_value() != batch->checkpoint.has_value())
-      return;
+    if (next.control() || next.checkpoint.has_value() != batch->checkpoint.has_value()) return;
     batch->records.insert(batch->records.end(), std::make_move_iterator(next.records.begin()),
                           std::make_move_iterator(next.records.end()));
     std::move(next.blocks.begin(), next.blocks.end(), std::back_inserter(batch->blocks));

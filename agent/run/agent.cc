@@ -304,10 +304,10 @@ StatusOr<size_t> Agent::Step() {
         detector_->SetFleetCounts(*theirs);
         if (last_line_log_time_ != 0) {
           decisions_.clear();
-          detector_->CheckFleet(last_line_log_time_ + (now - last_line_mono_),
-                                options_.tracker.host.empty() ? options_.fleet_agent
-                                                              : options_.tracker.host,
-                                &decisions_);
+          detector_->CheckFleet(
+              last_line_log_time_ + (now - last_line_mono_),
+              options_.tracker.host.empty() ? options_.fleet_agent : options_.tracker.host,
+              &decisions_);
           if (!decisions_.empty()) detector_changed_ = dirty_ = true;
           ApplyDecisions();
         }

@@ -154,10 +154,10 @@ class Agent {
   // When the tracker last saw a line: quiet logs let log time pass by the wall
   // clock, so that records close after their grace period without new lines.
   TimeUs last_line_log_time_ = 0, last_line_mono_ = 0;
-  bool dirty_ = false;      // lines consumed since the last flush
+  bool dirty_ = false;             // lines consumed since the last flush
   bool detector_changed_ = false;  // records detected since the last flush
-  int64_t enriched_ = 0;    // records given a field from a queue file
-  int64_t hints_kept_ = 0;  // open records given a field from a queue file
+  int64_t enriched_ = 0;           // records given a field from a queue file
+  int64_t hints_kept_ = 0;         // open records given a field from a queue file
   // Queue files read before their message's first log line: tried again.
   std::deque<std::pair<std::string, TimeUs>> hints_waiting_;
   MailFlow flow_;  // for the metrics: messages, recipients, delays, rejects
