@@ -3,10 +3,14 @@
 #include <cstring>
 #include <optional>
 
+#include "agent/track/record_fields.h"
+
 namespace mailtrail {
 
 namespace {
-constexpr uint8_t kVersion = 1;
+// 1: the fields up to is_update; 2: dsn_report and returned_message_ids too
+// (what the detector needs of a record that waited in the spool).
+constexpr uint8_t kVersion = 2;
 
 class Writer {
  public:
@@ -91,138 +95,81 @@ class Reader {
   bool ok_ = true;
 };
 
-void EncodeOne(const MessageRecord& r, Writer& w) {
-  w.S(r.host);
-  w.S(r.qid);
-  w.O(r.message_id);
-  w.I(r.first_seen);
-  w.I(r.last_seen);
-  w.U(r.has_client);
-  w.S(r.client_ip);
-  w.S(r.client_host);
-  w.S(r.helo);
-  w.S(r.sasl_username);
-  w.O(r.sender);
-  w.O(r.subject);
-  w.O(r.header_from);
-  w.I(r.size);
-  w.I(r.nrcpt);
-  w.U(static_cast<uint8_t>(r.outcome));
-  w.U(static_cast<uint8_t>(r.end));
-  w.U(r.recipients.size());
-  for (const auto& rc : r.recipients) {
-    w.S(rc.address);
-    w.S(rc.orig_address);
-    w.U(static_cast<uint8_t>(rc.outcome));
-    w.S(rc.dsn);
-    w.S(rc.relay);
-    w.S(rc.status_text);
-    w.D(rc.delay);
-    w.I(rc.attempts);
-    w.I(rc.time);
+// Every field, in the description's order (agent/track/record_fields.h).
+struct Encode {
+  Writer& w;
+  void operator()(Field, const std::string& s) { w.S(s); }
+  void operator()(Field, const std::optional<std::string>& s) { w.O(s); }
+  void operator()(Field, int64_t v) { w.I(v); }
+  void operator()(Field, int v) { w.I(v); }
+  void operator()(Field, bool v) { w.U(v); }
+  void operator()(Field, double v) { w.D(v); }
+  void operator()(Field, Outcome o) { w.U(static_cast<uint8_t>(o)); }
+  void operator()(Field, RecordEnd e) { w.U(static_cast<uint8_t>(e)); }
+  void operator()(Field, const std::vector<std::string>& v) {
+    w.U(v.size());
+    for (const auto& s : v) w.S(s);
   }
-  w.U(r.reject.has_value());
-  if (r.reject) {
-    w.S(r.reject->action);
-    w.S(r.reject->stage);
-    w.I(r.reject->code);
-    w.S(r.reject->dsn);
-    w.S(r.reject->text);
+  template <typename T>
+  void operator()(Field, const std::vector<T>& v) {
+    w.U(v.size());
+    for (const T& x : v) ForEachField(x, *this);
   }
-  w.U(r.scans.size());
-  for (const auto& s : r.scans) {
-    w.S(s.scanner);
-    w.S(s.verdict);
-    w.S(s.action);
-    w.D(s.score);
-    w.U(s.has_score);
+  template <typename T>
+  void operator()(Field, const std::optional<T>& o) {
+    w.U(o.has_value());
+    if (o) ForEachField(*o, *this);
   }
-  w.S(r.parent_qid);
-  w.U(r.child_qids.size());
-  for (const auto& q : r.child_qids) w.S(q);
-  w.S(r.ndr_qid);
-  w.S(r.ndr_of);
-  w.U(r.notice_qids.size());
-  for (const auto& q : r.notice_qids) w.S(q);
-  w.U(r.events.size());
-  for (const auto& e : r.events) {
-    w.I(e.time);
-    w.S(e.program);
-    w.S(e.text);
-  }
-  w.U(r.is_update);
-}
+};
 
 template <typename E>
 E Enum(uint64_t v, int count) {
   return static_cast<E>(v < static_cast<uint64_t>(count) ? v : 0);
 }
 
-MessageRecord DecodeOne(Reader& in) {
-  MessageRecord r;
-  r.host = in.S();
-  r.qid = in.S();
-  r.message_id = in.O();
-  r.first_seen = in.I();
-  r.last_seen = in.I();
-  r.has_client = in.U() != 0;
-  r.client_ip = in.S();
-  r.client_host = in.S();
-  r.helo = in.S();
-  r.sasl_username = in.S();
-  r.sender = in.O();
-  r.subject = in.O();
-  r.header_from = in.O();
-  r.size = in.I();
-  r.nrcpt = static_cast<int>(in.I());
-  r.outcome = Enum<Outcome>(in.U(), kOutcomeCount);
-  r.end = Enum<RecordEnd>(in.U(), 4);
-  for (size_t n = in.N(); n > 0 && in.ok(); --n) {
-    RecipientRecord rc;
-    rc.address = in.S();
-    rc.orig_address = in.S();
-    rc.outcome = Enum<Outcome>(in.U(), kOutcomeCount);
-    rc.dsn = in.S();
-    rc.relay = in.S();
-    rc.status_text = in.S();
-    rc.delay = in.D();
-    rc.attempts = static_cast<int>(in.I());
-    rc.time = in.I();
-    r.recipients.push_back(std::move(rc));
+// The fields a batch of `version` holds; the others keep their defaults.
+struct Decode {
+  Reader& in;
+  uint64_t version;
+  bool Has(Field f) const { return static_cast<uint64_t>(f.since) <= version; }
+  void operator()(Field f, std::string& s) {
+    if (Has(f)) s = in.S();
   }
-  if (in.U()) {
-    RejectInfo j;
-    j.action = in.S();
-    j.stage = in.S();
-    j.code = static_cast<int>(in.I());
-    j.dsn = in.S();
-    j.text = in.S();
-    r.reject = std::move(j);
+  void operator()(Field f, std::optional<std::string>& s) {
+    if (Has(f)) s = in.O();
   }
-  for (size_t n = in.N(); n > 0 && in.ok(); --n) {
-    ScanResult s;
-    s.scanner = in.S();
-    s.verdict = in.S();
-    s.action = in.S();
-    s.score = in.D();
-    s.has_score = in.U() != 0;
-    r.scans.push_back(std::move(s));
+  void operator()(Field f, int64_t& v) {
+    if (Has(f)) v = in.I();
   }
-  r.parent_qid = in.S();
-  for (size_t n = in.N(); n > 0 && in.ok(); --n) r.child_qids.push_back(in.S());
-  r.ndr_qid = in.S();
-  r.ndr_of = in.S();
-  for (size_t n = in.N(); n > 0 && in.ok(); --n) r.notice_qids.push_back(in.S());
-  for (size_t n = in.N(); n > 0 && in.ok(); --n) {
-    RecordEvent e;
-    e.time = in.I();
-    e.program = in.S();
-    e.text = in.S();
-    r.events.push_back(std::move(e));
+  void operator()(Field f, int& v) {
+    if (Has(f)) v = static_cast<int>(in.I());
   }
-  r.is_update = in.U() != 0;
-  return r;
-}
+  void operator()(Field f, bool& v) {
+    if (Has(f)) v = in.U() != 0;
+  }
+  void operator()(Field f, double& v) {
+    if (Has(f)) v = in.D();
+  }
+  void operator()(Field f, Outcome& o) {
+    if (Has(f)) o = Enum<Outcome>(in.U(), kOutcomeCount);
+  }
+  void operator()(Field f, RecordEnd& e) {
+    if (Has(f)) e = Enum<RecordEnd>(in.U(), kRecordEndCount);
+  }
+  void operator()(Field f, std::vector<std::string>& v) {
+    if (!Has(f)) return;
+    for (size_t n = in.N(); n > 0 && in.ok(); --n) v.push_back(in.S());
+  }
+  template <typename T>
+  void operator()(Field f, std::vector<T>& v) {
+    if (!Has(f)) return;
+    for (size_t n = in.N(); n > 0 && in.ok(); --n) ForEachField(v.emplace_back(), *this);
+  }
+  template <typename T>
+  void operator()(Field f, std::optional<T>& o) {
+    if (Has(f) && in.U()) ForEachField(o.emplace(), *this);
+  }
+};
 }  // namespace
 
 std::string EncodeRecords(const std::vector<MessageRecord>& records) {
@@ -230,16 +177,19 @@ std::string EncodeRecords(const std::vector<MessageRecord>& records) {
   Writer w(&out);
   w.U(kVersion);
   w.U(records.size());
-  for (const auto& r : records) EncodeOne(r, w);
+  Encode encode{w};
+  for (const auto& r : records) ForEachField(r, encode);
   return out;
 }
 
 bool DecodeRecords(std::string_view data, std::vector<MessageRecord>* out) {
   Reader in(data);
-  if (in.U() != kVersion) return false;
+  const uint64_t version = in.U();
+  if (version < 1 || version > kVersion) return false;
   const size_t n = in.N();
   out->clear();
-  for (size_t i = 0; i < n && in.ok(); ++i) out->push_back(DecodeOne(in));
+  Decode decode{in, version};
+  for (size_t i = 0; i < n && in.ok(); ++i) ForEachField(out->emplace_back(), decode);
   return in.ok() && in.done();
 }
 

@@ -1,5 +1,6 @@
-// A lossless binary encoding of MessageRecords (every field, is_update too), for
-// the spool of batches that wait for an unreachable store. Pure functions; the
+// A lossless binary encoding of MessageRecords (every field of
+// agent/track/record_fields.h, the agent's own too), for the spool of batches
+// that wait for an unreachable store. Pure functions; the
 // decoder accepts any bytes (false on garbage, never UB).
 #ifndef MAILTRAIL_AGENT_STORE_RECORD_CODEC_H_
 #define MAILTRAIL_AGENT_STORE_RECORD_CODEC_H_

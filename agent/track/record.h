@@ -35,6 +35,7 @@ enum class RecordEnd : uint8_t {
   kStale,    // no line for too long: expired by the tracker
   kOpen,     // still open when a replay ended (deferred, held, in flight)
 };
+constexpr int kRecordEndCount = static_cast<int>(RecordEnd::kOpen) + 1;
 const char* RecordEndName(RecordEnd e);
 
 struct RecipientRecord {
@@ -45,6 +46,7 @@ struct RecipientRecord {
   double delay = -1;  // < 0: unknown
   int attempts = 0;
   TimeUs time = 0;
+  bool operator==(const RecipientRecord&) const = default;
 };
 
 struct RejectInfo {
@@ -52,6 +54,7 @@ struct RejectInfo {
   std::string stage;   // RCPT, DATA, END-OF-MESSAGE, header, body, ...
   int code = 0;
   std::string dsn, text;
+  bool operator==(const RejectInfo&) const = default;
 };
 
 struct ScanResult {
@@ -60,6 +63,7 @@ struct ScanResult {
   std::string action;   // "Passed", "Blocked"
   double score = 0;
   bool has_score = false;
+  bool operator==(const ScanResult&) const = default;
 };
 
 // One line of the message's life, kept at the "full" detail level.
@@ -67,8 +71,11 @@ struct RecordEvent {
   TimeUs time = 0;
   std::string program;
   std::string text;
+  bool operator==(const RecordEvent&) const = default;
 };
 
+// Its fields are described once, in agent/track/record_fields.h: a field added
+// here is added there.
 struct MessageRecord {
   std::string host;
   std::string qid;  // empty: rejected before queueing (NOQUEUE)
@@ -103,6 +110,7 @@ struct MessageRecord {
   // body_checks on returned headers; the message's own too if header_checks logs
   // it): what a bounce answers (agent/detect/outbound.h). At most 4.
   std::vector<std::string> returned_message_ids;
+  bool operator==(const MessageRecord&) const = default;
 };
 
 // The longest value a record keeps of one field (address, subject, status

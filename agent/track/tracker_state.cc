@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "agent/track/json_number.h"
+#include "agent/track/record_state.h"
 #include "agent/track/tracker.h"
 #include "agent/track/tracker_internal.h"
 #include "base/json_writer.h"
@@ -19,96 +20,18 @@ namespace mailtrail {
 namespace {
 
 using nlohmann::json;
-constexpr int kStateVersion = 2;
+// 3: records as agent/track/record_state.h writes them; 2 is still read.
+constexpr int kStateVersion = 3;
 
 std::optional<std::string> OptStr(const json& j) {
   if (j.is_null()) return std::nullopt;
   return j.get<std::string>();
 }
 
-// Saved with JsonWriter rather than built as a json document: the live agent
-// saves every open message with each checkpoint (once a second), and a json
-// document of a few thousand records cost about 40 us per record to build and
-// dump. The shape is the one LoadState reads.
-void WriteRecord(JsonWriter* w, const MessageRecord& r) {
-  w->Open();
-  w->Str("host", r.host);
-  w->Str("qid", r.qid);
-  w->StrOrNull("mid", r.message_id);
-  w->OpenArray("t");
-  w->Int(nullptr, r.first_seen);
-  w->Int(nullptr, r.last_seen);
-  w->CloseArray();
-  w->OpenArray("client");
-  w->Bool(nullptr, r.has_client);
-  w->Str(nullptr, r.client_ip);
-  w->Str(nullptr, r.client_host);
-  w->Str(nullptr, r.helo);
-  w->CloseArray();
-  w->Str("sasl", r.sasl_username);
-  w->StrOrNull("sender", r.sender);
-  w->StrOrNull("subject", r.subject);
-  w->StrOrNull("hfrom", r.header_from);
-  if (r.dsn_report) w->Bool("dsn", true);  // its queue file said it is a DSN
-  w->Int("size", r.size);
-  w->Int("nrcpt", r.nrcpt);
-  w->OpenArray("rcpt");
-  for (const auto& x : r.recipients) {
-    w->OpenArray();
-    w->Str(nullptr, x.address);
-    w->Str(nullptr, x.orig_address);
-    w->Int(nullptr, static_cast<int>(x.outcome));
-    w->Str(nullptr, x.dsn);
-    w->Str(nullptr, x.relay);
-    w->Str(nullptr, x.status_text);
-    w->Exact(nullptr, x.delay);
-    w->Int(nullptr, x.attempts);
-    w->Int(nullptr, x.time);
-    w->CloseArray();
-  }
-  w->CloseArray();
-  if (r.reject) {
-    w->OpenArray("reject");
-    w->Str(nullptr, r.reject->action);
-    w->Str(nullptr, r.reject->stage);
-    w->Int(nullptr, r.reject->code);
-    w->Str(nullptr, r.reject->dsn);
-    w->Str(nullptr, r.reject->text);
-    w->CloseArray();
-  } else {
-    w->Null("reject");
-  }
-  w->OpenArray("scans");
-  for (const auto& x : r.scans) {
-    w->OpenArray();
-    w->Str(nullptr, x.scanner);
-    w->Str(nullptr, x.verdict);
-    w->Str(nullptr, x.action);
-    w->Exact(nullptr, x.score);
-    w->Bool(nullptr, x.has_score);
-    w->CloseArray();
-  }
-  w->CloseArray();
-  w->OpenArray("links");
-  w->Str(nullptr, r.parent_qid);
-  w->Strings(nullptr, r.child_qids);
-  w->Str(nullptr, r.ndr_qid);
-  w->Str(nullptr, r.ndr_of);
-  w->Strings(nullptr, r.notice_qids);
-  w->CloseArray();
-  w->OpenArray("events");
-  for (const auto& e : r.events) {
-    w->OpenArray();
-    w->Int(nullptr, e.time);
-    w->Str(nullptr, e.program);
-    w->Str(nullptr, e.text);
-    w->CloseArray();
-  }
-  w->CloseArray();
-  w->Close();
-}
-
-MessageRecord RecordFromJson(const json& j) {
+// A record of a version-2 state (saved before 2026-12-03, the last before the
+// record's fields were described once: agent/track/record_fields.h), read so
+// that an upgraded agent resumes its open messages.
+MessageRecord RecordFromV2State(const json& j) {
   MessageRecord r;
   r.host = j.at("host").get<std::string>();
   r.qid = j.at("qid").get<std::string>();
@@ -182,7 +105,7 @@ void MessageTracker::WriteState(std::string* out, const std::vector<const Open*>
   };
   auto write_open = [&](const Open& o) {
     w.OpenArray();
-    WriteRecord(&w, o.rec);
+    WriteRecordState(&w, o.rec);
     w.Uint(nullptr, o.generation);
     for (bool b : {o.started, o.queued, o.held, o.removed, o.emitted, o.changed})
       w.Bool(nullptr, b);
@@ -214,7 +137,7 @@ void MessageTracker::WriteState(std::string* out, const std::vector<const Open*>
     w.Uint(nullptr, key.client);
     w.Int(nullptr, s->last_seen);
     if (s->noqueue)
-      WriteRecord(&w, *s->noqueue);
+      WriteRecordState(&w, *s->noqueue);
     else
       w.Null(nullptr);
     w.OpenArray();
@@ -316,11 +239,15 @@ struct MessageTracker::ParsedState {
 Status MessageTracker::ParseState(std::string_view bytes, ParsedState* out) {
   try {
     const json state = json::parse(bytes);
-    if (IntFromJson<int>(state.at("v")) != kStateVersion)
+    const int version = IntFromJson<int>(state.at("v"));
+    if (version != kStateVersion && version != 2)
       return Status::Corruption("tracker state of an unknown version");
+    auto record = [version](const json& j) {
+      return version == 2 ? RecordFromV2State(j) : RecordFromState(j);
+    };
     out->changes = state.contains("changes") && state.at("changes").get<bool>();
     for (const json& x : state.at("records")) {
-      out->records.push_back(RecordFromJson(x.at(0)));
+      out->records.push_back(record(x.at(0)));
       out->generations.push_back(IntFromJson<uint64_t>(x.at(1)));
       std::array<bool, 6> f;
       for (size_t i = 0; i < f.size(); ++i) f[i] = x.at(2 + i).get<bool>();
@@ -335,7 +262,7 @@ Status MessageTracker::ParseState(std::string_view bytes, ParsedState* out) {
       s.pid = IntFromJson<uint32_t>(x.at(1));
       s.client = IntFromJson<uint64_t>(x.at(2));
       s.last_seen = TimeFromJson(x.at(3));
-      if (!x.at(4).is_null()) s.noqueue = std::make_unique<MessageRecord>(RecordFromJson(x.at(4)));
+      if (!x.at(4).is_null()) s.noqueue = std::make_unique<MessageRecord>(record(x.at(4)));
       for (const json& a : x.at(5)) {
         std::array<std::string, 6> t;
         for (size_t i = 0; i < t.size(); ++i) t[i] = a.at(i).get<std::string>();

@@ -8,6 +8,7 @@
 #include "agent/store/mysql_partitions.h"
 #include "agent/store/mysql_url.h"
 #include "agent/store/record_codec.h"
+#include "tests/support/every_field.h"
 #include "tests/support/store_fixture.h"
 
 namespace mailtrail {
@@ -69,6 +70,17 @@ TEST(CheckpointUpdateBlob, ThenAppliesUpdatesInTurn) {
 }
 
 class RecordCodec : public ::testing::Test, public StoreFixture {};
+
+// The spool's codec gives back the whole record, every field of
+// record_fields.h (tests/support/every_field.h), and one of defaults.
+TEST_F(RecordCodec, TheWholeRecordRoundTrips) {
+  const MessageRecord every = EveryFieldRecord();
+  std::vector<MessageRecord> got;
+  ASSERT_TRUE(DecodeRecords(EncodeRecords({every, MessageRecord{}}), &got));
+  ASSERT_EQ(got.size(), 2u);
+  EXPECT_EQ(got[0], every);
+  EXPECT_EQ(got[1], MessageRecord{});
+}
 
 TEST_F(RecordCodec, EveryFieldRoundTrips) {
   MessageRecord a = Sample("44C4B10A321");
