@@ -1,4 +1,4 @@
-// Runs a program with fixed arguments (posix_spawn: no shell, SECURITY.md
+// Runs a program with fixed arguments (posix_spawn: no shell, docs/security.md
 // rule 2) and returns what it printed on stdout, or an error naming it.
 // stderr is kept apart: Postfix's tools print warnings there ("postconf:
 // warning: ...") that must never be read as data; a failure's message quotes

@@ -17,7 +17,7 @@ int64_t DaysFromCivil(int year, int month, int day);
 // Seconds since the epoch of a UTC civil time.
 int64_t EpochSeconds(int year, int month, int day, int hour, int minute, int second);
 
-// "2026-11-27T11:21:18Z" (whole seconds: the contract of RECORD.md).
+// "2026-11-27T11:21:18Z" (whole seconds: the contract of docs/record.md).
 std::string FormatRfc3339(TimeUs t);
 
 // Parses "2026-11-27", "2026-11-27T11:21:18Z", "2026-11-27 11:21:18" and offsets

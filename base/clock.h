@@ -1,4 +1,4 @@
-// Clock: the one way code learns the time (STYLE.md rule 6). The real clock is
+// Clock: the one way code learns the time (docs/style.md rule 6). The real clock is
 // built only in agent/ entry points; tests use a fake. Parsers and the tracker
 // take no clock at all: they run on the log's own time.
 #ifndef MAILTRAIL_BASE_CLOCK_H_

@@ -1,6 +1,6 @@
 // FileSystem: the file access the tailer needs, behind an interface so tests run
 // on an in-memory fake (tests/support/mem_file_system.h) with rotations, inode
-// reuse and truncation under their control (STYLE.md rule 6).
+// reuse and truncation under their control (docs/style.md rule 6).
 #ifndef MAILTRAIL_BASE_FILE_SYSTEM_H_
 #define MAILTRAIL_BASE_FILE_SYSTEM_H_
 

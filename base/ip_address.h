@@ -1,4 +1,4 @@
-// IpAddress: an IPv4 or IPv6 address, only ever built through Parse() (STYLE.md rule 5).
+// IpAddress: an IPv4 or IPv6 address, only ever built through Parse() (docs/style.md rule 5).
 #ifndef MAILTRAIL_BASE_IP_ADDRESS_H_
 #define MAILTRAIL_BASE_IP_ADDRESS_H_
 

@@ -1,6 +1,6 @@
 // Postfix queue ids. Short ids are 6..12 uppercase hex characters; long ids
 // (enable_long_queue_ids) are 12..20 characters of digits and consonants with a
-// 'z' separating time and inode parts. Never assume hex (POSTFIX-LOGS.md).
+// 'z' separating time and inode parts. Never assume hex (docs/postfix-logs.md).
 #ifndef MAILTRAIL_BASE_QUEUE_ID_H_
 #define MAILTRAIL_BASE_QUEUE_ID_H_
 

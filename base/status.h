@@ -1,4 +1,4 @@
-// Status and StatusOr: errors as values (STYLE.md rule 2). No exceptions cross a
+// Status and StatusOr: errors as values (docs/style.md rule 2). No exceptions cross a
 // module boundary; adapters catch library exceptions and return a Status.
 #ifndef MAILTRAIL_BASE_STATUS_H_
 #define MAILTRAIL_BASE_STATUS_H_
@@ -55,7 +55,7 @@ class [[nodiscard]] StatusOr {
   std::optional<T> value_;
 };
 
-// A broken internal invariant: abort (STYLE.md rule 3). Never used on untrusted input.
+// A broken internal invariant: abort (docs/style.md rule 3). Never used on untrusted input.
 #define MT_CHECK(cond)                                                          \
   do {                                                                          \
     if (!(cond)) ::mailtrail::internal::CheckFailed(#cond, __FILE__, __LINE__); \

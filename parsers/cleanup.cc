@@ -31,7 +31,7 @@ bool ParseCheckAction(std::string_view s, Event* ev, std::string_view want_clien
   for (size_t before = std::string_view::npos, tries = 0;; before = head.size()) {
     if (++tries > 8 || !SplitTrailer(s, ev, &head, &rest, before)) return false;
     // The last " from " before the trailer precedes the client (the text itself
-    // may contain " from ": POSTFIX-LOGS.md).
+    // may contain " from ": docs/postfix-logs.md trap 9).
     const size_t from = head.rfind(" from ");
     if (from == std::string_view::npos) continue;
     std::string_view client = head.substr(from + 6);

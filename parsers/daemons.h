@@ -28,7 +28,7 @@ bool SplitQueueId(std::string_view* msg, Event* ev);
 // "ACTION: STAGE from HOST[IP]: REPLY; from=<..> to=<..> proto=.. helo=<..>".
 // `postscreen` selects "[IP]:PORT" and a comma-separated trailer.
 bool ParseActionLine(std::string_view s, bool postscreen, Event* ev);
-// Finds the trailer from the right (POSTFIX-LOGS.md trap 9): sets `head` to what
+// Finds the trailer from the right (docs/postfix-logs.md trap 9): sets `head` to what
 // precedes "; from=<" and `rest` to what follows "helo=<..>". `before` limits
 // the search to trailers that start before it, to try the next one leftwards.
 bool SplitTrailer(std::string_view s, Event* ev, std::string_view* head, std::string_view* rest,

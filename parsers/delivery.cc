@@ -1,7 +1,7 @@
 // Delivery agents: smtp, lmtp, local, virtual, pipe, error, discard, relay, retry.
 // "QID: to=<R>, [orig_to=<O>,] relay=X, [conn_use=N,] delay=D, delays=a/b/c/d,
 //  dsn=X.Y.Z, status=S (TEXT)" — optional and future keys, so read by name
-// (POSTFIX-LOGS.md trap 8).
+// (docs/postfix-logs.md trap 8).
 #include "parsers/daemons.h"
 #include "parsers/scan.h"
 

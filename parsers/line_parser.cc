@@ -8,7 +8,7 @@ namespace {
 
 using DaemonParser = bool (*)(std::string_view, Event*);
 
-// The explicit table of daemon families (STYLE.md: a table, not a registry).
+// The explicit table of daemon families (docs/style.md rule 7: a table, not a registry).
 struct DaemonEntry {
   std::string_view daemon;
   DaemonParser parse;  // nullptr: a known daemon whose lines carry nothing for tracking

@@ -1,5 +1,5 @@
 // ParseLine: one log line -> one Event. Pure: no I/O, no clock, no globals
-// (ARCHITECTURE.md). Bounded work per line; never fails on any input bytes.
+// (docs/architecture.md). Bounded work per line; never fails on any input bytes.
 #ifndef MAILTRAIL_PARSERS_LINE_PARSER_H_
 #define MAILTRAIL_PARSERS_LINE_PARSER_H_
 
@@ -17,7 +17,7 @@ Event ParseLine(std::string_view line, const ParseContext& ctx);
 
 // A cleanup header/body event (kHeader) whose line splits more than one way:
 // the header text and the client's HELO both come before and after the
-// trailer and either may imitate one (SECURITY.md). Given the client that
+// trailer and either may imitate one (docs/security.md rule 1). Given the client that
 // smtpd logged for the message, re-reads `*ev` with the rightmost split whose
 // " from HOST[IP]" is that client. False (and `*ev` unchanged) when none is.
 bool ReparseHeaderFor(std::string_view client_ip, Event* ev);

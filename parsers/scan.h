@@ -40,7 +40,7 @@ void SplitReply(std::string_view reply, int* code, std::string_view* dsn, std::s
 // so the value ends at the first '>' outside quotes. Consumes through that '>'
 // and sets `*out` to what lies between the brackets. False (nothing consumed)
 // when `*s` does not start with '<' or no such '>' follows: then the line is
-// not what it claims to be. SECURITY.md: an attacker's quoted local part
+// not what it claims to be. docs/security.md rule 1: an attacker's quoted local part
 // ("a>, status=sent"@x) stays one value.
 bool Address(std::string_view* s, std::string_view* out);
 

@@ -14,7 +14,7 @@ namespace {
 // line holds the client's own text (the user name, the AUTH= sender), which
 // may imitate ", orig_queue_id=": in that form no queue id is read at all
 // (XFORWARD comes from a content filter, which does not authenticate), and the
-// user name ends at the first key smtpd writes after it (SECURITY.md).
+// user name ends at the first key smtpd writes after it (docs/security.md rule 1).
 bool ParseClient(std::string_view s, Event* ev) {
   if (!scan::HostAndIp(&s, &ev->client_host, &ev->client_ip)) return false;
   if (s.empty()) {

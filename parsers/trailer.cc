@@ -127,7 +127,7 @@ bool ParseActionLine(std::string_view s, bool postscreen, Event* ev) {
   if (i == 0 || s.substr(i, 6) != " from ") return false;
   ev->stage = s.substr(0, i);
   s.remove_prefix(i + 6);
-  // Client at its fixed position (SECURITY.md rule 1).
+  // Client at its fixed position (docs/security.md rule 1).
   if (postscreen) {
     if (!scan::Consume(&s, "[")) return false;
     if (!scan::Until(&s, "]:", &ev->client_ip)) return false;

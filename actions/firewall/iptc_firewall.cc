@@ -4,7 +4,7 @@
 #include <libiptc/libiptc.h>
 #include <linux/netfilter/xt_tcpudp.h>
 #include <netinet/in.h>
-extern "C" {  // libip6tc.h lacks it (DEPENDENCIES.md)
+extern "C" {  // libip6tc.h lacks it (docs/dependencies.md)
 #include <libiptc/libip6tc.h>
 }
 

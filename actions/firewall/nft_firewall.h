@@ -4,7 +4,7 @@
 // even if the agent is gone). Every Apply replaces the whole table in one
 // atomic nft transaction (create-if-missing, delete, re-create with the
 // elements), so it is idempotent and repairs a table someone flushed. Only
-// validated addresses reach the command text (SECURITY.md rule 2: nft would
+// validated addresses reach the command text (docs/security.md rule 2: nft would
 // resolve a name through DNS). Needs CAP_NET_ADMIN.
 #ifndef MAILTRAIL_ACTIONS_FIREWALL_NFT_FIREWALL_H_
 #define MAILTRAIL_ACTIONS_FIREWALL_NFT_FIREWALL_H_

@@ -63,7 +63,7 @@ void PolicyServer::SetTable(PolicyTable table) {
 }
 
 namespace {
-// A loopback HOST:PORT only (SECURITY.md: nothing that answers for the mail
+// A loopback HOST:PORT only (docs/security.md rule 8: nothing that answers for the mail
 // path listens beyond this machine).
 bool LoopbackAddress(const std::string& listen, sockaddr_storage* out) {
   auto hp = ParseLoopbackHostPort(listen);

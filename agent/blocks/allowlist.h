@@ -1,6 +1,6 @@
 // Where the allowlist comes from besides the configuration: Postfix's own
 // `mynetworks` (postconf, run without a shell) and this machine's addresses
-// (getifaddrs). SECURITY.md rule 4: none of these is ever blocked.
+// (getifaddrs). docs/security.md rule 4: none of these is ever blocked.
 #ifndef MAILTRAIL_AGENT_BLOCKS_ALLOWLIST_H_
 #define MAILTRAIL_AGENT_BLOCKS_ALLOWLIST_H_
 

@@ -1,4 +1,4 @@
-// Block: one temporary block, as the outside world sees it (RECORD.md "Block").
+// Block: one temporary block, as the outside world sees it (docs/record.md "Block").
 // Plain data.
 #ifndef MAILTRAIL_AGENT_BLOCKS_BLOCK_H_
 #define MAILTRAIL_AGENT_BLOCKS_BLOCK_H_
@@ -20,11 +20,11 @@ struct Block {
   std::vector<std::string> evidence;  // a few queue ids
   int strikes = 1;                    // how many times this key was blocked (escalation)
   // False for decisions taken while replaying old lines: recorded, never enforced
-  // (SECURITY.md rule 6).
+  // (docs/security.md rule 6).
   bool live = true;
 };
 
-// One JSON object (RECORD.md), without a newline.
+// One JSON object (docs/record.md), without a newline.
 void AppendBlockJson(const Block& b, std::string* out);
 
 // A raw subject on one line: each run of CR/LF becomes one space (none next to

@@ -1,5 +1,5 @@
 // BlockManager: turns the detector's decisions into blocks, with the safety
-// rules of SECURITY.md: allowlists win over everything (CIDRs: loopback and
+// rules of docs/security.md (rules 4-6): allowlists win over everything (CIDRs: loopback and
 // mynetworks by default; normalized subjects); caps on active blocks and on new
 // blocks per minute (a decision over a cap is refused and said once per minute);
 // escalation for repeat offenders (period x multiplier^(strikes-1), up to a

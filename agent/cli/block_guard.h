@@ -1,5 +1,5 @@
 // What `mailtrail blocks add` refuses before anything reaches the store: the
-// networks the command line can know are protected (SECURITY.md rule 4). The
+// networks the command line can know are protected (docs/security.md rule 4). The
 // agent checks again whatever reaches it (block_manager.h), since a block may
 // come from another machine sharing the store; this check only says no early,
 // with the reason, to the admin who typed it.

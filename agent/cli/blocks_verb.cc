@@ -25,7 +25,7 @@ const std::vector<FlagSpec> kFlags = {
     kStoreFlag,
     kPasswordFileFlag,
     {"all", false, "list: also ended blocks and those decided from replayed lines"},
-    {"format", true, "list: table (default) or jsonl (RECORD.md blocks)"},
+    {"format", true, "list: table (default) or jsonl (docs/record.md)"},
     {"for", true, "add: how long: 90s, 30m, 1h, 2d"},
     {"reason", true, "add: why (shown in lists and logs)"},
     {"config", true,

@@ -1,6 +1,6 @@
 // `mailtrail detect FILE...`: runs the backscatter detector over logs (after the
 // fact, at log time) and prints the blocks it would make. Decisions from old
-// lines are never live (SECURITY.md rule 6): this verb enforces nothing.
+// lines are never live (docs/security.md rule 6): this verb enforces nothing.
 //
 // Logs of several MXes (different syslog host names) are counted fleet-wide,
 // as agents sharing a store count them (docs/detection.md): their records are
@@ -53,7 +53,7 @@ const std::vector<FlagSpec> kFlags = {
      "count each syslog host alone (default: the logs of several hosts are merged by time "
      "and counted fleet-wide, as agents sharing a store count them)"},
     {"save", false, "keep the decisions in the store (--store), as not live"},
-    {"format", true, "table (default) or jsonl (RECORD.md blocks)"},
+    {"format", true, "table (default) or jsonl (docs/record.md)"},
     {"show-enforcement", false,
      "also print what the policy service, access map, header_checks and nftables would get "
      "for the blocks active at the end (a dry run: nothing is written)"},

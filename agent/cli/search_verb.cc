@@ -30,7 +30,7 @@ const std::vector<FlagSpec> kSearchFlags = {
     kSinceFlag,
     kUntilFlag,
     {"limit", true, "at most this many records (default 100; stderr says how many more match)"},
-    {"format", true, "table (default) or jsonl (RECORD.md)"},
+    {"format", true, "table (default) or jsonl (docs/record.md)"},
     {"help", false, "this help"},
 };
 
@@ -80,7 +80,7 @@ int SearchMain(const std::vector<std::string>& argv, const Clock&) {
   q.client_ip = args->Get("client-ip");
   q.qid = args->Get("qid");
   q.message_id = args->Get("message-id");
-  // As the header has it, <id@host>; stored without the brackets (RECORD.md).
+  // As the header has it, <id@host>; stored without the brackets (docs/record.md).
   if (q.message_id && q.message_id->size() >= 2 && q.message_id->front() == '<' &&
       q.message_id->back() == '>')
     *q.message_id = q.message_id->substr(1, q.message_id->size() - 2);

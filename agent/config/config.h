@@ -1,5 +1,5 @@
 // The agent's configuration file (TOML): every key, its default and its check.
-// A bad file is reported as "FILE:LINE: what" (STYLE.md rule 3: exit 78 at start;
+// A bad file is reported as "FILE:LINE: what" (docs/style.md rule 3: exit 78 at start;
 // a bad reload keeps the running configuration).
 #ifndef MAILTRAIL_AGENT_CONFIG_CONFIG_H_
 #define MAILTRAIL_AGENT_CONFIG_CONFIG_H_

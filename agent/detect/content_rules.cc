@@ -31,7 +31,7 @@ StatusOr<std::unique_ptr<ContentRules>> ContentRules::Compile(
     auto c = std::make_unique<Compiled>();
     int err = 0;
     PCRE2_SIZE offset = 0;
-    // Byte mode: log bytes are never "invalid UTF-8" to it (DEPENDENCIES.md).
+    // Byte mode: log bytes are never "invalid UTF-8" to it (docs/dependencies.md).
     c->code = pcre2_compile(reinterpret_cast<PCRE2_SPTR>(s.pattern.data()), s.pattern.size(), 0,
                             &err, &offset, nullptr);
     if (c->code == nullptr) {

@@ -1,5 +1,5 @@
 // FloodDetector: watches the bounces among received messages and decides when a
-// flood is on (STYLE: pure logic, time from the records, no I/O, no clock).
+// flood is on (docs/style.md rule 6: pure logic, time from the records, no I/O, no clock).
 //
 // A bounce that answers mail this server relayed (OutboundMemory: the returned
 // Message-ID, or the sender's recent mail to the bouncing server's

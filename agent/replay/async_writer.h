@@ -1,5 +1,5 @@
 // AsyncWriter: a RecordSink that batches records and writes them to a Store on
-// its own thread (STYLE.md rule 8). The queue of batches is bounded: when the
+// its own thread (docs/style.md rule 8). The queue of batches is bounded: when the
 // store is slower than the reader, OnRecord/Commit block (backpressure), memory
 // does not grow. Batches waiting behind a write are written together in the
 // next transaction (group commit). The first store error stops writing;

@@ -52,7 +52,7 @@ struct AgentOptions {
   DetectorOptions detector;
   BlockPolicy blocks;
   // Lines older than this (by the wall clock) decide blocks that are recorded
-  // but not live: catching up after downtime blocks nobody (SECURITY.md rule 6).
+  // but not live: catching up after downtime blocks nobody (docs/security.md rule 6).
   TimeUs live_horizon = 300 * kUsPerSecond;
   // How often the store's active blocks are read (those of other agents).
   TimeUs block_refresh = 5 * kUsPerSecond;

@@ -1,5 +1,5 @@
 // Shared by the MysqlStore sources only: Connector/C++ (cppconn) includes and the
-// adapters that turn its exceptions into a Status (STYLE.md rule 2). Include
+// adapters that turn its exceptions into a Status (docs/style.md rule 2). Include
 // only <cppconn/*.h>: <mysql_driver.h> drags in Boost.
 #ifndef MAILTRAIL_AGENT_STORE_MYSQL_INTERNAL_H_
 #define MAILTRAIL_AGENT_STORE_MYSQL_INTERNAL_H_

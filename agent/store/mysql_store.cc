@@ -128,7 +128,7 @@ Status MysqlStore::Connect() {
     o["OPT_WRITE_TIMEOUT"] = options_.timeout_seconds;
     o["OPT_CHARSET_NAME"] = sql::SQLString("utf8mb4");
     // Never OPT_RECONNECT: a silent reconnect loses the open transaction and
-    // comes back in autocommit mode (DEPENDENCIES.md).
+    // comes back in autocommit mode (docs/dependencies.md).
     conn_.reset(Driver()->connect(o));
     conn_->setSchema(target_.database);
     mysql::Execute(conn_.get(), "SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED");
@@ -355,7 +355,7 @@ Status MysqlStore::TryWriteBatch(const std::vector<MessageRecord>& records,
         up->setInt(6, agent_id_);
         up->executeUpdate();
         // COMMIT as a statement: it throws when the server is gone (commit()
-        // of an auto-reconnected session would not, DEPENDENCIES.md).
+        // of an auto-reconnected session would not, docs/dependencies.md).
         mysql::Execute(conn_.get(), "COMMIT");
         held_.kept += batch_held_.kept;
         held_.replaced += batch_held_.replaced;

@@ -25,7 +25,7 @@ Outcome ToOutcome(int64_t v) {
 }
 }  // namespace
 
-// The WHERE clause of a search, its values bound as parameters (SECURITY.md
+// The WHERE clause of a search, its values bound as parameters (docs/security.md
 // rule 2): "?N" placeholders numbered as they are added; the client IP is a blob.
 struct SqliteStore::Where {
   std::string sql;

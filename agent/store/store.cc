@@ -142,7 +142,7 @@ StatusOr<std::unique_ptr<Store>> OpenMysql(std::string_view rest, const StoreOpt
   return SpoolStore::Open(std::move(primary), o.spool_path, o.spool_max_bytes);
 }
 
-// The explicit table of backends (STYLE.md rule 7).
+// The explicit table of backends (docs/style.md rule 7).
 constexpr struct {
   std::string_view scheme;
   Opener open;

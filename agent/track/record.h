@@ -1,5 +1,5 @@
 // MessageRecord: one message's compact tracking record (the contract is
-// ../shared/design/RECORD.md). Plain data, owned by whoever holds it.
+// docs/record.md). Plain data, owned by whoever holds it.
 #ifndef MAILTRAIL_AGENT_TRACK_RECORD_H_
 #define MAILTRAIL_AGENT_TRACK_RECORD_H_
 
@@ -121,7 +121,7 @@ constexpr size_t kMaxFieldBytes = 1000;
 // long values that differ only after the cut stay two values.
 std::string CapField(std::string_view s);
 
-// The message outcome from its recipients (RECORD.md): their common outcome,
+// The message outcome from its recipients (docs/record.md): their common outcome,
 // `mixed` when they differ, `in_flight` while any is open.
 Outcome ComputeOutcome(const MessageRecord& r);
 

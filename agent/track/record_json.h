@@ -1,5 +1,5 @@
 // The JSON form of a record: one object per line, exactly the contract of
-// ../shared/design/RECORD.md (extra fields allowed, none renamed or dropped).
+// docs/record.md (extra fields allowed, none renamed or dropped).
 #ifndef MAILTRAIL_AGENT_TRACK_RECORD_JSON_H_
 #define MAILTRAIL_AGENT_TRACK_RECORD_JSON_H_
 

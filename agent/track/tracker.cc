@@ -108,7 +108,7 @@ void MessageTracker::Process(const Event& ev) {
       o->queued = true;
       o->held = false;
       // qmgr owns the envelope sender: a header line's trailer may have been
-      // imitated by the client's HELO (SECURITY.md).
+      // imitated by the client's HELO (docs/security.md rule 1).
       o->rec.sender = Address(ev.from);
       if (o->rec.size < 0) o->rec.size = ev.size;
       if (o->rec.nrcpt < 0) {
@@ -209,7 +209,7 @@ MessageTracker::Open* MessageTracker::FindOrBegin(const Event& ev) {
   }
   if (it != records_.end()) {
     // Postfix gave the queue id of a removed message to a new one within the
-    // grace period (POSTFIX-LOGS.md trap 3): only lines that can come late
+    // grace period (docs/postfix-logs.md trap 3): only lines that can come late
     // (deliveries, notices, scans) still join the old record.
     Close(key, RecordEnd::kRemoved);
   }
@@ -222,7 +222,7 @@ MessageTracker::Open* MessageTracker::StartRecord(const Event& ev) {
       old->started = true;  // earlier lines of this message arrived first
       return old;
     }
-    // Queue id reuse (POSTFIX-LOGS.md trap 3): the old message is over.
+    // Queue id reuse (docs/postfix-logs.md trap 3): the old message is over.
     Close(KeyOf(ev, ev.qid), old->removed ? RecordEnd::kRemoved : RecordEnd::kStale);
   }
   Open* o = FindOrCreate(ev);

@@ -1,4 +1,4 @@
-// MessageTracker: joins parsed Events into MessageRecords (ARCHITECTURE.md).
+// MessageTracker: joins parsed Events into MessageRecords (docs/architecture.md).
 //
 // Joins by (host, queue id); NOQUEUE actions by smtpd session (host, pid); links
 // content-filter and .forward legs and NDRs; closes a record at "removed" after a

@@ -96,7 +96,7 @@ void MessageTracker::OnScan(const Event& ev, Open* o) {
 // before it answers), found by the queue id amavis re-injected it as or, for
 // mail it did not pass on, by its Message-ID and amavis's task id, which its
 // reply repeats ("554 5.7.0 Reject, id=19882-02 - SPAM": a Message-ID alone is
-// not unique, POSTFIX-LOGS.md). When that delivery was logged
+// not unique, docs/postfix-logs.md trap 4). When that delivery was logged
 // first, the re-injected leg already names its parent. Waiting scans are few
 // and short-lived; they are not part of the saved state (a restart in the
 // second between the two lines loses that scan).

@@ -116,7 +116,7 @@ void OnSignal(uv_signal_t* h, int signum) {
 namespace {
 
 // The directory, not the file: a watch on a file follows its inode and would
-// miss the new file after a rename rotation (DEPENDENCIES.md).
+// miss the new file after a rename rotation (docs/dependencies.md).
 void Watch(LoopState* s, const std::vector<std::string>& dirs, uint64_t every_ms) {
   for (const auto& dir : dirs) {
     auto w = std::make_unique<uv_fs_event_t>();

@@ -1,7 +1,7 @@
 // The live agent's event loop (libuv): file events on the logs' directories and
 // a steady timer drive Agent::Step(); SIGTERM/SIGINT stop it cleanly (a final
 // flush of records and checkpoint); SIGHUP is acknowledged. The only code that
-// includes <uv.h> (ARCHITECTURE.md).
+// includes <uv.h> (docs/architecture.md).
 #ifndef MAILTRAIL_AGENT_UV_RUN_LOOP_H_
 #define MAILTRAIL_AGENT_UV_RUN_LOOP_H_
 

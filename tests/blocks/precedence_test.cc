@@ -1,4 +1,4 @@
-// Allowlists win over every way a block reaches the agent (SECURITY.md rule 4):
+// Allowlists win over every way a block reaches the agent (docs/security.md rule 4):
 // a decision, a block by hand, a block taken from the (shared) store. What the
 // allowlist refuses is never active, so never enforced: not by the policy
 // service, the Postfix tables or the firewall (all fed from Active()).

@@ -1,4 +1,4 @@
-// libFuzzer target (SECURITY.md): arbitrary bytes as log lines through ParseLine
+// libFuzzer target (docs/security.md): arbitrary bytes as log lines through ParseLine
 // and the MessageTracker, and as a saved tracker state and a checkpoint. Finds
 // crashes, leaks and undefined behaviour (built with ASan and UBSan); every
 // string_view of an Event must stay inside its line.

@@ -42,7 +42,7 @@ if (( ok_r != n_r - gap_r || ok_f != n_f - gap_f )); then
   cat "$tmp/misses"
   exit 1
 fi
-# Every record is valid JSON with the RECORD.md keys.
+# Every record is valid JSON with the docs/record.md keys.
 python3 - "$tmp/records.jsonl" <<'PY'
 import json, sys
 keys = {"host", "qid", "message_id", "first_seen", "last_seen", "client", "sasl_username",

@@ -6,7 +6,7 @@ service (a real Unix socket, the real protocol) must answer the configured
 reply for them and DUNNO for a legitimate sender, and the access map and
 header_checks tables it writes must hold them (checked with the real postmap -q); a restart restores the
 blocks and decides none again. The same corpus with its old timestamps
-(catching up) makes blocks that are recorded but not live (SECURITY.md rule 6).
+(catching up) makes blocks that are recorded but not live (docs/security.md rule 6).
 
 usage: detect_live_test.py MAILTRAIL CORPUS05.log.gz
 """

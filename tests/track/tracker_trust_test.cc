@@ -306,7 +306,7 @@ TEST(TrackerTrust, LongFieldsAreCutButStayDistinct) {
   EXPECT_EQ(CapField(std::string(1000, 'x')), std::string(1000, 'x'));
 }
 
-// --- Hostile text (SECURITY.md): every case gives the record it must. ---
+// --- Hostile text (docs/security.md rule 1): every case gives the record it must. ---
 
 // A HELO that imitates the header trailer: qmgr's sender is the sender.
 TEST(TrackerTrust, AHeloImitatingTheTrailerDoesNotGiveABounceASender) {
