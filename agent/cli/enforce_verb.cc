@@ -20,33 +20,31 @@
 
 namespace mailtrail::cli {
 
-namespace {
-const std::vector<FlagSpec> kFlags = {
-    {"reconcile", false, "make every configured backend hold the store's active blocks"},
-    {"config", true, "the agent's configuration file (its [enforce], [blocks] and [store])"},
-    kStoreFlag,
-    kPasswordFileFlag,
-    {"help", false, "this help"},
+const VerbSpec kEnforceVerb = {
+    "enforce",
+    "--reconcile: make the Postfix tables and firewalls match the store's active blocks",
+    "--reconcile --config FILE [--store URL] [--password-file FILE]",
+    {
+        {"reconcile", false, "make every configured backend hold the store's active blocks"},
+        {"config", true, "the agent's configuration file (its [enforce], [blocks] and [store])",
+         "FILE"},
+        kStoreFlag,
+        kPasswordFileFlag,
+        kHelpFlag,
+    },
+    0,
+    0,
+    {},
+    "One pass, run by mailtrail-reconcile.timer every 30 s, so that nothing stays enforced long "
+    "after its end when the agent is dead, and a backend someone else changed is repaired.",
 };
-constexpr const char* kUsage =
-    "usage: mailtrail enforce --reconcile --config FILE [--store URL] [--password-file FILE]\n";
-}  // namespace
 
 int EnforceMain(const std::vector<std::string>& argv, const Clock& clock) {
-  auto args = ParseArgs(argv, kFlags);
-  if (!args.ok() || !args->positionals.empty()) {
-    std::fprintf(stderr, "mailtrail enforce: %s\n%s",
-                 args.ok() ? "unexpected argument" : args.status().message().c_str(), kUsage);
-    return kExitUsage;
-  }
-  if (args->Has("help")) {
-    std::printf("%s%s", kUsage, FlagsHelp(kFlags).c_str());
-    return kExitOk;
-  }
-  if (!args->Has("reconcile") || !args->Has("config")) {
-    std::fputs(kUsage, stderr);
-    return kExitUsage;
-  }
+  ParsedArgs parsed;
+  if (auto exit = ParseOrUsage(kEnforceVerb, argv, &parsed)) return *exit;
+  const Args* args = &parsed.args;
+  if (!args->Has("reconcile") || !args->Has("config"))
+    return UsageError(kEnforceVerb, "--reconcile and --config are needed");
   auto config = LoadConfig(*args->Get("config"));
   if (!config.ok()) {
     std::fprintf(stderr, "mailtrail: %s\n", EscapeForLog(config.status().message(), 500).c_str());

@@ -14,8 +14,10 @@
 #include "agent/blocks/desired.h"
 #include "agent/cli/args.h"
 #include "agent/cli/enforcement.h"
+#include "agent/cli/store_args.h"
 #include "agent/cli/verbs.h"
 #include "agent/config/config.h"
+#include "agent/config/config_keys.h"
 #include "agent/metrics/metrics_server.h"
 #include "agent/run/agent.h"
 #include "agent/store/store.h"
@@ -28,37 +30,6 @@ namespace mailtrail::cli {
 
 namespace {
 
-const std::vector<FlagSpec> kFlags = {
-    {"config", true, "configuration file (TOML; see examples/mailtrail.toml)"},
-    {"store", true, "where records go (overrides [store] url)"},
-    {"log", true, "a log to follow; repeat for several (overrides [logs] paths)"},
-    {"detail", true, "minimal | standard | full (overrides [store] detail)"},
-    {"from-start", false, "first start without a checkpoint: read the logs from their start"},
-    {"flush-interval", true, "milliseconds between commits at most (default 1000)"},
-    {"poll-interval", true, "milliseconds between re-checks of the logs (default 1000)"},
-    {"tz", true, "time zone of yearless timestamps: UTC (default), +HH:MM, -HH:MM, local"},
-    {"metrics", true, "serve Prometheus metrics on this loopback HOST:PORT (default off)"},
-    {"password-file", true, "MySQL: the password's file (overrides [store] password_file)"},
-    {"spool", true, "MySQL: the outage spool file, \"\" for none (overrides [store] spool)"},
-    {"agent", true, "MySQL: this agent's name in the database (overrides [agent] name)"},
-    {"host", true, "the records' host, instead of the log's host field (overrides [agent] host)"},
-    {"allow", true, "never block this IP or CIDR; repeat (overrides [blocks] allow)"},
-    {"policy-socket", true, "serve the Postfix policy service here (overrides [policy] socket)"},
-    {"access-map", true, "write blocked clients to this access table ([enforce] access_map)"},
-    {"header-checks", true, "write blocked subjects to this pcre table ([enforce] header_checks)"},
-    {"postfix-config-dir", true, "Postfix's configuration directory (default /etc/postfix)"},
-    {"help", false, "this help"},
-};
-
-bool Millis(const std::optional<std::string>& v, TimeUs* out) {
-  if (!v) return true;
-  char* end = nullptr;
-  const long ms = std::strtol(v->c_str(), &end, 10);
-  if (*end != '\0' || ms < 1 || ms > 3600000) return false;
-  *out = static_cast<TimeUs>(ms) * 1000;
-  return true;
-}
-
 // The configuration file, then the command line's overrides.
 StatusOr<Config> Configure(const Args& args, const std::vector<std::string>& logs) {
   Config c;
@@ -69,11 +40,7 @@ StatusOr<Config> Configure(const Args& args, const std::vector<std::string>& log
   }
   if (!logs.empty()) c.log_paths = logs;
   if (auto v = args.Get("store")) c.store_url = *v;
-  if (auto v = args.Get("detail")) {
-    auto d = DetailFromName(*v);
-    if (!d) return Status::InvalidArgument("--detail must be minimal, standard or full");
-    c.detail = *d;
-  }
+  if (auto v = args.Get("detail")) c.detail = *DetailFromName(*v);  // checked by the spec
   if (args.Has("from-start")) c.from_start = true;
   if (auto v = args.Get("tz")) c.timezone = *v;
   if (auto v = args.Get("metrics")) c.metrics_listen = *v;
@@ -85,11 +52,7 @@ StatusOr<Config> Configure(const Args& args, const std::vector<std::string>& log
   if (auto v = args.Get("access-map")) c.access_map = *v;
   if (auto v = args.Get("header-checks")) c.header_checks = *v;
   if (auto v = args.Get("postfix-config-dir")) c.postfix_config_dir = *v;
-  if (args.Has("allow")) {
-    c.allow = args.GetAll("allow");
-    for (const auto& a : c.allow)
-      if (!Cidr::Parse(a)) return Status::InvalidArgument("--allow needs an IP or CIDR: " + a);
-  }
+  if (args.Has("allow")) c.allow = args.GetAll("allow");  // checked by RunMain
   // The checkpoint keys each log by its absolute path: the same file named
   // two ways is one log (issue 18: "mail.log" and "/var/log/mail.log" read it
   // twice), and named twice it would be read twice.
@@ -99,9 +62,9 @@ StatusOr<Config> Configure(const Args& args, const std::vector<std::string>& log
     if (!seen.insert(path).second)
       return Status::InvalidArgument("the log " + path + " is named twice");
   }
-  if (!Millis(args.Get("flush-interval"), &c.flush_interval) ||
-      !Millis(args.Get("poll-interval"), &c.poll_interval))
-    return Status::InvalidArgument("intervals are milliseconds, 1 to 3600000");
+  // Checked by the spec (1 ms to 1 h).
+  c.flush_interval = args.Number("flush-interval", c.flush_interval);
+  c.poll_interval = args.Number("poll-interval", c.poll_interval);
   return c;
 }
 
@@ -285,25 +248,8 @@ void Reload(const Args& args, const std::vector<std::string>& logs, const Clock&
     // The enforcement backends and the policy service are built once, at
     // start: their sections wait for a restart (and say so).
     std::string later;
-    if (next->policy_socket != previous.policy_socket ||
-        next->policy_listen != previous.policy_listen ||
-        next->policy_reply != previous.policy_reply ||
-        next->policy_socket_mode != previous.policy_socket_mode ||
-        next->policy_socket_group != previous.policy_socket_group ||
-        next->policy_idle_timeout != previous.policy_idle_timeout ||
-        next->policy_max_connections != previous.policy_max_connections ||
-        next->policy_max_connections_per_peer != previous.policy_max_connections_per_peer)
-      later += " [policy]";
-    if (next->access_map != previous.access_map ||
-        next->access_map_type != previous.access_map_type ||
-        next->header_checks != previous.header_checks ||
-        next->reload_interval != previous.reload_interval ||
-        next->postfix_reload != previous.postfix_reload ||
-        next->enforce_dry_run != previous.enforce_dry_run || next->nftables != previous.nftables ||
-        next->iptables != previous.iptables || next->firewall_ports != previous.firewall_ports ||
-        next->nftables_remove_on_stop != previous.nftables_remove_on_stop ||
-        next->iptables_remove_on_stop != previous.iptables_remove_on_stop)
-      later += " [enforce]";
+    for (const std::string& section : SectionsWaitingForRestart(previous, *next))
+      later += " " + section;
     std::fprintf(stderr, "mailtrail: configuration reloaded: %zu log(s) into %s%s%s\n",
                  next->log_paths.size(), EscapeForLog(next->store_url).c_str(),
                  later.empty() ? "" : "; at the next restart:", later.c_str());
@@ -316,17 +262,74 @@ void Reload(const Args& args, const std::vector<std::string>& logs, const Clock&
 
 }  // namespace
 
+const VerbSpec kRunVerb = {
+    "run",
+    "follow the mail log live, through rotations and restarts (the systemd service)",
+    "[options]",
+    {
+        {"config", true, "configuration file (TOML; mailtrail.toml(5))", "FILE"},
+        {"store", true, "where records go (overrides [store] url)", "URL"},
+        {"log", true, "a log to follow; repeat for several (overrides [logs] paths)", "FILE"},
+        ChoiceFlag("detail", "how much of each message to keep (overrides [store] detail)",
+                   {"minimal", "standard", "full"}),
+        {"from-start", false, "first start without a checkpoint: read the logs from their start"},
+        DurationFlag("flush-interval",
+                     "time between commits at most (default 1000 ms; a bare number is ms)", 1000,
+                     3600 * kUsPerSecond, DurationUnit::kMilliseconds),
+        DurationFlag("poll-interval",
+                     "time between re-checks of the logs (default 1000 ms; a bare number is ms)",
+                     1000, 3600 * kUsPerSecond, DurationUnit::kMilliseconds),
+        kTzFlag,
+        {"metrics", true, "serve Prometheus metrics on this loopback HOST:PORT (default off)",
+         "HOST:PORT"},
+        {"password-file", true, "MySQL: the password's file (overrides [store] password_file)",
+         "FILE"},
+        {"spool", true, "MySQL: the outage spool file, \"\" for none (overrides [store] spool)",
+         "FILE"},
+        {"agent", true, "MySQL: this agent's name in the database (overrides [agent] name)",
+         "NAME"},
+        {"host", true,
+         "the records' host, instead of the log's host field (overrides [agent] host)", "NAME"},
+        {"allow", true, "never block this IP or CIDR; repeat (overrides [blocks] allow)", "CIDR"},
+        {"policy-socket", true, "serve the Postfix policy service here (overrides [policy] socket)",
+         "FILE"},
+        {"access-map", true, "write blocked clients to this access table ([enforce] access_map)",
+         "FILE"},
+        {"header-checks", true,
+         "write blocked subjects to this pcre table ([enforce] header_checks)", "FILE"},
+        {"postfix-config-dir", true, "Postfix's configuration directory (default /etc/postfix)",
+         "DIR"},
+        kHelpFlag,
+    },
+    0,
+    0,
+    {},
+    "Records and a checkpoint are committed together, so a restart (even kill -9) resumes "
+    "exactly. SIGHUP reloads the configuration file; a bad one keeps the running configuration. "
+    "Exit status 65: the store or its checkpoint is damaged (restarting will not mend it); 78: "
+    "the configuration is wrong.",
+};
+
+const VerbSpec kCheckConfigVerb = {
+    "check-config",
+    "check a configuration file (exit 78 when it is wrong)",
+    "[--print] [FILE]",
+    {
+        {"print", false, "print every key's value in force (defaults included) as TOML"},
+        kHelpFlag,
+    },
+    0,
+    1,
+    {},
+    "FILE defaults to /etc/mailtrail/mailtrail.toml. Every key and its default: "
+    "mailtrail.toml(5).",
+};
+
 int CheckConfigMain(const std::vector<std::string>& argv, const Clock& clock) {
-  if (argv.size() == 1 && (argv[0] == "--help" || argv[0] == "-h")) {
-    std::printf("usage: mailtrail check-config [FILE]   (default %s)\n", kDefaultConfigPath);
-    return kExitOk;
-  }
-  if (argv.size() > 1 || (argv.size() == 1 && argv[0].rfind("--", 0) == 0)) {
-    std::fprintf(stderr, "usage: mailtrail check-config [FILE]   (default %s)\n",
-                 kDefaultConfigPath);
-    return kExitUsage;
-  }
-  const std::string path = argv.empty() ? kDefaultConfigPath : argv[0];
+  ParsedArgs parsed;
+  if (auto exit = ParseOrUsage(kCheckConfigVerb, argv, &parsed)) return *exit;
+  const std::vector<std::string>& pos = parsed.operands;
+  const std::string path = pos.empty() ? kDefaultConfigPath : pos[0];
   auto c = LoadConfig(path);
   int offset = 0;
   if (c.ok() && !ParseTz(c->timezone, clock, &offset))
@@ -335,6 +338,10 @@ int CheckConfigMain(const std::vector<std::string>& argv, const Clock& clock) {
     std::fprintf(stderr, "mailtrail: %s\n", EscapeForLog(c.status().message(), 500).c_str());
     return kExitConfig;
   }
+  if (parsed.args.Has("print")) {
+    std::fputs(ConfigToml(*c).c_str(), stdout);
+    return kExitOk;
+  }
   std::printf("%s: ok (%zu log(s) into %s)\n", path.c_str(), c->log_paths.size(),
               c->store_url.c_str());
   return kExitOk;
@@ -342,27 +349,12 @@ int CheckConfigMain(const std::vector<std::string>& argv, const Clock& clock) {
 
 int RunMain(const std::vector<std::string>& argv, const Clock& clock) {
   HoldSignalsUntilTheLoop();  // first: a SIGHUP during the start must not kill it
-  // --log repeats: collect them before the generic parser keeps only the last.
-  std::vector<std::string> logs, rest;
-  for (size_t i = 0; i < argv.size(); ++i) {
-    if (argv[i] == "--log" && i + 1 < argv.size()) {
-      logs.push_back(argv[++i]);
-    } else if (argv[i].rfind("--log=", 0) == 0) {
-      logs.push_back(argv[i].substr(6));
-    } else {
-      rest.push_back(argv[i]);
-    }
-  }
-  auto args = ParseArgs(rest, kFlags);
-  if (!args.ok() || !args->positionals.empty()) {
-    std::fprintf(stderr, "mailtrail run: %s\n",
-                 args.ok() ? "unexpected argument" : args.status().message().c_str());
-    return kExitUsage;
-  }
-  if (args->Has("help")) {
-    std::printf("usage: mailtrail run [options]\n%s", FlagsHelp(kFlags).c_str());
-    return kExitOk;
-  }
+  ParsedArgs parsed;
+  if (auto exit = ParseOrUsage(kRunVerb, argv, &parsed)) return *exit;
+  const Args* args = &parsed.args;
+  const std::vector<std::string> logs = args->GetAll("log");
+  for (const auto& a : args->GetAll("allow"))
+    if (!Cidr::Parse(a)) return UsageError(kRunVerb, "--allow needs an IP or CIDR: " + a);
   auto config = Configure(*args, logs);
   if (config.ok() && !config->metrics_listen.empty()) {
     std::string host;
@@ -378,10 +370,8 @@ int RunMain(const std::vector<std::string>& argv, const Clock& clock) {
     return kExitConfig;
   }
   Running running;
-  if (Status st = StartRunning(*config, clock, &running, /*wait_for_store=*/true); !st.ok()) {
-    Fail(st.message());
-    return st.code() == Status::Code::kCorruption ? kExitDataErr : kExitFailure;
-  }
+  if (Status st = StartRunning(*config, clock, &running, /*wait_for_store=*/true); !st.ok())
+    return FailWith(st);
   if (!running.agent) return kExitOk;  // SIGTERM while it waited for the store
   RunLoopOptions loop;
   loop.poll_interval = config->poll_interval;
@@ -470,9 +460,7 @@ int RunMain(const std::vector<std::string>& argv, const Clock& clock) {
                static_cast<long long>(running.agent->records_written()),
                running.agent->open_records());
   if (!st.ok()) {
-    const Status why = DamagedStoreSaysTheWayOut(st);  // found damaged while running
-    Fail(why.message());
-    return why.code() == Status::Code::kCorruption ? kExitDataErr : kExitFailure;
+    return FailWith(DamagedStoreSaysTheWayOut(st));  // found damaged while running
   }
   return kExitOk;
 }

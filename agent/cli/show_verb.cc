@@ -66,19 +66,19 @@ void PrintLeg(const MessageRecord& r) {
 
 }  // namespace
 
+const VerbSpec kShowVerb = {
+    "show",
+    "the life of one message, with its linked legs (content filter, .forward) and NDRs",
+    "[options] QID|MESSAGE-ID",
+    {kStoreFlag, kPasswordFileFlag, kHelpFlag},
+    1,
+    1,
+};
+
 int ShowMain(const std::vector<std::string>& argv, const Clock&) {
-  const std::vector<FlagSpec> flags = {
-      kStoreFlag,
-      kPasswordFileFlag,
-      {"help", false, "this help"},
-  };
-  auto args = ParseArgs(argv, flags);
-  if (!args.ok() || args->Has("help") || args->positionals.size() != 1) {
-    if (!args.ok()) std::fprintf(stderr, "mailtrail show: %s\n", args.status().message().c_str());
-    std::fprintf(args.ok() && args->Has("help") ? stdout : stderr,
-                 "usage: mailtrail show [--store URL] [--password-file FILE] QID|MESSAGE-ID\n");
-    return args.ok() && args->Has("help") ? kExitOk : kExitUsage;
-  }
+  ParsedArgs parsed;
+  if (auto exit = ParseOrUsage(kShowVerb, argv, &parsed)) return *exit;
+  const Args* args = &parsed.args;
   auto store = OpenStoreFromArgs(*args, ReaderOptions());
   if (!store.ok()) return Fail(store.status().message());
   std::string key = args->positionals[0];

@@ -15,7 +15,6 @@
 namespace mailtrail {
 
 constexpr const char* kDefaultConfigPath = "/etc/mailtrail/mailtrail.toml";
-constexpr int kExitConfig = 78;  // EX_CONFIG
 
 struct Config {
   // [store]
