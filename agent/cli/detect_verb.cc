@@ -152,9 +152,9 @@ void PrintEnforcement(std::vector<Block> active, TimeUs now) {
   std::printf(
       "-- policy service (check_policy_service): action=%s for%s; action=DUNNO for "
       "everyone else\n",
-      defaults.policy_reply.c_str(), ips.empty() ? " nobody" : ips.c_str());
+      defaults.policy.reply.c_str(), ips.empty() ? " nobody" : ips.c_str());
   PostfixTableOptions to;
-  to.reply = defaults.policy_reply;
+  to.reply = defaults.policy.reply;
   int skipped = 0;
   std::printf("-- access map (check_client_access lmdb:/etc/postfix/mailtrail_access):\n%s",
               AccessMapAction(to).Render(desired, &skipped).c_str());

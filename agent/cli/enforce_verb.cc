@@ -50,13 +50,13 @@ int EnforceMain(const std::vector<std::string>& argv, const Clock& clock) {
     std::fprintf(stderr, "mailtrail: %s\n", EscapeForLog(config.status().message(), 500).c_str());
     return kExitConfig;
   }
-  if (auto v = args->Get("store")) config->store_url = *v;
-  if (auto v = args->Get("password-file")) config->password_file = *v;
+  if (auto v = args->Get("store")) config->store.url = *v;
+  if (auto v = args->Get("password-file")) config->store.password_file = *v;
   Enforcement enforcement(*config);
   if (!enforcement.any()) return kExitOk;  // nothing configured to enforce
   StoreOptions so = ReaderOptions();
-  so.password_file = config->password_file;
-  auto store = OpenStore(config->store_url, so);
+  so.password_file = config->store.password_file;
+  auto store = OpenStore(config->store.url, so);
   if (!store.ok()) return Fail(store.status().message());
   const TimeUs now = clock.WallNow();
   auto saved = (*store)->LoadBlocks(now);

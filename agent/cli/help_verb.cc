@@ -131,7 +131,7 @@ std::string ManPage5() {
   rule.pattern = "^From:.*MAILER-DAEM0N";
   rule.action = "block-ip";
   rule.threshold = 3;
-  example.rules.push_back(rule);
+  example.detect.rules.push_back(rule);
   const std::string toml = ConfigToml(example);
   size_t start = 0;
   while (start < toml.size()) {

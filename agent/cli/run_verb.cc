@@ -38,33 +38,33 @@ StatusOr<Config> Configure(const Args& args, const std::vector<std::string>& log
     if (!loaded.ok()) return loaded.status();
     c = *loaded;
   }
-  if (!logs.empty()) c.log_paths = logs;
-  if (auto v = args.Get("store")) c.store_url = *v;
-  if (auto v = args.Get("detail")) c.detail = *DetailFromName(*v);  // checked by the spec
-  if (args.Has("from-start")) c.from_start = true;
-  if (auto v = args.Get("tz")) c.timezone = *v;
-  if (auto v = args.Get("metrics")) c.metrics_listen = *v;
-  if (auto v = args.Get("password-file")) c.password_file = *v;
-  if (auto v = args.Get("spool")) c.spool_path = *v;
-  if (auto v = args.Get("agent")) c.agent_name = *v;
-  if (auto v = args.Get("host")) c.host = *v;
-  if (auto v = args.Get("policy-socket")) c.policy_socket = *v;
-  if (auto v = args.Get("access-map")) c.access_map = *v;
-  if (auto v = args.Get("header-checks")) c.header_checks = *v;
-  if (auto v = args.Get("postfix-config-dir")) c.postfix_config_dir = *v;
-  if (args.Has("allow")) c.allow = args.GetAll("allow");  // checked by RunMain
+  if (!logs.empty()) c.logs.paths = logs;
+  if (auto v = args.Get("store")) c.store.url = *v;
+  if (auto v = args.Get("detail")) c.store.detail = *DetailFromName(*v);  // checked by the spec
+  if (args.Has("from-start")) c.logs.from_start = true;
+  if (auto v = args.Get("tz")) c.logs.timezone = *v;
+  if (auto v = args.Get("metrics")) c.metrics.listen = *v;
+  if (auto v = args.Get("password-file")) c.store.password_file = *v;
+  if (auto v = args.Get("spool")) c.store.spool = *v;
+  if (auto v = args.Get("agent")) c.agent.name = *v;
+  if (auto v = args.Get("host")) c.agent.host = *v;
+  if (auto v = args.Get("policy-socket")) c.policy.socket = *v;
+  if (auto v = args.Get("access-map")) c.enforce.access_map = *v;
+  if (auto v = args.Get("header-checks")) c.enforce.header_checks = *v;
+  if (auto v = args.Get("postfix-config-dir")) c.blocks.postfix_config_dir = *v;
+  if (args.Has("allow")) c.blocks.allow = args.GetAll("allow");  // checked by RunMain
   // The checkpoint keys each log by its absolute path: the same file named
   // two ways is one log (issue 18: "mail.log" and "/var/log/mail.log" read it
   // twice), and named twice it would be read twice.
   std::set<std::string> seen;
-  for (auto& path : c.log_paths) {
+  for (auto& path : c.logs.paths) {
     path = AbsoluteLogPath(path);
     if (!seen.insert(path).second)
       return Status::InvalidArgument("the log " + path + " is named twice");
   }
   // Checked by the spec (1 ms to 1 h).
-  c.flush_interval = args.Number("flush-interval", c.flush_interval);
-  c.poll_interval = args.Number("poll-interval", c.poll_interval);
+  c.writer.flush_interval = args.Number("flush-interval", c.writer.flush_interval);
+  c.logs.poll_interval = args.Number("poll-interval", c.logs.poll_interval);
   return c;
 }
 
@@ -84,37 +84,37 @@ PolicyTable PolicyTableOf(const std::vector<Block>& blocks) {
 
 AgentOptions ToAgentOptions(const Config& c) {
   AgentOptions o;
-  o.logs = c.log_paths;
-  o.from_start = c.from_start;
-  o.flush_interval = c.flush_interval;
-  o.batch_records = c.batch_records;
-  o.writer_queue = c.queue_batches;
-  o.checkpoint_bytes_per_second = c.checkpoint_kib_per_s * 1024;
-  o.tracker.grace = c.grace;
-  o.tracker.stale_after = c.stale_after;
-  o.tracker.max_open = c.max_open;
-  o.tracker.keep_events = c.detail == Detail::kFull;
-  o.tracker.host = c.host;
-  o.detect = c.detect;
-  o.detector.subject_bounces = static_cast<int>(c.subject_bounces);
-  o.detector.subject_min_ips = static_cast<int>(c.subject_min_ips);
-  o.detector.subject_source_bounces = static_cast<int>(c.subject_source_bounces);
-  o.detector.answers.enabled = c.answers;
-  o.detector.answers.window = c.answer_window;
-  o.detector.subject_window = c.subject_window;
-  o.detector.ip_bounces = static_cast<int>(c.ip_bounces);
-  o.detector.ip_window = c.ip_window;
-  o.detector.block_period = c.block_period;
-  o.detector.rules = c.rules;
-  o.fleet = c.detect && c.fleet;
-  o.fleet_interval = c.fleet_interval;
-  o.fleet_agent = c.agent_name;
-  o.blocks.period = c.block_period;
-  o.blocks.max_period = c.block_max_period;
-  o.blocks.max_active = static_cast<size_t>(c.max_active_blocks);
-  o.blocks.max_new_per_minute = static_cast<int>(c.max_new_blocks_per_minute);
-  o.blocks.live = !c.dry_run;
-  AllowlistOf(c, /*local=*/c.detect, &o.blocks);
+  o.logs = c.logs.paths;
+  o.from_start = c.logs.from_start;
+  o.flush_interval = c.writer.flush_interval;
+  o.batch_records = c.writer.batch_records;
+  o.writer_queue = c.writer.queue_batches;
+  o.checkpoint_bytes_per_second = c.writer.checkpoint_kib_per_s * 1024;
+  o.tracker.grace = c.tracker.grace;
+  o.tracker.stale_after = c.tracker.stale_after;
+  o.tracker.max_open = c.tracker.max_open;
+  o.tracker.keep_events = c.store.detail == Detail::kFull;
+  o.tracker.host = c.agent.host;
+  o.detect = c.detect.enabled;
+  o.detector.subject_bounces = static_cast<int>(c.detect.subject_bounces);
+  o.detector.subject_min_ips = static_cast<int>(c.detect.subject_ips);
+  o.detector.subject_source_bounces = static_cast<int>(c.detect.subject_source_bounces);
+  o.detector.answers.enabled = c.detect.answers;
+  o.detector.answers.window = c.detect.answer_window;
+  o.detector.subject_window = c.detect.subject_window;
+  o.detector.ip_bounces = static_cast<int>(c.detect.ip_bounces);
+  o.detector.ip_window = c.detect.ip_window;
+  o.detector.block_period = c.blocks.period;
+  o.detector.rules = c.detect.rules;
+  o.fleet = c.detect.enabled && c.detect.fleet;
+  o.fleet_interval = c.detect.fleet_interval;
+  o.fleet_agent = c.agent.name;
+  o.blocks.period = c.blocks.period;
+  o.blocks.max_period = c.blocks.max_period;
+  o.blocks.max_active = static_cast<size_t>(c.blocks.max_active);
+  o.blocks.max_new_per_minute = static_cast<int>(c.blocks.max_new_per_minute);
+  o.blocks.live = !c.blocks.dry_run;
+  AllowlistOf(c, /*local=*/c.detect.enabled, &o.blocks);
   // The store is read this often for blocks others added or ended: a removal
   // reaches the enforcement within 5 s (a read, its answer, then a tick).
   o.block_refresh = 2 * kUsPerSecond;
@@ -166,18 +166,18 @@ Status DamagedStoreSaysTheWayOut(const Status& st) {
 Status StartRunning(const Config& c, const Clock& clock, Running* out,
                     bool wait_for_store = false) {
   AgentOptions options = ToAgentOptions(c);
-  if (!ParseTz(c.timezone, clock, &options.utc_offset_seconds))
+  if (!ParseTz(c.logs.timezone, clock, &options.utc_offset_seconds))
     return Status::InvalidArgument("timezone must be UTC, local, +HH:MM or -HH:MM");
-  auto store = OpenStore(c.store_url, ToStoreOptions(c));
+  auto store = OpenStore(c.store.url, ToStoreOptions(c));
   if (!store.ok()) return DamagedStoreSaysTheWayOut(store.status());
   std::unique_ptr<QueueReader> queue;
-  if (c.queue_read != "off") {
+  if (c.queue.read != "off") {
     QueueWatcherOptions qo;
-    qo.queue_dir = c.queue_dir;
-    qo.read_files = c.queue_read == "files";
-    qo.postfix_config_dir = c.postfix_config_dir;
-    qo.scan_interval = c.queue_scan_interval;
-    qo.bounce_alert = c.queue_bounce_alert;
+    qo.queue_dir = c.queue.directory;
+    qo.read_files = c.queue.read == "files";
+    qo.postfix_config_dir = c.blocks.postfix_config_dir;
+    qo.scan_interval = c.queue.scan_interval;
+    qo.bounce_alert = c.queue.bounce_alert;
     queue = std::make_unique<QueueReader>(qo);
     if (Status st = queue->watcher.Start(); !st.ok()) return st;
     if (qo.read_files) options.queue_hints = &queue->cache;
@@ -220,7 +220,7 @@ void Reload(const Args& args, const std::vector<std::string>& logs, const Clock&
             Running* running, LoopControl* loop) {
   auto next = Configure(args, logs);
   int offset = 0;
-  if (next.ok() && !ParseTz(next->timezone, clock, &offset))
+  if (next.ok() && !ParseTz(next->logs.timezone, clock, &offset))
     next = Status::InvalidArgument("timezone must be UTC, local, +HH:MM or -HH:MM");
   if (!next.ok()) {
     std::fprintf(stderr, "mailtrail: reload refused, keeping the running configuration: %s\n",
@@ -251,13 +251,13 @@ void Reload(const Args& args, const std::vector<std::string>& logs, const Clock&
     for (const std::string& section : SectionsWaitingForRestart(previous, *next))
       later += " " + section;
     std::fprintf(stderr, "mailtrail: configuration reloaded: %zu log(s) into %s%s%s\n",
-                 next->log_paths.size(), EscapeForLog(next->store_url).c_str(),
+                 next->logs.paths.size(), EscapeForLog(next->store.url).c_str(),
                  later.empty() ? "" : "; at the next restart:", later.c_str());
   }
   *running = std::move(fresh);
-  loop->SwapAgent(running->agent.get(), WatchDirs(running->config.log_paths));
-  if (running->config.poll_interval != previous.poll_interval)
-    loop->SetPollInterval(running->config.poll_interval);
+  loop->SwapAgent(running->agent.get(), WatchDirs(running->config.logs.paths));
+  if (running->config.logs.poll_interval != previous.logs.poll_interval)
+    loop->SetPollInterval(running->config.logs.poll_interval);
 }
 
 }  // namespace
@@ -332,7 +332,7 @@ int CheckConfigMain(const std::vector<std::string>& argv, const Clock& clock) {
   const std::string path = pos.empty() ? kDefaultConfigPath : pos[0];
   auto c = LoadConfig(path);
   int offset = 0;
-  if (c.ok() && !ParseTz(c->timezone, clock, &offset))
+  if (c.ok() && !ParseTz(c->logs.timezone, clock, &offset))
     c = Status::InvalidArgument(path + ": [logs] timezone must be UTC, local, +HH:MM or -HH:MM");
   if (!c.ok()) {
     std::fprintf(stderr, "mailtrail: %s\n", EscapeForLog(c.status().message(), 500).c_str());
@@ -342,8 +342,8 @@ int CheckConfigMain(const std::vector<std::string>& argv, const Clock& clock) {
     std::fputs(ConfigToml(*c).c_str(), stdout);
     return kExitOk;
   }
-  std::printf("%s: ok (%zu log(s) into %s)\n", path.c_str(), c->log_paths.size(),
-              c->store_url.c_str());
+  std::printf("%s: ok (%zu log(s) into %s)\n", path.c_str(), c->logs.paths.size(),
+              c->store.url.c_str());
   return kExitOk;
 }
 
@@ -356,14 +356,14 @@ int RunMain(const std::vector<std::string>& argv, const Clock& clock) {
   for (const auto& a : args->GetAll("allow"))
     if (!Cidr::Parse(a)) return UsageError(kRunVerb, "--allow needs an IP or CIDR: " + a);
   auto config = Configure(*args, logs);
-  if (config.ok() && !config->metrics_listen.empty()) {
+  if (config.ok() && !config->metrics.listen.empty()) {
     std::string host;
     int port;
-    if (Status st = ParseLoopbackListen(config->metrics_listen, &host, &port); !st.ok())
+    if (Status st = ParseLoopbackListen(config->metrics.listen, &host, &port); !st.ok())
       config = st;
   }
   int offset = 0;
-  if (config.ok() && !ParseTz(config->timezone, clock, &offset))
+  if (config.ok() && !ParseTz(config->logs.timezone, clock, &offset))
     config = Status::InvalidArgument("timezone must be UTC, local, +HH:MM or -HH:MM");
   if (!config.ok()) {
     std::fprintf(stderr, "mailtrail: %s\n", EscapeForLog(config.status().message(), 500).c_str());
@@ -374,10 +374,10 @@ int RunMain(const std::vector<std::string>& argv, const Clock& clock) {
     return FailWith(st);
   if (!running.agent) return kExitOk;  // SIGTERM while it waited for the store
   RunLoopOptions loop;
-  loop.poll_interval = config->poll_interval;
-  loop.watch_dirs = WatchDirs(config->log_paths);
+  loop.poll_interval = config->logs.poll_interval;
+  loop.watch_dirs = WatchDirs(config->logs.paths);
   MetricsServer metrics;
-  std::string metrics_listen = config->metrics_listen;  // where it listens now
+  std::string metrics_listen = config->metrics.listen;  // where it listens now
   if (!metrics_listen.empty()) {
     if (Status ms = metrics.Start(metrics_listen); !ms.ok()) return Fail(ms.message());
     metrics.Publish(running.agent->RenderMetrics());
@@ -387,7 +387,7 @@ int RunMain(const std::vector<std::string>& argv, const Clock& clock) {
       Reload(*args, logs, clock, &running, control);
       // A new [metrics] listen: the server moves (or stops); if the new
       // address cannot be had, the old one is kept and that is said.
-      const std::string want = running.config.metrics_listen;
+      const std::string want = running.config.metrics.listen;
       if (want == metrics_listen) return;
       metrics.Stop();
       if (want.empty()) {
@@ -408,17 +408,17 @@ int RunMain(const std::vector<std::string>& argv, const Clock& clock) {
   // The policy service mirrors the live blocks (checked every tick).
   std::unique_ptr<PolicyServer> policy;
   uint64_t policy_version = ~uint64_t{0};
-  if (!config->policy_socket.empty() || !config->policy_listen.empty()) {
+  if (!config->policy.socket.empty() || !config->policy.listen.empty()) {
     PolicyServer::Options po;
-    po.socket_path = config->policy_socket;
-    po.tcp_listen = config->policy_listen;
-    po.reply = config->policy_reply;
-    po.socket_mode = config->policy_socket_mode;
-    po.socket_group = config->policy_socket_group;
-    po.socket_group_required = config->policy_socket_group_required;
-    po.idle_timeout_ms = static_cast<int>(config->policy_idle_timeout / 1000);
-    po.max_connections = static_cast<size_t>(config->policy_max_connections);
-    po.max_connections_per_peer = static_cast<size_t>(config->policy_max_connections_per_peer);
+    po.socket_path = config->policy.socket;
+    po.tcp_listen = config->policy.listen;
+    po.reply = config->policy.reply;
+    po.socket_mode = config->policy.socket_mode;
+    po.socket_group = config->policy.socket_group;
+    po.socket_group_required = config->policy.socket_group_required;
+    po.idle_timeout_ms = static_cast<int>(config->policy.idle_timeout / 1000);
+    po.max_connections = static_cast<size_t>(config->policy.max_connections);
+    po.max_connections_per_peer = static_cast<size_t>(config->policy.max_connections_per_peer);
     auto started = PolicyServer::Start(po);
     if (!started.ok()) return Fail(started.status().message());
     policy = std::move(*started);
@@ -448,8 +448,8 @@ int RunMain(const std::vector<std::string>& argv, const Clock& clock) {
   };
   tick();
   loop.on_tick = tick;
-  std::fprintf(stderr, "mailtrail: following %zu log(s) into %s\n", config->log_paths.size(),
-               EscapeForLog(config->store_url).c_str());
+  std::fprintf(stderr, "mailtrail: following %zu log(s) into %s\n", config->logs.paths.size(),
+               EscapeForLog(config->store.url).c_str());
   Status st = RunAgentLoop(running.agent.get(), loop);
   enforcement.RemoveOnStop();
   std::fprintf(stderr,

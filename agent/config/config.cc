@@ -88,7 +88,7 @@ StatusOr<Config> ParseConfig(const std::string& text, const std::string& name) {
         !st.ok())
       return st;
     if (const toml::node* rules = detect ? t.get("rule") : nullptr)
-      if (Status st = ReadRules(name, *rules, &c.rules); !st.ok()) return st;
+      if (Status st = ReadRules(name, *rules, &c.detect.rules); !st.ok()) return st;
   }
   return c;
 }
@@ -103,15 +103,15 @@ StatusOr<Config> LoadConfig(const std::string& path) {
 
 StoreOptions ToStoreOptions(const Config& c) {
   StoreOptions o;
-  o.detail = c.detail;
+  o.detail = c.store.detail;
   o.create = true;
-  o.password_file = c.password_file;
-  o.agent_name = c.agent_name;
-  o.sqlite_cache_mb = c.cache_mb;
-  o.dictionary_cache = static_cast<size_t>(c.dictionary_cache);
-  if (c.store_url.rfind("mysql://", 0) == 0) {
-    o.spool_path = c.spool_path;
-    o.spool_max_bytes = c.spool_max_mb << 20;
+  o.password_file = c.store.password_file;
+  o.agent_name = c.agent.name;
+  o.sqlite_cache_mb = c.store.cache_mb;
+  o.dictionary_cache = static_cast<size_t>(c.store.dictionary_cache);
+  if (c.store.url.rfind("mysql://", 0) == 0) {
+    o.spool_path = c.store.spool;
+    o.spool_max_bytes = c.store.spool_max_mb << 20;
   }
   return o;
 }

@@ -62,9 +62,9 @@ TEST(ConfigKeys, PrintedConfigurationsParseBackWhole) {
   auto again = ParseConfig(printed, "printed.toml");
   ASSERT_TRUE(again.ok()) << again.status().message() << "\n" << printed;
   EXPECT_EQ(ConfigToml(*again), printed);
-  EXPECT_EQ(again->store_url, "sqlite:/tmp/x \"q\".db");
-  EXPECT_EQ(again->poll_interval, 250 * 1000);
-  EXPECT_EQ(again->rules.at(0).window, 30 * kUsPerSecond);
+  EXPECT_EQ(again->store.url, "sqlite:/tmp/x \"q\".db");
+  EXPECT_EQ(again->logs.poll_interval, 250 * 1000);
+  EXPECT_EQ(again->detect.rules.at(0).window, 30 * kUsPerSecond);
 }
 
 TEST(ConfigKeys, UnknownKeysAreRefusedInEverySection) {
@@ -93,13 +93,13 @@ TEST(ConfigKeys, TheExampleFileShowsEveryKey) {
 TEST(ConfigKeys, AReloadNamesTheSectionsThatWaitForARestart) {
   const Config before;
   Config after = before;
-  after.subject_bounces = 7;  // the detector restarts with the agent
-  after.log_paths = {"/x.log"};
+  after.detect.subject_bounces = 7;  // the detector restarts with the agent
+  after.logs.paths = {"/x.log"};
   EXPECT_TRUE(SectionsWaitingForRestart(before, after).empty());
-  after.policy_reply = "REJECT";
+  after.policy.reply = "REJECT";
   EXPECT_EQ(SectionsWaitingForRestart(before, after), std::vector<std::string>{"[policy]"});
-  after.firewall_ports = {25};
-  after.nftables = true;
+  after.enforce.firewall_ports = {25};
+  after.enforce.nftables = true;
   EXPECT_EQ(SectionsWaitingForRestart(before, after),
             (std::vector<std::string>{"[policy]", "[enforce]"}));
   // Only the policy service and the enforcement backends are built once.
