@@ -88,6 +88,7 @@ int UsageError(const VerbSpec& verb, const std::string& what) {
 
 std::optional<int> ParseOrUsage(const VerbSpec& verb, const std::vector<std::string>& argv,
                                 ParsedArgs* out) {
+  *out = ParsedArgs();
   const std::vector<FlagSpec> flags = AllFlags(verb);
   auto args = ParseArgs(argv, flags);
   if (!args.ok()) return UsageError(verb, args.status().message());
