@@ -13,7 +13,7 @@
 
 #include "agent/blocks/desired.h"
 #include "agent/cli/args.h"
-#include "agent/cli/enforcement.h"
+#include "agent/run/enforcement.h"
 #include "agent/cli/store_args.h"
 #include "agent/cli/verbs.h"
 #include "base/text.h"

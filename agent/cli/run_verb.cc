@@ -1,6 +1,9 @@
 // `mailtrail run --log PATH... [--store URL]`: the live agent. Follows the logs
 // through rotations, writes records with a checkpoint in every transaction, and
-// resumes exactly where it stopped (also after SIGKILL).
+// resumes exactly where it stopped (also after SIGKILL). Here: the command
+// line and the configuration file into a Config, the loop, signals, metrics;
+// the store, queue reader and agent are the Supervisor's (agent/run/supervisor.h),
+// the policy service and the backends LiveEnforcement's (agent/run/enforcement.h).
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
@@ -9,17 +12,15 @@
 
 #include <systemd/sd-daemon.h>
 
-#include "actions/policy/policy_server.h"
-#include "agent/blocks/allowlist.h"
-#include "agent/blocks/desired.h"
 #include "agent/cli/args.h"
-#include "agent/cli/enforcement.h"
 #include "agent/cli/store_args.h"
 #include "agent/cli/verbs.h"
 #include "agent/config/config.h"
 #include "agent/config/config_keys.h"
 #include "agent/metrics/metrics_server.h"
 #include "agent/run/agent.h"
+#include "agent/run/enforcement.h"
+#include "agent/run/supervisor.h"
 #include "agent/store/store.h"
 #include "agent/uv/run_loop.h"
 #include "base/cidr.h"
@@ -69,58 +70,6 @@ StatusOr<Config> Configure(const Args& args, const std::vector<std::string>& log
 }
 
 // The live IP and CIDR blocks, as the policy service looks them up.
-PolicyTable PolicyTableOf(const std::vector<Block>& blocks) {
-  PolicyTable t;
-  for (const Block& b : blocks) {
-    if (!b.live) continue;
-    if (b.kind == "ip") {
-      if (auto ip = IpAddress::Parse(b.key)) t.ips.insert(ip->ToString());
-    } else if (b.kind == "cidr") {
-      if (auto n = Cidr::Parse(b.key)) t.networks.push_back(*n);
-    }
-  }
-  return t;
-}
-
-AgentOptions ToAgentOptions(const Config& c) {
-  AgentOptions o;
-  o.logs = c.logs.paths;
-  o.from_start = c.logs.from_start;
-  o.flush_interval = c.writer.flush_interval;
-  o.batch_records = c.writer.batch_records;
-  o.writer_queue = c.writer.queue_batches;
-  o.checkpoint_bytes_per_second = c.writer.checkpoint_kib_per_s * 1024;
-  o.tracker.grace = c.tracker.grace;
-  o.tracker.stale_after = c.tracker.stale_after;
-  o.tracker.max_open = c.tracker.max_open;
-  o.tracker.keep_events = c.store.detail == Detail::kFull;
-  o.tracker.host = c.agent.host;
-  o.detect = c.detect.enabled;
-  o.detector.subject_bounces = static_cast<int>(c.detect.subject_bounces);
-  o.detector.subject_min_ips = static_cast<int>(c.detect.subject_ips);
-  o.detector.subject_source_bounces = static_cast<int>(c.detect.subject_source_bounces);
-  o.detector.answers.enabled = c.detect.answers;
-  o.detector.answers.window = c.detect.answer_window;
-  o.detector.subject_window = c.detect.subject_window;
-  o.detector.ip_bounces = static_cast<int>(c.detect.ip_bounces);
-  o.detector.ip_window = c.detect.ip_window;
-  o.detector.block_period = c.blocks.period;
-  o.detector.rules = c.detect.rules;
-  o.fleet = c.detect.enabled && c.detect.fleet;
-  o.fleet_interval = c.detect.fleet_interval;
-  o.fleet_agent = c.agent.name;
-  o.blocks.period = c.blocks.period;
-  o.blocks.max_period = c.blocks.max_period;
-  o.blocks.max_active = static_cast<size_t>(c.blocks.max_active);
-  o.blocks.max_new_per_minute = static_cast<int>(c.blocks.max_new_per_minute);
-  o.blocks.live = !c.blocks.dry_run;
-  AllowlistOf(c, /*local=*/c.detect.enabled, &o.blocks);
-  // The store is read this often for blocks others added or ended: a removal
-  // reaches the enforcement within 5 s (a read, its answer, then a tick).
-  o.block_refresh = 2 * kUsPerSecond;
-  return o;
-}
-
 std::vector<std::string> WatchDirs(const std::vector<std::string>& logs) {
   std::set<std::string> dirs;
   for (const auto& l : logs) {
@@ -130,94 +79,13 @@ std::vector<std::string> WatchDirs(const std::vector<std::string>& logs) {
   return {dirs.begin(), dirs.end()};
 }
 
-// The configuration in force, its store and the agent running with them.
-// The queue reader of [queue]: the watcher (declared last, so stopped first)
-// writes into the cache the agent reads.
-struct QueueReader {
-  explicit QueueReader(QueueWatcherOptions o) : watcher(std::move(o), &cache) {}
-  QueueHintCache cache;
-  QueueWatcher watcher;
-};
-
-struct Running {
-  Config config;
-  std::unique_ptr<Store> store;
-  std::unique_ptr<QueueReader> queue;  // null: [queue] read = "off"
-  std::unique_ptr<Agent> agent;        // declared last: gone before what it points to
-};
-
-// A damaged database will not heal by restarting: Corruption (exit 65, which
-// the unit does not restart) with the way out.
-Status DamagedStoreSaysTheWayOut(const Status& st) {
-  if (st.code() != Status::Code::kCorruption) return st;
-  if (st.message().rfind("the spool ", 0) == 0) return st;  // says its own way out
-  return Status::Corruption(st.message() +
-                            " (the database is damaged: restore it from a backup, or move it"
-                            " aside and start with a new one; `sqlite3 FILE .recover` may save"
-                            " its records)");
-}
-
-// Opens the store and starts (resumes) an agent for `c`.
-// `wait_for_store` (the first start only, while signals are held): a store
-// that is down (MySQL restarting, the network) holds the checkpoint to resume
-// from, so wait for it instead of exiting; nothing is read meanwhile and the
-// log keeps every line (docs/install.md). A SIGTERM while waiting leaves
-// `out->agent` null.
-Status StartRunning(const Config& c, const Clock& clock, Running* out,
-                    bool wait_for_store = false) {
-  AgentOptions options = ToAgentOptions(c);
-  if (!ParseTz(c.logs.timezone, clock, &options.utc_offset_seconds))
-    return Status::InvalidArgument("timezone must be UTC, local, +HH:MM or -HH:MM");
-  auto store = OpenStore(c.store.url, ToStoreOptions(c));
-  if (!store.ok()) return DamagedStoreSaysTheWayOut(store.status());
-  std::unique_ptr<QueueReader> queue;
-  if (c.queue.read != "off") {
-    QueueWatcherOptions qo;
-    qo.queue_dir = c.queue.directory;
-    qo.read_files = c.queue.read == "files";
-    qo.postfix_config_dir = c.blocks.postfix_config_dir;
-    qo.scan_interval = c.queue.scan_interval;
-    qo.bounce_alert = c.queue.bounce_alert;
-    queue = std::make_unique<QueueReader>(qo);
-    if (Status st = queue->watcher.Start(); !st.ok()) return st;
-    if (qo.read_files) options.queue_hints = &queue->cache;
-    options.queue_watcher = &queue->watcher;
-  }
-  auto agent = std::make_unique<Agent>(options, store->get(), RealFileSystem(), &clock);
-  Status st = agent->Start();
-  for (TimeUs wait = kUsPerSecond; wait_for_store && st.code() == Status::Code::kUnavailable;
-       wait = std::min(2 * wait, 30 * kUsPerSecond)) {
-    std::fprintf(stderr, "mailtrail: store unavailable (%s); waiting for it (again in %lld s)\n",
-                 EscapeForLog(st.message(), 300).c_str(),
-                 static_cast<long long>(wait / kUsPerSecond));
-    sd_notify(0, "READY=1\nSTATUS=waiting for the store to resume from its checkpoint");
-    if (!WaitUnlessStopped(wait)) return Status::Ok();
-    st = agent->Start();
-  }
-  if (!st.ok()) {
-    const std::string what = "resuming from the checkpoint: " + st.message();
-    // A checkpoint that cannot be read will not become readable by retrying.
-    if (st.code() == Status::Code::kCorruption)
-      return Status::Corruption(what +
-                                " (to start afresh, keeping the records: mailtrail db "
-                                "forget-checkpoint with this store, and --agent NAME if the "
-                                "configuration names one)");
-    return st.code() == Status::Code::kUnavailable ? Status::Unavailable(what)
-                                                   : Status::IoError(what);
-  }
-  out->config = c;
-  out->store = std::move(*store);
-  out->queue = std::move(queue);
-  out->agent = std::move(agent);
-  return Status::Ok();
-}
-
-// SIGHUP: read and check the configuration again; if it is good, stop the agent
-// (its records and checkpoint are committed) and start one with the new
-// configuration, which resumes from that checkpoint. A bad file, or a new
-// configuration that cannot start, keeps (or restores) the running one.
+// SIGHUP: read and check the configuration again; if it is good, the
+// supervisor stops the agent (its records and checkpoint are committed) and
+// starts one with the new configuration, which resumes from that checkpoint.
+// A bad file, or a new configuration that cannot start, keeps (or restores)
+// the running one; if neither starts, the process exits (systemd restarts it).
 void Reload(const Args& args, const std::vector<std::string>& logs, const Clock& clock,
-            Running* running, LoopControl* loop) {
+            Supervisor* supervisor, LoopControl* loop) {
   auto next = Configure(args, logs);
   int offset = 0;
   if (next.ok() && !ParseTz(next->logs.timezone, clock, &offset))
@@ -227,37 +95,29 @@ void Reload(const Args& args, const std::vector<std::string>& logs, const Clock&
                  EscapeForLog(next.status().message(), 300).c_str());
     return;
   }
-  if (Status st = running->agent->Stop(); !st.ok())
-    std::fprintf(stderr, "mailtrail: stopping for the reload: %s\n",
-                 EscapeForLog(st.message(), 300).c_str());
-  const Config previous = running->config;
-  running->agent.reset();
-  running->queue.reset();
-  running->store.reset();
-  Running fresh;
-  Status st = StartRunning(*next, clock, &fresh);
-  if (!st.ok()) {
-    std::fprintf(stderr, "mailtrail: reload failed (%s); back to the previous configuration\n",
-                 EscapeForLog(st.message(), 300).c_str());
-    if (Status back = StartRunning(previous, clock, &fresh); !back.ok()) {
-      std::fprintf(stderr, "mailtrail: cannot restart either: %s\n",
-                   EscapeForLog(back.message(), 300).c_str());
+  const TimeUs poll_before = supervisor->config().logs.poll_interval;
+  const Supervisor::ReloadResult r = supervisor->Reload(*next, offset);
+  switch (r.outcome) {
+    case Supervisor::Reloaded::kStopped:
+      std::fprintf(stderr, "mailtrail: reload failed and cannot restart either: %s\n",
+                   EscapeForLog(r.why.message(), 500).c_str());
       std::exit(kExitFailure);  // systemd restarts the service
+    case Supervisor::Reloaded::kRestored:
+      std::fprintf(stderr, "mailtrail: reload failed (%s); back to the previous configuration\n",
+                   EscapeForLog(r.why.message(), 300).c_str());
+      break;
+    case Supervisor::Reloaded::kApplied: {
+      std::string later;
+      for (const std::string& section : r.restart) later += " " + section;
+      std::fprintf(stderr, "mailtrail: configuration reloaded: %zu log(s) into %s%s%s\n",
+                   next->logs.paths.size(), EscapeForLog(next->store.url).c_str(),
+                   later.empty() ? "" : "; at the next restart:", later.c_str());
+      break;
     }
-  } else {
-    // The enforcement backends and the policy service are built once, at
-    // start: their sections wait for a restart (and say so).
-    std::string later;
-    for (const std::string& section : SectionsWaitingForRestart(previous, *next))
-      later += " " + section;
-    std::fprintf(stderr, "mailtrail: configuration reloaded: %zu log(s) into %s%s%s\n",
-                 next->logs.paths.size(), EscapeForLog(next->store.url).c_str(),
-                 later.empty() ? "" : "; at the next restart:", later.c_str());
   }
-  *running = std::move(fresh);
-  loop->SwapAgent(running->agent.get(), WatchDirs(running->config.logs.paths));
-  if (running->config.logs.poll_interval != previous.logs.poll_interval)
-    loop->SetPollInterval(running->config.logs.poll_interval);
+  loop->SwapAgent(supervisor->agent(), WatchDirs(supervisor->config().logs.paths));
+  if (supervisor->config().logs.poll_interval != poll_before)
+    loop->SetPollInterval(supervisor->config().logs.poll_interval);
 }
 
 }  // namespace
@@ -369,10 +229,16 @@ int RunMain(const std::vector<std::string>& argv, const Clock& clock) {
     std::fprintf(stderr, "mailtrail: %s\n", EscapeForLog(config.status().message(), 500).c_str());
     return kExitConfig;
   }
-  Running running;
-  if (Status st = StartRunning(*config, clock, &running, /*wait_for_store=*/true); !st.ok())
+  SupervisorHooks hooks;
+  hooks.wait_for_store = WaitUnlessStopped;
+  hooks.say = [](const std::string& what) {
+    std::fprintf(stderr, "mailtrail: %s\n", EscapeForLog(what, 500).c_str());
+  };
+  hooks.status = [](const std::string& what) { sd_notify(0, ("READY=1\nSTATUS=" + what).c_str()); };
+  Supervisor supervisor(RealFileSystem(), &clock, hooks);
+  if (Status st = supervisor.Start(*config, offset, /*wait_for_store=*/true); !st.ok())
     return FailWith(st);
-  if (!running.agent) return kExitOk;  // SIGTERM while it waited for the store
+  if (!supervisor.agent()) return kExitOk;  // SIGTERM while it waited for the store
   RunLoopOptions loop;
   loop.poll_interval = config->logs.poll_interval;
   loop.watch_dirs = WatchDirs(config->logs.paths);
@@ -380,14 +246,14 @@ int RunMain(const std::vector<std::string>& argv, const Clock& clock) {
   std::string metrics_listen = config->metrics.listen;  // where it listens now
   if (!metrics_listen.empty()) {
     if (Status ms = metrics.Start(metrics_listen); !ms.ok()) return Fail(ms.message());
-    metrics.Publish(running.agent->RenderMetrics());
+    metrics.Publish(supervisor.agent()->RenderMetrics());
   }
   if (args->Has("config")) {
     loop.on_reload = [&](LoopControl* control) {
-      Reload(*args, logs, clock, &running, control);
+      Reload(*args, logs, clock, &supervisor, control);
       // A new [metrics] listen: the server moves (or stops); if the new
       // address cannot be had, the old one is kept and that is said.
-      const std::string want = running.config.metrics.listen;
+      const std::string want = supervisor.config().metrics.listen;
       if (want == metrics_listen) return;
       metrics.Stop();
       if (want.empty()) {
@@ -396,7 +262,7 @@ int RunMain(const std::vector<std::string>& argv, const Clock& clock) {
       }
       if (Status ms = metrics.Start(want); ms.ok()) {
         metrics_listen = want;
-        metrics.Publish(running.agent->RenderMetrics());
+        metrics.Publish(supervisor.agent()->RenderMetrics());
       } else {
         std::fprintf(stderr, "mailtrail: metrics not moved to %s (%s); still on %s\n",
                      EscapeForLog(want).c_str(), EscapeForLog(ms.message()).c_str(),
@@ -405,63 +271,30 @@ int RunMain(const std::vector<std::string>& argv, const Clock& clock) {
       }
     };
   }
-  // The policy service mirrors the live blocks (checked every tick).
-  std::unique_ptr<PolicyServer> policy;
-  uint64_t policy_version = ~uint64_t{0};
-  if (!config->policy.socket.empty() || !config->policy.listen.empty()) {
-    PolicyServer::Options po;
-    po.socket_path = config->policy.socket;
-    po.tcp_listen = config->policy.listen;
-    po.reply = config->policy.reply;
-    po.socket_mode = config->policy.socket_mode;
-    po.socket_group = config->policy.socket_group;
-    po.socket_group_required = config->policy.socket_group_required;
-    po.idle_timeout_ms = static_cast<int>(config->policy.idle_timeout / 1000);
-    po.max_connections = static_cast<size_t>(config->policy.max_connections);
-    po.max_connections_per_peer = static_cast<size_t>(config->policy.max_connections_per_peer);
-    auto started = PolicyServer::Start(po);
-    if (!started.ok()) return Fail(started.status().message());
-    policy = std::move(*started);
-    if (!policy->notice().empty())
-      std::fprintf(stderr, "mailtrail: %s\n", EscapeForLog(policy->notice(), 300).c_str());
-  }
-  // Postfix tables and firewalls, kept matching the live blocks and
-  // rechecked every 30 s (agent/cli/enforcement.h).
-  Enforcement enforcement(*config);
-  DesiredBlocks desired;  // the live blocks as the backends get them, rebuilt on change
+  // The policy service, Postfix tables and firewalls, kept matching the live
+  // blocks (agent/run/enforcement.h); built once, at start.
+  auto enforcement = LiveEnforcement::Start(*config);
+  if (!enforcement.ok()) return Fail(enforcement.status().message());
+  if (!(*enforcement)->notice().empty())
+    std::fprintf(stderr, "mailtrail: %s\n", EscapeForLog((*enforcement)->notice(), 300).c_str());
   auto tick = [&] {
-    if (!metrics_listen.empty()) metrics.Publish(running.agent->RenderMetrics());
-    const BlockManager* blocks = running.agent->blocks();
-    if (!blocks) return;
-    if (blocks->version() != policy_version) {
-      policy_version = blocks->version();
-      const std::vector<Block> active = blocks->Active();
-      if (policy) policy->SetTable(PolicyTableOf(active));
-      desired = DesiredOf(active, clock.WallNow());
-    }
-    // Every tick, not only on changes: a failed or debounced update is retried
-    // (the reconciler skips the backends that already match).
-    if (enforcement.any()) {
-      desired.wall_now = clock.WallNow();  // for the firewall's remaining times
-      enforcement.Sync(desired, clock.MonotonicNow());
-    }
+    if (!metrics_listen.empty()) metrics.Publish(supervisor.agent()->RenderMetrics());
+    (*enforcement)->Tick(supervisor.agent()->blocks(), clock.WallNow(), clock.MonotonicNow());
   };
   tick();
   loop.on_tick = tick;
   std::fprintf(stderr, "mailtrail: following %zu log(s) into %s\n", config->logs.paths.size(),
                EscapeForLog(config->store.url).c_str());
-  Status st = RunAgentLoop(running.agent.get(), loop);
-  enforcement.RemoveOnStop();
+  Status st = RunAgentLoop(supervisor.agent(), loop);
+  (*enforcement)->Stop();
+  const Agent* agent = supervisor.agent();
   std::fprintf(stderr,
                "mailtrail: stopped after %lld lines (%lld unknown), %lld records written, "
                "%zu messages open\n",
-               static_cast<long long>(running.agent->lines_read()),
-               static_cast<long long>(running.agent->unknown_lines()),
-               static_cast<long long>(running.agent->records_written()),
-               running.agent->open_records());
-  if (!st.ok()) {
-    return FailWith(DamagedStoreSaysTheWayOut(st));  // found damaged while running
-  }
+               static_cast<long long>(agent->lines_read()),
+               static_cast<long long>(agent->unknown_lines()),
+               static_cast<long long>(agent->records_written()), agent->open_records());
+  if (!st.ok()) return FailWith(DamagedStoreSaysTheWayOut(st));  // found damaged while running
   return kExitOk;
 }
 

@@ -1,13 +1,14 @@
-#include "agent/cli/enforcement.h"
+#include "agent/run/enforcement.h"
 
 #include <cstdio>
 
 #include "actions/postfix/postfix_tables.h"
 #include "agent/blocks/allowlist.h"
 #include "agent/detect/subject.h"
+#include "base/cidr.h"
 #include "base/text.h"
 
-namespace mailtrail::cli {
+namespace mailtrail {
 
 Enforcement::Enforcement(const Config& c, TimeUs recheck_interval)
     : c_(c), reconciler_(c.enforce.dry_run), recheck_interval_(recheck_interval) {
@@ -120,4 +121,51 @@ void AllowlistOf(const Config& c, bool local, BlockPolicy* p) {
   if (local) AddLocalAllowlist(c, &p->allow_cidrs);
 }
 
-}  // namespace mailtrail::cli
+PolicyTable PolicyTableOf(const std::vector<Block>& blocks) {
+  PolicyTable t;
+  for (const Block& b : blocks) {
+    if (!b.live) continue;
+    if (b.kind == "ip") {
+      if (auto ip = IpAddress::Parse(b.key)) t.ips.insert(ip->ToString());
+    } else if (b.kind == "cidr") {
+      if (auto n = Cidr::Parse(b.key)) t.networks.push_back(*n);
+    }
+  }
+  return t;
+}
+
+StatusOr<std::unique_ptr<LiveEnforcement>> LiveEnforcement::Start(const Config& c) {
+  std::unique_ptr<LiveEnforcement> e(new LiveEnforcement(c));
+  if (c.policy.socket.empty() && c.policy.listen.empty()) return e;
+  PolicyServer::Options po;
+  po.socket_path = c.policy.socket;
+  po.tcp_listen = c.policy.listen;
+  po.reply = c.policy.reply;
+  po.socket_mode = c.policy.socket_mode;
+  po.socket_group = c.policy.socket_group;
+  po.socket_group_required = c.policy.socket_group_required;
+  po.idle_timeout_ms = static_cast<int>(c.policy.idle_timeout / 1000);
+  po.max_connections = static_cast<size_t>(c.policy.max_connections);
+  po.max_connections_per_peer = static_cast<size_t>(c.policy.max_connections_per_peer);
+  auto started = PolicyServer::Start(po);
+  if (!started.ok()) return started.status();
+  e->policy_ = std::move(*started);
+  return e;
+}
+
+void LiveEnforcement::Tick(const BlockManager* blocks, TimeUs wall_now, TimeUs mono_now) {
+  if (blocks == nullptr) return;
+  if (blocks->version() != version_) {
+    version_ = blocks->version();
+    const std::vector<Block> active = blocks->Active();
+    if (policy_) policy_->SetTable(PolicyTableOf(active));
+    desired_ = DesiredOf(active, wall_now);
+  }
+  // Every tick, not only on changes: a failed or debounced update is retried.
+  if (backends_.any()) {
+    desired_.wall_now = wall_now;  // for the firewall's remaining times
+    backends_.Sync(desired_, mono_now);
+  }
+}
+
+}  // namespace mailtrail
