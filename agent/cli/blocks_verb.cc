@@ -95,9 +95,9 @@ int BlocksMain(const std::vector<std::string>& argv, const Clock& clock) {
   if (what == "list" && pos.size() == 1) {
     const std::string format = args->Get("format").value_or("table");
     auto store = OpenStoreFromArgs(*args, ReaderOptions());
-    if (!store.ok()) return Fail(store.status().message());
+    if (!store.ok()) return FailWith(store.status());
     auto blocks = (*store)->LoadBlocks(args->Has("all") ? -1 : now);
-    if (!blocks.ok()) return Fail(blocks.status().message());
+    if (!blocks.ok()) return FailWith(blocks.status());
     for (const Block& b : *blocks)
       if (args->Has("all") || b.live) PrintBlock(b, format);
     return kExitOk;
@@ -124,7 +124,7 @@ int BlocksMain(const std::vector<std::string>& argv, const Clock& clock) {
     // Allowlists win over a block by hand too: refused here, with the reason,
     // whatever the command line can know (the agent checks again).
     auto guard = LoadBlockGuard(args->Get("config"), args->Get("postfix-config-dir"));
-    if (!guard.ok()) return Fail(guard.status().message());
+    if (!guard.ok()) return FailWith(guard.status());
     std::string refused;
     if (b.kind != "subject") {
       refused = ProtectedReason(*guard, *Cidr::Parse(b.key));
@@ -148,8 +148,8 @@ int BlocksMain(const std::vector<std::string>& argv, const Clock& clock) {
     StoreOptions o;
     o.create = false;
     auto store = OpenStoreFromArgs(*args, o);
-    if (!store.ok()) return Fail(store.status().message());
-    if (Status st = (*store)->SaveBlocks({b}); !st.ok()) return Fail(st.message());
+    if (!store.ok()) return FailWith(store.status());
+    if (Status st = (*store)->SaveBlocks({b}); !st.ok()) return FailWith(st);
     PrintBlock(b, "table");
     return kExitOk;
   }
@@ -157,11 +157,11 @@ int BlocksMain(const std::vector<std::string>& argv, const Clock& clock) {
     StoreOptions o = ReaderOptions();  // nothing created, but written to
     o.read_only = false;
     auto store = OpenStoreFromArgs(*args, o);
-    if (!store.ok()) return Fail(store.status().message());
+    if (!store.ok()) return FailWith(store.status());
     int n = 0;
     for (const std::string& key : {pos[1], NormalizeSubject(pos[1])}) {
       auto ended = (*store)->EndBlocks(key, now);
-      if (!ended.ok()) return Fail(ended.status().message());
+      if (!ended.ok()) return FailWith(ended.status());
       n += *ended;
       if (n) break;
     }
@@ -170,11 +170,11 @@ int BlocksMain(const std::vector<std::string>& argv, const Clock& clock) {
   }
   if (what == "explain" && pos.size() == 2) {
     auto guard = LoadBlockGuard(args->Get("config"), args->Get("postfix-config-dir"));
-    if (!guard.ok()) return Fail(guard.status().message());
+    if (!guard.ok()) return FailWith(guard.status());
     auto store = OpenStoreFromArgs(*args, ReaderOptions());
-    if (!store.ok()) return Fail(store.status().message());
+    if (!store.ok()) return FailWith(store.status());
     auto blocks = (*store)->LoadBlocks(-1);
-    if (!blocks.ok()) return Fail(blocks.status().message());
+    if (!blocks.ok()) return FailWith(blocks.status());
     const std::string normalized = NormalizeSubject(pos[1]);
     int shown = 0;
     for (const Block& b : *blocks) {

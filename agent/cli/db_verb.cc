@@ -48,7 +48,7 @@ int DbMain(const std::vector<std::string>& argv, const Clock& clock) {
     o.create = args->Get("store").value_or(kDefaultStore).rfind("mysql://", 0) != 0;
     o.migrate = true;
     auto store = OpenStoreFromArgs(*args, o);
-    if (!store.ok()) return Fail(store.status().message());
+    if (!store.ok()) return FailWith(store.status());
     const Store::SchemaChange c = (*store)->schema_change();
     if (c.from == 0 && c.to > 0)
       std::printf("created the schema (version %lld)\n", static_cast<long long>(c.to));
@@ -68,10 +68,10 @@ int DbMain(const std::vector<std::string>& argv, const Clock& clock) {
     StoreOptions o = ReaderOptions();  // nothing created, but written to
     o.read_only = false;
     auto store = OpenStoreFromArgs(*args, o);
-    if (!store.ok()) return Fail(store.status().message());
+    if (!store.ok()) return FailWith(store.status());
     const int64_t today = clock.WallNow() / kUsPerSecond / 86400;
     auto removed = (*store)->PurgeBefore(today - days);
-    if (!removed.ok()) return Fail(removed.status().message());
+    if (!removed.ok()) return FailWith(removed.status());
     std::printf("removed %lld messages first seen before %s\n", static_cast<long long>(*removed),
                 FormatRfc3339((today - days) * 86400 * kUsPerSecond).substr(0, 10).c_str());
     return kExitOk;
@@ -90,7 +90,7 @@ int DbMain(const std::vector<std::string>& argv, const Clock& clock) {
     if (!store.ok()) return FailWith(store.status());  // a damaged spool says its way out
     auto parts = (*store)->LoadCheckpoint();
     const CheckpointUpdate nothing;  // replaces the saved parts with none
-    if (Status st = (*store)->WriteBatch({}, &nothing); !st.ok()) return Fail(st.message());
+    if (Status st = (*store)->WriteBatch({}, &nothing); !st.ok()) return FailWith(st);
     std::printf(
         "the checkpoint is forgotten (%s); the next `mailtrail run` starts afresh\n",
         parts.ok() ? (std::to_string(parts->size()) + " parts").c_str() : "it could not be read");

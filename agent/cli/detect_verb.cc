@@ -254,7 +254,7 @@ int DetectMain(const std::vector<std::string>& argv, const Clock& clock) {
                   args->positionals.size() > 1 && SeveralHosts(args->positionals));
   LineCounter counter;
   if (Status st = Replay(args->positionals, options, &sink, &counter, nullptr); !st.ok())
-    return Fail(st.message());
+    return FailWith(st);
   sink.Finish();
   std::vector<Block> every = sink.Every();
   if (sink.lanes().size() > 1)
@@ -265,8 +265,8 @@ int DetectMain(const std::vector<std::string>& argv, const Clock& clock) {
     StoreOptions so;
     so.create = true;
     auto store = OpenStoreFromArgs(*args, so);
-    if (!store.ok()) return Fail(store.status().message());
-    if (Status st = (*store)->SaveBlocks(every); !st.ok()) return Fail(st.message());
+    if (!store.ok()) return FailWith(store.status());
+    if (Status st = (*store)->SaveBlocks(every); !st.ok()) return FailWith(st);
   }
   std::vector<Block> blocks = args->Has("all") ? every : active_blocks;
   std::string line;

@@ -13,9 +13,9 @@
 
 #include "agent/blocks/desired.h"
 #include "agent/cli/args.h"
-#include "agent/run/enforcement.h"
 #include "agent/cli/store_args.h"
 #include "agent/cli/verbs.h"
+#include "agent/run/enforcement.h"
 #include "base/text.h"
 
 namespace mailtrail::cli {
@@ -57,10 +57,10 @@ int EnforceMain(const std::vector<std::string>& argv, const Clock& clock) {
   StoreOptions so = ReaderOptions();
   so.password_file = config->store.password_file;
   auto store = OpenStore(config->store.url, so);
-  if (!store.ok()) return Fail(store.status().message());
+  if (!store.ok()) return FailWith(store.status());
   const TimeUs now = clock.WallNow();
   auto saved = (*store)->LoadBlocks(now);
-  if (!saved.ok()) return Fail(saved.status().message());
+  if (!saved.ok()) return FailWith(saved.status());
   // The agent's rules decide what is enforced: its allowlists win over the
   // store, a block of the dry run is never live.
   BlockPolicy policy;
@@ -69,7 +69,7 @@ int EnforceMain(const std::vector<std::string>& argv, const Clock& clock) {
   blocks.Restore(*saved, now);
   const DesiredBlocks desired = DesiredOf(blocks.Active(), now);
   Status st = enforcement.ApplyOnce(desired, clock.MonotonicNow());
-  if (!st.ok()) return Fail(st.message());
+  if (!st.ok()) return FailWith(st);
   std::fprintf(stderr, "mailtrail: enforced %zu IPs, %zu networks, %zu subjects\n",
                desired.ips.size(), desired.cidrs.size(), desired.subjects.size());
   return kExitOk;

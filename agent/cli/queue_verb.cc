@@ -84,11 +84,11 @@ int Show(const Args& args) {
   struct stat st;
   if (::stat(what.c_str(), &st) != 0) {  // not a file: a queue id
     auto found = FindQueueFile(args.Get("queue-dir").value_or(kDefaultQueueDir), what);
-    if (!found.ok()) return Fail(found.status().message());
+    if (!found.ok()) return FailWith(found.status());
     path = found->path;
   }
   auto bytes = ReadQueueFile(path);
-  if (!bytes.ok()) return Fail(bytes.status().message());
+  if (!bytes.ok()) return FailWith(bytes.status());
   auto q = ParseQueueFile(*bytes);
   if (!q.ok()) return Fail(EscapeForLog(path) + ": " + q.status().message());
   if (format == "json") {
@@ -109,7 +109,7 @@ int Scan(const Args& args) {
                           args.Get("postfix-config-dir").value_or("/etc/postfix"));
   } else if (auto saved = args.Get("postqueue-output")) {
     auto text = ReadQueueFile(*saved, 1u << 30);
-    if (!text.ok()) return Fail(text.status().message());
+    if (!text.ok()) return FailWith(text.status());
     s = ScanPostqueueJson(*text);
   } else {
     s = ScanQueue(dir);

@@ -92,7 +92,7 @@ int ReplayMain(const std::vector<std::string>& argv, const Clock& clock) {
   StoreOptions so;
   so.detail = *detail;
   auto store = OpenStoreFromArgs(*args, so);
-  if (!store.ok()) return Fail(store.status().message());
+  if (!store.ok()) return FailWith(store.status());
 
   const bool quiet = args->Has("quiet");
   const bool tty = !quiet && isatty(STDERR_FILENO);
@@ -119,8 +119,8 @@ int ReplayMain(const std::vector<std::string>& argv, const Clock& clock) {
   };
   // Lines the store already holds (the same file again, overlapping rotated
   // files) add nothing: replays are idempotent.
-  if (Status hs = (*store)->SkipHeldRecords(); !hs.ok()) return Fail(hs.message());
-  if (Status bs = (*store)->BeginBulkLoad(); !bs.ok()) return Fail(bs.message());
+  if (Status hs = (*store)->SkipHeldRecords(); !hs.ok()) return FailWith(hs);
+  if (Status bs = (*store)->BeginBulkLoad(); !bs.ok()) return FailWith(bs);
   LineCounter counter;
   AsyncWriter writer(store->get());
   Status st = Replay(args->positionals, options, &writer, &counter, progress);
@@ -149,7 +149,7 @@ int ReplayMain(const std::vector<std::string>& argv, const Clock& clock) {
                 static_cast<long long>(counter.overlong()),
                 static_cast<long long>(counter.count(EventKind::kForeign)));
   }
-  if (!st.ok()) return Fail(st.message());
+  if (!st.ok()) return FailWith(st);
   return kExitOk;
 }
 

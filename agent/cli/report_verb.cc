@@ -37,10 +37,10 @@ int ReportMain(const std::vector<std::string>& argv, const Clock&) {
   const int64_t top = args->Number("top", 10);
   const std::string format = args->Get("format").value_or("text");
   auto store = OpenStoreFromArgs(*args, ReaderOptions());
-  if (!store.ok()) return Fail(store.status().message());
+  if (!store.ok()) return FailWith(store.status());
   Summary summary;
   if (Status st = (*store)->Search(q, [&](MessageRecord&& r) { summary.Add(r); }); !st.ok())
-    return Fail(st.message());
+    return FailWith(st);
   const std::string out = format == "json" ? SummaryJson(summary, static_cast<size_t>(top))
                                            : SummaryText(summary, static_cast<size_t>(top));
   std::fwrite(out.data(), 1, out.size(), stdout);

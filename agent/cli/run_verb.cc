@@ -245,7 +245,7 @@ int RunMain(const std::vector<std::string>& argv, const Clock& clock) {
   MetricsServer metrics;
   std::string metrics_listen = config->metrics.listen;  // where it listens now
   if (!metrics_listen.empty()) {
-    if (Status ms = metrics.Start(metrics_listen); !ms.ok()) return Fail(ms.message());
+    if (Status ms = metrics.Start(metrics_listen); !ms.ok()) return FailWith(ms);
     metrics.Publish(supervisor.agent()->RenderMetrics());
   }
   if (args->Has("config")) {
@@ -274,7 +274,7 @@ int RunMain(const std::vector<std::string>& argv, const Clock& clock) {
   // The policy service, Postfix tables and firewalls, kept matching the live
   // blocks (agent/run/enforcement.h); built once, at start.
   auto enforcement = LiveEnforcement::Start(*config);
-  if (!enforcement.ok()) return Fail(enforcement.status().message());
+  if (!enforcement.ok()) return FailWith(enforcement.status());
   if (!(*enforcement)->notice().empty())
     std::fprintf(stderr, "mailtrail: %s\n", EscapeForLog((*enforcement)->notice(), 300).c_str());
   auto tick = [&] {

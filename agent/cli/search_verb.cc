@@ -91,7 +91,7 @@ int SearchMain(const std::vector<std::string>& argv, const Clock&) {
   q.limit = args->Number("limit", q.limit);
   const std::string format = args->Get("format").value_or("table");
   auto store = OpenStoreFromArgs(*args, ReaderOptions());
-  if (!store.ok()) return Fail(store.status().message());
+  if (!store.ok()) return FailWith(store.status());
   // One more than asked: whether there are more is then known without a count.
   const int64_t limit = q.limit;
   if (q.limit < INT64_MAX) ++q.limit;
@@ -113,7 +113,7 @@ int SearchMain(const std::vector<std::string>& argv, const Clock&) {
       PrintTableRow(r);
     }
   });
-  if (!st.ok()) return Fail(st.message());
+  if (!st.ok()) return FailWith(st);
   std::fflush(stdout);
   if (more) {
     auto total = (*store)->CountMatches(q);
@@ -146,11 +146,11 @@ int StatsMain(const std::vector<std::string>& argv, const Clock&) {
   if (auto exit = ParseOrUsage(kStatsVerb, argv, &parsed)) return *exit;
   const Args* args = &parsed.args;
   auto store = OpenStoreFromArgs(*args, ReaderOptions());
-  if (!store.ok()) return Fail(store.status().message());
+  if (!store.ok()) return FailWith(store.status());
   auto lines = (*store)->GetLineStats();
-  if (!lines.ok()) return Fail(lines.status().message());
+  if (!lines.ok()) return FailWith(lines.status());
   auto outcomes = (*store)->CountByOutcome();
-  if (!outcomes.ok()) return Fail(outcomes.status().message());
+  if (!outcomes.ok()) return FailWith(outcomes.status());
   std::printf("Line kinds seen:\n");
   for (const auto& [kind, n] : lines->kinds)
     std::printf("  %-28s %12lld\n", kind.c_str(), static_cast<long long>(n));
@@ -170,7 +170,7 @@ int StatsMain(const std::vector<std::string>& argv, const Clock&) {
   Status st = (*store)->Search(bounces, [&](MessageRecord&& r) {
     if (!r.ndr_of.empty()) ++ndrs[OutcomeName(r.outcome)];
   });
-  if (!st.ok()) return Fail(st.message());
+  if (!st.ok()) return FailWith(st);
   int64_t made = 0, undelivered = 0;
   for (const auto& [o, n] : ndrs) {
     made += n;

@@ -80,7 +80,7 @@ int ShowMain(const std::vector<std::string>& argv, const Clock&) {
   if (auto exit = ParseOrUsage(kShowVerb, argv, &parsed)) return *exit;
   const Args* args = &parsed.args;
   auto store = OpenStoreFromArgs(*args, ReaderOptions());
-  if (!store.ok()) return Fail(store.status().message());
+  if (!store.ok()) return FailWith(store.status());
   std::string key = args->positionals[0];
   if (key.size() > 2 && key.front() == '<' && key.back() == '>')
     key = key.substr(1, key.size() - 2);
@@ -102,7 +102,7 @@ int ShowMain(const std::vector<std::string>& argv, const Clock&) {
     for (const auto& c : r.notice_qids) todo.emplace_back(r.host, c);
     legs.push_back(std::move(r));
   };
-  if (Status st = (*store)->Search(q, add); !st.ok()) return Fail(st.message());
+  if (Status st = (*store)->Search(q, add); !st.ok()) return FailWith(st);
   if (legs.empty()) return Fail("no message " + key);
   std::set<std::pair<std::string, std::string>> asked;
   while (!todo.empty() && legs.size() < kMaxLegs) {
@@ -113,7 +113,7 @@ int ShowMain(const std::vector<std::string>& argv, const Clock&) {
     lq.qid = qid;
     lq.host = host;
     lq.limit = 5;
-    if (Status st = (*store)->Search(lq, add); !st.ok()) return Fail(st.message());
+    if (Status st = (*store)->Search(lq, add); !st.ok()) return FailWith(st);
   }
   std::stable_sort(legs.begin(), legs.end(),
                    [](const auto& a, const auto& b) { return a.first_seen < b.first_seen; });

@@ -70,8 +70,12 @@ for verb in $("$bin" --help | sed -nE 's/^  (--version|[a-z][a-z-]+) .*/\1/p'); 
 done
 expect 1 "cannot open database" -- "$bin" search --store "sqlite:$tmp/none.db"
 head -c 4096 /dev/urandom > "$tmp/corrupt.db"
-expect 1 "mailtrail:" -- "$bin" search --store "sqlite:$tmp/corrupt.db"
-expect 1 "mailtrail:" -- "$bin" stats --store "sqlite:$tmp/corrupt.db"
+# A damaged database is data no retry mends: 65 (EX_DATAERR) from every verb.
+expect 65 "not a database" -- "$bin" search --store "sqlite:$tmp/corrupt.db"
+expect 65 "not a database" -- "$bin" stats --store "sqlite:$tmp/corrupt.db"
+expect 65 "not a database" -- "$bin" replay --quiet --store "sqlite:$tmp/corrupt.db" /dev/null
+expect 65 "not a database" -- "$bin" blocks list --store "sqlite:$tmp/corrupt.db"
+expect 65 "not a database" -- "$bin" report --store "sqlite:$tmp/corrupt.db"
 expect 1 "not an IP address" -- "$bin" search --store "sqlite:$tmp/a.db" --client-ip "1.2.3.x"
 expect 1 "no message" -- "$bin" show --store "sqlite:$tmp/a.db" 0123456789A
 # A database from a newer mailtrail is refused, not silently used.
