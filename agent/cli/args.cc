@@ -1,10 +1,65 @@
 #include "agent/cli/args.h"
 
-#include <cstdlib>
-
 #include "base/text.h"
 
 namespace mailtrail::cli {
+
+FlagSpec IntFlag(const char* name, const char* help, int64_t lo, int64_t hi,
+                 const char* value_name) {
+  FlagSpec f{name, true, help, value_name};
+  f.kind = ValueKind::kInteger;
+  f.lo = lo;
+  f.hi = hi;
+  return f;
+}
+
+FlagSpec DurationFlag(const char* name, const char* help, TimeUs lo, TimeUs hi,
+                      DurationUnit bare_unit, const char* value_name) {
+  FlagSpec f{name, true, help, value_name};
+  f.kind = ValueKind::kDuration;
+  f.lo = lo;
+  f.hi = hi;
+  f.bare_unit = bare_unit;
+  return f;
+}
+
+FlagSpec ChoiceFlag(const char* name, const char* help, std::vector<std::string> allowed) {
+  FlagSpec f{name, true, help};
+  f.allowed = std::move(allowed);
+  return f;
+}
+
+std::string ValueName(const FlagSpec& spec) {
+  if (spec.allowed.empty()) return spec.value_name;
+  std::string out;
+  for (const auto& v : spec.allowed) out += (out.empty() ? "" : "|") + v;
+  return out;
+}
+
+namespace {
+
+// Checks a value against its flag's kind; the parsed number into `number`.
+Status CheckValue(const FlagSpec& spec, const std::string& value, int64_t* number) {
+  const std::string flag = std::string("--") + spec.name;
+  if (!spec.allowed.empty()) {
+    for (const auto& a : spec.allowed)
+      if (value == a) return Status::Ok();
+    return Status::InvalidArgument(flag + " must be one of " + ValueName(spec) + ", not '" +
+                                   EscapeForLog(value, 60) + "'");
+  }
+  if (spec.kind == ValueKind::kInteger && !ParseInteger(value, spec.lo, spec.hi, number))
+    return Status::InvalidArgument(flag + " must be an integer from " + std::to_string(spec.lo) +
+                                   " to " + std::to_string(spec.hi) + ", not '" +
+                                   EscapeForLog(value, 60) + "'");
+  if (spec.kind == ValueKind::kDuration &&
+      !ParseDuration(value, spec.bare_unit, spec.lo, spec.hi, number))
+    return Status::InvalidArgument(flag + " must be a duration like 90s, 30m, 1h or 2d" +
+                                   " (see --help for its range), not '" + EscapeForLog(value, 60) +
+                                   "'");
+  return Status::Ok();
+}
+
+}  // namespace
 
 StatusOr<Args> ParseArgs(const std::vector<std::string>& argv, const std::vector<FlagSpec>& specs) {
   Args out;
@@ -37,6 +92,11 @@ StatusOr<Args> ParseArgs(const std::vector<std::string>& argv, const std::vector
     } else if (!spec->takes_value && inline_value) {
       return Status::InvalidArgument("option --" + name + " takes no value");
     }
+    if (spec->takes_value) {
+      int64_t number = 0;
+      if (Status st = CheckValue(*spec, value, &number); !st.ok()) return st;
+      if (spec->kind != ValueKind::kText) out.numbers[name] = number;
+    }
     out.values[name] = value;
     out.repeated[name].push_back(value);
   }
@@ -45,19 +105,17 @@ StatusOr<Args> ParseArgs(const std::vector<std::string>& argv, const std::vector
 
 bool Args::Int(const std::string& name, int64_t lo, int64_t hi, int64_t* out) const {
   auto v = Get(name);
-  if (!v) return true;
-  char* end = nullptr;
-  const long long n = std::strtoll(v->c_str(), &end, 10);
-  if (v->empty() || *end != '\0' || n < lo || n > hi) return false;
-  *out = n;
-  return true;
+  return !v || ParseInteger(*v, lo, hi, out);
 }
 
 std::string FlagsHelp(const std::vector<FlagSpec>& specs) {
   std::string out;
   for (const auto& s : specs) {
-    std::string left = std::string("  --") + s.name + (s.takes_value ? " VALUE" : "");
-    if (left.size() < 26) left.resize(26, ' ');
+    std::string left = std::string("  --") + s.name + (s.takes_value ? " " + ValueName(s) : "");
+    if (left.size() < 26)
+      left.resize(26, ' ');
+    else
+      left += "\n" + std::string(26, ' ');
     out += left + " " + s.help + "\n";
   }
   return out;

@@ -22,15 +22,15 @@ StatusOr<BlockGuard> LoadBlockGuard(const std::optional<std::string>& config_pat
     if (!loaded.ok()) return loaded.status();
     c = *loaded;
   }
-  if (postfix_dir) c.postfix_config_dir = *postfix_dir;
+  if (postfix_dir) c.blocks.postfix_config_dir = *postfix_dir;
   BlockGuard g;
-  g.min_subject_chars = static_cast<size_t>(c.min_subject_chars);
+  g.min_subject_chars = static_cast<size_t>(c.blocks.min_subject_chars);
   for (const AllowEntry& e : AlwaysProtected()) g.allow.Add(e.net, e.source);
   for (const AllowEntry& e : LoopbackNetworks()) g.allow.Add(e.net, e.source);
-  if (c.allow_own_addresses)
+  if (c.blocks.allow_own_addresses)
     for (const Cidr& a : OwnAddresses()) g.allow.Add(a, "an address of this machine");
-  if (c.allow_mynetworks) {
-    auto value = PostconfMynetworks(c.postfix_config_dir);
+  if (c.blocks.allow_mynetworks) {
+    auto value = PostconfMynetworks(c.blocks.postfix_config_dir);
     if (value.ok()) {
       for (const Cidr& n : ParseMynetworks(*value, nullptr)) g.allow.Add(n, "Postfix's mynetworks");
     } else if (value.status().code() != Status::Code::kNotFound) {  // NotFound: no main.cf
@@ -38,7 +38,7 @@ StatusOr<BlockGuard> LoadBlockGuard(const std::optional<std::string>& config_pat
                    EscapeForLog(value.status().message(), 300).c_str());
     }
   }
-  for (const std::string& a : c.allow)
+  for (const std::string& a : c.blocks.allow)
     if (auto n = Cidr::Parse(a)) g.allow.Add(*n, "[blocks] allow");
   return g;
 }

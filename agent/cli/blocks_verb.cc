@@ -21,43 +21,6 @@
 namespace mailtrail::cli {
 
 namespace {
-const std::vector<FlagSpec> kFlags = {
-    kStoreFlag,
-    kPasswordFileFlag,
-    {"all", false, "list: also ended blocks and those decided from replayed lines"},
-    {"format", true, "list: table (default) or jsonl (docs/record.md)"},
-    {"for", true, "add: how long: 90s, 30m, 1h, 2d"},
-    {"reason", true, "add: why (shown in lists and logs)"},
-    {"config", true,
-     "add, explain: the agent's configuration, for its allowlist (default "
-     "/etc/mailtrail/mailtrail.toml if readable)"},
-    {"postfix-config-dir", true, "add, explain: where Postfix's main.cf is, for mynetworks"},
-    {"help", false, "this help"},
-};
-
-constexpr const char* kUsage =
-    "usage: mailtrail blocks list [--all] [--format table|jsonl] [--store URL]\n"
-    "       mailtrail blocks add ip|cidr|subject KEY --for 1h --reason TEXT [--store URL]\n"
-    "                            [--config FILE] [--postfix-config-dir DIR]\n"
-    "       mailtrail blocks remove KEY [--store URL]\n"
-    "       mailtrail blocks explain KEY [--store URL] [--config FILE]\n";
-
-// "90s", "30m", "1h", "2d" -> microseconds; -1 when malformed.
-TimeUs Duration(const std::string& s) {
-  if (s.size() < 2 || s.size() > 8) return -1;
-  const char unit = s.back();
-  const std::string n = s.substr(0, s.size() - 1);
-  if (n.find_first_not_of("0123456789") != std::string::npos) return -1;
-  const int64_t v = std::strtoll(n.c_str(), nullptr, 10);
-  const int64_t mult = unit == 's'   ? 1
-                       : unit == 'm' ? 60
-                       : unit == 'h' ? 3600
-                       : unit == 'd' ? 86400
-                                     : 0;
-  if (mult == 0 || v <= 0) return -1;
-  return v * mult * kUsPerSecond;
-}
-
 void PrintBlock(const Block& b, const std::string& format) {
   std::string line;
   if (format == "jsonl") {
@@ -69,31 +32,72 @@ void PrintBlock(const Block& b, const std::string& format) {
   }
   std::printf("%s\n", line.c_str());
 }
+const FlagSpec kConfigFlag = {
+    "config", true,
+    "the agent's configuration, for its allowlist (default /etc/mailtrail/mailtrail.toml if "
+    "readable)",
+    "FILE"};
+const FlagSpec kPostfixDirFlag = {"postfix-config-dir", true,
+                                  "where Postfix's main.cf is, for mynetworks", "DIR"};
 }  // namespace
 
+const VerbSpec kBlocksVerb = {
+    "blocks",
+    "list, add, remove and explain the blocks kept in the store",
+    "list|add|remove|explain ...",
+    {kStoreFlag, kPasswordFileFlag, kHelpFlag},
+    0,
+    0,
+    {
+        {"list",
+         "the active blocks",
+         "[--all] [--format table|jsonl] [--store URL]",
+         {
+             {"all", false, "also ended blocks and those decided from replayed lines"},
+             ChoiceFlag("format", "table (default) or jsonl (docs/record.md blocks)",
+                        {"table", "jsonl"}),
+         }},
+        {"add",
+         "block an IP, a network or a subject by hand (allowlists still win)",
+         "ip|cidr|subject KEY --for 1h --reason TEXT [--store URL] [--config FILE] "
+         "[--postfix-config-dir DIR]",
+         {
+             DurationFlag("for", "how long: 90s, 30m, 1h, 2d", kUsPerSecond,
+                          3650LL * 86400 * kUsPerSecond, DurationUnit::kNone),
+             {"reason", true, "why (shown in lists and logs)", "TEXT"},
+             kConfigFlag,
+             kPostfixDirFlag,
+         },
+         2,
+         2},
+        {"remove",
+         "end the blocks of KEY (an IP, a network or a subject) now",
+         "KEY [--store URL]",
+         {},
+         1,
+         1},
+        {"explain",
+         "a block's rule, evidence and what enforcement writes for it",
+         "KEY [--store URL] [--config FILE]",
+         {kConfigFlag, kPostfixDirFlag},
+         1,
+         1},
+    },
+};
+
 int BlocksMain(const std::vector<std::string>& argv, const Clock& clock) {
-  auto args = ParseArgs(argv, kFlags);
-  if (!args.ok()) {
-    std::fprintf(stderr, "mailtrail blocks: %s\n%s", args.status().message().c_str(), kUsage);
-    return kExitUsage;
-  }
-  if (args->Has("help")) {
-    std::printf("%s%s", kUsage, FlagsHelp(kFlags).c_str());
-    return kExitOk;
-  }
+  ParsedArgs parsed;
+  if (auto exit = ParseOrUsage(kBlocksVerb, argv, &parsed)) return *exit;
+  const Args* args = &parsed.args;
   const auto& pos = args->positionals;
-  const std::string what = pos.empty() ? "" : pos[0];
+  const std::string what = parsed.sub->name;
   const TimeUs now = clock.WallNow();
   if (what == "list" && pos.size() == 1) {
     const std::string format = args->Get("format").value_or("table");
-    if (format != "table" && format != "jsonl") {
-      std::fprintf(stderr, "mailtrail blocks: --format must be table or jsonl\n");
-      return kExitUsage;
-    }
     auto store = OpenStoreFromArgs(*args, ReaderOptions());
-    if (!store.ok()) return Fail(store.status().message());
+    if (!store.ok()) return FailWith(store.status());
     auto blocks = (*store)->LoadBlocks(args->Has("all") ? -1 : now);
-    if (!blocks.ok()) return Fail(blocks.status().message());
+    if (!blocks.ok()) return FailWith(blocks.status());
     for (const Block& b : *blocks)
       if (args->Has("all") || b.live) PrintBlock(b, format);
     return kExitOk;
@@ -115,13 +119,12 @@ int BlocksMain(const std::vector<std::string>& argv, const Clock& clock) {
       b.key = NormalizeSubject(b.key);
       if (b.key.empty()) return Fail("the subject is empty once normalized");
     } else {
-      std::fputs(kUsage, stderr);
-      return kExitUsage;
+      return UsageError(kBlocksVerb, "add ip, cidr or subject, not '" + b.kind + "'");
     }
     // Allowlists win over a block by hand too: refused here, with the reason,
     // whatever the command line can know (the agent checks again).
     auto guard = LoadBlockGuard(args->Get("config"), args->Get("postfix-config-dir"));
-    if (!guard.ok()) return Fail(guard.status().message());
+    if (!guard.ok()) return FailWith(guard.status());
     std::string refused;
     if (b.kind != "subject") {
       refused = ProtectedReason(*guard, *Cidr::Parse(b.key));
@@ -135,11 +138,8 @@ int BlocksMain(const std::vector<std::string>& argv, const Clock& clock) {
       std::fprintf(stderr, "mailtrail blocks: refused: %s\n", EscapeForLog(refused, 400).c_str());
       return kExitUsage;
     }
-    const TimeUs period = Duration(args->Get("for").value_or(""));
-    if (period < 0) {
-      std::fprintf(stderr, "mailtrail blocks add: --for needs a duration like 90s, 30m, 1h, 2d\n");
-      return kExitUsage;
-    }
+    const TimeUs period = args->Number("for", -1);
+    if (period < 0) return UsageError(kBlocksVerb, "add needs --for, a duration like 1h");
     b.reason = args->Get("reason").value_or("added by hand");
     b.rule = "manual";
     b.origin_host = MachineName();
@@ -148,8 +148,8 @@ int BlocksMain(const std::vector<std::string>& argv, const Clock& clock) {
     StoreOptions o;
     o.create = false;
     auto store = OpenStoreFromArgs(*args, o);
-    if (!store.ok()) return Fail(store.status().message());
-    if (Status st = (*store)->SaveBlocks({b}); !st.ok()) return Fail(st.message());
+    if (!store.ok()) return FailWith(store.status());
+    if (Status st = (*store)->SaveBlocks({b}); !st.ok()) return FailWith(st);
     PrintBlock(b, "table");
     return kExitOk;
   }
@@ -157,11 +157,11 @@ int BlocksMain(const std::vector<std::string>& argv, const Clock& clock) {
     StoreOptions o = ReaderOptions();  // nothing created, but written to
     o.read_only = false;
     auto store = OpenStoreFromArgs(*args, o);
-    if (!store.ok()) return Fail(store.status().message());
+    if (!store.ok()) return FailWith(store.status());
     int n = 0;
     for (const std::string& key : {pos[1], NormalizeSubject(pos[1])}) {
       auto ended = (*store)->EndBlocks(key, now);
-      if (!ended.ok()) return Fail(ended.status().message());
+      if (!ended.ok()) return FailWith(ended.status());
       n += *ended;
       if (n) break;
     }
@@ -170,11 +170,11 @@ int BlocksMain(const std::vector<std::string>& argv, const Clock& clock) {
   }
   if (what == "explain" && pos.size() == 2) {
     auto guard = LoadBlockGuard(args->Get("config"), args->Get("postfix-config-dir"));
-    if (!guard.ok()) return Fail(guard.status().message());
+    if (!guard.ok()) return FailWith(guard.status());
     auto store = OpenStoreFromArgs(*args, ReaderOptions());
-    if (!store.ok()) return Fail(store.status().message());
+    if (!store.ok()) return FailWith(store.status());
     auto blocks = (*store)->LoadBlocks(-1);
-    if (!blocks.ok()) return Fail(blocks.status().message());
+    if (!blocks.ok()) return FailWith(blocks.status());
     const std::string normalized = NormalizeSubject(pos[1]);
     int shown = 0;
     for (const Block& b : *blocks) {
@@ -220,8 +220,7 @@ int BlocksMain(const std::vector<std::string>& argv, const Clock& clock) {
     if (shown == 0) return Fail("no block for " + pos[1]);
     return kExitOk;
   }
-  std::fputs(kUsage, stderr);
-  return kExitUsage;
+  return UsageError(kBlocksVerb, "unexpected arguments");
 }
 
 }  // namespace mailtrail::cli

@@ -4,7 +4,6 @@
 //   db purge --older-than 30d --store URL [--password-file FILE]
 //   db forget-checkpoint --store URL [--agent NAME] [--spool FILE] [--password-file FILE]
 #include <cstdio>
-#include <cstdlib>
 
 #include "agent/cli/args.h"
 #include "agent/cli/store_args.h"
@@ -13,48 +12,43 @@
 
 namespace mailtrail::cli {
 
-namespace {
-const std::vector<FlagSpec> kFlags = {
-    kStoreFlag,
-    kPasswordFileFlag,
-    kAgentFlag,
-    {"older-than", true, "purge: records first seen more than this many days ago (30d)"},
-    {"spool", true, "forget-checkpoint, MySQL: the agent's outage spool ([store] spool)"},
-    {"help", false, "this help"},
+const VerbSpec kDbVerb = {
+    "db",
+    "create or upgrade the store's schema; drop old days; forget the checkpoint",
+    "migrate|purge|forget-checkpoint ...",
+    {kStoreFlag, kPasswordFileFlag, kAgentFlag, kHelpFlag},
+    0,
+    0,
+    {
+        {"migrate",
+         "create the store's schema, or upgrade it",
+         "--store URL [--password-file FILE]",
+         {}},
+        {"purge",
+         "remove the records of messages first seen more than N days ago",
+         "--older-than DAYSd --store URL [--password-file FILE]",
+         {DurationFlag("older-than",
+                       "records first seen more than this many days ago (30d; a bare number is "
+                       "days)",
+                       0, 100LL * 365 * 86400 * kUsPerSecond, DurationUnit::kDays, "DAYS")}},
+        {"forget-checkpoint",
+         "start afresh: the next `mailtrail run` begins where a first start would; records stay",
+         "--store URL [--agent NAME] [--spool FILE] [--password-file FILE]",
+         {{"spool", true, "MySQL: the agent's outage spool ([store] spool)", "FILE"}}},
+    },
 };
 
-constexpr const char* kUsage =
-    "usage: mailtrail db migrate --store URL [--password-file FILE]\n"
-    "       mailtrail db purge --older-than DAYSd --store URL [--password-file FILE]\n"
-    "       mailtrail db forget-checkpoint --store URL [--agent NAME] [--spool FILE]\n"
-    "                                      [--password-file FILE]\n";
-
-// "30d" or "30" -> 30; -1 when malformed.
-int64_t ParseDays(std::string s) {
-  if (!s.empty() && s.back() == 'd') s.pop_back();
-  if (s.empty() || s.size() > 6 || s.find_first_not_of("0123456789") != std::string::npos)
-    return -1;
-  return std::strtoll(s.c_str(), nullptr, 10);
-}
-}  // namespace
-
 int DbMain(const std::vector<std::string>& argv, const Clock& clock) {
-  auto args = ParseArgs(argv, kFlags);
-  if (!args.ok()) {
-    std::fprintf(stderr, "mailtrail db: %s\n%s", args.status().message().c_str(), kUsage);
-    return kExitUsage;
-  }
-  if (args->Has("help")) {
-    std::printf("%s%s", kUsage, FlagsHelp(kFlags).c_str());
-    return kExitOk;
-  }
-  const std::string what = args->positionals.size() == 1 ? args->positionals[0] : "";
+  ParsedArgs parsed;
+  if (auto exit = ParseOrUsage(kDbVerb, argv, &parsed)) return *exit;
+  const Args* args = &parsed.args;
+  const std::string what = parsed.sub->name;
   if (what == "migrate") {
     StoreOptions o;
     o.create = args->Get("store").value_or(kDefaultStore).rfind("mysql://", 0) != 0;
     o.migrate = true;
     auto store = OpenStoreFromArgs(*args, o);
-    if (!store.ok()) return Fail(store.status().message());
+    if (!store.ok()) return FailWith(store.status());
     const Store::SchemaChange c = (*store)->schema_change();
     if (c.from == 0 && c.to > 0)
       std::printf("created the schema (version %lld)\n", static_cast<long long>(c.to));
@@ -66,18 +60,18 @@ int DbMain(const std::vector<std::string>& argv, const Clock& clock) {
     return kExitOk;
   }
   if (what == "purge") {
-    const int64_t days = ParseDays(args->Get("older-than").value_or(""));
-    if (days < 0) {
-      std::fprintf(stderr, "mailtrail db purge: --older-than needs a number of days, like 30d\n");
-      return kExitUsage;
-    }
+    const TimeUs age = args->Number("older-than", -1);
+    constexpr TimeUs kDay = 86400 * kUsPerSecond;
+    if (age < 0 || age % kDay != 0)
+      return UsageError(kDbVerb, "purge needs --older-than, a number of days like 30d");
+    const int64_t days = age / kDay;
     StoreOptions o = ReaderOptions();  // nothing created, but written to
     o.read_only = false;
     auto store = OpenStoreFromArgs(*args, o);
-    if (!store.ok()) return Fail(store.status().message());
+    if (!store.ok()) return FailWith(store.status());
     const int64_t today = clock.WallNow() / kUsPerSecond / 86400;
     auto removed = (*store)->PurgeBefore(today - days);
-    if (!removed.ok()) return Fail(removed.status().message());
+    if (!removed.ok()) return FailWith(removed.status());
     std::printf("removed %lld messages first seen before %s\n", static_cast<long long>(*removed),
                 FormatRfc3339((today - days) * 86400 * kUsPerSecond).substr(0, 10).c_str());
     return kExitOk;
@@ -93,20 +87,16 @@ int DbMain(const std::vector<std::string>& argv, const Clock& clock) {
     // What waits in the agent's outage spool goes first; the forgetting after it.
     o.spool_path = args->Get("spool").value_or("");
     auto store = OpenStoreFromArgs(*args, o);
-    if (!store.ok()) {
-      Fail(store.status().message());  // a damaged spool says its way out
-      return store.status().code() == Status::Code::kCorruption ? kExitDataErr : kExitFailure;
-    }
+    if (!store.ok()) return FailWith(store.status());  // a damaged spool says its way out
     auto parts = (*store)->LoadCheckpoint();
     const CheckpointUpdate nothing;  // replaces the saved parts with none
-    if (Status st = (*store)->WriteBatch({}, &nothing); !st.ok()) return Fail(st.message());
+    if (Status st = (*store)->WriteBatch({}, &nothing); !st.ok()) return FailWith(st);
     std::printf(
         "the checkpoint is forgotten (%s); the next `mailtrail run` starts afresh\n",
         parts.ok() ? (std::to_string(parts->size()) + " parts").c_str() : "it could not be read");
     return kExitOk;
   }
-  std::fputs(kUsage, stderr);
-  return kExitUsage;
+  return kExitUsage;  // ParseOrUsage knows no other sub-verb
 }
 
 }  // namespace mailtrail::cli

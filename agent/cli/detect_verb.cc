@@ -30,35 +30,7 @@
 namespace mailtrail::cli {
 
 namespace {
-const std::vector<FlagSpec> kFlags = {
-    kStoreFlag,
-    kPasswordFileFlag,
-    {"year", true, "year of the first yearless line (default: from the file's mtime)"},
-    {"tz", true, "time zone of yearless timestamps: UTC (default), +HH:MM, -HH:MM, local"},
-    {"allow", true, "never block this IP or CIDR; repeat (default: 127.0.0.0/8 and ::1)"},
-    {"allow-subject", true, "never block this subject; repeat"},
-    {"subject-bounces", true, "bounces with one subject that trip the subject rule (50)"},
-    {"subject-ips", true, "distinct sources the subject rule needs (2)"},
-    {"subject-source-bounces", true,
-     "bounces of the subject a source must send in the window to count and be blocked (5)"},
-    {"answers", true,
-     "on (default) or off: recognise bounces that answer mail relayed in these logs"},
-    {"answer-window", true, "how long relayed mail can be answered, seconds (86400)"},
-    {"subject-window", true, "the subject rule's window, seconds (120)"},
-    {"ip-bounces", true, "bounces from one IP that trip the IP rule (20)"},
-    {"ip-window", true, "the IP rule's window, seconds (60)"},
-    {"period", true, "block period, seconds (3600)"},
-    {"all", false, "also the blocks that expired before the end of the logs"},
-    {"per-host", false,
-     "count each syslog host alone (default: the logs of several hosts are merged by time "
-     "and counted fleet-wide, as agents sharing a store count them)"},
-    {"save", false, "keep the decisions in the store (--store), as not live"},
-    {"format", true, "table (default) or jsonl (docs/record.md)"},
-    {"show-enforcement", false,
-     "also print what the policy service, access map, header_checks and nftables would get "
-     "for the blocks active at the end (a dry run: nothing is written)"},
-    {"help", false, "this help"},
-};
+constexpr TimeUs kS = kUsPerSecond, kDay = 86400 * kUsPerSecond;
 
 // Feeds closed records to a detector and its decisions to a block manager:
 // one pair for the whole fleet, or one per syslog host (--per-host). With more
@@ -180,9 +152,9 @@ void PrintEnforcement(std::vector<Block> active, TimeUs now) {
   std::printf(
       "-- policy service (check_policy_service): action=%s for%s; action=DUNNO for "
       "everyone else\n",
-      defaults.policy_reply.c_str(), ips.empty() ? " nobody" : ips.c_str());
+      defaults.policy.reply.c_str(), ips.empty() ? " nobody" : ips.c_str());
   PostfixTableOptions to;
-  to.reply = defaults.policy_reply;
+  to.reply = defaults.policy.reply;
   int skipped = 0;
   std::printf("-- access map (check_client_access lmdb:/etc/postfix/mailtrail_access):\n%s",
               AccessMapAction(to).Render(desired, &skipped).c_str());
@@ -200,78 +172,89 @@ void PrintEnforcement(std::vector<Block> active, TimeUs now) {
 
 }  // namespace
 
+const VerbSpec kDetectVerb = {
+    "detect",
+    "the backscatter blocks these logs would cause (a dry run: nothing is enforced)",
+    "[options] FILE...",
+    {
+        kStoreFlag,
+        kPasswordFileFlag,
+        IntFlag("year", "year of the first yearless line (default: from the file's mtime)", 1970,
+                9999, "YEAR"),
+        kTzFlag,
+        {"allow", true, "never block this IP or CIDR; repeat (default: 127.0.0.0/8 and ::1)",
+         "CIDR"},
+        {"allow-subject", true, "never block this subject; repeat", "SUBJECT"},
+        IntFlag("subject-bounces", "bounces with one subject that trip the subject rule (50)", 1,
+                1000000),
+        IntFlag("subject-ips", "distinct sources the subject rule needs (2)", 1, 1000),
+        IntFlag("subject-source-bounces",
+                "bounces of the subject a source must send in the window to count and be "
+                "blocked (5)",
+                1, 1000),
+        ChoiceFlag("answers",
+                   "on (default) or off: recognise bounces that answer mail relayed in these logs",
+                   {"on", "off"}),
+        DurationFlag("answer-window",
+                     "how long relayed mail can be answered (86400 s; a bare number is seconds)",
+                     60 * kS, 7 * kDay, DurationUnit::kSeconds),
+        DurationFlag("subject-window", "the subject rule's window (120 s)", kS, kDay,
+                     DurationUnit::kSeconds),
+        IntFlag("ip-bounces", "bounces from one IP that trip the IP rule (20)", 1, 1000000),
+        DurationFlag("ip-window", "the IP rule's window (60 s)", kS, kDay, DurationUnit::kSeconds),
+        DurationFlag("period", "block period (3600 s)", kS, 30 * kDay, DurationUnit::kSeconds),
+        {"all", false, "also the blocks that expired before the end of the logs"},
+        {"per-host", false,
+         "count each syslog host alone (default: the logs of several hosts are merged by time "
+         "and counted fleet-wide, as agents sharing a store count them)"},
+        {"save", false, "keep the decisions in the store (--store), as not live"},
+        ChoiceFlag("format", "table (default) or jsonl (docs/record.md blocks)",
+                   {"table", "jsonl"}),
+        {"show-enforcement", false,
+         "also print what the policy service, access map, header_checks and nftables would get "
+         "for the blocks active at the end (a dry run: nothing is written)"},
+        kHelpFlag,
+    },
+    1,
+    kAnyNumber,
+};
+
 int DetectMain(const std::vector<std::string>& argv, const Clock& clock) {
-  auto args = ParseArgs(argv, kFlags);
-  if (!args.ok()) {
-    std::fprintf(stderr, "mailtrail detect: %s\n", args.status().message().c_str());
-    return kExitUsage;
-  }
-  if (args->Has("help") || args->positionals.empty()) {
-    std::fprintf(args->Has("help") ? stdout : stderr,
-                 "usage: mailtrail detect [options] FILE...\n%s", FlagsHelp(kFlags).c_str());
-    return args->Has("help") ? kExitOk : kExitUsage;
-  }
+  ParsedArgs parsed;
+  if (auto exit = ParseOrUsage(kDetectVerb, argv, &parsed)) return *exit;
+  const Args* args = &parsed.args;
   DetectorOptions d;
   BlockPolicy p;
   p.live = false;
-  int64_t subject_bounces = d.subject_bounces, subject_ips = d.subject_min_ips,
-          subject_window = d.subject_window / kUsPerSecond, ip_bounces = d.ip_bounces,
-          ip_window = d.ip_window / kUsPerSecond, period = p.period / kUsPerSecond,
-          source_bounces = d.subject_source_bounces,
-          answer_window = d.answers.window / kUsPerSecond;
-  if (!args->Int("subject-bounces", 1, 1000000, &subject_bounces) ||
-      !args->Int("subject-ips", 1, 1000, &subject_ips) ||
-      !args->Int("subject-window", 1, 86400, &subject_window) ||
-      !args->Int("ip-bounces", 1, 1000000, &ip_bounces) ||
-      !args->Int("ip-window", 1, 86400, &ip_window) ||
-      !args->Int("period", 1, 30 * 86400, &period) ||
-      !args->Int("subject-source-bounces", 1, 1000, &source_bounces) ||
-      !args->Int("answer-window", 60, 7 * 86400, &answer_window)) {
-    std::fprintf(stderr, "mailtrail detect: a number is out of range (see --help)\n");
-    return kExitUsage;
-  }
-  d.subject_bounces = static_cast<int>(subject_bounces);
-  d.subject_min_ips = static_cast<int>(subject_ips);
-  d.subject_source_bounces = static_cast<int>(source_bounces);
-  d.answers.window = answer_window * kUsPerSecond;
-  const std::string answers = args->Get("answers").value_or("on");
-  if (answers != "on" && answers != "off") {
-    std::fprintf(stderr, "mailtrail detect: --answers must be on or off\n");
-    return kExitUsage;
-  }
-  d.answers.enabled = answers == "on";
-  d.subject_window = subject_window * kUsPerSecond;
-  d.ip_bounces = static_cast<int>(ip_bounces);
-  d.ip_window = ip_window * kUsPerSecond;
-  d.block_period = p.period = period * kUsPerSecond;
+  d.subject_bounces = static_cast<int>(args->Number("subject-bounces", d.subject_bounces));
+  d.subject_min_ips = static_cast<int>(args->Number("subject-ips", d.subject_min_ips));
+  d.subject_source_bounces =
+      static_cast<int>(args->Number("subject-source-bounces", d.subject_source_bounces));
+  d.answers.window = args->Number("answer-window", d.answers.window);
+  d.answers.enabled = args->Get("answers").value_or("on") == "on";
+  d.subject_window = args->Number("subject-window", d.subject_window);
+  d.ip_bounces = static_cast<int>(args->Number("ip-bounces", d.ip_bounces));
+  d.ip_window = args->Number("ip-window", d.ip_window);
+  d.block_period = p.period = args->Number("period", p.period);
   for (const std::string& a : args->GetAll("allow")) {
     auto c = Cidr::Parse(a);
-    if (!c) {
-      std::fprintf(stderr, "mailtrail detect: --allow needs an IP or CIDR\n");
-      return kExitUsage;
-    }
+    if (!c) return UsageError(kDetectVerb, "--allow needs an IP or CIDR");
     p.allow_cidrs.push_back(*c);
   }
   for (const std::string& s : args->GetAll("allow-subject"))
     p.allow_subjects.push_back(NormalizeSubject(s));
   const std::string format = args->Get("format").value_or("table");
-  if (format != "table" && format != "jsonl") {
-    std::fprintf(stderr, "mailtrail detect: --format must be table or jsonl\n");
-    return kExitUsage;
-  }
   ReplayOptions options;
-  if (auto y = args->Get("year")) options.year = std::atoi(y->c_str());
-  if (!ParseTz(args->Get("tz").value_or("UTC"), clock, &options.utc_offset_seconds)) {
-    std::fprintf(stderr, "mailtrail detect: --tz must be UTC, local, or +HH:MM / -HH:MM\n");
-    return kExitUsage;
-  }
+  if (args->Has("year")) options.year = static_cast<int>(args->Number("year", 0));
+  if (!ParseTz(args->Get("tz").value_or("UTC"), clock, &options.utc_offset_seconds))
+    return UsageError(kDetectVerb, "--tz must be UTC, local, or +HH:MM / -HH:MM");
   // Records as soon as their message is removed: in the order of the log.
   options.tracker.emit_at_removed = true;
   DetectSink sink(d, p, args->Has("per-host"),
                   args->positionals.size() > 1 && SeveralHosts(args->positionals));
   LineCounter counter;
   if (Status st = Replay(args->positionals, options, &sink, &counter, nullptr); !st.ok())
-    return Fail(st.message());
+    return FailWith(st);
   sink.Finish();
   std::vector<Block> every = sink.Every();
   if (sink.lanes().size() > 1)
@@ -282,8 +265,8 @@ int DetectMain(const std::vector<std::string>& argv, const Clock& clock) {
     StoreOptions so;
     so.create = true;
     auto store = OpenStoreFromArgs(*args, so);
-    if (!store.ok()) return Fail(store.status().message());
-    if (Status st = (*store)->SaveBlocks(every); !st.ok()) return Fail(st.message());
+    if (!store.ok()) return FailWith(store.status());
+    if (Status st = (*store)->SaveBlocks(every); !st.ok()) return FailWith(st);
   }
   std::vector<Block> blocks = args->Has("all") ? every : active_blocks;
   std::string line;

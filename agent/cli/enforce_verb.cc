@@ -13,56 +13,54 @@
 
 #include "agent/blocks/desired.h"
 #include "agent/cli/args.h"
-#include "agent/cli/enforcement.h"
 #include "agent/cli/store_args.h"
 #include "agent/cli/verbs.h"
+#include "agent/run/enforcement.h"
 #include "base/text.h"
 
 namespace mailtrail::cli {
 
-namespace {
-const std::vector<FlagSpec> kFlags = {
-    {"reconcile", false, "make every configured backend hold the store's active blocks"},
-    {"config", true, "the agent's configuration file (its [enforce], [blocks] and [store])"},
-    kStoreFlag,
-    kPasswordFileFlag,
-    {"help", false, "this help"},
+const VerbSpec kEnforceVerb = {
+    "enforce",
+    "--reconcile: make the Postfix tables and firewalls match the store's active blocks",
+    "--reconcile --config FILE [--store URL] [--password-file FILE]",
+    {
+        {"reconcile", false, "make every configured backend hold the store's active blocks"},
+        {"config", true, "the agent's configuration file (its [enforce], [blocks] and [store])",
+         "FILE"},
+        kStoreFlag,
+        kPasswordFileFlag,
+        kHelpFlag,
+    },
+    0,
+    0,
+    {},
+    "One pass, run by mailtrail-reconcile.timer every 30 s, so that nothing stays enforced long "
+    "after its end when the agent is dead, and a backend someone else changed is repaired.",
 };
-constexpr const char* kUsage =
-    "usage: mailtrail enforce --reconcile --config FILE [--store URL] [--password-file FILE]\n";
-}  // namespace
 
 int EnforceMain(const std::vector<std::string>& argv, const Clock& clock) {
-  auto args = ParseArgs(argv, kFlags);
-  if (!args.ok() || !args->positionals.empty()) {
-    std::fprintf(stderr, "mailtrail enforce: %s\n%s",
-                 args.ok() ? "unexpected argument" : args.status().message().c_str(), kUsage);
-    return kExitUsage;
-  }
-  if (args->Has("help")) {
-    std::printf("%s%s", kUsage, FlagsHelp(kFlags).c_str());
-    return kExitOk;
-  }
-  if (!args->Has("reconcile") || !args->Has("config")) {
-    std::fputs(kUsage, stderr);
-    return kExitUsage;
-  }
+  ParsedArgs parsed;
+  if (auto exit = ParseOrUsage(kEnforceVerb, argv, &parsed)) return *exit;
+  const Args* args = &parsed.args;
+  if (!args->Has("reconcile") || !args->Has("config"))
+    return UsageError(kEnforceVerb, "--reconcile and --config are needed");
   auto config = LoadConfig(*args->Get("config"));
   if (!config.ok()) {
     std::fprintf(stderr, "mailtrail: %s\n", EscapeForLog(config.status().message(), 500).c_str());
     return kExitConfig;
   }
-  if (auto v = args->Get("store")) config->store_url = *v;
-  if (auto v = args->Get("password-file")) config->password_file = *v;
+  if (auto v = args->Get("store")) config->store.url = *v;
+  if (auto v = args->Get("password-file")) config->store.password_file = *v;
   Enforcement enforcement(*config);
   if (!enforcement.any()) return kExitOk;  // nothing configured to enforce
   StoreOptions so = ReaderOptions();
-  so.password_file = config->password_file;
-  auto store = OpenStore(config->store_url, so);
-  if (!store.ok()) return Fail(store.status().message());
+  so.password_file = config->store.password_file;
+  auto store = OpenStore(config->store.url, so);
+  if (!store.ok()) return FailWith(store.status());
   const TimeUs now = clock.WallNow();
   auto saved = (*store)->LoadBlocks(now);
-  if (!saved.ok()) return Fail(saved.status().message());
+  if (!saved.ok()) return FailWith(saved.status());
   // The agent's rules decide what is enforced: its allowlists win over the
   // store, a block of the dry run is never live.
   BlockPolicy policy;
@@ -71,7 +69,7 @@ int EnforceMain(const std::vector<std::string>& argv, const Clock& clock) {
   blocks.Restore(*saved, now);
   const DesiredBlocks desired = DesiredOf(blocks.Active(), now);
   Status st = enforcement.ApplyOnce(desired, clock.MonotonicNow());
-  if (!st.ok()) return Fail(st.message());
+  if (!st.ok()) return FailWith(st);
   std::fprintf(stderr, "mailtrail: enforced %zu IPs, %zu networks, %zu subjects\n",
                desired.ips.size(), desired.cidrs.size(), desired.subjects.size());
   return kExitOk;

@@ -19,23 +19,6 @@ namespace mailtrail::cli {
 
 namespace {
 
-const std::vector<FlagSpec> kShowFlags = {
-    {"queue-dir", true, "Postfix's queue_directory (default /var/spool/postfix)"},
-    {"format", true, "text (default) or json"},
-    {"help", false, "this help"},
-};
-
-const std::vector<FlagSpec> kScanFlags = {
-    {"queue-dir", true, "Postfix's queue_directory (default /var/spool/postfix)"},
-    {"postqueue", false,
-     "count from `postqueue -j` instead of the queue files (any user may; no subjects)"},
-    {"postqueue-output", true, "count from this saved `postqueue -j` output"},
-    {"postfix-config-dir", true, "for --postqueue: Postfix's config directory (/etc/postfix)"},
-    {"bounce-alert", true, "deferred bounces that mean outgoing backscatter (default 50)"},
-    {"format", true, "text (default) or json"},
-    {"help", false, "this help"},
-};
-
 constexpr const char* kDefaultQueueDir = "/var/spool/postfix";
 
 std::string Json(std::string_view s) {
@@ -95,26 +78,17 @@ void PrintText(const QueueFile& q, const std::string& path) {
 }
 
 int Show(const Args& args) {
-  if (args.positionals.size() != 2) {
-    std::fprintf(stderr, "usage: mailtrail queue show FILE|QID [options]\n%s",
-                 FlagsHelp(kShowFlags).c_str());
-    return kExitUsage;
-  }
   const std::string what = args.positionals[1];
   const std::string format = args.Get("format").value_or("text");
-  if (format != "text" && format != "json") {
-    std::fprintf(stderr, "mailtrail queue: --format must be text or json\n");
-    return kExitUsage;
-  }
   std::string path = what;
   struct stat st;
   if (::stat(what.c_str(), &st) != 0) {  // not a file: a queue id
     auto found = FindQueueFile(args.Get("queue-dir").value_or(kDefaultQueueDir), what);
-    if (!found.ok()) return Fail(found.status().message());
+    if (!found.ok()) return FailWith(found.status());
     path = found->path;
   }
   auto bytes = ReadQueueFile(path);
-  if (!bytes.ok()) return Fail(bytes.status().message());
+  if (!bytes.ok()) return FailWith(bytes.status());
   auto q = ParseQueueFile(*bytes);
   if (!q.ok()) return Fail(EscapeForLog(path) + ": " + q.status().message());
   if (format == "json") {
@@ -128,18 +102,14 @@ int Show(const Args& args) {
 int Scan(const Args& args) {
   const std::string dir = args.Get("queue-dir").value_or(kDefaultQueueDir);
   const std::string format = args.Get("format").value_or("text");
-  const long long alert = std::atoll(args.Get("bounce-alert").value_or("50").c_str());
-  if ((format != "text" && format != "json") || alert < 1) {
-    std::fprintf(stderr, "mailtrail queue: --format must be text or json, --bounce-alert >= 1\n");
-    return kExitUsage;
-  }
+  const int64_t alert = args.Number("bounce-alert", 50);
   QueueScan s;
   if (args.Has("postqueue")) {
     s = ScanWithPostqueue("/usr/sbin/postqueue",
                           args.Get("postfix-config-dir").value_or("/etc/postfix"));
   } else if (auto saved = args.Get("postqueue-output")) {
     auto text = ReadQueueFile(*saved, 1u << 30);
-    if (!text.ok()) return Fail(text.status().message());
+    if (!text.ok()) return FailWith(text.status());
     s = ScanPostqueueJson(*text);
   } else {
     s = ScanQueue(dir);
@@ -193,25 +163,48 @@ int Scan(const Args& args) {
   return s.walk.ok() ? kExitOk : kExitFailure;
 }
 
+const FlagSpec kQueueDirFlag = {"queue-dir", true,
+                                "Postfix's queue_directory (default /var/spool/postfix)", "DIR"};
+const FlagSpec kQueueFormatFlag = ChoiceFlag("format", "text (default) or json", {"text", "json"});
+
 }  // namespace
 
+const VerbSpec kQueueVerb = {
+    "queue",
+    "one Postfix queue file; what waits in the queue (bounces piling up in deferred)",
+    "show|scan ...",
+    {kHelpFlag},
+    0,
+    0,
+    {
+        {"show",
+         "the envelope and headers of one queue file, by path or queue id",
+         "FILE|QID [--queue-dir DIR] [--format text|json]",
+         {kQueueDirFlag, kQueueFormatFlag},
+         1,
+         1},
+        {"scan",
+         "count what waits in each queue, and the bounces in deferred (outgoing backscatter)",
+         "[--queue-dir DIR | --postqueue | --postqueue-output FILE] [options]",
+         {
+             kQueueDirFlag,
+             {"postqueue", false,
+              "count from `postqueue -j` instead of the queue files (any user may; no "
+              "subjects)"},
+             {"postqueue-output", true, "count from this saved `postqueue -j` output", "FILE"},
+             {"postfix-config-dir", true,
+              "for --postqueue: Postfix's config directory (/etc/postfix)", "DIR"},
+             IntFlag("bounce-alert", "deferred bounces that mean outgoing backscatter (default 50)",
+                     1, INT64_MAX),
+             kQueueFormatFlag,
+         }},
+    },
+};
+
 int QueueMain(const std::vector<std::string>& argv, const Clock&) {
-  const bool scan = !argv.empty() && argv[0] == "scan";
-  const auto& flags = scan ? kScanFlags : kShowFlags;
-  auto args = ParseArgs(argv, flags);
-  if (!args.ok()) {
-    std::fprintf(stderr, "mailtrail queue: %s\n", args.status().message().c_str());
-    return kExitUsage;
-  }
-  if (args->Has("help") || args->positionals.empty() ||
-      (args->positionals[0] != "show" && args->positionals[0] != "scan")) {
-    std::fprintf(args->Has("help") ? stdout : stderr,
-                 "usage: mailtrail queue show FILE|QID [options]\n%s"
-                 "       mailtrail queue scan [options]\n%s",
-                 FlagsHelp(kShowFlags).c_str(), FlagsHelp(kScanFlags).c_str());
-    return args->Has("help") ? kExitOk : kExitUsage;
-  }
-  return scan ? Scan(*args) : Show(*args);
+  ParsedArgs parsed;
+  if (auto exit = ParseOrUsage(kQueueVerb, argv, &parsed)) return *exit;
+  return std::string(parsed.sub->name) == "scan" ? Scan(parsed.args) : Show(parsed.args);
 }
 
 }  // namespace mailtrail::cli

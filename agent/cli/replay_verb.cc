@@ -14,21 +14,29 @@
 
 namespace mailtrail::cli {
 
-namespace {
-
-const std::vector<FlagSpec> kFlags = {
-    kStoreFlag,
-    kPasswordFileFlag,
-    kAgentFlag,
-    {"host", true, "the records' host, instead of the log lines' syslog host field"},
-    {"detail", true, "minimal | standard | full (default standard)"},
-    {"year", true, "year of the first yearless timestamp (default: from each file's mtime)"},
-    {"tz", true, "time zone of yearless timestamps: UTC (default), +HH:MM, -HH:MM, local"},
-    {"quiet", false, "no progress bar and no summary"},
-    {"help", false, "this help"},
+const VerbSpec kReplayVerb = {
+    "replay",
+    "read Postfix logs (plain or .gz, oldest first) into the store",
+    "[options] FILE...",
+    {
+        kStoreFlag,
+        kPasswordFileFlag,
+        kAgentFlag,
+        {"host", true, "the records' host, instead of the log lines' syslog host field", "NAME"},
+        ChoiceFlag("detail", "how much of each message to keep (default standard)",
+                   {"minimal", "standard", "full"}),
+        IntFlag("year", "year of the first yearless timestamp (default: from each file's mtime)",
+                1970, 9999, "YEAR"),
+        kTzFlag,
+        {"quiet", false, "no progress bar and no summary"},
+        kHelpFlag,
+    },
+    1,
+    kAnyNumber,
+    {},
+    "Replaying lines the store already holds adds nothing. A damaged file, or one that is not "
+    "a mail log, is named, the others are still read, and the exit status is 1.",
 };
-
-}  // namespace
 
 bool ParseTz(const std::string& tz, const Clock& clock, int* offset) {
   if (tz == "UTC" || tz == "utc" || tz == "Z") {
@@ -70,38 +78,21 @@ std::string Human(double v) {
 }  // namespace
 
 int ReplayMain(const std::vector<std::string>& argv, const Clock& clock) {
-  auto args = ParseArgs(argv, kFlags);
-  if (!args.ok()) {
-    std::fprintf(stderr, "mailtrail replay: %s\n", args.status().message().c_str());
-    return kExitUsage;
-  }
-  if (args->Has("help") || args->positionals.empty()) {
-    std::fprintf(args->Has("help") ? stdout : stderr,
-                 "usage: mailtrail replay [options] FILE...\n%s", FlagsHelp(kFlags).c_str());
-    return args->Has("help") ? kExitOk : kExitUsage;
-  }
+  ParsedArgs parsed;
+  if (auto exit = ParseOrUsage(kReplayVerb, argv, &parsed)) return *exit;
+  const Args* args = &parsed.args;
   ReplayOptions options;
   const auto detail = DetailFromName(args->Get("detail").value_or("standard"));
-  if (!detail) {
-    std::fprintf(stderr, "mailtrail replay: --detail must be minimal, standard or full\n");
-    return kExitUsage;
-  }
   options.tracker.keep_events = *detail == Detail::kFull;
   options.tracker.host = args->Get("host").value_or("");
-  int64_t year = 0;  // absent: from each file's mtime
-  if (!args->Int("year", 1970, 9999, &year)) {
-    std::fprintf(stderr, "mailtrail replay: --year must be a year like 2026\n");
-    return kExitUsage;
-  }
-  if (year != 0) options.year = static_cast<int>(year);
-  if (!ParseTz(args->Get("tz").value_or("UTC"), clock, &options.utc_offset_seconds)) {
-    std::fprintf(stderr, "mailtrail replay: --tz must be UTC, local, or +HH:MM / -HH:MM\n");
-    return kExitUsage;
-  }
+  // Absent: from each file's mtime.
+  if (args->Has("year")) options.year = static_cast<int>(args->Number("year", 0));
+  if (!ParseTz(args->Get("tz").value_or("UTC"), clock, &options.utc_offset_seconds))
+    return UsageError(kReplayVerb, "--tz must be UTC, local, or +HH:MM / -HH:MM");
   StoreOptions so;
   so.detail = *detail;
   auto store = OpenStoreFromArgs(*args, so);
-  if (!store.ok()) return Fail(store.status().message());
+  if (!store.ok()) return FailWith(store.status());
 
   const bool quiet = args->Has("quiet");
   const bool tty = !quiet && isatty(STDERR_FILENO);
@@ -128,8 +119,8 @@ int ReplayMain(const std::vector<std::string>& argv, const Clock& clock) {
   };
   // Lines the store already holds (the same file again, overlapping rotated
   // files) add nothing: replays are idempotent.
-  if (Status hs = (*store)->SkipHeldRecords(); !hs.ok()) return Fail(hs.message());
-  if (Status bs = (*store)->BeginBulkLoad(); !bs.ok()) return Fail(bs.message());
+  if (Status hs = (*store)->SkipHeldRecords(); !hs.ok()) return FailWith(hs);
+  if (Status bs = (*store)->BeginBulkLoad(); !bs.ok()) return FailWith(bs);
   LineCounter counter;
   AsyncWriter writer(store->get());
   Status st = Replay(args->positionals, options, &writer, &counter, progress);
@@ -158,13 +149,18 @@ int ReplayMain(const std::vector<std::string>& argv, const Clock& clock) {
                 static_cast<long long>(counter.overlong()),
                 static_cast<long long>(counter.count(EventKind::kForeign)));
   }
-  if (!st.ok()) return Fail(st.message());
+  if (!st.ok()) return FailWith(st);
   return kExitOk;
 }
 
 int Fail(const std::string& what) {
   std::fprintf(stderr, "mailtrail: %s\n", EscapeForLog(what, 500).c_str());
   return kExitFailure;
+}
+
+int FailWith(const Status& st) {
+  Fail(st.message());
+  return st.code() == Status::Code::kCorruption ? kExitDataErr : kExitFailure;
 }
 
 }  // namespace mailtrail::cli

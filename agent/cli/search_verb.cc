@@ -16,24 +16,6 @@ namespace mailtrail::cli {
 
 namespace {
 
-const std::vector<FlagSpec> kSearchFlags = {
-    kStoreFlag,
-    kPasswordFileFlag,
-    {"sender", true, "envelope sender (exact; \"\" is the null sender)"},
-    {"recipient", true, "recipient or original recipient (exact)"},
-    {"client-ip", true, "client IP address"},
-    {"qid", true, "queue id"},
-    {"message-id", true, "Message-ID (with or without < >)"},
-    {"subject", true, "substring of the logged Subject, in any case"},
-    {"host", true, "syslog host of the MTA"},
-    {"outcome", true, "delivered|bounced|deferred|expired|rejected|discarded|held|mixed|in_flight"},
-    kSinceFlag,
-    kUntilFlag,
-    {"limit", true, "at most this many records (default 100; stderr says how many more match)"},
-    {"format", true, "table (default) or jsonl (docs/record.md)"},
-    {"help", false, "this help"},
-};
-
 // A fixed-width cell of untrusted text, escaped for the terminal.
 std::string Cell(std::string_view s, size_t width) {
   std::string e = EscapeForLog(s, width);
@@ -61,17 +43,36 @@ void PrintTableRow(const MessageRecord& r) {
 
 }  // namespace
 
+const VerbSpec kSearchVerb = {
+    "search",
+    "find message records by sender, recipient, client, ids, subject, outcome, time",
+    "[options]",
+    {
+        kStoreFlag,
+        kPasswordFileFlag,
+        {"sender", true, "envelope sender (exact; \"\" is the null sender)", "ADDRESS"},
+        {"recipient", true, "recipient or original recipient (exact)", "ADDRESS"},
+        {"client-ip", true, "client IP address", "IP"},
+        {"qid", true, "queue id", "QID"},
+        {"message-id", true, "Message-ID (with or without < >)", "ID"},
+        {"subject", true, "substring of the logged Subject, in any case", "TEXT"},
+        {"host", true, "syslog host of the MTA", "NAME"},
+        ChoiceFlag("outcome", "the record's final outcome",
+                   {"delivered", "bounced", "deferred", "expired", "rejected", "discarded", "held",
+                    "mixed", "in_flight"}),
+        kSinceFlag,
+        kUntilFlag,
+        IntFlag("limit", "at most this many records (default 100; stderr says how many more match)",
+                1, INT64_MAX),
+        ChoiceFlag("format", "table (default) or jsonl (docs/record.md)", {"table", "jsonl"}),
+        kHelpFlag,
+    },
+};
+
 int SearchMain(const std::vector<std::string>& argv, const Clock&) {
-  auto args = ParseArgs(argv, kSearchFlags);
-  if (!args.ok()) {
-    std::fprintf(stderr, "mailtrail search: %s\n", args.status().message().c_str());
-    return kExitUsage;
-  }
-  if (args->Has("help") || !args->positionals.empty()) {
-    std::fprintf(args->Has("help") ? stdout : stderr, "usage: mailtrail search [options]\n%s",
-                 FlagsHelp(kSearchFlags).c_str());
-    return args->Has("help") ? kExitOk : kExitUsage;
-  }
+  ParsedArgs parsed;
+  if (auto exit = ParseOrUsage(kSearchVerb, argv, &parsed)) return *exit;
+  const Args* args = &parsed.args;
   SearchQuery q;
   q.sender = args->Get("sender");
   if (q.sender) *q.sender = AsciiLower(*q.sender);
@@ -86,25 +87,12 @@ int SearchMain(const std::vector<std::string>& argv, const Clock&) {
     *q.message_id = q.message_id->substr(1, q.message_id->size() - 2);
   q.subject = args->Get("subject");
   q.host = args->Get("host");
-  if (auto o = args->Get("outcome")) {
-    q.outcome = OutcomeFromName(*o);
-    if (!q.outcome) {
-      std::fprintf(stderr, "mailtrail search: unknown --outcome\n");
-      return kExitUsage;
-    }
-  }
+  if (auto o = args->Get("outcome")) q.outcome = OutcomeFromName(*o);  // checked by the spec
   if (!TimeRangeFromArgs(*args, "search", &q)) return kExitUsage;
-  if (!args->Int("limit", 1, INT64_MAX, &q.limit)) {
-    std::fprintf(stderr, "mailtrail search: --limit must be a positive number\n");
-    return kExitUsage;
-  }
+  q.limit = args->Number("limit", q.limit);
   const std::string format = args->Get("format").value_or("table");
-  if (format != "table" && format != "jsonl") {
-    std::fprintf(stderr, "mailtrail search: --format must be table or jsonl\n");
-    return kExitUsage;
-  }
   auto store = OpenStoreFromArgs(*args, ReaderOptions());
-  if (!store.ok()) return Fail(store.status().message());
+  if (!store.ok()) return FailWith(store.status());
   // One more than asked: whether there are more is then known without a count.
   const int64_t limit = q.limit;
   if (q.limit < INT64_MAX) ++q.limit;
@@ -126,7 +114,7 @@ int SearchMain(const std::vector<std::string>& argv, const Clock&) {
       PrintTableRow(r);
     }
   });
-  if (!st.ok()) return Fail(st.message());
+  if (!st.ok()) return FailWith(st);
   std::fflush(stdout);
   if (more) {
     auto total = (*store)->CountMatches(q);
@@ -141,29 +129,29 @@ int SearchMain(const std::vector<std::string>& argv, const Clock&) {
   return kExitOk;
 }
 
+const VerbSpec kStatsVerb = {
+    "stats",
+    "line kinds seen, unknown lines, records by outcome, the NDRs this server made",
+    "[options]",
+    {
+        kStoreFlag,
+        kPasswordFileFlag,
+        {"queue-dir", true, "also count what waits in this Postfix queue (deferred bounces)",
+         "DIR"},
+        kHelpFlag,
+    },
+};
+
 int StatsMain(const std::vector<std::string>& argv, const Clock& clock) {
-  const std::vector<FlagSpec> flags = {
-      kStoreFlag,
-      kPasswordFileFlag,
-      {"queue-dir", true, "also count what waits in this Postfix queue (deferred bounces)"},
-      {"help", false, "this help"},
-  };
-  auto args = ParseArgs(argv, flags);
-  if (!args.ok() || !args->positionals.empty()) {
-    std::fprintf(stderr, "mailtrail stats: %s\nusage: mailtrail stats [--store URL]\n",
-                 args.ok() ? "unexpected argument" : args.status().message().c_str());
-    return kExitUsage;
-  }
-  if (args->Has("help")) {
-    std::printf("usage: mailtrail stats [options]\n%s", FlagsHelp(flags).c_str());
-    return kExitOk;
-  }
+  ParsedArgs parsed;
+  if (auto exit = ParseOrUsage(kStatsVerb, argv, &parsed)) return *exit;
+  const Args* args = &parsed.args;
   auto store = OpenStoreFromArgs(*args, ReaderOptions());
-  if (!store.ok()) return Fail(store.status().message());
+  if (!store.ok()) return FailWith(store.status());
   auto lines = (*store)->GetLineStats();
-  if (!lines.ok()) return Fail(lines.status().message());
+  if (!lines.ok()) return FailWith(lines.status());
   auto outcomes = (*store)->CountByOutcome();
-  if (!outcomes.ok()) return Fail(outcomes.status().message());
+  if (!outcomes.ok()) return FailWith(outcomes.status());
   std::printf("Line kinds seen:\n");
   for (const auto& [kind, n] : lines->kinds)
     std::printf("  %-28s %12lld\n", kind.c_str(), static_cast<long long>(n));
@@ -183,7 +171,7 @@ int StatsMain(const std::vector<std::string>& argv, const Clock& clock) {
   Status st = (*store)->Search(bounces, [&](MessageRecord&& r) {
     if (!r.ndr_of.empty()) ++ndrs[OutcomeName(r.outcome)];
   });
-  if (!st.ok()) return Fail(st.message());
+  if (!st.ok()) return FailWith(st);
   int64_t made = 0, undelivered = 0;
   for (const auto& [o, n] : ndrs) {
     made += n;

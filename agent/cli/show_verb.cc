@@ -66,21 +66,21 @@ void PrintLeg(const MessageRecord& r) {
 
 }  // namespace
 
+const VerbSpec kShowVerb = {
+    "show",
+    "the life of one message, with its linked legs (content filter, .forward) and NDRs",
+    "[options] QID|MESSAGE-ID",
+    {kStoreFlag, kPasswordFileFlag, kHelpFlag},
+    1,
+    1,
+};
+
 int ShowMain(const std::vector<std::string>& argv, const Clock&) {
-  const std::vector<FlagSpec> flags = {
-      kStoreFlag,
-      kPasswordFileFlag,
-      {"help", false, "this help"},
-  };
-  auto args = ParseArgs(argv, flags);
-  if (!args.ok() || args->Has("help") || args->positionals.size() != 1) {
-    if (!args.ok()) std::fprintf(stderr, "mailtrail show: %s\n", args.status().message().c_str());
-    std::fprintf(args.ok() && args->Has("help") ? stdout : stderr,
-                 "usage: mailtrail show [--store URL] [--password-file FILE] QID|MESSAGE-ID\n");
-    return args.ok() && args->Has("help") ? kExitOk : kExitUsage;
-  }
+  ParsedArgs parsed;
+  if (auto exit = ParseOrUsage(kShowVerb, argv, &parsed)) return *exit;
+  const Args* args = &parsed.args;
   auto store = OpenStoreFromArgs(*args, ReaderOptions());
-  if (!store.ok()) return Fail(store.status().message());
+  if (!store.ok()) return FailWith(store.status());
   std::string key = args->positionals[0];
   if (key.size() > 2 && key.front() == '<' && key.back() == '>')
     key = key.substr(1, key.size() - 2);
@@ -102,7 +102,7 @@ int ShowMain(const std::vector<std::string>& argv, const Clock&) {
     for (const auto& c : r.notice_qids) todo.emplace_back(r.host, c);
     legs.push_back(std::move(r));
   };
-  if (Status st = (*store)->Search(q, add); !st.ok()) return Fail(st.message());
+  if (Status st = (*store)->Search(q, add); !st.ok()) return FailWith(st);
   if (legs.empty()) return Fail("no message " + key);
   std::set<std::pair<std::string, std::string>> asked;
   while (!todo.empty() && legs.size() < kMaxLegs) {
@@ -113,7 +113,7 @@ int ShowMain(const std::vector<std::string>& argv, const Clock&) {
     lq.qid = qid;
     lq.host = host;
     lq.limit = 5;
-    if (Status st = (*store)->Search(lq, add); !st.ok()) return Fail(st.message());
+    if (Status st = (*store)->Search(lq, add); !st.ok()) return FailWith(st);
   }
   std::stable_sort(legs.begin(), legs.end(),
                    [](const auto& a, const auto& b) { return a.first_seen < b.first_seen; });

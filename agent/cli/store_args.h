@@ -10,13 +10,16 @@
 
 namespace mailtrail::cli {
 
+inline const FlagSpec kTzFlag = {
+    "tz", true, "time zone of yearless timestamps: UTC (default), +HH:MM, -HH:MM, local", "ZONE"};
 inline const FlagSpec kStoreFlag = {"store", true,
                                     "sqlite:PATH (default sqlite:mailtrail.db) or "
-                                    "mysql://USER@HOST[:PORT]/DB[?socket=PATH]"};
-inline const FlagSpec kPasswordFileFlag = {"password-file", true,
-                                           "MySQL: the file whose first line is the password"};
-inline const FlagSpec kAgentFlag = {"agent", true,
-                                    "MySQL: this writer's name in the database (default: host)"};
+                                    "mysql://USER@HOST[:PORT]/DB[?socket=PATH]",
+                                    "URL"};
+inline const FlagSpec kPasswordFileFlag = {
+    "password-file", true, "MySQL: the file whose first line is the password", "FILE"};
+inline const FlagSpec kAgentFlag = {
+    "agent", true, "MySQL: this writer's name in the database (default: host)", "NAME"};
 
 // Read-only verbs: full detail on read, nothing created, nothing written (a
 // database the user may only read can be searched).
@@ -34,9 +37,10 @@ StatusOr<std::unique_ptr<Store>> OpenStoreFromArgs(const Args& args, StoreOption
 inline const FlagSpec kSinceFlag = {
     "since", true,
     "records of messages that arrived (first seen) at or after (2026-11-27 or "
-    "2026-11-27T11:00:00Z)"};
+    "2026-11-27T11:00:00Z)",
+    "TIME"};
 inline const FlagSpec kUntilFlag = {"until", true,
-                                    "records of messages that arrived (first seen) before"};
+                                    "records of messages that arrived (first seen) before", "TIME"};
 // --since and --until into `q`; false (after a line on stderr) when malformed.
 bool TimeRangeFromArgs(const Args& args, const char* verb, SearchQuery* q);
 

@@ -18,11 +18,16 @@
 
 namespace mailtrail::cli {
 
+const VerbSpec kVersionVerb = {
+    "--version",
+    "the version, git revision, store schema versions and library versions",
+    "",
+    {kHelpFlag},
+};
+
 int VersionMain(const std::vector<std::string>& argv, const Clock&) {
-  if (!argv.empty()) {
-    std::fprintf(stderr, "usage: mailtrail --version\n");
-    return kExitUsage;
-  }
+  ParsedArgs parsed;
+  if (auto exit = ParseOrUsage(kVersionVerb, argv, &parsed)) return *exit;
   char pcre2[64] = "?";
   pcre2_config(PCRE2_CONFIG_VERSION, pcre2);
   std::printf("mailtrail %s (git %s)\n", MAILTRAIL_VERSION, MAILTRAIL_GIT_REVISION);

@@ -15,65 +15,86 @@
 namespace mailtrail {
 
 constexpr const char* kDefaultConfigPath = "/etc/mailtrail/mailtrail.toml";
-constexpr int kExitConfig = 78;  // EX_CONFIG
 
-struct Config {
-  // [store]
-  std::string store_url = "sqlite:/var/lib/mailtrail/mailtrail.db";
+// Each section of the file is one component's part of the configuration.
+struct StoreConfig {
+  std::string url = "sqlite:/var/lib/mailtrail/mailtrail.db";
   Detail detail = Detail::kStandard;
-  std::string password_file;                               // MySQL: the file holding the password
-  std::string spool_path = "/var/lib/mailtrail/spool.db";  // MySQL: "" = no spool
+  std::string password_file;                          // MySQL: the file holding the password
+  std::string spool = "/var/lib/mailtrail/spool.db";  // MySQL: "" = no spool
   int64_t spool_max_mb = 1024;
   int64_t cache_mb = kDefaultSqliteCacheMb;            // SQLite's page cache
   int64_t dictionary_cache = kDefaultDictionaryCache;  // texts per kind and generation
-  // [agent]
-  std::string agent_name;  // "" = this machine's host name
-  std::string host;        // the records' host; "" = each line's syslog host field
-  // [logs]
-  std::vector<std::string> log_paths = {"/var/log/mail.log"};
+};
+
+struct AgentConfig {
+  std::string name;  // "" = this machine's host name
+  std::string host;  // the records' host; "" = each line's syslog host field
+};
+
+struct LogsConfig {
+  std::vector<std::string> paths = {"/var/log/mail.log"};
   bool from_start = false;
   std::string timezone = "UTC";
   TimeUs poll_interval = kUsPerSecond;
-  // [writer]
+};
+
+struct WriterConfig {
   TimeUs flush_interval = kUsPerSecond;
   size_t batch_records = 20000;
   size_t queue_batches = 4;
   int64_t checkpoint_kib_per_s = 4096;  // 0: no limit
-  // [tracker]
+};
+
+struct TrackerConfig {
   TimeUs grace = 10 * kUsPerSecond;
   TimeUs stale_after = 6LL * 86400 * kUsPerSecond;
   size_t max_open = 1'000'000;
-  // [metrics]
-  std::string metrics_listen;  // "" = off; else a loopback HOST:PORT
-  // [policy] (actions/policy/policy_server.h)
-  std::string policy_socket;  // "" = off
-  std::string policy_listen;  // "" = off; else a loopback HOST:PORT
-  std::string policy_reply = "450 4.7.1 Service temporarily unavailable";
-  int policy_socket_mode = 0660;                // never world-writable
-  std::string policy_socket_group = "postfix";  // "" = leave it
-  bool policy_socket_group_required = false;    // true when the file names one
-  TimeUs policy_idle_timeout = 60 * kUsPerSecond;
-  int64_t policy_max_connections = 512, policy_max_connections_per_peer = 384;
-  // [enforce] (actions/postfix/postfix_tables.h)
+};
+
+struct MetricsConfig {
+  std::string listen;  // "" = off; else a loopback HOST:PORT
+};
+
+// actions/policy/policy_server.h
+struct PolicyConfig {
+  std::string socket;  // "" = off
+  std::string listen;  // "" = off; else a loopback HOST:PORT
+  std::string reply = "450 4.7.1 Service temporarily unavailable";
+  int socket_mode = 0660;                // never world-writable
+  std::string socket_group = "postfix";  // "" = leave it
+  bool socket_group_required = false;    // true when the file names one
+  TimeUs idle_timeout = 60 * kUsPerSecond;
+  int64_t max_connections = 512, max_connections_per_peer = 384;
+};
+
+// actions/postfix/postfix_tables.h, actions/firewall
+struct EnforceConfig {
   std::string access_map;  // "" = off
   std::string access_map_type = "lmdb";
   std::string header_checks;  // "" = off
   TimeUs reload_interval = 60 * kUsPerSecond;
   bool postfix_reload = true;  // false: header_checks written, never reloaded
-  bool enforce_dry_run = false;
+  bool dry_run = false;
   bool nftables = false;  // the nftables backend (needs CAP_NET_ADMIN)
   bool nftables_remove_on_stop = false;
   bool iptables = false;  // the libiptc backend (CAP_NET_ADMIN, CAP_NET_RAW)
   bool iptables_remove_on_stop = false;
   std::vector<int> firewall_ports = {25, 465, 587};  // TCP ports both firewalls guard
-  // [queue] (agent/queue/queue_watcher.h)
-  std::string queue_read = "off";  // off | files | postqueue
-  std::string queue_dir = "/var/spool/postfix";
-  TimeUs queue_scan_interval = 60 * kUsPerSecond;
-  int64_t queue_bounce_alert = 50;
-  // [detect] (agent/detect/flood_detector.h)
-  bool detect = true;
-  int64_t subject_bounces = 50, subject_min_ips = 2, ip_bounces = 20;
+};
+
+// agent/queue/queue_watcher.h
+struct QueueConfig {
+  std::string read = "off";  // off | files | postqueue
+  std::string directory = "/var/spool/postfix";
+  TimeUs scan_interval = 60 * kUsPerSecond;
+  int64_t bounce_alert = 50;
+};
+
+// agent/detect/flood_detector.h
+struct DetectConfig {
+  bool enabled = true;
+  int64_t subject_bounces = 50, subject_ips = 2, ip_bounces = 20;
   int64_t subject_source_bounces = 5;  // bounces of the subject each counted source sent
   TimeUs subject_window = 120 * kUsPerSecond, ip_window = 60 * kUsPerSecond;
   bool answers = true;  // recognise answers to our own mail (agent/detect/outbound.h)
@@ -81,9 +102,12 @@ struct Config {
   std::vector<ContentRuleSpec> rules;  // [[detect.rule]]
   bool fleet = true;  // count with the other agents of the store (docs/detection.md)
   TimeUs fleet_interval = 2 * kUsPerSecond;
-  // [blocks] (agent/blocks/block_manager.h)
-  TimeUs block_period = 3600 * kUsPerSecond, block_max_period = 7 * 86400 * kUsPerSecond;
-  int64_t max_active_blocks = 10000, max_new_blocks_per_minute = 120;
+};
+
+// agent/blocks/block_manager.h
+struct BlocksConfig {
+  TimeUs period = 3600 * kUsPerSecond, max_period = 7 * 86400 * kUsPerSecond;
+  int64_t max_active = 10000, max_new_per_minute = 120;
   std::vector<std::string> allow = {"127.0.0.0/8", "::1"};  // IPs and CIDRs never blocked
   std::vector<std::string> allow_subjects;
   int64_t min_subject_chars = 12;  // shorter normalised subjects are never blocked
@@ -91,6 +115,21 @@ struct Config {
   std::string postfix_config_dir = "/etc/postfix";
   bool allow_own_addresses = true;  // this machine's interface addresses
   bool dry_run = false;             // decide and record, never live (never enforced)
+};
+
+// The whole file; every key, its type, default and help: agent/config/config_keys.cc.
+struct Config {
+  StoreConfig store;
+  AgentConfig agent;
+  LogsConfig logs;
+  WriterConfig writer;
+  TrackerConfig tracker;
+  MetricsConfig metrics;
+  PolicyConfig policy;
+  EnforceConfig enforce;
+  QueueConfig queue;
+  DetectConfig detect;
+  BlocksConfig blocks;
 };
 
 // The store options the configuration asks for (the spool only for MySQL).

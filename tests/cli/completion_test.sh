@@ -29,6 +29,17 @@ expect "migrate purge forget-checkpoint" db ""
 expect "show scan" queue ""
 expect "--from-start" run --from
 expect "sqlite: mysql://" search --store ""
+expect "on off" detect --answers ""
+expect "" search --limit ""             # a number: nothing to offer
+# Every option with allowed values offers exactly them: the values come from
+# the verb specs through --help, for every verb.
+for verb in $("$bin" --help | sed -nE 's/^  ([a-z][a-z-]+) .*/\1/p'); do
+  while read -r flag values; do
+    COMP_WORDS=("$bin" "$verb" "$flag" ""); COMP_CWORD=3; _mailtrail
+    [[ "${COMPREPLY[*]}" == "${values//|/ }" ]] ||
+      { echo "FAIL: $verb $flag offers '${COMPREPLY[*]}', not '$values'"; fail=1; }
+  done < <("$bin" "$verb" --help | sed -nE 's/^  (--[a-z-]+) ([a-z_0-9-]+(\|[a-z_0-9-]+)+) .*/\1 \2/p')
+done
 # Every verb of `mailtrail --help` is offered.
 COMP_WORDS=("$bin" ""); COMP_CWORD=1; _mailtrail
 for verb in $("$bin" --help | sed -nE 's/^  ([a-z][a-z-]+) .*/\1/p'); do

@@ -9,80 +9,80 @@ TEST(Config, TheExampleFileHoldsExactlyTheDefaults) {
   auto c = LoadConfig(std::string(MT_SOURCE_DIR) + "/examples/mailtrail.toml");
   ASSERT_TRUE(c.ok()) << c.status().message();
   const Config d;
-  EXPECT_EQ(c->store_url, d.store_url);
-  EXPECT_EQ(c->detail, d.detail);
-  EXPECT_EQ(c->log_paths, d.log_paths);
-  EXPECT_EQ(c->from_start, d.from_start);
-  EXPECT_EQ(c->timezone, d.timezone);
-  EXPECT_EQ(c->poll_interval, d.poll_interval);
-  EXPECT_EQ(c->flush_interval, d.flush_interval);
-  EXPECT_EQ(c->batch_records, d.batch_records);
-  EXPECT_EQ(c->queue_batches, d.queue_batches);
-  EXPECT_EQ(c->checkpoint_kib_per_s, d.checkpoint_kib_per_s);
-  EXPECT_EQ(c->grace, d.grace);
-  EXPECT_EQ(c->stale_after, d.stale_after);
-  EXPECT_EQ(c->max_open, d.max_open);
-  EXPECT_EQ(c->metrics_listen, d.metrics_listen);
-  EXPECT_EQ(c->password_file, d.password_file);
-  EXPECT_EQ(c->spool_path, d.spool_path);
-  EXPECT_EQ(c->spool_max_mb, d.spool_max_mb);
-  EXPECT_EQ(c->cache_mb, d.cache_mb);
-  EXPECT_EQ(c->dictionary_cache, d.dictionary_cache);
-  EXPECT_EQ(c->agent_name, d.agent_name);
-  EXPECT_EQ(c->host, d.host);
-  EXPECT_EQ(c->detect, d.detect);
-  EXPECT_EQ(c->subject_bounces, d.subject_bounces);
-  EXPECT_EQ(c->subject_min_ips, d.subject_min_ips);
-  EXPECT_EQ(c->subject_source_bounces, d.subject_source_bounces);
-  EXPECT_EQ(c->answers, d.answers);
-  EXPECT_EQ(c->answer_window, d.answer_window);
-  EXPECT_EQ(c->fleet, d.fleet);
-  EXPECT_EQ(c->fleet_interval, d.fleet_interval);
-  EXPECT_EQ(c->subject_window, d.subject_window);
-  EXPECT_EQ(c->ip_bounces, d.ip_bounces);
-  EXPECT_EQ(c->ip_window, d.ip_window);
-  EXPECT_EQ(c->block_period, d.block_period);
-  EXPECT_EQ(c->block_max_period, d.block_max_period);
-  EXPECT_EQ(c->max_active_blocks, d.max_active_blocks);
-  EXPECT_EQ(c->max_new_blocks_per_minute, d.max_new_blocks_per_minute);
-  EXPECT_EQ(c->allow, d.allow);
-  EXPECT_EQ(c->allow_subjects, d.allow_subjects);
-  EXPECT_EQ(c->min_subject_chars, d.min_subject_chars);
-  EXPECT_TRUE(c->rules.empty());
-  EXPECT_EQ(c->allow_mynetworks, d.allow_mynetworks);
-  EXPECT_EQ(c->postfix_config_dir, d.postfix_config_dir);
-  EXPECT_EQ(c->allow_own_addresses, d.allow_own_addresses);
-  EXPECT_EQ(c->dry_run, d.dry_run);
-  EXPECT_EQ(c->policy_socket, d.policy_socket);
-  EXPECT_EQ(c->policy_reply, d.policy_reply);
-  EXPECT_EQ(c->access_map, d.access_map);
-  EXPECT_EQ(c->access_map_type, d.access_map_type);
-  EXPECT_EQ(c->header_checks, d.header_checks);
-  EXPECT_EQ(c->reload_interval, d.reload_interval);
-  EXPECT_EQ(c->enforce_dry_run, d.enforce_dry_run);
-  EXPECT_EQ(c->nftables, d.nftables);
-  EXPECT_EQ(c->nftables_remove_on_stop, d.nftables_remove_on_stop);
-  EXPECT_EQ(c->iptables, d.iptables);
-  EXPECT_EQ(c->iptables_remove_on_stop, d.iptables_remove_on_stop);
-  EXPECT_EQ(c->firewall_ports, d.firewall_ports);
-  EXPECT_EQ(c->postfix_reload, d.postfix_reload);
-  EXPECT_EQ(c->queue_read, d.queue_read);
-  EXPECT_EQ(c->policy_listen, d.policy_listen);
-  EXPECT_EQ(c->policy_socket_mode, d.policy_socket_mode);
-  EXPECT_EQ(c->policy_socket_group, d.policy_socket_group);
-  EXPECT_EQ(c->policy_idle_timeout, d.policy_idle_timeout);
-  EXPECT_EQ(c->policy_max_connections, d.policy_max_connections);
-  EXPECT_EQ(c->policy_max_connections_per_peer, d.policy_max_connections_per_peer);
-  EXPECT_EQ(c->queue_dir, d.queue_dir);
-  EXPECT_EQ(c->queue_scan_interval, d.queue_scan_interval);
-  EXPECT_EQ(c->queue_bounce_alert, d.queue_bounce_alert);
+  EXPECT_EQ(c->store.url, d.store.url);
+  EXPECT_EQ(c->store.detail, d.store.detail);
+  EXPECT_EQ(c->logs.paths, d.logs.paths);
+  EXPECT_EQ(c->logs.from_start, d.logs.from_start);
+  EXPECT_EQ(c->logs.timezone, d.logs.timezone);
+  EXPECT_EQ(c->logs.poll_interval, d.logs.poll_interval);
+  EXPECT_EQ(c->writer.flush_interval, d.writer.flush_interval);
+  EXPECT_EQ(c->writer.batch_records, d.writer.batch_records);
+  EXPECT_EQ(c->writer.queue_batches, d.writer.queue_batches);
+  EXPECT_EQ(c->writer.checkpoint_kib_per_s, d.writer.checkpoint_kib_per_s);
+  EXPECT_EQ(c->tracker.grace, d.tracker.grace);
+  EXPECT_EQ(c->tracker.stale_after, d.tracker.stale_after);
+  EXPECT_EQ(c->tracker.max_open, d.tracker.max_open);
+  EXPECT_EQ(c->metrics.listen, d.metrics.listen);
+  EXPECT_EQ(c->store.password_file, d.store.password_file);
+  EXPECT_EQ(c->store.spool, d.store.spool);
+  EXPECT_EQ(c->store.spool_max_mb, d.store.spool_max_mb);
+  EXPECT_EQ(c->store.cache_mb, d.store.cache_mb);
+  EXPECT_EQ(c->store.dictionary_cache, d.store.dictionary_cache);
+  EXPECT_EQ(c->agent.name, d.agent.name);
+  EXPECT_EQ(c->agent.host, d.agent.host);
+  EXPECT_EQ(c->detect.enabled, d.detect.enabled);
+  EXPECT_EQ(c->detect.subject_bounces, d.detect.subject_bounces);
+  EXPECT_EQ(c->detect.subject_ips, d.detect.subject_ips);
+  EXPECT_EQ(c->detect.subject_source_bounces, d.detect.subject_source_bounces);
+  EXPECT_EQ(c->detect.answers, d.detect.answers);
+  EXPECT_EQ(c->detect.answer_window, d.detect.answer_window);
+  EXPECT_EQ(c->detect.fleet, d.detect.fleet);
+  EXPECT_EQ(c->detect.fleet_interval, d.detect.fleet_interval);
+  EXPECT_EQ(c->detect.subject_window, d.detect.subject_window);
+  EXPECT_EQ(c->detect.ip_bounces, d.detect.ip_bounces);
+  EXPECT_EQ(c->detect.ip_window, d.detect.ip_window);
+  EXPECT_EQ(c->blocks.period, d.blocks.period);
+  EXPECT_EQ(c->blocks.max_period, d.blocks.max_period);
+  EXPECT_EQ(c->blocks.max_active, d.blocks.max_active);
+  EXPECT_EQ(c->blocks.max_new_per_minute, d.blocks.max_new_per_minute);
+  EXPECT_EQ(c->blocks.allow, d.blocks.allow);
+  EXPECT_EQ(c->blocks.allow_subjects, d.blocks.allow_subjects);
+  EXPECT_EQ(c->blocks.min_subject_chars, d.blocks.min_subject_chars);
+  EXPECT_TRUE(c->detect.rules.empty());
+  EXPECT_EQ(c->blocks.allow_mynetworks, d.blocks.allow_mynetworks);
+  EXPECT_EQ(c->blocks.postfix_config_dir, d.blocks.postfix_config_dir);
+  EXPECT_EQ(c->blocks.allow_own_addresses, d.blocks.allow_own_addresses);
+  EXPECT_EQ(c->blocks.dry_run, d.blocks.dry_run);
+  EXPECT_EQ(c->policy.socket, d.policy.socket);
+  EXPECT_EQ(c->policy.reply, d.policy.reply);
+  EXPECT_EQ(c->enforce.access_map, d.enforce.access_map);
+  EXPECT_EQ(c->enforce.access_map_type, d.enforce.access_map_type);
+  EXPECT_EQ(c->enforce.header_checks, d.enforce.header_checks);
+  EXPECT_EQ(c->enforce.reload_interval, d.enforce.reload_interval);
+  EXPECT_EQ(c->enforce.dry_run, d.enforce.dry_run);
+  EXPECT_EQ(c->enforce.nftables, d.enforce.nftables);
+  EXPECT_EQ(c->enforce.nftables_remove_on_stop, d.enforce.nftables_remove_on_stop);
+  EXPECT_EQ(c->enforce.iptables, d.enforce.iptables);
+  EXPECT_EQ(c->enforce.iptables_remove_on_stop, d.enforce.iptables_remove_on_stop);
+  EXPECT_EQ(c->enforce.firewall_ports, d.enforce.firewall_ports);
+  EXPECT_EQ(c->enforce.postfix_reload, d.enforce.postfix_reload);
+  EXPECT_EQ(c->queue.read, d.queue.read);
+  EXPECT_EQ(c->policy.listen, d.policy.listen);
+  EXPECT_EQ(c->policy.socket_mode, d.policy.socket_mode);
+  EXPECT_EQ(c->policy.socket_group, d.policy.socket_group);
+  EXPECT_EQ(c->policy.idle_timeout, d.policy.idle_timeout);
+  EXPECT_EQ(c->policy.max_connections, d.policy.max_connections);
+  EXPECT_EQ(c->policy.max_connections_per_peer, d.policy.max_connections_per_peer);
+  EXPECT_EQ(c->queue.directory, d.queue.directory);
+  EXPECT_EQ(c->queue.scan_interval, d.queue.scan_interval);
+  EXPECT_EQ(c->queue.bounce_alert, d.queue.bounce_alert);
 }
 
 TEST(Config, AgentHostNamesTheRecordsApartFromTheWriter) {
   auto c = ParseConfig("[agent]\nname = \"writer-1\"\nhost = \"mx1\"\n", "t.toml");
   ASSERT_TRUE(c.ok()) << c.status().message();
-  EXPECT_EQ(c->agent_name, "writer-1");
-  EXPECT_EQ(c->host, "mx1");
+  EXPECT_EQ(c->agent.name, "writer-1");
+  EXPECT_EQ(c->agent.host, "mx1");
 }
 
 TEST(Config, DetectionAndBlockKeysAreChecked) {
@@ -92,20 +92,20 @@ TEST(Config, DetectionAndBlockKeysAreChecked) {
       "answers = false\nanswer_window_s = 3600\n",
       "t.toml");
   ASSERT_TRUE(c.ok()) << c.status().message();
-  EXPECT_EQ(c->subject_source_bounces, 3);
-  EXPECT_FALSE(c->answers);
-  EXPECT_EQ(c->answer_window, 3600 * kUsPerSecond);
+  EXPECT_EQ(c->detect.subject_source_bounces, 3);
+  EXPECT_FALSE(c->detect.answers);
+  EXPECT_EQ(c->detect.answer_window, 3600 * kUsPerSecond);
   EXPECT_FALSE(ParseConfig("[detect]\nsubject_source_bounces = 0\n", "t.toml").ok());
-  EXPECT_EQ(c->allow, (std::vector<std::string>{"10.0.0.0/8", "2001:db8::/32"}));
-  EXPECT_FALSE(c->detect);
-  EXPECT_EQ(c->ip_bounces, 5);
+  EXPECT_EQ(c->blocks.allow, (std::vector<std::string>{"10.0.0.0/8", "2001:db8::/32"}));
+  EXPECT_FALSE(c->detect.enabled);
+  EXPECT_EQ(c->detect.ip_bounces, 5);
   auto rules = ParseConfig(
       "[[detect.rule]]\nname = \"m\"\nheader = \"From\"\npattern = \"^From:.*Mailer\"\n"
       "action = \"block-ip\"\nthreshold = 3\n",
       "t.toml");
   ASSERT_TRUE(rules.ok()) << rules.status().message();
-  ASSERT_EQ(rules->rules.size(), 1u);
-  EXPECT_EQ(rules->rules[0].threshold, 3);
+  ASSERT_EQ(rules->detect.rules.size(), 1u);
+  EXPECT_EQ(rules->detect.rules[0].threshold, 3);
   auto broken = ParseConfig(
       "[detect]\n[[detect.rule]]\nname = \"x\"\nheader = \"From\"\npattern = \"(a\"\n"
       "action = \"count\"\n",
@@ -119,7 +119,7 @@ TEST(Config, DetectionAndBlockKeysAreChecked) {
   EXPECT_EQ(bad.status().message(), "t.toml:2: not an IP address or CIDR: mx.example");
   auto ports = ParseConfig("[enforce]\nfirewall_ports = [25, 2525]\n", "t.toml");
   ASSERT_TRUE(ports.ok()) << ports.status().message();
-  EXPECT_EQ(ports->firewall_ports, (std::vector<int>{25, 2525}));
+  EXPECT_EQ(ports->enforce.firewall_ports, (std::vector<int>{25, 2525}));
   auto bad_port = ParseConfig("[enforce]\nfirewall_ports = [25,\n 70000]\n", "t.toml");
   ASSERT_FALSE(bad_port.ok());
   EXPECT_EQ(bad_port.status().message(),
@@ -141,12 +141,12 @@ TEST(Config, DetectionAndBlockKeysAreChecked) {
       "max_connections = 100\nmax_connections_per_peer = 50\n",
       "t.toml");
   ASSERT_TRUE(policy.ok()) << policy.status().message();
-  EXPECT_EQ(policy->policy_socket_mode, 0600);
-  EXPECT_EQ(policy->policy_socket_group, "mailtrail");
-  EXPECT_TRUE(policy->policy_socket_group_required) << "a group asked for must be set";
-  EXPECT_EQ(policy->policy_idle_timeout, 30 * kUsPerSecond);
-  EXPECT_EQ(policy->policy_max_connections, 100);
-  EXPECT_EQ(policy->policy_max_connections_per_peer, 50);
+  EXPECT_EQ(policy->policy.socket_mode, 0600);
+  EXPECT_EQ(policy->policy.socket_group, "mailtrail");
+  EXPECT_TRUE(policy->policy.socket_group_required) << "a group asked for must be set";
+  EXPECT_EQ(policy->policy.idle_timeout, 30 * kUsPerSecond);
+  EXPECT_EQ(policy->policy.max_connections, 100);
+  EXPECT_EQ(policy->policy.max_connections_per_peer, 50);
   // [metrics] listen: refused by check-config as `run` refuses it.
   for (const char* bad : {"0.0.0.0:9432", "192.0.2.1:9432", "127.0.0.1:0", "localhost:9432"}) {
     auto m = ParseConfig(std::string("\n[metrics]\nlisten = \"") + bad + "\"\n", "t.toml");
@@ -164,13 +164,13 @@ TEST(Config, ValuesAreRead) {
       "[writer]\nflush_interval_ms = 250\ncheckpoint_kib_per_s = 64\n[tracker]\ngrace_s = 2\n",
       "t.toml");
   ASSERT_TRUE(c.ok()) << c.status().message();
-  EXPECT_EQ(c->store_url, "sqlite:/tmp/m.db");
-  EXPECT_EQ(c->detail, Detail::kFull);
-  EXPECT_EQ(c->log_paths, (std::vector<std::string>{"/a.log", "/b.log"}));
-  EXPECT_TRUE(c->from_start);
-  EXPECT_EQ(c->flush_interval, 250 * 1000);
-  EXPECT_EQ(c->checkpoint_kib_per_s, 64);
-  EXPECT_EQ(c->grace, 2 * kUsPerSecond);
+  EXPECT_EQ(c->store.url, "sqlite:/tmp/m.db");
+  EXPECT_EQ(c->store.detail, Detail::kFull);
+  EXPECT_EQ(c->logs.paths, (std::vector<std::string>{"/a.log", "/b.log"}));
+  EXPECT_TRUE(c->logs.from_start);
+  EXPECT_EQ(c->writer.flush_interval, 250 * 1000);
+  EXPECT_EQ(c->writer.checkpoint_kib_per_s, 64);
+  EXPECT_EQ(c->tracker.grace, 2 * kUsPerSecond);
   const StoreOptions o = ToStoreOptions(*c);
   EXPECT_EQ(o.sqlite_cache_mb, 200);
   EXPECT_EQ(o.dictionary_cache, 5000u);

@@ -25,10 +25,57 @@ expect 2 "needs a value" -- "$bin" search --sender
 expect 2 "--detail must be" -- "$bin" replay --detail huge x.log
 expect 2 "--year must be" -- "$bin" replay --year 20x6 x.log
 expect 2 "unknown verb" -- "$bin" frobnicate
+# Bad numbers and durations exit 2, with the flag named, for every verb that
+# takes them (one integer and one duration parser: base/parse_number.h).
+expect 2 "--year must be an integer from 1970" -- "$bin" replay --year 99999 x.log
+expect 2 "--year must be an integer" -- "$bin" detect --year 20x6 x.log
+expect 2 "--year must be an integer" -- "$bin" detect --year "" x.log
+expect 2 "--subject-window must be a duration" -- "$bin" detect --subject-window 2x x.log
+expect 2 "--answer-window must be a duration" -- "$bin" detect --answer-window 10s x.log
+expect 2 "--period must be a duration" -- "$bin" detect --period 0 x.log
+expect 2 "--ip-bounces must be an integer" -- "$bin" detect --ip-bounces -1 x.log
+expect 2 "--subject-bounces must be an integer" -- "$bin" detect --subject-bounces 1e3 x.log
+expect 2 "--answers must be one of on|off" -- "$bin" detect --answers maybe x.log
+expect 2 "--limit must be an integer from 1" -- "$bin" search --limit 0
+expect 2 "--limit must be an integer" -- "$bin" search --limit 10x
+expect 2 "--outcome must be one of" -- "$bin" search --outcome lost
+expect 2 "--format must be one of table|jsonl" -- "$bin" search --format xml
+expect 2 "--top must be an integer" -- "$bin" report --top many
+expect 2 "--format must be one of text|json" -- "$bin" report --format csv
+expect 2 "--older-than must be a duration" -- "$bin" db purge --older-than 3x
+expect 2 "a number of days" -- "$bin" db purge --older-than 12h
+expect 2 "--for must be a duration" -- "$bin" blocks add ip 192.0.2.1 --for 1x
+expect 2 "--bounce-alert must be an integer" -- "$bin" queue scan --bounce-alert 0
+expect 2 "--format must be one of text|json" -- "$bin" queue show --format xml x
+expect 2 "--flush-interval must be a duration" -- "$bin" run --flush-interval abc
+expect 2 "--poll-interval must be a duration" -- "$bin" run --poll-interval 0
+expect 2 "--detail must be one of" -- "$bin" run --detail huge
+expect 2 "is not for \`queue show\`" -- "$bin" queue show --bounce-alert 3 x
+expect 2 "unknown sub-verb" -- "$bin" db frobnicate
+expect 2 "unexpected argument" -- "$bin" check-config a.toml b.toml
+# --help: the verb's (or sub-verb's) usage and options on stdout, exit 0, for
+# every verb and sub-verb that `mailtrail --help` lists.
+for verb in $("$bin" --help | sed -nE 's/^  (--version|[a-z][a-z-]+) .*/\1/p'); do
+  subs=$("$bin" "$verb" --help | sed -nE "s/^(usage:)? *mailtrail $verb ([a-z][a-z-]*) .*/\2/p")
+  for words in "$verb" $(for s in $subs; do echo "$verb:$s"; done); do
+    "$bin" ${words/:/ } --help > "$tmp/out" 2> "$tmp/err"; got=$?
+    if [[ $got -ne 0 ]] || ! grep -q "^usage: mailtrail ${words/:/ }" "$tmp/out" ||
+        ! grep -q -- "--help" "$tmp/out" || [[ -s $tmp/err ]]; then
+      echo "FAIL: mailtrail ${words/:/ } --help -> exit $got: $(head -c 200 "$tmp/out" "$tmp/err")"
+      fail=1
+    else
+      echo "ok: mailtrail ${words/:/ } --help -> 0"
+    fi
+  done
+done
 expect 1 "cannot open database" -- "$bin" search --store "sqlite:$tmp/none.db"
 head -c 4096 /dev/urandom > "$tmp/corrupt.db"
-expect 1 "mailtrail:" -- "$bin" search --store "sqlite:$tmp/corrupt.db"
-expect 1 "mailtrail:" -- "$bin" stats --store "sqlite:$tmp/corrupt.db"
+# A damaged database is data no retry mends: 65 (EX_DATAERR) from every verb.
+expect 65 "not a database" -- "$bin" search --store "sqlite:$tmp/corrupt.db"
+expect 65 "not a database" -- "$bin" stats --store "sqlite:$tmp/corrupt.db"
+expect 65 "not a database" -- "$bin" replay --quiet --store "sqlite:$tmp/corrupt.db" /dev/null
+expect 65 "not a database" -- "$bin" blocks list --store "sqlite:$tmp/corrupt.db"
+expect 65 "not a database" -- "$bin" report --store "sqlite:$tmp/corrupt.db"
 expect 1 "not an IP address" -- "$bin" search --store "sqlite:$tmp/a.db" --client-ip "1.2.3.x"
 expect 1 "no message" -- "$bin" show --store "sqlite:$tmp/a.db" 0123456789A
 # A database from a newer mailtrail is refused, not silently used.

@@ -5,21 +5,23 @@
 // ruleset`), a deleted table or chain, a Postfix table edited or removed by
 // someone else is repaired within that interval, without a block changing
 // (issue 19 item 5). The policy service is not here: it lives and dies with
-// the agent's process.
+// the agent's process: LiveEnforcement below holds both for `run`.
 // Thread: the caller's (the loop's). Needs the privileges of its backends.
-#ifndef MAILTRAIL_AGENT_CLI_ENFORCEMENT_H_
-#define MAILTRAIL_AGENT_CLI_ENFORCEMENT_H_
+#ifndef MAILTRAIL_AGENT_RUN_ENFORCEMENT_H_
+#define MAILTRAIL_AGENT_RUN_ENFORCEMENT_H_
 
 #include <string>
 #include <vector>
 
 #include "actions/firewall/iptc_firewall.h"
 #include "actions/firewall/nft_firewall.h"
+#include "actions/policy/policy_server.h"
 #include "actions/reconciler.h"
 #include "agent/blocks/block_manager.h"
+#include "agent/blocks/desired.h"
 #include "agent/config/config.h"
 
-namespace mailtrail::cli {
+namespace mailtrail {
 
 class Enforcement {
  public:
@@ -47,11 +49,38 @@ class Enforcement {
   TimeUs last_recheck_ = -1;
 };
 
+// What the live agent enforces, ticked by its loop: the policy service (if
+// configured) answers from the live IP and CIDR blocks, and the backends hold
+// them, rebuilt when the blocks change and retried every tick (a failed or
+// debounced update; the reconciler skips the backends that already match).
+class LiveEnforcement {
+ public:
+  // Starts the policy service of `c` [policy] (none configured: none started).
+  static StatusOr<std::unique_ptr<LiveEnforcement>> Start(const Config& c);
+  // Follows `blocks` (null: detection is off) at `wall_now` / `mono_now`.
+  void Tick(const BlockManager* blocks, TimeUs wall_now, TimeUs mono_now);
+  // What [enforce] asks at stop.
+  void Stop() { backends_.RemoveOnStop(); }
+  // The policy service's notice at start ("" if none or nothing to say).
+  std::string notice() const { return policy_ ? policy_->notice() : std::string(); }
+  const PolicyServer* policy() const { return policy_.get(); }
+
+ private:
+  explicit LiveEnforcement(const Config& c) : backends_(c) {}
+  std::unique_ptr<PolicyServer> policy_;
+  Enforcement backends_;
+  uint64_t version_ = ~uint64_t{0};
+  DesiredBlocks desired_;  // the live blocks as the backends get them
+};
+
+// The live IP and CIDR blocks, as the policy service looks them up.
+PolicyTable PolicyTableOf(const std::vector<Block>& blocks);
+
 // The allowlists of `c` into `p` (configured networks and subjects, the
 // minimum subject length) and, when `local`, Postfix's mynetworks and this
 // machine's addresses (said on stderr).
 void AllowlistOf(const Config& c, bool local, BlockPolicy* p);
 
-}  // namespace mailtrail::cli
+}  // namespace mailtrail
 
-#endif  // MAILTRAIL_AGENT_CLI_ENFORCEMENT_H_
+#endif  // MAILTRAIL_AGENT_RUN_ENFORCEMENT_H_

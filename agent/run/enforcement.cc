@@ -1,18 +1,19 @@
-#include "agent/cli/enforcement.h"
+#include "agent/run/enforcement.h"
 
 #include <cstdio>
 
 #include "actions/postfix/postfix_tables.h"
 #include "agent/blocks/allowlist.h"
 #include "agent/detect/subject.h"
+#include "base/cidr.h"
 #include "base/text.h"
 
-namespace mailtrail::cli {
+namespace mailtrail {
 
 Enforcement::Enforcement(const Config& c, TimeUs recheck_interval)
-    : c_(c), reconciler_(c.enforce_dry_run), recheck_interval_(recheck_interval) {
-  nft_.ports = c.firewall_ports;
-  iptc_.ports = c.firewall_ports;
+    : c_(c), reconciler_(c.enforce.dry_run), recheck_interval_(recheck_interval) {
+  nft_.ports = c.enforce.firewall_ports;
+  iptc_.ports = c.enforce.firewall_ports;
   for (auto& a : Build(c)) {
     reconciler_.Add(std::move(a));
     any_ = true;
@@ -22,21 +23,21 @@ Enforcement::Enforcement(const Config& c, TimeUs recheck_interval)
 std::vector<std::unique_ptr<Action>> Enforcement::Build(const Config& c) const {
   std::vector<std::unique_ptr<Action>> out;
   PostfixTableOptions to;
-  to.reply = c.policy_reply;
-  to.config_dir = c.postfix_config_dir;
-  to.type = c.access_map_type;
-  to.reload_interval = c.reload_interval;
-  to.reload = c.postfix_reload;
-  if (!c.access_map.empty()) {
-    to.path = c.access_map;
+  to.reply = c.policy.reply;
+  to.config_dir = c.blocks.postfix_config_dir;
+  to.type = c.enforce.access_map_type;
+  to.reload_interval = c.enforce.reload_interval;
+  to.reload = c.enforce.postfix_reload;
+  if (!c.enforce.access_map.empty()) {
+    to.path = c.enforce.access_map;
     out.push_back(std::make_unique<AccessMapAction>(to));
   }
-  if (!c.header_checks.empty()) {
-    to.path = c.header_checks;
+  if (!c.enforce.header_checks.empty()) {
+    to.path = c.enforce.header_checks;
     out.push_back(std::make_unique<HeaderChecksAction>(to));
   }
-  if (c.nftables) out.push_back(std::make_unique<NftFirewallAction>(nft_));
-  if (c.iptables) out.push_back(std::make_unique<IptcFirewallAction>(iptc_));
+  if (c.enforce.nftables) out.push_back(std::make_unique<NftFirewallAction>(nft_));
+  if (c.enforce.iptables) out.push_back(std::make_unique<IptcFirewallAction>(iptc_));
   return out;
 }
 
@@ -54,7 +55,7 @@ void Enforcement::Sync(const DesiredBlocks& desired, TimeUs mono_now) {
 
 Status Enforcement::ApplyOnce(const DesiredBlocks& desired, TimeUs mono_now) {
   Status first = Status::Ok();
-  if (c_.enforce_dry_run) {
+  if (c_.enforce.dry_run) {
     reconciler_.Sync(desired, mono_now);  // says what it would do
     return first;
   }
@@ -68,11 +69,11 @@ Status Enforcement::ApplyOnce(const DesiredBlocks& desired, TimeUs mono_now) {
 }
 
 void Enforcement::RemoveOnStop() {
-  if (c_.nftables && c_.nftables_remove_on_stop) {
+  if (c_.enforce.nftables && c_.enforce.nftables_remove_on_stop) {
     if (Status rs = NftFirewallAction(nft_).Remove(); !rs.ok())
       std::fprintf(stderr, "mailtrail: %s\n", EscapeForLog(rs.message(), 300).c_str());
   }
-  if (c_.iptables && c_.iptables_remove_on_stop) {
+  if (c_.enforce.iptables && c_.enforce.iptables_remove_on_stop) {
     if (Status rs = IptcFirewallAction(iptc_).Remove(); !rs.ok())
       std::fprintf(stderr, "mailtrail: %s\n", EscapeForLog(rs.message(), 300).c_str());
   }
@@ -84,8 +85,8 @@ namespace {
 void AddLocalAllowlist(const Config& c, std::vector<Cidr>* allow) {
   const size_t configured = allow->size();
   size_t mynetworks = 0, own = 0;
-  if (c.allow_mynetworks) {
-    auto value = PostconfMynetworks(c.postfix_config_dir);
+  if (c.blocks.allow_mynetworks) {
+    auto value = PostconfMynetworks(c.blocks.postfix_config_dir);
     if (value.ok()) {
       std::vector<std::string> skipped;
       for (const Cidr& n : ParseMynetworks(*value, &skipped)) allow->push_back(n);
@@ -101,7 +102,7 @@ void AddLocalAllowlist(const Config& c, std::vector<Cidr>* allow) {
                    EscapeForLog(value.status().message(), 300).c_str());
     }
   }
-  if (c.allow_own_addresses) {
+  if (c.blocks.allow_own_addresses) {
     for (const Cidr& a : OwnAddresses()) allow->push_back(a);
     own = allow->size() - configured - mynetworks;
   }
@@ -113,11 +114,58 @@ void AddLocalAllowlist(const Config& c, std::vector<Cidr>* allow) {
 }  // namespace
 
 void AllowlistOf(const Config& c, bool local, BlockPolicy* p) {
-  p->min_subject_chars = static_cast<size_t>(c.min_subject_chars);
-  for (const auto& a : c.allow)
+  p->min_subject_chars = static_cast<size_t>(c.blocks.min_subject_chars);
+  for (const auto& a : c.blocks.allow)
     if (auto n = Cidr::Parse(a)) p->allow_cidrs.push_back(*n);  // checked by the config
-  for (const auto& s : c.allow_subjects) p->allow_subjects.push_back(NormalizeSubject(s));
+  for (const auto& s : c.blocks.allow_subjects) p->allow_subjects.push_back(NormalizeSubject(s));
   if (local) AddLocalAllowlist(c, &p->allow_cidrs);
 }
 
-}  // namespace mailtrail::cli
+PolicyTable PolicyTableOf(const std::vector<Block>& blocks) {
+  PolicyTable t;
+  for (const Block& b : blocks) {
+    if (!b.live) continue;
+    if (b.kind == "ip") {
+      if (auto ip = IpAddress::Parse(b.key)) t.ips.insert(ip->ToString());
+    } else if (b.kind == "cidr") {
+      if (auto n = Cidr::Parse(b.key)) t.networks.push_back(*n);
+    }
+  }
+  return t;
+}
+
+StatusOr<std::unique_ptr<LiveEnforcement>> LiveEnforcement::Start(const Config& c) {
+  std::unique_ptr<LiveEnforcement> e(new LiveEnforcement(c));
+  if (c.policy.socket.empty() && c.policy.listen.empty()) return e;
+  PolicyServer::Options po;
+  po.socket_path = c.policy.socket;
+  po.tcp_listen = c.policy.listen;
+  po.reply = c.policy.reply;
+  po.socket_mode = c.policy.socket_mode;
+  po.socket_group = c.policy.socket_group;
+  po.socket_group_required = c.policy.socket_group_required;
+  po.idle_timeout_ms = static_cast<int>(c.policy.idle_timeout / 1000);
+  po.max_connections = static_cast<size_t>(c.policy.max_connections);
+  po.max_connections_per_peer = static_cast<size_t>(c.policy.max_connections_per_peer);
+  auto started = PolicyServer::Start(po);
+  if (!started.ok()) return started.status();
+  e->policy_ = std::move(*started);
+  return e;
+}
+
+void LiveEnforcement::Tick(const BlockManager* blocks, TimeUs wall_now, TimeUs mono_now) {
+  if (blocks == nullptr) return;
+  if (blocks->version() != version_) {
+    version_ = blocks->version();
+    const std::vector<Block> active = blocks->Active();
+    if (policy_) policy_->SetTable(PolicyTableOf(active));
+    desired_ = DesiredOf(active, wall_now);
+  }
+  // Every tick, not only on changes: a failed or debounced update is retried.
+  if (backends_.any()) {
+    desired_.wall_now = wall_now;  // for the firewall's remaining times
+    backends_.Sync(desired_, mono_now);
+  }
+}
+
+}  // namespace mailtrail
