@@ -15,6 +15,7 @@ packages=(build-essential cmake ninja-build pkg-config libsqlite3-dev zlib1g-dev
           libnftables-dev nftables libiptc-dev iptables iproute2 postfix postfix-lmdb postfix-pcre
           googletest libgtest-dev libgmock-dev libbenchmark-dev python3 sqlite3
           clang libclang-rt-14-dev
+          systemd-journal-remote  # writes journal files for the journal input tests
           prometheus)  # for promtool: the alerting rules are checked by the tests
 
 install_missing() {

@@ -1,4 +1,6 @@
 // `mailtrail replay [--store URL] [--detail LEVEL] [--year Y] [--tz ZONE] FILE...`
+// `mailtrail replay [...] --journal-file FILE|DIR... | --journal [--since T] [--until T]`
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -7,6 +9,7 @@
 #include "agent/cli/args.h"
 #include "agent/cli/store_args.h"
 #include "agent/cli/verbs.h"
+#include "agent/journal/journal_replay.h"
 #include "agent/replay/async_writer.h"
 #include "agent/replay/replay.h"
 #include "agent/store/store.h"
@@ -24,6 +27,11 @@ const std::vector<FlagSpec> kFlags = {
     {"detail", true, "minimal | standard | full (default standard)"},
     {"year", true, "year of the first yearless timestamp (default: from each file's mtime)"},
     {"tz", true, "time zone of yearless timestamps: UTC (default), +HH:MM, -HH:MM, local"},
+    {"journal-file", true, "a journal file, or one directory of them, instead of logs; repeat"},
+    {"journal", false, "the system journal instead of logs"},
+    {"journal-match", true, "journal: FIELD=VALUE or FIELD=PREFIX*; repeat (default: postfix*)"},
+    {"since", true, "journal: entries from this time (2026-11-27T12:00:00Z, 2026-11-27)"},
+    {"until", true, "journal: entries up to this time"},
     {"quiet", false, "no progress bar and no summary"},
     {"help", false, "this help"},
 };
@@ -54,6 +62,27 @@ bool ParseTz(const std::string& tz, const Clock& clock, int* offset) {
 
 namespace {
 
+// What --journal-file, --journal, --journal-match, --since and --until ask for.
+Status JournalSourceOf(const Args& args, JournalSource* source, TimeUs* since, TimeUs* until) {
+  const std::vector<std::string> paths = args.GetAll("journal-file");
+  for (const auto& p : paths) {
+    struct stat st;
+    if (::stat(p.c_str(), &st) != 0) return Status::NotFound("no journal file " + p);
+    (S_ISDIR(st.st_mode) ? source->directories : source->files).push_back(p);
+  }
+  if (!source->directories.empty() && paths.size() > 1)
+    return Status::InvalidArgument("--journal-file: one directory, or files, not both");
+  source->matches = args.GetAll("journal-match");
+  for (const auto& m : source->matches)
+    if (!ValidJournalMatch(m))
+      return Status::InvalidArgument("--journal-match must be FIELD=VALUE or FIELD=PREFIX*: " + m);
+  if (auto v = args.Get("since"); v && !ParseRfc3339(*v, since))
+    return Status::InvalidArgument("--since must be a time like 2026-11-27T12:00:00Z");
+  if (auto v = args.Get("until"); v && !ParseRfc3339(*v, until))
+    return Status::InvalidArgument("--until must be a time like 2026-11-27T12:00:00Z");
+  return Status::Ok();
+}
+
 std::string Human(double v) {
   char buf[32];
   if (v >= 1e9)
@@ -75,7 +104,17 @@ int ReplayMain(const std::vector<std::string>& argv, const Clock& clock) {
     std::fprintf(stderr, "mailtrail replay: %s\n", args.status().message().c_str());
     return kExitUsage;
   }
-  if (args->Has("help") || args->positionals.empty()) {
+  const bool journal = args->Has("journal") || args->Has("journal-file");
+  if (journal && !args->positionals.empty()) {
+    std::fprintf(stderr, "mailtrail replay: log files or the journal, not both\n");
+    return kExitUsage;
+  }
+  if (!journal && (args->Has("since") || args->Has("until") || args->Has("journal-match"))) {
+    std::fprintf(stderr, "mailtrail replay: --since, --until and --journal-match are for the"
+                         " journal\n");
+    return kExitUsage;
+  }
+  if (args->Has("help") || (args->positionals.empty() && !journal)) {
     std::fprintf(args->Has("help") ? stdout : stderr,
                  "usage: mailtrail replay [options] FILE...\n%s", FlagsHelp(kFlags).c_str());
     return args->Has("help") ? kExitOk : kExitUsage;
@@ -132,7 +171,17 @@ int ReplayMain(const std::vector<std::string>& argv, const Clock& clock) {
   if (Status bs = (*store)->BeginBulkLoad(); !bs.ok()) return Fail(bs.message());
   LineCounter counter;
   AsyncWriter writer(store->get());
-  Status st = Replay(args->positionals, options, &writer, &counter, progress);
+  Status st = Status::Ok();
+  size_t inputs = args->positionals.size();
+  if (journal) {
+    JournalSource source;
+    TimeUs since = 0, until = 0;
+    st = JournalSourceOf(*args, &source, &since, &until);
+    if (st.ok()) st = ReplayJournal(source, since, until, options, &writer, &counter);
+    inputs = source.files.size() + source.directories.size();
+  } else {
+    st = Replay(args->positionals, options, &writer, &counter, progress);
+  }
   Status wst = writer.Finish();
   if (tty) std::fputs("\n", stderr);
   if (wst.ok()) wst = (*store)->AddLineStats(counter.ToStats());
@@ -143,8 +192,10 @@ int ReplayMain(const std::vector<std::string>& argv, const Clock& clock) {
   if (!quiet && (st.ok() || writer.stats().written > 0 || counter.lines() > 0)) {
     const double secs = static_cast<double>(clock.MonotonicNow() - start) / 1e6;
     const Store::HeldCounts held = (*store)->held_counts();
-    std::printf("replayed %lld lines from %zu file(s) in %.2fs (%s lines/s): %lld records written",
-                static_cast<long long>(counter.lines()), args->positionals.size(), secs,
+    std::printf("replayed %lld lines from %zu %s in %.2fs (%s lines/s): %lld records written",
+                static_cast<long long>(counter.lines()), inputs,
+                journal && inputs == 0 ? "system journal" : (journal ? "journal(s)" : "file(s)"),
+                secs,
                 Human(secs > 0 ? counter.lines() / secs : 0).c_str(),
                 static_cast<long long>(writer.stats().written - held.kept));
     if (held.kept + held.replaced > 0)

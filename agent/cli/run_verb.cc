@@ -33,6 +33,11 @@ const std::vector<FlagSpec> kFlags = {
     {"store", true, "where records go (overrides [store] url)"},
     {"log", true, "a log to follow; repeat for several (overrides [logs] paths)"},
     {"detail", true, "minimal | standard | full (overrides [store] detail)"},
+    {"journal", false, "read Postfix's messages from the systemd journal ([input] journal)"},
+    {"journal-match", true,
+     "FIELD=VALUE or FIELD=PREFIX*: which journal entries; repeat (default: SYSLOG_IDENTIFIER "
+     "postfix* or the mail facility)"},
+    {"journal-directory", true, "the journal files of this directory, not the system journal"},
     {"from-start", false, "first start without a checkpoint: read the logs from their start"},
     {"flush-interval", true, "milliseconds between commits at most (default 1000)"},
     {"poll-interval", true, "milliseconds between re-checks of the logs (default 1000)"},
@@ -60,7 +65,8 @@ bool Millis(const std::optional<std::string>& v, TimeUs* out) {
 }
 
 // The configuration file, then the command line's overrides.
-StatusOr<Config> Configure(const Args& args, const std::vector<std::string>& logs) {
+StatusOr<Config> Configure(const Args& args, const std::vector<std::string>& logs,
+                           const std::vector<std::string>& journal_matches) {
   Config c;
   if (auto path = args.Get("config")) {
     auto loaded = LoadConfig(*path);
@@ -68,6 +74,17 @@ StatusOr<Config> Configure(const Args& args, const std::vector<std::string>& log
     c = *loaded;
   }
   if (!logs.empty()) c.log_paths = logs;
+  if (args.Has("journal")) c.journal = true;
+  if (auto v = args.Get("journal-directory")) {
+    c.journal = true;
+    c.journal_directory = AbsoluteLogPath(*v);
+  }
+  if (!journal_matches.empty()) c.journal_matches = journal_matches;
+  for (const auto& m : c.journal_matches)
+    if (!ValidJournalMatch(m))
+      return Status::InvalidArgument("--journal-match must be FIELD=VALUE or FIELD=PREFIX*: " + m);
+  // The journal and no log named: the journal only (no /var/log/mail.log default).
+  if (c.journal && logs.empty() && !c.log_paths_given) c.log_paths.clear();
   if (auto v = args.Get("store")) c.store_url = *v;
   if (auto v = args.Get("detail")) {
     auto d = DetailFromName(*v);
@@ -122,6 +139,12 @@ PolicyTable PolicyTableOf(const std::vector<Block>& blocks) {
 AgentOptions ToAgentOptions(const Config& c) {
   AgentOptions o;
   o.logs = c.log_paths;
+  if (c.journal) {
+    JournalSource js;
+    if (!c.journal_directory.empty()) js.directories = {c.journal_directory};
+    js.matches = c.journal_matches;
+    o.journal = js;
+  }
   o.from_start = c.from_start;
   o.flush_interval = c.flush_interval;
   o.batch_records = c.batch_records;
@@ -158,11 +181,28 @@ AgentOptions ToAgentOptions(const Config& c) {
   return o;
 }
 
-std::vector<std::string> WatchDirs(const std::vector<std::string>& logs) {
+// The directories whose changes wake the agent: of the logs, and of the journal
+// files (a directory's watch sees its files written; the poll interval is the
+// fallback).
+std::vector<std::string> WatchDirs(const Config& c) {
   std::set<std::string> dirs;
-  for (const auto& l : logs) {
+  for (const auto& l : c.log_paths) {
     const size_t slash = l.rfind('/');
     dirs.insert(slash == std::string::npos ? "." : (slash == 0 ? "/" : l.substr(0, slash)));
+  }
+  if (c.journal && !c.journal_directory.empty()) dirs.insert(c.journal_directory);
+  if (c.journal && c.journal_directory.empty()) {
+    // journald writes /var/log/journal/MACHINE-ID (or /run/log/journal/... when
+    // it does not keep the journal on disk).
+    std::string id;
+    if (FILE* f = std::fopen("/etc/machine-id", "r")) {
+      char buf[64] = {};
+      if (std::fgets(buf, sizeof buf, f)) id = buf;
+      std::fclose(f);
+    }
+    while (!id.empty() && (id.back() == '\n' || id.back() == ' ')) id.pop_back();
+    for (const char* base : {"/var/log/journal/", "/run/log/journal/"})
+      if (!id.empty() && RealFileSystem()->Stat(base + id).ok()) dirs.insert(base + id);
   }
   return {dirs.begin(), dirs.end()};
 }
@@ -253,9 +293,10 @@ Status StartRunning(const Config& c, const Clock& clock, Running* out,
 // (its records and checkpoint are committed) and start one with the new
 // configuration, which resumes from that checkpoint. A bad file, or a new
 // configuration that cannot start, keeps (or restores) the running one.
-void Reload(const Args& args, const std::vector<std::string>& logs, const Clock& clock,
+void Reload(const Args& args, const std::vector<std::string>& logs,
+            const std::vector<std::string>& journal_matches, const Clock& clock,
             Running* running, LoopControl* loop) {
-  auto next = Configure(args, logs);
+  auto next = Configure(args, logs, journal_matches);
   int offset = 0;
   if (next.ok() && !ParseTz(next->timezone, clock, &offset))
     next = Status::InvalidArgument("timezone must be UTC, local, +HH:MM or -HH:MM");
@@ -309,7 +350,7 @@ void Reload(const Args& args, const std::vector<std::string>& logs, const Clock&
                  later.empty() ? "" : "; at the next restart:", later.c_str());
   }
   *running = std::move(fresh);
-  loop->SwapAgent(running->agent.get(), WatchDirs(running->config.log_paths));
+  loop->SwapAgent(running->agent.get(), WatchDirs(running->config));
   if (running->config.poll_interval != previous.poll_interval)
     loop->SetPollInterval(running->config.poll_interval);
 }
@@ -343,12 +384,16 @@ int CheckConfigMain(const std::vector<std::string>& argv, const Clock& clock) {
 int RunMain(const std::vector<std::string>& argv, const Clock& clock) {
   HoldSignalsUntilTheLoop();  // first: a SIGHUP during the start must not kill it
   // --log repeats: collect them before the generic parser keeps only the last.
-  std::vector<std::string> logs, rest;
+  std::vector<std::string> logs, journal_matches, rest;
   for (size_t i = 0; i < argv.size(); ++i) {
     if (argv[i] == "--log" && i + 1 < argv.size()) {
       logs.push_back(argv[++i]);
     } else if (argv[i].rfind("--log=", 0) == 0) {
       logs.push_back(argv[i].substr(6));
+    } else if (argv[i] == "--journal-match" && i + 1 < argv.size()) {
+      journal_matches.push_back(argv[++i]);
+    } else if (argv[i].rfind("--journal-match=", 0) == 0) {
+      journal_matches.push_back(argv[i].substr(16));
     } else {
       rest.push_back(argv[i]);
     }
@@ -363,7 +408,7 @@ int RunMain(const std::vector<std::string>& argv, const Clock& clock) {
     std::printf("usage: mailtrail run [options]\n%s", FlagsHelp(kFlags).c_str());
     return kExitOk;
   }
-  auto config = Configure(*args, logs);
+  auto config = Configure(*args, logs, journal_matches);
   if (config.ok() && !config->metrics_listen.empty()) {
     std::string host;
     int port;
@@ -385,7 +430,7 @@ int RunMain(const std::vector<std::string>& argv, const Clock& clock) {
   if (!running.agent) return kExitOk;  // SIGTERM while it waited for the store
   RunLoopOptions loop;
   loop.poll_interval = config->poll_interval;
-  loop.watch_dirs = WatchDirs(config->log_paths);
+  loop.watch_dirs = WatchDirs(*config);
   MetricsServer metrics;
   std::string metrics_listen = config->metrics_listen;  // where it listens now
   if (!metrics_listen.empty()) {
@@ -394,7 +439,7 @@ int RunMain(const std::vector<std::string>& argv, const Clock& clock) {
   }
   if (args->Has("config")) {
     loop.on_reload = [&](LoopControl* control) {
-      Reload(*args, logs, clock, &running, control);
+      Reload(*args, logs, journal_matches, clock, &running, control);
       // A new [metrics] listen: the server moves (or stops); if the new
       // address cannot be had, the old one is kept and that is said.
       const std::string want = running.config.metrics_listen;
@@ -458,7 +503,8 @@ int RunMain(const std::vector<std::string>& argv, const Clock& clock) {
   };
   tick();
   loop.on_tick = tick;
-  std::fprintf(stderr, "mailtrail: following %zu log(s) into %s\n", config->log_paths.size(),
+  std::fprintf(stderr, "mailtrail: following %zu log(s)%s into %s\n", config->log_paths.size(),
+               running.agent->journal() ? " and the journal" : "",
                EscapeForLog(config->store_url).c_str());
   Status st = RunAgentLoop(running.agent.get(), loop);
   enforcement.RemoveOnStop();

@@ -4,6 +4,7 @@
 #include <functional>
 
 #include "actions/policy/policy_protocol.h"
+#include "agent/journal/journal_reader.h"
 #include "base/cidr.h"
 #include "base/regular_file.h"
 
@@ -135,7 +136,7 @@ StatusOr<Config> ParseConfig(const std::string& text, const std::string& name) {
   Config c;
   Reader r{name, Status::Ok()};
   if (!r.Known(root,
-               {"store", "agent", "logs", "writer", "tracker", "metrics", "queue", "detect",
+               {"store", "agent", "logs", "input", "writer", "tracker", "metrics", "queue", "detect",
                 "blocks", "policy", "enforce"},
                "top level"))
     return r.error;
@@ -180,7 +181,22 @@ StatusOr<Config> ParseConfig(const std::string& text, const std::string& name) {
           return r.At(p, "each path must be an absolute file name");
         c.log_paths.push_back(**p.as_string());
       }
+      c.log_paths_given = true;
     }
+  }
+  if (!r.error.ok()) return r.error;
+  if (const toml::table* t = r.Table(root, "input")) {
+    auto match = [](const std::string& m) {
+      return ValidJournalMatch(m) ? std::string()
+                                  : "journal_match must be FIELD=VALUE or FIELD=PREFIX* (FIELD in"
+                                    " capitals, as SYSLOG_IDENTIFIER=postfix*)";
+    };
+    if (!r.Known(*t, {"journal", "journal_match", "journal_directory"}, "input") ||
+        !r.Bool(*t, "journal", &c.journal) ||
+        !r.Strings(*t, "journal_match", &c.journal_matches, match) ||
+        !r.String(*t, "journal_directory", &c.journal_directory))
+      return r.error;
+    if (c.journal && !c.log_paths_given) c.log_paths.clear();  // the journal only
   }
   if (!r.error.ok()) return r.error;
   if (const toml::table* t = r.Table(root, "writer")) {
