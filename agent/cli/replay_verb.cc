@@ -110,8 +110,9 @@ int ReplayMain(const std::vector<std::string>& argv, const Clock& clock) {
     return kExitUsage;
   }
   if (!journal && (args->Has("since") || args->Has("until") || args->Has("journal-match"))) {
-    std::fprintf(stderr, "mailtrail replay: --since, --until and --journal-match are for the"
-                         " journal\n");
+    std::fprintf(stderr,
+                 "mailtrail replay: --since, --until and --journal-match are for the"
+                 " journal\n");
     return kExitUsage;
   }
   if (args->Has("help") || (args->positionals.empty() && !journal)) {
@@ -195,8 +196,7 @@ int ReplayMain(const std::vector<std::string>& argv, const Clock& clock) {
     std::printf("replayed %lld lines from %zu %s in %.2fs (%s lines/s): %lld records written",
                 static_cast<long long>(counter.lines()), inputs,
                 journal && inputs == 0 ? "system journal" : (journal ? "journal(s)" : "file(s)"),
-                secs,
-                Human(secs > 0 ? counter.lines() / secs : 0).c_str(),
+                secs, Human(secs > 0 ? counter.lines() / secs : 0).c_str(),
                 static_cast<long long>(writer.stats().written - held.kept));
     if (held.kept + held.replaced > 0)
       std::printf(

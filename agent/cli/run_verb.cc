@@ -294,8 +294,8 @@ Status StartRunning(const Config& c, const Clock& clock, Running* out,
 // configuration, which resumes from that checkpoint. A bad file, or a new
 // configuration that cannot start, keeps (or restores) the running one.
 void Reload(const Args& args, const std::vector<std::string>& logs,
-            const std::vector<std::string>& journal_matches, const Clock& clock,
-            Running* running, LoopControl* loop) {
+            const std::vector<std::string>& journal_matches, const Clock& clock, Running* running,
+            LoopControl* loop) {
   auto next = Configure(args, logs, journal_matches);
   int offset = 0;
   if (next.ok() && !ParseTz(next->timezone, clock, &offset))

@@ -136,8 +136,8 @@ StatusOr<Config> ParseConfig(const std::string& text, const std::string& name) {
   Config c;
   Reader r{name, Status::Ok()};
   if (!r.Known(root,
-               {"store", "agent", "logs", "input", "writer", "tracker", "metrics", "queue", "detect",
-                "blocks", "policy", "enforce"},
+               {"store", "agent", "logs", "input", "writer", "tracker", "metrics", "queue",
+                "detect", "blocks", "policy", "enforce"},
                "top level"))
     return r.error;
   if (const toml::table* t = r.Table(root, "store")) {

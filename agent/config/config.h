@@ -36,9 +36,9 @@ struct Config {
   TimeUs poll_interval = kUsPerSecond;
   bool log_paths_given = false;  // [logs] paths was set (else: none with the journal)
   // [input] (agent/journal/journal_reader.h)
-  bool journal = false;                     // Postfix's messages from the systemd journal
-  std::vector<std::string> journal_matches; // "FIELD=VALUE" / "FIELD=PREFIX*"; none: the default
-  std::string journal_directory;            // "" = the system journal
+  bool journal = false;                      // Postfix's messages from the systemd journal
+  std::vector<std::string> journal_matches;  // "FIELD=VALUE" / "FIELD=PREFIX*"; none: the default
+  std::string journal_directory;             // "" = the system journal
   // [writer]
   TimeUs flush_interval = kUsPerSecond;
   size_t batch_records = 20000;

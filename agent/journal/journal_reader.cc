@@ -125,12 +125,27 @@ Status JournalReader::SeekAfter(const std::string& cursor) {
   int rc = sd_journal_seek_cursor(j_, cursor.c_str());
   if (rc < 0) return Error("seeking the saved cursor", rc);
   cursor_ = cursor;
-  // Seeking puts the reader before the entry at the cursor, or before the one
-  // after where it was when that one is gone (vacuumed): read that one first.
-  rc = sd_journal_next(j_);
-  if (rc < 0) return Error("seeking the saved cursor", rc);
-  if (rc > 0) current_unread_ = sd_journal_test_cursor(j_, cursor.c_str()) <= 0;
-  return Status::Ok();
+  // The cursor's realtime ("t=HEX"): the seek finds the entry by its sequence
+  // number only in files of its own sequence (journald's files share one;
+  // systemd-journal-remote's each have their own), in the others by time, and
+  // so lands on the first entry of the cursor's second there. Every entry up
+  // to the cursor's own was read: step over them. If the cursor's entry is
+  // gone (vacuumed), the first entry later than its second is the next.
+  uint64_t t_cursor = 0;
+  if (const size_t t = cursor.find(";t="); t != std::string::npos)
+    t_cursor = std::strtoull(cursor.c_str() + t + 3, nullptr, 16);
+  for (;;) {
+    rc = sd_journal_next(j_);
+    if (rc < 0) return Error("seeking the saved cursor", rc);
+    if (rc == 0) return Status::Ok();  // at the end: what comes next is new
+    if (sd_journal_test_cursor(j_, cursor.c_str()) > 0) return Status::Ok();
+    uint64_t t = 0;
+    if ((rc = sd_journal_get_realtime_usec(j_, &t)) < 0) return Error("reading a time stamp", rc);
+    if (t > t_cursor) {
+      current_unread_ = true;
+      return Status::Ok();
+    }
+  }
 }
 
 bool JournalReader::Field(const char* name, std::string* value) {

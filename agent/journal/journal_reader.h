@@ -92,7 +92,7 @@ class JournalReader {
   std::string name_;
   std::vector<Rule> prefix_rules_;  // grouped by field at Open
   bool default_filter_ = false;
-  bool watching_ = false;  // inotify set up (sd_journal_get_fd)
+  bool watching_ = false;        // inotify set up (sd_journal_get_fd)
   bool current_unread_ = false;  // positioned on an entry not handed on yet
   std::string cursor_;
   std::string line_, field_;

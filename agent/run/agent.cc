@@ -260,9 +260,14 @@ Status Agent::StartJournal(const Checkpoint* saved) {
   }
   // A checkpoint that read the journal: on after its cursor ("": nothing was
   // there then, so everything now is new). Else a first start for the journal.
-  if (saved && saved->journal_read)
+  if (saved && saved->journal_read) {
+    std::fprintf(stderr, "mailtrail: reading %s after %s\n", EscapeForLog(journal_->name()).c_str(),
+                 saved->journal_cursor.empty()
+                     ? "nothing (from its start)"
+                     : ("cursor " + EscapeForLog(saved->journal_cursor, 300)).c_str());
     return saved->journal_cursor.empty() ? journal_->SeekHead()
                                          : journal_->SeekAfter(saved->journal_cursor);
+  }
   return options_.from_start ? journal_->SeekHead() : journal_->SeekTail();
 }
 
