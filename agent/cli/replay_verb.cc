@@ -193,10 +193,13 @@ int ReplayMain(const std::vector<std::string>& argv, const Clock& clock) {
   if (!quiet && (st.ok() || writer.stats().written > 0 || counter.lines() > 0)) {
     const double secs = static_cast<double>(clock.MonotonicNow() - start) / 1e6;
     const Store::HeldCounts held = (*store)->held_counts();
-    std::printf("replayed %lld lines from %zu %s in %.2fs (%s lines/s): %lld records written",
-                static_cast<long long>(counter.lines()), inputs,
-                journal && inputs == 0 ? "system journal" : (journal ? "journal(s)" : "file(s)"),
-                secs, Human(secs > 0 ? counter.lines() / secs : 0).c_str(),
+    const std::string from = !journal ? std::to_string(inputs) + " file(s)"
+                             : inputs == 0
+                                 ? std::string("the system journal")
+                                 : std::to_string(inputs) + " journal file(s) or directory";
+    std::printf("replayed %lld lines from %s in %.2fs (%s lines/s): %lld records written",
+                static_cast<long long>(counter.lines()), from.c_str(), secs,
+                Human(secs > 0 ? counter.lines() / secs : 0).c_str(),
                 static_cast<long long>(writer.stats().written - held.kept));
     if (held.kept + held.replaced > 0)
       std::printf(

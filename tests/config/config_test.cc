@@ -76,6 +76,26 @@ TEST(Config, TheExampleFileHoldsExactlyTheDefaults) {
   EXPECT_EQ(c->queue_dir, d.queue_dir);
   EXPECT_EQ(c->queue_scan_interval, d.queue_scan_interval);
   EXPECT_EQ(c->queue_bounce_alert, d.queue_bounce_alert);
+  EXPECT_EQ(c->journal, d.journal);
+  EXPECT_EQ(c->journal_matches, d.journal_matches);
+  EXPECT_EQ(c->journal_directory, d.journal_directory);
+}
+
+TEST(Config, TheJournalAloneOrBesideLogs) {
+  auto only = ParseConfig(
+      "[input]\njournal = true\njournal_match = [\"SYSLOG_IDENTIFIER=postfix*\"]\n", "t.toml");
+  ASSERT_TRUE(only.ok()) << only.status().message();
+  EXPECT_TRUE(only->journal);
+  EXPECT_TRUE(only->log_paths.empty());  // no /var/log/mail.log default beside it
+  EXPECT_EQ(only->journal_matches, std::vector<std::string>{"SYSLOG_IDENTIFIER=postfix*"});
+  auto both =
+      ParseConfig("[logs]\npaths = [\"/var/log/other.log\"]\n[input]\njournal = true\n", "t.toml");
+  ASSERT_TRUE(both.ok()) << both.status().message();
+  EXPECT_EQ(both->log_paths, std::vector<std::string>{"/var/log/other.log"});
+  auto bad =
+      ParseConfig("[input]\njournal = true\njournal_match = [\"identifier=postfix\"]\n", "t.toml");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("t.toml:3"), std::string::npos) << bad.status().message();
 }
 
 TEST(Config, AgentHostNamesTheRecordsApartFromTheWriter) {
