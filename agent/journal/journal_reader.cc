@@ -217,10 +217,12 @@ StatusOr<size_t> JournalReader::Poll(LineHandler* handler, size_t max_lines, Tim
       current_unread_ = true;  // left for a later, wider read
       break;
     }
-    char* c = nullptr;
-    if ((rc = sd_journal_get_cursor(j_, &c)) < 0) return Error("reading a cursor", rc);
-    cursor_ = c;
-    std::free(c);
+    if (keep_cursor_) {
+      char* c = nullptr;
+      if ((rc = sd_journal_get_cursor(j_, &c)) < 0) return Error("reading a cursor", rc);
+      cursor_ = c;
+      std::free(c);
+    }
     ++examined;
     ++counters_.entries;
     if (!Matches()) continue;

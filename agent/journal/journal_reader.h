@@ -75,6 +75,8 @@ class JournalReader {
   // The last entry examined (handed on or not matching): resuming after it
   // reads nothing twice and loses nothing. "" before any.
   const std::string& cursor() const { return cursor_; }
+  // A reader read once (replay) need not keep the cursor (a string per entry).
+  void set_keep_cursor(bool keep) { keep_cursor_ = keep; }
   const JournalCounters& counters() const { return counters_; }
   // What was opened, for messages: "the system journal", a file, a directory.
   const std::string& name() const { return name_; }
@@ -92,7 +94,8 @@ class JournalReader {
   std::string name_;
   std::vector<Rule> prefix_rules_;  // grouped by field at Open
   bool default_filter_ = false;
-  bool watching_ = false;        // inotify set up (sd_journal_get_fd)
+  bool watching_ = false;
+  bool keep_cursor_ = true;      // inotify set up (sd_journal_get_fd)
   bool current_unread_ = false;  // positioned on an entry not handed on yet
   std::string cursor_;
   std::string line_, field_;

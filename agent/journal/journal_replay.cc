@@ -33,6 +33,7 @@ Status ReplayJournal(const JournalSource& source, TimeUs since, TimeUs until,
                      const ReplayOptions& options, RecordSink* sink, LineCounter* counter) {
   auto reader = JournalReader::Open(source);
   if (!reader.ok()) return reader.status();
+  (*reader)->set_keep_cursor(false);
   Status st = since != 0 ? (*reader)->SeekTime(since) : (*reader)->SeekHead();
   if (!st.ok()) return st;
   MessageTracker tracker(options.tracker, sink);
