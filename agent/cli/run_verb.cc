@@ -345,8 +345,9 @@ void Reload(const Args& args, const std::vector<std::string>& logs,
         next->nftables_remove_on_stop != previous.nftables_remove_on_stop ||
         next->iptables_remove_on_stop != previous.iptables_remove_on_stop)
       later += " [enforce]";
-    std::fprintf(stderr, "mailtrail: configuration reloaded: %zu log(s) into %s%s%s\n",
-                 next->log_paths.size(), EscapeForLog(next->store_url).c_str(),
+    std::fprintf(stderr, "mailtrail: configuration reloaded: %zu log(s)%s into %s%s%s\n",
+                 next->log_paths.size(), next->journal ? " and the journal" : "",
+                 EscapeForLog(next->store_url).c_str(),
                  later.empty() ? "" : "; at the next restart:", later.c_str());
   }
   *running = std::move(fresh);
@@ -376,8 +377,8 @@ int CheckConfigMain(const std::vector<std::string>& argv, const Clock& clock) {
     std::fprintf(stderr, "mailtrail: %s\n", EscapeForLog(c.status().message(), 500).c_str());
     return kExitConfig;
   }
-  std::printf("%s: ok (%zu log(s) into %s)\n", path.c_str(), c->log_paths.size(),
-              c->store_url.c_str());
+  std::printf("%s: ok (%zu log(s)%s into %s)\n", path.c_str(), c->log_paths.size(),
+              c->journal ? " and the journal" : "", c->store_url.c_str());
   return kExitOk;
 }
 
