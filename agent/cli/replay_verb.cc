@@ -117,7 +117,9 @@ int ReplayMain(const std::vector<std::string>& argv, const Clock& clock) {
   }
   if (args->Has("help") || (args->positionals.empty() && !journal)) {
     std::fprintf(args->Has("help") ? stdout : stderr,
-                 "usage: mailtrail replay [options] FILE...\n%s", FlagsHelp(kFlags).c_str());
+                 "usage: mailtrail replay [options] FILE...\n"
+                 "       mailtrail replay [options] --journal-file FILE|DIR... | --journal\n%s",
+                 FlagsHelp(kFlags).c_str());
     return args->Has("help") ? kExitOk : kExitUsage;
   }
   ReplayOptions options;
