@@ -5,7 +5,8 @@ format in, log_to_journal_export.py), replayed with `replay --journal-file`, and
 its records must be exactly those of `replay --year 2026 LOG` (the corpus was
 written in 2026, UTC). Also: a journal directory with the log split over two
 files gives the same records, --since/--until read only the entries between
-them, and a --journal-match that matches nothing reads nothing.
+them, a --journal-match that matches nothing reads nothing, and mistakes say
+what is wrong.
 
 usage: journal_replay_test.py MAILTRAIL CORPUS_DIR
 """
@@ -101,6 +102,20 @@ def main():
     print("--journal-match SYSLOG_IDENTIFIER=dovecot*: %s" % said)
     if not said.startswith("replayed 0 lines "):
         failures += 1
+    # Mistakes: one clear line and a non-zero exit.
+    for args, code, said in [
+            (["--journal-file", os.path.join(tmp, "missing.journal")], 1, "no journal file"),
+            (["--journal-file", journal, "x.log"], 2, "not both"),
+            (["--since", "2026-11-27", "x.log"], 2, "are for the journal"),
+            (["--journal-file", journal, "--journal-match", "lower=x"], 1, "FIELD=VALUE"),
+            (["--journal-file", journal, "--since", "yesterday"], 1, "--since must be"),
+            (["--journal-file", "/etc/hostname"], 1, "journal: opening")]:
+        p = subprocess.run([binary, "replay", "--store", "sqlite:" + os.path.join(tmp, "e.db"),
+                            *args], capture_output=True, text=True)
+        ok = p.returncode == code and said in p.stderr
+        print("%s: exit %d, %s" % (" ".join(args[-2:]), p.returncode, p.stderr.strip()))
+        if not ok:
+            failures += 1
     if failures:
         print("FAIL: %d check(s); kept for inspection: %s" % (failures, tmp))
         return 1
