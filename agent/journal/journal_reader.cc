@@ -174,17 +174,40 @@ bool JournalReader::Matches() {
   return true;
 }
 
+namespace {
+// A host or program name as one token of the envelope: whatever would end it
+// early or start the next part (a space, ':', '[', ']', control bytes) becomes
+// '_'. Any client may write any field to the journal (sd_journal_send), so an
+// identifier must not be able to carry a second tag or a message.
+void AppendToken(std::string_view value, std::string* out) {
+  for (const char c : value) {
+    const auto u = static_cast<unsigned char>(c);
+    out->push_back(u <= ' ' || u == 0x7f || c == ':' || c == '[' || c == ']' ? '_' : c);
+  }
+}
+bool AllDigits(const std::string& s) {
+  if (s.empty() || s.size() > 10) return false;
+  for (const char c : s)
+    if (c < '0' || c > '9') return false;
+  return true;
+}
+}  // namespace
+
 void JournalReader::BuildLine(TimeUs realtime) {
   line_.clear();
   AppendStamp(realtime, &line_);
   line_ += ' ';
-  line_ += Field("_HOSTNAME", &field_) && !field_.empty() ? field_ : std::string("localhost");
+  if (Field("_HOSTNAME", &field_) && !field_.empty())
+    AppendToken(field_, &line_);
+  else
+    line_ += "localhost";
   line_ += ' ';
   if ((Field("SYSLOG_IDENTIFIER", &field_) || Field("_COMM", &field_)) && !field_.empty())
-    line_ += field_;
+    AppendToken(field_, &line_);
   else
     line_ += "unknown";
-  if (Field("SYSLOG_PID", &field_) || Field("_PID", &field_)) {
+  if ((Field("SYSLOG_PID", &field_) && AllDigits(field_)) ||
+      (Field("_PID", &field_) && AllDigits(field_))) {
     line_ += '[';
     line_ += field_;
     line_ += ']';

@@ -18,8 +18,11 @@
 // matches values beginning with PRE, likewise.
 //
 // Threading: one owner thread. Time: the entries'.
-// SECURITY: field bytes are untrusted and handed on as they are, except that
-// line breaks inside MESSAGE become spaces (one entry, one line).
+// SECURITY: field bytes are untrusted (any local client may write any field).
+// MESSAGE is handed on as it is, except that line breaks become spaces (one
+// entry, one line); the host and program names have spaces, ':', '[' and ']'
+// replaced, and a PID that is not digits is left out, so that they cannot end
+// the envelope early and forge a tag or a message.
 #ifndef MAILTRAIL_AGENT_JOURNAL_JOURNAL_READER_H_
 #define MAILTRAIL_AGENT_JOURNAL_JOURNAL_READER_H_
 

@@ -48,10 +48,16 @@ class JournalReaderTest : public ::testing::Test {
       std::fprintf(p,
                    "__REALTIME_TIMESTAMP=%lld\n__MONOTONIC_TIMESTAMP=%lld\n"
                    "_BOOT_ID=5f0b1c2d3e4f40718293a4b5c6d7e8f9\n_HOSTNAME=mx\n"
-                   "SYSLOG_IDENTIFIER=%s\nSYSLOG_PID=%lld\nSYSLOG_FACILITY=%d\nMESSAGE=%s\n\n",
+                   "SYSLOG_IDENTIFIER=%s\nSYSLOG_PID=%lld\nSYSLOG_FACILITY=%d\n",
                    1795780800000000LL + n * step_us + 250, 1000000 + n * 1000000,
-                   entries[i].ident.c_str(), 100 + n, entries[i].facility,
-                   entries[i].message.c_str());
+                   entries[i].ident.c_str(), 100 + n, entries[i].facility);
+      // The export format's binary form: the name, a newline, the length
+      // (64 bits, little endian), the bytes (a message with a newline).
+      const std::string& m = entries[i].message;
+      std::fputs("MESSAGE\n", p);
+      for (int b = 0; b < 8; ++b) std::fputc(static_cast<int>((m.size() >> (8 * b)) & 0xff), p);
+      std::fwrite(m.data(), 1, m.size(), p);
+      std::fputs("\n\n", p);
     }
     EXPECT_EQ(pclose(p), 0);
     return path;
@@ -78,6 +84,19 @@ TEST_F(JournalReaderTest, BuildsTheLineRsyslogWouldWrite) {
   ASSERT_EQ(*r->Poll(&c, 100), 1u);
   EXPECT_EQ(c.lines[0],
             "2026-11-27T12:00:00.000250+00:00 mx postfix-out/smtp[100]: ABC: to=<a@b.test>");
+}
+
+// Any client may set any field: a program name cannot carry a forged tag.
+TEST_F(JournalReaderTest, NamesCannotEndTheEnvelopeEarly) {
+  const std::string f =
+      Write("a.journal", {{"postfix/smtpd[1]: NOQUEUE: reject: x", "the real message\nline 2"}});
+  auto r = Open({{f}, {}, {}});
+  ASSERT_TRUE(r->SeekHead().ok());
+  Collect c;
+  ASSERT_EQ(*r->Poll(&c, 100), 1u);
+  EXPECT_EQ(c.lines[0],
+            "2026-11-27T12:00:00.000250+00:00 mx postfix/smtpd_1___NOQUEUE__reject__x[100]: "
+            "the real message line 2");
 }
 
 TEST_F(JournalReaderTest, TakesPostfixInstancesAndTheMailFacilityByDefault) {
