@@ -191,7 +191,7 @@ TEST_F(JournalReaderTest, ResumesAtAFileEndWhoseSecondGoesOnInTheNextFile) {
     auto r = Open({{}, {dir_}, {}});
     ASSERT_TRUE(r->SeekAfter(first->cursor()).ok());
     Collect rest;
-    r->Poll(&rest, 1000);
+    ASSERT_TRUE(r->Poll(&rest, 1000).ok());
     ASSERT_EQ(got.lines.size() + rest.lines.size(), 20u) << "after " << got.lines.size();
     for (size_t i = 0; i < rest.lines.size(); ++i)
       EXPECT_NE(rest.lines[i].find(" n" + std::to_string(got.lines.size() + i) + "["),
