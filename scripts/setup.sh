@@ -16,6 +16,7 @@ packages=(build-essential cmake ninja-build pkg-config libsqlite3-dev zlib1g-dev
           googletest libgtest-dev libgmock-dev libbenchmark-dev python3 sqlite3
           clang libclang-rt-14-dev
           groff-base man-db  # the man pages' test renders them (tests/cli/man_pages.sh)
+          systemd-journal-remote  # writes journal files for the journal input tests
           prometheus)  # for promtool: the alerting rules are checked by the tests
 
 install_missing() {

@@ -1,4 +1,6 @@
 // `mailtrail replay [--store URL] [--detail LEVEL] [--year Y] [--tz ZONE] FILE...`
+// `mailtrail replay [...] --journal-file FILE|DIR... | --journal [--since T] [--until T]`
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -7,6 +9,7 @@
 #include "agent/cli/args.h"
 #include "agent/cli/store_args.h"
 #include "agent/cli/verbs.h"
+#include "agent/journal/journal_replay.h"
 #include "agent/replay/async_writer.h"
 #include "agent/replay/replay.h"
 #include "agent/store/store.h"
@@ -17,7 +20,7 @@ namespace mailtrail::cli {
 const VerbSpec kReplayVerb = {
     "replay",
     "read Postfix logs (plain or .gz, oldest first) into the store",
-    "[options] FILE...",
+    "[options] FILE... | [options] --journal-file FILE|DIR... | --journal",
     {
         kStoreFlag,
         kPasswordFileFlag,
@@ -28,14 +31,24 @@ const VerbSpec kReplayVerb = {
         IntFlag("year", "year of the first yearless timestamp (default: from each file's mtime)",
                 1970, 9999, "YEAR"),
         kTzFlag,
+        {"journal-file", true, "a journal file, or one directory of them, instead of logs; repeat",
+         "FILE|DIR"},
+        {"journal", false, "the system journal instead of logs"},
+        {"journal-match", true, "journal: FIELD=VALUE or FIELD=PREFIX*; repeat (default: postfix*)",
+         "RULE"},
+        {"since", true, "journal: entries from this time (2026-11-27T12:00:00Z, 2026-11-27)",
+         "TIME"},
+        {"until", true, "journal: entries up to this time", "TIME"},
         {"quiet", false, "no progress bar and no summary"},
         kHelpFlag,
     },
-    1,
+    0,  // FILE... unless the journal is read
     kAnyNumber,
     {},
     "Replaying lines the store already holds adds nothing. A damaged file, or one that is not "
-    "a mail log, is named, the others are still read, and the exit status is 1.",
+    "a mail log, is named, the others are still read, and the exit status is 1. With "
+    "--journal-file or "
+    "--journal, Postfix's entries of the systemd journal are read instead (docs/install.md).",
 };
 
 bool ParseTz(const std::string& tz, const Clock& clock, int* offset) {
@@ -62,6 +75,27 @@ bool ParseTz(const std::string& tz, const Clock& clock, int* offset) {
 
 namespace {
 
+// What --journal-file, --journal, --journal-match, --since and --until ask for.
+Status JournalSourceOf(const Args& args, JournalSource* source, TimeUs* since, TimeUs* until) {
+  const std::vector<std::string> paths = args.GetAll("journal-file");
+  for (const auto& p : paths) {
+    struct stat st;
+    if (::stat(p.c_str(), &st) != 0) return Status::NotFound("no journal file " + p);
+    (S_ISDIR(st.st_mode) ? source->directories : source->files).push_back(p);
+  }
+  if (!source->directories.empty() && paths.size() > 1)
+    return Status::InvalidArgument("--journal-file: one directory, or files, not both");
+  source->matches = args.GetAll("journal-match");
+  for (const auto& m : source->matches)
+    if (!ValidJournalMatch(m))
+      return Status::InvalidArgument("--journal-match must be FIELD=VALUE or FIELD=PREFIX*: " + m);
+  if (auto v = args.Get("since"); v && !ParseRfc3339(*v, since))
+    return Status::InvalidArgument("--since must be a time like 2026-11-27T12:00:00Z");
+  if (auto v = args.Get("until"); v && !ParseRfc3339(*v, until))
+    return Status::InvalidArgument("--until must be a time like 2026-11-27T12:00:00Z");
+  return Status::Ok();
+}
+
 std::string Human(double v) {
   char buf[32];
   if (v >= 1e9)
@@ -81,6 +115,13 @@ int ReplayMain(const std::vector<std::string>& argv, const Clock& clock) {
   ParsedArgs parsed;
   if (auto exit = ParseOrUsage(kReplayVerb, argv, &parsed)) return *exit;
   const Args* args = &parsed.args;
+  const bool journal = args->Has("journal") || args->Has("journal-file");
+  if (journal && !args->positionals.empty())
+    return UsageError(kReplayVerb, "log files or the journal, not both");
+  if (!journal && (args->Has("since") || args->Has("until") || args->Has("journal-match")))
+    return UsageError(kReplayVerb, "--since, --until and --journal-match are for the journal");
+  if (!journal && args->positionals.empty())
+    return UsageError(kReplayVerb, "no log file named (or --journal-file, --journal)");
   ReplayOptions options;
   const auto detail = DetailFromName(args->Get("detail").value_or("standard"));
   options.tracker.keep_events = *detail == Detail::kFull;
@@ -123,7 +164,17 @@ int ReplayMain(const std::vector<std::string>& argv, const Clock& clock) {
   if (Status bs = (*store)->BeginBulkLoad(); !bs.ok()) return FailWith(bs);
   LineCounter counter;
   AsyncWriter writer(store->get());
-  Status st = Replay(args->positionals, options, &writer, &counter, progress);
+  Status st = Status::Ok();
+  size_t inputs = args->positionals.size();
+  if (journal) {
+    JournalSource source;
+    TimeUs since = 0, until = 0;
+    st = JournalSourceOf(*args, &source, &since, &until);
+    if (st.ok()) st = ReplayJournal(source, since, until, options, &writer, &counter);
+    inputs = source.files.size() + source.directories.size();
+  } else {
+    st = Replay(args->positionals, options, &writer, &counter, progress);
+  }
   Status wst = writer.Finish();
   if (tty) std::fputs("\n", stderr);
   if (wst.ok()) wst = (*store)->AddLineStats(counter.ToStats());
@@ -134,8 +185,12 @@ int ReplayMain(const std::vector<std::string>& argv, const Clock& clock) {
   if (!quiet && (st.ok() || writer.stats().written > 0 || counter.lines() > 0)) {
     const double secs = static_cast<double>(clock.MonotonicNow() - start) / 1e6;
     const Store::HeldCounts held = (*store)->held_counts();
-    std::printf("replayed %lld lines from %zu file(s) in %.2fs (%s lines/s): %lld records written",
-                static_cast<long long>(counter.lines()), args->positionals.size(), secs,
+    const std::string from = !journal ? std::to_string(inputs) + " file(s)"
+                             : inputs == 0
+                                 ? std::string("the system journal")
+                                 : std::to_string(inputs) + " journal file(s) or directory";
+    std::printf("replayed %lld lines from %s in %.2fs (%s lines/s): %lld records written",
+                static_cast<long long>(counter.lines()), from.c_str(), secs,
                 Human(secs > 0 ? counter.lines() / secs : 0).c_str(),
                 static_cast<long long>(writer.stats().written - held.kept));
     if (held.kept + held.replaced > 0)

@@ -17,6 +17,7 @@
 #include "agent/cli/verbs.h"
 #include "agent/config/config.h"
 #include "agent/config/config_keys.h"
+#include "agent/journal/journal_reader.h"
 #include "agent/metrics/metrics_server.h"
 #include "agent/run/agent.h"
 #include "agent/run/enforcement.h"
@@ -40,6 +41,17 @@ StatusOr<Config> Configure(const Args& args, const std::vector<std::string>& log
     c = *loaded;
   }
   if (!logs.empty()) c.logs.paths = logs;
+  if (args.Has("journal")) c.input.journal = true;
+  if (auto v = args.Get("journal-directory")) {
+    c.input.journal = true;
+    c.input.journal_directory = AbsoluteLogPath(*v);
+  }
+  if (args.Has("journal-match")) c.input.journal_matches = args.GetAll("journal-match");
+  for (const auto& m : c.input.journal_matches)
+    if (!ValidJournalMatch(m))
+      return Status::InvalidArgument("--journal-match must be FIELD=VALUE or FIELD=PREFIX*: " + m);
+  // The journal and no log named: the journal only (no /var/log/mail.log default).
+  if (c.input.journal && logs.empty() && !c.logs.paths_given) c.logs.paths.clear();
   if (auto v = args.Get("store")) c.store.url = *v;
   if (auto v = args.Get("detail")) c.store.detail = *DetailFromName(*v);  // checked by the spec
   if (args.Has("from-start")) c.logs.from_start = true;
@@ -69,12 +81,28 @@ StatusOr<Config> Configure(const Args& args, const std::vector<std::string>& log
   return c;
 }
 
-// The live IP and CIDR blocks, as the policy service looks them up.
-std::vector<std::string> WatchDirs(const std::vector<std::string>& logs) {
+// The directories whose changes wake the agent: of the logs, and of the journal
+// files (a directory's watch sees its files written; the poll interval is the
+// fallback).
+std::vector<std::string> WatchDirs(const Config& c) {
   std::set<std::string> dirs;
-  for (const auto& l : logs) {
+  for (const auto& l : c.logs.paths) {
     const size_t slash = l.rfind('/');
     dirs.insert(slash == std::string::npos ? "." : (slash == 0 ? "/" : l.substr(0, slash)));
+  }
+  if (c.input.journal && !c.input.journal_directory.empty()) dirs.insert(c.input.journal_directory);
+  if (c.input.journal && c.input.journal_directory.empty()) {
+    // journald writes /var/log/journal/MACHINE-ID (or /run/log/journal/... when
+    // it does not keep the journal on disk).
+    std::string id;
+    if (FILE* f = std::fopen("/etc/machine-id", "r")) {
+      char buf[64] = {};
+      if (std::fgets(buf, sizeof buf, f)) id = buf;
+      std::fclose(f);
+    }
+    while (!id.empty() && (id.back() == '\n' || id.back() == ' ')) id.pop_back();
+    for (const char* base : {"/var/log/journal/", "/run/log/journal/"})
+      if (!id.empty() && RealFileSystem()->Stat(base + id).ok()) dirs.insert(base + id);
   }
   return {dirs.begin(), dirs.end()};
 }
@@ -109,13 +137,14 @@ void Reload(const Args& args, const std::vector<std::string>& logs, const Clock&
     case Supervisor::Reloaded::kApplied: {
       std::string later;
       for (const std::string& section : r.restart) later += " " + section;
-      std::fprintf(stderr, "mailtrail: configuration reloaded: %zu log(s) into %s%s%s\n",
-                   next->logs.paths.size(), EscapeForLog(next->store.url).c_str(),
+      std::fprintf(stderr, "mailtrail: configuration reloaded: %zu log(s)%s into %s%s%s\n",
+                   next->logs.paths.size(), next->input.journal ? " and the journal" : "",
+                   EscapeForLog(next->store.url).c_str(),
                    later.empty() ? "" : "; at the next restart:", later.c_str());
       break;
     }
   }
-  loop->SwapAgent(supervisor->agent(), WatchDirs(supervisor->config().logs.paths));
+  loop->SwapAgent(supervisor->agent(), WatchDirs(supervisor->config()));
   if (supervisor->config().logs.poll_interval != poll_before)
     loop->SetPollInterval(supervisor->config().logs.poll_interval);
 }
@@ -130,6 +159,13 @@ const VerbSpec kRunVerb = {
         {"config", true, "configuration file (TOML; mailtrail.toml(5))", "FILE"},
         {"store", true, "where records go (overrides [store] url)", "URL"},
         {"log", true, "a log to follow; repeat for several (overrides [logs] paths)", "FILE"},
+        {"journal", false, "read Postfix's messages from the systemd journal ([input] journal)"},
+        {"journal-match", true,
+         "which journal entries: FIELD=VALUE or FIELD=PREFIX*; repeat (default: "
+         "SYSLOG_IDENTIFIER postfix* or the mail facility)",
+         "RULE"},
+        {"journal-directory", true, "the journal files of this directory, not the system journal",
+         "DIR"},
         ChoiceFlag("detail", "how much of each message to keep (overrides [store] detail)",
                    {"minimal", "standard", "full"}),
         {"from-start", false, "first start without a checkpoint: read the logs from their start"},
@@ -202,8 +238,8 @@ int CheckConfigMain(const std::vector<std::string>& argv, const Clock& clock) {
     std::fputs(ConfigToml(*c).c_str(), stdout);
     return kExitOk;
   }
-  std::printf("%s: ok (%zu log(s) into %s)\n", path.c_str(), c->logs.paths.size(),
-              c->store.url.c_str());
+  std::printf("%s: ok (%zu log(s)%s into %s)\n", path.c_str(), c->logs.paths.size(),
+              c->input.journal ? " and the journal" : "", c->store.url.c_str());
   return kExitOk;
 }
 
@@ -241,7 +277,7 @@ int RunMain(const std::vector<std::string>& argv, const Clock& clock) {
   if (!supervisor.agent()) return kExitOk;  // SIGTERM while it waited for the store
   RunLoopOptions loop;
   loop.poll_interval = config->logs.poll_interval;
-  loop.watch_dirs = WatchDirs(config->logs.paths);
+  loop.watch_dirs = WatchDirs(*config);
   MetricsServer metrics;
   std::string metrics_listen = config->metrics.listen;  // where it listens now
   if (!metrics_listen.empty()) {
@@ -283,7 +319,8 @@ int RunMain(const std::vector<std::string>& argv, const Clock& clock) {
   };
   tick();
   loop.on_tick = tick;
-  std::fprintf(stderr, "mailtrail: following %zu log(s) into %s\n", config->logs.paths.size(),
+  std::fprintf(stderr, "mailtrail: following %zu log(s)%s into %s\n", config->logs.paths.size(),
+               supervisor.agent()->journal() ? " and the journal" : "",
                EscapeForLog(config->store.url).c_str());
   Status st = RunAgentLoop(supervisor.agent(), loop);
   (*enforcement)->Stop();

@@ -90,6 +90,9 @@ StatusOr<Config> ParseConfig(const std::string& text, const std::string& name) {
     if (const toml::node* rules = detect ? t.get("rule") : nullptr)
       if (Status st = ReadRules(name, *rules, &c.detect.rules); !st.ok()) return st;
   }
+  // The journal alone unless [logs] paths names files beside it: no default
+  // /var/log/mail.log, which a journal-only Debian 12 does not have.
+  if (c.input.journal && !c.logs.paths_given) c.logs.paths.clear();
   return c;
 }
 

@@ -34,9 +34,17 @@ struct AgentConfig {
 
 struct LogsConfig {
   std::vector<std::string> paths = {"/var/log/mail.log"};
+  bool paths_given = false;  // [logs] paths was set (else none beside the journal)
   bool from_start = false;
   std::string timezone = "UTC";
   TimeUs poll_interval = kUsPerSecond;
+};
+
+// [input] (agent/journal/journal_reader.h)
+struct InputConfig {
+  bool journal = false;                      // Postfix's messages from the systemd journal
+  std::vector<std::string> journal_matches;  // "FIELD=VALUE" / "FIELD=PREFIX*"; none: the default
+  std::string journal_directory;             // "" = the system journal
 };
 
 struct WriterConfig {
@@ -122,6 +130,7 @@ struct Config {
   StoreConfig store;
   AgentConfig agent;
   LogsConfig logs;
+  InputConfig input;
   WriterConfig writer;
   TrackerConfig tracker;
   MetricsConfig metrics;

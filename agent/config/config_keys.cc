@@ -6,6 +6,7 @@
 #include "actions/policy/policy_protocol.h"
 #include "agent/config/config_table.h"
 #include "agent/config/key_kinds.h"
+#include "agent/journal/journal_reader.h"
 #include "base/cidr.h"
 
 namespace mailtrail {
@@ -119,6 +120,7 @@ void LogsKeys(std::vector<KeyDef<Config>>* t) {
            paths.push_back(**p.as_string());
          }
          c->logs.paths = std::move(paths);
+         c->logs.paths_given = true;
          return {};
        },
        [](const C& c) {
@@ -140,6 +142,33 @@ void LogsKeys(std::vector<KeyDef<Config>>* t) {
       Lift(&C::logs, Integer<LogsConfig>("logs", "poll_interval_ms",
                                          "how often the logs are re-checked besides file events",
                                          true, &LogsConfig::poll_interval, 10, 3600000, kMs)),
+  };
+  t->insert(t->end(), keys.begin(), keys.end());
+}
+
+void InputKeys(std::vector<KeyDef<Config>>* t) {
+  using C = Config;
+  std::vector<KeyDef<C>> keys = {
+      Lift(&C::input, Boolean<InputConfig>(
+                          "input", "journal",
+                          "follow Postfix's messages in the systemd journal (alone, unless [logs] "
+                          "paths is set too)",
+                          true, &InputConfig::journal)),
+      Lift(&C::input, Texts<InputConfig>(
+                          "input", "journal_match",
+                          "which journal entries are Postfix's: FIELD=VALUE or FIELD=PREFIX*; "
+                          "none = a SYSLOG_IDENTIFIER beginning with postfix, or the mail facility",
+                          true, &InputConfig::journal_matches,
+                          [](const std::string& m) -> std::string {
+                            return ValidJournalMatch(m)
+                                       ? ""
+                                       : "journal_match must be FIELD=VALUE or FIELD=PREFIX* "
+                                         "(FIELD in capitals, as SYSLOG_IDENTIFIER=postfix*)";
+                          })),
+      Lift(&C::input, Text<InputConfig>("input", "journal_directory",
+                                        "read the journal files of this directory; \"\" = the "
+                                        "system journal",
+                                        true, &InputConfig::journal_directory)),
   };
   t->insert(t->end(), keys.begin(), keys.end());
 }
@@ -193,6 +222,7 @@ std::vector<KeyDef<Config>> BuildConfigTable() {
   StoreKeys(&t);
   AgentKeys(&t);
   LogsKeys(&t);
+  InputKeys(&t);
   WriterKeys(&t);
   TrackerKeys(&t);
   MetricsKeys(&t);

@@ -208,6 +208,7 @@ Status Agent::Start() {
       Lines none(this, &states_[i]);
       if (auto n = streams_[i]->Poll(clock_->MonotonicNow(), &none, 0); !n.ok()) return n.status();
     }
+    if (Status js = StartJournal(nullptr); !js.ok()) return js;
     Status st = Flush();
     whole_state_bytes_ = 0;  // it only names the files: the next one is whole again
     return st;
@@ -246,7 +247,29 @@ Status Agent::Start() {
       }
     }
   }
-  return Status::Ok();
+  return StartJournal(&cp);
+}
+
+Status Agent::StartJournal(const Checkpoint* saved) {
+  if (!options_.journal) return Status::Ok();
+  if (!journal_) {
+    auto reader = JournalReader::Open(*options_.journal);
+    if (!reader.ok()) return reader.status();
+    journal_ = std::move(*reader);
+    // Its lines' RFC 3339 stamps carry their year: the parser guesses none.
+    journal_state_.emplace(StreamState{LineCounter(), DatedLineParser::WithYear(0, 1970)});
+  }
+  // A checkpoint that read the journal: on after its cursor ("": nothing was
+  // there then, so everything now is new). Else a first start for the journal.
+  if (saved && saved->journal_read) {
+    std::fprintf(stderr, "mailtrail: reading %s after %s\n", EscapeForLog(journal_->name()).c_str(),
+                 saved->journal_cursor.empty()
+                     ? "nothing (from its start)"
+                     : ("cursor " + EscapeForLog(saved->journal_cursor, 300)).c_str());
+    return saved->journal_cursor.empty() ? journal_->SeekHead()
+                                         : journal_->SeekAfter(saved->journal_cursor);
+  }
+  return options_.from_start ? journal_->SeekHead() : journal_->SeekTail();
 }
 
 bool Agent::SameLog(const Checkpoint::Stream& saved, size_t i, const Checkpoint& cp) const {
@@ -269,6 +292,12 @@ StatusOr<size_t> Agent::Step() {
   for (size_t i = 0; i < streams_.size() && total < options_.lines_per_step; ++i) {
     Lines lines(this, &states_[i]);
     auto n = streams_[i]->Poll(now, &lines, options_.lines_per_step - total);
+    if (!n.ok()) return n.status();
+    total += *n;
+  }
+  if (journal_ && total < options_.lines_per_step) {
+    Lines lines(this, &*journal_state_);
+    auto n = journal_->Poll(&lines, options_.lines_per_step - total);
     if (!n.ok()) return n.status();
     total += *n;
   }
@@ -340,6 +369,10 @@ Status Agent::Flush() {
   Checkpoint cp;
   for (size_t i = 0; i < streams_.size(); ++i)
     cp.streams.push_back({streams_[i]->path(), streams_[i]->positions(), states_[i].dating.year()});
+  if (journal_) {
+    cp.journal_read = true;
+    cp.journal_cursor = journal_->cursor();
+  }
   // Changes only, until they add up to the whole state: a restart then reads at
   // most twice the state, and a deferred queue is not written every second.
   const bool whole = whole_state_bytes_ == 0 || changes_bytes_ >= whole_state_bytes_;
@@ -387,12 +420,14 @@ TimeUs Agent::commit_interval() const {
 int64_t Agent::lines_read() const {
   int64_t n = 0;
   for (const auto& s : states_) n += s.counter.lines();
+  if (journal_state_) n += journal_state_->counter.lines();
   return n;
 }
 
 int64_t Agent::unknown_lines() const {
   int64_t n = 0;
   for (const auto& s : states_) n += s.counter.count(EventKind::kUnknown);
+  if (journal_state_) n += journal_state_->counter.count(EventKind::kUnknown);
   return n;
 }
 

@@ -12,11 +12,13 @@
 
 #include <deque>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "agent/blocks/block_manager.h"
 #include "agent/detect/flood_detector.h"
+#include "agent/journal/journal_reader.h"
 #include "agent/queue/queue_watcher.h"
 #include "agent/replay/async_writer.h"
 #include "agent/replay/line_stats.h"
@@ -34,6 +36,10 @@ namespace mailtrail {
 struct AgentOptions {
   std::vector<std::string> logs;  // paths followed, each through its rotations
   bool from_start = false;        // first start without a checkpoint: read what is there
+  // Postfix's messages from the systemd journal too (or instead of logs), with
+  // its cursor in the checkpoint; from_start: its head at the first start,
+  // else only what comes after the newest entry then.
+  std::optional<JournalSource> journal;
   TimeUs flush_interval = kUsPerSecond;
   size_t batch_records = 20000;   // flush earlier when this many records wait
   size_t lines_per_step = 20000;  // work per Step(): bounded so signals stay timely
@@ -112,6 +118,8 @@ class Agent {
   const BlockManager* blocks() const { return blocks_.get(); }
   const FloodDetector* detector() const { return detector_.get(); }
   const std::vector<std::unique_ptr<FileStream>>& streams() const { return streams_; }
+  // Null unless reading the journal (after Start()).
+  const JournalReader* journal() const { return journal_.get(); }
 
  private:
   class Lines;
@@ -153,6 +161,10 @@ class Agent {
   MessageTracker tracker_;
   std::vector<std::unique_ptr<FileStream>> streams_;
   std::vector<StreamState> states_;
+  // Opens the journal at Start() and puts it where the checkpoint says.
+  Status StartJournal(const Checkpoint* saved);
+  std::unique_ptr<JournalReader> journal_;
+  std::optional<StreamState> journal_state_;
   TimeUs last_flush_ = 0;
   int64_t last_checkpoint_bytes_ = 0;
   // The store's checkpoint: the size of its whole state (0: none yet, nothing

@@ -27,6 +27,7 @@ std::string EncodeCheckpoint(const Checkpoint& cp) {
     streams.push_back({{"path", s.path}, {"year", s.year}, {"positions", positions}});
   }
   json j = {{"v", kVersion}, {"seq", cp.seq}, {"streams", streams}};
+  if (cp.journal_read) j["journal"] = cp.journal_cursor;
   // The frames after the header's newline: the detector's, then the tracker's.
   std::string frames;
   if (cp.detector_state.size() >= kCompressFrom) {
@@ -95,6 +96,10 @@ StatusOr<Checkpoint> DecodeCheckpoint(std::string_view bytes) {
       frame.remove_prefix(size);
     } else if (j.contains("detector")) {
       cp.detector_state = j.at("detector").dump();
+    }
+    if (j.contains("journal")) {
+      cp.journal_read = true;
+      cp.journal_cursor = j.at("journal").get<std::string>();
     }
     if (j.contains("seq")) cp.seq = IntFromJson<int64_t>(j.at("seq"));  // absent before 2026-11-28
     for (const json& s : j.at("streams")) {

@@ -17,6 +17,10 @@
 // is 4 KiB or more "detector_zstd": [plain size, frame size] with its frame
 // right after the newline, before the tracker's. Version 1 parts (no detector)
 // are read as ever.
+//
+// A part of an agent reading the systemd journal also holds "journal": the
+// cursor of the last entry read (2026-12; absent otherwise, and read as such
+// by the versions before, which only had files).
 #ifndef MAILTRAIL_AGENT_RUN_CHECKPOINT_H_
 #define MAILTRAIL_AGENT_RUN_CHECKPOINT_H_
 
@@ -37,6 +41,10 @@ struct Checkpoint {
     int year = 0;                           // of its yearless timestamps
   };
   std::vector<Stream> streams;
+  // Reading the journal: the cursor of the last entry read, "" when none was
+  // (the next start reads from its head). Meaningful only with journal_read.
+  std::string journal_cursor;
+  bool journal_read = false;
   std::string tracker_state;  // SaveState() or SaveChanges(): a JSON object
   // FloodDetector::SaveState(), whole; empty: this part does not carry one.
   std::string detector_state;

@@ -86,6 +86,9 @@ std::string Agent::RenderMetrics() const {
   };
   per_log("mailtrail_log_lines_total", "counter", "Lines read from each log.",
           [](const FileStream& s) { return s.counters().lines; });
+  if (journal_)  // the journal as one more log, named "journal"
+    Sample(&out, "mailtrail_log_lines_total{log=\"journal\"}",
+           static_cast<double>(journal_->counters().lines));
   per_log("mailtrail_log_bytes_total", "counter", "Bytes read from each log.",
           [](const FileStream& s) { return s.counters().bytes; });
   per_log("mailtrail_log_rotations_total", "counter", "Rotations followed per log.",
@@ -96,7 +99,13 @@ std::string Agent::RenderMetrics() const {
           [](const FileStream& s) { return s.backlog_bytes(); });
   // One family after the other (the format wants each family's samples together).
   std::vector<LineStats> per_log_stats;
+  std::vector<std::string> log_labels;
   for (const auto& st : states_) per_log_stats.push_back(st.counter.ToStats());
+  for (const auto& s : streams_) log_labels.push_back(Label(s->path()));
+  if (journal_state_) {
+    per_log_stats.push_back(journal_state_->counter.ToStats());
+    log_labels.push_back("journal");
+  }
   for (const bool unknown : {false, true}) {
     if (unknown) {
       Metric(&out, "mailtrail_unknown_lines_total", "counter", "Unknown lines by log and program.");
@@ -104,8 +113,8 @@ std::string Agent::RenderMetrics() const {
       Metric(&out, "mailtrail_lines_total", "counter",
              "Lines by log and by what the parsers made of them.");
     }
-    for (size_t i = 0; i < streams_.size(); ++i) {
-      const std::string log = Label(streams_[i]->path());
+    for (size_t i = 0; i < per_log_stats.size(); ++i) {
+      const std::string& log = log_labels[i];
       for (const auto& [kind, n] : per_log_stats[i].kinds) {
         const bool is_unknown = kind.rfind("unknown:", 0) == 0;
         if (is_unknown != unknown) continue;

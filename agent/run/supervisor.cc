@@ -11,6 +11,12 @@ namespace mailtrail {
 AgentOptions ToAgentOptions(const Config& c) {
   AgentOptions o;
   o.logs = c.logs.paths;
+  if (c.input.journal) {
+    JournalSource js;
+    if (!c.input.journal_directory.empty()) js.directories = {c.input.journal_directory};
+    js.matches = c.input.journal_matches;
+    o.journal = js;
+  }
   o.from_start = c.logs.from_start;
   o.flush_interval = c.writer.flush_interval;
   o.batch_records = c.writer.batch_records;

@@ -76,6 +76,26 @@ TEST(Config, TheExampleFileHoldsExactlyTheDefaults) {
   EXPECT_EQ(c->queue.directory, d.queue.directory);
   EXPECT_EQ(c->queue.scan_interval, d.queue.scan_interval);
   EXPECT_EQ(c->queue.bounce_alert, d.queue.bounce_alert);
+  EXPECT_EQ(c->input.journal, d.input.journal);
+  EXPECT_EQ(c->input.journal_matches, d.input.journal_matches);
+  EXPECT_EQ(c->input.journal_directory, d.input.journal_directory);
+}
+
+TEST(Config, TheJournalAloneOrBesideLogs) {
+  auto only = ParseConfig(
+      "[input]\njournal = true\njournal_match = [\"SYSLOG_IDENTIFIER=postfix*\"]\n", "t.toml");
+  ASSERT_TRUE(only.ok()) << only.status().message();
+  EXPECT_TRUE(only->input.journal);
+  EXPECT_TRUE(only->logs.paths.empty());  // no /var/log/mail.log default beside it
+  EXPECT_EQ(only->input.journal_matches, std::vector<std::string>{"SYSLOG_IDENTIFIER=postfix*"});
+  auto both =
+      ParseConfig("[logs]\npaths = [\"/var/log/other.log\"]\n[input]\njournal = true\n", "t.toml");
+  ASSERT_TRUE(both.ok()) << both.status().message();
+  EXPECT_EQ(both->logs.paths, std::vector<std::string>{"/var/log/other.log"});
+  auto bad =
+      ParseConfig("[input]\njournal = true\njournal_match = [\"identifier=postfix\"]\n", "t.toml");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("t.toml:3"), std::string::npos) << bad.status().message();
 }
 
 TEST(Config, AgentHostNamesTheRecordsApartFromTheWriter) {

@@ -128,6 +128,29 @@ TEST(Checkpoint, ALargeStateIsCompressedAndComesBackExactly) {
   EXPECT_GT(refused, 30);
 }
 
+TEST(Checkpoint, TheJournalCursorComesBackAndIsAbsentWithoutTheJournal) {
+  Checkpoint cp;
+  cp.tracker_state = "{}";
+  cp.journal_read = true;
+  cp.journal_cursor =
+      "s=88e4f887d91c4d48ad2651273120028e;i=aff;b=5f0b;m=2538689;t=66140ff66eac0;x=c0f";
+  auto back = DecodeCheckpoint(EncodeCheckpoint(cp));
+  ASSERT_TRUE(back.ok()) << back.status().message();
+  EXPECT_TRUE(back->journal_read);
+  EXPECT_EQ(back->journal_cursor, cp.journal_cursor);
+  // Read, with nothing there yet: "" and still read (the next start reads
+  // from the head, not from the end).
+  cp.journal_cursor.clear();
+  back = DecodeCheckpoint(EncodeCheckpoint(cp));
+  ASSERT_TRUE(back.ok());
+  EXPECT_TRUE(back->journal_read);
+  EXPECT_EQ(back->journal_cursor, "");
+  cp.journal_read = false;
+  back = DecodeCheckpoint(EncodeCheckpoint(cp));
+  ASSERT_TRUE(back.ok());
+  EXPECT_FALSE(back->journal_read);
+}
+
 TEST(Checkpoint, ASmallStateStaysReadableJson) {
   const std::string bytes = EncodeCheckpoint(Sample("{\"v\":2,\"records\":[]}"));
   EXPECT_EQ(bytes.find('\n'), std::string::npos);

@@ -1,0 +1,263 @@
+#include "agent/journal/journal_reader.h"
+
+#include <systemd/sd-journal.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <ctime>
+#include <map>
+
+namespace mailtrail {
+
+namespace {
+
+// As FileStream's max_line: a longer line is cut and counted, not parsed.
+constexpr size_t kMaxLine = 64 * 1024;
+// Entries examined per Poll at most, matching or not: a busy journal of other
+// services' messages does not hold the event loop.
+constexpr size_t kEntriesPerLine = 50;
+
+Status Error(const std::string& what, int r) {
+  return Status::IoError("journal: " + what + ": " + std::strerror(-r));
+}
+
+bool FieldNameChar(char c, bool first) {
+  return (c >= 'A' && c <= 'Z') || c == '_' || (!first && c >= '0' && c <= '9');
+}
+
+// "2026-11-27T12:03:25.123456+00:00", as rsyslog's RFC 3339 template writes.
+void AppendStamp(TimeUs t, std::string* out) {
+  const time_t secs = static_cast<time_t>(t / kUsPerSecond);
+  struct tm tm;
+  gmtime_r(&secs, &tm);
+  char buf[96];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%06lld+00:00", tm.tm_year + 1900,
+                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                static_cast<long long>(t % kUsPerSecond));
+  out->append(buf);
+}
+
+}  // namespace
+
+bool ValidJournalMatch(const std::string& rule) {
+  const size_t eq = rule.find('=');
+  if (eq == 0 || eq == std::string::npos || eq > 64) return false;
+  for (size_t i = 0; i < eq; ++i)
+    if (!FieldNameChar(rule[i], i == 0)) return false;
+  return true;
+}
+
+StatusOr<std::unique_ptr<JournalReader>> JournalReader::Open(const JournalSource& source) {
+  std::unique_ptr<JournalReader> r(new JournalReader());
+  int rc;
+  if (!source.directories.empty()) {
+    if (source.directories.size() > 1 || !source.files.empty())
+      return Status::InvalidArgument("journal: one directory, or files, not both");
+    r->name_ = source.directories[0];
+    rc = sd_journal_open_directory(&r->j_, source.directories[0].c_str(), 0);
+  } else if (!source.files.empty()) {
+    std::vector<const char*> paths;
+    for (const auto& f : source.files) paths.push_back(f.c_str());
+    paths.push_back(nullptr);
+    r->name_ = source.files.size() == 1 ? source.files[0] : "the journal files";
+    rc = sd_journal_open_files(&r->j_, paths.data(), 0);
+  } else {
+    r->name_ = "the system journal";
+    rc = sd_journal_open(&r->j_, SD_JOURNAL_LOCAL_ONLY);
+  }
+  if (rc < 0) return Error("opening " + r->name_, rc);
+  r->default_filter_ = source.matches.empty();
+  for (const std::string& m : source.matches) {
+    if (!ValidJournalMatch(m))
+      return Status::InvalidArgument("journal match must be FIELD=VALUE (FIELD in capitals): " + m);
+    const size_t eq = m.find('=');
+    if (!m.empty() && m.back() == '*') {
+      r->prefix_rules_.push_back({m.substr(0, eq), m.substr(eq + 1, m.size() - eq - 2)});
+    } else if ((rc = sd_journal_add_match(r->j_, m.data(), m.size())) < 0) {
+      return Error("match " + m, rc);
+    }
+  }
+  // Inotify on the directories: new files and entries are seen by
+  // sd_journal_process() at the next Poll. Files opened by name are not
+  // watched (sd-journal refuses): their new entries are read all the same,
+  // new files are not looked for.
+  r->watching_ = sd_journal_get_fd(r->j_) >= 0;
+  return r;
+}
+
+JournalReader::~JournalReader() {
+  if (j_) sd_journal_close(j_);
+}
+
+Status JournalReader::SeekHead() {
+  current_unread_ = false;
+  const int rc = sd_journal_seek_head(j_);
+  return rc < 0 ? Error("seeking its head", rc) : Status::Ok();
+}
+
+Status JournalReader::SeekTime(TimeUs t) {
+  current_unread_ = false;
+  const int rc = sd_journal_seek_realtime_usec(j_, static_cast<uint64_t>(t));
+  return rc < 0 ? Error("seeking a time", rc) : Status::Ok();
+}
+
+Status JournalReader::SeekTail() {
+  current_unread_ = false;
+  int rc = sd_journal_seek_tail(j_);
+  if (rc < 0) return Error("seeking its tail", rc);
+  // On the newest entry (if any), so that its cursor is the position now and
+  // the next entry read is the first one written after it.
+  rc = sd_journal_previous(j_);
+  if (rc < 0) return Error("seeking its tail", rc);
+  if (rc > 0) {
+    char* c = nullptr;
+    if ((rc = sd_journal_get_cursor(j_, &c)) < 0) return Error("reading a cursor", rc);
+    cursor_ = c;
+    std::free(c);
+  }
+  return Status::Ok();
+}
+
+Status JournalReader::SeekAfter(const std::string& cursor) {
+  current_unread_ = false;
+  int rc = sd_journal_seek_cursor(j_, cursor.c_str());
+  if (rc < 0) return Error("seeking the saved cursor", rc);
+  cursor_ = cursor;
+  // The cursor's realtime ("t=HEX"): the seek finds the entry by its sequence
+  // number only in files of its own sequence (journald's files share one;
+  // systemd-journal-remote's each have their own), in the others by time, and
+  // so lands on the first entry of the cursor's second there. Every entry up
+  // to the cursor's own was read: step over them. If the cursor's entry is
+  // gone (vacuumed), the first entry later than its second is the next.
+  uint64_t t_cursor = 0;
+  if (const size_t t = cursor.find(";t="); t != std::string::npos)
+    t_cursor = std::strtoull(cursor.c_str() + t + 3, nullptr, 16);
+  for (;;) {
+    rc = sd_journal_next(j_);
+    if (rc < 0) return Error("seeking the saved cursor", rc);
+    if (rc == 0) return Status::Ok();  // at the end: what comes next is new
+    if (sd_journal_test_cursor(j_, cursor.c_str()) > 0) return Status::Ok();
+    uint64_t t = 0;
+    if ((rc = sd_journal_get_realtime_usec(j_, &t)) < 0) return Error("reading a time stamp", rc);
+    if (t > t_cursor) {
+      current_unread_ = true;
+      return Status::Ok();
+    }
+  }
+}
+
+bool JournalReader::Field(const char* name, std::string* value) {
+  const void* data;
+  size_t len;
+  if (sd_journal_get_data(j_, name, &data, &len) < 0) return false;
+  const size_t skip = std::strlen(name) + 1;  // "NAME="
+  if (len < skip) return false;
+  value->assign(static_cast<const char*>(data) + skip, len - skip);
+  return true;
+}
+
+bool JournalReader::Matches() {
+  if (default_filter_) {
+    if (Field("SYSLOG_IDENTIFIER", &field_) && field_.rfind("postfix", 0) == 0) return true;
+    return Field("SYSLOG_FACILITY", &field_) && field_ == "2";
+  }
+  // Alternatives within one field, every field matching.
+  std::map<std::string, bool> by_field;
+  for (const Rule& r : prefix_rules_) {
+    bool& ok = by_field[r.field];
+    if (!ok && Field(r.field.c_str(), &field_) && field_.rfind(r.prefix, 0) == 0) ok = true;
+  }
+  for (const auto& [field, ok] : by_field)
+    if (!ok) return false;
+  return true;
+}
+
+namespace {
+// A host or program name as one token of the envelope: whatever would end it
+// early or start the next part (a space, ':', '[', ']', control bytes) becomes
+// '_'. Any client may write any field to the journal (sd_journal_send), so an
+// identifier must not be able to carry a second tag or a message.
+void AppendToken(std::string_view value, std::string* out) {
+  for (const char c : value) {
+    const auto u = static_cast<unsigned char>(c);
+    out->push_back(u <= ' ' || u == 0x7f || c == ':' || c == '[' || c == ']' ? '_' : c);
+  }
+}
+bool AllDigits(const std::string& s) {
+  if (s.empty() || s.size() > 10) return false;
+  for (const char c : s)
+    if (c < '0' || c > '9') return false;
+  return true;
+}
+}  // namespace
+
+void JournalReader::BuildLine(TimeUs realtime) {
+  line_.clear();
+  AppendStamp(realtime, &line_);
+  line_ += ' ';
+  if (Field("_HOSTNAME", &field_) && !field_.empty())
+    AppendToken(field_, &line_);
+  else
+    line_ += "localhost";
+  line_ += ' ';
+  if ((Field("SYSLOG_IDENTIFIER", &field_) || Field("_COMM", &field_)) && !field_.empty())
+    AppendToken(field_, &line_);
+  else
+    line_ += "unknown";
+  if ((Field("SYSLOG_PID", &field_) && AllDigits(field_)) ||
+      (Field("_PID", &field_) && AllDigits(field_))) {
+    line_ += '[';
+    line_ += field_;
+    line_ += ']';
+  }
+  line_ += ": ";
+  if (Field("MESSAGE", &field_)) {
+    for (char& c : field_)
+      if (c == '\n' || c == '\r') c = ' ';
+    line_ += field_;
+  }
+}
+
+StatusOr<size_t> JournalReader::Poll(LineHandler* handler, size_t max_lines, TimeUs until) {
+  int rc = watching_ ? sd_journal_process(j_) : 0;
+  if (rc < 0) return Error("following " + name_, rc);
+  size_t lines = 0, examined = 0;
+  const size_t max_examined = max_lines * kEntriesPerLine;
+  while (lines < max_lines && examined < max_examined) {
+    if (current_unread_) {
+      current_unread_ = false;
+    } else {
+      rc = sd_journal_next(j_);
+      if (rc < 0) return Error("reading " + name_, rc);
+      if (rc == 0) break;
+    }
+    uint64_t realtime = 0;
+    if ((rc = sd_journal_get_realtime_usec(j_, &realtime)) < 0)
+      return Error("reading a time stamp", rc);
+    if (until != 0 && static_cast<TimeUs>(realtime) > until) {
+      current_unread_ = true;  // left for a later, wider read
+      break;
+    }
+    if (keep_cursor_) {
+      char* c = nullptr;
+      if ((rc = sd_journal_get_cursor(j_, &c)) < 0) return Error("reading a cursor", rc);
+      cursor_ = c;
+      std::free(c);
+    }
+    ++examined;
+    ++counters_.entries;
+    if (!Matches()) continue;
+    BuildLine(static_cast<TimeUs>(realtime));
+    TailLine line;
+    line.overlong = line_.size() > kMaxLine;
+    line.bytes = std::string_view(line_).substr(0, kMaxLine);
+    handler->OnLine(line);
+    ++lines;
+    ++counters_.lines;
+  }
+  return lines;
+}
+
+}  // namespace mailtrail

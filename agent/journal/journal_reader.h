@@ -1,0 +1,110 @@
+// JournalReader: Postfix's messages from the systemd journal (sd-journal), as
+// the log lines the parsers read, with the journal cursor as the position.
+//
+// Each entry becomes "STAMP HOST IDENT[PID]: MESSAGE", STAMP being its
+// __REALTIME_TIMESTAMP in RFC 3339 with microseconds (UTC). Why a line and not
+// the stamp fed to the parser beside it: the envelope parser (host, program,
+// pid, the instance's syslog_name) stays the one path every input takes, and an
+// RFC 3339 stamp carries its year and zone, so the journal's own time goes
+// through exactly and no year or zone is guessed (parsers/envelope.cc). The
+// line is what rsyslog's RFC 3339 template writes for the same message.
+//
+// Which entries (Matches()): without match rules, those whose SYSLOG_IDENTIFIER
+// begins with "postfix" (postfix/smtpd, multi-instance postfix-out/smtpd, a
+// syslog_name of postfix-...) or whose SYSLOG_FACILITY is mail (2), which is
+// what rsyslog writes to mail.log (amavis, a content filter's lines). With
+// rules "FIELD=VALUE": an exact value is a journal match (sd_journal_add_match:
+// values of one field are alternatives, fields must all match); "FIELD=PRE*"
+// matches values beginning with PRE, likewise.
+//
+// Threading: one owner thread. Time: the entries'.
+// SECURITY: field bytes are untrusted (any local client may write any field).
+// MESSAGE is handed on as it is, except that line breaks become spaces (one
+// entry, one line); the host and program names have spaces, ':', '[' and ']'
+// replaced, and a PID that is not digits is left out, so that they cannot end
+// the envelope early and forge a tag or a message.
+#ifndef MAILTRAIL_AGENT_JOURNAL_JOURNAL_READER_H_
+#define MAILTRAIL_AGENT_JOURNAL_JOURNAL_READER_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "agent/tail/file_stream.h"
+#include "base/civil_time.h"
+#include "base/status.h"
+
+typedef struct sd_journal sd_journal;
+
+namespace mailtrail {
+
+struct JournalSource {
+  // All empty: the local system's journal. Otherwise these files, and the
+  // journal files in these directories (new ones there are noticed).
+  std::vector<std::string> files;
+  std::vector<std::string> directories;
+  std::vector<std::string> matches;  // "FIELD=VALUE" or "FIELD=PREFIX*"; empty: the default
+};
+
+struct JournalCounters {
+  int64_t entries = 0;  // examined
+  int64_t lines = 0;    // matched and handed on
+};
+
+// Whether `rule` is a valid match rule (FIELD is upper case letters, digits and
+// underscores, not starting with a digit, as journal fields are).
+bool ValidJournalMatch(const std::string& rule);
+
+class JournalReader {
+ public:
+  static StatusOr<std::unique_ptr<JournalReader>> Open(const JournalSource& source);
+  ~JournalReader();
+
+  // Where to read from (call one before the first Poll): after the entry at
+  // `cursor` (that one was read; a cursor whose entry is gone reads on from the
+  // next there is), from the first entry, from the first at or after `t`, or
+  // only what comes after the newest entry now (whose cursor cursor() is then).
+  Status SeekAfter(const std::string& cursor);
+  Status SeekHead();
+  Status SeekTime(TimeUs t);
+  Status SeekTail();
+
+  // Hands the lines of new matching entries to `handler`, at most max_lines;
+  // entries after `until` (0: no end) are left unread. Returns how many.
+  StatusOr<size_t> Poll(LineHandler* handler, size_t max_lines, TimeUs until = 0);
+
+  // The last entry examined (handed on or not matching): resuming after it
+  // reads nothing twice and loses nothing. "" before any.
+  const std::string& cursor() const { return cursor_; }
+  // A reader read once (replay) need not keep the cursor (a string per entry).
+  void set_keep_cursor(bool keep) { keep_cursor_ = keep; }
+  const JournalCounters& counters() const { return counters_; }
+  // What was opened, for messages: "the system journal", a file, a directory.
+  const std::string& name() const { return name_; }
+
+ private:
+  JournalReader() = default;
+  struct Rule {
+    std::string field, prefix;
+  };
+  bool Matches();
+  bool Field(const char* name, std::string* value);
+  void BuildLine(TimeUs realtime);
+
+  sd_journal* j_ = nullptr;
+  std::string name_;
+  std::vector<Rule> prefix_rules_;  // grouped by field at Open
+  bool default_filter_ = false;
+  bool watching_ = false;
+  bool keep_cursor_ = true;      // inotify set up (sd_journal_get_fd)
+  bool current_unread_ = false;  // positioned on an entry not handed on yet
+  std::string cursor_;
+  std::string line_, field_;
+  JournalCounters counters_;
+};
+
+}  // namespace mailtrail
+
+#endif  // MAILTRAIL_AGENT_JOURNAL_JOURNAL_READER_H_

@@ -1,0 +1,204 @@
+// JournalReader on real journal files written by systemd-journal-remote (no
+// journald needed): the lines it builds, which entries it takes, and resuming
+// after a cursor loses and doubles nothing, also when caught up.
+#include "agent/journal/journal_reader.h"
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+namespace mailtrail {
+namespace {
+
+struct Entry {
+  std::string ident, message;
+  int facility = 2;  // mail
+};
+
+class Collect : public LineHandler {
+ public:
+  void OnLine(const TailLine& line) override { lines.emplace_back(line.bytes); }
+  std::vector<std::string> lines;
+};
+
+class JournalReaderTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/mt_journal_reader_XXXXXX";
+    ASSERT_NE(mkdtemp(tmpl), nullptr);
+    dir_ = tmpl;
+  }
+  void TearDown() override { std::system(("rm -rf " + dir_).c_str()); }
+
+  // Entries n0.. (from 2026-11-27T12:00:00Z, one a second or `step_us` apart)
+  // as the file `name`.
+  std::string Write(const std::string& name, const std::vector<Entry>& entries, int n0 = 0,
+                    long long step_us = 1000000) {
+    const std::string path = dir_ + "/" + name;
+    FILE* p =
+        popen(("/lib/systemd/systemd-journal-remote -o " + path + " - 2>/dev/null").c_str(), "w");
+    EXPECT_NE(p, nullptr);
+    for (size_t i = 0; i < entries.size(); ++i) {
+      const long long n = n0 + static_cast<long long>(i);
+      std::fprintf(p,
+                   "__REALTIME_TIMESTAMP=%lld\n__MONOTONIC_TIMESTAMP=%lld\n"
+                   "_BOOT_ID=5f0b1c2d3e4f40718293a4b5c6d7e8f9\n_HOSTNAME=mx\n"
+                   "SYSLOG_IDENTIFIER=%s\nSYSLOG_PID=%lld\nSYSLOG_FACILITY=%d\n",
+                   1795780800000000LL + n * step_us + 250, 1000000 + n * 1000000,
+                   entries[i].ident.c_str(), 100 + n, entries[i].facility);
+      // The export format's binary form: the name, a newline, the length
+      // (64 bits, little endian), the bytes (a message with a newline).
+      const std::string& m = entries[i].message;
+      std::fputs("MESSAGE\n", p);
+      for (int b = 0; b < 8; ++b) std::fputc(static_cast<int>((m.size() >> (8 * b)) & 0xff), p);
+      std::fwrite(m.data(), 1, m.size(), p);
+      std::fputs("\n\n", p);
+    }
+    EXPECT_EQ(pclose(p), 0);
+    return path;
+  }
+  std::vector<Entry> Numbered(int n, int from = 0) {
+    std::vector<Entry> e;
+    for (int i = from; i < from + n; ++i)
+      e.push_back({"postfix/smtpd", "connect from n" + std::to_string(i) + "[192.0.2.1]"});
+    return e;
+  }
+  std::unique_ptr<JournalReader> Open(JournalSource s) {
+    auto r = JournalReader::Open(s);
+    EXPECT_TRUE(r.ok()) << r.status().message();
+    return r.ok() ? std::move(*r) : nullptr;
+  }
+  std::string dir_;
+};
+
+TEST_F(JournalReaderTest, BuildsTheLineRsyslogWouldWrite) {
+  const std::string f = Write("a.journal", {{"postfix-out/smtp", "ABC: to=<a@b.test>"}});
+  auto r = Open({{f}, {}, {}});
+  ASSERT_TRUE(r->SeekHead().ok());
+  Collect c;
+  ASSERT_EQ(*r->Poll(&c, 100), 1u);
+  EXPECT_EQ(c.lines[0],
+            "2026-11-27T12:00:00.000250+00:00 mx postfix-out/smtp[100]: ABC: to=<a@b.test>");
+}
+
+// Any client may set any field: a program name cannot carry a forged tag.
+TEST_F(JournalReaderTest, NamesCannotEndTheEnvelopeEarly) {
+  const std::string f =
+      Write("a.journal", {{"postfix/smtpd[1]: NOQUEUE: reject: x", "the real message\nline 2"}});
+  auto r = Open({{f}, {}, {}});
+  ASSERT_TRUE(r->SeekHead().ok());
+  Collect c;
+  ASSERT_EQ(*r->Poll(&c, 100), 1u);
+  EXPECT_EQ(c.lines[0],
+            "2026-11-27T12:00:00.000250+00:00 mx postfix/smtpd_1___NOQUEUE__reject__x[100]: "
+            "the real message line 2");
+}
+
+TEST_F(JournalReaderTest, TakesPostfixInstancesAndTheMailFacilityByDefault) {
+  const std::string f = Write("a.journal", {{"postfix/smtpd", "one"},
+                                            {"sshd", "not mail", 4},
+                                            {"postfix-out/qmgr", "two"},
+                                            {"amavis", "three"},
+                                            {"cron", "not mail either", 9}});
+  auto r = Open({{f}, {}, {}});
+  ASSERT_TRUE(r->SeekHead().ok());
+  Collect c;
+  ASSERT_EQ(*r->Poll(&c, 100), 3u);
+  EXPECT_NE(c.lines[0].find("postfix/smtpd[100]: one"), std::string::npos);
+  EXPECT_NE(c.lines[1].find("postfix-out/qmgr[102]: two"), std::string::npos);
+  EXPECT_NE(c.lines[2].find("amavis[103]: three"), std::string::npos);
+  EXPECT_EQ(r->counters().entries, 5);
+  // Rules instead of the default: a prefix, and an exact value.
+  auto p = Open({{f}, {}, {"SYSLOG_IDENTIFIER=postfix-out*"}});
+  ASSERT_TRUE(p->SeekHead().ok());
+  Collect only;
+  ASSERT_EQ(*p->Poll(&only, 100), 1u);
+  EXPECT_NE(only.lines[0].find("two"), std::string::npos);
+  auto e = Open({{f}, {}, {"SYSLOG_IDENTIFIER=sshd"}});
+  ASSERT_TRUE(e->SeekHead().ok());
+  Collect ssh;
+  ASSERT_EQ(*e->Poll(&ssh, 100), 1u);
+  EXPECT_FALSE(ValidJournalMatch("syslog_identifier=x"));
+  EXPECT_FALSE(ValidJournalMatch("NOEQUALS"));
+  EXPECT_TRUE(ValidJournalMatch("_SYSTEMD_UNIT=postfix@-.service"));
+}
+
+TEST_F(JournalReaderTest, ResumesAfterTheCursorWhereverItStopped) {
+  const std::string f = Write("a.journal", Numbered(30));
+  Collect all;
+  auto whole = Open({{f}, {}, {}});
+  ASSERT_TRUE(whole->SeekHead().ok());
+  ASSERT_EQ(*whole->Poll(&all, 1000), 30u);
+  for (size_t k : {0, 1, 7, 29, 30}) {
+    auto first = Open({{f}, {}, {}});
+    ASSERT_TRUE(first->SeekHead().ok());
+    Collect got;
+    ASSERT_EQ(*first->Poll(&got, k), k);
+    auto second = Open({{f}, {}, {}});
+    ASSERT_TRUE(
+        (first->cursor().empty() ? second->SeekHead() : second->SeekAfter(first->cursor())).ok());
+    ASSERT_EQ(*second->Poll(&got, 1000), 30 - k) << "stopped after " << k;
+    EXPECT_EQ(got.lines, all.lines) << "stopped after " << k;
+  }
+}
+
+TEST_F(JournalReaderTest, CaughtUpItReadsTheNewFileOfItsDirectoryOnce) {
+  Write("a.journal", Numbered(10));
+  auto first = Open({{}, {dir_}, {}});
+  ASSERT_TRUE(first->SeekHead().ok());
+  Collect got;
+  ASSERT_EQ(*first->Poll(&got, 1000), 10u);
+  // Restarted at the end: nothing to read until a new file comes.
+  auto r = Open({{}, {dir_}, {}});
+  ASSERT_TRUE(r->SeekAfter(first->cursor()).ok());
+  EXPECT_EQ(*r->Poll(&got, 1000), 0u);
+  Write("b.journal", Numbered(10, 10), 10);
+  size_t n = 0;
+  for (int i = 0; i < 100 && n < 10; ++i) {  // inotify: within a few polls
+    n += *r->Poll(&got, 1000);
+    if (n < 10) usleep(20000);
+  }
+  EXPECT_EQ(n, 10u);
+  EXPECT_EQ(*r->Poll(&got, 1000), 0u);
+  ASSERT_EQ(got.lines.size(), 20u);
+  for (int i = 0; i < 20; ++i)
+    EXPECT_NE(got.lines[i].find(" n" + std::to_string(i) + "["), std::string::npos) << got.lines[i];
+  // The same from a tail start: only what comes after it.
+  auto tail = Open({{}, {dir_}, {}});
+  ASSERT_TRUE(tail->SeekTail().ok());
+  Collect later;
+  EXPECT_EQ(*tail->Poll(&later, 1000), 0u);
+  EXPECT_EQ(tail->cursor(), r->cursor());
+}
+
+// Each file systemd-journal-remote writes has its own sequence, and a cursor
+// is found in the other files by its time: here the second of the first
+// file's last entry goes on in the second file. Resumed at that entry, the
+// entries of that second in the first file are not read again.
+TEST_F(JournalReaderTest, ResumesAtAFileEndWhoseSecondGoesOnInTheNextFile) {
+  Write("a.journal", Numbered(10), 0, 0);       // all at the same microsecond, as a log
+  Write("b.journal", Numbered(10, 10), 10, 0);  // with whole-second stamps has many
+  auto first = Open({{}, {dir_}, {}});
+  ASSERT_TRUE(first->SeekHead().ok());
+  Collect got;
+  for (int k : {10, 3, 1}) {  // the first file's end, and two cursors in the second
+    ASSERT_EQ(*first->Poll(&got, k), static_cast<size_t>(k));
+    auto r = Open({{}, {dir_}, {}});
+    ASSERT_TRUE(r->SeekAfter(first->cursor()).ok());
+    Collect rest;
+    ASSERT_TRUE(r->Poll(&rest, 1000).ok());
+    ASSERT_EQ(got.lines.size() + rest.lines.size(), 20u) << "after " << got.lines.size();
+    for (size_t i = 0; i < rest.lines.size(); ++i)
+      EXPECT_NE(rest.lines[i].find(" n" + std::to_string(got.lines.size() + i) + "["),
+                std::string::npos)
+          << rest.lines[i];
+  }
+}
+
+}  // namespace
+}  // namespace mailtrail
