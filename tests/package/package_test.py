@@ -10,7 +10,8 @@ as the build tree's binary), and the agent started the way the unit starts it
 (as user mailtrail, with the installed configuration, check-config first)
 until its first record is in the store. Then `dpkg -r` keeps the state,
 `dpkg --purge` leaves nothing behind: no file of `dpkg -L`, no user or group,
-no /var/lib/mailtrail, no /etc/mailtrail. Cleans up on failure too.
+no /var/lib/mailtrail, no /etc/mailtrail. postinst's fallback for a machine
+without systemd's tools (adduser) is run too. Cleans up on failure too.
 
 Prints how long it took from `dpkg -i` to the first record (docs/install.md);
 no time is asserted.
@@ -256,17 +257,57 @@ def check_purge_leaves_nothing(files):
           "purge removed user and group mailtrail")
     check(not os.path.exists(STATE) and not os.path.exists("/etc/mailtrail"),
           "purge removed %s and /etc/mailtrail" % STATE)
-    rest = [p for d in ("/etc/systemd/system", "/var/lib/systemd/deb-systemd-helper-enabled",
+    check(not systemd_state(), "no systemd state left (%s)" % systemd_state())
+
+
+def as_dpkg(script):
+    """The environment dpkg gives maintainer scripts (deb-systemd-helper wants it)."""
+    return dict(os.environ, DPKG_MAINTSCRIPT_PACKAGE="mailtrail", DPKG_MAINTSCRIPT_NAME=script)
+
+
+def systemd_state():
+    return [p for d in ("/etc/systemd/system", "/var/lib/systemd/deb-systemd-helper-enabled",
                         "/var/lib/systemd/deb-systemd-helper-masked")
             for p in glob.glob(d + "/**/mailtrail*", recursive=True)]
-    check(not rest, "no systemd state left (%s)" % rest)
+
+
+def check_adduser_fallback(deb, tmp):
+    """postinst and postrm purge where systemd-sysusers and systemd-tmpfiles are
+    missing (hidden in a private mount namespace): adduser and install -d make
+    the same user, groups and directory, and purge removes them."""
+    scripts = os.path.join(tmp, "DEBIAN")
+    run(["dpkg-deb", "-e", deb, scripts])
+    hide = ("mount --bind /dev/null /usr/bin/systemd-sysusers && "
+            "mount --bind /dev/null /usr/bin/systemd-tmpfiles && ")
+    r = run(["unshare", "-m", "--propagation", "private", "sh", "-c",
+             hide + scripts + "/postinst configure"], env=as_dpkg("postinst"))
+    check(r.returncode == 0, "postinst configure without systemd's tools: " + r.stdout + r.stderr)
+    check(user_exists("mailtrail") and "mailtrail" in grp.getgrnam("adm").gr_mem,
+          "the adduser fallback made user mailtrail, in adm")
+    if check(os.path.isdir(STATE), "the fallback made " + STATE):
+        st = os.stat(STATE)
+        check(pwd.getpwuid(st.st_uid).pw_name == "mailtrail" and (st.st_mode & 0o777) == 0o750,
+              STATE + " is mailtrail's, mode 0750 (fallback)")
+    r = run(["unshare", "-m", "--propagation", "private", "sh", "-c",
+             hide + scripts + "/postrm purge"], env=as_dpkg("postrm"))
+    check(r.returncode == 0, "postrm purge without systemd's tools: " + r.stderr)
+    check(not user_exists("mailtrail") and not group_exists("mailtrail") and not os.path.exists(STATE),
+          "postrm purge removed what the fallback made")
+    check(not systemd_state(), "no systemd state left (fallback): %s" % systemd_state())
 
 
 def clean_up():
-    """Whatever a failure left: the package, its state, the user, the test log."""
+    """Whatever a failure left: the package, its state, the user, the test log.
+    (main made sure none of them was there before.)"""
     if installed() or run(["dpkg-query", "-W", "mailtrail"]).returncode == 0:
         run(["dpkg", "--purge", "mailtrail"])
-    shutil.rmtree(LOG_DIR, ignore_errors=True)
+    run(["deb-systemd-helper", "purge"] + UNITS, env=as_dpkg("postrm"))
+    if user_exists("mailtrail"):
+        run(["userdel", "mailtrail"])
+    if group_exists("mailtrail"):
+        run(["groupdel", "mailtrail"])
+    for path in (STATE, "/etc/mailtrail", LOG_DIR):
+        shutil.rmtree(path, ignore_errors=True)
 
 
 def main():
@@ -303,6 +344,7 @@ def main():
         check_live_within_replay(live, check_sample_replay(a.built, tmp))
         check_remove_keeps_state()
         check_purge_leaves_nothing(files)
+        check_adduser_fallback(deb, tmp)
     finally:
         clean_up()
         shutil.rmtree(tmp, ignore_errors=True)
