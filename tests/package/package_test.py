@@ -117,6 +117,9 @@ def check_binary_and_units():
     for u in ("mailtrail.service", "mailtrail-reconcile.service"):
         text = open("/lib/systemd/system/" + u).read()
         check("ExecStart=" + BIN + " " in text, u + " runs " + BIN)
+        docs = [w[len("file://"):] for l in text.splitlines() if l.startswith("Documentation=")
+                for w in l.split("=", 1)[1].split() if w.startswith("file://")]
+        check(all(os.path.isfile(d) for d in docs), u + "'s documentation files exist: %s" % docs)
     for page in (["mailtrail"], ["5", "mailtrail.toml"]):
         r = run(["man", "-w"] + page)
         check(r.returncode == 0, "man -w %s: %s" % (" ".join(page), (r.stdout + r.stderr).strip()))
