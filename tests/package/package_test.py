@@ -82,7 +82,7 @@ def build(source, work):
     r = subprocess.run([os.path.join(source, "scripts/setup.sh"), "package"], cwd=source, env=env,
                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     print(r.stdout)
-    debs = [d for d in glob.glob(os.path.join(work, "package", "mailtrail_*.deb"))]
+    debs = glob.glob(os.path.join(work, "package", "mailtrail_*.deb"))
     # Exit status 1 with .debs built is lintian's verdict; the package is still tested.
     check(r.returncode == 0, "scripts/setup.sh package: built, lintian without error or warning")
     return debs[0] if len(debs) == 1 else None
