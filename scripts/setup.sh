@@ -17,6 +17,7 @@ packages=(build-essential cmake ninja-build pkg-config libsqlite3-dev zlib1g-dev
           googletest libgtest-dev libgmock-dev libbenchmark-dev python3 sqlite3
           clang libclang-rt-14-dev
           prometheus)  # for promtool: the alerting rules are checked by the tests
+
 packages+=(debhelper lintian man-db)  # scripts/setup.sh package, and its test (man -w)
 
 install_missing() {
