@@ -3,6 +3,7 @@
 #   scripts/setup.sh demo    install what is missing, build, replay the bundled sample
 #   scripts/setup.sh test    install what is missing, build, run the whole test suite
 #   scripts/setup.sh build   install what is missing and build
+#   scripts/setup.sh package install what is missing, build the .deb and check it with lintian
 # Run as root (or with the packages already installed). Idempotent.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,6 +19,8 @@ packages=(build-essential cmake ninja-build pkg-config libsqlite3-dev zlib1g-dev
           groff-base man-db  # the man pages' test renders them (tests/cli/man_pages.sh)
           systemd-journal-remote  # writes journal files for the journal input tests
           prometheus)  # for promtool: the alerting rules are checked by the tests
+
+packages+=(debhelper lintian man-db)  # scripts/setup.sh package, and its test (man -w)
 
 install_missing() {
   local missing=()
@@ -73,9 +76,27 @@ run_tests() {
   (cd "$build_dir" && ctest --output-on-failure -j2)
 }
 
+package() {
+  # dpkg-buildpackage writes beside and inside the tree it builds: build a copy
+  # of the checkout (tracked and new files, as they are now) under the build
+  # directory, so the checkout stays clean and the .deb lands in $pkg_dir.
+  local pkg_dir=$build_dir/package
+  rm -rf "$pkg_dir" && mkdir -p "$pkg_dir/src"
+  git ls-files -z --cached --others --exclude-standard |
+    tar --null -T - --ignore-failed-read -cf - 2>/dev/null | tar -xf - -C "$pkg_dir/src"
+  (cd "$pkg_dir/src" &&
+   DEB_BUILD_OPTIONS=${DEB_BUILD_OPTIONS:-parallel=2} dpkg-buildpackage -b -us -uc >../build.log 2>&1) ||
+    { tail -40 "$pkg_dir/build.log"; echo "setup: package build failed: $pkg_dir/build.log" >&2; exit 1; }
+  rm -rf "$pkg_dir/src"
+  ls "$pkg_dir"/*.deb
+  # No error and no warning (overrides, with their reasons: debian/*.lintian-overrides).
+  lintian --fail-on error,warning "$pkg_dir"/*.changes
+}
+
 case $job in
   demo) install_missing; build; demo ;;
   test) install_missing; build; run_tests ;;
   build) install_missing; build ;;
-  *) echo "usage: $0 demo|test|build" >&2; exit 2 ;;
+  package) install_missing; package ;;
+  *) echo "usage: $0 demo|test|build|package" >&2; exit 2 ;;
 esac
