@@ -75,6 +75,11 @@ StatusOr<SqliteStore::Where> SqliteStore::BuildWhere(const SearchQuery& q) {
   if (q.outcome) where.push_back("m.outcome = " + std::to_string(static_cast<int>(*q.outcome)));
   if (q.since) where.push_back("m.first_seen >= " + std::to_string(*q.since / kUsPerSecond));
   if (q.until) where.push_back("m.first_seen < " + std::to_string(*q.until / kUsPerSecond));
+  if (q.after) {
+    const std::string t = std::to_string(q.after->first_seen / kUsPerSecond);
+    where.push_back("(m.first_seen > " + t + " OR (m.first_seen = " + t + " AND m.id > " +
+                    std::to_string(q.after->row) + "))");
+  }
   for (size_t i = 0; i < where.size(); ++i) w.sql += (i == 0 ? " WHERE " : " AND ") + where[i];
   return w;
 }
@@ -90,6 +95,11 @@ StatusOr<int64_t> SqliteStore::CountMatches(const SearchQuery& q) {
 }
 
 Status SqliteStore::Search(const SearchQuery& q, const std::function<void(MessageRecord&&)>& fn) {
+  return SearchWithCursor(q, [&fn](MessageRecord&& r, const SearchCursor&) { fn(std::move(r)); });
+}
+
+Status SqliteStore::SearchWithCursor(
+    const SearchQuery& q, const std::function<void(MessageRecord&&, const SearchCursor&)>& fn) {
   auto w = BuildWhere(q);
   if (!w.ok()) return w.status();
   std::string sql = kSelect + w->sql;
@@ -133,7 +143,8 @@ Status SqliteStore::Search(const SearchQuery& q, const std::function<void(Messag
     r.scans = DecodeScans(s.Text(27));
     r.events = DecodeEvents(s.Text(28));
     if (Status ls = LoadRecipients(id, &r); !ls.ok()) return ls;
-    fn(std::move(r));
+    const SearchCursor at{r.first_seen, id};
+    fn(std::move(r), at);
   }
   if (rc != SQLITE_DONE) return db_.Error("search");
   return Status::Ok();

@@ -437,6 +437,43 @@ TEST_P(StoreContract, BlocksAreKeptWithTheirHistory) {
   EXPECT_EQ((*s)->LoadBlocks(-1)->front().strikes, 2);
 }
 
+// Keyset paging (the web console): pages of a search, each starting after the
+// last record of the one before, give every record once, in order, even when
+// many share a first_seen second and records arrive between the pages.
+TEST_P(StoreContract, CursorPagesGiveEveryRecordOnceInOrder) {
+  auto s = OpenStore(Url(), Detail::kStandard, true);
+  ASSERT_TRUE(s.ok());
+  std::vector<MessageRecord> batch;
+  for (int i = 0; i < 10; ++i) {
+    batch.push_back(Sample("4C" + std::to_string(100 + i)));
+    batch.back().first_seen += (i / 4) * kUsPerSecond;  // four records per second
+  }
+  ASSERT_TRUE((*s)->Write(batch).ok());
+  std::string got;
+  SearchQuery q;
+  q.limit = 3;
+  q.host = "mx";
+  for (int page = 0; page < 10; ++page) {
+    int n = 0;
+    std::optional<SearchCursor> last;
+    Status st = (*s)->SearchWithCursor(q, [&](MessageRecord&& r, const SearchCursor& at) {
+      got += r.qid + " ";
+      EXPECT_EQ(at.first_seen, r.first_seen);
+      last = at;
+      ++n;
+    });
+    ASSERT_TRUE(st.ok()) << st.message();
+    if (page == 0) {  // a record written between pages, later than all: on a later page
+      MessageRecord late = Sample("4C999");
+      late.first_seen += 60 * kUsPerSecond;
+      ASSERT_TRUE((*s)->Write({late}).ok());
+    }
+    if (n < q.limit) break;
+    q.after = last;
+  }
+  EXPECT_EQ(got, "4C100 4C101 4C102 4C103 4C104 4C105 4C106 4C107 4C108 4C109 4C999 ");
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, StoreContract, ::testing::ValuesIn(kBackends),
                          [](const auto& info) { return std::string(info.param.name); });
 
