@@ -36,6 +36,7 @@ constexpr const char* kUsage =
     "  detect FILE...   the backscatter blocks logs would cause (nothing enforced)\n"
     "  blocks ...       list, add, remove, explain the blocks kept in the store\n"
     "  queue show|scan  one Postfix queue file; what waits in the queue (bounces)\n"
+    "  web              the web console: search, messages, blocks (read-only, loopback)\n"
     "  --version        the version, git revision, store schema and libraries\n"
     "Run `mailtrail VERB --help` for a verb's options.\n";
 
@@ -65,6 +66,7 @@ int main(int argc, char** argv) {
       {"queue", mailtrail::cli::QueueMain},
       {"report", mailtrail::cli::ReportMain},
       {"enforce", mailtrail::cli::EnforceMain},
+      {"web", mailtrail::cli::WebMain},
       {"--version", mailtrail::cli::VersionMain},
       {"version", mailtrail::cli::VersionMain},
   };

@@ -31,6 +31,7 @@ int QueueMain(const std::vector<std::string>& args, const Clock& clock);
 int DbMain(const std::vector<std::string>& args, const Clock& clock);
 int EnforceMain(const std::vector<std::string>& args, const Clock& clock);
 int CheckConfigMain(const std::vector<std::string>& args, const Clock& clock);
+int WebMain(const std::vector<std::string>& args, const Clock& clock);  // agent/web
 
 // "UTC", "local", "+HH:MM", "-HH:MM" -> seconds east of UTC.
 bool ParseTz(const std::string& tz, const Clock& clock, int* offset);

@@ -1,0 +1,46 @@
+// The blocks page: every block the store keeps, active ones first, with its
+// evidence linked to the messages' pages.
+#include "agent/web/escape.h"
+#include "agent/web/render.h"
+#include "agent/web/render_layout.h"
+
+namespace mailtrail::web {
+
+namespace {
+std::string Td(const std::string& text) { return "<td>" + HtmlEscape(text) + "</td>"; }
+
+std::string BlockRows(const std::vector<Block>& blocks, TimeUs now, bool active) {
+  std::string h;
+  for (const Block& b : blocks) {
+    if ((b.expires > now) != active) continue;
+    std::string evidence;
+    for (const std::string& qid : b.evidence)
+      evidence += "<a href=\"" + HtmlEscape(MessageLink(b.origin_host, qid)) + "\">" +
+                  HtmlEscape(qid) + "</a> ";
+    h += "<tr class=\"block-row\">" + Td(b.kind) + Td(b.key) + Td(b.rule) + Td(b.reason) + "<td>" +
+         TimeCell(b.created) + "</td><td>" + TimeCell(b.expires) + "</td>" +
+         Td(std::to_string(b.strikes)) + Td(b.origin_host) + Td(b.live ? "yes" : "no (replay)") +
+         "<td>" + evidence + "</td></tr>";
+  }
+  return h;
+}
+
+std::string Table(const char* id, const std::string& rows) {
+  if (rows.empty()) return "<p>None.</p>";
+  return std::string("<table id=\"") + id +
+         "\"><thead><tr><th>Kind</th><th>Key</th><th>Rule</th><th>Reason</th><th>Created</th>"
+         "<th>Expires</th><th>Strikes</th><th>Host</th><th>Enforced</th><th>Evidence</th></tr>"
+         "</thead><tbody>" +
+         rows + "</tbody></table>";
+}
+}  // namespace
+
+std::string RenderBlocksPage(const std::vector<Block>& blocks, TimeUs now) {
+  return Layout("Blocks",
+                "<h1>Blocks</h1><p class=\"links\"><a href=\"/api/v1/blocks\">JSON</a>"
+                "</p><h2>Active</h2>" +
+                    Table("active-blocks", BlockRows(blocks, now, true)) + "<h2>Ended</h2>" +
+                    Table("ended-blocks", BlockRows(blocks, now, false)));
+}
+
+}  // namespace mailtrail::web

@@ -1,0 +1,63 @@
+#include "agent/web/static_assets.h"
+
+namespace mailtrail::web {
+
+// Time stamps: the server writes UTC (<time datetime="...Z">), which is what
+// a browser without script shows; with script they show in the browser's
+// zone, and the switch in the navigation bar flips to UTC and back (kept in
+// localStorage).
+const char kConsoleJs[] = R"JS(
+'use strict';
+(function () {
+  var KEY = 'mailtrail.utc';
+  function pad(n) { return (n < 10 ? '0' : '') + n; }
+  function local(d) {
+    var off = -d.getTimezoneOffset(), sign = off >= 0 ? '+' : '-';
+    off = Math.abs(off);
+    return d.getFullYear() + '-' + pad(d.getMonth() + 1) + '-' + pad(d.getDate()) + ' ' +
+      pad(d.getHours()) + ':' + pad(d.getMinutes()) + ':' + pad(d.getSeconds()) +
+      ' ' + sign + pad(Math.floor(off / 60)) + ':' + pad(off % 60);
+  }
+  function utc(d) {
+    return d.toISOString().replace('T', ' ').replace(/\.\d+Z$/, '') + ' UTC';
+  }
+  function show() {
+    var inUtc = localStorage.getItem(KEY) === '1';
+    document.querySelectorAll('time[datetime]').forEach(function (t) {
+      var d = new Date(t.getAttribute('datetime'));
+      if (!isNaN(d)) t.textContent = inUtc ? utc(d) : local(d);
+    });
+    var b = document.getElementById('tz-switch');
+    if (b) {
+      b.hidden = false;
+      b.textContent = inUtc ? 'Show local time' : 'Show UTC';
+      b.setAttribute('aria-pressed', inUtc ? 'true' : 'false');
+    }
+  }
+  document.addEventListener('DOMContentLoaded', function () {
+    var b = document.getElementById('tz-switch');
+    if (b) b.addEventListener('click', function () {
+      localStorage.setItem(KEY, localStorage.getItem(KEY) === '1' ? '0' : '1');
+      show();
+    });
+    show();
+  });
+})();
+)JS";
+
+const char kConsoleCss[] = R"CSS(
+body { font-family: system-ui, sans-serif; margin: 0; color: #222; background: #fafafa; }
+nav { background: #234; padding: .5em 1em; }
+nav a { color: #fff; margin-right: 1em; text-decoration: none; }
+nav button { float: right; }
+main { padding: 1em; }
+form label { display: inline-block; margin: .2em .6em .2em 0; font-size: .9em; }
+table { border-collapse: collapse; margin: .5em 0; font-size: .9em; }
+th, td { border: 1px solid #ccc; padding: .2em .4em; text-align: left; vertical-align: top; }
+th { background: #eee; }
+td.subject, span.subject { max-width: 30em; overflow-wrap: anywhere; }
+.error { color: #a00; font-weight: bold; }
+section { border-top: 2px solid #234; margin-top: 1em; }
+)CSS";
+
+}  // namespace mailtrail::web
