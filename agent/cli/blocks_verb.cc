@@ -99,58 +99,31 @@ int BlocksMain(const std::vector<std::string>& argv, const Clock& clock) {
     return kExitOk;
   }
   if (what == "add" && pos.size() == 3) {
-    Block b;
-    b.kind = pos[1];
-    b.key = pos[2];
-    if (b.kind == "ip") {
-      auto ip = IpAddress::Parse(b.key);
-      if (!ip) return Fail("not an IP address: " + b.key);
-      b.key = ip->ToString();
-    } else if (b.kind == "cidr") {
-      auto c = Cidr::Parse(b.key);
-      if (!c) return Fail("not a CIDR: " + b.key);
-      b.key = c->ToString();
-    } else if (b.kind == "subject") {
-      b.raw_subjects = {OneLine(b.key)};  // a line break would make two rules
-      b.key = NormalizeSubject(b.key);
-      if (b.key.empty()) return Fail("the subject is empty once normalized");
-    } else {
+    if (pos[1] != "ip" && pos[1] != "cidr" && pos[1] != "subject") {
       std::fputs(kUsage, stderr);
       return kExitUsage;
     }
-    // Allowlists win over a block by hand too: refused here, with the reason,
-    // whatever the command line can know (the agent checks again).
     auto guard = LoadBlockGuard(args->Get("config"), args->Get("postfix-config-dir"));
     if (!guard.ok()) return Fail(guard.status().message());
-    std::string refused;
-    if (b.kind != "subject") {
-      refused = ProtectedReason(*guard, *Cidr::Parse(b.key));
-    } else if (SubjectChars(b.key) < guard->min_subject_chars) {
-      refused = "subject too short: '" + b.key + "' has " + std::to_string(SubjectChars(b.key)) +
-                " characters once normalised, fewer than " +
-                std::to_string(guard->min_subject_chars) +
-                " ([blocks] min_subject_chars): its block would refuse mail it does not name";
-    }
-    if (!refused.empty()) {
-      std::fprintf(stderr, "mailtrail blocks: refused: %s\n", EscapeForLog(refused, 400).c_str());
+    const TimeUs period = Duration(args->Get("for").value_or(""));
+    auto b = ManualBlock(*guard, pos[1], pos[2], args->Get("reason").value_or(""), now,
+                         period < 0 ? 0 : period);
+    if (!b.ok()) {
+      if (b.status().message().rfind("refused: ", 0) != 0) return Fail(b.status().message());
+      std::fprintf(stderr, "mailtrail blocks: %s\n",
+                   EscapeForLog(b.status().message(), 410).c_str());
       return kExitUsage;
     }
-    const TimeUs period = Duration(args->Get("for").value_or(""));
     if (period < 0) {
       std::fprintf(stderr, "mailtrail blocks add: --for needs a duration like 90s, 30m, 1h, 2d\n");
       return kExitUsage;
     }
-    b.reason = args->Get("reason").value_or("added by hand");
-    b.rule = "manual";
-    b.origin_host = MachineName();
-    b.created = now;
-    b.expires = now + period;
     StoreOptions o;
     o.create = false;
     auto store = OpenStoreFromArgs(*args, o);
     if (!store.ok()) return Fail(store.status().message());
-    if (Status st = (*store)->SaveBlocks({b}); !st.ok()) return Fail(st.message());
-    PrintBlock(b, "table");
+    if (Status st = (*store)->SaveBlocks({*b}); !st.ok()) return Fail(st.message());
+    PrintBlock(*b, "table");
     return kExitOk;
   }
   if (what == "remove" && pos.size() == 2) {

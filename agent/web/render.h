@@ -23,8 +23,10 @@ std::string RenderSearchError(const std::string& reason);
 // One message: per recipient table, its legs linked both ways, scans, the
 // raw log lines (full detail), and the blocks that concern it.
 std::string RenderMessagePage(const MessageView& v);
-// Every block, active (expires after `now`) and ended, newest first as given.
-std::string RenderBlocksPage(const std::vector<Block>& blocks, TimeUs now);
+// Every block, active (expires after `now`) and ended, as given. With a CSRF
+// token (an operator, writes enabled): the forms to add, extend and remove.
+std::string RenderBlocksPage(const std::vector<Block>& blocks, TimeUs now,
+                             const std::string& csrf = "");
 // A page with a title and one paragraph (not found, errors).
 std::string RenderNotice(const std::string& title, const std::string& text);
 

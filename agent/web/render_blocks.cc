@@ -33,12 +33,35 @@ std::string Table(const char* id, const std::string& rows) {
          "</thead><tbody>" +
          rows + "</tbody></table>";
 }
+// Plain forms (they work without script), each with the CSRF token.
+std::string WriteForms(const std::string& csrf) {
+  const std::string token =
+      "<input type=\"hidden\" name=\"csrf\" value=\"" + HtmlEscape(csrf) + "\">";
+  return "<h2>Change</h2>"
+         "<form method=\"post\" action=\"/api/v1/blocks/add\" id=\"block-add\">" +
+         token +
+         "<label>Kind <select name=\"kind\"><option>ip</option><option>cidr</option>"
+         "<option>subject</option></select></label> <label>Key <input type=\"text\" name=\"key\">"
+         "</label> <label>For <input type=\"text\" name=\"for\" value=\"1h\"></label> "
+         "<label>Reason <input type=\"text\" name=\"reason\"></label> "
+         "<button type=\"submit\">Add block</button></form>"
+         "<form method=\"post\" action=\"/api/v1/blocks/extend\" id=\"block-extend\">" +
+         token +
+         "<label>Key <input type=\"text\" name=\"key\"></label> <label>For <input type=\"text\""
+         " name=\"for\" value=\"1h\"></label> <button type=\"submit\">Extend</button></form>"
+         "<form method=\"post\" action=\"/api/v1/blocks/remove\" id=\"block-remove\">" +
+         token +
+         "<label>Key <input type=\"text\" name=\"key\"></label> "
+         "<button type=\"submit\">Remove</button></form>";
+}
 }  // namespace
 
-std::string RenderBlocksPage(const std::vector<Block>& blocks, TimeUs now) {
+std::string RenderBlocksPage(const std::vector<Block>& blocks, TimeUs now,
+                             const std::string& csrf) {
   return Layout("Blocks",
                 "<h1>Blocks</h1><p class=\"links\"><a href=\"/api/v1/blocks\">JSON</a>"
-                "</p><h2>Active</h2>" +
+                "</p>" +
+                    (csrf.empty() ? std::string() : WriteForms(csrf)) + "<h2>Active</h2>" +
                     Table("active-blocks", BlockRows(blocks, now, true)) + "<h2>Ended</h2>" +
                     Table("ended-blocks", BlockRows(blocks, now, false)));
 }

@@ -149,14 +149,18 @@ void WebServer::AddRoutes() {
   s.Get(R"(/api/v1/message-id/(.+))",
         [message](const httplib::Request& q, httplib::Response& r) { message(q, r, true); });
 
-  auto blocks = [this](const httplib::Request&, httplib::Response& res, bool api) {
+  auto blocks = [this](const httplib::Request& req, httplib::Response& res, bool api) {
     auto all = store_->With([](Store& st) { return st.LoadBlocks(-1); });
     if (!all.ok()) {
       if (api) return JsonError(res, 500, all.status().message());
       res.status = 500;
       return Html(res, RenderNotice("Blocks", all.status().message()));
     }
-    if (!api) return Html(res, RenderBlocksPage(*all, clock_->WallNow()));
+    if (!api) {
+      const auto who = options_.writes ? Who(req) : std::nullopt;
+      const bool op = who && who->role == Role::kOperator;
+      return Html(res, RenderBlocksPage(*all, clock_->WallNow(), op ? CsrfToken(who->name) : ""));
+    }
     std::string out = "{\"blocks\":[";
     for (size_t i = 0; i < all->size(); ++i) {
       if (i) out.push_back(',');

@@ -2,7 +2,10 @@
 
 #include <httplib.h>
 
+#include <sys/random.h>
+
 #include <condition_variable>
+#include <cstdlib>
 #include <deque>
 #include <fstream>
 #include <functional>
@@ -111,8 +114,10 @@ WebServer::~WebServer() { Stop(); }
 Status WebServer::Bind() {
   std::string host;
   int port = 0;
-  if (Status st = CheckListen(options_.listen, options_.auth_configured, &host, &port); !st.ok())
+  if (Status st = CheckListen(options_.listen, options_.auth != nullptr, &host, &port); !st.ok())
     return st;
+  if (options_.writes && (!options_.auth || !options_.audit || !options_.guard))
+    return Status::InvalidArgument("writes need authentication and an audit file");
   server_ = std::make_unique<httplib::Server>();
   const int workers = options_.workers;
   const size_t max_queued = options_.max_queued;
@@ -126,7 +131,18 @@ Status WebServer::Bind() {
   std::ifstream chart(options_.chartjs_dir + "/chart.umd.min.js");
   if (!chart) chart.open(options_.chartjs_dir + "/chart.min.js");
   if (chart) chartjs_.assign(std::istreambuf_iterator<char>(chart), {});
+  if (options_.auth) {
+    // Every route needs a principal (static files too: nothing is public).
+    server_->set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+      if (Who(req)) return httplib::Server::HandlerResponse::Unhandled;
+      res.status = 401;
+      res.set_header("WWW-Authenticate", "Basic realm=\"mailtrail\", charset=\"UTF-8\"");
+      res.set_content("authentication required\n", "text/plain");
+      return httplib::Server::HandlerResponse::Handled;
+    });
+  }
   AddRoutes();
+  if (options_.writes) AddWriteRoutes();
   if (port == 0) {
     port_ = server_->bind_to_any_port(host.c_str());
     if (port_ < 0) return Status::Unavailable("cannot listen on " + options_.listen);
@@ -136,6 +152,27 @@ Status WebServer::Bind() {
     port_ = port;
   }
   return Status::Ok();
+}
+
+std::optional<Principal> WebServer::Who(const httplib::Request& req) {
+  if (!options_.auth || !req.has_header("Authorization")) return std::nullopt;
+  return options_.auth->Check(req.get_header_value("Authorization"), *clock_);
+}
+
+std::string WebServer::CsrfToken(const std::string& user) {
+  std::lock_guard<std::mutex> lock(csrf_mu_);
+  std::string& t = csrf_[user];
+  if (t.empty()) {
+    unsigned char bytes[24];
+    if (getrandom(bytes, sizeof bytes, 0) != sizeof bytes)
+      std::abort();  // no randomness: no tokens
+    static constexpr char kHex[] = "0123456789abcdef";
+    for (unsigned char b : bytes) {
+      t.push_back(kHex[b >> 4]);
+      t.push_back(kHex[b & 15]);
+    }
+  }
+  return t;
 }
 
 void WebServer::Run() {

@@ -16,16 +16,23 @@
 #ifndef MAILTRAIL_AGENT_WEB_WEB_SERVER_H_
 #define MAILTRAIL_AGENT_WEB_WEB_SERVER_H_
 
+#include <map>
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <string>
 
+#include "agent/cli/block_guard.h"
+#include "agent/web/audit_log.h"
+#include "agent/web/auth.h"
 #include "agent/web/console_data.h"
 #include "base/clock.h"
 #include "base/status.h"
 
 namespace httplib {
 class Server;
-}
+struct Request;
+}  // namespace httplib
 
 namespace mailtrail::web {
 
@@ -33,7 +40,14 @@ struct WebOptions {
   std::string listen = "127.0.0.1:8025";
   // Where Debian's libjs-chart.js puts Chart.js (served as /static/chart.js).
   std::string chartjs_dir = "/usr/share/javascript/chart.js";
-  bool auth_configured = false;
+  // Null: no authentication (then only a loopback listen is allowed).
+  Authenticator* auth = nullptr;
+  // Writes (block add / extend / remove) exist only when enabled, need an
+  // authenticated operator, a CSRF token and a same-origin Origin, and are
+  // recorded in `audit`. `guard` is what `mailtrail blocks add` refuses.
+  bool writes = false;
+  AuditLog* audit = nullptr;
+  const cli::BlockGuard* guard = nullptr;
   int workers = 8;
   size_t max_queued = 32;    // accepted connections waiting for a worker
   int read_timeout_s = 10;   // a client that sends nothing this long is cut
@@ -62,12 +76,19 @@ class WebServer {
 
  private:
   void AddRoutes();
+  void AddWriteRoutes();
+  // The request's principal: nullopt without authentication configured.
+  std::optional<Principal> Who(const httplib::Request& req);
+  // The CSRF token of `user` (made on first use, random, kept until exit).
+  std::string CsrfToken(const std::string& user);
   StoreAccess* store_;
   const Clock* clock_;
   std::string chartjs_;  // Chart.js, read at Bind; empty when not installed
   WebOptions options_;
   std::unique_ptr<httplib::Server> server_;
   int port_ = 0;
+  std::mutex csrf_mu_;
+  std::map<std::string, std::string> csrf_;
 };
 
 }  // namespace mailtrail::web
