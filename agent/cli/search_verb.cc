@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <map>
 
+#include "agent/cli/agent_status_text.h"
 #include "agent/cli/args.h"
 #include "agent/cli/store_args.h"
 #include "agent/cli/verbs.h"
@@ -140,7 +141,7 @@ int SearchMain(const std::vector<std::string>& argv, const Clock&) {
   return kExitOk;
 }
 
-int StatsMain(const std::vector<std::string>& argv, const Clock&) {
+int StatsMain(const std::vector<std::string>& argv, const Clock& clock) {
   const std::vector<FlagSpec> flags = {
       kStoreFlag,
       kPasswordFileFlag,
@@ -202,6 +203,9 @@ int StatsMain(const std::vector<std::string>& argv, const Clock&) {
                 EscapeForLog(*dir).c_str(), static_cast<long long>(q.files),
                 static_cast<long long>(q.deferred_bounces));
   }
+  auto agents = (*store)->ListAgentStatus();
+  if (!agents.ok()) return Fail(agents.status().message());
+  std::fputs(AgentStatusText(*agents, clock.WallNow()).c_str(), stdout);
   if (!lines->unknown_samples.empty()) {
     std::printf("Unknown lines (sample, escaped):\n");
     for (const auto& [program, line] : lines->unknown_samples)

@@ -49,6 +49,12 @@ void AsyncWriter::ExchangeCounts(std::string agent, std::vector<WindowCount> min
   Push(std::move(b));
 }
 
+void AsyncWriter::PublishStatus(AgentStatus status) {
+  Batch b;
+  b.status = std::make_shared<AgentStatus>(std::move(status));
+  Push(std::move(b));
+}
+
 std::optional<std::vector<WindowCount>> AsyncWriter::TakeFleetCounts() {
   std::lock_guard<std::mutex> lock(mu_);
   auto out = std::move(fleet_counts_);
@@ -119,6 +125,24 @@ void AsyncWriter::Run() {
         }
       }
       cv_.notify_all();
+      continue;
+    }
+    if (batch.status) {
+      {
+        // Records written so far, the batches queued before this one included.
+        std::lock_guard<std::mutex> lock(mu_);
+        batch.status->records = stats_.written;
+      }
+      if (Status st = store_->SaveAgentStatus(*batch.status); !st.ok()) {
+        const TimeUs t = clock_ ? clock_->MonotonicNow() : 0;
+        if (!clock_ || last_status_warning_ < 0 || t - last_status_warning_ >= 60 * kUsPerSecond) {
+          last_status_warning_ = t;
+          std::fprintf(stderr, "mailtrail: agent status not saved (%s)\n",
+                       EscapeForLog(st.message(), 300).c_str());
+        }
+      }
+      std::lock_guard<std::mutex> lock(mu_);
+      cv_.notify_all();  // room in the queue
       continue;
     }
     if (batch.refresh_at >= 0) {

@@ -50,6 +50,11 @@ class AsyncWriter : public RecordSink {
   // over once read (nothing while the store does not answer).
   void ExchangeCounts(std::string agent, std::vector<WindowCount> mine, TimeUs since);
   std::optional<std::vector<WindowCount>> TakeFleetCounts();
+  // Asks the writer thread to save this agent's status row (Store::
+  // SaveAgentStatus). Advisory: a store that cannot take it now is told the
+  // next one; a failure is said at most once a minute, and stops nothing. Its
+  // `records` is set by the writer: written before it, in queue order.
+  void PublishStatus(AgentStatus status);
   size_t pending_records() const { return current_.size(); }
   // The first write error so far (OK while all went well).
   Status error() const;
@@ -84,7 +89,8 @@ class AsyncWriter : public RecordSink {
       TimeUs since = 0;
     };
     std::shared_ptr<Counts> counts = nullptr;
-    bool control() const { return refresh_at >= 0 || counts != nullptr; }
+    std::shared_ptr<AgentStatus> status = nullptr;  // set: save it, nothing else
+    bool control() const { return refresh_at >= 0 || counts != nullptr || status != nullptr; }
   };
   void Push(Batch&& batch);
   void TakeFollowing(Batch* batch);  // with mu_ held
@@ -109,6 +115,7 @@ class AsyncWriter : public RecordSink {
   std::optional<std::vector<WindowCount>> fleet_counts_;
   TimeUs last_counts_warning_ = -1;
   TimeUs last_block_warning_ = -1;
+  TimeUs last_status_warning_ = -1;
   std::thread thread_;
 };
 

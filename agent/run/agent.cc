@@ -139,6 +139,7 @@ Agent::Agent(AgentOptions options, Store* store, FileSystem* fs, const Clock* cl
       tee_(std::make_unique<Tee>(this)),
       tracker_(LiveTracker(options_.tracker), tee_.get()) {
   if (options_.fleet_agent.empty()) options_.fleet_agent = MachineName("mailtrail");
+  started_ = clock_->WallNow();
   FileStreamOptions fo;
   fo.start_at_end = !options_.from_start;
   fo.rotate_wait = options_.rotate_wait;
@@ -319,6 +320,9 @@ StatusOr<size_t> Agent::Step() {
       (dirty_ && now - last_flush_ >= commit_interval())) {
     if (Status st = Flush(); !st.ok()) return st;
   }
+  if (options_.status_interval > 0 &&
+      (last_status_ < 0 || now - last_status_ >= options_.status_interval))
+    PublishStatus(now);
   return total;
 }
 
@@ -394,6 +398,7 @@ int64_t Agent::unknown_lines() const {
 
 Status Agent::Stop() {
   Status st = Flush();
+  if (options_.status_interval > 0) PublishStatus(clock_->MonotonicNow());
   Status ws = writer_->Finish();
   return st.ok() ? ws : st;
 }

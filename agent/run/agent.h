@@ -67,6 +67,10 @@ struct AgentOptions {
   // for its counters in the metrics.
   QueueHintCache* queue_hints = nullptr;
   const QueueWatcher* queue_watcher = nullptr;
+  // How often this agent's status row is saved to the store (Store::
+  // SaveAgentStatus: `mailtrail stats`, the web console); also at Stop().
+  // 0: never.
+  TimeUs status_interval = 10 * kUsPerSecond;
 };
 
 class Agent {
@@ -138,6 +142,11 @@ class Agent {
   std::vector<Decision> decisions_;
   TimeUs last_block_refresh_ = 0;
   TimeUs last_fleet_exchange_ = 0;
+  // Hands this agent's status row to the writer (agent/run/agent_status.cc).
+  void PublishStatus(TimeUs mono_now);
+  TimeUs started_ = 0;       // wall clock, at construction
+  TimeUs last_status_ = -1;  // monotonic; -1: none yet
+  int64_t last_status_lines_ = 0;
   // Publishes the detector's window counts, asks for the other agents'.
   void ExchangeFleetCounts(TimeUs mono_now);
   std::unique_ptr<RecordSink> tee_;  // records to the writer, and to the detector

@@ -419,4 +419,16 @@ StatusOr<std::vector<WindowCount>> SpoolStore::ExchangeCounts(const std::string&
   return primary_->ExchangeCounts(agent, mine, since);
 }
 
+// The status of the moment: to the primary, or nowhere while it is away (the
+// next row, a few seconds on, says it all again).
+Status SpoolStore::SaveAgentStatus(const AgentStatus& status) {
+  std::lock_guard<std::mutex> p(primary_mu_);
+  return primary_->SaveAgentStatus(status);
+}
+
+StatusOr<std::vector<AgentStatus>> SpoolStore::ListAgentStatus() {
+  std::lock_guard<std::mutex> p(primary_mu_);
+  return primary_->ListAgentStatus();
+}
+
 }  // namespace mailtrail

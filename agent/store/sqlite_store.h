@@ -43,6 +43,8 @@ class SqliteStore : public Store {
   Status SaveBlocks(const std::vector<Block>& blocks) override;
   StatusOr<std::vector<Block>> LoadBlocks(TimeUs active_at) override;
   StatusOr<int> EndBlocks(const std::string& key, TimeUs at) override;
+  Status SaveAgentStatus(const AgentStatus& status) override;
+  StatusOr<std::vector<AgentStatus>> ListAgentStatus() override;
   StatusOr<std::vector<WindowCount>> ExchangeCounts(const std::string& agent,
                                                     const std::vector<WindowCount>& mine,
                                                     TimeUs since) override;

@@ -74,6 +74,23 @@ struct LineStats {
   std::vector<std::pair<std::string, std::string>> unknown_samples;  // (program, escaped line)
 };
 
+// What a live agent is doing (`mailtrail stats`, the web console's status
+// page): one row per agent, replaced every few seconds. Counters are since
+// `started`; times in Unix microseconds (wall clock).
+struct AgentStatus {
+  std::string agent;  // the host name its records carry
+  TimeUs updated = 0, started = 0;
+  TimeUs last_line = 0;  // log time of the newest line read; 0: none yet
+  double lag_seconds = 0;
+  int64_t lines = 0;
+  double lines_per_second = 0;  // over the interval since the row before
+  int64_t unknown_lines = 0, records = 0, open_messages = 0, backlog_bytes = 0;
+  // Postfix's queue files (0 when the agent does not read them): vanished ones
+  // were removed by Postfix before the agent could read them (issue 18).
+  int64_t queue_files_read = 0, queue_files_vanished = 0, queue_read_errors = 0;
+  bool operator==(const AgentStatus&) const = default;
+};
+
 // What a batch does to the saved checkpoint. A checkpoint is a list of opaque
 // parts: the live agent saves its whole state now and then and, in between,
 // appends only what changed (agent/run/checkpoint.h), so that a large deferred
@@ -168,6 +185,17 @@ class Store {
                                                             TimeUs since) {
     static_cast<void>(agent), static_cast<void>(mine), static_cast<void>(since);
     return Status::NotFound("this store does not keep detection counts");
+  }
+
+  // Replaces `status.agent`'s row; lists every agent's, by name. Stores
+  // without the table (the spool's own) say NotFound; an older read-only
+  // SQLite store lists none.
+  virtual Status SaveAgentStatus(const AgentStatus& status) {
+    static_cast<void>(status);
+    return Status::NotFound("this store does not keep agent status");
+  }
+  virtual StatusOr<std::vector<AgentStatus>> ListAgentStatus() {
+    return Status::NotFound("this store does not keep agent status");
   }
 
   // What opening did to the schema: its version before (0: there was none, the

@@ -25,6 +25,7 @@ usage: e2e_test.py MAILTRAIL MARIADB_SERVER_SH   (as root; makes its own namespa
 import datetime
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -152,6 +153,20 @@ def metric(port, name):
 
 def checkpoint_bytes(port):
     return metric(port, "mailtrail_checkpoint_bytes_total")
+
+
+def stats_agree(binary, store, want):
+    """`mailtrail stats` shows the queue files read and vanished that the agent's
+    metrics counted (issue 18), from the status row it saved at its stop."""
+    out = subprocess.run([binary, "stats", "--store", store], capture_output=True, text=True)
+    m = re.search(r"queue files read (\d+), vanished before they could be read (\d+)", out.stdout)
+    got = {"read": int(m.group(1)), "vanished": int(m.group(2))} if m else None
+    print("queue files in `stats`: %s, in the metrics: %s" % (got, want))
+    if out.returncode != 0 or got != want or want["read"] < 8:
+        print("FAIL: stats and the metrics disagree (or too few files read)\n" + out.stdout +
+              out.stderr)
+        return False
+    return True
 
 
 def blocks(binary, store, *flags):
@@ -403,6 +418,8 @@ def inside(binary, server):
         if not wait_for("Postfix's queue to drain", pf.queue_empty, 60):
             ok = False
         time.sleep(3.0)
+        queue_counts = {name: int(metric(metrics_port, "mailtrail_queue_files_%s_total" % name))
+                        for name in ("read", "vanished")}
         rc = agent.stop()
         if rc != 0:
             print("FAIL: agent exit %s" % rc)
@@ -414,6 +431,7 @@ def inside(binary, server):
         if logged or quiet != 8:
             print("FAIL: the quiet cleanup logged subjects, or messages were not sent")
             ok = False
+        ok &= stats_agree(binary, store, queue_counts)
         ok &= compare(tmp, binary, store, truth)
         lines = open(pf.log, errors="surrogateescape").readlines()
         # The log alone cannot know what the queue files added (subjects, From:).

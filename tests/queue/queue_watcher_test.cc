@@ -16,6 +16,10 @@
 #include <sstream>
 #include <thread>
 
+#include "agent/run/agent.h"
+#include "tests/support/fake_clock.h"
+#include "tests/support/mem_file_system.h"
+#include "tests/support/store_fixture.h"
 #include "tests/support/temp_dir.h"
 
 namespace mailtrail {
@@ -125,6 +129,27 @@ TEST(QueueWatcher, ReadsWhatWaitsAndWhatArrives) {
   }
   EXPECT_GT(w.vanished(), vanished_before);
   w.Stop();
+
+  // What the live agent saves of these counts for `mailtrail stats` (issue
+  // 18): the watcher's own, read and vanished apart.
+  TempDir store_dir("mt_queue_store");
+  std::unique_ptr<Store> store = OpenTestStore(store_dir);
+  ASSERT_NE(store, nullptr);
+  MemFileSystem fs;
+  FakeClock clock;
+  AgentOptions ao;
+  ao.queue_watcher = &w;
+  ao.fleet_agent = "mx.test";
+  Agent agent(ao, store.get(), &fs, &clock);
+  ASSERT_TRUE(agent.Start().ok());
+  ASSERT_TRUE(agent.Stop().ok());
+  auto rows = store->ListAgentStatus();
+  ASSERT_TRUE(rows.ok()) << rows.status().message();
+  ASSERT_EQ(rows->size(), 1u);
+  EXPECT_EQ((*rows)[0].agent, "mx.test");
+  EXPECT_EQ((*rows)[0].queue_files_read, w.files_read());
+  EXPECT_EQ((*rows)[0].queue_files_vanished, w.vanished());
+  EXPECT_EQ((*rows)[0].queue_read_errors, w.read_errors());
 }
 
 // The agent may start before Postfix has made its queue directories (a first

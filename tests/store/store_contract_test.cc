@@ -396,6 +396,38 @@ TEST_P(StoreContract, LineStatsAccumulateAcrossWrites) {
   EXPECT_EQ(got->unknown_samples.size(), 2u);
 }
 
+TEST_P(StoreContract, AgentStatusRowsAreReplacedPerAgentAndKeepEveryField) {
+  auto s = OpenStore(Url(), Detail::kStandard, true);
+  ASSERT_TRUE(s.ok()) << s.status().message();
+  AgentStatus a;
+  a.agent = "mx2.example.org";
+  a.updated = 1795780030123456;
+  a.started = 1795770000000001;
+  a.last_line = 1795780029000000;
+  a.lag_seconds = 1.25;
+  a.lines = 123456789012;
+  a.lines_per_second = 2345.5;
+  a.unknown_lines = 3;
+  a.records = 45678;
+  a.open_messages = 12;
+  a.backlog_bytes = 1 << 20;
+  a.queue_files_read = 340;
+  a.queue_files_vanished = 2;
+  a.queue_read_errors = 1;
+  AgentStatus b = a;
+  b.agent = "mx1.example.org";
+  b.queue_files_vanished = 0;
+  ASSERT_TRUE((*s)->SaveAgentStatus(a).ok());
+  ASSERT_TRUE((*s)->SaveAgentStatus(b).ok());
+  a.lines += 10, a.updated += 10 * kUsPerSecond, a.queue_files_vanished = 5;
+  ASSERT_TRUE((*s)->SaveAgentStatus(a).ok());  // replaces its row
+  auto got = (*s)->ListAgentStatus();
+  ASSERT_TRUE(got.ok()) << got.status().message();
+  ASSERT_EQ(got->size(), 2u);
+  EXPECT_EQ((*got)[0], b);  // by name
+  EXPECT_EQ((*got)[1], a);
+}
+
 TEST_P(StoreContract, BlocksAreKeptWithTheirHistory) {
   auto s = OpenStore(Url(), Detail::kStandard, true);
   ASSERT_TRUE(s.ok());

@@ -36,6 +36,8 @@ class ForwardingStore : public Store {
   StatusOr<int> EndBlocks(const std::string& key, TimeUs at) override {
     return real_->EndBlocks(key, at);
   }
+  Status SaveAgentStatus(const AgentStatus& s) override { return real_->SaveAgentStatus(s); }
+  StatusOr<std::vector<AgentStatus>> ListAgentStatus() override { return real_->ListAgentStatus(); }
 
  private:
   Store* real_;
