@@ -10,6 +10,7 @@
 
 #include <string>
 
+#include "agent/report/summary.h"
 #include "agent/web/console_data.h"
 #include "agent/web/search_params.h"
 
@@ -27,6 +28,11 @@ std::string RenderMessagePage(const MessageView& v);
 // token (an operator, writes enabled): the forms to add, extend and remove.
 std::string RenderBlocksPage(const std::vector<Block>& blocks, TimeUs now,
                              const std::string& csrf = "");
+// `mailtrail report`'s summary of the search `s` (its since/until/host), top
+// lists of `top` rows, messages per hour as a chart (and a table).
+std::string RenderReportsPage(const WebSearch& s, const Summary& sum, size_t top);
+// Each live agent's last status row; `now` for its age.
+std::string RenderStatusPage(const std::vector<AgentStatus>& agents, TimeUs now);
 // A page with a title and one paragraph (not found, errors).
 std::string RenderNotice(const std::string& title, const std::string& text);
 

@@ -4,15 +4,20 @@
 
 namespace mailtrail::web {
 
-std::string Layout(const std::string& title, const std::string& body) {
+std::string Layout(const std::string& title, const std::string& body, bool charts) {
   return "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
          "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
          "<title>" +
          HtmlEscape(title) +
          " - mailtrail</title>"
+         "<link rel=\"icon\" href=\"/static/icon.svg\" type=\"image/svg+xml\">"
          "<link rel=\"stylesheet\" href=\"/static/console.css\">"
-         "<script src=\"/static/console.js\" defer></script></head><body>"
-         "<nav><a href=\"/search\">Search</a> <a href=\"/blocks\">Blocks</a>"
+         "<script src=\"/static/console.js\" defer></script>" +
+         (charts ? "<script src=\"/static/chart.js\" defer></script>"
+                   "<script src=\"/static/charts.js\" defer></script>"
+                 : "") +
+         "</head><body><nav><a href=\"/search\">Search</a> <a href=\"/reports\">Reports</a>"
+         " <a href=\"/blocks\">Blocks</a> <a href=\"/status\">Status</a>"
          " <button id=\"tz-switch\" type=\"button\" hidden>UTC</button></nav>"
          "<main>" +
          body + "</main></body></html>\n";

@@ -8,8 +8,9 @@
 
 namespace mailtrail::web {
 
-// The page around `body`: head, stylesheet, script, navigation.
-std::string Layout(const std::string& title, const std::string& body);
+// The page around `body`: head, stylesheet, script, navigation; `charts`:
+// also Chart.js and the script that draws the page's charts.
+std::string Layout(const std::string& title, const std::string& body, bool charts = false);
 // A time stamp: UTC without script; console.js shows it in the browser's zone
 // (or UTC, by the switch) from its datetime attribute.
 std::string TimeCell(TimeUs t);

@@ -45,6 +45,29 @@ const char kConsoleJs[] = R"JS(
 })();
 )JS";
 
+// The reports page's chart, drawn from the canvas's data attributes (the page
+// holds no script of its own). Without Chart.js the table is still there.
+const char kChartsJs[] = R"JS(
+'use strict';
+document.addEventListener('DOMContentLoaded', function () {
+  var c = document.getElementById('hours-chart');
+  if (!c || typeof Chart === 'undefined') return;
+  var labels = JSON.parse(c.getAttribute('data-labels'));
+  var values = JSON.parse(c.getAttribute('data-values'));
+  new Chart(c, {
+    type: 'bar',
+    data: { labels: labels.map(function (l) { return l.replace('T', ' ').replace(':00:00Z', 'h UTC'); }),
+            datasets: [{ label: 'messages', data: values, backgroundColor: '#36a' }] },
+    options: { animation: false, plugins: { legend: { display: false } } }
+  });
+});
+)JS";
+
+const char kIconSvg[] =
+    "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 16 16\"><rect width=\"16\" "
+    "height=\"16\" rx=\"3\" fill=\"#234\"/><path d=\"M3 5h10v7H3z\" fill=\"none\" "
+    "stroke=\"#fff\"/><path d=\"M3 5l5 4 5-4\" fill=\"none\" stroke=\"#fff\"/></svg>";
+
 const char kConsoleCss[] = R"CSS(
 body { font-family: system-ui, sans-serif; margin: 0; color: #222; background: #fafafa; }
 nav { background: #234; padding: .5em 1em; }

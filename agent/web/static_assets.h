@@ -7,6 +7,8 @@ namespace mailtrail::web {
 
 extern const char kConsoleJs[];
 extern const char kConsoleCss[];
+extern const char kChartsJs[];
+extern const char kIconSvg[];
 
 }  // namespace mailtrail::web
 

@@ -5,6 +5,7 @@
 
 #include <memory>
 
+#include "agent/report/summary.h"
 #include "agent/track/record_json.h"
 #include "agent/web/api_json.h"
 #include "agent/web/render.h"
@@ -173,6 +174,77 @@ void WebServer::AddRoutes() {
   s.Get("/api/v1/blocks",
         [blocks](const httplib::Request& q, httplib::Response& r) { blocks(q, r, true); });
 
+  // `mailtrail report` over the search's window: the whole search is read
+  // (no row cap), a store turn of its own.
+  auto reports = [this](const httplib::Request& req, httplib::Response& res, bool api) {
+    auto search = ParseRequest(req);
+    if (!search.ok()) {
+      if (api) return JsonError(res, 400, search.status().message());
+      res.status = 400;
+      return Html(res, RenderNotice("Reports", search.status().message()));
+    }
+    SearchQuery q = search->query;
+    q.limit = INT64_MAX;
+    q.after.reset();
+    Summary sum;
+    Status st = store_->With(
+        [&](Store& store) { return store.Search(q, [&](MessageRecord&& r) { sum.Add(r); }); });
+    if (!st.ok()) {
+      if (api) return JsonError(res, HttpStatusOf(st), st.message());
+      res.status = HttpStatusOf(st);
+      return Html(res, RenderNotice("Reports", st.message()));
+    }
+    constexpr size_t kTop = 10;
+    if (api) return res.set_content(SummaryJson(sum, kTop), "application/json");
+    Html(res, RenderReportsPage(*search, sum, kTop));
+  };
+  s.Get("/reports",
+        [reports](const httplib::Request& q, httplib::Response& r) { reports(q, r, false); });
+  s.Get("/api/v1/reports",
+        [reports](const httplib::Request& q, httplib::Response& r) { reports(q, r, true); });
+
+  auto status = [this](const httplib::Request&, httplib::Response& res, bool api) {
+    auto agents = store_->With([](Store& store) { return store.ListAgentStatus(); });
+    if (!agents.ok()) {
+      if (api) return JsonError(res, HttpStatusOf(agents.status()), agents.status().message());
+      res.status = HttpStatusOf(agents.status());
+      return Html(res, RenderNotice("Status", agents.status().message()));
+    }
+    if (!api) return Html(res, RenderStatusPage(*agents, clock_->WallNow()));
+    std::string out = "{\"agents\":[";
+    for (size_t i = 0; i < agents->size(); ++i) {
+      const AgentStatus& a = (*agents)[i];
+      if (i) out.push_back(',');
+      out += "{\"agent\":";
+      AppendJsonString(&out, a.agent);
+      out += ",\"updated\":\"" + FormatRfc3339(a.updated) + "\",\"started\":\"" +
+             FormatRfc3339(a.started) + "\",\"last_line\":" +
+             (a.last_line ? "\"" + FormatRfc3339(a.last_line) + "\"" : std::string("null")) +
+             ",\"lag_seconds\":" + std::to_string(a.lag_seconds) +
+             ",\"lines\":" + std::to_string(a.lines) +
+             ",\"lines_per_second\":" + std::to_string(a.lines_per_second) +
+             ",\"unknown_lines\":" + std::to_string(a.unknown_lines) +
+             ",\"records\":" + std::to_string(a.records) +
+             ",\"open_messages\":" + std::to_string(a.open_messages) +
+             ",\"backlog_bytes\":" + std::to_string(a.backlog_bytes) + "}";
+    }
+    res.set_content(out + "]}", "application/json");
+  };
+  s.Get("/status",
+        [status](const httplib::Request& q, httplib::Response& r) { status(q, r, false); });
+  s.Get("/api/v1/status",
+        [status](const httplib::Request& q, httplib::Response& r) { status(q, r, true); });
+
+  s.Get("/static/charts.js", [](const httplib::Request&, httplib::Response& res) {
+    res.set_content(kChartsJs, "text/javascript; charset=utf-8");
+  });
+  // Browsers ask for an icon whatever the page says: a small one of our own
+  // (a 404 would be an error in every page's console).
+  for (const char* icon : {"/favicon.ico", "/static/icon.svg"}) {
+    s.Get(icon, [](const httplib::Request&, httplib::Response& res) {
+      res.set_content(kIconSvg, "image/svg+xml");
+    });
+  }
   s.Get("/static/console.js", [](const httplib::Request&, httplib::Response& res) {
     res.set_content(kConsoleJs, "text/javascript; charset=utf-8");
   });

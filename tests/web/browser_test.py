@@ -1,0 +1,395 @@
+#!/usr/bin/python3
+"""The web console in a real headless Chromium (Selenium), against `mailtrail
+web` over a store replayed from the bundled corpus (SQLite, or a fresh database
+of the test MariaDB with --mysql). Fails on any console error and on any request
+to another origin. Issue 21 item 10.
+
+usage: browser_test.py MAILTRAIL CORPUS_DIR [--mysql] [--screenshots DIR]
+"""
+import csv
+import io
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+import base64
+
+from selenium import webdriver
+from selenium.common.exceptions import NoAlertPresentException
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+HOSTILE = "<img src=x onerror=alert(1)>"
+failures = []
+
+
+def check(ok, what):
+    print(("ok   " if ok else "FAIL ") + what, flush=True)
+    if not ok:
+        failures.append(what)
+
+
+def wait_for(cond, what, timeout=60):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        v = cond()
+        if v:
+            return v
+        time.sleep(0.1)
+    raise AssertionError("timed out waiting for " + what)
+
+
+class Web:
+    """One `mailtrail web` process, stopped by its PID."""
+
+    def __init__(self, binary, store, *extra):
+        self.stderr = tempfile.TemporaryFile()
+        self.proc = subprocess.Popen([binary, "web", "--store", store, "--listen", "127.0.0.1:0", *extra],
+                                     stdout=subprocess.DEVNULL, stderr=self.stderr)
+
+        def port():
+            self.stderr.seek(0)
+            m = re.search(rb"serving http://127\.0\.0\.1:(\d+)/", self.stderr.read())
+            if self.proc.poll() is not None:
+                raise AssertionError("mailtrail web exited: " + str(self.proc.returncode))
+            return m and int(m.group(1))
+        self.base = "http://127.0.0.1:%d" % wait_for(port, "mailtrail web to listen")
+
+    def stop(self):
+        self.proc.terminate()
+        self.proc.wait(timeout=60)
+
+
+def http(url, data=None, headers=None, method=None):
+    req = urllib.request.Request(url, data=data, headers=headers or {}, method=method)
+    try:
+        with urllib.request.urlopen(req, timeout=60) as r:
+            return r.status, r.read().decode()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read().decode()
+
+
+def new_browser(tz=None):
+    opts = webdriver.ChromeOptions()
+    for a in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1400,1000",
+              "--disable-background-networking", "--disable-component-update", "--no-first-run",
+              "--disable-sync", "--disable-default-apps"):
+        opts.add_argument(a)
+    opts.binary_location = "/usr/bin/chromium"
+    opts.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
+    env = dict(os.environ)
+    if tz:
+        env["TZ"] = tz
+    service = Service(executable_path="/usr/bin/chromedriver", env=env)
+    return webdriver.Chrome(options=opts, service=service)
+
+
+def page_clean(driver, base, what):
+    """No console error, no request to another origin, since the last call."""
+    errors = [e for e in driver.get_log("browser") if e["level"] in ("SEVERE", "ERROR")]
+    check(not errors, what + ": no console errors " + (str(errors) if errors else ""))
+    foreign = []
+    for e in driver.get_log("performance"):
+        m = json.loads(e["message"])["message"]
+        if m.get("method") == "Network.requestWillBeSent":
+            url = m["params"]["request"]["url"]
+            if not (url.startswith(base + "/") or url.startswith("data:") or url == "about:blank"):
+                foreign.append(url)
+    check(not foreign, what + ": no request to another origin " + (str(foreign) if foreign else ""))
+
+
+def rows_text(driver):
+    return [r.text for r in driver.find_elements(By.CSS_SELECTOR, "#results tbody tr")]
+
+
+def api_rows(base, query):
+    """Every record of a search through the API, by cursor; (records, recipient rows)."""
+    records, url = [], base + "/api/v1/messages?" + query
+    while url:
+        status, body = http(url)
+        assert status == 200, body
+        page = json.loads(body)
+        records += page["records"]
+        url = page["next_url"] and base + page["next_url"]
+    return records, sum(max(1, len(r["recipients"])) for r in records)
+
+
+def test_search_and_permalink(base, driver):
+    driver.get(base + "/search")
+    driver.find_element(By.NAME, "outcome").send_keys("bounced")
+    limit = driver.find_element(By.NAME, "limit")
+    limit.clear()
+    limit.send_keys("4")
+    driver.find_element(By.CSS_SELECTOR, "#search-form button").click()
+    wait_for(lambda: "outcome=bounced" in driver.current_url, "the search")
+    first = rows_text(driver)
+    check(len(first) >= 4, "search: rows on the first page (%d)" % len(first))
+    driver.find_element(By.ID, "next-page").click()
+    wait_for(lambda: "after=" in driver.current_url, "the next page")
+    second_url = driver.current_url
+    second = rows_text(driver)
+    check(second and not set(second) & set(first), "search: the next page has other rows")
+    page_clean(driver, base, "search")
+    # The permalink (the URL) in a fresh browser: the same rows, order and filters.
+    fresh = new_browser()
+    try:
+        fresh.get(second_url)
+        check(rows_text(fresh) == second, "permalink: a fresh browser shows the same rows in order")
+        check(fresh.find_element(By.NAME, "outcome").get_attribute("value") == "bounced" and
+              fresh.find_element(By.NAME, "limit").get_attribute("value") == "4",
+              "permalink: the form holds the same filters")
+        page_clean(fresh, base, "permalink")
+    finally:
+        fresh.quit()
+    # Paging by cursor through every bounced message: the API's records, once each.
+    records, _ = api_rows(base, "outcome=bounced&limit=3")
+    keys = [(r["host"], r["qid"], r["first_seen"]) for r in records]
+    check(len(keys) == len(set(keys)) and len(keys) >= 8,
+          "cursor paging: %d records, no duplicates" % len(keys))
+
+
+def test_hostile_subject_and_csv(base, driver):
+    driver.get(base + "/search?" + urllib.parse.urlencode({"subject": "onerror"}))
+    cells = [c.text for c in driver.find_elements(By.CSS_SELECTOR, "#results td.subject")]
+    check(cells == [HOSTILE], "hostile subject: shown as text (%r)" % cells)
+    check(not driver.find_elements(By.CSS_SELECTOR, "main img"), "hostile subject: no img element")
+    try:
+        driver.switch_to.alert
+        check(False, "hostile subject: no alert")
+    except NoAlertPresentException:
+        check(True, "hostile subject: no alert")
+    page_clean(driver, base, "hostile search")
+    driver.find_element(By.CSS_SELECTOR, "#results a[href^='/message/']").click()
+    wait_for(lambda: "/message/" in driver.current_url, "the message page")
+    subj = driver.find_element(By.CSS_SELECTOR, "section.message span.subject").text
+    check(subj == HOSTILE and not driver.find_elements(By.CSS_SELECTOR, "main img"),
+          "hostile subject: shown as text on the message page")
+    page_clean(driver, base, "hostile message")
+    # The export: CSV rows (one per recipient) equal the API's rows, with the
+    # formula-looking sender neutralised; JSONL records equal the API's records.
+    for query in ("outcome=bounced", "", "subject=onerror"):
+        records, rows = api_rows(base, query + "&limit=500" if query else "limit=500")
+        status, body = http(base + "/api/v1/export?" + query + "&format=csv")
+        got = list(csv.reader(io.StringIO(body)))
+        check(status == 200 and len(got) - 1 == rows,
+              "CSV export of '%s': %d rows, the API's %d" % (query, len(got) - 1, rows))
+        status, body = http(base + "/api/v1/export?" + query + "&format=jsonl")
+        check(len(body.splitlines()) == len(records),
+              "JSONL export of '%s': %d records, the API's %d" % (query, len(body.splitlines()), len(records)))
+    status, body = http(base + "/api/v1/export?subject=onerror&format=csv")
+    row = list(csv.DictReader(io.StringIO(body)))[0]
+    check(row["sender"] == "'=cmd@attacker.test" and row["subject"] == HOSTILE,
+          "CSV export: formula neutralised, subject kept (%r)" % row["sender"])
+
+
+def find_record(base, pred):
+    status, body = http(base + "/api/v1/export?format=jsonl")
+    for line in body.splitlines():
+        r = json.loads(line)
+        if pred(r):
+            return r
+    raise AssertionError("no such record in the corpus")
+
+
+def test_message_pages(base, driver):
+    # Three recipients: delivered, bounced, and one deferred 5 times until it expired.
+    r = find_record(base, lambda r: sorted(x["outcome"] for x in r["recipients"]) ==
+                    ["bounced", "delivered", "expired"])
+    driver.get(base + "/message/%s/%s" % (r["host"], r["qid"]))
+    rows = driver.find_elements(By.CSS_SELECTOR, "section.message table.recipients tbody tr")
+    cells = [[td.text for td in row.find_elements(By.TAG_NAME, "td")] for row in rows]
+    by_outcome = {c[2]: c for c in cells}
+    check(len(cells) == 3 and set(by_outcome) == {"delivered", "bounced", "expired"},
+          "3-recipient message: one row each (%s)" % [c[2] for c in cells])
+    exp = by_outcome.get("expired", [""] * 9)
+    check(int(exp[3] or 0) > 1 and exp[5] and exp[8],
+          "3-recipient message: the deferred one has attempts %s, relay and status text" % exp[3])
+    bounced = by_outcome.get("bounced", [""] * 9)
+    check(bounced[4].startswith("5.") and bounced[5] and bounced[8],
+          "3-recipient message: the bounce has DSN, relay and status text")
+    page_clean(driver, base, "3-recipient message")
+    # The content filter: the queue id before the filter finds the message, and
+    # its page leads to the next leg and back.
+    leg = find_record(base, lambda r: r["child_qids"] and not r["parent_qid"])
+    driver.get(base + "/search?qid=" + leg["qid"])
+    check(len(rows_text(driver)) >= 1, "content filter: the first leg's queue id finds it")
+    driver.find_element(By.CSS_SELECTOR, "#results a[href^='/message/']").click()
+    driver.find_element(By.CSS_SELECTOR, "section.message a[data-rel='child']").click()
+    wait_for(lambda: leg["child_qids"][0] in driver.current_url, "the next leg")
+    driver.find_element(By.CSS_SELECTOR, "section.message a[data-rel='parent']").click()
+    wait_for(lambda: driver.current_url.endswith("/" + leg["qid"]), "back to the first leg")
+    check(True, "content filter: next leg and back")
+    page_clean(driver, base, "content filter legs")
+    # A bounced message and its NDR link to each other.
+    b = find_record(base, lambda r: r["ndr_qid"])
+    driver.get(base + "/message/%s/%s" % (b["host"], b["qid"]))
+    driver.find_element(By.CSS_SELECTOR, "section.message a[data-rel='ndr']").click()
+    wait_for(lambda: driver.current_url.endswith("/" + b["ndr_qid"]), "the NDR")
+    driver.find_element(By.CSS_SELECTOR, "section.message a[data-rel='ndr-of']").click()
+    wait_for(lambda: driver.current_url.endswith("/" + b["qid"]), "back from the NDR")
+    check(True, "bounce and NDR link to each other")
+    page_clean(driver, base, "NDR links")
+
+
+def test_time_zones(base):
+    driver = new_browser(tz="Asia/Kolkata")  # +05:30, no daylight saving
+    try:
+        driver.get(base + "/search?subject=onerror")
+        t = driver.find_element(By.CSS_SELECTOR, "#results time")
+        check(t.get_attribute("datetime") == "2026-11-27T13:10:01Z" and
+              t.text == "2026-11-27 18:40:01 +05:30", "time zone: local time shown (%r)" % t.text)
+        driver.find_element(By.ID, "tz-switch").click()
+        t = driver.find_element(By.CSS_SELECTOR, "#results time")
+        check(t.text == "2026-11-27 13:10:01 UTC", "time zone: the UTC switch (%r)" % t.text)
+        driver.refresh()
+        t = driver.find_element(By.CSS_SELECTOR, "#results time")
+        check(t.text == "2026-11-27 13:10:01 UTC", "time zone: the switch is remembered")
+        page_clean(driver, base, "time zones")
+    finally:
+        driver.quit()
+
+
+def screenshots(base, driver, out):
+    os.makedirs(out, exist_ok=True)
+    r = find_record(base, lambda r: r["child_qids"] and r["recipients"])
+    pages = {
+        "search": "/search?since=2026-11-27T12:05:00Z&until=2026-11-27T12:10:00Z&limit=25",
+        "message": "/message/%s/%s" % (r["host"], r["qid"]),
+        "reports": "/reports?since=2026-11-27&until=2026-11-28",
+        "blocks": "/blocks",
+    }
+    for name, path in pages.items():
+        driver.get(base + path)
+        if name == "reports":
+            wait_for(lambda: driver.execute_script(
+                "var c = document.getElementById('hours-chart');"
+                "return c && typeof Chart !== 'undefined' && Chart.getChart(c) !== undefined;"),
+                "the chart to be drawn")
+        text = driver.find_element(By.TAG_NAME, "main").text
+        height = driver.execute_script("return document.querySelector('main').scrollHeight")
+        check(len(text) > 200 and height > 200,
+              "screenshot %s: the page is not blank (%d characters)" % (name, len(text)))
+        png = base64.b64decode(driver.get_screenshot_as_base64())
+        with open(os.path.join(out, "web-%s.png" % name), "wb") as f:
+            f.write(png)
+        page_clean(driver, base, "screenshot " + name)
+
+
+def test_security(binary, store, tmp):
+    # Without --writes the write routes do not exist.
+    web = Web(binary, store)
+    try:
+        for route in ("/api/v1/blocks/add", "/api/v1/blocks/remove", "/api/v1/blocks/extend"):
+            status, _ = http(web.base + route, data=b"kind=ip&key=192.0.2.1&for=1h")
+            check(status == 404, "writes disabled: POST %s is 404 (%d)" % (route, status))
+        status, _ = http(web.base + "/search")
+        check(status == 200, "read-only on loopback: no authentication needed")
+    finally:
+        web.stop()
+    # A non-loopback listen without authentication refuses to start.
+    p = subprocess.run([binary, "web", "--store", store, "--listen", "0.0.0.0:0"],
+                       capture_output=True, timeout=60)
+    check(p.returncode == 78 and b"no authentication is configured" in p.stderr,
+          "non-loopback without authentication: exit 78 (%d)" % p.returncode)
+    # Writes: a viewer is refused, an operator without the CSRF token too; with it, 200 and a row.
+    users = os.path.join(tmp, "users")
+    with open(users, "w") as f:
+        for user, role in (("olga", "operator"), ("vic", "viewer")):
+            h = subprocess.run(["mkpasswd", "-m", "yescrypt", user + "-pw"], capture_output=True,
+                               text=True, check=True).stdout.strip()
+            f.write("basic:%s:%s:%s\n" % (user, role, h))
+    audit = os.path.join(tmp, "audit.db")
+    web = Web(binary, store, "--writes", "--auth-file", users, "--audit", audit)
+
+    def auth(user):
+        return {"Authorization": "Basic " + base64.b64encode((user + ":" + user + "-pw").encode()).decode()}
+    try:
+        status, _ = http(web.base + "/search")
+        check(status == 401, "authentication configured: no credentials is 401")
+        add = web.base + "/api/v1/blocks/add"
+        body = "kind=ip&key=192.0.2.77&for=1h&reason=browser+test"
+        status, csrf_vic = http(web.base + "/api/v1/csrf", headers=auth("vic"))
+        status, _ = http(add, data=(body + "&csrf=" + json.loads(csrf_vic)["csrf"]).encode(),
+                         headers=auth("vic"))
+        check(status == 403, "a viewer's write is 403 (%d)" % status)
+        status, _ = http(add, data=body.encode(), headers=auth("olga"))
+        check(status == 403, "an operator without the CSRF token is 403 (%d)" % status)
+        token = json.loads(http(web.base + "/api/v1/csrf", headers=auth("olga"))[1])["csrf"]
+        status, _ = http(add, data=(body + "&csrf=" + token).encode(),
+                         headers={**auth("olga"), "Origin": "http://evil.test"})
+        check(status == 403, "an operator's write from another origin is 403 (%d)" % status)
+        status, answer = http(add, data=(body + "&csrf=" + token).encode(),
+                              headers={**auth("olga"), "Origin": web.base})
+        check(status == 200, "an operator with the CSRF token: 200 (%d %s)" % (status, answer))
+        rows = subprocess.run(["sqlite3", audit, "SELECT user, action, key, result FROM web_audit"],
+                              capture_output=True, text=True).stdout.splitlines()
+        check("olga|block add|192.0.2.77|200 blocked ip 192.0.2.77 until" in "\n".join(rows),
+              "the write has its audit row (%d rows)" % len(rows))
+        status, body = http(web.base + "/api/v1/blocks", headers=auth("vic"))
+        check('"key":"192.0.2.77"' in body, "the block is in the store")
+    finally:
+        web.stop()
+
+
+def main():
+    binary, corpus = sys.argv[1], sys.argv[2]
+    mysql = "--mysql" in sys.argv
+    shots = sys.argv[sys.argv.index("--screenshots") + 1] if "--screenshots" in sys.argv else None
+    tmp = tempfile.mkdtemp(prefix="mt_browser_")
+    db = None
+    try:
+        if mysql:
+            sock = os.environ["MAILTRAIL_TEST_MYSQL_SOCKET"]
+            db = "web_browser_%d" % os.getpid()
+            subprocess.run(["mariadb", "--no-defaults", "-uroot", "-S", sock, "-e",
+                            "CREATE DATABASE " + db], check=True)
+            store = "mysql://root@localhost/%s?socket=%s" % (db, sock)
+            subprocess.run([binary, "db", "migrate", "--store", store], check=True,
+                           stdout=subprocess.DEVNULL)
+        else:
+            store = "sqlite:" + os.path.join(tmp, "corpus.db")
+        logs = [os.path.join(corpus, n) for n in ("01-inbound-local.log.gz", "02-smtp-rejects.log.gz",
+                "03-outbound-relay-bounce.log.gz", "04-content-filter-amavis.log.gz")]
+        logs.append(os.path.join(HERE, "data", "hostile-subject.log"))
+        subprocess.run([binary, "replay", "--quiet", "--store", store, "--detail", "full",
+                        "--year", "2026", *logs], check=True)
+        # Two blocks by hand (the CLI), for the blocks page: replays make none.
+        for kind, key in (("ip", "192.0.2.66"), ("subject", "Undelivered Mail Returned to Sender")):
+            subprocess.run([binary, "blocks", "add", "--store", store, "--for", "2h", "--reason",
+                            "browser test", kind, key], check=True, stdout=subprocess.DEVNULL)
+        web = Web(binary, store)
+        driver = None
+        try:
+            driver = new_browser()
+            test_search_and_permalink(web.base, driver)
+            test_hostile_subject_and_csv(web.base, driver)
+            test_message_pages(web.base, driver)
+            if not mysql:
+                test_time_zones(web.base)
+            if shots:
+                screenshots(web.base, driver, shots)
+        finally:
+            if driver:
+                driver.quit()
+            web.stop()
+        if not mysql:
+            test_security(binary, store, tmp)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+        if db:
+            subprocess.run(["mariadb", "--no-defaults", "-uroot", "-S", os.environ["MAILTRAIL_TEST_MYSQL_SOCKET"],
+                            "-e", "DROP DATABASE IF EXISTS " + db])
+    print("%d check(s) failed" % len(failures) if failures else "all checks passed")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
