@@ -6,6 +6,7 @@ to another origin. Issue 21 item 10.
 
 usage: browser_test.py MAILTRAIL CORPUS_DIR [--mysql] [--screenshots DIR]
 """
+import collections
 import csv
 import io
 import json
@@ -15,6 +16,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.parse
@@ -239,6 +241,51 @@ def test_message_pages(base, driver):
     page_clean(driver, base, "NDR links")
 
 
+def test_paging_while_writing(base, binary, store, corpus):
+    """Paging through every record (thousands) by cursor while another process
+    writes new records: no record twice, none of those there before missing."""
+    # A record is its whole JSON: NOQUEUE rejects of one second share host,
+    # qid and times. Multisets, since two records may still be equal.
+    status, body = http(base + "/api/v1/export?format=jsonl")
+    before = collections.Counter(body.splitlines())
+    # The writer replays the flood log again and again under new host names
+    # (new records) for as long as the paging lasts.
+    paging = threading.Event()
+    paging.set()
+    written = []
+
+    def write():
+        while paging.is_set():
+            host = "mx%d" % (len(written) + 2)
+            subprocess.run([binary, "replay", "--quiet", "--store", store, "--host", host,
+                            "--year", "2026", os.path.join(corpus, "05-backscatter-flood.log.gz")],
+                           check=True)
+            written.append(host)
+    writer = threading.Thread(target=write)
+    writer.start()
+    seen, url, pages = collections.Counter(), base + "/api/v1/messages?limit=50", 0
+    try:
+        while url:
+            status, body = http(url)
+            assert status == 200, body
+            page = json.loads(body)
+            seen.update(json.dumps(r, separators=(",", ":"), ensure_ascii=False)
+                        for r in page["records"])
+            url = page["next_url"] and base + page["next_url"]
+            pages += 1
+    finally:
+        paging.clear()
+        writer.join(timeout=300)
+    check(len(written) >= 2, "paging while writing: %d replays written meanwhile" % len(written))
+    old = collections.Counter({k: n for k, n in seen.items() if json.loads(k)["host"] == "mx"})
+    new = {k: n for k, n in seen.items() if json.loads(k)["host"] != "mx"}
+    check(sum(before.values()) >= 2500, "paging while writing: %d records before" % sum(before.values()))
+    check(old == before, "paging while writing: the records there before, each once (%d of %d; "
+          "%d pages)" % (sum(old.values()), sum(before.values()), pages))
+    check(all(n == 1 for n in new.values()),
+          "paging while writing: %d new records seen, none twice" % len(new))
+
+
 def test_time_zones(base):
     driver = new_browser(tz="Asia/Kolkata")  # +05:30, no daylight saving
     try:
@@ -357,7 +404,8 @@ def main():
         else:
             store = "sqlite:" + os.path.join(tmp, "corpus.db")
         logs = [os.path.join(corpus, n) for n in ("01-inbound-local.log.gz", "02-smtp-rejects.log.gz",
-                "03-outbound-relay-bounce.log.gz", "04-content-filter-amavis.log.gz")]
+                "03-outbound-relay-bounce.log.gz", "04-content-filter-amavis.log.gz",
+                "06-volume.log.gz")]
         logs.append(os.path.join(HERE, "data", "hostile-subject.log"))
         subprocess.run([binary, "replay", "--quiet", "--store", store, "--detail", "full",
                         "--year", "2026", *logs], check=True)
@@ -374,6 +422,7 @@ def main():
             test_message_pages(web.base, driver)
             if not mysql:
                 test_time_zones(web.base)
+                test_paging_while_writing(web.base, binary, store, corpus)
             if shots:
                 screenshots(web.base, driver, shots)
         finally:
