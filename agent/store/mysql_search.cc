@@ -100,8 +100,9 @@ StatusOr<std::string> BuildWhere(const SearchQuery& q, std::vector<Param>* param
   if (q.until) where.push_back("m.first_seen < " + std::to_string(*q.until / kUsPerSecond));
   if (q.after) {
     const std::string t = std::to_string(q.after->first_seen / kUsPerSecond);
-    where.push_back("(m.first_seen > " + t + " OR (m.first_seen = " + t + " AND m.id > " +
-                    std::to_string(q.after->row) + "))");
+    // ">= t" first: an index on first_seen starts its range there.
+    where.push_back("m.first_seen >= " + t + " AND (m.first_seen > " + t + " OR m.id > " +
+                    std::to_string(q.after->row) + ")");
   }
   std::string sql;
   for (size_t i = 0; i < where.size(); ++i) sql += (i == 0 ? " WHERE " : " AND ") + where[i];

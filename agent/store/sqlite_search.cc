@@ -77,8 +77,9 @@ StatusOr<SqliteStore::Where> SqliteStore::BuildWhere(const SearchQuery& q) {
   if (q.until) where.push_back("m.first_seen < " + std::to_string(*q.until / kUsPerSecond));
   if (q.after) {
     const std::string t = std::to_string(q.after->first_seen / kUsPerSecond);
-    where.push_back("(m.first_seen > " + t + " OR (m.first_seen = " + t + " AND m.id > " +
-                    std::to_string(q.after->row) + "))");
+    // ">= t" first: an index on first_seen starts its range there.
+    where.push_back("m.first_seen >= " + t + " AND (m.first_seen > " + t + " OR m.id > " +
+                    std::to_string(q.after->row) + ")");
   }
   for (size_t i = 0; i < where.size(); ++i) w.sql += (i == 0 ? " WHERE " : " AND ") + where[i];
   return w;
