@@ -100,5 +100,38 @@ TEST(SearchPageJson, NextUrlHoldsFiltersAndCursor) {
   EXPECT_NE(SearchPageJson(s, page).find("\"next\":null"), std::string::npos);
 }
 
+TEST(RenderReportsPage, ChartDataInAttributesAndTopRowsLinkToTheirSearch) {
+  Summary sum;
+  sum.Add(ThreeRecipients());
+  WebSearch s;
+  s.filters = {{"since", "2026-11-18"}};
+  const std::string html = RenderReportsPage(s, sum, 5);
+  EXPECT_NE(html.find("<canvas id=\"hours-chart\""), std::string::npos);
+  EXPECT_NE(html.find("data-values=\"[1]\""), std::string::npos) << "one message in its hour";
+  EXPECT_NE(html.find("<script src=\"/static/chart.js\""), std::string::npos);
+  EXPECT_EQ(html.find("<script>"), std::string::npos) << "no inline script";
+  // The sender (lower-cased by the summary) links to its search, percent-encoded.
+  EXPECT_NE(
+      html.find(
+          "href=\"/"
+          "search?since=2026-11-18&amp;sender=%3Dcmd%7C%27%20%2Fc%20calc%27%21a0%40evil.test\""),
+      std::string::npos)
+      << html;
+  EXPECT_NE(html.find("href=\"/search?since=2026-11-18&amp;outcome=delivered\""),
+            std::string::npos);
+}
+
+TEST(RenderStatusPage, OneRowPerAgentWithItsAgeAndEscapedName) {
+  AgentStatus a;
+  a.agent = "<mx1>";
+  a.updated = 1795000000 * kUsPerSecond;
+  a.lines = 12345;
+  const std::string html = RenderStatusPage({a}, a.updated + 42 * kUsPerSecond);
+  EXPECT_NE(html.find("<td>&lt;mx1&gt;</td>"), std::string::npos);
+  EXPECT_NE(html.find("<td>42</td>"), std::string::npos) << "its age in seconds";
+  EXPECT_NE(html.find("<td>12345</td>"), std::string::npos);
+  EXPECT_NE(RenderStatusPage({}, 0).find("No agent has written its status."), std::string::npos);
+}
+
 }  // namespace
 }  // namespace mailtrail::web
