@@ -98,6 +98,11 @@ StatusOr<std::string> BuildWhere(const SearchQuery& q, std::vector<Param>* param
   if (q.outcome) where.push_back("m.outcome = " + std::to_string(static_cast<int>(*q.outcome)));
   if (q.since) where.push_back("m.first_seen >= " + std::to_string(*q.since / kUsPerSecond));
   if (q.until) where.push_back("m.first_seen < " + std::to_string(*q.until / kUsPerSecond));
+  if (q.helo) where.push_back("m.helo IN " + DictIds(Dict::kName, *q.helo, params));
+  if (q.sasl_username)
+    where.push_back("m.sasl IN " + DictIds(Dict::kName, *q.sasl_username, params));
+  if (q.min_size) where.push_back("m.size >= " + std::to_string(*q.min_size));
+  if (q.max_size) where.push_back("m.size <= " + std::to_string(*q.max_size));
   if (q.after) {
     const std::string t = std::to_string(q.after->first_seen / kUsPerSecond);
     // ">= t" first: an index on first_seen starts its range there.

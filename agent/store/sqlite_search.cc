@@ -75,6 +75,10 @@ StatusOr<SqliteStore::Where> SqliteStore::BuildWhere(const SearchQuery& q) {
   if (q.outcome) where.push_back("m.outcome = " + std::to_string(static_cast<int>(*q.outcome)));
   if (q.since) where.push_back("m.first_seen >= " + std::to_string(*q.since / kUsPerSecond));
   if (q.until) where.push_back("m.first_seen < " + std::to_string(*q.until / kUsPerSecond));
+  if (q.helo) where.push_back("m.helo = " + dict_id(kHostName, *q.helo));
+  if (q.sasl_username) where.push_back("m.sasl = " + dict_id(kSasl, *q.sasl_username));
+  if (q.min_size) where.push_back("m.size >= " + std::to_string(*q.min_size));
+  if (q.max_size) where.push_back("m.size <= " + std::to_string(*q.max_size));
   if (q.after) {
     const std::string t = std::to_string(q.after->first_seen / kUsPerSecond);
     // ">= t" first: an index on first_seen starts its range there.

@@ -66,6 +66,10 @@ struct SearchQuery {
   int64_t limit = 100;
   // Only records after this position (SearchWithCursor gives each one's).
   std::optional<SearchCursor> after;
+  // The web console's extra keys: HELO name and SASL user (exact), size in
+  // bytes (inclusive bounds; a record of unknown size matches neither).
+  std::optional<std::string> helo, sasl_username;
+  std::optional<int64_t> min_size, max_size;
 };
 
 // What the parsers saw (for `mailtrail stats`). Counts add up across replays.

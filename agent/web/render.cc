@@ -34,6 +34,10 @@ std::string SearchForm(const WebSearch* s) {
   f += TextField(s, "message-id", "Message-ID", "");
   f += TextField(s, "subject", "Subject contains", "");
   f += TextField(s, "host", "Host", "mx1");
+  f += TextField(s, "helo", "HELO", "");
+  f += TextField(s, "sasl-user", "SASL user", "");
+  f += TextField(s, "min-size", "Size from", "bytes");
+  f += TextField(s, "max-size", "to", "bytes");
   f += "<label>Outcome <select name=\"outcome\"><option value=\"\">any</option>";
   const std::string outcome = FilterValue(s, "outcome");
   for (const char* o : kOutcomes)

@@ -43,6 +43,14 @@ Status ApplyFilter(const std::string& name, const std::string& v, SearchQuery* q
     q->subject = v;
   } else if (name == "host") {
     q->host = v;
+  } else if (name == "helo") {
+    q->helo = v;
+  } else if (name == "sasl-user") {
+    q->sasl_username = v;
+  } else if (name == "min-size" || name == "max-size") {
+    int64_t n = 0;
+    if (!ParseDigits(v, int64_t{1} << 50, &n)) return Bad(name, "wants a number of bytes");
+    (name == "min-size" ? q->min_size : q->max_size) = n;
   } else if (name == "outcome") {
     q->outcome = OutcomeFromName(v);
     if (!q->outcome) return Bad(name, "not an outcome");

@@ -26,9 +26,9 @@ inline constexpr int64_t kMaxPageSize = 1000;
 inline constexpr size_t kMaxParamBytes = 1000;
 
 // The filter parameters, in the order permalinks list them.
-inline constexpr const char* kFilterNames[] = {"sender",     "recipient", "client-ip", "qid",
-                                               "message-id", "subject",   "host",      "outcome",
-                                               "since",      "until"};
+inline constexpr const char* kFilterNames[] = {
+    "sender", "recipient", "client-ip", "qid",      "message-id", "subject", "host",
+    "helo",   "sasl-user", "outcome",   "min-size", "max-size",   "since",   "until"};
 
 struct WebSearch {
   SearchQuery query;  // limit = the page size; after = the cursor

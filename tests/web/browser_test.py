@@ -186,6 +186,12 @@ def test_hostile_subject_and_csv(base, driver):
         status, body = http(base + "/api/v1/export?" + query + "&format=jsonl")
         check(len(body.splitlines()) == len(records),
               "JSONL export of '%s': %d records, the API's %d" % (query, len(body.splitlines()), len(records)))
+    # The extra keys: HELO and size range find the hostile message (912 bytes).
+    for query, want in (("helo=mail.attacker.test", 1), ("helo=mail.attacker.test&min-size=913", 0),
+                        ("client-ip=127.0.9.66&min-size=912&max-size=912", 1)):
+        records, _ = api_rows(base, query)
+        check(len(records) == want and all(r["qid"] == "7B1C210A999" for r in records),
+              "search %s: %d record(s), want %d" % (query, len(records), want))
     status, body = http(base + "/api/v1/export?subject=onerror&format=csv")
     row = list(csv.DictReader(io.StringIO(body)))[0]
     check(row["sender"] == "'=cmd@attacker.test" and row["subject"] == HOSTILE,

@@ -26,7 +26,11 @@ TEST(SearchParams, NamedLikeTheCliFlags) {
                   {"outcome", "bounced"},
                   {"since", "2026-11-27"},
                   {"subject", "Order"},
-                  {"qid", ""}});
+                  {"qid", ""},
+                  {"helo", "mail.x.test"},
+                  {"sasl-user", "carol"},
+                  {"min-size", "100"},
+                  {"max-size", "2000"}});
   ASSERT_TRUE(s.ok()) << s.status().message();
   EXPECT_EQ(s->query.recipient.value_or("?"), "tara@example.test");
   EXPECT_EQ(s->query.client_ip.value_or("?"), "127.0.5.124");
@@ -38,6 +42,10 @@ TEST(SearchParams, NamedLikeTheCliFlags) {
   EXPECT_EQ(s->query.since, want);
   EXPECT_EQ(s->query.subject.value_or("?"), "Order");
   EXPECT_FALSE(s->query.qid.has_value()) << "an empty form field is no filter";
+  EXPECT_EQ(s->query.helo.value_or("?"), "mail.x.test");
+  EXPECT_EQ(s->query.sasl_username.value_or("?"), "carol");
+  EXPECT_EQ(s->query.min_size.value_or(-1), 100);
+  EXPECT_EQ(s->query.max_size.value_or(-1), 2000);
   EXPECT_EQ(s->query.limit, kDefaultPageSize);
   EXPECT_FALSE(s->query.after.has_value());
 }
@@ -56,6 +64,8 @@ TEST(SearchParams, BadValuesAreRefusedByName) {
       {{{"after", "12"}}, "after"},
       {{{"after", "x-1"}}, "after"},
       {{{"subject", std::string(kMaxParamBytes + 1, 'a')}}, "subject"},
+      {{{"min-size", "1k"}}, "min-size"},
+      {{{"max-size", "-1"}}, "max-size"},
   };
   for (const Case& c : cases) {
     auto s = Parse(c.params);
