@@ -13,6 +13,7 @@ import json
 import os
 import re
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -345,6 +346,33 @@ def test_security(binary, store, tmp):
             check(status == 404, "writes disabled: POST %s is 404 (%d)" % (route, status))
         status, _ = http(web.base + "/search")
         check(status == 200, "read-only on loopback: no authentication needed")
+        # Request limits: a long request line, a large header, a large page.
+        status, _ = http(web.base + "/search?subject=" + "a" * 9000)
+        check(status == 414, "a request line over 8 KiB is 414 (%d)" % status)
+        status, _ = http(web.base + "/search", headers={"X-Big": "b" * 9000})
+        check(status in (400, 431), "a header over 8 KiB is refused (%d)" % status)
+        status, body = http(web.base + "/api/v1/messages?limit=5000")
+        check(status == 400 and "limit" in body, "a page over 1000 records is 400 (%d)" % status)
+        # A client that sends nothing is cut (after the read timeout, 10 s).
+        port = int(web.base.rsplit(":", 1)[1])
+        with socket.create_connection(("127.0.0.1", port), timeout=120) as idle:
+            idle.sendall(b"GET /search HTTP/1.1\r\n")  # and never the rest
+            start = time.monotonic()
+            answer = b""
+            while True:  # an answer (400) or none, then the server closes: b""
+                data = idle.recv(4096)
+                if not data:
+                    break
+                answer += data
+        check(not answer or answer.startswith(b"HTTP/1.1 4"),
+              "a silent client is disconnected (after %.0f s, %r)" % (time.monotonic() - start, answer[:12]))
+        # Every answer carries the security headers.
+        with urllib.request.urlopen(web.base + "/search", timeout=60) as r:
+            h = r.headers
+        check("script-src 'self'" in h.get("Content-Security-Policy", "") and
+              "unsafe-inline" not in h.get("Content-Security-Policy", "") and
+              h.get("Referrer-Policy") == "no-referrer" and h.get("X-Content-Type-Options") == "nosniff",
+              "security headers: CSP without inline script, no-referrer, nosniff")
     finally:
         web.stop()
     # A non-loopback listen without authentication refuses to start.
