@@ -18,6 +18,7 @@ std::string Layout(const std::string& title, const std::string& body, bool chart
                  : "") +
          "</head><body><nav><a href=\"/search\">Search</a> <a href=\"/reports\">Reports</a>"
          " <a href=\"/blocks\">Blocks</a> <a href=\"/status\">Status</a>"
+         " <span id=\"live-badge\" hidden></span>"
          " <button id=\"tz-switch\" type=\"button\" hidden>UTC</button></nav>"
          "<main>" +
          body + "</main></body></html>\n";

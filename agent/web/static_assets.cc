@@ -34,7 +34,30 @@ const char kConsoleJs[] = R"JS(
       b.setAttribute('aria-pressed', inUtc ? 'true' : 'false');
     }
   }
+  // The live badge: how fresh the newest agent status in the store is,
+  // every 10 s (GET /api/v1/status; same origin only, CSP connect-src).
+  function badge() {
+    var el = document.getElementById('live-badge');
+    if (!el) return;
+    fetch('/api/v1/status', { credentials: 'same-origin' }).then(function (r) {
+      return r.ok ? r.json() : null;
+    }).then(function (s) {
+      if (!s) return;
+      var newest = 0;
+      s.agents.forEach(function (a) {
+        var t = Date.parse(a.updated);
+        if (t > newest) newest = t;
+      });
+      var age = newest ? Math.round((Date.now() - newest) / 1000) : -1;
+      el.hidden = false;
+      el.className = age >= 0 && age < 60 ? 'live' : 'stale';
+      el.textContent = age < 0 ? 'no live agent' :
+        (age < 60 ? 'live' : 'stale') + ': ' + s.agents.length + ' agent(s), updated ' + age + ' s ago';
+    }).catch(function () {});
+  }
   document.addEventListener('DOMContentLoaded', function () {
+    badge();
+    setInterval(badge, 10000);
     var b = document.getElementById('tz-switch');
     if (b) b.addEventListener('click', function () {
       localStorage.setItem(KEY, localStorage.getItem(KEY) === '1' ? '0' : '1');
@@ -73,6 +96,9 @@ body { font-family: system-ui, sans-serif; margin: 0; color: #222; background: #
 nav { background: #234; padding: .5em 1em; }
 nav a { color: #fff; margin-right: 1em; text-decoration: none; }
 nav button { float: right; }
+#live-badge { color: #fff; font-size: .85em; padding: 0 .5em; }
+#live-badge.live { background: #2a7; }
+#live-badge.stale { background: #a52; }
 main { padding: 1em; }
 form label { display: inline-block; margin: .2em .6em .2em 0; font-size: .9em; }
 table { border-collapse: collapse; margin: .5em 0; font-size: .9em; }

@@ -205,6 +205,9 @@ void WebServer::AddRoutes() {
 
   auto status = [this](const httplib::Request&, httplib::Response& res, bool api) {
     auto agents = store_->With([](Store& store) { return store.ListAgentStatus(); });
+    // A store without the table (older schema) has no agent to show.
+    if (!agents.ok() && agents.status().code() == Status::Code::kNotFound)
+      agents = std::vector<AgentStatus>{};
     if (!agents.ok()) {
       if (api) return JsonError(res, HttpStatusOf(agents.status()), agents.status().message());
       res.status = HttpStatusOf(agents.status());

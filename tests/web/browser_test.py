@@ -293,6 +293,26 @@ def test_paging_while_writing(base, binary, store, corpus):
           "paging while writing: %d new records seen, none twice" % len(new))
 
 
+def test_status_and_badge(base, driver, db_path):
+    driver.get(base + "/search")
+    badge = wait_for(lambda: driver.find_element(By.ID, "live-badge").is_displayed() and
+                     driver.find_element(By.ID, "live-badge"), "the live badge")
+    check(badge.text == "no live agent", "live badge without agents (%r)" % badge.text)
+    # An agent's status row, as `mailtrail run` writes it every 10 s.
+    now_us = int(time.time() * 1e6)
+    subprocess.run(["sqlite3", db_path, "INSERT INTO agent_status VALUES ('mx-live', %d, %d, %d, 1.5, "
+                    "1000, 250.0, 3, 120, 7, 0, 0, 0, 0)" % (now_us, now_us - 60_000_000, now_us)],
+                   check=True)
+    driver.get(base + "/status")
+    cells = [td.text for td in driver.find_elements(By.CSS_SELECTOR, "#agents tr:nth-child(2) td")]
+    check(cells[:1] == ["mx-live"] and "1000" in cells and "7" in cells,
+          "status page: the agent's row (%s)" % cells)
+    badge = wait_for(lambda: driver.find_element(By.ID, "live-badge").text.startswith("live"),
+                     "the badge to say live") and driver.find_element(By.ID, "live-badge")
+    check(badge.text.startswith("live: 1 agent(s)"), "live badge with a fresh agent (%r)" % badge.text)
+    page_clean(driver, base, "status")
+
+
 def test_time_zones(base):
     driver = new_browser(tz="Asia/Kolkata")  # +05:30, no daylight saving
     try:
@@ -456,6 +476,7 @@ def main():
             test_message_pages(web.base, driver)
             if not mysql:
                 test_time_zones(web.base)
+                test_status_and_badge(web.base, driver, store[len("sqlite:"):])
                 test_paging_while_writing(web.base, binary, store, corpus)
             if shots:
                 screenshots(web.base, driver, shots)
