@@ -49,7 +49,7 @@ std::string ReportForm(const WebSearch& s) {
          value("host") + "\"></label> <button type=\"submit\">Report</button></form>";
 }
 
-std::string Hours(const Summary& sum) {
+std::string Hours(const Summary& sum, const std::string& search_filters) {
   // The chart's data as attributes (no inline script): hour labels and counts.
   std::string labels = "[", values = "[";
   std::string rows;
@@ -60,8 +60,10 @@ std::string Hours(const Summary& sum) {
     rows += "<tr><td>" + TimeCell(hour) + "</td><td>" + std::to_string(n) + "</td></tr>";
   }
   labels += "]", values += "]";
-  return "<h2>Messages per hour</h2><canvas id=\"hours-chart\" height=\"80\" data-labels=\"" +
-         HtmlEscape(labels) + "\" data-values=\"" + HtmlEscape(values) +
+  // A click on a bar opens the search of its hour (charts.js adds since/until).
+  return "<h2>Messages per hour</h2><canvas id=\"hours-chart\" height=\"80\" data-search=\"" +
+         HtmlEscape("/search?" + search_filters) + "\" data-labels=\"" + HtmlEscape(labels) +
+         "\" data-values=\"" + HtmlEscape(values) +
          "\"></canvas><details><summary>As a table</summary><table id=\"hours\">"
          "<tr><th>Hour</th><th>Messages</th></tr>" +
          rows + "</table></details>";
@@ -85,7 +87,10 @@ std::string RenderReportsPage(const WebSearch& s, const Summary& sum, size_t top
   }
   b += "</table><p>" + std::to_string(sum.records()) + " records, " +
        std::to_string(sum.bytes_received()) + " bytes received.</p>";
-  b += Hours(sum);
+  WebSearch others = s;  // the search without its window: the bar's hour is the window
+  std::erase_if(others.filters,
+                [](const auto& f) { return f.first == "since" || f.first == "until"; });
+  b += Hours(sum, FilterQueryString(others));
   b += TopTable("top-senders", "Top senders", sum.TopSenders(top), s, "sender");
   b += TopTable("top-hosts", "Top sending hosts", sum.TopSendingHosts(top), s, nullptr);
   b += TopTable("top-domains", "Top recipient domains", sum.TopRecipientDomains(top), s, nullptr);

@@ -81,7 +81,18 @@ document.addEventListener('DOMContentLoaded', function () {
     type: 'bar',
     data: { labels: labels.map(function (l) { return l.replace('T', ' ').replace(':00:00Z', 'h UTC'); }),
             datasets: [{ label: 'messages', data: values, backgroundColor: '#36a' }] },
-    options: { animation: false, plugins: { legend: { display: false } } }
+    options: {
+      animation: false, plugins: { legend: { display: false } },
+      // A bar opens the search of its hour.
+      onClick: function (evt, elements) {
+        if (!elements.length) return;
+        var since = labels[elements[0].index];
+        var until = new Date(Date.parse(since) + 3600 * 1000).toISOString().replace('.000Z', 'Z');
+        var base = c.getAttribute('data-search');
+        location.href = base + (base.endsWith('?') ? '' : '&') + 'since=' +
+          encodeURIComponent(since) + '&until=' + encodeURIComponent(until);
+      }
+    }
   });
 });
 )JS";

@@ -27,6 +27,7 @@ import base64
 from selenium import webdriver
 from selenium.common.exceptions import NoAlertPresentException
 from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -313,6 +314,31 @@ def test_status_and_badge(base, driver, db_path):
     page_clean(driver, base, "status")
 
 
+def test_reports_chart(base, driver):
+    """A bar of the reports chart opens the search of its hour, which finds as
+    many messages as the bar says."""
+    driver.get(base + "/reports?since=2026-11-27&until=2026-11-28")
+    wait_for(lambda: driver.execute_script(
+        "var c = document.getElementById('hours-chart');"
+        "return c && typeof Chart !== 'undefined' && Chart.getChart(c) !== undefined;"), "the chart")
+    bar = driver.execute_script(
+        "var c = document.getElementById('hours-chart'), ch = Chart.getChart(c);"
+        "var m = ch.getDatasetMeta(0).data[0], r = c.getBoundingClientRect();"
+        "return {x: m.x - r.width / 2, y: (m.y + m.base) / 2 - r.height / 2,"
+        "        value: ch.data.datasets[0].data[0], label: JSON.parse(c.dataset.labels)[0]};")
+    page_clean(driver, base, "reports")
+    ActionChains(driver).move_to_element_with_offset(
+        driver.find_element(By.ID, "hours-chart"), int(bar["x"]), int(bar["y"])).click().perform()
+    wait_for(lambda: "/search?" in driver.current_url, "the search of the bar's hour")
+    query = urllib.parse.urlparse(driver.current_url).query
+    params = urllib.parse.parse_qs(query)
+    records, _ = api_rows(base, query)
+    check(params.get("since") == [bar["label"]] and len(records) == bar["value"],
+          "reports: the first bar (%s, %d messages) opens its search (%d records)" %
+          (bar["label"], bar["value"], len(records)))
+    page_clean(driver, base, "search from the chart")
+
+
 def test_time_zones(base):
     driver = new_browser(tz="Asia/Kolkata")  # +05:30, no daylight saving
     try:
@@ -474,6 +500,7 @@ def main():
             test_search_and_permalink(web.base, driver)
             test_hostile_subject_and_csv(web.base, driver)
             test_message_pages(web.base, driver)
+            test_reports_chart(web.base, driver)
             if not mysql:
                 test_time_zones(web.base)
                 test_status_and_badge(web.base, driver, store[len("sqlite:"):])
