@@ -11,121 +11,25 @@ import csv
 import io
 import json
 import os
-import re
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-import urllib.error
 import urllib.parse
-import urllib.request
 import base64
 
-from selenium import webdriver
 from selenium.common.exceptions import NoAlertPresentException
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 
+from webtest_lib import (Web, api_rows, check, failures, find_record, http, new_browser,
+                         page_clean, rows_text, wait_for)
+from web_security_checks import test_security
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 HOSTILE = "<img src=x onerror=alert(1)>"
-failures = []
-
-
-def check(ok, what):
-    print(("ok   " if ok else "FAIL ") + what, flush=True)
-    if not ok:
-        failures.append(what)
-
-
-def wait_for(cond, what, timeout=60):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        v = cond()
-        if v:
-            return v
-        time.sleep(0.1)
-    raise AssertionError("timed out waiting for " + what)
-
-
-class Web:
-    """One `mailtrail web` process, stopped by its PID."""
-
-    def __init__(self, binary, store, *extra):
-        self.stderr = tempfile.TemporaryFile()
-        self.proc = subprocess.Popen([binary, "web", "--store", store, "--listen", "127.0.0.1:0", *extra],
-                                     stdout=subprocess.DEVNULL, stderr=self.stderr)
-
-        def port():
-            self.stderr.seek(0)
-            m = re.search(rb"serving http://127\.0\.0\.1:(\d+)/", self.stderr.read())
-            if self.proc.poll() is not None:
-                raise AssertionError("mailtrail web exited: " + str(self.proc.returncode))
-            return m and int(m.group(1))
-        self.base = "http://127.0.0.1:%d" % wait_for(port, "mailtrail web to listen")
-
-    def stop(self):
-        self.proc.terminate()
-        self.proc.wait(timeout=60)
-
-
-def http(url, data=None, headers=None, method=None):
-    req = urllib.request.Request(url, data=data, headers=headers or {}, method=method)
-    try:
-        with urllib.request.urlopen(req, timeout=60) as r:
-            return r.status, r.read().decode()
-    except urllib.error.HTTPError as e:
-        return e.code, e.read().decode()
-
-
-def new_browser(tz=None):
-    opts = webdriver.ChromeOptions()
-    for a in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1400,1000",
-              "--disable-background-networking", "--disable-component-update", "--no-first-run",
-              "--disable-sync", "--disable-default-apps"):
-        opts.add_argument(a)
-    opts.binary_location = "/usr/bin/chromium"
-    opts.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
-    env = dict(os.environ)
-    if tz:
-        env["TZ"] = tz
-    service = Service(executable_path="/usr/bin/chromedriver", env=env)
-    return webdriver.Chrome(options=opts, service=service)
-
-
-def page_clean(driver, base, what):
-    """No console error, no request to another origin, since the last call."""
-    errors = [e for e in driver.get_log("browser") if e["level"] in ("SEVERE", "ERROR")]
-    check(not errors, what + ": no console errors " + (str(errors) if errors else ""))
-    foreign = []
-    for e in driver.get_log("performance"):
-        m = json.loads(e["message"])["message"]
-        if m.get("method") == "Network.requestWillBeSent":
-            url = m["params"]["request"]["url"]
-            if not (url.startswith(base + "/") or url.startswith("data:") or url == "about:blank"):
-                foreign.append(url)
-    check(not foreign, what + ": no request to another origin " + (str(foreign) if foreign else ""))
-
-
-def rows_text(driver):
-    return [r.text for r in driver.find_elements(By.CSS_SELECTOR, "#results tbody tr")]
-
-
-def api_rows(base, query):
-    """Every record of a search through the API, by cursor; (records, recipient rows)."""
-    records, url = [], base + "/api/v1/messages?" + query
-    while url:
-        status, body = http(url)
-        assert status == 200, body
-        page = json.loads(body)
-        records += page["records"]
-        url = page["next_url"] and base + page["next_url"]
-    return records, sum(max(1, len(r["recipients"])) for r in records)
-
-
 def test_search_and_permalink(base, driver):
     driver.get(base + "/search")
     driver.find_element(By.NAME, "outcome").send_keys("bounced")
@@ -198,15 +102,6 @@ def test_hostile_subject_and_csv(base, driver):
     row = list(csv.DictReader(io.StringIO(body)))[0]
     check(row["sender"] == "'=cmd@attacker.test" and row["subject"] == HOSTILE,
           "CSV export: formula neutralised, subject kept (%r)" % row["sender"])
-
-
-def find_record(base, pred):
-    status, body = http(base + "/api/v1/export?format=jsonl")
-    for line in body.splitlines():
-        r = json.loads(line)
-        if pred(r):
-            return r
-    raise AssertionError("no such record in the corpus")
 
 
 def test_message_pages(base, driver):
@@ -381,89 +276,6 @@ def screenshots(base, driver, out):
         with open(os.path.join(out, "web-%s.png" % name), "wb") as f:
             f.write(png)
         page_clean(driver, base, "screenshot " + name)
-
-
-def test_security(binary, store, tmp):
-    # Without --writes the write routes do not exist.
-    web = Web(binary, store)
-    try:
-        for route in ("/api/v1/blocks/add", "/api/v1/blocks/remove", "/api/v1/blocks/extend"):
-            status, _ = http(web.base + route, data=b"kind=ip&key=192.0.2.1&for=1h")
-            check(status == 404, "writes disabled: POST %s is 404 (%d)" % (route, status))
-        status, _ = http(web.base + "/search")
-        check(status == 200, "read-only on loopback: no authentication needed")
-        # Request limits: a long request line, a large header, a large page.
-        status, _ = http(web.base + "/search?subject=" + "a" * 9000)
-        check(status == 414, "a request line over 8 KiB is 414 (%d)" % status)
-        status, _ = http(web.base + "/search", headers={"X-Big": "b" * 9000})
-        check(status in (400, 431), "a header over 8 KiB is refused (%d)" % status)
-        status, body = http(web.base + "/api/v1/messages?limit=5000")
-        check(status == 400 and "limit" in body, "a page over 1000 records is 400 (%d)" % status)
-        # A client that sends nothing is cut (after the read timeout, 10 s).
-        port = int(web.base.rsplit(":", 1)[1])
-        with socket.create_connection(("127.0.0.1", port), timeout=120) as idle:
-            idle.sendall(b"GET /search HTTP/1.1\r\n")  # and never the rest
-            start = time.monotonic()
-            answer = b""
-            while True:  # an answer (400) or none, then the server closes: b""
-                data = idle.recv(4096)
-                if not data:
-                    break
-                answer += data
-        check(not answer or answer.startswith(b"HTTP/1.1 4"),
-              "a silent client is disconnected (after %.0f s, %r)" % (time.monotonic() - start, answer[:12]))
-        # Every answer carries the security headers.
-        with urllib.request.urlopen(web.base + "/search", timeout=60) as r:
-            h = r.headers
-        check("script-src 'self'" in h.get("Content-Security-Policy", "") and
-              "unsafe-inline" not in h.get("Content-Security-Policy", "") and
-              h.get("Referrer-Policy") == "no-referrer" and h.get("X-Content-Type-Options") == "nosniff",
-              "security headers: CSP without inline script, no-referrer, nosniff")
-    finally:
-        web.stop()
-    # A non-loopback listen without authentication refuses to start.
-    p = subprocess.run([binary, "web", "--store", store, "--listen", "0.0.0.0:0"],
-                       capture_output=True, timeout=60)
-    check(p.returncode == 78 and b"no authentication is configured" in p.stderr,
-          "non-loopback without authentication: exit 78 (%d)" % p.returncode)
-    # Writes: a viewer is refused, an operator without the CSRF token too; with it, 200 and a row.
-    users = os.path.join(tmp, "users")
-    with open(users, "w") as f:
-        for user, role in (("olga", "operator"), ("vic", "viewer")):
-            h = subprocess.run(["mkpasswd", "-m", "yescrypt", user + "-pw"], capture_output=True,
-                               text=True, check=True).stdout.strip()
-            f.write("basic:%s:%s:%s\n" % (user, role, h))
-    audit = os.path.join(tmp, "audit.db")
-    web = Web(binary, store, "--writes", "--auth-file", users, "--audit", audit)
-
-    def auth(user):
-        return {"Authorization": "Basic " + base64.b64encode((user + ":" + user + "-pw").encode()).decode()}
-    try:
-        status, _ = http(web.base + "/search")
-        check(status == 401, "authentication configured: no credentials is 401")
-        add = web.base + "/api/v1/blocks/add"
-        body = "kind=ip&key=192.0.2.77&for=1h&reason=browser+test"
-        status, csrf_vic = http(web.base + "/api/v1/csrf", headers=auth("vic"))
-        status, _ = http(add, data=(body + "&csrf=" + json.loads(csrf_vic)["csrf"]).encode(),
-                         headers=auth("vic"))
-        check(status == 403, "a viewer's write is 403 (%d)" % status)
-        status, _ = http(add, data=body.encode(), headers=auth("olga"))
-        check(status == 403, "an operator without the CSRF token is 403 (%d)" % status)
-        token = json.loads(http(web.base + "/api/v1/csrf", headers=auth("olga"))[1])["csrf"]
-        status, _ = http(add, data=(body + "&csrf=" + token).encode(),
-                         headers={**auth("olga"), "Origin": "http://evil.test"})
-        check(status == 403, "an operator's write from another origin is 403 (%d)" % status)
-        status, answer = http(add, data=(body + "&csrf=" + token).encode(),
-                              headers={**auth("olga"), "Origin": web.base})
-        check(status == 200, "an operator with the CSRF token: 200 (%d %s)" % (status, answer))
-        rows = subprocess.run(["sqlite3", audit, "SELECT user, action, key, result FROM web_audit"],
-                              capture_output=True, text=True).stdout.splitlines()
-        check("olga|block add|192.0.2.77|200 blocked ip 192.0.2.77 until" in "\n".join(rows),
-              "the write has its audit row (%d rows)" % len(rows))
-        status, body = http(web.base + "/api/v1/blocks", headers=auth("vic"))
-        check('"key":"192.0.2.77"' in body, "the block is in the store")
-    finally:
-        web.stop()
 
 
 def main():
