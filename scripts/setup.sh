@@ -18,7 +18,8 @@ packages=(build-essential cmake ninja-build pkg-config libsqlite3-dev zlib1g-dev
           clang libclang-rt-14-dev
           groff-base man-db  # the man pages' test renders them (tests/cli/man_pages.sh)
           systemd-journal-remote  # writes journal files for the journal input tests
-          prometheus)  # for promtool: the alerting rules are checked by the tests
+          prometheus  # for promtool: the alerting rules are checked by the tests
+          libjs-chart.js whois chromium chromium-driver python3-selenium)  # the web console, its tests
 
 packages+=(debhelper lintian man-db)  # scripts/setup.sh package, and its test (man -w)
 

@@ -5,6 +5,8 @@
 #include <cstdio>
 
 #include "agent/config/config.h"
+#include "agent/detect/subject.h"
+#include "base/host_name.h"
 #include "base/text.h"
 
 namespace mailtrail::cli {
@@ -50,6 +52,46 @@ std::string ProtectedReason(const BlockGuard& guard, const Cidr& net) {
   const std::string what =
       single ? net.base().ToString() + " is in " : net.ToString() + " overlaps ";
   return what + e->net.ToString() + " (" + e->source + "), which is never blocked";
+}
+
+StatusOr<Block> ManualBlock(const BlockGuard& guard, const std::string& kind,
+                            const std::string& key, const std::string& reason, TimeUs now,
+                            TimeUs period) {
+  Block b;
+  b.kind = kind;
+  b.key = key;
+  if (b.kind == "ip") {
+    auto ip = IpAddress::Parse(b.key);
+    if (!ip) return Status::InvalidArgument("not an IP address: " + b.key);
+    b.key = ip->ToString();
+  } else if (b.kind == "cidr") {
+    auto c = Cidr::Parse(b.key);
+    if (!c) return Status::InvalidArgument("not a CIDR: " + b.key);
+    b.key = c->ToString();
+  } else if (b.kind == "subject") {
+    b.raw_subjects = {OneLine(b.key)};  // a line break would make two rules
+    b.key = NormalizeSubject(b.key);
+    if (b.key.empty()) return Status::InvalidArgument("the subject is empty once normalized");
+  } else {
+    return Status::InvalidArgument("the kind is ip, cidr or subject");
+  }
+  // Allowlists win over a block by hand too: refused here, with the reason,
+  // whatever this machine can know (the agent checks again).
+  std::string refused;
+  if (b.kind != "subject") {
+    refused = ProtectedReason(guard, *Cidr::Parse(b.key));
+  } else if (SubjectChars(b.key) < guard.min_subject_chars) {
+    refused = "subject too short: '" + b.key + "' has " + std::to_string(SubjectChars(b.key)) +
+              " characters once normalised, fewer than " + std::to_string(guard.min_subject_chars) +
+              " ([blocks] min_subject_chars): its block would refuse mail it does not name";
+  }
+  if (!refused.empty()) return Status::InvalidArgument("refused: " + refused);
+  b.reason = reason.empty() ? "added by hand" : reason;
+  b.rule = "manual";
+  b.origin_host = MachineName();
+  b.created = now;
+  b.expires = now + period;
+  return b;
 }
 
 }  // namespace mailtrail::cli

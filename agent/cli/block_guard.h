@@ -10,6 +10,7 @@
 #include <string>
 
 #include "agent/blocks/allowlist.h"
+#include "agent/blocks/block.h"
 #include "base/cidr.h"
 #include "base/status.h"
 
@@ -32,6 +33,14 @@ StatusOr<BlockGuard> LoadBlockGuard(const std::optional<std::string>& config_pat
 // "" when a block on `net` may be added; else why not ("203.0.113.0/24 is in
 // mynetworks ...").
 std::string ProtectedReason(const BlockGuard& guard, const Cidr& net);
+
+// A block added by hand (`mailtrail blocks add`, the web console): `key`
+// validated for its `kind` (ip, cidr, subject) and checked against the guard.
+// InvalidArgument says what is malformed; a refusal's message starts with
+// "refused: " and says why.
+StatusOr<Block> ManualBlock(const BlockGuard& guard, const std::string& kind,
+                            const std::string& key, const std::string& reason, TimeUs now,
+                            TimeUs period);
 
 }  // namespace mailtrail::cli
 

@@ -103,54 +103,27 @@ int BlocksMain(const std::vector<std::string>& argv, const Clock& clock) {
     return kExitOk;
   }
   if (what == "add" && pos.size() == 3) {
-    Block b;
-    b.kind = pos[1];
-    b.key = pos[2];
-    if (b.kind == "ip") {
-      auto ip = IpAddress::Parse(b.key);
-      if (!ip) return Fail("not an IP address: " + b.key);
-      b.key = ip->ToString();
-    } else if (b.kind == "cidr") {
-      auto c = Cidr::Parse(b.key);
-      if (!c) return Fail("not a CIDR: " + b.key);
-      b.key = c->ToString();
-    } else if (b.kind == "subject") {
-      b.raw_subjects = {OneLine(b.key)};  // a line break would make two rules
-      b.key = NormalizeSubject(b.key);
-      if (b.key.empty()) return Fail("the subject is empty once normalized");
-    } else {
-      return UsageError(kBlocksVerb, "add ip, cidr or subject, not '" + b.kind + "'");
-    }
-    // Allowlists win over a block by hand too: refused here, with the reason,
-    // whatever the command line can know (the agent checks again).
-    auto guard = LoadBlockGuard(args->Get("config"), args->Get("postfix-config-dir"));
-    if (!guard.ok()) return FailWith(guard.status());
-    std::string refused;
-    if (b.kind != "subject") {
-      refused = ProtectedReason(*guard, *Cidr::Parse(b.key));
-    } else if (SubjectChars(b.key) < guard->min_subject_chars) {
-      refused = "subject too short: '" + b.key + "' has " + std::to_string(SubjectChars(b.key)) +
-                " characters once normalised, fewer than " +
-                std::to_string(guard->min_subject_chars) +
-                " ([blocks] min_subject_chars): its block would refuse mail it does not name";
-    }
-    if (!refused.empty()) {
-      std::fprintf(stderr, "mailtrail blocks: refused: %s\n", EscapeForLog(refused, 400).c_str());
-      return kExitUsage;
-    }
+    if (pos[1] != "ip" && pos[1] != "cidr" && pos[1] != "subject")
+      return UsageError(kBlocksVerb, "add ip, cidr or subject, not '" + pos[1] + "'");
     const TimeUs period = args->Number("for", -1);
     if (period < 0) return UsageError(kBlocksVerb, "add needs --for, a duration like 1h");
-    b.reason = args->Get("reason").value_or("added by hand");
-    b.rule = "manual";
-    b.origin_host = MachineName();
-    b.created = now;
-    b.expires = now + period;
+    auto guard = LoadBlockGuard(args->Get("config"), args->Get("postfix-config-dir"));
+    if (!guard.ok()) return FailWith(guard.status());
+    // The same checks as the web console's (agent/cli/block_guard.h).
+    auto b = ManualBlock(*guard, pos[1], pos[2], args->Get("reason").value_or(""), now, period);
+    if (!b.ok()) {  // a bad key (2, with the usage), or one the allowlists protect (2)
+      if (b.status().message().rfind("refused: ", 0) != 0)
+        return UsageError(kBlocksVerb, b.status().message());
+      std::fprintf(stderr, "mailtrail blocks: %s\n",
+                   EscapeForLog(b.status().message(), 410).c_str());
+      return kExitUsage;
+    }
     StoreOptions o;
     o.create = false;
     auto store = OpenStoreFromArgs(*args, o);
     if (!store.ok()) return FailWith(store.status());
-    if (Status st = (*store)->SaveBlocks({b}); !st.ok()) return FailWith(st);
-    PrintBlock(b, "table");
+    if (Status st = (*store)->SaveBlocks({*b}); !st.ok()) return FailWith(st);
+    PrintBlock(*b, "table");
     return kExitOk;
   }
   if (what == "remove" && pos.size() == 2) {

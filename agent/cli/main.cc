@@ -47,6 +47,7 @@ int main(int argc, char** argv) {
       {"queue", mailtrail::cli::QueueMain},
       {"report", mailtrail::cli::ReportMain},
       {"enforce", mailtrail::cli::EnforceMain},
+      {"web", mailtrail::cli::WebMain},
       {"--version", mailtrail::cli::VersionMain},
       {"version", mailtrail::cli::VersionMain},
       {"help", mailtrail::cli::HelpMain},

@@ -10,9 +10,9 @@ namespace mailtrail::cli {
 
 const std::vector<const VerbSpec*>& AllVerbSpecs() {
   static const std::vector<const VerbSpec*> verbs = {
-      &kReplayVerb, &kSearchVerb,  &kShowVerb,        &kStatsVerb, &kReportVerb,
-      &kRunVerb,    &kEnforceVerb, &kCheckConfigVerb, &kDbVerb,    &kDetectVerb,
-      &kBlocksVerb, &kQueueVerb,   &kVersionVerb,
+      &kReplayVerb, &kSearchVerb,  &kShowVerb,        &kStatsVerb,   &kReportVerb,
+      &kRunVerb,    &kEnforceVerb, &kCheckConfigVerb, &kDbVerb,      &kDetectVerb,
+      &kBlocksVerb, &kQueueVerb,   &kWebVerb,         &kVersionVerb,
   };
   return verbs;
 }

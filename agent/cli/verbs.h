@@ -24,7 +24,8 @@ constexpr const char* kDefaultStore = "sqlite:mailtrail.db";
 
 // Each verb's spec (agent/cli/verb_spec.h), defined beside its Main.
 extern const VerbSpec kReplayVerb, kSearchVerb, kShowVerb, kStatsVerb, kReportVerb, kRunVerb,
-    kEnforceVerb, kCheckConfigVerb, kDbVerb, kDetectVerb, kBlocksVerb, kQueueVerb, kVersionVerb;
+    kEnforceVerb, kCheckConfigVerb, kDbVerb, kDetectVerb, kBlocksVerb, kQueueVerb, kWebVerb,
+    kVersionVerb;
 
 int ReplayMain(const std::vector<std::string>& args, const Clock& clock);
 int SearchMain(const std::vector<std::string>& args, const Clock& clock);
@@ -41,6 +42,7 @@ int EnforceMain(const std::vector<std::string>& args, const Clock& clock);
 int CheckConfigMain(const std::vector<std::string>& args, const Clock& clock);
 // `mailtrail help [VERB]`, and (hidden) `help --man 8|5`: the man pages.
 int HelpMain(const std::vector<std::string>& args, const Clock& clock);
+int WebMain(const std::vector<std::string>& args, const Clock& clock);  // agent/web
 
 // "UTC", "local", "+HH:MM", "-HH:MM" -> seconds east of UTC.
 bool ParseTz(const std::string& tz, const Clock& clock, int* offset);

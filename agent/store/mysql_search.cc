@@ -98,6 +98,17 @@ StatusOr<std::string> BuildWhere(const SearchQuery& q, std::vector<Param>* param
   if (q.outcome) where.push_back("m.outcome = " + std::to_string(static_cast<int>(*q.outcome)));
   if (q.since) where.push_back("m.first_seen >= " + std::to_string(*q.since / kUsPerSecond));
   if (q.until) where.push_back("m.first_seen < " + std::to_string(*q.until / kUsPerSecond));
+  if (q.helo) where.push_back("m.helo IN " + DictIds(Dict::kName, *q.helo, params));
+  if (q.sasl_username)
+    where.push_back("m.sasl IN " + DictIds(Dict::kName, *q.sasl_username, params));
+  if (q.min_size) where.push_back("m.size >= " + std::to_string(*q.min_size));
+  if (q.max_size) where.push_back("m.size <= " + std::to_string(*q.max_size));
+  if (q.after) {
+    const std::string t = std::to_string(q.after->first_seen / kUsPerSecond);
+    // ">= t" first: an index on first_seen starts its range there.
+    where.push_back("m.first_seen >= " + t + " AND (m.first_seen > " + t + " OR m.id > " +
+                    std::to_string(q.after->row) + ")");
+  }
   std::string sql;
   for (size_t i = 0; i < where.size(); ++i) sql += (i == 0 ? " WHERE " : " AND ") + where[i];
   return sql;
@@ -135,6 +146,11 @@ StatusOr<int64_t> MysqlStore::CountMatches(const SearchQuery& q) {
 }
 
 Status MysqlStore::Search(const SearchQuery& q, const std::function<void(MessageRecord&&)>& fn) {
+  return SearchWithCursor(q, [&fn](MessageRecord&& r, const SearchCursor&) { fn(std::move(r)); });
+}
+
+Status MysqlStore::SearchWithCursor(
+    const SearchQuery& q, const std::function<void(MessageRecord&&, const SearchCursor&)>& fn) {
   std::vector<Param> params;
   auto where = BuildWhere(q, &params);
   if (!where.ok()) return where.status();
@@ -148,7 +164,8 @@ Status MysqlStore::Search(const SearchQuery& q, const std::function<void(Message
     if (Status st = LoadRecipients(ids, &rcpts); !st.ok()) return st;
     for (size_t i = 0; i < chunk.size(); ++i) {
       chunk[i].recipients = std::move(rcpts[ids[i].first]);
-      fn(std::move(chunk[i]));
+      const SearchCursor at{chunk[i].first_seen, static_cast<int64_t>(ids[i].first)};
+      fn(std::move(chunk[i]), at);
     }
     chunk.clear();
     ids.clear();

@@ -58,6 +58,9 @@ class MysqlStore : public Store {
                     const CheckpointUpdate* checkpoint) override;
   StatusOr<std::vector<std::string>> LoadCheckpoint() override;
   Status Search(const SearchQuery& q, const std::function<void(MessageRecord&&)>& fn) override;
+  Status SearchWithCursor(
+      const SearchQuery& q,
+      const std::function<void(MessageRecord&&, const SearchCursor&)>& fn) override;
   StatusOr<int64_t> CountMatches(const SearchQuery& q) override;
   Status AddLineStats(const LineStats& stats) override;
   StatusOr<LineStats> GetLineStats() override;

@@ -75,6 +75,16 @@ StatusOr<SqliteStore::Where> SqliteStore::BuildWhere(const SearchQuery& q) {
   if (q.outcome) where.push_back("m.outcome = " + std::to_string(static_cast<int>(*q.outcome)));
   if (q.since) where.push_back("m.first_seen >= " + std::to_string(*q.since / kUsPerSecond));
   if (q.until) where.push_back("m.first_seen < " + std::to_string(*q.until / kUsPerSecond));
+  if (q.helo) where.push_back("m.helo = " + dict_id(kHostName, *q.helo));
+  if (q.sasl_username) where.push_back("m.sasl = " + dict_id(kSasl, *q.sasl_username));
+  if (q.min_size) where.push_back("m.size >= " + std::to_string(*q.min_size));
+  if (q.max_size) where.push_back("m.size <= " + std::to_string(*q.max_size));
+  if (q.after) {
+    const std::string t = std::to_string(q.after->first_seen / kUsPerSecond);
+    // ">= t" first: an index on first_seen starts its range there.
+    where.push_back("m.first_seen >= " + t + " AND (m.first_seen > " + t + " OR m.id > " +
+                    std::to_string(q.after->row) + ")");
+  }
   for (size_t i = 0; i < where.size(); ++i) w.sql += (i == 0 ? " WHERE " : " AND ") + where[i];
   return w;
 }
@@ -90,6 +100,11 @@ StatusOr<int64_t> SqliteStore::CountMatches(const SearchQuery& q) {
 }
 
 Status SqliteStore::Search(const SearchQuery& q, const std::function<void(MessageRecord&&)>& fn) {
+  return SearchWithCursor(q, [&fn](MessageRecord&& r, const SearchCursor&) { fn(std::move(r)); });
+}
+
+Status SqliteStore::SearchWithCursor(
+    const SearchQuery& q, const std::function<void(MessageRecord&&, const SearchCursor&)>& fn) {
   auto w = BuildWhere(q);
   if (!w.ok()) return w.status();
   std::string sql = kSelect + w->sql;
@@ -133,7 +148,8 @@ Status SqliteStore::Search(const SearchQuery& q, const std::function<void(Messag
     r.scans = DecodeScans(s.Text(27));
     r.events = DecodeEvents(s.Text(28));
     if (Status ls = LoadRecipients(id, &r); !ls.ok()) return ls;
-    fn(std::move(r));
+    const SearchCursor at{r.first_seen, id};
+    fn(std::move(r), at);
   }
   if (rc != SQLITE_DONE) return db_.Error("search");
   return Status::Ok();

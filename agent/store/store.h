@@ -52,11 +52,24 @@ inline bool KeepsStatusText(Detail d, Outcome o) {
 // Exact values, but: sender and recipient are matched lower-cased (the stores
 // keep addresses so), subject is a substring in any case (LowerUtf8 on SQLite,
 // LOWER() on MySQL), since/until bound first_seen (the message's arrival).
+// A position in search order (first_seen, then the store's row id of the
+// message): keyset paging for the web console, never OFFSET.
+struct SearchCursor {
+  TimeUs first_seen = 0;
+  int64_t row = 0;
+};
+
 struct SearchQuery {
   std::optional<std::string> sender, recipient, client_ip, qid, message_id, subject, host;
   std::optional<Outcome> outcome;
   std::optional<TimeUs> since, until;
   int64_t limit = 100;
+  // Only records after this position (SearchWithCursor gives each one's).
+  std::optional<SearchCursor> after;
+  // The web console's extra keys: HELO name and SASL user (exact), size in
+  // bytes (inclusive bounds; a record of unknown size matches neither).
+  std::optional<std::string> helo, sasl_username;
+  std::optional<int64_t> min_size, max_size;
 };
 
 // What the parsers saw (for `mailtrail stats`). Counts add up across replays.
@@ -118,6 +131,13 @@ class Store {
   // Calls `fn` for each matching record, oldest first (by arrival, first_seen;
   // `since` and `until` select on it too), at most `q.limit` of them.
   virtual Status Search(const SearchQuery& q, const std::function<void(MessageRecord&&)>& fn) = 0;
+  // Search, giving each record's position too (the next page starts after the
+  // last one's: q.after). Stores without row ids say NotFound.
+  virtual Status SearchWithCursor(
+      const SearchQuery& q, const std::function<void(MessageRecord&&, const SearchCursor&)>& fn) {
+    static_cast<void>(q), static_cast<void>(fn);
+    return Status::NotFound("this store has no search cursor");
+  }
   // How many records match `q`, whatever its limit. By default through Search.
   virtual StatusOr<int64_t> CountMatches(const SearchQuery& q);
   virtual Status AddLineStats(const LineStats& stats) = 0;

@@ -1,0 +1,38 @@
+// The spec of `mailtrail web` (agent/web/web_verb.cc runs it). Here, in the
+// CLI's library, so that the verb list, --help and the man page need no link
+// to the web console's code.
+#include "agent/cli/args.h"
+#include "agent/cli/store_args.h"
+#include "agent/cli/verb_spec.h"
+#include "agent/cli/verbs.h"
+
+namespace mailtrail::cli {
+
+const VerbSpec kWebVerb = {
+    "web",
+    "the web console: search, messages, reports, blocks, status (loopback by default)",
+    "[options]",
+    {
+        kStoreFlag,
+        kPasswordFileFlag,
+        {"listen", true,
+         "IP:PORT to serve on (default 127.0.0.1:8025; loopback unless authenticated)", "IP:PORT"},
+        {"auth-file", true,
+         "users and tokens: basic|token:NAME:viewer|operator:CRYPT-HASH a line (mkpasswd -m "
+         "yescrypt)",
+         "FILE"},
+        {"writes", false,
+         "enable block add/extend/remove for operators (needs --auth-file, --audit)"},
+        {"audit", true, "SQLite file whose table web_audit records every write", "FILE"},
+        {"config", true,
+         "configuration file (its [blocks] allow and min_subject_chars guard writes)", "FILE"},
+        kHelpFlag,
+    },
+    0,
+    0,
+    {},
+    "Read-only unless --writes; a listen address other than loopback needs --auth-file. "
+    "Pages, API and security: docs/web.md. Exit status 78: the options or files are wrong.",
+};
+
+}  // namespace mailtrail::cli

@@ -1,0 +1,167 @@
+#include "agent/web/auth.h"
+
+#include <crypt.h>
+
+#include <cstring>
+#include <fstream>
+#include <memory>
+#include <sstream>
+
+namespace mailtrail::web {
+
+namespace {
+
+constexpr size_t kMaxRemembered = 1000;
+// A yescrypt hash of a random password: unknown names are checked against it,
+// so that they cost as much as known ones.
+constexpr const char* kDummyHash =
+    "$y$j9T$Cwg8rCB6rr8HOH3Kb5t/Y1$6TWGDAqwtvjEEfSLqOHTHcYawdA09JdSC9bibRmD5BC";
+
+bool HashMatches(const std::string& secret, const std::string& hash) {
+  auto data = std::make_unique<crypt_data>();  // large (~32 KiB): not on the stack
+  std::memset(data.get(), 0, sizeof(crypt_data));
+  const char* got = crypt_r(secret.c_str(), hash.c_str(), data.get());
+  if (!got || got[0] == '*') return false;  // libxcrypt's failure tokens start with '*'
+  const size_t n = std::strlen(got);
+  if (n != hash.size()) return false;
+  unsigned char diff = 0;  // constant time over the length
+  for (size_t i = 0; i < n; ++i) diff |= static_cast<unsigned char>(got[i] ^ hash[i]);
+  return diff == 0;
+}
+
+std::vector<std::string> SplitColons(const std::string& line, size_t parts) {
+  std::vector<std::string> out;
+  size_t at = 0;
+  while (out.size() + 1 < parts) {
+    const size_t c = line.find(':', at);
+    if (c == std::string::npos) break;
+    out.push_back(line.substr(at, c - at));
+    at = c + 1;
+  }
+  out.push_back(line.substr(at));
+  return out;
+}
+
+int B64Value(char c) {
+  if (c >= 'A' && c <= 'Z') return c - 'A';
+  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+  if (c >= '0' && c <= '9') return c - '0' + 52;
+  if (c == '+') return 62;
+  if (c == '/') return 63;
+  return -1;
+}
+
+}  // namespace
+
+const char* RoleName(Role r) { return r == Role::kOperator ? "operator" : "viewer"; }
+
+std::optional<std::string> Base64Decode(std::string_view s) {
+  if (s.size() % 4 != 0) return std::nullopt;
+  std::string out;
+  for (size_t i = 0; i < s.size(); i += 4) {
+    int v[4];
+    int pad = 0;
+    for (int k = 0; k < 4; ++k) {
+      const char c = s[i + k];
+      if (c == '=' && i + 4 == s.size() && k >= 2) {
+        v[k] = 0;
+        ++pad;
+        continue;
+      }
+      if (pad) return std::nullopt;  // data after padding
+      v[k] = B64Value(c);
+      if (v[k] < 0) return std::nullopt;
+    }
+    const uint32_t n = (v[0] << 18) | (v[1] << 12) | (v[2] << 6) | v[3];
+    out.push_back(static_cast<char>(n >> 16));
+    if (pad < 2) out.push_back(static_cast<char>((n >> 8) & 0xFF));
+    if (pad < 1) out.push_back(static_cast<char>(n & 0xFF));
+  }
+  return out;
+}
+
+StatusOr<Authenticator> Authenticator::Parse(const std::string& text, const std::string& name) {
+  Authenticator a;
+  std::istringstream in(text);
+  std::string line;
+  int n = 0;
+  while (std::getline(in, line)) {
+    ++n;
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.empty() || line[0] == '#') continue;
+    const auto f = SplitColons(line, 4);
+    auto bad = [&](const std::string& why) {
+      return Status::InvalidArgument(name + ":" + std::to_string(n) + ": " + why);
+    };
+    if (f.size() != 4) return bad("want basic|token:NAME:viewer|operator:HASH");
+    Entry e;
+    if (f[0] != "basic" && f[0] != "token") return bad("the kind is basic or token");
+    e.token = f[0] == "token";
+    e.name = f[1];
+    if (e.name.empty() || e.name.find_first_of(" \t.") != std::string::npos)
+      return bad("a name is not empty and has no blank or '.'");
+    if (f[2] != "viewer" && f[2] != "operator") return bad("the role is viewer or operator");
+    e.role = f[2] == "operator" ? Role::kOperator : Role::kViewer;
+    e.hash = f[3];
+    if (e.hash.size() < 20 || e.hash[0] != '$')
+      return bad("not a crypt(3) hash (make one with: mkpasswd -m yescrypt)");
+    if (a.Find(e.token, e.name)) return bad("a second entry for " + e.name);
+    a.entries_.push_back(std::move(e));
+  }
+  if (a.entries_.empty()) return Status::InvalidArgument(name + ": no entries");
+  return a;
+}
+
+StatusOr<Authenticator> Authenticator::Load(const std::string& path) {
+  std::ifstream f(path);
+  if (!f) return Status::InvalidArgument("cannot read " + path);
+  std::stringstream text;
+  text << f.rdbuf();
+  return Parse(text.str(), path);
+}
+
+const Authenticator::Entry* Authenticator::Find(bool token, std::string_view name) const {
+  for (const Entry& e : entries_)
+    if (e.token == token && e.name == name) return &e;
+  return nullptr;
+}
+
+std::optional<Principal> Authenticator::Verify(bool token, std::string_view name,
+                                               std::string_view secret, const Clock& clock) {
+  const Entry* e = Find(token, name);
+  const std::string key =
+      std::string(token ? "t:" : "b:") + std::string(name) + '\0' + std::string(secret);
+  const TimeUs now = clock.MonotonicNow();
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = remembered_.find(key);
+    if (e && it != remembered_.end() && now - it->second < kRememberSeconds * kUsPerSecond)
+      return Principal{e->name, e->role};
+  }
+  const bool ok = HashMatches(std::string(secret), e ? e->hash : kDummyHash) && e;
+  if (!ok) return std::nullopt;
+  std::lock_guard<std::mutex> lock(mu_);
+  if (remembered_.size() >= kMaxRemembered) remembered_.clear();
+  remembered_[key] = now;
+  return Principal{e->name, e->role};
+}
+
+std::optional<Principal> Authenticator::Check(std::string_view authorization, const Clock& clock) {
+  if (authorization.substr(0, 6) == "Basic ") {
+    auto decoded = Base64Decode(authorization.substr(6));
+    if (!decoded) return std::nullopt;
+    const size_t colon = decoded->find(':');
+    if (colon == std::string::npos) return std::nullopt;
+    return Verify(false, std::string_view(*decoded).substr(0, colon),
+                  std::string_view(*decoded).substr(colon + 1), clock);
+  }
+  if (authorization.substr(0, 7) == "Bearer ") {
+    const std::string_view t = authorization.substr(7);
+    const size_t dot = t.find('.');
+    if (dot == std::string_view::npos) return std::nullopt;
+    return Verify(true, t.substr(0, dot), t.substr(dot + 1), clock);
+  }
+  return std::nullopt;
+}
+
+}  // namespace mailtrail::web

@@ -1,0 +1,120 @@
+#include "agent/web/console_data.h"
+
+#include <algorithm>
+#include <set>
+#include <utility>
+
+#include "base/text.h"
+
+namespace mailtrail::web {
+
+namespace {
+
+// A message is (host, qid, first_seen) in the store (Store::SkipHeldRecords).
+bool SameMessage(const MessageRecord& a, const MessageRecord& b) {
+  return a.host == b.host && a.qid == b.qid && a.first_seen == b.first_seen;
+}
+
+bool Holds(const std::vector<MessageRecord>& v, const MessageRecord& r) {
+  return std::any_of(v.begin(), v.end(), [&](const MessageRecord& x) { return SameMessage(x, r); });
+}
+
+Status AddByQid(Store& store, const std::string& host, const std::string& qid,
+                std::vector<MessageRecord>* out) {
+  SearchQuery q;
+  q.host = host;
+  q.qid = qid;
+  q.limit = 20;  // a reused queue id: a few records at most
+  return store.Search(q, [&](MessageRecord&& r) { out->push_back(std::move(r)); });
+}
+
+// The other legs of `records`: each link followed one step on the same host.
+Status AddLinked(Store& store, MessageView* v) {
+  std::set<std::pair<std::string, std::string>> wanted;
+  for (const MessageRecord& r : v->records) {
+    auto want = [&](const std::string& qid) {
+      if (!qid.empty() && qid != r.qid) wanted.emplace(r.host, qid);
+    };
+    want(r.parent_qid);
+    for (const std::string& c : r.child_qids) want(c);
+    want(r.ndr_qid);
+    want(r.ndr_of);
+    for (const std::string& n : r.notice_qids) want(n);
+  }
+  for (const auto& [host, qid] : wanted) {
+    std::vector<MessageRecord> found;
+    if (Status st = AddByQid(store, host, qid, &found); !st.ok()) return st;
+    for (MessageRecord& r : found)
+      if (!Holds(v->records, r) && !Holds(v->linked, r)) v->linked.push_back(std::move(r));
+  }
+  return Status::Ok();
+}
+
+bool Concerns(const Block& b, const MessageRecord& r) {
+  if (std::find(b.evidence.begin(), b.evidence.end(), r.qid) != b.evidence.end() && !r.qid.empty())
+    return true;
+  if ((b.kind == "ip") && !r.client_ip.empty()) return b.key == r.client_ip;
+  if (b.kind == "subject" && r.subject) {
+    if (std::find(b.raw_subjects.begin(), b.raw_subjects.end(), *r.subject) != b.raw_subjects.end())
+      return true;
+    return !b.key.empty() && LowerUtf8(*r.subject).find(b.key) != std::string::npos;
+  }
+  return false;
+}
+
+Status AddBlocks(Store& store, MessageView* v) {
+  auto blocks = store.LoadBlocks(-1);
+  if (!blocks.ok()) return blocks.status();
+  for (Block& b : *blocks) {
+    const bool concerns = std::any_of(v->records.begin(), v->records.end(),
+                                      [&](const MessageRecord& r) { return Concerns(b, r); });
+    if (concerns) v->blocks.push_back(std::move(b));
+  }
+  return Status::Ok();
+}
+
+StatusOr<MessageView> Complete(Store& store, MessageView v) {
+  if (v.records.empty()) return Status::NotFound("no such message");
+  if (Status st = AddLinked(store, &v); !st.ok()) return st;
+  if (Status st = AddBlocks(store, &v); !st.ok()) return st;
+  return v;
+}
+
+}  // namespace
+
+StatusOr<SearchPage> FetchSearchPage(Store& store, const SearchQuery& q) {
+  SearchQuery one_more = q;
+  ++one_more.limit;  // whether there is a next page, without a count
+  SearchPage page;
+  std::optional<SearchCursor> last;
+  bool more = false;
+  Status st = store.SearchWithCursor(one_more, [&](MessageRecord&& r, const SearchCursor& at) {
+    if (static_cast<int64_t>(page.records.size()) == q.limit) {
+      more = true;
+      return;
+    }
+    page.records.push_back(std::move(r));
+    last = at;
+  });
+  if (!st.ok()) return st;
+  if (more) page.next = last;
+  return page;
+}
+
+StatusOr<MessageView> FetchMessage(Store& store, const std::string& host, const std::string& qid) {
+  MessageView v;
+  if (Status st = AddByQid(store, host, qid, &v.records); !st.ok()) return st;
+  return Complete(store, std::move(v));
+}
+
+StatusOr<MessageView> FetchByMessageId(Store& store, const std::string& message_id) {
+  MessageView v;
+  SearchQuery q;
+  q.message_id = message_id;
+  q.limit = 50;
+  Status st = store.Search(q, [&](MessageRecord&& r) { v.records.push_back(std::move(r)); });
+  if (!st.ok()) return st;
+  return Complete(store, std::move(v));
+}
+
+}  // namespace mailtrail::web

@@ -1,0 +1,264 @@
+// The console's routes: each reads its values through console_data.h and
+// writes them with render.h (pages) or api_json.h (/api/v1). Read-only: no
+// route changes anything, so none answers anything but GET (and HEAD).
+#include <httplib.h>
+
+#include <memory>
+
+#include "agent/report/summary.h"
+#include "agent/track/record_json.h"
+#include "agent/web/api_json.h"
+#include "agent/web/render.h"
+#include "agent/web/static_assets.h"
+#include "agent/web/web_server.h"
+#include "base/text.h"
+
+namespace mailtrail::web {
+
+namespace {
+
+constexpr int64_t kExportChunk = 1000;  // records read per store turn while exporting
+
+StatusOr<WebSearch> ParseRequest(const httplib::Request& req) {
+  return ParseSearchParams([&req](const char* name) -> std::optional<std::string> {
+    if (!req.has_param(name)) return std::nullopt;
+    return req.get_param_value(name);
+  });
+}
+
+void JsonError(httplib::Response& res, int status, const std::string& message) {
+  std::string body = "{\"error\":";
+  AppendJsonString(&body, message);
+  body += "}";
+  res.status = status;
+  res.set_content(body, "application/json");
+}
+
+int HttpStatusOf(const Status& st) {
+  switch (st.code()) {
+    case Status::Code::kInvalidArgument:
+      return 400;
+    case Status::Code::kNotFound:
+      return 404;
+    default:
+      return 500;
+  }
+}
+
+void Html(httplib::Response& res, std::string page) {
+  res.set_content(std::move(page), "text/html; charset=utf-8");
+}
+
+// The state of one export, kept between the chunks httplib asks for.
+struct ExportState {
+  SearchQuery query;
+  bool csv = true;
+  bool header_sent = false;
+  bool done = false;
+};
+
+}  // namespace
+
+void WebServer::AddRoutes() {
+  httplib::Server& s = *server_;
+  s.Get("/", [](const httplib::Request&, httplib::Response& res) { res.set_redirect("/search"); });
+
+  s.Get("/search", [this](const httplib::Request& req, httplib::Response& res) {
+    auto search = ParseRequest(req);
+    if (!search.ok()) {
+      res.status = 400;
+      return Html(res, RenderSearchError(search.status().message()));
+    }
+    auto page = store_->With([&](Store& st) { return FetchSearchPage(st, search->query); });
+    if (!page.ok()) {
+      res.status = HttpStatusOf(page.status());
+      return Html(res, RenderSearchError(page.status().message()));
+    }
+    Html(res, RenderSearchPage(*search, *page));
+  });
+
+  s.Get("/api/v1/messages", [this](const httplib::Request& req, httplib::Response& res) {
+    auto search = ParseRequest(req);
+    if (!search.ok()) return JsonError(res, 400, search.status().message());
+    auto page = store_->With([&](Store& st) { return FetchSearchPage(st, search->query); });
+    if (!page.ok()) return JsonError(res, HttpStatusOf(page.status()), page.status().message());
+    res.set_content(SearchPageJson(*search, *page), "application/json");
+  });
+
+  // The whole search, streamed a chunk of records at a time (the store is
+  // shared between chunks), with no row cap.
+  s.Get("/api/v1/export", [this](const httplib::Request& req, httplib::Response& res) {
+    auto search = ParseRequest(req);
+    if (!search.ok()) return JsonError(res, 400, search.status().message());
+    const std::string format = req.has_param("format") ? req.get_param_value("format") : "csv";
+    if (format != "csv" && format != "jsonl")
+      return JsonError(res, 400, "parameter format: csv or jsonl");
+    auto state = std::make_shared<ExportState>();
+    state->query = search->query;
+    state->query.limit = kExportChunk;
+    state->csv = format == "csv";
+    res.set_header("Content-Disposition",
+                   std::string("attachment; filename=\"mailtrail.") + format + "\"");
+    res.set_chunked_content_provider(
+        state->csv ? "text/csv; charset=utf-8" : "application/x-ndjson",
+        [this, state](size_t, httplib::DataSink& sink) {
+          if (state->done) {
+            sink.done();
+            return true;
+          }
+          std::string out;
+          if (state->csv && !state->header_sent) out = CsvHeader();
+          state->header_sent = true;
+          auto page = store_->With([&](Store& st) { return FetchSearchPage(st, state->query); });
+          if (!page.ok()) return false;  // cuts the stream: the client sees it incomplete
+          for (const MessageRecord& r : page->records) {
+            if (state->csv) {
+              AppendCsvRows(r, &out);
+            } else {
+              AppendRecordJson(r, &out);
+              out.push_back('\n');
+            }
+          }
+          if (page->next) {
+            state->query.after = page->next;
+          } else {
+            state->done = true;
+          }
+          return out.empty() || sink.write(out.data(), out.size());
+        });
+  });
+
+  auto message = [this](const httplib::Request& req, httplib::Response& res, bool api) {
+    auto v = store_->With([&](Store& st) {
+      return req.matches.size() == 3 ? FetchMessage(st, req.matches[1].str(), req.matches[2].str())
+                                     : FetchByMessageId(st, req.matches[1].str());
+    });
+    if (!v.ok()) {
+      res.status = HttpStatusOf(v.status());
+      if (api) return JsonError(res, res.status, v.status().message());
+      return Html(res, RenderNotice("Message", v.status().message()));
+    }
+    if (api) return res.set_content(MessageViewJson(*v), "application/json");
+    Html(res, RenderMessagePage(*v));
+  };
+  s.Get(R"(/message/([^/]+)/([^/]+))",
+        [message](const httplib::Request& q, httplib::Response& r) { message(q, r, false); });
+  s.Get(R"(/api/v1/message/([^/]+)/([^/]+))",
+        [message](const httplib::Request& q, httplib::Response& r) { message(q, r, true); });
+  s.Get(R"(/message-id/(.+))",
+        [message](const httplib::Request& q, httplib::Response& r) { message(q, r, false); });
+  s.Get(R"(/api/v1/message-id/(.+))",
+        [message](const httplib::Request& q, httplib::Response& r) { message(q, r, true); });
+
+  auto blocks = [this](const httplib::Request& req, httplib::Response& res, bool api) {
+    auto all = store_->With([](Store& st) { return st.LoadBlocks(-1); });
+    if (!all.ok()) {
+      if (api) return JsonError(res, 500, all.status().message());
+      res.status = 500;
+      return Html(res, RenderNotice("Blocks", all.status().message()));
+    }
+    if (!api) {
+      const auto who = options_.writes ? Who(req) : std::nullopt;
+      const bool op = who && who->role == Role::kOperator;
+      return Html(res, RenderBlocksPage(*all, clock_->WallNow(), op ? CsrfToken(who->name) : ""));
+    }
+    std::string out = "{\"blocks\":[";
+    for (size_t i = 0; i < all->size(); ++i) {
+      if (i) out.push_back(',');
+      AppendBlockJson((*all)[i], &out);
+    }
+    res.set_content(out + "]}", "application/json");
+  };
+  s.Get("/blocks",
+        [blocks](const httplib::Request& q, httplib::Response& r) { blocks(q, r, false); });
+  s.Get("/api/v1/blocks",
+        [blocks](const httplib::Request& q, httplib::Response& r) { blocks(q, r, true); });
+
+  // `mailtrail report` over the search's window: the whole search is read
+  // (no row cap), a store turn of its own.
+  auto reports = [this](const httplib::Request& req, httplib::Response& res, bool api) {
+    auto search = ParseRequest(req);
+    if (!search.ok()) {
+      if (api) return JsonError(res, 400, search.status().message());
+      res.status = 400;
+      return Html(res, RenderNotice("Reports", search.status().message()));
+    }
+    SearchQuery q = search->query;
+    q.limit = INT64_MAX;
+    q.after.reset();
+    Summary sum;
+    Status st = store_->With(
+        [&](Store& store) { return store.Search(q, [&](MessageRecord&& r) { sum.Add(r); }); });
+    if (!st.ok()) {
+      if (api) return JsonError(res, HttpStatusOf(st), st.message());
+      res.status = HttpStatusOf(st);
+      return Html(res, RenderNotice("Reports", st.message()));
+    }
+    constexpr size_t kTop = 10;
+    if (api) return res.set_content(SummaryJson(sum, kTop), "application/json");
+    Html(res, RenderReportsPage(*search, sum, kTop));
+  };
+  s.Get("/reports",
+        [reports](const httplib::Request& q, httplib::Response& r) { reports(q, r, false); });
+  s.Get("/api/v1/reports",
+        [reports](const httplib::Request& q, httplib::Response& r) { reports(q, r, true); });
+
+  auto status = [this](const httplib::Request&, httplib::Response& res, bool api) {
+    auto agents = store_->With([](Store& store) { return store.ListAgentStatus(); });
+    // A store without the table (older schema) has no agent to show.
+    if (!agents.ok() && agents.status().code() == Status::Code::kNotFound)
+      agents = std::vector<AgentStatus>{};
+    if (!agents.ok()) {
+      if (api) return JsonError(res, HttpStatusOf(agents.status()), agents.status().message());
+      res.status = HttpStatusOf(agents.status());
+      return Html(res, RenderNotice("Status", agents.status().message()));
+    }
+    if (!api) return Html(res, RenderStatusPage(*agents, clock_->WallNow()));
+    std::string out = "{\"agents\":[";
+    for (size_t i = 0; i < agents->size(); ++i) {
+      const AgentStatus& a = (*agents)[i];
+      if (i) out.push_back(',');
+      out += "{\"agent\":";
+      AppendJsonString(&out, a.agent);
+      out += ",\"updated\":\"" + FormatRfc3339(a.updated) + "\",\"started\":\"" +
+             FormatRfc3339(a.started) + "\",\"last_line\":" +
+             (a.last_line ? "\"" + FormatRfc3339(a.last_line) + "\"" : std::string("null")) +
+             ",\"lag_seconds\":" + std::to_string(a.lag_seconds) +
+             ",\"lines\":" + std::to_string(a.lines) +
+             ",\"lines_per_second\":" + std::to_string(a.lines_per_second) +
+             ",\"unknown_lines\":" + std::to_string(a.unknown_lines) +
+             ",\"records\":" + std::to_string(a.records) +
+             ",\"open_messages\":" + std::to_string(a.open_messages) +
+             ",\"backlog_bytes\":" + std::to_string(a.backlog_bytes) + "}";
+    }
+    res.set_content(out + "]}", "application/json");
+  };
+  s.Get("/status",
+        [status](const httplib::Request& q, httplib::Response& r) { status(q, r, false); });
+  s.Get("/api/v1/status",
+        [status](const httplib::Request& q, httplib::Response& r) { status(q, r, true); });
+
+  s.Get("/static/charts.js", [](const httplib::Request&, httplib::Response& res) {
+    res.set_content(kChartsJs, "text/javascript; charset=utf-8");
+  });
+  // Browsers ask for an icon whatever the page says: a small one of our own
+  // (a 404 would be an error in every page's console).
+  for (const char* icon : {"/favicon.ico", "/static/icon.svg"}) {
+    s.Get(icon, [](const httplib::Request&, httplib::Response& res) {
+      res.set_content(kIconSvg, "image/svg+xml");
+    });
+  }
+  s.Get("/static/console.js", [](const httplib::Request&, httplib::Response& res) {
+    res.set_content(kConsoleJs, "text/javascript; charset=utf-8");
+  });
+  s.Get("/static/console.css", [](const httplib::Request&, httplib::Response& res) {
+    res.set_content(kConsoleCss, "text/css; charset=utf-8");
+  });
+  if (!chartjs_.empty()) {
+    s.Get("/static/chart.js", [this](const httplib::Request&, httplib::Response& res) {
+      res.set_content(chartjs_, "text/javascript; charset=utf-8");
+    });
+  }
+}
+
+}  // namespace mailtrail::web

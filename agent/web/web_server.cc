@@ -1,0 +1,186 @@
+#include "agent/web/web_server.h"
+
+#include <httplib.h>
+
+#include <sys/random.h>
+
+#include <condition_variable>
+#include <cstdlib>
+#include <deque>
+#include <fstream>
+#include <functional>
+#include <iterator>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "base/ip_address.h"
+
+namespace mailtrail::web {
+
+namespace {
+
+// A fixed pool of workers and a bounded queue: enqueue waits while the queue
+// is full, so the accept thread stops taking connections (httplib's own
+// ThreadPool queues without bound).
+class BoundedPool : public httplib::TaskQueue {
+ public:
+  BoundedPool(int workers, size_t max_queued) : max_queued_(max_queued) {
+    for (int i = 0; i < workers; ++i) threads_.emplace_back([this] { Work(); });
+  }
+  void enqueue(std::function<void()> fn) override {
+    std::unique_lock<std::mutex> lock(mu_);
+    space_.wait(lock, [&] { return jobs_.size() < max_queued_ || shutdown_; });
+    jobs_.push_back(std::move(fn));
+    ready_.notify_one();
+  }
+  void shutdown() override {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      shutdown_ = true;
+    }
+    ready_.notify_all();
+    space_.notify_all();
+    for (auto& t : threads_) t.join();
+  }
+
+ private:
+  void Work() {
+    for (;;) {
+      std::function<void()> fn;
+      {
+        std::unique_lock<std::mutex> lock(mu_);
+        ready_.wait(lock, [&] { return !jobs_.empty() || shutdown_; });
+        if (jobs_.empty()) return;  // shut down and drained
+        fn = std::move(jobs_.front());
+        jobs_.pop_front();
+        space_.notify_one();
+      }
+      fn();
+    }
+  }
+  const size_t max_queued_;
+  std::mutex mu_;
+  std::condition_variable ready_, space_;
+  std::deque<std::function<void()>> jobs_;
+  std::vector<std::thread> threads_;
+  bool shutdown_ = false;
+};
+
+// Every answer: no script but our own files, nothing framed, no Referer.
+httplib::Headers SecurityHeaders() {
+  return {
+      {"Content-Security-Policy",
+       "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
+       "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"},
+      {"Referrer-Policy", "no-referrer"},
+      {"X-Content-Type-Options", "nosniff"},
+      {"X-Frame-Options", "DENY"},
+      {"Cache-Control", "no-store"},
+  };
+}
+
+}  // namespace
+
+Status CheckListen(const std::string& listen, bool auth_configured, std::string* host, int* port) {
+  const size_t colon = listen.rfind(':');
+  std::string h = colon == std::string::npos ? "" : listen.substr(0, colon);
+  const std::string p = colon == std::string::npos ? "" : listen.substr(colon + 1);
+  if (h.size() > 2 && h.front() == '[' && h.back() == ']') h = h.substr(1, h.size() - 2);
+  auto ip = IpAddress::Parse(h);
+  int n = 0;
+  bool port_ok = !p.empty() && p.size() <= 5;
+  for (char c : p) {
+    port_ok = port_ok && c >= '0' && c <= '9';
+    n = n * 10 + (c - '0');
+  }
+  if (!ip || !port_ok || n > 65535)
+    return Status::InvalidArgument("--listen wants IP:PORT (e.g. 127.0.0.1:8025), not " + listen);
+  if (!ip->IsLoopback() && !auth_configured)
+    return Status::InvalidArgument(
+        "refusing to listen on " + listen +
+        ": not a loopback address and no authentication is configured (the console shows every "
+        "address mail touched); configure authentication or listen on 127.0.0.1");
+  *host = ip->ToString();
+  *port = n;
+  return Status::Ok();
+}
+
+WebServer::WebServer(StoreAccess* store, const Clock* clock, WebOptions options)
+    : store_(store), clock_(clock), options_(std::move(options)) {}
+
+WebServer::~WebServer() { Stop(); }
+
+Status WebServer::Bind() {
+  std::string host;
+  int port = 0;
+  if (Status st = CheckListen(options_.listen, options_.auth != nullptr, &host, &port); !st.ok())
+    return st;
+  if (options_.writes && (!options_.auth || !options_.audit || !options_.guard))
+    return Status::InvalidArgument("writes need authentication and an audit file");
+  server_ = std::make_unique<httplib::Server>();
+  const int workers = options_.workers;
+  const size_t max_queued = options_.max_queued;
+  server_->new_task_queue = [workers, max_queued] { return new BoundedPool(workers, max_queued); };
+  server_->set_payload_max_length(64 * 1024);
+  server_->set_read_timeout(options_.read_timeout_s, 0);
+  server_->set_write_timeout(options_.write_timeout_s, 0);
+  server_->set_keep_alive_timeout(5);
+  server_->set_keep_alive_max_count(options_.keep_alive_max);
+  server_->set_default_headers(SecurityHeaders());
+  std::ifstream chart(options_.chartjs_dir + "/chart.umd.min.js");
+  if (!chart) chart.open(options_.chartjs_dir + "/chart.min.js");
+  if (chart) chartjs_.assign(std::istreambuf_iterator<char>(chart), {});
+  if (options_.auth) {
+    // Every route needs a principal (static files too: nothing is public).
+    server_->set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+      if (Who(req)) return httplib::Server::HandlerResponse::Unhandled;
+      res.status = 401;
+      res.set_header("WWW-Authenticate", "Basic realm=\"mailtrail\", charset=\"UTF-8\"");
+      res.set_content("authentication required\n", "text/plain");
+      return httplib::Server::HandlerResponse::Handled;
+    });
+  }
+  AddRoutes();
+  if (options_.writes) AddWriteRoutes();
+  if (port == 0) {
+    port_ = server_->bind_to_any_port(host.c_str());
+    if (port_ < 0) return Status::Unavailable("cannot listen on " + options_.listen);
+  } else {
+    if (!server_->bind_to_port(host.c_str(), port))
+      return Status::Unavailable("cannot listen on " + options_.listen);
+    port_ = port;
+  }
+  return Status::Ok();
+}
+
+std::optional<Principal> WebServer::Who(const httplib::Request& req) {
+  if (!options_.auth || !req.has_header("Authorization")) return std::nullopt;
+  return options_.auth->Check(req.get_header_value("Authorization"), *clock_);
+}
+
+std::string WebServer::CsrfToken(const std::string& user) {
+  std::lock_guard<std::mutex> lock(csrf_mu_);
+  std::string& t = csrf_[user];
+  if (t.empty()) {
+    unsigned char bytes[24];
+    if (getrandom(bytes, sizeof bytes, 0) != sizeof bytes)
+      std::abort();  // no randomness: no tokens
+    static constexpr char kHex[] = "0123456789abcdef";
+    for (unsigned char b : bytes) {
+      t.push_back(kHex[b >> 4]);
+      t.push_back(kHex[b & 15]);
+    }
+  }
+  return t;
+}
+
+void WebServer::Run() {
+  if (server_) server_->listen_after_bind();
+}
+
+void WebServer::Stop() {
+  if (server_) server_->stop();
+}
+
+}  // namespace mailtrail::web

@@ -1,0 +1,96 @@
+// WebServer: the console over HTTP (cpp-httplib). Routes call console_data.h
+// for the values and render.h / api_json.h to write them; nothing else.
+//
+// Threads: httplib's accept thread plus a fixed pool of workers taking
+// connections from a bounded queue (when it is full, accepting waits: the
+// kernel's backlog holds the rest), so connections and memory stay bounded.
+// The store is used by one worker at a time (StoreAccess).
+//
+// SECURITY: the console shows every address mail touched. It listens on
+// loopback unless authentication is configured (CheckListen); it is
+// read-only (no write route exists); every answer carries a
+// Content-Security-Policy without inline script, Referrer-Policy no-referrer
+// (URLs hold addresses), nosniff and frame denial; request line and headers
+// are capped by httplib (8 KiB each), bodies at 64 KiB, page sizes at 1000;
+// slow clients time out.
+#ifndef MAILTRAIL_AGENT_WEB_WEB_SERVER_H_
+#define MAILTRAIL_AGENT_WEB_WEB_SERVER_H_
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+
+#include "agent/cli/block_guard.h"
+#include "agent/web/audit_log.h"
+#include "agent/web/auth.h"
+#include "agent/web/console_data.h"
+#include "base/clock.h"
+#include "base/status.h"
+
+namespace httplib {
+class Server;
+struct Request;
+}  // namespace httplib
+
+namespace mailtrail::web {
+
+struct WebOptions {
+  std::string listen = "127.0.0.1:8025";
+  // Where Debian's libjs-chart.js puts Chart.js (served as /static/chart.js).
+  std::string chartjs_dir = "/usr/share/javascript/chart.js";
+  // Null: no authentication (then only a loopback listen is allowed).
+  Authenticator* auth = nullptr;
+  // Writes (block add / extend / remove) exist only when enabled, need an
+  // authenticated operator, a CSRF token and a same-origin Origin, and are
+  // recorded in `audit`. `guard` is what `mailtrail blocks add` refuses.
+  bool writes = false;
+  AuditLog* audit = nullptr;
+  const cli::BlockGuard* guard = nullptr;
+  int workers = 8;
+  size_t max_queued = 32;    // accepted connections waiting for a worker
+  int read_timeout_s = 10;   // a client that sends nothing this long is cut
+  int write_timeout_s = 30;  // ... or reads nothing
+  int keep_alive_max = 100;  // requests per connection
+};
+
+// "IP:PORT" ("[::1]:8025"): the host and port to bind. A non-loopback address
+// is refused unless authentication is configured (InvalidArgument says so).
+Status CheckListen(const std::string& listen, bool auth_configured, std::string* host, int* port);
+
+class WebServer {
+ public:
+  // `store` and `clock` outlive the server.
+  WebServer(StoreAccess* store, const Clock* clock, WebOptions options);
+  ~WebServer();
+  WebServer(const WebServer&) = delete;
+  WebServer& operator=(const WebServer&) = delete;
+
+  // Checks the options and binds; the port chosen when the listen port is 0.
+  Status Bind();
+  int port() const { return port_; }
+  // Serves until Stop() (from another thread or a signal handler's thread).
+  void Run();
+  void Stop();
+
+ private:
+  void AddRoutes();
+  void AddWriteRoutes();
+  // The request's principal: nullopt without authentication configured.
+  std::optional<Principal> Who(const httplib::Request& req);
+  // The CSRF token of `user` (made on first use, random, kept until exit).
+  std::string CsrfToken(const std::string& user);
+  StoreAccess* store_;
+  const Clock* clock_;
+  std::string chartjs_;  // Chart.js, read at Bind; empty when not installed
+  WebOptions options_;
+  std::unique_ptr<httplib::Server> server_;
+  int port_ = 0;
+  std::mutex csrf_mu_;
+  std::map<std::string, std::string> csrf_;
+};
+
+}  // namespace mailtrail::web
+
+#endif  // MAILTRAIL_AGENT_WEB_WEB_SERVER_H_

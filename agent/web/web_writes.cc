@@ -1,0 +1,169 @@
+// The write routes (they exist only with `mailtrail web --writes`): block add,
+// extend and remove, by POST, with the same checks as `mailtrail blocks`
+// (cli::ManualBlock, Store::EndBlocks).
+//
+// SECURITY: a write needs, in this order, an authenticated principal (the
+// pre-routing handler), the operator role, an Origin that is this server's
+// own when the browser sends one, and the user's CSRF token (a form field or
+// parameter `csrf`; GET /api/v1/csrf gives it). Anything else is 403 and
+// changes nothing. Every write that reaches a handler is recorded in the
+// audit table, refused or not.
+#include <httplib.h>
+
+#include "agent/detect/subject.h"
+#include "agent/web/web_server.h"
+#include "base/text.h"
+
+namespace mailtrail::web {
+
+namespace {
+
+constexpr TimeUs kMaxPeriod = 30LL * 86400 * kUsPerSecond;
+
+// "90s", "30m", "1h", "2d" -> microseconds; -1 when malformed or over 30 days.
+TimeUs ParsePeriod(const std::string& s) {
+  if (s.size() < 2 || s.size() > 8) return -1;
+  int64_t n = 0;
+  for (size_t i = 0; i + 1 < s.size(); ++i) {
+    if (s[i] < '0' || s[i] > '9') return -1;
+    n = n * 10 + (s[i] - '0');
+  }
+  const char unit = s.back();
+  const int64_t mult = unit == 's'   ? 1
+                       : unit == 'm' ? 60
+                       : unit == 'h' ? 3600
+                       : unit == 'd' ? 86400
+                                     : 0;
+  const TimeUs t = n * mult * kUsPerSecond;
+  return mult == 0 || n == 0 || t > kMaxPeriod ? -1 : t;
+}
+
+bool SameToken(const std::string& a, const std::string& b) {
+  if (a.size() != b.size() || a.empty()) return false;
+  unsigned char diff = 0;
+  for (size_t i = 0; i < a.size(); ++i) diff |= static_cast<unsigned char>(a[i] ^ b[i]);
+  return diff == 0;
+}
+
+std::string Param(const httplib::Request& req, const char* name) {
+  return req.has_param(name) ? req.get_param_value(name) : "";
+}
+
+bool WantsHtml(const httplib::Request& req) {
+  return req.get_header_value("Accept").find("text/html") != std::string::npos;
+}
+
+}  // namespace
+
+void WebServer::AddWriteRoutes() {
+  httplib::Server& s = *server_;
+  s.Get("/api/v1/csrf", [this](const httplib::Request& req, httplib::Response& res) {
+    const auto who = Who(req);
+    std::string out = "{\"csrf\":";
+    AppendJsonString(&out, CsrfToken(who->name));
+    out += ",\"user\":";
+    AppendJsonString(&out, who->name);
+    out += std::string(",\"role\":\"") + RoleName(who->role) + "\"}";
+    res.set_content(out, "application/json");
+  });
+
+  // One write: checks, does `act` (which says what it did or why not), audits.
+  auto write = [this](const char* action, const httplib::Request& req, httplib::Response& res,
+                      const std::function<Status(Store&, std::string*)>& act) {
+    const auto who = Who(req);  // set: the pre-routing handler let it through
+    AuditEntry e;
+    e.time = clock_->WallNow();
+    e.user = who->name;
+    e.role = RoleName(who->role);
+    e.remote_addr = req.remote_addr;
+    e.action = action;
+    e.kind = Param(req, "kind");
+    e.key = CapField(Param(req, "key"));
+    e.detail = "for=" + CapField(Param(req, "for")) + " reason=" + CapField(Param(req, "reason"));
+    int status = 200;
+    std::string message;
+    const std::string origin = req.get_header_value("Origin");
+    if (who->role != Role::kOperator) {
+      status = 403, message = "forbidden: the operator role is needed";
+    } else if (!origin.empty() && origin != "http://" + req.get_header_value("Host")) {
+      status = 403, message = "forbidden: a request from another origin";
+    } else if (!SameToken(Param(req, "csrf"), CsrfToken(who->name))) {
+      status = 403, message = "forbidden: missing or wrong CSRF token";
+    } else {
+      Status st = store_->With([&](Store& store) { return act(store, &message); });
+      if (!st.ok()) {
+        status = st.code() == Status::Code::kInvalidArgument ? 400
+                 : st.code() == Status::Code::kNotFound      ? 404
+                                                             : 500;
+        message = st.message();
+      }
+    }
+    e.result = std::to_string(status) + " " + message;
+    if (Status st = options_.audit->Append(e); !st.ok()) {
+      status = 500;  // the write happened (or not) but is not recorded: say so
+      message += "; NOT AUDITED: " + st.message();
+    }
+    res.status = status;
+    if (status == 200 && WantsHtml(req)) return res.set_redirect("/blocks", 303);
+    std::string out = status == 200 ? "{\"ok\":" : "{\"error\":";
+    AppendJsonString(&out, message);
+    res.set_content(out + "}", "application/json");
+  };
+
+  s.Post("/api/v1/blocks/add", [this, write](const httplib::Request& req, httplib::Response& res) {
+    write("block add", req, res, [&](Store& store, std::string* message) -> Status {
+      const TimeUs period = ParsePeriod(Param(req, "for"));
+      if (period < 0)
+        return Status::InvalidArgument("for: a duration like 90s, 30m, 1h, 2d (<= 30d)");
+      auto b = cli::ManualBlock(*options_.guard, Param(req, "kind"), Param(req, "key"),
+                                Param(req, "reason"), clock_->WallNow(), period);
+      if (!b.ok()) return b.status();
+      if (Status st = store.SaveBlocks({*b}); !st.ok()) return st;
+      *message = "blocked " + b->kind + " " + b->key + " until " + FormatRfc3339(b->expires);
+      return Status::Ok();
+    });
+  });
+
+  s.Post("/api/v1/blocks/extend",
+         [this, write](const httplib::Request& req, httplib::Response& res) {
+           write("block extend", req, res, [&](Store& store, std::string* message) -> Status {
+             const TimeUs period = ParsePeriod(Param(req, "for"));
+             if (period < 0)
+               return Status::InvalidArgument("for: a duration like 90s, 30m, 1h, 2d (<= 30d)");
+             const TimeUs now = clock_->WallNow();
+             auto active = store.LoadBlocks(now);
+             if (!active.ok()) return active.status();
+             const std::string key = Param(req, "key");
+             std::vector<Block> extended;
+             for (Block& b : *active) {
+               if (b.key != key && !(b.kind == "subject" && b.key == NormalizeSubject(key)))
+                 continue;
+               b.expires = now + period;
+               extended.push_back(b);
+             }
+             if (extended.empty()) return Status::NotFound("no active block of " + key);
+             if (Status st = store.SaveBlocks(extended); !st.ok()) return st;
+             *message = std::to_string(extended.size()) + " block(s) extended to " +
+                        FormatRfc3339(now + period);
+             return Status::Ok();
+           });
+         });
+
+  s.Post("/api/v1/blocks/remove",
+         [this, write](const httplib::Request& req, httplib::Response& res) {
+           write("block remove", req, res, [&](Store& store, std::string* message) -> Status {
+             const std::string key = Param(req, "key");
+             int n = 0;
+             for (const std::string& k : {key, NormalizeSubject(key)}) {
+               auto ended = store.EndBlocks(k, clock_->WallNow());
+               if (!ended.ok()) return ended.status();
+               if ((n += *ended)) break;
+             }
+             if (n == 0) return Status::NotFound("no active block of " + key);
+             *message = std::to_string(n) + " block(s) ended";
+             return Status::Ok();
+           });
+         });
+}
+
+}  // namespace mailtrail::web

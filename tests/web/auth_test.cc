@@ -1,0 +1,101 @@
+// Authentication: Basic and bearer credentials against crypt(3) hashes (real
+// libcrypt, hashes made by mkpasswd), roles, and malformed input.
+#include "agent/web/auth.h"
+
+#include <gtest/gtest.h>
+
+#include "tests/support/fake_clock.h"
+
+namespace mailtrail::web {
+namespace {
+
+// mkpasswd -m yescrypt pw-alice; mkpasswd -m bcrypt tok-secret
+const std::string kFile =
+    "# users\n"
+    "basic:alice:operator:$y$j9T$ennX4p2ZV76tVKC6dbVaO0$Wtvke05/Mh7AucxeHs7Q74Yxl/"
+    "x89VX6l8Nucwx8Av9\n"
+    "token:ci:viewer:$2b$05$p9xLjke0NhHps8stK2Yqge/vRZ4b8E1Uqp/DJ/D/CR.lRoSARpk0K\n";
+
+std::string Basic(const std::string& user_pass) {
+  static constexpr char kB64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  size_t i = 0;
+  for (; i + 2 < user_pass.size(); i += 3) {
+    const uint32_t n = (uint8_t(user_pass[i]) << 16) | (uint8_t(user_pass[i + 1]) << 8) |
+                       uint8_t(user_pass[i + 2]);
+    for (int k = 18; k >= 0; k -= 6) out.push_back(kB64[(n >> k) & 63]);
+  }
+  if (i + 1 == user_pass.size()) {
+    const uint32_t n = uint8_t(user_pass[i]) << 16;
+    out += std::string{kB64[n >> 18], kB64[(n >> 12) & 63], '=', '='};
+  } else if (i + 2 == user_pass.size()) {
+    const uint32_t n = (uint8_t(user_pass[i]) << 16) | (uint8_t(user_pass[i + 1]) << 8);
+    out += std::string{kB64[n >> 18], kB64[(n >> 12) & 63], kB64[(n >> 6) & 63], '='};
+  }
+  return "Basic " + out;
+}
+
+TEST(Authenticator, BasicAndBearerCredentialsGiveTheirRoles) {
+  auto a = Authenticator::Parse(kFile, "users");
+  ASSERT_TRUE(a.ok()) << a.status().message();
+  FakeClock clock;
+  auto alice = a->Check(Basic("alice:pw-alice"), clock);
+  ASSERT_TRUE(alice.has_value());
+  EXPECT_EQ(alice->name, "alice");
+  EXPECT_EQ(alice->role, Role::kOperator);
+  auto ci = a->Check("Bearer ci.tok-secret", clock);
+  ASSERT_TRUE(ci.has_value());
+  EXPECT_EQ(ci->role, Role::kViewer);
+}
+
+TEST(Authenticator, WrongOrMalformedCredentialsAreRefused) {
+  auto a = Authenticator::Parse(kFile, "users");
+  ASSERT_TRUE(a.ok());
+  FakeClock clock;
+  for (const std::string& h :
+       {Basic("alice:pw-alicf"), Basic("alice:"), Basic("bob:pw-alice"), Basic("alicepw"),
+        std::string("Basic !!!!"), std::string("Basic YWxpY2U6cHctYWxpY2U"),  // no padding
+        std::string("Bearer ci.tok-secreT"), std::string("Bearer alice.pw-alice"),
+        std::string("Bearer tok-secret"), std::string("Digest x"), std::string("")})
+    EXPECT_FALSE(a->Check(h, clock).has_value()) << h;
+}
+
+TEST(Authenticator, RememberedCredentialsStillNeedTheRightSecret) {
+  auto a = Authenticator::Parse(kFile, "users");
+  ASSERT_TRUE(a.ok());
+  FakeClock clock;
+  ASSERT_TRUE(a->Check(Basic("alice:pw-alice"), clock).has_value());
+  EXPECT_TRUE(a->Check(Basic("alice:pw-alice"), clock).has_value());
+  EXPECT_FALSE(a->Check(Basic("alice:pw-alicex"), clock).has_value());
+}
+
+TEST(Authenticator, FileErrorsNameTheLine) {
+  struct Case {
+    std::string text, want;
+  } cases[] = {
+      {"basic:alice:admin:$y$j9T$abcdefghijklmnopqrstuvwxyz\n", "users:1: the role"},
+      {"# c\nuser:alice:viewer:$y$j9T$abcdefghijklmnopqrstuvwxyz\n", "users:2: the kind"},
+      {"basic:alice:viewer:plaintext-password\n", "users:1: not a crypt(3) hash"},
+      {"basic:alice:viewer\n", "users:1: want"},
+      {"basic:a.b:viewer:$y$j9T$abcdefghijklmnopqrstuvwxyz\n", "users:1: a name"},
+      {"# nothing\n", "users: no entries"},
+  };
+  for (const Case& c : cases) {
+    auto a = Authenticator::Parse(c.text, "users");
+    ASSERT_FALSE(a.ok()) << c.text;
+    EXPECT_NE(a.status().message().find(c.want), std::string::npos)
+        << "got " << a.status().message() << ", want " << c.want;
+  }
+}
+
+TEST(Base64Decode, StrictRfc4648) {
+  EXPECT_EQ(Base64Decode("YWJj").value_or("?"), "abc");
+  EXPECT_EQ(Base64Decode("YWI=").value_or("?"), "ab");
+  EXPECT_EQ(Base64Decode("YQ==").value_or("?"), "a");
+  EXPECT_FALSE(Base64Decode("YQ=").has_value());
+  EXPECT_FALSE(Base64Decode("Y=Q=").has_value());
+  EXPECT_FALSE(Base64Decode("YW J").has_value());
+}
+
+}  // namespace
+}  // namespace mailtrail::web

@@ -1,0 +1,95 @@
+"""The console's security checks (browser_test.py runs them): write routes
+absent by default, request limits, a silent client cut, the headers, loopback
+without authentication only, 401/403/200 and the audit row of a write."""
+import base64
+import json
+import os
+import socket
+import subprocess
+import time
+import urllib.request
+
+from webtest_lib import Web, check, http
+
+
+def test_security(binary, store, tmp):
+    # Without --writes the write routes do not exist.
+    web = Web(binary, store)
+    try:
+        for route in ("/api/v1/blocks/add", "/api/v1/blocks/remove", "/api/v1/blocks/extend"):
+            status, _ = http(web.base + route, data=b"kind=ip&key=192.0.2.1&for=1h")
+            check(status == 404, "writes disabled: POST %s is 404 (%d)" % (route, status))
+        status, _ = http(web.base + "/search")
+        check(status == 200, "read-only on loopback: no authentication needed")
+        # Request limits: a long request line, a large header, a large page.
+        status, _ = http(web.base + "/search?subject=" + "a" * 9000)
+        check(status == 414, "a request line over 8 KiB is 414 (%d)" % status)
+        status, _ = http(web.base + "/search", headers={"X-Big": "b" * 9000})
+        check(status in (400, 431), "a header over 8 KiB is refused (%d)" % status)
+        status, body = http(web.base + "/api/v1/messages?limit=5000")
+        check(status == 400 and "limit" in body, "a page over 1000 records is 400 (%d)" % status)
+        # A client that sends nothing is cut (after the read timeout, 10 s).
+        port = int(web.base.rsplit(":", 1)[1])
+        with socket.create_connection(("127.0.0.1", port), timeout=120) as idle:
+            idle.sendall(b"GET /search HTTP/1.1\r\n")  # and never the rest
+            start = time.monotonic()
+            answer = b""
+            while True:  # an answer (400) or none, then the server closes: b""
+                data = idle.recv(4096)
+                if not data:
+                    break
+                answer += data
+        check(not answer or answer.startswith(b"HTTP/1.1 4"),
+              "a silent client is disconnected (after %.0f s, %r)" % (time.monotonic() - start, answer[:12]))
+        # Every answer carries the security headers.
+        with urllib.request.urlopen(web.base + "/search", timeout=60) as r:
+            h = r.headers
+        check("script-src 'self'" in h.get("Content-Security-Policy", "") and
+              "unsafe-inline" not in h.get("Content-Security-Policy", "") and
+              h.get("Referrer-Policy") == "no-referrer" and h.get("X-Content-Type-Options") == "nosniff",
+              "security headers: CSP without inline script, no-referrer, nosniff")
+    finally:
+        web.stop()
+    # A non-loopback listen without authentication refuses to start.
+    p = subprocess.run([binary, "web", "--store", store, "--listen", "0.0.0.0:0"],
+                       capture_output=True, timeout=60)
+    check(p.returncode == 78 and b"no authentication is configured" in p.stderr,
+          "non-loopback without authentication: exit 78 (%d)" % p.returncode)
+    # Writes: a viewer is refused, an operator without the CSRF token too; with it, 200 and a row.
+    users = os.path.join(tmp, "users")
+    with open(users, "w") as f:
+        for user, role in (("olga", "operator"), ("vic", "viewer")):
+            h = subprocess.run(["mkpasswd", "-m", "yescrypt", user + "-pw"], capture_output=True,
+                               text=True, check=True).stdout.strip()
+            f.write("basic:%s:%s:%s\n" % (user, role, h))
+    audit = os.path.join(tmp, "audit.db")
+    web = Web(binary, store, "--writes", "--auth-file", users, "--audit", audit)
+
+    def auth(user):
+        return {"Authorization": "Basic " + base64.b64encode((user + ":" + user + "-pw").encode()).decode()}
+    try:
+        status, _ = http(web.base + "/search")
+        check(status == 401, "authentication configured: no credentials is 401")
+        add = web.base + "/api/v1/blocks/add"
+        body = "kind=ip&key=192.0.2.77&for=1h&reason=browser+test"
+        status, csrf_vic = http(web.base + "/api/v1/csrf", headers=auth("vic"))
+        status, _ = http(add, data=(body + "&csrf=" + json.loads(csrf_vic)["csrf"]).encode(),
+                         headers=auth("vic"))
+        check(status == 403, "a viewer's write is 403 (%d)" % status)
+        status, _ = http(add, data=body.encode(), headers=auth("olga"))
+        check(status == 403, "an operator without the CSRF token is 403 (%d)" % status)
+        token = json.loads(http(web.base + "/api/v1/csrf", headers=auth("olga"))[1])["csrf"]
+        status, _ = http(add, data=(body + "&csrf=" + token).encode(),
+                         headers={**auth("olga"), "Origin": "http://evil.test"})
+        check(status == 403, "an operator's write from another origin is 403 (%d)" % status)
+        status, answer = http(add, data=(body + "&csrf=" + token).encode(),
+                              headers={**auth("olga"), "Origin": web.base})
+        check(status == 200, "an operator with the CSRF token: 200 (%d %s)" % (status, answer))
+        rows = subprocess.run(["sqlite3", audit, "SELECT user, action, key, result FROM web_audit"],
+                              capture_output=True, text=True).stdout.splitlines()
+        check("olga|block add|192.0.2.77|200 blocked ip 192.0.2.77 until" in "\n".join(rows),
+              "the write has its audit row (%d rows)" % len(rows))
+        status, body = http(web.base + "/api/v1/blocks", headers=auth("vic"))
+        check('"key":"192.0.2.77"' in body, "the block is in the store")
+    finally:
+        web.stop()
