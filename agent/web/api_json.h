@@ -1,6 +1,6 @@
 // The /api/v1 answers: the console's data (console_data.h) as JSON, and the
 // export formats. Records are written as `mailtrail search --format jsonl`
-// writes them (RECORD.md); a search's rows, one per recipient, as CSV.
+// writes them (docs/record.md); a search's rows, one per recipient, as CSV.
 #ifndef MAILTRAIL_AGENT_WEB_API_JSON_H_
 #define MAILTRAIL_AGENT_WEB_API_JSON_H_
 
