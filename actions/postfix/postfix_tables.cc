@@ -11,7 +11,7 @@
 #include <set>
 #include <string_view>
 
-#include "actions/run_program.h"
+#include "base/run_program.h"
 #include "base/cidr.h"
 
 namespace mailtrail {

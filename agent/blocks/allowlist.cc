@@ -8,7 +8,7 @@
 #include <cerrno>
 #include <cstring>
 
-#include "actions/run_program.h"
+#include "base/run_program.h"
 
 namespace mailtrail {
 

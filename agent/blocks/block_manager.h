@@ -17,7 +17,7 @@
 #include <vector>
 
 #include "agent/blocks/allowlist.h"
-#include "agent/blocks/block.h"
+#include "agent/track/block.h"
 #include "agent/detect/flood_detector.h"
 #include "base/cidr.h"
 

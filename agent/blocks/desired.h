@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "actions/action.h"
-#include "agent/blocks/block.h"
+#include "agent/track/block.h"
 
 namespace mailtrail {
 

@@ -10,7 +10,7 @@
 #include <string>
 
 #include "agent/blocks/allowlist.h"
-#include "agent/blocks/block.h"
+#include "agent/track/block.h"
 #include "base/cidr.h"
 #include "base/status.h"
 

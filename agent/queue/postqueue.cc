@@ -2,7 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "actions/run_program.h"
+#include "base/run_program.h"
 #include "base/text.h"
 
 namespace mailtrail {

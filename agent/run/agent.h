@@ -20,7 +20,7 @@
 #include "agent/detect/flood_detector.h"
 #include "agent/journal/journal_reader.h"
 #include "agent/queue/queue_watcher.h"
-#include "agent/replay/async_writer.h"
+#include "agent/store/async_writer.h"
 #include "agent/replay/line_stats.h"
 #include "agent/run/checkpoint.h"
 #include "agent/run/mail_flow.h"

@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "agent/blocks/block.h"
+#include "agent/track/block.h"
 #include "agent/store/store.h"
 #include "agent/track/record.h"
 #include "base/status.h"

@@ -12,7 +12,7 @@
 #include <thread>
 
 #include "actions/reconciler.h"
-#include "actions/run_program.h"
+#include "base/run_program.h"
 #include "agent/blocks/block_manager.h"
 #include "agent/blocks/desired.h"
 #include "agent/detect/subject.h"

@@ -10,7 +10,7 @@
 
 #include "actions/postfix/postfix_tables.h"
 #include "actions/reconciler.h"
-#include "actions/run_program.h"
+#include "base/run_program.h"
 #include "tests/support/temp_dir.h"
 
 namespace mailtrail {

@@ -10,7 +10,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "actions/run_program.h"
+#include "base/run_program.h"
 #include "agent/run/enforcement.h"
 #include "tests/support/fake_clock.h"
 #include "tests/support/log_lines.h"

@@ -1,4 +1,4 @@
-#include "agent/replay/async_writer.h"
+#include "agent/store/async_writer.h"
 
 #include <cstdio>
 #include <iterator>

@@ -7,8 +7,8 @@
 // With `auto_batches` (replay) a batch is cut every `batch_size` records; without
 // it (the live agent) only Commit() cuts one, so that every batch carries the
 // checkpoint that covers exactly its records.
-#ifndef MAILTRAIL_AGENT_REPLAY_ASYNC_WRITER_H_
-#define MAILTRAIL_AGENT_REPLAY_ASYNC_WRITER_H_
+#ifndef MAILTRAIL_AGENT_STORE_ASYNC_WRITER_H_
+#define MAILTRAIL_AGENT_STORE_ASYNC_WRITER_H_
 
 #include <condition_variable>
 #include <cstdint>
@@ -121,4 +121,4 @@ class AsyncWriter : public RecordSink {
 
 }  // namespace mailtrail
 
-#endif  // MAILTRAIL_AGENT_REPLAY_ASYNC_WRITER_H_
+#endif  // MAILTRAIL_AGENT_STORE_ASYNC_WRITER_H_

@@ -1,4 +1,4 @@
-#include "agent/blocks/block.h"
+#include "agent/track/block.h"
 
 #include "base/text.h"
 

@@ -1,7 +1,7 @@
 // Block: one temporary block, as the outside world sees it (docs/record.md "Block").
 // Plain data.
-#ifndef MAILTRAIL_AGENT_BLOCKS_BLOCK_H_
-#define MAILTRAIL_AGENT_BLOCKS_BLOCK_H_
+#ifndef MAILTRAIL_AGENT_TRACK_BLOCK_H_
+#define MAILTRAIL_AGENT_TRACK_BLOCK_H_
 
 #include <string>
 #include <string_view>
@@ -43,4 +43,4 @@ std::vector<std::string> SplitItems(const std::string& text, char sep);
 
 }  // namespace mailtrail
 
-#endif  // MAILTRAIL_AGENT_BLOCKS_BLOCK_H_
+#endif  // MAILTRAIL_AGENT_TRACK_BLOCK_H_

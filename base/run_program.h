@@ -4,8 +4,8 @@
 // warning: ...") that must never be read as data; a failure's message quotes
 // stderr's first line (or stdout's, when stderr is empty). Each stream is
 // capped at 1 MiB (the rest is read and dropped, so the child never blocks).
-#ifndef MAILTRAIL_ACTIONS_RUN_PROGRAM_H_
-#define MAILTRAIL_ACTIONS_RUN_PROGRAM_H_
+#ifndef MAILTRAIL_BASE_RUN_PROGRAM_H_
+#define MAILTRAIL_BASE_RUN_PROGRAM_H_
 
 #include <string>
 #include <vector>
@@ -18,4 +18,4 @@ StatusOr<std::string> RunProgram(const std::vector<std::string>& argv);
 
 }  // namespace mailtrail
 
-#endif  // MAILTRAIL_ACTIONS_RUN_PROGRAM_H_
+#endif  // MAILTRAIL_BASE_RUN_PROGRAM_H_

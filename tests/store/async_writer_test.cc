@@ -2,7 +2,7 @@
 // their checkpoint, the written batches do not stay in memory once the writer
 // has nothing left to do, and batches queued behind a slow write are committed
 // together (group commit) with the checkpoint of the last.
-#include "agent/replay/async_writer.h"
+#include "agent/store/async_writer.h"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "actions/run_program.h"
+#include "base/run_program.h"
 
 #include <poll.h>
 #include <spawn.h>
