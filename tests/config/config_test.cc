@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <iterator>
+
 namespace mailtrail {
 namespace {
 
@@ -79,6 +82,22 @@ TEST(Config, TheExampleFileHoldsExactlyTheDefaults) {
   EXPECT_EQ(c->input.journal, d.input.journal);
   EXPECT_EQ(c->input.journal_matches, d.input.journal_matches);
   EXPECT_EQ(c->input.journal_directory, d.input.journal_directory);
+}
+
+// Debian 12 without rsyslog has no /var/log/mail.log: the admin of the
+// installed configuration turns the journal on, one line, and it is the only
+// input (docs/install.md "The journal only").
+TEST(Config, TheExampleWithTheJournalOnReadsTheJournalAlone) {
+  std::ifstream in(std::string(MT_SOURCE_DIR) + "/examples/mailtrail.toml");
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const std::string off = "\njournal = false\n";
+  const size_t at = text.find(off);
+  ASSERT_NE(at, std::string::npos);
+  text.replace(at, off.size(), "\njournal = true\n");
+  auto c = ParseConfig(text, "mailtrail.toml");
+  ASSERT_TRUE(c.ok()) << c.status().message();
+  EXPECT_TRUE(c->input.journal);
+  EXPECT_TRUE(c->logs.paths.empty());
 }
 
 TEST(Config, TheJournalAloneOrBesideLogs) {
