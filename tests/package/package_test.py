@@ -11,10 +11,12 @@ as the build tree's binary), and the agent started the way the unit starts it
 until its first record is in the store. Then `dpkg -r` keeps the state,
 `dpkg --purge` leaves nothing behind: no file of `dpkg -L`, no user or group,
 no /var/lib/mailtrail, no /etc/mailtrail. postinst's fallback for a machine
-without systemd's tools (adduser) is run too. Cleans up on failure too.
+without systemd's tools (adduser) is run too. Last, a journal-only install:
+the package again, `journal = true` in its configuration, the sample's lines
+sent to a throwaway journald, until the first record. Cleans up on failure too.
 
-Prints how long it took from `dpkg -i` to the first record (docs/install.md);
-no time is asserted.
+Prints how long it took from `dpkg -i` to the first record, from a log file and
+from the journal (docs/install.md); no time is asserted.
 
 usage: package_test.py --source DIR --work DIR --built MAILTRAIL [--deb FILE]
   (--deb: test this package instead of building one)
@@ -23,9 +25,11 @@ Needs root, and refuses to run where mailtrail is installed or its user exists.
 import argparse
 import glob
 import grp
+import gzip
 import json
 import os
 import pwd
+import re
 import shutil
 import signal
 import socket
@@ -154,7 +158,8 @@ def check_sample_replay(built, tmp):
 
 def start_agent_like_the_unit(log):
     """check-config, then run, as user mailtrail with its groups, umask 0027 and
-    a notify socket: what mailtrail.service does, without systemd."""
+    a notify socket: what mailtrail.service does, without systemd. `log`: a
+    log to follow besides the configuration's inputs, or None."""
     r = run(AS_AGENT + [BIN, "check-config", CONFIG])
     check(r.returncode == 0, "check-config of the installed configuration as mailtrail: " + r.stderr)
     sock_dir = tempfile.mkdtemp(prefix="mt_pkg_notify_")
@@ -165,7 +170,8 @@ def start_agent_like_the_unit(log):
     os.chmod(sock_path, 0o777)  # the agent runs as mailtrail
     sock.settimeout(1)
     env = dict(os.environ, NOTIFY_SOCKET=sock_path)
-    agent = subprocess.Popen(AS_AGENT + [BIN, "run", "--config", CONFIG, "--log", log], env=env,
+    logs = ["--log", log] if log else []  # None: the configuration's inputs
+    agent = subprocess.Popen(AS_AGENT + [BIN, "run", "--config", CONFIG] + logs, env=env,
                              stderr=subprocess.PIPE, text=True, preexec_fn=lambda: os.umask(0o027))
     deadline = time.time() + 60
     ready = False
@@ -298,6 +304,95 @@ def check_adduser_fallback(deb):
     check(not systemd_state(), "no systemd state left (fallback): %s" % systemd_state())
 
 
+JOURNALD = "/lib/systemd/systemd-journald"
+BSD = re.compile(r"^[A-Z][a-z]{2} +\d{1,2} \d\d:\d\d:\d\d \S+ (\S+?: .*)$")
+
+
+def start_journald():
+    """A throwaway journald in its own namespace, as tests/journal/
+    journald_live_test.py starts it (its own sockets and files; the system's
+    journal untouched). Returns (process, journal dir, dev-log socket, the
+    paths to remove afterwards), or None."""
+    ns = "mailtrail-pkg-%d" % os.getpid()
+    machine = open("/etc/machine-id").read().strip()
+    jdirs = ["/var/log/journal/%s.%s" % (machine, ns), "/run/log/journal/%s.%s" % (machine, ns)]
+    sockdir = "/run/systemd/journal." + ns
+    p = subprocess.Popen([JOURNALD, ns], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 30
+    jdir = None
+    while time.monotonic() < deadline and (jdir is None or not os.path.exists(sockdir + "/dev-log")):
+        jdir = next((d for d in jdirs if os.path.isdir(d) and os.listdir(d)), None)
+        time.sleep(0.05)
+    return p, jdir, sockdir + "/dev-log", jdirs + [sockdir]
+
+
+def check_journal_only(deb):
+    """Debian 12 without rsyslog: Postfix logs only to the journal. The package
+    installed again (after the purge), the one-line edit of docs/install.md
+    ("The journal only": journal = true; here journal_directory names the
+    throwaway journald's files, on a real machine "" is the system journal),
+    the agent started as the unit starts it, then the sample's lines sent to
+    journald as Postfix's syslog() sends them: prints the time from dpkg -i to
+    the first record in the store (docs/install.md)."""
+    if not check(os.path.exists(JOURNALD) and os.path.exists("/etc/machine-id"),
+                 "systemd-journald and /etc/machine-id, for the journal-only install"):
+        return
+    journald, jdir, devlog, paths = start_journald()
+    agent = None
+    try:
+        if not check(jdir is not None and os.path.exists(devlog), "a throwaway journald started"):
+            return
+        t_install = time.monotonic()
+        r = run(["dpkg", "-i", deb])
+        if not check(r.returncode == 0 and installed(), "dpkg -i (journal only): " + r.stderr):
+            return
+        text = open(CONFIG).read()
+        edited = text.replace("\njournal = false\n", "\njournal = true\n").replace(
+            '\njournal_directory = ""\n', '\njournal_directory = "%s"\n' % jdir)
+        check("\njournal = true\n" in edited and jdir in edited,
+              "the installed configuration has the journal keys docs/install.md edits")
+        with open(CONFIG, "w") as f:
+            f.write(edited)
+        agent = start_agent_like_the_unit(None)
+        t_ready = time.monotonic() - t_install
+        with gzip.open("/usr/share/doc/mailtrail/examples/sample.log.gz", "rt") as f:
+            tags = [m.group(1) for m in map(BSD.match, f.read().splitlines()) if m]
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        sock.connect(devlog)
+        for tag in tags:  # <22>: facility mail, severity info, as Postfix's syslog() sends
+            sock.send(("<22>" + tag).encode("utf-8", "surrogateescape"))
+        sock.close()
+        seconds = None
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and agent.poll() is None:
+            r = run(AS_AGENT + [BIN, "search", "--store", STORE, "--format", "jsonl", "--limit", "1"])
+            if r.returncode == 0 and r.stdout.strip():
+                seconds = time.monotonic() - t_install
+                break
+            time.sleep(0.05)
+        if check(seconds is not None, "journal only: the agent's first record reached " + STORE):
+            print("measure: journal only: dpkg -i to agent ready %.2f s, to first record in the "
+                  "store %.2f s" % (t_ready, seconds), flush=True)
+    finally:
+        if agent is not None:
+            agent.send_signal(signal.SIGTERM)
+            try:
+                rc = agent.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                agent.kill()
+                rc = agent.wait()
+            err = agent.stderr.read()
+            check(rc == 0, "journal only: the agent stopped cleanly (exit %s): %s" % (rc, err[-500:]))
+            check("and the journal" in err, "journal only: the agent said it follows the journal")
+        journald.terminate()
+        journald.wait(timeout=30)
+        for path in paths:
+            shutil.rmtree(path, ignore_errors=True)
+        if installed():
+            r = run(["dpkg", "--purge", "mailtrail"])
+            check(r.returncode == 0, "dpkg --purge after the journal-only install: " + r.stderr)
+
+
 def clean_up():
     """Whatever a failure left: the package, its state, the user, the test log.
     (main made sure none of them was there before.)"""
@@ -348,6 +443,7 @@ def main():
         check_remove_keeps_state()
         check_purge_leaves_nothing(files)
         check_adduser_fallback(deb)
+        check_journal_only(deb)
     finally:
         clean_up()
         shutil.rmtree(tmp, ignore_errors=True)
