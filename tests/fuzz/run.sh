@@ -12,38 +12,48 @@ cmake -S . -B "$dir" -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=No
       -DCMAKE_CXX_FLAGS="$flags" -DMAILTRAIL_FUZZ=ON -DMAILTRAIL_TESTS=OFF \
       -DMAILTRAIL_BENCH=OFF > /dev/null
 ninja -C "$dir" -j2 line_parser_fuzz policy_fuzz queue_file_fuzz checkpoint_fuzz checkpoint_seeds > /dev/null
-seeds=$(mktemp -d)
-trap 'rm -rf "$seeds"' EXIT
+# Seeds for each target, then the targets two at a time (each is one
+# thread; CI has two cores). Each target's output goes to its own file, its
+# last lines are printed, and any finding fails the run.
+work=$(mktemp -d)
+trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
+mkdir "$work/line" "$work/policy" "$work/queue" "$work/state" "$work/logs"
 i=0
 for f in tests/parsers/corpus/*.txt; do
   grep '^LINE ' "$f" | cut -c6- | while IFS= read -r line; do
-    i=$((i + 1)); printf '%s\n' "$line" > "$seeds/$(basename "$f").$i"
+    i=$((i + 1)); printf '%s\n' "$line" > "$work/line/$(basename "$f").$i"
   done
 done
-"$dir/tests/fuzz/line_parser_fuzz" -runs="$runs" -max_len=4096 -timeout=10 "$seeds" 2>&1 | tail -3
-echo "fuzz: line_parser_fuzz ran $runs inputs without a finding"
 # The policy protocol, from a real request.
-policy_seeds=$(mktemp -d)
 printf 'request=smtpd_access_policy\nprotocol_state=RCPT\nclient_address=198.51.100.7\nclient_name=x\n\n' \
-  > "$policy_seeds/request"
-"$dir/tests/fuzz/policy_fuzz" -runs="$runs" -max_len=8192 -timeout=10 "$policy_seeds" 2>&1 | tail -3
-rm -rf "$policy_seeds"
-echo "fuzz: policy_fuzz ran $runs inputs without a finding"
+  > "$work/policy/request"
 # The queue file reader, from the real queue files of tests/data/queue.
-queue_seeds=$(mktemp -d)
-find tests/data/queue -type f ! -name '*.*' -size +0 -exec cp {} "$queue_seeds/" \;
-"$dir/tests/fuzz/queue_file_fuzz" -runs="$runs" -max_len=16384 -timeout=10 "$queue_seeds" 2>&1 | tail -3
-rm -rf "$queue_seeds"
-echo "fuzz: queue_file_fuzz ran $runs inputs without a finding"
+find tests/data/queue -type f ! -name '*.*' -size +0 -exec cp {} "$work/queue/" \;
 # What the agent reads back from its own database and spool, from the
 # checkpoints and record batches it makes of real logs.
-state_seeds=$(mktemp -d)
-logs=$(mktemp -d)
 for c in 03-outbound-relay-bounce 04-content-filter-amavis; do
-  zcat "tests/data/corpus/$c.log.gz" > "$logs/$c.log"
+  zcat "tests/data/corpus/$c.log.gz" > "$work/logs/$c.log"
 done
-"$dir/tests/fuzz/checkpoint_seeds" "$state_seeds" "$logs"/*.log
-rm -rf "$logs"
-"$dir/tests/fuzz/checkpoint_fuzz" -runs="$runs" -max_len=16384 -timeout=10 "$state_seeds" 2>&1 | tail -3
-rm -rf "$state_seeds"
-echo "fuzz: checkpoint_fuzz ran $runs inputs without a finding"
+"$dir/tests/fuzz/checkpoint_seeds" "$work/state" "$work/logs"/*.log
+
+fuzz() {  # fuzz TARGET MAX_LEN SEEDS: runs in the background, output to $work/TARGET.out
+  "$dir/tests/fuzz/$1" -runs="$runs" -max_len="$2" -timeout=10 "$3" > "$work/$1.out" 2>&1 &
+}
+finish() {  # finish TARGET PID: waits, prints how it ended, fails on a finding
+  if wait "$2"; then
+    tail -1 "$work/$1.out"
+    echo "fuzz: $1 ran $runs inputs without a finding"
+  else
+    tail -60 "$work/$1.out"
+    echo "fuzz: $1 found a crash, a leak or undefined behaviour (above)"
+    exit 1
+  fi
+}
+fuzz line_parser_fuzz 4096 "$work/line"; line=$!
+fuzz checkpoint_fuzz 16384 "$work/state"; state=$!
+finish line_parser_fuzz $line
+fuzz policy_fuzz 8192 "$work/policy"; policy=$!
+finish policy_fuzz $policy
+fuzz queue_file_fuzz 16384 "$work/queue"; queue=$!
+finish queue_file_fuzz $queue
+finish checkpoint_fuzz $state
