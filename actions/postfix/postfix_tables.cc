@@ -11,8 +11,8 @@
 #include <set>
 #include <string_view>
 
-#include "base/run_program.h"
 #include "base/cidr.h"
+#include "base/run_program.h"
 
 namespace mailtrail {
 

@@ -17,8 +17,8 @@
 #include <vector>
 
 #include "agent/blocks/allowlist.h"
-#include "agent/track/block.h"
 #include "agent/detect/flood_detector.h"
+#include "agent/track/block.h"
 #include "base/cidr.h"
 
 namespace mailtrail {

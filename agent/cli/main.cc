@@ -35,6 +35,8 @@ int main(int argc, char** argv) {
     const char* name;
     int (*run)(const std::vector<std::string>&, const mailtrail::Clock&);
   } const kVerbs[] = {
+      // One verb a line.
+      // clang-format off
       {"replay", mailtrail::cli::ReplayMain},
       {"search", mailtrail::cli::SearchMain},
       {"show", mailtrail::cli::ShowMain},
@@ -51,6 +53,7 @@ int main(int argc, char** argv) {
       {"--version", mailtrail::cli::VersionMain},
       {"version", mailtrail::cli::VersionMain},
       {"help", mailtrail::cli::HelpMain},
+      // clang-format on
   };
   for (const auto& v : kVerbs)
     if (verb == v.name) return v.run(args, clock);

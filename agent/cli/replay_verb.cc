@@ -10,8 +10,8 @@
 #include "agent/cli/store_args.h"
 #include "agent/cli/verbs.h"
 #include "agent/journal/journal_replay.h"
-#include "agent/store/async_writer.h"
 #include "agent/replay/replay.h"
+#include "agent/store/async_writer.h"
 #include "agent/store/store.h"
 #include "base/text.h"
 

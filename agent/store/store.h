@@ -14,8 +14,8 @@
 #include <utility>
 #include <vector>
 
-#include "agent/track/block.h"
 #include "agent/detect/window_count.h"
+#include "agent/track/block.h"
 #include "agent/track/record.h"
 #include "base/status.h"
 

@@ -13,8 +13,8 @@
 #include <string>
 #include <vector>
 
-#include "agent/track/block.h"
 #include "agent/store/store.h"
+#include "agent/track/block.h"
 #include "agent/track/record.h"
 #include "base/status.h"
 

@@ -12,10 +12,10 @@
 #include <thread>
 
 #include "actions/reconciler.h"
-#include "base/run_program.h"
 #include "agent/blocks/block_manager.h"
 #include "agent/blocks/desired.h"
 #include "agent/detect/subject.h"
+#include "base/run_program.h"
 #include "tests/support/temp_dir.h"
 
 namespace mailtrail {

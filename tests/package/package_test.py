@@ -191,13 +191,30 @@ def first_record_seconds(agent, log, sample_lines, t_install):
     the first record is in the store, measured from the start of dpkg -i."""
     with open(log, "a") as f:
         f.writelines(sample_lines)
-    deadline = time.time() + 120
-    while time.time() < deadline and agent.poll() is None:
+    return seconds_to_first_record(agent, t_install)
+
+
+def seconds_to_first_record(agent, t_install):
+    """Polls the store as user mailtrail until it holds a record: the time
+    since t_install, or None when the agent stopped or 120 s passed."""
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and agent.poll() is None:
         r = run(AS_AGENT + [BIN, "search", "--store", STORE, "--format", "jsonl", "--limit", "1"])
         if r.returncode == 0 and r.stdout.strip():
             return time.monotonic() - t_install
         time.sleep(0.05)
     return None
+
+
+def stop_agent(agent):
+    """SIGTERM, as systemd stops the unit; its exit status and stderr."""
+    agent.send_signal(signal.SIGTERM)
+    try:
+        rc = agent.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        agent.kill()
+        rc = agent.wait()
+    return rc, agent.stderr.read()
 
 
 def check_live_agent(t_install):
@@ -219,13 +236,7 @@ def check_live_agent(t_install):
             print("measure: dpkg -i to agent ready %.2f s, to first record in the store %.2f s"
                   % (t_ready, seconds), flush=True)
     finally:
-        agent.send_signal(signal.SIGTERM)
-        try:
-            rc = agent.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            agent.kill()
-            rc = agent.wait()
-        err = agent.stderr.read()
+        rc, err = stop_agent(agent)
     check(rc == 0, "the agent stopped cleanly on SIGTERM (exit %s): %s" % (rc, err[-500:]))
     db = STATE + "/mailtrail.db"
     if check(os.path.exists(db), db + " exists"):
@@ -362,26 +373,13 @@ def check_journal_only(deb):
         for tag in tags:  # <22>: facility mail, severity info, as Postfix's syslog() sends
             sock.send(("<22>" + tag).encode("utf-8", "surrogateescape"))
         sock.close()
-        seconds = None
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline and agent.poll() is None:
-            r = run(AS_AGENT + [BIN, "search", "--store", STORE, "--format", "jsonl", "--limit", "1"])
-            if r.returncode == 0 and r.stdout.strip():
-                seconds = time.monotonic() - t_install
-                break
-            time.sleep(0.05)
+        seconds = seconds_to_first_record(agent, t_install)
         if check(seconds is not None, "journal only: the agent's first record reached " + STORE):
             print("measure: journal only: dpkg -i to agent ready %.2f s, to first record in the "
                   "store %.2f s" % (t_ready, seconds), flush=True)
     finally:
         if agent is not None:
-            agent.send_signal(signal.SIGTERM)
-            try:
-                rc = agent.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                agent.kill()
-                rc = agent.wait()
-            err = agent.stderr.read()
+            rc, err = stop_agent(agent)
             check(rc == 0, "journal only: the agent stopped cleanly (exit %s): %s" % (rc, err[-500:]))
             check("and the journal" in err, "journal only: the agent said it follows the journal")
         journald.terminate()

@@ -10,8 +10,8 @@
 #include <filesystem>
 #include <fstream>
 
-#include "base/run_program.h"
 #include "agent/run/enforcement.h"
+#include "base/run_program.h"
 #include "tests/support/fake_clock.h"
 #include "tests/support/log_lines.h"
 #include "tests/support/mem_file_system.h"
