@@ -22,7 +22,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "run"))
-from mt_testlib import live_year, stop_and_compare, wait_for  # noqa: E402
+from mt_testlib import live_year, start_following, stop_and_compare  # noqa: E402
 
 REMOTE = "/lib/systemd/systemd-journal-remote"
 
@@ -66,17 +66,10 @@ def main():
 
     starts = 0
 
-    def start():
+    def start():  # returns once started (checkpoint read, journal open)
         nonlocal starts
-        p = subprocess.Popen(cmd, stderr=errlog)
         starts += 1
-        # Started (checkpoint read, journal open) before anything more happens:
-        # the start message, one per start, comes after both.
-        deadline = time.monotonic() + 60
-        while (open(errpath, errors="replace").read().count("following ") < starts
-               and p.poll() is None and time.monotonic() < deadline):
-            time.sleep(0.02)
-        return p
+        return start_following(cmd, errlog, errpath, starts)
 
     kills = down_writes = 0
     agent = start()

@@ -30,7 +30,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "run"))
-from mt_testlib import report_difference, search  # noqa: E402
+from mt_testlib import report_difference, search, start_following  # noqa: E402
 
 JOURNALD = "/lib/systemd/systemd-journald"
 BSD = re.compile(r"^[A-Z][a-z]{2} +\d{1,2} \d\d:\d\d:\d\d \S+ (\S+?: .*)$")
@@ -82,15 +82,10 @@ def main():
                "--flush-interval", "100", "--poll-interval", "50"]
         starts = 0
 
-        def start():
+        def start():  # returns once started (checkpoint read, journal open)
             nonlocal starts
-            p = subprocess.Popen(cmd, stderr=errlog)
             starts += 1
-            deadline = time.monotonic() + 60
-            while (open(errpath, errors="replace").read().count("following ") < starts
-                   and p.poll() is None and time.monotonic() < deadline):
-                time.sleep(0.02)
-            return p
+            return start_following(cmd, errlog, errpath, starts)
 
         agent = start()
         per_kill = len(tags) // (a.kills + 1)

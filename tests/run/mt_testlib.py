@@ -68,6 +68,18 @@ def free_port():
         return s.getsockname()[1]
 
 
+def start_following(cmd, errlog, errpath, starts, seconds=60):
+    """Starts the agent `cmd`, its stderr appended to `errlog` (the file
+    `errpath`), and returns it once that file says "following " `starts` times:
+    this start has read its checkpoint and opened its inputs (or it exited)."""
+    p = subprocess.Popen(cmd, stderr=errlog)
+    deadline = time.monotonic() + seconds
+    while (open(errpath, errors="replace").read().count("following ") < starts
+           and p.poll() is None and time.monotonic() < deadline):
+        time.sleep(0.02)
+    return p
+
+
 def wait_for(path, text, seconds=60):
     """Whether `text` shows in the file at `path` within `seconds`."""
     deadline = time.monotonic() + seconds
