@@ -1,27 +1,11 @@
 // mailtrail: the command-line entry point. Wires the verbs to the real clock.
-#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <string>
 #include <vector>
 
 #include "agent/cli/verbs.h"
-
-namespace {
-
-class SystemClock : public mailtrail::Clock {
- public:
-  mailtrail::TimeUs WallNow() const override {
-    using namespace std::chrono;
-    return duration_cast<microseconds>(system_clock::now().time_since_epoch()).count();
-  }
-  mailtrail::TimeUs MonotonicNow() const override {
-    using namespace std::chrono;
-    return duration_cast<microseconds>(steady_clock::now().time_since_epoch()).count();
-  }
-};
-
-}  // namespace
+#include "base/real_clock.h"
 
 int main(int argc, char** argv) {
   if (argc < 2 || std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "-h") == 0) {
@@ -30,7 +14,7 @@ int main(int argc, char** argv) {
   }
   const std::string verb = argv[1];
   std::vector<std::string> args(argv + 2, argv + argc);
-  SystemClock clock;
+  mailtrail::RealClock clock;
   struct {
     const char* name;
     int (*run)(const std::vector<std::string>&, const mailtrail::Clock&);

@@ -266,7 +266,7 @@ int RunMain(const std::vector<std::string>& argv, const Clock& clock) {
     return kExitConfig;
   }
   SupervisorHooks hooks;
-  hooks.wait_for_store = WaitUnlessStopped;
+  hooks.wait_for_store = [&clock](TimeUs t) { return WaitUnlessStopped(clock, t); };
   hooks.say = [](const std::string& what) {
     std::fprintf(stderr, "mailtrail: %s\n", EscapeForLog(what, 500).c_str());
   };

@@ -143,11 +143,11 @@ void HoldSignalsUntilTheLoop() {
   for (int sig : {SIGTERM, SIGINT, SIGHUP}) sigaction(sig, &sa, nullptr);
 }
 
-bool WaitUnlessStopped(TimeUs how_long) {
+bool WaitUnlessStopped(const Clock& clock, TimeUs how_long) {
   constexpr TimeUs kStep = kUsPerSecond / 10;
   for (TimeUs waited = 0; waited < how_long && !g_held_stop; waited += kStep) {
     if (waited % kUsPerSecond == 0) sd_notify(0, "WATCHDOG=1");
-    usleep(static_cast<useconds_t>(std::min(kStep, how_long - waited)));
+    clock.SleepFor(std::min(kStep, how_long - waited));
   }
   return !g_held_stop;
 }

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "agent/run/agent.h"
+#include "base/clock.h"
 #include "base/status.h"
 
 namespace mailtrail {
@@ -39,10 +40,10 @@ struct RunLoopOptions {
 // process (SIGHUP's default action; systemd then sees exit 129).
 void HoldSignalsUntilTheLoop();
 
-// Sleeps `how_long` (in short steps) unless SIGTERM or SIGINT was held
-// meanwhile or before: false then, and the caller stops instead of waiting on.
-// Feeds systemd's watchdog while it waits.
-bool WaitUnlessStopped(TimeUs how_long);
+// Sleeps `how_long` on `clock` (in short steps) unless SIGTERM or SIGINT was
+// held meanwhile or before: false then, and the caller stops instead of
+// waiting on. Feeds systemd's watchdog while it waits.
+bool WaitUnlessStopped(const Clock& clock, TimeUs how_long);
 
 // Runs until SIGTERM or SIGINT, then stops the (current) agent. A signal held
 // by HoldSignalsUntilTheLoop acts as soon as the loop runs. Returns the first
