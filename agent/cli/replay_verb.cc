@@ -132,6 +132,7 @@ int ReplayMain(const std::vector<std::string>& argv, const Clock& clock) {
     return UsageError(kReplayVerb, "--tz must be UTC, local, or +HH:MM / -HH:MM");
   StoreOptions so;
   so.detail = *detail;
+  so.clock = &clock;
   auto store = OpenStoreFromArgs(*args, so);
   if (!store.ok()) return FailWith(store.status());
 

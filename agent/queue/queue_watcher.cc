@@ -7,7 +7,6 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <chrono>
 #include <cstdio>
 #include <cstring>
 
@@ -58,15 +57,16 @@ size_t QueueHintCache::size() const {
   return map_.size();
 }
 
-QueueWatcher::QueueWatcher(QueueWatcherOptions options, QueueHintCache* cache)
-    : o_(std::move(options)), cache_(cache) {}
+QueueWatcher::QueueWatcher(QueueWatcherOptions options, QueueHintCache* cache, const Clock* clock)
+    : o_(std::move(options)), cache_(cache), clock_(clock) {}
 
 QueueWatcher::~QueueWatcher() { Stop(); }
 
 Status QueueWatcher::Start() {
   inotify_ = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
   stop_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-  if (inotify_ < 0 || stop_fd_ < 0)
+  alarm_ = clock_->NewAlarm();
+  if (inotify_ < 0 || stop_fd_ < 0 || alarm_ == nullptr)
     return Status::IoError(std::string("queue watcher: ") + std::strerror(errno));
   // A missing or unreadable queue is said by the scans; the watches are
   // retried at each one.
@@ -84,14 +84,13 @@ void QueueWatcher::Stop() {
   if (inotify_ >= 0) ::close(inotify_);
   if (stop_fd_ >= 0) ::close(stop_fd_);
   inotify_ = stop_fd_ = -1;
+  alarm_.reset();
 }
 
 void QueueWatcher::Say(const std::string& what) {
   // At most once a minute: a queue we may not read says so, not per file.
-  const int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
-                          std::chrono::steady_clock::now().time_since_epoch())
-                          .count();
-  if (last_said_ != 0 && now - last_said_ < 60) return;
+  const TimeUs now = clock_->MonotonicNow();
+  if (last_said_ >= 0 && now - last_said_ < 60 * kUsPerSecond) return;
   last_said_ = now;
   std::fprintf(stderr, "mailtrail: queue: %s\n", EscapeForLog(what, 300).c_str());
 }
@@ -177,32 +176,31 @@ void QueueWatcher::Count(const QueueScan& s) {
 
 void QueueWatcher::Run() {
   FullScan();
-  auto next_scan = std::chrono::steady_clock::now() + std::chrono::microseconds(o_.scan_interval);
+  TimeUs next_scan = clock_->MonotonicNow() + o_.scan_interval;
   // Until both watches are set (the queue directories may come later than the
   // agent, at Postfix's first start), they are tried again every 250 ms, and
   // the queue scanned once they are: waiting for the next scan missed every
   // message of the first minutes.
   bool watching = !o_.read_files || (wd_incoming_ >= 0 && wd_active_ >= 0);
-  constexpr auto kRewatch = std::chrono::milliseconds(250);
+  constexpr TimeUs kRewatch = 250 * kUsPerSecond / 1000;
   alignas(inotify_event) char buf[64 * 1024];
   while (true) {
-    const auto now = std::chrono::steady_clock::now();
+    const TimeUs now = clock_->MonotonicNow();
     if (now >= next_scan) {
       FullScan();
-      next_scan = now + std::chrono::microseconds(o_.scan_interval);
+      next_scan = now + o_.scan_interval;
       watching = !o_.read_files || (wd_incoming_ >= 0 && wd_active_ >= 0);
     } else if (!watching && Watch()) {
       watching = true;
       FullScan();  // what came before the watches
     }
-    auto wake = next_scan;
-    if (!watching) wake = std::min(wake, now + kRewatch);
-    const int wait_ms = static_cast<int>(
-        std::chrono::duration_cast<std::chrono::milliseconds>(wake - now).count() + 1);
-    pollfd fds[2] = {{inotify_, POLLIN, 0}, {stop_fd_, POLLIN, 0}};
-    if (::poll(fds, 2, wait_ms) < 0 && errno != EINTR) return;
+    // The clock's alarm wakes the poll when the scan (or the next try of the
+    // watches) is due: a fake clock in tests fires it without waiting.
+    alarm_->SetAt(watching ? next_scan : std::min(next_scan, now + kRewatch));
+    pollfd fds[3] = {{inotify_, POLLIN, 0}, {stop_fd_, POLLIN, 0}, {alarm_->fd(), POLLIN, 0}};
+    if (::poll(fds, 3, -1) < 0 && errno != EINTR) return;
     if (fds[1].revents & POLLIN) return;
-    if (!(fds[0].revents & POLLIN)) continue;
+    if (!(fds[0].revents & POLLIN)) continue;  // the alarm (or a signal)
     while (true) {
       const ssize_t n = ::read(inotify_, buf, sizeof buf);
       if (n <= 0) break;
@@ -210,7 +208,7 @@ void QueueWatcher::Run() {
         const auto* ev = reinterpret_cast<const inotify_event*>(p);
         p += sizeof(inotify_event) + ev->len;
         if (ev->mask & IN_Q_OVERFLOW) {
-          next_scan = std::chrono::steady_clock::now();  // missed events: rescan now
+          next_scan = clock_->MonotonicNow();  // missed events: rescan now
           continue;
         }
         if (ev->len == 0) continue;

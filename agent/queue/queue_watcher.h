@@ -21,6 +21,7 @@
 #include <cstdint>
 #include <deque>
 #include <list>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -30,6 +31,7 @@
 
 #include "agent/queue/queue_dir.h"
 #include "base/civil_time.h"
+#include "base/clock.h"
 
 namespace mailtrail {
 
@@ -74,9 +76,10 @@ struct QueueWatcherOptions {
 
 class QueueWatcher {
  public:
-  QueueWatcher(QueueWatcherOptions options, QueueHintCache* cache);
+  // The scan timer and the say-once-a-minute limit run on `clock`.
+  QueueWatcher(QueueWatcherOptions options, QueueHintCache* cache, const Clock* clock);
   ~QueueWatcher();  // stops the thread
-  Status Start();   // fails only if inotify itself cannot be had
+  Status Start();   // fails only if inotify (or the clock's alarm) cannot be had
   void Stop();
 
   int64_t files_read() const { return files_read_; }
@@ -100,12 +103,14 @@ class QueueWatcher {
 
   QueueWatcherOptions o_;
   QueueHintCache* cache_;
+  const Clock* clock_;
+  std::unique_ptr<Alarm> alarm_;  // the next scan (or retry of the watches) is due
   int inotify_ = -1, stop_fd_ = -1;
   int wd_incoming_ = -1, wd_active_ = -1;
   std::thread thread_;
   std::atomic<int64_t> files_read_{0}, read_errors_{0}, deferred_bounces_{0}, queued_files_{0},
       corrupt_files_{0}, scans_{0}, vanished_{0};
-  int64_t last_said_ = 0;
+  TimeUs last_said_ = -1;  // monotonic
 };
 
 }  // namespace mailtrail

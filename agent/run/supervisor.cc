@@ -63,7 +63,7 @@ Status DamagedStoreSaysTheWayOut(const Status& st) {
 }
 
 struct Supervisor::QueueReader {
-  explicit QueueReader(QueueWatcherOptions o) : watcher(std::move(o), &cache) {}
+  QueueReader(QueueWatcherOptions o, const Clock* clock) : watcher(std::move(o), &cache, clock) {}
   QueueHintCache cache;
   QueueWatcher watcher;
 };
@@ -104,7 +104,9 @@ void Supervisor::Adopt(Running&& r) {
 Status Supervisor::StartRunning(const Config& c, int offset, bool wait_for_store, Running* out) {
   AgentOptions options = ToAgentOptions(c);
   options.utc_offset_seconds = offset;
-  auto store = OpenStore(c.store.url, ToStoreOptions(c));
+  StoreOptions store_options = ToStoreOptions(c);
+  store_options.clock = clock_;
+  auto store = OpenStore(c.store.url, store_options);
   if (!store.ok()) return DamagedStoreSaysTheWayOut(store.status());
   std::unique_ptr<QueueReader> queue;
   if (c.queue.read != "off") {
@@ -114,7 +116,7 @@ Status Supervisor::StartRunning(const Config& c, int offset, bool wait_for_store
     qo.postfix_config_dir = c.blocks.postfix_config_dir;
     qo.scan_interval = c.queue.scan_interval;
     qo.bounce_alert = c.queue.bounce_alert;
-    queue = std::make_unique<QueueReader>(qo);
+    queue = std::make_unique<QueueReader>(qo, clock_);
     if (Status st = queue->watcher.Start(); !st.ok()) return st;
     if (qo.read_files) options.queue_hints = &queue->cache;
     options.queue_watcher = &queue->watcher;

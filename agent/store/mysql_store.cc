@@ -2,17 +2,16 @@
 
 #include <cppconn/driver.h>
 
-#include <chrono>
 #include <future>
 #include <limits>
 #include <mutex>
-#include <thread>
 
 #include "agent/store/mysql_dictionary.h"
 #include "agent/store/mysql_internal.h"
 #include "agent/store/mysql_partitions.h"
 #include "agent/store/sqlite_codec.h"
 #include "base/ip_address.h"
+#include "base/real_clock.h"
 #include "schema/schema.h"
 
 namespace mailtrail {
@@ -282,7 +281,8 @@ Status MysqlStore::WriteBatch(const std::vector<MessageRecord>& records,
   int delay_ms = 200;
   for (int attempt = 0; attempt <= options_.reconnect_attempts; ++attempt) {
     if (attempt > 0) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
+      static const RealClock kSystemClock;
+      (options_.clock ? options_.clock : &kSystemClock)->SleepFor(delay_ms * kUsPerSecond / 1000);
       delay_ms *= 2;
     }
     if (!conn_) {

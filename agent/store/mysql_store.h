@@ -23,6 +23,7 @@
 
 #include "agent/store/mysql_url.h"
 #include "agent/store/store.h"
+#include "base/clock.h"
 
 namespace sql {
 class Connection;
@@ -44,6 +45,8 @@ class MysqlStore : public Store {
     int timeout_seconds = 10;  // read and write timeouts
     int connect_timeout_seconds = 5;
     int reconnect_attempts = 4;  // per failed batch, with 0.2 s .. 1.6 s backoff
+    // What the backoff sleeps on (tests: a fake clock); null: the system's.
+    const Clock* clock = nullptr;
     // An unreachable server at Open is not an error: the store connects on
     // first use (the live agent with a spool starts while the server is down).
     bool start_offline = false;

@@ -126,6 +126,7 @@ StatusOr<std::unique_ptr<Store>> OpenMysql(std::string_view rest, const StoreOpt
   mo.detail = o.detail;
   mo.migrate = o.migrate;
   mo.dictionary_cache = o.dictionary_cache;
+  mo.clock = o.clock;
   // Writers (create) get an agent row; readers none.
   if (o.create) mo.agent_name = o.agent_name.empty() ? MachineName("mailtrail") : o.agent_name;
   if (!o.create) mo.timeout_seconds = 600;  // a report may scan for long

@@ -17,6 +17,7 @@
 #include "agent/detect/window_count.h"
 #include "agent/track/block.h"
 #include "agent/track/record.h"
+#include "base/clock.h"
 #include "base/status.h"
 
 namespace mailtrail {
@@ -243,6 +244,8 @@ struct StoreOptions {
   // Both: dictionary texts cached per kind and generation (two generations), so
   // that a repeated address or host name costs no query.
   size_t dictionary_cache = kDefaultDictionaryCache;
+  // MySQL: the clock a failed write's retry backoff sleeps on; null: the system's.
+  const Clock* clock = nullptr;
 };
 
 // "sqlite:/path/to/file.db" (or a bare path), "mysql://user@host:port/db" or

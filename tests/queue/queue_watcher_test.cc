@@ -10,11 +10,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
-#include <thread>
 
 #include "agent/run/agent.h"
 #include "tests/support/fake_clock.h"
@@ -40,14 +38,9 @@ void Write(const fs::path& p, const std::string& bytes) {
   out << bytes;
 }
 
-// Polls `done` until it holds or a generous deadline passes (no time asserted).
-bool Eventually(const std::function<bool()>& done) {
-  for (int i = 0; i < 1000; ++i) {
-    if (done()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  return done();
-}
+// The watcher's thread sets the clock's alarm each time it has handled what
+// woke it (a scan, a batch of inotify events) and waits again: the tests wait
+// for that (FakeClock::WaitUntil), not for a time.
 
 TEST(QueueWatcher, ReadsWhatWaitsAndWhatArrives) {
   TempDir dir("mt_queue");
@@ -63,9 +56,10 @@ TEST(QueueWatcher, ReadsWhatWaitsAndWhatArrives) {
   o.queue_dir = q.string();
   o.scan_interval = 3600 * kUsPerSecond;  // only the first scan; the rest by inotify
   o.bounce_alert = 3;
-  QueueWatcher w(o, &cache);
+  FakeClock clock;
+  QueueWatcher w(o, &cache, &clock);
   ASSERT_TRUE(w.Start().ok());
-  ASSERT_TRUE(Eventually([&] { return w.scans() >= 1 && cache.size() == 4; }));
+  ASSERT_TRUE(clock.WaitUntil([&] { return w.scans() >= 1 && cache.size() == 4; }));
   EXPECT_EQ(w.deferred_bounces(), 3);
   EXPECT_EQ(w.queued_files(), 4);
   auto held = cache.Get("4jbXWW0SRjz8CBC");
@@ -85,14 +79,14 @@ TEST(QueueWatcher, ReadsWhatWaitsAndWhatArrives) {
   ::chmod(incoming.c_str(), 0600);
   Write(incoming, e27);
   ASSERT_EQ(::chmod(incoming.c_str(), 0700), 0);
-  ASSERT_TRUE(Eventually([&] { return cache.Has("E27AC10A362"); }));
+  ASSERT_TRUE(clock.WaitUntil([&] { return cache.Has("E27AC10A362"); }));
   EXPECT_EQ(cache.Get("E27AC10A362")->subject, "TEMPDATA report 1");
 
   // qmgr: renamed into active/.
   const std::string a = Slurp(q08 / "active/4jbXWk1ZjFz8CDm");
   Write(q / "tmp-file", a);
   fs::rename(q / "tmp-file", q / "active/4jbXWk1ZjFz8CDm");
-  ASSERT_TRUE(Eventually([&] { return cache.Has("4jbXWk1ZjFz8CDm"); }));
+  ASSERT_TRUE(clock.WaitUntil([&] { return cache.Has("4jbXWk1ZjFz8CDm"); }));
   EXPECT_FALSE(cache.Get("4jbXWk1ZjFz8CDm")->subject.empty());
 
   // A damaged file: counted, not cached; the next one is still read.
@@ -101,7 +95,7 @@ TEST(QueueWatcher, ReadsWhatWaitsAndWhatArrives) {
   fs::rename(q / "tmp-file", q / "active/ABCDEF123456");
   Write(q / "tmp-file", Slurp(q08 / "active/4jbXWl1Z5vz8CDp"));
   fs::rename(q / "tmp-file", q / "active/4jbXWl1Z5vz8CDp");
-  ASSERT_TRUE(Eventually([&] { return cache.Has("4jbXWl1Z5vz8CDp"); }));
+  ASSERT_TRUE(clock.WaitUntil([&] { return cache.Has("4jbXWl1Z5vz8CDp"); }));
   EXPECT_EQ(w.read_errors(), errors + 1);
   EXPECT_FALSE(cache.Has("ABCDEF123456"));
 
@@ -121,7 +115,7 @@ TEST(QueueWatcher, ReadsWhatWaitsAndWhatArrives) {
       fs::rename(q / "tmp-file", q / "active" / qid);
       fs::remove(q / "active" / qid);
     }
-    ASSERT_TRUE(Eventually([&] {
+    ASSERT_TRUE(clock.WaitUntil([&] {
       return w.files_read() - read_before + w.vanished() - vanished_before == files;
     })) << "read "
         << w.files_read() - read_before << ", vanished " << w.vanished() - vanished_before
@@ -136,7 +130,6 @@ TEST(QueueWatcher, ReadsWhatWaitsAndWhatArrives) {
   std::unique_ptr<Store> store = OpenTestStore(store_dir);
   ASSERT_NE(store, nullptr);
   MemFileSystem fs;
-  FakeClock clock;
   AgentOptions ao;
   ao.queue_watcher = &w;
   ao.fleet_agent = "mx.test";
@@ -153,7 +146,9 @@ TEST(QueueWatcher, ReadsWhatWaitsAndWhatArrives) {
 }
 
 // The agent may start before Postfix has made its queue directories (a first
-// `postfix start`): the watches follow within a second, not at the next scan.
+// `postfix start`): the watches are tried again every 250 ms of the clock, not
+// only at the next scan; the scan made once they are set reads what came
+// before them.
 TEST(QueueWatcher, WatchesQueueDirectoriesMadeAfterItStarted) {
   TempDir dir("mt_queue");
   const fs::path q = dir.path();
@@ -161,18 +156,62 @@ TEST(QueueWatcher, WatchesQueueDirectoriesMadeAfterItStarted) {
   QueueWatcherOptions o;
   o.queue_dir = q.string();
   o.scan_interval = 3600 * kUsPerSecond;  // only the first scan
-  QueueWatcher w(o, &cache);
+  FakeClock clock;
+  const TimeUs t0 = clock.MonotonicNow();
+  const TimeUs kRewatch = 250 * kUsPerSecond / 1000;
+  QueueWatcher w(o, &cache, &clock);
   ASSERT_TRUE(w.Start().ok());
-  ASSERT_TRUE(Eventually([&] { return w.scans() >= 1; }));
+  ASSERT_TRUE(
+      clock.WaitUntil([&] { return w.scans() == 1 && clock.NextAlarm() == t0 + kRewatch; }));
   for (const char* d : {"incoming", "active"}) fs::create_directories(q / d);
-  // Files that come while the watches are not there yet are read by the scan
-  // made when they are; a file completed after that, through inotify.
   fs::copy_file(kData / "08-long-queue-ids/active/4jbXWk1ZjFz8CDm", q / "active/4jbXWk1ZjFz8CDm");
-  ASSERT_TRUE(Eventually([&] { return cache.Has("4jbXWk1ZjFz8CDm"); }));
+  EXPECT_EQ(w.scans(), 1) << "nothing happens before the clock says";
+  clock.Advance(kRewatch);
+  ASSERT_TRUE(clock.WaitUntil([&] {
+    return w.scans() == 2 && clock.NextAlarm() == t0 + o.scan_interval;
+  })) << "set the watches and scanned once, then waits for the next scan";
+  EXPECT_TRUE(cache.Has("4jbXWk1ZjFz8CDm"));
+  // A file completed after that: through inotify.
   const fs::path incoming = q / "incoming/E27AC10A362";
   Write(incoming, Slurp(kData / "03-outbound-relay-bounce/deferred/E/E27AC10A362"));
   ASSERT_EQ(::chmod(incoming.c_str(), 0700), 0);
-  ASSERT_TRUE(Eventually([&] { return cache.Has("E27AC10A362"); }));
+  ASSERT_TRUE(clock.WaitUntil([&] { return cache.Has("E27AC10A362"); }));
+  EXPECT_EQ(w.scans(), 2);
+  w.Stop();
+}
+
+// The full scan comes every scan_interval of the clock (a fake one here, so
+// that no test waits a minute): not before, and it sees what changed.
+TEST(QueueWatcher, ScansAgainEveryIntervalOfTheClock) {
+  TempDir dir("mt_queue_interval");
+  const fs::path q = dir.path();
+  for (const char* d : {"incoming", "active", "deferred/A", "hold", "corrupt"})
+    fs::create_directories(q / d);
+  QueueHintCache cache;
+  QueueWatcherOptions o;
+  o.queue_dir = q.string();
+  o.scan_interval = 60 * kUsPerSecond;
+  FakeClock clock;
+  const TimeUs t0 = clock.MonotonicNow();
+  QueueWatcher w(o, &cache, &clock);
+  ASSERT_TRUE(w.Start().ok());
+  ASSERT_TRUE(
+      clock.WaitUntil([&] { return w.scans() == 1 && clock.NextAlarm() == t0 + o.scan_interval; }));
+  EXPECT_EQ(w.queued_files(), 0);
+  // Deferred files make no inotify event: only a scan counts them.
+  fs::copy_file(kData / "08-long-queue-ids/deferred/A/4jbXWM4s33z8CD0",
+                q / "deferred/A/4jbXWM4s33z8CD0");
+  clock.Advance(o.scan_interval - 1);
+  EXPECT_EQ(clock.NextAlarm(), t0 + o.scan_interval) << "not due yet";
+  EXPECT_EQ(w.scans(), 1);
+  clock.Advance(1);
+  ASSERT_TRUE(clock.WaitUntil(
+      [&] { return w.scans() == 2 && clock.NextAlarm() == t0 + 2 * o.scan_interval; }));
+  EXPECT_EQ(w.queued_files(), 1);
+  EXPECT_EQ(w.deferred_bounces(), 1);
+  clock.Advance(o.scan_interval);
+  ASSERT_TRUE(clock.WaitUntil(
+      [&] { return w.scans() == 3 && clock.NextAlarm() == t0 + 3 * o.scan_interval; }));
   w.Stop();
 }
 
@@ -188,16 +227,17 @@ TEST(QueueWatcher, AFifoNamedLikeAQueueFileBlocksNothing) {
   QueueWatcherOptions o;
   o.queue_dir = q.string();
   o.scan_interval = 3600 * kUsPerSecond;
-  QueueWatcher w(o, &cache);
+  FakeClock clock;
+  QueueWatcher w(o, &cache, &clock);
   ASSERT_TRUE(w.Start().ok());
-  ASSERT_TRUE(Eventually([&] { return w.scans() >= 1; }));
+  ASSERT_TRUE(clock.WaitUntil([&] { return w.scans() >= 1; }));
   const fs::path fifo = q / "incoming/ABCDEF654321";
   ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
   ASSERT_EQ(::chmod(fifo.c_str(), 0700), 0);  // "complete", as cleanup marks a file
   const fs::path q08 = kData / "08-long-queue-ids";
   Write(q / "tmp-file", Slurp(q08 / "active/4jbXWk1ZjFz8CDm"));
   fs::rename(q / "tmp-file", q / "active/4jbXWk1ZjFz8CDm");
-  const bool read_after = Eventually([&] { return cache.Has("4jbXWk1ZjFz8CDm"); });
+  const bool read_after = clock.WaitUntil([&] { return cache.Has("4jbXWk1ZjFz8CDm"); });
   if (!read_after) {
     // The watcher is stuck in open(): a writer lets it through, and the name is
     // gone before that writer closes (the close is an event: it would reopen).
