@@ -1,5 +1,6 @@
 #include "agent/store/async_writer.h"
 
+#include <chrono>
 #include <cstdio>
 #include <iterator>
 
@@ -97,7 +98,10 @@ void AsyncWriter::Run() {
       // not (a log gone quiet after a burst must not keep its batches).
       std::vector<Batch> spent;
       std::lock_guard<std::mutex> lock(mu_);
-      if (queue_.empty()) spent.swap(spent_);
+      if (queue_.empty() && !spent_.empty()) {
+        spent.swap(spent_);
+        cv_.notify_all();  // batches_held is 0 now (WaitUntil)
+      }
     }
     Batch batch;
     {
@@ -230,6 +234,19 @@ AsyncWriter::Stats AsyncWriter::stats() const {
   Stats s = stats_;
   s.batches_held = spent_.size();
   return s;
+}
+
+bool AsyncWriter::WaitUntil(const std::function<bool(const Stats&)>& done,
+                            int64_t timeout_ms) const {
+  std::unique_lock<std::mutex> lock(mu_);
+  auto holds = [&] {
+    Stats s = stats_;
+    s.batches_held = spent_.size();
+    return done(s);
+  };
+  cv_.wait_for(lock, std::chrono::milliseconds(timeout_ms),
+               [&] { return holds() || !error_.ok(); });
+  return holds();
 }
 
 }  // namespace mailtrail

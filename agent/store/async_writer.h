@@ -13,6 +13,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -74,6 +75,11 @@ class AsyncWriter : public RecordSink {
     TimeUs last_write_us = 0, total_write_us = 0;
   };
   Stats stats() const;
+  // Waits until `done` holds of stats(), checked again each time the writer
+  // thread has done a piece of work (a write, a status row, freeing batches);
+  // false if it did not within `timeout_ms` (a guard, as SpoolStore::
+  // WaitDrained's) or the writer stopped on an error first.
+  bool WaitUntil(const std::function<bool(const Stats&)>& done, int64_t timeout_ms) const;
 
  private:
   void Run();
@@ -100,7 +106,7 @@ class AsyncWriter : public RecordSink {
   const bool auto_batches_;
   std::vector<MessageRecord> current_;
   mutable std::mutex mu_;
-  std::condition_variable cv_;
+  mutable std::condition_variable cv_;
   std::deque<Batch> queue_;
   // Written batches, handed back so that the reading thread frees them: the
   // writer thread is the live agent's bottleneck, the reader has time to spare.

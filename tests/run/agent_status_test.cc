@@ -3,9 +3,6 @@
 // and once at its stop, with the agent's own counts.
 #include <gtest/gtest.h>
 
-#include <chrono>
-#include <thread>
-
 #include "agent/run/agent.h"
 #include "tests/support/corpus.h"
 #include "tests/support/fake_clock.h"
@@ -52,9 +49,9 @@ TEST(AgentStatus, SavedWhileRunningAndAtTheStopWithTheAgentsCounts) {
     clock.Advance(kUsPerSecond);
     ASSERT_TRUE(agent.Step().ok());
     if (first_saved == 0) {
-      // The writer thread saves it; wait for it here (no speed asserted).
-      for (int tries = 0; tries < 6000 && saved().empty(); ++tries)
-        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      // The writer thread saves it; wait for it here (checked again after each
+      // piece of the writer's work; 60 s only guard against a hang).
+      agent.writer().WaitUntil([&](const auto&) { return !saved().empty(); }, 60000);
       auto rows = saved();
       ASSERT_EQ(rows.size(), 1u) << "no status row after the first step";
       first_saved = rows[0].updated;

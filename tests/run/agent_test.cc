@@ -6,11 +6,9 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <chrono>
 #include <functional>
 #include <map>
 #include <random>
-#include <thread>
 
 #include "agent/replay/replay.h"
 #include "tests/support/corpus.h"
@@ -219,20 +217,17 @@ TEST(Agent, ALargeOpenStateSpacesTheCommits) {
   Agent agent(o, rig.store.get(), &rig.fs, &rig.clock);
   ASSERT_TRUE(agent.Start().ok());
   // Start's own commit written first (queued behind it, the next would join it).
-  for (int i = 0; i < 1000 && agent.writer().stats().commits < 1; ++i)
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  // (Waits for the writer thread; 60 s only guard against a hang.)
+  ASSERT_TRUE(agent.writer().WaitUntil([](const auto& s) { return s.commits >= 1; }, 60000));
   std::string open;  // 300 queued messages, none delivered yet
   for (const auto& line : QueuedMessageLines(300, "Mar  3 06:00:00")) open += line + "\n";
   rig.fs.Append("/var/log/mail.log", open);
   rig.clock.Advance(kUsPerSecond);
   // Start() committed a first checkpoint that only names the log (issue 18).
   ASSERT_TRUE(agent.Step().ok());  // the first commit with the 300 open messages
-  auto cp = rig.store->LoadCheckpoint();
   // Written by the writer thread.
-  for (int i = 0; i < 1000 && cp.ok() && (cp->empty() || cp->front().size() < 2000); ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    cp = rig.store->LoadCheckpoint();
-  }
+  ASSERT_TRUE(agent.writer().WaitUntil([](const auto& s) { return s.commits >= 2; }, 60000));
+  auto cp = rig.store->LoadCheckpoint();
   ASSERT_TRUE(cp.ok());
   ASSERT_EQ(cp->size(), 1u) << "the first checkpoint is a whole state";
   const size_t whole = cp->front().size();
@@ -250,8 +245,7 @@ TEST(Agent, ALargeOpenStateSpacesTheCommits) {
     ASSERT_TRUE(agent.Step().ok());
   }
   // (Written before the final commit, which would otherwise join it.)
-  for (int i = 0; i < 1000 && agent.writer().stats().commits < 3; ++i)
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  ASSERT_TRUE(agent.writer().WaitUntil([](const auto& s) { return s.commits >= 3; }, 60000));
   ASSERT_TRUE(agent.Stop().ok());                // the final commit
   EXPECT_EQ(agent.writer().stats().commits, 4);  // Start's, the whole state, one, the final
   // The open messages did not change after the first commit: the two later

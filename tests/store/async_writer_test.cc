@@ -6,7 +6,6 @@
 
 #include <gtest/gtest.h>
 
-#include <chrono>
 #include <condition_variable>
 #include <memory>
 #include <mutex>
@@ -46,17 +45,6 @@ class AsyncWriterTest : public ::testing::Test, public StoreFixture {
   TempDir dir_{"mt_writer"};
   std::unique_ptr<Store> real_ = OpenTestStore(dir_);
 };
-
-// Polls `done` until it holds or a generous deadline passes (no timing is
-// asserted: the deadline only keeps a broken build from hanging).
-template <typename F>
-bool Eventually(F done) {
-  for (int i = 0; i < 1000; ++i) {
-    if (done()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  return done();
-}
 
 // "R" (replace) or "A" (append), then the parts, each after a '|'.
 std::string Describe(const CheckpointUpdate& u) {
@@ -219,8 +207,9 @@ TEST_F(AsyncWriterTest, WrittenBatchesAreFreedWhenTheLogGoesQuiet) {
     writer.Commit(Whole(batch));
   }
   // No more commits (a quiet log): the writer frees what it wrote itself.
-  ASSERT_TRUE(Eventually([&] { return writer.stats().written == n; }));
-  EXPECT_TRUE(Eventually([&] { return writer.stats().batches_held == 0; }))
+  // (The 60 s are a guard against hanging, not a measured time.)
+  ASSERT_TRUE(writer.WaitUntil([&](const auto& s) { return s.written == n; }, 60000));
+  EXPECT_TRUE(writer.WaitUntil([](const auto& s) { return s.batches_held == 0; }, 60000))
       << writer.stats().batches_held << " written batches still held";
   ASSERT_TRUE(writer.Finish().ok());
   auto cp = real_->LoadCheckpoint();

@@ -6,6 +6,9 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
 #include <thread>
 
 #include "agent/store/sqlite_store.h"
@@ -26,7 +29,7 @@ class FlakyStore : public ForwardingStore {
   std::atomic<bool> broken{false};  // a data error: retrying cannot help
 
   Status WriteBatch(const std::vector<MessageRecord>& r, const CheckpointUpdate* cp) override {
-    if (down) return Status::Unavailable("injected: server gone");
+    if (down) return Refused();
     if (broken) return Status::IoError("injected: data too long");
     Status st = ForwardingStore::WriteBatch(r, cp);
     if (st.ok() && land_then_fail > 0) {
@@ -36,9 +39,31 @@ class FlakyStore : public ForwardingStore {
     return st;
   }
   StatusOr<std::vector<std::string>> LoadCheckpoint() override {
-    if (down) return Status::Unavailable("injected: server gone");
+    if (down) return Refused();
     return ForwardingStore::LoadCheckpoint();
   }
+  // Waits until the store has refused `n` more calls (while down) than it had
+  // when `from` was read (refused()), e.g. the spool's drain retrying; false if
+  // not within a generous guard (no time is asserted).
+  bool WaitRefused(int64_t from, int64_t n) {
+    std::unique_lock<std::mutex> l(mu_);
+    return cv_.wait_for(l, std::chrono::seconds(60), [&] { return refused_ >= from + n; });
+  }
+  int64_t refused() {
+    std::lock_guard<std::mutex> l(mu_);
+    return refused_;
+  }
+
+ private:
+  Status Refused() {
+    std::lock_guard<std::mutex> l(mu_);
+    ++refused_;
+    cv_.notify_all();
+    return Status::Unavailable("injected: server gone");
+  }
+  std::mutex mu_;
+  std::condition_variable cv_;
+  int64_t refused_ = 0;
 };
 
 using Parts = std::vector<std::string>;
@@ -211,11 +236,18 @@ TEST_F(SpoolStoreTest, AFullSpoolHoldsTheWriterBackInsteadOfDropping) {
   const auto cp1 = CheckpointUpdate::Replace("cp1"), cp2 = CheckpointUpdate::Replace("cp2");
   ASSERT_TRUE(s->WriteBatch(Batch(0, 2), &cp1).ok());  // an empty spool takes one batch
   std::atomic<bool> returned{false};
+  std::atomic<int64_t> refused_at_start{-1};
   std::thread writer([&] {
+    refused_at_start = flaky->refused();
     EXPECT_TRUE(s->WriteBatch(Batch(2, 2), &cp2).ok());
     returned = true;
   });
-  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  // The drain tries the primary again and again (its own retry backoff) while
+  // the second write waits: three refused tries after the write began, it has
+  // still not returned. (A write that did not wait would have returned long
+  // before on any machine; the records' count below catches a dropped batch.)
+  while (refused_at_start < 0) ASSERT_TRUE(flaky->WaitRefused(flaky->refused(), 1));
+  ASSERT_TRUE(flaky->WaitRefused(refused_at_start, 3));
   EXPECT_FALSE(returned) << "the second batch must wait for room";
   EXPECT_EQ(s->spooled_batches(), 1);
   flaky->down = false;
