@@ -1,6 +1,5 @@
 // Test helper: applies blocks with a firewall backend in the network namespace
 // it runs in: `ip netns exec NS fw_apply nft|iptc [--ttl S] [--remove] ADDR...`.
-#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -8,6 +7,7 @@
 
 #include "actions/firewall/iptc_firewall.h"
 #include "actions/firewall/nft_firewall.h"
+#include "base/real_clock.h"
 
 int main(int argc, char** argv) {
   if (argc < 2) return 2;
@@ -28,9 +28,9 @@ int main(int argc, char** argv) {
     }
     (std::strchr(argv[k], '/') ? d.cidrs : d.ips).push_back(argv[k]);
   }
-  d.wall_now = std::chrono::duration_cast<std::chrono::microseconds>(
-                   std::chrono::system_clock::now().time_since_epoch())
-                   .count();
+  // A program of its own: the real clock, as the agent's entry point builds it
+  // (the kernel's set timeouts count real time).
+  d.wall_now = mailtrail::RealClock().WallNow();
   for (const auto& key : d.ips) d.expires[key] = d.wall_now + ttl * mailtrail::kUsPerSecond;
   for (const auto& key : d.cidrs) d.expires[key] = d.wall_now + ttl * mailtrail::kUsPerSecond;
   auto st = nft ? n.Apply(d, 0) : i.Apply(d, 0);
