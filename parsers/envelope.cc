@@ -123,9 +123,12 @@ bool ParseEnvelope(std::string_view line, const ParseContext& ctx, Event* ev) {
   if (sp == 0 || sp == std::string_view::npos) return false;
   ev->host = s.substr(0, sp);
   s.remove_prefix(sp + 1);
-  // tag: "prog[pid]: " or "prog: "
-  const size_t colon = s.find(": ");
-  if (colon == std::string_view::npos || colon == 0) return false;
+  // tag: "prog[pid]: " or "prog: ", with no space in it: so the first space
+  // after the host is the one of the first ": " (one memchr instead of two
+  // searches; a space anywhere before it refuses the line, as it always did).
+  const size_t sp2 = s.find(' ');
+  if (sp2 == std::string_view::npos || sp2 < 2 || s[sp2 - 1] != ':') return false;
+  const size_t colon = sp2 - 1;
   std::string_view tag = s.substr(0, colon);
   ev->message = s.substr(colon + 2);
   ev->pid = 0;
@@ -140,7 +143,6 @@ bool ParseEnvelope(std::string_view line, const ParseContext& ctx, Event* ev) {
     ev->pid = pid;
     tag = tag.substr(0, open);
   }
-  if (tag.find(' ') != std::string_view::npos) return false;
   ev->program = tag;
   const size_t slash = tag.rfind('/');
   ev->daemon = slash == std::string_view::npos ? tag : tag.substr(slash + 1);

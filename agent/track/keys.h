@@ -54,15 +54,29 @@ struct RecordKey {
     std::memcpy(qid, q.data(), len);
   }
   RecordKey() = default;
+  // The bytes of `qid` after `len` are always zero (both constructors), so
+  // keys compare and hash as three fixed words, not byte by byte: every log
+  // line looks up its message once or more (issue 23's profile).
+  uint64_t Word(size_t i) const {
+    uint64_t w = 0;
+    std::memcpy(&w, qid + 8 * i, i < 2 ? 8 : sizeof qid - 16);
+    return w;
+  }
   bool operator==(const RecordKey& o) const {
-    return host == o.host && len == o.len && std::memcmp(qid, o.qid, len) == 0;
+    return host == o.host && len == o.len && Word(0) == o.Word(0) && Word(1) == o.Word(1) &&
+           Word(2) == o.Word(2);
   }
 };
+static_assert(kMaxQueueIdLength > 16 && kMaxQueueIdLength <= 24);
 
+// Not a stored value (unlike Fnv1a64): an in-memory map's hash, free to change.
+// Queue ids are made by Postfix, not chosen by the senders of the logged mail.
 struct RecordKeyHash {
   size_t operator()(const RecordKey& k) const {
-    const uint64_t h = Fnv1a64(std::string_view(k.qid, k.len), kFnvOffset ^ k.host);
-    return static_cast<size_t>(h ^ (h >> 29));
+    uint64_t h = (k.Word(0) ^ (uint64_t{k.host} << 8 | k.len)) * 0x9E3779B97F4A7C15ULL;
+    h = (h ^ (h >> 29) ^ k.Word(1)) * 0xBF58476D1CE4E5B9ULL;
+    h = (h ^ (h >> 31) ^ k.Word(2)) * 0x94D049BB133111EBULL;
+    return static_cast<size_t>(h ^ (h >> 32));
   }
 };
 

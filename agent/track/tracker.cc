@@ -16,11 +16,13 @@ namespace mailtrail {
 namespace {
 
 using track_internal::Address;
+using track_internal::AssignCapped;
 using track_internal::Capped;
 using track_internal::kMaxEventsPerRecord;
 using track_internal::kMaxRecipients;
 using track_internal::kSessionIdle;
 using track_internal::kSweepEvery;
+using track_internal::SameAddress;
 
 bool IEquals(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
@@ -75,8 +77,7 @@ void MessageTracker::Process(const Event& ev) {
     case EventKind::kLostConnection:
       return;  // the disconnect line that follows ends the session
     case EventKind::kClient:
-      OnClient(ev);
-      o = Find(ev);
+      o = OnClient(ev);
       break;
     case EventKind::kSmtpdAction:
       OnSmtpdAction(ev);
@@ -291,22 +292,22 @@ void MessageTracker::OnHeader(const Event& ev, Open* o) {
 
 void MessageTracker::OnDelivery(const Event& ev, Open* o) {
   MessageRecord& r = o->rec;
-  const std::string to = Address(ev.to);
-  const std::string orig = Address(ev.orig_to);
+  // Compared in place, made only for a new recipient: most deliveries are a
+  // recipient's first (the last match wins, as before).
   RecipientRecord* rc = nullptr;
   for (auto& x : r.recipients)
-    if (x.address == to && x.orig_address == orig) rc = &x;
+    if (SameAddress(x.address, ev.to) && SameAddress(x.orig_address, ev.orig_to)) rc = &x;
   if (rc == nullptr) {
     if (r.recipients.size() >= kMaxRecipients) return;
     r.recipients.emplace_back();
     rc = &r.recipients.back();
-    rc->address = to;
-    rc->orig_address = orig;
+    rc->address = Address(ev.to);
+    if (!ev.orig_to.empty()) rc->orig_address = Address(ev.orig_to);
   }
   rc->outcome = DeliveryOutcome(ev.status, ev.text);
-  rc->dsn = std::string(ev.dsn);
-  rc->relay = Capped(ev.relay);
-  rc->status_text = Capped(ev.text);
+  rc->dsn.assign(ev.dsn);
+  AssignCapped(&rc->relay, ev.relay);
+  AssignCapped(&rc->status_text, ev.text);
   rc->delay = ev.delay;
   rc->attempts += 1;
   rc->time = ev.time;

@@ -134,7 +134,7 @@ class MessageTracker {
 
   void OnConnect(const Event& ev);
   void OnSessionEnd(const Event& ev);
-  void OnClient(const Event& ev);
+  Open* OnClient(const Event& ev);  // the message's record
   void OnSmtpdAction(const Event& ev);
   void OnHeader(const Event& ev, Open* o);
   void OnDelivery(const Event& ev, Open* o);

@@ -28,6 +28,27 @@ inline std::string Address(std::string_view s) {
   return CapField(AsciiLower(s));
 }
 
+// `*dst = Capped(s)` reusing `*dst`'s buffer: a deferred recipient's relay and
+// status text are set again at every attempt.
+inline void AssignCapped(std::string* dst, std::string_view s) {
+  if (s.size() <= kMaxFieldBytes)
+    dst->assign(s);
+  else
+    *dst = CapField(s);
+}
+// Whether `lower` (an address as the record keeps it) is `s` as Address() would
+// keep it, without making that string.
+inline bool SameAddress(const std::string& lower, std::string_view s) {
+  if (s.size() > kMaxFieldBytes) return lower == Address(s);
+  if (lower.size() != s.size()) return false;
+  for (size_t i = 0; i < s.size(); ++i) {
+    char c = s[i];
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + ('a' - 'A'));
+    if (c != lower[i]) return false;
+  }
+  return true;
+}
+
 inline void AddUnique(std::vector<std::string>* v, std::string_view s) {
   for (const auto& x : *v)
     if (x == s) return;

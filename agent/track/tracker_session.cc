@@ -74,7 +74,7 @@ void MessageTracker::FlushNoqueue(Session* s, RecordEnd end) {
   s->noqueue.reset();
 }
 
-void MessageTracker::OnClient(const Event& ev) {
+MessageTracker::Open* MessageTracker::OnClient(const Event& ev) {
   Open* o = StartRecord(ev);
   MessageRecord& r = o->rec;
   r.has_client = true;
@@ -103,6 +103,7 @@ void MessageTracker::OnClient(const Event& ev) {
     }
   }
   s->actions.clear();
+  return o;
 }
 
 void MessageTracker::OnSmtpdAction(const Event& ev) {

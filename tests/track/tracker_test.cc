@@ -352,5 +352,74 @@ TEST(Tracker, TwoLongRecipientsWithTheSameFirstKilobyteStayTwo) {
   EXPECT_EQ(r->outcome, Outcome::kMixed);
 }
 
+// A retry names its recipient in another case (and a long one cut to its
+// hash): the same recipient, whose relay and status text are the last attempt's.
+TEST(Tracker, ARetryInAnotherCaseIsTheSameRecipient) {
+  const std::string longname(1100, 'b');
+  TrackerHarness h;
+  std::vector<std::string> lines = {
+      "Nov 27 12:05:38 mx postfix/pickup[1]: 578AE10A35E: uid=1004 from=<omar@example.test>",
+      "Nov 27 12:05:38 mx postfix/qmgr[2]: 578AE10A35E: from=<omar@example.test>, size=600, "
+      "nrcpt=2 (queue active)"};
+  for (const char* to : {"Info1@Dead.test", "info1@dead.TEST"}) {
+    lines.push_back(std::string("Nov 27 12:05:52 mx postfix/smtp[3]: 578AE10A35E: to=<") + to +
+                    ">, relay=none, delay=1, delays=1/0/0/0, dsn=4.4.1, status=deferred "
+                    "(connect to mx.dead.test[127.0.0.4]:25: Connection refused)");
+    lines.push_back("Nov 27 12:05:52 mx postfix/smtp[3]: 578AE10A35E: to=<" + longname +
+                    "@Dead.test>, relay=none, delay=1, delays=1/0/0/0, dsn=4.4.1, "
+                    "status=deferred (refused)");
+  }
+  lines.push_back(
+      "Nov 27 12:06:52 mx postfix/smtp[3]: 578AE10A35E: to=<INFO1@dead.test>, "
+      "relay=mx.dead.test[127.0.0.4]:25, delay=60, delays=60/0/0/0, dsn=2.0.0, status=sent "
+      "(250 ok)");
+  lines.push_back("Nov 27 12:06:52 mx postfix/smtp[3]: 578AE10A35E: to=<" + longname +
+                  "@dead.test>, relay=mx.dead.test[127.0.0.4]:25, delay=60, "
+                  "delays=60/0/0/0, dsn=2.0.0, status=sent (250 fine)");
+  h.Feed(lines);
+  h.Flush();
+  const MessageRecord* r = h.One("578AE10A35E");
+  ASSERT_NE(r, nullptr);
+  ASSERT_EQ(r->recipients.size(), 2u);
+  EXPECT_EQ(r->recipients[0].address, "info1@dead.test");
+  EXPECT_EQ(r->recipients[0].attempts, 3);
+  EXPECT_EQ(r->recipients[0].relay, "mx.dead.test[127.0.0.4]:25");
+  EXPECT_EQ(r->recipients[0].status_text, "250 ok");
+  EXPECT_EQ(r->recipients[0].dsn, "2.0.0");
+  EXPECT_EQ(r->recipients[1].attempts, 3);
+  EXPECT_EQ(r->recipients[1].status_text, "250 fine");
+  EXPECT_LE(r->recipients[1].address.size(), 1000u);
+  EXPECT_EQ(r->outcome, Outcome::kDelivered);
+}
+
+// Long queue ids (enable_long_queue_ids) that differ only in their last
+// characters, past the first 16 bytes of the key: two messages.
+TEST(Tracker, LongQueueIdsThatDifferAtTheEndAreTwoMessages) {
+  TrackerHarness h;
+  std::vector<std::string> lines;
+  for (const char* qid : {"3Lz8kQ2rT7mN9pWxB1", "3Lz8kQ2rT7mN9pWxB2"}) {
+    const std::string q(qid);
+    lines.push_back("Nov 27 12:05:38 mx postfix/pickup[1]: " + q + ": uid=1004 from=<u" +
+                    q.substr(17) + "@example.test>");
+    lines.push_back("Nov 27 12:05:38 mx postfix/qmgr[2]: " + q + ": from=<u" + q.substr(17) +
+                    "@example.test>, size=600, nrcpt=1 (queue active)");
+  }
+  lines.push_back(
+      "Nov 27 12:05:39 mx postfix/local[3]: 3Lz8kQ2rT7mN9pWxB2: to=<n@example.test>, "
+      "relay=local, delay=1, delays=1/0/0/0, dsn=2.0.0, status=sent (delivered to mailbox)");
+  h.Feed(lines);
+  h.Flush();
+  ASSERT_EQ(h.records().size(), 2u);
+  const MessageRecord* one = h.One("3Lz8kQ2rT7mN9pWxB1");
+  const MessageRecord* two = h.One("3Lz8kQ2rT7mN9pWxB2");
+  ASSERT_NE(one, nullptr);
+  ASSERT_NE(two, nullptr);
+  EXPECT_EQ(one->sender.value_or("?"), "u1@example.test");
+  EXPECT_TRUE(one->recipients.empty());
+  EXPECT_EQ(two->sender.value_or("?"), "u2@example.test");
+  ASSERT_EQ(two->recipients.size(), 1u);
+  EXPECT_EQ(two->outcome, Outcome::kDelivered);
+}
+
 }  // namespace
 }  // namespace mailtrail
