@@ -1,23 +1,19 @@
 #include "actions/reconciler.h"
 
-#include <cstdio>
-
 namespace mailtrail {
 
-Reconciler::Reconciler(bool dry_run) : dry_run_(dry_run) {
-  say = [](const std::string& m) { std::fprintf(stderr, "mailtrail: %s\n", m.c_str()); };
-}
+Reconciler::Reconciler(bool dry_run) : dry_run_(dry_run) {}
 
 void Reconciler::Add(std::unique_ptr<Action> action) {
-  actions_.push_back({std::move(action), {}, false, -1});
+  actions_.push_back({std::move(action), {}, false});
 }
 
 void Reconciler::Sync(const DesiredBlocks& desired, TimeUs now) {
   if (dry_run_) {
     if (!dry_said_ || !(desired == last_))
-      say("dry run: would enforce " + std::to_string(desired.ips.size()) + " IPs, " +
-          std::to_string(desired.cidrs.size()) + " networks, " +
-          std::to_string(desired.subjects.size()) + " subjects");
+      log->Info("dry run: would enforce " + std::to_string(desired.ips.size()) + " IPs, " +
+                std::to_string(desired.cidrs.size()) + " networks, " +
+                std::to_string(desired.subjects.size()) + " subjects");
     dry_said_ = true;
     last_ = desired;
     return;
@@ -32,10 +28,9 @@ void Reconciler::Sync(const DesiredBlocks& desired, TimeUs now) {
       continue;
     }
     if (st.code() == Status::Code::kUnavailable) continue;  // not now: next Sync
-    if (e.last_said < 0 || now - e.last_said >= 60 * kUsPerSecond) {
-      e.last_said = now;
-      say(std::string(e.action->name()) + " not updated (" + st.message() + "); retrying");
-    }
+    log->Limited(LogLevel::kWarn, std::string("reconcile.") + e.action->name(),
+                 std::string(e.action->name()) + " not updated (" + st.message() + "); retrying",
+                 now);
   }
 }
 

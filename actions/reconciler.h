@@ -10,12 +10,12 @@
 #ifndef MAILTRAIL_ACTIONS_RECONCILER_H_
 #define MAILTRAIL_ACTIONS_RECONCILER_H_
 
-#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "actions/action.h"
+#include "base/log.h"
 
 namespace mailtrail {
 
@@ -29,14 +29,13 @@ class Reconciler {
   void Recheck();
   // Actions that match the last desired set.
   size_t in_sync() const;
-  std::function<void(const std::string&)> say;  // default: stderr
+  Logger* log = &StderrLog();  // failures (once a minute per action) and dry runs
 
  private:
   struct Entry {
     std::unique_ptr<Action> action;
     DesiredBlocks applied;
     bool ever = false;
-    TimeUs last_said = -1;
   };
   bool dry_run_;
   std::vector<Entry> actions_;

@@ -61,7 +61,8 @@ int main(int argc, char** argv) {
     p.live = false;
     p.allow_cidrs = {*mailtrail::Cidr::Parse("127.0.0.1/32")};  // the corpora's mynetworks
     mailtrail::BlockManager m(p);
-    m.warn = [](const std::string&) {};
+    mailtrail::NullLogger quiet;
+    m.log = &quiet;
     std::vector<mailtrail::Decision> out;
     std::string why;
     size_t blocks = 0;

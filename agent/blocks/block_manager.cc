@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
 #include <limits>
 
 #include "agent/detect/subject.h"
@@ -16,21 +15,19 @@ BlockManager::BlockManager(BlockPolicy policy) : p_(std::move(policy)) {
   }
   for (const AllowEntry& e : AlwaysProtected()) allow_.Add(e.net, e.source);
   for (const Cidr& c : p_.allow_cidrs) allow_.Add(c, "allowlist");
-  warn = [](const std::string& m) { std::fprintf(stderr, "mailtrail: %s\n", m.c_str()); };
 }
 
-std::string BlockManager::Refusal(const std::string& kind, const std::string& key,
-                                  bool length) const {
-  if (kind == "ip" || kind == "cidr") {
+std::string BlockManager::Refusal(BlockKind kind, const std::string& key, bool length) const {
+  if (kind == BlockKind::kIp || kind == BlockKind::kCidr) {
     // A bare address parses as a /32 or /128.
     auto net = Cidr::Parse(key);
-    if (!net || (kind == "ip" && key.find('/') != std::string::npos))
+    if (!net || (kind == BlockKind::kIp && key.find('/') != std::string::npos))
       return "not an address";  // never blocked
     if (const AllowEntry* e = allow_.Overlapping(*net))
       return "allowlisted: " + e->net.ToString() + " (" + e->source + ")";
     return "";
   }
-  if (kind == "subject") {
+  if (kind == BlockKind::kSubject) {
     const std::string n = NormalizeSubject(key);
     if (std::find(p_.allow_subjects.begin(), p_.allow_subjects.end(), n) != p_.allow_subjects.end())
       return "allowlisted subject";
@@ -41,21 +38,17 @@ std::string BlockManager::Refusal(const std::string& kind, const std::string& ke
   return "";
 }
 
-void BlockManager::SayOnce(const std::string& kind, const std::string& key, const std::string& what,
+void BlockManager::SayOnce(BlockKind kind, const std::string& key, const std::string& what,
                            TimeUs now) {
   if (said_.size() >= 100000) return;  // bounded: a store of junk is not remembered
   if (!said_.insert({kind, key}).second) return;
-  if (refusals_minute_ < 0 || now - refusals_minute_ >= 60 * kUsPerSecond) {
-    refusals_minute_ = now;
-    refusals_said_ = 0;
-  }
-  if (++refusals_said_ > 10) return;
-  warn(what + (refusals_said_ == 10 ? "; further ones this minute are counted, not said" : ""));
+  log->Limited(LogLevel::kWarn, "blocks.refused", what, now,
+               RateLimit{10, 60 * kUsPerSecond, /*say_when_full=*/true});
 }
 
 const Block* BlockManager::Apply(const Decision& d, std::string* why_not) {
   Block b;
-  b.kind = d.kind == Decision::Kind::kIp ? "ip" : "subject";
+  b.kind = d.kind == Decision::Kind::kIp ? BlockKind::kIp : BlockKind::kSubject;
   b.key = d.key;
   b.raw_subjects = d.raw_subjects;
   b.reason = d.reason;
@@ -72,7 +65,7 @@ const Block* BlockManager::Apply(const Decision& d, std::string* why_not) {
     *why_not = "allowlisted";
     return nullptr;
   }
-  if (b.kind == "subject" && SubjectChars(b.key) < p_.min_subject_chars) {
+  if (b.kind == BlockKind::kSubject && SubjectChars(b.key) < p_.min_subject_chars) {
     ++short_subjects_;
     *why_not = "subject too short";
     SayOnce(b.kind, b.key,
@@ -99,13 +92,12 @@ const Block* BlockManager::Apply(const Decision& d, std::string* why_not) {
   if (over) {
     ++capped_;
     *why_not = "cap reached";
-    if (last_warning_ < 0 || d.at - last_warning_ >= 60 * kUsPerSecond) {
-      last_warning_ = d.at;
-      warn("block cap reached (" + std::to_string(active_.size()) + " active, " +
-           std::to_string(recent_.size()) + " new in the last minute): not blocking " + b.kind +
-           " " + EscapeForLog(b.key, 120) + "; " + std::to_string(capped_) +
-           " decisions refused so far");
-    }
+    log->Limited(LogLevel::kWarn, "blocks.cap",
+                 "block cap reached (" + std::to_string(active_.size()) + " active, " +
+                     std::to_string(recent_.size()) + " new in the last minute): not blocking " +
+                     BlockKindName(b.kind) + " " + EscapeForLog(b.key, 120) + "; " +
+                     std::to_string(capped_) + " decisions refused so far",
+                 d.at);
     return nullptr;
   }
   const int strikes = ++strikes_[id];
@@ -125,7 +117,7 @@ const Block* BlockManager::Add(Block b, std::string* why_not) {
     *why_not = "allowlisted";
     return nullptr;
   }
-  if (b.kind == "subject" && SubjectChars(b.key) < p_.min_subject_chars) {
+  if (b.kind == BlockKind::kSubject && SubjectChars(b.key) < p_.min_subject_chars) {
     *why_not = "subject too short";
     return nullptr;
   }
@@ -149,8 +141,9 @@ std::vector<Block> BlockManager::Restore(const std::vector<Block>& saved, TimeUs
     if (std::string why = Refusal(b.kind, b.key, /*length=*/true); !why.empty()) {
       if (said_.count(id) == 0 && said_.size() < 100000) ++not_enforced_;
       SayOnce(b.kind, b.key,
-              "not enforcing " + b.kind + " " + EscapeForLog(b.key, 120) + " (decided by " +
-                  EscapeForLog(b.origin_host, 100) + "): " + why,
+              "not enforcing " + std::string(BlockKindName(b.kind)) + " " +
+                  EscapeForLog(b.key, 120) + " (decided by " + EscapeForLog(b.origin_host, 100) +
+                  "): " + why,
               now);
       continue;
     }
@@ -182,8 +175,8 @@ bool BlockManager::EndEarlier(const std::vector<Block>& saved, TimeUs now) {
     if (b.expires > now) continue;  // shortened: Expire() ends it on time
     ++ended_by_store_;
     ended_now = true;
-    warn("block " + b.kind + " " + EscapeForLog(b.key, 120) + " ended by the store (at " +
-         FormatRfc3339(b.expires) + ")");
+    log->Warn(std::string("block ") + BlockKindName(b.kind) + " " + EscapeForLog(b.key, 120) +
+              " ended by the store (at " + FormatRfc3339(b.expires) + ")");
   }
   return ended_now;
 }
@@ -219,7 +212,7 @@ bool BlockManager::Remove(const std::string& key) {
   return removed;
 }
 
-bool BlockManager::IsBlocked(const std::string& kind, const std::string& key, TimeUs now) const {
+bool BlockManager::IsBlocked(BlockKind kind, const std::string& key, TimeUs now) const {
   auto it = active_.find({kind, key});
   return it != active_.end() && it->second.expires > now;
 }

@@ -8,7 +8,6 @@
 #ifndef MAILTRAIL_AGENT_BLOCKS_BLOCK_MANAGER_H_
 #define MAILTRAIL_AGENT_BLOCKS_BLOCK_MANAGER_H_
 
-#include <functional>
 #include <limits>
 #include <map>
 #include <set>
@@ -20,6 +19,7 @@
 #include "agent/detect/flood_detector.h"
 #include "agent/track/block.h"
 #include "base/cidr.h"
+#include "base/log.h"
 
 namespace mailtrail {
 
@@ -63,7 +63,7 @@ class BlockManager {
   // Decisions taken at a log time before `t` make blocks that are not live.
   void set_live_after(TimeUs t) { live_after_ = t; }
 
-  bool IsBlocked(const std::string& kind, const std::string& key, TimeUs now) const;
+  bool IsBlocked(BlockKind kind, const std::string& key, TimeUs now) const;
   std::vector<Block> Active() const;
   // Where a refresh from the store must start (LoadBlocks(t): those ending
   // after t) to see the earlier ends of every active block: before the oldest
@@ -82,40 +82,35 @@ class BlockManager {
   int64_t ended_by_store() const { return ended_by_store_; }
   // Subject decisions refused as shorter than min_subject_chars.
   int64_t short_subjects() const { return short_subjects_; }
-  // Says a cap was hit (at most once per minute of log time); default: stderr.
-  std::function<void(const std::string&)> warn;
+  // Where a cap hit (at most once per minute of log time), a refusal and an
+  // end by the store are said; default: stderr.
+  Logger* log = &StderrLog();
 
  private:
   // Why `kind` `key` must not be blocked here ("" when it may be): the
   // allowlists, and (with `length`) the minimum length of a subject.
-  std::string Refusal(const std::string& kind, const std::string& key, bool length = false) const;
-  // Says `what` once per key, at most 10 lines a minute (the detector decides
-  // again on every later bounce; a store is read again every few seconds).
+  std::string Refusal(BlockKind kind, const std::string& key, bool length = false) const;
   // Takes the earlier ends of `saved`; true if one of them is past.
   bool EndEarlier(const std::vector<Block>& saved, TimeUs now);
-  void SayOnce(const std::string& kind, const std::string& key, const std::string& what,
-               TimeUs now);
-  bool Allowed(const std::string& kind, const std::string& key) const {
-    return !Refusal(kind, key).empty();
-  }
+  // Says `what` once per key, at most 10 lines a minute (the detector decides
+  // again on every later bounce; a store is read again every few seconds).
+  void SayOnce(BlockKind kind, const std::string& key, const std::string& what, TimeUs now);
+  bool Allowed(BlockKind kind, const std::string& key) const { return !Refusal(kind, key).empty(); }
 
   BlockPolicy p_;
-  std::map<std::pair<std::string, std::string>, Block> active_;  // (kind, key)
-  std::map<std::pair<std::string, std::string>, int> strikes_;   // repeat offenders
+  std::map<std::pair<BlockKind, std::string>, Block> active_;  // (kind, key)
+  std::map<std::pair<BlockKind, std::string>, int> strikes_;   // repeat offenders
   // The end of the latest block known for each key, by log time, also when it
   // was no longer active by the clock at Restore (an agent catching up reads
   // log times behind the clock): a decision before it is the block already
   // made, not a second strike with a doubled period.
-  std::map<std::pair<std::string, std::string>, TimeUs> until_;
+  std::map<std::pair<BlockKind, std::string>, TimeUs> until_;
   std::vector<Block> history_;
   std::vector<TimeUs> recent_;  // creation times within the last minute
-  TimeUs last_warning_ = -1;
-  TimeUs next_expiry_ = 0;  // no block expires before this
+  TimeUs next_expiry_ = 0;      // no block expires before this
   TimeUs live_after_ = std::numeric_limits<TimeUs>::min();
   Allowlist allow_;
-  std::set<std::pair<std::string, std::string>> said_;  // keys said once each
-  TimeUs refusals_minute_ = -1;                         // rate limit of the lines
-  int refusals_said_ = 0;
+  std::set<std::pair<BlockKind, std::string>> said_;  // keys said once each
   int64_t capped_ = 0, allowlisted_ = 0, not_enforced_ = 0, short_subjects_ = 0;
   int64_t ended_by_store_ = 0;
   uint64_t version_ = 0;

@@ -57,28 +57,28 @@ std::string ProtectedReason(const BlockGuard& guard, const Cidr& net) {
 StatusOr<Block> ManualBlock(const BlockGuard& guard, const std::string& kind,
                             const std::string& key, const std::string& reason, TimeUs now,
                             TimeUs period) {
+  auto parsed = ParseBlockKind(kind);
+  if (!parsed.ok()) return parsed.status();
   Block b;
-  b.kind = kind;
+  b.kind = *parsed;
   b.key = key;
-  if (b.kind == "ip") {
+  if (b.kind == BlockKind::kIp) {
     auto ip = IpAddress::Parse(b.key);
     if (!ip) return Status::InvalidArgument("not an IP address: " + b.key);
     b.key = ip->ToString();
-  } else if (b.kind == "cidr") {
+  } else if (b.kind == BlockKind::kCidr) {
     auto c = Cidr::Parse(b.key);
     if (!c) return Status::InvalidArgument("not a CIDR: " + b.key);
     b.key = c->ToString();
-  } else if (b.kind == "subject") {
+  } else {
     b.raw_subjects = {OneLine(b.key)};  // a line break would make two rules
     b.key = NormalizeSubject(b.key);
     if (b.key.empty()) return Status::InvalidArgument("the subject is empty once normalized");
-  } else {
-    return Status::InvalidArgument("the kind is ip, cidr or subject");
   }
   // Allowlists win over a block by hand too: refused here, with the reason,
   // whatever this machine can know (the agent checks again).
   std::string refused;
-  if (b.kind != "subject") {
+  if (b.kind != BlockKind::kSubject) {
     refused = ProtectedReason(guard, *Cidr::Parse(b.key));
   } else if (SubjectChars(b.key) < guard.min_subject_chars) {
     refused = "subject too short: '" + b.key + "' has " + std::to_string(SubjectChars(b.key)) +

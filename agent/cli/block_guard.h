@@ -35,7 +35,8 @@ StatusOr<BlockGuard> LoadBlockGuard(const std::optional<std::string>& config_pat
 std::string ProtectedReason(const BlockGuard& guard, const Cidr& net);
 
 // A block added by hand (`mailtrail blocks add`, the web console): `key`
-// validated for its `kind` (ip, cidr, subject) and checked against the guard.
+// validated for its `kind` (ip, cidr, subject: the one place a kind typed by
+// hand is parsed, ParseBlockKind) and checked against the guard.
 // InvalidArgument says what is malformed; a refusal's message starts with
 // "refused: " and says why.
 StatusOr<Block> ManualBlock(const BlockGuard& guard, const std::string& kind,

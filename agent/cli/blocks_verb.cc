@@ -26,8 +26,8 @@ void PrintBlock(const Block& b, const std::string& format) {
   if (format == "jsonl") {
     AppendBlockJson(b, &line);
   } else {
-    line = FormatRfc3339(b.created) + "  " + b.kind + " " + EscapeForLog(b.key, 60) + "  until " +
-           FormatRfc3339(b.expires) + (b.live ? "  " : "  (replayed, not live)  ") +
+    line = FormatRfc3339(b.created) + "  " + BlockKindName(b.kind) + " " + EscapeForLog(b.key, 60) +
+           "  until " + FormatRfc3339(b.expires) + (b.live ? "  " : "  (replayed, not live)  ") +
            EscapeForLog(b.reason, 160);
   }
   std::printf("%s\n", line.c_str());
@@ -103,13 +103,11 @@ int BlocksMain(const std::vector<std::string>& argv, const Clock& clock) {
     return kExitOk;
   }
   if (what == "add" && pos.size() == 3) {
-    if (pos[1] != "ip" && pos[1] != "cidr" && pos[1] != "subject")
-      return UsageError(kBlocksVerb, "add ip, cidr or subject, not '" + pos[1] + "'");
     const TimeUs period = args->Number("for", -1);
     if (period < 0) return UsageError(kBlocksVerb, "add needs --for, a duration like 1h");
     auto guard = LoadBlockGuard(args->Get("config"), args->Get("postfix-config-dir"));
     if (!guard.ok()) return FailWith(guard.status());
-    // The same checks as the web console's (agent/cli/block_guard.h).
+    // The same checks as the web console's (agent/cli/block_guard.h), the kind's too.
     auto b = ManualBlock(*guard, pos[1], pos[2], args->Get("reason").value_or(""), now, period);
     if (!b.ok()) {  // a bad key (2, with the usage), or one the allowlists protect (2)
       if (b.status().message().rfind("refused: ", 0) != 0)
@@ -151,10 +149,10 @@ int BlocksMain(const std::vector<std::string>& argv, const Clock& clock) {
     const std::string normalized = NormalizeSubject(pos[1]);
     int shown = 0;
     for (const Block& b : *blocks) {
-      if (b.key != pos[1] && !(b.kind == "subject" && b.key == normalized)) continue;
+      if (b.key != pos[1] && !(b.kind == BlockKind::kSubject && b.key == normalized)) continue;
       ++shown;
       std::printf("%s %s (%s)\n  rule %s, strike %d, decided on %s\n  %s -> %s%s\n  why: %s\n",
-                  b.kind.c_str(), EscapeForLog(b.key, 200).c_str(),
+                  BlockKindName(b.kind), EscapeForLog(b.key, 200).c_str(),
                   b.expires > now ? "active" : "ended", b.rule.c_str(), b.strikes,
                   EscapeForLog(b.origin_host, 100).c_str(), FormatRfc3339(b.created).c_str(),
                   FormatRfc3339(b.expires).c_str(), b.live ? "" : " (replayed lines: not live)",
@@ -166,12 +164,12 @@ int BlocksMain(const std::vector<std::string>& argv, const Clock& clock) {
         std::printf("    header_checks: %s\n    matches: %s\n", check.line.c_str(),
                     DescribeHeaderCheck(check).c_str());
       }
-      if (b.kind == "subject" && SubjectChars(b.key) < guard->min_subject_chars)
+      if (b.kind == BlockKind::kSubject && SubjectChars(b.key) < guard->min_subject_chars)
         std::printf(
             "  not enforced here: %zu characters once normalised, fewer than %zu"
             " ([blocks] min_subject_chars)\n",
             SubjectChars(b.key), guard->min_subject_chars);
-      if (b.kind != "subject") {
+      if (b.kind != BlockKind::kSubject) {
         const auto net = Cidr::Parse(b.key);
         if (const std::string why = net ? ProtectedReason(*guard, *net) : ""; !why.empty())
           std::printf("  not enforced here: %s\n", EscapeForLog(why, 300).c_str());

@@ -275,8 +275,9 @@ int DetectMain(const std::vector<std::string>& argv, const Clock& clock) {
     if (format == "jsonl") {
       AppendBlockJson(b, &line);
     } else {
-      line = FormatRfc3339(b.created) + "  " + b.kind + " " + EscapeForLog(b.key, 60) + "  until " +
-             FormatRfc3339(b.expires) + "  " + EscapeForLog(b.reason, 160);
+      line = FormatRfc3339(b.created) + "  " + BlockKindName(b.kind) + " " +
+             EscapeForLog(b.key, 60) + "  until " + FormatRfc3339(b.expires) + "  " +
+             EscapeForLog(b.reason, 160);
     }
     std::printf("%s\n", line.c_str());
   }

@@ -129,7 +129,7 @@ std::string ManPage5() {
   rule.name = "mailer-daemon-lookalike";
   rule.header = "From";
   rule.pattern = "^From:.*MAILER-DAEM0N";
-  rule.action = "block-ip";
+  rule.action = RuleAction::kBlockIp;
   rule.threshold = 3;
   example.detect.rules.push_back(rule);
   const std::string toml = ConfigToml(example);

@@ -26,6 +26,7 @@
 #include "agent/uv/run_loop.h"
 #include "base/cidr.h"
 #include "base/file_system.h"
+#include "base/log.h"
 #include "base/text.h"
 
 namespace mailtrail::cli {
@@ -119,28 +120,28 @@ void Reload(const Args& args, const std::vector<std::string>& logs, const Clock&
   if (next.ok() && !ParseTz(next->logs.timezone, clock, &offset))
     next = Status::InvalidArgument("timezone must be UTC, local, +HH:MM or -HH:MM");
   if (!next.ok()) {
-    std::fprintf(stderr, "mailtrail: reload refused, keeping the running configuration: %s\n",
-                 EscapeForLog(next.status().message(), 300).c_str());
+    StderrLog().Warn("reload refused, keeping the running configuration: " +
+                     EscapeForLog(next.status().message(), 300));
     return;
   }
   const TimeUs poll_before = supervisor->config().logs.poll_interval;
   const Supervisor::ReloadResult r = supervisor->Reload(*next, offset);
   switch (r.outcome) {
     case Supervisor::Reloaded::kStopped:
-      std::fprintf(stderr, "mailtrail: reload failed and cannot restart either: %s\n",
-                   EscapeForLog(r.why.message(), 500).c_str());
+      StderrLog().Error("reload failed and cannot restart either: " +
+                        EscapeForLog(r.why.message(), 500));
       std::exit(kExitFailure);  // systemd restarts the service
     case Supervisor::Reloaded::kRestored:
-      std::fprintf(stderr, "mailtrail: reload failed (%s); back to the previous configuration\n",
-                   EscapeForLog(r.why.message(), 300).c_str());
+      StderrLog().Warn("reload failed (" + EscapeForLog(r.why.message(), 300) +
+                       "); back to the previous configuration");
       break;
     case Supervisor::Reloaded::kApplied: {
       std::string later;
       for (const std::string& section : r.restart) later += " " + section;
-      std::fprintf(stderr, "mailtrail: configuration reloaded: %zu log(s)%s into %s%s%s\n",
-                   next->logs.paths.size(), next->input.journal ? " and the journal" : "",
-                   EscapeForLog(next->store.url).c_str(),
-                   later.empty() ? "" : "; at the next restart:", later.c_str());
+      StderrLog().Info("configuration reloaded: " + std::to_string(next->logs.paths.size()) +
+                       " log(s)" + (next->input.journal ? " and the journal" : "") + " into " +
+                       EscapeForLog(next->store.url) +
+                       (later.empty() ? "" : "; at the next restart:") + later);
       break;
     }
   }
@@ -267,9 +268,7 @@ int RunMain(const std::vector<std::string>& argv, const Clock& clock) {
   }
   SupervisorHooks hooks;
   hooks.wait_for_store = [&clock](TimeUs t) { return WaitUnlessStopped(clock, t); };
-  hooks.say = [](const std::string& what) {
-    std::fprintf(stderr, "mailtrail: %s\n", EscapeForLog(what, 500).c_str());
-  };
+  hooks.log = &StderrLog();  // the daemon's diagnostics: one logger (docs/style.md "Logging")
   hooks.status = [](const std::string& what) { sd_notify(0, ("READY=1\nSTATUS=" + what).c_str()); };
   Supervisor supervisor(RealFileSystem(), &clock, hooks);
   if (Status st = supervisor.Start(*config, offset, /*wait_for_store=*/true); !st.ok())
@@ -300,9 +299,9 @@ int RunMain(const std::vector<std::string>& argv, const Clock& clock) {
         metrics_listen = want;
         metrics.Publish(supervisor.agent()->RenderMetrics());
       } else {
-        std::fprintf(stderr, "mailtrail: metrics not moved to %s (%s); still on %s\n",
-                     EscapeForLog(want).c_str(), EscapeForLog(ms.message()).c_str(),
-                     metrics_listen.empty() ? "nothing" : metrics_listen.c_str());
+        StderrLog().Warn("metrics not moved to " + EscapeForLog(want) + " (" +
+                         EscapeForLog(ms.message()) + "); still on " +
+                         (metrics_listen.empty() ? "nothing" : metrics_listen));
         if (!metrics_listen.empty() && !metrics.Start(metrics_listen).ok()) metrics_listen.clear();
       }
     };
@@ -312,25 +311,23 @@ int RunMain(const std::vector<std::string>& argv, const Clock& clock) {
   auto enforcement = LiveEnforcement::Start(*config);
   if (!enforcement.ok()) return FailWith(enforcement.status());
   if (!(*enforcement)->notice().empty())
-    std::fprintf(stderr, "mailtrail: %s\n", EscapeForLog((*enforcement)->notice(), 300).c_str());
+    StderrLog().Info(EscapeForLog((*enforcement)->notice(), 300));
   auto tick = [&] {
     if (!metrics_listen.empty()) metrics.Publish(supervisor.agent()->RenderMetrics());
     (*enforcement)->Tick(supervisor.agent()->blocks(), clock.WallNow(), clock.MonotonicNow());
   };
   tick();
   loop.on_tick = tick;
-  std::fprintf(stderr, "mailtrail: following %zu log(s)%s into %s\n", config->logs.paths.size(),
-               supervisor.agent()->journal() ? " and the journal" : "",
-               EscapeForLog(config->store.url).c_str());
+  StderrLog().Info("following " + std::to_string(config->logs.paths.size()) + " log(s)" +
+                   (supervisor.agent()->journal() ? " and the journal" : "") + " into " +
+                   EscapeForLog(config->store.url));
   Status st = RunAgentLoop(supervisor.agent(), loop);
   (*enforcement)->Stop();
   const Agent* agent = supervisor.agent();
-  std::fprintf(stderr,
-               "mailtrail: stopped after %lld lines (%lld unknown), %lld records written, "
-               "%zu messages open\n",
-               static_cast<long long>(agent->lines_read()),
-               static_cast<long long>(agent->unknown_lines()),
-               static_cast<long long>(agent->records_written()), agent->open_records());
+  StderrLog().Info("stopped after " + std::to_string(agent->lines_read()) + " lines (" +
+                   std::to_string(agent->unknown_lines()) + " unknown), " +
+                   std::to_string(agent->records_written()) + " records written, " +
+                   std::to_string(agent->open_records()) + " messages open");
   if (!st.ok()) return FailWith(DamagedStoreSaysTheWayOut(st));  // found damaged while running
   return kExitOk;
 }

@@ -2,6 +2,7 @@
 
 #include "agent/config/config_table.h"
 #include "base/regular_file.h"
+#include "base/text.h"
 
 namespace mailtrail {
 
@@ -49,6 +50,9 @@ Status ReadRules(const std::string& name, const toml::node& n, std::vector<Conte
     ContentRuleSpec spec;
     if (Status st = ReadSection(name, *rt, "detect.rule", RuleTable(), &spec); !st.ok()) return st;
     if (spec.name.empty()) return At(name, item, "a rule needs a name");
+    if (!rt->contains("action"))
+      return At(name, item,
+                "rule '" + spec.name + "': action must be count, block-ip or block-subject");
     // The error points at the pattern's own line, where the mistake is.
     if (auto compiled = ContentRules::Compile({spec}); !compiled.ok()) {
       const toml::node* where = rt->get("pattern");
@@ -60,6 +64,25 @@ Status ReadRules(const std::string& name, const toml::node& n, std::vector<Conte
 }
 
 }  // namespace
+
+const char* QueueReadName(QueueRead r) {
+  switch (r) {
+    case QueueRead::kOff:
+      return "off";
+    case QueueRead::kFiles:
+      return "files";
+    case QueueRead::kPostqueue:
+      return "postqueue";
+  }
+  return "off";  // not reached: every mode is named above
+}
+
+StatusOr<QueueRead> ParseQueueRead(std::string_view name) {
+  for (QueueRead r : {QueueRead::kOff, QueueRead::kFiles, QueueRead::kPostqueue})
+    if (name == QueueReadName(r)) return r;
+  return Status::InvalidArgument("read must be off, files or postqueue, not \"" +
+                                 EscapeForLog(name, 40) + "\"");
+}
 
 StatusOr<Config> ParseConfig(const std::string& text, const std::string& name) {
   toml::table root;

@@ -5,6 +5,7 @@
 #define MAILTRAIL_AGENT_CONFIG_CONFIG_H_
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "agent/detect/content_rules.h"
@@ -92,8 +93,16 @@ struct EnforceConfig {
 };
 
 // agent/queue/queue_watcher.h
+// How the queue is read: not at all, its files, or `postqueue -j`.
+enum class QueueRead { kOff, kFiles, kPostqueue };
+// "off", "files", "postqueue": the names the config uses.
+const char* QueueReadName(QueueRead r);
+// The mode named `name`; anything else is InvalidArgument "read must be off,
+// files or postqueue, not "..."". Parsed once, by the config's key table.
+StatusOr<QueueRead> ParseQueueRead(std::string_view name);
+
 struct QueueConfig {
-  std::string read = "off";  // off | files | postqueue
+  QueueRead read = QueueRead::kOff;
   std::string directory = "/var/spool/postfix";
   TimeUs scan_interval = 60 * kUsPerSecond;
   int64_t bounce_alert = 50;

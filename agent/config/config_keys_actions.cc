@@ -176,11 +176,11 @@ void QueueKeys(std::vector<KeyDef<Config>>* t) {
   constexpr int64_t kS = kUsPerSecond;
   std::vector<KeyDef<C>> keys = {
       Lift(&C::queue,
-           Choice<QueueConfig>(
+           Enum<QueueConfig>(
                "queue", "read",
                "read Postfix's queue: off, files (the queue files: subjects of waiting bounces; "
                "needs the postfix user or CAP_DAC_READ_SEARCH) or postqueue (postqueue -j)",
-               true, &QueueConfig::read, {"off", "files", "postqueue"})),
+               true, &QueueConfig::read, ParseQueueRead, QueueReadName, "off, files or postqueue")),
       Lift(&C::queue, Text<QueueConfig>("queue", "directory", "Postfix's queue_directory", true,
                                         &QueueConfig::directory)),
       Lift(&C::queue,

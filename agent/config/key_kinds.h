@@ -115,6 +115,27 @@ KeyDef<T> Choice(const char* section, const char* key, const char* help, bool re
   return def;
 }
 
+// A string key naming one value of the enum E: `parse` is the one check (its
+// message is the key's error), `name` prints the value back. `list` is the
+// names for the man page ("off, files or postqueue").
+template <typename T, typename E>
+KeyDef<T> Enum(const char* section, const char* key, const char* help, bool reloadable, E T::*field,
+               StatusOr<E> (*parse)(std::string_view), const char* (*name)(E), const char* list) {
+  return {section,
+          key,
+          std::string("string: ") + list,
+          help,
+          reloadable,
+          [=](const toml::node& n, T* t) -> KeyError {
+            if (!n.is_string()) return {std::string(key) + " must be a string"};
+            auto v = parse(**n.as_string());
+            if (!v.ok()) return {v.status().message()};
+            t->*field = *v;
+            return {};
+          },
+          [=](const T& t) { return TomlString(name(t.*field)); }};
+}
+
 // A section's key as a key of the whole Config.
 template <typename S>
 KeyDef<Config> Lift(S Config::*part, KeyDef<S> k) {

@@ -1,5 +1,7 @@
 #include "agent/detect/content_rules.h"
 
+#include "base/text.h"
+
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
 
@@ -18,6 +20,25 @@ struct ContentRules::Compiled {
 
 ContentRules::~ContentRules() = default;
 
+const char* RuleActionName(RuleAction a) {
+  switch (a) {
+    case RuleAction::kCount:
+      return "count";
+    case RuleAction::kBlockIp:
+      return "block-ip";
+    case RuleAction::kBlockSubject:
+      return "block-subject";
+  }
+  return "count";  // not reached: every action is named above
+}
+
+StatusOr<RuleAction> ParseRuleAction(std::string_view name) {
+  for (RuleAction a : {RuleAction::kCount, RuleAction::kBlockIp, RuleAction::kBlockSubject})
+    if (name == RuleActionName(a)) return a;
+  return Status::InvalidArgument("action must be count, block-ip or block-subject, not \"" +
+                                 EscapeForLog(name, 40) + "\"");
+}
+
 StatusOr<std::unique_ptr<ContentRules>> ContentRules::Compile(
     const std::vector<ContentRuleSpec>& specs, uint32_t match_limit, uint32_t depth_limit) {
   std::unique_ptr<ContentRules> rules(new ContentRules());
@@ -25,8 +46,6 @@ StatusOr<std::unique_ptr<ContentRules>> ContentRules::Compile(
     const std::string where = "rule '" + s.name + "'";
     if (s.header != "From" && s.header != "Subject")
       return Status::InvalidArgument(where + ": header must be From or Subject");
-    if (s.action != "count" && s.action != "block-ip" && s.action != "block-subject")
-      return Status::InvalidArgument(where + ": action must be count, block-ip or block-subject");
     if (s.threshold < 1) return Status::InvalidArgument(where + ": threshold must be >= 1");
     auto c = std::make_unique<Compiled>();
     int err = 0;

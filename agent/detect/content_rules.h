@@ -9,6 +9,7 @@
 
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "agent/track/record.h"
@@ -17,11 +18,20 @@
 
 namespace mailtrail {
 
+// What a rule's matches do (the config's `action`).
+enum class RuleAction { kCount, kBlockIp, kBlockSubject };
+
+// The action's name as the config spells it: "count", "block-ip", "block-subject".
+const char* RuleActionName(RuleAction a);
+// The action named `name`; anything else is InvalidArgument "action must be
+// count, block-ip or block-subject, not "..."". Parsed once, by the config.
+StatusOr<RuleAction> ParseRuleAction(std::string_view name);
+
 struct ContentRuleSpec {
   std::string name;
   std::string header;   // "From" | "Subject": the pattern sees "From: <as logged>"
   std::string pattern;  // PCRE2
-  std::string action;   // "count" | "block-ip" | "block-subject"
+  RuleAction action = RuleAction::kCount;  // the config requires it to be written
   int threshold = 1;
   TimeUs window = 60 * kUsPerSecond;
 };

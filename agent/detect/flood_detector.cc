@@ -54,8 +54,8 @@ void FloodDetector::ApplyRules(const MessageRecord& r, const std::vector<size_t>
   const TimeUs now = r.last_seen;
   for (size_t i : matched) {
     const ContentRuleSpec& rule = rules_->specs()[i];
-    if (rule.action == "count") continue;
-    const bool by_ip = rule.action == "block-ip";
+    if (rule.action == RuleAction::kCount) continue;
+    const bool by_ip = rule.action == RuleAction::kBlockIp;
     if (by_ip && r.client_ip.empty()) continue;
     if (!by_ip && !r.subject) continue;
     const std::string key = by_ip ? r.client_ip : NormalizeSubject(*r.subject);
@@ -166,7 +166,7 @@ void FloodDetector::OnRecord(const MessageRecord& r, std::vector<Decision>* out)
   bool counted = false;  // a "count" rule makes it a bounce for the flood rules
   if (rules_) {
     const std::vector<size_t> matched = rules_->Matches(r);
-    for (size_t i : matched) counted |= rules_->specs()[i].action == "count";
+    for (size_t i : matched) counted |= rules_->specs()[i].action == RuleAction::kCount;
     ApplyRules(r, matched, out);
   }
   if (!counted && ClassifyBounce(r) == BounceSignal::kNone) {

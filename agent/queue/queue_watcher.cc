@@ -7,7 +7,6 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <cstdio>
 #include <cstring>
 
 #include "agent/queue/postqueue.h"
@@ -89,10 +88,8 @@ void QueueWatcher::Stop() {
 
 void QueueWatcher::Say(const std::string& what) {
   // At most once a minute: a queue we may not read says so, not per file.
-  const TimeUs now = clock_->MonotonicNow();
-  if (last_said_ >= 0 && now - last_said_ < 60 * kUsPerSecond) return;
-  last_said_ = now;
-  std::fprintf(stderr, "mailtrail: queue: %s\n", EscapeForLog(what, 300).c_str());
+  o_.log->Limited(LogLevel::kWarn, "queue", "queue: " + EscapeForLog(what, 300),
+                  clock_->MonotonicNow());
 }
 
 void QueueWatcher::ReadFile(const std::string& path, const std::string& qid, bool incoming) {
@@ -166,11 +163,10 @@ void QueueWatcher::Count(const QueueScan& s) {
     int64_t most = 0;
     for (const auto& [d, n] : s.bounce_domains)
       if (n > most) most = n, top = d;
-    std::fprintf(stderr,
-                 "mailtrail: outgoing backscatter: %lld bounces waiting in deferred (the most "
-                 "to %s: %lld); this server is bouncing mail to senders that do not take it\n",
-                 static_cast<long long>(s.deferred_bounces), EscapeForLog(top, 100).c_str(),
-                 static_cast<long long>(most));
+    o_.log->Warn("outgoing backscatter: " + std::to_string(s.deferred_bounces) +
+                 " bounces waiting in deferred (the most to " + EscapeForLog(top, 100) + ": " +
+                 std::to_string(most) +
+                 "); this server is bouncing mail to senders that do not take it");
   }
 }
 

@@ -32,6 +32,7 @@
 #include "agent/queue/queue_dir.h"
 #include "base/civil_time.h"
 #include "base/clock.h"
+#include "base/log.h"
 
 namespace mailtrail {
 
@@ -71,7 +72,8 @@ struct QueueWatcherOptions {
   std::string postqueue = "/usr/sbin/postqueue";
   std::string postfix_config_dir = "/etc/postfix";
   TimeUs scan_interval = 60 * kUsPerSecond;
-  int64_t bounce_alert = 50;  // deferred bounces that are reported as backscatter
+  int64_t bounce_alert = 50;   // deferred bounces that are reported as backscatter
+  Logger* log = &StderrLog();  // read errors (once a minute) and the backscatter report
 };
 
 class QueueWatcher {
@@ -110,7 +112,6 @@ class QueueWatcher {
   std::thread thread_;
   std::atomic<int64_t> files_read_{0}, read_errors_{0}, deferred_bounces_{0}, queued_files_{0},
       corrupt_files_{0}, scans_{0}, vanished_{0};
-  TimeUs last_said_ = -1;  // monotonic
 };
 
 }  // namespace mailtrail

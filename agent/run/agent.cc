@@ -138,6 +138,8 @@ Agent::Agent(AgentOptions options, Store* store, FileSystem* fs, const Clock* cl
       blocks_(options_.detect ? std::make_unique<BlockManager>(options_.blocks) : nullptr),
       tee_(std::make_unique<Tee>(this)),
       tracker_(LiveTracker(options_.tracker), tee_.get()) {
+  writer_->set_log(options_.log);
+  if (blocks_) blocks_->log = options_.log;
   if (options_.fleet_agent.empty()) options_.fleet_agent = MachineName("mailtrail");
   started_ = clock_->WallNow();
   FileStreamOptions fo;
@@ -169,10 +171,10 @@ void Agent::ApplyDecisions() {
   for (const Decision& d : decisions_) {
     const Block* b = blocks_->Apply(d, &why);
     if (b == nullptr) continue;
-    std::fprintf(stderr, "mailtrail: block %s %s until %s%s: %s\n", b->kind.c_str(),
-                 EscapeForLog(b->key, 120).c_str(), FormatRfc3339(b->expires).c_str(),
-                 b->live ? "" : " (old lines: recorded, not live)",
-                 EscapeForLog(b->reason, 200).c_str());
+    options_.log->Warn(std::string("block ") + BlockKindName(b->kind) + " " +
+                       EscapeForLog(b->key, 120) + " until " + FormatRfc3339(b->expires) +
+                       (b->live ? "" : " (old lines: recorded, not live)") + ": " +
+                       EscapeForLog(b->reason, 200));
     new_blocks_.push_back(*b);
   }
 }
@@ -191,8 +193,8 @@ Status Agent::Start() {
     if (all.ok()) {
       blocks_->Restore(*all, clock_->WallNow());
     } else if (all.status().code() == Status::Code::kUnavailable) {
-      std::fprintf(stderr, "mailtrail: blocks not restored (%s); detection starts afresh\n",
-                   EscapeForLog(all.status().message(), 300).c_str());
+      options_.log->Warn("blocks not restored (" + EscapeForLog(all.status().message(), 300) +
+                         "); detection starts afresh");
     } else {
       return all.status();
     }
@@ -232,8 +234,7 @@ Status Agent::Start() {
   // again and counted once. A damaged state costs the windows, not the start.
   if (detector_ && !detector_state.empty()) {
     if (Status st = detector_->LoadState(detector_state); !st.ok())
-      std::fprintf(stderr, "mailtrail: detection starts afresh: %s\n",
-                   EscapeForLog(st.message(), 300).c_str());
+      options_.log->Warn("detection starts afresh: " + EscapeForLog(st.message(), 300));
   }
   // Log time goes on from where it stood, by the wall clock, until lines come.
   last_line_log_time_ = tracker_.now();
@@ -262,10 +263,10 @@ Status Agent::StartJournal(const Checkpoint* saved) {
   // A checkpoint that read the journal: on after its cursor ("": nothing was
   // there then, so everything now is new). Else a first start for the journal.
   if (saved && saved->journal_read) {
-    std::fprintf(stderr, "mailtrail: reading %s after %s\n", EscapeForLog(journal_->name()).c_str(),
-                 saved->journal_cursor.empty()
-                     ? "nothing (from its start)"
-                     : ("cursor " + EscapeForLog(saved->journal_cursor, 300)).c_str());
+    options_.log->Info("reading " + EscapeForLog(journal_->name()) + " after " +
+                       (saved->journal_cursor.empty()
+                            ? std::string("nothing (from its start)")
+                            : "cursor " + EscapeForLog(saved->journal_cursor, 300)));
     return saved->journal_cursor.empty() ? journal_->SeekHead()
                                          : journal_->SeekAfter(saved->journal_cursor);
   }
@@ -318,10 +319,10 @@ StatusOr<size_t> Agent::Step() {
     // Blocks other agents decided (a shared store) become active here too.
     if (auto theirs = writer_->TakeRefreshedBlocks()) {
       for (const Block& b : blocks_->Restore(*theirs, clock_->WallNow()))
-        std::fprintf(stderr, "mailtrail: block %s %s until %s (decided by %s): %s\n",
-                     b.kind.c_str(), EscapeForLog(b.key, 120).c_str(),
-                     FormatRfc3339(b.expires).c_str(), EscapeForLog(b.origin_host, 100).c_str(),
-                     EscapeForLog(b.reason, 200).c_str());
+        options_.log->Warn(std::string("block ") + BlockKindName(b.kind) + " " +
+                           EscapeForLog(b.key, 120) + " until " + FormatRfc3339(b.expires) +
+                           " (decided by " + EscapeForLog(b.origin_host, 100) +
+                           "): " + EscapeForLog(b.reason, 200));
     }
     if (now - last_block_refresh_ >= options_.block_refresh) {
       last_block_refresh_ = now;

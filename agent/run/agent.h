@@ -29,6 +29,7 @@
 #include "agent/track/tracker.h"
 #include "base/clock.h"
 #include "base/file_system.h"
+#include "base/log.h"
 #include "parsers/line_parser.h"
 
 namespace mailtrail {
@@ -77,6 +78,8 @@ struct AgentOptions {
   // SaveAgentStatus: `mailtrail stats`, the web console); also at Stop().
   // 0: never.
   TimeUs status_interval = 10 * kUsPerSecond;
+  // Where the agent and its parts (blocks, writer) tell the operator things.
+  Logger* log = &StderrLog();
 };
 
 class Agent {

@@ -1,7 +1,5 @@
 #include "agent/run/enforcement.h"
 
-#include <cstdio>
-
 #include "actions/postfix/postfix_tables.h"
 #include "agent/blocks/allowlist.h"
 #include "agent/detect/subject.h"
@@ -62,7 +60,7 @@ Status Enforcement::ApplyOnce(const DesiredBlocks& desired, TimeUs mono_now) {
   for (auto& a : Build(c_)) {
     Status st = a->Apply(desired, mono_now);
     if (st.ok()) continue;
-    reconciler_.say(std::string(a->name()) + " not updated (" + st.message() + ")");
+    reconciler_.log->Warn(std::string(a->name()) + " not updated (" + st.message() + ")");
     if (first.ok()) first = st;
   }
   return first;
@@ -71,18 +69,18 @@ Status Enforcement::ApplyOnce(const DesiredBlocks& desired, TimeUs mono_now) {
 void Enforcement::RemoveOnStop() {
   if (c_.enforce.nftables && c_.enforce.nftables_remove_on_stop) {
     if (Status rs = NftFirewallAction(nft_).Remove(); !rs.ok())
-      std::fprintf(stderr, "mailtrail: %s\n", EscapeForLog(rs.message(), 300).c_str());
+      reconciler_.log->Warn(EscapeForLog(rs.message(), 300));
   }
   if (c_.enforce.iptables && c_.enforce.iptables_remove_on_stop) {
     if (Status rs = IptcFirewallAction(iptc_).Remove(); !rs.ok())
-      std::fprintf(stderr, "mailtrail: %s\n", EscapeForLog(rs.message(), 300).c_str());
+      reconciler_.log->Warn(EscapeForLog(rs.message(), 300));
   }
 }
 
 namespace {
 // Postfix's mynetworks and this machine's addresses join the allowlist; what
 // cannot be read is said, and the caller goes on with the rest.
-void AddLocalAllowlist(const Config& c, std::vector<Cidr>* allow) {
+void AddLocalAllowlist(const Config& c, std::vector<Cidr>* allow, Logger& log) {
   const size_t configured = allow->size();
   size_t mynetworks = 0, own = 0;
   if (c.blocks.allow_mynetworks) {
@@ -92,42 +90,40 @@ void AddLocalAllowlist(const Config& c, std::vector<Cidr>* allow) {
       for (const Cidr& n : ParseMynetworks(*value, &skipped)) allow->push_back(n);
       mynetworks = allow->size() - configured;
       if (!skipped.empty())
-        std::fprintf(stderr,
-                     "mailtrail: mynetworks entries that are not networks are not allowlisted"
-                     " (list them in [blocks] allow): %s\n",
-                     EscapeForLog(JoinItems(skipped, ' '), 300).c_str());
+        log.Warn(
+            "mynetworks entries that are not networks are not allowlisted"
+            " (list them in [blocks] allow): " +
+            EscapeForLog(JoinItems(skipped, ' '), 300));
     } else {
-      std::fprintf(stderr,
-                   "mailtrail: mynetworks not read (%s); list your networks in [blocks] allow\n",
-                   EscapeForLog(value.status().message(), 300).c_str());
+      log.Warn("mynetworks not read (" + EscapeForLog(value.status().message(), 300) +
+               "); list your networks in [blocks] allow");
     }
   }
   if (c.blocks.allow_own_addresses) {
     for (const Cidr& a : OwnAddresses()) allow->push_back(a);
     own = allow->size() - configured - mynetworks;
   }
-  std::fprintf(stderr,
-               "mailtrail: never blocked: %zu networks configured, %zu from mynetworks, %zu"
-               " addresses of this machine\n",
-               configured, mynetworks, own);
+  log.Info("never blocked: " + std::to_string(configured) + " networks configured, " +
+           std::to_string(mynetworks) + " from mynetworks, " + std::to_string(own) +
+           " addresses of this machine");
 }
 }  // namespace
 
-void AllowlistOf(const Config& c, bool local, BlockPolicy* p) {
+void AllowlistOf(const Config& c, bool local, BlockPolicy* p, Logger& log) {
   p->min_subject_chars = static_cast<size_t>(c.blocks.min_subject_chars);
   for (const auto& a : c.blocks.allow)
     if (auto n = Cidr::Parse(a)) p->allow_cidrs.push_back(*n);  // checked by the config
   for (const auto& s : c.blocks.allow_subjects) p->allow_subjects.push_back(NormalizeSubject(s));
-  if (local) AddLocalAllowlist(c, &p->allow_cidrs);
+  if (local) AddLocalAllowlist(c, &p->allow_cidrs, log);
 }
 
 PolicyTable PolicyTableOf(const std::vector<Block>& blocks) {
   PolicyTable t;
   for (const Block& b : blocks) {
     if (!b.live) continue;
-    if (b.kind == "ip") {
+    if (b.kind == BlockKind::kIp) {
       if (auto ip = IpAddress::Parse(b.key)) t.ips.insert(ip->ToString());
-    } else if (b.kind == "cidr") {
+    } else if (b.kind == BlockKind::kCidr) {
       if (auto n = Cidr::Parse(b.key)) t.networks.push_back(*n);
     }
   }

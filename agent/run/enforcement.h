@@ -36,7 +36,8 @@ class Enforcement {
   Status ApplyOnce(const DesiredBlocks& desired, TimeUs mono_now);
   // What the configuration asks at stop (remove the firewall's table/chain).
   void RemoveOnStop();
-  std::function<void(const std::string&)>& say() { return reconciler_.say; }
+  // Where failures and dry runs are said (default: stderr).
+  void set_log(Logger* log) { reconciler_.log = log; }
 
  private:
   std::vector<std::unique_ptr<Action>> Build(const Config& c) const;
@@ -78,8 +79,8 @@ PolicyTable PolicyTableOf(const std::vector<Block>& blocks);
 
 // The allowlists of `c` into `p` (configured networks and subjects, the
 // minimum subject length) and, when `local`, Postfix's mynetworks and this
-// machine's addresses (said on stderr).
-void AllowlistOf(const Config& c, bool local, BlockPolicy* p);
+// machine's addresses (said to `log`).
+void AllowlistOf(const Config& c, bool local, BlockPolicy* p, Logger& log = StderrLog());
 
 }  // namespace mailtrail
 

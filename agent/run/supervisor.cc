@@ -8,8 +8,9 @@
 
 namespace mailtrail {
 
-AgentOptions ToAgentOptions(const Config& c) {
+AgentOptions ToAgentOptions(const Config& c, Logger* log) {
   AgentOptions o;
+  o.log = log;
   o.logs = c.logs.paths;
   if (c.input.journal) {
     JournalSource js;
@@ -46,7 +47,7 @@ AgentOptions ToAgentOptions(const Config& c) {
   o.blocks.max_active = static_cast<size_t>(c.blocks.max_active);
   o.blocks.max_new_per_minute = static_cast<int>(c.blocks.max_new_per_minute);
   o.blocks.live = !c.blocks.dry_run;
-  AllowlistOf(c, /*local=*/c.detect.enabled, &o.blocks);
+  AllowlistOf(c, /*local=*/c.detect.enabled, &o.blocks, *log);
   // The store is read this often for blocks others added or ended: a removal
   // reaches the enforcement within 5 s (a read, its answer, then a tick).
   o.block_refresh = 2 * kUsPerSecond;
@@ -102,20 +103,21 @@ void Supervisor::Adopt(Running&& r) {
 // log keeps every line (docs/install.md). Asked to stop while waiting:
 // `out->agent` stays null.
 Status Supervisor::StartRunning(const Config& c, int offset, bool wait_for_store, Running* out) {
-  AgentOptions options = ToAgentOptions(c);
+  AgentOptions options = ToAgentOptions(c, hooks_.log);
   options.utc_offset_seconds = offset;
   StoreOptions store_options = ToStoreOptions(c);
   store_options.clock = clock_;
   auto store = OpenStore(c.store.url, store_options);
   if (!store.ok()) return DamagedStoreSaysTheWayOut(store.status());
   std::unique_ptr<QueueReader> queue;
-  if (c.queue.read != "off") {
+  if (c.queue.read != QueueRead::kOff) {
     QueueWatcherOptions qo;
     qo.queue_dir = c.queue.directory;
-    qo.read_files = c.queue.read == "files";
+    qo.read_files = c.queue.read == QueueRead::kFiles;
     qo.postfix_config_dir = c.blocks.postfix_config_dir;
     qo.scan_interval = c.queue.scan_interval;
     qo.bounce_alert = c.queue.bounce_alert;
+    qo.log = hooks_.log;
     queue = std::make_unique<QueueReader>(qo, clock_);
     if (Status st = queue->watcher.Start(); !st.ok()) return st;
     if (qo.read_files) options.queue_hints = &queue->cache;
@@ -126,8 +128,8 @@ Status Supervisor::StartRunning(const Config& c, int offset, bool wait_for_store
   wait_for_store = wait_for_store && hooks_.wait_for_store != nullptr;
   for (TimeUs wait = kUsPerSecond; wait_for_store && st.code() == Status::Code::kUnavailable;
        wait = std::min(2 * wait, 30 * kUsPerSecond)) {
-    hooks_.say("store unavailable (" + EscapeForLog(st.message(), 300) +
-               "); waiting for it (again in " + std::to_string(wait / kUsPerSecond) + " s)");
+    hooks_.log->Warn("store unavailable (" + EscapeForLog(st.message(), 300) +
+                     "); waiting for it (again in " + std::to_string(wait / kUsPerSecond) + " s)");
     hooks_.status("waiting for the store to resume from its checkpoint");
     if (!hooks_.wait_for_store(wait)) return Status::Ok();
     st = agent->Start();
@@ -162,7 +164,7 @@ Supervisor::ReloadResult Supervisor::Reload(const Config& next, int utc_offset_s
   ReloadResult result{Reloaded::kApplied, Status::Ok(), {}};
   if (agent_)
     if (Status st = agent_->Stop(); !st.ok())
-      hooks_.say("stopping for the reload: " + EscapeForLog(st.message(), 300));
+      hooks_.log->Warn("stopping for the reload: " + EscapeForLog(st.message(), 300));
   const Config previous = config_;
   const int previous_offset = offset_;
   StopAll();

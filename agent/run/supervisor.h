@@ -16,12 +16,14 @@
 #include "agent/run/agent.h"
 #include "base/clock.h"
 #include "base/file_system.h"
+#include "base/log.h"
 
 namespace mailtrail {
 
 // The agent's options from the configuration (allowlists included: local
-// ones, mynetworks and this machine's addresses, when detection is on).
-AgentOptions ToAgentOptions(const Config& c);
+// ones, mynetworks and this machine's addresses, when detection is on; what
+// cannot be read of them is said to `log`, which the agent then logs to).
+AgentOptions ToAgentOptions(const Config& c, Logger* log = &StderrLog());
 
 // A damaged database will not heal by restarting: Corruption (exit 65, which
 // the unit does not restart) with the way out; other statuses as they are.
@@ -31,8 +33,9 @@ struct SupervisorHooks {
   // The store is down at the first start: wait this long; false when asked to
   // stop meanwhile. Null: do not wait (the start fails with kUnavailable).
   std::function<bool(TimeUs)> wait_for_store;
-  // A line for the operator (the journal), and the service's status line.
-  std::function<void(const std::string&)> say = [](const std::string&) {};
+  // Where the supervisor, the agent and the queue reader tell the operator
+  // things (the journal); and the service's status line.
+  Logger* log = &StderrLog();
   std::function<void(const std::string&)> status = [](const std::string&) {};
 };
 

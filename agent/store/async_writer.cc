@@ -1,7 +1,6 @@
 #include "agent/store/async_writer.h"
 
 #include <chrono>
-#include <cstdio>
 #include <iterator>
 
 #include "base/text.h"
@@ -121,12 +120,10 @@ void AsyncWriter::Run() {
       } else {
         // Detection goes on with this agent's counts alone meanwhile; said at
         // most once a minute (it is tried again every few seconds).
-        const TimeUs t = clock_ ? clock_->MonotonicNow() : 0;
-        if (!clock_ || last_counts_warning_ < 0 || t - last_counts_warning_ >= 60 * kUsPerSecond) {
-          last_counts_warning_ = t;
-          std::fprintf(stderr, "mailtrail: fleet-wide counts not exchanged (%s)\n",
-                       EscapeForLog(theirs.status().message(), 300).c_str());
-        }
+        SayLimited("writer.counts",
+                   "fleet-wide counts not exchanged (" +
+                       EscapeForLog(theirs.status().message(), 300) + ")",
+                   clock_ ? clock_->MonotonicNow() : 0);
       }
       cv_.notify_all();
       continue;
@@ -138,12 +135,9 @@ void AsyncWriter::Run() {
         batch.status->records = stats_.written;
       }
       if (Status st = store_->SaveAgentStatus(*batch.status); !st.ok()) {
-        const TimeUs t = clock_ ? clock_->MonotonicNow() : 0;
-        if (!clock_ || last_status_warning_ < 0 || t - last_status_warning_ >= 60 * kUsPerSecond) {
-          last_status_warning_ = t;
-          std::fprintf(stderr, "mailtrail: agent status not saved (%s)\n",
-                       EscapeForLog(st.message(), 300).c_str());
-        }
+        SayLimited("writer.status",
+                   "agent status not saved (" + EscapeForLog(st.message(), 300) + ")",
+                   clock_ ? clock_->MonotonicNow() : 0);
       }
       std::lock_guard<std::mutex> lock(mu_);
       cv_.notify_all();  // room in the queue
@@ -164,13 +158,11 @@ void AsyncWriter::Run() {
       if (Status bs = store_->SaveBlocks(batch.blocks); !bs.ok()) {
         std::lock_guard<std::mutex> lock(mu_);
         blocks_unsaved_ = true;
-        if (!clock_ || last_block_warning_ < 0 || t0 - last_block_warning_ >= 60 * kUsPerSecond) {
-          last_block_warning_ = t0;
-          std::fprintf(stderr,
-                       "mailtrail: saving %zu block(s) failed (%s); they stay active"
-                       " and are saved again later\n",
-                       batch.blocks.size(), EscapeForLog(bs.message(), 300).c_str());
-        }
+        SayLimited("writer.blocks",
+                   "saving " + std::to_string(batch.blocks.size()) + " block(s) failed (" +
+                       EscapeForLog(bs.message(), 300) +
+                       "); they stay active and are saved again later",
+                   t0);
       }
     }
     Status st = store_->WriteBatch(batch.records, batch.checkpoint ? &*batch.checkpoint : nullptr);
@@ -247,6 +239,14 @@ bool AsyncWriter::WaitUntil(const std::function<bool(const Stats&)>& done,
   cv_.wait_for(lock, std::chrono::milliseconds(timeout_ms),
                [&] { return holds() || !error_.ok(); });
   return holds();
+}
+
+void AsyncWriter::SayLimited(const char* key, const std::string& message, TimeUs mono_now) {
+  if (clock_ == nullptr) {
+    log_->Warn(message);
+  } else {
+    log_->Limited(LogLevel::kWarn, key, message, mono_now);
+  }
 }
 
 }  // namespace mailtrail

@@ -24,6 +24,7 @@
 #include "agent/store/store.h"
 #include "agent/track/tracker.h"
 #include "base/clock.h"
+#include "base/log.h"
 
 namespace mailtrail {
 
@@ -56,6 +57,9 @@ class AsyncWriter : public RecordSink {
   // next one; a failure is said at most once a minute, and stops nothing. Its
   // `records` is set by the writer: written before it, in queue order.
   void PublishStatus(AgentStatus status);
+  // Where failures are said (each kind at most once a minute with a clock).
+  // Before the first batch only.
+  void set_log(Logger* log) { log_ = log; }
   size_t pending_records() const { return current_.size(); }
   // The first write error so far (OK while all went well).
   Status error() const;
@@ -82,6 +86,9 @@ class AsyncWriter : public RecordSink {
   bool WaitUntil(const std::function<bool(const Stats&)>& done, int64_t timeout_ms) const;
 
  private:
+  // Says `message` of `key` at most once a minute of the clock's time (every
+  // time without a clock).
+  void SayLimited(const char* key, const std::string& message, TimeUs mono_now);
   void Run();
   struct Batch {
     std::vector<MessageRecord> records;
@@ -119,9 +126,7 @@ class AsyncWriter : public RecordSink {
   bool blocks_unsaved_ = false;
   std::optional<std::vector<Block>> refreshed_;
   std::optional<std::vector<WindowCount>> fleet_counts_;
-  TimeUs last_counts_warning_ = -1;
-  TimeUs last_block_warning_ = -1;
-  TimeUs last_status_warning_ = -1;
+  Logger* log_ = &StderrLog();
   std::thread thread_;
 };
 

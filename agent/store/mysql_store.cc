@@ -699,7 +699,7 @@ Status MysqlStore::SaveBlocks(const std::vector<Block>& blocks) {
         "REPLACE INTO block (kind, `key`, created, expires, reason, rule, origin_host,"
         " raw_subjects, evidence, strikes, live) VALUES (?,?,?,?,?,?,?,?,?,?,?)"));
     for (const Block& b : blocks) {
-      up->setString(1, b.kind);
+      up->setString(1, BlockKindName(b.kind));
       up->setString(2, b.key);
       up->setInt64(3, b.created);
       up->setInt64(4, b.expires);
@@ -718,8 +718,10 @@ Status MysqlStore::SaveBlocks(const std::vector<Block>& blocks) {
 
 StatusOr<std::vector<Block>> MysqlStore::LoadBlocks(TimeUs active_at) {
   std::vector<Block> out;
+  Status bad_kind;  // a kind the agent does not know: bad data, refused here at the edge
   Status st = WithReconnect("load blocks", [&] {
     out.clear();
+    bad_kind = Status::Ok();
     std::unique_ptr<sql::PreparedStatement> q(conn_->prepareStatement(
         "SELECT kind, `key`, created, expires, reason, rule, origin_host, raw_subjects,"
         " evidence, strikes, live FROM block WHERE expires > ? ORDER BY created, kind, `key`"));
@@ -727,7 +729,12 @@ StatusOr<std::vector<Block>> MysqlStore::LoadBlocks(TimeUs active_at) {
     std::unique_ptr<sql::ResultSet> rs(q->executeQuery());
     while (rs->next()) {
       Block b;
-      b.kind = rs->getString(1);
+      auto kind = ParseBlockKind(std::string(rs->getString(1)));
+      if (!kind.ok()) {
+        bad_kind = Status::Corruption("load blocks: " + kind.status().message());
+        return;
+      }
+      b.kind = *kind;
       b.key = rs->getString(2);
       b.created = rs->getInt64(3);
       b.expires = rs->getInt64(4);
@@ -742,6 +749,7 @@ StatusOr<std::vector<Block>> MysqlStore::LoadBlocks(TimeUs active_at) {
     }
   });
   if (!st.ok()) return st;
+  if (!bad_kind.ok()) return bad_kind;
   return out;
 }
 

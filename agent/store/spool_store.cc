@@ -7,7 +7,6 @@
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
-#include <cstdio>
 #include <cstring>
 
 #include "agent/store/record_codec.h"
@@ -16,9 +15,8 @@
 namespace mailtrail {
 
 namespace {
-void Log(const std::string& m) {
-  std::fprintf(stderr, "mailtrail: %s\n", EscapeForLog(m, 400).c_str());
-}
+// The store's messages carry the server's words and paths: escaped whole.
+void Log(Logger* log, const std::string& m) { log->Warn(EscapeForLog(m, 400)); }
 
 std::string Compress(const std::string& raw) {
   uLongf n = compressBound(raw.size());
@@ -100,13 +98,14 @@ Status SpoolStore::OpenSpool(const std::string& path) {
   }
   const int64_t kept = std::max(max_seq, drained_seq_);
   if (appended_seq_ > kept)
-    Log("spool " + path + " lost its last " + std::to_string(appended_seq_ - kept) +
-        " batches (its WAL was cut or damaged); their lines are read again from the log, "
-        "from the checkpoint before them");
+    Log(options_.log,
+        "spool " + path + " lost its last " + std::to_string(appended_seq_ - kept) +
+            " batches (its WAL was cut or damaged); their lines are read again from the log, "
+            "from the checkpoint before them");
   appended_seq_ = std::max(appended_seq_, max_seq);
   if (spooled_batches_ > 0)
-    Log("spool " + path + " holds " + std::to_string(spooled_batches_) +
-        " batches from before; draining them first");
+    Log(options_.log, "spool " + path + " holds " + std::to_string(spooled_batches_) +
+                          " batches from before; draining them first");
   return Status::Ok();
 }
 
@@ -201,7 +200,8 @@ Status SpoolStore::WriteBatch(const std::vector<MessageRecord>& records,
       st = primary_->WriteBatch(records, checkpoint);
     }
     if (st.ok() || st.code() != Status::Code::kUnavailable) return st;
-    Log("store unavailable (" + st.message() + "); spooling to " + path_ + " until it is back");
+    Log(options_.log,
+        "store unavailable (" + st.message() + "); spooling to " + path_ + " until it is back");
     l.lock();
     verified_ = false;  // that COMMIT may have landed without an answer
   }
@@ -219,7 +219,7 @@ void SpoolStore::DrainLoop() {
   bool was_spooling = spooled_batches_ > 0;
   while (!stopping_) {
     if (spooled_batches_ == 0) {
-      if (was_spooling) Log("store is back; the spool is drained");
+      if (was_spooling) Log(options_.log, "store is back; the spool is drained");
       was_spooling = false;
       wait_ms = options_.first_retry_ms;
       spool_cv_.wait(l, [&] { return stopping_ || spooled_batches_ > 0; });
@@ -267,8 +267,8 @@ bool SpoolStore::DrainOnce() {
       std::string raw;
       std::vector<MessageRecord> batch;
       if (!Uncompress(rows->Text(1), rows->Int(2), &raw) || !DecodeRecords(raw, &batch)) {
-        Log("spool " + path_ + ": batch " + std::to_string(rows->Int(0)) +
-            " is corrupt; it stays in the spool, and the drain stops at it");
+        Log(options_.log, "spool " + path_ + ": batch " + std::to_string(rows->Int(0)) +
+                              " is corrupt; it stays in the spool, and the drain stops at it");
         return false;
       }
       for (auto& r : batch) records.push_back(std::move(r));

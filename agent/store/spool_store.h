@@ -26,6 +26,7 @@
 
 #include "agent/store/sqlite_db.h"
 #include "agent/store/store.h"
+#include "base/log.h"
 
 namespace mailtrail {
 
@@ -36,6 +37,7 @@ class SpoolStore : public Store {
     int64_t first_retry_ms = 1000;  // then doubling up to max_retry_ms
     int64_t max_retry_ms = 30000;
     size_t drain_records = 20000;  // records per drain transaction (at least one batch)
+    Logger* log = &StderrLog();    // spooling, draining, damage
   };
   static StatusOr<std::unique_ptr<Store>> Open(std::unique_ptr<Store> primary,
                                                const std::string& path, int64_t max_bytes);

@@ -21,7 +21,7 @@ Status SqliteStore::SaveBlocks(const std::vector<Block>& blocks) {
   }
   for (const Block& b : blocks) {
     up->Reset();
-    up->BindText(1, b.kind);
+    up->BindText(1, BlockKindName(b.kind));
     up->BindText(2, b.key);
     up->BindInt(3, b.created);
     up->BindInt(4, b.expires);
@@ -54,7 +54,10 @@ StatusOr<std::vector<Block>> SqliteStore::LoadBlocks(TimeUs active_at) {
   int rc;
   while ((rc = q->Step()) == SQLITE_ROW) {
     Block b;
-    b.kind = q->Text(0);
+    // A kind the agent does not know is bad data, refused here at the edge.
+    auto kind = ParseBlockKind(q->Text(0));
+    if (!kind.ok()) return Status::Corruption("load blocks: " + kind.status().message());
+    b.kind = *kind;
     b.key = q->Text(1);
     b.created = q->Int(2);
     b.expires = q->Int(3);

@@ -15,9 +15,28 @@ void List(std::string* out, const std::vector<std::string>& v) {
 }
 }  // namespace
 
+const char* BlockKindName(BlockKind k) {
+  switch (k) {
+    case BlockKind::kIp:
+      return "ip";
+    case BlockKind::kCidr:
+      return "cidr";
+    case BlockKind::kSubject:
+      return "subject";
+  }
+  return "ip";  // not reached: every kind is named above
+}
+
+StatusOr<BlockKind> ParseBlockKind(std::string_view name) {
+  for (BlockKind k : {BlockKind::kIp, BlockKind::kCidr, BlockKind::kSubject})
+    if (name == BlockKindName(k)) return k;
+  return Status::InvalidArgument("block kind must be ip, cidr or subject (got \"" +
+                                 EscapeForLog(name, 40) + "\")");
+}
+
 void AppendBlockJson(const Block& b, std::string* out) {
   *out += "{\"kind\":";
-  AppendJsonString(out, b.kind);
+  AppendJsonString(out, BlockKindName(b.kind));
   *out += ",\"key\":";
   AppendJsonString(out, b.key);
   *out += ",\"reason\":";

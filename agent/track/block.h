@@ -8,11 +8,24 @@
 #include <vector>
 
 #include "base/civil_time.h"
+#include "base/status.h"
 
 namespace mailtrail {
 
+// What a block holds: one address, one network, or one normalised subject.
+// In the order of the names, so that maps keyed by kind keep the order the
+// strings had.
+enum class BlockKind { kCidr, kIp, kSubject };
+
+// The kind's name as the JSON and the stores spell it: "ip", "cidr", "subject".
+const char* BlockKindName(BlockKind k);
+// The kind named `name` (exactly as BlockKindName spells it); anything else is
+// InvalidArgument "block kind must be ip, cidr or subject (got "...")". The one
+// place a kind read from the store, the CLI or a web form is checked.
+StatusOr<BlockKind> ParseBlockKind(std::string_view name);
+
 struct Block {
-  std::string kind;                       // "ip" | "cidr" | "subject"
+  BlockKind kind = BlockKind::kIp;
   std::string key;                        // the IP, the CIDR, or the normalized subject
   std::vector<std::string> raw_subjects;  // subject: the forms seen, for enforcement
   std::string reason, rule, origin_host;

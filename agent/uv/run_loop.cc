@@ -42,6 +42,7 @@ struct LoopState : LoopControl {
   std::vector<std::unique_ptr<uv_fs_event_t>> watches;
   std::function<void(LoopControl*)> on_reload;
   std::function<void()> on_tick;
+  Logger* log = &StderrLog();
   Status error;
   bool stopping = false;
 
@@ -104,7 +105,7 @@ void OnSignal(uv_signal_t* h, int signum) {
     if (s->on_reload) {
       s->on_reload(s);
     } else {
-      std::fprintf(stderr, "mailtrail: SIGHUP: no configuration file to reload\n");
+      s->log->Warn("SIGHUP: no configuration file to reload");
     }
     return;
   }
@@ -127,8 +128,8 @@ void Watch(LoopState* s, const std::vector<std::string>& dirs, uint64_t every_ms
         [](uv_fs_event_t* h, const char*, int, int) { RunSteps(static_cast<LoopState*>(h->data)); },
         dir.c_str(), 0);
     if (rc != 0)
-      std::fprintf(stderr, "mailtrail: cannot watch %s (%s); polling every %lld ms\n",
-                   EscapeForLog(dir).c_str(), uv_strerror(rc), static_cast<long long>(every_ms));
+      s->log->Warn("cannot watch " + EscapeForLog(dir) + " (" + uv_strerror(rc) +
+                   "); polling every " + std::to_string(every_ms) + " ms");
     s->watches.push_back(std::move(w));
   }
 }
@@ -157,6 +158,7 @@ Status RunAgentLoop(Agent* agent, const RunLoopOptions& options) {
   s->agent = agent;
   s->on_reload = options.on_reload;
   s->on_tick = options.on_tick;
+  s->log = options.log;
   if (uv_loop_init(&s->loop) != 0) return Status::IoError("cannot create the event loop");
   for (uv_timer_t* t : {&s->tick, &s->again}) {
     uv_timer_init(&s->loop, t);
@@ -185,7 +187,7 @@ Status RunAgentLoop(Agent* agent, const RunLoopOptions& options) {
   // new one: a stop stops before the first step, a SIGHUP reloads once.
   if (g_held_stop) Stop(s.get());
   if (g_held_hup && !s->stopping) {
-    std::fprintf(stderr, "mailtrail: SIGHUP during the start\n");
+    s->log->Info("SIGHUP during the start");
     OnSignal(&s->sighup, SIGHUP);
   }
   g_held_stop = 0;

@@ -11,6 +11,7 @@
 
 #include "agent/run/agent.h"
 #include "base/clock.h"
+#include "base/log.h"
 #include "base/status.h"
 
 namespace mailtrail {
@@ -31,6 +32,7 @@ struct RunLoopOptions {
   TimeUs poll_interval = kUsPerSecond;          // steady re-check (inotify can overflow)
   std::function<void(LoopControl*)> on_reload;  // SIGHUP; on the loop's thread
   std::function<void()> on_tick;                // every poll_interval; on the loop's thread
+  Logger* log = &StderrLog();                   // signals it cannot act on, unwatched dirs
 };
 
 // Catches SIGTERM, SIGINT and SIGHUP and only remembers them, until

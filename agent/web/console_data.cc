@@ -53,8 +53,8 @@ Status AddLinked(Store& store, MessageView* v) {
 bool Concerns(const Block& b, const MessageRecord& r) {
   if (std::find(b.evidence.begin(), b.evidence.end(), r.qid) != b.evidence.end() && !r.qid.empty())
     return true;
-  if ((b.kind == "ip") && !r.client_ip.empty()) return b.key == r.client_ip;
-  if (b.kind == "subject" && r.subject) {
+  if ((b.kind == BlockKind::kIp) && !r.client_ip.empty()) return b.key == r.client_ip;
+  if (b.kind == BlockKind::kSubject && r.subject) {
     if (std::find(b.raw_subjects.begin(), b.raw_subjects.end(), *r.subject) != b.raw_subjects.end())
       return true;
     return !b.key.empty() && LowerUtf8(*r.subject).find(b.key) != std::string::npos;

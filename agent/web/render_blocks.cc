@@ -17,8 +17,8 @@ std::string BlockRows(const std::vector<Block>& blocks, TimeUs now, bool active)
     for (const std::string& qid : b.evidence)
       evidence += "<a href=\"" + HtmlEscape(MessageLink(b.origin_host, qid)) + "\">" +
                   HtmlEscape(qid) + "</a> ";
-    h += "<tr class=\"block-row\">" + Td(b.kind) + Td(b.key) + Td(b.rule) + Td(b.reason) + "<td>" +
-         TimeCell(b.created) + "</td><td>" + TimeCell(b.expires) + "</td>" +
+    h += "<tr class=\"block-row\">" + Td(BlockKindName(b.kind)) + Td(b.key) + Td(b.rule) +
+         Td(b.reason) + "<td>" + TimeCell(b.created) + "</td><td>" + TimeCell(b.expires) + "</td>" +
          Td(std::to_string(b.strikes)) + Td(b.origin_host) + Td(b.live ? "yes" : "no (replay)") +
          "<td>" + evidence + "</td></tr>";
   }

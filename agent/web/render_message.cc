@@ -107,7 +107,7 @@ std::string Blocks(const std::vector<Block>& blocks) {
       "<h2>Blocks</h2><table class=\"blocks\"><tr><th>Kind</th><th>Key</th>"
       "<th>Rule</th><th>Reason</th><th>Created</th><th>Expires</th></tr>";
   for (const Block& b : blocks)
-    h += "<tr>" + Td(b.kind) + Td(b.key) + Td(b.rule) + Td(b.reason) + "<td>" +
+    h += "<tr>" + Td(BlockKindName(b.kind)) + Td(b.key) + Td(b.rule) + Td(b.reason) + "<td>" +
          TimeCell(b.created) + "</td><td>" + TimeCell(b.expires) + "</td></tr>";
   return h + "</table>";
 }

@@ -119,35 +119,36 @@ void WebServer::AddWriteRoutes() {
                                 Param(req, "reason"), clock_->WallNow(), period);
       if (!b.ok()) return b.status();
       if (Status st = store.SaveBlocks({*b}); !st.ok()) return st;
-      *message = "blocked " + b->kind + " " + b->key + " until " + FormatRfc3339(b->expires);
+      *message = "blocked " + std::string(BlockKindName(b->kind)) + " " + b->key + " until " +
+                 FormatRfc3339(b->expires);
       return Status::Ok();
     });
   });
 
-  s.Post("/api/v1/blocks/extend",
-         [this, write](const httplib::Request& req, httplib::Response& res) {
-           write("block extend", req, res, [&](Store& store, std::string* message) -> Status {
-             const TimeUs period = ParsePeriod(Param(req, "for"));
-             if (period < 0)
-               return Status::InvalidArgument("for: a duration like 90s, 30m, 1h, 2d (<= 30d)");
-             const TimeUs now = clock_->WallNow();
-             auto active = store.LoadBlocks(now);
-             if (!active.ok()) return active.status();
-             const std::string key = Param(req, "key");
-             std::vector<Block> extended;
-             for (Block& b : *active) {
-               if (b.key != key && !(b.kind == "subject" && b.key == NormalizeSubject(key)))
-                 continue;
-               b.expires = now + period;
-               extended.push_back(b);
-             }
-             if (extended.empty()) return Status::NotFound("no active block of " + key);
-             if (Status st = store.SaveBlocks(extended); !st.ok()) return st;
-             *message = std::to_string(extended.size()) + " block(s) extended to " +
-                        FormatRfc3339(now + period);
-             return Status::Ok();
-           });
-         });
+  s.Post(
+      "/api/v1/blocks/extend", [this, write](const httplib::Request& req, httplib::Response& res) {
+        write("block extend", req, res, [&](Store& store, std::string* message) -> Status {
+          const TimeUs period = ParsePeriod(Param(req, "for"));
+          if (period < 0)
+            return Status::InvalidArgument("for: a duration like 90s, 30m, 1h, 2d (<= 30d)");
+          const TimeUs now = clock_->WallNow();
+          auto active = store.LoadBlocks(now);
+          if (!active.ok()) return active.status();
+          const std::string key = Param(req, "key");
+          std::vector<Block> extended;
+          for (Block& b : *active) {
+            if (b.key != key && !(b.kind == BlockKind::kSubject && b.key == NormalizeSubject(key)))
+              continue;
+            b.expires = now + period;
+            extended.push_back(b);
+          }
+          if (extended.empty()) return Status::NotFound("no active block of " + key);
+          if (Status st = store.SaveBlocks(extended); !st.ok()) return st;
+          *message = std::to_string(extended.size()) + " block(s) extended to " +
+                     FormatRfc3339(now + period);
+          return Status::Ok();
+        });
+      });
 
   s.Post("/api/v1/blocks/remove",
          [this, write](const httplib::Request& req, httplib::Response& res) {

@@ -17,6 +17,7 @@
 #include "agent/blocks/desired.h"
 #include "agent/detect/subject.h"
 #include "base/run_program.h"
+#include "tests/support/capture_logger.h"
 #include "tests/support/temp_dir.h"
 
 namespace mailtrail {
@@ -134,7 +135,8 @@ TEST_F(PostfixTables, HeaderChecksMatchTheWholeSubjectAsWritten) {
 // table never holds a line that would refuse every reply.
 TEST_F(PostfixTables, AShortSubjectNeverReachesHeaderChecks) {
   BlockManager m(BlockPolicy{});
-  m.warn = [](const std::string&) {};
+  CaptureLogger quiet_m;
+  m.log = &quiet_m;
   std::string why;
   for (const char* raw : {"Re", "Delivery report for xyz"}) {
     Decision d;
@@ -226,8 +228,8 @@ TEST_F(PostfixTables, ReloadsAreDebouncedAndFailuresRetried) {
   EXPECT_EQ(h.Apply(d, 0).code(), Status::Code::kIoError);
   EXPECT_EQ(h.Apply(d, kUsPerSecond).code(), Status::Code::kUnavailable) << "within the interval";
   Reconciler r;
-  std::vector<std::string> said;
-  r.say = [&](const std::string& m) { said.push_back(m); };
+  CaptureLogger said;
+  r.log = &said;
   PostfixTableOptions ok = o_;
   ok.path = dir_.File("ok.pcre");
   ok.reload = false;
@@ -235,16 +237,16 @@ TEST_F(PostfixTables, ReloadsAreDebouncedAndFailuresRetried) {
   r.Add(std::make_unique<HeaderChecksAction>(ok));
   r.Sync(d, 0);
   EXPECT_EQ(r.in_sync(), 1u) << "the failing one does not stop the other";
-  EXPECT_EQ(said.size(), 1u);
+  EXPECT_EQ(said.lines().size(), 1u);
   r.Sync(d, 2 * kUsPerSecond);
-  EXPECT_EQ(said.size(), 1u) << "said once a minute";
+  EXPECT_EQ(said.lines().size(), 1u) << "said once a minute";
   Reconciler dry(/*dry_run=*/true);
-  dry.say = [&](const std::string& m) { said.push_back(m); };
+  dry.log = &said;
   dry.Add(std::make_unique<HeaderChecksAction>(ok));
   DesiredBlocks other;
   other.subjects = {"y"};
   dry.Sync(other, 0);
-  EXPECT_NE(said.back().find("dry run: would enforce 0 IPs, 0 networks, 1 subjects"),
+  EXPECT_NE(said.lines().back().find("dry run: would enforce 0 IPs, 0 networks, 1 subjects"),
             std::string::npos);
   std::ifstream in(ok.path);
   std::stringstream ss;

@@ -11,6 +11,7 @@
 #include "actions/postfix/postfix_tables.h"
 #include "actions/reconciler.h"
 #include "base/run_program.h"
+#include "tests/support/capture_logger.h"
 #include "tests/support/temp_dir.h"
 
 namespace mailtrail {
@@ -23,7 +24,7 @@ class TableRepair : public ::testing::Test {
     o_.config_dir = dir_.path().string();
     o_.reply = "450 4.7.1 Service temporarily unavailable";
     o_.reload = false;
-    r_.say = [](const std::string&) {};
+    r_.log = &quiet_;
   }
   std::string Query(const std::string& key, const std::string& table) {
     auto r = RunProgram({"/usr/sbin/postmap", "-c", o_.config_dir, "-q", key, table});
@@ -38,6 +39,7 @@ class TableRepair : public ::testing::Test {
   }
   TempDir dir_{"mt_repair"};
   PostfixTableOptions o_;
+  CaptureLogger quiet_;
   Reconciler r_;
 };
 

@@ -7,20 +7,21 @@
 #include "agent/blocks/allowlist.h"
 #include "agent/blocks/block_manager.h"
 #include "agent/blocks/desired.h"
+#include "tests/support/capture_logger.h"
 
 namespace mailtrail {
 namespace {
 
 constexpr TimeUs kNow = 1'800'000'000LL * kUsPerSecond;
 
-Block Saved(const std::string& kind, const std::string& key) {
+Block Saved(BlockKind kind, const std::string& key) {
   Block b;
   b.kind = kind;
   b.key = key;
   b.rule = "manual";
   b.created = kNow - kUsPerSecond;
   b.expires = kNow + 3600 * kUsPerSecond;
-  if (kind == "subject") b.raw_subjects = {key};
+  if (kind == BlockKind::kSubject) b.raw_subjects = {key};
   return b;
 }
 
@@ -33,18 +34,20 @@ BlockPolicy Policy() {
 
 TEST(BlockPrecedence, BlocksFromTheStoreThatHitTheAllowlistAreNeverActive) {
   BlockManager m(Policy());
-  std::vector<std::string> said;
-  m.warn = [&](const std::string& s) { said.push_back(s); };
+  CaptureLogger said;
+  m.log = &said;
   const std::vector<Block> saved = {
-      Saved("ip", "192.0.2.7"),         // inside an allowlisted network
-      Saved("cidr", "192.0.0.0/16"),    // covers one
-      Saved("cidr", "192.0.2.128/25"),  // inside one
-      Saved("ip", "::ffff:192.0.2.9"),  // the same address, IPv4-mapped
-      Saved("cidr", "2001:db8::/32"),   // covers an IPv6 one
-      Saved("ip", "0.0.0.0"),           // never a client: always protected
-      Saved("ip", "255.255.255.255"),  Saved("cidr", "224.0.0.0/8"), Saved("ip", "::"),
-      Saved("ip", "198.51.100.7"),      // the only one to enforce
-      Saved("cidr", "203.0.113.0/24"),  // and this one
+      Saved(BlockKind::kIp, "192.0.2.7"),         // inside an allowlisted network
+      Saved(BlockKind::kCidr, "192.0.0.0/16"),    // covers one
+      Saved(BlockKind::kCidr, "192.0.2.128/25"),  // inside one
+      Saved(BlockKind::kIp, "::ffff:192.0.2.9"),  // the same address, IPv4-mapped
+      Saved(BlockKind::kCidr, "2001:db8::/32"),   // covers an IPv6 one
+      Saved(BlockKind::kIp, "0.0.0.0"),           // never a client: always protected
+      Saved(BlockKind::kIp, "255.255.255.255"),
+      Saved(BlockKind::kCidr, "224.0.0.0/8"),
+      Saved(BlockKind::kIp, "::"),
+      Saved(BlockKind::kIp, "198.51.100.7"),      // the only one to enforce
+      Saved(BlockKind::kCidr, "203.0.113.0/24"),  // and this one
   };
   const auto added = m.Restore(saved, kNow);
   ASSERT_EQ(added.size(), 2u);
@@ -55,23 +58,24 @@ TEST(BlockPrecedence, BlocksFromTheStoreThatHitTheAllowlistAreNeverActive) {
   EXPECT_EQ(d.cidrs, std::vector<std::string>{"203.0.113.0/24"});
   EXPECT_EQ(m.not_enforced(), 9) << "got " << m.not_enforced() << ", want 9";
   // The store is read again every few seconds: counted and said once each.
-  const size_t lines = said.size();
+  const size_t lines = said.lines().size();
   EXPECT_GE(lines, 1u);
   m.Restore(saved, kNow + 5 * kUsPerSecond);
   EXPECT_EQ(m.not_enforced(), 9);
-  EXPECT_EQ(said.size(), lines) << "said again on the next refresh";
-  EXPECT_NE(said[0].find("192.0.2.7"), std::string::npos) << said[0];
+  EXPECT_EQ(said.lines().size(), lines) << "said again on the next refresh";
+  EXPECT_NE(said.lines()[0].find("192.0.2.7"), std::string::npos) << said.lines()[0];
 }
 
 TEST(BlockPrecedence, ByHandAndDecidedCidrsThatCoverTheAllowlistAreRefused) {
   BlockManager m(Policy());
-  m.warn = [](const std::string&) {};
+  CaptureLogger quiet_m;
+  m.log = &quiet_m;
   std::string why;
-  EXPECT_EQ(m.Add(Saved("cidr", "192.0.0.0/8"), &why), nullptr);
+  EXPECT_EQ(m.Add(Saved(BlockKind::kCidr, "192.0.0.0/8"), &why), nullptr);
   EXPECT_EQ(why, "allowlisted");
-  EXPECT_EQ(m.Add(Saved("cidr", "0.0.0.0/0"), &why), nullptr);
-  EXPECT_EQ(m.Add(Saved("ip", "::ffff:127.0.0.1"), &why), nullptr);
-  EXPECT_NE(m.Add(Saved("cidr", "198.51.100.0/24"), &why), nullptr) << why;
+  EXPECT_EQ(m.Add(Saved(BlockKind::kCidr, "0.0.0.0/0"), &why), nullptr);
+  EXPECT_EQ(m.Add(Saved(BlockKind::kIp, "::ffff:127.0.0.1"), &why), nullptr);
+  EXPECT_NE(m.Add(Saved(BlockKind::kCidr, "198.51.100.0/24"), &why), nullptr) << why;
   EXPECT_EQ(m.Active().size(), 1u);
 }
 

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "agent/blocks/block_manager.h"
+#include "tests/support/capture_logger.h"
 
 namespace mailtrail {
 namespace {
@@ -13,7 +14,7 @@ constexpr TimeUs kNow = 1'800'000'000LL * kUsPerSecond;
 
 Block Saved(const std::string& key, TimeUs created, TimeUs expires) {
   Block b;
-  b.kind = "ip";
+  b.kind = BlockKind::kIp;
   b.key = key;
   b.rule = "manual";
   b.created = created;
@@ -23,14 +24,15 @@ Block Saved(const std::string& key, TimeUs created, TimeUs expires) {
 
 TEST(StoreEnds, ARefreshThatSaysEndedEndsTheActiveBlock) {
   BlockManager m(BlockPolicy{});
-  m.warn = [](const std::string&) {};
+  CaptureLogger quiet_m;
+  m.log = &quiet_m;
   const Block b = Saved("198.51.100.7", kNow - kUsPerSecond, kNow + 3600 * kUsPerSecond);
   ASSERT_EQ(m.Restore({b}, kNow).size(), 1u);
   const uint64_t v = m.version();
   Block ended = b;
   ended.expires = kNow + 2 * kUsPerSecond;  // `blocks remove` at that time
   m.Restore({ended}, kNow + 3 * kUsPerSecond);
-  EXPECT_FALSE(m.IsBlocked("ip", "198.51.100.7", kNow + 3 * kUsPerSecond));
+  EXPECT_FALSE(m.IsBlocked(BlockKind::kIp, "198.51.100.7", kNow + 3 * kUsPerSecond));
   EXPECT_TRUE(m.Active().empty()) << "got " << m.Active().size() << " active, want 0";
   EXPECT_NE(m.version(), v) << "the backends must hear of the change";
   EXPECT_EQ(m.ended_by_store(), 1);
@@ -41,14 +43,15 @@ TEST(StoreEnds, ARefreshThatSaysEndedEndsTheActiveBlock) {
 
 TEST(StoreEnds, AnEarlierEndStillAheadShortensTheBlock) {
   BlockManager m(BlockPolicy{});
-  m.warn = [](const std::string&) {};
+  CaptureLogger quiet_m;
+  m.log = &quiet_m;
   Block b = Saved("198.51.100.7", kNow - kUsPerSecond, kNow + 3600 * kUsPerSecond);
   m.Restore({b}, kNow);
   b.expires = kNow + 60 * kUsPerSecond;
   const uint64_t v = m.version();
   m.Restore({b}, kNow + kUsPerSecond);
   EXPECT_NE(m.version(), v) << "the firewall's timeouts must hear of the new end";
-  EXPECT_TRUE(m.IsBlocked("ip", "198.51.100.7", kNow + 59 * kUsPerSecond));
+  EXPECT_TRUE(m.IsBlocked(BlockKind::kIp, "198.51.100.7", kNow + 59 * kUsPerSecond));
   EXPECT_EQ(m.Active()[0].expires, kNow + 60 * kUsPerSecond) << "the backends get the new end";
   m.Expire(kNow + 60 * kUsPerSecond);
   EXPECT_TRUE(m.Active().empty());
@@ -56,7 +59,8 @@ TEST(StoreEnds, AnEarlierEndStillAheadShortensTheBlock) {
 
 TEST(StoreEnds, OnlyTheSameBlockEndsIt) {
   BlockManager m(BlockPolicy{});
-  m.warn = [](const std::string&) {};
+  CaptureLogger quiet_m;
+  m.log = &quiet_m;
   std::string why;
   Decision d;
   d.kind = Decision::Kind::kIp;
@@ -67,13 +71,14 @@ TEST(StoreEnds, OnlyTheSameBlockEndsIt) {
   // (not saved yet): it stays.
   m.Restore({Saved("198.51.100.7", kNow - 7200 * kUsPerSecond, kNow - 3600 * kUsPerSecond)},
             kNow + kUsPerSecond);
-  EXPECT_TRUE(m.IsBlocked("ip", "198.51.100.7", kNow + kUsPerSecond));
+  EXPECT_TRUE(m.IsBlocked(BlockKind::kIp, "198.51.100.7", kNow + kUsPerSecond));
   EXPECT_EQ(m.ended_by_store(), 0);
 }
 
 TEST(StoreEnds, TheRefreshStartsBeforeTheOldestActiveBlock) {
   BlockManager m(BlockPolicy{});
-  m.warn = [](const std::string&) {};
+  CaptureLogger quiet_m;
+  m.log = &quiet_m;
   EXPECT_EQ(m.RefreshFrom(kNow), kNow) << "nothing active: only the active blocks are read";
   m.Restore({Saved("198.51.100.7", kNow - 90 * kUsPerSecond, kNow + 3600 * kUsPerSecond),
              Saved("198.51.100.8", kNow - 30 * kUsPerSecond, kNow + 3600 * kUsPerSecond)},

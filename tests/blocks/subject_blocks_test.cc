@@ -6,6 +6,7 @@
 #include "agent/blocks/block_manager.h"
 #include "agent/blocks/desired.h"
 #include "agent/detect/subject.h"
+#include "tests/support/capture_logger.h"
 
 namespace mailtrail {
 namespace {
@@ -26,8 +27,8 @@ TEST(SubjectBlocks, ShortSubjectsAreRefusedCountedAndSaidOnce) {
   BlockPolicy p;
   p.min_subject_chars = 12;
   BlockManager m(p);
-  std::vector<std::string> said;
-  m.warn = [&](const std::string& s) { said.push_back(s); };
+  CaptureLogger said;
+  m.log = &said;
   std::string why;
   for (const char* s : {"Re", "RE: a", "Fwd: Re: ok", "Réponse 12"}) {
     EXPECT_EQ(m.Apply(SubjectDecision(s, kNow), &why), nullptr) << s;
@@ -36,22 +37,24 @@ TEST(SubjectBlocks, ShortSubjectsAreRefusedCountedAndSaidOnce) {
   // The detector decides again on later bounces: counted, said once.
   EXPECT_EQ(m.Apply(SubjectDecision("Re", kNow + kUsPerSecond), &why), nullptr);
   EXPECT_EQ(m.short_subjects(), 5);
-  EXPECT_EQ(said.size(), 4u) << "once per subject";
+  EXPECT_EQ(said.lines().size(), 4u) << "once per subject";
   EXPECT_NE(m.Apply(SubjectDecision("Delivery report for xyz", kNow), &why), nullptr) << why;
   // Characters, not bytes: 12 letters of Cyrillic (24 bytes) are not enough
   // for 13, a 12-letter ASCII subject is enough for 12.
   p.min_subject_chars = 13;
   BlockManager m13(p);
-  m13.warn = [](const std::string&) {};
+  CaptureLogger quiet_m13;
+  m13.log = &quiet_m13;
   EXPECT_EQ(m13.Apply(SubjectDecision("абвгдежзийкл", kNow), &why), nullptr);
   EXPECT_NE(m.Apply(SubjectDecision("abcdefghijkl", kNow), &why), nullptr) << why;
 }
 
 TEST(SubjectBlocks, ShortSubjectsFromTheStoreAreNotEnforced) {
   BlockManager m(BlockPolicy{});
-  m.warn = [](const std::string&) {};
+  CaptureLogger quiet_m;
+  m.log = &quiet_m;
   Block b;
-  b.kind = "subject";
+  b.kind = BlockKind::kSubject;
   b.key = "re";
   b.raw_subjects = {"Re"};
   b.created = kNow;

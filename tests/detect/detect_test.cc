@@ -7,6 +7,7 @@
 #include "agent/detect/content_rules.h"
 #include "agent/detect/flood_detector.h"
 #include "agent/detect/subject.h"
+#include "tests/support/capture_logger.h"
 
 namespace mailtrail {
 namespace {
@@ -151,14 +152,15 @@ TEST(Detector, TheSeedCaseTripsWithTheDefaults) {
     d.OnRecord(Bounce("209.85.220." + std::to_string(40 + i % 8), "Undeliverable Mail", i * 0.3),
                &out);
     for (const auto& dec : out)
-      if (const Block* b = m.Apply(dec, &why); b && b->kind == "subject" && !subject_blocked)
+      if (const Block* b = m.Apply(dec, &why);
+          b && b->kind == BlockKind::kSubject && !subject_blocked)
         subject_blocked = b->created;
   }
   ASSERT_GT(subject_blocked, 0);
   EXPECT_LE(subject_blocked, Sec(60)) << "within the first minute of the flood";
-  EXPECT_TRUE(m.IsBlocked("subject", "undeliverable mail", Sec(121)));
+  EXPECT_TRUE(m.IsBlocked(BlockKind::kSubject, "undeliverable mail", Sec(121)));
   for (int i = 0; i < 8; ++i)
-    EXPECT_TRUE(m.IsBlocked("ip", "209.85.220." + std::to_string(40 + i), Sec(121)));
+    EXPECT_TRUE(m.IsBlocked(BlockKind::kIp, "209.85.220." + std::to_string(40 + i), Sec(121)));
 }
 
 TEST(Detector, NonBouncesAreNotCounted) {
@@ -196,9 +198,9 @@ TEST(Detector, AMillionDistinctSubjectsStayWithinTheBound) {
 TEST(ContentRules, CountRulesMakeBouncesAndBlockRulesDecide) {
   DetectorOptions o;
   o.ip_bounces = 3;
-  o.rules = {{"mailer", "From", "^From:.*Mailer", "count", 1, 60 * kUsPerSecond},
-             {"casino", "Subject", "(?i)casino", "block-ip", 2, 60 * kUsPerSecond},
-             {"pills", "Subject", "pills", "block-subject", 3, 60 * kUsPerSecond}};
+  o.rules = {{"mailer", "From", "^From:.*Mailer", RuleAction::kCount, 1, 60 * kUsPerSecond},
+             {"casino", "Subject", "(?i)casino", RuleAction::kBlockIp, 2, 60 * kUsPerSecond},
+             {"pills", "Subject", "pills", RuleAction::kBlockSubject, 3, 60 * kUsPerSecond}};
   FloodDetector d(o);
   std::vector<Decision> out;
   for (int i = 0; i < 3; ++i) {  // not bounces by themselves: a sender, no NDR subject
@@ -231,8 +233,9 @@ TEST(ContentRules, CountRulesMakeBouncesAndBlockRulesDecide) {
 }
 
 TEST(ContentRules, AdversarialSubjectsHitTheLimitAndDoNotMatch) {
-  auto rules = ContentRules::Compile({{"evil", "Subject", "^Subject: (a+)+$", "count", 1, 0}},
-                                     /*match_limit=*/10000, /*depth_limit=*/100);
+  auto rules =
+      ContentRules::Compile({{"evil", "Subject", "^Subject: (a+)+$", RuleAction::kCount, 1, 0}},
+                            /*match_limit=*/10000, /*depth_limit=*/100);
   ASSERT_TRUE(rules.ok());
   MessageRecord r = Bounce("192.0.2.1", std::string(40, 'a') + "b", 0);
   EXPECT_TRUE((*rules)->Matches(r).empty());
@@ -242,10 +245,11 @@ TEST(ContentRules, AdversarialSubjectsHitTheLimitAndDoNotMatch) {
 }
 
 TEST(ContentRules, BadRulesAreRefusedWithTheirName) {
-  for (const ContentRuleSpec& bad : {ContentRuleSpec{"r1", "To", "x", "count", 1, 0},
-                                     ContentRuleSpec{"r2", "From", "x", "drop", 1, 0},
-                                     ContentRuleSpec{"r3", "From", "(x", "count", 1, 0},
-                                     ContentRuleSpec{"r4", "From", "x", "count", 0, 0}}) {
+  // A bad action is the config's to refuse (tests/config/edge_enums_test.cc).
+  constexpr RuleAction kCount = RuleAction::kCount;
+  for (const ContentRuleSpec& bad : {ContentRuleSpec{"r1", "To", "x", kCount, 1, 0},
+                                     ContentRuleSpec{"r3", "From", "(x", kCount, 1, 0},
+                                     ContentRuleSpec{"r4", "From", "x", kCount, 0, 0}}) {
     auto c = ContentRules::Compile({bad});
     ASSERT_FALSE(c.ok()) << bad.name;
     EXPECT_NE(c.status().message().find("rule '" + bad.name + "'"), std::string::npos);
@@ -278,7 +282,7 @@ TEST(BlockManager, AllowlistsWinOverEverything) {
   EXPECT_NE(m.Apply(IpDecision("198.51.100.1", 0), &why), nullptr);
   EXPECT_EQ(m.allowlisted(), 3);
   Block manual;
-  manual.kind = "ip";
+  manual.kind = BlockKind::kIp;
   manual.key = "192.0.2.1";
   EXPECT_EQ(m.Add(manual, &why), nullptr) << "by hand too";
 }
@@ -301,11 +305,11 @@ TEST(BlockManager, ExpiresAndEscalatesRepeatOffenders) {
   const Block* b = m.Apply(IpDecision("198.51.100.1", 0), &why);
   ASSERT_NE(b, nullptr);
   EXPECT_EQ(b->expires, Sec(3600));
-  EXPECT_TRUE(m.IsBlocked("ip", "198.51.100.1", Sec(3599)));
+  EXPECT_TRUE(m.IsBlocked(BlockKind::kIp, "198.51.100.1", Sec(3599)));
   EXPECT_EQ(m.Apply(IpDecision("198.51.100.1", 100), &why), nullptr);
   EXPECT_EQ(why, "blocked already");
   m.Expire(Sec(3600));
-  EXPECT_FALSE(m.IsBlocked("ip", "198.51.100.1", Sec(3600)));
+  EXPECT_FALSE(m.IsBlocked(BlockKind::kIp, "198.51.100.1", Sec(3600)));
   b = m.Apply(IpDecision("198.51.100.1", 4000), &why);
   ASSERT_NE(b, nullptr);
   EXPECT_EQ(b->strikes, 2);
@@ -322,19 +326,19 @@ TEST(BlockManager, CapsRefuseAndSaySoOncePerMinute) {
   p.max_new_per_minute = 3;
   p.max_active = 5;
   BlockManager m(p);
-  std::vector<std::string> warnings;
-  m.warn = [&](const std::string& w) { warnings.push_back(w); };
+  CaptureLogger warnings;
+  m.log = &warnings;
   std::string why;
   int made = 0;
   for (int i = 0; i < 10; ++i)
     made += m.Apply(IpDecision("198.51.100." + std::to_string(i), i), &why) != nullptr;
   EXPECT_EQ(made, 3);
   EXPECT_EQ(m.capped(), 7);
-  EXPECT_EQ(warnings.size(), 1u);
+  EXPECT_EQ(warnings.lines().size(), 1u);
   for (int i = 10; i < 20; ++i)
     made += m.Apply(IpDecision("198.51.100." + std::to_string(i), 61 + i * 61), &why) != nullptr;
   EXPECT_EQ(m.Active().size(), 5u) << "never more than max_active";
-  EXPECT_GT(warnings.size(), 1u);
+  EXPECT_GT(warnings.lines().size(), 1u);
 }
 
 TEST(BlockManager, OldLinesMakeBlocksThatAreNotLive) {

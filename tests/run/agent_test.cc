@@ -345,7 +345,7 @@ TEST(Agent, SubjectsFromQueueFilesReachRecordsAndDetection) {
   auto run = [&](bool with_hints, std::string* subject_block, size_t* with_subject) {
     RunDetecting(text, with_hints ? &hints : nullptr, [&](Agent& agent, Store& store) {
       for (const auto& b : agent.blocks()->Active())
-        if (b.kind == "subject" && (subject_block->empty() || b.key == "failure notice"))
+        if (b.kind == BlockKind::kSubject && (subject_block->empty() || b.key == "failure notice"))
           *subject_block = b.key;
       SearchQuery q;
       q.limit = 1000000;

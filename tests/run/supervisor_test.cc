@@ -12,6 +12,7 @@
 
 #include "agent/run/enforcement.h"
 #include "base/run_program.h"
+#include "tests/support/capture_logger.h"
 #include "tests/support/fake_clock.h"
 #include "tests/support/log_lines.h"
 #include "tests/support/mem_file_system.h"
@@ -24,12 +25,12 @@ struct Rig {
   TempDir dir{"mt_supervisor"};
   MemFileSystem fs;
   FakeClock clock;
-  std::vector<std::string> said;
+  CaptureLogger said;
   Supervisor supervisor{&fs, &clock, Hooks()};
 
   SupervisorHooks Hooks() {
     SupervisorHooks h;
-    h.say = [this](const std::string& s) { said.push_back(s); };
+    h.log = &said;
     return h;
   }
   // A configuration reading `log` (in the in-memory file system) into a SQLite
@@ -143,7 +144,7 @@ TEST(LiveEnforcement, TheAccessMapFollowsTheLiveBlocks) {
   BlockManager blocks(policy);
   const TimeUs now = 1'800'000'000 * kUsPerSecond;
   Block b;
-  b.kind = "ip";
+  b.kind = BlockKind::kIp;
   b.key = "192.0.2.7";
   b.live = true;
   b.created = now;

@@ -158,7 +158,7 @@ TEST_F(AsyncWriterTest, JoinedBatchesSaveTheirBlocksInOrder) {
   HoldFirstWrite(&store, &writer, 1);
   for (int strikes = 1; strikes <= 2; ++strikes) {
     Block b;
-    b.kind = "ip";
+    b.kind = BlockKind::kIp;
     b.key = "192.0.2.7";
     b.reason = "backscatter";
     b.created = 1000 * kUsPerSecond;

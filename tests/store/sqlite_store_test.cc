@@ -125,7 +125,7 @@ TEST_F(SqliteStoreTest, AppendingCheckpointPartsKeepsOtherWritersVisible) {
   auto other = OpenStore(Url(), Detail::kStandard, true);
   ASSERT_TRUE(other.ok());
   Block b;
-  b.kind = "subject";
+  b.kind = BlockKind::kSubject;
   b.key = "blocked by hand";
   b.created = 1000 * kUsPerSecond;
   b.expires = 5000 * kUsPerSecond;
@@ -134,6 +134,43 @@ TEST_F(SqliteStoreTest, AppendingCheckpointPartsKeepsOtherWritersVisible) {
   ASSERT_TRUE(seen.ok());
   ASSERT_EQ(seen->size(), 1u);
   EXPECT_EQ((*seen)[0].key, "blocked by hand");
+}
+
+// A block row whose kind the agent does not know (written by hand, or by a
+// newer version) is refused where it is read, with the word, not carried on.
+TEST_F(SqliteStoreTest, ABlockOfAnUnknownKindIsRefusedWhereItIsRead) {
+  const std::string path = dir_.File("t.db");
+  {
+    auto s = OpenStore(Url(), Detail::kStandard, true);
+    ASSERT_TRUE(s.ok()) << s.status().message();
+    Block b;
+    b.kind = BlockKind::kCidr;
+    b.key = "203.0.113.0/24";
+    b.created = 1000 * kUsPerSecond;
+    b.expires = 5000 * kUsPerSecond;
+    ASSERT_TRUE((*s)->SaveBlocks({b}).ok());
+    auto back = (*s)->LoadBlocks(2000 * kUsPerSecond);
+    ASSERT_TRUE(back.ok()) << back.status().message();
+    ASSERT_EQ(back->size(), 1u);
+    EXPECT_EQ((*back)[0].kind, BlockKind::kCidr);  // stored as "cidr", read back as the kind
+  }
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  sqlite3_stmt* st = nullptr;
+  ASSERT_EQ(sqlite3_prepare_v2(db, "SELECT kind FROM block", -1, &st, nullptr), SQLITE_OK);
+  ASSERT_EQ(sqlite3_step(st), SQLITE_ROW);
+  EXPECT_STREQ(reinterpret_cast<const char*>(sqlite3_column_text(st, 0)), "cidr");
+  sqlite3_finalize(st);
+  ASSERT_EQ(sqlite3_exec(db, "UPDATE block SET kind = 'network'", nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  sqlite3_close(db);
+  auto s = OpenStore(Url(), Detail::kStandard, true);
+  ASSERT_TRUE(s.ok()) << s.status().message();
+  auto loaded = (*s)->LoadBlocks(2000 * kUsPerSecond);
+  ASSERT_FALSE(loaded.ok());
+  EXPECT_EQ(loaded.status().code(), Status::Code::kCorruption);
+  EXPECT_EQ(loaded.status().message(),
+            "load blocks: block kind must be ip, cidr or subject (got \"network\")");
 }
 
 // `db purge` deletes dictionary rows no record uses; a live writer (another

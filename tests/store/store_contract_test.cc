@@ -419,7 +419,7 @@ TEST_P(StoreContract, BlocksAreKeptWithTheirHistory) {
   auto s = OpenStore(Url(), Detail::kStandard, true);
   ASSERT_TRUE(s.ok());
   Block ip;
-  ip.kind = "ip";
+  ip.kind = BlockKind::kIp;
   ip.key = "198.51.100.7";
   ip.reason = "backscatter: 20 bounces";
   ip.rule = "backscatter-ip";
@@ -429,7 +429,7 @@ TEST_P(StoreContract, BlocksAreKeptWithTheirHistory) {
   ip.evidence = {"44C4B10A321", "55C4B10A321"};
   ip.live = false;
   Block subject = ip;
-  subject.kind = "subject";
+  subject.kind = BlockKind::kSubject;
   subject.key = "undeliverable mail";
   subject.raw_subjects = {"Undeliverable Mail", "=?UTF-8?Q?Undeliverable_Mail?= '; DROP"};
   subject.expires = 2000 * kUsPerSecond;
