@@ -2,10 +2,11 @@
 // of the structs it holds, once, with its name and what keeps it. Code that
 // must handle every field walks these lists instead of naming the members:
 // the spool's binary codec (agent/store/record_codec.cc), the checkpoint's
-// open messages (agent/track/record_state.cc), and the tests' record with
-// every field set (tests/support/every_field.h), which each codec, store and
-// output must give back whole. A new field is added here, to the struct, and
-// to the stores' columns, which that test then checks.
+// open messages (agent/track/record_state.cc), both stores' columns, writes and
+// reads (agent/store/record_columns.h), and the tests' record with every field
+// set (tests/support/every_field.h), which each codec, store and output must
+// give back whole. A new field is added here and to the struct; a stored one
+// also needs its column in a schema migration (schema/).
 //
 // ForEachField(x, visit) calls visit(Field, member) for each field of x in a
 // fixed order (the binary codec's); x may be const. The JSON contract of
@@ -25,6 +26,30 @@ namespace mailtrail {
 // or only the agent (the checkpoint and the spool), never a store's rows.
 enum class Keep : uint8_t { kMinimal, kStandard, kFull, kAgent };
 
+// How the stores keep a field in their rows (agent/store/record_columns.h).
+enum class Stored : uint8_t {
+  kValue,     // as it is: text, integer, real, an enum's number
+  kNot,       // in no column: agent-only, or derived when read (has_client)
+  kAddress,   // a repeated text, an id in a dictionary: an e-mail address,
+  kHostName,  // a host name (also HELO, relay),
+  kSasl,      // a SASL login name,
+  kSubject,   // a subject (MySQL: a dictionary id; SQLite: the text itself)
+  kIp,        // an IP address as its 4 or 16 bytes (a BLOB)
+  kSeconds,   // a time in whole seconds
+  kQids,      // a list of queue ids, joined by ' '
+  kEncoded,   // a list in one column (agent/store/sqlite_codec.h)
+  kRows,      // one row each in a table of its own (recipients: rcpt)
+  kColumns,   // an optional struct: its fields as columns COLUMN_FIELD; absent
+              // when its first column is NULL
+};
+
+// Which value of a field its column holds as NULL (read back as that value).
+enum class Unknown : uint8_t {
+  kEmpty,     // an empty text or list, 0 (the default)
+  kNegative,  // a number below 0 (read back as -1)
+  kNever,     // none: the column always holds the value
+};
+
 struct Field {
   const char* name;
   Keep keep;
@@ -34,34 +59,58 @@ struct Field {
   // An int64_t that holds a time (TimeUs): readers of saved state check its
   // range (agent/track/json_number.h).
   bool time = false;
+  // The stores' column, when its name is not the field's.
+  const char* column = nullptr;
+  Stored stored = Stored::kValue;
+  Unknown unknown = Unknown::kEmpty;
+  // status_text: kept at standard detail too when the recipient was not
+  // delivered (KeepsStatusText, agent/store/store.h).
+  bool kept_when_undelivered = false;
+
+  // Set the store attributes one by one: Field{"sasl_username", ...}.Column("sasl").
+  constexpr Field Column(const char* c) const { return With(&Field::column, c); }
+  constexpr Field As(Stored s) const { return With(&Field::stored, s); }
+  constexpr Field Null(Unknown u) const { return With(&Field::unknown, u); }
+  constexpr Field KeptWhenUndelivered() const { return With(&Field::kept_when_undelivered, true); }
+
+ private:
+  template <typename M, typename T>
+  constexpr Field With(M Field::*member, T value) const {
+    Field f = *this;
+    f.*member = value;
+    return f;
+  }
 };
 
 template <typename R, typename V>
 requires std::same_as<std::remove_const_t<R>, RecipientRecord>
 void ForEachField(R& x, V&& visit) {
-  visit(Field{"address", Keep::kMinimal}, x.address);
-  visit(Field{"orig_address", Keep::kStandard}, x.orig_address);
-  visit(Field{"outcome", Keep::kMinimal}, x.outcome);
+  using S = Stored;
+  visit(Field{"address", Keep::kMinimal}.Column("addr").As(S::kAddress).Null(Unknown::kNever),
+        x.address);
+  visit(Field{"orig_address", Keep::kStandard}.Column("orig").As(S::kAddress),
+        x.orig_address);
+  visit(Field{"outcome", Keep::kMinimal}.Null(Unknown::kNever), x.outcome);
   visit(Field{"dsn", Keep::kStandard}, x.dsn);
-  visit(Field{"relay", Keep::kStandard}, x.relay);
-  // At standard detail when it says why the recipient was not delivered
-  // (KeepsStatusText).
-  visit(Field{"status_text", Keep::kFull}, x.status_text);
-  visit(Field{"delay", Keep::kStandard}, x.delay);
-  visit(Field{"attempts", Keep::kStandard}, x.attempts);
-  visit(Field{"time", Keep::kStandard, 1, true}, x.time);
+  visit(Field{"relay", Keep::kStandard}.As(S::kHostName), x.relay);
+  visit(Field{"status_text", Keep::kFull}.KeptWhenUndelivered(), x.status_text);
+  visit(Field{"delay", Keep::kStandard}.Null(Unknown::kNegative), x.delay);
+  visit(Field{"attempts", Keep::kStandard}.Null(Unknown::kNever), x.attempts);
+  visit(Field{"time", Keep::kStandard, 1, true}.As(S::kSeconds), x.time);
 }
 
 template <typename R, typename V>
 requires std::same_as<std::remove_const_t<R>, RejectInfo>
 void ForEachField(R& x, V&& visit) {
-  visit(Field{"action", Keep::kStandard}, x.action);
+  // action first and never NULL: it says the reject is there.
+  visit(Field{"action", Keep::kStandard}.Null(Unknown::kNever), x.action);
   visit(Field{"stage", Keep::kStandard}, x.stage);
   visit(Field{"code", Keep::kStandard}, x.code);
   visit(Field{"dsn", Keep::kStandard}, x.dsn);
-  visit(Field{"text", Keep::kStandard}, x.text);
+  visit(Field{"text", Keep::kStandard}.Null(Unknown::kNever), x.text);
 }
 
+// Kept in one column, the list's "scans" (EncodeScans): not a column each.
 template <typename R, typename V>
 requires std::same_as<std::remove_const_t<R>, ScanResult>
 void ForEachField(R& x, V&& visit) {
@@ -72,6 +121,7 @@ void ForEachField(R& x, V&& visit) {
   visit(Field{"has_score", Keep::kStandard}, x.has_score);
 }
 
+// Kept in one column, the list's "events" (EncodeEvents).
 template <typename R, typename V>
 requires std::same_as<std::remove_const_t<R>, RecordEvent>
 void ForEachField(R& x, V&& visit) {
@@ -83,35 +133,42 @@ void ForEachField(R& x, V&& visit) {
 template <typename R, typename V>
 requires std::same_as<std::remove_const_t<R>, MessageRecord>
 void ForEachField(R& r, V&& visit) {
-  visit(Field{"host", Keep::kMinimal}, r.host);
+  using S = Stored;
+  constexpr Unknown kNever = Unknown::kNever;
+  visit(Field{"host", Keep::kMinimal}.As(S::kHostName).Null(kNever), r.host);
   visit(Field{"qid", Keep::kMinimal}, r.qid);
   visit(Field{"message_id", Keep::kStandard}, r.message_id);
-  visit(Field{"first_seen", Keep::kMinimal, 1, true}, r.first_seen);
-  visit(Field{"last_seen", Keep::kMinimal, 1, true}, r.last_seen);
-  visit(Field{"has_client", Keep::kMinimal}, r.has_client);
-  visit(Field{"client_ip", Keep::kMinimal}, r.client_ip);
-  visit(Field{"client_host", Keep::kStandard}, r.client_host);
-  visit(Field{"helo", Keep::kStandard}, r.helo);
-  visit(Field{"sasl_username", Keep::kStandard}, r.sasl_username);
-  visit(Field{"sender", Keep::kMinimal}, r.sender);
-  visit(Field{"subject", Keep::kStandard}, r.subject);
+  visit(Field{"first_seen", Keep::kMinimal, 1, true}.As(S::kSeconds).Null(kNever),
+        r.first_seen);
+  visit(Field{"last_seen", Keep::kMinimal, 1, true}.As(S::kSeconds).Null(kNever),
+        r.last_seen);
+  // Read back as true when the client's address or name is there.
+  visit(Field{"has_client", Keep::kMinimal}.As(S::kNot), r.has_client);
+  visit(Field{"client_ip", Keep::kMinimal}.As(S::kIp), r.client_ip);
+  visit(Field{"client_host", Keep::kStandard}.As(S::kHostName), r.client_host);
+  visit(Field{"helo", Keep::kStandard}.As(S::kHostName), r.helo);
+  visit(Field{"sasl_username", Keep::kStandard}.Column("sasl").As(S::kSasl),
+        r.sasl_username);
+  visit(Field{"sender", Keep::kMinimal}.As(S::kAddress), r.sender);
+  visit(Field{"subject", Keep::kStandard}.As(S::kSubject), r.subject);
   visit(Field{"header_from", Keep::kStandard}, r.header_from);
-  visit(Field{"size", Keep::kMinimal}, r.size);
-  visit(Field{"nrcpt", Keep::kStandard}, r.nrcpt);
-  visit(Field{"outcome", Keep::kMinimal}, r.outcome);
-  visit(Field{"end", Keep::kMinimal}, r.end);
-  visit(Field{"recipients", Keep::kMinimal}, r.recipients);
-  visit(Field{"reject", Keep::kStandard}, r.reject);
-  visit(Field{"scans", Keep::kStandard}, r.scans);
+  visit(Field{"size", Keep::kMinimal}.Null(Unknown::kNegative), r.size);
+  visit(Field{"nrcpt", Keep::kStandard}.Null(Unknown::kNegative), r.nrcpt);
+  visit(Field{"outcome", Keep::kMinimal}.Null(kNever), r.outcome);
+  visit(Field{"end", Keep::kMinimal}.Column("end_reason").Null(kNever), r.end);
+  visit(Field{"recipients", Keep::kMinimal}.Column("rcpt").As(S::kRows), r.recipients);
+  visit(Field{"reject", Keep::kStandard}.As(S::kColumns), r.reject);
+  visit(Field{"scans", Keep::kStandard}.As(S::kEncoded), r.scans);
   visit(Field{"parent_qid", Keep::kStandard}, r.parent_qid);
-  visit(Field{"child_qids", Keep::kStandard}, r.child_qids);
+  visit(Field{"child_qids", Keep::kStandard}.As(S::kQids), r.child_qids);
   visit(Field{"ndr_qid", Keep::kStandard}, r.ndr_qid);
   visit(Field{"ndr_of", Keep::kStandard}, r.ndr_of);
-  visit(Field{"notice_qids", Keep::kStandard}, r.notice_qids);
-  visit(Field{"events", Keep::kFull}, r.events);
-  visit(Field{"is_update", Keep::kAgent}, r.is_update);
-  visit(Field{"dsn_report", Keep::kAgent, 2}, r.dsn_report);
-  visit(Field{"returned_message_ids", Keep::kAgent, 2}, r.returned_message_ids);
+  visit(Field{"notice_qids", Keep::kStandard}.As(S::kQids), r.notice_qids);
+  visit(Field{"events", Keep::kFull}.As(S::kEncoded), r.events);
+  visit(Field{"is_update", Keep::kAgent}.As(S::kNot), r.is_update);
+  visit(Field{"dsn_report", Keep::kAgent, 2}.As(S::kNot), r.dsn_report);
+  visit(Field{"returned_message_ids", Keep::kAgent, 2}.As(S::kNot),
+        r.returned_message_ids);
 }
 
 }  // namespace mailtrail
