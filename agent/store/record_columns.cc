@@ -79,8 +79,8 @@ SelectSql SelectColumns(const std::vector<RecordColumn>& columns, const char* ta
     if (always)
       out.columns += alias + ".text";
     else
-      out.columns += "CASE WHEN " + column + " IS NULL THEN NULL ELSE COALESCE(" + alias +
-                     ".text, '') END";
+      out.columns +=
+          "CASE WHEN " + column + " IS NULL THEN NULL ELSE COALESCE(" + alias + ".text, '') END";
   }
   return out;
 }

@@ -61,8 +61,12 @@ inline bool IsColumn(const Field& f) {
 // live until the row is written), OwnedText(std::string), Blob(std::string),
 // Dict(Stored kind, std::string_view text), Encoded(const std::vector<T>&)
 // for ScanResult and RecordEvent lists (NULL when it encodes to nothing).
+// A Sink with `static constexpr bool kDictionaryOnly = true` gets only Dict()
+// and Null() calls worth nothing: its other columns are not computed.
 template <typename Sink>
 class Writer {
+  static constexpr bool kDictionaryOnly = requires { Sink::kDictionaryOnly; };
+
  public:
   Writer(Detail detail, Sink& sink) : detail_(detail), sink_(sink) {}
 
@@ -77,12 +81,14 @@ class Writer {
     Text(f, *v);
   }
   void operator()(Field f, int64_t v) {
+    if constexpr (kDictionaryOnly) return;
     if (!IsColumn(f)) return;
     if (!Kept(f) || IsUnknown(f, v < 0, v == 0)) return sink_.Null();
     sink_.Int(f.stored == Stored::kSeconds ? v / kUsPerSecond : v);
   }
   void operator()(Field f, int v) { (*this)(f, static_cast<int64_t>(v)); }
   void operator()(Field f, double v) {
+    if constexpr (kDictionaryOnly) return;
     if (!IsColumn(f)) return;
     if (!Kept(f) || IsUnknown(f, v < 0, v == 0)) return sink_.Null();
     sink_.Double(v);
@@ -91,6 +97,7 @@ class Writer {
   void operator()(Field f, Outcome v) { (*this)(f, static_cast<int64_t>(v)); }
   void operator()(Field f, RecordEnd v) { (*this)(f, static_cast<int64_t>(v)); }
   void operator()(Field f, const std::vector<std::string>& v) {
+    if constexpr (kDictionaryOnly) return;
     if (!IsColumn(f)) return;
     if (!Kept(f) || v.empty()) return sink_.Null();
     sink_.OwnedText(JoinList(v));
@@ -116,13 +123,16 @@ class Writer {
  private:
   bool Kept(const Field& f) const {
     if (absent_) return false;
-    if (f.kept_when_undelivered && recipient_)
-      return KeepsStatusText(detail_, recipient_->outcome);
+    if (f.kept_when_undelivered && recipient_) return KeepsStatusText(detail_, recipient_->outcome);
     switch (f.keep) {
-      case Keep::kMinimal: return true;
-      case Keep::kStandard: return AtLeast(detail_, Detail::kStandard);
-      case Keep::kFull: return AtLeast(detail_, Detail::kFull);
-      case Keep::kAgent: return false;
+      case Keep::kMinimal:
+        return true;
+      case Keep::kStandard:
+        return AtLeast(detail_, Detail::kStandard);
+      case Keep::kFull:
+        return AtLeast(detail_, Detail::kFull);
+      case Keep::kAgent:
+        return false;
     }
     return false;
   }
@@ -131,12 +141,14 @@ class Writer {
   }
   template <typename T>
   void Encoded(const Field& f, const std::vector<T>& v) {
+    if constexpr (kDictionaryOnly) return;
     if (!IsColumn(f)) return;
     if (!Kept(f)) return sink_.Null();
     sink_.Encoded(v);
   }
   void Text(const Field& f, const std::string& v) {
     if (f.stored == Stored::kIp) {
+      if constexpr (kDictionaryOnly) return;
       if (auto ip = IpAddress::Parse(v)) return sink_.Blob(ip->Bytes());
       return sink_.Null();
     }

@@ -291,7 +291,9 @@ class SqliteStore::RowSink {
   void Blob(std::string v) { s_->BindBlob(i_++, Hold(std::move(v))); }
   void Dict(Stored kind, std::string_view text) {
     if (kind == Stored::kSubject) return Text(text);  // the text itself
-    Int(store_->DictId(kind == Stored::kAddress ? kAddress : kind == Stored::kSasl ? kSasl : kHostName,
+    Int(store_->DictId(kind == Stored::kAddress ? kAddress
+                       : kind == Stored::kSasl  ? kSasl
+                                                : kHostName,
                        text));
   }
   void Encoded(const std::vector<ScanResult>& scans) { OwnedText(EncodeScans(scans)); }

@@ -50,7 +50,7 @@ class SqliteStore : public Store {
                                                     const std::vector<WindowCount>& mine,
                                                     TimeUs since) override;
 
- // The table of a dictionary text (nullptr: a subject, kept as its text).
+  // The table of a dictionary text (nullptr: a subject, kept as its text).
   static const char* DictTableOf(Stored kind);
 
  private:

@@ -88,8 +88,7 @@ void ForEachField(R& x, V&& visit) {
   using S = Stored;
   visit(Field{"address", Keep::kMinimal}.Column("addr").As(S::kAddress).Null(Unknown::kNever),
         x.address);
-  visit(Field{"orig_address", Keep::kStandard}.Column("orig").As(S::kAddress),
-        x.orig_address);
+  visit(Field{"orig_address", Keep::kStandard}.Column("orig").As(S::kAddress), x.orig_address);
   visit(Field{"outcome", Keep::kMinimal}.Null(Unknown::kNever), x.outcome);
   visit(Field{"dsn", Keep::kStandard}, x.dsn);
   visit(Field{"relay", Keep::kStandard}.As(S::kHostName), x.relay);
@@ -138,17 +137,14 @@ void ForEachField(R& r, V&& visit) {
   visit(Field{"host", Keep::kMinimal}.As(S::kHostName).Null(kNever), r.host);
   visit(Field{"qid", Keep::kMinimal}, r.qid);
   visit(Field{"message_id", Keep::kStandard}, r.message_id);
-  visit(Field{"first_seen", Keep::kMinimal, 1, true}.As(S::kSeconds).Null(kNever),
-        r.first_seen);
-  visit(Field{"last_seen", Keep::kMinimal, 1, true}.As(S::kSeconds).Null(kNever),
-        r.last_seen);
+  visit(Field{"first_seen", Keep::kMinimal, 1, true}.As(S::kSeconds).Null(kNever), r.first_seen);
+  visit(Field{"last_seen", Keep::kMinimal, 1, true}.As(S::kSeconds).Null(kNever), r.last_seen);
   // Read back as true when the client's address or name is there.
   visit(Field{"has_client", Keep::kMinimal}.As(S::kNot), r.has_client);
   visit(Field{"client_ip", Keep::kMinimal}.As(S::kIp), r.client_ip);
   visit(Field{"client_host", Keep::kStandard}.As(S::kHostName), r.client_host);
   visit(Field{"helo", Keep::kStandard}.As(S::kHostName), r.helo);
-  visit(Field{"sasl_username", Keep::kStandard}.Column("sasl").As(S::kSasl),
-        r.sasl_username);
+  visit(Field{"sasl_username", Keep::kStandard}.Column("sasl").As(S::kSasl), r.sasl_username);
   visit(Field{"sender", Keep::kMinimal}.As(S::kAddress), r.sender);
   visit(Field{"subject", Keep::kStandard}.As(S::kSubject), r.subject);
   visit(Field{"header_from", Keep::kStandard}, r.header_from);
@@ -167,8 +163,7 @@ void ForEachField(R& r, V&& visit) {
   visit(Field{"events", Keep::kFull}.As(S::kEncoded), r.events);
   visit(Field{"is_update", Keep::kAgent}.As(S::kNot), r.is_update);
   visit(Field{"dsn_report", Keep::kAgent, 2}.As(S::kNot), r.dsn_report);
-  visit(Field{"returned_message_ids", Keep::kAgent, 2}.As(S::kNot),
-        r.returned_message_ids);
+  visit(Field{"returned_message_ids", Keep::kAgent, 2}.As(S::kNot), r.returned_message_ids);
 }
 
 }  // namespace mailtrail
