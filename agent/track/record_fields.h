@@ -66,12 +66,32 @@ struct Field {
   // status_text: kept at standard detail too when the recipient was not
   // delivered (KeepsStatusText, agent/store/store.h).
   bool kept_when_undelivered = false;
+  // In the record's JSON (docs/record.md, agent/track/record_json.cc): its
+  // key's place among its object's keys (-1: not in the JSON), the key when
+  // not the field's name, and the object it sits in (see json_gate). Its value
+  // is null when `unknown` says so (a text of kNever: always a string).
+  int json_at = -1;
+  const char* json = nullptr;
+  const char* json_in = nullptr;
+  // A bool that says whether the fields json_in its key are there: null when
+  // false, else an object of them, or, when it has one member of its own key
+  // (score), that member's value.
+  bool json_gate = false;
+  bool json_omit_empty = false;  // a list left out when empty
 
   // Set the store attributes one by one: Field{"sasl_username", ...}.Column("sasl").
   constexpr Field Column(const char* c) const { return With(&Field::column, c); }
   constexpr Field As(Stored s) const { return With(&Field::stored, s); }
   constexpr Field Null(Unknown u) const { return With(&Field::unknown, u); }
   constexpr Field KeptWhenUndelivered() const { return With(&Field::kept_when_undelivered, true); }
+  constexpr Field Json(int at, const char* key = nullptr) const {
+    return With(&Field::json_at, at).With(&Field::json, key);
+  }
+  constexpr Field JsonIn(const char* object, int at, const char* key = nullptr) const {
+    return Json(at, key).With(&Field::json_in, object);
+  }
+  constexpr Field JsonGate() const { return With(&Field::json_gate, true); }
+  constexpr Field JsonOmitEmpty() const { return With(&Field::json_omit_empty, true); }
 
  private:
   template <typename M, typename T>
@@ -86,47 +106,49 @@ template <typename R, typename V>
 requires std::same_as<std::remove_const_t<R>, RecipientRecord>
 void ForEachField(R& x, V&& visit) {
   using S = Stored;
-  visit(Field{"address", Keep::kMinimal}.Column("addr").As(S::kAddress).Null(Unknown::kNever),
-        x.address);
-  visit(Field{"orig_address", Keep::kStandard}.Column("orig").As(S::kAddress), x.orig_address);
-  visit(Field{"outcome", Keep::kMinimal}.Null(Unknown::kNever), x.outcome);
-  visit(Field{"dsn", Keep::kStandard}, x.dsn);
-  visit(Field{"relay", Keep::kStandard}.As(S::kHostName), x.relay);
-  visit(Field{"status_text", Keep::kFull}.KeptWhenUndelivered(), x.status_text);
-  visit(Field{"delay", Keep::kStandard}.Null(Unknown::kNegative), x.delay);
-  visit(Field{"attempts", Keep::kStandard}.Null(Unknown::kNever), x.attempts);
-  visit(Field{"time", Keep::kStandard, 1, true}.As(S::kSeconds), x.time);
+  visit(
+      Field{"address", Keep::kMinimal}.Column("addr").As(S::kAddress).Null(Unknown::kNever).Json(0),
+      x.address);
+  visit(Field{"orig_address", Keep::kStandard}.Column("orig").As(S::kAddress).Json(1),
+        x.orig_address);
+  visit(Field{"outcome", Keep::kMinimal}.Null(Unknown::kNever).Json(2), x.outcome);
+  visit(Field{"dsn", Keep::kStandard}.Json(3), x.dsn);
+  visit(Field{"relay", Keep::kStandard}.As(S::kHostName).Json(4), x.relay);
+  visit(Field{"status_text", Keep::kFull}.KeptWhenUndelivered().Json(5), x.status_text);
+  visit(Field{"delay", Keep::kStandard}.Null(Unknown::kNegative).Json(6), x.delay);
+  visit(Field{"attempts", Keep::kStandard}.Null(Unknown::kNever).Json(7), x.attempts);
+  visit(Field{"time", Keep::kStandard, 1, true}.As(S::kSeconds).Json(8), x.time);
 }
 
 template <typename R, typename V>
 requires std::same_as<std::remove_const_t<R>, RejectInfo>
 void ForEachField(R& x, V&& visit) {
   // action first and never NULL: it says the reject is there.
-  visit(Field{"action", Keep::kStandard}.Null(Unknown::kNever), x.action);
-  visit(Field{"stage", Keep::kStandard}, x.stage);
-  visit(Field{"code", Keep::kStandard}, x.code);
-  visit(Field{"dsn", Keep::kStandard}, x.dsn);
-  visit(Field{"text", Keep::kStandard}.Null(Unknown::kNever), x.text);
+  visit(Field{"action", Keep::kStandard}.Null(Unknown::kNever).Json(0), x.action);
+  visit(Field{"stage", Keep::kStandard}.Json(1), x.stage);
+  visit(Field{"code", Keep::kStandard}.Json(2), x.code);
+  visit(Field{"dsn", Keep::kStandard}.Json(3), x.dsn);
+  visit(Field{"text", Keep::kStandard}.Null(Unknown::kNever).Json(4), x.text);
 }
 
 // Kept in one column, the list's "scans" (EncodeScans): not a column each.
 template <typename R, typename V>
 requires std::same_as<std::remove_const_t<R>, ScanResult>
 void ForEachField(R& x, V&& visit) {
-  visit(Field{"scanner", Keep::kStandard}, x.scanner);
-  visit(Field{"verdict", Keep::kStandard}, x.verdict);
-  visit(Field{"action", Keep::kStandard}, x.action);
-  visit(Field{"score", Keep::kStandard}, x.score);
-  visit(Field{"has_score", Keep::kStandard}, x.has_score);
+  visit(Field{"scanner", Keep::kStandard}.Null(Unknown::kNever).Json(0), x.scanner);
+  visit(Field{"verdict", Keep::kStandard}.Null(Unknown::kNever).Json(2), x.verdict);
+  visit(Field{"action", Keep::kStandard}.Null(Unknown::kNever).Json(1), x.action);
+  visit(Field{"score", Keep::kStandard}.Null(Unknown::kNever).JsonIn("score", 0), x.score);
+  visit(Field{"has_score", Keep::kStandard}.Json(3, "score").JsonGate(), x.has_score);
 }
 
 // Kept in one column, the list's "events" (EncodeEvents).
 template <typename R, typename V>
 requires std::same_as<std::remove_const_t<R>, RecordEvent>
 void ForEachField(R& x, V&& visit) {
-  visit(Field{"time", Keep::kFull, 1, true}, x.time);
-  visit(Field{"program", Keep::kFull}, x.program);
-  visit(Field{"text", Keep::kFull}, x.text);
+  visit(Field{"time", Keep::kFull, 1, true}.Null(Unknown::kNever).Json(0), x.time);
+  visit(Field{"program", Keep::kFull}.Null(Unknown::kNever).Json(1), x.program);
+  visit(Field{"text", Keep::kFull}.Null(Unknown::kNever).Json(2), x.text);
 }
 
 template <typename R, typename V>
@@ -134,33 +156,37 @@ requires std::same_as<std::remove_const_t<R>, MessageRecord>
 void ForEachField(R& r, V&& visit) {
   using S = Stored;
   constexpr Unknown kNever = Unknown::kNever;
-  visit(Field{"host", Keep::kMinimal}.As(S::kHostName).Null(kNever), r.host);
-  visit(Field{"qid", Keep::kMinimal}, r.qid);
-  visit(Field{"message_id", Keep::kStandard}, r.message_id);
-  visit(Field{"first_seen", Keep::kMinimal, 1, true}.As(S::kSeconds).Null(kNever), r.first_seen);
-  visit(Field{"last_seen", Keep::kMinimal, 1, true}.As(S::kSeconds).Null(kNever), r.last_seen);
+  visit(Field{"host", Keep::kMinimal}.As(S::kHostName).Null(kNever).Json(0), r.host);
+  visit(Field{"qid", Keep::kMinimal}.Json(1), r.qid);
+  visit(Field{"message_id", Keep::kStandard}.Json(2), r.message_id);
+  visit(Field{"first_seen", Keep::kMinimal, 1, true}.As(S::kSeconds).Null(kNever).Json(3),
+        r.first_seen);
+  visit(Field{"last_seen", Keep::kMinimal, 1, true}.As(S::kSeconds).Null(kNever).Json(4),
+        r.last_seen);
   // Read back as true when the client's address or name is there.
-  visit(Field{"has_client", Keep::kMinimal}.As(S::kNot), r.has_client);
-  visit(Field{"client_ip", Keep::kMinimal}.As(S::kIp), r.client_ip);
-  visit(Field{"client_host", Keep::kStandard}.As(S::kHostName), r.client_host);
-  visit(Field{"helo", Keep::kStandard}.As(S::kHostName), r.helo);
-  visit(Field{"sasl_username", Keep::kStandard}.Column("sasl").As(S::kSasl), r.sasl_username);
-  visit(Field{"sender", Keep::kMinimal}.As(S::kAddress), r.sender);
-  visit(Field{"subject", Keep::kStandard}.As(S::kSubject), r.subject);
-  visit(Field{"header_from", Keep::kStandard}, r.header_from);
-  visit(Field{"size", Keep::kMinimal}.Null(Unknown::kNegative), r.size);
+  visit(Field{"has_client", Keep::kMinimal}.As(S::kNot).Json(5, "client").JsonGate(), r.has_client);
+  visit(Field{"client_ip", Keep::kMinimal}.As(S::kIp).JsonIn("client", 0, "ip"), r.client_ip);
+  visit(Field{"client_host", Keep::kStandard}.As(S::kHostName).JsonIn("client", 1, "hostname"),
+        r.client_host);
+  visit(Field{"helo", Keep::kStandard}.As(S::kHostName).JsonIn("client", 2), r.helo);
+  visit(Field{"sasl_username", Keep::kStandard}.Column("sasl").As(S::kSasl).Json(6),
+        r.sasl_username);
+  visit(Field{"sender", Keep::kMinimal}.As(S::kAddress).Json(7), r.sender);
+  visit(Field{"subject", Keep::kStandard}.As(S::kSubject).Json(8), r.subject);
+  visit(Field{"header_from", Keep::kStandard}.Json(19), r.header_from);
+  visit(Field{"size", Keep::kMinimal}.Null(Unknown::kNegative).Json(9), r.size);
   visit(Field{"nrcpt", Keep::kStandard}.Null(Unknown::kNegative), r.nrcpt);
-  visit(Field{"outcome", Keep::kMinimal}.Null(kNever), r.outcome);
-  visit(Field{"end", Keep::kMinimal}.Column("end_reason").Null(kNever), r.end);
-  visit(Field{"recipients", Keep::kMinimal}.Column("rcpt").As(S::kRows), r.recipients);
-  visit(Field{"reject", Keep::kStandard}.As(S::kColumns), r.reject);
-  visit(Field{"scans", Keep::kStandard}.As(S::kEncoded), r.scans);
-  visit(Field{"parent_qid", Keep::kStandard}, r.parent_qid);
-  visit(Field{"child_qids", Keep::kStandard}.As(S::kQids), r.child_qids);
-  visit(Field{"ndr_qid", Keep::kStandard}, r.ndr_qid);
-  visit(Field{"ndr_of", Keep::kStandard}, r.ndr_of);
-  visit(Field{"notice_qids", Keep::kStandard}.As(S::kQids), r.notice_qids);
-  visit(Field{"events", Keep::kFull}.As(S::kEncoded), r.events);
+  visit(Field{"outcome", Keep::kMinimal}.Null(kNever).Json(10), r.outcome);
+  visit(Field{"end", Keep::kMinimal}.Column("end_reason").Null(kNever).Json(20), r.end);
+  visit(Field{"recipients", Keep::kMinimal}.Column("rcpt").As(S::kRows).Json(11), r.recipients);
+  visit(Field{"reject", Keep::kStandard}.As(S::kColumns).Json(12), r.reject);
+  visit(Field{"scans", Keep::kStandard}.As(S::kEncoded).Json(13), r.scans);
+  visit(Field{"parent_qid", Keep::kStandard}.Json(14), r.parent_qid);
+  visit(Field{"child_qids", Keep::kStandard}.As(S::kQids).Json(15), r.child_qids);
+  visit(Field{"ndr_qid", Keep::kStandard}.Json(16), r.ndr_qid);
+  visit(Field{"ndr_of", Keep::kStandard}.Json(17), r.ndr_of);
+  visit(Field{"notice_qids", Keep::kStandard}.As(S::kQids).Json(18), r.notice_qids);
+  visit(Field{"events", Keep::kFull}.As(S::kEncoded).Json(21).JsonOmitEmpty(), r.events);
   visit(Field{"is_update", Keep::kAgent}.As(S::kNot), r.is_update);
   visit(Field{"dsn_report", Keep::kAgent, 2}.As(S::kNot), r.dsn_report);
   visit(Field{"returned_message_ids", Keep::kAgent, 2}.As(S::kNot), r.returned_message_ids);
