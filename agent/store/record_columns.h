@@ -1,9 +1,15 @@
 // A record's columns in the stores' `message` and `rcpt` tables, driven by the
 // one description of its fields (agent/track/record_fields.h): the column
 // lists, the write (one Sink call per column, in the list's order) and the read
-// (one Source value per column). SqliteStore and MysqlStore name no field of a
-// record themselves; each only says how it keeps a dictionary text (DictTable)
-// and binds or reads one value. Header-only templates: the write path inlines.
+// (one Source value per column). SqliteStore and MysqlStore name no record
+// field in their column lists, binds or reads (only the keys they find a
+// record's rows by: host, qid, first_seen); each says how it keeps a
+// dictionary text (DictTable, Sink::Dict) and binds or reads one value.
+// Header-only templates: the write path inlines them.
+//
+// The columns are the description's order, not the old hand-written one: the
+// INSERTs name their columns, so rows are the same; a new store's dictionary
+// ids come out in another order (texts are looked up as the columns are bound).
 #ifndef MAILTRAIL_AGENT_STORE_RECORD_COLUMNS_H_
 #define MAILTRAIL_AGENT_STORE_RECORD_COLUMNS_H_
 

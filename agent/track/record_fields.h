@@ -3,14 +3,18 @@
 // must handle every field walks these lists instead of naming the members:
 // the spool's binary codec (agent/store/record_codec.cc), the checkpoint's
 // open messages (agent/track/record_state.cc), both stores' columns, writes and
-// reads (agent/store/record_columns.h), and the tests' record with every field
-// set (tests/support/every_field.h), which each codec, store and output must
-// give back whole. A new field is added here and to the struct; a stored one
-// also needs its column in a schema migration (schema/).
+// reads (agent/store/record_columns.h), the record's JSON
+// (agent/track/record_json.cc), and the tests' record with every field set
+// (tests/support/every_field.h), which each codec, store and output must give
+// back whole. A new field is added here and to the struct (a field of a new
+// type: each walker fails to compile until it learns the type); a stored one
+// also needs its column in a schema migration of each store (schema/), the one
+// step left by hand; one in the JSON, its text in tests/track/record_json_test.cc.
 //
 // ForEachField(x, visit) calls visit(Field, member) for each field of x in a
-// fixed order (the binary codec's); x may be const. The JSON contract of
-// `search --format jsonl` is docs/record.md.
+// fixed order (the binary codec's: never reorder); x may be const. The JSON
+// contract of `search --format jsonl` is docs/record.md: its key order is
+// json_at, not this order.
 #ifndef MAILTRAIL_AGENT_TRACK_RECORD_FIELDS_H_
 #define MAILTRAIL_AGENT_TRACK_RECORD_FIELDS_H_
 
