@@ -1,5 +1,5 @@
-// MysqlStore::ExchangeCounts: fleet-wide detection's window counts
-// (Store::ExchangeCounts, schema/mysql/0005_detect_counts.sql).
+// MysqlStore's counts: fleet-wide detection's window counts (Store::ExchangeCounts,
+// schema/mysql/0005_detect_counts.sql) and the parser's line statistics.
 #include <memory>
 
 #include "agent/store/mysql_internal.h"
@@ -47,6 +47,44 @@ StatusOr<std::vector<WindowCount>> MysqlStore::ExchangeCounts(const std::string&
     if (st.code() == Status::Code::kUnavailable) conn_.reset();
     return st;
   }
+  return out;
+}
+
+Status MysqlStore::AddLineStats(const LineStats& stats) {
+  return WithReconnect("line stats", [&] {
+    std::unique_ptr<sql::PreparedStatement> up(
+        conn_->prepareStatement("INSERT INTO line_kind (kind, count) VALUES (?, ?)"
+                                " ON DUPLICATE KEY UPDATE count = count + VALUES(count)"));
+    for (const auto& [kind, count] : stats.kinds) {
+      up->setString(1, kind);
+      up->setInt64(2, count);
+      up->executeUpdate();
+    }
+    std::unique_ptr<sql::PreparedStatement> sample(
+        conn_->prepareStatement("INSERT INTO unknown_line (program, line) VALUES (?, ?)"));
+    for (const auto& [program, line] : stats.unknown_samples) {
+      sample->setString(1, program);
+      sample->setString(2, line);
+      sample->executeUpdate();
+    }
+    // Keep the sample bounded across many replays and agents.
+    mysql::Execute(conn_.get(),
+                   "DELETE FROM unknown_line WHERE id < (SELECT m FROM (SELECT MIN(id) AS m FROM"
+                   " (SELECT id FROM unknown_line ORDER BY id DESC LIMIT 200) a) b)");
+  });
+}
+
+StatusOr<LineStats> MysqlStore::GetLineStats() {
+  LineStats out;
+  Status st = WithReconnect("read line stats", [&] {
+    out = {};
+    auto k = mysql::Query(conn_.get(), "SELECT kind, count FROM line_kind ORDER BY kind");
+    while (k->next()) out.kinds[k->getString(1)] = k->getInt64(2);
+    auto s =
+        mysql::Query(conn_.get(), "SELECT program, line FROM unknown_line ORDER BY id LIMIT 200");
+    while (s->next()) out.unknown_samples.emplace_back(s->getString(1), s->getString(2));
+  });
+  if (!st.ok()) return st;
   return out;
 }
 

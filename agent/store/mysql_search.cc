@@ -5,6 +5,7 @@
 #include "agent/store/mysql_dictionary.h"
 #include "agent/store/mysql_internal.h"
 #include "agent/store/mysql_store.h"
+#include "agent/store/record_columns.h"
 #include "agent/store/sqlite_codec.h"
 #include "base/ip_address.h"
 
@@ -13,19 +14,24 @@ namespace mailtrail {
 namespace {
 constexpr size_t kChunk = 500;  // messages whose recipients are read in one query
 
-constexpr const char* kSelect =
-    "SELECT m.id, m.first_seen, h.text, m.qid, m.last_seen, m.client_ip, s.text, m.size,"
-    " m.outcome, m.end_reason, ch.text, he.text, sa.text, m.message_id, sj.text, m.header_from,"
-    " m.nrcpt, m.parent_qid, m.child_qids, m.ndr_qid, m.ndr_of, m.notice_qids, m.reject_action,"
-    " m.reject_stage, m.reject_code, m.reject_dsn, m.reject_text, m.scans, m.events,"
-    " m.sender IS NOT NULL"
-    " FROM message m JOIN dict_name h ON h.id = m.host"
-    " LEFT JOIN dict_address s ON s.id = m.sender LEFT JOIN dict_subject sj ON sj.id = m.subject"
-    " LEFT JOIN dict_name ch ON ch.id = m.client_host LEFT JOIN dict_name he ON he.id = m.helo"
-    " LEFT JOIN dict_name sa ON sa.id = m.sasl";
+const char* TableOf(Stored kind) {
+  switch (kind) {
+    case Stored::kAddress:
+      return "dict_address";
+    case Stored::kSubject:
+      return "dict_subject";
+    default:
+      return "dict_name";  // host names, HELO, relays, SASL names
+  }
+}
 
-Outcome ToOutcome(int v) {
-  return v >= 0 && v < kOutcomeCount ? static_cast<Outcome>(v) : Outcome::kInFlight;
+// "SELECT m.id, m.first_seen, <the record's columns> FROM message m <joins>".
+const std::string& SelectMessages() {
+  static const std::string kSql = [] {
+    const SelectSql m = SelectColumns(MessageColumns(), "m", TableOf);
+    return "SELECT m.id, m.first_seen, " + m.columns + " FROM message m" + m.joins;
+  }();
+  return kSql;
 }
 
 // delay is a FLOAT column (4 bytes; Postfix logs at most a few digits): back
@@ -37,6 +43,16 @@ double FromFloat(double v) {
 }
 
 std::string Str(sql::ResultSet* rs, int i) { return rs->isNull(i) ? "" : rs->getString(i); }
+
+// Row values from column `first` on (1-based), for ReadMessageColumns.
+struct Columns {
+  sql::ResultSet* rs;
+  int first;
+  bool IsNull(int i) const { return rs->isNull(first + i); }
+  int64_t Int(int i) const { return rs->isNull(first + i) ? 0 : rs->getInt64(first + i); }
+  double Double(int i) const { return FromFloat(rs->getDouble(first + i)); }
+  std::string Text(int i) const { return Str(rs, first + i); }
+};
 
 // A bound parameter: text (bytes) or integer.
 struct Param {
@@ -154,7 +170,7 @@ Status MysqlStore::SearchWithCursor(
   std::vector<Param> params;
   auto where = BuildWhere(q, &params);
   if (!where.ok()) return where.status();
-  std::string sql = kSelect + *where;
+  std::string sql = SelectMessages() + *where;
   sql += " ORDER BY m.first_seen, m.id LIMIT " + std::to_string(q.limit);
 
   std::vector<MessageRecord> chunk;
@@ -179,37 +195,7 @@ Status MysqlStore::SearchWithCursor(
     while (rs->next()) {
       MessageRecord r;
       ids.emplace_back(rs->getUInt64(1), rs->getUInt(2));
-      r.first_seen = static_cast<int64_t>(rs->getUInt(2)) * kUsPerSecond;
-      r.host = Str(rs.get(), 3);
-      r.qid = Str(rs.get(), 4);
-      r.last_seen = static_cast<int64_t>(rs->getUInt(5)) * kUsPerSecond;
-      if (!rs->isNull(6)) {
-        if (auto ip = IpAddress::FromBytes(Str(rs.get(), 6))) r.client_ip = ip->ToString();
-      }
-      if (rs->getInt(30)) r.sender = Str(rs.get(), 7);
-      r.size = rs->isNull(8) ? -1 : rs->getInt64(8);
-      r.outcome = ToOutcome(rs->getInt(9));
-      r.end = static_cast<RecordEnd>(rs->getInt(10) & 3);
-      r.client_host = Str(rs.get(), 11);
-      r.helo = Str(rs.get(), 12);
-      r.has_client = !r.client_ip.empty() || !r.client_host.empty();
-      r.sasl_username = Str(rs.get(), 13);
-      if (!rs->isNull(14)) r.message_id = rs->getString(14);
-      if (!rs->isNull(15)) r.subject = rs->getString(15);
-      if (!rs->isNull(16)) r.header_from = rs->getString(16);
-      r.nrcpt = rs->isNull(17) ? -1 : rs->getInt(17);
-      r.parent_qid = Str(rs.get(), 18);
-      r.child_qids = SplitList(Str(rs.get(), 19));
-      r.ndr_qid = Str(rs.get(), 20);
-      r.ndr_of = Str(rs.get(), 21);
-      r.notice_qids = SplitList(Str(rs.get(), 22));
-      if (!rs->isNull(23)) {
-        r.reject =
-            RejectInfo{Str(rs.get(), 23), Str(rs.get(), 24), rs->isNull(25) ? 0 : rs->getInt(25),
-                       Str(rs.get(), 26), Str(rs.get(), 27)};
-      }
-      r.scans = DecodeScans(Str(rs.get(), 28));
-      r.events = DecodeEvents(Str(rs.get(), 29));
+      ReadMessageColumns(Columns{rs.get(), 3}, &r);
       chunk.push_back(std::move(r));
       if (chunk.size() >= kChunk) {
         if (Status st = emit(); !st.ok()) return st;
@@ -235,25 +221,15 @@ Status MysqlStore::LoadRecipients(const std::vector<std::pair<uint64_t, uint32_t
     hi = std::max(hi, first_seen);
   }
   try {
-    auto rs = mysql::Query(
-        conn_.get(),
-        "SELECT r.message, a.text, r.outcome, o.text, r.dsn, rl.text, r.delay, r.attempts,"
-        " r.time, r.status_text FROM rcpt r JOIN dict_address a ON a.id = r.addr"
-        " LEFT JOIN dict_address o ON o.id = r.orig LEFT JOIN dict_name rl ON rl.id = r.relay"
-        " WHERE r.message IN (" +
-            in + ") AND r.first_seen BETWEEN " + std::to_string(lo) + " AND " + std::to_string(hi) +
-            " ORDER BY r.message, r.seq");
+    static const SelectSql kRcpt = SelectColumns(RecipientColumns(), "r", TableOf);
+    auto rs =
+        mysql::Query(conn_.get(), "SELECT r.message, " + kRcpt.columns + " FROM rcpt r" +
+                                      kRcpt.joins + " WHERE r.message IN (" + in +
+                                      ") AND r.first_seen BETWEEN " + std::to_string(lo) + " AND " +
+                                      std::to_string(hi) + " ORDER BY r.message, r.seq");
     while (rs->next()) {
       RecipientRecord rc;
-      rc.address = Str(rs.get(), 2);
-      rc.outcome = ToOutcome(rs->getInt(3));
-      rc.orig_address = Str(rs.get(), 4);
-      rc.dsn = Str(rs.get(), 5);
-      rc.relay = Str(rs.get(), 6);
-      rc.delay = rs->isNull(7) ? -1 : FromFloat(rs->getDouble(7));
-      rc.attempts = rs->isNull(8) ? 0 : rs->getInt(8);
-      rc.time = rs->isNull(9) ? 0 : static_cast<int64_t>(rs->getUInt(9)) * kUsPerSecond;
-      rc.status_text = Str(rs.get(), 10);
+      ReadRecipientColumns(Columns{rs.get(), 2}, &rc);
       (*out)[rs->getUInt64(1)].push_back(std::move(rc));
     }
   } catch (const sql::SQLException& e) {

@@ -14,6 +14,7 @@
 #ifndef MAILTRAIL_AGENT_STORE_MYSQL_STORE_H_
 #define MAILTRAIL_AGENT_STORE_MYSQL_STORE_H_
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <set>
@@ -99,9 +100,15 @@ class MysqlStore : public Store {
   // `encoded`: full detail, EncodeScans and EncodeEvents of each record in turn.
   void InsertRecords(const std::vector<MessageRecord>& records,
                      const std::vector<std::string>& encoded);
+  // Writes the message rows of `pending` (ids `ids`) and their recipients, in
+  // multi-row INSERTs; `all`: also a last statement of fewer rows. Returns how
+  // many records it wrote.
+  size_t FlushRows(const std::vector<MessageRecord>& records,
+                   const std::vector<std::string>& encoded,
+                   const std::vector<const MessageRecord*>& pending,
+                   const std::vector<uint64_t>& ids, bool all);
   // Runs `op`; on a lost connection reconnects and runs it again (reads only).
-  template <typename Op>
-  Status WithReconnect(const char* what, Op op);
+  Status WithReconnect(const char* what, const std::function<void()>& op);
   sql::PreparedStatement* RowsStatement(bool message, size_t rows);
   HeldAction CheckHeld(const MessageRecord& r);
   Status LoadRecipients(const std::vector<std::pair<uint64_t, uint32_t>>& ids,

@@ -2,6 +2,7 @@
 #include <string>
 #include <vector>
 
+#include "agent/store/record_columns.h"
 #include "agent/store/sqlite_codec.h"
 #include "agent/store/sqlite_store.h"
 #include "base/ip_address.h"
@@ -10,20 +11,29 @@
 namespace mailtrail {
 
 namespace {
-constexpr const char* kSelect =
-    "SELECT m.id, h.text, m.qid, m.first_seen, m.last_seen, m.client_ip, s.text, m.size,"
-    " m.outcome, m.end_reason, ch.text, he.text, sa.text, m.message_id, m.subject, m.header_from,"
-    " m.nrcpt, m.parent_qid, m.child_qids, m.ndr_qid, m.ndr_of, m.notice_qids, m.reject_action,"
-    " m.reject_stage, m.reject_code, m.reject_dsn, m.reject_text, m.scans, m.events,"
-    " m.sender IS NOT NULL"
-    " FROM message m JOIN dict h ON h.id = m.host"
-    " LEFT JOIN dict s ON s.id = m.sender LEFT JOIN dict ch ON ch.id = m.client_host"
-    " LEFT JOIN dict he ON he.id = m.helo LEFT JOIN dict sa ON sa.id = m.sasl";
-
-Outcome ToOutcome(int64_t v) {
-  return v >= 0 && v < kOutcomeCount ? static_cast<Outcome>(v) : Outcome::kInFlight;
+// "SELECT m.id, <the record's columns> FROM message m <joins>".
+const std::string& SelectMessages() {
+  static const std::string kSql = [] {
+    const SelectSql m = SelectColumns(MessageColumns(), "m", SqliteStore::DictTableOf);
+    return "SELECT m.id, " + m.columns + " FROM message m" + m.joins;
+  }();
+  return kSql;
 }
+
+// Row values from column `first` on, for ReadMessageColumns.
+struct Columns {
+  const SqliteStmt& s;
+  int first;
+  bool IsNull(int i) const { return s.IsNull(first + i); }
+  int64_t Int(int i) const { return s.Int(first + i); }
+  double Double(int i) const { return s.Double(first + i); }
+  std::string Text(int i) const { return s.Text(first + i); }
+};
 }  // namespace
+
+const char* SqliteStore::DictTableOf(Stored kind) {
+  return kind == Stored::kSubject ? nullptr : "dict";
+}
 
 // The WHERE clause of a search, its values bound as parameters (docs/security.md
 // rule 2): "?N" placeholders numbered as they are added; the client IP is a blob.
@@ -107,7 +117,7 @@ Status SqliteStore::SearchWithCursor(
     const SearchQuery& q, const std::function<void(MessageRecord&&, const SearchCursor&)>& fn) {
   auto w = BuildWhere(q);
   if (!w.ok()) return w.status();
-  std::string sql = kSelect + w->sql;
+  std::string sql = SelectMessages() + w->sql;
   sql += " ORDER BY m.first_seen, m.id LIMIT " + std::to_string(q.limit);
   auto st = db_.Prepare(sql);
   if (!st.ok()) return st.status();
@@ -117,36 +127,7 @@ Status SqliteStore::SearchWithCursor(
   while ((rc = s.Step()) == SQLITE_ROW) {
     MessageRecord r;
     const int64_t id = s.Int(0);
-    r.host = s.Text(1);
-    r.qid = s.Text(2);
-    r.first_seen = s.Int(3) * kUsPerSecond;
-    r.last_seen = s.Int(4) * kUsPerSecond;
-    if (!s.IsNull(5)) {
-      if (auto ip = IpAddress::FromBytes(s.Text(5))) r.client_ip = ip->ToString();
-    }
-    if (s.Int(29)) r.sender = s.Text(6);
-    r.size = s.IsNull(7) ? -1 : s.Int(7);
-    r.outcome = ToOutcome(s.Int(8));
-    r.end = static_cast<RecordEnd>(s.Int(9) & 3);
-    r.client_host = s.Text(10);
-    r.helo = s.Text(11);
-    r.has_client = !r.client_ip.empty() || !r.client_host.empty();
-    r.sasl_username = s.Text(12);
-    if (!s.IsNull(13)) r.message_id = s.Text(13);
-    if (!s.IsNull(14)) r.subject = s.Text(14);
-    if (!s.IsNull(15)) r.header_from = s.Text(15);
-    r.nrcpt = s.IsNull(16) ? -1 : static_cast<int>(s.Int(16));
-    r.parent_qid = s.Text(17);
-    r.child_qids = SplitList(s.Text(18));
-    r.ndr_qid = s.Text(19);
-    r.ndr_of = s.Text(20);
-    r.notice_qids = SplitList(s.Text(21));
-    if (!s.IsNull(22)) {
-      r.reject =
-          RejectInfo{s.Text(22), s.Text(23), static_cast<int>(s.Int(24)), s.Text(25), s.Text(26)};
-    }
-    r.scans = DecodeScans(s.Text(27));
-    r.events = DecodeEvents(s.Text(28));
+    ReadMessageColumns(Columns{s, 1}, &r);
     if (Status ls = LoadRecipients(id, &r); !ls.ok()) return ls;
     const SearchCursor at{r.first_seen, id};
     fn(std::move(r), at);
@@ -162,15 +143,7 @@ Status SqliteStore::LoadRecipients(int64_t message_id, MessageRecord* r) {
   int rc;
   while ((rc = s.Step()) == SQLITE_ROW) {
     RecipientRecord rc_;
-    rc_.address = s.Text(0);
-    rc_.outcome = ToOutcome(s.Int(1));
-    rc_.orig_address = s.Text(2);
-    rc_.dsn = s.Text(3);
-    rc_.relay = s.Text(4);
-    rc_.delay = s.IsNull(5) ? -1 : s.Double(5);
-    rc_.attempts = static_cast<int>(s.Int(6));
-    rc_.time = s.Int(7) * kUsPerSecond;
-    rc_.status_text = s.Text(8);
+    ReadRecipientColumns(Columns{s, 0}, &rc_);
     r->recipients.push_back(std::move(rc_));
   }
   if (rc != SQLITE_DONE) return db_.Error("read recipients");

@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <limits>
 
+#include "agent/store/record_columns.h"
 #include "agent/store/sqlite_codec.h"
 #include "base/ip_address.h"
 #include "base/text.h"
@@ -23,6 +24,13 @@ void SqlLowerUtf8(sqlite3_context* ctx, int, sqlite3_value** argv) {
   const std::string lower =
       LowerUtf8(std::string_view(p ? p : "", static_cast<size_t>(sqlite3_value_bytes(argv[0]))));
   sqlite3_result_text(ctx, lower.data(), static_cast<int>(lower.size()), SQLITE_TRANSIENT);
+}
+
+// Placeholders "?,?,...": n of them.
+std::string Placeholders(size_t n) {
+  std::string out;
+  for (size_t i = 0; i < n; ++i) out += i ? ",?" : "?";
+  return out;
 }
 }  // namespace
 
@@ -197,19 +205,21 @@ Status SqliteStore::RestoreDeferredIndexes(std::string_view table) {
 }
 
 Status SqliteStore::Prepare() {
+  // The record's columns from its description (agent/store/record_columns.h).
+  const std::string insert_message = "INSERT INTO message (" + ColumnNames(MessageColumns()) +
+                                     ") VALUES (" + Placeholders(MessageColumns().size()) + ")";
+  const std::string insert_rcpt = "INSERT INTO rcpt (message, seq, " +
+                                  ColumnNames(RecipientColumns()) + ") VALUES (" +
+                                  Placeholders(2 + RecipientColumns().size()) + ")";
+  const SelectSql rcpt = SelectColumns(RecipientColumns(), "r", DictTableOf);
+  const std::string select_rcpts = "SELECT " + rcpt.columns + " FROM rcpt r" + rcpt.joins +
+                                   " WHERE r.message = ? ORDER BY r.seq";
   struct {
     SqliteStmt* stmt;
     const char* sql;
   } const kStatements[] = {
-      {&insert_message_,
-       "INSERT INTO message (host, qid, first_seen, last_seen, client_ip, sender, size, outcome,"
-       " end_reason, client_host, helo, sasl, message_id, subject, header_from, nrcpt,"
-       " parent_qid, child_qids, ndr_qid, ndr_of, notice_qids, reject_action, reject_stage,"
-       " reject_code, reject_dsn, reject_text, scans, events)"
-       " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"},
-      {&insert_rcpt_,
-       "INSERT INTO rcpt (message, seq, addr, outcome, orig, dsn, relay, delay, attempts, time,"
-       " status_text) VALUES (?,?,?,?,?,?,?,?,?,?,?)"},
+      {&insert_message_, insert_message.c_str()},
+      {&insert_rcpt_, insert_rcpt.c_str()},
       {&insert_dict_, "INSERT INTO dict (kind, hash, text) VALUES (?, ?, ?)"},
       {&delete_rcpts_,
        "DELETE FROM rcpt WHERE message IN"
@@ -220,11 +230,7 @@ Status SqliteStore::Prepare() {
       {&upsert_checkpoint_,
        "INSERT OR REPLACE INTO checkpoint (name, data, updated) VALUES (?, ?, ?)"},
       {&select_dict_, "SELECT id FROM dict WHERE hash = ? AND kind = ? AND text = ?"},
-      {&select_rcpts_,
-       "SELECT a.text, r.outcome, o.text, r.dsn, rl.text, r.delay, r.attempts, r.time,"
-       " r.status_text FROM rcpt r JOIN dict a ON a.id = r.addr"
-       " LEFT JOIN dict o ON o.id = r.orig LEFT JOIN dict rl ON rl.id = r.relay"
-       " WHERE r.message = ? ORDER BY r.seq"},
+      {&select_rcpts_, select_rcpts.c_str()},
   };
   for (const auto& s : kStatements) {
     auto st = db_.Prepare(s.sql);
@@ -272,9 +278,46 @@ Status SqliteStore::WriteBatch(const std::vector<MessageRecord>& records,
   return Status::Ok();
 }
 
+// Binds a row's columns from `first` on (agent/store/record_columns.h). Texts
+// it makes live in the sink until the row's Step().
+class SqliteStore::RowSink {
+ public:
+  RowSink(SqliteStore* store, SqliteStmt* s, int first) : store_(store), s_(s), i_(first) {}
+  void Null() { ++i_; }  // Reset() cleared the bindings
+  void Int(int64_t v) { s_->BindInt(i_++, v); }
+  void Double(double v) { s_->BindDouble(i_++, v); }
+  void Text(std::string_view v) { s_->BindText(i_++, v); }
+  void OwnedText(std::string v) { s_->BindTextOrNull(i_++, Hold(std::move(v))); }
+  void Blob(std::string v) { s_->BindBlob(i_++, Hold(std::move(v))); }
+  void Dict(Stored kind, std::string_view text) {
+    if (kind == Stored::kSubject) return Text(text);  // the text itself
+    Int(store_->DictId(kind == Stored::kAddress ? kAddress
+                       : kind == Stored::kSasl  ? kSasl
+                                                : kHostName,
+                       text));
+  }
+  void Encoded(const std::vector<ScanResult>& scans) { OwnedText(EncodeScans(scans)); }
+  void Encoded(const std::vector<RecordEvent>& events) {
+    std::string blob = EncodeEvents(events);
+    if (blob.empty()) return Null();
+    Blob(std::move(blob));
+  }
+
+ private:
+  std::string_view Hold(std::string v) {
+    if (kept_ == kSlots) std::abort();  // more made texts than a record has columns for
+    owned_[kept_] = std::move(v);
+    return owned_[kept_++];
+  }
+  static constexpr int kSlots = 8;
+  SqliteStore* store_;
+  SqliteStmt* s_;
+  int i_;
+  std::string owned_[kSlots];
+  int kept_ = 0;
+};
+
 Status SqliteStore::WriteOne(const MessageRecord& r) {
-  const bool standard = AtLeast(detail_, Detail::kStandard);
-  const bool full = AtLeast(detail_, Detail::kFull);
   auto held = CheckHeld(r);
   if (!held.ok()) return held.status();
   if (*held == HeldAction::kSkip) {
@@ -297,54 +340,15 @@ Status SqliteStore::WriteOne(const MessageRecord& r) {
   }
   SqliteStmt& m = insert_message_;
   m.Reset();
-  m.BindInt(1, DictId(kHostName, r.host));
-  m.BindTextOrNull(2, r.qid);
-  m.BindInt(3, r.first_seen / kUsPerSecond);
-  m.BindInt(4, r.last_seen / kUsPerSecond);
-  std::string ip_bytes;
-  if (auto ip = IpAddress::Parse(r.client_ip)) {
-    ip_bytes = ip->Bytes();
-    m.BindBlob(5, ip_bytes);
-  }
-  if (r.sender) m.BindInt(6, DictId(kAddress, *r.sender));
-  if (r.size >= 0) m.BindInt(7, r.size);
-  m.BindInt(8, static_cast<int>(r.outcome));
-  m.BindInt(9, static_cast<int>(r.end));
-  std::string child_qids, notice_qids, scans, events;
-  if (standard) {
-    if (!r.client_host.empty()) m.BindInt(10, DictId(kHostName, r.client_host));
-    if (!r.helo.empty()) m.BindInt(11, DictId(kHostName, r.helo));
-    if (!r.sasl_username.empty()) m.BindInt(12, DictId(kSasl, r.sasl_username));
-    if (r.message_id) m.BindText(13, *r.message_id);
-    if (r.subject) m.BindText(14, *r.subject);
-    if (r.header_from) m.BindText(15, *r.header_from);
-    if (r.nrcpt >= 0) m.BindInt(16, r.nrcpt);
-    m.BindTextOrNull(17, r.parent_qid);
-    child_qids = JoinList(r.child_qids);
-    m.BindTextOrNull(18, child_qids);
-    m.BindTextOrNull(19, r.ndr_qid);
-    m.BindTextOrNull(20, r.ndr_of);
-    notice_qids = JoinList(r.notice_qids);
-    m.BindTextOrNull(21, notice_qids);
-    if (r.reject) {
-      m.BindText(22, r.reject->action);
-      m.BindTextOrNull(23, r.reject->stage);
-      if (r.reject->code) m.BindInt(24, r.reject->code);
-      m.BindTextOrNull(25, r.reject->dsn);
-      m.BindText(26, r.reject->text);
+  {
+    RowSink sink(this, &m, 1);
+    WriteMessageColumns(r, detail_, sink);
+    if (dict_failed_) {
+      dict_failed_ = false;
+      return db_.Error("insert into the dictionary");
     }
-    scans = EncodeScans(r.scans);
-    m.BindTextOrNull(27, scans);
+    if (m.Step() != SQLITE_DONE) return db_.Error("insert message");
   }
-  if (full) {
-    events = EncodeEvents(r.events);
-    if (!events.empty()) m.BindBlob(28, events);
-  }
-  if (dict_failed_) {
-    dict_failed_ = false;
-    return db_.Error("insert into the dictionary");
-  }
-  if (m.Step() != SQLITE_DONE) return db_.Error("insert message");
   const int64_t message = sqlite3_last_insert_rowid(db_.get());
   int seq = 0;
   for (const auto& rc : r.recipients) {
@@ -352,17 +356,8 @@ Status SqliteStore::WriteOne(const MessageRecord& r) {
     s.Reset();
     s.BindInt(1, message);
     s.BindInt(2, seq++);
-    s.BindInt(3, DictId(kAddress, rc.address));
-    s.BindInt(4, static_cast<int>(rc.outcome));
-    if (standard) {
-      if (!rc.orig_address.empty()) s.BindInt(5, DictId(kAddress, rc.orig_address));
-      s.BindTextOrNull(6, rc.dsn);
-      if (!rc.relay.empty()) s.BindInt(7, DictId(kHostName, rc.relay));
-      if (rc.delay >= 0) s.BindDouble(8, rc.delay);
-      s.BindInt(9, rc.attempts);
-      if (rc.time) s.BindInt(10, rc.time / kUsPerSecond);
-    }
-    if (KeepsStatusText(detail_, rc.outcome)) s.BindTextOrNull(11, rc.status_text);
+    RowSink sink(this, &s, 3);
+    WriteRecipientColumns(rc, detail_, sink);
     if (dict_failed_) {
       dict_failed_ = false;
       return db_.Error("insert into the dictionary");

@@ -11,6 +11,7 @@
 #include "agent/store/dict_cache.h"
 #include "agent/store/sqlite_db.h"
 #include "agent/store/store.h"
+#include "agent/track/record_fields.h"
 
 namespace mailtrail {
 
@@ -49,6 +50,9 @@ class SqliteStore : public Store {
                                                     const std::vector<WindowCount>& mine,
                                                     TimeUs since) override;
 
+  // The table of a dictionary text (nullptr: a subject, kept as its text).
+  static const char* DictTableOf(Stored kind);
+
  private:
   // Kind 3 was meant for subjects; they are stored inline (mostly unique).
   enum DictKind { kAddress = 1, kHostName = 2, kSasl = 4 };
@@ -77,6 +81,7 @@ class SqliteStore : public Store {
   void ForgetDictionary();
   Status LoadDictionary();
   Status LoadRecipients(int64_t message_id, MessageRecord* r);
+  class RowSink;
   StatusOr<HeldAction> CheckHeld(const MessageRecord& r);
   struct Where;
   StatusOr<Where> BuildWhere(const SearchQuery& q);

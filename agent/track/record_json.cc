@@ -1,112 +1,129 @@
 #include "agent/track/record_json.h"
 
-#include <cstdio>
 #include <optional>
+#include <string_view>
 
+#include "agent/track/record_fields.h"
 #include "base/civil_time.h"
 #include "base/json_writer.h"
-#include "base/text.h"
 
 namespace mailtrail {
 
 namespace {
 
-void Time(JsonWriter* w, const char* key, TimeUs t) { w->Str(key, FormatRfc3339(t)); }
+// Writes the JSON of struct `x` from its description (agent/track/
+// record_fields.h): its keys in json_at order, one pass over the fields per key.
+template <typename R>
+class Emitter {
+ public:
+  Emitter(JsonWriter* w, const R& x) : w_(w), x_(x) {}
+
+  // The keys of the object `in` (nullptr: the struct's own keys).
+  void Keys(const char* in) {
+    for (at_ = 0, more_ = true; more_; ++at_) {
+      more_ = false;
+      in_ = in;
+      ForEachField(x_, *this);
+    }
+  }
+
+  template <typename T>
+  void operator()(Field f, const T& v) {
+    if (f.json_at < 0) return;
+    const bool mine = in_ == nullptr ? f.json_in == nullptr
+                                     : f.json_in != nullptr && std::string_view(f.json_in) == in_;
+    if (!mine) return;
+    if (f.json_at > at_) more_ = true;
+    if (f.json_at != at_) return;
+    Value(f, f.json ? f.json : f.name, v);
+  }
+
+ private:
+  void Value(const Field& f, const char* key, const std::string& v) {
+    if (f.unknown == Unknown::kNever)
+      w_->Str(key, v);
+    else
+      w_->NonEmptyOrNull(key, v);
+  }
+  void Value(const Field&, const char* key, const std::optional<std::string>& v) {
+    w_->StrOrNull(key, v);
+  }
+  void Value(const Field& f, const char* key, int64_t v) {
+    if (IsUnknown(f, v < 0, v == 0)) return w_->Null(key);
+    if (f.time) return w_->Str(key, FormatRfc3339(v));
+    w_->Int(key, v);
+  }
+  void Value(const Field& f, const char* key, int v) { Value(f, key, static_cast<int64_t>(v)); }
+  void Value(const Field& f, const char* key, double v) {
+    if (IsUnknown(f, v < 0, v == 0)) return w_->Null(key);
+    w_->Num(key, v);
+  }
+  void Value(const Field& f, const char* key, bool v) {
+    if (!f.json_gate) return w_->Bool(key, v);
+    if (!v) return w_->Null(key);
+    // A gate: its members, or the one member of its own key as its value.
+    const std::string_view self = f.json ? f.json : f.name;
+    if (HasMemberKeyed(self)) {
+      Emitter inner(w_, x_);
+      inner.Keys(key);
+      return;
+    }
+    w_->Open(key);
+    Emitter inner(w_, x_);
+    inner.Keys(key);
+    w_->Close();
+  }
+  void Value(const Field&, const char* key, Outcome v) { w_->Str(key, OutcomeName(v)); }
+  void Value(const Field&, const char* key, RecordEnd v) { w_->Str(key, RecordEndName(v)); }
+  void Value(const Field&, const char* key, const std::vector<std::string>& v) {
+    w_->Strings(key, v);
+  }
+  template <typename T>
+  void Value(const Field& f, const char* key, const std::vector<T>& v) {
+    if (f.json_omit_empty && v.empty()) return;
+    w_->OpenArray(key);
+    for (const T& item : v) Object(nullptr, item);
+    w_->CloseArray();
+  }
+  template <typename T>
+  void Value(const Field&, const char* key, const std::optional<T>& v) {
+    if (!v) return w_->Null(key);
+    Object(key, *v);
+  }
+  template <typename T>
+  void Object(const char* key, const T& part) {
+    w_->Open(key);
+    Emitter<T>(w_, part).Keys(nullptr);
+    w_->Close();
+  }
+
+  static bool IsUnknown(const Field& f, bool negative, bool zero) {
+    return f.unknown == Unknown::kNegative ? negative : f.unknown == Unknown::kEmpty && zero;
+  }
+  // Whether a member of gate `key` has that key itself (has_score and score).
+  bool HasMemberKeyed(std::string_view key) const {
+    bool found = false;
+    ForEachField(x_, [&](Field f, const auto&) {
+      if (f.json_in && key == f.json_in && key == (f.json ? f.json : f.name)) found = true;
+    });
+    return found;
+  }
+
+  JsonWriter* w_;
+  const R& x_;
+  int at_ = 0;
+  bool more_ = false;
+  const char* in_ = nullptr;
+};
 
 }  // namespace
 
+// The keys, their order and their null rules are the description's
+// (agent/track/record_fields.h); the contract is docs/record.md.
 void AppendRecordJson(const MessageRecord& r, std::string* out) {
   JsonWriter w(out);
   w.Open();
-  w.Str("host", r.host);
-  w.NonEmptyOrNull("qid", r.qid);
-  w.StrOrNull("message_id", r.message_id);
-  Time(&w, "first_seen", r.first_seen);
-  Time(&w, "last_seen", r.last_seen);
-  if (r.has_client) {
-    w.Open("client");
-    w.NonEmptyOrNull("ip", r.client_ip);
-    w.NonEmptyOrNull("hostname", r.client_host);
-    w.NonEmptyOrNull("helo", r.helo);
-    w.Close();
-  } else {
-    w.Null("client");
-  }
-  w.NonEmptyOrNull("sasl_username", r.sasl_username);
-  w.StrOrNull("sender", r.sender);
-  w.StrOrNull("subject", r.subject);
-  if (r.size >= 0)
-    w.Int("size", r.size);
-  else
-    w.Null("size");
-  w.Str("outcome", OutcomeName(r.outcome));
-  w.OpenArray("recipients");
-  for (const auto& rc : r.recipients) {
-    w.Open();
-    w.Str("address", rc.address);
-    w.NonEmptyOrNull("orig_address", rc.orig_address);
-    w.Str("outcome", OutcomeName(rc.outcome));
-    w.NonEmptyOrNull("dsn", rc.dsn);
-    w.NonEmptyOrNull("relay", rc.relay);
-    w.NonEmptyOrNull("status_text", rc.status_text);
-    if (rc.delay >= 0)
-      w.Num("delay", rc.delay);
-    else
-      w.Null("delay");
-    w.Int("attempts", rc.attempts);
-    if (rc.time)
-      Time(&w, "time", rc.time);
-    else
-      w.Null("time");
-    w.Close();
-  }
-  w.CloseArray();
-  if (r.reject) {
-    w.Open("reject");
-    w.Str("action", r.reject->action);
-    w.NonEmptyOrNull("stage", r.reject->stage);
-    if (r.reject->code)
-      w.Int("code", r.reject->code);
-    else
-      w.Null("code");
-    w.NonEmptyOrNull("dsn", r.reject->dsn);
-    w.Str("text", r.reject->text);
-    w.Close();
-  } else {
-    w.Null("reject");
-  }
-  w.OpenArray("scans");
-  for (const auto& s : r.scans) {
-    w.Open();
-    w.Str("scanner", s.scanner);
-    w.Str("action", s.action);
-    w.Str("verdict", s.verdict);
-    if (s.has_score)
-      w.Num("score", s.score);
-    else
-      w.Null("score");
-    w.Close();
-  }
-  w.CloseArray();
-  w.NonEmptyOrNull("parent_qid", r.parent_qid);
-  w.Strings("child_qids", r.child_qids);
-  w.NonEmptyOrNull("ndr_qid", r.ndr_qid);
-  w.NonEmptyOrNull("ndr_of", r.ndr_of);
-  // Additions beyond the contract.
-  w.Strings("notice_qids", r.notice_qids);
-  w.StrOrNull("header_from", r.header_from);
-  w.Str("end", RecordEndName(r.end));
-  if (!r.events.empty()) {
-    w.OpenArray("events");
-    for (const auto& e : r.events) {
-      w.Open();
-      Time(&w, "time", e.time);
-      w.Str("program", e.program);
-      w.Str("text", e.text);
-      w.Close();
-    }
-    w.CloseArray();
-  }
+  Emitter<MessageRecord>(&w, r).Keys(nullptr);
   w.Close();
 }
 

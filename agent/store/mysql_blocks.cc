@@ -1,0 +1,85 @@
+// MysqlStore's blocks (Store::SaveBlocks, LoadBlocks, EndBlocks).
+#include <limits>
+#include <memory>
+
+#include "agent/store/mysql_internal.h"
+#include "agent/store/mysql_store.h"
+
+namespace mailtrail {
+
+Status MysqlStore::SaveBlocks(const std::vector<Block>& blocks) {
+  return WithReconnect("save blocks", [&] {
+    mysql::Execute(conn_.get(), "START TRANSACTION");
+    std::unique_ptr<sql::PreparedStatement> up(conn_->prepareStatement(
+        "REPLACE INTO block (kind, `key`, created, expires, reason, rule, origin_host,"
+        " raw_subjects, evidence, strikes, live) VALUES (?,?,?,?,?,?,?,?,?,?,?)"));
+    for (const Block& b : blocks) {
+      up->setString(1, BlockKindName(b.kind));
+      up->setString(2, b.key);
+      up->setInt64(3, b.created);
+      up->setInt64(4, b.expires);
+      up->setString(5, b.reason);
+      up->setString(6, b.rule);
+      up->setString(7, b.origin_host);
+      up->setString(8, JoinItems(b.raw_subjects, '\n'));
+      up->setString(9, JoinItems(b.evidence, ' '));
+      up->setInt(10, b.strikes);
+      up->setInt(11, b.live ? 1 : 0);
+      up->executeUpdate();
+    }
+    mysql::Execute(conn_.get(), "COMMIT");
+  });
+}
+
+StatusOr<std::vector<Block>> MysqlStore::LoadBlocks(TimeUs active_at) {
+  std::vector<Block> out;
+  Status bad_kind;  // a kind the agent does not know: bad data, refused here at the edge
+  Status st = WithReconnect("load blocks", [&] {
+    out.clear();
+    bad_kind = Status::Ok();
+    std::unique_ptr<sql::PreparedStatement> q(conn_->prepareStatement(
+        "SELECT kind, `key`, created, expires, reason, rule, origin_host, raw_subjects,"
+        " evidence, strikes, live FROM block WHERE expires > ? ORDER BY created, kind, `key`"));
+    q->setInt64(1, active_at < 0 ? std::numeric_limits<int64_t>::min() : active_at);
+    std::unique_ptr<sql::ResultSet> rs(q->executeQuery());
+    while (rs->next()) {
+      Block b;
+      auto kind = ParseBlockKind(std::string(rs->getString(1)));
+      if (!kind.ok()) {
+        bad_kind = Status::Corruption("load blocks: " + kind.status().message());
+        return;
+      }
+      b.kind = *kind;
+      b.key = rs->getString(2);
+      b.created = rs->getInt64(3);
+      b.expires = rs->getInt64(4);
+      b.reason = rs->getString(5);
+      b.rule = rs->getString(6);
+      b.origin_host = rs->getString(7);
+      b.raw_subjects = SplitItems(rs->getString(8), '\n');
+      b.evidence = SplitItems(rs->getString(9), ' ');
+      b.strikes = rs->getInt(10);
+      b.live = rs->getInt(11) != 0;
+      out.push_back(std::move(b));
+    }
+  });
+  if (!st.ok()) return st;
+  if (!bad_kind.ok()) return bad_kind;
+  return out;
+}
+
+StatusOr<int> MysqlStore::EndBlocks(const std::string& key, TimeUs at) {
+  int n = 0;
+  Status st = WithReconnect("end blocks", [&] {
+    std::unique_ptr<sql::PreparedStatement> q(
+        conn_->prepareStatement("UPDATE block SET expires = ? WHERE `key` = ? AND expires > ?"));
+    q->setInt64(1, at);
+    q->setString(2, key);
+    q->setInt64(3, at);
+    n = q->executeUpdate();
+  });
+  if (!st.ok()) return st;
+  return n;
+}
+
+}  // namespace mailtrail
