@@ -27,25 +27,6 @@ MessageRecord Bounce(const std::string& ip, const std::string& subject, double a
   return r;
 }
 
-TEST(Subject, DecodesEncodedWords) {
-  const struct {
-    const char* raw;
-    const char* want;
-  } kCases[] = {
-      {"=?UTF-8?B?0J/RgNC40LLQtdGCINC40Lcg0JzQvtGB0LrQstGL?=", "Привет из Москвы"},
-      {"=?utf-8?q?Caf=C3=A9_ouvert?=", "Café ouvert"},
-      {"=?ISO-8859-1?Q?Gr=FC=DFe?=", "Grüße"},
-      {"=?iso-8859-15?Q?=A4uro?=", "€uro"},
-      {"=?windows-1252?Q?=93quoted=94?=", "“quoted”"},
-      {"=?UTF-8?B?YQ==?= =?UTF-8?B?Yg==?=", "ab"},  // the space between two words goes
-      {"a =?UTF-8?B?Yg==?= c", "a b c"},
-      {"=?KOI8-R?B?abc?= stays", "=?KOI8-R?B?abc?= stays"},  // unknown charset: as is
-      {"=?UTF-8?Q?bad=Z1?=", "=?UTF-8?Q?bad=Z1?="},
-      {"=?UTF-8?B?/w==?=", "\xEF\xBF\xBD"},  // invalid UTF-8 -> U+FFFD
-  };
-  for (const auto& c : kCases) EXPECT_EQ(DecodeRfc2047(c.raw), c.want) << c.raw;
-}
-
 TEST(Subject, NormalizesTheVariantsOfOneSubject) {
   const std::string want = NormalizeSubject("Undeliverable Mail");
   EXPECT_EQ(want, "undeliverable mail");
