@@ -14,7 +14,7 @@
 #include <utility>
 #include <vector>
 
-#include "agent/detect/window_count.h"
+#include "agent/track/window_count.h"
 #include "agent/track/block.h"
 #include "agent/track/record.h"
 #include "base/status.h"
