@@ -5,7 +5,7 @@ record being queryable in SQLite. Prints measured numbers.
 
 usage: live_bench.py MAILTRAIL GENERATED_LOG [--messages N] [--rate R] [--grace S]
        live_bench.py MAILTRAIL GENERATED_LOG --paced LINES_PER_SECOND
-  GENERATED_LOG: e.g. bench/data/gen-1M.log (../shared/tools/gen_postfix_log.py)
+  GENERATED_LOG: e.g. bench/data/gen-1M.log (tests/tools/gen_postfix_log.py)
 """
 import argparse
 import json

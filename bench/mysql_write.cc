@@ -131,7 +131,7 @@ int main(int argc, char** argv) {
   {
     mailtrail::StoreOptions o;
     o.migrate = true;
-    o.create = false;
+    o.as_writer = false;
     if (auto s = mailtrail::OpenStore(url, o); !s.ok()) {
       std::fprintf(stderr, "%s\n", s.status().message().c_str());
       return 1;

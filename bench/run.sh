@@ -6,14 +6,14 @@
 # speed varies from day to day; the ratios much less); paste them with the
 # machine description into docs/benchmarks.md.
 #   bench/run.sh [BUILD_DIR]      (default build; needs pflogsumm for its column)
-# Logs come from ../shared/tools/gen_postfix_log.py (deterministic) or, without
-# it, must already be in bench/data/ (gen-1M.log, gen-5M.log).
+# Logs come from tests/tools/gen_postfix_log.py (deterministic; the generator the
+# tests use) or, without it, must already be in bench/data/ (gen-1M.log, gen-5M.log).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${1:-build}
 bin=$build/mailtrail
 data=bench/data
-gen=../shared/tools/gen_postfix_log.py
+gen=tests/tools/gen_postfix_log.py
 mkdir -p "$data"
 declare -A messages=([1M]=109800 [5M]=549000)
 runs=${RUNS:-3}

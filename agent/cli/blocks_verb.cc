@@ -117,7 +117,8 @@ int BlocksMain(const std::vector<std::string>& argv, const Clock& clock) {
       return kExitUsage;
     }
     StoreOptions o;
-    o.create = false;
+    o.create_missing = false;
+    o.as_writer = false;
     auto store = OpenStoreFromArgs(*args, o);
     if (!store.ok()) return FailWith(store.status());
     if (Status st = (*store)->SaveBlocks({*b}); !st.ok()) return FailWith(st);

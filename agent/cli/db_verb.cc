@@ -45,7 +45,8 @@ int DbMain(const std::vector<std::string>& argv, const Clock& clock) {
   const std::string what = parsed.sub->name;
   if (what == "migrate") {
     StoreOptions o;
-    o.create = args->Get("store").value_or(kDefaultStore).rfind("mysql://", 0) != 0;
+    o.create_missing = true;  // SQLite: the file and its schema
+    o.as_writer = false;      // MySQL: the schema only, no agent row
     o.migrate = true;
     auto store = OpenStoreFromArgs(*args, o);
     if (!store.ok()) return FailWith(store.status());
@@ -83,7 +84,8 @@ int DbMain(const std::vector<std::string>& argv, const Clock& clock) {
     StoreOptions o;
     // SQLite: no file is created. MySQL: opened as the writer named by --agent
     // (a store opened to read has no agent, and so no checkpoint).
-    o.create = args->Get("store").value_or(kDefaultStore).rfind("mysql://", 0) == 0;
+    o.create_missing = false;
+    o.as_writer = true;
     // What waits in the agent's outage spool goes first; the forgetting after it.
     o.spool_path = args->Get("spool").value_or("");
     auto store = OpenStoreFromArgs(*args, o);

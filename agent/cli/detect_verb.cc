@@ -263,7 +263,8 @@ int DetectMain(const std::vector<std::string>& argv, const Clock& clock) {
   std::vector<Block> active_blocks = sink.Active();
   if (args->Has("save")) {
     StoreOptions so;
-    so.create = true;
+    so.create_missing = true;
+    so.as_writer = true;
     auto store = OpenStoreFromArgs(*args, so);
     if (!store.ok()) return FailWith(store.status());
     if (Status st = (*store)->SaveBlocks(every); !st.ok()) return FailWith(st);

@@ -26,7 +26,8 @@ inline const FlagSpec kAgentFlag = {
 inline StoreOptions ReaderOptions() {
   StoreOptions o;
   o.detail = Detail::kFull;
-  o.create = false;
+  o.create_missing = false;
+  o.as_writer = false;
   o.read_only = true;
   return o;
 }

@@ -130,7 +130,8 @@ StatusOr<Config> LoadConfig(const std::string& path) {
 StoreOptions ToStoreOptions(const Config& c) {
   StoreOptions o;
   o.detail = c.store.detail;
-  o.create = true;
+  o.create_missing = true;
+  o.as_writer = true;
   o.password_file = c.store.password_file;
   o.agent_name = c.agent.name;
   o.sqlite_cache_mb = c.store.cache_mb;

@@ -2,7 +2,7 @@
 
 #include <string>
 
-#include "agent/detect/subject.h"
+#include "base/rfc2047.h"
 
 namespace mailtrail {
 

@@ -33,7 +33,7 @@
 
 #include "agent/detect/content_rules.h"
 #include "agent/detect/outbound.h"
-#include "agent/detect/window_count.h"
+#include "agent/track/window_count.h"
 #include "agent/track/record.h"
 #include "base/civil_time.h"
 #include "base/status.h"

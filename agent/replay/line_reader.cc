@@ -1,123 +1,63 @@
 #include "agent/replay/line_reader.h"
 
-#include <sys/stat.h>
-#include <zlib.h>
-
-#include <cerrno>
-#include <cstring>
+#include <utility>
 
 namespace mailtrail {
 
 namespace {
 constexpr size_t kChunk = 1 << 20;
 
-// CRLF line ends (a log copied from Windows): the CR ends the line, it is not
-// part of its last field (a status text, a queue id).
-void StripCr(std::string_view* line) {
-  if (!line->empty() && line->back() == '\r') line->remove_suffix(1);
+// The real file system's messages name the path already; zlib's do not.
+std::string Named(const std::string& path, const std::string& message) {
+  return message.rfind(path + ":", 0) == 0 ? message : path + ": " + message;
 }
 }  // namespace
 
-StatusOr<std::unique_ptr<LineReader>> LineReader::Open(const std::string& path, size_t max_line) {
-  struct stat st;
-  if (::stat(path.c_str(), &st) != 0) return Status::IoError(path + ": " + std::strerror(errno));
-  if (!S_ISREG(st.st_mode)) return Status::IoError(path + ": not a regular file");
-  gzFile gz = gzopen(path.c_str(), "rb");
-  if (gz == nullptr) return Status::IoError(path + ": " + std::strerror(errno));
-  gzbuffer(gz, 256 * 1024);
-  std::unique_ptr<LineReader> r(new LineReader());
-  r->gz_ = gz;
-  r->path_ = path;
-  r->max_line_ = max_line;
-  r->raw_size_ = st.st_size;
-  r->buf_.resize(max_line + kChunk);
+StatusOr<std::unique_ptr<LineReader>> LineReader::Open(const std::string& path, size_t max_line,
+                                                       FileSystem* fs) {
+  auto info = fs->Stat(path);
+  if (!info.ok()) return Status::IoError(Named(path, info.status().message()));
+  if (!info->regular) return Status::IoError(path + ": not a regular file");
+  auto file = fs->Open(path);
+  if (!file.ok()) return Status::IoError(Named(path, file.status().message()));
+  std::unique_ptr<LineReader> r(new LineReader(path, max_line));
+  r->raw_size_ = info->size;
+  if (HasGzipMagic(file->get())) {
+    auto gz = std::make_unique<GzipReader>(std::move(*file));
+    r->gzip_ = gz.get();
+    r->file_ = std::move(gz);
+  } else {
+    r->file_ = std::move(*file);
+  }
+  r->buf_.resize(kChunk);
   return r;
 }
 
-LineReader::~LineReader() {
-  if (gz_) gzclose(static_cast<gzFile>(gz_));
-}
-
-int64_t LineReader::raw_offset() const { return gzoffset(static_cast<gzFile>(gz_)); }
-
-bool LineReader::Fill() {
-  if (eof_) return false;
-  if (begin_ > 0) {
-    std::memmove(buf_.data(), buf_.data() + begin_, end_ - begin_);
-    end_ -= begin_;
-    begin_ = 0;
-  }
-  const size_t room = buf_.size() - end_;
-  if (room == 0) return false;
-  const int n = gzread(static_cast<gzFile>(gz_), buf_.data() + end_, static_cast<unsigned>(room));
-  if (n < 0) {
-    int errnum = 0;
-    error_ = path_ + ": " + gzerror(static_cast<gzFile>(gz_), &errnum);
-    eof_ = true;
-    return false;
-  }
-  if (n == 0) {
-    eof_ = true;
-    int errnum = 0;
-    const char* msg = gzerror(static_cast<gzFile>(gz_), &errnum);
-    if (errnum != Z_OK && errnum != Z_STREAM_END) error_ = path_ + ": " + msg;
-    return false;
-  }
-  end_ += static_cast<size_t>(n);
-  return true;
-}
-
 LineReader::Result LineReader::Next(std::string_view* line) {
-  size_t scanned = begin_;
+  SplitLine l;
   while (true) {
-    const char* nl =
-        static_cast<const char*>(std::memchr(buf_.data() + scanned, '\n', end_ - scanned));
-    if (nl != nullptr) {
-      const size_t len = static_cast<size_t>(nl - (buf_.data() + begin_));
-      *line = std::string_view(buf_.data() + begin_, len);
-      begin_ += len + 1;
-      if (len > max_line_) {
-        *line = line->substr(0, 200);
-        return Result::kOverlong;
-      }
-      StripCr(line);
-      return Result::kLine;
+    if (splitter_.Next(&chunk_, &l)) break;
+    if (!error_.empty()) return Result::kError;
+    if (eof_) return Result::kEnd;
+    auto n = file_->ReadAt(offset_, buf_.data(), buf_.size());
+    if (!n.ok()) {
+      error_ = Named(path_, n.status().message());
+      return Result::kError;
     }
-    if (end_ - begin_ > max_line_) {
-      // Overlong: report its head once, then drop bytes up to the newline.
-      *line = std::string_view(buf_.data() + begin_, 200);
-      std::string head(*line);
-      while (true) {
-        begin_ = end_ = 0;
-        if (!Fill()) break;
-        const char* n2 = static_cast<const char*>(std::memchr(buf_.data(), '\n', end_));
-        if (n2 != nullptr) {
-          begin_ = static_cast<size_t>(n2 - buf_.data()) + 1;
-          break;
-        }
+    if (*n == 0) {
+      eof_ = true;
+      if (gzip_ != nullptr && gzip_->truncated()) {
+        error_ = path_ + ": gzip: unexpected end of file (truncated)";
+        return Result::kError;
       }
-      overlong_head_ = std::move(head);
-      *line = overlong_head_;
-      return Result::kOverlong;
-    }
-    scanned = end_;
-    const size_t before = begin_;
-    if (!Fill()) {
-      if (!error_.empty()) return Result::kError;
-      if (end_ > begin_) {  // a last line without a newline
-        *line = std::string_view(buf_.data() + begin_, end_ - begin_);
-        begin_ = end_;
-        if (line->size() > max_line_) {
-          *line = line->substr(0, 200);
-          return Result::kOverlong;
-        }
-        StripCr(line);
-        return Result::kLine;
-      }
+      if (splitter_.Finish(offset_, &l)) break;  // a last line without a newline
       return Result::kEnd;
     }
-    scanned -= before;  // Fill() moved the unread bytes to the front
+    chunk_ = {std::string_view(buf_.data(), *n), offset_};
+    offset_ += static_cast<int64_t>(*n);
   }
+  *line = l.bytes;
+  return l.overlong ? Result::kOverlong : Result::kLine;
 }
 
 }  // namespace mailtrail

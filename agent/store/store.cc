@@ -109,7 +109,7 @@ namespace {
 using Opener = StatusOr<std::unique_ptr<Store>> (*)(std::string_view rest, const StoreOptions&);
 
 StatusOr<std::unique_ptr<Store>> OpenSqlite(std::string_view path, const StoreOptions& o) {
-  return SqliteStore::Open(std::string(path), o.detail, o.create, o.dictionary_cache,
+  return SqliteStore::Open(std::string(path), o.detail, o.create_missing, o.dictionary_cache,
                            o.sqlite_cache_mb, o.read_only);
 }
 
@@ -127,9 +127,9 @@ StatusOr<std::unique_ptr<Store>> OpenMysql(std::string_view rest, const StoreOpt
   mo.migrate = o.migrate;
   mo.dictionary_cache = o.dictionary_cache;
   mo.clock = o.clock;
-  // Writers (create) get an agent row; readers none.
-  if (o.create) mo.agent_name = o.agent_name.empty() ? MachineName("mailtrail") : o.agent_name;
-  if (!o.create) mo.timeout_seconds = 600;  // a report may scan for long
+  // Writers get an agent row; readers none.
+  if (o.as_writer) mo.agent_name = o.agent_name.empty() ? MachineName("mailtrail") : o.agent_name;
+  if (!o.as_writer) mo.timeout_seconds = 600;  // a report may scan for long
   if (!o.spool_path.empty()) {
     mo.start_offline = true;
     // The spool waits out outages; a batch only retries once (a connection
@@ -164,10 +164,11 @@ StatusOr<std::unique_ptr<Store>> OpenStore(std::string_view url, const StoreOpti
   return OpenSqlite(url, options);
 }
 
-StatusOr<std::unique_ptr<Store>> OpenStore(std::string_view url, Detail detail, bool create) {
+StatusOr<std::unique_ptr<Store>> OpenStore(std::string_view url, Detail detail, bool writer) {
   StoreOptions o;
   o.detail = detail;
-  o.create = create;
+  o.create_missing = writer;
+  o.as_writer = writer;
   return OpenStore(url, o);
 }
 

@@ -14,7 +14,7 @@
 #include <utility>
 #include <vector>
 
-#include "agent/detect/window_count.h"
+#include "agent/track/window_count.h"
 #include "agent/track/block.h"
 #include "agent/track/record.h"
 #include "base/clock.h"
@@ -219,8 +219,13 @@ inline constexpr size_t kDefaultDictionaryCache = 262144;
 
 struct StoreOptions {
   Detail detail = Detail::kStandard;
-  // false (read-only verbs): a missing store is an error, not created.
-  bool create = true;
+  // SQLite: a missing database file is created (false: opening it is an error,
+  // as for the read-only verbs). Ignored by MySQL (`db migrate` creates its schema).
+  bool create_missing = true;
+  // MySQL: opened as a writer, with its agent row (named agent_name) that holds
+  // its checkpoint and ids; false: a reader (no agent row, a long query timeout
+  // for reports). Ignored by SQLite (one writer, no agent rows).
+  bool as_writer = true;
   // SQLite: opened read-only (search, show, stats, report, blocks list): a
   // database the user may only read is searched, and nothing is changed
   // (no migration, no index repair). Ignored by MySQL (its grants decide).
@@ -251,8 +256,9 @@ struct StoreOptions {
 // "sqlite:/path/to/file.db" (or a bare path), "mysql://user@host:port/db" or
 // "mysql://user@localhost/db?socket=/path" (agent/store/mysql_url.h).
 StatusOr<std::unique_ptr<Store>> OpenStore(std::string_view url, const StoreOptions& options);
-// The same with default options but these.
-StatusOr<std::unique_ptr<Store>> OpenStore(std::string_view url, Detail detail, bool create);
+// The same with default options but these. A `writer` is created if missing
+// and opened as_writer; else it is a reader: neither.
+StatusOr<std::unique_ptr<Store>> OpenStore(std::string_view url, Detail detail, bool writer);
 
 }  // namespace mailtrail
 

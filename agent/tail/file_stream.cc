@@ -25,7 +25,7 @@ StreamPosition FileStream::PositionOf(const Source& src) const {
   p.id = src.id;
   p.fingerprint = src.fingerprint;
   p.fingerprint_len = src.fingerprint_len;
-  p.offset = src.read_offset - static_cast<int64_t>(src.partial.size());
+  p.offset = src.read_offset - static_cast<int64_t>(src.lines.pending());
   return p;
 }
 
@@ -90,7 +90,7 @@ std::unique_ptr<FileStream::Source> FileStream::OpenFile(const std::string& path
   if (!f.ok()) return nullptr;
   auto info = (*f)->Stat();  // of what was opened, not of what the name is now
   if (!info.ok() || !info->regular) return nullptr;
-  auto src = std::make_unique<Source>();
+  auto src = std::make_unique<Source>(options_.max_line);
   src->id = info->id;
   src->fingerprint_len =
       static_cast<uint32_t>(std::min<int64_t>(options_.fingerprint_bytes, info->size));
@@ -114,29 +114,24 @@ std::unique_ptr<FileStream::Source> FileStream::OpenPath(bool first) {
     // Starting at the end: skip the rest of a line being written, if any.
     char last = '\n';
     auto n = src->file->ReadAt(offset - 1, &last, 1);
-    src->skipping = n.ok() && *n == 1 && last != '\n';
+    if (n.ok() && *n == 1 && last != '\n') src->lines.StartMidLine();
   }
   return src;
 }
 
-void FileStream::Emit(LineHandler* handler, std::string_view bytes, int64_t offset, bool overlong) {
+void FileStream::Emit(LineHandler* handler, const SplitLine& line) {
   ++counters_.lines;
-  counters_.bytes += static_cast<int64_t>(bytes.size()) + 1;
-  if (overlong) ++counters_.overlong;
-  // CRLF line ends (a log copied from Windows, a relay that adds them): the CR
-  // ends the line, it is not part of its last field.
-  if (!bytes.empty() && bytes.back() == '\r') bytes.remove_suffix(1);
-  handler->OnLine({bytes, offset, overlong});
+  counters_.bytes += static_cast<int64_t>(line.raw_size) + 1;
+  if (line.overlong) ++counters_.overlong;
+  handler->OnLine({line.bytes, line.offset, line.overlong});
 }
 
 void FileStream::FlushPartial(Source* src, LineHandler* handler, size_t* emitted) {
-  if (!src->partial.empty() && !src->skipping) {
-    Emit(handler, src->partial, src->partial_offset, false);
+  SplitLine line;
+  if (src->lines.Finish(src->read_offset, &line)) {
+    Emit(handler, line);
     ++*emitted;
   }
-  src->partial_offset = src->read_offset;
-  src->partial.clear();
-  src->skipping = false;
 }
 
 StatusOr<bool> FileStream::Drain(Source* src, LineHandler* handler, size_t max_lines,
@@ -146,51 +141,15 @@ StatusOr<bool> FileStream::Drain(Source* src, LineHandler* handler, size_t max_l
     auto n = src->file->ReadAt(src->read_offset, buf_.data(), buf_.size());
     if (!n.ok()) return n.status();
     if (*n == 0) return true;
-    std::string_view chunk(buf_.data(), *n);
-    const int64_t chunk_offset = src->read_offset;
-    size_t pos = 0;
-    // Whole lines first; a line may stop part-way (max_lines): then read_offset
-    // only advances past what was consumed.
-    while (pos < chunk.size()) {
-      const size_t nl = chunk.find('\n', pos);
-      const std::string_view piece =
-          chunk.substr(pos, nl == std::string_view::npos ? std::string_view::npos : nl - pos);
-      if (nl == std::string_view::npos) {
-        // No newline yet: keep it (bounded), or cut an overlong line.
-        if (!src->skipping) {
-          if (src->partial.empty()) src->partial_offset = chunk_offset + static_cast<int64_t>(pos);
-          src->partial.append(piece);
-          if (src->partial.size() > options_.max_line) {
-            Emit(handler, std::string_view(src->partial).substr(0, options_.max_line),
-                 src->partial_offset, true);
-            ++*emitted;
-            src->partial.clear();
-            src->skipping = true;
-          }
-        }
-        pos = chunk.size();
-        break;
-      }
-      if (src->skipping) {
-        src->skipping = false;  // the rest of a cut line ends here
-      } else {
-        std::string_view line = piece;
-        int64_t line_offset = chunk_offset + static_cast<int64_t>(pos);
-        if (!src->partial.empty()) {
-          src->partial.append(piece);
-          line = src->partial;
-          line_offset = src->partial_offset;
-        }
-        const bool overlong = line.size() > options_.max_line;
-        Emit(handler, overlong ? line.substr(0, options_.max_line) : line, line_offset, overlong);
-        ++*emitted;
-        src->partial.clear();
-      }
-      pos = nl + 1;
-      src->partial_offset = chunk_offset + static_cast<int64_t>(pos);
-      if (*emitted >= max_lines) break;
+    // A line may stop part-way (max_lines): then read_offset only advances past
+    // what was consumed.
+    LineSplitter::Chunk chunk{std::string_view(buf_.data(), *n), src->read_offset};
+    SplitLine line;
+    while (*emitted < max_lines && src->lines.Next(&chunk, &line)) {
+      Emit(handler, line);
+      ++*emitted;
     }
-    src->read_offset = chunk_offset + static_cast<int64_t>(pos);
+    src->read_offset = chunk.offset + static_cast<int64_t>(chunk.pos);
   }
 }
 
@@ -214,9 +173,7 @@ Status FileStream::CheckTruncated(Source* src, TimeUs now) {
       if (copy) {
         ++counters_.copies_resumed;
         copy->read_offset = src->read_offset;
-        copy->partial = std::move(src->partial);
-        copy->partial_offset = src->partial_offset;
-        copy->skipping = src->skipping;
+        copy->lines = std::move(src->lines);
         copy->last_growth = now;
         draining_.push_back(std::move(copy));
       }

@@ -18,8 +18,10 @@
 // it open also keeps its inode number from being reused meanwhile.
 // Files are identified by (dev, inode) plus a fingerprint of their first bytes,
 // which also catches a reused inode across a restart (RestoreTo()).
-// Partial lines wait for their newline; a line longer than max_line is cut, its
-// head emitted once with `overlong` set, the rest skipped.
+// Lines are cut by agent/lines' LineSplitter, as the replay's LineReader cuts
+// them: partial lines wait for their newline; a line longer than max_line is
+// cut, its head emitted once with `overlong` set, the rest skipped; CRLF ends a
+// line. A .gz file is read through agent/lines' GzipReader.
 //
 // Threading: one owner thread. Time: none (the caller decides when to poll).
 // SECURITY: line bytes are untrusted and handed on unchanged; nothing here
@@ -34,6 +36,7 @@
 #include <string_view>
 #include <vector>
 
+#include "agent/lines/line_splitter.h"
 #include "base/civil_time.h"
 #include "base/file_system.h"
 #include "base/status.h"
@@ -137,7 +140,7 @@ class FileStream {
   bool SameStart(Source* src, int64_t size);
   // Reads `src` to its end; false when max_lines stopped it early.
   StatusOr<bool> Drain(Source* src, LineHandler* handler, size_t max_lines, size_t* emitted);
-  void Emit(LineHandler* handler, std::string_view bytes, int64_t offset, bool overlong);
+  void Emit(LineHandler* handler, const SplitLine& line);
   void FlushPartial(Source* src, LineHandler* handler, size_t* emitted);
 
   std::string path_;

@@ -6,9 +6,9 @@
 #include <utility>
 #include <vector>
 
+#include "agent/lines/gzip_file.h"
 #include "agent/tail/file_stream.h"
 #include "agent/tail/file_stream_source.h"
-#include "agent/tail/gzip_file.h"
 
 namespace mailtrail {
 
@@ -26,8 +26,8 @@ std::unique_ptr<FileStream::Source> FileStream::OpenCompressed(const std::string
   if (!raw.ok()) return nullptr;
   auto info = (*raw)->Stat();
   if (!info.ok()) return nullptr;
-  auto src = std::make_unique<Source>();
-  src->file = GzipFile(std::move(*raw));
+  auto src = std::make_unique<Source>(options_.max_line);
+  src->file = std::make_unique<GzipReader>(std::move(*raw));
   src->id = info->id;
   src->fingerprint_len = fingerprint_len;
   // Of the decompressed start: what the plain file began with.

@@ -6,26 +6,26 @@
 #include <memory>
 #include <string>
 
+#include "agent/lines/line_splitter.h"
 #include "agent/tail/file_stream.h"
 
 namespace mailtrail {
 
 // One open file of the stream: the current one, or a rotated one being drained.
 struct FileStream::Source {
+  explicit Source(size_t max_line) : lines(max_line) {}
+
   std::unique_ptr<ReadableFile> file;
   FileId id;
   uint64_t fingerprint = 0;
   uint32_t fingerprint_len = 0;
-  int64_t read_offset = 0;     // next byte to read
-  std::string partial;         // bytes after the last newline
-  int64_t partial_offset = 0;  // file offset of partial[0]
-  bool skipping = false;       // inside a line whose head was already handed on
+  int64_t read_offset = 0;  // next byte to read
+  LineSplitter lines;       // keeps the bytes after the last newline
   TimeUs last_growth = 0;
 
   void Reset(int64_t offset) {
-    read_offset = partial_offset = offset;
-    partial.clear();
-    skipping = false;
+    read_offset = offset;
+    lines.Reset(offset);
   }
 };
 

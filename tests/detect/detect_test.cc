@@ -1,5 +1,6 @@
-// Backscatter detection: subjects, bounce classification, the detector's rules
-// and the block manager's safety rules. Time is the records' (log) time.
+// Backscatter detection: subjects, bounce classification and the detector's
+// rules (the block manager's are tests/blocks/block_manager_test.cc). Time is
+// the records' (log) time.
 #include <gtest/gtest.h>
 
 #include "agent/blocks/block_manager.h"
@@ -7,7 +8,6 @@
 #include "agent/detect/content_rules.h"
 #include "agent/detect/flood_detector.h"
 #include "agent/detect/subject.h"
-#include "tests/support/capture_logger.h"
 
 namespace mailtrail {
 namespace {
@@ -26,25 +26,6 @@ MessageRecord Bounce(const std::string& ip, const std::string& subject, double a
   r.first_seen = Sec(at);
   r.last_seen = Sec(at) + 1000;
   return r;
-}
-
-TEST(Subject, DecodesEncodedWords) {
-  const struct {
-    const char* raw;
-    const char* want;
-  } kCases[] = {
-      {"=?UTF-8?B?0J/RgNC40LLQtdGCINC40Lcg0JzQvtGB0LrQstGL?=", "Привет из Москвы"},
-      {"=?utf-8?q?Caf=C3=A9_ouvert?=", "Café ouvert"},
-      {"=?ISO-8859-1?Q?Gr=FC=DFe?=", "Grüße"},
-      {"=?iso-8859-15?Q?=A4uro?=", "€uro"},
-      {"=?windows-1252?Q?=93quoted=94?=", "“quoted”"},
-      {"=?UTF-8?B?YQ==?= =?UTF-8?B?Yg==?=", "ab"},  // the space between two words goes
-      {"a =?UTF-8?B?Yg==?= c", "a b c"},
-      {"=?KOI8-R?B?abc?= stays", "=?KOI8-R?B?abc?= stays"},  // unknown charset: as is
-      {"=?UTF-8?Q?bad=Z1?=", "=?UTF-8?Q?bad=Z1?="},
-      {"=?UTF-8?B?/w==?=", "\xEF\xBF\xBD"},  // invalid UTF-8 -> U+FFFD
-  };
-  for (const auto& c : kCases) EXPECT_EQ(DecodeRfc2047(c.raw), c.want) << c.raw;
 }
 
 TEST(Subject, NormalizesTheVariantsOfOneSubject) {
@@ -254,117 +235,6 @@ TEST(ContentRules, BadRulesAreRefusedWithTheirName) {
     ASSERT_FALSE(c.ok()) << bad.name;
     EXPECT_NE(c.status().message().find("rule '" + bad.name + "'"), std::string::npos);
   }
-}
-
-Decision IpDecision(const std::string& ip, double at) {
-  Decision d;
-  d.kind = Decision::Kind::kIp;
-  d.key = ip;
-  d.rule = "backscatter-ip";
-  d.at = Sec(at);
-  return d;
-}
-
-TEST(BlockManager, AllowlistsWinOverEverything) {
-  BlockPolicy p;
-  p.allow_cidrs = {*Cidr::Parse("192.0.2.0/24"), *Cidr::Parse("127.0.0.0/8")};
-  p.allow_subjects = {NormalizeSubject("Delivery Status Notification (Failure)")};
-  BlockManager m(p);
-  std::string why;
-  EXPECT_EQ(m.Apply(IpDecision("192.0.2.77", 0), &why), nullptr);
-  EXPECT_EQ(why, "allowlisted");
-  EXPECT_EQ(m.Apply(IpDecision("127.0.0.1", 0), &why), nullptr);
-  Decision s;
-  s.kind = Decision::Kind::kSubject;
-  s.key = NormalizeSubject("delivery status notification (failure)");
-  s.at = Sec(0);
-  EXPECT_EQ(m.Apply(s, &why), nullptr);
-  EXPECT_NE(m.Apply(IpDecision("198.51.100.1", 0), &why), nullptr);
-  EXPECT_EQ(m.allowlisted(), 3);
-  Block manual;
-  manual.kind = BlockKind::kIp;
-  manual.key = "192.0.2.1";
-  EXPECT_EQ(m.Add(manual, &why), nullptr) << "by hand too";
-}
-
-TEST(BlockManager, DefaultAllowlistIsLoopback) {
-  BlockManager m(BlockPolicy{});
-  std::string why;
-  EXPECT_EQ(m.Apply(IpDecision("127.0.9.11", 0), &why), nullptr);
-  EXPECT_EQ(m.Apply(IpDecision("::1", 0), &why), nullptr);
-  EXPECT_NE(m.Apply(IpDecision("2001:db8::1", 0), &why), nullptr);
-}
-
-TEST(BlockManager, ExpiresAndEscalatesRepeatOffenders) {
-  BlockPolicy p;
-  p.period = 3600 * kUsPerSecond;
-  p.escalation = 2;
-  p.max_period = 3 * 3600 * kUsPerSecond;
-  BlockManager m(p);
-  std::string why;
-  const Block* b = m.Apply(IpDecision("198.51.100.1", 0), &why);
-  ASSERT_NE(b, nullptr);
-  EXPECT_EQ(b->expires, Sec(3600));
-  EXPECT_TRUE(m.IsBlocked(BlockKind::kIp, "198.51.100.1", Sec(3599)));
-  EXPECT_EQ(m.Apply(IpDecision("198.51.100.1", 100), &why), nullptr);
-  EXPECT_EQ(why, "blocked already");
-  m.Expire(Sec(3600));
-  EXPECT_FALSE(m.IsBlocked(BlockKind::kIp, "198.51.100.1", Sec(3600)));
-  b = m.Apply(IpDecision("198.51.100.1", 4000), &why);
-  ASSERT_NE(b, nullptr);
-  EXPECT_EQ(b->strikes, 2);
-  EXPECT_EQ(b->expires, Sec(4000 + 7200)) << "twice as long";
-  m.Expire(Sec(20000));
-  b = m.Apply(IpDecision("198.51.100.1", 20000), &why);
-  ASSERT_NE(b, nullptr);
-  EXPECT_EQ(b->expires, Sec(20000 + 3 * 3600)) << "up to the maximum";
-  EXPECT_EQ(m.history().size(), 2u);
-}
-
-TEST(BlockManager, CapsRefuseAndSaySoOncePerMinute) {
-  BlockPolicy p;
-  p.max_new_per_minute = 3;
-  p.max_active = 5;
-  BlockManager m(p);
-  CaptureLogger warnings;
-  m.log = &warnings;
-  std::string why;
-  int made = 0;
-  for (int i = 0; i < 10; ++i)
-    made += m.Apply(IpDecision("198.51.100." + std::to_string(i), i), &why) != nullptr;
-  EXPECT_EQ(made, 3);
-  EXPECT_EQ(m.capped(), 7);
-  EXPECT_EQ(warnings.lines().size(), 1u);
-  for (int i = 10; i < 20; ++i)
-    made += m.Apply(IpDecision("198.51.100." + std::to_string(i), 61 + i * 61), &why) != nullptr;
-  EXPECT_EQ(m.Active().size(), 5u) << "never more than max_active";
-  EXPECT_GT(warnings.lines().size(), 1u);
-}
-
-TEST(BlockManager, OldLinesMakeBlocksThatAreNotLive) {
-  BlockManager m(BlockPolicy{});
-  m.set_live_after(Sec(100));
-  std::string why;
-  const Block* old = m.Apply(IpDecision("198.51.100.1", 99), &why);
-  ASSERT_NE(old, nullptr);
-  EXPECT_FALSE(old->live) << "a line from before the horizon";
-  const Block* fresh = m.Apply(IpDecision("198.51.100.2", 100), &why);
-  ASSERT_NE(fresh, nullptr);
-  EXPECT_TRUE(fresh->live);
-}
-
-TEST(BlockManager, ReplayedDecisionsAreNotLive) {
-  BlockPolicy p;
-  p.live = false;
-  BlockManager m(p);
-  std::string why;
-  const Block* b = m.Apply(IpDecision("198.51.100.1", 0), &why);
-  ASSERT_NE(b, nullptr);
-  EXPECT_FALSE(b->live);
-  std::string json;
-  AppendBlockJson(*b, &json);
-  EXPECT_NE(json.find("\"live\":false"), std::string::npos);
-  EXPECT_NE(json.find("\"kind\":\"ip\""), std::string::npos);
 }
 
 }  // namespace

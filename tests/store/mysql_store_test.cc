@@ -46,7 +46,7 @@ class MysqlStoreTest : public ::testing::Test, public StoreFixture {
   }
   std::unique_ptr<Store> Reader() {
     StoreOptions o;
-    o.create = false;
+    o.as_writer = false;
     auto s = OpenStore(url_, o);
     EXPECT_TRUE(s.ok()) << s.status().message();
     return s.ok() ? std::move(*s) : nullptr;
@@ -176,7 +176,7 @@ TEST_F(MysqlStoreTest, ALostConnectionIsRedoneOnceNotTwice) {
 TEST_F(MysqlStoreTest, SchemaVersionsAreChecked) {
   ASSERT_EQ(db_.Sql("UPDATE " + Database() + ".mailtrail_meta SET v = '99'"), 0);
   StoreOptions o;
-  o.create = false;
+  o.as_writer = false;
   auto newer = OpenStore(url_, o);
   ASSERT_FALSE(newer.ok());
   EXPECT_NE(newer.status().message().find("newer"), std::string::npos);

@@ -282,91 +282,6 @@ TEST(FileStream, CopytruncateFinishesTheCopyBeforeStartingOver) {
   EXPECT_EQ(s.counters().copies_resumed, 1);
 }
 
-// Stopped (killed) before it saw the truncation: the checkpointed file is now
-// the copy, a new inode with the same first bytes. Resume it where the
-// checkpoint stands; reading it whole again would double every record.
-TEST(FileStream, CopytruncatedWhileStoppedResumesTheCopyAtTheSavedOffset) {
-  MemFileSystem fs;
-  fs.Append("/var/log/mail.log", "Nov 27 00:00:01 a line long enough to fingerprint\nb\n");
-  std::vector<StreamPosition> saved;
-  {
-    FileStream s("/var/log/mail.log", &fs, FromStart());
-    Collect c;
-    ASSERT_TRUE(s.Poll(0, &c, 1).ok());
-    saved = s.positions();
-  }
-  fs.Append("/var/log/mail.log", "c\n");
-  fs.Copy("/var/log/mail.log", "/var/log/mail.log.1");
-  fs.Truncate("/var/log/mail.log");
-  fs.Append("/var/log/mail.log", "d\n");
-  FileStream s("/var/log/mail.log", &fs);
-  Collect c = RestoreAndReadAll(&s, saved);
-  EXPECT_EQ(c.lines, V({"b", "c", "d"}));
-  EXPECT_EQ(s.counters().replaced_while_stopped, 0);
-}
-
-// The truncated file grew past the saved offset before the restart: its
-// inode and size still fit, only its first bytes tell it is another text.
-TEST(FileStream, CopytruncatedAndRegrownWhileStoppedIsNotReadAsTheOldFile) {
-  MemFileSystem fs;
-  fs.Append("/var/log/mail.log", "Nov 27 00:00:01 first\nNov 27 00:00:02 second\n");
-  std::vector<StreamPosition> saved;
-  {
-    FileStream s("/var/log/mail.log", &fs, FromStart());
-    Collect c;
-    ASSERT_TRUE(s.Poll(0, &c, 1).ok());
-    saved = s.positions();
-  }
-  fs.Copy("/var/log/mail.log", "/var/log/mail.log.1");
-  fs.Truncate("/var/log/mail.log");
-  fs.Append("/var/log/mail.log", "Nov 28 00:00:01 new and longer than the old file was\n");
-  FileStream s("/var/log/mail.log", &fs);
-  Collect c = RestoreAndReadAll(&s, saved);
-  EXPECT_EQ(c.lines,
-            V({"Nov 27 00:00:02 second", "Nov 28 00:00:01 new and longer than the old file was"}));
-}
-
-// Two copytruncates while stopped (mail.log.1 moved to mail.log.2, then
-// compressed): the saved file's copy is resumed, the copy in between read whole.
-TEST(FileStream, SeveralCopytruncatesWhileStoppedPileUpInOrder) {
-  MemFileSystem fs;
-  fs.Append("/var/log/mail.log", "Nov 27 00:00:01 a\nNov 27 00:00:02 b\n");
-  std::vector<StreamPosition> saved;
-  {
-    FileStream s("/var/log/mail.log", &fs, FromStart());
-    Collect c;
-    ASSERT_TRUE(s.Poll(0, &c, 1).ok());
-    saved = s.positions();
-  }
-  fs.Append("/var/log/mail.log", "c\n");
-  fs.Copy("/var/log/mail.log", "/var/log/mail.log.1");
-  fs.Truncate("/var/log/mail.log");
-  fs.Append("/var/log/mail.log", "Nov 28 00:00:01 d\n");
-  fs.Rename("/var/log/mail.log.1", "/var/log/mail.log.2");
-  fs.Copy("/var/log/mail.log", "/var/log/mail.log.1");
-  fs.Truncate("/var/log/mail.log");
-  fs.Append("/var/log/mail.log", "e\n");
-  FileStream s("/var/log/mail.log", &fs);
-  Collect c = RestoreAndReadAll(&s, saved);
-  EXPECT_EQ(c.lines, V({"Nov 27 00:00:02 b", "c", "Nov 28 00:00:01 d", "e"}));
-}
-
-TEST(FileStream, RotatedWhileStoppedFinishesTheOldFileBeforeTheNewOne) {
-  MemFileSystem fs;
-  fs.Append("/var/log/mail.log", "a\nb\n");
-  fs.Append("/var/log/other.log", "x\n");
-  const std::vector<StreamPosition> saved = SavedAfterOneLine(&fs);
-  fs.Append("/var/log/mail.log", "c\n");  // written before the rotation
-  fs.Rename("/var/log/mail.log", "/var/log/mail.log.1");
-  fs.Append("/var/log/mail.log", "d\n");
-  FileStream s("/var/log/mail.log", &fs);
-  s.RestoreTo(saved);
-  Collect c;
-  ASSERT_TRUE(s.Poll(0, &c).ok());
-  EXPECT_EQ(c.lines, V({"b", "c", "d"}));
-  EXPECT_EQ(s.counters().replaced_while_stopped, 0);
-}
-
 std::string Gzip(const std::string& plain) {
   z_stream z{};
   deflateInit2(&z, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY);  // gzip format
@@ -443,99 +358,188 @@ std::vector<StreamPosition> SavedJustAfterARotation(MemFileSystem* fs, const std
   return s.positions();
 }
 
-// Two and three rotations while stopped: the saved file is found under its
-// new name, the files rotated in and out meanwhile are read whole, oldest
-// first, then the current one; older generations are not read again.
-TEST(FileStream, RotatedSeveralTimesWhileStoppedReadsEveryFileInBetween) {
-  MemFileSystem fs;
-  fs.Append("/var/log/mail.log.3.gz", Gzip("ancient\n"));  // read long ago
-  fs.Append("/var/log/mail.log.4", "older still\n");
-  fs.Append("/var/log/mail.log", "a\nb\n");
-  const std::vector<StreamPosition> saved = SavedAfterOneLine(&fs);
-  fs.Append("/var/log/mail.log", "c\n");
-  fs.Rename("/var/log/mail.log", "/var/log/mail.log.1");  // first rotation
-  fs.Append("/var/log/mail.log", "d\ne\n");
-  fs.Rename("/var/log/mail.log.1", "/var/log/mail.log.2");  // second, delaycompress
-  CompressLikeGzip(&fs, "/var/log/mail.log.2");
-  fs.Rename("/var/log/mail.log", "/var/log/mail.log.1");
-  fs.Append("/var/log/mail.log", "f\n");
-  FileStream s("/var/log/mail.log", &fs);
-  const Collect c = RestoreAndReadAll(&s, saved);
-  EXPECT_EQ(c.lines, V({"b", "c", "d", "e", "f"}));
-  EXPECT_EQ(s.counters().rotated_while_stopped, 1);
-  EXPECT_EQ(s.counters().replaced_while_stopped, 0);
-}
+// The restart scenarios, one a row: the files while the agent ran, its
+// checkpoint, what logrotate (or someone) did while it was stopped, and what
+// the restarted stream must read: every line after the checkpoint once, in
+// order, rotated files drained (RestoreAndReadAll).
+struct RestartCase {
+  const char* name;
+  void (*before)(MemFileSystem*);                       // the files it ran on
+  std::vector<StreamPosition> (*save)(MemFileSystem*);  // its last checkpoint
+  void (*while_stopped)(MemFileSystem*);
+  std::vector<std::string> want;
+  int rotated_while_stopped = -1;   // files read whole in between; -1: not checked
+  int replaced_while_stopped = -1;  // -1: not checked
+};
 
-// Incrementing names (mail.log.1 is the oldest), as some setups rotate: the
-// modification times, not the names, say which files are newer.
-TEST(FileStream, RotatedSeveralTimesWhileStoppedWithIncrementingNames) {
-  MemFileSystem fs;
-  fs.Append("/var/log/mail.log.1", "oldest\n");
-  fs.Append("/var/log/mail.log", "a\nb\n");
-  const std::vector<StreamPosition> saved = SavedAfterOneLine(&fs);
-  fs.Rename("/var/log/mail.log", "/var/log/mail.log.2");
-  fs.Append("/var/log/mail.log", "c\n");
-  fs.Rename("/var/log/mail.log", "/var/log/mail.log.3");
-  fs.Append("/var/log/mail.log", "d\n");
-  FileStream s("/var/log/mail.log", &fs);
-  const Collect c = RestoreAndReadAll(&s, saved);
-  EXPECT_EQ(c.lines, V({"b", "c", "d"}));
-}
+constexpr char kLog[] = "/var/log/mail.log";
 
-// The checkpoint was taken when the current file was still empty (just
-// rotated in): its fingerprint covers nothing, so any compressed file would
-// match it. It must not be taken for another file.
-TEST(FileStream, AnEmptyFileSavedAndCompressedWhileStoppedIsNotConfusedWithAnother) {
-  MemFileSystem fs;
-  fs.Append("/var/log/mail.log.1.gz", Gzip("ancient\n"));  // listed first
-  fs.Append("/var/log/mail.log", "a\n");
-  const std::vector<StreamPosition> saved = SavedJustAfterARotation(&fs, "/var/log/mail.log.4");
-  fs.Append("/var/log/mail.log", "b\n");
-  fs.Rename("/var/log/mail.log", "/var/log/mail.log.3");
-  CompressLikeGzip(&fs, "/var/log/mail.log.3");
-  fs.Append("/var/log/mail.log", "c\n");
-  fs.Rename("/var/log/mail.log", "/var/log/mail.log.2");
-  fs.Append("/var/log/mail.log", "d\n");
-  FileStream s("/var/log/mail.log", &fs);
-  const Collect c = RestoreAndReadAll(&s, saved);
-  EXPECT_EQ(c.lines, V({"b", "c", "d"}));
-}
+const RestartCase kRestartCases[] = {
+    // Killed before it saw the truncation: the checkpointed file is now the
+    // copy, a new inode with the same first bytes. Resumed where the checkpoint
+    // stands; reading it whole again would double every record.
+    {"copytruncated: the copy resumed at the saved offset",
+     [](MemFileSystem* fs) {
+       fs->Append(kLog, "Nov 27 00:00:01 a line long enough to fingerprint\nb\n");
+     },
+     SavedAfterOneLine,
+     [](MemFileSystem* fs) {
+       fs->Append(kLog, "c\n");
+       fs->Copy(kLog, "/var/log/mail.log.1");
+       fs->Truncate(kLog);
+       fs->Append(kLog, "d\n");
+     },
+     {"b", "c", "d"},
+     -1,
+     0},
+    // The truncated file grew past the saved offset: its inode and size still
+    // fit, only its first bytes tell it is another text.
+    {"copytruncated and regrown: not read as the old file",
+     [](MemFileSystem* fs) { fs->Append(kLog, "Nov 27 00:00:01 first\nNov 27 00:00:02 second\n"); },
+     SavedAfterOneLine,
+     [](MemFileSystem* fs) {
+       fs->Copy(kLog, "/var/log/mail.log.1");
+       fs->Truncate(kLog);
+       fs->Append(kLog, "Nov 28 00:00:01 new and longer than the old file was\n");
+     },
+     {"Nov 27 00:00:02 second", "Nov 28 00:00:01 new and longer than the old file was"}},
+    // Two copytruncates (mail.log.1 moved to mail.log.2): the saved file's copy
+    // is resumed, the copy in between read whole.
+    {"two copytruncates pile up in order",
+     [](MemFileSystem* fs) { fs->Append(kLog, "Nov 27 00:00:01 a\nNov 27 00:00:02 b\n"); },
+     SavedAfterOneLine,
+     [](MemFileSystem* fs) {
+       fs->Append(kLog, "c\n");
+       fs->Copy(kLog, "/var/log/mail.log.1");
+       fs->Truncate(kLog);
+       fs->Append(kLog, "Nov 28 00:00:01 d\n");
+       fs->Rename("/var/log/mail.log.1", "/var/log/mail.log.2");
+       fs->Copy(kLog, "/var/log/mail.log.1");
+       fs->Truncate(kLog);
+       fs->Append(kLog, "e\n");
+     },
+     {"Nov 27 00:00:02 b", "c", "Nov 28 00:00:01 d", "e"}},
+    {"renamed: the old file finished before the new one",
+     [](MemFileSystem* fs) {
+       fs->Append(kLog, "a\nb\n");
+       fs->Append("/var/log/other.log", "x\n");
+     },
+     SavedAfterOneLine,
+     [](MemFileSystem* fs) {
+       fs->Append(kLog, "c\n");  // written before the rotation
+       fs->Rename(kLog, "/var/log/mail.log.1");
+       fs->Append(kLog, "d\n");
+     },
+     {"b", "c", "d"},
+     -1,
+     0},
+    // Two rotations: the saved file is found under its new name (compressed),
+    // the file rotated in and out meanwhile read whole, then the current one;
+    // older generations are not read again.
+    {"renamed twice, delaycompress: every file in between read",
+     [](MemFileSystem* fs) {
+       fs->Append("/var/log/mail.log.3.gz", Gzip("ancient\n"));  // read long ago
+       fs->Append("/var/log/mail.log.4", "older still\n");
+       fs->Append(kLog, "a\nb\n");
+     },
+     SavedAfterOneLine,
+     [](MemFileSystem* fs) {
+       fs->Append(kLog, "c\n");
+       fs->Rename(kLog, "/var/log/mail.log.1");  // first rotation
+       fs->Append(kLog, "d\ne\n");
+       fs->Rename("/var/log/mail.log.1", "/var/log/mail.log.2");  // second, delaycompress
+       CompressLikeGzip(fs, "/var/log/mail.log.2");
+       fs->Rename(kLog, "/var/log/mail.log.1");
+       fs->Append(kLog, "f\n");
+     },
+     {"b", "c", "d", "e", "f"},
+     1,
+     0},
+    // Incrementing names (mail.log.1 is the oldest): the modification times,
+    // not the names, say which files are newer.
+    {"renamed twice, incrementing names",
+     [](MemFileSystem* fs) {
+       fs->Append("/var/log/mail.log.1", "oldest\n");
+       fs->Append(kLog, "a\nb\n");
+     },
+     SavedAfterOneLine,
+     [](MemFileSystem* fs) {
+       fs->Rename(kLog, "/var/log/mail.log.2");
+       fs->Append(kLog, "c\n");
+       fs->Rename(kLog, "/var/log/mail.log.3");
+       fs->Append(kLog, "d\n");
+     },
+     {"b", "c", "d"}},
+    {"renamed three times, date suffixes",
+     [](MemFileSystem* fs) {
+       fs->Append("/var/log/mail.log-20261120", "old\n");
+       fs->Append(kLog, "a\nb\n");
+     },
+     SavedAfterOneLine,
+     [](MemFileSystem* fs) {
+       fs->Rename(kLog, "/var/log/mail.log-20261125");
+       fs->Append(kLog, "c\n");
+       fs->Rename(kLog, "/var/log/mail.log-20261126");
+       fs->Append(kLog, "d\n");
+       fs->Rename(kLog, "/var/log/mail.log-20261127");
+       fs->Append(kLog, "e\n");
+     },
+     {"b", "c", "d", "e"},
+     2},
+    // Saved while the current file was still empty (just rotated in): its
+    // fingerprint covers nothing, so any compressed file would match it. It
+    // must not be taken for another file.
+    {"an empty saved file, compressed: not confused with another",
+     [](MemFileSystem* fs) {
+       fs->Append("/var/log/mail.log.1.gz", Gzip("ancient\n"));  // listed first
+       fs->Append(kLog, "a\n");
+     },
+     [](MemFileSystem* fs) { return SavedJustAfterARotation(fs, "/var/log/mail.log.4"); },
+     [](MemFileSystem* fs) {
+       fs->Append(kLog, "b\n");
+       fs->Rename(kLog, "/var/log/mail.log.3");
+       CompressLikeGzip(fs, "/var/log/mail.log.3");
+       fs->Append(kLog, "c\n");
+       fs->Rename(kLog, "/var/log/mail.log.2");
+       fs->Append(kLog, "d\n");
+     },
+     {"b", "c", "d"}},
+    // The same, and the file now at the path even got the saved file's inode
+    // number back (freed when the rotated file was compressed): an empty saved
+    // file proves nothing by its inode.
+    {"an empty saved file whose inode number came back at the path",
+     [](MemFileSystem* fs) { fs->Append(kLog, "a\n"); },
+     [](MemFileSystem* fs) { return SavedJustAfterARotation(fs, "/var/log/mail.log.1"); },
+     [](MemFileSystem* fs) {
+       const uint64_t ino = fs->InoOf(kLog);
+       fs->Append(kLog, "b\n");
+       fs->Rename(kLog, "/var/log/mail.log.2");
+       CompressLikeGzip(fs, "/var/log/mail.log.2");
+       fs->Append(kLog, "c\n");
+       fs->Rename(kLog, "/var/log/mail.log.3");
+       fs->Create(kLog, ino);  // the inode number comes back
+       fs->Append(kLog, "d\n");
+     },
+     {"b", "c", "d"}},
+};
 
-// The same, and the file now at the path even got the saved file's inode
-// number back (freed when the rotated file was compressed): an empty saved
-// file proves nothing by its inode.
-TEST(FileStream, AnEmptySavedFileWhoseInodeCameBackAtThePathHidesNothing) {
-  MemFileSystem fs;
-  fs.Append("/var/log/mail.log", "a\n");
-  const std::vector<StreamPosition> saved = SavedJustAfterARotation(&fs, "/var/log/mail.log.1");
-  const uint64_t ino = fs.InoOf("/var/log/mail.log");
-  fs.Append("/var/log/mail.log", "b\n");
-  fs.Rename("/var/log/mail.log", "/var/log/mail.log.2");
-  CompressLikeGzip(&fs, "/var/log/mail.log.2");
-  fs.Append("/var/log/mail.log", "c\n");
-  fs.Rename("/var/log/mail.log", "/var/log/mail.log.3");
-  fs.Create("/var/log/mail.log", ino);  // the inode number comes back
-  fs.Append("/var/log/mail.log", "d\n");
-  FileStream s("/var/log/mail.log", &fs);
-  const Collect c = RestoreAndReadAll(&s, saved);
-  EXPECT_EQ(c.lines, V({"b", "c", "d"}));
-}
-
-TEST(FileStream, RotatedSeveralTimesWhileStoppedWithDateSuffixes) {
-  MemFileSystem fs;
-  fs.Append("/var/log/mail.log-20261120", "old\n");
-  fs.Append("/var/log/mail.log", "a\nb\n");
-  const std::vector<StreamPosition> saved = SavedAfterOneLine(&fs);
-  fs.Rename("/var/log/mail.log", "/var/log/mail.log-20261125");
-  fs.Append("/var/log/mail.log", "c\n");
-  fs.Rename("/var/log/mail.log", "/var/log/mail.log-20261126");
-  fs.Append("/var/log/mail.log", "d\n");
-  fs.Rename("/var/log/mail.log", "/var/log/mail.log-20261127");
-  fs.Append("/var/log/mail.log", "e\n");
-  FileStream s("/var/log/mail.log", &fs);
-  const Collect c = RestoreAndReadAll(&s, saved);
-  EXPECT_EQ(c.lines, V({"b", "c", "d", "e"}));
-  EXPECT_EQ(s.counters().rotated_while_stopped, 2);
+TEST(FileStream, RestartAfterEveryRotationKindWhileStoppedReadsEachLineOnce) {
+  for (const RestartCase& t : kRestartCases) {
+    SCOPED_TRACE(t.name);
+    MemFileSystem fs;
+    t.before(&fs);
+    const std::vector<StreamPosition> saved = t.save(&fs);
+    t.while_stopped(&fs);
+    FileStream s(kLog, &fs);
+    const Collect c = RestoreAndReadAll(&s, saved);
+    EXPECT_EQ(c.lines, t.want);
+    if (t.rotated_while_stopped >= 0) {
+      EXPECT_EQ(s.counters().rotated_while_stopped, t.rotated_while_stopped);
+    }
+    if (t.replaced_while_stopped >= 0) {
+      EXPECT_EQ(s.counters().replaced_while_stopped, t.replaced_while_stopped);
+    }
+  }
 }
 
 TEST(FileStream, PositionsIncludeRotatedFilesStillBeingDrained) {

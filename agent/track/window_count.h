@@ -1,8 +1,9 @@
 // WindowCount: one bucket of one agent's detection window, as agents sharing a
 // store publish them to count fleet-wide (FloodDetector::FleetCounts,
-// Store::ExchangeCounts, docs/detection.md).
-#ifndef MAILTRAIL_AGENT_DETECT_WINDOW_COUNT_H_
-#define MAILTRAIL_AGENT_DETECT_WINDOW_COUNT_H_
+// Store::ExchangeCounts, docs/detection.md). Plain data, here beside the record
+// and the block so that the store can carry it without linking the detector.
+#ifndef MAILTRAIL_AGENT_TRACK_WINDOW_COUNT_H_
+#define MAILTRAIL_AGENT_TRACK_WINDOW_COUNT_H_
 
 #include <string>
 
@@ -21,4 +22,4 @@ struct WindowCount {
 
 }  // namespace mailtrail
 
-#endif  // MAILTRAIL_AGENT_DETECT_WINDOW_COUNT_H_
+#endif  // MAILTRAIL_AGENT_TRACK_WINDOW_COUNT_H_
