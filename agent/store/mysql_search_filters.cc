@@ -100,6 +100,13 @@ Status AddMysqlWebFilters(const SearchQuery& q, const SqlBinder& b,
         AnyRecipient("r.outcome = " + bounced) + "))";
     where->push_back(*q.has_bounce ? has : "NOT " + has);
   }
+  // The scan keys are matched on the decoded record (SearchFilteringRecords);
+  // here only what any match must have, so that the others are not decoded.
+  if (q.scan_verdict) {
+    where->push_back(Contains("m.scans", b.text(*q.scan_verdict)));
+  } else if (q.min_score) {
+    where->push_back("COALESCE(m.scans, '') <> ''");
+  }
   if (q.reject_text) where->push_back(Contains("m.reject_text", b.text(*q.reject_text)));
   return Status::Ok();
 }

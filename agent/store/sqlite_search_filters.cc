@@ -93,6 +93,13 @@ Status AddSqliteWebFilters(const SearchQuery& q, const SqlBinder& b,
         AnyRecipient("r.outcome = " + bounced) + "))";
     where->push_back(*q.has_bounce ? has : "NOT " + has);
   }
+  // The scan keys are matched on the decoded record (SearchFilteringRecords);
+  // here only what any match must have, so that the others are not decoded.
+  if (q.scan_verdict) {
+    where->push_back("instr(lower(m.scans), " + b.text(AsciiLower(*q.scan_verdict)) + ") > 0");
+  } else if (q.min_score) {
+    where->push_back("COALESCE(m.scans, '') <> ''");
+  }
   if (q.reject_text) {
     where->push_back("instr(mt_lower(m.reject_text), " + b.text(LowerUtf8(*q.reject_text)) +
                      ") > 0");
