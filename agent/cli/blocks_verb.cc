@@ -10,6 +10,7 @@
 
 #include "actions/postfix/postfix_tables.h"
 #include "agent/cli/args.h"
+#include "agent/cli/block_explain.h"
 #include "agent/cli/block_guard.h"
 #include "agent/cli/store_args.h"
 #include "agent/cli/verbs.h"
@@ -145,48 +146,35 @@ int BlocksMain(const std::vector<std::string>& argv, const Clock& clock) {
     if (!guard.ok()) return FailWith(guard.status());
     auto store = OpenStoreFromArgs(*args, ReaderOptions());
     if (!store.ok()) return FailWith(store.status());
-    auto blocks = (*store)->LoadBlocks(-1);
-    if (!blocks.ok()) return FailWith(blocks.status());
-    const std::string normalized = NormalizeSubject(pos[1]);
-    int shown = 0;
-    for (const Block& b : *blocks) {
-      if (b.key != pos[1] && !(b.kind == BlockKind::kSubject && b.key == normalized)) continue;
-      ++shown;
+    auto explained = ExplainBlocks(**store, *guard, pos[1], now);
+    if (!explained.ok()) return FailWith(explained.status());
+    const int shown = static_cast<int>(explained->size());
+    for (const BlockExplanation& e : *explained) {
+      const Block& b = e.block;
       std::printf("%s %s (%s)\n  rule %s, strike %d, decided on %s\n  %s -> %s%s\n  why: %s\n",
-                  BlockKindName(b.kind), EscapeForLog(b.key, 200).c_str(),
-                  b.expires > now ? "active" : "ended", b.rule.c_str(), b.strikes,
-                  EscapeForLog(b.origin_host, 100).c_str(), FormatRfc3339(b.created).c_str(),
-                  FormatRfc3339(b.expires).c_str(), b.live ? "" : " (replayed lines: not live)",
-                  EscapeForLog(b.reason, 300).c_str());
-      for (const auto& raw : b.raw_subjects) {
-        std::printf("  subject seen: %s\n", EscapeForLog(raw, 200).c_str());
+                  BlockKindName(b.kind), EscapeForLog(b.key, 200).c_str(), e.active ? "active" : "ended",
+                  b.rule.c_str(), b.strikes, EscapeForLog(b.origin_host, 100).c_str(),
+                  FormatRfc3339(b.created).c_str(), FormatRfc3339(b.expires).c_str(),
+                  b.live ? "" : " (replayed lines: not live)", EscapeForLog(b.reason, 300).c_str());
+      for (const auto& s : e.subjects) {
+        std::printf("  subject seen: %s\n", EscapeForLog(s.raw, 200).c_str());
         // What enforcement writes for it, and what that refuses.
-        const HeaderCheck check = HeaderChecksLine(raw);
-        std::printf("    header_checks: %s\n    matches: %s\n", check.line.c_str(),
-                    DescribeHeaderCheck(check).c_str());
+        std::printf("    header_checks: %s\n    matches: %s\n", s.header_check.c_str(),
+                    s.matches.c_str());
       }
-      if (b.kind == BlockKind::kSubject && SubjectChars(b.key) < guard->min_subject_chars)
-        std::printf(
-            "  not enforced here: %zu characters once normalised, fewer than %zu"
-            " ([blocks] min_subject_chars)\n",
-            SubjectChars(b.key), guard->min_subject_chars);
-      if (b.kind != BlockKind::kSubject) {
-        const auto net = Cidr::Parse(b.key);
-        if (const std::string why = net ? ProtectedReason(*guard, *net) : ""; !why.empty())
-          std::printf("  not enforced here: %s\n", EscapeForLog(why, 300).c_str());
-      }
-      for (const auto& qid : b.evidence) {
-        SearchQuery q;
-        q.qid = qid;
-        q.limit = 1;
-        Status st = (*store)->Search(q, [](MessageRecord&& r) {
+      if (!e.not_enforced.empty())
+        std::printf("  not enforced here: %s\n", EscapeForLog(e.not_enforced, 300).c_str());
+      for (const auto& ev : e.evidence) {
+        if (!ev.error.empty()) {
+          std::printf("  message %s: %s\n", ev.qid.c_str(), ev.error.c_str());
+        } else if (ev.record) {
+          const MessageRecord& r = *ev.record;
           std::printf("  message %s %s from %s sender <%s> subject %s\n", r.qid.c_str(),
                       FormatRfc3339(r.first_seen).c_str(),
                       EscapeForLog(r.client_ip.empty() ? "-" : r.client_ip, 60).c_str(),
                       EscapeForLog(r.sender.value_or(""), 100).c_str(),
                       EscapeForLog(r.subject.value_or(""), 120).c_str());
-        });
-        if (!st.ok()) std::printf("  message %s: %s\n", qid.c_str(), st.message().c_str());
+        }
       }
     }
     if (shown == 0) return Fail("no block for " + pos[1]);

@@ -15,6 +15,7 @@ int main(int argc, char** argv) {
   const std::string verb = argv[1];
   std::vector<std::string> args(argv + 2, argv + argc);
   mailtrail::RealClock clock;
+  mailtrail::cli::RegisterLiveConsole();  // `run` serves the console when [web] says so
   struct {
     const char* name;
     int (*run)(const std::vector<std::string>&, const mailtrail::Clock&);

@@ -13,6 +13,7 @@
 #include <systemd/sd-daemon.h>
 
 #include "agent/cli/args.h"
+#include "agent/cli/live_console.h"
 #include "agent/cli/store_args.h"
 #include "agent/cli/verbs.h"
 #include "agent/config/config.h"
@@ -312,6 +313,14 @@ int RunMain(const std::vector<std::string>& argv, const Clock& clock) {
   if (!enforcement.ok()) return FailWith(enforcement.status());
   if (!(*enforcement)->notice().empty())
     StderrLog().Info(EscapeForLog((*enforcement)->notice(), 300));
+  // The web console ([web] listen), on a read-only connection of its own.
+  std::unique_ptr<LiveConsole> console;
+  if (!config->web.listen.empty()) {
+    auto c = StartLiveConsole(*config, clock);
+    if (!c.ok()) return FailWith(c.status());
+    console = std::move(*c);
+    StderrLog().Info("web console on " + console->url());
+  }
   auto tick = [&] {
     if (!metrics_listen.empty()) metrics.Publish(supervisor.agent()->RenderMetrics());
     (*enforcement)->Tick(supervisor.agent()->blocks(), clock.WallNow(), clock.MonotonicNow());

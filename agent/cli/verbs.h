@@ -43,6 +43,9 @@ int CheckConfigMain(const std::vector<std::string>& args, const Clock& clock);
 // `mailtrail help [VERB]`, and (hidden) `help --man 8|5`: the man pages.
 int HelpMain(const std::vector<std::string>& args, const Clock& clock);
 int WebMain(const std::vector<std::string>& args, const Clock& clock);  // agent/web
+// Lets `mailtrail run` serve the web console ([web] listen); defined with the
+// console (agent/web/live_console_server.cc); main() calls it once.
+void RegisterLiveConsole();
 
 // "UTC", "local", "+HH:MM", "-HH:MM" -> seconds east of UTC.
 bool ParseTz(const std::string& tz, const Clock& clock, int* offset);

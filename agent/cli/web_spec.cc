@@ -21,6 +21,14 @@ const VerbSpec kWebVerb = {
          "users and tokens: basic|token:NAME:viewer|operator:CRYPT-HASH a line (mkpasswd -m "
          "yescrypt)",
          "FILE"},
+        {"proxy-header", true,
+         "believe this header (set by a reverse proxy) as the user name, from --trusted-proxy only",
+         "NAME"},
+        {"trusted-proxy", true, "the reverse proxies' addresses, comma-separated", "CIDR,..."},
+        {"proxy-operators", true, "users named by the proxy who are operators (others: viewers)",
+         "USER,..."},
+        IntFlag("exports-per-minute", "exports one client may start per minute (default 20)", 1,
+                100000),
         {"writes", false,
          "enable block add/extend/remove for operators (needs --auth-file, --audit)"},
         {"audit", true, "SQLite file whose table web_audit records every write", "FILE"},
@@ -31,7 +39,8 @@ const VerbSpec kWebVerb = {
     0,
     0,
     {},
-    "Read-only unless --writes; a listen address other than loopback needs --auth-file. "
+    "Read-only unless --writes; a listen address other than loopback needs --auth-file or "
+    "--proxy-header. "
     "Pages, API and security: docs/web.md. Exit status 78: the options or files are wrong.",
 };
 

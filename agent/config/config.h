@@ -65,6 +65,12 @@ struct MetricsConfig {
   std::string listen;  // "" = off; else a loopback HOST:PORT
 };
 
+// The web console served by the live agent too (agent/web, docs/web.md).
+struct WebConfig {
+  std::string listen;     // "" = off; else IP:PORT (loopback unless auth_file)
+  std::string auth_file;  // `mailtrail web --auth-file`'s format; "" = none
+};
+
 // actions/policy/policy_server.h
 struct PolicyConfig {
   std::string socket;  // "" = off
@@ -143,6 +149,7 @@ struct Config {
   WriterConfig writer;
   TrackerConfig tracker;
   MetricsConfig metrics;
+  WebConfig web;
   PolicyConfig policy;
   EnforceConfig enforce;
   QueueConfig queue;

@@ -226,6 +226,7 @@ std::vector<KeyDef<Config>> BuildConfigTable() {
   WriterKeys(&t);
   TrackerKeys(&t);
   MetricsKeys(&t);
+  WebKeys(&t);
   PolicyKeys(&t);
   EnforceKeys(&t);
   QueueKeys(&t);

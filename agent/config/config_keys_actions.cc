@@ -34,6 +34,21 @@ void MetricsKeys(std::vector<KeyDef<Config>>* t) {
   t->insert(t->end(), keys.begin(), keys.end());
 }
 
+void WebKeys(std::vector<KeyDef<Config>>* t) {
+  using C = Config;
+  std::vector<KeyDef<C>> keys = {
+      Lift(&C::web,
+           Text<WebConfig>("web", "listen",
+                           "serve the web console (read-only) on this IP:PORT too; loopback "
+                           "unless auth_file is set; \"\" = off",
+                           false, &WebConfig::listen)),
+      Lift(&C::web, Text<WebConfig>("web", "auth_file",
+                                    "the console's users and tokens (`mailtrail web --auth-file`)",
+                                    false, &WebConfig::auth_file)),
+  };
+  t->insert(t->end(), keys.begin(), keys.end());
+}
+
 void PolicyKeys(std::vector<KeyDef<Config>>* t) {
   using C = Config;
   constexpr int64_t kS = kUsPerSecond;

@@ -35,6 +35,7 @@ struct KeyDef {
 const std::vector<KeyDef<Config>>& ConfigTable();
 // The keys of the sections of agent/config/config_keys_actions.cc, appended to `t`.
 void MetricsKeys(std::vector<KeyDef<Config>>* t);
+void WebKeys(std::vector<KeyDef<Config>>* t);
 void PolicyKeys(std::vector<KeyDef<Config>>* t);
 void EnforceKeys(std::vector<KeyDef<Config>>* t);
 void QueueKeys(std::vector<KeyDef<Config>>* t);

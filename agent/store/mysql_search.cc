@@ -6,6 +6,7 @@
 #include "agent/store/mysql_internal.h"
 #include "agent/store/mysql_store.h"
 #include "agent/store/record_columns.h"
+#include "agent/store/search_filters.h"
 #include "agent/store/sqlite_codec.h"
 #include "base/ip_address.h"
 
@@ -119,6 +120,19 @@ StatusOr<std::string> BuildWhere(const SearchQuery& q, std::vector<Param>* param
     where.push_back("m.sasl IN " + DictIds(Dict::kName, *q.sasl_username, params));
   if (q.min_size) where.push_back("m.size >= " + std::to_string(*q.min_size));
   if (q.max_size) where.push_back("m.size <= " + std::to_string(*q.max_size));
+  auto param = [params](std::string v) {
+    params->push_back(std::move(v));
+    return std::string("?");
+  };
+  // Bytes (IP addresses) compared as bytes, whatever the connection's charset.
+  auto blob = [params](std::string v) {
+    params->push_back(std::move(v));
+    return std::string("CAST(? AS BINARY)");
+  };
+  const SqlBinder binder{param, blob, [params](int kind, const std::string& text) {
+                           return DictIds(static_cast<Dict::Kind>(kind), text, params);
+                         }};
+  if (Status st = AddMysqlWebFilters(q, binder, &where); !st.ok()) return st;
   if (q.after) {
     const std::string t = std::to_string(q.after->first_seen / kUsPerSecond);
     // ">= t" first: an index on first_seen starts its range there.
@@ -143,13 +157,27 @@ void BindParams(sql::PreparedStatement* s, const std::vector<Param>& params) {
 }  // namespace
 
 StatusOr<int64_t> MysqlStore::CountMatches(const SearchQuery& q) {
+  if (HasRecordFilters(q)) return Store::CountMatches(q);
+  return CountSql(q, "");
+}
+
+StatusOr<int64_t> MysqlStore::CountMatchesUpTo(const SearchQuery& q, int64_t cap) {
+  if (HasRecordFilters(q)) return Store::CountMatchesUpTo(q, cap);
+  SearchQuery all = q;
+  all.after.reset();
+  return CountSql(all, " LIMIT " + std::to_string(cap));
+}
+
+// COUNT(*) of the rows `q` selects, at most `limit` (" LIMIT n") of them.
+StatusOr<int64_t> MysqlStore::CountSql(const SearchQuery& q, const std::string& limit) {
   std::vector<Param> params;
   auto where = BuildWhere(q, &params);
   if (!where.ok()) return where.status();
   if (Status st = EnsureConnected(); !st.ok()) return st;
   try {
-    std::unique_ptr<sql::PreparedStatement> s(
-        conn_->prepareStatement("SELECT COUNT(*) FROM message m" + *where));
+    std::unique_ptr<sql::PreparedStatement> s(conn_->prepareStatement(
+        limit.empty() ? "SELECT COUNT(*) FROM message m" + *where
+                      : "SELECT COUNT(*) FROM (SELECT 1 FROM message m" + *where + limit + ") c"));
     BindParams(s.get(), params);
     std::unique_ptr<sql::ResultSet> rs(s->executeQuery());
     rs->next();
@@ -167,6 +195,12 @@ Status MysqlStore::Search(const SearchQuery& q, const std::function<void(Message
 
 Status MysqlStore::SearchWithCursor(
     const SearchQuery& q, const std::function<void(MessageRecord&&, const SearchCursor&)>& fn) {
+  return SearchFilteringRecords(
+      q, [this](const SearchQuery& page, const CursorFn& f) { return SearchPage(page, f); }, fn);
+}
+
+Status MysqlStore::SearchPage(const SearchQuery& q,
+                              const std::function<void(MessageRecord&&, const SearchCursor&)>& fn) {
   std::vector<Param> params;
   auto where = BuildWhere(q, &params);
   if (!where.ok()) return where.status();

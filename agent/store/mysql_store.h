@@ -66,6 +66,7 @@ class MysqlStore : public Store {
       const SearchQuery& q,
       const std::function<void(MessageRecord&&, const SearchCursor&)>& fn) override;
   StatusOr<int64_t> CountMatches(const SearchQuery& q) override;
+  StatusOr<int64_t> CountMatchesUpTo(const SearchQuery& q, int64_t cap) override;
   Status AddLineStats(const LineStats& stats) override;
   StatusOr<LineStats> GetLineStats() override;
   StatusOr<std::map<std::string, int64_t>> CountByOutcome() override;
@@ -111,6 +112,10 @@ class MysqlStore : public Store {
   Status WithReconnect(const char* what, const std::function<void()>& op);
   sql::PreparedStatement* RowsStatement(bool message, size_t rows);
   HeldAction CheckHeld(const MessageRecord& r);
+  // One SQL page of SearchWithCursor: every key but the record filters.
+  Status SearchPage(const SearchQuery& q,
+                    const std::function<void(MessageRecord&&, const SearchCursor&)>& fn);
+  StatusOr<int64_t> CountSql(const SearchQuery& q, const std::string& limit);
   Status LoadRecipients(const std::vector<std::pair<uint64_t, uint32_t>>& ids,
                         std::map<uint64_t, std::vector<RecipientRecord>>* out);
 

@@ -369,9 +369,20 @@ Status SpoolStore::Search(const SearchQuery& q, const std::function<void(Message
   return primary_->Search(q, fn);
 }
 
+Status SpoolStore::SearchWithCursor(
+    const SearchQuery& q, const std::function<void(MessageRecord&&, const SearchCursor&)>& fn) {
+  std::lock_guard<std::mutex> p(primary_mu_);
+  return primary_->SearchWithCursor(q, fn);
+}
+
 StatusOr<int64_t> SpoolStore::CountMatches(const SearchQuery& q) {
   std::lock_guard<std::mutex> p(primary_mu_);
   return primary_->CountMatches(q);
+}
+
+StatusOr<int64_t> SpoolStore::CountMatchesUpTo(const SearchQuery& q, int64_t cap) {
+  std::lock_guard<std::mutex> p(primary_mu_);
+  return primary_->CountMatchesUpTo(q, cap);
 }
 
 Status SpoolStore::AddLineStats(const LineStats& stats) {

@@ -50,7 +50,11 @@ class SpoolStore : public Store {
                     const CheckpointUpdate* checkpoint) override;
   StatusOr<std::vector<std::string>> LoadCheckpoint() override;
   Status Search(const SearchQuery& q, const std::function<void(MessageRecord&&)>& fn) override;
+  Status SearchWithCursor(
+      const SearchQuery& q,
+      const std::function<void(MessageRecord&&, const SearchCursor&)>& fn) override;
   StatusOr<int64_t> CountMatches(const SearchQuery& q) override;
+  StatusOr<int64_t> CountMatchesUpTo(const SearchQuery& q, int64_t cap) override;
   Status AddLineStats(const LineStats& stats) override;
   StatusOr<LineStats> GetLineStats() override;
   StatusOr<std::map<std::string, int64_t>> CountByOutcome() override;

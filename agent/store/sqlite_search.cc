@@ -3,6 +3,7 @@
 #include <vector>
 
 #include "agent/store/record_columns.h"
+#include "agent/store/search_filters.h"
 #include "agent/store/sqlite_codec.h"
 #include "agent/store/sqlite_store.h"
 #include "base/ip_address.h"
@@ -36,20 +37,21 @@ const char* SqliteStore::DictTableOf(Stored kind) {
 }
 
 // The WHERE clause of a search, its values bound as parameters (docs/security.md
-// rule 2): "?N" placeholders numbered as they are added; the client IP is a blob.
+// rule 2): "?N" placeholders numbered as they are added; IP addresses are blobs.
 struct SqliteStore::Where {
   std::string sql;
   std::vector<std::string> params;
-  int blob_index = 0;
+  std::vector<bool> is_blob;
 
-  std::string Param(std::string v) {
+  std::string Param(std::string v, bool blob = false) {
     params.push_back(std::move(v));
+    is_blob.push_back(blob);
     return "?" + std::to_string(params.size());
   }
   void Bind(SqliteStmt* s) const {
     for (size_t i = 0; i < params.size(); ++i) {
-      if (static_cast<int>(i + 1) == blob_index)
-        s->BindBlob(blob_index, params[i]);
+      if (is_blob[i])
+        s->BindBlob(static_cast<int>(i + 1), params[i]);
       else
         s->BindText(static_cast<int>(i + 1), params[i]);
     }
@@ -79,8 +81,7 @@ StatusOr<SqliteStore::Where> SqliteStore::BuildWhere(const SearchQuery& q) {
   if (q.client_ip) {
     auto ip = IpAddress::Parse(*q.client_ip);
     if (!ip) return Status::InvalidArgument("not an IP address: " + *q.client_ip);
-    where.push_back("m.client_ip = " + w.Param(ip->Bytes()));
-    w.blob_index = static_cast<int>(w.params.size());
+    where.push_back("m.client_ip = " + w.Param(ip->Bytes(), /*blob=*/true));
   }
   if (q.outcome) where.push_back("m.outcome = " + std::to_string(static_cast<int>(*q.outcome)));
   if (q.since) where.push_back("m.first_seen >= " + std::to_string(*q.since / kUsPerSecond));
@@ -89,6 +90,10 @@ StatusOr<SqliteStore::Where> SqliteStore::BuildWhere(const SearchQuery& q) {
   if (q.sasl_username) where.push_back("m.sasl = " + dict_id(kSasl, *q.sasl_username));
   if (q.min_size) where.push_back("m.size >= " + std::to_string(*q.min_size));
   if (q.max_size) where.push_back("m.size <= " + std::to_string(*q.max_size));
+  const SqlBinder binder{[&w](std::string v) { return w.Param(std::move(v)); },
+                         [&w](std::string v) { return w.Param(std::move(v), /*blob=*/true); },
+                         dict_id};
+  if (Status st = AddSqliteWebFilters(q, binder, &where); !st.ok()) return st;
   if (q.after) {
     const std::string t = std::to_string(q.after->first_seen / kUsPerSecond);
     // ">= t" first: an index on first_seen starts its range there.
@@ -100,6 +105,7 @@ StatusOr<SqliteStore::Where> SqliteStore::BuildWhere(const SearchQuery& q) {
 }
 
 StatusOr<int64_t> SqliteStore::CountMatches(const SearchQuery& q) {
+  if (HasRecordFilters(q)) return Store::CountMatches(q);
   auto w = BuildWhere(q);
   if (!w.ok()) return w.status();
   auto st = db_.Prepare("SELECT count(*) FROM message m" + w->sql);
@@ -113,7 +119,27 @@ Status SqliteStore::Search(const SearchQuery& q, const std::function<void(Messag
   return SearchWithCursor(q, [&fn](MessageRecord&& r, const SearchCursor&) { fn(std::move(r)); });
 }
 
+StatusOr<int64_t> SqliteStore::CountMatchesUpTo(const SearchQuery& q, int64_t cap) {
+  if (HasRecordFilters(q)) return Store::CountMatchesUpTo(q, cap);
+  SearchQuery all = q;
+  all.after.reset();
+  auto w = BuildWhere(all);
+  if (!w.ok()) return w.status();
+  auto st = db_.Prepare("SELECT count(*) FROM (SELECT 1 FROM message m" + w->sql + " LIMIT " +
+                        std::to_string(cap) + ")");
+  if (!st.ok()) return st.status();
+  w->Bind(&*st);
+  if (st->Step() != SQLITE_ROW) return db_.Error("count");
+  return st->Int(0);
+}
+
 Status SqliteStore::SearchWithCursor(
+    const SearchQuery& q, const std::function<void(MessageRecord&&, const SearchCursor&)>& fn) {
+  return SearchFilteringRecords(
+      q, [this](const SearchQuery& page, const CursorFn& f) { return SearchPage(page, f); }, fn);
+}
+
+Status SqliteStore::SearchPage(
     const SearchQuery& q, const std::function<void(MessageRecord&&, const SearchCursor&)>& fn) {
   auto w = BuildWhere(q);
   if (!w.ok()) return w.status();

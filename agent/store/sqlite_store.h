@@ -33,6 +33,7 @@ class SqliteStore : public Store {
       const SearchQuery& q,
       const std::function<void(MessageRecord&&, const SearchCursor&)>& fn) override;
   StatusOr<int64_t> CountMatches(const SearchQuery& q) override;
+  StatusOr<int64_t> CountMatchesUpTo(const SearchQuery& q, int64_t cap) override;
   Status AddLineStats(const LineStats& stats) override;
   StatusOr<LineStats> GetLineStats() override;
   StatusOr<std::map<std::string, int64_t>> CountByOutcome() override;
@@ -85,6 +86,9 @@ class SqliteStore : public Store {
   StatusOr<HeldAction> CheckHeld(const MessageRecord& r);
   struct Where;
   StatusOr<Where> BuildWhere(const SearchQuery& q);
+  // One SQL page of SearchWithCursor: every key but the record filters.
+  Status SearchPage(const SearchQuery& q,
+                    const std::function<void(MessageRecord&&, const SearchCursor&)>& fn);
 
   Detail detail_;
   SqliteDb db_;

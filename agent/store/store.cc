@@ -86,6 +86,15 @@ StatusOr<int64_t> Store::CountMatches(const SearchQuery& q) {
   return n;
 }
 
+StatusOr<int64_t> Store::CountMatchesUpTo(const SearchQuery& q, int64_t cap) {
+  SearchQuery some = q;
+  some.limit = cap;
+  some.after.reset();
+  int64_t n = 0;
+  if (Status st = Search(some, [&n](MessageRecord&&) { ++n; }); !st.ok()) return st;
+  return n;
+}
+
 std::optional<Detail> DetailFromName(std::string_view name) {
   if (name == "minimal") return Detail::kMinimal;
   if (name == "standard") return Detail::kStandard;

@@ -71,6 +71,19 @@ struct SearchQuery {
   // bytes (inclusive bounds; a record of unknown size matches neither).
   std::optional<std::string> helo, sasl_username;
   std::optional<int64_t> min_size, max_size;
+  // More of them (agent/store/search_filters.h says how each is matched and
+  // which are indexed): a recipient's domain (lower case, no "@"), the client
+  // in a network ("192.0.2.0/24"), a DSN ("5.1.1", or a prefix "5.*"), a
+  // relay (substring, any case), a set of outcomes, a recipient's delay in
+  // seconds (inclusive), a scan's verdict (any case) and least score, whether
+  // the message is a bounce / caused one, the reject text (substring, any case).
+  std::optional<std::string> recipient_domain, client_cidr, dsn, relay;
+  std::vector<Outcome> outcomes;  // empty: any
+  std::optional<double> min_delay, max_delay;
+  std::optional<std::string> scan_verdict;
+  std::optional<double> min_score;
+  std::optional<bool> is_bounce, has_bounce;
+  std::optional<std::string> reject_text;
 };
 
 // What the parsers saw (for `mailtrail stats`). Counts add up across replays.
@@ -141,6 +154,10 @@ class Store {
   }
   // How many records match `q`, whatever its limit. By default through Search.
   virtual StatusOr<int64_t> CountMatches(const SearchQuery& q);
+  // CountMatches, but it stops at `cap` (and says `cap`): the web console's
+  // "about N matches", whose cost is bounded by the cap. By default through
+  // Search with the cap as the limit.
+  virtual StatusOr<int64_t> CountMatchesUpTo(const SearchQuery& q, int64_t cap);
   virtual Status AddLineStats(const LineStats& stats) = 0;
   virtual StatusOr<LineStats> GetLineStats() = 0;
   virtual StatusOr<std::map<std::string, int64_t>> CountByOutcome() = 0;

@@ -40,7 +40,8 @@ std::string SearchPageJson(const WebSearch& s, const SearchPage& page) {
     out.push_back(':');
     AppendJsonString(&out, s.filters[i].second);
   }
-  out += "},\"limit\":" + std::to_string(s.page_size) + "}";
+  out += "},\"limit\":" + std::to_string(s.page_size) + ",\"total\":" + std::to_string(page.total) +
+         ",\"total_capped\":" + (page.total_capped ? "true" : "false") + "}";
   return out;
 }
 

@@ -82,7 +82,7 @@ StatusOr<MessageView> Complete(Store& store, MessageView v) {
 
 }  // namespace
 
-StatusOr<SearchPage> FetchSearchPage(Store& store, const SearchQuery& q) {
+StatusOr<SearchPage> FetchSearchPage(Store& store, const SearchQuery& q, bool with_total) {
   SearchQuery one_more = q;
   ++one_more.limit;  // whether there is a next page, without a count
   SearchPage page;
@@ -98,6 +98,11 @@ StatusOr<SearchPage> FetchSearchPage(Store& store, const SearchQuery& q) {
   });
   if (!st.ok()) return st;
   if (more) page.next = last;
+  if (!with_total) return page;
+  auto total = store.CountMatchesUpTo(q, kTotalCap + 1);
+  if (!total.ok()) return total.status();
+  page.total_capped = *total > kTotalCap;
+  page.total = std::min(*total, kTotalCap);
   return page;
 }
 

@@ -40,9 +40,16 @@ class StoreAccess {
 struct SearchPage {
   std::vector<MessageRecord> records;
   std::optional<SearchCursor> next;
+  // How many messages the whole search matches (whatever the cursor), counted
+  // up to kTotalCap: at the cap, "more than" (total_capped). Its cost is
+  // bounded by the cap (Store::CountMatchesUpTo), so every page shows it.
+  int64_t total = 0;
+  bool total_capped = false;
 };
-// `q.limit` records from `q.after` on.
-StatusOr<SearchPage> FetchSearchPage(Store& store, const SearchQuery& q);
+inline constexpr int64_t kTotalCap = 10000;
+// `q.limit` records from `q.after` on, and the total unless !with_total
+// (an export's chunks need none).
+StatusOr<SearchPage> FetchSearchPage(Store& store, const SearchQuery& q, bool with_total = true);
 
 // A message and what concerns it: its record(s) (a queue id can be reused, so
 // more than one), the records of its other legs (content filter before and

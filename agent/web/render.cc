@@ -25,6 +25,37 @@ std::string TextField(const WebSearch* s, const char* name, const char* label,
          HtmlEscape(FilterValue(s, name)) + "\" placeholder=\"" + placeholder + "\"></label> ";
 }
 
+std::string YesNo(const WebSearch* s, const char* name, const char* label) {
+  const std::string v = FilterValue(s, name);
+  std::string f = "<label>" + std::string(label) + " <select name=\"" + name +
+                  "\"><option value=\"\">any</option>";
+  for (const char* o : {"yes", "no"})
+    f += std::string("<option") + (v == o ? " selected" : "") + ">" + o + "</option>";
+  return f + "</select></label> ";
+}
+
+// The keys fewer searches need, folded (open when one is set): no script.
+std::string MoreFilters(const WebSearch* s) {
+  bool open = false;
+  for (const char* name : {"domain", "client-cidr", "dsn", "relay", "min-delay", "max-delay",
+                           "scan-verdict", "min-score", "is-bounce", "has-bounce", "reject-reason"})
+    open = open || !FilterValue(s, name).empty();
+  std::string f = std::string("<details id=\"more-filters\"") + (open ? " open" : "") +
+                  "><summary>More filters</summary>";
+  f += TextField(s, "domain", "Recipient domain", "@example.com");
+  f += TextField(s, "client-cidr", "Client network", "192.0.2.0/24");
+  f += TextField(s, "dsn", "DSN", "5.1.1 or 5.*");
+  f += TextField(s, "relay", "Relay contains", "");
+  f += TextField(s, "min-delay", "Delay from", "seconds");
+  f += TextField(s, "max-delay", "to", "seconds");
+  f += TextField(s, "scan-verdict", "Scan verdict", "SPAM");
+  f += TextField(s, "min-score", "Score at least", "5");
+  f += YesNo(s, "is-bounce", "Is a bounce");
+  f += YesNo(s, "has-bounce", "Has a bounce");
+  f += TextField(s, "reject-reason", "Reject reason contains", "");
+  return f + "</details>";
+}
+
 std::string SearchForm(const WebSearch* s) {
   std::string f = "<form method=\"get\" action=\"/search\" id=\"search-form\">";
   f += TextField(s, "sender", "Sender", "a@example.com or &lt;&gt;");
@@ -40,11 +71,17 @@ std::string SearchForm(const WebSearch* s) {
   f += TextField(s, "max-size", "to", "bytes");
   f += "<label>Outcome <select name=\"outcome\"><option value=\"\">any</option>";
   const std::string outcome = FilterValue(s, "outcome");
-  for (const char* o : kOutcomes)
+  bool listed = outcome.empty();
+  for (const char* o : kOutcomes) {
+    listed = listed || outcome == o;
     f += std::string("<option") + (outcome == o ? " selected" : "") + ">" + o + "</option>";
+  }
+  // A set from the URL ("bounced,deferred") stays what the form sends.
+  if (!listed) f += "<option selected>" + HtmlEscape(outcome) + "</option>";
   f += "</select></label> ";
   f += TextField(s, "since", "Since", "2026-11-27T00:00:00Z");
   f += TextField(s, "until", "Until", "2026-11-28");
+  f += MoreFilters(s);
   f += "<label>Rows per page <input type=\"text\" name=\"limit\" value=\"" +
        (s ? std::to_string(s->page_size) : std::to_string(kDefaultPageSize)) + "\"></label> ";
   f += "<button type=\"submit\">Search</button></form>";
@@ -97,6 +134,10 @@ std::string RenderSearchPage(const WebSearch& s, const SearchPage& page) {
        HtmlEscape(filters + amp + "format=jsonl") + "\">JSONL</a> <a href=\"/api/v1/messages?" +
        HtmlEscape(filters) + "\">JSON</a></p>";
   const std::vector<Row> rows = RowsOf(page.records);
+  b +=
+      "<p id=\"total\">" +
+      (page.total_capped ? "More than " + std::to_string(page.total) : std::to_string(page.total)) +
+      " messages match.</p>";
   b += "<p id=\"count\">" + std::to_string(page.records.size()) + " messages, " +
        std::to_string(rows.size()) + " rows on this page" +
        (s.query.after ? " (not the first page)" : "") + ".</p>";

@@ -10,6 +10,7 @@
 
 #include <string>
 
+#include "agent/cli/block_explain.h"
 #include "agent/report/summary.h"
 #include "agent/web/console_data.h"
 #include "agent/web/search_params.h"
@@ -28,6 +29,11 @@ std::string RenderMessagePage(const MessageView& v);
 // token (an operator, writes enabled): the forms to add, extend and remove.
 std::string RenderBlocksPage(const std::vector<Block>& blocks, TimeUs now,
                              const std::string& csrf = "");
+// A block explained (/blocks/explain?key=K): what `mailtrail blocks explain`
+// says, from the same code (agent/cli/block_explain.h); and as JSON.
+std::string RenderExplainPage(const std::string& key,
+                              const std::vector<cli::BlockExplanation>& all);
+std::string ExplainJson(const std::vector<cli::BlockExplanation>& all);
 // `mailtrail report`'s summary of the search `s` (its since/until/host), top
 // lists of `top` rows, messages per hour as a chart (and a table).
 std::string RenderReportsPage(const WebSearch& s, const Summary& sum, size_t top);

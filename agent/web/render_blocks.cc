@@ -20,7 +20,8 @@ std::string BlockRows(const std::vector<Block>& blocks, TimeUs now, bool active)
     h += "<tr class=\"block-row\">" + Td(BlockKindName(b.kind)) + Td(b.key) + Td(b.rule) +
          Td(b.reason) + "<td>" + TimeCell(b.created) + "</td><td>" + TimeCell(b.expires) + "</td>" +
          Td(std::to_string(b.strikes)) + Td(b.origin_host) + Td(b.live ? "yes" : "no (replay)") +
-         "<td>" + evidence + "</td></tr>";
+         "<td>" + evidence + "</td><td><a class=\"explain\" href=\"/blocks/explain?key=" +
+         HtmlEscape(UrlEncode(b.key)) + "\">explain</a></td></tr>";
   }
   return h;
 }
@@ -29,7 +30,8 @@ std::string Table(const char* id, const std::string& rows) {
   if (rows.empty()) return "<p>None.</p>";
   return std::string("<table id=\"") + id +
          "\"><thead><tr><th>Kind</th><th>Key</th><th>Rule</th><th>Reason</th><th>Created</th>"
-         "<th>Expires</th><th>Strikes</th><th>Host</th><th>Enforced</th><th>Evidence</th></tr>"
+         "<th>Expires</th><th>Strikes</th><th>Host</th><th>Enforced</th><th>Evidence</th><th></"
+         "th></tr>"
          "</thead><tbody>" +
          rows + "</tbody></table>";
 }

@@ -26,9 +26,14 @@ inline constexpr int64_t kMaxPageSize = 1000;
 inline constexpr size_t kMaxParamBytes = 1000;
 
 // The filter parameters, in the order permalinks list them.
+// outcome= is a set ("bounced,deferred"); domain= takes "@example.com" or
+// "example.com"; is-bounce= and has-bounce= take yes or no (docs/web.md).
 inline constexpr const char* kFilterNames[] = {
-    "sender", "recipient", "client-ip", "qid",      "message-id", "subject", "host",
-    "helo",   "sasl-user", "outcome",   "min-size", "max-size",   "since",   "until"};
+    "sender",       "recipient", "client-ip", "qid",        "message-id",
+    "subject",      "host",      "helo",      "sasl-user",  "outcome",
+    "min-size",     "max-size",  "since",     "until",      "domain",
+    "client-cidr",  "dsn",       "relay",     "min-delay",  "max-delay",
+    "scan-verdict", "min-score", "is-bounce", "has-bounce", "reject-reason"};
 
 struct WebSearch {
   SearchQuery query;  // limit = the page size; after = the cursor

@@ -5,6 +5,7 @@
 
 #include <memory>
 
+#include "agent/cli/block_explain.h"
 #include "agent/report/summary.h"
 #include "agent/track/record_json.h"
 #include "agent/web/api_json.h"
@@ -93,6 +94,20 @@ void WebServer::AddRoutes() {
     const std::string format = req.has_param("format") ? req.get_param_value("format") : "csv";
     if (format != "csv" && format != "jsonl")
       return JsonError(res, 400, "parameter format: csv or jsonl");
+    // The client: its principal, or its address without authentication.
+    const auto who = Who(req);
+    const std::string client = who ? "user:" + who->name : "addr:" + req.remote_addr;
+    const TimeUs now = clock_->MonotonicNow();
+    switch (exports_->TryStart(client, now)) {
+      case ExportLimiter::Verdict::kStart:
+        break;
+      case ExportLimiter::Verdict::kBusy:
+        res.set_header("Retry-After", "5");
+        return JsonError(res, 429, "too many exports running; try again shortly");
+      case ExportLimiter::Verdict::kTooOften:
+        res.set_header("Retry-After", std::to_string(exports_->RetryAfterSeconds(client, now)));
+        return JsonError(res, 429, "too many exports from this client in the last minute");
+    }
     auto state = std::make_shared<ExportState>();
     state->query = search->query;
     state->query.limit = kExportChunk;
@@ -109,7 +124,8 @@ void WebServer::AddRoutes() {
           std::string out;
           if (state->csv && !state->header_sent) out = CsvHeader();
           state->header_sent = true;
-          auto page = store_->With([&](Store& st) { return FetchSearchPage(st, state->query); });
+          auto page = store_->With(
+              [&](Store& st) { return FetchSearchPage(st, state->query, /*with_total=*/false); });
           if (!page.ok()) return false;  // cuts the stream: the client sees it incomplete
           for (const MessageRecord& r : page->records) {
             if (state->csv) {
@@ -125,7 +141,8 @@ void WebServer::AddRoutes() {
             state->done = true;
           }
           return out.empty() || sink.write(out.data(), out.size());
-        });
+        },
+        [this](bool) { exports_->Finish(); });
   });
 
   auto message = [this](const httplib::Request& req, httplib::Response& res, bool api) {
@@ -173,6 +190,33 @@ void WebServer::AddRoutes() {
         [blocks](const httplib::Request& q, httplib::Response& r) { blocks(q, r, false); });
   s.Get("/api/v1/blocks",
         [blocks](const httplib::Request& q, httplib::Response& r) { blocks(q, r, true); });
+
+  // `mailtrail blocks explain KEY`, from the same code (block_explain.h). The
+  // enforcement checks are the configured guard's (--config), else defaults.
+  auto explain = [this](const httplib::Request& req, httplib::Response& res, bool api) {
+    const std::string key = req.has_param("key") ? req.get_param_value("key") : "";
+    if (key.empty() || key.size() > kMaxParamBytes) {
+      if (api) return JsonError(res, 400, "parameter key: a block's key (1000 bytes at most)");
+      res.status = 400;
+      return Html(res, RenderNotice("Block explained", "Which block? (?key=...)"));
+    }
+    static const cli::BlockGuard kDefaultGuard;
+    const cli::BlockGuard& guard = options_.guard ? *options_.guard : kDefaultGuard;
+    auto all = store_->With(
+        [&](Store& st) { return cli::ExplainBlocks(st, guard, key, clock_->WallNow()); });
+    if (!all.ok()) {
+      if (api) return JsonError(res, HttpStatusOf(all.status()), all.status().message());
+      res.status = HttpStatusOf(all.status());
+      return Html(res, RenderNotice("Block explained", all.status().message()));
+    }
+    if (all->empty()) res.status = 404;
+    if (api) return res.set_content(ExplainJson(*all), "application/json");
+    Html(res, RenderExplainPage(key, *all));
+  };
+  s.Get("/blocks/explain",
+        [explain](const httplib::Request& q, httplib::Response& r) { explain(q, r, false); });
+  s.Get("/api/v1/blocks/explain",
+        [explain](const httplib::Request& q, httplib::Response& r) { explain(q, r, true); });
 
   // `mailtrail report` over the search's window: the whole search is read
   // (no row cap), a store turn of its own.

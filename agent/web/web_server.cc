@@ -114,11 +114,12 @@ WebServer::~WebServer() { Stop(); }
 Status WebServer::Bind() {
   std::string host;
   int port = 0;
-  if (Status st = CheckListen(options_.listen, options_.auth != nullptr, &host, &port); !st.ok())
-    return st;
-  if (options_.writes && (!options_.auth || !options_.audit || !options_.guard))
+  const bool authenticated = options_.auth || options_.proxy;
+  if (Status st = CheckListen(options_.listen, authenticated, &host, &port); !st.ok()) return st;
+  if (options_.writes && (!authenticated || !options_.audit || !options_.guard))
     return Status::InvalidArgument("writes need authentication and an audit file");
   server_ = std::make_unique<httplib::Server>();
+  exports_ = std::make_unique<ExportLimiter>(options_.exports);
   const int workers = options_.workers;
   const size_t max_queued = options_.max_queued;
   server_->new_task_queue = [workers, max_queued] { return new BoundedPool(workers, max_queued); };
@@ -131,7 +132,7 @@ Status WebServer::Bind() {
   std::ifstream chart(options_.chartjs_dir + "/chart.umd.min.js");
   if (!chart) chart.open(options_.chartjs_dir + "/chart.min.js");
   if (chart) chartjs_.assign(std::istreambuf_iterator<char>(chart), {});
-  if (options_.auth) {
+  if (authenticated) {
     // Every route needs a principal (static files too: nothing is public).
     server_->set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
       if (Who(req)) return httplib::Server::HandlerResponse::Unhandled;
@@ -155,6 +156,13 @@ Status WebServer::Bind() {
 }
 
 std::optional<Principal> WebServer::Who(const httplib::Request& req) {
+  // The proxy's header counts only from the proxy: from any other address it
+  // is ignored, and the request's own credentials decide.
+  if (options_.proxy && req.has_header(options_.proxy->header)) {
+    if (auto p = ProxyPrincipal(*options_.proxy, req.remote_addr,
+                                req.get_header_value(options_.proxy->header)))
+      return p;
+  }
   if (!options_.auth || !req.has_header("Authorization")) return std::nullopt;
   return options_.auth->Check(req.get_header_value("Authorization"), *clock_);
 }

@@ -11,8 +11,8 @@
 // read-only (no write route exists); every answer carries a
 // Content-Security-Policy without inline script, Referrer-Policy no-referrer
 // (URLs hold addresses), nosniff and frame denial; request line and headers
-// are capped by httplib (8 KiB each), bodies at 64 KiB, page sizes at 1000;
-// slow clients time out.
+// are capped by httplib (8 KiB each), bodies at 64 KiB, page sizes at 1000,
+// exports by ExportLimiter (429); slow clients time out.
 #ifndef MAILTRAIL_AGENT_WEB_WEB_SERVER_H_
 #define MAILTRAIL_AGENT_WEB_WEB_SERVER_H_
 
@@ -26,6 +26,8 @@
 #include "agent/web/audit_log.h"
 #include "agent/web/auth.h"
 #include "agent/web/console_data.h"
+#include "agent/web/export_limiter.h"
+#include "agent/web/proxy_auth.h"
 #include "base/clock.h"
 #include "base/status.h"
 
@@ -42,6 +44,9 @@ struct WebOptions {
   std::string chartjs_dir = "/usr/share/javascript/chart.js";
   // Null: no authentication (then only a loopback listen is allowed).
   Authenticator* auth = nullptr;
+  // Null: no proxy header is believed (agent/web/proxy_auth.h). Either this or
+  // `auth` is authentication.
+  const ProxyAuth* proxy = nullptr;
   // Writes (block add / extend / remove) exist only when enabled, need an
   // authenticated operator, a CSRF token and a same-origin Origin, and are
   // recorded in `audit`. `guard` is what `mailtrail blocks add` refuses.
@@ -53,6 +58,7 @@ struct WebOptions {
   int read_timeout_s = 10;   // a client that sends nothing this long is cut
   int write_timeout_s = 30;  // ... or reads nothing
   int keep_alive_max = 100;  // requests per connection
+  ExportLimits exports;      // exports at once, and per client per minute
 };
 
 // "IP:PORT" ("[::1]:8025"): the host and port to bind. A non-loopback address
@@ -87,6 +93,7 @@ class WebServer {
   WebOptions options_;
   std::unique_ptr<httplib::Server> server_;
   int port_ = 0;
+  std::unique_ptr<ExportLimiter> exports_;  // made at Bind
   std::mutex csrf_mu_;
   std::map<std::string, std::string> csrf_;
 };

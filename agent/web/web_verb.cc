@@ -32,15 +32,28 @@ int WebMain(const std::vector<std::string>& argv, const Clock& clock) {
     auth.emplace(std::move(*a));
     options.auth = &*auth;
   }
+  std::optional<web::ProxyAuth> proxy;
+  if (auto header = args->Get("proxy-header")) {
+    auto p = web::ParseProxyAuth(*header, args->Get("trusted-proxy").value_or(""),
+                                 args->Get("proxy-operators").value_or(""));
+    if (!p.ok()) return config_error(p.status().message());
+    proxy.emplace(std::move(*p));
+    options.proxy = &*proxy;
+  } else if (args->Has("trusted-proxy") || args->Has("proxy-operators")) {
+    return config_error("--trusted-proxy and --proxy-operators need --proxy-header");
+  }
+  if (auto n = args->Get("exports-per-minute")) options.exports.per_client = std::stoi(*n);
+  const bool authenticated = options.auth || options.proxy;
   std::string host;
   int port = 0;
-  if (Status st = web::CheckListen(options.listen, options.auth != nullptr, &host, &port); !st.ok())
+  if (Status st = web::CheckListen(options.listen, authenticated, &host, &port); !st.ok())
     return config_error(st.message());
   web::AuditLog audit;
   std::optional<BlockGuard> guard;
   options.writes = args->Has("writes");
   if (options.writes) {
-    if (!options.auth) return config_error("--writes needs --auth-file (writes need an operator)");
+    if (!authenticated)
+      return config_error("--writes needs --auth-file or --proxy-header (writes need an operator)");
     auto audit_path = args->Get("audit");
     if (!audit_path) return config_error("--writes needs --audit FILE (every write is recorded)");
     if (Status st = audit.Open(*audit_path); !st.ok())
@@ -49,6 +62,11 @@ int WebMain(const std::vector<std::string>& argv, const Clock& clock) {
     if (!g.ok()) return config_error(g.status().message());
     guard.emplace(std::move(*g));
     options.audit = &audit;
+    options.guard = &*guard;
+  } else if (auto config = args->Get("config")) {  // explain says what it protects
+    auto g = LoadBlockGuard(config, std::nullopt);
+    if (!g.ok()) return config_error(g.status().message());
+    guard.emplace(std::move(*g));
     options.guard = &*guard;
   }
   StoreOptions store_options = ReaderOptions();
@@ -69,7 +87,7 @@ int WebMain(const std::vector<std::string>& argv, const Clock& clock) {
   const std::string shown = host.find(':') == std::string::npos ? host : "[" + host + "]";
   std::fprintf(stderr, "mailtrail web: serving http://%s:%d/ (%s%s)\n", shown.c_str(),
                server.port(), options.writes ? "writes enabled" : "read-only",
-               options.auth ? ", authenticated" : "");
+               authenticated ? ", authenticated" : "");
   std::thread waiter([&] {
     int sig = 0;
     sigwait(&stop_signals, &sig);

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include "agent/store/sqlite_store.h"
@@ -105,6 +106,33 @@ class SpoolStoreTest : public ::testing::Test, public StoreFixture {
   TempDir dir_{"mt_spool"};
   std::unique_ptr<Store> real_;
 };
+
+// The web console pages a live agent's spooled MySQL store by cursor too: the
+// spool gives the primary's cursors (issue 21), and its capped count.
+TEST_F(SpoolStoreTest, SearchesByCursorThroughThePrimary) {
+  FlakyStore* flaky = nullptr;
+  auto s = OpenSpool(&flaky);
+  ASSERT_TRUE(s->Write(Batch(0, 5)).ok());
+  SearchQuery q;
+  q.limit = 2;
+  std::string got;
+  for (int page = 0; page < 5; ++page) {
+    int n = 0;
+    std::optional<SearchCursor> last;
+    Status st = s->SearchWithCursor(q, [&](MessageRecord&& r, const SearchCursor& at) {
+      got += r.qid + " ";
+      last = at;
+      ++n;
+    });
+    ASSERT_TRUE(st.ok()) << st.message();
+    if (n < q.limit) break;
+    q.after = last;
+  }
+  EXPECT_EQ(got, "Q100 Q101 Q102 Q103 Q104 ");
+  auto n = s->CountMatchesUpTo(SearchQuery{}, 3);
+  ASSERT_TRUE(n.ok());
+  EXPECT_EQ(*n, 3);
+}
 
 TEST_F(SpoolStoreTest, AnOutageIsSpooledInOrderAndDrainedWhenThePrimaryIsBack) {
   FlakyStore* flaky;

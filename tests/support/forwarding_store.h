@@ -25,6 +25,14 @@ class ForwardingStore : public Store {
   Status Search(const SearchQuery& q, const std::function<void(MessageRecord&&)>& fn) override {
     return real_->Search(q, fn);
   }
+  Status SearchWithCursor(
+      const SearchQuery& q,
+      const std::function<void(MessageRecord&&, const SearchCursor&)>& fn) override {
+    return real_->SearchWithCursor(q, fn);
+  }
+  StatusOr<int64_t> CountMatchesUpTo(const SearchQuery& q, int64_t cap) override {
+    return real_->CountMatchesUpTo(q, cap);
+  }
   Status AddLineStats(const LineStats& s) override { return real_->AddLineStats(s); }
   StatusOr<LineStats> GetLineStats() override { return real_->GetLineStats(); }
   StatusOr<std::map<std::string, int64_t>> CountByOutcome() override {

@@ -27,6 +27,7 @@ from selenium.webdriver.common.by import By
 from webtest_lib import (Web, api_rows, check, failures, find_record, http, new_browser,
                          page_clean, rows_text, wait_for)
 from web_security_checks import test_security
+from web_search_keys_checks import test_explain, test_proxy_and_export_limit, test_search_keys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 HOSTILE = "<img src=x onerror=alert(1)>"
@@ -313,6 +314,8 @@ def main():
             test_hostile_subject_and_csv(web.base, driver)
             test_message_pages(web.base, driver)
             test_reports_chart(web.base, driver)
+            test_search_keys(web.base, driver)
+            test_explain(web.base, driver, binary, store, "192.0.2.66")
             if not mysql:
                 test_time_zones(web.base)
                 test_status_and_badge(web.base, driver, store[len("sqlite:"):])
@@ -325,6 +328,7 @@ def main():
             web.stop()
         if not mysql:
             test_security(binary, store, tmp)
+            test_proxy_and_export_limit(binary, store)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
         if db:

@@ -36,7 +36,7 @@ TEST(SearchParams, NamedLikeTheCliFlags) {
   EXPECT_EQ(s->query.client_ip.value_or("?"), "127.0.5.124");
   EXPECT_EQ(s->query.message_id.value_or("?"), "id@host");
   EXPECT_EQ(s->query.sender.value_or("?"), "") << "<> is the null sender";
-  EXPECT_EQ(s->query.outcome, Outcome::kBounced);
+  EXPECT_EQ(s->query.outcomes, std::vector<Outcome>{Outcome::kBounced});
   TimeUs want;
   ASSERT_TRUE(ParseRfc3339("2026-11-27T00:00:00Z", &want));
   EXPECT_EQ(s->query.since, want);
@@ -66,6 +66,18 @@ TEST(SearchParams, BadValuesAreRefusedByName) {
       {{{"subject", std::string(kMaxParamBytes + 1, 'a')}}, "subject"},
       {{{"min-size", "1k"}}, "min-size"},
       {{{"max-size", "-1"}}, "max-size"},
+      {{{"outcome", "bounced,lost"}}, "outcome"},
+      {{{"domain", "@"}}, "domain"},
+      {{{"domain", "a@b.test"}}, "domain"},
+      {{{"client-cidr", "192.0.2.0/33"}}, "client-cidr"},
+      {{{"dsn", "5.1.x"}}, "dsn"},
+      {{{"dsn", "5..1"}}, "dsn"},
+      {{{"dsn", "*"}}, "dsn"},
+      {{{"min-delay", "-1"}}, "min-delay"},
+      {{{"max-delay", "1.2.3"}}, "max-delay"},
+      {{{"min-score", "high"}}, "min-score"},
+      {{{"is-bounce", "true"}}, "is-bounce"},
+      {{{"has-bounce", "1"}}, "has-bounce"},
   };
   for (const Case& c : cases) {
     auto s = Parse(c.params);
@@ -91,6 +103,40 @@ TEST(SearchParams, PermalinkHoldsEveryFilterAndParsesBackToTheSameSearch) {
   ASSERT_TRUE(again.ok());
   EXPECT_EQ(again->filters, s->filters);
   EXPECT_EQ(again->page_size, 25);
+}
+
+// The keys the CLI lacks (agent/store/search_filters.h for their meaning).
+TEST(SearchParams, WebOnlyKeysReachTheQuery) {
+  auto s = Parse({{"domain", "@Example.COM"},
+                  {"client-cidr", "192.0.2.0/24"},
+                  {"dsn", "5.*"},
+                  {"relay", "mx.example.com"},
+                  {"outcome", "bounced,deferred"},
+                  {"min-delay", "2.5"},
+                  {"max-delay", "60"},
+                  {"scan-verdict", "SPAM"},
+                  {"min-score", "-1.5"},
+                  {"is-bounce", "yes"},
+                  {"has-bounce", "no"},
+                  {"reject-reason", "Relay access denied"}});
+  ASSERT_TRUE(s.ok()) << s.status().message();
+  const SearchQuery& q = s->query;
+  EXPECT_EQ(q.recipient_domain.value_or("?"), "example.com");
+  EXPECT_EQ(q.client_cidr.value_or("?"), "192.0.2.0/24");
+  EXPECT_EQ(q.dsn.value_or("?"), "5.*");
+  EXPECT_EQ(q.relay.value_or("?"), "mx.example.com");
+  EXPECT_EQ(q.outcomes, (std::vector<Outcome>{Outcome::kBounced, Outcome::kDeferred}));
+  EXPECT_EQ(q.min_delay.value_or(-1), 2.5);
+  EXPECT_EQ(q.max_delay.value_or(-1), 60);
+  EXPECT_EQ(q.scan_verdict.value_or("?"), "SPAM");
+  EXPECT_EQ(q.min_score.value_or(0), -1.5);
+  EXPECT_EQ(q.is_bounce, std::optional<bool>(true));
+  EXPECT_EQ(q.has_bounce, std::optional<bool>(false));
+  EXPECT_EQ(q.reject_text.value_or("?"), "Relay access denied");
+  for (const char* dsn : {"5.1.1", "4.7.*", "5", "2.0.0"})
+    EXPECT_TRUE(Parse({{"dsn", dsn}}).ok()) << dsn;
+  // In the permalink, in kFilterNames order, as given.
+  EXPECT_EQ(FilterQueryString(*s).substr(0, 44), "outcome=bounced%2Cdeferred&domain=%40Example");
 }
 
 TEST(SearchCursor, RoundTripsAndRefusesGarbage) {

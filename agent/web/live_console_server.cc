@@ -1,0 +1,63 @@
+// The console of `mailtrail run` ([web]): a WebServer on its own thread over
+// a read-only connection to the agent's store (agent/cli/live_console.h).
+#include <memory>
+#include <optional>
+#include <thread>
+
+#include "agent/cli/live_console.h"
+#include "agent/cli/store_args.h"
+#include "agent/cli/verbs.h"
+#include "agent/web/web_server.h"
+
+namespace mailtrail::web {
+
+namespace {
+
+class LiveConsoleServer : public cli::LiveConsole {
+ public:
+  ~LiveConsoleServer() override {
+    if (server_) server_->Stop();
+    if (thread_.joinable()) thread_.join();
+  }
+  std::string url() const override { return url_; }
+
+  static StatusOr<std::unique_ptr<cli::LiveConsole>> Start(const Config& c, const Clock& clock) {
+    auto self = std::make_unique<LiveConsoleServer>();
+    WebOptions o;
+    o.listen = c.web.listen;
+    if (!c.web.auth_file.empty()) {
+      auto a = Authenticator::Load(c.web.auth_file);
+      if (!a.ok()) return a.status();
+      self->auth_.emplace(std::move(*a));
+      o.auth = &*self->auth_;
+    }
+    StoreOptions so = cli::ReaderOptions();
+    so.password_file = c.store.password_file;
+    auto store = OpenStore(c.store.url, so);
+    if (!store.ok()) return store.status();
+    self->access_ = std::make_unique<StoreAccess>(std::move(*store));
+    self->server_ = std::make_unique<WebServer>(self->access_.get(), &clock, o);
+    if (Status st = self->server_->Bind(); !st.ok()) return st;
+    const std::string host = o.listen.substr(0, o.listen.rfind(':'));
+    self->url_ = "http://" + host + ":" + std::to_string(self->server_->port()) + "/";
+    WebServer* server = self->server_.get();
+    self->thread_ = std::thread([server] { server->Run(); });
+    return std::unique_ptr<cli::LiveConsole>(std::move(self));
+  }
+
+ private:
+  std::optional<Authenticator> auth_;
+  std::unique_ptr<StoreAccess> access_;
+  std::unique_ptr<WebServer> server_;
+  std::thread thread_;
+  std::string url_;
+};
+
+}  // namespace
+
+}  // namespace mailtrail::web
+
+namespace mailtrail::cli {
+// Registered by main() (agent/cli/main.cc).
+void RegisterLiveConsole() { SetLiveConsoleStarter(web::LiveConsoleServer::Start); }
+}  // namespace mailtrail::cli

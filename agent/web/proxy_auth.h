@@ -1,0 +1,43 @@
+// Authentication by a trusted reverse proxy: the proxy authenticates the user
+// (SSO, client certificates, ...) and names them in a header; the console
+// believes that header only on connections from the proxy's configured
+// addresses. From anywhere else the header is ignored (the request then needs
+// its own credentials, or gets 401). Proxy users are viewers unless listed as
+// operators.
+//
+// SECURITY: the header value is untrusted text even from the proxy: 1..256
+// printable ASCII characters, or no principal.
+#ifndef MAILTRAIL_AGENT_WEB_PROXY_AUTH_H_
+#define MAILTRAIL_AGENT_WEB_PROXY_AUTH_H_
+
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "agent/web/auth.h"
+#include "base/cidr.h"
+#include "base/status.h"
+
+namespace mailtrail::web {
+
+struct ProxyAuth {
+  std::string header;               // e.g. X-Remote-User
+  std::vector<Cidr> trusted;        // the proxies' addresses
+  std::set<std::string> operators;  // users the proxy names who may write
+};
+
+// From the options: the header name, "CIDR,CIDR,..." and "USER,USER,...".
+// InvalidArgument names what is wrong.
+StatusOr<ProxyAuth> ParseProxyAuth(std::string_view header, std::string_view trusted,
+                                   std::string_view operators);
+
+// The principal the proxy names: nullopt when `peer` (the connection's
+// address) is not a trusted proxy, or the value is absent or malformed.
+std::optional<Principal> ProxyPrincipal(const ProxyAuth& p, std::string_view peer,
+                                        const std::optional<std::string>& value);
+
+}  // namespace mailtrail::web
+
+#endif  // MAILTRAIL_AGENT_WEB_PROXY_AUTH_H_
