@@ -2,19 +2,16 @@
 
 #include <cstdio>
 
+#include "base/enum_names.h"
+
 namespace mailtrail {
 
-const char* LogLevelName(LogLevel level) {
-  switch (level) {
-    case LogLevel::kInfo:
-      return "info";
-    case LogLevel::kWarn:
-      return "warn";
-    case LogLevel::kError:
-      return "error";
-  }
-  return "error";  // not reached: every level is named above
-}
+namespace {
+constexpr EnumNames<LogLevel, 3> kLogLevels{
+    "level", {{{LogLevel::kInfo, "info"}, {LogLevel::kWarn, "warn"}, {LogLevel::kError, "error"}}}};
+}  // namespace
+
+const char* LogLevelName(LogLevel level) { return kLogLevels.Name(level); }
 
 bool Logger::Limited(LogLevel level, std::string_view key, std::string_view message, TimeUs now,
                      RateLimit limit) {

@@ -152,10 +152,11 @@ int BlocksMain(const std::vector<std::string>& argv, const Clock& clock) {
     for (const BlockExplanation& e : *explained) {
       const Block& b = e.block;
       std::printf("%s %s (%s)\n  rule %s, strike %d, decided on %s\n  %s -> %s%s\n  why: %s\n",
-                  BlockKindName(b.kind), EscapeForLog(b.key, 200).c_str(), e.active ? "active" : "ended",
-                  b.rule.c_str(), b.strikes, EscapeForLog(b.origin_host, 100).c_str(),
-                  FormatRfc3339(b.created).c_str(), FormatRfc3339(b.expires).c_str(),
-                  b.live ? "" : " (replayed lines: not live)", EscapeForLog(b.reason, 300).c_str());
+                  BlockKindName(b.kind), EscapeForLog(b.key, 200).c_str(),
+                  e.active ? "active" : "ended", b.rule.c_str(), b.strikes,
+                  EscapeForLog(b.origin_host, 100).c_str(), FormatRfc3339(b.created).c_str(),
+                  FormatRfc3339(b.expires).c_str(), b.live ? "" : " (replayed lines: not live)",
+                  EscapeForLog(b.reason, 300).c_str());
       for (const auto& s : e.subjects) {
         std::printf("  subject seen: %s\n", EscapeForLog(s.raw, 200).c_str());
         // What enforcement writes for it, and what that refuses.

@@ -1,6 +1,7 @@
 #include "agent/config/config.h"
 
 #include "agent/config/config_table.h"
+#include "base/enum_names.h"
 #include "base/regular_file.h"
 #include "base/text.h"
 
@@ -65,24 +66,15 @@ Status ReadRules(const std::string& name, const toml::node& n, std::vector<Conte
 
 }  // namespace
 
-const char* QueueReadName(QueueRead r) {
-  switch (r) {
-    case QueueRead::kOff:
-      return "off";
-    case QueueRead::kFiles:
-      return "files";
-    case QueueRead::kPostqueue:
-      return "postqueue";
-  }
-  return "off";  // not reached: every mode is named above
-}
+namespace {
+constexpr EnumNames<QueueRead, 3> kQueueReads{"read",
+                                              {{{QueueRead::kOff, "off"},
+                                                {QueueRead::kFiles, "files"},
+                                                {QueueRead::kPostqueue, "postqueue"}}}};
+}  // namespace
 
-StatusOr<QueueRead> ParseQueueRead(std::string_view name) {
-  for (QueueRead r : {QueueRead::kOff, QueueRead::kFiles, QueueRead::kPostqueue})
-    if (name == QueueReadName(r)) return r;
-  return Status::InvalidArgument("read must be off, files or postqueue, not \"" +
-                                 EscapeForLog(name, 40) + "\"");
-}
+const char* QueueReadName(QueueRead r) { return kQueueReads.Name(r); }
+StatusOr<QueueRead> ParseQueueRead(std::string_view name) { return kQueueReads.Parse(name); }
 
 StatusOr<Config> ParseConfig(const std::string& text, const std::string& name) {
   toml::table root;

@@ -1,5 +1,6 @@
 #include "agent/detect/content_rules.h"
 
+#include "base/enum_names.h"
 #include "base/text.h"
 
 #define PCRE2_CODE_UNIT_WIDTH 8
@@ -20,24 +21,15 @@ struct ContentRules::Compiled {
 
 ContentRules::~ContentRules() = default;
 
-const char* RuleActionName(RuleAction a) {
-  switch (a) {
-    case RuleAction::kCount:
-      return "count";
-    case RuleAction::kBlockIp:
-      return "block-ip";
-    case RuleAction::kBlockSubject:
-      return "block-subject";
-  }
-  return "count";  // not reached: every action is named above
-}
+namespace {
+constexpr EnumNames<RuleAction, 3> kRuleActions{"action",
+                                                {{{RuleAction::kCount, "count"},
+                                                  {RuleAction::kBlockIp, "block-ip"},
+                                                  {RuleAction::kBlockSubject, "block-subject"}}}};
+}  // namespace
 
-StatusOr<RuleAction> ParseRuleAction(std::string_view name) {
-  for (RuleAction a : {RuleAction::kCount, RuleAction::kBlockIp, RuleAction::kBlockSubject})
-    if (name == RuleActionName(a)) return a;
-  return Status::InvalidArgument("action must be count, block-ip or block-subject, not \"" +
-                                 EscapeForLog(name, 40) + "\"");
-}
+const char* RuleActionName(RuleAction a) { return kRuleActions.Name(a); }
+StatusOr<RuleAction> ParseRuleAction(std::string_view name) { return kRuleActions.Parse(name); }
 
 StatusOr<std::unique_ptr<ContentRules>> ContentRules::Compile(
     const std::vector<ContentRuleSpec>& specs, uint32_t match_limit, uint32_t depth_limit) {

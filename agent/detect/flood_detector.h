@@ -33,8 +33,8 @@
 
 #include "agent/detect/content_rules.h"
 #include "agent/detect/outbound.h"
-#include "agent/track/window_count.h"
 #include "agent/track/record.h"
+#include "agent/track/window_count.h"
 #include "base/civil_time.h"
 #include "base/status.h"
 

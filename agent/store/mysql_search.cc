@@ -132,7 +132,7 @@ StatusOr<std::string> BuildWhere(const SearchQuery& q, std::vector<Param>* param
   const SqlBinder binder{param, blob, [params](int kind, const std::string& text) {
                            return DictIds(static_cast<Dict::Kind>(kind), text, params);
                          }};
-  if (Status st = AddMysqlWebFilters(q, binder, &where); !st.ok()) return st;
+  if (Status st = AddWebFilters(q, MysqlDialect(), binder, &where); !st.ok()) return st;
   if (q.after) {
     const std::string t = std::to_string(q.after->first_seen / kUsPerSecond);
     // ">= t" first: an index on first_seen starts its range there.

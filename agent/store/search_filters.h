@@ -57,10 +57,30 @@ struct SqlBinder {
   std::function<std::string(int kind, const std::string&)> dict_ids;
 };
 inline constexpr int kAddressKind = 1, kNameKind = 2, kDomainKind = 5;  // domain: MySQL only
-Status AddSqliteWebFilters(const SearchQuery& q, const SqlBinder& b,
-                           std::vector<std::string>* where);
-Status AddMysqlWebFilters(const SearchQuery& q, const SqlBinder& b,
-                          std::vector<std::string>* where);
+
+// What differs between the SQL stores in those conditions; the conditions
+// themselves are written once (AddWebFilters).
+struct SqlDialect {
+  // Some recipient of message m meets `cond` (on rcpt r).
+  std::function<std::string(const std::string& cond)> any_recipient;
+  // m has a recipient at `domain` (lower case), through the store's index.
+  std::function<std::string(const std::string& domain, const SqlBinder& b)> recipient_domain;
+  // `column` contains `text`, in any case: ASCII case for names and scan
+  // verdicts, any case for the reject text (`utf8`).
+  std::function<std::string(const std::string& column, const std::string& text, bool utf8,
+                            const SqlBinder& b)>
+      contains;
+  // The dictionary of host names, for a subquery "SELECT id FROM <names> AND text ...".
+  const char* names_where;
+  // Added to a delay range on each side: a store that keeps delay as a 4-byte
+  // float widens it so that a logged value matches itself.
+  double delay_slack = 0;
+};
+const SqlDialect& SqliteDialect();
+const SqlDialect& MysqlDialect();
+
+Status AddWebFilters(const SearchQuery& q, const SqlDialect& d, const SqlBinder& b,
+                     std::vector<std::string>* where);
 
 }  // namespace mailtrail
 

@@ -93,7 +93,7 @@ StatusOr<SqliteStore::Where> SqliteStore::BuildWhere(const SearchQuery& q) {
   const SqlBinder binder{[&w](std::string v) { return w.Param(std::move(v)); },
                          [&w](std::string v) { return w.Param(std::move(v), /*blob=*/true); },
                          dict_id};
-  if (Status st = AddSqliteWebFilters(q, binder, &where); !st.ok()) return st;
+  if (Status st = AddWebFilters(q, SqliteDialect(), binder, &where); !st.ok()) return st;
   if (q.after) {
     const std::string t = std::to_string(q.after->first_seen / kUsPerSecond);
     // ">= t" first: an index on first_seen starts its range there.

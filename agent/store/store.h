@@ -14,9 +14,9 @@
 #include <utility>
 #include <vector>
 
-#include "agent/track/window_count.h"
 #include "agent/track/block.h"
 #include "agent/track/record.h"
+#include "agent/track/window_count.h"
 #include "base/clock.h"
 #include "base/status.h"
 

@@ -1,5 +1,6 @@
 #include "agent/track/block.h"
 
+#include "base/enum_names.h"
 #include "base/text.h"
 
 namespace mailtrail {
@@ -15,24 +16,14 @@ void List(std::string* out, const std::vector<std::string>& v) {
 }
 }  // namespace
 
-const char* BlockKindName(BlockKind k) {
-  switch (k) {
-    case BlockKind::kIp:
-      return "ip";
-    case BlockKind::kCidr:
-      return "cidr";
-    case BlockKind::kSubject:
-      return "subject";
-  }
-  return "ip";  // not reached: every kind is named above
-}
+namespace {
+constexpr EnumNames<BlockKind, 3> kBlockKinds{
+    "block kind",
+    {{{BlockKind::kIp, "ip"}, {BlockKind::kCidr, "cidr"}, {BlockKind::kSubject, "subject"}}}};
+}  // namespace
 
-StatusOr<BlockKind> ParseBlockKind(std::string_view name) {
-  for (BlockKind k : {BlockKind::kIp, BlockKind::kCidr, BlockKind::kSubject})
-    if (name == BlockKindName(k)) return k;
-  return Status::InvalidArgument("block kind must be ip, cidr or subject (got \"" +
-                                 EscapeForLog(name, 40) + "\")");
-}
+const char* BlockKindName(BlockKind k) { return kBlockKinds.Name(k); }
+StatusOr<BlockKind> ParseBlockKind(std::string_view name) { return kBlockKinds.Parse(name); }
 
 void AppendBlockJson(const Block& b, std::string* out) {
   *out += "{\"kind\":";

@@ -20,7 +20,7 @@ enum class BlockKind { kCidr, kIp, kSubject };
 // The kind's name as the JSON and the stores spell it: "ip", "cidr", "subject".
 const char* BlockKindName(BlockKind k);
 // The kind named `name` (exactly as BlockKindName spells it); anything else is
-// InvalidArgument "block kind must be ip, cidr or subject (got "...")". The one
+// InvalidArgument "block kind must be ip, cidr or subject, not "..."". The one
 // place a kind read from the store, the CLI or a web form is checked.
 StatusOr<BlockKind> ParseBlockKind(std::string_view name);
 

@@ -18,8 +18,8 @@ std::string RenderExplainPage(const std::string& key,
   if (all.empty()) b += "<p id=\"no-block\">No block for " + HtmlEscape(key) + ".</p>";
   for (const cli::BlockExplanation& e : all) {
     const Block& k = e.block;
-    b += "<section class=\"explain\"><h2>" + HtmlEscape(BlockKindName(k.kind)) + " " + HtmlEscape(k.key) + " (" +
-         (e.active ? "active" : "ended") + ")</h2><ul>";
+    b += "<section class=\"explain\"><h2>" + HtmlEscape(BlockKindName(k.kind)) + " " +
+         HtmlEscape(k.key) + " (" + (e.active ? "active" : "ended") + ")</h2><ul>";
     b += "<li>Rule " + HtmlEscape(k.rule) + ", strike " + std::to_string(k.strikes) +
          ", decided on " + HtmlEscape(k.origin_host) + "</li>";
     b += "<li>" + TimeCell(k.created) + " to " + TimeCell(k.expires) +

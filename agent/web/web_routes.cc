@@ -61,6 +61,16 @@ struct ExportState {
 }  // namespace
 
 void WebServer::AddRoutes() {
+  AddSearchRoutes();
+  AddMessageRoutes();
+  AddBlockRoutes();
+  AddReportRoutes();
+  AddStatusRoutes();
+  AddStaticRoutes();
+}
+
+// The search page, its API and the export of the same search.
+void WebServer::AddSearchRoutes() {
   httplib::Server& s = *server_;
   s.Get("/", [](const httplib::Request&, httplib::Response& res) { res.set_redirect("/search"); });
 
@@ -144,7 +154,11 @@ void WebServer::AddRoutes() {
         },
         [this](bool) { exports_->Finish(); });
   });
+}
 
+// One message (every leg of it) by host and queue id, or by Message-ID.
+void WebServer::AddMessageRoutes() {
+  httplib::Server& s = *server_;
   auto message = [this](const httplib::Request& req, httplib::Response& res, bool api) {
     auto v = store_->With([&](Store& st) {
       return req.matches.size() == 3 ? FetchMessage(st, req.matches[1].str(), req.matches[2].str())
@@ -166,7 +180,11 @@ void WebServer::AddRoutes() {
         [message](const httplib::Request& q, httplib::Response& r) { message(q, r, false); });
   s.Get(R"(/api/v1/message-id/(.+))",
         [message](const httplib::Request& q, httplib::Response& r) { message(q, r, true); });
+}
 
+// Every block, and one explained.
+void WebServer::AddBlockRoutes() {
+  httplib::Server& s = *server_;
   auto blocks = [this](const httplib::Request& req, httplib::Response& res, bool api) {
     auto all = store_->With([](Store& st) { return st.LoadBlocks(-1); });
     if (!all.ok()) {
@@ -217,7 +235,10 @@ void WebServer::AddRoutes() {
         [explain](const httplib::Request& q, httplib::Response& r) { explain(q, r, false); });
   s.Get("/api/v1/blocks/explain",
         [explain](const httplib::Request& q, httplib::Response& r) { explain(q, r, true); });
+}
 
+void WebServer::AddReportRoutes() {
+  httplib::Server& s = *server_;
   // `mailtrail report` over the search's window: the whole search is read
   // (no row cap), a store turn of its own.
   auto reports = [this](const httplib::Request& req, httplib::Response& res, bool api) {
@@ -246,7 +267,11 @@ void WebServer::AddRoutes() {
         [reports](const httplib::Request& q, httplib::Response& r) { reports(q, r, false); });
   s.Get("/api/v1/reports",
         [reports](const httplib::Request& q, httplib::Response& r) { reports(q, r, true); });
+}
 
+// Each live agent's last status row.
+void WebServer::AddStatusRoutes() {
+  httplib::Server& s = *server_;
   auto status = [this](const httplib::Request&, httplib::Response& res, bool api) {
     auto agents = store_->With([](Store& store) { return store.ListAgentStatus(); });
     // A store without the table (older schema) has no agent to show.
@@ -281,7 +306,11 @@ void WebServer::AddRoutes() {
         [status](const httplib::Request& q, httplib::Response& r) { status(q, r, false); });
   s.Get("/api/v1/status",
         [status](const httplib::Request& q, httplib::Response& r) { status(q, r, true); });
+}
 
+// mailtrail's own script, style and icon, and Debian's Chart.js.
+void WebServer::AddStaticRoutes() {
+  httplib::Server& s = *server_;
   s.Get("/static/charts.js", [](const httplib::Request&, httplib::Response& res) {
     res.set_content(kChartsJs, "text/javascript; charset=utf-8");
   });

@@ -81,7 +81,13 @@ class WebServer {
   void Stop();
 
  private:
-  void AddRoutes();
+  void AddRoutes();  // the read-only routes, by page:
+  void AddSearchRoutes();
+  void AddMessageRoutes();
+  void AddBlockRoutes();
+  void AddReportRoutes();
+  void AddStatusRoutes();
+  void AddStaticRoutes();
   void AddWriteRoutes();
   // The request's principal: nullopt without authentication configured.
   std::optional<Principal> Who(const httplib::Request& req);

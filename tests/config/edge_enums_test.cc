@@ -30,7 +30,7 @@ TEST(EdgeEnums, AnUnknownBlockKindIsRefusedWithItsName) {
     auto k = ParseBlockKind(bad);
     ASSERT_FALSE(k.ok()) << "'" << bad << "' was accepted";
     EXPECT_EQ(k.status().message(),
-              std::string("block kind must be ip, cidr or subject (got \"") + bad + "\")");
+              std::string("block kind must be ip, cidr or subject, not \"") + bad + "\"");
   }
   // Untrusted text is escaped in the message.
   auto odd = ParseBlockKind("x\ny");

@@ -170,7 +170,7 @@ TEST_F(SqliteStoreTest, ABlockOfAnUnknownKindIsRefusedWhereItIsRead) {
   ASSERT_FALSE(loaded.ok());
   EXPECT_EQ(loaded.status().code(), Status::Code::kCorruption);
   EXPECT_EQ(loaded.status().message(),
-            "load blocks: block kind must be ip, cidr or subject (got \"network\")");
+            "load blocks: block kind must be ip, cidr or subject, not \"network\"");
 }
 
 // `db purge` deletes dictionary rows no record uses; a live writer (another
