@@ -8,15 +8,6 @@
 
 namespace mailtrail::cli {
 
-const std::vector<const VerbSpec*>& AllVerbSpecs() {
-  static const std::vector<const VerbSpec*> verbs = {
-      &kReplayVerb, &kSearchVerb,  &kShowVerb,        &kStatsVerb,   &kReportVerb,
-      &kRunVerb,    &kEnforceVerb, &kCheckConfigVerb, &kDbVerb,      &kDetectVerb,
-      &kBlocksVerb, &kQueueVerb,   &kWebVerb,         &kVersionVerb,
-  };
-  return verbs;
-}
-
 namespace {
 
 std::string UsageLines(const VerbSpec& verb) {

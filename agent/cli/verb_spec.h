@@ -28,7 +28,7 @@ struct VerbSpec {
   const char* description = "";  // more, for the man page (roff-free text)
 };
 
-// The verbs, in the order `mailtrail --help` lists them.
+// The verbs, in the order `mailtrail --help` lists them (agent/cli/verb_table.cc).
 const std::vector<const VerbSpec*>& AllVerbSpecs();
 
 struct ParsedArgs {

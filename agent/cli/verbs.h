@@ -4,6 +4,7 @@
 #define MAILTRAIL_AGENT_CLI_VERBS_H_
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "agent/cli/verb_spec.h"
@@ -43,9 +44,27 @@ int CheckConfigMain(const std::vector<std::string>& args, const Clock& clock);
 // `mailtrail help [VERB]`, and (hidden) `help --man 8|5`: the man pages.
 int HelpMain(const std::vector<std::string>& args, const Clock& clock);
 int WebMain(const std::vector<std::string>& args, const Clock& clock);  // agent/web
-// Lets `mailtrail run` serve the web console ([web] listen); defined with the
-// console (agent/web/live_console_server.cc); main() calls it once.
-void RegisterLiveConsole();
+
+using VerbMain = int (*)(const std::vector<std::string>& args, const Clock& clock);
+// A row of the one verb table (agent/cli/verb_table.cc).
+struct Verb {
+  const VerbSpec* spec;
+  VerbMain run;
+};
+// Every verb, in the order `mailtrail --help` lists them.
+const std::vector<Verb>& AllVerbs();
+// The verb called `name`, or nullptr.
+const Verb* FindVerb(std::string_view name);
+
+// `web`'s row: WebMain lives in the web library, which links this one, so the
+// table names this stand-in; it runs what SetWebMain registered, and without
+// one fails ("this mailtrail has no web console").
+int RegisteredWebMain(const std::vector<std::string>& args, const Clock& clock);
+void SetWebMain(VerbMain web_main);
+// Lets `mailtrail run` serve the web console ([web] listen) and `mailtrail web`
+// run it; defined with the console (agent/web/live_console_server.cc); main()
+// calls it once.
+void RegisterWebConsole();
 
 // "UTC", "local", "+HH:MM", "-HH:MM" -> seconds east of UTC.
 bool ParseTz(const std::string& tz, const Clock& clock, int* offset);

@@ -1,6 +1,6 @@
-// The spec of `mailtrail web` (agent/web/web_verb.cc runs it). Here, in the
-// CLI's library, so that the verb list, --help and the man page need no link
-// to the web console's code.
+// The spec of `mailtrail web` (agent/web/web_verb.cc runs it) and the stand-in
+// the verb table runs it through. Here, in the CLI's library, so that the verb
+// list, --help and the man page need no link to the web console's code.
 #include "agent/cli/args.h"
 #include "agent/cli/store_args.h"
 #include "agent/cli/verb_spec.h"
@@ -43,5 +43,19 @@ const VerbSpec kWebVerb = {
     "--proxy-header. "
     "Pages, API and security: docs/web.md. Exit status 78: the options or files are wrong.",
 };
+
+namespace {
+VerbMain& WebMainSlot() {
+  static VerbMain web_main = nullptr;
+  return web_main;
+}
+}  // namespace
+
+void SetWebMain(VerbMain web_main) { WebMainSlot() = web_main; }
+
+int RegisteredWebMain(const std::vector<std::string>& args, const Clock& clock) {
+  if (WebMainSlot() == nullptr) return Fail("this mailtrail has no web console");
+  return WebMainSlot()(args, clock);
+}
 
 }  // namespace mailtrail::cli

@@ -59,5 +59,8 @@ class LiveConsoleServer : public cli::LiveConsole {
 
 namespace mailtrail::cli {
 // Registered by main() (agent/cli/main.cc).
-void RegisterLiveConsole() { SetLiveConsoleStarter(web::LiveConsoleServer::Start); }
+void RegisterWebConsole() {
+  SetLiveConsoleStarter(web::LiveConsoleServer::Start);
+  SetWebMain(WebMain);
+}
 }  // namespace mailtrail::cli

@@ -5,7 +5,10 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include "agent/cli/verbs.h"
+#include "tests/support/fake_clock.h"
 
 namespace mailtrail::cli {
 namespace {
@@ -112,6 +115,45 @@ TEST(VerbSpec, EveryVerbHasASummaryUsageAndHelpFlag) {
     EXPECT_TRUE(help) << v->name;
     for (const VerbSpec& sub : v->subverbs) EXPECT_NE(std::string(sub.summary), "") << sub.name;
   }
+}
+
+// The one verb table (agent/cli/verb_table.cc): a row without a spec or a run
+// function, two rows of one name, or a spec list that is not the table's fails.
+TEST(VerbTable, EveryVerbHasASpecAndARunFunction) {
+  ASSERT_FALSE(AllVerbs().empty());
+  ASSERT_EQ(AllVerbSpecs().size(), AllVerbs().size());
+  std::set<std::string> names;
+  for (size_t i = 0; i < AllVerbs().size(); ++i) {
+    const Verb& v = AllVerbs()[i];
+    ASSERT_NE(v.spec, nullptr) << "row " << i;
+    EXPECT_NE(v.run, nullptr) << v.spec->name;
+    EXPECT_EQ(AllVerbSpecs()[i], v.spec) << v.spec->name;
+    EXPECT_TRUE(names.insert(v.spec->name).second) << "twice: " << v.spec->name;
+    EXPECT_EQ(FindVerb(v.spec->name), &v) << v.spec->name;
+  }
+  EXPECT_EQ(FindVerb("help"), nullptr);  // main()'s own, without a spec
+  EXPECT_EQ(FindVerb("no-such-verb"), nullptr);
+  EXPECT_EQ(FindVerb(""), nullptr);
+}
+
+std::vector<std::string> g_web_args;
+int RecordingWebMain(const std::vector<std::string>& args, const Clock&) {
+  g_web_args = args;
+  return 42;
+}
+
+// `web` runs through a stand-in (WebMain is in the web library, which links
+// the CLI's): without a registration it fails; with one, it runs that.
+TEST(VerbTable, WebRunsWhatWasRegistered) {
+  const Verb* web = FindVerb("web");
+  ASSERT_NE(web, nullptr);
+  const FakeClock clock;
+  SetWebMain(nullptr);
+  EXPECT_EQ(web->run({"--help"}, clock), kExitFailure);
+  SetWebMain(RecordingWebMain);
+  EXPECT_EQ(web->run({"--listen", "127.0.0.1:1"}, clock), 42);
+  EXPECT_EQ(g_web_args, (std::vector<std::string>{"--listen", "127.0.0.1:1"}));
+  SetWebMain(nullptr);
 }
 
 }  // namespace
