@@ -10,6 +10,7 @@
 #include <cstring>
 
 #include "agent/store/record_codec.h"
+#include "base/real_clock.h"
 #include "base/text.h"
 
 namespace mailtrail {
@@ -55,6 +56,10 @@ StatusOr<std::unique_ptr<SpoolStore>> SpoolStore::Open(std::unique_ptr<Store> pr
                                                        const Options& options) {
   std::unique_ptr<SpoolStore> s(new SpoolStore(std::move(primary), options));
   if (Status st = s->OpenSpool(path); !st.ok()) return st;
+  static const RealClock kSystemClock;
+  auto wait = RetryWait::Open(options.clock ? options.clock : &kSystemClock);
+  if (!wait.ok()) return wait.status();
+  s->retry_wait_ = std::move(*wait);
   s->drainer_ = std::thread([p = s.get()] { p->DrainLoop(); });
   return s;
 }
@@ -65,6 +70,7 @@ SpoolStore::~SpoolStore() {
     stopping_ = true;
   }
   spool_cv_.notify_all();
+  if (retry_wait_) retry_wait_->Interrupt();
   if (drainer_.joinable()) drainer_.join();
 }
 
@@ -227,7 +233,10 @@ void SpoolStore::DrainLoop() {
     }
     was_spooling = true;
     if (wait_ms > 0) {
-      spool_cv_.wait_for(l, std::chrono::milliseconds(wait_ms), [&] { return stopping_; });
+      // On the clock (a test moves it); the stop interrupts the wait.
+      l.unlock();
+      retry_wait_->WaitFor(wait_ms * kUsPerSecond / 1000);
+      l.lock();
       if (stopping_) break;
     }
     l.unlock();
