@@ -348,7 +348,10 @@ bool SpoolStore::DropLanded(const std::vector<std::string>& primary_checkpoint) 
 
 StatusOr<std::vector<std::string>> SpoolStore::LoadCheckpoint() {
   // The spooled updates, oldest first; from the last replacement on, the
-  // primary's checkpoint no longer matters.
+  // primary's checkpoint no longer matters. Under primary_mu_ throughout (the
+  // drain's order: primary_mu_, then spool_mu_): a drain that commits and
+  // deletes between the two reads would have its updates counted twice.
+  std::lock_guard<std::mutex> p(primary_mu_);
   std::vector<CheckpointUpdate> spooled;
   {
     std::lock_guard<std::mutex> l(spool_mu_);
@@ -364,7 +367,6 @@ StatusOr<std::vector<std::string>> SpoolStore::LoadCheckpoint() {
   }
   CheckpointUpdate out;
   if (spooled.empty() || spooled.front().append) {
-    std::lock_guard<std::mutex> p(primary_mu_);
     auto primary = primary_->LoadCheckpoint();
     if (!primary.ok()) return primary.status();
     out.parts = std::move(*primary);
