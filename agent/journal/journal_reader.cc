@@ -2,6 +2,7 @@
 
 #include <systemd/sd-journal.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -218,6 +219,13 @@ void JournalReader::BuildLine(TimeUs realtime) {
       if (c == '\n' || c == '\r') c = ' ';
     line_ += field_;
   }
+}
+
+StatusOr<bool> JournalReader::Wait(TimeUs timeout) {
+  if (!watching_) return Status::Unavailable("journal: " + name_ + " is not watched");
+  const int rc = sd_journal_wait(j_, static_cast<uint64_t>(std::max<TimeUs>(timeout, 0)));
+  if (rc < 0) return Error("waiting on " + name_, rc);
+  return rc != SD_JOURNAL_NOP;
 }
 
 StatusOr<size_t> JournalReader::Poll(LineHandler* handler, size_t max_lines, TimeUs until) {

@@ -75,6 +75,17 @@ class JournalReader {
   // entries after `until` (0: no end) are left unread. Returns how many.
   StatusOr<size_t> Poll(LineHandler* handler, size_t max_lines, TimeUs until = 0);
 
+  // Blocks until the journal changes (new entries or files, as inotify tells)
+  // or `timeout` (real time; sd-journal takes no clock) passes: true if it
+  // changed, and the next Poll reads what came. A change seen by an earlier
+  // Poll is not waited for again: call it after a Poll that read nothing.
+  // Files opened by name are not watched (sd-journal): for them it waits out
+  // the timeout. Unavailable if sd-journal gave no inotify descriptor at Open
+  // (out of descriptors or watches). The live agent does not call it: its libuv
+  // loop reads on a timer (logs.poll_interval) and must not block; it could
+  // watch sd_journal_get_fd() with a uv_poll instead.
+  StatusOr<bool> Wait(TimeUs timeout);
+
   // The last entry examined (handed on or not matching): resuming after it
   // reads nothing twice and loses nothing. "" before any.
   const std::string& cursor() const { return cursor_; }
@@ -97,8 +108,8 @@ class JournalReader {
   std::string name_;
   std::vector<Rule> prefix_rules_;  // grouped by field at Open
   bool default_filter_ = false;
-  bool watching_ = false;
-  bool keep_cursor_ = true;      // inotify set up (sd_journal_get_fd)
+  bool watching_ = false;  // inotify set up (sd_journal_get_fd)
+  bool keep_cursor_ = true;
   bool current_unread_ = false;  // positioned on an entry not handed on yet
   std::string cursor_;
   std::string line_, field_;

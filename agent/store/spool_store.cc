@@ -10,6 +10,7 @@
 #include <cstring>
 
 #include "agent/store/record_codec.h"
+#include "base/real_clock.h"
 #include "base/text.h"
 
 namespace mailtrail {
@@ -41,20 +42,15 @@ bool Uncompress(const std::string& z, int64_t raw_size, std::string* out) {
 SpoolStore::SpoolStore(std::unique_ptr<Store> primary, const Options& options)
     : primary_(std::move(primary)), options_(options) {}
 
-StatusOr<std::unique_ptr<Store>> SpoolStore::Open(std::unique_ptr<Store> primary,
-                                                  const std::string& path, int64_t max_bytes) {
-  Options o;
-  o.max_bytes = max_bytes;
-  auto s = Open(std::move(primary), path, o);
-  if (!s.ok()) return s.status();
-  return std::unique_ptr<Store>(std::move(*s));
-}
-
 StatusOr<std::unique_ptr<SpoolStore>> SpoolStore::Open(std::unique_ptr<Store> primary,
                                                        const std::string& path,
                                                        const Options& options) {
   std::unique_ptr<SpoolStore> s(new SpoolStore(std::move(primary), options));
   if (Status st = s->OpenSpool(path); !st.ok()) return st;
+  static const RealClock kSystemClock;
+  auto wait = RetryWait::Open(options.clock ? options.clock : &kSystemClock);
+  if (!wait.ok()) return wait.status();
+  s->retry_wait_ = std::move(*wait);
   s->drainer_ = std::thread([p = s.get()] { p->DrainLoop(); });
   return s;
 }
@@ -65,6 +61,7 @@ SpoolStore::~SpoolStore() {
     stopping_ = true;
   }
   spool_cv_.notify_all();
+  if (retry_wait_) retry_wait_->Interrupt();
   if (drainer_.joinable()) drainer_.join();
 }
 
@@ -227,7 +224,10 @@ void SpoolStore::DrainLoop() {
     }
     was_spooling = true;
     if (wait_ms > 0) {
-      spool_cv_.wait_for(l, std::chrono::milliseconds(wait_ms), [&] { return stopping_; });
+      // On the clock (a test moves it); the stop interrupts the wait.
+      l.unlock();
+      retry_wait_->WaitFor(wait_ms * kUsPerSecond / 1000);
+      l.lock();
       if (stopping_) break;
     }
     l.unlock();
@@ -339,7 +339,10 @@ bool SpoolStore::DropLanded(const std::vector<std::string>& primary_checkpoint) 
 
 StatusOr<std::vector<std::string>> SpoolStore::LoadCheckpoint() {
   // The spooled updates, oldest first; from the last replacement on, the
-  // primary's checkpoint no longer matters.
+  // primary's checkpoint no longer matters. Under primary_mu_ throughout (the
+  // drain's order: primary_mu_, then spool_mu_): a drain that commits and
+  // deletes between the two reads would have its updates counted twice.
+  std::lock_guard<std::mutex> p(primary_mu_);
   std::vector<CheckpointUpdate> spooled;
   {
     std::lock_guard<std::mutex> l(spool_mu_);
@@ -355,7 +358,6 @@ StatusOr<std::vector<std::string>> SpoolStore::LoadCheckpoint() {
   }
   CheckpointUpdate out;
   if (spooled.empty() || spooled.front().append) {
-    std::lock_guard<std::mutex> p(primary_mu_);
     auto primary = primary_->LoadCheckpoint();
     if (!primary.ok()) return primary.status();
     out.parts = std::move(*primary);

@@ -24,6 +24,7 @@
 #include <string>
 #include <thread>
 
+#include "agent/store/retry_wait.h"
 #include "agent/store/sqlite_db.h"
 #include "agent/store/store.h"
 #include "base/log.h"
@@ -36,11 +37,10 @@ class SpoolStore : public Store {
     int64_t max_bytes = 1LL << 30;
     int64_t first_retry_ms = 1000;  // then doubling up to max_retry_ms
     int64_t max_retry_ms = 30000;
+    const Clock* clock = nullptr;  // the retry waits' time; null: the system's
     size_t drain_records = 20000;  // records per drain transaction (at least one batch)
     Logger* log = &StderrLog();    // spooling, draining, damage
   };
-  static StatusOr<std::unique_ptr<Store>> Open(std::unique_ptr<Store> primary,
-                                               const std::string& path, int64_t max_bytes);
   static StatusOr<std::unique_ptr<SpoolStore>> Open(std::unique_ptr<Store> primary,
                                                     const std::string& path,
                                                     const Options& options);
@@ -105,6 +105,7 @@ class SpoolStore : public Store {
   int64_t appended_seq_ = 0, drained_seq_ = 0;
   bool verified_ = false;  // spool head checked against the primary's checkpoint
   bool stopping_ = false;
+  std::unique_ptr<RetryWait> retry_wait_;  // between drain retries; the stop interrupts it
   std::thread drainer_;
 };
 

@@ -149,7 +149,12 @@ StatusOr<std::unique_ptr<Store>> OpenMysql(std::string_view rest, const StoreOpt
   if (!store.ok()) return store.status();
   std::unique_ptr<Store> primary = std::move(*store);
   if (o.spool_path.empty()) return primary;
-  return SpoolStore::Open(std::move(primary), o.spool_path, o.spool_max_bytes);
+  SpoolStore::Options so;
+  so.max_bytes = o.spool_max_bytes;
+  so.clock = o.clock;  // the drain's retry waits
+  auto spool = SpoolStore::Open(std::move(primary), o.spool_path, so);
+  if (!spool.ok()) return spool.status();
+  return std::unique_ptr<Store>(std::move(*spool));
 }
 
 // The explicit table of backends (docs/style.md rule 7).

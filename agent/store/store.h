@@ -266,7 +266,8 @@ struct StoreOptions {
   // Both: dictionary texts cached per kind and generation (two generations), so
   // that a repeated address or host name costs no query.
   size_t dictionary_cache = kDefaultDictionaryCache;
-  // MySQL: the clock a failed write's retry backoff sleeps on; null: the system's.
+  // MySQL: the clock a failed write's retry backoff sleeps on, and the spool's
+  // drain retries wait on; null: the system's.
   const Clock* clock = nullptr;
 };
 

@@ -5,7 +5,6 @@
 
 #include <gtest/gtest.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include <cstdio>
 #include <cstdlib>
@@ -158,13 +157,16 @@ TEST_F(JournalReaderTest, CaughtUpItReadsTheNewFileOfItsDirectoryOnce) {
   ASSERT_TRUE(r->SeekAfter(first->cursor()).ok());
   EXPECT_EQ(*r->Poll(&got, 1000), 0u);
   Write("b.journal", Numbered(10, 10), 10);
-  size_t n = 0;
   // sd-journal learns of the new file from inotify, an event of the kernel's,
-  // not a time: polled until it is read, for as long as a loaded machine may
-  // take (up to 10 s; it is read at once when idle).
-  for (int i = 0; i < 500 && n < 10; ++i) {
+  // not a time: Wait returns when it has come. The timeouts only keep a broken
+  // build from hanging (a loaded machine may be slow; idle, it is at once).
+  auto changed = r->Wait(30 * kUsPerSecond);
+  ASSERT_TRUE(changed.ok()) << changed.status().message();
+  EXPECT_TRUE(*changed);
+  size_t n = *r->Poll(&got, 1000);
+  for (int i = 0; i < 10 && n < 10; ++i) {  // should it come in parts
+    ASSERT_TRUE(r->Wait(3 * kUsPerSecond).ok());
     n += *r->Poll(&got, 1000);
-    if (n < 10) usleep(20000);
   }
   EXPECT_EQ(n, 10u);
   EXPECT_EQ(*r->Poll(&got, 1000), 0u);
@@ -177,6 +179,26 @@ TEST_F(JournalReaderTest, CaughtUpItReadsTheNewFileOfItsDirectoryOnce) {
   Collect later;
   EXPECT_EQ(*tail->Poll(&later, 1000), 0u);
   EXPECT_EQ(tail->cursor(), r->cursor());
+}
+
+// Wait ends at its timeout when nothing changed: in a directory that nothing
+// is written to, and for files opened by name, which sd-journal does not watch
+// (their new entries are read by the next Poll all the same).
+TEST_F(JournalReaderTest, WaitEndsUnchangedAtItsTimeout) {
+  const std::string f = Write("a.journal", Numbered(3));
+  auto dir = Open({{}, {dir_}, {}});
+  ASSERT_TRUE(dir->SeekHead().ok());
+  Collect got;
+  ASSERT_EQ(*dir->Poll(&got, 1000), 3u);
+  auto quiet = dir->Wait(kUsPerSecond / 10);
+  ASSERT_TRUE(quiet.ok()) << quiet.status().message();
+  EXPECT_FALSE(*quiet);
+  auto file = Open({{f}, {}, {}});
+  ASSERT_TRUE(file->SeekHead().ok());
+  ASSERT_EQ(*file->Poll(&got, 1000), 3u);
+  auto unwatched = file->Wait(kUsPerSecond / 10);
+  ASSERT_TRUE(unwatched.ok()) << unwatched.status().message();
+  EXPECT_FALSE(*unwatched);
 }
 
 // Each file systemd-journal-remote writes has its own sequence, and a cursor

@@ -8,11 +8,13 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <future>
 #include <mutex>
 #include <optional>
 #include <thread>
 
 #include "agent/store/sqlite_store.h"
+#include "tests/support/fake_clock.h"
 #include "tests/support/forwarding_store.h"
 #include "tests/support/store_fixture.h"
 #include "tests/support/temp_dir.h"
@@ -76,7 +78,8 @@ class SpoolStoreTest : public ::testing::Test, public StoreFixture {
     ASSERT_TRUE(s.ok());
     real_ = std::move(*s);
   }
-  std::unique_ptr<SpoolStore> OpenSpool(FlakyStore** flaky, int64_t max_bytes = 1 << 30) {
+  std::unique_ptr<SpoolStore> OpenSpool(FlakyStore** flaky, int64_t max_bytes = 1 << 30,
+                                        const Clock* clock = nullptr) {
     auto f = std::make_unique<FlakyStore>(real_.get());
     *flaky = f.get();
     SpoolStore::Options o;
@@ -84,6 +87,7 @@ class SpoolStoreTest : public ::testing::Test, public StoreFixture {
     o.first_retry_ms = 5;
     o.max_retry_ms = 20;
     o.drain_records = 3;  // several drain transactions
+    o.clock = clock;
     auto s = SpoolStore::Open(std::move(f), dir_.File("spool.db"), o);
     EXPECT_TRUE(s.ok()) << s.status().message();
     return std::move(*s);
@@ -282,6 +286,49 @@ TEST_F(SpoolStoreTest, AFullSpoolHoldsTheWriterBackInsteadOfDropping) {
   writer.join();
   ASSERT_TRUE(s->WaitDrained(60000));
   EXPECT_EQ(Qids().size(), 4u);
+}
+
+// The drain's retries wait on the clock: 5 ms, doubling, at most 20 ms (the
+// fixture's options), one attempt each time the wait ends and none before.
+TEST_F(SpoolStoreTest, DrainRetriesWaitADoublingIntervalOfTheClock) {
+  FakeClock clock;
+  FlakyStore* flaky;
+  auto s = OpenSpool(&flaky, 1 << 30, &clock);
+  flaky->down = true;
+  const auto cp1 = CheckpointUpdate::Replace("cp1");
+  ASSERT_TRUE(s->WriteBatch(Batch(0, 2), &cp1).ok());
+  ASSERT_EQ(s->spooled_batches(), 1);
+  TimeUs due = clock.MonotonicNow() + 5000;
+  ASSERT_TRUE(clock.WaitUntil([&] { return clock.NextAlarm() == due; }));
+  for (TimeUs next_wait : {10000, 20000, 20000}) {
+    const int64_t refused = flaky->refused();
+    clock.Advance(due - clock.MonotonicNow() - 1);  // not yet: no attempt
+    EXPECT_EQ(clock.NextAlarm(), due);
+    EXPECT_EQ(flaky->refused(), refused);
+    clock.Advance(1);
+    ASSERT_TRUE(flaky->WaitRefused(refused, 1)) << "the drain retries when the wait ends";
+    due += next_wait;
+    ASSERT_TRUE(clock.WaitUntil([&] { return clock.NextAlarm() == due; }))
+        << "then waits " << next_wait << " us";
+  }
+  EXPECT_EQ(s->spooled_batches(), 1);
+  flaky->down = false;
+  clock.Advance(due - clock.MonotonicNow());
+  ASSERT_TRUE(s->WaitDrained(60000));
+  EXPECT_EQ(Qids().size(), 2u);
+}
+
+// A stop does not wait for the retry wait to end (the clock never moves here).
+TEST_F(SpoolStoreTest, AStopEndsTheRetryWait) {
+  FakeClock clock;
+  FlakyStore* flaky;
+  auto s = OpenSpool(&flaky, 1 << 30, &clock);
+  flaky->down = true;
+  ASSERT_TRUE(s->WriteBatch(Batch(0, 1), nullptr).ok());
+  ASSERT_TRUE(clock.WaitUntil([&] { return clock.NextAlarm().has_value(); }));
+  auto stopped = std::async(std::launch::async, [&] { s.reset(); });
+  // A guard against a hang, not a time asserted.
+  EXPECT_EQ(stopped.wait_for(std::chrono::seconds(60)), std::future_status::ready);
 }
 
 TEST_F(SpoolStoreTest, OtherErrorsAreReportedNotSpooled) {
