@@ -39,7 +39,8 @@ int ReportMain(const std::vector<std::string>& argv, const Clock&) {
   auto store = OpenStoreFromArgs(*args, ReaderOptions());
   if (!store.ok()) return FailWith(store.status());
   Summary summary;
-  if (Status st = (*store)->Search(q, [&](MessageRecord&& r) { summary.Add(r); }); !st.ok())
+  if (Status st = (*store)->SearchForSummary(q, [&](MessageRecord&& r) { summary.Add(r); });
+      !st.ok())
     return FailWith(st);
   const std::string out = format == "json" ? SummaryJson(summary, static_cast<size_t>(top))
                                            : SummaryText(summary, static_cast<size_t>(top));

@@ -1,6 +1,7 @@
 // MysqlStore's read side: search and record decoding.
 #include <cstdio>
 #include <cstdlib>
+#include <optional>
 
 #include "agent/store/mysql_dictionary.h"
 #include "agent/store/mysql_internal.h"
@@ -241,6 +242,57 @@ Status MysqlStore::SearchPage(const SearchQuery& q,
     return st;
   }
   return chunk.empty() ? Status::Ok() : emit();
+}
+
+Status MysqlStore::SearchForSummary(const SearchQuery& q,
+                                    const std::function<void(MessageRecord&&)>& fn) {
+  // Record filters are checked on whole records; a cursor is the web's paging.
+  if (HasRecordFilters(q) || q.after) return Search(q, fn);
+  if (q.limit <= 0) return Status::Ok();
+  std::vector<Param> params;
+  auto where = BuildWhere(q, &params);
+  if (!where.ok()) return where.status();
+  // One row per recipient (one with NULLs for a message without any): the
+  // message's columns, then the recipient's; a message's rows are adjacent.
+  // rcpt is partitioned by first_seen: the join names it.
+  static const std::string kSelect = [] {
+    const SelectSql m = SelectColumnsIf(MessageColumns(), "m", TableOf, SummaryReads, false);
+    const SelectSql r = SelectColumnsIf(RecipientColumns(), "r", TableOf, SummaryReads, true);
+    return "SELECT m.id, r.message, " + m.columns + ", " + r.columns + " FROM message m" + m.joins +
+           " LEFT JOIN rcpt r ON r.message = m.id AND r.first_seen = m.first_seen" + r.joins;
+  }();
+  const int rcpt_first = 3 + static_cast<int>(MessageColumns().size());
+  if (Status st = EnsureConnected(); !st.ok()) return st;
+  try {
+    std::unique_ptr<sql::PreparedStatement> s(
+        conn_->prepareStatement(kSelect + *where + " ORDER BY m.first_seen, m.id, r.seq"));
+    BindParams(s.get(), params);
+    std::unique_ptr<sql::ResultSet> rs(s->executeQuery());
+    std::optional<MessageRecord> r;
+    uint64_t id = 0;
+    int64_t sent = 0;
+    while (rs->next()) {
+      if (!r || rs->getUInt64(1) != id) {
+        if (r) {
+          fn(std::move(*r));
+          if (++sent >= q.limit) return Status::Ok();
+        }
+        r.emplace();
+        id = rs->getUInt64(1);
+        ReadMessageColumns(Columns{rs.get(), 3}, &*r);
+      }
+      if (rs->isNull(2)) continue;
+      RecipientRecord recipient;
+      ReadRecipientColumns(Columns{rs.get(), rcpt_first}, &recipient);
+      r->recipients.push_back(std::move(recipient));
+    }
+    if (r) fn(std::move(*r));
+  } catch (const sql::SQLException& e) {
+    Status st = mysql::FromException(e, "search for summary");
+    if (st.code() == Status::Code::kUnavailable) conn_.reset();
+    return st;
+  }
+  return Status::Ok();
 }
 
 Status MysqlStore::LoadRecipients(const std::vector<std::pair<uint64_t, uint32_t>>& ids,

@@ -60,10 +60,19 @@ std::string ColumnNames(const std::vector<RecordColumn>& columns) {
 
 SelectSql SelectColumns(const std::vector<RecordColumn>& columns, const char* table,
                         DictTable dict_table) {
+  return SelectColumnsIf(columns, table, dict_table, nullptr, false);
+}
+
+SelectSql SelectColumnsIf(const std::vector<RecordColumn>& columns, const char* table,
+                          DictTable dict_table, bool (*wanted)(const RecordColumn&), bool outer) {
   SelectSql out;
   int joined = 0;
   for (const auto& c : columns) {
     if (!out.columns.empty()) out.columns += ", ";
+    if (wanted && !wanted(c)) {
+      out.columns += "NULL";
+      continue;
+    }
     const std::string column = std::string(table) + "." + c.name;
     const char* dict =
         record_columns::IsDictionary(c.field.stored) ? dict_table(c.field.stored) : nullptr;
@@ -73,8 +82,8 @@ SelectSql SelectColumns(const std::vector<RecordColumn>& columns, const char* ta
     }
     const std::string alias = std::string(table) + "d" + std::to_string(joined++);
     const bool always = c.field.unknown == Unknown::kNever;
-    out.joins += std::string(always ? " JOIN " : " LEFT JOIN ") + dict + " " + alias + " ON " +
-                 alias + ".id = " + column;
+    out.joins += std::string(always && !outer ? " JOIN " : " LEFT JOIN ") + dict + " " + alias +
+                 " ON " + alias + ".id = " + column;
     // NULL only when the column is: an optional text (the sender) may be "".
     if (always)
       out.columns += alias + ".text";
@@ -83,6 +92,18 @@ SelectSql SelectColumns(const std::vector<RecordColumn>& columns, const char* ta
           "CASE WHEN " + column + " IS NULL THEN NULL ELSE COALESCE(" + alias + ".text, '') END";
   }
   return out;
+}
+
+bool SummaryReads(const RecordColumn& column) {
+  // Message: times, outcome, queue id, size, sender, client, the reject's
+  // parts. Recipient (same names where they meet): address, outcome, relay, DSN.
+  static const char* const kRead[] = {"first_seen",    "last_seen",    "outcome",     "qid",
+                                      "size",          "sender",       "client_ip",   "client_host",
+                                      "reject_action", "reject_stage", "reject_code", "reject_dsn",
+                                      "addr",          "relay",        "dsn"};
+  for (const char* name : kRead)
+    if (column.name == name) return true;
+  return false;
 }
 
 }  // namespace mailtrail

@@ -51,6 +51,16 @@ struct SelectSql {
 };
 SelectSql SelectColumns(const std::vector<RecordColumn>& columns, const char* table,
                         DictTable dict_table);
+// The same, but a column `wanted` says no to is "NULL" (no read, no join: the
+// Reader then leaves its field empty), and with `outer` every dictionary join
+// is a LEFT JOIN (for a table LEFT JOINed itself, whose row may be absent).
+SelectSql SelectColumnsIf(const std::vector<RecordColumn>& columns, const char* table,
+                          DictTable dict_table, bool (*wanted)(const RecordColumn&), bool outer);
+
+// The columns Summary::Add (agent/report/summary.cc) reads, of `message` and of
+// `rcpt`: what Store::SearchForSummary fills in. A test compares its summary
+// with the full records' (tests/report/summary_scan_test.cc).
+bool SummaryReads(const RecordColumn& column);
 
 namespace record_columns {
 

@@ -371,6 +371,12 @@ Status SpoolStore::Search(const SearchQuery& q, const std::function<void(Message
   return primary_->Search(q, fn);
 }
 
+Status SpoolStore::SearchForSummary(const SearchQuery& q,
+                                    const std::function<void(MessageRecord&&)>& fn) {
+  std::lock_guard<std::mutex> p(primary_mu_);
+  return primary_->SearchForSummary(q, fn);
+}
+
 Status SpoolStore::SearchWithCursor(
     const SearchQuery& q, const std::function<void(MessageRecord&&, const SearchCursor&)>& fn) {
   std::lock_guard<std::mutex> p(primary_mu_);

@@ -50,6 +50,8 @@ class SpoolStore : public Store {
                     const CheckpointUpdate* checkpoint) override;
   StatusOr<std::vector<std::string>> LoadCheckpoint() override;
   Status Search(const SearchQuery& q, const std::function<void(MessageRecord&&)>& fn) override;
+  Status SearchForSummary(const SearchQuery& q,
+                          const std::function<void(MessageRecord&&)>& fn) override;
   Status SearchWithCursor(
       const SearchQuery& q,
       const std::function<void(MessageRecord&&, const SearchCursor&)>& fn) override;

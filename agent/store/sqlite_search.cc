@@ -1,4 +1,5 @@
 // SqliteStore's read side: search and record decoding.
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -159,6 +160,49 @@ Status SqliteStore::SearchPage(
     fn(std::move(r), at);
   }
   if (rc != SQLITE_DONE) return db_.Error("search");
+  return Status::Ok();
+}
+
+Status SqliteStore::SearchForSummary(const SearchQuery& q,
+                                     const std::function<void(MessageRecord&&)>& fn) {
+  // Record filters are checked on whole records; a cursor is the web's paging.
+  if (HasRecordFilters(q) || q.after) return Search(q, fn);
+  if (q.limit <= 0) return Status::Ok();
+  auto w = BuildWhere(q);
+  if (!w.ok()) return w.status();
+  // One row per recipient (one with NULLs for a message without any): the
+  // message's columns, then the recipient's; a message's rows are adjacent.
+  static const std::string kSelect = [] {
+    const SelectSql m = SelectColumnsIf(MessageColumns(), "m", DictTableOf, SummaryReads, false);
+    const SelectSql r = SelectColumnsIf(RecipientColumns(), "r", DictTableOf, SummaryReads, true);
+    return "SELECT m.id, r.message, " + m.columns + ", " + r.columns + " FROM message m" + m.joins +
+           " LEFT JOIN rcpt r ON r.message = m.id" + r.joins;
+  }();
+  auto st = db_.Prepare(kSelect + w->sql + " ORDER BY m.first_seen, m.id, r.seq");
+  if (!st.ok()) return st.status();
+  SqliteStmt& s = *st;
+  w->Bind(&s);
+  const int rcpt_first = 2 + static_cast<int>(MessageColumns().size());
+  std::optional<MessageRecord> r;
+  int64_t id = 0, sent = 0;
+  int rc;
+  while ((rc = s.Step()) == SQLITE_ROW) {
+    if (!r || s.Int(0) != id) {
+      if (r) {
+        fn(std::move(*r));
+        if (++sent >= q.limit) return Status::Ok();
+      }
+      r.emplace();
+      id = s.Int(0);
+      ReadMessageColumns(Columns{s, 2}, &*r);
+    }
+    if (s.IsNull(1)) continue;
+    RecipientRecord recipient;
+    ReadRecipientColumns(Columns{s, rcpt_first}, &recipient);
+    r->recipients.push_back(std::move(recipient));
+  }
+  if (rc != SQLITE_DONE) return db_.Error("search for summary");
+  if (r && sent < q.limit) fn(std::move(*r));
   return Status::Ok();
 }
 

@@ -29,6 +29,8 @@ class SqliteStore : public Store {
                     const CheckpointUpdate* checkpoint) override;
   StatusOr<std::vector<std::string>> LoadCheckpoint() override;
   Status Search(const SearchQuery& q, const std::function<void(MessageRecord&&)>& fn) override;
+  Status SearchForSummary(const SearchQuery& q,
+                          const std::function<void(MessageRecord&&)>& fn) override;
   Status SearchWithCursor(
       const SearchQuery& q,
       const std::function<void(MessageRecord&&, const SearchCursor&)>& fn) override;

@@ -152,6 +152,14 @@ class Store {
     static_cast<void>(q), static_cast<void>(fn);
     return Status::NotFound("this store has no search cursor");
   }
+  // Search for a report (agent/report/summary.h): the same records, but each
+  // holds only the fields a Summary reads (SummaryReads in
+  // agent/store/record_columns.h; the rest empty), read with their recipients
+  // in one query and no events or scans decoded. By default Search.
+  virtual Status SearchForSummary(const SearchQuery& q,
+                                  const std::function<void(MessageRecord&&)>& fn) {
+    return Search(q, fn);
+  }
   // How many records match `q`, whatever its limit. By default through Search.
   virtual StatusOr<int64_t> CountMatches(const SearchQuery& q);
   // CountMatches, but it stops at `cap` (and says `cap`): the web console's

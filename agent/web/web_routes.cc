@@ -252,8 +252,9 @@ void WebServer::AddReportRoutes() {
     q.limit = INT64_MAX;
     q.after.reset();
     Summary sum;
-    Status st = store_->With(
-        [&](Store& store) { return store.Search(q, [&](MessageRecord&& r) { sum.Add(r); }); });
+    Status st = store_->With([&](Store& store) {
+      return store.SearchForSummary(q, [&](MessageRecord&& r) { sum.Add(r); });
+    });
     if (!st.ok()) {
       if (api) return JsonError(res, HttpStatusOf(st), st.message());
       res.status = HttpStatusOf(st);
