@@ -201,7 +201,12 @@ Status MysqlStore::RegisterAgent() {
     agent_id_ = rs->getInt(1);
     batch_ = rs->getUInt64(2);
     next_message_ = rs->getUInt64(3);
-    const std::string name = "'mailtrail_agent_" + std::to_string(agent_id_) + "'";
+    // A lock name is server-wide, an agent id only database-wide: the name
+    // holds the database too, or agent 1 of one database would lock out agent
+    // 1 of every other database on the server (a provider's customers). At
+    // most 64 characters: the database is hashed.
+    const std::string name = "CONCAT('mailtrail_agent_', MD5(CONCAT(DATABASE(), '/', " +
+                             std::to_string(agent_id_) + ")))";
     auto held = [&] {
       auto lock = mysql::Query(conn_.get(), "SELECT GET_LOCK(" + name + ", 2)");
       return lock->next() && !lock->isNull(1) && lock->getInt(1) == 1;

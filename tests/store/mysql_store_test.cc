@@ -100,6 +100,19 @@ TEST_F(MysqlStoreTest, ASecondWriterWithTheSameNameIsRefused) {
   EXPECT_NE(b.status().message().find("another mailtrail writes as agent"), std::string::npos);
 }
 
+TEST_F(MysqlStoreTest, AgentsOfTheSameNameInOtherDatabasesOfTheServerAreNotRefused) {
+  // Two customers' databases on one MariaDB, each with its agent "mx1" (agent
+  // id 1 in both): each writes to its own, at the same time.
+  auto a = Open("mx1");
+  ASSERT_TRUE(a);
+  StoreOptions o;
+  o.agent_name = "mx1";
+  auto b = OpenStore(db_.NewDatabase(), o);
+  ASSERT_TRUE(b.ok()) << b.status().message();
+  EXPECT_TRUE((*b)->Write({Sample("B1")}).ok());
+  EXPECT_TRUE(a->Write({Sample("A1")}).ok());
+}
+
 TEST_F(MysqlStoreTest, EachDayGetsItsPartitionAndPurgeDropsWholeDays) {
   auto s = Open("mx1");
   ASSERT_TRUE(s);
