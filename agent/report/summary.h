@@ -51,6 +51,7 @@ class Summary {
   const std::map<TimeUs, int64_t>& hours() const { return by_hour_; }
 
  private:
+  friend class SummaryPart;  // seals the maps (agent/report/summary_part.h)
   // Hash maps: a month of a large server has hundreds of thousands of senders.
   using Counts = std::unordered_map<std::string, int64_t>;
   static Top Largest(Top all, size_t n);
@@ -67,7 +68,8 @@ class Summary {
 };
 
 // The report as text for a terminal (untrusted text escaped) or as one JSON
-// object; `top` rows per list.
+// object; `top` rows per list. ReportText/ReportJson of ReportOf(s, top)
+// (agent/report/summary_part.h).
 std::string SummaryText(const Summary& s, size_t top);
 std::string SummaryJson(const Summary& s, size_t top);
 

@@ -1,5 +1,6 @@
 // MysqlStore's counts: fleet-wide detection's window counts (Store::ExchangeCounts,
-// schema/mysql/0005_detect_counts.sql) and the parser's line statistics.
+// schema/mysql/0005_detect_counts.sql), the parser's line statistics and the
+// hour stamps of the web console's report cache.
 #include <memory>
 
 #include "agent/store/mysql_internal.h"
@@ -85,6 +86,32 @@ StatusOr<LineStats> MysqlStore::GetLineStats() {
     while (s->next()) out.unknown_samples.emplace_back(s->getString(1), s->getString(2));
   });
   if (!st.ok()) return st;
+  return out;
+}
+
+StatusOr<std::vector<HourStamp>> MysqlStore::HourStamps(TimeUs since, TimeUs until) {
+  // From the first_seen index alone (it holds the primary key), in one query:
+  // InnoDB groups the few hours in a temporary table. Ids are unsigned and
+  // agent-prefixed (mysql_write.cc), so the sum is taken modulo a prime.
+  if (Status st = EnsureConnected(); !st.ok()) return st;
+  std::vector<HourStamp> out;
+  try {
+    std::unique_ptr<sql::PreparedStatement> s(conn_->prepareStatement(
+        "SELECT first_seen DIV 3600, COUNT(*), MAX(id), SUM(id % 4294967291) FROM message"
+        " WHERE first_seen >= ? AND first_seen < ? GROUP BY first_seen DIV 3600"
+        " ORDER BY first_seen DIV 3600"));
+    const int64_t first = since / kUsPerSecond, end = (until + kUsPerSecond - 1) / kUsPerSecond;
+    s->setInt64(1, first - ((first % 3600) + 3600) % 3600);
+    s->setInt64(2, end + (3600 - ((end % 3600) + 3600) % 3600) % 3600);
+    std::unique_ptr<sql::ResultSet> rs(s->executeQuery());
+    while (rs->next())
+      out.push_back({rs->getInt64(1) * 3600 * kUsPerSecond, rs->getInt64(2),
+                     static_cast<int64_t>(rs->getUInt64(3)), rs->getInt64(4)});
+  } catch (const sql::SQLException& e) {
+    Status st = mysql::FromException(e, "hour stamps");
+    if (st.code() == Status::Code::kUnavailable) conn_.reset();
+    return st;
+  }
   return out;
 }
 

@@ -134,6 +134,27 @@ StatusOr<int64_t> SqliteStore::CountMatchesUpTo(const SearchQuery& q, int64_t ca
   return st->Int(0);
 }
 
+StatusOr<std::vector<HourStamp>> SqliteStore::HourStamps(TimeUs since, TimeUs until) {
+  // One query per hour: each reads a range of the first_seen index alone
+  // (it holds the row id), where one GROUP BY over the window would sort it.
+  auto st = db_.Prepare(
+      "SELECT count(*), max(id), sum(id % 4294967291) FROM message"
+      " WHERE first_seen >= ?1 AND first_seen < ?2");
+  if (!st.ok()) return st.status();
+  constexpr int64_t kHour = 3600;
+  std::vector<HourStamp> out;
+  const int64_t end = (until + kUsPerSecond - 1) / kUsPerSecond;
+  const int64_t first = since / kUsPerSecond;
+  for (int64_t hour = first - ((first % kHour) + kHour) % kHour; hour < end; hour += kHour) {
+    st->Reset();
+    st->BindInt(1, hour);
+    st->BindInt(2, hour + kHour);
+    if (st->Step() != SQLITE_ROW) return db_.Error("hour stamps");
+    if (st->Int(0) > 0) out.push_back({hour * kUsPerSecond, st->Int(0), st->Int(1), st->Int(2)});
+  }
+  return out;
+}
+
 Status SqliteStore::SearchWithCursor(
     const SearchQuery& q, const std::function<void(MessageRecord&&, const SearchCursor&)>& fn) {
   return SearchFilteringRecords(

@@ -223,8 +223,9 @@ Status SqliteStore::Prepare() {
       {&insert_dict_, "INSERT INTO dict (kind, hash, text) VALUES (?, ?, ?)"},
       {&delete_rcpts_,
        "DELETE FROM rcpt WHERE message IN"
-       " (SELECT id FROM message WHERE qid = ?1 AND first_seen = ?2 AND host = ?3)"},
-      {&delete_message_, "DELETE FROM message WHERE qid = ?1 AND first_seen = ?2 AND host = ?3"},
+       " (SELECT id FROM message WHERE qid = ?1 AND first_seen = ?2 AND host = ?3 AND id <> ?4)"},
+      {&delete_message_,
+       "DELETE FROM message WHERE qid = ?1 AND first_seen = ?2 AND host = ?3 AND id <> ?4"},
       // The checkpoint's parts are rows 'tail', 'tail.0000000001', ... (in name
       // order): a checkpoint saved whole before parts existed is the first.
       {&upsert_checkpoint_,
@@ -325,19 +326,6 @@ Status SqliteStore::WriteOne(const MessageRecord& r) {
     return Status::Ok();
   }
   if (*held == HeldAction::kReplace) ++batch_held_.replaced;
-  if ((r.is_update || *held == HeldAction::kReplace) && !r.qid.empty()) {
-    // The record replaces the one written for the same message before (live
-    // mode: written at removal, then changed by a late line; a replay: held
-    // open, its log having ended before the message).
-    const int64_t host = DictId(kHostName, r.host);
-    for (SqliteStmt* d : {&delete_rcpts_, &delete_message_}) {
-      d->Reset();
-      d->BindText(1, r.qid);
-      d->BindInt(2, r.first_seen / kUsPerSecond);
-      d->BindInt(3, host);
-      if (d->Step() != SQLITE_DONE) return db_.Error("replace an updated record");
-    }
-  }
   SqliteStmt& m = insert_message_;
   m.Reset();
   {
@@ -350,6 +338,22 @@ Status SqliteStore::WriteOne(const MessageRecord& r) {
     if (m.Step() != SQLITE_DONE) return db_.Error("insert message");
   }
   const int64_t message = sqlite3_last_insert_rowid(db_.get());
+  if ((r.is_update || *held == HeldAction::kReplace) && !r.qid.empty()) {
+    // The record replaces the one written for the same message before (live
+    // mode: written at removal, then changed by a late line; a replay: held
+    // open, its log having ended before the message). Deleted after the new
+    // row is in, so the new row's id is larger than the old one's, never the
+    // same: Store::HourStamps relies on ids not being reused.
+    const int64_t host = DictId(kHostName, r.host);
+    for (SqliteStmt* d : {&delete_rcpts_, &delete_message_}) {
+      d->Reset();
+      d->BindText(1, r.qid);
+      d->BindInt(2, r.first_seen / kUsPerSecond);
+      d->BindInt(3, host);
+      d->BindInt(4, message);
+      if (d->Step() != SQLITE_DONE) return db_.Error("replace an updated record");
+    }
+  }
   int seq = 0;
   for (const auto& rc : r.recipients) {
     SqliteStmt& s = insert_rcpt_;

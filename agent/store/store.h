@@ -131,6 +131,15 @@ struct CheckpointUpdate {
 std::string EncodeCheckpointUpdate(const CheckpointUpdate& u);
 CheckpointUpdate DecodeCheckpointUpdate(std::string_view blob);
 
+// One UTC hour's records, as Store::HourStamps sees them.
+struct HourStamp {
+  TimeUs hour = 0;  // the hour's start
+  int64_t records = 0;
+  int64_t max_id = 0;  // the largest row id
+  int64_t id_sum = 0;  // the sum of (row id mod 4294967291)
+  bool operator==(const HourStamp&) const = default;
+};
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -159,6 +168,17 @@ class Store {
   virtual Status SearchForSummary(const SearchQuery& q,
                                   const std::function<void(MessageRecord&&)>& fn) {
     return Search(q, fn);
+  }
+  // For each UTC hour of first_seen that [since, until) touches, whole: how
+  // many records it holds and a digest of their row ids. A write,
+  // rewrite or purge of any record of an hour changes its stamp, because row
+  // ids are never reused (a rewritten record gets a new, larger id): the web
+  // console keeps an hour's report while its stamp stands (docs/web.md,
+  // "Reports"). Hours without records are left out. NotFound when the store
+  // cannot say.
+  virtual StatusOr<std::vector<HourStamp>> HourStamps(TimeUs since, TimeUs until) {
+    static_cast<void>(since), static_cast<void>(until);
+    return Status::NotFound("this store keeps no hour stamps");
   }
   // How many records match `q`, whatever its limit. By default through Search.
   virtual StatusOr<int64_t> CountMatches(const SearchQuery& q);

@@ -11,7 +11,7 @@
 #include <string>
 
 #include "agent/cli/block_explain.h"
-#include "agent/report/summary.h"
+#include "agent/report/summary_part.h"
 #include "agent/web/console_data.h"
 #include "agent/web/search_params.h"
 
@@ -36,7 +36,7 @@ std::string RenderExplainPage(const std::string& key,
 std::string ExplainJson(const std::vector<cli::BlockExplanation>& all);
 // `mailtrail report`'s summary of the search `s` (its since/until/host), top
 // lists of `top` rows, messages per hour as a chart (and a table).
-std::string RenderReportsPage(const WebSearch& s, const Summary& sum, size_t top);
+std::string RenderReportsPage(const WebSearch& s, const Report& sum);
 // Each live agent's last status row; `now` for its age.
 std::string RenderStatusPage(const std::vector<AgentStatus>& agents, TimeUs now);
 // A page with a title and one paragraph (not found, errors).

@@ -1,4 +1,4 @@
-// The reports page (`mailtrail report`'s Summary of a search) and the status
+// The reports page (`mailtrail report`'s Report of a search) and the status
 // page (each live agent's row in the store).
 #include <cstdio>
 
@@ -49,11 +49,18 @@ std::string ReportForm(const WebSearch& s) {
          value("host") + "\"></label> <button type=\"submit\">Report</button></form>";
 }
 
-std::string Hours(const Summary& sum, const std::string& search_filters) {
+Summary::Top DomainTop(const Report& sum) {
+  Summary::Top top;
+  for (const Report::Domain& d : sum.top_recipient_domains)
+    top.emplace_back(d.recipients, d.domain);
+  return top;
+}
+
+std::string Hours(const Report& sum, const std::string& search_filters) {
   // The chart's data as attributes (no inline script): hour labels and counts.
   std::string labels = "[", values = "[";
   std::string rows;
-  for (const auto& [hour, n] : sum.hours()) {
+  for (const auto& [hour, n] : sum.hours) {
     if (labels.size() > 1) labels += ",", values += ",";
     AppendJsonString(&labels, FormatRfc3339(hour));
     values += std::to_string(n);
@@ -71,7 +78,7 @@ std::string Hours(const Summary& sum, const std::string& search_filters) {
 
 }  // namespace
 
-std::string RenderReportsPage(const WebSearch& s, const Summary& sum, size_t top) {
+std::string RenderReportsPage(const WebSearch& s, const Report& sum) {
   std::string b = "<h1>Reports</h1>" + ReportForm(s);
   const std::string filters = FilterQueryString(s);
   b += "<p class=\"links\"><a href=\"/api/v1/reports?" + HtmlEscape(filters) +
@@ -79,25 +86,25 @@ std::string RenderReportsPage(const WebSearch& s, const Summary& sum, size_t top
   b += "<h2>Totals</h2><table id=\"totals\"><tr><th>Outcome</th><th>Messages</th>"
        "<th>Recipients</th></tr>";
   for (int o = 0; o < kOutcomeCount; ++o) {
-    const int64_t m = sum.messages()[o], r = sum.recipients()[o];
+    const int64_t m = sum.messages[o], r = sum.recipients[o];
     if (m == 0 && r == 0) continue;
     const char* name = OutcomeName(static_cast<Outcome>(o));
     b += "<tr><td><a href=\"" + HtmlEscape(SearchLink(s, "outcome", name)) + "\">" + name +
          "</a></td><td>" + std::to_string(m) + "</td><td>" + std::to_string(r) + "</td></tr>";
   }
-  b += "</table><p>" + std::to_string(sum.records()) + " records, " +
-       std::to_string(sum.bytes_received()) + " bytes received.</p>";
+  b += "</table><p>" + std::to_string(sum.records) + " records, " +
+       std::to_string(sum.bytes_received) + " bytes received.</p>";
   WebSearch others = s;  // the search without its window: the bar's hour is the window
   std::erase_if(others.filters,
                 [](const auto& f) { return f.first == "since" || f.first == "until"; });
   b += Hours(sum, FilterQueryString(others));
-  b += TopTable("top-senders", "Top senders", sum.TopSenders(top), s, "sender");
-  b += TopTable("top-hosts", "Top sending hosts", sum.TopSendingHosts(top), s, nullptr);
-  b += TopTable("top-domains", "Top recipient domains", sum.TopRecipientDomains(top), s, nullptr);
-  b += TopTable("top-rejects", "Reject reasons", sum.TopRejectReasons(top), s, nullptr);
-  b += TopTable("top-rejected", "Rejected clients", sum.TopRejectedClients(top), s, nullptr);
-  b += TopTable("top-problems", "Delivery problems (outcome relay DSN)",
-                sum.TopDeliveryProblems(top), s, nullptr);
+  b += TopTable("top-senders", "Top senders", sum.top_senders, s, "sender");
+  b += TopTable("top-hosts", "Top sending hosts", sum.top_sending_hosts, s, nullptr);
+  b += TopTable("top-domains", "Top recipient domains", DomainTop(sum), s, nullptr);
+  b += TopTable("top-rejects", "Reject reasons", sum.top_reject_reasons, s, nullptr);
+  b += TopTable("top-rejected", "Rejected clients", sum.top_rejected_clients, s, nullptr);
+  b += TopTable("top-problems", "Delivery problems (outcome relay DSN)", sum.top_delivery_problems,
+                s, nullptr);
   return Layout("Reports", b, /*charts=*/true);
 }
 

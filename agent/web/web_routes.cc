@@ -2,11 +2,13 @@
 // writes them with render.h (pages) or api_json.h (/api/v1). Read-only: no
 // route changes anything, so none answers anything but GET (and HEAD).
 #include <httplib.h>
+#include <algorithm>
 
 #include <memory>
 
 #include "agent/cli/block_explain.h"
 #include "agent/report/summary.h"
+#include "agent/report/summary_part.h"
 #include "agent/track/record_json.h"
 #include "agent/web/api_json.h"
 #include "agent/web/render.h"
@@ -239,8 +241,9 @@ void WebServer::AddBlockRoutes() {
 
 void WebServer::AddReportRoutes() {
   httplib::Server& s = *server_;
-  // `mailtrail report` over the search's window: the whole search is read
-  // (no row cap), a store turn of its own.
+  // `mailtrail report` over the search's window, a store turn of its own. A
+  // window (with or without a host) is made by the hour through the cache; a
+  // search with other keys is read whole (no row cap).
   auto reports = [this](const httplib::Request& req, httplib::Response& res, bool api) {
     auto search = ParseRequest(req);
     if (!search.ok()) {
@@ -248,21 +251,31 @@ void WebServer::AddReportRoutes() {
       res.status = 400;
       return Html(res, RenderNotice("Reports", search.status().message()));
     }
+    constexpr size_t kTop = 10;
     SearchQuery q = search->query;
     q.limit = INT64_MAX;
     q.after.reset();
-    Summary sum;
-    Status st = store_->With([&](Store& store) {
-      return store.SearchForSummary(q, [&](MessageRecord&& r) { sum.Add(r); });
+    const bool by_hour =
+        q.since && std::all_of(search->filters.begin(), search->filters.end(), [](const auto& f) {
+          return f.first == "since" || f.first == "until" || f.first == "host";
+        });
+    auto report = store_->With([&](Store& store) -> StatusOr<Report> {
+      if (by_hour)
+        return reports_.Make(store, *q.since, q.until, q.host.value_or(""), clock_->WallNow(),
+                             kTop);
+      Summary sum;
+      Status st = store.SearchForSummary(q, [&](MessageRecord&& r) { sum.Add(r); });
+      if (!st.ok()) return st;
+      return ReportOf(sum, kTop);
     });
-    if (!st.ok()) {
+    if (!report.ok()) {
+      const Status& st = report.status();
       if (api) return JsonError(res, HttpStatusOf(st), st.message());
       res.status = HttpStatusOf(st);
       return Html(res, RenderNotice("Reports", st.message()));
     }
-    constexpr size_t kTop = 10;
-    if (api) return res.set_content(SummaryJson(sum, kTop), "application/json");
-    Html(res, RenderReportsPage(*search, sum, kTop));
+    if (api) return res.set_content(ReportJson(*report), "application/json");
+    Html(res, RenderReportsPage(*search, *report));
   };
   s.Get("/reports",
         [reports](const httplib::Request& q, httplib::Response& r) { reports(q, r, false); });

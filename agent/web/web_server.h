@@ -28,6 +28,7 @@
 #include "agent/web/console_data.h"
 #include "agent/web/export_limiter.h"
 #include "agent/web/proxy_auth.h"
+#include "agent/web/report_cache.h"
 #include "base/clock.h"
 #include "base/status.h"
 
@@ -100,6 +101,7 @@ class WebServer {
   std::unique_ptr<httplib::Server> server_;
   int port_ = 0;
   std::unique_ptr<ExportLimiter> exports_;  // made at Bind
+  ReportCache reports_;                     // the reports' sealed hours
   std::mutex csrf_mu_;
   std::map<std::string, std::string> csrf_;
 };

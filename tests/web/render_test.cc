@@ -105,7 +105,7 @@ TEST(RenderReportsPage, ChartDataInAttributesAndTopRowsLinkToTheirSearch) {
   sum.Add(ThreeRecipients());
   WebSearch s;
   s.filters = {{"since", "2026-11-18"}};
-  const std::string html = RenderReportsPage(s, sum, 5);
+  const std::string html = RenderReportsPage(s, ReportOf(sum, 5));
   EXPECT_NE(html.find("<canvas id=\"hours-chart\""), std::string::npos);
   EXPECT_NE(html.find("data-values=\"[1]\""), std::string::npos) << "one message in its hour";
   EXPECT_NE(html.find("<script src=\"/static/chart.js\""), std::string::npos);

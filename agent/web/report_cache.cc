@@ -1,0 +1,118 @@
+#include "agent/web/report_cache.h"
+
+#include <algorithm>
+#include <vector>
+
+namespace mailtrail::web {
+
+namespace {
+
+constexpr TimeUs kHour = 3600 * kUsPerSecond;
+
+TimeUs HourOf(TimeUs t) { return t - ((t % kHour) + kHour) % kHour; }
+
+// The records first seen in [since, until) of `host`, summed and sealed.
+StatusOr<std::shared_ptr<const SummaryPart>> SumRecords(Store& store, std::optional<TimeUs> since,
+                                                        std::optional<TimeUs> until,
+                                                        const std::string& host) {
+  SearchQuery q;
+  q.since = since;
+  q.until = until;
+  if (!host.empty()) q.host = host;
+  q.limit = INT64_MAX;
+  Summary sum;
+  if (Status st = store.SearchForSummary(q, [&](MessageRecord&& r) { sum.Add(r); }); !st.ok())
+    return st;
+  return SummaryPart::Seal(sum);
+}
+
+}  // namespace
+
+StatusOr<Report> ReportCache::Make(Store& store, TimeUs since, std::optional<TimeUs> until,
+                                   const std::string& host, TimeUs now, size_t top) {
+  // Hours are kept up to the window's end, or the end of the current hour.
+  const TimeUs end = until ? *until : HourOf(now) + kHour;
+  auto stamps = store.HourStamps(since, std::max(since, end));
+  if (!stamps.ok()) {
+    if (stamps.status().code() != Status::Code::kNotFound) return stamps.status();
+    auto whole = SumRecords(store, since, until, host);
+    if (!whole.ok()) return whole.status();
+    return MergeParts({*whole}, top);
+  }
+  std::vector<std::shared_ptr<const SummaryPart>> parts;
+  auto direct = [&](std::optional<TimeUs> from, std::optional<TimeUs> to) -> Status {
+    auto part = SumRecords(store, from, to, host);
+    if (!part.ok()) return part.status();
+    parts.push_back(std::move(*part));
+    std::lock_guard<std::mutex> lock(mu_);
+    ++counts_.edges_summed;
+    return Status::Ok();
+  };
+  for (const HourStamp& stamp : *stamps) {
+    if (stamp.hour < since || stamp.hour + kHour > end) {  // a partial hour at an edge
+      if (Status st = direct(std::max(stamp.hour, since), std::min(stamp.hour + kHour, end));
+          !st.ok())
+        return st;
+      continue;
+    }
+    Status st;
+    auto part = Hour(store, host, stamp, &st);
+    if (!st.ok()) return st;
+    parts.push_back(std::move(part));
+  }
+  // A window without an end: what lies past the current hour (a clock ahead
+  // of ours), normally nothing, read through the first_seen index.
+  if (!until)
+    if (Status st = direct(std::max(since, end), std::nullopt); !st.ok()) return st;
+  return MergeParts(parts, top);
+}
+
+std::shared_ptr<const SummaryPart> ReportCache::Hour(Store& store, const std::string& host,
+                                                     const HourStamp& stamp, Status* st) {
+  const Key key{host, stamp.hour};
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = entries_.find(key);
+    if (it != entries_.end() && it->second.stamp == stamp) {
+      it->second.used = ++tick_;
+      ++counts_.hours_reused;
+      return it->second.part;
+    }
+  }
+  // The stamp was read before these records: if they changed since, the part
+  // is newer than its stamp and is summed again next time, never the reverse.
+  auto part = SumRecords(store, stamp.hour, stamp.hour + kHour, host);
+  if (!part.ok()) {
+    *st = part.status();
+    return nullptr;
+  }
+  Keep(key, Entry{stamp, *part, 0});
+  return *part;
+}
+
+void ReportCache::Keep(const Key& key, Entry entry) {
+  std::lock_guard<std::mutex> lock(mu_);
+  ++counts_.hours_summed;
+  entry.used = ++tick_;
+  auto [it, added] = entries_.try_emplace(key);
+  if (!added) counts_.bytes -= it->second.part->bytes();
+  counts_.bytes += entry.part->bytes();
+  it->second = std::move(entry);
+  // Least recently used first; the hour just made stays even if it alone is
+  // over the bound (the request that made it still holds it anyway).
+  while (counts_.bytes > max_bytes_ && entries_.size() > 1) {
+    auto oldest = entries_.end();
+    for (auto e = entries_.begin(); e != entries_.end(); ++e)
+      if (e != it && (oldest == entries_.end() || e->second.used < oldest->second.used)) oldest = e;
+    counts_.bytes -= oldest->second.part->bytes();
+    entries_.erase(oldest);
+  }
+  counts_.hours_kept = entries_.size();
+}
+
+ReportCache::Counts ReportCache::counts() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return counts_;
+}
+
+}  // namespace mailtrail::web

@@ -1,0 +1,70 @@
+// ReportCache: the web console's reports made by the hour (docs/web.md,
+// "Reports"). A day's report read every record of the day on each request
+// (1.8 s for 123k records); now each whole UTC hour of the window is summed
+// once, sealed (agent/report/summary_part.h) and kept while the store's stamp
+// of that hour (Store::HourStamps: its record count and a digest of its row
+// ids) stays the same. A request reads the stamps, sums again only the hours
+// that changed and the window's partial hours at its edges, and merges.
+//
+// The answer is the one Summary over the whole window would give: a changed
+// hour is summed again, never patched, and a stamp is read before its hour's
+// records, so a part is never older than the stamp it is kept under. Stores
+// without stamps are summed whole, as before.
+#ifndef MAILTRAIL_AGENT_WEB_REPORT_CACHE_H_
+#define MAILTRAIL_AGENT_WEB_REPORT_CACHE_H_
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <utility>
+
+#include "agent/report/summary_part.h"
+#include "agent/store/store.h"
+#include "base/status.h"
+
+namespace mailtrail::web {
+
+class ReportCache {
+ public:
+  // Sealed hours are kept up to about `max_bytes` (least recently used go first).
+  explicit ReportCache(size_t max_bytes = kDefaultMaxBytes) : max_bytes_(max_bytes) {}
+  static constexpr size_t kDefaultMaxBytes = size_t{256} << 20;
+
+  // The report of the records first seen in [since, until) of syslog host
+  // `host` ("" = every host): `now` bounds the hours kept (a window without an
+  // end is summed past it directly).
+  StatusOr<Report> Make(Store& store, TimeUs since, std::optional<TimeUs> until,
+                        const std::string& host, TimeUs now, size_t top);
+
+  // For tests and the metrics of the cache.
+  struct Counts {
+    int64_t hours_summed = 0;  // hours summed from records (and kept)
+    int64_t hours_reused = 0;  // hours taken from the cache
+    int64_t edges_summed = 0;  // partial hours and the rest, summed directly
+    size_t bytes = 0, hours_kept = 0;
+  };
+  Counts counts() const;
+
+ private:
+  using Key = std::pair<std::string, TimeUs>;  // host, hour
+  struct Entry {
+    HourStamp stamp;
+    std::shared_ptr<const SummaryPart> part;
+    uint64_t used = 0;
+  };
+  std::shared_ptr<const SummaryPart> Hour(Store& store, const std::string& host,
+                                          const HourStamp& stamp, Status* st);
+  void Keep(const Key& key, Entry entry);
+
+  const size_t max_bytes_;
+  mutable std::mutex mu_;
+  std::map<Key, Entry> entries_;
+  uint64_t tick_ = 0;
+  Counts counts_;
+};
+
+}  // namespace mailtrail::web
+
+#endif  // MAILTRAIL_AGENT_WEB_REPORT_CACHE_H_

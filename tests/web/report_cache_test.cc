@@ -1,0 +1,186 @@
+// ReportCache (agent/web/report_cache.h) against the records themselves: on a
+// store of the corpus's records spread over six hours and two syslog hosts, in
+// SQLite and in a real MariaDB, a report made by the hour equals the Summary
+// of every full record of the window, before and after records change; hours
+// are reused while they stand and summed again when they change.
+#include "agent/web/report_cache.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <functional>
+
+#include "agent/replay/replay.h"
+#include "base/civil_time.h"
+#include "tests/support/corpus.h"
+#include "tests/support/mariadb.h"
+#include "tests/support/temp_dir.h"
+#include "tests/support/tracker_harness.h"
+
+namespace mailtrail::web {
+namespace {
+
+constexpr TimeUs kHour = 3600 * kUsPerSecond;
+
+TimeUs At(const char* rfc3339) {
+  TimeUs t = 0;
+  EXPECT_TRUE(ParseRfc3339(rfc3339, &t)) << rfc3339;
+  return t;
+}
+
+class ReportCacheTest : public ::testing::TestWithParam<const char*> {
+ protected:
+  void SetUp() override {
+    // Corpora 01-03 as host "mx", 05-06 as host "mx2"; every message moved
+    // 0-5 hours on by its queue id (a message keeps one identity).
+    std::vector<std::string> files;
+    for (const char* name : {"01-inbound-local", "02-smtp-rejects", "03-outbound-relay-bounce",
+                             "05-backscatter-flood", "06-volume"}) {
+      const bool second = name[1] == '5' || name[1] == '6';
+      std::ofstream out(dir_.File(std::string(name) + ".log"));
+      for (std::string line : ReadCorpusLines(std::string(name) + ".log.gz")) {
+        if (second && line.size() > 19 && line.compare(15, 4, " mx ") == 0)
+          line.replace(15, 4, " mx2 ");
+        out << line << "\n";
+      }
+      files.push_back(dir_.File(std::string(name) + ".log"));
+    }
+    RecordingSink sink;
+    ReplayOptions options;
+    options.year = 2026;
+    LineCounter counter;
+    ASSERT_TRUE(Replay(files, options, &sink, &counter, nullptr).ok());
+    records_ = std::move(sink.records);
+    ASSERT_GT(records_.size(), 1000u);
+    for (size_t i = 0; i < records_.size(); ++i) {
+      MessageRecord& r = records_[i];
+      const size_t shift = (r.qid.empty() ? i : std::hash<std::string>()(r.qid)) % 6;
+      r.first_seen += static_cast<TimeUs>(shift) * kHour;
+      r.last_seen += static_cast<TimeUs>(shift) * kHour;
+    }
+    const std::string url = std::string(GetParam()) == "mysql" ? TestMariaDb::Get().NewDatabase()
+                                                               : "sqlite:" + dir_.File("store.db");
+    StoreOptions o;
+    o.agent_name = "report-cache";
+    auto store = OpenStore(url, o);
+    ASSERT_TRUE(store.ok()) << store.status().message();
+    store_ = std::move(*store);
+    ASSERT_TRUE(store_->Write(records_).ok());
+  }
+
+  // The report of every full record of the window, summed in one Summary.
+  std::string Direct(TimeUs since, std::optional<TimeUs> until, const std::string& host) {
+    SearchQuery q;
+    q.since = since;
+    q.until = until;
+    if (!host.empty()) q.host = host;
+    q.limit = INT64_MAX;
+    Summary sum;
+    EXPECT_TRUE(store_->Search(q, [&](MessageRecord&& r) { sum.Add(r); }).ok());
+    EXPECT_GT(sum.records(), 0);
+    return ReportJson(ReportOf(sum, 10));
+  }
+
+  std::string Cached(TimeUs since, std::optional<TimeUs> until, const std::string& host) {
+    auto r = cache_.Make(*store_, since, until, host, now_, 10);
+    EXPECT_TRUE(r.ok()) << r.status().message();
+    return r.ok() ? ReportJson(*r) : "";
+  }
+
+  TempDir dir_{"mt_report_cache"};
+  std::vector<MessageRecord> records_;
+  std::unique_ptr<Store> store_;
+  ReportCache cache_;
+  TimeUs now_ = At("2026-11-27T16:30:00Z");
+};
+
+TEST_P(ReportCacheTest, ReportsByTheHourEqualTheRecordsAndReuseHours) {
+  struct Window {
+    const char* since;
+    const char* until;  // nullptr: none
+    const char* host;
+  } const kWindows[] = {
+      {"2026-11-27T12:00:00Z", "2026-11-27T18:00:00Z", ""},     // whole hours
+      {"2026-11-27T12:07:30Z", "2026-11-27T15:42:10Z", ""},     // partial hours at both ends
+      {"2026-11-27T13:00:00Z", nullptr, ""},                    // no end: past "now" too
+      {"2026-11-27T12:00:00Z", "2026-11-27T18:00:00Z", "mx2"},  // one host
+      {"2026-11-27T11:00:00Z", "2026-11-27T17:13:00Z", "mx"},
+  };
+  for (const Window& w : kWindows) {
+    SCOPED_TRACE(std::string(w.since) + " " + (w.until ? w.until : "-") + " " + w.host);
+    const std::optional<TimeUs> until = w.until ? std::optional<TimeUs>(At(w.until)) : std::nullopt;
+    const std::string want = Direct(At(w.since), until, w.host);
+    EXPECT_EQ(Cached(At(w.since), until, w.host), want);
+    const ReportCache::Counts first = cache_.counts();
+    EXPECT_EQ(Cached(At(w.since), until, w.host), want);  // again: from the kept hours
+    const ReportCache::Counts second = cache_.counts();
+    EXPECT_EQ(second.hours_summed, first.hours_summed);
+    EXPECT_GT(second.hours_reused, first.hours_reused);
+  }
+}
+
+TEST_P(ReportCacheTest, ARewrittenRecordIsSeenAndOnlyItsHourIsSummedAgain) {
+  const TimeUs since = At("2026-11-27T12:00:00Z"), until = At("2026-11-27T18:00:00Z");
+  const std::string before = Cached(since, until, "");
+  ASSERT_EQ(before, Direct(since, until, ""));
+  // A delivered message of host mx2 bounces after all (a late line, live mode).
+  MessageRecord changed;
+  for (const MessageRecord& r : records_)
+    if (r.host == "mx2" && !r.qid.empty() && r.outcome == Outcome::kDelivered &&
+        r.recipients.size() == 1)
+      changed = r;
+  ASSERT_FALSE(changed.qid.empty());
+  changed.is_update = true;
+  changed.outcome = Outcome::kBounced;
+  changed.recipients[0].outcome = Outcome::kBounced;
+  changed.recipients[0].dsn = "5.1.1";
+  ASSERT_TRUE(store_->Write({changed}).ok());
+  const ReportCache::Counts first = cache_.counts();
+  const std::string after = Cached(since, until, "");
+  EXPECT_NE(after, before);
+  EXPECT_EQ(after, Direct(since, until, ""));
+  EXPECT_EQ(cache_.counts().hours_summed, first.hours_summed + 1);
+}
+
+TEST_P(ReportCacheTest, RewritingTheNewestRecordChangesItsHoursStamp) {
+  // The newest row: rewritten, it must not get its old id back (an id reused
+  // would leave the hour's count, largest id and sum as they were).
+  MessageRecord last = records_.back();
+  for (auto it = records_.rbegin(); it != records_.rend() && last.qid.empty(); ++it) last = *it;
+  ASSERT_FALSE(last.qid.empty());
+  last.is_update = true;
+  ASSERT_TRUE(store_->Write({last}).ok());  // now the newest row
+  const TimeUs hour = last.first_seen - last.first_seen % kHour;
+  auto before = store_->HourStamps(hour, hour + kHour);
+  ASSERT_TRUE(before.ok()) << before.status().message();
+  ASSERT_EQ(before->size(), 1u);
+  last.outcome = last.outcome == Outcome::kBounced ? Outcome::kDelivered : Outcome::kBounced;
+  ASSERT_TRUE(store_->Write({last}).ok());
+  auto after = store_->HourStamps(hour, hour + kHour);
+  ASSERT_TRUE(after.ok());
+  ASSERT_EQ(after->size(), 1u);
+  EXPECT_EQ((*after)[0].records, (*before)[0].records);
+  EXPECT_NE((*after)[0], (*before)[0]);
+}
+
+TEST_P(ReportCacheTest, StampsCountEachHoursRecords) {
+  auto stamps = store_->HourStamps(At("2026-11-27T12:30:00Z"), At("2026-11-27T18:00:00Z"));
+  ASSERT_TRUE(stamps.ok()) << stamps.status().message();
+  ASSERT_FALSE(stamps->empty());
+  std::map<TimeUs, int64_t> want;  // the records the store gives back, by hour
+  SearchQuery q;
+  q.since = At("2026-11-27T12:00:00Z");
+  q.limit = INT64_MAX;
+  ASSERT_TRUE(
+      store_->Search(q, [&](MessageRecord&& r) { ++want[r.first_seen - r.first_seen % kHour]; })
+          .ok());
+  ASSERT_GT(want.size(), 3u);
+  std::map<TimeUs, int64_t> got;
+  for (const HourStamp& s : *stamps) got[s.hour] = s.records;  // whole hours, from 12:00
+  EXPECT_EQ(got, want);
+}
+
+INSTANTIATE_TEST_SUITE_P(Stores, ReportCacheTest, ::testing::Values("sqlite", "mysql"));
+
+}  // namespace
+}  // namespace mailtrail::web
