@@ -61,6 +61,7 @@ std::string ReportText(const Report& s) {
   TopText(&out, "Rejects (action, stage, code, DSN)", s.top_reject_reasons);
   TopText(&out, "Clients rejected most", s.top_rejected_clients);
   TopText(&out, "Delivery problems (outcome, relay, DSN; recipients)", s.top_delivery_problems);
+  TopText(&out, "Bounces by subject (notices and bounced messages)", s.top_bounce_subjects);
   Line(&out, "\nMessages per hour (UTC, first seen)");
   for (const auto& [hour, n] : s.hours)
     Line(&out, "  %s:00  %8" PRId64, FormatRfc3339(hour).substr(0, 13).c_str(), n);
@@ -112,8 +113,13 @@ std::string ReportJson(const Report& s) {
   top_list("top_reject_reasons", s.top_reject_reasons);
   top_list("top_rejected_clients", s.top_rejected_clients);
   top_list("top_delivery_problems", s.top_delivery_problems);
+  top_list("top_bounce_subjects", s.top_bounce_subjects);
   w.Open("hours");
   for (const auto& [hour, n] : s.hours) w.Int(FormatRfc3339(hour).substr(0, 13).c_str(), n);
+  w.Close();
+  w.Open("hours_by_outcome");
+  for (const auto& [hour, outcomes] : s.hour_outcomes)
+    by_outcome(FormatRfc3339(hour).substr(0, 13).c_str(), outcomes);
   w.Close();
   w.Close();
   out.push_back('\n');

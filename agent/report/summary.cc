@@ -23,7 +23,12 @@ void Summary::Add(const MessageRecord& r) {
   ++records_;
   ++messages_[static_cast<int>(r.outcome)];
   constexpr TimeUs kHour = 3600 * kUsPerSecond;
-  ++by_hour_[r.first_seen - ((r.first_seen % kHour) + kHour) % kHour];
+  const TimeUs hour = r.first_seen - ((r.first_seen % kHour) + kHour) % kHour;
+  ++by_hour_[hour];
+  ++by_hour_outcome_[hour][static_cast<int>(r.outcome)];
+  // report_bounce_subjects_daily's messages (schema/*/0004_reports.sql).
+  if (r.subject && (r.outcome == Outcome::kBounced || (r.sender && r.sender->empty())))
+    ++by_bounce_subject_[*r.subject];
   const bool queued = !r.qid.empty();
   if (queued && r.size >= 0) bytes_received_ += r.size;
   if (queued && r.sender) {

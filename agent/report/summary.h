@@ -47,8 +47,14 @@ class Summary {
   Top TopRejectedClients(size_t n) const { return Largest(by_rejected_client_, n); }
   // "outcome relay dsn" of recipients bounced, deferred or expired.
   Top TopDeliveryProblems(size_t n) const { return Largest(by_problem_, n); }
-  // Messages first seen in each UTC hour, by the hour's start, in order.
+  // Non-delivery notices (null sender) and bounced messages, by subject.
+  Top TopBounceSubjects(size_t n) const { return Largest(by_bounce_subject_, n); }
+  // Messages first seen in each UTC hour, by the hour's start, in order; and
+  // the same by the message's outcome.
   const std::map<TimeUs, int64_t>& hours() const { return by_hour_; }
+  const std::map<TimeUs, std::array<int64_t, kOutcomeCount>>& hour_outcomes() const {
+    return by_hour_outcome_;
+  }
 
  private:
   friend class SummaryPart;  // seals the maps (agent/report/summary_part.h)
@@ -62,8 +68,10 @@ class Summary {
   std::array<int64_t, kOutcomeCount> messages_{}, recipients_{};
   int64_t bytes_received_ = 0;
   std::unordered_set<std::string> recipient_addresses_;
-  Counts by_sender_, by_sending_host_, by_reject_, by_rejected_client_, by_problem_;
+  Counts by_sender_, by_sending_host_, by_reject_, by_rejected_client_, by_problem_,
+      by_bounce_subject_;
   std::map<TimeUs, int64_t> by_hour_;
+  std::map<TimeUs, std::array<int64_t, kOutcomeCount>> by_hour_outcome_;
   std::unordered_map<std::string, std::array<int64_t, kOutcomeCount>> domain_outcomes_;
 };
 

@@ -54,11 +54,13 @@ std::shared_ptr<const SummaryPart> SummaryPart::Seal(const Summary& s) {
   p->recipients_ = s.recipients_;
   p->bytes_received_ = s.bytes_received_;
   p->hours_ = s.by_hour_;
+  p->hour_outcomes_ = s.by_hour_outcome_;
   p->lists_[kSenders] = PackCounts(s.by_sender_);
   p->lists_[kSendingHosts] = PackCounts(s.by_sending_host_);
   p->lists_[kRejectReasons] = PackCounts(s.by_reject_);
   p->lists_[kRejectedClients] = PackCounts(s.by_rejected_client_);
   p->lists_[kProblems] = PackCounts(s.by_problem_);
+  p->lists_[kBounceSubjects] = PackCounts(s.by_bounce_subject_);
   std::vector<Loose> loose;
   loose.reserve(s.domain_outcomes_.size());
   for (const auto& [domain, outcomes] : s.domain_outcomes_)
@@ -73,7 +75,7 @@ std::shared_ptr<const SummaryPart> SummaryPart::Seal(const Summary& s) {
 }
 
 size_t SummaryPart::bytes() const {
-  size_t n = sizeof(*this) + hours_.size() * 64;
+  size_t n = sizeof(*this) + hours_.size() * 64 + hour_outcomes_.size() * 128;
   for (const Keys& k : lists_)
     n += k.hashes.capacity() * 8 + k.counts.capacity() * 8 + k.ends.capacity() * 4 +
          k.texts.capacity();
@@ -174,6 +176,10 @@ Report MergeParts(const std::vector<std::shared_ptr<const SummaryPart>>& parts, 
     }
     r.bytes_received += p->bytes_received_;
     for (const auto& [hour, n] : p->hours_) r.hours[hour] += n;
+    for (const auto& [hour, outcomes] : p->hour_outcomes_) {
+      auto& sum = r.hour_outcomes[hour];
+      for (size_t i = 0; i < sum.size(); ++i) sum[i] += outcomes[i];
+    }
   }
   auto lists = [&](SummaryPart::List which) {
     std::vector<const SummaryPart::Keys*> out;
@@ -192,6 +198,7 @@ Report MergeParts(const std::vector<std::shared_ptr<const SummaryPart>>& parts, 
   counted(SummaryPart::kRejectReasons, nullptr, &r.top_reject_reasons);
   counted(SummaryPart::kRejectedClients, nullptr, &r.top_rejected_clients);
   counted(SummaryPart::kProblems, nullptr, &r.top_delivery_problems);
+  counted(SummaryPart::kBounceSubjects, nullptr, &r.top_bounce_subjects);
   TopKeys domains(top);
   r.recipient_domains =
       MergeList(lists(SummaryPart::kDomains), [&](const Candidate& c) { domains.Offer(c); });

@@ -41,7 +41,9 @@ struct Report {
   };
   std::vector<Domain> top_recipient_domains;
   Summary::Top top_reject_reasons, top_rejected_clients, top_delivery_problems;
+  Summary::Top top_bounce_subjects;
   std::map<TimeUs, int64_t> hours;  // messages first seen in each UTC hour
+  std::map<TimeUs, std::array<int64_t, kOutcomeCount>> hour_outcomes;  // ... by outcome
 };
 
 class SummaryPart {
@@ -71,6 +73,7 @@ class SummaryPart {
     kRejectReasons,
     kRejectedClients,
     kProblems,
+    kBounceSubjects,
     kAddresses,
     kLists
   };
@@ -83,6 +86,7 @@ class SummaryPart {
   std::array<int64_t, kOutcomeCount> messages_{}, recipients_{};
   int64_t bytes_received_ = 0;
   std::map<TimeUs, int64_t> hours_;
+  std::map<TimeUs, std::array<int64_t, kOutcomeCount>> hour_outcomes_;
   std::array<Keys, kLists> lists_;
 };
 

@@ -1,5 +1,6 @@
 // The reports page (`mailtrail report`'s Report of a search) and the status
 // page (each live agent's row in the store).
+#include <array>
 #include <cstdio>
 
 #include "agent/web/escape.h"
@@ -57,22 +58,44 @@ Summary::Top DomainTop(const Report& sum) {
 }
 
 std::string Hours(const Report& sum, const std::string& search_filters) {
-  // The chart's data as attributes (no inline script): hour labels and counts.
-  std::string labels = "[", values = "[";
-  std::string rows;
+  // The chart's data as attributes (no inline script): hour labels, counts,
+  // and the counts by outcome (one stacked series per outcome that occurs).
+  std::array<bool, kOutcomeCount> seen{};
+  for (const auto& [hour, outcomes] : sum.hour_outcomes)
+    for (int o = 0; o < kOutcomeCount; ++o) seen[o] = seen[o] || outcomes[o] != 0;
+  std::string labels = "[", values = "[", head = "<tr><th>Hour</th><th>Messages</th>", rows;
+  std::array<std::string, kOutcomeCount> series;
+  for (int o = 0; o < kOutcomeCount; ++o)
+    if (seen[o]) head += std::string("<th>") + OutcomeName(static_cast<Outcome>(o)) + "</th>";
   for (const auto& [hour, n] : sum.hours) {
     if (labels.size() > 1) labels += ",", values += ",";
     AppendJsonString(&labels, FormatRfc3339(hour));
     values += std::to_string(n);
-    rows += "<tr><td>" + TimeCell(hour) + "</td><td>" + std::to_string(n) + "</td></tr>";
+    rows += "<tr><td>" + TimeCell(hour) + "</td><td>" + std::to_string(n) + "</td>";
+    const auto it = sum.hour_outcomes.find(hour);
+    for (int o = 0; o < kOutcomeCount; ++o) {
+      if (!seen[o]) continue;
+      const int64_t k = it == sum.hour_outcomes.end() ? 0 : it->second[o];
+      series[o] += (series[o].empty() ? "" : ",") + std::to_string(k);
+      rows += "<td>" + std::to_string(k) + "</td>";
+    }
+    rows += "</tr>";
   }
   labels += "]", values += "]";
+  std::string by_outcome = "{";
+  for (int o = 0; o < kOutcomeCount; ++o) {
+    if (!seen[o]) continue;
+    if (by_outcome.size() > 1) by_outcome += ",";
+    AppendJsonString(&by_outcome, OutcomeName(static_cast<Outcome>(o)));
+    by_outcome += ":[" + series[o] + "]";
+  }
+  by_outcome += "}";
   // A click on a bar opens the search of its hour (charts.js adds since/until).
-  return "<h2>Messages per hour</h2><canvas id=\"hours-chart\" height=\"80\" data-search=\"" +
+  return "<h2>Messages per hour, by outcome</h2><canvas id=\"hours-chart\" height=\"80\" "
+         "data-search=\"" +
          HtmlEscape("/search?" + search_filters) + "\" data-labels=\"" + HtmlEscape(labels) +
-         "\" data-values=\"" + HtmlEscape(values) +
-         "\"></canvas><details><summary>As a table</summary><table id=\"hours\">"
-         "<tr><th>Hour</th><th>Messages</th></tr>" +
+         "\" data-values=\"" + HtmlEscape(values) + "\" data-series=\"" + HtmlEscape(by_outcome) +
+         "\"></canvas><details><summary>As a table</summary><table id=\"hours\">" + head + "</tr>" +
          rows + "</table></details>";
 }
 
@@ -105,6 +128,8 @@ std::string RenderReportsPage(const WebSearch& s, const Report& sum) {
   b += TopTable("top-rejected", "Rejected clients", sum.top_rejected_clients, s, nullptr);
   b += TopTable("top-problems", "Delivery problems (outcome relay DSN)", sum.top_delivery_problems,
                 s, nullptr);
+  b += TopTable("top-bounce-subjects", "Bounces by subject (notices and bounced messages)",
+                sum.top_bounce_subjects, s, "subject");
   return Layout("Reports", b, /*charts=*/true);
 }
 

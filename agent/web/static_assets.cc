@@ -69,7 +69,8 @@ const char kConsoleJs[] = R"JS(
 )JS";
 
 // The reports page's chart, drawn from the canvas's data attributes (the page
-// holds no script of its own). Without Chart.js the table is still there.
+// holds no script of its own): messages per hour, stacked by outcome. Without Chart.js the table is
+// still there.
 const char kChartsJs[] = R"JS(
 'use strict';
 document.addEventListener('DOMContentLoaded', function () {
@@ -77,20 +78,32 @@ document.addEventListener('DOMContentLoaded', function () {
   if (!c || typeof Chart === 'undefined') return;
   var labels = JSON.parse(c.getAttribute('data-labels'));
   var values = JSON.parse(c.getAttribute('data-values'));
+  // One stacked series per outcome when the page gives them, else the totals.
+  var series = JSON.parse(c.getAttribute('data-series') || '{}');
+  var colors = { delivered: '#2a7', bounced: '#c33', deferred: '#e90', expired: '#a52',
+                 rejected: '#777', discarded: '#96c', held: '#39c', mixed: '#36a', open: '#bbb' };
+  var datasets = Object.keys(series).map(function (name) {
+    return { label: name, data: series[name], backgroundColor: colors[name] || '#36a' };
+  });
+  if (!datasets.length) datasets = [{ label: 'messages', data: values, backgroundColor: '#36a' }];
   new Chart(c, {
     type: 'bar',
     data: { labels: labels.map(function (l) { return l.replace('T', ' ').replace(':00:00Z', 'h UTC'); }),
-            datasets: [{ label: 'messages', data: values, backgroundColor: '#36a' }] },
+            datasets: datasets },
     options: {
-      animation: false, plugins: { legend: { display: false } },
+      animation: false, plugins: { legend: { display: datasets.length > 1 } },
+      scales: { x: { stacked: true }, y: { stacked: true } },
       // A bar opens the search of its hour.
       onClick: function (evt, elements) {
         if (!elements.length) return;
         var since = labels[elements[0].index];
         var until = new Date(Date.parse(since) + 3600 * 1000).toISOString().replace('.000Z', 'Z');
         var base = c.getAttribute('data-search');
+        // A segment of an outcome opens that outcome's messages of the hour.
+        var outcome = Object.keys(series).length ? datasets[elements[0].datasetIndex].label : '';
         location.href = base + (base.endsWith('?') ? '' : '&') + 'since=' +
-          encodeURIComponent(since) + '&until=' + encodeURIComponent(until);
+          encodeURIComponent(since) + '&until=' + encodeURIComponent(until) +
+          (outcome ? '&outcome=' + encodeURIComponent(outcome) : '');
       }
     }
   });

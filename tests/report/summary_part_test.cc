@@ -65,6 +65,7 @@ TEST(SummaryPart, AReportIsItsSummarysListsAndCounts) {
   const Summary s = Whole();
   ASSERT_GT(s.records(), 1000);
   ASSERT_GT(s.recipient_domains(), 10u);
+  ASSERT_FALSE(s.TopBounceSubjects(1).empty());  // corpus 05's flood
   for (size_t top : {size_t{1}, size_t{3}, size_t{10}, size_t{100000}}) {
     SCOPED_TRACE(top);
     const Report r = ReportOf(s, top);
@@ -90,7 +91,9 @@ TEST(SummaryPart, AReportIsItsSummarysListsAndCounts) {
       EXPECT_EQ(r.top_recipient_domains[i].domain, domains[i].second);
       EXPECT_EQ(r.top_recipient_domains[i].outcomes, s.DomainOutcomes(domains[i].second));
     }
+    EXPECT_EQ(r.top_bounce_subjects, s.TopBounceSubjects(top));
     EXPECT_EQ(r.hours, s.hours());
+    EXPECT_EQ(r.hour_outcomes, s.hour_outcomes());
   }
 }
 

@@ -51,6 +51,26 @@ TEST(Summary, CountsAndOrdersTheTopLists) {
   EXPECT_NE(SummaryText(s, 3).find("2026-11-27T12:00         4"), std::string::npos);
 }
 
+TEST(Summary, BouncesBySubjectAreNoticesAndBouncedMessages) {
+  const TimeUs hour = int64_t{1795780800} * 1000000;
+  Summary s;
+  MessageRecord notice = Queued("N1", "", {{"a@x.test", Outcome::kDelivered}});
+  notice.subject = "Undelivered Mail Returned to Sender";
+  MessageRecord bounced = Queued("B1", "b@x.test", {{"c@y.test", Outcome::kBounced}});
+  bounced.outcome = Outcome::kBounced;
+  bounced.subject = "Undelivered Mail Returned to Sender";
+  MessageRecord plain = Queued("P1", "d@x.test", {{"e@y.test", Outcome::kDelivered}});
+  plain.subject = "hello";
+  for (const MessageRecord* r : {&notice, &bounced, &plain}) s.Add(*r);
+  const Summary::Top want = {{2, "Undelivered Mail Returned to Sender"}};
+  EXPECT_EQ(s.TopBounceSubjects(10), want);
+  EXPECT_EQ(s.hour_outcomes().at(hour)[static_cast<int>(Outcome::kDelivered)], 2);
+  EXPECT_EQ(s.hour_outcomes().at(hour)[static_cast<int>(Outcome::kBounced)], 1);
+  const auto j = nlohmann::json::parse(SummaryJson(s, 10));
+  EXPECT_EQ(j.at("top_bounce_subjects").at(0).at("count"), 2);
+  EXPECT_EQ(j.at("hours_by_outcome").at("2026-11-27T12").at("bounced"), 1);
+}
+
 TEST(Summary, HostileTextStaysData) {
   Summary s;
   s.Add(Queued("A1", "evil\x1b[31m\"},{\"x@y", {{"a\nb@t\"est", Outcome::kDeferred}}));

@@ -108,6 +108,9 @@ TEST(RenderReportsPage, ChartDataInAttributesAndTopRowsLinkToTheirSearch) {
   const std::string html = RenderReportsPage(s, ReportOf(sum, 5));
   EXPECT_NE(html.find("<canvas id=\"hours-chart\""), std::string::npos);
   EXPECT_NE(html.find("data-values=\"[1]\""), std::string::npos) << "one message in its hour";
+  EXPECT_NE(html.find("data-series=\"{&quot;"), std::string::npos) << "stacked by outcome";
+  EXPECT_NE(html.find(":[1]}\""), std::string::npos) << "its outcome's one message";
+  EXPECT_NE(html.find("<table id=\"top-bounce-subjects\">"), std::string::npos);
   EXPECT_NE(html.find("<script src=\"/static/chart.js\""), std::string::npos);
   EXPECT_EQ(html.find("<script>"), std::string::npos) << "no inline script";
   // The sender (lower-cased by the summary) links to its search, percent-encoded.
