@@ -19,6 +19,7 @@ import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "run"))
 from mt_testlib import free_port  # noqa: E402
+from allowlist_live_test import ask_policy, wait_for  # noqa: E402
 
 MSG = ("Nov 27 12:03:26 mx postfix/pickup[1]: 44C4B10A321: uid=0 from=<root>\n"
        "Nov 27 12:03:26 mx postfix/cleanup[2]: 44C4B10A321: message-id=<live@example.test>\n"
@@ -43,14 +44,15 @@ def get(url, data=None, headers=None):
 def check_writes(binary, tmp, conf, port, check):
     """The agent's console with [web] writes (and auth_file, audit): an operator
     with the CSRF token adds a block (200, an audit row), without it 403."""
-    users, audit = os.path.join(tmp, "users"), os.path.join(tmp, "audit.db")
+    users, audit, sock = (os.path.join(tmp, n) for n in ("users", "audit.db", "policy.sock"))
     with open(users, "w") as f:
         h = subprocess.run(["mkpasswd", "-m", "yescrypt", "olga-pw"], capture_output=True, text=True,
                            check=True).stdout.strip()
         f.write("basic:olga:operator:%s\n" % h)
     writes = conf + ".writes"
     with open(conf) as f, open(writes, "w") as g:
-        g.write(f.read() + 'auth_file = "%s"\nwrites = true\naudit = "%s"\n' % (users, audit))
+        g.write(f.read() + 'auth_file = "%s"\nwrites = true\naudit = "%s"\n[policy]\nsocket = "%s"\n'
+                % (users, audit, sock))
     errpath = os.path.join(tmp, "stderr.writes")
     with open(errpath, "w") as err:
         p = subprocess.Popen([binary, "run", "--config", writes], stderr=err)
@@ -78,6 +80,15 @@ def check_writes(binary, tmp, conf, port, check):
               "[web] audit: the write has its row (%s)" % rows.strip().replace("\n", "; "))
         status, body = get(base + "/api/v1/blocks", headers=auth)
         check('"key":"192.0.2.66"' in body, "the block is in the agent's store")
+        # The agent picks it up from its store, as a block of `mailtrail blocks add`:
+        # its policy service refuses the address, and lets it in again once removed.
+        check(wait_for("the block enforced", lambda: ask_policy(sock, "192.0.2.66") != "action=DUNNO"),
+              "the running agent enforces the block added on its console (%s)" % ask_policy(sock, "192.0.2.66"))
+        status, body = get(base + "/api/v1/blocks/remove", data=b"key=192.0.2.66&csrf=" + token.encode(),
+                           headers=auth)
+        check(status == 200, "[web] writes: the operator removes it (%s %s)" % (status, body))
+        check(wait_for("the block ended", lambda: ask_policy(sock, "192.0.2.66") == "action=DUNNO"),
+              "the running agent ends the block removed on its console")
     finally:
         p.send_signal(signal.SIGTERM)
         rc = p.wait(timeout=60)
