@@ -25,6 +25,10 @@ StatusOr<BlockGuard> LoadBlockGuard(const std::optional<std::string>& config_pat
     c = *loaded;
   }
   if (postfix_dir) c.blocks.postfix_config_dir = *postfix_dir;
+  return MakeBlockGuard(c);
+}
+
+BlockGuard MakeBlockGuard(const Config& c) {
   BlockGuard g;
   g.min_subject_chars = static_cast<size_t>(c.blocks.min_subject_chars);
   for (const AllowEntry& e : AlwaysProtected()) g.allow.Add(e.net, e.source);

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "agent/blocks/allowlist.h"
+#include "agent/config/config.h"
 #include "agent/track/block.h"
 #include "base/cidr.h"
 #include "base/status.h"
@@ -29,6 +30,9 @@ struct BlockGuard {
 // What cannot be read (postconf failing) is said on stderr and skipped.
 StatusOr<BlockGuard> LoadBlockGuard(const std::optional<std::string>& config_path,
                                     const std::optional<std::string>& postfix_dir);
+
+// The same from a configuration already loaded (the live agent's console).
+BlockGuard MakeBlockGuard(const Config& c);
 
 // "" when a block on `net` may be added; else why not ("203.0.113.0/24 is in
 // mynetworks ...").

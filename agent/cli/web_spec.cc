@@ -33,14 +33,16 @@ const VerbSpec kWebVerb = {
          "enable block add/extend/remove for operators (needs --auth-file, --audit)"},
         {"audit", true, "SQLite file whose table web_audit records every write", "FILE"},
         {"config", true,
-         "configuration file (its [blocks] allow and min_subject_chars guard writes)", "FILE"},
+         "configuration file: its [web] keys are the defaults of the flags above (a flag given "
+         "wins); its [blocks] allow and min_subject_chars guard writes",
+         "FILE"},
         kHelpFlag,
     },
     0,
     0,
     {},
-    "Read-only unless --writes; a listen address other than loopback needs --auth-file or "
-    "--proxy-header. "
+    "Read-only unless --writes ([web] writes); a listen address other than loopback needs "
+    "--auth-file or --proxy-header (or [web] auth_file or proxy_header). "
     "Pages, API and security: docs/web.md. Exit status 78: the options or files are wrong.",
 };
 

@@ -105,6 +105,9 @@ StatusOr<Config> ParseConfig(const std::string& text, const std::string& name) {
     if (const toml::node* rules = detect ? t.get("rule") : nullptr)
       if (Status st = ReadRules(name, *rules, &c.detect.rules); !st.ok()) return st;
   }
+  // The rules between [web]'s keys, the ones `mailtrail web`'s flags obey.
+  if (const toml::node* web = root.get("web"))
+    if (Status st = web::CheckWebSettings(c.web); !st.ok()) return At(name, *web, st.message());
   // The journal alone unless [logs] paths names files beside it: no default
   // /var/log/mail.log, which a journal-only Debian 12 does not have.
   if (c.input.journal && !c.logs.paths_given) c.logs.paths.clear();

@@ -10,6 +10,7 @@
 
 #include "agent/detect/content_rules.h"
 #include "agent/store/store.h"
+#include "agent/web/web_settings.h"
 #include "base/civil_time.h"
 #include "base/status.h"
 
@@ -65,11 +66,9 @@ struct MetricsConfig {
   std::string listen;  // "" = off; else a loopback HOST:PORT
 };
 
-// The web console served by the live agent too (agent/web, docs/web.md).
-struct WebConfig {
-  std::string listen;     // "" = off; else IP:PORT (loopback unless auth_file)
-  std::string auth_file;  // `mailtrail web --auth-file`'s format; "" = none
-};
+// The web console served by the live agent too, and `mailtrail web --config`'s
+// settings (agent/web/web_settings.h: the keys, the flags, their rules).
+using WebConfig = web::WebSettings;
 
 // actions/policy/policy_server.h
 struct PolicyConfig {

@@ -1,8 +1,10 @@
-// The keys of [metrics], [policy], [enforce], [queue], [detect] and [blocks]
+// The keys of [metrics], [web], [policy], [enforce], [queue], [detect] and [blocks]
 // (agent/config/config_keys.cc has the others, and what is made of them).
 #include "actions/policy/policy_protocol.h"
 #include "agent/config/config_table.h"
 #include "agent/config/key_kinds.h"
+#include "agent/web/proxy_auth.h"
+#include "agent/web/web_settings.h"
 #include "base/cidr.h"
 
 namespace mailtrail {
@@ -36,15 +38,53 @@ void MetricsKeys(std::vector<KeyDef<Config>>* t) {
 
 void WebKeys(std::vector<KeyDef<Config>>* t) {
   using C = Config;
+  using W = WebConfig;
+  // Each key alone here; the rules between them (web::CheckWebSettings) when
+  // the whole [web] is read (config.cc).
+  const Check listen = [](const std::string& v) -> std::string {
+    std::string host;
+    int port = 0;
+    if (v.empty()) return "";
+    Status st = web::CheckListen(v, /*auth_configured=*/true, &host, &port);
+    return st.ok() ? "" : st.message();
+  };
   std::vector<KeyDef<C>> keys = {
+      Lift(&C::web, Text<W>("web", "listen",
+                            "the live agent serves the web console on this IP:PORT too (`mailtrail "
+                            "web --config` too: its --listen); loopback unless auth_file or "
+                            "proxy_header is set; \"\" = off (mailtrail web: 127.0.0.1:8025)",
+                            false, &W::listen, listen)),
+      Lift(&C::web, Text<W>("web", "auth_file",
+                            "the console's users and tokens (`mailtrail web --auth-file`); \"\" = "
+                            "none",
+                            false, &W::auth_file)),
+      Lift(&C::web, Text<W>("web", "proxy_header",
+                            "believe this header, set by a reverse proxy, as the user name, from "
+                            "trusted_proxy only (--proxy-header); \"\" = none",
+                            false, &W::proxy_header,
+                            [](const std::string& v) {
+                              return v.empty() ? "" : web::ProxyHeaderProblem(v);
+                            })),
       Lift(&C::web,
-           Text<WebConfig>("web", "listen",
-                           "serve the web console (read-only) on this IP:PORT too; loopback "
-                           "unless auth_file is set; \"\" = off",
-                           false, &WebConfig::listen)),
-      Lift(&C::web, Text<WebConfig>("web", "auth_file",
-                                    "the console's users and tokens (`mailtrail web --auth-file`)",
-                                    false, &WebConfig::auth_file)),
+           Texts<W>("web", "trusted_proxy", "the reverse proxies' IPs and CIDRs (--trusted-proxy)",
+                    false, &W::trusted_proxy,
+                    [](const std::string& v) { return web::TrustedProxyProblem(v); })),
+      Lift(&C::web, Texts<W>("web", "proxy_operators",
+                             "users named by the proxy who are operators; others are viewers "
+                             "(--proxy-operators)",
+                             false, &W::proxy_operators,
+                             [](const std::string& v) { return web::ProxyOperatorProblem(v); })),
+      Lift(&C::web, Integer<W>("web", "exports_per_minute",
+                               "exports one client may start per minute (--exports-per-minute)",
+                               false, &W::exports_per_minute, 1, web::kMaxExportsPerMinute)),
+      Lift(&C::web, Boolean<W>("web", "writes",
+                               "block add / extend / remove for operators (--writes); needs "
+                               "auth_file or proxy_header, and audit",
+                               false, &W::writes)),
+      Lift(&C::web, Text<W>("web", "audit",
+                            "SQLite file whose table web_audit records every write (--audit); "
+                            "\"\" = none",
+                            false, &W::audit)),
   };
   t->insert(t->end(), keys.begin(), keys.end());
 }

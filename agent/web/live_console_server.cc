@@ -1,5 +1,6 @@
 // The console of `mailtrail run` ([web]): a WebServer on its own thread over
-// a read-only connection to the agent's store (agent/cli/live_console.h).
+// a connection of its own to the agent's store (agent/cli/live_console.h),
+// read-only unless [web] writes.
 #include <memory>
 #include <optional>
 #include <thread>
@@ -8,6 +9,7 @@
 #include "agent/cli/store_args.h"
 #include "agent/cli/verbs.h"
 #include "agent/web/web_server.h"
+#include "agent/web/web_setup.h"
 
 namespace mailtrail::web {
 
@@ -23,15 +25,15 @@ class LiveConsoleServer : public cli::LiveConsole {
 
   static StatusOr<std::unique_ptr<cli::LiveConsole>> Start(const Config& c, const Clock& clock) {
     auto self = std::make_unique<LiveConsoleServer>();
-    WebOptions o;
-    o.listen = c.web.listen;
-    if (!c.web.auth_file.empty()) {
-      auto a = Authenticator::Load(c.web.auth_file);
-      if (!a.ok()) return a.status();
-      self->auth_.emplace(std::move(*a));
-      o.auth = &*self->auth_;
-    }
+    // The same settings and the same code as `mailtrail web --config`; the
+    // guard of writes is this configuration's [blocks].
+    if (Status st = self->setup_.Init(c.web, cli::MakeBlockGuard(c)); !st.ok()) return st;
+    const WebOptions& o = self->setup_.options();
     StoreOptions so = cli::ReaderOptions();
+    // Writes go through this connection to the store, as `mailtrail web
+    // --writes`'s do: the agent picks the blocks up from there like any other
+    // agent's (docs/web.md). The agent's writer is not shared between threads.
+    so.read_only = !o.writes;
     so.password_file = c.store.password_file;
     auto store = OpenStore(c.store.url, so);
     if (!store.ok()) return store.status();
@@ -46,7 +48,7 @@ class LiveConsoleServer : public cli::LiveConsole {
   }
 
  private:
-  std::optional<Authenticator> auth_;
+  WebSetup setup_;  // what the server's options point to
   std::unique_ptr<StoreAccess> access_;
   std::unique_ptr<WebServer> server_;
   std::thread thread_;

@@ -6,17 +6,6 @@ namespace {
 
 constexpr size_t kMaxName = 256;
 
-std::vector<std::string> SplitCommas(std::string_view s) {
-  std::vector<std::string> out;
-  size_t at = 0;
-  while (at <= s.size()) {
-    const size_t c = std::min(s.find(',', at), s.size());
-    if (c > at) out.emplace_back(s.substr(at, c - at));
-    at = c + 1;
-  }
-  return out;
-}
-
 bool IsHeaderName(std::string_view h) {
   if (h.empty() || h.size() > 64) return false;
   for (char c : h)
@@ -34,24 +23,61 @@ bool IsName(std::string_view v) {
 
 }  // namespace
 
-StatusOr<ProxyAuth> ParseProxyAuth(std::string_view header, std::string_view trusted,
-                                   std::string_view operators) {
+std::vector<std::string> SplitCommas(std::string_view s) {
+  std::vector<std::string> out;
+  size_t at = 0;
+  while (at <= s.size()) {
+    const size_t c = std::min(s.find(',', at), s.size());
+    if (c > at) out.emplace_back(s.substr(at, c - at));
+    at = c + 1;
+  }
+  return out;
+}
+
+std::string ProxyHeaderProblem(std::string_view header) {
+  return IsHeaderName(header) ? ""
+                              : "proxy_header (--proxy-header): letters, digits and '-' "
+                                "(X-Remote-User), not " +
+                                    std::string(header);
+}
+
+std::string TrustedProxyProblem(std::string_view net) {
+  return Cidr::Parse(net)
+             ? ""
+             : "trusted_proxy (--trusted-proxy): not an address or network: " + std::string(net);
+}
+
+std::string ProxyOperatorProblem(std::string_view user) {
+  return IsName(user)
+             ? ""
+             : "proxy_operators (--proxy-operators): not a user name: " + std::string(user);
+}
+
+StatusOr<ProxyAuth> ParseProxyAuth(std::string_view header, const std::vector<std::string>& trusted,
+                                   const std::vector<std::string>& operators) {
   ProxyAuth p;
-  if (!IsHeaderName(header))
-    return Status::InvalidArgument("proxy header: letters, digits and '-' (X-Remote-User)");
+  if (std::string why = ProxyHeaderProblem(header); !why.empty())
+    return Status::InvalidArgument(why);
   p.header = std::string(header);
-  for (const std::string& net : SplitCommas(trusted)) {
-    auto c = Cidr::Parse(net);
-    if (!c) return Status::InvalidArgument("trusted proxy: not an address or network: " + net);
-    p.trusted.push_back(*c);
+  for (const std::string& net : trusted) {
+    if (std::string why = TrustedProxyProblem(net); !why.empty())
+      return Status::InvalidArgument(why);
+    p.trusted.push_back(*Cidr::Parse(net));
   }
   if (p.trusted.empty())
-    return Status::InvalidArgument("a proxy header needs the proxies' addresses (--trusted-proxy)");
-  for (const std::string& user : SplitCommas(operators)) {
-    if (!IsName(user)) return Status::InvalidArgument("proxy operator: not a user name: " + user);
+    return Status::InvalidArgument(
+        "a proxy header needs the proxies' addresses (trusted_proxy, --trusted-proxy)");
+  for (const std::string& user : operators) {
+    if (std::string why = ProxyOperatorProblem(user); !why.empty())
+      return Status::InvalidArgument(why);
     p.operators.insert(user);
   }
   return p;
+}
+
+StatusOr<ProxyAuth> ParseProxyAuth(std::string_view header, std::string_view trusted,
+                                   std::string_view operators) {
+  return ParseProxyAuth(header, SplitCommas(trusted), SplitCommas(operators));
 }
 
 std::optional<Principal> ProxyPrincipal(const ProxyAuth& p, std::string_view peer,

@@ -28,10 +28,22 @@ struct ProxyAuth {
   std::set<std::string> operators;  // users the proxy names who may write
 };
 
-// From the options: the header name, "CIDR,CIDR,..." and "USER,USER,...".
-// InvalidArgument names what is wrong.
+// From the settings ([web] proxy_header, trusted_proxy, proxy_operators):
+// the header name, the proxies' IPs or CIDRs (at least one) and the operators'
+// names. InvalidArgument names what is wrong.
+StatusOr<ProxyAuth> ParseProxyAuth(std::string_view header, const std::vector<std::string>& trusted,
+                                   const std::vector<std::string>& operators);
+// The same from the flags: "CIDR,CIDR,..." and "USER,USER,...".
 StatusOr<ProxyAuth> ParseProxyAuth(std::string_view header, std::string_view trusted,
                                    std::string_view operators);
+// "A,B,C" -> {"A", "B", "C"} (empty items dropped): a flag's list.
+std::vector<std::string> SplitCommas(std::string_view s);
+
+// Each part alone: what is wrong with it, or "" (the configuration checks
+// each key with these, to point at the key's own line).
+std::string ProxyHeaderProblem(std::string_view header);
+std::string TrustedProxyProblem(std::string_view net);
+std::string ProxyOperatorProblem(std::string_view user);
 
 // The principal the proxy names: nullopt when `peer` (the connection's
 // address) is not a trusted proxy, or the value is absent or malformed.

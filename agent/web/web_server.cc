@@ -82,30 +82,6 @@ httplib::Headers SecurityHeaders() {
 
 }  // namespace
 
-Status CheckListen(const std::string& listen, bool auth_configured, std::string* host, int* port) {
-  const size_t colon = listen.rfind(':');
-  std::string h = colon == std::string::npos ? "" : listen.substr(0, colon);
-  const std::string p = colon == std::string::npos ? "" : listen.substr(colon + 1);
-  if (h.size() > 2 && h.front() == '[' && h.back() == ']') h = h.substr(1, h.size() - 2);
-  auto ip = IpAddress::Parse(h);
-  int n = 0;
-  bool port_ok = !p.empty() && p.size() <= 5;
-  for (char c : p) {
-    port_ok = port_ok && c >= '0' && c <= '9';
-    n = n * 10 + (c - '0');
-  }
-  if (!ip || !port_ok || n > 65535)
-    return Status::InvalidArgument("--listen wants IP:PORT (e.g. 127.0.0.1:8025), not " + listen);
-  if (!ip->IsLoopback() && !auth_configured)
-    return Status::InvalidArgument(
-        "refusing to listen on " + listen +
-        ": not a loopback address and no authentication is configured (the console shows every "
-        "address mail touched); configure authentication or listen on 127.0.0.1");
-  *host = ip->ToString();
-  *port = n;
-  return Status::Ok();
-}
-
 WebServer::WebServer(StoreAccess* store, const Clock* clock, WebOptions options)
     : store_(store), clock_(clock), options_(std::move(options)) {}
 

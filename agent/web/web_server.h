@@ -29,6 +29,7 @@
 #include "agent/web/export_limiter.h"
 #include "agent/web/proxy_auth.h"
 #include "agent/web/report_cache.h"
+#include "agent/web/web_settings.h"  // CheckListen
 #include "base/clock.h"
 #include "base/status.h"
 
@@ -61,10 +62,6 @@ struct WebOptions {
   int keep_alive_max = 100;  // requests per connection
   ExportLimits exports;      // exports at once, and per client per minute
 };
-
-// "IP:PORT" ("[::1]:8025"): the host and port to bind. A non-loopback address
-// is refused unless authentication is configured (InvalidArgument says so).
-Status CheckListen(const std::string& listen, bool auth_configured, std::string* host, int* port);
 
 class WebServer {
  public:

@@ -1,4 +1,5 @@
-// `mailtrail web --store URL [--listen 127.0.0.1:8025]`: the web console.
+// `mailtrail web --store URL [--listen 127.0.0.1:8025] [--config FILE]`: the
+// web console, with [web] of FILE under the flags (agent/web/web_settings.h).
 #include <pthread.h>
 #include <csignal>
 #include <cstdio>
@@ -11,64 +12,66 @@
 #include "agent/cli/store_args.h"
 #include "agent/cli/verb_spec.h"
 #include "agent/cli/verbs.h"
+#include "agent/config/config.h"
 #include "agent/web/web_server.h"
+#include "agent/web/web_setup.h"
 
 namespace mailtrail::cli {
+
+namespace {
+
+// [web] of --config (when given), then each flag given on the command line
+// over its key.
+web::WebSettings Settings(const Args& args, const std::optional<Config>& file) {
+  web::WebSettings s = file ? file->web : web::WebSettings{};
+  if (auto v = args.Get("listen")) s.listen = *v;
+  if (s.listen.empty()) s.listen = web::WebOptions{}.listen;  // [web] "" is "the agent serves none"
+  if (auto v = args.Get("auth-file")) s.auth_file = *v;
+  if (auto v = args.Get("proxy-header")) s.proxy_header = *v;
+  if (auto v = args.Get("trusted-proxy")) s.trusted_proxy = web::SplitCommas(*v);
+  if (auto v = args.Get("proxy-operators")) s.proxy_operators = web::SplitCommas(*v);
+  if (auto v = args.Get("exports-per-minute")) s.exports_per_minute = std::stoll(*v);
+  if (args.Has("writes")) s.writes = true;
+  if (auto v = args.Get("audit")) s.audit = *v;
+  return s;
+}
+
+}  // namespace
 
 int WebMain(const std::vector<std::string>& argv, const Clock& clock) {
   ParsedArgs parsed;
   if (auto exit = ParseOrUsage(kWebVerb, argv, &parsed)) return *exit;
   const Args* args = &parsed.args;
-  web::WebOptions options;
-  options.listen = args->Get("listen").value_or(options.listen);
   auto config_error = [](const std::string& what) {
     std::fprintf(stderr, "mailtrail web: %s\n", what.c_str());
     return kExitConfig;
   };
-  std::optional<web::Authenticator> auth;
-  if (auto path = args->Get("auth-file")) {
-    auto a = web::Authenticator::Load(*path);
-    if (!a.ok()) return config_error(a.status().message());
-    auth.emplace(std::move(*a));
-    options.auth = &*auth;
+  std::optional<Config> file;
+  if (auto path = args->Get("config")) {
+    auto c = LoadConfig(*path);
+    if (!c.ok()) return config_error(c.status().message());
+    file = std::move(*c);
   }
-  std::optional<web::ProxyAuth> proxy;
-  if (auto header = args->Get("proxy-header")) {
-    auto p = web::ParseProxyAuth(*header, args->Get("trusted-proxy").value_or(""),
-                                 args->Get("proxy-operators").value_or(""));
-    if (!p.ok()) return config_error(p.status().message());
-    proxy.emplace(std::move(*p));
-    options.proxy = &*proxy;
-  } else if (args->Has("trusted-proxy") || args->Has("proxy-operators")) {
-    return config_error("--trusted-proxy and --proxy-operators need --proxy-header");
+  const web::WebSettings settings = Settings(*args, file);
+  // The guard of blocks added by hand: the file's [blocks]; without one, for
+  // writes, the agent's default file when readable (as `mailtrail blocks add`).
+  std::optional<BlockGuard> guard;
+  if (file) {
+    guard = MakeBlockGuard(*file);
+  } else if (settings.writes) {
+    auto g = LoadBlockGuard(std::nullopt, std::nullopt);
+    if (!g.ok()) return config_error(g.status().message());
+    guard = std::move(*g);
   }
-  if (auto n = args->Get("exports-per-minute")) options.exports.per_client = std::stoi(*n);
-  const bool authenticated = options.auth || options.proxy;
+  web::WebSetup setup;
+  if (Status st = setup.Init(settings, std::move(guard)); !st.ok())
+    return config_error(st.message());
+  const web::WebOptions& options = setup.options();
+  const bool authenticated = setup.authenticated();
   std::string host;
   int port = 0;
   if (Status st = web::CheckListen(options.listen, authenticated, &host, &port); !st.ok())
     return config_error(st.message());
-  web::AuditLog audit;
-  std::optional<BlockGuard> guard;
-  options.writes = args->Has("writes");
-  if (options.writes) {
-    if (!authenticated)
-      return config_error("--writes needs --auth-file or --proxy-header (writes need an operator)");
-    auto audit_path = args->Get("audit");
-    if (!audit_path) return config_error("--writes needs --audit FILE (every write is recorded)");
-    if (Status st = audit.Open(*audit_path); !st.ok())
-      return config_error(*audit_path + ": " + st.message());
-    auto g = LoadBlockGuard(args->Get("config"), std::nullopt);
-    if (!g.ok()) return config_error(g.status().message());
-    guard.emplace(std::move(*g));
-    options.audit = &audit;
-    options.guard = &*guard;
-  } else if (auto config = args->Get("config")) {  // explain says what it protects
-    auto g = LoadBlockGuard(config, std::nullopt);
-    if (!g.ok()) return config_error(g.status().message());
-    guard.emplace(std::move(*g));
-    options.guard = &*guard;
-  }
   StoreOptions store_options = ReaderOptions();
   store_options.read_only = !options.writes;  // writes: nothing created, but written to
   auto store = OpenStoreFromArgs(*args, store_options);

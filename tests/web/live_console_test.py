@@ -5,6 +5,7 @@ agent's own console, and the console goes away with the agent.
 
 usage: live_console_test.py MAILTRAIL
 """
+import base64
 import json
 import os
 import shutil
@@ -18,6 +19,7 @@ import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "run"))
 from mt_testlib import free_port  # noqa: E402
+from allowlist_live_test import ask_policy, wait_for  # noqa: E402
 
 MSG = ("Nov 27 12:03:26 mx postfix/pickup[1]: 44C4B10A321: uid=0 from=<root>\n"
        "Nov 27 12:03:26 mx postfix/cleanup[2]: 44C4B10A321: message-id=<live@example.test>\n"
@@ -27,15 +29,70 @@ MSG = ("Nov 27 12:03:26 mx postfix/pickup[1]: 44C4B10A321: uid=0 from=<root>\n"
        "Nov 27 12:03:27 mx postfix/qmgr[3]: 44C4B10A321: removed\n")
 
 
-def get(url, data=None):
+def get(url, data=None, headers=None):
     """(status, body); status None when nothing answers."""
     try:
-        with urllib.request.urlopen(urllib.request.Request(url, data=data), timeout=10) as r:
+        req = urllib.request.Request(url, data=data, headers=headers or {})
+        with urllib.request.urlopen(req, timeout=60) as r:
             return r.status, r.read().decode()
     except urllib.error.HTTPError as e:
         return e.code, e.read().decode()
     except OSError as e:
         return None, str(e)
+
+
+def check_writes(binary, tmp, conf, port, check):
+    """The agent's console with [web] writes (and auth_file, audit): an operator
+    with the CSRF token adds a block (200, an audit row), without it 403."""
+    users, audit, sock = (os.path.join(tmp, n) for n in ("users", "audit.db", "policy.sock"))
+    with open(users, "w") as f:
+        h = subprocess.run(["mkpasswd", "-m", "yescrypt", "olga-pw"], capture_output=True, text=True,
+                           check=True).stdout.strip()
+        f.write("basic:olga:operator:%s\n" % h)
+    writes = conf + ".writes"
+    with open(conf) as f, open(writes, "w") as g:
+        g.write(f.read() + 'auth_file = "%s"\nwrites = true\naudit = "%s"\n[policy]\nsocket = "%s"\n'
+                % (users, audit, sock))
+    errpath = os.path.join(tmp, "stderr.writes")
+    with open(errpath, "w") as err:
+        p = subprocess.Popen([binary, "run", "--config", writes], stderr=err)
+    base = "http://127.0.0.1:%d" % port
+    auth = {"Authorization": "Basic " + base64.b64encode(b"olga:olga-pw").decode()}
+    try:
+        deadline = time.monotonic() + 60
+        while "web console on" not in open(errpath).read() and p.poll() is None \
+                and time.monotonic() < deadline:
+            time.sleep(0.05)
+        status, _ = get(base + "/search")
+        check(status == 401, "[web] auth_file: the agent's console wants credentials (%s)" % status)
+        add = b"kind=ip&key=192.0.2.66&for=1h&reason=live+console"
+        status, _ = get(base + "/api/v1/blocks/add", data=add, headers=auth)
+        check(status == 403, "[web] writes: an operator without the CSRF token is 403 (%s)" % status)
+        status, body = get(base + "/api/v1/csrf", headers=auth)
+        token = json.loads(body)["csrf"] if status == 200 else ""
+        status, body = get(base + "/api/v1/blocks/add", data=add + b"&csrf=" + token.encode(),
+                           headers=auth)
+        check(status == 200, "[web] writes: with the token, the agent's console adds a block (%s %s)"
+              % (status, body))
+        rows = subprocess.run(["sqlite3", audit, "SELECT user, action, key, result FROM web_audit"],
+                              capture_output=True, text=True).stdout
+        check("olga|block add|192.0.2.66|200 blocked ip 192.0.2.66" in rows,
+              "[web] audit: the write has its row (%s)" % rows.strip().replace("\n", "; "))
+        status, body = get(base + "/api/v1/blocks", headers=auth)
+        check('"key":"192.0.2.66"' in body, "the block is in the agent's store")
+        # The agent picks it up from its store, as a block of `mailtrail blocks add`:
+        # its policy service refuses the address, and lets it in again once removed.
+        check(wait_for("the block enforced", lambda: ask_policy(sock, "192.0.2.66") != "action=DUNNO"),
+              "the running agent enforces the block added on its console (%s)" % ask_policy(sock, "192.0.2.66"))
+        status, body = get(base + "/api/v1/blocks/remove", data=b"key=192.0.2.66&csrf=" + token.encode(),
+                           headers=auth)
+        check(status == 200, "[web] writes: the operator removes it (%s %s)" % (status, body))
+        check(wait_for("the block ended", lambda: ask_policy(sock, "192.0.2.66") == "action=DUNNO"),
+              "the running agent ends the block removed on its console")
+    finally:
+        p.send_signal(signal.SIGTERM)
+        rc = p.wait(timeout=60)
+    check(rc == 0, "the agent with a writing console stops cleanly (%d)" % rc)
 
 
 def main():
@@ -95,6 +152,7 @@ def main():
         r = subprocess.run([binary, "run", "--config", bad], capture_output=True, text=True, timeout=60)
         check(r.returncode != 0 and "no authentication is configured" in r.stderr,
               "a non-loopback [web] listen without auth_file refuses to start (%d)" % r.returncode)
+        check_writes(binary, tmp, conf, port, check)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     print("%d check(s) failed" % len(failures) if failures else "all checks passed")
