@@ -80,6 +80,21 @@ TEST(QueueId, AcceptsShortAndLongIdsOnly) {
   EXPECT_EQ(QueueIdPrefixLength("91FEA10A305123456789012: x"), 0u);  // too long
 }
 
+// AsciiLower works eight bytes at a time: the same as byte by byte, on every
+// byte value at every position (the bytes around 'A', 'Z' and 0x80 + them).
+TEST(Text, AsciiLowerAgreesWithBytewise) {
+  std::mt19937 rng(23);
+  for (int round = 0; round < 20000; ++round) {
+    std::string text(rng() % 40, ' ');
+    for (char& c : text)
+      c = static_cast<char>(rng() % 4 == 0 ? "@AZ[`az{\xC1\xDA"[rng() % 10] : rng());
+    std::string want = text;
+    for (char& c : want)
+      if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
+    ASSERT_EQ(AsciiLower(text), want);
+  }
+}
+
 // The one-pass prefix scan agrees with the two definitions of an id.
 TEST(QueueId, PrefixLengthAgreesWithIsQueueId) {
   std::mt19937 rng(23);
