@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 
 #include "base/status.h"
 
@@ -110,8 +111,22 @@ std::string EscapeForLog(std::string_view s, size_t max_len) {
 
 std::string AsciiLower(std::string_view s) {
   std::string out(s);
-  for (char& c : out)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
+  // Eight bytes at a time (every address the tracker keeps passes here: issue
+  // 23's profile): a byte gets 0x20 when it is ASCII and in 'A'..'Z'. Adding
+  // 0x3F (0x25) to its low seven bits sets bit 7 from 'A' (above 'Z') up.
+  size_t i = 0;
+  for (; i + 8 <= out.size(); i += 8) {
+    uint64_t w;
+    std::memcpy(&w, out.data() + i, 8);
+    const uint64_t low7 = w & 0x7F7F7F7F7F7F7F7FULL;
+    const uint64_t ge_a = low7 + 0x3F3F3F3F3F3F3F3FULL;
+    const uint64_t gt_z = low7 + 0x2525252525252525ULL;
+    const uint64_t upper = ~w & (ge_a ^ gt_z) & 0x8080808080808080ULL;
+    w |= upper >> 2;
+    std::memcpy(out.data() + i, &w, 8);
+  }
+  for (; i < out.size(); ++i)
+    if (out[i] >= 'A' && out[i] <= 'Z') out[i] = static_cast<char>(out[i] + 32);
   return out;
 }
 

@@ -24,7 +24,7 @@ namespace {
 
 // The value of the last ", Key: value" at or after `from` (ends at ", " or the end).
 std::string_view LastField(std::string_view s, std::string_view key, size_t from) {
-  const size_t p = s.rfind(key);
+  const size_t p = scan::RFind(s, key);
   if (p == std::string_view::npos || p < from) return {};
   std::string_view v = s.substr(p + key.size());
   return v.substr(0, v.find(", "));
@@ -102,10 +102,10 @@ bool ParseAmavis(std::string_view msg, Event* ev) {
   }
   // What amavis writes after the Message-ID, found from the right.
   const bool has_message_id = scan::Consume(&rest, "Message-ID: ");
-  const size_t hits_at = rest.rfind(", Hits: ");
+  const size_t hits_at = scan::RFind(rest, ", Hits: ");
   if (hits_at == std::string_view::npos) return false;
   if (has_message_id) {
-    const size_t mail_id = rest.rfind(", mail_id: ", hits_at);
+    const size_t mail_id = scan::RFind(rest, ", mail_id: ", hits_at);
     std::string_view mid = rest.substr(0, std::min(mail_id, hits_at));
     mid = mid.substr(0, mid.find(", Resent-Message-ID: "));  // amavis writes it next
     ev->message_id = scan::Unbracket(mid);

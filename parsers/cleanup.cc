@@ -32,7 +32,7 @@ bool ParseCheckAction(std::string_view s, Event* ev, std::string_view want_clien
     if (++tries > 8 || !SplitTrailer(s, ev, &head, &rest, before)) return false;
     // The last " from " before the trailer precedes the client (the text itself
     // may contain " from ": docs/postfix-logs.md trap 9).
-    const size_t from = head.rfind(" from ");
+    const size_t from = scan::RFind(head, " from ");
     if (from == std::string_view::npos) continue;
     std::string_view client = head.substr(from + 6);
     content = head.substr(0, from);

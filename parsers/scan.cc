@@ -1,11 +1,34 @@
 #include "parsers/scan.h"
 
+#include <string.h>  // memrchr
+
+#include <algorithm>
 #include <charconv>
 #include <cstdlib>
+#include <cstring>
 
 #include "base/queue_id.h"
 
 namespace mailtrail::scan {
+
+size_t RFind(std::string_view s, std::string_view needle, size_t pos) {
+  if (needle.size() > s.size()) return std::string_view::npos;
+  const size_t last_start = std::min(pos, s.size() - needle.size());
+  if (needle.empty()) return last_start;
+  size_t anchor = 0;  // a space is common in log text: anchor on a rarer byte
+  while (anchor + 1 < needle.size() && needle[anchor] == ' ') ++anchor;
+  // Candidates for the anchor byte lie in [anchor, last_start + anchor].
+  size_t end = last_start + anchor + 1;
+  while (end > anchor) {
+    const void* hit = memrchr(s.data() + anchor, needle[anchor], end - anchor);
+    if (hit == nullptr) return std::string_view::npos;
+    const size_t at = static_cast<size_t>(static_cast<const char*>(hit) - s.data());
+    const size_t start = at - anchor;
+    if (std::memcmp(s.data() + start, needle.data(), needle.size()) == 0) return start;
+    end = at;
+  }
+  return std::string_view::npos;
+}
 
 bool ParseInt(std::string_view s, int64_t* out) {
   if (s.empty()) return false;

@@ -69,7 +69,7 @@ bool ParseConnection(std::string_view s, Event* ev) {
   }
   // "lost connection after DATA (15144 bytes) from HOST[IP]", "timeout after RCPT from ..."
   if (scan::Consume(&s, "lost connection after ") || scan::Consume(&s, "timeout after ")) {
-    const size_t from = s.rfind(" from ");
+    const size_t from = scan::RFind(s, " from ");
     if (from == std::string_view::npos) return false;
     std::string_view stage = s.substr(0, from);
     const size_t sp = stage.find(' ');

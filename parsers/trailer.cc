@@ -26,7 +26,7 @@ bool AddressValue(std::string_view* s, std::string_view* out) {
 // there is none, at the '>' that ends the line.
 bool HeloValue(std::string_view* s, std::string_view* out) {
   if (s->empty() || (*s)[0] != '<') return false;
-  size_t p = s->rfind(">: ");
+  size_t p = scan::RFind(*s, ">: ");
   if (p == std::string_view::npos || p == 0) {
     if (s->size() < 2 || s->back() != '>') return false;
     p = s->size() - 1;
@@ -86,7 +86,7 @@ bool SplitTrailer(std::string_view s, Event* ev, std::string_view* head, std::st
   // keeps a crafted line of many "; from=<" linear.
   int tries = 0;
   while (end > 0) {
-    const size_t p = s.rfind("; ", end - 1);
+    const size_t p = scan::RFind(s, "; ", end - 1);
     if (p == std::string_view::npos) return false;
     std::string_view tail = s.substr(p + 2);
     if (tail.substr(0, 6) == "from=<" || tail.substr(0, 6) == "proto=") {

@@ -174,8 +174,8 @@ void MessageTracker::Process(const Event& ev) {
 MessageTracker::Open* MessageTracker::Find(const RecordKey& key) {
   auto it = records_.find(key);
   if (it == records_.end()) return nullptr;
-  Touch(it->first, it->second.get());
-  return it->second.get();
+  Touch(it->first, &it->second);
+  return &it->second;
 }
 
 void MessageTracker::Touch(const RecordKey& key, Open* o) {
@@ -188,11 +188,10 @@ MessageTracker::Open* MessageTracker::FindOrCreate(const Event& ev) {
   if (records_.size() >= options_.max_open && Find(ev) == nullptr) SweepStale(now_);
   auto [it, inserted] = records_.try_emplace(KeyOf(ev, ev.qid));
   if (!inserted) {
-    Touch(it->first, it->second.get());
-    return it->second.get();
+    Touch(it->first, &it->second);
+    return &it->second;
   }
-  it->second = std::make_unique<Open>();
-  Open* o = it->second.get();
+  Open* o = &it->second;
   Touch(it->first, o);
   o->generation = next_generation_++;
   o->rec.host = std::string(ev.host);
@@ -204,9 +203,9 @@ MessageTracker::Open* MessageTracker::FindOrCreate(const Event& ev) {
 MessageTracker::Open* MessageTracker::FindOrBegin(const Event& ev) {
   const RecordKey key = KeyOf(ev, ev.qid);
   auto it = records_.find(key);
-  if (it != records_.end() && !it->second->removed) {
-    Touch(it->first, it->second.get());
-    return it->second.get();
+  if (it != records_.end() && !it->second.removed) {
+    Touch(it->first, &it->second);
+    return &it->second;
   }
   if (it != records_.end()) {
     // Postfix gave the queue id of a removed message to a new one within the
@@ -317,7 +316,7 @@ void MessageTracker::OnDelivery(const Event& ev, Open* o) {
   // (a content filter's re-injection, a .forward copy).
   if (!ev.next_qid.empty()) {
     auto child = records_.find(KeyOf(ev, ev.next_qid));
-    if (child != records_.end() && IsReturningLeg(ev, r, child->second->rec))
+    if (child != records_.end() && IsReturningLeg(ev, r, child->second.rec))
       Link(ev, ev.qid, ev.next_qid);
   }
   if (!orphan_scans_.empty()) AdoptScans(ev, o);
@@ -331,9 +330,9 @@ bool MessageTracker::FillOpen(std::string_view qid,
     auto it = records_.find(RecordKey{host, qid});
     if (it == records_.end()) continue;
     found = true;
-    if (fill(&it->second->rec)) {
-      Touch(it->first, it->second.get());
-      Changed(it->second.get());
+    if (fill(&it->second.rec)) {
+      Touch(it->first, &it->second);
+      Changed(&it->second);
     }
   }
   return found;
@@ -346,18 +345,20 @@ void MessageTracker::Changed(Open* o) {
 void MessageTracker::Close(const RecordKey& key, RecordEnd end) {
   auto it = records_.find(key);
   if (it == records_.end()) return;
-  std::unique_ptr<Open> o = std::move(it->second);
-  records_.erase(it);
-  if (note_changes_) closed_.push_back(key);
-  if (o->emitted && !o->changed) return;  // written at removal, as it still is
-  o->rec.is_update = o->emitted;
-  if (o->held && end == RecordEnd::kOpen) {
-    for (auto& rc : o->rec.recipients)
+  // Out of the map first (the node, not a copy of the record): `key` may be
+  // the node's own.
+  auto node = records_.extract(it);
+  Open& o = node.mapped();
+  if (note_changes_) closed_.push_back(node.key());
+  if (o.emitted && !o.changed) return;  // written at removal, as it still is
+  o.rec.is_update = o.emitted;
+  if (o.held && end == RecordEnd::kOpen) {
+    for (auto& rc : o.rec.recipients)
       if (rc.outcome == Outcome::kInFlight) rc.outcome = Outcome::kHeld;
-    if (o->rec.recipients.empty() && !o->rec.reject)
-      o->rec.reject = RejectInfo{"hold", "queue", 0, "", "held in the hold queue"};
+    if (o.rec.recipients.empty() && !o.rec.reject)
+      o.rec.reject = RejectInfo{"hold", "queue", 0, "", "held in the hold queue"};
   }
-  Emit(std::move(o->rec), end);
+  Emit(std::move(o.rec), end);
 }
 
 void MessageTracker::Emit(MessageRecord&& r, RecordEnd end) {
@@ -372,8 +373,8 @@ void MessageTracker::RunDue(TimeUs now) {
     Pending p = std::move(pending_.front());
     pending_.pop_front();
     auto it = records_.find(p.key);
-    if (it == records_.end() || it->second->generation != p.generation) continue;
-    const Open& o = *it->second;
+    if (it == records_.end() || it->second.generation != p.generation) continue;
+    const Open& o = it->second;
     if (!p.session_end && o.removed) {
       Close(p.key, RecordEnd::kRemoved);
     } else if (p.session_end && !o.queued && !o.held && !o.removed) {
@@ -398,13 +399,13 @@ void MessageTracker::SweepStale(TimeUs now) {
   last_sweep_ = now;
   std::vector<Victim> victims;
   for (const auto& [key, o] : records_)
-    if (o->rec.last_seen + options_.stale_after < now)
-      victims.push_back({o->rec.last_seen, o->generation, key});
+    if (o.rec.last_seen + options_.stale_after < now)
+      victims.push_back({o.rec.last_seen, o.generation, key});
   if (records_.size() - victims.size() >= options_.max_open) {
     // Over the bound: close the least recently seen tenth as stale.
     std::vector<Victim> all;
     all.reserve(records_.size());
-    for (const auto& [key, o] : records_) all.push_back({o->rec.last_seen, o->generation, key});
+    for (const auto& [key, o] : records_) all.push_back({o.rec.last_seen, o.generation, key});
     const size_t n = std::max<size_t>(1, all.size() / 10);
     std::nth_element(all.begin(), all.begin() + static_cast<long>(n - 1), all.end());
     all.resize(n);
@@ -413,8 +414,8 @@ void MessageTracker::SweepStale(TimeUs now) {
   std::sort(victims.begin(), victims.end());
   for (const auto& v : victims) Close(v.key, RecordEnd::kStale);
   for (auto it = sessions_.begin(); it != sessions_.end();) {
-    if (it->second->last_seen + kSessionIdle < now || sessions_.size() > options_.max_open) {
-      EndSession(it->second.get(), now);
+    if (it->second.last_seen + kSessionIdle < now || sessions_.size() > options_.max_open) {
+      EndSession(&it->second, now);
       it = sessions_.erase(it);
     } else {
       ++it;
@@ -432,13 +433,13 @@ void MessageTracker::Tick(TimeUs log_now) {
 void MessageTracker::FlushAll() {
   // Sessions still open at the end of the input have not ended: their NOQUEUE
   // rejects are complete records, their messages stay open (in flight).
-  for (auto& [key, s] : sessions_) FlushNoqueue(s.get(), RecordEnd::kSession);
+  for (auto& [key, s] : sessions_) FlushNoqueue(&s, RecordEnd::kSession);
   sessions_.clear();
   RunDue(INT64_MAX);
   // In the order the messages appeared: deterministic output.
   std::vector<Victim> open;
   open.reserve(records_.size());
-  for (const auto& [key, o] : records_) open.push_back({0, o->generation, key});
+  for (const auto& [key, o] : records_) open.push_back({0, o.generation, key});
   std::sort(open.begin(), open.end());
   for (const auto& v : open) Close(v.key, RecordEnd::kOpen);
 }

@@ -103,8 +103,8 @@ void MessageTracker::OnScan(const Event& ev, Open* o) {
 MessageTracker::Open* MessageTracker::OnScanWithoutQueueId(const Event& ev) {
   if (!ev.next_qid.empty()) {
     auto child = records_.find(KeyOf(ev, ev.next_qid));
-    if (child != records_.end() && !child->second->rec.parent_qid.empty()) {
-      Open* parent = Find(KeyOf(ev, child->second->rec.parent_qid));
+    if (child != records_.end() && !child->second.rec.parent_qid.empty()) {
+      Open* parent = Find(KeyOf(ev, child->second.rec.parent_qid));
       if (parent != nullptr && parent->rec.scans.size() < kMaxScansPerRecord) {
         parent->rec.scans.push_back(ScanOf(ev));
         return parent;

@@ -28,22 +28,18 @@ SessionKey MessageTracker::SessionKeyOf(const Event& ev) {
 MessageTracker::Session* MessageTracker::SessionFor(const Event& ev, bool create) {
   const SessionKey key = SessionKeyOf(ev);
   auto it = sessions_.find(key);
-  if (it != sessions_.end()) {
-    it->second->last_seen = ev.time;
-    return it->second.get();
+  if (it == sessions_.end()) {
+    if (!create) return nullptr;
+    it = sessions_.try_emplace(key).first;
   }
-  if (!create) return nullptr;
-  auto s = std::make_unique<Session>();
-  s->last_seen = ev.time;
-  Session* raw = s.get();
-  sessions_.emplace(key, std::move(s));
-  return raw;
+  it->second.last_seen = ev.time;
+  return &it->second;
 }
 
 void MessageTracker::OnConnect(const Event& ev) {
   auto it = sessions_.find(SessionKeyOf(ev));
   if (it != sessions_.end()) {  // the previous session's disconnect never came
-    EndSession(it->second.get(), ev.time);
+    EndSession(&it->second, ev.time);
     sessions_.erase(it);
   }
   SessionFor(ev, true);
@@ -52,7 +48,7 @@ void MessageTracker::OnConnect(const Event& ev) {
 void MessageTracker::OnSessionEnd(const Event& ev) {
   auto it = sessions_.find(SessionKeyOf(ev));
   if (it == sessions_.end()) return;
-  EndSession(it->second.get(), ev.time);
+  EndSession(&it->second, ev.time);
   sessions_.erase(it);
 }
 
@@ -63,8 +59,8 @@ void MessageTracker::EndSession(Session* s, TimeUs now) {
   // qmgr lines may still follow the disconnect.
   s->record_keys.ForEach([&](const RecordKey& k) {
     auto it = records_.find(k);
-    if (it != records_.end() && !it->second->queued)
-      pending_.push_back({now + options_.grace, k, it->second->generation, true});
+    if (it != records_.end() && !it->second.queued)
+      pending_.push_back({now + options_.grace, k, it->second.generation, true});
   });
 }
 

@@ -121,7 +121,7 @@ void MessageTracker::WriteState(std::string* out, const std::vector<const Open*>
   if (only_changes) {
     for (const Open* o : *changed) write_open(*o);
   } else {
-    for (const auto& [key, o] : records_) write_open(*o);
+    for (const auto& [key, o] : records_) write_open(o);
   }
   w.CloseArray();
   if (only_changes) {
@@ -135,13 +135,13 @@ void MessageTracker::WriteState(std::string* out, const std::vector<const Open*>
     w.Str(nullptr, hosts_.Name(key.host));
     w.Uint(nullptr, key.pid);
     w.Uint(nullptr, key.client);
-    w.Int(nullptr, s->last_seen);
-    if (s->noqueue)
-      WriteRecordState(&w, *s->noqueue);
+    w.Int(nullptr, s.last_seen);
+    if (s.noqueue)
+      WriteRecordState(&w, *s.noqueue);
     else
       w.Null(nullptr);
     w.OpenArray();
-    for (const auto& a : s->actions) {
+    for (const auto& a : s.actions) {
       w.OpenArray();
       for (const std::string* t : {&a.action, &a.rcpt, &a.text, &a.dsn, &a.stage, &a.sender})
         w.Str(nullptr, *t);
@@ -150,7 +150,7 @@ void MessageTracker::WriteState(std::string* out, const std::vector<const Open*>
     }
     w.CloseArray();
     w.OpenArray();
-    s->record_keys.ForEach(write_key);
+    s.record_keys.ForEach(write_key);
     w.CloseArray();
     w.CloseArray();
   }
@@ -177,7 +177,7 @@ std::string MessageTracker::SaveState() const {
 
 void MessageTracker::MarkSaved() {
   for (const RecordKey& k : touched_)
-    if (auto it = records_.find(k); it != records_.end()) it->second->touched = false;
+    if (auto it = records_.find(k); it != records_.end()) it->second.touched = false;
   touched_.clear();
   closed_.clear();
   note_changes_ = true;
@@ -197,9 +197,9 @@ std::string MessageTracker::SaveChanges() {
   changed.reserve(touched_.size());
   for (const RecordKey& k : touched_) {
     auto it = records_.find(k);
-    if (it == records_.end() || !it->second->touched) continue;
-    it->second->touched = false;
-    changed.push_back(it->second.get());
+    if (it == records_.end() || !it->second.touched) continue;
+    it->second.touched = false;
+    changed.push_back(&it->second);
   }
   WriteState(&out, &changed);
   touched_.clear();
@@ -299,7 +299,7 @@ void MessageTracker::Apply(ParsedState&& p) {
     o->removed = f[3];
     o->emitted = f[4];
     o->changed = f[5];
-    records_[RecordKey(hosts_.Id(o->rec.host), o->rec.qid)] = std::move(o);
+    records_.insert_or_assign(RecordKey(hosts_.Id(o->rec.host), o->rec.qid), std::move(*o));
   }
   sessions_.clear();
   for (auto& x : p.sessions) {
@@ -313,7 +313,7 @@ void MessageTracker::Apply(ParsedState&& p) {
     }
     for (const auto& [host, qid] : x.keys)
       s->record_keys.push_back(RecordKey(hosts_.Id(host), qid));
-    sessions_.emplace(SessionKey{hosts_.Id(x.host), x.pid, x.client}, std::move(s));
+    sessions_.emplace(SessionKey{hosts_.Id(x.host), x.pid, x.client}, std::move(*s));
   }
   pending_.clear();
   for (const auto& t : p.pending)

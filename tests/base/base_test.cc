@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include <limits>
+#include <random>
 #include <string>
 
 #include "base/civil_time.h"
@@ -71,9 +72,39 @@ TEST(QueueId, AcceptsShortAndLongIdsOnly) {
   EXPECT_EQ(QueueIdPrefixLength("connect from x"), 0u);
   EXPECT_EQ(QueueIdPrefixLength("NOQUEUE: reject"), 0u);
   EXPECT_EQ(QueueIdPrefixLength("4jbXWM4s33a8CD0: removed"), 0u);    // a vowel
+  EXPECT_EQ(QueueIdPrefixLength("4jbXWM4s33E8CD0: removed"), 0u);    // an upper-case vowel
+  EXPECT_EQ(QueueIdPrefixLength("4jbXWM4s33z8CD0removed: x"), 0u);   // too long for either
+  EXPECT_EQ(QueueIdPrefixLength("4JBXWM4S33Z8CD0: removed"), 0u);    // upper case: no 'z'
   EXPECT_EQ(QueueIdPrefixLength("ABCDE: removed"), 0u);              // too short
   EXPECT_EQ(QueueIdPrefixLength("91FEA10A305"), 0u);                 // no colon
   EXPECT_EQ(QueueIdPrefixLength("91FEA10A305123456789012: x"), 0u);  // too long
+}
+
+// AsciiLower works eight bytes at a time: the same as byte by byte, on every
+// byte value at every position (the bytes around 'A', 'Z' and 0x80 + them).
+TEST(Text, AsciiLowerAgreesWithBytewise) {
+  std::mt19937 rng(23);
+  for (int round = 0; round < 20000; ++round) {
+    std::string text(rng() % 40, ' ');
+    for (char& c : text)
+      c = static_cast<char>(rng() % 4 == 0 ? "@AZ[`az{\xC1\xDA"[rng() % 10] : rng());
+    std::string want = text;
+    for (char& c : want)
+      if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
+    ASSERT_EQ(AsciiLower(text), want);
+  }
+}
+
+// The one-pass prefix scan agrees with the two definitions of an id.
+TEST(QueueId, PrefixLengthAgreesWithIsQueueId) {
+  std::mt19937 rng(23);
+  const std::string alphabet = "0123456789ABCDEFGHUZaeknz";
+  for (int round = 0; round < 20000; ++round) {
+    std::string id(1 + rng() % 20, ' ');
+    for (char& c : id) c = alphabet[rng() % alphabet.size()];
+    const size_t want = IsQueueId(id) ? id.size() : 0;
+    ASSERT_EQ(QueueIdPrefixLength(id + ": removed"), want) << id;
+  }
 }
 
 TEST(Text, JsonEscapesControlAndInvalidUtf8) {

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "parsers/line_parser.h"
+#include "parsers/scan.h"
 
 namespace mailtrail {
 namespace {
@@ -13,6 +14,22 @@ ParseContext Ctx2026() {
   ParseContext ctx;
   ctx.year = 2026;
   return ctx;
+}
+
+// scan::RFind is a faster string_view::rfind: the same answer for every text,
+// needle and start, on texts made of the needles' own bytes (many near misses).
+TEST(Scan, RFindAgreesWithStringViewRfind) {
+  std::mt19937 rng(23);
+  const std::string_view needles[] = {"; ", " from ", ">: ", ", Hits: ", " ", "  ", "x", ""};
+  const std::string alphabet = "; from>:,Hitsx";
+  for (int round = 0; round < 20000; ++round) {
+    std::string text(rng() % 40, ' ');
+    for (char& c : text) c = alphabet[rng() % alphabet.size()];
+    const std::string_view needle = needles[rng() % std::size(needles)];
+    const size_t pos = rng() % 3 == 0 ? std::string_view::npos : rng() % 45;
+    ASSERT_EQ(scan::RFind(text, needle, pos), std::string_view(text).rfind(needle, pos))
+        << "text '" << text << "' needle '" << needle << "' pos " << pos;
+  }
 }
 
 TEST(Envelope, BsdAndMaillogFileDaysMeanTheSameTime) {
