@@ -1,0 +1,99 @@
+// SpoolStore's calls that go straight to the primary, under its lock: reads,
+// line statistics, purges, blocks, fleet counts and agent status. What is in
+// the spool is not seen by them until it is drained (spool_store.cc).
+#include "agent/store/spool_store.h"
+
+namespace mailtrail {
+
+Status SpoolStore::Search(const SearchQuery& q, const std::function<void(MessageRecord&&)>& fn) {
+  std::lock_guard<std::mutex> p(primary_mu_);
+  return primary_->Search(q, fn);
+}
+
+Status SpoolStore::SearchForSummary(const SearchQuery& q,
+                                    const std::function<void(MessageRecord&&)>& fn) {
+  std::lock_guard<std::mutex> p(primary_mu_);
+  return primary_->SearchForSummary(q, fn);
+}
+
+Status SpoolStore::SearchWithCursor(
+    const SearchQuery& q, const std::function<void(MessageRecord&&, const SearchCursor&)>& fn) {
+  std::lock_guard<std::mutex> p(primary_mu_);
+  return primary_->SearchWithCursor(q, fn);
+}
+
+StatusOr<int64_t> SpoolStore::CountMatches(const SearchQuery& q) {
+  std::lock_guard<std::mutex> p(primary_mu_);
+  return primary_->CountMatches(q);
+}
+
+StatusOr<int64_t> SpoolStore::CountMatchesUpTo(const SearchQuery& q, int64_t cap) {
+  std::lock_guard<std::mutex> p(primary_mu_);
+  return primary_->CountMatchesUpTo(q, cap);
+}
+
+StatusOr<std::vector<HourStamp>> SpoolStore::HourStamps(TimeUs since, TimeUs until) {
+  // Records still in the spool are not in the primary's stamps: a report of
+  // their hours is made again once they are drained (their ids are new).
+  std::lock_guard<std::mutex> p(primary_mu_);
+  return primary_->HourStamps(since, until);
+}
+
+Status SpoolStore::AddLineStats(const LineStats& stats) {
+  std::lock_guard<std::mutex> p(primary_mu_);
+  return primary_->AddLineStats(stats);
+}
+
+StatusOr<LineStats> SpoolStore::GetLineStats() {
+  std::lock_guard<std::mutex> p(primary_mu_);
+  return primary_->GetLineStats();
+}
+
+StatusOr<std::map<std::string, int64_t>> SpoolStore::CountByOutcome() {
+  std::lock_guard<std::mutex> p(primary_mu_);
+  return primary_->CountByOutcome();
+}
+
+StatusOr<int64_t> SpoolStore::PurgeBefore(int64_t day) {
+  std::lock_guard<std::mutex> p(primary_mu_);
+  return primary_->PurgeBefore(day);
+}
+
+// Blocks go to the primary only: a block that cannot be shared is not spooled
+// (the agent keeps it in memory and saves it again later).
+Status SpoolStore::SaveBlocks(const std::vector<Block>& blocks) {
+  std::lock_guard<std::mutex> p(primary_mu_);
+  return primary_->SaveBlocks(blocks);
+}
+
+StatusOr<std::vector<Block>> SpoolStore::LoadBlocks(TimeUs active_at) {
+  std::lock_guard<std::mutex> p(primary_mu_);
+  return primary_->LoadBlocks(active_at);
+}
+
+StatusOr<int> SpoolStore::EndBlocks(const std::string& key, TimeUs at) {
+  std::lock_guard<std::mutex> p(primary_mu_);
+  return primary_->EndBlocks(key, at);
+}
+
+// Counts of the moment: from the primary, or none while it is away.
+StatusOr<std::vector<WindowCount>> SpoolStore::ExchangeCounts(const std::string& agent,
+                                                              const std::vector<WindowCount>& mine,
+                                                              TimeUs since) {
+  std::lock_guard<std::mutex> p(primary_mu_);
+  return primary_->ExchangeCounts(agent, mine, since);
+}
+
+// The status of the moment: to the primary, or nowhere while it is away (the
+// next row, a few seconds on, says it all again).
+Status SpoolStore::SaveAgentStatus(const AgentStatus& status) {
+  std::lock_guard<std::mutex> p(primary_mu_);
+  return primary_->SaveAgentStatus(status);
+}
+
+StatusOr<std::vector<AgentStatus>> SpoolStore::ListAgentStatus() {
+  std::lock_guard<std::mutex> p(primary_mu_);
+  return primary_->ListAgentStatus();
+}
+
+}  // namespace mailtrail
