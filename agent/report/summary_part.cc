@@ -8,8 +8,6 @@ namespace mailtrail {
 
 namespace {
 
-uint64_t KeyHash(std::string_view key) { return std::hash<std::string_view>()(key); }
-
 // One key of a map being sealed: its hash, its text, its counts.
 struct Loose {
   uint64_t hash;
@@ -17,7 +15,7 @@ struct Loose {
   const int64_t* counts;
 };
 
-SummaryPart::Keys Pack(std::vector<Loose> loose, int width, bool texts) {
+SummaryPart::Keys Pack(std::vector<Loose> loose, int width) {
   std::sort(loose.begin(), loose.end(), [](const Loose& a, const Loose& b) {
     return a.hash != b.hash ? a.hash < b.hash : *a.text < *b.text;
   });
@@ -25,27 +23,31 @@ SummaryPart::Keys Pack(std::vector<Loose> loose, int width, bool texts) {
   k.width = width;
   k.hashes.reserve(loose.size());
   k.counts.reserve(loose.size() * static_cast<size_t>(width));
-  if (texts) k.ends.reserve(loose.size());
+  k.ends.reserve(loose.size());
   for (const Loose& l : loose) {
     k.hashes.push_back(l.hash);
     k.counts.insert(k.counts.end(), l.counts, l.counts + width);
-    if (!texts) continue;
     k.texts += *l.text;
-    k.ends.push_back(static_cast<uint32_t>(k.texts.size()));
+    k.ends.push_back(k.texts.size());
   }
   return k;
 }
 
-SummaryPart::Keys PackCounts(const std::unordered_map<std::string, int64_t>& m) {
+SummaryPart::Keys PackCounts(const std::unordered_map<std::string, int64_t>& m,
+                             SummaryPart::KeyHashFn hash) {
   std::vector<Loose> loose;
   loose.reserve(m.size());
-  for (const auto& [key, count] : m) loose.push_back({KeyHash(key), &key, &count});
-  return Pack(std::move(loose), 1, true);
+  for (const auto& [key, count] : m) loose.push_back({hash(key), &key, &count});
+  return Pack(std::move(loose), 1);
 }
 
 }  // namespace
 
-std::shared_ptr<const SummaryPart> SummaryPart::Seal(const Summary& s) {
+uint64_t SummaryPart::DefaultKeyHash(std::string_view key) {
+  return std::hash<std::string_view>()(key);
+}
+
+std::shared_ptr<const SummaryPart> SummaryPart::Seal(const Summary& s, KeyHashFn hash) {
   auto p = std::make_shared<SummaryPart>();
   p->records_ = s.records_;
   p->first_seen_ = s.first_seen_;
@@ -55,29 +57,29 @@ std::shared_ptr<const SummaryPart> SummaryPart::Seal(const Summary& s) {
   p->bytes_received_ = s.bytes_received_;
   p->hours_ = s.by_hour_;
   p->hour_outcomes_ = s.by_hour_outcome_;
-  p->lists_[kSenders] = PackCounts(s.by_sender_);
-  p->lists_[kSendingHosts] = PackCounts(s.by_sending_host_);
-  p->lists_[kRejectReasons] = PackCounts(s.by_reject_);
-  p->lists_[kRejectedClients] = PackCounts(s.by_rejected_client_);
-  p->lists_[kProblems] = PackCounts(s.by_problem_);
-  p->lists_[kBounceSubjects] = PackCounts(s.by_bounce_subject_);
+  p->lists_[kSenders] = PackCounts(s.by_sender_, hash);
+  p->lists_[kSendingHosts] = PackCounts(s.by_sending_host_, hash);
+  p->lists_[kRejectReasons] = PackCounts(s.by_reject_, hash);
+  p->lists_[kRejectedClients] = PackCounts(s.by_rejected_client_, hash);
+  p->lists_[kProblems] = PackCounts(s.by_problem_, hash);
+  p->lists_[kBounceSubjects] = PackCounts(s.by_bounce_subject_, hash);
   std::vector<Loose> loose;
   loose.reserve(s.domain_outcomes_.size());
   for (const auto& [domain, outcomes] : s.domain_outcomes_)
-    loose.push_back({KeyHash(domain), &domain, outcomes.data()});
-  p->lists_[kDomains] = Pack(std::move(loose), kOutcomeCount, true);
+    loose.push_back({hash(domain), &domain, outcomes.data()});
+  p->lists_[kDomains] = Pack(std::move(loose), kOutcomeCount);
   loose.clear();
   loose.reserve(s.recipient_addresses_.size());
   for (const std::string& address : s.recipient_addresses_)
-    loose.push_back({KeyHash(address), &address, nullptr});
-  p->lists_[kAddresses] = Pack(std::move(loose), 0, false);
+    loose.push_back({hash(address), &address, nullptr});
+  p->lists_[kAddresses] = Pack(std::move(loose), 0);
   return p;
 }
 
 size_t SummaryPart::bytes() const {
   size_t n = sizeof(*this) + hours_.size() * 64 + hour_outcomes_.size() * 128;
   for (const Keys& k : lists_)
-    n += k.hashes.capacity() * 8 + k.counts.capacity() * 8 + k.ends.capacity() * 4 +
+    n += k.hashes.capacity() * 8 + k.counts.capacity() * 8 + k.ends.capacity() * 8 +
          k.texts.capacity();
   return n;
 }
@@ -125,18 +127,25 @@ template <class Fn>
 int64_t MergeList(const std::vector<const SummaryPart::Keys*>& lists, Fn fn) {
   struct Head {
     uint64_t hash;
+    std::string_view text;
     size_t list, pos;
   };
-  auto later = [](const Head& a, const Head& b) { return a.hash > b.hash; };
+  auto later = [](const Head& a, const Head& b) {
+    return a.hash != b.hash ? a.hash > b.hash : a.text > b.text;
+  };
   std::priority_queue<Head, std::vector<Head>, decltype(later)> heads(later);
-  for (size_t i = 0; i < lists.size(); ++i)
-    if (!lists[i]->hashes.empty()) heads.push({lists[i]->hashes[0], i, 0});
+  auto push = [&](size_t list, size_t pos) {
+    const SummaryPart::Keys& k = *lists[list];
+    if (pos < k.hashes.size()) heads.push({k.hashes[pos], k.Text(pos), list, pos});
+  };
+  for (size_t i = 0; i < lists.size(); ++i) push(i, 0);
   int64_t distinct = 0;
   while (!heads.empty()) {
+    // One key: the same hash and the same text, from any number of parts.
     const uint64_t hash = heads.top().hash;
-    Candidate c{0, {}, {}};
-    bool named = false;
-    while (!heads.empty() && heads.top().hash == hash) {
+    const std::string_view text = heads.top().text;
+    Candidate c{0, text, {}};
+    while (!heads.empty() && heads.top().hash == hash && heads.top().text == text) {
       const Head h = heads.top();
       heads.pop();
       const SummaryPart::Keys& k = *lists[h.list];
@@ -145,8 +154,7 @@ int64_t MergeList(const std::vector<const SummaryPart::Keys*>& lists, Fn fn) {
         c.counts[static_cast<size_t>(w)] += n;
         c.total += n;
       }
-      if (!named && !k.ends.empty()) c.text = k.Text(h.pos), named = true;
-      if (h.pos + 1 < k.hashes.size()) heads.push({k.hashes[h.pos + 1], h.list, h.pos + 1});
+      push(h.list, h.pos + 1);
     }
     ++distinct;
     fn(c);

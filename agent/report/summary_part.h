@@ -5,9 +5,9 @@
 // merges the hours a window covers. A part keeps each of the Summary's keyed
 // lists as an array sorted by a 64-bit hash of the key, so merging k parts is
 // a k-way merge of sorted arrays — no map of every key of the day is built,
-// and only the `top` best keys of each list are kept. Distinct counts (senders,
-// recipient addresses, ...) are counts of distinct hashes: exact unless two
-// keys of a window share a 64-bit hash (about 1 in 10^6 for 10^7 keys).
+// and only the `top` best keys of each list are kept. The hash only orders:
+// keys are merged when their texts are equal, so keys made to collide (a
+// sender can choose its address) stay apart and every count is exact.
 //
 // `mailtrail report` goes the same way with one part, so the CLI, the API and
 // the page cannot disagree. Pure: no store, no clock.
@@ -48,21 +48,25 @@ struct Report {
 
 class SummaryPart {
  public:
-  static std::shared_ptr<const SummaryPart> Seal(const Summary& s);
+  using KeyHashFn = uint64_t (*)(std::string_view);
+  static uint64_t DefaultKeyHash(std::string_view key);
+  // `hash` orders the keys; tests give a bad one (every key colliding).
+  static std::shared_ptr<const SummaryPart> Seal(const Summary& s, KeyHashFn hash = DefaultKeyHash);
 
   // Roughly what the part holds in memory, for a cache's bound.
   size_t bytes() const;
 
-  // One of the keyed lists: `width` counts per key (a domain's are by
-  // outcome; the recipient addresses' none: only distinct ones are counted).
+  // One of the keyed lists, ordered by (hash, text): `width` counts per key
+  // (a domain's are by outcome; the recipient addresses' none: only distinct
+  // ones are counted).
   struct Keys {
     int width = 1;
     std::vector<uint64_t> hashes;  // ascending
     std::vector<int64_t> counts;   // width per key
-    std::vector<uint32_t> ends;    // each key's end in `texts` (empty: no texts)
+    std::vector<uint64_t> ends;    // each key's end in `texts`
     std::string texts;
     std::string_view Text(size_t i) const {
-      const uint32_t begin = i == 0 ? 0 : ends[i - 1];
+      const uint64_t begin = i == 0 ? 0 : ends[i - 1];
       return std::string_view(texts).substr(begin, ends[i] - begin);
     }
   };

@@ -1,7 +1,9 @@
 // MysqlStore's counts: fleet-wide detection's window counts (Store::ExchangeCounts,
 // schema/mysql/0005_detect_counts.sql), the parser's line statistics and the
 // hour stamps of the web console's report cache.
+#include <functional>
 #include <memory>
+#include <string>
 
 #include "agent/store/mysql_internal.h"
 #include "agent/store/mysql_store.h"
@@ -92,12 +94,13 @@ StatusOr<LineStats> MysqlStore::GetLineStats() {
 StatusOr<std::vector<HourStamp>> MysqlStore::HourStamps(TimeUs since, TimeUs until) {
   // From the first_seen index alone (it holds the primary key), in one query:
   // InnoDB groups the few hours in a temporary table. Ids are unsigned and
-  // agent-prefixed (mysql_write.cc), so the sum is taken modulo a prime.
+  // agent-prefixed (mysql_write.cc): their exact sum is a DECIMAL, read as
+  // text and hashed (a sum modulo a prime would let two agents' ids cancel).
   if (Status st = EnsureConnected(); !st.ok()) return st;
   std::vector<HourStamp> out;
   try {
     std::unique_ptr<sql::PreparedStatement> s(conn_->prepareStatement(
-        "SELECT first_seen DIV 3600, COUNT(*), MAX(id), SUM(id % 4294967291) FROM message"
+        "SELECT first_seen DIV 3600, COUNT(*), MAX(id), SUM(id) FROM message"
         " WHERE first_seen >= ? AND first_seen < ? GROUP BY first_seen DIV 3600"
         " ORDER BY first_seen DIV 3600"));
     const int64_t first = since / kUsPerSecond, end = (until + kUsPerSecond - 1) / kUsPerSecond;
@@ -106,7 +109,8 @@ StatusOr<std::vector<HourStamp>> MysqlStore::HourStamps(TimeUs since, TimeUs unt
     std::unique_ptr<sql::ResultSet> rs(s->executeQuery());
     while (rs->next())
       out.push_back({rs->getInt64(1) * 3600 * kUsPerSecond, rs->getInt64(2),
-                     static_cast<int64_t>(rs->getUInt64(3)), rs->getInt64(4)});
+                     static_cast<int64_t>(rs->getUInt64(3)),
+                     static_cast<int64_t>(std::hash<std::string>()(rs->getString(4))), 0});
   } catch (const sql::SQLException& e) {
     Status st = mysql::FromException(e, "hour stamps");
     if (st.code() == Status::Code::kUnavailable) conn_.reset();

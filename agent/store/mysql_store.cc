@@ -204,9 +204,11 @@ Status MysqlStore::RegisterAgent() {
     // A lock name is server-wide, an agent id only database-wide: the name
     // holds the database too, or agent 1 of one database would lock out agent
     // 1 of every other database on the server (a provider's customers). At
-    // most 64 characters: the database is hashed.
-    const std::string name = "CONCAT('mailtrail_agent_', MD5(CONCAT(DATABASE(), '/', " +
-                             std::to_string(agent_id_) + ")))";
+    // most 64 characters: the database (in lower case, as a server with
+    // lower_case_table_names names it either way) is hashed.
+    const std::string name =
+        "CONCAT('mailtrail_agent_', LEFT(SHA2(CONCAT(LOWER(DATABASE()), '/', " +
+        std::to_string(agent_id_) + "), 256), 40))";
     auto held = [&] {
       auto lock = mysql::Query(conn_.get(), "SELECT GET_LOCK(" + name + ", 2)");
       return lock->next() && !lock->isNull(1) && lock->getInt(1) == 1;

@@ -135,22 +135,38 @@ StatusOr<int64_t> SqliteStore::CountMatchesUpTo(const SearchQuery& q, int64_t ca
 }
 
 StatusOr<std::vector<HourStamp>> SqliteStore::HourStamps(TimeUs since, TimeUs until) {
-  // One query per hour: each reads a range of the first_seen index alone
-  // (it holds the row id), where one GROUP BY over the window would sort it.
+  // Per hour that has records (the next one found by an index seek, so a
+  // window of years costs its busy hours, not its empty ones), one query on a
+  // range of the first_seen index alone (it holds the row id): one GROUP BY
+  // over the window would sort it.
+  auto next = db_.Prepare("SELECT min(first_seen) FROM message WHERE first_seen >= ?1");
+  if (!next.ok()) return next.status();
   auto st = db_.Prepare(
       "SELECT count(*), max(id), sum(id % 4294967291) FROM message"
       " WHERE first_seen >= ?1 AND first_seen < ?2");
   if (!st.ok()) return st.status();
+  // A purge may let SQLite give the newest ids again: it is counted
+  // (DeleteUnreferencedDictionary), and its count is part of every stamp.
+  auto purges = db_.Prepare("SELECT value FROM meta WHERE key = 'dict_purges'");
+  if (!purges.ok()) return purges.status();
+  const int64_t generation = purges->Step() == SQLITE_ROW ? purges->Int(0) : 0;
   constexpr int64_t kHour = 3600;
   std::vector<HourStamp> out;
   const int64_t end = (until + kUsPerSecond - 1) / kUsPerSecond;
-  const int64_t first = since / kUsPerSecond;
-  for (int64_t hour = first - ((first % kHour) + kHour) % kHour; hour < end; hour += kHour) {
+  int64_t from = since / kUsPerSecond;
+  from -= ((from % kHour) + kHour) % kHour;
+  while (from < end) {
+    next->Reset();
+    next->BindInt(1, from);
+    if (next->Step() != SQLITE_ROW) return db_.Error("hour stamps");
+    if (next->IsNull(0) || next->Int(0) >= end) break;
+    const int64_t hour = next->Int(0) - ((next->Int(0) % kHour) + kHour) % kHour;
     st->Reset();
     st->BindInt(1, hour);
     st->BindInt(2, hour + kHour);
     if (st->Step() != SQLITE_ROW) return db_.Error("hour stamps");
-    if (st->Int(0) > 0) out.push_back({hour * kUsPerSecond, st->Int(0), st->Int(1), st->Int(2)});
+    out.push_back({hour * kUsPerSecond, st->Int(0), st->Int(1), st->Int(2), generation});
+    from = hour + kHour;
   }
   return out;
 }

@@ -135,8 +135,9 @@ CheckpointUpdate DecodeCheckpointUpdate(std::string_view blob);
 struct HourStamp {
   TimeUs hour = 0;  // the hour's start
   int64_t records = 0;
-  int64_t max_id = 0;  // the largest row id
-  int64_t id_sum = 0;  // the sum of (row id mod 4294967291)
+  int64_t max_id = 0;      // the largest row id
+  int64_t id_sum = 0;      // a digest of the sum of the row ids
+  int64_t generation = 0;  // SQLite: purges so far (after one, ids may be used again)
   bool operator==(const HourStamp&) const = default;
 };
 
@@ -172,7 +173,8 @@ class Store {
   // For each UTC hour of first_seen that [since, until) touches, whole: how
   // many records it holds and a digest of their row ids. A write,
   // rewrite or purge of any record of an hour changes its stamp, because row
-  // ids are never reused (a rewritten record gets a new, larger id): the web
+  // ids are not used twice (a rewritten record gets a new, larger id; SQLite
+  // may give an id again after a purge, so its stamps carry the purges): the web
   // console keeps an hour's report while its stamp stands (docs/web.md,
   // "Reports"). Hours without records are left out. NotFound when the store
   // cannot say.

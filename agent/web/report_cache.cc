@@ -33,11 +33,14 @@ StatusOr<Report> ReportCache::Make(Store& store, TimeUs since, std::optional<Tim
   // Hours are kept up to the window's end, or the end of the current hour.
   const TimeUs end = until ? *until : HourOf(now) + kHour;
   auto stamps = store.HourStamps(since, std::max(since, end));
-  if (!stamps.ok()) {
-    if (stamps.status().code() != Status::Code::kNotFound) return stamps.status();
-    auto whole = SumRecords(store, since, until, host);
-    if (!whole.ok()) return whole.status();
-    return MergeParts({*whole}, top);
+  const bool whole = !stamps.ok() || stamps->size() > max_window_hours_;
+  if (!stamps.ok() && stamps.status().code() != Status::Code::kNotFound) return stamps.status();
+  if (whole) {  // no stamps, or too long a window to keep
+    auto part = SumRecords(store, since, until, host);
+    if (!part.ok()) return part.status();
+    std::lock_guard<std::mutex> lock(mu_);
+    ++counts_.wholes_summed;
+    return MergeParts({*part}, top);
   }
   std::vector<std::shared_ptr<const SummaryPart>> parts;
   auto direct = [&](std::optional<TimeUs> from, std::optional<TimeUs> to) -> Status {
@@ -95,19 +98,25 @@ void ReportCache::Keep(const Key& key, Entry entry) {
   ++counts_.hours_summed;
   entry.used = ++tick_;
   auto [it, added] = entries_.try_emplace(key);
-  if (!added) counts_.bytes -= it->second.part->bytes();
-  counts_.bytes += entry.part->bytes();
+  if (!added) counts_.bytes -= EntryBytes(it->first, it->second);
+  counts_.bytes += EntryBytes(key, entry);
   it->second = std::move(entry);
-  // Least recently used first; the hour just made stays even if it alone is
-  // over the bound (the request that made it still holds it anyway).
-  while (counts_.bytes > max_bytes_ && entries_.size() > 1) {
+  // Least recently used first (a scan: at most max_hours_ entries); the hour
+  // just made stays even if it alone is over the bound (the request that made
+  // it holds it anyway).
+  while ((counts_.bytes > max_bytes_ || entries_.size() > max_hours_) && entries_.size() > 1) {
     auto oldest = entries_.end();
     for (auto e = entries_.begin(); e != entries_.end(); ++e)
       if (e != it && (oldest == entries_.end() || e->second.used < oldest->second.used)) oldest = e;
-    counts_.bytes -= oldest->second.part->bytes();
+    counts_.bytes -= EntryBytes(oldest->first, oldest->second);
     entries_.erase(oldest);
   }
   counts_.hours_kept = entries_.size();
+}
+
+size_t ReportCache::EntryBytes(const Key& key, const Entry& e) {
+  // The part, the host text of the key, and the map node with its pointers.
+  return e.part->bytes() + key.first.capacity() + 128;
 }
 
 ReportCache::Counts ReportCache::counts() const {

@@ -28,9 +28,16 @@ namespace mailtrail::web {
 
 class ReportCache {
  public:
-  // Sealed hours are kept up to about `max_bytes` (least recently used go first).
-  explicit ReportCache(size_t max_bytes = kDefaultMaxBytes) : max_bytes_(max_bytes) {}
+  // Sealed hours are kept up to about `max_bytes` and `max_hours` of them
+  // (least recently used go first).
+  explicit ReportCache(size_t max_bytes = kDefaultMaxBytes, size_t max_hours = kDefaultMaxHours,
+                       size_t max_window_hours = kMaxHoursPerWindow)
+      : max_bytes_(max_bytes), max_hours_(max_hours), max_window_hours_(max_window_hours) {}
   static constexpr size_t kDefaultMaxBytes = size_t{256} << 20;
+  static constexpr size_t kDefaultMaxHours = 4096;
+  // A window with more hours of records than this is summed whole, as one
+  // part, and nothing of it is kept: it would push every useful hour out.
+  static constexpr size_t kMaxHoursPerWindow = 31 * 24;
 
   // The report of the records first seen in [since, until) of syslog host
   // `host` ("" = every host): `now` bounds the hours kept (a window without an
@@ -40,9 +47,10 @@ class ReportCache {
 
   // For tests and the metrics of the cache.
   struct Counts {
-    int64_t hours_summed = 0;  // hours summed from records (and kept)
-    int64_t hours_reused = 0;  // hours taken from the cache
-    int64_t edges_summed = 0;  // partial hours and the rest, summed directly
+    int64_t hours_summed = 0;   // hours summed from records (and kept)
+    int64_t hours_reused = 0;   // hours taken from the cache
+    int64_t edges_summed = 0;   // partial hours and the rest, summed directly
+    int64_t wholes_summed = 0;  // windows too long to keep, summed whole
     size_t bytes = 0, hours_kept = 0;
   };
   Counts counts() const;
@@ -58,7 +66,9 @@ class ReportCache {
                                           const HourStamp& stamp, Status* st);
   void Keep(const Key& key, Entry entry);
 
-  const size_t max_bytes_;
+  static size_t EntryBytes(const Key& key, const Entry& e);
+
+  const size_t max_bytes_, max_hours_, max_window_hours_;
   mutable std::mutex mu_;
   std::map<Key, Entry> entries_;
   uint64_t tick_ = 0;

@@ -163,6 +163,59 @@ TEST_P(ReportCacheTest, RewritingTheNewestRecordChangesItsHoursStamp) {
   EXPECT_NE((*after)[0], (*before)[0]);
 }
 
+TEST_P(ReportCacheTest, APurgeAndTheSameRecordsAgainChangeTheStamps) {
+  // After a purge of everything, SQLite gives the same ids again in the same
+  // order: only the purge count tells the new records from the old.
+  const TimeUs since = At("2026-11-27T12:00:00Z"), until = At("2026-11-27T18:00:00Z");
+  auto before = store_->HourStamps(since, until);
+  ASSERT_TRUE(before.ok()) << before.status().message();
+  ASSERT_FALSE(before->empty());
+  auto purged = store_->PurgeBefore(until / (86400 * kUsPerSecond) + 2);
+  ASSERT_TRUE(purged.ok()) << purged.status().message();
+  ASSERT_GT(*purged, 0);
+  ASSERT_TRUE(store_->Write(records_).ok());
+  auto after = store_->HourStamps(since, until);
+  ASSERT_TRUE(after.ok());
+  ASSERT_EQ(after->size(), before->size());
+  for (size_t i = 0; i < after->size(); ++i) {
+    EXPECT_EQ((*after)[i].records, (*before)[i].records);
+    EXPECT_NE((*after)[i], (*before)[i]);
+  }
+}
+
+TEST_P(ReportCacheTest, TheCacheKeepsItsBoundsAndStillAnswersRight) {
+  const TimeUs since = At("2026-11-27T12:00:00Z"), until = At("2026-11-27T18:00:00Z");
+  const std::string want = Direct(since, until, "");
+  ReportCache two_hours(ReportCache::kDefaultMaxBytes, 2);
+  ReportCache one_byte(1);
+  for (ReportCache* c : {&two_hours, &one_byte}) {
+    for (int round = 0; round < 2; ++round) {
+      auto r = c->Make(*store_, since, until, "", now_, 10);
+      ASSERT_TRUE(r.ok()) << r.status().message();
+      EXPECT_EQ(ReportJson(*r), want);
+    }
+    EXPECT_LE(c->counts().hours_kept, c == &two_hours ? 2u : 1u);
+    EXPECT_GE(c->counts().hours_summed, 8);  // six hours, twice, all but what was kept
+  }
+  EXPECT_LE(one_byte.counts().bytes, size_t{64} << 20);
+  // A window of more hours than a request may keep is summed whole.
+  ReportCache short_windows(ReportCache::kDefaultMaxBytes, ReportCache::kDefaultMaxHours, 3);
+  auto r = short_windows.Make(*store_, since, until, "", now_, 10);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(ReportJson(*r), want);
+  EXPECT_EQ(short_windows.counts().wholes_summed, 1);
+  EXPECT_EQ(short_windows.counts().hours_kept, 0u);
+}
+
+TEST_P(ReportCacheTest, AWindowOfMillenniaCostsItsBusyHours) {
+  // Years 1 to 9999: the stamps skip the empty hours (87 million of them).
+  const TimeUs since = -62135596800LL * kUsPerSecond, until = 253402300799LL * kUsPerSecond;
+  auto stamps = store_->HourStamps(since, until);
+  ASSERT_TRUE(stamps.ok()) << stamps.status().message();
+  EXPECT_EQ(stamps->size(), 6u);
+  EXPECT_EQ(Cached(since, until, ""), Direct(since, until, ""));
+}
+
 TEST_P(ReportCacheTest, StampsCountEachHoursRecords) {
   auto stamps = store_->HourStamps(At("2026-11-27T12:30:00Z"), At("2026-11-27T18:00:00Z"));
   ASSERT_TRUE(stamps.ok()) << stamps.status().message();
