@@ -140,7 +140,7 @@ def kinds_of(recs, oldest, newest, runs, rnd):
         combined.append([
             "outcome=bounced" + window,
             "domain=%s&outcome=deferred,bounced%s" % (Q("@" + dom(x)), window),
-            "outcome=delivered&min-size=%d%s" % (1000000 + 1000 * i, window),
+            "outcome=delivered&min-size=%d%s" % (100000 + 1000 * i, window),
             "is-bounce=yes&dsn=%s%s" % (Q("5.*"), window),
             "sender=%s&outcome=delivered%s" % (Q(x["sender"] or "<>"), window),
         ][i % 5])
