@@ -4,7 +4,7 @@ kind of request over HTTP on loopback, export rows/s, and the server's peak
 memory (VmHWM) under 20 concurrent searches, in a phase of its own.
 
 usage: web_bench.py MAILTRAIL STORE_URL [--runs N] [--rounds R] [--export-hours H]
-                    [--skip-memory]
+                    [--skip-memory | --memory-only]
 
 Works on any store (SQLite or MySQL) of any size: the keys are sampled through
 the API itself (pages at random instants of the store's span), the span is found
@@ -255,6 +255,11 @@ def main():
         oldest, newest = span(web.base)
         recs = sample(web.base, oldest, newest, rnd)
         print("store span %s .. %s; %d sampled records" % (iso(oldest), iso(newest), len(recs)), flush=True)
+        if "--memory-only" in sys.argv:
+            web.stop()
+            memory_phase(binary, store, recs, oldest, newest, rnd)
+            print("load average at end: %s" % loadavg(), flush=True)
+            return
         kinds = kinds_of(recs, oldest, newest, runs, rnd)
         latency_phase(web.base, kinds, rounds)
         since = max(oldest, newest - datetime.timedelta(hours=export_hours))
@@ -263,7 +268,8 @@ def main():
         for fmt in ["csv", "jsonl", "csv", "jsonl"]:
             export(web.base, q, fmt)
     finally:
-        web.stop()
+        if web.proc.poll() is None:
+            web.stop()
     print("load average after latency and export: %s" % loadavg(), flush=True)
     if "--skip-memory" not in sys.argv:
         memory_phase(binary, store, recs, oldest, newest, rnd)
