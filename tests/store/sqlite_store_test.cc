@@ -40,6 +40,32 @@ int CountIndexes(const std::string& path) {
   return n;
 }
 
+TEST_F(SqliteStoreTest, ARecipientIsFoundByIndexAsAddressAndAsOriginalAddress) {
+  // The recipient search's sub-select (SqliteStore::BuildWhere): with no index
+  // on orig, SQLite scans every recipient row for each search.
+  {
+    auto store = OpenStore(Url(), StoreOptions{});
+    ASSERT_TRUE(store.ok()) << store.status().message();
+    ASSERT_TRUE((*store)->Write({Sample("A1")}).ok());
+  }
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(dir_.File("t.db").c_str(), &db), SQLITE_OK);
+  sqlite3_stmt* st = nullptr;
+  ASSERT_EQ(sqlite3_prepare_v2(db,
+                               "EXPLAIN QUERY PLAN SELECT message FROM rcpt"
+                               " WHERE addr = (SELECT 1) OR orig = (SELECT 1)",
+                               -1, &st, nullptr),
+            SQLITE_OK);
+  std::string plan;
+  while (sqlite3_step(st) == SQLITE_ROW)
+    plan += std::string(reinterpret_cast<const char*>(sqlite3_column_text(st, 3))) + "\n";
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+  EXPECT_NE(plan.find("rcpt_addr"), std::string::npos) << plan;
+  EXPECT_NE(plan.find("rcpt_orig"), std::string::npos) << plan;
+  EXPECT_EQ(plan.find("SCAN rcpt"), std::string::npos) << plan;
+}
+
 TEST_F(SqliteStoreTest, BulkLoadDefersIndexesAndACrashMidLoadIsRepaired) {
   const std::string path = dir_.File("t.db");
   {
