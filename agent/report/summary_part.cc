@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <functional>
+#include <future>
 #include <queue>
 
 namespace mailtrail {
@@ -141,11 +142,11 @@ int64_t MergeList(const std::vector<const SummaryPart::Keys*>& lists, Fn fn) {
   for (size_t i = 0; i < lists.size(); ++i) push(i, 0);
   int64_t distinct = 0;
   while (!heads.empty()) {
-    // One key: the same hash and the same text, from any number of parts.
-    const uint64_t hash = heads.top().hash;
-    const std::string_view text = heads.top().text;
-    Candidate c{0, text, {}};
-    while (!heads.empty() && heads.top().hash == hash && heads.top().text == text) {
+    // One key: the same hash and the same text, from any number of parts
+    // (texts compared only when hashes are equal).
+    const Head first = heads.top();
+    Candidate c{0, first.text, {}};
+    for (bool more = true; more;) {
       const Head h = heads.top();
       heads.pop();
       const SummaryPart::Keys& k = *lists[h.list];
@@ -155,6 +156,7 @@ int64_t MergeList(const std::vector<const SummaryPart::Keys*>& lists, Fn fn) {
         c.total += n;
       }
       push(h.list, h.pos + 1);
+      more = !heads.empty() && heads.top().hash == first.hash && heads.top().text == first.text;
     }
     ++distinct;
     fn(c);
@@ -201,8 +203,11 @@ Report MergeParts(const std::vector<std::shared_ptr<const SummaryPart>>& parts, 
     if (distinct) *distinct = n;
     *out = TopOf(best.Sorted());
   };
-  counted(SummaryPart::kSenders, &r.senders, &r.top_senders);
-  counted(SummaryPart::kSendingHosts, &r.sending_hosts, &r.top_sending_hosts);
+  // The two largest lists of a busy day merge on a second thread meanwhile.
+  auto big = std::async(std::launch::async, [&] {
+    counted(SummaryPart::kSenders, &r.senders, &r.top_senders);
+    counted(SummaryPart::kSendingHosts, &r.sending_hosts, &r.top_sending_hosts);
+  });
   counted(SummaryPart::kRejectReasons, nullptr, &r.top_reject_reasons);
   counted(SummaryPart::kRejectedClients, nullptr, &r.top_rejected_clients);
   counted(SummaryPart::kProblems, nullptr, &r.top_delivery_problems);
@@ -213,6 +218,7 @@ Report MergeParts(const std::vector<std::shared_ptr<const SummaryPart>>& parts, 
   for (const Candidate& c : domains.Sorted())
     r.top_recipient_domains.push_back({c.total, std::string(c.text), c.counts});
   r.recipient_addresses = MergeList(lists(SummaryPart::kAddresses), [](const Candidate&) {});
+  big.get();
   return r;
 }
 

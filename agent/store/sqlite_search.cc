@@ -139,6 +139,13 @@ StatusOr<std::vector<HourStamp>> SqliteStore::HourStamps(TimeUs since, TimeUs un
   // window of years costs its busy hours, not its empty ones), one query on a
   // range of the first_seen index alone (it holds the row id): one GROUP BY
   // over the window would sort it.
+  auto version = db_.Prepare("PRAGMA data_version");
+  if (!version.ok()) return version.status();
+  if (version->Step() != SQLITE_ROW) return db_.Error("data_version");
+  const int64_t data_version = version->Int(0);
+  if (stamps_seen_.data_version == data_version && stamps_seen_.since == since &&
+      stamps_seen_.until == until)
+    return stamps_seen_.stamps;
   auto next = db_.Prepare("SELECT min(first_seen) FROM message WHERE first_seen >= ?1");
   if (!next.ok()) return next.status();
   auto st = db_.Prepare(
@@ -168,6 +175,7 @@ StatusOr<std::vector<HourStamp>> SqliteStore::HourStamps(TimeUs since, TimeUs un
     out.push_back({hour * kUsPerSecond, st->Int(0), st->Int(1), st->Int(2), generation});
     from = hour + kHour;
   }
+  stamps_seen_ = {data_version, since, until, out};
   return out;
 }
 

@@ -114,6 +114,14 @@ class SqliteStore : public Store {
   SqliteStmt select_held_, count_held_noqueue_;
   std::unordered_map<std::string, int64_t> noqueue_seen_;  // NOQUEUE identity -> this replay's
   HeldCounts held_, batch_held_;                           // committed; in the open transaction
+  // HourStamps' last answer, good while no connection has committed since
+  // (PRAGMA data_version; this one's own writes forget it): a store nobody
+  // writes answers a report without reading its index again.
+  struct StampsSeen {
+    int64_t data_version = -1;
+    TimeUs since = 0, until = 0;
+    std::vector<HourStamp> stamps;
+  } stamps_seen_;
 };
 
 }  // namespace mailtrail

@@ -62,6 +62,7 @@ class ReportCacheTest : public ::testing::TestWithParam<const char*> {
                                                                : "sqlite:" + dir_.File("store.db");
     StoreOptions o;
     o.agent_name = "report-cache";
+    url_ = url;
     auto store = OpenStore(url, o);
     ASSERT_TRUE(store.ok()) << store.status().message();
     store_ = std::move(*store);
@@ -88,6 +89,7 @@ class ReportCacheTest : public ::testing::TestWithParam<const char*> {
   }
 
   TempDir dir_{"mt_report_cache"};
+  std::string url_;
   std::vector<MessageRecord> records_;
   std::unique_ptr<Store> store_;
   ReportCache cache_;
@@ -161,6 +163,28 @@ TEST_P(ReportCacheTest, RewritingTheNewestRecordChangesItsHoursStamp) {
   ASSERT_EQ(after->size(), 1u);
   EXPECT_EQ((*after)[0].records, (*before)[0].records);
   EXPECT_NE((*after)[0], (*before)[0]);
+}
+
+TEST_P(ReportCacheTest, ARecordWrittenByAnotherConnectionIsSeen) {
+  // The live agent writes through its own connection while the console reads.
+  const TimeUs since = At("2026-11-27T12:00:00Z"), until = At("2026-11-27T18:00:00Z");
+  const std::string before = Cached(since, until, "");
+  MessageRecord changed;
+  for (const MessageRecord& r : records_)
+    if (r.host == "mx" && !r.qid.empty() && r.outcome == Outcome::kDelivered) changed = r;
+  ASSERT_FALSE(changed.qid.empty());
+  changed.is_update = true;
+  changed.outcome = Outcome::kExpired;
+  {
+    StoreOptions o;
+    o.agent_name = "another-writer";
+    auto writer = OpenStore(url_, o);
+    ASSERT_TRUE(writer.ok()) << writer.status().message();
+    ASSERT_TRUE((*writer)->Write({changed}).ok());
+  }
+  const std::string after = Cached(since, until, "");
+  EXPECT_NE(after, before);
+  EXPECT_EQ(after, Direct(since, until, ""));
 }
 
 TEST_P(ReportCacheTest, APurgeAndTheSameRecordsAgainChangeTheStamps) {
