@@ -100,7 +100,7 @@ bool SummaryReads(const RecordColumn& column) {
   static const char* const kRead[] = {"first_seen",    "last_seen",    "outcome",     "qid",
                                       "size",          "sender",       "client_ip",   "client_host",
                                       "reject_action", "reject_stage", "reject_code", "reject_dsn",
-                                      "addr",          "relay",        "dsn",        "subject"};
+                                      "addr",          "relay",        "dsn",         "subject"};
   for (const char* name : kRead)
     if (column.name == name) return true;
   return false;

@@ -6,13 +6,10 @@
 
 #include <gtest/gtest.h>
 
-#include <fstream>
 #include <functional>
 
-#include "agent/replay/replay.h"
-#include "tests/support/corpus.h"
+#include "tests/support/corpus_records.h"
 #include "tests/support/temp_dir.h"
-#include "tests/support/tracker_harness.h"
 
 namespace mailtrail {
 namespace {
@@ -20,20 +17,7 @@ namespace {
 const std::vector<MessageRecord>& CorpusRecords() {
   static const std::vector<MessageRecord> records = [] {
     TempDir dir("mt_summary_part");
-    std::vector<std::string> files;
-    for (const char* name : {"01-inbound-local", "02-smtp-rejects", "03-outbound-relay-bounce",
-                             "05-backscatter-flood", "06-volume"}) {
-      std::ofstream out(dir.File(std::string(name) + ".log"));
-      for (const std::string& line : ReadCorpusLines(std::string(name) + ".log.gz"))
-        out << line << "\n";
-      files.push_back(dir.File(std::string(name) + ".log"));
-    }
-    RecordingSink sink;
-    ReplayOptions options;
-    options.year = 2026;
-    LineCounter counter;
-    EXPECT_TRUE(Replay(files, options, &sink, &counter, nullptr).ok());
-    return sink.records;
+    return ReplayFiveCorpora(dir, /*two_hosts=*/false);
   }();
   return records;
 }

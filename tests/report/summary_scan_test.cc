@@ -4,16 +4,12 @@
 // hosts and keys, in SQLite and in a real MariaDB (tests/support/mariadb.h).
 #include <gtest/gtest.h>
 
-#include <fstream>
-
-#include "agent/replay/replay.h"
 #include "agent/report/summary.h"
 #include "agent/store/store.h"
 #include "base/civil_time.h"
-#include "tests/support/corpus.h"
+#include "tests/support/corpus_records.h"
 #include "tests/support/mariadb.h"
 #include "tests/support/temp_dir.h"
-#include "tests/support/tracker_harness.h"
 
 namespace mailtrail {
 namespace {
@@ -28,24 +24,8 @@ class SummaryScanTest : public ::testing::TestWithParam<const char*> {
  protected:
   void SetUp() override {
     // Corpora 01-03 as host "mx", 05-06 as host "mx2": one store, two hosts.
-    RecordingSink sink;
-    std::vector<std::string> files;
-    for (const char* name : {"01-inbound-local", "02-smtp-rejects", "03-outbound-relay-bounce",
-                             "05-backscatter-flood", "06-volume"}) {
-      const bool second = name[1] == '5' || name[1] == '6';
-      std::ofstream out(dir_.File(std::string(name) + ".log"));
-      for (std::string line : ReadCorpusLines(std::string(name) + ".log.gz")) {
-        if (second && line.size() > 19 && line.compare(15, 4, " mx ") == 0)
-          line.replace(15, 4, " mx2 ");
-        out << line << "\n";
-      }
-      files.push_back(dir_.File(std::string(name) + ".log"));
-    }
-    ReplayOptions options;
-    options.year = 2026;
-    LineCounter counter;
-    ASSERT_TRUE(Replay(files, options, &sink, &counter, nullptr).ok());
-    ASSERT_GT(sink.records.size(), 1000u);
+    const std::vector<MessageRecord> records = ReplayFiveCorpora(dir_, /*two_hosts=*/true);
+    ASSERT_GT(records.size(), 1000u);
     const std::string url = std::string(GetParam()) == "mysql" ? TestMariaDb::Get().NewDatabase()
                                                                : "sqlite:" + dir_.File("store.db");
     StoreOptions o;
@@ -54,7 +34,7 @@ class SummaryScanTest : public ::testing::TestWithParam<const char*> {
     auto store = OpenStore(url, o);
     ASSERT_TRUE(store.ok()) << store.status().message();
     store_ = std::move(*store);
-    ASSERT_TRUE(store_->Write(sink.records).ok());
+    ASSERT_TRUE(store_->Write(records).ok());
   }
 
   // The report through both paths; the narrow one's records checked narrow.

@@ -7,15 +7,12 @@
 
 #include <gtest/gtest.h>
 
-#include <fstream>
 #include <functional>
 
-#include "agent/replay/replay.h"
 #include "base/civil_time.h"
-#include "tests/support/corpus.h"
+#include "tests/support/corpus_records.h"
 #include "tests/support/mariadb.h"
 #include "tests/support/temp_dir.h"
-#include "tests/support/tracker_harness.h"
 
 namespace mailtrail::web {
 namespace {
@@ -33,24 +30,7 @@ class ReportCacheTest : public ::testing::TestWithParam<const char*> {
   void SetUp() override {
     // Corpora 01-03 as host "mx", 05-06 as host "mx2"; every message moved
     // 0-5 hours on by its queue id (a message keeps one identity).
-    std::vector<std::string> files;
-    for (const char* name : {"01-inbound-local", "02-smtp-rejects", "03-outbound-relay-bounce",
-                             "05-backscatter-flood", "06-volume"}) {
-      const bool second = name[1] == '5' || name[1] == '6';
-      std::ofstream out(dir_.File(std::string(name) + ".log"));
-      for (std::string line : ReadCorpusLines(std::string(name) + ".log.gz")) {
-        if (second && line.size() > 19 && line.compare(15, 4, " mx ") == 0)
-          line.replace(15, 4, " mx2 ");
-        out << line << "\n";
-      }
-      files.push_back(dir_.File(std::string(name) + ".log"));
-    }
-    RecordingSink sink;
-    ReplayOptions options;
-    options.year = 2026;
-    LineCounter counter;
-    ASSERT_TRUE(Replay(files, options, &sink, &counter, nullptr).ok());
-    records_ = std::move(sink.records);
+    records_ = ReplayFiveCorpora(dir_, /*two_hosts=*/true);
     ASSERT_GT(records_.size(), 1000u);
     for (size_t i = 0; i < records_.size(); ++i) {
       MessageRecord& r = records_[i];
