@@ -94,18 +94,21 @@ JournalReader::~JournalReader() {
 
 Status JournalReader::SeekHead() {
   current_unread_ = false;
+  message_waits_ = 0;
   const int rc = sd_journal_seek_head(j_);
   return rc < 0 ? Error("seeking its head", rc) : Status::Ok();
 }
 
 Status JournalReader::SeekTime(TimeUs t) {
   current_unread_ = false;
+  message_waits_ = 0;
   const int rc = sd_journal_seek_realtime_usec(j_, static_cast<uint64_t>(t));
   return rc < 0 ? Error("seeking a time", rc) : Status::Ok();
 }
 
 Status JournalReader::SeekTail() {
   current_unread_ = false;
+  message_waits_ = 0;
   int rc = sd_journal_seek_tail(j_);
   if (rc < 0) return Error("seeking its tail", rc);
   // On the newest entry (if any), so that its cursor is the position now and
@@ -123,6 +126,7 @@ Status JournalReader::SeekTail() {
 
 Status JournalReader::SeekAfter(const std::string& cursor) {
   current_unread_ = false;
+  message_waits_ = 0;
   int rc = sd_journal_seek_cursor(j_, cursor.c_str());
   if (rc < 0) return Error("seeking the saved cursor", rc);
   cursor_ = cursor;
@@ -194,7 +198,7 @@ bool AllDigits(const std::string& s) {
 }
 }  // namespace
 
-void JournalReader::BuildLine(TimeUs realtime) {
+bool JournalReader::BuildLine(TimeUs realtime) {
   line_.clear();
   AppendStamp(realtime, &line_);
   line_ += ' ';
@@ -214,11 +218,20 @@ void JournalReader::BuildLine(TimeUs realtime) {
     line_ += ']';
   }
   line_ += ": ";
-  if (Field("MESSAGE", &field_)) {
-    for (char& c : field_)
-      if (c == '\n' || c == '\r') c = ' ';
-    line_ += field_;
-  }
+  if (!Field("MESSAGE", &field_)) return false;
+  for (char& c : field_)
+    if (c == '\n' || c == '\r') c = ' ';
+  line_ += field_;
+  return true;
+}
+
+Status JournalReader::KeepCursor() {
+  if (!keep_cursor_) return Status::Ok();
+  char* c = nullptr;
+  if (const int rc = sd_journal_get_cursor(j_, &c); rc < 0) return Error("reading a cursor", rc);
+  cursor_ = c;
+  std::free(c);
+  return Status::Ok();
 }
 
 StatusOr<bool> JournalReader::Wait(TimeUs timeout) {
@@ -248,16 +261,24 @@ StatusOr<size_t> JournalReader::Poll(LineHandler* handler, size_t max_lines, Tim
       current_unread_ = true;  // left for a later, wider read
       break;
     }
-    if (keep_cursor_) {
-      char* c = nullptr;
-      if ((rc = sd_journal_get_cursor(j_, &c)) < 0) return Error("reading a cursor", rc);
-      cursor_ = c;
-      std::free(c);
-    }
     ++examined;
+    if (!Matches()) {
+      if (Status st = KeepCursor(); !st.ok()) return st;
+      ++counters_.entries;
+      continue;
+    }
+    if (!BuildLine(static_cast<TimeUs>(realtime))) {
+      if (message_waits_ < kMessageWaits) {  // being written, most likely (above)
+        ++message_waits_;
+        ++counters_.message_waits;
+        current_unread_ = true;
+        break;
+      }
+      ++counters_.without_message;
+    }
+    message_waits_ = 0;
+    if (Status st = KeepCursor(); !st.ok()) return st;
     ++counters_.entries;
-    if (!Matches()) continue;
-    BuildLine(static_cast<TimeUs>(realtime));
     TailLine line;
     line.overlong = line_.size() > kMaxLine;
     line.bytes = std::string_view(line_).substr(0, kMaxLine);

@@ -39,11 +39,17 @@ Status ReplayJournal(const JournalSource& source, TimeUs since, TimeUs until,
   MessageTracker tracker(options.tracker, sink);
   ReplayLines lines(&tracker, counter);
   // Until a round examines no entry: the end, or `until`. (A round that
-  // hands on nothing may still have examined other services' entries.)
+  // hands on nothing may still have examined other services' entries.) A
+  // round that stopped at an entry whose MESSAGE is being written waits for
+  // the journal to change (or 50 ms) and reads it again (JournalReader::Poll).
   for (;;) {
     const int64_t before = (*reader)->counters().entries;
     auto n = (*reader)->Poll(&lines, 20000, until);
     if (!n.ok()) return n.status();
+    if ((*reader)->waiting_for_message()) {
+      (void)(*reader)->Wait(50 * kUsPerSecond / 1000);  // files opened by name: no wait
+      continue;
+    }
     if ((*reader)->counters().entries == before) break;
   }
   tracker.FlushAll();

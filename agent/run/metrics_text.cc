@@ -89,6 +89,16 @@ std::string Agent::RenderMetrics() const {
   if (journal_)  // the journal as one more log, named "journal"
     Sample(&out, "mailtrail_log_lines_total{log=\"journal\"}",
            static_cast<double>(journal_->counters().lines));
+  if (journal_) {  // entries read while their writer was still linking their fields
+    Metric(&out, "mailtrail_journal_message_waits_total", "counter",
+           "Polls that waited for an entry's MESSAGE to be written.");
+    Sample(&out, "mailtrail_journal_message_waits_total",
+           static_cast<double>(journal_->counters().message_waits));
+    Metric(&out, "mailtrail_journal_entries_without_message_total", "counter",
+           "Journal entries taken without a MESSAGE after the waits.");
+    Sample(&out, "mailtrail_journal_entries_without_message_total",
+           static_cast<double>(journal_->counters().without_message));
+  }
   per_log("mailtrail_log_bytes_total", "counter", "Bytes read from each log.",
           [](const FileStream& s) { return s.counters().bytes; });
   per_log("mailtrail_log_rotations_total", "counter", "Rotations followed per log.",
