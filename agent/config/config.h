@@ -88,6 +88,9 @@ struct EnforceConfig {
   std::string access_map_type = "lmdb";
   std::string header_checks;  // "" = off
   TimeUs reload_interval = 60 * kUsPerSecond;
+  // Every backend is applied again this often, repairing what was changed
+  // behind the agent's back (`nft flush ruleset`, a table edited by hand).
+  TimeUs recheck_interval = 30 * kUsPerSecond;
   bool postfix_reload = true;  // false: header_checks written, never reloaded
   bool dry_run = false;
   bool nftables = false;  // the nftables backend (needs CAP_NET_ADMIN)

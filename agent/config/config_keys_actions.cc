@@ -183,6 +183,11 @@ void EnforceKeys(std::vector<KeyDef<Config>>* t) {
                                   "at most one postfix reload for header_checks this often", false,
                                   &EnforceConfig::reload_interval, 1, 86400, kS)),
       Lift(&C::enforce,
+           Integer<EnforceConfig>("enforce", "recheck_interval_s",
+                                  "apply every backend again this often (repairs a flushed "
+                                  "firewall or an edited table)",
+                                  false, &EnforceConfig::recheck_interval, 1, 3600, kS)),
+      Lift(&C::enforce,
            Boolean<EnforceConfig>("enforce", "postfix_reload",
                                   "false: header_checks is written, Postfix never reloaded", false,
                                   &EnforceConfig::postfix_reload)),

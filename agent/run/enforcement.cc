@@ -8,8 +8,8 @@
 
 namespace mailtrail {
 
-Enforcement::Enforcement(const Config& c, TimeUs recheck_interval)
-    : c_(c), reconciler_(c.enforce.dry_run), recheck_interval_(recheck_interval) {
+Enforcement::Enforcement(const Config& c)
+    : c_(c), reconciler_(c.enforce.dry_run), recheck_interval_(c.enforce.recheck_interval) {
   nft_.ports = c.enforce.firewall_ports;
   iptc_.ports = c.enforce.firewall_ports;
   for (auto& a : Build(c)) {

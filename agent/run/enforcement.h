@@ -25,7 +25,8 @@ namespace mailtrail {
 
 class Enforcement {
  public:
-  explicit Enforcement(const Config& c, TimeUs recheck_interval = 30 * kUsPerSecond);
+  // Rechecks every c.enforce.recheck_interval.
+  explicit Enforcement(const Config& c);
   // Whether any backend is configured.
   bool any() const { return any_; }
   // Makes the backends hold `desired`; rechecks them all when the interval

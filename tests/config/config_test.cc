@@ -62,6 +62,7 @@ TEST(Config, TheExampleFileHoldsExactlyTheDefaults) {
   EXPECT_EQ(c->enforce.access_map_type, d.enforce.access_map_type);
   EXPECT_EQ(c->enforce.header_checks, d.enforce.header_checks);
   EXPECT_EQ(c->enforce.reload_interval, d.enforce.reload_interval);
+  EXPECT_EQ(c->enforce.recheck_interval, d.enforce.recheck_interval);
   EXPECT_EQ(c->enforce.dry_run, d.enforce.dry_run);
   EXPECT_EQ(c->enforce.nftables, d.enforce.nftables);
   EXPECT_EQ(c->enforce.nftables_remove_on_stop, d.enforce.nftables_remove_on_stop);
@@ -164,6 +165,10 @@ TEST(Config, DetectionAndBlockKeysAreChecked) {
   EXPECT_EQ(bad_port.status().message(),
             "t.toml:3: firewall_ports must hold ports from 1 to 65535");
   EXPECT_FALSE(ParseConfig("[enforce]\nfirewall_ports = []\n", "t.toml").ok());
+  auto recheck = ParseConfig("[enforce]\nrecheck_interval_s = 2\n", "t.toml");
+  ASSERT_TRUE(recheck.ok()) << recheck.status().message();
+  EXPECT_EQ(recheck->enforce.recheck_interval, 2 * kUsPerSecond);
+  EXPECT_FALSE(ParseConfig("[enforce]\nrecheck_interval_s = 0\n", "t.toml").ok());
   auto listen = ParseConfig("[policy]\nlisten = \"0.0.0.0:10031\"\n", "t.toml");
   ASSERT_FALSE(listen.ok());
   EXPECT_EQ(listen.status().message(),
