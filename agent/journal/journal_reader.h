@@ -85,9 +85,12 @@ class JournalReader {
   // sd-journal skips a data object caught in between as bad, as if the field
   // were absent. A syslog message always has a MESSAGE, and it is nearly
   // always a new object: without this wait a line read at that moment was
-  // handed on empty and lost (a record short of a field, under load). Other
-  // fields new with the entry (a new process's SYSLOG_PID) can be caught in
-  // the same window; that is not guarded (docs/install.md, "the journal").
+  // handed on empty and lost (a record short of a field, under load). The
+  // writers link an entry's objects in the order they appended them, and a
+  // syslog entry's own fields (SYSLOG_IDENTIFIER, SYSLOG_PID) come before its
+  // MESSAGE: a new MESSAGE that reads means they are linked too. Only an
+  // entry whose MESSAGE repeats an earlier one's can still show a new
+  // process's SYSLOG_PID as absent (docs/install.md, "the journal").
   StatusOr<size_t> Poll(LineHandler* handler, size_t max_lines, TimeUs until = 0);
   static constexpr int kMessageWaits = 10;
   // Whether the last Poll stopped at an entry whose MESSAGE it waits for: a
