@@ -151,10 +151,6 @@ def metric(port, name):
     return total
 
 
-def checkpoint_bytes(port):
-    return metric(port, "mailtrail_checkpoint_bytes_total")
-
-
 def stats_agree(binary, store, want):
     """`mailtrail stats` shows the queue files read and vanished that the agent's
     metrics counted (issue 18), from the status row it saved at its stop."""
@@ -358,19 +354,22 @@ def inside(binary, server):
         t = Traffic(MX, truth)
         # 1. Ordinary traffic, the agent SIGKILLed in the middle and restarted.
         # While it is down smtpd finds no policy service and goes on (DUNNO).
+        failed = []
+
         def at_round(i):
             if i == 3:
-                # Where the kill falls, made certain: the queue files of the
-                # three quiet messages sent so far were read and their facts
-                # given to the records (open ones, then kept by the next
-                # checkpoint; or closed ones, written). A file read after the
-                # last checkpoint before a kill is lost with it: not tested.
-                enriched = lambda: metric(metrics_port, "mailtrail_records_enriched_total") >= 3
-                wait_for("the quiet messages' queue files read", enriched, 30)
-                before = checkpoint_bytes(metrics_port)
-                deadline = time.time() + 3  # a checkpoint comes only if something changed
-                while checkpoint_bytes(metrics_port) <= before and time.time() < deadline:
-                    time.sleep(0.05)
+                # Where the kill falls, made certain: the three quiet messages
+                # sent so far are closed and committed with the subjects their
+                # queue files gave (the files are gone when the agent is back).
+                # Only a commit makes a fact safe from a SIGKILL: the enriched
+                # counter counts in memory (NDRs' DSN Content-Type too), and a
+                # checkpoint counted in the metrics is queued, not committed;
+                # waiting on those failed under load. A file read after the last
+                # commit before a kill is lost with it: not tested here (the
+                # open-message case is Agent.QueueFileFactsSurviveARestart...).
+                kept = lambda: len(search(binary, store, "--subject", "Unlogged subject")) >= 3
+                if not wait_for("the quiet messages' subjects committed", kept, 60):
+                    failed.append("quiet subjects not committed before the kill")
                 agent.kill()
                 print("agent SIGKILLed after %d transactions" % len(t.rows))
             elif i == 5:
@@ -378,6 +377,9 @@ def inside(binary, server):
                 print("agent restarted after %d transactions" % len(t.rows))
         normal_traffic(t, at_round)
         print("ordinary traffic: %d transactions" % len(t.rows))
+        for f in failed:
+            print("FAIL:", f)
+            ok = False
         if not wait_for("Postfix's queue to drain", pf.queue_empty, 60):
             ok = False
         first_reload = os.stat(stamp).st_mtime
