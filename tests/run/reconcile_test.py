@@ -48,7 +48,7 @@ def main():
             f.write('[store]\nurl = "%s"\n[logs]\npaths = ["%s"]\n'
                     '[writer]\nflush_interval_ms = 100\n'
                     '[enforce]\naccess_map = "%s"\nheader_checks = "%s"\npostfix_reload = false\n'
-                    '[blocks]\nallow_mynetworks = false\npostfix_config_dir = "%s"\n'
+                    'recheck_interval_s = 2\n[blocks]\nallow_mynetworks = false\npostfix_config_dir = "%s"\n'
                     % (store, log, access, checks, tmp))
         err = open(os.path.join(tmp, "agent.err"), "w")
         agent = subprocess.Popen([binary, "run", "--config", cfg], stderr=err)
@@ -56,7 +56,7 @@ def main():
                         lambda: "following" in open(os.path.join(tmp, "agent.err")).read()):
             return 1
         for kind, key in (("ip", IP), ("subject", SUBJECT)):
-            subprocess.run([binary, "blocks", "add", kind, key, "--for", "60s", "--store", store],
+            subprocess.run([binary, "blocks", "add", kind, key, "--for", "20s", "--store", store],
                            check=True, stdout=subprocess.DEVNULL)
         held = lambda: (query("lmdb", access, IP) and
                         query("pcre", checks, "Subject: " + SUBJECT))
