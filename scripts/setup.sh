@@ -70,10 +70,17 @@ demo() {
   echo; echo "The database is $db; try: $bin search --store sqlite:$db --help"
 }
 
+# Says how long a step took (CI's time is budgeted: docs/testing.md).
+timed() {
+  local start=$SECONDS
+  "$@"
+  echo "setup: $1 took $((SECONDS - start)) s"
+}
+
 run_tests() {
   # The parser, tracker and checkpoint decoders under libFuzzer, ASan and UBSan;
   # then every ctest test (its summary is the last thing printed).
-  tests/fuzz/run.sh 100000
+  timed tests/fuzz/run.sh 100000
   (cd "$build_dir" && ctest --output-on-failure -j2)
 }
 
@@ -96,7 +103,7 @@ package() {
 
 case $job in
   demo) install_missing; build; demo ;;
-  test) install_missing; build; run_tests ;;
+  test) timed install_missing; timed build; run_tests ;;
   build) install_missing; build ;;
   package) install_missing; package ;;
   *) echo "usage: $0 demo|test|build|package" >&2; exit 2 ;;

@@ -168,9 +168,11 @@ Status SqliteStore::BeginBulkLoad() {
   for (const auto& n : names) sql += "DROP INDEX \"" + n + "\";";  // names from our own DDL
   if (Status st = db_.Exec(sql + "COMMIT;"); !st.ok()) return st;
   dict_index_deferred_ = bloom_valid_;
-  // Checkpoint once at the end instead of every 1000 pages: pages that every
-  // batch touches (dictionary, last leaves) are then copied to the file once.
-  return db_.Exec("PRAGMA wal_autocheckpoint = 0; PRAGMA threads = 2;");
+  // Checkpoint seldom instead of every 1000 pages (kBulkWalPages): pages
+  // that every batch touches (dictionary, last leaves) are copied to the file
+  // once per checkpoint, and the WAL is reused after each (no reader).
+  return db_.Exec("PRAGMA wal_autocheckpoint = " + std::to_string(bulk_wal_pages_) +
+                  "; PRAGMA threads = 2;");
 }
 
 Status SqliteStore::EndBulkLoad() {
