@@ -82,8 +82,8 @@ StatusOr<std::unique_ptr<JournalReader>> JournalReader::Open(const JournalSource
   }
   // Inotify on the directories: new files and entries are seen by
   // sd_journal_process() at the next Poll. Files opened by name are not
-  // watched (sd-journal refuses): their new entries are read all the same,
-  // new files are not looked for.
+  // watched for changes: their new entries are read all the same, new files
+  // are not looked for.
   r->watching_ = sd_journal_get_fd(r->j_) >= 0;
   return r;
 }
@@ -94,21 +94,21 @@ JournalReader::~JournalReader() {
 
 Status JournalReader::SeekHead() {
   current_unread_ = false;
-  message_waits_ = 0;
+  waits_ = 0;
   const int rc = sd_journal_seek_head(j_);
   return rc < 0 ? Error("seeking its head", rc) : Status::Ok();
 }
 
 Status JournalReader::SeekTime(TimeUs t) {
   current_unread_ = false;
-  message_waits_ = 0;
+  waits_ = 0;
   const int rc = sd_journal_seek_realtime_usec(j_, static_cast<uint64_t>(t));
   return rc < 0 ? Error("seeking a time", rc) : Status::Ok();
 }
 
 Status JournalReader::SeekTail() {
   current_unread_ = false;
-  message_waits_ = 0;
+  waits_ = 0;
   int rc = sd_journal_seek_tail(j_);
   if (rc < 0) return Error("seeking its tail", rc);
   // On the newest entry (if any), so that its cursor is the position now and
@@ -126,7 +126,7 @@ Status JournalReader::SeekTail() {
 
 Status JournalReader::SeekAfter(const std::string& cursor) {
   current_unread_ = false;
-  message_waits_ = 0;
+  waits_ = 0;
   int rc = sd_journal_seek_cursor(j_, cursor.c_str());
   if (rc < 0) return Error("seeking the saved cursor", rc);
   cursor_ = cursor;
@@ -207,22 +207,32 @@ bool JournalReader::BuildLine(TimeUs realtime) {
   else
     line_ += "localhost";
   line_ += ' ';
-  if ((Field("SYSLOG_IDENTIFIER", &field_) || Field("_COMM", &field_)) && !field_.empty())
+  bool complete = true;
+  bool postfix = false;
+  if (Field("SYSLOG_IDENTIFIER", &field_) && !field_.empty()) {
+    postfix = field_.rfind("postfix", 0) == 0;
     AppendToken(field_, &line_);
-  else
-    line_ += "unknown";
+  } else {
+    complete = false;  // every syslog message has one
+    if (Field("_COMM", &field_) && !field_.empty())
+      AppendToken(field_, &line_);
+    else
+      line_ += "unknown";
+  }
   if ((Field("SYSLOG_PID", &field_) && AllDigits(field_)) ||
       (Field("_PID", &field_) && AllDigits(field_))) {
     line_ += '[';
     line_ += field_;
     line_ += ']';
+  } else if (postfix) {
+    complete = false;  // Postfix logs with LOG_PID: its lines always have one
   }
   line_ += ": ";
   if (!Field("MESSAGE", &field_)) return false;
   for (char& c : field_)
     if (c == '\n' || c == '\r') c = ' ';
   line_ += field_;
-  return true;
+  return complete;
 }
 
 Status JournalReader::KeepCursor() {
@@ -241,12 +251,53 @@ StatusOr<bool> JournalReader::Wait(TimeUs timeout) {
   return rc != SD_JOURNAL_NOP;
 }
 
+StatusOr<bool> JournalReader::IsNewest() {
+  char* c = nullptr;
+  int rc = sd_journal_get_cursor(j_, &c);
+  if (rc < 0) return Error("reading a cursor", rc);
+  const std::string here = c;
+  std::free(c);
+  if ((rc = sd_journal_next(j_)) < 0) return Error("reading " + name_, rc);
+  if (rc == 0) return true;  // still on it (sd_journal_next moves only to an entry)
+  // Back: one step, or by its cursor should another file have put an entry
+  // between the two meanwhile.
+  rc = sd_journal_previous(j_);
+  if (rc > 0 && sd_journal_test_cursor(j_, here.c_str()) > 0) return false;
+  if ((rc = sd_journal_seek_cursor(j_, here.c_str())) < 0 || (rc = sd_journal_next(j_)) < 0)
+    return Error("finding the entry being read again", rc);
+  if (sd_journal_test_cursor(j_, here.c_str()) <= 0)
+    return Status::IoError("journal: the entry being read is gone from " + name_);
+  return false;
+}
+
+bool JournalReader::WaitedEnough() const {
+  if (waits_ < kWaitPolls) return false;
+  return clock_ == nullptr || clock_->MonotonicNow() - first_wait_ >= kWaitTime;
+}
+
+Status JournalReader::Reposition() {
+  if (!keep_cursor_) return Status::IoError("journal: no cursor kept to read on from");
+  const int waits = waits_;
+  const TimeUs first_wait = first_wait_;
+  Status st = cursor_.empty() ? SeekHead() : SeekAfter(cursor_);
+  waits_ = waits;
+  first_wait_ = first_wait;
+  return st;
+}
+
 StatusOr<size_t> JournalReader::Poll(LineHandler* handler, size_t max_lines, TimeUs until) {
   int rc = watching_ ? sd_journal_process(j_) : 0;
   if (rc < 0) return Error("following " + name_, rc);
+  // Files came or went (a rotation renames the active file): an entry left
+  // unread is found again after the last one taken.
+  if (rc == SD_JOURNAL_INVALIDATE && current_unread_ && keep_cursor_) {
+    if (Status st = Reposition(); !st.ok()) return st;
+  }
   size_t lines = 0, examined = 0;
   const size_t max_examined = max_lines * kEntriesPerLine;
+  bool repositioned = false;
   while (lines < max_lines && examined < max_examined) {
+    const bool resumed = current_unread_;
     if (current_unread_) {
       current_unread_ = false;
     } else {
@@ -255,8 +306,13 @@ StatusOr<size_t> JournalReader::Poll(LineHandler* handler, size_t max_lines, Tim
       if (rc == 0) break;
     }
     uint64_t realtime = 0;
-    if ((rc = sd_journal_get_realtime_usec(j_, &realtime)) < 0)
-      return Error("reading a time stamp", rc);
+    rc = sd_journal_get_realtime_usec(j_, &realtime);
+    if (rc == -EADDRNOTAVAIL && resumed && !repositioned && keep_cursor_) {
+      repositioned = true;  // its file went away under it (above)
+      if (Status st = Reposition(); !st.ok()) return st;
+      continue;
+    }
+    if (rc < 0) return Error("reading a time stamp", rc);
     if (until != 0 && static_cast<TimeUs>(realtime) > until) {
       current_unread_ = true;  // left for a later, wider read
       break;
@@ -265,18 +321,28 @@ StatusOr<size_t> JournalReader::Poll(LineHandler* handler, size_t max_lines, Tim
     if (!Matches()) {
       if (Status st = KeepCursor(); !st.ok()) return st;
       ++counters_.entries;
+      waits_ = 0;
       continue;
     }
     if (!BuildLine(static_cast<TimeUs>(realtime))) {
-      if (message_waits_ < kMessageWaits) {  // being written, most likely (above)
-        ++message_waits_;
-        ++counters_.message_waits;
+      // A field it must have did not read (the header says why). An entry
+      // with a later one after it was written whole before that one: read
+      // again, it is what it is. The newest may still be being written.
+      auto newest = IsNewest();
+      if (!newest.ok()) return newest.status();
+      if (*newest && !WaitedEnough()) {
+        if (waits_++ == 0 && clock_) first_wait_ = clock_->MonotonicNow();
+        ++counters_.waits;
         current_unread_ = true;
         break;
       }
-      ++counters_.without_message;
+      if (!*newest && BuildLine(static_cast<TimeUs>(realtime))) {
+        ++counters_.completed;
+      } else {
+        ++counters_.incomplete;
+      }
     }
-    message_waits_ = 0;
+    waits_ = 0;
     if (Status st = KeepCursor(); !st.ok()) return st;
     ++counters_.entries;
     TailLine line;

@@ -34,6 +34,7 @@
 
 #include "agent/tail/file_stream.h"
 #include "base/civil_time.h"
+#include "base/clock.h"
 #include "base/status.h"
 
 typedef struct sd_journal sd_journal;
@@ -51,10 +52,12 @@ struct JournalSource {
 struct JournalCounters {
   int64_t entries = 0;  // examined
   int64_t lines = 0;    // matched and handed on
-  // Polls that stopped at an entry whose MESSAGE could not be read yet, and
-  // entries handed on without one after kMessageWaits such Polls.
-  int64_t message_waits = 0;
-  int64_t without_message = 0;
+  // Polls that stopped at the newest entry because a field it must have did
+  // not read yet (Poll); entries that lacked one and had it when read again
+  // after a later entry was there; entries handed on without it.
+  int64_t waits = 0;
+  int64_t completed = 0;
+  int64_t incomplete = 0;
 };
 
 // Whether `rule` is a valid match rule (FIELD is upper case letters, digits and
@@ -78,24 +81,28 @@ class JournalReader {
   // Hands the lines of new matching entries to `handler`, at most max_lines;
   // entries after `until` (0: no end) are left unread. Returns how many.
   //
-  // A matching entry whose MESSAGE cannot be read ends the Poll, unread, and
-  // is read again by the next one, up to kMessageWaits Polls; then it is
-  // handed on without a message. Why: a writer (journald, journal-remote)
-  // makes an entry visible before it links the entry's new data objects, and
-  // sd-journal skips a data object caught in between as bad, as if the field
-  // were absent. A syslog message always has a MESSAGE, and it is nearly
-  // always a new object: without this wait a line read at that moment was
-  // handed on empty and lost (a record short of a field, under load). The
-  // writers link an entry's objects in the order they appended them, and a
-  // syslog entry's own fields (SYSLOG_IDENTIFIER, SYSLOG_PID) come before its
-  // MESSAGE: a new MESSAGE that reads means they are linked too. Only an
-  // entry whose MESSAGE repeats an earlier one's can still show a new
-  // process's SYSLOG_PID as absent (docs/install.md, "the journal").
+  // A writer (journald, journal-remote) makes an entry visible before it
+  // links the entry's new data objects, one after the other; an object caught
+  // between the two stores that link it is bad to sd-journal, which skips it
+  // as if the field were absent. So a line read at that instant could lack
+  // its MESSAGE (and was lost: the journal tests' flake under load), its
+  // SYSLOG_IDENTIFIER, or a new process's PID. A matching entry that lacks
+  // one of them (a PID only where the identifier begins with "postfix":
+  // Postfix logs with LOG_PID) is read again: at once if a later entry is
+  // there (a writer finishes an entry before it appends the next), else at
+  // the next Polls, the Poll stopping before it (unread, the cursor on the
+  // entry before), until kWaitPolls Polls and kWaitTime on the clock (if set)
+  // have passed; then it is handed on as it is (counters().incomplete).
+  // Entries that do not match are not waited for: a custom match rule on a
+  // field new with the entry can pass one over (docs/install.md).
   StatusOr<size_t> Poll(LineHandler* handler, size_t max_lines, TimeUs until = 0);
-  static constexpr int kMessageWaits = 10;
-  // Whether the last Poll stopped at an entry whose MESSAGE it waits for: a
+  static constexpr int kWaitPolls = 3;
+  static constexpr TimeUs kWaitTime = kUsPerSecond;
+  // Whether the last Poll stopped at the newest entry to wait for it: a
   // reader that reads to the end (replay) polls again, after Wait().
-  bool waiting_for_message() const { return message_waits_ > 0; }
+  bool waiting() const { return waits_ > 0; }
+  // The clock kWaitTime is measured on (not owned); without one only Polls count.
+  void set_clock(const Clock* clock) { clock_ = clock; }
 
   // Blocks until the journal changes (new entries or files, as inotify tells)
   // or `timeout` (real time; sd-journal takes no clock) passes: true if it
@@ -124,9 +131,16 @@ class JournalReader {
   };
   bool Matches();
   bool Field(const char* name, std::string* value);
-  // False if the entry's MESSAGE could not be read (the line has none).
+  // False if a field the entry must have could not be read (Poll).
   bool BuildLine(TimeUs realtime);
   Status KeepCursor();  // the current entry's, when it is done with
+  // Whether the current entry is the newest one; if not, the reader is back
+  // on it.
+  StatusOr<bool> IsNewest();
+  bool WaitedEnough() const;
+  // Back after the last entry taken (the current one's file went away),
+  // keeping the wait's count.
+  Status Reposition();
 
   sd_journal* j_ = nullptr;
   std::string name_;
@@ -135,7 +149,9 @@ class JournalReader {
   bool watching_ = false;  // inotify set up (sd_journal_get_fd)
   bool keep_cursor_ = true;
   bool current_unread_ = false;  // positioned on an entry not handed on yet
-  int message_waits_ = 0;        // Polls the current entry's MESSAGE was waited for
+  int waits_ = 0;                // Polls the current entry was waited for
+  TimeUs first_wait_ = 0;        // on clock_, when the first of them stopped
+  const Clock* clock_ = nullptr;
   std::string cursor_;
   std::string line_, field_;
   JournalCounters counters_;

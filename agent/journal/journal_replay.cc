@@ -1,5 +1,8 @@
 #include "agent/journal/journal_replay.h"
 
+#include <chrono>
+#include <thread>
+
 #include "parsers/line_parser.h"
 
 namespace mailtrail {
@@ -40,14 +43,15 @@ Status ReplayJournal(const JournalSource& source, TimeUs since, TimeUs until,
   ReplayLines lines(&tracker, counter);
   // Until a round examines no entry: the end, or `until`. (A round that
   // hands on nothing may still have examined other services' entries.) A
-  // round that stopped at an entry whose MESSAGE is being written waits for
+  // round that stopped at the newest entry, still being written, waits for
   // the journal to change (or 50 ms) and reads it again (JournalReader::Poll).
   for (;;) {
     const int64_t before = (*reader)->counters().entries;
     auto n = (*reader)->Poll(&lines, 20000, until);
     if (!n.ok()) return n.status();
-    if ((*reader)->waiting_for_message()) {
-      (void)(*reader)->Wait(50 * kUsPerSecond / 1000);  // files opened by name: no wait
+    if ((*reader)->waiting()) {
+      constexpr TimeUs kPause = 50 * kUsPerSecond / 1000;
+      if (!(*reader)->Wait(kPause).ok()) std::this_thread::sleep_for(std::chrono::microseconds(kPause));
       continue;
     }
     if ((*reader)->counters().entries == before) break;

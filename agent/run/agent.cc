@@ -257,6 +257,7 @@ Status Agent::StartJournal(const Checkpoint* saved) {
     auto reader = JournalReader::Open(*options_.journal);
     if (!reader.ok()) return reader.status();
     journal_ = std::move(*reader);
+    journal_->set_clock(clock_);  // how long an entry still being written is waited for
     // Its lines' RFC 3339 stamps carry their year: the parser guesses none.
     journal_state_.emplace(StreamState{LineCounter(), DatedLineParser::WithYear(0, 1970)});
   }

@@ -90,14 +90,16 @@ std::string Agent::RenderMetrics() const {
     Sample(&out, "mailtrail_log_lines_total{log=\"journal\"}",
            static_cast<double>(journal_->counters().lines));
   if (journal_) {  // entries read while their writer was still linking their fields
-    Metric(&out, "mailtrail_journal_message_waits_total", "counter",
-           "Polls that waited for an entry's MESSAGE to be written.");
-    Sample(&out, "mailtrail_journal_message_waits_total",
-           static_cast<double>(journal_->counters().message_waits));
-    Metric(&out, "mailtrail_journal_entries_without_message_total", "counter",
-           "Journal entries taken without a MESSAGE after the waits.");
-    Sample(&out, "mailtrail_journal_entries_without_message_total",
-           static_cast<double>(journal_->counters().without_message));
+    const JournalCounters& jc = journal_->counters();
+    Metric(&out, "mailtrail_journal_waits_total", "counter",
+           "Polls that waited for the newest journal entry to be written whole.");
+    Sample(&out, "mailtrail_journal_waits_total", static_cast<double>(jc.waits));
+    Metric(&out, "mailtrail_journal_entries_read_again_total", "counter",
+           "Journal entries that lacked a field and had it when read again.");
+    Sample(&out, "mailtrail_journal_entries_read_again_total", static_cast<double>(jc.completed));
+    Metric(&out, "mailtrail_journal_incomplete_entries_total", "counter",
+           "Journal entries taken without a MESSAGE, identifier or Postfix PID.");
+    Sample(&out, "mailtrail_journal_incomplete_entries_total", static_cast<double>(jc.incomplete));
   }
   per_log("mailtrail_log_bytes_total", "counter", "Bytes read from each log.",
           [](const FileStream& s) { return s.counters().bytes; });

@@ -16,6 +16,8 @@
 #include <string>
 #include <vector>
 
+#include "tests/support/fake_clock.h"
+
 namespace mailtrail {
 namespace {
 
@@ -250,71 +252,154 @@ off_t DataObjectEntryCount(const std::string& path, const std::string& payload) 
     if (at < head || bytes[at - head] != 1) continue;
     uint64_t size = 0;
     std::memcpy(&size, bytes.data() + at - head + 8, sizeof size);
-    if (size == head + payload.size() || size >= head + payload.size())
+    if (size == head + payload.size())
       return static_cast<off_t>(at - head + 56);
   }
   return -1;
 }
 
 // A writer (journald, systemd-journal-remote) makes an entry visible before it
-// links the entry's new data objects: for that moment the new MESSAGE object
-// has its first entry set and a count of 0, which sd-journal takes for a bad
-// object and skips, as if the entry had no MESSAGE. Under load that moment
-// can last, and the line was handed on empty and lost. Here it is made to
-// last: the last entry's MESSAGE object is put back in that state by hand.
-// The entry waits (the Poll stops before it); once its object is complete it
-// is read, message and all, and nothing after it is lost.
-TEST_F(JournalReaderTest, AnEntryWhoseMessageIsStillBeingLinkedIsReadOnceItIs) {
-  const std::string f = Write("a.journal", Numbered(3));
-  const off_t count_at = DataObjectEntryCount(f, "MESSAGE=connect from n2[192.0.2.1]");
-  ASSERT_GT(count_at, 0);
-  const int fd = ::open(f.c_str(), O_RDWR);
-  ASSERT_GE(fd, 0);
-  uint64_t linked = 0;
-  ASSERT_EQ(::pread(fd, &linked, sizeof linked, count_at), 8);
-  ASSERT_EQ(linked, 1u);
-  const uint64_t in_between = 0;
-  ASSERT_EQ(::pwrite(fd, &in_between, sizeof in_between, count_at), 8);
+// links the entry's new data objects: between the two writes that link one,
+// the object has its first entry set and a count of 0, which sd-journal takes
+// for a bad object and skips, as if the field were absent. Under load that
+// instant can last, and a line read then was handed on without its message
+// and lost. Here the instant is made to last: one object of the newest entry
+// is put in that state by hand (InBetween), and let go (Done).
+class EntryBeingWritten {
+ public:
+  // The data object holding `payload` ("FIELD=value") in the file at `path`.
+  EntryBeingWritten(const std::string& path, const std::string& payload)
+      : at_(DataObjectEntryCount(path, payload)), fd_(::open(path.c_str(), O_RDWR)) {}
+  ~EntryBeingWritten() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  bool InBetween() {
+    if (at_ <= 0 || fd_ < 0 || ::pread(fd_, &linked_, 8, at_) != 8 || linked_ != 1) return false;
+    const uint64_t zero = 0;
+    return ::pwrite(fd_, &zero, 8, at_) == 8;
+  }
+  bool Done() { return ::pwrite(fd_, &linked_, 8, at_) == 8; }
 
+ private:
+  off_t at_;
+  int fd_;
+  uint64_t linked_ = 0;
+};
+
+// The newest entry's MESSAGE being linked: the Poll stops before it (unread,
+// the cursor on the entry before, so a reader resumed from that cursor reads
+// it once too); once its object is complete it is read, message and all.
+TEST_F(JournalReaderTest, TheNewestEntryIsWaitedForWhileItsMessageIsBeingLinked) {
+  const std::string f = Write("a.journal", Numbered(3));
+  EntryBeingWritten message(f, "MESSAGE=connect from n2[192.0.2.1]");
+  ASSERT_TRUE(message.InBetween());
   auto r = Open({{}, {dir_}, {}});
   ASSERT_TRUE(r->SeekHead().ok());
   Collect got;
   EXPECT_EQ(*r->Poll(&got, 100), 2u);
-  EXPECT_TRUE(r->waiting_for_message());
+  EXPECT_TRUE(r->waiting());
   EXPECT_EQ(*r->Poll(&got, 100), 0u);  // still being written
-  const std::string before = r->cursor();
+  auto resumed = Open({{}, {dir_}, {}});
+  ASSERT_TRUE(resumed->SeekAfter(r->cursor()).ok());
+  Collect rest;
+  EXPECT_EQ(*resumed->Poll(&rest, 100), 0u);
 
-  ASSERT_EQ(::pwrite(fd, &linked, sizeof linked, count_at), 8);  // the writer is done
-  ::close(fd);
+  ASSERT_TRUE(message.Done());
   EXPECT_EQ(*r->Poll(&got, 100), 1u);
-  EXPECT_FALSE(r->waiting_for_message());
+  EXPECT_FALSE(r->waiting());
   ASSERT_EQ(got.lines.size(), 3u);
   EXPECT_NE(got.lines[2].find("postfix/smtpd[102]: connect from n2[192.0.2.1]"), std::string::npos)
       << got.lines[2];
-  EXPECT_NE(r->cursor(), before) << "the cursor stayed on n1 while n2 waited";
-  EXPECT_EQ(r->counters().message_waits, 2);
-  EXPECT_EQ(r->counters().without_message, 0);
+  EXPECT_EQ(*resumed->Poll(&rest, 100), 1u);
+  EXPECT_EQ(rest.lines, std::vector<std::string>{got.lines[2]});
+  EXPECT_EQ(r->counters().waits, 2);
+  EXPECT_EQ(r->counters().incomplete, 0);
 }
 
-// An entry that really has no MESSAGE (any client may send one) holds the
-// reader only kMessageWaits Polls: then it is handed on as it is, and the
-// entries after it follow.
-TEST_F(JournalReaderTest, AnEntryWithoutAMessageIsTakenAfterTheWaits) {
-  Entry bare{"postfix/smtpd", ""};
-  bare.has_message = false;
-  const std::string f =
-      Write("a.journal", {{"postfix/smtpd", "one"}, bare, {"postfix/smtpd", "three"}});
+// The same for a new process's PID: Postfix always logs one, and a line
+// without it would be another session's.
+TEST_F(JournalReaderTest, TheNewestEntryIsWaitedForWhileItsPidIsBeingLinked) {
+  const std::string f = Write("a.journal", Numbered(3));
+  EntryBeingWritten pid(f, "SYSLOG_PID=102");
+  ASSERT_TRUE(pid.InBetween());
   auto r = Open({{f}, {}, {}});
   ASSERT_TRUE(r->SeekHead().ok());
   Collect got;
-  EXPECT_EQ(*r->Poll(&got, 100), 1u);
-  for (int i = 1; i < JournalReader::kMessageWaits; ++i) EXPECT_EQ(*r->Poll(&got, 100), 0u);
   EXPECT_EQ(*r->Poll(&got, 100), 2u);
+  EXPECT_TRUE(r->waiting());
+  ASSERT_TRUE(pid.Done());
+  EXPECT_EQ(*r->Poll(&got, 100), 1u);
   ASSERT_EQ(got.lines.size(), 3u);
+  EXPECT_NE(got.lines[2].find("postfix/smtpd[102]: "), std::string::npos) << got.lines[2];
+}
+
+// An entry that lacks a field and has a later entry after it is not waited
+// for (its writer finished it before it began the next): taken at once, as it
+// is. An entry that really has no MESSAGE (any client may send one) and is
+// the newest is waited for kWaitPolls Polls and kWaitTime on the clock, then
+// taken as it is, and what follows is read.
+TEST_F(JournalReaderTest, AnEntryWithoutAMessageIsWaitedForOnlyWhenItIsTheNewest) {
+  Entry bare{"postfix/smtpd", ""};
+  bare.has_message = false;
+  Write("a.journal", {{"postfix/smtpd", "one"}, bare, {"postfix/smtpd", "three"}, bare});
+  FakeClock clock;
+  auto r = Open({{}, {dir_}, {}});
+  r->set_clock(&clock);
+  ASSERT_TRUE(r->SeekHead().ok());
+  Collect got;
+  EXPECT_EQ(*r->Poll(&got, 100), 3u);
+  EXPECT_EQ(r->counters().incomplete, 1);
+  EXPECT_EQ(r->counters().waits, 1);  // the last, the newest
+  for (int i = 0; i < 2 * JournalReader::kWaitPolls; ++i) EXPECT_EQ(*r->Poll(&got, 100), 0u);
+  clock.Advance(JournalReader::kWaitTime);
+  EXPECT_EQ(*r->Poll(&got, 100), 1u);
+  EXPECT_FALSE(r->waiting());
+  ASSERT_EQ(got.lines.size(), 4u);
   EXPECT_EQ(got.lines[1], "2026-11-27T12:00:01.000250+00:00 mx postfix/smtpd[101]: ");
   EXPECT_NE(got.lines[2].find("three"), std::string::npos);
-  EXPECT_EQ(r->counters().without_message, 1);
-  EXPECT_EQ(r->counters().message_waits, JournalReader::kMessageWaits);
+  EXPECT_EQ(r->counters().incomplete, 2);
+  Write("b.journal", {{"postfix/smtpd", "five"}}, 4);
+  ASSERT_TRUE(r->Wait(30 * kUsPerSecond).ok());
+  size_t n = 0;
+  for (int i = 0; i < 10 && n == 0; ++i) {
+    n = *r->Poll(&got, 100);
+    if (n == 0) {
+      ASSERT_TRUE(r->Wait(3 * kUsPerSecond).ok());
+    }
+  }
+  EXPECT_EQ(n, 1u);
+  EXPECT_NE(got.lines.back().find("five"), std::string::npos);
+}
+
+// The file of an entry waited for is renamed (journald archives its active
+// file so) between two Polls: the reader finds the entry again after the
+// last one it took and reads it once, instead of failing on it.
+TEST_F(JournalReaderTest, AnEntryWaitedForIsFoundAgainWhenItsFileIsRenamed) {
+  const std::string machine = dir_ + "/0123456789abcdef0123456789abcdef";
+  ASSERT_EQ(::mkdir(machine.c_str(), 0755), 0);
+  const std::string f = Write("0123456789abcdef0123456789abcdef/system.journal", Numbered(3));
+  EntryBeingWritten message(f, "MESSAGE=connect from n2[192.0.2.1]");
+  ASSERT_TRUE(message.InBetween());
+  auto r = Open({{}, {dir_}, {}});
+  ASSERT_TRUE(r->SeekHead().ok());
+  Collect got;
+  EXPECT_EQ(*r->Poll(&got, 100), 2u);
+  EXPECT_TRUE(r->waiting());
+  ASSERT_EQ(::rename(f.c_str(), (machine + "/system@0000000000000001-1.journal").c_str()), 0);
+  ASSERT_TRUE(message.Done());
+  size_t n = 0;
+  for (int i = 0; i < 10 && n == 0; ++i) {
+    auto polled = r->Poll(&got, 100);
+    ASSERT_TRUE(polled.ok()) << polled.status().message();
+    n = *polled;
+    if (n == 0) {
+      ASSERT_TRUE(r->Wait(kUsPerSecond).ok());
+    }
+  }
+  EXPECT_EQ(n, 1u);
+  ASSERT_EQ(got.lines.size(), 3u);
+  EXPECT_NE(got.lines[2].find("connect from n2["), std::string::npos) << got.lines[2];
+  EXPECT_EQ(*r->Poll(&got, 100), 0u);
 }
 
 }  // namespace
