@@ -6,6 +6,9 @@
 #include <cerrno>
 #include <cstdio>
 #include <limits>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "agent/store/record_columns.h"
 #include "agent/store/sqlite_codec.h"
@@ -187,23 +190,45 @@ Status SqliteStore::RestoreDeferredIndexes(std::string_view table) {
   const std::string which =
       "key LIKE 'deferred_index:%'" +
       (table.empty() ? std::string() : " AND value LIKE '% ON " + std::string(table) + " %'");
-  std::string sql;
+  std::vector<std::pair<std::string, std::string>> indexes;  // meta key, its CREATE
   {
-    auto ddl = db_.Prepare("SELECT value FROM meta WHERE " + which);
+    auto ddl = db_.Prepare("SELECT key, value FROM meta WHERE " + which);
     if (!ddl.ok()) return ddl.status();
     while (ddl->Step() == SQLITE_ROW) {
-      std::string create = ddl->Text(0);
+      std::string create = ddl->Text(1);
       // "CREATE INDEX name ON ..." from sqlite_master: make it idempotent.
       if (create.rfind("CREATE INDEX ", 0) == 0) create.insert(13, "IF NOT EXISTS ");
-      sql += create + ";";
+      indexes.emplace_back(ddl->Text(0), std::move(create));
     }
   }
-  if (sql.empty()) return Status::Ok();
+  if (indexes.empty()) return Status::Ok();
+  auto built = db_.Prepare("DELETE FROM meta WHERE key = ?");
+  if (!built.ok()) return built.status();
+  auto one = [&](const std::pair<std::string, std::string>& index) -> Status {
+    if (Status st = db_.Exec(index.second + ";"); !st.ok()) return st;
+    built->Reset();
+    built->BindText(1, index.first);
+    return built->Step() == SQLITE_DONE ? Status::Ok() : db_.Error("restore an index");
+  };
   // Inside the caller's transaction when one is open (a dictionary overflow in
-  // the middle of a batch): DDL is transactional in SQLite.
-  const bool own = sqlite3_get_autocommit(db_.get()) != 0;
-  return db_.Exec(std::string(own ? "BEGIN IMMEDIATE;" : "") + sql + "DELETE FROM meta WHERE " +
-                  which + (own ? ";COMMIT;" : ";"));
+  // the middle of a batch): DDL is transactional in SQLite. Otherwise (the end
+  // of a bulk load) one transaction per index: a transaction's pages stay in
+  // the WAL until it commits, so the WAL holds the largest index, not all.
+  if (sqlite3_get_autocommit(db_.get()) == 0) {
+    for (const auto& index : indexes)
+      if (Status st = one(index); !st.ok()) return st;
+    return Status::Ok();
+  }
+  for (const auto& index : indexes) {
+    if (Status st = db_.Exec("BEGIN IMMEDIATE;"); !st.ok()) return st;
+    Status st = one(index);
+    if (st.ok()) st = db_.Exec("COMMIT;");
+    if (!st.ok()) {
+      (void)db_.Exec("ROLLBACK;");
+      return st;
+    }
+  }
+  return Status::Ok();
 }
 
 Status SqliteStore::Prepare() {

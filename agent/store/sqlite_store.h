@@ -43,10 +43,14 @@ class SqliteStore : public Store {
   Status BeginBulkLoad() override;
   Status EndBulkLoad() override;
   // During a bulk load the WAL is checkpointed when it holds this many pages
-  // (16 KiB each: 256 MiB), not every 1000 as otherwise: the pages every
-  // batch touches (the dictionary, the last leaves) are copied back seldom,
-  // and the WAL stays bounded. Unbounded, a replay of 2.35M records had made
-  // 19.4 GB of it (docs/benchmarks.md). Tests make it small.
+  // (256 MiB with the 16 KiB pages of a store made by mailtrail), not every
+  // 1000 as otherwise: the pages every batch touches (the dictionary, the
+  // last leaves) are copied back seldom, and the WAL stays bounded, as long
+  // as no other process holds a read open on the store meanwhile (a reader
+  // keeps the WAL from being reused: do not search a store while it is
+  // bulk-loaded). The indexes rebuilt at the end are one transaction each:
+  // the WAL then holds the largest. Unbounded, a replay of 2.35M records had
+  // made 19.4 GB of it (docs/benchmarks.md). Tests make it small.
   static constexpr int64_t kBulkWalPages = 16384;
   void set_bulk_wal_pages(int64_t pages) { bulk_wal_pages_ = pages; }
   Status SkipHeldRecords() override;
