@@ -140,7 +140,7 @@ std::vector<std::vector<unsigned char>> DropRules(const DesiredBlocks& d) {
 }
 
 // Whether the kernel already holds exactly `rules` in the chain and every
-// INPUT jump. The recheck (every 30 s) then commits nothing: libiptc replaces
+// INPUT jump. The recheck ([enforce] recheck_interval_s) then commits nothing: libiptc replaces
 // the whole filter table on a commit, and a needless one could lose a rule
 // someone else adds at that instant.
 template <typename F>
