@@ -8,6 +8,42 @@
 
 namespace mailtrail::web {
 
+StoreAccess::StoreAccess(std::unique_ptr<Store> store) {
+  stores_.push_back(std::move(store));
+  free_.push_back(stores_.back().get());
+}
+
+StoreAccess::StoreAccess(std::vector<std::unique_ptr<Store>> stores) : stores_(std::move(stores)) {
+  for (const auto& s : stores_) free_.push_back(s.get());
+}
+
+StatusOr<std::unique_ptr<StoreAccess>> StoreAccess::Open(
+    int n, const std::function<StatusOr<std::unique_ptr<Store>>()>& open) {
+  std::vector<std::unique_ptr<Store>> stores;
+  for (int i = 0; i < std::max(n, 1); ++i) {
+    auto s = open();
+    if (!s.ok()) return s.status();
+    stores.push_back(std::move(*s));
+  }
+  return std::make_unique<StoreAccess>(std::move(stores));
+}
+
+Store* StoreAccess::Borrow() {
+  std::unique_lock<std::mutex> lock(mu_);
+  returned_.wait(lock, [this] { return !free_.empty(); });
+  Store* s = free_.back();
+  free_.pop_back();
+  return s;
+}
+
+void StoreAccess::GiveBack(Store* store) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    free_.push_back(store);
+  }
+  returned_.notify_one();
+}
+
 namespace {
 
 // A message is (host, qid, first_seen) in the store (Store::SkipHeldRecords).

@@ -2,11 +2,13 @@
 // The HTML pages render exactly these values (render.h), and the API writes
 // them as JSON (api_json.h): one source, so a page and its API cannot disagree.
 //
-// Thread: a Store is not thread-safe; StoreAccess lets the server's worker
-// threads take turns on the one store, a page at a time.
+// Thread: a Store (one connection) is not thread-safe; StoreAccess lends the
+// server's worker threads its connections, one request at a time.
 #ifndef MAILTRAIL_AGENT_WEB_CONSOLE_DATA_H_
 #define MAILTRAIL_AGENT_WEB_CONSOLE_DATA_H_
 
+#include <condition_variable>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -20,20 +22,44 @@
 
 namespace mailtrail::web {
 
+// Connections to the store, lent one request at a time: a long request (the
+// first report of a day sums every hour; an export) holds one while the
+// others answer the other requests. With one connection every request waited
+// for the one before it (docs/web.md).
 class StoreAccess {
  public:
-  explicit StoreAccess(std::unique_ptr<Store> store) : store_(std::move(store)) {}
-  // Runs `fn(store)` while no other thread uses the store.
+  explicit StoreAccess(std::unique_ptr<Store> store);
+  explicit StoreAccess(std::vector<std::unique_ptr<Store>> stores);  // at least one
+  // Opens `n` connections with `open`; the first failure is the answer.
+  static StatusOr<std::unique_ptr<StoreAccess>> Open(
+      int n, const std::function<StatusOr<std::unique_ptr<Store>>()>& open);
+
+  // Runs `fn(store)` on a connection no other thread uses meanwhile, waiting
+  // for one to be free.
   template <typename Fn>
   auto With(Fn&& fn) {
-    std::lock_guard<std::mutex> lock(mu_);
-    return fn(*store_);
+    struct Lent {
+      StoreAccess* access;
+      Store* store;
+      ~Lent() { access->GiveBack(store); }
+    } lent{this, Borrow()};
+    return fn(*lent.store);
   }
+  size_t connections() const { return stores_.size(); }
 
  private:
+  Store* Borrow();
+  void GiveBack(Store* store);
+
   std::mutex mu_;
-  std::unique_ptr<Store> store_;
+  std::condition_variable returned_;
+  std::vector<std::unique_ptr<Store>> stores_;
+  std::vector<Store*> free_;
 };
+// How many connections `mailtrail web` and the agent's console keep: a long
+// request and two others at once (each SQLite connection caches up to
+// kDefaultSqliteCacheMb).
+inline constexpr int kWebStoreConnections = 3;
 
 // One page of a search: its records (oldest first) and where the next page
 // starts (none: this is the last).

@@ -35,9 +35,9 @@ class LiveConsoleServer : public cli::LiveConsole {
     // agent's (docs/web.md). The agent's writer is not shared between threads.
     so.read_only = !o.writes;
     so.password_file = c.store.password_file;
-    auto store = OpenStore(c.store.url, so);
-    if (!store.ok()) return store.status();
-    self->access_ = std::make_unique<StoreAccess>(std::move(*store));
+    auto access = StoreAccess::Open(kWebStoreConnections, [&] { return OpenStore(c.store.url, so); });
+    if (!access.ok()) return access.status();
+    self->access_ = std::move(*access);
     self->server_ = std::make_unique<WebServer>(self->access_.get(), &clock, o);
     if (Status st = self->server_->Bind(); !st.ok()) return st;
     const std::string host = o.listen.substr(0, o.listen.rfind(':'));

@@ -74,9 +74,10 @@ int WebMain(const std::vector<std::string>& argv, const Clock& clock) {
     return config_error(st.message());
   StoreOptions store_options = ReaderOptions();
   store_options.read_only = !options.writes;  // writes: nothing created, but written to
-  auto store = OpenStoreFromArgs(*args, store_options);
-  if (!store.ok()) return Fail(store.status().message());
-  web::StoreAccess access(std::move(*store));
+  auto opened = web::StoreAccess::Open(web::kWebStoreConnections,
+                                       [&] { return OpenStoreFromArgs(*args, store_options); });
+  if (!opened.ok()) return Fail(opened.status().message());
+  web::StoreAccess& access = **opened;
 
   // SIGINT/SIGTERM end the server: blocked in every thread, awaited by one.
   sigset_t stop_signals;
