@@ -59,21 +59,27 @@ struct SqliteStore::Where {
   }
 };
 
+namespace {
+// The id of an exact dictionary text, found through its hash index.
+template <typename W>
+std::string DictIdSql(W* w, int kind, const std::string& text) {
+  return "(SELECT id FROM dict WHERE hash = CAST(" +
+         w->Param(std::to_string(DictHash(kind, text))) + " AS INTEGER)" +
+         " AND kind = " + std::to_string(kind) + " AND text = " + w->Param(text) + ")";
+}
+// The messages of a recipient (address or original address), from rcpt.
+std::string RecipientMessagesSql(const std::string& id) {
+  return "SELECT message FROM rcpt WHERE addr = " + id + " OR orig = " + id;
+}
+}  // namespace
+
 StatusOr<SqliteStore::Where> SqliteStore::BuildWhere(const SearchQuery& q) {
   Where w;
   std::vector<std::string> where;
-  // The id of an exact dictionary text, found through its hash index.
-  auto dict_id = [&w](int kind, const std::string& text) {
-    return "(SELECT id FROM dict WHERE hash = CAST(" +
-           w.Param(std::to_string(DictHash(kind, text))) + " AS INTEGER)" +
-           " AND kind = " + std::to_string(kind) + " AND text = " + w.Param(text) + ")";
-  };
+  auto dict_id = [&w](int kind, const std::string& text) { return DictIdSql(&w, kind, text); };
   if (q.sender) where.push_back("m.sender = " + dict_id(1, *q.sender));
-  if (q.recipient) {
-    const std::string id = dict_id(1, *q.recipient);
-    where.push_back("m.id IN (SELECT message FROM rcpt WHERE addr = " + id + " OR orig = " + id +
-                    ")");
-  }
+  if (q.recipient)
+    where.push_back("m.id IN (" + RecipientMessagesSql(dict_id(1, *q.recipient)) + ")");
   if (q.qid) where.push_back("m.qid = " + w.Param(*q.qid));
   if (q.message_id) where.push_back("m.message_id = " + w.Param(*q.message_id));
   if (q.subject)
@@ -126,8 +132,26 @@ StatusOr<int64_t> SqliteStore::CountMatchesUpTo(const SearchQuery& q, int64_t ca
   all.after.reset();
   auto w = BuildWhere(all);
   if (!w.ok()) return w.status();
-  auto st = db_.Prepare("SELECT count(*) FROM (SELECT 1 FROM message m" + w->sql + " LIMIT " +
-                        std::to_string(cap) + ")");
+  std::string sql =
+      "SELECT count(*) FROM (SELECT 1 FROM message m" + w->sql + " LIMIT " + std::to_string(cap) + ")";
+  if (all.recipient) {
+    // A recipient alone: its messages counted on rcpt's indexes (each rcpt
+    // row's message exists; a purge removes both in one transaction). Through
+    // `m.id IN (...)` each counted message's row was read too: 0.5 s for a
+    // recipient of 10,000 messages on a 7M-row store.
+    SearchQuery rest = all;
+    rest.recipient.reset();
+    auto others = BuildWhere(rest);
+    if (!others.ok()) return others.status();
+    if (others->sql.empty()) {
+      Where only;
+      sql = "SELECT count(*) FROM (SELECT DISTINCT message FROM (" +
+            RecipientMessagesSql(DictIdSql(&only, 1, *all.recipient)) + ") LIMIT " +
+            std::to_string(cap) + ")";
+      *w = std::move(only);
+    }
+  }
+  auto st = db_.Prepare(sql);
   if (!st.ok()) return st.status();
   w->Bind(&*st);
   if (st->Step() != SQLITE_ROW) return db_.Error("count");
