@@ -51,7 +51,8 @@ Status ReplayJournal(const JournalSource& source, TimeUs since, TimeUs until,
     if (!n.ok()) return n.status();
     if ((*reader)->waiting()) {
       constexpr TimeUs kPause = 50 * kUsPerSecond / 1000;
-      if (!(*reader)->Wait(kPause).ok()) std::this_thread::sleep_for(std::chrono::microseconds(kPause));
+      if (!(*reader)->Wait(kPause).ok())
+        std::this_thread::sleep_for(std::chrono::microseconds(kPause));
       continue;
     }
     if ((*reader)->counters().entries == before) break;

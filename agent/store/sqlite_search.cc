@@ -132,8 +132,8 @@ StatusOr<int64_t> SqliteStore::CountMatchesUpTo(const SearchQuery& q, int64_t ca
   all.after.reset();
   auto w = BuildWhere(all);
   if (!w.ok()) return w.status();
-  std::string sql =
-      "SELECT count(*) FROM (SELECT 1 FROM message m" + w->sql + " LIMIT " + std::to_string(cap) + ")";
+  std::string sql = "SELECT count(*) FROM (SELECT 1 FROM message m" + w->sql + " LIMIT " +
+                    std::to_string(cap) + ")";
   if (all.recipient) {
     // A recipient alone: its messages counted on rcpt's indexes (each rcpt
     // row's message exists; a purge removes both in one transaction). Through

@@ -35,7 +35,8 @@ class LiveConsoleServer : public cli::LiveConsole {
     // agent's (docs/web.md). The agent's writer is not shared between threads.
     so.read_only = !o.writes;
     so.password_file = c.store.password_file;
-    auto access = StoreAccess::Open(kWebStoreConnections, [&] { return OpenStore(c.store.url, so); });
+    auto access =
+        StoreAccess::Open(kWebStoreConnections, [&] { return OpenStore(c.store.url, so); });
     if (!access.ok()) return access.status();
     self->access_ = std::move(*access);
     self->server_ = std::make_unique<WebServer>(self->access_.get(), &clock, o);

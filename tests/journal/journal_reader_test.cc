@@ -252,8 +252,7 @@ off_t DataObjectEntryCount(const std::string& path, const std::string& payload) 
     if (at < head || bytes[at - head] != 1) continue;
     uint64_t size = 0;
     std::memcpy(&size, bytes.data() + at - head + 8, sizeof size);
-    if (size == head + payload.size())
-      return static_cast<off_t>(at - head + 56);
+    if (size == head + payload.size()) return static_cast<off_t>(at - head + 56);
   }
   return -1;
 }
