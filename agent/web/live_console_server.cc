@@ -30,7 +30,7 @@ class LiveConsoleServer : public cli::LiveConsole {
     if (Status st = self->setup_.Init(c.web, cli::MakeBlockGuard(c)); !st.ok()) return st;
     const WebOptions& o = self->setup_.options();
     StoreOptions so = cli::ReaderOptions();
-    // Writes go through this connection to the store, as `mailtrail web
+    // Writes go through these connections to the store, as `mailtrail web
     // --writes`'s do: the agent picks the blocks up from there like any other
     // agent's (docs/web.md). The agent's writer is not shared between threads.
     so.read_only = !o.writes;

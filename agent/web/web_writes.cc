@@ -90,6 +90,7 @@ void WebServer::AddWriteRoutes() {
     } else if (!SameToken(Param(req, "csrf"), CsrfToken(who->name))) {
       status = 403, message = "forbidden: missing or wrong CSRF token";
     } else {
+      std::lock_guard<std::mutex> one_write(writes_mu_);  // web_server.h
       Status st = store_->With([&](Store& store) { return act(store, &message); });
       if (!st.ok()) {
         status = st.code() == Status::Code::kInvalidArgument ? 400

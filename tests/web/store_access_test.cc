@@ -81,8 +81,7 @@ TEST(StoreAccess, AConnectionServesOneThreadAtATime) {
   }
   for (auto& t : threads) t.join();
   EXPECT_EQ(most.load(), 1) << "a connection was used by two threads at once";
-  EXPECT_LE(most_inside.load(), 2);
-  EXPECT_EQ(users.size(), 2u) << "both connections lent";
+  EXPECT_LE(most_inside.load(), 2) << "more requests at once than connections";
 }
 
 }  // namespace
