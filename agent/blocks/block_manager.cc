@@ -150,9 +150,14 @@ std::vector<Block> BlockManager::Restore(const std::vector<Block>& saved, TimeUs
     auto it = active_.find(id);
     if (it == active_.end()) {
       added.push_back(b);
+      active_[id] = b;
+      ++version_;
+    } else if (it->second.expires < b.expires) {
+      // Extended in the store (the console, another agent): the firewall's
+      // kernel timeouts hold the old end and must hear of the new one.
+      it->second = b;
       ++version_;
     }
-    if (it == active_.end() || it->second.expires < b.expires) active_[id] = b;
     next_expiry_ = std::min(next_expiry_, b.expires);
   }
   if (EndEarlier(saved, now)) Expire(now);

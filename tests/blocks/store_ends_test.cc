@@ -57,6 +57,29 @@ TEST(StoreEnds, AnEarlierEndStillAheadShortensTheBlock) {
   EXPECT_TRUE(m.Active().empty());
 }
 
+// An end moved later in the store (the console's extend, or another agent's
+// longer block) reaches the backends too: the firewall's kernel timeouts were
+// set from the old end and would lift the block there while it is active here.
+TEST(StoreEnds, ALaterEndReachesTheBackends) {
+  BlockManager m(BlockPolicy{});
+  CaptureLogger quiet_m;
+  m.log = &quiet_m;
+  Block b = Saved("198.51.100.7", kNow - kUsPerSecond, kNow + 60 * kUsPerSecond);
+  m.Restore({b}, kNow);
+  const uint64_t v = m.version();
+  b.expires = kNow + 7200 * kUsPerSecond;
+  m.Restore({b}, kNow + kUsPerSecond);
+  EXPECT_NE(m.version(), v) << "the firewall's timeouts must hear of the new end";
+  ASSERT_EQ(m.Active().size(), 1u);
+  EXPECT_EQ(m.Active()[0].expires, kNow + 7200 * kUsPerSecond);
+  m.Expire(kNow + 61 * kUsPerSecond);
+  EXPECT_TRUE(m.IsBlocked(BlockKind::kIp, "198.51.100.7", kNow + 61 * kUsPerSecond));
+  // The same end again is no change.
+  const uint64_t v2 = m.version();
+  m.Restore({b}, kNow + 62 * kUsPerSecond);
+  EXPECT_EQ(m.version(), v2);
+}
+
 TEST(StoreEnds, OnlyTheSameBlockEndsIt) {
   BlockManager m(BlockPolicy{});
   CaptureLogger quiet_m;
