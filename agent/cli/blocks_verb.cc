@@ -1,20 +1,21 @@
-// `mailtrail blocks list|add|remove|explain`: the blocks kept in the store.
+// `mailtrail blocks list|add|extend|remove|explain`: the blocks kept in the
+// store, which running agents read and enforce (docs/detection.md).
 //   blocks list [--all] [--format table|jsonl]
 //   blocks add ip|cidr|subject KEY --for 1h --reason TEXT [--config FILE]
+//   blocks extend KEY --for 1h
 //   blocks remove KEY
 //   blocks explain KEY
-// (each with --store URL [--password-file FILE]). Enforcement is not built yet:
-// these blocks are recorded and listed, not applied.
+// (each with --store URL [--password-file FILE]).
 #include <cstdio>
 #include <cstdlib>
 
 #include "actions/postfix/postfix_tables.h"
 #include "agent/cli/args.h"
+#include "agent/cli/block_ends.h"
 #include "agent/cli/block_explain.h"
 #include "agent/cli/block_guard.h"
 #include "agent/cli/store_args.h"
 #include "agent/cli/verbs.h"
-#include "agent/detect/subject.h"
 #include "base/cidr.h"
 #include "base/host_name.h"
 #include "base/text.h"
@@ -44,8 +45,8 @@ const FlagSpec kPostfixDirFlag = {"postfix-config-dir", true,
 
 const VerbSpec kBlocksVerb = {
     "blocks",
-    "list, add, remove and explain the blocks kept in the store",
-    "list|add|remove|explain ...",
+    "list, add, extend, remove and explain the blocks kept in the store",
+    "list|add|extend|remove|explain ...",
     {kStoreFlag, kPasswordFileFlag, kHelpFlag},
     0,
     0,
@@ -71,6 +72,15 @@ const VerbSpec kBlocksVerb = {
          },
          2,
          2},
+        {"extend",
+         "make the active blocks of KEY (an IP, a network or a subject) end --for from now",
+         "KEY --for 1h [--store URL]",
+         {
+             DurationFlag("for", "from now: 90s, 30m, 1h, 2d", kUsPerSecond,
+                          3650LL * 86400 * kUsPerSecond, DurationUnit::kNone),
+         },
+         1,
+         1},
         {"remove",
          "end the blocks of KEY (an IP, a network or a subject) now",
          "KEY [--store URL]",
@@ -126,20 +136,24 @@ int BlocksMain(const std::vector<std::string>& argv, const Clock& clock) {
     PrintBlock(*b, "table");
     return kExitOk;
   }
-  if (what == "remove" && pos.size() == 2) {
+  if ((what == "remove" || what == "extend") && pos.size() == 2) {
+    TimeUs end = now;
+    if (what == "extend") {
+      const TimeUs period = args->Number("for", -1);
+      if (period < 0) return UsageError(kBlocksVerb, "extend needs --for, a duration like 1h");
+      end = now + period;
+    }
     StoreOptions o = ReaderOptions();  // nothing created, but written to
     o.read_only = false;
     auto store = OpenStoreFromArgs(*args, o);
     if (!store.ok()) return FailWith(store.status());
-    int n = 0;
-    for (const std::string& key : {pos[1], NormalizeSubject(pos[1])}) {
-      auto ended = (*store)->EndBlocks(key, now);
-      if (!ended.ok()) return FailWith(ended.status());
-      n += *ended;
-      if (n) break;
-    }
-    std::printf("%d block(s) ended\n", n);
-    return n ? kExitOk : kExitFailure;
+    auto n = SetBlockEndsByKey(**store, pos[1], now, end);
+    if (!n.ok()) return FailWith(n.status());
+    if (what == "extend")
+      std::printf("%d block(s) extended to %s\n", *n, FormatRfc3339(end).c_str());
+    else
+      std::printf("%d block(s) ended\n", *n);
+    return *n ? kExitOk : kExitFailure;
   }
   if (what == "explain" && pos.size() == 2) {
     auto guard = LoadBlockGuard(args->Get("config"), args->Get("postfix-config-dir"));

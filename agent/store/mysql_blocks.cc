@@ -1,4 +1,4 @@
-// MysqlStore's blocks (Store::SaveBlocks, LoadBlocks, EndBlocks).
+// MysqlStore's blocks (Store::SaveBlocks, LoadBlocks, SetBlockEnds).
 #include <limits>
 #include <memory>
 
@@ -68,14 +68,14 @@ StatusOr<std::vector<Block>> MysqlStore::LoadBlocks(TimeUs active_at) {
   return out;
 }
 
-StatusOr<int> MysqlStore::EndBlocks(const std::string& key, TimeUs at) {
+StatusOr<int> MysqlStore::SetBlockEnds(const std::string& key, TimeUs now, TimeUs end) {
   int n = 0;
-  Status st = WithReconnect("end blocks", [&] {
+  Status st = WithReconnect("set block ends", [&] {
     std::unique_ptr<sql::PreparedStatement> q(
         conn_->prepareStatement("UPDATE block SET expires = ? WHERE `key` = ? AND expires > ?"));
-    q->setInt64(1, at);
+    q->setInt64(1, end);
     q->setString(2, key);
-    q->setInt64(3, at);
+    q->setInt64(3, now);
     n = q->executeUpdate();
   });
   if (!st.ok()) return st;

@@ -71,9 +71,9 @@ StatusOr<std::vector<Block>> SpoolStore::LoadBlocks(TimeUs active_at) {
   return primary_->LoadBlocks(active_at);
 }
 
-StatusOr<int> SpoolStore::EndBlocks(const std::string& key, TimeUs at) {
+StatusOr<int> SpoolStore::SetBlockEnds(const std::string& key, TimeUs now, TimeUs end) {
   std::lock_guard<std::mutex> p(primary_mu_);
-  return primary_->EndBlocks(key, at);
+  return primary_->SetBlockEnds(key, now, end);
 }
 
 // Counts of the moment: from the primary, or none while it is away.

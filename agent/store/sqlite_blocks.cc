@@ -74,12 +74,13 @@ StatusOr<std::vector<Block>> SqliteStore::LoadBlocks(TimeUs active_at) {
   return out;
 }
 
-StatusOr<int> SqliteStore::EndBlocks(const std::string& key, TimeUs at) {
-  auto q = db_.Prepare("UPDATE block SET expires = ?1 WHERE key = ?2 AND expires > ?1");
+StatusOr<int> SqliteStore::SetBlockEnds(const std::string& key, TimeUs now, TimeUs end) {
+  auto q = db_.Prepare("UPDATE block SET expires = ?1 WHERE key = ?2 AND expires > ?3");
   if (!q.ok()) return q.status();
-  q->BindInt(1, at);
+  q->BindInt(1, end);
   q->BindText(2, key);
-  if (q->Step() != SQLITE_DONE) return db_.Error("end blocks");
+  q->BindInt(3, now);
+  if (q->Step() != SQLITE_DONE) return db_.Error("set block ends");
   return static_cast<int>(sqlite3_changes(db_.get()));
 }
 

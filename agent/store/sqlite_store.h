@@ -58,7 +58,7 @@ class SqliteStore : public Store {
   StatusOr<int64_t> PurgeBefore(int64_t day) override;
   Status SaveBlocks(const std::vector<Block>& blocks) override;
   StatusOr<std::vector<Block>> LoadBlocks(TimeUs active_at) override;
-  StatusOr<int> EndBlocks(const std::string& key, TimeUs at) override;
+  StatusOr<int> SetBlockEnds(const std::string& key, TimeUs now, TimeUs end) override;
   Status SaveAgentStatus(const AgentStatus& status) override;
   StatusOr<std::vector<AgentStatus>> ListAgentStatus() override;
   StatusOr<std::vector<WindowCount>> ExchangeCounts(const std::string& agent,

@@ -225,8 +225,13 @@ class Store {
   // replaces it. `active_at` >= 0: only those with expires > active_at.
   virtual Status SaveBlocks(const std::vector<Block>& blocks) = 0;
   virtual StatusOr<std::vector<Block>> LoadBlocks(TimeUs active_at) = 0;
+  // Moves the end of `key`'s blocks (any kind) active at `now` to `end`, and
+  // says how many. One statement, not a read and a write: a block another
+  // process ends meanwhile (`blocks remove`) stays ended, and one extended
+  // meanwhile takes this end.
+  virtual StatusOr<int> SetBlockEnds(const std::string& key, TimeUs now, TimeUs end) = 0;
   // Ends the active blocks of `key` (any kind) at `at`; says how many.
-  virtual StatusOr<int> EndBlocks(const std::string& key, TimeUs at) = 0;
+  StatusOr<int> EndBlocks(const std::string& key, TimeUs at) { return SetBlockEnds(key, at, at); }
 
   // Fleet-wide detection (docs/detection.md): replaces `agent`'s window counts
   // by `mine`, drops every agent's counts of buckets before `since`, and

@@ -100,9 +100,6 @@ class WebServer {
   std::unique_ptr<ExportLimiter> exports_;  // made at Bind
   ReportCache reports_;                     // the reports' sealed hours
   std::mutex csrf_mu_;
-  // Block writes one at a time: an extend reads a block and writes it back,
-  // and on two store connections a remove between the two would be undone.
-  std::mutex writes_mu_;
   std::map<std::string, std::string> csrf_;
 };
 

@@ -1,6 +1,6 @@
 // The write routes (they exist only with `mailtrail web --writes`): block add,
 // extend and remove, by POST, with the same checks as `mailtrail blocks`
-// (cli::ManualBlock, Store::EndBlocks).
+// (cli::ManualBlock, cli::SetBlockEndsByKey).
 //
 // SECURITY: a write needs, in this order, an authenticated principal (the
 // pre-routing handler), the operator role, an Origin that is this server's
@@ -10,7 +10,7 @@
 // audit table, refused or not.
 #include <httplib.h>
 
-#include "agent/detect/subject.h"
+#include "agent/cli/block_ends.h"
 #include "agent/web/web_server.h"
 #include "base/text.h"
 
@@ -90,7 +90,9 @@ void WebServer::AddWriteRoutes() {
     } else if (!SameToken(Param(req, "csrf"), CsrfToken(who->name))) {
       status = 403, message = "forbidden: missing or wrong CSRF token";
     } else {
-      std::lock_guard<std::mutex> one_write(writes_mu_);  // web_server.h
+      // Each write is one store statement (cli::SetBlockEndsByKey, SaveBlocks):
+      // writes on the pool's other connections, or from `mailtrail blocks`,
+      // cannot interleave with it.
       Status st = store_->With([&](Store& store) { return act(store, &message); });
       if (!st.ok()) {
         status = st.code() == Status::Code::kInvalidArgument ? 400
@@ -133,20 +135,11 @@ void WebServer::AddWriteRoutes() {
           if (period < 0)
             return Status::InvalidArgument("for: a duration like 90s, 30m, 1h, 2d (<= 30d)");
           const TimeUs now = clock_->WallNow();
-          auto active = store.LoadBlocks(now);
-          if (!active.ok()) return active.status();
           const std::string key = Param(req, "key");
-          std::vector<Block> extended;
-          for (Block& b : *active) {
-            if (b.key != key && !(b.kind == BlockKind::kSubject && b.key == NormalizeSubject(key)))
-              continue;
-            b.expires = now + period;
-            extended.push_back(b);
-          }
-          if (extended.empty()) return Status::NotFound("no active block of " + key);
-          if (Status st = store.SaveBlocks(extended); !st.ok()) return st;
-          *message = std::to_string(extended.size()) + " block(s) extended to " +
-                     FormatRfc3339(now + period);
+          auto n = cli::SetBlockEndsByKey(store, key, now, now + period);
+          if (!n.ok()) return n.status();
+          if (*n == 0) return Status::NotFound("no active block of " + key);
+          *message = std::to_string(*n) + " block(s) extended to " + FormatRfc3339(now + period);
           return Status::Ok();
         });
       });
@@ -155,14 +148,11 @@ void WebServer::AddWriteRoutes() {
          [this, write](const httplib::Request& req, httplib::Response& res) {
            write("block remove", req, res, [&](Store& store, std::string* message) -> Status {
              const std::string key = Param(req, "key");
-             int n = 0;
-             for (const std::string& k : {key, NormalizeSubject(key)}) {
-               auto ended = store.EndBlocks(k, clock_->WallNow());
-               if (!ended.ok()) return ended.status();
-               if ((n += *ended)) break;
-             }
-             if (n == 0) return Status::NotFound("no active block of " + key);
-             *message = std::to_string(n) + " block(s) ended";
+             const TimeUs now = clock_->WallNow();
+             auto n = cli::SetBlockEndsByKey(store, key, now, now);
+             if (!n.ok()) return n.status();
+             if (*n == 0) return Status::NotFound("no active block of " + key);
+             *message = std::to_string(*n) + " block(s) ended";
              return Status::Ok();
            });
          });

@@ -24,7 +24,7 @@ expect "delivered bounced deferred expired rejected discarded held mixed in_flig
 expect "minimal standard full" replay --detail ""
 expect "table jsonl" search --format ""
 expect "text json" queue show x --format ""
-expect "list add remove explain" blocks ""
+expect "list add extend remove explain" blocks ""
 expect "migrate purge forget-checkpoint" db ""
 expect "show scan" queue ""
 expect "--from-start" run --from

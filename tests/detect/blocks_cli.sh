@@ -1,7 +1,7 @@
 #!/bin/bash
 # The `blocks` and `detect --save` verbs on a real SQLite store: decisions from
 # replayed lines are kept but not live; blocks by hand are live, validated, and
-# refused on loopback; remove ends a block; explain shows the rule, the subjects
+# refused on loopback; extend moves an active block's end; remove ends a block; explain shows the rule, the subjects
 # seen and the evidence messages.
 # usage: blocks_cli.sh MAILTRAIL CORPUS_DIR
 set -euo pipefail
@@ -89,8 +89,25 @@ grep -q 'matches: .*exactly' "$tmp/explain" || fail "explain: what it matches: $
 if "$bin" blocks add ip not-an-ip --for 1h --store "$st" 2> /dev/null; then fail "bad key taken"; fi
 if "$bin" blocks add ip 198.51.100.10 --for 1y --store "$st" 2> /dev/null; then fail "bad duration taken"; fi
 
+# extend moves the end of an active block to --for from now, by a subject
+# variant too; an ended block is not revived.
+"$bin" blocks extend 198.51.100.9 --for 3d --store "$st" | grep -q "^1 block(s) extended to" ||
+  fail "extend of an active block"
+"$bin" blocks list --format jsonl --store "$st" | python3 -c '
+import datetime, json, sys, time
+b = [json.loads(l) for l in sys.stdin if "198.51.100.9\"" in l]
+end = datetime.datetime.fromisoformat(b[0]["expires"].replace("Z", "+00:00")).timestamp()
+assert len(b) == 1 and abs(end - (time.time() + 3 * 86400)) < 600, b' ||
+  fail "extended block's end"
+"$bin" blocks extend "RE: undeliverable MAIL 99" --for 90m --store "$st" > /dev/null ||
+  fail "extend by a subject variant"
 "$bin" blocks remove 198.51.100.9 --store "$st" > /dev/null
 "$bin" blocks list --store "$st" | grep -q 198.51.100.9 && fail "removed block still listed"
+rc=0; "$bin" blocks extend 198.51.100.9 --for 1h --store "$st" > /dev/null || rc=$?
+[ "$rc" = 1 ] || fail "extend of an ended block: exit $rc, want 1"
+"$bin" blocks list --store "$st" | grep -q 198.51.100.9 && fail "extend revived an ended block"
+rc=0; "$bin" blocks extend 198.51.100.9 --store "$st" 2> /dev/null || rc=$?
+[ "$rc" = 2 ] || fail "extend without --for: exit $rc, want 2"
 "$bin" blocks remove "re: UNDELIVERABLE mail 1" --store "$st" > /dev/null || fail "remove by a subject variant"
 [ -z "$("$bin" blocks list --store "$st")" ] || fail "blocks left after removing both"
 

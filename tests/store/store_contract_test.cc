@@ -8,7 +8,9 @@
 #include <optional>
 #include <string>
 
+#include "agent/cli/block_ends.h"
 #include "agent/store/store.h"
+#include "tests/support/forwarding_store.h"
 #include "tests/support/every_field.h"
 #include "tests/support/mariadb.h"
 #include "tests/support/store_fixture.h"
@@ -454,6 +456,95 @@ TEST_P(StoreContract, BlocksAreKeptWithTheirHistory) {
   EXPECT_EQ(*ended, 1);
   EXPECT_TRUE((*s)->LoadBlocks(3000 * kUsPerSecond)->empty());
   EXPECT_EQ((*s)->LoadBlocks(-1)->front().strikes, 2);
+}
+
+// Extending and ending by key (`blocks extend|remove`, the console): the end of
+// the active blocks only, found by a subject's variant too.
+TEST_P(StoreContract, ExtendAndRemoveMoveTheEndOfActiveBlocksOnly) {
+  auto s = OpenStore(Url(), Detail::kStandard, true);
+  ASSERT_TRUE(s.ok());
+  const TimeUs now = 5000 * kUsPerSecond, hour = 3600 * kUsPerSecond;
+  Block subject;
+  subject.kind = BlockKind::kSubject;
+  subject.key = "undeliverable mail #";
+  subject.created = now - hour;
+  subject.expires = now + 60 * kUsPerSecond;
+  Block old = subject;  // an earlier block of the same key, long ended
+  old.created = now - 5 * hour;
+  old.expires = now - 4 * hour;
+  ASSERT_TRUE((*s)->SaveBlocks({subject, old}).ok());
+  auto n = cli::SetBlockEndsByKey(**s, "RE: Undeliverable Mail 4711", now, now + 2 * hour);
+  ASSERT_TRUE(n.ok()) << n.status().message();
+  EXPECT_EQ(*n, 1);
+  auto all = (*s)->LoadBlocks(-1);
+  ASSERT_TRUE(all.ok());
+  ASSERT_EQ(all->size(), 2u);
+  EXPECT_EQ((*all)[0].expires, old.expires) << "an ended block stays ended";
+  EXPECT_EQ((*all)[1].expires, now + 2 * hour);
+  n = cli::SetBlockEndsByKey(**s, "undeliverable mail #", now + hour, now + hour);  // remove
+  ASSERT_TRUE(n.ok());
+  EXPECT_EQ(*n, 1);
+  EXPECT_TRUE((*s)->LoadBlocks(now + hour)->empty());
+  n = cli::SetBlockEndsByKey(**s, "undeliverable mail #", now + hour, now + 3 * hour);
+  ASSERT_TRUE(n.ok());
+  EXPECT_EQ(*n, 0) << "nothing active to extend";
+  EXPECT_TRUE((*s)->LoadBlocks(now + hour)->empty());
+}
+
+// A store where someone else acts right after the first block call returns:
+// the moment between a read and the write that follows it.
+class ActsMeanwhile : public ForwardingStore {
+ public:
+  ActsMeanwhile(Store* real, std::function<void()> meanwhile)
+      : ForwardingStore(real), meanwhile_(std::move(meanwhile)) {}
+  StatusOr<std::vector<Block>> LoadBlocks(TimeUs at) override {
+    auto r = ForwardingStore::LoadBlocks(at);
+    Once();
+    return r;
+  }
+  StatusOr<int> SetBlockEnds(const std::string& key, TimeUs now, TimeUs end) override {
+    auto r = ForwardingStore::SetBlockEnds(key, now, end);
+    Once();
+    return r;
+  }
+
+ private:
+  void Once() {
+    if (!meanwhile_) return;
+    auto fn = std::move(meanwhile_);
+    meanwhile_ = nullptr;
+    fn();
+  }
+  std::function<void()> meanwhile_;
+};
+
+// The console extends a block while an admin's `blocks remove` runs on
+// another connection: whichever lands, the removed block is not revived (a
+// read then a write would write the old row back over the removal).
+TEST_P(StoreContract, AnExtendNeverRevivesABlockRemovedMeanwhile) {
+  const std::string url = Url();
+  auto console = OpenStore(url, Detail::kStandard, true);
+  ASSERT_TRUE(console.ok()) << console.status().message();
+  StoreOptions reader;  // `mailtrail blocks remove` opens the store so
+  reader.as_writer = false;
+  auto admin = OpenStore(url, reader);
+  ASSERT_TRUE(admin.ok()) << admin.status().message();
+  const TimeUs now = 5000 * kUsPerSecond, hour = 3600 * kUsPerSecond;
+  Block ip;
+  ip.kind = BlockKind::kIp;
+  ip.key = "198.51.100.7";
+  ip.created = now - hour;
+  ip.expires = now + hour;
+  ASSERT_TRUE((*console)->SaveBlocks({ip}).ok());
+  ActsMeanwhile racing(console->get(), [&] {
+    auto ended = (*admin)->EndBlocks("198.51.100.7", now);
+    ASSERT_TRUE(ended.ok()) << ended.status().message();
+  });
+  auto n = cli::SetBlockEndsByKey(racing, "198.51.100.7", now, now + 5 * hour);
+  ASSERT_TRUE(n.ok()) << n.status().message();
+  auto active = (*admin)->LoadBlocks(now);
+  ASSERT_TRUE(active.ok());
+  EXPECT_TRUE(active->empty()) << "revived until " << FormatRfc3339(active->front().expires);
 }
 
 // Keyset paging (the web console): pages of a search, each starting after the

@@ -41,8 +41,8 @@ class ForwardingStore : public Store {
   StatusOr<int64_t> PurgeBefore(int64_t day) override { return real_->PurgeBefore(day); }
   Status SaveBlocks(const std::vector<Block>& b) override { return real_->SaveBlocks(b); }
   StatusOr<std::vector<Block>> LoadBlocks(TimeUs at) override { return real_->LoadBlocks(at); }
-  StatusOr<int> EndBlocks(const std::string& key, TimeUs at) override {
-    return real_->EndBlocks(key, at);
+  StatusOr<int> SetBlockEnds(const std::string& key, TimeUs now, TimeUs end) override {
+    return real_->SetBlockEnds(key, now, end);
   }
   Status SaveAgentStatus(const AgentStatus& s) override { return real_->SaveAgentStatus(s); }
   StatusOr<std::vector<AgentStatus>> ListAgentStatus() override { return real_->ListAgentStatus(); }

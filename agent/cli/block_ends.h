@@ -1,0 +1,24 @@
+// Ending and extending blocks by hand: `mailtrail blocks remove|extend` and
+// the web console's write routes share this, so both accept the same keys.
+#ifndef MAILTRAIL_AGENT_CLI_BLOCK_ENDS_H_
+#define MAILTRAIL_AGENT_CLI_BLOCK_ENDS_H_
+
+#include <string>
+
+#include "agent/store/store.h"
+#include "base/status.h"
+#include "base/civil_time.h"
+
+namespace mailtrail::cli {
+
+// Moves the end of the blocks of `key` active at `now` to `end` (`now` ends
+// them) and says how many: `key` as typed (an IP, a network, a normalised
+// subject), else as a subject typed the way it was sent ("Undeliverable
+// Mail:" finds "undeliverable mail"). Each is one store statement
+// (Store::SetBlockEnds): an extend racing a `blocks remove` never revives
+// the removed block.
+StatusOr<int> SetBlockEndsByKey(Store& store, const std::string& key, TimeUs now, TimeUs end);
+
+}  // namespace mailtrail::cli
+
+#endif  // MAILTRAIL_AGENT_CLI_BLOCK_ENDS_H_
