@@ -8,11 +8,6 @@
 
 namespace mailtrail::web {
 
-StoreAccess::StoreAccess(std::unique_ptr<Store> store) {
-  stores_.push_back(std::move(store));
-  free_.push_back(stores_.back().get());
-}
-
 StoreAccess::StoreAccess(std::vector<std::unique_ptr<Store>> stores) : stores_(std::move(stores)) {
   for (const auto& s : stores_) free_.push_back(s.get());
 }

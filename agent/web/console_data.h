@@ -28,7 +28,6 @@ namespace mailtrail::web {
 // for the one before it (docs/web.md).
 class StoreAccess {
  public:
-  explicit StoreAccess(std::unique_ptr<Store> store);
   explicit StoreAccess(std::vector<std::unique_ptr<Store>> stores);  // at least one
   // Opens `n` connections with `open`; the first failure is the answer.
   static StatusOr<std::unique_ptr<StoreAccess>> Open(
