@@ -11,17 +11,11 @@
 # MESSAGES and RATE may be set in the environment to make a smaller store with the
 # same shape (the defaults: 7M accepted messages at 11.6/s = 7 days).
 #
-# Disk: besides the ~10 GB log, the replay needs room for its WAL. `mailtrail
-# replay` into an empty SQLite store is a bulk load with wal_autocheckpoint=0
-# (agent/store/sqlite_store.cc), so the WAL only grows until the end: measured
-# 19.4 GB of WAL (for a 0.75 GB database) after 2.35M of the 7.37M records on
-# 2026-12-03, i.e. about 60 GB for the whole log.  Do not checkpoint it from
-# another process to save room: a wal_checkpoint(TRUNCATE) holds the write lock
-# longer than the replay's 5 s busy timeout, and the replay then stops with
-# "writing records: ...: database is locked" (it did, that day).  With less room,
-# replay the log in overlapping pieces (tail -c/head -c at a line's offset,
-# a few hours of overlap): the second and later pieces go into a non-empty store,
-# which is not a bulk load (normal checkpoints, about 4x slower per line).
+# Disk: besides the ~10 GB log, the replay needs room for the store (~3 GB) and
+# its WAL, which a bulk load checkpoints every 16,384 pages (kBulkWalPages in
+# agent/store/sqlite_store.cc): about 300 MiB (docs/benchmarks.md, "The WAL of
+# a large replay").  Before that bound the WAL grew with the load (19.4 GB after
+# 2.35M records, 2026-12-03).
 set -eu
 out=${1:?usage: make_web_store.sh OUT_DIR [MAILTRAIL_BINARY]}
 here=$(cd "$(dirname "$0")/.." && pwd)

@@ -78,8 +78,13 @@ std::string DictIds(MysqlDictionary::Kind kind, const std::string& text,
   return sql + ") AND text = ?)";
 }
 
-// The WHERE clause of a search (" WHERE ..." or empty), every value a parameter.
-StatusOr<std::string> BuildWhere(const SearchQuery& q, std::vector<Param>* params) {
+// The conditions of a search, ANDed (empty: none), every value a parameter.
+// `time` and `id` name a row's position in the search's order: the message's
+// (m.first_seen, m.id), or the same values from a recipient row (r.first_seen,
+// r.message) when rcpt drives the search (RecipientPageSql).
+StatusOr<std::string> BuildConditions(const SearchQuery& q, std::vector<Param>* params,
+                                      const std::string& time = "m.first_seen",
+                                      const std::string& id = "m.id") {
   std::vector<std::string> where;
   using Dict = MysqlDictionary;
   if (q.sender) where.push_back("m.sender IN " + DictIds(Dict::kAddress, *q.sender, params));
@@ -114,8 +119,8 @@ StatusOr<std::string> BuildWhere(const SearchQuery& q, std::vector<Param>* param
     params->push_back(ip->Bytes());
   }
   if (q.outcome) where.push_back("m.outcome = " + std::to_string(static_cast<int>(*q.outcome)));
-  if (q.since) where.push_back("m.first_seen >= " + std::to_string(*q.since / kUsPerSecond));
-  if (q.until) where.push_back("m.first_seen < " + std::to_string(*q.until / kUsPerSecond));
+  if (q.since) where.push_back(time + " >= " + std::to_string(*q.since / kUsPerSecond));
+  if (q.until) where.push_back(time + " < " + std::to_string(*q.until / kUsPerSecond));
   if (q.helo) where.push_back("m.helo IN " + DictIds(Dict::kName, *q.helo, params));
   if (q.sasl_username)
     where.push_back("m.sasl IN " + DictIds(Dict::kName, *q.sasl_username, params));
@@ -137,12 +142,19 @@ StatusOr<std::string> BuildWhere(const SearchQuery& q, std::vector<Param>* param
   if (q.after) {
     const std::string t = std::to_string(q.after->first_seen / kUsPerSecond);
     // ">= t" first: an index on first_seen starts its range there.
-    where.push_back("m.first_seen >= " + t + " AND (m.first_seen > " + t + " OR m.id > " +
+    where.push_back(time + " >= " + t + " AND (" + time + " > " + t + " OR " + id + " > " +
                     std::to_string(q.after->row) + ")");
   }
   std::string sql;
-  for (size_t i = 0; i < where.size(); ++i) sql += (i == 0 ? " WHERE " : " AND ") + where[i];
+  for (size_t i = 0; i < where.size(); ++i) sql += (i == 0 ? "" : " AND ") + where[i];
   return sql;
+}
+
+// The WHERE clause of a search (" WHERE ..." or empty).
+StatusOr<std::string> BuildWhere(const SearchQuery& q, std::vector<Param>* params) {
+  auto conds = BuildConditions(q, params);
+  if (!conds.ok() || conds->empty()) return conds;
+  return " WHERE " + *conds;
 }
 
 void BindParams(sql::PreparedStatement* s, const std::vector<Param>& params) {
@@ -155,6 +167,47 @@ void BindParams(sql::PreparedStatement* s, const std::vector<Param>& params) {
     }
   }
 }
+
+// The id of an address in dict_address; none when it is not stored. Throws
+// sql::SQLException.
+std::optional<int64_t> FindAddressId(sql::Connection* c, const std::string& address) {
+  std::vector<Param> params;
+  const std::string sql = DictIds(MysqlDictionary::kAddress, address, &params);
+  std::unique_ptr<sql::PreparedStatement> s(c->prepareStatement(sql.substr(1, sql.size() - 2)));
+  BindParams(s.get(), params);
+  std::unique_ptr<sql::ResultSet> rs(s->executeQuery());
+  if (!rs->next()) return std::nullopt;
+  return rs->getInt64(1);
+}
+
+// A recipient's page (the recipient's address id `id`), driven from rcpt as
+// SqliteStore::RecipientPage is: rcpt_addr and rcpt_orig (schema 7: on
+// (address, first_seen, message)) give the recipient's rows in the page's
+// order, each half stops at the page's size, and the page is the first of
+// both. Ordering the recipient's messages instead read every one of them.
+// GROUP BY, not DISTINCT: MariaDB reads every row into a temporary table for
+// a DISTINCT, and stops at the limit for a GROUP BY in index order.
+StatusOr<std::string> RecipientPageSql(const SearchQuery& q, int64_t id,
+                                       std::vector<Param>* params) {
+  SearchQuery rest = q;
+  rest.recipient.reset();
+  const std::string limit = " LIMIT " + std::to_string(q.limit);
+  std::string halves;
+  for (const char* column : {"addr", "orig"}) {
+    auto conds = BuildConditions(rest, params, "r.first_seen", "r.message");
+    if (!conds.ok()) return conds.status();
+    halves += std::string(halves.empty() ? "(" : " UNION (") +
+              "SELECT r.first_seen AS fs, r.message AS mid FROM rcpt r"
+              " STRAIGHT_JOIN message m ON m.id = r.message AND m.first_seen = r.first_seen"
+              " WHERE r." +
+              column + " = " + std::to_string(id) + (conds->empty() ? "" : " AND " + *conds) +
+              " GROUP BY fs, mid ORDER BY fs, mid" + limit + ")";
+  }
+  static const SelectSql kM = SelectColumns(MessageColumns(), "m", TableOf);
+  return "SELECT m.id, m.first_seen, " + kM.columns + " FROM (" + halves +
+         ") k STRAIGHT_JOIN message m ON m.id = k.mid AND m.first_seen = k.fs" + kM.joins +
+         " ORDER BY k.fs, k.mid" + limit;
+}
 }  // namespace
 
 StatusOr<int64_t> MysqlStore::CountMatches(const SearchQuery& q) {
@@ -166,7 +219,31 @@ StatusOr<int64_t> MysqlStore::CountMatchesUpTo(const SearchQuery& q, int64_t cap
   if (HasRecordFilters(q)) return Store::CountMatchesUpTo(q, cap);
   SearchQuery all = q;
   all.after.reset();
-  return CountSql(all, " LIMIT " + std::to_string(cap));
+  if (!RecipientAndWindowOnly(all)) return CountSql(all, " LIMIT " + std::to_string(cap));
+  // Counted on rcpt's indexes alone, as SqliteStore::CountMatchesUpTo does.
+  if (Status st = EnsureConnected(); !st.ok()) return st;
+  try {
+    const std::optional<int64_t> id = FindAddressId(conn_.get(), *all.recipient);
+    if (!id) return 0;
+    SearchQuery window = all;
+    window.recipient.reset();
+    std::vector<Param> params;
+    auto conds = BuildConditions(window, &params, "first_seen", "message");
+    if (!conds.ok()) return conds.status();
+    const std::string is = " = " + std::to_string(*id);
+    std::unique_ptr<sql::PreparedStatement> s(conn_->prepareStatement(
+        "SELECT COUNT(*) FROM (SELECT DISTINCT message FROM rcpt WHERE (addr" + is + " OR orig" +
+        is + ")" + (conds->empty() ? "" : " AND " + *conds) + " LIMIT " + std::to_string(cap) +
+        ") c"));
+    BindParams(s.get(), params);
+    std::unique_ptr<sql::ResultSet> rs(s->executeQuery());
+    rs->next();
+    return static_cast<int64_t>(rs->getInt64(1));
+  } catch (const sql::SQLException& e) {
+    Status st = mysql::FromException(e, "count");
+    if (st.code() == Status::Code::kUnavailable) conn_.reset();
+    return st;
+  }
 }
 
 // COUNT(*) of the rows `q` selects, at most `limit` (" LIMIT n") of them.
@@ -203,10 +280,13 @@ Status MysqlStore::SearchWithCursor(
 Status MysqlStore::SearchPage(const SearchQuery& q,
                               const std::function<void(MessageRecord&&, const SearchCursor&)>& fn) {
   std::vector<Param> params;
-  auto where = BuildWhere(q, &params);
-  if (!where.ok()) return where.status();
-  std::string sql = SelectMessages() + *where;
-  sql += " ORDER BY m.first_seen, m.id LIMIT " + std::to_string(q.limit);
+  std::string sql;
+  if (!q.recipient) {
+    auto where = BuildWhere(q, &params);
+    if (!where.ok()) return where.status();
+    sql = SelectMessages() + *where + " ORDER BY m.first_seen, m.id LIMIT " +
+          std::to_string(q.limit);
+  }
 
   std::vector<MessageRecord> chunk;
   std::vector<std::pair<uint64_t, uint32_t>> ids;  // (id, first_seen) of the chunk
@@ -224,6 +304,13 @@ Status MysqlStore::SearchPage(const SearchQuery& q,
   };
   if (Status st = EnsureConnected(); !st.ok()) return st;
   try {
+    if (q.recipient) {
+      const std::optional<int64_t> id = FindAddressId(conn_.get(), *q.recipient);
+      if (!id) return Status::Ok();  // an address never stored: no messages
+      auto page = RecipientPageSql(q, *id, &params);
+      if (!page.ok()) return page.status();
+      sql = std::move(*page);
+    }
     std::unique_ptr<sql::PreparedStatement> s(conn_->prepareStatement(sql));
     BindParams(s.get(), params);
     std::unique_ptr<sql::ResultSet> rs(s->executeQuery());

@@ -62,4 +62,14 @@ Status SearchFilteringRecords(const SearchQuery& q, const SqlPageFn& sql_page, c
   }
 }
 
+bool RecipientAndWindowOnly(const SearchQuery& q) {
+  SearchQuery bare;
+  bare.recipient = q.recipient;
+  bare.since = q.since;
+  bare.until = q.until;
+  bare.limit = q.limit;
+  bare.after = q.after;
+  return q.recipient && q == bare;
+}
+
 }  // namespace mailtrail

@@ -32,6 +32,10 @@ struct DsnKey {
 };
 DsnKey ParseDsnKey(std::string_view key);
 
+// Whether a search names a recipient and nothing else but a time window (and
+// a cursor): the stores count its messages on their recipient table alone.
+bool RecipientAndWindowOnly(const SearchQuery& q);
+
 // The keys matched on the decoded record: scan_verdict and min_score (one scan
 // of the message must meet both).
 bool HasRecordFilters(const SearchQuery& q);

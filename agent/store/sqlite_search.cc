@@ -39,8 +39,9 @@ const char* SqliteStore::DictTableOf(Stored kind) {
 
 // The WHERE clause of a search, its values bound as parameters (docs/security.md
 // rule 2): "?N" placeholders numbered as they are added; IP addresses are blobs.
+// `conds` are the conditions ANDed; `sql` is " WHERE " and them, or empty.
 struct SqliteStore::Where {
-  std::string sql;
+  std::string sql, conds;
   std::vector<std::string> params;
   std::vector<bool> is_blob;
 
@@ -73,7 +74,9 @@ std::string RecipientMessagesSql(const std::string& id) {
 }
 }  // namespace
 
-StatusOr<SqliteStore::Where> SqliteStore::BuildWhere(const SearchQuery& q) {
+StatusOr<SqliteStore::Where> SqliteStore::BuildWhere(const SearchQuery& q, const char* time_column,
+                                                     const char* id_column) {
+  const std::string time = time_column, id = id_column;
   Where w;
   std::vector<std::string> where;
   auto dict_id = [&w](int kind, const std::string& text) { return DictIdSql(&w, kind, text); };
@@ -91,8 +94,8 @@ StatusOr<SqliteStore::Where> SqliteStore::BuildWhere(const SearchQuery& q) {
     where.push_back("m.client_ip = " + w.Param(ip->Bytes(), /*blob=*/true));
   }
   if (q.outcome) where.push_back("m.outcome = " + std::to_string(static_cast<int>(*q.outcome)));
-  if (q.since) where.push_back("m.first_seen >= " + std::to_string(*q.since / kUsPerSecond));
-  if (q.until) where.push_back("m.first_seen < " + std::to_string(*q.until / kUsPerSecond));
+  if (q.since) where.push_back(time + " >= " + std::to_string(*q.since / kUsPerSecond));
+  if (q.until) where.push_back(time + " < " + std::to_string(*q.until / kUsPerSecond));
   if (q.helo) where.push_back("m.helo = " + dict_id(kHostName, *q.helo));
   if (q.sasl_username) where.push_back("m.sasl = " + dict_id(kSasl, *q.sasl_username));
   if (q.min_size) where.push_back("m.size >= " + std::to_string(*q.min_size));
@@ -104,10 +107,11 @@ StatusOr<SqliteStore::Where> SqliteStore::BuildWhere(const SearchQuery& q) {
   if (q.after) {
     const std::string t = std::to_string(q.after->first_seen / kUsPerSecond);
     // ">= t" first: an index on first_seen starts its range there.
-    where.push_back("m.first_seen >= " + t + " AND (m.first_seen > " + t + " OR m.id > " +
+    where.push_back(time + " >= " + t + " AND (" + time + " > " + t + " OR " + id + " > " +
                     std::to_string(q.after->row) + ")");
   }
-  for (size_t i = 0; i < where.size(); ++i) w.sql += (i == 0 ? " WHERE " : " AND ") + where[i];
+  for (size_t i = 0; i < where.size(); ++i) w.conds += (i == 0 ? "" : " AND ") + where[i];
+  if (!w.conds.empty()) w.sql = " WHERE " + w.conds;
   return w;
 }
 
@@ -130,26 +134,26 @@ StatusOr<int64_t> SqliteStore::CountMatchesUpTo(const SearchQuery& q, int64_t ca
   if (HasRecordFilters(q)) return Store::CountMatchesUpTo(q, cap);
   SearchQuery all = q;
   all.after.reset();
-  auto w = BuildWhere(all);
-  if (!w.ok()) return w.status();
-  std::string sql = "SELECT count(*) FROM (SELECT 1 FROM message m" + w->sql + " LIMIT " +
-                    std::to_string(cap) + ")";
-  if (all.recipient) {
-    // A recipient alone: its messages counted on rcpt's indexes (each rcpt
-    // row's message exists; a purge removes both in one transaction). Through
-    // `m.id IN (...)` each counted message's row was read too: 0.5 s for a
-    // recipient of 10,000 messages on a 7M-row store.
-    SearchQuery rest = all;
-    rest.recipient.reset();
-    auto others = BuildWhere(rest);
-    if (!others.ok()) return others.status();
-    if (others->sql.empty()) {
-      Where only;
-      sql = "SELECT count(*) FROM (SELECT DISTINCT message FROM (" +
-            RecipientMessagesSql(DictIdSql(&only, 1, *all.recipient)) + ") LIMIT " +
-            std::to_string(cap) + ")";
-      *w = std::move(only);
-    }
+  std::string sql;
+  StatusOr<Where> w = Where{};
+  if (RecipientAndWindowOnly(all)) {
+    // Counted on rcpt's indexes (each rcpt row's message exists; a purge
+    // removes both in one transaction). Through `m.id IN (...)` each counted
+    // message's row was read too: 0.5 s for a recipient of 10,000 messages on
+    // a 7M-row store.
+    SearchQuery window = all;
+    window.recipient.reset();
+    w = BuildWhere(window, "first_seen", "message");
+    if (!w.ok()) return w.status();
+    const std::string id = DictIdSql(&*w, 1, *all.recipient);
+    sql = "SELECT count(*) FROM (SELECT DISTINCT message FROM rcpt WHERE (addr = " + id +
+          " OR orig = " + id + ")" + (w->conds.empty() ? "" : " AND " + w->conds) + " LIMIT " +
+          std::to_string(cap) + ")";
+  } else {
+    w = BuildWhere(all);
+    if (!w.ok()) return w.status();
+    sql = "SELECT count(*) FROM (SELECT 1 FROM message m" + w->sql + " LIMIT " +
+          std::to_string(cap) + ")";
   }
   auto st = db_.Prepare(sql);
   if (!st.ok()) return st.status();
@@ -211,14 +215,49 @@ Status SqliteStore::SearchWithCursor(
 
 Status SqliteStore::SearchPage(
     const SearchQuery& q, const std::function<void(MessageRecord&&, const SearchCursor&)>& fn) {
+  if (q.recipient) return RecipientPage(q, fn);
   auto w = BuildWhere(q);
   if (!w.ok()) return w.status();
   std::string sql = SelectMessages() + w->sql;
   sql += " ORDER BY m.first_seen, m.id LIMIT " + std::to_string(q.limit);
   auto st = db_.Prepare(sql);
   if (!st.ok()) return st.status();
+  return ReadPage(&*st, *w, fn);
+}
+
+// A recipient's page is driven from rcpt: its indexes give the recipient's
+// rows in (first_seen, message) order, as address and as original address.
+// Each of the two takes the page's first `limit` messages that pass the other
+// keys (reading only the rows it passes over), and the page is the first
+// `limit` of both. Sorting the recipient's messages instead read every one of
+// their rows: 0.3 s for a recipient of 16,000 messages (docs/benchmarks.md).
+Status SqliteStore::RecipientPage(
+    const SearchQuery& q, const std::function<void(MessageRecord&&, const SearchCursor&)>& fn) {
+  SearchQuery rest = q;
+  rest.recipient.reset();
+  auto w = BuildWhere(rest, "r.first_seen", "r.message");
+  if (!w.ok()) return w.status();
+  const std::string id = DictIdSql(&*w, 1, *q.recipient);
+  const std::string limit = " LIMIT " + std::to_string(q.limit);
+  auto branch = [&](const char* column) {
+    return "SELECT * FROM (SELECT DISTINCT r.first_seen AS fs, r.message AS mid FROM rcpt r"
+           " CROSS JOIN message m ON m.id = r.message WHERE r." +
+           std::string(column) + " = " + id + (w->conds.empty() ? "" : " AND " + w->conds) +
+           " ORDER BY 1, 2" + limit + ")";
+  };
+  static const SelectSql kM = SelectColumns(MessageColumns(), "m", SqliteStore::DictTableOf);
+  const std::string sql = "SELECT m.id, " + kM.columns + " FROM (" + branch("addr") + " UNION " +
+                          branch("orig") + ") k CROSS JOIN message m ON m.id = k.mid" + kM.joins +
+                          " ORDER BY k.fs, k.mid" + limit;
+  auto st = db_.Prepare(sql);
+  if (!st.ok()) return st.status();
+  return ReadPage(&*st, *w, fn);
+}
+
+Status SqliteStore::ReadPage(SqliteStmt* st, const Where& w,
+                             const std::function<void(MessageRecord&&, const SearchCursor&)>& fn) {
   SqliteStmt& s = *st;
-  w->Bind(&s);
+  w.Bind(&s);
   int rc;
   while ((rc = s.Step()) == SQLITE_ROW) {
     MessageRecord r;

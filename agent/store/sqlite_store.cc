@@ -235,9 +235,11 @@ Status SqliteStore::Prepare() {
   // The record's columns from its description (agent/store/record_columns.h).
   const std::string insert_message = "INSERT INTO message (" + ColumnNames(MessageColumns()) +
                                      ") VALUES (" + Placeholders(MessageColumns().size()) + ")";
-  const std::string insert_rcpt = "INSERT INTO rcpt (message, seq, " +
+  // rcpt's own columns before the record's: its message, its place, and the
+  // message's first_seen (schema 0010: a recipient's rows in time order).
+  const std::string insert_rcpt = "INSERT INTO rcpt (message, seq, first_seen, " +
                                   ColumnNames(RecipientColumns()) + ") VALUES (" +
-                                  Placeholders(2 + RecipientColumns().size()) + ")";
+                                  Placeholders(3 + RecipientColumns().size()) + ")";
   const SelectSql rcpt = SelectColumns(RecipientColumns(), "r", DictTableOf);
   const std::string select_rcpts = "SELECT " + rcpt.columns + " FROM rcpt r" + rcpt.joins +
                                    " WHERE r.message = ? ORDER BY r.seq";
@@ -388,7 +390,8 @@ Status SqliteStore::WriteOne(const MessageRecord& r) {
     s.Reset();
     s.BindInt(1, message);
     s.BindInt(2, seq++);
-    RowSink sink(this, &s, 3);
+    s.BindInt(3, r.first_seen / kUsPerSecond);
+    RowSink sink(this, &s, 4);
     WriteRecipientColumns(rc, detail_, sink);
     if (dict_failed_) {
       dict_failed_ = false;

@@ -99,7 +99,17 @@ class SqliteStore : public Store {
   class RowSink;
   StatusOr<HeldAction> CheckHeld(const MessageRecord& r);
   struct Where;
-  StatusOr<Where> BuildWhere(const SearchQuery& q);
+  // `time` and `id` name a row's position in a search's order: the message's
+  // (m.first_seen, m.id), or the same values from a recipient row
+  // (r.first_seen, r.message) when rcpt drives the search.
+  StatusOr<Where> BuildWhere(const SearchQuery& q, const char* time = "m.first_seen",
+                             const char* id = "m.id");
+  Status RecipientPage(const SearchQuery& q,
+                       const std::function<void(MessageRecord&&, const SearchCursor&)>& fn);
+  // Runs a page's statement (columns: m.id, then the message's) and reads each
+  // record's recipients.
+  Status ReadPage(SqliteStmt* st, const Where& w,
+                  const std::function<void(MessageRecord&&, const SearchCursor&)>& fn);
   // One SQL page of SearchWithCursor: every key but the record filters.
   Status SearchPage(const SearchQuery& q,
                     const std::function<void(MessageRecord&&, const SearchCursor&)>& fn);

@@ -58,6 +58,7 @@ inline bool KeepsStatusText(Detail d, Outcome o) {
 struct SearchCursor {
   TimeUs first_seen = 0;
   int64_t row = 0;
+  bool operator==(const SearchCursor&) const = default;
 };
 
 struct SearchQuery {
@@ -84,6 +85,7 @@ struct SearchQuery {
   std::optional<double> min_score;
   std::optional<bool> is_bounce, has_bounce;
   std::optional<std::string> reject_text;
+  bool operator==(const SearchQuery&) const = default;
 };
 
 // What the parsers saw (for `mailtrail stats`). Counts add up across replays.
