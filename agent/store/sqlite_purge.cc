@@ -17,7 +17,7 @@ namespace mailtrail {
 StatusOr<int64_t> SqliteStore::PurgeBefore(int64_t day) {
   const std::string cutoff = std::to_string(day * 86400);
   int64_t removed = 0;
-  stamps_seen_.data_version = -1;  // HourStamps: this connection's own writes
+  ForgetWhatWasSeen();
   auto fail = [&](Status st) -> StatusOr<int64_t> {
     static_cast<void>(db_.Exec("ROLLBACK"));
     ForgetDictionary();

@@ -276,7 +276,7 @@ Status SqliteStore::WriteBatch(const std::vector<MessageRecord>& records,
   if (!dict_loaded_) {
     if (Status st = LoadDictionary(); !st.ok()) return st;
   }
-  stamps_seen_.data_version = -1;  // HourStamps: this connection's own writes
+  ForgetWhatWasSeen();
   if (Status st = db_.Exec("BEGIN IMMEDIATE"); !st.ok()) return st;
   if (Status st = ForgetDictionaryAfterPurge(); !st.ok()) {
     static_cast<void>(db_.Exec("ROLLBACK"));

@@ -17,6 +17,9 @@ namespace mailtrail {
 
 class SqliteStore : public Store {
  public:
+  // A subject substring held by fewer subjects than this is searched through
+  // the trigram index (schema 11; RareSubjectIds).
+  static constexpr int64_t kRareSubjects = 2000;
   // `dict_cache_entries`: dictionary entries cached per kind and generation
   // (about 100 bytes an entry); `cache_mb`: SQLite's page cache. Both bound the
   // writer's memory whatever the input's size.
@@ -104,6 +107,18 @@ class SqliteStore : public Store {
   // (r.first_seen, r.message) when rcpt drives the search.
   StatusOr<Where> BuildWhere(const SearchQuery& q, const char* time = "m.first_seen",
                              const char* id = "m.id");
+  // The messages whose subject holds the trigrams of `needle` (lower case;
+  // schema 11), when fewer than kRareSubjects do; none for a common substring
+  // or one of fewer than 3 characters.
+  using MessageIds = std::optional<std::vector<int64_t>>;
+  StatusOr<MessageIds> RareSubjectIds(const std::string& needle);
+  StatusOr<int64_t> DataVersion();
+  // This connection's own writes do not change PRAGMA data_version: what was
+  // kept by it is forgotten at each write.
+  void ForgetWhatWasSeen() {
+    stamps_seen_.data_version = -1;
+    subject_seen_.data_version = -1;
+  }
   Status RecipientPage(const SearchQuery& q,
                        const std::function<void(MessageRecord&&, const SearchCursor&)>& fn);
   // Runs a page's statement (columns: m.id, then the message's) and reads each
@@ -144,6 +159,13 @@ class SqliteStore : public Store {
     TimeUs since = 0, until = 0;
     std::vector<HourStamp> stamps;
   } stamps_seen_;
+  // RareSubjectIds' last answer, kept the same way: a page and its count ask
+  // for the same substring one after the other.
+  struct SubjectSeen {
+    int64_t data_version = -1;
+    std::string needle;
+    MessageIds ids;
+  } subject_seen_;
 };
 
 }  // namespace mailtrail

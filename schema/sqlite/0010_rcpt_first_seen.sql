@@ -6,9 +6,16 @@
 -- first schema, for its partitions), and both recipient indexes give a
 -- recipient's rows in that order, so a page reads its own rows and stops
 -- (agent/store/sqlite_search.cc, RecipientPage). A record is always written
--- whole (message row and recipient rows together), so the two never differ.
+-- whole (message row and recipient rows together), so the two never differ;
+-- a writer of an older mailtrail still running on the migrated store names
+-- no first_seen, and the trigger fills it in (a NULL would sort first and
+-- break the pages' order).
 ALTER TABLE rcpt ADD COLUMN first_seen INTEGER;
 UPDATE rcpt SET first_seen = (SELECT first_seen FROM message WHERE id = rcpt.message);
+CREATE TRIGGER rcpt_first_seen AFTER INSERT ON rcpt WHEN new.first_seen IS NULL BEGIN
+  UPDATE rcpt SET first_seen = (SELECT first_seen FROM message WHERE id = new.message)
+    WHERE message = new.message AND seq = new.seq;
+END;
 -- IF EXISTS: a bulk load interrupted by a crash keeps its indexes' DDL in meta
 -- until they are made again; the new DDL replaces the old there.
 DROP INDEX IF EXISTS rcpt_addr;
