@@ -15,8 +15,9 @@ namespace mailtrail::cli {
 // them) and says how many: `key` as typed (an IP, a network, a normalised
 // subject), else as a subject typed the way it was sent ("Undeliverable
 // Mail:" finds "undeliverable mail"). Each is one store statement
-// (Store::SetBlockEnds): an extend racing a `blocks remove` never revives
-// the removed block.
+// (Store::SetBlockEnds), and removed blocks are marked so: an extend racing
+// a `blocks remove` never revives the removed block, whichever read its
+// clock first.
 StatusOr<int> SetBlockEndsByKey(Store& store, const std::string& key, TimeUs now, TimeUs end);
 
 }  // namespace mailtrail::cli

@@ -71,8 +71,11 @@ StatusOr<std::vector<Block>> MysqlStore::LoadBlocks(TimeUs active_at) {
 StatusOr<int> MysqlStore::SetBlockEnds(const std::string& key, TimeUs now, TimeUs end) {
   int n = 0;
   Status st = WithReconnect("set block ends", [&] {
-    std::unique_ptr<sql::PreparedStatement> q(
-        conn_->prepareStatement("UPDATE block SET expires = ? WHERE `key` = ? AND expires > ?"));
+    // An end at or before now is a removal, and marks the block (schema 8);
+    // a later end never moves a removed block's.
+    std::unique_ptr<sql::PreparedStatement> q(conn_->prepareStatement(
+        end <= now ? "UPDATE block SET expires = ?, removed = 1 WHERE `key` = ? AND expires > ?"
+                   : "UPDATE block SET expires = ? WHERE `key` = ? AND expires > ? AND removed = 0"));
     q->setInt64(1, end);
     q->setString(2, key);
     q->setInt64(3, now);

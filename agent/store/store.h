@@ -228,9 +228,10 @@ class Store {
   virtual Status SaveBlocks(const std::vector<Block>& blocks) = 0;
   virtual StatusOr<std::vector<Block>> LoadBlocks(TimeUs active_at) = 0;
   // Moves the end of `key`'s blocks (any kind) active at `now` to `end`, and
-  // says how many. One statement, not a read and a write: a block another
-  // process ends meanwhile (`blocks remove`) stays ended, and one extended
-  // meanwhile takes this end.
+  // says how many. `end` <= `now` removes them, and marks them removed; a
+  // later end (an extend) moves only blocks never removed. One statement, not
+  // a read and a write: a block another process removes meanwhile stays
+  // ended whichever clock read first, and one extended meanwhile takes this end.
   virtual StatusOr<int> SetBlockEnds(const std::string& key, TimeUs now, TimeUs end) = 0;
   // Ends the active blocks of `key` (any kind) at `at`; says how many.
   StatusOr<int> EndBlocks(const std::string& key, TimeUs at) { return SetBlockEnds(key, at, at); }
