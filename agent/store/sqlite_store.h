@@ -20,6 +20,11 @@ class SqliteStore : public Store {
   // A subject substring held by fewer subjects than this is searched through
   // the trigram index (schema 11; RareSubjectIds).
   static constexpr int64_t kRareSubjects = 2000;
+  // The messages whose subject holds the trigrams of `needle` (lower case;
+  // schema 11), when fewer than kRareSubjects do; none for a common substring
+  // or one of fewer than 3 characters.
+  using MessageIds = std::optional<std::vector<int64_t>>;
+  StatusOr<MessageIds> RareSubjectIds(const std::string& needle);
   // `dict_cache_entries`: dictionary entries cached per kind and generation
   // (about 100 bytes an entry); `cache_mb`: SQLite's page cache. Both bound the
   // writer's memory whatever the input's size.
@@ -107,11 +112,6 @@ class SqliteStore : public Store {
   // (r.first_seen, r.message) when rcpt drives the search.
   StatusOr<Where> BuildWhere(const SearchQuery& q, const char* time = "m.first_seen",
                              const char* id = "m.id");
-  // The messages whose subject holds the trigrams of `needle` (lower case;
-  // schema 11), when fewer than kRareSubjects do; none for a common substring
-  // or one of fewer than 3 characters.
-  using MessageIds = std::optional<std::vector<int64_t>>;
-  StatusOr<MessageIds> RareSubjectIds(const std::string& needle);
   StatusOr<int64_t> DataVersion();
   // This connection's own writes do not change PRAGMA data_version: what was
   // kept by it is forgotten at each write.

@@ -28,6 +28,18 @@ class SqliteStoreTest : public ::testing::Test, public StoreFixture {
   TempDir dir_{"mt_store"};
 };
 
+// How many messages the trigram index (not a scan) names for `needle`.
+int64_t SubjectFound(Store* s, const std::string& needle) {
+  auto* sqlite = dynamic_cast<SqliteStore*>(s);
+  if (sqlite == nullptr) {
+    ADD_FAILURE() << "not a SqliteStore";
+    return -1;
+  }
+  auto ids = sqlite->RareSubjectIds(needle);
+  EXPECT_TRUE(ids.ok()) << ids.status().message();
+  return ids.ok() && *ids ? static_cast<int64_t>((*ids)->size()) : -1;
+}
+
 int CountIndexes(const std::string& path) {
   sqlite3* db = nullptr;
   EXPECT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
@@ -255,12 +267,18 @@ TEST_F(SqliteStoreTest, BulkLoadDefersIndexesAndACrashMidLoadIsRepaired) {
     ASSERT_TRUE((*s)->BeginBulkLoad().ok());
     ASSERT_TRUE((*s)->Write({Sample("44C4B10A321")}).ok());
     EXPECT_EQ(CountIndexes(path), 0);
+    EXPECT_EQ(SubjectFound(s->get(), "drop table"), 0) << "the subject index waits too";
     // No EndBulkLoad: the process "dies" here.
   }
   auto s = OpenStore(Url(), Detail::kStandard, true);
   ASSERT_TRUE(s.ok());
   EXPECT_EQ(CountIndexes(path), indexes);
   EXPECT_EQ(All(s->get()).size(), 1u);
+  EXPECT_EQ(SubjectFound(s->get(), "drop table"), 1) << "built at the repair";
+  MessageRecord later = Sample("55C4B10A321");
+  later.subject = "Another subject";
+  ASSERT_TRUE((*s)->Write({later}).ok());
+  EXPECT_EQ(SubjectFound(s->get(), "other subj"), 1) << "its triggers are back";
   // A store that already holds records is not bulk-loaded: indexes stay.
   ASSERT_TRUE((*s)->BeginBulkLoad().ok());
   EXPECT_EQ(CountIndexes(path), indexes);
