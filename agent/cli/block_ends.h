@@ -6,8 +6,8 @@
 #include <string>
 
 #include "agent/store/store.h"
-#include "base/status.h"
 #include "base/civil_time.h"
+#include "base/status.h"
 
 namespace mailtrail::cli {
 

@@ -74,8 +74,9 @@ StatusOr<int> MysqlStore::SetBlockEnds(const std::string& key, TimeUs now, TimeU
     // An end at or before now is a removal, and marks the block (schema 8);
     // a later end never moves a removed block's.
     std::unique_ptr<sql::PreparedStatement> q(conn_->prepareStatement(
-        end <= now ? "UPDATE block SET expires = ?, removed = 1 WHERE `key` = ? AND expires > ?"
-                   : "UPDATE block SET expires = ? WHERE `key` = ? AND expires > ? AND removed = 0"));
+        end <= now
+            ? "UPDATE block SET expires = ?, removed = 1 WHERE `key` = ? AND expires > ?"
+            : "UPDATE block SET expires = ? WHERE `key` = ? AND expires > ? AND removed = 0"));
     q->setInt64(1, end);
     q->setString(2, key);
     q->setInt64(3, now);

@@ -235,10 +235,10 @@ StatusOr<int64_t> MysqlStore::CountMatchesUpTo(const SearchQuery& q, int64_t cap
     const std::string also = conds->empty() ? "" : " AND " + *conds;
     std::vector<Param> twice = params;
     twice.insert(twice.end(), params.begin(), params.end());
-    std::unique_ptr<sql::PreparedStatement> s(conn_->prepareStatement(
-        "SELECT COUNT(*) FROM (SELECT message FROM rcpt WHERE addr" + is + also +
-        " UNION SELECT message FROM rcpt WHERE orig" + is + also + " LIMIT " +
-        std::to_string(cap) + ") c"));
+    std::unique_ptr<sql::PreparedStatement> s(
+        conn_->prepareStatement("SELECT COUNT(*) FROM (SELECT message FROM rcpt WHERE addr" + is +
+                                also + " UNION SELECT message FROM rcpt WHERE orig" + is + also +
+                                " LIMIT " + std::to_string(cap) + ") c"));
     BindParams(s.get(), twice);
     std::unique_ptr<sql::ResultSet> rs(s->executeQuery());
     rs->next();
@@ -288,8 +288,8 @@ Status MysqlStore::SearchPage(const SearchQuery& q,
   if (!q.recipient) {
     auto where = BuildWhere(q, &params);
     if (!where.ok()) return where.status();
-    sql = SelectMessages() + *where + " ORDER BY m.first_seen, m.id LIMIT " +
-          std::to_string(q.limit);
+    sql =
+        SelectMessages() + *where + " ORDER BY m.first_seen, m.id LIMIT " + std::to_string(q.limit);
   }
 
   std::vector<MessageRecord> chunk;

@@ -128,21 +128,21 @@ void WebServer::AddWriteRoutes() {
     });
   });
 
-  s.Post(
-      "/api/v1/blocks/extend", [this, write](const httplib::Request& req, httplib::Response& res) {
-        write("block extend", req, res, [&](Store& store, std::string* message) -> Status {
-          const TimeUs period = ParsePeriod(Param(req, "for"));
-          if (period < 0)
-            return Status::InvalidArgument("for: a duration like 90s, 30m, 1h, 2d (<= 30d)");
-          const TimeUs now = clock_->WallNow();
-          const std::string key = Param(req, "key");
-          auto n = cli::SetBlockEndsByKey(store, key, now, now + period);
-          if (!n.ok()) return n.status();
-          if (*n == 0) return Status::NotFound("no active block of " + key);
-          *message = std::to_string(*n) + " block(s) extended to " + FormatRfc3339(now + period);
-          return Status::Ok();
-        });
-      });
+  s.Post("/api/v1/blocks/extend",
+         [this, write](const httplib::Request& req, httplib::Response& res) {
+           write("block extend", req, res, [&](Store& store, std::string* message) -> Status {
+             const TimeUs period = ParsePeriod(Param(req, "for"));
+             if (period < 0)
+               return Status::InvalidArgument("for: a duration like 90s, 30m, 1h, 2d (<= 30d)");
+             const TimeUs now = clock_->WallNow();
+             const std::string key = Param(req, "key");
+             auto n = cli::SetBlockEndsByKey(store, key, now, now + period);
+             if (!n.ok()) return n.status();
+             if (*n == 0) return Status::NotFound("no active block of " + key);
+             *message = std::to_string(*n) + " block(s) extended to " + FormatRfc3339(now + period);
+             return Status::Ok();
+           });
+         });
 
   s.Post("/api/v1/blocks/remove",
          [this, write](const httplib::Request& req, httplib::Response& res) {

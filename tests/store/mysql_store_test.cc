@@ -165,11 +165,11 @@ TEST_F(MysqlStoreTest, ARecipientsRowsComeInPageOrderFromItsIndexes) {
   ASSERT_TRUE(s->Write(batch).ok());
   ASSERT_EQ(db_.Sql("ANALYZE TABLE " + Database() + ".rcpt"), 0);
   for (const std::string column : {"addr", "orig"}) {
-    const std::string plan =
-        Output("EXPLAIN SELECT r.first_seen AS fs, r.message AS mid FROM rcpt r STRAIGHT_JOIN message m"
-            " ON m.id = r.message AND m.first_seen = r.first_seen WHERE r." +
-            column + " = 12345 AND r.first_seen >= 5 AND m.outcome = 2" +
-            " GROUP BY fs, mid ORDER BY fs, mid LIMIT 50");
+    const std::string plan = Output(
+        "EXPLAIN SELECT r.first_seen AS fs, r.message AS mid FROM rcpt r STRAIGHT_JOIN message m"
+        " ON m.id = r.message AND m.first_seen = r.first_seen WHERE r." +
+        column + " = 12345 AND r.first_seen >= 5 AND m.outcome = 2" +
+        " GROUP BY fs, mid ORDER BY fs, mid LIMIT 50");
     EXPECT_NE(plan.find("rcpt_" + column), std::string::npos) << plan;
     EXPECT_EQ(plan.find("filesort"), std::string::npos) << plan;
     EXPECT_EQ(plan.find("temporary"), std::string::npos) << plan;

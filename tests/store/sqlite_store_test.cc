@@ -79,8 +79,8 @@ TEST_F(SqliteStoreTest, ARecipientIsFoundByIndexAsAddressAndAsOriginalAddress) {
   }
   // The count's sub-select (SqliteStore::CountMatchesUpTo): with no index on
   // orig, SQLite scans every recipient row for each search.
-  std::string plan = PlanOf(dir_.File("t.db"),
-                            "SELECT message FROM rcpt WHERE addr = (SELECT 1) OR orig = (SELECT 1)");
+  std::string plan = PlanOf(
+      dir_.File("t.db"), "SELECT message FROM rcpt WHERE addr = (SELECT 1) OR orig = (SELECT 1)");
   EXPECT_NE(plan.find("rcpt_addr"), std::string::npos) << plan;
   EXPECT_NE(plan.find("rcpt_orig"), std::string::npos) << plan;
   EXPECT_EQ(plan.find("SCAN rcpt"), std::string::npos) << plan;
@@ -110,15 +110,22 @@ TEST_F(SqliteStoreTest, AStoreFromBeforeSchema10GetsItsRecipientsTimes) {
     const int64_t t = Sample("A1").first_seen / kUsPerSecond;
     const std::string addr = std::to_string(DictHash(1, "a@example.test"));
     const std::string orig = std::to_string(DictHash(1, "list@example.test"));
-    sql += "PRAGMA user_version = 9;"
-           "INSERT INTO dict (id, kind, hash, text) VALUES (1, 1, " + orig +
-           ", 'list@example.test'), (2, 2, " + std::to_string(DictHash(2, "mx")) +
-           ", 'mx'), (3, 1, " + addr + ", 'a@example.test');"
-           "INSERT INTO message (id, host, qid, first_seen, last_seen, outcome, end_reason)"
-           " VALUES (1, 2, 'A1', " + std::to_string(t) + ", " + std::to_string(t) + ", 1, 0),"
-           " (2, 2, 'B2', " + std::to_string(t - 60) + ", " + std::to_string(t - 60) + ", 1, 0);"
-           "INSERT INTO rcpt (message, seq, addr, outcome, orig) VALUES (1, 0, 3, 1, 1),"
-           " (1, 1, 1, 1, NULL), (2, 0, 3, 1, 1), (2, 1, 1, 1, NULL);";  // B2: written later, seen earlier
+    sql +=
+        "PRAGMA user_version = 9;"
+        "INSERT INTO dict (id, kind, hash, text) VALUES (1, 1, " +
+        orig + ", 'list@example.test'), (2, 2, " + std::to_string(DictHash(2, "mx")) +
+        ", 'mx'), (3, 1, " + addr +
+        ", 'a@example.test');"
+        "INSERT INTO message (id, host, qid, first_seen, last_seen, outcome, end_reason)"
+        " VALUES (1, 2, 'A1', " +
+        std::to_string(t) + ", " + std::to_string(t) +
+        ", 1, 0),"
+        " (2, 2, 'B2', " +
+        std::to_string(t - 60) + ", " + std::to_string(t - 60) +
+        ", 1, 0);"
+        "INSERT INTO rcpt (message, seq, addr, outcome, orig) VALUES (1, 0, 3, 1, 1),"
+        " (1, 1, 1, 1, NULL), (2, 0, 3, 1, 1), (2, 1, 1, 1, NULL);";  // B2: written later, seen
+                                                                      // earlier
     ASSERT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK)
         << sqlite3_errmsg(db);
     sqlite3_close(db);
@@ -173,13 +180,15 @@ TEST_F(SqliteStoreTest, SubjectSubstringsThroughTheTrigramIndexFindWhatAScanFind
   ASSERT_TRUE(store.ok()) << store.status().message();
   const std::vector<std::string> subjects = {
       "Undelivered Mail Returned to Sender",
-      "RE: Rechnung f\xc3\xbcr M\xc3\x84RZ",                 // für MÄRZ
-      "\xd0\x96\xd0\xa3\xd0\xa0\xd0\x9d\xd0\x90\xd0\x9b \xd0\xb7\xd0\xb0\xd0\xba\xd0\xb0\xd0\xb7\xd0\xbe\xd0\xb2",  // ЖУРНАЛ заказов
-      "\xce\xa3\xce\x97\xce\x9c\xce\x95\xce\xa1\xce\x91 \xcf\x83\xce\xae\xce\xbc\xce\xb5\xcf\x81\xce\xb1",  // ΣΗΜΕΡΑ σήμερα
+      "RE: Rechnung f\xc3\xbcr M\xc3\x84RZ",  // für MÄRZ
+      "\xd0\x96\xd0\xa3\xd0\xa0\xd0\x9d\xd0\x90\xd0\x9b "
+      "\xd0\xb7\xd0\xb0\xd0\xba\xd0\xb0\xd0\xb7\xd0\xbe\xd0\xb2",  // ЖУРНАЛ заказов
+      "\xce\xa3\xce\x97\xce\x9c\xce\x95\xce\xa1\xce\x91 "
+      "\xcf\x83\xce\xae\xce\xbc\xce\xb5\xcf\x81\xce\xb1",  // ΣΗΜΕΡΑ σήμερα
       "say \"hello\" AND NOT world*",
       "=?UTF-8?Q?Undelivered_Mail?= (1)",
-      "ticket 4711 \xf0\x9f\x93\xa6 shipped",                // a 4-byte emoji
-      "ma\xc3\x9f und MASS",                                  // maß
+      "ticket 4711 \xf0\x9f\x93\xa6 shipped",  // a 4-byte emoji
+      "ma\xc3\x9f und MASS",                   // maß
   };
   std::vector<MessageRecord> batch;
   for (size_t i = 0; i < subjects.size(); ++i) {
@@ -200,10 +209,24 @@ TEST_F(SqliteStoreTest, SubjectSubstringsThroughTheTrigramIndexFindWhatAScanFind
     EXPECT_EQ(*n, std::count(got.begin(), got.end(), ' ')) << needle;
     return got;
   };
-  const std::vector<std::string> needles = {
-      "mail returned", "MAIL RET", "f\xc3\xbcr m\xc3\xa4rz", "F\xc3\x9cR M\xc3\x84", "\xd0\xb6\xd1\x83\xd1\x80",
-      "\xcf\x83\xce\xb7\xce\xbc", "\"hello\"", "AND NOT", "world*", "?q?undel", "\xf0\x9f\x93\xa6 sh",
-      "4711", "ma\xc3\x9f", "mass", "sender", "absent text", "ed", "x"};
+  const std::vector<std::string> needles = {"mail returned",
+                                            "MAIL RET",
+                                            "f\xc3\xbcr m\xc3\xa4rz",
+                                            "F\xc3\x9cR M\xc3\x84",
+                                            "\xd0\xb6\xd1\x83\xd1\x80",
+                                            "\xcf\x83\xce\xb7\xce\xbc",
+                                            "\"hello\"",
+                                            "AND NOT",
+                                            "world*",
+                                            "?q?undel",
+                                            "\xf0\x9f\x93\xa6 sh",
+                                            "4711",
+                                            "ma\xc3\x9f",
+                                            "mass",
+                                            "sender",
+                                            "absent text",
+                                            "ed",
+                                            "x"};
   for (const std::string& needle : needles) {
     std::string want;
     for (size_t i = 0; i < subjects.size(); ++i)

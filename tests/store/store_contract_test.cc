@@ -12,8 +12,8 @@
 
 #include "agent/cli/block_ends.h"
 #include "agent/store/store.h"
-#include "tests/support/forwarding_store.h"
 #include "tests/support/every_field.h"
+#include "tests/support/forwarding_store.h"
 #include "tests/support/mariadb.h"
 #include "tests/support/store_fixture.h"
 #include "tests/support/temp_dir.h"
@@ -627,10 +627,15 @@ TEST_P(StoreContract, ARecipientsPagesComeInTimeOrderAsAddressAndAsOriginal) {
     to.address = "y@example.test";
     to.outcome = r.outcome;
     switch (i % 4) {
-      case 0: to.address = x; break;       // as address
-      case 1: to.orig_address = x; break;  // as original address
-      case 2: break;                       // not at all
-      case 3:                              // as both, on two rows
+      case 0:
+        to.address = x;
+        break;  // as address
+      case 1:
+        to.orig_address = x;
+        break;  // as original address
+      case 2:
+        break;  // not at all
+      case 3:   // as both, on two rows
         to.address = x;
         r.recipients = {to};
         to.address = "z@example.test";
