@@ -10,9 +10,14 @@ namespace mailtrail {
 Status MysqlStore::SaveBlocks(const std::vector<Block>& blocks) {
   return WithReconnect("save blocks", [&] {
     mysql::Execute(conn_.get(), "START TRANSACTION");
+    // Saved again: replaced, except the end of a block removed meanwhile.
     std::unique_ptr<sql::PreparedStatement> up(conn_->prepareStatement(
-        "REPLACE INTO block (kind, `key`, created, expires, reason, rule, origin_host,"
-        " raw_subjects, evidence, strikes, live) VALUES (?,?,?,?,?,?,?,?,?,?,?)"));
+        "INSERT INTO block (kind, `key`, created, expires, reason, rule, origin_host,"
+        " raw_subjects, evidence, strikes, live) VALUES (?,?,?,?,?,?,?,?,?,?,?)"
+        " ON DUPLICATE KEY UPDATE expires = IF(removed, expires, VALUES(expires)),"
+        " reason = VALUES(reason), rule = VALUES(rule), origin_host = VALUES(origin_host),"
+        " raw_subjects = VALUES(raw_subjects), evidence = VALUES(evidence),"
+        " strikes = VALUES(strikes), live = VALUES(live)"));
     for (const Block& b : blocks) {
       up->setString(1, BlockKindName(b.kind));
       up->setString(2, b.key);

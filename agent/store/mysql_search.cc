@@ -168,6 +168,15 @@ void BindParams(sql::PreparedStatement* s, const std::vector<Param>& params) {
   }
 }
 
+// The one number a COUNT query gives. Throws sql::SQLException.
+int64_t CountOf(sql::Connection* c, const std::string& sql, const std::vector<Param>& params) {
+  std::unique_ptr<sql::PreparedStatement> s(c->prepareStatement(sql));
+  BindParams(s.get(), params);
+  std::unique_ptr<sql::ResultSet> rs(s->executeQuery());
+  rs->next();
+  return static_cast<int64_t>(rs->getInt64(1));
+}
+
 // The id of an address in dict_address; none when it is not stored. Throws
 // sql::SQLException.
 std::optional<int64_t> FindAddressId(sql::Connection* c, const std::string& address) {
@@ -235,14 +244,11 @@ StatusOr<int64_t> MysqlStore::CountMatchesUpTo(const SearchQuery& q, int64_t cap
     const std::string also = conds->empty() ? "" : " AND " + *conds;
     std::vector<Param> twice = params;
     twice.insert(twice.end(), params.begin(), params.end());
-    std::unique_ptr<sql::PreparedStatement> s(
-        conn_->prepareStatement("SELECT COUNT(*) FROM (SELECT message FROM rcpt WHERE addr" + is +
-                                also + " UNION SELECT message FROM rcpt WHERE orig" + is + also +
-                                " LIMIT " + std::to_string(cap) + ") c"));
-    BindParams(s.get(), twice);
-    std::unique_ptr<sql::ResultSet> rs(s->executeQuery());
-    rs->next();
-    return static_cast<int64_t>(rs->getInt64(1));
+    return CountOf(conn_.get(),
+                   "SELECT COUNT(*) FROM (SELECT message FROM rcpt WHERE addr" + is + also +
+                       " UNION SELECT message FROM rcpt WHERE orig" + is + also + " LIMIT " +
+                       std::to_string(cap) + ") c",
+                   twice);
   } catch (const sql::SQLException& e) {
     Status st = mysql::FromException(e, "count");
     if (st.code() == Status::Code::kUnavailable) conn_.reset();
@@ -257,13 +263,11 @@ StatusOr<int64_t> MysqlStore::CountSql(const SearchQuery& q, const std::string& 
   if (!where.ok()) return where.status();
   if (Status st = EnsureConnected(); !st.ok()) return st;
   try {
-    std::unique_ptr<sql::PreparedStatement> s(conn_->prepareStatement(
-        limit.empty() ? "SELECT COUNT(*) FROM message m" + *where
-                      : "SELECT COUNT(*) FROM (SELECT 1 FROM message m" + *where + limit + ") c"));
-    BindParams(s.get(), params);
-    std::unique_ptr<sql::ResultSet> rs(s->executeQuery());
-    rs->next();
-    return static_cast<int64_t>(rs->getInt64(1));
+    return CountOf(conn_.get(),
+                   limit.empty()
+                       ? "SELECT COUNT(*) FROM message m" + *where
+                       : "SELECT COUNT(*) FROM (SELECT 1 FROM message m" + *where + limit + ") c",
+                   params);
   } catch (const sql::SQLException& e) {
     Status st = mysql::FromException(e, "count");
     if (st.code() == Status::Code::kUnavailable) conn_.reset();

@@ -12,9 +12,16 @@ namespace mailtrail {
 
 Status SqliteStore::SaveBlocks(const std::vector<Block>& blocks) {
   if (Status st = db_.Exec("BEGIN IMMEDIATE"); !st.ok()) return st;
+  // Saved again (the agent retries its active blocks after a failed save;
+  // `detect --save`): replaced, except the end of a block removed meanwhile.
   auto up = db_.Prepare(
-      "INSERT OR REPLACE INTO block (kind, key, created, expires, reason, rule, origin_host,"
-      " raw_subjects, evidence, strikes, live) VALUES (?,?,?,?,?,?,?,?,?,?,?)");
+      "INSERT INTO block (kind, key, created, expires, reason, rule, origin_host,"
+      " raw_subjects, evidence, strikes, live) VALUES (?,?,?,?,?,?,?,?,?,?,?)"
+      " ON CONFLICT (kind, key, created) DO UPDATE SET"
+      " expires = CASE WHEN block.removed THEN block.expires ELSE excluded.expires END,"
+      " reason = excluded.reason, rule = excluded.rule, origin_host = excluded.origin_host,"
+      " raw_subjects = excluded.raw_subjects, evidence = excluded.evidence,"
+      " strikes = excluded.strikes, live = excluded.live");
   if (!up.ok()) {
     static_cast<void>(db_.Exec("ROLLBACK"));
     return up.status();

@@ -71,9 +71,24 @@ std::string TrigramPhrase(const std::string& needle) {
   return out + "\"";
 }
 
-size_t CodePoints(const std::string& s) {
-  size_t n = 0;
-  for (unsigned char c : s) n += (c & 0xC0) != 0x80;
+// The code points of `s`; -1 when it is not valid UTF-8 or holds a NUL (the
+// trigram tokenizer stops at a NUL and joins stray continuation bytes to the
+// character before: such a needle is searched by the scan).
+int64_t CodePoints(const std::string& s) {
+  int64_t n = 0;
+  for (size_t i = 0; i < s.size();) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    const size_t len = c < 0x80           ? 1
+                       : (c >> 5) == 0x6  ? 2
+                       : (c >> 4) == 0xE  ? 3
+                       : (c >> 3) == 0x1E ? 4
+                                          : 0;
+    if (c == 0 || len == 0 || (len == 2 && c < 0xC2) || i + len > s.size()) return -1;
+    for (size_t k = 1; k < len; ++k)
+      if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return -1;
+    i += len;
+    ++n;
+  }
   return n;
 }
 
@@ -152,6 +167,16 @@ StatusOr<SqliteStore::MessageIds> SqliteStore::RareSubjectIds(const std::string&
   if (!version.ok()) return version.status();
   if (subject_seen_.data_version == *version && subject_seen_.needle == needle)
     return subject_seen_.ids;
+  // During a bulk load (and after one that crashed, until a writer's open
+  // repairs it) the index is empty and its triggers wait in meta: the scan.
+  auto deferred = db_.Prepare("SELECT 1 FROM meta WHERE key = 'deferred_index:subject_fts'");
+  if (!deferred.ok()) return deferred.status();
+  const int waiting = deferred->Step();
+  if (waiting != SQLITE_ROW && waiting != SQLITE_DONE) return db_.Error("read meta");
+  if (waiting == SQLITE_ROW) {
+    subject_seen_ = {*version, needle, MessageIds()};
+    return MessageIds();
+  }
   auto st = db_.Prepare("SELECT rowid FROM subject_fts WHERE subject_fts MATCH ?1 LIMIT " +
                         std::to_string(kRareSubjects));
   if (!st.ok()) return st.status();

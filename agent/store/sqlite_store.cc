@@ -58,7 +58,8 @@ StatusOr<std::unique_ptr<Store>> SqliteStore::Open(const std::string& path, Deta
   const int64_t cache_kib = std::max<int64_t>(cache_mb, 1) * 1024;
   if (read_only) {
     // Nothing written: no journal mode set, no migration, no index repair (a
-    // search without the indexes a crashed bulk load dropped is only slower).
+    // search without the indexes a crashed bulk load dropped is only slower;
+    // the subject index it left empty is not asked: RareSubjectIds).
     Status st = s->CheckSchemaVersion();
     const int code = sqlite3_extended_errcode(s->db_.get());
     if (!st.ok() && (code == SQLITE_READONLY_DIRECTORY || code == SQLITE_READONLY_CANTINIT) &&
@@ -216,6 +217,7 @@ Status SqliteStore::RestoreDeferredIndexes(std::string_view table) {
     }
   }
   if (indexes.empty()) return Status::Ok();
+  ForgetWhatWasSeen();  // the subject index is built here
   auto built = db_.Prepare("DELETE FROM meta WHERE key = ?");
   if (!built.ok()) return built.status();
   auto one = [&](const std::pair<std::string, std::string>& index) -> Status {

@@ -28,6 +28,22 @@ class SqliteStoreTest : public ::testing::Test, public StoreFixture {
   TempDir dir_{"mt_store"};
 };
 
+// The integer the query `sql` gives on the database at `path`, after the
+// statements `first` (if any) ran there.
+int64_t IntOf(const std::string& path, const std::string& sql, const std::string& first = "") {
+  sqlite3* db = nullptr;
+  EXPECT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  if (!first.empty())
+    EXPECT_EQ(sqlite3_exec(db, first.c_str(), nullptr, nullptr, nullptr), SQLITE_OK)
+        << sqlite3_errmsg(db);
+  sqlite3_stmt* st = nullptr;
+  EXPECT_EQ(sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
+  const int64_t n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+  return n;
+}
+
 // How many messages the trigram index (not a scan) names for `needle`.
 int64_t SubjectFound(Store* s, const std::string& needle) {
   auto* sqlite = dynamic_cast<SqliteStore*>(s);
@@ -132,19 +148,11 @@ TEST_F(SqliteStoreTest, AStoreFromBeforeSchema10GetsItsRecipientsTimes) {
   }
   auto store = OpenStore(Url(), Detail::kStandard, true);
   ASSERT_TRUE(store.ok()) << store.status().message();
-  sqlite3* db = nullptr;
-  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
-  sqlite3_stmt* st = nullptr;
-  ASSERT_EQ(sqlite3_prepare_v2(db,
-                               "SELECT count(*), sum(r.first_seen = m.first_seen) FROM rcpt r"
-                               " JOIN message m ON m.id = r.message",
-                               -1, &st, nullptr),
-            SQLITE_OK);
-  ASSERT_EQ(sqlite3_step(st), SQLITE_ROW);
-  EXPECT_EQ(sqlite3_column_int(st, 0), 4);
-  EXPECT_EQ(sqlite3_column_int(st, 1), 4) << "each recipient row has its message's first_seen";
-  sqlite3_finalize(st);
-  sqlite3_close(db);
+  EXPECT_EQ(IntOf(path,
+                  "SELECT count(*) FROM rcpt r JOIN message m ON m.id = r.message"
+                  " WHERE r.first_seen = m.first_seen"),
+            4)
+      << "each recipient row has its message's first_seen";
   SearchQuery q;
   q.recipient = "list@example.test";  // an original address
   q.since = Sample("A1").first_seen - 60 * kUsPerSecond;
@@ -153,22 +161,12 @@ TEST_F(SqliteStoreTest, AStoreFromBeforeSchema10GetsItsRecipientsTimes) {
   EXPECT_EQ(got, "B2 A1 ");
   // A writer from before schema 10 still running names no first_seen: the
   // store fills it in, or the row would sort first and escape every window.
-  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
-  ASSERT_EQ(sqlite3_exec(db,
-                         "INSERT INTO rcpt (message, seq, addr, outcome)"
-                         " SELECT message, 9, addr, outcome FROM rcpt LIMIT 1",
-                         nullptr, nullptr, nullptr),
-            SQLITE_OK)
-      << sqlite3_errmsg(db);
-  ASSERT_EQ(sqlite3_prepare_v2(db,
-                               "SELECT count(*) FROM rcpt r JOIN message m ON m.id = r.message"
-                               " WHERE r.seq = 9 AND r.first_seen = m.first_seen",
-                               -1, &st, nullptr),
-            SQLITE_OK);
-  ASSERT_EQ(sqlite3_step(st), SQLITE_ROW);
-  EXPECT_EQ(sqlite3_column_int(st, 0), 1);
-  sqlite3_finalize(st);
-  sqlite3_close(db);
+  EXPECT_EQ(IntOf(path,
+                  "SELECT count(*) FROM rcpt r JOIN message m ON m.id = r.message"
+                  " WHERE r.seq = 9 AND r.first_seen = m.first_seen",
+                  "INSERT INTO rcpt (message, seq, addr, outcome)"
+                  " SELECT message, 9, addr, outcome FROM rcpt LIMIT 1"),
+            1);
 }
 
 // Subjects by substring through the trigram index (schema 11): the same
@@ -209,7 +207,8 @@ TEST_F(SqliteStoreTest, SubjectSubstringsThroughTheTrigramIndexFindWhatAScanFind
     EXPECT_EQ(*n, std::count(got.begin(), got.end(), ' ')) << needle;
     return got;
   };
-  const std::vector<std::string> needles = {"mail returned",
+  const std::vector<std::string> needles = {
+      std::string("ma\0x", 4), "\xc3\x28 bad", "f\xc3",  // a NUL, invalid UTF-8: the scan"mail returned",
                                             "MAIL RET",
                                             "f\xc3\xbcr m\xc3\xa4rz",
                                             "F\xc3\x9cR M\xc3\x84",
@@ -241,10 +240,19 @@ TEST_F(SqliteStoreTest, SubjectSubstringsThroughTheTrigramIndexFindWhatAScanFind
   ASSERT_TRUE((*store)->Write({again}).ok());
   EXPECT_EQ(found("mail returned"), "");
   EXPECT_EQ(found("status notif"), "F100 ");
+  // The same substring again after this connection wrote a match (its own
+  // writes do not change PRAGMA data_version): not the answer kept before.
+  EXPECT_EQ(found("brand new"), "");
+  MessageRecord fresh = Sample("F200");
+  fresh.subject = "A brand new subject";
+  ASSERT_TRUE((*store)->Write({fresh}).ok());
+  EXPECT_EQ(found("brand new"), "F200 ");
   ASSERT_TRUE((*store)->PurgeBefore(again.first_seen / kUsPerSecond / 86400 + 1).ok());
   EXPECT_EQ(found("status notif"), "");
-  auto integrity = PlanOf(dir_.File("t.db"), "SELECT 1");  // the file is still readable
-  EXPECT_FALSE(integrity.empty());
+  // FTS5's own check that the index holds exactly the subjects' trigrams.
+  EXPECT_EQ(IntOf(dir_.File("t.db"), "SELECT 1",
+                  "INSERT INTO subject_fts (subject_fts) VALUES ('integrity-check')"),
+            1);
 }
 
 // A common substring (more than SqliteStore::kRareSubjects subjects) is found
@@ -290,7 +298,12 @@ TEST_F(SqliteStoreTest, BulkLoadDefersIndexesAndACrashMidLoadIsRepaired) {
     ASSERT_TRUE((*s)->BeginBulkLoad().ok());
     ASSERT_TRUE((*s)->Write({Sample("44C4B10A321")}).ok());
     EXPECT_EQ(CountIndexes(path), 0);
-    EXPECT_EQ(SubjectFound(s->get(), "drop table"), 0) << "the subject index waits too";
+    EXPECT_EQ(SubjectFound(s->get(), "drop table"), -1) << "the index, empty now, is not asked";
+    SearchQuery q;
+    q.subject = "DROP TABLE";
+    int n = 0;
+    ASSERT_TRUE((*s)->Search(q, [&](MessageRecord&&) { ++n; }).ok());
+    EXPECT_EQ(n, 1) << "a subject is found meanwhile, by the scan";
     // No EndBulkLoad: the process "dies" here.
   }
   auto s = OpenStore(Url(), Detail::kStandard, true);

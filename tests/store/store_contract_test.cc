@@ -458,6 +458,12 @@ TEST_P(StoreContract, BlocksAreKeptWithTheirHistory) {
   EXPECT_EQ(*ended, 1);
   EXPECT_TRUE((*s)->LoadBlocks(3000 * kUsPerSecond)->empty());
   EXPECT_EQ((*s)->LoadBlocks(-1)->front().strikes, 2);
+  // Saved again after the removal (an agent retrying a failed save): the
+  // removal stands.
+  ip.strikes = 3;
+  ASSERT_TRUE((*s)->SaveBlocks({ip}).ok());
+  EXPECT_TRUE((*s)->LoadBlocks(3000 * kUsPerSecond)->empty()) << "a removed block came back";
+  EXPECT_EQ((*s)->LoadBlocks(-1)->front().strikes, 3);
 }
 
 // Extending and ending by key (`blocks extend|remove`, the console): the end of
