@@ -37,8 +37,7 @@ StatusOr<int64_t> SqliteStore::PurgeBefore(int64_t day) {
     // The subject index keeps the purged subjects' trigrams as delete marks
     // in its segments until they are merged: merged here, so that the file
     // does shrink (after a purge of everything it kept a third of its size).
-    if (Status st = db_.Exec("INSERT INTO subject_fts (subject_fts) VALUES ('optimize')");
-        !st.ok())
+    if (Status st = db_.Exec("INSERT INTO subject_fts (subject_fts) VALUES ('optimize')"); !st.ok())
       return fail(st);
   }
   if (Status st = db_.Exec("COMMIT"); !st.ok()) return fail(st);

@@ -208,24 +208,28 @@ TEST_F(SqliteStoreTest, SubjectSubstringsThroughTheTrigramIndexFindWhatAScanFind
     return got;
   };
   const std::vector<std::string> needles = {
-      std::string("ma\0x", 4), "\xc3\x28 bad", "f\xc3",  // a NUL, invalid UTF-8: the scan"mail returned",
-                                            "MAIL RET",
-                                            "f\xc3\xbcr m\xc3\xa4rz",
-                                            "F\xc3\x9cR M\xc3\x84",
-                                            "\xd0\xb6\xd1\x83\xd1\x80",
-                                            "\xcf\x83\xce\xb7\xce\xbc",
-                                            "\"hello\"",
-                                            "AND NOT",
-                                            "world*",
-                                            "?q?undel",
-                                            "\xf0\x9f\x93\xa6 sh",
-                                            "4711",
-                                            "ma\xc3\x9f",
-                                            "mass",
-                                            "sender",
-                                            "absent text",
-                                            "ed",
-                                            "x"};
+      // A NUL and invalid UTF-8 (the scan answers those), then valid ones.
+      std::string("ma\0x", 4),
+      "\xc3\x28 bad",
+      "f\xc3",
+      "mail returned",
+      "MAIL RET",
+      "f\xc3\xbcr m\xc3\xa4rz",
+      "F\xc3\x9cR M\xc3\x84",
+      "\xd0\xb6\xd1\x83\xd1\x80",
+      "\xcf\x83\xce\xb7\xce\xbc",
+      "\"hello\"",
+      "AND NOT",
+      "world*",
+      "?q?undel",
+      "\xf0\x9f\x93\xa6 sh",
+      "4711",
+      "ma\xc3\x9f",
+      "mass",
+      "sender",
+      "absent text",
+      "ed",
+      "x"};
   for (const std::string& needle : needles) {
     std::string want;
     for (size_t i = 0; i < subjects.size(); ++i)
