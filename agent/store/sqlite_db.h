@@ -82,6 +82,9 @@ class SqliteDb {
   // The connection's last error: Corruption when the file is damaged or not a
   // database (SQLITE_CORRUPT, SQLITE_NOTADB), IoError otherwise.
   Status Error(std::string_view what) const;
+  // Whether PRAGMA quick_check finds the file damaged (for errors that
+  // damage can also cause).
+  bool FailsQuickCheck() const;
   sqlite3* get() const { return db_; }
 
  private:
