@@ -11,6 +11,12 @@ namespace mailtrail {
 using TimeUs = int64_t;
 constexpr TimeUs kUsPerSecond = 1'000'000;
 
+// Every time a log stamp can name lies within this many microseconds of the
+// epoch (about 31,700 years): the parsers read RFC 3339 years 0000 to 9999,
+// with any offset. A sum of such a time and any grace period or timeout still
+// fits in a TimeUs, so a saved state may hold any time up to it.
+constexpr TimeUs kLogTimeLimit = int64_t{1'000'000} * 1'000'000 * 1'000'000;
+
 // Days since 1970-01-01 of a proleptic Gregorian date (month 1..12).
 int64_t DaysFromCivil(int year, int month, int day);
 

@@ -36,12 +36,11 @@ T IntFromJson(const nlohmann::json& j) {
   return j.get<T>();
 }
 
-// A log time in microseconds: within a few thousand years of 1970, so that
-// adding a grace period or a timeout to it cannot overflow.
+// A log time in microseconds: any the parsers can produce, and none so far
+// out that adding a grace period or a timeout to it could overflow.
 inline TimeUs TimeFromJson(const nlohmann::json& j) {
-  constexpr TimeUs kLimit = int64_t{100000} * 1000000 * 1000000;  // about 3,170 years
   const TimeUs t = IntFromJson<TimeUs>(j);
-  if (t < -kLimit || t > kLimit)
+  if (t < -kLogTimeLimit || t > kLogTimeLimit)
     throw nlohmann::json::other_error::create(501, "a time out of range", &j);
   return t;
 }

@@ -58,6 +58,21 @@ TEST(Envelope, Rfc3339OffsetsAreApplied) {
   EXPECT_EQ(a.month, 0);  // a dated line needs no year inference
 }
 
+// The earliest and latest stamps RFC 3339 can write stay within the range a
+// saved state accepts (civil_time.h); anything past them is not a stamp.
+TEST(Envelope, Rfc3339StampsStayWithinTheLogTimeLimit) {
+  for (const char* stamp : {"0000-01-01T00:00:00+99:59", "9999-12-31T23:59:59.999999-99:59"}) {
+    const Event e =
+        ParseLine(std::string(stamp) + " mx postfix/qmgr[1]: 44C4B10A321: removed", Ctx2026());
+    EXPECT_EQ(e.kind, EventKind::kRemoved) << stamp;
+    EXPECT_LT(e.time, kLogTimeLimit) << stamp;
+    EXPECT_GT(e.time, -kLogTimeLimit) << stamp;
+  }
+  EXPECT_NE(
+      ParseLine("10000-01-01T00:00:00Z mx postfix/qmgr[1]: 44C4B10A321: removed", Ctx2026()).kind,
+      EventKind::kRemoved);
+}
+
 TEST(YearRollover, DecemberToJanuaryAdvancesTheYear) {
   ParseContext ctx = Ctx2026();
   YearRollover r;

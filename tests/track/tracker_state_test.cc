@@ -222,6 +222,28 @@ TEST(TrackerState, NumbersOutOfRangeAreRefused) {
   EXPECT_FALSE(h.tracker().LoadState(now).ok());
 }
 
+// The parser takes any RFC 3339 stamp, years 0000 to 9999 with any offset; a
+// state saved after such a line loads back (the fuzzer found a year 6022 that
+// the loader took for damage, and a restart would have lost every open message).
+TEST(TrackerState, EveryTimeTheParserReadsSurvivesASaveAndLoad) {
+  for (const std::string stamp :
+       {"0000-01-01T00:00:00+99:59", "0000-03-01T00:00:00Z", "6022-11-27T11:21:14.573590+01:00",
+        "9999-12-31T23:59:59.999999-99:59"}) {
+    TrackerOptions opts;
+    opts.keep_events = true;
+    TrackerHarness first(opts);
+    first.Feed({stamp + " mx postfix/smtpd[100]: connect from a.example[192.0.2.1]",
+                stamp + " mx postfix/smtpd[100]: 4A1B2C3D4E: client=a.example[192.0.2.1]",
+                stamp + " mx postfix/qmgr[102]: 4A1B2C3D4E: from=<a@b>, size=100, nrcpt=1 "
+                        "(queue active)"});
+    ASSERT_EQ(first.tracker().open_records(), 1u) << stamp;
+    const std::string state = first.tracker().SaveState();
+    TrackerHarness second(opts);
+    ASSERT_TRUE(second.tracker().LoadState(state).ok()) << stamp;
+    EXPECT_EQ(second.tracker().SaveState(), state) << stamp;
+  }
+}
+
 // The checkpoint keeps every field of an open message (record_fields.h):
 // the whole record comes back, not only the fields a test names.
 TEST(RecordState, EveryFieldSurvivesTheCheckpoint) {
