@@ -61,6 +61,8 @@ std::string ReportText(const Report& s) {
   TopText(&out, "Rejects (action, stage, code, DSN)", s.top_reject_reasons);
   TopText(&out, "Clients rejected most", s.top_rejected_clients);
   TopText(&out, "Delivery problems (outcome, relay, DSN; recipients)", s.top_delivery_problems);
+  TopText(&out, "Deferral reasons (relay, last reason; recipients deferred or expired)",
+          s.top_deferral_reasons);
   TopText(&out, "Bounces by subject (notices and bounced messages)", s.top_bounce_subjects);
   Line(&out, "\nMessages per hour (UTC, first seen)");
   for (const auto& [hour, n] : s.hours)
@@ -113,6 +115,16 @@ std::string ReportJson(const Report& s) {
   top_list("top_reject_reasons", s.top_reject_reasons);
   top_list("top_rejected_clients", s.top_rejected_clients);
   top_list("top_delivery_problems", s.top_delivery_problems);
+  w.OpenArray("top_deferral_reasons");
+  for (const auto& [count, key] : s.top_deferral_reasons) {
+    const auto [relay, reason] = SplitDeferralKey(key);
+    w.Open();
+    w.Str("relay", relay);
+    w.Str("reason", reason);
+    w.Int("count", count);
+    w.Close();
+  }
+  w.CloseArray();
   top_list("top_bounce_subjects", s.top_bounce_subjects);
   w.Open("hours");
   for (const auto& [hour, n] : s.hours) w.Int(FormatRfc3339(hour).substr(0, 13).c_str(), n);

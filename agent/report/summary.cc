@@ -15,7 +15,39 @@ std::string DomainOf(const std::string& address) {
   const size_t at = address.rfind('@');
   return at == std::string::npos ? "(no domain)" : address.substr(at + 1);
 }
+bool StartsWith(std::string_view s, std::string_view prefix) {
+  return s.substr(0, prefix.size()) == prefix;
+}
 }  // namespace
+
+std::string DeferralReason(std::string_view text) {
+  constexpr std::string_view kSuspended = "delivery temporarily suspended: ";
+  if (StartsWith(text, kSuspended)) text.remove_prefix(kSuspended.size());
+  // "host mx.example.net[192.0.2.5] said: 451 ...": the name holds no space.
+  if (StartsWith(text, "host ")) {
+    const size_t said = text.find("] said: ");
+    if (said != std::string_view::npos && text.substr(5, said - 5).find(' ') == text.npos)
+      text.remove_prefix(said + 8);
+  }
+  std::string out;
+  out.reserve(text.size());
+  for (size_t i = 0; i < text.size(); ++i) {
+    const size_t close = text[i] == '<' ? text.find('>', i + 1) : text.npos;
+    out += text[i];
+    if (close != text.npos && close > i + 1 &&
+        text.substr(i + 1, close - i - 1).find_first_of(" <") == text.npos)
+      i = close - 1;  // the address, up to its '>', is dropped
+  }
+  out = std::string(TruncateUtf8(out, 160));
+  return out.empty() ? "(no reason)" : out;
+}
+
+std::pair<std::string_view, std::string_view> SplitDeferralKey(std::string_view key) {
+  // The relay comes first and never holds a space (a parsed relay= ends at one).
+  const size_t space = key.find(' ');
+  if (space == key.npos) return {key, {}};
+  return {key.substr(0, space), key.substr(space + 1)};
+}
 
 void Summary::Add(const MessageRecord& r) {
   first_seen_ = records_ == 0 ? r.first_seen : std::min(first_seen_, r.first_seen);
@@ -46,9 +78,12 @@ void Summary::Add(const MessageRecord& r) {
     const std::string address = AsciiLower(rc.address);
     ++domain_outcomes_[DomainOf(address)][static_cast<int>(rc.outcome)];
     recipient_addresses_.insert(address);
-    if (IsProblem(rc.outcome))
-      ++by_problem_[std::string(OutcomeName(rc.outcome)) + " " +
-                    (rc.relay.empty() ? "none" : rc.relay) + " " + (rc.dsn.empty() ? "-" : rc.dsn)];
+    if (!IsProblem(rc.outcome)) continue;
+    const std::string relay = rc.relay.empty() ? "none" : rc.relay;
+    ++by_problem_[std::string(OutcomeName(rc.outcome)) + " " + relay + " " +
+                  (rc.dsn.empty() ? "-" : rc.dsn)];
+    if (rc.outcome != Outcome::kBounced)
+      ++by_deferral_[relay + " " + DeferralReason(rc.status_text)];
   }
   if (r.outcome == Outcome::kRejected && r.reject) {
     const RejectInfo& j = *r.reject;

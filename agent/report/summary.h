@@ -9,8 +9,10 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <unordered_set>
+#include <utility>
 #include <vector>
 
 #include "agent/track/record.h"
@@ -47,6 +49,9 @@ class Summary {
   Top TopRejectedClients(size_t n) const { return Largest(by_rejected_client_, n); }
   // "outcome relay dsn" of recipients bounced, deferred or expired.
   Top TopDeliveryProblems(size_t n) const { return Largest(by_problem_, n); }
+  // "relay reason" of recipients deferred or expired (DeferralReason), like
+  // pflogsumm's deferral detail but per recipient and by its last reason.
+  Top TopDeferralReasons(size_t n) const { return Largest(by_deferral_, n); }
   // Non-delivery notices (null sender) and bounced messages, by subject.
   Top TopBounceSubjects(size_t n) const { return Largest(by_bounce_subject_, n); }
   // Messages first seen in each UTC hour, by the hour's start, in order; and
@@ -68,12 +73,21 @@ class Summary {
   std::array<int64_t, kOutcomeCount> messages_{}, recipients_{};
   int64_t bytes_received_ = 0;
   std::unordered_set<std::string> recipient_addresses_;
-  Counts by_sender_, by_sending_host_, by_reject_, by_rejected_client_, by_problem_,
+  Counts by_sender_, by_sending_host_, by_reject_, by_rejected_client_, by_problem_, by_deferral_,
       by_bounce_subject_;
   std::map<TimeUs, int64_t> by_hour_;
   std::map<TimeUs, std::array<int64_t, kOutcomeCount>> by_hour_outcome_;
   std::unordered_map<std::string, std::array<int64_t, kOutcomeCount>> domain_outcomes_;
 };
+
+// A recipient's status text as the reason of a deferral report, so that the
+// recipients of one cause are counted together: without the "delivery
+// temporarily suspended: " and "host NAME[IP] said: " prefixes (the relay is
+// the report's other column), each <address> as <>, at most 160 bytes (whole
+// UTF-8 characters). "(no reason)" when nothing is left.
+std::string DeferralReason(std::string_view status_text);
+// A key of TopDeferralReasons as its relay and its reason.
+std::pair<std::string_view, std::string_view> SplitDeferralKey(std::string_view key);
 
 // The report as text for a terminal (untrusted text escaped) or as one JSON
 // object; `top` rows per list. ReportText/ReportJson of ReportOf(s, top)

@@ -63,6 +63,7 @@ std::shared_ptr<const SummaryPart> SummaryPart::Seal(const Summary& s, KeyHashFn
   p->lists_[kRejectReasons] = PackCounts(s.by_reject_, hash);
   p->lists_[kRejectedClients] = PackCounts(s.by_rejected_client_, hash);
   p->lists_[kProblems] = PackCounts(s.by_problem_, hash);
+  p->lists_[kDeferrals] = PackCounts(s.by_deferral_, hash);
   p->lists_[kBounceSubjects] = PackCounts(s.by_bounce_subject_, hash);
   std::vector<Loose> loose;
   loose.reserve(s.domain_outcomes_.size());
@@ -211,6 +212,7 @@ Report MergeParts(const std::vector<std::shared_ptr<const SummaryPart>>& parts, 
   counted(SummaryPart::kRejectReasons, nullptr, &r.top_reject_reasons);
   counted(SummaryPart::kRejectedClients, nullptr, &r.top_rejected_clients);
   counted(SummaryPart::kProblems, nullptr, &r.top_delivery_problems);
+  counted(SummaryPart::kDeferrals, nullptr, &r.top_deferral_reasons);
   counted(SummaryPart::kBounceSubjects, nullptr, &r.top_bounce_subjects);
   TopKeys domains(top);
   r.recipient_domains =

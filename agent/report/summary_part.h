@@ -41,6 +41,7 @@ struct Report {
   };
   std::vector<Domain> top_recipient_domains;
   Summary::Top top_reject_reasons, top_rejected_clients, top_delivery_problems;
+  Summary::Top top_deferral_reasons;  // "relay reason" (Summary::TopDeferralReasons)
   Summary::Top top_bounce_subjects;
   std::map<TimeUs, int64_t> hours;  // messages first seen in each UTC hour
   std::map<TimeUs, std::array<int64_t, kOutcomeCount>> hour_outcomes;  // ... by outcome
@@ -77,6 +78,7 @@ class SummaryPart {
     kRejectReasons,
     kRejectedClients,
     kProblems,
+    kDeferrals,
     kBounceSubjects,
     kAddresses,
     kLists

@@ -35,6 +35,25 @@ std::string TopTable(const char* id, const char* title, const Summary::Top& top,
   return h + "</table>";
 }
 
+// Deferral reasons by relay: a relay opens the search of its recipients still
+// deferred or expired (the reason is the last one each gave, so a search by it
+// would miss recipients whose texts differ only in an address).
+std::string DeferralTable(const Summary::Top& top, const WebSearch& s) {
+  std::string h =
+      "<h3>Deferral reasons by relay (recipients deferred or expired, by their last reason)</h3>"
+      "<table id=\"top-deferrals\"><tr><th>Count</th><th>Relay</th><th>Reason</th></tr>";
+  for (const auto& [n, key] : top) {
+    const auto [relay, reason] = SplitDeferralKey(key);
+    WebSearch more = s;
+    more.filters.emplace_back("outcome", "deferred,expired");
+    if (relay != "none") more.filters.emplace_back("relay", std::string(relay));
+    h += "<tr><td>" + std::to_string(n) + "</td><td><a href=\"" +
+         HtmlEscape("/search?" + FilterQueryString(more)) + "\">" + HtmlEscape(relay) +
+         "</a></td>" + Td(std::string(reason)) + "</tr>";
+  }
+  return h + "</table>";
+}
+
 std::string ReportForm(const WebSearch& s) {
   auto value = [&](const char* name) {
     for (const auto& [n, v] : s.filters)
@@ -128,6 +147,7 @@ std::string RenderReportsPage(const WebSearch& s, const Report& sum) {
   b += TopTable("top-rejected", "Rejected clients", sum.top_rejected_clients, s, nullptr);
   b += TopTable("top-problems", "Delivery problems (outcome relay DSN)", sum.top_delivery_problems,
                 s, nullptr);
+  b += DeferralTable(sum.top_deferral_reasons, s);
   b += TopTable("top-bounce-subjects", "Bounces by subject (notices and bounced messages)",
                 sum.top_bounce_subjects, s, "subject");
   return Layout("Reports", b, /*charts=*/true);

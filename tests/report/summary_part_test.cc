@@ -68,6 +68,7 @@ TEST(SummaryPart, AReportIsItsSummarysListsAndCounts) {
     EXPECT_EQ(r.top_reject_reasons, s.TopRejectReasons(top));
     EXPECT_EQ(r.top_rejected_clients, s.TopRejectedClients(top));
     EXPECT_EQ(r.top_delivery_problems, s.TopDeliveryProblems(top));
+    EXPECT_EQ(r.top_deferral_reasons, s.TopDeferralReasons(top));
     const Summary::Top domains = s.TopRecipientDomains(top);
     ASSERT_EQ(r.top_recipient_domains.size(), domains.size());
     for (size_t i = 0; i < domains.size(); ++i) {

@@ -71,6 +71,54 @@ TEST(Summary, BouncesBySubjectAreNoticesAndBouncedMessages) {
   EXPECT_EQ(j.at("hours_by_outcome").at("2026-11-27T12").at("bounced"), 1);
 }
 
+// Deferral reasons group the recipients of one cause: the remote's reply
+// without its host (the relay column names it) and without the recipient's
+// address; a suspended delivery is its first failure's reason.
+TEST(Summary, DeferralReasonsAreByRelayAndCause) {
+  EXPECT_EQ(DeferralReason("host mx.remote.test[127.0.0.3] said: 451 4.3.0 <defer3@remote.test>: "
+                           "Recipient address rejected: temporary failure (in reply to RCPT TO "
+                           "command)"),
+            "451 4.3.0 <>: Recipient address rejected: temporary failure (in reply to RCPT TO "
+            "command)");
+  EXPECT_EQ(DeferralReason("delivery temporarily suspended: connect to mx.dead.test[127.0.0.4]:25: "
+                           "Connection refused"),
+            "connect to mx.dead.test[127.0.0.4]:25: Connection refused");
+  EXPECT_EQ(DeferralReason(""), "(no reason)");
+  EXPECT_EQ(DeferralReason("<>: x <a b> <c@d"), "<>: x <a b> <c@d");        // no address to drop
+  EXPECT_EQ(DeferralReason("host a b[1] said: x"), "host a b[1] said: x");  // not a host name
+  const std::string long_text = "conversation timed out " + std::string(200, 'x') + "\xC3\xA9";
+  EXPECT_EQ(DeferralReason(long_text), long_text.substr(0, 160));
+  EXPECT_EQ(DeferralReason(std::string(159, 'y') + "\xC3\xA9"), std::string(159, 'y'));
+
+  Summary s;
+  auto add = [&](const char* qid, const char* rcpt, Outcome outcome, const char* relay,
+                 const char* text) {
+    MessageRecord r = Queued(qid, "a@x.test", {{rcpt, outcome}});
+    r.recipients[0].relay = relay;
+    r.recipients[0].status_text = text;
+    s.Add(r);
+  };
+  add("D1", "d1@remote.test", Outcome::kDeferred, "mx.remote.test[127.0.0.3]:25",
+      "host mx.remote.test[127.0.0.3] said: 451 4.3.0 <d1@remote.test>: try later");
+  add("D2", "d2@remote.test", Outcome::kExpired, "mx.remote.test[127.0.0.3]:25",
+      "host mx.remote.test[127.0.0.3] said: 451 4.3.0 <d2@remote.test>: try later");
+  add("D3", "d3@dead.test", Outcome::kDeferred, "",
+      "connect to mx.dead.test[127.0.0.4]:25: Connection refused");
+  add("B1", "b1@remote.test", Outcome::kBounced, "mx.remote.test[127.0.0.3]:25",
+      "host mx.remote.test[127.0.0.3] said: 550 5.1.1 no such user");
+  add("S1", "s1@remote.test", Outcome::kDelivered, "mx.remote.test[127.0.0.3]:25", "250 ok");
+  const Summary::Top want = {{2, "mx.remote.test[127.0.0.3]:25 451 4.3.0 <>: try later"},
+                             {1, "none connect to mx.dead.test[127.0.0.4]:25: Connection refused"}};
+  EXPECT_EQ(s.TopDeferralReasons(10), want);
+  const auto j = nlohmann::json::parse(SummaryJson(s, 10));
+  const auto& first = j.at("top_deferral_reasons").at(0);
+  EXPECT_EQ(first.at("relay"), "mx.remote.test[127.0.0.3]:25");
+  EXPECT_EQ(first.at("reason"), "451 4.3.0 <>: try later");
+  EXPECT_EQ(first.at("count"), 2);
+  EXPECT_EQ(j.at("top_deferral_reasons").size(), 2u);
+  EXPECT_NE(SummaryText(s, 10).find("Deferral reasons"), std::string::npos);
+}
+
 TEST(Summary, HostileTextStaysData) {
   Summary s;
   s.Add(Queued("A1", "evil\x1b[31m\"},{\"x@y", {{"a\nb@t\"est", Outcome::kDeferred}}));

@@ -124,6 +124,38 @@ TEST(RenderReportsPage, ChartDataInAttributesAndTopRowsLinkToTheirSearch) {
             std::string::npos);
 }
 
+// A deferral's row: its count, its relay linked to the search of the relay's
+// undelivered recipients, and its reason as text.
+TEST(RenderReportsPage, DeferralReasonsByRelayLinkToTheRelaysSearch) {
+  MessageRecord r = ThreeRecipients();
+  for (RecipientRecord& rc : r.recipients) {
+    rc.outcome = Outcome::kDeferred;
+    rc.status_text = "host mx.x.test[198.51.100.1] said: 451 <" + rc.address +
+                     ">: \"><img src=x onerror=alert(3)> (in reply to RCPT TO command)";
+  }
+  r.recipients[2].relay = "";
+  r.recipients[2].status_text = "connect to mx.x.test[198.51.100.1]:25: Connection refused";
+  Summary sum;
+  sum.Add(r);
+  WebSearch s;
+  s.filters = {{"since", "2026-11-18"}};
+  const std::string html = RenderReportsPage(s, ReportOf(sum, 5));
+  EXPECT_NE(html.find("<table id=\"top-deferrals\">"), std::string::npos) << html;
+  EXPECT_NE(
+      html.find("<tr><td>2</td><td><a href=\"/search?since=2026-11-18&amp;"
+                "outcome=deferred%2Cexpired&amp;relay=mx.x.test%5B198.51.100.1%5D%3A25\">"
+                "mx.x.test[198.51.100.1]:25</a></td><td>451 &lt;&gt;: &quot;&gt;&lt;img src=x "
+                "onerror=alert(3)&gt; (in reply to RCPT TO command)</td></tr>"),
+      std::string::npos)
+      << html;
+  EXPECT_NE(html.find("<tr><td>1</td><td><a href=\"/search?since=2026-11-18&amp;"
+                      "outcome=deferred%2Cexpired\">none</a></td><td>connect to "
+                      "mx.x.test[198.51.100.1]:25: Connection refused</td></tr>"),
+            std::string::npos)
+      << html;
+  EXPECT_EQ(html.find("<img"), std::string::npos);
+}
+
 TEST(RenderStatusPage, OneRowPerAgentWithItsAgeAndEscapedName) {
   AgentStatus a;
   a.agent = "<mx1>";
