@@ -91,28 +91,32 @@ StatusOr<LineStats> MysqlStore::GetLineStats() {
   return out;
 }
 
-StatusOr<std::vector<HourStamp>> MysqlStore::HourStamps(TimeUs since, TimeUs until) {
+StatusOr<std::vector<SliceStamp>> MysqlStore::SliceStamps(TimeUs since, TimeUs until,
+                                                          TimeUs width) {
   // From the first_seen index alone (it holds the primary key), in one query:
-  // InnoDB groups the few hours in a temporary table. Ids are unsigned and
+  // InnoDB groups the few slices in a temporary table. Ids are unsigned and
   // agent-prefixed (mysql_write.cc): their exact sum is a DECIMAL, read as
   // text and hashed (a sum modulo a prime would let two agents' ids cancel).
+  if (width != kSliceHour && width != kSliceMinute)
+    return Status::InvalidArgument("slice stamps: a width of an hour or a minute");
   if (Status st = EnsureConnected(); !st.ok()) return st;
-  std::vector<HourStamp> out;
+  const int64_t w = width / kUsPerSecond;  // first_seen is in seconds
+  std::vector<SliceStamp> out;
   try {
+    const std::string slice = "first_seen DIV " + std::to_string(w);  // 60 or 3600
     std::unique_ptr<sql::PreparedStatement> s(conn_->prepareStatement(
-        "SELECT first_seen DIV 3600, COUNT(*), MAX(id), SUM(id) FROM message"
-        " WHERE first_seen >= ? AND first_seen < ? GROUP BY first_seen DIV 3600"
-        " ORDER BY first_seen DIV 3600"));
+        "SELECT " + slice + ", COUNT(*), MAX(id), SUM(id) FROM message" +
+        " WHERE first_seen >= ? AND first_seen < ? GROUP BY " + slice + " ORDER BY " + slice));
     const int64_t first = since / kUsPerSecond, end = (until + kUsPerSecond - 1) / kUsPerSecond;
-    s->setInt64(1, first - ((first % 3600) + 3600) % 3600);
-    s->setInt64(2, end + (3600 - ((end % 3600) + 3600) % 3600) % 3600);
+    s->setInt64(1, first - ((first % w) + w) % w);
+    s->setInt64(2, end + (w - ((end % w) + w) % w) % w);
     std::unique_ptr<sql::ResultSet> rs(s->executeQuery());
     while (rs->next())
-      out.push_back({rs->getInt64(1) * 3600 * kUsPerSecond, rs->getInt64(2),
+      out.push_back({rs->getInt64(1) * width, rs->getInt64(2),
                      static_cast<int64_t>(rs->getUInt64(3)),
                      static_cast<int64_t>(std::hash<std::string>()(rs->getString(4))), 0});
   } catch (const sql::SQLException& e) {
-    Status st = mysql::FromException(e, "hour stamps");
+    Status st = mysql::FromException(e, "slice stamps");
     if (st.code() == Status::Code::kUnavailable) conn_.reset();
     return st;
   }

@@ -69,7 +69,7 @@ class MysqlStore : public Store {
       const std::function<void(MessageRecord&&, const SearchCursor&)>& fn) override;
   StatusOr<int64_t> CountMatches(const SearchQuery& q) override;
   StatusOr<int64_t> CountMatchesUpTo(const SearchQuery& q, int64_t cap) override;
-  StatusOr<std::vector<HourStamp>> HourStamps(TimeUs since, TimeUs until) override;
+  StatusOr<std::vector<SliceStamp>> SliceStamps(TimeUs since, TimeUs until, TimeUs width) override;
   Status AddLineStats(const LineStats& stats) override;
   StatusOr<LineStats> GetLineStats() override;
   StatusOr<std::map<std::string, int64_t>> CountByOutcome() override;

@@ -32,11 +32,12 @@ StatusOr<int64_t> SpoolStore::CountMatchesUpTo(const SearchQuery& q, int64_t cap
   return primary_->CountMatchesUpTo(q, cap);
 }
 
-StatusOr<std::vector<HourStamp>> SpoolStore::HourStamps(TimeUs since, TimeUs until) {
+StatusOr<std::vector<SliceStamp>> SpoolStore::SliceStamps(TimeUs since, TimeUs until,
+                                                          TimeUs width) {
   // Records still in the spool are not in the primary's stamps: a report of
   // their hours is made again once they are drained (their ids are new).
   std::lock_guard<std::mutex> p(primary_mu_);
-  return primary_->HourStamps(since, until);
+  return primary_->SliceStamps(since, until, width);
 }
 
 Status SpoolStore::AddLineStats(const LineStats& stats) {

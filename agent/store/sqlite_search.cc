@@ -249,17 +249,20 @@ StatusOr<int64_t> SqliteStore::CountMatchesUpTo(const SearchQuery& q, int64_t ca
   return st->Int(0);
 }
 
-StatusOr<std::vector<HourStamp>> SqliteStore::HourStamps(TimeUs since, TimeUs until) {
-  // Per hour that has records (the next one found by an index seek, so a
+StatusOr<std::vector<SliceStamp>> SqliteStore::SliceStamps(TimeUs since, TimeUs until,
+                                                           TimeUs width) {
+  // Per slice that has records (the next one found by an index seek, so a
   // window of years costs its busy hours, not its empty ones), one query on a
   // range of the first_seen index alone (it holds the row id): one GROUP BY
   // over the window would sort it.
+  if (width != kSliceHour && width != kSliceMinute)
+    return Status::InvalidArgument("slice stamps: a width of an hour or a minute");
   auto version = DataVersion();
   if (!version.ok()) return version.status();
   const int64_t data_version = *version;
-  if (stamps_seen_.data_version == data_version && stamps_seen_.since == since &&
-      stamps_seen_.until == until)
-    return stamps_seen_.stamps;
+  std::erase_if(stamps_seen_, [&](const StampsSeen& s) { return s.data_version != data_version; });
+  for (const StampsSeen& s : stamps_seen_)
+    if (s.since == since && s.until == until && s.width == width) return s.stamps;
   auto next = db_.Prepare("SELECT min(first_seen) FROM message WHERE first_seen >= ?1");
   if (!next.ok()) return next.status();
   auto st = db_.Prepare(
@@ -271,25 +274,26 @@ StatusOr<std::vector<HourStamp>> SqliteStore::HourStamps(TimeUs since, TimeUs un
   auto purges = db_.Prepare("SELECT value FROM meta WHERE key = 'dict_purges'");
   if (!purges.ok()) return purges.status();
   const int64_t generation = purges->Step() == SQLITE_ROW ? purges->Int(0) : 0;
-  constexpr int64_t kHour = 3600;
-  std::vector<HourStamp> out;
+  const int64_t w = width / kUsPerSecond;  // first_seen is in seconds
+  std::vector<SliceStamp> out;
   const int64_t end = (until + kUsPerSecond - 1) / kUsPerSecond;
   int64_t from = since / kUsPerSecond;
-  from -= ((from % kHour) + kHour) % kHour;
+  from -= ((from % w) + w) % w;
   while (from < end) {
     next->Reset();
     next->BindInt(1, from);
-    if (next->Step() != SQLITE_ROW) return db_.Error("hour stamps");
+    if (next->Step() != SQLITE_ROW) return db_.Error("slice stamps");
     if (next->IsNull(0) || next->Int(0) >= end) break;
-    const int64_t hour = next->Int(0) - ((next->Int(0) % kHour) + kHour) % kHour;
+    const int64_t start = next->Int(0) - ((next->Int(0) % w) + w) % w;
     st->Reset();
-    st->BindInt(1, hour);
-    st->BindInt(2, hour + kHour);
-    if (st->Step() != SQLITE_ROW) return db_.Error("hour stamps");
-    out.push_back({hour * kUsPerSecond, st->Int(0), st->Int(1), st->Int(2), generation});
-    from = hour + kHour;
+    st->BindInt(1, start);
+    st->BindInt(2, start + w);
+    if (st->Step() != SQLITE_ROW) return db_.Error("slice stamps");
+    out.push_back({start * kUsPerSecond, st->Int(0), st->Int(1), st->Int(2), generation});
+    from = start + w;
   }
-  stamps_seen_ = {data_version, since, until, out};
+  if (stamps_seen_.size() == kStampsSeen) stamps_seen_.erase(stamps_seen_.begin());
+  stamps_seen_.push_back({data_version, since, until, width, out});
   return out;
 }
 

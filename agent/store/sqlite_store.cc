@@ -389,7 +389,7 @@ Status SqliteStore::WriteOne(const MessageRecord& r) {
     // mode: written at removal, then changed by a late line; a replay: held
     // open, its log having ended before the message). Deleted after the new
     // row is in, so the new row's id is larger than the old one's, never the
-    // same: Store::HourStamps relies on ids not being reused.
+    // same: Store::SliceStamps relies on ids not being reused.
     const int64_t host = DictId(kHostName, r.host);
     for (SqliteStmt* d : {&delete_rcpts_, &delete_message_}) {
       d->Reset();

@@ -44,7 +44,7 @@ class SqliteStore : public Store {
       const std::function<void(MessageRecord&&, const SearchCursor&)>& fn) override;
   StatusOr<int64_t> CountMatches(const SearchQuery& q) override;
   StatusOr<int64_t> CountMatchesUpTo(const SearchQuery& q, int64_t cap) override;
-  StatusOr<std::vector<HourStamp>> HourStamps(TimeUs since, TimeUs until) override;
+  StatusOr<std::vector<SliceStamp>> SliceStamps(TimeUs since, TimeUs until, TimeUs width) override;
   Status AddLineStats(const LineStats& stats) override;
   StatusOr<LineStats> GetLineStats() override;
   StatusOr<std::map<std::string, int64_t>> CountByOutcome() override;
@@ -116,7 +116,7 @@ class SqliteStore : public Store {
   // This connection's own writes do not change PRAGMA data_version: what was
   // kept by it is forgotten at each write.
   void ForgetWhatWasSeen() {
-    stamps_seen_.data_version = -1;
+    stamps_seen_.clear();
     subject_seen_.data_version = -1;
   }
   Status RecipientPage(const SearchQuery& q,
@@ -151,14 +151,17 @@ class SqliteStore : public Store {
   SqliteStmt select_held_, count_held_noqueue_;
   std::unordered_map<std::string, int64_t> noqueue_seen_;  // NOQUEUE identity -> this replay's
   HeldCounts held_, batch_held_;                           // committed; in the open transaction
-  // HourStamps' last answer, good while no connection has committed since
-  // (PRAGMA data_version; this one's own writes forget it): a store nobody
+  // SliceStamps' last few answers (a report asks for its hours, then for the
+  // minutes of its edge hours), good while no connection has committed since
+  // (PRAGMA data_version; this one's own writes forget them): a store nobody
   // writes answers a report without reading its index again.
   struct StampsSeen {
     int64_t data_version = -1;
-    TimeUs since = 0, until = 0;
-    std::vector<HourStamp> stamps;
-  } stamps_seen_;
+    TimeUs since = 0, until = 0, width = 0;
+    std::vector<SliceStamp> stamps;
+  };
+  std::vector<StampsSeen> stamps_seen_;  // newest last, at most kStampsSeen
+  static constexpr size_t kStampsSeen = 4;
   // RareSubjectIds' last answer, kept the same way: a page and its count ask
   // for the same substring one after the other.
   struct SubjectSeen {

@@ -133,14 +133,15 @@ struct CheckpointUpdate {
 std::string EncodeCheckpointUpdate(const CheckpointUpdate& u);
 CheckpointUpdate DecodeCheckpointUpdate(std::string_view blob);
 
-// One UTC hour's records, as Store::HourStamps sees them.
-struct HourStamp {
-  TimeUs hour = 0;  // the hour's start
+// One slice of first_seen time's records (a UTC hour or minute), as
+// Store::SliceStamps sees them.
+struct SliceStamp {
+  TimeUs start = 0;  // the slice's start
   int64_t records = 0;
   int64_t max_id = 0;      // the largest row id
   int64_t id_sum = 0;      // a digest of the sum of the row ids
   int64_t generation = 0;  // SQLite: purges so far (after one, ids may be used again)
-  bool operator==(const HourStamp&) const = default;
+  bool operator==(const SliceStamp&) const = default;
 };
 
 class Store {
@@ -172,17 +173,18 @@ class Store {
                                   const std::function<void(MessageRecord&&)>& fn) {
     return Search(q, fn);
   }
-  // For each UTC hour of first_seen that [since, until) touches, whole: how
-  // many records it holds and a digest of their row ids. A write,
-  // rewrite or purge of any record of an hour changes its stamp, because row
-  // ids are not used twice (a rewritten record gets a new, larger id; SQLite
-  // may give an id again after a purge, so its stamps carry the purges): the web
-  // console keeps an hour's report while its stamp stands (docs/web.md,
-  // "Reports"). Hours without records are left out. NotFound when the store
-  // cannot say.
-  virtual StatusOr<std::vector<HourStamp>> HourStamps(TimeUs since, TimeUs until) {
-    static_cast<void>(since), static_cast<void>(until);
-    return Status::NotFound("this store keeps no hour stamps");
+  // For each slice of first_seen that [since, until) touches, whole (UTC
+  // hours or minutes: `width` is kSliceHour or kSliceMinute): how many
+  // records it holds and a digest of their row ids. A write, rewrite or purge
+  // of any record of a slice changes its stamp, because row ids are not used
+  // twice (a rewritten record gets a new, larger id; SQLite may give an id
+  // again after a purge, so its stamps carry the purges): the web console
+  // keeps a slice's report while its stamp stands (docs/web.md, "Reports").
+  // Slices without records are left out. NotFound when the store cannot say.
+  static constexpr TimeUs kSliceHour = 3600 * kUsPerSecond, kSliceMinute = 60 * kUsPerSecond;
+  virtual StatusOr<std::vector<SliceStamp>> SliceStamps(TimeUs since, TimeUs until, TimeUs width) {
+    static_cast<void>(since), static_cast<void>(until), static_cast<void>(width);
+    return Status::NotFound("this store keeps no slice stamps");
   }
   // How many records match `q`, whatever its limit. By default through Search.
   virtual StatusOr<int64_t> CountMatches(const SearchQuery& q);

@@ -7,7 +7,7 @@ namespace mailtrail::web {
 
 namespace {
 
-constexpr TimeUs kHour = 3600 * kUsPerSecond;
+constexpr TimeUs kHour = Store::kSliceHour, kMinute = Store::kSliceMinute;
 
 TimeUs HourOf(TimeUs t) { return t - ((t % kHour) + kHour) % kHour; }
 
@@ -32,7 +32,7 @@ StatusOr<Report> ReportCache::Make(Store& store, TimeUs since, std::optional<Tim
                                    const std::string& host, TimeUs now, size_t top) {
   // Hours are kept up to the window's end, or the end of the current hour.
   const TimeUs end = until ? *until : HourOf(now) + kHour;
-  auto stamps = store.HourStamps(since, std::max(since, end));
+  auto stamps = store.SliceStamps(since, std::max(since, end), Store::kSliceHour);
   const bool whole = !stamps.ok() || stamps->size() > max_window_hours_;
   if (!stamps.ok() && stamps.status().code() != Status::Code::kNotFound) return stamps.status();
   if (whole) {  // no stamps, or too long a window to keep
@@ -42,81 +42,106 @@ StatusOr<Report> ReportCache::Make(Store& store, TimeUs since, std::optional<Tim
     ++counts_.wholes_summed;
     return MergeParts({*part}, top);
   }
-  std::vector<std::shared_ptr<const SummaryPart>> parts;
-  auto direct = [&](std::optional<TimeUs> from, std::optional<TimeUs> to) -> Status {
-    auto part = SumRecords(store, from, to, host);
-    if (!part.ok()) return part.status();
-    parts.push_back(std::move(*part));
-    std::lock_guard<std::mutex> lock(mu_);
-    ++counts_.edges_summed;
-    return Status::Ok();
-  };
-  for (const HourStamp& stamp : *stamps) {
-    if (stamp.hour < since || stamp.hour + kHour > end) {  // a partial hour at an edge
-      if (Status st = direct(std::max(stamp.hour, since), std::min(stamp.hour + kHour, end));
-          !st.ok())
-        return st;
+  Parts parts;
+  for (const SliceStamp& stamp : *stamps) {
+    const TimeUs from = std::max(stamp.start, since), to = std::min(stamp.start + kHour, end);
+    // A partial hour at an edge, and the hour still being written (its stamp
+    // changes with every record), by the minute.
+    if (from != stamp.start || to != stamp.start + kHour || to > HourOf(now)) {
+      if (Status st = ByMinute(store, host, from, to, &parts); !st.ok()) return st;
       continue;
     }
     Status st;
-    auto part = Hour(store, host, stamp, &st);
+    auto part = Slice(store, host, Store::kSliceHour, stamp, &st);
     if (!st.ok()) return st;
     parts.push_back(std::move(part));
   }
   // A window without an end: what lies past the current hour (a clock ahead
   // of ours), normally nothing, read through the first_seen index.
   if (!until)
-    if (Status st = direct(std::max(since, end), std::nullopt); !st.ok()) return st;
+    if (Status st = Direct(store, host, std::max(since, end), std::nullopt, &parts); !st.ok())
+      return st;
   return MergeParts(parts, top);
 }
 
-std::shared_ptr<const SummaryPart> ReportCache::Hour(Store& store, const std::string& host,
-                                                     const HourStamp& stamp, Status* st) {
-  const Key key{host, stamp.hour};
+Status ReportCache::ByMinute(Store& store, const std::string& host, TimeUs from, TimeUs to,
+                             Parts* parts) {
+  auto stamps = store.SliceStamps(from, to, Store::kSliceMinute);
+  if (!stamps.ok()) return stamps.status();
+  for (const SliceStamp& stamp : *stamps) {
+    const TimeUs a = std::max(stamp.start, from), b = std::min(stamp.start + kMinute, to);
+    if (a != stamp.start || b != stamp.start + kMinute) {  // a partial minute at an edge
+      if (Status st = Direct(store, host, a, b, parts); !st.ok()) return st;
+      continue;
+    }
+    Status st;
+    auto part = Slice(store, host, Store::kSliceMinute, stamp, &st);
+    if (!st.ok()) return st;
+    parts->push_back(std::move(part));
+  }
+  return Status::Ok();
+}
+
+Status ReportCache::Direct(Store& store, const std::string& host, std::optional<TimeUs> from,
+                           std::optional<TimeUs> to, Parts* parts) {
+  auto part = SumRecords(store, from, to, host);
+  if (!part.ok()) return part.status();
+  parts->push_back(std::move(*part));
+  std::lock_guard<std::mutex> lock(mu_);
+  ++counts_.edges_summed;
+  return Status::Ok();
+}
+
+std::shared_ptr<const SummaryPart> ReportCache::Slice(Store& store, const std::string& host,
+                                                      TimeUs width, const SliceStamp& stamp,
+                                                      Status* st) {
+  const Key key{host, stamp.start, width};
+  const bool hour = width == Store::kSliceHour;
   {
     std::lock_guard<std::mutex> lock(mu_);
     auto it = entries_.find(key);
     if (it != entries_.end() && it->second.stamp == stamp) {
       it->second.used = ++tick_;
-      ++counts_.hours_reused;
+      ++(hour ? counts_.hours_reused : counts_.minutes_reused);
       return it->second.part;
     }
   }
   // The stamp was read before these records: if they changed since, the part
   // is newer than its stamp and is summed again next time, never the reverse.
-  auto part = SumRecords(store, stamp.hour, stamp.hour + kHour, host);
+  auto part = SumRecords(store, stamp.start, stamp.start + width, host);
   if (!part.ok()) {
     *st = part.status();
     return nullptr;
   }
   Keep(key, Entry{stamp, *part, 0});
+  std::lock_guard<std::mutex> lock(mu_);
+  ++(hour ? counts_.hours_summed : counts_.minutes_summed);
   return *part;
 }
 
 void ReportCache::Keep(const Key& key, Entry entry) {
   std::lock_guard<std::mutex> lock(mu_);
-  ++counts_.hours_summed;
   entry.used = ++tick_;
   auto [it, added] = entries_.try_emplace(key);
   if (!added) counts_.bytes -= EntryBytes(it->first, it->second);
   counts_.bytes += EntryBytes(key, entry);
   it->second = std::move(entry);
-  // Least recently used first (a scan: at most max_hours_ entries); the hour
+  // Least recently used first (a scan: at most max_slices_ entries); the slice
   // just made stays even if it alone is over the bound (the request that made
   // it holds it anyway).
-  while ((counts_.bytes > max_bytes_ || entries_.size() > max_hours_) && entries_.size() > 1) {
+  while ((counts_.bytes > max_bytes_ || entries_.size() > max_slices_) && entries_.size() > 1) {
     auto oldest = entries_.end();
     for (auto e = entries_.begin(); e != entries_.end(); ++e)
       if (e != it && (oldest == entries_.end() || e->second.used < oldest->second.used)) oldest = e;
     counts_.bytes -= EntryBytes(oldest->first, oldest->second);
     entries_.erase(oldest);
   }
-  counts_.hours_kept = entries_.size();
+  counts_.slices_kept = entries_.size();
 }
 
 size_t ReportCache::EntryBytes(const Key& key, const Entry& e) {
   // The part, the host text of the key, and the map node with its pointers.
-  return e.part->bytes() + key.first.capacity() + 128;
+  return e.part->bytes() + std::get<0>(key).capacity() + 128;
 }
 
 ReportCache::Counts ReportCache::counts() const {

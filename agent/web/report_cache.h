@@ -2,12 +2,15 @@
 // "Reports"). A day's report read every record of the day on each request
 // (1.8 s for 123k records); now each whole UTC hour of the window is summed
 // once, sealed (agent/report/summary_part.h) and kept while the store's stamp
-// of that hour (Store::HourStamps: its record count and a digest of its row
-// ids) stays the same. A request reads the stamps, sums again only the hours
-// that changed and the window's partial hours at its edges, and merges.
+// of that hour (Store::SliceStamps: its record count and a digest of its row
+// ids) stays the same. The hours at the window's edges, and the hour still
+// being written (the current one), are kept the same way by the minute, so
+// that a window "to the second" sums only its two partial minutes again. A
+// request reads the stamps, sums again only the slices that changed and the
+// partial minutes, and merges.
 //
 // The answer is the one Summary over the whole window would give: a changed
-// hour is summed again, never patched, and a stamp is read before its hour's
+// slice is summed again, never patched, and a stamp is read before its slice's
 // records, so a part is never older than the stamp it is kept under. Stores
 // without stamps are summed whole, as before.
 #ifndef MAILTRAIL_AGENT_WEB_REPORT_CACHE_H_
@@ -18,7 +21,9 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <tuple>
 #include <utility>
+#include <vector>
 
 #include "agent/report/summary_part.h"
 #include "agent/store/store.h"
@@ -28,47 +33,57 @@ namespace mailtrail::web {
 
 class ReportCache {
  public:
-  // Sealed hours are kept up to about `max_bytes` and `max_hours` of them
-  // (least recently used go first).
-  explicit ReportCache(size_t max_bytes = kDefaultMaxBytes, size_t max_hours = kDefaultMaxHours,
+  // Sealed slices (hours and minutes) are kept up to about `max_bytes` and
+  // `max_slices` of them (least recently used go first).
+  explicit ReportCache(size_t max_bytes = kDefaultMaxBytes, size_t max_slices = kDefaultMaxSlices,
                        size_t max_window_hours = kMaxHoursPerWindow)
-      : max_bytes_(max_bytes), max_hours_(max_hours), max_window_hours_(max_window_hours) {}
+      : max_bytes_(max_bytes), max_slices_(max_slices), max_window_hours_(max_window_hours) {}
   static constexpr size_t kDefaultMaxBytes = size_t{256} << 20;
-  static constexpr size_t kDefaultMaxHours = 4096;
+  static constexpr size_t kDefaultMaxSlices = 8192;
   // A window with more hours of records than this is summed whole, as one
   // part, and nothing of it is kept: it would push every useful hour out.
   static constexpr size_t kMaxHoursPerWindow = 31 * 24;
 
   // The report of the records first seen in [since, until) of syslog host
-  // `host` ("" = every host): `now` bounds the hours kept (a window without an
-  // end is summed past it directly).
+  // `host` ("" = every host): `now` says which hour is still being written
+  // (kept by the minute), and bounds a window without an end (what lies past
+  // its hour is summed directly).
   StatusOr<Report> Make(Store& store, TimeUs since, std::optional<TimeUs> until,
                         const std::string& host, TimeUs now, size_t top);
 
   // For tests and the metrics of the cache.
   struct Counts {
-    int64_t hours_summed = 0;   // hours summed from records (and kept)
-    int64_t hours_reused = 0;   // hours taken from the cache
-    int64_t edges_summed = 0;   // partial hours and the rest, summed directly
-    int64_t wholes_summed = 0;  // windows too long to keep, summed whole
-    size_t bytes = 0, hours_kept = 0;
+    int64_t hours_summed = 0;    // whole hours summed from records (and kept)
+    int64_t hours_reused = 0;    // whole hours taken from the cache
+    int64_t minutes_summed = 0;  // minutes of edge and current hours summed (and kept)
+    int64_t minutes_reused = 0;  // ... taken from the cache
+    int64_t edges_summed = 0;    // partial minutes and the rest, summed directly
+    int64_t wholes_summed = 0;   // windows too long to keep, summed whole
+    size_t bytes = 0, slices_kept = 0;
   };
   Counts counts() const;
 
  private:
-  using Key = std::pair<std::string, TimeUs>;  // host, hour
+  using Key = std::tuple<std::string, TimeUs, TimeUs>;  // host, slice start, width
   struct Entry {
-    HourStamp stamp;
+    SliceStamp stamp;
     std::shared_ptr<const SummaryPart> part;
     uint64_t used = 0;
   };
-  std::shared_ptr<const SummaryPart> Hour(Store& store, const std::string& host,
-                                          const HourStamp& stamp, Status* st);
+  using Parts = std::vector<std::shared_ptr<const SummaryPart>>;
+  // The records of [from, to) within one hour, by the minute: whole minutes
+  // kept, partial ones summed directly.
+  Status ByMinute(Store& store, const std::string& host, TimeUs from, TimeUs to, Parts* parts);
+  Status Direct(Store& store, const std::string& host, std::optional<TimeUs> from,
+                std::optional<TimeUs> to, Parts* parts);
+  // A whole slice, from the cache while its stamp stands.
+  std::shared_ptr<const SummaryPart> Slice(Store& store, const std::string& host, TimeUs width,
+                                           const SliceStamp& stamp, Status* st);
   void Keep(const Key& key, Entry entry);
 
   static size_t EntryBytes(const Key& key, const Entry& e);
 
-  const size_t max_bytes_, max_hours_, max_window_hours_;
+  const size_t max_bytes_, max_slices_, max_window_hours_;
   mutable std::mutex mu_;
   std::map<Key, Entry> entries_;
   uint64_t tick_ = 0;

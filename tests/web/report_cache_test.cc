@@ -7,6 +7,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <functional>
 
 #include "base/civil_time.h"
@@ -17,7 +18,7 @@
 namespace mailtrail::web {
 namespace {
 
-constexpr TimeUs kHour = 3600 * kUsPerSecond;
+constexpr TimeUs kHour = 3600 * kUsPerSecond, kMinute = 60 * kUsPerSecond;
 
 TimeUs At(const char* rfc3339) {
   TimeUs t = 0;
@@ -121,7 +122,72 @@ TEST_P(ReportCacheTest, ARewrittenRecordIsSeenAndOnlyItsHourIsSummedAgain) {
   const std::string after = Cached(since, until, "");
   EXPECT_NE(after, before);
   EXPECT_EQ(after, Direct(since, until, ""));
-  EXPECT_EQ(cache_.counts().hours_summed, first.hours_summed + 1);
+  const ReportCache::Counts second = cache_.counts();
+  EXPECT_EQ(second.hours_summed + second.minutes_summed,
+            first.hours_summed + first.minutes_summed + 1);
+}
+
+// The hours at a window's edges, and the hour still being written, are kept
+// by the minute: asked again, only the partial minutes at the edges are summed
+// again, and a record rewritten in one of their minutes sums that minute alone.
+TEST_P(ReportCacheTest, EdgeAndCurrentHoursAreKeptByTheMinute) {
+  // The window starts a second before the first record of 13:00's hour and
+  // ends a second after the last of 15:00's: its edge minutes hold records.
+  std::vector<const MessageRecord*> hour13, hour15;
+  for (const MessageRecord& r : records_) {
+    if (r.first_seen / kHour == At("2026-11-27T13:00:00Z") / kHour) hour13.push_back(&r);
+    if (r.first_seen / kHour == At("2026-11-27T15:00:00Z") / kHour) hour15.push_back(&r);
+  }
+  ASSERT_GT(hour13.size(), 10u);
+  ASSERT_GT(hour15.size(), 10u);
+  auto by_time = [](const MessageRecord* a, const MessageRecord* b) {
+    return a->first_seen < b->first_seen;
+  };
+  std::sort(hour13.begin(), hour13.end(), by_time);
+  std::sort(hour15.begin(), hour15.end(), by_time);
+  const TimeUs since = hour13.front()->first_seen / kUsPerSecond * kUsPerSecond - kUsPerSecond;
+  const TimeUs until = (hour15.back()->first_seen / kUsPerSecond + 1) * kUsPerSecond;
+  const std::string want = Direct(since, until, "");
+  EXPECT_EQ(Cached(since, until, ""), want);
+  const ReportCache::Counts first = cache_.counts();
+  EXPECT_GT(first.minutes_summed, 0);
+  EXPECT_EQ(Cached(since, until, ""), want);
+  const ReportCache::Counts second = cache_.counts();
+  EXPECT_EQ(second.hours_summed, first.hours_summed);
+  EXPECT_EQ(second.minutes_summed, first.minutes_summed);
+  EXPECT_EQ(second.minutes_reused - first.minutes_reused, first.minutes_summed);
+  EXPECT_GE(second.edges_summed - first.edges_summed, 1);  // the partial minutes,
+  EXPECT_LE(second.edges_summed - first.edges_summed, 2);  // at most one at each edge
+
+  // A message of a whole minute of the last hour, delivered after all.
+  MessageRecord changed;
+  for (const MessageRecord* r : hour15)
+    if (!r->qid.empty() && r->first_seen / kMinute != until / kMinute &&
+        r->first_seen / kMinute != since / kMinute && r->outcome != Outcome::kBounced)
+      changed = *r;
+  ASSERT_FALSE(changed.qid.empty());
+  changed.is_update = true;
+  changed.outcome = Outcome::kBounced;
+  ASSERT_TRUE(store_->Write({changed}).ok());
+  const std::string after = Cached(since, until, "");
+  EXPECT_NE(after, want);
+  EXPECT_EQ(after, Direct(since, until, ""));
+  const ReportCache::Counts third = cache_.counts();
+  EXPECT_EQ(third.hours_summed, second.hours_summed);
+  EXPECT_EQ(third.minutes_summed, second.minutes_summed + 1);
+
+  // The hour being written: now inside 15:00's hour, a window without an end.
+  now_ = hour15.back()->first_seen + kMinute;
+  const TimeUs from = At("2026-11-27T12:00:00Z");
+  const std::string live = Cached(from, std::nullopt, "");
+  EXPECT_EQ(live, Direct(from, std::nullopt, ""));
+  const ReportCache::Counts fourth = cache_.counts();
+  changed.outcome = Outcome::kExpired;
+  ASSERT_TRUE(store_->Write({changed}).ok());
+  EXPECT_EQ(Cached(from, std::nullopt, ""), Direct(from, std::nullopt, ""));
+  const ReportCache::Counts fifth = cache_.counts();
+  EXPECT_EQ(fifth.hours_summed, fourth.hours_summed);
+  EXPECT_EQ(fifth.minutes_summed, fourth.minutes_summed + 1);
 }
 
 TEST_P(ReportCacheTest, RewritingTheNewestRecordChangesItsHoursStamp) {
@@ -133,12 +199,12 @@ TEST_P(ReportCacheTest, RewritingTheNewestRecordChangesItsHoursStamp) {
   last.is_update = true;
   ASSERT_TRUE(store_->Write({last}).ok());  // now the newest row
   const TimeUs hour = last.first_seen - last.first_seen % kHour;
-  auto before = store_->HourStamps(hour, hour + kHour);
+  auto before = store_->SliceStamps(hour, hour + kHour, kHour);
   ASSERT_TRUE(before.ok()) << before.status().message();
   ASSERT_EQ(before->size(), 1u);
   last.outcome = last.outcome == Outcome::kBounced ? Outcome::kDelivered : Outcome::kBounced;
   ASSERT_TRUE(store_->Write({last}).ok());
-  auto after = store_->HourStamps(hour, hour + kHour);
+  auto after = store_->SliceStamps(hour, hour + kHour, kHour);
   ASSERT_TRUE(after.ok());
   ASSERT_EQ(after->size(), 1u);
   EXPECT_EQ((*after)[0].records, (*before)[0].records);
@@ -171,14 +237,14 @@ TEST_P(ReportCacheTest, APurgeAndTheSameRecordsAgainChangeTheStamps) {
   // After a purge of everything, SQLite gives the same ids again in the same
   // order: only the purge count tells the new records from the old.
   const TimeUs since = At("2026-11-27T12:00:00Z"), until = At("2026-11-27T18:00:00Z");
-  auto before = store_->HourStamps(since, until);
+  auto before = store_->SliceStamps(since, until, kHour);
   ASSERT_TRUE(before.ok()) << before.status().message();
   ASSERT_FALSE(before->empty());
   auto purged = store_->PurgeBefore(until / (86400 * kUsPerSecond) + 2);
   ASSERT_TRUE(purged.ok()) << purged.status().message();
   ASSERT_GT(*purged, 0);
   ASSERT_TRUE(store_->Write(records_).ok());
-  auto after = store_->HourStamps(since, until);
+  auto after = store_->SliceStamps(since, until, kHour);
   ASSERT_TRUE(after.ok());
   ASSERT_EQ(after->size(), before->size());
   for (size_t i = 0; i < after->size(); ++i) {
@@ -198,43 +264,50 @@ TEST_P(ReportCacheTest, TheCacheKeepsItsBoundsAndStillAnswersRight) {
       ASSERT_TRUE(r.ok()) << r.status().message();
       EXPECT_EQ(ReportJson(*r), want);
     }
-    EXPECT_LE(c->counts().hours_kept, c == &two_hours ? 2u : 1u);
+    EXPECT_LE(c->counts().slices_kept, c == &two_hours ? 2u : 1u);
     EXPECT_GE(c->counts().hours_summed, 8);  // six hours, twice, all but what was kept
   }
   EXPECT_LE(one_byte.counts().bytes, size_t{64} << 20);
   // A window of more hours than a request may keep is summed whole.
-  ReportCache short_windows(ReportCache::kDefaultMaxBytes, ReportCache::kDefaultMaxHours, 3);
+  ReportCache short_windows(ReportCache::kDefaultMaxBytes, ReportCache::kDefaultMaxSlices, 3);
   auto r = short_windows.Make(*store_, since, until, "", now_, 10);
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(ReportJson(*r), want);
   EXPECT_EQ(short_windows.counts().wholes_summed, 1);
-  EXPECT_EQ(short_windows.counts().hours_kept, 0u);
+  EXPECT_EQ(short_windows.counts().slices_kept, 0u);
 }
 
 TEST_P(ReportCacheTest, AWindowOfMillenniaCostsItsBusyHours) {
   // Years 1 to 9999: the stamps skip the empty hours (87 million of them).
   const TimeUs since = -62135596800LL * kUsPerSecond, until = 253402300799LL * kUsPerSecond;
-  auto stamps = store_->HourStamps(since, until);
+  auto stamps = store_->SliceStamps(since, until, kHour);
   ASSERT_TRUE(stamps.ok()) << stamps.status().message();
   EXPECT_EQ(stamps->size(), 6u);
   EXPECT_EQ(Cached(since, until, ""), Direct(since, until, ""));
 }
 
-TEST_P(ReportCacheTest, StampsCountEachHoursRecords) {
-  auto stamps = store_->HourStamps(At("2026-11-27T12:30:00Z"), At("2026-11-27T18:00:00Z"));
-  ASSERT_TRUE(stamps.ok()) << stamps.status().message();
-  ASSERT_FALSE(stamps->empty());
-  std::map<TimeUs, int64_t> want;  // the records the store gives back, by hour
-  SearchQuery q;
-  q.since = At("2026-11-27T12:00:00Z");
-  q.limit = INT64_MAX;
-  ASSERT_TRUE(
-      store_->Search(q, [&](MessageRecord&& r) { ++want[r.first_seen - r.first_seen % kHour]; })
-          .ok());
-  ASSERT_GT(want.size(), 3u);
-  std::map<TimeUs, int64_t> got;
-  for (const HourStamp& s : *stamps) got[s.hour] = s.records;  // whole hours, from 12:00
-  EXPECT_EQ(got, want);
+TEST_P(ReportCacheTest, StampsCountEachSlicesRecords) {
+  for (const TimeUs width : {kHour, kMinute}) {
+    SCOPED_TRACE(width);
+    // From 12:30:30: the whole slice it falls in, from 12:00 or 12:30.
+    auto stamps =
+        store_->SliceStamps(At("2026-11-27T12:30:30Z"), At("2026-11-27T18:00:00Z"), width);
+    ASSERT_TRUE(stamps.ok()) << stamps.status().message();
+    ASSERT_FALSE(stamps->empty());
+    std::map<TimeUs, int64_t> want;  // the records the store gives back, by slice
+    SearchQuery q;
+    q.since = width == kHour ? At("2026-11-27T12:00:00Z") : At("2026-11-27T12:30:00Z");
+    q.until = At("2026-11-27T18:00:00Z");
+    q.limit = INT64_MAX;
+    ASSERT_TRUE(
+        store_->Search(q, [&](MessageRecord&& r) { ++want[r.first_seen - r.first_seen % width]; })
+            .ok());
+    ASSERT_GT(want.size(), 3u);
+    std::map<TimeUs, int64_t> got;
+    for (const SliceStamp& s : *stamps) got[s.start] = s.records;
+    EXPECT_EQ(got, want);
+  }
+  EXPECT_FALSE(store_->SliceStamps(0, kHour, 7 * kUsPerSecond).ok());  // not an hour or minute
 }
 
 INSTANTIATE_TEST_SUITE_P(Stores, ReportCacheTest, ::testing::Values("sqlite", "mysql"));
