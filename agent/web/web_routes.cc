@@ -58,6 +58,10 @@ struct ExportState {
   bool csv = true;
   bool header_sent = false;
   bool done = false;
+  // A chunk's text. Kept, with its capacity, from chunk to chunk: a fresh
+  // buffer of a megabyte each time cost page faults and copies as it grew
+  // (about a fifth of a JSONL export's time).
+  std::string out;
 };
 
 }  // namespace
@@ -133,24 +137,33 @@ void WebServer::AddSearchRoutes() {
             sink.done();
             return true;
           }
-          std::string out;
+          std::string& out = state->out;
+          out.clear();
           if (state->csv && !state->header_sent) out = CsvHeader();
           state->header_sent = true;
-          auto page = store_->With(
-              [&](Store& st) { return FetchSearchPage(st, state->query, /*with_total=*/false); });
-          if (!page.ok()) return false;  // cuts the stream: the client sees it incomplete
-          for (const MessageRecord& r : page->records) {
-            if (state->csv) {
-              AppendCsvRows(r, &out);
-            } else {
-              AppendRecordJson(r, &out);
-              out.push_back('\n');
-            }
-          }
-          if (page->next) {
-            state->query.after = page->next;
-          } else {
+          // Each record is written out as the store reads it (no page of
+          // records is kept). A chunk shorter than asked is the last; a full
+          // one goes on after its last record (the next may be empty).
+          int64_t n = 0;
+          std::optional<SearchCursor> last;
+          Status st = store_->With([&](Store& store) {
+            return store.SearchWithCursor(state->query,
+                                          [&](MessageRecord&& r, const SearchCursor& at) {
+                                            ++n;
+                                            last = at;
+                                            if (state->csv) {
+                                              AppendCsvRows(r, &out);
+                                            } else {
+                                              AppendRecordJson(r, &out);
+                                              out.push_back('\n');
+                                            }
+                                          });
+          });
+          if (!st.ok()) return false;  // cuts the stream: the client sees it incomplete
+          if (n < state->query.limit || !last) {
             state->done = true;
+          } else {
+            state->query.after = last;
           }
           return out.empty() || sink.write(out.data(), out.size());
         },
