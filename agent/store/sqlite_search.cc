@@ -174,7 +174,7 @@ StatusOr<SqliteStore::MessageIds> SqliteStore::RareSubjectIds(const std::string&
   const int waiting = deferred->Step();
   if (waiting != SQLITE_ROW && waiting != SQLITE_DONE) return db_.Error("read meta");
   if (waiting == SQLITE_ROW) {
-    subject_seen_ = {*version, needle, MessageIds()};
+    subject_seen_ = {*version, needle, MessageIds(), false};
     return MessageIds();
   }
   auto st = db_.Prepare("SELECT rowid FROM subject_fts WHERE subject_fts MATCH ?1 LIMIT " +
@@ -187,9 +187,31 @@ StatusOr<SqliteStore::MessageIds> SqliteStore::RareSubjectIds(const std::string&
   while ((rc = st->Step()) == SQLITE_ROW) ids.push_back(st->Int(0));
   if (rc != SQLITE_DONE) return db_.Error("subjects by trigram");
   MessageIds out;
-  if (static_cast<int64_t>(ids.size()) < kRareSubjects) out = std::move(ids);
-  subject_seen_ = {*version, needle, out};
+  const bool common = static_cast<int64_t>(ids.size()) >= kRareSubjects;
+  if (!common) out = std::move(ids);
+  subject_seen_ = {*version, needle, out, common};
   return out;
+}
+
+StatusOr<bool> SqliteStore::CountsBySubjectIndex(const SearchQuery& q) {
+  if (!q.subject || q.sender || q.recipient || q.qid || q.message_id || q.client_ip || q.helo ||
+      q.sasl_username)
+    return false;
+  // BuildWhere asked RareSubjectIds for this needle just before.
+  if (subject_seen_.needle != LowerUtf8(*q.subject) || !subject_seen_.common) return false;
+  if (!q.since && !q.until) return true;
+  // The index names the substring's messages in id order, whatever their
+  // time: for a window of an hour of a week, most would be read for nothing
+  // (2.2 s against 0.03 s in time order, docs/benchmarks.md).
+  auto span = db_.Prepare(
+      "SELECT (SELECT min(first_seen) FROM message), (SELECT max(first_seen) FROM message)");
+  if (!span.ok()) return span.status();
+  if (span->Step() != SQLITE_ROW) return db_.Error("time span");
+  if (span->IsNull(0)) return false;
+  const int64_t first = span->Int(0), last = span->Int(1) + 1;  // seconds
+  const int64_t from = std::max(first, q.since ? *q.since / kUsPerSecond : first);
+  const int64_t to = std::min(last, q.until ? *q.until / kUsPerSecond : last);
+  return 2 * (to - from) >= last - first;
 }
 
 StatusOr<int64_t> SqliteStore::DataVersion() {
@@ -239,8 +261,18 @@ StatusOr<int64_t> SqliteStore::CountMatchesUpTo(const SearchQuery& q, int64_t ca
   } else {
     w = BuildWhere(all);
     if (!w.ok()) return w.status();
-    sql = "SELECT count(*) FROM (SELECT 1 FROM message m" + w->sql + " LIMIT " +
-          std::to_string(cap) + ")";
+    auto by_index = CountsBySubjectIndex(all);
+    if (!by_index.ok()) return by_index.status();
+    // A common substring is counted from the subject index: in time order the
+    // count read every message until `cap` matched, 0.4-0.6 s for one in a
+    // hundred on the 7-day store; from the index 0.05-0.08 s. Each candidate
+    // is still checked by the conditions, the subject's instr() among them.
+    const std::string from =
+        *by_index ? " FROM subject_fts f CROSS JOIN message m ON m.id = f.rowid WHERE "
+                    "subject_fts MATCH " +
+                        w->Param(TrigramPhrase(LowerUtf8(*all.subject))) + " AND " + w->conds
+                  : " FROM message m" + w->sql;
+    sql = "SELECT count(*) FROM (SELECT 1" + from + " LIMIT " + std::to_string(cap) + ")";
   }
   auto st = db_.Prepare(sql);
   if (!st.ok()) return st.status();

@@ -168,7 +168,12 @@ class SqliteStore : public Store {
     int64_t data_version = -1;
     std::string needle;
     MessageIds ids;
+    bool common = false;  // the index holds kRareSubjects or more of it
   } subject_seen_;
+  // Whether CountMatchesUpTo of `q` should be driven by the subject index: a
+  // common substring (RareSubjectIds asked already), no key with an index of
+  // its own, and a window over at least half of the store's time.
+  StatusOr<bool> CountsBySubjectIndex(const SearchQuery& q);
 };
 
 }  // namespace mailtrail

@@ -282,6 +282,37 @@ TEST_F(SqliteStoreTest, ACommonSubjectSubstringGivesTheSamePageWithoutTheIndex) 
   auto count = (*store)->CountMatchesUpTo(q, 10000);
   ASSERT_TRUE(count.ok());
   EXPECT_EQ(*count, n);
+  // Counted from the index (a window over most of the store's time, or none)
+  // or in time order (a short window): the same numbers as the records.
+  const TimeUs first = batch.back().first_seen, last = batch.front().first_seen;
+  struct Case {
+    std::optional<TimeUs> since, until;
+    int64_t cap;
+  } const kCases[] = {
+      {std::nullopt, std::nullopt, 100},
+      {first, std::nullopt, 100000},
+      {first + (last - first) / 4, std::nullopt, 100000},                 // most of it
+      {first + (last - first) / 4, last - (last - first) / 8, 100000},    // most of it
+      {first + (last - first) / 2 + kUsPerSecond, std::nullopt, 100000},  // less than half
+      {first + 10 * kUsPerSecond, first + 30 * kUsPerSecond, 100000},     // 20 seconds
+  };
+  for (const char* needle : {"WEEKLY REPORT", "report 1", "eKlY"}) {
+    for (const Case& c : kCases) {
+      SearchQuery w;
+      w.subject = needle;
+      w.since = c.since;
+      w.until = c.until;
+      int64_t want = 0;
+      for (const MessageRecord& r : batch)
+        want += LowerUtf8(*r.subject).find(LowerUtf8(needle)) != std::string::npos &&
+                (!c.since || r.first_seen / kUsPerSecond >= *c.since / kUsPerSecond) &&
+                (!c.until || r.first_seen / kUsPerSecond < *c.until / kUsPerSecond);
+      auto got = (*store)->CountMatchesUpTo(w, c.cap);
+      ASSERT_TRUE(got.ok()) << got.status().message();
+      EXPECT_EQ(*got, std::min(want, c.cap))
+          << needle << " " << c.since.value_or(-1) << " " << c.until.value_or(-1) << " " << c.cap;
+    }
+  }
   q.subject = "report 20";  // 20, 200..209, 2000..2050: rare
   got.clear();
   q.limit = 100;
