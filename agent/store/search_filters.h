@@ -61,6 +61,11 @@ struct SqlBinder {
   std::function<std::string(int kind, const std::string&)> dict_ids;
 };
 inline constexpr int kAddressKind = 1, kNameKind = 2, kDomainKind = 5;  // domain: MySQL only
+// SQLite: an address's domain, the text after its last "@" in ASCII lower
+// case, as the index dict_address_domain has it (schema/sqlite/0013, which
+// says how it works). MySQL keeps it in dict_domain.
+inline constexpr const char* kSqliteAddressDomain =
+    "lower(replace(text, rtrim(text, replace(text, '@', '')), ''))";
 
 // What differs between the SQL stores in those conditions; the conditions
 // themselves are written once (AddWebFilters).

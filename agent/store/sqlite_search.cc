@@ -99,6 +99,13 @@ std::string DictIdSql(W* w, int kind, const std::string& text) {
          w->Param(std::to_string(DictHash(kind, text))) + " AS INTEGER)" +
          " AND kind = " + std::to_string(kind) + " AND text = " + w->Param(text) + ")";
 }
+// The ids of the addresses at `domain` (ASCII lower case), through the index
+// dict_address_domain (the same expression: kSqliteAddressDomain).
+template <typename W>
+std::string DomainAddressesSql(W* w, const std::string& domain) {
+  return std::string("(SELECT id FROM dict WHERE kind = 1 AND ") + kSqliteAddressDomain + " = " +
+         w->Param(domain) + ")";
+}
 // The messages of a recipient (address or original address), from rcpt.
 std::string RecipientMessagesSql(const std::string& id) {
   return "SELECT message FROM rcpt WHERE addr = " + id + " OR orig = " + id;
@@ -143,7 +150,22 @@ StatusOr<SqliteStore::Where> SqliteStore::BuildWhere(const SearchQuery& q, const
   const SqlBinder binder{[&w](std::string v) { return w.Param(std::move(v)); },
                          [&w](std::string v) { return w.Param(std::move(v), /*blob=*/true); },
                          dict_id};
-  if (Status st = AddWebFilters(q, SqliteDialect(), binder, &where); !st.ok()) return st;
+  // A common recipient domain: each message of the window is checked through
+  // rcpt's primary key. Through SqliteDialect's `m.id IN (...)`, every message
+  // of the domain was gathered first: 16 s for example.org on the 7-day store
+  // (most recipients), against 0.04 s for the page this way.
+  SearchQuery web = q;
+  if (q.recipient_domain) {
+    const std::string domain = AsciiLower(*q.recipient_domain);
+    auto common = CommonRecipientDomain(domain);
+    if (!common.ok()) return common.status();
+    if (*common) {
+      where.push_back("EXISTS (SELECT 1 FROM rcpt r WHERE r.message = m.id AND r.addr IN " +
+                      DomainAddressesSql(&w, domain) + ")");
+      web.recipient_domain.reset();
+    }
+  }
+  if (Status st = AddWebFilters(web, SqliteDialect(), binder, &where); !st.ok()) return st;
   if (q.after) {
     const std::string t = std::to_string(q.after->first_seen / kUsPerSecond);
     // ">= t" first: an index on first_seen starts its range there.
@@ -191,6 +213,30 @@ StatusOr<SqliteStore::MessageIds> SqliteStore::RareSubjectIds(const std::string&
   if (!common) out = std::move(ids);
   subject_seen_ = {*version, needle, out, common};
   return out;
+}
+
+StatusOr<bool> SqliteStore::CommonRecipientDomain(const std::string& domain) {
+  auto version = DataVersion();
+  if (!version.ok()) return version.status();
+  if (domain_seen_.data_version == *version && domain_seen_.domain == domain)
+    return domain_seen_.common;
+  struct Params {
+    int n = 0;
+    std::string text;
+    std::string Param(std::string v) {
+      text = std::move(v);
+      return "?" + std::to_string(++n);
+    }
+  } p;
+  auto st = db_.Prepare("SELECT count(*) FROM (SELECT 1 FROM rcpt WHERE addr IN " +
+                        DomainAddressesSql(&p, domain) + " LIMIT " +
+                        std::to_string(kCommonDomainRows) + ")");
+  if (!st.ok()) return st.status();
+  st->BindText(1, p.text);
+  if (st->Step() != SQLITE_ROW) return db_.Error("recipient domain rows");
+  const bool common = st->Int(0) >= kCommonDomainRows;
+  domain_seen_ = {*version, domain, common};
+  return common;
 }
 
 StatusOr<bool> SqliteStore::CountsBySubjectIndex(const SearchQuery& q) {

@@ -1,6 +1,7 @@
 // SqliteStore's dialect of the web console's search keys
 // (agent/store/search_filters.h). Which use an index: recipient_domain
-// (dict_address_domain, schema 0008, then rcpt_addr) and client_cidr
+// (dict_address_domain, schema 13, then rcpt_addr; a common domain is checked
+// per message instead, SqliteStore::BuildWhere) and client_cidr
 // (message_client_ip, a range). The others are checked per message row, on
 // the rows the other keys and the time window leave (recipient keys through
 // the rcpt primary key of that message).
@@ -15,13 +16,14 @@ const SqlDialect& SqliteDialect() {
           [](const std::string& cond) {
             return "EXISTS (SELECT 1 FROM rcpt r WHERE r.message = m.id AND " + cond + ")";
           },
-      // The same expression as the index dict_address_domain (schema 0008), so
-      // that the planner uses it: the text after the first "@".
+      // The same expression as the index dict_address_domain, so that the
+      // planner uses it.
       .recipient_domain =
           [](const std::string& domain, const SqlBinder& b) {
-            return "m.id IN (SELECT message FROM rcpt WHERE addr IN (SELECT id FROM dict WHERE"
-                   " kind = 1 AND substr(text, instr(text, '@') + 1) = " +
-                   b.text(domain) + "))";
+            return std::string(
+                       "m.id IN (SELECT message FROM rcpt WHERE addr IN (SELECT id FROM "
+                       "dict WHERE kind = 1 AND ") +
+                   kSqliteAddressDomain + " = " + b.text(domain) + "))";
           },
       // mt_lower is the store's own UTF-8 lower case (sqlite_db.cc).
       .contains =

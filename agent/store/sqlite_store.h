@@ -25,6 +25,11 @@ class SqliteStore : public Store {
   // or one of fewer than 3 characters.
   using MessageIds = std::optional<std::vector<int64_t>>;
   StatusOr<MessageIds> RareSubjectIds(const std::string& needle);
+  // A recipient domain (lower case) with this many recipient rows or more is
+  // common: its messages are checked one by one in time order (a page fills
+  // at once), where a rare one's are read from rcpt_addr first.
+  static constexpr int64_t kCommonDomainRows = 20000;
+  StatusOr<bool> CommonRecipientDomain(const std::string& domain);
   // `dict_cache_entries`: dictionary entries cached per kind and generation
   // (about 100 bytes an entry); `cache_mb`: SQLite's page cache. Both bound the
   // writer's memory whatever the input's size.
@@ -118,6 +123,7 @@ class SqliteStore : public Store {
   void ForgetWhatWasSeen() {
     stamps_seen_.clear();
     subject_seen_.data_version = -1;
+    domain_seen_.data_version = -1;
   }
   Status RecipientPage(const SearchQuery& q,
                        const std::function<void(MessageRecord&&, const SearchCursor&)>& fn);
@@ -174,6 +180,12 @@ class SqliteStore : public Store {
   // common substring (RareSubjectIds asked already), no key with an index of
   // its own, and a window over at least half of the store's time.
   StatusOr<bool> CountsBySubjectIndex(const SearchQuery& q);
+  // CommonRecipientDomain's last answer, kept the same way.
+  struct DomainSeen {
+    int64_t data_version = -1;
+    std::string domain;
+    bool common = false;
+  } domain_seen_;
 };
 
 }  // namespace mailtrail

@@ -320,6 +320,57 @@ TEST_F(SqliteStoreTest, ACommonSubjectSubstringGivesTheSamePageWithoutTheIndex) 
   EXPECT_EQ(std::count(got.begin(), got.end(), ','), 1 + 10 + 51) << got;
 }
 
+// A recipient domain of SqliteStore::kCommonDomainRows recipient rows or more
+// is checked message by message in time order, a rarer one read from rcpt
+// first: both give the records' own pages and totals, alone and with an
+// outcome set.
+TEST_F(SqliteStoreTest, CommonAndRareRecipientDomainsGiveTheRecordsPagesAndTotals) {
+  auto store = OpenStore(Url(), Detail::kStandard, true);
+  ASSERT_TRUE(store.ok()) << store.status().message();
+  std::vector<MessageRecord> batch;
+  const int n = static_cast<int>(SqliteStore::kCommonDomainRows) + 400;
+  for (int i = 0; i < n; ++i) {
+    MessageRecord r = Sample("H" + std::to_string(100000 + i));
+    r.first_seen += static_cast<TimeUs>((i * 7919) % n) * kUsPerSecond;  // not in id order
+    r.recipients.resize(1);
+    r.recipients[0].orig_address.clear();
+    r.recipients[0].address =
+        i % 97 == 0 ? "\"u" + std::to_string(i % 500) + "@x\"@Small.TEST"  // a quoted "@"
+                    : "u" + std::to_string(i % 500) + "@big.test";
+    r.outcome = r.recipients[0].outcome = i % 13 == 0 ? Outcome::kBounced : Outcome::kDelivered;
+    batch.push_back(std::move(r));
+  }
+  ASSERT_TRUE((*store)->Write(batch).ok());
+  for (const char* domain : {"big.test", "BIG.test", "small.test"}) {
+    for (const bool bounced : {false, true}) {
+      SearchQuery q;
+      q.recipient_domain = domain;
+      if (bounced) q.outcomes = {Outcome::kBounced};
+      q.limit = 50;
+      std::vector<std::pair<TimeUs, std::string>> want;
+      for (const MessageRecord& r : batch) {
+        const std::string& a = r.recipients[0].address;
+        if (AsciiLower(a.substr(a.rfind('@') + 1)) == AsciiLower(domain) &&
+            (!bounced || r.outcome == Outcome::kBounced))
+          want.emplace_back(r.first_seen, r.qid);
+      }
+      std::sort(want.begin(), want.end());
+      std::string want_page, got_page;
+      for (size_t i = 0; i < want.size() && i < 50; ++i) want_page += want[i].second + " ";
+      ASSERT_TRUE((*store)->Search(q, [&](MessageRecord&& r) { got_page += r.qid + " "; }).ok());
+      EXPECT_EQ(got_page, want_page) << domain << " " << bounced;
+      auto total = (*store)->CountMatchesUpTo(q, 100000);
+      ASSERT_TRUE(total.ok()) << total.status().message();
+      EXPECT_EQ(*total, static_cast<int64_t>(want.size())) << domain << " " << bounced;
+    }
+  }
+  auto big = static_cast<SqliteStore&>(**store).CommonRecipientDomain("big.test");
+  auto small = static_cast<SqliteStore&>(**store).CommonRecipientDomain("small.test");
+  ASSERT_TRUE(big.ok() && small.ok());
+  EXPECT_TRUE(*big);
+  EXPECT_FALSE(*small);
+}
+
 TEST_F(SqliteStoreTest, BulkLoadDefersIndexesAndACrashMidLoadIsRepaired) {
   const std::string path = dir_.File("t.db");
   {
