@@ -31,15 +31,19 @@ struct ParseContext {
 bool ParseEnvelope(std::string_view line, const ParseContext& ctx, Event* ev);
 
 // Tracks month order through a file: when a yearless line's month goes back
-// (Dec -> Jan), the year advances. Small state owned by one reader.
+// (Dec -> Jan), the year advances, up to kLastYear (the last an RFC 3339 stamp
+// can name, so that every time stays within civil_time.h's kLogTimeLimit: a
+// file of lines that go Dec, Jan, Dec, Jan... would otherwise count the years
+// on without end). Small state owned by one reader.
 class YearRollover {
  public:
+  static constexpr int kLastYear = 9999;
   // Returns true when `ctx->year` was advanced for this line; the caller then
   // parses the line again with the new year (once per year: cheap).
   bool Observe(int month, ParseContext* ctx) {
     bool rolled = false;
     if (month != 0) {
-      if (last_month_ >= 11 && month <= 2 && month < last_month_) {
+      if (last_month_ >= 11 && month <= 2 && month < last_month_ && ctx->year < kLastYear) {
         ++ctx->year;
         rolled = true;
       }

@@ -23,7 +23,7 @@ struct DetectorStateCodec {
   static json Ring(const D::Ring& r) {
     json out = json::array();
     for (const auto& [idx, n] : r.slots_)
-      if (idx >= 0 && n > 0) out.push_back({idx * r.width_, n});
+      if (idx != D::Ring::kEmpty && n > 0) out.push_back({idx * r.width_, n});
     return out;
   }
   static void Ring(const json& j, D::Ring* r) {

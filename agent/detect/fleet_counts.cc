@@ -19,7 +19,7 @@ constexpr size_t kMaxOtherRows = 500000;
 std::vector<WindowCount> FloodDetector::FleetCounts(TimeUs now) const {
   std::vector<WindowCount> out;
   auto ring = [&](const std::string& key, const Ring& r) {
-    const int64_t oldest = now / r.width_ - static_cast<int64_t>(r.slots_.size()) + 1;
+    const int64_t oldest = r.Bucket(now) - static_cast<int64_t>(r.slots_.size()) + 1;
     for (const auto& [idx, n] : r.slots_)
       if (idx >= oldest && n > 0) out.push_back({"", key, idx * r.width_, n});
   };

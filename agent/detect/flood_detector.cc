@@ -19,11 +19,17 @@ void AddCapped(std::vector<std::string>* v, const std::string& s, size_t max) {
 
 FloodDetector::Ring::Ring(TimeUs window, int buckets)
     : width_(std::max<TimeUs>(1, window / std::max(1, buckets))),
-      slots_(static_cast<size_t>(std::max(1, buckets)), {-1, 0}) {}
+      slots_(static_cast<size_t>(std::max(1, buckets)), {kEmpty, 0}) {}
+
+int64_t FloodDetector::Ring::Bucket(TimeUs t) const {
+  // Rounded down, also before 1970 (a log stamp may be: civil_time.h).
+  return t / width_ - (t % width_ < 0 ? 1 : 0);
+}
 
 void FloodDetector::Ring::Add(TimeUs t, int n) {
-  const int64_t idx = t / width_;
-  auto& slot = slots_[static_cast<size_t>(idx % static_cast<int64_t>(slots_.size()))];
+  const int64_t idx = Bucket(t);
+  const auto size = static_cast<int64_t>(slots_.size());
+  auto& slot = slots_[static_cast<size_t>((idx % size + size) % size)];
   if (slot.first == idx) {
     slot.second += n;
   } else if (slot.first < idx) {  // older than anything kept: reuse the slot
@@ -32,7 +38,7 @@ void FloodDetector::Ring::Add(TimeUs t, int n) {
 }
 
 int FloodDetector::Ring::Count(TimeUs now) const {
-  const int64_t idx = now / width_;
+  const int64_t idx = Bucket(now);
   const int64_t oldest = idx - static_cast<int64_t>(slots_.size()) + 1;
   int n = 0;
   for (const auto& [i, c] : slots_)

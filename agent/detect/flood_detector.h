@@ -127,7 +127,9 @@ class FloodDetector {
 
    private:
     friend struct DetectorStateCodec;
-    friend class FloodDetector;  // FleetCounts publishes the slots
+    friend class FloodDetector;                   // FleetCounts publishes the slots
+    static constexpr int64_t kEmpty = INT64_MIN;  // a slot's index before its first count
+    int64_t Bucket(TimeUs t) const;
     TimeUs width_ = 1;
     std::vector<std::pair<int64_t, int>> slots_;  // (bucket index, count)
   };

@@ -4,6 +4,7 @@
 
 #include "agent/track/json_number.h"
 #include "base/zstd_text.h"
+#include "parsers/envelope.h"
 
 namespace mailtrail {
 
@@ -106,6 +107,8 @@ StatusOr<Checkpoint> DecodeCheckpoint(std::string_view bytes) {
       Checkpoint::Stream stream;
       stream.path = s.at("path").get<std::string>();
       stream.year = IntFromJson<int>(s.at("year"));
+      if (stream.year < 0 || stream.year > YearRollover::kLastYear)
+        throw json::other_error::create(501, "a year out of range", &s);
       for (const json& p : s.at("positions")) {
         StreamPosition pos;
         pos.id = {IntFromJson<uint64_t>(p.at(0)), IntFromJson<uint64_t>(p.at(1))};

@@ -52,6 +52,7 @@ class MysqlStore : public Store {
     // first use (the live agent with a spool starts while the server is down).
     bool start_offline = false;
     size_t dictionary_cache = kDefaultDictionaryCache;  // texts per kind and generation
+    Logger* log = nullptr;                              // StoreOptions::log; null: nothing said
   };
   static StatusOr<std::unique_ptr<MysqlStore>> Open(const MysqlTarget& target,
                                                     const std::string& password,

@@ -1,6 +1,7 @@
 // MysqlStore's write side: a batch of records (and the checkpoint) in one
 // transaction of multi-row INSERTs; the columns from the record's description
 // (agent/store/record_columns.h).
+#include <algorithm>
 #include <future>
 
 #include "agent/store/mysql_dictionary.h"
@@ -10,6 +11,7 @@
 #include "agent/store/record_columns.h"
 #include "agent/store/sqlite_codec.h"
 #include "base/real_clock.h"
+#include "base/text.h"
 
 namespace mailtrail {
 
@@ -96,11 +98,63 @@ struct NeedSink {
 };
 }  // namespace
 
+namespace {
+
+// MariaDB's times are INT UNSIGNED seconds (schema/mysql/0001_init.sql): 1970
+// to 2106. A log can name any year from 0000 to 9999 (a device whose clock was
+// never set, in a zone east of UTC, logs 1969-12-31T23:00:00Z): a record
+// stamped outside is stored with its times moved into the range, and said
+// once a minute, rather than failing its whole batch for ever (the agent
+// would retry the same batch after every restart).
+constexpr TimeUs kFirstStorable = 0, kLastStorable = TimeUs{4294967295} * kUsPerSecond;
+
+bool Storable(TimeUs t) { return t >= kFirstStorable && t <= kLastStorable; }
+
+bool AllStorable(const MessageRecord& r) {
+  if (!Storable(r.first_seen) || !Storable(r.last_seen)) return false;
+  for (const RecipientRecord& rc : r.recipients)
+    if (rc.time != 0 && !Storable(rc.time)) return false;
+  return true;
+}
+
+MessageRecord WithStorableTimes(MessageRecord r) {
+  auto clamp = [](TimeUs t) { return std::clamp(t, kFirstStorable, kLastStorable); };
+  r.first_seen = clamp(r.first_seen);
+  r.last_seen = clamp(r.last_seen);
+  for (RecipientRecord& rc : r.recipients)
+    if (rc.time != 0) rc.time = clamp(rc.time);
+  return r;
+}
+
+}  // namespace
+
 Status MysqlStore::WriteBatch(const std::vector<MessageRecord>& records,
                               const CheckpointUpdate* checkpoint) {
   if (options_.agent_name.empty())
     return Status::InvalidArgument("this MySQL store was opened for reading (no agent name)");
   if (records.empty() && checkpoint == nullptr) return Status::Ok();
+  if (!std::all_of(records.begin(), records.end(), AllStorable)) {
+    std::vector<MessageRecord> moved;
+    moved.reserve(records.size());
+    for (const MessageRecord& r : records) {
+      if (AllStorable(r)) {
+        moved.push_back(r);
+        continue;
+      }
+      static const RealClock kSystemClock;
+      const Clock& clock = options_.clock ? *options_.clock : kSystemClock;
+      if (options_.log)
+        options_.log->Limited(LogLevel::kWarn, "mysql.times",
+                              "MySQL store: the message " + EscapeForLog(r.host) + "/" +
+                                  EscapeForLog(r.qid) + " is stamped " +
+                                  FormatRfc3339(r.first_seen) +
+                                  ", outside the years 1970-2106 its columns hold; stored with "
+                                  "its times moved into them",
+                              clock.MonotonicNow());
+      moved.push_back(WithStorableTimes(r));
+    }
+    return WriteBatch(moved, checkpoint);
+  }
   Status last;
   uint64_t tried = 0;  // the batch number an attempt of this call sent
   int delay_ms = 200;

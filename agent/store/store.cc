@@ -136,6 +136,7 @@ StatusOr<std::unique_ptr<Store>> OpenMysql(std::string_view rest, const StoreOpt
   mo.migrate = o.migrate;
   mo.dictionary_cache = o.dictionary_cache;
   mo.clock = o.clock;
+  mo.log = o.log;
   // Writers get an agent row; readers none.
   if (o.as_writer) mo.agent_name = o.agent_name.empty() ? MachineName("mailtrail") : o.agent_name;
   if (!o.as_writer) mo.timeout_seconds = 600;  // a report may scan for long

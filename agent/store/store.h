@@ -18,6 +18,7 @@
 #include "agent/track/record.h"
 #include "agent/track/window_count.h"
 #include "base/clock.h"
+#include "base/log.h"
 #include "base/status.h"
 
 namespace mailtrail {
@@ -309,6 +310,9 @@ struct StoreOptions {
   // MySQL: the clock a failed write's retry backoff sleeps on, and the spool's
   // drain retries wait on; null: the system's.
   const Clock* clock = nullptr;
+  // MySQL: where a record whose times its columns cannot hold is said (once a
+  // minute; MysqlStore::WriteBatch).
+  Logger* log = &StderrLog();
 };
 
 // "sqlite:/path/to/file.db" (or a bare path), "mysql://user@host:port/db" or

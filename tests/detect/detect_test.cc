@@ -80,6 +80,23 @@ TEST(Ring, CountsTheLastWindowOnly) {
   EXPECT_EQ(ring.Count(Sec(10)), 10);
 }
 
+// Times before 1970 (a log stamp may be: 1970-01-01T00:00:00+01:00) fall in
+// their own buckets: a negative bucket index once wrote before the ring.
+TEST(Ring, CountsAroundAndBeforeTheEpoch) {
+  auto at = [](int s) { return static_cast<TimeUs>(s) * kUsPerSecond; };  // from 1970
+  FloodDetector::Ring ring(60 * kUsPerSecond, 12);
+  for (int i = -30; i < 30; ++i) ring.Add(at(i));
+  EXPECT_EQ(ring.Count(at(29)), 60);
+  EXPECT_EQ(ring.Count(at(-1)), 30) << "the buckets up to [-5,0)";
+  EXPECT_EQ(ring.Count(at(-31)), 0);
+  EXPECT_EQ(ring.Count(at(84)), 5) << "only the bucket [25,30) is left in the window";
+  FloodDetector::Ring far(60 * kUsPerSecond, 12);
+  far.Add(-kLogTimeLimit);
+  far.Add(kLogTimeLimit);
+  EXPECT_EQ(far.Count(-kLogTimeLimit), 1);
+  EXPECT_EQ(far.Count(kLogTimeLimit), 1);
+}
+
 TEST(Detector, TheIpRuleTripsAtItsThresholdInsideTheWindow) {
   DetectorOptions o;
   o.ip_bounces = 20;

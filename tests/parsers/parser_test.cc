@@ -85,6 +85,20 @@ TEST(YearRollover, DecemberToJanuaryAdvancesTheYear) {
   EXPECT_EQ(ctx.year, 2027);
 }
 
+// Lines that go Dec, Jan, Dec, Jan... stop counting the years at 9999: their
+// times stay within what a saved state accepts (civil_time.h).
+TEST(YearRollover, TheYearStopsAtTheLastAStampCanName) {
+  DatedLineParser p = DatedLineParser::WithYear(0, 9990);
+  TimeUs last = 0;
+  for (int i = 0; i < 40; ++i) {
+    p.Parse("Dec 31 23:59:59 mx postfix/qmgr[1]: 44C4B10A321: removed");
+    last = p.Parse("Jan  1 00:00:01 mx postfix/qmgr[1]: 55C4B10A321: removed").time;
+  }
+  EXPECT_EQ(p.year(), YearRollover::kLastYear);
+  EXPECT_EQ(FormatRfc3339(last), "9999-01-01T00:00:01Z");
+  EXPECT_LT(last, kLogTimeLimit);
+}
+
 TEST(DatedLineParser, AMonthAfterTheReferenceIsLastYearThenTheYearRollsOver) {
   DatedLineParser p(0, /*ref_year=*/2027, /*ref_month=*/1);  // e.g. a file written in January
   const Event dec = p.Parse("Dec 31 23:59:59 mx postfix/qmgr[1]: 44C4B10A321: removed");
