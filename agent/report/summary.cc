@@ -29,14 +29,24 @@ std::string DeferralReason(std::string_view text) {
     if (said != std::string_view::npos && text.substr(5, said - 5).find(' ') == text.npos)
       text.remove_prefix(said + 8);
   }
+  // An address is a '<' whose next '>' comes before any space or '<'. The
+  // next of each is found once and only moved on (a remote's reply of a
+  // thousand '<' costs a thousand steps, not a million).
   std::string out;
   out.reserve(text.size());
+  size_t next_close = 0, next_space = 0, next_open = 0;
+  auto next = [&text](size_t* at, size_t from, char c) {
+    if (*at != text.npos && *at < from) *at = text.find(c, from);
+  };
   for (size_t i = 0; i < text.size(); ++i) {
-    const size_t close = text[i] == '<' ? text.find('>', i + 1) : text.npos;
     out += text[i];
-    if (close != text.npos && close > i + 1 &&
-        text.substr(i + 1, close - i - 1).find_first_of(" <") == text.npos)
-      i = close - 1;  // the address, up to its '>', is dropped
+    if (text[i] != '<') continue;
+    next(&next_close, i + 1, '>');
+    next(&next_space, i + 1, ' ');
+    next(&next_open, i + 1, '<');
+    if (next_close != text.npos && next_close > i + 1 && next_close < next_space &&
+        next_close < next_open)
+      i = next_close - 1;  // the address, up to its '>', is dropped
   }
   out = std::string(TruncateUtf8(out, 160));
   return out.empty() ? "(no reason)" : out;

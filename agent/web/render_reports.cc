@@ -44,7 +44,9 @@ std::string DeferralTable(const Summary::Top& top, const WebSearch& s) {
       "<table id=\"top-deferrals\"><tr><th>Count</th><th>Relay</th><th>Reason</th></tr>";
   for (const auto& [n, key] : top) {
     const auto [relay, reason] = SplitDeferralKey(key);
-    WebSearch more = s;
+    WebSearch more = s;  // the row's outcome and relay, not the report's own
+    std::erase_if(more.filters,
+                  [](const auto& f) { return f.first == "outcome" || f.first == "relay"; });
     more.filters.emplace_back("outcome", "deferred,expired");
     if (relay != "none") more.filters.emplace_back("relay", std::string(relay));
     h += "<tr><td>" + std::to_string(n) + "</td><td><a href=\"" +

@@ -46,8 +46,10 @@ StatusOr<Report> ReportCache::Make(Store& store, TimeUs since, std::optional<Tim
   for (const SliceStamp& stamp : *stamps) {
     const TimeUs from = std::max(stamp.start, since), to = std::min(stamp.start + kHour, end);
     // A partial hour at an edge, and the hour still being written (its stamp
-    // changes with every record), by the minute.
-    if (from != stamp.start || to != stamp.start + kHour || to > HourOf(now)) {
+    // changes with every record), by the minute. Hours after it (records of
+    // a clock ahead) are kept whole: by the minute a long window of them
+    // would be tens of thousands of slices.
+    if (from != stamp.start || to != stamp.start + kHour || stamp.start == HourOf(now)) {
       if (Status st = ByMinute(store, host, from, to, &parts); !st.ok()) return st;
       continue;
     }

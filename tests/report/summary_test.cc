@@ -84,6 +84,9 @@ TEST(Summary, DeferralReasonsAreByRelayAndCause) {
                            "Connection refused"),
             "connect to mx.dead.test[127.0.0.4]:25: Connection refused");
   EXPECT_EQ(DeferralReason(""), "(no reason)");
+  EXPECT_EQ(DeferralReason("<a<b@c> <d e@f>"), "<a<> <d e@f>");
+  EXPECT_EQ(DeferralReason(std::string(100000, '<')), std::string(160, '<'));  // linear
+  EXPECT_EQ(DeferralReason(std::string(5000, '<') + ">"), std::string(160, '<'));
   EXPECT_EQ(DeferralReason("<>: x <a b> <c@d"), "<>: x <a b> <c@d");        // no address to drop
   EXPECT_EQ(DeferralReason("host a b[1] said: x"), "host a b[1] said: x");  // not a host name
   const std::string long_text = "conversation timed out " + std::string(200, 'x') + "\xC3\xA9";

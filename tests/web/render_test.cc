@@ -154,6 +154,13 @@ TEST(RenderReportsPage, DeferralReasonsByRelayLinkToTheRelaysSearch) {
             std::string::npos)
       << html;
   EXPECT_EQ(html.find("<img"), std::string::npos);
+  // A report of one outcome and relay: the row's link has the row's own.
+  s.filters = {{"outcome", "bounced"}, {"relay", "zzz"}};
+  const std::string filtered = RenderReportsPage(s, ReportOf(sum, 5));
+  EXPECT_NE(filtered.find("href=\"/search?outcome=deferred%2Cexpired&amp;"
+                          "relay=mx.x.test%5B198.51.100.1%5D%3A25\""),
+            std::string::npos)
+      << filtered;
 }
 
 TEST(RenderStatusPage, OneRowPerAgentWithItsAgeAndEscapedName) {

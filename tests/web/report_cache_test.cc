@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <functional>
+#include <optional>
 
 #include "base/civil_time.h"
 #include "tests/support/corpus_records.h"
@@ -131,8 +132,8 @@ TEST_P(ReportCacheTest, ARewrittenRecordIsSeenAndOnlyItsHourIsSummedAgain) {
 // by the minute: asked again, only the partial minutes at the edges are summed
 // again, and a record rewritten in one of their minutes sums that minute alone.
 TEST_P(ReportCacheTest, EdgeAndCurrentHoursAreKeptByTheMinute) {
-  // The window starts a second before the first record of 13:00's hour and
-  // ends a second after the last of 15:00's: its edge minutes hold records.
+  // Each edge of the window falls inside a minute with records on both of its
+  // sides, in 13:00's hour and in 15:00's: those minutes are summed directly.
   std::vector<const MessageRecord*> hour13, hour15;
   for (const MessageRecord& r : records_) {
     if (r.first_seen / kHour == At("2026-11-27T13:00:00Z") / kHour) hour13.push_back(&r);
@@ -145,8 +146,19 @@ TEST_P(ReportCacheTest, EdgeAndCurrentHoursAreKeptByTheMinute) {
   };
   std::sort(hour13.begin(), hour13.end(), by_time);
   std::sort(hour15.begin(), hour15.end(), by_time);
-  const TimeUs since = hour13.front()->first_seen / kUsPerSecond * kUsPerSecond - kUsPerSecond;
-  const TimeUs until = (hour15.back()->first_seen / kUsPerSecond + 1) * kUsPerSecond;
+  // The second of a record that has an earlier one in its minute, at another
+  // second: a cut there leaves records of the minute on both sides.
+  auto cut_in_a_minute = [](const std::vector<const MessageRecord*>& rs, bool last) {
+    std::optional<TimeUs> cut;
+    for (size_t i = 1; i < rs.size(); ++i) {
+      const TimeUs a = rs[i - 1]->first_seen / kUsPerSecond, b = rs[i]->first_seen / kUsPerSecond;
+      if (a != b && a / 60 == b / 60 && (last || !cut)) cut = b * kUsPerSecond;
+    }
+    return cut;
+  };
+  const auto since_cut = cut_in_a_minute(hour13, false), until_cut = cut_in_a_minute(hour15, true);
+  ASSERT_TRUE(since_cut && until_cut);
+  const TimeUs since = *since_cut, until = *until_cut;
   const std::string want = Direct(since, until, "");
   EXPECT_EQ(Cached(since, until, ""), want);
   const ReportCache::Counts first = cache_.counts();
@@ -156,14 +168,14 @@ TEST_P(ReportCacheTest, EdgeAndCurrentHoursAreKeptByTheMinute) {
   EXPECT_EQ(second.hours_summed, first.hours_summed);
   EXPECT_EQ(second.minutes_summed, first.minutes_summed);
   EXPECT_EQ(second.minutes_reused - first.minutes_reused, first.minutes_summed);
-  EXPECT_GE(second.edges_summed - first.edges_summed, 1);  // the partial minutes,
-  EXPECT_LE(second.edges_summed - first.edges_summed, 2);  // at most one at each edge
+  EXPECT_EQ(second.edges_summed - first.edges_summed, 2);  // the two partial minutes
 
   // A message of a whole minute of the last hour, delivered after all.
   MessageRecord changed;
   for (const MessageRecord* r : hour15)
     if (!r->qid.empty() && r->first_seen / kMinute != until / kMinute &&
-        r->first_seen / kMinute != since / kMinute && r->outcome != Outcome::kBounced)
+        r->first_seen / kMinute != since / kMinute && r->first_seen < until &&
+        r->outcome != Outcome::kBounced)
       changed = *r;
   ASSERT_FALSE(changed.qid.empty());
   changed.is_update = true;
