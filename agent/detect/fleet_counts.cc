@@ -31,7 +31,7 @@ std::vector<WindowCount> FloodDetector::FleetCounts(TimeUs now) const {
     for (const auto& c : s.ips) {
       Buckets b;
       for (TimeUs t : c.recent)
-        if (t >= now - o_.subject_window) ++b[t / width * width];
+        if (t >= now - o_.subject_window) ++b[t - ((t % width) + width) % width];  // rounded down
       for (const auto& [start, n] : b) out.push_back({"", "c\t" + key + "\t" + c.ip, start, n});
     }
   }

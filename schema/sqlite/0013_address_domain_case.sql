@@ -6,7 +6,10 @@
 -- (agent/store/sqlite_search.cc, DomainAddressesSql), so that the planner uses
 -- it: rtrim() strips the domain from the right up to the last "@", replace()
 -- then removes that prefix; lower() folds ASCII, as MySQL's writer does.
-DROP INDEX dict_address_domain;
+-- IF EXISTS: a bulk load interrupted by a crash keeps its indexes' DDL in meta
+-- until they are made again (after the migrations); the new DDL replaces it.
+DROP INDEX IF EXISTS dict_address_domain;
+DELETE FROM meta WHERE key = 'deferred_index:dict_address_domain';
 CREATE INDEX dict_address_domain
   ON dict (lower(replace(text, rtrim(text, replace(text, '@', '')), '')))
   WHERE kind = 1;
