@@ -45,6 +45,19 @@ int64_t IntOf(const std::string& path, const std::string& sql, const std::string
   return n;
 }
 
+// A store at schema `version` (its first migrations), then `sql` run in it:
+// what an older mailtrail left behind.
+void MakeOlderStore(const std::string& path, int version, const std::string& sql) {
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  std::string all;
+  for (int i = 0; i < version; ++i) all += std::string(kSqliteMigrations[i]) + "\n";
+  all += "PRAGMA user_version = " + std::to_string(version) + ";" + sql;
+  EXPECT_EQ(sqlite3_exec(db, all.c_str(), nullptr, nullptr, nullptr), SQLITE_OK)
+      << sqlite3_errmsg(db);
+  sqlite3_close(db);
+}
+
 // How many messages the trigram index (not a scan) names for `needle`.
 int64_t SubjectFound(Store* s, const std::string& needle) {
   auto* sqlite = dynamic_cast<SqliteStore*>(s);
@@ -120,20 +133,10 @@ TEST_F(SqliteStoreTest, ARecipientIsFoundByIndexAsAddressAndAsOriginalAddress) {
 // still opens, and gets the new index, not the old one back.
 TEST_F(SqliteStoreTest, AStoreLeftMidBulkLoadMigratesToSchema13) {
   const std::string path = dir_.File("t.db");
-  {
-    sqlite3* db = nullptr;
-    ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
-    std::string sql;
-    for (int i = 0; i < 12; ++i) sql += std::string(kSqliteMigrations[i]) + "\n";
-    sql +=
-        "PRAGMA user_version = 12;"
-        "INSERT INTO meta (key, value) SELECT 'deferred_index:' || name, sql FROM sqlite_master"
-        " WHERE name = 'dict_address_domain';"
-        "DROP INDEX dict_address_domain;";
-    ASSERT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK)
-        << sqlite3_errmsg(db);
-    sqlite3_close(db);
-  }
+  MakeOlderStore(path, 12,
+                 "INSERT INTO meta (key, value) SELECT 'deferred_index:' || name, sql"
+                 " FROM sqlite_master WHERE name = 'dict_address_domain';"
+                 "DROP INDEX dict_address_domain;");
   auto store = OpenStore(Url(), Detail::kStandard, true);
   ASSERT_TRUE(store.ok()) << store.status().message();
   EXPECT_EQ(IntOf(path,
@@ -147,33 +150,24 @@ TEST_F(SqliteStoreTest, AStoreLeftMidBulkLoadMigratesToSchema13) {
 // for every recipient row it holds, and its recipients' pages are right.
 TEST_F(SqliteStoreTest, AStoreFromBeforeSchema10GetsItsRecipientsTimes) {
   const std::string path = dir_.File("t.db");
-  {  // a store of schema 9: its migrations, and two messages of one recipient
-    sqlite3* db = nullptr;
-    ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
-    std::string sql;
-    for (int i = 0; i < 9; ++i) sql += std::string(kSqliteMigrations[i]) + "\n";
+  {  // a store of schema 9, and two messages of one recipient
     const int64_t t = Sample("A1").first_seen / kUsPerSecond;
     const std::string addr = std::to_string(DictHash(1, "a@example.test"));
     const std::string orig = std::to_string(DictHash(1, "list@example.test"));
-    sql +=
-        "PRAGMA user_version = 9;"
-        "INSERT INTO dict (id, kind, hash, text) VALUES (1, 1, " +
-        orig + ", 'list@example.test'), (2, 2, " + std::to_string(DictHash(2, "mx")) +
-        ", 'mx'), (3, 1, " + addr +
-        ", 'a@example.test');"
-        "INSERT INTO message (id, host, qid, first_seen, last_seen, outcome, end_reason)"
-        " VALUES (1, 2, 'A1', " +
-        std::to_string(t) + ", " + std::to_string(t) +
-        ", 1, 0),"
-        " (2, 2, 'B2', " +
-        std::to_string(t - 60) + ", " + std::to_string(t - 60) +
-        ", 1, 0);"
-        "INSERT INTO rcpt (message, seq, addr, outcome, orig) VALUES (1, 0, 3, 1, 1),"
-        " (1, 1, 1, 1, NULL), (2, 0, 3, 1, 1), (2, 1, 1, 1, NULL);";  // B2: written later, seen
-                                                                      // earlier
-    ASSERT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK)
-        << sqlite3_errmsg(db);
-    sqlite3_close(db);
+    MakeOlderStore(
+        path, 9,
+        "INSERT INTO dict (id, kind, hash, text) VALUES (1, 1, " + orig +
+            ", 'list@example.test'), (2, 2, " + std::to_string(DictHash(2, "mx")) +
+            ", 'mx'), (3, 1, " + addr +
+            ", 'a@example.test');"
+            "INSERT INTO message (id, host, qid, first_seen, last_seen, outcome,"
+            " end_reason) VALUES (1, 2, 'A1', " +
+            std::to_string(t) + ", " + std::to_string(t) + ", 1, 0), (2, 2, 'B2', " +
+            std::to_string(t - 60) + ", " + std::to_string(t - 60) +
+            ", 1, 0);"
+            // B2: written later, seen earlier
+            "INSERT INTO rcpt (message, seq, addr, outcome, orig) VALUES"
+            " (1, 0, 3, 1, 1), (1, 1, 1, 1, NULL), (2, 0, 3, 1, 1), (2, 1, 1, 1, NULL);");
   }
   auto store = OpenStore(Url(), Detail::kStandard, true);
   ASSERT_TRUE(store.ok()) << store.status().message();
