@@ -113,7 +113,7 @@ StatusOr<MessageView> Complete(Store& store, MessageView v) {
 
 }  // namespace
 
-StatusOr<SearchPage> FetchSearchPage(Store& store, const SearchQuery& q, bool with_total) {
+StatusOr<SearchPage> FetchSearchPage(Store& store, const SearchQuery& q) {
   SearchQuery one_more = q;
   ++one_more.limit;  // whether there is a next page, without a count
   SearchPage page;
@@ -129,7 +129,6 @@ StatusOr<SearchPage> FetchSearchPage(Store& store, const SearchQuery& q, bool wi
   });
   if (!st.ok()) return st;
   if (more) page.next = last;
-  if (!with_total) return page;
   auto total = store.CountMatchesUpTo(q, kTotalCap + 1);
   if (!total.ok()) return total.status();
   page.total_capped = *total > kTotalCap;

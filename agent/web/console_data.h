@@ -72,9 +72,8 @@ struct SearchPage {
   bool total_capped = false;
 };
 inline constexpr int64_t kTotalCap = 10000;
-// `q.limit` records from `q.after` on, and the total unless !with_total
-// (an export's chunks need none).
-StatusOr<SearchPage> FetchSearchPage(Store& store, const SearchQuery& q, bool with_total = true);
+// `q.limit` records from `q.after` on, and the total.
+StatusOr<SearchPage> FetchSearchPage(Store& store, const SearchQuery& q);
 
 // A message and what concerns it: its record(s) (a queue id can be reused, so
 // more than one), the records of its other legs (content filter before and
