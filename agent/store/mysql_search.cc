@@ -177,6 +177,25 @@ int64_t CountOf(sql::Connection* c, const std::string& sql, const std::vector<Pa
   return static_cast<int64_t>(rs->getInt64(1));
 }
 
+// The rows of a counting statement that ends in LIMIT ... ROWS EXAMINED, and
+// whether MariaDB stopped it there (warning 1931). Throws sql::SQLException.
+MatchCount CountRows(sql::Connection* c, const std::string& sql, const std::vector<Param>& params) {
+  constexpr int kRowsExaminedExceeded = 1931;  // ER_QUERY_EXCEEDED_ROWS_EXAMINED_LIMIT
+  std::unique_ptr<sql::PreparedStatement> s(c->prepareStatement(sql));
+  BindParams(s.get(), params);
+  std::unique_ptr<sql::ResultSet> rs(s->executeQuery());
+  MatchCount count;
+  while (rs->next()) ++count.n;
+  // Asked of the server once every row is read: the statement's own
+  // getWarnings() counts the warnings when it is executed, before a stop
+  // that comes while its rows are read.
+  std::unique_ptr<sql::Statement> w(c->createStatement());
+  std::unique_ptr<sql::ResultSet> warnings(w->executeQuery("SHOW WARNINGS"));
+  while (warnings->next())
+    count.stopped = count.stopped || warnings->getInt(2) == kRowsExaminedExceeded;
+  return count;
+}
+
 // The id of an address in dict_address; none when it is not stored. Throws
 // sql::SQLException.
 std::optional<int64_t> FindAddressId(sql::Connection* c, const std::string& address) {
@@ -221,22 +240,35 @@ StatusOr<std::string> RecipientPageSql(const SearchQuery& q, int64_t id,
 
 StatusOr<int64_t> MysqlStore::CountMatches(const SearchQuery& q) {
   if (HasRecordFilters(q)) return Store::CountMatches(q);
-  return CountSql(q, "");
+  return CountSql(q);
 }
 
-StatusOr<int64_t> MysqlStore::CountMatchesUpTo(const SearchQuery& q, int64_t cap) {
-  if (HasRecordFilters(q)) return Store::CountMatchesUpTo(q, cap);
+StatusOr<MatchCount> MysqlStore::CountMatchesUpTo(const SearchQuery& q, int64_t cap,
+                                                  int64_t work_rows) {
+  // Record filters are checked in C++ on each record: no work bound there.
+  if (HasRecordFilters(q)) return Store::CountMatchesUpTo(q, cap, work_rows);
   SearchQuery all = q;
   all.after.reset();
-  if (!RecipientAndWindowOnly(all)) return CountSql(all, " LIMIT " + std::to_string(cap));
-  // Counted on rcpt's indexes alone, as SqliteStore::CountMatchesUpTo does.
+  // MariaDB's LIMIT ROWS EXAMINED ends the statement after that many rows
+  // read (of every table, temporary ones too) with warning 1931 and the rows
+  // found so far. It must close the outermost SELECT, and a COUNT(*) around
+  // a stopped sub-select gives no row at all: so the rows are counted here.
+  const std::string limit =
+      " LIMIT " + std::to_string(cap) + " ROWS EXAMINED " + std::to_string(work_rows);
+  std::vector<Param> params;
+  std::optional<StatusOr<std::string>> where;
+  if (!RecipientAndWindowOnly(all)) {
+    where = BuildWhere(all, &params);
+    if (!where->ok()) return where->status();
+  }
   if (Status st = EnsureConnected(); !st.ok()) return st;
   try {
+    if (where) return CountRows(conn_.get(), "SELECT 1 FROM message m" + **where + limit, params);
+    // Counted on rcpt's indexes alone, as SqliteStore::CountMatchesUpTo does.
     const std::optional<int64_t> id = FindAddressId(conn_.get(), *all.recipient);
-    if (!id) return 0;
+    if (!id) return MatchCount{};
     SearchQuery window = all;
     window.recipient.reset();
-    std::vector<Param> params;
     auto conds = BuildConditions(window, &params, "first_seen", "message");
     if (!conds.ok()) return conds.status();
     // A UNION of the two indexes, each read alone (as SQLite's).
@@ -244,11 +276,10 @@ StatusOr<int64_t> MysqlStore::CountMatchesUpTo(const SearchQuery& q, int64_t cap
     const std::string also = conds->empty() ? "" : " AND " + *conds;
     std::vector<Param> twice = params;
     twice.insert(twice.end(), params.begin(), params.end());
-    return CountOf(conn_.get(),
-                   "SELECT COUNT(*) FROM (SELECT message FROM rcpt WHERE addr" + is + also +
-                       " UNION SELECT message FROM rcpt WHERE orig" + is + also + " LIMIT " +
-                       std::to_string(cap) + ") c",
-                   twice);
+    return CountRows(conn_.get(),
+                     "SELECT message FROM rcpt WHERE addr" + is + also +
+                         " UNION SELECT message FROM rcpt WHERE orig" + is + also + limit,
+                     twice);
   } catch (const sql::SQLException& e) {
     Status st = mysql::FromException(e, "count");
     if (st.code() == Status::Code::kUnavailable) conn_.reset();
@@ -256,18 +287,14 @@ StatusOr<int64_t> MysqlStore::CountMatchesUpTo(const SearchQuery& q, int64_t cap
   }
 }
 
-// COUNT(*) of the rows `q` selects, at most `limit` (" LIMIT n") of them.
-StatusOr<int64_t> MysqlStore::CountSql(const SearchQuery& q, const std::string& limit) {
+// COUNT(*) of the rows `q` selects.
+StatusOr<int64_t> MysqlStore::CountSql(const SearchQuery& q) {
   std::vector<Param> params;
   auto where = BuildWhere(q, &params);
   if (!where.ok()) return where.status();
   if (Status st = EnsureConnected(); !st.ok()) return st;
   try {
-    return CountOf(conn_.get(),
-                   limit.empty()
-                       ? "SELECT COUNT(*) FROM message m" + *where
-                       : "SELECT COUNT(*) FROM (SELECT 1 FROM message m" + *where + limit + ") c",
-                   params);
+    return CountOf(conn_.get(), "SELECT COUNT(*) FROM message m" + *where, params);
   } catch (const sql::SQLException& e) {
     Status st = mysql::FromException(e, "count");
     if (st.code() == Status::Code::kUnavailable) conn_.reset();

@@ -69,7 +69,8 @@ class MysqlStore : public Store {
       const SearchQuery& q,
       const std::function<void(MessageRecord&&, const SearchCursor&)>& fn) override;
   StatusOr<int64_t> CountMatches(const SearchQuery& q) override;
-  StatusOr<int64_t> CountMatchesUpTo(const SearchQuery& q, int64_t cap) override;
+  StatusOr<MatchCount> CountMatchesUpTo(const SearchQuery& q, int64_t cap,
+                                        int64_t work_rows = kCountWorkRows) override;
   StatusOr<std::vector<SliceStamp>> SliceStamps(TimeUs since, TimeUs until, TimeUs width) override;
   Status AddLineStats(const LineStats& stats) override;
   StatusOr<LineStats> GetLineStats() override;
@@ -119,7 +120,7 @@ class MysqlStore : public Store {
   // One SQL page of SearchWithCursor: every key but the record filters.
   Status SearchPage(const SearchQuery& q,
                     const std::function<void(MessageRecord&&, const SearchCursor&)>& fn);
-  StatusOr<int64_t> CountSql(const SearchQuery& q, const std::string& limit);
+  StatusOr<int64_t> CountSql(const SearchQuery& q);
   Status LoadRecipients(const std::vector<std::pair<uint64_t, uint32_t>>& ids,
                         std::map<uint64_t, std::vector<RecipientRecord>>* out);
 

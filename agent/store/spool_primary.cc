@@ -27,9 +27,10 @@ StatusOr<int64_t> SpoolStore::CountMatches(const SearchQuery& q) {
   return primary_->CountMatches(q);
 }
 
-StatusOr<int64_t> SpoolStore::CountMatchesUpTo(const SearchQuery& q, int64_t cap) {
+StatusOr<MatchCount> SpoolStore::CountMatchesUpTo(const SearchQuery& q, int64_t cap,
+                                                  int64_t work_rows) {
   std::lock_guard<std::mutex> p(primary_mu_);
-  return primary_->CountMatchesUpTo(q, cap);
+  return primary_->CountMatchesUpTo(q, cap, work_rows);
 }
 
 StatusOr<std::vector<SliceStamp>> SpoolStore::SliceStamps(TimeUs since, TimeUs until,

@@ -56,7 +56,8 @@ class SpoolStore : public Store {
       const SearchQuery& q,
       const std::function<void(MessageRecord&&, const SearchCursor&)>& fn) override;
   StatusOr<int64_t> CountMatches(const SearchQuery& q) override;
-  StatusOr<int64_t> CountMatchesUpTo(const SearchQuery& q, int64_t cap) override;
+  StatusOr<MatchCount> CountMatchesUpTo(const SearchQuery& q, int64_t cap,
+                                        int64_t work_rows = kCountWorkRows) override;
   StatusOr<std::vector<SliceStamp>> SliceStamps(TimeUs since, TimeUs until, TimeUs width) override;
   Status AddLineStats(const LineStats& stats) override;
   StatusOr<LineStats> GetLineStats() override;

@@ -1,5 +1,6 @@
 #include "agent/store/sqlite_db.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <mutex>
 
@@ -96,6 +97,18 @@ bool SqliteDb::FailsQuickCheck() const {
           : IsDamage(sqlite3_extended_errcode(db_));
   sqlite3_finalize(st);
   return bad;
+}
+
+SqliteStepBudget::SqliteStepBudget(sqlite3* db, int64_t steps)
+    : db_(db), left_(std::max<int64_t>(steps / kGrain, 1)) {
+  sqlite3_progress_handler(db_, kGrain, &SqliteStepBudget::Tick, this);
+}
+
+SqliteStepBudget::~SqliteStepBudget() { sqlite3_progress_handler(db_, 0, nullptr, nullptr); }
+
+int SqliteStepBudget::Tick(void* self) {
+  auto* b = static_cast<SqliteStepBudget*>(self);
+  return --b->left_ < 0 ? 1 : 0;
 }
 
 }  // namespace mailtrail

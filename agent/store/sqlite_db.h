@@ -92,6 +92,27 @@ class SqliteDb {
   std::string path_;
 };
 
+// While alive, the statements of `db` stop with SQLITE_INTERRUPT once they
+// have run about `steps` virtual-machine instructions between them (SQLite's
+// progress handler, checked every kGrain). A bound on a query's work that does
+// not depend on the machine's speed or load, so the same store and query stop
+// at the same row every time. One per connection at a time.
+class SqliteStepBudget {
+ public:
+  static constexpr int kGrain = 1000;
+  SqliteStepBudget(sqlite3* db, int64_t steps);
+  ~SqliteStepBudget();
+  SqliteStepBudget(const SqliteStepBudget&) = delete;
+  SqliteStepBudget& operator=(const SqliteStepBudget&) = delete;
+  // Whether a statement was stopped: what it returned is a part.
+  bool spent() const { return left_ < 0; }
+
+ private:
+  static int Tick(void* self);
+  sqlite3* db_;
+  int64_t left_;  // grains
+};
+
 }  // namespace mailtrail
 
 #endif  // MAILTRAIL_AGENT_STORE_SQLITE_DB_H_

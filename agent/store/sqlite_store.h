@@ -48,7 +48,8 @@ class SqliteStore : public Store {
       const SearchQuery& q,
       const std::function<void(MessageRecord&&, const SearchCursor&)>& fn) override;
   StatusOr<int64_t> CountMatches(const SearchQuery& q) override;
-  StatusOr<int64_t> CountMatchesUpTo(const SearchQuery& q, int64_t cap) override;
+  StatusOr<MatchCount> CountMatchesUpTo(const SearchQuery& q, int64_t cap,
+                                        int64_t work_rows = kCountWorkRows) override;
   StatusOr<std::vector<SliceStamp>> SliceStamps(TimeUs since, TimeUs until, TimeUs width) override;
   Status AddLineStats(const LineStats& stats) override;
   StatusOr<LineStats> GetLineStats() override;
@@ -180,6 +181,8 @@ class SqliteStore : public Store {
   // common substring (RareSubjectIds asked already), no key with an index of
   // its own, and a window over at least half of the store's time.
   StatusOr<bool> CountsBySubjectIndex(const SearchQuery& q);
+  // CountMatchesUpTo without record filters, in SQL, into `*n` row by row.
+  Status CountBySql(const SearchQuery& q, int64_t cap, int64_t* n);
   // CommonRecipientDomain's last answer, kept the same way.
   struct DomainSeen {
     int64_t data_version = -1;

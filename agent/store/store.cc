@@ -86,13 +86,17 @@ StatusOr<int64_t> Store::CountMatches(const SearchQuery& q) {
   return n;
 }
 
-StatusOr<int64_t> Store::CountMatchesUpTo(const SearchQuery& q, int64_t cap) {
+StatusOr<MatchCount> Store::CountMatchesUpTo(const SearchQuery& q, int64_t cap, int64_t) {
+  MatchCount c;
+  if (Status st = CountBySearch(q, cap, &c.n); !st.ok()) return st;
+  return c;
+}
+
+Status Store::CountBySearch(const SearchQuery& q, int64_t cap, int64_t* n) {
   SearchQuery some = q;
   some.limit = cap;
   some.after.reset();
-  int64_t n = 0;
-  if (Status st = Search(some, [&n](MessageRecord&&) { ++n; }); !st.ok()) return st;
-  return n;
+  return Search(some, [n](MessageRecord&&) { ++*n; });
 }
 
 std::optional<Detail> DetailFromName(std::string_view name) {

@@ -89,6 +89,18 @@ struct SearchQuery {
   bool operator==(const SearchQuery&) const = default;
 };
 
+// What Store::CountMatchesUpTo found: `n` matches, and whether it stopped at
+// its work bound before the end (then there may be more than `n`).
+struct MatchCount {
+  int64_t n = 0;
+  bool stopped = false;
+  bool operator==(const MatchCount&) const = default;
+};
+// CountMatchesUpTo's default work bound, in rows examined: about 0.1 s of
+// this project's 2-core benchmark machine (docs/benchmarks.md, "A total with
+// a work bound"), so that a page and its total stay within 0.2 s.
+inline constexpr int64_t kCountWorkRows = 150'000;
+
 // What the parsers saw (for `mailtrail stats`). Counts add up across replays.
 struct LineStats {
   std::map<std::string, int64_t> kinds;  // "client", "unknown:smtpd", ...
@@ -189,10 +201,13 @@ class Store {
   }
   // How many records match `q`, whatever its limit. By default through Search.
   virtual StatusOr<int64_t> CountMatches(const SearchQuery& q);
-  // CountMatches, but it stops at `cap` (and says `cap`): the web console's
-  // "about N matches", whose cost is bounded by the cap. By default through
-  // Search with the cap as the limit.
-  virtual StatusOr<int64_t> CountMatchesUpTo(const SearchQuery& q, int64_t cap);
+  // CountMatches, but it stops at `cap` (and says `cap`), or once it has
+  // examined about `work_rows` rows (then `stopped`, and `n` is what it found
+  // by then): the web console's total, whose cost is bounded whatever the
+  // search and the store's size (docs/web.md, "The total"). By default
+  // through Search with the cap as the limit, and no work bound.
+  virtual StatusOr<MatchCount> CountMatchesUpTo(const SearchQuery& q, int64_t cap,
+                                                int64_t work_rows = kCountWorkRows);
   virtual Status AddLineStats(const LineStats& stats) = 0;
   virtual StatusOr<LineStats> GetLineStats() = 0;
   virtual StatusOr<std::map<std::string, int64_t>> CountByOutcome() = 0;
@@ -269,6 +284,9 @@ class Store {
   SchemaChange schema_change() const { return schema_change_; }
 
  protected:
+  // Counts `q`'s matches through Search, at most `cap`, into `*n` (so a
+  // search stopped by an error or a work bound still says what it found).
+  Status CountBySearch(const SearchQuery& q, int64_t cap, int64_t* n);
   SchemaChange schema_change_;  // set by the implementation's Open
 };
 

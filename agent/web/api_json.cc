@@ -41,7 +41,8 @@ std::string SearchPageJson(const WebSearch& s, const SearchPage& page) {
     AppendJsonString(&out, s.filters[i].second);
   }
   out += "},\"limit\":" + std::to_string(s.page_size) + ",\"total\":" + std::to_string(page.total) +
-         ",\"total_capped\":" + (page.total_capped ? "true" : "false") + "}";
+         ",\"total_capped\":" + (page.total_capped ? "true" : "false") +
+         ",\"total_stopped\":" + (page.total_stopped ? "true" : "false") + "}";
   return out;
 }
 

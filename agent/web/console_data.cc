@@ -131,8 +131,9 @@ StatusOr<SearchPage> FetchSearchPage(Store& store, const SearchQuery& q) {
   if (more) page.next = last;
   auto total = store.CountMatchesUpTo(q, kTotalCap + 1);
   if (!total.ok()) return total.status();
-  page.total_capped = *total > kTotalCap;
-  page.total = std::min(*total, kTotalCap);
+  page.total_stopped = total->stopped && total->n <= kTotalCap;
+  page.total_capped = total->n > kTotalCap || page.total_stopped;
+  page.total = std::min(total->n, kTotalCap);
   return page;
 }
 

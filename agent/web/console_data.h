@@ -66,10 +66,12 @@ struct SearchPage {
   std::vector<MessageRecord> records;
   std::optional<SearchCursor> next;
   // How many messages the whole search matches (whatever the cursor), counted
-  // up to kTotalCap: at the cap, "more than" (total_capped). Its cost is
-  // bounded by the cap (Store::CountMatchesUpTo), so every page shows it.
+  // up to kTotalCap or until the store's work bound (Store::CountMatchesUpTo),
+  // so that every page can show it. total_capped: the count stopped at one of
+  // the two, and the search matches at least `total` messages, maybe more;
+  // total_stopped: at the work bound (else more than kTotalCap match).
   int64_t total = 0;
-  bool total_capped = false;
+  bool total_capped = false, total_stopped = false;
 };
 inline constexpr int64_t kTotalCap = 10000;
 // `q.limit` records from `q.after` on, and the total.

@@ -134,10 +134,12 @@ std::string RenderSearchPage(const WebSearch& s, const SearchPage& page) {
        HtmlEscape(filters + amp + "format=jsonl") + "\">JSONL</a> <a href=\"/api/v1/messages?" +
        HtmlEscape(filters) + "\">JSON</a></p>";
   const std::vector<Row> rows = RowsOf(page.records);
-  b +=
-      "<p id=\"total\">" +
-      (page.total_capped ? "More than " + std::to_string(page.total) : std::to_string(page.total)) +
-      " messages match.</p>";
+  b += "<p id=\"total\">" +
+       (page.total_stopped ? "At least " + std::to_string(page.total) +
+                                 " messages match (the count stopped at its work limit)."
+        : page.total_capped ? "More than " + std::to_string(page.total) + " messages match."
+                            : std::to_string(page.total) + " messages match.") +
+       "</p>";
   b += "<p id=\"count\">" + std::to_string(page.records.size()) + " messages, " +
        std::to_string(rows.size()) + " rows on this page" +
        (s.query.after ? " (not the first page)" : "") + ".</p>";

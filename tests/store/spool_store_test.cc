@@ -135,7 +135,7 @@ TEST_F(SpoolStoreTest, SearchesByCursorThroughThePrimary) {
   EXPECT_EQ(got, "Q100 Q101 Q102 Q103 Q104 ");
   auto n = s->CountMatchesUpTo(SearchQuery{}, 3);
   ASSERT_TRUE(n.ok());
-  EXPECT_EQ(*n, 3);
+  EXPECT_EQ(n->n, 3);
 }
 
 TEST_F(SpoolStoreTest, AnOutageIsSpooledInOrderAndDrainedWhenThePrimaryIsBack) {

@@ -227,7 +227,7 @@ TEST_F(SqliteStoreTest, SubjectSubstringsThroughTheTrigramIndexFindWhatAScanFind
     EXPECT_TRUE(st.ok()) << st.message();
     auto n = (*store)->CountMatchesUpTo(q, 1000);
     EXPECT_TRUE(n.ok());
-    EXPECT_EQ(*n, std::count(got.begin(), got.end(), ' ')) << needle;
+    EXPECT_EQ(n->n, std::count(got.begin(), got.end(), ' ')) << needle;
     return got;
   };
   const std::vector<std::string> needles = {
@@ -303,7 +303,7 @@ TEST_F(SqliteStoreTest, ACommonSubjectSubstringGivesTheSamePageWithoutTheIndex) 
   EXPECT_EQ(got, "Weekly report 1,Weekly report 2,Weekly report 3,");
   auto count = (*store)->CountMatchesUpTo(q, 10000);
   ASSERT_TRUE(count.ok());
-  EXPECT_EQ(*count, n);
+  EXPECT_EQ(count->n, n);
   // Counted from the index (a window over most of the store's time, or none)
   // or in time order (a short window): the same numbers as the records.
   const TimeUs first = batch.back().first_seen, last = batch.front().first_seen;
@@ -331,7 +331,7 @@ TEST_F(SqliteStoreTest, ACommonSubjectSubstringGivesTheSamePageWithoutTheIndex) 
                 (!c.until || r.first_seen / kUsPerSecond < *c.until / kUsPerSecond);
       auto got = (*store)->CountMatchesUpTo(w, c.cap);
       ASSERT_TRUE(got.ok()) << got.status().message();
-      EXPECT_EQ(*got, std::min(want, c.cap))
+      EXPECT_EQ(got->n, std::min(want, c.cap))
           << needle << " " << c.since.value_or(-1) << " " << c.until.value_or(-1) << " " << c.cap;
     }
   }
@@ -383,7 +383,7 @@ TEST_F(SqliteStoreTest, CommonAndRareRecipientDomainsGiveTheRecordsPagesAndTotal
       EXPECT_EQ(got_page, want_page) << domain << " " << bounced;
       auto total = (*store)->CountMatchesUpTo(q, 100000);
       ASSERT_TRUE(total.ok()) << total.status().message();
-      EXPECT_EQ(*total, static_cast<int64_t>(want.size())) << domain << " " << bounced;
+      EXPECT_EQ(total->n, static_cast<int64_t>(want.size())) << domain << " " << bounced;
     }
   }
   auto big = static_cast<SqliteStore&>(**store).CommonRecipientDomain("big.test");
@@ -453,7 +453,7 @@ TEST_F(SqliteStoreTest, ARecipientsTotalCountsEachMessageOnceUpToTheCap) {
   auto count = [&](SearchQuery q, int64_t cap) {
     auto n = (*s)->CountMatchesUpTo(q, cap);
     EXPECT_TRUE(n.ok()) << n.status().message();
-    return n.ok() ? *n : -1;
+    return n.ok() ? n->n : -1;
   };
   SearchQuery by_addr, by_orig, with_since;
   by_addr.recipient = "a@example.test";

@@ -30,8 +30,9 @@ class ForwardingStore : public Store {
       const std::function<void(MessageRecord&&, const SearchCursor&)>& fn) override {
     return real_->SearchWithCursor(q, fn);
   }
-  StatusOr<int64_t> CountMatchesUpTo(const SearchQuery& q, int64_t cap) override {
-    return real_->CountMatchesUpTo(q, cap);
+  StatusOr<MatchCount> CountMatchesUpTo(const SearchQuery& q, int64_t cap,
+                                        int64_t work_rows = kCountWorkRows) override {
+    return real_->CountMatchesUpTo(q, cap, work_rows);
   }
   Status AddLineStats(const LineStats& s) override { return real_->AddLineStats(s); }
   StatusOr<LineStats> GetLineStats() override { return real_->GetLineStats(); }

@@ -53,6 +53,25 @@ TEST(RenderSearchPage, OneRowPerRecipientAndNoRawMarkupFromTheLog) {
   EXPECT_EQ(html.find("<script>"), std::string::npos) << "no inline script";
 }
 
+TEST(RenderSearchPage, TheTotalSaysWhereItsCountStopped) {
+  WebSearch s;
+  SearchPage page;
+  page.total = 312;
+  auto total = [&] {
+    const std::string html = RenderSearchPage(s, page);
+    const size_t at = html.find("<p id=\"total\">");
+    return at == std::string::npos ? "" : html.substr(at, html.find("</p>", at) - at);
+  };
+  EXPECT_EQ(total(), "<p id=\"total\">312 messages match.");
+  page.total = kTotalCap;
+  page.total_capped = true;
+  EXPECT_EQ(total(), "<p id=\"total\">More than 10000 messages match.");
+  page.total = 312;
+  page.total_stopped = true;
+  EXPECT_EQ(total(),
+            "<p id=\"total\">At least 312 messages match (the count stopped at its work limit).");
+}
+
 TEST(RenderMessagePage, LegsAreLinkedAndStatusTextEscaped) {
   MessageView v;
   v.records = {ThreeRecipients()};
@@ -98,6 +117,11 @@ TEST(SearchPageJson, NextUrlHoldsFiltersAndCursor) {
       << json;
   page.next.reset();
   EXPECT_NE(SearchPageJson(s, page).find("\"next\":null"), std::string::npos);
+  page.total = 312;
+  page.total_capped = page.total_stopped = true;
+  EXPECT_NE(
+      SearchPageJson(s, page).find("\"total\":312,\"total_capped\":true,\"total_stopped\":true}"),
+      std::string::npos);
 }
 
 TEST(RenderReportsPage, ChartDataInAttributesAndTopRowsLinkToTheirSearch) {
