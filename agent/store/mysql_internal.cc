@@ -50,4 +50,24 @@ std::unique_ptr<sql::ResultSet> Query(sql::Connection* c, const std::string& sql
   return std::unique_ptr<sql::ResultSet>(s->executeQuery(sql));
 }
 
+namespace {
+constexpr int kRowsExaminedExceeded = 1931;  // ER_QUERY_EXCEEDED_ROWS_EXAMINED_LIMIT
+constexpr int64_t kWarningsKept = 65535;
+}  // namespace
+
+std::string KeepingWarnings(const std::string& select) {
+  return "SET STATEMENT max_error_count = " + std::to_string(kWarningsKept) + " FOR " + select;
+}
+
+bool StoppedAtRowsExamined(sql::Connection* c) {
+  std::unique_ptr<sql::Statement> w(c->createStatement());
+  std::unique_ptr<sql::ResultSet> raised(w->executeQuery("SHOW COUNT(*) WARNINGS"));
+  const int64_t warnings = raised->next() ? raised->getInt64(1) : 0;
+  if (warnings > kWarningsKept) return true;
+  if (warnings == 0) return false;
+  std::unique_ptr<sql::ResultSet> last(
+      w->executeQuery("SHOW WARNINGS LIMIT " + std::to_string(warnings - 1) + ", 1"));
+  return last->next() && last->getInt(2) == kRowsExaminedExceeded;
+}
+
 }  // namespace mailtrail::mysql

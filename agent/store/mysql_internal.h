@@ -38,6 +38,19 @@ std::string HexLiteral(std::string_view bytes);
 void Execute(sql::Connection* c, const std::string& sql);
 std::unique_ptr<sql::ResultSet> Query(sql::Connection* c, const std::string& sql);
 
+// The prefix of a SELECT ending in LIMIT ... ROWS EXAMINED that keeps all the
+// warnings StoppedAtRowsExamined may need to read.
+std::string KeepingWarnings(const std::string& select);
+// Whether MariaDB stopped the connection's last statement, its rows all read,
+// at its LIMIT ROWS EXAMINED: warning 1931, the last it raises, asked of the
+// server (a statement's own getWarnings() counts warnings when it is
+// executed, before a stop met while its rows are read). Other warnings may
+// come first, many of them: 1300 for each stored text that is not UTF-8,
+// which CONVERT() meets. The server keeps up to max_error_count of them,
+// raised by KeepingWarnings to its largest, 65535; past that the statement
+// is taken as stopped. Throws sql::SQLException.
+bool StoppedAtRowsExamined(sql::Connection* c);
+
 }  // namespace mailtrail::mysql
 
 #endif  // MAILTRAIL_AGENT_STORE_MYSQL_INTERNAL_H_

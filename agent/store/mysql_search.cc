@@ -178,21 +178,14 @@ int64_t CountOf(sql::Connection* c, const std::string& sql, const std::vector<Pa
 }
 
 // The rows of a counting statement that ends in LIMIT ... ROWS EXAMINED, and
-// whether MariaDB stopped it there (warning 1931). Throws sql::SQLException.
+// whether MariaDB stopped it there. Throws sql::SQLException.
 MatchCount CountRows(sql::Connection* c, const std::string& sql, const std::vector<Param>& params) {
-  constexpr int kRowsExaminedExceeded = 1931;  // ER_QUERY_EXCEEDED_ROWS_EXAMINED_LIMIT
-  std::unique_ptr<sql::PreparedStatement> s(c->prepareStatement(sql));
+  std::unique_ptr<sql::PreparedStatement> s(c->prepareStatement(mysql::KeepingWarnings(sql)));
   BindParams(s.get(), params);
   std::unique_ptr<sql::ResultSet> rs(s->executeQuery());
   MatchCount count;
   while (rs->next()) ++count.n;
-  // Asked of the server once every row is read: the statement's own
-  // getWarnings() counts the warnings when it is executed, before a stop
-  // that comes while its rows are read.
-  std::unique_ptr<sql::Statement> w(c->createStatement());
-  std::unique_ptr<sql::ResultSet> warnings(w->executeQuery("SHOW WARNINGS"));
-  while (warnings->next())
-    count.stopped = count.stopped || warnings->getInt(2) == kRowsExaminedExceeded;
+  count.stopped = mysql::StoppedAtRowsExamined(c);
   return count;
 }
 

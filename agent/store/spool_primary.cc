@@ -22,6 +22,13 @@ Status SpoolStore::SearchWithCursor(
   return primary_->SearchWithCursor(q, fn);
 }
 
+Status SpoolStore::SearchWithin(const SearchQuery& q, int64_t work_rows,
+                                const std::function<void(MessageRecord&&, const SearchCursor&)>& fn,
+                                std::optional<SearchCursor>* resume) {
+  std::lock_guard<std::mutex> p(primary_mu_);
+  return primary_->SearchWithin(q, work_rows, fn, resume);
+}
+
 StatusOr<int64_t> SpoolStore::CountMatches(const SearchQuery& q) {
   std::lock_guard<std::mutex> p(primary_mu_);
   return primary_->CountMatches(q);

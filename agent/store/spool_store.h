@@ -58,6 +58,9 @@ class SpoolStore : public Store {
   StatusOr<int64_t> CountMatches(const SearchQuery& q) override;
   StatusOr<MatchCount> CountMatchesUpTo(const SearchQuery& q, int64_t cap,
                                         int64_t work_rows = kCountWorkRows) override;
+  Status SearchWithin(const SearchQuery& q, int64_t work_rows,
+                      const std::function<void(MessageRecord&&, const SearchCursor&)>& fn,
+                      std::optional<SearchCursor>* resume) override;
   StatusOr<std::vector<SliceStamp>> SliceStamps(TimeUs since, TimeUs until, TimeUs width) override;
   Status AddLineStats(const LineStats& stats) override;
   StatusOr<LineStats> GetLineStats() override;

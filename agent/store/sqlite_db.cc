@@ -86,6 +86,13 @@ Status SqliteDb::Error(std::string_view what) const {
 }
 
 bool SqliteDb::FailsQuickCheck() const {
+  if (budget_) sqlite3_progress_handler(db_, 0, nullptr, nullptr);
+  struct Resume {
+    SqliteStepBudget* budget;
+    ~Resume() {
+      if (budget) budget->Install();
+    }
+  } resume{budget_};
   sqlite3_stmt* st = nullptr;
   if (sqlite3_prepare_v2(db_, "PRAGMA quick_check(1)", -1, &st, nullptr) != SQLITE_OK)
     return IsDamage(sqlite3_extended_errcode(db_));
@@ -99,12 +106,18 @@ bool SqliteDb::FailsQuickCheck() const {
   return bad;
 }
 
-SqliteStepBudget::SqliteStepBudget(sqlite3* db, int64_t steps)
+SqliteStepBudget::SqliteStepBudget(SqliteDb* db, int64_t steps)
     : db_(db), left_(std::max<int64_t>(steps / kGrain, 1)) {
-  sqlite3_progress_handler(db_, kGrain, &SqliteStepBudget::Tick, this);
+  db_->budget_ = this;
+  Install();
 }
 
-SqliteStepBudget::~SqliteStepBudget() { sqlite3_progress_handler(db_, 0, nullptr, nullptr); }
+SqliteStepBudget::~SqliteStepBudget() {
+  sqlite3_progress_handler(db_->db_, 0, nullptr, nullptr);
+  db_->budget_ = nullptr;
+}
+
+void SqliteStepBudget::Install() { sqlite3_progress_handler(db_->db_, kGrain, &Tick, this); }
 
 int SqliteStepBudget::Tick(void* self) {
   auto* b = static_cast<SqliteStepBudget*>(self);

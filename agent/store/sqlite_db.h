@@ -61,6 +61,8 @@ class SqliteStmt {
   sqlite3_stmt* stmt_ = nullptr;
 };
 
+class SqliteStepBudget;
+
 class SqliteDb {
  public:
   SqliteDb() = default;
@@ -88,19 +90,23 @@ class SqliteDb {
   sqlite3* get() const { return db_; }
 
  private:
+  friend class SqliteStepBudget;
   sqlite3* db_ = nullptr;
   std::string path_;
+  // The budget in force, suspended while FailsQuickCheck reads the file: a
+  // check stopped by it would call a damaged file sound.
+  SqliteStepBudget* budget_ = nullptr;
 };
 
 // While alive, the statements of `db` stop with SQLITE_INTERRUPT once they
 // have run about `steps` virtual-machine instructions between them (SQLite's
-// progress handler, checked every kGrain). A bound on a query's work that does
-// not depend on the machine's speed or load, so the same store and query stop
-// at the same row every time. One per connection at a time.
+// progress handler, called every kGrain instructions of a statement). A bound
+// on a query's work that does not depend on the machine's speed or load. One
+// per connection at a time.
 class SqliteStepBudget {
  public:
   static constexpr int kGrain = 1000;
-  SqliteStepBudget(sqlite3* db, int64_t steps);
+  SqliteStepBudget(SqliteDb* db, int64_t steps);
   ~SqliteStepBudget();
   SqliteStepBudget(const SqliteStepBudget&) = delete;
   SqliteStepBudget& operator=(const SqliteStepBudget&) = delete;
@@ -108,8 +114,10 @@ class SqliteStepBudget {
   bool spent() const { return left_ < 0; }
 
  private:
+  friend class SqliteDb;
+  void Install();
   static int Tick(void* self);
-  sqlite3* db_;
+  SqliteDb* db_;
   int64_t left_;  // grains
 };
 

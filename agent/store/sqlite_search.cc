@@ -1,4 +1,5 @@
 // SqliteStore's read side: search and record decoding.
+#include <array>
 #include <optional>
 #include <string>
 #include <vector>
@@ -13,13 +14,17 @@
 namespace mailtrail {
 
 namespace {
-// "SELECT m.id, <the record's columns> FROM message m <joins>".
-const std::string& SelectMessages() {
-  static const std::string kSql = [] {
+// "SELECT m.id, <the record's columns> FROM message m <joins>"; with
+// `time_index_only`, message is read through its index on first_seen,
+// whatever else the search names (SqliteStore::SearchInSlices).
+const std::string& SelectMessages(bool time_index_only = false) {
+  static const std::array<std::string, 2> kSql = [] {
     const SelectSql m = SelectColumns(MessageColumns(), "m", SqliteStore::DictTableOf);
-    return "SELECT m.id, " + m.columns + " FROM message m" + m.joins;
+    const std::string columns = "SELECT m.id, " + m.columns + " FROM message m";
+    return std::array<std::string, 2>{columns + m.joins,
+                                      columns + " INDEXED BY message_first_seen" + m.joins};
   }();
-  return kSql;
+  return kSql[time_index_only];
 }
 
 // Row values from column `first` on, for ReadMessageColumns.
@@ -249,12 +254,10 @@ StatusOr<bool> SqliteStore::CountsBySubjectIndex(const SearchQuery& q) {
   // The index names the substring's messages in id order, whatever their
   // time: for a window of an hour of a week, most would be read for nothing
   // (2.2 s against 0.03 s in time order, docs/benchmarks.md).
-  auto span = db_.Prepare(
-      "SELECT (SELECT min(first_seen) FROM message), (SELECT max(first_seen) FROM message)");
+  auto span = TimeSpan();
   if (!span.ok()) return span.status();
-  if (span->Step() != SQLITE_ROW) return db_.Error("time span");
-  if (span->IsNull(0)) return false;
-  const int64_t first = span->Int(0), last = span->Int(1) + 1;  // seconds
+  if (!*span) return false;
+  const int64_t first = (*span)->first, last = (*span)->second;
   const int64_t from = std::max(first, q.since ? *q.since / kUsPerSecond : first);
   const int64_t to = std::min(last, q.until ? *q.until / kUsPerSecond : last);
   return 2 * (to - from) >= last - first;
@@ -273,21 +276,6 @@ StatusOr<int64_t> SqliteStore::CountMatches(const SearchQuery& q) {
 
 Status SqliteStore::Search(const SearchQuery& q, const std::function<void(MessageRecord&&)>& fn) {
   return SearchWithCursor(q, [&fn](MessageRecord&& r, const SearchCursor&) { fn(std::move(r)); });
-}
-
-StatusOr<MatchCount> SqliteStore::CountMatchesUpTo(const SearchQuery& q, int64_t cap,
-                                                   int64_t work_rows) {
-  // The work bound in SQLite's own measure: a scan in time order with the
-  // console's conditions ran 16-22 instructions per message row on the 7-day
-  // store (docs/benchmarks.md, "A total with a work bound").
-  constexpr int64_t kStepsPerRow = 20;
-  SqliteStepBudget budget(
-      db_.get(), work_rows > INT64_MAX / kStepsPerRow ? INT64_MAX : work_rows * kStepsPerRow);
-  MatchCount c;
-  Status st = HasRecordFilters(q) ? CountBySearch(q, cap, &c.n) : CountBySql(q, cap, &c.n);
-  c.stopped = budget.spent();
-  if (!st.ok() && !c.stopped) return st;
-  return c;
 }
 
 // The rows of `q`'s count, up to `cap`, one step each (so that a count stopped
@@ -348,7 +336,7 @@ Status SqliteStore::SearchPage(
   if (q.recipient) return RecipientPage(q, fn);
   auto w = BuildWhere(q);
   if (!w.ok()) return w.status();
-  std::string sql = SelectMessages() + w->sql;
+  std::string sql = SelectMessages(time_index_only_) + w->sql;
   sql += " ORDER BY m.first_seen, m.id LIMIT " + std::to_string(q.limit);
   auto st = db_.Prepare(sql);
   if (!st.ok()) return st.status();

@@ -42,7 +42,8 @@ std::string SearchPageJson(const WebSearch& s, const SearchPage& page) {
   }
   out += "},\"limit\":" + std::to_string(s.page_size) + ",\"total\":" + std::to_string(page.total) +
          ",\"total_capped\":" + (page.total_capped ? "true" : "false") +
-         ",\"total_stopped\":" + (page.total_stopped ? "true" : "false") + "}";
+         ",\"total_stopped\":" + (page.total_stopped ? "true" : "false") +
+         ",\"page_stopped\":" + (page.stopped ? "true" : "false") + "}";
   return out;
 }
 

@@ -119,21 +119,40 @@ StatusOr<SearchPage> FetchSearchPage(Store& store, const SearchQuery& q) {
   SearchPage page;
   std::optional<SearchCursor> last;
   bool more = false;
-  Status st = store.SearchWithCursor(one_more, [&](MessageRecord&& r, const SearchCursor& at) {
-    if (static_cast<int64_t>(page.records.size()) == q.limit) {
-      more = true;
-      return;
-    }
-    page.records.push_back(std::move(r));
-    last = at;
-  });
+  std::optional<SearchCursor> resume;
+  Status st = store.SearchWithin(
+      one_more, kPageWorkRows,
+      [&](MessageRecord&& r, const SearchCursor& at) {
+        if (static_cast<int64_t>(page.records.size()) == q.limit) {
+          more = true;
+          return;
+        }
+        page.records.push_back(std::move(r));
+        last = at;
+      },
+      &resume);
   if (!st.ok()) return st;
   if (more) page.next = last;
-  auto total = store.CountMatchesUpTo(q, kTotalCap + 1);
-  if (!total.ok()) return total.status();
-  page.total_stopped = total->stopped && total->n <= kTotalCap;
-  page.total_capped = total->n > kTotalCap || page.total_stopped;
-  page.total = std::min(total->n, kTotalCap);
+  if (resume && !more) {
+    page.next = resume;
+    page.stopped = true;
+  }
+  // What the page proved: a whole first page is the whole search; any page
+  // shows that many matches, and one more when there is a next page. A page
+  // stopped at its work bound is not counted further: the count would read
+  // the same rows and stop as early.
+  const auto shown = static_cast<int64_t>(page.records.size()) + (more ? 1 : 0);
+  MatchCount count{shown, page.stopped};
+  if (!page.stopped && (q.after || page.next)) {
+    auto total = store.CountMatchesUpTo(q, kTotalCap + 1);
+    if (!total.ok()) return total.status();
+    count = *total;
+    // A count stopped before it reached what the page read: the page's.
+    if (count.stopped) count.n = std::max(count.n, shown);
+  }
+  page.total_stopped = count.stopped && count.n <= kTotalCap;
+  page.total_capped = count.n > kTotalCap || page.total_stopped;
+  page.total = std::min(count.n, kTotalCap);
   return page;
 }
 

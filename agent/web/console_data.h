@@ -65,6 +65,9 @@ inline constexpr int kWebStoreConnections = 3;
 struct SearchPage {
   std::vector<MessageRecord> records;
   std::optional<SearchCursor> next;
+  // The search stopped at the store's work bound (kPageWorkRows) before the
+  // page was full: `next` goes on from where it stopped.
+  bool stopped = false;
   // How many messages the whole search matches (whatever the cursor), counted
   // up to kTotalCap or until the store's work bound (Store::CountMatchesUpTo),
   // so that every page can show it. total_capped: the count stopped at one of
@@ -74,6 +77,9 @@ struct SearchPage {
   bool total_capped = false, total_stopped = false;
 };
 inline constexpr int64_t kTotalCap = 10000;
+// How many rows a page may examine (Store::SearchWithin), as many as its
+// total: a page and its total within about 0.2 s (docs/benchmarks.md).
+inline constexpr int64_t kPageWorkRows = kCountWorkRows;
 // `q.limit` records from `q.after` on, and the total.
 StatusOr<SearchPage> FetchSearchPage(Store& store, const SearchQuery& q);
 

@@ -149,9 +149,14 @@ std::string RenderSearchPage(const WebSearch& s, const SearchPage& page) {
        "</thead><tbody>";
   for (const Row& row : rows) b += RowHtml(row);
   b += "</tbody></table>";
+  if (page.stopped && page.next) {
+    b += "<p id=\"stopped\">The search stopped at its work limit, having read the messages up to " +
+         TimeCell(page.next->first_seen) + ". The next page goes on from there.</p>";
+  }
   if (page.next) {
     b += "<p><a id=\"next-page\" href=\"/search?" +
-         HtmlEscape(filters + amp + "after=" + EncodeCursor(*page.next)) + "\">Next page</a></p>";
+         HtmlEscape(filters + amp + "after=" + EncodeCursor(*page.next)) + "\">" +
+         (page.stopped ? "Go on searching" : "Next page") + "</a></p>";
   }
   return Layout("Search", b);
 }

@@ -138,6 +138,23 @@ TEST_F(SpoolStoreTest, SearchesByCursorThroughThePrimary) {
   EXPECT_EQ(n->n, 3);
 }
 
+// And with the primary's work bounds (docs/web.md, "The total").
+TEST_F(SpoolStoreTest, PagesAndCountsKeepThePrimarysWorkBound) {
+  FlakyStore* flaky = nullptr;
+  auto s = OpenSpool(&flaky);
+  ASSERT_TRUE(s->Write(Batch(0, 3000)).ok());
+  SearchQuery none;
+  none.min_size = 1 << 30;
+  auto n = s->CountMatchesUpTo(none, 10, 100);
+  ASSERT_TRUE(n.ok());
+  EXPECT_TRUE(n->stopped);
+  std::optional<SearchCursor> resume;
+  ASSERT_TRUE(s->SearchWithin(
+                   none, 100, [](MessageRecord&&, const SearchCursor&) {}, &resume)
+                  .ok());
+  EXPECT_TRUE(resume.has_value()) << "the page stopped where the bound ended it";
+}
+
 TEST_F(SpoolStoreTest, AnOutageIsSpooledInOrderAndDrainedWhenThePrimaryIsBack) {
   FlakyStore* flaky;
   auto s = OpenSpool(&flaky);

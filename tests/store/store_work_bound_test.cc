@@ -4,7 +4,9 @@
 // total").
 #include <gtest/gtest.h>
 
+#include <optional>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "agent/store/store.h"
@@ -36,6 +38,10 @@ class WorkBound : public ::testing::TestWithParam<StoreBackend>, public StoreFix
       r.recipients[0].orig_address.clear();
       r.recipients[0].outcome = r.outcome;
       r.scans[0].score = i % 10 == 7 ? 9 : 0;
+      r.size = i;
+      // Half the subjects are not UTF-8 (as a hostile client may send): MariaDB
+      // warns for each one its CONVERT() meets.
+      r.subject = (i % 2 ? "caf\xe9 report " : "weekly report ") + std::to_string(i);
       batch.push_back(std::move(r));
     }
     ASSERT_TRUE(store_->Write(batch).ok());
@@ -48,6 +54,44 @@ class WorkBound : public ::testing::TestWithParam<StoreBackend>, public StoreFix
   }
 
   bool bounds_record_filters() const { return std::string(GetParam().name) == "sqlite"; }
+  bool bounds_pages() const { return std::string(GetParam().name) == "sqlite"; }
+
+  // Every match of `q`, oldest first, without a bound.
+  std::string Whole(SearchQuery q) {
+    q.limit = kMessages + 1;
+    std::string got;
+    EXPECT_TRUE(store_->Search(q, [&](MessageRecord&& r) { got += r.qid + " "; }).ok());
+    return got;
+  }
+  // Every match of `q` by pages of `q.limit` under `work_rows`, as the console
+  // pages (a full page goes on after its last record, a stopped one from where
+  // it stopped); the number of stopped pages in `*stops`.
+  std::string Paged(SearchQuery q, int64_t work_rows, int* stops) {
+    std::string got;
+    *stops = 0;
+    for (int page = 0; page < 10 * kMessages; ++page) {
+      std::optional<SearchCursor> last, resume;
+      int64_t n = 0;
+      Status st = store_->SearchWithin(
+          q, work_rows,
+          [&](MessageRecord&& r, const SearchCursor& at) {
+            got += r.qid + " ";
+            last = at;
+            ++n;
+          },
+          &resume);
+      EXPECT_TRUE(st.ok()) << st.message();
+      const std::optional<SearchCursor> next = resume ? resume : n == q.limit ? last : std::nullopt;
+      if (!next) return got;
+      *stops += resume ? 1 : 0;
+      EXPECT_TRUE(!q.after || std::tie(q.after->first_seen, q.after->row) <
+                                  std::tie(next->first_seen, next->row))
+          << "every page gets further";
+      q.after = next;
+    }
+    ADD_FAILURE() << "paging did not end";
+    return got;
+  }
 
   TempDir dir_{"mt_work_bound"};
   std::unique_ptr<Store> store_;
@@ -68,6 +112,15 @@ TEST_P(WorkBound, AScanStopsWithALowerBoundAndIsExactWithinIt) {
   int64_t n = 0;
   ASSERT_TRUE(store_->Search(all, [&](MessageRecord&&) { ++n; }).ok());
   EXPECT_EQ(n, kMessages);
+}
+
+TEST_P(WorkBound, ManyWarningsDoNotHideAStop) {
+  SearchQuery report;
+  report.subject = "report";
+  EXPECT_EQ(Count(report, kCountWorkRows), (MatchCount{kMessages, false}));
+  const MatchCount part = Count(report, 400);
+  EXPECT_TRUE(part.stopped) << part.n;
+  EXPECT_LT(part.n, kMessages);
 }
 
 TEST_P(WorkBound, ARecipientCountStops) {
@@ -99,6 +152,47 @@ TEST_P(WorkBound, RecordFiltersStopOnSqliteOnly) {
     // MariaDB: record filters are checked in C++, record by record, with no
     // work bound (docs/web.md says so).
     EXPECT_EQ(part, (MatchCount{kMessages / 10, false}));
+  }
+}
+
+TEST_P(WorkBound, PagesStopAndGoOnWithoutGapsOrRepeats) {
+  struct Case {
+    const char* what;
+    SearchQuery q;
+  };
+  SearchQuery bounced, none, last_five, scored, all_null_sender;
+  bounced.outcomes = {Outcome::kBounced};
+  none.outcomes = {Outcome::kDeferred};
+  last_five.min_size = kMessages - 5;
+  scored.min_score = 5;
+  all_null_sender.sender = "";  // an index's every row, sorted by time
+  all_null_sender.outcomes = {Outcome::kBounced};
+  for (const Case& c : {Case{"bounced", bounced}, Case{"none", none}, Case{"last five", last_five},
+                        Case{"scored", scored}, Case{"null sender", all_null_sender}}) {
+    SearchQuery q = c.q;
+    q.limit = 50;
+    int stops = 0;
+    const std::string want = Whole(q);
+    EXPECT_EQ(Paged(q, 150, &stops), want) << c.what;
+    if (bounds_pages()) {
+      EXPECT_GT(stops, 0) << c.what << ": the bound stopped some pages";
+    } else {
+      EXPECT_EQ(stops, 0) << c.what << ": MariaDB's pages have no bound";
+    }
+    EXPECT_EQ(Paged(q, kCountWorkRows, &stops), want) << c.what;
+    EXPECT_EQ(stops, 0) << c.what << ": within the default bound";
+  }
+}
+
+// A page stopped before any match goes on from the first second it did not
+// read whole: a lone match is found wherever it lies against the slices.
+TEST_P(WorkBound, ALoneMatchIsFoundWhereverItLies) {
+  for (int64_t at = 0; at < 900; at += 3) {
+    SearchQuery one;
+    one.min_size = one.max_size = at;
+    one.limit = 50;
+    int stops = 0;
+    EXPECT_EQ(Paged(one, 100, &stops), "5A" + std::to_string(100000 + at) + " ") << at;
   }
 }
 

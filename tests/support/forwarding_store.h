@@ -6,6 +6,7 @@
 
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -29,6 +30,11 @@ class ForwardingStore : public Store {
       const SearchQuery& q,
       const std::function<void(MessageRecord&&, const SearchCursor&)>& fn) override {
     return real_->SearchWithCursor(q, fn);
+  }
+  Status SearchWithin(const SearchQuery& q, int64_t work_rows,
+                      const std::function<void(MessageRecord&&, const SearchCursor&)>& fn,
+                      std::optional<SearchCursor>* resume) override {
+    return real_->SearchWithin(q, work_rows, fn, resume);
   }
   StatusOr<MatchCount> CountMatchesUpTo(const SearchQuery& q, int64_t cap,
                                         int64_t work_rows = kCountWorkRows) override {

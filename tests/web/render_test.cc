@@ -72,6 +72,22 @@ TEST(RenderSearchPage, TheTotalSaysWhereItsCountStopped) {
             "<p id=\"total\">At least 312 messages match (the count stopped at its work limit).");
 }
 
+TEST(RenderSearchPage, AStoppedPageSaysWhereItGoesOn) {
+  WebSearch s;
+  s.filters = {{"outcome", "bounced"}};
+  SearchPage page;
+  page.next = SearchCursor{1795000000 * kUsPerSecond, 42};
+  page.stopped = true;
+  const std::string html = RenderSearchPage(s, page);
+  EXPECT_NE(html.find("<p id=\"stopped\">The search stopped at its work limit, having read the "
+                      "messages up to <time datetime=\"2026-11-18T11:06:40Z\">"),
+            std::string::npos)
+      << html;
+  EXPECT_NE(html.find("after=1795000000-42\">Go on searching</a>"), std::string::npos);
+  page.stopped = false;
+  EXPECT_EQ(RenderSearchPage(s, page).find("id=\"stopped\""), std::string::npos);
+}
+
 TEST(RenderMessagePage, LegsAreLinkedAndStatusTextEscaped) {
   MessageView v;
   v.records = {ThreeRecipients()};
@@ -118,10 +134,10 @@ TEST(SearchPageJson, NextUrlHoldsFiltersAndCursor) {
   page.next.reset();
   EXPECT_NE(SearchPageJson(s, page).find("\"next\":null"), std::string::npos);
   page.total = 312;
-  page.total_capped = page.total_stopped = true;
-  EXPECT_NE(
-      SearchPageJson(s, page).find("\"total\":312,\"total_capped\":true,\"total_stopped\":true}"),
-      std::string::npos);
+  page.total_capped = page.total_stopped = page.stopped = true;
+  EXPECT_NE(SearchPageJson(s, page).find("\"total\":312,\"total_capped\":true,\"total_stopped\":"
+                                         "true,\"page_stopped\":true}"),
+            std::string::npos);
 }
 
 TEST(RenderReportsPage, ChartDataInAttributesAndTopRowsLinkToTheirSearch) {
