@@ -61,6 +61,9 @@ struct SearchCursor {
   int64_t row = 0;
   bool operator==(const SearchCursor&) const = default;
 };
+// A row beyond every row id: {t, kRowAfterAll} is after every message of t's
+// second. 18 digits, as the web console's cursors allow.
+inline constexpr int64_t kRowAfterAll = 999'999'999'999'999'999;
 
 struct SearchQuery {
   std::optional<std::string> sender, recipient, client_ip, qid, message_id, subject, host;

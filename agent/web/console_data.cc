@@ -138,12 +138,12 @@ StatusOr<SearchPage> FetchSearchPage(Store& store, const SearchQuery& q) {
     page.stopped = true;
   }
   // What the page proved: a whole first page is the whole search; any page
-  // shows that many matches, and one more when there is a next page. A page
-  // stopped at its work bound is not counted further: the count would read
-  // the same rows and stop as early.
+  // shows that many matches, and one more when there is a next page. A first
+  // page stopped at its work bound is not counted further: the count would
+  // read the same rows from the window's start and stop as early.
   const auto shown = static_cast<int64_t>(page.records.size()) + (more ? 1 : 0);
   MatchCount count{shown, page.stopped};
-  if (!page.stopped && (q.after || page.next)) {
+  if (q.after || (page.next && !page.stopped)) {
     auto total = store.CountMatchesUpTo(q, kTotalCap + 1);
     if (!total.ok()) return total.status();
     count = *total;

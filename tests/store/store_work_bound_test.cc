@@ -184,6 +184,21 @@ TEST_P(WorkBound, PagesStopAndGoOnWithoutGapsOrRepeats) {
   }
 }
 
+// A page of a record filter fills early in a chunk of records, and the bound
+// runs out while the rest of the chunk is read: the page stands.
+TEST_P(WorkBound, APageFullBeforeTheBoundStands) {
+  SearchQuery scored;
+  scored.min_score = 5;
+  scored.limit = 5;
+  std::string got;
+  std::optional<SearchCursor> resume;
+  Status st = store_->SearchWithin(
+      scored, 3000, [&](MessageRecord&& r, const SearchCursor&) { got += r.qid + " "; }, &resume);
+  EXPECT_TRUE(st.ok()) << st.message();
+  EXPECT_EQ(got, "5A100007 5A100017 5A100027 5A100037 5A100047 ");
+  EXPECT_FALSE(resume.has_value());
+}
+
 // A page stopped before any match goes on from the first second it did not
 // read whole: a lone match is found wherever it lies against the slices.
 TEST_P(WorkBound, ALoneMatchIsFoundWhereverItLies) {

@@ -98,7 +98,7 @@ TEST_F(TotalTest, TheCountIsExactCappedOrStoppedAndNeverBelowThePage) {
   }
 }
 
-TEST_F(TotalTest, AStoppedPageIsNotCountedFurther) {
+TEST_F(TotalTest, AStoppedFirstPageIsNotCountedFurther) {
   CountingStore store(real_.get());
   store.stop_page = true;
   SearchQuery q;
@@ -111,6 +111,19 @@ TEST_F(TotalTest, AStoppedPageIsNotCountedFurther) {
   EXPECT_EQ(store.cap_asked, 0) << "no count";
   EXPECT_EQ(page->total, 1);
   EXPECT_TRUE(page->total_capped);
+  EXPECT_TRUE(page->total_stopped);
+  // A later page is counted: the count reads from the window's start, which
+  // that page does not; never below what the page showed.
+  q.after = page->next;
+  store.answer = {40, true};
+  page = FetchSearchPage(store, q);
+  ASSERT_TRUE(page.ok()) << page.status().message();
+  EXPECT_EQ(store.cap_asked, kTotalCap + 1);
+  EXPECT_EQ(page->total, 40);
+  store.answer = {0, true};
+  page = FetchSearchPage(store, q);
+  ASSERT_TRUE(page.ok()) << page.status().message();
+  EXPECT_EQ(page->total, 1);
   EXPECT_TRUE(page->total_stopped);
 }
 

@@ -147,6 +147,11 @@ TEST(SearchCursor, RoundTripsAndRefusesGarbage) {
   EXPECT_EQ(back->row, c.row);
   for (const char* bad : {"", "-", "1-", "-1", "1-2-3", "a-1", "99999999999999999999-1", "1 -2"})
     EXPECT_FALSE(DecodeCursor(bad).has_value()) << bad;
+  // The cursor of a page stopped between messages (Store::SearchWithin).
+  const SearchCursor end{1795000000 * kUsPerSecond, kRowAfterAll};
+  back = DecodeCursor(EncodeCursor(end));
+  ASSERT_TRUE(back.has_value()) << EncodeCursor(end);
+  EXPECT_EQ(*back, end);
 }
 
 }  // namespace
