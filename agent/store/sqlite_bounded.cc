@@ -2,7 +2,8 @@
 // about so many rows examined, and a page that stops too and says where to go
 // on (docs/web.md, "The total" and "A page's work bound"). The work is
 // counted in SQLite's virtual-machine instructions (SqliteStepBudget), so
-// the same search on the same store stops at the same place every time.
+// where a search stops does not depend on the machine's load (only, a
+// little, on the store's cached answers, such as a common domain's).
 #include <algorithm>
 #include <optional>
 #include <utility>
