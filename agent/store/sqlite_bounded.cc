@@ -63,10 +63,6 @@ Status SqliteStore::SearchWithin(
     const std::function<void(MessageRecord&&, const SearchCursor&)>& fn,
     std::optional<SearchCursor>* resume) {
   resume->reset();
-  // A relay substring reads the whole name dictionary (1.7M host names on the
-  // 7-day store) once per statement: a slice would spend the bound on it
-  // alone and get a minute further. Such a search runs unbounded, as one query.
-  if (q.relay) return SearchWithCursor(q, fn);
   const int64_t steps = StepsFor(work_rows), first_try = steps / kOneQueryShare;
   std::optional<SearchCursor> last;
   int64_t given = 0;

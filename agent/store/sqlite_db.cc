@@ -86,13 +86,7 @@ Status SqliteDb::Error(std::string_view what) const {
 }
 
 bool SqliteDb::FailsQuickCheck() const {
-  if (budget_) sqlite3_progress_handler(db_, 0, nullptr, nullptr);
-  struct Resume {
-    SqliteStepBudget* budget;
-    ~Resume() {
-      if (budget) budget->Install();
-    }
-  } resume{budget_};
+  SqliteBudgetPause pause(this);
   sqlite3_stmt* st = nullptr;
   if (sqlite3_prepare_v2(db_, "PRAGMA quick_check(1)", -1, &st, nullptr) != SQLITE_OK)
     return IsDamage(sqlite3_extended_errcode(db_));
@@ -118,6 +112,14 @@ SqliteStepBudget::~SqliteStepBudget() {
 }
 
 void SqliteStepBudget::Install() { sqlite3_progress_handler(db_->db_, kGrain, &Tick, this); }
+
+SqliteBudgetPause::SqliteBudgetPause(const SqliteDb* db) : db_(db) {
+  if (db_->budget_) sqlite3_progress_handler(db_->db_, 0, nullptr, nullptr);
+}
+
+SqliteBudgetPause::~SqliteBudgetPause() {
+  if (db_->budget_) db_->budget_->Install();
+}
 
 int SqliteStepBudget::Tick(void* self) {
   auto* b = static_cast<SqliteStepBudget*>(self);

@@ -91,6 +91,7 @@ class SqliteDb {
 
  private:
   friend class SqliteStepBudget;
+  friend class SqliteBudgetPause;
   sqlite3* db_ = nullptr;
   std::string path_;
   // The budget in force, suspended while FailsQuickCheck reads the file: a
@@ -115,10 +116,25 @@ class SqliteStepBudget {
 
  private:
   friend class SqliteDb;
+  friend class SqliteBudgetPause;
   void Install();
   static int Tick(void* self);
   SqliteDb* db_;
   int64_t left_;  // grains
+};
+
+// While alive, the budget in force on `db` (if any) is suspended: for work
+// that is not the bounded search's own, such as a quick check of the file or
+// a dictionary scan kept for the searches after (SqliteStore::FindRelayNames).
+class SqliteBudgetPause {
+ public:
+  explicit SqliteBudgetPause(const SqliteDb* db);
+  ~SqliteBudgetPause();
+  SqliteBudgetPause(const SqliteBudgetPause&) = delete;
+  SqliteBudgetPause& operator=(const SqliteBudgetPause&) = delete;
+
+ private:
+  const SqliteDb* db_;
 };
 
 }  // namespace mailtrail

@@ -32,6 +32,9 @@ class SqliteStore : public Store {
   // at once), where a rare one's are read from rcpt_addr first.
   static constexpr int64_t kCommonDomainRows = 20000;
   StatusOr<bool> CommonRecipientDomain(const std::string& domain);
+  // Fills the connection's table temp.relay_names with the ids of the host
+  // names that hold `needle` in any ASCII case (sqlite_relay_names.cc).
+  Status FindRelayNames(const std::string& needle);
   // `dict_cache_entries`: dictionary entries cached per kind and generation
   // (about 100 bytes an entry); `cache_mb`: SQLite's page cache. Both bound the
   // writer's memory whatever the input's size.
@@ -130,6 +133,7 @@ class SqliteStore : public Store {
     stamps_seen_.clear();
     subject_seen_.data_version = -1;
     domain_seen_.data_version = -1;
+    relay_seen_.reset();
   }
   Status RecipientPage(const SearchQuery& q,
                        const std::function<void(MessageRecord&&, const SearchCursor&)>& fn);
@@ -186,6 +190,8 @@ class SqliteStore : public Store {
   // common substring (RareSubjectIds asked already), no key with an index of
   // its own, and a window over at least half of the store's time.
   StatusOr<bool> CountsBySubjectIndex(const SearchQuery& q);
+  // An FTS5 query for the substring `needle` (sqlite_subject_index.cc).
+  static std::string TrigramPhrase(const std::string& needle);
   // CountMatchesUpTo without record filters, in SQL, into `*n` row by row.
   Status CountBySql(const SearchQuery& q, int64_t cap, int64_t* n);
   // The seconds [first, last + 1) of the messages' first_seen; none when the
@@ -204,6 +210,14 @@ class SqliteStore : public Store {
     std::string domain;
     bool common = false;
   } domain_seen_;
+  // What temp.relay_names holds: the names of `needle` among the dictionary's
+  // rows up to id `through`, as of meta 'dict_purges' = `purges` (a purge may
+  // free ids that later names take).
+  struct RelaySeen {
+    std::string needle, purges;
+    int64_t through = 0;
+  };
+  std::optional<RelaySeen> relay_seen_;
 };
 
 }  // namespace mailtrail

@@ -37,6 +37,9 @@ class WorkBound : public ::testing::TestWithParam<StoreBackend>, public StoreFix
       r.recipients[0].address = "x@example.test";
       r.recipients[0].orig_address.clear();
       r.recipients[0].outcome = r.outcome;
+      // A relay name per ten messages, and one more for the bounced ones.
+      r.recipients[0].relay =
+          i % 10 == 3 ? "in.bounced.test" : "mx" + std::to_string(i / 10) + ".example.test";
       r.scans[0].score = i % 10 == 7 ? 9 : 0;
       r.size = i;
       // Half the subjects are not UTF-8 (as a hostile client may send): MariaDB
@@ -160,15 +163,19 @@ TEST_P(WorkBound, PagesStopAndGoOnWithoutGapsOrRepeats) {
     const char* what;
     SearchQuery q;
   };
-  SearchQuery bounced, none, last_five, scored, all_null_sender;
+  SearchQuery bounced, none, last_five, scored, all_null_sender, relay, no_relay;
   bounced.outcomes = {Outcome::kBounced};
+  relay.relay = "BOUNCED";  // in any case
+  no_relay.relay = "nowhere";
+  EXPECT_EQ(Whole(relay), Whole(bounced)) << "the bounced messages, and only they";
   none.outcomes = {Outcome::kDeferred};
   last_five.min_size = kMessages - 5;
   scored.min_score = 5;
   all_null_sender.sender = "";  // an index's every row, sorted by time
   all_null_sender.outcomes = {Outcome::kBounced};
   for (const Case& c : {Case{"bounced", bounced}, Case{"none", none}, Case{"last five", last_five},
-                        Case{"scored", scored}, Case{"null sender", all_null_sender}}) {
+                        Case{"scored", scored}, Case{"null sender", all_null_sender},
+                        Case{"relay", relay}, Case{"no relay", no_relay}}) {
     SearchQuery q = c.q;
     q.limit = 50;
     int stops = 0;
