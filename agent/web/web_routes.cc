@@ -11,6 +11,7 @@
 #include "agent/report/summary_part.h"
 #include "agent/track/record_json.h"
 #include "agent/web/api_json.h"
+#include "agent/web/export_reader.h"
 #include "agent/web/render.h"
 #include "agent/web/static_assets.h"
 #include "agent/web/web_server.h"
@@ -54,7 +55,7 @@ void Html(httplib::Response& res, std::string page) {
 
 // The state of one export, kept between the chunks httplib asks for.
 struct ExportState {
-  SearchQuery query;
+  std::unique_ptr<ExportReader> reader;
   bool csv = true;
   bool header_sent = false;
   bool done = false;
@@ -125,14 +126,15 @@ void WebServer::AddSearchRoutes() {
         return JsonError(res, 429, "too many exports from this client in the last minute");
     }
     auto state = std::make_shared<ExportState>();
-    state->query = search->query;
-    state->query.limit = kExportChunk;
+    SearchQuery query = search->query;
+    query.limit = kExportChunk;
+    state->reader = std::make_unique<ExportReader>(store_, std::move(query));
     state->csv = format == "csv";
     res.set_header("Content-Disposition",
                    std::string("attachment; filename=\"mailtrail.") + format + "\"");
     res.set_chunked_content_provider(
         state->csv ? "text/csv; charset=utf-8" : "application/x-ndjson",
-        [this, state](size_t, httplib::DataSink& sink) {
+        [state](size_t, httplib::DataSink& sink) {
           if (state->done) {
             sink.done();
             return true;
@@ -141,33 +143,24 @@ void WebServer::AddSearchRoutes() {
           out.clear();
           if (state->csv && !state->header_sent) out = CsvHeader();
           state->header_sent = true;
-          // Each record is written out as the store reads it (no page of
-          // records is kept). A chunk shorter than asked is the last; a full
-          // one goes on after its last record (the next may be empty).
-          int64_t n = 0;
-          std::optional<SearchCursor> last;
-          Status st = store_->With([&](Store& store) {
-            return store.SearchWithCursor(state->query,
-                                          [&](MessageRecord&& r, const SearchCursor& at) {
-                                            ++n;
-                                            last = at;
-                                            if (state->csv) {
-                                              AppendCsvRows(r, &out);
-                                            } else {
-                                              AppendRecordJson(r, &out);
-                                              out.push_back('\n');
-                                            }
-                                          });
-          });
-          if (!st.ok()) return false;  // cuts the stream: the client sees it incomplete
-          if (n < state->query.limit || !last) {
-            state->done = true;
-          } else {
-            state->query.after = last;
+          auto chunk = state->reader->Next();
+          if (!chunk.ok()) return false;  // cuts the stream: the client sees it incomplete
+          if (chunk->empty()) state->done = true;
+          for (const MessageRecord& r : *chunk) {
+            if (state->csv) {
+              AppendCsvRows(r, &out);
+            } else {
+              AppendRecordJson(r, &out);
+              out.push_back('\n');
+            }
           }
           return out.empty() || sink.write(out.data(), out.size());
         },
-        [this](bool) { exports_->Finish(); });
+        // The reader's thread ends with the export, whether done or cut.
+        [this, state](bool) {
+          state->reader.reset();
+          exports_->Finish();
+        });
   });
 }
 

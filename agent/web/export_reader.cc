@@ -1,0 +1,73 @@
+#include "agent/web/export_reader.h"
+
+#include <optional>
+#include <utility>
+
+namespace mailtrail::web {
+
+ExportReader::ExportReader(StoreAccess* store, SearchQuery q, int ahead)
+    : store_(store),
+      query_(std::move(q)),
+      ahead_(ahead < 1 ? 1 : ahead),
+      thread_([this] { Run(); }) {}
+
+ExportReader::~ExportReader() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stop_ = true;
+  }
+  changed_.notify_all();
+  thread_.join();
+}
+
+void ExportReader::Run() {
+  for (;;) {
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      changed_.wait(lock, [this] { return stop_ || ready_.size() < ahead_; });
+      if (stop_) break;
+    }
+    std::vector<MessageRecord> chunk;
+    chunk.reserve(static_cast<size_t>(query_.limit));
+    std::optional<SearchCursor> last;
+    Status st = store_->With([&](Store& store) {
+      return store.SearchWithCursor(query_, [&](MessageRecord&& r, const SearchCursor& at) {
+        last = at;
+        chunk.push_back(std::move(r));
+      });
+    });
+    // A chunk shorter than asked is the last; a full one goes on after its
+    // last record (the next may be empty).
+    const bool last_chunk = !st.ok() || static_cast<int64_t>(chunk.size()) < query_.limit || !last;
+    if (!last_chunk) query_.after = last;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (!st.ok()) {
+        error_ = st;  // what was read of the failed turn is not given
+      } else if (!chunk.empty()) {
+        ready_.push_back(std::move(chunk));
+      }
+      finished_ = last_chunk;
+    }
+    changed_.notify_all();
+    if (last_chunk) break;
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  finished_ = true;
+}
+
+StatusOr<std::vector<MessageRecord>> ExportReader::Next() {
+  std::unique_lock<std::mutex> lock(mu_);
+  changed_.wait(lock, [this] { return !ready_.empty() || finished_; });
+  if (!ready_.empty()) {
+    std::vector<MessageRecord> chunk = std::move(ready_.front());
+    ready_.pop_front();
+    lock.unlock();
+    changed_.notify_all();
+    return chunk;
+  }
+  if (!error_.ok()) return error_;
+  return std::vector<MessageRecord>();
+}
+
+}  // namespace mailtrail::web

@@ -1,0 +1,53 @@
+// ExportReader: an export's records, read from the store by a thread of its
+// own, a chunk or two ahead of the text being written for the client. The
+// store's reading (SQLite's pages, the dictionary's texts, each record's
+// recipients) and the CSV/JSON text of the chunk before run on two cores at
+// once (docs/benchmarks.md, "Exports read a chunk ahead").
+#ifndef MAILTRAIL_AGENT_WEB_EXPORT_READER_H_
+#define MAILTRAIL_AGENT_WEB_EXPORT_READER_H_
+
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "agent/store/store.h"
+#include "agent/web/console_data.h"
+#include "base/status.h"
+
+namespace mailtrail::web {
+
+class ExportReader {
+ public:
+  // Reads every match of `q` in order, `q.limit` records per turn of the
+  // store (a connection of `store` is held for one turn only), keeping at
+  // most `ahead` chunks not yet taken. `store` outlives the reader.
+  ExportReader(StoreAccess* store, SearchQuery q, int ahead = 2);
+  // Stops the reading (after the turn in progress) and waits for its thread.
+  ~ExportReader();
+  ExportReader(const ExportReader&) = delete;
+  ExportReader& operator=(const ExportReader&) = delete;
+
+  // The next chunk, oldest first, waiting for it. An empty chunk: the export
+  // is over. An error: the store failed, and the export is cut there.
+  StatusOr<std::vector<MessageRecord>> Next();
+
+ private:
+  void Run();
+  StoreAccess* const store_;
+  SearchQuery query_;  // `after` moves on chunk by chunk (the reading thread's)
+  const size_t ahead_;
+  std::mutex mu_;
+  std::condition_variable changed_;
+  std::deque<std::vector<MessageRecord>> ready_;
+  Status error_;
+  bool finished_ = false;  // nothing more will be added to ready_
+  bool stop_ = false;
+  std::thread thread_;  // last: started once the rest is set
+};
+
+}  // namespace mailtrail::web
+
+#endif  // MAILTRAIL_AGENT_WEB_EXPORT_READER_H_
