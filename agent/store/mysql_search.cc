@@ -1,10 +1,13 @@
 // MysqlStore's read side: search and record decoding.
+#include <algorithm>
+#include <array>
 #include <cstdio>
 #include <cstdlib>
 #include <optional>
 
 #include "agent/store/mysql_dictionary.h"
 #include "agent/store/mysql_internal.h"
+#include "agent/store/mysql_search_sql.h"
 #include "agent/store/mysql_store.h"
 #include "agent/store/record_columns.h"
 #include "agent/store/search_filters.h"
@@ -14,7 +17,17 @@
 namespace mailtrail {
 
 namespace {
-constexpr size_t kChunk = 500;  // messages whose recipients are read in one query
+
+using mysql::BindParams;
+using mysql::BuildConditions;
+using mysql::BuildWhere;
+using mysql::CountOf;
+using mysql::CountRows;
+using mysql::FindAddressId;
+using mysql::Param;
+
+constexpr int kSortAborted = 1028;  // ER_FILSORT_ABORT: "Sort aborted: LIMIT ROWS EXAMINED"
+constexpr size_t kChunk = 500;      // messages whose recipients are read in one query
 
 const char* TableOf(Stored kind) {
   switch (kind) {
@@ -28,12 +41,16 @@ const char* TableOf(Stored kind) {
 }
 
 // "SELECT m.id, m.first_seen, <the record's columns> FROM message m <joins>".
-const std::string& SelectMessages() {
-  static const std::string kSql = [] {
+// With `time_order`, message is read through its index on first_seen,
+// whatever else the search names (Store::SearchWithin's slices).
+const std::string& SelectMessages(bool time_order = false) {
+  static const std::array<std::string, 2> kSql = [] {
     const SelectSql m = SelectColumns(MessageColumns(), "m", TableOf);
-    return "SELECT m.id, m.first_seen, " + m.columns + " FROM message m" + m.joins;
+    const std::string columns = "SELECT m.id, m.first_seen, " + m.columns + " FROM message m";
+    return std::array<std::string, 2>{columns + m.joins,
+                                      columns + " FORCE INDEX (message_first_seen)" + m.joins};
   }();
-  return kSql;
+  return kSql[time_order];
 }
 
 // delay is a FLOAT column (4 bytes; Postfix logs at most a few digits): back
@@ -55,151 +72,6 @@ struct Columns {
   double Double(int i) const { return FromFloat(rs->getDouble(first + i)); }
   std::string Text(int i) const { return Str(rs, first + i); }
 };
-
-// A bound parameter: text (bytes) or integer.
-struct Param {
-  Param(std::string t) : is_text(true), text(std::move(t)) {}  // NOLINT: implicit by design
-  Param(int64_t n) : number(n) {}                              // NOLINT: implicit by design
-  bool is_text = false;
-  std::string text;
-  int64_t number = 0;
-};
-
-// "(SELECT id FROM dict_x WHERE id IN (?,...) AND text = ?)" with its parameters.
-std::string DictIds(MysqlDictionary::Kind kind, const std::string& text,
-                    std::vector<Param>* params) {
-  std::string sql =
-      std::string("(SELECT id FROM ") + MysqlDictionary::Table(kind) + " WHERE id IN (";
-  for (int p = 0; p < MysqlDictionary::kProbes; ++p) {
-    sql += p ? ",?" : "?";
-    params->push_back(MysqlDictionary::ProbeId(kind, text, p));
-  }
-  params->push_back(text);
-  return sql + ") AND text = ?)";
-}
-
-// The conditions of a search, ANDed (empty: none), every value a parameter.
-// `time` and `id` name a row's position in the search's order: the message's
-// (m.first_seen, m.id), or the same values from a recipient row (r.first_seen,
-// r.message) when rcpt drives the search (RecipientPageSql).
-StatusOr<std::string> BuildConditions(const SearchQuery& q, std::vector<Param>* params,
-                                      const std::string& time = "m.first_seen",
-                                      const std::string& id = "m.id") {
-  std::vector<std::string> where;
-  using Dict = MysqlDictionary;
-  if (q.sender) where.push_back("m.sender IN " + DictIds(Dict::kAddress, *q.sender, params));
-  if (q.recipient) {
-    std::string sql = "m.id IN (SELECT message FROM rcpt WHERE addr IN ";
-    sql += DictIds(Dict::kAddress, *q.recipient, params);
-    sql += " OR orig IN " + DictIds(Dict::kAddress, *q.recipient, params) + ")";
-    where.push_back(sql);
-  }
-  if (q.qid) {
-    where.push_back("m.qid = ?");
-    params->push_back(*q.qid);
-  }
-  if (q.message_id) {
-    where.push_back("m.message_id = ?");
-    params->push_back(*q.message_id);
-  }
-  if (q.subject) {
-    // Texts are bytes (VARBINARY): compared as utf8mb4 lower-cased by the
-    // server, then byte by byte (no accent folding, unlike a _ci collation).
-    where.push_back(
-        "m.subject IN (SELECT id FROM dict_subject WHERE LOCATE("
-        "CAST(LOWER(CONVERT(? USING utf8mb4)) AS BINARY),"
-        " CAST(LOWER(CONVERT(text USING utf8mb4)) AS BINARY)) > 0)");
-    params->push_back(*q.subject);
-  }
-  if (q.host) where.push_back("m.host IN " + DictIds(Dict::kName, *q.host, params));
-  if (q.client_ip) {
-    auto ip = IpAddress::Parse(*q.client_ip);
-    if (!ip) return Status::InvalidArgument("not an IP address: " + *q.client_ip);
-    where.push_back("m.client_ip = ?");
-    params->push_back(ip->Bytes());
-  }
-  if (q.outcome) where.push_back("m.outcome = " + std::to_string(static_cast<int>(*q.outcome)));
-  if (q.since) where.push_back(time + " >= " + std::to_string(*q.since / kUsPerSecond));
-  if (q.until) where.push_back(time + " < " + std::to_string(*q.until / kUsPerSecond));
-  if (q.helo) where.push_back("m.helo IN " + DictIds(Dict::kName, *q.helo, params));
-  if (q.sasl_username)
-    where.push_back("m.sasl IN " + DictIds(Dict::kName, *q.sasl_username, params));
-  if (q.min_size) where.push_back("m.size >= " + std::to_string(*q.min_size));
-  if (q.max_size) where.push_back("m.size <= " + std::to_string(*q.max_size));
-  auto param = [params](std::string v) {
-    params->push_back(std::move(v));
-    return std::string("?");
-  };
-  // Bytes (IP addresses) compared as bytes, whatever the connection's charset.
-  auto blob = [params](std::string v) {
-    params->push_back(std::move(v));
-    return std::string("CAST(? AS BINARY)");
-  };
-  const SqlBinder binder{param, blob, [params](int kind, const std::string& text) {
-                           return DictIds(static_cast<Dict::Kind>(kind), text, params);
-                         }};
-  if (Status st = AddWebFilters(q, MysqlDialect(), binder, &where); !st.ok()) return st;
-  if (q.after) {
-    const std::string t = std::to_string(q.after->first_seen / kUsPerSecond);
-    // ">= t" first: an index on first_seen starts its range there.
-    where.push_back(time + " >= " + t + " AND (" + time + " > " + t + " OR " + id + " > " +
-                    std::to_string(q.after->row) + ")");
-  }
-  std::string sql;
-  for (size_t i = 0; i < where.size(); ++i) sql += (i == 0 ? "" : " AND ") + where[i];
-  return sql;
-}
-
-// The WHERE clause of a search (" WHERE ..." or empty).
-StatusOr<std::string> BuildWhere(const SearchQuery& q, std::vector<Param>* params) {
-  auto conds = BuildConditions(q, params);
-  if (!conds.ok() || conds->empty()) return conds;
-  return " WHERE " + *conds;
-}
-
-void BindParams(sql::PreparedStatement* s, const std::vector<Param>& params) {
-  for (size_t i = 0; i < params.size(); ++i) {
-    const int at = static_cast<int>(i + 1);
-    if (params[i].is_text) {
-      s->setString(at, params[i].text);
-    } else {
-      s->setInt64(at, params[i].number);
-    }
-  }
-}
-
-// The one number a COUNT query gives. Throws sql::SQLException.
-int64_t CountOf(sql::Connection* c, const std::string& sql, const std::vector<Param>& params) {
-  std::unique_ptr<sql::PreparedStatement> s(c->prepareStatement(sql));
-  BindParams(s.get(), params);
-  std::unique_ptr<sql::ResultSet> rs(s->executeQuery());
-  rs->next();
-  return static_cast<int64_t>(rs->getInt64(1));
-}
-
-// The rows of a counting statement that ends in LIMIT ... ROWS EXAMINED, and
-// whether MariaDB stopped it there. Throws sql::SQLException.
-MatchCount CountRows(sql::Connection* c, const std::string& sql, const std::vector<Param>& params) {
-  std::unique_ptr<sql::PreparedStatement> s(c->prepareStatement(mysql::KeepingWarnings(sql)));
-  BindParams(s.get(), params);
-  std::unique_ptr<sql::ResultSet> rs(s->executeQuery());
-  MatchCount count;
-  while (rs->next()) ++count.n;
-  count.stopped = mysql::StoppedAtRowsExamined(c);
-  return count;
-}
-
-// The id of an address in dict_address; none when it is not stored. Throws
-// sql::SQLException.
-std::optional<int64_t> FindAddressId(sql::Connection* c, const std::string& address) {
-  std::vector<Param> params;
-  const std::string sql = DictIds(MysqlDictionary::kAddress, address, &params);
-  std::unique_ptr<sql::PreparedStatement> s(c->prepareStatement(sql.substr(1, sql.size() - 2)));
-  BindParams(s.get(), params);
-  std::unique_ptr<sql::ResultSet> rs(s->executeQuery());
-  if (!rs->next()) return std::nullopt;
-  return rs->getInt64(1);
-}
 
 // A recipient's page (the recipient's address id `id`), driven from rcpt as
 // SqliteStore::RecipientPage is: rcpt_addr and rcpt_orig (schema 7: on
@@ -307,13 +179,15 @@ Status MysqlStore::SearchWithCursor(
 
 Status MysqlStore::SearchPage(const SearchQuery& q,
                               const std::function<void(MessageRecord&&, const SearchCursor&)>& fn) {
+  // A statement stopped at the bound ends what the bound's search reads.
+  if (rows_left_ && rows_stopped_) return Status::Ok();
   std::vector<Param> params;
   std::string sql;
   if (!q.recipient) {
     auto where = BuildWhere(q, &params);
     if (!where.ok()) return where.status();
-    sql =
-        SelectMessages() + *where + " ORDER BY m.first_seen, m.id LIMIT " + std::to_string(q.limit);
+    sql = SelectMessages(time_order_) + *where + " ORDER BY m.first_seen, m.id LIMIT " +
+          std::to_string(q.limit);
   }
 
   std::vector<MessageRecord> chunk;
@@ -339,9 +213,20 @@ Status MysqlStore::SearchPage(const SearchQuery& q,
       if (!page.ok()) return page.status();
       sql = std::move(*page);
     }
+    // Within a bound: MariaDB ends the statement after so many rows read
+    // (every table's), with the rows found so far and warning 1931, which is
+    // read at once (the recipients' statements come after).
+    if (rows_left_)
+      sql = mysql::KeepingWarnings(sql + " ROWS EXAMINED " + std::to_string(*rows_left_));
     std::unique_ptr<sql::PreparedStatement> s(conn_->prepareStatement(sql));
     BindParams(s.get(), params);
     std::unique_ptr<sql::ResultSet> rs(s->executeQuery());
+    if (rows_left_) {
+      rows_stopped_ = mysql::StoppedAtRowsExamined(conn_.get());
+      // What it returned it examined at least: a chunk of record filters
+      // after another spends the bound.
+      *rows_left_ = std::max<int64_t>(*rows_left_ - static_cast<int64_t>(rs->rowsCount()), 1);
+    }
     while (rs->next()) {
       MessageRecord r;
       ids.emplace_back(rs->getUInt64(1), rs->getUInt(2));
@@ -352,6 +237,12 @@ Status MysqlStore::SearchPage(const SearchQuery& q,
       }
     }
   } catch (const sql::SQLException& e) {
+    // A bound that runs out while MariaDB sorts is an error, not a warning:
+    // the statement found nothing it could give.
+    if (rows_left_ && e.getErrorCode() == kSortAborted) {
+      rows_stopped_ = true;
+      return Status::Ok();
+    }
     Status st = mysql::FromException(e, "search");
     if (st.code() == Status::Code::kUnavailable) conn_.reset();
     return st;

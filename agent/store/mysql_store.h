@@ -120,6 +120,18 @@ class MysqlStore : public Store {
   // One SQL page of SearchWithCursor: every key but the record filters.
   Status SearchPage(const SearchQuery& q,
                     const std::function<void(MessageRecord&&, const SearchCursor&)>& fn);
+  // Store::SearchWithin's parts (mysql_bounded.cc): MariaDB's
+  // LIMIT ... ROWS EXAMINED on each page statement while a bound is alive.
+  class RowsBound;
+  std::unique_ptr<WorkBound> BoundWork(int64_t work_rows) override;
+  Status ReadInTimeOrder(bool on) override;
+  StatusOr<std::optional<std::pair<int64_t, int64_t>>> TimeSpan() override;
+  // While a bound is alive: the rows its page statements may still examine
+  // (less those they returned), and whether one stopped at it.
+  std::optional<int64_t> rows_left_;
+  bool rows_stopped_ = false;
+  // While set, pages read message through its index on first_seen.
+  bool time_order_ = false;
   StatusOr<int64_t> CountSql(const SearchQuery& q);
   Status LoadRecipients(const std::vector<std::pair<uint64_t, uint32_t>>& ids,
                         std::map<uint64_t, std::vector<RecipientRecord>>* out);

@@ -55,9 +55,6 @@ class SqliteStore : public Store {
   StatusOr<int64_t> CountMatches(const SearchQuery& q) override;
   StatusOr<MatchCount> CountMatchesUpTo(const SearchQuery& q, int64_t cap,
                                         int64_t work_rows = kCountWorkRows) override;
-  Status SearchWithin(const SearchQuery& q, int64_t work_rows,
-                      const std::function<void(MessageRecord&&, const SearchCursor&)>& fn,
-                      std::optional<SearchCursor>* resume) override;
   StatusOr<std::vector<SliceStamp>> SliceStamps(TimeUs since, TimeUs until, TimeUs width) override;
   Status AddLineStats(const LineStats& stats) override;
   StatusOr<LineStats> GetLineStats() override;
@@ -194,14 +191,11 @@ class SqliteStore : public Store {
   static std::string TrigramPhrase(const std::string& needle);
   // CountMatchesUpTo without record filters, in SQL, into `*n` row by row.
   Status CountBySql(const SearchQuery& q, int64_t cap, int64_t* n);
-  // The seconds [first, last + 1) of the messages' first_seen; none when the
-  // store is empty.
-  StatusOr<std::optional<std::pair<int64_t, int64_t>>> TimeSpan();
-  // SearchWithin's way on when its one query stopped before a match: the
-  // window slice by slice in time order (sqlite_bounded.cc).
-  Status SearchInSlices(const SearchQuery& q, int64_t steps,
-                        const std::function<void(MessageRecord&&, const SearchCursor&)>& fn,
-                        std::optional<SearchCursor>* resume);
+  // Store::SearchWithin's parts (sqlite_bounded.cc).
+  class StepBound;
+  std::unique_ptr<WorkBound> BoundWork(int64_t work_rows) override;
+  Status ReadInTimeOrder(bool on) override;
+  StatusOr<std::optional<std::pair<int64_t, int64_t>>> TimeSpan() override;
   // While set, SearchPage reads message through its index on first_seen.
   bool time_index_only_ = false;
   // CommonRecipientDomain's last answer, kept the same way.

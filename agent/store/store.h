@@ -214,15 +214,12 @@ class Store {
   // SearchWithCursor for a page of the web console, with a work bound: it may
   // stop once it has examined about `work_rows` rows, with fewer than
   // q.limit records; then `*resume` is where the search goes on (every match
-  // before it was given to `fn`), and a search from it always gets further.
-  // By default it never stops (docs/web.md, "A page's work bound").
+  // before it was given to `fn`), and a search from it always gets further
+  // (docs/web.md, "A page's work bound"; store_bounded.cc). A store without
+  // BoundWork never stops.
   virtual Status SearchWithin(const SearchQuery& q, int64_t work_rows,
                               const std::function<void(MessageRecord&&, const SearchCursor&)>& fn,
-                              std::optional<SearchCursor>* resume) {
-    static_cast<void>(work_rows);
-    resume->reset();
-    return SearchWithCursor(q, fn);
-  }
+                              std::optional<SearchCursor>* resume);
   virtual Status AddLineStats(const LineStats& stats) = 0;
   virtual StatusOr<LineStats> GetLineStats() = 0;
   virtual StatusOr<std::map<std::string, int64_t>> CountByOutcome() = 0;
@@ -302,6 +299,42 @@ class Store {
   // Counts `q`'s matches through Search, at most `cap`, into `*n` (so a
   // search stopped by an error or a work bound still says what it found).
   Status CountBySearch(const SearchQuery& q, int64_t cap, int64_t* n);
+
+  // SearchWithin's parts, each in the store's own measure and SQL.
+  // While alive, a bound on the work of the store's statements: they stop
+  // once they have examined about so many rows between them.
+  class WorkBound {
+   public:
+    virtual ~WorkBound() = default;
+    // Whether a statement was stopped by it: what it returned is a part.
+    virtual bool spent() const = 0;
+  };
+  // A bound of about `work_rows` rows examined; none: the store has no bound
+  // (SearchWithin is then one query).
+  virtual std::unique_ptr<WorkBound> BoundWork(int64_t work_rows) {
+    static_cast<void>(work_rows);
+    return nullptr;
+  }
+  // While `on`, searches read message in time order through its index on
+  // first_seen, whatever else they name (SearchWithin's slices).
+  virtual Status ReadInTimeOrder(bool on) {
+    static_cast<void>(on);
+    return Status::Ok();
+  }
+  // The seconds [first, last + 1) of the messages' first_seen; none when the
+  // store is empty.
+  virtual StatusOr<std::optional<std::pair<int64_t, int64_t>>> TimeSpan() {
+    return std::optional<std::pair<int64_t, int64_t>>();
+  }
+
+ private:
+  // SearchWithin's way on when its one query stopped before a match: the
+  // window slice by slice in time order (store_bounded.cc).
+  Status SearchInSlices(const SearchQuery& q, int64_t work_rows,
+                        const std::function<void(MessageRecord&&, const SearchCursor&)>& fn,
+                        std::optional<SearchCursor>* resume);
+
+ protected:
   SchemaChange schema_change_;  // set by the implementation's Open
 };
 

@@ -47,7 +47,9 @@ class RelayKey : public ::testing::TestWithParam<StoreBackend>, public StoreFixt
     EXPECT_TRUE(reader_->Search(q, [&](MessageRecord&& r) { got += r.qid + " "; }).ok());
     auto n = reader_->CountMatchesUpTo(q, 100);
     EXPECT_TRUE(n.ok()) << n.status().message();
-    if (n.ok()) EXPECT_EQ(n->n * 3, static_cast<int64_t>(got.size())) << "page and count agree";
+    if (n.ok()) {
+      EXPECT_EQ(n->n * 3, static_cast<int64_t>(got.size())) << "page and count agree";
+    }
     return got;
   }
 

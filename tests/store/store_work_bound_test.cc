@@ -57,7 +57,6 @@ class WorkBound : public ::testing::TestWithParam<StoreBackend>, public StoreFix
   }
 
   bool bounds_record_filters() const { return std::string(GetParam().name) == "sqlite"; }
-  bool bounds_pages() const { return std::string(GetParam().name) == "sqlite"; }
 
   // Every match of `q`, oldest first, without a bound.
   std::string Whole(SearchQuery q) {
@@ -181,11 +180,7 @@ TEST_P(WorkBound, PagesStopAndGoOnWithoutGapsOrRepeats) {
     int stops = 0;
     const std::string want = Whole(q);
     EXPECT_EQ(Paged(q, 150, &stops), want) << c.what;
-    if (bounds_pages()) {
-      EXPECT_GT(stops, 0) << c.what << ": the bound stopped some pages";
-    } else {
-      EXPECT_EQ(stops, 0) << c.what << ": MariaDB's pages have no bound";
-    }
+    EXPECT_GT(stops, 0) << c.what << ": the bound stopped some pages";
     EXPECT_EQ(Paged(q, kCountWorkRows, &stops), want) << c.what;
     EXPECT_EQ(stops, 0) << c.what << ": within the default bound";
   }

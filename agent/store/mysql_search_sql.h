@@ -1,0 +1,50 @@
+// MysqlStore's search SQL, shared by its read sources (mysql_search.cc,
+// mysql_bounded.cc): a search's conditions with every value a parameter, and
+// the statements that run them. Throws sql::SQLException where it says so.
+#ifndef MAILTRAIL_AGENT_STORE_MYSQL_SEARCH_SQL_H_
+#define MAILTRAIL_AGENT_STORE_MYSQL_SEARCH_SQL_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "agent/store/mysql_dictionary.h"
+#include "agent/store/mysql_internal.h"
+#include "agent/store/store.h"
+
+namespace mailtrail::mysql {
+
+// A bound parameter: text (bytes) or integer.
+struct Param {
+  Param(std::string t) : is_text(true), text(std::move(t)) {}  // NOLINT: implicit by design
+  Param(int64_t n) : number(n) {}                              // NOLINT: implicit by design
+  bool is_text = false;
+  std::string text;
+  int64_t number = 0;
+};
+
+// "(SELECT id FROM dict_x WHERE id IN (?,...) AND text = ?)" with its parameters.
+std::string DictIds(MysqlDictionary::Kind kind, const std::string& text,
+                    std::vector<Param>* params);
+// The conditions of a search, ANDed (empty: none), every value a parameter.
+// `time` and `id` name a row's position in the search's order: the message's
+// (m.first_seen, m.id), or the same values from a recipient row (r.first_seen,
+// r.message) when rcpt drives the search (RecipientPageSql).
+StatusOr<std::string> BuildConditions(const SearchQuery& q, std::vector<Param>* params,
+                                      const std::string& time = "m.first_seen",
+                                      const std::string& id = "m.id");
+// The WHERE clause of a search (" WHERE ..." or empty).
+StatusOr<std::string> BuildWhere(const SearchQuery& q, std::vector<Param>* params);
+void BindParams(sql::PreparedStatement* s, const std::vector<Param>& params);
+// The one number a COUNT query gives. Throws.
+int64_t CountOf(sql::Connection* c, const std::string& sql, const std::vector<Param>& params);
+// The rows of a counting statement that ends in LIMIT ... ROWS EXAMINED, and
+// whether MariaDB stopped it there. Throws.
+MatchCount CountRows(sql::Connection* c, const std::string& sql, const std::vector<Param>& params);
+// The id of an address in dict_address; none when it is not stored. Throws.
+std::optional<int64_t> FindAddressId(sql::Connection* c, const std::string& address);
+
+}  // namespace mailtrail::mysql
+
+#endif  // MAILTRAIL_AGENT_STORE_MYSQL_SEARCH_SQL_H_

@@ -1,0 +1,105 @@
+// Store::SearchWithin: a page of the web console whose work is bounded, for
+// every store that has a bound (BoundWork: SQLite's virtual-machine
+// instructions, MariaDB's rows examined). docs/web.md, "A page's work bound".
+#include <algorithm>
+#include <optional>
+#include <utility>
+
+#include "agent/store/store.h"
+
+namespace mailtrail {
+
+namespace {
+
+// The slices' first, read whatever its cost so that every page gets further
+// than its cursor; each next slice is twice as long: a week is 14.
+constexpr int64_t kFirstSliceSeconds = 60;
+constexpr int64_t kLongestSliceSeconds = int64_t{1} << 40;
+// The one query may take this share of the bound, the slices the rest: a
+// search that stops there spends the bound once in all.
+constexpr int64_t kOneQueryShare = 4;  // a quarter
+
+using CursorFn = std::function<void(MessageRecord&&, const SearchCursor&)>;
+
+}  // namespace
+
+// Most pages end well within the bound (an exact key, or matches that fill
+// the page after a few rows) and run as one query. One stopped after some
+// matches goes on after the last of them. One stopped before any match may
+// be a scan of a window with none, or another index's rows sorted by time
+// (`sender=<>`: every bounce of the window): it goes on in time slices.
+Status Store::SearchWithin(const SearchQuery& q, int64_t work_rows, const CursorFn& fn,
+                           std::optional<SearchCursor>* resume) {
+  resume->reset();
+  const int64_t first_try = std::max<int64_t>(work_rows / kOneQueryShare, 1);
+  std::optional<SearchCursor> last;
+  int64_t given = 0;
+  Status st;
+  bool stopped;
+  {
+    std::unique_ptr<WorkBound> bound = BoundWork(first_try);
+    st = SearchWithCursor(q, [&](MessageRecord&& r, const SearchCursor& at) {
+      last = at;
+      ++given;
+      fn(std::move(r), at);
+    });
+    stopped = bound && bound->spent();
+  }
+  if (!stopped) return st;
+  // Full, the search went on past its page only to read the rest of a chunk
+  // of records (SearchFilteringRecords): the page stands.
+  if (given >= q.limit) return Status::Ok();
+  if (last) {
+    *resume = last;
+    return Status::Ok();
+  }
+  return SearchInSlices(q, std::max<int64_t>(work_rows - first_try, 1), fn, resume);
+}
+
+// The window from `q`'s start in slices of growing length, each read in time
+// order (so a slice costs its own messages, not every row of another key),
+// the first whatever its cost and the others within `work_rows`. Stopped in
+// a slice, the search goes on after its last match there, or else after the
+// slices read whole.
+Status Store::SearchInSlices(const SearchQuery& q, int64_t work_rows, const CursorFn& fn,
+                             std::optional<SearchCursor>* resume) {
+  auto span = TimeSpan();
+  if (!span.ok()) return span.status();
+  if (!*span) return Status::Ok();
+  int64_t lo = (*span)->first, hi = (*span)->second;  // seconds
+  if (q.since) lo = std::max(lo, *q.since / kUsPerSecond);
+  if (q.after) lo = std::max(lo, q.after->first_seen / kUsPerSecond);
+  if (q.until) hi = std::min(hi, *q.until / kUsPerSecond);
+  if (Status st = ReadInTimeOrder(true); !st.ok()) return st;
+  struct Reset {
+    Store* store;
+    ~Reset() { static_cast<void>(store->ReadInTimeOrder(false)); }
+  } reset{this};
+  std::unique_ptr<WorkBound> bound;
+  int64_t given = 0, width = kFirstSliceSeconds;
+  for (int64_t from = lo; from < hi && given < q.limit;) {
+    const int64_t to = hi - from <= width ? hi : from + width;
+    SearchQuery slice = q;
+    slice.since = std::max(q.since.value_or(INT64_MIN), from * kUsPerSecond);
+    slice.until = std::min(q.until.value_or(INT64_MAX), to * kUsPerSecond);
+    slice.limit = q.limit - given;
+    std::optional<SearchCursor> last;
+    Status st = SearchWithCursor(slice, [&](MessageRecord&& r, const SearchCursor& at) {
+      last = at;
+      ++given;
+      fn(std::move(r), at);
+    });
+    if (bound && bound->spent()) {
+      if (given < q.limit)
+        *resume = last ? *last : SearchCursor{(from - 1) * kUsPerSecond, kRowAfterAll};
+      return Status::Ok();
+    }
+    if (!st.ok()) return st;
+    if (!bound) bound = BoundWork(work_rows);
+    from = to;
+    width = std::min(width * 2, kLongestSliceSeconds);
+  }
+  return Status::Ok();
+}
+
+}  // namespace mailtrail
