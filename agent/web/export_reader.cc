@@ -6,10 +6,7 @@
 namespace mailtrail::web {
 
 ExportReader::ExportReader(StoreAccess* store, SearchQuery q, int ahead)
-    : store_(store),
-      query_(std::move(q)),
-      ahead_(ahead < 1 ? 1 : ahead),
-      thread_([this] { Run(); }) {}
+    : store_(store), query_(std::move(q)), ahead_(ahead < 1 ? 1 : ahead) {}
 
 ExportReader::~ExportReader() {
   {
@@ -17,7 +14,12 @@ ExportReader::~ExportReader() {
     stop_ = true;
   }
   changed_.notify_all();
-  thread_.join();
+  if (thread_.joinable()) thread_.join();
+}
+
+bool ExportReader::stopping() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return stop_;
 }
 
 void ExportReader::Run() {
@@ -30,12 +32,16 @@ void ExportReader::Run() {
     std::vector<MessageRecord> chunk;
     chunk.reserve(static_cast<size_t>(query_.limit));
     std::optional<SearchCursor> last;
+    bool stopped = false;
     Status st = store_->With([&](Store& store) {
+      // Waiting for the connection, the reader may have been dropped.
+      if ((stopped = stopping())) return Status::Ok();
       return store.SearchWithCursor(query_, [&](MessageRecord&& r, const SearchCursor& at) {
         last = at;
         chunk.push_back(std::move(r));
       });
     });
+    if (stopped) break;
     // A chunk shorter than asked is the last; a full one goes on after its
     // last record (the next may be empty).
     const bool last_chunk = !st.ok() || static_cast<int64_t>(chunk.size()) < query_.limit || !last;
@@ -57,6 +63,9 @@ void ExportReader::Run() {
 }
 
 StatusOr<std::vector<MessageRecord>> ExportReader::Next() {
+  // Started here, not in the constructor; Next() is called from one thread
+  // (httplib's worker for this export), so thread_ needs no lock.
+  if (!thread_.joinable()) thread_ = std::thread([this] { Run(); });
   std::unique_lock<std::mutex> lock(mu_);
   changed_.wait(lock, [this] { return !ready_.empty() || finished_; });
   if (!ready_.empty()) {

@@ -23,9 +23,11 @@ class ExportReader {
  public:
   // Reads every match of `q` in order, `q.limit` records per turn of the
   // store (a connection of `store` is held for one turn only), keeping at
-  // most `ahead` chunks not yet taken. `store` outlives the reader.
+  // most `ahead` chunks not yet taken. `store` outlives the reader. Nothing
+  // is read before the first Next() (a HEAD request asks for no body).
   ExportReader(StoreAccess* store, SearchQuery q, int ahead = 2);
-  // Stops the reading (after the turn in progress) and waits for its thread.
+  // Stops the reading (after the turn in progress; a turn that still waits
+  // for a connection does not search) and waits for its thread.
   ~ExportReader();
   ExportReader(const ExportReader&) = delete;
   ExportReader& operator=(const ExportReader&) = delete;
@@ -36,6 +38,7 @@ class ExportReader {
 
  private:
   void Run();
+  bool stopping();
   StoreAccess* const store_;
   SearchQuery query_;  // `after` moves on chunk by chunk (the reading thread's)
   const size_t ahead_;
@@ -45,7 +48,7 @@ class ExportReader {
   Status error_;
   bool finished_ = false;  // nothing more will be added to ready_
   bool stop_ = false;
-  std::thread thread_;  // last: started once the rest is set
+  std::thread thread_;  // started by the first Next()
 };
 
 }  // namespace mailtrail::web

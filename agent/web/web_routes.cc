@@ -53,8 +53,23 @@ void Html(httplib::Response& res, std::string page) {
   res.set_content(std::move(page), "text/html; charset=utf-8");
 }
 
+// An export's place among those ExportLimiter lets run at once, given back
+// when the export ends whichever way, also when the route fails before it
+// streams (the reader's thread could not start, say).
+class ExportSlot {
+ public:
+  explicit ExportSlot(ExportLimiter* limiter) : limiter_(limiter) {}
+  ~ExportSlot() { limiter_->Finish(); }
+  ExportSlot(const ExportSlot&) = delete;
+  ExportSlot& operator=(const ExportSlot&) = delete;
+
+ private:
+  ExportLimiter* limiter_;
+};
+
 // The state of one export, kept between the chunks httplib asks for.
 struct ExportState {
+  std::unique_ptr<ExportSlot> slot;  // given back after the reader stopped
   std::unique_ptr<ExportReader> reader;
   bool csv = true;
   bool header_sent = false;
@@ -125,7 +140,9 @@ void WebServer::AddSearchRoutes() {
         res.set_header("Retry-After", std::to_string(exports_->RetryAfterSeconds(client, now)));
         return JsonError(res, 429, "too many exports from this client in the last minute");
     }
+    auto slot = std::make_unique<ExportSlot>(exports_.get());
     auto state = std::make_shared<ExportState>();
+    state->slot = std::move(slot);
     SearchQuery query = search->query;
     query.limit = kExportChunk;
     state->reader = std::make_unique<ExportReader>(store_, std::move(query));
@@ -156,10 +173,11 @@ void WebServer::AddSearchRoutes() {
           }
           return out.empty() || sink.write(out.data(), out.size());
         },
-        // The reader's thread ends with the export, whether done or cut.
-        [this, state](bool) {
+        // The reader's thread ends with the export, whether done or cut;
+        // then its place is given back.
+        [state](bool) {
           state->reader.reset();
-          exports_->Finish();
+          state->slot.reset();
         });
   });
 }

@@ -127,9 +127,35 @@ TEST_F(ExportReaderTest, AReaderDroppedMidExportStops) {
     EXPECT_EQ(first->size(), 100u);
   }  // the destructor returns: the thread stopped
   const int turns = store_->turns;
-  EXPECT_LE(turns, 3) << "at most one chunk ahead, and the one being read";
+  EXPECT_LE(turns, 2) << "the chunk taken and at most one ahead";
   // The store is free again for the console's other requests.
   EXPECT_EQ(access_->With([](Store&) { return 1; }), 1);
+}
+
+// A HEAD request asks for no body: its reader never reads the store.
+TEST_F(ExportReaderTest, AReaderNeverAskedReadsNothing) {
+  Fill(10);
+  { ExportReader reader(access_.get(), Chunks(1000)); }
+  EXPECT_EQ(store_->turns, 0);
+}
+
+TEST_F(ExportReaderTest, NoMatchIsAnEmptyEnd) {
+  Fill(10);
+  SearchQuery none = Chunks(1000);
+  none.qid = "NOSUCHQID";
+  ExportReader reader(access_.get(), none);
+  auto chunk = reader.Next();
+  ASSERT_TRUE(chunk.ok()) << chunk.status().message();
+  EXPECT_TRUE(chunk->empty());
+  EXPECT_EQ(store_->turns, 1);
+}
+
+TEST_F(ExportReaderTest, AFailedFirstTurnIsTheAnswer) {
+  Fill(10);
+  store_->fail_turn = 1;
+  ExportReader reader(access_.get(), Chunks(1000));
+  auto chunk = reader.Next();
+  EXPECT_FALSE(chunk.ok()) << "the record read before the failure is not given";
 }
 
 }  // namespace
