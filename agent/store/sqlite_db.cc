@@ -103,7 +103,7 @@ bool SqliteDb::FailsQuickCheck() const {
 SqliteStepBudget::SqliteStepBudget(SqliteDb* db, int64_t steps)
     : db_(db), left_(std::max<int64_t>(steps / kGrain, 1)) {
   db_->budget_ = this;
-  Install();
+  if (db_->pauses_ == 0) Install();
 }
 
 SqliteStepBudget::~SqliteStepBudget() {
@@ -114,11 +114,11 @@ SqliteStepBudget::~SqliteStepBudget() {
 void SqliteStepBudget::Install() { sqlite3_progress_handler(db_->db_, kGrain, &Tick, this); }
 
 SqliteBudgetPause::SqliteBudgetPause(const SqliteDb* db) : db_(db) {
-  if (db_->budget_) sqlite3_progress_handler(db_->db_, 0, nullptr, nullptr);
+  if (db_->pauses_++ == 0 && db_->budget_) sqlite3_progress_handler(db_->db_, 0, nullptr, nullptr);
 }
 
 SqliteBudgetPause::~SqliteBudgetPause() {
-  if (db_->budget_) db_->budget_->Install();
+  if (--db_->pauses_ == 0 && db_->budget_) db_->budget_->Install();
 }
 
 int SqliteStepBudget::Tick(void* self) {

@@ -97,6 +97,7 @@ class SqliteDb {
   // The budget in force, suspended while FailsQuickCheck reads the file: a
   // check stopped by it would call a damaged file sound.
   SqliteStepBudget* budget_ = nullptr;
+  mutable int pauses_ = 0;  // SqliteBudgetPause objects alive (they nest)
 };
 
 // While alive, the statements of `db` stop with SQLITE_INTERRUPT once they
@@ -126,6 +127,7 @@ class SqliteStepBudget {
 // While alive, the budget in force on `db` (if any) is suspended: for work
 // that is not the bounded search's own, such as a quick check of the file or
 // a dictionary scan kept for the searches after (SqliteStore::FindRelayNames).
+// Pauses nest: the budget counts again when the outermost one ends.
 class SqliteBudgetPause {
  public:
   explicit SqliteBudgetPause(const SqliteDb* db);

@@ -6,9 +6,11 @@
 // `r.relay IN (SELECT id FROM dict WHERE ...)` did again in every statement,
 // so a page bounded by its work (sqlite_bounded.cc) could not get far. The
 // dictionary only grows between purges (a row's id and text never change,
-// and SQLite gives a new row an id above every committed one), so the next
-// search of the same substring reads only the rows added since; a purge
-// (meta 'dict_purges') may free ids for new names and starts over.
+// and SQLite gives a new row an id above the largest one, so above every
+// row kept so far), so the next search of the same substring reads only the
+// rows added since; a purge (meta 'dict_purges') may free ids for new names
+// and starts over. One substring is kept per connection: another one reads
+// the dictionary again.
 #include "agent/store/sqlite_store.h"
 #include "base/text.h"
 
@@ -17,6 +19,15 @@ namespace mailtrail {
 Status SqliteStore::FindRelayNames(const std::string& needle) {
   // The scan is read once for many pages: it is not one page's work.
   SqliteBudgetPause pause(&db_);
+  // The purge count, the last id and the scan from one snapshot: a purge
+  // committed between them could otherwise free an id that a new name took.
+  if (Status st = db_.Exec("SAVEPOINT relay_names"); !st.ok()) return st;
+  Status st = KeepRelayNames(needle);
+  if (Status end = db_.Exec("RELEASE relay_names"); st.ok()) st = end;
+  return st;
+}
+
+Status SqliteStore::KeepRelayNames(const std::string& needle) {
   auto purges = DictPurges();
   if (!purges.ok()) return purges.status();
   const std::string lower = AsciiLower(needle);

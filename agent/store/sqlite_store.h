@@ -35,6 +35,7 @@ class SqliteStore : public Store {
   // Fills the connection's table temp.relay_names with the ids of the host
   // names that hold `needle` in any ASCII case (sqlite_relay_names.cc).
   Status FindRelayNames(const std::string& needle);
+  Status KeepRelayNames(const std::string& needle);  // FindRelayNames' work
   // `dict_cache_entries`: dictionary entries cached per kind and generation
   // (about 100 bytes an entry); `cache_mb`: SQLite's page cache. Both bound the
   // writer's memory whatever the input's size.
