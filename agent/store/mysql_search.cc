@@ -80,14 +80,14 @@ struct Columns {
 // both. Ordering the recipient's messages instead read every one of them.
 // GROUP BY, not DISTINCT: MariaDB reads every row into a temporary table for
 // a DISTINCT, and stops at the limit for a GROUP BY in index order.
-StatusOr<std::string> RecipientPageSql(const SearchQuery& q, int64_t id,
-                                       std::vector<Param>* params) {
+StatusOr<std::string> RecipientPageSql(const SearchQuery& q, int64_t id, std::vector<Param>* params,
+                                       sql::Connection* lookup) {
   SearchQuery rest = q;
   rest.recipient.reset();
   const std::string limit = " LIMIT " + std::to_string(q.limit);
   std::string halves;
   for (const char* column : {"addr", "orig"}) {
-    auto conds = BuildConditions(rest, params, "r.first_seen", "r.message");
+    auto conds = BuildConditions(rest, params, "r.first_seen", "r.message", lookup);
     if (!conds.ok()) return conds.status();
     halves += std::string(halves.empty() ? "(" : " UNION (") +
               "SELECT r.first_seen AS fs, r.message AS mid FROM rcpt r"
@@ -121,20 +121,19 @@ StatusOr<MatchCount> MysqlStore::CountMatchesUpTo(const SearchQuery& q, int64_t 
   const std::string limit =
       " LIMIT " + std::to_string(cap) + " ROWS EXAMINED " + std::to_string(work_rows);
   std::vector<Param> params;
-  std::optional<StatusOr<std::string>> where;
-  if (!RecipientAndWindowOnly(all)) {
-    where = BuildWhere(all, &params);
-    if (!where->ok()) return where->status();
-  }
   if (Status st = EnsureConnected(); !st.ok()) return st;
   try {
-    if (where) return CountRows(conn_.get(), "SELECT 1 FROM message m" + **where + limit, params);
+    if (!RecipientAndWindowOnly(all)) {
+      auto where = BuildWhere(all, &params, conn_.get());
+      if (!where.ok()) return where.status();
+      return CountRows(conn_.get(), "SELECT 1 FROM message m" + *where + limit, params);
+    }
     // Counted on rcpt's indexes alone, as SqliteStore::CountMatchesUpTo does.
     const std::optional<int64_t> id = FindAddressId(conn_.get(), *all.recipient);
     if (!id) return MatchCount{};
     SearchQuery window = all;
     window.recipient.reset();
-    auto conds = BuildConditions(window, &params, "first_seen", "message");
+    auto conds = BuildConditions(window, &params, "first_seen", "message", conn_.get());
     if (!conds.ok()) return conds.status();
     // A UNION of the two indexes, each read alone (as SQLite's).
     const std::string is = " = " + std::to_string(*id);
@@ -183,12 +182,6 @@ Status MysqlStore::SearchPage(const SearchQuery& q,
   if (rows_left_ && rows_stopped_) return Status::Ok();
   std::vector<Param> params;
   std::string sql;
-  if (!q.recipient) {
-    auto where = BuildWhere(q, &params);
-    if (!where.ok()) return where.status();
-    sql = SelectMessages(time_order_) + *where + " ORDER BY m.first_seen, m.id LIMIT " +
-          std::to_string(q.limit);
-  }
 
   std::vector<MessageRecord> chunk;
   std::vector<std::pair<uint64_t, uint32_t>> ids;  // (id, first_seen) of the chunk
@@ -209,9 +202,14 @@ Status MysqlStore::SearchPage(const SearchQuery& q,
     if (q.recipient) {
       const std::optional<int64_t> id = FindAddressId(conn_.get(), *q.recipient);
       if (!id) return Status::Ok();  // an address never stored: no messages
-      auto page = RecipientPageSql(q, *id, &params);
+      auto page = RecipientPageSql(q, *id, &params, conn_.get());
       if (!page.ok()) return page.status();
       sql = std::move(*page);
+    } else {
+      auto where = BuildWhere(q, &params, conn_.get());
+      if (!where.ok()) return where.status();
+      sql = SelectMessages(time_order_) + *where + " ORDER BY m.first_seen, m.id LIMIT " +
+            std::to_string(q.limit);
     }
     // Within a bound: MariaDB ends the statement after so many rows read
     // (every table's), with the rows found so far and warning 1931, which is

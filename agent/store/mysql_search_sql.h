@@ -31,19 +31,27 @@ std::string DictIds(MysqlDictionary::Kind kind, const std::string& text,
 // `time` and `id` name a row's position in the search's order: the message's
 // (m.first_seen, m.id), or the same values from a recipient row (r.first_seen,
 // r.message) when rcpt drives the search (RecipientPageSql).
+// With `lookup`, a recipient domain's id is read on that connection first
+// and written into the SQL (a number); then it throws.
 StatusOr<std::string> BuildConditions(const SearchQuery& q, std::vector<Param>* params,
                                       const std::string& time = "m.first_seen",
-                                      const std::string& id = "m.id");
+                                      const std::string& id = "m.id",
+                                      sql::Connection* lookup = nullptr);
 // The WHERE clause of a search (" WHERE ..." or empty).
-StatusOr<std::string> BuildWhere(const SearchQuery& q, std::vector<Param>* params);
+StatusOr<std::string> BuildWhere(const SearchQuery& q, std::vector<Param>* params,
+                                 sql::Connection* lookup = nullptr);
 void BindParams(sql::PreparedStatement* s, const std::vector<Param>& params);
 // The one number a COUNT query gives. Throws.
 int64_t CountOf(sql::Connection* c, const std::string& sql, const std::vector<Param>& params);
 // The rows of a counting statement that ends in LIMIT ... ROWS EXAMINED, and
 // whether MariaDB stopped it there. Throws.
 MatchCount CountRows(sql::Connection* c, const std::string& sql, const std::vector<Param>& params);
-// The id of an address in dict_address; none when it is not stored. Throws.
-std::optional<int64_t> FindAddressId(sql::Connection* c, const std::string& address);
+// The id of a dictionary text; none when it is not stored. Throws.
+std::optional<int64_t> FindDictId(sql::Connection* c, MysqlDictionary::Kind kind,
+                                  const std::string& text);
+inline std::optional<int64_t> FindAddressId(sql::Connection* c, const std::string& address) {
+  return FindDictId(c, MysqlDictionary::kAddress, address);
+}
 
 }  // namespace mailtrail::mysql
 
