@@ -70,4 +70,13 @@ bool StoppedAtRowsExamined(sql::Connection* c) {
   return last->next() && last->getInt(2) == kRowsExaminedExceeded;
 }
 
+int64_t RowsRead(sql::Connection* c) {
+  std::unique_ptr<sql::Statement> st(c->createStatement());
+  std::unique_ptr<sql::ResultSet> rs(st->executeQuery(
+      "SHOW SESSION STATUS WHERE Variable_name IN ('Rows_read', 'Rows_tmp_read')"));
+  int64_t n = 0;
+  while (rs->next()) n += rs->getInt64(2);
+  return n;
+}
+
 }  // namespace mailtrail::mysql

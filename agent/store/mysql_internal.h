@@ -50,6 +50,10 @@ std::string KeepingWarnings(const std::string& select);
 // raised by KeepingWarnings to its largest, 65535; past that the statement
 // is taken as stopped. Throws sql::SQLException.
 bool StoppedAtRowsExamined(sql::Connection* c);
+// The rows the session has read so far, of tables and temporary tables
+// (Rows_read + Rows_tmp_read; each call adds a few of its own). Throws
+// sql::SQLException.
+int64_t RowsRead(sql::Connection* c);
 
 }  // namespace mailtrail::mysql
 

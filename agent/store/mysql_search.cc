@@ -26,8 +26,7 @@ using mysql::CountRows;
 using mysql::FindAddressId;
 using mysql::Param;
 
-constexpr int kSortAborted = 1028;  // ER_FILSORT_ABORT: "Sort aborted: LIMIT ROWS EXAMINED"
-constexpr size_t kChunk = 500;      // messages whose recipients are read in one query
+constexpr size_t kChunk = 500;  // messages whose recipients are read in one query
 
 const char* TableOf(Stored kind) {
   switch (kind) {
@@ -214,16 +213,16 @@ Status MysqlStore::SearchPage(const SearchQuery& q,
     // Within a bound: MariaDB ends the statement after so many rows read
     // (every table's), with the rows found so far and warning 1931, which is
     // read at once (the recipients' statements come after).
-    if (rows_left_)
+    if (rows_left_) {
+      if (!rows_read_mark_) rows_read_mark_ = mysql::RowsRead(conn_.get());
       sql = mysql::KeepingWarnings(sql + " ROWS EXAMINED " + std::to_string(*rows_left_));
+    }
     std::unique_ptr<sql::PreparedStatement> s(conn_->prepareStatement(sql));
     BindParams(s.get(), params);
     std::unique_ptr<sql::ResultSet> rs(s->executeQuery());
     if (rows_left_) {
       rows_stopped_ = mysql::StoppedAtRowsExamined(conn_.get());
-      // What it returned it examined at least: a chunk of record filters
-      // after another spends the bound.
-      *rows_left_ = std::max<int64_t>(*rows_left_ - static_cast<int64_t>(rs->rowsCount()), 1);
+      SpendRowsRead();
     }
     while (rs->next()) {
       MessageRecord r;
@@ -235,9 +234,10 @@ Status MysqlStore::SearchPage(const SearchQuery& q,
       }
     }
   } catch (const sql::SQLException& e) {
-    // A bound that runs out while MariaDB sorts is an error, not a warning:
-    // the statement found nothing it could give.
-    if (rows_left_ && e.getErrorCode() == kSortAborted) {
+    // A bound that runs out while MariaDB sorts (1028), or in an index merge
+    // (1030, "Operation not permitted"), is an error, not a warning: the
+    // statement found nothing it could give. Its last warning says so.
+    if (rows_left_ && StoppedByBoundAfterError()) {
       rows_stopped_ = true;
       return Status::Ok();
     }
