@@ -61,6 +61,13 @@ def vm(pid, field):
         return int([l for l in f if l.startswith(field)][0].split()[1]) // 1024
 
 
+def rss(pid):
+    """The server's resident memory now: its own (anonymous) and the file
+    pages it maps (SQLite's memory map of the store: the kernel's page cache,
+    shared and reclaimable, counted once per connection's map)."""
+    return "RssAnon %d MiB, RssFile %d MiB" % (vm(pid, "RssAnon"), vm(pid, "RssFile"))
+
+
 def iso(t):
     return t.strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -246,20 +253,21 @@ def memory_phase(binary, store, recs, oldest, newest, rnd):
                 get(base + u)
         t = time.perf_counter()
         client(0)
-        print("memory: VmHWM after 1 client's mix (%d requests, %.1f s): %d MiB"
-              % (len(mix(0)), time.perf_counter() - t, vm(pid, "VmHWM")), flush=True)
+        print("memory: VmHWM after 1 client's mix (%d requests, %.1f s): %d MiB (%s)"
+              % (len(mix(0)), time.perf_counter() - t, vm(pid, "VmHWM"), rss(pid)), flush=True)
         t = time.perf_counter()
         threads = [threading.Thread(target=client, args=(i,)) for i in range(1, 21)]
         for th in threads:
             th.start()
         for th in threads:
             th.join()
-        print("memory: VmHWM after 20 concurrent clients' mixes (%d requests, %.1f s): %d MiB"
-              % (20 * len(mix(0)), time.perf_counter() - t, vm(pid, "VmHWM")), flush=True)
+        print("memory: VmHWM after 20 concurrent clients' mixes (%d requests, %.1f s): %d MiB (%s)"
+              % (20 * len(mix(0)), time.perf_counter() - t, vm(pid, "VmHWM"), rss(pid)), flush=True)
         day = "since=%s&until=%s" % (Q(iso(newest - datetime.timedelta(days=1))),
                                      Q(iso(newest + datetime.timedelta(seconds=1))))
         get(base + "/api/v1/reports?" + day)
-        print("memory: VmHWM after one 24 h report: %d MiB" % vm(pid, "VmHWM"), flush=True)
+        print("memory: VmHWM after one 24 h report: %d MiB (%s)" % (vm(pid, "VmHWM"), rss(pid)),
+              flush=True)
     finally:
         web.stop()
 

@@ -22,13 +22,15 @@ inline const FlagSpec kAgentFlag = {
     "agent", true, "MySQL: this writer's name in the database (default: host)", "NAME"};
 
 // Read-only verbs: full detail on read, nothing created, nothing written (a
-// database the user may only read can be searched).
+// database the user may only read can be searched); SQLite files read through
+// a memory map.
 inline StoreOptions ReaderOptions() {
   StoreOptions o;
   o.detail = Detail::kFull;
   o.create_missing = false;
   o.as_writer = false;
   o.read_only = true;
+  o.sqlite_mmap_mb = kDefaultReaderMmapMb;
   return o;
 }
 

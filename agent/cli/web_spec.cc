@@ -29,6 +29,10 @@ const VerbSpec kWebVerb = {
          "USER,..."},
         IntFlag("exports-per-minute", "exports one client may start per minute (default 20)", 1,
                 100000),
+        IntFlag("mmap-mb",
+                "SQLite: MiB of the store read through a memory map (default 2048; 0: "
+                "none)",
+                0, 1 << 20),
         {"writes", false,
          "enable block add/extend/remove for operators (needs --auth-file, --audit)"},
         {"audit", true, "SQLite file whose table web_audit records every write", "FILE"},

@@ -38,11 +38,12 @@ class SqliteStore : public Store {
   Status KeepRelayNames(const std::string& needle);  // FindRelayNames' work
   // `dict_cache_entries`: dictionary entries cached per kind and generation
   // (about 100 bytes an entry); `cache_mb`: SQLite's page cache. Both bound the
-  // writer's memory whatever the input's size.
+  // writer's memory whatever the input's size. `mmap_mb`: how much of the file
+  // the connection reads through a memory map (StoreOptions::sqlite_mmap_mb).
   static StatusOr<std::unique_ptr<Store>> Open(const std::string& path, Detail detail, bool create,
                                                size_t dict_cache_entries = kDefaultDictionaryCache,
                                                int64_t cache_mb = kDefaultSqliteCacheMb,
-                                               bool read_only = false);
+                                               bool read_only = false, int64_t mmap_mb = 0);
 
   Status WriteBatch(const std::vector<MessageRecord>& records,
                     const CheckpointUpdate* checkpoint) override;
@@ -94,6 +95,7 @@ class SqliteStore : public Store {
 
   explicit SqliteStore(Detail detail) : detail_(detail) {}
   Status Migrate();
+  Status MapFile(int64_t mmap_mb);  // PRAGMA mmap_size, when mmap_mb > 0
   // Read-only: the schema must be this mailtrail's (nothing can be migrated).
   Status CheckSchemaVersion();
   // Another connection's `db purge` deleted dictionary rows: the cached ids may

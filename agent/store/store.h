@@ -339,6 +339,8 @@ class Store {
 };
 
 inline constexpr int64_t kDefaultSqliteCacheMb = 64;
+// SQLite (Debian's build) maps at most 2 GiB of a file, whatever is asked.
+inline constexpr int64_t kDefaultReaderMmapMb = 2048;
 inline constexpr size_t kDefaultDictionaryCache = 262144;
 
 struct StoreOptions {
@@ -370,6 +372,11 @@ struct StoreOptions {
   // indexes in place, and once they outgrow this cache every batch reads and
   // writes pages through the kernel (docs/benchmarks.md).
   int64_t sqlite_cache_mb = kDefaultSqliteCacheMb;
+  // SQLite: how much of the file the connection reads through a memory map, in
+  // MiB; 0: none (every page is copied in by pread). The readers' default is
+  // kDefaultReaderMmapMb (agent/cli/store_args.h, [web] mmap_mb); the pages show
+  // in the process's RSS as file pages, the kernel's page cache, not its own.
+  int64_t sqlite_mmap_mb = 0;
   // Both: dictionary texts cached per kind and generation (two generations), so
   // that a repeated address or host name costs no query.
   size_t dictionary_cache = kDefaultDictionaryCache;

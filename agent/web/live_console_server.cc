@@ -34,6 +34,7 @@ class LiveConsoleServer : public cli::LiveConsole {
     // --writes`'s do: the agent picks the blocks up from there like any other
     // agent's (docs/web.md). The agent's writer is not shared between threads.
     so.read_only = !o.writes;
+    so.sqlite_mmap_mb = c.web.mmap_mb;
     so.password_file = c.store.password_file;
     auto access =
         StoreAccess::Open(kWebStoreConnections, [&] { return OpenStore(c.store.url, so); });

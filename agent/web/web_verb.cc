@@ -18,6 +18,8 @@
 
 namespace mailtrail::cli {
 
+static_assert(web::WebSettings{}.mmap_mb == kDefaultReaderMmapMb, "one default for readers");
+
 namespace {
 
 // [web] of --config (when given), then each flag given on the command line
@@ -31,6 +33,7 @@ web::WebSettings Settings(const Args& args, const std::optional<Config>& file) {
   if (auto v = args.Get("trusted-proxy")) s.trusted_proxy = web::SplitCommas(*v);
   if (auto v = args.Get("proxy-operators")) s.proxy_operators = web::SplitCommas(*v);
   if (auto v = args.Get("exports-per-minute")) s.exports_per_minute = std::stoll(*v);
+  if (auto v = args.Get("mmap-mb")) s.mmap_mb = std::stoll(*v);
   if (args.Has("writes")) s.writes = true;
   if (auto v = args.Get("audit")) s.audit = *v;
   return s;
@@ -74,6 +77,7 @@ int WebMain(const std::vector<std::string>& argv, const Clock& clock) {
     return config_error(st.message());
   StoreOptions store_options = ReaderOptions();
   store_options.read_only = !options.writes;  // writes: nothing created, but written to
+  store_options.sqlite_mmap_mb = settings.mmap_mb;
   auto opened = web::StoreAccess::Open(web::kWebStoreConnections,
                                        [&] { return OpenStoreFromArgs(*args, store_options); });
   if (!opened.ok()) return Fail(opened.status().message());

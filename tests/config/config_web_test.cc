@@ -17,6 +17,7 @@ TEST(ConfigWeb, EverySettingIsRead) {
       "trusted_proxy = [\"127.0.0.2/32\", \"2001:db8::/64\"]\n"
       "proxy_operators = [\"olga\", \"ops@example.test\"]\n"
       "exports_per_minute = 3\n"
+      "mmap_mb = 0\n"
       "writes = true\n"
       "audit = \"/var/lib/mailtrail/audit.db\"\n",
       "t.toml");
@@ -27,6 +28,7 @@ TEST(ConfigWeb, EverySettingIsRead) {
   EXPECT_EQ(c->web.trusted_proxy, (std::vector<std::string>{"127.0.0.2/32", "2001:db8::/64"}));
   EXPECT_EQ(c->web.proxy_operators, (std::vector<std::string>{"olga", "ops@example.test"}));
   EXPECT_EQ(c->web.exports_per_minute, 3);
+  EXPECT_EQ(c->web.mmap_mb, 0);
   EXPECT_TRUE(c->web.writes);
   EXPECT_EQ(c->web.audit, "/var/lib/mailtrail/audit.db");
 }
@@ -36,6 +38,7 @@ TEST(ConfigWeb, TheDefaultsServeNothingAndWriteNothing) {
   ASSERT_TRUE(c.ok()) << c.status().message();
   EXPECT_EQ(c->web.listen, "");
   EXPECT_EQ(c->web.exports_per_minute, 20);
+  EXPECT_EQ(c->web.mmap_mb, 2048);
   EXPECT_FALSE(c->web.writes);
   EXPECT_TRUE(c->web.trusted_proxy.empty());
 }
@@ -67,6 +70,7 @@ TEST(ConfigWeb, MistakesAreRefusedWithTheRuleAndTheLine) {
       {"[web]\nproxy_header = \"X-U\"\ntrusted_proxy = [\"::1\"]\nproxy_operators = [\"a b\"]\n",
        "t.toml:4: proxy_operators (--proxy-operators): not a user name: a b"},
       {"[web]\nexports_per_minute = 0\n", "t.toml:2: exports_per_minute must be an integer from 1"},
+      {"[web]\nmmap_mb = -1\n", "t.toml:2: mmap_mb must be an integer from 0"},
       {"[web]\nwrites = \"yes\"\n", "t.toml:2: writes must be true or false"},
       {"[web]\nwrite = true\n", "t.toml:2: unknown key 'write' in [web]"},
       // The rules between them, at [web]'s line.
