@@ -1,6 +1,9 @@
 #include "agent/web/report_cache.h"
 
 #include <algorithm>
+#include <atomic>
+#include <system_error>
+#include <thread>
 #include <vector>
 
 namespace mailtrail::web {
@@ -28,42 +31,117 @@ StatusOr<std::shared_ptr<const SummaryPart>> SumRecords(Store& store, std::optio
 
 }  // namespace
 
-StatusOr<Report> ReportCache::Make(Store& store, TimeUs since, std::optional<TimeUs> until,
-                                   const std::string& host, TimeUs now, size_t top) {
+StatusOr<Report> ReportCache::Make(const WithStore& with, int workers, TimeUs since,
+                                   std::optional<TimeUs> until, const std::string& host, TimeUs now,
+                                   size_t top) {
   // Hours are kept up to the window's end, or the end of the current hour.
   const TimeUs end = until ? *until : HourOf(now) + kHour;
-  auto stamps = store.SliceStamps(since, std::max(since, end), Store::kSliceHour);
+  std::optional<StatusOr<std::vector<SliceStamp>>> read;
+  if (Status st = with([&](Store& store) {
+        read.emplace(store.SliceStamps(since, std::max(since, end), Store::kSliceHour));
+        return Status::Ok();
+      });
+      !st.ok())
+    return st;
+  StatusOr<std::vector<SliceStamp>>& stamps = *read;
   const bool whole = !stamps.ok() || stamps->size() > max_window_hours_;
   if (!stamps.ok() && stamps.status().code() != Status::Code::kNotFound) return stamps.status();
   if (whole) {  // no stamps, or too long a window to keep
-    auto part = SumRecords(store, since, until, host);
-    if (!part.ok()) return part.status();
+    std::optional<StatusOr<std::shared_ptr<const SummaryPart>>> part;
+    if (Status st = with([&](Store& store) {
+          part.emplace(SumRecords(store, since, until, host));
+          return Status::Ok();
+        });
+        !st.ok())
+      return st;
+    if (!part->ok()) return part->status();
     std::lock_guard<std::mutex> lock(mu_);
     ++counts_.wholes_summed;
-    return MergeParts({*part}, top);
+    return MergeParts({**part}, top);
   }
-  Parts parts;
-  for (const SliceStamp& stamp : *stamps) {
+  // A partial hour at an edge, and the hour still being written (its stamp
+  // changes with every record), by the minute. Hours after it (records of
+  // a clock ahead) are kept whole: by the minute a long window of them
+  // would be tens of thousands of slices.
+  auto by_minute = [&](const SliceStamp& stamp) {
     const TimeUs from = std::max(stamp.start, since), to = std::min(stamp.start + kHour, end);
-    // A partial hour at an edge, and the hour still being written (its stamp
-    // changes with every record), by the minute. Hours after it (records of
-    // a clock ahead) are kept whole: by the minute a long window of them
-    // would be tens of thousands of slices.
-    if (from != stamp.start || to != stamp.start + kHour || stamp.start == HourOf(now)) {
-      if (Status st = ByMinute(store, host, from, to, &parts); !st.ok()) return st;
-      continue;
+    return from != stamp.start || to != stamp.start + kHour || stamp.start == HourOf(now);
+  };
+  std::vector<SliceStamp> hours;
+  for (const SliceStamp& stamp : *stamps)
+    if (!by_minute(stamp)) hours.push_back(stamp);
+  std::map<TimeUs, std::shared_ptr<const SummaryPart>> summed;
+  if (Status st = SumHours(with, workers, host, hours, &summed); !st.ok()) return st;
+  Parts parts;
+  Status st = with([&](Store& store) -> Status {
+    for (const SliceStamp& stamp : *stamps) {
+      if (!by_minute(stamp)) {
+        parts.push_back(summed.at(stamp.start));
+        continue;
+      }
+      const TimeUs from = std::max(stamp.start, since), to = std::min(stamp.start + kHour, end);
+      if (Status m = ByMinute(store, host, from, to, &parts); !m.ok()) return m;
     }
-    Status st;
-    auto part = Slice(store, host, Store::kSliceHour, stamp, &st);
-    if (!st.ok()) return st;
-    parts.push_back(std::move(part));
-  }
-  // A window without an end: what lies past the current hour (a clock ahead
-  // of ours), normally nothing, read through the first_seen index.
-  if (!until)
-    if (Status st = Direct(store, host, std::max(since, end), std::nullopt, &parts); !st.ok())
-      return st;
+    // A window without an end: what lies past the current hour (a clock ahead
+    // of ours), normally nothing, read through the first_seen index.
+    if (!until) return Direct(store, host, std::max(since, end), std::nullopt, &parts);
+    return Status::Ok();
+  });
+  if (!st.ok()) return st;
   return MergeParts(parts, top);
+}
+
+Status ReportCache::SumHours(const WithStore& with, int workers, const std::string& host,
+                             const std::vector<SliceStamp>& stamps,
+                             std::map<TimeUs, std::shared_ptr<const SummaryPart>>* summed) {
+  std::vector<const SliceStamp*> todo;
+  for (const SliceStamp& stamp : stamps) {
+    if (auto part = Kept(Key{host, stamp.start, kHour}, stamp))
+      (*summed)[stamp.start] = std::move(part);
+    else
+      todo.push_back(&stamp);
+  }
+  // Each worker takes the next hour and a connection for it. The stamps were
+  // read before these records: a part is never older than its stamp.
+  std::vector<std::shared_ptr<const SummaryPart>> got(todo.size());
+  std::atomic<size_t> next{0};
+  std::mutex failed_mu;
+  Status failed;
+  auto work = [&] {
+    for (size_t i; (i = next++) < todo.size();) {
+      Status st = with([&](Store& store) -> Status {
+        auto part = SumRecords(store, todo[i]->start, todo[i]->start + kHour, host);
+        if (!part.ok()) return part.status();
+        got[i] = std::move(*part);
+        return Status::Ok();
+      });
+      if (!st.ok()) {
+        std::lock_guard<std::mutex> lock(failed_mu);
+        if (failed.ok()) failed = st;
+        next = todo.size();  // the others stop after their hour
+        return;
+      }
+    }
+  };
+  std::vector<std::thread> helpers;
+  const size_t wanted = std::min<size_t>(static_cast<size_t>(std::max(workers, 1)), todo.size());
+  for (size_t k = 1; k < wanted; ++k) {
+    try {
+      helpers.emplace_back(work);
+    } catch (const std::system_error&) {
+      break;  // fewer threads: this one still sums every hour left
+    }
+  }
+  work();
+  for (std::thread& t : helpers) t.join();
+  if (!failed.ok()) return failed;
+  for (size_t i = 0; i < todo.size(); ++i) {
+    Keep(Key{host, todo[i]->start, kHour}, Entry{*todo[i], got[i], 0});
+    (*summed)[todo[i]->start] = got[i];
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  counts_.hours_summed += static_cast<int64_t>(todo.size());
+  return Status::Ok();
 }
 
 Status ReportCache::ByMinute(Store& store, const std::string& host, TimeUs from, TimeUs to,
@@ -99,15 +177,7 @@ std::shared_ptr<const SummaryPart> ReportCache::Slice(Store& store, const std::s
                                                       Status* st) {
   const Key key{host, stamp.start, width};
   const bool hour = width == Store::kSliceHour;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    auto it = entries_.find(key);
-    if (it != entries_.end() && it->second.stamp == stamp) {
-      it->second.used = ++tick_;
-      ++(hour ? counts_.hours_reused : counts_.minutes_reused);
-      return it->second.part;
-    }
-  }
+  if (auto part = Kept(key, stamp)) return part;
   // The stamp was read before these records: if they changed since, the part
   // is newer than its stamp and is summed again next time, never the reverse.
   auto part = SumRecords(store, stamp.start, stamp.start + width, host);
@@ -119,6 +189,15 @@ std::shared_ptr<const SummaryPart> ReportCache::Slice(Store& store, const std::s
   std::lock_guard<std::mutex> lock(mu_);
   ++(hour ? counts_.hours_summed : counts_.minutes_summed);
   return *part;
+}
+
+std::shared_ptr<const SummaryPart> ReportCache::Kept(const Key& key, const SliceStamp& stamp) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = entries_.find(key);
+  if (it == entries_.end() || !(it->second.stamp == stamp)) return nullptr;
+  it->second.used = ++tick_;
+  ++(std::get<2>(key) == Store::kSliceHour ? counts_.hours_reused : counts_.minutes_reused);
+  return it->second.part;
 }
 
 void ReportCache::Keep(const Key& key, Entry entry) {

@@ -8,9 +8,15 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
 #include <functional>
+#include <mutex>
 #include <optional>
 
+#include "agent/cli/store_args.h"
+#include "agent/web/console_data.h"
 #include "base/civil_time.h"
 #include "tests/support/corpus_records.h"
 #include "tests/support/mariadb.h"
@@ -243,6 +249,63 @@ TEST_P(ReportCacheTest, ARecordWrittenByAnotherConnectionIsSeen) {
   const std::string after = Cached(since, until, "");
   EXPECT_NE(after, before);
   EXPECT_EQ(after, Direct(since, until, ""));
+}
+
+// The first report of a window sums its hours on several connections at
+// once. The lender holds each borrower after the first (the stamps) until two
+// are in at the same time, or 30 s: one at a time, the test fails.
+TEST_P(ReportCacheTest, HoursNotKeptAreSummedOnSeveralConnectionsAtOnce) {
+  auto access = StoreAccess::Open(3, [&] { return OpenStore(url_, cli::ReaderOptions()); });
+  ASSERT_TRUE(access.ok()) << access.status().message();
+  std::mutex mu;
+  std::condition_variable both_in;
+  int in_flight = 0, most_in_flight = 0, borrows = 0;
+  bool met = false;
+  const ReportCache::WithStore with = [&](const std::function<Status(Store&)>& fn) {
+    return (*access)->With([&](Store& store) {
+      {
+        std::unique_lock<std::mutex> lock(mu);
+        most_in_flight = std::max(most_in_flight, ++in_flight);
+        if (in_flight >= 2) met = true, both_in.notify_all();
+        if (++borrows > 1 && !met &&
+            !both_in.wait_for(lock, std::chrono::seconds(30), [&] { return met; }))
+          met = true;  // waited once: the rest go on
+      }
+      Status st = fn(store);
+      std::lock_guard<std::mutex> lock(mu);
+      --in_flight;
+      return st;
+    });
+  };
+  const TimeUs since = At("2026-11-27T12:00:00Z"), until = At("2026-11-27T18:00:00Z");
+  auto r = cache_.Make(with, 2, since, until, "", now_, 10);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(ReportJson(*r), Direct(since, until, ""));
+  EXPECT_GE(most_in_flight, 2) << "two hours summed at once";
+  EXPECT_EQ(cache_.counts().hours_summed, 5) << "12:00-18:00 but 16:00, the current hour";
+  // Again: every hour kept, nothing summed, the same report.
+  auto again = cache_.Make(with, 2, since, until, "", now_, 10);
+  ASSERT_TRUE(again.ok()) << again.status().message();
+  EXPECT_EQ(ReportJson(*again), ReportJson(*r));
+  EXPECT_EQ(cache_.counts().hours_summed, 5);
+}
+
+// A failure on one connection is the answer, whichever worker met it.
+TEST_P(ReportCacheTest, AFailedHourIsTheAnswer) {
+  std::atomic<int> borrows{0};
+  const ReportCache::WithStore with = [&](const std::function<Status(Store&)>& fn) {
+    if (++borrows == 3) return Status::IoError("the store went away");
+    return fn(*store_);
+  };
+  std::mutex one_at_a_time;  // store_ is one connection
+  const ReportCache::WithStore serial = [&](const std::function<Status(Store&)>& fn) {
+    std::lock_guard<std::mutex> lock(one_at_a_time);
+    return with(fn);
+  };
+  auto r =
+      cache_.Make(serial, 2, At("2026-11-27T12:00:00Z"), At("2026-11-27T18:00:00Z"), "", now_, 10);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().message(), "the store went away");
 }
 
 TEST_P(ReportCacheTest, APurgeAndTheSameRecordsAgainChangeTheStamps) {
