@@ -13,6 +13,7 @@
 #include "agent/store/store.h"
 #include "base/text.h"
 #include "schema/schema.h"
+#include "tests/support/sqlite_int_of.h"
 #include "tests/support/store_fixture.h"
 #include "tests/support/temp_dir.h"
 
@@ -27,23 +28,6 @@ class SqliteStoreTest : public ::testing::Test, public StoreFixture {
 
   TempDir dir_{"mt_store"};
 };
-
-// The integer the query `sql` gives on the database at `path`, after the
-// statements `first` (if any) ran there.
-int64_t IntOf(const std::string& path, const std::string& sql, const std::string& first = "") {
-  sqlite3* db = nullptr;
-  EXPECT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
-  if (!first.empty()) {
-    EXPECT_EQ(sqlite3_exec(db, first.c_str(), nullptr, nullptr, nullptr), SQLITE_OK)
-        << sqlite3_errmsg(db);
-  }
-  sqlite3_stmt* st = nullptr;
-  EXPECT_EQ(sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
-  const int64_t n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
-  sqlite3_finalize(st);
-  sqlite3_close(db);
-  return n;
-}
 
 // A store at schema `version` (its first migrations), then `sql` run in it:
 // what an older mailtrail left behind.
