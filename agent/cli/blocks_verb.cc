@@ -143,9 +143,7 @@ int BlocksMain(const std::vector<std::string>& argv, const Clock& clock) {
       if (period < 0) return UsageError(kBlocksVerb, "extend needs --for, a duration like 1h");
       end = now + period;
     }
-    StoreOptions o = ReaderOptions();  // nothing created, but written to
-    o.read_only = false;
-    auto store = OpenStoreFromArgs(*args, o);
+    auto store = OpenStoreFromArgs(*args, ExistingStoreWriterOptions());
     if (!store.ok()) return FailWith(store.status());
     auto n = SetBlockEndsByKey(**store, pos[1], now, end);
     if (!n.ok()) return FailWith(n.status());

@@ -66,9 +66,7 @@ int DbMain(const std::vector<std::string>& argv, const Clock& clock) {
     if (age < 0 || age % kDay != 0)
       return UsageError(kDbVerb, "purge needs --older-than, a number of days like 30d");
     const int64_t days = age / kDay;
-    StoreOptions o = ReaderOptions();  // nothing created, but written to
-    o.read_only = false;
-    auto store = OpenStoreFromArgs(*args, o);
+    auto store = OpenStoreFromArgs(*args, ExistingStoreWriterOptions());
     if (!store.ok()) return FailWith(store.status());
     const int64_t today = clock.WallNow() / kUsPerSecond / 86400;
     auto removed = (*store)->PurgeBefore(today - days);

@@ -34,6 +34,16 @@ inline StoreOptions ReaderOptions() {
   return o;
 }
 
+// Verbs that change an existing store (`db purge`, `blocks extend|remove`):
+// nothing created, written to, and not mapped (a disk's read error in the
+// middle of a purge is an error, not a crash).
+inline StoreOptions ExistingStoreWriterOptions() {
+  StoreOptions o = ReaderOptions();
+  o.read_only = false;
+  o.sqlite_mmap_mb = 0;
+  return o;
+}
+
 StatusOr<std::unique_ptr<Store>> OpenStoreFromArgs(const Args& args, StoreOptions options);
 
 // Both select on a record's arrival (first_seen), whatever its later lines.

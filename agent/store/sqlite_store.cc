@@ -69,11 +69,14 @@ StatusOr<std::unique_ptr<Store>> SqliteStore::Open(const std::string& path, Deta
       // A WAL database needs its -shm, which this user may not create beside
       // it. No -wal file: no writer has the database open, and every commit is
       // in the file itself, so it is read as it is, without the -shm (a writer
-      // starting during this one search is the only case not covered).
+      // starting during this one search is the only case not covered). Not
+      // mapped: an immutable connection takes no lock and never drops its
+      // map, so a purge that shrank the file meanwhile would end the process
+      // with SIGBUS (a review reproduced it), where a pread says "malformed".
       s->db_.Close();
       if (Status o = s->db_.Open(path, false, true, /*immutable=*/true); !o.ok()) return o;
       if (Status f = register_functions(); !f.ok()) return f;
-      if (Status m = s->MapFile(mmap_mb); !m.ok()) return m;
+      if (Status m = s->MapFile(0); !m.ok()) return m;
       st = s->CheckSchemaVersion();
     }
     if (!st.ok()) return st;
@@ -99,16 +102,17 @@ StatusOr<std::unique_ptr<Store>> SqliteStore::Open(const std::string& path, Deta
 }
 
 // Pages read through a map are not copied from the kernel's cache into the
-// connection's (pread): a 6 h export of the 7-day bench store took 3.9 s
-// instead of 6.3 s, the first report of a day 13 s instead of 22 s
-// (docs/benchmarks.md). SQLite never reads a page beyond the file's size in
-// its snapshot, so a purge that shrinks the file under a mapped reader is safe
-// (SqliteMmap tests it); a disk's read error becomes SIGBUS instead of an
+// connection's (pread): a 6 h export of the 7-day bench store took 3.9-4.3 s
+// instead of 6.2-9.6 s, the first report of a day 13 s instead of 22 s
+// (docs/benchmarks.md). In WAL mode a checkpoint cannot shrink the file below
+// a reader's snapshot, and a reader drops its map when the WAL index changed,
+// so a purge meanwhile is safe (SqliteMmap); not so an immutable connection
+// (Open does not map one). A disk's read error becomes SIGBUS instead of an
 // error, which is why it is a reader's setting and can be 0. SQLite caps the
-// map at 2 GiB (Debian's MAX_MMAP_SIZE); the rest of a larger file is read.
+// map at 2 GiB (its default SQLITE_MAX_MMAP_SIZE); the rest of a larger file
+// is read.
 Status SqliteStore::MapFile(int64_t mmap_mb) {
-  if (mmap_mb <= 0) return Status::Ok();
-  return db_.Exec("PRAGMA mmap_size=" + std::to_string(mmap_mb << 20));
+  return db_.Exec("PRAGMA mmap_size=" + std::to_string(std::max<int64_t>(mmap_mb, 0) << 20));
 }
 
 Status SqliteStore::Migrate() {

@@ -1,9 +1,13 @@
 // Readers of a SQLite store read its file through a memory map
 // (StoreOptions::sqlite_mmap_mb, SqliteStore::MapFile): the map is made when
-// asked, and a writer that shrinks the file under a mapped reader (a purge)
-// leaves the reader's answers right, and the process alive.
+// asked; a purge that shrinks the file between two searches of a mapped
+// reader leaves its answers right (a purge during a search cannot shrink it:
+// the reader's snapshot holds the checkpoint back); and a reader that opens
+// the file immutable, which takes no locks, does not map.
 #include <gtest/gtest.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <fstream>
 #include <string>
@@ -96,7 +100,7 @@ TEST_F(SqliteMmap, AReaderMapsTheFileOnlyWhenAsked) {
   EXPECT_EQ(Mappings(), 1) << "the readers' default maps the file";
 }
 
-TEST_F(SqliteMmap, APurgeThatShrinksTheFileUnderAMappedReaderLeavesItsAnswersRight) {
+TEST_F(SqliteMmap, APurgeThatShrinksTheFileBetweenAMappedReadersSearchesLeavesThemRight) {
   WriteDays(4, 1500);
   CloseWriter();
   const int64_t before = FileSize();
@@ -123,6 +127,36 @@ TEST_F(SqliteMmap, APurgeThatShrinksTheFileUnderAMappedReaderLeavesItsAnswersRig
   // Written again after the shrink: the file grows past where it ended.
   WriteDays(2, 1500);
   EXPECT_EQ(Count(reader.get()), 1500 + 3000);
+}
+
+// A user who may read the store but not create its -shm beside it, with no
+// writer running, reads the file as immutable (docs/install.md): such a
+// connection takes no locks and never drops a map, so a purge in another
+// process could end it with SIGBUS. It must not map, whatever is asked.
+TEST_F(SqliteMmap, AnImmutableReaderDoesNotMap) {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root, to read the store as another user";
+  WriteDays(1, 200);
+  CloseWriter();  // no -wal left: the reader may go immutable
+  ASSERT_EQ(::chmod(dir_.path().c_str(), 0755), 0);
+  ASSERT_EQ(::chmod(path_.c_str(), 0644), 0);
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {  // no gtest assertions here: the answer is the exit code
+    if (::setgid(65534) != 0 || ::setuid(65534) != 0) ::_exit(10);
+    auto reader = OpenStore(url_, cli::ReaderOptions());
+    if (!reader.ok()) ::_exit(11);
+    int64_t n = 0;
+    SearchQuery all;
+    all.limit = 1000;
+    if (!(*reader)->Search(all, [&](MessageRecord&&) { ++n; }).ok() || n != 200) ::_exit(12);
+    if (::access((path_ + "-shm").c_str(), F_OK) == 0) ::_exit(13);  // not the immutable path
+    ::_exit(Mappings() == 0 ? 0 : 14);
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFEXITED(status)) << "the reader died: signal " << WTERMSIG(status);
+  EXPECT_EQ(WEXITSTATUS(status), 0)
+      << "10: setuid failed, 11: not opened, 12: wrong records, 13: not immutable, 14: mapped";
 }
 
 }  // namespace

@@ -95,6 +95,41 @@ def check_writes(binary, tmp, conf, port, check):
     check(rc == 0, "the agent with a writing console stops cleanly (%d)" % rc)
 
 
+def maps_file(pid, path):
+    with open("/proc/%d/maps" % pid) as f:
+        return any(line.rstrip("\n").endswith(" " + path) for line in f)
+
+
+def check_mmap(binary, tmp, check):
+    """[web] mmap_mb reaches the agent's console: by default its connections
+    map the store (the agent's writer never does), with 0 they do not. The
+    store is replayed first, so that its pages are in the file, not the WAL."""
+    log, db = os.path.join(tmp, "mmap.log"), os.path.join(tmp, "mmap.db")
+    with open(log, "w") as f:
+        f.write(MSG)
+    subprocess.run([binary, "replay", "--store", "sqlite:" + db, "--year", "2026", log],
+                   check=True, capture_output=True, timeout=120)
+    for extra, mapped in (("", True), ("mmap_mb = 0\n", False)):
+        port = free_port()
+        conf = os.path.join(tmp, "mmap.toml")
+        with open(conf, "w") as f:
+            f.write('[store]\nurl = "sqlite:%s"\n[logs]\npaths = ["%s"]\n[web]\nlisten = "127.0.0.1:%d"\n%s'
+                    % (db, log, port, extra))
+        p = subprocess.Popen([binary, "run", "--config", conf], stderr=subprocess.DEVNULL)
+        try:
+            status = None
+            deadline = time.monotonic() + 60
+            while status != 200 and time.monotonic() < deadline:
+                status, _ = get("http://127.0.0.1:%d/search?domain=@example.test" % port)
+                time.sleep(0.05)
+            check(status == 200 and maps_file(p.pid, db) == mapped,
+                  "[web] %s: the console %s the store (%s)"
+                  % (extra.strip() or "without mmap_mb", "maps" if mapped else "does not map", status))
+        finally:
+            p.send_signal(signal.SIGTERM)
+            p.wait(timeout=60)
+
+
 def main():
     binary = sys.argv[1]
     tmp = tempfile.mkdtemp(prefix="mt_live_console_")
@@ -153,6 +188,7 @@ def main():
         check(r.returncode != 0 and "no authentication is configured" in r.stderr,
               "a non-loopback [web] listen without auth_file refuses to start (%d)" % r.returncode)
         check_writes(binary, tmp, conf, port, check)
+        check_mmap(binary, tmp, check)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     print("%d check(s) failed" % len(failures) if failures else "all checks passed")

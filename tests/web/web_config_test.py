@@ -81,6 +81,12 @@ class Web:
         self.proc.wait(timeout=60)
 
 
+def maps_file(pid, path):
+    """The process maps `path` (SQLite's memory map of the store, [web] mmap_mb)."""
+    with open("/proc/%d/maps" % pid) as f:
+        return any(line.rstrip("\n").endswith(" " + path) for line in f)
+
+
 def exports(port, headers, n):
     return [request(port, "/api/v1/export?format=csv", headers)[0] for _ in range(n)]
 
@@ -140,18 +146,30 @@ def main():
                                   capture_output=True, text=True).stdout
             check("olga|block add|192.0.2.55|200 blocked ip 192.0.2.55" in rows,
                   "the write has its row in [web] audit's file (%s)" % rows.strip().replace("\n", "; "))
+            check(maps_file(web.proc.pid, db), "no mmap_mb: the store is read through a memory map")
         finally:
             web.stop()
 
         # A flag given on the command line wins over its key.
         web = Web(binary, "--store", store, "--config", conf, "--listen", "127.0.0.1:0",
-                  "--exports-per-minute", "5")
+                  "--exports-per-minute", "5", "--mmap-mb", "0")
         try:
             check(web.port != port, "--listen wins over [web] listen (%d, not %d)" % (web.port, port))
             got = exports(web.port, basic("vic"), 3)
             check(got == [200, 200, 200], "--exports-per-minute 5 wins over exports_per_minute = 2 (%s)" % got)
             status, _ = request(web.port, "/search")
             check(status == 401, "the file's auth_file still holds under the flags (%d)" % status)
+            check(not maps_file(web.proc.pid, db), "--mmap-mb 0: the store is not mapped")
+        finally:
+            web.stop()
+        unmapped = os.path.join(tmp, "unmapped.toml")
+        with open(unmapped, "w") as f:
+            f.write('[web]\nmmap_mb = 0\n')
+        web = Web(binary, "--store", store, "--config", unmapped, "--listen", "127.0.0.1:0")
+        try:
+            status, _ = request(web.port, "/search?domain=@example.test")
+            check(status == 200, "mmap_mb = 0: it serves (%d)" % status)
+            check(not maps_file(web.proc.pid, db), "mmap_mb = 0: the store is not mapped")
         finally:
             web.stop()
 
