@@ -8,6 +8,7 @@
 #include "agent/store/search_filters.h"
 #include "agent/store/sqlite_codec.h"
 #include "agent/store/sqlite_store.h"
+#include "agent/store/sqlite_trigram.h"
 #include "base/ip_address.h"
 #include "base/text.h"
 

@@ -190,8 +190,6 @@ class SqliteStore : public Store {
   // common substring (RareSubjectIds asked already), no key with an index of
   // its own, and a window over at least half of the store's time.
   StatusOr<bool> CountsBySubjectIndex(const SearchQuery& q);
-  // An FTS5 query for the substring `needle` (sqlite_subject_index.cc).
-  static std::string TrigramPhrase(const std::string& needle);
   // CountMatchesUpTo without record filters, in SQL, into `*n` row by row.
   Status CountBySql(const SearchQuery& q, int64_t cap, int64_t* n);
   // Store::SearchWithin's parts (sqlite_bounded.cc).
