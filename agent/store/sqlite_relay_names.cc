@@ -2,7 +2,7 @@
 // table of the connection's own (temp.relay_names) for the searches after.
 //
 // Reading them costs a scan of the whole dictionary (1.7M host names among
-// 5M texts on the 7-day store: about 0.5 s), which a condition
+// 5M texts on the 7-day store: about 0.4 s), which a condition
 // `r.relay IN (SELECT id FROM dict WHERE ...)` did again in every statement,
 // so a page bounded by its work (sqlite_bounded.cc) could not get far. The
 // dictionary only grows between purges (a row's id and text never change,
@@ -44,13 +44,23 @@ Status SqliteStore::KeepRelayNames(const std::string& needle) {
   if (top->Step() != SQLITE_ROW) return db_.Error("last dictionary id");
   const int64_t through = top->Int(0);
   if (through <= relay_seen_->through) return Status::Ok();
+  // LIKE compares in place, ignoring the case of ASCII letters as lower()
+  // does: 0.41 s for the 7-day store's names against 0.76 s for
+  // instr(lower(text)), which copies each text (docs/benchmarks.md). The
+  // needle's own '%', '_' and '\' are escaped: a substring, not a pattern.
+  std::string pattern = "%";
+  for (char c : lower) {
+    if (c == '%' || c == '_' || c == '\\') pattern += '\\';
+    pattern += c;
+  }
+  pattern += '%';
   auto add = db_.Prepare(
       "INSERT INTO temp.relay_names SELECT id FROM dict WHERE id > ?1 AND id <= ?2 AND kind = " +
-      std::to_string(kHostName) + " AND instr(lower(text), ?3) > 0");
+      std::to_string(kHostName) + " AND text LIKE ?3 ESCAPE '\\'");
   if (!add.ok()) return add.status();
   add->BindInt(1, relay_seen_->through);
   add->BindInt(2, through);
-  add->BindText(3, lower);
+  add->BindText(3, pattern);
   if (add->Step() != SQLITE_DONE) {
     relay_seen_.reset();  // a part was added: the next search starts over
     return db_.Error("relay names");

@@ -80,6 +80,24 @@ TEST_P(RelayKey, ANewNameInAPurgedNamesIdIsNotTheOldName) {
   EXPECT_EQ(Found("fresh"), "N1 ");
 }
 
+// A substring, not a pattern: '%', '_' and '\' in it are themselves (SQLite
+// matches names with LIKE, its needle escaped), and the case of ASCII
+// letters does not matter.
+TEST_P(RelayKey, ASubstringIsNotAPattern) {
+  Write(Relayed("U1", 0, "mx_1.under.test"));
+  Write(Relayed("U2", 0, "mxa1.under.test"));
+  Write(Relayed("P1", 0, "smtp%25.pct.test"));
+  Write(Relayed("P2", 0, "smtp925.pct.test"));
+  Write(Relayed("B1", 0, "back\\slash.test"));
+  EXPECT_EQ(Found("x_1"), "U1 ");
+  EXPECT_EQ(Found("MX_1.UNDER"), "U1 ");
+  EXPECT_EQ(Found("p%2"), "P1 ");
+  EXPECT_EQ(Found("%"), "P1 ");
+  EXPECT_EQ(Found("_"), "U1 ");
+  EXPECT_EQ(Found("k\\s"), "B1 ");
+  EXPECT_EQ(Found(".test"), "U1 U2 P1 P2 B1 ");
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, RelayKey, ::testing::ValuesIn(kStoreBackends),
                          [](const auto& info) { return std::string(info.param.name); });
 
