@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <atomic>
+#include <exception>
+#include <string>
 #include <system_error>
 #include <thread>
 #include <vector>
@@ -109,12 +111,20 @@ Status ReportCache::SumHours(const WithStore& with, int workers, const std::stri
   Status failed;
   auto work = [&] {
     for (size_t i; (i = next++) < todo.size();) {
-      Status st = with([&](Store& store) -> Status {
-        auto part = SumRecords(store, todo[i]->start, todo[i]->start + kHour, host);
-        if (!part.ok()) return part.status();
-        got[i] = std::move(*part);
-        return Status::Ok();
-      });
+      Status st;
+      // An exception (bad_alloc of a huge hour) must not leave a thread: it
+      // would end the process (the agent too, when it serves the console),
+      // where on one thread it cost the request a 500.
+      try {
+        st = with([&](Store& store) -> Status {
+          auto part = SumRecords(store, todo[i]->start, todo[i]->start + kHour, host);
+          if (!part.ok()) return part.status();
+          got[i] = std::move(*part);
+          return Status::Ok();
+        });
+      } catch (const std::exception& e) {
+        st = Status::Unavailable(std::string("summing an hour: ") + e.what());  // a 500
+      }
       if (!st.ok()) {
         std::lock_guard<std::mutex> lock(failed_mu);
         if (failed.ok()) failed = st;
@@ -125,6 +135,7 @@ Status ReportCache::SumHours(const WithStore& with, int workers, const std::stri
   };
   std::vector<std::thread> helpers;
   const size_t wanted = std::min<size_t>(static_cast<size_t>(std::max(workers, 1)), todo.size());
+  helpers.reserve(wanted);  // no allocation while a thread runs
   for (size_t k = 1; k < wanted; ++k) {
     try {
       helpers.emplace_back(work);

@@ -36,6 +36,13 @@ class ForwardingStore : public Store {
                       std::optional<SearchCursor>* resume) override {
     return real_->SearchWithin(q, work_rows, fn, resume);
   }
+  Status SearchForSummary(const SearchQuery& q,
+                          const std::function<void(MessageRecord&&)>& fn) override {
+    return real_->SearchForSummary(q, fn);
+  }
+  StatusOr<std::vector<SliceStamp>> SliceStamps(TimeUs since, TimeUs until, TimeUs width) override {
+    return real_->SliceStamps(since, until, width);
+  }
   StatusOr<MatchCount> CountMatchesUpTo(const SearchQuery& q, int64_t cap,
                                         int64_t work_rows = kCountWorkRows) override {
     return real_->CountMatchesUpTo(q, cap, work_rows);

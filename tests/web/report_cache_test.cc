@@ -13,12 +13,14 @@
 #include <condition_variable>
 #include <functional>
 #include <mutex>
+#include <new>
 #include <optional>
 
 #include "agent/cli/store_args.h"
 #include "agent/web/console_data.h"
 #include "base/civil_time.h"
 #include "tests/support/corpus_records.h"
+#include "tests/support/forwarding_store.h"
 #include "tests/support/mariadb.h"
 #include "tests/support/temp_dir.h"
 
@@ -251,37 +253,55 @@ TEST_P(ReportCacheTest, ARecordWrittenByAnotherConnectionIsSeen) {
   EXPECT_EQ(after, Direct(since, until, ""));
 }
 
-// The first report of a window sums its hours on several connections at
-// once. The lender holds each borrower after the first (the stamps) until two
-// are in at the same time, or 30 s: one at a time, the test fails.
+// A connection of the test's lender: each summary it reads (an hour, a
+// minute, an edge) waits, up to 30 s, until another summary runs at the same
+// time, once; one at a time, the test fails (and takes 30 s).
+class MeetingStore : public ForwardingStore {
+ public:
+  struct Meeting {
+    std::mutex mu;
+    std::condition_variable both_in;
+    int in_summary = 0, most_in_summary = 0;
+    bool met = false;
+  };
+  MeetingStore(Store* real, Meeting* m) : ForwardingStore(real), m_(m) {}
+  Status SearchForSummary(const SearchQuery& q,
+                          const std::function<void(MessageRecord&&)>& fn) override {
+    {
+      std::unique_lock<std::mutex> lock(m_->mu);
+      m_->most_in_summary = std::max(m_->most_in_summary, ++m_->in_summary);
+      if (m_->in_summary >= 2) m_->met = true, m_->both_in.notify_all();
+      if (!m_->met &&
+          !m_->both_in.wait_for(lock, std::chrono::seconds(30), [&] { return m_->met; }))
+        m_->met = true;  // waited once: the rest go on
+    }
+    Status st = ForwardingStore::SearchForSummary(q, fn);
+    std::lock_guard<std::mutex> lock(m_->mu);
+    --m_->in_summary;
+    return st;
+  }
+
+ private:
+  Meeting* m_;
+};
+
+// The first report of a window sums two of its hours at once, each on a
+// connection of its own.
 TEST_P(ReportCacheTest, HoursNotKeptAreSummedOnSeveralConnectionsAtOnce) {
   auto access = StoreAccess::Open(3, [&] { return OpenStore(url_, cli::ReaderOptions()); });
   ASSERT_TRUE(access.ok()) << access.status().message();
-  std::mutex mu;
-  std::condition_variable both_in;
-  int in_flight = 0, most_in_flight = 0, borrows = 0;
-  bool met = false;
+  MeetingStore::Meeting meeting;
   const ReportCache::WithStore with = [&](const std::function<Status(Store&)>& fn) {
     return (*access)->With([&](Store& store) {
-      {
-        std::unique_lock<std::mutex> lock(mu);
-        most_in_flight = std::max(most_in_flight, ++in_flight);
-        if (in_flight >= 2) met = true, both_in.notify_all();
-        if (++borrows > 1 && !met &&
-            !both_in.wait_for(lock, std::chrono::seconds(30), [&] { return met; }))
-          met = true;  // waited once: the rest go on
-      }
-      Status st = fn(store);
-      std::lock_guard<std::mutex> lock(mu);
-      --in_flight;
-      return st;
+      MeetingStore meets(&store, &meeting);
+      return fn(meets);
     });
   };
   const TimeUs since = At("2026-11-27T12:00:00Z"), until = At("2026-11-27T18:00:00Z");
   auto r = cache_.Make(with, 2, since, until, "", now_, 10);
   ASSERT_TRUE(r.ok()) << r.status().message();
   EXPECT_EQ(ReportJson(*r), Direct(since, until, ""));
-  EXPECT_GE(most_in_flight, 2) << "two hours summed at once";
+  EXPECT_GE(meeting.most_in_summary, 2) << "two hours summed at once";
   EXPECT_EQ(cache_.counts().hours_summed, 5) << "12:00-18:00 but 16:00, the current hour";
   // Again: every hour kept, nothing summed, the same report.
   auto again = cache_.Make(with, 2, since, until, "", now_, 10);
@@ -290,22 +310,31 @@ TEST_P(ReportCacheTest, HoursNotKeptAreSummedOnSeveralConnectionsAtOnce) {
   EXPECT_EQ(cache_.counts().hours_summed, 5);
 }
 
-// A failure on one connection is the answer, whichever worker met it.
-TEST_P(ReportCacheTest, AFailedHourIsTheAnswer) {
-  std::atomic<int> borrows{0};
-  const ReportCache::WithStore with = [&](const std::function<Status(Store&)>& fn) {
-    if (++borrows == 3) return Status::IoError("the store went away");
-    return fn(*store_);
-  };
-  std::mutex one_at_a_time;  // store_ is one connection
-  const ReportCache::WithStore serial = [&](const std::function<Status(Store&)>& fn) {
-    std::lock_guard<std::mutex> lock(one_at_a_time);
-    return with(fn);
-  };
-  auto r =
-      cache_.Make(serial, 2, At("2026-11-27T12:00:00Z"), At("2026-11-27T18:00:00Z"), "", now_, 10);
-  ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.status().message(), "the store went away");
+// A failure on any connection, an error or an exception (a bad_alloc of a
+// huge hour), is the answer, and ends no thread of the process; nothing of
+// that request is kept, and the next request is right.
+TEST_P(ReportCacheTest, AFailedHourIsTheAnswerAndNothingOfItIsKept) {
+  const TimeUs since = At("2026-11-27T12:00:00Z"), until = At("2026-11-27T18:00:00Z");
+  for (const bool thrown : {false, true}) {
+    SCOPED_TRACE(thrown ? "an exception" : "an error");
+    std::mutex one_at_a_time;  // store_ is one connection
+    std::atomic<int> borrows{0};
+    const ReportCache::WithStore failing = [&](const std::function<Status(Store&)>& fn) {
+      std::lock_guard<std::mutex> lock(one_at_a_time);
+      if (++borrows == 3) {
+        if (thrown) throw std::bad_alloc();
+        return Status::IoError("the store went away");
+      }
+      return fn(*store_);
+    };
+    auto r = cache_.Make(failing, 2, since, until, "", now_, 10);
+    ASSERT_FALSE(r.ok());
+    EXPECT_NE(r.status().message().find(thrown ? "summing an hour" : "the store went away"),
+              std::string::npos)
+        << r.status().message();
+    EXPECT_EQ(cache_.counts().hours_summed, 0) << "no hour of a failed request is kept";
+  }
+  EXPECT_EQ(Cached(since, until, ""), Direct(since, until, ""));
 }
 
 TEST_P(ReportCacheTest, APurgeAndTheSameRecordsAgainChangeTheStamps) {
