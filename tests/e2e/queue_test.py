@@ -107,6 +107,13 @@ def inside(binary):
         if not wait_listening(MX, 25):
             print("FAIL: Postfix does not listen")
             return False
+        # The agent's queue watcher starts before it says it follows the log.
+        # Mail sent before that can pass through the queue unread (a loaded
+        # machine started the agent after Postfix had bounced all six), and
+        # a file gone before the agent ran cannot give its subject.
+        if not wait_for("the agent following its log", lambda: "following " in
+                        open(os.path.join(tmp, "agent.err")).read(), 60):
+            return False
         t = Traffic(MX, os.path.join(tmp, "sent.jsonl"))
         for i in range(N):  # through the cleanup that logs no Subject (port 2528)
             row = t.send("127.0.0.1", "forged%d@dead.test" % i, ["nouser%d@remote.test" % i],
