@@ -5,6 +5,8 @@
 # seen and the evidence messages.
 # usage: blocks_cli.sh MAILTRAIL CORPUS_DIR
 set -euo pipefail
+# A command that fails outside `fail` (set -e) says which, not just the exit.
+trap 'echo "FAIL: line $LINENO: $BASH_COMMAND (exit $?)"' ERR
 bin=$1 data=$2
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -17,7 +19,8 @@ fail() { echo "FAIL: $*"; exit 1; }
 one="--subject-ips 1"
 
 "$bin" replay --quiet --store "$st" --year 2026 "$log"
-"$bin" detect --store "$st" --save --year 2026 --allow 127.0.0.1/32 $one "$log" > /dev/null 2>&1
+"$bin" detect --store "$st" --save --year 2026 --allow 127.0.0.1/32 $one "$log" > /dev/null 2> "$tmp/detect.err" ||
+  fail "detect --save: $(cat "$tmp/detect.err")"
 [ -z "$("$bin" blocks list --store "$st")" ] || fail "replayed decisions listed as live"
 n=$("$bin" blocks list --all --format jsonl --store "$st" | grep -c '"live":false')
 [ "$n" -ge 7 ] || fail "expected the corpus's blocks kept (not live), got $n"
