@@ -93,23 +93,43 @@ StatusOr<LineStats> MysqlStore::GetLineStats() {
 
 StatusOr<std::vector<SliceStamp>> MysqlStore::SliceStamps(TimeUs since, TimeUs until,
                                                           TimeUs width) {
-  // From the first_seen index alone (it holds the primary key), in one query:
-  // InnoDB groups the few slices in a temporary table. Ids are unsigned and
-  // agent-prefixed (mysql_write.cc): their exact sum is a DECIMAL, read as
-  // text and hashed (a sum modulo a prime would let two agents' ids cancel).
+  // Hours: from the writers' counts in message_hour (schema 9), a row per hour
+  // and agent: an hour's records, and the sum of its `changes`, which grows
+  // with every write, rewrite and purge of one of them. Reading them from the
+  // first_seen index cost 0.3-0.5 s for a day of a million messages.
+  //
+  // Minutes (the edges of a window, and the current hour): from the first_seen
+  // index alone (it holds the primary key), in one query: InnoDB groups the
+  // few slices in a temporary table. Ids are unsigned and agent-prefixed
+  // (mysql_write.cc): their exact sum is a DECIMAL, read as text and hashed
+  // (a sum modulo a prime would let two agents' ids cancel).
   if (width != kSliceHour && width != kSliceMinute)
     return Status::InvalidArgument("slice stamps: a width of an hour or a minute");
   if (Status st = EnsureConnected(); !st.ok()) return st;
   const int64_t w = width / kUsPerSecond;  // first_seen is in seconds
   std::vector<SliceStamp> out;
+  // The whole slices [since, until) touches, in seconds.
+  const int64_t first = since / kUsPerSecond, end = (until + kUsPerSecond - 1) / kUsPerSecond;
+  const int64_t from = first - ((first % w) + w) % w, to = end + (w - ((end % w) + w) % w) % w;
   try {
+    if (width == kSliceHour) {
+      std::unique_ptr<sql::PreparedStatement> s(conn_->prepareStatement(
+          "SELECT hour, CAST(SUM(records) AS SIGNED), CAST(SUM(changes) AS SIGNED)"
+          " FROM message_hour"
+          " WHERE hour >= ? AND hour < ? GROUP BY hour HAVING SUM(records) > 0 ORDER BY hour"));
+      s->setInt64(1, from / w);  // both whole hours
+      s->setInt64(2, to / w);
+      std::unique_ptr<sql::ResultSet> rs(s->executeQuery());
+      while (rs->next())
+        out.push_back({rs->getInt64(1) * width, rs->getInt64(2), 0, rs->getInt64(3), 0});
+      return out;
+    }
     const std::string slice = "first_seen DIV " + std::to_string(w);  // 60 or 3600
     std::unique_ptr<sql::PreparedStatement> s(conn_->prepareStatement(
         "SELECT " + slice + ", COUNT(*), MAX(id), SUM(id) FROM message" +
         " WHERE first_seen >= ? AND first_seen < ? GROUP BY " + slice + " ORDER BY " + slice));
-    const int64_t first = since / kUsPerSecond, end = (until + kUsPerSecond - 1) / kUsPerSecond;
-    s->setInt64(1, first - ((first % w) + w) % w);
-    s->setInt64(2, end + (w - ((end % w) + w) % w) % w);
+    s->setInt64(1, from);
+    s->setInt64(2, to);
     std::unique_ptr<sql::ResultSet> rs(s->executeQuery());
     while (rs->next())
       out.push_back({rs->getInt64(1) * width, rs->getInt64(2),

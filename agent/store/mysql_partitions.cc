@@ -1,5 +1,6 @@
 #include "agent/store/mysql_partitions.h"
 
+#include <algorithm>
 #include <limits>
 
 #include "agent/store/mysql_internal.h"
@@ -124,21 +125,41 @@ StatusOr<int64_t> MysqlPartitions::DropBefore(sql::Connection* c, int64_t day) {
     auto parts = Read(c);
     if (!parts.ok()) return parts.status();
     std::string names;
-    int64_t below = 0;
+    int64_t below = 0;  // every row first seen before this day is gone after the drop
     for (const Range& r : *parts) {
-      if (r.hi == kMax || r.hi > day) break;
+      if (r.hi == kMax || r.hi > day) {
+        // The first day kept: rows live only in their days' partitions (a
+        // day's is one day long; the first partition's lo is not written).
+        if (r.name[0] == 'd') {
+          below = std::max(below, r.hi - 1);
+          break;
+        }
+        continue;
+      }
       if (!names.empty()) names += ',';
       names += r.name;
       below = r.hi;
     }
-    if (names.empty()) return int64_t{0};
-    auto rs = mysql::Query(
-        c, "SELECT COUNT(*) FROM message WHERE first_seen < " + std::to_string(below * 86400));
-    if (rs->next()) removed = rs->getInt64(1);
-    // message first: a crash in between leaves unreachable recipients (dropped by
-    // the next purge), never messages without their recipients.
-    for (const char* table : {"message", "rcpt"})
-      mysql::Execute(c, std::string("ALTER TABLE ") + table + " DROP PARTITION " + names);
+    if (!names.empty()) {
+      auto rs = mysql::Query(
+          c, "SELECT COUNT(*) FROM message WHERE first_seen < " + std::to_string(below * 86400));
+      if (rs->next()) removed = rs->getInt64(1);
+      // message first: a crash in between leaves unreachable recipients (dropped
+      // by the next purge), never messages without their recipients.
+      for (const char* table : {"message", "rcpt"})
+        mysql::Execute(c, std::string("ALTER TABLE ") + table + " DROP PARTITION " + names);
+    }
+    // The hours before the first day kept hold nothing now. Their counts say
+    // so, also after a purge that ended between its DROP and this (the next
+    // one mends it). `changes` grows: a report cache's kept hour is never
+    // taken for a later one. Under the partitions' lock, which a writer takes
+    // to make a purged day's partition again. (Another process's writer that
+    // still believes a dropped day's partition exists could write a row of
+    // that day between the DROP and this: its hour then counts none until it
+    // is written again. Only a record older than the purge's cut can.)
+    if (below > 0)
+      mysql::Execute(c, "UPDATE message_hour SET records = 0, changes = changes + 1 WHERE hour < " +
+                            std::to_string(below * 24) + " AND records <> 0");
   } catch (const sql::SQLException& e) {
     return mysql::FromException(e, "drop partitions");
   }

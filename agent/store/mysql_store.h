@@ -20,6 +20,7 @@
 #include <set>
 #include <string>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "agent/store/mysql_url.h"
@@ -103,9 +104,18 @@ class MysqlStore : public Store {
   // Inside the batch's transaction; throws sql::SQLException.
   void WriteCheckpointParts(const CheckpointUpdate& u);
   void NoteTexts(const std::vector<MessageRecord>& records);
-  // `encoded`: full detail, EncodeScans and EncodeEvents of each record in turn.
+  // What a batch changed in message_hour (schema/mysql/0009_message_hour.sql),
+  // by (hour, agent): messages added less those removed, and rows changed.
+  struct HourCount {
+    int64_t records = 0;
+    uint64_t changes = 0;
+  };
+  using HourCounts = std::map<std::pair<uint64_t, uint64_t>, HourCount>;
+  // `encoded`: full detail, EncodeScans and EncodeEvents of each record in
+  // turn. Adds what it writes and deletes to `hours`.
   void InsertRecords(const std::vector<MessageRecord>& records,
-                     const std::vector<std::string>& encoded);
+                     const std::vector<std::string>& encoded, HourCounts* hours);
+  void WriteHourCounts(const HourCounts& hours);
   // Writes the message rows of `pending` (ids `ids`) and their recipients, in
   // multi-row INSERTs; `all`: also a last statement of fewer rows. Returns how
   // many records it wrote.

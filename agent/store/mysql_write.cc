@@ -215,7 +215,10 @@ Status MysqlStore::TryWriteBatch(const std::vector<MessageRecord>& records,
           });
         NoteTexts(records);
         dict_->Resolve(conn_.get());
-        InsertRecords(records, encoded.valid() ? encoded.get() : std::vector<std::string>());
+        HourCounts hours;
+        InsertRecords(records, encoded.valid() ? encoded.get() : std::vector<std::string>(),
+                      &hours);
+        WriteHourCounts(hours);
         if (checkpoint) WriteCheckpointParts(*checkpoint);
         // Part 0 of a replaced checkpoint lives in the agent row.
         const bool replace = checkpoint && !checkpoint->append;
@@ -283,7 +286,7 @@ sql::PreparedStatement* MysqlStore::RowsStatement(bool message, size_t rows) {
 
 // Inside the batch's transaction. Throws sql::SQLException.
 void MysqlStore::InsertRecords(const std::vector<MessageRecord>& records,
-                               const std::vector<std::string>& encoded) {
+                               const std::vector<std::string>& encoded, HourCounts* hours) {
   // Rows wait here until a statement is full, an update needs the rows before
   // it written, or the end.
   std::vector<const MessageRecord*> pending;
@@ -328,15 +331,42 @@ void MysqlStore::InsertRecords(const std::vector<MessageRecord>& records,
         for (sql::PreparedStatement* d : {del_rcpt.get(), del_message.get()}) {
           d->setUInt64(1, t);
           d->setUInt64(2, id);
-          d->executeUpdate();
+          const int gone = d->executeUpdate();
+          if (d == del_message.get() && gone > 0) {  // another agent's row counts as its
+            HourCount& c = (*hours)[{t / 3600, id >> kAgentShift}];
+            c.records -= gone;
+            c.changes += static_cast<uint64_t>(gone);
+          }
         }
       }
     }
+    HourCount& c = (*hours)[{static_cast<uint64_t>(r.first_seen / kUsPerSecond) / 3600,
+                             static_cast<uint64_t>(agent_id_)}];
+    ++c.records;
+    ++c.changes;
     pending.push_back(&r);
     pending_ids.push_back(static_cast<uint64_t>(agent_id_) << kAgentShift | next_message_++);
     if (pending.size() >= kMessageRows) flush(false);
   }
   flush(true);
+}
+
+// Inside the batch's transaction, after its rows: one statement of numbers.
+// Throws sql::SQLException.
+void MysqlStore::WriteHourCounts(const HourCounts& hours) {
+  if (hours.empty()) return;
+  std::string sql = "INSERT INTO message_hour (hour, agent, records, changes) VALUES ";
+  bool first = true;
+  for (const auto& [key, c] : hours) {
+    if (!first) sql += ',';
+    first = false;
+    sql += '(' + std::to_string(key.first) + ',' + std::to_string(key.second) + ',' +
+           std::to_string(c.records) + ',' + std::to_string(c.changes) + ')';
+  }
+  sql +=
+      " ON DUPLICATE KEY UPDATE records = records + VALUES(records),"
+      " changes = changes + VALUES(changes)";
+  mysql::Execute(conn_.get(), sql);
 }
 
 size_t MysqlStore::FlushRows(const std::vector<MessageRecord>& records,

@@ -175,6 +175,107 @@ TEST_F(MysqlStoreTest, EachDayGetsItsPartitionAndPurgeDropsWholeDays) {
   EXPECT_EQ(All(Reader().get()).size(), 3u);
 }
 
+// message_hour (schema 9), which the report cache's hour stamps are read
+// from, counts each hour's records as the rows do through writes, rewrites
+// (also of another agent's row), purges, a purge cut short, and the migration
+// that fills it; each of these changes the stamp of the hours it touched.
+TEST_F(MysqlStoreTest, EachHoursRecordsAreCountedAsTheRowsAre) {
+  auto a = Open("mx1"), b = Open("mx2");
+  ASSERT_TRUE(a && b);
+  auto reader = Reader();
+  const std::string rows = "SELECT first_seen DIV 3600, COUNT(*) FROM message GROUP BY 1 ORDER BY 1";
+  const std::string kept =
+      "SELECT hour, SUM(records) FROM message_hour GROUP BY 1 HAVING SUM(records) <> 0 ORDER BY 1";
+  auto stamps = [&] {
+    auto s = reader->SliceStamps(0, 20500LL * 86400 * kUsPerSecond, Store::kSliceHour);
+    EXPECT_TRUE(s.ok()) << s.status().message();
+    std::map<TimeUs, SliceStamp> out;
+    for (const SliceStamp& x : s.ok() ? *s : std::vector<SliceStamp>()) out[x.start] = x;
+    return out;
+  };
+  auto later = [](MessageRecord r, int64_t hours) {
+    r.first_seen += hours * 3600 * kUsPerSecond;
+    r.last_seen += hours * 3600 * kUsPerSecond;
+    return r;
+  };
+  ASSERT_TRUE(a->Write({On("A1", "mx", 20400), later(On("A2", "mx", 20400), 1),
+                        On("A3", "mx", 20401), later(On("A4", "mx", 20401), 5)})
+                  .ok());
+  ASSERT_TRUE(b->Write({On("B1", "mx2", 20400), On("B2", "mx2", 20401)}).ok());
+  EXPECT_EQ(Output(kept), Output(rows));
+  auto before = stamps();
+  ASSERT_EQ(before.size(), 4u);
+  const TimeUs hour = (20400LL * 24 + 1) * 3600 * kUsPerSecond;  // A1's and B1's
+  EXPECT_EQ(before[hour].records, 2);
+
+  // A rewrite by its own agent, then by another agent (the same message seen
+  // on both): the count stands, the stamp changes, the other hours' do not.
+  MessageRecord again = On("A1", "mx", 20400);
+  again.is_update = true;
+  again.outcome = Outcome::kBounced;
+  ASSERT_TRUE(a->Write({again}).ok());
+  EXPECT_EQ(Output(kept), Output(rows));
+  auto rewritten = stamps();
+  EXPECT_EQ(rewritten[hour].records, 2);
+  EXPECT_NE(rewritten[hour], before[hour]);
+  for (const auto& [start, stamp] : before)
+    if (start != hour) EXPECT_EQ(rewritten[start], stamp) << start;
+  again.outcome = Outcome::kDelivered;
+  ASSERT_TRUE(b->Write({again}).ok());
+  EXPECT_EQ(Output(kept), Output(rows));
+  EXPECT_EQ(Value("SELECT COUNT(*) FROM message WHERE id >> 40 = (SELECT id FROM agent WHERE name = "
+                  "'mx2')"),
+            "3");
+  auto moved = stamps();
+  EXPECT_EQ(moved[hour].records, 2);
+  EXPECT_NE(moved[hour], rewritten[hour]);
+
+  // A purge: the purged hours are left out, the others stand.
+  auto purged = a->PurgeBefore(20401);
+  ASSERT_TRUE(purged.ok()) << purged.status().message();
+  EXPECT_EQ(*purged, 3);
+  EXPECT_EQ(Output(kept), Output(rows));
+  auto after = stamps();
+  EXPECT_EQ(after.size(), 2u);
+  EXPECT_EQ(after.count(hour), 0u);
+  for (const auto& [start, stamp] : after) EXPECT_EQ(stamp, before[start]) << start;
+  // The same messages again: the same counts as before the purge, not the same stamps.
+  ASSERT_TRUE(a->Write({On("A1", "mx", 20400), later(On("A2", "mx", 20400), 1)}).ok());
+  ASSERT_TRUE(b->Write({On("B1", "mx2", 20400)}).ok());
+  EXPECT_EQ(Output(kept), Output(rows));
+  auto refilled = stamps();
+  EXPECT_EQ(refilled[hour].records, 2);
+  EXPECT_NE(refilled[hour], before[hour]);
+  EXPECT_NE(refilled[hour], moved[hour]);
+
+  // A purge cut short between its DROP and the counts: the next one mends them.
+  ASSERT_TRUE(a->PurgeBefore(20401).ok());
+  ASSERT_EQ(db_.Sql("UPDATE " + Database() + ".message_hour SET records = 7 WHERE hour = " +
+                    std::to_string(20400 * 24 + 1)),
+            0);
+  ASSERT_NE(Output(kept), Output(rows));
+  // The hours' stamps are read from these counts, not from the rows.
+  EXPECT_EQ(stamps()[hour].records, 14);
+  ASSERT_TRUE(a->PurgeBefore(20401).ok());
+  EXPECT_EQ(Output(kept), Output(rows));
+
+  // A database of schema 8 with records: `db migrate` fills the table.
+  ASSERT_TRUE(a->Write({later(On("A5", "mx", 20402), 3), later(On("A6", "mx", 20402), 3)}).ok());
+  a.reset();
+  b.reset();
+  reader.reset();
+  ASSERT_EQ(db_.Sql("DROP TABLE " + Database() + ".message_hour"), 0);
+  ASSERT_EQ(db_.Sql("UPDATE " + Database() + ".mailtrail_meta SET v = '8'"), 0);
+  StoreOptions o;
+  o.agent_name = "mx1";
+  o.migrate = true;
+  auto migrated = OpenStore(url_, o);
+  ASSERT_TRUE(migrated.ok()) << migrated.status().message();
+  reader = Reader();
+  EXPECT_EQ(Output(kept), Output(rows));
+  EXPECT_EQ(stamps().size(), 3u);
+}
+
 // A recipient's page (MysqlStore's RecipientPageSql): each half reads the
 // recipient's rows in the page's order from its index and stops at the
 // limit. Before schema 7 (rcpt_addr on addr alone), and with the index on
