@@ -10,7 +10,7 @@
 namespace mailtrail {
 
 namespace {
-constexpr int kAgentShift = 40;  // message id = agent << 40 | n (mysql_store.cc)
+using mysql::kAgentShift;
 }
 
 Status MysqlStore::SkipHeldRecords() {

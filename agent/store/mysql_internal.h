@@ -18,6 +18,9 @@
 
 namespace mailtrail::mysql {
 
+// A message row's id: the writing agent's id (table agent) << kAgentShift | n.
+constexpr int kAgentShift = 40;
+
 // Client and server error codes after which the connection is unusable and a
 // new one may succeed: CR_CONNECTION_ERROR 2002, CR_CONN_HOST_ERROR 2003,
 // CR_SERVER_GONE_ERROR 2006, CR_SERVER_LOST 2013, CR_NO_PREPARE_STMT 2030

@@ -1,6 +1,5 @@
 #include "agent/store/mysql_partitions.h"
 
-#include <algorithm>
 #include <limits>
 
 #include "agent/store/mysql_internal.h"
@@ -125,17 +124,9 @@ StatusOr<int64_t> MysqlPartitions::DropBefore(sql::Connection* c, int64_t day) {
     auto parts = Read(c);
     if (!parts.ok()) return parts.status();
     std::string names;
-    int64_t below = 0;  // every row first seen before this day is gone after the drop
+    int64_t below = 0;
     for (const Range& r : *parts) {
-      if (r.hi == kMax || r.hi > day) {
-        // The first day kept: rows live only in their days' partitions (a
-        // day's is one day long; the first partition's lo is not written).
-        if (r.name[0] == 'd') {
-          below = std::max(below, r.hi - 1);
-          break;
-        }
-        continue;
-      }
+      if (r.hi == kMax || r.hi > day) break;
       if (!names.empty()) names += ',';
       names += r.name;
       below = r.hi;
@@ -149,17 +140,23 @@ StatusOr<int64_t> MysqlPartitions::DropBefore(sql::Connection* c, int64_t day) {
       for (const char* table : {"message", "rcpt"})
         mysql::Execute(c, std::string("ALTER TABLE ") + table + " DROP PARTITION " + names);
     }
-    // The hours before the first day kept hold nothing now. Their counts say
-    // so, also after a purge that ended between its DROP and this (the next
-    // one mends it). `changes` grows: a report cache's kept hour is never
-    // taken for a later one. Under the partitions' lock, which a writer takes
-    // to make a purged day's partition again. (Another process's writer that
-    // still believes a dropped day's partition exists could write a row of
-    // that day between the DROP and this: its hour then counts none until it
-    // is written again. Only a record older than the purge's cut can.)
-    if (below > 0)
-      mysql::Execute(c, "UPDATE message_hour SET records = 0, changes = changes + 1 WHERE hour < " +
-                            std::to_string(below * 24) + " AND records <> 0");
+    // The counts of the hours before the cut whose agent has no rows there any
+    // more: zero, and `changes` grows (a report cache's kept hour is never
+    // taken for a later one). Asked of the rows, not of the partitions'
+    // names: a partition named as a gap can hold rows (the first partition's
+    // lower bound is not written, and a record older than it splits it), and
+    // a writer of another process that still believes a dropped day's
+    // partition exists writes into the next one. An hour's rows are kept or
+    // dropped together (they live in one partition), so this is exact; it
+    // also mends a purge cut short between its DROP and here.
+    mysql::Execute(
+        c, "UPDATE message_hour h SET h.records = 0, h.changes = h.changes + 1 WHERE h.hour < " +
+               std::to_string(day * 24) +
+               " AND h.records <> 0 AND NOT EXISTS (SELECT 1 FROM message m"
+               " WHERE m.first_seen >= h.hour * 3600 AND m.first_seen < h.hour * 3600 + 3600"
+               " AND m.id BETWEEN h.agent << " +
+               std::to_string(mysql::kAgentShift) + " AND ((h.agent + 1) << " +
+               std::to_string(mysql::kAgentShift) + ") - 1)");
   } catch (const sql::SQLException& e) {
     return mysql::FromException(e, "drop partitions");
   }

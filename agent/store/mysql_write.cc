@@ -16,7 +16,7 @@
 namespace mailtrail {
 
 namespace {
-constexpr int kAgentShift = 40;  // message id = agent << 40 | n
+using mysql::kAgentShift;
 // Rows per multi-row INSERT; smaller remainders use power-of-two statements, so a
 // connection prepares at most a dozen statements per table.
 constexpr size_t kMessageRows = 128;

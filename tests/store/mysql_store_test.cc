@@ -276,6 +276,28 @@ TEST_F(MysqlStoreTest, EachHoursRecordsAreCountedAsTheRowsAre) {
   EXPECT_EQ(stamps().size(), 3u);
 }
 
+// A record older than the first day kept splits that day's partition, whose
+// lower bound is not written: the day's rows then sit in a partition named
+// as a gap. A purge that does not drop it leaves their hours' counts alone
+// (it zeroed them when it took every hour before the first "d" partition
+// for empty), and counts only the messages it removed.
+TEST_F(MysqlStoreTest, APurgeLeavesTheCountsOfRowsInAGapPartition) {
+  auto s = Open("mx1");
+  ASSERT_TRUE(s);
+  ASSERT_TRUE(s->Write({On("X1", "mx", 20400), On("X2", "mx", 20401)}).ok());
+  ASSERT_TRUE(s->PurgeBefore(20400).ok());
+  ASSERT_TRUE(s->Write({On("X0", "mx", 20398)}).ok());  // an older day, late
+  ASSERT_EQ(Value("SELECT qid FROM message PARTITION (g20251109)"), "X1")
+      << "day 20400's row now sits in a partition named as a gap";
+  auto removed = s->PurgeBefore(20400);
+  ASSERT_TRUE(removed.ok()) << removed.status().message();
+  EXPECT_EQ(*removed, 1) << "X0 alone";
+  EXPECT_EQ(Value("SELECT COUNT(*) FROM message"), "2");
+  EXPECT_EQ(Output("SELECT hour, SUM(records) FROM message_hour GROUP BY 1 HAVING SUM(records) <> 0"
+                   " ORDER BY 1"),
+            Output("SELECT first_seen DIV 3600, COUNT(*) FROM message GROUP BY 1 ORDER BY 1"));
+}
+
 // A recipient's page (MysqlStore's RecipientPageSql): each half reads the
 // recipient's rows in the page's order from its index and stops at the
 // limit. Before schema 7 (rcpt_addr on addr alone), and with the index on
