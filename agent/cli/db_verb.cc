@@ -73,6 +73,8 @@ int DbMain(const std::vector<std::string>& argv, const Clock& clock) {
     if (!removed.ok()) return FailWith(removed.status());
     std::printf("removed %lld messages first seen before %s\n", static_cast<long long>(*removed),
                 FormatRfc3339((today - days) * 86400 * kUsPerSecond).substr(0, 10).c_str());
+    if (const std::string pending = (*store)->PurgePending(); !pending.empty())
+      std::printf("not yet given back: %s\n", pending.c_str());
     return kExitOk;
   }
   if (what == "forget-checkpoint") {

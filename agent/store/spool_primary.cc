@@ -68,6 +68,11 @@ StatusOr<int64_t> SpoolStore::PurgeBefore(int64_t day) {
   return primary_->PurgeBefore(day);
 }
 
+std::string SpoolStore::PurgePending() {
+  std::lock_guard<std::mutex> p(primary_mu_);
+  return primary_->PurgePending();
+}
+
 // Blocks go to the primary only: a block that cannot be shared is not spooled
 // (the agent keeps it in memory and saves it again later).
 Status SpoolStore::SaveBlocks(const std::vector<Block>& blocks) {

@@ -66,6 +66,7 @@ class SpoolStore : public Store {
   StatusOr<LineStats> GetLineStats() override;
   StatusOr<std::map<std::string, int64_t>> CountByOutcome() override;
   StatusOr<int64_t> PurgeBefore(int64_t day) override;
+  std::string PurgePending() override;
   Status SaveBlocks(const std::vector<Block>& blocks) override;
   StatusOr<std::vector<Block>> LoadBlocks(TimeUs active_at) override;
   StatusOr<int> SetBlockEnds(const std::string& key, TimeUs now, TimeUs end) override;

@@ -41,8 +41,9 @@ StatusOr<int64_t> SqliteStore::PurgeBefore(int64_t day) {
       return fail(st);
   }
   if (Status st = db_.Exec("COMMIT"); !st.ok()) return fail(st);
-  if (removed == 0) return removed;
-  if (Status st = ReclaimSpace(); !st.ok()) return st;
+  // Also when nothing was removed: a purge run again after one that a reader
+  // held back gives the space back then.
+  if (Status st = ReclaimSpace(removed > 0); !st.ok()) return st;
   return removed;
 }
 
@@ -72,7 +73,8 @@ Status SqliteStore::DeleteUnreferencedDictionary() {
 // A database made with incremental auto-vacuum frees its pages in place; an
 // older one (made before mailtrail set it) is rewritten once by VACUUM, which
 // also switches it to incremental, so that later purges are cheap.
-Status SqliteStore::ReclaimSpace() {
+Status SqliteStore::ReclaimSpace(bool removed_any) {
+  purge_pending_.clear();
   int64_t mode = 0;
   {
     auto av = db_.Prepare("PRAGMA auto_vacuum");
@@ -80,11 +82,21 @@ Status SqliteStore::ReclaimSpace() {
     if (av->Step() != SQLITE_ROW) return db_.Error("read auto_vacuum");
     mode = av->Int(0);
   }
+  if (mode != 2 && !removed_any) return Status::Ok();
   const std::string sql =
       mode == 2 ? "PRAGMA incremental_vacuum;" : "PRAGMA auto_vacuum=INCREMENTAL; VACUUM;";
   if (Status st = db_.Exec(sql); !st.ok()) return st;
-  // In WAL mode the pages leave the file only when the log is checkpointed.
-  return db_.Exec("PRAGMA wal_checkpoint(TRUNCATE);");
+  // In WAL mode the pages leave the file only when the log is checkpointed,
+  // which waits (the busy timeout) for readers of older snapshots, then
+  // gives up: its first column says so.
+  auto checkpoint = db_.Prepare("PRAGMA wal_checkpoint(TRUNCATE)");
+  if (!checkpoint.ok()) return checkpoint.status();
+  if (checkpoint->Step() != SQLITE_ROW) return db_.Error("checkpoint after the purge");
+  if (checkpoint->Int(0) != 0)
+    purge_pending_ =
+        "a reader (the console, a search, the agent) held the store's write-ahead log: the file "
+        "shrinks once it lets go, at the writer's next checkpoint or when `db purge` runs again";
+  return Status::Ok();
 }
 
 StatusOr<std::string> SqliteStore::DictPurges() {

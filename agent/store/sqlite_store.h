@@ -77,6 +77,7 @@ class SqliteStore : public Store {
   Status SkipHeldRecords() override;
   HeldCounts held_counts() const override { return held_; }
   StatusOr<int64_t> PurgeBefore(int64_t day) override;
+  std::string PurgePending() override { return purge_pending_; }
   Status SaveBlocks(const std::vector<Block>& blocks) override;
   StatusOr<std::vector<Block>> LoadBlocks(TimeUs active_at) override;
   StatusOr<int> SetBlockEnds(const std::string& key, TimeUs now, TimeUs end) override;
@@ -103,7 +104,9 @@ class SqliteStore : public Store {
   Status ForgetDictionaryAfterPurge();
   StatusOr<std::string> DictPurges();
   Status DeleteUnreferencedDictionary();
-  Status ReclaimSpace();
+  // `removed_any`: a file of the old kind (no incremental auto-vacuum) is
+  // rewritten only after a purge that removed something.
+  Status ReclaimSpace(bool removed_any);
   // Re-creates indexes that a bulk load dropped (also after a crash mid-load).
   // `table` empty: all of them.
   Status RestoreDeferredIndexes(std::string_view table = {});
@@ -154,6 +157,7 @@ class SqliteStore : public Store {
   int64_t last_id_[5] = {};
   bool dict_failed_ = false;
   std::string dict_purges_;  // meta 'dict_purges' as this connection last saw it
+  std::string purge_pending_;  // PurgePending()
   bool dict_loaded_ = false;
   // Every dict row was inserted through dict_cache_ (their filters know them all).
   bool bloom_valid_ = false;

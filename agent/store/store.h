@@ -252,6 +252,10 @@ class Store {
   // Removes the records first seen before `day` (days since 1970-01-01 UTC) and
   // says how many messages went. MySQL drops whole daily partitions.
   virtual StatusOr<int64_t> PurgeBefore(int64_t day) = 0;
+  // What the last PurgeBefore could not finish, for the admin (SQLite: a
+  // reader held the write-ahead log, so the file shrinks once it lets go);
+  // empty when it finished.
+  virtual std::string PurgePending() { return {}; }
 
   // Blocks: every one ever made, keyed by (kind, key, created); saving one again
   // replaces it. `active_at` >= 0: only those with expires > active_at.

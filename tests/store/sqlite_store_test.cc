@@ -635,6 +635,46 @@ TEST_F(SqliteStoreTest, APurgeByAnotherConnectionDoesNotLeaveTheWriterWithStaleD
   EXPECT_EQ(got[0].recipients[1].address, want.recipients[1].address);
 }
 
+// `db purge` promises a smaller file. A reader in the middle of a read (the
+// console, a search) holds the write-ahead log: the pages cannot leave the
+// file until it lets go, and the purge says so instead of saying nothing.
+// Run again once the reader is done, it gives the space back.
+TEST_F(SqliteStoreTest, APurgeThatAReaderHoldsBackSaysTheFileShrinksLater) {
+  auto writer = OpenStore(Url(), Detail::kFull, true);
+  ASSERT_TRUE(writer.ok());
+  std::vector<MessageRecord> old;
+  for (int i = 0; i < 400; ++i) {
+    MessageRecord r = Sample("4" + std::to_string(100000 + i) + "AB");
+    r.subject = std::string(300, static_cast<char>('a' + i % 26)) + std::to_string(i);
+    old.push_back(std::move(r));
+  }
+  ASSERT_TRUE((*writer)->Write(old).ok());
+  writer->reset();
+  auto purger = OpenStore(Url(), Detail::kFull, false);
+  ASSERT_TRUE(purger.ok());
+  EXPECT_EQ((*purger)->PurgePending(), "") << "nothing purged yet";
+  const int64_t day = Sample("x").first_seen / kUsPerSecond / 86400 + 1;
+  const auto size_before = fs::file_size(dir_.File("t.db"));
+  sqlite3* reader = nullptr;
+  ASSERT_EQ(sqlite3_open(dir_.File("t.db").c_str(), &reader), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(reader, "BEGIN; SELECT count(*) FROM message;", nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  auto removed = (*purger)->PurgeBefore(day);
+  ASSERT_TRUE(removed.ok()) << removed.status().message();
+  EXPECT_EQ(*removed, 400);
+  const std::string pending = (*purger)->PurgePending();
+  EXPECT_NE(pending.find("reader"), std::string::npos) << pending;
+  EXPECT_GE(fs::file_size(dir_.File("t.db")), size_before) << "the reader holds the pages";
+  ASSERT_EQ(sqlite3_exec(reader, "COMMIT;", nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(reader);
+  // Again, with nothing left to remove: the space goes back now.
+  removed = (*purger)->PurgeBefore(day);
+  ASSERT_TRUE(removed.ok()) << removed.status().message();
+  EXPECT_EQ(*removed, 0);
+  EXPECT_EQ((*purger)->PurgePending(), "");
+  EXPECT_LT(fs::file_size(dir_.File("t.db")), size_before);
+}
+
 TEST_F(SqliteStoreTest, ReadOnlyOpenOfAMissingDatabaseFails) {
   auto s = OpenStore(Url("missing.db"), Detail::kStandard, false);
   EXPECT_FALSE(s.ok());
