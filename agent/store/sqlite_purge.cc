@@ -88,11 +88,13 @@ Status SqliteStore::ReclaimSpace(bool removed_any) {
   if (Status st = db_.Exec(sql); !st.ok()) return st;
   // In WAL mode the pages leave the file only when the log is checkpointed,
   // which waits (the busy timeout) for readers of older snapshots, then
-  // gives up: its first column says so.
+  // gives up. Its row: busy, frames in the log, frames copied back. Busy with
+  // every frame copied back is a reader of the newest snapshot that kept the
+  // log from being reset: the file did shrink.
   auto checkpoint = db_.Prepare("PRAGMA wal_checkpoint(TRUNCATE)");
   if (!checkpoint.ok()) return checkpoint.status();
   if (checkpoint->Step() != SQLITE_ROW) return db_.Error("checkpoint after the purge");
-  if (checkpoint->Int(0) != 0)
+  if (checkpoint->Int(0) != 0 && checkpoint->Int(2) < checkpoint->Int(1))
     purge_pending_ =
         "a reader (the console, a search, the agent) held the store's write-ahead log: the file "
         "shrinks once it lets go, at the writer's next checkpoint or when `db purge` runs again";
