@@ -1,6 +1,7 @@
 // MysqlStore's counts: fleet-wide detection's window counts (Store::ExchangeCounts,
-// schema/mysql/0005_detect_counts.sql), the parser's line statistics and the
-// hour stamps of the web console's report cache.
+// schema/mysql/0005_detect_counts.sql), the parser's line statistics, and each
+// hour's records (schema/mysql/0009_message_hour.sql), written by each batch
+// and read as the hour stamps of the web console's report cache.
 #include <functional>
 #include <memory>
 #include <string>
@@ -89,6 +90,24 @@ StatusOr<LineStats> MysqlStore::GetLineStats() {
   });
   if (!st.ok()) return st;
   return out;
+}
+
+// Inside the batch's transaction, after its rows: one statement of numbers.
+// Throws sql::SQLException.
+void MysqlStore::WriteHourCounts(const HourCounts& hours) {
+  if (hours.empty()) return;
+  std::string sql = "INSERT INTO message_hour (hour, agent, records, changes) VALUES ";
+  bool first = true;
+  for (const auto& [key, c] : hours) {
+    if (!first) sql += ',';
+    first = false;
+    sql += '(' + std::to_string(key.first) + ',' + std::to_string(key.second) + ',' +
+           std::to_string(c.records) + ',' + std::to_string(c.changes) + ')';
+  }
+  sql +=
+      " ON DUPLICATE KEY UPDATE records = records + VALUES(records),"
+      " changes = changes + VALUES(changes)";
+  mysql::Execute(conn_.get(), sql);
 }
 
 StatusOr<std::vector<SliceStamp>> MysqlStore::SliceStamps(TimeUs since, TimeUs until,

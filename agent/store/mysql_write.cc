@@ -351,24 +351,6 @@ void MysqlStore::InsertRecords(const std::vector<MessageRecord>& records,
   flush(true);
 }
 
-// Inside the batch's transaction, after its rows: one statement of numbers.
-// Throws sql::SQLException.
-void MysqlStore::WriteHourCounts(const HourCounts& hours) {
-  if (hours.empty()) return;
-  std::string sql = "INSERT INTO message_hour (hour, agent, records, changes) VALUES ";
-  bool first = true;
-  for (const auto& [key, c] : hours) {
-    if (!first) sql += ',';
-    first = false;
-    sql += '(' + std::to_string(key.first) + ',' + std::to_string(key.second) + ',' +
-           std::to_string(c.records) + ',' + std::to_string(c.changes) + ')';
-  }
-  sql +=
-      " ON DUPLICATE KEY UPDATE records = records + VALUES(records),"
-      " changes = changes + VALUES(changes)";
-  mysql::Execute(conn_.get(), sql);
-}
-
 size_t MysqlStore::FlushRows(const std::vector<MessageRecord>& records,
                              const std::vector<std::string>& encoded,
                              const std::vector<const MessageRecord*>& pending,

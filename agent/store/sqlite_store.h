@@ -156,7 +156,7 @@ class SqliteStore : public Store {
   std::string last_text_[5];
   int64_t last_id_[5] = {};
   bool dict_failed_ = false;
-  std::string dict_purges_;  // meta 'dict_purges' as this connection last saw it
+  std::string dict_purges_;    // meta 'dict_purges' as this connection last saw it
   std::string purge_pending_;  // PurgePending()
   bool dict_loaded_ = false;
   // Every dict row was inserted through dict_cache_ (their filters know them all).

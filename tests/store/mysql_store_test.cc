@@ -183,7 +183,8 @@ TEST_F(MysqlStoreTest, EachHoursRecordsAreCountedAsTheRowsAre) {
   auto a = Open("mx1"), b = Open("mx2");
   ASSERT_TRUE(a && b);
   auto reader = Reader();
-  const std::string rows = "SELECT first_seen DIV 3600, COUNT(*) FROM message GROUP BY 1 ORDER BY 1";
+  const std::string rows =
+      "SELECT first_seen DIV 3600, COUNT(*) FROM message GROUP BY 1 ORDER BY 1";
   const std::string kept =
       "SELECT hour, SUM(records) FROM message_hour GROUP BY 1 HAVING SUM(records) <> 0 ORDER BY 1";
   auto stamps = [&] {
@@ -223,9 +224,10 @@ TEST_F(MysqlStoreTest, EachHoursRecordsAreCountedAsTheRowsAre) {
   again.outcome = Outcome::kDelivered;
   ASSERT_TRUE(b->Write({again}).ok());
   EXPECT_EQ(Output(kept), Output(rows));
-  EXPECT_EQ(Value("SELECT COUNT(*) FROM message WHERE id >> 40 = (SELECT id FROM agent WHERE name = "
-                  "'mx2')"),
-            "3");
+  EXPECT_EQ(
+      Value("SELECT COUNT(*) FROM message WHERE id >> 40 = (SELECT id FROM agent WHERE name = "
+            "'mx2')"),
+      "3");
   auto moved = stamps();
   EXPECT_EQ(moved[hour].records, 2);
   EXPECT_NE(moved[hour], rewritten[hour]);
@@ -250,8 +252,8 @@ TEST_F(MysqlStoreTest, EachHoursRecordsAreCountedAsTheRowsAre) {
 
   // A purge cut short between its DROP and the counts: the next one mends them.
   ASSERT_TRUE(a->PurgeBefore(20401).ok());
-  ASSERT_EQ(db_.Sql("UPDATE " + Database() + ".message_hour SET records = 7 WHERE hour = " +
-                    std::to_string(20400 * 24 + 1)),
+  ASSERT_EQ(db_.Sql("UPDATE " + Database() +
+                    ".message_hour SET records = 7 WHERE hour = " + std::to_string(20400 * 24 + 1)),
             0);
   ASSERT_NE(Output(kept), Output(rows));
   // The hours' stamps are read from these counts, not from the rows.
