@@ -219,8 +219,11 @@ TEST_F(MysqlStoreTest, EachHoursRecordsAreCountedAsTheRowsAre) {
   auto rewritten = stamps();
   EXPECT_EQ(rewritten[hour].records, 2);
   EXPECT_NE(rewritten[hour], before[hour]);
-  for (const auto& [start, stamp] : before)
-    if (start != hour) EXPECT_EQ(rewritten[start], stamp) << start;
+  for (const auto& [start, stamp] : before) {
+    if (start != hour) {
+      EXPECT_EQ(rewritten[start], stamp) << start;
+    }
+  }
   again.outcome = Outcome::kDelivered;
   ASSERT_TRUE(b->Write({again}).ok());
   EXPECT_EQ(Output(kept), Output(rows));
@@ -240,7 +243,9 @@ TEST_F(MysqlStoreTest, EachHoursRecordsAreCountedAsTheRowsAre) {
   auto after = stamps();
   EXPECT_EQ(after.size(), 2u);
   EXPECT_EQ(after.count(hour), 0u);
-  for (const auto& [start, stamp] : after) EXPECT_EQ(stamp, before[start]) << start;
+  for (const auto& [start, stamp] : after) {
+    EXPECT_EQ(stamp, before[start]) << start;
+  }
   // The same messages again: the same counts as before the purge, not the same stamps.
   ASSERT_TRUE(a->Write({On("A1", "mx", 20400), later(On("A2", "mx", 20400), 1)}).ok());
   ASSERT_TRUE(b->Write({On("B1", "mx2", 20400)}).ok());
