@@ -51,7 +51,7 @@ mkdir "$tmp/postfix"
 printf 'compatibility_level = 3.7\nmynetworks = 203.0.113.0/24\n' > "$tmp/postfix/main.cf"
 printf '[blocks]\nallow = ["198.51.100.128/25"]\npostfix_config_dir = "%s"\n' "$tmp/postfix" \
   > "$tmp/mt.toml"
-own=$(ip -o addr show scope global | awk '{split($4, a, "/"); print a[1]; exit}')
+own=$(ip -o addr show scope global | awk 'NR == 1 {split($4, a, "/"); print a[1]}')  # reads all: no SIGPIPE for ip
 refuse() {  # refuse KIND KEY REASON-PATTERN
   local rc=0
   "$bin" blocks add "$1" "$2" --for 1h --config "$tmp/mt.toml" --store "$st" 2> "$tmp/err" > /dev/null ||
