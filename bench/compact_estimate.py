@@ -90,7 +90,7 @@ def main():
             varint(sender or 0, cols[5])
             varint(size if size is not None else -1, cols[6])
             cols[7].append(outcome or 0)
-            cols[8].append(end_reason_byte(end))
+            cols[8].append(end or 0)
             rs = rcpts.get(r[0], [])
             varint(len(rs), cols[9])
             for (_seq, addr, orig, routcome, dsn, relay, delay, rtime) in rs:
@@ -140,10 +140,6 @@ def main():
     print("  postings (exact keys)       %6.1f" % (posting_bytes / records))
     print("  dictionary texts            %6.1f" % (dict_bytes / records))
     print("  total                       %6.1f" % (total / records))
-
-
-def end_reason_byte(end):
-    return end if isinstance(end, int) else 0
 
 
 if __name__ == "__main__":

@@ -154,8 +154,9 @@ CheckpointUpdate DecodeCheckpointUpdate(std::string_view blob);
 struct SliceStamp {
   TimeUs start = 0;  // the slice's start
   int64_t records = 0;
-  int64_t max_id = 0;      // the largest row id
-  int64_t id_sum = 0;      // a digest of the sum of the row ids
+  int64_t max_id = 0;      // the largest row id (0 where the store keeps counts)
+  int64_t id_sum = 0;      // a digest of the sum of the row ids, or MySQL's count
+                           // of the hour's changes (message_hour)
   int64_t generation = 0;  // SQLite: purges so far (after one, ids may be used again)
   bool operator==(const SliceStamp&) const = default;
 };
@@ -194,7 +195,8 @@ class Store {
   // records it holds and a digest of their row ids. A write, rewrite or purge
   // of any record of a slice changes its stamp, because row ids are not used
   // twice (a rewritten record gets a new, larger id; SQLite may give an id
-  // again after a purge, so its stamps carry the purges): the web console
+  // again after a purge, so its stamps carry the purges; MySQL's hours come
+  // from the writers' counts of each hour's changes instead): the web console
   // keeps a slice's report while its stamp stands (docs/web.md, "Reports").
   // Slices without records are left out. NotFound when the store cannot say.
   static constexpr TimeUs kSliceHour = 3600 * kUsPerSecond, kSliceMinute = 60 * kUsPerSecond;
