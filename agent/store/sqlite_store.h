@@ -74,6 +74,12 @@ class SqliteStore : public Store {
   // made 19.4 GB of it (docs/benchmarks.md). Tests make it small.
   static constexpr int64_t kBulkWalPages = 16384;
   void set_bulk_wal_pages(int64_t pages) { bulk_wal_pages_ = pages; }
+  // The page cache while indexes are built (RestoreDeferredIndexes): it is
+  // also the size of the sorter's runs, and 4 MiB is SQLite's least run with
+  // 16 KiB pages.
+  static constexpr int64_t kIndexBuildCacheKib = 4096;
+  // The connection's page cache now, in KiB (PRAGMA cache_size).
+  StatusOr<int64_t> PageCacheKib();
   Status SkipHeldRecords() override;
   HeldCounts held_counts() const override { return held_; }
   StatusOr<int64_t> PurgeBefore(int64_t day) override;
@@ -110,6 +116,8 @@ class SqliteStore : public Store {
   // Re-creates indexes that a bulk load dropped (also after a crash mid-load).
   // `table` empty: all of them.
   Status RestoreDeferredIndexes(std::string_view table = {});
+  // Each (meta key, CREATE statement), then its key out of meta.
+  Status BuildIndexes(const std::vector<std::pair<std::string, std::string>>& indexes);
   Status Prepare();
   Status WriteOne(const MessageRecord& r);
   // Inside the batch's transaction. `updated`: the log time, in seconds.
@@ -164,6 +172,7 @@ class SqliteStore : public Store {
   bool dict_index_deferred_ = false;  // a bulk load dropped dict's index
   size_t dict_cache_limit_ = 0;       // between BeginBulkLoad and EndBulkLoad
   int64_t bulk_wal_pages_ = kBulkWalPages;
+  int64_t cache_kib_ = 0;  // the configured page cache ([store] cache_mb)
   // SkipHeldRecords(): records first seen up to held_horizon_ (seconds) may be
   // held, in rows up to held_max_id_ (later rows are this replay's own).
   bool skip_held_ = false;
