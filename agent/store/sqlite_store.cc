@@ -197,12 +197,17 @@ Status SqliteStore::BeginBulkLoad() {
   // a subject (docs/benchmarks.md). Only the messages with a subject, as the
   // triggers do: FTS5's 'rebuild' also gave each message without one (every
   // message at minimal detail) a row of subject_fts_docsize, 10 bytes each.
+  // FTS5 writes a segment each time its hash of pending terms reaches
+  // 'hashsize' (1 MiB by default); the build may hold 16 MiB (516k subjects
+  // in 0.84 s instead of 1.36 s, docs/benchmarks.md), then 1 MiB again.
   sql +=
       "INSERT OR REPLACE INTO meta (key, value)"
       " SELECT 'deferred_index:subject_fts', group_concat(sql, ';' || char(10)) || ';' || char(10)"
+      " || 'INSERT INTO subject_fts (subject_fts, rank) VALUES (''hashsize'', 16777216);'"
       " || 'INSERT INTO subject_fts (subject_fts) VALUES (''delete-all'');'"
       " || 'INSERT INTO subject_fts (rowid, subject)"
-      " SELECT id, subject FROM message WHERE subject IS NOT NULL'"
+      " SELECT id, subject FROM message WHERE subject IS NOT NULL;'"
+      " || 'INSERT INTO subject_fts (subject_fts, rank) VALUES (''hashsize'', 1048576)'"
       " FROM sqlite_master WHERE type = 'trigger'"
       " AND name IN ('subject_fts_insert', 'subject_fts_delete', 'subject_fts_update')"
       " HAVING count(*) > 0;"

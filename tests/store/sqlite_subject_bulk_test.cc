@@ -54,6 +54,10 @@ TEST_F(SqliteSubjectBulk, OnlyMessagesWithASubjectAreIndexed) {
       1);
   EXPECT_EQ(Found(s->get(), "quarterly"), 100);
   EXPECT_EQ(Found(s->get(), "numbers 270"), 1);
+  // Built with a larger pending-changes hash (fewer, larger segments), which
+  // is FTS5's default again afterwards: a live store's transactions hold
+  // little, and a purge's must not hold 16 MiB.
+  EXPECT_EQ(IntOf(path_, "SELECT v FROM subject_fts_config WHERE k = 'hashsize'"), 1 << 20);
   // After the load the triggers index a new subject, and skip a missing one.
   MessageRecord later = Sample("C2000");
   later.subject = "Quarterly plan";
