@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <mutex>
 
 namespace mailtrail {
 
@@ -27,31 +28,17 @@ std::string FileUri(const std::string& path) {
   return uri;
 }
 
-constexpr int kStatementJournalInMemory = 4 << 20;
-
-// Both must precede SQLite's initialization (refused harmlessly after it), so
-// they are set before main: a program or a test that opens a database through
-// sqlite3_open first would otherwise initialize SQLite without them.
-// - Without memory statistics SQLite's allocator takes no global mutex per
-//   call (the connections are NOMUTEX already).
-// - A statement on a table with a trigger (message's subject index, rcpt's
-//   first_seen) keeps a statement journal: a copy of every page it changes.
-//   Past 64 KiB, SQLite's default, that journal is a temporary file, and an
-//   insert changes a dozen 16 KiB pages (the row, each index, the subject
-//   index): a replay of 1M lines into a store that was not empty wrote 17 GB
-//   into it, in 2.1M pwrite calls, and took 6.9 s instead of 5.5 s
-//   (docs/benchmarks.md). 4 MiB keeps a record's in memory; a larger
-//   statement (a purge's DELETE) still goes to a file past that.
-void ConfigureLibrary() {
-  sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
-  sqlite3_config(SQLITE_CONFIG_STMTJRNL_SPILL, kStatementJournalInMemory);
-}
-
-[[maybe_unused]] const bool kConfiguredAtStart = (ConfigureLibrary(), true);
-
 }  // namespace
 
 Status SqliteDb::Open(const std::string& path, bool create, bool read_only, bool immutable) {
+  // Without memory statistics SQLite's allocator takes no global mutex per call
+  // (the connections are NOMUTEX already). Must precede SQLite's initialization;
+  // refused harmlessly if something in the process initialized it first.
+  // (SQLITE_CONFIG_STMTJRNL_SPILL stays at its 64 KiB: SQLite's unix files
+  // take writes under 128 KiB, and a statement journal that outgrows its bound
+  // is first written in one block of that size; docs/benchmarks.md.)
+  static std::once_flag no_memstatus;
+  std::call_once(no_memstatus, [] { sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); });
   path_ = path;
   immutable = immutable && read_only;
   const int flags = (read_only ? SQLITE_OPEN_READONLY
