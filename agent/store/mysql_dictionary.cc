@@ -26,16 +26,18 @@ void MysqlDictionary::Clear() {
   for (auto& c : cache_) c.Clear();
 }
 
-void MysqlDictionary::Need(Kind kind, std::string_view text) {
-  Map& m = batch(kind);
-  if (!m.emplace(text, 0).second) return;
-  m[text] = cache_[kind].Find(text);
-  if (kind == kAddress) {
+const int64_t* MysqlDictionary::Need(Kind kind, std::string_view text) {
+  auto [it, fresh] = batch(kind).try_emplace(text, 0);
+  if (!fresh) return &it->second;
+  it->second = cache_[kind].Find(text);
+  if (kind == kAddress && it->second == 0) {
     std::string domain = DomainOf(text);
-    if (domain.empty() || batch_[kDomain].count(domain)) return;
-    domains_.push_back(std::move(domain));
-    Need(kDomain, domains_.back());
+    if (!domain.empty() && !batch_[kDomain].count(domain)) {
+      domains_.push_back(std::move(domain));
+      Need(kDomain, domains_.back());
+    }
   }
+  return &it->second;
 }
 
 int64_t MysqlDictionary::Id(Kind kind, std::string_view text) const {

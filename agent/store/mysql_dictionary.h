@@ -40,8 +40,10 @@ class MysqlDictionary {
   // Starts a batch: forgets the previous batch's texts (the cache keeps them).
   void BeginBatch();
   // Notes a text the batch will reference (it must stay alive and unchanged
-  // until the batch is written). An address notes its domain too.
-  void Need(Kind kind, std::string_view text);
+  // until the batch is written). An address not cached notes its domain too
+  // (its row names it). Returns where the text's id is after Resolve(), good
+  // until the next BeginBatch(): a row bound from it needs no second look-up.
+  const int64_t* Need(Kind kind, std::string_view text);
   // Finds or inserts every noted text that is not cached. Throws
   // sql::SQLException (also when kProbes ids in a row are taken).
   void Resolve(sql::Connection* c);

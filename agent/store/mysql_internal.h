@@ -13,6 +13,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "base/status.h"
 
@@ -59,5 +60,24 @@ bool StoppedAtRowsExamined(sql::Connection* c);
 int64_t RowsRead(sql::Connection* c);
 
 }  // namespace mailtrail::mysql
+
+namespace mailtrail {
+
+// Where a batch's rows find their dictionary ids, in the order their
+// columns name texts (NoteTexts), so that binding a row reads them in turn
+// instead of looking each text up again (the look-ups were about half of
+// the writer's own time, docs/benchmarks.md).
+struct MysqlDictSlots {
+  struct Slot {
+    const char* text;  // the bytes noted: a row naming other bytes looks its text up
+    const int64_t* id;
+  };
+  std::vector<Slot> slots;
+  std::vector<size_t> message;     // by record: its message row's first slot
+  std::vector<size_t> first_rcpt;  // by record: its first recipient in `rcpt`
+  std::vector<size_t> rcpt;        // by recipient: its row's first slot
+};
+
+}  // namespace mailtrail
 
 #endif  // MAILTRAIL_AGENT_STORE_MYSQL_INTERNAL_H_

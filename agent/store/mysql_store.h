@@ -35,6 +35,7 @@ class PreparedStatement;
 namespace mailtrail {
 
 class MysqlDictionary;
+struct MysqlDictSlots;  // mysql_internal.h
 class MysqlPartitions;
 
 class MysqlStore : public Store {
@@ -103,7 +104,7 @@ class MysqlStore : public Store {
                        const CheckpointUpdate* checkpoint);
   // Inside the batch's transaction; throws sql::SQLException.
   void WriteCheckpointParts(const CheckpointUpdate& u);
-  void NoteTexts(const std::vector<MessageRecord>& records);
+  void NoteTexts(const std::vector<MessageRecord>& records, MysqlDictSlots* slots);
   // What a batch changed in message_hour (schema/mysql/0009_message_hour.sql),
   // by (hour, agent): messages added less those removed, and rows changed.
   struct HourCount {
@@ -114,13 +115,14 @@ class MysqlStore : public Store {
   // `encoded`: full detail, EncodeScans and EncodeEvents of each record in
   // turn. Adds what it writes and deletes to `hours`.
   void InsertRecords(const std::vector<MessageRecord>& records,
-                     const std::vector<std::string>& encoded, HourCounts* hours);
+                     const std::vector<std::string>& encoded, const MysqlDictSlots& slots,
+                     HourCounts* hours);
   void WriteHourCounts(const HourCounts& hours);
   // Writes the message rows of `pending` (ids `ids`) and their recipients, in
   // multi-row INSERTs; `all`: also a last statement of fewer rows. Returns how
   // many records it wrote.
   size_t FlushRows(const std::vector<MessageRecord>& records,
-                   const std::vector<std::string>& encoded,
+                   const std::vector<std::string>& encoded, const MysqlDictSlots& slots,
                    const std::vector<const MessageRecord*>& pending,
                    const std::vector<uint64_t>& ids, bool all);
   // Runs `op`; on a lost connection reconnects and runs it again (reads only).

@@ -58,16 +58,23 @@ std::string InsertSql(bool message, size_t rows) {
 // record_columns.h). `encoded`: the record's scans and events already encoded.
 class RowBinder {
  public:
+  using Slots = std::vector<MysqlDictSlots::Slot>;
+  // `next`: the row's first dictionary slot (NoteTexts); its columns take them
+  // in turn.
   RowBinder(sql::PreparedStatement* s, int first, const MysqlDictionary* dict,
-            const std::string* encoded)
-      : s_(s), i_(first), dict_(dict), encoded_(encoded) {}
+            const Slots& slots, size_t next, const std::string* encoded)
+      : s_(s), i_(first), dict_(dict), slots_(slots), next_(next), encoded_(encoded) {}
   void Null() { s_->setNull(i_++, sql::DataType::VARCHAR); }
   void Int(int64_t v) { s_->setInt64(i_++, v); }
   void Double(double v) { s_->setDouble(i_++, v); }
   void Text(std::string_view v) { s_->setString(i_++, sql::SQLString(v.data(), v.size())); }
   void OwnedText(const std::string& v) { v.empty() ? Null() : Text(v); }
   void Blob(const std::string& v) { Text(v); }
-  void Dict(Stored kind, std::string_view text) { Int(dict_->Id(DictKind(kind), text)); }
+  void Dict(Stored kind, std::string_view text) {
+    const size_t k = next_++;
+    Int(k < slots_.size() && slots_[k].text == text.data() ? *slots_[k].id
+                                                            : dict_->Id(DictKind(kind), text));
+  }
   void Encoded(const std::vector<ScanResult>& v) {
     encoded_ ? OwnedText(encoded_[0]) : OwnedText(EncodeScans(v));
   }
@@ -79,20 +86,26 @@ class RowBinder {
   sql::PreparedStatement* s_;
   int i_;
   const MysqlDictionary* dict_;
+  const Slots& slots_;
+  size_t next_;
   const std::string* encoded_;
 };
 
-// Notes the dictionary texts of a row (a Sink that skips the other columns).
+// Notes the dictionary texts of a row (a Sink that skips the other columns),
+// and where their ids will be.
 struct NeedSink {
   static constexpr bool kDictionaryOnly = true;
   MysqlDictionary* dict;
+  std::vector<MysqlDictSlots::Slot>* slots;
   void Null() {}
   void Int(int64_t) {}
   void Double(double) {}
   void Text(std::string_view) {}
   void OwnedText(const std::string&) {}
   void Blob(const std::string&) {}
-  void Dict(Stored kind, std::string_view text) { dict->Need(DictKind(kind), text); }
+  void Dict(Stored kind, std::string_view text) {
+    slots->push_back({text.data(), dict->Need(DictKind(kind), text)});
+  }
   template <typename T>
   void Encoded(const std::vector<T>&) {}
 };
@@ -213,11 +226,12 @@ Status MysqlStore::TryWriteBatch(const std::vector<MessageRecord>& records,
             }
             return out;
           });
-        NoteTexts(records);
+        MysqlDictSlots slots;
+        NoteTexts(records, &slots);
         dict_->Resolve(conn_.get());
         HourCounts hours;
         InsertRecords(records, encoded.valid() ? encoded.get() : std::vector<std::string>(),
-                      &hours);
+                      slots, &hours);
         WriteHourCounts(hours);
         if (checkpoint) WriteCheckpointParts(*checkpoint);
         // Part 0 of a replaced checkpoint lives in the agent row.
@@ -268,12 +282,19 @@ Status MysqlStore::TryWriteBatch(const std::vector<MessageRecord>& records,
 }
 
 // Notes every dictionary text the batch's rows will name.
-void MysqlStore::NoteTexts(const std::vector<MessageRecord>& records) {
+void MysqlStore::NoteTexts(const std::vector<MessageRecord>& records, MysqlDictSlots* slots) {
   dict_->BeginBatch();
-  NeedSink need{dict_.get()};
+  NeedSink need{dict_.get(), &slots->slots};
+  slots->message.reserve(records.size());
+  slots->first_rcpt.reserve(records.size());
   for (const auto& r : records) {
+    slots->message.push_back(slots->slots.size());
     WriteMessageColumns(r, options_.detail, need);
-    for (const auto& rc : r.recipients) WriteRecipientColumns(rc, options_.detail, need);
+    slots->first_rcpt.push_back(slots->rcpt.size());
+    for (const auto& rc : r.recipients) {
+      slots->rcpt.push_back(slots->slots.size());
+      WriteRecipientColumns(rc, options_.detail, need);
+    }
   }
 }
 
@@ -286,13 +307,14 @@ sql::PreparedStatement* MysqlStore::RowsStatement(bool message, size_t rows) {
 
 // Inside the batch's transaction. Throws sql::SQLException.
 void MysqlStore::InsertRecords(const std::vector<MessageRecord>& records,
-                               const std::vector<std::string>& encoded, HourCounts* hours) {
+                               const std::vector<std::string>& encoded, const MysqlDictSlots& slots,
+                               HourCounts* hours) {
   // Rows wait here until a statement is full, an update needs the rows before
   // it written, or the end.
   std::vector<const MessageRecord*> pending;
   std::vector<uint64_t> pending_ids;
   auto flush = [&](bool all) {
-    const size_t done = FlushRows(records, encoded, pending, pending_ids, all);
+    const size_t done = FlushRows(records, encoded, slots, pending, pending_ids, all);
     pending.erase(pending.begin(), pending.begin() + static_cast<ptrdiff_t>(done));
     pending_ids.erase(pending_ids.begin(), pending_ids.begin() + static_cast<ptrdiff_t>(done));
   };
@@ -352,7 +374,7 @@ void MysqlStore::InsertRecords(const std::vector<MessageRecord>& records,
 }
 
 size_t MysqlStore::FlushRows(const std::vector<MessageRecord>& records,
-                             const std::vector<std::string>& encoded,
+                             const std::vector<std::string>& encoded, const MysqlDictSlots& slots,
                              const std::vector<const MessageRecord*>& pending,
                              const std::vector<uint64_t>& ids, bool all) {
   const Detail detail = options_.detail;
@@ -364,10 +386,11 @@ size_t MysqlStore::FlushRows(const std::vector<MessageRecord>& records,
     sql::PreparedStatement* s = RowsStatement(true, rows);
     for (size_t k = 0; k < rows; ++k) {
       const MessageRecord& r = *pending[done + k];
+      const size_t index = static_cast<size_t>(&r - records.data());
       // Full detail: the scans and events encoded on the helper thread.
-      const std::string* pre =
-          encoded.empty() ? nullptr : &encoded[static_cast<size_t>(&r - records.data()) * 2];
-      RowBinder b(s, static_cast<int>(k * message_columns) + 1, dict_.get(), pre);
+      const std::string* pre = encoded.empty() ? nullptr : &encoded[index * 2];
+      RowBinder b(s, static_cast<int>(k * message_columns) + 1, dict_.get(), slots.slots,
+                  slots.message[index], pre);
       b.Int(static_cast<int64_t>(ids[done + k]));
       WriteMessageColumns(r, detail, b);
     }
@@ -385,7 +408,9 @@ size_t MysqlStore::FlushRows(const std::vector<MessageRecord>& records,
       for (size_t k = 0; k < rrows; ++k) {
         const auto [ri, j] = rcpts[rdone + k];
         const MessageRecord& r = *pending[ri];
-        RowBinder b(rs, static_cast<int>(k * rcpt_columns) + 1, dict_.get(), nullptr);
+        const size_t index = static_cast<size_t>(&r - records.data());
+        RowBinder b(rs, static_cast<int>(k * rcpt_columns) + 1, dict_.get(), slots.slots,
+                    slots.rcpt[slots.first_rcpt[index] + j], nullptr);
         b.Int(static_cast<int64_t>(ids[ri]));
         b.Int(r.first_seen / kUsPerSecond);
         b.Int(static_cast<int64_t>(j));
