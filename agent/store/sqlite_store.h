@@ -78,8 +78,8 @@ class SqliteStore : public Store {
   // also the size of the sorter's runs, and 4 MiB is SQLite's least run with
   // 16 KiB pages.
   static constexpr int64_t kIndexBuildCacheKib = 4096;
-  // The connection's page cache now, in KiB (PRAGMA cache_size).
-  StatusOr<int64_t> PageCacheKib();
+  // A setting of this connection now (`name`: cache_size, temp_store, ...).
+  StatusOr<int64_t> IntPragma(const std::string& name);
   Status SkipHeldRecords() override;
   HeldCounts held_counts() const override { return held_; }
   StatusOr<int64_t> PurgeBefore(int64_t day) override;
