@@ -268,9 +268,17 @@ Status SqliteStore::RestoreDeferredIndexes(std::string_view table) {
   // (PRAGMA threads) and merges them. The indexes of a 5M-line replay built in
   // 2.0 s instead of 3.9-4.2 s so (docs/benchmarks.md). The cache is the
   // configured one again afterwards, whatever the builds' outcome.
+  // Inside a batch's transaction (a dictionary overflow) the temporary store
+  // is in memory (WriteBatch), and then the sorter keeps every key in memory
+  // whatever the cache: its runs go to files here. Refused only while a
+  // temporary table is open; the build is the same, in memory.
   const int64_t sort_kib = std::min<int64_t>(cache_kib_, kIndexBuildCacheKib);
   if (Status st = db_.Exec("PRAGMA cache_size=-" + std::to_string(sort_kib)); !st.ok()) return st;
+  auto temp_store = IntPragma("temp_store");
+  const bool temp_in_memory = temp_store.ok() && *temp_store == 2;
+  if (temp_in_memory) static_cast<void>(db_.Exec("PRAGMA temp_store = DEFAULT"));
   Status st = BuildIndexes(indexes);
+  if (temp_in_memory) static_cast<void>(db_.Exec("PRAGMA temp_store = MEMORY"));
   Status restored = db_.Exec("PRAGMA cache_size=-" + std::to_string(cache_kib_));
   return st.ok() ? restored : st;
 }
