@@ -61,8 +61,8 @@ class RowBinder {
   using Slots = std::vector<MysqlDictSlots::Slot>;
   // `next`: the row's first dictionary slot (NoteTexts); its columns take them
   // in turn.
-  RowBinder(sql::PreparedStatement* s, int first, const MysqlDictionary* dict,
-            const Slots& slots, size_t next, const std::string* encoded)
+  RowBinder(sql::PreparedStatement* s, int first, const MysqlDictionary* dict, const Slots& slots,
+            size_t next, const std::string* encoded)
       : s_(s), i_(first), dict_(dict), slots_(slots), next_(next), encoded_(encoded) {}
   void Null() { s_->setNull(i_++, sql::DataType::VARCHAR); }
   void Int(int64_t v) { s_->setInt64(i_++, v); }
@@ -73,7 +73,7 @@ class RowBinder {
   void Dict(Stored kind, std::string_view text) {
     const size_t k = next_++;
     Int(k < slots_.size() && slots_[k].text == text.data() ? *slots_[k].id
-                                                            : dict_->Id(DictKind(kind), text));
+                                                           : dict_->Id(DictKind(kind), text));
   }
   void Encoded(const std::vector<ScanResult>& v) {
     encoded_ ? OwnedText(encoded_[0]) : OwnedText(EncodeScans(v));
@@ -230,8 +230,8 @@ Status MysqlStore::TryWriteBatch(const std::vector<MessageRecord>& records,
         NoteTexts(records, &slots);
         dict_->Resolve(conn_.get());
         HourCounts hours;
-        InsertRecords(records, encoded.valid() ? encoded.get() : std::vector<std::string>(),
-                      slots, &hours);
+        InsertRecords(records, encoded.valid() ? encoded.get() : std::vector<std::string>(), slots,
+                      &hours);
         WriteHourCounts(hours);
         if (checkpoint) WriteCheckpointParts(*checkpoint);
         // Part 0 of a replaced checkpoint lives in the agent row.

@@ -654,8 +654,8 @@ TEST_F(SqliteStoreTest, TheIndexBuildGivesTheConfiguredPageCacheBack) {
     ASSERT_TRUE((*s)->Write({Sample("44C4B10A321")}).ok());
     EXPECT_EQ(CountIndexes(dir_.File("cut.db")), 0);
   }  // cut short: no EndBulkLoad
-  auto s = SqliteStore::Open(dir_.File("cut.db"), Detail::kStandard, true,
-                             kDefaultDictionaryCache, kMb);
+  auto s =
+      SqliteStore::Open(dir_.File("cut.db"), Detail::kStandard, true, kDefaultDictionaryCache, kMb);
   ASSERT_TRUE(s.ok());
   EXPECT_EQ(CountIndexes(dir_.File("cut.db")), indexes) << "repaired at the open";
   EXPECT_EQ(cache_kib(s->get()), kMb * 1024) << "after the repair";
