@@ -75,13 +75,9 @@ Status SqliteStore::DeleteUnreferencedDictionary() {
 // also switches it to incremental, so that later purges are cheap.
 Status SqliteStore::ReclaimSpace(bool removed_any) {
   purge_pending_.clear();
-  int64_t mode = 0;
-  {
-    auto av = db_.Prepare("PRAGMA auto_vacuum");
-    if (!av.ok()) return av.status();
-    if (av->Step() != SQLITE_ROW) return db_.Error("read auto_vacuum");
-    mode = av->Int(0);
-  }
+  auto auto_vacuum = IntPragma("auto_vacuum");
+  if (!auto_vacuum.ok()) return auto_vacuum.status();
+  const int64_t mode = *auto_vacuum;
   if (mode != 2 && !removed_any) return Status::Ok();
   const std::string sql =
       mode == 2 ? "PRAGMA incremental_vacuum;" : "PRAGMA auto_vacuum=INCREMENTAL; VACUUM;";

@@ -159,7 +159,7 @@ StatusOr<SqliteStore::Where> SqliteStore::BuildWhere(const SearchQuery& q, const
 }
 
 StatusOr<bool> SqliteStore::CommonRecipientDomain(const std::string& domain) {
-  auto version = DataVersion();
+  auto version = IntPragma("data_version");
   if (!version.ok()) return version.status();
   if (domain_seen_.data_version == *version && domain_seen_.domain == domain)
     return domain_seen_.common;

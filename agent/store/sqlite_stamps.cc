@@ -8,13 +8,6 @@
 
 namespace mailtrail {
 
-StatusOr<int64_t> SqliteStore::DataVersion() {
-  auto version = db_.Prepare("PRAGMA data_version");
-  if (!version.ok()) return version.status();
-  if (version->Step() != SQLITE_ROW) return db_.Error("data_version");
-  return version->Int(0);
-}
-
 StatusOr<std::vector<SliceStamp>> SqliteStore::SliceStamps(TimeUs since, TimeUs until,
                                                            TimeUs width) {
   // Per slice that has records (the next one found by an index seek, so a
@@ -23,7 +16,7 @@ StatusOr<std::vector<SliceStamp>> SqliteStore::SliceStamps(TimeUs since, TimeUs 
   // over the window would sort it.
   if (width != kSliceHour && width != kSliceMinute)
     return Status::InvalidArgument("slice stamps: a width of an hour or a minute");
-  auto version = DataVersion();
+  auto version = IntPragma("data_version");
   if (!version.ok()) return version.status();
   const int64_t data_version = *version;
   std::erase_if(stamps_seen_, [&](const StampsSeen& s) { return s.data_version != data_version; });

@@ -137,7 +137,6 @@ class SqliteStore : public Store {
   // (r.first_seen, r.message) when rcpt drives the search.
   StatusOr<Where> BuildWhere(const SearchQuery& q, const char* time = "m.first_seen",
                              const char* id = "m.id");
-  StatusOr<int64_t> DataVersion();
   // This connection's own writes do not change PRAGMA data_version: what was
   // kept by it is forgotten at each write.
   void ForgetWhatWasSeen() {

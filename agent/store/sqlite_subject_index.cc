@@ -20,7 +20,7 @@ namespace mailtrail {
 StatusOr<SqliteStore::MessageIds> SqliteStore::RareSubjectIds(const std::string& needle) {
   const std::string terms = TrigramTerms(needle);
   if (terms.empty()) return MessageIds();
-  auto version = DataVersion();
+  auto version = IntPragma("data_version");
   if (!version.ok()) return version.status();
   if (subject_seen_.data_version == *version && subject_seen_.needle == needle)
     return subject_seen_.ids;
