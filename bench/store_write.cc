@@ -85,7 +85,7 @@ int main(int argc, char** argv) {
   for (const auto& r : sink.records) recipients += r.recipients.size();
   const auto start = std::chrono::steady_clock::now();
   const double cpu_start = CpuSeconds();
-  if (bulk && !(*store)->BeginBulkLoad().ok()) return 1;
+  if (bulk && !(*store)->BeginBulkLoad(mailtrail::Store::kInputUnknown).ok()) return 1;
   for (size_t i = 0; i < sink.records.size(); i += batch_size) {
     std::vector<mailtrail::MessageRecord> batch(
         std::make_move_iterator(sink.records.begin() + static_cast<long>(i)),

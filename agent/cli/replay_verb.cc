@@ -1,8 +1,10 @@
 // `mailtrail replay [--store URL] [--detail LEVEL] [--year Y] [--tz ZONE] FILE...`
 // `mailtrail replay [...] --journal-file FILE|DIR... | --journal [--since T] [--until T]`
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <ctime>
 
@@ -109,6 +111,33 @@ std::string Human(double v) {
   return buf;
 }
 
+// How many bytes of log the files hold: the store's hint of how large the
+// load is. A gzip file counts as what its trailer says it holds unpacked
+// (modulo 4 GiB, so never less than its own size). Store::kInputUnknown if a
+// file is unreadable (Replay says why).
+int64_t InputBytes(const std::vector<std::string>& files) {
+  int64_t total = 0;
+  for (const auto& f : files) {
+    const int fd = ::open(f.c_str(), O_RDONLY | O_CLOEXEC);
+    struct stat st;
+    if (fd < 0 || ::fstat(fd, &st) != 0) {
+      if (fd >= 0) ::close(fd);
+      return Store::kInputUnknown;
+    }
+    int64_t size = st.st_size;
+    unsigned char magic[2], isize[4];
+    if (size >= 18 && ::pread(fd, magic, 2, 0) == 2 && magic[0] == 0x1f && magic[1] == 0x8b &&
+        ::pread(fd, isize, 4, size - 4) == 4) {
+      const int64_t plain =
+          isize[0] | isize[1] << 8 | isize[2] << 16 | static_cast<int64_t>(isize[3]) << 24;
+      size = std::max(size, plain);
+    }
+    ::close(fd);
+    total += size;
+  }
+  return total;
+}
+
 }  // namespace
 
 int ReplayMain(const std::vector<std::string>& argv, const Clock& clock) {
@@ -162,7 +191,10 @@ int ReplayMain(const std::vector<std::string>& argv, const Clock& clock) {
   // Lines the store already holds (the same file again, overlapping rotated
   // files) add nothing: replays are idempotent.
   if (Status hs = (*store)->SkipHeldRecords(); !hs.ok()) return FailWith(hs);
-  if (Status bs = (*store)->BeginBulkLoad(); !bs.ok()) return FailWith(bs);
+  if (Status bs =
+          (*store)->BeginBulkLoad(journal ? Store::kInputUnknown : InputBytes(args->positionals));
+      !bs.ok())
+    return FailWith(bs);
   LineCounter counter;
   AsyncWriter writer(store->get());
   Status st = Status::Ok();

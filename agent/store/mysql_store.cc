@@ -49,6 +49,13 @@ Status MysqlStore::EnsureConnected() {
   Status st = Connect();
   if (st.ok() && !schema_checked_) st = CheckSchema();
   if (st.ok()) schema_checked_ = true;
+  // A bulk load cut short left indexes out (mysql_bulk.cc): the first writer
+  // to open the store after it puts them back. Once, at the first connection:
+  // not when this store's own load reconnects.
+  if (st.ok() && !indexes_checked_ && !options_.agent_name.empty()) {
+    st = RepairDeferredIndexes();
+    indexes_checked_ = st.ok();
+  }
   // Reads batch_ and next_message_ from the agent row again: if the COMMIT of
   // a lost connection landed, the row says so.
   if (st.ok() && !options_.agent_name.empty()) st = RegisterAgent();
@@ -63,36 +70,44 @@ Status MysqlStore::Connect() {
   insert_message_.clear();
   insert_rcpt_.clear();
   partitions_->Forget();
-  const std::string where =
-      target_.socket.empty() ? target_.host + ":" + std::to_string(target_.port) : target_.socket;
   try {
-    sql::ConnectOptionsMap o;
-    if (target_.socket.empty()) {
-      const bool v6 = target_.host.find(':') != std::string::npos;
-      o["hostName"] = sql::SQLString("tcp://" + (v6 ? "[" + target_.host + "]" : target_.host) +
-                                     ":" + std::to_string(target_.port));
-    } else {
-      o["hostName"] = sql::SQLString("unix://" + target_.socket);
-    }
-    o["userName"] = sql::SQLString(target_.user);
-    o["password"] = sql::SQLString(password_);
-    o["OPT_CONNECT_TIMEOUT"] = options_.connect_timeout_seconds;
-    o["OPT_READ_TIMEOUT"] = options_.timeout_seconds;
-    o["OPT_WRITE_TIMEOUT"] = options_.timeout_seconds;
-    o["OPT_CHARSET_NAME"] = sql::SQLString("utf8mb4");
-    // Never OPT_RECONNECT: a silent reconnect loses the open transaction and
-    // comes back in autocommit mode (docs/dependencies.md).
-    conn_.reset(Driver()->connect(o));
-    conn_->setSchema(target_.database);
-    mysql::Execute(conn_.get(), "SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED");
-    mysql::Execute(conn_.get(),
-                   "SET SESSION sql_mode = 'STRICT_ALL_TABLES,NO_ENGINE_SUBSTITUTION',"
-                   " SESSION time_zone = '+00:00'");
+    conn_ = NewSession(options_.timeout_seconds);
   } catch (const sql::SQLException& e) {
     conn_.reset();
-    return mysql::FromException(e, "connect to " + where + " as " + target_.user);
+    return mysql::FromException(e, "connect to " + Where() + " as " + target_.user);
   }
   return Status::Ok();
+}
+
+std::string MysqlStore::Where() const {
+  return target_.socket.empty() ? target_.host + ":" + std::to_string(target_.port)
+                                : target_.socket;
+}
+
+std::unique_ptr<sql::Connection> MysqlStore::NewSession(int read_timeout_seconds) const {
+  sql::ConnectOptionsMap o;
+  if (target_.socket.empty()) {
+    const bool v6 = target_.host.find(':') != std::string::npos;
+    o["hostName"] = sql::SQLString("tcp://" + (v6 ? "[" + target_.host + "]" : target_.host) + ":" +
+                                   std::to_string(target_.port));
+  } else {
+    o["hostName"] = sql::SQLString("unix://" + target_.socket);
+  }
+  o["userName"] = sql::SQLString(target_.user);
+  o["password"] = sql::SQLString(password_);
+  o["OPT_CONNECT_TIMEOUT"] = options_.connect_timeout_seconds;
+  o["OPT_READ_TIMEOUT"] = read_timeout_seconds;
+  o["OPT_WRITE_TIMEOUT"] = options_.timeout_seconds;
+  o["OPT_CHARSET_NAME"] = sql::SQLString("utf8mb4");
+  // Never OPT_RECONNECT: a silent reconnect loses the open transaction and
+  // comes back in autocommit mode (docs/dependencies.md).
+  std::unique_ptr<sql::Connection> c(Driver()->connect(o));
+  c->setSchema(target_.database);
+  mysql::Execute(c.get(), "SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED");
+  mysql::Execute(c.get(),
+                 "SET SESSION sql_mode = 'STRICT_ALL_TABLES,NO_ENGINE_SUBSTITUTION',"
+                 " SESSION time_zone = '+00:00'");
+  return c;
 }
 
 StatusOr<int> MysqlStore::SchemaVersion() {

@@ -88,6 +88,10 @@ class MysqlStore : public Store {
                                                     TimeUs since) override;
   Status SkipHeldRecords() override;
   HeldCounts held_counts() const override { return held_; }
+  // mysql_bulk.cc: into an empty store, message and rcpt are written without
+  // their secondary indexes, which are added at the end.
+  Status BeginBulkLoad(int64_t input_bytes) override;
+  Status EndBulkLoad() override;
 
   // The schema version of the database (0: none yet).
   StatusOr<int> SchemaVersion();
@@ -97,6 +101,12 @@ class MysqlStore : public Store {
   // Connects if not connected: schema check (once), agent row and lock.
   Status EnsureConnected();
   Status Connect();
+  // A new session with the store's settings; throws sql::SQLException.
+  std::unique_ptr<sql::Connection> NewSession(int read_timeout_seconds) const;
+  std::string Where() const;  // the server, for messages
+  // Puts back the indexes a bulk load cut short left out, unless a load
+  // holds its lock (mysql_bulk.cc).
+  Status RepairDeferredIndexes();
   Status Migrate();
   Status CheckSchema();
   Status RegisterAgent();
@@ -157,6 +167,9 @@ class MysqlStore : public Store {
   std::unique_ptr<sql::Connection> conn_;
   std::unique_ptr<MysqlDictionary> dict_;
   std::unique_ptr<MysqlPartitions> partitions_;
+  // Between BeginBulkLoad and EndBulkLoad, when indexes were left out: the
+  // session holding the bulk load's lock, which also runs its DDL.
+  std::unique_ptr<sql::Connection> bulk_;
   // Prepared multi-row INSERTs by row count, for message and rcpt.
   std::map<size_t, std::unique_ptr<sql::PreparedStatement>> insert_message_, insert_rcpt_;
   // SkipHeldRecords(): records first seen up to held_horizon_ (seconds) may be
@@ -172,7 +185,8 @@ class MysqlStore : public Store {
   uint64_t batch_ = 0;         // last committed batch of this agent
   uint64_t next_message_ = 0;  // next message id (without the agent bits)
   uint64_t session_id_ = 0;
-  bool schema_checked_ = false;  // CONNECTION_ID() of the session holding the agent lock
+  bool indexes_checked_ = false;  // RepairDeferredIndexes has run
+  bool schema_checked_ = false;   // CONNECTION_ID() of the session holding the agent lock
 };
 
 }  // namespace mailtrail

@@ -15,7 +15,7 @@ namespace mailtrail {
 
 // The secondary indexes of message and rcpt are dropped for a bulk load into an
 // empty store; their DDL waits in meta ('deferred_index:NAME') until re-created.
-Status SqliteStore::BeginBulkLoad() {
+Status SqliteStore::BeginBulkLoad(int64_t /*input_bytes: its DDL costs little*/) {
   bool empty;
   {
     auto st = db_.Prepare("SELECT NOT EXISTS (SELECT 1 FROM message)");

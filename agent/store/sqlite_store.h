@@ -61,7 +61,7 @@ class SqliteStore : public Store {
   Status AddLineStats(const LineStats& stats) override;
   StatusOr<LineStats> GetLineStats() override;
   StatusOr<std::map<std::string, int64_t>> CountByOutcome() override;
-  Status BeginBulkLoad() override;
+  Status BeginBulkLoad(int64_t input_bytes) override;
   Status EndBulkLoad() override;
   // During a bulk load the WAL is checkpointed when it holds this many pages
   // (256 MiB with the 16 KiB pages of a store made by mailtrail), not every

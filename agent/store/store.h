@@ -230,7 +230,14 @@ class Store {
   // EndBulkLoad() (building an index once is far cheaper than updating it per
   // row). Searches between the two calls are slow. After a crash in between,
   // the next open repairs the indexes. Both are no-ops where not useful.
-  virtual Status BeginBulkLoad() { return Status::Ok(); }
+  // `input_bytes`: the size of what is to be loaded, kInputUnknown if not
+  // known; a store may write a small load as it comes, where the fixed cost
+  // of its DDL would outweigh what deferring saves.
+  static constexpr int64_t kInputUnknown = -1;
+  virtual Status BeginBulkLoad(int64_t input_bytes) {
+    (void)input_bytes;
+    return Status::Ok();
+  }
   virtual Status EndBulkLoad() { return Status::Ok(); }
 
   // Replays are idempotent (`mailtrail replay`): from this call on, a record

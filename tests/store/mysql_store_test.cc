@@ -15,61 +15,14 @@
 #include "agent/store/mysql_dictionary.h"
 #include "agent/store/store.h"
 #include "tests/support/capture_logger.h"
-#include "tests/support/mariadb.h"
+#include "tests/support/mysql_store_fixture.h"
 #include "tests/support/store_fixture.h"
 #include "tests/support/temp_dir.h"
 
 namespace mailtrail {
 namespace {
 
-class MysqlStoreTest : public ::testing::Test, public StoreFixture {
- protected:
-  void SetUp() override { url_ = db_.NewDatabase(); }
-  std::string Database() const {
-    const size_t slash = url_.find('/', std::string("mysql://").size());
-    return url_.substr(slash + 1, url_.find('?') - slash - 1);
-  }
-  // One value (the first line) from SQL run as root in the test's database.
-  std::string Value(const std::string& sql) {
-    const std::string all = Output(sql);
-    return all.substr(0, all.find('\n'));
-  }
-  // Every line of what SQL run as root in the test's database prints.
-  std::string Output(const std::string& sql) {
-    const std::string out = dir_.File("all.txt");
-    const std::string cmd = "mariadb --no-defaults -N -B -uroot -S '" + db_.socket() + "' " +
-                            Database() + " -e \"" + sql + "\" > " + out;
-    EXPECT_EQ(std::system(cmd.c_str()), 0) << sql;
-    std::ifstream in(out);
-    return std::string(std::istreambuf_iterator<char>(in), {});
-  }
-  std::unique_ptr<Store> Open(const std::string& agent, Detail d = Detail::kStandard) {
-    StoreOptions o;
-    o.detail = d;
-    o.agent_name = agent;
-    auto s = OpenStore(url_, o);
-    EXPECT_TRUE(s.ok()) << s.status().message();
-    return s.ok() ? std::move(*s) : nullptr;
-  }
-  std::unique_ptr<Store> Reader() {
-    StoreOptions o;
-    o.as_writer = false;
-    auto s = OpenStore(url_, o);
-    EXPECT_TRUE(s.ok()) << s.status().message();
-    return s.ok() ? std::move(*s) : nullptr;
-  }
-  static MessageRecord On(const std::string& qid, const std::string& host, int64_t day) {
-    MessageRecord r = Sample(qid);
-    r.host = host;
-    r.first_seen = day * 86400 * kUsPerSecond + 3600 * kUsPerSecond;
-    r.last_seen = r.first_seen + kUsPerSecond;
-    return r;
-  }
-
-  TestMariaDb& db_ = TestMariaDb::Get();
-  TempDir dir_{"mt_mysql"};
-  std::string url_;
-};
+using MysqlStoreTest = MysqlStoreFixture;
 
 TEST_F(MysqlStoreTest, TwoAgentsShareOneDatabaseWithTheirOwnCheckpoints) {
   auto a = Open("mx1");

@@ -389,7 +389,7 @@ TEST_F(SqliteStoreTest, BulkLoadDefersIndexesAndACrashMidLoadIsRepaired) {
   {
     auto s = OpenStore(Url(), Detail::kStandard, true);
     ASSERT_TRUE(s.ok());
-    ASSERT_TRUE((*s)->BeginBulkLoad().ok());
+    ASSERT_TRUE((*s)->BeginBulkLoad(Store::kInputUnknown).ok());
     ASSERT_TRUE((*s)->Write({Sample("44C4B10A321")}).ok());
     EXPECT_EQ(CountIndexes(path), 0);
     EXPECT_EQ(SubjectFound(s->get(), "drop table"), -1) << "the index, empty now, is not asked";
@@ -410,7 +410,7 @@ TEST_F(SqliteStoreTest, BulkLoadDefersIndexesAndACrashMidLoadIsRepaired) {
   ASSERT_TRUE((*s)->Write({later}).ok());
   EXPECT_EQ(SubjectFound(s->get(), "other subj"), 1) << "its triggers are back";
   // A store that already holds records is not bulk-loaded: indexes stay.
-  ASSERT_TRUE((*s)->BeginBulkLoad().ok());
+  ASSERT_TRUE((*s)->BeginBulkLoad(Store::kInputUnknown).ok());
   EXPECT_EQ(CountIndexes(path), indexes);
   ASSERT_TRUE((*s)->EndBulkLoad().ok());
 }
@@ -476,7 +476,7 @@ TEST_F(SqliteStoreTest, ABulkLoadKeepsTheWalBounded) {
   auto s = SqliteStore::Open(path, Detail::kStandard, true);
   ASSERT_TRUE(s.ok()) << s.status().message();
   static_cast<SqliteStore*>(s->get())->set_bulk_wal_pages(64);
-  ASSERT_TRUE((*s)->BeginBulkLoad().ok());
+  ASSERT_TRUE((*s)->BeginBulkLoad(Store::kInputUnknown).ok());
   struct stat wal;
   off_t largest = 0;
   for (int b = 0; b < 60; ++b) {
@@ -514,7 +514,7 @@ TEST_F(SqliteStoreTest, ABulkLoadWritesRecipientsWithoutTheirTrigger) {
     auto s = OpenStore(Url(), Detail::kStandard, true);
     ASSERT_TRUE(s.ok());
     ASSERT_EQ(IntOf(path, kTriggers), 1);
-    ASSERT_TRUE((*s)->BeginBulkLoad().ok());
+    ASSERT_TRUE((*s)->BeginBulkLoad(Store::kInputUnknown).ok());
     ASSERT_TRUE((*s)->Write({Sample("44C4B10A321")}).ok());
     EXPECT_EQ(IntOf(path, kTriggers), 0) << "no trigger on rcpt during the load";
     ASSERT_TRUE((*s)->EndBulkLoad().ok());
@@ -524,7 +524,7 @@ TEST_F(SqliteStoreTest, ABulkLoadWritesRecipientsWithoutTheirTrigger) {
   {
     auto s = SqliteStore::Open(cut, Detail::kStandard, true);
     ASSERT_TRUE(s.ok());
-    ASSERT_TRUE((*s)->BeginBulkLoad().ok());
+    ASSERT_TRUE((*s)->BeginBulkLoad(Store::kInputUnknown).ok());
     ASSERT_TRUE((*s)->Write({Sample("44C4B10A321")}).ok());
     // A writer of an older mailtrail names no first_seen, and the trigger
     // is not there to fill it in.
@@ -641,7 +641,7 @@ TEST_F(SqliteStoreTest, TheIndexBuildGivesTheConfiguredPageCacheBack) {
     auto s = SqliteStore::Open(path, Detail::kStandard, true, kDefaultDictionaryCache, kMb);
     ASSERT_TRUE(s.ok()) << s.status().message();
     EXPECT_EQ(cache_kib(s->get()), kMb * 1024);
-    ASSERT_TRUE((*s)->BeginBulkLoad().ok());
+    ASSERT_TRUE((*s)->BeginBulkLoad(Store::kInputUnknown).ok());
     ASSERT_TRUE((*s)->Write({Sample("44C4B10A321")}).ok());
     ASSERT_TRUE((*s)->EndBulkLoad().ok());
     EXPECT_EQ(cache_kib(s->get()), kMb * 1024) << "after the end of a bulk load";
@@ -650,7 +650,7 @@ TEST_F(SqliteStoreTest, TheIndexBuildGivesTheConfiguredPageCacheBack) {
   {
     auto s = SqliteStore::Open(dir_.File("cut.db"), Detail::kStandard, true);
     ASSERT_TRUE(s.ok());
-    ASSERT_TRUE((*s)->BeginBulkLoad().ok());
+    ASSERT_TRUE((*s)->BeginBulkLoad(Store::kInputUnknown).ok());
     ASSERT_TRUE((*s)->Write({Sample("44C4B10A321")}).ok());
     EXPECT_EQ(CountIndexes(dir_.File("cut.db")), 0);
   }  // cut short: no EndBulkLoad
@@ -665,7 +665,7 @@ TEST_F(SqliteStoreTest, DictionaryCacheOverflowDuringABulkLoadKeepsEveryRecordRi
   const std::string path = dir_.File("t.db");
   auto s = SqliteStore::Open(path, Detail::kStandard, true, /*dict_cache_entries=*/16);
   ASSERT_TRUE(s.ok()) << s.status().message();
-  ASSERT_TRUE((*s)->BeginBulkLoad().ok());
+  ASSERT_TRUE((*s)->BeginBulkLoad(Store::kInputUnknown).ok());
   std::vector<MessageRecord> batch;
   for (int i = 0; i < 200; ++i) {
     char qid[16];

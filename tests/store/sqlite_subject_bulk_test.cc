@@ -33,7 +33,7 @@ class SqliteSubjectBulk : public ::testing::Test, public StoreFixture {
 TEST_F(SqliteSubjectBulk, OnlyMessagesWithASubjectAreIndexed) {
   auto s = OpenStore("sqlite:" + path_, Detail::kStandard, true);
   ASSERT_TRUE(s.ok()) << s.status().message();
-  ASSERT_TRUE((*s)->BeginBulkLoad().ok());
+  ASSERT_TRUE((*s)->BeginBulkLoad(Store::kInputUnknown).ok());
   std::vector<MessageRecord> batch;
   for (int i = 0; i < 300; ++i) {
     MessageRecord r = Sample("B" + std::to_string(1000 + i));

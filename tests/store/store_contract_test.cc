@@ -335,7 +335,7 @@ TEST_P(StoreContract, ReplayingHeldRecordsAddsNothing) {
   auto s = OpenStore(Url(), Detail::kStandard, true);
   ASSERT_TRUE(s.ok());
   ASSERT_TRUE((*s)->SkipHeldRecords().ok());
-  ASSERT_TRUE((*s)->BeginBulkLoad().ok());
+  ASSERT_TRUE((*s)->BeginBulkLoad(Store::kInputUnknown).ok());
   MessageRecord completed = open;  // the same message, its later lines read too
   completed.end = RecordEnd::kRemoved;
   completed.outcome = Outcome::kDelivered;
