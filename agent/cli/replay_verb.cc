@@ -113,14 +113,15 @@ std::string Human(double v) {
 
 // How many bytes of log the files hold: the store's hint of how large the
 // load is. A gzip file counts as what its trailer says it holds unpacked
-// (modulo 4 GiB, so never less than its own size). Store::kInputUnknown if a
-// file is unreadable (Replay says why).
+// (modulo 4 GiB, so never less than its own size; a file of several gzip
+// members, by its last). Store::kInputUnknown if a file is not a regular one
+// (a pipe) or unreadable (Replay says why).
 int64_t InputBytes(const std::vector<std::string>& files) {
   int64_t total = 0;
   for (const auto& f : files) {
     const int fd = ::open(f.c_str(), O_RDONLY | O_CLOEXEC);
     struct stat st;
-    if (fd < 0 || ::fstat(fd, &st) != 0) {
+    if (fd < 0 || ::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {  // a pipe: not known
       if (fd >= 0) ::close(fd);
       return Store::kInputUnknown;
     }

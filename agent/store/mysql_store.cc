@@ -50,12 +50,8 @@ Status MysqlStore::EnsureConnected() {
   if (st.ok() && !schema_checked_) st = CheckSchema();
   if (st.ok()) schema_checked_ = true;
   // A bulk load cut short left indexes out (mysql_bulk.cc): the first writer
-  // to open the store after it puts them back. Once, at the first connection:
-  // not when this store's own load reconnects.
-  if (st.ok() && !indexes_checked_ && !options_.agent_name.empty()) {
-    st = RepairDeferredIndexes();
-    indexes_checked_ = st.ok();
-  }
+  // to open the store after it puts them back (not this store's own load).
+  if (st.ok() && !indexes_checked_) RepairDeferredIndexes();
   // Reads batch_ and next_message_ from the agent row again: if the COMMIT of
   // a lost connection landed, the row says so.
   if (st.ok() && !options_.agent_name.empty()) st = RegisterAgent();
@@ -155,6 +151,18 @@ Status MysqlStore::Migrate() {
   }
   auto version = SchemaVersion();  // again, under the lock
   if (!version.ok()) return version.status();
+  // Indexes a bulk load left out come back first: a migration may change
+  // them, and a note of the old ones must not outlive it (mysql_bulk.cc).
+  if (*version >= 1 && *version < kMysqlMigrationCount) {
+    try {
+      if (RestoreDeferredIndexes() == Repair::kLoadRunning)
+        return Status::Unavailable(
+            "a replay is loading this database with its indexes left out: migrate when it "
+            "has ended");
+    } catch (const sql::SQLException& e) {
+      return mysql::FromException(e, "add the indexes a bulk load left out, before migrating");
+    }
+  }
   for (int i = *version; i < kMysqlMigrationCount; ++i) {
     const std::string text = kMysqlMigrations[i];
     size_t begin = 0;

@@ -104,9 +104,15 @@ class MysqlStore : public Store {
   // A new session with the store's settings; throws sql::SQLException.
   std::unique_ptr<sql::Connection> NewSession(int read_timeout_seconds) const;
   std::string Where() const;  // the server, for messages
-  // Puts back the indexes a bulk load cut short left out, unless a load
-  // holds its lock (mysql_bulk.cc).
-  Status RepairDeferredIndexes();
+  // mysql_bulk.cc. Puts back the indexes a bulk load cut short left out,
+  // unless a load holds its lock. Throws sql::SQLException.
+  enum class Repair { kNothingDeferred, kRestored, kLoadRunning };
+  Repair RestoreDeferredIndexes();
+  // The same for a writer: a failure is said, never the writer's; until the
+  // indexes are back, RetryIndexRepair (after each batch) tries again each
+  // minute.
+  void RepairDeferredIndexes();
+  void RetryIndexRepair();
   Status Migrate();
   Status CheckSchema();
   Status RegisterAgent();
@@ -185,7 +191,8 @@ class MysqlStore : public Store {
   uint64_t batch_ = 0;         // last committed batch of this agent
   uint64_t next_message_ = 0;  // next message id (without the agent bits)
   uint64_t session_id_ = 0;
-  bool indexes_checked_ = false;  // RepairDeferredIndexes has run
+  bool indexes_checked_ = false;  // no index a load left out is missing
+  TimeUs next_index_repair_ = 0;  // monotonic
   bool schema_checked_ = false;   // CONNECTION_ID() of the session holding the agent lock
 };
 

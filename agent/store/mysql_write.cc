@@ -185,6 +185,7 @@ Status MysqlStore::WriteBatch(const std::vector<MessageRecord>& records,
     last = TryWriteBatch(records, checkpoint);
     if (last.ok()) {
       batch_ = tried;
+      RetryIndexRepair();
       return last;
     }
     if (last.code() != Status::Code::kUnavailable) return last;
