@@ -7,9 +7,10 @@
 //
 // Each index left out waits in mailtrail_meta as 'deferred_index:TABLE.NAME'
 // with its columns, written before the index is dropped, so a load cut short
-// is repaired by a writer of the store: at its first connection, then after
-// a batch at most once a minute until the indexes are back, and by `db
-// migrate` before it migrates. The loading session holds a named lock for
+// is repaired by a writer of the store: at its first connection, and after
+// a batch at most once a minute (a writer may have opened the store before
+// the load began; the check is one small query), and by `db migrate` before
+// it migrates. The loading session holds a named lock for
 // the whole load: the repair, and a second load into the same empty store,
 // keep away meanwhile. The server frees the lock when the session ends,
 // however it ends.
@@ -277,7 +278,6 @@ void MysqlStore::RepairDeferredIndexes() {
 }
 
 void MysqlStore::RetryIndexRepair() {
-  if (indexes_checked_) return;
   static const RealClock kSystemClock;
   if ((options_.clock ? options_.clock : &kSystemClock)->MonotonicNow() < next_index_repair_)
     return;

@@ -108,9 +108,8 @@ class MysqlStore : public Store {
   // unless a load holds its lock. Throws sql::SQLException.
   enum class Repair { kNothingDeferred, kRestored, kLoadRunning };
   Repair RestoreDeferredIndexes();
-  // The same for a writer: a failure is said, never the writer's; until the
-  // indexes are back, RetryIndexRepair (after each batch) tries again each
-  // minute.
+  // The same for a writer: a failure is said, never the writer's.
+  // RetryIndexRepair (after each batch) looks again each minute.
   void RepairDeferredIndexes();
   void RetryIndexRepair();
   Status Migrate();
@@ -191,7 +190,7 @@ class MysqlStore : public Store {
   uint64_t batch_ = 0;         // last committed batch of this agent
   uint64_t next_message_ = 0;  // next message id (without the agent bits)
   uint64_t session_id_ = 0;
-  bool indexes_checked_ = false;  // no index a load left out is missing
+  bool indexes_checked_ = false;  // at the first connection, no index was missing
   TimeUs next_index_repair_ = 0;  // monotonic
   bool schema_checked_ = false;   // CONNECTION_ID() of the session holding the agent lock
 };
