@@ -114,17 +114,17 @@ std::string Human(double v) {
 // How many bytes of log the files hold: the store's hint of how large the
 // load is. A gzip file counts as what its trailer says it holds unpacked
 // (modulo 4 GiB, so never less than its own size; a file of several gzip
-// members, by its last). Store::kInputUnknown if a file is not a regular one
-// (a pipe) or unreadable (Replay says why).
+// members, by its last). Anything but a regular file counts as nothing: the
+// replay refuses it (a pipe is never opened here, where it would block).
+// Store::kInputUnknown if a file cannot be read (Replay says why).
 int64_t InputBytes(const std::vector<std::string>& files) {
   int64_t total = 0;
   for (const auto& f : files) {
-    const int fd = ::open(f.c_str(), O_RDONLY | O_CLOEXEC);
     struct stat st;
-    if (fd < 0 || ::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {  // a pipe: not known
-      if (fd >= 0) ::close(fd);
-      return Store::kInputUnknown;
-    }
+    if (::stat(f.c_str(), &st) != 0) return Store::kInputUnknown;
+    if (!S_ISREG(st.st_mode)) continue;
+    const int fd = ::open(f.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    if (fd < 0) return Store::kInputUnknown;
     int64_t size = st.st_size;
     unsigned char magic[2], isize[4];
     if (size >= 18 && ::pread(fd, magic, 2, 0) == 2 && magic[0] == 0x1f && magic[1] == 0x8b &&

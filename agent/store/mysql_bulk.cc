@@ -5,17 +5,14 @@
 // CPU-seconds with the indexes, 10 without them, their build included
 // (docs/benchmarks.md, "MariaDB: indexes added after a bulk load").
 //
-// Each index left out waits in mailtrail_meta as 'deferred_index:TABLE.NAME'
-// with its columns, written before the index is dropped, so a load cut short
-// is repaired by a writer of the store: at its first connection, and after
-// a batch at most once a minute (a writer may have opened the store before
-// the load began; the check is one small query), and by `db migrate` before
-// it migrates. The loading session holds a named lock for
-// the whole load: the repair, and a second load into the same empty store,
-// keep away meanwhile. The server frees the lock when the session ends,
-// however it ends.
+// Each index left out waits in mailtrail_meta as 'deferred_index:TABLE.NAME',
+// written before the index is dropped, so a load cut short is repaired by a writer of the store: at
+// its first connection, and after a batch at most once a minute (a writer may have opened the store
+// before the load began; the check is one small query), and by `db migrate` before it migrates. The
+// loading session holds a named lock for the whole load: the repair, and a second load into the
+// same empty store, keep away meanwhile. The server frees the lock when the session ends, however
+// it ends.
 #include <array>
-#include <cctype>
 #include <map>
 #include <memory>
 #include <string>
@@ -26,22 +23,31 @@
 #include "agent/store/mysql_internal.h"
 #include "agent/store/mysql_store.h"
 #include "base/real_clock.h"
+#include "base/text.h"
 
 namespace mailtrail {
 
 namespace {
-// The schema's own secondary indexes that a load may leave out. Not
-// message_first_seen: the searches name it (FORCE INDEX, mysql_search.cc),
-// and rows come to it in about time order, cheaply. Nothing unique, and no
-// index of someone else's, whose attributes the columns would not carry.
-constexpr std::array<std::pair<std::string_view, std::string_view>, 7> kDeferrable = {{
-    {"message", "message_qid"},
-    {"message", "message_sender"},
-    {"message", "message_client_ip"},
-    {"message", "message_message_id"},
-    {"message", "message_subject"},
-    {"rcpt", "rcpt_addr"},
-    {"rcpt", "rcpt_orig"},
+// The schema's own secondary indexes of message and rcpt, as the migrations
+// leave them (schema/mysql/; mysql_bulk_test.cc compares): what a repair
+// adds back is these, never text read from the database. A load leaves out
+// the ones marked, all but message_first_seen: the searches name that one
+// (FORCE INDEX, mysql_search.cc), and rows reach it in about time order,
+// cheaply. An index whose columns differ from these is kept.
+struct SchemaIndex {
+  std::string_view table, name, columns;  // columns: "col[(prefix)],..." as
+                                          // information_schema gives them
+  bool left_out_by_a_load;
+};
+constexpr std::array<SchemaIndex, 8> kSchemaIndexes = {{
+    {"message", "message_first_seen", "first_seen", false},
+    {"message", "message_qid", "qid", true},
+    {"message", "message_sender", "sender", true},
+    {"message", "message_client_ip", "client_ip", true},
+    {"message", "message_message_id", "message_id(48)", true},
+    {"message", "message_subject", "subject", true},
+    {"rcpt", "rcpt_addr", "addr,first_seen,message", true},
+    {"rcpt", "rcpt_orig", "orig,first_seen,message", true},
 }};
 // Leaving the indexes out and adding them back costs 15-20 ms of DDL even
 // for a few rows; a replay saves about 1 us a line by it (docs/benchmarks.md).
@@ -50,10 +56,11 @@ constexpr int64_t kBulkMinInputBytes = 4 << 20;
 // The DDL runs in a session of its own with this read timeout: adding the
 // indexes of a large store takes minutes, not the seconds a batch is given.
 constexpr int kDdlTimeoutSeconds = 24 * 3600;
-// Dropping waits at most this long for the tables' metadata lock (a long
-// report's transaction): meanwhile every other session's statements on the
-// table queue behind it. After that the load keeps its indexes.
-constexpr int kDropLockWaitSeconds = 5;
+// DDL that is not the replay's own end waits at most this long for the
+// tables' metadata lock (held by a long report's transaction, a backup):
+// meanwhile every other statement on the tables queues behind it. A load
+// then keeps its indexes; a writer's repair tries again a minute later.
+constexpr int kLockWaitSeconds = 5;
 constexpr TimeUs kRepairEvery = 60 * kUsPerSecond;
 constexpr std::string_view kMetaPrefix = "deferred_index:";
 
@@ -66,99 +73,77 @@ bool TryLock(sql::Connection* c, int wait_seconds) {
   return rs->next() && !rs->isNull(1) && rs->getInt(1) == 1;
 }
 
-bool IsDeferrable(std::string_view table, std::string_view index) {
-  for (const auto& [t, i] : kDeferrable)
-    if (t == table && i == index) return true;
-  return false;
+void SetLockWait(sql::Connection* c, int seconds) {  // 0: the server's default
+  mysql::Execute(c, "SET SESSION lock_wait_timeout = " +
+                        (seconds > 0 ? std::to_string(seconds) : std::string("DEFAULT")));
 }
 
-bool IsName(std::string_view s) {
-  if (s.empty() || s.size() > 64) return false;
-  for (unsigned char ch : s)
-    if (!std::isalnum(ch) && ch != '_') return false;
-  return true;
+const SchemaIndex* Find(std::string_view table, std::string_view name) {
+  for (const SchemaIndex& i : kSchemaIndexes)
+    if (i.table == table && i.name == name) return &i;
+  return nullptr;
 }
 
-// The ADD clause of `columns` as BeginBulkLoad notes them: "col[(n)],...",
-// names and prefix lengths only. Empty if they are anything else: the clause
-// is run as SQL.
-std::string AddClause(const std::string& index, std::string_view columns) {
-  std::string out = "ADD INDEX `" + index + "` (";
+// "ADD INDEX `name` (`col`[(prefix)], ...)".
+std::string AddClause(const SchemaIndex& i) {
+  std::string columns;
   size_t begin = 0;
-  while (begin <= columns.size()) {
-    size_t end = columns.find(',', begin);
-    if (end == std::string_view::npos) end = columns.size();
-    std::string_view col = columns.substr(begin, end - begin);
-    std::string_view prefix;
-    if (const size_t paren = col.find('('); paren != std::string_view::npos) {
-      if (col.back() != ')') return "";
-      prefix = col.substr(paren + 1, col.size() - paren - 2);
-      col = col.substr(0, paren);
-      if (prefix.empty() || prefix.size() > 4) return "";
-      for (char ch : prefix)
-        if (ch < '0' || ch > '9') return "";
-    }
-    if (!IsName(col)) return "";
-    out += (begin == 0 ? "`" : ", `") + std::string(col) + "`";
-    if (!prefix.empty()) out += "(" + std::string(prefix) + ")";
+  while (begin < i.columns.size()) {
+    size_t end = i.columns.find(',', begin);
+    if (end == std::string_view::npos) end = i.columns.size();
+    const std::string_view column = i.columns.substr(begin, end - begin);
+    const size_t paren = column.find('(');
+    columns += (columns.empty() ? "`" : ", `") + std::string(column.substr(0, paren)) + "`";
+    if (paren != std::string_view::npos) columns += std::string(column.substr(paren));
     begin = end + 1;
   }
-  return out + ")";
+  return "ADD INDEX `" + std::string(i.name) + "` (" + columns + ")";
 }
 
-// The deferrable indexes there are, by table: index -> "col[(n)],...".
-// Throws sql::SQLException.
-using IndexColumns = std::map<std::string, std::map<std::string, std::string>>;
-IndexColumns DeferrableIndexes(sql::Connection* c) {
+// The secondary indexes of message and rcpt there are: "table.name" ->
+// "col[(prefix)],...". Throws sql::SQLException.
+std::map<std::string, std::string> IndexesThere(sql::Connection* c) {
   auto rs = mysql::Query(
       c,
-      "SELECT TABLE_NAME, INDEX_NAME, NON_UNIQUE, COLUMN_NAME, SUB_PART"
-      " FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE()"
-      " AND TABLE_NAME IN ('message', 'rcpt') ORDER BY TABLE_NAME, INDEX_NAME, SEQ_IN_INDEX");
-  IndexColumns out;
+      "SELECT TABLE_NAME, INDEX_NAME, COLUMN_NAME, SUB_PART FROM information_schema.STATISTICS"
+      " WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME IN ('message', 'rcpt')"
+      " AND INDEX_NAME <> 'PRIMARY' ORDER BY TABLE_NAME, INDEX_NAME, SEQ_IN_INDEX");
+  std::map<std::string, std::string> out;
   while (rs->next()) {
-    const std::string table(rs->getString(1)), index(rs->getString(2));
-    if (!IsDeferrable(table, index) || rs->getInt(3) == 0) continue;
-    std::string& columns = out[table][index];
+    std::string& columns = out[std::string(rs->getString(1)) + "." + std::string(rs->getString(2))];
     if (!columns.empty()) columns += ",";
-    columns += std::string(rs->getString(4));
-    if (!rs->isNull(5)) columns += "(" + std::to_string(rs->getInt64(5)) + ")";
+    columns += std::string(rs->getString(3));
+    if (!rs->isNull(4)) columns += "(" + std::to_string(rs->getInt64(4)) + ")";
   }
   return out;
 }
 
-// Adds every index mailtrail_meta says was left out and is not there, one
-// ALTER TABLE per table, then forgets them; a note that is not one of ours
-// is forgotten unread. Throws sql::SQLException.
-void RestoreIndexes(sql::Connection* c) {
-  std::map<std::string, std::vector<std::string>> wanted;  // table -> ADD clauses
+// Adds back every schema index mailtrail_meta notes as left out and that is
+// not there, one ALTER TABLE per table, then forgets the notes; a note of
+// anything else is forgotten and said. Throws sql::SQLException.
+void RestoreIndexes(sql::Connection* c, Logger* log) {
   std::vector<std::string> keys;
+  std::map<std::string_view, std::string> add;  // table -> ADD clauses
+  const std::map<std::string, std::string> there = IndexesThere(c);
   {
-    auto rs =
-        mysql::Query(c, "SELECT k, v FROM mailtrail_meta WHERE LEFT(k, 15) = 'deferred_index:'");
-    while (rs->next()) {
-      const std::string k(rs->getString(1)), v(rs->getString(2));
-      keys.push_back(k);
-      const size_t dot = k.find('.', kMetaPrefix.size());
-      if (dot == std::string::npos) continue;
-      const std::string table = k.substr(kMetaPrefix.size(), dot - kMetaPrefix.size());
-      const std::string index = k.substr(dot + 1);
-      if (!IsDeferrable(table, index)) continue;
-      const std::string clause = AddClause(index, v);
-      if (!clause.empty()) wanted[table].push_back(index + "\n" + clause);
-    }
+    auto rs = mysql::Query(c, "SELECT k FROM mailtrail_meta WHERE LEFT(k, 15) = 'deferred_index:'");
+    while (rs->next()) keys.emplace_back(rs->getString(1));
   }
-  if (keys.empty()) return;
-  IndexColumns present = DeferrableIndexes(c);
-  for (const auto& [table, list] : wanted) {
-    std::string add;
-    for (const auto& entry : list) {
-      const size_t nl = entry.find('\n');
-      if (present[table].count(entry.substr(0, nl)) == 0)
-        add += (add.empty() ? "" : ", ") + entry.substr(nl + 1);
+  for (const std::string& k : keys) {
+    const std::string what = k.substr(kMetaPrefix.size());
+    const size_t dot = what.find('.');
+    const SchemaIndex* i =
+        dot == std::string::npos ? nullptr : Find(what.substr(0, dot), what.substr(dot + 1));
+    if (i == nullptr) {
+      if (log) log->Warn("mailtrail_meta names no index of mailtrail's: " + EscapeForLog(k, 200));
+      continue;
     }
-    if (!add.empty()) mysql::Execute(c, "ALTER TABLE " + table + " " + add);
+    if (there.count(what) != 0) continue;
+    std::string& clauses = add[i->table];
+    clauses += (clauses.empty() ? "" : ", ") + AddClause(*i);
   }
+  for (const auto& [table, clauses] : add)
+    mysql::Execute(c, "ALTER TABLE " + std::string(table) + " " + clauses);
   std::unique_ptr<sql::PreparedStatement> forget(
       c->prepareStatement("DELETE FROM mailtrail_meta WHERE k = ?"));
   for (const auto& k : keys) {
@@ -189,72 +174,83 @@ Status MysqlStore::BeginBulkLoad(int64_t input_bytes) {
     if (!rs->next() || rs->getInt(1) != 1) return Status::Ok();
     std::unique_ptr<sql::PreparedStatement> note(c->prepareStatement(
         "INSERT INTO mailtrail_meta (k, v) VALUES (?, ?) ON DUPLICATE KEY UPDATE v = VALUES(v)"));
-    mysql::Execute(c.get(),
-                   "SET SESSION lock_wait_timeout = " + std::to_string(kDropLockWaitSeconds));
-    for (const auto& [table, indexes] : DeferrableIndexes(c.get())) {
-      std::string drop;
-      for (const auto& [index, columns] : indexes) {
-        if (AddClause(index, columns).empty()) continue;  // could not be put back: kept
-        note->setString(1, std::string(kMetaPrefix) + table + "." + index);
-        note->setString(2, columns);
-        note->executeUpdate();
-        drop += (drop.empty() ? "DROP INDEX `" : ", DROP INDEX `") + index + "`";
-      }
-      if (!drop.empty()) mysql::Execute(c.get(), "ALTER TABLE " + table + " " + drop);
+    const std::map<std::string, std::string> there = IndexesThere(c.get());
+    std::map<std::string_view, std::string> drop;  // table -> DROP clauses
+    for (const SchemaIndex& i : kSchemaIndexes) {
+      const std::string what = std::string(i.table) + "." + std::string(i.name);
+      const auto it = there.find(what);
+      if (!i.left_out_by_a_load || it == there.end() || it->second != i.columns) continue;
+      note->setString(1, std::string(kMetaPrefix) + what);
+      note->setString(2, std::string(i.columns));  // for whoever reads the table
+      note->executeUpdate();
+      std::string& clauses = drop[i.table];
+      clauses += (clauses.empty() ? "DROP INDEX `" : ", DROP INDEX `") + std::string(i.name) + "`";
     }
-    mysql::Execute(c.get(), "SET SESSION lock_wait_timeout = DEFAULT");
+    SetLockWait(c.get(), kLockWaitSeconds);
+    for (const auto& [table, clauses] : drop)
+      mysql::Execute(c.get(), "ALTER TABLE " + std::string(table) + " " + clauses);
+    SetLockWait(c.get(), 0);
     bulk_ = std::move(c);
     return Status::Ok();
   } catch (const sql::SQLException& e) {
-    // Nothing could be dropped (a report held the tables past the wait, no
-    // ALTER right) or only part: what was is put back, and the load writes
-    // its rows with their indexes. If even that fails, the notes stay for
-    // the next repair.
     if (!c) return mysql::FromException(e, "open a session for the bulk load");
+    // Nothing could be dropped (a transaction held the tables past the
+    // wait, no ALTER right, a lost connection) or only part: what was is put
+    // back, and the load writes its rows with their indexes. If even that
+    // fails, the notes stay for the next repair.
+    const Status why = mysql::FromException(e, "leave the indexes out");
+    Status back = Status::Ok();
     try {
-      mysql::Execute(c.get(), "SET SESSION lock_wait_timeout = DEFAULT");
-      RestoreIndexes(c.get());
+      SetLockWait(c.get(), 0);
+      RestoreIndexes(c.get(), options_.log);
     } catch (const sql::SQLException& again) {
-      return mysql::FromException(again, "put back the indexes of a bulk load that failed");
+      back = mysql::FromException(again, "put back the indexes of a bulk load that failed");
+      if (back.code() == Status::Code::kUnavailable) back = RestoreInNewSession();
     }
+    if (!back.ok()) return back;
     if (options_.log)
-      options_.log->Warn("bulk load: the indexes are kept while it writes (" +
-                         mysql::FromException(e, "leave them out").message() + ")");
+      options_.log->Warn("bulk load: the indexes are kept while it writes (" + why.message() + ")");
     return Status::Ok();
   }
 }
 
-Status MysqlStore::EndBulkLoad() {
-  if (!bulk_) return Status::Ok();
-  std::unique_ptr<sql::Connection> c = std::move(bulk_);
+// The session that held the load's lock died, and the lock with it: its
+// notes are put back from a new one, after any repair that began meanwhile.
+Status MysqlStore::RestoreInNewSession() {
   try {
-    RestoreIndexes(c.get());
-    return Status::Ok();
-  } catch (const sql::SQLException& e) {
-    Status st = mysql::FromException(e, "add the indexes a bulk load left out");
-    if (st.code() != Status::Code::kUnavailable) return st;
-  }
-  // The session died, and its lock with it: once more in a new one, after any
-  // repair that began meanwhile.
-  try {
-    c = NewSession(kDdlTimeoutSeconds);
+    std::unique_ptr<sql::Connection> c = NewSession(kDdlTimeoutSeconds);
     if (!TryLock(c.get(), kDdlTimeoutSeconds))
       return Status::Unavailable("another session holds the bulk load's lock");
-    RestoreIndexes(c.get());
+    RestoreIndexes(c.get(), options_.log);
   } catch (const sql::SQLException& e) {
     return mysql::FromException(e, "add the indexes a bulk load left out");
   }
   return Status::Ok();
 }
 
-MysqlStore::Repair MysqlStore::RestoreDeferredIndexes() {
+Status MysqlStore::EndBulkLoad() {
+  if (!bulk_) return Status::Ok();
+  std::unique_ptr<sql::Connection> c = std::move(bulk_);
+  try {
+    // The replay's own end waits for the tables as long as it takes.
+    RestoreIndexes(c.get(), options_.log);
+    return Status::Ok();
+  } catch (const sql::SQLException& e) {
+    Status st = mysql::FromException(e, "add the indexes a bulk load left out");
+    if (st.code() != Status::Code::kUnavailable) return st;
+  }
+  return RestoreInNewSession();
+}
+
+MysqlStore::Repair MysqlStore::RestoreDeferredIndexes(int lock_wait_seconds) {
   if (DeferredCount(conn_.get()) == 0) return Repair::kNothingDeferred;
   std::unique_ptr<sql::Connection> c = NewSession(kDdlTimeoutSeconds);
   if (!TryLock(c.get(), 0)) return Repair::kLoadRunning;  // its end puts them back
   if (options_.log)
     options_.log->Warn(
         "adding the indexes of message and rcpt that a bulk load cut short left out");
-  RestoreIndexes(c.get());
+  SetLockWait(c.get(), lock_wait_seconds);
+  RestoreIndexes(c.get(), options_.log);
   return Repair::kRestored;
 }
 
@@ -263,7 +259,7 @@ void MysqlStore::RepairDeferredIndexes() {
   static const RealClock kSystemClock;
   const TimeUs now = (options_.clock ? options_.clock : &kSystemClock)->MonotonicNow();
   try {
-    indexes_checked_ = RestoreDeferredIndexes() != Repair::kLoadRunning;
+    indexes_checked_ = RestoreDeferredIndexes(kLockWaitSeconds) != Repair::kLoadRunning;
   } catch (const sql::SQLException& e) {
     // Not the writer's failure: its records go in all the same, and the
     // repair is tried again a minute later.

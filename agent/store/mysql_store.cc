@@ -155,7 +155,7 @@ Status MysqlStore::Migrate() {
   // them, and a note of the old ones must not outlive it (mysql_bulk.cc).
   if (*version >= 1 && *version < kMysqlMigrationCount) {
     try {
-      if (RestoreDeferredIndexes() == Repair::kLoadRunning)
+      if (RestoreDeferredIndexes(0) == Repair::kLoadRunning)
         return Status::Unavailable(
             "a replay is loading this database with its indexes left out: migrate when it "
             "has ended");

@@ -106,8 +106,11 @@ class MysqlStore : public Store {
   std::string Where() const;  // the server, for messages
   // mysql_bulk.cc. Puts back the indexes a bulk load cut short left out,
   // unless a load holds its lock. Throws sql::SQLException.
+  // `lock_wait_seconds`: how long its DDL may wait for the tables (0: the
+  // server's default).
   enum class Repair { kNothingDeferred, kRestored, kLoadRunning };
-  Repair RestoreDeferredIndexes();
+  Repair RestoreDeferredIndexes(int lock_wait_seconds);
+  Status RestoreInNewSession();
   // The same for a writer: a failure is said, never the writer's.
   // RetryIndexRepair (after each batch) looks again each minute.
   void RepairDeferredIndexes();
