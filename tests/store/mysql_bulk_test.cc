@@ -2,12 +2,13 @@
 // secondary indexes of message and rcpt are left out and added at the end; a
 // load cut short is repaired by the next writer; a load running keeps other
 // writers' hands off. Against a real MariaDB.
+#include <cppconn/driver.h>
+#include <cppconn/resultset.h>
+#include <cppconn/statement.h>
 #include <gtest/gtest.h>
-#include <unistd.h>
 
-#include <cstdlib>
+#include <memory>
 #include <string>
-#include <vector>
 
 #include "agent/store/store.h"
 #include "tests/support/capture_logger.h"
@@ -59,39 +60,37 @@ class MysqlBulkLoad : public MysqlStoreFixture {
         "SELECT IFNULL(IS_USED_LOCK(CONCAT('mailtrail_bulk_',"
         " LEFT(SHA2(LOWER(DATABASE()), 256), 40))), 'none')");
   }
-  // Once the server has seen a dead load's session go, and its lock with it.
+  // A session of the test's own, through the driver the store uses.
+  std::unique_ptr<sql::Connection> Session() {
+    sql::ConnectOptionsMap o;
+    o["hostName"] = sql::SQLString("unix://" + db_.socket());
+    o["userName"] = sql::SQLString("root");
+    o["password"] = sql::SQLString("");
+    std::unique_ptr<sql::Connection> c(get_driver_instance()->connect(o));
+    c->setSchema(Database());
+    return c;
+  }
+  // Once the server has seen a dead load's session go, and its lock with it
+  // (the server waits up to 60 s for the lock to be free).
   void WaitForTheLockToBeFree() {
-    for (int i = 0; i < 3000 && LockHolder() != "none"; ++i) usleep(10000);
-    ASSERT_EQ(LockHolder(), "none");
-  }
-  // Starts a client in the background whose open transaction holds message,
-  // as a long report would; returns its connection's id for KILL CONNECTION.
-  std::string HoldTheTables() {
-    EXPECT_EQ(std::system(("mariadb --no-defaults -uroot -S '" + db_.socket() + "' " + Database() +
-                           " -e \"START TRANSACTION; SELECT COUNT(*) FROM message;"
-                           " SELECT SLEEP(120) AS held_by_a_report\" > /dev/null 2>&1 &")
-                              .c_str()),
-              0);
-    const std::string holder =
-        "SELECT IFNULL(MAX(ID), 0) FROM information_schema.PROCESSLIST WHERE DB = DATABASE()"
-        " AND INFO LIKE '%held_by_a_report%' AND INFO NOT LIKE '%PROCESSLIST%'";
-    std::string id = "0";
-    for (int i = 0; i < 3000 && id == "0"; ++i) {  // until the client has begun
-      usleep(10000);
-      id = Value(holder);
-    }
-    EXPECT_NE(id, "0");
-    holders_.push_back(id);
-    return id;
-  }
-  void TearDown() override {
-    for (const std::string& id : holders_)  // gone already, most of them
-      std::system(("mariadb --no-defaults -uroot -S '" + db_.socket() + "' -e 'KILL CONNECTION " +
-                   id + "' > /dev/null 2>&1")
-                      .c_str());
+    auto c = Session();
+    std::unique_ptr<sql::Statement> st(c->createStatement());
+    std::unique_ptr<sql::ResultSet> rs(st->executeQuery(
+        "SELECT GET_LOCK(CONCAT('mailtrail_bulk_', LEFT(SHA2(LOWER(DATABASE()), 256), 40)), 60)"));
+    ASSERT_TRUE(rs->next());
+    ASSERT_EQ(rs->getInt(1), 1);
+  }  // closing the session frees the lock again
+  // A session whose open transaction holds message, as a long report's
+  // would, until it is closed.
+  std::unique_ptr<sql::Connection> HoldTheTables() {
+    auto c = Session();
+    c->setAutoCommit(false);
+    std::unique_ptr<sql::Statement> st(c->createStatement());
+    std::unique_ptr<sql::ResultSet> rs(st->executeQuery("SELECT COUNT(*) FROM message"));
+    EXPECT_TRUE(rs->next());
+    return c;
   }
   std::string schema_;  // the migrated schema's indexes
-  std::vector<std::string> holders_;
 };
 
 TEST_F(MysqlBulkLoad, AnEmptyStoreIsLoadedWithoutItsIndexesAndGetsThemBack) {
@@ -142,8 +141,7 @@ TEST_F(MysqlBulkLoad, ASmallLoadIsWrittenWithItsIndexes) {
 TEST_F(MysqlBulkLoad, ALoadKeepsItsIndexesWhenAnotherTransactionHoldsTheTables) {
   // A report's open transaction on message: dropping an index waits for it,
   // and every statement on the table after the DROP would wait behind.
-  const std::string id = HoldTheTables();
-  ASSERT_NE(id, "0");
+  auto report = HoldTheTables();
   CaptureLogger log;
   auto a = Writer("mx1", nullptr, &log);
   ASSERT_TRUE(a);
@@ -152,7 +150,7 @@ TEST_F(MysqlBulkLoad, ALoadKeepsItsIndexesWhenAnotherTransactionHoldsTheTables) 
   EXPECT_EQ(Deferred(), "0");
   EXPECT_EQ(LockHolder(), "none");
   EXPECT_EQ(log.Count("the indexes are kept while it writes"), 1u);
-  ASSERT_EQ(db_.Sql("KILL CONNECTION " + id), 0);
+  report.reset();
   ASSERT_TRUE(a->Write({On("44C4B10A321", "mx1", 20419)}).ok());
   ASSERT_TRUE(a->EndBulkLoad().ok());
 }
@@ -246,8 +244,7 @@ TEST_F(MysqlBulkLoad, ARepairThatCannotHaveTheTablesIsSaidAndNeverStopsTheWriter
   }
   Output("ALTER TABLE message DROP INDEX message_qid");
   Output("INSERT INTO mailtrail_meta (k, v) VALUES ('deferred_index:message.message_qid', 'qid')");
-  const std::string id = HoldTheTables();
-  ASSERT_NE(id, "0");
+  auto report = HoldTheTables();
   FakeClock clock;
   CaptureLogger log;
   auto a = Writer("mx1", &clock, &log);
@@ -255,7 +252,7 @@ TEST_F(MysqlBulkLoad, ARepairThatCannotHaveTheTablesIsSaidAndNeverStopsTheWriter
   EXPECT_EQ(log.Count("tried again in a minute"), 1u);
   EXPECT_TRUE(a->Write({On("44C4B10A321", "mx1", 20419)}).ok());
   EXPECT_EQ(Deferred(), "1") << "kept for the next try";
-  ASSERT_EQ(db_.Sql("KILL CONNECTION " + id), 0);
+  report.reset();
   EXPECT_TRUE(a->Write({On("45C4B10A321", "mx1", 20419)}).ok());
   EXPECT_EQ(Deferred(), "1") << "not before a minute";
   clock.Advance(61 * kUsPerSecond);
