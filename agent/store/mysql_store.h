@@ -192,10 +192,10 @@ class MysqlStore : public Store {
   int agent_id_ = 0;
   uint64_t batch_ = 0;         // last committed batch of this agent
   uint64_t next_message_ = 0;  // next message id (without the agent bits)
-  uint64_t session_id_ = 0;
+  uint64_t session_id_ = 0;    // CONNECTION_ID() of the session holding the agent lock
+  bool schema_checked_ = false;
   bool indexes_checked_ = false;  // at the first connection, no index was missing
   TimeUs next_index_repair_ = 0;  // monotonic
-  bool schema_checked_ = false;   // CONNECTION_ID() of the session holding the agent lock
 };
 
 }  // namespace mailtrail
