@@ -1,10 +1,8 @@
 // `mailtrail replay [--store URL] [--detail LEVEL] [--year Y] [--tz ZONE] FILE...`
 // `mailtrail replay [...] --journal-file FILE|DIR... | --journal [--since T] [--until T]`
-#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <cstdio>
 #include <ctime>
 
@@ -12,9 +10,11 @@
 #include "agent/cli/store_args.h"
 #include "agent/cli/verbs.h"
 #include "agent/journal/journal_replay.h"
+#include "agent/lines/gzip_file.h"
 #include "agent/replay/replay.h"
 #include "agent/store/async_writer.h"
 #include "agent/store/store.h"
+#include "base/file_system.h"
 #include "base/text.h"
 
 namespace mailtrail::cli {
@@ -111,30 +111,21 @@ std::string Human(double v) {
   return buf;
 }
 
-// How many bytes of log the files hold: the store's hint of how large the
-// load is. A gzip file counts as what its trailer says it holds unpacked
-// (modulo 4 GiB, so never less than its own size; a file of several gzip
-// members, by its last). Anything but a regular file counts as nothing: the
-// replay refuses it (a pipe is never opened here, where it would block).
-// Store::kInputUnknown if a file cannot be read (Replay says why).
+// How many bytes of log the files hold (a .gz file by what it holds
+// unpacked: LogBytes), the store's hint of how large the load is. Anything
+// but a regular file counts as nothing: the replay refuses it (and a pipe
+// opened here would block). Store::kInputUnknown if a file cannot be read
+// (Replay says why).
 int64_t InputBytes(const std::vector<std::string>& files) {
+  FileSystem* fs = RealFileSystem();
   int64_t total = 0;
   for (const auto& f : files) {
-    struct stat st;
-    if (::stat(f.c_str(), &st) != 0) return Store::kInputUnknown;
-    if (!S_ISREG(st.st_mode)) continue;
-    const int fd = ::open(f.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-    if (fd < 0) return Store::kInputUnknown;
-    int64_t size = st.st_size;
-    unsigned char magic[2], isize[4];
-    if (size >= 18 && ::pread(fd, magic, 2, 0) == 2 && magic[0] == 0x1f && magic[1] == 0x8b &&
-        ::pread(fd, isize, 4, size - 4) == 4) {
-      const int64_t plain =
-          isize[0] | isize[1] << 8 | isize[2] << 16 | static_cast<int64_t>(isize[3]) << 24;
-      size = std::max(size, plain);
-    }
-    ::close(fd);
-    total += size;
+    auto info = fs->Stat(f);
+    if (!info.ok()) return Store::kInputUnknown;
+    if (!info->regular) continue;
+    auto file = fs->Open(f);
+    if (!file.ok()) return Store::kInputUnknown;
+    total += LogBytes(file->get(), info->size);
   }
   return total;
 }

@@ -19,6 +19,17 @@ bool HasGzipMagic(ReadableFile* file) {
   return n.ok() && *n == 2 && magic[0] == 0x1f && magic[1] == 0x8b;
 }
 
+int64_t LogBytes(ReadableFile* file, int64_t size) {
+  unsigned char isize[4];
+  constexpr int64_t kSmallestGzip = 18;  // header 10, an empty deflate block, trailer 8
+  if (size < kSmallestGzip || !HasGzipMagic(file)) return size;
+  auto n = file->ReadAt(size - 4, reinterpret_cast<char*>(isize), 4);
+  if (!n.ok() || *n != 4) return size;
+  const int64_t plain =
+      isize[0] | isize[1] << 8 | isize[2] << 16 | static_cast<int64_t>(isize[3]) << 24;
+  return std::max(size, plain);
+}
+
 GzipReader::GzipReader(std::unique_ptr<ReadableFile> raw)
     : raw_(std::move(raw)), in_(64 * 1024), z_(std::make_unique<ZState>()) {
   Restart();

@@ -22,6 +22,11 @@ namespace mailtrail {
 
 // The two bytes every gzip member starts with.
 bool HasGzipMagic(ReadableFile* file);
+// The bytes of log `file` (`size` bytes long) holds: a gzip file's own count
+// of them unpacked (its last member's trailer, modulo 4 GiB), never less
+// than `size`; any other file's, `size`. Read from the file's first and last
+// bytes only: a hint of a replay's size (Store::BeginBulkLoad).
+int64_t LogBytes(ReadableFile* file, int64_t size);
 
 class GzipReader : public ReadableFile {
  public:

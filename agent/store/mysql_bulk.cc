@@ -22,7 +22,6 @@
 
 #include "agent/store/mysql_internal.h"
 #include "agent/store/mysql_store.h"
-#include "base/real_clock.h"
 #include "base/text.h"
 
 namespace mailtrail {
@@ -63,15 +62,10 @@ constexpr int kDdlTimeoutSeconds = 24 * 3600;
 constexpr int kLockWaitSeconds = 5;
 constexpr TimeUs kRepairEvery = 60 * kUsPerSecond;
 constexpr std::string_view kMetaPrefix = "deferred_index:";
+const char* const kNotes = "FROM mailtrail_meta WHERE LEFT(k, 15) = 'deferred_index:'";
 
 // Server-wide, so per database, as the agents' locks are (mysql_store.cc).
 const char* const kLockName = "CONCAT('mailtrail_bulk_', LEFT(SHA2(LOWER(DATABASE()), 256), 40))";
-
-bool TryLock(sql::Connection* c, int wait_seconds) {
-  auto rs = mysql::Query(
-      c, std::string("SELECT GET_LOCK(") + kLockName + ", " + std::to_string(wait_seconds) + ")");
-  return rs->next() && !rs->isNull(1) && rs->getInt(1) == 1;
-}
 
 void SetLockWait(sql::Connection* c, int seconds) {  // 0: the server's default
   mysql::Execute(c, "SET SESSION lock_wait_timeout = " +
@@ -126,7 +120,7 @@ void RestoreIndexes(sql::Connection* c, Logger* log) {
   std::map<std::string_view, std::string> add;  // table -> ADD clauses
   const std::map<std::string, std::string> there = IndexesThere(c);
   {
-    auto rs = mysql::Query(c, "SELECT k FROM mailtrail_meta WHERE LEFT(k, 15) = 'deferred_index:'");
+    auto rs = mysql::Query(c, std::string("SELECT k ") + kNotes);
     while (rs->next()) keys.emplace_back(rs->getString(1));
   }
   for (const std::string& k : keys) {
@@ -153,8 +147,7 @@ void RestoreIndexes(sql::Connection* c, Logger* log) {
 }
 
 int64_t DeferredCount(sql::Connection* c) {
-  auto rs =
-      mysql::Query(c, "SELECT COUNT(*) FROM mailtrail_meta WHERE LEFT(k, 15) = 'deferred_index:'");
+  auto rs = mysql::Query(c, std::string("SELECT COUNT(*) ") + kNotes);
   return rs->next() ? rs->getInt64(1) : 0;
 }
 }  // namespace
@@ -168,7 +161,7 @@ Status MysqlStore::BeginBulkLoad(int64_t input_bytes) {
     c = NewSession(kDdlTimeoutSeconds);
     // Another load (or a repair) runs: this one writes its rows with their
     // indexes. Returning closes the session, and frees the lock.
-    if (!TryLock(c.get(), 0)) return Status::Ok();
+    if (!mysql::GetLock(c.get(), kLockName, 0)) return Status::Ok();
     auto rs = mysql::Query(
         c.get(), "SELECT NOT EXISTS (SELECT 1 FROM message) AND NOT EXISTS (SELECT 1 FROM rcpt)");
     if (!rs->next() || rs->getInt(1) != 1) return Status::Ok();
@@ -219,7 +212,7 @@ Status MysqlStore::BeginBulkLoad(int64_t input_bytes) {
 Status MysqlStore::RestoreInNewSession() {
   try {
     std::unique_ptr<sql::Connection> c = NewSession(kDdlTimeoutSeconds);
-    if (!TryLock(c.get(), kDdlTimeoutSeconds))
+    if (!mysql::GetLock(c.get(), kLockName, kDdlTimeoutSeconds))
       return Status::Unavailable("another session holds the bulk load's lock");
     RestoreIndexes(c.get(), options_.log);
   } catch (const sql::SQLException& e) {
@@ -242,24 +235,23 @@ Status MysqlStore::EndBulkLoad() {
   return RestoreInNewSession();
 }
 
-MysqlStore::Repair MysqlStore::RestoreDeferredIndexes(int lock_wait_seconds) {
-  if (DeferredCount(conn_.get()) == 0) return Repair::kNothingDeferred;
+bool MysqlStore::RestoreDeferredIndexes(int lock_wait_seconds) {
+  if (DeferredCount(conn_.get()) == 0) return true;
   std::unique_ptr<sql::Connection> c = NewSession(kDdlTimeoutSeconds);
-  if (!TryLock(c.get(), 0)) return Repair::kLoadRunning;  // its end puts them back
+  if (!mysql::GetLock(c.get(), kLockName, 0)) return false;  // its end puts them back
   if (options_.log)
     options_.log->Warn(
         "adding the indexes of message and rcpt that a bulk load cut short left out");
   SetLockWait(c.get(), lock_wait_seconds);
   RestoreIndexes(c.get(), options_.log);
-  return Repair::kRestored;
+  return true;
 }
 
 void MysqlStore::RepairDeferredIndexes() {
   if (bulk_ || options_.agent_name.empty()) return;  // this store's own load
-  static const RealClock kSystemClock;
-  const TimeUs now = (options_.clock ? options_.clock : &kSystemClock)->MonotonicNow();
+  const TimeUs now = clock().MonotonicNow();
   try {
-    indexes_checked_ = RestoreDeferredIndexes(kLockWaitSeconds) != Repair::kLoadRunning;
+    RestoreDeferredIndexes(kLockWaitSeconds);
   } catch (const sql::SQLException& e) {
     // Not the writer's failure: its records go in all the same, and the
     // repair is tried again a minute later.
@@ -274,9 +266,7 @@ void MysqlStore::RepairDeferredIndexes() {
 }
 
 void MysqlStore::RetryIndexRepair() {
-  static const RealClock kSystemClock;
-  if ((options_.clock ? options_.clock : &kSystemClock)->MonotonicNow() < next_index_repair_)
-    return;
+  if (clock().MonotonicNow() < next_index_repair_) return;
   RepairDeferredIndexes();
 }
 

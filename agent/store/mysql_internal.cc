@@ -50,6 +50,11 @@ std::unique_ptr<sql::ResultSet> Query(sql::Connection* c, const std::string& sql
   return std::unique_ptr<sql::ResultSet>(s->executeQuery(sql));
 }
 
+bool GetLock(sql::Connection* c, const std::string& name, int wait_seconds) {
+  auto rs = Query(c, "SELECT GET_LOCK(" + name + ", " + std::to_string(wait_seconds) + ")");
+  return rs->next() && !rs->isNull(1) && rs->getInt(1) == 1;
+}
+
 namespace {
 constexpr int kRowsExaminedExceeded = 1931;  // ER_QUERY_EXCEEDED_ROWS_EXAMINED_LIMIT
 constexpr int64_t kWarningsKept = 65535;

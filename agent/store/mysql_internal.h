@@ -41,6 +41,10 @@ std::string HexLiteral(std::string_view bytes);
 // Runs statements (no result) / one query.
 void Execute(sql::Connection* c, const std::string& sql);
 std::unique_ptr<sql::ResultSet> Query(sql::Connection* c, const std::string& sql);
+// GET_LOCK(name, wait_seconds): whether the session holds the named lock now.
+// `name` is SQL: a quoted literal or an expression (CONCAT(...)). The lock is
+// the session's until RELEASE_LOCK or the session's end.
+bool GetLock(sql::Connection* c, const std::string& name, int wait_seconds);
 
 // The prefix of a SELECT ending in LIMIT ... ROWS EXAMINED that keeps all the
 // warnings StoppedAtRowsExamined may need to read.

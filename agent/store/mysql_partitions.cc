@@ -20,9 +20,7 @@ class NamedLock {
  public:
   NamedLock(sql::Connection* c, const char* name) : c_(c), name_(name) {}
   bool Acquire(int timeout_seconds) {
-    auto rs = mysql::Query(c_, std::string("SELECT GET_LOCK('") + name_ + "', " +
-                                   std::to_string(timeout_seconds) + ")");
-    held_ = rs->next() && !rs->isNull(1) && rs->getInt(1) == 1;
+    held_ = mysql::GetLock(c_, std::string("'") + name_ + "'", timeout_seconds);
     return held_;
   }
   ~NamedLock() {

@@ -10,6 +10,7 @@
 #include "agent/store/mysql_dictionary.h"
 #include "agent/store/mysql_internal.h"
 #include "agent/store/mysql_partitions.h"
+#include "base/real_clock.h"
 #include "schema/schema.h"
 
 namespace mailtrail {
@@ -49,9 +50,9 @@ Status MysqlStore::EnsureConnected() {
   Status st = Connect();
   if (st.ok() && !schema_checked_) st = CheckSchema();
   if (st.ok()) schema_checked_ = true;
-  // A bulk load cut short left indexes out (mysql_bulk.cc): the first writer
-  // to open the store after it puts them back (not this store's own load).
-  if (st.ok() && !indexes_checked_) RepairDeferredIndexes();
+  // A bulk load cut short left indexes out (mysql_bulk.cc): a writer puts
+  // them back when it connects (not this store's own load).
+  if (st.ok()) RepairDeferredIndexes();
   // Reads batch_ and next_message_ from the agent row again: if the COMMIT of
   // a lost connection landed, the row says so.
   if (st.ok() && !options_.agent_name.empty()) st = RegisterAgent();
@@ -73,6 +74,11 @@ Status MysqlStore::Connect() {
     return mysql::FromException(e, "connect to " + Where() + " as " + target_.user);
   }
   return Status::Ok();
+}
+
+const Clock& MysqlStore::clock() const {
+  static const RealClock kSystemClock;
+  return options_.clock ? *options_.clock : kSystemClock;
 }
 
 std::string MysqlStore::Where() const {
@@ -143,8 +149,7 @@ Status MysqlStore::CheckSchema() {
 // a migration that fails half-way says which statement failed.
 Status MysqlStore::Migrate() {
   try {
-    auto rs = mysql::Query(conn_.get(), "SELECT GET_LOCK('mailtrail_migrate', 60)");
-    if (!rs->next() || rs->getInt(1) != 1)
+    if (!mysql::GetLock(conn_.get(), "'mailtrail_migrate'", 60))
       return Status::Unavailable("another `db migrate` holds the lock");
   } catch (const sql::SQLException& e) {
     return mysql::FromException(e, "lock for the migration");
@@ -155,7 +160,7 @@ Status MysqlStore::Migrate() {
   // them, and a note of the old ones must not outlive it (mysql_bulk.cc).
   if (*version >= 1 && *version < kMysqlMigrationCount) {
     try {
-      if (RestoreDeferredIndexes(0) == Repair::kLoadRunning)
+      if (!RestoreDeferredIndexes(0))
         return Status::Unavailable(
             "a replay is loading this database with its indexes left out: migrate when it "
             "has ended");
@@ -232,10 +237,7 @@ Status MysqlStore::RegisterAgent() {
     const std::string name =
         "CONCAT('mailtrail_agent_', LEFT(SHA2(CONCAT(LOWER(DATABASE()), '/', " +
         std::to_string(agent_id_) + "), 256), 40))";
-    auto held = [&] {
-      auto lock = mysql::Query(conn_.get(), "SELECT GET_LOCK(" + name + ", 2)");
-      return lock->next() && !lock->isNull(1) && lock->getInt(1) == 1;
-    };
+    auto held = [&] { return mysql::GetLock(conn_.get(), name, 2); };
     if (!held()) {
       // Our own previous session may still hold it (the server has not noticed
       // that the connection died): end that session, then try again.

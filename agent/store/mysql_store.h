@@ -103,13 +103,13 @@ class MysqlStore : public Store {
   Status Connect();
   // A new session with the store's settings; throws sql::SQLException.
   std::unique_ptr<sql::Connection> NewSession(int read_timeout_seconds) const;
-  std::string Where() const;  // the server, for messages
-  // mysql_bulk.cc. Puts back the indexes a bulk load cut short left out,
-  // unless a load holds its lock. Throws sql::SQLException.
-  // `lock_wait_seconds`: how long its DDL may wait for the tables (0: the
-  // server's default).
-  enum class Repair { kNothingDeferred, kRestored, kLoadRunning };
-  Repair RestoreDeferredIndexes(int lock_wait_seconds);
+  std::string Where() const;   // the server, for messages
+  const Clock& clock() const;  // Options::clock, or the system's
+  // mysql_bulk.cc. Puts back the indexes a bulk load cut short left out;
+  // false, doing nothing, while a load holds its lock. `lock_wait_seconds`:
+  // how long its DDL may wait for the tables (0: the server's default).
+  // Throws sql::SQLException.
+  bool RestoreDeferredIndexes(int lock_wait_seconds);
   Status RestoreInNewSession();
   // The same for a writer: a failure is said, never the writer's.
   // RetryIndexRepair (after each batch) looks again each minute.
@@ -194,7 +194,6 @@ class MysqlStore : public Store {
   uint64_t next_message_ = 0;  // next message id (without the agent bits)
   uint64_t session_id_ = 0;    // CONNECTION_ID() of the session holding the agent lock
   bool schema_checked_ = false;
-  bool indexes_checked_ = false;  // at the first connection, no index was missing
   TimeUs next_index_repair_ = 0;  // monotonic
 };
 

@@ -10,7 +10,6 @@
 #include "agent/store/mysql_store.h"
 #include "agent/store/record_columns.h"
 #include "agent/store/sqlite_codec.h"
-#include "base/real_clock.h"
 #include "base/text.h"
 
 namespace mailtrail {
@@ -154,8 +153,6 @@ Status MysqlStore::WriteBatch(const std::vector<MessageRecord>& records,
         moved.push_back(r);
         continue;
       }
-      static const RealClock kSystemClock;
-      const Clock& clock = options_.clock ? *options_.clock : kSystemClock;
       if (options_.log)
         options_.log->Limited(LogLevel::kWarn, "mysql.times",
                               "MySQL store: the message " + EscapeForLog(r.host) + "/" +
@@ -163,7 +160,7 @@ Status MysqlStore::WriteBatch(const std::vector<MessageRecord>& records,
                                   FormatRfc3339(r.first_seen) +
                                   ", outside the years 1970-2106 its columns hold; stored with "
                                   "its times moved into them",
-                              clock.MonotonicNow());
+                              clock().MonotonicNow());
       moved.push_back(WithStorableTimes(r));
     }
     return WriteBatch(moved, checkpoint);
@@ -173,8 +170,7 @@ Status MysqlStore::WriteBatch(const std::vector<MessageRecord>& records,
   int delay_ms = 200;
   for (int attempt = 0; attempt <= options_.reconnect_attempts; ++attempt) {
     if (attempt > 0) {
-      static const RealClock kSystemClock;
-      (options_.clock ? options_.clock : &kSystemClock)->SleepFor(delay_ms * kUsPerSecond / 1000);
+      clock().SleepFor(delay_ms * kUsPerSecond / 1000);
       delay_ms *= 2;
     }
     if (!conn_) {

@@ -208,6 +208,27 @@ TEST(GzipReader, ConcatenatedMembersReadAsOneFile) {
   EXPECT_EQ(got.lines, (std::vector<std::string>{"a", "b", "c"}));
 }
 
+// A replay's hint of its size (Store::BeginBulkLoad): a gzip file's
+// unpacked size from its trailer, never less than the file itself.
+TEST(GzipReader, LogBytesCountsAGzipFileUnpacked) {
+  const std::string text(100000, 'x');
+  MemFileSystem fs;
+  fs.Append("/log/plain", text);
+  fs.Append("/log/one.gz", Gzip(text));
+  fs.Append("/log/two.gz", Gzip("a\n") + Gzip(text));
+  fs.Append("/log/cut.gz", Gzip(text).substr(0, 60));
+  auto bytes = [&](const std::string& path) {
+    auto file = fs.Open(path);
+    EXPECT_TRUE(file.ok());
+    auto info = (*file)->Stat();
+    return LogBytes(file->get(), info->size);
+  };
+  EXPECT_EQ(bytes("/log/plain"), 100000);
+  EXPECT_EQ(bytes("/log/one.gz"), 100000);
+  EXPECT_EQ(bytes("/log/two.gz"), 100000) << "the last member's count";
+  EXPECT_GE(bytes("/log/cut.gz"), 60) << "its trailer gone: whatever the last bytes say";
+}
+
 class Collect : public LineHandler {
  public:
   void OnLine(const TailLine& l) override { lines.push_back({std::string(l.bytes), l.overlong}); }
