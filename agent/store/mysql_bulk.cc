@@ -6,12 +6,13 @@
 // (docs/benchmarks.md, "MariaDB: indexes added after a bulk load").
 //
 // Each index left out waits in mailtrail_meta as 'deferred_index:TABLE.NAME',
-// written before the index is dropped, so a load cut short is repaired by a writer of the store: at
-// its first connection, and after a batch at most once a minute (a writer may have opened the store
-// before the load began; the check is one small query), and by `db migrate` before it migrates. The
-// loading session holds a named lock for the whole load: the repair, and a second load into the
-// same empty store, keep away meanwhile. The server frees the lock when the session ends, however
-// it ends.
+// written before the index is dropped, so a load cut short is repaired by a
+// writer of the store: when it connects, and after a batch at most once a
+// minute (a writer may have opened the store before the load began; the
+// look is one small query), and by `db migrate` before it migrates. The
+// loading session holds a named lock for the whole load: the repair, and a
+// second load into the same empty store, keep away meanwhile. The server
+// frees the lock when the session ends, however it ends.
 #include <array>
 #include <map>
 #include <memory>
