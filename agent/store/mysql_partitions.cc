@@ -49,10 +49,17 @@ std::vector<MysqlPartitions::Range> MysqlPartitions::Split(const Range& r, int64
   std::vector<Range> out;
   if (r.lo < day) out.push_back({DayName('g', day), r.lo, day});
   out.push_back({DayName('d', day), day, day + 1});
-  if (day + 1 < r.hi) {
-    const std::string name =
-        r.hi == kMax ? "pmax" : (r.hi == day + 2 ? DayName('d', day + 1) : DayName('g', r.hi));
-    out.push_back({name, day + 1, r.hi});
+  if (day + 1 >= r.hi) return out;
+  // A partition named for a day holds that day's rows, whatever lies below
+  // it: the first one's lower bound is not written, so after a purge it
+  // reaches down to any older day. Its day keeps its partition and its name.
+  const int64_t last = r.hi - 1;
+  const bool holds_its_day = r.hi != kMax && r.name == DayName('d', last);
+  if (holds_its_day || r.hi == day + 2) {
+    if (day + 1 < last) out.push_back({DayName('g', last), day + 1, last});
+    out.push_back({DayName('d', last), last, r.hi});
+  } else {
+    out.push_back({r.hi == kMax ? "pmax" : DayName('g', r.hi), day + 1, r.hi});
   }
   return out;
 }
@@ -141,8 +148,8 @@ StatusOr<int64_t> MysqlPartitions::DropBefore(sql::Connection* c, int64_t day) {
     // The hours before the cut counted again from their rows, where the count
     // differs (`changes` grows: a report cache's kept hour is never taken for
     // a later one). Asked of the rows, not of the partitions' names: a
-    // partition named as a gap can hold rows (the first partition's lower
-    // bound is not written, and a record older than it splits it), and a
+    // partition named as a gap can hold rows (mailtrail before 2026-12-05 so
+    // named the rest of a first partition split below its day), and a
     // writer of another process that still believes a dropped day's
     // partition exists writes into the next one. One range read of the
     // first_seen index below the cut (what the purge left there: usually

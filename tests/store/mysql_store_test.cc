@@ -237,18 +237,48 @@ TEST_F(MysqlStoreTest, EachHoursRecordsAreCountedAsTheRowsAre) {
 }
 
 // A record older than the first day kept splits that day's partition, whose
-// lower bound is not written: the day's rows then sit in a partition named
-// as a gap. A purge that does not drop it leaves their hours' counts alone
-// (it zeroed them when it took every hour before the first "d" partition
-// for empty), and counts only the messages it removed.
-TEST_F(MysqlStoreTest, APurgeLeavesTheCountsOfRowsInAGapPartition) {
+// lower bound is not written (it reaches down to any older day). The day
+// keeps a partition of its own, under its name; the late day gets its own.
+TEST_F(MysqlStoreTest, ALateOlderDayLeavesTheFirstDayItsPartition) {
   auto s = Open("mx1");
   ASSERT_TRUE(s);
   ASSERT_TRUE(s->Write({On("X1", "mx", 20400), On("X2", "mx", 20401)}).ok());
   ASSERT_TRUE(s->PurgeBefore(20400).ok());
   ASSERT_TRUE(s->Write({On("X0", "mx", 20398)}).ok());  // an older day, late
+  EXPECT_EQ(Value("SELECT qid FROM message PARTITION (d20251108)"), "X1");
+  EXPECT_EQ(Value("SELECT qid FROM message PARTITION (d20251106)"), "X0");
+  EXPECT_EQ(Value("SELECT COUNT(*) FROM message PARTITION (g20251108)"), "0");
+  const std::string day_rcpts = "SELECT COUNT(*) FROM rcpt WHERE first_seen DIV 86400 = 20400";
+  ASSERT_NE(Value(day_rcpts), "0");
+  EXPECT_EQ(Value("SELECT COUNT(*) FROM rcpt PARTITION (d20251108)"), Value(day_rcpts));
+  auto removed = s->PurgeBefore(20400);
+  ASSERT_TRUE(removed.ok()) << removed.status().message();
+  EXPECT_EQ(*removed, 1) << "X0 alone";
+  EXPECT_EQ(Output("SELECT qid FROM message ORDER BY qid"), "X1\nX2\n");
+}
+
+// An older mailtrail named the rest of that split a gap ("g…"), with the
+// day's rows in it. A purge that does not drop it leaves their hours' counts
+// alone (it zeroed them when it took every hour before the first "d"
+// partition for empty), and counts only the messages it removed; the next
+// record of that day gives it its partition back, rows and all.
+TEST_F(MysqlStoreTest, APurgeLeavesTheCountsOfRowsInAGapPartition) {
+  auto s = Open("mx1");
+  ASSERT_TRUE(s);
+  ASSERT_TRUE(s->Write({On("X1", "mx", 20400), On("X2", "mx", 20401)}).ok());
+  ASSERT_TRUE(s->PurgeBefore(20400).ok());
+  for (const char* table : {"message", "rcpt"}) {
+    ASSERT_EQ(db_.Sql("ALTER TABLE " + Database() + "." + table +
+                      " REORGANIZE PARTITION d20251108 INTO ("
+                      "PARTITION g20251106 VALUES LESS THAN (" +
+                      std::to_string(20398 * 86400) + "), PARTITION d20251106 VALUES LESS THAN (" +
+                      std::to_string(20399 * 86400) + "), PARTITION g20251109 VALUES LESS THAN (" +
+                      std::to_string(20401 * 86400) + "))"),
+              0);
+  }
+  ASSERT_TRUE(s->Write({On("X0", "mx", 20398)}).ok());  // an older day, late
   ASSERT_EQ(Value("SELECT qid FROM message PARTITION (g20251109)"), "X1")
-      << "day 20400's row now sits in a partition named as a gap";
+      << "day 20400's row sits in a partition named as a gap";
   auto removed = s->PurgeBefore(20400);
   ASSERT_TRUE(removed.ok()) << removed.status().message();
   EXPECT_EQ(*removed, 1) << "X0 alone";
@@ -256,6 +286,13 @@ TEST_F(MysqlStoreTest, APurgeLeavesTheCountsOfRowsInAGapPartition) {
   EXPECT_EQ(Output("SELECT hour, SUM(records) FROM message_hour GROUP BY 1 HAVING SUM(records) <> 0"
                    " ORDER BY 1"),
             Output("SELECT first_seen DIV 3600, COUNT(*) FROM message GROUP BY 1 ORDER BY 1"));
+  MessageRecord x3 = On("X3", "mx", 20400);
+  x3.first_seen += 3600 * kUsPerSecond;
+  x3.last_seen += 3600 * kUsPerSecond;
+  ASSERT_TRUE(s->Write({x3}).ok());
+  EXPECT_EQ(Output("SELECT qid FROM message PARTITION (d20251108) ORDER BY qid"), "X1\nX3\n");
+  EXPECT_EQ(Value("SELECT COUNT(*) FROM rcpt PARTITION (d20251108)"),
+            Value("SELECT COUNT(*) FROM rcpt WHERE first_seen DIV 86400 = 20400"));
 }
 
 // A recipient's page (MysqlStore's RecipientPageSql): each half reads the

@@ -137,5 +137,36 @@ TEST(MysqlPartitions, SplittingAGapGivesTheDayItsOwnPartition) {
   EXPECT_EQ(parts[1].lo, 20784);
 }
 
+// After a purge the first partition's lower bound is not written: a day's
+// partition reaches down to any older day. A late record of an older day
+// splits it, and the day it held keeps its name.
+TEST(MysqlPartitions, SplittingTheFirstDayBelowKeepsThatDaysName) {
+  using P = MysqlPartitions;
+  const int64_t min = std::numeric_limits<int64_t>::min();
+  auto parts = P::Split({"d20251108", min, 20401}, 20398);
+  ASSERT_EQ(parts.size(), 4u);
+  EXPECT_EQ(parts[0].name, "g20251106");
+  EXPECT_EQ(parts[0].hi, 20398);
+  EXPECT_EQ(parts[1].name, "d20251106");
+  EXPECT_EQ(parts[2].name, "g20251108");
+  EXPECT_EQ(parts[2].lo, 20399);
+  EXPECT_EQ(parts[2].hi, 20400);
+  EXPECT_EQ(parts[3].name, "d20251108");
+  EXPECT_EQ(parts[3].lo, 20400);
+  EXPECT_EQ(parts[3].hi, 20401);
+  // The day right below it: no gap between.
+  parts = P::Split({"d20251108", min, 20401}, 20399);
+  ASSERT_EQ(parts.size(), 3u);
+  EXPECT_EQ(parts[1].name, "d20251107");
+  EXPECT_EQ(parts[2].name, "d20251108");
+  EXPECT_EQ(parts[2].lo, 20400);
+  // A first partition named as a gap stays a gap above the new day.
+  parts = P::Split({"g20251109", min, 20401}, 20398);
+  ASSERT_EQ(parts.size(), 3u);
+  EXPECT_EQ(parts[2].name, "g20251109");
+  EXPECT_EQ(parts[2].lo, 20399);
+  EXPECT_EQ(parts[2].hi, 20401);
+}
+
 }  // namespace
 }  // namespace mailtrail
