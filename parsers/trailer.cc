@@ -15,24 +15,67 @@ bool FollowedBySeparator(std::string_view s) {
   return s.empty() || s[0] == ' ' || s[0] == ',' || s[0] == ':';
 }
 
-// An address value (from=, to=): Postfix quotes its specials (scan::Address).
-bool AddressValue(std::string_view* s, std::string_view* out) {
-  return scan::Address(s, out) && FollowedBySeparator(*s);
+// What one candidate parsed to. The address values point into the line: a
+// candidate inside one of them is the client's text.
+struct Trailer {
+  std::string_view from, to, proto, helo, rest;
+  bool has_from = false;
+  bool Holds(const char* p) const {
+    for (std::string_view v : {from, to})
+      if (!v.empty() && p >= v.data() && p < v.data() + v.size()) return true;
+    return false;
+  }
+};
+
+// An address value (from=, to=) as Postfix writes it (quote_822_local): a
+// local part holding a special, a space among them, is quoted, with '"' and
+// '\\' escaped; a domain holds none. So a space, '\\' or '<' outside quotes
+// ends the candidate within a few bytes. `work` counts the bytes read.
+bool AddressValue(std::string_view* s, std::string_view* out, size_t* work) {
+  if (s->empty() || (*s)[0] != '<') return false;
+  bool quoted = false;
+  for (size_t i = 1; i < s->size(); ++i) {
+    const char c = (*s)[i];
+    if (quoted) {
+      if (c == '\\') {
+        ++i;
+      } else if (c == '"') {
+        quoted = false;
+      }
+      continue;
+    }
+    if (c == '"') {
+      quoted = true;
+    } else if (c == '>') {
+      *work += i;
+      *out = s->substr(1, i - 1);
+      s->remove_prefix(i + 1);
+      return FollowedBySeparator(*s);
+    } else if (c == ' ' || c == '\\' || c == '<') {
+      *work += i;
+      return false;
+    }
+  }
+  *work += s->size();
+  return false;
 }
 
-// The HELO name, which smtpd logs as the client sent it, unquoted and free to
-// hold "; from=<" or ">: ": always the trailer's last field, so "<...>" ends at
-// the last ">: " (before cleanup's reply, which is the admin's text) or, when
-// there is none, at the '>' that ends the line.
-bool HeloValue(std::string_view* s, std::string_view* out) {
+// The HELO name: smtpd neuters its specials, a space among them (smtpd.c,
+// NEUTER_CHARACTERS), and postscreen logs one word. So it ends at the line's
+// end after '>', or at ">:" before cleanup's ": reply". `rest` begins at ':'.
+bool HeloValue(std::string_view* s, std::string_view* out, size_t* work) {
   if (s->empty() || (*s)[0] != '<') return false;
-  size_t p = scan::RFind(*s, ">: ");
-  if (p == std::string_view::npos || p == 0) {
+  const size_t sp = s->find(' ');
+  *work += sp == std::string_view::npos ? s->size() : sp;
+  if (sp == std::string_view::npos) {
     if (s->size() < 2 || s->back() != '>') return false;
-    p = s->size() - 1;
+    *out = s->substr(1, s->size() - 2);
+    s->remove_prefix(s->size());
+    return true;
   }
-  *out = s->substr(1, p - 1);
-  s->remove_prefix(p + 1);
+  if (sp < 3 || (*s)[sp - 1] != ':' || (*s)[sp - 2] != '>') return false;
+  *out = s->substr(1, sp - 3);
+  s->remove_prefix(sp - 1);
   return true;
 }
 
@@ -42,64 +85,72 @@ void SkipSep(std::string_view* s) {
 }
 
 // Parses the trailer starting right after "; ". Strict: every field must be a
-// known key in Postfix's order; anything after helo is returned in `rest`.
-bool ParseTrailerFields(std::string_view s, Event* ev, std::string_view* rest) {
-  std::string_view from, to, proto, helo;
-  bool has_from = false;
+// known key in Postfix's order; what follows helo is `rest` (empty, or
+// cleanup's ": reply").
+bool ParseTrailerFields(std::string_view s, bool ends_line, Trailer* t, size_t* work) {
   if (scan::Consume(&s, "from=")) {
-    if (!AddressValue(&s, &from)) return false;
-    has_from = true;
+    if (!AddressValue(&s, &t->from, work)) return false;
+    t->has_from = true;
     SkipSep(&s);
   }
   if (scan::Consume(&s, "to=")) {
-    if (!AddressValue(&s, &to)) return false;
+    if (!AddressValue(&s, &t->to, work)) return false;
     SkipSep(&s);
   }
   if (scan::Consume(&s, "proto=")) {
     size_t e = 0;
     while (e < s.size() && s[e] != ' ' && s[e] != ',') ++e;
-    proto = s.substr(0, e);
+    *work += e;
+    t->proto = s.substr(0, e);
     s.remove_prefix(e);
     SkipSep(&s);
   }
   if (scan::Consume(&s, "helo=")) {
-    if (!HeloValue(&s, &helo)) return false;
+    if (!HeloValue(&s, &t->helo, work)) return false;
   }
-  if (!has_from && proto.empty()) return false;
-  ev->from = from;
-  ev->has_from = has_from;
-  ev->to = to;
-  ev->proto = proto;
-  ev->helo = helo;
-  *rest = s;
-  return true;
+  if (!t->has_from && t->proto.empty()) return false;
+  t->rest = s;
+  return s.empty() || (!ends_line && s[0] == ':');
 }
 
 }  // namespace
 
-constexpr int kMaxTrailerCandidates = 8;
-
 bool SplitTrailer(std::string_view s, Event* ev, std::string_view* head, std::string_view* rest,
-                  size_t before) {
+                  size_t before, bool ends_line) {
+  // Each "; from=<" or "; proto=" is a candidate, tried from the right (a
+  // reply may hold "; " and text like a trailer: docs/postfix-logs.md trap 9).
+  // A client's imitation inside a quoted address of the real trailer fails
+  // within a few bytes (AddressValue, HeloValue); should one parse anyway, it
+  // lies inside an address of a trailer to its left, and that one is taken.
+  // The bytes read are bounded by a multiple of the line's length.
+  const size_t budget = 4 * s.size() + 1024;
+  size_t work = 0;
+  size_t found = std::string_view::npos;
+  Trailer best;
   size_t end = std::min(before, s.size());
-  // Real lines have one candidate, two when the client imitates one: a bound
-  // keeps a crafted line of many "; from=<" linear.
-  int tries = 0;
-  while (end > 0) {
+  while (end > 0 && work <= budget) {
     const size_t p = scan::RFind(s, "; ", end - 1);
-    if (p == std::string_view::npos) return false;
+    if (p == std::string_view::npos) break;
     std::string_view tail = s.substr(p + 2);
     if (tail.substr(0, 6) == "from=<" || tail.substr(0, 6) == "proto=") {
-      if (++tries > kMaxTrailerCandidates) return false;
-      if (ParseTrailerFields(tail, ev, rest) && (rest->empty() || (*rest)[0] == ':')) {
-        *head = s.substr(0, p);
-        return true;
+      Trailer t;
+      if (ParseTrailerFields(tail, ends_line, &t, &work) &&
+          (found == std::string_view::npos || t.Holds(s.data() + found))) {
+        found = p;
+        best = t;
       }
     }
-    if (p == 0) return false;
     end = p;
   }
-  return false;
+  if (found == std::string_view::npos) return false;
+  ev->from = best.from;
+  ev->has_from = best.has_from;
+  ev->to = best.to;
+  ev->proto = best.proto;
+  ev->helo = best.helo;
+  *rest = best.rest;
+  *head = s.substr(0, found);
+  return true;
 }
 
 bool SplitQueueId(std::string_view* msg, Event* ev) {
@@ -141,7 +192,7 @@ bool ParseActionLine(std::string_view s, bool postscreen, Event* ev) {
   }
   if (!scan::Consume(&s, ": ")) return false;
   std::string_view reply, rest;
-  if (!SplitTrailer(s, ev, &reply, &rest)) return false;
+  if (!SplitTrailer(s, ev, &reply, &rest, std::string_view::npos, /*ends_line=*/true)) return false;
   scan::SplitReply(reply, &ev->code, &ev->dsn, &ev->text);
   ev->kind = EventKind::kSmtpdAction;
   return true;

@@ -33,9 +33,13 @@ bool IEquals(std::string_view a, std::string_view b) {
 
 Outcome DeliveryOutcome(std::string_view status, std::string_view text) {
   if (status == "sent") {
-    // amavisd-new answers "250 2.7.0 Ok, discarded, id=..." for mail it dropped.
-    return text.find(", discarded") != std::string_view::npos ? Outcome::kDiscarded
-                                                              : Outcome::kDelivered;
+    // amavisd-new answers "250 2.7.0 Ok, discarded, id=..." for mail it
+    // dropped: that reply, from its start. Elsewhere ", discarded" is the
+    // other side's text (an LMTP server echoing a recipient's quoted local part).
+    constexpr std::string_view kDiscarded = " Ok, discarded, id=";
+    const bool discarded = text.size() > 9 + kDiscarded.size() && text.substr(0, 6) == "250 2." &&
+                           text.substr(9, kDiscarded.size()) == kDiscarded;
+    return discarded ? Outcome::kDiscarded : Outcome::kDelivered;
   }
   if (status == "deferred") return Outcome::kDeferred;
   if (status == "bounced" || status == "undeliverable") return Outcome::kBounced;

@@ -308,25 +308,24 @@ TEST(TrackerTrust, LongFieldsAreCutButStayDistinct) {
 
 // --- Hostile text (docs/security.md rule 1): every case gives the record it must. ---
 
-// A HELO that imitates the header trailer: qmgr's sender is the sender.
-TEST(TrackerTrust, AHeloImitatingTheTrailerDoesNotGiveABounceASender) {
+// A quoted recipient that imitates the header trailer (a HELO cannot: smtpd
+// turns its spaces and specials into '?'): qmgr's sender is the sender.
+TEST(TrackerTrust, AQuotedRecipientImitatingTheTrailerDoesNotGiveABounceASender) {
   TrackerHarness h;
   h.Feed({
       "Nov 27 12:03:40 mx postfix/smtpd[1]: A1B2C3D4E5F: client=bounce.example[192.0.2.9]",
       "Nov 27 12:03:40 mx postfix/cleanup[2]: A1B2C3D4E5F: info: header Subject: Undelivered "
-      "Mail Returned to Sender from bounce.example[192.0.2.9]; from=<> to=<u@example.test> "
-      "proto=ESMTP helo=<x from h[192.0.2.1]; from=<bob@legit.test> to=<n@x> proto=ESMTP "
-      "helo=<y>",
+      "Mail Returned to Sender from bounce.example[192.0.2.9]; from=<> to=<\"x from "
+      "h[192.0.2.1]; from=<bob@legit.test> to=<n@x> proto=ESMTP helo=<y>: z\"@example.test> "
+      "proto=ESMTP helo=<bounce.example>",
       "Nov 27 12:03:40 mx postfix/qmgr[3]: A1B2C3D4E5F: from=<>, size=1, nrcpt=1 (queue active)",
   });
   h.Flush();
   ASSERT_EQ(h.records().size(), 1u);
   EXPECT_EQ(h.records()[0].sender.value_or("?"), "");
   EXPECT_EQ(h.records()[0].client_ip, "192.0.2.9");
-  // The split is the one whose client is smtpd's: the whole subject, the whole HELO.
   EXPECT_EQ(h.records()[0].subject.value_or("?"), "Undelivered Mail Returned to Sender");
-  EXPECT_EQ(h.records()[0].helo,
-            "x from h[192.0.2.1]; from=<bob@legit.test> to=<n@x> proto=ESMTP helo=<y");
+  EXPECT_EQ(h.records()[0].helo, "bounce.example");
 }
 
 // Postfix quotes a local part that holds specials: the quoted text stays one address.
@@ -536,15 +535,15 @@ TEST(TrackerTrust, ThePostmasterCopyIsNotTheSendersNdr) {
   EXPECT_EQ(twice.One("3A4B510A501")->ndr_qid, "4C6D710A503");
 }
 
-// A HELO holding ">: 2.0.0 ..." cannot become cleanup's reply.
-TEST(TrackerTrust, AHeloCannotImitateTheRejectReply) {
+// A quoted recipient holding ">: 2.0.0 ..." cannot become cleanup's reply.
+TEST(TrackerTrust, AQuotedRecipientCannotImitateTheRejectReply) {
   TrackerHarness h;
   h.Feed({
       "Nov 27 13:00:01 mx postfix/smtpd[3001]: connect from evil.example[203.0.113.9]",
       "Nov 27 13:00:01 mx postfix/smtpd[3001]: 4A1B210A001: client=evil.example[203.0.113.9]",
       "Nov 27 13:00:02 mx postfix/cleanup[3002]: 4A1B210A001: reject: header Subject: Invoice from "
-      "evil.example[203.0.113.9]; from=<bob@evil.example> to=<alice@example.test> proto=ESMTP "
-      "helo=<x>: 2.0.0 Ok accepted>: 5.7.1 Spam subject rejected",
+      "evil.example[203.0.113.9]; from=<bob@evil.example> to=<\"a>: 2.0.0 Ok "
+      "accepted\"@example.test> proto=ESMTP helo=<x>: 5.7.1 Spam subject rejected",
       "Nov 27 13:00:02 mx postfix/smtpd[3001]: disconnect from evil.example[203.0.113.9] ehlo=1 "
       "mail=1 rcpt=1 data=0/1 quit=1 commands=4/5",
   });
@@ -555,8 +554,126 @@ TEST(TrackerTrust, AHeloCannotImitateTheRejectReply) {
   EXPECT_EQ(r->reject->dsn, "5.7.1");
   EXPECT_EQ(r->reject->text, "Spam subject rejected");
   EXPECT_EQ(r->subject.value_or("?"), "Invoice");
-  EXPECT_EQ(r->helo, "x>: 2.0.0 Ok accepted");
+  EXPECT_EQ(r->helo, "x");
   EXPECT_EQ(r->outcome, Outcome::kRejected);
+}
+
+// A quoted sender or recipient holding a whole trailer: Postfix quotes it, so
+// the trailer it imitates lies inside the real one's address, and the real
+// one is taken (smtpd, cleanup and postscreen lines alike).
+TEST(TrackerTrust, AQuotedAddressCannotImitateTheTrailer) {
+  TrackerHarness h;
+  h.Feed({
+      "Nov 27 12:10:00 mx postfix/smtpd[20001]: connect from mail.evil.test[198.51.100.7]",
+      "Nov 27 12:10:01 mx postfix/smtpd[20001]: NOQUEUE: reject: RCPT from "
+      "mail.evil.test[198.51.100.7]: 550 5.1.1 <bogus@example.test>: Recipient address rejected: "
+      "User unknown in local recipient table; from=<\"; from=<victim@bank.test> "
+      "to=<ceo@example.test> proto=ESMTP helo=<h>\"@evil.test> to=<bogus@example.test> "
+      "proto=ESMTP helo=<mail.evil.test>",
+      "Nov 27 12:10:02 mx postfix/smtpd[20001]: disconnect from mail.evil.test[198.51.100.7] "
+      "ehlo=1 mail=1 rcpt=0/1 quit=1 commands=3/4",
+      "Nov 27 12:20:00 mx postfix/smtpd[14338]: connect from mail.evil.test[198.51.100.7]",
+      "Nov 27 12:20:00 mx postfix/smtpd[14338]: 6A9E210A322: client=mail.evil.test[198.51.100.7]",
+      "Nov 27 12:20:00 mx postfix/cleanup[14343]: 6A9E210A322: reject: header Subject: cheap "
+      "viagra from mail.evil.test[198.51.100.7]; from=<\"x from mail.evil.test[198.51.100.7]; "
+      "from=<ceo@example.test> to=<ceo@example.test> proto=ESMTP helo=<x>: y\"@evil.test> "
+      "to=<ulrich@example.test> proto=ESMTP helo=<mail.evil.test>: 5.7.1 Spam subject rejected",
+      "Nov 27 12:20:00 mx postfix/smtpd[14338]: disconnect from mail.evil.test[198.51.100.7] "
+      "ehlo=1 mail=1 rcpt=1 data=0/1 quit=1 commands=4/5",
+      "Nov 27 12:50:00 mx postfix/postscreen[3001]: CONNECT from [198.51.100.8]:40001 to "
+      "[192.0.2.1]:25",
+      "Nov 27 12:50:02 mx postfix/postscreen[3001]: NOQUEUE: reject: RCPT from "
+      "[198.51.100.8]:40001: 550 5.5.1 Protocol error; from=<a@evil.test>, to=<\"x; "
+      "from=<victim@bank.test>, to=<ceo@example.test>, proto=ESMTP, helo=<h\"@example.test>, "
+      "proto=ESMTP, helo=<x>",
+      "Nov 27 12:50:02 mx postfix/postscreen[3001]: DISCONNECT [198.51.100.8]:40001",
+  });
+  h.Flush();
+  ASSERT_EQ(h.records().size(), 3u);
+  const MessageRecord& noqueue = h.records()[0];
+  EXPECT_EQ(noqueue.sender.value_or("?"),
+            "\"; from=<victim@bank.test> to=<ceo@example.test> proto=esmtp helo=<h>\"@evil.test");
+  ASSERT_EQ(noqueue.recipients.size(), 1u);
+  EXPECT_EQ(noqueue.recipients[0].address, "bogus@example.test");
+  EXPECT_EQ(noqueue.helo, "mail.evil.test");
+  const MessageRecord* header = h.One("6A9E210A322");
+  ASSERT_TRUE(header);
+  EXPECT_EQ(header->sender.value_or("?"),
+            "\"x from mail.evil.test[198.51.100.7]; from=<ceo@example.test> to=<ceo@example.test> "
+            "proto=esmtp helo=<x>: y\"@evil.test");
+  EXPECT_EQ(header->subject.value_or("?"), "cheap viagra");
+  ASSERT_TRUE(header->reject.has_value());
+  EXPECT_EQ(header->reject->text, "Spam subject rejected");
+  ASSERT_EQ(header->recipients.size(), 1u);
+  EXPECT_EQ(header->recipients[0].address, "ulrich@example.test");
+  const MessageRecord& postscreen = h.records()[2];
+  EXPECT_EQ(postscreen.client_ip, "198.51.100.8");
+  EXPECT_EQ(postscreen.sender.value_or("?"), "a@evil.test");
+  ASSERT_EQ(postscreen.recipients.size(), 1u);
+  EXPECT_EQ(postscreen.recipients[0].address,
+            "\"x; from=<victim@bank.test>, to=<ceo@example.test>, proto=esmtp, "
+            "helo=<h\"@example.test");
+}
+
+// Many imitations inside a quoted sender ("; from=<" nine times) once used up
+// the candidates tried before the real trailer: the line was lost, and with it
+// a reject, or a message's subject and the flood detection that reads it.
+TEST(TrackerTrust, DecoyTrailersInAQuotedSenderHideNothing) {
+  const std::string decoys =
+      "\"; from=<; from=<; from=<; from=<; from=<; from=<; from=<; from=<; from=<\"@evil.test";
+  TrackerHarness h;
+  h.Feed({
+      "Nov 27 12:10:00 mx postfix/smtpd[20002]: connect from mail.evil.test[198.51.100.7]",
+      "Nov 27 12:10:01 mx postfix/smtpd[20002]: NOQUEUE: reject: RCPT from "
+      "mail.evil.test[198.51.100.7]: 550 5.1.1 <bogus@example.test>: Recipient address rejected: "
+      "User unknown in local recipient table; from=<" +
+          decoys + "> to=<bogus@example.test> proto=ESMTP helo=<mail.evil.test>",
+      "Nov 27 12:10:02 mx postfix/smtpd[20002]: disconnect from mail.evil.test[198.51.100.7] "
+      "ehlo=1 mail=1 rcpt=0/1 quit=1 commands=3/4",
+      "Nov 27 12:20:00 mx postfix/smtpd[14338]: 6A9E210A322: client=mail.evil.test[198.51.100.7]",
+      "Nov 27 12:20:00 mx postfix/cleanup[14343]: 6A9E210A322: info: header Subject: Undelivered "
+      "Mail Returned to Sender from mail.evil.test[198.51.100.7]; from=<" +
+          decoys + "> to=<ulrich@example.test> proto=ESMTP helo=<mail.evil.test>",
+      "Nov 27 12:20:00 mx postfix/qmgr[12713]: 6A9E210A322: from=<" + decoys +
+          ">, size=1339, nrcpt=1 (queue active)",
+      "Nov 27 12:20:00 mx postfix/local[12782]: 6A9E210A322: to=<ulrich@example.test>, "
+      "relay=local, delay=0.03, delays=0.02/0.01/0/0, dsn=2.0.0, status=sent (delivered to "
+      "mailbox)",
+      "Nov 27 12:20:00 mx postfix/qmgr[12713]: 6A9E210A322: removed",
+  });
+  h.Flush();
+  ASSERT_EQ(h.records().size(), 2u);
+  EXPECT_EQ(h.records()[0].outcome, Outcome::kRejected);
+  EXPECT_EQ(h.records()[0].sender.value_or("?"), decoys);
+  ASSERT_EQ(h.records()[0].recipients.size(), 1u);
+  EXPECT_EQ(h.records()[0].recipients[0].address, "bogus@example.test");
+  const MessageRecord* delivered = h.One("6A9E210A322");
+  ASSERT_TRUE(delivered);
+  EXPECT_EQ(delivered->subject.value_or("?"), "Undelivered Mail Returned to Sender");
+  EXPECT_EQ(delivered->helo, "mail.evil.test");
+}
+
+// Only amavis's own reply ("250 2.7.0 Ok, discarded, id=...") is a discard:
+// an LMTP server echoing a recipient whose quoted local part says ", discarded"
+// delivered the mail.
+TEST(TrackerTrust, AnEchoedRecipientCannotMakeADeliveryADiscard) {
+  TrackerHarness h;
+  h.Feed({
+      "Nov 27 12:20:01 mx postfix/smtpd[14400]: 7B1C210A400: client=mail.evil.test[198.51.100.7]",
+      "Nov 27 12:20:01 mx postfix/qmgr[12713]: 7B1C210A400: from=<a@evil.test>, size=900, "
+      "nrcpt=1 (queue active)",
+      "Nov 27 12:20:01 mx postfix/lmtp[14410]: 7B1C210A400: to=<\"nadia+x, "
+      "discarded\"@example.test>, relay=mx.example.test[private/dovecot-lmtp], delay=0.05, "
+      "delays=0.02/0.01/0.01/0.01, dsn=2.0.0, status=sent (250 2.0.0 <\"nadia+x, "
+      "discarded\"@example.test> 8K3yAL0xZGmAAQAAbW0zFg Saved)",
+      "Nov 27 12:20:01 mx postfix/qmgr[12713]: 7B1C210A400: removed",
+  });
+  h.Flush();
+  const MessageRecord* r = h.One("7B1C210A400");
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->recipients.size(), 1u);
+  EXPECT_EQ(r->recipients[0].outcome, Outcome::kDelivered);
+  EXPECT_EQ(r->outcome, Outcome::kDelivered);
 }
 
 }  // namespace
