@@ -4,6 +4,7 @@
 
 #include "agent/detect/bounce.h"
 #include "agent/detect/subject.h"
+#include "base/ip_address.h"
 
 namespace mailtrail {
 
@@ -15,6 +16,14 @@ constexpr size_t kMaxRawForms = 8;
 void AddCapped(std::vector<std::string>* v, const std::string& s, size_t max) {
   if (v->size() < max && std::find(v->begin(), v->end(), s) == v->end()) v->push_back(s);
 }
+
+// One site's addresses: an IPv4 address, or an IPv6 /64 (a network one host
+// or one customer is given whole), so that two addresses of it are one source.
+std::string SiteOf(const std::string& ip) {
+  const auto a = IpAddress::Parse(ip);
+  return !a || a->is_v4() ? ip : a->Bytes().substr(0, 8);
+}
+
 }  // namespace
 
 FloodDetector::Ring::Ring(TimeUs window, int buckets)
@@ -168,6 +177,20 @@ bool FloodDetector::Qualified(const SubjectState::Client& c, TimeUs now) const {
   return *std::min_element(c.recent.begin(), c.recent.end()) >= now - o_.subject_window;
 }
 
+// A bounce counts once, where it came in from its client: a content filter's
+// leg is the same message again, from the filter's address (linked to its
+// parent, or re-injected from 127.0.0.1 or ::1, which are never a remote
+// source: agent/blocks/allowlist.cc protects them always). Once it counted,
+// the filter's address was a second source of every subject, so that one
+// sender could get a subject blocked.
+bool FloodDetector::CountsFromItsClient(const MessageRecord& r) {
+  if (r.client_ip.empty() || !r.parent_qid.empty()) return false;
+  static const IpAddress kLoopback4 = *IpAddress::Parse("127.0.0.1");
+  static const IpAddress kLoopback6 = *IpAddress::Parse("::1");
+  const auto ip = IpAddress::Parse(r.client_ip);
+  return ip && !(*ip == kLoopback4) && !(*ip == kLoopback6);
+}
+
 void FloodDetector::OnRecord(const MessageRecord& r, std::vector<Decision>* out) {
   bool counted = false;  // a "count" rule makes it a bounce for the flood rules
   if (rules_) {
@@ -179,7 +202,7 @@ void FloodDetector::OnRecord(const MessageRecord& r, std::vector<Decision>* out)
     outbound_.Learn(r);  // mail we relay: what its bounces will answer
     return;
   }
-  if (r.client_ip.empty()) return;
+  if (!CountsFromItsClient(r)) return;
   if (const AnswerKind a = outbound_.Recognize(r); a != AnswerKind::kNone) {
     ++answers_[static_cast<int>(a)];
     NoteAnswer(r);
@@ -256,8 +279,14 @@ void FloodDetector::OnSubjectBounce(const MessageRecord& r, SubjectState& s, con
     return;
   }
   const int n = s.ring.Count(now) + InWindow(Others(others_subjects_, key), o_.subject_window, now);
-  int sources = OthersOnlySources(key, s, now);
-  for (const auto& x : s.ips) sources += FleetQualified(key, x, now);
+  std::vector<std::string> sites;  // an IPv4 address or an IPv6 /64: one source
+  for (const auto& x : s.ips) {
+    if (!FleetQualified(key, x, now)) continue;
+    std::string site = SiteOf(x.ip);
+    if (std::find(sites.begin(), sites.end(), site) == sites.end())
+      sites.push_back(std::move(site));
+  }
+  const int sources = OthersOnlySources(key, s, now) + static_cast<int>(sites.size());
   if (n < o_.subject_bounces || sources < o_.subject_min_ips) return;
   s.flood_until = now + o_.block_period;
   const std::string why = "backscatter flood: subject " + quoted + " " + std::to_string(n) +

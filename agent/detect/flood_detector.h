@@ -149,6 +149,9 @@ class FloodDetector {
     bool answered = false;  // last_answer is set
     int64_t answers = 0;    // bounces with this subject that answered our mail
   };
+  // Whether a bounce record counts towards the flood rules: from a client,
+  // not a content filter's leg.
+  static bool CountsFromItsClient(const MessageRecord& r);
   // Whether `c` sent the subject subject_source_bounces times within the window.
   bool Qualified(const SubjectState::Client& c, TimeUs now) const;
   // The same, with what the other agents counted of it (fleet_counts.cc).

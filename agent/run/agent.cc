@@ -92,6 +92,8 @@ bool FillFromQueueFile(const QueueHints& h, MessageRecord* r) {
 
 // How long a queue file read before its message's first log line waits for it.
 constexpr TimeUs kHintWait = 60 * kUsPerSecond;
+// How far ahead of the clock a block's line may be stamped before it is said.
+constexpr TimeUs kLogAheadWarning = 300 * kUsPerSecond;
 }  // namespace
 
 // When a record closes: what its queue file said, if it was read.
@@ -166,9 +168,24 @@ void Agent::Detect(const MessageRecord& r) {
 
 void Agent::ApplyDecisions() {
   if (decisions_.empty()) return;
-  blocks_->set_live_after(clock_->WallNow() - options_.live_horizon);
+  const TimeUs now = clock_->WallNow();
+  blocks_->set_live_after(now - options_.live_horizon);
   std::string why;
-  for (const Decision& d : decisions_) {
+  for (Decision& d : decisions_) {
+    // A block's period runs on the clock: a line stamped ahead of it (a
+    // clock stepped back, or local stamps read with the wrong [logs]
+    // timezone) would make the block outlive its period, and would end the
+    // other blocks early.
+    if (d.at > now) {
+      if (d.at - now > kLogAheadWarning)
+        options_.log->Limited(LogLevel::kWarn, "blocks.ahead",
+                              "a block decided on a line stamped " +
+                                  std::to_string((d.at - now) / kUsPerSecond) +
+                                  " s ahead of the clock: its period starts now (is [logs] "
+                                  "timezone the log's?)",
+                              now, RateLimit{1, 3600 * kUsPerSecond, /*say_when_full=*/false});
+      d.at = now;
+    }
     const Block* b = blocks_->Apply(d, &why);
     if (b == nullptr) continue;
     options_.log->Warn(std::string("block ") + BlockKindName(b->kind) + " " +

@@ -137,6 +137,25 @@ TEST(Detector, OneForgingSourceCannotGetACommonSubjectBlocked) {
   EXPECT_TRUE(out.empty()) << "one notice during the block: refused by the subject block only";
 }
 
+// Two addresses of one IPv6 /64 are one site, and one source: together they
+// cannot get a subject blocked; a second /64 can.
+TEST(Detector, OneIpv6SlashSixtyFourIsOneSource) {
+  DetectorOptions o;
+  o.subject_bounces = 50;
+  o.ip_bounces = 1000000;  // the IP rule out of the way
+  FloodDetector d(o);
+  std::vector<Decision> out;
+  for (int i = 0; i < 60; ++i)
+    d.OnRecord(Bounce(i % 2 ? "2001:db8:66:1::a" : "2001:db8:66:1::b", "Your order 48213 shipped",
+                      i * 0.5),
+               &out);
+  EXPECT_TRUE(out.empty());
+  for (int i = 0; i < o.subject_source_bounces; ++i)
+    d.OnRecord(Bounce("2001:db8:77:2::c", "Your order 77 shipped", 31 + i), &out);
+  ASSERT_FALSE(out.empty());
+  EXPECT_EQ(out[0].kind, Decision::Kind::kSubject);
+}
+
 TEST(Detector, TheSeedCaseTripsWithTheDefaults) {
   // "If gmail.com sends me 400 bounces in 2 minutes, all with Undeliverable Mail
   // in the subject, any message with Undeliverable Mail is blocked."
@@ -173,6 +192,33 @@ TEST(Detector, NonBouncesAreNotCounted) {
   }
   EXPECT_TRUE(out.empty());
   EXPECT_EQ(d.bounces(), 0);
+}
+
+// A content filter's leg of a bounce counts towards no rule: it is the
+// bounce already counted, again from the filter (re-injected from 127.0.0.1 or
+// ::1, or linked to its parent). It once made the filter's address a second
+// source, so that one sender got a subject blocked.
+TEST(Detector, ContentFilterLegsAreNotCounted) {
+  DetectorOptions o;
+  o.ip_bounces = 3;
+  o.subject_bounces = 4;
+  o.subject_min_ips = 2;
+  o.subject_source_bounces = 2;
+  FloodDetector d(o);
+  std::vector<Decision> out;
+  for (int i = 0; i < 10; ++i) {
+    d.OnRecord(Bounce("127.0.0.1", "Your parcel is waiting", i + 0.5), &out);
+    MessageRecord linked = Bounce("192.0.2.60", "Your parcel is waiting", i + 0.7);
+    linked.parent_qid = "P" + std::to_string(i);  // re-injected by a filter on another host
+    d.OnRecord(linked, &out);
+    d.OnRecord(Bounce("::1", "Your parcel is waiting", i + 0.8), &out);
+  }
+  EXPECT_TRUE(out.empty());
+  EXPECT_EQ(d.bounces(), 0);
+  // The same bounces from remote clients do count (the test can fail).
+  for (int i = 0; i < 3; ++i) d.OnRecord(Bounce("198.18.7.7", "x", 20 + i), &out);
+  EXPECT_EQ(d.bounces(), 3);
+  EXPECT_FALSE(out.empty());
 }
 
 TEST(Detector, AMillionDistinctSubjectsStayWithinTheBound) {

@@ -294,6 +294,44 @@ TEST(Agent, DetectsFloodsAndEndsTheBlocksOnTime) {
   EXPECT_EQ(saved->size(), active.size()) << "every block kept in the store";
 }
 
+// Lines stamped ahead of the clock (local stamps read as UTC east of
+// Greenwich, or a clock stepped back): each block's period starts at the
+// clock, not at the line's stamp, so none outlives its period.
+TEST(Agent, ABlockFromLinesAheadOfTheClockEndsOnTheClock) {
+  const auto lines = ReadCorpusLines("05-backscatter-flood.log.gz");
+  ASSERT_FALSE(lines.empty());
+  TempDir dir{"mt_agent_ahead"};
+  std::unique_ptr<Store> store = OpenTestStore(dir);
+  ASSERT_NE(store, nullptr);
+  MemFileSystem fs;
+  FakeClock clock(1795780000LL * kUsPerSecond - 9 * 3600 * kUsPerSecond);  // lines 9 h ahead
+  AgentOptions o = Options();
+  o.lines_per_step = 1000;
+  o.detect = true;
+  o.blocks.allow_cidrs = {*Cidr::Parse("127.0.0.1/32")};
+  o.blocks.period = 600 * kUsPerSecond;
+  Agent agent(o, store.get(), &fs, &clock);
+  ASSERT_TRUE(agent.Start().ok());
+  std::string text;
+  for (const auto& l : lines) text += l + "\n";
+  fs.Append("/var/log/mail.log", text);
+  for (int i = 0; i < 30; ++i) {
+    clock.Advance(kUsPerSecond);
+    ASSERT_TRUE(agent.Step().ok());
+  }
+  const auto active = agent.blocks()->Active();
+  ASSERT_FALSE(active.empty());
+  for (const Block& b : active) {
+    EXPECT_LE(b.created, clock.WallNow()) << b.key;
+    EXPECT_LE(b.expires, clock.WallNow() + o.blocks.period) << b.key;
+    EXPECT_TRUE(b.live) << b.key;
+  }
+  clock.Advance(o.blocks.period + kUsPerSecond);
+  ASSERT_TRUE(agent.Step().ok());
+  EXPECT_TRUE(agent.blocks()->Active().empty()) << "ended one period after the clock's now";
+  ASSERT_TRUE(agent.Stop().ok());
+}
+
 // A detecting agent over `text` (fresh lines; 30 s of fake time), with the
 // queue hints given (or none), handed to `inspect` once it has stopped.
 void RunDetecting(const std::string& text, QueueHintCache* hints,
