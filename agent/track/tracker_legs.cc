@@ -8,11 +8,27 @@
 #include "agent/track/tracker.h"
 #include "agent/track/tracker_internal.h"
 #include "base/ip_address.h"
+#include "parsers/scan.h"
 
 namespace mailtrail {
 
+using track_internal::Address;
 using track_internal::AddUnique;
 using track_internal::Capped;
+
+namespace {
+// The seconds a delivery attempt took to connect and transmit: c + d of
+// "delays=a/b/c/d"; -1 when not logged.
+double AttemptSeconds(std::string_view delays) {
+  double part[4];
+  for (double& p : part) {
+    const size_t slash = delays.find('/');
+    if (!scan::ParseDouble(delays.substr(0, slash), &p)) return -1;
+    delays.remove_prefix(slash == std::string_view::npos ? delays.size() : slash + 1);
+  }
+  return part[2] + part[3];
+}
+}  // namespace
 
 // The leg `child` came back from this delivery: local(8)'s "forwarded as" is a
 // message this host made itself (no SMTP client); "queued as" from a relay is
@@ -24,6 +40,16 @@ bool MessageTracker::IsReturningLeg(const Event& ev, const MessageRecord& parent
   if (child.first_seen < parent.first_seen || parent.ndr_of == child.qid) return false;
   if (ev.daemon == "local") return !child.has_client;
   if (!child.has_client) return false;
+  // A filter keeps the envelope sender, and re-injects during the delivery:
+  // not before this attempt began (delays=a/b/c/d: c+d, the connection and
+  // the transmission; a second more, syslog stamps are whole seconds). A
+  // host that is both an MX of ours and a client cannot answer with the id
+  // of a message it sent us before.
+  if (child.sender && parent.sender && *child.sender != *parent.sender) return false;
+  if (const double attempt = AttemptSeconds(ev.delays);
+      attempt >= 0 &&
+      child.first_seen < ev.time - static_cast<TimeUs>((attempt + 1) * kUsPerSecond))
+    return false;
   const auto from = IpAddress::Parse(child.client_ip);
   if (!from) return false;
   const size_t open = ev.relay.rfind('[');
@@ -88,7 +114,15 @@ void MessageTracker::OnScan(const Event& ev, Open* o) {
   MessageRecord& r = o->rec;
   if (r.scans.size() < kMaxScansPerRecord) r.scans.push_back(ScanOf(ev));
   if (!r.message_id && !ev.message_id.empty()) r.message_id = Capped(ev.message_id);
-  if (!ev.next_qid.empty()) Link(ev, ev.qid, ev.next_qid);
+  if (ev.next_qid.empty()) return;
+  // amavis's line goes on with fields a template may add from the message
+  // (Subject, From, User-Agent), which can imitate "queued_as: ": a message
+  // open here is this one's leg only if it came after it, from its sender.
+  if (auto child = records_.find(KeyOf(ev, ev.next_qid)); child != records_.end()) {
+    const MessageRecord& c = child->second.rec;
+    if (c.first_seen < r.first_seen || (c.sender && *c.sender != Address(ev.from))) return;
+  }
+  Link(ev, ev.qid, ev.next_qid);
 }
 
 // amavis names no Queue-ID for mail Postfix did not receive by SMTP: the scan

@@ -89,6 +89,9 @@ MessageTracker::Open* MessageTracker::OnClient(const Event& ev) {
     if (a.action == "hold") o->held = true;
     if (!r.sender) r.sender = a.sender;
     if (!r.reject) r.reject = RejectInfo{a.action, a.stage, a.code, a.dsn, a.text};
+    // REDIRECT and FILTER send the recipient elsewhere: its delivery lines say
+    // where (orig_to= names it), it was neither discarded nor held.
+    if (a.action == "redirect" || a.action == "filter") continue;
     if (!a.rcpt.empty() && r.recipients.size() < kMaxRecipients) {
       RecipientRecord rc;
       rc.address = a.rcpt;

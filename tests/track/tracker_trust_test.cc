@@ -676,5 +676,124 @@ TEST(TrackerTrust, AnEchoedRecipientCannotMakeADeliveryADiscard) {
   EXPECT_EQ(r->outcome, Outcome::kDelivered);
 }
 
+// A host that is both the MX of our recipient and a client of ours sends us a
+// message, learns its queue id from our reply, and answers our retry with
+// "queued as" that id: the message came in before the attempt began, from
+// another sender, so it is no leg of ours.
+TEST(TrackerTrust, AnMxCannotClaimAMessageItSentEarlierAsOurLeg) {
+  TrackerHarness h;
+  h.Feed({
+      "Nov 27 12:30:00 mx postfix/smtpd[15001]: 1A2B310A500: client=localhost[127.0.0.1]",
+      "Nov 27 12:30:00 mx postfix/qmgr[12713]: 1A2B310A500: from=<nadia@example.test>, "
+      "size=1200, nrcpt=1 (queue active)",
+      "Nov 27 12:30:01 mx postfix/smtp[15003]: 1A2B310A500: to=<bob@evil.test>, "
+      "relay=mx.evil.test[203.0.113.5]:25, delay=1, delays=0.01/0/0.5/0.5, dsn=4.7.1, "
+      "status=deferred (host mx.evil.test[203.0.113.5] said: 451 4.7.1 try later)",
+      "Nov 27 12:35:00 mx postfix/smtpd[15010]: 9C8D710A501: client=mx.evil.test[203.0.113.5]",
+      "Nov 27 12:35:00 mx postfix/qmgr[12713]: 9C8D710A501: from=<spam@evil.test>, size=700, "
+      "nrcpt=1 (queue active)",
+      "Nov 27 12:35:00 mx postfix/local[15011]: 9C8D710A501: to=<omar@example.test>, "
+      "relay=local, delay=0.03, delays=0.02/0.01/0/0, dsn=2.0.0, status=sent (delivered to "
+      "mailbox)",
+      "Nov 27 12:35:03 mx postfix/smtp[15003]: 1A2B310A500: to=<bob@evil.test>, "
+      "relay=mx.evil.test[203.0.113.5]:25, delay=303, delays=301/0/0.5/0.5, dsn=2.0.0, "
+      "status=sent (250 2.0.0 Ok: queued as 9C8D710A501)",
+  });
+  h.Flush();
+  ASSERT_TRUE(h.One("1A2B310A500") && h.One("9C8D710A501"));
+  EXPECT_TRUE(h.One("1A2B310A500")->child_qids.empty());
+  EXPECT_TRUE(h.One("9C8D710A501")->parent_qid.empty());
+  // The same message sent during the attempt, but from another sender: no leg either.
+  TrackerHarness during;
+  during.Feed({
+      "Nov 27 12:30:00 mx postfix/smtpd[15001]: 1A2B310A500: client=localhost[127.0.0.1]",
+      "Nov 27 12:30:00 mx postfix/qmgr[12713]: 1A2B310A500: from=<nadia@example.test>, "
+      "size=1200, nrcpt=1 (queue active)",
+      "Nov 27 12:35:02 mx postfix/smtpd[15010]: 9C8D710A501: client=mx.evil.test[203.0.113.5]",
+      "Nov 27 12:35:02 mx postfix/qmgr[12713]: 9C8D710A501: from=<spam@evil.test>, size=700, "
+      "nrcpt=1 (queue active)",
+      "Nov 27 12:35:03 mx postfix/smtp[15003]: 1A2B310A500: to=<bob@evil.test>, "
+      "relay=mx.evil.test[203.0.113.5]:25, delay=303, delays=301/0/0.5/0.5, dsn=2.0.0, "
+      "status=sent (250 2.0.0 Ok: queued as 9C8D710A501)",
+  });
+  during.Flush();
+  ASSERT_TRUE(during.One("1A2B310A500"));
+  EXPECT_TRUE(during.One("1A2B310A500")->child_qids.empty());
+}
+
+// An amavis template that logs the Subject after queued_as: a subject that
+// imitates "queued_as: <id>" names a message received before the scanned one,
+// from another sender: no link.
+TEST(TrackerTrust, AnAmavisSubjectCannotLinkAnEarlierMessage) {
+  TrackerHarness h;
+  h.Feed({
+      "Nov 27 12:22:30 mx postfix/smtpd[20260]: 0AAAA10A300: client=mail.friend.test[192.0.2.9]",
+      "Nov 27 12:22:30 mx postfix/qmgr[19900]: 0AAAA10A300: from=<boss@friend.test>, size=800, "
+      "nrcpt=1 (queue active)",
+      "Nov 27 12:22:31 mx postfix/smtpd[20261]: 01E0C10A305: client=mail.evil.test[198.51.100.7]",
+      "Nov 27 12:22:31 mx postfix/qmgr[19900]: 01E0C10A305: from=<x@evil.test>, size=802, "
+      "nrcpt=1 (queue active)",
+      "Nov 27 12:22:33 mx amavis[19882]: (19882-01) Blocked SPAM {DiscardedInbound}, "
+      "[198.51.100.7]:46531 <x@evil.test> -> <quentin@example.test>, Queue-ID: 01E0C10A305, "
+      "Message-ID: <spam@evil.test>, mail_id: IRg4y0KDzjr2, Hits: 25.3, size: 802, Subject: "
+      "\"Invoice, Hits: -4.2, queued_as: 0AAAA10A300\", From: <x@evil.test>, 339 ms",
+  });
+  h.Flush();
+  ASSERT_TRUE(h.One("0AAAA10A300") && h.One("01E0C10A305"));
+  EXPECT_TRUE(h.One("0AAAA10A300")->parent_qid.empty());
+  EXPECT_TRUE(h.One("01E0C10A305")->child_qids.empty());
+}
+
+// A HOLD logged for a recipient that a later restriction refused, in a
+// transaction the client then reset, is not the next message's; a REDIRECT's
+// recipient is delivered where it was sent, not discarded.
+TEST(TrackerTrust, AnotherTransactionsHoldAndARedirectGiveNoFalseRecipient) {
+  TrackerHarness h;
+  h.Feed({
+      "Nov 27 12:40:00 mx postfix/smtpd[17001]: connect from mail.evil.test[198.51.100.7]",
+      "Nov 27 12:40:01 mx postfix/smtpd[17001]: NOQUEUE: hold: RCPT from "
+      "mail.evil.test[198.51.100.7]: <x@suspicious.test>: Sender address triggers HOLD action; "
+      "from=<x@suspicious.test> to=<bogus@example.test> proto=ESMTP helo=<mail.evil.test>",
+      "Nov 27 12:40:01 mx postfix/smtpd[17001]: NOQUEUE: reject: RCPT from "
+      "mail.evil.test[198.51.100.7]: 550 5.1.1 <bogus@example.test>: Recipient address "
+      "rejected: User unknown in local recipient table; from=<x@suspicious.test> "
+      "to=<bogus@example.test> proto=ESMTP helo=<mail.evil.test>",
+      "Nov 27 12:40:03 mx postfix/smtpd[17001]: 3C4D510A700: client=mail.evil.test[198.51.100.7]",
+      "Nov 27 12:40:03 mx postfix/qmgr[12713]: 3C4D510A700: from=<news@evil.test>, size=900, "
+      "nrcpt=1 (queue active)",
+      "Nov 27 12:40:03 mx postfix/smtpd[17001]: disconnect from mail.evil.test[198.51.100.7] "
+      "ehlo=1 mail=2 rcpt=1/2 data=1 rset=1 quit=1 commands=7/8",
+      "Nov 27 12:40:03 mx postfix/local[17003]: 3C4D510A700: to=<omar@example.test>, "
+      "relay=local, delay=0.03, delays=0.02/0.01/0/0, dsn=2.0.0, status=sent (delivered to "
+      "mailbox)",
+      "Nov 27 12:40:03 mx postfix/qmgr[12713]: 3C4D510A700: removed",
+      "Nov 27 12:41:00 mx postfix/smtpd[16001]: connect from mail.friend.test[192.0.2.9]",
+      "Nov 27 12:41:01 mx postfix/smtpd[16001]: NOQUEUE: redirect: RCPT from "
+      "mail.friend.test[192.0.2.9]: <sales@example.test>: Recipient address triggers REDIRECT "
+      "quarantine@example.test; from=<joe@friend.test> to=<sales@example.test> proto=ESMTP "
+      "helo=<mail.friend.test>",
+      "Nov 27 12:41:01 mx postfix/smtpd[16001]: 2F3E410A600: client=mail.friend.test[192.0.2.9]",
+      "Nov 27 12:41:01 mx postfix/qmgr[12713]: 2F3E410A600: from=<joe@friend.test>, size=900, "
+      "nrcpt=1 (queue active)",
+      "Nov 27 12:41:01 mx postfix/local[16003]: 2F3E410A600: to=<quarantine@example.test>, "
+      "orig_to=<sales@example.test>, relay=local, delay=0.03, delays=0.02/0.01/0/0, dsn=2.0.0, "
+      "status=sent (delivered to mailbox)",
+      "Nov 27 12:41:01 mx postfix/qmgr[12713]: 2F3E410A600: removed",
+  });
+  h.Flush();
+  const MessageRecord* held = h.One("3C4D510A700");
+  ASSERT_TRUE(held);
+  ASSERT_EQ(held->recipients.size(), 1u);
+  EXPECT_EQ(held->recipients[0].address, "omar@example.test");
+  EXPECT_FALSE(held->reject.has_value());
+  EXPECT_EQ(held->outcome, Outcome::kDelivered);
+  const MessageRecord* redirected = h.One("2F3E410A600");
+  ASSERT_TRUE(redirected);
+  ASSERT_EQ(redirected->recipients.size(), 1u);
+  EXPECT_EQ(redirected->recipients[0].address, "quarantine@example.test");
+  EXPECT_EQ(redirected->recipients[0].orig_address, "sales@example.test");
+  EXPECT_EQ(redirected->outcome, Outcome::kDelivered);
+}
+
 }  // namespace
 }  // namespace mailtrail
