@@ -28,13 +28,16 @@ bool SplitQueueId(std::string_view* msg, Event* ev);
 // "ACTION: STAGE from HOST[IP]: REPLY; from=<..> to=<..> proto=.. helo=<..>".
 // `postscreen` selects "[IP]:PORT" and a comma-separated trailer.
 bool ParseActionLine(std::string_view s, bool postscreen, Event* ev);
-// Finds the trailer from the right (docs/postfix-logs.md trap 9): sets `head` to what
+// Where a trailer is: cleanup's lines may go on with ": reply"; smtpd's and
+// postscreen's end with it (or with smtpd's SASL fields), and before MAIL FROM
+// (CONNECT, HELO, EHLO) hold no from= or to= but the HELO as the client sent it.
+enum class TrailerKind { kCleanup, kSmtpd, kSmtpdHelo };
+// Finds the trailer (docs/postfix-logs.md trap 9): sets `head` to what
 // precedes "; from=<" and `rest` to what follows "helo=<..>" (empty, or
-// cleanup's ": reply"; always empty with `ends_line`, smtpd's and postscreen's
-// lines). `before` limits the search to trailers that start before it, to try
-// the next one leftwards.
+// cleanup's ": reply"). `before` limits the search to trailers that start
+// before it, to try the next one leftwards.
 bool SplitTrailer(std::string_view s, Event* ev, std::string_view* head, std::string_view* rest,
-                  size_t before = std::string_view::npos, bool ends_line = false);
+                  size_t before = std::string_view::npos, TrailerKind kind = TrailerKind::kCleanup);
 // The next queue id after `marker` in `text` ("queued as ", "forwarded as ").
 std::string_view QueueIdAfter(std::string_view text, std::string_view marker);
 

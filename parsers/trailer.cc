@@ -15,24 +15,34 @@ bool FollowedBySeparator(std::string_view s) {
   return s.empty() || s[0] == ' ' || s[0] == ',' || s[0] == ':';
 }
 
-// What one candidate parsed to. The address values point into the line: a
-// candidate inside one of them is the client's text.
+// What one candidate parsed to.
 struct Trailer {
   std::string_view from, to, proto, helo, rest;
   bool has_from = false;
-  bool Holds(const char* p) const {
-    for (std::string_view v : {from, to})
-      if (!v.empty() && p >= v.data() && p < v.data() + v.size()) return true;
-    return false;
-  }
 };
 
-// An address value (from=, to=) as Postfix writes it (quote_822_local): a
-// local part holding a special, a space among them, is quoted, with '"' and
-// '\\' escaped; a domain holds none. So a space, '\\' or '<' outside quotes
-// ends the candidate within a few bytes. `work` counts the bytes read.
-bool AddressValue(std::string_view* s, std::string_view* out, size_t* work) {
+// How a candidate's fields are read. Strict, as Postfix 3.5 and later write
+// them (info_log_address_format = external): an address holds a space only
+// inside a quoted local part (quote_822_local; '"' and '\\' escaped there,
+// a domain holds none), and a HELO none (smtpd neuters it: NEUTER_CHARACTERS
+// in smtpd.c; postscreen logs one word). So an imitation inside a quoted
+// address fails within a few bytes. Lenient, as before: only for a line no
+// strict candidate fits (unquoted internal-form addresses).
+struct Rules {
+  bool strict = true;
+  bool ends_line = false;  // smtpd and postscreen: nothing but SASL fields after it
+  bool raw_helo = false;   // a HELO-stage line: the HELO as the client sent it
+};
+
+// An address value (from=, to=). `work` counts the bytes read.
+bool AddressValue(std::string_view* s, std::string_view* out, const Rules& r, size_t* work) {
   if (s->empty() || (*s)[0] != '<') return false;
+  if (!r.strict) {
+    const size_t before = s->size();
+    const bool ok = scan::Address(s, out) && FollowedBySeparator(*s);
+    *work += before - s->size();
+    return ok;
+  }
   bool quoted = false;
   for (size_t i = 1; i < s->size(); ++i) {
     const char c = (*s)[i];
@@ -60,17 +70,36 @@ bool AddressValue(std::string_view* s, std::string_view* out, size_t* work) {
   return false;
 }
 
-// The HELO name: smtpd neuters its specials, a space among them (smtpd.c,
-// NEUTER_CHARACTERS), and postscreen logs one word. So it ends at the line's
-// end after '>', or at ">:" before cleanup's ": reply". `rest` begins at ':'.
-bool HeloValue(std::string_view* s, std::string_view* out, size_t* work) {
+// The HELO value. Strict: one word, ending at the line's end after '>', at
+// ">:" before cleanup's ": reply", or at '>' before smtpd's SASL fields
+// (Postfix 3.10 and later log " sasl_method=... sasl_username=..."; milter
+// lines " sasl_username=<...>"). A raw HELO (HELO-stage lines log what the
+// client sent, spaces and all) and a lenient one run to the last ">: " or to
+// the line's last '>'. `rest` begins at ':' or at the space before "sasl_".
+bool HeloValue(std::string_view* s, std::string_view* out, const Rules& r, size_t* work) {
   if (s->empty() || (*s)[0] != '<') return false;
+  if (!r.strict || r.raw_helo) {
+    size_t p = scan::RFind(*s, ">: ");
+    *work += s->size();
+    if (p == std::string_view::npos || p == 0) {
+      if (s->size() < 2 || s->back() != '>') return false;
+      p = s->size() - 1;
+    }
+    *out = s->substr(1, p - 1);
+    s->remove_prefix(p + 1);
+    return true;
+  }
   const size_t sp = s->find(' ');
   *work += sp == std::string_view::npos ? s->size() : sp;
   if (sp == std::string_view::npos) {
     if (s->size() < 2 || s->back() != '>') return false;
     *out = s->substr(1, s->size() - 2);
     s->remove_prefix(s->size());
+    return true;
+  }
+  if (sp >= 2 && (*s)[sp - 1] == '>' && s->substr(sp, 6) == " sasl_") {
+    *out = s->substr(1, sp - 2);
+    s->remove_prefix(sp);
     return true;
   }
   if (sp < 3 || (*s)[sp - 1] != ':' || (*s)[sp - 2] != '>') return false;
@@ -84,17 +113,17 @@ void SkipSep(std::string_view* s) {
   if (!s->empty() && (*s)[0] == ' ') s->remove_prefix(1);
 }
 
-// Parses the trailer starting right after "; ". Strict: every field must be a
-// known key in Postfix's order; what follows helo is `rest` (empty, or
-// cleanup's ": reply").
-bool ParseTrailerFields(std::string_view s, bool ends_line, Trailer* t, size_t* work) {
+// Parses the trailer starting right after "; ". Every field must be a known
+// key in Postfix's order; what follows helo is `rest` (empty, or cleanup's
+// ": reply").
+bool ParseTrailerFields(std::string_view s, const Rules& r, Trailer* t, size_t* work) {
   if (scan::Consume(&s, "from=")) {
-    if (!AddressValue(&s, &t->from, work)) return false;
+    if (r.raw_helo || !AddressValue(&s, &t->from, r, work)) return false;
     t->has_from = true;
     SkipSep(&s);
   }
   if (scan::Consume(&s, "to=")) {
-    if (!AddressValue(&s, &t->to, work)) return false;
+    if (r.raw_helo || !AddressValue(&s, &t->to, r, work)) return false;
     SkipSep(&s);
   }
   if (scan::Consume(&s, "proto=")) {
@@ -103,30 +132,26 @@ bool ParseTrailerFields(std::string_view s, bool ends_line, Trailer* t, size_t* 
     *work += e;
     t->proto = s.substr(0, e);
     s.remove_prefix(e);
-    SkipSep(&s);
+    if (s.substr(0, 6) != " sasl_") SkipSep(&s);
   }
   if (scan::Consume(&s, "helo=")) {
-    if (!HeloValue(&s, &t->helo, work)) return false;
+    if (!HeloValue(&s, &t->helo, r, work)) return false;
   }
   if (!t->has_from && t->proto.empty()) return false;
   t->rest = s;
-  return s.empty() || (!ends_line && s[0] == ':');
+  if (s.empty()) return true;
+  // smtpd's SASL fields end its line (the login name is not read here).
+  return r.ends_line ? r.strict && s.substr(0, 6) == " sasl_" : s[0] == ':';
 }
 
-}  // namespace
-
-bool SplitTrailer(std::string_view s, Event* ev, std::string_view* head, std::string_view* rest,
-                  size_t before, bool ends_line) {
-  // Each "; from=<" or "; proto=" is a candidate, tried from the right (a
-  // reply may hold "; " and text like a trailer: docs/postfix-logs.md trap 9).
-  // A client's imitation inside a quoted address of the real trailer fails
-  // within a few bytes (AddressValue, HeloValue); should one parse anyway, it
-  // lies inside an address of a trailer to its left, and that one is taken.
-  // The bytes read are bounded by a multiple of the line's length.
+// The candidate whose fields reach furthest: the real trailer is followed
+// only by cleanup's reply or smtpd's SASL fields, while an imitation,
+// wherever it starts, ends in text that holds the real one's (its quotes are
+// Postfix's, out of step with the imitation's). Ties go to the rightmost.
+size_t FindTrailer(std::string_view s, size_t before, const Rules& r, Trailer* best) {
   const size_t budget = 4 * s.size() + 1024;
   size_t work = 0;
   size_t found = std::string_view::npos;
-  Trailer best;
   size_t end = std::min(before, s.size());
   while (end > 0 && work <= budget) {
     const size_t p = scan::RFind(s, "; ", end - 1);
@@ -134,15 +159,36 @@ bool SplitTrailer(std::string_view s, Event* ev, std::string_view* head, std::st
     std::string_view tail = s.substr(p + 2);
     if (tail.substr(0, 6) == "from=<" || tail.substr(0, 6) == "proto=") {
       Trailer t;
-      if (ParseTrailerFields(tail, ends_line, &t, &work) &&
-          (found == std::string_view::npos || t.Holds(s.data() + found))) {
+      if (ParseTrailerFields(tail, r, &t, &work) &&
+          (found == std::string_view::npos || t.rest.size() < best->rest.size())) {
         found = p;
-        best = t;
+        *best = t;
       }
+      // Lenient: the rightmost, as before (no bound on what it may hold).
+      if (!r.strict && found != std::string_view::npos) break;
     }
     end = p;
   }
+  return found;
+}
+
+}  // namespace
+
+bool SplitTrailer(std::string_view s, Event* ev, std::string_view* head, std::string_view* rest,
+                  size_t before, TrailerKind kind) {
+  // docs/postfix-logs.md trap 9. The bytes read are bounded by a multiple of
+  // the line's length.
+  Rules r;
+  r.ends_line = kind != TrailerKind::kCleanup;
+  r.raw_helo = kind == TrailerKind::kSmtpdHelo;
+  Trailer best;
+  size_t found = FindTrailer(s, before, r, &best);
+  if (found == std::string_view::npos && !r.raw_helo) {
+    r.strict = false;
+    found = FindTrailer(s, before, r, &best);
+  }
   if (found == std::string_view::npos) return false;
+  if (r.ends_line) best.rest = {};
   ev->from = best.from;
   ev->has_from = best.has_from;
   ev->to = best.to;
@@ -192,7 +238,12 @@ bool ParseActionLine(std::string_view s, bool postscreen, Event* ev) {
   }
   if (!scan::Consume(&s, ": ")) return false;
   std::string_view reply, rest;
-  if (!SplitTrailer(s, ev, &reply, &rest, std::string_view::npos, /*ends_line=*/true)) return false;
+  // Before MAIL FROM (CONNECT, HELO, EHLO) the line holds no from= or to=,
+  // and a HELO-stage line the HELO as sent.
+  const bool helo_stage = ev->stage == "CONNECT" || ev->stage == "HELO" || ev->stage == "EHLO";
+  if (!SplitTrailer(s, ev, &reply, &rest, std::string_view::npos,
+                    helo_stage ? TrailerKind::kSmtpdHelo : TrailerKind::kSmtpd))
+    return false;
   scan::SplitReply(reply, &ev->code, &ev->dsn, &ev->text);
   ev->kind = EventKind::kSmtpdAction;
   return true;

@@ -795,5 +795,40 @@ TEST(TrackerTrust, AnotherTransactionsHoldAndARedirectGiveNoFalseRecipient) {
   EXPECT_EQ(redirected->outcome, Outcome::kDelivered);
 }
 
+// A subject that opens a quote in an imitated trailer, closed by the real
+// sender's quote, made the imitation hold the real trailer in its address:
+// taken, it gave a header reject another recipient and HELO, and an info
+// line no subject. The real trailer is the one whose fields reach furthest.
+TEST(TrackerTrust, AnImitationOpeningAQuoteInTheSubjectCannotTakeTheTrailer) {
+  TrackerHarness h;
+  h.Feed({
+      "Nov 27 12:10:01 mx postfix/smtpd[2001]: 4A1B210A300: client=mail.evil.test[127.0.5.200]",
+      "Nov 27 12:10:01 mx postfix/cleanup[2002]: 4A1B210A300: reject: header Subject: cheap "
+      "viagra from mail.evil.test[127.0.5.200]; from=<\" from mail.evil.test[127.0.5.200]; "
+      "from=<\"> to=<ceo@example.test> proto=ESMTP helo=<trusted.partner.test>: x\"@evil.test> "
+      "to=<nadia@example.test> proto=ESMTP helo=<mail.evil.test>: 5.7.1 Spam subject rejected",
+      "Nov 27 12:10:02 mx postfix/smtpd[2001]: 4A1B210A301: client=mail.evil.test[127.0.5.200]",
+      "Nov 27 12:10:02 mx postfix/cleanup[2002]: 4A1B210A301: info: header Subject: hello; "
+      "from=<\" from mail.evil.test[127.0.5.200]; from=<\"> proto=ESMTP helo=<x>: y\"@evil.test> "
+      "to=<nadia@example.test> proto=ESMTP helo=<mail.evil.test>",
+  });
+  h.Flush();
+  const MessageRecord* rejected = h.One("4A1B210A300");
+  ASSERT_TRUE(rejected);
+  ASSERT_EQ(rejected->recipients.size(), 1u);
+  EXPECT_EQ(rejected->recipients[0].address, "nadia@example.test");
+  EXPECT_EQ(rejected->helo, "mail.evil.test");
+  EXPECT_EQ(rejected->subject.value_or("?"),
+            "cheap viagra from mail.evil.test[127.0.5.200]; from=<\"");
+  EXPECT_EQ(rejected->sender.value_or("?"),
+            "\"> to=<ceo@example.test> proto=esmtp helo=<trusted.partner.test>: x\"@evil.test");
+  ASSERT_TRUE(rejected->reject.has_value());
+  EXPECT_EQ(rejected->reject->text, "Spam subject rejected");
+  const MessageRecord* info = h.One("4A1B210A301");
+  ASSERT_TRUE(info);
+  EXPECT_EQ(info->subject.value_or("?"), "hello; from=<\"");
+  EXPECT_EQ(info->helo, "mail.evil.test");
+}
+
 }  // namespace
 }  // namespace mailtrail
