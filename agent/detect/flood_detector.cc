@@ -17,13 +17,6 @@ void AddCapped(std::vector<std::string>* v, const std::string& s, size_t max) {
   if (v->size() < max && std::find(v->begin(), v->end(), s) == v->end()) v->push_back(s);
 }
 
-// One site's addresses: an IPv4 address, or an IPv6 /64 (a network one host
-// or one customer is given whole), so that two addresses of it are one source.
-std::string SiteOf(const std::string& ip) {
-  const auto a = IpAddress::Parse(ip);
-  return !a || a->is_v4() ? ip : a->Bytes().substr(0, 8);
-}
-
 }  // namespace
 
 FloodDetector::Ring::Ring(TimeUs window, int buckets)
@@ -279,14 +272,8 @@ void FloodDetector::OnSubjectBounce(const MessageRecord& r, SubjectState& s, con
     return;
   }
   const int n = s.ring.Count(now) + InWindow(Others(others_subjects_, key), o_.subject_window, now);
-  std::vector<std::string> sites;  // an IPv4 address or an IPv6 /64: one source
-  for (const auto& x : s.ips) {
-    if (!FleetQualified(key, x, now)) continue;
-    std::string site = SiteOf(x.ip);
-    if (std::find(sites.begin(), sites.end(), site) == sites.end())
-      sites.push_back(std::move(site));
-  }
-  const int sources = OthersOnlySources(key, s, now) + static_cast<int>(sites.size());
+  int sources = OthersOnlySources(key, s, now);
+  for (const auto& x : s.ips) sources += FleetQualified(key, x, now);
   if (n < o_.subject_bounces || sources < o_.subject_min_ips) return;
   s.flood_until = now + o_.block_period;
   const std::string why = "backscatter flood: subject " + quoted + " " + std::to_string(n) +

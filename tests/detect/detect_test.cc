@@ -137,25 +137,6 @@ TEST(Detector, OneForgingSourceCannotGetACommonSubjectBlocked) {
   EXPECT_TRUE(out.empty()) << "one notice during the block: refused by the subject block only";
 }
 
-// Two addresses of one IPv6 /64 are one site, and one source: together they
-// cannot get a subject blocked; a second /64 can.
-TEST(Detector, OneIpv6SlashSixtyFourIsOneSource) {
-  DetectorOptions o;
-  o.subject_bounces = 50;
-  o.ip_bounces = 1000000;  // the IP rule out of the way
-  FloodDetector d(o);
-  std::vector<Decision> out;
-  for (int i = 0; i < 60; ++i)
-    d.OnRecord(Bounce(i % 2 ? "2001:db8:66:1::a" : "2001:db8:66:1::b", "Your order 48213 shipped",
-                      i * 0.5),
-               &out);
-  EXPECT_TRUE(out.empty());
-  for (int i = 0; i < o.subject_source_bounces; ++i)
-    d.OnRecord(Bounce("2001:db8:77:2::c", "Your order 77 shipped", 31 + i), &out);
-  ASSERT_FALSE(out.empty());
-  EXPECT_EQ(out[0].kind, Decision::Kind::kSubject);
-}
-
 TEST(Detector, TheSeedCaseTripsWithTheDefaults) {
   // "If gmail.com sends me 400 bounces in 2 minutes, all with Undeliverable Mail
   // in the subject, any message with Undeliverable Mail is blocked."
