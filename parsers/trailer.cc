@@ -128,7 +128,9 @@ bool ParseTrailerFields(std::string_view s, const Rules& r, Trailer* t, size_t* 
   }
   if (scan::Consume(&s, "proto=")) {
     size_t e = 0;
-    while (e < s.size() && s[e] != ' ' && s[e] != ',') ++e;
+    // A word ("ESMTP"); a client that sent no HELO leaves cleanup's ": reply"
+    // right after it.
+    while (e < s.size() && s[e] != ' ' && s[e] != ',' && s[e] != ':') ++e;
     *work += e;
     t->proto = s.substr(0, e);
     s.remove_prefix(e);
