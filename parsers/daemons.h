@@ -29,9 +29,10 @@ bool SplitQueueId(std::string_view* msg, Event* ev);
 // `postscreen` selects "[IP]:PORT" and a comma-separated trailer.
 bool ParseActionLine(std::string_view s, bool postscreen, Event* ev);
 // Where a trailer is: cleanup's lines may go on with ": reply"; smtpd's and
-// postscreen's end with it (or with smtpd's SASL fields), and before MAIL FROM
-// (CONNECT, HELO, EHLO) hold no from= or to= but the HELO as the client sent it.
-enum class TrailerKind { kCleanup, kSmtpd, kSmtpdHelo };
+// postscreen's end with it (smtpd's but for its SASL fields), and smtpd's
+// before MAIL FROM (CONNECT, HELO, EHLO) hold no from= or to= but the HELO as
+// the client sent it.
+enum class TrailerKind { kCleanup, kSmtpd, kSmtpdHelo, kPostscreen };
 // Finds the trailer (docs/postfix-logs.md trap 9): sets `head` to what
 // precedes "; from=<" and `rest` to what follows "helo=<..>" (empty, or
 // cleanup's ": reply"). `before` limits the search to trailers that start

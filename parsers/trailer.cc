@@ -30,7 +30,8 @@ struct Trailer {
 // strict candidate fits (unquoted internal-form addresses).
 struct Rules {
   bool strict = true;
-  bool ends_line = false;  // smtpd and postscreen: nothing but SASL fields after it
+  bool ends_line = false;  // smtpd and postscreen: it ends the line
+  bool sasl = false;       // smtpd: but for its SASL fields
   bool raw_helo = false;   // a HELO-stage line: the HELO as the client sent it
 };
 
@@ -78,7 +79,14 @@ bool AddressValue(std::string_view* s, std::string_view* out, const Rules& r, si
 // the line's last '>'. `rest` begins at ':' or at the space before "sasl_".
 bool HeloValue(std::string_view* s, std::string_view* out, const Rules& r, size_t* work) {
   if (s->empty() || (*s)[0] != '<') return false;
-  if (!r.strict || r.raw_helo) {
+  if (r.raw_helo) {  // it ends the line, whatever it holds
+    *work += s->size();
+    if (s->size() < 2 || s->back() != '>') return false;
+    *out = s->substr(1, s->size() - 2);
+    s->remove_prefix(s->size());
+    return true;
+  }
+  if (!r.strict) {
     size_t p = scan::RFind(*s, ">: ");
     *work += s->size();
     if (p == std::string_view::npos || p == 0) {
@@ -97,7 +105,7 @@ bool HeloValue(std::string_view* s, std::string_view* out, const Rules& r, size_
     s->remove_prefix(s->size());
     return true;
   }
-  if (sp >= 2 && (*s)[sp - 1] == '>' && s->substr(sp, 6) == " sasl_") {
+  if (r.sasl && sp >= 2 && (*s)[sp - 1] == '>' && s->substr(sp, 6) == " sasl_") {
     *out = s->substr(1, sp - 2);
     s->remove_prefix(sp);
     return true;
@@ -143,7 +151,7 @@ bool ParseTrailerFields(std::string_view s, const Rules& r, Trailer* t, size_t* 
   t->rest = s;
   if (s.empty()) return true;
   // smtpd's SASL fields end its line (the login name is not read here).
-  return r.ends_line ? r.strict && s.substr(0, 6) == " sasl_" : s[0] == ':';
+  return r.ends_line ? r.sasl && r.strict && s.substr(0, 6) == " sasl_" : s[0] == ':';
 }
 
 // The candidate whose fields reach furthest: the real trailer is followed
@@ -159,7 +167,9 @@ size_t FindTrailer(std::string_view s, size_t before, const Rules& r, Trailer* b
     const size_t p = scan::RFind(s, "; ", end - 1);
     if (p == std::string_view::npos) break;
     std::string_view tail = s.substr(p + 2);
-    if (tail.substr(0, 6) == "from=<" || tail.substr(0, 6) == "proto=") {
+    // "to=<" first: a VRFY reject names no sender.
+    if (tail.substr(0, 6) == "from=<" || tail.substr(0, 4) == "to=<" ||
+        tail.substr(0, 6) == "proto=") {
       Trailer t;
       if (ParseTrailerFields(tail, r, &t, &work) &&
           (found == std::string_view::npos || t.rest.size() < best->rest.size())) {
@@ -182,10 +192,14 @@ bool SplitTrailer(std::string_view s, Event* ev, std::string_view* head, std::st
   // the line's length.
   Rules r;
   r.ends_line = kind != TrailerKind::kCleanup;
+  r.sasl = kind == TrailerKind::kSmtpd;
   r.raw_helo = kind == TrailerKind::kSmtpdHelo;
   Trailer best;
   size_t found = FindTrailer(s, before, r, &best);
-  if (found == std::string_view::npos && !r.raw_helo) {
+  // Internal-form (unquoted) addresses, as before. Not for postscreen, whose
+  // domains are the client's text as sent (a space in one would let it
+  // choose the split), nor HELO-stage lines.
+  if (found == std::string_view::npos && kind != TrailerKind::kPostscreen && !r.raw_helo) {
     r.strict = false;
     found = FindTrailer(s, before, r, &best);
   }
@@ -243,9 +257,10 @@ bool ParseActionLine(std::string_view s, bool postscreen, Event* ev) {
   // Before MAIL FROM (CONNECT, HELO, EHLO) the line holds no from= or to=,
   // and a HELO-stage line the HELO as sent.
   const bool helo_stage = ev->stage == "CONNECT" || ev->stage == "HELO" || ev->stage == "EHLO";
-  if (!SplitTrailer(s, ev, &reply, &rest, std::string_view::npos,
-                    helo_stage ? TrailerKind::kSmtpdHelo : TrailerKind::kSmtpd))
-    return false;
+  const TrailerKind kind = postscreen   ? TrailerKind::kPostscreen
+                           : helo_stage ? TrailerKind::kSmtpdHelo
+                                        : TrailerKind::kSmtpd;
+  if (!SplitTrailer(s, ev, &reply, &rest, std::string_view::npos, kind)) return false;
   scan::SplitReply(reply, &ev->code, &ev->dsn, &ev->text);
   ev->kind = EventKind::kSmtpdAction;
   return true;

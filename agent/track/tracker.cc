@@ -48,13 +48,13 @@ Outcome DeliveryOutcome(std::string_view status, std::string_view text) {
   return Outcome::kInFlight;
 }
 
-// qmgr activates no message on hold. A HOLD smtpd logged in this session
-// before the message's client= line, for another sender, was another
-// transaction's (the client reset it after its recipient was refused): its
-// recipients, never this message's, go; this message's own recipients get
-// their delivery lines.
-void DropAnotherTransactionsHold(MessageRecord* r, const std::string& sender) {
-  if (!r->reject || r->reject->action != "hold" || !r->sender || *r->sender == sender) return;
+// qmgr activates no message on hold. One still held when qmgr activates it
+// (not released by postsuper) was never held: the HOLD smtpd logged in its
+// session was another transaction's (the client reset it after its
+// recipient was refused). Its recipients, never this message's, go; this
+// message's own get their delivery lines.
+void DropAnotherTransactionsHold(MessageRecord* r) {
+  if (!r->reject || r->reject->action != "hold") return;
   r->reject.reset();
   std::erase_if(r->recipients, [](const RecipientRecord& rc) {
     return rc.outcome == Outcome::kHeld && rc.attempts == 0;
@@ -124,10 +124,10 @@ void MessageTracker::Process(const Event& ev) {
     case EventKind::kQueued:
       o = FindOrBegin(ev);
       o->queued = true;
+      if (o->held) DropAnotherTransactionsHold(&o->rec);
       o->held = false;
       // qmgr owns the envelope sender: a header line's trailer may have been
       // imitated by the client (docs/security.md rule 1).
-      DropAnotherTransactionsHold(&o->rec, Address(ev.from));
       o->rec.sender = Address(ev.from);
       if (o->rec.size < 0) o->rec.size = ev.size;
       if (o->rec.nrcpt < 0) {

@@ -40,12 +40,13 @@ bool MessageTracker::IsReturningLeg(const Event& ev, const MessageRecord& parent
   if (child.first_seen < parent.first_seen || parent.ndr_of == child.qid) return false;
   if (ev.daemon == "local") return !child.has_client;
   if (!child.has_client) return false;
-  // A filter keeps the envelope sender, and re-injects during the delivery:
-  // not before this attempt began (delays=a/b/c/d: c+d, the connection and
-  // the transmission; a second more, syslog stamps are whole seconds). A
-  // host that is both an MX of ours and a client cannot answer with the id
-  // of a message it sent us before.
-  if (child.sender && parent.sender && *child.sender != *parent.sender) return false;
+  // A filter re-injects during the delivery: not before this attempt began
+  // (delays=a/b/c/d: c+d, the connection and the transmission; a second
+  // more, syslog stamps are whole seconds). A host that is both an MX of
+  // ours and a client cannot answer with the id of a message it sent us
+  // before. (Not the envelope sender: with FILTER_README's
+  // receive_override_options = no_address_mappings, canonical maps and
+  // masquerading rewrite it on the filter's leg.)
   if (const double attempt = AttemptSeconds(ev.delays);
       attempt >= 0 &&
       child.first_seen < ev.time - static_cast<TimeUs>((attempt + 1) * kUsPerSecond))
@@ -117,11 +118,10 @@ void MessageTracker::OnScan(const Event& ev, Open* o) {
   if (ev.next_qid.empty()) return;
   // amavis's line goes on with fields a template may add from the message
   // (Subject, From, User-Agent), which can imitate "queued_as: ": a message
-  // open here is this one's leg only if it came after it, from its sender.
-  if (auto child = records_.find(KeyOf(ev, ev.next_qid)); child != records_.end()) {
-    const MessageRecord& c = child->second.rec;
-    if (c.first_seen < r.first_seen || (c.sender && *c.sender != Address(ev.from))) return;
-  }
+  // open here is this one's leg only if it came after it.
+  if (auto child = records_.find(KeyOf(ev, ev.next_qid));
+      child != records_.end() && child->second.rec.first_seen < r.first_seen)
+    return;
   Link(ev, ev.qid, ev.next_qid);
 }
 

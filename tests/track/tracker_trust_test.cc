@@ -678,8 +678,9 @@ TEST(TrackerTrust, AnEchoedRecipientCannotMakeADeliveryADiscard) {
 
 // A host that is both the MX of our recipient and a client of ours sends us a
 // message, learns its queue id from our reply, and answers our retry with
-// "queued as" that id: the message came in before the attempt began, from
-// another sender, so it is no leg of ours.
+// "queued as" that id: the message came in before the attempt began, so it
+// is no leg of ours. (One sent during the attempt, while the MX holds its
+// answer to our DATA, still passes: docs/testing.md, known limits.)
 TEST(TrackerTrust, AnMxCannotClaimAMessageItSentEarlierAsOurLeg) {
   TrackerHarness h;
   h.Feed({
@@ -703,27 +704,11 @@ TEST(TrackerTrust, AnMxCannotClaimAMessageItSentEarlierAsOurLeg) {
   ASSERT_TRUE(h.One("1A2B310A500") && h.One("9C8D710A501"));
   EXPECT_TRUE(h.One("1A2B310A500")->child_qids.empty());
   EXPECT_TRUE(h.One("9C8D710A501")->parent_qid.empty());
-  // The same message sent during the attempt, but from another sender: no leg either.
-  TrackerHarness during;
-  during.Feed({
-      "Nov 27 12:30:00 mx postfix/smtpd[15001]: 1A2B310A500: client=localhost[127.0.0.1]",
-      "Nov 27 12:30:00 mx postfix/qmgr[12713]: 1A2B310A500: from=<nadia@example.test>, "
-      "size=1200, nrcpt=1 (queue active)",
-      "Nov 27 12:35:02 mx postfix/smtpd[15010]: 9C8D710A501: client=mx.evil.test[203.0.113.5]",
-      "Nov 27 12:35:02 mx postfix/qmgr[12713]: 9C8D710A501: from=<spam@evil.test>, size=700, "
-      "nrcpt=1 (queue active)",
-      "Nov 27 12:35:03 mx postfix/smtp[15003]: 1A2B310A500: to=<bob@evil.test>, "
-      "relay=mx.evil.test[203.0.113.5]:25, delay=303, delays=301/0/0.5/0.5, dsn=2.0.0, "
-      "status=sent (250 2.0.0 Ok: queued as 9C8D710A501)",
-  });
-  during.Flush();
-  ASSERT_TRUE(during.One("1A2B310A500"));
-  EXPECT_TRUE(during.One("1A2B310A500")->child_qids.empty());
 }
 
 // An amavis template that logs the Subject after queued_as: a subject that
-// imitates "queued_as: <id>" names a message received before the scanned one,
-// from another sender: no link.
+// imitates "queued_as: <id>" names a message received before the scanned one:
+// no link.
 TEST(TrackerTrust, AnAmavisSubjectCannotLinkAnEarlierMessage) {
   TrackerHarness h;
   h.Feed({
@@ -828,6 +813,67 @@ TEST(TrackerTrust, AnImitationOpeningAQuoteInTheSubjectCannotTakeTheTrailer) {
   ASSERT_TRUE(info);
   EXPECT_EQ(info->subject.value_or("?"), "hello; from=<\"");
   EXPECT_EQ(info->helo, "mail.evil.test");
+}
+
+// FILTER_README's receive_override_options = no_address_mappings rewrites
+// the sender on the filter's leg (masquerading here): still its leg. A HOLD of
+// a reset transaction is dropped when qmgr activates the next message, also
+// from the same sender; a real HOLD released by postsuper stays, also when
+// canonical mapping changed the sender.
+TEST(TrackerTrust, LegsWithARewrittenSenderLinkAndOnlyAReleaseKeepsAHold) {
+  TrackerHarness h;
+  h.Feed({
+      "Nov 27 12:00:00 mx postfix/smtpd[1001]: 4A1B210A001: client=ws1.example.com[192.0.2.20]",
+      "Nov 27 12:00:00 mx postfix/qmgr[900]: 4A1B210A001: from=<alice@host.example.com>, "
+      "size=900, nrcpt=1 (queue active)",
+      "Nov 27 12:00:01 mx postfix/smtpd[1005]: 5C2D310A002: client=localhost[127.0.0.1]",
+      "Nov 27 12:00:01 mx postfix/qmgr[900]: 5C2D310A002: from=<alice@example.com>, size=1300, "
+      "nrcpt=1 (queue active)",
+      "Nov 27 12:00:01 mx amavis[2001]: (02001-01) Passed CLEAN {RelayedOutbound}, LOCAL "
+      "[192.0.2.20]:40001 <alice@host.example.com> -> <bob@remote.test>, Queue-ID: 4A1B210A001, "
+      "Message-ID: <m1@host.example.com>, mail_id: abcdEFGH1234, Hits: -1.1, size: 900, "
+      "queued_as: 5C2D310A002, 700 ms",
+      "Nov 27 12:00:01 mx postfix/smtp[1003]: 4A1B210A001: to=<bob@remote.test>, "
+      "relay=127.0.0.1[127.0.0.1]:10024, delay=1.2, delays=0.01/0.01/0.01/1.1, dsn=2.0.0, "
+      "status=sent (250 2.0.0 from MTA(smtp:[127.0.0.1]:10025): 250 2.0.0 Ok: queued as "
+      "5C2D310A002)",
+      "Nov 27 12:40:01 mx postfix/smtpd[17001]: NOQUEUE: hold: RCPT from "
+      "mail.friend.test[192.0.2.9]: <sales@example.test>: Recipient address triggers HOLD "
+      "action; from=<joe@friend.test> to=<sales@example.test> proto=ESMTP "
+      "helo=<mail.friend.test>",
+      "Nov 27 12:40:01 mx postfix/smtpd[17001]: NOQUEUE: reject: RCPT from "
+      "mail.friend.test[192.0.2.9]: 452 4.2.2 <sales@example.test>: Recipient address rejected: "
+      "Mailbox full; from=<joe@friend.test> to=<sales@example.test> proto=ESMTP "
+      "helo=<mail.friend.test>",
+      "Nov 27 12:40:03 mx postfix/smtpd[17001]: 3C4D510A700: client=mail.friend.test[192.0.2.9]",
+      "Nov 27 12:40:03 mx postfix/qmgr[12713]: 3C4D510A700: from=<joe@friend.test>, size=900, "
+      "nrcpt=1 (queue active)",
+      "Nov 27 12:40:03 mx postfix/local[17003]: 3C4D510A700: to=<omar@example.test>, "
+      "relay=local, delay=0.03, delays=0.02/0.01/0/0, dsn=2.0.0, status=sent (delivered to "
+      "mailbox)",
+      "Nov 27 12:50:00 mx postfix/smtpd[18001]: connect from ws1.example.test[192.0.2.20]",
+      "Nov 27 12:50:01 mx postfix/smtpd[18001]: NOQUEUE: hold: RCPT from "
+      "ws1.example.test[192.0.2.20]: <Alice@ws1.example.test>: Sender address triggers HOLD "
+      "action; from=<Alice@ws1.example.test> to=<bob@remote.test> proto=ESMTP "
+      "helo=<ws1.example.test>",
+      "Nov 27 12:50:01 mx postfix/smtpd[18001]: 4E5F610A800: client=ws1.example.test[192.0.2.20]",
+      "Nov 27 13:10:00 mx postfix/postsuper[18100]: 4E5F610A800: released from hold",
+      "Nov 27 13:10:01 mx postfix/qmgr[12713]: 4E5F610A800: from=<alice@example.test>, size=900, "
+      "nrcpt=1 (queue active)",
+  });
+  h.Flush();
+  ASSERT_TRUE(h.One("4A1B210A001") && h.One("5C2D310A002"));
+  EXPECT_EQ(h.One("5C2D310A002")->parent_qid, "4A1B210A001");
+  EXPECT_EQ(h.One("4A1B210A001")->child_qids, std::vector<std::string>{"5C2D310A002"});
+  const MessageRecord* reset = h.One("3C4D510A700");
+  ASSERT_TRUE(reset);
+  EXPECT_FALSE(reset->reject.has_value());
+  ASSERT_EQ(reset->recipients.size(), 1u);
+  EXPECT_EQ(reset->recipients[0].address, "omar@example.test");
+  const MessageRecord* released = h.One("4E5F610A800");
+  ASSERT_TRUE(released);
+  ASSERT_TRUE(released->reject.has_value());
+  EXPECT_EQ(released->reject->action, "hold");
 }
 
 }  // namespace
