@@ -16,36 +16,17 @@ namespace mailtrail {
 namespace {
 
 using track_internal::Address;
-using track_internal::AssignCapped;
 using track_internal::Capped;
 using track_internal::kMaxEventsPerRecord;
 using track_internal::kMaxRecipients;
 using track_internal::kSessionIdle;
 using track_internal::kSweepEvery;
-using track_internal::SameAddress;
 
 bool IEquals(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   for (size_t i = 0; i < a.size(); ++i)
     if ((a[i] | 0x20) != (b[i] | 0x20)) return false;
   return true;
-}
-
-Outcome DeliveryOutcome(std::string_view status, std::string_view text) {
-  if (status == "sent") {
-    // amavisd-new answers "250 2.7.0 Ok, discarded, id=..." for mail it
-    // dropped: that reply, from its start. Elsewhere ", discarded" is the
-    // other side's text (an LMTP server echoing a recipient's quoted local part).
-    constexpr std::string_view kDiscarded = " Ok, discarded, id=";
-    const bool discarded = text.size() > 9 + kDiscarded.size() && text.substr(0, 6) == "250 2." &&
-                           text.substr(9, kDiscarded.size()) == kDiscarded;
-    return discarded ? Outcome::kDiscarded : Outcome::kDelivered;
-  }
-  if (status == "deferred") return Outcome::kDeferred;
-  if (status == "bounced" || status == "undeliverable") return Outcome::kBounced;
-  if (status == "expired") return Outcome::kExpired;
-  if (status == "deliverable") return Outcome::kDelivered;
-  return Outcome::kInFlight;
 }
 
 // qmgr activates no message on hold. One still held when qmgr activates it
@@ -305,39 +286,6 @@ void MessageTracker::OnHeader(const Event& ev, Open* o) {
   rc.status_text = Capped(ev.reply);
   rc.time = ev.time;
   r.recipients.push_back(std::move(rc));
-}
-
-void MessageTracker::OnDelivery(const Event& ev, Open* o) {
-  MessageRecord& r = o->rec;
-  // Compared in place, made only for a new recipient: most deliveries are a
-  // recipient's first (the last match wins, as before).
-  RecipientRecord* rc = nullptr;
-  for (auto& x : r.recipients)
-    if (SameAddress(x.address, ev.to) && SameAddress(x.orig_address, ev.orig_to)) rc = &x;
-  if (rc == nullptr) {
-    if (r.recipients.size() >= kMaxRecipients) return;
-    r.recipients.emplace_back();
-    rc = &r.recipients.back();
-    rc->address = Address(ev.to);
-    if (!ev.orig_to.empty()) rc->orig_address = Address(ev.orig_to);
-  }
-  rc->outcome = DeliveryOutcome(ev.status, ev.text);
-  rc->dsn.assign(ev.dsn);
-  AssignCapped(&rc->relay, ev.relay);
-  AssignCapped(&rc->status_text, ev.text);
-  rc->delay = ev.delay;
-  rc->attempts += 1;
-  rc->time = ev.time;
-  // "queued as X" is also what a remote MTA answers, and X may be a queue id
-  // open here by chance (or by a hostile MX's choice): link only to a leg this
-  // host logged before this line that came back from where this delivery went
-  // (a content filter's re-injection, a .forward copy).
-  if (!ev.next_qid.empty()) {
-    auto child = records_.find(KeyOf(ev, ev.next_qid));
-    if (child != records_.end() && IsReturningLeg(ev, r, child->second.rec))
-      Link(ev, ev.qid, ev.next_qid);
-  }
-  if (!orphan_scans_.empty()) AdoptScans(ev, o);
 }
 
 bool MessageTracker::FillOpen(std::string_view qid,

@@ -1,0 +1,64 @@
+// Agent, detection: each record to the flood detector, its decisions to the
+// blocks (their periods on the clock), and the window counts other agents
+// share (docs/detection.md).
+#include <algorithm>
+#include <string>
+
+#include "agent/run/agent.h"
+#include "base/text.h"
+
+namespace mailtrail {
+
+namespace {
+// How far ahead of the clock a block's line may be stamped before it is said.
+constexpr TimeUs kLogAheadWarning = 300 * kUsPerSecond;
+}  // namespace
+
+void Agent::Detect(const MessageRecord& r) {
+  detector_changed_ = true;
+  decisions_.clear();
+  detector_->OnRecord(r, &decisions_);
+  ApplyDecisions();
+}
+
+void Agent::ApplyDecisions() {
+  if (decisions_.empty()) return;
+  const TimeUs now = clock_->WallNow();
+  blocks_->set_live_after(now - options_.live_horizon);
+  std::string why;
+  for (Decision& d : decisions_) {
+    // A block's period runs on the clock: a line stamped ahead of it (a
+    // clock stepped back, or local stamps read with the wrong [logs]
+    // timezone) would make the block outlive its period, and would end the
+    // other blocks early.
+    if (d.at > now) {
+      if (d.at - now > kLogAheadWarning)
+        options_.log->Limited(LogLevel::kWarn, "blocks.ahead",
+                              "a block decided on a line stamped " +
+                                  std::to_string((d.at - now) / kUsPerSecond) +
+                                  " s ahead of the clock: its period starts now (is [logs] "
+                                  "timezone the log's?)",
+                              now, RateLimit{1, 3600 * kUsPerSecond, /*say_when_full=*/false});
+      d.at = now;
+    }
+    const Block* b = blocks_->Apply(d, &why);
+    if (b == nullptr) continue;
+    options_.log->Warn(std::string("block ") + BlockKindName(b->kind) + " " +
+                       EscapeForLog(b->key, 120) + " until " + FormatRfc3339(b->expires) +
+                       (b->live ? "" : " (old lines: recorded, not live)") + ": " +
+                       EscapeForLog(b->reason, 200));
+    new_blocks_.push_back(*b);
+  }
+}
+
+void Agent::ExchangeFleetCounts(TimeUs mono_now) {
+  if (last_line_log_time_ == 0) return;  // no log time yet
+  last_fleet_exchange_ = mono_now;
+  // Log time now, as the tracker's (it goes on by the clock while logs are quiet).
+  const TimeUs log_now = last_line_log_time_ + (mono_now - last_line_mono_);
+  const TimeUs window = std::max(options_.detector.subject_window, options_.detector.ip_window);
+  writer_->ExchangeCounts(options_.fleet_agent, detector_->FleetCounts(log_now),
+                          log_now - 2 * window);
+}
+
+}  // namespace mailtrail
