@@ -167,7 +167,7 @@ size_t FindTrailer(std::string_view s, size_t before, const Rules& r, Trailer* b
     const size_t p = scan::RFind(s, "; ", end - 1);
     if (p == std::string_view::npos) break;
     std::string_view tail = s.substr(p + 2);
-    // "to=<" first: a VRFY reject names no sender.
+    // A trailer may begin at to=<: a VRFY reject names no sender.
     if (tail.substr(0, 6) == "from=<" || tail.substr(0, 4) == "to=<" ||
         tail.substr(0, 6) == "proto=") {
       Trailer t;
