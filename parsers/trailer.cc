@@ -71,6 +71,38 @@ bool AddressValue(std::string_view* s, std::string_view* out, const Rules& r, si
   return false;
 }
 
+// Where smtpd's SASL fields begin at the end of `s`: the leftmost '>' that
+// only " sasl_method=M", " sasl_username=U" (or "=<U>") and " sasl_sender=S"
+// follow, in that order; npos if none. A value ends at the next '>' (or
+// space), so each '>' tried reads at most the text up to the third after it.
+size_t SaslFieldsStart(std::string_view s, size_t* work) {
+  static constexpr std::string_view kKeys[] = {" sasl_method=", " sasl_username=", " sasl_sender="};
+  for (size_t gt = s.find('>'); gt != std::string_view::npos; gt = s.find('>', gt + 1)) {
+    std::string_view t = s.substr(gt + 1);
+    if (t.substr(0, 6) != " sasl_") continue;
+    const size_t before = t.size();
+    size_t next_key = 0;
+    while (!t.empty() && next_key < std::size(kKeys)) {
+      while (next_key < std::size(kKeys) && t.substr(0, kKeys[next_key].size()) != kKeys[next_key])
+        ++next_key;
+      if (next_key == std::size(kKeys)) break;
+      t.remove_prefix(kKeys[next_key++].size());
+      size_t e = 0;
+      if (!t.empty() && t[0] == '<') {
+        e = t.find('>');
+        e = e == std::string_view::npos ? t.size() + 1 : e + 1;
+      } else {
+        while (e < t.size() && t[e] != ' ' && t[e] != '<' && t[e] != '>') ++e;
+      }
+      if (e == 0 || e > t.size()) break;
+      t.remove_prefix(e);
+    }
+    *work += before - t.size();
+    if (t.empty()) return gt;
+  }
+  return std::string_view::npos;
+}
+
 // The HELO value. Strict: one word, ending at the line's end after '>', at
 // ">:" before cleanup's ": reply", or at '>' before smtpd's SASL fields
 // (Postfix 3.10 and later log " sasl_method=... sasl_username=..."; milter
@@ -79,8 +111,14 @@ bool AddressValue(std::string_view* s, std::string_view* out, const Rules& r, si
 // the line's last '>'. `rest` begins at ':' or at the space before "sasl_".
 bool HeloValue(std::string_view* s, std::string_view* out, const Rules& r, size_t* work) {
   if (s->empty() || (*s)[0] != '<') return false;
-  if (r.raw_helo) {  // it ends the line, whatever it holds
+  if (r.raw_helo) {  // it ends the line but for SASL fields, whatever it holds
     *work += s->size();
+    const size_t sasl = SaslFieldsStart(*s, work);
+    if (sasl != std::string_view::npos && sasl > 0) {
+      *out = s->substr(1, sasl - 1);
+      s->remove_prefix(sasl + 1);
+      return true;
+    }
     if (s->size() < 2 || s->back() != '>') return false;
     *out = s->substr(1, s->size() - 2);
     s->remove_prefix(s->size());
@@ -151,7 +189,8 @@ bool ParseTrailerFields(std::string_view s, const Rules& r, Trailer* t, size_t* 
   t->rest = s;
   if (s.empty()) return true;
   // smtpd's SASL fields end its line (the login name is not read here).
-  return r.ends_line ? r.sasl && r.strict && s.substr(0, 6) == " sasl_" : s[0] == ':';
+  return r.ends_line ? (r.sasl || r.raw_helo) && r.strict && s.substr(0, 6) == " sasl_"
+                     : s[0] == ':';
 }
 
 // The candidate whose fields reach furthest: the real trailer is followed

@@ -48,8 +48,8 @@ const char* RecordEndName(RecordEnd e) {
 Outcome ComputeOutcome(const MessageRecord& r) {
   if (r.recipients.empty()) {
     if (r.reject) {
-      if (r.reject->action == "hold") return Outcome::kHeld;
-      if (r.reject->action == "discard") return Outcome::kDiscarded;
+      if (IsHoldAction(r.reject->action)) return Outcome::kHeld;
+      if (IsDiscardAction(r.reject->action)) return Outcome::kDiscarded;
       return Outcome::kRejected;
     }
     if (r.end == RecordEnd::kStale || r.end == RecordEnd::kSession) return Outcome::kExpired;

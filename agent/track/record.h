@@ -57,6 +57,16 @@ struct RejectInfo {
   bool operator==(const RejectInfo&) const = default;
 };
 
+// The actions after which the message is queued anyway: on hold, or accepted
+// and thrown away (smtpd_check.c's HOLD/DISCARD, smtpd.c's and
+// cleanup_milter.c's milter replies 'H' and 'D').
+inline bool IsHoldAction(std::string_view action) {
+  return action == "hold" || action == "milter-hold";
+}
+inline bool IsDiscardAction(std::string_view action) {
+  return action == "discard" || action == "milter-discard";
+}
+
 struct ScanResult {
   std::string scanner;  // "amavis"
   std::string verdict;  // "CLEAN", "SPAM", ...

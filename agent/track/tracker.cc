@@ -35,7 +35,7 @@ bool IEquals(std::string_view a, std::string_view b) {
 // recipient was refused). Its recipients, never this message's, go; this
 // message's own get their delivery lines.
 void DropAnotherTransactionsHold(MessageRecord* r) {
-  if (!r->reject || r->reject->action != "hold") return;
+  if (!r->reject || !IsHoldAction(r->reject->action)) return;
   r->reject.reset();
   std::erase_if(r->recipients, [](const RecipientRecord& rc) {
     return rc.outcome == Outcome::kHeld && rc.attempts == 0;

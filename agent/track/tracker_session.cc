@@ -86,16 +86,14 @@ MessageTracker::Open* MessageTracker::OnClient(const Event& ev) {
   // A new transaction: the NOQUEUE rejects before it are one record.
   FlushNoqueue(s, RecordEnd::kSession);
   for (const auto& a : s->actions) {
-    if (a.action == "hold") o->held = true;
+    if (IsHoldAction(a.action)) o->held = true;
     if (!r.sender) r.sender = a.sender;
     if (!r.reject) r.reject = RejectInfo{a.action, a.stage, a.code, a.dsn, a.text};
-    // REDIRECT and FILTER send the recipient elsewhere: its delivery lines say
-    // where (orig_to= names it), it was neither discarded nor held.
-    if (a.action == "redirect" || a.action == "filter") continue;
+    if (a.action == "redirect" || a.action == "filter") continue;  // see OnSmtpdAction
     if (!a.rcpt.empty() && r.recipients.size() < kMaxRecipients) {
       RecipientRecord rc;
       rc.address = a.rcpt;
-      rc.outcome = a.action == "hold" ? Outcome::kHeld : Outcome::kDiscarded;
+      rc.outcome = IsHoldAction(a.action) ? Outcome::kHeld : Outcome::kDiscarded;
       rc.status_text = a.text;
       rc.time = ev.time;
       r.recipients.push_back(std::move(rc));
@@ -107,8 +105,11 @@ MessageTracker::Open* MessageTracker::OnClient(const Event& ev) {
 
 void MessageTracker::OnSmtpdAction(const Event& ev) {
   if (ev.action == "reject_warning" || ev.action == "warn") return;  // informational only
-  const bool accepted_anyway = ev.action == "hold" || ev.action == "discard" ||
-                               ev.action == "filter" || ev.action == "redirect";
+  const bool holds = IsHoldAction(ev.action), discards = IsDiscardAction(ev.action);
+  // REDIRECT and FILTER send the recipient elsewhere: its delivery lines say
+  // where (orig_to= names it), it was neither discarded nor held.
+  const bool sends_elsewhere = ev.action == "filter" || ev.action == "redirect";
+  const bool accepted_anyway = holds || discards || sends_elsewhere;
   if (ev.qid.empty()) {
     Session* s = SessionFor(ev, true);
     if (accepted_anyway) {
@@ -120,6 +121,12 @@ void MessageTracker::OnSmtpdAction(const Event& ev) {
                               ev.code});
       return;
     }
+    // "HOLD means deliver later. But we may still change our mind"
+    // (smtpd_check.c): a HOLD or DISCARD stays on the transaction, but a
+    // recipient refused after it is none of the message's.
+    if (!ev.to.empty())
+      for (auto& a : s->actions)
+        if (a.rcpt == Address(ev.to)) a.rcpt.clear();
     if (s->noqueue && s->noqueue->sender != Address(ev.from)) FlushNoqueue(s, RecordEnd::kSession);
     if (!s->noqueue) {
       auto r = std::make_unique<MessageRecord>();
@@ -156,12 +163,20 @@ void MessageTracker::OnSmtpdAction(const Event& ev) {
   if (!r.reject)
     r.reject = RejectInfo{std::string(ev.action), std::string(ev.stage), ev.code,
                           std::string(ev.dsn), Capped(ev.text)};
-  if (ev.action == "hold" || ev.action == "milter-hold") o->held = true;
-  if (!ev.to.empty() && r.recipients.size() < kMaxRecipients) {
+  if (holds) o->held = true;
+  if (ev.to.empty() || sends_elsewhere) return;
+  const Outcome outcome =
+      holds ? Outcome::kHeld : (discards ? Outcome::kDiscarded : Outcome::kRejected);
+  // A recipient an action held or discarded, then refused: refused.
+  for (auto& rc : r.recipients)
+    if (rc.address == Address(ev.to) && rc.attempts == 0) {
+      if (!accepted_anyway) rc.outcome = outcome;
+      return;
+    }
+  if (r.recipients.size() < kMaxRecipients) {
     RecipientRecord rc;
     rc.address = Address(ev.to);
-    rc.outcome = accepted_anyway ? (ev.action == "discard" ? Outcome::kDiscarded : Outcome::kHeld)
-                                 : Outcome::kRejected;
+    rc.outcome = outcome;
     rc.dsn = std::string(ev.dsn);
     rc.status_text = Capped(ev.text);
     rc.time = ev.time;

@@ -1,0 +1,119 @@
+// Tracker scenarios of the actions smtpd, cleanup and their milters log for a
+// message that is queued anyway (HOLD, DISCARD) or for a recipient that a later
+// restriction refused. Each once gave a wrong record (docs/testing.md).
+#include <gtest/gtest.h>
+
+#include "tests/support/tracker_harness.h"
+
+namespace mailtrail {
+namespace {
+
+const RecipientRecord* Rcpt(const MessageRecord& r, const std::string& address) {
+  for (const auto& rc : r.recipients)
+    if (rc.address == address) return &rc;
+  return nullptr;
+}
+
+// A milter's HOLD (cleanup_milter.c, "milter-hold") queues the message on
+// hold: its recipient is held, not refused, and delivered once released.
+TEST(TrackerActions, AMilterHoldIsAHoldNotAReject) {
+  TrackerHarness h;
+  h.Feed({
+      "Nov 27 13:00:00 mx postfix/smtpd[3001]: 1A2B310A001: client=mail.friend.test[192.0.2.9]",
+      "Nov 27 13:00:01 mx postfix/cleanup[3002]: 1A2B310A001: milter-hold: END-OF-MESSAGE from "
+      "mail.friend.test[192.0.2.9]: milter triggers HOLD action; from=<joe@friend.test> "
+      "to=<ann@example.test> proto=ESMTP helo=<mail.friend.test>",
+      "Nov 27 13:00:00 mx postfix/smtpd[3001]: 1A2B310A002: client=mail.friend.test[192.0.2.9]",
+      "Nov 27 13:00:01 mx postfix/cleanup[3002]: 1A2B310A002: milter-hold: END-OF-MESSAGE from "
+      "mail.friend.test[192.0.2.9]: quarantined by policy; from=<joe@friend.test> "
+      "to=<bob@example.test> proto=ESMTP helo=<mail.friend.test>",
+      "Nov 27 13:05:00 mx postfix/postsuper[3010]: 1A2B310A002: released from hold",
+      "Nov 27 13:05:00 mx postfix/qmgr[900]: 1A2B310A002: from=<joe@friend.test>, size=900, "
+      "nrcpt=1 (queue active)",
+      "Nov 27 13:05:00 mx postfix/local[3011]: 1A2B310A002: to=<bob@example.test>, relay=local, "
+      "delay=300, delays=300/0/0/0, dsn=2.0.0, status=sent (delivered to mailbox)",
+      "Nov 27 13:05:00 mx postfix/qmgr[900]: 1A2B310A002: removed",
+  });
+  h.Flush();
+  const MessageRecord* held = h.One("1A2B310A001");
+  ASSERT_TRUE(held);
+  ASSERT_EQ(held->recipients.size(), 1u);
+  EXPECT_EQ(held->recipients[0].outcome, Outcome::kHeld);
+  EXPECT_EQ(held->outcome, Outcome::kHeld);
+  const MessageRecord* released = h.One("1A2B310A002");
+  ASSERT_TRUE(released);
+  ASSERT_EQ(released->recipients.size(), 1u);
+  EXPECT_EQ(released->recipients[0].outcome, Outcome::kDelivered);
+  EXPECT_EQ(released->outcome, Outcome::kDelivered);
+}
+
+// smtpd's milter HOLD and DISCARD at RCPT are logged before the queue file
+// exists (NOQUEUE), like check_*_access HOLD and DISCARD: the session's next
+// message is the one they apply to.
+TEST(TrackerActions, AMilterHoldOrDiscardAtRcptAppliesToTheNextMessage) {
+  TrackerHarness h;
+  h.Feed({
+      "Nov 27 13:10:00 mx postfix/smtpd[3101]: connect from mail.friend.test[192.0.2.9]",
+      "Nov 27 13:10:01 mx postfix/smtpd[3101]: NOQUEUE: milter-hold: RCPT from "
+      "mail.friend.test[192.0.2.9]: milter triggers HOLD action; from=<joe@friend.test> "
+      "to=<ann@example.test> proto=ESMTP helo=<mail.friend.test>",
+      "Nov 27 13:10:01 mx postfix/smtpd[3101]: 2B3C410A001: client=mail.friend.test[192.0.2.9]",
+      "Nov 27 13:10:02 mx postfix/smtpd[3101]: disconnect from mail.friend.test[192.0.2.9]",
+      "Nov 27 13:11:00 mx postfix/smtpd[3102]: connect from mail.friend.test[192.0.2.9]",
+      "Nov 27 13:11:01 mx postfix/smtpd[3102]: NOQUEUE: milter-discard: RCPT from "
+      "mail.friend.test[192.0.2.9]: milter triggers DISCARD action; from=<joe@friend.test> "
+      "to=<bob@example.test> proto=ESMTP helo=<mail.friend.test>",
+      "Nov 27 13:11:01 mx postfix/smtpd[3102]: 2B3C410A002: client=mail.friend.test[192.0.2.9]",
+      "Nov 27 13:11:02 mx postfix/smtpd[3102]: disconnect from mail.friend.test[192.0.2.9]",
+  });
+  h.Flush();
+  const MessageRecord* held = h.One("2B3C410A001");
+  ASSERT_TRUE(held);
+  ASSERT_TRUE(Rcpt(*held, "ann@example.test"));
+  EXPECT_EQ(Rcpt(*held, "ann@example.test")->outcome, Outcome::kHeld);
+  const MessageRecord* discarded = h.One("2B3C410A002");
+  ASSERT_TRUE(discarded);
+  ASSERT_TRUE(Rcpt(*discarded, "bob@example.test"));
+  EXPECT_EQ(Rcpt(*discarded, "bob@example.test")->outcome, Outcome::kDiscarded);
+}
+
+// "HOLD means deliver later. But we may still change our mind" (smtpd_check.c):
+// the HOLD stays on the transaction, the recipient a later restriction refused
+// is no recipient of the message. Here the client reset that transaction and
+// its next message was held by header_checks and released: the refused
+// recipient must not appear in it.
+TEST(TrackerActions, ARefusedRecipientsHoldGivesNoRecipient) {
+  TrackerHarness h;
+  h.Feed({
+      "Nov 27 13:20:00 mx postfix/smtpd[3201]: connect from mail.evil.test[198.51.100.7]",
+      "Nov 27 13:20:01 mx postfix/smtpd[3201]: NOQUEUE: hold: RCPT from "
+      "mail.evil.test[198.51.100.7]: <x@suspicious.test>: Sender address triggers HOLD action; "
+      "from=<x@suspicious.test> to=<bogus@example.test> proto=ESMTP helo=<mail.evil.test>",
+      "Nov 27 13:20:01 mx postfix/smtpd[3201]: NOQUEUE: reject: RCPT from "
+      "mail.evil.test[198.51.100.7]: 550 5.1.1 <bogus@example.test>: Recipient address "
+      "rejected: User unknown in local recipient table; from=<x@suspicious.test> "
+      "to=<bogus@example.test> proto=ESMTP helo=<mail.evil.test>",
+      "Nov 27 13:20:03 mx postfix/smtpd[3201]: 3C4D510A001: client=mail.evil.test[198.51.100.7]",
+      "Nov 27 13:20:03 mx postfix/cleanup[3202]: 3C4D510A001: hold: header Subject: news from "
+      "mail.evil.test[198.51.100.7]; from=<news@evil.test> to=<omar@example.test> proto=ESMTP "
+      "helo=<mail.evil.test>",
+      "Nov 27 13:20:03 mx postfix/smtpd[3201]: disconnect from mail.evil.test[198.51.100.7] "
+      "ehlo=1 mail=2 rcpt=1/2 data=1 rset=1 quit=1 commands=7/8",
+      "Nov 27 13:30:00 mx postfix/postsuper[3210]: 3C4D510A001: released from hold",
+      "Nov 27 13:30:00 mx postfix/qmgr[900]: 3C4D510A001: from=<news@evil.test>, size=900, "
+      "nrcpt=1 (queue active)",
+      "Nov 27 13:30:00 mx postfix/local[3211]: 3C4D510A001: to=<omar@example.test>, "
+      "relay=local, delay=600, delays=600/0/0/0, dsn=2.0.0, status=sent (delivered to mailbox)",
+      "Nov 27 13:30:00 mx postfix/qmgr[900]: 3C4D510A001: removed",
+  });
+  h.Flush();
+  const MessageRecord* m = h.One("3C4D510A001");
+  ASSERT_TRUE(m);
+  EXPECT_FALSE(Rcpt(*m, "bogus@example.test"));
+  ASSERT_EQ(m->recipients.size(), 1u);
+  EXPECT_EQ(m->recipients[0].address, "omar@example.test");
+  EXPECT_EQ(m->outcome, Outcome::kDelivered);
+}
+
+}  // namespace
+}  // namespace mailtrail
