@@ -1,5 +1,6 @@
 #include "agent/detect/bounce.h"
 
+#include <algorithm>
 #include <string>
 
 #include "base/rfc2047.h"
@@ -14,15 +15,10 @@ std::string Lower(std::string_view s) {
   return out;
 }
 
-// Local parts and display names of the senders of notices.
-constexpr std::string_view kDaemonNames[] = {"mailer-daemon",
-                                             "postmaster",
-                                             "mail delivery system",
-                                             "mail delivery subsystem",
-                                             "mail administrator",
-                                             "microsoftexchange",
-                                             "mdaemon",
-                                             "maildelivery"};
+// Local parts of the senders of notices. Display names ("Mail Delivery
+// System") are not read: anyone can write one.
+constexpr std::string_view kDaemonNames[] = {"mailer-daemon", "postmaster", "microsoftexchange",
+                                             "mdaemon", "maildelivery"};
 
 // Subject phrases of non-delivery notices, lower case, several languages.
 constexpr std::string_view kNoticePhrases[] = {"undeliverable",
@@ -70,19 +66,29 @@ const char* BounceSignalName(BounceSignal s) {
   return "none";
 }
 
-bool IsDaemonFrom(std::string_view header_from) {
-  const std::string f = Lower(header_from);
-  for (std::string_view n : kDaemonNames) {
-    const size_t at = f.find(n);
-    if (at == std::string::npos) continue;
-    // A word of its own: "<mailer-daemon@x>", "Mail Delivery System <...>",
-    // not "john.postmaster.fan@x".
-    const bool start = at == 0 || f[at - 1] == '<' || f[at - 1] == ' ' || f[at - 1] == '"';
-    const size_t e = at + n.size();
-    const bool end = e == f.size() || f[e] == '@' || f[e] == '>' || f[e] == ' ' || f[e] == '"';
-    if (start && end) return true;
-  }
+bool IsDaemonAddress(std::string_view address) {
+  std::string_view local = address.substr(0, address.rfind('@'));
+  if (local.size() >= 2 && local.front() == '"' && local.back() == '"')
+    local = local.substr(1, local.size() - 2);
+  const std::string l = Lower(local);
+  for (std::string_view n : kDaemonNames)
+    if (l == n) return true;
   return false;
+}
+
+bool IsDaemonFrom(std::string_view header_from) {
+  std::string_view f = header_from.substr(0, 512);
+  // "Name <addr>": the last angle address (a display name may hold '<' in
+  // quotes). "addr (comment)", as Postfix's own bounces write it: the first
+  // word outside the comment.
+  if (const size_t lt = f.rfind('<'); lt != std::string_view::npos) {
+    f = f.substr(lt + 1);
+    f = f.substr(0, f.find('>'));
+  } else {
+    while (!f.empty() && (f.front() == ' ' || f.front() == '\t')) f.remove_prefix(1);
+    f = f.substr(0, std::min(f.find(' '), f.find('(')));
+  }
+  return IsDaemonAddress(f);
 }
 
 bool IsNoticeSubject(std::string_view subject) {
@@ -95,13 +101,17 @@ bool IsNoticeSubject(std::string_view subject) {
 BounceSignal ClassifyBounce(const MessageRecord& r) {
   if (r.client_ip.empty()) return BounceSignal::kNone;  // local submission, our own notices
   if (r.sender && r.sender->empty()) return BounceSignal::kNullSender;
+  // Headers, a report's Content-Type and a subject are the sender's to write:
+  // they count when the envelope sender is not known, or is a daemon's own
+  // address (some MTAs send notices from postmaster@). A person's sender with
+  // a "MAILER-DAEMON" From: is a person, or a forger out to get a provider's
+  // shared MTA blocked.
+  if (r.sender && !IsDaemonAddress(*r.sender)) return BounceSignal::kNone;
   if (r.header_from && IsDaemonFrom(*r.header_from)) return BounceSignal::kDaemonFrom;
   if (r.dsn_report) return BounceSignal::kDsnReport;
   // A notice subject alone is a weak signal: people write "Delivery Status
-  // Notification" too. It counts when the envelope sender is not known, or is
-  // a daemon's own address (some MTAs send notices from postmaster@).
-  if (r.subject && (!r.sender || IsDaemonFrom(*r.sender)) && IsNoticeSubject(*r.subject))
-    return BounceSignal::kNoticeSubject;
+  // Notification" too.
+  if (r.subject && IsNoticeSubject(*r.subject)) return BounceSignal::kNoticeSubject;
   return BounceSignal::kNone;
 }
 

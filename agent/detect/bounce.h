@@ -22,13 +22,18 @@ enum class BounceSignal : uint8_t {
 const char* BounceSignalName(BounceSignal s);
 
 // The strongest signal of a record received from a client (local mail and our
-// own notices are never bounces *to* us): null sender, then From:, then a DSN
-// Content-Type (known only from the queue file), then a notice subject when the
-// envelope sender is unknown or a daemon's.
+// own notices are never bounces *to* us; nor are our authenticated users'
+// messages, see FloodDetector): null sender, then From:, then a DSN
+// Content-Type (known only from the queue file), then a notice subject. The
+// last three only when the envelope sender is unknown or a daemon's: a
+// person's sender outweighs headers anyone can write.
 BounceSignal ClassifyBounce(const MessageRecord& r);
 
-// The parts, for tests and for `blocks explain`.
+// The parts, for tests and for `blocks explain`. A From: header counts by its
+// address's local part (MAILER-DAEMON@..., postmaster@...), never by its
+// display name or comment, which are the sender's to write.
 bool IsDaemonFrom(std::string_view header_from);
+bool IsDaemonAddress(std::string_view address);  // local@domain, or a bare local part
 bool IsNoticeSubject(std::string_view subject);  // raw or decoded, any case
 
 }  // namespace mailtrail

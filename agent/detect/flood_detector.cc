@@ -175,9 +175,11 @@ bool FloodDetector::Qualified(const SubjectState::Client& c, TimeUs now) const {
 // parent, or re-injected from 127.0.0.1 or ::1, which are never a remote
 // source: agent/blocks/allowlist.cc protects them always). Once it counted,
 // the filter's address was a second source of every subject, so that one
-// sender could get a subject blocked.
+// sender could get a subject blocked. Nor does a message of our own
+// authenticated users (SASL): their notices are theirs, and a block would
+// close submission to them.
 bool FloodDetector::CountsFromItsClient(const MessageRecord& r) {
-  if (r.client_ip.empty() || !r.parent_qid.empty()) return false;
+  if (r.client_ip.empty() || !r.parent_qid.empty() || !r.sasl_username.empty()) return false;
   static const IpAddress kLoopback4 = *IpAddress::Parse("127.0.0.1");
   static const IpAddress kLoopback6 = *IpAddress::Parse("::1");
   const auto ip = IpAddress::Parse(r.client_ip);

@@ -50,13 +50,31 @@ TEST(Bounce, ClassifiesByNullSenderFromAndSubject) {
   EXPECT_EQ(ClassifyBounce(r), BounceSignal::kNullSender);
   r.sender = "someone@x.test";
   EXPECT_EQ(ClassifyBounce(r), BounceSignal::kNone);
+  // A person's envelope sender outweighs what its headers claim: anyone can
+  // write them, and 20 such messages from a provider's MTA would block it.
   r.header_from = "Mail Delivery System <MAILER-DAEMON@mx.x.test>";
-  EXPECT_EQ(ClassifyBounce(r), BounceSignal::kDaemonFrom);
-  r.header_from = "john.postmasterfan@x.test";
   EXPECT_EQ(ClassifyBounce(r), BounceSignal::kNone);
   r.dsn_report = true;  // its queue file: Content-Type multipart/report (delivery-status)
+  EXPECT_EQ(ClassifyBounce(r), BounceSignal::kNone);
+  r.dsn_report = false;
+  r.sender = "MAILER-DAEMON@mx.x.test";  // a notice sent with a daemon's sender
+  EXPECT_EQ(ClassifyBounce(r), BounceSignal::kDaemonFrom);
+  r.sender.reset();  // not logged (a message refused before qmgr)
+  EXPECT_EQ(ClassifyBounce(r), BounceSignal::kDaemonFrom);
+  r.dsn_report = true;
+  r.header_from = "john.postmasterfan@x.test";
   EXPECT_EQ(ClassifyBounce(r), BounceSignal::kDsnReport);
   r.dsn_report = false;
+  EXPECT_EQ(ClassifyBounce(r), BounceSignal::kNone);
+  // A display name is the sender's to write: only the address counts.
+  for (const char* from :
+       {"Alice Postmaster <alice@gmail.test>", "Mail Delivery System <alice@gmail.test>",
+        "\"MAILER-DAEMON fan club\" <fans@x.test>"})
+    EXPECT_FALSE(IsDaemonFrom(from)) << from;
+  for (const char* from : {"Mail Delivery System <MAILER-DAEMON@mx.x.test>", "postmaster@x.test",
+                           "<Mailer-Daemon@x.test>", "\"Postmaster\" <postmaster@x.test>"})
+    EXPECT_TRUE(IsDaemonFrom(from)) << from;
+  r.sender = "someone@x.test";
   r.subject = "=?UTF-8?Q?Unzustellbar:_Rechnung?=";
   EXPECT_EQ(ClassifyBounce(r), BounceSignal::kNone) << "a person's sender: not a notice";
   r.sender = "postmaster@mx.x.test";
@@ -200,6 +218,25 @@ TEST(Detector, ContentFilterLegsAreNotCounted) {
   for (int i = 0; i < 3; ++i) d.OnRecord(Bounce("198.18.7.7", "x", 20 + i), &out);
   EXPECT_EQ(d.bounces(), 3);
   EXPECT_FALSE(out.empty());
+}
+
+// Our own users, authenticated (SASL): an admin's or a ticket system's
+// notices relayed through submission are theirs, never a flood to block at
+// the firewall (that would close port 587 to them too).
+TEST(Detector, AuthenticatedClientsAreNotCounted) {
+  DetectorOptions o;
+  o.ip_bounces = 3;
+  FloodDetector d(o);
+  std::vector<Decision> out;
+  for (int i = 0; i < 10; ++i) {
+    MessageRecord r = Bounce("203.0.113.50", "Monthly report", i);
+    r.sasl_username = "admin";
+    d.OnRecord(r, &out);
+  }
+  EXPECT_TRUE(out.empty());
+  EXPECT_EQ(d.bounces(), 0);
+  for (int i = 0; i < 3; ++i) d.OnRecord(Bounce("203.0.113.50", "Monthly report", 20 + i), &out);
+  EXPECT_EQ(d.bounces(), 3) << "the same without SASL counts";
 }
 
 TEST(Detector, AMillionDistinctSubjectsStayWithinTheBound) {
