@@ -131,19 +131,40 @@ const char* const kHeaderChecksAction =
 namespace {
 bool IsSpace(unsigned char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
 bool IsDigit(unsigned char c) { return c >= '0' && c <= '9'; }
+
+// The length of the RFC 2047 B-encoded word at the start of `s`
+// ("=?charset?B?base64?="), 0 if none: its digits are base64, not a number.
+size_t BEncodedWordLength(std::string_view s) {
+  if (s.substr(0, 2) != "=?") return 0;
+  size_t i = 2;
+  while (i < s.size() && s[i] != '?' && !IsSpace(s[i])) ++i;
+  if (i == 2 || (s.substr(i, 3) != "?B?" && s.substr(i, 3) != "?b?")) return 0;
+  i += 3;
+  while (i < s.size() && s[i] != '?' && !IsSpace(s[i])) ++i;
+  return s.substr(i, 2) == "?=" ? i + 2 : 0;
+}
 }  // namespace
 
 HeaderCheck HeaderChecksLine(const std::string& raw_subject) {
   HeaderCheck out;
-  out.exact = raw_subject.size() < kLoggedSubjectMax;
   std::string_view s = raw_subject;
   s = s.substr(0, 990);  // a table line stays well under Postfix's line limits
   while (!s.empty() && IsSpace(s.front())) s.remove_prefix(1);
   while (!s.empty() && IsSpace(s.back())) s.remove_suffix(1);
+  // Cut in the log only if its text reaches the cut: one cut in trailing
+  // padding ("Your invoice" and 180 spaces) would be a prefix as wide as its
+  // first words, so it is matched exactly (what follows the padding, if
+  // anything, is not blocked).
+  out.exact = s.size() < kLoggedSubjectMax;
   if (s.empty()) return HeaderCheck{"", out.exact};
   std::string body;
   for (size_t i = 0; i < s.size();) {
     const unsigned char c = static_cast<unsigned char>(s[i]);
+    if (const size_t n = BEncodedWordLength(s.substr(i)); n > 0) {
+      body += PcreEscape(std::string(s.substr(i, n)));
+      i += n;
+      continue;
+    }
     if (IsSpace(c) || IsDigit(c)) {
       const bool space = IsSpace(c);
       while (i < s.size() && (space ? IsSpace(s[i]) : IsDigit(s[i]))) ++i;

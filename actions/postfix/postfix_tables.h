@@ -79,7 +79,8 @@ constexpr size_t kLoggedSubjectMax = 191;
 // characters in the same case (the trailing `i` flag turns off pcre tables'
 // default case-blindness), any run of digits where it has digits (the
 // normalised subject counts every number as "#"), any whitespace or line fold
-// where it has whitespace, whitespace allowed at both ends. A subject of
+// where it has whitespace (but inside a B-encoded word: base64 as written),
+// whitespace allowed at both ends. A subject whose text (trimmed) is
 // kLoggedSubjectMax bytes or more may be cut in the log: matched as a prefix
 // (`exact` false). "" for a subject with nothing in it.
 struct HeaderCheck {

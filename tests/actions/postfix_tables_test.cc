@@ -130,6 +130,37 @@ TEST_F(PostfixTables, HeaderChecksMatchTheWholeSubjectAsWritten) {
   EXPECT_EQ(lines, 5) << "a comment and one line per subject:\n" << text;
 }
 
+// A subject logged at the cut length but ending in whitespace was cut in its
+// padding: "Your invoice" and 180 spaces once became a prefix line refusing
+// every subject that began "Your invoice". And the digits of an encoded word
+// are its base64 text, not a number: they stay as written.
+TEST_F(PostfixTables, PaddingAndEncodedWordsDoNotWidenASubjectBlock) {
+  o_.path = dir_.File("padded.pcre");
+  o_.reload = false;
+  HeaderChecksAction h(o_);
+  DesiredBlocks d;
+  const std::string padded = "Your invoice" + std::string(kLoggedSubjectMax - 12, ' ');
+  d.subjects = {padded, "=?UTF-8?B?w7xiZXIgw6Q=?= 12 days",
+                "A long subject " + std::string(kLoggedSubjectMax, 'x')};
+  ASSERT_TRUE(h.Apply(d, 0).ok());
+  const std::string table = "pcre:" + o_.path;
+  const struct {
+    std::string header;
+    bool rejected;
+  } kCases[] = {
+      {"Subject: Your invoice", true},
+      {"Subject: Your invoice   ", true},
+      {"Subject: Your invoice 4711 from ACME GmbH is ready", false},
+      {"Subject: Your invoices for March", false},
+      {"Subject: =?UTF-8?B?w7xiZXIgw6Q=?= 12 days", true},
+      {"Subject: =?UTF-8?B?w7xiZXIgw6Q=?= 7 days", true},
+      {"Subject: =?UTF-8?B?w9xiZXIgw6Q=?= 12 days", false},
+      {"Subject: A long subject " + std::string(kLoggedSubjectMax, 'x') + "yz", true},
+  };
+  for (const auto& c : kCases)
+    EXPECT_EQ(Query(c.header, table), c.rejected ? kHeaderChecksAction : "") << c.header;
+}
+
 // The case, from decision to Postfix: two sources sent 25 bounces
 // each titled "Re"; the block manager refuses that subject (too short), so the
 // table never holds a line that would refuse every reply.
