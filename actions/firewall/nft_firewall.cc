@@ -3,6 +3,8 @@
 #include <nftables/libnftables.h>
 
 #include <algorithm>
+#include <utility>
+#include <vector>
 
 #include "base/cidr.h"
 
@@ -25,14 +27,28 @@ std::string NftFirewallAction::Script(const DesiredBlocks& d, TimeUs wall_now) c
     if (!list.empty()) list += ", ";
     list += element + Timeout(d, key, wall_now);
   };
-  for (const auto& ip : d.ips)
-    if (auto a = IpAddress::Parse(ip)) add(ip, a->ToString(), a->is_v4());
-  for (const auto& c : d.cidrs) {
-    auto n = Cidr::Parse(c);
-    if (!n) continue;
-    const std::string text = n->ToString();
-    add(c, text, text.find(':') == std::string::npos);
+  // An interval set refuses overlapping elements ("conflicting intervals"),
+  // and one refused element fails the whole script: an address or network
+  // inside a blocked network is left to it (with that network's timeout: if
+  // the agent stops, the inner block ends with it, never later than its own).
+  std::vector<std::pair<std::string, Cidr>> nets;
+  for (const auto& c : d.cidrs)
+    if (auto n = Cidr::Parse(c)) nets.emplace_back(c, *n);
+  std::stable_sort(nets.begin(), nets.end(),
+                   [](const auto& a, const auto& b) { return a.second.bits() < b.second.bits(); });
+  std::vector<Cidr> kept;
+  auto covered = [&](const IpAddress& a) {
+    for (const Cidr& n : kept)
+      if (n.Contains(a)) return true;
+    return false;
+  };
+  for (const auto& [key, n] : nets) {
+    if (covered(n.base())) continue;
+    kept.push_back(n);
+    add(key, n.ToString(), n.base().is_v4());
   }
+  for (const auto& ip : d.ips)
+    if (auto a = IpAddress::Parse(ip); a && !covered(*a)) add(ip, a->ToString(), a->is_v4());
   std::string ports;
   for (int p : o_.ports) ports += (ports.empty() ? "" : ", ") + std::to_string(p);
   const std::string t = "inet " + o_.table;
@@ -58,7 +74,14 @@ Status NftFirewallAction::Run(const std::string& script) {
   const int rc = nft_run_cmd_from_buffer(ctx, script.c_str());
   std::string err = nft_ctx_get_error_buffer(ctx) ? nft_ctx_get_error_buffer(ctx) : "";
   nft_ctx_free(ctx);
-  if (rc != 0) return Status::IoError("nftables: " + err.substr(0, err.find('\n')));
+  if (rc != 0) {
+    // libnftables writes the failing command and carets around its "Error:"
+    // line; that line says what is wrong.
+    size_t at = err.find("Error:");
+    if (at == std::string::npos) at = err.find_first_not_of("\n ");
+    if (at == std::string::npos) at = err.size();
+    return Status::IoError("nftables: " + err.substr(at, err.find('\n', at) - at));
+  }
   return Status::Ok();
 }
 

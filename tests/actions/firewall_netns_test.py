@@ -76,6 +76,12 @@ def main():
         apply("192.0.2.0/29")
         check("blocked 192.0.2.0/29 only", ["192.0.2.7=blocked", "192.0.2.8=open",
                                            "2001:db8::7=open", "2001:db8::8=open"])
+        # An address inside a blocked network, and nested networks: nftables
+        # refuses overlapping elements of an interval set ("conflicting
+        # intervals"), which once froze every later update.
+        apply("192.0.2.0/29", "192.0.2.7", "192.0.2.0/30", "2001:db8::/64", "2001:db8::7")
+        check("an address in a network, nested networks", [
+            "192.0.2.7=blocked", "192.0.2.8=open", "2001:db8::7=blocked", "2001:db8::8=blocked"])
         if backend == "nft":
             apply("--ttl", "1", "192.0.2.8")
             check("blocked .8 for 1 s", ["192.0.2.7=open", "192.0.2.8=blocked",
