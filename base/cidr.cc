@@ -8,6 +8,8 @@ std::optional<Cidr> Cidr::Parse(std::string_view text) {
   const size_t slash = text.find('/');
   auto ip = IpAddress::Parse(text.substr(0, slash));
   if (!ip) return std::nullopt;
+  // An IPv4-mapped network (::ffff:a.b.c.d/N, N >= 96) is the IPv4 one.
+  const bool mapped = ip->is_v4() && text.substr(0, slash).find(':') != std::string_view::npos;
   const int max = ip->is_v4() ? 32 : 128;
   int bits = max;
   if (slash != std::string_view::npos) {
@@ -17,6 +19,10 @@ std::optional<Cidr> Cidr::Parse(std::string_view text) {
     for (char c : b) {
       if (c < '0' || c > '9') return std::nullopt;
       bits = bits * 10 + (c - '0');
+    }
+    if (mapped) {
+      if (bits < 96) return std::nullopt;  // more than the mapped range: no such list entry
+      bits -= 96;
     }
     if (bits > max) return std::nullopt;
   }
@@ -39,6 +45,14 @@ bool Cidr::Contains(const IpAddress& ip) const {
       return false;
   }
   return true;
+}
+
+std::optional<Cidr> Cidr::MappedV6() const {
+  if (!base_.is_v4()) return std::nullopt;
+  std::string bytes(10, '\0');
+  bytes += "\xff\xff";
+  bytes += base_.Bytes();
+  return Cidr(*IpAddress::FromBytes(bytes), 96 + bits_);
 }
 
 std::string Cidr::ToString() const { return base_.ToString() + "/" + std::to_string(bits_); }

@@ -18,6 +18,10 @@ class Cidr {
   // Whether the two share an address (of one family): one holds the other's
   // first address.
   bool Overlaps(const Cidr& o) const { return Contains(o.base_) || o.Contains(base_); }
+  // An IPv4 network as the IPv6 network of its mapped addresses
+  // (::ffff:a.b.c.d/96+N), for overlap checks with IPv6 networks such as ::/0;
+  // nullopt for an IPv6 network.
+  std::optional<Cidr> MappedV6() const;
   const IpAddress& base() const { return base_; }
   int bits() const { return bits_; }
   std::string ToString() const;

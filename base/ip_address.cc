@@ -20,6 +20,13 @@ std::optional<IpAddress> IpAddress::Parse(std::string_view text) {
   }
   if (inet_pton(AF_INET6, buf, ip.bytes_.data()) == 1) {
     ip.v4_ = false;
+    // IPv4-mapped (::ffff:a.b.c.d) is that IPv4 address, as Postfix logs it.
+    static constexpr uint8_t kMapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+    if (std::memcmp(ip.bytes_.data(), kMapped, sizeof kMapped) == 0) {
+      std::memmove(ip.bytes_.data(), ip.bytes_.data() + 12, 4);
+      std::memset(ip.bytes_.data() + 4, 0, 12);
+      ip.v4_ = true;
+    }
     return ip;
   }
   return std::nullopt;

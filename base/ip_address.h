@@ -13,7 +13,9 @@ namespace mailtrail {
 class IpAddress {
  public:
   // Accepts dotted IPv4 and RFC 4291 IPv6 text (also "ipv6:" prefixed, as Postfix
-  // may log). Returns nullopt for anything else, including host names.
+  // may log). Returns nullopt for anything else, including host names. An
+  // IPv4-mapped address (::ffff:a.b.c.d) is returned as the IPv4 address: one
+  // host has one spelling (block keys, allowlists), as in Postfix's logs.
   static std::optional<IpAddress> Parse(std::string_view text);
   // From the 4 or 16 network-order bytes that Bytes() returns.
   static std::optional<IpAddress> FromBytes(std::string_view bytes);

@@ -14,11 +14,7 @@ namespace mailtrail {
 
 void Allowlist::Add(const Cidr& net, const std::string& source) {
   entries_.push_back({net, source});
-  if (net.base().is_v4()) {
-    auto mapped =
-        Cidr::Parse("::ffff:" + net.base().ToString() + "/" + std::to_string(96 + net.bits()));
-    if (mapped) entries_.push_back({*mapped, source});
-  }
+  if (auto mapped = net.MappedV6()) entries_.push_back({*mapped, source});
 }
 
 const AllowEntry* Allowlist::Overlapping(const Cidr& net) const {

@@ -4,6 +4,7 @@
 #include <random>
 #include <string>
 
+#include "base/cidr.h"
 #include "base/civil_time.h"
 #include "base/ip_address.h"
 #include "base/json_writer.h"
@@ -57,6 +58,19 @@ TEST(IpAddress, ParsesV4AndV6AndRejectsNames) {
   EXPECT_EQ(IpAddress::FromBytes(v6->Bytes())->ToString(), "2001:db8::5");
   for (const char* bad : {"", "unknown", "mail.example.test", "1.2.3", "1.2.3.4.5", "1.2.3.4 "})
     EXPECT_FALSE(IpAddress::Parse(bad)) << bad;
+  // An IPv4-mapped address is that IPv4 address (Postfix logs it so): one
+  // host, one spelling, for block keys and allowlists alike.
+  for (const char* mapped :
+       {"::ffff:198.51.100.9", "::FFFF:c633:6409", "ipv6:::ffff:198.51.100.9"}) {
+    auto m = IpAddress::Parse(mapped);
+    ASSERT_TRUE(m) << mapped;
+    EXPECT_TRUE(m->is_v4()) << mapped;
+    EXPECT_EQ(m->ToString(), "198.51.100.9") << mapped;
+  }
+  EXPECT_EQ(IpAddress::Parse("2001:DB8:1:0::5")->ToString(), "2001:db8:1::5");
+  EXPECT_EQ(Cidr::Parse("::ffff:198.51.100.0/120")->ToString(), "198.51.100.0/24");
+  EXPECT_EQ(Cidr::Parse("::ffff:198.51.100.7")->ToString(), "198.51.100.7/32");
+  EXPECT_FALSE(Cidr::Parse("::ffff:0.0.0.0/80")) << "wider than the mapped range";
 }
 
 TEST(QueueId, AcceptsShortAndLongIdsOnly) {

@@ -76,6 +76,19 @@ refuse cidr 198.51.100.0/24 "\[blocks\] allow"
 "$bin" blocks add ip 198.51.100.10 --for 1h --config "$tmp/mt.toml" --store "$st" > /dev/null ||
   fail "an address outside every allowlist refused"
 "$bin" blocks remove 198.51.100.10 --store "$st" > /dev/null
+# An address is one block whatever its spelling: added mapped, removed and
+# extended by other spellings.
+"$bin" blocks add ip ::ffff:198.51.100.11 --for 1h --config "$tmp/mt.toml" --store "$st" > /dev/null ||
+  fail "a mapped address refused"
+"$bin" blocks list --store "$st" | grep -q "198.51.100.11" || fail "mapped address not listed"
+"$bin" blocks list --store "$st" | grep -q "ffff" && fail "mapped address kept mapped"
+"$bin" blocks add ip 2001:DB8:7::5 --for 1h --config "$tmp/mt.toml" --store "$st" > /dev/null
+"$bin" blocks extend 2001:db8:7:0:0::5 --for 2h --store "$st" | grep -q "^1 block(s) extended" ||
+  fail "extend by another spelling of an IPv6 address"
+"$bin" blocks remove 2001:db8:7:0::5 --store "$st" | grep -q "^1 block(s) ended" ||
+  fail "remove by another spelling of an IPv6 address"
+"$bin" blocks remove ::ffff:198.51.100.11 --store "$st" | grep -q "^1 block(s) ended" ||
+  fail "remove by the mapped spelling"
 # Short subjects are refused by hand (exit 2); a subject's line break never
 # makes two rules; explain shows the header_checks line and what it matches.
 rc=0; "$bin" blocks add subject "Re" --for 1h --store "$st" 2> "$tmp/err" > /dev/null || rc=$?

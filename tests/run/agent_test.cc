@@ -410,7 +410,12 @@ TEST(Agent, DsnContentTypeFromQueueFilesMakesABounce) {
   ASSERT_FALSE(corpus.empty());
   QueueHintCache hints;
   std::string text;
-  for (const auto& l : corpus) {
+  for (std::string l : corpus) {
+    // Sent from a daemon's address, as some MTAs send their reports: a
+    // person's envelope sender outweighs a report's Content-Type.
+    if (const size_t f = l.find(": from=<");
+        f != std::string::npos && l.find("postfix/qmgr[") != std::string::npos)
+      l = l.substr(0, f) + ": from=<postmaster@mx.sender.test>" + l.substr(l.find('>', f) + 1);
     text += l + "\n";
     const size_t at = l.find(": client=");
     if (at == std::string::npos || l.find("postfix/smtpd[") == std::string::npos) continue;
