@@ -24,7 +24,7 @@ constexpr bool IsLongIdChar(char c) {
 }  // namespace
 
 bool IsShortQueueId(std::string_view s) {
-  if (s.size() < 6 || s.size() > 12) return false;
+  if (s.size() < 6 || s.size() > kMaxShortQueueIdLength) return false;
   for (char c : s)
     if (!IsUpperHex(c)) return false;
   return true;
@@ -67,8 +67,8 @@ size_t QueueIdPrefixLength(std::string_view s) {
     seen |= k;
   }
   if (n == 0 || n == s.size() || s[n] != ':') return 0;
-  if (!(seen & kNotShort) && n >= 6 && n <= 12) return n;
-  // A long id: 12..20 characters, no vowels, with a 'z'.
+  if (!(seen & kNotShort) && n >= 6 && n <= kMaxShortQueueIdLength) return n;
+  // A long id: 12..23 characters, no vowels, with a 'z'.
   if (!(seen & kZ) || n < 12 || (seen & kVowel)) return 0;
   return n;
 }

@@ -8,7 +8,11 @@
 
 namespace mailtrail {
 
-constexpr size_t kMaxQueueIdLength = 20;
+// Short ids: 5 hex digits of microseconds and the inode in hex, at most
+// 5 + 16; long ids: 6 + 4 characters of time, 'z', the inode in base 51, at
+// most 12 (mail_queue.h). Inodes of 2^28 and more are common on XFS.
+constexpr size_t kMaxShortQueueIdLength = 21;
+constexpr size_t kMaxQueueIdLength = 23;
 
 bool IsShortQueueId(std::string_view s);
 bool IsLongQueueId(std::string_view s);

@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <limits>
 #include <random>
 #include <string>
@@ -92,6 +93,18 @@ TEST(QueueId, AcceptsShortAndLongIdsOnly) {
   EXPECT_EQ(QueueIdPrefixLength("ABCDE: removed"), 0u);              // too short
   EXPECT_EQ(QueueIdPrefixLength("91FEA10A305"), 0u);                 // no colon
   EXPECT_EQ(QueueIdPrefixLength("91FEA10A305123456789012: x"), 0u);  // too long
+  // A short id is five hex digits of microseconds and the inode number in hex
+  // (mail_queue.h, MQID_SH_ENCODE_INUM): 13 and more characters from inode
+  // 2^28 on (XFS on a large disk), at most 5 + 16.
+  for (const char* id : {"8D2F520000083", "8D2F5200000083A", "8D2F5FFFFFFFFFFFFFFFF"}) {
+    EXPECT_TRUE(IsShortQueueId(id)) << id;
+    EXPECT_EQ(QueueIdPrefixLength(std::string(id) + ": removed"), std::strlen(id)) << id;
+  }
+  EXPECT_EQ(QueueIdPrefixLength("8D2F5FFFFFFFFFFFFFFFF0: removed"), 0u);  // 22: too long
+  // A long id's inode in base 51 takes up to 12 characters: 6 + 4 + 1 + 12.
+  EXPECT_TRUE(IsLongQueueId("4jbXWM4s33z8CD0LMNPQRST"));
+  EXPECT_FALSE(IsLongQueueId("4jbXWM4s33z8CD0LMNPQRSTV"));
+  EXPECT_EQ(QueueIdPrefixLength("4jbXWM4s33z8CD0LMNPQRST: removed"), 23u);
 }
 
 // AsciiLower works eight bytes at a time: the same as byte by byte, on every

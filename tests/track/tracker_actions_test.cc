@@ -115,5 +115,24 @@ TEST(TrackerActions, ARefusedRecipientsHoldGivesNoRecipient) {
   EXPECT_EQ(m->outcome, Outcome::kDelivered);
 }
 
+// A short queue id of 13 characters and more (an inode from 2^28 on: XFS
+// on a large disk) was no queue id: every line of the message was unknown.
+TEST(TrackerActions, ALongShortQueueIdIsAMessage) {
+  TrackerHarness h;
+  h.Feed({
+      "Nov 27 13:40:00 mx postfix/smtpd[3301]: 8D2F5200000083A: client=mail.ext.test[192.0.2.10]",
+      "Nov 27 13:40:00 mx postfix/qmgr[900]: 8D2F5200000083A: from=<s@ext.test>, size=1000, "
+      "nrcpt=1 (queue active)",
+      "Nov 27 13:40:01 mx postfix/local[3302]: 8D2F5200000083A: to=<c@example.test>, "
+      "relay=local, delay=1, delays=0.5/0/0/0.5, dsn=2.0.0, status=sent (delivered to mailbox)",
+      "Nov 27 13:40:01 mx postfix/qmgr[900]: 8D2F5200000083A: removed",
+  });
+  h.Flush();
+  const MessageRecord* m = h.One("8D2F5200000083A");
+  ASSERT_TRUE(m);
+  EXPECT_EQ(m->client_ip, "192.0.2.10");
+  EXPECT_EQ(m->outcome, Outcome::kDelivered);
+}
+
 }  // namespace
 }  // namespace mailtrail
