@@ -40,6 +40,17 @@ void MessageTracker::OnDelivery(const Event& ev, Open* o) {
   RecipientRecord* rc = nullptr;
   for (auto& x : r.recipients)
     if (SameAddress(x.address, ev.to) && SameAddress(x.orig_address, ev.orig_to)) rc = &x;
+  // A recipient a HOLD named (smtpd or cleanup logged it before qmgr), now
+  // delivered through an alias (orig_to= names it): that delivery is its.
+  if (rc == nullptr && !ev.orig_to.empty())
+    for (auto& x : r.recipients)
+      if (x.outcome == Outcome::kHeld && x.attempts == 0 && x.orig_address.empty() &&
+          SameAddress(x.address, ev.orig_to)) {
+        rc = &x;
+        rc->address = Address(ev.to);
+        rc->orig_address = Address(ev.orig_to);
+        break;
+      }
   if (rc == nullptr) {
     if (r.recipients.size() >= kMaxRecipients) return;
     r.recipients.emplace_back();

@@ -104,7 +104,11 @@ MessageTracker::Open* MessageTracker::OnClient(const Event& ev) {
 }
 
 void MessageTracker::OnSmtpdAction(const Event& ev) {
-  if (ev.action == "reject_warning" || ev.action == "warn") return;  // informational only
+  // Informational only: WARN, INFO, BCC (the copy's recipient has delivery
+  // lines of its own) and a reject_warning leave the message as it was.
+  if (ev.action == "reject_warning" || ev.action == "warn" || ev.action == "info" ||
+      ev.action == "bcc")
+    return;
   const bool holds = IsHoldAction(ev.action), discards = IsDiscardAction(ev.action);
   // REDIRECT and FILTER send the recipient elsewhere: its delivery lines say
   // where (orig_to= names it), it was neither discarded nor held.
@@ -160,6 +164,9 @@ void MessageTracker::OnSmtpdAction(const Event& ev) {
   Open* o = FindOrCreate(ev);
   MessageRecord& r = o->rec;
   if (r.helo.empty()) r.helo = Capped(ev.helo);
+  // Until qmgr names it (docs/security.md rule 1): a milter-reject at
+  // END-OF-MESSAGE never reaches qmgr, and its sender must be searchable.
+  if (!r.sender && ev.has_from) r.sender = Address(ev.from);
   if (!r.reject)
     r.reject = RejectInfo{std::string(ev.action), std::string(ev.stage), ev.code,
                           std::string(ev.dsn), Capped(ev.text)};

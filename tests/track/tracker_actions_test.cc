@@ -115,6 +115,84 @@ TEST(TrackerActions, ARefusedRecipientsHoldGivesNoRecipient) {
   EXPECT_EQ(m->outcome, Outcome::kDelivered);
 }
 
+// INFO and BCC (smtpd access actions) only log: the recipient was accepted,
+// no NOQUEUE record of refusals, no refused recipient in the message.
+TEST(TrackerActions, InfoAndBccActionsRefuseNothing) {
+  TrackerHarness h;
+  h.Feed({
+      "Nov 27 13:50:00 mx postfix/smtpd[3401]: connect from mail.ext.test[192.0.2.10]",
+      "Nov 27 13:50:01 mx postfix/smtpd[3401]: NOQUEUE: info: RCPT from "
+      "mail.ext.test[192.0.2.10]: partner domain; from=<s@ext.test> to=<ceo@example.test> "
+      "proto=ESMTP helo=<mail.ext.test>",
+      "Nov 27 13:50:01 mx postfix/smtpd[3401]: 3A1B210A00F: client=mail.ext.test[192.0.2.10]",
+      "Nov 27 13:50:01 mx postfix/smtpd[3401]: 3A1B210A00F: info: RCPT from "
+      "mail.ext.test[192.0.2.10]: partner domain; from=<s@ext.test> to=<cfo@example.test> "
+      "proto=ESMTP helo=<mail.ext.test>",
+      "Nov 27 13:50:01 mx postfix/smtpd[3401]: 3A1B210A00F: bcc: RCPT from "
+      "mail.ext.test[192.0.2.10]: <cfo@example.test>: Recipient address triggers BCC "
+      "audit@example.test; from=<s@ext.test> to=<cfo@example.test> proto=ESMTP "
+      "helo=<mail.ext.test>",
+      "Nov 27 13:50:02 mx postfix/qmgr[900]: 3A1B210A00F: from=<s@ext.test>, size=1000, "
+      "nrcpt=3 (queue active)",
+      "Nov 27 13:50:02 mx postfix/smtpd[3401]: disconnect from mail.ext.test[192.0.2.10]",
+      "Nov 27 13:50:02 mx postfix/local[3402]: 3A1B210A00F: to=<ceo@example.test>, "
+      "relay=local, delay=1, delays=0.5/0/0/0.5, dsn=2.0.0, status=sent (delivered to mailbox)",
+      "Nov 27 13:50:02 mx postfix/local[3402]: 3A1B210A00F: to=<cfo@example.test>, "
+      "relay=local, delay=1, delays=0.5/0/0/0.5, dsn=2.0.0, status=sent (delivered to mailbox)",
+      "Nov 27 13:50:02 mx postfix/local[3402]: 3A1B210A00F: to=<audit@example.test>, "
+      "relay=local, delay=1, delays=0.5/0/0/0.5, dsn=2.0.0, status=sent (delivered to mailbox)",
+      "Nov 27 13:50:02 mx postfix/qmgr[900]: 3A1B210A00F: removed",
+  });
+  h.Flush();
+  ASSERT_EQ(h.records().size(), 1u) << "no record of refusals";
+  const MessageRecord* m = h.One("3A1B210A00F");
+  ASSERT_TRUE(m);
+  EXPECT_EQ(m->recipients.size(), 3u);
+  EXPECT_EQ(m->outcome, Outcome::kDelivered);
+  EXPECT_FALSE(m->reject.has_value());
+}
+
+// A HOLD's recipient released and delivered through an alias is delivered,
+// not held for ever beside its expansion; a milter-reject at END-OF-MESSAGE
+// (no qmgr line follows) keeps the sender its line names.
+TEST(TrackerActions, AHeldAliasIsDeliveredAndARejectKeepsItsSender) {
+  TrackerHarness h;
+  h.Feed({
+      "Nov 27 14:00:00 mx postfix/smtpd[3501]: 4B5C610A001: client=mail.ext.test[192.0.2.10]",
+      "Nov 27 14:00:01 mx postfix/cleanup[3502]: 4B5C610A001: hold: header Subject: offer from "
+      "mail.ext.test[192.0.2.10]; from=<s@ext.test> to=<sales@example.test> proto=ESMTP "
+      "helo=<mail.ext.test>",
+      "Nov 27 14:10:00 mx postfix/postsuper[3510]: 4B5C610A001: released from hold",
+      "Nov 27 14:10:00 mx postfix/qmgr[900]: 4B5C610A001: from=<s@ext.test>, size=900, "
+      "nrcpt=1 (queue active)",
+      "Nov 27 14:10:00 mx postfix/local[3511]: 4B5C610A001: to=<nadia@example.test>, "
+      "orig_to=<sales@example.test>, relay=local, delay=600, delays=600/0/0/0, dsn=2.0.0, "
+      "status=sent (delivered to mailbox)",
+      "Nov 27 14:10:00 mx postfix/local[3511]: 4B5C610A001: to=<omar@example.test>, "
+      "orig_to=<sales@example.test>, relay=local, delay=600, delays=600/0/0/0, dsn=2.0.0, "
+      "status=sent (delivered to mailbox)",
+      "Nov 27 14:10:00 mx postfix/qmgr[900]: 4B5C610A001: removed",
+      "Nov 27 14:20:00 mx postfix/smtpd[3601]: 4B5C610A002: client=mail.ext.test[192.0.2.10]",
+      "Nov 27 14:20:01 mx postfix/cleanup[3602]: 4B5C610A002: milter-reject: END-OF-MESSAGE "
+      "from mail.ext.test[192.0.2.10]: 5.7.1 Spam detected; from=<s@ext.test> "
+      "to=<c@example.test> proto=ESMTP helo=<mail.ext.test>",
+      "Nov 27 14:20:01 mx postfix/smtpd[3601]: disconnect from mail.ext.test[192.0.2.10]",
+  });
+  h.Flush();
+  const MessageRecord* held = h.One("4B5C610A001");
+  ASSERT_TRUE(held);
+  ASSERT_EQ(held->recipients.size(), 2u);
+  for (const auto& rc : held->recipients) {
+    EXPECT_EQ(rc.outcome, Outcome::kDelivered) << rc.address;
+    EXPECT_EQ(rc.orig_address, "sales@example.test") << rc.address;
+  }
+  EXPECT_EQ(held->outcome, Outcome::kDelivered);
+  const MessageRecord* rejected = h.One("4B5C610A002");
+  ASSERT_TRUE(rejected);
+  EXPECT_EQ(rejected->sender.value_or("?"), "s@ext.test");
+  EXPECT_EQ(rejected->outcome, Outcome::kRejected);
+}
+
 // A short queue id of 13 characters and more (an inode from 2^28 on: XFS
 // on a large disk) was no queue id: every line of the message was unknown.
 TEST(TrackerActions, ALongShortQueueIdIsAMessage) {
