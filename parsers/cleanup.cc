@@ -53,7 +53,13 @@ bool ParseCheckAction(std::string_view s, Event* ev, std::string_view want_clien
     ev->header_name = {};
   }
   ev->text = content;
-  ev->action = action;
+  // milter_header_checks: "milter-header-reject: header ..." (cleanup_milter.c,
+  // cleanup_milter_hbc_log) is a header_checks REJECT of a milter's header.
+  std::string_view act = action;
+  if (act.substr(0, 7) == "milter-" && act.substr(7, part.size()) == part &&
+      act.substr(7 + part.size(), 1) == "-")
+    act.remove_prefix(8 + part.size());
+  ev->action = act;
   ev->stage = part;
   // A reject's reply ("5.7.1 Spam subject rejected") goes to dsn/reply: `text`
   // carries the header value.
@@ -82,7 +88,7 @@ bool ParseCleanup(std::string_view msg, Event* ev) {
     ev->kind = EventKind::kMessageId;
     return true;
   }
-  if (s.substr(0, 7) == "milter-") return ParseActionLine(s, false, ev);
+  if (s.substr(0, 7) == "milter-" && ParseActionLine(s, false, ev)) return true;
   if (ParseCheckAction(s, ev)) return true;
   if (scan::Consume(&s, "resent-message-id=") || s.substr(0, 9) == "warning: " ||
       s.substr(0, 5) == "info:" || s.substr(0, 4) == "dkim") {

@@ -38,18 +38,24 @@ bool ParseEnvelope(std::string_view line, const ParseContext& ctx, Event* ev);
 class YearRollover {
  public:
   static constexpr int kLastYear = 9999;
-  // Returns true when `ctx->year` was advanced for this line; the caller then
-  // parses the line again with the new year (once per year: cheap).
-  bool Observe(int month, ParseContext* ctx) {
-    bool rolled = false;
-    if (month != 0) {
-      if (last_month_ >= 11 && month <= 2 && month < last_month_ && ctx->year < kLastYear) {
-        ++ctx->year;
-        rolled = true;
-      }
+  enum class Seen {
+    kThisYear,  // ctx->year is the line's
+    kRolled,    // ctx->year was advanced for this line: parse it again (once a year)
+    kLastYear,  // a December line just after New Year: parse it with ctx->year - 1
+  };
+  Seen Observe(int month, ParseContext* ctx) {
+    if (month == 0) return Seen::kThisYear;  // RFC 3339 lines carry their own year
+    if (last_month_ >= 11 && month <= 2 && month < last_month_ && ctx->year < kLastYear) {
+      ++ctx->year;
       last_month_ = month;
+      return Seen::kRolled;
     }
-    return rolled;
+    // Processes stamp their own lines (postlogd): one of December may follow
+    // one of January by a second. It is last year's, and it must not make the
+    // next January line roll the year again.
+    if (month == 12 && last_month_ == 1) return Seen::kLastYear;
+    last_month_ = month;
+    return Seen::kThisYear;
   }
 
  private:

@@ -113,8 +113,20 @@ Event DatedLineParser::Parse(std::string_view line) {
       ev = ParseLine(line, ctx_);
     }
   }
-  // Parsing again is rare: once per file, and once per year.
-  if (rollover_.Observe(ev.month, &ctx_)) ev = ParseLine(line, ctx_);
+  // Parsing again is rare: once per file, and around New Year.
+  switch (rollover_.Observe(ev.month, &ctx_)) {
+    case YearRollover::Seen::kThisYear:
+      break;
+    case YearRollover::Seen::kRolled:
+      ev = ParseLine(line, ctx_);
+      break;
+    case YearRollover::Seen::kLastYear: {
+      ParseContext last_year = ctx_;
+      --last_year.year;
+      ev = ParseLine(line, last_year);
+      break;
+    }
+  }
   return ev;
 }
 

@@ -42,7 +42,8 @@ bool ParseQmgr(std::string_view msg, Event* ev) {
     ev->kind = EventKind::kQueued;
     return true;
   }
-  if (scan::Consume(&s, "status=expired")) {
+  // "status=force-expired": postsuper -e (Postfix 3.7 and later).
+  if (scan::Consume(&s, "status=expired") || scan::Consume(&s, "status=force-expired")) {
     ev->kind = EventKind::kExpired;
     return true;
   }
@@ -57,7 +58,14 @@ bool ParsePickup(std::string_view msg, Event* ev) {
   }
   if (!scan::Consume(&s, "uid=")) return false;
   if (!scan::Until(&s, " from=", &ev->uid)) return false;
-  if (!scan::Address(&s, &ev->from) || !s.empty()) return false;
+  if (!scan::Address(&s, &ev->from)) return false;
+  // postsuper -r: the id the message had before (pickup.c, MAIL_IS_REQUEUED).
+  if (scan::Consume(&s, " orig_id=")) {
+    ev->orig_queue_id = scan::LeadingQueueId(s);
+    if (ev->orig_queue_id.size() != s.size()) return false;
+    s = {};
+  }
+  if (!s.empty()) return false;
   ev->has_from = true;
   ev->kind = EventKind::kPickup;
   return true;
@@ -108,6 +116,8 @@ bool ParsePostsuper(std::string_view msg, Event* ev) {
   } else if (s == "released from hold") {
     ev->admin = AdminAction::kReleased;
     ev->kind = EventKind::kAdmin;
+  } else if (s == "expired") {
+    ev->kind = EventKind::kNoise;  // postsuper -e: qmgr logs the expiry itself
   } else {
     return false;
   }

@@ -84,6 +84,16 @@ void MessageTracker::Process(const Event& ev) {
     case EventKind::kPickup:
       o = StartRecord(ev);
       o->rec.sender = Address(ev.from);
+      // postsuper -r: the old id's queue file is gone into this one (pickup
+      // logs no "removed" for it). It ends, linked to what it became.
+      if (!ev.orig_queue_id.empty()) {
+        Link(ev, ev.orig_queue_id, ev.qid);
+        const RecordKey old_key = KeyOf(ev, ev.orig_queue_id);
+        if (Open* old = Find(old_key); old != nullptr && !old->removed) {
+          old->removed = true;
+          pending_.push_back({now_ + options_.grace, old_key, old->generation, false});
+        }
+      }
       break;
     case EventKind::kMessageId:
       o = FindOrBegin(ev);

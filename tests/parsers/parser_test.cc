@@ -76,12 +76,13 @@ TEST(Envelope, Rfc3339StampsStayWithinTheLogTimeLimit) {
 TEST(YearRollover, DecemberToJanuaryAdvancesTheYear) {
   ParseContext ctx = Ctx2026();
   YearRollover r;
-  EXPECT_FALSE(r.Observe(12, &ctx));
-  EXPECT_FALSE(r.Observe(12, &ctx));
-  EXPECT_TRUE(r.Observe(1, &ctx));
+  using Seen = YearRollover::Seen;
+  EXPECT_EQ(r.Observe(12, &ctx), Seen::kThisYear);
+  EXPECT_EQ(r.Observe(12, &ctx), Seen::kThisYear);
+  EXPECT_EQ(r.Observe(1, &ctx), Seen::kRolled);
   EXPECT_EQ(ctx.year, 2027);
-  EXPECT_FALSE(r.Observe(1, &ctx));
-  EXPECT_FALSE(r.Observe(0, &ctx));  // RFC 3339 lines carry their own year
+  EXPECT_EQ(r.Observe(1, &ctx), Seen::kThisYear);
+  EXPECT_EQ(r.Observe(0, &ctx), Seen::kThisYear);  // RFC 3339 lines carry their own year
   EXPECT_EQ(ctx.year, 2027);
 }
 
@@ -93,10 +94,26 @@ TEST(YearRollover, TheYearStopsAtTheLastAStampCanName) {
   for (int i = 0; i < 40; ++i) {
     p.Parse("Dec 31 23:59:59 mx postfix/qmgr[1]: 44C4B10A321: removed");
     last = p.Parse("Jan  1 00:00:01 mx postfix/qmgr[1]: 55C4B10A321: removed").time;
+    p.Parse("Jul  1 00:00:01 mx postfix/qmgr[1]: 66C4B10A321: removed");
   }
   EXPECT_EQ(p.year(), YearRollover::kLastYear);
   EXPECT_EQ(FormatRfc3339(last), "9999-01-01T00:00:01Z");
   EXPECT_LT(last, kLogTimeLimit);
+}
+
+// With maillog_file (postlogd) each process stamps its own line: at New Year
+// a line of December may follow one of January by a second. It is last
+// year's, and the next January line does not roll the year again.
+TEST(DatedLineParser, ADecemberLineAfterNewYearIsLastYears) {
+  DatedLineParser p = DatedLineParser::WithYear(0, 2026);
+  p.Parse("Dec 31 23:59:58 mx postfix/qmgr[1]: 44C4B10A321: removed");
+  const Event a = p.Parse("Jan  1 00:00:00 mx postfix/qmgr[1]: 55C4B10A321: removed");
+  const Event b = p.Parse("Dec 31 23:59:59 mx postfix/qmgr[1]: 66C4B10A321: removed");
+  const Event c = p.Parse("Jan  1 00:00:01 mx postfix/qmgr[1]: 77C4B10A321: removed");
+  EXPECT_EQ(FormatRfc3339(a.time), "2027-01-01T00:00:00Z");
+  EXPECT_EQ(FormatRfc3339(b.time), "2026-12-31T23:59:59Z");
+  EXPECT_EQ(FormatRfc3339(c.time), "2027-01-01T00:00:01Z");
+  EXPECT_EQ(p.year(), 2027);
 }
 
 TEST(DatedLineParser, AMonthAfterTheReferenceIsLastYearThenTheYearRollsOver) {

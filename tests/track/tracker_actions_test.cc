@@ -193,6 +193,38 @@ TEST(TrackerActions, AHeldAliasIsDeliveredAndARejectKeepsItsSender) {
   EXPECT_EQ(rejected->outcome, Outcome::kRejected);
 }
 
+// postsuper -r: the message goes back through pickup under a new id, which
+// names the old one (orig_id=). The old record ends, linked to the new.
+TEST(TrackerActions, ARequeuedMessageEndsAndLinksToItsNewId) {
+  TrackerHarness h;
+  h.Feed({
+      "Nov 27 14:30:00 mx postfix/smtpd[3701]: 3A1B210A00B: client=mail.ext.test[192.0.2.10]",
+      "Nov 27 14:30:00 mx postfix/qmgr[900]: 3A1B210A00B: from=<s@ext.test>, size=900, "
+      "nrcpt=1 (queue active)",
+      "Nov 27 14:30:01 mx postfix/smtp[3702]: 3A1B210A00B: to=<c@far.test>, "
+      "relay=none, delay=1, delays=0.5/0/0.5/0, dsn=4.4.1, status=deferred (connect to "
+      "mx.far.test[198.51.100.1]:25: Connection refused)",
+      "Nov 27 15:00:00 mx postfix/postsuper[3710]: 3A1B210A00B: requeued",
+      "Nov 27 15:00:01 mx postfix/pickup[3711]: 5C2D310A00C: uid=108 from=<s@ext.test> "
+      "orig_id=3A1B210A00B",
+      "Nov 27 15:00:01 mx postfix/qmgr[900]: 5C2D310A00C: from=<s@ext.test>, size=950, "
+      "nrcpt=1 (queue active)",
+      "Nov 27 15:00:02 mx postfix/smtp[3712]: 5C2D310A00C: to=<c@far.test>, "
+      "relay=mx.far.test[198.51.100.1]:25, delay=1, delays=0.5/0/0.5/0, dsn=2.0.0, "
+      "status=sent (250 2.0.0 Ok)",
+      "Nov 27 15:00:02 mx postfix/qmgr[900]: 5C2D310A00C: removed",
+  });
+  h.Feed({"Nov 27 15:10:00 mx postfix/smtpd[3720]: connect from x.test[192.0.2.99]"});
+  ASSERT_EQ(h.records().size(), 2u) << "both ended without a flush";
+  const MessageRecord* old_id = h.One("3A1B210A00B");
+  const MessageRecord* new_id = h.One("5C2D310A00C");
+  ASSERT_TRUE(old_id && new_id);
+  EXPECT_EQ(old_id->end, RecordEnd::kRemoved);
+  EXPECT_EQ(old_id->child_qids, std::vector<std::string>{"5C2D310A00C"});
+  EXPECT_EQ(new_id->parent_qid, "3A1B210A00B");
+  EXPECT_EQ(new_id->outcome, Outcome::kDelivered);
+}
+
 // A short queue id of 13 characters and more (an inode from 2^28 on: XFS
 // on a large disk) was no queue id: every line of the message was unknown.
 TEST(TrackerActions, ALongShortQueueIdIsAMessage) {
