@@ -122,7 +122,9 @@ class MessageTracker {
   Open* StartRecord(const Event& ev);
   SessionKey SessionKeyOf(const Event& ev);
   Session* SessionFor(const Event& ev, bool create);
-  void EndSession(Session* s, TimeUs now);
+  // `data_accepted`: the disconnect line says every DATA (or BDAT) of the
+  // session was accepted, so its messages without a refusal are queued.
+  void EndSession(Session* s, TimeUs now, bool data_accepted = false);
   void FlushNoqueue(Session* s, RecordEnd end);
   void Close(const RecordKey& key, RecordEnd end);
   void Emit(MessageRecord&& r, RecordEnd end);

@@ -45,22 +45,45 @@ void MessageTracker::OnConnect(const Event& ev) {
   SessionFor(ev, true);
 }
 
+namespace {
+// smtpd's disconnect counters ("ehlo=1 mail=1 rcpt=1 data=1 quit=1
+// commands=5"): whether DATA or BDAT ran and always succeeded ("data=0/1":
+// refused once).
+bool AllDataAccepted(std::string_view counters) {
+  bool any = false;
+  for (std::string_view key : {"data=", "bdat="}) {
+    size_t at = counters.find(key);
+    while (at != std::string_view::npos && at > 0 && counters[at - 1] != ' ')
+      at = counters.find(key, at + 1);
+    if (at == std::string_view::npos) continue;
+    size_t e = at + key.size();
+    while (e < counters.size() && counters[e] >= '0' && counters[e] <= '9') ++e;
+    if (e == at + key.size() || (e < counters.size() && counters[e] != ' ')) return false;
+    any = true;
+  }
+  return any;
+}
+}  // namespace
+
 void MessageTracker::OnSessionEnd(const Event& ev) {
   auto it = sessions_.find(SessionKeyOf(ev));
   if (it == sessions_.end()) return;
-  EndSession(&it->second, ev.time);
+  EndSession(&it->second, ev.time, AllDataAccepted(ev.text));
   sessions_.erase(it);
 }
 
-void MessageTracker::EndSession(Session* s, TimeUs now) {
+void MessageTracker::EndSession(Session* s, TimeUs now, bool data_accepted) {
   FlushNoqueue(s, RecordEnd::kSession);
   // Messages of this session that never reach qmgr (header rejects, discards,
   // aborted DATA) end with it — after the grace period, because cleanup and
-  // qmgr lines may still follow the disconnect.
+  // qmgr lines may still follow the disconnect. One whose DATA was accepted
+  // and nothing refused is in the incoming queue: qmgr's lines will come,
+  // however late (a backlog), and the stale sweep is the bound.
   s->record_keys.ForEach([&](const RecordKey& k) {
     auto it = records_.find(k);
-    if (it != records_.end() && !it->second.queued)
-      pending_.push_back({now + options_.grace, k, it->second.generation, true});
+    if (it == records_.end() || it->second.queued) return;
+    if (data_accepted && !it->second.rec.reject) return;
+    pending_.push_back({now + options_.grace, k, it->second.generation, true});
   });
 }
 

@@ -225,6 +225,40 @@ TEST(TrackerActions, ARequeuedMessageEndsAndLinksToItsNewId) {
   EXPECT_EQ(new_id->outcome, Outcome::kDelivered);
 }
 
+// A message whose DATA smtpd accepted is in the incoming queue: qmgr may
+// take a while to reach it (a backlog under a flood). It ended 10 s after the
+// disconnect as "expired", and qmgr's lines began a second record. One that
+// DATA did not accept still ends with its session.
+TEST(TrackerActions, AnAcceptedMessageWaitsForALateQmgr) {
+  TrackerHarness h;
+  h.Feed({
+      "Nov 27 14:40:00 mx postfix/smtpd[3801]: connect from mail.ext.test[192.0.2.10]",
+      "Nov 27 14:40:00 mx postfix/smtpd[3801]: 3A1B210A010: client=mail.ext.test[192.0.2.10]",
+      "Nov 27 14:40:01 mx postfix/cleanup[3802]: 3A1B210A010: message-id=<m1@ext.test>",
+      "Nov 27 14:40:01 mx postfix/smtpd[3801]: disconnect from mail.ext.test[192.0.2.10] ehlo=1 "
+      "mail=1 rcpt=1 data=1 quit=1 commands=5",
+      "Nov 27 14:40:02 mx postfix/smtpd[3803]: connect from mail.ext.test[192.0.2.11]",
+      "Nov 27 14:40:02 mx postfix/smtpd[3803]: 3A1B210A011: client=mail.ext.test[192.0.2.11]",
+      "Nov 27 14:40:03 mx postfix/cleanup[3802]: 3A1B210A011: message-id=<m2@ext.test>",
+      "Nov 27 14:40:05 mx postfix/smtpd[3803]: disconnect from mail.ext.test[192.0.2.11] ehlo=1 "
+      "mail=1 rcpt=1 data=0/1 commands=3/4",
+      "Nov 27 14:40:40 mx postfix/qmgr[900]: 3A1B210A010: from=<s@ext.test>, size=900, "
+      "nrcpt=1 (queue active)",
+      "Nov 27 14:40:41 mx postfix/local[3804]: 3A1B210A010: to=<c@example.test>, relay=local, "
+      "delay=40, delays=39/0/0/1, dsn=2.0.0, status=sent (delivered to mailbox)",
+      "Nov 27 14:40:41 mx postfix/qmgr[900]: 3A1B210A010: removed",
+  });
+  h.Flush();
+  const MessageRecord* m = h.One("3A1B210A010");
+  ASSERT_TRUE(m) << "one record";
+  EXPECT_EQ(m->client_ip, "192.0.2.10");
+  EXPECT_EQ(m->message_id.value_or("?"), "m1@ext.test");
+  EXPECT_EQ(m->outcome, Outcome::kDelivered);
+  const MessageRecord* aborted = h.One("3A1B210A011");
+  ASSERT_TRUE(aborted);
+  EXPECT_EQ(aborted->end, RecordEnd::kSession);
+}
+
 // A short queue id of 13 characters and more (an inode from 2^28 on: XFS
 // on a large disk) was no queue id: every line of the message was unknown.
 TEST(TrackerActions, ALongShortQueueIdIsAMessage) {
