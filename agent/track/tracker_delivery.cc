@@ -4,6 +4,7 @@
 
 #include "agent/track/tracker.h"
 #include "agent/track/tracker_internal.h"
+#include "base/ip_address.h"
 
 namespace mailtrail {
 
@@ -14,14 +15,28 @@ using track_internal::AssignCapped;
 using track_internal::kMaxRecipients;
 using track_internal::SameAddress;
 
-Outcome DeliveryOutcome(std::string_view status, std::string_view text) {
+// A content filter's listener: on loopback, or on a port other than SMTP's
+// (amavis's 10024 on another host). An outside MX answers on port 25.
+bool IsContentFilterRelay(std::string_view relay) {
+  const size_t open = relay.rfind('['), close = relay.rfind(']');
+  if (open == std::string_view::npos || close == std::string_view::npos || close < open)
+    return false;
+  if (auto ip = IpAddress::Parse(relay.substr(open + 1, close - open - 1)); ip && ip->IsLoopback())
+    return true;
+  const std::string_view port = relay.substr(close + 1);
+  return port.size() > 1 && port[0] == ':' && port != ":25";
+}
+
+Outcome DeliveryOutcome(std::string_view status, std::string_view text, std::string_view relay) {
   if (status == "sent") {
     // amavisd-new answers "250 2.7.0 Ok, discarded, id=..." for mail it
-    // dropped: that reply, from its start. Elsewhere ", discarded" is the
-    // other side's text (an LMTP server echoing a recipient's quoted local part).
+    // dropped: that reply, from its start, from a content filter. Elsewhere
+    // ", discarded" is the other side's text (an LMTP server echoing a
+    // recipient's quoted local part, an outside MX's answer of its choice).
     constexpr std::string_view kDiscarded = " Ok, discarded, id=";
     const bool discarded = text.size() > 9 + kDiscarded.size() && text.substr(0, 6) == "250 2." &&
-                           text.substr(9, kDiscarded.size()) == kDiscarded;
+                           text.substr(9, kDiscarded.size()) == kDiscarded &&
+                           IsContentFilterRelay(relay);
     return discarded ? Outcome::kDiscarded : Outcome::kDelivered;
   }
   if (status == "deferred") return Outcome::kDeferred;
@@ -58,7 +73,7 @@ void MessageTracker::OnDelivery(const Event& ev, Open* o) {
     rc->address = Address(ev.to);
     if (!ev.orig_to.empty()) rc->orig_address = Address(ev.orig_to);
   }
-  rc->outcome = DeliveryOutcome(ev.status, ev.text);
+  rc->outcome = DeliveryOutcome(ev.status, ev.text, ev.relay);
   rc->dsn.assign(ev.dsn);
   AssignCapped(&rc->relay, ev.relay);
   AssignCapped(&rc->status_text, ev.text);
