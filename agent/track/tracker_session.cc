@@ -77,12 +77,15 @@ void MessageTracker::EndSession(Session* s, TimeUs now, bool data_accepted) {
   // Messages of this session that never reach qmgr (header rejects, discards,
   // aborted DATA) end with it — after the grace period, because cleanup and
   // qmgr lines may still follow the disconnect. One whose DATA was accepted
+  // (cleanup read its content: it logs message-id=, "<>" when there is none)
   // and nothing refused is in the incoming queue: qmgr's lines will come,
-  // however late (a backlog), and the stale sweep is the bound.
+  // however late (a backlog), and the stale sweep is the bound. A
+  // transaction abandoned before DATA (RSET) has no message-id= line.
   s->record_keys.ForEach([&](const RecordKey& k) {
     auto it = records_.find(k);
     if (it == records_.end() || it->second.queued) return;
-    if (data_accepted && !it->second.rec.reject) return;
+    const MessageRecord& r = it->second.rec;
+    if (data_accepted && r.message_id && !r.reject) return;
     pending_.push_back({now + options_.grace, k, it->second.generation, true});
   });
 }

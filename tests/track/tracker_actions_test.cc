@@ -242,12 +242,26 @@ TEST(TrackerActions, AnAcceptedMessageWaitsForALateQmgr) {
       "Nov 27 14:40:03 mx postfix/cleanup[3802]: 3A1B210A011: message-id=<m2@ext.test>",
       "Nov 27 14:40:05 mx postfix/smtpd[3803]: disconnect from mail.ext.test[192.0.2.11] ehlo=1 "
       "mail=1 rcpt=1 data=0/1 commands=3/4",
+      // A transaction abandoned before DATA (RSET): its queue file is
+      // deleted without a word (smtpd.c, mail_reset), and cleanup never read
+      // its content (no message-id= line). It ends with its session.
+      "Nov 27 14:40:06 mx postfix/smtpd[3805]: connect from mail.ext.test[192.0.2.12]",
+      "Nov 27 14:40:06 mx postfix/smtpd[3805]: 3A1B210A012: client=mail.ext.test[192.0.2.12]",
+      "Nov 27 14:40:07 mx postfix/smtpd[3805]: 3A1B210A013: client=mail.ext.test[192.0.2.12]",
+      "Nov 27 14:40:07 mx postfix/cleanup[3802]: 3A1B210A013: message-id=<>",
+      "Nov 27 14:40:08 mx postfix/smtpd[3805]: disconnect from mail.ext.test[192.0.2.12] ehlo=1 "
+      "mail=2 rcpt=2 rset=1 data=1 quit=1 commands=8",
       "Nov 27 14:40:40 mx postfix/qmgr[900]: 3A1B210A010: from=<s@ext.test>, size=900, "
       "nrcpt=1 (queue active)",
       "Nov 27 14:40:41 mx postfix/local[3804]: 3A1B210A010: to=<c@example.test>, relay=local, "
       "delay=40, delays=39/0/0/1, dsn=2.0.0, status=sent (delivered to mailbox)",
       "Nov 27 14:40:41 mx postfix/qmgr[900]: 3A1B210A010: removed",
   });
+  h.Feed({"Nov 27 14:41:00 mx postfix/smtpd[3806]: connect from x.test[192.0.2.99]"});
+  const MessageRecord* reset = h.One("3A1B210A012");
+  ASSERT_TRUE(reset) << "the abandoned transaction ended with its session";
+  EXPECT_EQ(reset->end, RecordEnd::kSession);
+  EXPECT_EQ(h.One("3A1B210A013"), nullptr) << "accepted, waits for qmgr";
   h.Flush();
   const MessageRecord* m = h.One("3A1B210A010");
   ASSERT_TRUE(m) << "one record";
