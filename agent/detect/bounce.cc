@@ -102,11 +102,12 @@ BounceSignal ClassifyBounce(const MessageRecord& r) {
   if (r.client_ip.empty()) return BounceSignal::kNone;  // local submission, our own notices
   if (r.sender && r.sender->empty()) return BounceSignal::kNullSender;
   // Headers, a report's Content-Type and a subject are the sender's to write:
-  // they count when the envelope sender is not known, or is a daemon's own
-  // address (some MTAs send notices from postmaster@). A person's sender with
-  // a "MAILER-DAEMON" From: is a person, or a forger out to get a provider's
-  // shared MTA blocked.
-  if (r.sender && !IsDaemonAddress(*r.sender)) return BounceSignal::kNone;
+  // they count only when the envelope sender is not known. A notice comes
+  // from the null sender (RFC 5321 4.5.5); a known sender with a
+  // "MAILER-DAEMON" From: is a person, or a forger out to get a provider's
+  // shared MTA blocked — and postmaster@ of the forger's own domain is as
+  // easy to write, so a daemon's name as the sender counts no more.
+  if (r.sender) return BounceSignal::kNone;
   if (r.header_from && IsDaemonFrom(*r.header_from)) return BounceSignal::kDaemonFrom;
   if (r.dsn_report) return BounceSignal::kDsnReport;
   // A notice subject alone is a weak signal: people write "Delivery Status

@@ -25,8 +25,8 @@ const char* BounceSignalName(BounceSignal s);
 // own notices are never bounces *to* us; nor are our authenticated users'
 // messages, see FloodDetector): null sender, then From:, then a DSN
 // Content-Type (known only from the queue file), then a notice subject. The
-// last three only when the envelope sender is unknown or a daemon's: a
-// person's sender outweighs headers anyone can write.
+// last three only when the envelope sender is unknown: a known sender
+// outweighs headers anyone can write.
 BounceSignal ClassifyBounce(const MessageRecord& r);
 
 // The parts, for tests and for `blocks explain`. A From: header counts by its

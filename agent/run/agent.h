@@ -120,6 +120,7 @@ class Agent {
   // Null when detection is off.
   const BlockManager* blocks() const { return blocks_.get(); }
   const FloodDetector* detector() const { return detector_.get(); }
+  int64_t records_enriched() const { return enriched_; }  // given a field from a queue file
   const std::vector<std::unique_ptr<FileStream>>& streams() const { return streams_; }
   // Null unless reading the journal (after Start()).
   const JournalReader* journal() const { return journal_.get(); }
