@@ -147,15 +147,15 @@ size_t BEncodedWordLength(std::string_view s) {
 
 HeaderCheck HeaderChecksLine(const std::string& raw_subject) {
   HeaderCheck out;
+  out.exact = raw_subject.size() < kLoggedSubjectMax;
   std::string_view s = raw_subject;
   s = s.substr(0, 990);  // a table line stays well under Postfix's line limits
   while (!s.empty() && IsSpace(s.front())) s.remove_prefix(1);
-  while (!s.empty() && IsSpace(s.back())) s.remove_suffix(1);
-  // Cut in the log only if its text reaches the cut: one cut in trailing
-  // padding ("Your invoice" and 180 spaces) would be a prefix as wide as its
-  // first words, so it is matched exactly (what follows the padding, if
-  // anything, is not blocked).
-  out.exact = s.size() < kLoggedSubjectMax;
+  size_t padding = 0;  // whitespace the log ends with
+  while (!s.empty() && IsSpace(s.back())) {
+    s.remove_suffix(1);
+    ++padding;
+  }
   if (s.empty()) return HeaderCheck{"", out.exact};
   std::string body;
   for (size_t i = 0; i < s.size();) {
@@ -177,8 +177,11 @@ HeaderCheck HeaderChecksLine(const std::string& raw_subject) {
   // (?i:subject): header names are case-blind (RFC 5322); the flag `i` after
   // the pattern makes the rest case-sensitive (pcre_table(5): it toggles the
   // default, case-insensitive matching).
-  out.line = "/^(?i:subject):[[:space:]]*" + body + (out.exact ? "[[:space:]]*$" : "") + "/i " +
-             kHeaderChecksAction;
+  // Cut in its padding ("Your invoice" and 180 spaces): the padding is part
+  // of the prefix, or it would be as wide as the first words.
+  std::string end = "[[:space:]]*$";
+  if (!out.exact) end = padding > 0 ? "[[:space:]]{" + std::to_string(padding) + ",}" : "";
+  out.line = "/^(?i:subject):[[:space:]]*" + body + end + "/i " + kHeaderChecksAction;
   return out;
 }
 

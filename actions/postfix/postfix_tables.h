@@ -80,9 +80,10 @@ constexpr size_t kLoggedSubjectMax = 191;
 // default case-blindness), any run of digits where it has digits (the
 // normalised subject counts every number as "#"), any whitespace or line fold
 // where it has whitespace (but inside a B-encoded word: base64 as written),
-// whitespace allowed at both ends. A subject whose text (trimmed) is
-// kLoggedSubjectMax bytes or more may be cut in the log: matched as a prefix
-// (`exact` false). "" for a subject with nothing in it.
+// whitespace allowed at both ends. A subject of kLoggedSubjectMax bytes or
+// more may be cut in the log: matched as a prefix (`exact` false), with the
+// whitespace it ends in required (a cut in padding would otherwise leave a
+// prefix as wide as its first words). "" for a subject with nothing in it.
 struct HeaderCheck {
   std::string line;
   bool exact = true;

@@ -140,7 +140,10 @@ TEST_F(PostfixTables, PaddingAndEncodedWordsDoNotWidenASubjectBlock) {
   HeaderChecksAction h(o_);
   DesiredBlocks d;
   const std::string padded = "Your invoice" + std::string(kLoggedSubjectMax - 12, ' ');
-  d.subjects = {padded, "=?UTF-8?B?w7xiZXIgw6Q=?= 12 days",
+  // Cut too, though its text after trimming is shorter than the cut.
+  const std::string indented =
+      std::string(20, ' ') + "Your statement " + std::string(kLoggedSubjectMax - 35, 'y');
+  d.subjects = {padded, indented, "=?UTF-8?B?w7xiZXIgw6Q=?= 12 days",
                 "A long subject " + std::string(kLoggedSubjectMax, 'x')};
   ASSERT_TRUE(h.Apply(d, 0).ok());
   const std::string table = "pcre:" + o_.path;
@@ -148,9 +151,11 @@ TEST_F(PostfixTables, PaddingAndEncodedWordsDoNotWidenASubjectBlock) {
     std::string header;
     bool rejected;
   } kCases[] = {
-      {"Subject: Your invoice", true},
-      {"Subject: Your invoice   ", true},
+      {"Subject: Your invoice" + std::string(kLoggedSubjectMax - 12, ' '), true},
+      {"Subject: Your invoice" + std::string(300, ' ') + "ref 8", true},  // the flood's own
+      {"Subject: Your invoice", false},
       {"Subject: Your invoice 4711 from ACME GmbH is ready", false},
+      {"Subject: Your statement " + std::string(kLoggedSubjectMax, 'y'), true},
       {"Subject: Your invoices for March", false},
       {"Subject: =?UTF-8?B?w7xiZXIgw6Q=?= 12 days", true},
       {"Subject: =?UTF-8?B?w7xiZXIgw6Q=?= 7 days", true},
