@@ -41,7 +41,9 @@ class YearRollover {
   enum class Seen {
     kThisYear,  // ctx->year is the line's
     kRolled,    // ctx->year was advanced for this line: parse it again (once a year)
-    kLastYear,  // a December line just after New Year: parse it with ctx->year - 1
+    kLastYear,  // a December line after January: if it is within a day of
+                // the last line (a straggler), parse it with ctx->year - 1;
+                // if not, call ThisYears(12)
   };
   Seen Observe(int month, ParseContext* ctx) {
     if (month == 0) return Seen::kThisYear;  // RFC 3339 lines carry their own year
@@ -57,6 +59,7 @@ class YearRollover {
     last_month_ = month;
     return Seen::kThisYear;
   }
+  void ThisYears(int month) { last_month_ = month; }
 
  private:
   int last_month_ = 0;

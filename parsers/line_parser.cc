@@ -123,10 +123,16 @@ Event DatedLineParser::Parse(std::string_view line) {
     case YearRollover::Seen::kLastYear: {
       ParseContext last_year = ctx_;
       --last_year.year;
-      ev = ParseLine(line, last_year);
+      Event straggler = ParseLine(line, last_year);
+      if (last_time_ - straggler.time <= 86400 * kUsPerSecond) {
+        ev = std::move(straggler);
+        return ev;  // the last line's time stays the latest
+      }
+      rollover_.ThisYears(ev.month);  // months after January: a quiet log
       break;
     }
   }
+  last_time_ = ev.time;
   return ev;
 }
 

@@ -40,6 +40,7 @@ class DatedLineParser {
  private:
   ParseContext ctx_;
   YearRollover rollover_;
+  TimeUs last_time_ = 0;  // of the last dated line taken as this year's
   bool year_known_;
   int ref_month_;
 };

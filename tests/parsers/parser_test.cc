@@ -116,6 +116,17 @@ TEST(DatedLineParser, ADecemberLineAfterNewYearIsLastYears) {
   EXPECT_EQ(p.year(), 2027);
 }
 
+// A December line long after the last January one is this year's: a quiet
+// server, or a log with a gap of months.
+TEST(DatedLineParser, ADecemberLineMonthsAfterJanuaryIsThisYears) {
+  DatedLineParser p = DatedLineParser::WithYear(0, 2026);
+  p.Parse("Jan 10 10:00:00 mx postfix/qmgr[1]: 44C4B10A321: removed");
+  const Event dec = p.Parse("Dec 20 10:00:00 mx postfix/qmgr[1]: 55C4B10A321: removed");
+  const Event jan = p.Parse("Jan  5 10:00:00 mx postfix/qmgr[1]: 66C4B10A321: removed");
+  EXPECT_EQ(FormatRfc3339(dec.time), "2026-12-20T10:00:00Z");
+  EXPECT_EQ(FormatRfc3339(jan.time), "2027-01-05T10:00:00Z");
+}
+
 TEST(DatedLineParser, AMonthAfterTheReferenceIsLastYearThenTheYearRollsOver) {
   DatedLineParser p(0, /*ref_year=*/2027, /*ref_month=*/1);  // e.g. a file written in January
   const Event dec = p.Parse("Dec 31 23:59:59 mx postfix/qmgr[1]: 44C4B10A321: removed");
