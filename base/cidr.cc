@@ -21,7 +21,10 @@ std::optional<Cidr> Cidr::Parse(std::string_view text) {
       bits = bits * 10 + (c - '0');
     }
     if (mapped) {
-      if (bits < 96) return std::nullopt;  // more than the mapped range: no such list entry
+      // Wider than an IPv4 /8: in Postfix's lists such an entry matches
+      // nothing (clients arrive as IPv4); as 0.0.0.0/0 here it would
+      // allowlist every client. Refused (mynetworks says it is skipped).
+      if (bits < 96 + 8) return std::nullopt;
       bits -= 96;
     }
     if (bits > max) return std::nullopt;

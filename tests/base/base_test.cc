@@ -72,6 +72,11 @@ TEST(IpAddress, ParsesV4AndV6AndRejectsNames) {
   EXPECT_EQ(Cidr::Parse("::ffff:198.51.100.0/120")->ToString(), "198.51.100.0/24");
   EXPECT_EQ(Cidr::Parse("::ffff:198.51.100.7")->ToString(), "198.51.100.7/32");
   EXPECT_FALSE(Cidr::Parse("::ffff:0.0.0.0/80")) << "wider than the mapped range";
+  // In Postfix such a list entry matches nothing (clients arrive as IPv4); as
+  // 0.0.0.0/0 it would allowlist every IPv4 client.
+  EXPECT_FALSE(Cidr::Parse("::ffff:0:0/96"));
+  EXPECT_FALSE(Cidr::Parse("::ffff:10.0.0.0/100"));
+  EXPECT_EQ(Cidr::Parse("::ffff:10.0.0.0/104")->ToString(), "10.0.0.0/8");
 }
 
 TEST(QueueId, AcceptsShortAndLongIdsOnly) {
