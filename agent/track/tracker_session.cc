@@ -47,21 +47,28 @@ void MessageTracker::OnConnect(const Event& ev) {
 
 namespace {
 // smtpd's disconnect counters ("ehlo=1 mail=1 rcpt=1 data=1 quit=1
-// commands=5"): whether DATA or BDAT ran and always succeeded ("data=0/1":
-// refused once).
+// commands=5"): whether DATA ran and always succeeded ("data=0/1": refused
+// once). Not for BDAT: smtpd counts every chunk a success, LAST or not, and
+// a transaction without its LAST chunk is dropped (before Postfix 3.10
+// without a line).
 bool AllDataAccepted(std::string_view counters) {
-  bool any = false;
-  for (std::string_view key : {"data=", "bdat="}) {
-    size_t at = counters.find(key);
-    while (at != std::string_view::npos && at > 0 && counters[at - 1] != ' ')
-      at = counters.find(key, at + 1);
-    if (at == std::string_view::npos) continue;
-    size_t e = at + key.size();
-    while (e < counters.size() && counters[e] >= '0' && counters[e] <= '9') ++e;
-    if (e == at + key.size() || (e < counters.size() && counters[e] != ' ')) return false;
-    any = true;
-  }
-  return any;
+  if (counters.find("bdat=") != std::string_view::npos) return false;
+  size_t at = counters.find("data=");
+  while (at != std::string_view::npos && at > 0 && counters[at - 1] != ' ')
+    at = counters.find("data=", at + 1);
+  if (at == std::string_view::npos) return false;
+  size_t e = at + 5;
+  while (e < counters.size() && counters[e] >= '0' && counters[e] <= '9') ++e;
+  return e > at + 5 && (e == counters.size() || counters[e] == ' ');
+}
+
+// Discarded after its DATA was accepted (header_checks, an access or milter
+// DISCARD): no qmgr line will come.
+bool Discarded(const MessageRecord& r) {
+  if (r.reject && IsDiscardAction(r.reject->action)) return true;
+  for (const auto& rc : r.recipients)
+    if (rc.outcome == Outcome::kDiscarded) return true;
+  return false;
 }
 }  // namespace
 
@@ -78,14 +85,15 @@ void MessageTracker::EndSession(Session* s, TimeUs now, bool data_accepted) {
   // aborted DATA) end with it — after the grace period, because cleanup and
   // qmgr lines may still follow the disconnect. One whose DATA was accepted
   // (cleanup read its content: it logs message-id=, "<>" when there is none)
-  // and nothing refused is in the incoming queue: qmgr's lines will come,
-  // however late (a backlog), and the stale sweep is the bound. A
-  // transaction abandoned before DATA (RSET) has no message-id= line.
+  // and not discarded is in the incoming queue, also with a recipient refused
+  // ("QID: reject: RCPT"): qmgr's lines will come, however late (a backlog),
+  // and the stale sweep is the bound. A transaction abandoned before DATA
+  // (RSET) has no message-id= line; a refusal at DATA shows in the counters.
   s->record_keys.ForEach([&](const RecordKey& k) {
     auto it = records_.find(k);
     if (it == records_.end() || it->second.queued) return;
     const MessageRecord& r = it->second.rec;
-    if (data_accepted && r.message_id && !r.reject) return;
+    if (data_accepted && r.message_id && !Discarded(r)) return;
     pending_.push_back({now + options_.grace, k, it->second.generation, true});
   });
 }

@@ -243,7 +243,7 @@ TEST(TrackerActions, AnAcceptedMessageWaitsForALateQmgr) {
       "Nov 27 14:40:05 mx postfix/smtpd[3803]: disconnect from mail.ext.test[192.0.2.11] ehlo=1 "
       "mail=1 rcpt=1 data=0/1 commands=3/4",
       // A transaction abandoned before DATA (RSET): its queue file is
-      // deleted without a word (smtpd.c, mail_reset), and cleanup never read
+      // deleted, before Postfix 3.10 without a word (smtpd.c, mail_reset), and cleanup never read
       // its content (no message-id= line). It ends with its session.
       "Nov 27 14:40:06 mx postfix/smtpd[3805]: connect from mail.ext.test[192.0.2.12]",
       "Nov 27 14:40:06 mx postfix/smtpd[3805]: 3A1B210A012: client=mail.ext.test[192.0.2.12]",
@@ -257,7 +257,31 @@ TEST(TrackerActions, AnAcceptedMessageWaitsForALateQmgr) {
       "delay=40, delays=39/0/0/1, dsn=2.0.0, status=sent (delivered to mailbox)",
       "Nov 27 14:40:41 mx postfix/qmgr[900]: 3A1B210A010: removed",
   });
-  h.Feed({"Nov 27 14:41:00 mx postfix/smtpd[3806]: connect from x.test[192.0.2.99]"});
+  h.Feed({
+      // A recipient refused after the queue file exists ("QID: reject: RCPT")
+      // leaves the message accepted for the others: it waits for qmgr too.
+      "Nov 27 14:40:09 mx postfix/smtpd[3807]: connect from mail.ext.test[192.0.2.13]",
+      "Nov 27 14:40:09 mx postfix/smtpd[3807]: 3A1B210A014: client=mail.ext.test[192.0.2.13]",
+      "Nov 27 14:40:09 mx postfix/smtpd[3807]: 3A1B210A014: reject: RCPT from "
+      "mail.ext.test[192.0.2.13]: 550 5.1.1 <nobody@example.test>: Recipient address rejected: "
+      "User unknown in local recipient table; from=<s@ext.test> to=<nobody@example.test> "
+      "proto=ESMTP helo=<mail.ext.test>",
+      "Nov 27 14:40:10 mx postfix/cleanup[3802]: 3A1B210A014: message-id=<m4@ext.test>",
+      "Nov 27 14:40:10 mx postfix/smtpd[3807]: disconnect from mail.ext.test[192.0.2.13] ehlo=1 "
+      "mail=1 rcpt=1/2 data=1 quit=1 commands=5/6",
+      // BDAT without LAST: each chunk is counted a success, cleanup may log
+      // the message-id, and the transaction can still be dropped (before
+      // Postfix 3.10 without a line): BDAT sessions end as before.
+      "Nov 27 14:40:11 mx postfix/smtpd[3808]: connect from mail.ext.test[192.0.2.14]",
+      "Nov 27 14:40:11 mx postfix/smtpd[3808]: 3A1B210A015: client=mail.ext.test[192.0.2.14]",
+      "Nov 27 14:40:11 mx postfix/cleanup[3802]: 3A1B210A015: message-id=<m5@ext.test>",
+      "Nov 27 14:40:12 mx postfix/smtpd[3808]: disconnect from mail.ext.test[192.0.2.14] ehlo=1 "
+      "mail=1 rcpt=1 bdat=1 quit=1 commands=5",
+      "Nov 27 14:41:00 mx postfix/smtpd[3806]: connect from x.test[192.0.2.99]",
+  });
+  EXPECT_EQ(h.One("3A1B210A014"), nullptr) << "accepted for one recipient, waits for qmgr";
+  ASSERT_TRUE(h.One("3A1B210A015"));
+  EXPECT_EQ(h.One("3A1B210A015")->end, RecordEnd::kSession);
   const MessageRecord* reset = h.One("3A1B210A012");
   ASSERT_TRUE(reset) << "the abandoned transaction ended with its session";
   EXPECT_EQ(reset->end, RecordEnd::kSession);
