@@ -165,6 +165,15 @@ HeaderCheck HeaderChecksLine(const std::string& raw_subject) {
       i += n;
       continue;
     }
+    // Logged through printable(): a fold's line break, a tab and (without
+    // SMTPUTF8) each 8-bit byte became '?'. A run of k may be up to k of
+    // them, or one UTF-8 character where the table matches characters.
+    if (c == '?') {
+      size_t k = 0;
+      while (i < s.size() && s[i] == '?') ++i, ++k;
+      body += "(?:\\?|[^[:print:]]){1," + std::to_string(k) + "}";
+      continue;
+    }
     if (IsSpace(c) || IsDigit(c)) {
       const bool space = IsSpace(c);
       while (i < s.size() && (space ? IsSpace(s[i]) : IsDigit(s[i]))) ++i;

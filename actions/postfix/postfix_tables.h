@@ -80,6 +80,7 @@ constexpr size_t kLoggedSubjectMax = 191;
 // default case-blindness), any run of digits where it has digits (the
 // normalised subject counts every number as "#"), any whitespace or line fold
 // where it has whitespace (but inside a B-encoded word: base64 as written),
+// a '?' or what Postfix logs as one (a line break, a tab, an 8-bit byte),
 // whitespace allowed at both ends. A subject of kLoggedSubjectMax bytes or
 // more may be cut in the log: matched as a prefix (`exact` false), with the
 // whitespace it ends in required (a cut in padding would otherwise leave a

@@ -166,6 +166,33 @@ TEST_F(PostfixTables, PaddingAndEncodedWordsDoNotWidenASubjectBlock) {
     EXPECT_EQ(Query(c.header, table), c.rejected ? kHeaderChecksAction : "") << c.header;
 }
 
+// Postfix logs a header through printable(): a fold's line break, a tab and
+// (without SMTPUTF8) every 8-bit byte become '?'. A subject block made from
+// the log must match the header as it is: there, each '?' may be one.
+TEST_F(PostfixTables, ALoggedQuestionMarkMatchesWhatPostfixPrintedAsOne) {
+  o_.path = dir_.File("folded.pcre");
+  o_.reload = false;
+  HeaderChecksAction h(o_);
+  DesiredBlocks d;
+  d.subjects = {"Quarterly report for December and? a second folded line? third folded",
+                "Caf?? ouvert"};
+  ASSERT_TRUE(h.Apply(d, 0).ok());
+  const std::string table = "pcre:" + o_.path;
+  const struct {
+    std::string header;
+    bool rejected;
+  } kCases[] = {
+      {"Subject: Quarterly report for December and\n a second folded line\n third folded", true},
+      {"Subject: Quarterly report for December and? a second folded line? third folded", true},
+      {"Subject: Quarterly report for December and\n\ta second folded line\n third folded", true},
+      {"Subject: Quarterly report for December andx a second folded line? third folded", false},
+      {"Subject: Caf\xc3\xa9 ouvert", true},
+      {"Subject: Cafe ouvert", false},
+  };
+  for (const auto& c : kCases)
+    EXPECT_EQ(Query(c.header, table), c.rejected ? kHeaderChecksAction : "") << c.header;
+}
+
 // The case, from decision to Postfix: two sources sent 25 bounces
 // each titled "Re"; the block manager refuses that subject (too short), so the
 // table never holds a line that would refuse every reply.
