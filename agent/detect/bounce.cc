@@ -48,6 +48,16 @@ constexpr std::string_view kNoticePhrases[] = {"undeliverable",
                                                "недоставлено",
                                                "не доставлено",
                                                "delivery notification: delivery has failed"};
+// local@domain, or a bare local part, whose local part is a daemon's.
+bool IsDaemonAddress(std::string_view address) {
+  std::string_view local = address.substr(0, address.rfind('@'));
+  if (local.size() >= 2 && local.front() == '"' && local.back() == '"')
+    local = local.substr(1, local.size() - 2);
+  const std::string l = Lower(local);
+  for (std::string_view n : kDaemonNames)
+    if (l == n) return true;
+  return false;
+}
 }  // namespace
 
 const char* BounceSignalName(BounceSignal s) {
@@ -64,16 +74,6 @@ const char* BounceSignalName(BounceSignal s) {
       return "non-delivery subject";
   }
   return "none";
-}
-
-bool IsDaemonAddress(std::string_view address) {
-  std::string_view local = address.substr(0, address.rfind('@'));
-  if (local.size() >= 2 && local.front() == '"' && local.back() == '"')
-    local = local.substr(1, local.size() - 2);
-  const std::string l = Lower(local);
-  for (std::string_view n : kDaemonNames)
-    if (l == n) return true;
-  return false;
 }
 
 bool IsDaemonFrom(std::string_view header_from) {

@@ -33,7 +33,6 @@ BounceSignal ClassifyBounce(const MessageRecord& r);
 // address's local part (MAILER-DAEMON@..., postmaster@...), never by its
 // display name or comment, which are the sender's to write.
 bool IsDaemonFrom(std::string_view header_from);
-bool IsDaemonAddress(std::string_view address);  // local@domain, or a bare local part
 bool IsNoticeSubject(std::string_view subject);  // raw or decoded, any case
 
 }  // namespace mailtrail

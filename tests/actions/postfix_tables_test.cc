@@ -38,6 +38,15 @@ class PostfixTables : public ::testing::Test {
     while (!v.empty() && v.back() == '\n') v.pop_back();
     return v;
   }
+  // Whether the header_checks `table` refuses each header, asked of postmap.
+  struct HeaderCase {
+    std::string header;
+    bool rejected;
+  };
+  void ExpectRefusals(const std::string& table, const std::vector<HeaderCase>& cases) {
+    for (const auto& c : cases)
+      EXPECT_EQ(Query(c.header, table), c.rejected ? kHeaderChecksAction : "") << c.header;
+  }
   TempDir dir_{"mt_tables"};
   PostfixTableOptions o_;
 };
@@ -102,10 +111,7 @@ TEST_F(PostfixTables, HeaderChecksMatchTheWholeSubjectAsWritten) {
                 "Re: [list] a+b? (c)"};
   ASSERT_TRUE(h.Apply(d, 0).ok());
   const std::string table = "pcre:" + o_.path;
-  const struct {
-    const char* header;
-    bool rejected;
-  } kCases[] = {
+  const std::vector<HeaderCase> kCases = {
       {"Subject: Delivery report for xyz", true},
       {"Subject:Delivery report for xyz  ", true},
       {"SUBJECT: Delivery report for xyz", true},     // header names are case-blind
@@ -121,8 +127,7 @@ TEST_F(PostfixTables, HeaderChecksMatchTheWholeSubjectAsWritten) {
       {"Subject: Re: [list] a+b? (c)", true},
       {"Subject: Re: [list] aab? (c)", false},
   };
-  for (const auto& c : kCases)
-    EXPECT_EQ(Query(c.header, table), c.rejected ? kHeaderChecksAction : "") << c.header;
+  ExpectRefusals(table, kCases);
   std::string text;
   std::getline(std::ifstream(o_.path), text, '\0');
   int lines = 0;
@@ -147,10 +152,7 @@ TEST_F(PostfixTables, PaddingAndEncodedWordsDoNotWidenASubjectBlock) {
                 "A long subject " + std::string(kLoggedSubjectMax, 'x')};
   ASSERT_TRUE(h.Apply(d, 0).ok());
   const std::string table = "pcre:" + o_.path;
-  const struct {
-    std::string header;
-    bool rejected;
-  } kCases[] = {
+  const std::vector<HeaderCase> kCases = {
       {"Subject: Your invoice" + std::string(kLoggedSubjectMax - 12, ' '), true},
       {"Subject: Your invoice" + std::string(300, ' ') + "ref 8", true},  // the flood's own
       {"Subject: Your invoice", false},
@@ -162,8 +164,7 @@ TEST_F(PostfixTables, PaddingAndEncodedWordsDoNotWidenASubjectBlock) {
       {"Subject: =?UTF-8?B?w9xiZXIgw6Q=?= 12 days", false},
       {"Subject: A long subject " + std::string(kLoggedSubjectMax, 'x') + "yz", true},
   };
-  for (const auto& c : kCases)
-    EXPECT_EQ(Query(c.header, table), c.rejected ? kHeaderChecksAction : "") << c.header;
+  ExpectRefusals(table, kCases);
 }
 
 // Postfix logs a header through printable(): a fold's line break, a tab and
@@ -178,10 +179,7 @@ TEST_F(PostfixTables, ALoggedQuestionMarkMatchesWhatPostfixPrintedAsOne) {
                 "Caf?? ouvert"};
   ASSERT_TRUE(h.Apply(d, 0).ok());
   const std::string table = "pcre:" + o_.path;
-  const struct {
-    std::string header;
-    bool rejected;
-  } kCases[] = {
+  const std::vector<HeaderCase> kCases = {
       {"Subject: Quarterly report for December and\n a second folded line\n third folded", true},
       {"Subject: Quarterly report for December and? a second folded line? third folded", true},
       {"Subject: Quarterly report for December and\n\ta second folded line\n third folded", true},
@@ -189,8 +187,7 @@ TEST_F(PostfixTables, ALoggedQuestionMarkMatchesWhatPostfixPrintedAsOne) {
       {"Subject: Caf\xc3\xa9 ouvert", true},
       {"Subject: Cafe ouvert", false},
   };
-  for (const auto& c : kCases)
-    EXPECT_EQ(Query(c.header, table), c.rejected ? kHeaderChecksAction : "") << c.header;
+  ExpectRefusals(table, kCases);
 }
 
 // The case, from decision to Postfix: two sources sent 25 bounces
