@@ -60,6 +60,7 @@ class YearRollover {
     return Seen::kThisYear;
   }
   void ThisYears(int month) { last_month_ = month; }
+  int last_month() const { return last_month_; }
 
  private:
   int last_month_ = 0;

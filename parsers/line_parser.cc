@@ -103,6 +103,14 @@ DatedLineParser DatedLineParser::WithYear(int utc_offset_seconds, int year) {
   return p;
 }
 
+DatedLineParser DatedLineParser::Resume(int utc_offset_seconds, int year, int last_month,
+                                        TimeUs last_time) {
+  DatedLineParser p = WithYear(utc_offset_seconds, year);
+  if (last_month >= 1 && last_month <= 12) p.rollover_.ThisYears(last_month);
+  p.last_time_ = last_time;
+  return p;
+}
+
 Event DatedLineParser::Parse(std::string_view line) {
   Event ev = ParseLine(line, ctx_);
   if (ev.month == 0) return ev;

@@ -33,9 +33,15 @@ class DatedLineParser {
   DatedLineParser(int utc_offset_seconds, int ref_year, int ref_month);
   // The year is known (given by the user, or restored): no guess.
   static DatedLineParser WithYear(int utc_offset_seconds, int year);
+  // Where a parser stood (year, last_month(), last_time()), restored after a
+  // restart: a January line then still moves a December year on, and a
+  // December straggler stays last year's.
+  static DatedLineParser Resume(int utc_offset_seconds, int year, int last_month, TimeUs last_time);
 
   Event Parse(std::string_view line);
   int year() const { return ctx_.year; }
+  int last_month() const { return rollover_.last_month(); }  // 0: none yet
+  TimeUs last_time() const { return last_time_; }
 
  private:
   ParseContext ctx_;

@@ -222,7 +222,8 @@ Status Agent::Start() {
       if (!SameLog(s, i, cp)) continue;
       streams_[i]->RestoreTo(s.positions);
       if (s.year != 0) {
-        states_[i].dating = DatedLineParser::WithYear(options_.utc_offset_seconds, s.year);
+        states_[i].dating =
+            DatedLineParser::Resume(options_.utc_offset_seconds, s.year, s.month, s.last_time);
       }
     }
   }
@@ -274,6 +275,10 @@ StatusOr<size_t> Agent::Step() {
     auto n = streams_[i]->Poll(now, &lines, options_.lines_per_step - total);
     if (!n.ok()) return n.status();
     total += *n;
+    // Where a restart took up each log: the first thing to read when lines
+    // seem lost or doubled after one.
+    if (std::string note = streams_[i]->TakeRestoreNote(); !note.empty())
+      options_.log->Info(EscapeForLog(streams_[i]->path() + " after the restart: " + note, 2000));
   }
   if (journal_ && total < options_.lines_per_step) {
     Lines lines(this, &*journal_state_);
@@ -338,7 +343,8 @@ StatusOr<size_t> Agent::Step() {
 Status Agent::Flush() {
   Checkpoint cp;
   for (size_t i = 0; i < streams_.size(); ++i)
-    cp.streams.push_back({streams_[i]->path(), streams_[i]->positions(), states_[i].dating.year()});
+    cp.streams.push_back({streams_[i]->path(), streams_[i]->positions(), states_[i].dating.year(),
+                          states_[i].dating.last_month(), states_[i].dating.last_time()});
   if (journal_) {
     cp.journal_read = true;
     cp.journal_cursor = journal_->cursor();

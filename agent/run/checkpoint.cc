@@ -25,7 +25,10 @@ std::string EncodeCheckpoint(const Checkpoint& cp) {
     for (const auto& p : s.positions)
       positions.push_back(
           {p.id.dev, p.id.ino, p.fingerprint, p.fingerprint_len, p.offset, p.newest_mtime_ns});
-    streams.push_back({{"path", s.path}, {"year", s.year}, {"positions", positions}});
+    json stream = {{"path", s.path}, {"year", s.year}, {"positions", positions}};
+    if (s.month != 0) stream["month"] = s.month;
+    if (s.last_time != 0) stream["last"] = s.last_time;
+    streams.push_back(std::move(stream));
   }
   json j = {{"v", kVersion}, {"seq", cp.seq}, {"streams", streams}};
   if (cp.journal_read) j["journal"] = cp.journal_cursor;
@@ -109,6 +112,10 @@ StatusOr<Checkpoint> DecodeCheckpoint(std::string_view bytes) {
       stream.year = IntFromJson<int>(s.at("year"));
       if (stream.year < 0 || stream.year > YearRollover::kLastYear)
         throw json::other_error::create(501, "a year out of range", &s);
+      if (s.contains("month")) stream.month = IntFromJson<int>(s.at("month"));
+      if (stream.month < 0 || stream.month > 12)
+        throw json::other_error::create(501, "a month out of range", &s);
+      if (s.contains("last")) stream.last_time = IntFromJson<int64_t>(s.at("last"));
       for (const json& p : s.at("positions")) {
         StreamPosition pos;
         pos.id = {IntFromJson<uint64_t>(p.at(0)), IntFromJson<uint64_t>(p.at(1))};

@@ -18,6 +18,10 @@
 // right after the newline, before the tracker's. Version 1 parts (no detector)
 // are read as ever.
 //
+// A stream's "month" and "last" (2026-12; absent before, and ignored by the
+// versions before) say where its year stood: the month and time of the last
+// yearless line read.
+//
 // A part of an agent reading the systemd journal also holds "journal": the
 // cursor of the last entry read (2026-12; absent otherwise, and read as such
 // by the versions before, which only had files).
@@ -39,6 +43,10 @@ struct Checkpoint {
     std::string path;
     std::vector<StreamPosition> positions;  // rotated files first, current last
     int year = 0;                           // of its yearless timestamps
+    // The month and time of the last yearless line (DatedLineParser::Resume);
+    // 0: none, or a checkpoint from before 2026-12 ("month", "last").
+    int month = 0;
+    int64_t last_time = 0;
   };
   std::vector<Stream> streams;
   // Reading the journal: the cursor of the last entry read, "" when none was

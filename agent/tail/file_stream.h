@@ -34,6 +34,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "agent/lines/line_splitter.h"
@@ -112,6 +113,11 @@ class FileStream {
   // Bytes written to the open files and not read yet.
   int64_t backlog_bytes() const;
   const FileStreamCounters& counters() const { return counters_; }
+  // What the first Poll() after RestoreTo() did, for the log
+  // ("/var/log/mail.log.1 on from byte 4096; /var/log/mail.log from its start
+  // (new since)"); empty afterwards and without a restore. File names are
+  // untrusted text.
+  std::string TakeRestoreNote() { return std::exchange(restore_note_, {}); }
   const std::string& path() const { return path_; }
 
  private:
@@ -122,6 +128,7 @@ class FileStream {
   // Finds each saved file again (by inode and fingerprint, or among .gz files by
   // the fingerprint of their decompressed start).
   void Restore(TimeUs now);
+  void AddRestoreNote(const std::string& note);
   // A .gz file as a source, fingerprinted over its decompressed start.
   std::unique_ptr<Source> OpenCompressed(const std::string& path, uint32_t fingerprint_len);
   std::unique_ptr<Source> FindCompressed(const std::vector<std::string>& candidates,
@@ -151,6 +158,7 @@ class FileStream {
   std::vector<std::unique_ptr<Source>> draining_;  // rotated away, still read
   bool started_ = false;
   std::vector<StreamPosition> restore_;
+  std::string restore_note_;
   std::vector<char> buf_;
   // Of the stat before each read, never after it: whatever was written since
   // is later (or in the same tick), so a file rotated away with it counts as

@@ -131,8 +131,11 @@ void FileStream::Restore(TimeUs now) {
     }
     if (!found) {
       ++counters_.replaced_while_stopped;
+      AddRestoreNote("the file read to byte " + std::to_string(pos.offset) +
+                     " is gone (replaced while stopped)");
       continue;
     }
+    AddRestoreNote(found_name + " on from byte " + std::to_string(pos.offset));
     used.push_back(found_name);
     found->Reset(pos.offset);
     if (at_path.ok() && at_path->id == found->id && !current_) {
@@ -172,6 +175,7 @@ void FileStream::Restore(TimeUs now) {
       src->Reset(0);
       src->last_growth = now;
       ++counters_.rotated_while_stopped;
+      AddRestoreNote(name + " whole (rotated in and out while stopped)");
       draining_.push_back(std::move(src));
     }
   }
@@ -179,8 +183,16 @@ void FileStream::Restore(TimeUs now) {
   // all of it is new.
   if (!current_) {
     current_ = OpenFile(path_);
-    if (current_) current_->Reset(0);
+    if (current_) {
+      current_->Reset(0);
+      AddRestoreNote(path_ + " from its start (new since)");
+    }
   }
+}
+
+void FileStream::AddRestoreNote(const std::string& note) {
+  if (!restore_note_.empty()) restore_note_ += "; ";
+  restore_note_ += note;
 }
 
 }  // namespace mailtrail

@@ -20,6 +20,8 @@ Checkpoint Sample(std::string tracker_state) {
   Checkpoint::Stream s;
   s.path = "/var/log/mail.log";
   s.year = 2026;
+  s.month = 12;
+  s.last_time = 1798761599000000;
   StreamPosition p;
   p.id = {2049, 1234567};
   p.fingerprint = 0xfedcba9876543210ULL;
@@ -48,6 +50,8 @@ TEST(Checkpoint, RoundTripsWithTheTrackerStateSplicedIn) {
   const auto& s = back->streams[0];
   EXPECT_EQ(s.path, "/var/log/mail.log");
   EXPECT_EQ(s.year, 2026);
+  EXPECT_EQ(s.month, 12);
+  EXPECT_EQ(s.last_time, 1798761599000000);
   ASSERT_EQ(s.positions.size(), 2u);
   EXPECT_EQ(s.positions[0].id.dev, 2049u);
   EXPECT_EQ(s.positions[0].id.ino, 1234567u);

@@ -230,6 +230,8 @@ TEST(FileStream, RestartResumesAtTheSavedPositionOrStartsOverOnAnotherFile) {
     Collect c;
     ASSERT_TRUE(s.Poll(0, &c).ok());
     EXPECT_EQ(c.lines, V({"b"}));
+    EXPECT_EQ(s.TakeRestoreNote(), "/log on from byte 2");  // what the agent logs
+    EXPECT_EQ(s.TakeRestoreNote(), "");
   }
   // Replaced while stopped, and the new file even got the old inode number.
   const uint64_t ino = fs.InoOf("/log");
@@ -242,6 +244,9 @@ TEST(FileStream, RestartResumesAtTheSavedPositionOrStartsOverOnAnotherFile) {
   ASSERT_TRUE(s.Poll(0, &c).ok());
   EXPECT_EQ(c.lines, V({"z", "y"}));
   EXPECT_EQ(s.counters().replaced_while_stopped, 1);
+  EXPECT_EQ(
+      s.TakeRestoreNote(),
+      "the file read to byte 2 is gone (replaced while stopped); /log from its start (new since)");
 }
 
 // The positions of /var/log/mail.log after its first line was read (a
