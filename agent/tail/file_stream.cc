@@ -32,6 +32,12 @@ StreamPosition FileStream::PositionOf(const Source& src) const {
 std::vector<StreamPosition> FileStream::positions() const {
   if (!started_) return restore_;
   std::vector<StreamPosition> out;
+  // Finished files whose last write shares the newest time seen: without them
+  // a restart could not tell them from files rotated in while it was stopped
+  // (Restore reads those whole), and read them again. Only with a current
+  // file, which the last position must be.
+  if (current_)
+    for (const auto& f : finished_) out.push_back(f.position);
   for (const auto& d : draining_) out.push_back(PositionOf(*d));
   if (current_) {
     out.push_back(PositionOf(*current_));
@@ -227,11 +233,18 @@ StatusOr<size_t> FileStream::Poll(TimeUs now, LineHandler* handler, size_t max_l
     if (d->read_offset != before) d->last_growth = now;
     if (now - d->last_growth >= options_.rotate_wait) {
       FlushPartial(d, handler, &emitted);
+      if (auto info = d->file->Stat(); info.ok())
+        finished_.push_back({PositionOf(*d), info->mtime_ns});
       it = draining_.erase(it);
     } else {
       ++it;
     }
   }
+  // A finished file written before the newest time seen is older than any
+  // file a restart would read whole: it need not be kept.
+  finished_.erase(std::remove_if(finished_.begin(), finished_.end(),
+                                 [this](const Finished& f) { return f.mtime_ns < newest_mtime_; }),
+                  finished_.end());
   if (!current_) return emitted;
   auto done = Drain(current_.get(), handler, max_lines, &emitted);
   if (!done.ok()) return done.status();

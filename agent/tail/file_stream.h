@@ -156,6 +156,13 @@ class FileStream {
   FileStreamCounters counters_;
   std::unique_ptr<Source> current_;
   std::vector<std::unique_ptr<Source>> draining_;  // rotated away, still read
+  // Rotated away and read to their end, last written when the newest write
+  // seen was (positions() says why).
+  struct Finished {
+    StreamPosition position;
+    int64_t mtime_ns;
+  };
+  std::vector<Finished> finished_;
   bool started_ = false;
   std::vector<StreamPosition> restore_;
   std::string restore_note_;

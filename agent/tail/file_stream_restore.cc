@@ -93,6 +93,7 @@ void FileStream::Restore(TimeUs now) {
   // The file that was current at the checkpoint, if it was rotated away while
   // we were stopped: when it was last written.
   int64_t current_rotated_at = 0;  // 0: not rotated away (or not known when)
+  bool empty_rotated_saved = false;
   for (const StreamPosition& pos : restore_) {
     const bool is_current = &pos == &restore_.back();
     if (is_current && pos.offset == 0 && pos.fingerprint_len == 0) {
@@ -101,6 +102,14 @@ void FileStream::Restore(TimeUs now) {
       // have reused it). Whatever was modified after the checkpoint is new:
       // the file at the path from its start, and any rotated away meanwhile.
       current_rotated_at = pos.newest_mtime_ns;
+      continue;
+    }
+    if (pos.fingerprint_len == 0) {
+      // A rotated file still empty when saved: nothing of it was read, and its
+      // inode number proves nothing either (a file made since, even the .gz of
+      // another, may have it). Whatever it got since is new: it is modified
+      // after the checkpoint, so the files read whole below include it.
+      empty_rotated_saved = true;
       continue;
     }
     std::unique_ptr<Source> found;
@@ -145,6 +154,8 @@ void FileStream::Restore(TimeUs now) {
       draining_.push_back(std::move(found));
     }
   }
+  if (empty_rotated_saved && current_rotated_at == 0 && !restore_.empty())
+    current_rotated_at = restore_.back().newest_mtime_ns;
   restore_.clear();
   // Rotated more than once while stopped: the files modified after the newest
   // write the checkpoint had seen, and rotated away since (mail.log.1 when the

@@ -1,7 +1,11 @@
 // MemFileSystem: an in-memory FileSystem for tailer tests. Files are inodes with
 // shared contents, names point at inodes, and open files keep their inode alive
 // after rename or unlink, as on POSIX. Inode numbers can be reused on purpose
-// (Create with `reuse_ino`) to test fingerprinting.
+// (Create with `reuse_ino`, or reuse_freed_inodes(): the lowest number of a
+// file neither named nor open, as ext4 and tmpfs do) to test fingerprinting.
+// Modification times are a logical clock, every change later than the last,
+// or with coarse_mtimes() ticks that move only on Tick(): the changes in
+// between share one time, as they share a kernel clock tick.
 #ifndef MAILTRAIL_TESTS_SUPPORT_MEM_FILE_SYSTEM_H_
 #define MAILTRAIL_TESTS_SUPPORT_MEM_FILE_SYSTEM_H_
 
@@ -20,20 +24,26 @@ class MemFileSystem : public FileSystem {
   struct Inode {
     uint64_t ino = 0;
     std::string data;
-    int64_t mtime = 0;  // a logical clock: every change is later than the last
+    int64_t mtime = 0;  // a logical clock (see above)
   };
+
+  void reuse_freed_inodes() { reuse_freed_ = true; }
+  void coarse_mtimes() { coarse_ = true; }
+  void Tick() { ++tick_; }
 
   // A new empty file at `path` (replacing the name if taken).
   void Create(const std::string& path, uint64_t reuse_ino = 0) {
     auto node = std::make_shared<Inode>();
-    node->ino = reuse_ino ? reuse_ino : next_ino_++;
-    node->mtime = ++clock_;
+    node->ino = reuse_ino ? reuse_ino : (reuse_freed_ ? FreedIno() : 0);
+    if (node->ino == 0) node->ino = next_ino_++;
+    node->mtime = Now();
     names_[path] = node;
+    all_.push_back(node);
   }
   void Append(const std::string& path, const std::string& bytes) {
     if (!names_.count(path)) Create(path);
     names_[path]->data += bytes;
-    names_[path]->mtime = ++clock_;
+    names_[path]->mtime = Now();
   }
   void Rename(const std::string& from, const std::string& to) {
     names_[to] = names_[from];
@@ -41,7 +51,7 @@ class MemFileSystem : public FileSystem {
   }
   void Truncate(const std::string& path) {
     names_[path]->data.clear();
-    names_[path]->mtime = ++clock_;
+    names_[path]->mtime = Now();
   }
   // As `cp` (and logrotate's copytruncate) does: a new inode with the same bytes,
   // modified now.
@@ -104,9 +114,32 @@ class MemFileSystem : public FileSystem {
     std::shared_ptr<Inode> node_;
   };
 
+  int64_t Now() { return coarse_ ? tick_ : ++clock_; }
+  // The lowest inode number no name and no open file holds any more (0: none).
+  uint64_t FreedIno() {
+    uint64_t lowest = 0;
+    for (auto it = all_.begin(); it != all_.end();) {
+      if (auto node = it->lock()) {
+        ++it;
+        continue;
+      }
+      it = all_.erase(it);
+    }
+    for (uint64_t ino = 100; ino < next_ino_ && lowest == 0; ++ino) {
+      bool used = false;
+      for (const auto& w : all_)
+        if (auto node = w.lock(); node && node->ino == ino) used = true;
+      if (!used) lowest = ino;
+    }
+    return lowest;
+  }
+
   std::map<std::string, std::shared_ptr<Inode>> names_;
+  std::vector<std::weak_ptr<Inode>> all_;  // every inode created, to find freed numbers
   uint64_t next_ino_ = 100;
   int64_t clock_ = 0;
+  bool reuse_freed_ = false, coarse_ = false;
+  int64_t tick_ = 1;
 };
 
 }  // namespace mailtrail

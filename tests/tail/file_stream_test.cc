@@ -4,31 +4,18 @@
 
 #include <gtest/gtest.h>
 
-#include <zlib.h>
-
 #include <cstdlib>
 #include <random>
 #include <string>
 #include <vector>
 
 #include "tests/support/mem_file_system.h"
+#include "tests/support/tail_lines.h"
 
 namespace mailtrail {
 namespace {
 
 constexpr TimeUs kSecond = kUsPerSecond;
-
-class Collect : public LineHandler {
- public:
-  void OnLine(const TailLine& l) override {
-    lines.emplace_back(l.bytes);
-    offsets.push_back(l.offset);
-    overlong += l.overlong;
-  }
-  std::vector<std::string> lines;
-  std::vector<int64_t> offsets;
-  int overlong = 0;
-};
 
 FileStreamOptions FromStart() {
   FileStreamOptions o;
@@ -285,20 +272,6 @@ TEST(FileStream, CopytruncateFinishesTheCopyBeforeStartingOver) {
   EXPECT_EQ(c.lines, V({"first line", "second line", "third line", "fourth line", "x"}));
   EXPECT_EQ(s.counters().truncations, 1);
   EXPECT_EQ(s.counters().copies_resumed, 1);
-}
-
-std::string Gzip(const std::string& plain) {
-  z_stream z{};
-  deflateInit2(&z, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY);  // gzip format
-  std::string out(deflateBound(&z, plain.size()) + 32, '\0');
-  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(plain.data()));
-  z.avail_in = static_cast<uInt>(plain.size());
-  z.next_out = reinterpret_cast<Bytef*>(out.data());
-  z.avail_out = static_cast<uInt>(out.size());
-  deflate(&z, Z_FINISH);
-  out.resize(z.total_out);
-  deflateEnd(&z);
-  return out;
 }
 
 TEST(FileStream, RotatedAndCompressedWhileStoppedIsFinishedFromTheGzipFile) {
