@@ -201,6 +201,19 @@ void BlockManager::Expire(TimeUs now) {
   }
 }
 
+std::vector<Block> BlockManager::ClockSteppedBack(TimeUs by) {
+  std::vector<Block> moved;
+  if (by <= 0) return moved;
+  for (auto& [id, b] : active_) {
+    b.expires -= by;
+    if (auto it = until_.find(id); it != until_.end()) it->second -= by;
+    moved.push_back(b);
+  }
+  next_expiry_ = 0;  // Expire() looks at every block again
+  if (!moved.empty()) ++version_;
+  return moved;
+}
+
 bool BlockManager::Remove(const std::string& key) {
   bool removed = false;
   for (auto it = active_.begin(); it != active_.end();) {

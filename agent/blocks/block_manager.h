@@ -51,6 +51,10 @@ class BlockManager {
   const Block* Add(Block b, std::string* why_not);
   // Ends the blocks whose time is up at `now` (they move to the history).
   void Expire(TimeUs now);
+  // The wall clock went back by `by` (> 0): every active block keeps the time
+  // it had left, so its end moves back as much (else it outlives its period by
+  // the step). Returns the blocks moved, for the store and its other readers.
+  std::vector<Block> ClockSteppedBack(TimeUs by);
   bool Remove(const std::string& key);
   // Takes saved blocks (at start; and those other agents decided, from a shared
   // store): those active at `now` become active; every one counts for its key's

@@ -297,6 +297,7 @@ StatusOr<size_t> Agent::Step() {
     if (tracker_.open_records() != before) dirty_ = true;
   }
   if (blocks_) {
+    NoticeClockSteps(now);
     // Blocks end on time even when no new decision comes (the enforcement
     // mirrors the active set: a block leaves it at its expiry).
     blocks_->Expire(clock_->WallNow());
@@ -338,6 +339,23 @@ StatusOr<size_t> Agent::Step() {
       (last_status_ < 0 || now - last_status_ >= options_.status_interval))
     PublishStatus(now);
   return total;
+}
+
+void Agent::NoticeClockSteps(TimeUs mono_now) {
+  const TimeUs wall = clock_->WallNow();
+  const TimeUs expected = last_wall_ + (mono_now - last_wall_mono_);
+  const bool first = last_wall_mono_ < 0;
+  last_wall_ = wall;
+  last_wall_mono_ = mono_now;
+  // Slewing (NTP's small corrections) stays far below this; a step is
+  // `date -s`, a first sync after boot, a virtual machine resumed.
+  if (first || wall >= expected - kClockStepBack) return;
+  std::vector<Block> moved = blocks_->ClockSteppedBack(expected - wall);
+  options_.log->Warn("the clock went back " + std::to_string((expected - wall) / kUsPerSecond) +
+                     " s: " + std::to_string(moved.size()) +
+                     " active block(s) keep the time they had left (their ends move back)");
+  for (Block& b : moved) new_blocks_.push_back(std::move(b));
+  if (!new_blocks_.empty()) dirty_ = true;
 }
 
 Status Agent::Flush() {

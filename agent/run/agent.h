@@ -153,6 +153,11 @@ class Agent {
   std::vector<Block> new_blocks_;  // made since the last flush
   std::vector<Decision> decisions_;
   TimeUs last_block_refresh_ = 0;
+  // The wall clock stepped back since the last step: active blocks keep the
+  // time they had left (BlockManager::ClockSteppedBack).
+  void NoticeClockSteps(TimeUs mono_now);
+  static constexpr TimeUs kClockStepBack = 2 * kUsPerSecond;
+  TimeUs last_wall_ = 0, last_wall_mono_ = -1;  // -1: not looked yet
   TimeUs last_fleet_exchange_ = 0;
   // Hands this agent's status row to the writer (agent/run/agent_status.cc).
   void PublishStatus(TimeUs mono_now);

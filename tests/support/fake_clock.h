@@ -39,6 +39,12 @@ class FakeClock : public Clock {
     std::lock_guard<std::mutex> l(mu_);
     AdvanceLocked(d);
   }
+  // The wall clock stepped (date -s, a first NTP sync): by `d`, back when
+  // negative; monotonic time does not move, no alarm fires.
+  void StepWall(TimeUs d) {
+    std::lock_guard<std::mutex> l(mu_);
+    wall_ += d;
+  }
   // Records the sleep (sleeps()) and moves the time by it, no real wait.
   void SleepFor(TimeUs d) const override {
     {

@@ -1,8 +1,8 @@
-// The year of yearless log lines across a restart of the live agent: the
-// checkpoint keeps where the year stood and the month it was reading, so lines
-// of January read after a restart that came between December's and theirs
-// belong to the next year (docs/testing.md "Known limits" named this until
-// 2026-12).
+// The live agent and time: the year of yearless log lines across a restart
+// (the checkpoint keeps where the year stood and the month it was reading, so
+// lines of January read after a restart that came between December's and
+// theirs belong to the next year), and blocks when the wall clock is stepped
+// back (they keep the time they had left, not their end by the clock).
 #include <gtest/gtest.h>
 
 #include <map>
@@ -10,7 +10,9 @@
 #include <string>
 
 #include "agent/run/agent.h"
+#include "base/cidr.h"
 #include "base/civil_time.h"
+#include "tests/support/corpus.h"
 #include "tests/support/fake_clock.h"
 #include "tests/support/mem_file_system.h"
 #include "tests/support/store_fixture.h"
@@ -53,7 +55,7 @@ void StepFor(Agent* agent, FakeClock* clock, int seconds) {
 
 // The agent is killed (no Stop(), no last flush) after December's lines; it
 // comes back in January, when January's lines are written.
-TEST(AgentYear, JanuaryAfterARestartIsTheNextYear) {
+TEST(AgentTime, JanuaryAfterARestartIsTheNextYear) {
   TempDir dir{"mt_agent_year"};
   std::unique_ptr<Store> store = OpenTestStore(dir);
   ASSERT_NE(store, nullptr);
@@ -81,7 +83,7 @@ TEST(AgentYear, JanuaryAfterARestartIsTheNextYear) {
 
 // A December straggler (stamped by its process a moment before the January
 // line logged ahead of it) read after a restart stays last year's.
-TEST(AgentYear, ADecemberStragglerAfterARestartStaysLastYears) {
+TEST(AgentTime, ADecemberStragglerAfterARestartStaysLastYears) {
   TempDir dir{"mt_agent_year"};
   std::unique_ptr<Store> store = OpenTestStore(dir);
   ASSERT_NE(store, nullptr);
@@ -107,6 +109,43 @@ TEST(AgentYear, ADecemberStragglerAfterARestartStaysLastYears) {
   EXPECT_EQ(seen["1A2B310A301"], "2026-12-31T23:59:58Z 2026-12-31T23:59:59Z");
   EXPECT_EQ(seen["4C5D610A302"], "2027-01-01T00:00:01Z 2027-01-01T00:00:02Z");
   EXPECT_EQ(seen["7E8F910A303"], "2027-01-01T00:00:03Z 2027-01-01T00:00:04Z");
+}
+
+// The clock stepped back an hour while blocks run: each still ends after its
+// period of real time (it kept its end by the clock, an hour late, before),
+// and the store holds the earlier end for every other reader.
+TEST(AgentTime, BlocksKeepTheirTimeLeftWhenTheClockStepsBack) {
+  const auto lines = ReadCorpusLines("05-backscatter-flood.log.gz");
+  ASSERT_FALSE(lines.empty());
+  TempDir dir{"mt_agent_step"};
+  std::unique_ptr<Store> store = OpenTestStore(dir);
+  ASSERT_NE(store, nullptr);
+  MemFileSystem fs;
+  FakeClock clock(1795780000LL * kUsPerSecond -
+                  9 * 3600 * kUsPerSecond);  // lines ahead: blocks start now
+  AgentOptions o = Options();
+  o.lines_per_step = 1000;
+  o.detect = true;
+  o.blocks.allow_cidrs = {*Cidr::Parse("127.0.0.1/32")};
+  o.blocks.period = 600 * kUsPerSecond;
+  Agent agent(o, store.get(), &fs, &clock);
+  ASSERT_TRUE(agent.Start().ok());
+  std::string text;
+  for (const auto& l : lines) text += l + "\n";
+  fs.Append("/var/log/mail.log", text);
+  StepFor(&agent, &clock, 30);
+  const size_t blocked = agent.blocks()->Active().size();
+  ASSERT_GT(blocked, 0u);
+  clock.StepWall(-3600 * kUsPerSecond);
+  StepFor(&agent, &clock, 1);
+  EXPECT_EQ(agent.blocks()->Active().size(), blocked) << "a step is no end";
+  StepFor(&agent, &clock, 600);
+  EXPECT_TRUE(agent.blocks()->Active().empty()) << "ended after their period of real time";
+  ASSERT_TRUE(agent.Stop().ok());
+  auto saved = store->LoadBlocks(-1);
+  ASSERT_TRUE(saved.ok());
+  EXPECT_EQ(saved->size(), blocked);
+  for (const Block& b : *saved) EXPECT_LE(b.expires, clock.WallNow()) << b.key;
 }
 
 }  // namespace
