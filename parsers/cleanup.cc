@@ -88,6 +88,13 @@ bool ParseCleanup(std::string_view msg, Event* ev) {
     ev->kind = EventKind::kMessageId;
     return true;
   }
+  // Postfix 3.10+ (cleanup_api.c): the message was not queued, after an
+  // error or a reject ("canceled"), or by a DISCARD.
+  if (s == "removed (canceled)" || s == "removed (discarded)") {
+    ev->admin = s == "removed (canceled)" ? AdminAction::kCanceled : AdminAction::kDiscarded;
+    ev->kind = EventKind::kAdmin;
+    return true;
+  }
   if (s.substr(0, 7) == "milter-" && ParseActionLine(s, false, ev)) return true;
   if (ParseCheckAction(s, ev)) return true;
   if (scan::Consume(&s, "resent-message-id=") || s.substr(0, 9) == "warning: " ||

@@ -32,14 +32,17 @@ enum class EventKind : uint8_t {
   kExpired,      // qmgr: QID: from=<S>, status=expired, returned to sender
   kDelivery,     // smtp/lmtp/local/virtual/pipe/error/discard: QID: to=<R>, ... status=S (T)
   kNotice,       // bounce: QID: sender non-delivery notification: NEWQID (and 3 more kinds)
-  kAdmin,        // postsuper: QID: requeued / placed on hold / released from hold
+  kAdmin,        // postsuper: QID: requeued / placed on hold / released from hold;
+                 // cleanup (3.10+): QID: removed (canceled|discarded)
   kScan,         // amavis: (PID-N) Passed CLEAN ..., Queue-ID: QID, ... queued_as: NEWQID
 };
 constexpr int kEventKindCount = static_cast<int>(EventKind::kScan) + 1;
 const char* EventKindName(EventKind k);
 
 enum class NoticeKind : uint8_t { kNonDelivery, kDelay, kSuccess, kPostmaster };
-enum class AdminAction : uint8_t { kRequeued, kHold, kReleased };
+// kCanceled and kDiscarded: cleanup removed a message it did not queue
+// (Postfix 3.10+, "QID: removed (canceled)" / "removed (discarded)").
+enum class AdminAction : uint8_t { kRequeued, kHold, kReleased, kCanceled, kDiscarded };
 
 struct Event {
   EventKind kind = EventKind::kUnparsable;

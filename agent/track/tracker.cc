@@ -147,6 +147,12 @@ void MessageTracker::Process(const Event& ev) {
       OnNotice(ev, o);
       break;
     case EventKind::kAdmin:
+      if (ev.admin == AdminAction::kCanceled || ev.admin == AdminAction::kDiscarded) {
+        o = Find(ev);
+        if (o == nullptr || o->queued) return;  // never seen, or a reused id's old line
+        OnNotQueued(ev, o);
+        break;
+      }
       o = FindOrCreate(ev);
       if (ev.admin == AdminAction::kHold) o->held = true;
       if (ev.admin == AdminAction::kReleased) o->held = false;

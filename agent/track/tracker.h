@@ -136,6 +136,8 @@ class MessageTracker {
 
   void OnConnect(const Event& ev);
   void OnSessionEnd(const Event& ev);
+  // cleanup's "removed (canceled|discarded)": `o` was never queued.
+  void OnNotQueued(const Event& ev, Open* o);
   Open* OnClient(const Event& ev);  // the message's record
   void OnSmtpdAction(const Event& ev);
   void OnHeader(const Event& ev, Open* o);

@@ -98,6 +98,17 @@ void MessageTracker::EndSession(Session* s, TimeUs now, bool data_accepted) {
   });
 }
 
+void MessageTracker::OnNotQueued(const Event& ev, Open* o) {
+  // cleanup removed the queue file it was writing: no qmgr line will come,
+  // and a message from the maildrop has no session whose end would close it.
+  // Closed as an unqueued message of a session is, after the grace period.
+  o->held = false;
+  MessageRecord& r = o->rec;
+  if (ev.admin == AdminAction::kDiscarded && !Discarded(r))
+    r.reject = RejectInfo{"discard", "", 0, "", "removed (discarded)"};
+  pending_.push_back({now_ + options_.grace, KeyOf(ev, ev.qid), o->generation, true});
+}
+
 void MessageTracker::FlushNoqueue(Session* s, RecordEnd end) {
   if (!s->noqueue) return;
   Emit(std::move(*s->noqueue), end);

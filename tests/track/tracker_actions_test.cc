@@ -316,5 +316,38 @@ TEST(TrackerActions, ALongShortQueueIdIsAMessage) {
   EXPECT_EQ(m->outcome, Outcome::kDelivered);
 }
 
+// Postfix 3.10 and later: cleanup says when it removed a message it did not
+// queue ("removed (canceled)" after an error or a reject, "removed
+// (discarded)"). A message picked up from the maildrop has no smtpd session
+// whose end could close it: it stayed open until the stale sweep (days).
+TEST(TrackerActions, CleanupsRemovedLineEndsAMessageItDidNotQueue) {
+  TrackerHarness h;
+  h.Feed({
+      "Nov 27 14:00:00 mx postfix/pickup[4001]: 3C4D510A001: uid=0 from=<root@example.test>",
+      "Nov 27 14:00:00 mx postfix/cleanup[4002]: 3C4D510A001: reject: header Subject: "
+      "spam test from local; from=<root@example.test> to=<ann@example.test>: 5.7.1 "
+      "message content rejected",
+      "Nov 27 14:00:00 mx postfix/cleanup[4002]: 3C4D510A001: removed (canceled)",
+      "Nov 27 14:00:01 mx postfix/pickup[4001]: 3C4D510A002: uid=0 from=<root@example.test>",
+      "Nov 27 14:00:01 mx postfix/cleanup[4002]: 3C4D510A002: removed (discarded)",
+      "Nov 27 14:01:00 mx postfix/pickup[4001]: 3C4D510A003: uid=0 from=<root@example.test>",
+  });
+  ParseContext ctx;
+  ctx.year = 2026;
+  for (const char* line : {"Nov 27 14:00:00 mx postfix/cleanup[4002]: 3C4D510A001: removed "
+                           "(canceled)",
+                           "Nov 27 14:00:01 mx postfix/cleanup[4002]: 3C4D510A002: removed "
+                           "(discarded)"})
+    EXPECT_EQ(ParseLine(line, ctx).kind, EventKind::kAdmin) << line;
+  const MessageRecord* canceled = h.One("3C4D510A001");
+  ASSERT_TRUE(canceled) << "closed a grace period after cleanup's line";
+  EXPECT_EQ(canceled->end, RecordEnd::kSession);
+  EXPECT_EQ(canceled->outcome, Outcome::kRejected);
+  const MessageRecord* discarded = h.One("3C4D510A002");
+  ASSERT_TRUE(discarded);
+  EXPECT_EQ(discarded->end, RecordEnd::kSession);
+  EXPECT_EQ(discarded->outcome, Outcome::kDiscarded);
+}
+
 }  // namespace
 }  // namespace mailtrail
