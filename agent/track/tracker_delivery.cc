@@ -16,7 +16,8 @@ using track_internal::kMaxRecipients;
 using track_internal::SameAddress;
 
 // A content filter's listener: on loopback, or on a port other than SMTP's
-// (amavis's 10024 on another host). An outside MX answers on port 25.
+// and submission's (amavis's 10024 on another host). An outside MX answers on
+// port 25, a relay host or smarthost on 587, 465 or 2525.
 bool IsContentFilterRelay(std::string_view relay) {
   const size_t open = relay.rfind('['), close = relay.rfind(']');
   if (open == std::string_view::npos || close == std::string_view::npos || close < open)
@@ -24,7 +25,8 @@ bool IsContentFilterRelay(std::string_view relay) {
   if (auto ip = IpAddress::Parse(relay.substr(open + 1, close - open - 1)); ip && ip->IsLoopback())
     return true;
   const std::string_view port = relay.substr(close + 1);
-  return port.size() > 1 && port[0] == ':' && port != ":25";
+  return port.size() > 1 && port[0] == ':' && port != ":25" && port != ":587" && port != ":465" &&
+         port != ":2525";
 }
 
 Outcome DeliveryOutcome(std::string_view status, std::string_view text, std::string_view relay) {

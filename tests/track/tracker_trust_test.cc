@@ -655,10 +655,25 @@ TEST(TrackerTrust, DecoyTrailersInAQuotedSenderHideNothing) {
 
 // Only amavis's own reply ("250 2.7.0 Ok, discarded, id=...") is a discard:
 // an LMTP server echoing a recipient whose quoted local part says ", discarded"
-// delivered the mail, and so did an outside MX answering with amavis's words.
+// delivered the mail, and so did an outside MX answering with amavis's words,
+// or a relay host on a submission port (587, 465, 2525).
 TEST(TrackerTrust, AnEchoedRecipientCannotMakeADeliveryADiscard) {
   TrackerHarness h;
   h.Feed({
+      "Nov 27 12:18:01 mx postfix/smtpd[14402]: 7B1C210A402: client=localhost[127.0.0.1]",
+      "Nov 27 12:18:01 mx postfix/qmgr[12713]: 7B1C210A402: from=<nadia@example.test>, "
+      "size=900, nrcpt=1 (queue active)",
+      "Nov 27 12:18:02 mx postfix/smtp[14412]: 7B1C210A402: to=<bob@far.test>, "
+      "relay=smarthost.isp.test[203.0.113.9]:587, delay=1, delays=0.02/0.01/0.5/0.5, "
+      "dsn=2.0.0, status=sent (250 2.0.0 Ok, discarded, id=12345-02)",
+      "Nov 27 12:18:02 mx postfix/qmgr[12713]: 7B1C210A402: removed",
+      "Nov 27 12:18:11 mx postfix/smtpd[14403]: 7B1C210A403: client=localhost[127.0.0.1]",
+      "Nov 27 12:18:11 mx postfix/qmgr[12713]: 7B1C210A403: from=<nadia@example.test>, "
+      "size=900, nrcpt=1 (queue active)",
+      "Nov 27 12:18:12 mx postfix/smtp[14413]: 7B1C210A403: to=<bob@far.test>, "
+      "relay=smarthost.isp.test[203.0.113.9]:465, delay=1, delays=0.02/0.01/0.5/0.5, "
+      "dsn=2.0.0, status=sent (250 2.0.0 Ok, discarded, id=12345-03)",
+      "Nov 27 12:18:12 mx postfix/qmgr[12713]: 7B1C210A403: removed",
       "Nov 27 12:19:01 mx postfix/smtpd[14401]: 7B1C210A401: client=localhost[127.0.0.1]",
       "Nov 27 12:19:01 mx postfix/qmgr[12713]: 7B1C210A401: from=<nadia@example.test>, "
       "size=900, nrcpt=1 (queue active)",
@@ -676,7 +691,7 @@ TEST(TrackerTrust, AnEchoedRecipientCannotMakeADeliveryADiscard) {
       "Nov 27 12:20:01 mx postfix/qmgr[12713]: 7B1C210A400: removed",
   });
   h.Flush();
-  for (const char* qid : {"7B1C210A400", "7B1C210A401"}) {
+  for (const char* qid : {"7B1C210A400", "7B1C210A401", "7B1C210A402", "7B1C210A403"}) {
     const MessageRecord* r = h.One(qid);
     ASSERT_TRUE(r) << qid;
     ASSERT_EQ(r->recipients.size(), 1u) << qid;
