@@ -229,6 +229,10 @@ StatusOr<size_t> FileStream::Poll(TimeUs now, LineHandler* handler, size_t max_l
     if (auto info = d->file->Stat(); info.ok()) Seen(*info);
     auto done = Drain(d, handler, max_lines, &emitted);
     if (!done.ok()) return done.status();
+    // A rotated file read on after the rotation (the syslog daemon wrote to
+    // it before it reopened the log) has a fingerprint that covers what was
+    // read, as the current file's, so that a restart knows it again.
+    ExtendFingerprint(d);
     if (!*done) return emitted;
     if (d->read_offset != before) d->last_growth = now;
     if (now - d->last_growth >= options_.rotate_wait) {
@@ -250,10 +254,13 @@ StatusOr<size_t> FileStream::Poll(TimeUs now, LineHandler* handler, size_t max_l
   if (!done.ok()) return done.status();
   // A checkpoint's fingerprint covers what was read, so that a copy of this
   // file can be told by it (FindCopy).
-  if (current_->fingerprint_len < options_.fingerprint_bytes &&
-      current_->fingerprint_len < current_->read_offset)
-    SameStart(current_.get(), current_->read_offset);
+  ExtendFingerprint(current_.get());
   return emitted;
+}
+
+void FileStream::ExtendFingerprint(Source* src) {
+  if (src->fingerprint_len < options_.fingerprint_bytes && src->fingerprint_len < src->read_offset)
+    SameStart(src, src->read_offset);
 }
 
 }  // namespace mailtrail

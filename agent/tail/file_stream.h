@@ -145,6 +145,8 @@ class FileStream {
   Status Fingerprint(ReadableFile* file, int64_t size, uint32_t len, uint64_t* fp);
   // Whether the first bytes still match the fingerprint (extending a short one).
   bool SameStart(Source* src, int64_t size);
+  // Makes the fingerprint cover what was read of `src` (up to its full length).
+  void ExtendFingerprint(Source* src);
   // Reads `src` to its end; false when max_lines stopped it early.
   StatusOr<bool> Drain(Source* src, LineHandler* handler, size_t max_lines, size_t* emitted);
   void Emit(LineHandler* handler, const SplitLine& line);

@@ -2,6 +2,7 @@
 // fingerprint, as a copy, or compressed), and the files rotated in and out while
 // the agent was stopped (file_stream.h says what is guaranteed).
 #include <algorithm>
+#include <cstdint>
 #include <string>
 #include <utility>
 #include <vector>
@@ -17,6 +18,31 @@ namespace mailtrail {
 namespace {
 bool IsGzipName(const std::string& name) {
   return name.size() > 3 && name.compare(name.size() - 3, 3, ".gz") == 0;
+}
+
+// "mail.log.9" before "mail.log.10": runs of digits compare as numbers.
+bool NaturalLess(const std::string& a, const std::string& b) {
+  size_t i = 0, j = 0;
+  auto digit = [](char c) { return c >= '0' && c <= '9'; };
+  while (i < a.size() && j < b.size()) {
+    if (digit(a[i]) && digit(b[j])) {
+      size_t ei = i, ej = j;
+      while (ei < a.size() && a[ei] == '0') ++ei;  // leading zeros say nothing
+      while (ej < b.size() && b[ej] == '0') ++ej;
+      size_t ni = ei, nj = ej;
+      while (ni < a.size() && digit(a[ni])) ++ni;
+      while (nj < b.size() && digit(b[nj])) ++nj;
+      if (ni - ei != nj - ej) return ni - ei < nj - ej;
+      if (int c = a.compare(ei, ni - ei, b, ej, nj - ej); c != 0) return c < 0;
+      i = ni;
+      j = nj;
+    } else {
+      if (a[i] != b[j]) return a[i] < b[j];
+      ++i;
+      ++j;
+    }
+  }
+  return a.size() - i < b.size() - j;
 }
 }  // namespace
 
@@ -104,7 +130,7 @@ void FileStream::Restore(TimeUs now) {
       current_rotated_at = pos.newest_mtime_ns;
       continue;
     }
-    if (pos.fingerprint_len == 0) {
+    if (pos.fingerprint_len == 0 && pos.offset == 0) {
       // A rotated file still empty when saved: nothing of it was read, and its
       // inode number proves nothing either (a file made since, even the .gz of
       // another, may have it). Whatever it got since is new: it is modified
@@ -176,9 +202,16 @@ void FileStream::Restore(TimeUs now) {
       if (IsGzipName(c) && std::find(candidates.begin(), candidates.end(),
                                      c.substr(0, c.size() - 3)) != candidates.end())
         continue;
-      between.emplace_back(info->mtime_ns, c);
+      // An empty one holds nothing yet: what it gets (the syslog daemon
+      // writing on until it reopens the log) is newer than the others' lines.
+      between.emplace_back(info->size == 0 ? INT64_MAX : info->mtime_ns, c);
     }
-    std::sort(between.begin(), between.end());
+    // Two written in one clock tick (rotations milliseconds apart) tie:
+    // then by name with numbers compared as numbers, which is the order of
+    // dated (-20261127) and incrementing (.9, .10) names.
+    std::sort(between.begin(), between.end(), [](const auto& a, const auto& b) {
+      return a.first != b.first ? a.first < b.first : NaturalLess(a.second, b.second);
+    });
     for (const auto& [mtime, name] : between) {
       std::unique_ptr<Source> src =
           IsGzipName(name) ? OpenCompressed(name, options_.fingerprint_bytes) : OpenFile(name);

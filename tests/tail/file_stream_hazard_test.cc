@@ -3,7 +3,8 @@
 // share (a kernel clock tick), inode numbers reused as soon as a file is
 // neither named nor open (ext4, tmpfs), rotated files compressed while the
 // agent runs (logrotate without delaycompress), and kills right after a
-// rotation, before the stream polled again (crash_test.py's quick kills).
+// rotation, before the stream polled again (crash_test.py's quick kills),
+// and lines written to a renamed file before the syslog daemon reopens the log.
 // The lines handed on across every kill and restart must be exactly the lines
 // written: none lost, none read twice.
 #include <gtest/gtest.h>
@@ -48,6 +49,12 @@ std::string RunModel(uint32_t seed, Hazards h = {}) {
   int names = 0;
   bool running = true;
   std::string plain_rotated;  // the last rotated file, not compressed yet
+  // The file renamed away last, while nothing was written to the new one:
+  // the syslog daemon still writes there until it reopens the log, within a
+  // second (the stream reads a rotated file until rotate_wait passes without
+  // a write).
+  std::string late_file;
+  TimeUs late_until = 0;
   std::string trace;
   auto note = [&](const std::string& what) {
     trace +=
@@ -75,6 +82,8 @@ std::string RunModel(uint32_t seed, Hazards h = {}) {
       fs.Rename(kLog, to);
       fs.Create(kLog);
     }
+    late_file = copy ? "" : to;
+    late_until = now + kSecond;
     plain_rotated = to;
     fs.Tick();
     return true;
@@ -85,12 +94,20 @@ std::string RunModel(uint32_t seed, Hazards h = {}) {
     fs.Append(plain_rotated + ".gz", Gzip(fs.Read(plain_rotated)));
     fs.CopyMtime(plain_rotated, plain_rotated + ".gz");
     fs.Unlink(plain_rotated);
+    if (late_file == plain_rotated) late_file.clear();
     plain_rotated.clear();
   };
   auto line = [&] {
     std::string l = "Nov 27 " + std::to_string(100000 + written.size()) + " seed" +
                     std::to_string(seed) + " " + std::string(rng() % 40, '.');
-    fs.Append(kLog, l + "\n");
+    if (!late_file.empty() && now <= late_until && rng() % 3 == 0) {
+      fs.Append(late_file, l + "\n");
+      note("late");
+      current_first = written.size() + 1;  // the current file's first line is a later one
+    } else {
+      fs.Append(kLog, l + "\n");
+      late_file.clear();
+    }
     written.push_back(l);
   };
   auto kill = [&] {
@@ -186,6 +203,45 @@ TEST(FileStreamHazards, AFileFinishedInTheTickOfTheNewestWriteIsNotReadAgain) {
   ASSERT_TRUE(s.Poll(0, &c).ok());
   ASSERT_TRUE(s.Poll(10 * kSecond, &c).ok());
   EXPECT_EQ(c.lines, std::vector<std::string>{"Nov 27 00:10:00 three"}) << s.TakeRestoreNote();
+}
+
+// A quiet log rotated while empty, and written by the syslog daemon before
+// it reopened the log: the old file's lines were read after the rotation was
+// seen. A restart read them again (saved with the empty file's fingerprint,
+// the position was taken for an unread file), or, stopped in the old file by
+// the line budget, lost the rest of them.
+TEST(FileStreamHazards, LinesWrittenToTheOldFileAfterARotationAreReadOnce) {
+  for (const size_t budget : {size_t{1}, SIZE_MAX}) {
+    const bool quiet = budget == SIZE_MAX;  // nothing written to the new file yet
+    MemFileSystem fs;
+    FileStreamOptions o;
+    o.start_at_end = false;
+    o.rotate_wait = 2 * kSecond;
+    fs.Create(kLog);
+    std::vector<StreamPosition> saved;
+    Collect before;
+    {
+      FileStream s(kLog, &fs, o);
+      ASSERT_TRUE(s.Poll(0, &before).ok());
+      fs.Rename(kLog, std::string(kLog) + ".1");
+      fs.Create(kLog);
+      ASSERT_TRUE(s.Poll(kSecond / 2, &before).ok());  // the rotation seen, the old file empty
+      fs.Append(std::string(kLog) + ".1", "Dec  1 00:00:01 a\nDec  1 00:00:02 b\n");
+      if (!quiet) fs.Append(kLog, "Dec  1 00:00:03 c\n");
+      ASSERT_TRUE(s.Poll(kSecond, &before, budget).ok());
+      saved = s.positions();
+    }
+    FileStream s(kLog, &fs, o);
+    s.RestoreTo(saved);
+    Collect after;
+    ASSERT_TRUE(s.Poll(0, &after).ok());
+    ASSERT_TRUE(s.Poll(10 * kSecond, &after).ok());
+    std::vector<std::string> all = before.lines;
+    all.insert(all.end(), after.lines.begin(), after.lines.end());
+    std::vector<std::string> want = {"Dec  1 00:00:01 a", "Dec  1 00:00:02 b"};
+    if (!quiet) want.push_back("Dec  1 00:00:03 c");
+    EXPECT_EQ(all, want) << "budget " << budget << ": " << s.TakeRestoreNote();
+  }
 }
 
 TEST(FileStreamHazards, CoarseTimesReusedInodesAndQuickKillsLoseAndRepeatNothing) {
