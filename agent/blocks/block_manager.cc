@@ -109,6 +109,7 @@ const Block* BlockManager::Apply(const Decision& d, std::string* why_not) {
   until_[id] = b.expires;
   next_expiry_ = std::min(next_expiry_, b.expires);
   ++version_;
+  made_here_[id] = b.created;
   return &(active_[id] = std::move(b));
 }
 
@@ -126,10 +127,21 @@ const Block* BlockManager::Add(Block b, std::string* why_not) {
   b.strikes = ++strikes_[id];
   next_expiry_ = std::min(next_expiry_, b.expires);
   ++version_;
+  made_here_[id] = b.created;
   return &(active_[id] = std::move(b));
 }
 
-std::vector<Block> BlockManager::Restore(const std::vector<Block>& saved, TimeUs now) {
+TimeUs BlockManager::EndHere(const Block& b) const {
+  auto it = moved_back_.find({b.kind, b.key});
+  return it != moved_back_.end() && it->second.first == b.created ? b.expires - it->second.second
+                                                                  : b.expires;
+}
+
+std::vector<Block> BlockManager::Restore(const std::vector<Block>& stored, TimeUs now) {
+  // A row of a block this agent moved back may be older than the move (a
+  // refresh read before it was saved): it is read with the move.
+  std::vector<Block> saved = stored;
+  for (Block& b : saved) b.expires = EndHere(b);
   std::vector<Block> added;
   for (const Block& b : saved) {
     const auto id = std::make_pair(b.kind, b.key);
@@ -191,6 +203,7 @@ void BlockManager::Expire(TimeUs now) {
   next_expiry_ = std::numeric_limits<TimeUs>::max();
   for (auto it = active_.begin(); it != active_.end();) {
     if (it->second.expires <= now) {
+      made_here_.erase(it->first);
       history_.push_back(std::move(it->second));
       it = active_.erase(it);
       ++version_;
@@ -205,8 +218,13 @@ std::vector<Block> BlockManager::ClockSteppedBack(TimeUs by) {
   std::vector<Block> moved;
   if (by <= 0) return moved;
   for (auto& [id, b] : active_) {
+    auto mine = made_here_.find(id);
+    if (mine == made_here_.end() || mine->second != b.created) continue;
     b.expires -= by;
     if (auto it = until_.find(id); it != until_.end()) it->second -= by;
+    auto& shift = moved_back_[id];
+    if (shift.first != b.created) shift = {b.created, 0};
+    shift.second += by;
     moved.push_back(b);
   }
   next_expiry_ = 0;  // Expire() looks at every block again

@@ -51,9 +51,11 @@ class BlockManager {
   const Block* Add(Block b, std::string* why_not);
   // Ends the blocks whose time is up at `now` (they move to the history).
   void Expire(TimeUs now);
-  // The wall clock went back by `by` (> 0): every active block keeps the time
-  // it had left, so its end moves back as much (else it outlives its period by
-  // the step). Returns the blocks moved, for the store and its other readers.
+  // The wall clock went back by `by` (> 0): every active block made here
+  // (Apply, Add) keeps the time it had left, so its end moves back as much
+  // (else it outlives its period by the step). Blocks restored from the store
+  // were made on other clocks, or by an agent before this one, and are left
+  // alone. Returns the blocks moved, for the store and its other readers.
   std::vector<Block> ClockSteppedBack(TimeUs by);
   bool Remove(const std::string& key);
   // Takes saved blocks (at start; and those other agents decided, from a shared
@@ -110,6 +112,11 @@ class BlockManager {
   // made, not a second strike with a doubled period.
   std::map<std::pair<BlockKind, std::string>, TimeUs> until_;
   std::vector<Block> history_;
+  // The blocks made here (their created), and those moved back by a clock
+  // step (created, by how much): their stored rows are read with the move.
+  std::map<std::pair<BlockKind, std::string>, TimeUs> made_here_;
+  std::map<std::pair<BlockKind, std::string>, std::pair<TimeUs, TimeUs>> moved_back_;
+  TimeUs EndHere(const Block& b) const;
   std::vector<TimeUs> recent_;  // creation times within the last minute
   TimeUs next_expiry_ = 0;      // no block expires before this
   TimeUs live_after_ = std::numeric_limits<TimeUs>::min();

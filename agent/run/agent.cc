@@ -297,7 +297,7 @@ StatusOr<size_t> Agent::Step() {
     if (tracker_.open_records() != before) dirty_ = true;
   }
   if (blocks_) {
-    NoticeClockSteps(now);
+    NoticeClockSteps();
     // Blocks end on time even when no new decision comes (the enforcement
     // mirrors the active set: a block leaves it at its expiry).
     blocks_->Expire(clock_->WallNow());
@@ -341,7 +341,10 @@ StatusOr<size_t> Agent::Step() {
   return total;
 }
 
-void Agent::NoticeClockSteps(TimeUs mono_now) {
+void Agent::NoticeClockSteps() {
+  // Both clocks at once: a stall between the two readings (the process
+  // stopped, a slow disk) would look like a step.
+  const TimeUs mono_now = clock_->MonotonicNow();
   const TimeUs wall = clock_->WallNow();
   const TimeUs expected = last_wall_ + (mono_now - last_wall_mono_);
   const bool first = last_wall_mono_ < 0;

@@ -155,7 +155,7 @@ class Agent {
   TimeUs last_block_refresh_ = 0;
   // The wall clock stepped back since the last step: active blocks keep the
   // time they had left (BlockManager::ClockSteppedBack).
-  void NoticeClockSteps(TimeUs mono_now);
+  void NoticeClockSteps();
   static constexpr TimeUs kClockStepBack = 2 * kUsPerSecond;
   TimeUs last_wall_ = 0, last_wall_mono_ = -1;  // -1: not looked yet
   TimeUs last_fleet_exchange_ = 0;

@@ -23,6 +23,9 @@ void Agent::Detect(const MessageRecord& r) {
 
 void Agent::ApplyDecisions() {
   if (decisions_.empty()) return;
+  // A clock stepped back since the last look moves the blocks made before
+  // the step, not these, which are made on the clock as it is now.
+  NoticeClockSteps();
   const TimeUs now = clock_->WallNow();
   blocks_->set_live_after(now - options_.live_horizon);
   std::string why;

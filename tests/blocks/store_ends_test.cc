@@ -41,6 +41,27 @@ TEST(StoreEnds, ARefreshThatSaysEndedEndsTheActiveBlock) {
   EXPECT_TRUE(m.Active().empty());
 }
 
+// A block made here and moved back by a clock step: a refresh read before
+// the moved end was saved still holds the old end, which is no extension.
+TEST(StoreEnds, ARowOlderThanAClockStepDoesNotUndoTheMove) {
+  BlockManager m(BlockPolicy{});
+  CaptureLogger quiet_m;
+  m.log = &quiet_m;
+  std::string why;
+  const Block* made = m.Add(Saved("198.51.100.7", kNow, kNow + 3600 * kUsPerSecond), &why);
+  ASSERT_TRUE(made) << why;
+  const Block before = *made;
+  const auto moved = m.ClockSteppedBack(1800 * kUsPerSecond);
+  ASSERT_EQ(moved.size(), 1u);
+  EXPECT_EQ(moved[0].expires, before.expires - 1800 * kUsPerSecond);
+  m.Restore({before}, kNow - 1790 * kUsPerSecond);  // the row as it was before the move
+  ASSERT_EQ(m.Active().size(), 1u);
+  EXPECT_EQ(m.Active()[0].expires, before.expires - 1800 * kUsPerSecond);
+  // A block restored from the store was made on another clock: not moved.
+  m.Restore({Saved("203.0.113.9", kNow - 1800 * kUsPerSecond, kNow)}, kNow - 1790 * kUsPerSecond);
+  EXPECT_EQ(m.ClockSteppedBack(60 * kUsPerSecond).size(), 1u);
+}
+
 TEST(StoreEnds, AnEarlierEndStillAheadShortensTheBlock) {
   BlockManager m(BlockPolicy{});
   CaptureLogger quiet_m;

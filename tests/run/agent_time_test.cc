@@ -8,6 +8,8 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "agent/run/agent.h"
 #include "base/cidr.h"
@@ -146,6 +148,122 @@ TEST(AgentTime, BlocksKeepTheirTimeLeftWhenTheClockStepsBack) {
   ASSERT_TRUE(saved.ok());
   EXPECT_EQ(saved->size(), blocked);
   for (const Block& b : *saved) EXPECT_LE(b.expires, clock.WallNow()) << b.key;
+}
+
+// What a detecting agent in these tests runs with: blocks of 10 minutes.
+AgentOptions Detecting() {
+  AgentOptions o = Options();
+  o.lines_per_step = 1000000;
+  o.detect = true;
+  o.blocks.allow_cidrs = {*Cidr::Parse("127.0.0.1/32")};
+  o.blocks.period = 600 * kUsPerSecond;
+  return o;
+}
+
+std::string Flood() {
+  std::string text;
+  for (const auto& l : ReadCorpusLines("05-backscatter-flood.log.gz")) text += l + "\n";
+  return text;
+}
+
+constexpr TimeUs kBeforeTheFlood = 1795780000LL * kUsPerSecond - 9 * 3600 * kUsPerSecond;
+
+// The in-memory file system, with a next Stat of the log that takes `stall`
+// (the process stopped, or a slow disk, in the middle of one step).
+class StallingFs : public FileSystem {
+ public:
+  StallingFs(MemFileSystem* fs, FakeClock* clock) : fs_(fs), clock_(clock) {}
+  StatusOr<FileInfo> Stat(const std::string& path) override {
+    if (stall > 0 && path == "/var/log/mail.log") clock_->Advance(std::exchange(stall, 0));
+    return fs_->Stat(path);
+  }
+  StatusOr<std::unique_ptr<ReadableFile>> Open(const std::string& path) override {
+    return fs_->Open(path);
+  }
+  StatusOr<std::vector<std::string>> List(const std::string& dir) override {
+    return fs_->List(dir);
+  }
+  TimeUs stall = 0;
+
+ private:
+  MemFileSystem* fs_;
+  FakeClock* clock_;
+};
+
+// A step that stalls 30 s with the clock untouched is no step back (it was
+// taken for one: the wall clock was read long after the monotonic one).
+TEST(AgentTime, AStallIsNoClockStep) {
+  TempDir dir{"mt_agent_step"};
+  std::unique_ptr<Store> store = OpenTestStore(dir);
+  ASSERT_NE(store, nullptr);
+  MemFileSystem mem;
+  FakeClock clock(kBeforeTheFlood);
+  StallingFs fs(&mem, &clock);
+  Agent agent(Detecting(), store.get(), &fs, &clock);
+  ASSERT_TRUE(agent.Start().ok());
+  mem.Append("/var/log/mail.log", Flood());
+  StepFor(&agent, &clock, 3);
+  const auto before = agent.blocks()->Active();
+  ASSERT_FALSE(before.empty());
+  fs.stall = 30 * kUsPerSecond;
+  StepFor(&agent, &clock, 2);
+  const auto after = agent.blocks()->Active();
+  ASSERT_EQ(after.size(), before.size());
+  for (size_t i = 0; i < after.size(); ++i) EXPECT_EQ(after[i].expires, before[i].expires);
+}
+
+// Blocks decided in the step in which the clock went back are made on the
+// clock as it is now: they keep their whole period (they lost the step too).
+TEST(AgentTime, BlocksDecidedAfterTheStepKeepTheirPeriod) {
+  TempDir dir{"mt_agent_step"};
+  std::unique_ptr<Store> store = OpenTestStore(dir);
+  ASSERT_NE(store, nullptr);
+  MemFileSystem fs;
+  FakeClock clock(kBeforeTheFlood);
+  Agent agent(Detecting(), store.get(), &fs, &clock);
+  ASSERT_TRUE(agent.Start().ok());
+  StepFor(&agent, &clock, 2);
+  clock.StepWall(-3600 * kUsPerSecond);
+  fs.Append("/var/log/mail.log", Flood());
+  StepFor(&agent, &clock, 1);
+  ASSERT_TRUE(agent.Stop().ok());
+  auto saved = store->LoadBlocks(-1);
+  ASSERT_TRUE(saved.ok());
+  ASSERT_FALSE(saved->empty());
+  for (const Block& b : *saved) EXPECT_EQ(b.expires - b.created, 600 * kUsPerSecond) << b.key;
+}
+
+// Another agent's block (a shared store) was made on its clock, which the
+// step of this one says nothing about: it is not moved, here or in the store
+// (it was, ending early for every agent).
+TEST(AgentTime, AnotherAgentsBlockIsNotMoved) {
+  TempDir dir{"mt_agent_step"};
+  std::unique_ptr<Store> store = OpenTestStore(dir);
+  ASSERT_NE(store, nullptr);
+  MemFileSystem fs;
+  fs.Create("/var/log/mail.log");
+  FakeClock clock(kBeforeTheFlood);
+  Block theirs;
+  theirs.kind = BlockKind::kIp;
+  theirs.key = "192.0.2.77";
+  theirs.origin_host = "mx2";
+  theirs.reason = "theirs";
+  theirs.created = clock.WallNow();
+  theirs.expires = theirs.created + 3600 * kUsPerSecond;
+  ASSERT_TRUE(store->SaveBlocks({theirs}).ok());
+  Agent agent(Detecting(), store.get(), &fs, &clock);
+  ASSERT_TRUE(agent.Start().ok());
+  StepFor(&agent, &clock, 2);
+  ASSERT_EQ(agent.blocks()->Active().size(), 1u);
+  clock.StepWall(-1800 * kUsPerSecond);
+  StepFor(&agent, &clock, 3);
+  ASSERT_EQ(agent.blocks()->Active().size(), 1u);
+  EXPECT_EQ(agent.blocks()->Active()[0].expires, theirs.expires);
+  ASSERT_TRUE(agent.Stop().ok());
+  auto saved = store->LoadBlocks(-1);
+  ASSERT_TRUE(saved.ok());
+  ASSERT_EQ(saved->size(), 1u);
+  EXPECT_EQ((*saved)[0].expires, theirs.expires);
 }
 
 }  // namespace
