@@ -219,7 +219,8 @@ std::vector<Block> BlockManager::ClockSteppedBack(TimeUs by) {
   if (by <= 0) return moved;
   for (auto& [id, b] : active_) {
     auto mine = made_here_.find(id);
-    if (mine == made_here_.end() || mine->second != b.created) continue;
+    // Not live (old lines): a record, enforced nowhere, whose times stay.
+    if (!b.live || mine == made_here_.end() || mine->second != b.created) continue;
     b.expires -= by;
     if (auto it = until_.find(id); it != until_.end()) it->second -= by;
     auto& shift = moved_back_[id];
