@@ -1,6 +1,7 @@
 #include "agent/blocks/block_manager.h"
 
 #include <algorithm>
+#include <iterator>
 #include <cmath>
 #include <limits>
 
@@ -132,9 +133,14 @@ const Block* BlockManager::Add(Block b, std::string* why_not) {
 }
 
 TimeUs BlockManager::EndHere(const Block& b) const {
+  // Only a row holding an end this block had before a move is older than it;
+  // any other end (the moved one saved, `blocks extend`, `blocks remove`) is
+  // taken as written.
   auto it = moved_back_.find({b.kind, b.key});
-  return it != moved_back_.end() && it->second.first == b.created ? b.expires - it->second.second
-                                                                  : b.expires;
+  if (it == moved_back_.end() || it->second.created != b.created) return b.expires;
+  for (const auto& [old_end, new_end] : it->second.ends)
+    if (b.expires == old_end) return new_end;
+  return b.expires;
 }
 
 std::vector<Block> BlockManager::Restore(const std::vector<Block>& stored, TimeUs now) {
@@ -200,6 +206,14 @@ bool BlockManager::EndEarlier(const std::vector<Block>& saved, TimeUs now) {
 
 void BlockManager::Expire(TimeUs now) {
   if (now < next_expiry_) return;  // nothing is due: no scan
+  // A moved block's rows from before the move are long replaced an hour
+  // after its end: its memory can go.
+  for (auto it = moved_back_.begin(); it != moved_back_.end();) {
+    const bool old =
+        std::all_of(it->second.ends.begin(), it->second.ends.end(),
+                    [now](const auto& e) { return e.second < now - 3600 * kUsPerSecond; });
+    it = old ? moved_back_.erase(it) : std::next(it);
+  }
   next_expiry_ = std::numeric_limits<TimeUs>::max();
   for (auto it = active_.begin(); it != active_.end();) {
     if (it->second.expires <= now) {
@@ -221,11 +235,14 @@ std::vector<Block> BlockManager::ClockSteppedBack(TimeUs by) {
     auto mine = made_here_.find(id);
     // Not live (old lines): a record, enforced nowhere, whose times stay.
     if (!b.live || mine == made_here_.end() || mine->second != b.created) continue;
+    Moved& m = moved_back_[id];
+    if (m.created != b.created) m = Moved{b.created, {}};
+    // Every end it had before leads to the new one (a second step moves
+    // the first one's too).
+    for (auto& [old_end, new_end] : m.ends) new_end -= by;
+    if (m.ends.size() < 16) m.ends.emplace_back(b.expires, b.expires - by);
     b.expires -= by;
     if (auto it = until_.find(id); it != until_.end()) it->second -= by;
-    auto& shift = moved_back_[id];
-    if (shift.first != b.created) shift = {b.created, 0};
-    shift.second += by;
     moved.push_back(b);
   }
   next_expiry_ = 0;  // Expire() looks at every block again

@@ -113,9 +113,14 @@ class BlockManager {
   std::map<std::pair<BlockKind, std::string>, TimeUs> until_;
   std::vector<Block> history_;
   // The blocks made here (their created), and those moved back by a clock
-  // step (created, by how much): their stored rows are read with the move.
+  // step: a stored row that still holds an end from before the move (a
+  // refresh read before the moved block was saved) is read as the moved end.
+  struct Moved {
+    TimeUs created = 0;
+    std::vector<std::pair<TimeUs, TimeUs>> ends;  // (end before a move, end now)
+  };
   std::map<std::pair<BlockKind, std::string>, TimeUs> made_here_;
-  std::map<std::pair<BlockKind, std::string>, std::pair<TimeUs, TimeUs>> moved_back_;
+  std::map<std::pair<BlockKind, std::string>, Moved> moved_back_;
   TimeUs EndHere(const Block& b) const;
   std::vector<TimeUs> recent_;  // creation times within the last minute
   TimeUs next_expiry_ = 0;      // no block expires before this

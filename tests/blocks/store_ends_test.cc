@@ -57,6 +57,16 @@ TEST(StoreEnds, ARowOlderThanAClockStepDoesNotUndoTheMove) {
   m.Restore({before}, kNow - 1790 * kUsPerSecond);  // the row as it was before the move
   ASSERT_EQ(m.Active().size(), 1u);
   EXPECT_EQ(m.Active()[0].expires, before.expires - 1800 * kUsPerSecond);
+  // The row saved after the move holds the moved end already: as written.
+  m.Restore(moved, kNow - 1785 * kUsPerSecond);
+  ASSERT_EQ(m.Active().size(), 1u);
+  EXPECT_EQ(m.Active()[0].expires, before.expires - 1800 * kUsPerSecond);
+  // `blocks extend` writes an end of its own: taken as written.
+  Block extended = before;
+  extended.expires = kNow - 1780 * kUsPerSecond + 7200 * kUsPerSecond;
+  m.Restore({extended}, kNow - 1780 * kUsPerSecond);
+  ASSERT_EQ(m.Active().size(), 1u);
+  EXPECT_EQ(m.Active()[0].expires, extended.expires);
   // A block restored from the store was made on another clock: not moved.
   m.Restore({Saved("203.0.113.9", kNow - 1800 * kUsPerSecond, kNow)}, kNow - 1790 * kUsPerSecond);
   EXPECT_EQ(m.ClockSteppedBack(60 * kUsPerSecond).size(), 1u);
