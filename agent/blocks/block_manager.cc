@@ -1,8 +1,8 @@
 #include "agent/blocks/block_manager.h"
 
 #include <algorithm>
-#include <iterator>
 #include <cmath>
+#include <iterator>
 #include <limits>
 
 #include "agent/detect/subject.h"
