@@ -25,7 +25,7 @@ std::string Cell(std::string_view s, size_t width) {
 }
 
 void PrintTableHeader() {
-  std::printf("%-20s %-15s %-15s %-15s %-28s %-28s %-9s %s\n", "first_seen", "host", "qid",
+  std::printf("%-20s %-15s %-15s %-15s %-28s %-28s %-13s %s\n", "first_seen", "host", "qid",
               "client_ip", "sender", "recipient", "outcome", "subject");
 }
 
@@ -37,7 +37,7 @@ void PrintTableRow(const MessageRecord& r) {
               Cell(r.qid.empty() ? "NOQUEUE" : r.qid, 15).c_str(),
               Cell(r.client_ip.empty() ? "-" : r.client_ip, 15).c_str(),
               Cell(r.sender ? (r.sender->empty() ? "<>" : *r.sender) : "-", 28).c_str(),
-              Cell(rcpt, 28).c_str(), Cell(OutcomeName(r.outcome), 9).c_str(),
+              Cell(rcpt, 28).c_str(), Cell(OutcomeName(r.outcome), 13).c_str(),
               EscapeForLog(r.subject.value_or(""), 60).c_str());
 }
 
@@ -57,9 +57,7 @@ const VerbSpec kSearchVerb = {
         {"message-id", true, "Message-ID (with or without < >)", "ID"},
         {"subject", true, "substring of the logged Subject, in any case", "TEXT"},
         {"host", true, "syslog host of the MTA", "NAME"},
-        ChoiceFlag("outcome", "the record's final outcome",
-                   {"delivered", "bounced", "deferred", "expired", "rejected", "discarded", "held",
-                    "mixed", "in_flight"}),
+        ChoiceFlag("outcome", "the record's final outcome", OutcomeNamesShown()),
         kSinceFlag,
         kUntilFlag,
         IntFlag("limit", "at most this many records (default 100; stderr says how many more match)",

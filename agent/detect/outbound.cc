@@ -96,6 +96,9 @@ bool OutboundMemory::Learn(const MessageRecord& r) {
   std::vector<std::pair<std::string, int>> orgs;  // organisation, recipients
   int remote = 0;
   for (const auto& rc : r.recipients) {
+    // An address verification's probe only asked RCPT TO: no message left
+    // (else a client could have us probe an organisation of its choice).
+    if (rc.outcome == Outcome::kDeliverable || rc.outcome == Outcome::kUndeliverable) continue;
     const std::string_view relay_host = RemoteRelayHost(rc.relay);
     if (relay_host.empty()) continue;
     ++remote;

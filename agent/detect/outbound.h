@@ -4,7 +4,7 @@
 //
 // Learned from closed records of messages relayed to another MTA (a recipient
 // with relay=host[ip]:port, not LMTP's port 24, and on loopback only port 25:
-// not a content filter). A bounce
+// not a content filter; not an address verification's probe). A bounce
 // is an answer when, in this order:
 //   1. it returns one of those messages' Message-IDs (logged by Postfix's
 //      nested_header_checks or body_checks: MessageRecord::returned_message_ids);

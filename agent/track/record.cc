@@ -1,6 +1,7 @@
 #include "agent/track/record.h"
 
 #include <cstdio>
+#include <iterator>
 
 #include "base/hash.h"
 #include "base/text.h"
@@ -9,8 +10,8 @@ namespace mailtrail {
 
 namespace {
 constexpr const char* kOutcomeNames[kOutcomeCount] = {
-    "in_flight", "delivered", "bounced", "deferred", "expired",
-    "rejected",  "discarded", "held",    "mixed",
+    "in_flight", "delivered", "bounced", "deferred",    "expired",       "rejected",
+    "discarded", "held",      "mixed",   "deliverable", "undeliverable",
 };
 }  // namespace
 
@@ -24,6 +25,18 @@ std::string CapField(std::string_view s) {
 }
 
 const char* OutcomeName(Outcome o) { return kOutcomeNames[static_cast<int>(o)]; }
+
+std::vector<std::string> OutcomeNamesShown() {
+  constexpr Outcome kShown[] = {
+      Outcome::kDelivered,   Outcome::kBounced,       Outcome::kDeferred, Outcome::kExpired,
+      Outcome::kRejected,    Outcome::kDiscarded,     Outcome::kHeld,     Outcome::kMixed,
+      Outcome::kDeliverable, Outcome::kUndeliverable, Outcome::kInFlight,
+  };
+  static_assert(std::size(kShown) == kOutcomeCount, "every outcome is shown");
+  std::vector<std::string> names;
+  for (Outcome o : kShown) names.push_back(OutcomeName(o));
+  return names;
+}
 
 std::optional<Outcome> OutcomeFromName(std::string_view name) {
   for (int i = 0; i < kOutcomeCount; ++i)

@@ -23,9 +23,16 @@ enum class Outcome : uint8_t {
   kDiscarded,
   kHeld,
   kMixed,
+  // Address verification (verify(8)'s probes, `sendmail -bv`): nothing was
+  // delivered or returned, the answer is only known. Appended: stores keep codes.
+  kDeliverable,
+  kUndeliverable,
 };
-constexpr int kOutcomeCount = static_cast<int>(Outcome::kMixed) + 1;
+constexpr int kOutcomeCount = static_cast<int>(Outcome::kUndeliverable) + 1;
 const char* OutcomeName(Outcome o);
+// The names of every outcome, in the order choices list them (`search
+// --outcome`, the web console's filter): the usual ones first.
+std::vector<std::string> OutcomeNamesShown();
 std::optional<Outcome> OutcomeFromName(std::string_view name);
 
 // Why a record was closed.

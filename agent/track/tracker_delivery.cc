@@ -42,9 +42,12 @@ Outcome DeliveryOutcome(std::string_view status, std::string_view text, std::str
     return discarded ? Outcome::kDiscarded : Outcome::kDelivered;
   }
   if (status == "deferred") return Outcome::kDeferred;
-  if (status == "bounced" || status == "undeliverable") return Outcome::kBounced;
+  if (status == "bounced") return Outcome::kBounced;
   if (status == "expired") return Outcome::kExpired;
-  if (status == "deliverable") return Outcome::kDelivered;
+  // An address verification's answer (sent.c, bounce.c, defer.c log these
+  // for probes and `sendmail -bv`): nothing delivered, nothing returned.
+  if (status == "deliverable") return Outcome::kDeliverable;
+  if (status == "undeliverable") return Outcome::kUndeliverable;
   return Outcome::kInFlight;
 }
 

@@ -9,9 +9,6 @@ namespace mailtrail::web {
 
 namespace {
 
-const char* const kOutcomes[] = {"delivered", "bounced", "deferred", "expired",  "rejected",
-                                 "discarded", "held",    "mixed",    "in_flight"};
-
 std::string FilterValue(const WebSearch* s, const std::string& name) {
   if (!s) return "";
   for (const auto& [n, v] : s->filters)
@@ -72,7 +69,7 @@ std::string SearchForm(const WebSearch* s) {
   f += "<label>Outcome <select name=\"outcome\"><option value=\"\">any</option>";
   const std::string outcome = FilterValue(s, "outcome");
   bool listed = outcome.empty();
-  for (const char* o : kOutcomes) {
+  for (const std::string& o : OutcomeNamesShown()) {
     listed = listed || outcome == o;
     f += std::string("<option") + (outcome == o ? " selected" : "") + ">" + o + "</option>";
   }

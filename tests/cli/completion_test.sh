@@ -20,7 +20,7 @@ expect() {  # expect "WANT" WORD... : the completions of the last word
 expect "search show stats" s
 expect "--outcome" search --out
 expect "bounced" search --outcome b
-expect "delivered bounced deferred expired rejected discarded held mixed in_flight" search --outcome ""
+expect "delivered bounced deferred expired rejected discarded held mixed deliverable undeliverable in_flight" search --outcome ""
 expect "minimal standard full" replay --detail ""
 expect "table jsonl" search --format ""
 expect "text json" queue show x --format ""

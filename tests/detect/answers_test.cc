@@ -253,6 +253,37 @@ TEST(Answers, OnlyRelaysToAnotherMtaAreMailWeSent) {
   }
 }
 
+// An address verification probe (reject_unverified_sender/recipient) sends
+// no message: the remote MX answered RCPT TO and the client quit. Were it
+// remembered as mail we relayed, a client could have us probe addresses at an
+// organisation of its choice and so excuse that organisation's bounces to the
+// probes' sender (address_verify_sender = postmaster@..., say).
+TEST(Answers, AnAddressVerificationProbeIsNoMailWeSent) {
+  TrackerHarness h(AtRemoved());
+  for (const char* status : {"deliverable (250 2.1.5 Ok)", "undeliverable (550 5.1.1 no)"}) {
+    const std::string q = status[0] == 'd' ? "6A00001000" : "6A00001001";
+    const std::string t = Stamp(1);
+    h.Feed({t + "postfix/cleanup[11]: " + q + ": message-id=<" + q + "@example.org>",
+            t + "postfix/qmgr[12]: " + q +
+                ": from=<postmaster@example.org>, size=236, nrcpt=1 (queue active)",
+            t + "postfix/smtp[13]: " + q + ": to=<someone@contoso.com>, relay=" + kMsRelay +
+                ", delay=0.3, delays=0/0/0.2/0.1, dsn=2.1.5, status=" + status,
+            t + "postfix/qmgr[12]: " + q + ": removed"});
+  }
+  ASSERT_EQ(h.records().size(), 2u);
+  OutboundMemory m;
+  for (const MessageRecord& r : h.records()) {
+    EXPECT_EQ(r.recipients.at(0).relay, kMsRelay);
+    EXPECT_FALSE(m.Learn(r)) << r.qid << " " << OutcomeName(r.outcome);
+  }
+  // Beside a real message, only the message counts.
+  MessageRecord both = h.records()[0];
+  both.recipients.push_back(both.recipients[0]);
+  both.recipients[1].address = "other@contoso.com";
+  both.recipients[1].outcome = Outcome::kDelivered;
+  EXPECT_TRUE(m.Learn(both));
+}
+
 TEST(Answers, OrgDomainTakesTheLastLabels) {
   const struct {
     const char* host;

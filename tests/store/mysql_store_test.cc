@@ -50,6 +50,24 @@ TEST_F(MysqlStoreTest, TwoAgentsShareOneDatabaseWithTheirOwnCheckpoints) {
   EXPECT_EQ(Value("SELECT COUNT(DISTINCT id) FROM message"), "3") << "message ids never collide";
 }
 
+// Every outcome a record can hold has its name in outcome_name, so that the
+// views (which join it) show every record: an address verification's
+// "deliverable" and "undeliverable" too (schema 10).
+TEST_F(MysqlStoreTest, EveryOutcomeHasItsNameInTheViews) {
+  auto a = Open("mx1");
+  ASSERT_TRUE(a);
+  MessageRecord r = On("P1", "mx1", 20419);
+  r.recipients[0].outcome = Outcome::kDeliverable;
+  r.recipients[1].outcome = Outcome::kUndeliverable;
+  r.outcome = ComputeOutcome(r);
+  ASSERT_TRUE(a->Write({r}).ok());
+  for (int o = 0; o < kOutcomeCount; ++o)
+    EXPECT_EQ(Value("SELECT name FROM outcome_name WHERE code = " + std::to_string(o)),
+              OutcomeName(static_cast<Outcome>(o)));
+  EXPECT_EQ(Output("SELECT outcome FROM recipients ORDER BY outcome"),
+            "deliverable\nundeliverable\n");
+}
+
 TEST_F(MysqlStoreTest, ASecondWriterWithTheSameNameIsRefused) {
   auto a = Open("mx1");
   ASSERT_TRUE(a);

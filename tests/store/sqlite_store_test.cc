@@ -86,6 +86,29 @@ std::string PlanOf(const std::string& path, const std::string& sql) {
   return plan;
 }
 
+// Every outcome a record can hold has its name in outcome_name, so that the
+// views (which join it) show every record: an address verification's
+// "deliverable" and "undeliverable" too (schema 14).
+TEST_F(SqliteStoreTest, EveryOutcomeHasItsNameInTheViews) {
+  auto store = OpenStore(Url(), Detail::kStandard, true);
+  ASSERT_TRUE(store.ok()) << store.status().message();
+  MessageRecord r = Sample("P1");
+  r.recipients[0].outcome = Outcome::kDeliverable;
+  r.recipients[1].outcome = Outcome::kUndeliverable;
+  r.outcome = ComputeOutcome(r);
+  ASSERT_TRUE((*store)->Write({r}).ok());
+  store->reset();
+  const std::string path = dir_.File("t.db");
+  for (int o = 0; o < kOutcomeCount; ++o)
+    EXPECT_EQ(IntOf(path, "SELECT count(*) FROM outcome_name WHERE code = " + std::to_string(o) +
+                              " AND name = '" + OutcomeName(static_cast<Outcome>(o)) + "'"),
+              1)
+        << OutcomeName(static_cast<Outcome>(o));
+  EXPECT_EQ(IntOf(path, "SELECT count(*) FROM recipients WHERE outcome = 'deliverable'"), 1);
+  EXPECT_EQ(IntOf(path, "SELECT count(*) FROM recipients WHERE outcome = 'undeliverable'"), 1);
+  EXPECT_EQ(IntOf(path, "SELECT count(*) FROM messages WHERE outcome = 'mixed'"), 1);
+}
+
 TEST_F(SqliteStoreTest, ARecipientIsFoundByIndexAsAddressAndAsOriginalAddress) {
   {
     auto store = OpenStore(Url(), StoreOptions{});
