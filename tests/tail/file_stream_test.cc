@@ -4,7 +4,6 @@
 
 #include <gtest/gtest.h>
 
-#include <cstdlib>
 #include <random>
 #include <string>
 #include <vector>
@@ -607,116 +606,7 @@ TEST(FileStream, ModelBasedRandomRotationsLoseAndRepeatNothing) {
   }
 }
 
-// The same model with checkpoints and kills: the stream is dropped and a new
-// one restored from the last saved positions (what was handed on after them is
-// handed on again, as a killed agent re-reads it), and while it is down the log
-// may be rotated any number of times, by rename (maybe compressed) or by
-// copytruncate (logrotate's copy, then truncate; nothing is written between).
-TEST(FileStream, ModelBasedRotationsAndKillsLoseAndRepeatNothing) {
-  // 200 seeds here; MT_MODEL_SEEDS=N runs N (docs/testing.md: the long run).
-  const char* more = std::getenv("MT_MODEL_SEEDS");
-  const uint32_t seeds = more ? static_cast<uint32_t>(std::strtoul(more, nullptr, 10)) : 200;
-  for (uint32_t seed = 1; seed <= seeds; ++seed) {
-    std::mt19937 rng(seed);
-    MemFileSystem fs;
-    FileStreamOptions o = FromStart();
-    o.read_chunk = 64;
-    o.fingerprint_bytes = 32;
-    auto s = std::make_unique<FileStream>("/var/log/mail.log", &fs, o);
-    Collect c;
-    std::vector<std::string> written;
-    std::vector<StreamPosition> saved;
-    size_t saved_lines = 0;
-    TimeUs now = 0;
-    int names = 0;
-    bool running = true;
-    std::string trace;  // what happened, for the failure message
-    auto note = [&](const std::string& what) {
-      trace +=
-          what + "@" + std::to_string(written.size()) + "/" + std::to_string(c.lines.size()) + " ";
-    };
-    auto poll = [&] { ASSERT_TRUE(s->Poll(now, &c, 1 + rng() % 50).ok()); };
-    size_t current_first = 0;  // index in `written` of the current file's first line
-    auto rotate = [&](bool copy) {
-      // A copy is recognised by the first bytes of what was read: while
-      // running, copytruncate a file nothing of which was read yet would lose
-      // the copy's lines (the documented limit), so the model does not.
-      if (copy && running && c.lines.size() <= current_first && current_first < written.size())
-        return;
-      current_first = written.size();
-      const std::string to = "/var/log/mail.log." + std::to_string(++names);
-      note(std::string(copy ? "copytruncate" : "rename") + (running ? "" : "(stopped)"));
-      if (copy) {
-        fs.Copy("/var/log/mail.log", to);
-        fs.Truncate("/var/log/mail.log");
-      } else {
-        fs.Rename("/var/log/mail.log", to);
-        fs.Create("/var/log/mail.log");
-        if (!running && rng() % 3 == 0) {  // compressed, as gzip does it
-          fs.Append(to + ".gz", Gzip(fs.Read(to)));
-          fs.CopyMtime(to, to + ".gz");
-          fs.Unlink(to);
-        }
-      }
-    };
-    // Every line starts with a time stamp, as log lines do: the fingerprint
-    // tells files apart.
-    auto line = [&] {
-      std::string l = "Nov 27 " + std::to_string(100000 + written.size()) + " seed" +
-                      std::to_string(seed) + " " + std::string(rng() % 40, '.');
-      fs.Append("/var/log/mail.log", l + "\n");
-      written.push_back(l);
-    };
-    fs.Create("/var/log/mail.log");
-    poll();
-    saved = s->positions();  // a first checkpoint (before it, a restart starts over)
-    for (int step = 0; step < 300; ++step) {
-      now += kSecond / 4;
-      const int op = static_cast<int>(rng() % 100);
-      if (op < 45) {
-        line();
-      } else if (op < 70) {
-        if (running) poll();
-      } else if (op < 78) {
-        if (running) {
-          note("save");
-          saved = s->positions();
-          saved_lines = c.lines.size();
-        }
-      } else if (op < 86) {
-        rotate(rng() % 2 == 0);
-        if (running) poll();            // the contract: one poll between two rotations
-      } else if (op < 93 && running) {  // killed
-        note("kill");
-        s.reset();
-        c.lines.resize(saved_lines);
-        running = false;
-      } else if (!running) {  // restarted
-        note("restart");
-        s = std::make_unique<FileStream>("/var/log/mail.log", &fs, o);
-        s->RestoreTo(saved);
-        running = true;
-        poll();
-      }
-    }
-    if (!running) {
-      s = std::make_unique<FileStream>("/var/log/mail.log", &fs, o);
-      s->RestoreTo(saved);
-    }
-    for (int i = 0; i < 100 && c.lines.size() < written.size(); ++i) {
-      now += kSecond;
-      poll();
-    }
-    now += 60 * kSecond;
-    poll();
-    size_t diverge = 0;
-    while (diverge < c.lines.size() && diverge < written.size() &&
-           c.lines[diverge] == written[diverge])
-      ++diverge;
-    ASSERT_EQ(c.lines, written) << "seed " << seed << ": the same up to line " << diverge << " of "
-                                << written.size() << "; events: " << trace;
-  }
-}
+// The same model with checkpoints, kills and restarts: file_stream_model_test.cc.
 
 }  // namespace
 }  // namespace mailtrail
