@@ -34,15 +34,15 @@ std::vector<StreamPosition> FileStream::positions() const {
   std::vector<StreamPosition> out;
   // Finished files whose last write shares the newest time seen: without them
   // a restart could not tell them from files rotated in while it was stopped
-  // (Restore reads those whole), and read them again. Only with a current
-  // file, which the last position must be.
-  if (current_)
-    for (const auto& f : finished_) out.push_back(f.position);
+  // (Restore reads those whole), and read them again.
+  for (const auto& f : finished_) out.push_back(f.position);
   for (const auto& d : draining_) out.push_back(PositionOf(*d));
-  if (current_) {
-    out.push_back(PositionOf(*current_));
-    out.back().newest_mtime_ns = newest_mtime_;
-  }
+  // The current file last. With none (the path missing: logrotate's
+  // nocreate, or no log yet) an empty one, read from nothing: a restart then
+  // knows the stream had started and reads whatever comes from its start, as
+  // it does for a current file saved while still empty (Restore).
+  out.push_back(current_ ? PositionOf(*current_) : StreamPosition{});
+  out.back().newest_mtime_ns = newest_mtime_;
   return out;
 }
 
@@ -212,11 +212,12 @@ StatusOr<size_t> FileStream::Poll(TimeUs now, LineHandler* handler, size_t max_l
   size_t emitted = 0;
   if (!started_ && !restore_.empty()) {
     Restore(now);
-    started_ = true;
   } else if (!current_) {
+    // Only what the path holds at the first poll is history: a file that
+    // appears later is new, all of it.
     current_ = OpenPath(!started_);
-    if (current_) started_ = true;
   }
+  started_ = true;
   FollowName(now);
   // Truncated (copytruncate)? Before the rotated files are read: its copy joins them.
   if (current_) {

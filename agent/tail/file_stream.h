@@ -99,12 +99,16 @@ class FileStream {
 
   // Hands every new complete line to `handler`, at most `max_lines` (the rest
   // waits for the next call: backpressure). Returns how many were handed on.
-  // A missing path is not an error: the stream waits for it. `now` (monotonic)
+  // A missing path is not an error: the stream waits for it. Only what the
+  // path holds at the first poll is history (start_at_end skips it): a file
+  // that appears later is read from its start. `now` (monotonic)
   // only times how long rotated files are still read.
   StatusOr<size_t> Poll(TimeUs now, LineHandler* handler, size_t max_lines = SIZE_MAX);
 
   // After the last line handed on, for a checkpoint stored with its records:
-  // rotated files still being drained first, the current file last.
+  // rotated files still being drained first, the current file last (an empty
+  // position while the path is missing: a restart reads what comes there
+  // from its start). Empty before the first Poll() without a restore.
   std::vector<StreamPosition> positions() const;
   // The current file's (the last of positions()).
   StreamPosition position() const;

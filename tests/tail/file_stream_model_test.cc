@@ -30,8 +30,9 @@ const char kLog[] = "/var/log/mail.log";
 
 struct Hazards {
   bool coarse_mtimes = true, reused_inodes = true, quick_kills = true, gzip_while_running = true,
-       late_writes = true;
-  static Hazards None() { return {false, false, false, false, false}; }
+       late_writes = true,
+       nocreate = true;  // logrotate's: no new log until the syslog daemon writes one
+  static Hazards None() { return {false, false, false, false, false, false}; }
 };
 
 // The number of seeds: `suite` in the test suite, MT_MODEL_SEEDS when set
@@ -79,6 +80,7 @@ std::string RunModel(uint32_t seed, Hazards h = {}) {
     // read loses the copy's lines (its copy cannot be told).
     if (copy && running && c.lines.size() <= current_first && current_first < written.size())
       return false;
+    if (!fs.Stat(kLog).ok()) return false;  // nothing to rotate (logrotate's missingok)
     // Files a restart reads whole are ordered by modification time: two
     // rotations in one clock tick cannot be (the documented limit; real ones
     // are minutes apart, crash_test.py's at least 10 ms). A rotation may share
@@ -92,7 +94,7 @@ std::string RunModel(uint32_t seed, Hazards h = {}) {
       fs.Truncate(kLog);
     } else {
       fs.Rename(kLog, to);
-      fs.Create(kLog);
+      if (!h.nocreate || rng() % 3 != 0) fs.Create(kLog);  // else the next line makes it
     }
     late_file = copy ? "" : to;
     late_until = now + kSecond;
@@ -109,18 +111,23 @@ std::string RunModel(uint32_t seed, Hazards h = {}) {
     if (late_file == plain_rotated) late_file.clear();
     plain_rotated.clear();
   };
+  // Returns whether it made the log (after a nocreate rotation).
   auto line = [&] {
     std::string l = "Nov 27 " + std::to_string(100000 + written.size()) + " seed" +
                     std::to_string(seed) + " " + std::string(rng() % 40, '.');
+    bool made = false;
     if (h.late_writes && !late_file.empty() && now <= late_until && rng() % 3 == 0) {
       fs.Append(late_file, l + "\n");
       note("late");
       current_first = written.size() + 1;  // the current file's first line is a later one
     } else {
+      made = !fs.Stat(kLog).ok();
+      if (made) note("made");
       fs.Append(kLog, l + "\n");
       late_file.clear();
     }
     written.push_back(l);
+    return made;
   };
   auto kill = [&] {
     note("kill");
@@ -136,7 +143,9 @@ std::string RunModel(uint32_t seed, Hazards h = {}) {
     if (rng() % 3 == 0) fs.Tick();
     const int op = static_cast<int>(rng() % 100);
     if (op < 42) {
-      line();
+      // A log made anew is a rotation to the stream: one poll before the next
+      // (the directory watch sees it).
+      if (line() && running && !poll()) return "poll failed";
     } else if (op < 64) {
       if (running && !poll()) return "poll failed";
     } else if (op < 72) {
@@ -256,6 +265,67 @@ TEST(FileStreamHazards, LinesWrittenToTheOldFileAfterARotationAreReadOnce) {
   }
 }
 
+// logrotate's `nocreate`: the log renamed away and no new one made until
+// the syslog daemon writes again. A restart while the path is missing
+// finished the rotated file and then saved no position at all, so a second
+// restart took the stream for a first start and began at the end of the new
+// file when it came (its first lines lost).
+TEST(FileStreamHazards, APathMissingAcrossTwoRestartsLosesNothingOfTheNewFile) {
+  MemFileSystem fs;
+  FileStreamOptions o;
+  o.start_at_end = true;  // the agent's default: a first start skips history
+  o.rotate_wait = 2 * kSecond;
+  fs.Append(kLog, "Dec  1 00:00:01 a\n");
+  std::vector<std::string> got;
+  std::vector<StreamPosition> saved;
+  {
+    FileStream s(kLog, &fs, o);
+    Collect c;
+    ASSERT_TRUE(s.Poll(0, &c).ok());  // a first start: at the end
+    fs.Append(kLog, "Dec  1 00:00:02 b\n");
+    ASSERT_TRUE(s.Poll(kSecond, &c).ok());
+    got = c.lines;
+    saved = s.positions();
+  }
+  fs.Append(kLog, "Dec  1 00:00:03 c\n");
+  fs.Rename(kLog, std::string(kLog) + ".1");  // nocreate
+  for (int restart = 0; restart < 2; ++restart) {
+    FileStream s(kLog, &fs, o);
+    s.RestoreTo(saved);
+    Collect c;
+    for (TimeUs t = 0; t <= 10 * kSecond; t += kSecond) ASSERT_TRUE(s.Poll(t, &c).ok());
+    EXPECT_EQ(s.draining(), 0u) << "mail.log.1 finished";
+    got.insert(got.end(), c.lines.begin(), c.lines.end());
+    saved = s.positions();
+    EXPECT_FALSE(saved.empty()) << "restart " << restart << ": a started stream saves where it is";
+  }
+  fs.Tick();
+  fs.Append(kLog, "Dec  1 00:10:00 d\nDec  1 00:10:01 e\n");  // the syslog daemon again
+  FileStream s(kLog, &fs, o);
+  s.RestoreTo(saved);
+  Collect c;
+  ASSERT_TRUE(s.Poll(0, &c).ok());
+  ASSERT_TRUE(s.Poll(10 * kSecond, &c).ok());
+  got.insert(got.end(), c.lines.begin(), c.lines.end());
+  EXPECT_EQ(got, (std::vector<std::string>{"Dec  1 00:00:02 b", "Dec  1 00:00:03 c",
+                                           "Dec  1 00:10:00 d", "Dec  1 00:10:01 e"}))
+      << s.TakeRestoreNote();
+}
+
+// A first start before the log exists (Postfix never logged yet): the file
+// that comes later holds nothing older than the start, so all of it is read.
+TEST(FileStreamHazards, ALogMadeAfterAFirstStartIsReadFromItsStart) {
+  MemFileSystem fs;
+  FileStreamOptions o;
+  o.start_at_end = true;
+  FileStream s(kLog, &fs, o);
+  Collect c;
+  ASSERT_TRUE(s.Poll(0, &c).ok());
+  fs.Append(kLog, "Dec  1 00:00:01 a\nDec  1 00:00:02 b\n");
+  ASSERT_TRUE(s.Poll(kSecond, &c).ok());
+  EXPECT_EQ(c.lines, (std::vector<std::string>{"Dec  1 00:00:01 a", "Dec  1 00:00:02 b"}));
+}
+
 // Runs the model for seeds 1..seeds; fails with the first three that went wrong.
 void RunSeeds(uint32_t seeds, Hazards h) {
   int failed = 0;
@@ -280,6 +350,7 @@ TEST(FileStreamHazards, CoarseTimesReusedInodesAndQuickKillsLoseAndRepeatNothing
     h.quick_kills = o.find('q') == std::string::npos;
     h.gzip_while_running = o.find('g') == std::string::npos;
     h.late_writes = o.find('l') == std::string::npos;
+    h.nocreate = o.find('n') == std::string::npos;
   }
   RunSeeds(Seeds(300), h);
 }
