@@ -37,10 +37,10 @@ std::string ReportText(const Report& s) {
   Line(&out, "mailtrail report: %" PRId64 " records, first seen %s, last seen %s", s.records,
        s.records ? FormatRfc3339(s.first_seen).c_str() : "-",
        s.records ? FormatRfc3339(s.last_seen).c_str() : "-");
-  Line(&out, "\n%-12s %10s %12s", "outcome", "messages", "recipients");
+  Line(&out, "\n%-13s %10s %12s", "outcome", "messages", "recipients");
   for (int i = 0; i < kOutcomeCount; ++i) {
     if (!s.messages[i] && !s.recipients[i]) continue;
-    Line(&out, "%-12s %10" PRId64 " %12" PRId64, OutcomeName(static_cast<Outcome>(i)),
+    Line(&out, "%-13s %10" PRId64 " %12" PRId64, OutcomeName(static_cast<Outcome>(i)),
          s.messages[i], s.recipients[i]);
   }
   Line(&out, "\n%12" PRId64 "  bytes received (queued messages)", s.bytes_received);

@@ -45,10 +45,11 @@ const char* DetailName(Detail d);
 inline bool AtLeast(Detail d, Detail min) { return static_cast<int>(d) >= static_cast<int>(min); }
 // A recipient's status text is kept at standard detail when it says why the
 // recipient was not delivered ("User unknown", the remote's 4xx): the first
-// thing an admin looks for. "delivered to mailbox" and "250 Ok" wait for full.
+// thing an admin looks for. "delivered to mailbox" and "250 Ok" wait for full,
+// as does a verification probe's "deliverable" answer.
 inline bool KeepsStatusText(Detail d, Outcome o) {
-  return AtLeast(d, Detail::kFull) ||
-         (AtLeast(d, Detail::kStandard) && o != Outcome::kDelivered && o != Outcome::kInFlight);
+  return AtLeast(d, Detail::kFull) || (AtLeast(d, Detail::kStandard) && o != Outcome::kDelivered &&
+                                       o != Outcome::kInFlight && o != Outcome::kDeliverable);
 }
 
 // Exact values, but: sender and recipient are matched lower-cased (the stores

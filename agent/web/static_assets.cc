@@ -81,7 +81,7 @@ document.addEventListener('DOMContentLoaded', function () {
   // One stacked series per outcome when the page gives them, else the totals.
   var series = JSON.parse(c.getAttribute('data-series') || '{}');
   var colors = { delivered: '#2a7', bounced: '#c33', deferred: '#e90', expired: '#a52',
-                 rejected: '#777', discarded: '#96c', held: '#39c', mixed: '#36a', open: '#bbb',
+                 rejected: '#777', discarded: '#96c', held: '#39c', mixed: '#36a', in_flight: '#bbb',
                  deliverable: '#8cb', undeliverable: '#d99' };
   var datasets = Object.keys(series).map(function (name) {
     return { label: name, data: series[name], backgroundColor: colors[name] || '#36a' };

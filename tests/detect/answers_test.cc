@@ -276,12 +276,25 @@ TEST(Answers, AnAddressVerificationProbeIsNoMailWeSent) {
     EXPECT_EQ(r.recipients.at(0).relay, kMsRelay);
     EXPECT_FALSE(m.Learn(r)) << r.qid << " " << OutcomeName(r.outcome);
   }
-  // Beside a real message, only the message counts.
+  // Beside a real message to another organisation, only the message counts.
   MessageRecord both = h.records()[0];
   both.recipients.push_back(both.recipients[0]);
-  both.recipients[1].address = "other@contoso.com";
+  both.recipients[1].address = "b@fabrikam.test";
+  both.recipients[1].relay = "mx.fabrikam.test[192.0.2.9]:25";
   both.recipients[1].outcome = Outcome::kDelivered;
   EXPECT_TRUE(m.Learn(both));
+  auto notice_from = [](const std::string& host) {
+    MessageRecord b;
+    b.client_ip = "192.0.2.77";
+    b.client_host = host;
+    b.has_client = true;
+    b.sender = "";
+    b.recipients.push_back({});
+    b.recipients[0].address = "postmaster@example.org";
+    return b;
+  };
+  EXPECT_EQ(m.Recognize(notice_from(kMsOut)), AnswerKind::kNone) << "the probe's organisation";
+  EXPECT_EQ(m.Recognize(notice_from("mail.fabrikam.test")), AnswerKind::kDomain);
 }
 
 TEST(Answers, OrgDomainTakesTheLastLabels) {

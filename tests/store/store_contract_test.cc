@@ -94,6 +94,27 @@ TEST_P(StoreContract, StandardDetailKeepsTheReasonsAndTheScans) {
   EXPECT_TRUE(r.events.empty());
 }
 
+// An address verification's answer: "undeliverable" says why, as a bounce's
+// reason does; "deliverable" is kept at full only, as "delivered" is.
+TEST_P(StoreContract, StandardDetailKeepsWhyAProbeWasUndeliverable) {
+  auto s = OpenStore(Url(), Detail::kStandard, true);
+  ASSERT_TRUE(s.ok());
+  MessageRecord probe = Sample("44C4B10A321");
+  probe.recipients[0].outcome = Outcome::kDeliverable;
+  probe.recipients[0].status_text = "250 2.1.5 Ok";
+  probe.recipients[1].outcome = Outcome::kUndeliverable;
+  probe.recipients[1].status_text = "host said: 550 5.1.1 no such user";
+  probe.outcome = ComputeOutcome(probe);
+  ASSERT_TRUE((*s)->Write({probe}).ok());
+  auto all = All(s->get());
+  ASSERT_EQ(all.size(), 1u);
+  ASSERT_EQ(all[0].recipients.size(), 2u);
+  EXPECT_EQ(all[0].recipients[0].outcome, Outcome::kDeliverable);
+  EXPECT_TRUE(all[0].recipients[0].status_text.empty());
+  EXPECT_EQ(all[0].recipients[1].outcome, Outcome::kUndeliverable);
+  EXPECT_EQ(all[0].recipients[1].status_text, "host said: 550 5.1.1 no such user");
+}
+
 TEST_P(StoreContract, SearchFiltersUseBoundValues) {
   auto s = OpenStore(Url(), Detail::kStandard, true);
   ASSERT_TRUE(s.ok());

@@ -5,6 +5,7 @@
 // Postfix 3.7's (tests/data/probes/README.md).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <fstream>
 #include <string>
 #include <vector>
@@ -81,6 +82,12 @@ TEST(TrackerProbe, TheOutcomesHaveTheirPostfixNames) {
   EXPECT_EQ(static_cast<int>(Outcome::kMixed), 8);
   EXPECT_EQ(static_cast<int>(Outcome::kDeliverable), 9);
   EXPECT_EQ(static_cast<int>(Outcome::kUndeliverable), 10);
+  // The lists of choices name each outcome once.
+  const std::vector<std::string> shown = OutcomeNamesShown();
+  ASSERT_EQ(shown.size(), static_cast<size_t>(kOutcomeCount));
+  for (int o = 0; o < kOutcomeCount; ++o)
+    EXPECT_EQ(std::count(shown.begin(), shown.end(), OutcomeName(static_cast<Outcome>(o))), 1)
+        << OutcomeName(static_cast<Outcome>(o));
 }
 
 }  // namespace
