@@ -212,12 +212,14 @@ StatusOr<size_t> FileStream::Poll(TimeUs now, LineHandler* handler, size_t max_l
   size_t emitted = 0;
   if (!started_ && !restore_.empty()) {
     Restore(now);
+    started_ = true;
   } else if (!current_) {
-    // Only what the path holds at the first poll is history: a file that
-    // appears later is new, all of it.
     current_ = OpenPath(!started_);
+    // Only what the path holds at the first poll is history: a file that
+    // appears after a poll found none there is new, all of it. One that is
+    // there but cannot be opened yet (its mode) is history all the same.
+    if (current_ || fs_->Stat(path_).status().code() == Status::Code::kNotFound) started_ = true;
   }
-  started_ = true;
   FollowName(now);
   // Truncated (copytruncate)? Before the rotated files are read: its copy joins them.
   if (current_) {

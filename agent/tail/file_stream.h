@@ -100,8 +100,9 @@ class FileStream {
   // Hands every new complete line to `handler`, at most `max_lines` (the rest
   // waits for the next call: backpressure). Returns how many were handed on.
   // A missing path is not an error: the stream waits for it. Only what the
-  // path holds at the first poll is history (start_at_end skips it): a file
-  // that appears later is read from its start. `now` (monotonic)
+  // path holds at the first poll is history (start_at_end skips it, also once
+  // a file there that could not be opened can be): a file that appears
+  // later is read from its start. `now` (monotonic)
   // only times how long rotated files are still read.
   StatusOr<size_t> Poll(TimeUs now, LineHandler* handler, size_t max_lines = SIZE_MAX);
 

@@ -180,6 +180,9 @@ void FileStream::Restore(TimeUs now) {
       draining_.push_back(std::move(found));
     }
   }
+  // What the checkpoint had seen stays seen, also when none of its files is
+  // found: the next checkpoint must not know less.
+  if (!restore_.empty()) newest_mtime_ = std::max(newest_mtime_, restore_.back().newest_mtime_ns);
   if (empty_rotated_saved && current_rotated_at == 0 && !restore_.empty())
     current_rotated_at = restore_.back().newest_mtime_ns;
   restore_.clear();

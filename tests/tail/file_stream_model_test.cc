@@ -326,6 +326,96 @@ TEST(FileStreamHazards, ALogMadeAfterAFirstStartIsReadFromItsStart) {
   EXPECT_EQ(c.lines, (std::vector<std::string>{"Dec  1 00:00:01 a", "Dec  1 00:00:02 b"}));
 }
 
+// A restart while the path is missing that finds none of its saved files
+// (the rotated one removed: logrotate's `rotate 0`, `olddir`, `maxage`) saved
+// an empty position without the newest time it had restored, so the next
+// restart did not read a log made and rotated away while it was stopped.
+TEST(FileStreamHazards, ARestartThatFindsNothingKeepsWhatItHadSeen) {
+  MemFileSystem fs;
+  FileStreamOptions o;
+  o.start_at_end = false;
+  o.rotate_wait = 2 * kSecond;
+  fs.Append(kLog, "Dec  1 00:00:01 a\n");
+  std::vector<StreamPosition> saved;
+  std::vector<std::string> got;
+  {
+    FileStream s(kLog, &fs, o);
+    Collect c;
+    ASSERT_TRUE(s.Poll(0, &c).ok());
+    fs.Rename(kLog, std::string(kLog) + ".1");  // nocreate
+    ASSERT_TRUE(s.Poll(kSecond, &c).ok());
+    ASSERT_TRUE(s.Poll(10 * kSecond, &c).ok());
+    saved = s.positions();
+    got = c.lines;
+  }
+  fs.Unlink(std::string(kLog) + ".1");
+  {
+    FileStream s(kLog, &fs, o);
+    s.RestoreTo(saved);
+    Collect c;
+    ASSERT_TRUE(s.Poll(0, &c).ok());
+    ASSERT_TRUE(s.Poll(10 * kSecond, &c).ok());
+    EXPECT_TRUE(c.lines.empty());
+    saved = s.positions();
+  }
+  fs.Tick();
+  fs.Append(kLog, "Dec  1 00:10:00 b\n");  // the syslog daemon makes the log
+  fs.Tick();
+  fs.Rename(kLog, std::string(kLog) + ".1");  // rotated again while stopped
+  FileStream s(kLog, &fs, o);
+  s.RestoreTo(saved);
+  Collect c;
+  ASSERT_TRUE(s.Poll(0, &c).ok());
+  ASSERT_TRUE(s.Poll(10 * kSecond, &c).ok());
+  got.insert(got.end(), c.lines.begin(), c.lines.end());
+  EXPECT_EQ(got, (std::vector<std::string>{"Dec  1 00:00:01 a", "Dec  1 00:10:00 b"}))
+      << s.TakeRestoreNote();
+}
+
+// A log that is there but cannot be opened at a first start (its mode, too
+// many open files) is not missing: what it holds is history, skipped when it
+// can be read, by the stream that runs on and after a restart.
+class RefusingFileSystem : public FileSystem {
+ public:
+  explicit RefusingFileSystem(MemFileSystem* fs) : fs_(fs) {}
+  StatusOr<FileInfo> Stat(const std::string& path) override { return fs_->Stat(path); }
+  StatusOr<std::unique_ptr<ReadableFile>> Open(const std::string& path) override {
+    if (refuse && path == kLog) return Status::IoError(path + ": Permission denied");
+    return fs_->Open(path);
+  }
+  StatusOr<std::vector<std::string>> List(const std::string& dir) override {
+    return fs_->List(dir);
+  }
+  bool refuse = true;
+
+ private:
+  MemFileSystem* fs_;
+};
+
+TEST(FileStreamHazards, ALogThatCannotBeOpenedAtAFirstStartIsStillHistory) {
+  for (const bool restart : {false, true}) {
+    MemFileSystem mem;
+    RefusingFileSystem fs(&mem);
+    FileStreamOptions o;
+    o.start_at_end = true;
+    mem.Append(kLog, "Dec  1 00:00:01 old\nDec  1 00:00:02 old\n");
+    auto s = std::make_unique<FileStream>(kLog, &fs, o);
+    Collect c;
+    ASSERT_TRUE(s->Poll(0, &c).ok());
+    if (restart) {
+      const std::vector<StreamPosition> saved = s->positions();
+      s = std::make_unique<FileStream>(kLog, &fs, o);
+      s->RestoreTo(saved);
+    }
+    fs.refuse = false;
+    ASSERT_TRUE(s->Poll(kSecond, &c).ok());
+    mem.Append(kLog, "Dec  1 00:00:03 new\n");
+    ASSERT_TRUE(s->Poll(2 * kSecond, &c).ok());
+    EXPECT_EQ(c.lines, std::vector<std::string>{"Dec  1 00:00:03 new"})
+        << (restart ? "after a restart: " : "running: ") << s->TakeRestoreNote();
+  }
+}
+
 // Runs the model for seeds 1..seeds; fails with the first three that went wrong.
 void RunSeeds(uint32_t seeds, Hazards h) {
   int failed = 0;
