@@ -3,6 +3,7 @@
 #ifndef MAILTRAIL_TESTS_SUPPORT_TAIL_LINES_H_
 #define MAILTRAIL_TESTS_SUPPORT_TAIL_LINES_H_
 
+#include <gtest/gtest.h>
 #include <zlib.h>
 
 #include <cstdint>
@@ -24,6 +25,15 @@ class Collect : public LineHandler {
   std::vector<int64_t> offsets;
   int overlong = 0;
 };
+
+// A restarted stream: what it reads, rotated files drained (60 s later).
+inline Collect RestoreAndReadAll(FileStream* s, const std::vector<StreamPosition>& saved) {
+  s->RestoreTo(saved);
+  Collect c;
+  EXPECT_TRUE(s->Poll(0, &c).ok());
+  EXPECT_TRUE(s->Poll(60 * kUsPerSecond, &c).ok());
+  return c;
+}
 
 inline std::string Gzip(const std::string& plain) {
   z_stream z{};

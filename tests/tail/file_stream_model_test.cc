@@ -219,10 +219,7 @@ TEST(FileStreamHazards, AFileFinishedInTheTickOfTheNewestWriteIsNotReadAgain) {
   fs.Tick();
   fs.Append(kLog, "Nov 27 00:10:00 three\n");
   FileStream s(kLog, &fs, o);
-  s.RestoreTo(saved);
-  Collect c;
-  ASSERT_TRUE(s.Poll(0, &c).ok());
-  ASSERT_TRUE(s.Poll(10 * kSecond, &c).ok());
+  const Collect c = RestoreAndReadAll(&s, saved);
   EXPECT_EQ(c.lines, std::vector<std::string>{"Nov 27 00:10:00 three"}) << s.TakeRestoreNote();
 }
 
@@ -302,10 +299,7 @@ TEST(FileStreamHazards, APathMissingAcrossTwoRestartsLosesNothingOfTheNewFile) {
   fs.Tick();
   fs.Append(kLog, "Dec  1 00:10:00 d\nDec  1 00:10:01 e\n");  // the syslog daemon again
   FileStream s(kLog, &fs, o);
-  s.RestoreTo(saved);
-  Collect c;
-  ASSERT_TRUE(s.Poll(0, &c).ok());
-  ASSERT_TRUE(s.Poll(10 * kSecond, &c).ok());
+  const Collect c = RestoreAndReadAll(&s, saved);
   got.insert(got.end(), c.lines.begin(), c.lines.end());
   EXPECT_EQ(got, (std::vector<std::string>{"Dec  1 00:00:02 b", "Dec  1 00:00:03 c",
                                            "Dec  1 00:10:00 d", "Dec  1 00:10:01 e"}))
@@ -363,10 +357,7 @@ TEST(FileStreamHazards, ARestartThatFindsNothingKeepsWhatItHadSeen) {
   fs.Tick();
   fs.Rename(kLog, std::string(kLog) + ".1");  // rotated again while stopped
   FileStream s(kLog, &fs, o);
-  s.RestoreTo(saved);
-  Collect c;
-  ASSERT_TRUE(s.Poll(0, &c).ok());
-  ASSERT_TRUE(s.Poll(10 * kSecond, &c).ok());
+  const Collect c = RestoreAndReadAll(&s, saved);
   got.insert(got.end(), c.lines.begin(), c.lines.end());
   EXPECT_EQ(got, (std::vector<std::string>{"Dec  1 00:00:01 a", "Dec  1 00:10:00 b"}))
       << s.TakeRestoreNote();

@@ -244,15 +244,6 @@ std::vector<StreamPosition> SavedAfterOneLine(MemFileSystem* fs) {
   return s.positions();
 }
 
-// A restarted stream: what it reads, rotated files drained (60 s later).
-Collect RestoreAndReadAll(FileStream* s, const std::vector<StreamPosition>& saved) {
-  s->RestoreTo(saved);
-  Collect c;
-  EXPECT_TRUE(s->Poll(0, &c).ok());
-  EXPECT_TRUE(s->Poll(60 * kSecond, &c).ok());
-  return c;
-}
-
 // logrotate's copytruncate copies the file, then truncates it: lines written
 // after the last poll and before the copy are only in the copy now.
 TEST(FileStream, CopytruncateFinishesTheCopyBeforeStartingOver) {
