@@ -218,7 +218,8 @@ StatusOr<size_t> FileStream::Poll(TimeUs now, LineHandler* handler, size_t max_l
     // Only what the path holds at the first poll is history: a file that
     // appears after a poll found none there is new, all of it. One that is
     // there but cannot be opened yet (its mode) is history all the same.
-    if (current_ || fs_->Stat(path_).status().code() == Status::Code::kNotFound) started_ = true;
+    if (!started_)
+      started_ = current_ || fs_->Stat(path_).status().code() == Status::Code::kNotFound;
   }
   FollowName(now);
   // Truncated (copytruncate)? Before the rotated files are read: its copy joins them.
