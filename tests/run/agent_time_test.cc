@@ -256,5 +256,35 @@ TEST(AgentTime, AnotherAgentsBlockIsNotMoved) {
   EXPECT_EQ((*saved)[0].expires, theirs.expires);
 }
 
+// The clock stepped back an hour while the agent was stopped: a block it had
+// made ten minutes before, of ten minutes, holds a creation an hour ahead of
+// the clock at the restart. It lasts its period from the restart, not the
+// hour too, and the refreshes that read its row every few seconds (the row
+// ends after their start) do not bring it back.
+TEST(AgentTime, ABlockMadeAheadOfTheClockLastsItsPeriod) {
+  TempDir dir{"mt_agent_step"};
+  std::unique_ptr<Store> store = OpenTestStore(dir);
+  ASSERT_NE(store, nullptr);
+  MemFileSystem fs;
+  fs.Create("/var/log/mail.log");
+  FakeClock clock(kBeforeTheFlood);
+  Block ahead;
+  ahead.kind = BlockKind::kIp;
+  ahead.key = "192.0.2.78";
+  ahead.reason = "made before the step";
+  ahead.created = clock.WallNow() + 3600 * kUsPerSecond;
+  ahead.expires = ahead.created + 600 * kUsPerSecond;
+  ASSERT_TRUE(store->SaveBlocks({ahead}).ok());
+  Agent agent(Detecting(), store.get(), &fs, &clock);
+  ASSERT_TRUE(agent.Start().ok());
+  StepFor(&agent, &clock, 2);
+  ASSERT_EQ(agent.blocks()->Active().size(), 1u);
+  StepFor(&agent, &clock, 600);
+  EXPECT_TRUE(agent.blocks()->Active().empty()) << "ended after its period of real time";
+  StepFor(&agent, &clock, 120);
+  EXPECT_TRUE(agent.blocks()->Active().empty()) << "a refresh brought it back";
+  ASSERT_TRUE(agent.Stop().ok());
+}
+
 }  // namespace
 }  // namespace mailtrail
