@@ -223,6 +223,42 @@ size_t FindTrailer(std::string_view s, size_t before, const Rules& r, Trailer* b
   return found;
 }
 
+// postscreen's own form, for a line no strict candidate fits: it writes the
+// addresses of MAIL and RCPT as the client sent them, but for the quoting of
+// their local part (postscreen_smtpd.c: psc_extract_addr), so a domain may
+// hold a space, '<' or an imitated "to=<" and no split of "from=<S>, to=<R>"
+// is certain. Both are the client's own words, though, and what cannot be
+// imitated is kept exact: the client (before the reply), the reply (postscreen's,
+// up to the first "; from=<"), and the proto and HELO at the line's end (each
+// one word: PSC_SMTPD_NEXT_TOKEN). R is taken after the last ">, to=<", so a
+// client can choose what its sender shows, never which client was refused.
+bool PostscreenTrailer(std::string_view s, Trailer* t, size_t* found) {
+  const size_t start = s.find("; from=<");
+  if (start == std::string_view::npos) return false;
+  std::string_view tail = s.substr(start + 2);
+  const size_t proto = tail.rfind(", proto=");
+  if (proto == std::string_view::npos) return false;
+  std::string_view end = tail.substr(proto + 8);
+  const size_t comma = end.find(", helo=<");
+  if (comma == std::string_view::npos || comma == 0) return false;
+  std::string_view helo = end.substr(comma + 8);
+  const std::string_view word = end.substr(0, comma);
+  if (word.find_first_of(" <>") != std::string_view::npos || helo.empty() || helo.back() != '>' ||
+      helo.find(' ') != std::string_view::npos)
+    return false;
+  std::string_view addresses = tail.substr(0, proto);  // from=<S>, to=<R>
+  const size_t to = addresses.rfind(">, to=<");
+  if (to == std::string_view::npos || to < 6 || addresses.back() != '>') return false;
+  t->from = addresses.substr(6, to - 6);
+  t->has_from = true;
+  t->to = addresses.substr(to + 7, addresses.size() - to - 8);
+  t->proto = word;
+  t->helo = helo.substr(0, helo.size() - 1);
+  t->rest = {};
+  *found = start;
+  return true;
+}
+
 }  // namespace
 
 bool SplitTrailer(std::string_view s, Event* ev, std::string_view* head, std::string_view* rest,
@@ -237,11 +273,14 @@ bool SplitTrailer(std::string_view s, Event* ev, std::string_view* head, std::st
   size_t found = FindTrailer(s, before, r, &best);
   // Internal-form (unquoted) addresses, as before. Not for postscreen, whose
   // domains are the client's text as sent (a space in one would let it
-  // choose the split), nor HELO-stage lines.
+  // choose the split; PostscreenTrailer), nor HELO-stage lines.
   if (found == std::string_view::npos && kind != TrailerKind::kPostscreen && !r.raw_helo) {
     r.strict = false;
     found = FindTrailer(s, before, r, &best);
   }
+  if (found == std::string_view::npos && kind == TrailerKind::kPostscreen &&
+      !PostscreenTrailer(s.substr(0, std::min(before, s.size())), &best, &found))
+    return false;
   if (found == std::string_view::npos) return false;
   if (r.ends_line) best.rest = {};
   ev->from = best.from;

@@ -143,6 +143,36 @@ TEST(TrackerTrust, PostscreenRejectsAreOneRecordPerConnection) {
   }
 }
 
+// postscreen writes a domain as the client sent it: one with a space, or an
+// imitated trailer, made the line unknown, so a client could keep its rejects
+// out of the records. They are recorded now, the client and the reply exact.
+TEST(TrackerTrust, AClientCannotKeepItsPostscreenRejectsOutOfTheRecords) {
+  TrackerHarness h;
+  h.Feed({
+      "Nov 27 10:00:00 mx postfix/postscreen[311]: CONNECT from [198.51.100.7]:40001 to "
+      "[192.0.2.1]:25",
+      "Nov 27 10:00:06 mx postfix/postscreen[311]: NOQUEUE: reject: RCPT from "
+      "[198.51.100.7]:40001: 550 5.7.1 Service unavailable; client [198.51.100.7] blocked using "
+      "zen.example; from=<a@spam example>, to=<u1@example.org>, proto=ESMTP, helo=<spam.example>",
+      "Nov 27 10:00:06 mx postfix/postscreen[311]: NOQUEUE: reject: RCPT from "
+      "[198.51.100.7]:40001: 550 5.7.1 Service unavailable; client [198.51.100.7] blocked using "
+      "zen.example; from=<a@x>, to=<u2@example.org>, proto=SMTP, helo=<mx.bank.example>, "
+      "to=<u3@example.org>, proto=ESMTP, helo=<spam.example>",
+      "Nov 27 10:00:07 mx postfix/postscreen[311]: DISCONNECT [198.51.100.7]:40001",
+  });
+  // Two senders as the lines read them: two records.
+  ASSERT_EQ(h.records().size(), 2u);
+  for (const MessageRecord& r : h.records()) {
+    EXPECT_EQ(r.outcome, Outcome::kRejected);
+    EXPECT_EQ(r.client_ip, "198.51.100.7");
+    EXPECT_EQ(r.helo, "spam.example") << "the HELO at the line's end is postscreen's";
+    ASSERT_EQ(r.recipients.size(), 1u);
+  }
+  EXPECT_EQ(h.records()[0].sender.value_or("?"), "a@spam example");
+  EXPECT_EQ(h.records()[0].recipients[0].address, "u1@example.org");
+  EXPECT_EQ(h.records()[1].recipients[0].address, "u3@example.org");
+}
+
 // Locally submitted mail: amavis logs no Queue-ID, only Message-ID and queued_as.
 const std::vector<std::string> kLocalThroughAmavis = {
     "Nov 27 12:22:40 mx postfix/pickup[1]: 6A1B210A301: uid=0 from=<root@example.test>",
