@@ -143,30 +143,9 @@ TimeUs BlockManager::EndHere(const Block& b) const {
   return b.expires;
 }
 
-void BlockManager::TakeGapOff(const Block& b, TimeUs now) {
-  if (b.created <= now || b.expires <= b.created) return;
-  const auto id = std::make_pair(b.kind, b.key);
-  if (auto it = active_.find(id); it != active_.end() && it->second.created == b.created) return;
-  Moved& m = moved_back_[id];
-  if (m.created == b.created) return;  // seen already
-  const TimeUs gap = b.created - now;
-  m = Moved{b.created, {{b.expires, b.expires - gap}}};
-  // Agents of a fleet whose clocks agree to a few seconds need no word.
-  if (gap >= 5 * kUsPerSecond)
-    log->Limited(LogLevel::kWarn, "blocks.made_ahead",
-                 std::string("block ") + BlockKindName(b.kind) + " " + EscapeForLog(b.key, 120) +
-                     " was made at " + FormatRfc3339(b.created) + ", " +
-                     std::to_string(gap / kUsPerSecond) +
-                     " s ahead of this clock (stepped back, or the clock of " +
-                     EscapeForLog(b.origin_host, 100) + " is ahead): it lasts its period from now",
-                 now, RateLimit{10, 60 * kUsPerSecond, /*say_when_full=*/true});
-}
-
 std::vector<Block> BlockManager::Restore(const std::vector<Block>& stored, TimeUs now) {
-  // A block made ahead of this clock keeps its period from now (TakeGapOff),
-  // and a row of a block this agent moved back may be older than the move (a
-  // refresh read before it was saved): both are read with the move.
-  for (const Block& b : stored) TakeGapOff(b, now);
+  // A row of a block this agent moved back may be older than the move (a
+  // refresh read before it was saved): it is read with the move.
   std::vector<Block> saved = stored;
   for (Block& b : saved) b.expires = EndHere(b);
   std::vector<Block> added;
@@ -174,10 +153,22 @@ std::vector<Block> BlockManager::Restore(const std::vector<Block>& stored, TimeU
     const auto id = std::make_pair(b.kind, b.key);
     int& strikes = strikes_[id];
     strikes = std::max(strikes, b.strikes);
-    TimeUs& until = until_[id];
-    until = std::max(until, b.expires);
+    auto it = active_.find(id);
+    const bool ahead =
+        (it == active_.end() || it->second.created != b.created) && MadeTooFarAhead(b, now);
+    // Not "blocked already" by one too far ahead: a new flood is blocked on this clock.
+    if (!ahead) {
+      TimeUs& until = until_[id];
+      until = std::max(until, b.expires);
+    }
     if (b.expires <= now) continue;
-    if (std::string why = Refusal(b.kind, b.key, /*length=*/true); !why.empty()) {
+    const std::string why =
+        ahead ? "made at " + FormatRfc3339(b.created) + ", " +
+                    std::to_string((b.created - now) / kUsPerSecond) +
+                    " s ahead of this clock, more than its period (this clock set back, or "
+                    "the deciding agent's ahead)"
+              : Refusal(b.kind, b.key, /*length=*/true);
+    if (!why.empty()) {
       if (said_.count(id) == 0 && said_.size() < 100000) ++not_enforced_;
       SayOnce(b.kind, b.key,
               "not enforcing " + std::string(BlockKindName(b.kind)) + " " +
@@ -186,7 +177,6 @@ std::vector<Block> BlockManager::Restore(const std::vector<Block>& stored, TimeU
               now);
       continue;
     }
-    auto it = active_.find(id);
     if (it == active_.end()) {
       added.push_back(b);
       active_[id] = b;
@@ -201,6 +191,16 @@ std::vector<Block> BlockManager::Restore(const std::vector<Block>& stored, TimeU
   }
   if (EndEarlier(saved, now)) Expire(now);
   return added;
+}
+
+// By this clock a block made after `now` lasts its period plus the gap: years
+// for a clock set back to an old date at boot (a dead RTC, a restored virtual
+// machine), and a refresh reads its row again and again. One made more than
+// its period ahead is not enforced; one made less ahead lasts less than twice
+// its period. Decided from the row alone, so every reader of the store (the
+// agent at each refresh, `enforce --reconcile`) agrees.
+bool BlockManager::MadeTooFarAhead(const Block& b, TimeUs now) {
+  return b.created > now && b.created - now > b.expires - b.created;
 }
 
 // The store is where `blocks remove` (and any other earlier end) is written:
@@ -227,13 +227,12 @@ bool BlockManager::EndEarlier(const std::vector<Block>& saved, TimeUs now) {
 
 void BlockManager::Expire(TimeUs now) {
   if (now < next_expiry_) return;  // nothing is due: no scan
-  // A moved block's memory can go an hour after both its ends: its rows from
-  // before the move are long replaced then, and a row that still holds the
-  // end before the move (a block made ahead of this clock) is no longer read.
+  // A moved block's rows from before the move are long replaced an hour
+  // after its end: its memory can go.
   for (auto it = moved_back_.begin(); it != moved_back_.end();) {
-    const bool old = std::all_of(
-        it->second.ends.begin(), it->second.ends.end(),
-        [now](const auto& e) { return std::max(e.first, e.second) < now - 3600 * kUsPerSecond; });
+    const bool old =
+        std::all_of(it->second.ends.begin(), it->second.ends.end(),
+                    [now](const auto& e) { return e.second < now - 3600 * kUsPerSecond; });
     it = old ? moved_back_.erase(it) : std::next(it);
   }
   next_expiry_ = std::numeric_limits<TimeUs>::max();

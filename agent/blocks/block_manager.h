@@ -59,10 +59,11 @@ class BlockManager {
   std::vector<Block> ClockSteppedBack(TimeUs by);
   bool Remove(const std::string& key);
   // Takes saved blocks (at start; and those other agents decided, from a shared
-  // store): those active at `now` become active (one made after `now` for its
-  // period from now: TakeGapOff); every one counts for its key's strikes. Returns the ones that
-  // were not active here before. A block this agent's allowlist refuses never becomes active (so it
-  // is never enforced): counted in not_enforced() and said once per key. A block active here that
+  // store): those active at `now` become active, but for one made further
+  // ahead of `now` than its period (MadeTooFarAhead); every one counts for its
+  // key's strikes. Returns the ones that were not active here before. A block this
+  // agent's allowlist refuses never becomes active (so it is never enforced):
+  // counted in not_enforced() and said once per key. A block active here that
   // the store ends earlier (the same kind, key and created; `blocks remove`)
   // takes the store's end: ended now if that is past (ended_by_store()).
   std::vector<Block> Restore(const std::vector<Block>& saved, TimeUs now);
@@ -96,6 +97,8 @@ class BlockManager {
   // Why `kind` `key` must not be blocked here ("" when it may be): the
   // allowlists, and (with `length`) the minimum length of a subject.
   std::string Refusal(BlockKind kind, const std::string& key, bool length = false) const;
+  // A saved block made further ahead of `now` than its period: not enforced.
+  static bool MadeTooFarAhead(const Block& b, TimeUs now);
   // Takes the earlier ends of `saved`; true if one of them is past.
   bool EndEarlier(const std::vector<Block>& saved, TimeUs now);
   // Says `what` once per key, at most 10 lines a minute (the detector decides
@@ -122,11 +125,6 @@ class BlockManager {
   std::map<std::pair<BlockKind, std::string>, TimeUs> made_here_;
   std::map<std::pair<BlockKind, std::string>, Moved> moved_back_;
   TimeUs EndHere(const Block& b) const;
-  // A block first seen here with its creation after `now` (the clock stepped
-  // back while the agent was stopped, or the deciding agent's clock ahead)
-  // is moved back by that gap: it lasts its period from now, not the gap too
-  // (years, for a clock reset at boot). Said once per block.
-  void TakeGapOff(const Block& b, TimeUs now);
   std::vector<TimeUs> recent_;  // creation times within the last minute
   TimeUs next_expiry_ = 0;      // no block expires before this
   TimeUs live_after_ = std::numeric_limits<TimeUs>::min();

@@ -1,10 +1,10 @@
 // A block the store holds that was made after this clock's now: the clock was
-// stepped back while the agent was stopped (a machine that booted with its
-// clock behind: a dead RTC, a restored virtual machine), or the agent that
-// decided it runs ahead of this one. By this clock it would last its period
-// plus the gap, years for a clock reset to 2000; here it lasts its period
-// from the moment this agent first sees it, and the store's rows, read again
-// every few seconds, do not undo that.
+// set back while the agent was stopped (a machine that booted with its clock
+// behind: a dead RTC, a restored virtual machine), or the agent that decided
+// it runs ahead of this one. By this clock it would last its period plus the
+// gap: years for a clock reset to an old date. One made more than its period
+// ahead is not enforced; the rule reads the row alone, so the agent's
+// refreshes and `enforce --reconcile` agree.
 #include <gtest/gtest.h>
 
 #include "agent/blocks/block_manager.h"
@@ -28,71 +28,77 @@ Block Saved(const std::string& key, TimeUs created, TimeUs expires) {
   return b;
 }
 
-TEST(MadeAhead, ABlockMadeAfterThisClocksNowLastsItsPeriodFromNow) {
+// A clock a day behind: a block of an hour made "tomorrow" is not enforced,
+// at the start or at any refresh, and a new flood from its key is blocked on
+// this clock (the row is no "blocked already").
+TEST(MadeAhead, AClockSetFarBackEnforcesNoBlockMadeAheadOfIt) {
   BlockManager m(BlockPolicy{});
   CaptureLogger log;
   m.log = &log;
-  const Block ahead = Saved("198.51.100.7", kNow + kHour, kNow + kHour + 10 * kMinute);
-  ASSERT_EQ(m.Restore({ahead}, kNow).size(), 1u);
-  ASSERT_EQ(m.Active().size(), 1u);
-  EXPECT_EQ(m.Active()[0].expires, kNow + 10 * kMinute) << "its period from now, not the gap too";
-  EXPECT_EQ(log.Count("198.51.100.7"), 1u) << "said once";
-  // The store's row, read again: no extension.
-  m.Restore({ahead}, kNow + 5 * kMinute);
-  ASSERT_EQ(m.Active().size(), 1u);
-  EXPECT_EQ(m.Active()[0].expires, kNow + 10 * kMinute);
-  m.Expire(kNow + 10 * kMinute);
-  EXPECT_FALSE(m.IsBlocked(BlockKind::kIp, "198.51.100.7", kNow + 10 * kMinute));
-  // Later refreshes still read the row (it ends after their start): it does
-  // not come back, neither at once nor once its end here is long past.
-  for (TimeUs t : {kNow + 11 * kMinute, kNow + 50 * kMinute, kNow + 3 * kHour / 2}) {
-    m.Restore({ahead}, t);
-    m.Expire(t);
-    EXPECT_TRUE(m.Active().empty()) << "back at +" << (t - kNow) / kMinute << " min";
-  }
-}
-
-// A clock far behind (reset to an old date at boot): a block of an hour made
-// a day ahead is an hour here, and stays ended while the row is ahead.
-TEST(MadeAhead, AClockADayBehindStillEndsTheBlockWithinItsPeriod) {
-  BlockManager m(BlockPolicy{});
-  CaptureLogger log;
-  m.log = &log;
-  const Block ahead = Saved("198.51.100.8", kNow + 24 * kHour, kNow + 25 * kHour);
-  m.Restore({ahead}, kNow);
-  ASSERT_EQ(m.Active().size(), 1u);
-  EXPECT_EQ(m.Active()[0].expires, kNow + kHour);
+  const Block ahead = Saved("198.51.100.7", kNow + 24 * kHour, kNow + 25 * kHour);
+  EXPECT_TRUE(m.Restore({ahead}, kNow).empty());
+  EXPECT_TRUE(m.Active().empty());
+  EXPECT_EQ(m.not_enforced(), 1);
   for (TimeUs t = kNow; t <= kNow + 6 * kHour; t += 5 * kMinute) {
     m.Restore({ahead}, t);
-    m.Expire(t);
-    EXPECT_EQ(m.IsBlocked(BlockKind::kIp, "198.51.100.8", t), t < kNow + kHour)
-        << "at +" << (t - kNow) / kMinute << " min";
+    EXPECT_FALSE(m.IsBlocked(BlockKind::kIp, "198.51.100.7", t)) << "+" << (t - kNow) / kMinute;
+  }
+  EXPECT_EQ(log.Count("198.51.100.7"), 1u) << "said once";
+  EXPECT_EQ(m.not_enforced(), 1);
+  Decision d;
+  d.kind = Decision::Kind::kIp;
+  d.key = "198.51.100.7";
+  d.at = kNow + 6 * kHour;
+  std::string why;
+  const Block* made = m.Apply(d, &why);
+  ASSERT_NE(made, nullptr) << why;
+  EXPECT_EQ(made->created, d.at) << "made on this clock";
+}
+
+// Whatever the clock, a block is enforced only within what its row says, and
+// never more than twice its period from any moment: before, one made an hour
+// ahead ran from the restart to its end, its period and the hour.
+TEST(MadeAhead, ABlockIsEnforcedOnlyWithinTwiceItsPeriod) {
+  for (TimeUs gap : {kMinute, 5 * kMinute, 9 * kMinute, kHour}) {
+    BlockManager m(BlockPolicy{});
+    CaptureLogger log;
+    m.log = &log;
+    const TimeUs period = 10 * kMinute;
+    const Block ahead = Saved("198.51.100.8", kNow + gap, kNow + gap + period);
+    TimeUs first = -1, last = -1;
+    for (TimeUs t = kNow; t <= kNow + 2 * kHour; t += kMinute) {
+      m.Restore({ahead}, t);
+      m.Expire(t);
+      if (!m.IsBlocked(BlockKind::kIp, "198.51.100.8", t)) continue;
+      if (first < 0) first = t;
+      last = t;
+    }
+    ASSERT_GE(first, 0) << "gap " << gap / kMinute << " min: never enforced";
+    EXPECT_GE(first, ahead.created - period) << "gap " << gap / kMinute << " min";
+    EXPECT_LT(last, ahead.expires) << "gap " << gap / kMinute << " min";
+    EXPECT_EQ(first, gap <= period ? kNow : ahead.created - period)
+        << "gap " << gap / kMinute << " min";
   }
 }
 
-// What is not ahead is as the store says: a block made before now, and an end
-// written after the block was first seen (`blocks extend`, `blocks remove`).
-TEST(MadeAhead, OnlyTheGapIsTakenOff) {
+// What is not made ahead is as the store says, and so is a block active here
+// whose row is ahead only because this agent moved its end back (a clock
+// stepped back while it ran).
+TEST(MadeAhead, OnlyRowsMadeAheadAreLeftOut) {
   BlockManager m(BlockPolicy{});
   CaptureLogger log;
   m.log = &log;
   const Block before = Saved("198.51.100.9", kNow - kMinute, kNow + 10 * kMinute);
-  const Block ahead = Saved("198.51.100.7", kNow + kHour, kNow + kHour + 10 * kMinute);
-  m.Restore({before, ahead}, kNow);
-  ASSERT_EQ(m.Active().size(), 2u);
-  EXPECT_EQ(m.Active()[0].expires, kNow + 10 * kMinute);
-  EXPECT_EQ(m.Active()[1].expires, kNow + 10 * kMinute);
-  EXPECT_EQ(log.Count("198.51.100.9"), 0u) << "not ahead: nothing to say";
-  Block extended = ahead;
-  extended.expires = kNow + 2 * kHour;  // `blocks extend` on this clock
-  m.Restore({before, extended}, kNow + kMinute);
-  ASSERT_EQ(m.Active().size(), 2u);
-  EXPECT_EQ(m.Active()[1].expires, kNow + 2 * kHour);
-  Block removed = ahead;
-  removed.expires = kNow + 2 * kMinute;  // `blocks remove` on this clock
-  m.Restore({before, removed}, kNow + 3 * kMinute);
+  m.Restore({before}, kNow);
   ASSERT_EQ(m.Active().size(), 1u);
-  EXPECT_EQ(m.Active()[0].key, "198.51.100.9");
+  EXPECT_EQ(m.Active()[0].expires, kNow + 10 * kMinute);
+  std::string why;
+  ASSERT_NE(m.Add(Saved("198.51.100.10", kNow, kNow + 10 * kMinute), &why), nullptr) << why;
+  const auto moved = m.ClockSteppedBack(kHour);
+  ASSERT_EQ(moved.size(), 1u);
+  m.Restore({before, moved[0]}, kNow - kHour + kMinute);
+  EXPECT_TRUE(m.IsBlocked(BlockKind::kIp, "198.51.100.10", kNow - kHour + kMinute));
+  EXPECT_EQ(log.Count("not enforcing"), 0u);
 }
 
 }  // namespace

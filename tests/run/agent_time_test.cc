@@ -256,12 +256,11 @@ TEST(AgentTime, AnotherAgentsBlockIsNotMoved) {
   EXPECT_EQ((*saved)[0].expires, theirs.expires);
 }
 
-// The clock stepped back an hour while the agent was stopped: a block it had
-// made ten minutes before, of ten minutes, holds a creation an hour ahead of
-// the clock at the restart. It lasts its period from the restart, not the
-// hour too, and the refreshes that read its row every few seconds (the row
-// ends after their start) do not bring it back.
-TEST(AgentTime, ABlockMadeAheadOfTheClockLastsItsPeriod) {
+// The clock set back an hour while the agent was stopped: a block of ten
+// minutes made before that holds a creation an hour ahead of the clock at the
+// restart. By the clock it would run an hour and ten minutes; it is not
+// enforced, and the refreshes that read its row every few seconds agree.
+TEST(AgentTime, ABlockMadeFarAheadOfTheClockIsNotEnforced) {
   TempDir dir{"mt_agent_step"};
   std::unique_ptr<Store> store = OpenTestStore(dir);
   ASSERT_NE(store, nullptr);
@@ -271,18 +270,16 @@ TEST(AgentTime, ABlockMadeAheadOfTheClockLastsItsPeriod) {
   Block ahead;
   ahead.kind = BlockKind::kIp;
   ahead.key = "192.0.2.78";
-  ahead.reason = "made before the step";
+  ahead.reason = "made before the clock was set back";
   ahead.created = clock.WallNow() + 3600 * kUsPerSecond;
   ahead.expires = ahead.created + 600 * kUsPerSecond;
   ASSERT_TRUE(store->SaveBlocks({ahead}).ok());
   Agent agent(Detecting(), store.get(), &fs, &clock);
   ASSERT_TRUE(agent.Start().ok());
-  StepFor(&agent, &clock, 2);
-  ASSERT_EQ(agent.blocks()->Active().size(), 1u);
-  StepFor(&agent, &clock, 600);
-  EXPECT_TRUE(agent.blocks()->Active().empty()) << "ended after its period of real time";
-  StepFor(&agent, &clock, 120);
-  EXPECT_TRUE(agent.blocks()->Active().empty()) << "a refresh brought it back";
+  for (int i = 0; i < 120; ++i) {
+    StepFor(&agent, &clock, 10);
+    ASSERT_TRUE(agent.blocks()->Active().empty()) << "at +" << (i + 1) * 10 << " s";
+  }
   ASSERT_TRUE(agent.Stop().ok());
 }
 
