@@ -165,8 +165,8 @@ std::vector<Block> BlockManager::Restore(const std::vector<Block>& stored, TimeU
     const std::string why =
         ahead ? "made at " + FormatRfc3339(b.created) + ", " +
                     std::to_string((b.created - now) / kUsPerSecond) +
-                    " s ahead of this clock, more than its period (this clock set back, or "
-                    "the deciding agent's ahead)"
+                    " s ahead of this clock, more than [blocks] max_period (this clock set "
+                    "back, or the deciding agent's ahead)"
               : Refusal(b.kind, b.key, /*length=*/true);
     if (!why.empty()) {
       if (said_.count(id) == 0 && said_.size() < 100000) ++not_enforced_;
@@ -195,12 +195,14 @@ std::vector<Block> BlockManager::Restore(const std::vector<Block>& stored, TimeU
 
 // By this clock a block made after `now` lasts its period plus the gap: years
 // for a clock set back to an old date at boot (a dead RTC, a restored virtual
-// machine), and a refresh reads its row again and again. One made more than
-// its period ahead is not enforced; one made less ahead lasts less than twice
-// its period. Decided from the row alone, so every reader of the store (the
-// agent at each refresh, `enforce --reconcile`) agrees.
-bool BlockManager::MadeTooFarAhead(const Block& b, TimeUs now) {
-  return b.created > now && b.created - now > b.expires - b.created;
+// machine). No decision gives a block more than max_period, so one made further ahead
+// than that says this clock is wrong, not that the block is long: it is not
+// enforced. A smaller gap is not told from a row whose end an agent moved back
+// when its clock stepped back while it ran (its creation stays ahead by up to
+// the step), which must keep its end. Decided from the row alone, so every
+// reader of the store (the agent at each refresh, `enforce --reconcile`) agrees.
+bool BlockManager::MadeTooFarAhead(const Block& b, TimeUs now) const {
+  return b.created > now && b.created - now > p_.max_period;
 }
 
 // The store is where `blocks remove` (and any other earlier end) is written:

@@ -60,8 +60,8 @@ class BlockManager {
   bool Remove(const std::string& key);
   // Takes saved blocks (at start; and those other agents decided, from a shared
   // store): those active at `now` become active, but for one made further
-  // ahead of `now` than its period (MadeTooFarAhead); every one counts for its
-  // key's strikes. Returns the ones that were not active here before. A block this
+  // ahead of `now` than max_period (MadeTooFarAhead); every one counts for
+  // its key's strikes. Returns the ones that were not active here before. A block this
   // agent's allowlist refuses never becomes active (so it is never enforced):
   // counted in not_enforced() and said once per key. A block active here that
   // the store ends earlier (the same kind, key and created; `blocks remove`)
@@ -97,8 +97,8 @@ class BlockManager {
   // Why `kind` `key` must not be blocked here ("" when it may be): the
   // allowlists, and (with `length`) the minimum length of a subject.
   std::string Refusal(BlockKind kind, const std::string& key, bool length = false) const;
-  // A saved block made further ahead of `now` than its period: not enforced.
-  static bool MadeTooFarAhead(const Block& b, TimeUs now);
+  // A saved block made further ahead of `now` than max_period: not enforced.
+  bool MadeTooFarAhead(const Block& b, TimeUs now) const;
   // Takes the earlier ends of `saved`; true if one of them is past.
   bool EndEarlier(const std::vector<Block>& saved, TimeUs now);
   // Says `what` once per key, at most 10 lines a minute (the detector decides

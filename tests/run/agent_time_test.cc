@@ -256,10 +256,11 @@ TEST(AgentTime, AnotherAgentsBlockIsNotMoved) {
   EXPECT_EQ((*saved)[0].expires, theirs.expires);
 }
 
-// The clock set back an hour while the agent was stopped: a block of ten
-// minutes made before that holds a creation an hour ahead of the clock at the
-// restart. By the clock it would run an hour and ten minutes; it is not
-// enforced, and the refreshes that read its row every few seconds agree.
+// The clock set back eight days while the agent was stopped (past [blocks]
+// max_period, 7 days): a block of ten minutes made before that holds a
+// creation eight days ahead of the clock at the restart. By the clock it
+// would run eight days and ten minutes; it is not enforced, and the refreshes
+// that read its row every few seconds agree.
 TEST(AgentTime, ABlockMadeFarAheadOfTheClockIsNotEnforced) {
   TempDir dir{"mt_agent_step"};
   std::unique_ptr<Store> store = OpenTestStore(dir);
@@ -271,7 +272,7 @@ TEST(AgentTime, ABlockMadeFarAheadOfTheClockIsNotEnforced) {
   ahead.kind = BlockKind::kIp;
   ahead.key = "192.0.2.78";
   ahead.reason = "made before the clock was set back";
-  ahead.created = clock.WallNow() + 3600 * kUsPerSecond;
+  ahead.created = clock.WallNow() + 8 * 86400 * kUsPerSecond;
   ahead.expires = ahead.created + 600 * kUsPerSecond;
   ASSERT_TRUE(store->SaveBlocks({ahead}).ok());
   Agent agent(Detecting(), store.get(), &fs, &clock);
