@@ -223,15 +223,17 @@ size_t FindTrailer(std::string_view s, size_t before, const Rules& r, Trailer* b
   return found;
 }
 
-// postscreen's own form, for a line no strict candidate fits: it writes the
-// addresses of MAIL and RCPT as the client sent them, but for the quoting of
-// their local part (postscreen_smtpd.c: psc_extract_addr), so a domain may
-// hold a space, '<' or an imitated "to=<" and no split of "from=<S>, to=<R>"
-// is certain. Both are the client's own words, though, and what cannot be
-// imitated is kept exact: the client (before the reply), the reply (postscreen's,
-// up to the first "; from=<"), and the proto and HELO at the line's end (each
-// one word: PSC_SMTPD_NEXT_TOKEN). R is taken after the last ">, to=<", so a
-// client can choose what its sender shows, never which client was refused.
+// postscreen's trailer. postscreen writes the addresses of MAIL and RCPT as
+// the client sent them, but for the quoting of their local part
+// (postscreen_smtpd.c: psc_extract_addr), so a domain may hold a space, '<',
+// '"' or an imitated "to=<", and no split of "from=<S>, to=<R>" is certain.
+// Both are the client's own words, though; what it cannot write is read at
+// fixed places: the client (before the reply), the reply (postscreen's, up to
+// the first "; from=<"), and the proto and HELO at the line's end (each one
+// word: PSC_SMTPD_NEXT_TOKEN). Between them, the strict reading when it ends
+// on those very fields (a quoted local part holding ">, to=<"), else R after
+// the last ">, to=<": a client can choose what its sender shows, never which
+// client was refused, with what reply, or the HELO it gave.
 bool PostscreenTrailer(std::string_view s, Trailer* t, size_t* found) {
   const size_t start = s.find("; from=<");
   if (start == std::string_view::npos) return false;
@@ -256,6 +258,15 @@ bool PostscreenTrailer(std::string_view s, Trailer* t, size_t* found) {
   t->helo = helo.substr(0, helo.size() - 1);
   t->rest = {};
   *found = start;
+  Rules strict;
+  strict.ends_line = true;
+  Trailer fields;
+  size_t work = 0;
+  if (ParseTrailerFields(tail, strict, &fields, &work) && fields.proto.data() == word.data() &&
+      fields.helo.data() == t->helo.data() && fields.helo.size() == t->helo.size()) {
+    t->from = fields.from;
+    t->to = fields.to;
+  }
   return true;
 }
 
@@ -270,17 +281,18 @@ bool SplitTrailer(std::string_view s, Event* ev, std::string_view* head, std::st
   r.sasl = kind == TrailerKind::kSmtpd;
   r.raw_helo = kind == TrailerKind::kSmtpdHelo;
   Trailer best;
-  size_t found = FindTrailer(s, before, r, &best);
-  // Internal-form (unquoted) addresses, as before. Not for postscreen, whose
-  // domains are the client's text as sent (a space in one would let it
-  // choose the split; PostscreenTrailer), nor HELO-stage lines.
-  if (found == std::string_view::npos && kind != TrailerKind::kPostscreen && !r.raw_helo) {
+  size_t found = std::string_view::npos;
+  if (kind == TrailerKind::kPostscreen) {
+    if (!PostscreenTrailer(s.substr(0, std::min(before, s.size())), &best, &found)) return false;
+  } else {
+    found = FindTrailer(s, before, r, &best);
+  }
+  // Internal-form (unquoted) addresses, as before. Not for postscreen (its
+  // own reading above), nor HELO-stage lines.
+  if (found == std::string_view::npos && !r.raw_helo) {
     r.strict = false;
     found = FindTrailer(s, before, r, &best);
   }
-  if (found == std::string_view::npos && kind == TrailerKind::kPostscreen &&
-      !PostscreenTrailer(s.substr(0, std::min(before, s.size())), &best, &found))
-    return false;
   if (found == std::string_view::npos) return false;
   if (r.ends_line) best.rest = {};
   ev->from = best.from;
