@@ -67,8 +67,13 @@ Status AddWebFilters(const SearchQuery& q, const SqlDialect& d, const SqlBinder&
     where->push_back(d.any_recipient(cond));
   }
   if (q.is_bounce) {
-    const std::string is = "(COALESCE(m.sender IN " + b.dict_ids(kAddressKind, "") +
-                           ", 0) OR COALESCE(m.ndr_of, '') <> '')";
+    // The null sender, but for address verification probes (their sender
+    // with address_verify_sender = <>): no mail, and no answer to any.
+    const std::string probes = std::to_string(static_cast<int>(Outcome::kDeliverable)) + ", " +
+                               std::to_string(static_cast<int>(Outcome::kUndeliverable));
+    const std::string is = "((COALESCE(m.sender IN " + b.dict_ids(kAddressKind, "") +
+                           ", 0) AND m.outcome NOT IN (" + probes +
+                           ")) OR COALESCE(m.ndr_of, '') <> '')";
     where->push_back(*q.is_bounce ? is : "NOT " + is);
   }
   if (q.has_bounce) {

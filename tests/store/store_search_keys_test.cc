@@ -190,6 +190,21 @@ TEST_P(SearchKeys, BouncesAreTheNullSendersAndNdrsAndTheirCauses) {
   EXPECT_EQ(Qids(q), "4E101 4E102 ");
 }
 
+// An address verification probe from the null sender (address_verify_sender
+// = <>) is no bounce: it is no mail at all, and no answer to one.
+TEST_P(SearchKeys, AProbeFromTheNullSenderIsNoBounce) {
+  for (Outcome o : {Outcome::kDeliverable, Outcome::kUndeliverable}) {
+    MessageRecord probe = Plain(o == Outcome::kDeliverable ? "4E104" : "4E105", "", "", o);
+    probe.first_seen += 4 * kUsPerSecond;
+    ASSERT_TRUE(store_->Write({probe}).ok());
+  }
+  SearchQuery q;
+  q.is_bounce = true;
+  EXPECT_EQ(Qids(q), "4E100 4E103 ");
+  q.is_bounce = false;
+  EXPECT_EQ(Qids(q), "4E101 4E102 4E104 4E105 ");
+}
+
 TEST_P(SearchKeys, RejectTextIsASubstringInAnyCase) {
   SearchQuery q;
   q.reject_text = "UNKNOWN";
