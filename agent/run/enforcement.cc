@@ -111,6 +111,7 @@ void AddLocalAllowlist(const Config& c, std::vector<Cidr>* allow, Logger& log) {
 
 void AllowlistOf(const Config& c, bool local, BlockPolicy* p, Logger& log) {
   p->min_subject_chars = static_cast<size_t>(c.blocks.min_subject_chars);
+  p->max_period = c.blocks.max_period;  // a stored block made further ahead is not enforced
   for (const auto& a : c.blocks.allow)
     if (auto n = Cidr::Parse(a)) p->allow_cidrs.push_back(*n);  // checked by the config
   for (const auto& s : c.blocks.allow_subjects) p->allow_subjects.push_back(NormalizeSubject(s));

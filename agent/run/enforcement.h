@@ -78,9 +78,11 @@ class LiveEnforcement {
 // The live IP and CIDR blocks, as the policy service looks them up.
 PolicyTable PolicyTableOf(const std::vector<Block>& blocks);
 
-// The allowlists of `c` into `p` (configured networks and subjects, the
-// minimum subject length) and, when `local`, Postfix's mynetworks and this
-// machine's addresses (said to `log`).
+// What of `c` decides which stored blocks are enforced, into `p`: the
+// allowlists (configured networks and subjects), the minimum subject length,
+// max_period (BlockManager::MadeTooFarAhead) and, when `local`, Postfix's
+// mynetworks and this machine's addresses (said to `log`). The agent and
+// `enforce --reconcile` both take it, so that they agree.
 void AllowlistOf(const Config& c, bool local, BlockPolicy* p, Logger& log = StderrLog());
 
 }  // namespace mailtrail

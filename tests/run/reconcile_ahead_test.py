@@ -1,0 +1,71 @@
+#!/usr/bin/env python3
+"""A block in the store made further ahead of the clock than [blocks]
+max_period_s (a machine booted with its clock set back, or the deciding
+agent's clock that far ahead) is not enforced: `mailtrail enforce --reconcile`
+(the systemd timer's pass, which reads the store alone) leaves it out of a
+real access map (postmap, lmdb), as the agent does, and takes the bound from
+the configuration; a block made ahead by less than the bound is enforced.
+Before, every such block was enforced until its end by this clock.
+
+usage: reconcile_ahead_test.py MAILTRAIL"""
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+
+FAR = "203.0.113.21"   # made two hours ahead: past max_period_s = 3600
+NEAR = "203.0.113.22"  # made ten minutes ahead: within it
+
+
+def query(table, key):
+    conf = os.path.dirname(table)  # main.cf beside the table
+    r = subprocess.run(["postmap", "-c", conf, "-q", key, "lmdb:" + table],
+                       capture_output=True, text=True)
+    return r.stdout.strip()
+
+
+def main():
+    binary = sys.argv[1]
+    tmp = tempfile.mkdtemp(prefix="mt_reconcile_ahead_")
+    try:
+        db = os.path.join(tmp, "mt.db")
+        store = "sqlite:" + db
+        access = os.path.join(tmp, "access")
+        cfg = os.path.join(tmp, "mailtrail.toml")
+        open(os.path.join(tmp, "main.cf"), "w").write("compatibility_level = 3.7\n")
+        with open(cfg, "w") as f:
+            f.write('[store]\nurl = "%s"\n[enforce]\naccess_map = "%s"\npostfix_reload = false\n'
+                    '[blocks]\nmax_period_s = 3600\nallow_mynetworks = false\n'
+                    'postfix_config_dir = "%s"\n' % (store, access, tmp))
+        subprocess.run([binary, "db", "migrate", "--store", store], check=True,
+                       stdout=subprocess.DEVNULL)
+        now = int(time.time() * 1e6)
+        hour, minute = 3600 * 10**6, 60 * 10**6
+        con = sqlite3.connect(db)
+        for key, created in ((FAR, now + 2 * hour), (NEAR, now + 10 * minute)):
+            con.execute("INSERT INTO block (kind, key, created, expires, reason, rule, origin_host,"
+                        " raw_subjects, evidence, strikes, live) VALUES"
+                        " ('ip', ?, ?, ?, 'test', 'manual', 'mx2', '[]', '[]', 1, 1)",
+                        (key, created, created + 30 * minute))
+        con.commit()
+        con.close()
+        r = subprocess.run([binary, "enforce", "--reconcile", "--config", cfg],
+                           capture_output=True, text=True)
+        print("enforce --reconcile: exit %d, %s" % (r.returncode, r.stderr.strip()[-600:]))
+        far, near = query(access, FAR), query(access, NEAR)
+        print("access map: %s -> %r, %s -> %r" % (FAR, far, NEAR, near))
+        ok = r.returncode == 0 and far == "" and near != ""
+        if "not enforcing ip %s" % FAR not in r.stderr:
+            print("FAIL: the block left out was not said")
+            ok = False
+        print("ok" if ok else "FAILED")
+        return 0 if ok else 1
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
