@@ -54,24 +54,6 @@ bool IsPostfixLine(const Event& ev) {
   return ev.kind != EventKind::kUnparsable && ev.kind != EventKind::kForeign;
 }
 
-}  // namespace
-
-std::vector<std::string> OrderByFirstTime(const std::vector<std::string>& files,
-                                          int utc_offset_seconds) {
-  std::vector<std::pair<TimeUs, size_t>> keys;
-  for (size_t i = 0; i < files.size(); ++i) {
-    const TimeUs t = FirstTime(files[i], utc_offset_seconds);
-    keys.emplace_back(t == 0 ? std::numeric_limits<TimeUs>::max() : t, i);
-  }
-  std::stable_sort(keys.begin(), keys.end(),
-                   [](const auto& a, const auto& b) { return a.first < b.first; });
-  std::vector<std::string> out;
-  for (const auto& k : keys) out.push_back(files[k.second]);
-  return out;
-}
-
-namespace {
-
 // At the first dated line: the tracker that goes on from the last replay's
 // state when this line continues its log (not older than its last line), or
 // a fresh one. `saved_until` is set to that state's last time, if it is good.
@@ -96,6 +78,20 @@ std::unique_ptr<MessageTracker> TrackerFor(TimeUs first, const ReplayOptions& op
 }
 
 }  // namespace
+
+std::vector<std::string> OrderByFirstTime(const std::vector<std::string>& files,
+                                          int utc_offset_seconds) {
+  std::vector<std::pair<TimeUs, size_t>> keys;
+  for (size_t i = 0; i < files.size(); ++i) {
+    const TimeUs t = FirstTime(files[i], utc_offset_seconds);
+    keys.emplace_back(t == 0 ? std::numeric_limits<TimeUs>::max() : t, i);
+  }
+  std::stable_sort(keys.begin(), keys.end(),
+                   [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::vector<std::string> out;
+  for (const auto& k : keys) out.push_back(files[k.second]);
+  return out;
+}
 
 Status Replay(const std::vector<std::string>& given, const ReplayOptions& options, RecordSink* sink,
               LineCounter* counter, const ProgressFn& progress) {
