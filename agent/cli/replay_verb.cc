@@ -191,7 +191,6 @@ int ReplayMain(const std::vector<std::string>& argv, const Clock& clock) {
   AsyncWriter writer(store->get());
   Status st = Status::Ok();
   size_t inputs = args->positionals.size();
-  std::string end_state;
   if (journal) {
     JournalSource source;
     TimeUs since = 0, until = 0;
@@ -199,21 +198,12 @@ int ReplayMain(const std::vector<std::string>& argv, const Clock& clock) {
     if (st.ok()) st = ReplayJournal(source, since, until, options, &writer, &counter);
     inputs = source.files.size() + source.directories.size();
   } else {
-    // What the last replay of this store left open is taken up by a replay
-    // that continues its log (agent/replay/replay.h).
-    auto resume = (*store)->LoadReplayState();
-    if (!resume.ok()) return FailWith(resume.status());
-    options.resume_state = std::move(*resume);
-    options.end_state = &end_state;
     st = Replay(args->positionals, options, &writer, &counter, progress);
   }
   Status wst = writer.Finish();
   if (tty) std::fputs("\n", stderr);
   if (wst.ok()) wst = (*store)->AddLineStats(counter.ToStats());
   if (Status es = (*store)->EndBulkLoad(); wst.ok()) wst = es;
-  // After the records it covers: a replay cut short leaves the last state,
-  // and the next one reads its own lines again rather than skipping them.
-  if (wst.ok() && !journal) wst = (*store)->SaveReplayState(end_state);
   if (!wst.ok()) return Fail("writing records: " + wst.message());
   // A damaged file or one that is not a mail log: what was read is written and
   // summed up, then the error names the file(s).

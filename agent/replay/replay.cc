@@ -9,7 +9,6 @@
 #include <optional>
 
 #include "agent/replay/line_reader.h"
-#include "base/civil_time.h"
 #include "parsers/line_parser.h"
 
 namespace mailtrail {
@@ -54,29 +53,6 @@ bool IsPostfixLine(const Event& ev) {
   return ev.kind != EventKind::kUnparsable && ev.kind != EventKind::kForeign;
 }
 
-// At the first dated line: the tracker that goes on from the last replay's
-// state when this line continues its log (not older than its last line), or
-// a fresh one. `saved_until` is set to that state's last time, if it is good.
-std::unique_ptr<MessageTracker> TrackerFor(TimeUs first, const ReplayOptions& options,
-                                           RecordSink* sink, TimeUs* saved_until) {
-  auto tracker = std::make_unique<MessageTracker>(options.tracker, sink);
-  if (options.resume_state.empty()) return tracker;
-  if (Status st = tracker->LoadState(options.resume_state); !st.ok()) {
-    if (options.notice)
-      options.notice("the last replay's open messages cannot be taken up (" + st.message() +
-                     "): they stay as they are stored");
-    return std::make_unique<MessageTracker>(options.tracker, sink);
-  }
-  *saved_until = tracker->now();
-  if (first >= tracker->now()) {
-    if (options.notice && tracker->open_records() > 0)
-      options.notice("taking up " + std::to_string(tracker->open_records()) +
-                     " message(s) the last replay left open at " + FormatRfc3339(tracker->now()));
-    return tracker;
-  }
-  return std::make_unique<MessageTracker>(options.tracker, sink);
-}
-
 }  // namespace
 
 std::vector<std::string> OrderByFirstTime(const std::vector<std::string>& files,
@@ -95,8 +71,7 @@ std::vector<std::string> OrderByFirstTime(const std::vector<std::string>& files,
 
 Status Replay(const std::vector<std::string>& given, const ReplayOptions& options, RecordSink* sink,
               LineCounter* counter, const ProgressFn& progress) {
-  std::unique_ptr<MessageTracker> tracker;
-  TimeUs saved_until = std::numeric_limits<TimeUs>::min();
+  MessageTracker tracker(options.tracker, sink);
   ReplayProgress p;
   std::vector<std::unique_ptr<LineReader>> readers;
   const std::vector<std::string> files = OrderByFirstTime(given, options.utc_offset_seconds);
@@ -146,11 +121,7 @@ Status Replay(const std::vector<std::string>& given, const ReplayOptions& option
       const Event ev = dating->Parse(line);
       postfix_lines += IsPostfixLine(ev);
       counter->Count(ev, line);
-      if (!tracker) {
-        if (ev.time == 0) continue;  // nothing a tracker takes
-        tracker = TrackerFor(ev.time, options, sink, &saved_until);
-      }
-      tracker->Process(ev);
+      tracker.Process(ev);
       if (counter->lines() % kProgressEvery == 0 && progress) {
         p.lines = counter->lines();
         p.bytes_done = base + reader.raw_offset();
@@ -162,13 +133,7 @@ Status Replay(const std::vector<std::string>& given, const ReplayOptions& option
                          " lines is a Postfix line)");
     p.bytes_done = base + reader.raw_size();
   }
-  // The state saved stays unless this replay ended at or after it: one of an
-  // older file in between must not hand its open messages to the replay of
-  // the file that continues the newer one.
-  if (options.end_state)
-    *options.end_state =
-        tracker && tracker->now() >= saved_until ? tracker->SaveState() : options.resume_state;
-  if (tracker) tracker->FlushAll();
+  tracker.FlushAll();
   p.lines = counter->lines();
   if (progress) progress(p);
   if (problems.empty()) return Status::Ok();

@@ -9,14 +9,6 @@
 // so) rather than refusing: the first time stamp of a rotated file is an
 // unambiguous key, and the user's intent (these files, oldest first) is clear.
 //
-// Replays in turn: a log cut inside messages (yesterday's rotated file, then
-// today's) would leave each message that spans the cut in two pieces. The
-// tracker's state at the end of a replay (what it left open) is handed back,
-// and given to the next replay it is taken up when that replay's first dated
-// line is not older than the last one's: a continuation of the same log. A
-// replay that starts earlier (the same file again, an overlapping set) reads
-// as before, and its lines the store holds add nothing.
-//
 // Bad input loses nothing else: a file damaged part-way (a truncated .gz) is
 // read up to the damage and the files after it are still read; a file none of
 // whose lines is a Postfix line (not a mail log) is counted as read. Both make
@@ -43,10 +35,6 @@ struct ReplayOptions {
   TrackerOptions tracker;
   // Told what the user should know but is no error (the files reordered).
   std::function<void(std::string_view)> notice;
-  // The state an earlier replay ended with (MessageTracker::SaveState), or "".
-  std::string resume_state;
-  // Set to the tracker's state at the end, before it closes what is open.
-  std::string* end_state = nullptr;
 };
 
 struct ReplayProgress {

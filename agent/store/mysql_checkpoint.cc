@@ -53,27 +53,4 @@ StatusOr<std::vector<std::string>> MysqlStore::LoadCheckpoint() {
   return out;
 }
 
-// One row per agent (agent 0: a store opened without an agent name).
-StatusOr<std::string> MysqlStore::LoadReplayState() {
-  std::string out;
-  Status st = WithReconnect("read the replay state", [&] {
-    out.clear();
-    auto rs = mysql::Query(
-        conn_.get(), "SELECT data FROM replay_state WHERE agent = " + std::to_string(agent_id_));
-    if (rs->next()) out = rs->getString(1);
-  });
-  if (!st.ok()) return st;
-  return out;
-}
-
-Status MysqlStore::SaveReplayState(const std::string& state) {
-  return WithReconnect("write the replay state", [&] {
-    std::unique_ptr<sql::PreparedStatement> put(
-        conn_->prepareStatement("REPLACE INTO replay_state (agent, data) VALUES (?, ?)"));
-    put->setInt(1, agent_id_);
-    put->setString(2, state);
-    put->executeUpdate();
-  });
-}
-
 }  // namespace mailtrail

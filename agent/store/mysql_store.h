@@ -64,8 +64,6 @@ class MysqlStore : public Store {
   Status WriteBatch(const std::vector<MessageRecord>& records,
                     const CheckpointUpdate* checkpoint) override;
   StatusOr<std::vector<std::string>> LoadCheckpoint() override;
-  StatusOr<std::string> LoadReplayState() override;
-  Status SaveReplayState(const std::string& state) override;
   Status Search(const SearchQuery& q, const std::function<void(MessageRecord&&)>& fn) override;
   Status SearchForSummary(const SearchQuery& q,
                           const std::function<void(MessageRecord&&)>& fn) override;

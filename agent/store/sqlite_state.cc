@@ -86,27 +86,6 @@ StatusOr<std::vector<std::string>> SqliteStore::LoadCheckpoint() {
   return parts;
 }
 
-// A row of the checkpoint table beside the agent's parts ('tail*'), which
-// LoadCheckpoint does not read.
-StatusOr<std::string> SqliteStore::LoadReplayState() {
-  auto st = db_.Prepare("SELECT data FROM checkpoint WHERE name = 'replay'");
-  if (!st.ok()) return st.status();
-  const int rc = st->Step();
-  if (rc == SQLITE_DONE) return std::string();
-  if (rc != SQLITE_ROW) return db_.Error("read the replay state");
-  return st->Text(0);
-}
-
-Status SqliteStore::SaveReplayState(const std::string& state) {
-  auto st = db_.Prepare(
-      "INSERT OR REPLACE INTO checkpoint (name, data, updated) VALUES ('replay', ?1, "
-      "(SELECT coalesce(max(last_seen), 0) FROM message))");
-  if (!st.ok()) return st.status();
-  st->BindBlob(1, state);
-  if (st->Step() != SQLITE_DONE) return db_.Error("write the replay state");
-  return Status::Ok();
-}
-
 StatusOr<LineStats> SqliteStore::GetLineStats() {
   LineStats out;
   auto k = db_.Prepare("SELECT kind, count FROM line_kind ORDER BY kind");

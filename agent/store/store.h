@@ -173,17 +173,6 @@ class Store {
                             const CheckpointUpdate* checkpoint) = 0;
   // The saved checkpoint: its parts, oldest first; empty when there is none.
   virtual StatusOr<std::vector<std::string>> LoadCheckpoint() = 0;
-  // What the last replay of logs left open (agent/replay/replay.h: the
-  // tracker's state at its last line), for the next replay that continues
-  // those logs; "" when there is none. Apart from the live agent's checkpoint.
-  // Stores that keep none (a spool) say NotFound.
-  virtual StatusOr<std::string> LoadReplayState() {
-    return Status::NotFound("this store keeps no replay state");
-  }
-  virtual Status SaveReplayState(const std::string& state) {
-    static_cast<void>(state);
-    return Status::NotFound("this store keeps no replay state");
-  }
   // Calls `fn` for each matching record, oldest first (by arrival, first_seen;
   // `since` and `until` select on it too), at most `q.limit` of them.
   virtual Status Search(const SearchQuery& q, const std::function<void(MessageRecord&&)>& fn) = 0;

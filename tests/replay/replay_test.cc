@@ -7,7 +7,6 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
-#include <map>
 #include <sstream>
 
 #include "agent/replay/replay.h"
@@ -53,53 +52,6 @@ class ReplayTest : public ::testing::Test {
 
   TempDir dir_{"mt_replay"};
 };
-
-// Replays in turn keep a message across the cut whole: the second takes up
-// the first's state. One of an older file in between neither takes it up
-// nor replaces it (it would hand its own open messages, without the newer
-// file's lines, to the replay that continues the newer file).
-TEST_F(ReplayTest, ReplaysInTurnTakeUpTheLastOnesOpenMessages) {
-  const auto lines = ReadCorpusLines("06-volume.log.gz");
-  const size_t cut = lines.size() * 3 / 5;
-  const std::string older = Write("older.log", Join(lines, 0, cut / 2));
-  const std::string first = Write("mail.log.1", Join(lines, 0, cut));
-  const std::string second = Write("mail.log", Join(lines, cut, lines.size()));
-  LineCounter whole_counter;
-  const auto want = Run({Write("whole.log", Join(lines, 0, lines.size()))}, &whole_counter);
-
-  // Both parts into one sink, as into one store; an open record the second
-  // replay completes replaces the first's (the store's held records do so).
-  std::map<std::string, MessageRecord> by_key;
-  auto keep = [&](const std::vector<MessageRecord>& records) {
-    for (const MessageRecord& r : records)
-      by_key[r.host + " " + r.qid + " " + std::to_string(r.first_seen) + " " + r.client_ip] = r;
-  };
-  std::vector<std::string> notices;
-  ReplayOptions options;
-  options.year = 2026;
-  options.notice = [&](std::string_view n) { notices.emplace_back(n); };
-  std::string state_first, state_older, state_second;
-  RecordingSink a, o, b;
-  LineCounter ca, co, cb;
-  options.end_state = &state_first;
-  ASSERT_TRUE(Replay({first}, options, &a, &ca, nullptr).ok());
-  ASSERT_FALSE(state_first.empty());
-  keep(a.records);
-  options.resume_state = state_first;
-  options.end_state = &state_older;
-  ASSERT_TRUE(Replay({older}, options, &o, &co, nullptr).ok());
-  EXPECT_EQ(state_older, state_first) << "an older file's replay replaced the state";
-  EXPECT_TRUE(notices.empty()) << notices[0];
-  options.resume_state = state_older;
-  options.end_state = &state_second;
-  ASSERT_TRUE(Replay({second}, options, &b, &cb, nullptr).ok());
-  ASSERT_EQ(notices.size(), 1u);
-  EXPECT_NE(notices[0].find("taking up"), std::string::npos) << notices[0];
-  keep(b.records);
-  std::vector<MessageRecord> merged;
-  for (auto& [key, r] : by_key) merged.push_back(r);
-  EXPECT_EQ(SortedJson(merged), want);
-}
 
 TEST_F(ReplayTest, HostileLinesAreCountedAndLoseNothingElse) {
   const auto lines = ReadCorpusLines("01-inbound-local.log.gz");

@@ -23,10 +23,6 @@ class ForwardingStore : public Store {
     return real_->WriteBatch(records, checkpoint);
   }
   StatusOr<std::vector<std::string>> LoadCheckpoint() override { return real_->LoadCheckpoint(); }
-  StatusOr<std::string> LoadReplayState() override { return real_->LoadReplayState(); }
-  Status SaveReplayState(const std::string& state) override {
-    return real_->SaveReplayState(state);
-  }
   Status Search(const SearchQuery& q, const std::function<void(MessageRecord&&)>& fn) override {
     return real_->Search(q, fn);
   }
