@@ -16,15 +16,11 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from removal_live_test import postmap_q as query  # noqa: E402
+
 FAR = "203.0.113.21"   # made two hours ahead: past max_period_s = 3600
 NEAR = "203.0.113.22"  # made ten minutes ahead: within it
-
-
-def query(table, key):
-    conf = os.path.dirname(table)  # main.cf beside the table
-    r = subprocess.run(["postmap", "-c", conf, "-q", key, "lmdb:" + table],
-                       capture_output=True, text=True)
-    return r.stdout.strip()
 
 
 def main():
