@@ -151,13 +151,14 @@ std::vector<Block> BlockManager::Restore(const std::vector<Block>& stored, TimeU
   std::vector<Block> added;
   for (const Block& b : saved) {
     const auto id = std::make_pair(b.kind, b.key);
-    int& strikes = strikes_[id];
-    strikes = std::max(strikes, b.strikes);
     auto it = active_.find(id);
     const bool ahead =
         (it == active_.end() || it->second.created != b.created) && MadeTooFarAhead(b, now);
-    // Not "blocked already" by one too far ahead: a new flood is blocked on this clock.
+    // One too far ahead is no strike and no "blocked already": a new flood is
+    // blocked on this clock, with the period of a first strike.
     if (!ahead) {
+      int& strikes = strikes_[id];
+      strikes = std::max(strikes, b.strikes);
       TimeUs& until = until_[id];
       until = std::max(until, b.expires);
     }
@@ -165,8 +166,8 @@ std::vector<Block> BlockManager::Restore(const std::vector<Block>& stored, TimeU
     const std::string why =
         ahead ? "made at " + FormatRfc3339(b.created) + ", " +
                     std::to_string((b.created - now) / kUsPerSecond) +
-                    " s ahead of this clock, more than [blocks] max_period (this clock set "
-                    "back, or the deciding agent's ahead)"
+                    " s ahead of this clock, more than [blocks] max_period and a day (this "
+                    "clock set back, or the deciding agent's ahead)"
               : Refusal(b.kind, b.key, /*length=*/true);
     if (!why.empty()) {
       if (said_.count(id) == 0 && said_.size() < 100000) ++not_enforced_;
@@ -195,14 +196,18 @@ std::vector<Block> BlockManager::Restore(const std::vector<Block>& stored, TimeU
 
 // By this clock a block made after `now` lasts its period plus the gap: years
 // for a clock set back to an old date at boot (a dead RTC, a restored virtual
-// machine). No decision gives a block more than max_period, so one made further ahead
-// than that says this clock is wrong, not that the block is long: it is not
-// enforced. A smaller gap is not told from a row whose end an agent moved back
+// machine). No decision gives a block more than max_period, so one made further
+// ahead than that, and than a day, says this clock is wrong, not that the block
+// is long: it is not enforced until the clock is back within that of its
+// creation. A smaller gap is not told from a row whose end an agent moved back
 // when its clock stepped back while it ran (its creation stays ahead by up to
-// the step), which must keep its end. Decided from the row alone, so every
-// reader of the store (the agent at each refresh, `enforce --reconcile`) agrees.
+// the step), which must keep its end, nor from a fleet member's clock a few
+// minutes ahead. Decided from the row alone, so every reader of the store (the
+// agent at each refresh, `enforce --reconcile`) agrees, but for a block already
+// active here (Restore).
 bool BlockManager::MadeTooFarAhead(const Block& b, TimeUs now) const {
-  return b.created > now && b.created - now > p_.max_period;
+  constexpr TimeUs kDay = 86400 * kUsPerSecond;
+  return b.created > now && b.created - now > std::max(p_.max_period, kDay);
 }
 
 // The store is where `blocks remove` (and any other earlier end) is written:

@@ -60,12 +60,12 @@ class BlockManager {
   bool Remove(const std::string& key);
   // Takes saved blocks (at start; and those other agents decided, from a shared
   // store): those active at `now` become active, but for one made further
-  // ahead of `now` than max_period (MadeTooFarAhead); every one counts for
-  // its key's strikes. Returns the ones that were not active here before. A block this
-  // agent's allowlist refuses never becomes active (so it is never enforced):
-  // counted in not_enforced() and said once per key. A block active here that
-  // the store ends earlier (the same kind, key and created; `blocks remove`)
-  // takes the store's end: ended now if that is past (ended_by_store()).
+  // ahead of `now` than max_period and a day (MadeTooFarAhead); every other
+  // one counts for its key's strikes. Returns the ones that were not active here before. A block
+  // this agent's allowlist refuses never becomes active (so it is never enforced): counted in
+  // not_enforced() and said once per key. A block active here that the store ends earlier (the same
+  // kind, key and created; `blocks remove`) takes the store's end: ended now if that is past
+  // (ended_by_store()).
   std::vector<Block> Restore(const std::vector<Block>& saved, TimeUs now);
   // Decisions taken at a log time before `t` make blocks that are not live.
   void set_live_after(TimeUs t) { live_after_ = t; }
@@ -97,7 +97,7 @@ class BlockManager {
   // Why `kind` `key` must not be blocked here ("" when it may be): the
   // allowlists, and (with `length`) the minimum length of a subject.
   std::string Refusal(BlockKind kind, const std::string& key, bool length = false) const;
-  // A saved block made further ahead of `now` than max_period: not enforced.
+  // A saved block made further ahead of `now` than max_period and a day.
   bool MadeTooFarAhead(const Block& b, TimeUs now) const;
   // Takes the earlier ends of `saved`; true if one of them is past.
   bool EndEarlier(const std::vector<Block>& saved, TimeUs now);

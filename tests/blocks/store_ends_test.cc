@@ -183,24 +183,55 @@ TEST(StoreEnds, AClockSetFarBackEnforcesNoBlockMadeAheadOfIt) {
   EXPECT_EQ(made->created, d.at) << "made on this clock";
 }
 
-// The bound is [blocks] max_period: a row made just past it is left out, one
-// made within it is enforced as it says.
-TEST(StoreEnds, TheBoundIsTheLongestPeriodADecisionGives) {
-  BlockPolicy p;
-  p.max_period = 2 * kHour;
-  for (TimeUs gap : {kMinute, 2 * kHour, 2 * kHour + kMinute, 48 * kHour}) {
-    BlockManager m(p);
-    CaptureLogger log;
-    m.log = &log;
-    const Block ahead = Saved("198.51.100.8", kNow + gap, kNow + gap + 10 * kMinute);
-    m.Restore({ahead}, kNow);
-    if (gap <= p.max_period) {
-      ASSERT_EQ(m.Active().size(), 1u) << "gap " << gap / kMinute << " min";
-      EXPECT_EQ(m.Active()[0].expires, ahead.expires);
-    } else {
-      EXPECT_TRUE(m.Active().empty()) << "gap " << gap / kMinute << " min";
+// The bound is [blocks] max_period, the longest period a decision gives, and
+// never less than a day (a short max_period_s must not refuse the blocks of a
+// fleet member whose clock is minutes ahead): a row made just past it is left
+// out until the clock is back within it, one made within it is enforced as it
+// says.
+TEST(StoreEnds, TheBoundIsTheLongestPeriodADecisionGivesAndADay) {
+  const TimeUs day = 24 * kHour;
+  for (TimeUs max_period : {kMinute, 2 * day}) {
+    BlockPolicy p;
+    p.max_period = max_period;
+    const TimeUs bound = std::max(max_period, day);
+    for (TimeUs gap : {2 * kMinute, bound, bound + kMinute, 10 * bound}) {
+      BlockManager m(p);
+      CaptureLogger log;
+      m.log = &log;
+      const Block ahead = Saved("198.51.100.8", kNow + gap, kNow + gap + 10 * kMinute);
+      m.Restore({ahead}, kNow);
+      const std::string what = "max_period " + std::to_string(max_period / kMinute) + " min, gap " +
+                               std::to_string(gap / kMinute) + " min";
+      if (gap <= bound) {
+        ASSERT_EQ(m.Active().size(), 1u) << what;
+        EXPECT_EQ(m.Active()[0].expires, ahead.expires) << what;
+      } else {
+        EXPECT_TRUE(m.Active().empty()) << what;
+        m.Restore({ahead}, kNow + gap - bound);  // the clock back within the bound
+        EXPECT_EQ(m.Active().size(), 1u) << what << ": not enforced until then only";
+      }
     }
   }
+}
+
+// A row made too far ahead is no strike either: the same flood decided here
+// on this clock is a first strike, with the first period, not the second.
+TEST(StoreEnds, ARowMadeTooFarAheadIsNoStrike) {
+  BlockManager m(BlockPolicy{});
+  CaptureLogger log;
+  m.log = &log;
+  Block ahead = Saved("198.51.100.11", kNow + 30 * 24 * kHour, kNow + 30 * 24 * kHour + kHour);
+  ahead.strikes = 1;
+  m.Restore({ahead}, kNow);
+  Decision d;
+  d.kind = Decision::Kind::kIp;
+  d.key = "198.51.100.11";
+  d.at = kNow;
+  std::string why;
+  const Block* made = m.Apply(d, &why);
+  ASSERT_NE(made, nullptr) << why;
+  EXPECT_EQ(made->strikes, 1);
+  EXPECT_EQ(made->expires - made->created, BlockPolicy{}.period);
 }
 
 // A block this agent made and moved back when its clock stepped back while it

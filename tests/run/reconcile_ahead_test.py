@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """A block in the store made further ahead of the clock than [blocks]
-max_period_s (a machine booted with its clock set back, or the deciding
+max_period_s, and a day (a machine booted with its clock set back, or the deciding
 agent's clock that far ahead) is not enforced: `mailtrail enforce --reconcile`
 (the systemd timer's pass, which reads the store alone) leaves it out of a
 real access map (postmap, lmdb), as the agent does, and takes the bound from
@@ -19,7 +19,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from removal_live_test import postmap_q as query  # noqa: E402
 
-FAR = "203.0.113.21"   # made two hours ahead: past max_period_s = 3600
+FAR = "203.0.113.21"   # made three days ahead: past max_period_s = 2 days
 NEAR = "203.0.113.22"  # made ten minutes ahead: within it
 
 
@@ -34,14 +34,14 @@ def main():
         open(os.path.join(tmp, "main.cf"), "w").write("compatibility_level = 3.7\n")
         with open(cfg, "w") as f:
             f.write('[store]\nurl = "%s"\n[enforce]\naccess_map = "%s"\npostfix_reload = false\n'
-                    '[blocks]\nmax_period_s = 3600\nallow_mynetworks = false\n'
+                    '[blocks]\nmax_period_s = 172800\nallow_mynetworks = false\n'
                     'postfix_config_dir = "%s"\n' % (store, access, tmp))
         subprocess.run([binary, "db", "migrate", "--store", store], check=True,
                        stdout=subprocess.DEVNULL)
         now = int(time.time() * 1e6)
-        hour, minute = 3600 * 10**6, 60 * 10**6
+        day, minute = 86400 * 10**6, 60 * 10**6
         con = sqlite3.connect(db)
-        for key, created in ((FAR, now + 2 * hour), (NEAR, now + 10 * minute)):
+        for key, created in ((FAR, now + 3 * day), (NEAR, now + 10 * minute)):
             con.execute("INSERT INTO block (kind, key, created, expires, reason, rule, origin_host,"
                         " raw_subjects, evidence, strikes, live) VALUES"
                         " ('ip', ?, ?, ?, 'test', 'manual', 'mx2', '[]', '[]', 1, 1)",
