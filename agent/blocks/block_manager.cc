@@ -152,8 +152,8 @@ std::vector<Block> BlockManager::Restore(const std::vector<Block>& stored, TimeU
   for (const Block& b : saved) {
     const auto id = std::make_pair(b.kind, b.key);
     auto it = active_.find(id);
-    const bool ahead =
-        (it == active_.end() || it->second.created != b.created) && MadeTooFarAhead(b, now);
+    const bool ahead = (it == active_.end() || it->second.created != b.created) &&
+                       MadeTooFarAhead(b, now, p_.max_period);
     // One too far ahead is no strike and no "blocked already": a new flood is
     // blocked on this clock, with the period of a first strike.
     if (!ahead) {
@@ -164,11 +164,7 @@ std::vector<Block> BlockManager::Restore(const std::vector<Block>& stored, TimeU
     }
     if (b.expires <= now) continue;
     const std::string why =
-        ahead ? "made at " + FormatRfc3339(b.created) + ", " +
-                    std::to_string((b.created - now) / kUsPerSecond) +
-                    " s ahead of this clock, more than [blocks] max_period and a day (this "
-                    "clock set back, or the deciding agent's ahead)"
-              : Refusal(b.kind, b.key, /*length=*/true);
+        ahead ? MadeAheadReason(b, now) : Refusal(b.kind, b.key, /*length=*/true);
     if (!why.empty()) {
       if (said_.count(id) == 0 && said_.size() < 100000) ++not_enforced_;
       SayOnce(b.kind, b.key,
@@ -204,10 +200,17 @@ std::vector<Block> BlockManager::Restore(const std::vector<Block>& stored, TimeU
 // the step), which must keep its end, nor from a fleet member's clock a few
 // minutes ahead. Decided from the row alone, so every reader of the store (the
 // agent at each refresh, `enforce --reconcile`) agrees, but for a block already
-// active here (Restore).
-bool BlockManager::MadeTooFarAhead(const Block& b, TimeUs now) const {
+// active here (Restore), and `blocks explain` says so.
+bool MadeTooFarAhead(const Block& b, TimeUs now, TimeUs max_period) {
   constexpr TimeUs kDay = 86400 * kUsPerSecond;
-  return b.created > now && b.created - now > std::max(p_.max_period, kDay);
+  return b.created > now && b.created - now > std::max(max_period, kDay);
+}
+
+std::string MadeAheadReason(const Block& b, TimeUs now) {
+  return "made at " + FormatRfc3339(b.created) + ", " +
+         std::to_string((b.created - now) / kUsPerSecond) +
+         " s ahead of this clock, more than [blocks] max_period and a day (this clock set back, "
+         "or the deciding agent's ahead)";
 }
 
 // The store is where `blocks remove` (and any other earlier end) is written:

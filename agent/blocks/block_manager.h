@@ -40,6 +40,15 @@ struct BlockPolicy {
   std::string origin_host;  // empty: the host that logged the deciding record
 };
 
+// A stored block made further ahead of `now` than `max_period` (no decision
+// gives more) and a day: this clock is wrong (set back), or the deciding
+// agent's is, and the block is not enforced until the clock is back within
+// that of its creation. Read from the row alone, so the agent, `enforce
+// --reconcile` and `blocks explain` agree (block_manager.cc says why).
+bool MadeTooFarAhead(const Block& b, TimeUs now, TimeUs max_period);
+// Why such a block is not enforced, for the log and `blocks explain`.
+std::string MadeAheadReason(const Block& b, TimeUs now);
+
 class BlockManager {
  public:
   explicit BlockManager(BlockPolicy policy);
@@ -97,8 +106,6 @@ class BlockManager {
   // Why `kind` `key` must not be blocked here ("" when it may be): the
   // allowlists, and (with `length`) the minimum length of a subject.
   std::string Refusal(BlockKind kind, const std::string& key, bool length = false) const;
-  // A saved block made further ahead of `now` than max_period and a day.
-  bool MadeTooFarAhead(const Block& b, TimeUs now) const;
   // Takes the earlier ends of `saved`; true if one of them is past.
   bool EndEarlier(const std::vector<Block>& saved, TimeUs now);
   // Says `what` once per key, at most 10 lines a minute (the detector decides

@@ -1,6 +1,7 @@
 #include "agent/cli/block_explain.h"
 
 #include "actions/postfix/postfix_tables.h"
+#include "agent/blocks/block_manager.h"
 #include "agent/detect/subject.h"
 #include "base/cidr.h"
 
@@ -28,6 +29,9 @@ StatusOr<std::vector<BlockExplanation>> ExplainBlocks(Store& store, const BlockG
     } else if (b.kind != BlockKind::kSubject) {
       if (const auto net = Cidr::Parse(b.key)) e.not_enforced = ProtectedReason(guard, *net);
     }
+    // Only for a row not ended: an ended one is enforced nowhere anyway.
+    if (e.not_enforced.empty() && e.active && MadeTooFarAhead(b, now, guard.max_period))
+      e.not_enforced = MadeAheadReason(b, now);
     for (const auto& qid : b.evidence) {
       BlockExplanation::Evidence ev;
       ev.qid = qid;

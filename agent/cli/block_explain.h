@@ -1,8 +1,8 @@
 // Why a block exists and what it does: the rule, strike and decision, each
 // subject form with the header_checks line enforcement writes for it and what
 // that refuses, whether this machine would refuse to enforce it (protected
-// networks, too short a subject), and its evidence messages from the store.
-// One source for `mailtrail blocks explain` and the web console's explain
+// networks, too short a subject, made too far ahead of its clock), and its evidence messages from
+// the store. One source for `mailtrail blocks explain` and the web console's explain
 // (/blocks/explain, /api/v1/blocks/explain), so the two cannot disagree.
 #ifndef MAILTRAIL_AGENT_CLI_BLOCK_EXPLAIN_H_
 #define MAILTRAIL_AGENT_CLI_BLOCK_EXPLAIN_H_

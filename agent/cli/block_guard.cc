@@ -31,6 +31,7 @@ StatusOr<BlockGuard> LoadBlockGuard(const std::optional<std::string>& config_pat
 BlockGuard MakeBlockGuard(const Config& c) {
   BlockGuard g;
   g.min_subject_chars = static_cast<size_t>(c.blocks.min_subject_chars);
+  g.max_period = c.blocks.max_period;
   for (const AllowEntry& e : AlwaysProtected()) g.allow.Add(e.net, e.source);
   for (const AllowEntry& e : LoopbackNetworks()) g.allow.Add(e.net, e.source);
   if (c.blocks.allow_own_addresses)

@@ -23,6 +23,9 @@ struct BlockGuard {
   // allow: each with its source, for the message.
   Allowlist allow;
   size_t min_subject_chars = 12;  // [blocks] min_subject_chars
+  // [blocks] max_period: a stored block made further ahead of the clock (and
+  // than a day) is not enforced (MadeTooFarAhead, block_manager.h).
+  TimeUs max_period = 7 * 86400 * kUsPerSecond;
 };
 
 // Built from `config_path` (must load), or else the default configuration

@@ -5,7 +5,8 @@ agent's clock that far ahead) is not enforced: `mailtrail enforce --reconcile`
 (the systemd timer's pass, which reads the store alone) leaves it out of a
 real access map (postmap, lmdb), as the agent does, and takes the bound from
 the configuration; a block made ahead by less than the bound is enforced.
-Before, every such block was enforced until its end by this clock.
+Before, every such block was enforced until its end by this clock. `blocks
+explain --config` says which of the two is not enforced here, and why.
 
 usage: reconcile_ahead_test.py MAILTRAIL"""
 import os
@@ -57,6 +58,15 @@ def main():
         if "not enforcing ip %s" % FAR not in r.stderr:
             print("FAIL: the block left out was not said")
             ok = False
+        for key, left_out in ((FAR, True), (NEAR, False)):
+            e = subprocess.run([binary, "blocks", "explain", key, "--store", store,
+                                "--config", cfg], capture_output=True, text=True)
+            said = "not enforced here: made at" in e.stdout and "ahead of this clock" in e.stdout
+            print("blocks explain %s: exit %d, %s" % (key, e.returncode, e.stdout.strip()[-300:]))
+            if e.returncode != 0 or said != left_out:
+                print("FAIL: explain of %s %s its being left out" %
+                      (key, "does not say" if left_out else "says"))
+                ok = False
         print("ok" if ok else "FAILED")
         return 0 if ok else 1
     finally:
