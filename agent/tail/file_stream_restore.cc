@@ -44,6 +44,19 @@ bool NaturalLess(const std::string& a, const std::string& b) {
   }
   return a.size() - i < b.size() - j;
 }
+
+// logrotate's number of a rotated `log` (log.N or log.N.gz, N from 1: the
+// higher, the older); -1 for any other name.
+int64_t RotationNumber(const std::string& name, const std::string& log) {
+  if (name.size() <= log.size() + 1 || name.compare(0, log.size(), log) != 0 ||
+      name[log.size()] != '.')
+    return -1;
+  std::string n = name.substr(log.size() + 1);
+  if (IsGzipName(n)) n.resize(n.size() - 3);
+  if (n.empty() || n.size() > 9 || n.find_first_not_of("0123456789") != std::string::npos)
+    return -1;
+  return std::stoll(n);
+}
 }  // namespace
 
 std::unique_ptr<FileStream::Source> FileStream::OpenCompressed(const std::string& path,
@@ -209,11 +222,15 @@ void FileStream::Restore(TimeUs now) {
       // writing on until it reopens the log) is newer than the others' lines.
       between.emplace_back(info->size == 0 ? INT64_MAX : info->mtime_ns, c);
     }
-    // Two written in one clock tick (rotations milliseconds apart) tie:
-    // then by name with numbers compared as numbers, which is the order of
-    // dated (-20261127) and incrementing (.9, .10) names.
-    std::sort(between.begin(), between.end(), [](const auto& a, const auto& b) {
-      return a.first != b.first ? a.first < b.first : NaturalLess(a.second, b.second);
+    // Two written in one clock tick (rotations milliseconds apart, times
+    // kept by a restore from a backup) tie: then by name, logrotate's
+    // numbered ones (.2 before .1) by their number, any other with numbers
+    // compared as numbers, which is the order of dated names (-20261127).
+    std::sort(between.begin(), between.end(), [this](const auto& a, const auto& b) {
+      if (a.first != b.first) return a.first < b.first;
+      const int64_t na = RotationNumber(a.second, path_), nb = RotationNumber(b.second, path_);
+      if (na >= 0 && nb >= 0) return na > nb;
+      return NaturalLess(a.second, b.second);
     });
     for (const auto& [mtime, name] : between) {
       std::unique_ptr<Source> src =

@@ -9,7 +9,9 @@
 // files compressed while the agent runs (logrotate without delaycompress),
 // kills right after a rotation, before the stream polled again
 // (crash_test.py's quick kills), and lines written to a renamed file before
-// the syslog daemon reopens the log.
+// the syslog daemon reopens the log. Under both of logrotate's namings:
+// dated (mail.log-20261101, each name new) and numbered (Debian's default:
+// every rotation renames mail.log.1 to mail.log.2 and so on, .1 the newest).
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -31,8 +33,9 @@ const char kLog[] = "/var/log/mail.log";
 struct Hazards {
   bool coarse_mtimes = true, reused_inodes = true, quick_kills = true, gzip_while_running = true,
        late_writes = true,
-       nocreate = true;  // logrotate's: no new log until the syslog daemon writes one
-  static Hazards None() { return {false, false, false, false, false, false}; }
+       nocreate = true,  // logrotate's: no new log until the syslog daemon writes one
+      numbered = false;  // rotated names shift (.1 newest); else dated, each name new
+  static Hazards None() { return {false, false, false, false, false, false, false}; }
 };
 
 // The number of seeds: `suite` in the test suite, MT_MODEL_SEEDS when set
@@ -87,7 +90,26 @@ std::string RunModel(uint32_t seed, Hazards h = {}) {
     // its tick with the last write before it, not with a write after it.
     if (rng() % 2 == 0) fs.Tick();
     current_first = written.size();
-    const std::string to = std::string(kLog) + "." + std::to_string(++names);
+    const std::string log(kLog);
+    std::string to;
+    if (h.numbered) {
+      // logrotate: the oldest first, each rotated file (compressed or not)
+      // one number up, all in the same tick; then mail.log becomes .1.
+      for (int k = names; k >= 1; --k) {
+        for (const char* gz : {"", ".gz"}) {
+          const std::string from = log + "." + std::to_string(k) + gz;
+          if (!fs.Stat(from).ok()) continue;
+          const std::string moved = log + "." + std::to_string(k + 1) + gz;
+          fs.Rename(from, moved);
+          for (std::string* n : {&plain_rotated, &late_file})
+            if (*n == from) *n = moved;
+        }
+      }
+      ++names;
+      to = log + ".1";
+    } else {
+      to = log + "-" + std::to_string(20261100 + ++names);
+    }
     note(std::string(copy ? "copytruncate" : "rename") + (running ? "" : "(stopped)"));
     if (copy) {
       fs.Copy(kLog, to);
@@ -221,6 +243,45 @@ TEST(FileStreamHazards, AFileFinishedInTheTickOfTheNewestWriteIsNotReadAgain) {
   FileStream s(kLog, &fs, o);
   const Collect c = RestoreAndReadAll(&s, saved);
   EXPECT_EQ(c.lines, std::vector<std::string>{"Nov 27 00:10:00 three"}) << s.TakeRestoreNote();
+}
+
+// Rotated three times while stopped, the two files in between last written
+// in one clock tick (file times kept by a restore from a backup, or coarse
+// ones): logrotate's numbered names say which is older (mail.log.2 before
+// mail.log.1). By name alone, .1 came first and its lines were read before
+// the older file's.
+TEST(FileStreamHazards, NumberedFilesRotatedInOneTickAreReadOldestFirst) {
+  MemFileSystem fs;
+  fs.coarse_mtimes();
+  FileStreamOptions o;
+  o.start_at_end = false;
+  o.rotate_wait = 2 * kSecond;
+  fs.Append(kLog, "Nov 27 00:00:01 a\n");
+  std::vector<StreamPosition> saved;
+  {
+    FileStream s(kLog, &fs, o);
+    Collect c;
+    ASSERT_TRUE(s.Poll(0, &c).ok());
+    saved = s.positions();
+  }
+  const std::string log(kLog);
+  fs.Tick();
+  fs.Append(kLog, "Nov 27 00:00:02 b\n");
+  fs.Rename(kLog, log + ".1");
+  fs.Append(kLog, "Nov 28 00:00:01 c\n");
+  fs.Rename(log + ".1", log + ".2");
+  fs.Rename(kLog, log + ".1");
+  fs.Append(kLog, "Nov 29 00:00:01 d\n");
+  fs.Rename(log + ".2", log + ".3");
+  fs.Rename(log + ".1", log + ".2");
+  fs.Rename(kLog, log + ".1");
+  fs.Tick();
+  fs.Append(kLog, "Nov 30 00:00:01 e\n");
+  FileStream s(kLog, &fs, o);
+  const Collect c = RestoreAndReadAll(&s, saved);
+  const std::vector<std::string> want = {"Nov 27 00:00:02 b", "Nov 28 00:00:01 c",
+                                         "Nov 29 00:00:01 d", "Nov 30 00:00:01 e"};
+  EXPECT_EQ(c.lines, want) << s.TakeRestoreNote();
 }
 
 // A quiet log rotated while empty, and written by the syslog daemon before
@@ -422,7 +483,9 @@ TEST(FileStreamModel, RotationsAndKillsLoseAndRepeatNothing) {
   RunSeeds(Seeds(200), Hazards::None());
 }
 
-TEST(FileStreamHazards, CoarseTimesReusedInodesAndQuickKillsLoseAndRepeatNothing) {
+// Each hazard may be switched off by a letter of MT_HAZARDS_OFF (to tell
+// them apart when a seed fails).
+Hazards HazardsFromEnv() {
   Hazards h;
   if (const char* off = std::getenv("MT_HAZARDS_OFF")) {  // to tell the hazards apart
     const std::string o = off;
@@ -433,7 +496,22 @@ TEST(FileStreamHazards, CoarseTimesReusedInodesAndQuickKillsLoseAndRepeatNothing
     h.late_writes = o.find('l') == std::string::npos;
     h.nocreate = o.find('n') == std::string::npos;
   }
+  return h;
+}
+
+TEST(FileStreamHazards, CoarseTimesReusedInodesAndQuickKillsLoseAndRepeatNothing) {
+  RunSeeds(Seeds(300), HazardsFromEnv());
+}
+
+// Debian's default: the rotated files renamed at every rotation. Files
+// rotated in one tick were read by name, .1 first (the newest).
+TEST(FileStreamHazards, LogrotateNumberedNamesLoseAndRepeatNothing) {
+  Hazards h = HazardsFromEnv();
+  h.numbered = true;
   RunSeeds(Seeds(300), h);
+  Hazards calm = Hazards::None();
+  calm.numbered = true;
+  RunSeeds(Seeds(200), calm);
 }
 
 }  // namespace
