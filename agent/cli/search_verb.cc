@@ -57,7 +57,10 @@ const VerbSpec kSearchVerb = {
         {"message-id", true, "Message-ID (with or without < >)", "ID"},
         {"subject", true, "substring of the logged Subject, in any case", "TEXT"},
         {"host", true, "syslog host of the MTA", "NAME"},
-        ChoiceFlag("outcome", "the record's final outcome", OutcomeNamesShown()),
+        ChoiceFlag("outcome",
+                   "the record's final outcome, or a recipient's in a mixed record (as the "
+                   "web console's filter)",
+                   OutcomeNamesShown()),
         kSinceFlag,
         kUntilFlag,
         IntFlag("limit", "at most this many records (default 100; stderr says how many more match)",
@@ -85,7 +88,15 @@ int SearchMain(const std::vector<std::string>& argv, const Clock&) {
     *q.message_id = q.message_id->substr(1, q.message_id->size() - 2);
   q.subject = args->Get("subject");
   q.host = args->Get("host");
-  if (auto o = args->Get("outcome")) q.outcome = OutcomeFromName(*o);  // checked by the spec
+  if (auto o = args->Get("outcome")) {
+    // A message bounced for one recipient and delivered to another is mixed:
+    // `--outcome bounced` must find it too, as the console does.
+    const Outcome wanted = *OutcomeFromName(*o);  // checked by the spec
+    if (wanted == Outcome::kMixed)
+      q.outcome = wanted;
+    else
+      q.outcomes = {wanted};
+  }
   if (!TimeRangeFromArgs(*args, "search", &q)) return kExitUsage;
   q.limit = args->Number("limit", q.limit);
   const std::string format = args->Get("format").value_or("table");

@@ -120,8 +120,19 @@ if with_subject:
     upper, _ = search("--subject", word.upper(), "--format", "jsonl", "--limit", "100000")
     exact, _ = search("--subject", word, "--format", "jsonl", "--limit", "100000")
     assert exact and lower == exact and upper == exact, f"subject {word!r} in other cases"
+# --outcome X: the messages whose outcome is X, and the mixed ones with a
+# recipient whose outcome is X (as the console's filter); --outcome mixed: those.
+def key(r):
+    return (r["host"], r["qid"], r["first_seen"])
+for name in sorted({r["outcome"] for r in records} | {x["outcome"] for r in records
+                                                       for x in r["recipients"]}):
+    want = {key(r) for r in records if r["outcome"] == name or (
+        r["outcome"] == "mixed" and any(x["outcome"] == name for x in r["recipients"]))}
+    out, _ = search("--outcome", name, "--format", "jsonl", "--limit", "100000000")
+    got = {key(json.loads(line)) for line in out.splitlines()}
+    assert got == want, f"--outcome {name}: {len(got)} records, want {len(want)}"
 PY
-echo "search: header, host, limit, brackets and case as documented"
+echo "search: header, host, limit, brackets, case and outcomes as documented"
 # Replays are idempotent: the same log again adds nothing and says so; a
 # rotated set replayed after its older file was (mail.log.1 yesterday, then
 # mail.log.1 mail.log today) gives the store of one replay of the whole.
