@@ -100,6 +100,9 @@ bool IsSmtpdNoise(std::string_view s) {
       "discarding EHLO keywords",
       "proxy-accept:",
       "proxy-reject:",
+      // A before-queue filter's front smtpd: the queue id is the second
+      // smtpd's, whose client= line names this client as orig_client.
+      "NOQUEUE: client=",
       "NOQUEUE: lost connection",
       "TLS SNI",
   };
@@ -118,6 +121,8 @@ bool ParseSmtpd(std::string_view msg, Event* ev) {
     if (ParseActionLine(s, /*postscreen=*/false, ev)) return true;
     ev->qid = {};
   }
+  if (ParseSizeLimitWarning(msg, ev)) return true;
+  ev->qid = {};
   if (IsSmtpdNoise(msg)) {
     ev->kind = EventKind::kNoise;
     return true;

@@ -317,6 +317,19 @@ bool SplitQueueId(std::string_view* msg, Event* ev) {
   return true;
 }
 
+bool ParseSizeLimitWarning(std::string_view msg, Event* ev) {
+  if (!scan::Consume(&msg, "warning: ") || !SplitQueueId(&msg, ev) || ev->qid.empty() ||
+      msg != "queue file size limit exceeded")
+    return false;
+  ev->action = "reject";
+  ev->stage = "END-OF-MESSAGE";
+  ev->code = 0;
+  ev->dsn = {};
+  ev->text = "message file too big";
+  ev->kind = EventKind::kSmtpdAction;
+  return true;
+}
+
 bool ParseActionLine(std::string_view s, bool postscreen, Event* ev) {
   // ACTION
   size_t i = 0;

@@ -41,7 +41,9 @@ Outcome DeliveryOutcome(std::string_view status, std::string_view text, std::str
                            IsContentFilterRelay(relay);
     return discarded ? Outcome::kDiscarded : Outcome::kDelivered;
   }
-  if (status == "deferred") return Outcome::kDeferred;
+  // soft_bounce = yes: a recipient that would have bounced stays queued
+  // (bounce.c logs "SOFTBOUNCE" for it), as a deferral does.
+  if (status == "deferred" || status == "SOFTBOUNCE") return Outcome::kDeferred;
   if (status == "bounced") return Outcome::kBounced;
   if (status == "expired") return Outcome::kExpired;
   // An address verification's answer (sent.c, bounce.c, defer.c log these

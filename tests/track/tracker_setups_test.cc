@@ -1,0 +1,142 @@
+// Tracker scenarios of Postfix settings an admin really uses, each from the
+// log of a real Postfix 3.7 (helper-63's probe, docs/testing.md), each of
+// which once gave a wrong record: a before-queue content filter
+// (smtpd_proxy_filter), soft_bounce, message_size_limit.
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "tests/support/tracker_harness.h"
+
+namespace mailtrail {
+namespace {
+
+// The lines a parser does not know (counted and sampled as unknown).
+int Unknown(const std::vector<std::string>& lines) {
+  ParseContext ctx;
+  ctx.year = 2026;
+  int n = 0;
+  for (const auto& l : lines) n += ParseLine(l, ctx).kind == EventKind::kUnknown;
+  return n;
+}
+
+// smtpd_proxy_filter: the client talks to the front smtpd, which passes the
+// message through the filter to a second smtpd; that one logs the queue id,
+// the filter as its client and the real client as XFORWARD's orig_client.
+// The record's client was the filter.
+TEST(TrackerSetups, ABeforeQueueFilterRecordsTheRealClient) {
+  const std::vector<std::string> lines = {
+      "Dec 05 16:04:10 mx postfix/smtpd[8728]: connect from mail.client.test[192.0.2.30]",
+      "Dec 05 16:04:10 mx postfix/smtpd[8730]: connect from localhost[127.0.0.40]",
+      "Dec 05 16:04:10 mx postfix/smtpd[8728]: NOQUEUE: client=mail.client.test[192.0.2.30]",
+      "Dec 05 16:04:10 mx postfix/smtpd[8730]: 9834CA94277: client=localhost[127.0.0.40], "
+      "orig_client=mail.client.test[192.0.2.30]",
+      "Dec 05 16:04:10 mx postfix/cleanup[8609]: 9834CA94277: message-id=<proxy.1@client.test>",
+      "Dec 05 16:04:10 mx postfix/smtpd[8728]: proxy-accept: END-OF-MESSAGE: 250 2.0.0 Ok: "
+      "queued as 9834CA94277; from=<bob@client.test> to=<u1@hosted.test> proto=ESMTP "
+      "helo=<helo-proxy.client.test>",
+      "Dec 05 16:04:10 mx postfix/qmgr[8442]: 9834CA94277: from=<bob@client.test>, size=495, "
+      "nrcpt=1 (queue active)",
+      "Dec 05 16:04:10 mx postfix/smtpd[8730]: disconnect from localhost[127.0.0.40] ehlo=1 "
+      "xforward=1 mail=1 rcpt=1 data=1 quit=1 commands=6",
+      "Dec 05 16:04:10 mx postfix/smtpd[8728]: disconnect from mail.client.test[192.0.2.30] "
+      "ehlo=1 mail=1 rcpt=1 data=1 quit=1 commands=5",
+      "Dec 05 16:04:10 mx postfix/virtual[8614]: 9834CA94277: to=<u1@hosted.test>, "
+      "relay=virtual, delay=0.03, delays=0.01/0/0/0.01, dsn=2.0.0, status=sent (delivered to "
+      "maildir)",
+      "Dec 05 16:04:10 mx postfix/qmgr[8442]: 9834CA94277: removed",
+  };
+  TrackerHarness h;
+  h.Feed(lines);
+  h.Flush();
+  EXPECT_EQ(Unknown(lines), 0) << "the front smtpd's NOQUEUE: client= line is known";
+  const MessageRecord* r = h.One("9834CA94277");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->client_ip, "192.0.2.30");
+  EXPECT_EQ(r->client_host, "mail.client.test");
+  EXPECT_EQ(r->outcome, Outcome::kDelivered);
+  EXPECT_TRUE(r->parent_qid.empty());
+}
+
+// An after-queue filter's second leg (amavis re-injecting with XFORWARD)
+// names its first leg: it stays a leg, its client the filter's, so the
+// message's client is counted once (the first leg's).
+TEST(TrackerSetups, AnAfterQueueLegKeepsTheFilterAsItsClient) {
+  TrackerHarness h;
+  h.Feed({
+      "Nov 27 12:22:33 mx postfix/smtpd[20269]: 586D910A322: client=localhost[127.0.0.1], "
+      "orig_queue_id=01E0C10A305, orig_client=mail.pal.test[192.0.2.123]",
+      "Nov 27 12:22:33 mx postfix/qmgr[900]: 586D910A322: from=<helpdesk@pal.test>, size=900, "
+      "nrcpt=1 (queue active)",
+      "Nov 27 12:22:33 mx postfix/local[3011]: 586D910A322: to=<q@example.test>, relay=local, "
+      "delay=0.1, delays=0/0/0/0.1, dsn=2.0.0, status=sent (delivered to mailbox)",
+      "Nov 27 12:22:33 mx postfix/qmgr[900]: 586D910A322: removed",
+  });
+  h.Flush();
+  const MessageRecord* r = h.One("586D910A322");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->client_ip, "127.0.0.1");
+  EXPECT_EQ(r->parent_qid, "01E0C10A305");
+}
+
+// soft_bounce = yes: a recipient that would have bounced is deferred and
+// logged with status=SOFTBOUNCE (bounce.c). It was in_flight for ever, its
+// reason dropped, the message in_flight even after `postsuper -d`.
+TEST(TrackerSetups, ASoftBounceIsADeferral) {
+  TrackerHarness h;
+  h.Feed({
+      "Dec 05 16:05:30 mx postfix/smtpd[10898]: 4jhY9k0ZZBz1cbqD: client=unknown[192.0.2.30]",
+      "Dec 05 16:05:30 mx postfix/qmgr[10837]: 4jhY9k0ZZBz1cbqD: from=<ivan@client.test>, "
+      "size=367, nrcpt=2 (queue active)",
+      "Dec 05 16:05:30 mx postfix/smtp[10840]: 4jhY9k0ZZBz1cbqD: to=<nouser7@remote.test>, "
+      "relay=mx.remote.test[198.51.100.20]:25, delay=0.02, delays=0.01/0/0/0, dsn=4.1.1, "
+      "status=SOFTBOUNCE (host mx.remote.test[198.51.100.20] said: 550 5.1.1 "
+      "<nouser7@remote.test>: User unknown (in reply to RCPT TO command))",
+      "Dec 05 16:05:30 mx postfix/smtp[10840]: 4jhY9k0ZZBz1cbqD: to=<ok7@remote.test>, "
+      "relay=mx.remote.test[198.51.100.20]:25, delay=0.02, delays=0.01/0/0/0, dsn=2.0.0, "
+      "status=sent (250 2.0.0 Ok: queued as PEER30102)",
+      "Dec 05 16:06:00 mx postfix/postsuper[11339]: 4jhY9k0ZZBz1cbqD: removed",
+  });
+  h.Flush();
+  const MessageRecord* r = h.One("4jhY9k0ZZBz1cbqD");
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->recipients.size(), 2u);
+  const RecipientRecord& soft = r->recipients[0];
+  EXPECT_EQ(soft.address, "nouser7@remote.test");
+  EXPECT_EQ(soft.outcome, Outcome::kDeferred);
+  EXPECT_EQ(soft.dsn, "4.1.1");
+  EXPECT_NE(soft.status_text.find("User unknown"), std::string::npos) << soft.status_text;
+  EXPECT_EQ(r->outcome, Outcome::kMixed);
+}
+
+// message_size_limit: smtpd refuses the message at the end of DATA ("552
+// 5.3.4 Error: message file too big", 452 4.3.4 under soft_bounce) and logs
+// only a warning with the queue id. The record was "expired" with no reason.
+TEST(TrackerSetups, AMessageOverTheSizeLimitIsRejected) {
+  const std::vector<std::string> lines = {
+      "Dec 05 16:04:23 mx postfix/smtpd[8606]: connect from unknown[192.0.2.30]",
+      "Dec 05 16:04:23 mx postfix/smtpd[8606]: 96AA6A948C6: client=unknown[192.0.2.30]",
+      "Dec 05 16:04:23 mx postfix/cleanup[8609]: 96AA6A948C6: message-id=<big.1@client.test>",
+      "Dec 05 16:04:23 mx postfix/smtpd[8606]: warning: 96AA6A948C6: queue file size limit "
+      "exceeded",
+      "Dec 05 16:04:23 mx postfix/cleanup[8609]: warning: 96AA6A948C6: queue file size limit "
+      "exceeded",
+      "Dec 05 16:04:23 mx postfix/cleanup[8609]: warning: mail_stream_cleanup: close error",
+      "Dec 05 16:04:23 mx postfix/smtpd[8606]: disconnect from unknown[192.0.2.30] ehlo=1 mail=1 "
+      "rcpt=1 data=0/1 quit=1 commands=4/5",
+  };
+  TrackerHarness h;
+  h.Feed(lines);
+  h.Flush();
+  const MessageRecord* r = h.One("96AA6A948C6");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->outcome, Outcome::kRejected);
+  ASSERT_TRUE(r->reject);
+  EXPECT_EQ(r->reject->stage, "END-OF-MESSAGE");
+  EXPECT_NE(r->reject->text.find("message file too big"), std::string::npos);
+  EXPECT_EQ(Unknown(lines), 0);
+}
+
+}  // namespace
+}  // namespace mailtrail
