@@ -42,6 +42,22 @@ void DropAnotherTransactionsHold(MessageRecord* r) {
   });
 }
 
+// `postsuper -d`: the admin deleted the message (qmgr removes one only when
+// every recipient is done). What still waited (deferred, held, not tried)
+// is never delivered nor returned: discarded, with the reason it waited.
+void DeletedFromTheQueue(MessageRecord* r) {
+  for (auto& rc : r->recipients) {
+    if (rc.outcome != Outcome::kDeferred && rc.outcome != Outcome::kHeld &&
+        rc.outcome != Outcome::kInFlight)
+      continue;
+    const std::string was = std::string("deleted from the queue (postsuper -d) while ") +
+                            OutcomeName(rc.outcome) +
+                            (rc.status_text.empty() ? "" : ": " + rc.status_text);
+    rc.outcome = Outcome::kDiscarded;
+    rc.status_text = Capped(was);
+  }
+}
+
 }  // namespace
 
 MessageTracker::MessageTracker(TrackerOptions options, RecordSink* sink)
@@ -129,6 +145,7 @@ void MessageTracker::Process(const Event& ev) {
     case EventKind::kRemoved:
       o = Find(ev);
       if (o == nullptr) return;  // e.g. postsuper on a message we never saw
+      if (ev.daemon == "postsuper") DeletedFromTheQueue(&o->rec);
       o->removed = true;
       pending_.push_back({now_ + options_.grace, KeyOf(ev, ev.qid), o->generation, false});
       break;

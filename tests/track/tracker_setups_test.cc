@@ -82,7 +82,7 @@ TEST(TrackerSetups, AnAfterQueueLegKeepsTheFilterAsItsClient) {
 
 // soft_bounce = yes: a recipient that would have bounced is deferred and
 // logged with status=SOFTBOUNCE (bounce.c). It was in_flight for ever, its
-// reason dropped, the message in_flight even after `postsuper -d`.
+// reason dropped.
 TEST(TrackerSetups, ASoftBounceIsADeferral) {
   TrackerHarness h;
   h.Feed({
@@ -96,7 +96,6 @@ TEST(TrackerSetups, ASoftBounceIsADeferral) {
       "Dec 05 16:05:30 mx postfix/smtp[10840]: 4jhY9k0ZZBz1cbqD: to=<ok7@remote.test>, "
       "relay=mx.remote.test[198.51.100.20]:25, delay=0.02, delays=0.01/0/0/0, dsn=2.0.0, "
       "status=sent (250 2.0.0 Ok: queued as PEER30102)",
-      "Dec 05 16:06:00 mx postfix/postsuper[11339]: 4jhY9k0ZZBz1cbqD: removed",
   });
   h.Flush();
   const MessageRecord* r = h.One("4jhY9k0ZZBz1cbqD");
@@ -108,6 +107,46 @@ TEST(TrackerSetups, ASoftBounceIsADeferral) {
   EXPECT_EQ(soft.dsn, "4.1.1");
   EXPECT_NE(soft.status_text.find("User unknown"), std::string::npos) << soft.status_text;
   EXPECT_EQ(r->outcome, Outcome::kMixed);
+}
+
+// `postsuper -d`: the admin deleted a deferred message and a held one. What
+// still waited is never delivered nor returned; it stayed "deferred" and
+// "held" for ever, as if the mail were still queued.
+TEST(TrackerSetups, WhatPostsuperDeletesIsDiscarded) {
+  TrackerHarness h;
+  h.Feed({
+      "Dec 05 16:09:33 mx postfix/smtpd[14757]: 4jhYGP5WCsz1cbjX: client=unknown[192.0.2.30]",
+      "Dec 05 16:09:33 mx postfix/qmgr[14696]: 4jhYGP5WCsz1cbjX: from=<nina@client.test>, "
+      "size=371, nrcpt=2 (queue active)",
+      "Dec 05 16:09:33 mx postfix/smtp[14772]: 4jhYGP5WCsz1cbjX: to=<nouser11@remote.test>, "
+      "relay=mx.remote.test[198.51.100.20]:25, delay=0.24, delays=0.14/0.05/0.01/0.04, "
+      "dsn=4.4.2, status=deferred (lost connection with mx.remote.test[198.51.100.20] while "
+      "sending RCPT TO)",
+      "Dec 05 16:09:33 mx postfix/smtp[14772]: 4jhYGP5WCsz1cbjX: to=<ok11@remote.test>, "
+      "relay=mx.remote.test[198.51.100.20]:25, delay=0.24, delays=0.14/0.05/0.01/0.04, "
+      "dsn=2.0.0, status=sent (250 2.0.0 Ok: queued as PEER73889)",
+      "Dec 05 16:04:20 mx postfix/smtpd[8606]: 38998A944E5: client=unknown[192.0.2.30]",
+      "Dec 05 16:04:20 mx postfix/cleanup[8609]: 38998A944E5: hold: header Subject: please "
+      "HOLDME two from unknown[192.0.2.30]; from=<carol@client.test> to=<r002@remote.test> "
+      "proto=ESMTP helo=<helo-hold2.client.test>: held by header check",
+      "Dec 05 16:09:37 mx postfix/postsuper[14829]: 4jhYGP5WCsz1cbjX: removed",
+      "Dec 05 16:09:37 mx postfix/postsuper[14829]: 38998A944E5: removed",
+  });
+  h.Flush();
+  const MessageRecord* deferred = h.One("4jhYGP5WCsz1cbjX");
+  ASSERT_TRUE(deferred);
+  ASSERT_EQ(deferred->recipients.size(), 2u);
+  EXPECT_EQ(deferred->recipients[0].outcome, Outcome::kDiscarded);
+  EXPECT_NE(deferred->recipients[0].status_text.find("postsuper"), std::string::npos);
+  EXPECT_NE(deferred->recipients[0].status_text.find("lost connection"), std::string::npos)
+      << "the reason it waited is kept";
+  EXPECT_EQ(deferred->recipients[1].outcome, Outcome::kDelivered);
+  EXPECT_EQ(deferred->end, RecordEnd::kRemoved);
+  const MessageRecord* held = h.One("38998A944E5");
+  ASSERT_TRUE(held);
+  ASSERT_EQ(held->recipients.size(), 1u);
+  EXPECT_EQ(held->recipients[0].outcome, Outcome::kDiscarded);
+  EXPECT_EQ(held->outcome, Outcome::kDiscarded);
 }
 
 // message_size_limit: smtpd refuses the message at the end of DATA ("552
