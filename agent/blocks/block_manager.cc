@@ -10,6 +10,14 @@
 
 namespace mailtrail {
 
+std::vector<Cidr> NeverBlocked(const BlockPolicy& p) {
+  std::vector<Cidr> out = p.allow_cidrs;
+  if (out.empty())
+    for (const char* c : {"127.0.0.0/8", "::1/128"}) out.push_back(*Cidr::Parse(c));
+  for (const AllowEntry& e : AlwaysProtected()) out.push_back(e.net);
+  return out;
+}
+
 BlockManager::BlockManager(BlockPolicy policy) : p_(std::move(policy)) {
   if (p_.allow_cidrs.empty()) {
     for (const char* c : {"127.0.0.0/8", "::1/128"}) p_.allow_cidrs.push_back(*Cidr::Parse(c));
@@ -101,7 +109,12 @@ const Block* BlockManager::Apply(const Decision& d, std::string* why_not) {
                  d.at);
     return nullptr;
   }
-  const int strikes = ++strikes_[id];
+  // A block is a strike for max_period after its end: a key blocked again a
+  // week later starts over (fail2ban forgets its bans after a day).
+  int& strike_count = strikes_[id];
+  if (auto u = until_.find(id); u != until_.end() && u->second + p_.max_period <= d.at)
+    strike_count = 0;
+  const int strikes = ++strike_count;
   b.strikes = strikes;
   const double factor = std::pow(std::max(1.0, p_.escalation), strikes - 1);
   const double period = std::min(static_cast<double>(p_.max_period), p_.period * factor);
@@ -146,8 +159,15 @@ TimeUs BlockManager::EndHere(const Block& b) const {
 std::vector<Block> BlockManager::Restore(const std::vector<Block>& stored, TimeUs now) {
   // A row of a block this agent moved back may be older than the move (a
   // refresh read before it was saved): it is read with the move.
-  std::vector<Block> saved = stored;
-  for (Block& b : saved) b.expires = EndHere(b);
+  std::vector<Block> saved;
+  saved.reserve(stored.size());
+  for (const Block& b : stored) {
+    // A dry run's decisions were never enforced: to a live agent they are no
+    // strike, and block nothing (else the real flood was "blocked already").
+    if (p_.live && !b.live) continue;
+    saved.push_back(b);
+    saved.back().expires = EndHere(b);
+  }
   std::vector<Block> added;
   for (const Block& b : saved) {
     const auto id = std::make_pair(b.kind, b.key);
@@ -155,12 +175,18 @@ std::vector<Block> BlockManager::Restore(const std::vector<Block>& stored, TimeU
     const bool ahead = (it == active_.end() || it->second.created != b.created) &&
                        MadeTooFarAhead(b, now, p_.max_period);
     // One too far ahead is no strike and no "blocked already": a new flood is
-    // blocked on this clock, with the period of a first strike.
-    if (!ahead) {
-      int& strikes = strikes_[id];
-      strikes = std::max(strikes, b.strikes);
+    // blocked on this clock, with the period of a first strike. Nor is one
+    // removed by hand (a mistake). The latest block's strikes are the key's:
+    // Apply forgets them max_period after its end.
+    if (!ahead && !b.removed) {
       TimeUs& until = until_[id];
-      until = std::max(until, b.expires);
+      int& strikes = strikes_[id];
+      if (b.expires > until) {
+        strikes = b.strikes;
+        until = b.expires;
+      } else if (b.expires == until) {
+        strikes = std::max(strikes, b.strikes);
+      }
     }
     if (b.expires <= now) continue;
     const std::string why =
@@ -225,7 +251,14 @@ bool BlockManager::EndEarlier(const std::vector<Block>& saved, TimeUs now) {
       continue;
     it->second.expires = b.expires;
     next_expiry_ = std::min(next_expiry_, b.expires);
-    ++version_;                     // the firewall's kernel timeouts take the new end
+    ++version_;  // the firewall's kernel timeouts take the new end
+    if (b.removed) {
+      // Removed by hand: a mistake, no strike, and the key may be blocked
+      // again at once (its old end made the next flood "blocked already").
+      until_[{b.kind, b.key}] = b.expires;
+      int& strikes = strikes_[{b.kind, b.key}];
+      strikes = std::max(0, std::min(strikes, it->second.strikes) - 1);
+    }
     if (b.expires > now) continue;  // shortened: Expire() ends it on time
     ++ended_by_store_;
     ended_now = true;
@@ -285,7 +318,9 @@ bool BlockManager::Remove(const std::string& key) {
   bool removed = false;
   for (auto it = active_.begin(); it != active_.end();) {
     if (it->first.second == key) {
-      until_.erase(it->first);  // ended by hand: a new flood may block it again
+      until_.erase(it->first);             // ended by hand: a new flood may block it again
+      int& strikes = strikes_[it->first];  // and it was no strike
+      strikes = std::max(0, std::min(strikes, it->second.strikes) - 1);
       history_.push_back(std::move(it->second));
       it = active_.erase(it);
       removed = true;

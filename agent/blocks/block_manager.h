@@ -49,6 +49,11 @@ bool MadeTooFarAhead(const Block& b, TimeUs now, TimeUs max_period);
 // Why such a block is not enforced, for the log and `blocks explain`.
 std::string MadeAheadReason(const Block& b, TimeUs now);
 
+// The networks a BlockManager with `p` never blocks: p.allow_cidrs, or
+// loopback when none are given, and what is never a client
+// (AlwaysProtected). The detector counts no bounce from them.
+std::vector<Cidr> NeverBlocked(const BlockPolicy& p);
+
 class BlockManager {
  public:
   explicit BlockManager(BlockPolicy policy);

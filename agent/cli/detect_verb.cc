@@ -243,6 +243,10 @@ int DetectMain(const std::vector<std::string>& argv, const Clock& clock) {
   }
   for (const std::string& s : args->GetAll("allow-subject"))
     p.allow_subjects.push_back(NormalizeSubject(s));
+  // As the agent (supervisor.cc): what is never blocked is never counted.
+  d.never_counted = NeverBlocked(p);
+  d.unblockable_subjects = p.allow_subjects;
+  d.min_subject_chars = p.min_subject_chars;
   const std::string format = args->Get("format").value_or("table");
   ReplayOptions options;
   if (args->Has("year")) options.year = static_cast<int>(args->Number("year", 0));

@@ -4,6 +4,7 @@
 
 #include "agent/detect/bounce.h"
 #include "agent/detect/subject.h"
+#include "agent/track/block.h"
 #include "base/ip_address.h"
 
 namespace mailtrail {
@@ -177,13 +178,23 @@ bool FloodDetector::Qualified(const SubjectState::Client& c, TimeUs now) const {
 // the filter's address was a second source of every subject, so that one
 // sender could get a subject blocked. Nor does a message of our own
 // authenticated users (SASL): their notices are theirs, and a block would
-// close submission to them.
-bool FloodDetector::CountsFromItsClient(const MessageRecord& r) {
+// close submission to them. Nor does one from a network the blocks may never
+// touch (DetectorOptions::never_counted): our own servers' notices.
+bool FloodDetector::CountsFromItsClient(const MessageRecord& r) const {
   if (r.client_ip.empty() || !r.parent_qid.empty() || !r.sasl_username.empty()) return false;
   static const IpAddress kLoopback4 = *IpAddress::Parse("127.0.0.1");
   static const IpAddress kLoopback6 = *IpAddress::Parse("::1");
   const auto ip = IpAddress::Parse(r.client_ip);
-  return ip && !(*ip == kLoopback4) && !(*ip == kLoopback6);
+  if (!ip || *ip == kLoopback4 || *ip == kLoopback6) return false;
+  for (const Cidr& n : o_.never_counted)
+    if (n.Contains(*ip)) return false;
+  return true;
+}
+
+bool FloodDetector::MayFlood(const std::string& key) const {
+  if (SubjectChars(key) < o_.min_subject_chars) return false;
+  return std::find(o_.unblockable_subjects.begin(), o_.unblockable_subjects.end(), key) ==
+         o_.unblockable_subjects.end();
 }
 
 void FloodDetector::OnRecord(const MessageRecord& r, std::vector<Decision>* out) {
@@ -228,7 +239,7 @@ void FloodDetector::OnRecord(const MessageRecord& r, std::vector<Decision>* out)
   // Per subject.
   if (!r.subject) return;
   const std::string key = NormalizeSubject(*r.subject);
-  if (key.empty() ||
+  if (key.empty() || !MayFlood(key) ||
       !Admit(subjects_, &next_subject_sweep_, key, o_.max_subjects, o_.subject_window, now))
     return;
   auto [it, fresh] = subjects_.try_emplace(key);

@@ -35,6 +35,7 @@
 #include "agent/detect/outbound.h"
 #include "agent/track/record.h"
 #include "agent/track/window_count.h"
+#include "base/cidr.h"
 #include "base/civil_time.h"
 #include "base/status.h"
 
@@ -63,6 +64,17 @@ struct DetectorOptions {
   // read: they compile).
   std::vector<ContentRuleSpec> rules;
   AnswerOptions answers;  // answers to our own mail (outbound.h)
+  // What the blocks may never touch ([blocks] allow, mynetworks, this
+  // machine's addresses; the block manager's allowlist): a client in these
+  // networks is ours, its notices are on their way out, and count for no
+  // rule (as our own relays they would make a common subject a flood).
+  std::vector<Cidr> never_counted;
+  // Subjects that are never blocked (normalized, [blocks] allow_subjects)
+  // and the length a subject needs to be blocked ([blocks]
+  // min_subject_chars): such a subject makes no flood, whose sources would
+  // then be blocked at five of it in two minutes; the IP rule still holds.
+  std::vector<std::string> unblockable_subjects;
+  size_t min_subject_chars = 0;
 };
 
 struct Decision {
@@ -151,7 +163,9 @@ class FloodDetector {
   };
   // Whether a bounce record counts towards the flood rules: from a client,
   // not a content filter's leg.
-  static bool CountsFromItsClient(const MessageRecord& r);
+  bool CountsFromItsClient(const MessageRecord& r) const;
+  // Whether a subject, normalized, may make a flood (SubjectFloods).
+  bool MayFlood(const std::string& key) const;
   // Whether `c` sent the subject subject_source_bounces times within the window.
   bool Qualified(const SubjectState::Client& c, TimeUs now) const;
   // The same, with what the other agents counted of it (fleet_counts.cc).

@@ -44,7 +44,8 @@ StatusOr<std::vector<Block>> MysqlStore::LoadBlocks(TimeUs active_at) {
     bad_kind = Status::Ok();
     std::unique_ptr<sql::PreparedStatement> q(conn_->prepareStatement(
         "SELECT kind, `key`, created, expires, reason, rule, origin_host, raw_subjects,"
-        " evidence, strikes, live FROM block WHERE expires > ? ORDER BY created, kind, `key`"));
+        " evidence, strikes, live, removed FROM block WHERE expires > ?"
+        " ORDER BY created, kind, `key`"));
     q->setInt64(1, active_at < 0 ? std::numeric_limits<int64_t>::min() : active_at);
     std::unique_ptr<sql::ResultSet> rs(q->executeQuery());
     while (rs->next()) {
@@ -65,6 +66,7 @@ StatusOr<std::vector<Block>> MysqlStore::LoadBlocks(TimeUs active_at) {
       b.evidence = SplitItems(rs->getString(9), ' ');
       b.strikes = rs->getInt(10);
       b.live = rs->getInt(11) != 0;
+      b.removed = rs->getInt(12) != 0;
       out.push_back(std::move(b));
     }
   });

@@ -54,7 +54,7 @@ Status SqliteStore::SaveBlocks(const std::vector<Block>& blocks) {
 StatusOr<std::vector<Block>> SqliteStore::LoadBlocks(TimeUs active_at) {
   auto q = db_.Prepare(
       "SELECT kind, key, created, expires, reason, rule, origin_host, raw_subjects, evidence,"
-      " strikes, live FROM block WHERE expires > ? ORDER BY created, kind, key");
+      " strikes, live, removed FROM block WHERE expires > ? ORDER BY created, kind, key");
   if (!q.ok()) return q.status();
   q->BindInt(1, active_at < 0 ? std::numeric_limits<int64_t>::min() : active_at);
   std::vector<Block> out;
@@ -75,6 +75,7 @@ StatusOr<std::vector<Block>> SqliteStore::LoadBlocks(TimeUs active_at) {
     b.evidence = SplitItems(q->Text(8), ' ');
     b.strikes = static_cast<int>(q->Int(9));
     b.live = q->Int(10) != 0;
+    b.removed = q->Int(11) != 0;
     out.push_back(std::move(b));
   }
   if (rc != SQLITE_DONE) return db_.Error("load blocks");

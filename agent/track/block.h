@@ -35,6 +35,9 @@ struct Block {
   // False for decisions taken while replaying old lines: recorded, never enforced
   // (docs/security.md rule 6).
   bool live = true;
+  // Ended by hand (`blocks remove`): the store's mark, read back; such a
+  // block was a mistake, and is no strike.
+  bool removed = false;
 };
 
 // One JSON object (docs/record.md), without a newline.

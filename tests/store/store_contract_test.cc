@@ -514,6 +514,13 @@ TEST_P(StoreContract, ExtendAndRemoveMoveTheEndOfActiveBlocksOnly) {
   ASSERT_TRUE(n.ok());
   EXPECT_EQ(*n, 1);
   EXPECT_TRUE((*s)->LoadBlocks(now + hour)->empty());
+  // Read back marked removed (no strike for the agents), the extended and
+  // ended earlier one not.
+  all = (*s)->LoadBlocks(-1);
+  ASSERT_TRUE(all.ok());
+  ASSERT_EQ(all->size(), 2u);
+  EXPECT_FALSE((*all)[0].removed);
+  EXPECT_TRUE((*all)[1].removed);
   n = cli::SetBlockEndsByKey(**s, "undeliverable mail #", now + hour, now + 3 * hour);
   ASSERT_TRUE(n.ok());
   EXPECT_EQ(*n, 0) << "nothing active to extend";

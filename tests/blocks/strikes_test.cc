@@ -1,0 +1,106 @@
+// Strikes: a repeat offender's next block is longer (period x escalation ^
+// (strikes - 1)), but only for blocks that were real. helper-65 found strikes
+// that never went away: from dry-run decisions (never enforced), from a block
+// an admin removed as a false positive, and from a block long past; and a
+// removed block's end still made the next flood "blocked already".
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "agent/blocks/block_manager.h"
+#include "tests/support/capture_logger.h"
+
+namespace mailtrail {
+namespace {
+
+constexpr TimeUs kNow = 1'800'000'000LL * kUsPerSecond;
+constexpr TimeUs kMinute = 60 * kUsPerSecond;
+constexpr TimeUs kHour = 3600 * kUsPerSecond;
+constexpr TimeUs kDay = 24 * kHour;
+const char kIp[] = "198.51.100.99";
+
+Decision Flood(TimeUs at) {
+  Decision d;
+  d.kind = Decision::Kind::kIp;
+  d.key = kIp;
+  d.rule = "backscatter-ip";
+  d.at = at;
+  d.host = "mx";
+  return d;
+}
+
+Block Row(TimeUs created, TimeUs expires, int strikes) {
+  Block b;
+  b.kind = BlockKind::kIp;
+  b.key = kIp;
+  b.rule = "backscatter-ip";
+  b.created = created;
+  b.expires = expires;
+  b.strikes = strikes;
+  return b;
+}
+
+struct Manager {
+  Manager() : m(BlockPolicy{}) { m.log = &quiet; }
+  int Strikes(TimeUs at) {
+    std::string why;
+    const Block* b = m.Apply(Flood(at), &why);
+    EXPECT_TRUE(b) << why;
+    return b ? b->strikes : 0;
+  }
+  CaptureLogger quiet;
+  BlockManager m;
+};
+
+// `detect --save` or `[blocks] dry_run` wrote decisions that were never
+// enforced: a live agent's first real block of that IP was strike 5, and one
+// still running made the real flood "blocked already", enforced by no one.
+TEST(Strikes, DryRunDecisionsAreNoStrikeAndBlockNothingForALiveAgent) {
+  Manager a;
+  Block dry = Row(kNow - 10 * kMinute, kNow + 7 * kHour, 4);
+  dry.live = false;
+  a.m.Restore({dry}, kNow);
+  EXPECT_TRUE(a.m.Active().empty());
+  EXPECT_EQ(a.Strikes(kNow), 1);
+  EXPECT_TRUE(a.m.IsBlocked(BlockKind::kIp, kIp, kNow + kMinute));
+}
+
+// A block long past is forgotten: floods on days a week apart are first
+// strikes; on consecutive days they escalate. In memory and from the store.
+TEST(Strikes, ABlockIsAStrikeForMaxPeriodAfterItsEnd) {
+  Manager a;
+  EXPECT_EQ(a.Strikes(kNow), 1);
+  EXPECT_EQ(a.Strikes(kNow + kDay), 2);
+  const TimeUs last_end = kNow + kDay + 2 * kHour;
+  EXPECT_EQ(a.Strikes(last_end + 7 * kDay + kMinute), 1);
+
+  Manager recent, old;
+  recent.m.Restore({Row(kNow - 2 * kDay, kNow - kDay, 3)}, kNow);
+  EXPECT_EQ(recent.Strikes(kNow), 4);
+  old.m.Restore({Row(kNow - 10 * kDay, kNow - 8 * kDay, 3)}, kNow);
+  EXPECT_EQ(old.Strikes(kNow), 1);
+}
+
+// `blocks remove`: the admin called the block a mistake. It was a strike for
+// the next flood (4x the period at the third), and a running agent took the
+// next floods within its old end as "blocked already".
+TEST(Strikes, ARemovedBlockIsNoStrikeAndItsKeyMayBeBlockedAgain) {
+  Manager a;
+  ASSERT_EQ(a.Strikes(kNow), 1);
+  const Block made = a.m.Active().at(0);
+  Block removed = made;
+  removed.expires = kNow + 5 * kMinute;
+  removed.removed = true;
+  a.m.Restore({removed}, kNow + 5 * kMinute);
+  EXPECT_FALSE(a.m.IsBlocked(BlockKind::kIp, kIp, kNow + 5 * kMinute));
+  EXPECT_EQ(a.Strikes(kNow + 10 * kMinute), 1) << "blocked again at once, as a first strike";
+
+  Manager restarted;
+  Block gone = Row(kNow - 2 * kHour, kNow - kHour, 2);
+  gone.removed = true;
+  restarted.m.Restore({Row(kNow - 3 * kDay, kNow - 3 * kDay + kHour, 1), gone}, kNow);
+  EXPECT_EQ(restarted.Strikes(kNow), 2) << "the strike before the removed block counts";
+}
+
+}  // namespace
+}  // namespace mailtrail
