@@ -27,8 +27,11 @@ bool IsWordChar(uint32_t cp) {
          cp == '#' || cp == '.' || cp == '-' || cp == '_';
 }
 
-// Prefixes that wrap the subject of the message a reply, a forward or a
-// non-delivery notice is about (lower case, without the trailing colon).
+// Prefixes that wrap the subject of the message a reply, a forward, a
+// non-delivery notice, an auto-reply or a read receipt is about (lower case,
+// without the trailing colon). Auto-replies and receipts come from the null
+// sender too, and return no Message-ID: their subject is how they are known
+// to answer our own mail (outbound.h).
 constexpr std::string_view kPrefixes[] = {"re",
                                           "fw",
                                           "fwd",
@@ -61,7 +64,29 @@ constexpr std::string_view kPrefixes[] = {"re",
                                           "недоставлено",
                                           "не доставлено",
                                           "non délivré",
-                                          "non distribuable"};
+                                          "non distribuable",
+                                          "automatic reply",
+                                          "auto",
+                                          "autoreply",
+                                          "auto reply",
+                                          "auto-reply",
+                                          "out of office",
+                                          "out of office reply",
+                                          "out of office autoreply",
+                                          "abwesenheitsnotiz",
+                                          "automatische antwort",
+                                          "réponse automatique",
+                                          "respuesta automática",
+                                          "risposta automatica",
+                                          "automatisch antwoord",
+                                          "autosvar",
+                                          "read",
+                                          "gelesen",
+                                          "lu",
+                                          "leído",
+                                          "letto",
+                                          "gelezen",
+                                          "läst"};
 
 // Strips "prefix:" (any case, optional space before the colon) repeatedly.
 std::string_view StripPrefixes(std::string_view s) {

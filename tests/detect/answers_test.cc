@@ -144,6 +144,41 @@ TEST(Answers, ANewslettersNoticesBlockNobody) {
   EXPECT_EQ(d.bounces(), 0);
 }
 
+// Auto-replies from the null sender (Exchange's "Automatic reply:", Sieve's
+// "Auto:", "Out of Office:", read receipts) to a newsletter, from a hoster
+// whose outgoing relay is another organisation than its customers' MX: they
+// return no Message-ID, and their wrappers were not taken off the subject,
+// so 25 of them blocked the hoster's relay (helper-65).
+TEST(Answers, AutoRepliesToOurMailAreAnswers) {
+  const std::vector<std::string> wrappers = {"Automatic reply: ",
+                                             "Out of Office: ",
+                                             "Auto: ",
+                                             "AutoReply: ",
+                                             "Abwesenheitsnotiz: ",
+                                             "Automatische Antwort: ",
+                                             "Réponse automatique : ",
+                                             "Read: ",
+                                             "Gelesen: ",
+                                             "Out of Office Reply: "};
+  DetectorOptions o;
+  o.ip_bounces = 5;
+  o.subject_bounces = 10;
+  FloodDetector d(o);
+  TrackerHarness h(AtRemoved());
+  for (int i = 0; i < 30; ++i)
+    h.Feed(Sent("5B0000" + std::to_string(1000 + i), i / 10,
+                "u" + std::to_string(i) + "@customer" + std::to_string(i) + ".example",
+                "mx1.filterco.example[198.51.100.60]:25", "Example News December"));
+  for (int i = 0; i < 30; ++i)
+    h.Feed(Notice("6C0000" + std::to_string(1000 + i), 20 + i, "relay-out.hostingco.example",
+                  "203.0.113.50", wrappers[i % wrappers.size()] + "Example News December", ""));
+  std::vector<Decision> out;
+  for (const auto& r : h.records()) d.OnRecord(r, &out);
+  EXPECT_TRUE(out.empty()) << "got a block of " << (out.empty() ? "" : out[0].key);
+  EXPECT_EQ(d.answers(AnswerKind::kSubject), 30);
+  EXPECT_EQ(d.bounces(), 0);
+}
+
 TEST(Answers, CreditsBoundWhatOneRelayedMessageExcuses) {
   // One message to one Microsoft-hosted recipient: its sender is then forged in
   // a flood from Microsoft's outbound IPs. One notice is excused, the rest count.
