@@ -117,6 +117,19 @@ Status WebServer::Bind() {
       res.set_content("authentication required\n", "text/plain");
       return httplib::Server::HandlerResponse::Handled;
     });
+  } else {
+    // Loopback without authentication: only for this machine's own names
+    // (DNS rebinding would hand every record to a web page).
+    server_->set_pre_routing_handler([](const httplib::Request& req, httplib::Response& res) {
+      if (HostIsUnrebindable(req.get_header_value("Host")))
+        return httplib::Server::HandlerResponse::Unhandled;
+      res.status = 421;
+      res.set_content(
+          "this console answers only requests to an IP address or localhost without "
+          "authentication (docs/web.md)\n",
+          "text/plain");
+      return httplib::Server::HandlerResponse::Handled;
+    });
   }
   AddRoutes();
   if (options_.writes) AddWriteRoutes();

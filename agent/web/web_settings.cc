@@ -61,4 +61,35 @@ Status CheckWebSettings(const WebSettings& s) {
   return Status::Ok();
 }
 
+bool HostIsUnrebindable(std::string_view h) {
+  if (h.empty()) return true;  // HTTP/1.0: no browser sends a request without it
+  std::string host;
+  if (h.front() == '[') {
+    const size_t close = h.find(']');
+    if (close == std::string_view::npos) return false;
+    host = std::string(h.substr(1, close - 1));
+    h.remove_prefix(close + 1);
+    if (!h.empty() && h.front() != ':') return false;
+  } else {
+    const size_t colon = h.find(':');
+    host = std::string(h.substr(0, colon));
+    if (colon != std::string_view::npos)
+      h.remove_prefix(colon);
+    else
+      h = {};
+  }
+  if (!h.empty()) {  // ":PORT"
+    if (h.size() < 2 || h.size() > 6) return false;
+    for (char c : h.substr(1))
+      if (c < '0' || c > '9') return false;
+  }
+  if (IpAddress::Parse(host)) return true;
+  for (char& c : host) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c + 32 : c);
+  while (!host.empty() && host.back() == '.') host.pop_back();
+  constexpr std::string_view kLocal = "localhost", kUnder = ".localhost";
+  return host == kLocal ||
+         (host.size() > kUnder.size() &&
+          host.compare(host.size() - kUnder.size(), kUnder.size(), kUnder.data()) == 0);
+}
+
 }  // namespace mailtrail::web

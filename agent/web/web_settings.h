@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/status.h"
@@ -35,6 +36,13 @@ constexpr int64_t kMaxMmapMb = 1 << 20;
 // "IP:PORT" ("[::1]:8025"): the host and port to bind. A non-loopback address
 // is refused unless authentication is configured (InvalidArgument says so).
 Status CheckListen(const std::string& listen, bool auth_configured, std::string* host, int* port);
+
+// Whether a request's Host header (absent: "") names this machine in a way
+// DNS cannot rebind: an IP literal ("127.0.0.1:8025", "[::1]:8025"),
+// "localhost" or a name under it. Without authentication the console answers
+// only such requests: a web page whose own name an attacker's DNS points at
+// 127.0.0.1 would otherwise read every record (DNS rebinding).
+bool HostIsUnrebindable(std::string_view host_header);
 
 // Authentication is configured: users and tokens, or a trusted proxy.
 inline bool Authenticated(const WebSettings& s) {

@@ -25,6 +25,20 @@ TEST(CheckListen, LoopbackAlwaysOtherAddressesOnlyWithAuthentication) {
   }
 }
 
+// DNS rebinding: without authentication only a Host that names this machine
+// in a way no DNS answer can change is answered (helper-64 read the whole
+// export from a page at http://rebind.attacker.test:18771).
+TEST(HostIsUnrebindable, IpLiteralsAndLocalhostOnly) {
+  for (const char* ok :
+       {"", "127.0.0.1:8025", "127.0.0.1", "[::1]:8025", "[::1]", "localhost", "LOCALHOST:8025",
+        "console.localhost:80", "localhost.:8025", "192.0.2.10:8025"})
+    EXPECT_TRUE(HostIsUnrebindable(ok)) << ok;
+  for (const char* bad : {"rebind.attacker.test:18771", "evil.example", "localhost.evil.test",
+                          "127.0.0.1.nip.io:8025", "[::1", "[::1]x", "127.0.0.1:80x",
+                          "127.0.0.1:1234567", "mylocalhost"})
+    EXPECT_FALSE(HostIsUnrebindable(bad)) << bad;
+}
+
 TEST(CheckListen, MalformedAddressesAreRefused) {
   std::string host;
   int port = 0;

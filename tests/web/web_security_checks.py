@@ -21,6 +21,14 @@ def test_security(binary, store, tmp):
             check(status == 404, "writes disabled: POST %s is 404 (%d)" % (route, status))
         status, _ = http(web.base + "/search")
         check(status == 200, "read-only on loopback: no authentication needed")
+        # DNS rebinding: a page whose name an attacker points at 127.0.0.1
+        # reads nothing; localhost and IP literals are answered.
+        port = web.base.rsplit(":", 1)[1]
+        status, _ = http(web.base + "/api/v1/export?format=csv",
+                         headers={"Host": "rebind.attacker.test:" + port})
+        check(status == 421, "without authentication another Host name is 421 (%d)" % status)
+        status, _ = http(web.base + "/search", headers={"Host": "localhost:" + port})
+        check(status == 200, "Host localhost is answered (%d)" % status)
         # Request limits: a long request line, a large header, a large page.
         status, _ = http(web.base + "/search?subject=" + "a" * 9000)
         check(status == 414, "a request line over 8 KiB is 414 (%d)" % status)
