@@ -2,8 +2,16 @@
 
 #include <httplib.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <sys/random.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
 #include <condition_variable>
 #include <cstdlib>
 #include <deque>
@@ -14,6 +22,7 @@
 #include <thread>
 #include <vector>
 
+#include "agent/web/request_head.h"
 #include "base/ip_address.h"
 
 namespace mailtrail::web {
@@ -67,6 +76,102 @@ class BoundedPool : public httplib::TaskQueue {
   bool shutdown_ = false;
 };
 
+// The connection as the library reads and writes it: reads end at a deadline
+// for the whole request (its head and a body of at most 64 KiB are there
+// long before), writes wait at most `write_ms` each (an export streams).
+class DeadlineStream : public httplib::Stream {
+ public:
+  DeadlineStream(int sock, int read_ms, int write_ms)
+      : sock_(sock),
+        read_until_(std::chrono::steady_clock::now() + std::chrono::milliseconds(read_ms)),
+        write_ms_(write_ms) {}
+  bool is_readable() const override { return Wait(POLLIN, ReadLeftMs()); }
+  bool is_writable() const override { return Wait(POLLOUT, write_ms_); }
+  ssize_t read(char* ptr, size_t size) override {
+    if (!Wait(POLLIN, ReadLeftMs())) return -1;
+    return ::recv(sock_, ptr, size, 0);
+  }
+  ssize_t write(const char* ptr, size_t size) override {
+    if (!Wait(POLLOUT, write_ms_)) return -1;
+    return ::send(sock_, ptr, size, MSG_NOSIGNAL);
+  }
+  void get_remote_ip_and_port(std::string& ip, int& port) const override {
+    Name(::getpeername, &ip, &port);
+  }
+  void get_local_ip_and_port(std::string& ip, int& port) const override {
+    Name(::getsockname, &ip, &port);
+  }
+  socket_t socket() const override { return sock_; }
+
+ private:
+  int ReadLeftMs() const {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        read_until_ - std::chrono::steady_clock::now());
+    return static_cast<int>(std::max<int64_t>(0, left.count()));
+  }
+  bool Wait(short events, int ms) const {
+    pollfd p{sock_, events, 0};
+    int r;
+    do r = ::poll(&p, 1, ms);
+    while (r < 0 && errno == EINTR);
+    return r > 0 && (p.revents & (events | POLLHUP)) != 0;
+  }
+  template <typename F>
+  void Name(F f, std::string* ip, int* port) const {
+    sockaddr_storage a{};
+    socklen_t len = sizeof a;
+    *port = 0;
+    ip->clear();
+    if (f(sock_, reinterpret_cast<sockaddr*>(&a), &len) != 0) return;
+    char host[INET6_ADDRSTRLEN] = {};
+    if (a.ss_family == AF_INET) {
+      const auto* v4 = reinterpret_cast<const sockaddr_in*>(&a);
+      ::inet_ntop(AF_INET, &v4->sin_addr, host, sizeof host);
+      *port = ntohs(v4->sin_port);
+    } else if (a.ss_family == AF_INET6) {
+      const auto* v6 = reinterpret_cast<const sockaddr_in6*>(&a);
+      ::inet_ntop(AF_INET6, &v6->sin6_addr, host, sizeof host);
+      *port = ntohs(v6->sin6_port);
+    }
+    *ip = host;
+  }
+  const int sock_;
+  const std::chrono::steady_clock::time_point read_until_;
+  const int write_ms_;
+};
+
+// A request's head is bounded before the library reads it (request_head.h):
+// at most 64 KiB, whole within the read timeout; else the connection is
+// closed (431 for one too large). Then the library answers it on a
+// DeadlineStream, and the connection is closed: one request per connection,
+// so that each request's head passes this check.
+class HeadBoundedServer : public httplib::Server {
+ public:
+  HeadBoundedServer(int read_s, int write_s) : read_ms_(read_s * 1000), write_ms_(write_s * 1000) {}
+
+ private:
+  bool process_and_close_socket(socket_t sock) override {
+    const HeadCheck head = WaitForRequestHead(sock, kMaxHead, read_ms_);
+    bool ok = false;
+    if (head == HeadCheck::kArrived) {
+      DeadlineStream strm(sock, read_ms_, write_ms_);
+      bool closed = false;
+      ok = process_request(strm, /*close_connection=*/true, closed, nullptr);
+    } else if (head == HeadCheck::kTooLarge) {
+      static constexpr char kAnswer[] =
+          "HTTP/1.1 431 Request Header Fields Too Large\r\nConnection: close\r\n"
+          "Content-Length: 0\r\n\r\n";
+      [[maybe_unused]] ssize_t n = ::send(sock, kAnswer, sizeof kAnswer - 1, MSG_NOSIGNAL);
+    }
+    ::shutdown(sock, SHUT_RDWR);
+    ::close(sock);
+    return ok;
+  }
+
+  static constexpr size_t kMaxHead = 64 * 1024;
+  const int read_ms_, write_ms_;
+};
+
 // Every answer: no script but our own files, nothing framed, no Referer.
 httplib::Headers SecurityHeaders() {
   return {
@@ -94,7 +199,7 @@ Status WebServer::Bind() {
   if (Status st = CheckListen(options_.listen, authenticated, &host, &port); !st.ok()) return st;
   if (options_.writes && (!authenticated || !options_.audit || !options_.guard))
     return Status::InvalidArgument("writes need authentication and an audit file");
-  server_ = std::make_unique<httplib::Server>();
+  server_ = std::make_unique<HeadBoundedServer>(options_.read_timeout_s, options_.write_timeout_s);
   exports_ = std::make_unique<ExportLimiter>(options_.exports);
   const int workers = options_.workers;
   const size_t max_queued = options_.max_queued;
@@ -103,7 +208,7 @@ Status WebServer::Bind() {
   server_->set_read_timeout(options_.read_timeout_s, 0);
   server_->set_write_timeout(options_.write_timeout_s, 0);
   server_->set_keep_alive_timeout(5);
-  server_->set_keep_alive_max_count(options_.keep_alive_max);
+  server_->set_keep_alive_max_count(1);  // each request's head bounded (HeadBoundedServer)
   server_->set_default_headers(SecurityHeaders());
   std::ifstream chart(options_.chartjs_dir + "/chart.umd.min.js");
   if (!chart) chart.open(options_.chartjs_dir + "/chart.min.js");

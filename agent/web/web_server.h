@@ -59,7 +59,6 @@ struct WebOptions {
   size_t max_queued = 32;    // accepted connections waiting for a worker
   int read_timeout_s = 10;   // a client that sends nothing this long is cut
   int write_timeout_s = 30;  // ... or reads nothing
-  int keep_alive_max = 100;  // requests per connection
   ExportLimits exports;      // exports at once, and per client per minute
 };
 

@@ -1,0 +1,43 @@
+#include "agent/web/request_head.h"
+
+#include <poll.h>
+#include <sys/socket.h>
+
+#include <chrono>
+#include <cstring>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+namespace mailtrail::web {
+
+HeadCheck WaitForRequestHead(int fd, size_t max_bytes, int timeout_ms) {
+  using Clock = std::chrono::steady_clock;
+  const auto until = Clock::now() + std::chrono::milliseconds(timeout_ms);
+  std::vector<char> buf(max_bytes + 1);
+  size_t seen = 0;
+  for (;;) {
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(until - Clock::now()).count();
+    if (left <= 0) return HeadCheck::kTooSlow;
+    pollfd p{fd, POLLIN, 0};
+    const int ready = ::poll(&p, 1, static_cast<int>(left));
+    if (ready == 0) return HeadCheck::kTooSlow;
+    if (ready < 0) return HeadCheck::kClosed;
+    const ssize_t n = ::recv(fd, buf.data(), buf.size(), MSG_PEEK | MSG_DONTWAIT);
+    if (n <= 0) return HeadCheck::kClosed;
+    const std::string_view got(buf.data(), static_cast<size_t>(n));
+    if (got.find("\r\n\r\n") != std::string_view::npos ||
+        got.find("\n\n") != std::string_view::npos)
+      return HeadCheck::kArrived;
+    if (static_cast<size_t>(n) > max_bytes) return HeadCheck::kTooLarge;
+    if (static_cast<size_t>(n) == seen) {
+      // Nothing new since the last look (poll says readable while unread
+      // bytes wait): look again a little later.
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    seen = static_cast<size_t>(n);
+  }
+}
+
+}  // namespace mailtrail::web

@@ -1,0 +1,23 @@
+// The bound on a request's head that cpp-httplib 0.11.4 (Debian 12's) lacks:
+// it limits each header line to 8 KiB but not their number, and its read
+// timeout is per read, not per request. So a client streaming header lines
+// grew the server's memory without bound (before any credential check), and
+// one trickling a line every few seconds held a worker for ever (helper-64).
+// The server looks at what has arrived (MSG_PEEK: nothing is consumed) until
+// the head's blank line is there, and closes the connection when the head is
+// larger than `max_bytes` or has not arrived within `timeout_ms`.
+#ifndef MAILTRAIL_AGENT_WEB_REQUEST_HEAD_H_
+#define MAILTRAIL_AGENT_WEB_REQUEST_HEAD_H_
+
+#include <cstddef>
+
+namespace mailtrail::web {
+
+enum class HeadCheck { kArrived, kTooLarge, kTooSlow, kClosed };
+
+// Waits for a whole request head on `fd` without reading it.
+HeadCheck WaitForRequestHead(int fd, size_t max_bytes, int timeout_ms);
+
+}  // namespace mailtrail::web
+
+#endif  // MAILTRAIL_AGENT_WEB_REQUEST_HEAD_H_

@@ -1,0 +1,56 @@
+// The request head's bound (agent/web/request_head.h), on a socket pair.
+#include <gtest/gtest.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <string>
+
+#include "agent/web/request_head.h"
+
+namespace mailtrail::web {
+namespace {
+
+struct Pair {
+  Pair() { EXPECT_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, fd), 0); }
+  ~Pair() {
+    close(fd[0]);
+    close(fd[1]);
+  }
+  void Send(const std::string& s) {
+    ASSERT_EQ(write(fd[1], s.data(), s.size()), ssize_t(s.size()));
+  }
+  int fd[2];
+};
+
+TEST(RequestHead, AWholeHeadHasArrivedAndIsNotConsumed) {
+  Pair p;
+  p.Send("GET /search HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+  EXPECT_EQ(WaitForRequestHead(p.fd[0], 65536, 5000), HeadCheck::kArrived);
+  char buf[4];
+  EXPECT_EQ(read(p.fd[0], buf, 4), 4);
+  EXPECT_EQ(std::string(buf, 4), "GET ");
+}
+
+TEST(RequestHead, EndlessHeaderLinesAreTooLarge) {
+  Pair p;
+  std::string head = "GET /search HTTP/1.1\r\n";
+  while (head.size() < 70000) head += "X-aaaaaaaaaa: " + std::string(1000, 'b') + "\r\n";
+  p.Send(head);
+  EXPECT_EQ(WaitForRequestHead(p.fd[0], 65536, 5000), HeadCheck::kTooLarge);
+}
+
+TEST(RequestHead, AHeadThatDoesNotComeIsTooSlow) {
+  Pair p;
+  p.Send("GET /search HTTP/1.1\r\nX-a: b\r\n");  // and never the blank line
+  EXPECT_EQ(WaitForRequestHead(p.fd[0], 65536, 200), HeadCheck::kTooSlow);
+}
+
+TEST(RequestHead, AClosedConnectionIsClosed) {
+  Pair p;
+  close(p.fd[1]);
+  p.fd[1] = socket(AF_UNIX, SOCK_STREAM, 0);  // for the destructor
+  EXPECT_EQ(WaitForRequestHead(p.fd[0], 65536, 5000), HeadCheck::kClosed);
+}
+
+}  // namespace
+}  // namespace mailtrail::web
