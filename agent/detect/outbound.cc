@@ -116,11 +116,12 @@ bool OutboundMemory::Learn(const MessageRecord& r) {
   if (remote == 0) return false;
   const TimeUs t = r.last_seen;
   Expire(t);
-  if (r.message_id && !r.message_id->empty()) Add(Key('m', *r.message_id), remote, t);
-  for (const auto& [org, n] : orgs) Add(Key('d', *r.sender, org), n, t);
+  const int k = kNoticesPerRecipient;
+  if (r.message_id && !r.message_id->empty()) Add(Key('m', *r.message_id), k * remote, t);
+  for (const auto& [org, n] : orgs) Add(Key('d', *r.sender, org), k * n, t);
   if (r.subject) {
     const std::string subject = NormalizeSubject(*r.subject);
-    if (!subject.empty()) Add(Key('s', *r.sender, subject), remote, t);
+    if (!subject.empty()) Add(Key('s', *r.sender, subject), k * remote, t);
   }
   return true;
 }

@@ -15,10 +15,12 @@
 //      to *.mail.protection.outlook.com);
 //   3. its subject, normalized (wrappers such as "Undeliverable:" removed),
 //      is one its recipient sent within the window.
-// Every remembered message holds as many credits as it had remote
-// recipients, and each recognised answer spends one: a forger who gets one
-// message relayed, or forges a sender who really mailed a provider, excuses at
-// most that many bounces; the rest count as usual.
+// Every remembered message holds kNoticesPerRecipient credits for each
+// remote recipient (a delay notice, a success report, the final notice: a
+// recipient may be answered more than once), and each recognised answer
+// spends one: a forger who gets one message relayed, or forges a sender who
+// really mailed a provider, excuses at most that many bounces; the rest
+// count as usual.
 //
 // Pure logic, no I/O, log time only. Memory is bounded: at most max_keys keys
 // (one per Message-ID, per sender and organisation, per sender and subject),
@@ -47,6 +49,8 @@ struct AnswerOptions {
   size_t max_keys = 500000;  // about 150 bytes each
   int max_credits = 10000;   // per key
 };
+
+constexpr int kNoticesPerRecipient = 3;
 
 enum class AnswerKind : uint8_t { kNone, kMessageId, kDomain, kSubject };
 constexpr int kAnswerKinds = 4;

@@ -179,9 +179,35 @@ TEST(Answers, AutoRepliesToOurMailAreAnswers) {
   EXPECT_EQ(d.bounces(), 0);
 }
 
+// A delay notice, then the final bounce, for each recipient (a partner's
+// gateway with a backlog): two notices answer one relayed recipient. One
+// credit per recipient counted the second half against the gateway, which
+// the IP rule then blocked (helper-65).
+TEST(Answers, ADelayNoticeAndTheFinalBounceBothAnswer) {
+  DetectorOptions o;
+  FloodDetector d(o);
+  TrackerHarness h(AtRemoved());
+  for (int i = 0; i < 30; ++i)
+    h.Feed(Sent("5B0000" + std::to_string(1000 + i), 0, "u" + std::to_string(i) + "@contoso.com",
+                kMsRelay, "Your order"));
+  // Notices of their own wording: only the organisation tells them.
+  for (int i = 0; i < 30; ++i)
+    h.Feed(Notice("6C0000" + std::to_string(1000 + i), 600 + i, kMsOut, "40.107.1.2",
+                  "Delivery has been delayed", ""));
+  for (int i = 0; i < 30; ++i)
+    h.Feed(Notice("6D0000" + std::to_string(1000 + i), 1200 + i, kMsOut, "40.107.1.2",
+                  "Delivery has failed", ""));
+  std::vector<Decision> out;
+  for (const auto& r : h.records()) d.OnRecord(r, &out);
+  EXPECT_TRUE(out.empty()) << "got a block of " << (out.empty() ? "" : out[0].key);
+  EXPECT_EQ(d.answers(), 60);
+  EXPECT_EQ(d.bounces(), 0);
+}
+
 TEST(Answers, CreditsBoundWhatOneRelayedMessageExcuses) {
   // One message to one Microsoft-hosted recipient: its sender is then forged in
-  // a flood from Microsoft's outbound IPs. One notice is excused, the rest count.
+  // a flood from Microsoft's outbound IPs. A recipient's notices are excused
+  // (kNoticesPerRecipient), the rest count.
   DetectorOptions o;
   o.ip_bounces = 20;
   FloodDetector d(o);
@@ -192,8 +218,8 @@ TEST(Answers, CreditsBoundWhatOneRelayedMessageExcuses) {
                   "Undeliverable: Win a prize", ""));
   std::vector<Decision> out;
   for (const auto& r : h.records()) d.OnRecord(r, &out);
-  EXPECT_EQ(d.answers(), 1);
-  EXPECT_EQ(d.bounces(), 24);
+  EXPECT_EQ(d.answers(), kNoticesPerRecipient);
+  EXPECT_EQ(d.bounces(), 25 - kNoticesPerRecipient);
   ASSERT_EQ(out.size(), 1u);
   EXPECT_EQ(out[0].key, "40.107.1.2");
 }
