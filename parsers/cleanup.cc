@@ -74,7 +74,6 @@ bool ParseCheckAction(std::string_view s, Event* ev, std::string_view want_clien
 
 bool ParseCleanup(std::string_view msg, Event* ev) {
   std::string_view s = msg;
-  if (ParseSizeLimitWarning(msg, ev)) return true;  // also for mail from the maildrop
   if (!SplitQueueId(&s, ev) || ev->qid.empty()) {
     if (msg.substr(0, 9) == "warning: " || msg.substr(0, 7) == "error: " ||
         msg.substr(0, 7) == "fatal: ") {

@@ -39,10 +39,11 @@ enum class TrailerKind { kCleanup, kSmtpd, kSmtpdHelo, kPostscreen };
 // before it, to try the next one leftwards.
 bool SplitTrailer(std::string_view s, Event* ev, std::string_view* head, std::string_view* rest,
                   size_t before = std::string_view::npos, TrailerKind kind = TrailerKind::kCleanup);
-// smtpd's and cleanup's "warning: QID: queue file size limit exceeded"
-// (message_size_limit): the message was refused at the end of DATA with
-// Postfix's fixed "552 5.3.4 Error: message file too big" (452 4.3.4 under
-// soft_bounce; the code is not logged), so a reject at END-OF-MESSAGE.
+// smtpd's "warning: QID: queue file size limit exceeded" (message_size_limit):
+// the message was refused at the end of DATA with Postfix's fixed "552 5.3.4
+// Error: message file too big" (452 4.3.4 under soft_bounce; the code is not
+// logged), so a reject at END-OF-MESSAGE. Not cleanup's: it logs the same
+// for mail from the maildrop, which it bounces (status=bounced) instead.
 bool ParseSizeLimitWarning(std::string_view msg, Event* ev);
 // The next queue id after `marker` in `text` ("queued as ", "forwarded as ").
 std::string_view QueueIdAfter(std::string_view text, std::string_view marker);

@@ -176,15 +176,14 @@ std::vector<Block> BlockManager::Restore(const std::vector<Block>& stored, TimeU
                        MadeTooFarAhead(b, now, p_.max_period);
     // One too far ahead is no strike and no "blocked already": a new flood is
     // blocked on this clock, with the period of a first strike. Nor is one
-    // removed by hand (a mistake). The latest block's strikes are the key's:
-    // Apply forgets them max_period after its end.
+    // removed by hand (a mistake), nor one that ended more than max_period
+    // ago (Apply forgets strikes then too). Else the most strikes of any
+    // (a block added by hand has one, and must not reset a repeat offender's).
     if (!ahead && !b.removed) {
       TimeUs& until = until_[id];
-      int& strikes = strikes_[id];
-      if (b.expires > until) {
-        strikes = b.strikes;
-        until = b.expires;
-      } else if (b.expires == until) {
+      until = std::max(until, b.expires);
+      if (b.expires + p_.max_period > now) {
+        int& strikes = strikes_[id];
         strikes = std::max(strikes, b.strikes);
       }
     }
@@ -252,10 +251,9 @@ bool BlockManager::EndEarlier(const std::vector<Block>& saved, TimeUs now) {
     it->second.expires = b.expires;
     next_expiry_ = std::min(next_expiry_, b.expires);
     ++version_;  // the firewall's kernel timeouts take the new end
-    if (b.removed) {
-      // Removed by hand: a mistake, no strike, and the key may be blocked
-      // again at once (its old end made the next flood "blocked already").
-      until_[{b.kind, b.key}] = b.expires;
+    // Its old end made the next flood "blocked already" until then.
+    until_[{b.kind, b.key}] = b.expires;
+    if (b.removed) {  // by hand: a mistake, and no strike
       int& strikes = strikes_[{b.kind, b.key}];
       strikes = std::max(0, std::min(strikes, it->second.strikes) - 1);
     }

@@ -93,7 +93,8 @@ class DetectSink : public RecordSink {
     last_seen_ = std::max(last_seen_, r.last_seen);
     lane->detector.OnRecord(r, &decisions_);
     std::string why;
-    for (const auto& dec : decisions_) lane->manager.Apply(dec, &why);
+    for (const auto& dec : decisions_)
+      if (!lane->manager.Apply(dec, &why) && why == "cap reached") lane->detector.NotTaken(dec);
   }
 
   DetectorOptions d_;
@@ -243,10 +244,9 @@ int DetectMain(const std::vector<std::string>& argv, const Clock& clock) {
   }
   for (const std::string& s : args->GetAll("allow-subject"))
     p.allow_subjects.push_back(NormalizeSubject(s));
-  // As the agent (supervisor.cc): what is never blocked is never counted.
+  // As the agent (supervisor.cc), with --allow for the allowlist.
   d.never_counted = NeverBlocked(p);
   d.unblockable_subjects = p.allow_subjects;
-  d.min_subject_chars = p.min_subject_chars;
   const std::string format = args->Get("format").value_or("table");
   ReplayOptions options;
   if (args->Has("year")) options.year = static_cast<int>(args->Number("year", 0));

@@ -129,7 +129,10 @@ void FloodDetector::DecideIp(const std::string& ip, const MessageRecord& r, cons
   const TimeUs at = r.last_seen;  // when the deciding record was complete
   auto it = ips_.find(ip);
   if (it != ips_.end() && it->second.decided_until > at) return;  // decided already
-  if (it != ips_.end()) it->second.decided_until = at + o_.block_period;
+  if (it != ips_.end()) {
+    it->second.decided_until = at + o_.block_period;
+    it->second.evidence.clear();  // the next decision names its own messages
+  }
   Decision d;
   d.kind = Decision::Kind::kIp;
   d.key = ip;
@@ -139,6 +142,14 @@ void FloodDetector::DecideIp(const std::string& ip, const MessageRecord& r, cons
   d.host = r.host;
   d.evidence = std::move(evidence);
   out->push_back(std::move(d));
+}
+
+void FloodDetector::NotTaken(const Decision& d) {
+  if (d.kind == Decision::Kind::kIp) {
+    if (auto it = ips_.find(d.key); it != ips_.end()) it->second.decided_until = 0;
+  } else if (auto it = subjects_.find(d.key); it != subjects_.end()) {
+    it->second.flood_until = 0;
+  }
 }
 
 int64_t FloodDetector::answers() const {
@@ -178,21 +189,36 @@ bool FloodDetector::Qualified(const SubjectState::Client& c, TimeUs now) const {
 // the filter's address was a second source of every subject, so that one
 // sender could get a subject blocked. Nor does a message of our own
 // authenticated users (SASL): their notices are theirs, and a block would
-// close submission to them. Nor does one from a network the blocks may never
-// touch (DetectorOptions::never_counted): our own servers' notices.
+// close submission to them. Nor does our own servers' notice on its way out
+// (OnItsWayOut).
 bool FloodDetector::CountsFromItsClient(const MessageRecord& r) const {
   if (r.client_ip.empty() || !r.parent_qid.empty() || !r.sasl_username.empty()) return false;
   static const IpAddress kLoopback4 = *IpAddress::Parse("127.0.0.1");
   static const IpAddress kLoopback6 = *IpAddress::Parse("::1");
   const auto ip = IpAddress::Parse(r.client_ip);
-  if (!ip || *ip == kLoopback4 || *ip == kLoopback6) return false;
-  for (const Cidr& n : o_.never_counted)
-    if (n.Contains(*ip)) return false;
+  return ip && !(*ip == kLoopback4) && !(*ip == kLoopback6) && !OnItsWayOut(r);
+}
+
+bool FloodDetector::OnItsWayOut(const MessageRecord& r) const {
+  auto ours = [this](std::string_view text) {
+    const auto ip = IpAddress::Parse(text);
+    if (!ip) return false;
+    for (const Cidr& n : o_.never_counted)
+      if (n.Contains(*ip)) return true;
+    return false;
+  };
+  if (!ours(r.client_ip) || r.recipients.empty()) return false;
+  for (const auto& rc : r.recipients) {
+    // relay=host[ip]:port, an MTA outside our networks.
+    const size_t open = rc.relay.rfind('['), close = rc.relay.rfind(']');
+    if (open == std::string::npos || close == std::string::npos || close < open) return false;
+    const std::string_view relay_ip(rc.relay.data() + open + 1, close - open - 1);
+    if (!IpAddress::Parse(relay_ip) || ours(relay_ip)) return false;
+  }
   return true;
 }
 
 bool FloodDetector::MayFlood(const std::string& key) const {
-  if (SubjectChars(key) < o_.min_subject_chars) return false;
   return std::find(o_.unblockable_subjects.begin(), o_.unblockable_subjects.end(), key) ==
          o_.unblockable_subjects.end();
 }
@@ -315,6 +341,7 @@ void FloodDetector::OnSubjectBounce(const MessageRecord& r, SubjectState& s, con
   for (const auto& x : s.ips)
     if (FleetQualified(key, x, now))
       DecideIp(x.ip, r, "backscatter-subject", ip_why, s.evidence, out);
+  s.evidence.clear();  // the next decision names its own messages
 }
 
 }  // namespace mailtrail

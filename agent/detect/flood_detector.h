@@ -65,16 +65,16 @@ struct DetectorOptions {
   std::vector<ContentRuleSpec> rules;
   AnswerOptions answers;  // answers to our own mail (outbound.h)
   // What the blocks may never touch ([blocks] allow, mynetworks, this
-  // machine's addresses; the block manager's allowlist): a client in these
-  // networks is ours, its notices are on their way out, and count for no
-  // rule (as our own relays they would make a common subject a flood).
+  // machine's addresses; the block manager's allowlist). A bounce from these
+  // networks relayed on to MTAs outside them is our own servers' notice on
+  // its way out, and counts for no rule (our own relays made a common
+  // subject a flood); one they hand in (a backup MX, a filtering gateway)
+  // counts as any other.
   std::vector<Cidr> never_counted;
-  // Subjects that are never blocked (normalized, [blocks] allow_subjects)
-  // and the length a subject needs to be blocked ([blocks]
-  // min_subject_chars): such a subject makes no flood, whose sources would
-  // then be blocked at five of it in two minutes; the IP rule still holds.
+  // Subjects that are never blocked (normalized, [blocks] allow_subjects):
+  // the admin says they are common, so they make no flood, whose sources
+  // would then be blocked at five of it in two minutes; the IP rule holds.
   std::vector<std::string> unblockable_subjects;
-  size_t min_subject_chars = 0;
 };
 
 struct Decision {
@@ -95,6 +95,9 @@ class FloodDetector {
 
   // One closed record; appends what it decides.
   void OnRecord(const MessageRecord& r, std::vector<Decision>* out);
+  // A decision the block manager refused for a while (its cap of new blocks
+  // per minute): decided again on the next bounce, not after block_period.
+  void NotTaken(const Decision& d);
 
   size_t tracked_subjects() const { return subjects_.size(); }
   size_t tracked_ips() const { return ips_.size(); }
@@ -164,6 +167,8 @@ class FloodDetector {
   // Whether a bounce record counts towards the flood rules: from a client,
   // not a content filter's leg.
   bool CountsFromItsClient(const MessageRecord& r) const;
+  // A bounce from never_counted relayed on to MTAs outside it.
+  bool OnItsWayOut(const MessageRecord& r) const;
   // Whether a subject, normalized, may make a flood (SubjectFloods).
   bool MayFlood(const std::string& key) const;
   // Whether `c` sent the subject subject_source_bounces times within the window.

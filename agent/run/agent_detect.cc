@@ -45,7 +45,10 @@ void Agent::ApplyDecisions() {
       d.at = now;
     }
     const Block* b = blocks_->Apply(d, &why);
-    if (b == nullptr) continue;
+    if (b == nullptr) {
+      if (why == "cap reached") detector_->NotTaken(d);  // decided again on its next bounce
+      continue;
+    }
     options_.log->Warn(std::string("block ") + BlockKindName(b->kind) + " " +
                        EscapeForLog(b->key, 120) + " until " + FormatRfc3339(b->expires) +
                        (b->live ? "" : " (old lines: recorded, not live)") + ": " +

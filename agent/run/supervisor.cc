@@ -48,11 +48,10 @@ AgentOptions ToAgentOptions(const Config& c, Logger* log) {
   o.blocks.max_new_per_minute = static_cast<int>(c.blocks.max_new_per_minute);
   o.blocks.live = !c.blocks.dry_run;
   AllowlistOf(c, /*local=*/c.detect.enabled, &o.blocks, *log);
-  // What the blocks never touch, the detector never counts (our own servers'
-  // notices; a subject that cannot be blocked makes no flood).
+  // Our own servers' notices on their way out are not counted, and an
+  // allowlisted subject makes no flood.
   o.detector.never_counted = NeverBlocked(o.blocks);
   o.detector.unblockable_subjects = o.blocks.allow_subjects;
-  o.detector.min_subject_chars = o.blocks.min_subject_chars;
   // The store is read this often for blocks others added or ended: a removal
   // reaches the enforcement within 5 s (a read, its answer, then a tick).
   o.block_refresh = 2 * kUsPerSecond;

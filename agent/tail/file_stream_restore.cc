@@ -45,15 +45,16 @@ bool NaturalLess(const std::string& a, const std::string& b) {
   return a.size() - i < b.size() - j;
 }
 
-// logrotate's number of a rotated `log` (log.N or log.N.gz, N from 1: the
-// higher, the older); -1 for any other name.
+// logrotate's number of a rotated `log` (log.N or log.N.gz, N from 1 to
+// 99999: the higher, the older); -1 for any other name (a date after a dot,
+// dateformat .%Y%m%d, has more digits).
 int64_t RotationNumber(const std::string& name, const std::string& log) {
   if (name.size() <= log.size() + 1 || name.compare(0, log.size(), log) != 0 ||
       name[log.size()] != '.')
     return -1;
   std::string n = name.substr(log.size() + 1);
   if (IsGzipName(n)) n.resize(n.size() - 3);
-  if (n.empty() || n.size() > 9 || n.find_first_not_of("0123456789") != std::string::npos)
+  if (n.empty() || n.size() > 5 || n.find_first_not_of("0123456789") != std::string::npos)
     return -1;
   return std::stoll(n);
 }
@@ -228,8 +229,10 @@ void FileStream::Restore(TimeUs now) {
     // compared as numbers, which is the order of dated names (-20261127).
     std::sort(between.begin(), between.end(), [this](const auto& a, const auto& b) {
       if (a.first != b.first) return a.first < b.first;
+      // A strict order: other names first, then logrotate's by number.
       const int64_t na = RotationNumber(a.second, path_), nb = RotationNumber(b.second, path_);
-      if (na >= 0 && nb >= 0) return na > nb;
+      if ((na >= 0) != (nb >= 0)) return na < 0;
+      if (na >= 0) return na > nb;
       return NaturalLess(a.second, b.second);
     });
     for (const auto& [mtime, name] : between) {

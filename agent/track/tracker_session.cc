@@ -119,15 +119,14 @@ MessageTracker::Open* MessageTracker::OnClient(const Event& ev) {
   Open* o = StartRecord(ev);
   MessageRecord& r = o->rec;
   r.has_client = true;
-  // XFORWARD (from smtpd_authorized_xforward_hosts only) names the client a
-  // filter took the message from. Without a queue id of its own that is a
-  // before-queue filter (smtpd_proxy_filter): that client is the message's.
-  // With one, this is an after-queue filter's second leg, whose first leg
-  // has the client: the leg keeps the filter's, so the client counts once.
-  const bool proxied = ev.orig_queue_id.empty() && IpAddress::Parse(ev.orig_client_ip);
-  r.client_host = Capped(proxied ? ev.orig_client_host : ev.client_host);
-  const std::string_view ip = proxied ? ev.orig_client_ip : ev.client_ip;
-  if (IpAddress::Parse(ip)) r.client_ip = std::string(ip);
+  // The connection's own client, also when XFORWARD names another
+  // (orig_client=): an after-queue filter's leg, whose first leg has the
+  // client (with or without orig_queue_id: a filter that sends no IDENT is
+  // linked by "queued as"), or anything that can reach a listener trusting
+  // XFORWARD. A before-queue filter's messages therefore show the filter
+  // (docs/record.md).
+  r.client_host = Capped(ev.client_host);
+  if (IpAddress::Parse(ev.client_ip)) r.client_ip = std::string(ev.client_ip);
   if (!ev.sasl_username.empty()) r.sasl_username = Capped(ev.sasl_username);
   if (!ev.orig_queue_id.empty()) {
     r.parent_qid = std::string(ev.orig_queue_id);

@@ -102,5 +102,26 @@ TEST(Strikes, ARemovedBlockIsNoStrikeAndItsKeyMayBeBlockedAgain) {
   EXPECT_EQ(restarted.Strikes(kNow), 2) << "the strike before the removed block counts";
 }
 
+// A block added by hand (one strike) after a repeat offender's fourth must
+// not reset its escalation (helper-66: taking the latest row's strikes did).
+TEST(Strikes, ABlockByHandDoesNotResetARepeatOffender) {
+  Manager a;
+  Block by_hand = Row(kNow - 3 * kHour, kNow - kHour, 1);
+  by_hand.rule = "manual";
+  a.m.Restore({Row(kNow - 2 * kDay, kNow - 2 * kHour, 4), by_hand}, kNow);
+  EXPECT_EQ(a.Strikes(kNow), 5);
+}
+
+// A block the store ends earlier (`blocks extend --for 5m` on an hour's
+// block) no longer makes the next flood "blocked already" until its old end.
+TEST(Strikes, AShortenedBlockBlocksNothingAfterItsNewEnd) {
+  Manager a;
+  ASSERT_EQ(a.Strikes(kNow), 1);
+  Block shorter = a.m.Active().at(0);
+  shorter.expires = kNow + 5 * kMinute;
+  a.m.Restore({shorter}, kNow + kMinute);
+  EXPECT_EQ(a.Strikes(kNow + 10 * kMinute), 2);
+}
+
 }  // namespace
 }  // namespace mailtrail

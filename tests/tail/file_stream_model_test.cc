@@ -284,6 +284,39 @@ TEST(FileStreamHazards, NumberedFilesRotatedInOneTickAreReadOldestFirst) {
   EXPECT_EQ(c.lines, want) << s.TakeRestoreNote();
 }
 
+// The same with logrotate's dateformat .%Y%m%d: a date after a dot is no
+// rotation number (helper-66), the older date first.
+TEST(FileStreamHazards, DatedFilesRotatedInOneTickAreReadOldestFirst) {
+  MemFileSystem fs;
+  fs.coarse_mtimes();
+  FileStreamOptions o;
+  o.start_at_end = false;
+  o.rotate_wait = 2 * kSecond;
+  fs.Append(kLog, "Nov 27 00:00:01 a\n");
+  std::vector<StreamPosition> saved;
+  {
+    FileStream s(kLog, &fs, o);
+    Collect c;
+    ASSERT_TRUE(s.Poll(0, &c).ok());
+    saved = s.positions();
+  }
+  const std::string log(kLog);
+  fs.Tick();
+  fs.Append(kLog, "Nov 27 00:00:02 b\n");
+  fs.Rename(kLog, log + ".20261127");
+  fs.Append(kLog, "Nov 28 00:00:01 c\n");
+  fs.Rename(kLog, log + ".20261128");
+  fs.Append(kLog, "Nov 29 00:00:01 d\n");
+  fs.Rename(kLog, log + ".20261129");
+  fs.Tick();
+  fs.Append(kLog, "Nov 30 00:00:01 e\n");
+  FileStream s(kLog, &fs, o);
+  const Collect c = RestoreAndReadAll(&s, saved);
+  const std::vector<std::string> want = {"Nov 27 00:00:02 b", "Nov 28 00:00:01 c",
+                                         "Nov 29 00:00:01 d", "Nov 30 00:00:01 e"};
+  EXPECT_EQ(c.lines, want) << s.TakeRestoreNote();
+}
+
 // A quiet log rotated while empty, and written by the syslog daemon before
 // it reopened the log: the old file's lines were read after the rotation was
 // seen. A restart read them again (saved with the empty file's fingerprint,
