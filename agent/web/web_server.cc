@@ -253,6 +253,9 @@ std::optional<Principal> WebServer::Who(const httplib::Request& req) {
   // The proxy's header counts only from the proxy: from any other address it
   // is ignored, and the request's own credentials decide.
   if (options_.proxy && req.has_header(options_.proxy->header)) {
+    // A proxy that appends its header to the client's, instead of replacing
+    // it, would let the client's come first: more than one is no one.
+    if (req.get_header_value_count(options_.proxy->header) != 1) return std::nullopt;
     if (auto p = ProxyPrincipal(*options_.proxy, req.remote_addr,
                                 req.get_header_value(options_.proxy->header)))
       return p;

@@ -140,6 +140,18 @@ def test_proxy_and_export_limit(binary, store):
         check(status == 401, "the trusted proxy without the header: 401 (%d)" % status)
         status, _, _ = get_from("127.0.0.2", port, "/search", {"X-Remote-User": "vic"})
         check(status == 200, "proxy header from the trusted proxy: 200 (%d)" % status)
+        # A proxy that appends its header to the client's: the first one
+        # (the client's) won. More than one is refused.
+        c = httpclient.HTTPConnection("127.0.0.1", port, timeout=60, source_address=("127.0.0.2", 0))
+        try:
+            c.putrequest("GET", "/search")
+            c.putheader("X-Remote-User", "olga")  # the client's: an operator
+            c.putheader("X-Remote-User", "vic")   # the proxy's
+            c.endheaders()
+            status = c.getresponse().status
+        finally:
+            c.close()
+        check(status == 401, "the proxy header twice: 401 (%d)" % status)
         # Exports: two a minute per client, then 429; another user is not held back.
         path = "/api/v1/export?outcome=bounced&format=csv"
         got = [get_from("127.0.0.2", port, path, {"X-Remote-User": "vic"}) for _ in range(3)]
