@@ -145,10 +145,17 @@ void FloodDetector::DecideIp(const std::string& ip, const MessageRecord& r, cons
 }
 
 void FloodDetector::NotTaken(const Decision& d) {
+  // The backscatter rules' own decisions (an admin's content rule keeps its
+  // period: its state is its own, and its subject's flood is not ours).
+  if (d.rule != "backscatter-ip" && d.rule != "backscatter-subject") return;
   if (d.kind == Decision::Kind::kIp) {
-    if (auto it = ips_.find(d.key); it != ips_.end()) it->second.decided_until = 0;
+    if (auto it = ips_.find(d.key); it != ips_.end()) {
+      it->second.decided_until = 0;
+      if (it->second.evidence.empty()) it->second.evidence = d.evidence;  // for the next try
+    }
   } else if (auto it = subjects_.find(d.key); it != subjects_.end()) {
     it->second.flood_until = 0;
+    if (it->second.evidence.empty()) it->second.evidence = d.evidence;
   }
 }
 
@@ -199,21 +206,37 @@ bool FloodDetector::CountsFromItsClient(const MessageRecord& r) const {
   return ip && !(*ip == kLoopback4) && !(*ip == kLoopback6) && !OnItsWayOut(r);
 }
 
+// A bounce from our own networks counts only when it was handed in for our
+// users: one of its recipients delivered here (local, virtual, a pipe
+// transport, LMTP) or to a mailbox server inside our networks. Anything else
+// (relayed to an outside MTA, to a content filter on loopback whose leg goes
+// out, or not delivered at all, relay=none) is taken for our own servers'
+// notice on its way out: counting those got the standard NDR subject blocked
+// for everyone (helper-65, helper-67). The price: backscatter a gateway of
+// ours hands in for mailboxes hosted elsewhere is not counted.
 bool FloodDetector::OnItsWayOut(const MessageRecord& r) const {
   auto ours = [this](std::string_view text) {
     const auto ip = IpAddress::Parse(text);
-    if (!ip) return false;
+    if (!ip || ip->IsLoopback()) return false;
     for (const Cidr& n : o_.never_counted)
       if (n.Contains(*ip)) return true;
     return false;
   };
-  if (!ours(r.client_ip) || r.recipients.empty()) return false;
+  {
+    const auto client = IpAddress::Parse(r.client_ip);
+    bool never = false;
+    for (const Cidr& n : o_.never_counted) never |= client && n.Contains(*client);
+    if (!never || r.recipients.empty()) return false;
+  }
   for (const auto& rc : r.recipients) {
-    // relay=host[ip]:port, an MTA outside our networks.
-    const size_t open = rc.relay.rfind('['), close = rc.relay.rfind(']');
-    if (open == std::string::npos || close == std::string::npos || close < open) return false;
-    const std::string_view relay_ip(rc.relay.data() + open + 1, close - open - 1);
-    if (!IpAddress::Parse(relay_ip) || ours(relay_ip)) return false;
+    const std::string_view relay = rc.relay;
+    const size_t open = relay.rfind('['), close = relay.rfind(']');
+    if (open == std::string_view::npos || close == std::string_view::npos || close < open) {
+      if (!relay.empty() && relay != "none") return false;  // local, virtual, a pipe, LMTP's socket
+      continue;
+    }
+    if (relay.substr(close + 1) == ":24") return false;  // LMTP to a mailbox server
+    if (ours(relay.substr(open + 1, close - open - 1))) return false;
   }
   return true;
 }

@@ -66,10 +66,10 @@ struct DetectorOptions {
   AnswerOptions answers;  // answers to our own mail (outbound.h)
   // What the blocks may never touch ([blocks] allow, mynetworks, this
   // machine's addresses; the block manager's allowlist). A bounce from these
-  // networks relayed on to MTAs outside them is our own servers' notice on
-  // its way out, and counts for no rule (our own relays made a common
-  // subject a flood); one they hand in (a backup MX, a filtering gateway)
-  // counts as any other.
+  // networks counts only when one of its recipients was delivered here or
+  // to a mailbox server inside them (a backup MX, a filtering gateway
+  // handing in backscatter); else it is our own servers' notice on its way
+  // out and counts for no rule (OnItsWayOut).
   std::vector<Cidr> never_counted;
   // Subjects that are never blocked (normalized, [blocks] allow_subjects):
   // the admin says they are common, so they make no flood, whose sources
@@ -167,7 +167,7 @@ class FloodDetector {
   // Whether a bounce record counts towards the flood rules: from a client,
   // not a content filter's leg.
   bool CountsFromItsClient(const MessageRecord& r) const;
-  // A bounce from never_counted relayed on to MTAs outside it.
+  // A bounce from never_counted that no recipient of ours received.
   bool OnItsWayOut(const MessageRecord& r) const;
   // Whether a subject, normalized, may make a flood (SubjectFloods).
   bool MayFlood(const std::string& key) const;

@@ -3,7 +3,9 @@
 #include <poll.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cstdint>
 #include <cstring>
 #include <string_view>
 #include <thread>
@@ -11,7 +13,8 @@
 
 namespace mailtrail::web {
 
-HeadCheck WaitForRequestHead(int fd, size_t max_bytes, int timeout_ms) {
+HeadCheck WaitForRequestHead(int fd, size_t max_bytes, int timeout_ms,
+                             const std::function<bool()>& keep_going) {
   using Clock = std::chrono::steady_clock;
   const auto until = Clock::now() + std::chrono::milliseconds(timeout_ms);
   std::vector<char> buf(max_bytes + 1);
@@ -20,16 +23,18 @@ HeadCheck WaitForRequestHead(int fd, size_t max_bytes, int timeout_ms) {
     const auto left =
         std::chrono::duration_cast<std::chrono::milliseconds>(until - Clock::now()).count();
     if (left <= 0) return HeadCheck::kTooSlow;
+    if (keep_going && !keep_going()) return HeadCheck::kClosed;
     pollfd p{fd, POLLIN, 0};
-    const int ready = ::poll(&p, 1, static_cast<int>(left));
-    if (ready == 0) return HeadCheck::kTooSlow;
+    // In slices, so that a server stopping does not wait for slow heads.
+    const int ready = ::poll(&p, 1, static_cast<int>(std::min<int64_t>(left, 200)));
+    if (ready == 0) continue;
     if (ready < 0) return HeadCheck::kClosed;
     const ssize_t n = ::recv(fd, buf.data(), buf.size(), MSG_PEEK | MSG_DONTWAIT);
     if (n <= 0) return HeadCheck::kClosed;
     const std::string_view got(buf.data(), static_cast<size_t>(n));
-    if (got.find("\r\n\r\n") != std::string_view::npos ||
-        got.find("\n\n") != std::string_view::npos)
-      return HeadCheck::kArrived;
+    // Only CRLF ends a head: cpp-httplib 0.11.4 skips a line ending in a
+    // bare LF and reads on (a bare "\n\n" let the head grow unbounded).
+    if (got.find("\r\n\r\n") != std::string_view::npos) return HeadCheck::kArrived;
     if (static_cast<size_t>(n) > max_bytes) return HeadCheck::kTooLarge;
     if (static_cast<size_t>(n) == seen) {
       // Nothing new since the last look (poll says readable while unread

@@ -10,13 +10,17 @@
 #define MAILTRAIL_AGENT_WEB_REQUEST_HEAD_H_
 
 #include <cstddef>
+#include <functional>
 
 namespace mailtrail::web {
 
 enum class HeadCheck { kArrived, kTooLarge, kTooSlow, kClosed };
 
-// Waits for a whole request head on `fd` without reading it.
-HeadCheck WaitForRequestHead(int fd, size_t max_bytes, int timeout_ms);
+// Waits for a whole request head (ended by CRLF CRLF) on `fd` without
+// reading it; gives up (kClosed) as soon as `keep_going` says no (the
+// server stopping), asked at least every 200 ms.
+HeadCheck WaitForRequestHead(int fd, size_t max_bytes, int timeout_ms,
+                             const std::function<bool()>& keep_going = {});
 
 }  // namespace mailtrail::web
 

@@ -14,6 +14,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdlib>
+#include <cstring>
 #include <deque>
 #include <fstream>
 #include <functional>
@@ -77,19 +78,35 @@ class BoundedPool : public httplib::TaskQueue {
 };
 
 // The connection as the library reads and writes it: reads end at a deadline
-// for the whole request (its head and a body of at most 64 KiB are there
-// long before), writes wait at most `write_ms` each (an export streams).
+// for the whole request and after `read_budget` bytes (its head and a body
+// of at most 64 KiB are there long before), buffered (the library reads the
+// head a byte at a time); writes wait at most `write_ms` each (an export
+// streams).
 class DeadlineStream : public httplib::Stream {
  public:
-  DeadlineStream(int sock, int read_ms, int write_ms)
+  DeadlineStream(int sock, int read_ms, size_t read_budget, int write_ms)
       : sock_(sock),
         read_until_(std::chrono::steady_clock::now() + std::chrono::milliseconds(read_ms)),
+        read_budget_(read_budget),
         write_ms_(write_ms) {}
-  bool is_readable() const override { return Wait(POLLIN, ReadLeftMs()); }
+  bool is_readable() const override { return have_ > 0 || Wait(POLLIN, ReadLeftMs()); }
   bool is_writable() const override { return Wait(POLLOUT, write_ms_); }
   ssize_t read(char* ptr, size_t size) override {
-    if (!Wait(POLLIN, ReadLeftMs())) return -1;
-    return ::recv(sock_, ptr, size, 0);
+    if (have_ == 0) {
+      // Past the deadline or the budget, nothing more: a client that keeps
+      // the socket full is cut all the same.
+      if (ReadLeftMs() == 0 || read_budget_ == 0 || !Wait(POLLIN, ReadLeftMs())) return -1;
+      const ssize_t n = ::recv(sock_, buf_, std::min(sizeof buf_, read_budget_), 0);
+      if (n <= 0) return n;
+      read_budget_ -= static_cast<size_t>(n);
+      have_ = static_cast<size_t>(n);
+      at_ = 0;
+    }
+    const size_t n = std::min(size, have_);
+    std::memcpy(ptr, buf_ + at_, n);
+    at_ += n;
+    have_ -= n;
+    return static_cast<ssize_t>(n);
   }
   ssize_t write(const char* ptr, size_t size) override {
     if (!Wait(POLLOUT, write_ms_)) return -1;
@@ -137,7 +154,10 @@ class DeadlineStream : public httplib::Stream {
   }
   const int sock_;
   const std::chrono::steady_clock::time_point read_until_;
+  size_t read_budget_;
   const int write_ms_;
+  char buf_[4096];
+  size_t at_ = 0, have_ = 0;
 };
 
 // A request's head is bounded before the library reads it (request_head.h):
@@ -151,10 +171,11 @@ class HeadBoundedServer : public httplib::Server {
 
  private:
   bool process_and_close_socket(socket_t sock) override {
-    const HeadCheck head = WaitForRequestHead(sock, kMaxHead, read_ms_);
+    const HeadCheck head =
+        WaitForRequestHead(sock, kMaxHead, read_ms_, [this] { return is_running(); });
     bool ok = false;
     if (head == HeadCheck::kArrived) {
-      DeadlineStream strm(sock, read_ms_, write_ms_);
+      DeadlineStream strm(sock, read_ms_, kMaxHead + kMaxBody, write_ms_);
       bool closed = false;
       ok = process_request(strm, /*close_connection=*/true, closed, nullptr);
     } else if (head == HeadCheck::kTooLarge) {
@@ -168,7 +189,7 @@ class HeadBoundedServer : public httplib::Server {
     return ok;
   }
 
-  static constexpr size_t kMaxHead = 64 * 1024;
+  static constexpr size_t kMaxHead = 64 * 1024, kMaxBody = 64 * 1024;
   const int read_ms_, write_ms_;
 };
 
@@ -204,7 +225,7 @@ Status WebServer::Bind() {
   const int workers = options_.workers;
   const size_t max_queued = options_.max_queued;
   server_->new_task_queue = [workers, max_queued] { return new BoundedPool(workers, max_queued); };
-  server_->set_payload_max_length(64 * 1024);
+  server_->set_payload_max_length(64 * 1024);  // HeadBoundedServer::kMaxBody
   server_->set_read_timeout(options_.read_timeout_s, 0);
   server_->set_write_timeout(options_.write_timeout_s, 0);
   server_->set_keep_alive_timeout(5);

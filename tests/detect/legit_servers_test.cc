@@ -56,6 +56,19 @@ TEST(LegitServers, OurOwnNoticesOnTheirWayOutCountForNoRule) {
         &out);
   EXPECT_TRUE(out.empty()) << out.size() << " decisions, the first on " << out[0].key;
   EXPECT_EQ(d.bounces(), 0);
+  // The same through an after-queue content filter on loopback, and to
+  // domains that do not answer (relay=none): still on their way out
+  // (helper-67: both were counted, and the subject blocked).
+  for (const char* relay : {"127.0.0.1[127.0.0.1]:10024", "none"}) {
+    FloodDetector filtered(o);
+    for (int i = 0; i < 60; ++i)
+      filtered.OnRecord(Relayed(Bounce(i % 2 ? "10.0.0.5" : "10.1.2.6",
+                                       "Undelivered Mail Returned to Sender", i * 1.5),
+                                relay),
+                        &out);
+    EXPECT_TRUE(out.empty()) << relay << ": " << out.size() << " decisions";
+    EXPECT_EQ(filtered.bounces(), 0) << relay;
+  }
   // Another client is counted as before.
   for (int i = 0; i < 20; ++i) d.OnRecord(Bounce("198.51.100.7", "x", 100 + i), &out);
   ASSERT_EQ(out.size(), 1u);

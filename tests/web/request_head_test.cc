@@ -45,6 +45,20 @@ TEST(RequestHead, AHeadThatDoesNotComeIsTooSlow) {
   EXPECT_EQ(WaitForRequestHead(p.fd[0], 65536, 200), HeadCheck::kTooSlow);
 }
 
+// cpp-httplib 0.11.4 skips a line ending in a bare LF and reads on: "\n\n"
+// is no end of a head (helper-67 streamed header lines after one).
+TEST(RequestHead, OnlyCrlfEndsAHead) {
+  Pair p;
+  p.Send("GET /search HTTP/1.1\r\nHost: x\n\nX-a: b\r\n");
+  EXPECT_EQ(WaitForRequestHead(p.fd[0], 65536, 200), HeadCheck::kTooSlow);
+}
+
+TEST(RequestHead, AServerStoppingDoesNotWaitForAHead) {
+  Pair p;
+  p.Send("GET /search HTTP/1.1\r\n");
+  EXPECT_EQ(WaitForRequestHead(p.fd[0], 65536, 60000, [] { return false; }), HeadCheck::kClosed);
+}
+
 TEST(RequestHead, AClosedConnectionIsClosed) {
   Pair p;
   close(p.fd[1]);

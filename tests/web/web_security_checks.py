@@ -66,6 +66,22 @@ def test_security(binary, store, tmp):
                 pass
         check(answer == b"" or answer.startswith(b"HTTP/1.1 431"),
               "endless header lines: 431 or closed (%r)" % answer[:30])
+        # A bare "\n\n" is no end of a head for the library: header lines
+        # after it were read on without a bound (helper-67).
+        with socket.create_connection(("127.0.0.1", port), timeout=60) as lf:
+            lf.sendall(b"GET /search HTTP/1.1\r\nHost: 127.0.0.1\n\n")
+            answer = b""
+            try:
+                for _ in range(200):
+                    lf.sendall(b"X-Pad: " + b"p" * 8000 + b"\r\n")
+            except OSError:
+                pass
+            try:
+                answer = lf.recv(4096)
+            except OSError:
+                pass
+        check(answer == b"" or answer.startswith(b"HTTP/1.1 431"),
+              "a bare LF head, then endless lines: 431 or closed (%r)" % answer[:30])
         with socket.create_connection(("127.0.0.1", port), timeout=120) as slow:
             slow.sendall(b"GET /search HTTP/1.1\r\n")
             closed = False
