@@ -127,6 +127,7 @@ void FloodDetector::DecideIp(const std::string& ip, const MessageRecord& r, cons
                              const std::string& reason, std::vector<std::string> evidence,
                              std::vector<Decision>* out) {
   const TimeUs at = r.last_seen;  // when the deciding record was complete
+  if (NeverCounted(ip)) return;   // never blocked: no decision to refuse
   auto it = ips_.find(ip);
   if (it != ips_.end() && it->second.decided_until > at) return;  // decided already
   if (it != ips_.end()) {
@@ -145,17 +146,21 @@ void FloodDetector::DecideIp(const std::string& ip, const MessageRecord& r, cons
 }
 
 void FloodDetector::NotTaken(const Decision& d) {
-  // The backscatter rules' own decisions (an admin's content rule keeps its
-  // period: its state is its own, and its subject's flood is not ours).
-  if (d.rule != "backscatter-ip" && d.rule != "backscatter-subject") return;
+  // Any IP decision marked the IP decided (DecideIp, content rules too):
+  // else the backscatter rules took it as decided for the period. A content
+  // rule's own slot keeps its period, and its subject is not our flood.
   if (d.kind == Decision::Kind::kIp) {
     if (auto it = ips_.find(d.key); it != ips_.end()) {
       it->second.decided_until = 0;
-      if (it->second.evidence.empty()) it->second.evidence = d.evidence;  // for the next try
+      // For the next try, the IP rule's own messages only.
+      if (d.rule == "backscatter-ip" && it->second.evidence.empty())
+        it->second.evidence = d.evidence;
     }
-  } else if (auto it = subjects_.find(d.key); it != subjects_.end()) {
-    it->second.flood_until = 0;
-    if (it->second.evidence.empty()) it->second.evidence = d.evidence;
+  } else if (d.rule == "backscatter-subject") {
+    if (auto it = subjects_.find(d.key); it != subjects_.end()) {
+      it->second.flood_until = 0;
+      if (it->second.evidence.empty()) it->second.evidence = d.evidence;
+    }
   }
 }
 
@@ -232,13 +237,23 @@ bool FloodDetector::OnItsWayOut(const MessageRecord& r) const {
     const std::string_view relay = rc.relay;
     const size_t open = relay.rfind('['), close = relay.rfind(']');
     if (open == std::string_view::npos || close == std::string_view::npos || close < open) {
-      if (!relay.empty() && relay != "none") return false;  // local, virtual, a pipe, LMTP's socket
+      if (!relay.empty() && relay != "none") return false;  // local, virtual, a pipe
       continue;
     }
-    if (relay.substr(close + 1) == ":24") return false;  // LMTP to a mailbox server
-    if (ours(relay.substr(open + 1, close - open - 1))) return false;
+    const std::string_view inside = relay.substr(open + 1, close - open - 1);
+    // LMTP: a socket (dovecot's host[private/dovecot-lmtp]), or port 24.
+    if (!IpAddress::Parse(inside) || relay.substr(close + 1) == ":24") return false;
+    if (ours(inside)) return false;
   }
   return true;
+}
+
+bool FloodDetector::NeverCounted(std::string_view ip) const {
+  const auto a = IpAddress::Parse(ip);
+  if (!a) return false;
+  for (const Cidr& n : o_.never_counted)
+    if (n.Contains(*a)) return true;
+  return false;
 }
 
 bool FloodDetector::MayFlood(const std::string& key) const {
@@ -335,7 +350,9 @@ void FloodDetector::OnSubjectBounce(const MessageRecord& r, SubjectState& s, con
   }
   const int n = s.ring.Count(now) + InWindow(Others(others_subjects_, key), o_.subject_window, now);
   int sources = OthersOnlySources(key, s, now);
-  for (const auto& x : s.ips) sources += FleetQualified(key, x, now);
+  // A source must be outside the never-blocked networks: our own relays
+  // returning their NDRs to our users are no flood of the subject.
+  for (const auto& x : s.ips) sources += FleetQualified(key, x, now) && !NeverCounted(x.ip);
   if (n < o_.subject_bounces || sources < o_.subject_min_ips) return;
   s.flood_until = now + o_.block_period;
   const std::string why = "backscatter flood: subject " + quoted + " " + std::to_string(n) +

@@ -167,6 +167,8 @@ class FloodDetector {
   // Whether a bounce record counts towards the flood rules: from a client,
   // not a content filter's leg.
   bool CountsFromItsClient(const MessageRecord& r) const;
+  // Whether `ip` is in never_counted.
+  bool NeverCounted(std::string_view ip) const;
   // A bounce from never_counted that no recipient of ours received.
   bool OnItsWayOut(const MessageRecord& r) const;
   // Whether a subject, normalized, may make a flood (SubjectFloods).

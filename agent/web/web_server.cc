@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <condition_variable>
@@ -169,20 +170,32 @@ class HeadBoundedServer : public httplib::Server {
  public:
   HeadBoundedServer(int read_s, int write_s) : read_ms_(read_s * 1000), write_ms_(write_s * 1000) {}
 
+  // WebServer::Stop: connections still waiting for their head are closed
+  // (the library's is_running() says false only once every worker is done).
+  void BeginStop() { stopping_ = true; }
+
  private:
   bool process_and_close_socket(socket_t sock) override {
-    const HeadCheck head =
-        WaitForRequestHead(sock, kMaxHead, read_ms_, [this] { return is_running(); });
+    std::string text;
+    HeadCheck head = WaitForRequestHead(
+        sock, kMaxHead, read_ms_, [this] { return !stopping_.load(); }, &text);
     bool ok = false;
-    if (head == HeadCheck::kArrived) {
+    const char* refusal = nullptr;
+    if (head == HeadCheck::kArrived && AsksForSeveralRanges(text)) {
+      refusal = "416 Range Not Satisfiable";
+    } else if (head == HeadCheck::kArrived) {
       DeadlineStream strm(sock, read_ms_, kMaxHead + kMaxBody, write_ms_);
       bool closed = false;
       ok = process_request(strm, /*close_connection=*/true, closed, nullptr);
     } else if (head == HeadCheck::kTooLarge) {
-      static constexpr char kAnswer[] =
-          "HTTP/1.1 431 Request Header Fields Too Large\r\nConnection: close\r\n"
-          "Content-Length: 0\r\n\r\n";
-      [[maybe_unused]] ssize_t n = ::send(sock, kAnswer, sizeof kAnswer - 1, MSG_NOSIGNAL);
+      refusal = "431 Request Header Fields Too Large";
+    } else if (head == HeadCheck::kMalformed) {
+      refusal = "400 Bad Request";
+    }
+    if (refusal) {
+      const std::string answer =
+          std::string("HTTP/1.1 ") + refusal + "\r\nConnection: close\r\nContent-Length: 0\r\n\r\n";
+      [[maybe_unused]] ssize_t n = ::send(sock, answer.data(), answer.size(), MSG_NOSIGNAL);
     }
     ::shutdown(sock, SHUT_RDWR);
     ::close(sock);
@@ -191,6 +204,7 @@ class HeadBoundedServer : public httplib::Server {
 
   static constexpr size_t kMaxHead = 64 * 1024, kMaxBody = 64 * 1024;
   const int read_ms_, write_ms_;
+  std::atomic<bool> stopping_{false};
 };
 
 // Every answer: no script but our own files, nothing framed, no Referer.
@@ -306,7 +320,9 @@ void WebServer::Run() {
 }
 
 void WebServer::Stop() {
-  if (server_) server_->stop();
+  if (!server_) return;
+  static_cast<HeadBoundedServer*>(server_.get())->BeginStop();
+  server_->stop();
 }
 
 }  // namespace mailtrail::web

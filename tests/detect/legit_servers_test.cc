@@ -76,20 +76,31 @@ TEST(LegitServers, OurOwnNoticesOnTheirWayOutCountForNoRule) {
 }
 
 // What an allowlisted backup MX or filtering gateway hands in for our users
-// (delivered here, or relayed to a mailbox server inside our networks) is
-// inbound backscatter and counts (helper-66: counting none of it switched
-// the subject rule off behind such gateways).
-TEST(LegitServers, WhatOurGatewaysHandInCounts) {
+// (delivered here, over LMTP, or relayed to a mailbox server inside our
+// networks) is inbound backscatter and counts (helper-66: counting none of
+// it switched the subject rule off behind such gateways; helper-68: dovecot's
+// LMTP socket, host[private/dovecot-lmtp], was taken for an outside MTA).
+// But the subject rule's sources must be outside those networks: our own
+// relays returning 60 NDRs to local users got the standard NDR subject
+// blocked for everyone (helper-68).
+TEST(LegitServers, WhatOurGatewaysHandInCountsButTheirSourcesNeedOutsideOnes) {
   DetectorOptions o;
   o.never_counted = {*Cidr::Parse("10.0.0.0/8")};
+  const char* relays[] = {"exchange.corp.example[10.9.9.9]:25", "local",
+                          "mail.example[private/dovecot-lmtp]"};
   FloodDetector d(o);
   std::vector<Decision> out;
-  for (int i = 0; i < 60; ++i) {
-    MessageRecord r = Bounce(i % 2 ? "10.0.0.5" : "10.1.2.6", "Your parcel is waiting", i * 1.5);
-    d.OnRecord(i % 3 ? Relayed(r, "exchange.corp.example[10.9.9.9]:25") : Relayed(r, "local"),
+  for (int i = 0; i < 60; ++i)
+    d.OnRecord(Relayed(Bounce(i % 2 ? "10.0.0.5" : "10.1.2.6", "Your parcel is waiting", i * 1.5),
+                       relays[i % 3]),
                &out);
-  }
   EXPECT_EQ(d.bounces(), 60);
+  EXPECT_TRUE(out.empty()) << out.size() << " decisions, the first on " << out[0].key;
+  // Two outside sources join the flood: the subject and they are blocked.
+  for (int i = 0; i < 6; ++i) {
+    d.OnRecord(Relayed(Bounce("203.0.113.1", "Your parcel is waiting", 90 + i), "local"), &out);
+    d.OnRecord(Relayed(Bounce("203.0.113.2", "Your parcel is waiting", 90.5 + i), "local"), &out);
+  }
   bool subject = false;
   for (const Decision& dec : out) subject |= dec.kind == Decision::Kind::kSubject;
   EXPECT_TRUE(subject) << out.size() << " decisions";
