@@ -325,7 +325,7 @@ bool ParseSizeLimitWarning(std::string_view msg, Event* ev) {
   ev->stage = "END-OF-MESSAGE";
   ev->code = 0;
   ev->dsn = {};
-  ev->text = "message file too big";
+  ev->text = msg;  // the line's own words: an Event's text points into its line
   ev->kind = EventKind::kSmtpdAction;
   return true;
 }
