@@ -50,17 +50,34 @@ class DetectSink : public RecordSink {
   void OnRecord(MessageRecord&& r) override {
     if (r.is_update) return;  // counted when it was first written
     if (merge_) {
-      held_.push_back(std::move(r));
+      const TimeUs at = r.last_seen;
+      held_.push_back({std::move(r), at, kClosed});
     } else {
       Feed(r);
     }
   }
-  // Feeds the held records, by the time each was complete (ties: as read).
+  void OnDelivery(const MessageRecord& open, size_t i) override {
+    if (!merge_) {
+      LaneOf(open).detector.OnDelivery(open, open.recipients[i], i);
+      return;
+    }
+    // Held until the merge, when the detector would learn it: the message
+    // without its other recipients.
+    if (!OutboundMemory::Relayed(open, open.recipients[i])) return;
+    held_.push_back({DeliveryFacts(open, i), open.recipients[i].time, i});
+  }
+  // Feeds the held records and deliveries, by the time each happened (a
+  // record: when it was complete; ties: as read).
   void Finish() {
-    std::stable_sort(
-        held_.begin(), held_.end(),
-        [](const MessageRecord& a, const MessageRecord& b) { return a.last_seen < b.last_seen; });
-    for (const MessageRecord& r : held_) Feed(r);
+    std::stable_sort(held_.begin(), held_.end(),
+                     [](const Held& a, const Held& b) { return a.at < b.at; });
+    for (const Held& h : held_) {
+      if (h.ordinal == kClosed) {
+        Feed(h.record);
+      } else {
+        LaneOf(h.record).detector.OnDelivery(h.record, h.record.recipients[0], h.ordinal);
+      }
+    }
     held_.clear();
   }
   const std::map<std::string, std::unique_ptr<Lane>>& lanes() const { return lanes_; }
@@ -86,22 +103,33 @@ class DetectSink : public RecordSink {
   }
 
  private:
-  void Feed(const MessageRecord& r) {
+  Lane& LaneOf(const MessageRecord& r) {
     auto& lane = lanes_[per_host_ ? r.host : std::string()];
     if (!lane) lane = std::make_unique<Lane>(d_, p_);
+    return *lane;
+  }
+  void Feed(const MessageRecord& r) {
+    Lane& lane = LaneOf(r);
     decisions_.clear();
     last_seen_ = std::max(last_seen_, r.last_seen);
-    lane->detector.OnRecord(r, &decisions_);
+    lane.detector.OnRecord(r, &decisions_);
     std::string why;
     for (const auto& dec : decisions_)
-      if (!lane->manager.Apply(dec, &why) && why == "cap reached") lane->detector.NotTaken(dec);
+      if (!lane.manager.Apply(dec, &why) && why == "cap reached") lane.detector.NotTaken(dec);
   }
+  // A closed record, or one delivery (the record holds only its recipient).
+  static constexpr size_t kClosed = static_cast<size_t>(-1);
+  struct Held {
+    MessageRecord record;
+    TimeUs at;
+    size_t ordinal;  // kClosed, or the recipient's place in its message
+  };
 
   DetectorOptions d_;
   BlockPolicy p_;
   bool per_host_, merge_;
   std::map<std::string, std::unique_ptr<Lane>> lanes_;  // by host; "" fleet-wide
-  std::vector<MessageRecord> held_;
+  std::vector<Held> held_;
   std::vector<Decision> decisions_;
   TimeUs last_seen_ = 0;
 };

@@ -268,10 +268,7 @@ void FloodDetector::OnRecord(const MessageRecord& r, std::vector<Decision>* out)
     for (size_t i : matched) counted |= rules_->specs()[i].action == RuleAction::kCount;
     ApplyRules(r, matched, out);
   }
-  if (!counted && ClassifyBounce(r) == BounceSignal::kNone) {
-    outbound_.Learn(r);  // mail we relay: what its bounces will answer
-    return;
-  }
+  if (!counted && ClassifyBounce(r) == BounceSignal::kNone) return;  // learned in OnDelivery
   if (!CountsFromItsClient(r)) return;
   if (const AnswerKind a = outbound_.Recognize(r); a != AnswerKind::kNone) {
     ++answers_[static_cast<int>(a)];
@@ -309,6 +306,29 @@ void FloodDetector::OnRecord(const MessageRecord& r, std::vector<Decision>* out)
   auto [it, fresh] = subjects_.try_emplace(key);
   if (fresh) it->second.ring = Ring(o_.subject_window, o_.buckets);
   OnSubjectBounce(r, it->second, key, out);
+}
+
+void FloodDetector::OnDelivery(const MessageRecord& r, const RecipientRecord& rc, size_t ordinal) {
+  // Cheapest first: most deliveries are not mail of ours sent to another MTA
+  // (its sender is known, so ClassifyBounce() takes it for no bounce).
+  if (!OutboundMemory::Relayed(r, rc)) return;
+  if (rules_) {  // a bounce by the admin's rules is none of our mail
+    for (size_t i : rules_->Matches(r))
+      if (rules_->specs()[i].action == RuleAction::kCount) return;
+  }
+  outbound_.Learn(r, rc, ordinal);
+}
+
+MessageRecord DeliveryFacts(const MessageRecord& r, size_t i) {
+  MessageRecord one;
+  one.host = r.host;
+  one.qid = r.qid;
+  one.sender = r.sender;
+  one.message_id = r.message_id;
+  one.subject = r.subject;
+  one.header_from = r.header_from;
+  one.recipients.push_back(r.recipients.at(i));
+  return one;
 }
 
 void FloodDetector::OnSubjectBounce(const MessageRecord& r, SubjectState& s, const std::string& key,

@@ -95,6 +95,12 @@ class FloodDetector {
 
   // One closed record; appends what it decides.
   void OnRecord(const MessageRecord& r, std::vector<Decision>* out);
+  // A delivery of `rc`, the `ordinal`th recipient of `r`, as it happens (`r`
+  // may still be open): mail we relayed is learned then, not when its
+  // message closes, so that notices answering it are recognised while its
+  // other recipients still wait (RecordSink::OnDelivery). Decides nothing.
+  // Reads only what DeliveryFacts() keeps.
+  void OnDelivery(const MessageRecord& r, const RecipientRecord& rc, size_t ordinal);
   // A decision the block manager refused for a while (its cap of new blocks
   // per minute): decided again on the next bounce, not after block_period.
   void NotTaken(const Decision& d);
@@ -219,6 +225,13 @@ class FloodDetector {
   std::unordered_map<std::string, std::unordered_map<std::string, Buckets>> others_sources_;
   size_t others_rows_ = 0;
 };
+
+// What FloodDetector::OnDelivery reads of the `i`th delivery of `r`: the
+// message's host, queue id, sender, Message-ID, Subject and From, and that
+// one recipient (its only one). For a caller that keeps a delivery for later
+// (the detect verb's merge by time) or fills what the log did not say (the
+// agent's queue files), without copying every recipient of a large message.
+MessageRecord DeliveryFacts(const MessageRecord& r, size_t i);
 
 }  // namespace mailtrail
 

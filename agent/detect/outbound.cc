@@ -11,7 +11,6 @@ namespace mailtrail {
 
 namespace {
 constexpr size_t kMaxKeyBytes = 600;
-constexpr size_t kMaxOrgsPerMessage = 32;  // a message to 10,000 domains keeps 32 of them
 constexpr size_t kMaxReturnedIds = 4;
 
 // "host[ip]:port": the host, when this is another MTA: not LMTP's port (a
@@ -91,37 +90,32 @@ std::string OrgDomain(std::string_view host) {
   return h.substr(dots[dots.size() - labels] + 1);
 }
 
-bool OutboundMemory::Learn(const MessageRecord& r) {
-  if (!o_.enabled || !r.sender || r.sender->empty()) return false;
-  std::vector<std::pair<std::string, int>> orgs;  // organisation, recipients
-  int remote = 0;
-  for (const auto& rc : r.recipients) {
-    // An address verification's probe only asked RCPT TO: no message left
-    // (else a client could have us probe an organisation of its choice).
-    if (rc.outcome == Outcome::kDeliverable || rc.outcome == Outcome::kUndeliverable) continue;
-    const std::string_view relay_host = RemoteRelayHost(rc.relay);
-    if (relay_host.empty()) continue;
-    ++remote;
-    for (const std::string& org : {OrgDomain(DomainOf(rc.address)), OrgDomain(relay_host)}) {
-      if (org.empty()) continue;
-      auto it =
-          std::find_if(orgs.begin(), orgs.end(), [&](const auto& o) { return o.first == org; });
-      if (it != orgs.end()) {
-        ++it->second;
-      } else if (orgs.size() < kMaxOrgsPerMessage) {
-        orgs.push_back({org, 1});
-      }
-    }
-  }
-  if (remote == 0) return false;
-  const TimeUs t = r.last_seen;
+bool OutboundMemory::Relayed(const MessageRecord& r, const RecipientRecord& rc) {
+  // Only a recipient another MTA accepted can be answered from there: a
+  // deferral or a refusal is answered by our own notice, and an address
+  // verification's probe ("deliverable") sent no message (else a client
+  // could have us probe an organisation of its choice).
+  return r.sender && !r.sender->empty() && rc.outcome == Outcome::kDelivered &&
+         !RemoteRelayHost(rc.relay).empty();
+}
+
+bool OutboundMemory::Learn(const MessageRecord& r, const RecipientRecord& rc, size_t ordinal) {
+  if (!o_.enabled || !Relayed(r, rc)) return false;
+  const std::string_view relay_host = RemoteRelayHost(rc.relay);
+  const TimeUs t = rc.time;
   Expire(t);
   const int k = kNoticesPerRecipient;
-  if (r.message_id && !r.message_id->empty()) Add(Key('m', *r.message_id), k * remote, t);
-  for (const auto& [org, n] : orgs) Add(Key('d', *r.sender, org), k * n, t);
+  if (r.message_id && !r.message_id->empty()) Add(Key('m', *r.message_id), k, t);
+  const std::string by_domain = OrgDomain(DomainOf(rc.address));
+  const std::string by_relay = OrgDomain(relay_host);
+  for (const std::string* org : {&by_domain, &by_relay}) {
+    if (org->empty() || (org == &by_relay && by_relay == by_domain)) continue;
+    std::string key = Key('d', *r.sender, *org);
+    if (ordinal < kMaxOrgsPerMessage || keys_.count(key) != 0) Add(std::move(key), k, t);
+  }
   if (r.subject) {
     const std::string subject = NormalizeSubject(*r.subject);
-    if (!subject.empty()) Add(Key('s', *r.sender, subject), k * remote, t);
+    if (!subject.empty()) Add(Key('s', *r.sender, subject), k, t);
   }
   return true;
 }

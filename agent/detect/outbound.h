@@ -2,10 +2,12 @@
 // answers our own mail is recognised and never counts against anyone (a
 // newsletter's genuine non-delivery notices are not a flood).
 //
-// Learned from closed records of messages relayed to another MTA (a recipient
-// with relay=host[ip]:port, not LMTP's port 24, and on loopback only port 25:
-// not a content filter; not an address verification's probe). A bounce
-// is an answer when, in this order:
+// Learned from each recipient another MTA accepted (status=sent with
+// relay=host[ip]:port, not LMTP's port 24, and on loopback only port 25: not a
+// content filter; an address verification's probe is never "sent"), as it is
+// delivered: its message may stay open for days while other recipients wait,
+// and its notices come meanwhile (a greylisted newsletter). A bounce is an
+// answer when, in this order:
 //   1. it returns one of those messages' Message-IDs (logged by Postfix's
 //      nested_header_checks or body_checks: MessageRecord::returned_message_ids);
 //   2. its recipient (our sender) relayed mail within the window to the
@@ -16,7 +18,7 @@
 //   3. its subject, normalized (wrappers such as "Undeliverable:" removed),
 //      is one its recipient sent within the window.
 // Every remembered message holds kNoticesPerRecipient credits for each
-// remote recipient (a delay notice, a success report, the final notice: a
+// recipient relayed (a delay notice, a success report, the final notice: a
 // recipient may be answered more than once), and each recognised answer
 // spends one: a forger who gets one message relayed, or forges a sender who
 // really mailed a provider, excuses at most that many bounces; the rest
@@ -51,6 +53,7 @@ struct AnswerOptions {
 };
 
 constexpr int kNoticesPerRecipient = 3;
+constexpr size_t kMaxOrgsPerMessage = 32;
 
 enum class AnswerKind : uint8_t { kNone, kMessageId, kDomain, kSubject };
 constexpr int kAnswerKinds = 4;
@@ -60,8 +63,14 @@ class OutboundMemory {
  public:
   explicit OutboundMemory(AnswerOptions o = {}) : o_(o) {}
 
-  // Remembers `r` if it is a message relayed to a remote host; false if not.
-  bool Learn(const MessageRecord& r);
+  // Remembers `rc`, the `ordinal`th recipient of `r` (open or closed), if it
+  // was delivered to another MTA; false if not. The organisations of a
+  // message's first kMaxOrgsPerMessage recipients become keys; later ones
+  // only add credits to keys already known (a message to 10,000 domains).
+  bool Learn(const MessageRecord& r, const RecipientRecord& rc, size_t ordinal);
+  // Whether `rc` of `r` is mail of a sender of ours that another MTA
+  // accepted: what Learn() remembers (when enabled).
+  static bool Relayed(const MessageRecord& r, const RecipientRecord& rc);
   // Whether the bounce `r` answers remembered mail, and how; spends a credit.
   AnswerKind Recognize(const MessageRecord& r);
 

@@ -48,7 +48,8 @@ class Agent::Lines : public LineHandler {
   StreamState* state_;
 };
 
-// Hands each closed record to the writer, after the detector has seen it.
+// Hands each closed record to the writer, after the detector has seen it, and
+// each delivery to the detector.
 class Agent::Tee : public RecordSink {
  public:
   explicit Tee(Agent* agent) : agent_(agent) {}
@@ -59,6 +60,9 @@ class Agent::Tee : public RecordSink {
       if (agent_->detector_) agent_->Detect(r);
     }
     agent_->writer_->OnRecord(std::move(r));
+  }
+  void OnDelivery(const MessageRecord& open, size_t recipient) override {
+    if (agent_->detector_) agent_->DetectDelivery(open, recipient);
   }
 
  private:
@@ -95,6 +99,24 @@ constexpr TimeUs kHintWait = 60 * kUsPerSecond;
 }  // namespace
 
 // When a record closes: what its queue file said, if it was read.
+void Agent::DetectDelivery(const MessageRecord& open, size_t i) {
+  detector_changed_ = true;
+  const RecipientRecord& rc = open.recipients[i];
+  // Where header_checks logs no Subject, the queue file's may not have
+  // reached the open record yet (KeepQueueHints): the detector learns it
+  // from a copy of what it reads.
+  if (options_.queue_hints && !open.subject && OutboundMemory::Relayed(open, rc)) {
+    if (auto h = options_.queue_hints->Get(open.qid)) {
+      MessageRecord facts = DeliveryFacts(open, i);
+      if (FillFromQueueFile(*h, &facts)) {
+        detector_->OnDelivery(facts, facts.recipients[0], i);
+        return;
+      }
+    }
+  }
+  detector_->OnDelivery(open, rc, i);
+}
+
 void Agent::Enrich(MessageRecord* r) {
   if (r->qid.empty()) return;
   auto h = options_.queue_hints->Get(r->qid);

@@ -129,6 +129,9 @@ class Agent {
   class Lines;
   class Tee;
   void Detect(const MessageRecord& r);
+  // Recipient `i` of the open record was delivered: the detector learns mail
+  // we relayed as it goes out, not when its message closes.
+  void DetectDelivery(const MessageRecord& open, size_t i);
   // Makes blocks of decisions_ (said, and saved with the next batch).
   void ApplyDecisions();
   void Enrich(MessageRecord* r);

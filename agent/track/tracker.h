@@ -33,6 +33,12 @@ class RecordSink {
  public:
   virtual ~RecordSink() = default;
   virtual void OnRecord(MessageRecord&& record) = 0;
+  // A delivery attempt of recipient `open.recipients[recipient]`, just
+  // recorded, on a message that is still open (it closes later, through
+  // OnRecord). For what must be known before a message closes: notices that
+  // answer mail we relayed arrive while its other recipients still wait
+  // (docs/detection.md, "Answers to our own mail").
+  virtual void OnDelivery(const MessageRecord& /*open*/, size_t /*recipient*/) {}
 };
 
 struct TrackerOptions {

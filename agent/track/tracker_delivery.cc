@@ -87,6 +87,7 @@ void MessageTracker::OnDelivery(const Event& ev, Open* o) {
   rc->delay = ev.delay;
   rc->attempts += 1;
   rc->time = ev.time;
+  sink_->OnDelivery(r, static_cast<size_t>(rc - r.recipients.data()));
   // "queued as X" is also what a remote MTA answers, and X may be a queue id
   // open here by chance (or by a hostile MX's choice): link only to a leg this
   // host logged before this line that came back from where this delivery went

@@ -15,6 +15,7 @@
 #include "tests/support/fake_clock.h"
 #include "tests/support/log_lines.h"
 #include "tests/support/mem_file_system.h"
+#include "tests/support/newsletter_lines.h"
 #include "tests/support/sorted_json.h"
 #include "tests/support/store_fixture.h"
 #include "tests/support/temp_dir.h"
@@ -294,6 +295,44 @@ TEST(Agent, DetectsFloodsAndEndsTheBlocksOnTime) {
   EXPECT_EQ(saved->size(), active.size()) << "every block kept in the store";
 }
 
+// The deliveries of a newsletter still waiting for greylisted recipients are
+// learned as the agent reads them, and that memory comes through a restart
+// with the message still open: the notices read after the restart answer
+// it, and nothing is blocked (without answers, the same lines block).
+TEST(Agent, NoticesAfterARestartAnswerAMessageStillOpen) {
+  for (const bool answers : {true, false}) {
+    Rig rig;
+    ASSERT_NE(rig.store, nullptr);
+    AgentOptions o = Options();
+    o.lines_per_step = 1000;
+    o.detect = true;
+    o.blocks.allow_cidrs = {*Cidr::Parse("127.0.0.1/32")};
+    o.detector.answers.enabled = answers;
+    const TimeUs t0 = rig.clock.WallNow();
+    auto run = [&](const std::vector<std::string>& lines, int seconds) {
+      Agent agent(o, rig.store.get(), &rig.fs, &rig.clock);
+      EXPECT_TRUE(agent.Start().ok());
+      std::string text;
+      for (const auto& l : lines) text += l + "\n";
+      rig.fs.Append("/var/log/mail.log", text);
+      for (int i = 0; i < seconds; ++i) {
+        rig.clock.Advance(kUsPerSecond);
+        EXPECT_TRUE(agent.Step().ok());
+      }
+      const size_t blocks = agent.blocks()->Active().size();
+      EXPECT_TRUE(agent.Stop().ok());
+      return blocks;
+    };
+    EXPECT_EQ(run(newsletter::Newsletter(t0, 200, 100), 40), 0u);
+    const size_t blocks = run(newsletter::Notices(t0 + 60 * kUsPerSecond, 150, 800 * 1000), 200);
+    if (answers) {
+      EXPECT_EQ(blocks, 0u) << "the notices answered the open newsletter";
+    } else {
+      EXPECT_GE(blocks, 3u) << "a flood by the rules, when not recognised";
+    }
+  }
+}
+
 // Lines stamped ahead of the clock (local stamps read as UTC east of
 // Greenwich, or a clock stepped back): each block's period starts at the
 // clock, not at the line's stamp, so none outlives its period.
@@ -400,6 +439,36 @@ TEST(Agent, SubjectsFromQueueFilesReachRecordsAndDetection) {
   EXPECT_EQ(block_with, "failure notice");
   EXPECT_EQ(subjects_without, 0u);
   EXPECT_EQ(subjects_with, hints.size()) << "every message whose file was read";
+}
+
+// Where header_checks logs no Subject, a newsletter's subject comes from its
+// queue file, which may reach the open record after its deliveries were
+// read: the detector learns it from the file then, and auto-replies from a
+// hoster (no returned Message-ID, another organisation than the recipients')
+// answer it by subject.
+TEST(Agent, ASubjectFromTheQueueFileIsLearnedAtDelivery) {
+  const TimeUs t0 = FakeClock().WallNow();
+  std::string text;
+  for (const auto& l : newsletter::Newsletter(t0, 200, 100, /*log_subject=*/false))
+    text += l + "\n";
+  for (const auto& l : newsletter::Notices(t0 + 60 * kUsPerSecond, 60, 500 * 1000,
+                                           "relay-out.hostingco.example", /*returning=*/false))
+    text += l + "\n";
+  QueueHintCache hints;
+  QueueHints h;
+  h.subject = "Spring offers";
+  hints.Put(newsletter::kQid, h);
+  for (QueueHintCache* with : {&hints, static_cast<QueueHintCache*>(nullptr)}) {
+    RunDetecting(text, with, [&](Agent& agent, Store&) {
+      const auto active = agent.blocks()->Active();
+      if (with) {
+        EXPECT_TRUE(active.empty()) << "answered by subject: " << active.size() << " block(s)";
+        EXPECT_EQ(agent.detector()->answers(AnswerKind::kSubject), 60);
+      } else {
+        EXPECT_FALSE(active.empty()) << "no subject known, no answer: a flood";
+      }
+    });
+  }
 }
 
 // A delivery-status report's Content-Type, which only the queue file shows,

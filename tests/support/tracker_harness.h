@@ -3,6 +3,7 @@
 #ifndef MAILTRAIL_TESTS_SUPPORT_TRACKER_HARNESS_H_
 #define MAILTRAIL_TESTS_SUPPORT_TRACKER_HARNESS_H_
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -14,7 +15,11 @@ namespace mailtrail {
 class RecordingSink : public RecordSink {
  public:
   void OnRecord(MessageRecord&& r) override { records.push_back(std::move(r)); }
+  void OnDelivery(const MessageRecord& open, size_t i) override {
+    if (on_delivery) on_delivery(open, i);
+  }
   std::vector<MessageRecord> records;
+  std::function<void(const MessageRecord&, size_t)> on_delivery;
 };
 
 class TrackerHarness {
@@ -26,6 +31,10 @@ class TrackerHarness {
     for (const auto& l : lines) tracker_.Process(ParseLine(l, ctx_));
   }
   void Flush() { tracker_.FlushAll(); }
+  // Called at each delivery, on the open record (RecordSink::OnDelivery).
+  void OnDelivery(std::function<void(const MessageRecord&, size_t)> f) {
+    sink_.on_delivery = std::move(f);
+  }
   std::vector<MessageRecord>& records() { return sink_.records; }
   MessageTracker& tracker() { return tracker_; }
   // The only emitted record with this qid; fails the test if not exactly one.
