@@ -1,7 +1,8 @@
 // detect_bench: the backscatter detector's cost per record, and its memory with
 // a million distinct subjects in one window.
-// 1. FILE's records (replayed into memory first, not timed) through
-//    FloodDetector + BlockManager: ns per record, and per bounce.
+// 1. FILE's records and the deliveries of mail we relayed (replayed into
+//    memory first, in the tracker's order, not timed) through FloodDetector +
+//    BlockManager: ns per record, and per bounce.
 // 2. A synthetic storm: N bounces with N distinct subjects from N/4 IPs within
 //    one minute, against max_subjects = max_ips = BOUND: keys tracked, peak RSS.
 // usage: detect_bench FILE [--year Y] [--storm N] [--bound B]
@@ -19,10 +20,23 @@
 #include "agent/replay/replay.h"
 
 namespace {
+// Records as they close and, between them, the deliveries the detector learns
+// (DeliveryFacts: each with its one recipient), as the agent gives them.
 class Collect : public mailtrail::RecordSink {
  public:
-  void OnRecord(mailtrail::MessageRecord&& r) override { records.push_back(std::move(r)); }
+  void OnRecord(mailtrail::MessageRecord&& r) override {
+    records.push_back(std::move(r));
+    delivery.push_back(false);
+  }
+  void OnDelivery(const mailtrail::MessageRecord& open, size_t i) override {
+    if (!mailtrail::OutboundMemory::Relayed(open, open.recipients[i])) return;
+    records.push_back(mailtrail::DeliveryFacts(open, i));
+    delivery.push_back(true);
+    ++deliveries;
+  }
   std::vector<mailtrail::MessageRecord> records;
+  std::vector<bool> delivery;
+  size_t deliveries = 0;
 };
 
 long PeakRssKiB() {
@@ -67,21 +81,29 @@ int main(int argc, char** argv) {
     std::string why;
     size_t blocks = 0;
     const auto start = std::chrono::steady_clock::now();
-    for (const auto& r : sink.records) {
+    for (size_t i = 0; i < sink.records.size(); ++i) {
+      const auto& r = sink.records[i];
+      if (sink.delivery[i]) {
+        d.OnDelivery(r, r.recipients[0]);
+        continue;
+      }
       out.clear();
       d.OnRecord(r, &out);
       for (const auto& dec : out) blocks += m.Apply(dec, &why) != nullptr;
     }
     const double s =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    const size_t records = sink.records.size() - sink.deliveries;
     std::printf(
-        "%s: %zu records (%lld bounces) in %.3f s = %.0f ns/record, %.0f ns/bounce; "
-        "%zu blocks\n",
-        argv[1], sink.records.size(), static_cast<long long>(d.bounces()), s,
-        s * 1e9 / sink.records.size(), d.bounces() ? s * 1e9 / d.bounces() : 0.0, blocks);
+        "%s: %zu records (%lld bounces, %lld answers) and %zu relayed deliveries in %.3f s = "
+        "%.0f ns/record, %.0f ns/bounce; %zu answer keys; %zu blocks\n",
+        argv[1], records, static_cast<long long>(d.bounces()), static_cast<long long>(d.answers()),
+        sink.deliveries, s, s * 1e9 / records, d.bounces() ? s * 1e9 / d.bounces() : 0.0,
+        d.outbound_keys(), blocks);
   }
   sink.records.clear();
   sink.records.shrink_to_fit();
+  sink.delivery.clear();
   const long rss_before = PeakRssKiB();
   mailtrail::DetectorOptions o;
   o.max_subjects = static_cast<size_t>(bound);

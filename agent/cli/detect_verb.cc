@@ -51,31 +51,34 @@ class DetectSink : public RecordSink {
     if (r.is_update) return;  // counted when it was first written
     if (merge_) {
       const TimeUs at = r.last_seen;
-      held_.push_back({std::move(r), at, kClosed});
+      held_.push_back({std::move(r), at, /*delivery=*/false});
     } else {
       Feed(r);
     }
   }
   void OnDelivery(const MessageRecord& open, size_t i) override {
     if (!merge_) {
-      LaneOf(open).detector.OnDelivery(open, open.recipients[i], i);
+      LaneOf(open).detector.OnDelivery(open, open.recipients[i]);
       return;
     }
     // Held until the merge, when the detector would learn it: the message
     // without its other recipients.
     if (!OutboundMemory::Relayed(open, open.recipients[i])) return;
-    held_.push_back({DeliveryFacts(open, i), open.recipients[i].time, i});
+    held_.push_back({DeliveryFacts(open, i), open.recipients[i].time, /*delivery=*/true});
   }
   // Feeds the held records and deliveries, by the time each happened (a
-  // record: when it was complete; ties: as read).
+  // record: when it was complete). At one time deliveries go first, as in
+  // one log (a delivery line precedes the close of a notice logged in the
+  // same second); then as read.
   void Finish() {
-    std::stable_sort(held_.begin(), held_.end(),
-                     [](const Held& a, const Held& b) { return a.at < b.at; });
+    std::stable_sort(held_.begin(), held_.end(), [](const Held& a, const Held& b) {
+      return a.at != b.at ? a.at < b.at : a.delivery && !b.delivery;
+    });
     for (const Held& h : held_) {
-      if (h.ordinal == kClosed) {
-        Feed(h.record);
+      if (h.delivery) {
+        LaneOf(h.record).detector.OnDelivery(h.record, h.record.recipients[0]);
       } else {
-        LaneOf(h.record).detector.OnDelivery(h.record, h.record.recipients[0], h.ordinal);
+        Feed(h.record);
       }
     }
     held_.clear();
@@ -117,12 +120,11 @@ class DetectSink : public RecordSink {
     for (const auto& dec : decisions_)
       if (!lane.manager.Apply(dec, &why) && why == "cap reached") lane.detector.NotTaken(dec);
   }
-  // A closed record, or one delivery (the record holds only its recipient).
-  static constexpr size_t kClosed = static_cast<size_t>(-1);
+  // A closed record, or one delivery (DeliveryFacts: its only recipient).
   struct Held {
     MessageRecord record;
     TimeUs at;
-    size_t ordinal;  // kClosed, or the recipient's place in its message
+    bool delivery;
   };
 
   DetectorOptions d_;

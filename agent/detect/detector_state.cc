@@ -63,13 +63,12 @@ struct DetectorStateCodec {
     if (d.rules_)
       for (const auto& spec : d.rules_->specs()) rules.push_back(spec.name);
     for (const auto& [key, s] : d.rule_keys_) rule_keys.push_back(IpState(key, s));
-    // Oldest first, so that loading rebuilds OutboundMemory's order of expiry.
-    std::vector<const std::pair<const std::string, OutboundMemory::Entry>*> keys;
-    for (const auto& e : d.outbound_.keys_) keys.push_back(&e);
-    std::sort(keys.begin(), keys.end(),
-              [](auto* a, auto* b) { return a->second.learned < b->second.learned; });
+    // Least recently learned first, so that loading rebuilds that order.
     json outbound = json::array();
-    for (const auto* e : keys) outbound.push_back({e->first, e->second.credits, e->second.learned});
+    for (const std::string* key : d.outbound_.order_) {
+      const OutboundMemory::Entry& e = d.outbound_.keys_.at(*key);
+      outbound.push_back({*key, e.credits, e.learned});
+    }
     json counts = {d.untracked_, d.bounces_};
     for (int64_t a : d.answers_) counts.push_back(a);
     json j = {{"v", 1},          {"subjects", subjects},   {"ips", ips},
@@ -120,12 +119,9 @@ struct DetectorStateCodec {
         if (i < names.size()) IpState(x, d->rules_->specs()[i].window, o.buckets, &d->rule_keys_);
       }
     }
-    for (const json& x : j.at("outbound")) {
-      OutboundMemory::Entry e{IntFromJson<int>(x.at(1)), TimeFromJson(x.at(2))};
-      std::string key = x.at(0).get<std::string>();
-      d->outbound_.order_.emplace_back(e.learned, key);
-      d->outbound_.keys_[std::move(key)] = e;
-    }
+    for (const json& x : j.at("outbound"))
+      d->outbound_.Add(x.at(0).get<std::string>(), IntFromJson<int>(x.at(1)), TimeFromJson(x.at(2)),
+                       /*set=*/true);
     const json& counts = j.at("counts");
     d->untracked_ = IntFromJson<int64_t>(counts.at(0));
     d->bounces_ = IntFromJson<int64_t>(counts.at(1));

@@ -308,7 +308,7 @@ void FloodDetector::OnRecord(const MessageRecord& r, std::vector<Decision>* out)
   OnSubjectBounce(r, it->second, key, out);
 }
 
-void FloodDetector::OnDelivery(const MessageRecord& r, const RecipientRecord& rc, size_t ordinal) {
+void FloodDetector::OnDelivery(const MessageRecord& r, const RecipientRecord& rc) {
   // Cheapest first: most deliveries are not mail of ours sent to another MTA
   // (its sender is known, so ClassifyBounce() takes it for no bounce).
   if (!OutboundMemory::Relayed(r, rc)) return;
@@ -316,7 +316,7 @@ void FloodDetector::OnDelivery(const MessageRecord& r, const RecipientRecord& rc
     for (size_t i : rules_->Matches(r))
       if (rules_->specs()[i].action == RuleAction::kCount) return;
   }
-  outbound_.Learn(r, rc, ordinal);
+  outbound_.Learn(r, rc);
 }
 
 MessageRecord DeliveryFacts(const MessageRecord& r, size_t i) {

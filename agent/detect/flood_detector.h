@@ -95,12 +95,12 @@ class FloodDetector {
 
   // One closed record; appends what it decides.
   void OnRecord(const MessageRecord& r, std::vector<Decision>* out);
-  // A delivery of `rc`, the `ordinal`th recipient of `r`, as it happens (`r`
+  // A delivery of `rc`, a recipient of `r`, as it happens (`r`
   // may still be open): mail we relayed is learned then, not when its
   // message closes, so that notices answering it are recognised while its
   // other recipients still wait (RecordSink::OnDelivery). Decides nothing.
   // Reads only what DeliveryFacts() keeps.
-  void OnDelivery(const MessageRecord& r, const RecipientRecord& rc, size_t ordinal);
+  void OnDelivery(const MessageRecord& r, const RecipientRecord& rc);
   // A decision the block manager refused for a while (its cap of new blocks
   // per minute): decided again on the next bounce, not after block_period.
   void NotTaken(const Decision& d);

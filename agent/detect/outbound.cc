@@ -99,7 +99,7 @@ bool OutboundMemory::Relayed(const MessageRecord& r, const RecipientRecord& rc) 
          !RemoteRelayHost(rc.relay).empty();
 }
 
-bool OutboundMemory::Learn(const MessageRecord& r, const RecipientRecord& rc, size_t ordinal) {
+bool OutboundMemory::Learn(const MessageRecord& r, const RecipientRecord& rc) {
   if (!o_.enabled || !Relayed(r, rc)) return false;
   const std::string_view relay_host = RemoteRelayHost(rc.relay);
   const TimeUs t = rc.time;
@@ -110,8 +110,7 @@ bool OutboundMemory::Learn(const MessageRecord& r, const RecipientRecord& rc, si
   const std::string by_relay = OrgDomain(relay_host);
   for (const std::string* org : {&by_domain, &by_relay}) {
     if (org->empty() || (org == &by_relay && by_relay == by_domain)) continue;
-    std::string key = Key('d', *r.sender, *org);
-    if (ordinal < kMaxOrgsPerMessage || keys_.count(key) != 0) Add(std::move(key), k, t);
+    Add(Key('d', *r.sender, *org), k, t);
   }
   if (r.subject) {
     const std::string subject = NormalizeSubject(*r.subject);
@@ -144,18 +143,20 @@ AnswerKind OutboundMemory::Recognize(const MessageRecord& r) {
   return AnswerKind::kNone;
 }
 
-void OutboundMemory::Add(std::string key, int credits, TimeUs t) {
-  auto it = keys_.try_emplace(key).first;
-  it->second.credits = std::min(o_.max_credits, it->second.credits + credits);
-  it->second.learned = t;
-  order_.emplace_back(t, std::move(key));
-  // Full: the oldest go first. order_ may hold a key more than once (each
-  // learning); it is bounded too.
-  while (keys_.size() > o_.max_keys || order_.size() > 2 * o_.max_keys) {
-    auto& [when, k] = order_.front();
-    auto e = keys_.find(k);
-    if (e != keys_.end() && e->second.learned == when) keys_.erase(e);
+void OutboundMemory::Add(std::string key, int credits, TimeUs t, bool set) {
+  auto [it, fresh] = keys_.try_emplace(std::move(key));
+  Entry& e = it->second;
+  e.credits = set ? credits : std::min(o_.max_credits, e.credits + credits);
+  e.learned = t;
+  if (fresh) {
+    e.at = order_.insert(order_.end(), &it->first);
+  } else {
+    order_.splice(order_.end(), order_, e.at);  // the same node: e.at stays valid
+  }
+  while (keys_.size() > o_.max_keys) {  // full: the least recently learned go first
+    auto oldest = keys_.find(*order_.front());
     order_.pop_front();
+    keys_.erase(oldest);
   }
 }
 
@@ -168,11 +169,13 @@ bool OutboundMemory::Take(const std::string& key, TimeUs now) {
 }
 
 void OutboundMemory::Expire(TimeUs now) {
-  while (!order_.empty() && order_.front().first + o_.window < now) {
-    auto e = keys_.find(order_.front().second);
-    // A key learned again since stays: its newer entry comes later.
-    if (e != keys_.end() && e->second.learned == order_.front().first) keys_.erase(e);
+  // order_ is by learning, and log time only goes forward (nearly: a key a
+  // line out of order learned a little early waits for the keys before it).
+  while (!order_.empty()) {
+    auto oldest = keys_.find(*order_.front());
+    if (oldest->second.learned + o_.window >= now) break;
     order_.pop_front();
+    keys_.erase(oldest);
   }
 }
 

@@ -33,7 +33,7 @@
 #define MAILTRAIL_AGENT_DETECT_OUTBOUND_H_
 
 #include <cstdint>
-#include <deque>
+#include <list>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -53,7 +53,6 @@ struct AnswerOptions {
 };
 
 constexpr int kNoticesPerRecipient = 3;
-constexpr size_t kMaxOrgsPerMessage = 32;
 
 enum class AnswerKind : uint8_t { kNone, kMessageId, kDomain, kSubject };
 constexpr int kAnswerKinds = 4;
@@ -63,11 +62,9 @@ class OutboundMemory {
  public:
   explicit OutboundMemory(AnswerOptions o = {}) : o_(o) {}
 
-  // Remembers `rc`, the `ordinal`th recipient of `r` (open or closed), if it
-  // was delivered to another MTA; false if not. The organisations of a
-  // message's first kMaxOrgsPerMessage recipients become keys; later ones
-  // only add credits to keys already known (a message to 10,000 domains).
-  bool Learn(const MessageRecord& r, const RecipientRecord& rc, size_t ordinal);
+  // Remembers `rc`, a recipient of `r` (open or closed), if it was delivered
+  // to another MTA; false if not.
+  bool Learn(const MessageRecord& r, const RecipientRecord& rc);
   // Whether `rc` of `r` is mail of a sender of ours that another MTA
   // accepted: what Learn() remembers (when enabled).
   static bool Relayed(const MessageRecord& r, const RecipientRecord& rc);
@@ -77,18 +74,26 @@ class OutboundMemory {
   size_t keys() const { return keys_.size(); }
 
  private:
-  friend struct DetectorStateCodec;  // saves and restores keys_ (detector_state.cc)
+  friend struct DetectorStateCodec;             // saves and restores keys_ (detector_state.cc)
+  using Order = std::list<const std::string*>;  // keys_'s keys, least recently learned first
   struct Entry {
     int credits = 0;
     TimeUs learned = 0;
+    Order::iterator at;  // its place in order_
   };
-  void Add(std::string key, int credits, TimeUs t);
+  // Adds credits to `key`, learned at `t` (it moves to the back of order_),
+  // or sets them (a restored state); forgets the least recently learned keys
+  // beyond max_keys.
+  void Add(std::string key, int credits, TimeUs t, bool set = false);
   bool Take(const std::string& key, TimeUs now);
   void Expire(TimeUs now);
 
   AnswerOptions o_;
+  // A node-based map: a key's address stays put while it is in order_.
   std::unordered_map<std::string, Entry> keys_;
-  std::deque<std::pair<TimeUs, std::string>> order_;  // (learned, key), oldest first
+  // One place per key, however often it is learned: each delivery of a large
+  // list message learns the same few keys again (helper-69).
+  Order order_;
 };
 
 // The organisation a host name or mail domain belongs to, by its last labels:

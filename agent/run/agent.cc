@@ -109,12 +109,12 @@ void Agent::DetectDelivery(const MessageRecord& open, size_t i) {
     if (auto h = options_.queue_hints->Get(open.qid)) {
       MessageRecord facts = DeliveryFacts(open, i);
       if (FillFromQueueFile(*h, &facts)) {
-        detector_->OnDelivery(facts, facts.recipients[0], i);
+        detector_->OnDelivery(facts, facts.recipients[0]);
         return;
       }
     }
   }
-  detector_->OnDelivery(open, rc, i);
+  detector_->OnDelivery(open, rc);
 }
 
 void Agent::Enrich(MessageRecord* r) {
