@@ -35,8 +35,13 @@ enum class EventKind : uint8_t {
   kAdmin,        // postsuper: QID: requeued / placed on hold / released from hold;
                  // cleanup (3.10+): QID: removed (canceled|discarded)
   kScan,         // amavis: (PID-N) Passed CLEAN ..., Queue-ID: QID, ... queued_as: NEWQID
+  // smtpd in front of a before-queue filter (smtpd_proxy_filter): the
+  // filter's end-of-data reply, "proxy-accept: END-OF-MESSAGE: 250 2.0.0 Ok:
+  // queued as NEWQID; from=<..> to=<..> proto=.. helo=<..>": the message this
+  // session handed on (next_qid), queued by the smtpd behind the filter.
+  kProxyAccept,
 };
-constexpr int kEventKindCount = static_cast<int>(EventKind::kScan) + 1;
+constexpr int kEventKindCount = static_cast<int>(EventKind::kProxyAccept) + 1;
 const char* EventKindName(EventKind k);
 
 enum class NoticeKind : uint8_t { kNonDelivery, kDelay, kSuccess, kPostmaster };

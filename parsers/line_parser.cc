@@ -149,7 +149,7 @@ const char* EventKindName(EventKind k) {
       "unparsable", "foreign",         "unknown", "noise",        "connect",
       "disconnect", "lost_connection", "client",  "smtpd_action", "message_id",
       "header",     "pickup",          "queued",  "removed",      "expired",
-      "delivery",   "notice",          "admin",   "scan",
+      "delivery",   "notice",          "admin",   "scan",         "proxy_accept",
   };
   return kNames[static_cast<int>(k)];
 }

@@ -82,6 +82,34 @@ bool ParseConnection(std::string_view s, Event* ev) {
   return false;
 }
 
+// smtpd in front of a before-queue filter (smtpd_proxy_filter), the filter's
+// end-of-data reply (smtpd.c): "proxy-accept: END-OF-MESSAGE: 250 2.0.0 Ok:
+// queued as QID; from=<..> to=<..> proto=ESMTP helo=<..>[ sasl_username=<U>]".
+// The reply is the filter's (amavis's repeats the queueing smtpd's: "... Ok:
+// queued as QID"), its last word the id of the message it handed on; a reply
+// that names none is noise.
+bool ParseProxyAccept(std::string_view s, Event* ev) {
+  if (!scan::Consume(&s, "proxy-accept: ")) return false;
+  const size_t colon = s.find(": ");
+  if (colon == std::string_view::npos) return false;
+  ev->stage = s.substr(0, colon);
+  s.remove_prefix(colon + 2);
+  std::string_view reply, rest;
+  if (!SplitTrailer(s, ev, &reply, &rest, std::string_view::npos, TrailerKind::kSmtpd))
+    return false;
+  ev->next_qid = QueueIdAfter(reply, "queued as ");
+  if (ev->next_qid.empty()) return false;
+  ev->text = reply;
+  // After AUTH, smtpd_whatsup() ends the line with " sasl_username=<U>".
+  if (!ev->helo.empty()) {
+    std::string_view after = s.substr(ev->helo.data() + ev->helo.size() + 1 - s.data());
+    if (scan::Consume(&after, " sasl_username=<") && !after.empty() && after.back() == '>')
+      ev->sasl_username = after.substr(0, after.size() - 1);
+  }
+  ev->kind = EventKind::kProxyAccept;
+  return true;
+}
+
 bool IsSmtpdNoise(std::string_view s) {
   static constexpr std::string_view kPrefixes[] = {
       "warning: ",
@@ -123,6 +151,9 @@ bool ParseSmtpd(std::string_view msg, Event* ev) {
   }
   if (ParseSizeLimitWarning(msg, ev)) return true;
   ev->qid = {};
+  if (ParseProxyAccept(msg, ev)) return true;
+  ev->stage = ev->text = ev->next_qid = ev->from = ev->to = ev->proto = ev->helo = {};
+  ev->has_from = false;
   if (IsSmtpdNoise(msg)) {
     ev->kind = EventKind::kNoise;
     return true;

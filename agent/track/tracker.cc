@@ -93,6 +93,9 @@ void MessageTracker::Process(const Event& ev) {
     case EventKind::kClient:
       o = OnClient(ev);
       break;
+    case EventKind::kProxyAccept:
+      o = OnProxyAccept(ev);
+      break;
     case EventKind::kSmtpdAction:
       OnSmtpdAction(ev);
       if (!ev.qid.empty()) o = Find(ev);

@@ -142,6 +142,9 @@ class MessageTracker {
 
   void OnConnect(const Event& ev);
   void OnSessionEnd(const Event& ev);
+  // A before-queue filter's front smtpd handed on a message: its session's
+  // client becomes the message's (the filter's, until then).
+  Open* OnProxyAccept(const Event& ev);
   // cleanup's "removed (canceled|discarded)": `o` was never queued.
   void OnNotQueued(const Event& ev, Open* o);
   Open* OnClient(const Event& ev);  // the message's record

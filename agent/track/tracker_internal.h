@@ -99,6 +99,10 @@ struct MessageTracker::Session {
   };
   std::vector<Action> actions;
   TimeUs last_seen = 0;
+  // Its connect line's client: the real one of a before-queue filter's
+  // messages, which the smtpd behind the filter logs as from the filter
+  // (OnProxyAccept).
+  std::string client_host, client_ip;
 };
 
 }  // namespace mailtrail

@@ -42,7 +42,31 @@ void MessageTracker::OnConnect(const Event& ev) {
     EndSession(&it->second, ev.time);
     sessions_.erase(it);
   }
-  SessionFor(ev, true);
+  Session* s = SessionFor(ev, true);
+  s->client_host = Capped(ev.client_host);
+  if (IpAddress::Parse(ev.client_ip)) s->client_ip = std::string(ev.client_ip);
+}
+
+// Behind a before-queue filter (smtpd_proxy_filter) the smtpd that queues a
+// message has the filter for its client; the front smtpd's session has the
+// real one, and its proxy-accept line names the message the filter queued
+// (docs/record.md). XFORWARD's orig_client= is not taken instead: anything
+// that reaches a listener trusting XFORWARD could choose it (helper-66).
+// Only a message received from a loopback address (the filter) and no leg of
+// another takes it, once: its client is no longer loopback after.
+MessageTracker::Open* MessageTracker::OnProxyAccept(const Event& ev) {
+  auto s = sessions_.find(SessionKeyOf(ev));
+  if (s == sessions_.end() || s->second.client_ip.empty()) return nullptr;
+  Open* o = Find(KeyOf(ev, ev.next_qid));
+  if (o == nullptr) return nullptr;
+  MessageRecord& r = o->rec;
+  const auto from = IpAddress::Parse(r.client_ip);
+  if (!r.has_client || !from || !from->IsLoopback() || !r.parent_qid.empty()) return nullptr;
+  r.client_ip = s->second.client_ip;
+  r.client_host = s->second.client_host;
+  if (!ev.helo.empty()) r.helo = Capped(ev.helo);
+  if (!ev.sasl_username.empty()) r.sasl_username = Capped(ev.sasl_username);
+  return o;
 }
 
 namespace {

@@ -152,6 +152,8 @@ void MessageTracker::WriteState(std::string* out, const std::vector<const Open*>
     w.OpenArray();
     s.record_keys.ForEach(write_key);
     w.CloseArray();
+    w.Str(nullptr, s.client_host);
+    w.Str(nullptr, s.client_ip);
     w.CloseArray();
   }
   w.CloseArray();
@@ -225,6 +227,7 @@ struct MessageTracker::ParsedState {
     std::vector<std::array<std::string, 6>> actions;
     std::vector<int> codes;
     std::vector<std::pair<std::string, std::string>> keys;
+    std::string client_host, client_ip;
   };
   std::vector<Session> sessions;
   struct Timer {
@@ -271,6 +274,10 @@ Status MessageTracker::ParseState(std::string_view bytes, ParsedState* out) {
       }
       for (const json& k : x.at(6))
         s.keys.emplace_back(k.at(0).get<std::string>(), k.at(1).get<std::string>());
+      if (x.size() > 8) {  // since 2026-12-05: the client of its connect line
+        s.client_host = x.at(7).get<std::string>();
+        s.client_ip = x.at(8).get<std::string>();
+      }
       out->sessions.push_back(std::move(s));
     }
     for (const json& x : state.at("pending"))
@@ -313,6 +320,8 @@ void MessageTracker::Apply(ParsedState&& p) {
     }
     for (const auto& [host, qid] : x.keys)
       s->record_keys.push_back(RecordKey(hosts_.Id(host), qid));
+    s->client_host = std::move(x.client_host);
+    s->client_ip = std::move(x.client_ip);
     sessions_.emplace(SessionKey{hosts_.Id(x.host), x.pid, x.client}, std::move(*s));
   }
   pending_.clear();

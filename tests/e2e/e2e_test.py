@@ -172,7 +172,7 @@ def blocks(binary, store, *flags):
 
 
 def normal_traffic(t, at_round):
-    """The first phase: every kind of message, 81 transactions; `at_round(i)`
+    """The first phase: every kind of message, 89 transactions; `at_round(i)`
     before each round of ten."""
     for i in range(8):
         at_round(i)
@@ -197,6 +197,10 @@ def normal_traffic(t, at_round):
                category="outbound-data-reject")
         t.send(src, "dave%d@pal.test" % i, [MAILBOXES[(i + 2) % 4]], "Filtered newsletter %d" % i,
                "delivered:virtual (content filter leg)", port=2527, category="content-filter")
+        # Behind a before-queue filter: the record's client is the front
+        # session's, not the filter's.
+        t.send(src, "erin%d@pal.test" % i, [MAILBOXES[(i + 3) % 4]], "Proxied notes %d" % i,
+               expect_inbound, port=2529, category="before-queue-filter")
         t.send(LEGIT_BOUNCER, "", [MAILBOXES[i % 4]], "Undelivered Mail Returned to Sender",
                "delivered:virtual", helo="mx.college.test",
                header_from="MAILER-DAEMON@mx.college.test (Mail Delivery System)",

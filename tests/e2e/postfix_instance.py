@@ -12,6 +12,8 @@ Listeners (all on MX, a 127.0.0.x address of the namespace):
   MX:2527  mail through a content filter (FILTER:10024), re-injected at MX:10025
   MX:2528  a cleanup without the INFO header_checks: no Subject or From: in the
            log (what mailtrail then learns from the queue files)
+  MX:2529  a before-queue filter (smtpd_proxy_filter): the message is queued by
+           the smtpd at MX:10026, whose client is the front smtpd
 """
 import os
 import subprocess
@@ -69,6 +71,10 @@ MASTER_CF = """\
   -o cleanup_service_name=cleanup_quiet
 cleanup_quiet unix n - n - 0 cleanup
   -o header_checks=pcre:{header_checks}
+{mx}:2529 inet n - n - - smtpd
+  -o smtpd_proxy_filter={mx}:10026
+{mx}:10026 inet n - n - - smtpd
+  -o smtpd_recipient_restrictions=reject_unlisted_recipient
 {mx}:10025 inet n - n - - smtpd
   -o content_filter= -o mynetworks={filter}/32 -o smtpd_recipient_restrictions=permit_mynetworks,reject
   -o header_checks=

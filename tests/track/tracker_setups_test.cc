@@ -1,7 +1,7 @@
 // Tracker scenarios of Postfix settings an admin really uses, each from the
 // log of a real Postfix 3.7 (helper-63's probe, docs/testing.md), each of
 // which once gave a wrong record: soft_bounce, message_size_limit,
-// postsuper -d; and an after-queue filter's leg.
+// postsuper -d; an after-queue filter's leg, and a before-queue filter's.
 #include <gtest/gtest.h>
 
 #include <string>
@@ -149,6 +149,81 @@ TEST(TrackerSetups, AMessageOverTheSizeLimitIsRejected) {
   EXPECT_EQ(r->reject->stage, "END-OF-MESSAGE");
   EXPECT_EQ(r->reject->text, "queue file size limit exceeded");
   EXPECT_EQ(Unknown(lines), 0);
+}
+
+// A before-queue filter (smtpd_proxy_filter; the e2e test's port 2529, a real
+// Postfix 3.7.11, 2026-12-05): the smtpd behind the filter logs the filter
+// (127.0.0.30) as the client; the front session's client is the real one,
+// joined through its proxy-accept line. The record showed the filter before,
+// and the detector counted nothing behind such a filter.
+std::vector<std::string> ProxiedLines() {
+  return {
+      "Dec 05 19:52:52 mx postfix/smtpd[14219]: connect from unknown[127.0.5.120]",
+      "Dec 05 19:52:52 mx postfix/smtpd[14219]: NOQUEUE: client=unknown[127.0.5.120]",
+      "Dec 05 19:52:52 mx postfix/smtpd[14224]: 361ABAF6112: client=unknown[127.0.0.30]",
+      "Dec 05 19:52:52 mx postfix/cleanup[14223]: 361ABAF6112: info: header From: <erin0@pal.test> "
+      "from unknown[127.0.0.30]; from=<erin0@pal.test> to=<info@hosted.test> proto=ESMTP "
+      "helo=<mx.example.test>",
+      "Dec 05 19:52:52 mx postfix/cleanup[14223]: 361ABAF6112: info: header Subject: Proxied notes "
+      "0 from unknown[127.0.0.30]; from=<erin0@pal.test> to=<info@hosted.test> proto=ESMTP "
+      "helo=<mx.example.test>",
+      "Dec 05 19:52:52 mx postfix/cleanup[14223]: 361ABAF6112: "
+      "message-id=<e2e.9.1796500372066@mail2.sender.test>",
+      "Dec 05 19:52:52 mx postfix/qmgr[14198]: 361ABAF6112: from=<erin0@pal.test>, size=542, "
+      "nrcpt=1 (queue active)",
+      "Dec 05 19:52:52 mx postfix/smtpd[14219]: proxy-accept: END-OF-MESSAGE: 250 2.0.0 Ok: queued "
+      "as 361ABAF6112; from=<erin0@pal.test> to=<info@hosted.test> proto=ESMTP "
+      "helo=<mail2.sender.test>",
+      "Dec 05 19:52:52 mx postfix/smtpd[14224]: disconnect from unknown[127.0.0.30] ehlo=1 mail=1 "
+      "rcpt=1 data=1 quit=1 commands=5",
+      "Dec 05 19:52:52 mx postfix/smtpd[14219]: disconnect from unknown[127.0.5.120] ehlo=1 mail=1 "
+      "rcpt=1 data=1 quit=1 commands=5",
+      "Dec 05 19:52:52 mx postfix/virtual[14209]: 361ABAF6112: to=<info@hosted.test>, "
+      "relay=virtual, delay=0.01, delays=0.01/0/0/0, dsn=2.0.0, status=sent (delivered to maildir)",
+      "Dec 05 19:52:52 mx postfix/qmgr[14198]: 361ABAF6112: removed",
+  };
+}
+
+TEST(TrackerSetups, ABeforeQueueFiltersMessageHasTheFrontSessionsClient) {
+  std::vector<std::string> lines = ProxiedLines();
+  EXPECT_EQ(Unknown(lines), 0);
+  TrackerHarness h;
+  h.Feed(lines);
+  h.Flush();
+  const MessageRecord* r = h.One("361ABAF6112");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->client_ip, "127.0.5.120");
+  EXPECT_EQ(r->client_host, "unknown");
+  EXPECT_EQ(r->helo, "mail2.sender.test") << "the client's, not the front smtpd's";
+  EXPECT_EQ(r->recipients.at(0).outcome, Outcome::kDelivered);
+  // Through a restart between the connect line and proxy-accept: the
+  // session's client is in the checkpoint.
+  TrackerHarness before;
+  before.Feed({lines.begin(), lines.begin() + 7});
+  TrackerHarness after;
+  ASSERT_TRUE(after.tracker().LoadState(before.tracker().SaveState()).ok());
+  after.Feed({lines.begin() + 7, lines.end()});
+  after.Flush();
+  r = after.One("361ABAF6112");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->client_ip, "127.0.5.120");
+}
+
+// Only a message the smtpd behind the filter received from a loopback
+// address (the filter) takes the front session's client: a proxy-accept
+// naming a message with a client of its own changes nothing.
+TEST(TrackerSetups, AProxyAcceptChangesOnlyAMessageFromTheFilter) {
+  std::vector<std::string> lines = ProxiedLines();
+  for (auto& l : lines) {
+    const size_t at = l.find("client=unknown[127.0.0.30]");
+    if (at != std::string::npos) l.replace(at, 26, "client=mx2.example.test[192.0.2.8]");
+  }
+  TrackerHarness h;
+  h.Feed(lines);
+  h.Flush();
+  const MessageRecord* r = h.One("361ABAF6112");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->client_ip, "192.0.2.8");
 }
 
 }  // namespace
