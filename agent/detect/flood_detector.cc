@@ -4,7 +4,7 @@
 
 #include "agent/detect/bounce.h"
 #include "agent/detect/subject.h"
-#include "agent/track/block.h"
+#include "agent/track/relay.h"
 #include "base/ip_address.h"
 
 namespace mailtrail {
@@ -220,39 +220,33 @@ bool FloodDetector::CountsFromItsClient(const MessageRecord& r) const {
 // for everyone (helper-65, helper-67). The price: backscatter a gateway of
 // ours hands in for mailboxes hosted elsewhere is not counted.
 bool FloodDetector::OnItsWayOut(const MessageRecord& r) const {
-  auto ours = [this](std::string_view text) {
-    const auto ip = IpAddress::Parse(text);
-    if (!ip || ip->IsLoopback()) return false;
-    for (const Cidr& n : o_.never_counted)
-      if (n.Contains(*ip)) return true;
-    return false;
-  };
-  {
-    const auto client = IpAddress::Parse(r.client_ip);
-    bool never = false;
-    for (const Cidr& n : o_.never_counted) never |= client && n.Contains(*client);
-    if (!never || r.recipients.empty()) return false;
-  }
+  if (r.recipients.empty() || !NeverCounted(r.client_ip)) return false;
   for (const auto& rc : r.recipients) {
-    const std::string_view relay = rc.relay;
-    const size_t open = relay.rfind('['), close = relay.rfind(']');
-    if (open == std::string_view::npos || close == std::string_view::npos || close < open) {
-      if (!relay.empty() && relay != "none") return false;  // local, virtual, a pipe
-      continue;
+    const Relay relay = ParseRelay(rc.relay);
+    switch (relay.kind) {
+      case Relay::Kind::kNone:
+        continue;
+      case Relay::Kind::kTransport:  // local, virtual, a pipe
+      case Relay::Kind::kSocket:     // LMTP: dovecot's host[private/dovecot-lmtp]
+        return false;
+      case Relay::Kind::kAddress:
+        // LMTP, or a mailbox server inside our networks (not loopback: a
+        // content filter, whose leg goes on).
+        if (relay.IsLmtp() || (!relay.ip->IsLoopback() && NeverCounted(*relay.ip))) return false;
+        continue;
     }
-    const std::string_view inside = relay.substr(open + 1, close - open - 1);
-    // LMTP: a socket (dovecot's host[private/dovecot-lmtp]), or port 24.
-    if (!IpAddress::Parse(inside) || relay.substr(close + 1) == ":24") return false;
-    if (ours(inside)) return false;
   }
   return true;
 }
 
 bool FloodDetector::NeverCounted(std::string_view ip) const {
   const auto a = IpAddress::Parse(ip);
-  if (!a) return false;
+  return a && NeverCounted(*a);
+}
+
+bool FloodDetector::NeverCounted(const IpAddress& ip) const {
   for (const Cidr& n : o_.never_counted)
-    if (n.Contains(*a)) return true;
+    if (n.Contains(ip)) return true;
   return false;
 }
 

@@ -37,6 +37,7 @@
 #include "agent/track/window_count.h"
 #include "base/cidr.h"
 #include "base/civil_time.h"
+#include "base/ip_address.h"
 #include "base/status.h"
 
 namespace mailtrail {
@@ -175,6 +176,7 @@ class FloodDetector {
   bool CountsFromItsClient(const MessageRecord& r) const;
   // Whether `ip` is in never_counted.
   bool NeverCounted(std::string_view ip) const;
+  bool NeverCounted(const IpAddress& ip) const;
   // A bounce from never_counted that no recipient of ours received.
   bool OnItsWayOut(const MessageRecord& r) const;
   // Whether a subject, normalized, may make a flood (SubjectFloods).

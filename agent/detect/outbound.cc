@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "agent/detect/subject.h"
+#include "agent/track/relay.h"
 #include "base/ip_address.h"
 #include "base/text.h"
 
@@ -13,17 +14,10 @@ namespace {
 constexpr size_t kMaxKeyBytes = 600;
 constexpr size_t kMaxReturnedIds = 4;
 
-// "host[ip]:port": the host, when this is another MTA: not LMTP's port (a
-// mailbox server), and on loopback only port 25 (a content filter listens on
-// 127.0.0.1:10024 and the like; a lab's "remote" MX may sit on 127.0.0.3:25).
+// The relay's host name, when it is another MTA (Relay::IsAnotherMta).
 std::string_view RemoteRelayHost(std::string_view relay) {
-  const size_t open = relay.find('[');
-  const size_t close = relay.find(']', open == std::string_view::npos ? 0 : open);
-  if (open == std::string_view::npos || close == std::string_view::npos) return {};
-  const auto ip = IpAddress::Parse(relay.substr(open + 1, close - open - 1));
-  const std::string_view port = relay.substr(close + 1);
-  if (!ip || port == ":24" || (ip->IsLoopback() && port != ":25")) return {};
-  return relay.substr(0, open);
+  const Relay r = ParseRelay(relay);
+  return r.IsAnotherMta() ? r.host : std::string_view();
 }
 
 std::string_view DomainOf(std::string_view address) {

@@ -2,9 +2,9 @@
 // a "queued as" reply may name (see tracker.cc for the rest of a message).
 #include <string_view>
 
+#include "agent/track/relay.h"
 #include "agent/track/tracker.h"
 #include "agent/track/tracker_internal.h"
-#include "base/ip_address.h"
 
 namespace mailtrail {
 
@@ -15,20 +15,6 @@ using track_internal::AssignCapped;
 using track_internal::kMaxRecipients;
 using track_internal::SameAddress;
 
-// A content filter's listener: on loopback, or on a port other than SMTP's
-// and submission's (amavis's 10024 on another host). An outside MX answers on
-// port 25, a relay host or smarthost on 587, 465 or 2525.
-bool IsContentFilterRelay(std::string_view relay) {
-  const size_t open = relay.rfind('['), close = relay.rfind(']');
-  if (open == std::string_view::npos || close == std::string_view::npos || close < open)
-    return false;
-  if (auto ip = IpAddress::Parse(relay.substr(open + 1, close - open - 1)); ip && ip->IsLoopback())
-    return true;
-  const std::string_view port = relay.substr(close + 1);
-  return port.size() > 1 && port[0] == ':' && port != ":25" && port != ":587" && port != ":465" &&
-         port != ":2525";
-}
-
 Outcome DeliveryOutcome(std::string_view status, std::string_view text, std::string_view relay) {
   if (status == "sent") {
     // amavisd-new answers "250 2.7.0 Ok, discarded, id=..." for mail it
@@ -38,7 +24,7 @@ Outcome DeliveryOutcome(std::string_view status, std::string_view text, std::str
     constexpr std::string_view kDiscarded = " Ok, discarded, id=";
     const bool discarded = text.size() > 9 + kDiscarded.size() && text.substr(0, 6) == "250 2." &&
                            text.substr(9, kDiscarded.size()) == kDiscarded &&
-                           IsContentFilterRelay(relay);
+                           ParseRelay(relay).IsContentFilter();
     return discarded ? Outcome::kDiscarded : Outcome::kDelivered;
   }
   // soft_bounce = yes: a recipient that would have bounced stays queued
