@@ -86,27 +86,37 @@ bool ParseConnection(std::string_view s, Event* ev) {
 // end-of-data reply (smtpd.c): "proxy-accept: END-OF-MESSAGE: 250 2.0.0 Ok:
 // queued as QID; from=<..> to=<..> proto=ESMTP helo=<..>[ sasl_username=<U>]".
 // The reply is the filter's (amavis's repeats the queueing smtpd's: "... Ok:
-// queued as QID"), its last word the id of the message it handed on; a reply
-// that names none is noise.
+// queued as QID") and holds no ';': it ends at the first one, before any of
+// the client's text, and its last word is the id of the message the filter
+// handed on (a reply that names none is noise). The trailer's fields count
+// only where its split agrees: an address logged unquoted (before Postfix
+// 3.5, info_log_address_format = internal) may imitate a trailer
+// (helper-70).
 bool ParseProxyAccept(std::string_view s, Event* ev) {
   if (!scan::Consume(&s, "proxy-accept: ")) return false;
   const size_t colon = s.find(": ");
   if (colon == std::string_view::npos) return false;
   ev->stage = s.substr(0, colon);
   s.remove_prefix(colon + 2);
-  std::string_view reply, rest;
-  if (!SplitTrailer(s, ev, &reply, &rest, std::string_view::npos, TrailerKind::kSmtpd))
-    return false;
-  ev->next_qid = QueueIdAfter(reply, "queued as ");
+  const size_t semicolon = s.find(';');
+  if (semicolon == std::string_view::npos) return false;
+  ev->text = s.substr(0, semicolon);
+  ev->next_qid = QueueIdAfter(ev->text, "queued as ");
   if (ev->next_qid.empty()) return false;
-  ev->text = reply;
+  ev->kind = EventKind::kProxyAccept;
+  std::string_view reply, rest;
+  if (!SplitTrailer(s, ev, &reply, &rest, std::string_view::npos, TrailerKind::kSmtpd) ||
+      reply.size() != ev->text.size()) {
+    ev->from = ev->to = ev->proto = ev->helo = {};
+    ev->has_from = false;
+    return true;
+  }
   // After AUTH, smtpd_whatsup() ends the line with " sasl_username=<U>".
   if (!ev->helo.empty()) {
     std::string_view after = s.substr(ev->helo.data() + ev->helo.size() + 1 - s.data());
     if (scan::Consume(&after, " sasl_username=<") && !after.empty() && after.back() == '>')
       ev->sasl_username = after.substr(0, after.size() - 1);
   }
-  ev->kind = EventKind::kProxyAccept;
   return true;
 }
 

@@ -141,7 +141,7 @@ void OutboundMemory::Add(std::string key, int credits, TimeUs t, bool set) {
   auto [it, fresh] = keys_.try_emplace(std::move(key));
   Entry& e = it->second;
   e.credits = set ? credits : std::min(o_.max_credits, e.credits + credits);
-  e.learned = t;
+  e.learned = std::max(e.learned, t);  // a line out of order does not age it
   if (fresh) {
     e.at = order_.insert(order_.end(), &it->first);
   } else {

@@ -61,6 +61,12 @@ const char* AnswerKindName(AnswerKind k);  // "message-id", "domain", "subject"
 class OutboundMemory {
  public:
   explicit OutboundMemory(AnswerOptions o = {}) : o_(o) {}
+  // order_ points into keys_: a copy would point into this one. Moves keep
+  // both containers' nodes.
+  OutboundMemory(const OutboundMemory&) = delete;
+  OutboundMemory& operator=(const OutboundMemory&) = delete;
+  OutboundMemory(OutboundMemory&&) = default;
+  OutboundMemory& operator=(OutboundMemory&&) = default;
 
   // Remembers `rc`, a recipient of `r` (open or closed), if it was delivered
   // to another MTA; false if not.

@@ -209,6 +209,37 @@ TEST(TrackerSetups, ABeforeQueueFiltersMessageHasTheFrontSessionsClient) {
   EXPECT_EQ(r->client_ip, "127.0.5.120");
 }
 
+// The front smtpd may log proxy-accept after "removed" (quick delivery, a
+// slow filter). Live, the record was written at "removed" with the filter's
+// address; its update has the real client and says it came late, so that
+// the detector, which sees a record once, sees it again (helper-70).
+TEST(TrackerSetups, AProxyAcceptAfterRemovedUpdatesTheRecordForTheDetector) {
+  const std::vector<std::string> real = ProxiedLines();
+  ASSERT_NE(real[7].find("proxy-accept"), std::string::npos);
+  ASSERT_NE(real[9].find("disconnect from unknown[127.0.5.120]"), std::string::npos);
+  ASSERT_NE(real[11].find("removed"), std::string::npos);
+  std::vector<std::string> lines;  // proxy-accept and the front's disconnect after "removed"
+  for (size_t i : {0, 1, 2, 3, 4, 5, 6, 8, 10, 11, 7, 9}) lines.push_back(real[i]);
+  TrackerOptions live;
+  live.emit_at_removed = true;
+  TrackerHarness h(live);
+  h.Feed(lines);
+  h.Flush();
+  ASSERT_EQ(h.records().size(), 2u);
+  EXPECT_EQ(h.records()[0].client_ip, "127.0.0.30");
+  EXPECT_FALSE(h.records()[0].is_update);
+  EXPECT_EQ(h.records()[1].client_ip, "127.0.5.120");
+  EXPECT_TRUE(h.records()[1].is_update);
+  EXPECT_TRUE(h.records()[1].client_late);
+  // In order, it is written once, with its client, and nothing came late.
+  TrackerHarness in_order(live);
+  in_order.Feed(ProxiedLines());
+  in_order.Flush();
+  ASSERT_EQ(in_order.records().size(), 1u);
+  EXPECT_EQ(in_order.records()[0].client_ip, "127.0.5.120");
+  EXPECT_FALSE(in_order.records()[0].client_late);
+}
+
 // Only a message the smtpd behind the filter received from a loopback
 // address (the filter) takes the front session's client: a proxy-accept
 // naming a message with a client of its own changes nothing.
