@@ -111,12 +111,9 @@ bool ParseProxyAccept(std::string_view s, Event* ev) {
     ev->has_from = false;
     return true;
   }
-  // After AUTH, smtpd_whatsup() ends the line with " sasl_username=<U>".
-  if (!ev->helo.empty()) {
-    std::string_view after = s.substr(ev->helo.data() + ev->helo.size() + 1 - s.data());
-    if (scan::Consume(&after, " sasl_username=<") && !after.empty() && after.back() == '>')
-      ev->sasl_username = after.substr(0, after.size() - 1);
-  }
+  // After AUTH smtpd_whatsup() ends the line with " sasl_username=<U>", but
+  // a HELO may hold spaces and '>' and so write that too (helper-71): the
+  // login is not read here.
   return true;
 }
 

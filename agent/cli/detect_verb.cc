@@ -48,8 +48,7 @@ class DetectSink : public RecordSink {
       : d_(std::move(d)), p_(std::move(p)), per_host_(per_host), merge_(merge && !per_host) {}
   TimeUs last_seen() const { return last_seen_; }
   void OnRecord(MessageRecord&& r) override {
-    // Counted when it was first written, unless its client came late.
-    if (r.is_update && !r.client_late) return;
+    if (r.is_update) return;  // counted when it was first written
     if (merge_) {
       const TimeUs at = r.last_seen;
       held_.push_back({std::move(r), at, /*delivery=*/false});

@@ -58,8 +58,6 @@ class Agent::Tee : public RecordSink {
     if (!r.is_update) {
       agent_->flow_.Count(r);
       if (agent_->detector_) agent_->Detect(r);
-    } else if (r.client_late && agent_->detector_) {
-      agent_->Detect(r);  // seen from the filter's address before
     }
     agent_->writer_->OnRecord(std::move(r));
   }

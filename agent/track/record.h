@@ -122,11 +122,6 @@ struct MessageRecord {
   // Not part of the record either: its queue file said Content-Type
   // multipart/report; report-type=delivery-status (agent/queue), a DSN.
   bool dsn_report = false;
-  // Not part of the record either, nor saved: an update (is_update) whose
-  // client came after it was first written (a before-queue filter's
-  // proxy-accept logged after "removed"). The detector, which sees a record
-  // once, sees this update too: it saw the filter's address before.
-  bool client_late = false;
   // Not part of the record either: Message-IDs logged by a header or body check
   // (nested_header_checks `/^Message-ID:/ INFO` on a returned message,
   // body_checks on returned headers; the message's own too if header_checks logs

@@ -94,6 +94,8 @@ void MessageTracker::Process(const Event& ev) {
       o = OnClient(ev);
       break;
     case EventKind::kProxyAccept:
+      if (host_id_ >= proxied_hosts_.size()) proxied_hosts_.resize(host_id_ + 1);
+      proxied_hosts_[host_id_] = true;
       o = OnProxyAccept(ev);
       break;
     case EventKind::kSmtpdAction:
@@ -193,7 +195,7 @@ void MessageTracker::Process(const Event& ev) {
   o->rec.last_seen = std::max(o->rec.last_seen, ev.time);
   if (options_.keep_events && o->rec.events.size() < kMaxEventsPerRecord)
     o->rec.events.push_back({ev.time, std::string(ev.program), Capped(ev.message)});
-  if (ev.kind == EventKind::kRemoved && options_.emit_at_removed) {
+  if (ev.kind == EventKind::kRemoved && options_.emit_at_removed && !MayAwaitItsClient(*o)) {
     // Live: written now (queryable at once), again only if a late line changes it.
     MessageRecord copy = o->rec;
     copy.is_update = o->emitted;
@@ -201,6 +203,22 @@ void MessageTracker::Process(const Event& ev) {
     o->emitted = true;
     o->changed = false;
   }
+}
+
+// On a host with a before-queue filter (it logged proxy-accept), a message
+// the smtpd behind the filter received (from loopback, no leg of another)
+// may learn its real client after "removed": the front smtpd logs
+// proxy-accept when the filter replies, and a quick delivery or a slow
+// filter comes first (helper-70). Live, such a record is written when its
+// grace ends, not at "removed": the detector sees a record once, and would
+// have counted the filter's address (helper-71). Elsewhere, and for a host's
+// first proxied message, nothing waits.
+bool MessageTracker::MayAwaitItsClient(const Open& o) const {
+  if (host_id_ >= proxied_hosts_.size() || !proxied_hosts_[host_id_]) return false;
+  const MessageRecord& r = o.rec;
+  if (o.joined || !r.has_client || !r.parent_qid.empty()) return false;
+  const auto ip = IpAddress::Parse(r.client_ip);
+  return ip && ip->IsLoopback();
 }
 
 // Every change to an open record goes through Find() or FindOrCreate(), so

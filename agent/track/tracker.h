@@ -48,7 +48,8 @@ struct TrackerOptions {
   bool keep_events = false;                         // "full" detail: every line of a message
   // Live mode: emit a record as soon as its message is removed (queryable at
   // once), and again, as an update, if a late line changes it within the grace
-  // period. Off for replays, which write each record once.
+  // period; a message that may learn its client late waits for its grace
+  // (MayAwaitItsClient). Off for replays, which write each record once.
   bool emit_at_removed = false;
   // Not empty: the host of every record (`--host`), for a log whose syslog host
   // field is not the name wanted. Lines are still joined by their own field.
@@ -145,6 +146,9 @@ class MessageTracker {
   // A before-queue filter's front smtpd handed on a message: its session's
   // client becomes the message's (the filter's, until then).
   Open* OnProxyAccept(const Event& ev);
+  // Whether `r`, of the host being processed, is written when its grace ends
+  // rather than at "removed" in live mode (tracker.cc).
+  bool MayAwaitItsClient(const Open& o) const;
   // cleanup's "removed (canceled|discarded)": `o` was never queued.
   void OnNotQueued(const Event& ev, Open* o);
   Open* OnClient(const Event& ev);  // the message's record
@@ -174,6 +178,7 @@ class MessageTracker {
     TimeUs time;
   };
   std::deque<OrphanScan> orphan_scans_;
+  std::vector<bool> proxied_hosts_;  // by host id: logged proxy-accept
   TimeUs now_ = 0;
   TimeUs last_sweep_ = 0;
   uint64_t next_generation_ = 1;

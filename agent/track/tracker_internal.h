@@ -67,6 +67,9 @@ struct MessageTracker::Open {
   bool emitted = false;  // emitted at removal (emit_at_removed), still open for late lines
   bool changed = false;  // changed since it was emitted
   bool touched = false;  // in touched_: may have changed since the last save
+  // Took a before-queue filter's front client (OnProxyAccept). Not saved: a
+  // restart only makes such a record wait its grace (MayAwaitItsClient).
+  bool joined = false;
 };
 
 struct MessageTracker::Session {

@@ -62,13 +62,11 @@ MessageTracker::Open* MessageTracker::OnProxyAccept(const Event& ev) {
   MessageRecord& r = o->rec;
   const auto from = IpAddress::Parse(r.client_ip);
   if (!r.has_client || !from || !from->IsLoopback() || !r.parent_qid.empty()) return nullptr;
+  o->joined = true;
   r.client_ip = s->second.client_ip;
   r.client_host = s->second.client_host;
   // The client's HELO (none if it sent none), when the trailer was read.
   if (!ev.proto.empty()) r.helo = Capped(ev.helo);
-  if (!ev.sasl_username.empty()) r.sasl_username = Capped(ev.sasl_username);
-  // Written at "removed" already (live): its update says so (helper-70).
-  if (o->emitted) r.client_late = true;
   return o;
 }
 
