@@ -23,6 +23,7 @@ enum class EventKind : uint8_t {
   kDisconnect,      // smtpd: disconnect from HOST[IP] <command counts>
   kLostConnection,  // smtpd: lost connection / timeout after STAGE from HOST[IP]
   kClient,          // smtpd: QID: client=HOST[IP][, orig_queue_id=..][, sasl_username=..]
+                    // (NOQUEUE: a before-queue filter's front smtpd: no queue id)
   kSmtpdAction,  // smtpd/postscreen/cleanup(milter): NOQUEUE|QID: reject/hold/...: STAGE from ...
   kMessageId,    // cleanup: QID: message-id=<..>
   kHeader,       // cleanup: QID: ACTION: header|body NAME: TEXT from ...; trailer

@@ -135,9 +135,6 @@ bool IsSmtpdNoise(std::string_view s) {
       "discarding EHLO keywords",
       "proxy-accept:",
       "proxy-reject:",
-      // A before-queue filter's front smtpd: the queue id is the second
-      // smtpd's, whose client= line names this client as orig_client.
-      "NOQUEUE: client=",
       "NOQUEUE: lost connection",
       "TLS SNI",
   };
@@ -152,7 +149,9 @@ bool ParseSmtpd(std::string_view msg, Event* ev) {
   if (ParseConnection(msg, ev)) return true;
   std::string_view s = msg;
   if (SplitQueueId(&s, ev)) {
-    if (!ev->qid.empty() && scan::Consume(&s, "client=")) return ParseClient(s, ev);
+    // "NOQUEUE: client=": a before-queue filter's front smtpd, with the
+    // client (and its login after AUTH) of the session (OnProxyAccept).
+    if (scan::Consume(&s, "client=")) return ParseClient(s, ev);
     if (ParseActionLine(s, /*postscreen=*/false, ev)) return true;
     ev->qid = {};
   }

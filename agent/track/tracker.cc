@@ -91,6 +91,10 @@ void MessageTracker::Process(const Event& ev) {
     case EventKind::kLostConnection:
       return;  // the disconnect line that follows ends the session
     case EventKind::kClient:
+      if (ev.qid.empty()) {  // a before-queue filter's front smtpd
+        OnFrontClient(ev);
+        return;
+      }
       o = OnClient(ev);
       break;
     case EventKind::kProxyAccept:

@@ -146,6 +146,8 @@ class MessageTracker {
   // A before-queue filter's front smtpd handed on a message: its session's
   // client becomes the message's (the filter's, until then).
   Open* OnProxyAccept(const Event& ev);
+  // Its "NOQUEUE: client=" line: the session's client and login.
+  void OnFrontClient(const Event& ev);
   // Whether `r`, of the host being processed, is written when its grace ends
   // rather than at "removed" in live mode (tracker.cc).
   bool MayAwaitItsClient(const Open& o) const;

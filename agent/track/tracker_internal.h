@@ -106,6 +106,10 @@ struct MessageTracker::Session {
   // messages, which the smtpd behind the filter logs as from the filter
   // (OnProxyAccept).
   std::string client_host, client_ip;
+  // Its login, from a before-queue filter's front smtpd's "NOQUEUE:
+  // client=..., sasl_username=" line (not from proxy-accept, whose HELO the
+  // client writes).
+  std::string sasl_username;
 };
 
 }  // namespace mailtrail

@@ -47,6 +47,15 @@ void MessageTracker::OnConnect(const Event& ev) {
   if (IpAddress::Parse(ev.client_ip)) s->client_ip = std::string(ev.client_ip);
 }
 
+void MessageTracker::OnFrontClient(const Event& ev) {
+  Session* s = SessionFor(ev, true);
+  if (IpAddress::Parse(ev.client_ip)) {
+    s->client_host = Capped(ev.client_host);
+    s->client_ip = std::string(ev.client_ip);
+  }
+  s->sasl_username = Capped(ev.sasl_username);
+}
+
 // Behind a before-queue filter (smtpd_proxy_filter) the smtpd that queues a
 // message has the filter for its client; the front smtpd's session has the
 // real one, and its proxy-accept line names the message the filter queued
@@ -67,6 +76,8 @@ MessageTracker::Open* MessageTracker::OnProxyAccept(const Event& ev) {
   r.client_host = s->second.client_host;
   // The client's HELO (none if it sent none), when the trailer was read.
   if (!ev.proto.empty()) r.helo = Capped(ev.helo);
+  // A logged-in user's mail: never counted against its IP (the detector).
+  if (!s->second.sasl_username.empty()) r.sasl_username = s->second.sasl_username;
   return o;
 }
 

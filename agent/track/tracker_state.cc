@@ -154,6 +154,7 @@ void MessageTracker::WriteState(std::string* out, const std::vector<const Open*>
     w.CloseArray();
     w.Str(nullptr, s.client_host);
     w.Str(nullptr, s.client_ip);
+    w.Str(nullptr, s.sasl_username);
     w.CloseArray();
   }
   w.CloseArray();
@@ -227,7 +228,7 @@ struct MessageTracker::ParsedState {
     std::vector<std::array<std::string, 6>> actions;
     std::vector<int> codes;
     std::vector<std::pair<std::string, std::string>> keys;
-    std::string client_host, client_ip;
+    std::string client_host, client_ip, sasl_username;
   };
   std::vector<Session> sessions;
   struct Timer {
@@ -278,6 +279,7 @@ Status MessageTracker::ParseState(std::string_view bytes, ParsedState* out) {
         s.client_host = x.at(7).get<std::string>();
         s.client_ip = x.at(8).get<std::string>();
       }
+      if (x.size() > 9) s.sasl_username = x.at(9).get<std::string>();
       out->sessions.push_back(std::move(s));
     }
     for (const json& x : state.at("pending"))
@@ -322,6 +324,7 @@ void MessageTracker::Apply(ParsedState&& p) {
       s->record_keys.push_back(RecordKey(hosts_.Id(host), qid));
     s->client_host = std::move(x.client_host);
     s->client_ip = std::move(x.client_ip);
+    s->sasl_username = std::move(x.sasl_username);
     sessions_.emplace(SessionKey{hosts_.Id(x.host), x.pid, x.client}, std::move(*s));
   }
   pending_.clear();

@@ -20,13 +20,15 @@ import tempfile
 CLIENT, NAME = "203.0.113.5", "mail.bad.test"
 
 
-def bounce(i, late, fil):
+def bounce(i, late, fil, login="", helo=NAME):
     ts = "Dec 05 20:00:%02d mx postfix/" % (10 + i)
     qid, front, back = "A%07XB" % (0x1000 + i), 2000 + i, 3000 + i
     accept = ("smtpd[%d]: proxy-accept: END-OF-MESSAGE: 250 2.0.0 Ok: queued as %s; from=<> "
-              "to=<u%d@hosted.test> proto=ESMTP helo=<%s>" % (front, qid, i, NAME))
+              "to=<u%d@hosted.test> proto=ESMTP helo=<%s>%s" % (
+                  front, qid, i, helo, " sasl_username=<%s>" % login if login else ""))
     v = ["smtpd[%d]: connect from %s[%s]" % (front, NAME, CLIENT),
-         "smtpd[%d]: NOQUEUE: client=%s[%s]" % (front, NAME, CLIENT),
+         "smtpd[%d]: NOQUEUE: client=%s[%s]%s" % (
+             front, NAME, CLIENT, ", sasl_method=PLAIN, sasl_username=" + login if login else ""),
          "smtpd[%d]: connect from localhost[%s]" % (back, fil),
          "smtpd[%d]: %s: client=localhost[%s]" % (back, qid, fil),
          "cleanup[400]: %s: info: header Subject: Undelivered Mail Returned to Sender from "
@@ -77,6 +79,23 @@ def main():
                 if counted > 30:
                     print("FAIL: 30 bounces counted as %d" % counted)
                     ok = False
+        # A logged-in user's null-sender mail (read receipts) is never counted
+        # against its IP: the login comes from the front's NOQUEUE: client=
+        # line. A HELO that writes a login of its own into proxy-accept
+        # ("x> sasl_username=<bob") is no login (helper-71, helper-72).
+        for name, kw, want in (("logged in", {"login": "u@hosted.test"}, False),
+                               ("HELO-written login", {"helo": "x> sasl_username=<bob"}, True)):
+            path = os.path.join(tmp, name.replace(" ", "-") + ".log")
+            with open(path, "w") as f:
+                for i in range(30):
+                    f.write("\n".join(bounce(i, False, "127.0.0.1", **kw)) + "\n")
+            out = subprocess.run([binary, "detect", "--format", "jsonl", "--year", "2026", path],
+                                 check=True, capture_output=True, text=True)
+            keys = [(b["kind"], b["key"]) for b in map(json.loads, out.stdout.splitlines())]
+            print("%s: %s" % (name, keys))
+            if (("ip", CLIENT) in keys) != want:
+                print("FAIL: %s: the client is %sblocked" % (name, "not " if want else ""))
+                ok = False
     return 0 if ok else 1
 
 
