@@ -135,6 +135,9 @@ class Agent {
   // Makes blocks of decisions_ (said, and saved with the next batch).
   void ApplyDecisions();
   void Enrich(MessageRecord* r);
+  // What `r`'s queue file said, if it was read, where the log said nothing
+  // (agent_queue.cc). True if it changed `r`.
+  bool FillFromQueue(MessageRecord* r) const;
   // Copies what newly read queue files said into the open records, which the
   // next checkpoint then keeps (a restart after the file is gone loses nothing).
   void KeepQueueHints();

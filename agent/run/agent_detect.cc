@@ -21,6 +21,22 @@ void Agent::Detect(const MessageRecord& r) {
   ApplyDecisions();
 }
 
+void Agent::DetectDelivery(const MessageRecord& open, size_t i) {
+  detector_changed_ = true;
+  const RecipientRecord& rc = open.recipients[i];
+  // Where header_checks logs no Subject, the queue file's may not have
+  // reached the open record yet (KeepQueueHints): the detector learns it
+  // from a copy of what it reads.
+  if (options_.queue_hints && !open.subject && OutboundMemory::Relayed(open, rc)) {
+    MessageRecord facts = DeliveryFacts(open, i);
+    if (FillFromQueue(&facts)) {
+      detector_->OnDelivery(facts, facts.recipients[0]);
+      return;
+    }
+  }
+  detector_->OnDelivery(open, rc);
+}
+
 void Agent::ApplyDecisions() {
   if (decisions_.empty()) return;
   // A clock stepped back since the last look moves the blocks made before

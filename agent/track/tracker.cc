@@ -17,6 +17,7 @@ namespace {
 
 using track_internal::Address;
 using track_internal::Capped;
+using track_internal::DeletedFromTheQueue;
 using track_internal::kMaxEventsPerRecord;
 using track_internal::kMaxRecipients;
 using track_internal::kSessionIdle;
@@ -40,22 +41,6 @@ void DropAnotherTransactionsHold(MessageRecord* r) {
   std::erase_if(r->recipients, [](const RecipientRecord& rc) {
     return rc.outcome == Outcome::kHeld && rc.attempts == 0;
   });
-}
-
-// `postsuper -d`: the admin deleted the message (qmgr removes one only when
-// every recipient is done). What still waited (deferred, held, not tried)
-// is never delivered nor returned: discarded, with the reason it waited.
-void DeletedFromTheQueue(MessageRecord* r) {
-  for (auto& rc : r->recipients) {
-    if (rc.outcome != Outcome::kDeferred && rc.outcome != Outcome::kHeld &&
-        rc.outcome != Outcome::kInFlight)
-      continue;
-    const std::string was = std::string("deleted from the queue (postsuper -d) while ") +
-                            OutcomeName(rc.outcome) +
-                            (rc.status_text.empty() ? "" : ": " + rc.status_text);
-    rc.outcome = Outcome::kDiscarded;
-    rc.status_text = Capped(was);
-  }
 }
 
 }  // namespace
@@ -207,22 +192,6 @@ void MessageTracker::Process(const Event& ev) {
     o->emitted = true;
     o->changed = false;
   }
-}
-
-// On a host with a before-queue filter (it logged proxy-accept), a message
-// the smtpd behind the filter received (from loopback, no leg of another)
-// may learn its real client after "removed": the front smtpd logs
-// proxy-accept when the filter replies, and a quick delivery or a slow
-// filter comes first (helper-70). Live, such a record is written when its
-// grace ends, not at "removed": the detector sees a record once, and would
-// have counted the filter's address (helper-71). Elsewhere, and for a host's
-// first proxied message, nothing waits.
-bool MessageTracker::MayAwaitItsClient(const Open& o) const {
-  if (host_id_ >= proxied_hosts_.size() || !proxied_hosts_[host_id_]) return false;
-  const MessageRecord& r = o.rec;
-  if (o.joined || !r.has_client || !r.parent_qid.empty()) return false;
-  const auto ip = IpAddress::Parse(r.client_ip);
-  return ip && ip->IsLoopback();
 }
 
 // Every change to an open record goes through Find() or FindOrCreate(), so

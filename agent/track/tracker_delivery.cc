@@ -41,6 +41,26 @@ Outcome DeliveryOutcome(std::string_view status, std::string_view text, std::str
 
 }  // namespace
 
+namespace track_internal {
+
+// `postsuper -d`: the admin deleted the message (qmgr removes one only when
+// every recipient is done). What still waited (deferred, held, not tried)
+// is never delivered nor returned: discarded, with the reason it waited.
+void DeletedFromTheQueue(MessageRecord* r) {
+  for (auto& rc : r->recipients) {
+    if (rc.outcome != Outcome::kDeferred && rc.outcome != Outcome::kHeld &&
+        rc.outcome != Outcome::kInFlight)
+      continue;
+    const std::string was = std::string("deleted from the queue (postsuper -d) while ") +
+                            OutcomeName(rc.outcome) +
+                            (rc.status_text.empty() ? "" : ": " + rc.status_text);
+    rc.outcome = Outcome::kDiscarded;
+    rc.status_text = Capped(was);
+  }
+}
+
+}  // namespace track_internal
+
 void MessageTracker::OnDelivery(const Event& ev, Open* o) {
   MessageRecord& r = o->rec;
   // Compared in place, made only for a new recipient: most deliveries are a

@@ -55,6 +55,9 @@ inline void AddUnique(std::vector<std::string>* v, std::string_view s) {
   v->emplace_back(s);
 }
 
+// `postsuper -d` deleted `r` while recipients waited (tracker_delivery.cc).
+void DeletedFromTheQueue(MessageRecord* r);
+
 }  // namespace track_internal
 
 struct MessageTracker::Open {

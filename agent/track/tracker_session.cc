@@ -81,6 +81,22 @@ MessageTracker::Open* MessageTracker::OnProxyAccept(const Event& ev) {
   return o;
 }
 
+// On a host with a before-queue filter (it logged proxy-accept), a message
+// the smtpd behind the filter received (from loopback, no leg of another)
+// may learn its real client after "removed": the front smtpd logs
+// proxy-accept when the filter replies, and a quick delivery or a slow
+// filter comes first (helper-70). Live, such a record is written when its
+// grace ends, not at "removed": the detector sees a record once, and would
+// have counted the filter's address (helper-71). Elsewhere, and for a host's
+// first proxied message, nothing waits.
+bool MessageTracker::MayAwaitItsClient(const Open& o) const {
+  if (host_id_ >= proxied_hosts_.size() || !proxied_hosts_[host_id_]) return false;
+  const MessageRecord& r = o.rec;
+  if (o.joined || !r.has_client || !r.parent_qid.empty()) return false;
+  const auto ip = IpAddress::Parse(r.client_ip);
+  return ip && ip->IsLoopback();
+}
+
 namespace {
 // smtpd's disconnect counters ("ehlo=1 mail=1 rcpt=1 data=1 quit=1
 // commands=5"): whether DATA ran and always succeeded ("data=0/1": refused
