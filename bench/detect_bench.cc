@@ -3,10 +3,15 @@
 // 1. FILE's records and the deliveries of mail we relayed (replayed into
 //    memory first, in the tracker's order, not timed) through FloodDetector +
 //    BlockManager: ns per record, and per bounce.
+// 1b. The same deliveries as an agent of a fleet shares them (answers.share):
+//    every 2 s of log time the keys learned meanwhile go to a fresh SQLite
+//    store (Store::ExchangeAnswers, another agent present): rows, and the
+//    store's time per exchange and per row.
 // 2. A synthetic storm: N bounces with N distinct subjects from N/4 IPs within
 //    one minute, against max_subjects = max_ips = BOUND: keys tracked, peak RSS.
 // usage: detect_bench FILE [--year Y] [--storm N] [--bound B]
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
@@ -18,6 +23,7 @@
 #include "agent/blocks/block_manager.h"
 #include "agent/detect/flood_detector.h"
 #include "agent/replay/replay.h"
+#include "agent/store/store.h"
 
 namespace {
 // Records as they close and, between them, the deliveries the detector learns
@@ -38,6 +44,61 @@ class Collect : public mailtrail::RecordSink {
   std::vector<bool> delivery;
   size_t deliveries = 0;
 };
+
+// Phase 1b: the store's cost of sharing `sink`'s deliveries with a fleet.
+void ShareBench(const Collect& sink) {
+  char dir[] = "/tmp/mt_detect_bench_XXXXXX";
+  if (mkdtemp(dir) == nullptr) return;
+  const std::string path = std::string(dir) + "/share.db";
+  auto store = mailtrail::OpenStore("sqlite:" + path, mailtrail::Detail::kStandard, true);
+  if (!store.ok()) {
+    std::fprintf(stderr, "share: %s\n", store.status().message().c_str());
+    return;
+  }
+  mailtrail::DetectorOptions o;
+  o.answers.share = true;
+  mailtrail::FloodDetector d(o);
+  const mailtrail::TimeUs interval = 2 * mailtrail::kUsPerSecond, day = 86400LL * 1000000;
+  mailtrail::AnswerCursor relay, mx;
+  size_t rows = 0, exchanges = 0;
+  double store_s = 0;
+  mailtrail::TimeUs next = 0;
+  auto exchange = [&](mailtrail::TimeUs now) {
+    const std::vector<mailtrail::SharedAnswer> mine = d.TakeLearnedAnswers();
+    const auto t = std::chrono::steady_clock::now();
+    auto x = (*store)->ExchangeAnswers("relay", mine, relay, now, now - day, 20000);
+    store_s += std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
+    if (!x.ok()) return;
+    relay = x->cursor;
+    rows += mine.size();
+    ++exchanges;
+  };
+  for (size_t i = 0; i < sink.records.size(); ++i) {
+    if (!sink.delivery[i]) continue;
+    const auto& r = sink.records[i];
+    const mailtrail::TimeUs now = r.recipients[0].time;
+    if (next == 0) {  // the MX is there first: the relay is not alone
+      auto x = (*store)->ExchangeAnswers("mx", {}, mx, now, now - day, 20000);
+      if (x.ok()) mx = x->cursor;
+      next = now;
+    }
+    if (now >= next) {
+      exchange(now);
+      next = now + interval;
+    }
+    d.OnDelivery(r, r.recipients[0]);
+  }
+  exchange(next);
+  std::printf(
+      "share: %zu relayed deliveries -> %zu rows in %zu exchanges (%.2f rows/delivery); "
+      "store %.3f s = %.0f us/exchange, %.1f us/row\n",
+      sink.deliveries, rows, exchanges, sink.deliveries ? double(rows) / sink.deliveries : 0.0,
+      store_s, exchanges ? store_s * 1e6 / exchanges : 0.0, rows ? store_s * 1e6 / rows : 0.0);
+  std::remove(path.c_str());
+  std::remove((path + "-wal").c_str());
+  std::remove((path + "-shm").c_str());
+  rmdir(dir);
+}
 
 long PeakRssKiB() {
   rusage u{};
@@ -101,6 +162,7 @@ int main(int argc, char** argv) {
         sink.deliveries, s, s * 1e9 / records, d.bounces() ? s * 1e9 / d.bounces() : 0.0,
         d.outbound_keys(), blocks);
   }
+  ShareBench(sink);
   sink.records.clear();
   sink.records.shrink_to_fit();
   sink.delivery.clear();

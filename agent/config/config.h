@@ -125,7 +125,8 @@ struct DetectConfig {
   bool answers = true;  // recognise answers to our own mail (agent/detect/outbound.h)
   TimeUs answer_window = 24 * 3600 * kUsPerSecond;
   std::vector<ContentRuleSpec> rules;  // [[detect.rule]]
-  bool fleet = true;  // count with the other agents of the store (docs/detection.md)
+  bool fleet =
+      true;  // count, and share answers, with the other agents of the store (docs/detection.md)
   TimeUs fleet_interval = 2 * kUsPerSecond;
 };
 

@@ -293,12 +293,14 @@ void DetectKeys(std::vector<KeyDef<Config>>* t) {
       Lift(&C::detect, Integer<DetectConfig>("detect", "answer_window_s",
                                              "how long relayed mail can be answered", true,
                                              &DetectConfig::answer_window, 60, 7 * kDay, kS)),
+      Lift(&C::detect, Boolean<DetectConfig>(
+                           "detect", "fleet",
+                           "count with the other agents of the store, and share the mail relayed",
+                           true, &DetectConfig::fleet)),
       Lift(&C::detect,
-           Boolean<DetectConfig>("detect", "fleet", "count with the other agents of the store",
-                                 true, &DetectConfig::fleet)),
-      Lift(&C::detect, Integer<DetectConfig>("detect", "fleet_interval_s",
-                                             "how often the fleet's counts are exchanged", true,
-                                             &DetectConfig::fleet_interval, 1, 60, kS)),
+           Integer<DetectConfig>("detect", "fleet_interval_s",
+                                 "how often the fleet's counts and answers are exchanged", true,
+                                 &DetectConfig::fleet_interval, 1, 60, kS)),
   };
   t->insert(t->end(), keys.begin(), keys.end());
 }

@@ -3,7 +3,9 @@
 // empty the windows ten times, and the flood was never decided).
 //
 // {"v":1, "subjects":[...], "ips":[...], "rules":[names], "rule_keys":[...],
-//  "outbound":[[key, credits, learned], ...], "counts":[untracked, bounces, answers...]}
+//  "outbound":[[key, credits, learned], ...], "counts":[untracked, bounces, answers...],
+//  "fleet_answers":{"unshared":[[key, credits, learned], ...], "read":[[agent, seq], ...],
+//                   "written":seq}}
 // A ring is saved as [[bucket start (µs), count], ...]: loading adds them
 // again, so a window or bucket count changed meanwhile still counts them.
 #include <algorithm>
@@ -69,11 +71,18 @@ struct DetectorStateCodec {
       const OutboundMemory::Entry& e = d.outbound_.keys_.at(*key);
       outbound.push_back({*key, e.credits, e.learned});
     }
+    // Fleet-wide answers: this agent's not yet published, and where it stands
+    // in the others' (a restart must neither read them again nor skip any).
+    json unshared = json::array(), read = json::array();
+    for (const SharedAnswer& a : d.outbound_.unshared_)
+      unshared.push_back({a.key, a.credits, a.learned});
+    for (const auto& [agent, seq] : d.answer_cursor_.read) read.push_back({agent, seq});
+    json fleet = {{"unshared", unshared}, {"read", read}, {"written", d.answer_cursor_.written}};
     json counts = {d.untracked_, d.bounces_};
     for (int64_t a : d.answers_) counts.push_back(a);
-    json j = {{"v", 1},          {"subjects", subjects},   {"ips", ips},
-              {"rules", rules},  {"rule_keys", rule_keys}, {"outbound", outbound},
-              {"counts", counts}};
+    json j = {{"v", 1},           {"subjects", subjects},   {"ips", ips},
+              {"rules", rules},   {"rule_keys", rule_keys}, {"outbound", outbound},
+              {"counts", counts}, {"fleet_answers", fleet}};
     return j.dump(-1, ' ', false, json::error_handler_t::replace);
   }
 
@@ -122,6 +131,16 @@ struct DetectorStateCodec {
     for (const json& x : j.at("outbound"))
       d->outbound_.Add(x.at(0).get<std::string>(), IntFromJson<int>(x.at(1)), TimeFromJson(x.at(2)),
                        /*set=*/true);
+    if (auto f = j.find("fleet_answers"); f != j.end()) {  // absent in older states
+      std::vector<SharedAnswer> unshared;
+      for (const json& x : f->at("unshared"))
+        unshared.push_back(
+            {"", 0, x.at(0).get<std::string>(), TimeFromJson(x.at(2)), IntFromJson<int>(x.at(1))});
+      d->outbound_.KeepUnshared(unshared);
+      for (const json& x : f->at("read"))
+        d->answer_cursor_.read[x.at(0).get<std::string>()] = IntFromJson<int64_t>(x.at(1));
+      d->answer_cursor_.written = IntFromJson<int64_t>(f->at("written"));
+    }
     const json& counts = j.at("counts");
     d->untracked_ = IntFromJson<int64_t>(counts.at(0));
     d->bounces_ = IntFromJson<int64_t>(counts.at(1));
@@ -137,6 +156,7 @@ Status FloodDetector::LoadState(std::string_view text) {
   ips_.clear();
   rule_keys_.clear();
   outbound_ = OutboundMemory(o_.answers);
+  answer_cursor_ = {};
   untracked_ = bounces_ = 0;
   std::fill(std::begin(answers_), std::end(answers_), 0);
   try {
@@ -146,6 +166,7 @@ Status FloodDetector::LoadState(std::string_view text) {
     ips_.clear();
     rule_keys_.clear();
     outbound_ = OutboundMemory(o_.answers);
+    answer_cursor_ = {};
     return Status::Corruption(std::string("detector state: ") + e.what());
   }
   return Status::Ok();

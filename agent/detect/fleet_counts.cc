@@ -2,6 +2,8 @@
 // publish their window counts by bucket of log time (FleetCounts) and add the
 // others' to their own (SetFleetCounts), so that a flood spread over several
 // MXes, each below the thresholds, is seen as one MX receiving all of it would.
+// They share the mail they relayed too (AddFleetAnswers), so that notices
+// answering it are recognised by whichever agent receives them.
 // A bucket counts for a window as the ring's own slots do: the `buckets`
 // slots up to and including the one of `now`.
 #include <algorithm>
@@ -118,6 +120,15 @@ int FloodDetector::OthersOnlySources(const std::string& key, const SubjectState&
     if (!mine && InWindow(&b, o_.subject_window, now) >= o_.subject_source_bounces) ++n;
   }
   return n;
+}
+
+void FloodDetector::AddFleetAnswers(const AnswerExchange& x, TimeUs now) {
+  fleet_answers_ += static_cast<int64_t>(outbound_.AddShared(x.theirs, now));
+  answer_cursor_ = x.cursor;
+}
+
+void FloodDetector::KeepUnsentAnswers(const std::vector<SharedAnswer>& mine) {
+  outbound_.KeepUnshared(mine);
 }
 
 }  // namespace mailtrail

@@ -139,6 +139,17 @@ class FloodDetector {
   void CheckFleet(TimeUs now, const std::string& host, std::vector<Decision>* out);
   size_t fleet_counts() const { return others_rows_; }
 
+  // Fleet-wide answers (docs/detection.md, with answers.share): the mail this
+  // detector learned since the last call, for the other agents; their mail,
+  // added as of log time `now`, and the cursor past it (saved with the state,
+  // so that a restart neither reads their rows again nor skips any); and
+  // this detector's own, given back when they could not be published.
+  std::vector<SharedAnswer> TakeLearnedAnswers() { return outbound_.TakeShared(); }
+  const AnswerCursor& answer_cursor() const { return answer_cursor_; }
+  void AddFleetAnswers(const AnswerExchange& x, TimeUs now);
+  void KeepUnsentAnswers(const std::vector<SharedAnswer>& mine);
+  int64_t fleet_answers() const { return fleet_answers_; }  // keys taken from others
+
   // A count of events over the last `window`, in `buckets` slots.
   class Ring {
    public:
@@ -226,6 +237,8 @@ class FloodDetector {
   std::unordered_map<std::string, Buckets> others_ips_, others_subjects_;
   std::unordered_map<std::string, std::unordered_map<std::string, Buckets>> others_sources_;
   size_t others_rows_ = 0;
+  AnswerCursor answer_cursor_;
+  int64_t fleet_answers_ = 0;
 };
 
 // What FloodDetector::OnDelivery reads of the `i`th delivery of `r`: the

@@ -1,6 +1,7 @@
 #include "agent/detect/outbound.h"
 
 #include <algorithm>
+#include <utility>
 #include <vector>
 
 #include "agent/detect/subject.h"
@@ -99,16 +100,20 @@ bool OutboundMemory::Learn(const MessageRecord& r, const RecipientRecord& rc) {
   const TimeUs t = rc.time;
   Expire(t);
   const int k = kNoticesPerRecipient;
-  if (r.message_id && !r.message_id->empty()) Add(Key('m', *r.message_id), k, t);
+  auto learn = [&](std::string key) {
+    if (o_.share) Share(key, k, t);
+    Add(std::move(key), k, t);
+  };
+  if (r.message_id && !r.message_id->empty()) learn(Key('m', *r.message_id));
   const std::string by_domain = OrgDomain(DomainOf(rc.address));
   const std::string by_relay = OrgDomain(relay_host);
   for (const std::string* org : {&by_domain, &by_relay}) {
     if (org->empty() || (org == &by_relay && by_relay == by_domain)) continue;
-    Add(Key('d', *r.sender, *org), k, t);
+    learn(Key('d', *r.sender, *org));
   }
   if (r.subject) {
     const std::string subject = NormalizeSubject(*r.subject);
-    if (!subject.empty()) Add(Key('s', *r.sender, subject), k, t);
+    if (!subject.empty()) learn(Key('s', *r.sender, subject));
   }
   return true;
 }
@@ -135,6 +140,50 @@ AnswerKind OutboundMemory::Recognize(const MessageRecord& r) {
         if (Take(Key('s', a, subject), now)) return AnswerKind::kSubject;
   }
   return AnswerKind::kNone;
+}
+
+void OutboundMemory::Share(const std::string& key, int credits, TimeUs t) {
+  auto at = unshared_at_.find(key);
+  if (at == unshared_at_.end()) {
+    if (unshared_.size() >= o_.max_unshared) {
+      ++not_shared_;
+      return;
+    }
+    unshared_at_.emplace(key, unshared_.size());
+    unshared_.push_back({"", 0, key, t, credits});
+    return;
+  }
+  SharedAnswer& a = unshared_[at->second];
+  a.credits = std::min(o_.max_credits, a.credits + credits);
+  a.learned = std::max(a.learned, t);
+}
+
+std::vector<SharedAnswer> OutboundMemory::TakeShared() {
+  unshared_at_.clear();
+  return std::exchange(unshared_, {});
+}
+
+void OutboundMemory::KeepUnshared(const std::vector<SharedAnswer>& mine) {
+  if (!o_.share) return;
+  for (const SharedAnswer& a : mine) Share(a.key, a.credits, a.learned);
+}
+
+size_t OutboundMemory::AddShared(const std::vector<SharedAnswer>& theirs, TimeUs now) {
+  if (!o_.enabled) return 0;
+  Expire(now);
+  size_t taken = 0;
+  for (const SharedAnswer& a : theirs) {
+    const std::string& k = a.key;
+    if (k.size() < 3 || k.size() > kMaxKeyBytes || k[1] != '\t' ||
+        (k[0] != 'm' && k[0] != 'd' && k[0] != 's') || a.credits <= 0)
+      continue;
+    // Not later than now here: a key from the future would never expire.
+    const TimeUs learned = std::min(a.learned, now);
+    if (learned + o_.window < now) continue;
+    Add(k, std::min(a.credits, o_.max_credits), learned);
+    ++taken;
+  }
+  return taken;
 }
 
 void OutboundMemory::Add(std::string key, int credits, TimeUs t, bool set) {

@@ -24,6 +24,12 @@
 // really mailed a provider, excuses at most that many bounces; the rest
 // count as usual.
 //
+// In a fleet (AnswerOptions::share), agents that share a store share what
+// they learn (docs/detection.md): where an outbound relay sends the mail and
+// the MXes receive the notices, the MXes recognise them too. Each agent
+// spends the credits it was given on its own, so a forger's few relayed
+// messages excuse at most that many bounces at each agent.
+//
 // Pure logic, no I/O, log time only. Memory is bounded: at most max_keys keys
 // (one per Message-ID, per sender and organisation, per sender and subject),
 // each forgotten after `window`, the oldest first when full. One thread.
@@ -37,8 +43,10 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 #include "agent/track/record.h"
+#include "agent/track/window_count.h"
 #include "base/civil_time.h"
 
 namespace mailtrail {
@@ -50,6 +58,9 @@ struct AnswerOptions {
   TimeUs window = 24 * 3600 * kUsPerSecond;
   size_t max_keys = 500000;  // about 150 bytes each
   int max_credits = 10000;   // per key
+  // Keep what is learned here for the other agents of a fleet (TakeShared).
+  bool share = false;
+  size_t max_unshared = 100000;  // keys waiting to be shared; beyond, not shared
 };
 
 constexpr int kNoticesPerRecipient = 3;
@@ -77,7 +88,19 @@ class OutboundMemory {
   // Whether the bounce `r` answers remembered mail, and how; spends a credit.
   AnswerKind Recognize(const MessageRecord& r);
 
+  // With `share`: the keys learned here since the last call, one per key
+  // (its credits summed, its latest time), in the order first learned.
+  std::vector<SharedAnswer> TakeShared();
+  // Adds keys other agents learned (SharedAnswer::agent is not read), as of
+  // log time `now`; says how many were taken. Rows that are not keys of
+  // this memory (a damaged or hostile store) are skipped.
+  size_t AddShared(const std::vector<SharedAnswer>& theirs, TimeUs now);
+  // Gives back what TakeShared() gave and could not be published.
+  void KeepUnshared(const std::vector<SharedAnswer>& mine);
+
   size_t keys() const { return keys_.size(); }
+  size_t unshared() const { return unshared_.size(); }
+  int64_t not_shared() const { return not_shared_; }  // learned beyond max_unshared
 
  private:
   friend struct DetectorStateCodec;             // saves and restores keys_ (detector_state.cc)
@@ -93,6 +116,8 @@ class OutboundMemory {
   void Add(std::string key, int credits, TimeUs t, bool set = false);
   bool Take(const std::string& key, TimeUs now);
   void Expire(TimeUs now);
+  // Keeps `key`'s new credits for TakeShared().
+  void Share(const std::string& key, int credits, TimeUs t);
 
   AnswerOptions o_;
   // A node-based map: a key's address stays put while it is in order_.
@@ -100,6 +125,10 @@ class OutboundMemory {
   // One place per key, however often it is learned: each delivery of a large
   // list message learns the same few keys again (helper-69).
   Order order_;
+  // Learned here and not taken yet: by key, its place in unshared_.
+  std::unordered_map<std::string, size_t> unshared_at_;
+  std::vector<SharedAnswer> unshared_;
+  int64_t not_shared_ = 0;
 };
 
 // The organisation a host name or mail domain belongs to, by its last labels:

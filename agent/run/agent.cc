@@ -258,18 +258,7 @@ StatusOr<size_t> Agent::Step() {
       writer_->RefreshBlocks(blocks_->RefreshFrom(clock_->WallNow()));
     }
     if (options_.fleet) {
-      if (auto theirs = writer_->TakeFleetCounts()) {
-        detector_->SetFleetCounts(*theirs);
-        if (last_line_log_time_ != 0) {
-          decisions_.clear();
-          detector_->CheckFleet(
-              last_line_log_time_ + (now - last_line_mono_),
-              options_.tracker.host.empty() ? options_.fleet_agent : options_.tracker.host,
-              &decisions_);
-          if (!decisions_.empty()) detector_changed_ = dirty_ = true;
-          ApplyDecisions();
-        }
-      }
+      TakeFleetExchange(now);
       if (now - last_fleet_exchange_ >= options_.fleet_interval) ExchangeFleetCounts(now);
     }
   }

@@ -13,6 +13,7 @@
 #include <deque>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -170,8 +171,19 @@ class Agent {
   TimeUs started_ = 0;       // wall clock, at construction
   TimeUs last_status_ = -1;  // monotonic; -1: none yet
   int64_t last_status_lines_ = 0;
-  // Publishes the detector's window counts, asks for the other agents'.
+  // Publishes the detector's window counts and the mail it learned, asks for
+  // the other agents' (agent_detect.cc).
   void ExchangeFleetCounts(TimeUs mono_now);
+  // Takes the other agents' counts and answers the writer has read.
+  void TakeFleetExchange(TimeUs mono_now);
+  // The log time at monotonic `mono_now` (it goes on by the clock while logs
+  // are quiet); 0 before the first line.
+  TimeUs LogNow(TimeUs mono_now) const;
+  bool answers_in_flight_ = false;  // one exchange at a time: each starts from the last's cursor
+  // Says once per agent that its answers are read here (an admin sees the
+  // fleet share them).
+  void SayAnswerSources(const AnswerExchange& x);
+  std::set<std::string> answer_sources_;
   std::unique_ptr<RecordSink> tee_;  // records to the writer, and to the detector
   MessageTracker tracker_;
   std::vector<std::unique_ptr<FileStream>> streams_;

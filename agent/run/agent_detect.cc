@@ -12,6 +12,10 @@ namespace mailtrail {
 namespace {
 // How far ahead of the clock a block's line may be stamped before it is said.
 constexpr TimeUs kLogAheadWarning = 300 * kUsPerSecond;
+// The other agents' answers read at one exchange; the rest at the next ones.
+constexpr size_t kFleetAnswersPerExchange = 20000;
+// Agents whose answers are said once when first read; beyond, not said.
+constexpr size_t kMaxAnswerSources = 1000;
 }  // namespace
 
 void Agent::Detect(const MessageRecord& r) {
@@ -73,14 +77,63 @@ void Agent::ApplyDecisions() {
   }
 }
 
+TimeUs Agent::LogNow(TimeUs mono_now) const {
+  return last_line_log_time_ == 0 ? 0 : last_line_log_time_ + (mono_now - last_line_mono_);
+}
+
 void Agent::ExchangeFleetCounts(TimeUs mono_now) {
   if (last_line_log_time_ == 0) return;  // no log time yet
   last_fleet_exchange_ = mono_now;
-  // Log time now, as the tracker's (it goes on by the clock while logs are quiet).
-  const TimeUs log_now = last_line_log_time_ + (mono_now - last_line_mono_);
+  const TimeUs log_now = LogNow(mono_now);
   const TimeUs window = std::max(options_.detector.subject_window, options_.detector.ip_window);
   writer_->ExchangeCounts(options_.fleet_agent, detector_->FleetCounts(log_now),
                           log_now - 2 * window);
+  if (!options_.detector.answers.enabled || answers_in_flight_) return;
+  // Rows older than the answer window are dropped: they excuse nothing.
+  answers_in_flight_ = true;
+  writer_->ExchangeAnswers(options_.fleet_agent, detector_->TakeLearnedAnswers(),
+                           detector_->answer_cursor(), log_now,
+                           log_now - options_.detector.answers.window, kFleetAnswersPerExchange);
+}
+
+void Agent::SayAnswerSources(const AnswerExchange& x) {
+  for (const SharedAnswer& a : x.theirs) {
+    if (answer_sources_.size() >= kMaxAnswerSources || !answer_sources_.insert(a.agent).second)
+      continue;
+    options_.log->Info("fleet-wide answers: reading the mail agent " + EscapeForLog(a.agent, 100) +
+                       " relayed (its notices are not counted here)");
+  }
+}
+
+void Agent::TakeFleetExchange(TimeUs mono_now) {
+  const TimeUs log_now = LogNow(mono_now);
+  if (auto theirs = writer_->TakeFleetCounts()) {
+    detector_->SetFleetCounts(*theirs);
+    if (log_now != 0) {
+      decisions_.clear();
+      detector_->CheckFleet(
+          log_now, options_.tracker.host.empty() ? options_.fleet_agent : options_.tracker.host,
+          &decisions_);
+      if (!decisions_.empty()) detector_changed_ = dirty_ = true;
+      ApplyDecisions();
+    }
+  }
+  if (auto answers = writer_->TakeFleetAnswers()) {
+    answers_in_flight_ = false;
+    const AnswerCursor& was = detector_->answer_cursor();
+    bool changed = !answers->unsent.empty();
+    if (answers->ok) {
+      const AnswerCursor& is = answers->exchange.cursor;
+      changed |=
+          !answers->exchange.theirs.empty() || is.written != was.written || is.read != was.read;
+      SayAnswerSources(answers->exchange);
+      detector_->AddFleetAnswers(answers->exchange, log_now);
+    } else {
+      detector_->KeepUnsentAnswers(answers->unsent);
+    }
+    // Saved with the next checkpoint: what was learned, and the cursor past it.
+    if (changed) detector_changed_ = dirty_ = true;
+  }
 }
 
 }  // namespace mailtrail

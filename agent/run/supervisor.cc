@@ -40,6 +40,7 @@ AgentOptions ToAgentOptions(const Config& c, Logger* log) {
   o.detector.block_period = c.blocks.period;
   o.detector.rules = c.detect.rules;
   o.fleet = c.detect.enabled && c.detect.fleet;
+  o.detector.answers.share = o.fleet;  // mail relayed here may be answered to another MX
   o.fleet_interval = c.detect.fleet_interval;
   o.fleet_agent = c.agent.name;
   o.blocks.period = c.blocks.period;

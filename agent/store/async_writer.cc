@@ -49,6 +49,21 @@ void AsyncWriter::ExchangeCounts(std::string agent, std::vector<WindowCount> min
   Push(std::move(b));
 }
 
+void AsyncWriter::ExchangeAnswers(std::string agent, std::vector<SharedAnswer> mine,
+                                  AnswerCursor cursor, TimeUs now, TimeUs since, size_t limit) {
+  Batch b;
+  b.answers = std::make_shared<Batch::Answers>(
+      Batch::Answers{std::move(agent), std::move(mine), std::move(cursor), now, since, limit});
+  Push(std::move(b));
+}
+
+std::optional<AsyncWriter::FleetAnswers> AsyncWriter::TakeFleetAnswers() {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto out = std::move(fleet_answers_);
+  fleet_answers_.reset();
+  return out;
+}
+
 void AsyncWriter::PublishStatus(AgentStatus status) {
   Batch b;
   b.status = std::make_shared<AgentStatus>(std::move(status));
@@ -125,6 +140,26 @@ void AsyncWriter::Run() {
                        EscapeForLog(theirs.status().message(), 300) + ")",
                    clock_ ? clock_->MonotonicNow() : 0);
       }
+      cv_.notify_all();
+      continue;
+    }
+    if (batch.answers) {
+      Batch::Answers& a = *batch.answers;
+      auto x = store_->ExchangeAnswers(a.agent, a.mine, a.cursor, a.now, a.since, a.limit);
+      FleetAnswers result;
+      result.ok = x.ok();
+      if (x.ok()) {
+        result.exchange = std::move(*x);
+      } else {
+        result.unsent = std::move(a.mine);
+      }
+      std::lock_guard<std::mutex> lock(mu_);
+      if (!x.ok())
+        SayLimited(
+            "writer.answers",
+            "fleet-wide answers not exchanged (" + EscapeForLog(x.status().message(), 300) + ")",
+            clock_ ? clock_->MonotonicNow() : 0);
+      fleet_answers_ = std::move(result);
       cv_.notify_all();
       continue;
     }

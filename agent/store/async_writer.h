@@ -52,6 +52,19 @@ class AsyncWriter : public RecordSink {
   // over once read (nothing while the store does not answer).
   void ExchangeCounts(std::string agent, std::vector<WindowCount> mine, TimeUs since);
   std::optional<std::vector<WindowCount>> TakeFleetCounts();
+  // Asks the writer thread to publish the answers this agent learned and read
+  // the other agents' after `cursor` (Store::ExchangeAnswers); TakeFleetAnswers()
+  // hands over the outcome once there: the exchange, or the answers not
+  // published (the store did not answer: the agent keeps them for the next).
+  // One at a time: the next starts from the cursor this one returns.
+  struct FleetAnswers {
+    bool ok = false;
+    AnswerExchange exchange;           // ok: theirs, and the cursor past them
+    std::vector<SharedAnswer> unsent;  // not ok: `mine`, given back
+  };
+  void ExchangeAnswers(std::string agent, std::vector<SharedAnswer> mine, AnswerCursor cursor,
+                       TimeUs now, TimeUs since, size_t limit);
+  std::optional<FleetAnswers> TakeFleetAnswers();
   // Asks the writer thread to save this agent's status row (Store::
   // SaveAgentStatus). Advisory: a store that cannot take it now is told the
   // next one; a failure is said at most once a minute, and stops nothing. Its
@@ -102,8 +115,19 @@ class AsyncWriter : public RecordSink {
       TimeUs since = 0;
     };
     std::shared_ptr<Counts> counts = nullptr;
+    // Set: exchange answers, nothing else.
+    struct Answers {
+      std::string agent;
+      std::vector<SharedAnswer> mine;
+      AnswerCursor cursor;
+      TimeUs now = 0, since = 0;
+      size_t limit = 0;
+    };
+    std::shared_ptr<Answers> answers = nullptr;
     std::shared_ptr<AgentStatus> status = nullptr;  // set: save it, nothing else
-    bool control() const { return refresh_at >= 0 || counts != nullptr || status != nullptr; }
+    bool control() const {
+      return refresh_at >= 0 || counts != nullptr || answers != nullptr || status != nullptr;
+    }
   };
   void Push(Batch&& batch);
   void TakeFollowing(Batch* batch);  // with mu_ held
@@ -126,6 +150,7 @@ class AsyncWriter : public RecordSink {
   bool blocks_unsaved_ = false;
   std::optional<std::vector<Block>> refreshed_;
   std::optional<std::vector<WindowCount>> fleet_counts_;
+  std::optional<FleetAnswers> fleet_answers_;
   Logger* log_ = &StderrLog();
   std::thread thread_;
 };

@@ -86,6 +86,10 @@ class MysqlStore : public Store {
   StatusOr<std::vector<WindowCount>> ExchangeCounts(const std::string& agent,
                                                     const std::vector<WindowCount>& mine,
                                                     TimeUs since) override;
+  StatusOr<AnswerExchange> ExchangeAnswers(const std::string& agent,
+                                           const std::vector<SharedAnswer>& mine,
+                                           const AnswerCursor& cursor, TimeUs now, TimeUs since,
+                                           size_t limit) override;
   Status SkipHeldRecords() override;
   HeldCounts held_counts() const override { return held_; }
   // mysql_bulk.cc: into an empty store, message and rcpt are written without

@@ -98,6 +98,16 @@ StatusOr<std::vector<WindowCount>> SpoolStore::ExchangeCounts(const std::string&
   return primary_->ExchangeCounts(agent, mine, since);
 }
 
+// Answers: with the primary, or not while it is away (the agent keeps its own
+// for the next exchange).
+StatusOr<AnswerExchange> SpoolStore::ExchangeAnswers(const std::string& agent,
+                                                     const std::vector<SharedAnswer>& mine,
+                                                     const AnswerCursor& cursor, TimeUs now,
+                                                     TimeUs since, size_t limit) {
+  std::lock_guard<std::mutex> p(primary_mu_);
+  return primary_->ExchangeAnswers(agent, mine, cursor, now, since, limit);
+}
+
 // The status of the moment: to the primary, or nowhere while it is away (the
 // next row, a few seconds on, says it all again).
 Status SpoolStore::SaveAgentStatus(const AgentStatus& status) {

@@ -291,6 +291,25 @@ class Store {
     return Status::NotFound("this store does not keep detection counts");
   }
 
+  // Fleet-wide answers (docs/detection.md): notes that `agent` exchanged
+  // answers at log time `now`; adds `mine` as its rows, numbered on after the
+  // larger of `cursor.written` and its last row, but only when another agent
+  // exchanged answers since `since` (an agent alone keeps no rows: nobody
+  // would read them); drops every agent's rows learned before `since`;
+  // returns at most `limit` rows of the other agents after `cursor.read`, and
+  // the cursor past them. An agent whose last row is below the cursor's (its
+  // rows written again from the start) is read from its first: its rows may
+  // count twice, never not at all. Stores without the table (the spool's
+  // own) say NotFound.
+  virtual StatusOr<AnswerExchange> ExchangeAnswers(const std::string& agent,
+                                                   const std::vector<SharedAnswer>& mine,
+                                                   const AnswerCursor& cursor, TimeUs now,
+                                                   TimeUs since, size_t limit) {
+    static_cast<void>(agent), static_cast<void>(mine), static_cast<void>(cursor);
+    static_cast<void>(now), static_cast<void>(since), static_cast<void>(limit);
+    return Status::NotFound("this store does not keep answers");
+  }
+
   // Replaces `status.agent`'s row; lists every agent's, by name. Stores
   // without the table (the spool's own) say NotFound; an older read-only
   // SQLite store lists none.

@@ -1,11 +1,16 @@
-// WindowCount: one bucket of one agent's detection window, as agents sharing a
-// store publish them to count fleet-wide (FloodDetector::FleetCounts,
-// Store::ExchangeCounts, docs/detection.md). Plain data, here beside the record
-// and the block so that the store can carry it without linking the detector.
+// What agents sharing a store exchange for fleet-wide detection
+// (docs/detection.md): WindowCount, one bucket of one agent's detection window
+// (FloodDetector::FleetCounts, Store::ExchangeCounts), and SharedAnswer, mail
+// one agent relayed that notices to another may answer (OutboundMemory,
+// Store::ExchangeAnswers). Plain data, here beside the record and the block so
+// that the store can carry it without linking the detector.
 #ifndef MAILTRAIL_AGENT_TRACK_WINDOW_COUNT_H_
 #define MAILTRAIL_AGENT_TRACK_WINDOW_COUNT_H_
 
+#include <cstdint>
+#include <map>
 #include <string>
+#include <vector>
 
 #include "base/civil_time.h"
 
@@ -18,6 +23,32 @@ struct WindowCount {
   std::string key;
   TimeUs bucket = 0;  // log time: the start of the bucket
   int count = 0;
+};
+
+// One key of an agent's OutboundMemory (outbound.h: "m\tID", "d\tSENDER\tORG"
+// or "s\tSENDER\tSUBJECT"), as learned there: the credits it added, when.
+struct SharedAnswer {
+  std::string agent;  // who learned it (empty in what an agent publishes)
+  int64_t seq = 0;    // its place among that agent's rows, from 1 (set by the store)
+  std::string key;
+  TimeUs learned = 0;  // log time
+  int credits = 0;
+};
+
+// Where an agent stands in the others' answers: the last row read of each
+// (by seq: each agent writes its rows in order, so every agent's rows are
+// read in order, whichever commits first), and the last one it wrote.
+struct AnswerCursor {
+  std::map<std::string, int64_t> read;
+  int64_t written = 0;
+};
+
+// What Store::ExchangeAnswers returns: the other agents' rows after the
+// cursor (oldest first, each agent's in order), and the cursor past them.
+struct AnswerExchange {
+  std::vector<SharedAnswer> theirs;
+  AnswerCursor cursor;
+  bool alone = false;  // no other agent exchanges answers: this one's were not kept
 };
 
 }  // namespace mailtrail
