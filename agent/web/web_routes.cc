@@ -11,7 +11,7 @@
 #include "agent/report/summary_part.h"
 #include "agent/track/record_json.h"
 #include "agent/web/api_json.h"
-#include "agent/web/export_reader.h"
+#include "agent/web/export_stream.h"
 #include "agent/web/render.h"
 #include "agent/web/static_assets.h"
 #include "agent/web/web_server.h"
@@ -52,33 +52,6 @@ int HttpStatusOf(const Status& st) {
 void Html(httplib::Response& res, std::string page) {
   res.set_content(std::move(page), "text/html; charset=utf-8");
 }
-
-// An export's place among those ExportLimiter lets run at once, given back
-// when the export ends whichever way, also when the route fails before it
-// streams (the reader's thread could not start, say).
-class ExportSlot {
- public:
-  explicit ExportSlot(ExportLimiter* limiter) : limiter_(limiter) {}
-  ~ExportSlot() { limiter_->Finish(); }
-  ExportSlot(const ExportSlot&) = delete;
-  ExportSlot& operator=(const ExportSlot&) = delete;
-
- private:
-  ExportLimiter* limiter_;
-};
-
-// The state of one export, kept between the chunks httplib asks for.
-struct ExportState {
-  std::unique_ptr<ExportSlot> slot;  // given back after the reader stopped
-  std::unique_ptr<ExportReader> reader;
-  bool csv = true;
-  bool header_sent = false;
-  bool done = false;
-  // A chunk's text. Kept, with its capacity, from chunk to chunk: a fresh
-  // buffer of a megabyte each time cost page faults and copies as it grew
-  // (about a fifth of a JSONL export's time).
-  std::string out;
-};
 
 }  // namespace
 
@@ -140,45 +113,18 @@ void WebServer::AddSearchRoutes() {
         res.set_header("Retry-After", std::to_string(exports_->RetryAfterSeconds(client, now)));
         return JsonError(res, 429, "too many exports from this client in the last minute");
     }
-    auto slot = std::make_unique<ExportSlot>(exports_.get());
-    auto state = std::make_shared<ExportState>();
-    state->slot = std::move(slot);
     SearchQuery query = search->query;
     query.limit = kExportChunk;
-    state->reader = std::make_unique<ExportReader>(store_, std::move(query));
-    state->csv = format == "csv";
+    // Shared by the provider and its releaser; its place is given back when
+    // its last chunk is read, or when the server drops the export.
+    auto stream =
+        std::make_shared<ExportStream>(exports_.get(), store_, std::move(query), format == "csv");
     res.set_header("Content-Disposition",
                    std::string("attachment; filename=\"mailtrail.") + format + "\"");
     res.set_chunked_content_provider(
-        state->csv ? "text/csv; charset=utf-8" : "application/x-ndjson",
-        [state](size_t, httplib::DataSink& sink) {
-          if (state->done) {
-            sink.done();
-            return true;
-          }
-          std::string& out = state->out;
-          out.clear();
-          if (state->csv && !state->header_sent) out = CsvHeader();
-          state->header_sent = true;
-          auto chunk = state->reader->Next();
-          if (!chunk.ok()) return false;  // cuts the stream: the client sees it incomplete
-          if (chunk->empty()) state->done = true;
-          for (const MessageRecord& r : *chunk) {
-            if (state->csv) {
-              AppendCsvRows(r, &out);
-            } else {
-              AppendRecordJson(r, &out);
-              out.push_back('\n');
-            }
-          }
-          return out.empty() || sink.write(out.data(), out.size());
-        },
-        // The reader's thread ends with the export, whether done or cut;
-        // then its place is given back.
-        [state](bool) {
-          state->reader.reset();
-          state->slot.reset();
-        });
+        format == "csv" ? "text/csv; charset=utf-8" : "application/x-ndjson",
+        [stream](size_t, httplib::DataSink& sink) { return stream->Provide(sink); },
+        [stream](bool) { stream->End(); });
   });
 }
 
