@@ -4,25 +4,12 @@
 #include <gtest/gtest.h>
 
 #include "agent/detect/flood_detector.h"
+#include "tests/support/bounce_record.h"
 
 namespace mailtrail {
 namespace {
 
-constexpr TimeUs kT0 = 1795780000LL * kUsPerSecond;
-
-MessageRecord Bounce(const std::string& host, const std::string& ip, const std::string& subject,
-                     double at) {
-  MessageRecord r;
-  r.host = host;
-  r.qid = "Q" + std::to_string(static_cast<int64_t>(at * 1000));
-  r.client_ip = ip;
-  r.has_client = true;
-  r.sender = "";
-  r.subject = subject;
-  r.first_seen = kT0 + static_cast<TimeUs>(at * kUsPerSecond);
-  r.last_seen = r.first_seen + 1000;
-  return r;
-}
+constexpr TimeUs kT0 = kDetectT0;
 
 // Three MXes; `send(i, second, out)` gives MX i its bounces of that second.
 // With `exchange`, each detector gets the others' counts every 2 s (log time).
@@ -52,7 +39,7 @@ TEST(FleetCounts, AnIpFloodAt40PercentOnEachOfThreeMxesIsDecided) {
   DetectorOptions o;  // 20 bounces a minute from one IP
   auto send = [](int i, int s) {
     std::vector<MessageRecord> v;
-    if ((s + i) % 8 == 0) v.push_back(Bounce("mx" + std::to_string(i), "192.0.2.50", "x", s));
+    if ((s + i) % 8 == 0) v.push_back(Bounce("192.0.2.50", "x", s, "mx" + std::to_string(i)));
     return v;  // one every 7.5 s on each MX: 8 a minute, 40% of the threshold
   };
   EXPECT_TRUE(RunFleet(o, false, 300, send).empty()) << "no MX sees 20 a minute alone";
@@ -71,7 +58,7 @@ TEST(FleetCounts, ASubjectFloodCountsSourcesAndBouncesFleetWide) {
     // nor fleet-wide (10 a minute from each).
     if (s % 6 == i) {
       for (const char* ip : {"198.51.100.1", "198.51.100.2"})
-        v.push_back(Bounce("mx" + std::to_string(i), ip, "Undelivered Mail Returned", s));
+        v.push_back(Bounce(ip, "Undelivered Mail Returned", s, "mx" + std::to_string(i)));
     }
     return v;
   };
@@ -86,8 +73,8 @@ TEST(FleetCounts, TheOthersCountsDecideWithoutWaitingForTheNextBounceHere) {
   DetectorOptions o;
   FloodDetector here(o), there(o);
   std::vector<Decision> out;
-  for (int s = 0; s < 8; ++s) here.OnRecord(Bounce("mx1", "192.0.2.50", "x", s * 5), &out);
-  for (int s = 0; s < 12; ++s) there.OnRecord(Bounce("mx2", "192.0.2.50", "x", s * 4), &out);
+  for (int s = 0; s < 8; ++s) here.OnRecord(Bounce("192.0.2.50", "x", s * 5, "mx1"), &out);
+  for (int s = 0; s < 12; ++s) there.OnRecord(Bounce("192.0.2.50", "x", s * 4, "mx2"), &out);
   ASSERT_TRUE(out.empty());
   const TimeUs now = kT0 + 50 * kUsPerSecond;
   here.SetFleetCounts(there.FleetCounts(now));
@@ -100,7 +87,7 @@ TEST(FleetCounts, TheOthersCountsDecideWithoutWaitingForTheNextBounceHere) {
   EXPECT_TRUE(out.empty()) << "decided once";
   // Counts that left the window decide nothing.
   FloodDetector later(o);
-  for (int s = 0; s < 8; ++s) later.OnRecord(Bounce("mx1", "192.0.2.50", "x", s * 5), &out);
+  for (int s = 0; s < 8; ++s) later.OnRecord(Bounce("192.0.2.50", "x", s * 5, "mx1"), &out);
   later.SetFleetCounts(there.FleetCounts(now));
   later.CheckFleet(now + 120 * kUsPerSecond, "mx1", &out);
   EXPECT_TRUE(out.empty());

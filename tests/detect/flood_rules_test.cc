@@ -6,25 +6,10 @@
 #include <gtest/gtest.h>
 
 #include "agent/detect/flood_detector.h"
+#include "tests/support/bounce_record.h"
 
 namespace mailtrail {
 namespace {
-
-constexpr TimeUs kT0 = 1795780000LL * kUsPerSecond;
-TimeUs Sec(double s) { return kT0 + static_cast<TimeUs>(s * kUsPerSecond); }
-
-MessageRecord Bounce(const std::string& ip, const std::string& subject, double at) {
-  MessageRecord r;
-  r.host = "mx";
-  r.qid = "Q" + std::to_string(static_cast<int64_t>(at * 1000));
-  r.client_ip = ip;
-  r.has_client = true;
-  r.sender = "";
-  r.subject = subject;
-  r.first_seen = Sec(at);
-  r.last_seen = Sec(at) + 1000;
-  return r;
-}
 
 std::vector<std::string> IpsIn(const std::vector<Decision>& out) {
   std::vector<std::string> ips;

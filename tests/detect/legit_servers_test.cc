@@ -11,24 +11,10 @@
 #include "agent/detect/flood_detector.h"
 #include "agent/detect/subject.h"
 #include "base/cidr.h"
+#include "tests/support/bounce_record.h"
 
 namespace mailtrail {
 namespace {
-
-constexpr TimeUs kT0 = 1795780000LL * kUsPerSecond;
-
-MessageRecord Bounce(const std::string& ip, const std::string& subject, double at) {
-  MessageRecord r;
-  r.host = "mx";
-  r.qid = "Q" + std::to_string(static_cast<int64_t>(at * 1000)) + ip;
-  r.client_ip = ip;
-  r.has_client = true;
-  r.sender = "";
-  r.subject = subject;
-  r.first_seen = kT0 + static_cast<TimeUs>(at * kUsPerSecond);
-  r.last_seen = r.first_seen + 1000;
-  return r;
-}
 
 MessageRecord Relayed(MessageRecord r, const std::string& relay) {
   RecipientRecord rc;
