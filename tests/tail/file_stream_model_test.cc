@@ -245,76 +245,59 @@ TEST(FileStreamHazards, AFileFinishedInTheTickOfTheNewestWriteIsNotReadAgain) {
   EXPECT_EQ(c.lines, std::vector<std::string>{"Nov 27 00:10:00 three"}) << s.TakeRestoreNote();
 }
 
-// Rotated three times while stopped, the two files in between last written
-// in one clock tick (file times kept by a restore from a backup, or coarse
-// ones): logrotate's numbered names say which is older (mail.log.2 before
-// mail.log.1). By name alone, .1 came first and its lines were read before
-// the older file's.
-TEST(FileStreamHazards, NumberedFilesRotatedInOneTickAreReadOldestFirst) {
-  MemFileSystem fs;
-  fs.coarse_mtimes();
-  FileStreamOptions o;
-  o.start_at_end = false;
-  o.rotate_wait = 2 * kSecond;
-  fs.Append(kLog, "Nov 27 00:00:01 a\n");
-  std::vector<StreamPosition> saved;
-  {
-    FileStream s(kLog, &fs, o);
-    Collect c;
-    ASSERT_TRUE(s.Poll(0, &c).ok());
-    saved = s.positions();
-  }
+// logrotate's two namings of the rotated files: numbered (mail.log.1 the
+// newest) and its dateformat .%Y%m%d.
+enum class Naming { kNumbered, kDated };
+
+// Moves kLog away as logrotate does the `n`th time (from 1) with `naming`.
+void Rotate(MemFileSystem* fs, Naming naming, int n) {
   const std::string log(kLog);
-  fs.Tick();
-  fs.Append(kLog, "Nov 27 00:00:02 b\n");
-  fs.Rename(kLog, log + ".1");
-  fs.Append(kLog, "Nov 28 00:00:01 c\n");
-  fs.Rename(log + ".1", log + ".2");
-  fs.Rename(kLog, log + ".1");
-  fs.Append(kLog, "Nov 29 00:00:01 d\n");
-  fs.Rename(log + ".2", log + ".3");
-  fs.Rename(log + ".1", log + ".2");
-  fs.Rename(kLog, log + ".1");
-  fs.Tick();
-  fs.Append(kLog, "Nov 30 00:00:01 e\n");
-  FileStream s(kLog, &fs, o);
-  const Collect c = RestoreAndReadAll(&s, saved);
-  const std::vector<std::string> want = {"Nov 27 00:00:02 b", "Nov 28 00:00:01 c",
-                                         "Nov 29 00:00:01 d", "Nov 30 00:00:01 e"};
-  EXPECT_EQ(c.lines, want) << s.TakeRestoreNote();
+  if (naming == Naming::kDated) {
+    fs->Rename(kLog, log + ".2026112" + std::to_string(6 + n));  // .20261127 first
+    return;
+  }
+  for (int i = n - 1; i >= 1; --i)
+    fs->Rename(log + "." + std::to_string(i), log + "." + std::to_string(i + 1));
+  fs->Rename(kLog, log + ".1");
 }
 
-// The same with logrotate's dateformat .%Y%m%d: a date after a dot is no
-// rotation number (helper-66), the older date first.
-TEST(FileStreamHazards, DatedFilesRotatedInOneTickAreReadOldestFirst) {
-  MemFileSystem fs;
-  fs.coarse_mtimes();
-  FileStreamOptions o;
-  o.start_at_end = false;
-  o.rotate_wait = 2 * kSecond;
-  fs.Append(kLog, "Nov 27 00:00:01 a\n");
-  std::vector<StreamPosition> saved;
-  {
+// Rotated three times while stopped, the two files in between last written
+// in one clock tick (file times kept by a restore from a backup, or coarse
+// ones): the names say which is older. Numbered, mail.log.2 before
+// mail.log.1 (by name alone .1 came first, and its lines were read before
+// the older file's); dated, the older date first (a date after a dot is no
+// rotation number, helper-66).
+TEST(FileStreamHazards, FilesRotatedInOneTickAreReadOldestFirst) {
+  for (const Naming naming : {Naming::kNumbered, Naming::kDated}) {
+    SCOPED_TRACE(naming == Naming::kNumbered ? "mail.log.N" : "mail.log.YYYYMMDD");
+    MemFileSystem fs;
+    fs.coarse_mtimes();
+    FileStreamOptions o;
+    o.start_at_end = false;
+    o.rotate_wait = 2 * kSecond;
+    fs.Append(kLog, "Nov 27 00:00:01 a\n");
+    std::vector<StreamPosition> saved;
+    {
+      FileStream s(kLog, &fs, o);
+      Collect c;
+      ASSERT_TRUE(s.Poll(0, &c).ok());
+      saved = s.positions();
+    }
+    fs.Tick();
+    fs.Append(kLog, "Nov 27 00:00:02 b\n");
+    Rotate(&fs, naming, 1);
+    fs.Append(kLog, "Nov 28 00:00:01 c\n");
+    Rotate(&fs, naming, 2);
+    fs.Append(kLog, "Nov 29 00:00:01 d\n");
+    Rotate(&fs, naming, 3);
+    fs.Tick();
+    fs.Append(kLog, "Nov 30 00:00:01 e\n");
     FileStream s(kLog, &fs, o);
-    Collect c;
-    ASSERT_TRUE(s.Poll(0, &c).ok());
-    saved = s.positions();
+    const Collect c = RestoreAndReadAll(&s, saved);
+    const std::vector<std::string> want = {"Nov 27 00:00:02 b", "Nov 28 00:00:01 c",
+                                           "Nov 29 00:00:01 d", "Nov 30 00:00:01 e"};
+    EXPECT_EQ(c.lines, want) << s.TakeRestoreNote();
   }
-  const std::string log(kLog);
-  fs.Tick();
-  fs.Append(kLog, "Nov 27 00:00:02 b\n");
-  fs.Rename(kLog, log + ".20261127");
-  fs.Append(kLog, "Nov 28 00:00:01 c\n");
-  fs.Rename(kLog, log + ".20261128");
-  fs.Append(kLog, "Nov 29 00:00:01 d\n");
-  fs.Rename(kLog, log + ".20261129");
-  fs.Tick();
-  fs.Append(kLog, "Nov 30 00:00:01 e\n");
-  FileStream s(kLog, &fs, o);
-  const Collect c = RestoreAndReadAll(&s, saved);
-  const std::vector<std::string> want = {"Nov 27 00:00:02 b", "Nov 28 00:00:01 c",
-                                         "Nov 29 00:00:01 d", "Nov 30 00:00:01 e"};
-  EXPECT_EQ(c.lines, want) << s.TakeRestoreNote();
 }
 
 // A quiet log rotated while empty, and written by the syslog daemon before
