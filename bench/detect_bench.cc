@@ -18,6 +18,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "agent/blocks/block_manager.h"
@@ -45,6 +46,20 @@ class Collect : public mailtrail::RecordSink {
   size_t deliveries = 0;
 };
 
+// An exchange as the agent asks it, log time and clock alike.
+mailtrail::AnswerRequest Request(const char* agent, std::vector<mailtrail::SharedAnswer> mine,
+                                 const mailtrail::AnswerCursor& cursor, mailtrail::TimeUs now) {
+  mailtrail::AnswerRequest r;
+  r.agent = agent;
+  r.mine = std::move(mine);
+  r.cursor = cursor;
+  r.wall_now = now;
+  r.window = 86400LL * mailtrail::kUsPerSecond;
+  r.since = now - r.window;
+  r.limit = 5000;
+  return r;
+}
+
 // Phase 1b: the store's cost of sharing `sink`'s deliveries with a fleet.
 void ShareBench(const Collect& sink) {
   char dir[] = "/tmp/mt_detect_bench_XXXXXX";
@@ -58,19 +73,20 @@ void ShareBench(const Collect& sink) {
   mailtrail::DetectorOptions o;
   o.answers.share = true;
   mailtrail::FloodDetector d(o);
-  const mailtrail::TimeUs interval = 2 * mailtrail::kUsPerSecond, day = 86400LL * 1000000;
+  const mailtrail::TimeUs interval = 2 * mailtrail::kUsPerSecond;
   mailtrail::AnswerCursor relay, mx;
   size_t rows = 0, exchanges = 0;
   double store_s = 0;
   mailtrail::TimeUs next = 0;
   auto exchange = [&](mailtrail::TimeUs now) {
-    const std::vector<mailtrail::SharedAnswer> mine = d.TakeLearnedAnswers();
+    std::vector<mailtrail::SharedAnswer> mine = d.TakeLearnedAnswers(5000);
+    const size_t n = mine.size();
     const auto t = std::chrono::steady_clock::now();
-    auto x = (*store)->ExchangeAnswers("relay", mine, relay, now, now - day, 20000);
+    auto x = (*store)->ExchangeAnswers(Request("relay", std::move(mine), relay, now));
     store_s += std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
     if (!x.ok()) return;
     relay = x->cursor;
-    rows += mine.size();
+    rows += n;
     ++exchanges;
   };
   for (size_t i = 0; i < sink.records.size(); ++i) {
@@ -78,7 +94,7 @@ void ShareBench(const Collect& sink) {
     const auto& r = sink.records[i];
     const mailtrail::TimeUs now = r.recipients[0].time;
     if (next == 0) {  // the MX is there first: the relay is not alone
-      auto x = (*store)->ExchangeAnswers("mx", {}, mx, now, now - day, 20000);
+      auto x = (*store)->ExchangeAnswers(Request("mx", {}, mx, now));
       if (x.ok()) mx = x->cursor;
       next = now;
     }

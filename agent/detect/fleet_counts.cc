@@ -127,8 +127,8 @@ void FloodDetector::AddFleetAnswers(const AnswerExchange& x, TimeUs now) {
   answer_cursor_ = x.cursor;
 }
 
-void FloodDetector::KeepUnsentAnswers(const std::vector<SharedAnswer>& mine) {
-  outbound_.KeepUnshared(mine);
+void FloodDetector::KeepUnsentAnswers(const std::vector<SharedAnswer>& mine, TimeUs not_before) {
+  outbound_.KeepUnshared(mine, not_before);
 }
 
 }  // namespace mailtrail

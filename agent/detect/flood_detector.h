@@ -144,10 +144,12 @@ class FloodDetector {
   // added as of log time `now`, and the cursor past it (saved with the state,
   // so that a restart neither reads their rows again nor skips any); and
   // this detector's own, given back when they could not be published.
-  std::vector<SharedAnswer> TakeLearnedAnswers() { return outbound_.TakeShared(); }
+  std::vector<SharedAnswer> TakeLearnedAnswers(size_t max = SIZE_MAX) {
+    return outbound_.TakeShared(max);
+  }
   const AnswerCursor& answer_cursor() const { return answer_cursor_; }
   void AddFleetAnswers(const AnswerExchange& x, TimeUs now);
-  void KeepUnsentAnswers(const std::vector<SharedAnswer>& mine);
+  void KeepUnsentAnswers(const std::vector<SharedAnswer>& mine, TimeUs not_before = INT64_MIN);
   int64_t fleet_answers() const { return fleet_answers_; }  // keys taken from others
 
   // A count of events over the last `window`, in `buckets` slots.

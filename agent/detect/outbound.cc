@@ -1,6 +1,7 @@
 #include "agent/detect/outbound.h"
 
 #include <algorithm>
+#include <iterator>
 #include <utility>
 #include <vector>
 
@@ -158,14 +159,20 @@ void OutboundMemory::Share(const std::string& key, int credits, TimeUs t) {
   a.learned = std::max(a.learned, t);
 }
 
-std::vector<SharedAnswer> OutboundMemory::TakeShared() {
+std::vector<SharedAnswer> OutboundMemory::TakeShared(size_t max) {
   unshared_at_.clear();
-  return std::exchange(unshared_, {});
+  if (unshared_.size() <= max) return std::exchange(unshared_, {});
+  std::vector<SharedAnswer> taken(std::make_move_iterator(unshared_.begin()),
+                                  std::make_move_iterator(unshared_.begin() + max));
+  unshared_.erase(unshared_.begin(), unshared_.begin() + max);
+  for (size_t i = 0; i < unshared_.size(); ++i) unshared_at_.emplace(unshared_[i].key, i);
+  return taken;
 }
 
-void OutboundMemory::KeepUnshared(const std::vector<SharedAnswer>& mine) {
+void OutboundMemory::KeepUnshared(const std::vector<SharedAnswer>& mine, TimeUs not_before) {
   if (!o_.share) return;
-  for (const SharedAnswer& a : mine) Share(a.key, a.credits, a.learned);
+  for (const SharedAnswer& a : mine)
+    if (a.learned >= not_before) Share(a.key, a.credits, a.learned);
 }
 
 size_t OutboundMemory::AddShared(const std::vector<SharedAnswer>& theirs, TimeUs now) {

@@ -38,6 +38,7 @@
 #ifndef MAILTRAIL_AGENT_DETECT_OUTBOUND_H_
 #define MAILTRAIL_AGENT_DETECT_OUTBOUND_H_
 
+#include <climits>
 #include <cstdint>
 #include <list>
 #include <string>
@@ -89,14 +90,16 @@ class OutboundMemory {
   AnswerKind Recognize(const MessageRecord& r);
 
   // With `share`: the keys learned here since the last call, one per key
-  // (its credits summed, its latest time), in the order first learned.
-  std::vector<SharedAnswer> TakeShared();
+  // (its credits summed, its latest time), in the order first learned; at
+  // most `max` (the rest wait for the next call).
+  std::vector<SharedAnswer> TakeShared(size_t max = SIZE_MAX);
   // Adds keys other agents learned (SharedAnswer::agent is not read), as of
   // log time `now`; says how many were taken. Rows that are not keys of
   // this memory (a damaged or hostile store) are skipped.
   size_t AddShared(const std::vector<SharedAnswer>& theirs, TimeUs now);
-  // Gives back what TakeShared() gave and could not be published.
-  void KeepUnshared(const std::vector<SharedAnswer>& mine);
+  // Gives back what TakeShared() gave and could not be published, but for
+  // keys learned before `not_before`.
+  void KeepUnshared(const std::vector<SharedAnswer>& mine, TimeUs not_before = INT64_MIN);
 
   size_t keys() const { return keys_.size(); }
   size_t unshared() const { return unshared_.size(); }

@@ -12,8 +12,11 @@ namespace mailtrail {
 namespace {
 // How far ahead of the clock a block's line may be stamped before it is said.
 constexpr TimeUs kLogAheadWarning = 300 * kUsPerSecond;
-// The other agents' answers read at one exchange; the rest at the next ones.
-constexpr size_t kFleetAnswersPerExchange = 20000;
+// The other agents' answers read at one exchange, and this agent's written:
+// the rest at the next ones.
+constexpr size_t kFleetAnswersPerExchange = 5000;
+// What an agent alone keeps of its answers, for an agent that comes soon.
+constexpr TimeUs kKeepWhileAlone = 10 * 60 * kUsPerSecond;
 // Agents whose answers are said once when first read; beyond, not said.
 constexpr size_t kMaxAnswerSources = 1000;
 }  // namespace
@@ -89,11 +92,17 @@ void Agent::ExchangeFleetCounts(TimeUs mono_now) {
   writer_->ExchangeCounts(options_.fleet_agent, detector_->FleetCounts(log_now),
                           log_now - 2 * window);
   if (!options_.detector.answers.enabled || answers_in_flight_) return;
-  // Rows older than the answer window are dropped: they excuse nothing.
+  // Its rows older than the answer window are dropped: they excuse nothing.
   answers_in_flight_ = true;
-  writer_->ExchangeAnswers(options_.fleet_agent, detector_->TakeLearnedAnswers(),
-                           detector_->answer_cursor(), log_now,
-                           log_now - options_.detector.answers.window, kFleetAnswersPerExchange);
+  AnswerRequest r;
+  r.agent = options_.fleet_agent;
+  r.mine = detector_->TakeLearnedAnswers(kFleetAnswersPerExchange);
+  r.cursor = detector_->answer_cursor();
+  r.wall_now = clock_->WallNow();
+  r.since = log_now - options_.detector.answers.window;
+  r.window = options_.detector.answers.window;
+  r.limit = kFleetAnswersPerExchange;
+  writer_->ExchangeAnswers(std::move(r));
 }
 
 void Agent::SayAnswerSources(const AnswerExchange& x) {
@@ -121,16 +130,20 @@ void Agent::TakeFleetExchange(TimeUs mono_now) {
   if (auto answers = writer_->TakeFleetAnswers()) {
     answers_in_flight_ = false;
     const AnswerCursor& was = detector_->answer_cursor();
-    bool changed = !answers->unsent.empty();
+    // Keys given back leave the state as the checkpoint has it.
+    bool changed = false;
     if (answers->ok) {
       const AnswerCursor& is = answers->exchange.cursor;
       changed |=
           !answers->exchange.theirs.empty() || is.written != was.written || is.read != was.read;
       SayAnswerSources(answers->exchange);
       detector_->AddFleetAnswers(answers->exchange, log_now);
-    } else {
-      detector_->KeepUnsentAnswers(answers->unsent);
     }
+    // Not published: kept for the next exchange. Alone, only the last
+    // minutes' (an MX that starts soon after still hears of them; an agent
+    // alone for good keeps no growing backlog).
+    const bool alone = answers->ok && answers->exchange.alone;
+    detector_->KeepUnsentAnswers(answers->unsent, alone ? log_now - kKeepWhileAlone : INT64_MIN);
     // Saved with the next checkpoint: what was learned, and the cursor past it.
     if (changed) detector_changed_ = dirty_ = true;
   }

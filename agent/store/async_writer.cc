@@ -49,11 +49,9 @@ void AsyncWriter::ExchangeCounts(std::string agent, std::vector<WindowCount> min
   Push(std::move(b));
 }
 
-void AsyncWriter::ExchangeAnswers(std::string agent, std::vector<SharedAnswer> mine,
-                                  AnswerCursor cursor, TimeUs now, TimeUs since, size_t limit) {
+void AsyncWriter::ExchangeAnswers(AnswerRequest request) {
   Batch b;
-  b.answers = std::make_shared<Batch::Answers>(
-      Batch::Answers{std::move(agent), std::move(mine), std::move(cursor), now, since, limit});
+  b.answers = std::make_shared<AnswerRequest>(std::move(request));
   Push(std::move(b));
 }
 
@@ -144,21 +142,23 @@ void AsyncWriter::Run() {
       continue;
     }
     if (batch.answers) {
-      Batch::Answers& a = *batch.answers;
-      auto x = store_->ExchangeAnswers(a.agent, a.mine, a.cursor, a.now, a.since, a.limit);
+      auto x = store_->ExchangeAnswers(*batch.answers);
       FleetAnswers result;
       result.ok = x.ok();
-      if (x.ok()) {
-        result.exchange = std::move(*x);
-      } else {
-        result.unsent = std::move(a.mine);
-      }
+      if (x.ok()) result.exchange = std::move(*x);
+      if (!x.ok() || result.exchange.alone) result.unsent = std::move(batch.answers->mine);
       std::lock_guard<std::mutex> lock(mu_);
+      const TimeUs mono = clock_ ? clock_->MonotonicNow() : 0;
       if (!x.ok())
         SayLimited(
             "writer.answers",
             "fleet-wide answers not exchanged (" + EscapeForLog(x.status().message(), 300) + ")",
-            clock_ ? clock_->MonotonicNow() : 0);
+            mono);
+      else if (!result.exchange.warning.empty())
+        SayLimited("writer.answers",
+                   "fleet-wide answers published, the other agents' not read (" +
+                       EscapeForLog(result.exchange.warning, 300) + ")",
+                   mono);
       fleet_answers_ = std::move(result);
       cv_.notify_all();
       continue;

@@ -53,17 +53,17 @@ class AsyncWriter : public RecordSink {
   void ExchangeCounts(std::string agent, std::vector<WindowCount> mine, TimeUs since);
   std::optional<std::vector<WindowCount>> TakeFleetCounts();
   // Asks the writer thread to publish the answers this agent learned and read
-  // the other agents' after `cursor` (Store::ExchangeAnswers); TakeFleetAnswers()
-  // hands over the outcome once there: the exchange, or the answers not
-  // published (the store did not answer: the agent keeps them for the next).
-  // One at a time: the next starts from the cursor this one returns.
+  // the other agents' (Store::ExchangeAnswers); TakeFleetAnswers() hands over
+  // the outcome once there: the exchange, and the answers not published (the
+  // store did not answer, or no other agent is there to read them: the agent
+  // keeps them for the next). One at a time: the next starts from the cursor
+  // this one returns.
   struct FleetAnswers {
     bool ok = false;
     AnswerExchange exchange;           // ok: theirs, and the cursor past them
-    std::vector<SharedAnswer> unsent;  // not ok: `mine`, given back
+    std::vector<SharedAnswer> unsent;  // not ok, or alone: the request's, given back
   };
-  void ExchangeAnswers(std::string agent, std::vector<SharedAnswer> mine, AnswerCursor cursor,
-                       TimeUs now, TimeUs since, size_t limit);
+  void ExchangeAnswers(AnswerRequest request);
   std::optional<FleetAnswers> TakeFleetAnswers();
   // Asks the writer thread to save this agent's status row (Store::
   // SaveAgentStatus). Advisory: a store that cannot take it now is told the
@@ -116,13 +116,7 @@ class AsyncWriter : public RecordSink {
     };
     std::shared_ptr<Counts> counts = nullptr;
     // Set: exchange answers, nothing else.
-    struct Answers {
-      std::string agent;
-      std::vector<SharedAnswer> mine;
-      AnswerCursor cursor;
-      TimeUs now = 0, since = 0;
-      size_t limit = 0;
-    };
+    using Answers = AnswerRequest;
     std::shared_ptr<Answers> answers = nullptr;
     std::shared_ptr<AgentStatus> status = nullptr;  // set: save it, nothing else
     bool control() const {

@@ -1,63 +1,94 @@
 // MysqlStore's fleet-wide answers (Store::ExchangeAnswers,
-// schema/mysql/0011_detect_answers.sql). This agent's rows go in one
-// transaction, so that a failed exchange, tried again with the same rows,
-// never leaves half of them behind; each agent's rows commit in the order it
-// numbers them, so a reader sees a prefix of each, whoever commits first. The
-// old rows are dropped apart, a bounded statement at a time: a long delete
-// must not hold up the other agents' inserts.
+// schema/mysql/0011_detect_answers.sql). This agent's rows and its presence
+// go in one transaction, so that a failed exchange, tried again with the same
+// rows, never leaves half of them behind; each agent's rows commit in the
+// order it numbers them, so a reader sees a prefix of each, whoever commits
+// first. Old rows are dropped after it, a bounded statement at a time (a long
+// delete must not hold up the other agents' inserts), and the others' read:
+// what fails there is a warning, since this agent's rows are in.
 #include <algorithm>
 #include <memory>
+#include <string>
 #include <utility>
+#include <vector>
 
 #include "agent/store/mysql_internal.h"
 #include "agent/store/mysql_store.h"
 
 namespace mailtrail {
 
-StatusOr<AnswerExchange> MysqlStore::ExchangeAnswers(const std::string& agent,
-                                                     const std::vector<SharedAnswer>& mine,
-                                                     const AnswerCursor& cursor, TimeUs now,
-                                                     TimeUs since, size_t limit) {
+namespace {
+// How often an agent's presence is written again while nothing else changes.
+constexpr TimeUs kPresenceRefresh = 60 * kUsPerSecond;
+// Rows a statement inserts or deletes at most.
+constexpr size_t kInsertRows = 500;
+constexpr int kDeleteRows = 10000;
+
+struct Other {
+  std::string agent;
+  int64_t seq;
+  TimeUs seen;
+};
+}  // namespace
+
+StatusOr<AnswerExchange> MysqlStore::ExchangeAnswers(const AnswerRequest& r) {
   // Once; a lost connection is made again by the next call, a few seconds on.
   if (Status st = EnsureConnected(); !st.ok()) return st;
   AnswerExchange out;
-  out.cursor.written = cursor.written;
+  out.cursor.written = r.cursor.written;
+  std::vector<Other> others;
+  const TimeUs gone_before = r.wall_now - r.window;
   try {
     mysql::Execute(conn_.get(), "START TRANSACTION");
+    bool present = false;
+    TimeUs my_seen = 0;
+    int64_t my_seq = 0;
     {
-      std::unique_ptr<sql::PreparedStatement> last(
-          conn_->prepareStatement("SELECT MAX(seq) FROM detect_answer WHERE agent = ?"));
-      last->setString(1, agent);
-      std::unique_ptr<sql::ResultSet> rs(last->executeQuery());
-      if (rs->next() && !rs->isNull(1))
-        out.cursor.written = std::max(out.cursor.written, rs->getInt64(1));
+      auto rs = mysql::Query(conn_.get(), "SELECT agent, seq, seen FROM detect_answer_agent");
+      while (rs->next()) {
+        if (rs->getString(1) == r.agent) {
+          present = true;
+          my_seq = rs->getInt64(2);
+          my_seen = rs->getInt64(3);
+        } else {
+          others.push_back({rs->getString(1), rs->getInt64(2), rs->getInt64(3)});
+        }
+      }
     }
-    {
-      // Row 0 of each agent says it is there, and since when it last was.
-      std::unique_ptr<sql::PreparedStatement> here(conn_->prepareStatement(
-          "INSERT INTO detect_answer (agent, seq, `key`, learned, credits) VALUES (?, 0, '', ?, 0)"
-          " ON DUPLICATE KEY UPDATE learned = GREATEST(learned, VALUES(learned))"));
-      here->setString(1, agent);
-      here->setInt64(2, now);
-      here->executeUpdate();
-      std::unique_ptr<sql::PreparedStatement> others(conn_->prepareStatement(
-          "SELECT 1 FROM detect_answer WHERE seq = 0 AND agent <> ? AND learned >= ? LIMIT 1"));
-      others->setString(1, agent);
-      others->setInt64(2, since);
-      std::unique_ptr<sql::ResultSet> rs(others->executeQuery());
-      out.alone = !rs->next();
-    }
-    if (!mine.empty() && !out.alone) {
-      std::unique_ptr<sql::PreparedStatement> ins(conn_->prepareStatement(
-          "INSERT INTO detect_answer (agent, seq, `key`, learned, credits) VALUES (?,?,?,?,?)"));
-      for (const SharedAnswer& a : mine) {
-        ins->setString(1, agent);
-        ins->setInt64(2, ++out.cursor.written);
-        ins->setString(3, a.key);
-        ins->setInt64(4, a.learned);
-        ins->setInt(5, a.credits);
+    out.cursor.written = std::max(out.cursor.written, my_seq);
+    out.alone = std::none_of(others.begin(), others.end(),
+                             [&](const Other& o) { return o.seen >= gone_before; });
+    if (!out.alone) {
+      // Several rows a statement: one round trip each was 50 µs on a local
+      // socket, and more over a network.
+      for (size_t from = 0; from < r.mine.size(); from += kInsertRows) {
+        const size_t n = std::min(kInsertRows, r.mine.size() - from);
+        std::string sql = "INSERT INTO detect_answer (agent, seq, `key`, learned, credits) VALUES ";
+        for (size_t i = 0; i < n; ++i) sql += i ? ",(?,?,?,?,?)" : "(?,?,?,?,?)";
+        std::unique_ptr<sql::PreparedStatement> ins(conn_->prepareStatement(sql));
+        for (size_t i = 0; i < n; ++i) {
+          const SharedAnswer& a = r.mine[from + i];
+          const int c = static_cast<int>(i) * 5;
+          ins->setString(c + 1, r.agent);
+          ins->setInt64(c + 2, ++out.cursor.written);
+          ins->setString(c + 3, a.key);
+          ins->setInt64(c + 4, a.learned);
+          ins->setInt(c + 5, a.credits);
+        }
         ins->executeUpdate();
       }
+    }
+    if (!present || out.cursor.written != my_seq || my_seen + kPresenceRefresh <= r.wall_now ||
+        my_seen > r.wall_now) {
+      // The clock's time, not the latest ever: a clock once ahead does not
+      // keep this agent "there" after it went.
+      std::unique_ptr<sql::PreparedStatement> here(conn_->prepareStatement(
+          "INSERT INTO detect_answer_agent (agent, seen, seq) VALUES (?, ?, ?)"
+          " ON DUPLICATE KEY UPDATE seen = VALUES(seen), seq = VALUES(seq)"));
+      here->setString(1, r.agent);
+      here->setInt64(2, r.wall_now);
+      here->setInt64(3, out.cursor.written);
+      here->executeUpdate();
     }
     mysql::Execute(conn_.get(), "COMMIT");
   } catch (const sql::SQLException& e) {
@@ -74,42 +105,53 @@ StatusOr<AnswerExchange> MysqlStore::ExchangeAnswers(const std::string& agent,
   // must not be sent again. The others' are read at the next exchange.
   try {
     {
-      std::unique_ptr<sql::PreparedStatement> del(
-          conn_->prepareStatement("DELETE FROM detect_answer WHERE learned < ? LIMIT 10000"));
-      del->setInt64(1, since);
+      // Its own old rows, by its own log time: an agent whose log time is
+      // ahead drops no one else's.
+      std::unique_ptr<sql::PreparedStatement> del(conn_->prepareStatement(
+          "DELETE FROM detect_answer WHERE agent = ? AND learned < ? LIMIT " +
+          std::to_string(kDeleteRows)));
+      del->setString(1, r.agent);
+      del->setInt64(2, r.since);
       del->executeUpdate();
     }
-    std::vector<std::pair<std::string, int64_t>> agents;  // the others, and their last row
-    {
-      std::unique_ptr<sql::PreparedStatement> q(conn_->prepareStatement(
-          "SELECT agent, MAX(seq) FROM detect_answer WHERE agent <> ? GROUP BY agent"));
-      q->setString(1, agent);
-      std::unique_ptr<sql::ResultSet> rs(q->executeQuery());
-      while (rs->next()) agents.emplace_back(rs->getString(1), rs->getInt64(2));
-    }
+    std::unique_ptr<sql::PreparedStatement> gone(conn_->prepareStatement(
+        "DELETE FROM detect_answer WHERE agent = ? LIMIT " + std::to_string(kDeleteRows)));
+    std::unique_ptr<sql::PreparedStatement> gone_agent(
+        conn_->prepareStatement("DELETE FROM detect_answer_agent WHERE agent = ? AND seen < ?"));
     std::unique_ptr<sql::PreparedStatement> rows(conn_->prepareStatement(
         "SELECT seq, `key`, learned, credits FROM detect_answer WHERE agent = ? AND seq > ?"
         " ORDER BY seq LIMIT ?"));
-    for (const auto& [other, last] : agents) {
-      auto at = cursor.read.find(other);
-      int64_t after = at == cursor.read.end() ? 0 : at->second;
-      if (last < after) after = 0;  // written again from the start
-      out.cursor.read[other] = after;
-      if (last == after || out.theirs.size() >= limit) continue;
-      rows->setString(1, other);
+    for (const Other& o : others) {
+      if (o.seen < gone_before) {  // not there for a window: its rows excuse nothing now
+        gone->setString(1, o.agent);
+        if (gone->executeUpdate() < kDeleteRows) {  // the last of them: the agent goes too
+          gone_agent->setString(1, o.agent);
+          gone_agent->setInt64(2, gone_before);
+          gone_agent->executeUpdate();
+        }
+        continue;
+      }
+      auto at = r.cursor.read.find(o.agent);
+      int64_t after = at == r.cursor.read.end() ? 0 : at->second;
+      if (o.seq < after) after = 0;  // written again from the start
+      out.cursor.read[o.agent] = after;
+      if (o.seq == after || out.theirs.size() >= r.limit) continue;
+      rows->setString(1, o.agent);
       rows->setInt64(2, after);
-      rows->setInt64(3, static_cast<int64_t>(limit - out.theirs.size()));
+      rows->setInt64(3, static_cast<int64_t>(r.limit - out.theirs.size()));
       std::unique_ptr<sql::ResultSet> rs(rows->executeQuery());
       while (rs->next()) {
         out.theirs.push_back(
-            {other, rs->getInt64(1), rs->getString(2), rs->getInt64(3), rs->getInt(4)});
-        out.cursor.read[other] = rs->getInt64(1);
+            {o.agent, rs->getInt64(1), rs->getString(2), rs->getInt64(3), rs->getInt(4)});
+        out.cursor.read[o.agent] = rs->getInt64(1);
       }
     }
   } catch (const sql::SQLException& e) {
-    if (mysql::FromException(e, "read answers").code() == Status::Code::kUnavailable) conn_.reset();
+    Status st = mysql::FromException(e, "read answers");
+    if (st.code() == Status::Code::kUnavailable) conn_.reset();
     out.theirs.clear();
-    out.cursor.read = cursor.read;
+    out.cursor.read = r.cursor.read;
+    out.warning = st.message();
   }
   return out;
 }

@@ -86,10 +86,7 @@ class MysqlStore : public Store {
   StatusOr<std::vector<WindowCount>> ExchangeCounts(const std::string& agent,
                                                     const std::vector<WindowCount>& mine,
                                                     TimeUs since) override;
-  StatusOr<AnswerExchange> ExchangeAnswers(const std::string& agent,
-                                           const std::vector<SharedAnswer>& mine,
-                                           const AnswerCursor& cursor, TimeUs now, TimeUs since,
-                                           size_t limit) override;
+  StatusOr<AnswerExchange> ExchangeAnswers(const AnswerRequest& r) override;
   Status SkipHeldRecords() override;
   HeldCounts held_counts() const override { return held_; }
   // mysql_bulk.cc: into an empty store, message and rcpt are written without

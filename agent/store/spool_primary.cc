@@ -100,12 +100,9 @@ StatusOr<std::vector<WindowCount>> SpoolStore::ExchangeCounts(const std::string&
 
 // Answers: with the primary, or not while it is away (the agent keeps its own
 // for the next exchange).
-StatusOr<AnswerExchange> SpoolStore::ExchangeAnswers(const std::string& agent,
-                                                     const std::vector<SharedAnswer>& mine,
-                                                     const AnswerCursor& cursor, TimeUs now,
-                                                     TimeUs since, size_t limit) {
+StatusOr<AnswerExchange> SpoolStore::ExchangeAnswers(const AnswerRequest& r) {
   std::lock_guard<std::mutex> p(primary_mu_);
-  return primary_->ExchangeAnswers(agent, mine, cursor, now, since, limit);
+  return primary_->ExchangeAnswers(r);
 }
 
 // The status of the moment: to the primary, or nowhere while it is away (the

@@ -75,10 +75,7 @@ class SpoolStore : public Store {
   StatusOr<std::vector<WindowCount>> ExchangeCounts(const std::string& agent,
                                                     const std::vector<WindowCount>& mine,
                                                     TimeUs since) override;
-  StatusOr<AnswerExchange> ExchangeAnswers(const std::string& agent,
-                                           const std::vector<SharedAnswer>& mine,
-                                           const AnswerCursor& cursor, TimeUs now, TimeUs since,
-                                           size_t limit) override;
+  StatusOr<AnswerExchange> ExchangeAnswers(const AnswerRequest& r) override;
 
   // Batches waiting in the spool now (for metrics and tests).
   int64_t spooled_batches() const;

@@ -92,10 +92,7 @@ class SqliteStore : public Store {
   StatusOr<std::vector<WindowCount>> ExchangeCounts(const std::string& agent,
                                                     const std::vector<WindowCount>& mine,
                                                     TimeUs since) override;
-  StatusOr<AnswerExchange> ExchangeAnswers(const std::string& agent,
-                                           const std::vector<SharedAnswer>& mine,
-                                           const AnswerCursor& cursor, TimeUs now, TimeUs since,
-                                           size_t limit) override;
+  StatusOr<AnswerExchange> ExchangeAnswers(const AnswerRequest& r) override;
 
   // The table of a dictionary text (nullptr: a subject, kept as its text).
   static const char* DictTableOf(Stored kind);

@@ -291,22 +291,19 @@ class Store {
     return Status::NotFound("this store does not keep detection counts");
   }
 
-  // Fleet-wide answers (docs/detection.md): notes that `agent` exchanged
-  // answers at log time `now`; adds `mine` as its rows, numbered on after the
-  // larger of `cursor.written` and its last row, but only when another agent
-  // exchanged answers since `since` (an agent alone keeps no rows: nobody
-  // would read them); drops every agent's rows learned before `since`;
-  // returns at most `limit` rows of the other agents after `cursor.read`, and
-  // the cursor past them. An agent whose last row is below the cursor's (its
-  // rows written again from the start) is read from its first: its rows may
-  // count twice, never not at all. Stores without the table (the spool's
-  // own) say NotFound.
-  virtual StatusOr<AnswerExchange> ExchangeAnswers(const std::string& agent,
-                                                   const std::vector<SharedAnswer>& mine,
-                                                   const AnswerCursor& cursor, TimeUs now,
-                                                   TimeUs since, size_t limit) {
-    static_cast<void>(agent), static_cast<void>(mine), static_cast<void>(cursor);
-    static_cast<void>(now), static_cast<void>(since), static_cast<void>(limit);
+  // Fleet-wide answers (docs/detection.md): notes that `r.agent` is there
+  // (detect_answer_agent, refreshed about once a minute by `r.wall_now`);
+  // adds `r.mine` as its rows, numbered on after the larger of
+  // `r.cursor.written` and its last row, but only when another agent was
+  // there within `r.window` (alone: nobody would read them; `alone` says
+  // so); drops its own rows learned before `r.since` (log time: each agent by
+  // its own) and every row of an agent not there for `r.window`; returns at
+  // most `r.limit` rows of the other agents after `r.cursor.read`, and the
+  // cursor past them. An agent whose last row is below the cursor's (its
+  // rows written again from the start) is read from its first. Stores
+  // without the tables (the spool's own) say NotFound.
+  virtual StatusOr<AnswerExchange> ExchangeAnswers(const AnswerRequest& r) {
+    static_cast<void>(r);
     return Status::NotFound("this store does not keep answers");
   }
 

@@ -43,12 +43,26 @@ struct AnswerCursor {
   int64_t written = 0;
 };
 
+// What an agent asks of Store::ExchangeAnswers.
+struct AnswerRequest {
+  std::string agent;
+  std::vector<SharedAnswer> mine;  // learned since the last exchange
+  AnswerCursor cursor;
+  TimeUs wall_now = 0;  // the clock: when the agent was last there
+  TimeUs since = 0;     // log time: its own rows learned before go
+  TimeUs window = 0;    // an agent not there for this long is gone, and its rows
+  size_t limit = 0;     // the others' rows read at most
+};
+
 // What Store::ExchangeAnswers returns: the other agents' rows after the
 // cursor (oldest first, each agent's in order), and the cursor past them.
 struct AnswerExchange {
   std::vector<SharedAnswer> theirs;
   AnswerCursor cursor;
   bool alone = false;  // no other agent exchanges answers: this one's were not kept
+  // Published, but the others' could not be read (said by the writer; they
+  // are read at the next exchange).
+  std::string warning;
 };
 
 }  // namespace mailtrail

@@ -11,5 +11,13 @@ CREATE TABLE detect_answer (
   learned BIGINT NOT NULL,
   credits INT NOT NULL,
   PRIMARY KEY (agent, seq),
-  KEY detect_answer_learned (learned)
+  KEY detect_answer_learned (agent, learned)
+) ENGINE=InnoDB;
+-- The agents that exchange answers: seen is the wall clock (Unix
+-- microseconds) of an exchange, refreshed about once a minute; seq its last
+-- row in detect_answer (0: none yet).
+CREATE TABLE detect_answer_agent (
+  agent VARCHAR(255) NOT NULL PRIMARY KEY,
+  seen  BIGINT NOT NULL,
+  seq   BIGINT NOT NULL
 ) ENGINE=InnoDB;

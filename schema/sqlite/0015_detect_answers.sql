@@ -11,4 +11,11 @@ CREATE TABLE detect_answer (
   credits INTEGER NOT NULL,
   PRIMARY KEY (agent, seq)
 ) WITHOUT ROWID;
-CREATE INDEX detect_answer_learned ON detect_answer (learned);
+-- Each agent drops its own old rows, by its own log time.
+CREATE INDEX detect_answer_learned ON detect_answer (agent, learned);
+-- The agents that exchange answers: one small row each, read whole.
+CREATE TABLE detect_answer_agent (
+  agent TEXT PRIMARY KEY,
+  seen  INTEGER NOT NULL,  -- wall clock, Unix microseconds, refreshed about once a minute
+  seq   INTEGER NOT NULL   -- its last row in detect_answer (0: none yet)
+) WITHOUT ROWID;

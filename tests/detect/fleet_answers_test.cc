@@ -188,6 +188,29 @@ TEST(FleetAnswers, RowsThatAreNotKeysAreSkipped) {
   EXPECT_EQ(m.Recognize(b), AnswerKind::kNone) << "a row from the future expires as one of now";
 }
 
+// At most `max` go at once, the first learned first; the rest wait. Given
+// back, keys learned before `not_before` are dropped (an agent alone keeps
+// only its last minutes).
+TEST(FleetAnswers, KeysGoAFewThousandAtATimeAndAgeWhileAlone) {
+  AnswerOptions ao;
+  ao.share = true;
+  OutboundMemory m(ao);
+  for (int i = 0; i < 5; ++i) {
+    const MessageRecord r = Newsletter(i, i);
+    ASSERT_TRUE(m.Learn(r, r.recipients[0]));
+  }
+  ASSERT_EQ(m.unshared(), 5u + 2u);  // five Message-IDs, two organisations
+  std::vector<SharedAnswer> first = m.TakeShared(3);
+  ASSERT_EQ(first.size(), 3u);
+  EXPECT_EQ(first[0].key, "m\tspring0@example.org");
+  EXPECT_EQ(m.unshared(), 4u);
+  m.KeepUnshared(first, kT0 + kUsPerSecond);  // spring0 was learned at kT0
+  EXPECT_EQ(m.unshared(), 6u);
+  const std::vector<SharedAnswer> rest = m.TakeShared();
+  EXPECT_EQ(rest.size(), 6u);
+  for (const SharedAnswer& a : rest) EXPECT_NE(a.key, "m\tspring0@example.org");
+}
+
 // The detector's state keeps what waits to be shared and the cursor in the
 // others' rows: a restart neither loses the one nor reads the others again.
 TEST(FleetAnswers, TheStateKeepsWhatWaitsAndWhereItStands) {

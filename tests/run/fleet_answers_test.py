@@ -2,7 +2,9 @@
 """Fleet-wide answers (docs/detection.md) with real agents: an outbound relay
 and an MX run `mailtrail run` on one throwaway MariaDB store. The relay sends
 a newsletter to Microsoft-hosted domains, 100 of its 300 recipients still
-greylisted (the message stays open). The MX then receives 150 notices for it
+greylisted (the message stays open), before the MX's agent starts (it keeps
+what it learned until another agent is there). The MX then receives 150
+notices for it
 in two minutes from three of Microsoft's outbound IPs
 (tests/detect/answers_cli.py). With fleet-wide detection on (the default)
 the MX recognises them from the relay's mail and blocks nothing; with
@@ -25,6 +27,22 @@ sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "detect"))
 from mt_testlib import search, start_mariadb, wait_for  # noqa: E402
 import answers_cli  # noqa: E402
+
+
+CLOSED_QID = "5C00C0FFEE"
+
+
+def closed_message(host):
+    """A local message that closes at once, after the newsletter's lines."""
+    s = answers_cli.stamp(40, host)
+    q = CLOSED_QID
+    return [s + "postfix/pickup[10]: %s: uid=1001 from=<root@example.org>" % q,
+            s + "postfix/cleanup[11]: %s: message-id=<%s@example.org>" % (q, q),
+            s + "postfix/qmgr[12]: %s: from=<root@example.org>, size=300, nrcpt=1 (queue active)"
+            % q,
+            s + "postfix/local[14]: %s: to=<root@example.org>, relay=local, delay=0.1, "
+            "delays=0/0/0/0.1, dsn=2.0.0, status=sent (delivered to mailbox)" % q,
+            s + "postfix/qmgr[12]: %s: removed" % q]
 
 
 def until(what, check, seconds=120):
@@ -53,27 +71,39 @@ def run(binary, tmp, sock, db, fleet):
     with open(cfg, "w") as f:
         f.write("[detect]\nfleet = %s\nfleet_interval_s = 1\n" % ("true" if fleet else "false"))
     logs, errs, agents = {}, {}, []
-    for name in ("relay", "mx"):
+
+    def start(name):
         logs[name] = os.path.join(tmp, "%s-%s.log" % (db, name))
         errs[name] = os.path.join(tmp, "%s-%s.err" % (db, name))
-        open(logs[name], "w").close()
+        if not os.path.exists(logs[name]):
+            open(logs[name], "w").close()
         agents.append(subprocess.Popen(
             [binary, "run", "--config", cfg, "--store", store, "--agent", name, "--spool", "",
              "--log", logs[name], "--from-start", "--flush-interval", "100",
              "--poll-interval", "50"], stderr=open(errs[name], "w")))
-    try:
-        def append(name, lines):
-            with open(logs[name], "a") as f:
-                f.write("\n".join(lines) + "\n")
 
-        # The MX has a log time, and says it is there, before the relay sends:
-        # an agent alone keeps no answers (nobody would read them).
+    def append(name, lines):
+        with open(logs[name], "a") as f:
+            f.write("\n".join(lines) + "\n")
+
+    try:
+        # The relay first, alone: it sends the newsletter (and, after it, a
+        # message that closes, to know when it has read that far) before the
+        # MX's agent starts, as after an upgrade of the fleet. It must keep
+        # what it learned until another agent is there to read it (it threw
+        # it away: helper-73).
+        start("relay")
+        append("relay", answers_cli.newsletter("relay") + closed_message("relay"))
+        if not until("the relay's closed message in the store",
+                     lambda: search(binary, store, "--qid", CLOSED_QID)):
+            return None
+        if fleet and not until("the relay alone in the store", lambda: "relay" in sql(
+                sock, db, "SELECT agent FROM detect_answer_agent")):
+            return None
+        time.sleep(3)  # a few exchanges alone (fleet_interval_s = 1)
+        start("mx")
         append("mx", [answers_cli.stamp(-5, "mx") + "postfix/smtpd[20]: connect from "
                       "mail.example.net[192.0.2.7]"])
-        if fleet and not until("the MX in the store",
-                               lambda: "mx" in sql(sock, db, "SELECT agent FROM detect_answer")):
-            return None
-        append("relay", answers_cli.newsletter("relay"))
         if fleet and not wait_for(errs["mx"], "reading the mail agent relay relayed"):
             print("FAIL: the MX did not read the relay's mail: %s" % open(errs["mx"]).read()[-2000:])
             return None
