@@ -108,14 +108,18 @@ StatusOr<AnswerExchange> MysqlStore::ExchangeAnswers(const AnswerRequest& r) {
       // Its own old rows, by its own log time: an agent whose log time is
       // ahead drops no one else's.
       std::unique_ptr<sql::PreparedStatement> del(conn_->prepareStatement(
-          "DELETE FROM detect_answer WHERE agent = ? AND learned < ? LIMIT " +
+          "DELETE FROM detect_answer WHERE agent = ? AND learned < ? ORDER BY seq LIMIT " +
           std::to_string(kDeleteRows)));
       del->setString(1, r.agent);
       del->setInt64(2, r.since);
       del->executeUpdate();
     }
+    // Only the rows the presence read covered: an agent that comes back
+    // meanwhile numbers its new rows above them (helper-74). Ordered, so
+    // that a replica deletes the same rows.
     std::unique_ptr<sql::PreparedStatement> gone(conn_->prepareStatement(
-        "DELETE FROM detect_answer WHERE agent = ? LIMIT " + std::to_string(kDeleteRows)));
+        "DELETE FROM detect_answer WHERE agent = ? AND seq <= ? ORDER BY seq LIMIT " +
+        std::to_string(kDeleteRows)));
     std::unique_ptr<sql::PreparedStatement> gone_agent(
         conn_->prepareStatement("DELETE FROM detect_answer_agent WHERE agent = ? AND seen < ?"));
     std::unique_ptr<sql::PreparedStatement> rows(conn_->prepareStatement(
@@ -124,6 +128,7 @@ StatusOr<AnswerExchange> MysqlStore::ExchangeAnswers(const AnswerRequest& r) {
     for (const Other& o : others) {
       if (o.seen < gone_before) {  // not there for a window: its rows excuse nothing now
         gone->setString(1, o.agent);
+        gone->setInt64(2, o.seq);
         if (gone->executeUpdate() < kDeleteRows) {  // the last of them: the agent goes too
           gone_agent->setString(1, o.agent);
           gone_agent->setInt64(2, gone_before);
