@@ -88,6 +88,23 @@ TEST_P(StoreAnswers, EachAgentsRowsAreReadOnceInOrder) {
   EXPECT_EQ(cursors_["relay"].read.at("relay2"), 1);
 }
 
+// More rows than one statement takes (MySQL inserts 500 a statement): every
+// one in, numbered in order, each with its own key.
+TEST_P(StoreAnswers, ManyRowsAtOnceAreNumberedInOrder) {
+  Exchange("mx", {});
+  std::vector<std::string> keys;
+  for (int i = 0; i < 1203; ++i) keys.push_back("m\t" + std::to_string(i));
+  EXPECT_EQ(Exchange("relay", keys).cursor.written, 1203);
+  const AnswerExchange x = Exchange("mx", {}, kNow, /*limit=*/5000);
+  ASSERT_EQ(x.theirs.size(), 1203u);
+  for (size_t i = 0; i < x.theirs.size(); ++i) {
+    EXPECT_EQ(x.theirs[i].seq, static_cast<int64_t>(i) + 1);
+    EXPECT_EQ(x.theirs[i].key, "m\t" + std::to_string(i));
+    EXPECT_EQ(x.theirs[i].credits, 3);
+    EXPECT_EQ(x.theirs[i].learned, kNow);
+  }
+}
+
 // An agent's numbering goes on from its cursor: rows it wrote before its
 // state was saved are not numbered again after they were dropped.
 TEST_P(StoreAnswers, NumberingGoesOnFromTheCursor) {
