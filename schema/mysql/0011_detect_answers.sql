@@ -4,7 +4,7 @@
 -- its rows, numbered in order, and reads the others' after the last it read
 -- of each. key: "m<TAB>message-id", "d<TAB>sender<TAB>org" or
 -- "s<TAB>sender<TAB>subject".
-CREATE TABLE detect_answer (
+CREATE TABLE IF NOT EXISTS detect_answer (
   agent   VARCHAR(255) NOT NULL,
   seq     BIGINT NOT NULL,
   `key`   VARBINARY(1300) NOT NULL,
@@ -16,7 +16,7 @@ CREATE TABLE detect_answer (
 -- The agents that exchange answers: seen is the wall clock (Unix
 -- microseconds) of an exchange, refreshed about once a minute; seq its last
 -- row in detect_answer (0: none yet).
-CREATE TABLE detect_answer_agent (
+CREATE TABLE IF NOT EXISTS detect_answer_agent (
   agent VARCHAR(255) NOT NULL PRIMARY KEY,
   seen  BIGINT NOT NULL,
   seq   BIGINT NOT NULL

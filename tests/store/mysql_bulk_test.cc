@@ -11,6 +11,7 @@
 #include <string>
 
 #include "agent/store/store.h"
+#include "schema/schema.h"
 #include "tests/support/capture_logger.h"
 #include "tests/support/fake_clock.h"
 #include "tests/support/mysql_store_fixture.h"
@@ -302,7 +303,8 @@ TEST_F(MysqlBulkLoad, AMigrationPutsTheIndexesBackFirstAndWaitsForALoad) {
   auto after = OpenStore(url_, o);  // `db migrate` is no writer
   ASSERT_TRUE(after.ok()) << after.status().message();
   EXPECT_EQ(Indexes(), schema_);
-  EXPECT_EQ(Value("SELECT v FROM mailtrail_meta WHERE k = 'schema_version'"), "10");
+  EXPECT_EQ(Value("SELECT v FROM mailtrail_meta WHERE k = 'schema_version'"),
+            std::to_string(kMysqlMigrationCount));
 }
 
 }  // namespace
