@@ -77,7 +77,15 @@ struct DetectorStateCodec {
     for (const SharedAnswer& a : d.outbound_.unshared_)
       unshared.push_back({a.key, a.credits, a.learned});
     for (const auto& [agent, seq] : d.answer_cursor_.read) read.push_back({agent, seq});
-    json fleet = {{"unshared", unshared}, {"read", read}, {"written", d.answer_cursor_.written}};
+    // How long each other agent's presence has stood still: a restart goes
+    // on from there, and one gone is forgotten however often this one restarts.
+    json heard = json::array();
+    for (const auto& [agent, h] : d.answer_cursor_.heard)
+      heard.push_back({agent, h.seen, h.seq, h.stood});
+    json fleet = {{"unshared", unshared},
+                  {"read", read},
+                  {"written", d.answer_cursor_.written},
+                  {"heard", heard}};
     json counts = {d.untracked_, d.bounces_};
     for (int64_t a : d.answers_) counts.push_back(a);
     json j = {{"v", 1},           {"subjects", subjects},   {"ips", ips},
@@ -140,6 +148,11 @@ struct DetectorStateCodec {
       for (const json& x : f->at("read"))
         d->answer_cursor_.read[x.at(0).get<std::string>()] = IntFromJson<int64_t>(x.at(1));
       d->answer_cursor_.written = IntFromJson<int64_t>(f->at("written"));
+      if (auto h = f->find("heard"); h != f->end())  // absent in older states
+        for (const json& x : *h)
+          d->answer_cursor_.heard[x.at(0).get<std::string>()] = {
+              IntFromJson<int64_t>(x.at(1)), IntFromJson<int64_t>(x.at(2)),
+              std::max<int64_t>(0, IntFromJson<int64_t>(x.at(3)))};
     }
     const json& counts = j.at("counts");
     d->untracked_ = IntFromJson<int64_t>(counts.at(0));

@@ -99,6 +99,7 @@ void Agent::ExchangeFleetCounts(TimeUs mono_now) {
   r.mine = detector_->TakeLearnedAnswers(kFleetAnswersPerExchange);
   r.cursor = detector_->answer_cursor();
   r.wall_now = clock_->WallNow();
+  r.mono_now = mono_now;
   r.since = log_now - options_.detector.answers.window;
   r.window = options_.detector.answers.window;
   r.limit = kFleetAnswersPerExchange;

@@ -142,6 +142,9 @@ void AsyncWriter::Run() {
       continue;
     }
     if (batch.answers) {
+      // The time it runs, not the time it was queued behind records: how long
+      // the others' presences stood still is measured on it.
+      if (clock_) batch.answers->mono_now = clock_->MonotonicNow();
       auto x = store_->ExchangeAnswers(*batch.answers);
       FleetAnswers result;
       result.ok = x.ok();

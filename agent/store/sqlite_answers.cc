@@ -2,28 +2,25 @@
 // schema/sqlite/0015_detect_answers.sql): in one transaction, this agent's
 // new rows appended, its own old rows dropped (and those of agents gone), and
 // the others' read after the cursor. Agents on one host share a store file;
-// BEGIN IMMEDIATE orders them. Every statement is a primary-key lookup or a
-// range of one agent's rows: nothing scans the table, which holds a day of a
-// relay's keys. An agent alone and idle writes nothing but its presence,
-// once a minute.
+// BEGIN IMMEDIATE orders them. What is written and read is decided by
+// PlanAnswerExchange (answer_plan.h), as for MySQL. Every statement is a
+// primary-key lookup or a range of one agent's rows: nothing scans the table,
+// which holds a day of a relay's keys. An agent alone and idle writes nothing
+// but its presence, once a minute.
 #include <algorithm>
+#include <cstdint>
 #include <string>
-#include <utility>
 #include <vector>
 
+#include "agent/store/answer_plan.h"
 #include "agent/store/sqlite_store.h"
 
 namespace mailtrail {
 
 namespace {
-// How often an agent's presence is written again while nothing else changes.
-constexpr TimeUs kPresenceRefresh = 60 * kUsPerSecond;
-
-struct Other {
-  std::string agent;
-  int64_t seq;
-  TimeUs seen;
-};
+// Rows deleted at most in one exchange: the write lock is held meanwhile
+// (1.2M rows in one statement held it about 2 s).
+constexpr int64_t kDeleteRows = 10000;
 }  // namespace
 
 StatusOr<AnswerExchange> SqliteStore::ExchangeAnswers(const AnswerRequest& r) {
@@ -33,98 +30,112 @@ StatusOr<AnswerExchange> SqliteStore::ExchangeAnswers(const AnswerRequest& r) {
     static_cast<void>(db_.Exec("ROLLBACK"));
     return st;
   };
-  AnswerExchange out;
-  out.cursor.written = r.cursor.written;
-  bool present = false;
-  TimeUs my_seen = 0;
-  int64_t my_seq = 0;
-  std::vector<Other> others;
+  std::vector<AnswerPresence> agents;
   {
     auto q = db_.Prepare("SELECT agent, seq, seen FROM detect_answer_agent");
     if (!q.ok()) return fail("read answering agents");
     int rc;
-    while ((rc = q->Step()) == SQLITE_ROW) {
-      if (q->Text(0) == r.agent) {
-        present = true;
-        my_seq = q->Int(1);
-        my_seen = q->Int(2);
-      } else {
-        others.push_back({q->Text(0), q->Int(1), q->Int(2)});
-      }
-    }
+    while ((rc = q->Step()) == SQLITE_ROW) agents.push_back({q->Text(0), q->Int(1), q->Int(2)});
     if (rc != SQLITE_DONE) return fail("read answering agents");
   }
-  out.cursor.written = std::max(out.cursor.written, my_seq);
-  const TimeUs gone_before = r.wall_now - r.window;
-  out.alone = std::none_of(others.begin(), others.end(),
-                           [&](const Other& o) { return o.seen >= gone_before; });
-  if (!r.mine.empty() && !out.alone) {
+  const AnswerPlan plan = PlanAnswerExchange(r, agents);
+  AnswerExchange out;
+  out.alone = plan.alone;
+  out.cursor = plan.cursor;
+  if (plan.last != plan.first) {
     auto ins = db_.Prepare(
         "INSERT INTO detect_answer (agent, seq, key, learned, credits) VALUES (?,?,?,?,?)");
     if (!ins.ok()) return fail("publish answers");
+    int64_t seq = plan.first;
     for (const SharedAnswer& a : r.mine) {
       ins->Reset();
       ins->BindText(1, r.agent);
-      ins->BindInt(2, ++out.cursor.written);
+      ins->BindInt(2, ++seq);
       ins->BindText(3, a.key);
       ins->BindInt(4, a.learned);
       ins->BindInt(5, a.credits);
       if (ins->Step() != SQLITE_DONE) return fail("publish answers");
     }
   }
-  if (!present || out.cursor.written != my_seq || my_seen + kPresenceRefresh <= r.wall_now ||
-      my_seen > r.wall_now) {
-    // The clock's time, not the latest ever: a clock once ahead does not
-    // keep this agent "there" after it went.
+  if (plan.say_present) {
     auto here = db_.Prepare(
         "INSERT INTO detect_answer_agent (agent, seen, seq) VALUES (?1, ?2, ?3)"
         " ON CONFLICT (agent) DO UPDATE SET seen = excluded.seen, seq = excluded.seq");
     if (!here.ok()) return fail("note answering agent");
     here->BindText(1, r.agent);
-    here->BindInt(2, r.wall_now);
-    here->BindInt(3, out.cursor.written);
+    here->BindInt(2, plan.seen);
+    here->BindInt(3, plan.last);
     if (here->Step() != SQLITE_DONE) return fail("note answering agent");
   }
-  {
-    // Its own old rows, by its own log time: an agent whose log time is
-    // ahead drops no one else's.
-    auto del = db_.Prepare("DELETE FROM detect_answer WHERE agent = ?1 AND learned < ?2");
-    if (!del.ok()) return fail("drop old answers");
-    del->BindText(1, r.agent);
-    del->BindInt(2, r.since);
-    if (del->Step() != SQLITE_DONE) return fail("drop old answers");
+  // Old rows go a piece at a time, 10,000 an exchange in all: its own, by
+  // its own log time (an agent whose log time is ahead drops no one else's),
+  // then those of agents gone, which excuse nothing now, their presence
+  // with the last piece. Each piece is a range of one agent's rows.
+  auto low = db_.Prepare("SELECT MIN(seq) FROM detect_answer WHERE agent = ?1");
+  auto mine =
+      db_.Prepare("DELETE FROM detect_answer WHERE agent = ?1 AND learned < ?2 AND seq < ?3");
+  auto gone = db_.Prepare("DELETE FROM detect_answer WHERE agent = ?1 AND seq <= ?2");
+  auto gone_agent =
+      db_.Prepare("DELETE FROM detect_answer_agent WHERE agent = ?1 AND seen = ?2 AND seq = ?3");
+  if (!low.ok() || !mine.ok() || !gone.ok() || !gone_agent.ok()) return fail("drop old answers");
+  int64_t budget = kDeleteRows;
+  // The first row of `agent`'s, or none.
+  auto first_row = [&](const std::string& agent, int64_t* seq) {
+    low->Reset();
+    low->BindText(1, agent);
+    if (low->Step() != SQLITE_ROW) return false;
+    *seq = low->IsNull(0) ? INT64_MAX : low->Int(0);
+    return true;
+  };
+  int64_t from;
+  if (!first_row(r.agent, &from)) return fail("drop old answers");
+  if (from != INT64_MAX) {
+    mine->BindText(1, r.agent);
+    mine->BindInt(2, r.since);
+    mine->BindInt(3, from + budget);
+    if (mine->Step() != SQLITE_DONE) return fail("drop old answers");
+    budget -= sqlite3_changes(db_.get());
   }
-  auto rows = db_.Prepare(
-      "SELECT seq, key, learned, credits FROM detect_answer WHERE agent = ?1 AND seq > ?2"
-      " ORDER BY seq LIMIT ?3");
-  auto gone = db_.Prepare("DELETE FROM detect_answer WHERE agent = ?1");
-  auto gone_agent = db_.Prepare("DELETE FROM detect_answer_agent WHERE agent = ?1");
-  if (!rows.ok() || !gone.ok() || !gone_agent.ok()) return fail("read answers");
-  for (const Other& o : others) {
-    if (o.seen < gone_before) {  // not there for a window: its rows excuse nothing now
-      for (SqliteStmt* s : {&*gone, &*gone_agent}) {
-        s->Reset();
-        s->BindText(1, o.agent);
-        if (s->Step() != SQLITE_DONE) return fail("drop a gone agent's answers");
+  for (const AnswerPresence& o : plan.gone) {
+    if (budget <= 0) break;  // the rest at the next exchange
+    if (!first_row(o.agent, &from)) return fail("drop a gone agent's answers");
+    const int64_t upto = from == INT64_MAX ? o.seq : std::min(o.seq, from + budget - 1);
+    if (from <= upto) {
+      gone->Reset();
+      gone->BindText(1, o.agent);
+      gone->BindInt(2, upto);
+      if (gone->Step() != SQLITE_DONE) return fail("drop a gone agent's answers");
+      budget -= sqlite3_changes(db_.get());
+    }
+    if (upto < o.seq) continue;
+    gone_agent->Reset();
+    gone_agent->BindText(1, o.agent);
+    gone_agent->BindInt(2, o.seen);
+    gone_agent->BindInt(3, o.seq);
+    if (gone_agent->Step() != SQLITE_DONE) return fail("drop a gone agent's answers");
+    // Back with its state lost, it numbers from 1 again: read from there.
+    out.cursor.read.erase(o.agent);
+    out.cursor.heard.erase(o.agent);
+  }
+  if (!plan.read.empty()) {
+    auto rows = db_.Prepare(
+        "SELECT seq, key, learned, credits FROM detect_answer WHERE agent = ?1 AND seq > ?2"
+        " ORDER BY seq LIMIT ?3");
+    if (!rows.ok()) return fail("read answers");
+    for (const AnswerPlan::Read& o : plan.read) {
+      if (out.theirs.size() >= r.limit) break;
+      rows->Reset();
+      rows->BindText(1, o.agent);
+      rows->BindInt(2, o.after);
+      rows->BindInt(3, static_cast<int64_t>(r.limit - out.theirs.size()));
+      int rc;
+      while ((rc = rows->Step()) == SQLITE_ROW) {
+        out.theirs.push_back(
+            {o.agent, rows->Int(0), rows->Text(1), rows->Int(2), static_cast<int>(rows->Int(3))});
+        out.cursor.read[o.agent] = rows->Int(0);
       }
-      continue;
+      if (rc != SQLITE_DONE) return fail("read answers");
     }
-    auto at = r.cursor.read.find(o.agent);
-    int64_t after = at == r.cursor.read.end() ? 0 : at->second;
-    if (o.seq < after) after = 0;  // written again from the start
-    out.cursor.read[o.agent] = after;
-    if (o.seq == after || out.theirs.size() >= r.limit) continue;
-    rows->Reset();
-    rows->BindText(1, o.agent);
-    rows->BindInt(2, after);
-    rows->BindInt(3, static_cast<int64_t>(r.limit - out.theirs.size()));
-    int rc;
-    while ((rc = rows->Step()) == SQLITE_ROW) {
-      out.theirs.push_back(
-          {o.agent, rows->Int(0), rows->Text(1), rows->Int(2), static_cast<int>(rows->Int(3))});
-      out.cursor.read[o.agent] = rows->Int(0);
-    }
-    if (rc != SQLITE_DONE) return fail("read answers");
   }
   if (Status st = db_.Exec("COMMIT"); !st.ok()) return st;
   return out;

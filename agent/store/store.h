@@ -291,14 +291,15 @@ class Store {
     return Status::NotFound("this store does not keep detection counts");
   }
 
-  // Fleet-wide answers (docs/detection.md): notes that `r.agent` is there
-  // (detect_answer_agent, refreshed about once a minute by `r.wall_now`);
-  // adds `r.mine` as its rows, numbered on after the larger of
-  // `r.cursor.written` and its last row, but only when another agent was
-  // there within `r.window` (alone: nobody would read them; `alone` says
-  // so); drops its own rows learned before `r.since` (log time: each agent by
-  // its own) and every row of an agent not there for `r.window`; returns at
-  // most `r.limit` rows of the other agents after `r.cursor.read`, and the
+  // Fleet-wide answers (docs/detection.md, agent/store/answer_plan.h):
+  // notes that `r.agent` is there (detect_answer_agent, written again about
+  // once a minute with `r.wall_now`); adds `r.mine` as its rows, numbered on
+  // after the larger of `r.cursor.written` and its last row, but only when
+  // another agent is there (alone: nobody would read them; `alone` says so);
+  // drops its own rows learned before `r.since` (log time: each agent by its
+  // own) and the rows of agents gone (whose presence stood still for
+  // `r.window` by `r.mono_now`, never compared with their clocks); returns
+  // at most `r.limit` rows of the other agents after `r.cursor.read`, and the
   // cursor past them. An agent whose last row is below the cursor's (its
   // rows written again from the start) is read from its first. Stores
   // without the tables (the spool's own) say NotFound.

@@ -35,12 +35,26 @@ struct SharedAnswer {
   int credits = 0;
 };
 
+// Another agent's presence as this one last read it, and for how long this
+// one has read it unchanged (agent/store/answer_plan.h).
+struct HeardAgent {
+  TimeUs seen = 0;
+  int64_t seq = 0;
+  TimeUs stood = 0;  // by this agent's monotonic clock, a minute at most between two reads
+};
+
 // Where an agent stands in the others' answers: the last row read of each
 // (by seq: each agent writes its rows in order, so every agent's rows are
-// read in order, whichever commits first), and the last one it wrote.
+// read in order, whichever commits first), the last one it wrote, and the
+// others' presences as it last read them.
 struct AnswerCursor {
   std::map<std::string, int64_t> read;
   int64_t written = 0;
+  std::map<std::string, HeardAgent> heard;
+  // This process's monotonic clock at its last exchange, and when it last
+  // wrote its presence; 0: not yet (not saved with the state).
+  TimeUs heard_at = 0;
+  TimeUs said_at = 0;
 };
 
 // What an agent asks of Store::ExchangeAnswers.
@@ -48,10 +62,13 @@ struct AnswerRequest {
   std::string agent;
   std::vector<SharedAnswer> mine;  // learned since the last exchange
   AnswerCursor cursor;
-  TimeUs wall_now = 0;  // the clock: when the agent was last there
-  TimeUs since = 0;     // log time: its own rows learned before go
-  TimeUs window = 0;    // an agent not there for this long is gone, and its rows
-  size_t limit = 0;     // the others' rows read at most
+  TimeUs wall_now = 0;  // its wall clock: written as its presence, compared with no other's
+  // Its monotonic clock when the store runs the exchange: how long the
+  // others' presences stood still, when its own is due (AsyncWriter sets it).
+  TimeUs mono_now = 0;
+  TimeUs since = 0;   // log time: its own rows learned before go
+  TimeUs window = 0;  // an agent whose presence stood still this long is gone, and its rows
+  size_t limit = 0;   // the others' rows read at most
 };
 
 // What Store::ExchangeAnswers returns: the other agents' rows after the

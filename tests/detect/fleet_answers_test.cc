@@ -219,11 +219,23 @@ TEST(FleetAnswers, TheStateKeepsWhatWaitsAndWhereItStands) {
   d.OnDelivery(r, r.recipients[0]);
   AnswerExchange x = From({{"", 0, "m\tother@example.org", kT0, 3}});
   x.cursor.written = 41;
+  x.cursor.heard["relay"] = {1795780000LL * kUsPerSecond, 7, 420 * kUsPerSecond};
+  x.cursor.heard_at = x.cursor.said_at = 5 * kUsPerSecond;
   d.AddFleetAnswers(x, kT0);
   FloodDetector back(Sharing());
   ASSERT_TRUE(back.LoadState(d.SaveState()).ok());
   EXPECT_EQ(back.answer_cursor().read, x.cursor.read);
   EXPECT_EQ(back.answer_cursor().written, 41);
+  // How long the relay's presence stood still goes on after a restart (one
+  // gone is forgotten however often this agent restarts); this process's
+  // clock does not.
+  ASSERT_EQ(back.answer_cursor().heard.count("relay"), 1u);
+  const HeardAgent& h = back.answer_cursor().heard.at("relay");
+  EXPECT_EQ(h.seen, 1795780000LL * kUsPerSecond);
+  EXPECT_EQ(h.seq, 7);
+  EXPECT_EQ(h.stood, 420 * kUsPerSecond);
+  EXPECT_EQ(back.answer_cursor().heard_at, 0);
+  EXPECT_EQ(back.answer_cursor().said_at, 0);
   EXPECT_EQ(back.TakeLearnedAnswers().size(), 3u);
   EXPECT_EQ(d.TakeLearnedAnswers().size(), 3u);
 }

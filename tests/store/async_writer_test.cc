@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "agent/store/store.h"
+#include "tests/support/fake_clock.h"
 #include "tests/support/forwarding_store.h"
 #include "tests/support/store_fixture.h"
 #include "tests/support/temp_dir.h"
@@ -216,6 +217,36 @@ TEST_F(AsyncWriterTest, WrittenBatchesAreFreedWhenTheLogGoesQuiet) {
   ASSERT_TRUE(cp.ok());
   EXPECT_EQ(*cp, std::vector<std::string>{"{\"batch\":2}"});
   EXPECT_EQ(CountRecords(real_.get()), n);
+}
+
+// A fleet-wide answer exchange queued behind a slow write is stamped with
+// the monotonic clock when the store runs it, not when it was queued: how
+// long the others' presences stood still is measured on it.
+class AnswerClockStore : public GatedStore {
+ public:
+  using GatedStore::GatedStore;
+  StatusOr<AnswerExchange> ExchangeAnswers(const AnswerRequest& r) override {
+    mono_now = r.mono_now;
+    return AnswerExchange{};
+  }
+  TimeUs mono_now = -1;
+};
+
+TEST_F(AsyncWriterTest, AnAnswerExchangeIsTimedWhenItRuns) {
+  ASSERT_NE(real_, nullptr);
+  AnswerClockStore store(real_.get());
+  FakeClock clock;
+  AsyncWriter writer(&store, 2000, 4, /*auto_batches=*/false, &clock);
+  HoldFirstWrite(&store, &writer, 1);
+  AnswerRequest r;
+  r.agent = "mx";
+  r.mono_now = clock.MonotonicNow();
+  writer.ExchangeAnswers(r);
+  clock.Advance(150 * kUsPerSecond);  // the write takes long
+  const TimeUs ran = clock.MonotonicNow();
+  store.Open();
+  ASSERT_TRUE(writer.Finish().ok());
+  EXPECT_EQ(store.mono_now, ran);
 }
 
 }  // namespace

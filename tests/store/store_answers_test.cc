@@ -1,6 +1,7 @@
 // Fleet-wide answers in the store (Store::ExchangeAnswers) on every backend:
 // each agent's rows are read by the others once, in order, from where each
-// stands; an agent alone keeps none; old rows go.
+// stands; an agent alone keeps none; old rows go; an agent is gone when its
+// presence stood still for a window, whatever its clock says.
 #include <gtest/gtest.h>
 
 #include <map>
@@ -26,8 +27,9 @@ class StoreAnswers : public ::testing::TestWithParam<StoreBackend>, public Store
     ASSERT_TRUE(s.ok()) << s.status().message();
     store_ = std::move(*s);
   }
-  // One exchange of `agent` at `now` (its log time and the clock alike,
-  // unless `log_now` is given), from and to its cursor in cursors_.
+  // One exchange of `agent` at `now` (its log time and both its clocks
+  // alike, unless `log_now` is given; its wall clock is off by skew_), from
+  // and to its cursor in cursors_.
   AnswerExchange Exchange(const std::string& agent, std::vector<std::string> keys,
                           TimeUs now = kNow, size_t limit = 1000, TimeUs log_now = 0) {
     if (log_now == 0) log_now = now;
@@ -35,15 +37,22 @@ class StoreAnswers : public ::testing::TestWithParam<StoreBackend>, public Store
     r.agent = agent;
     for (std::string& k : keys) r.mine.push_back({"", 0, std::move(k), log_now, 3});
     r.cursor = cursors_[agent];
-    r.wall_now = now;
+    r.wall_now = now + skew_[agent];
+    r.mono_now = now;
     r.since = log_now - kDay;
-    r.window = kDay;
+    r.window = window_;
     r.limit = limit;
     auto x = store_->ExchangeAnswers(r);
     EXPECT_TRUE(x.ok()) << x.status().message();
     if (!x.ok()) return {};
     cursors_[agent] = x->cursor;
     return *x;
+  }
+  // `agent` idle, exchanging each minute from `from` to `to`: the last exchange.
+  AnswerExchange Idle(const std::string& agent, TimeUs from, TimeUs to) {
+    AnswerExchange x;
+    for (TimeUs t = from; t <= to; t += 60 * kUsPerSecond) x = Exchange(agent, {}, t);
+    return x;
   }
   static std::vector<std::string> Keys(const AnswerExchange& x) {
     std::vector<std::string> out;
@@ -54,6 +63,27 @@ class StoreAnswers : public ::testing::TestWithParam<StoreBackend>, public Store
   TempDir dir_{"mt_answers"};
   std::unique_ptr<Store> store_;
   std::map<std::string, AnswerCursor> cursors_;
+  std::map<std::string, TimeUs> skew_;
+  TimeUs window_ = kDay;
+
+  // The relay's clock is `skew` off; the MX's and the log's are right. Both
+  // exchange each minute for a window and more.
+  void SkewedRelayIsThere(TimeUs skew) {
+    window_ = 600 * kUsPerSecond;
+    skew_["relay"] = skew;
+    Exchange("mx", {}, kNow);
+    EXPECT_FALSE(Exchange("relay", {}, kNow).alone);
+    EXPECT_FALSE(Exchange("relay", {"m\t1"}, kNow + kUsPerSecond).alone);
+    EXPECT_EQ(Keys(Exchange("mx", {}, kNow + 2 * kUsPerSecond)),
+              std::vector<std::string>{"relay m\t1"});
+    for (TimeUs t = kNow + 60 * kUsPerSecond; t < kNow + 2 * window_; t += 60 * kUsPerSecond) {
+      ASSERT_FALSE(Exchange("relay", {}, t).alone);
+      ASSERT_FALSE(Exchange("mx", {}, t + kUsPerSecond).alone);
+    }
+    Exchange("relay", {"m\t2"}, kNow + 2 * window_ + kUsPerSecond);
+    EXPECT_EQ(Keys(Exchange("mx", {}, kNow + 2 * window_ + 2 * kUsPerSecond)),
+              std::vector<std::string>{"relay m\t2"});
+  }
 };
 
 TEST_P(StoreAnswers, AnAgentAloneKeepsNoRows) {
@@ -147,32 +177,118 @@ TEST_P(StoreAnswers, AnAgentAheadDropsNoOneElsesRows) {
   EXPECT_EQ(Keys(Exchange("mx", {})), (std::vector<std::string>{"relay m\t1"}));
 }
 
-// An agent not there for a window is gone, and its rows with it: the one
-// left is alone again.
+// An agent whose presence stood still for a window (as the reader reads it,
+// each minute) is gone, and its rows with it: the one left is alone again.
 TEST_P(StoreAnswers, AnAgentGoneForAWindowIsForgotten) {
+  window_ = 600 * kUsPerSecond;
   Exchange("mx", {}, kNow);
   Exchange("relay", {"m\t1"}, kNow);
-  AnswerExchange x = Exchange("mx", {}, kNow + kDay + kUsPerSecond);
+  EXPECT_EQ(Keys(Exchange("mx", {}, kNow + kUsPerSecond)), std::vector<std::string>{"relay m\t1"});
+  AnswerExchange x = Idle("mx", kNow + 61 * kUsPerSecond, kNow + 541 * kUsPerSecond);
+  EXPECT_FALSE(x.alone) << "a window less a minute: still there";
+  x = Exchange("mx", {}, kNow + 601 * kUsPerSecond);
+  EXPECT_TRUE(x.alone);
+  EXPECT_EQ(x.cursor.heard.count("relay"), 0u);
+  EXPECT_EQ(x.cursor.read.count("relay"), 0u);
+  // Its rows and its presence went: an agent new now reads none.
+  x = Exchange("new", {}, kNow + 602 * kUsPerSecond);
   EXPECT_TRUE(x.theirs.empty());
-  EXPECT_TRUE(x.cursor.read.empty());
-  EXPECT_TRUE(Exchange("mx", {"m\tmine"}, kNow + kDay + 2 * kUsPerSecond).alone);
+  EXPECT_EQ(x.cursor.heard.count("relay"), 0u);
   // Back with its state lost (numbering from 1), it is read from its first row.
   cursors_["relay"] = {};
-  Exchange("relay", {"m\t2"}, kNow + kDay + 3 * kUsPerSecond);
-  EXPECT_EQ(Keys(Exchange("mx", {}, kNow + kDay + 4 * kUsPerSecond)),
+  Exchange("relay", {"m\t2"}, kNow + 603 * kUsPerSecond);
+  EXPECT_EQ(Keys(Exchange("mx", {}, kNow + 604 * kUsPerSecond)),
             std::vector<std::string>{"relay m\t2"});
+}
+
+// Time the reader did not read counts a minute at most: after a day without
+// an exchange (a store that did not answer, a reader stopped), the others
+// are still there.
+TEST_P(StoreAnswers, ADayNotReadIsAMinute) {
+  window_ = 600 * kUsPerSecond;
+  Exchange("mx", {}, kNow);
+  Exchange("relay", {"m\t1"}, kNow);
+  EXPECT_FALSE(Exchange("mx", {}, kNow + kUsPerSecond).alone);
+  EXPECT_FALSE(Exchange("mx", {}, kNow + kDay).alone);
+  // A restart reads on from the state's stood times.
+  AnswerCursor restarted = cursors_["mx"];
+  restarted.heard_at = restarted.said_at = 0;
+  cursors_["mx"] = restarted;
+  EXPECT_EQ(cursors_["mx"].heard.at("relay").stood, 60 * kUsPerSecond);
+  EXPECT_FALSE(Idle("mx", kNow + 2 * kDay, kNow + 2 * kDay + 480 * kUsPerSecond).alone);
+  EXPECT_TRUE(Exchange("mx", {}, kNow + 2 * kDay + 540 * kUsPerSecond).alone);
+}
+
+// Presence is judged by how long an agent's row stood still, as the reader
+// measures it, never by comparing the agents' clocks: a relay whose clock is
+// two days off either way is read, and reads, like any (an MX took a relay
+// two days behind as gone and dropped its rows; a relay two days ahead took
+// itself as alone and wrote none: helper-74).
+TEST_P(StoreAnswers, AnAgentTwoDaysBehindIsThereAsLongAsItExchanges) {
+  SkewedRelayIsThere(-2 * kDay);
+}
+
+TEST_P(StoreAnswers, AnAgentTwoDaysAheadIsThereAsLongAsItExchanges) {
+  SkewedRelayIsThere(2 * kDay);
+}
+
+// A gone agent's rows go a bounded piece at an exchange (the write lock is
+// held meanwhile), its presence with the last piece.
+TEST_P(StoreAnswers, AGoneAgentsRowsGoAPieceAtATime) {
+  window_ = 600 * kUsPerSecond;
+  Exchange("mx", {}, kNow);
+  std::vector<std::string> keys;
+  for (int i = 0; i < 10500; ++i) keys.push_back("m\t" + std::to_string(i));
+  EXPECT_EQ(Exchange("relay", keys, kNow, 20000).cursor.written, 10500);
+  EXPECT_EQ(Exchange("mx", {}, kNow + kUsPerSecond, 20000).theirs.size(), 10500u);
+  AnswerExchange x = Idle("mx", kNow + 61 * kUsPerSecond, kNow + 601 * kUsPerSecond);
+  EXPECT_TRUE(x.alone);
+  // Heard, and read from where it was, until its presence row goes.
+  EXPECT_EQ(x.cursor.heard.count("relay"), 1u);
+  EXPECT_EQ(x.cursor.read.at("relay"), 10500);
+  x = Exchange("late", {}, kNow + 602 * kUsPerSecond, 20000);
+  EXPECT_EQ(x.theirs.size(), 500u) << "the first 10,000 went";
+  EXPECT_EQ(x.theirs.front().seq, 10001);
+  Exchange("mx", {}, kNow + 661 * kUsPerSecond);
+  x = Exchange("later", {}, kNow + 662 * kUsPerSecond, 20000);
+  EXPECT_TRUE(x.theirs.empty());
+  EXPECT_EQ(x.cursor.heard.count("relay"), 0u) << "its presence went with its last rows";
+}
+
+// An agent back before its rows are all gone is there again: its presence
+// and its last rows stay, and its new rows are read on from where each
+// reader stood.
+TEST_P(StoreAnswers, AnAgentBackBeforeItsRowsAreGoneIsReadOn) {
+  window_ = 600 * kUsPerSecond;
+  Exchange("mx", {}, kNow);
+  std::vector<std::string> keys;
+  for (int i = 0; i < 10500; ++i) keys.push_back("m\t" + std::to_string(i));
+  Exchange("relay", keys, kNow, 20000);
+  EXPECT_EQ(Exchange("mx", {}, kNow + kUsPerSecond, 20000).theirs.size(), 10500u);
+  EXPECT_TRUE(Idle("mx", kNow + 61 * kUsPerSecond, kNow + 601 * kUsPerSecond).alone);
+  EXPECT_FALSE(Exchange("relay", {"m\tback"}, kNow + 630 * kUsPerSecond).alone);
+  AnswerExchange x = Exchange("mx", {}, kNow + 661 * kUsPerSecond);
+  EXPECT_FALSE(x.alone);
+  EXPECT_EQ(Keys(x), std::vector<std::string>{"relay m\tback"});
+  x = Exchange("late", {}, kNow + 662 * kUsPerSecond, 20000);
+  EXPECT_EQ(x.theirs.size(), 501u) << "its last rows stay";
 }
 
 // An idle agent says it is there about once a minute, not at every
 // exchange (an agent alone wrote its row every 2 s: 1.4 GB of WAL a day).
 TEST_P(StoreAnswers, PresenceIsWrittenAboutOnceAMinute) {
+  window_ = 600 * kUsPerSecond;
   Exchange("relay", {}, kNow);
+  Exchange("mx", {}, kNow + kUsPerSecond);
   Exchange("relay", {}, kNow + 30 * kUsPerSecond);  // not written again
-  // A day after its first exchange it is gone: its second one was not noted.
-  EXPECT_TRUE(Exchange("mx", {}, kNow + kDay + 10 * kUsPerSecond).alone);
-  Exchange("relay", {}, kNow + kDay + 20 * kUsPerSecond);
-  Exchange("relay", {}, kNow + kDay + 90 * kUsPerSecond);  // a minute on: written
-  EXPECT_FALSE(Exchange("mx", {}, kNow + 2 * kDay + 30 * kUsPerSecond).alone);
+  // A window on, the row is as the MX first read it: the relay is gone.
+  EXPECT_TRUE(Idle("mx", kNow + 61 * kUsPerSecond, kNow + 601 * kUsPerSecond).alone);
+  const TimeUs back = kNow + 620 * kUsPerSecond;
+  Exchange("relay", {}, back);  // its row went: written
+  Exchange("mx", {}, back + kUsPerSecond);
+  Exchange("relay", {}, back + 30 * kUsPerSecond);
+  Exchange("relay", {}, back + 90 * kUsPerSecond);  // a minute on: written
+  EXPECT_FALSE(Idle("mx", back + 61 * kUsPerSecond, back + 601 * kUsPerSecond).alone);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, StoreAnswers, ::testing::ValuesIn(kStoreBackends),
