@@ -6,7 +6,8 @@
 // 1b. The same deliveries as an agent of a fleet shares them (answers.share):
 //    every 2 s of log time the keys learned meanwhile go to a fresh SQLite
 //    store (Store::ExchangeAnswers, another agent present): rows, and the
-//    store's time per exchange and per row.
+//    store's time per exchange and per row; and the detector's time per
+//    delivery learned, sharing and not (the copy into the outbox).
 // 2. A synthetic storm: N bounces with N distinct subjects from N/4 IPs within
 //    one minute, against max_subjects = max_ips = BOUND: keys tracked, peak RSS.
 // usage: detect_bench FILE [--year Y] [--storm N] [--bound B]
@@ -54,6 +55,7 @@ mailtrail::AnswerRequest Request(const char* agent, std::vector<mailtrail::Share
   r.mine = std::move(mine);
   r.cursor = cursor;
   r.wall_now = now;
+  r.mono_now = now;
   r.window = 86400LL * mailtrail::kUsPerSecond;
   r.since = now - r.window;
   r.limit = 5000;
@@ -76,7 +78,7 @@ void ShareBench(const Collect& sink) {
   const mailtrail::TimeUs interval = 2 * mailtrail::kUsPerSecond;
   mailtrail::AnswerCursor relay, mx;
   size_t rows = 0, exchanges = 0;
-  double store_s = 0;
+  double store_s = 0, learn_s = 0;
   mailtrail::TimeUs next = 0;
   auto exchange = [&](mailtrail::TimeUs now) {
     std::vector<mailtrail::SharedAnswer> mine = d.TakeLearnedAnswers(5000);
@@ -102,14 +104,29 @@ void ShareBench(const Collect& sink) {
       exchange(now);
       next = now + interval;
     }
+    const auto t = std::chrono::steady_clock::now();
     d.OnDelivery(r, r.recipients[0]);
+    learn_s += std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
   }
   exchange(next);
+  // The same deliveries learned by a detector that does not share, timed alike.
+  mailtrail::FloodDetector plain;
+  double plain_s = 0;
+  for (size_t i = 0; i < sink.records.size(); ++i) {
+    if (!sink.delivery[i]) continue;
+    const auto& r = sink.records[i];
+    const auto t = std::chrono::steady_clock::now();
+    plain.OnDelivery(r, r.recipients[0]);
+    plain_s += std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
+  }
   std::printf(
       "share: %zu relayed deliveries -> %zu rows in %zu exchanges (%.2f rows/delivery); "
       "store %.3f s = %.0f us/exchange, %.1f us/row\n",
       sink.deliveries, rows, exchanges, sink.deliveries ? double(rows) / sink.deliveries : 0.0,
       store_s, exchanges ? store_s * 1e6 / exchanges : 0.0, rows ? store_s * 1e6 / rows : 0.0);
+  const double n = sink.deliveries ? static_cast<double>(sink.deliveries) : 1.0;
+  std::printf("share: learning a delivery %.0f ns sharing, %.0f ns not\n", learn_s * 1e9 / n,
+              plain_s * 1e9 / n);
   std::remove(path.c_str());
   std::remove((path + "-wal").c_str());
   std::remove((path + "-shm").c_str());

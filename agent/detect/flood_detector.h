@@ -151,6 +151,9 @@ class FloodDetector {
   void AddFleetAnswers(const AnswerExchange& x, TimeUs now);
   void KeepUnsentAnswers(const std::vector<SharedAnswer>& mine, TimeUs not_before = INT64_MIN);
   int64_t fleet_answers() const { return fleet_answers_; }  // keys taken from others
+  // Keys learned but never published: more waited than OutboundOptions'
+  // max_unshared (the store did not answer for long).
+  int64_t answers_not_shared() const { return outbound_.not_shared(); }
 
   // A count of events over the last `window`, in `buckets` slots.
   class Ring {

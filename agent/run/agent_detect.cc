@@ -145,6 +145,14 @@ void Agent::TakeFleetExchange(TimeUs mono_now) {
     // alone for good keeps no growing backlog).
     const bool alone = answers->ok && answers->exchange.alone;
     detector_->KeepUnsentAnswers(answers->unsent, alone ? log_now - kKeepWhileAlone : INT64_MIN);
+    if (const int64_t lost = detector_->answers_not_shared(); lost > answers_not_shared_said_) {
+      if (options_.log->Limited(LogLevel::kWarn, "answers.unshared",
+                                "fleet-wide answers: " + std::to_string(lost) +
+                                    " keys of relayed mail not shared (the store has not taken "
+                                    "them for long): the other agents count their bounces",
+                                mono_now))
+        answers_not_shared_said_ = lost;
+    }
     // Saved with the next checkpoint: what was learned, and the cursor past it.
     if (changed) detector_changed_ = dirty_ = true;
   }

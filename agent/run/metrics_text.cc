@@ -223,6 +223,14 @@ std::string Agent::RenderMetrics() const {
         {"mailtrail_detector_keys_untracked_total", "counter",
          "New subjects or IPs not tracked: the detector's bound was reached.",
          static_cast<double>(detector_->untracked())},
+        {"mailtrail_fleet_answers_read_total", "counter",
+         "Keys of mail other agents relayed, taken from the store to recognise its bounces here "
+         "(fleet-wide answers).",
+         static_cast<double>(detector_->fleet_answers())},
+        {"mailtrail_fleet_answers_unshared_total", "counter",
+         "Keys of mail relayed here never shared with the fleet: more waited than the bound while "
+         "the store did not answer.",
+         static_cast<double>(detector_->answers_not_shared())},
         {"mailtrail_rule_limit_hits_total", "counter",
          "Admin rule matches abandoned at PCRE2's limits (counted as no match).",
          static_cast<double>(detector_->rule_limit_hits())},

@@ -21,11 +21,12 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "detect"))
-from mt_testlib import search, start_mariadb, wait_for  # noqa: E402
+from mt_testlib import free_port, search, start_mariadb, wait_for  # noqa: E402
 import answers_cli  # noqa: E402
 
 
@@ -60,6 +61,14 @@ def sql(sock, db, query):
                            query], check=True, capture_output=True, text=True).stdout.split()
 
 
+def metric(port, name):
+    text = urllib.request.urlopen("http://127.0.0.1:%d/metrics" % port, timeout=10).read().decode()
+    for line in text.splitlines():
+        if line.startswith(name + " "):
+            return float(line.split()[1])
+    return None
+
+
 def run(binary, tmp, sock, db, fleet):
     """The relay's newsletter, then the MX's notices; the blocks in the store."""
     store = "mysql://root@localhost/%s?socket=%s" % (db, sock)
@@ -70,17 +79,19 @@ def run(binary, tmp, sock, db, fleet):
     cfg = os.path.join(tmp, db + ".toml")
     with open(cfg, "w") as f:
         f.write("[detect]\nfleet = %s\nfleet_interval_s = 1\n" % ("true" if fleet else "false"))
-    logs, errs, agents = {}, {}, []
+    logs, errs, agents, ports = {}, {}, [], {}
 
     def start(name):
         logs[name] = os.path.join(tmp, "%s-%s.log" % (db, name))
         errs[name] = os.path.join(tmp, "%s-%s.err" % (db, name))
         if not os.path.exists(logs[name]):
             open(logs[name], "w").close()
+        ports[name] = free_port()
         agents.append(subprocess.Popen(
             [binary, "run", "--config", cfg, "--store", store, "--agent", name, "--spool", "",
              "--log", logs[name], "--from-start", "--flush-interval", "100",
-             "--poll-interval", "50"], stderr=open(errs[name], "w")))
+             "--poll-interval", "50", "--metrics", "127.0.0.1:%d" % ports[name]],
+            stderr=open(errs[name], "w")))
 
     def append(name, lines):
         with open(logs[name], "a") as f:
@@ -110,6 +121,13 @@ def run(binary, tmp, sock, db, fleet):
         append("mx", answers_cli.notices("mx"))
         if not until("the MX's 150 notices in the store",
                      lambda: len(search(binary, store, "--sender", "")) >= 150):
+            return None
+        # An admin sees the keys taken from the fleet, and none lost.
+        read = metric(ports["mx"], "mailtrail_fleet_answers_read_total")
+        lost = metric(ports["relay"], "mailtrail_fleet_answers_unshared_total")
+        print("MX's keys read from the fleet: %s; relay's keys not shared: %s" % (read, lost))
+        if read is None or lost != 0 or (read > 0) != fleet:
+            print("FAIL: /metrics")
             return None
     finally:
         for a in agents:

@@ -59,6 +59,8 @@ def main():
             'mailtrail_bounce_answers_total{how="message-id"} 0',
             'mailtrail_bounce_answers_total{how="domain"} 0',
             "mailtrail_outbound_keys ",
+            "mailtrail_fleet_answers_read_total 0",
+            "mailtrail_fleet_answers_unshared_total 0",
             "# TYPE mailtrail_block_decisions_capped_total counter"]
     ok = rc == 0 and other == 404 and all(w in text for w in want)
     subprocess.run(["rm", "-rf", tmp])
