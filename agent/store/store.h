@@ -292,13 +292,14 @@ class Store {
   }
 
   // Fleet-wide answers (docs/detection.md, agent/store/answer_plan.h):
-  // notes that `r.agent` is there (detect_answer_agent, written again about
-  // once a minute with `r.wall_now`); adds `r.mine` as its rows, numbered on
+  // notes that `r.agent` is there (detect_answer_agent, written again each
+  // minute of `r.mono_now`, its value from `r.wall_now`); adds `r.mine` as its rows, numbered on
   // after the larger of `r.cursor.written` and its last row, but only when
   // another agent is there (alone: nobody would read them; `alone` says so);
   // drops its own rows learned before `r.since` (log time: each agent by its
   // own) and the rows of agents gone (whose presence stood still for
-  // `r.window` by `r.mono_now`, never compared with their clocks); returns
+  // AnswerGoneAfter(`r.window`) as `r.mono_now` counts it, never compared
+  // with their clocks), 10,000 an exchange at most on SQLite; returns
   // at most `r.limit` rows of the other agents after `r.cursor.read`, and the
   // cursor past them. An agent whose last row is below the cursor's (its
   // rows written again from the start) is read from its first. Stores
