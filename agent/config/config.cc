@@ -51,6 +51,11 @@ Status ReadRules(const std::string& name, const toml::node& n, std::vector<Conte
     ContentRuleSpec spec;
     if (Status st = ReadSection(name, *rt, "detect.rule", RuleTable(), &spec); !st.ok()) return st;
     if (spec.name.empty()) return At(name, item, "a rule needs a name");
+    // A block names the rule that made it (`content:NAME`): two of one name
+    // could not be told apart, nor a refused decision given back to its own.
+    for (const ContentRuleSpec& other : *out)
+      if (other.name == spec.name)
+        return At(name, item, "rule '" + spec.name + "': another rule has this name");
     if (!rt->contains("action"))
       return At(name, item,
                 "rule '" + spec.name + "': action must be count, block-ip or block-subject");

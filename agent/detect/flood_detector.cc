@@ -1,6 +1,8 @@
 #include "agent/detect/flood_detector.h"
 
 #include <algorithm>
+#include <string>
+#include <string_view>
 
 #include "agent/detect/bounce.h"
 #include "agent/detect/subject.h"
@@ -10,6 +12,8 @@
 namespace mailtrail {
 
 namespace {
+// A content rule's decisions name it "content:NAME".
+constexpr std::string_view kContentRulePrefix = "content:";
 constexpr size_t kMaxIpsPerSubject = 64;
 constexpr size_t kMaxEvidence = 5;
 constexpr size_t kMaxRawForms = 8;
@@ -84,13 +88,14 @@ void FloodDetector::ApplyRules(const MessageRecord& r, const std::vector<size_t>
                             " message(s) within " + std::to_string(rule.window / kUsPerSecond) +
                             " s";
     if (by_ip) {
-      DecideIp(key, r, "content:" + rule.name, why + " from " + key, s.evidence, out);
+      DecideIp(key, r, std::string(kContentRulePrefix) + rule.name, why + " from " + key,
+               s.evidence, out);
     } else {
       Decision d;
       d.kind = Decision::Kind::kSubject;
       d.key = key;
       d.raw_subjects = {*r.subject};
-      d.rule = "content:" + rule.name;
+      d.rule = std::string(kContentRulePrefix) + rule.name;
       d.reason = why + " with the subject '" + key + "'";
       d.at = now;
       d.host = r.host;
@@ -146,9 +151,18 @@ void FloodDetector::DecideIp(const std::string& ip, const MessageRecord& r, cons
 }
 
 void FloodDetector::NotTaken(const Decision& d) {
+  // A content rule's slot: decided again at the rule's next match (it waited
+  // its block period: helper-65's cap fault, left for the admin's rules).
+  // Its subject is not our flood.
+  if (rules_ && d.rule.rfind(kContentRulePrefix, 0) == 0) {
+    const std::string_view name = std::string_view(d.rule).substr(kContentRulePrefix.size());
+    for (size_t i = 0; i < rules_->specs().size(); ++i)
+      if (rules_->specs()[i].name == name)
+        if (auto it = rule_keys_.find(std::to_string(i) + "\t" + d.key); it != rule_keys_.end())
+          it->second.decided_until = 0;
+  }
   // Any IP decision marked the IP decided (DecideIp, content rules too):
-  // else the backscatter rules took it as decided for the period. A content
-  // rule's own slot keeps its period, and its subject is not our flood.
+  // else the backscatter rules took it as decided for the period.
   if (d.kind == Decision::Kind::kIp) {
     if (auto it = ips_.find(d.key); it != ips_.end()) {
       it->second.decided_until = 0;

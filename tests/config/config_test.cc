@@ -154,6 +154,13 @@ TEST(Config, DetectionAndBlockKeysAreChecked) {
   // The pattern's own line (5), not the [[detect.rule]] header's (2).
   EXPECT_EQ(broken.status().message().rfind("t.toml:5: ", 0), 0u) << broken.status().message();
   EXPECT_NE(broken.status().message().find("rule 'x': pattern error"), std::string::npos);
+  auto twice = ParseConfig(
+      "[detect]\n[[detect.rule]]\nname = \"x\"\nheader = \"From\"\npattern = \"a\"\n"
+      "action = \"count\"\n[[detect.rule]]\nname = \"x\"\nheader = \"Subject\"\n"
+      "pattern = \"b\"\naction = \"block-ip\"\n",
+      "t.toml");
+  ASSERT_FALSE(twice.ok());
+  EXPECT_EQ(twice.status().message(), "t.toml:7: rule 'x': another rule has this name");
   auto bad = ParseConfig("[blocks]\nallow = [\"10.0.0.0/8\", \"mx.example\"]\n", "t.toml");
   ASSERT_FALSE(bad.ok());
   EXPECT_EQ(bad.status().message(), "t.toml:2: not an IP address or CIDR: mx.example");

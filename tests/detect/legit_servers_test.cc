@@ -142,6 +142,47 @@ TEST(LegitServers, AFloodRefusedAtTheCapIsDecidedAgain) {
   EXPECT_EQ(blocked, (std::vector<std::string>{"203.0.113.10", "203.0.113.11"}));
 }
 
+// The same for an admin's content rule: its second IP, refused at the cap,
+// waited the block period (an hour) before the rule could decide it again.
+TEST(LegitServers, AContentRuleRefusedAtTheCapIsDecidedAgain) {
+  DetectorOptions o;
+  o.rules = {{"casino", "Subject", "(?i)casino", RuleAction::kBlockIp, 2, 60 * kUsPerSecond},
+             {"pills", "Subject", "pills", RuleAction::kBlockSubject, 2, 60 * kUsPerSecond}};
+  FloodDetector d(o);
+  BlockPolicy p;
+  p.max_new_per_minute = 1;
+  p.allow_cidrs = {*Cidr::Parse("127.0.0.0/8")};
+  BlockManager m(p);
+  std::vector<std::string> blocked;
+  auto feed = [&](const std::string& ip, const std::string& subject, double at) {
+    MessageRecord r = Bounce(ip, subject, at);
+    r.sender = "offers@example.test";  // not a bounce: only the rules see it
+    std::vector<Decision> out;
+    d.OnRecord(r, &out);
+    for (const Decision& dec : out) {
+      std::string why;
+      if (m.Apply(dec, &why)) {
+        blocked.push_back(dec.key);
+      } else if (why == "cap reached") {
+        d.NotTaken(dec);
+      }
+    }
+  };
+  for (int i = 0; i < 2; ++i) {
+    feed("203.0.113.10", "CASINO night", i);
+    feed("203.0.113.11", "CASINO night", i + 0.5);
+    feed("203.0.113.12", "cheap pills for everyone today", i + 0.7);
+  }
+  ASSERT_EQ(blocked, std::vector<std::string>{"203.0.113.10"}) << "the others over the cap";
+  // Matched again, twice (the rule's threshold) in a later minute each.
+  feed("203.0.113.11", "CASINO night", 120);
+  feed("203.0.113.11", "CASINO night", 121);
+  feed("203.0.113.12", "cheap pills for everyone today", 240);
+  feed("203.0.113.12", "cheap pills for everyone today", 241);
+  EXPECT_EQ(blocked, (std::vector<std::string>{"203.0.113.10", "203.0.113.11",
+                                               "cheap pills for everyone today"}));
+}
+
 // A later block's evidence is its own flood's messages, not the first one's.
 TEST(LegitServers, ALaterDecisionNamesItsOwnMessages) {
   DetectorOptions o;
