@@ -94,6 +94,10 @@ struct DetectorStateCodec {
     return j.dump(-1, ' ', false, json::error_handler_t::replace);
   }
 
+  // Beyond any window (7 days at most): an edited or broken value does not
+  // overflow the sums of PlanAnswerExchange.
+  static constexpr int64_t kMaxStood = 8LL * 86400 * kUsPerSecond;
+
   static void Load(const json& j, D* d) {
     if (IntFromJson<int>(j.at("v")) != 1) throw json::other_error::create(501, "version", &j);
     const DetectorOptions& o = d->o_;
@@ -152,7 +156,7 @@ struct DetectorStateCodec {
         for (const json& x : *h)
           d->answer_cursor_.heard[x.at(0).get<std::string>()] = {
               IntFromJson<int64_t>(x.at(1)), IntFromJson<int64_t>(x.at(2)),
-              std::max<int64_t>(0, IntFromJson<int64_t>(x.at(3)))};
+              std::clamp<int64_t>(IntFromJson<int64_t>(x.at(3)), 0, kMaxStood)};
     }
     const json& counts = j.at("counts");
     d->untracked_ = IntFromJson<int64_t>(counts.at(0));

@@ -181,6 +181,7 @@ class Agent {
   TimeUs LogNow(TimeUs mono_now) const;
   bool answers_in_flight_ = false;  // one exchange at a time: each starts from the last's cursor
   int64_t answers_not_shared_said_ = 0;  // FloodDetector::answers_not_shared() last said
+  TimeUs heard_saved_ = -1;              // when the others' presences were last marked to be saved
   // Says once per agent that its answers are read here (an admin sees the
   // fleet share them).
   void SayAnswerSources(const AnswerExchange& x);

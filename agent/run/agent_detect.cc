@@ -17,6 +17,8 @@ constexpr TimeUs kLogAheadWarning = 300 * kUsPerSecond;
 constexpr size_t kFleetAnswersPerExchange = 5000;
 // What an agent alone keeps of its answers, for an agent that comes soon.
 constexpr TimeUs kKeepWhileAlone = 10 * 60 * kUsPerSecond;
+// How often the others' presences go to the checkpoint when nothing else does.
+constexpr TimeUs kHeardSaveEvery = 10 * 60 * kUsPerSecond;
 // Agents whose answers are said once when first read; beyond, not said.
 constexpr size_t kMaxAnswerSources = 1000;
 }  // namespace
@@ -152,6 +154,14 @@ void Agent::TakeFleetExchange(TimeUs mono_now) {
                                     "them for long): the other agents count their bounces",
                                 mono_now))
         answers_not_shared_said_ = lost;
+    }
+    // How long the others' presences stood still, every 10 minutes even with
+    // the log quiet: a reader restarted more often than the window still
+    // takes an agent gone as gone (helper-76).
+    if (answers->ok && !answers->exchange.cursor.heard.empty() &&
+        (heard_saved_ < 0 || mono_now - heard_saved_ >= kHeardSaveEvery)) {
+      heard_saved_ = mono_now;
+      changed = true;
     }
     // Saved with the next checkpoint: what was learned, and the cursor past it.
     if (changed) detector_changed_ = dirty_ = true;

@@ -28,7 +28,7 @@ AnswerPlan PlanAnswerExchange(const AnswerRequest& r, const std::vector<AnswerPr
     HeardAgent h{o.seen, o.seq, 0};
     auto was = r.cursor.heard.find(o.agent);
     if (was != r.cursor.heard.end() && was->second.seen == o.seen && was->second.seq == o.seq)
-      h.stood = was->second.stood + step;
+      h.stood = std::clamp(was->second.stood, TimeUs{0}, gone_after) + step;  // a state's any value
     p.cursor.heard[o.agent] = h;
     auto at = r.cursor.read.find(o.agent);
     int64_t after = at == r.cursor.read.end() ? 0 : at->second;

@@ -70,10 +70,14 @@ StatusOr<AnswerExchange> SqliteStore::ExchangeAnswers(const AnswerRequest& r) {
   // Old rows go a piece at a time, 10,000 an exchange in all: its own, by
   // its own log time (an agent whose log time is ahead drops no one else's),
   // then those of agents gone, which excuse nothing now, their presence
-  // with the last piece. Each piece is a range of one agent's rows.
+  // with the last piece. Each piece is a range of one agent's rows, on an
+  // index.
   auto low = db_.Prepare("SELECT MIN(seq) FROM detect_answer WHERE agent = ?1");
-  auto mine =
-      db_.Prepare("DELETE FROM detect_answer WHERE agent = ?1 AND learned < ?2 AND seq < ?3");
+  // By (agent, learned): a row learned ahead (a clock once ahead) holds up
+  // none of those after it.
+  auto mine = db_.Prepare(
+      "DELETE FROM detect_answer WHERE agent = ?1 AND seq IN (SELECT seq FROM detect_answer"
+      " WHERE agent = ?1 AND learned < ?2 LIMIT ?3)");
   auto gone = db_.Prepare("DELETE FROM detect_answer WHERE agent = ?1 AND seq <= ?2");
   auto gone_agent =
       db_.Prepare("DELETE FROM detect_answer_agent WHERE agent = ?1 AND seen = ?2 AND seq = ?3");
@@ -87,15 +91,12 @@ StatusOr<AnswerExchange> SqliteStore::ExchangeAnswers(const AnswerRequest& r) {
     *seq = low->IsNull(0) ? INT64_MAX : low->Int(0);
     return true;
   };
+  mine->BindText(1, r.agent);
+  mine->BindInt(2, r.since);
+  mine->BindInt(3, budget);
+  if (mine->Step() != SQLITE_DONE) return fail("drop old answers");
+  budget -= sqlite3_changes(db_.get());
   int64_t from;
-  if (!first_row(r.agent, &from)) return fail("drop old answers");
-  if (from != INT64_MAX) {
-    mine->BindText(1, r.agent);
-    mine->BindInt(2, r.since);
-    mine->BindInt(3, from + budget);
-    if (mine->Step() != SQLITE_DONE) return fail("drop old answers");
-    budget -= sqlite3_changes(db_.get());
-  }
   for (const AnswerPresence& o : plan.gone) {
     if (budget <= 0) break;  // the rest at the next exchange
     if (!first_row(o.agent, &from)) return fail("drop a gone agent's answers");

@@ -93,6 +93,18 @@ TEST(AnswerPlan, TimeNotReadCountsAMinuteAtMost) {
   EXPECT_EQ(cursor.heard.at("relay").stood, 120 * kS);
 }
 
+// A stood time from a broken or edited state: no overflow, and at most the
+// gone time.
+TEST(AnswerPlan, AHugeStoodTimeDoesNotOverflow) {
+  AnswerCursor cursor;
+  cursor.heard["relay"] = {1, 7, INT64_MAX - kS};
+  cursor.heard_at = kT0;
+  const AnswerPlan p =
+      PlanAnswerExchange(Request(kT0 + 60 * kS, 600 * kS, cursor), {{"relay", 7, 1}});
+  EXPECT_EQ(p.cursor.heard.at("relay").stood, 660 * kS);
+  EXPECT_EQ(p.gone.size(), 1u);
+}
+
 // This agent's own row: written when new, moved on, or a minute old by the
 // monotonic clock, whatever the wall clock does, always with a new value.
 TEST(AnswerPlan, ItsOwnPresenceIsWrittenWhenItMustBe) {

@@ -274,6 +274,32 @@ TEST_P(StoreAnswers, AnAgentBackBeforeItsRowsAreGoneIsReadOn) {
   EXPECT_EQ(x.theirs.size(), 501u) << "its last rows stay";
 }
 
+// Each agent's own old rows go by their log time, on the (agent, learned)
+// index: one row learned ahead (a clock once ahead, then set right) holds up
+// none of those after it (they stayed, beyond the first 10,000: helper-76).
+TEST_P(StoreAnswers, ARowLearnedAheadHoldsUpNoDeletes) {
+  Exchange("mx", {}, kNow);
+  Exchange("relay", {"m\tahead"}, kNow, 1000, kNow + 5 * kDay);
+  std::vector<std::string> keys;
+  for (int i = 0; i < 10500; ++i) keys.push_back("m\t" + std::to_string(i));
+  Exchange("relay", keys, kNow + kUsPerSecond, 20000);
+  Exchange("relay", {}, kNow + kDay + 2 * kUsPerSecond);
+  Exchange("relay", {}, kNow + kDay + 3 * kUsPerSecond);
+  EXPECT_EQ(Keys(Exchange("late", {}, kNow + kDay + 4 * kUsPerSecond, 20000)),
+            std::vector<std::string>{"relay m\tahead"});
+}
+
+// As the agents run: idle, exchanging every 2 s, with the shortest window.
+// Neither may look gone (each must write its row each minute, not put it
+// off at every exchange).
+TEST_P(StoreAnswers, IdleAgentsExchangingEvery2sStayThere) {
+  window_ = 60 * kUsPerSecond;
+  for (TimeUs t = kNow; t < kNow + 300 * kUsPerSecond; t += 2 * kUsPerSecond) {
+    ASSERT_FALSE(Exchange("relay", {}, t).alone && t > kNow) << (t - kNow) / kUsPerSecond;
+    ASSERT_FALSE(Exchange("mx", {}, t + kUsPerSecond).alone) << (t - kNow) / kUsPerSecond;
+  }
+}
+
 // An idle agent says it is there about once a minute, not at every
 // exchange (an agent alone wrote its row every 2 s: 1.4 GB of WAL a day).
 TEST_P(StoreAnswers, PresenceIsWrittenAboutOnceAMinute) {
