@@ -25,6 +25,8 @@
 #include <vector>
 
 #include "agent/web/request_head.h"
+#include "agent/web/slow_heads.h"
+#include "base/cidr.h"
 #include "base/ip_address.h"
 
 namespace mailtrail::web {
@@ -168,7 +170,13 @@ class DeadlineStream : public httplib::Stream {
 // so that each request's head passes this check.
 class HeadBoundedServer : public httplib::Server {
  public:
-  HeadBoundedServer(int read_s, int write_s) : read_ms_(read_s * 1000), write_ms_(write_s * 1000) {}
+  HeadBoundedServer(int read_s, int write_s, int grace_ms, size_t slow_per_client,
+                    const ProxyAuth* proxy)
+      : read_ms_(read_s * 1000),
+        write_ms_(write_s * 1000),
+        grace_ms_(std::min(grace_ms, read_s * 1000)),
+        slow_heads_(slow_per_client),
+        proxy_(proxy) {}
 
   // WebServer::Stop: connections still waiting for their head are closed
   // (the library's is_running() says false only once every worker is done).
@@ -177,11 +185,25 @@ class HeadBoundedServer : public httplib::Server {
  private:
   bool process_and_close_socket(socket_t sock) override {
     std::string text;
-    HeadCheck head = WaitForRequestHead(
-        sock, kMaxHead, read_ms_, [this] { return !stopping_.load(); }, &text);
+    auto running = [this] { return !stopping_.load(); };
+    HeadCheck head = WaitForRequestHead(sock, kMaxHead, grace_ms_, running, &text);
     bool ok = false;
     const char* refusal = nullptr;
-    if (head == HeadCheck::kArrived && AsksForSeveralRanges(text)) {
+    if (head == HeadCheck::kTooSlow) {
+      // A slow head: it may hold a worker for the rest of the read timeout,
+      // within its client's share (slow_heads.h).
+      const std::string client = PeerAddress(sock);
+      const bool counted = !IsTrustedProxy(client);
+      if (counted && !slow_heads_.Enter(client)) {
+        refusal = "503 Service Unavailable\r\nRetry-After: 10";
+      } else {
+        head = WaitForRequestHead(sock, kMaxHead, read_ms_ - grace_ms_, running, &text);
+        if (counted) slow_heads_.Leave(client);
+      }
+    }
+    if (refusal != nullptr) {
+      // refused above, before the head came
+    } else if (head == HeadCheck::kArrived && AsksForSeveralRanges(text)) {
       refusal = "416 Range Not Satisfiable";
     } else if (head == HeadCheck::kArrived) {
       DeadlineStream strm(sock, read_ms_, kMaxHead + kMaxBody, write_ms_);
@@ -202,8 +224,31 @@ class HeadBoundedServer : public httplib::Server {
     return ok;
   }
 
+  // The connection's address ("" when the socket cannot say).
+  static std::string PeerAddress(int sock) {
+    sockaddr_storage a{};
+    socklen_t len = sizeof a;
+    if (::getpeername(sock, reinterpret_cast<sockaddr*>(&a), &len) != 0) return "";
+    char text[INET6_ADDRSTRLEN] = "";
+    const void* at = a.ss_family == AF_INET6
+                         ? static_cast<const void*>(&reinterpret_cast<sockaddr_in6*>(&a)->sin6_addr)
+                         : static_cast<const void*>(&reinterpret_cast<sockaddr_in*>(&a)->sin_addr);
+    if (::inet_ntop(a.ss_family, at, text, sizeof text) == nullptr) return "";
+    return text;
+  }
+  bool IsTrustedProxy(const std::string& client) const {
+    if (proxy_ == nullptr) return false;
+    const auto ip = IpAddress::Parse(client);
+    if (!ip) return false;
+    for (const Cidr& net : proxy_->trusted)
+      if (net.Contains(*ip)) return true;
+    return false;
+  }
+
   static constexpr size_t kMaxHead = 64 * 1024, kMaxBody = 64 * 1024;
-  const int read_ms_, write_ms_;
+  const int read_ms_, write_ms_, grace_ms_;
+  SlowHeads slow_heads_;
+  const ProxyAuth* proxy_;
   std::atomic<bool> stopping_{false};
 };
 
@@ -234,7 +279,9 @@ Status WebServer::Bind() {
   if (Status st = CheckListen(options_.listen, authenticated, &host, &port); !st.ok()) return st;
   if (options_.writes && (!authenticated || !options_.audit || !options_.guard))
     return Status::InvalidArgument("writes need authentication and an audit file");
-  server_ = std::make_unique<HeadBoundedServer>(options_.read_timeout_s, options_.write_timeout_s);
+  server_ = std::make_unique<HeadBoundedServer>(options_.read_timeout_s, options_.write_timeout_s,
+                                                options_.head_grace_ms,
+                                                options_.slow_heads_per_client, options_.proxy);
   exports_ = std::make_unique<ExportLimiter>(options_.exports);
   const int workers = options_.workers;
   const size_t max_queued = options_.max_queued;

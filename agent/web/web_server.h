@@ -56,7 +56,11 @@ struct WebOptions {
   AuditLog* audit = nullptr;
   const cli::BlockGuard* guard = nullptr;
   int workers = 8;
-  size_t max_queued = 32;    // accepted connections waiting for a worker
+  size_t max_queued = 32;  // accepted connections waiting for a worker
+  // A client's connections whose head is still missing after the grace
+  // (slow_heads.h): at most this many wait, the rest are refused at once.
+  size_t slow_heads_per_client = 2;
+  int head_grace_ms = 200;
   int read_timeout_s = 10;   // a client that sends nothing this long is cut
   int write_timeout_s = 30;  // ... or reads nothing
   ExportLimits exports;      // exports at once, and per client per minute

@@ -104,6 +104,29 @@ def test_security(binary, store, tmp):
         check(closed, "a head trickling a line every 2 s is cut")
         status, _ = http(web.base + "/search")
         check(status == 200, "and the console still answers (%d)" % status)
+        # Six slow heads from one address: two may wait (each holds a worker
+        # up to the read timeout), the other four are refused at once (all
+        # eight of them held every worker for 10 s: helper-68). A request
+        # whose head comes with it is never a slow one.
+        slow = []
+        try:
+            for _ in range(6):
+                c = socket.create_connection(("127.0.0.1", port), timeout=60)
+                c.sendall(b"GET /search HTTP/1.1\r\n")
+                slow.append(c)
+            refused = 0
+            for c in slow:
+                c.settimeout(3)
+                try:
+                    refused += c.recv(4096).startswith(b"HTTP/1.1 503")
+                except OSError:
+                    pass  # still waiting: one of the two
+            check(refused == 4, "slow heads beyond two of one client are refused (%d of 6)" % refused)
+            status, _ = http(web.base + "/search")
+            check(status == 200, "a whole request meanwhile is answered (%d)" % status)
+        finally:
+            for c in slow:
+                c.close()
         # Every answer carries the security headers.
         with urllib.request.urlopen(web.base + "/search", timeout=60) as r:
             h = r.headers

@@ -1,0 +1,38 @@
+// How many connections of one client may wait for a slow request head at
+// once (docs/web.md). A head is slow when it has not arrived within a short
+// grace: a browser's requests never are (their heads come with the
+// connection), a client trickling header lines or sending none always is.
+// Each slow head holds a worker up to the read timeout; beyond the client's
+// share, its next slow one is refused at once (503) instead of holding
+// another worker: eight such connections from one address held every worker
+// for 10 s (helper-68). The client is the connection's address; a trusted
+// proxy's connections are its users', and are not counted.
+#ifndef MAILTRAIL_AGENT_WEB_SLOW_HEADS_H_
+#define MAILTRAIL_AGENT_WEB_SLOW_HEADS_H_
+
+#include <cstddef>
+#include <map>
+#include <mutex>
+#include <string>
+
+namespace mailtrail::web {
+
+class SlowHeads {
+ public:
+  explicit SlowHeads(size_t per_client) : per_client_(per_client) {}
+
+  // Whether `client` may wait for one more slow head; if so it is counted
+  // until Leave(client). Thread-safe.
+  bool Enter(const std::string& client);
+  void Leave(const std::string& client);
+  size_t waiting(const std::string& client) const;
+
+ private:
+  const size_t per_client_;
+  mutable std::mutex mu_;
+  std::map<std::string, size_t> waiting_;  // only clients with one waiting: bounded by the workers
+};
+
+}  // namespace mailtrail::web
+
+#endif  // MAILTRAIL_AGENT_WEB_SLOW_HEADS_H_
