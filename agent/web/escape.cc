@@ -80,7 +80,9 @@ std::string CsvCell(std::string_view s) {
       (s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@' || s[0] == '\t' || s[0] == '\r'))
     v.push_back('\'');
   v.append(s);
-  if (v.find_first_of(",\"\r\n") == std::string::npos) return v;
+  // ; and tab too: spreadsheets of other locales split at them, and what
+  // follows one would start a cell of its own, unneutralised.
+  if (v.find_first_of(",;\t\"\r\n") == std::string::npos) return v;
   std::string q = "\"";
   for (char c : v) {
     if (c == '"') q.push_back('"');

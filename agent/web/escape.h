@@ -17,7 +17,8 @@ namespace mailtrail::web {
 // bytes as U+FFFD. Safe in element text and in quoted attribute values.
 std::string HtmlEscape(std::string_view s);
 
-// One CSV cell (RFC 4180): quoted when it holds , " CR or LF; a cell starting
+// One CSV cell (RFC 4180): quoted when it holds , ; tab " CR or LF (the
+// separators spreadsheets use, so that none splits it); a cell starting
 // with = + - @ (or tab / CR, which some spreadsheets skip) gets a leading '
 // so that no spreadsheet reads it as a formula.
 std::string CsvCell(std::string_view s);

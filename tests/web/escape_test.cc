@@ -26,7 +26,7 @@ TEST(CsvCell, FormulaStartsAreNeutralised) {
   EXPECT_EQ(CsvCell("+1"), "'+1");
   EXPECT_EQ(CsvCell("-1"), "'-1");
   EXPECT_EQ(CsvCell("@SUM(A1)"), "'@SUM(A1)");
-  EXPECT_EQ(CsvCell("\tx"), "'\tx");
+  EXPECT_EQ(CsvCell("\tx"), "\"'\tx\"");
   EXPECT_EQ(CsvCell("a=b"), "a=b") << "only the first character counts";
 }
 
@@ -36,6 +36,11 @@ TEST(CsvCell, SeparatorsQuotesAndLineBreaksAreQuoted) {
   EXPECT_EQ(CsvCell("a,b"), "\"a,b\"");
   EXPECT_EQ(CsvCell("say \"hi\""), "\"say \"\"hi\"\"\"");
   EXPECT_EQ(CsvCell("two\nlines"), "\"two\nlines\"");
+  // The separators of other locales and of tab-separated imports: a
+  // spreadsheet splitting at them read "=1+1" as a cell of its own, a
+  // formula ("a;=1+1" in a ';' spreadsheet).
+  EXPECT_EQ(CsvCell("a;=1+1"), "\"a;=1+1\"");
+  EXPECT_EQ(CsvCell("a\t=1+1"), "\"a\t=1+1\"");
 }
 
 TEST(UrlEncode, OnlyUnreservedCharactersStay) {
