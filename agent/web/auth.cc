@@ -128,7 +128,11 @@ const Authenticator::Entry* Authenticator::Find(bool token, std::string_view nam
 
 std::optional<Principal> Authenticator::Verify(bool token, std::string_view name,
                                                std::string_view secret, const Clock& clock) {
-  const Entry* e = Find(token, name);
+  // crypt(3) reads C strings: a NUL would end the secret early ("pw\0x"
+  // checked as "pw"). Such a name or secret is no one's, at the same cost.
+  const bool nul =
+      name.find('\0') != std::string_view::npos || secret.find('\0') != std::string_view::npos;
+  const Entry* e = nul ? nullptr : Find(token, name);
   const std::string key =
       std::string(token ? "t:" : "b:") + std::string(name) + '\0' + std::string(secret);
   const TimeUs now = clock.MonotonicNow();

@@ -60,6 +60,19 @@ TEST(Authenticator, WrongOrMalformedCredentialsAreRefused) {
     EXPECT_FALSE(a->Check(h, clock).has_value()) << h;
 }
 
+// crypt(3) reads a C string: "pw-alice\0anything" was checked as "pw-alice"
+// and let in. A secret or name holding NUL is refused.
+TEST(Authenticator, ASecretWithANulIsRefused) {
+  auto a = Authenticator::Parse(kFile, "users");
+  ASSERT_TRUE(a.ok());
+  FakeClock clock;
+  EXPECT_FALSE(a->Check(Basic(std::string("alice:pw-alice\0xyz", 18)), clock).has_value());
+  EXPECT_FALSE(a->Check(std::string("Bearer ci.tok-secret\0x", 22), clock).has_value());
+  EXPECT_TRUE(a->Check(Basic("alice:pw-alice"), clock).has_value()) << "the right one still is";
+  EXPECT_FALSE(a->Check(Basic(std::string("alice:pw-alice\0xyz", 18)), clock).has_value())
+      << "nor once the right one is remembered";
+}
+
 TEST(Authenticator, RememberedCredentialsStillNeedTheRightSecret) {
   auto a = Authenticator::Parse(kFile, "users");
   ASSERT_TRUE(a.ok());
