@@ -4,8 +4,9 @@
 // connection), a client trickling header lines or sending none always is.
 // Each slow head holds a worker up to the read timeout; beyond the client's
 // share, its next slow one is refused at once (503) instead of holding
-// another worker: eight such connections from one address held every worker
-// for 10 s (helper-68). The client is the connection's address; a trusted
+// another worker (closed without an answer when it sent nothing yet, as an
+// idle connection is): eight such connections from one address held every
+// worker for 10 s (helper-68). The client is the connection's address; a trusted
 // proxy's connections are its users', and are not counted.
 #ifndef MAILTRAIL_AGENT_WEB_SLOW_HEADS_H_
 #define MAILTRAIL_AGENT_WEB_SLOW_HEADS_H_

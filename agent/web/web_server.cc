@@ -195,6 +195,15 @@ class HeadBoundedServer : public httplib::Server {
       const std::string client = PeerAddress(sock);
       const bool counted = !IsTrustedProxy(client);
       if (counted && !slow_heads_.Enter(client)) {
+        // Nothing sent yet (a browser's spare connection, opened ahead of
+        // its request): closed as an idle connection is, which a browser
+        // takes as such and opens another. Part of a head: 503.
+        char byte;
+        if (::recv(sock, &byte, 1, MSG_PEEK | MSG_DONTWAIT) <= 0) {
+          ::shutdown(sock, SHUT_RDWR);
+          ::close(sock);
+          return false;
+        }
         refusal = "503 Service Unavailable\r\nRetry-After: 10";
       } else {
         head = WaitForRequestHead(sock, kMaxHead, read_ms_ - grace_ms_, running, &text);

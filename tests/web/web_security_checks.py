@@ -122,6 +122,23 @@ def test_security(binary, store, tmp):
                 except OSError:
                     pass  # still waiting: one of the two
             check(refused == 4, "slow heads beyond two of one client are refused (%d of 6)" % refused)
+            # Another address's connections that send nothing (a browser's
+            # spare ones): beyond its two, closed without an answer.
+            silent = []
+            for _ in range(6):
+                c = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+                c.bind(("127.0.0.3", 0))
+                c.connect(("127.0.0.1", port))
+                silent.append(c)
+            slow += silent
+            closed = 0
+            for c in silent:
+                c.settimeout(3)
+                try:
+                    closed += c.recv(4096) == b""
+                except OSError:
+                    pass  # still waiting: one of the two
+            check(closed == 4, "silent connections beyond two of one client are closed (%d of 6)" % closed)
             status, _ = http(web.base + "/search")
             check(status == 200, "a whole request meanwhile is answered (%d)" % status)
         finally:
