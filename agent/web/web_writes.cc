@@ -4,7 +4,8 @@
 //
 // SECURITY: a write needs, in this order, an authenticated principal (the
 // pre-routing handler), the operator role, an Origin that is this server's
-// own when the browser sends one, and the user's CSRF token (a form field or
+// own (its Host, http or https) when the browser sends one, and the user's
+// CSRF token (a form field or
 // parameter `csrf`; GET /api/v1/csrf gives it). Anything else is 403 and
 // changes nothing. Every write that reaches a handler is recorded in the
 // audit table, refused or not.
@@ -17,6 +18,13 @@
 namespace mailtrail::web {
 
 namespace {
+
+// The browser's Origin names this server: its Host, by http or by https
+// (a TLS reverse proxy in front that passes the Host on; the page was
+// served from that host either way, so no other site's page can send it).
+bool SameOrigin(const std::string& origin, const std::string& host) {
+  return !host.empty() && (origin == "http://" + host || origin == "https://" + host);
+}
 
 constexpr TimeUs kMaxPeriod = 30LL * 86400 * kUsPerSecond;
 
@@ -85,7 +93,7 @@ void WebServer::AddWriteRoutes() {
     const std::string origin = req.get_header_value("Origin");
     if (who->role != Role::kOperator) {
       status = 403, message = "forbidden: the operator role is needed";
-    } else if (!origin.empty() && origin != "http://" + req.get_header_value("Host")) {
+    } else if (!origin.empty() && !SameOrigin(origin, req.get_header_value("Host"))) {
       status = 403, message = "forbidden: a request from another origin";
     } else if (!SameToken(Param(req, "csrf"), CsrfToken(who->name))) {
       status = 403, message = "forbidden: missing or wrong CSRF token";

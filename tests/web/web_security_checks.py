@@ -188,6 +188,16 @@ def test_security(binary, store, tmp):
         status, answer = http(add, data=(body + "&csrf=" + token).encode(),
                               headers={**auth("olga"), "Origin": web.base})
         check(status == 200, "an operator with the CSRF token: 200 (%d %s)" % (status, answer))
+        # Behind a TLS reverse proxy that passes the Host on, the browser's
+        # Origin is https:// and the Host (it was 403).
+        host = web.base.split("://", 1)[1]
+        status, answer = http(add, data=(body.replace("192.0.2.77", "192.0.2.78") + "&csrf=" +
+                                         token).encode(),
+                              headers={**auth("olga"), "Origin": "https://" + host})
+        check(status == 200, "a write with Origin https:// and the Host: 200 (%d %s)" % (status, answer))
+        status, _ = http(add, data=(body + "&csrf=" + token).encode(),
+                         headers={**auth("olga"), "Origin": "https://evil.test"})
+        check(status == 403, "Origin https:// and another host: 403 (%d)" % status)
         rows = subprocess.run(["sqlite3", audit, "SELECT user, action, key, result FROM web_audit"],
                               capture_output=True, text=True).stdout.splitlines()
         check("olga|block add|192.0.2.77|200 blocked ip 192.0.2.77 until" in "\n".join(rows),
