@@ -75,13 +75,28 @@ std::string HtmlEscape(std::string_view s) {
 }
 
 std::string CsvCell(std::string_view s) {
+  // A formula may start the cell, and every piece a spreadsheet splits it
+  // into: one that splits at ; or tab (another locale's separator) reads a
+  // quote within a row as text, so quoting alone protects nothing there
+  // (helper-77: "Invoice;=1+1" gave a cell "=1+1"). Spaces before are
+  // looked past (some trim them).
+  auto formula = [](char c) {
+    return c == '=' || c == '+' || c == '-' || c == '@' || c == '\t' || c == '\r';
+  };
+  auto separator = [](char c) {
+    return c == ',' || c == ';' || c == '\t' || c == '|' || c == '\r' || c == '\n';
+  };
   std::string v;
-  if (!s.empty() &&
-      (s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@' || s[0] == '\t' || s[0] == '\r'))
-    v.push_back('\'');
-  v.append(s);
-  // ; and tab too: spreadsheets of other locales split at them, and what
-  // follows one would start a cell of its own, unneutralised.
+  bool piece_start = true;
+  for (char c : s) {
+    if (piece_start && c != ' ') {
+      if (formula(c)) v.push_back('\'');
+      piece_start = false;
+    }
+    v.push_back(c);
+    if (separator(c)) piece_start = true;
+  }
+  // ; and tab too: spreadsheets of other locales split at them.
   if (v.find_first_of(",;\t\"\r\n") == std::string::npos) return v;
   std::string q = "\"";
   for (char c : v) {

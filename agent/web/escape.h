@@ -18,9 +18,10 @@ namespace mailtrail::web {
 std::string HtmlEscape(std::string_view s);
 
 // One CSV cell (RFC 4180): quoted when it holds , ; tab " CR or LF (the
-// separators spreadsheets use, so that none splits it); a cell starting
-// with = + - @ (or tab / CR, which some spreadsheets skip) gets a leading '
-// so that no spreadsheet reads it as a formula.
+// separators spreadsheets use); its start, and each place after one of
+// , ; | tab CR LF (where a spreadsheet of another locale splits it, quotes
+// or not), past spaces, gets a ' before = + - @ tab or CR, so that no
+// spreadsheet reads a formula in it.
 std::string CsvCell(std::string_view s);
 
 // Percent-encoding of a query parameter value or a path segment: everything

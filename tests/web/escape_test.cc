@@ -36,11 +36,34 @@ TEST(CsvCell, SeparatorsQuotesAndLineBreaksAreQuoted) {
   EXPECT_EQ(CsvCell("a,b"), "\"a,b\"");
   EXPECT_EQ(CsvCell("say \"hi\""), "\"say \"\"hi\"\"\"");
   EXPECT_EQ(CsvCell("two\nlines"), "\"two\nlines\"");
-  // The separators of other locales and of tab-separated imports: a
-  // spreadsheet splitting at them read "=1+1" as a cell of its own, a
-  // formula ("a;=1+1" in a ';' spreadsheet).
-  EXPECT_EQ(CsvCell("a;=1+1"), "\"a;=1+1\"");
-  EXPECT_EQ(CsvCell("a\t=1+1"), "\"a\t=1+1\"");
+  // The separators of other locales and of tab-separated imports are
+  // quoted too.
+  EXPECT_EQ(CsvCell("a;b"), "\"a;b\"");
+  EXPECT_EQ(CsvCell("a\tb"), "\"a\tb\"");
+}
+
+// A spreadsheet splitting at ; or tab reads the quotes within a row as text:
+// each piece it makes must not start a formula ("Invoice;=1+1;x" gave a
+// cell "=1+1": helper-77). Nor may spaces before one hide it.
+TEST(CsvCell, EveryPieceASpreadsheetMaySplitIsNeutralised) {
+  EXPECT_EQ(CsvCell("Invoice;=1+1;x"), "\"Invoice;'=1+1;x\"");
+  EXPECT_EQ(CsvCell("li;=2+3;@northwind.test"), "\"li;'=2+3;'@northwind.test\"");
+  EXPECT_EQ(CsvCell("a\t+1"), "\"a\t'+1\"");
+  EXPECT_EQ(CsvCell("a|-1"), "a|'-1");
+  EXPECT_EQ(CsvCell("a, =1"), "\"a, '=1\"");
+  EXPECT_EQ(CsvCell(" =1"), " '=1");
+  EXPECT_EQ(CsvCell("a-b=c"), "a-b=c") << "within a piece nothing changes";
+  // What a ';' spreadsheet makes of the row: no piece starts a formula.
+  const std::string row = CsvCell("x") + "," + CsvCell("Invoice;=1+1;x") + "," + CsvCell("-2");
+  size_t at = 0;
+  while (at <= row.size()) {
+    size_t end = row.find(';', at);
+    if (end == std::string::npos) end = row.size();
+    std::string piece = row.substr(at, end - at);
+    piece.erase(0, piece.find_first_not_of(' '));
+    EXPECT_TRUE(piece.empty() || std::string("=+-@").find(piece[0]) == std::string::npos) << piece;
+    at = end + 1;
+  }
 }
 
 TEST(UrlEncode, OnlyUnreservedCharactersStay) {
