@@ -29,6 +29,9 @@ const VerbSpec kWebVerb = {
          "USER,..."},
         IntFlag("exports-per-minute", "exports one client may start per minute (default 20)", 1,
                 100000),
+        IntFlag("report-records",
+                "records a report not made by the hour sums at most (default 200000)", 1,
+                100000000),
         IntFlag("mmap-mb",
                 "SQLite: MiB of the store read through a memory map (default 2048; 0: "
                 "none)",

@@ -77,6 +77,10 @@ void WebKeys(std::vector<KeyDef<Config>>* t) {
       Lift(&C::web, Integer<W>("web", "exports_per_minute",
                                "exports one client may start per minute (--exports-per-minute)",
                                false, &W::exports_per_minute, 1, web::kMaxExportsPerMinute)),
+      Lift(&C::web, Integer<W>("web", "report_records",
+                               "records a report not made by the hour sums at most "
+                               "(--report-records; docs/web.md)",
+                               false, &W::report_records, 1, web::kMaxReportRecords)),
       Lift(&C::web, Integer<W>("web", "mmap_mb",
                                "SQLite: MiB of the store the console reads through a memory map "
                                "(--mmap-mb); 0 = none (docs/web.md)",

@@ -90,6 +90,7 @@ std::string ReportJson(const Report& s) {
   };
   w.Open();
   w.Int("records", s.records);
+  if (s.partial) w.Bool("partial", true);
   if (s.records) {
     w.Str("first_seen", FormatRfc3339(s.first_seen));
     w.Str("last_seen", FormatRfc3339(s.last_seen));

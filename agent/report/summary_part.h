@@ -29,6 +29,9 @@ namespace mailtrail {
 // What a report says: a window's totals and its top lists, cut to `top` rows.
 struct Report {
   int64_t records = 0;
+  // More records matched than the reader took (the web console's work bound
+  // for a report not made by the hour): these are the first `records`.
+  bool partial = false;
   TimeUs first_seen = 0, last_seen = 0;
   std::array<int64_t, kOutcomeCount> messages{}, recipients{};
   int64_t bytes_received = 0;

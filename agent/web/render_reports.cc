@@ -138,6 +138,10 @@ std::string RenderReportsPage(const WebSearch& s, const Report& sum) {
   }
   b += "</table><p>" + std::to_string(sum.records) + " records, " +
        std::to_string(sum.bytes_received) + " bytes received.</p>";
+  if (sum.partial)
+    b += "<p class=\"notice\" id=\"partial\">Only the first " + std::to_string(sum.records) +
+         " records of this search were summed: give a window (since, until, host and no other "
+         "filter) to have it made by the hour, whole.</p>";
   WebSearch others = s;  // the search without its window: the bar's hour is the window
   std::erase_if(others.filters,
                 [](const auto& f) { return f.first == "since" || f.first == "until"; });

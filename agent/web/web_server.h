@@ -61,9 +61,10 @@ struct WebOptions {
   // (slow_heads.h): at most this many wait, the rest are refused at once.
   size_t slow_heads_per_client = 2;
   int head_grace_ms = 200;
-  int read_timeout_s = 10;   // a client that sends nothing this long is cut
-  int write_timeout_s = 30;  // ... or reads nothing
-  ExportLimits exports;      // exports at once, and per client per minute
+  int read_timeout_s = 10;          // a client that sends nothing this long is cut
+  int write_timeout_s = 30;         // ... or reads nothing
+  ExportLimits exports;             // exports at once, and per client per minute
+  int64_t report_records = 200000;  // a report not made by the hour sums at most these
 };
 
 class WebServer {

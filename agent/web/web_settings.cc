@@ -43,6 +43,9 @@ Status CheckWebSettings(const WebSettings& s) {
   if (s.exports_per_minute < 1 || s.exports_per_minute > kMaxExportsPerMinute)
     return Status::InvalidArgument("exports_per_minute (--exports-per-minute) must be from 1 to " +
                                    std::to_string(kMaxExportsPerMinute));
+  if (s.report_records < 1 || s.report_records > kMaxReportRecords)
+    return Status::InvalidArgument("report_records (--report-records) must be from 1 to " +
+                                   std::to_string(kMaxReportRecords));
   if (s.mmap_mb < 0 || s.mmap_mb > kMaxMmapMb)
     return Status::InvalidArgument("mmap_mb (--mmap-mb) must be from 0 to " +
                                    std::to_string(kMaxMmapMb));

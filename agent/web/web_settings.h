@@ -25,12 +25,14 @@ struct WebSettings {
   std::vector<std::string> trusted_proxy;    // the proxies' IPs and CIDRs
   std::vector<std::string> proxy_operators;  // users the proxy names who may write
   int64_t exports_per_minute = 20;           // export starts per client per minute
+  int64_t report_records = 200000;           // a report not made by the hour sums at most these
   int64_t mmap_mb = 2048;                    // SQLite: the store read through a map (0: none)
   bool writes = false;                       // block add / extend / remove for operators
   std::string audit;                         // SQLite file of the writes' audit table
 };
 
 constexpr int64_t kMaxExportsPerMinute = 100000;
+constexpr int64_t kMaxReportRecords = 100000000;
 constexpr int64_t kMaxMmapMb = 1 << 20;
 
 // "IP:PORT" ("[::1]:8025"): the host and port to bind. A non-loopback address

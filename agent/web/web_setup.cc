@@ -18,6 +18,7 @@ Status WebSetup::Init(const WebSettings& s, std::optional<cli::BlockGuard> guard
     options_.proxy = &*proxy_;
   }
   options_.exports.per_client = static_cast<int>(s.exports_per_minute);
+  options_.report_records = s.report_records;
   if (guard) {
     guard_.emplace(std::move(*guard));
     options_.guard = &*guard_;

@@ -34,6 +34,7 @@ web::WebSettings Settings(const Args& args, const std::optional<Config>& file) {
   if (auto v = args.Get("proxy-operators")) s.proxy_operators = web::SplitCommas(*v);
   if (auto v = args.Get("exports-per-minute")) s.exports_per_minute = std::stoll(*v);
   if (auto v = args.Get("mmap-mb")) s.mmap_mb = std::stoll(*v);
+  if (auto v = args.Get("report-records")) s.report_records = std::stoll(*v);
   if (args.Has("writes")) s.writes = true;
   if (auto v = args.Get("audit")) s.audit = *v;
   return s;

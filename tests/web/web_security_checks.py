@@ -206,3 +206,21 @@ def test_security(binary, store, tmp):
         check('"key":"192.0.2.77"' in body, "the block is in the store")
     finally:
         web.stop()
+    # A report with no window sums at most --report-records records, and
+    # says so (a whole store took seconds, holding a connection); a window
+    # is made by the hour, whole.
+    web = Web(binary, store, "--report-records", "100")
+    try:
+        status, body = http(web.base + "/api/v1/reports")
+        answer = json.loads(body) if status == 200 else {}
+        check(answer.get("partial") is True and answer.get("records") == 100,
+              "a report with no window stops at 100 records and says so (%d %s)"
+              % (status, {k: answer.get(k) for k in ("records", "partial")}))
+        status, body = http(web.base + "/api/v1/reports?since=2000-01-01T00:00:00Z")
+        answer = json.loads(body) if status == 200 else {}
+        check("partial" not in answer and answer.get("records", 0) > 100,
+              "a window is whole (%d records)" % answer.get("records", -1))
+        status, page = http(web.base + "/reports")
+        check(status == 200 and 'id="partial"' in page, "the reports page says it is partial")
+    finally:
+        web.stop()
