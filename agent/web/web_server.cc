@@ -171,11 +171,11 @@ class DeadlineStream : public httplib::Stream {
 class HeadBoundedServer : public httplib::Server {
  public:
   HeadBoundedServer(int read_s, int write_s, int grace_ms, size_t slow_per_client,
-                    const ProxyAuth* proxy)
+                    size_t slow_in_all, const ProxyAuth* proxy)
       : read_ms_(read_s * 1000),
         write_ms_(write_s * 1000),
         grace_ms_(std::min(grace_ms, read_s * 1000)),
-        slow_heads_(slow_per_client),
+        slow_heads_(slow_per_client, slow_in_all),
         proxy_(proxy) {}
 
   // WebServer::Stop: connections still waiting for their head are closed
@@ -192,8 +192,9 @@ class HeadBoundedServer : public httplib::Server {
     if (head == HeadCheck::kTooSlow) {
       // A slow head: it may hold a worker for the rest of the read timeout,
       // within its client's share (slow_heads.h).
-      const std::string client = PeerAddress(sock);
-      const bool counted = !IsTrustedProxy(client);
+      const std::string peer = PeerAddress(sock);
+      const std::string client = SlowHeadClient(peer);
+      const bool counted = !IsTrustedProxy(peer);
       if (counted && !slow_heads_.Enter(client)) {
         // Nothing sent yet (a browser's spare connection, opened ahead of
         // its request): closed as an idle connection is, which a browser
@@ -224,6 +225,14 @@ class HeadBoundedServer : public httplib::Server {
       refusal = "400 Bad Request";
     }
     if (refusal) {
+      // What arrived is read first: a close with unread bytes sends a reset,
+      // which may overtake the answer (helper-77).
+      char junk[4096];
+      for (size_t drained = 0; drained < kMaxHead;) {
+        const ssize_t n = ::recv(sock, junk, sizeof junk, MSG_DONTWAIT);
+        if (n <= 0) break;
+        drained += static_cast<size_t>(n);
+      }
       const std::string answer =
           std::string("HTTP/1.1 ") + refusal + "\r\nConnection: close\r\nContent-Length: 0\r\n\r\n";
       [[maybe_unused]] ssize_t n = ::send(sock, answer.data(), answer.size(), MSG_NOSIGNAL);
@@ -288,9 +297,9 @@ Status WebServer::Bind() {
   if (Status st = CheckListen(options_.listen, authenticated, &host, &port); !st.ok()) return st;
   if (options_.writes && (!authenticated || !options_.audit || !options_.guard))
     return Status::InvalidArgument("writes need authentication and an audit file");
-  server_ = std::make_unique<HeadBoundedServer>(options_.read_timeout_s, options_.write_timeout_s,
-                                                options_.head_grace_ms,
-                                                options_.slow_heads_per_client, options_.proxy);
+  server_ = std::make_unique<HeadBoundedServer>(
+      options_.read_timeout_s, options_.write_timeout_s, options_.head_grace_ms,
+      options_.slow_heads_per_client, options_.slow_heads_in_all, options_.proxy);
   exports_ = std::make_unique<ExportLimiter>(options_.exports);
   const int workers = options_.workers;
   const size_t max_queued = options_.max_queued;

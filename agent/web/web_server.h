@@ -60,6 +60,7 @@ struct WebOptions {
   // A client's connections whose head is still missing after the grace
   // (slow_heads.h): at most this many wait, the rest are refused at once.
   size_t slow_heads_per_client = 2;
+  size_t slow_heads_in_all = 6;  // of the 8 workers: two left for whole requests
   int head_grace_ms = 200;
   int read_timeout_s = 10;          // a client that sends nothing this long is cut
   int write_timeout_s = 30;         // ... or reads nothing

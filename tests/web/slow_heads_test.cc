@@ -8,7 +8,7 @@ namespace mailtrail::web {
 namespace {
 
 TEST(SlowHeads, EachClientWaitsForItsShareAndNoMore) {
-  SlowHeads heads(2);
+  SlowHeads heads(2, 100);
   EXPECT_TRUE(heads.Enter("192.0.2.1"));
   EXPECT_TRUE(heads.Enter("192.0.2.1"));
   EXPECT_FALSE(heads.Enter("192.0.2.1")) << "a third slow head of one client";
@@ -25,9 +25,32 @@ TEST(SlowHeads, EachClientWaitsForItsShareAndNoMore) {
 }
 
 TEST(SlowHeads, NoneWithAShareOfZero) {
-  SlowHeads heads(0);
+  SlowHeads heads(0, 100);
   EXPECT_FALSE(heads.Enter("192.0.2.1"));
   EXPECT_EQ(heads.waiting("192.0.2.1"), 0u);
+}
+
+TEST(SlowHeads, AnIpv6HostIsCountedByItsSlash64) {
+  EXPECT_EQ(SlowHeadClient("192.0.2.1"), "192.0.2.1");
+  EXPECT_EQ(SlowHeadClient("2001:db8:1:2:aaaa:bbbb:cccc:dddd"), "2001:db8:1:2::/64");
+  EXPECT_EQ(SlowHeadClient("2001:db8:1:2::1"), SlowHeadClient("2001:db8:1:2:ffff::9"));
+  EXPECT_NE(SlowHeadClient("2001:db8:1:2::1"), SlowHeadClient("2001:db8:1:3::1"));
+  EXPECT_EQ(SlowHeadClient("::ffff:192.0.2.7"), "192.0.2.7");
+  EXPECT_EQ(SlowHeadClient(""), "");
+}
+
+// Several addresses together: at most their share in all, so that whole
+// requests still find workers (four addresses held all eight: helper-77).
+TEST(SlowHeads, AllClientsTogetherWaitForTheirShare) {
+  SlowHeads heads(2, 6);
+  for (const char* c : {"127.0.0.2", "127.0.0.3", "127.0.0.4"}) {
+    EXPECT_TRUE(heads.Enter(c));
+    EXPECT_TRUE(heads.Enter(c));
+  }
+  EXPECT_FALSE(heads.Enter("127.0.0.5")) << "a fourth address, over the share in all";
+  EXPECT_EQ(heads.waiting("127.0.0.5"), 0u);
+  heads.Leave("127.0.0.2");
+  EXPECT_TRUE(heads.Enter("127.0.0.5"));
 }
 
 }  // namespace
