@@ -154,12 +154,18 @@ void FloodDetector::NotTaken(const Decision& d) {
   // A content rule's slot: decided again at the rule's next match (it waited
   // its block period: helper-65's cap fault, left for the admin's rules).
   // Its subject is not our flood.
+  // An IP refused: every block-ip rule's slot of it, since a second rule
+  // matching the same message marked its slot and made no decision of its
+  // own (the IP was decided already: helper-77).
   if (rules_ && d.rule.rfind(kContentRulePrefix, 0) == 0) {
     const std::string_view name = std::string_view(d.rule).substr(kContentRulePrefix.size());
-    for (size_t i = 0; i < rules_->specs().size(); ++i)
-      if (rules_->specs()[i].name == name)
+    for (size_t i = 0; i < rules_->specs().size(); ++i) {
+      const ContentRuleSpec& rule = rules_->specs()[i];
+      const bool by_ip = d.kind == Decision::Kind::kIp && rule.action == RuleAction::kBlockIp;
+      if (rule.name == name || by_ip)
         if (auto it = rule_keys_.find(std::to_string(i) + "\t" + d.key); it != rule_keys_.end())
           it->second.decided_until = 0;
+    }
   }
   // Any IP decision marked the IP decided (DecideIp, content rules too):
   // else the backscatter rules took it as decided for the period.

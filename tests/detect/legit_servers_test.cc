@@ -183,6 +183,35 @@ TEST(LegitServers, AContentRuleRefusedAtTheCapIsDecidedAgain) {
                                                "cheap pills for everyone today"}));
 }
 
+// Two block-ip rules matching one message from an IP that also sent a
+// bounce: the first decides, the second marks its slot and makes no decision
+// of its own (the IP is decided already). Refused at the cap, both are decided again: the second
+// waited its block period (helper-77).
+TEST(LegitServers, EveryRuleOfARefusedIpIsDecidedAgain) {
+  DetectorOptions o;
+  o.rules = {{"casino", "Subject", "(?i)casino", RuleAction::kBlockIp, 2, 30 * kUsPerSecond},
+             {"night", "Subject", "night", RuleAction::kBlockIp, 2, 600 * kUsPerSecond}};
+  FloodDetector d(o);
+  std::vector<Decision> out;
+  auto feed = [&](const std::string& subject, double at) {
+    MessageRecord r = Bounce("203.0.113.20", subject, at);
+    r.sender = "offers@example.test";
+    out.clear();
+    d.OnRecord(r, &out);
+  };
+  d.OnRecord(Bounce("203.0.113.20", "Undelivered Mail Returned to Sender", -10), &out);
+  ASSERT_TRUE(out.empty()) << "one bounce: the IP is a bounce source, not a flood";
+  feed("CASINO night", 0);
+  feed("CASINO night", 1);
+  ASSERT_EQ(out.size(), 1u) << "one decision for the IP, the second rule's slot marked";
+  EXPECT_EQ(out[0].rule, "content:casino");
+  d.NotTaken(out[0]);  // the cap refused it
+  // Later only the second rule matches (its window still holds the first two).
+  feed("a quiet night", 100);
+  ASSERT_EQ(out.size(), 1u) << "the second rule's slot was left decided";
+  EXPECT_EQ(out[0].rule, "content:night");
+}
+
 // A later block's evidence is its own flood's messages, not the first one's.
 TEST(LegitServers, ALaterDecisionNamesItsOwnMessages) {
   DetectorOptions o;
