@@ -52,6 +52,12 @@ class Authenticator {
   // The principal of an Authorization header value, or nullopt.
   std::optional<Principal> Check(std::string_view authorization, const Clock& clock);
 
+  // The hash an unknown name of this kind is checked against: the file's
+  // first of that kind (else its first), so that it costs what a known
+  // name does, whatever method and cost the file uses (a fixed yescrypt
+  // dummy told bcrypt users' names by the time: helper-77).
+  const std::string& UnknownNameHash(bool token) const;
+
  private:
   Authenticator() = default;
   struct Entry {

@@ -60,6 +60,19 @@ TEST(Authenticator, WrongOrMalformedCredentialsAreRefused) {
     EXPECT_FALSE(a->Check(h, clock).has_value()) << h;
 }
 
+// An unknown name costs what a known one does: it is checked against a hash
+// of the file's, of the same kind (a fixed yescrypt dummy told the names of
+// a file of bcrypt users by the time they took: helper-77).
+TEST(Authenticator, AnUnknownNameCostsAHashOfTheFile) {
+  auto a = Authenticator::Parse(kFile, "users");
+  ASSERT_TRUE(a.ok());
+  EXPECT_EQ(a->UnknownNameHash(false).rfind("$y$", 0), 0u) << "basic: alice's yescrypt";
+  EXPECT_EQ(a->UnknownNameHash(true).rfind("$2", 0), 0u) << "token: ci's bcrypt";
+  FakeClock clock;
+  EXPECT_FALSE(a->Check(Basic("nobody:pw-alice"), clock).has_value())
+      << "alice's secret under another name";
+}
+
 // crypt(3) reads a C string: "pw-alice\0anything" was checked as "pw-alice"
 // and let in. A secret or name holding NUL is refused.
 TEST(Authenticator, ASecretWithANulIsRefused) {
