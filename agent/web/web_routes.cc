@@ -213,7 +213,8 @@ void WebServer::AddReportRoutes() {
   httplib::Server& s = *server_;
   // `mailtrail report` over the search's window, a store turn of its own. A
   // window (with or without a host) is made by the hour through the cache; a
-  // search with other keys is read whole (no row cap).
+  // search with other keys, or with no window, sums at most report_records
+  // records (the first in time).
   auto reports = [this](const httplib::Request& req, httplib::Response& res, bool api) {
     auto search = ParseRequest(req);
     if (!search.ok()) {
@@ -241,7 +242,7 @@ void WebServer::AddReportRoutes() {
       return store_->With([&](Store& store) -> StatusOr<Report> {
         Summary sum;
         SearchQuery bounded = q;
-        const int64_t most = options_.report_records;  // 200,000: about 2 s (docs/web.md)
+        const int64_t most = options_.report_records;  // the summing's bound (docs/web.md)
         bounded.limit = most + 1;
         int64_t seen = 0;
         Status st = store.SearchForSummary(bounded, [&](MessageRecord&& r) {

@@ -207,8 +207,15 @@ class HeadBoundedServer : public httplib::Server {
         }
         refusal = "503 Service Unavailable\r\nRetry-After: 10";
       } else {
+        // Left however the wait ends (it may throw: bad_alloc).
+        struct Leaving {
+          SlowHeads* heads;
+          const std::string& client;
+          ~Leaving() {
+            if (heads) heads->Leave(client);
+          }
+        } leaving{counted ? &slow_heads_ : nullptr, client};
         head = WaitForRequestHead(sock, kMaxHead, read_ms_ - grace_ms_, running, &text);
-        if (counted) slow_heads_.Leave(client);
       }
     }
     if (refusal != nullptr) {
@@ -299,7 +306,10 @@ Status WebServer::Bind() {
     return Status::InvalidArgument("writes need authentication and an audit file");
   server_ = std::make_unique<HeadBoundedServer>(
       options_.read_timeout_s, options_.write_timeout_s, options_.head_grace_ms,
-      options_.slow_heads_per_client, options_.slow_heads_in_all, options_.proxy);
+      options_.slow_heads_per_client,
+      // Two workers stay for whole requests, whatever their number.
+      std::min<size_t>(options_.slow_heads_in_all, std::max(1, options_.workers - 2)),
+      options_.proxy);
   exports_ = std::make_unique<ExportLimiter>(options_.exports);
   const int workers = options_.workers;
   const size_t max_queued = options_.max_queued;
