@@ -214,6 +214,13 @@ class Store {
   // through Search with the cap as the limit, and no work bound.
   virtual StatusOr<MatchCount> CountMatchesUpTo(const SearchQuery& q, int64_t cap,
                                                 int64_t work_rows = kCountWorkRows);
+  // SearchForSummary with a work bound: it stops once it has examined about
+  // `work_rows` rows, and then says so in `*stopped` (what it gave by then
+  // are the first matches in time, or none). The web console's reports not
+  // made by the hour (docs/web.md, "Reports"). A store without BoundWork
+  // never stops.
+  Status SearchForSummaryWithin(const SearchQuery& q, int64_t work_rows,
+                                const std::function<void(MessageRecord&&)>& fn, bool* stopped);
   // SearchWithCursor for a page of the web console, with a work bound: it may
   // stop once it has examined about `work_rows` rows, with fewer than
   // q.limit records; then `*resume` is where the search goes on (every match

@@ -56,6 +56,17 @@ Status Store::SearchWithin(const SearchQuery& q, int64_t work_rows, const Cursor
   return SearchInSlices(q, std::max<int64_t>(work_rows - first_try, 1), fn, resume);
 }
 
+// A statement stopped by the bound ends in an error on some stores (SQLite's
+// SQLITE_INTERRUPT): the stop is the answer.
+Status Store::SearchForSummaryWithin(const SearchQuery& q, int64_t work_rows,
+                                     const std::function<void(MessageRecord&&)>& fn,
+                                     bool* stopped) {
+  std::unique_ptr<WorkBound> bound = BoundWork(work_rows);
+  Status st = SearchForSummary(q, fn);
+  *stopped = bound && bound->spent();
+  return *stopped ? Status::Ok() : st;
+}
+
 // The window from `q`'s start in slices of growing length, each read in time
 // order (so a slice costs its own messages, not every row of another key),
 // the first whatever its cost and the others within `work_rows`. Stopped in

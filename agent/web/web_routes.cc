@@ -245,12 +245,16 @@ void WebServer::AddReportRoutes() {
         const int64_t most = options_.report_records;  // the summing's bound (docs/web.md)
         bounded.limit = most + 1;
         int64_t seen = 0;
-        Status st = store.SearchForSummary(bounded, [&](MessageRecord&& r) {
-          if (++seen <= most) sum.Add(r);
-        });
+        bool stopped = false;
+        Status st = store.SearchForSummaryWithin(
+            bounded, ReportWorkRows(most),
+            [&](MessageRecord&& r) {
+              if (++seen <= most) sum.Add(r);
+            },
+            &stopped);
         if (!st.ok()) return st;
         Report out = ReportOf(sum, kTop);
-        out.partial = seen > most;
+        out.partial = seen > most || stopped;
         return out;
       });
     };

@@ -224,3 +224,14 @@ def test_security(binary, store, tmp):
         check(status == 200 and 'id="partial"' in page, "the reports page says it is partial")
     finally:
         web.stop()
+    # Its work is bounded too (10 rows a record): a filter that matches
+    # nothing stops there, not at the end of the store, and says so.
+    web = Web(binary, store, "--report-records", "1")
+    try:
+        status, body = http(web.base + "/api/v1/reports?relay=no.such.relay")
+        answer = json.loads(body) if status == 200 else {}
+        check(answer.get("partial") is True and answer.get("records") == 0,
+              "a report that matches nothing stops at its work bound and says so (%d %s)"
+              % (status, {k: answer.get(k) for k in ("records", "partial")}))
+    finally:
+        web.stop()
