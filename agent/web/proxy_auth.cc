@@ -1,5 +1,7 @@
 #include "agent/web/proxy_auth.h"
 
+#include <algorithm>
+
 namespace mailtrail::web {
 
 namespace {
@@ -80,14 +82,15 @@ StatusOr<ProxyAuth> ParseProxyAuth(std::string_view header, std::string_view tru
   return ParseProxyAuth(header, SplitCommas(trusted), SplitCommas(operators));
 }
 
+bool IsTrustedProxy(const ProxyAuth& p, std::string_view peer) {
+  const auto ip = IpAddress::Parse(peer);
+  return ip && std::any_of(p.trusted.begin(), p.trusted.end(),
+                           [&](const Cidr& c) { return c.Contains(*ip); });
+}
+
 std::optional<Principal> ProxyPrincipal(const ProxyAuth& p, std::string_view peer,
                                         const std::optional<std::string>& value) {
-  if (!value || !IsName(*value)) return std::nullopt;
-  const auto ip = IpAddress::Parse(peer);
-  if (!ip) return std::nullopt;
-  bool trusted = false;
-  for (const Cidr& c : p.trusted) trusted = trusted || c.Contains(*ip);
-  if (!trusted) return std::nullopt;
+  if (!value || !IsName(*value) || !IsTrustedProxy(p, peer)) return std::nullopt;
   return Principal{*value, p.operators.count(*value) ? Role::kOperator : Role::kViewer};
 }
 

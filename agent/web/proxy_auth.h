@@ -45,6 +45,8 @@ std::string ProxyHeaderProblem(std::string_view header);
 std::string TrustedProxyProblem(std::string_view net);
 std::string ProxyOperatorProblem(std::string_view user);
 
+// Whether `peer` (a connection's address) is one of the trusted proxies.
+bool IsTrustedProxy(const ProxyAuth& p, std::string_view peer);
 // The principal the proxy names: nullopt when `peer` (the connection's
 // address) is not a trusted proxy, or the value is absent or malformed.
 std::optional<Principal> ProxyPrincipal(const ProxyAuth& p, std::string_view peer,

@@ -25,6 +25,18 @@ TEST(ProxyAuth, TheHeaderCountsOnlyFromATrustedProxy) {
   EXPECT_FALSE(ProxyPrincipal(*p, "127.0.0.2", std::string(257, 'a'))) << "too long";
 }
 
+// The slow-head count leaves the proxies out by the same test.
+TEST(ProxyAuth, TrustedProxiesAreTheConfiguredNetworks) {
+  auto p = ParseProxyAuth("X-Remote-User", "127.0.0.2/32,2001:db8::/64", "");
+  ASSERT_TRUE(p.ok());
+  EXPECT_TRUE(IsTrustedProxy(*p, "127.0.0.2"));
+  EXPECT_TRUE(IsTrustedProxy(*p, "2001:db8::7"));
+  EXPECT_FALSE(IsTrustedProxy(*p, "127.0.0.3"));
+  EXPECT_FALSE(IsTrustedProxy(*p, "2001:db8:0:1::7"));
+  EXPECT_FALSE(IsTrustedProxy(*p, ""));
+  EXPECT_FALSE(IsTrustedProxy(*p, "not an address"));
+}
+
 TEST(ProxyAuth, OptionsAreChecked) {
   EXPECT_FALSE(ParseProxyAuth("X-Remote-User", "", "").ok()) << "no trusted address";
   EXPECT_FALSE(ParseProxyAuth("X Remote", "127.0.0.1", "").ok());

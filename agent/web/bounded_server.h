@@ -1,0 +1,69 @@
+// The console's HTTP server under cpp-httplib, with bounds the library lacks:
+// a fixed pool of workers behind a bounded queue, and each connection's
+// request head bounded (size, time, slow heads per client: slow_heads.h)
+// before the library reads it; then one request is answered on a stream with
+// deadlines, and the connection is closed. docs/web.md, "Security".
+#ifndef MAILTRAIL_AGENT_WEB_BOUNDED_SERVER_H_
+#define MAILTRAIL_AGENT_WEB_BOUNDED_SERVER_H_
+
+#include <httplib.h>
+
+#include <atomic>
+#include <cstddef>
+#include <functional>
+#include <string>
+
+#include "agent/web/proxy_auth.h"
+#include "agent/web/request_head.h"
+#include "agent/web/slow_heads.h"
+
+namespace mailtrail::web {
+
+// A fixed pool of `workers` and at most `max_queued` connections waiting for
+// one: taking another waits, so the accept thread stops accepting (the
+// kernel's backlog holds the rest; httplib's own pool queues without bound).
+httplib::TaskQueue* NewBoundedPool(int workers, size_t max_queued);
+
+struct HeadLimits {
+  int read_s = 10;     // a request's head and body, whole
+  int write_s = 30;    // each write of the answer
+  int grace_ms = 200;  // a head not whole by then is slow
+  size_t slow_per_client = 2, slow_in_all = 6;
+};
+
+// A request's head is bounded before the library reads it (request_head.h):
+// at most 64 KiB, whole within the read timeout; else the connection is
+// closed (431 for one too large). Then the library answers it, and the
+// connection is closed: one request per connection, so that each request's
+// head passes this check. Connections from a trusted proxy (`proxy`, may be
+// null) are not counted as slow heads: they are many clients' at once.
+class HeadBoundedServer : public httplib::Server {
+ public:
+  static constexpr size_t kMaxHead = 64 * 1024, kMaxBody = 64 * 1024;
+
+  HeadBoundedServer(const HeadLimits& limits, const ProxyAuth* proxy);
+
+  // WebServer::Stop: connections still waiting for their head are closed
+  // (the library's is_running() says false only once every worker is done).
+  void BeginStop() { stopping_ = true; }
+
+ private:
+  bool process_and_close_socket(socket_t sock) override;
+
+  enum class SlowHead { kWaited, kRefused, kIdle };
+  // A head missing after the grace may hold a worker for the rest of the
+  // read timeout, within its client's share: kWaited (`*head` is how the
+  // wait ended). Beyond the share: kIdle when nothing was sent yet (a
+  // browser's spare connection, opened ahead of its request), else kRefused.
+  SlowHead WaitForSlowHead(int sock, const std::function<bool()>& running, std::string* text,
+                           HeadCheck* head);
+
+  const int read_ms_, write_ms_, grace_ms_;
+  SlowHeads slow_heads_;
+  const ProxyAuth* proxy_;
+  std::atomic<bool> stopping_{false};
+};
+
+}  // namespace mailtrail::web
+
+#endif  // MAILTRAIL_AGENT_WEB_BOUNDED_SERVER_H_
