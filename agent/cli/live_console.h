@@ -8,6 +8,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "agent/config/config.h"
 #include "base/clock.h"
@@ -20,6 +21,8 @@ class LiveConsole {
  public:
   virtual ~LiveConsole() = default;
   virtual std::string url() const = 0;  // "http://127.0.0.1:8025/"
+  // What its settings hold that works but is unwise (web::WebSetup::warnings).
+  virtual std::vector<std::string> warnings() const { return {}; }
 };
 
 using LiveConsoleStarter =

@@ -320,6 +320,7 @@ int RunMain(const std::vector<std::string>& argv, const Clock& clock) {
     if (!c.ok()) return FailWith(c.status());
     console = std::move(*c);
     StderrLog().Info("web console on " + console->url());
+    for (const std::string& w : console->warnings()) StderrLog().Warn(EscapeForLog(w, 300));
   }
   auto tick = [&] {
     if (!metrics_listen.empty()) metrics.Publish(supervisor.agent()->RenderMetrics());

@@ -5,6 +5,7 @@
 #include <cstring>
 #include <fstream>
 #include <memory>
+#include <optional>
 #include <sstream>
 
 namespace mailtrail::web {
@@ -12,16 +13,45 @@ namespace mailtrail::web {
 namespace {
 
 constexpr size_t kMaxRemembered = 1000;
-bool HashMatches(const std::string& secret, const std::string& hash) {
+
+// crypt(3) of `secret` with `hash`'s setting; nullopt when it fails
+// (libxcrypt's failure tokens start with '*').
+std::optional<std::string> Crypt(const std::string& secret, const std::string& hash) {
   auto data = std::make_unique<crypt_data>();  // large (~32 KiB): not on the stack
   std::memset(data.get(), 0, sizeof(crypt_data));
   const char* got = crypt_r(secret.c_str(), hash.c_str(), data.get());
-  if (!got || got[0] == '*') return false;  // libxcrypt's failure tokens start with '*'
-  const size_t n = std::strlen(got);
-  if (n != hash.size()) return false;
+  if (!got || got[0] == '*') return std::nullopt;
+  return std::string(got);
+}
+
+bool HashMatches(const std::string& secret, const std::string& hash) {
+  const std::optional<std::string> got = Crypt(secret, hash);
+  if (!got || got->size() != hash.size()) return false;
   unsigned char diff = 0;  // constant time over the length
-  for (size_t i = 0; i < n; ++i) diff |= static_cast<unsigned char>(got[i] ^ hash[i]);
+  for (size_t i = 0; i < got->size(); ++i) diff |= static_cast<unsigned char>((*got)[i] ^ hash[i]);
   return diff == 0;
+}
+
+// Why crypt(3) cannot check secrets against `hash`, or "". It must compute
+// a hash of the same form: one it fails on answers at once, so a name with
+// it (or an unknown name checked against it: UnknownNameHash) was told from
+// the others by the answer's time, and no secret matched (helper-78).
+std::string HashProblem(const std::string& hash) {
+  const std::optional<std::string> got = Crypt("mailtrail: is this hash usable?", hash);
+  if (!got) return "crypt(3) cannot use this hash (an unknown method or a damaged setting)";
+  const size_t setting = hash.rfind('$');
+  if (got->size() != hash.size() || got->compare(0, setting, hash, 0, setting) != 0)
+    return "not a whole crypt(3) hash (its length or setting is not what crypt(3) makes)";
+  return "";
+}
+
+// A hash's method and cost, without its salt: "$y$j9T", "$6$rounds=9000",
+// "$6", "$2b$12" (bcrypt's salt is in its last field).
+std::string CostOf(const std::string& hash) {
+  size_t end = hash.rfind('$');
+  if (hash.compare(0, 2, "$2") != 0 && end != std::string::npos && end > 0)
+    end = hash.rfind('$', end - 1);
+  return hash.substr(0, end);
 }
 
 std::vector<std::string> SplitColons(const std::string& line, size_t parts) {
@@ -101,9 +131,25 @@ StatusOr<Authenticator> Authenticator::Parse(const std::string& text, const std:
     if (e.hash.size() < 20 || e.hash[0] != '$')
       return bad("not a crypt(3) hash (make one with: mkpasswd -m yescrypt)");
     if (a.Find(e.token, e.name)) return bad("a second entry for " + e.name);
+    if (std::string why = HashProblem(e.hash); !why.empty()) return bad(why);
+    if (crypt_checksalt(e.hash.c_str()) == CRYPT_SALT_METHOD_LEGACY)
+      a.warnings_.push_back(name + ":" + std::to_string(n) + ": " + e.name +
+                            "'s hash uses a method no longer thought strong: make it again "
+                            "(mkpasswd -m yescrypt)");
     a.entries_.push_back(std::move(e));
   }
   if (a.entries_.empty()) return Status::InvalidArgument(name + ": no entries");
+  // A wrong name is checked against the kind's first hash (UnknownNameHash):
+  // a user whose hash costs another time is told from it by the answer's.
+  for (const Entry& e : a.entries_) {
+    const Entry& first = a.FirstOfKind(e.token);
+    if (CostOf(e.hash) == CostOf(first.hash)) continue;
+    a.warnings_.push_back(name + ": " + (e.token ? "token" : "basic") +
+                          " hashes differ in method or cost (" + CostOf(first.hash) + " for " +
+                          first.name + ", " + CostOf(e.hash) + " for " + e.name +
+                          "): the answer's time tells which names exist; make them alike");
+    break;
+  }
   return a;
 }
 
@@ -115,10 +161,14 @@ StatusOr<Authenticator> Authenticator::Load(const std::string& path) {
   return Parse(text.str(), path);
 }
 
-const std::string& Authenticator::UnknownNameHash(bool token) const {
+const Authenticator::Entry& Authenticator::FirstOfKind(bool token) const {
   for (const Entry& e : entries_)
-    if (e.token == token) return e.hash;
-  return entries_.front().hash;  // Parse refuses a file without entries
+    if (e.token == token) return e;
+  return entries_.front();  // Parse refuses a file without entries
+}
+
+const std::string& Authenticator::UnknownNameHash(bool token) const {
+  return FirstOfKind(token).hash;
 }
 
 const Authenticator::Entry* Authenticator::Find(bool token, std::string_view name) const {

@@ -47,7 +47,14 @@ class Authenticator {
   // The same from the file's text (tests).
   static StatusOr<Authenticator> Parse(const std::string& text, const std::string& name);
 
-  Authenticator(Authenticator&& o) noexcept : entries_(std::move(o.entries_)) {}
+  Authenticator(Authenticator&& o) noexcept
+      : entries_(std::move(o.entries_)), warnings_(std::move(o.warnings_)) {}
+
+  // What the file holds that works but is unwise ("FILE:LINE: ..."): a
+  // method no longer thought strong; hashes of one kind that differ in
+  // method or cost. Every hash was checked to be usable (Parse refuses one
+  // crypt(3) cannot compute).
+  const std::vector<std::string>& warnings() const { return warnings_; }
 
   // The principal of an Authorization header value, or nullopt.
   std::optional<Principal> Check(std::string_view authorization, const Clock& clock);
@@ -66,10 +73,12 @@ class Authenticator {
     Role role = Role::kViewer;
   };
   const Entry* Find(bool token, std::string_view name) const;
+  const Entry& FirstOfKind(bool token) const;
   std::optional<Principal> Verify(bool token, std::string_view name, std::string_view secret,
                                   const Clock& clock);
 
   std::vector<Entry> entries_;
+  std::vector<std::string> warnings_;
   std::mutex mu_;
   // (kind+name+secret) -> when it was last verified, monotonic microseconds.
   std::map<std::string, TimeUs> remembered_;

@@ -22,6 +22,7 @@ class LiveConsoleServer : public cli::LiveConsole {
     if (thread_.joinable()) thread_.join();
   }
   std::string url() const override { return url_; }
+  std::vector<std::string> warnings() const override { return setup_.warnings(); }
 
   static StatusOr<std::unique_ptr<cli::LiveConsole>> Start(const Config& c, const Clock& clock) {
     auto self = std::make_unique<LiveConsoleServer>();

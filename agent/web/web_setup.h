@@ -7,6 +7,8 @@
 #define MAILTRAIL_AGENT_WEB_WEB_SETUP_H_
 
 #include <optional>
+#include <string>
+#include <vector>
 
 #include "agent/cli/block_guard.h"
 #include "agent/web/audit_log.h"
@@ -32,6 +34,10 @@ class WebSetup {
   // Valid after Init succeeded, for as long as this object lives.
   const WebOptions& options() const { return options_; }
   bool authenticated() const { return options_.auth || options_.proxy; }
+  // What the users file holds that works but is unwise (Authenticator::warnings).
+  std::vector<std::string> warnings() const {
+    return auth_ ? auth_->warnings() : std::vector<std::string>{};
+  }
 
  private:
   WebOptions options_;

@@ -70,6 +70,8 @@ int WebMain(const std::vector<std::string>& argv, const Clock& clock) {
   web::WebSetup setup;
   if (Status st = setup.Init(settings, std::move(guard)); !st.ok())
     return config_error(st.message());
+  for (const std::string& w : setup.warnings())
+    std::fprintf(stderr, "mailtrail web: warning: %s\n", w.c_str());
   const web::WebOptions& options = setup.options();
   const bool authenticated = setup.authenticated();
   std::string host;

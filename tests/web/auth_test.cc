@@ -114,6 +114,72 @@ TEST(Authenticator, FileErrorsNameTheLine) {
   }
 }
 
+// Every hash is computed once at load: one crypt(3) fails on at once made
+// its name (and unknown names checked against it) answer faster, and let no
+// one in (helper-78).
+TEST(Authenticator, UnusableHashesAreRefusedAtLoad) {
+  const std::string alice =
+      "basic:alice:operator:$y$j9T$ennX4p2ZV76tVKC6dbVaO0$Wtvke05/Mh7AucxeHs7Q74Yxl/"
+      "x89VX6l8Nucwx8Av9\n";
+  for (const std::string bad : {
+           "$9$abcdefghijklmnopqrstuvwxyz",                                   // no such method
+           "$y$j9T$ennX4p2ZV76tVKC6dbVaO0$Wtvke05/Mh7AucxeHs7Q74Yxl",         // cut short
+           "$y$!!!$ennX4p2ZV76tVKC6dbVaO0$Wtvke05/Mh7AucxeHs7Q74Yxl/x89V",    // damaged setting
+           "$2b$05$p9xLjke0NhHps8stK2Yqge/vRZ4b8E1Uqp/DJ/D/CR.lRoSARpk0Kxx",  // too long
+       }) {
+    auto a = Authenticator::Parse(alice + "basic:bob:viewer:" + bad + "\n", "users");
+    ASSERT_FALSE(a.ok()) << bad;
+    EXPECT_EQ(a.status().message().rfind("users:2: ", 0), 0u) << a.status().message();
+  }
+  auto good = Authenticator::Parse(kFile, "users");
+  ASSERT_TRUE(good.ok()) << good.status().message();
+  EXPECT_TRUE(good->warnings().empty()) << good->warnings().front();
+}
+
+// A wrong name costs the kind's first hash: users whose hashes cost another
+// time are told from it. Load says so; alike hashes (and the other kind's)
+// say nothing.
+TEST(Authenticator, HashesOfOneKindThatDifferInCostAreWarned) {
+  const std::string alice =
+      "basic:alice:operator:$y$j9T$ennX4p2ZV76tVKC6dbVaO0$Wtvke05/Mh7AucxeHs7Q74Yxl/"
+      "x89VX6l8Nucwx8Av9\n";
+  const std::string bob =  // mkpasswd -m yescrypt pw-bob
+      "basic:bob:viewer:$y$j9T$68F3Cu2NzZBINxNF8nBOb1$QBhy3z/"
+      "Q8IEBjvP9KuXf4PX73avrvqzf64zMUpcKMcD\n";
+  const std::string carl =  // mkpasswd -m yescrypt -R 7 pw-carl
+      "basic:carl:viewer:$y$jBT$2aN3RoUw4NYisAlxfZCnY/"
+      "$iIsQ4O76RyDOMQ8aArVzZylzu1fAmH8bwhM3BuqpcED\n";
+  const std::string dora =  // mkpasswd -m bcrypt tok-two, as a password
+      "basic:dora:viewer:$2b$05$ZFQqAM2ZwQ0JEvv8r8alqeJqV9oUb63TvN76rIQLljSig44.nPmeW\n";
+  const std::string token =  // the other kind: bcrypt is its only cost
+      "token:ci:viewer:$2b$05$p9xLjke0NhHps8stK2Yqge/vRZ4b8E1Uqp/DJ/D/CR.lRoSARpk0K\n";
+  auto alike = Authenticator::Parse(alice + bob + token, "users");
+  ASSERT_TRUE(alike.ok()) << alike.status().message();
+  EXPECT_TRUE(alike->warnings().empty()) << alike->warnings().front();
+  for (const std::string& other : {carl, dora}) {
+    auto mixed = Authenticator::Parse(alice + bob + other + token, "users");
+    ASSERT_TRUE(mixed.ok()) << mixed.status().message();
+    ASSERT_EQ(mixed->warnings().size(), 1u);
+    const std::string& w = mixed->warnings()[0];
+    EXPECT_NE(w.find("basic hashes differ"), std::string::npos) << w;
+    EXPECT_NE(w.find("$y$j9T for alice"), std::string::npos) << w;
+    EXPECT_NE(w.find(other == carl ? "$y$jBT for carl" : "$2b$05 for dora"), std::string::npos)
+        << w;
+  }
+}
+
+// md5-crypt still checks, but libxcrypt calls it legacy: Load says so.
+TEST(Authenticator, ALegacyMethodIsWarned) {
+  auto a = Authenticator::Parse("basic:old:viewer:$1$S4YVgGN/$BBqmdh6tVK1xsP5ScI2Dl/\n", "users");
+  ASSERT_TRUE(a.ok()) << a.status().message();
+  ASSERT_EQ(a->warnings().size(), 1u);
+  EXPECT_NE(a->warnings()[0].find("users:1: old's hash uses a method no longer thought strong"),
+            std::string::npos)
+      << a->warnings()[0];
+  FakeClock clock;
+  EXPECT_TRUE(a->Check(Basic("old:pw"), clock).has_value());
+}
+
 TEST(Base64Decode, StrictRfc4648) {
   EXPECT_EQ(Base64Decode("YWJj").value_or("?"), "abc");
   EXPECT_EQ(Base64Decode("YWI=").value_or("?"), "ab");

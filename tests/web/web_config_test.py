@@ -193,6 +193,31 @@ def main():
                                text=True, timeout=60)
             check(r.returncode == 78 and want in r.stderr,
                   "%s: exit 78 naming it (%d %s)" % (what, r.returncode, r.stderr.strip()))
+        # A users file is checked at load: a hash crypt(3) cannot use is
+        # refused; hashes of one kind that differ in cost start with a warning.
+        damaged = os.path.join(tmp, "damaged-users")
+        with open(damaged, "w") as f:
+            f.write("basic:bob:viewer:$9$abcdefghijklmnopqrstuvwxyz\n")
+        r = subprocess.run([binary, "web", "--store", store, "--auth-file", damaged,
+                            "--listen", "127.0.0.1:0"], capture_output=True, text=True, timeout=60)
+        check(r.returncode == 78 and "damaged-users:1: crypt(3) cannot use this hash" in r.stderr,
+              "a hash crypt(3) cannot use: exit 78 naming its line (%d %s)" % (r.returncode, r.stderr.strip()))
+        mixed = os.path.join(tmp, "mixed-users")
+        with open(users) as f, open(mixed, "w") as out:
+            out.write(f.read())
+            h = subprocess.run(["mkpasswd", "-m", "bcrypt", "carl-pw"], capture_output=True, text=True,
+                               check=True).stdout.strip()
+            out.write("basic:carl:viewer:%s\n" % h)
+        web = Web(binary, "--store", store, "--auth-file", mixed, "--listen", "127.0.0.1:0")
+        try:
+            web.err.seek(0)
+            text = web.err.read().decode()
+            check("warning: " in text and "basic hashes differ in method or cost" in text and "carl" in text,
+                  "hashes of one kind that differ in cost: a warning at start (%s)" % text.strip())
+            status, _ = request(web.port, "/search", basic("carl"))
+            check(status == 200, "... and they still work (%d)" % status)
+        finally:
+            web.stop()
         # ... and the same rule for an address from the flag.
         r = subprocess.run([binary, "web", "--store", store, "--listen", "0.0.0.0:%d" % port],
                            capture_output=True, text=True, timeout=60)
