@@ -81,7 +81,7 @@ struct DetectorStateCodec {
     // on from there, and one gone is forgotten however often this one restarts.
     json heard = json::array();
     for (const auto& [agent, h] : d.answer_cursor_.heard)
-      heard.push_back({agent, h.seen, h.seq, h.stood});
+      heard.push_back({agent, h.seen, h.seq, h.stood, h.born});
     json fleet = {{"unshared", unshared},
                   {"read", read},
                   {"written", d.answer_cursor_.written},
@@ -156,7 +156,8 @@ struct DetectorStateCodec {
         for (const json& x : *h)
           d->answer_cursor_.heard[x.at(0).get<std::string>()] = {
               IntFromJson<int64_t>(x.at(1)), IntFromJson<int64_t>(x.at(2)),
-              std::clamp<int64_t>(IntFromJson<int64_t>(x.at(3)), 0, kMaxStood)};
+              std::clamp<int64_t>(IntFromJson<int64_t>(x.at(3)), 0, kMaxStood),
+              x.size() > 4 ? IntFromJson<int64_t>(x.at(4)) : 0};  // before born: 0
     }
     const json& counts = j.at("counts");
     d->untracked_ = IntFromJson<int64_t>(counts.at(0));

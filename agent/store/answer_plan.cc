@@ -25,14 +25,18 @@ AnswerPlan PlanAnswerExchange(const AnswerRequest& r, const std::vector<AnswerPr
     }
     // Unchanged since this agent last read it: it has stood still `step`
     // longer. A row first read (this agent new) has just moved.
-    HeardAgent h{o.seen, o.seq, 0};
+    HeardAgent h{o.seen, o.seq, 0, o.born};
     auto was = r.cursor.heard.find(o.agent);
-    if (was != r.cursor.heard.end() && was->second.seen == o.seen && was->second.seq == o.seq)
+    const bool reborn = was != r.cursor.heard.end() && was->second.born != o.born;
+    if (was != r.cursor.heard.end() && !reborn && was->second.seen == o.seen &&
+        was->second.seq == o.seq)
       h.stood = std::clamp(was->second.stood, TimeUs{0}, gone_after) + step;  // a state's any value
     p.cursor.heard[o.agent] = h;
     auto at = r.cursor.read.find(o.agent);
     int64_t after = at == r.cursor.read.end() ? 0 : at->second;
-    if (o.seq < after) after = 0;  // written again from the start
+    // Written again from the start: a row made anew since this agent last
+    // looked (whoever deleted the old), or numbers below where it stood.
+    if (reborn || o.seq < after) after = 0;
     // Kept while its row is there: one back before its rows are all gone
     // is read on from where it was.
     p.cursor.read[o.agent] = after;
@@ -54,6 +58,7 @@ AnswerPlan PlanAnswerExchange(const AnswerRequest& r, const std::vector<AnswerPr
                   r.mono_now - r.cursor.said_at >= kAnswerPresenceRefresh ||
                   r.mono_now < r.cursor.said_at;
   p.seen = me && me->seen == r.wall_now ? r.wall_now + 1 : r.wall_now;
+  p.born = me ? me->born : r.wall_now;
   p.cursor.said_at = p.say_present ? r.mono_now : r.cursor.said_at;
   return p;
 }

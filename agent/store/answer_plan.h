@@ -31,6 +31,10 @@ struct AnswerPresence {
   std::string agent;
   int64_t seq = 0;
   TimeUs seen = 0;
+  // Set when the row was made, kept while it stands (0: made before schema
+  // SQLite 16 / MySQL 12): another value is the agent back with a new row,
+  // whose rows may be numbered from 1 again.
+  int64_t born = 0;
 };
 
 struct AnswerPlan {
@@ -43,6 +47,7 @@ struct AnswerPlan {
   // on, or a minute old.
   bool say_present = false;
   TimeUs seen = 0;
+  int64_t born = 0;  // kept from this agent's row, or new (its wall clock) with a new row
   // Agents gone: their rows up to `seq` go, then their presence row, only if
   // it still reads `seen` and `seq` (one back meanwhile keeps it).
   std::vector<AnswerPresence> gone;

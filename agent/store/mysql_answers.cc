@@ -34,8 +34,9 @@ StatusOr<AnswerExchange> MysqlStore::ExchangeAnswers(const AnswerRequest& r) {
     mysql::Execute(conn_.get(), "START TRANSACTION");
     std::vector<AnswerPresence> agents;
     {
-      auto rs = mysql::Query(conn_.get(), "SELECT agent, seq, seen FROM detect_answer_agent");
-      while (rs->next()) agents.push_back({rs->getString(1), rs->getInt64(2), rs->getInt64(3)});
+      auto rs = mysql::Query(conn_.get(), "SELECT agent, seq, seen, born FROM detect_answer_agent");
+      while (rs->next())
+        agents.push_back({rs->getString(1), rs->getInt64(2), rs->getInt64(3), rs->getInt64(4)});
     }
     plan = PlanAnswerExchange(r, agents);
     // Several rows a statement: one round trip each was 50 µs on a local
@@ -60,11 +61,12 @@ StatusOr<AnswerExchange> MysqlStore::ExchangeAnswers(const AnswerRequest& r) {
     }
     if (plan.say_present) {
       std::unique_ptr<sql::PreparedStatement> here(conn_->prepareStatement(
-          "INSERT INTO detect_answer_agent (agent, seen, seq) VALUES (?, ?, ?)"
+          "INSERT INTO detect_answer_agent (agent, seen, seq, born) VALUES (?, ?, ?, ?)"
           " ON DUPLICATE KEY UPDATE seen = VALUES(seen), seq = VALUES(seq)"));
       here->setString(1, r.agent);
       here->setInt64(2, plan.seen);
       here->setInt64(3, plan.last);
+      here->setInt64(4, plan.born);
       here->executeUpdate();
     }
     mysql::Execute(conn_.get(), "COMMIT");

@@ -32,10 +32,11 @@ StatusOr<AnswerExchange> SqliteStore::ExchangeAnswers(const AnswerRequest& r) {
   };
   std::vector<AnswerPresence> agents;
   {
-    auto q = db_.Prepare("SELECT agent, seq, seen FROM detect_answer_agent");
+    auto q = db_.Prepare("SELECT agent, seq, seen, born FROM detect_answer_agent");
     if (!q.ok()) return fail("read answering agents");
     int rc;
-    while ((rc = q->Step()) == SQLITE_ROW) agents.push_back({q->Text(0), q->Int(1), q->Int(2)});
+    while ((rc = q->Step()) == SQLITE_ROW)
+      agents.push_back({q->Text(0), q->Int(1), q->Int(2), q->Int(3)});
     if (rc != SQLITE_DONE) return fail("read answering agents");
   }
   const AnswerPlan plan = PlanAnswerExchange(r, agents);
@@ -59,12 +60,13 @@ StatusOr<AnswerExchange> SqliteStore::ExchangeAnswers(const AnswerRequest& r) {
   }
   if (plan.say_present) {
     auto here = db_.Prepare(
-        "INSERT INTO detect_answer_agent (agent, seen, seq) VALUES (?1, ?2, ?3)"
+        "INSERT INTO detect_answer_agent (agent, seen, seq, born) VALUES (?1, ?2, ?3, ?4)"
         " ON CONFLICT (agent) DO UPDATE SET seen = excluded.seen, seq = excluded.seq");
     if (!here.ok()) return fail("note answering agent");
     here->BindText(1, r.agent);
     here->BindInt(2, plan.seen);
     here->BindInt(3, plan.last);
+    here->BindInt(4, plan.born);
     if (here->Step() != SQLITE_DONE) return fail("note answering agent");
   }
   // Old rows go a piece at a time, 10,000 an exchange in all: its own, by

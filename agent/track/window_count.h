@@ -41,6 +41,7 @@ struct HeardAgent {
   TimeUs seen = 0;
   int64_t seq = 0;
   TimeUs stood = 0;  // by this agent's monotonic clock, a minute at most between two reads
+  int64_t born = 0;  // its presence row's incarnation (answer_plan.h)
 };
 
 // Where an agent stands in the others' answers: the last row read of each

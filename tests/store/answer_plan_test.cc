@@ -135,5 +135,26 @@ TEST(AnswerPlan, ItsOwnPresenceIsWrittenWhenItMustBe) {
   EXPECT_TRUE(p.say_present);
 }
 
+// Another incarnation of an agent's row (made anew: its old one was deleted,
+// whoever deleted it) is read from its first row, wherever the reader
+// stood; the same one is read on. A new row of this agent's own gets its
+// wall clock as its incarnation; a row it has keeps its own.
+TEST(AnswerPlan, AnotherIncarnationIsReadFromTheStart) {
+  AnswerCursor cursor;
+  cursor.read["relay"] = 1000;
+  cursor.heard["relay"] = {5 * kS, 1000, 0, /*born=*/111};
+  AnswerPlan p = PlanAnswerExchange(Request(kT0, 600 * kS, cursor), {{"relay", 1500, 9 * kS, 222}});
+  ASSERT_EQ(p.read.size(), 1u);
+  EXPECT_EQ(p.read[0].after, 0);
+  EXPECT_EQ(p.cursor.heard.at("relay").born, 222);
+  EXPECT_EQ(p.cursor.heard.at("relay").stood, 0);
+  p = PlanAnswerExchange(Request(kT0, 600 * kS, cursor), {{"relay", 1500, 9 * kS, 111}});
+  ASSERT_EQ(p.read.size(), 1u);
+  EXPECT_EQ(p.read[0].after, 1000);
+  const TimeUs wall = Request(0, 0).wall_now;
+  EXPECT_EQ(PlanAnswerExchange(Request(kT0, 600 * kS), {}).born, wall);
+  EXPECT_EQ(PlanAnswerExchange(Request(kT0, 600 * kS), {{"mx", 3, wall - kS, 77}}).born, 77);
+}
+
 }  // namespace
 }  // namespace mailtrail

@@ -201,6 +201,37 @@ TEST_P(StoreAnswers, AnAgentGoneForAWindowIsForgotten) {
             std::vector<std::string>{"relay m\t2"});
 }
 
+// A reader that did not see a gone agent's presence go (stopped meanwhile;
+// on a fleet another reader may delete it) still finds the agent's new rows
+// when it comes back with its state lost and numbers from 1 again: its new
+// presence row has another incarnation. By numbers alone the reader skipped
+// as many of the new rows as it had read of the old.
+TEST_P(StoreAnswers, AReaderThatMissedAnAgentsReturnReadsItFromItsFirst) {
+  window_ = 600 * kUsPerSecond;
+  Exchange("mx", {}, kNow);
+  Exchange("relay", {"m\t1", "m\t2", "m\t3"}, kNow);
+  EXPECT_EQ(Exchange("mx", {}, kNow + kUsPerSecond).theirs.size(), 3u);
+  const AnswerCursor stopped = cursors_["mx"];  // the MX stops here
+  // The relay stops too; another agent sees it gone and deletes its rows
+  // and its presence.
+  Exchange("other", {}, kNow + 2 * kUsPerSecond);
+  EXPECT_TRUE(Idle("other", kNow + 62 * kUsPerSecond, kNow + 662 * kUsPerSecond).alone);
+  // Back with its state lost, the relay writes four rows, numbered 1 to 4.
+  cursors_["relay"] = {};
+  Exchange("relay", {"m\tn1", "m\tn2", "m\tn3", "m\tn4"}, kNow + 700 * kUsPerSecond);
+  EXPECT_EQ(cursors_["relay"].written, 4);
+  // The MX starts again from its saved state: all four.
+  cursors_["mx"] = stopped;
+  cursors_["mx"].heard_at = cursors_["mx"].said_at = 0;
+  EXPECT_EQ(Keys(Exchange("mx", {}, kNow + 701 * kUsPerSecond)),
+            (std::vector<std::string>{"relay m\tn1", "relay m\tn2", "relay m\tn3", "relay m\tn4"}));
+  // A presence kept (written again each minute) is the same incarnation:
+  // read on from where the reader stands.
+  Exchange("relay", {"m\tn5"}, kNow + 761 * kUsPerSecond);
+  EXPECT_EQ(Keys(Exchange("mx", {}, kNow + 762 * kUsPerSecond)),
+            std::vector<std::string>{"relay m\tn5"});
+}
+
 // Time the reader did not read counts a minute at most: after a day without
 // an exchange (a store that did not answer, a reader stopped), the others
 // are still there.
