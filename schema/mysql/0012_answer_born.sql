@@ -3,4 +3,5 @@
 -- the row is made (the agent's wall clock then, Unix microseconds; 0 in rows
 -- made before) and kept while the row stands; a reader whose last look at
 -- the agent found another value reads its rows from the start.
-ALTER TABLE detect_answer_agent ADD COLUMN born BIGINT NOT NULL DEFAULT 0;
+-- IF NOT EXISTS (MariaDB): a store set back to an older version runs it again.
+ALTER TABLE detect_answer_agent ADD COLUMN IF NOT EXISTS born BIGINT NOT NULL DEFAULT 0;
