@@ -4,7 +4,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <optional>
-#include <tuple>
 
 #include "agent/store/mysql_dictionary.h"
 #include "agent/store/mysql_internal.h"
@@ -27,8 +26,7 @@ using mysql::CountRows;
 using mysql::FindAddressId;
 using mysql::Param;
 
-constexpr size_t kChunk = 500;          // messages whose recipients are read in one query
-constexpr size_t kSummaryChunk = 2000;  // messages a report reads in one query
+constexpr size_t kChunk = 500;  // messages whose recipients are read in one query
 
 const char* TableOf(Stored kind) {
   switch (kind) {
@@ -101,49 +99,6 @@ StatusOr<std::string> RecipientPageSql(const SearchQuery& q, int64_t id, std::ve
   return "SELECT m.id, m.first_seen, " + kM.columns + " FROM (" + halves +
          ") k STRAIGHT_JOIN message m ON m.id = k.mid AND m.first_seen = k.fs" + kM.joins +
          " ORDER BY k.fs, k.mid" + limit;
-}
-
-// One row per recipient (one with NULLs for a message without any): the
-// message's summary columns, then the recipient's; a message's rows are
-// adjacent. rcpt is partitioned by first_seen: the join names it.
-const std::string& SelectSummary() {
-  static const std::string kSql = [] {
-    const SelectSql m = SelectColumnsIf(MessageColumns(), "m", TableOf, SummaryReads, false);
-    const SelectSql r = SelectColumnsIf(RecipientColumns(), "r", TableOf, SummaryReads, true);
-    return "SELECT m.id, r.message, " + m.columns + ", " + r.columns + " FROM message m" + m.joins +
-           " LEFT JOIN rcpt r ON r.message = m.id AND r.first_seen = m.first_seen" + r.joins;
-  }();
-  return kSql;
-}
-
-// SelectSummary's rows to records, each given to `fn` once its rows are
-// read, at most `limit`; how many were given. Throws sql::SQLException.
-int64_t GiveSummaries(sql::ResultSet* rs, int64_t limit,
-                      const std::function<void(MessageRecord&&)>& fn) {
-  const int rcpt_first = 3 + static_cast<int>(MessageColumns().size());
-  std::optional<MessageRecord> r;
-  uint64_t id = 0;
-  int64_t sent = 0;
-  while (rs->next()) {
-    if (!r || rs->getUInt64(1) != id) {
-      if (r) {
-        fn(std::move(*r));
-        if (++sent >= limit) return sent;
-      }
-      r.emplace();
-      id = rs->getUInt64(1);
-      ReadMessageColumns(Columns{rs, 3}, &*r);
-    }
-    if (rs->isNull(2)) continue;
-    RecipientRecord recipient;
-    ReadRecipientColumns(Columns{rs, rcpt_first}, &recipient);
-    r->recipients.push_back(std::move(recipient));
-  }
-  if (r) {
-    fn(std::move(*r));
-    ++sent;
-  }
-  return sent;
 }
 }  // namespace
 
@@ -298,101 +253,48 @@ Status MysqlStore::SearchForSummary(const SearchQuery& q,
   // Record filters are checked on whole records; a cursor is the web's paging.
   if (HasRecordFilters(q) || q.after) return Search(q, fn);
   if (q.limit <= 0) return Status::Ok();
-  if (Status st = EnsureConnected(); !st.ok()) return st;
-  try {
-    if (q.limit == INT64_MAX && !rows_left_) return SummarizeAll(q, fn);
-    return SummarizeFirst(q, fn);
-  } catch (const sql::SQLException& e) {
-    if (rows_left_ && StoppedByBoundAfterError()) {  // as SearchPage's
-      rows_stopped_ = true;
-      return Status::Ok();
-    }
-    Status st = mysql::FromException(e, "search for summary");
-    if (st.code() == Status::Code::kUnavailable) conn_.reset();
-    return st;
-  }
-}
-
-// Every match (`mailtrail report`, the console's hours): one statement,
-// whose rows come in time order.
-Status MysqlStore::SummarizeAll(const SearchQuery& q,
-                                const std::function<void(MessageRecord&&)>& fn) {
   std::vector<Param> params;
   auto where = BuildWhere(q, &params);
   if (!where.ok()) return where.status();
-  std::unique_ptr<sql::PreparedStatement> s(
-      conn_->prepareStatement(SelectSummary() + *where + " ORDER BY m.first_seen, m.id, r.seq"));
-  BindParams(s.get(), params);
-  std::unique_ptr<sql::ResultSet> rs(s->executeQuery());
-  GiveSummaries(rs.get(), q.limit, fn);
-  return Status::Ok();
-}
-
-// The first q.limit matches (the console's reports not made by the hour):
-// their ids first, within the bound if one is alive, then their rows a chunk
-// at a time. SummarizeAll's one statement joined and sorted every match
-// before its first row (seconds on a large store, whatever the limit).
-Status MysqlStore::SummarizeFirst(const SearchQuery& q,
-                                  const std::function<void(MessageRecord&&)>& fn) {
-  std::vector<Param> params;
-  auto where = BuildWhere(q, &params, conn_.get());
-  if (!where.ok()) return where.status();
-  // By first_seen alone: message is partitioned by it, and MariaDB reads
-  // the partitions' index merged in (first_seen) order only, so naming id too
-  // sorted every match. A second's rows are in one partition, in id order.
-  std::string sql = "SELECT m.id, m.first_seen FROM message m" + *where +
-                    " ORDER BY m.first_seen LIMIT " + std::to_string(q.limit);
-  if (rows_left_) {
-    if (!rows_read_mark_) rows_read_mark_ = mysql::RowsRead(conn_.get());
-    sql = mysql::KeepingWarnings(sql + " ROWS EXAMINED " + std::to_string(*rows_left_));
-  }
-  std::vector<std::pair<uint64_t, uint32_t>> ids;  // (id, first_seen), in time order
-  {
-    std::unique_ptr<sql::PreparedStatement> s(conn_->prepareStatement(sql));
+  // One row per recipient (one with NULLs for a message without any): the
+  // message's columns, then the recipient's; a message's rows are adjacent.
+  // rcpt is partitioned by first_seen: the join names it.
+  static const std::string kSelect = [] {
+    const SelectSql m = SelectColumnsIf(MessageColumns(), "m", TableOf, SummaryReads, false);
+    const SelectSql r = SelectColumnsIf(RecipientColumns(), "r", TableOf, SummaryReads, true);
+    return "SELECT m.id, r.message, " + m.columns + ", " + r.columns + " FROM message m" + m.joins +
+           " LEFT JOIN rcpt r ON r.message = m.id AND r.first_seen = m.first_seen" + r.joins;
+  }();
+  const int rcpt_first = 3 + static_cast<int>(MessageColumns().size());
+  if (Status st = EnsureConnected(); !st.ok()) return st;
+  try {
+    std::unique_ptr<sql::PreparedStatement> s(
+        conn_->prepareStatement(kSelect + *where + " ORDER BY m.first_seen, m.id, r.seq"));
     BindParams(s.get(), params);
     std::unique_ptr<sql::ResultSet> rs(s->executeQuery());
-    if (rows_left_) {
-      rows_stopped_ = mysql::StoppedAtRowsExamined(conn_.get());
-      SpendRowsRead();
+    std::optional<MessageRecord> r;
+    uint64_t id = 0;
+    int64_t sent = 0;
+    while (rs->next()) {
+      if (!r || rs->getUInt64(1) != id) {
+        if (r) {
+          fn(std::move(*r));
+          if (++sent >= q.limit) return Status::Ok();
+        }
+        r.emplace();
+        id = rs->getUInt64(1);
+        ReadMessageColumns(Columns{rs.get(), 3}, &*r);
+      }
+      if (rs->isNull(2)) continue;
+      RecipientRecord recipient;
+      ReadRecipientColumns(Columns{rs.get(), rcpt_first}, &recipient);
+      r->recipients.push_back(std::move(recipient));
     }
-    while (rs->next()) ids.emplace_back(rs->getUInt64(1), rs->getUInt(2));
-  }
-  std::sort(ids.begin(), ids.end(), [](const auto& a, const auto& b) {
-    return std::tie(a.second, a.first) < std::tie(b.second, b.first);
-  });
-  // The LIMIT may cut the last second's matches anywhere (a sort by
-  // first_seen leaves ties in any order): that second's are read again, in
-  // id order (one second through the index on first_seen).
-  if (!ids.empty() && static_cast<int64_t>(ids.size()) == q.limit && !rows_stopped_) {
-    const uint32_t last = ids.back().second;
-    std::erase_if(ids, [last](const auto& p) { return p.second == last; });
-    SearchQuery second = q;
-    second.since = std::max<TimeUs>(q.since.value_or(0), TimeUs{last} * kUsPerSecond);
-    second.until = std::min<TimeUs>(q.until.value_or(INT64_MAX), TimeUs{last + 1} * kUsPerSecond);
-    std::vector<Param> tie_params;
-    auto tie_where = BuildWhere(second, &tie_params, conn_.get());
-    if (!tie_where.ok()) return tie_where.status();
-    std::unique_ptr<sql::PreparedStatement> s(conn_->prepareStatement(
-        "SELECT m.id FROM message m" + *tie_where + " ORDER BY m.id LIMIT " +
-        std::to_string(q.limit - static_cast<int64_t>(ids.size()))));
-    BindParams(s.get(), tie_params);
-    std::unique_ptr<sql::ResultSet> rs(s->executeQuery());
-    while (rs->next()) ids.emplace_back(rs->getUInt64(1), last);
-  }
-  for (size_t at = 0; at < ids.size(); at += kSummaryChunk) {
-    const size_t end = std::min(ids.size(), at + kSummaryChunk);
-    std::string in;
-    uint32_t lo = ids[at].second, hi = ids[at].second;
-    for (size_t i = at; i < end; ++i) {
-      in += (in.empty() ? "" : ",") + std::to_string(ids[i].first);
-      lo = std::min(lo, ids[i].second);
-      hi = std::max(hi, ids[i].second);
-    }
-    std::unique_ptr<sql::ResultSet> rs(
-        mysql::Query(conn_.get(), SelectSummary() + " WHERE m.id IN (" + in +
-                                      ") AND m.first_seen BETWEEN " + std::to_string(lo) + " AND " +
-                                      std::to_string(hi) + " ORDER BY m.first_seen, m.id, r.seq"));
-    GiveSummaries(rs.get(), INT64_MAX, fn);
+    if (r) fn(std::move(*r));
+  } catch (const sql::SQLException& e) {
+    Status st = mysql::FromException(e, "search for summary");
+    if (st.code() == Status::Code::kUnavailable) conn_.reset();
+    return st;
   }
   return Status::Ok();
 }

@@ -148,9 +148,6 @@ class MysqlStore : public Store {
   Status WithReconnect(const char* what, const std::function<void()>& op);
   sql::PreparedStatement* RowsStatement(bool message, size_t rows);
   HeldAction CheckHeld(const MessageRecord& r);
-  // SearchForSummary's two ways (mysql_search.cc). Throw sql::SQLException.
-  Status SummarizeAll(const SearchQuery& q, const std::function<void(MessageRecord&&)>& fn);
-  Status SummarizeFirst(const SearchQuery& q, const std::function<void(MessageRecord&&)>& fn);
   // One SQL page of SearchWithCursor: every key but the record filters.
   Status SearchPage(const SearchQuery& q,
                     const std::function<void(MessageRecord&&, const SearchCursor&)>& fn);

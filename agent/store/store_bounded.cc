@@ -56,15 +56,18 @@ Status Store::SearchWithin(const SearchQuery& q, int64_t work_rows, const Cursor
   return SearchInSlices(q, std::max<int64_t>(work_rows - first_try, 1), fn, resume);
 }
 
-// A statement stopped by the bound ends in an error on some stores (SQLite's
-// SQLITE_INTERRUPT): the stop is the answer.
+// Through SearchWithin, the records whole: the first matches in time
+// whatever the search's index (one whose index is not in time order, or a
+// recipient's, or a record filter, sorted its matches first, and a bound
+// that ran out in the sort gave none: helper-79), the rest in time slices.
 Status Store::SearchForSummaryWithin(const SearchQuery& q, int64_t work_rows,
                                      const std::function<void(MessageRecord&&)>& fn,
                                      bool* stopped) {
-  std::unique_ptr<WorkBound> bound = BoundWork(work_rows);
-  Status st = SearchForSummary(q, fn);
-  *stopped = bound && bound->spent();
-  return *stopped ? Status::Ok() : st;
+  std::optional<SearchCursor> resume;
+  Status st = SearchWithin(
+      q, work_rows, [&](MessageRecord&& r, const SearchCursor&) { fn(std::move(r)); }, &resume);
+  *stopped = resume.has_value();
+  return st;
 }
 
 // The window from `q`'s start in slices of growing length, each read in time
