@@ -144,6 +144,13 @@ TEST(LegitServers, AFloodRefusedAtTheCapIsDecidedAgain) {
 
 // The same for an admin's content rule: its second IP, refused at the cap,
 // waited the block period (an hour) before the rule could decide it again.
+// A message from `ip` that is not a bounce: only the content rules see it.
+MessageRecord Offer(const std::string& ip, const std::string& subject, double at) {
+  MessageRecord r = Bounce(ip, subject, at);
+  r.sender = "offers@example.test";
+  return r;
+}
+
 TEST(LegitServers, AContentRuleRefusedAtTheCapIsDecidedAgain) {
   DetectorOptions o;
   o.rules = {{"casino", "Subject", "(?i)casino", RuleAction::kBlockIp, 2, 60 * kUsPerSecond},
@@ -155,10 +162,8 @@ TEST(LegitServers, AContentRuleRefusedAtTheCapIsDecidedAgain) {
   BlockManager m(p);
   std::vector<std::string> blocked;
   auto feed = [&](const std::string& ip, const std::string& subject, double at) {
-    MessageRecord r = Bounce(ip, subject, at);
-    r.sender = "offers@example.test";  // not a bounce: only the rules see it
     std::vector<Decision> out;
-    d.OnRecord(r, &out);
+    d.OnRecord(Offer(ip, subject, at), &out);
     for (const Decision& dec : out) {
       std::string why;
       if (m.Apply(dec, &why)) {
@@ -194,10 +199,8 @@ TEST(LegitServers, EveryRuleOfARefusedIpIsDecidedAgain) {
   FloodDetector d(o);
   std::vector<Decision> out;
   auto feed = [&](const std::string& subject, double at) {
-    MessageRecord r = Bounce("203.0.113.20", subject, at);
-    r.sender = "offers@example.test";
     out.clear();
-    d.OnRecord(r, &out);
+    d.OnRecord(Offer("203.0.113.20", subject, at), &out);
   };
   d.OnRecord(Bounce("203.0.113.20", "Undelivered Mail Returned to Sender", -10), &out);
   ASSERT_TRUE(out.empty()) << "one bounce: the IP is a bounce source, not a flood";
