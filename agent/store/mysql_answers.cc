@@ -23,7 +23,7 @@ namespace mailtrail {
 namespace {
 // Rows a statement inserts or deletes at most.
 constexpr size_t kInsertRows = 500;
-constexpr int kDeleteRows = 10000;
+constexpr int64_t kDeleteRows = 10000;  // in all, an exchange
 }  // namespace
 
 StatusOr<AnswerExchange> MysqlStore::ExchangeAnswers(const AnswerRequest& r) {
@@ -87,29 +87,33 @@ StatusOr<AnswerExchange> MysqlStore::ExchangeAnswers(const AnswerRequest& r) {
   out.cursor = plan.cursor;
   std::vector<std::string> dropped;  // gone agents whose presence went
   try {
+    // At most kDeleteRows in all, as SQLite's: its own first.
+    int64_t budget = kDeleteRows;
     {
       // Its own old rows, by its own log time: an agent whose log time is
       // ahead drops no one else's.
       std::unique_ptr<sql::PreparedStatement> del(conn_->prepareStatement(
-          "DELETE FROM detect_answer WHERE agent = ? AND learned < ? ORDER BY seq LIMIT " +
-          std::to_string(kDeleteRows)));
+          "DELETE FROM detect_answer WHERE agent = ? AND learned < ? ORDER BY seq LIMIT ?"));
       del->setString(1, r.agent);
       del->setInt64(2, r.since);
-      del->executeUpdate();
+      del->setInt64(3, budget);
+      budget -= del->executeUpdate();
     }
     // Only the rows the presence read covered: an agent that comes back
     // meanwhile numbers its new rows above them (helper-74), and writes its
     // presence anew, which keeps it. Ordered, so that a replica deletes the
     // same rows.
     std::unique_ptr<sql::PreparedStatement> gone(conn_->prepareStatement(
-        "DELETE FROM detect_answer WHERE agent = ? AND seq <= ? ORDER BY seq LIMIT " +
-        std::to_string(kDeleteRows)));
+        "DELETE FROM detect_answer WHERE agent = ? AND seq <= ? ORDER BY seq LIMIT ?"));
     std::unique_ptr<sql::PreparedStatement> gone_agent(conn_->prepareStatement(
         "DELETE FROM detect_answer_agent WHERE agent = ? AND seen = ? AND seq = ?"));
     for (const AnswerPresence& o : plan.gone) {
+      if (budget <= 0) break;  // the rest at the next exchange
       gone->setString(1, o.agent);
       gone->setInt64(2, o.seq);
-      if (gone->executeUpdate() < kDeleteRows) {  // the last of them: the agent goes too
+      gone->setInt64(3, budget);
+      budget -= gone->executeUpdate();
+      if (budget > 0) {  // fewer than asked: the last of them, and the agent goes too
         gone_agent->setString(1, o.agent);
         gone_agent->setInt64(2, o.seen);
         gone_agent->setInt64(3, o.seq);

@@ -286,6 +286,30 @@ TEST_P(StoreAnswers, AGoneAgentsRowsGoAPieceAtATime) {
   EXPECT_EQ(x.cursor.heard.count("relay"), 0u) << "its presence went with its last rows";
 }
 
+// Old rows go 10,000 an exchange in all, its own first, then those of the
+// agents gone: on MySQL each statement had its own 10,000, so one exchange
+// could hold the table's locks for several of them.
+TEST_P(StoreAnswers, AtMost10000RowsGoInOneExchange) {
+  window_ = 600 * kUsPerSecond;
+  Exchange("mx", {}, kNow);
+  std::vector<std::string> keys;
+  for (int i = 0; i < 10500; ++i) keys.push_back("m\t" + std::to_string(i));
+  Exchange("relay", keys, kNow, 20000);
+  EXPECT_EQ(Exchange("mx", {}, kNow + kUsPerSecond, 20000).theirs.size(), 10500u);
+  Idle("mx", kNow + 61 * kUsPerSecond, kNow + 541 * kUsPerSecond);
+  // Its own 10,500, learned two days before its log time's window.
+  std::vector<std::string> mine;
+  for (int i = 0; i < 10500; ++i) mine.push_back("m\tmx" + std::to_string(i));
+  Exchange("mx", mine, kNow + 545 * kUsPerSecond, 1000, kNow - 2 * kDay);
+  // Now the relay is gone and its own are old: 10,000 of its own go.
+  EXPECT_TRUE(Exchange("mx", {}, kNow + 601 * kUsPerSecond).alone);
+  size_t relays = 0, mxs = 0;
+  for (const SharedAnswer& a : Exchange("late", {}, kNow + 602 * kUsPerSecond, 30000).theirs)
+    ++(a.agent == "relay" ? relays : mxs);
+  EXPECT_EQ(mxs, 500u);
+  EXPECT_EQ(relays, 10500u) << "none of the relay's: the exchange's 10,000 were spent";
+}
+
 // An agent back before its rows are all gone is there again: its presence
 // and its last rows stay, and its new rows are read on from where each
 // reader stood.
