@@ -1,5 +1,5 @@
 // MysqlStore's fleet-wide answers (Store::ExchangeAnswers,
-// schema/mysql/0011_detect_answers.sql). What is written and read is decided
+// schema/mysql/0011_detect_answers.sql, 0012_agents.sql). What is written and read is decided
 // by PlanAnswerExchange (answer_plan.h), as for SQLite. This agent's rows and
 // its presence go in one transaction, so that a failed exchange, tried again
 // with the same rows, never leaves half of them behind; each agent's rows

@@ -120,6 +120,18 @@ TEST_P(StoreAnswers, EachAgentsRowsAreReadOnceInOrder) {
 
 // More rows than one statement takes (MySQL inserts 500 a statement): every
 // one in, numbered in order, each with its own key.
+// Agent names are bytes: "mx" and "MX" are two agents (a case-blind
+// collation on MySQL made them share a presence row and clash on their
+// rows' keys).
+TEST_P(StoreAnswers, NamesThatDifferInCaseAreTwoAgents) {
+  Exchange("mx", {});
+  Exchange("MX", {});
+  EXPECT_TRUE(Exchange("mx", {"m\tlower"}).theirs.empty());
+  EXPECT_EQ(Keys(Exchange("MX", {"m\tupper"})), std::vector<std::string>{"mx m\tlower"});
+  EXPECT_EQ(Keys(Exchange("mx", {})), std::vector<std::string>{"MX m\tupper"});
+  EXPECT_EQ(Keys(Exchange("late", {})), (std::vector<std::string>{"MX m\tupper", "mx m\tlower"}));
+}
+
 TEST_P(StoreAnswers, ManyRowsAtOnceAreNumberedInOrder) {
   Exchange("mx", {});
   std::vector<std::string> keys;

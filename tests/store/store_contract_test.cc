@@ -440,6 +440,37 @@ TEST_P(StoreContract, AgentStatusRowsAreReplacedPerAgentAndKeepEveryField) {
   EXPECT_EQ((*got)[1], a);
 }
 
+// Agent names are bytes: "mx" and "MX" are two agents, each with its own
+// window counts and status row (MySQL's case-blind collation made each
+// delete the other's counts and overwrite its status).
+TEST_P(StoreContract, NamesThatDifferInCaseAreTwoAgents) {
+  auto s = OpenStore(Url(), Detail::kStandard, true);
+  ASSERT_TRUE(s.ok()) << s.status().message();
+  constexpr TimeUs t = 1795780000LL * kUsPerSecond, since = t - 600 * kUsPerSecond;
+  ASSERT_TRUE((*s)->ExchangeCounts("mx", {{"", "i\t192.0.2.1", t, 3}}, since).ok());
+  auto upper = (*s)->ExchangeCounts("MX", {{"", "i\t192.0.2.2", t, 4}}, since);
+  ASSERT_TRUE(upper.ok()) << upper.status().message();
+  ASSERT_EQ(upper->size(), 1u);
+  EXPECT_EQ((*upper)[0].agent, "mx");
+  EXPECT_EQ((*upper)[0].count, 3);
+  auto lower = (*s)->ExchangeCounts("mx", {{"", "i\t192.0.2.1", t, 3}}, since);
+  ASSERT_TRUE(lower.ok()) << lower.status().message();
+  ASSERT_EQ(lower->size(), 1u);
+  EXPECT_EQ((*lower)[0].agent, "MX");
+  EXPECT_EQ((*lower)[0].count, 4);
+  AgentStatus a;
+  a.agent = "mx";
+  a.records = 1;
+  AgentStatus b = a;
+  b.agent = "MX";
+  b.records = 2;
+  ASSERT_TRUE((*s)->SaveAgentStatus(a).ok());
+  ASSERT_TRUE((*s)->SaveAgentStatus(b).ok());
+  auto got = (*s)->ListAgentStatus();
+  ASSERT_TRUE(got.ok()) << got.status().message();
+  ASSERT_EQ(got->size(), 2u);
+}
+
 TEST_P(StoreContract, BlocksAreKeptWithTheirHistory) {
   auto s = OpenStore(Url(), Detail::kStandard, true);
   ASSERT_TRUE(s.ok());
