@@ -157,7 +157,9 @@ struct DetectorStateCodec {
           d->answer_cursor_.heard[x.at(0).get<std::string>()] = {
               IntFromJson<int64_t>(x.at(1)), IntFromJson<int64_t>(x.at(2)),
               std::clamp<int64_t>(IntFromJson<int64_t>(x.at(3)), 0, kMaxStood),
-              x.size() > 4 ? IntFromJson<int64_t>(x.at(4)) : 0};  // before born: 0
+              // Saved before incarnations: unknown, so that the agent's row
+              // made since (born set) is not taken for a new one (helper-81).
+              x.size() > 4 ? IntFromJson<int64_t>(x.at(4)) : HeardAgent::kBornUnknown};
     }
     const json& counts = j.at("counts");
     d->untracked_ = IntFromJson<int64_t>(counts.at(0));

@@ -27,7 +27,8 @@ AnswerPlan PlanAnswerExchange(const AnswerRequest& r, const std::vector<AnswerPr
     // longer. A row first read (this agent new) has just moved.
     HeardAgent h{o.seen, o.seq, 0, o.born};
     auto was = r.cursor.heard.find(o.agent);
-    const bool reborn = was != r.cursor.heard.end() && was->second.born != o.born;
+    const bool reborn = was != r.cursor.heard.end() && was->second.born != o.born &&
+                        was->second.born != HeardAgent::kBornUnknown;
     if (was != r.cursor.heard.end() && !reborn && was->second.seen == o.seen &&
         was->second.seq == o.seq)
       h.stood = std::clamp(was->second.stood, TimeUs{0}, gone_after) + step;  // a state's any value

@@ -49,7 +49,7 @@ struct AnswerPlan {
   TimeUs seen = 0;
   int64_t born = 0;  // kept from this agent's row, or new (its wall clock) with a new row
   // Agents gone: their rows up to `seq` go, then their presence row, only if
-  // it still reads `seen` and `seq` (one back meanwhile keeps it).
+  // it still reads `seen`, `seq` and `born` (one back meanwhile keeps it).
   std::vector<AnswerPresence> gone;
   // Agents to read, after `after` (each has rows past it).
   struct Read {

@@ -106,7 +106,7 @@ StatusOr<AnswerExchange> MysqlStore::ExchangeAnswers(const AnswerRequest& r) {
     std::unique_ptr<sql::PreparedStatement> gone(conn_->prepareStatement(
         "DELETE FROM detect_answer WHERE agent = ? AND seq <= ? ORDER BY seq LIMIT ?"));
     std::unique_ptr<sql::PreparedStatement> gone_agent(conn_->prepareStatement(
-        "DELETE FROM detect_answer_agent WHERE agent = ? AND seen = ? AND seq = ?"));
+        "DELETE FROM detect_answer_agent WHERE agent = ? AND seen = ? AND seq = ? AND born = ?"));
     for (const AnswerPresence& o : plan.gone) {
       if (budget <= 0) break;  // the rest at the next exchange
       gone->setString(1, o.agent);
@@ -117,6 +117,7 @@ StatusOr<AnswerExchange> MysqlStore::ExchangeAnswers(const AnswerRequest& r) {
         gone_agent->setString(1, o.agent);
         gone_agent->setInt64(2, o.seen);
         gone_agent->setInt64(3, o.seq);
+        gone_agent->setInt64(4, o.born);
         if (gone_agent->executeUpdate() > 0) {
           // Back with its state lost, it numbers from 1 again: read from there.
           out.cursor.read.erase(o.agent);

@@ -29,6 +29,13 @@ Status SpoolStore::SearchWithin(const SearchQuery& q, int64_t work_rows,
   return primary_->SearchWithin(q, work_rows, fn, resume);
 }
 
+Status SpoolStore::SearchForSummaryWithin(const SearchQuery& q, int64_t work_rows,
+                                          const std::function<void(MessageRecord&&)>& fn,
+                                          bool* stopped) {
+  std::lock_guard<std::mutex> p(primary_mu_);
+  return primary_->SearchForSummaryWithin(q, work_rows, fn, stopped);
+}
+
 StatusOr<int64_t> SpoolStore::CountMatches(const SearchQuery& q) {
   std::lock_guard<std::mutex> p(primary_mu_);
   return primary_->CountMatches(q);

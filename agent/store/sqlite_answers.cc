@@ -81,8 +81,9 @@ StatusOr<AnswerExchange> SqliteStore::ExchangeAnswers(const AnswerRequest& r) {
       "DELETE FROM detect_answer WHERE agent = ?1 AND seq IN (SELECT seq FROM detect_answer"
       " WHERE agent = ?1 AND learned < ?2 LIMIT ?3)");
   auto gone = db_.Prepare("DELETE FROM detect_answer WHERE agent = ?1 AND seq <= ?2");
-  auto gone_agent =
-      db_.Prepare("DELETE FROM detect_answer_agent WHERE agent = ?1 AND seen = ?2 AND seq = ?3");
+  auto gone_agent = db_.Prepare(
+      "DELETE FROM detect_answer_agent WHERE agent = ?1 AND seen = ?2 AND seq = ?3"
+      " AND born = ?4");
   if (!low.ok() || !mine.ok() || !gone.ok() || !gone_agent.ok()) return fail("drop old answers");
   int64_t budget = kDeleteRows;
   // The first row of `agent`'s, or none.
@@ -115,6 +116,7 @@ StatusOr<AnswerExchange> SqliteStore::ExchangeAnswers(const AnswerRequest& r) {
     gone_agent->BindText(1, o.agent);
     gone_agent->BindInt(2, o.seen);
     gone_agent->BindInt(3, o.seq);
+    gone_agent->BindInt(4, o.born);
     if (gone_agent->Step() != SQLITE_DONE) return fail("drop a gone agent's answers");
     // Back with its state lost, it numbers from 1 again: read from there.
     out.cursor.read.erase(o.agent);

@@ -219,8 +219,9 @@ class Store {
   // are the first matches in time, or none). The web console's reports not
   // made by the hour (docs/web.md, "Reports"). A store without BoundWork
   // never stops.
-  Status SearchForSummaryWithin(const SearchQuery& q, int64_t work_rows,
-                                const std::function<void(MessageRecord&&)>& fn, bool* stopped);
+  virtual Status SearchForSummaryWithin(const SearchQuery& q, int64_t work_rows,
+                                        const std::function<void(MessageRecord&&)>& fn,
+                                        bool* stopped);
   // SearchWithCursor for a page of the web console, with a work bound: it may
   // stop once it has examined about `work_rows` rows, with fewer than
   // q.limit records; then `*resume` is where the search goes on (every match
@@ -367,6 +368,11 @@ class Store {
   }
 
  private:
+  // SearchWithin's and SearchForSummaryWithin's one query, then
+  // (store_bounded.cc) the slices.
+  Status SearchBounded(const SearchQuery& q, int64_t work_rows,
+                       const std::function<void(MessageRecord&&, const SearchCursor&)>& fn,
+                       std::optional<SearchCursor>* resume, bool to_the_bound);
   // SearchWithin's way on when its one query stopped before a match: the
   // window slice by slice in time order (store_bounded.cc).
   Status SearchInSlices(const SearchQuery& q, int64_t work_rows,

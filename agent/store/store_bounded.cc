@@ -30,6 +30,15 @@ using CursorFn = std::function<void(MessageRecord&&, const SearchCursor&)>;
 // (`sender=<>`: every bounce of the window): it goes on in time slices.
 Status Store::SearchWithin(const SearchQuery& q, int64_t work_rows, const CursorFn& fn,
                            std::optional<SearchCursor>* resume) {
+  return SearchBounded(q, work_rows, fn, resume, /*to_the_bound=*/false);
+}
+
+// A page ends at the one query's last match when it stopped there (it has
+// records to show, and its next page goes on); a report's records go on in
+// time slices from there, up to the bound: it ended with a quarter of the
+// bound spent (helper-80).
+Status Store::SearchBounded(const SearchQuery& q, int64_t work_rows, const CursorFn& fn,
+                            std::optional<SearchCursor>* resume, bool to_the_bound) {
   resume->reset();
   const int64_t first_try = std::max<int64_t>(work_rows / kOneQueryShare, 1);
   std::optional<SearchCursor> last;
@@ -49,23 +58,29 @@ Status Store::SearchWithin(const SearchQuery& q, int64_t work_rows, const Cursor
   // Full, the search went on past its page only to read the rest of a chunk
   // of records (SearchFilteringRecords): the page stands.
   if (given >= q.limit) return Status::Ok();
-  if (last) {
+  if (last && !to_the_bound) {
     *resume = last;
     return Status::Ok();
   }
-  return SearchInSlices(q, std::max<int64_t>(work_rows - first_try, 1), fn, resume);
+  SearchQuery rest = q;
+  if (last) {
+    rest.after = last;
+    rest.limit = q.limit - given;
+  }
+  return SearchInSlices(rest, std::max<int64_t>(work_rows - first_try, 1), fn, resume);
 }
 
-// Through SearchWithin, the records whole: the first matches in time
-// whatever the search's index (one whose index is not in time order, or a
-// recipient's, or a record filter, sorted its matches first, and a bound
-// that ran out in the sort gave none: helper-79), the rest in time slices.
+// As a page is read, the records whole, but to the bound: the first matches
+// in time whatever the search's index (one whose index is not in time order,
+// or a recipient's, or a record filter, sorted its matches first, and a bound
+// that ran out in the sort gave none: helper-79).
 Status Store::SearchForSummaryWithin(const SearchQuery& q, int64_t work_rows,
                                      const std::function<void(MessageRecord&&)>& fn,
                                      bool* stopped) {
   std::optional<SearchCursor> resume;
-  Status st = SearchWithin(
-      q, work_rows, [&](MessageRecord&& r, const SearchCursor&) { fn(std::move(r)); }, &resume);
+  Status st = SearchBounded(
+      q, work_rows, [&](MessageRecord&& r, const SearchCursor&) { fn(std::move(r)); }, &resume,
+      /*to_the_bound=*/true);
   *stopped = resume.has_value();
   return st;
 }

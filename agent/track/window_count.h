@@ -41,7 +41,10 @@ struct HeardAgent {
   TimeUs seen = 0;
   int64_t seq = 0;
   TimeUs stood = 0;  // by this agent's monotonic clock, a minute at most between two reads
-  int64_t born = 0;  // its presence row's incarnation (answer_plan.h)
+  // Its presence row's incarnation (answer_plan.h); kBornUnknown when read
+  // from a state saved before incarnations: that row's is then taken as it is.
+  int64_t born = 0;
+  static constexpr int64_t kBornUnknown = -1;
 };
 
 // Where an agent stands in the others' answers: the last row read of each

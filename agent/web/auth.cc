@@ -45,12 +45,20 @@ std::string HashProblem(const std::string& hash) {
   return "";
 }
 
-// A hash's method and cost, without its salt: "$y$j9T", "$6$rounds=9000",
-// "$6", "$2b$12" (bcrypt's salt is in its last field).
+// A hash's method and cost, without its salt, alike for hashes that cost
+// alike: "$y$j9T", "$7$CU..../....", "$2$12" (bcrypt's $2a$, $2b$ and $2y$),
+// "$6$rounds=5000" (also without rounds=), "$md5,rounds=904".
 std::string CostOf(const std::string& hash) {
+  auto starts = [&](const char* p) { return hash.compare(0, std::strlen(p), p) == 0; };
+  if (starts("$7$")) return hash.substr(0, 14);  // N, r and p: before the salt
+  if (starts("$2") && hash.size() > 6) return "$2$" + hash.substr(4, 2);
+  if (starts("$5$") || starts("$6$"))
+    return starts("$5$rounds=") || starts("$6$rounds=") ? hash.substr(0, hash.find('$', 3))
+                                                        : hash.substr(0, 3) + "rounds=5000";
+  if (starts("$md5")) return hash.substr(0, hash.find('$', 1));
+  // $y$, $gy$, $sha1$, $1$, ...: the fields before the salt's.
   size_t end = hash.rfind('$');
-  if (hash.compare(0, 2, "$2") != 0 && end != std::string::npos && end > 0)
-    end = hash.rfind('$', end - 1);
+  if (end != std::string::npos && end > 0) end = hash.rfind('$', end - 1);
   return hash.substr(0, end);
 }
 
@@ -107,6 +115,7 @@ std::optional<std::string> Base64Decode(std::string_view s) {
 
 StatusOr<Authenticator> Authenticator::Parse(const std::string& text, const std::string& name) {
   Authenticator a;
+  std::vector<std::string> legacy;  // names whose hash's method libxcrypt calls legacy
   std::istringstream in(text);
   std::string line;
   int n = 0;
@@ -132,13 +141,18 @@ StatusOr<Authenticator> Authenticator::Parse(const std::string& text, const std:
       return bad("not a crypt(3) hash (make one with: mkpasswd -m yescrypt)");
     if (a.Find(e.token, e.name)) return bad("a second entry for " + e.name);
     if (std::string why = HashProblem(e.hash); !why.empty()) return bad(why);
-    if (crypt_checksalt(e.hash.c_str()) == CRYPT_SALT_METHOD_LEGACY)
-      a.warnings_.push_back(name + ":" + std::to_string(n) + ": " + e.name +
-                            "'s hash uses a method no longer thought strong: make it again "
-                            "(mkpasswd -m yescrypt)");
+    if (crypt_checksalt(e.hash.c_str()) == CRYPT_SALT_METHOD_LEGACY) legacy.push_back(e.name);
     a.entries_.push_back(std::move(e));
   }
   if (a.entries_.empty()) return Status::InvalidArgument(name + ": no entries");
+  if (!legacy.empty()) {
+    std::string names;
+    for (size_t i = 0; i < legacy.size() && i < 5; ++i) names += (i ? ", " : "") + legacy[i];
+    if (legacy.size() > 5) names += ", ...";
+    a.warnings_.push_back(name + ": " + std::to_string(legacy.size()) +
+                          " hash(es) of a method no longer thought strong (" + names +
+                          "): make them again (mkpasswd -m yescrypt)");
+  }
   // A wrong name is checked against the kind's first hash (UnknownNameHash):
   // a user whose hash costs another time is told from it by the answer's.
   for (const Entry& e : a.entries_) {

@@ -140,8 +140,9 @@ std::string RenderReportsPage(const WebSearch& s, const Report& sum) {
        std::to_string(sum.bytes_received) + " bytes received.</p>";
   if (sum.partial)
     b += "<p class=\"notice\" id=\"partial\">Only the first " + std::to_string(sum.records) +
-         " records of this search were summed: give a window (since, until, host and no other "
-         "filter) to have it made by the hour, whole.</p>";
+         " records of this search were summed (a report not made by the hour sums a bounded "
+         "number of records and reads a bounded part of the store): give a window (since, "
+         "until, host and no other filter) to have it made by the hour, whole.</p>";
   WebSearch others = s;  // the search without its window: the bar's hour is the window
   std::erase_if(others.filters,
                 [](const auto& f) { return f.first == "since" || f.first == "until"; });

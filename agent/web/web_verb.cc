@@ -15,6 +15,7 @@
 #include "agent/config/config.h"
 #include "agent/web/web_server.h"
 #include "agent/web/web_setup.h"
+#include "base/text.h"
 
 namespace mailtrail::cli {
 
@@ -71,7 +72,7 @@ int WebMain(const std::vector<std::string>& argv, const Clock& clock) {
   if (Status st = setup.Init(settings, std::move(guard)); !st.ok())
     return config_error(st.message());
   for (const std::string& w : setup.warnings())
-    std::fprintf(stderr, "mailtrail web: warning: %s\n", w.c_str());
+    std::fprintf(stderr, "mailtrail web: warning: %s\n", EscapeForLog(w, 300).c_str());
   const web::WebOptions& options = setup.options();
   const bool authenticated = setup.authenticated();
   std::string host;

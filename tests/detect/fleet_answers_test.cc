@@ -7,6 +7,7 @@
 
 #include "agent/detect/flood_detector.h"
 #include "agent/detect/outbound.h"
+#include "agent/store/answer_plan.h"
 
 namespace mailtrail {
 namespace {
@@ -219,7 +220,7 @@ TEST(FleetAnswers, TheStateKeepsWhatWaitsAndWhereItStands) {
   d.OnDelivery(r, r.recipients[0]);
   AnswerExchange x = From({{"", 0, "m\tother@example.org", kT0, 3}});
   x.cursor.written = 41;
-  x.cursor.heard["relay"] = {1795780000LL * kUsPerSecond, 7, 420 * kUsPerSecond};
+  x.cursor.heard["relay"] = {1795780000LL * kUsPerSecond, 7, 420 * kUsPerSecond, 1234};
   x.cursor.heard_at = x.cursor.said_at = 5 * kUsPerSecond;
   d.AddFleetAnswers(x, kT0);
   FloodDetector back(Sharing());
@@ -234,10 +235,39 @@ TEST(FleetAnswers, TheStateKeepsWhatWaitsAndWhereItStands) {
   EXPECT_EQ(h.seen, 1795780000LL * kUsPerSecond);
   EXPECT_EQ(h.seq, 7);
   EXPECT_EQ(h.stood, 420 * kUsPerSecond);
+  EXPECT_EQ(h.born, 1234) << "else every agent's rows were read again after a restart";
   EXPECT_EQ(back.answer_cursor().heard_at, 0);
   EXPECT_EQ(back.answer_cursor().said_at, 0);
   EXPECT_EQ(back.TakeLearnedAnswers().size(), 3u);
   EXPECT_EQ(d.TakeLearnedAnswers().size(), 3u);
+}
+
+// A state saved before incarnations knows none: the agent's row, made since
+// with one, is read on from where the reader stood, not again from its first
+// (its credits counted twice: helper-81).
+TEST(FleetAnswers, AStateSavedBeforeIncarnationsReadsOn) {
+  FloodDetector d(Sharing());
+  AnswerExchange x = From({});
+  x.cursor.read["relay"] = 7;
+  x.cursor.heard["relay"] = {1795780000LL * kUsPerSecond, 7, 0, 1234};
+  d.AddFleetAnswers(x, kT0);
+  std::string state = d.SaveState();
+  const std::string with_born = ",1234]";
+  const size_t at = state.find(with_born);
+  ASSERT_NE(at, std::string::npos) << state;
+  state.replace(at, with_born.size(), "]");  // as the state before
+  FloodDetector back(Sharing());
+  ASSERT_TRUE(back.LoadState(state).ok());
+  EXPECT_EQ(back.answer_cursor().heard.at("relay").born, HeardAgent::kBornUnknown);
+  AnswerRequest r;
+  r.agent = "mx";
+  r.cursor = back.answer_cursor();
+  r.mono_now = kT0;
+  r.window = 600 * kUsPerSecond;
+  const AnswerPlan p = PlanAnswerExchange(r, {{"relay", 9, 1795780060LL * kUsPerSecond, 555}});
+  ASSERT_EQ(p.read.size(), 1u);
+  EXPECT_EQ(p.read[0].after, 7);
+  EXPECT_EQ(p.cursor.heard.at("relay").born, 555);
 }
 
 }  // namespace
