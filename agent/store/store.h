@@ -377,7 +377,7 @@ class Store {
   // window slice by slice in time order (store_bounded.cc).
   Status SearchInSlices(const SearchQuery& q, int64_t work_rows,
                         const std::function<void(MessageRecord&&, const SearchCursor&)>& fn,
-                        std::optional<SearchCursor>* resume);
+                        std::optional<SearchCursor>* resume, bool bound_first = false);
 
  protected:
   SchemaChange schema_change_;  // set by the implementation's Open

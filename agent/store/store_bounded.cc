@@ -36,7 +36,9 @@ Status Store::SearchWithin(const SearchQuery& q, int64_t work_rows, const Cursor
 // A page ends at the one query's last match when it stopped there (it has
 // records to show, and its next page goes on); a report's records go on in
 // time slices from there, up to the bound: it ended with a quarter of the
-// bound spent (helper-80).
+// bound spent (helper-80). A report has no next page to get further: its
+// first slice is within the bound too (a page's is read whatever it costs),
+// so its work is the bound's, whatever the store (helper-82).
 Status Store::SearchBounded(const SearchQuery& q, int64_t work_rows, const CursorFn& fn,
                             std::optional<SearchCursor>* resume, bool to_the_bound) {
   resume->reset();
@@ -67,7 +69,8 @@ Status Store::SearchBounded(const SearchQuery& q, int64_t work_rows, const Curso
     rest.after = last;
     rest.limit = q.limit - given;
   }
-  return SearchInSlices(rest, std::max<int64_t>(work_rows - first_try, 1), fn, resume);
+  return SearchInSlices(rest, std::max<int64_t>(work_rows - first_try, 1), fn, resume,
+                        /*bound_first=*/to_the_bound);
 }
 
 // As a page is read, the records whole, but to the bound: the first matches
@@ -87,11 +90,12 @@ Status Store::SearchForSummaryWithin(const SearchQuery& q, int64_t work_rows,
 
 // The window from `q`'s start in slices of growing length, each read in time
 // order (so a slice costs its own messages, not every row of another key),
-// the first whatever its cost and the others within `work_rows`. Stopped in
+// the first whatever its cost (so that a search gets further) unless
+// `bound_first` (it did already), the others within `work_rows`. Stopped in
 // a slice, the search goes on after its last match there, or else after the
 // slices read whole.
 Status Store::SearchInSlices(const SearchQuery& q, int64_t work_rows, const CursorFn& fn,
-                             std::optional<SearchCursor>* resume) {
+                             std::optional<SearchCursor>* resume, bool bound_first) {
   auto span = TimeSpan();
   if (!span.ok()) return span.status();
   if (!*span) return Status::Ok();
@@ -105,6 +109,7 @@ Status Store::SearchInSlices(const SearchQuery& q, int64_t work_rows, const Curs
     ~Reset() { static_cast<void>(store->ReadInTimeOrder(false)); }
   } reset{this};
   std::unique_ptr<WorkBound> bound;
+  if (bound_first) bound = BoundWork(work_rows);
   int64_t given = 0, width = kFirstSliceSeconds;
   for (int64_t from = lo; from < hi && given < q.limit;) {
     const int64_t to = hi - from <= width ? hi : from + width;
@@ -119,8 +124,11 @@ Status Store::SearchInSlices(const SearchQuery& q, int64_t work_rows, const Curs
       fn(std::move(r), at);
     });
     if (bound && bound->spent()) {
+      // Nothing in this slice: after the slices read whole, or where it began.
       if (given < q.limit)
-        *resume = last ? *last : SearchCursor{(from - 1) * kUsPerSecond, kRowAfterAll};
+        *resume = last                    ? *last
+                  : from == lo && q.after ? *q.after
+                                          : SearchCursor{(from - 1) * kUsPerSecond, kRowAfterAll};
       return Status::Ok();
     }
     if (!st.ok()) return st;

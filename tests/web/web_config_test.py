@@ -193,6 +193,21 @@ def main():
                                text=True, timeout=60)
             check(r.returncode == 78 and want in r.stderr,
                   "%s: exit 78 naming it (%d %s)" % (what, r.returncode, r.stderr.strip()))
+        # A second console on the port of one running is refused: cpp-httplib's
+        # default SO_REUSEPORT let both serve, each taking part of the
+        # requests, without a word (helper-82).
+        web = Web(binary, "--store", store, "--listen", "127.0.0.1:0")
+        try:
+            try:
+                r = subprocess.run([binary, "web", "--store", store, "--listen",
+                                    "127.0.0.1:%d" % web.port], capture_output=True, text=True,
+                                   timeout=20)
+                check(r.returncode != 0 and "cannot listen on" in r.stderr,
+                      "a second console on a port in use fails (%d %s)" % (r.returncode, r.stderr.strip()))
+            except subprocess.TimeoutExpired:
+                check(False, "a second console on a port in use fails (it served)")
+        finally:
+            web.stop()
         # A users file is checked at load: a hash crypt(3) cannot use is
         # refused; hashes of one kind that differ in cost start with a warning.
         damaged = os.path.join(tmp, "damaged-users")
