@@ -2,6 +2,7 @@
 
 #include <httplib.h>
 
+#include "agent/metrics/http_port.h"
 #include "base/ip_address.h"
 
 namespace mailtrail {
@@ -25,6 +26,7 @@ Status MetricsServer::Start(const std::string& listen) {
   int port = 0;
   if (Status st = ParseLoopbackListen(listen, &host, &port); !st.ok()) return st;
   server_ = std::make_unique<httplib::Server>();
+  BindPortAlone(server_.get());  // a second agent on the port is refused
   server_->set_payload_max_length(0);
   server_->set_read_timeout(5, 0);
   server_->set_write_timeout(5, 0);

@@ -2,7 +2,6 @@
 
 #include <httplib.h>
 #include <sys/random.h>
-#include <sys/socket.h>
 
 #include <algorithm>
 #include <cstdlib>
@@ -10,6 +9,7 @@
 #include <iterator>
 #include <mutex>
 
+#include "agent/metrics/http_port.h"
 #include "agent/web/bounded_server.h"
 
 namespace mailtrail::web {
@@ -62,13 +62,7 @@ Status WebServer::Bind() {
   server_->set_keep_alive_timeout(5);
   server_->set_keep_alive_max_count(1);  // each request's head bounded (HeadBoundedServer)
   server_->set_default_headers(SecurityHeaders());
-  // SO_REUSEADDR only: the library's default adds SO_REUSEPORT, with which a
-  // second console (or any process of the same user) bound the same port
-  // and took half of the requests, both serving without a word (helper-82).
-  server_->set_socket_options([](socket_t sock) {
-    int yes = 1;
-    ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
-  });
+  BindPortAlone(server_.get());  // a second console on the port is refused
   std::ifstream chart(options_.chartjs_dir + "/chart.umd.min.js");
   if (!chart) chart.open(options_.chartjs_dir + "/chart.min.js");
   if (chart) chartjs_.assign(std::istreambuf_iterator<char>(chart), {});

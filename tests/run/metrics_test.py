@@ -35,6 +35,17 @@ def main():
             continue
         if 'mailtrail_log_lines_total{log="%s"} 2' % log in text:
             break
+    # A second agent on the same metrics port is refused: cpp-httplib's
+    # default SO_REUSEPORT let both serve, a scrape reading either (helper-82).
+    try:
+        second = subprocess.run([binary, "run", "--store", "sqlite:" + os.path.join(tmp, "u.db"),
+                                 "--log", log, "--metrics", "127.0.0.1:%d" % port],
+                                capture_output=True, text=True, timeout=20)
+        alone = second.returncode != 0 and "cannot listen on" in second.stderr
+        print("second agent on the port: %d %s" % (second.returncode, second.stderr.strip()))
+    except subprocess.TimeoutExpired:
+        alone = False
+        print("second agent on the port: it ran")
     missing = urllib.request.Request("http://127.0.0.1:%d/other" % port)
     try:
         urllib.request.urlopen(missing, timeout=2)
@@ -62,7 +73,7 @@ def main():
             "mailtrail_fleet_answers_read_total 0",
             "mailtrail_fleet_answers_unshared_total 0",
             "# TYPE mailtrail_block_decisions_capped_total counter"]
-    ok = rc == 0 and other == 404 and all(w in text for w in want)
+    ok = rc == 0 and other == 404 and alone and all(w in text for w in want)
     subprocess.run(["rm", "-rf", tmp])
     return 0 if ok else 1
 
