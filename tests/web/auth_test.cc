@@ -163,8 +163,7 @@ TEST(Authenticator, HashesOfOneKindThatDifferInCostAreWarned) {
     const std::string& w = mixed->warnings()[0];
     EXPECT_NE(w.find("basic hashes differ"), std::string::npos) << w;
     EXPECT_NE(w.find("$y$j9T for alice"), std::string::npos) << w;
-    EXPECT_NE(w.find(other == carl ? "$y$jBT for carl" : "$2$05 for dora"), std::string::npos)
-        << w;
+    EXPECT_NE(w.find(other == carl ? "$y$jBT for carl" : "$2$05 for dora"), std::string::npos) << w;
   }
 }
 
