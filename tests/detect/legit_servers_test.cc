@@ -111,6 +111,22 @@ TEST(LegitServers, AnAllowlistedSubjectMakesNoFlood) {
   }
 }
 
+// `r` to the detector, its decisions to `m` as the agent applies them:
+// a block taken is in `blocked`, one refused at the cap goes back (NotTaken).
+void FeedAtTheCap(FloodDetector* d, BlockManager* m, const MessageRecord& r,
+                  std::vector<std::string>* blocked) {
+  std::vector<Decision> out;
+  d->OnRecord(r, &out);
+  for (const Decision& dec : out) {
+    std::string why;
+    if (m->Apply(dec, &why)) {
+      blocked->push_back(dec.key);
+    } else if (why == "cap reached") {
+      d->NotTaken(dec);
+    }
+  }
+}
+
 // A decision the block manager refused at its cap (new blocks per minute)
 // was not made again for the block period: 10 of 130 flooding IPs were never
 // blocked (helper-65). Told so, the detector decides again on the next bounce.
@@ -122,16 +138,7 @@ TEST(LegitServers, AFloodRefusedAtTheCapIsDecidedAgain) {
   BlockManager m(p);
   std::vector<std::string> blocked;
   auto feed = [&](const std::string& ip, double at) {
-    std::vector<Decision> out;
-    d.OnRecord(Bounce(ip, "", at), &out);
-    for (const Decision& dec : out) {
-      std::string why;
-      if (m.Apply(dec, &why)) {
-        blocked.push_back(dec.key);
-      } else if (why == "cap reached") {
-        d.NotTaken(dec);
-      }
-    }
+    FeedAtTheCap(&d, &m, Bounce(ip, "", at), &blocked);
   };
   for (int i = 0; i < 20; ++i) {
     feed("203.0.113.10", i);
@@ -162,16 +169,7 @@ TEST(LegitServers, AContentRuleRefusedAtTheCapIsDecidedAgain) {
   BlockManager m(p);
   std::vector<std::string> blocked;
   auto feed = [&](const std::string& ip, const std::string& subject, double at) {
-    std::vector<Decision> out;
-    d.OnRecord(Offer(ip, subject, at), &out);
-    for (const Decision& dec : out) {
-      std::string why;
-      if (m.Apply(dec, &why)) {
-        blocked.push_back(dec.key);
-      } else if (why == "cap reached") {
-        d.NotTaken(dec);
-      }
-    }
+    FeedAtTheCap(&d, &m, Offer(ip, subject, at), &blocked);
   };
   for (int i = 0; i < 2; ++i) {
     feed("203.0.113.10", "CASINO night", i);

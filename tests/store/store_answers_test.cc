@@ -54,6 +54,12 @@ class StoreAnswers : public ::testing::TestWithParam<StoreBackend>, public Store
     for (TimeUs t = from; t <= to; t += 60 * kUsPerSecond) x = Exchange(agent, {}, t);
     return x;
   }
+  // `n` keys: prefix0, prefix1, ...
+  static std::vector<std::string> Numbered(const std::string& prefix, int n) {
+    std::vector<std::string> out;
+    for (int i = 0; i < n; ++i) out.push_back(prefix + std::to_string(i));
+    return out;
+  }
   static std::vector<std::string> Keys(const AnswerExchange& x) {
     std::vector<std::string> out;
     for (const SharedAnswer& a : x.theirs) out.push_back(a.agent + " " + a.key);
@@ -280,8 +286,7 @@ TEST_P(StoreAnswers, AnAgentTwoDaysAheadIsThereAsLongAsItExchanges) {
 TEST_P(StoreAnswers, AGoneAgentsRowsGoAPieceAtATime) {
   window_ = 600 * kUsPerSecond;
   Exchange("mx", {}, kNow);
-  std::vector<std::string> keys;
-  for (int i = 0; i < 10500; ++i) keys.push_back("m\t" + std::to_string(i));
+  const std::vector<std::string> keys = Numbered("m\t", 10500);
   EXPECT_EQ(Exchange("relay", keys, kNow, 20000).cursor.written, 10500);
   EXPECT_EQ(Exchange("mx", {}, kNow + kUsPerSecond, 20000).theirs.size(), 10500u);
   AnswerExchange x = Idle("mx", kNow + 61 * kUsPerSecond, kNow + 601 * kUsPerSecond);
@@ -304,14 +309,12 @@ TEST_P(StoreAnswers, AGoneAgentsRowsGoAPieceAtATime) {
 TEST_P(StoreAnswers, AtMost10000RowsGoInOneExchange) {
   window_ = 600 * kUsPerSecond;
   Exchange("mx", {}, kNow);
-  std::vector<std::string> keys;
-  for (int i = 0; i < 10500; ++i) keys.push_back("m\t" + std::to_string(i));
+  const std::vector<std::string> keys = Numbered("m\t", 10500);
   Exchange("relay", keys, kNow, 20000);
   EXPECT_EQ(Exchange("mx", {}, kNow + kUsPerSecond, 20000).theirs.size(), 10500u);
   Idle("mx", kNow + 61 * kUsPerSecond, kNow + 541 * kUsPerSecond);
   // Its own 10,500, learned two days before its log time's window.
-  std::vector<std::string> mine;
-  for (int i = 0; i < 10500; ++i) mine.push_back("m\tmx" + std::to_string(i));
+  const std::vector<std::string> mine = Numbered("m\tmx", 10500);
   Exchange("mx", mine, kNow + 545 * kUsPerSecond, 1000, kNow - 2 * kDay);
   // Now the relay is gone and its own are old: 10,000 of its own go.
   EXPECT_TRUE(Exchange("mx", {}, kNow + 601 * kUsPerSecond).alone);
@@ -328,8 +331,7 @@ TEST_P(StoreAnswers, AtMost10000RowsGoInOneExchange) {
 TEST_P(StoreAnswers, AnAgentBackBeforeItsRowsAreGoneIsReadOn) {
   window_ = 600 * kUsPerSecond;
   Exchange("mx", {}, kNow);
-  std::vector<std::string> keys;
-  for (int i = 0; i < 10500; ++i) keys.push_back("m\t" + std::to_string(i));
+  const std::vector<std::string> keys = Numbered("m\t", 10500);
   Exchange("relay", keys, kNow, 20000);
   EXPECT_EQ(Exchange("mx", {}, kNow + kUsPerSecond, 20000).theirs.size(), 10500u);
   EXPECT_TRUE(Idle("mx", kNow + 61 * kUsPerSecond, kNow + 601 * kUsPerSecond).alone);
@@ -347,8 +349,7 @@ TEST_P(StoreAnswers, AnAgentBackBeforeItsRowsAreGoneIsReadOn) {
 TEST_P(StoreAnswers, ARowLearnedAheadHoldsUpNoDeletes) {
   Exchange("mx", {}, kNow);
   Exchange("relay", {"m\tahead"}, kNow, 1000, kNow + 5 * kDay);
-  std::vector<std::string> keys;
-  for (int i = 0; i < 10500; ++i) keys.push_back("m\t" + std::to_string(i));
+  const std::vector<std::string> keys = Numbered("m\t", 10500);
   Exchange("relay", keys, kNow + kUsPerSecond, 20000);
   Exchange("relay", {}, kNow + kDay + 2 * kUsPerSecond);
   Exchange("relay", {}, kNow + kDay + 3 * kUsPerSecond);
