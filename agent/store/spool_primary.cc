@@ -29,11 +29,11 @@ Status SpoolStore::SearchWithin(const SearchQuery& q, int64_t work_rows,
   return primary_->SearchWithin(q, work_rows, fn, resume);
 }
 
-Status SpoolStore::SearchForSummaryWithin(const SearchQuery& q, int64_t work_rows,
-                                          const std::function<void(MessageRecord&&)>& fn,
-                                          bool* stopped) {
+Status SpoolStore::SearchFirstWithin(const SearchQuery& q, int64_t work_rows,
+                                     const std::function<void(MessageRecord&&)>& fn,
+                                     bool* stopped) {
   std::lock_guard<std::mutex> p(primary_mu_);
-  return primary_->SearchForSummaryWithin(q, work_rows, fn, stopped);
+  return primary_->SearchFirstWithin(q, work_rows, fn, stopped);
 }
 
 StatusOr<int64_t> SpoolStore::CountMatches(const SearchQuery& q) {

@@ -61,9 +61,8 @@ class SpoolStore : public Store {
   Status SearchWithin(const SearchQuery& q, int64_t work_rows,
                       const std::function<void(MessageRecord&&, const SearchCursor&)>& fn,
                       std::optional<SearchCursor>* resume) override;
-  Status SearchForSummaryWithin(const SearchQuery& q, int64_t work_rows,
-                                const std::function<void(MessageRecord&&)>& fn,
-                                bool* stopped) override;
+  Status SearchFirstWithin(const SearchQuery& q, int64_t work_rows,
+                           const std::function<void(MessageRecord&&)>& fn, bool* stopped) override;
   StatusOr<std::vector<SliceStamp>> SliceStamps(TimeUs since, TimeUs until, TimeUs width) override;
   Status AddLineStats(const LineStats& stats) override;
   StatusOr<LineStats> GetLineStats() override;

@@ -77,9 +77,8 @@ Status Store::SearchBounded(const SearchQuery& q, int64_t work_rows, const Curso
 // in time whatever the search's index (one whose index is not in time order,
 // or a recipient's, or a record filter, sorted its matches first, and a bound
 // that ran out in the sort gave none: helper-79).
-Status Store::SearchForSummaryWithin(const SearchQuery& q, int64_t work_rows,
-                                     const std::function<void(MessageRecord&&)>& fn,
-                                     bool* stopped) {
+Status Store::SearchFirstWithin(const SearchQuery& q, int64_t work_rows,
+                                const std::function<void(MessageRecord&&)>& fn, bool* stopped) {
   std::optional<SearchCursor> resume;
   Status st = SearchBounded(
       q, work_rows, [&](MessageRecord&& r, const SearchCursor&) { fn(std::move(r)); }, &resume,

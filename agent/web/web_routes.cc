@@ -246,7 +246,7 @@ void WebServer::AddReportRoutes() {
         bounded.limit = most + 1;
         int64_t seen = 0;
         bool stopped = false;
-        Status st = store.SearchForSummaryWithin(
+        Status st = store.SearchFirstWithin(
             bounded, ReportWorkRows(most),
             [&](MessageRecord&& r) {
               if (++seen <= most) sum.Add(r);

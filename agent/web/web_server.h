@@ -69,7 +69,7 @@ struct WebOptions {
 };
 
 // The rows a report not made by the hour may examine to find its
-// `report_records` records (Store::SearchForSummaryWithin): about what
+// `report_records` records (Store::SearchFirstWithin): about what
 // reading that many records costs, so that a filter that matches few of a
 // large store's records stops there, not at the end of the store. A report
 // of a whole store of 53k generated messages (SearchWithin's first query has

@@ -248,7 +248,7 @@ TEST_P(WorkBound, ALoneMatchIsFoundWhereverItLies) {
   }
 }
 
-// A report's records (SearchForSummaryWithin), as the console's reports not
+// A report's records (SearchFirstWithin), as the console's reports not
 // made by the hour ask them: the first `limit` in time, stopped after about
 // `work_rows` rows examined; the qids given, and whether it stopped.
 std::pair<std::string, bool> Summarized(Store* store, SearchQuery q, int64_t limit,
@@ -256,7 +256,7 @@ std::pair<std::string, bool> Summarized(Store* store, SearchQuery q, int64_t lim
   q.limit = limit;
   std::string got;
   bool stopped = false;
-  Status st = store->SearchForSummaryWithin(
+  Status st = store->SearchFirstWithin(
       q, work_rows, [&](MessageRecord&& r) { got += r.qid + " "; }, &stopped);
   EXPECT_TRUE(st.ok()) << st.message();
   return {got, stopped};

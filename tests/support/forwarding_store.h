@@ -40,10 +40,9 @@ class ForwardingStore : public Store {
                           const std::function<void(MessageRecord&&)>& fn) override {
     return real_->SearchForSummary(q, fn);
   }
-  Status SearchForSummaryWithin(const SearchQuery& q, int64_t work_rows,
-                                const std::function<void(MessageRecord&&)>& fn,
-                                bool* stopped) override {
-    return real_->SearchForSummaryWithin(q, work_rows, fn, stopped);
+  Status SearchFirstWithin(const SearchQuery& q, int64_t work_rows,
+                           const std::function<void(MessageRecord&&)>& fn, bool* stopped) override {
+    return real_->SearchFirstWithin(q, work_rows, fn, stopped);
   }
   StatusOr<std::vector<SliceStamp>> SliceStamps(TimeUs since, TimeUs until, TimeUs width) override {
     return real_->SliceStamps(since, until, width);
