@@ -40,7 +40,7 @@ struct SchemaIndex {
   bool left_out_by_a_load;
 };
 constexpr std::array<SchemaIndex, 8> kSchemaIndexes = {{
-    {"message", "message_first_seen", "first_seen", false},
+    {"message", "message_first_seen", "first_seen,id", false},
     {"message", "message_qid", "qid", true},
     {"message", "message_sender", "sender", true},
     {"message", "message_client_ip", "client_ip", true},
