@@ -144,9 +144,12 @@ void WebServer::AddMessageRoutes() {
     if (api) return res.set_content(MessageViewJson(*v), "application/json");
     Html(res, RenderMessagePage(*v));
   };
-  s.Get(R"(/message/([^/]+)/([^/]+))",
+  // The host is all before the last "/": the server matches the path
+  // decoded, and a host may hold "/" (the syslog host field, `--host`)
+  // where a queue id never does (MessageLink encodes it as %2F).
+  s.Get(R"(/message/(.+)/([^/]+))",
         [message](const httplib::Request& q, httplib::Response& r) { message(q, r, false); });
-  s.Get(R"(/api/v1/message/([^/]+)/([^/]+))",
+  s.Get(R"(/api/v1/message/(.+)/([^/]+))",
         [message](const httplib::Request& q, httplib::Response& r) { message(q, r, true); });
   s.Get(R"(/message-id/(.+))",
         [message](const httplib::Request& q, httplib::Response& r) { message(q, r, false); });

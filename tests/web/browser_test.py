@@ -145,6 +145,31 @@ def test_message_pages(base, driver):
     page_clean(driver, base, "NDR links")
 
 
+def test_host_with_a_slash(binary, tmp, driver):
+    # The records' host is whatever the syslog host field or --host says: one
+    # holding "/" was linked as /message/edge%2F1/QID, which the server reads
+    # decoded, and answered 404.
+    store = "sqlite:" + os.path.join(tmp, "slash.db")
+    subprocess.run([binary, "replay", "--quiet", "--store", store, "--host", "edge/1", "--year",
+                    "2026", os.path.join(HERE, "data", "hostile-subject.log")], check=True)
+    web = Web(binary, store)
+    driver.get_log("browser")  # what the pages before did is theirs
+    driver.get_log("performance")
+    try:
+        status, body = http(web.base + "/api/v1/message/edge%2F1/7B1C210A999")
+        check(status == 200 and json.loads(body)["records"][0]["host"] == "edge/1",
+              "a host holding '/': its record by the API (%d)" % status)
+        driver.get(web.base + "/search?qid=7B1C210A999")
+        driver.find_element(By.CSS_SELECTOR, "#results a[href^='/message/']").click()
+        wait_for(lambda: "/message/" in driver.current_url, "the message page")
+        heading = driver.find_element(By.CSS_SELECTOR, "section.message").text
+        check("7B1C210A999" in heading and "edge/1" in heading,
+              "a host holding '/': its search result opens its page")
+        page_clean(driver, web.base, "a host holding '/'")
+    finally:
+        web.stop()
+
+
 def test_paging_while_writing(base, binary, store, corpus):
     """Paging through every record (thousands) by cursor while another process
     writes new records: no record twice, none of those there before missing."""
@@ -325,6 +350,7 @@ def main():
                 test_time_zones(web.base)
                 test_status_and_badge(web.base, driver, store[len("sqlite:"):])
                 test_paging_while_writing(web.base, binary, store, corpus)
+                test_host_with_a_slash(binary, tmp, driver)
             if shots:
                 screenshots(web.base, driver, shots)
         finally:
