@@ -182,16 +182,28 @@ HeadBoundedServer::HeadBoundedServer(const HeadLimits& limits, const ProxyAuth* 
     : read_ms_(limits.read_s * 1000),
       write_ms_(limits.write_s * 1000),
       grace_ms_(std::min(limits.grace_ms, limits.read_s * 1000)),
+      grace_when_full_ms_(std::min(limits.grace_when_full_ms, grace_ms_)),
       slow_heads_(limits.slow_per_client, limits.slow_in_all),
       proxy_(proxy) {}
+
+bool HeadBoundedServer::Counted(const std::string& peer) const {
+  return proxy_ == nullptr || !IsTrustedProxy(*proxy_, peer);
+}
+
+int HeadBoundedServer::GraceFor(const std::string& peer) const {
+  if (!Counted(peer) || slow_heads_.HasRoom(SlowHeadClient(peer))) return grace_ms_;
+  return grace_when_full_ms_;
+}
 
 bool HeadBoundedServer::process_and_close_socket(socket_t sock) {
   std::string text;
   auto running = [this] { return !stopping_.load(); };
-  HeadCheck head = WaitForRequestHead(sock, kMaxHead, grace_ms_, running, &text);
+  int port;
+  const std::string peer = SocketAddress(::getpeername, sock, &port);
+  HeadCheck head = WaitForRequestHead(sock, kMaxHead, GraceFor(peer), running, &text);
   const char* refusal = nullptr;
   if (head == HeadCheck::kTooSlow) {
-    switch (WaitForSlowHead(sock, running, &text, &head)) {
+    switch (WaitForSlowHead(sock, peer, running, &text, &head)) {
       case SlowHead::kIdle:
         Close(sock);  // as an idle connection is: a browser opens another
         return false;
@@ -221,13 +233,11 @@ bool HeadBoundedServer::process_and_close_socket(socket_t sock) {
   return ok;
 }
 
-HeadBoundedServer::SlowHead HeadBoundedServer::WaitForSlowHead(int sock,
+HeadBoundedServer::SlowHead HeadBoundedServer::WaitForSlowHead(int sock, const std::string& peer,
                                                                const std::function<bool()>& running,
                                                                std::string* text, HeadCheck* head) {
-  int port;
-  const std::string peer = SocketAddress(::getpeername, sock, &port);
   const std::string client = SlowHeadClient(peer);
-  const bool counted = proxy_ == nullptr || !IsTrustedProxy(*proxy_, peer);
+  const bool counted = Counted(peer);
   if (counted && !slow_heads_.Enter(client)) {
     char byte;
     const bool idle = ::recv(sock, &byte, 1, MSG_PEEK | MSG_DONTWAIT) <= 0;

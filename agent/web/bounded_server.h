@@ -28,6 +28,11 @@ struct HeadLimits {
   int read_s = 10;     // a request's head and body, whole
   int write_s = 30;    // each write of the answer
   int grace_ms = 200;  // a head not whole by then is slow
+  // The grace of a client that may not wait for another slow head (its
+  // share, or all clients', is taken): it would be refused after the grace
+  // anyway, and one reconnecting as fast as refused held a worker for the
+  // whole grace each time.
+  int grace_when_full_ms = 20;
   size_t slow_per_client = 2, slow_in_all = 6;
 };
 
@@ -47,6 +52,10 @@ class HeadBoundedServer : public httplib::Server {
   // (the library's is_running() says false only once every worker is done).
   void BeginStop() { stopping_ = true; }
 
+  // How long a connection from `peer` (an address as text) waits for its
+  // head before it is a slow one.
+  int GraceFor(const std::string& peer) const;
+
  private:
   bool process_and_close_socket(socket_t sock) override;
 
@@ -55,10 +64,13 @@ class HeadBoundedServer : public httplib::Server {
   // read timeout, within its client's share: kWaited (`*head` is how the
   // wait ended). Beyond the share: kIdle when nothing was sent yet (a
   // browser's spare connection, opened ahead of its request), else kRefused.
-  SlowHead WaitForSlowHead(int sock, const std::function<bool()>& running, std::string* text,
-                           HeadCheck* head);
+  SlowHead WaitForSlowHead(int sock, const std::string& peer, const std::function<bool()>& running,
+                           std::string* text, HeadCheck* head);
+  // Whether `peer`'s connections count as slow heads (a trusted proxy's are
+  // its users').
+  bool Counted(const std::string& peer) const;
 
-  const int read_ms_, write_ms_, grace_ms_;
+  const int read_ms_, write_ms_, grace_ms_, grace_when_full_ms_;
   SlowHeads slow_heads_;
   const ProxyAuth* proxy_;
   std::atomic<bool> stopping_{false};

@@ -39,6 +39,13 @@ void SlowHeads::Leave(const std::string& client) {
   if (--it->second == 0) waiting_.erase(it);
 }
 
+bool SlowHeads::HasRoom(const std::string& client) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (total_ >= in_all_) return false;
+  auto it = waiting_.find(client);
+  return (it == waiting_.end() ? 0 : it->second) < per_client_;
+}
+
 size_t SlowHeads::waiting(const std::string& client) const {
   std::lock_guard<std::mutex> lock(mu_);
   auto it = waiting_.find(client);

@@ -34,6 +34,9 @@ class SlowHeads {
   // until Leave(client). Thread-safe.
   bool Enter(const std::string& client);
   void Leave(const std::string& client);
+  // Whether Enter(client) would succeed now (a hint: another thread may
+  // take the room first).
+  bool HasRoom(const std::string& client) const;
   size_t waiting(const std::string& client) const;
 
  private:

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include "agent/web/bounded_server.h"
+
 namespace mailtrail::web {
 namespace {
 
@@ -51,6 +53,44 @@ TEST(SlowHeads, AllClientsTogetherWaitForTheirShare) {
   EXPECT_EQ(heads.waiting("127.0.0.5"), 0u);
   heads.Leave("127.0.0.2");
   EXPECT_TRUE(heads.Enter("127.0.0.5"));
+}
+
+TEST(SlowHeads, RoomIsWhatEnterWouldFind) {
+  SlowHeads heads(2, 3);
+  EXPECT_TRUE(heads.HasRoom("192.0.2.1"));
+  ASSERT_TRUE(heads.Enter("192.0.2.1"));
+  ASSERT_TRUE(heads.Enter("192.0.2.1"));
+  EXPECT_FALSE(heads.HasRoom("192.0.2.1")) << "its share taken";
+  EXPECT_TRUE(heads.HasRoom("192.0.2.2"));
+  ASSERT_TRUE(heads.Enter("192.0.2.2"));
+  EXPECT_FALSE(heads.HasRoom("192.0.2.3")) << "all clients' share taken";
+  heads.Leave("192.0.2.1");
+  EXPECT_TRUE(heads.HasRoom("192.0.2.1"));
+  EXPECT_EQ(heads.waiting("192.0.2.3"), 0u) << "asking counts nothing";
+}
+
+// A client that may not wait for another slow head has a short grace: it
+// would be refused after the grace anyway, and one reconnecting as fast as
+// it was refused held a worker for the whole grace each time (200 ms).
+// A trusted proxy's connections are never slow heads of their own.
+TEST(HeadBoundedServer, AClientWithoutRoomForASlowHeadHasAShortGrace) {
+  HeadLimits limits;
+  limits.slow_per_client = 1;
+  limits.slow_in_all = 6;
+  ProxyAuth proxy;
+  proxy.header = "X-Remote-User";
+  proxy.trusted = {*Cidr::Parse("127.0.0.9/32")};
+  HeadBoundedServer server(limits, &proxy);
+  EXPECT_EQ(server.GraceFor("127.0.0.2"), limits.grace_ms);
+  EXPECT_EQ(server.GraceFor("2001:db8::1"), limits.grace_ms);
+  EXPECT_EQ(server.GraceFor("127.0.0.9"), limits.grace_ms);
+  HeadLimits none = limits;
+  none.slow_per_client = 0;
+  HeadBoundedServer full(none, &proxy);
+  EXPECT_EQ(full.GraceFor("127.0.0.2"), none.grace_when_full_ms);
+  EXPECT_EQ(full.GraceFor("2001:db8::1"), none.grace_when_full_ms);
+  EXPECT_EQ(full.GraceFor("127.0.0.9"), none.grace_ms) << "the trusted proxy";
+  EXPECT_LT(none.grace_when_full_ms, none.grace_ms);
 }
 
 }  // namespace
