@@ -7,6 +7,7 @@
 #include <ctime>
 
 #include "agent/cli/args.h"
+#include "agent/cli/replay_resume.h"
 #include "agent/cli/store_args.h"
 #include "agent/cli/verbs.h"
 #include "agent/journal/journal_replay.h"
@@ -183,6 +184,14 @@ int ReplayMain(const std::vector<std::string>& argv, const Clock& clock) {
   // Lines the store already holds (the same file again, overlapping rotated
   // files) add nothing: replays are idempotent.
   if (Status hs = (*store)->SkipHeldRecords(); !hs.ok()) return FailWith(hs);
+  // A message an earlier replay's log ended inside goes on from its record:
+  // looked up on a connection of its own (the writer's is its thread's).
+  auto reader = OpenStoreFromArgs(*args, ReaderOptions());
+  if (!reader.ok()) return FailWith(reader.status());
+  auto resume = ResumeFromStore(std::shared_ptr<Store>(std::move(*reader)),
+                                options.tracker.stale_after, &StderrLog());
+  if (!resume.ok()) return FailWith(resume.status());
+  options.tracker.resume = std::move(*resume);
   if (Status bs =
           (*store)->BeginBulkLoad(journal ? Store::kInputUnknown : InputBytes(args->positionals));
       !bs.ok())

@@ -337,6 +337,12 @@ class Store {
   };
   SchemaChange schema_change() const { return schema_change_; }
 
+  // The seconds [first, last + 1) of the messages' first_seen; none when the
+  // store is empty (or does not say: then a replay goes on with no record).
+  virtual StatusOr<std::optional<std::pair<int64_t, int64_t>>> TimeSpan() {
+    return std::optional<std::pair<int64_t, int64_t>>();
+  }
+
  protected:
   // Counts `q`'s matches through Search, at most `cap`, into `*n` (so a
   // search stopped by an error or a work bound still says what it found).
@@ -362,11 +368,6 @@ class Store {
   virtual Status ReadInTimeOrder(bool on) {
     static_cast<void>(on);
     return Status::Ok();
-  }
-  // The seconds [first, last + 1) of the messages' first_seen; none when the
-  // store is empty.
-  virtual StatusOr<std::optional<std::pair<int64_t, int64_t>>> TimeSpan() {
-    return std::optional<std::pair<int64_t, int64_t>>();
   }
 
  private:

@@ -61,9 +61,14 @@ void MessageTracker::Process(const Event& ev) {
       break;
   }
   host_id_ = hosts_.Id(ev.host);
+  if (first_time_ == 0) first_time_ = ev.time;
   if (ev.time > now_) now_ = ev.time;
   if (!pending_.empty() && pending_.front().due <= now_) RunDue(now_);
   if (now_ - last_sweep_ >= kSweepEvery) SweepStale(now_);
+  if (options_.resume && !ev.qid.empty()) {
+    const Open* o = FindOrResume(ev, ResumeRuleOf(ev.kind));
+    if (o != nullptr && ev.time < o->skip_before) return;  // its stored record holds the line
+  }
 
   Open* o = nullptr;
   switch (ev.kind) {
@@ -223,6 +228,58 @@ MessageTracker::Open* MessageTracker::FindOrCreate(const Event& ev) {
   o->rec.host = std::string(ev.host);
   o->rec.qid = std::string(ev.qid);
   o->rec.first_seen = o->rec.last_seen = ev.time;
+  return o;
+}
+
+MessageTracker::ResumeRule MessageTracker::ResumeRuleOf(EventKind kind) {
+  switch (kind) {
+    case EventKind::kClient:
+    case EventKind::kPickup:
+    case EventKind::kProxyAccept:
+      return ResumeRule::kNever;
+    case EventKind::kMessageId:
+    case EventKind::kHeader:
+    case EventKind::kSmtpdAction:
+      return ResumeRule::kEarly;
+    default:
+      return ResumeRule::kAny;
+  }
+}
+
+// The record goes on as the tracker would have left it had it read the
+// earlier log too: begun, queued once qmgr named it, held. Its key is the one this log gives (the
+// line's host); its first_seen is the stored one, so that the store replaces the record it holds
+// (HeldActionFor) instead of adding a second piece. A record whose log went on past this line is
+// this log read again: its lines up to its last are not applied twice (one left open at its log's
+// end may meet lines of its last second that it never saw: those are).
+MessageTracker::Open* MessageTracker::FindOrResume(const Event& ev, ResumeRule rule) {
+  if (Open* o = Find(ev)) return o;
+  if (rule == ResumeRule::kNever ||
+      (rule == ResumeRule::kEarly && ev.time - first_time_ > kResumeEarly))
+    return nullptr;
+  const std::string_view host = options_.host.empty() ? ev.host : options_.host;
+  std::optional<MessageRecord> held = options_.resume(host, ev.qid, ev.time);
+  if (!held || held->qid != ev.qid) return nullptr;
+  // cleanup logs a message's Message-ID once: held, this log reads the
+  // message again from its first line (a notice's, which has no client=),
+  // and its record of its own has the stored one's key.
+  if (ev.kind == EventKind::kMessageId && held->message_id &&
+      *held->message_id == Capped(ev.message_id))
+    return nullptr;
+  const bool left_open = held->end == RecordEnd::kOpen || held->end == RecordEnd::kSession;
+  const TimeUs last_second = held->last_seen / kUsPerSecond * kUsPerSecond;
+  Open* o = FindOrCreate(ev);
+  o->rec = std::move(*held);
+  o->rec.host = std::string(ev.host);
+  o->rec.is_update = false;
+  o->started = true;
+  o->queued = o->rec.nrcpt >= 0;
+  o->held = o->rec.outcome == Outcome::kHeld;
+  o->skip_before = left_open ? last_second : last_second + kUsPerSecond;
+  // One that ended is not marked removed: its "removed" line, which would
+  // close it, is among those skipped, and closed after the grace it would
+  // be met again by its next line and emitted twice. It stays open until
+  // the end of the replay, unless a new message takes its queue id.
   return o;
 }
 

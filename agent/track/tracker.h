@@ -17,7 +17,9 @@
 #include <deque>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -54,6 +56,16 @@ struct TrackerOptions {
   // Not empty: the host of every record (`--host`), for a log whose syslog host
   // field is not the name wanted. Lines are still joined by their own field.
   std::string host;
+  // Replays: the record an earlier replay stored of a message whose
+  // beginning is not in this log (a log cut inside the message, read as two
+  // runs), to go on with instead of a record of its own (docs/install.md,
+  // "Replaying logs in parts"). Asked for a queue id first met on a line
+  // that does not begin a message (never for smtpd's client= or pickup's
+  // line; ResumeRuleOf), with the record's host (`host` when set) and the
+  // line's time; none: the message's record starts at this line.
+  std::function<std::optional<MessageRecord>(std::string_view host, std::string_view qid,
+                                             TimeUs time)>
+      resume;
 };
 
 class MessageTracker {
@@ -122,6 +134,19 @@ class MessageTracker {
   void Apply(ParsedState&& p);
   Open* Find(const Event& ev) { return Find(KeyOf(ev, ev.qid)); }
   Open* FindOrCreate(const Event& ev);
+  // Which lines of a queue id not open yet go on from the record
+  // TrackerOptions::resume gives: none for a line that begins a message;
+  // early ones only within kResumeEarly of the first line read (cleanup's,
+  // smtpd's, bounce's naming its notice: they follow a message's beginning
+  // within seconds, so later they begin one; asking the store for every
+  // notice of a log cost a lookup each); any other line whenever (a
+  // deferred message is retried for days).
+  enum class ResumeRule { kNever, kEarly, kAny };
+  static constexpr TimeUs kResumeEarly = 10 * 60 * kUsPerSecond;
+  static ResumeRule ResumeRuleOf(EventKind kind);
+  // The open record of `ev`'s queue id, or one made from the stored record
+  // TrackerOptions::resume gives when `rule` allows; nullptr when neither.
+  Open* FindOrResume(const Event& ev, ResumeRule rule);
   // For lines that only ever begin a message (cleanup, qmgr's "from="): a
   // removed record of the same queue id is over.
   Open* FindOrBegin(const Event& ev);
@@ -182,6 +207,7 @@ class MessageTracker {
   std::deque<OrphanScan> orphan_scans_;
   std::vector<bool> proxied_hosts_;  // by host id: logged proxy-accept
   TimeUs now_ = 0;
+  TimeUs first_time_ = 0;  // of the first line read (ResumeRule::kEarly)
   TimeUs last_sweep_ = 0;
   uint64_t next_generation_ = 1;
   // Since the last save: messages that may have changed, and those closed.

@@ -73,6 +73,10 @@ struct MessageTracker::Open {
   // Took a before-queue filter's front client (OnProxyAccept). Not saved: a
   // restart only makes such a record wait its grace (MayAwaitItsClient).
   bool joined = false;
+  // Resumed from a stored record (TrackerOptions::resume): lines before this
+  // time are in it already (the same log read again), and are not applied
+  // twice. 0: none.
+  TimeUs skip_before = 0;
 };
 
 struct MessageTracker::Session {

@@ -81,6 +81,7 @@ void MessageTracker::OnNotice(const Event& ev, Open* o) {
   // notice itself was delivered and removed (corpus 08).
   Event child = ev;
   child.qid = ev.next_qid;
+  if (options_.resume) FindOrResume(child, ResumeRule::kEarly);
   Open* c = FindOrCreate(child);
   if (c->rec.ndr_of.empty()) {
     c->rec.ndr_of = std::string(ev.qid);
