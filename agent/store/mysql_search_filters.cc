@@ -17,13 +17,14 @@ const SqlDialect& MysqlDialect() {
       // a temporary table before the first message, so a search bounded by
       // its work found nothing once the store outgrew the bound, and one for
       // a common relay read the whole store for a page (docs/web.md, "A
-      // page's work bound"). A rare match over the whole store costs about
-      // twice what the semi-join did (docs/benchmarks.md).
+      // page's work bound"). MariaDB prunes no partition for the correlated
+      // r.first_seen = m.first_seen, so each message looked in every day's
+      // partition (helper-83): kRcptWindow becomes the search's own window
+      // (BuildConditions), which it prunes by.
       .any_recipient =
           [](const std::string& cond) {
-            return "(SELECT 1 FROM rcpt r WHERE r.message = m.id AND r.first_seen ="
-                   " m.first_seen AND " +
-                   cond + " LIMIT 1) IS NOT NULL";
+            return std::string("(SELECT 1 FROM rcpt r WHERE r.message = m.id AND r.first_seen =") +
+                   " m.first_seen" + kRcptWindow + " AND " + cond + " LIMIT 1) IS NOT NULL";
           },
       .recipient_domain =
           [](const std::string& domain, const SqlBinder& b) {
