@@ -29,7 +29,9 @@ StatusOr<ResumeFn> ResumeFromStore(std::shared_ptr<Store> reader, TimeUs stale_a
     q.limit = 64;
     std::optional<MessageRecord> taken;
     Status st = reader->Search(q, [&](MessageRecord&& r) {
-      const bool left_open = r.end == RecordEnd::kOpen || r.end == RecordEnd::kSession;
+      // `session`: the message's session ended before it was queued, for
+      // good (its queue id may be another message's since).
+      const bool left_open = r.end == RecordEnd::kOpen;
       const bool covers = r.last_seen >= time;
       if (r.first_seen > time || (!left_open && !covers) || time - r.last_seen > stale_after)
         return;

@@ -186,12 +186,19 @@ int ReplayMain(const std::vector<std::string>& argv, const Clock& clock) {
   if (Status hs = (*store)->SkipHeldRecords(); !hs.ok()) return FailWith(hs);
   // A message an earlier replay's log ended inside goes on from its record:
   // looked up on a connection of its own (the writer's is its thread's).
+  // A store that cannot be read so is said, and the replay goes on without.
   auto reader = OpenStoreFromArgs(*args, ReaderOptions());
-  if (!reader.ok()) return FailWith(reader.status());
-  auto resume = ResumeFromStore(std::shared_ptr<Store>(std::move(*reader)),
-                                options.tracker.stale_after, &StderrLog());
-  if (!resume.ok()) return FailWith(resume.status());
-  options.tracker.resume = std::move(*resume);
+  Status unread = reader.status();
+  if (reader.ok()) {
+    auto resume = ResumeFromStore(std::shared_ptr<Store>(std::move(*reader)),
+                                  options.tracker.stale_after, &StderrLog());
+    if (resume.ok()) options.tracker.resume = std::move(*resume);
+    unread = resume.status();
+  }
+  if (!unread.ok())
+    StderrLog().Warn("replay: cannot read the records an earlier replay left open (" +
+                     EscapeForLog(unread.message(), 300) +
+                     "); messages begun before this log are recorded from here, as pieces");
   if (Status bs =
           (*store)->BeginBulkLoad(journal ? Store::kInputUnknown : InputBytes(args->positionals));
       !bs.ok())

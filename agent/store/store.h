@@ -14,6 +14,7 @@
 #include <utility>
 #include <vector>
 
+#include "agent/store/held_action.h"
 #include "agent/track/block.h"
 #include "agent/track/record.h"
 #include "agent/track/window_count.h"
@@ -22,18 +23,6 @@
 #include "base/status.h"
 
 namespace mailtrail {
-
-// What a replay does with a record whose message the store holds (Store::
-// SkipHeldRecords): keeps the held one, unless its log ended before the
-// message did and `r` saw more, without having missed the beginning (qmgr's
-// sender, when the held one has it: a log that starts within the message):
-// then `r` replaces it. The held one ended with its log when it is open (`r`
-// then saw more when it is closed or saw a later line), or when its smtpd
-// session was cut by the end of the log before the message was queued (end
-// `session`; `r` saw more when it was removed). `held_last_seen` in seconds.
-enum class HeldAction { kInsert, kSkip, kReplace };
-HeldAction HeldActionFor(const MessageRecord& r, RecordEnd held_end, int64_t held_last_seen,
-                         bool held_has_sender);
 
 // How much of a record is kept (docs/reporting.md): minimal = times, client IP,
 // sender, recipients, outcomes, size; standard adds names, ids, subject, dsn,

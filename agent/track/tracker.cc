@@ -231,58 +231,6 @@ MessageTracker::Open* MessageTracker::FindOrCreate(const Event& ev) {
   return o;
 }
 
-MessageTracker::ResumeRule MessageTracker::ResumeRuleOf(EventKind kind) {
-  switch (kind) {
-    case EventKind::kClient:
-    case EventKind::kPickup:
-    case EventKind::kProxyAccept:
-      return ResumeRule::kNever;
-    case EventKind::kMessageId:
-    case EventKind::kHeader:
-    case EventKind::kSmtpdAction:
-      return ResumeRule::kEarly;
-    default:
-      return ResumeRule::kAny;
-  }
-}
-
-// The record goes on as the tracker would have left it had it read the
-// earlier log too: begun, queued once qmgr named it, held. Its key is the one this log gives (the
-// line's host); its first_seen is the stored one, so that the store replaces the record it holds
-// (HeldActionFor) instead of adding a second piece. A record whose log went on past this line is
-// this log read again: its lines up to its last are not applied twice (one left open at its log's
-// end may meet lines of its last second that it never saw: those are).
-MessageTracker::Open* MessageTracker::FindOrResume(const Event& ev, ResumeRule rule) {
-  if (Open* o = Find(ev)) return o;
-  if (rule == ResumeRule::kNever ||
-      (rule == ResumeRule::kEarly && ev.time - first_time_ > kResumeEarly))
-    return nullptr;
-  const std::string_view host = options_.host.empty() ? ev.host : options_.host;
-  std::optional<MessageRecord> held = options_.resume(host, ev.qid, ev.time);
-  if (!held || held->qid != ev.qid) return nullptr;
-  // cleanup logs a message's Message-ID once: held, this log reads the
-  // message again from its first line (a notice's, which has no client=),
-  // and its record of its own has the stored one's key.
-  if (ev.kind == EventKind::kMessageId && held->message_id &&
-      *held->message_id == Capped(ev.message_id))
-    return nullptr;
-  const bool left_open = held->end == RecordEnd::kOpen || held->end == RecordEnd::kSession;
-  const TimeUs last_second = held->last_seen / kUsPerSecond * kUsPerSecond;
-  Open* o = FindOrCreate(ev);
-  o->rec = std::move(*held);
-  o->rec.host = std::string(ev.host);
-  o->rec.is_update = false;
-  o->started = true;
-  o->queued = o->rec.nrcpt >= 0;
-  o->held = o->rec.outcome == Outcome::kHeld;
-  o->skip_before = left_open ? last_second : last_second + kUsPerSecond;
-  // One that ended is not marked removed: its "removed" line, which would
-  // close it, is among those skipped, and closed after the grace it would
-  // be met again by its next line and emitted twice. It stays open until
-  // the end of the replay, unless a new message takes its queue id.
-  return o;
-}
-
 MessageTracker::Open* MessageTracker::FindOrBegin(const Event& ev) {
   const RecordKey key = KeyOf(ev, ev.qid);
   auto it = records_.find(key);
@@ -405,8 +353,7 @@ void MessageTracker::Close(const RecordKey& key, RecordEnd end) {
   if (o.held && end == RecordEnd::kOpen) {
     for (auto& rc : o.rec.recipients)
       if (rc.outcome == Outcome::kInFlight) rc.outcome = Outcome::kHeld;
-    if (o.rec.recipients.empty() && !o.rec.reject)
-      o.rec.reject = RejectInfo{"hold", "queue", 0, "", "held in the hold queue"};
+    if (o.rec.recipients.empty() && !o.rec.reject) o.rec.reject = kHoldReject;
   }
   Emit(std::move(o.rec), end);
 }

@@ -147,6 +147,9 @@ class MessageTracker {
   // The open record of `ev`'s queue id, or one made from the stored record
   // TrackerOptions::resume gives when `rule` allows; nullptr when neither.
   Open* FindOrResume(const Event& ev, ResumeRule rule);
+  static void UndoHeldForWriting(MessageRecord* r);
+  // What Close() writes as the reject of a held message without recipients.
+  static inline const RejectInfo kHoldReject{"hold", "queue", 0, "", "held in the hold queue"};
   // For lines that only ever begin a message (cleanup, qmgr's "from="): a
   // removed record of the same queue id is over.
   Open* FindOrBegin(const Event& ev);

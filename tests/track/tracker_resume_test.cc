@@ -110,6 +110,76 @@ TEST(TrackerResume, TwoReplaysOfALogCutInsideMessagesGiveTheRecordsOfOne) {
   }
 }
 
+// Resumed as the first replay's tracker knew it: a held message without
+// recipients is written with a "hold" reject, which is how it is shown, not
+// what happened (released the next day, it kept the reject: helper-84).
+TEST(TrackerResume, AHeldMessageGoesOnWithoutItsWrittenHold) {
+  const std::vector<std::string> day1 = {
+      "Nov 27 10:00:00 mx postfix/smtpd[100]: connect from c.test[192.0.2.3]",
+      "Nov 27 10:00:00 mx postfix/smtpd[100]: 5E6F7A8B9C: client=c.test[192.0.2.3]",
+      "Nov 27 10:00:00 mx postfix/cleanup[101]: 5E6F7A8B9C: message-id=<m5@c.test>",
+      "Nov 27 10:00:00 mx postfix/smtpd[100]: disconnect from c.test[192.0.2.3] ehlo=1 mail=1 "
+      "rcpt=1 data=1 quit=1 commands=5",
+      "Nov 27 10:00:00 mx postfix/postsuper[200]: 5E6F7A8B9C: placed on hold"};
+  const std::vector<std::string> day2 = {
+      "Nov 28 09:00:00 mx postfix/postsuper[201]: 5E6F7A8B9C: released from hold",
+      "Nov 28 09:00:01 mx postfix/qmgr[102]: 5E6F7A8B9C: from=<s5@c.test>, size=300, nrcpt=1 "
+      "(queue active)",
+      "Nov 28 09:00:02 mx postfix/smtp[104]: 5E6F7A8B9C: to=<r5@d.test>, "
+      "relay=mx.d.test[192.0.2.8]:25, delay=82800, delays=82800/0/0/1, dsn=2.0.0, status=sent "
+      "(250 ok)",
+      "Nov 28 09:00:02 mx postfix/qmgr[102]: 5E6F7A8B9C: removed"};
+  TrackerHarness whole;
+  whole.Feed(day1);
+  whole.Feed(day2);
+  whole.Flush();
+  TrackerHarness first;
+  first.Feed(day1);
+  first.Flush();
+  ASSERT_EQ(first.records().size(), 1u);
+  ASSERT_TRUE(first.records()[0].reject.has_value()) << "written held";
+  TrackerOptions o;
+  o.resume = [&](std::string_view, std::string_view, TimeUs) {
+    return std::optional<MessageRecord>(first.records()[0]);
+  };
+  TrackerHarness second(o);
+  second.Feed(day2);
+  second.Flush();
+  EXPECT_EQ(ByQid(second.records()), ByQid(whole.records()));
+}
+
+// A record resumed from one that ended (the same log read again) gives its
+// queue id up to a new message whose first line is cleanup's (a forwarded
+// copy): the new one joined it, and was never written (helper-84).
+TEST(TrackerResume, AnEndedRecordGivesItsQueueIdUpToANewMessage) {
+  const std::vector<std::string> lines = {
+      "Nov 27 10:00:00 mx postfix/smtpd[100]: 6F7A8B9C0D: client=c.test[192.0.2.3]",
+      "Nov 27 10:00:00 mx postfix/cleanup[101]: 6F7A8B9C0D: message-id=<a@c.test>",
+      "Nov 27 10:00:00 mx postfix/qmgr[102]: 6F7A8B9C0D: from=<s@c.test>, size=300, nrcpt=1 "
+      "(queue active)",
+      "Nov 27 10:00:01 mx postfix/smtp[104]: 6F7A8B9C0D: to=<r@d.test>, "
+      "relay=mx.d.test[192.0.2.8]:25, delay=1, delays=0/0/0/1, dsn=2.0.0, status=sent (250 ok)",
+      "Nov 27 10:00:01 mx postfix/qmgr[102]: 6F7A8B9C0D: removed"};
+  TrackerHarness first;
+  first.Feed(lines);
+  first.Flush();
+  ASSERT_EQ(first.records().size(), 1u);
+  TrackerOptions o;
+  o.resume = [&](std::string_view, std::string_view, TimeUs) {
+    return std::optional<MessageRecord>(first.records()[0]);
+  };
+  TrackerHarness again(o);
+  again.Feed({lines[3], lines[4],
+              "Nov 27 12:00:00 mx postfix/cleanup[101]: 6F7A8B9C0D: message-id=<b@e.test>",
+              "Nov 27 12:00:00 mx postfix/qmgr[102]: 6F7A8B9C0D: from=<s@e.test>, size=600, "
+              "nrcpt=1 (queue active)"});
+  again.Flush();
+  ASSERT_EQ(again.records().size(), 2u);
+  EXPECT_EQ(again.records()[0].message_id, std::optional<std::string>("a@c.test"));
+  EXPECT_EQ(again.records()[1].message_id, std::optional<std::string>("b@e.test"));
+  EXPECT_EQ(again.records()[1].size, 600);
+}
+
 // A line that begins a message (smtpd's client=, pickup) never goes on with
 // a stored record: the queue id is a new message's (Postfix reuses them).
 TEST(TrackerResume, ALineThatBeginsAMessageAsksForNothing) {

@@ -1,0 +1,27 @@
+// What a replay does with a record the store already holds (Store::
+// SkipHeldRecords, and the tracker's resumed records: docs/install.md,
+// "Replaying logs in parts").
+#ifndef MAILTRAIL_AGENT_STORE_HELD_ACTION_H_
+#define MAILTRAIL_AGENT_STORE_HELD_ACTION_H_
+
+#include <cstdint>
+
+#include "agent/track/record.h"
+
+namespace mailtrail {
+
+// What a replay does with a record whose message the store holds (Store::
+// SkipHeldRecords): keeps the held one, unless its log ended before the
+// message did and `r` saw more, without having missed the beginning (qmgr's
+// sender, when the held one has it: a log that starts within the message):
+// then `r` replaces it. The held one ended with its log when it is open (`r`
+// then saw more when it is closed or saw a later line), or when its smtpd
+// session was cut by the end of the log before the message was queued (end
+// `session`; `r` saw more when it was removed). `held_last_seen` in seconds.
+enum class HeldAction { kInsert, kSkip, kReplace };
+HeldAction HeldActionFor(const MessageRecord& r, RecordEnd held_end, int64_t held_last_seen,
+                         bool held_has_sender);
+
+}  // namespace mailtrail
+
+#endif  // MAILTRAIL_AGENT_STORE_HELD_ACTION_H_
