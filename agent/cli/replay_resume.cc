@@ -39,13 +39,17 @@ StatusOr<ResumeFn> ResumeFromStore(std::shared_ptr<Store> reader, TimeUs stale_a
     });
     if (!st.ok()) {
       *failed = true;
-      log->Warn("replay: cannot read the records an earlier replay left open (" +
-                EscapeForLog(st.message(), 300) +
-                "); messages begun before this log are recorded from here, as pieces");
+      WarnCannotResume(log, st);
       return std::nullopt;
     }
     return taken;
   });
+}
+
+void WarnCannotResume(Logger* log, const Status& why) {
+  log->Warn("replay: cannot read the records an earlier replay left open (" +
+            EscapeForLog(why.message(), 300) +
+            "); messages begun before this log are recorded from here, as pieces");
 }
 
 }  // namespace mailtrail::cli

@@ -24,13 +24,18 @@ using ResumeFn =
 // opened before the replay wrote anything: none when the store was empty
 // (nothing to go on with). The record taken for a line of time T is the
 // latest of its host and queue id that arrived before the replay began and
-// either was left open by its log (its end `open`, or `session`: cut before
-// the message was queued) or already covers T (the same log read again:
-// what comes of it is kept as stored, idempotent), and whose last line is
-// within `stale_after` of T (else one replay of the whole would have closed
-// it as stale too). A store that cannot answer is said once through `log`,
-// and the message starts afresh.
+// either was left open by its log (its end `open`; not `session`, a message
+// whose session ended before it was queued, for good) or already covers T
+// (the same log read again: what comes of it is kept as stored,
+// idempotent), and whose last line is within `stale_after` of T (else one
+// replay of the whole would have closed it as stale too). A store that
+// cannot answer is said once (WarnCannotResume), and the message starts
+// afresh.
 StatusOr<ResumeFn> ResumeFromStore(std::shared_ptr<Store> reader, TimeUs stale_after, Logger* log);
+
+// What the replay says, once, when it cannot read the records an earlier
+// replay left open.
+void WarnCannotResume(Logger* log, const Status& why);
 
 }  // namespace mailtrail::cli
 

@@ -195,10 +195,7 @@ int ReplayMain(const std::vector<std::string>& argv, const Clock& clock) {
     if (resume.ok()) options.tracker.resume = std::move(*resume);
     unread = resume.status();
   }
-  if (!unread.ok())
-    StderrLog().Warn("replay: cannot read the records an earlier replay left open (" +
-                     EscapeForLog(unread.message(), 300) +
-                     "); messages begun before this log are recorded from here, as pieces");
+  if (!unread.ok()) WarnCannotResume(&StderrLog(), unread);
   if (Status bs =
           (*store)->BeginBulkLoad(journal ? Store::kInputUnknown : InputBytes(args->positionals));
       !bs.ok())

@@ -50,18 +50,6 @@ bool MysqlStore::StoppedByBoundAfterError() {
   }
 }
 
-// A DSN, relay or delay key is a subquery checked for each message, which
-// MariaDB prunes to the partitions of the search's window only
-// (MysqlDialect): without one, each message looked in every day's partition
-// of rcpt (32 lookups on a month's store), and the one query stopped at its
-// bound after a few messages (helper-83). The slices have a window each.
-// (An outcome or has-bounce key checks the recipients of mixed messages
-// only.)
-bool MysqlStore::ReadsBestInSlices(const SearchQuery& q) const {
-  const bool per_message = q.dsn || q.relay || q.min_delay || q.max_delay;
-  return per_message && !(q.since && q.until);
-}
-
 Status MysqlStore::ReadInTimeOrder(bool on) {
   time_order_ = on;
   return Status::Ok();

@@ -1,9 +1,6 @@
 // MysqlStore's search SQL (mysql_search_sql.h).
 #include "agent/store/mysql_search_sql.h"
 
-#include <algorithm>
-#include <cstring>
-
 #include "agent/store/search_filters.h"
 #include "base/ip_address.h"
 
@@ -92,17 +89,6 @@ StatusOr<std::string> BuildConditions(const SearchQuery& q, std::vector<Param>* 
                            return DictIds(k, text, params);
                          }};
   if (Status st = AddWebFilters(q, MysqlDialect(), binder, &where); !st.ok()) return st;
-  // The window's bounds in each recipient subquery too: MariaDB then reads
-  // only the partitions of rcpt the window spans (see MysqlDialect).
-  std::string rcpt_window;
-  std::optional<int64_t> from = q.since ? std::optional(*q.since / kUsPerSecond) : std::nullopt;
-  if (q.after) from = std::max(from.value_or(INT64_MIN), q.after->first_seen / kUsPerSecond);
-  if (from) rcpt_window += " AND r.first_seen >= " + std::to_string(*from);
-  if (q.until) rcpt_window += " AND r.first_seen < " + std::to_string(*q.until / kUsPerSecond);
-  for (std::string& w : where) {
-    for (size_t at = w.find(kRcptWindow); at != std::string::npos; at = w.find(kRcptWindow, at))
-      w.replace(at, std::strlen(kRcptWindow), rcpt_window);
-  }
   if (q.after) {
     const std::string t = std::to_string(q.after->first_seen / kUsPerSecond);
     // ">= t" first: an index on first_seen starts its range there.

@@ -156,7 +156,6 @@ class MysqlStore : public Store {
   class RowsBound;
   std::unique_ptr<WorkBound> BoundWork(int64_t work_rows) override;
   Status ReadInTimeOrder(bool on) override;
-  bool ReadsBestInSlices(const SearchQuery& q) const override;
   StatusOr<std::optional<std::pair<int64_t, int64_t>>> TimeSpan() override;
   // While a bound is alive: the rows its page statements may still examine
   // (less those they returned), and whether one stopped at it.

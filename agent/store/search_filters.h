@@ -87,9 +87,6 @@ struct SqlDialect {
 };
 const SqlDialect& SqliteDialect();
 const SqlDialect& MysqlDialect();
-// In MysqlDialect's recipient conditions: where the search's own time window
-// goes, as bounds on r.first_seen (mysql::BuildConditions writes them).
-inline constexpr const char* kRcptWindow = " /*rcpt window*/";
 
 Status AddWebFilters(const SearchQuery& q, const SqlDialect& d, const SqlBinder& b,
                      std::vector<std::string>* where);

@@ -352,13 +352,6 @@ class Store {
     static_cast<void>(work_rows);
     return nullptr;
   }
-  // Whether a bounded search of `q` goes to time slices at once rather
-  // than first as one query (MariaDB: a recipient key checked per message
-  // looks in every partition of rcpt unless a window bounds it).
-  virtual bool ReadsBestInSlices(const SearchQuery& q) const {
-    static_cast<void>(q);
-    return false;
-  }
   // While `on`, searches read message in time order through its index on
   // first_seen, whatever else they name (SearchWithin's slices).
   virtual Status ReadInTimeOrder(bool on) {

@@ -42,8 +42,6 @@ Status Store::SearchWithin(const SearchQuery& q, int64_t work_rows, const Cursor
 Status Store::SearchBounded(const SearchQuery& q, int64_t work_rows, const CursorFn& fn,
                             std::optional<SearchCursor>* resume, bool to_the_bound) {
   resume->reset();
-  if (ReadsBestInSlices(q))
-    return SearchInSlices(q, work_rows, fn, resume, /*bound_first=*/to_the_bound);
   const int64_t first_try = std::max<int64_t>(work_rows / kOneQueryShare, 1);
   std::optional<SearchCursor> last;
   int64_t given = 0;

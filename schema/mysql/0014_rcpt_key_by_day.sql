@@ -1,0 +1,11 @@
+-- mailtrail MySQL/MariaDB schema, version 14.
+-- rcpt's primary key names the message's first_seen before seq. A recipient
+-- key checked for each message (a DSN, relay or delay, a mixed message's
+-- outcome) looks up r.message = m.id AND r.first_seen = m.first_seen. On a
+-- table partitioned by first_seen, MariaDB reads one partition for such a
+-- lookup only when the key's prefix holds first_seen: with (message, seq,
+-- first_seen) each message looked in every day's partition (32 on a month's
+-- store), and a total with a work bound stopped after a few of them
+-- (docs/benchmarks.md, "A month's store"). The same columns, the same size.
+-- One statement, so that a store set back to an older version runs it again.
+ALTER TABLE rcpt DROP PRIMARY KEY, ADD PRIMARY KEY (message, first_seen, seq);
