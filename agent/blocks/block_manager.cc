@@ -99,7 +99,7 @@ const Block* BlockManager::Apply(const Decision& d, std::string* why_not) {
   const bool over =
       active_.size() >= p_.max_active || static_cast<int>(recent_.size()) >= p_.max_new_per_minute;
   if (over) {
-    ++capped_;
+    CountCapped(id, d.at);
     *why_not = "cap reached";
     log->Limited(LogLevel::kWarn, "blocks.cap",
                  "block cap reached (" + std::to_string(active_.size()) + " active, " +
@@ -347,6 +347,22 @@ std::vector<Block> BlockManager::Active() const {
   std::sort(out.begin(), out.end(),
             [](const Block& a, const Block& b) { return a.created < b.created; });
   return out;
+}
+
+// The detector decides a refused key again at its next bounce (so that a
+// flood is blocked once the cap has room): each key is counted once a
+// minute of log time, not once a bounce. Bounded: past 100,000 keys in a
+// minute each refusal counts.
+void BlockManager::CountCapped(const std::pair<BlockKind, std::string>& id, TimeUs at) {
+  while (!capped_order_.empty() && capped_order_.front().first <= at - 60 * kUsPerSecond) {
+    capped_recent_.erase(capped_order_.front().second);
+    capped_order_.pop_front();
+  }
+  if (capped_recent_.count(id) != 0) return;
+  ++capped_;
+  if (capped_recent_.size() >= 100000) return;
+  capped_recent_.insert(id);
+  capped_order_.emplace_back(at, id);
 }
 
 }  // namespace mailtrail

@@ -8,6 +8,7 @@
 #ifndef MAILTRAIL_AGENT_BLOCKS_BLOCK_MANAGER_H_
 #define MAILTRAIL_AGENT_BLOCKS_BLOCK_MANAGER_H_
 
+#include <deque>
 #include <limits>
 #include <map>
 #include <set>
@@ -91,7 +92,8 @@ class BlockManager {
   // one was created, and never after `now`.
   TimeUs RefreshFrom(TimeUs now) const;
   const std::vector<Block>& history() const { return history_; }
-  // Decisions refused by a cap, and by the allowlists.
+  // Decisions refused by a cap (each key once a minute of log time, not at
+  // each bounce the detector decides it again), and by the allowlists.
   int64_t capped() const { return capped_; }
   // Changes whenever the active set does (for whoever mirrors it).
   uint64_t version() const { return version_; }
@@ -138,7 +140,11 @@ class BlockManager {
   std::map<std::pair<BlockKind, std::string>, Moved> moved_back_;
   TimeUs EndHere(const Block& b) const;
   std::vector<TimeUs> recent_;  // creation times within the last minute
-  TimeUs next_expiry_ = 0;      // no block expires before this
+  // Keys refused by a cap within the last minute, and when (CountCapped).
+  void CountCapped(const std::pair<BlockKind, std::string>& id, TimeUs at);
+  std::set<std::pair<BlockKind, std::string>> capped_recent_;
+  std::deque<std::pair<TimeUs, std::pair<BlockKind, std::string>>> capped_order_;
+  TimeUs next_expiry_ = 0;  // no block expires before this
   TimeUs live_after_ = std::numeric_limits<TimeUs>::min();
   Allowlist allow_;
   std::set<std::pair<BlockKind, std::string>> said_;  // keys said once each

@@ -100,6 +100,27 @@ TEST(BlockManager, CapsRefuseAndSaySoOncePerMinute) {
   EXPECT_GT(warnings.lines().size(), 1u);
 }
 
+// The detector decides a capped key again at its next bounce: the counter
+// counts keys refused, once a minute each, not the bounces of a flood
+// (1,000 bounces of one refused IP counted 1,000).
+TEST(BlockManager, ACappedKeyIsCountedOnceAMinuteWhateverItsBounces) {
+  BlockPolicy p;
+  p.max_new_per_minute = 1;
+  BlockManager m(p);
+  std::string why;
+  ASSERT_NE(m.Apply(IpDecision("198.51.100.1", 0), &why), nullptr);
+  for (int i = 0; i < 50; ++i) {
+    EXPECT_EQ(m.Apply(IpDecision("198.51.100.2", 1), &why), nullptr);
+    EXPECT_EQ(m.Apply(IpDecision("198.51.100.3", 2), &why), nullptr);
+  }
+  EXPECT_EQ(why, "cap reached");
+  EXPECT_EQ(m.capped(), 2);
+  // The cap still holds a minute on (another block took its place): counted again.
+  ASSERT_NE(m.Apply(IpDecision("198.51.100.4", 70), &why), nullptr);
+  EXPECT_EQ(m.Apply(IpDecision("198.51.100.2", 71), &why), nullptr);
+  EXPECT_EQ(m.capped(), 3);
+}
+
 TEST(BlockManager, OldLinesMakeBlocksThatAreNotLive) {
   BlockManager m(BlockPolicy{});
   m.set_live_after(Sec(100));
