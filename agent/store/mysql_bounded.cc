@@ -7,6 +7,7 @@
 #include <algorithm>
 
 #include "agent/store/mysql_internal.h"
+#include "agent/store/mysql_search_sql.h"
 #include "agent/store/mysql_store.h"
 
 namespace mailtrail {
@@ -48,6 +49,56 @@ bool MysqlStore::StoppedByBoundAfterError() {
   } catch (const sql::SQLException&) {
     return false;  // the connection's own error is the answer
   }
+}
+
+// A DSN, relay or delay key is a subquery run for each message, which
+// costs something for each daily partition its statement's window leaves
+// (MysqlDialect; helper-85: a year's store counted a whole year's DSN in
+// 15-17 s as one statement, 1.36 s in months). An outcome or has-bounce key
+// runs it for mixed messages only.
+std::optional<int64_t> MysqlStore::SliceSecondsFor(const SearchQuery& q) const {
+  constexpr int64_t kDay = 86400;
+  const bool per_message = q.dsn || q.relay || q.min_delay || q.max_delay;
+  if (!per_message || (q.since && q.until && *q.until - *q.since <= kDay * kUsPerSecond))
+    return std::nullopt;
+  return kDay;
+}
+
+// One statement, a UNION ALL of the window's slices, each with constant
+// bounds (so each part's subquery skips the other days' partitions): its
+// LIMIT ... ROWS EXAMINED bounds the whole, as MariaDB counts, where a
+// statement a slice would need the rows each examined, which the session's
+// counters do not say (Rows_read counted a quarter of them). On the month's
+// store a DSN's whole count took 0.61 s so, 2.0 s as one statement. At most
+// kMaxParts parts: a longer window has longer ones. Throws
+// sql::SQLException.
+StatusOr<MatchCount> MysqlStore::CountInSlices(const SearchQuery& q, int64_t slice_seconds,
+                                               int64_t cap, int64_t work_rows) {
+  constexpr int64_t kMaxParts = 64;
+  auto span = TimeSpan();
+  if (!span.ok()) return span.status();
+  if (!*span) return MatchCount{};
+  int64_t from = (*span)->first, hi = (*span)->second;  // seconds
+  if (q.since) from = std::max(from, *q.since / kUsPerSecond);
+  if (q.until) hi = std::min(hi, (*q.until + kUsPerSecond - 1) / kUsPerSecond);
+  if (from >= hi) return MatchCount{};
+  const int64_t parts = std::min(kMaxParts, (hi - from + slice_seconds - 1) / slice_seconds);
+  const int64_t width =
+      ((hi - from + parts - 1) / parts + slice_seconds - 1) / slice_seconds * slice_seconds;
+  std::string sql;
+  std::vector<mysql::Param> params;
+  for (; from < hi; from += width) {
+    SearchQuery slice = q;
+    slice.since = std::max(q.since.value_or(INT64_MIN), from * kUsPerSecond);
+    slice.until = std::min(q.until.value_or(INT64_MAX), (from + width) * kUsPerSecond);
+    auto where = mysql::BuildWhere(slice, &params, conn_.get());
+    if (!where.ok()) return where.status();
+    sql += (sql.empty() ? "" : " UNION ALL ") + std::string("SELECT 1 FROM message m") + *where;
+  }
+  return mysql::CountRows(conn_.get(),
+                          sql + " LIMIT " + std::to_string(cap) + " ROWS EXAMINED " +
+                              std::to_string(std::max<int64_t>(work_rows, 1)),
+                          params);
 }
 
 Status MysqlStore::ReadInTimeOrder(bool on) {

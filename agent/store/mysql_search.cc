@@ -143,6 +143,8 @@ StatusOr<MatchCount> MysqlStore::CountMatchesUpTo(const SearchQuery& q, int64_t 
   std::vector<Param> params;
   if (Status st = EnsureConnected(); !st.ok()) return st;
   try {
+    if (const std::optional<int64_t> slice = SliceSecondsFor(all))
+      return CountInSlices(all, *slice, cap, work_rows);
     if (!RecipientAndWindowOnly(all)) {
       auto where = BuildWhere(all, &params, conn_.get());
       if (!where.ok()) return where.status();

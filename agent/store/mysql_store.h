@@ -156,6 +156,11 @@ class MysqlStore : public Store {
   class RowsBound;
   std::unique_ptr<WorkBound> BoundWork(int64_t work_rows) override;
   Status ReadInTimeOrder(bool on) override;
+  std::optional<int64_t> SliceSecondsFor(const SearchQuery& q) const override;
+  // CountMatchesUpTo of `q` (its SQL part) a slice of SliceSecondsFor at a
+  // time, all of them within one work bound.
+  StatusOr<MatchCount> CountInSlices(const SearchQuery& q, int64_t slice_seconds, int64_t cap,
+                                     int64_t work_rows);
   StatusOr<std::optional<std::pair<int64_t, int64_t>>> TimeSpan() override;
   // While a bound is alive: the rows its page statements may still examine
   // (less those they returned), and whether one stopped at it.

@@ -70,8 +70,10 @@ inline constexpr const char* kSqliteAddressDomain =
 // What differs between the SQL stores in those conditions; the conditions
 // themselves are written once (AddWebFilters).
 struct SqlDialect {
-  // Some recipient of message m meets `cond` (on rcpt r).
-  std::function<std::string(const std::string& cond)> any_recipient;
+  // Some recipient of message m meets `cond` (on rcpt r); `q` is the
+  // search, whose time window MariaDB repeats for rcpt (it skips a
+  // partition only by constant bounds, MysqlDialect).
+  std::function<std::string(const std::string& cond, const SearchQuery& q)> any_recipient;
   // m has a recipient at `domain` (lower case), through the store's index.
   std::function<std::string(const std::string& domain, const SqlBinder& b)> recipient_domain;
   // `column` contains `text`, in any case: ASCII case for names and scan

@@ -143,7 +143,8 @@ StatusOr<SqliteStore::Where> SqliteStore::BuildWhere(const SearchQuery& q, const
   // A relay substring: through the names kept for it (sqlite_relay_names.cc).
   if (q.relay) {
     if (Status st = FindRelayNames(*q.relay); !st.ok()) return st;
-    where.push_back(SqliteDialect().any_recipient("r.relay IN (SELECT id FROM temp.relay_names)"));
+    where.push_back(
+        SqliteDialect().any_recipient("r.relay IN (SELECT id FROM temp.relay_names)", q));
     web.relay.reset();
   }
   if (Status st = AddWebFilters(web, SqliteDialect(), binder, &where); !st.ok()) return st;

@@ -13,7 +13,7 @@ namespace mailtrail {
 const SqlDialect& SqliteDialect() {
   static const SqlDialect kDialect{
       .any_recipient =
-          [](const std::string& cond) {
+          [](const std::string& cond, const SearchQuery&) {
             return "EXISTS (SELECT 1 FROM rcpt r WHERE r.message = m.id AND " + cond + ")";
           },
       // The same expression as the index dict_address_domain, so that the

@@ -358,6 +358,15 @@ class Store {
     static_cast<void>(on);
     return Status::Ok();
   }
+  // The longest time slice, in seconds, that one statement of a bounded
+  // search or total of `q` should read; none: any, and a search is one
+  // query first. Given, a search goes to slices at once (MariaDB: a
+  // recipient key checked per message costs something for each daily
+  // partition of its statement's window, MysqlDialect).
+  virtual std::optional<int64_t> SliceSecondsFor(const SearchQuery& q) const {
+    static_cast<void>(q);
+    return std::nullopt;
+  }
 
  private:
   // SearchWithin's and SearchFirstWithin's one query, then

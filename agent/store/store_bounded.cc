@@ -42,6 +42,8 @@ Status Store::SearchWithin(const SearchQuery& q, int64_t work_rows, const Cursor
 Status Store::SearchBounded(const SearchQuery& q, int64_t work_rows, const CursorFn& fn,
                             std::optional<SearchCursor>* resume, bool to_the_bound) {
   resume->reset();
+  if (SliceSecondsFor(q))
+    return SearchInSlices(q, work_rows, fn, resume, /*bound_first=*/to_the_bound);
   const int64_t first_try = std::max<int64_t>(work_rows / kOneQueryShare, 1);
   std::optional<SearchCursor> last;
   int64_t given = 0;
@@ -109,7 +111,8 @@ Status Store::SearchInSlices(const SearchQuery& q, int64_t work_rows, const Curs
   } reset{this};
   std::unique_ptr<WorkBound> bound;
   if (bound_first) bound = BoundWork(work_rows);
-  int64_t given = 0, width = kFirstSliceSeconds;
+  const int64_t longest = SliceSecondsFor(q).value_or(kLongestSliceSeconds);
+  int64_t given = 0, width = std::min(kFirstSliceSeconds, longest);
   for (int64_t from = lo; from < hi && given < q.limit;) {
     const int64_t to = hi - from <= width ? hi : from + width;
     SearchQuery slice = q;
@@ -133,7 +136,7 @@ Status Store::SearchInSlices(const SearchQuery& q, int64_t work_rows, const Curs
     if (!st.ok()) return st;
     if (!bound) bound = BoundWork(work_rows);
     from = to;
-    width = std::min(width * 2, kLongestSliceSeconds);
+    width = std::min(width * 2, longest);
   }
   return Status::Ok();
 }

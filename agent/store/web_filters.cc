@@ -46,25 +46,26 @@ Status AddWebFilters(const SearchQuery& q, const SqlDialect& d, const SqlBinder&
   }
   if (q.dsn) {
     const DsnKey key = ParseDsnKey(*q.dsn);
-    const std::string any_recipient = d.any_recipient(DsnCondition("r.dsn", key, b));
+    const std::string any_recipient = d.any_recipient(DsnCondition("r.dsn", key, b), q);
     where->push_back("(" + any_recipient + " OR " + DsnCondition("m.reject_dsn", key, b) + ")");
   }
   if (q.relay) {
     where->push_back(d.any_recipient(std::string("r.relay IN (SELECT id FROM ") + d.names_where +
-                                     " " + d.contains("text", *q.relay, false, b) + ")"));
+                                         " " + d.contains("text", *q.relay, false, b) + ")",
+                                     q));
   }
   const std::string mixed = std::to_string(static_cast<int>(Outcome::kMixed));
   if (!q.outcomes.empty()) {
     const std::string set = OutcomeList(q.outcomes);
     // A mixed message matches by its recipients' outcomes.
     where->push_back("(m.outcome IN (" + set + ") OR (m.outcome = " + mixed + " AND " +
-                     d.any_recipient("r.outcome IN (" + set + ")") + "))");
+                     d.any_recipient("r.outcome IN (" + set + ")", q) + "))");
   }
   if (q.min_delay || q.max_delay) {
     std::string cond = "r.delay IS NOT NULL";
     if (q.min_delay) cond += " AND r.delay >= " + Number(*q.min_delay - d.delay_slack);
     if (q.max_delay) cond += " AND r.delay <= " + Number(*q.max_delay + d.delay_slack);
-    where->push_back(d.any_recipient(cond));
+    where->push_back(d.any_recipient(cond, q));
   }
   if (q.is_bounce) {
     // The null sender, but for address verification probes (their sender
@@ -80,7 +81,7 @@ Status AddWebFilters(const SearchQuery& q, const SqlDialect& d, const SqlBinder&
     const std::string bounced = std::to_string(static_cast<int>(Outcome::kBounced));
     const std::string has = "(COALESCE(m.ndr_qid, '') <> '' OR m.outcome = " + bounced +
                             " OR (m.outcome = " + mixed + " AND " +
-                            d.any_recipient("r.outcome = " + bounced) + "))";
+                            d.any_recipient("r.outcome = " + bounced, q) + "))";
     where->push_back(*q.has_bounce ? has : "NOT " + has);
   }
   // The scan keys are matched on the decoded record (SearchFilteringRecords);

@@ -408,6 +408,17 @@ TEST_P(WorkBound, ARecipientKeyReadsOnlyItsMessagesDay) {
   auto total = (*s)->CountMatchesUpTo(all, 100000, 10 * kDays * kPerDay);
   ASSERT_TRUE(total.ok()) << total.status().message();
   EXPECT_EQ(*total, (MatchCount{kDays * kPerDay / 10, false}));
+  // A window of days that begins and ends inside one (counted by the day on
+  // MariaDB): each message once, the bounds as the page's.
+  all.since = day.since.value() - 12LL * 86400 * kUsPerSecond + 50 * 60 * kUsPerSecond;
+  all.until = *all.since + 6LL * 86400 * kUsPerSecond - 20 * 60 * kUsPerSecond;
+  int64_t within = 0;
+  for (const MessageRecord& r : batch)
+    within +=
+        r.first_seen >= *all.since && r.first_seen < *all.until && r.recipients[0].dsn[0] == '5';
+  total = (*s)->CountMatchesUpTo(all, 100000, 10 * kDays * kPerDay);
+  ASSERT_TRUE(total.ok()) << total.status().message();
+  EXPECT_EQ(*total, (MatchCount{within, false}));
 }
 
 // A report of a rare match stops at the bound, with nothing summed, and says

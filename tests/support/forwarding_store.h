@@ -65,6 +65,9 @@ class ForwardingStore : public Store {
   Status SaveAgentStatus(const AgentStatus& s) override { return real_->SaveAgentStatus(s); }
   StatusOr<std::vector<AgentStatus>> ListAgentStatus() override { return real_->ListAgentStatus(); }
 
+ protected:
+  Store* real_store() const { return real_; }
+
  private:
   Store* real_;
 };

@@ -1,0 +1,85 @@
+// Store::SearchWithin's time slices when a store asks for short ones
+// (Store::SliceSecondsFor; MariaDB does for a recipient key checked per
+// message, whose statements cost something for each daily partition of
+// their window: docs/web.md, "A page's work bound"). A SQLite store under
+// a wrapper that asks for slices of a day: each statement reads at most a
+// day, the slices follow each other, and the page is the page without them.
+#include <gtest/gtest.h>
+
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "tests/support/forwarding_store.h"
+#include "tests/support/store_fixture.h"
+#include "tests/support/temp_dir.h"
+
+namespace mailtrail {
+namespace {
+
+constexpr int64_t kDay = 86400;
+
+class DaySlicedStore : public ForwardingStore {
+ public:
+  using ForwardingStore::ForwardingStore;
+  Status SearchWithin(const SearchQuery& q, int64_t work_rows,
+                      const std::function<void(MessageRecord&&, const SearchCursor&)>& fn,
+                      std::optional<SearchCursor>* resume) override {
+    return Store::SearchWithin(q, work_rows, fn, resume);  // the slicing under test
+  }
+  Status SearchWithCursor(
+      const SearchQuery& q,
+      const std::function<void(MessageRecord&&, const SearchCursor&)>& fn) override {
+    windows.emplace_back(q.since, q.until);
+    return ForwardingStore::SearchWithCursor(q, fn);
+  }
+  StatusOr<std::optional<std::pair<int64_t, int64_t>>> TimeSpan() override {
+    return real_store()->TimeSpan();
+  }
+  std::optional<int64_t> SliceSecondsFor(const SearchQuery&) const override { return kDay; }
+
+  std::vector<std::pair<std::optional<TimeUs>, std::optional<TimeUs>>> windows;
+};
+
+class StoreSlices : public ::testing::Test, public StoreFixture {};
+
+TEST_F(StoreSlices, AStoreAskingForDaySlicesReadsADayAtMostAStatement) {
+  TempDir dir{"mt_store_slices"};
+  auto s = OpenStore("sqlite:" + dir.File("t.db"), Detail::kStandard, true);
+  ASSERT_TRUE(s.ok()) << s.status().message();
+  constexpr int kDays = 10;
+  std::vector<MessageRecord> batch;
+  for (int i = 0; i < kDays * 24; ++i) {  // one an hour
+    MessageRecord r = Sample("5S" + std::to_string(100000 + i));
+    r.first_seen += static_cast<TimeUs>(i) * 3600 * kUsPerSecond;
+    r.last_seen = r.first_seen;
+    batch.push_back(std::move(r));
+  }
+  ASSERT_TRUE((*s)->Write(batch).ok());
+  DaySlicedStore sliced(s->get());
+  SearchQuery q;
+  q.limit = kDays * 24 - 5;
+  std::string whole, got;
+  ASSERT_TRUE((*s)->Search(q, [&](MessageRecord&& r) { whole += r.qid + " "; }).ok());
+  std::optional<SearchCursor> resume;
+  ASSERT_TRUE(sliced
+                  .SearchWithin(
+                      q, 1'000'000'000,
+                      [&](MessageRecord&& r, const SearchCursor&) { got += r.qid + " "; }, &resume)
+                  .ok());
+  EXPECT_EQ(got, whole);
+  EXPECT_FALSE(resume.has_value());
+  ASSERT_GT(sliced.windows.size(), static_cast<size_t>(kDays));
+  for (size_t i = 0; i < sliced.windows.size(); ++i) {
+    const auto& [since, until] = sliced.windows[i];
+    ASSERT_TRUE(since && until) << "statement " << i << " has no window";
+    EXPECT_LE(*until - *since, kDay * kUsPerSecond) << "statement " << i;
+    if (i > 0) {
+      EXPECT_EQ(*since, *sliced.windows[i - 1].second) << "a gap or an overlap at " << i;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace mailtrail
