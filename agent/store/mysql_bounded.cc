@@ -55,11 +55,15 @@ bool MysqlStore::StoppedByBoundAfterError() {
 // costs something for each daily partition its statement's window leaves
 // (MysqlDialect; helper-85: a year's store counted a whole year's DSN in
 // 15-17 s as one statement, 1.36 s in months). An outcome or has-bounce key
-// runs it for mixed messages only.
+// runs it for mixed messages only. A search that also names a key of an
+// index of its own (a sender, a recipient) runs it for that key's messages
+// only, and is read through that index (helper-87: in slices, a queue id's
+// DSN took 0.48 s, not 7 ms, and a sender's stopped before its matches).
 std::optional<int64_t> MysqlStore::SliceSecondsFor(const SearchQuery& q) const {
   constexpr int64_t kDay = 86400;
   const bool per_message = q.dsn || q.relay || q.min_delay || q.max_delay;
-  if (!per_message || (q.since && q.until && *q.until - *q.since <= kDay * kUsPerSecond))
+  if (!per_message || mysql::NamesAnIndexedKey(q) || q.recipient ||
+      (q.since && q.until && *q.until - *q.since <= kDay * kUsPerSecond))
     return std::nullopt;
   return kDay;
 }

@@ -62,17 +62,6 @@ const std::string& SelectMessages(bool time_order = false) {
   return kSql[time_order];
 }
 
-// Whether a search names a key that has an index of its own on message (or
-// reaches message through rcpt's): its statement may be driven from there.
-// Else message is read through its index on first_seen whatever the LIMIT:
-// with a large one (a report's first query, 200,001) MariaDB chose to scan
-// the table and sort it, and a bound that ran out in the sort gave nothing
-// (helper-83).
-bool NamesAnIndexedKey(const SearchQuery& q) {
-  return q.sender || q.qid || q.message_id || q.client_ip || q.client_cidr || q.subject ||
-         q.recipient_domain;
-}
-
 // delay is a FLOAT column (4 bytes; Postfix logs at most a few digits): back
 // to the shortest decimal it stands for, so 0.12 reads as 0.12, not 0.1199999.
 double FromFloat(double v) {
@@ -230,7 +219,7 @@ Status MysqlStore::SearchPage(const SearchQuery& q,
     } else {
       auto where = BuildWhere(q, &params, conn_.get());
       if (!where.ok()) return where.status();
-      sql = SelectMessages(time_order_ || !NamesAnIndexedKey(q)) + *where +
+      sql = SelectMessages(time_order_ || !mysql::NamesAnIndexedKey(q)) + *where +
             " ORDER BY m.first_seen, m.id LIMIT " + std::to_string(q.limit);
     }
     // Within a bound: MariaDB ends the statement after so many rows read

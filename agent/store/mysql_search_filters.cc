@@ -45,7 +45,7 @@ const SqlDialect& MysqlDialect() {
       // partition its constant bounds leave (helper-85: a year's store, 364
       // partitions, counted a month's DSN in 1.3-1.8 s, 0.12-0.20 s with
       // the window): so the window is repeated here, and a search without
-      // a short one reads in slices of a day (MysqlStore::SlicesOf).
+      // a short one reads in slices of a day (MysqlStore::SliceSecondsFor).
       .any_recipient =
           [](const std::string& cond, const SearchQuery& q) {
             return "(SELECT 1 FROM rcpt r WHERE r.message = m.id AND r.first_seen = m.first_seen" +

@@ -100,6 +100,11 @@ StatusOr<std::string> BuildConditions(const SearchQuery& q, std::vector<Param>* 
   return sql;
 }
 
+bool NamesAnIndexedKey(const SearchQuery& q) {
+  return q.sender || q.qid || q.message_id || q.client_ip || q.client_cidr || q.subject ||
+         q.recipient_domain;
+}
+
 // The WHERE clause of a search (" WHERE ..." or empty).
 StatusOr<std::string> BuildWhere(const SearchQuery& q, std::vector<Param>* params,
                                  sql::Connection* lookup) {

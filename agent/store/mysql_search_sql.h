@@ -37,6 +37,13 @@ StatusOr<std::string> BuildConditions(const SearchQuery& q, std::vector<Param>* 
                                       const std::string& time = "m.first_seen",
                                       const std::string& id = "m.id",
                                       sql::Connection* lookup = nullptr);
+// Whether a search names a key that has an index of its own on message (or
+// reaches message through rcpt's; the indexes are mysql_bulk.cc's
+// kSchemaIndexes): its statement may be driven from there. Else message is
+// read through its index on first_seen whatever the LIMIT: with a large one
+// (a report's first query, 200,001) MariaDB chose to scan the table and sort
+// it, and a bound that ran out in the sort gave nothing (helper-83).
+bool NamesAnIndexedKey(const SearchQuery& q);
 // The WHERE clause of a search (" WHERE ..." or empty).
 StatusOr<std::string> BuildWhere(const SearchQuery& q, std::vector<Param>* params,
                                  sql::Connection* lookup = nullptr);

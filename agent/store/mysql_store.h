@@ -73,6 +73,7 @@ class MysqlStore : public Store {
   StatusOr<int64_t> CountMatches(const SearchQuery& q) override;
   StatusOr<MatchCount> CountMatchesUpTo(const SearchQuery& q, int64_t cap,
                                         int64_t work_rows = kCountWorkRows) override;
+  std::optional<int64_t> SliceSecondsFor(const SearchQuery& q) const override;
   StatusOr<std::vector<SliceStamp>> SliceStamps(TimeUs since, TimeUs until, TimeUs width) override;
   Status AddLineStats(const LineStats& stats) override;
   StatusOr<LineStats> GetLineStats() override;
@@ -156,7 +157,6 @@ class MysqlStore : public Store {
   class RowsBound;
   std::unique_ptr<WorkBound> BoundWork(int64_t work_rows) override;
   Status ReadInTimeOrder(bool on) override;
-  std::optional<int64_t> SliceSecondsFor(const SearchQuery& q) const override;
   // CountMatchesUpTo of `q` (its SQL part) a slice of SliceSecondsFor at a
   // time, all of them within one work bound.
   StatusOr<MatchCount> CountInSlices(const SearchQuery& q, int64_t slice_seconds, int64_t cap,

@@ -203,6 +203,15 @@ class Store {
   // through Search with the cap as the limit, and no work bound.
   virtual StatusOr<MatchCount> CountMatchesUpTo(const SearchQuery& q, int64_t cap,
                                                 int64_t work_rows = kCountWorkRows);
+  // The longest time slice, in seconds, that one statement of a bounded
+  // search or total of `q` should read; none: any, and a search is one
+  // query first. Given, a search goes to slices at once (MariaDB: a
+  // recipient key checked per message costs something for each daily
+  // partition of its statement's window, MysqlDialect).
+  virtual std::optional<int64_t> SliceSecondsFor(const SearchQuery& q) const {
+    static_cast<void>(q);
+    return std::nullopt;
+  }
   // The first q.limit matches of `q` in time, each record whole, read as
   // SearchWithin reads a page but on to the end of the bound: it stops once
   // it has examined about `work_rows` rows, and then says so in `*stopped`
@@ -357,15 +366,6 @@ class Store {
   virtual Status ReadInTimeOrder(bool on) {
     static_cast<void>(on);
     return Status::Ok();
-  }
-  // The longest time slice, in seconds, that one statement of a bounded
-  // search or total of `q` should read; none: any, and a search is one
-  // query first. Given, a search goes to slices at once (MariaDB: a
-  // recipient key checked per message costs something for each daily
-  // partition of its statement's window, MysqlDialect).
-  virtual std::optional<int64_t> SliceSecondsFor(const SearchQuery& q) const {
-    static_cast<void>(q);
-    return std::nullopt;
   }
 
  private:
