@@ -66,6 +66,9 @@ inline constexpr int kAddressKind = 1, kNameKind = 2, kDomainKind = 5;  // domai
 // says how it works). MySQL keeps it in dict_domain.
 inline constexpr const char* kSqliteAddressDomain =
     "lower(replace(text, rtrim(text, replace(text, '@', '')), ''))";
+// With it: an address without "@" (to=<postmaster>) has no domain, where the
+// expression gives the whole address (MySQL's DomainOf gives none).
+inline constexpr const char* kSqliteHasDomain = " AND instr(text, '@') > 0";
 
 // What differs between the SQL stores in those conditions; the conditions
 // themselves are written once (AddWebFilters).

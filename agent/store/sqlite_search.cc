@@ -79,7 +79,7 @@ std::string DictIdSql(W* w, int kind, const std::string& text) {
 template <typename W>
 std::string DomainAddressesSql(W* w, const std::string& domain) {
   return std::string("(SELECT id FROM dict WHERE kind = 1 AND ") + kSqliteAddressDomain + " = " +
-         w->Param(domain) + ")";
+         w->Param(domain) + kSqliteHasDomain + ")";
 }
 // The messages of a recipient (address or original address), from rcpt.
 std::string RecipientMessagesSql(const std::string& id) {

@@ -23,7 +23,7 @@ const SqlDialect& SqliteDialect() {
             return std::string(
                        "m.id IN (SELECT message FROM rcpt WHERE addr IN (SELECT id FROM "
                        "dict WHERE kind = 1 AND ") +
-                   kSqliteAddressDomain + " = " + b.text(domain) + "))";
+                   kSqliteAddressDomain + " = " + b.text(domain) + kSqliteHasDomain + "))";
           },
       // mt_lower is the store's own UTF-8 lower case (sqlite_db.cc).
       .contains =

@@ -94,6 +94,14 @@ TEST_P(SearchKeys, RecipientDomainIsTheWholeDomainInAnyCase) {
   EXPECT_EQ(Qids(q), "4E100 4E102 ");
   q.recipient_domain = "test";
   EXPECT_EQ(Qids(q), "") << "a domain, not a suffix";
+  // An address without "@" (Postfix's to=<postmaster>) has no domain: SQLite
+  // took the whole address for one (helper-86).
+  MessageRecord local = Plain("4E104", "x@example.org", "192.0.2.99", Outcome::kDelivered);
+  local.first_seen += 4 * kUsPerSecond;
+  local.recipients = {Rcpt("postmaster", Outcome::kDelivered, "2.0.0", "local", 0.1)};
+  ASSERT_TRUE(store_->Write({local}).ok());
+  q.recipient_domain = "postmaster";
+  EXPECT_EQ(Qids(q), "");
 }
 
 TEST_P(SearchKeys, ClientCidrSelectsTheNetworkOfItsFamily) {
