@@ -1,14 +1,15 @@
 // MysqlStore's part of Store::SearchWithin (store_bounded.cc): a page's bound
 // is MariaDB's LIMIT ... ROWS EXAMINED on each page statement (SearchPage),
-// each given what the bound has left (less the rows read since it began, by
-// the session's Rows_read and Rows_tmp_read), and the slices read message
-// through its index on first_seen.
+// each given what the bound has left (less the rows examined since it
+// began, by the session's counters: mysql::RowsExamined), and the slices
+// read message through its index on first_seen.
 // docs/web.md, "A page's work bound".
 #include <algorithm>
 
 #include "agent/store/mysql_internal.h"
 #include "agent/store/mysql_search_sql.h"
 #include "agent/store/mysql_store.h"
+#include "agent/store/time_slices.h"
 
 namespace mailtrail {
 
@@ -21,7 +22,7 @@ class MysqlStore::RowsBound : public WorkBound {
   ~RowsBound() override {
     store_->rows_left_.reset();
     store_->rows_stopped_ = false;
-    store_->rows_read_mark_.reset();
+    store_->rows_examined_mark_.reset();
   }
   bool spent() const override { return store_->rows_stopped_; }
 
@@ -33,13 +34,13 @@ std::unique_ptr<Store::WorkBound> MysqlStore::BoundWork(int64_t work_rows) {
   return std::make_unique<RowsBound>(this, work_rows);
 }
 
-// The rows read since the last mark (the recipients' statements between
+// The rows examined since the last mark (the recipients' statements between
 // the pages' too) come off what the bound has left: the bound is shared by
 // every statement of the search, as SQLite's is. Throws sql::SQLException.
-void MysqlStore::SpendRowsRead() {
-  const int64_t now = mysql::RowsRead(conn_.get());
-  const int64_t read = rows_read_mark_ ? now - *rows_read_mark_ : 0;
-  rows_read_mark_ = now;
+void MysqlStore::SpendRowsExamined() {
+  const int64_t now = mysql::RowsExamined(conn_.get());
+  const int64_t read = rows_examined_mark_ ? now - *rows_examined_mark_ : 0;
+  rows_examined_mark_ = now;
   *rows_left_ = std::max<int64_t>(*rows_left_ - std::max<int64_t>(read, 0), 1);
 }
 
@@ -74,28 +75,22 @@ std::optional<int64_t> MysqlStore::SliceSecondsFor(const SearchQuery& q) const {
 // statement a slice would need the rows each examined, which the session's
 // counters do not say (Rows_read counted a quarter of them). On the month's
 // store a DSN's whole count took 0.61 s so, 2.0 s as one statement. At most
-// kMaxParts parts: a longer window has longer ones. Throws
+// kMostSlices parts: a longer window has longer ones. Throws
 // sql::SQLException.
 StatusOr<MatchCount> MysqlStore::CountInSlices(const SearchQuery& q, int64_t slice_seconds,
                                                int64_t cap, int64_t work_rows) {
-  constexpr int64_t kMaxParts = 64;
   auto span = TimeSpan();
   if (!span.ok()) return span.status();
-  if (!*span) return MatchCount{};
-  int64_t from = (*span)->first, hi = (*span)->second;  // seconds
-  if (q.since) from = std::max(from, *q.since / kUsPerSecond);
-  if (q.until) hi = std::min(hi, (*q.until + kUsPerSecond - 1) / kUsPerSecond);
-  if (from >= hi) return MatchCount{};
-  const int64_t parts = std::min(kMaxParts, (hi - from + slice_seconds - 1) / slice_seconds);
+  const std::optional<SecondsSpan> window = *span ? SecondsToRead(**span, q) : std::nullopt;
+  if (!window) return MatchCount{};
+  auto [from, hi] = *window;
+  const int64_t parts = std::min(kMostSlices, (hi - from + slice_seconds - 1) / slice_seconds);
   const int64_t width =
       ((hi - from + parts - 1) / parts + slice_seconds - 1) / slice_seconds * slice_seconds;
   std::string sql;
   std::vector<mysql::Param> params;
   for (; from < hi; from += width) {
-    SearchQuery slice = q;
-    slice.since = std::max(q.since.value_or(INT64_MIN), from * kUsPerSecond);
-    slice.until = std::min(q.until.value_or(INT64_MAX), (from + width) * kUsPerSecond);
-    auto where = mysql::BuildWhere(slice, &params, conn_.get());
+    auto where = mysql::BuildWhere(SliceOf(q, from, from + width), &params, conn_.get());
     if (!where.ok()) return where.status();
     sql += (sql.empty() ? "" : " UNION ALL ") + std::string("SELECT 1 FROM message m") + *where;
   }

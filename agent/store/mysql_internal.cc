@@ -75,10 +75,11 @@ bool StoppedAtRowsExamined(sql::Connection* c) {
   return last->next() && last->getInt(2) == kRowsExaminedExceeded;
 }
 
-int64_t RowsRead(sql::Connection* c) {
+int64_t RowsExamined(sql::Connection* c) {
   std::unique_ptr<sql::Statement> st(c->createStatement());
   std::unique_ptr<sql::ResultSet> rs(st->executeQuery(
-      "SHOW SESSION STATUS WHERE Variable_name IN ('Rows_read', 'Rows_tmp_read')"));
+      "SHOW SESSION STATUS WHERE Variable_name LIKE 'Handler\\_read\\_%' OR Variable_name LIKE "
+      "'Handler\\_tmp\\_%' OR Variable_name IN ('Rows_read', 'Rows_tmp_read')"));
   int64_t n = 0;
   while (rs->next()) n += rs->getInt64(2);
   return n;

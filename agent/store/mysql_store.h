@@ -166,8 +166,8 @@ class MysqlStore : public Store {
   // (less those they returned), and whether one stopped at it.
   std::optional<int64_t> rows_left_;
   bool rows_stopped_ = false;
-  std::optional<int64_t> rows_read_mark_;  // the session's rows read, at the last page statement
-  void SpendRowsRead();
+  std::optional<int64_t> rows_examined_mark_;  // the session's, at the last page statement
+  void SpendRowsExamined();
   bool StoppedByBoundAfterError();
   // While set, pages read message through its index on first_seen.
   bool time_order_ = false;

@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "agent/store/store.h"
+#include "agent/store/time_slices.h"
 
 namespace mailtrail {
 
@@ -15,12 +16,9 @@ namespace {
 // than its cursor; each next slice is twice as long: a week is 14.
 constexpr int64_t kFirstSliceSeconds = 60;
 constexpr int64_t kLongestSliceSeconds = int64_t{1} << 40;
-constexpr int64_t kMostSlices = 64;
 // The one query may take this share of the bound, the slices the rest: a
 // search that stops there spends the bound once in all.
 constexpr int64_t kOneQueryShare = 4;  // a quarter
-
-using CursorFn = std::function<void(MessageRecord&&, const SearchCursor&)>;
 
 }  // namespace
 
@@ -100,11 +98,9 @@ Status Store::SearchInSlices(const SearchQuery& q, int64_t work_rows, const Curs
                              std::optional<SearchCursor>* resume, bool bound_first) {
   auto span = TimeSpan();
   if (!span.ok()) return span.status();
-  if (!*span) return Status::Ok();
-  int64_t lo = (*span)->first, hi = (*span)->second;  // seconds
-  if (q.since) lo = std::max(lo, *q.since / kUsPerSecond);
-  if (q.after) lo = std::max(lo, q.after->first_seen / kUsPerSecond);
-  if (q.until) hi = std::min(hi, *q.until / kUsPerSecond);
+  const std::optional<SecondsSpan> window = *span ? SecondsToRead(**span, q) : std::nullopt;
+  if (!window) return Status::Ok();
+  const auto [lo, hi] = *window;
   if (Status st = ReadInTimeOrder(true); !st.ok()) return st;
   struct Reset {
     Store* store;
@@ -120,9 +116,7 @@ Status Store::SearchInSlices(const SearchQuery& q, int64_t work_rows, const Curs
   int64_t given = 0, width = std::min(kFirstSliceSeconds, longest);
   for (int64_t from = lo; from < hi && given < q.limit;) {
     const int64_t to = hi - from <= width ? hi : from + width;
-    SearchQuery slice = q;
-    slice.since = std::max(q.since.value_or(INT64_MIN), from * kUsPerSecond);
-    slice.until = std::min(q.until.value_or(INT64_MAX), to * kUsPerSecond);
+    SearchQuery slice = SliceOf(q, from, to);
     slice.limit = q.limit - given;
     std::optional<SearchCursor> last;
     Status st = SearchWithCursor(slice, [&](MessageRecord&& r, const SearchCursor& at) {
