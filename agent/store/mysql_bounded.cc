@@ -9,6 +9,7 @@
 #include "agent/store/mysql_internal.h"
 #include "agent/store/mysql_search_sql.h"
 #include "agent/store/mysql_store.h"
+#include "agent/store/search_filters.h"
 #include "agent/store/time_slices.h"
 
 namespace mailtrail {
@@ -62,8 +63,7 @@ bool MysqlStore::StoppedByBoundAfterError() {
 // DSN took 0.48 s, not 7 ms, and a sender's stopped before its matches).
 std::optional<int64_t> MysqlStore::SliceSecondsFor(const SearchQuery& q) const {
   constexpr int64_t kDay = 86400;
-  const bool per_message = q.dsn || q.relay || q.min_delay || q.max_delay;
-  if (!per_message || mysql::NamesAnIndexedKey(q) || q.recipient ||
+  if (!ChecksRecipientsOfEveryMessage(q) || mysql::NamesAnIndexedKey(q) || q.recipient ||
       (q.since && q.until && *q.until - *q.since <= kDay * kUsPerSecond))
     return std::nullopt;
   return kDay;

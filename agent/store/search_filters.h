@@ -95,6 +95,13 @@ const SqlDialect& MysqlDialect();
 
 Status AddWebFilters(const SearchQuery& q, const SqlDialect& d, const SqlBinder& b,
                      std::vector<std::string>* where);
+// Whether AddWebFilters checks `q`'s recipients for every message of its
+// window (a DSN, relay or delay key: any_recipient for each message row; an
+// outcome or has-bounce key runs it for mixed messages only), which
+// MariaDB reads in day slices (MysqlStore::SliceSecondsFor).
+inline bool ChecksRecipientsOfEveryMessage(const SearchQuery& q) {
+  return q.dsn || q.relay || q.min_delay || q.max_delay;
+}
 
 }  // namespace mailtrail
 

@@ -44,6 +44,7 @@ Status AddWebFilters(const SearchQuery& q, const SqlDialect& d, const SqlBinder&
     where->push_back("m.client_ip BETWEEN " + first + " AND " + last +
                      " AND length(m.client_ip) = " + std::to_string(range->first.size()));
   }
+  // The keys checked for every message (ChecksRecipientsOfEveryMessage).
   if (q.dsn) {
     const DsnKey key = ParseDsnKey(*q.dsn);
     const std::string any_recipient = d.any_recipient(DsnCondition("r.dsn", key, b), q);
