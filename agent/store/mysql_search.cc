@@ -189,17 +189,16 @@ Status MysqlStore::Search(const SearchQuery& q, const std::function<void(Message
 // its own (Store::SearchInSlices), read as they come.
 Status MysqlStore::SearchWithCursor(
     const SearchQuery& q, const std::function<void(MessageRecord&&, const SearchCursor&)>& fn) {
-  if (const std::optional<int64_t> seconds = rows_left_ ? std::nullopt : SliceSecondsFor(q)) {
-    auto span = TimeSpan();
-    if (!span.ok()) return span.status();
-    if (!*span) return Status::Ok();
-    return ReadInSlices(
-        **span, q, *seconds,
-        [this](const SearchQuery& slice, const CursorFn& f) { return SearchWithCursor(slice, f); },
-        fn);
-  }
-  return SearchFilteringRecords(
-      q, [this](const SearchQuery& page, const CursorFn& f) { return SearchPage(page, f); }, fn);
+  const SqlPageFn whole = [this](const SearchQuery& one, const CursorFn& f) {
+    return SearchFilteringRecords(
+        one, [this](const SearchQuery& page, const CursorFn& g) { return SearchPage(page, g); }, f);
+  };
+  const std::optional<int64_t> seconds = rows_left_ ? std::nullopt : SliceSecondsFor(q);
+  if (!seconds) return whole(q, fn);
+  auto span = TimeSpan();
+  if (!span.ok()) return span.status();
+  if (!*span) return Status::Ok();
+  return ReadInSlices(**span, q, *seconds, whole, fn);
 }
 
 Status MysqlStore::SearchPage(const SearchQuery& q,

@@ -32,10 +32,11 @@ Status ReadInSlices(const SecondsSpan& span, const SearchQuery& q, int64_t secon
                     const SqlPageFn& read, const CursorFn& fn) {
   const std::optional<SecondsSpan> window = SecondsToRead(span, q);
   if (!window) return Status::Ok();
-  seconds = std::max<int64_t>(seconds, 1);
+  const auto [lo, hi] = *window;
+  seconds = std::max({seconds, (hi - lo + kMostSlices - 1) / kMostSlices, int64_t{1}});
   int64_t given = 0;
-  for (int64_t from = window->first; from < window->second && given < q.limit; from += seconds) {
-    SearchQuery slice = SliceOf(q, from, std::min(from + seconds, window->second));
+  for (int64_t from = lo; from < hi && given < q.limit; from += seconds) {
+    SearchQuery slice = SliceOf(q, from, std::min(from + seconds, hi));
     slice.limit = q.limit - given;
     Status st = read(slice, [&](MessageRecord&& r, const SearchCursor& at) {
       ++given;

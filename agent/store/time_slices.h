@@ -32,9 +32,10 @@ std::optional<SecondsSpan> SecondsToRead(const SecondsSpan& span, const SearchQu
 // `q` within [from, to) seconds, and within its own window.
 SearchQuery SliceOf(const SearchQuery& q, int64_t from, int64_t to);
 
-// `q` by `read` (SqlPageFn: a search of one slice), slice after slice of `seconds` over what `span`
-// leaves of it, oldest first, until q.limit records or the end: the records and order of `q` read
-// whole.
+// `q` by `read` (SqlPageFn: a search of one slice), slice after slice of
+// `seconds` (longer over a long window: at most about kMostSlices) over what
+// `span` leaves of it, oldest first, until q.limit records or the end: the
+// records and order of `q` read whole.
 Status ReadInSlices(const SecondsSpan& span, const SearchQuery& q, int64_t seconds,
                     const SqlPageFn& read, const CursorFn& fn);
 

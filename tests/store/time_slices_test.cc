@@ -90,5 +90,21 @@ TEST(TimeSlices, AReadInSlicesIsTheReadOfTheWholeWindow) {
   EXPECT_GT(windows.back().second, 50 * kS);
 }
 
+// Over a long window the slices are longer than asked, at most about
+// kMostSlices of them (each statement has a cost of its own).
+TEST(TimeSlices, ALongWindowIsReadInAtMostAboutKMostSlices) {
+  int reads = 0;
+  const SqlPageFn read = [&](const SearchQuery&, const CursorFn&) {
+    ++reads;
+    return Status::Ok();
+  };
+  SearchQuery q;
+  q.limit = 10;
+  ASSERT_TRUE(ReadInSlices(SecondsSpan{0, 100 * kMostSlices}, q, 1, read,
+                           [](MessageRecord&&, const SearchCursor&) {})
+                  .ok());
+  EXPECT_EQ(reads, kMostSlices);
+}
+
 }  // namespace
 }  // namespace mailtrail
