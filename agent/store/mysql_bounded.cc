@@ -71,9 +71,9 @@ std::optional<int64_t> MysqlStore::SliceSecondsFor(const SearchQuery& q) const {
 
 // One statement, a UNION ALL of the window's slices, each with constant
 // bounds (so each part's subquery skips the other days' partitions): its
-// LIMIT ... ROWS EXAMINED bounds the whole, as MariaDB counts, where a
-// statement a slice would need the rows each examined, which the session's
-// counters do not say (Rows_read counted a quarter of them). On the month's
+// LIMIT ... ROWS EXAMINED bounds the whole, exactly as MariaDB counts, where
+// a statement a slice would spend the bound by the session's counters
+// (mysql::RowsExamined, within about a fifth of that). On the month's
 // store a DSN's whole count took 0.61 s so, 2.0 s as one statement. At most
 // kMostSlices parts: a longer window has longer ones. Throws
 // sql::SQLException.

@@ -26,7 +26,8 @@ using SecondsSpan = std::pair<int64_t, int64_t>;
 constexpr int64_t kMostSlices = 64;
 
 // The seconds of `span` (Store::TimeSpan) that `q`'s since, until and cursor
-// leave, or none. A window that ends within a second reads that second.
+// leave, or none. A window that ends within a second reaches into it (the
+// stores compare whole seconds, so that finds nothing more today).
 std::optional<SecondsSpan> SecondsToRead(const SecondsSpan& span, const SearchQuery& q);
 
 // `q` within [from, to) seconds, and within its own window.

@@ -181,23 +181,39 @@ using WholeReadSlices = DaysOfMail;
 TEST_P(WholeReadSlices, AWholeReadOfARecipientKeyGivesEveryMatchInOrder) {
   Store* s = store_.get();
   std::vector<MessageRecord>& batch = batch_;
+  // Every 13th message, and 25 more in the very second a day begins (the
+  // first of day 10's), written after: the slices' and the chunks' ends
+  // fall among records of one second.
+  constexpr size_t kDayTen = 10 * kPerDay;
+  std::vector<MessageRecord> same_second;
+  for (int i = 0; i < 25; ++i) {
+    MessageRecord r = batch[kDayTen];
+    r.qid = "5J" + std::to_string(100000 + i);
+    r.recipients[0].dsn = "4.4.1";
+    same_second.push_back(std::move(r));
+  }
   std::string want;
-  for (size_t i = 7; i < batch.size(); i += 13) want += batch[i].qid + " ";
-  SearchQuery q;
-  q.dsn = "4.4.1";
   for (size_t i = 7; i < batch.size(); i += 13) {
+    if (i > kDayTen && i - 13 < kDayTen) {
+      for (const MessageRecord& r : same_second) want += r.qid + " ";
+    }
+    want += batch[i].qid + " ";
     batch[i].recipients[0].dsn = "4.4.1";
     batch[i].last_seen += kUsPerSecond;  // a later state of the record
   }
+  ASSERT_EQ(kDayTen % 13, 12u) << "day 10's first message is no match of its own";
   ASSERT_TRUE(s->Write(batch).ok());
-  q.limit = static_cast<int64_t>(batch.size());
+  ASSERT_TRUE(s->Write(same_second).ok());
+  SearchQuery q;
+  q.dsn = "4.4.1";
+  q.limit = static_cast<int64_t>(batch.size() + same_second.size());
   std::string whole, summed, chunked;
   ASSERT_TRUE(s->Search(q, [&](MessageRecord&& r) { whole += r.qid + " "; }).ok());
   EXPECT_EQ(whole, want);
   ASSERT_TRUE(s->SearchForSummary(q, [&](MessageRecord&& r) { summed += r.qid + " "; }).ok());
   EXPECT_EQ(summed, want);
-  q.limit = 50;  // as an export reads, a chunk after the last one's end
-  for (int chunk = 0; chunk < 100; ++chunk) {
+  q.limit = 7;  // as an export reads, a chunk after the last one's end
+  for (int chunk = 0; chunk < 1000; ++chunk) {
     int64_t n = 0;
     ASSERT_TRUE(s->SearchWithCursor(q, [&](MessageRecord&& r, const SearchCursor& at) {
                    chunked += r.qid + " ";
