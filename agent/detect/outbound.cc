@@ -1,5 +1,7 @@
 #include "agent/detect/outbound.h"
 
+#include <libpsl.h>
+
 #include <algorithm>
 #include <iterator>
 #include <utility>
@@ -66,6 +68,27 @@ const char* AnswerKindName(AnswerKind k) {
   return "none";
 }
 
+namespace {
+
+// The Public Suffix List (Debian's publicsuffix data through libpsl: the
+// newer of its built-in copy and /usr/share/publicsuffix), loaded once and
+// read-only after; null without data.
+const psl_ctx_t* PublicSuffixes() {
+  static const psl_ctx_t* const kList = [] {
+    const psl_ctx_t* latest = psl_latest(nullptr);
+    return latest ? latest : psl_builtin();
+  }();
+  return kList;
+}
+
+bool IsPlainHostName(std::string_view h) {
+  return std::all_of(h.begin(), h.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_';
+  });
+}
+
+}  // namespace
+
 std::string OrgDomain(std::string_view host) {
   std::string h = AsciiLower(host.substr(0, 255));
   while (!h.empty() && h.back() == '.') h.pop_back();
@@ -74,10 +97,20 @@ std::string OrgDomain(std::string_view host) {
   for (size_t i = 0; i < h.size(); ++i)
     if (h[i] == '.') dots.push_back(i);
   if (dots.empty()) return {};
-  // Two labels, or three under a two-letter country code whose second level is
-  // generic ("co.uk", "com.au", "ne.jp"): a public-suffix list would be exact;
-  // this is enough to tell providers apart, and a wrong guess only widens or
-  // narrows one sender's credits.
+  // The name registered under the longest public suffix of the list's ICANN
+  // part ("bmw.de", "example.co.uk", "city.kawasaki.jp"): its private part
+  // names companies' own zones ("compute-1.amazonaws.com"), whose hosts are
+  // one organisation here. The suffixes are tried longest first.
+  if (const psl_ctx_t* psl = PublicSuffixes(); psl && IsPlainHostName(h)) {
+    for (size_t i = 0; i < dots.size(); ++i)
+      if (psl_is_public_suffix2(psl, h.c_str() + dots[i] + 1, PSL_TYPE_ICANN))
+        return h.substr(i == 0 ? 0 : dots[i - 1] + 1);
+    return h;
+  }
+  // Without the list, or for a name of other bytes (an address's domain in
+  // UTF-8): two labels, or three under a two-letter country code whose
+  // second level is short ("co.uk", "com.au", "ne.jp"); a wrong guess only
+  // widens or narrows one sender's credits.
   size_t labels = 2;
   const size_t tld = h.size() - dots.back() - 1;
   const size_t second = dots.size() >= 2 ? dots.back() - dots[dots.size() - 2] - 1 : dots.back();

@@ -11,10 +11,10 @@
 //   1. it returns one of those messages' Message-IDs (logged by Postfix's
 //      nested_header_checks or body_checks: MessageRecord::returned_message_ids);
 //   2. its recipient (our sender) relayed mail within the window to the
-//      organisation (last labels of the name) that the bouncing client's
-//      verified host name belongs to: the recipients' domain or the relay host
-//      (a notice from *.outbound.protection.outlook.com answers mail relayed
-//      to *.mail.protection.outlook.com);
+//      organisation (OrgDomain: the name registered under a public suffix) that the bouncing
+//      client's verified host name belongs to: the recipients' domain or the relay host (a notice
+//      from *.outbound.protection.outlook.com answers mail relayed to
+//      *.mail.protection.outlook.com);
 //   3. its subject, normalized (wrappers such as "Undeliverable:" removed),
 //      is one its recipient sent within the window.
 // Every remembered message holds kNoticesPerRecipient credits for each
@@ -134,9 +134,11 @@ class OutboundMemory {
   int64_t not_shared_ = 0;
 };
 
-// The organisation a host name or mail domain belongs to, by its last labels:
+// The organisation a host name or mail domain belongs to: the name
+// registered under its public suffix (the Public Suffix List):
 // "mail-sor-f69.google.com" -> "google.com", "mx.example.co.uk" ->
-// "example.co.uk". Empty for "unknown", IP literals and single labels.
+// "example.co.uk", "mout.bmw.de" -> "bmw.de". Empty for "unknown", IP
+// literals and single labels.
 std::string OrgDomain(std::string_view host);
 
 }  // namespace mailtrail

@@ -460,6 +460,35 @@ TEST(Answers, EveryOrganisationOfALargeMessageIsLearned) {
   EXPECT_EQ(d.answers(AnswerKind::kDomain), 25);
 }
 
+// A partner whose name is short under a country code (helper-89): 30 of a
+// newsletter's recipients at bmw.de, relayed to mx.bmw.de, then 25 notices
+// from mout.bmw.de, one every 2 s, with no Message-ID returned. They answer
+// by domain; "mout.bmw.de" was an organisation of its own and the IP rule
+// blocked the partner's server.
+TEST(Answers, AShortNameUnderACountryCodeIsOneOrganisation) {
+  MessageRecord r;
+  r.qid = "NEWS1";
+  r.sender = "news@example.org";
+  for (int i = 0; i < 30; ++i) {
+    RecipientRecord rc;
+    rc.address = "u" + std::to_string(i) + "@bmw.de";
+    rc.relay = "mx.bmw.de[198.51.100.30]:25";
+    rc.outcome = Outcome::kDelivered;
+    rc.time = i * kUsPerSecond / 10;
+    r.recipients.push_back(rc);
+  }
+  FloodDetector d;
+  Teach(&d, r);
+  std::vector<Decision> out;
+  for (int i = 0; i < 25; ++i) {
+    MessageRecord n = Dsn("mout.bmw.de", "198.51.100.31", "news@example.org", 10 + 2 * i);
+    n.subject = "Mail delivery failed: returning message to sender";
+    d.OnRecord(n, &out);
+  }
+  EXPECT_TRUE(out.empty()) << "got a block of " << (out.empty() ? "" : out[0].key);
+  EXPECT_EQ(d.answers(AnswerKind::kDomain), 25);
+}
+
 // Each delivery of a large list message learns the same few keys again: the
 // memory keeps one place per key, and the list's deliveries do not push out
 // another sender's mail (they did, at twice max_keys deliveries: helper-69).
@@ -495,7 +524,12 @@ TEST(Answers, RelearningTheSameKeysEvictsNobody) {
   EXPECT_EQ(m.Recognize(b), AnswerKind::kMessageId) << "the newsletter is remembered";
 }
 
-TEST(Answers, OrgDomainTakesTheLastLabels) {
+// The organisation is the name registered under a public suffix (the
+// Public Suffix List's ICANN part): a short name under a country code is
+// one (helper-89: "mout.bmw.de" was taken for an organisation of its own,
+// as if "bmw.de" were "co.uk", so its notices to our mail sent to
+// "@bmw.de" were not answers and its server was blocked).
+TEST(Answers, OrgDomainIsTheNameRegisteredUnderAPublicSuffix) {
   const struct {
     const char* host;
     const char* want;
@@ -504,6 +538,16 @@ TEST(Answers, OrgDomainTakesTheLastLabels) {
                 {"X.Mail.Protection.Outlook.COM", "outlook.com"},
                 {"mx.example.co.uk", "example.co.uk"},
                 {"example.de", "example.de"},
+                {"mout.bmw.de", "bmw.de"},
+                {"mx01.web.de", "web.de"},
+                {"smtp.orf.at", "orf.at"},
+                {"mail.city.kawasaki.jp", "city.kawasaki.jp"},
+                {"relay.mail.example.com.au", "example.com.au"},
+                {"a.b.c.example.gov.uk", "example.gov.uk"},
+                {"mx.example.xn--p1ai", "example.xn--p1ai"},
+                {"ec2-192-0-2-1.compute-1.amazonaws.com", "amazonaws.com"},
+                {"co.uk", "co.uk"},
+                {"mx.caf\xc3\xa9.example", "caf\xc3\xa9.example"},
                 {"unknown", ""},
                 {"192.0.2.1", ""},
                 {"localhost", ""}};
