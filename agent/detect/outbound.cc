@@ -97,13 +97,16 @@ std::string OrgDomain(std::string_view host) {
   for (size_t i = 0; i < h.size(); ++i)
     if (h[i] == '.') dots.push_back(i);
   if (dots.empty()) return {};
-  // The name registered under the longest public suffix of the list's ICANN
-  // part ("bmw.de", "example.co.uk", "city.kawasaki.jp"): its private part
-  // names companies' own zones ("compute-1.amazonaws.com"), whose hosts are
-  // one organisation here. The suffixes are tried longest first.
+  // The name registered under the longest public suffix of the list, its
+  // private part too ("bmw.de", "example.co.uk", "city.kawasaki.jp",
+  // "partner.com.de"): registries there sell names to anyone (com.de, co.nl,
+  // msk.ru), and a zone of a provider's customers ("*.compute-1.amazonaws.com")
+  // makes each customer's host its own (helper-90: with the ICANN part
+  // alone, any *.com.de host answered mail relayed to another). The
+  // suffixes are tried longest first.
   if (const psl_ctx_t* psl = PublicSuffixes(); psl && IsPlainHostName(h)) {
     for (size_t i = 0; i < dots.size(); ++i)
-      if (psl_is_public_suffix2(psl, h.c_str() + dots[i] + 1, PSL_TYPE_ICANN))
+      if (psl_is_public_suffix2(psl, h.c_str() + dots[i] + 1, PSL_TYPE_ANY))
         return h.substr(i == 0 ? 0 : dots[i - 1] + 1);
     return h;
   }

@@ -525,10 +525,12 @@ TEST(Answers, RelearningTheSameKeysEvictsNobody) {
 }
 
 // The organisation is the name registered under a public suffix (the
-// Public Suffix List's ICANN part): a short name under a country code is
-// one (helper-89: "mout.bmw.de" was taken for an organisation of its own,
-// as if "bmw.de" were "co.uk", so its notices to our mail sent to
-// "@bmw.de" were not answers and its server was blocked).
+// Public Suffix List): a short name under a country code is one (helper-89:
+// "mout.bmw.de" was taken for an organisation of its own, as if "bmw.de"
+// were "co.uk", so its notices to our mail sent to "@bmw.de" were not
+// answers and its server was blocked), and so is a name a registry of the
+// list's private part sold (helper-90: with the ICANN part alone every
+// *.com.de host was one organisation).
 TEST(Answers, OrgDomainIsTheNameRegisteredUnderAPublicSuffix) {
   const struct {
     const char* host;
@@ -545,7 +547,9 @@ TEST(Answers, OrgDomainIsTheNameRegisteredUnderAPublicSuffix) {
                 {"relay.mail.example.com.au", "example.com.au"},
                 {"a.b.c.example.gov.uk", "example.gov.uk"},
                 {"mx.example.xn--p1ai", "example.xn--p1ai"},
-                {"ec2-192-0-2-1.compute-1.amazonaws.com", "amazonaws.com"},
+                {"mail.partner.com.de", "partner.com.de"},  // a registry of the list's private part
+                {"mx.attacker.msk.ru", "attacker.msk.ru"},
+                {"ec2-192-0-2-1.compute-1.amazonaws.com", "ec2-192-0-2-1.compute-1.amazonaws.com"},
                 {"co.uk", "co.uk"},
                 {"mx.caf\xc3\xa9.example", "caf\xc3\xa9.example"},
                 {"unknown", ""},
