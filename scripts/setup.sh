@@ -12,7 +12,7 @@ build_dir=${BUILD_DIR:-build}
 
 packages=(build-essential cmake ninja-build pkg-config libsqlite3-dev zlib1g-dev libzstd-dev
           libuv1-dev nlohmann-json3-dev libsystemd-dev libtomlplusplus-dev libcpp-httplib-dev systemd
-          libmysqlcppconn-dev libmariadb-dev mariadb-server mariadb-client libpcre2-dev libpsl-dev
+          libmysqlcppconn-dev libmariadb-dev mariadb-server mariadb-client libpcre2-dev libpsl-dev libidn2-dev
           libnftables-dev nftables libiptc-dev iptables iproute2 postfix postfix-lmdb postfix-pcre
           googletest libgtest-dev libgmock-dev libbenchmark-dev python3 sqlite3
           clang libclang-rt-14-dev

@@ -1,5 +1,6 @@
 #include "agent/detect/outbound.h"
 
+#include <idn2.h>
 #include <libpsl.h>
 
 #include <algorithm>
@@ -87,12 +88,27 @@ bool IsPlainHostName(std::string_view h) {
   });
 }
 
+// An internationalized name in the ASCII form DNS and Postfix's host names
+// have ("müller.de" -> "xn--mller-kva.de"), so that an SMTPUTF8 address's
+// domain and its servers' names are one organisation (helper-90); unchanged
+// when it is no such name (other bytes, or not UTF-8).
+std::string AsciiName(std::string h) {
+  if (IsPlainHostName(h)) return h;
+  char* ascii = nullptr;
+  if (idn2_to_ascii_8z(h.c_str(), &ascii, IDN2_NFC_INPUT | IDN2_NONTRANSITIONAL) == IDN2_OK &&
+      ascii != nullptr && IsPlainHostName(ascii))
+    h = ascii;
+  idn2_free(ascii);
+  return h;
+}
+
 }  // namespace
 
 std::string OrgDomain(std::string_view host) {
   std::string h = AsciiLower(host.substr(0, 255));
   while (!h.empty() && h.back() == '.') h.pop_back();
   if (h.empty() || h == "unknown" || IpAddress::Parse(h)) return {};
+  h = AsciiName(std::move(h));
   std::vector<size_t> dots;
   for (size_t i = 0; i < h.size(); ++i)
     if (h[i] == '.') dots.push_back(i);

@@ -551,7 +551,11 @@ TEST(Answers, OrgDomainIsTheNameRegisteredUnderAPublicSuffix) {
                 {"mx.attacker.msk.ru", "attacker.msk.ru"},
                 {"ec2-192-0-2-1.compute-1.amazonaws.com", "ec2-192-0-2-1.compute-1.amazonaws.com"},
                 {"co.uk", "co.uk"},
-                {"mx.caf\xc3\xa9.example", "caf\xc3\xa9.example"},
+                // An SMTPUTF8 address's domain is its servers' (punycode) name.
+                {"mx.caf\xc3\xa9.example", "xn--caf-dma.example"},
+                {"M\xc3\xbcller.de", "xn--mller-kva.de"},
+                {"mout.xn--mller-kva.de", "xn--mller-kva.de"},
+                {"mx.caf\xe9.example", "caf\xe9.example"},  // not UTF-8: by its labels
                 {"unknown", ""},
                 {"192.0.2.1", ""},
                 {"localhost", ""}};
