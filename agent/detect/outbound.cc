@@ -90,16 +90,32 @@ bool IsPlainHostName(std::string_view h) {
 
 // An internationalized name in the ASCII form DNS and Postfix's host names
 // have ("müller.de" -> "xn--mller-kva.de"), so that an SMTPUTF8 address's
-// domain and its servers' names are one organisation (helper-90); unchanged
-// when it is no such name (other bytes, or not UTF-8).
-std::string AsciiName(std::string h) {
-  if (IsPlainHostName(h)) return h;
-  char* ascii = nullptr;
-  if (idn2_to_ascii_8z(h.c_str(), &ascii, IDN2_NFC_INPUT | IDN2_NONTRANSITIONAL) == IDN2_OK &&
-      ascii != nullptr && IsPlainHostName(ascii))
-    h = ascii;
-  idn2_free(ascii);
-  return h;
+// domain and its servers' names are one organisation (helper-90). Label by
+// label: IDNA2008 (libidn2) refuses symbols and emoji that Postfix's UTS #46
+// (ICU) takes, and such a label stays as it is, the others converted
+// ("x.\u2603.müller.de" still ends in "xn--mller-kva.de"; helper-91). A
+// name with a NUL byte is left whole (libidn2 would read up to it).
+std::string AsciiName(const std::string& h) {
+  if (IsPlainHostName(h) || h.find('\0') != std::string::npos) return h;
+  std::string out;
+  for (size_t start = 0; start <= h.size();) {
+    size_t end = h.find('.', start);
+    if (end == std::string::npos) end = h.size();
+    const std::string label = h.substr(start, end - start);
+    char* ascii = nullptr;
+    const bool plain = IsPlainHostName(label);
+    if (!plain &&
+        idn2_to_ascii_8z(label.c_str(), &ascii, IDN2_NFC_INPUT | IDN2_NONTRANSITIONAL) == IDN2_OK &&
+        ascii != nullptr && IsPlainHostName(ascii)) {
+      out += ascii;
+    } else {
+      out += label;
+    }
+    idn2_free(ascii);
+    if (end < h.size()) out += '.';
+    start = end + 1;
+  }
+  return out;
 }
 
 }  // namespace
@@ -108,7 +124,7 @@ std::string OrgDomain(std::string_view host) {
   std::string h = AsciiLower(host.substr(0, 255));
   while (!h.empty() && h.back() == '.') h.pop_back();
   if (h.empty() || h == "unknown" || IpAddress::Parse(h)) return {};
-  h = AsciiName(std::move(h));
+  h = AsciiName(h);
   std::vector<size_t> dots;
   for (size_t i = 0; i < h.size(); ++i)
     if (h[i] == '.') dots.push_back(i);

@@ -533,7 +533,7 @@ TEST(Answers, RelearningTheSameKeysEvictsNobody) {
 // *.com.de host was one organisation).
 TEST(Answers, OrgDomainIsTheNameRegisteredUnderAPublicSuffix) {
   const struct {
-    const char* host;
+    std::string_view host;
     const char* want;
   } kCases[] = {{"mail-sor-f69.google.com", "google.com"},
                 {"aspmx.l.google.com.", "google.com"},
@@ -556,6 +556,10 @@ TEST(Answers, OrgDomainIsTheNameRegisteredUnderAPublicSuffix) {
                 {"M\xc3\xbcller.de", "xn--mller-kva.de"},
                 {"mout.xn--mller-kva.de", "xn--mller-kva.de"},
                 {"mx.caf\xe9.example", "caf\xe9.example"},  // not UTF-8: by its labels
+                // A label IDNA2008 refuses (a snowman) stays; the others are converted.
+                {"x.\xe2\x98\x83.m\xc3\xbcller.de", "xn--mller-kva.de"},
+                // A NUL byte: not read as the end of the name (helper-91).
+                {std::string_view("m\xc3\xbcller.de\0x.attacker.example", 29), "attacker.example"},
                 {"unknown", ""},
                 {"192.0.2.1", ""},
                 {"localhost", ""}};
