@@ -9,7 +9,9 @@ namespace mailtrail {
 std::optional<IpAddress> IpAddress::Parse(std::string_view text) {
   if (text.size() > 5 && (text.substr(0, 5) == "ipv6:" || text.substr(0, 5) == "IPv6:"))
     text.remove_prefix(5);
-  if (text.empty() || text.size() >= INET6_ADDRSTRLEN) return std::nullopt;
+  if (text.empty() || text.size() >= INET6_ADDRSTRLEN ||
+      text.find('\0') != std::string_view::npos)  // inet_pton would stop there
+    return std::nullopt;
   char buf[INET6_ADDRSTRLEN];
   std::memcpy(buf, text.data(), text.size());
   buf[text.size()] = '\0';

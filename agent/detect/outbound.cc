@@ -94,17 +94,17 @@ bool IsPlainHostName(std::string_view h) {
 // label: IDNA2008 (libidn2) refuses symbols and emoji that Postfix's UTS #46
 // (ICU) takes, and such a label stays as it is, the others converted
 // ("x.\u2603.müller.de" still ends in "xn--mller-kva.de"; helper-91). A
-// name with a NUL byte is left whole (libidn2 would read up to it).
+// label with a NUL byte stays too (libidn2 would read up to it).
 std::string AsciiName(const std::string& h) {
-  if (IsPlainHostName(h) || h.find('\0') != std::string::npos) return h;
+  if (IsPlainHostName(h)) return h;
   std::string out;
   for (size_t start = 0; start <= h.size();) {
     size_t end = h.find('.', start);
     if (end == std::string::npos) end = h.size();
     const std::string label = h.substr(start, end - start);
     char* ascii = nullptr;
-    const bool plain = IsPlainHostName(label);
-    if (!plain &&
+    const bool keep = IsPlainHostName(label) || label.find('\0') != std::string::npos;
+    if (!keep &&
         idn2_to_ascii_8z(label.c_str(), &ascii, IDN2_NFC_INPUT | IDN2_NONTRANSITIONAL) == IDN2_OK &&
         ascii != nullptr && IsPlainHostName(ascii)) {
       out += ascii;
@@ -121,10 +121,13 @@ std::string AsciiName(const std::string& h) {
 }  // namespace
 
 std::string OrgDomain(std::string_view host) {
-  std::string h = AsciiLower(host.substr(0, 255));
+  // A name longer than DNS allows (255 bytes, in its ASCII form) is none.
+  constexpr size_t kMaxName = 255;
+  std::string h = AsciiLower(host.substr(0, kMaxName + 2));
   while (!h.empty() && h.back() == '.') h.pop_back();
-  if (h.empty() || h == "unknown" || IpAddress::Parse(h)) return {};
+  if (h.empty() || h.size() > kMaxName || h == "unknown" || IpAddress::Parse(h)) return {};
   h = AsciiName(h);
+  if (h.size() > kMaxName) return {};
   std::vector<size_t> dots;
   for (size_t i = 0; i < h.size(); ++i)
     if (h[i] == '.') dots.push_back(i);
@@ -135,17 +138,19 @@ std::string OrgDomain(std::string_view host) {
   // msk.ru), and a zone of a provider's customers ("*.compute-1.amazonaws.com")
   // makes each customer's host its own (helper-90: with the ICANN part
   // alone, any *.com.de host answered mail relayed to another). The
-  // suffixes are tried longest first.
-  if (const psl_ctx_t* psl = PublicSuffixes(); psl && IsPlainHostName(h)) {
-    for (size_t i = 0; i < dots.size(); ++i)
-      if (psl_is_public_suffix2(psl, h.c_str() + dots[i] + 1, PSL_TYPE_ANY))
+  // suffixes are tried longest first, those of other bytes (a label no
+  // conversion took) never: the registered label may be one.
+  if (const psl_ctx_t* psl = PublicSuffixes()) {
+    for (size_t i = 0; i < dots.size(); ++i) {
+      const std::string_view suffix = std::string_view(h).substr(dots[i] + 1);  // no NUL if plain
+      if (IsPlainHostName(suffix) && psl_is_public_suffix2(psl, suffix.data(), PSL_TYPE_ANY))
         return h.substr(i == 0 ? 0 : dots[i - 1] + 1);
-    return h;
+    }
   }
-  // Without the list, or for a name of other bytes (an address's domain in
-  // UTF-8): two labels, or three under a two-letter country code whose
-  // second level is short ("co.uk", "com.au", "ne.jp"); a wrong guess only
-  // widens or narrows one sender's credits.
+  // Without the list, or a last label of other bytes: two labels, or three
+  // under a two-letter country code whose second level is short ("co.uk",
+  // "com.au", "ne.jp"); a wrong guess only widens or narrows one sender's
+  // credits.
   size_t labels = 2;
   const size_t tld = h.size() - dots.back() - 1;
   const size_t second = dots.size() >= 2 ? dots.back() - dots[dots.size() - 2] - 1 : dots.back();

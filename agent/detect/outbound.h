@@ -138,7 +138,7 @@ class OutboundMemory {
 // registered under its public suffix (the Public Suffix List):
 // "mail-sor-f69.google.com" -> "google.com", "mx.example.co.uk" ->
 // "example.co.uk", "mout.bmw.de" -> "bmw.de". Empty for "unknown", IP
-// literals and single labels.
+// literals, single labels and names longer than 255 bytes.
 std::string OrgDomain(std::string_view host);
 
 }  // namespace mailtrail

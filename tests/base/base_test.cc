@@ -59,6 +59,10 @@ TEST(IpAddress, ParsesV4AndV6AndRejectsNames) {
   EXPECT_EQ(IpAddress::FromBytes(v6->Bytes())->ToString(), "2001:db8::5");
   for (const char* bad : {"", "unknown", "mail.example.test", "1.2.3", "1.2.3.4.5", "1.2.3.4 "})
     EXPECT_FALSE(IpAddress::Parse(bad)) << bad;
+  // A NUL byte ends no text early: "66::<NUL>.x" is no address (inet_pton
+  // read up to the NUL; org_domain_fuzz found it).
+  EXPECT_FALSE(IpAddress::Parse(std::string_view("66::\0.x", 6)));
+  EXPECT_FALSE(IpAddress::Parse(std::string_view("10.0.0.1\0", 9)));
   // An IPv4-mapped address is that IPv4 address (Postfix logs it so): one
   // host, one spelling, for block keys and allowlists alike.
   for (const char* mapped :

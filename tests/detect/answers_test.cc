@@ -533,7 +533,7 @@ TEST(Answers, RelearningTheSameKeysEvictsNobody) {
 // *.com.de host was one organisation).
 TEST(Answers, OrgDomainIsTheNameRegisteredUnderAPublicSuffix) {
   const struct {
-    std::string_view host;
+    std::string host;
     const char* want;
   } kCases[] = {{"mail-sor-f69.google.com", "google.com"},
                 {"aspmx.l.google.com.", "google.com"},
@@ -558,8 +558,10 @@ TEST(Answers, OrgDomainIsTheNameRegisteredUnderAPublicSuffix) {
                 {"mx.caf\xe9.example", "caf\xe9.example"},  // not UTF-8: by its labels
                 // A label IDNA2008 refuses (a snowman) stays; the others are converted.
                 {"x.\xe2\x98\x83.m\xc3\xbcller.de", "xn--mller-kva.de"},
+                {"\xe2\x98\x83.mx.bmw.de", "bmw.de"},         // the list for the plain labels
+                {"mx." + std::string(250, 'a') + ".de", ""},  // longer than DNS allows
                 // A NUL byte: not read as the end of the name (helper-91).
-                {std::string_view("m\xc3\xbcller.de\0x.attacker.example", 29), "attacker.example"},
+                {std::string("m\xc3\xbcller.de\0x.attacker.example", 29), "attacker.example"},
                 {"unknown", ""},
                 {"192.0.2.1", ""},
                 {"localhost", ""}};
