@@ -182,7 +182,7 @@ Status MysqlStore::Search(const SearchQuery& q, const std::function<void(Message
   return SearchWithCursor(q, [&fn](MessageRecord&& r, const SearchCursor&) { fn(std::move(r)); });
 }
 
-// A whole read (an export, `mailtrail search`) of a key the store reads in
+// A whole read (an export, a report's records) of a key the store reads in
 // slices (SliceSecondsFor) goes a slice at a time too: as one statement each
 // message's subquery cost something for every daily partition of the window
 // (a year's DSN export took 9.2 s; helper-87). A bounded page's slices are
