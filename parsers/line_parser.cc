@@ -66,6 +66,14 @@ const DaemonEntry* FindDaemon(std::string_view daemon) {
 
 }  // namespace
 
+bool LinesCanChangeRecords(std::string_view program) {
+  const size_t slash = program.rfind('/');
+  if (slash == std::string_view::npos) return program == "amavis" || program == "amavisd";
+  const DaemonEntry* entry = FindDaemon(program.substr(slash + 1));
+  // An unknown daemon's lines are counted as such (stats): still Postfix's.
+  return entry == nullptr || entry->parse != nullptr;
+}
+
 Event ParseLine(std::string_view line, const ParseContext& ctx) {
   Event ev;
   if (line.size() > kMaxLineLength) return ev;  // kUnparsable

@@ -15,6 +15,15 @@ constexpr size_t kMaxLineLength = 64 * 1024;
 
 Event ParseLine(std::string_view line, const ParseContext& ctx);
 
+// Whether lines of `program` (a syslog tag before "[pid]": postfix/smtpd,
+// postfix-out/qmgr, amavis) can change a record: the lines of every program
+// with '/' (Postfix's, any syslog_name), and amavis's, except those of the
+// Postfix programs whose lines carry nothing for tracking (sendmail, postdrop,
+// postqueue, postlog: they run as whoever invokes them). The journal input
+// takes such lines only from the users allowed to write them
+// (agent/journal/journal_writers.h, docs/security.md rule 9).
+bool LinesCanChangeRecords(std::string_view program);
+
 // A cleanup header/body event (kHeader) whose line splits more than one way:
 // the header text and the client's HELO both come before and after the
 // trailer and either may imitate one (docs/security.md rule 1). Given the client that

@@ -19,6 +19,7 @@
 #include "agent/config/config.h"
 #include "agent/config/config_keys.h"
 #include "agent/journal/journal_reader.h"
+#include "agent/journal/journal_writers.h"
 #include "agent/metrics/metrics_server.h"
 #include "agent/run/agent.h"
 #include "agent/run/enforcement.h"
@@ -52,6 +53,10 @@ StatusOr<Config> Configure(const Args& args, const std::vector<std::string>& log
   for (const auto& m : c.input.journal_matches)
     if (!ValidJournalMatch(m))
       return Status::InvalidArgument("--journal-match must be FIELD=VALUE or FIELD=PREFIX*: " + m);
+  if (args.Has("journal-writer")) c.input.journal_writers = args.GetAll("journal-writer");
+  for (const auto& w : c.input.journal_writers)
+    if (!ValidJournalWriter(w))
+      return Status::InvalidArgument("--journal-writer must be a user name, a user id or *: " + w);
   // The journal and no log named: the journal only (no /var/log/mail.log default).
   if (c.input.journal && logs.empty() && !c.logs.paths_given) c.logs.paths.clear();
   if (auto v = args.Get("store")) c.store.url = *v;
@@ -168,6 +173,7 @@ const VerbSpec kRunVerb = {
          "RULE"},
         {"journal-directory", true, "the journal files of this directory, not the system journal",
          "DIR"},
+        kJournalWriterFlag,
         ChoiceFlag("detail", "how much of each message to keep (overrides [store] detail)",
                    {"minimal", "standard", "full"}),
         {"from-start", false, "first start without a checkpoint: read the logs from their start"},

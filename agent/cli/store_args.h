@@ -12,6 +12,11 @@ namespace mailtrail::cli {
 
 inline const FlagSpec kTzFlag = {
     "tz", true, "time zone of yearless timestamps: UTC (default), +HH:MM, -HH:MM, local", "ZONE"};
+inline const FlagSpec kJournalWriterFlag = {
+    "journal-writer", true,
+    "journal: a user whose entries may be Postfix's lines (name, id, or * for anyone); repeat "
+    "(default: root, postfix, amavis)",
+    "USER"};
 inline const FlagSpec kStoreFlag = {"store", true,
                                     "sqlite:PATH (default sqlite:mailtrail.db) or "
                                     "mysql://USER@HOST[:PORT]/DB[?socket=PATH]",

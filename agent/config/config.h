@@ -47,6 +47,9 @@ struct InputConfig {
   bool journal = false;                      // Postfix's messages from the systemd journal
   std::vector<std::string> journal_matches;  // "FIELD=VALUE" / "FIELD=PREFIX*"; none: the default
   std::string journal_directory;             // "" = the system journal
+  // Who may write Postfix's and amavis's entries: user names, ids, "*" for
+  // anyone; none: root, postfix, amavis (agent/journal/journal_writers.h).
+  std::vector<std::string> journal_writers;
 };
 
 struct WriterConfig {

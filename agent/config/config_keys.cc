@@ -7,6 +7,7 @@
 #include "agent/config/config_table.h"
 #include "agent/config/key_kinds.h"
 #include "agent/journal/journal_reader.h"
+#include "agent/journal/journal_writers.h"
 #include "base/cidr.h"
 
 namespace mailtrail {
@@ -164,6 +165,16 @@ void InputKeys(std::vector<KeyDef<Config>>* t) {
                                        ? ""
                                        : "journal_match must be FIELD=VALUE or FIELD=PREFIX* "
                                          "(FIELD in capitals, as SYSLOG_IDENTIFIER=postfix*)";
+                          })),
+      Lift(&C::input, Texts<InputConfig>(
+                          "input", "journal_writers",
+                          "the users whose journal entries may be Postfix's or amavis's lines (by "
+                          "_UID; names or ids, \"*\" = anyone); none = root, postfix, amavis",
+                          true, &InputConfig::journal_writers,
+                          [](const std::string& w) -> std::string {
+                            return ValidJournalWriter(w)
+                                       ? ""
+                                       : "journal_writers: a user name, a user id, or \"*\"";
                           })),
       Lift(&C::input, Text<InputConfig>("input", "journal_directory",
                                         "read the journal files of this directory; \"\" = the "

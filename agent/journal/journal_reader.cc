@@ -10,6 +10,8 @@
 #include <ctime>
 #include <map>
 
+#include "parsers/line_parser.h"
+
 namespace mailtrail {
 
 namespace {
@@ -70,6 +72,10 @@ StatusOr<std::unique_ptr<JournalReader>> JournalReader::Open(const JournalSource
   }
   if (rc < 0) return Error("opening " + r->name_, rc);
   r->default_filter_ = source.matches.empty();
+  if (source.writers) {
+    r->writers_ = *source.writers;
+    std::sort(r->writers_->begin(), r->writers_->end());
+  }
   for (const std::string& m : source.matches) {
     if (!ValidJournalMatch(m))
       return Status::InvalidArgument("journal match must be FIELD=VALUE (FIELD in capitals): " + m);
@@ -209,6 +215,7 @@ bool JournalReader::BuildLine(TimeUs realtime) {
   line_ += ' ';
   bool complete = true;
   bool postfix = false;
+  const size_t program_at = line_.size();
   if (Field("SYSLOG_IDENTIFIER", &field_) && !field_.empty()) {
     postfix = field_.rfind("postfix", 0) == 0;
     AppendToken(field_, &line_);
@@ -219,6 +226,11 @@ bool JournalReader::BuildLine(TimeUs realtime) {
     else
       line_ += "unknown";
   }
+  program_.assign(line_, program_at);
+  // journald gives every entry it receives a _UID: one without may still be
+  // being linked (Poll).
+  checked_ = writers_ && LinesCanChangeRecords(program_);
+  if (checked_ && !Field("_UID", &field_)) complete = false;
   if ((Field("SYSLOG_PID", &field_) && AllDigits(field_)) ||
       (Field("_PID", &field_) && AllDigits(field_))) {
     line_ += '[';
@@ -233,6 +245,21 @@ bool JournalReader::BuildLine(TimeUs realtime) {
     if (c == '\n' || c == '\r') c = ' ';
   line_ += field_;
   return complete;
+}
+
+bool JournalReader::WriterAllowed() {
+  if (!checked_) return true;
+  uint64_t uid = UINT64_MAX;
+  if (Field("_UID", &field_) && AllDigits(field_)) uid = std::strtoull(field_.c_str(), nullptr, 10);
+  if (uid <= UINT32_MAX &&
+      std::binary_search(writers_->begin(), writers_->end(), static_cast<uint32_t>(uid)))
+    return true;
+  ++counters_.refused;
+  counters_.last_refused =
+      (uid == UINT64_MAX ? std::string("no _UID") : "uid " + std::to_string(uid)) + ", " + program_;
+  if (Field("SYSLOG_PID", &field_) && AllDigits(field_))
+    counters_.last_refused += "[" + field_ + "]";
+  return false;
 }
 
 Status JournalReader::KeepCursor() {
@@ -324,7 +351,8 @@ StatusOr<size_t> JournalReader::Poll(LineHandler* handler, size_t max_lines, Tim
       waits_ = 0;
       continue;
     }
-    if (!BuildLine(static_cast<TimeUs>(realtime))) {
+    bool whole = BuildLine(static_cast<TimeUs>(realtime));
+    if (!whole) {
       // A field it must have did not read (the header says why). An entry
       // with a later one after it was written whole before that one: read
       // again, it is what it is. The newest may still be being written.
@@ -336,15 +364,14 @@ StatusOr<size_t> JournalReader::Poll(LineHandler* handler, size_t max_lines, Tim
         current_unread_ = true;
         break;
       }
-      if (!*newest && BuildLine(static_cast<TimeUs>(realtime))) {
-        ++counters_.completed;
-      } else {
-        ++counters_.incomplete;
-      }
+      whole = !*newest && BuildLine(static_cast<TimeUs>(realtime));
+      if (whole) ++counters_.completed;
     }
     waits_ = 0;
     if (Status st = KeepCursor(); !st.ok()) return st;
     ++counters_.entries;
+    if (!WriterAllowed()) continue;
+    if (!whole) ++counters_.incomplete;
     TailLine line;
     line.overlong = line_.size() > kMaxLine;
     line.bytes = std::string_view(line_).substr(0, kMaxLine);

@@ -17,6 +17,11 @@
 // values of one field are alternatives, fields must all match); "FIELD=PRE*"
 // matches values beginning with PRE, likewise.
 //
+// Who wrote an entry (JournalSource::writers): an entry whose line can change a
+// record (parsers' LinesCanChangeRecords) is handed on only if its _UID is
+// one of the writers; the others are counted (counters().refused) and passed
+// over (journal_writers.h says why).
+//
 // Threading: one owner thread. Time: the entries'.
 // SECURITY: field bytes are untrusted (any local client may write any field).
 // MESSAGE is handed on as it is, except that line breaks become spaces (one
@@ -28,6 +33,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -47,6 +53,9 @@ struct JournalSource {
   std::vector<std::string> files;
   std::vector<std::string> directories;
   std::vector<std::string> matches;  // "FIELD=VALUE" or "FIELD=PREFIX*"; empty: the default
+  // The users (_UID) an entry whose line can change a record must come from
+  // (agent/journal/journal_writers.h); nullopt: anyone.
+  std::optional<std::vector<uint32_t>> writers;
 };
 
 struct JournalCounters {
@@ -58,6 +67,11 @@ struct JournalCounters {
   int64_t waits = 0;
   int64_t completed = 0;
   int64_t incomplete = 0;
+  // Entries whose lines can change a record, from a user not among the
+  // writers (or without a _UID): not handed on. `last_refused` names the last
+  // one: "uid 1000, postfix/smtpd[4242]" (untrusted text: escape it).
+  int64_t refused = 0;
+  std::string last_refused;
 };
 
 // Whether `rule` is a valid match rule (FIELD is upper case letters, digits and
@@ -88,13 +102,13 @@ class JournalReader {
   // its MESSAGE (and was lost: the journal tests' flake under load), its
   // SYSLOG_IDENTIFIER, or a new process's PID. A matching entry that lacks
   // one of them (a PID only where the identifier begins with "postfix":
-  // Postfix logs with LOG_PID) is read again: at once if a later entry is
-  // there (a writer finishes an entry before it appends the next), else at
-  // the next Polls, the Poll stopping before it (unread, the cursor on the
-  // entry before), until kWaitPolls Polls and kWaitTime on the clock (if set)
-  // have passed; then it is handed on as it is (counters().incomplete).
-  // Entries that do not match are not waited for: a custom match rule on a
-  // field new with the entry can pass one over (docs/install.md).
+  // Postfix logs with LOG_PID; a _UID where its writer is checked) is read again: at once if a
+  // later entry is there (a writer finishes an entry before it appends the next), else at the next
+  // Polls, the Poll stopping before it (unread, the cursor on the entry before), until kWaitPolls
+  // Polls and kWaitTime on the clock (if set) have passed; then it is handed on as it is
+  // (counters().incomplete), or, without its _UID, refused. Entries that do not match are not
+  // waited for: a custom match rule on a field new with the entry can pass one over
+  // (docs/install.md).
   StatusOr<size_t> Poll(LineHandler* handler, size_t max_lines, TimeUs until = 0);
   static constexpr int kWaitPolls = 3;
   static constexpr TimeUs kWaitTime = kUsPerSecond;
@@ -133,6 +147,9 @@ class JournalReader {
   bool Field(const char* name, std::string* value);
   // False if a field the entry must have could not be read (Poll).
   bool BuildLine(TimeUs realtime);
+  // After BuildLine: whether the entry's writer may write its line; if not,
+  // counts it.
+  bool WriterAllowed();
   Status KeepCursor();  // the current entry's, when it is done with
   // Whether the current entry is the newest one; if not, the reader is back
   // on it.
@@ -146,7 +163,8 @@ class JournalReader {
   std::string name_;
   std::vector<Rule> prefix_rules_;  // grouped by field at Open
   bool default_filter_ = false;
-  bool watching_ = false;  // inotify set up (sd_journal_get_fd)
+  std::optional<std::vector<uint32_t>> writers_;  // sorted
+  bool watching_ = false;                         // inotify set up (sd_journal_get_fd)
   bool keep_cursor_ = true;
   bool current_unread_ = false;  // positioned on an entry not handed on yet
   int waits_ = 0;                // Polls the current entry was waited for
@@ -154,6 +172,8 @@ class JournalReader {
   const Clock* clock_ = nullptr;
   std::string cursor_;
   std::string line_, field_;
+  std::string program_;   // the line's program token (BuildLine)
+  bool checked_ = false;  // its writer is checked (BuildLine)
   JournalCounters counters_;
 };
 

@@ -33,7 +33,8 @@ class ReplayLines : public LineHandler {
 }  // namespace
 
 Status ReplayJournal(const JournalSource& source, TimeUs since, TimeUs until,
-                     const ReplayOptions& options, RecordSink* sink, LineCounter* counter) {
+                     const ReplayOptions& options, RecordSink* sink, LineCounter* counter,
+                     JournalCounters* read) {
   auto reader = JournalReader::Open(source);
   if (!reader.ok()) return reader.status();
   (*reader)->set_keep_cursor(false);
@@ -48,6 +49,7 @@ Status ReplayJournal(const JournalSource& source, TimeUs since, TimeUs until,
   for (;;) {
     const int64_t before = (*reader)->counters().entries;
     auto n = (*reader)->Poll(&lines, 20000, until);
+    if (read) *read = (*reader)->counters();
     if (!n.ok()) return n.status();
     if ((*reader)->waiting()) {
       constexpr TimeUs kPause = 50 * kUsPerSecond / 1000;

@@ -13,8 +13,10 @@ namespace mailtrail {
 
 // since/until: 0 for no bound; `until` is inclusive. Lines are counted in
 // `counter`; records still open at the end are flushed as a replay's are.
+// `read` (may be null): the reader's counters at the end (refused entries).
 Status ReplayJournal(const JournalSource& source, TimeUs since, TimeUs until,
-                     const ReplayOptions& options, RecordSink* sink, LineCounter* counter);
+                     const ReplayOptions& options, RecordSink* sink, LineCounter* counter,
+                     JournalCounters* read = nullptr);
 
 }  // namespace mailtrail
 

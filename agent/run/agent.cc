@@ -179,6 +179,10 @@ Status Agent::StartJournal(const Checkpoint* saved) {
     if (!reader.ok()) return reader.status();
     journal_ = std::move(*reader);
     journal_->set_clock(clock_);  // how long an entry still being written is waited for
+    options_.log->Info("journal: the lines of Postfix and amavis are taken from " +
+                       (options_.journal->writers ? EscapeForLog(options_.journal_writers, 500)
+                                                  : std::string("anyone")) +
+                       " (docs/security.md rule 9)");
     // Its lines' RFC 3339 stamps carry their year: the parser guesses none.
     journal_state_.emplace(StreamState{LineCounter(), DatedLineParser::WithYear(0, 1970)});
   }
@@ -193,6 +197,19 @@ Status Agent::StartJournal(const Checkpoint* saved) {
                                          : journal_->SeekAfter(saved->journal_cursor);
   }
   return options_.from_start ? journal_->SeekHead() : journal_->SeekTail();
+}
+
+void Agent::SayRefusedEntries() {
+  const JournalCounters& c = journal_->counters();
+  if (options_.log->Limited(
+          LogLevel::kWarn, "journal.refused",
+          "journal: " + std::to_string(c.refused - refused_said_) +
+              " entries tagged as Postfix's or amavis's were written by other users and not "
+              "read; they may be forged (last: " +
+              EscapeForLog(c.last_refused, 200) +
+              "; [input] journal_writers names who may write them)",
+          clock_->MonotonicNow()))
+    refused_said_ = c.refused;
 }
 
 bool Agent::SameLog(const Checkpoint::Stream& saved, size_t i, const Checkpoint& cp) const {
@@ -227,6 +244,7 @@ StatusOr<size_t> Agent::Step() {
     auto n = journal_->Poll(&lines, options_.lines_per_step - total);
     if (!n.ok()) return n.status();
     total += *n;
+    if (journal_->counters().refused > refused_said_) SayRefusedEntries();
   }
   if (options_.queue_hints) KeepQueueHints();
   if (total > 0) {

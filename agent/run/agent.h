@@ -42,6 +42,8 @@ struct AgentOptions {
   // its cursor in the checkpoint; from_start: its head at the first start,
   // else only what comes after the newest entry then.
   std::optional<JournalSource> journal;
+  // Who its writers are, for the start message ("root (0), postfix (107)").
+  std::string journal_writers;
   TimeUs flush_interval = kUsPerSecond;
   size_t batch_records = 20000;   // flush earlier when this many records wait
   size_t lines_per_step = 20000;  // work per Step(): bounded so signals stay timely
@@ -194,6 +196,9 @@ class Agent {
   Status StartJournal(const Checkpoint* saved);
   std::unique_ptr<JournalReader> journal_;
   std::optional<StreamState> journal_state_;
+  int64_t refused_said_ = 0;  // journal entries refused, as far as said
+  // Says (once a minute) the journal entries refused since it last did.
+  void SayRefusedEntries();
   TimeUs last_flush_ = 0;
   int64_t last_checkpoint_bytes_ = 0;
   // The store's checkpoint: the size of its whole state (0: none yet, nothing

@@ -100,6 +100,10 @@ std::string Agent::RenderMetrics() const {
     Metric(&out, "mailtrail_journal_incomplete_entries_total", "counter",
            "Journal entries taken without a MESSAGE, identifier or Postfix PID.");
     Sample(&out, "mailtrail_journal_incomplete_entries_total", static_cast<double>(jc.incomplete));
+    Metric(&out, "mailtrail_journal_refused_entries_total", "counter",
+           "Journal entries of Postfix's or amavis's programs from users not allowed to write "
+           "them ([input] journal_writers).");
+    Sample(&out, "mailtrail_journal_refused_entries_total", static_cast<double>(jc.refused));
   }
   per_log("mailtrail_log_bytes_total", "counter", "Bytes read from each log.",
           [](const FileStream& s) { return s.counters().bytes; });

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "agent/config/config_keys.h"
+#include "agent/journal/journal_writers.h"
 #include "agent/run/enforcement.h"
 #include "base/text.h"
 
@@ -16,7 +17,10 @@ AgentOptions ToAgentOptions(const Config& c, Logger* log) {
     JournalSource js;
     if (!c.input.journal_directory.empty()) js.directories = {c.input.journal_directory};
     js.matches = c.input.journal_matches;
+    const ResolvedWriters writers = ResolveJournalWriters(c.input.journal_writers);
+    js.writers = writers.uids;
     o.journal = js;
+    o.journal_writers = writers.description;
   }
   o.from_start = c.logs.from_start;
   o.flush_interval = c.writer.flush_interval;

@@ -5,6 +5,8 @@
 #include <fstream>
 #include <iterator>
 
+#include "agent/journal/journal_writers.h"
+
 namespace mailtrail {
 namespace {
 
@@ -83,6 +85,7 @@ TEST(Config, TheExampleFileHoldsExactlyTheDefaults) {
   EXPECT_EQ(c->input.journal, d.input.journal);
   EXPECT_EQ(c->input.journal_matches, d.input.journal_matches);
   EXPECT_EQ(c->input.journal_directory, d.input.journal_directory);
+  EXPECT_EQ(c->input.journal_writers, d.input.journal_writers);
 }
 
 // Debian 12 without rsyslog has no /var/log/mail.log: the admin of the
@@ -116,6 +119,27 @@ TEST(Config, TheJournalAloneOrBesideLogs) {
       ParseConfig("[input]\njournal = true\njournal_match = [\"identifier=postfix\"]\n", "t.toml");
   ASSERT_FALSE(bad.ok());
   EXPECT_NE(bad.status().message().find("t.toml:3"), std::string::npos) << bad.status().message();
+}
+
+// Who may write Postfix's lines to the journal (docs/security.md rule 9):
+// names, ids or "*"; none is root, postfix and amavis, each looked up here.
+TEST(Config, JournalWritersAreUsersIdsOrAnyone) {
+  auto c = ParseConfig("[input]\njournal_writers = [\"root\", \"4242\", \"no-such-user-x\"]\n",
+                       "t.toml");
+  ASSERT_TRUE(c.ok()) << c.status().message();
+  const ResolvedWriters r = ResolveJournalWriters(c->input.journal_writers);
+  ASSERT_TRUE(r.uids.has_value());
+  EXPECT_EQ(*r.uids, (std::vector<uint32_t>{0, 4242}));
+  EXPECT_EQ(r.description, "root (0), 4242 (4242); no user here: no-such-user-x");
+  const ResolvedWriters d = ResolveJournalWriters({});  // the default
+  ASSERT_TRUE(d.uids.has_value());
+  EXPECT_EQ(d.uids->front(), 0u);
+  EXPECT_NE(d.description.find("root (0)"), std::string::npos) << d.description;
+  EXPECT_FALSE(ResolveJournalWriters({"postfix", "*"}).uids.has_value());
+  for (const char* bad : {"", "-rf", "a b", "x;y", "root\n", "abcdefghijabcdefghijabcdefghijabc"}) {
+    auto b = ParseConfig(std::string("[input]\njournal_writers = [\"") + bad + "\"]\n", "t.toml");
+    EXPECT_FALSE(b.ok()) << bad;
+  }
 }
 
 TEST(Config, AgentHostNamesTheRecordsApartFromTheWriter) {

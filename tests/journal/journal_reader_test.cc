@@ -25,6 +25,7 @@ struct Entry {
   std::string ident, message;
   int facility = 2;  // mail
   bool has_message = true;
+  long long uid = 0;  // _UID, as journald stores the sender's; -1: none
 };
 
 class Collect : public LineHandler {
@@ -58,6 +59,7 @@ class JournalReaderTest : public ::testing::Test {
                    "SYSLOG_IDENTIFIER=%s\nSYSLOG_PID=%lld\nSYSLOG_FACILITY=%d\n",
                    1795780800000000LL + n * step_us + 250, 1000000 + n * 1000000,
                    entries[i].ident.c_str(), 100 + n, entries[i].facility);
+      if (entries[i].uid >= 0) std::fprintf(p, "_UID=%lld\n", entries[i].uid);
       // The export format's binary form: the name, a newline, the length
       // (64 bits, little endian), the bytes (a message with a newline).
       const std::string& m = entries[i].message;
@@ -89,7 +91,7 @@ class JournalReaderTest : public ::testing::Test {
 
 TEST_F(JournalReaderTest, BuildsTheLineRsyslogWouldWrite) {
   const std::string f = Write("a.journal", {{"postfix-out/smtp", "ABC: to=<a@b.test>"}});
-  auto r = Open({{f}, {}, {}});
+  auto r = Open({{f}, {}, {}, std::nullopt});
   ASSERT_TRUE(r->SeekHead().ok());
   Collect c;
   ASSERT_EQ(*r->Poll(&c, 100), 1u);
@@ -101,7 +103,7 @@ TEST_F(JournalReaderTest, BuildsTheLineRsyslogWouldWrite) {
 TEST_F(JournalReaderTest, NamesCannotEndTheEnvelopeEarly) {
   const std::string f =
       Write("a.journal", {{"postfix/smtpd[1]: NOQUEUE: reject: x", "the real message\nline 2"}});
-  auto r = Open({{f}, {}, {}});
+  auto r = Open({{f}, {}, {}, std::nullopt});
   ASSERT_TRUE(r->SeekHead().ok());
   Collect c;
   ASSERT_EQ(*r->Poll(&c, 100), 1u);
@@ -116,7 +118,7 @@ TEST_F(JournalReaderTest, TakesPostfixInstancesAndTheMailFacilityByDefault) {
                                             {"postfix-out/qmgr", "two"},
                                             {"amavis", "three"},
                                             {"cron", "not mail either", 9}});
-  auto r = Open({{f}, {}, {}});
+  auto r = Open({{f}, {}, {}, std::nullopt});
   ASSERT_TRUE(r->SeekHead().ok());
   Collect c;
   ASSERT_EQ(*r->Poll(&c, 100), 3u);
@@ -125,12 +127,12 @@ TEST_F(JournalReaderTest, TakesPostfixInstancesAndTheMailFacilityByDefault) {
   EXPECT_NE(c.lines[2].find("amavis[103]: three"), std::string::npos);
   EXPECT_EQ(r->counters().entries, 5);
   // Rules instead of the default: a prefix, and an exact value.
-  auto p = Open({{f}, {}, {"SYSLOG_IDENTIFIER=postfix-out*"}});
+  auto p = Open({{f}, {}, {"SYSLOG_IDENTIFIER=postfix-out*"}, std::nullopt});
   ASSERT_TRUE(p->SeekHead().ok());
   Collect only;
   ASSERT_EQ(*p->Poll(&only, 100), 1u);
   EXPECT_NE(only.lines[0].find("two"), std::string::npos);
-  auto e = Open({{f}, {}, {"SYSLOG_IDENTIFIER=sshd"}});
+  auto e = Open({{f}, {}, {"SYSLOG_IDENTIFIER=sshd"}, std::nullopt});
   ASSERT_TRUE(e->SeekHead().ok());
   Collect ssh;
   ASSERT_EQ(*e->Poll(&ssh, 100), 1u);
@@ -142,15 +144,15 @@ TEST_F(JournalReaderTest, TakesPostfixInstancesAndTheMailFacilityByDefault) {
 TEST_F(JournalReaderTest, ResumesAfterTheCursorWhereverItStopped) {
   const std::string f = Write("a.journal", Numbered(30));
   Collect all;
-  auto whole = Open({{f}, {}, {}});
+  auto whole = Open({{f}, {}, {}, std::nullopt});
   ASSERT_TRUE(whole->SeekHead().ok());
   ASSERT_EQ(*whole->Poll(&all, 1000), 30u);
   for (size_t k : {0, 1, 7, 29, 30}) {
-    auto first = Open({{f}, {}, {}});
+    auto first = Open({{f}, {}, {}, std::nullopt});
     ASSERT_TRUE(first->SeekHead().ok());
     Collect got;
     ASSERT_EQ(*first->Poll(&got, k), k);
-    auto second = Open({{f}, {}, {}});
+    auto second = Open({{f}, {}, {}, std::nullopt});
     ASSERT_TRUE(
         (first->cursor().empty() ? second->SeekHead() : second->SeekAfter(first->cursor())).ok());
     ASSERT_EQ(*second->Poll(&got, 1000), 30 - k) << "stopped after " << k;
@@ -160,12 +162,12 @@ TEST_F(JournalReaderTest, ResumesAfterTheCursorWhereverItStopped) {
 
 TEST_F(JournalReaderTest, CaughtUpItReadsTheNewFileOfItsDirectoryOnce) {
   Write("a.journal", Numbered(10));
-  auto first = Open({{}, {dir_}, {}});
+  auto first = Open({{}, {dir_}, {}, std::nullopt});
   ASSERT_TRUE(first->SeekHead().ok());
   Collect got;
   ASSERT_EQ(*first->Poll(&got, 1000), 10u);
   // Restarted at the end: nothing to read until a new file comes.
-  auto r = Open({{}, {dir_}, {}});
+  auto r = Open({{}, {dir_}, {}, std::nullopt});
   ASSERT_TRUE(r->SeekAfter(first->cursor()).ok());
   EXPECT_EQ(*r->Poll(&got, 1000), 0u);
   Write("b.journal", Numbered(10, 10), 10);
@@ -186,7 +188,7 @@ TEST_F(JournalReaderTest, CaughtUpItReadsTheNewFileOfItsDirectoryOnce) {
   for (int i = 0; i < 20; ++i)
     EXPECT_NE(got.lines[i].find(" n" + std::to_string(i) + "["), std::string::npos) << got.lines[i];
   // The same from a tail start: only what comes after it.
-  auto tail = Open({{}, {dir_}, {}});
+  auto tail = Open({{}, {dir_}, {}, std::nullopt});
   ASSERT_TRUE(tail->SeekTail().ok());
   Collect later;
   EXPECT_EQ(*tail->Poll(&later, 1000), 0u);
@@ -198,14 +200,14 @@ TEST_F(JournalReaderTest, CaughtUpItReadsTheNewFileOfItsDirectoryOnce) {
 // (their new entries are read by the next Poll all the same).
 TEST_F(JournalReaderTest, WaitEndsUnchangedAtItsTimeout) {
   const std::string f = Write("a.journal", Numbered(3));
-  auto dir = Open({{}, {dir_}, {}});
+  auto dir = Open({{}, {dir_}, {}, std::nullopt});
   ASSERT_TRUE(dir->SeekHead().ok());
   Collect got;
   ASSERT_EQ(*dir->Poll(&got, 1000), 3u);
   auto quiet = dir->Wait(kUsPerSecond / 10);
   ASSERT_TRUE(quiet.ok()) << quiet.status().message();
   EXPECT_FALSE(*quiet);
-  auto file = Open({{f}, {}, {}});
+  auto file = Open({{f}, {}, {}, std::nullopt});
   ASSERT_TRUE(file->SeekHead().ok());
   ASSERT_EQ(*file->Poll(&got, 1000), 3u);
   auto unwatched = file->Wait(kUsPerSecond / 10);
@@ -220,12 +222,12 @@ TEST_F(JournalReaderTest, WaitEndsUnchangedAtItsTimeout) {
 TEST_F(JournalReaderTest, ResumesAtAFileEndWhoseSecondGoesOnInTheNextFile) {
   Write("a.journal", Numbered(10), 0, 0);       // all at the same microsecond, as a log
   Write("b.journal", Numbered(10, 10), 10, 0);  // with whole-second stamps has many
-  auto first = Open({{}, {dir_}, {}});
+  auto first = Open({{}, {dir_}, {}, std::nullopt});
   ASSERT_TRUE(first->SeekHead().ok());
   Collect got;
   for (int k : {10, 3, 1}) {  // the first file's end, and two cursors in the second
     ASSERT_EQ(*first->Poll(&got, k), static_cast<size_t>(k));
-    auto r = Open({{}, {dir_}, {}});
+    auto r = Open({{}, {dir_}, {}, std::nullopt});
     ASSERT_TRUE(r->SeekAfter(first->cursor()).ok());
     Collect rest;
     ASSERT_TRUE(r->Poll(&rest, 1000).ok());
@@ -292,13 +294,13 @@ TEST_F(JournalReaderTest, TheNewestEntryIsWaitedForWhileItsMessageIsBeingLinked)
   const std::string f = Write("a.journal", Numbered(3));
   EntryBeingWritten message(f, "MESSAGE=connect from n2[192.0.2.1]");
   ASSERT_TRUE(message.InBetween());
-  auto r = Open({{}, {dir_}, {}});
+  auto r = Open({{}, {dir_}, {}, std::nullopt});
   ASSERT_TRUE(r->SeekHead().ok());
   Collect got;
   EXPECT_EQ(*r->Poll(&got, 100), 2u);
   EXPECT_TRUE(r->waiting());
   EXPECT_EQ(*r->Poll(&got, 100), 0u);  // still being written
-  auto resumed = Open({{}, {dir_}, {}});
+  auto resumed = Open({{}, {dir_}, {}, std::nullopt});
   ASSERT_TRUE(resumed->SeekAfter(r->cursor()).ok());
   Collect rest;
   EXPECT_EQ(*resumed->Poll(&rest, 100), 0u);
@@ -321,7 +323,7 @@ TEST_F(JournalReaderTest, TheNewestEntryIsWaitedForWhileItsPidIsBeingLinked) {
   const std::string f = Write("a.journal", Numbered(3));
   EntryBeingWritten pid(f, "SYSLOG_PID=102");
   ASSERT_TRUE(pid.InBetween());
-  auto r = Open({{f}, {}, {}});
+  auto r = Open({{f}, {}, {}, std::nullopt});
   ASSERT_TRUE(r->SeekHead().ok());
   Collect got;
   EXPECT_EQ(*r->Poll(&got, 100), 2u);
@@ -342,7 +344,7 @@ TEST_F(JournalReaderTest, AnEntryWithoutAMessageIsWaitedForOnlyWhenItIsTheNewest
   bare.has_message = false;
   Write("a.journal", {{"postfix/smtpd", "one"}, bare, {"postfix/smtpd", "three"}, bare});
   FakeClock clock;
-  auto r = Open({{}, {dir_}, {}});
+  auto r = Open({{}, {dir_}, {}, std::nullopt});
   r->set_clock(&clock);
   ASSERT_TRUE(r->SeekHead().ok());
   Collect got;
@@ -379,7 +381,7 @@ TEST_F(JournalReaderTest, AnEntryWaitedForIsFoundAgainWhenItsFileIsRenamed) {
   const std::string f = Write("0123456789abcdef0123456789abcdef/system.journal", Numbered(3));
   EntryBeingWritten message(f, "MESSAGE=connect from n2[192.0.2.1]");
   ASSERT_TRUE(message.InBetween());
-  auto r = Open({{}, {dir_}, {}});
+  auto r = Open({{}, {dir_}, {}, std::nullopt});
   ASSERT_TRUE(r->SeekHead().ok());
   Collect got;
   EXPECT_EQ(*r->Poll(&got, 100), 2u);
@@ -399,6 +401,80 @@ TEST_F(JournalReaderTest, AnEntryWaitedForIsFoundAgainWhenItsFileIsRenamed) {
   ASSERT_EQ(got.lines.size(), 3u);
   EXPECT_NE(got.lines[2].find("connect from n2["), std::string::npos) << got.lines[2];
   EXPECT_EQ(*r->Poll(&got, 100), 0u);
+}
+
+}  // namespace
+}  // namespace mailtrail
+
+namespace mailtrail {
+namespace {
+
+Entry By(const std::string& ident, const std::string& message, long long uid) {
+  Entry e{ident, message};
+  e.uid = uid;
+  return e;
+}
+
+// Any local user can log a line tagged postfix/smtpd (docs/security.md rule
+// 9): with writers set, an entry whose line can change a record is taken only
+// from them, by its _UID, which journald takes from the socket's credentials.
+TEST_F(JournalReaderTest, PostfixLinesAreTakenOnlyFromTheirWriters) {
+  const std::string f =
+      Write("a.journal",
+            {By("postfix/smtpd", "ABC: client=a[192.0.2.1]", 0),
+             By("postfix/smtpd", "DEF: client=victim[192.0.2.66]", 1000),
+             By("postfix/sendmail", "fatal: no recipients", 1000),
+             By("amavis", "(1-01) Passed CLEAN", 1000), By("amavis", "(1-02) Passed CLEAN", 110),
+             By("mx2/cleanup", "DEF: message-id=<x@y>", 1000), By("logger", "hello", 1000),
+             By("postfix/qmgr", "ABC: removed", 107), By("postfix/qmgr", "DEF: removed", -1),
+             By("postfix/qmgr", "GHI: removed", 0)});
+  JournalSource s{{f}, {}, {}, std::nullopt};
+  s.writers = std::vector<uint32_t>{110, 0, 107};
+  auto r = Open(s);
+  ASSERT_TRUE(r->SeekHead().ok());
+  Collect got;
+  ASSERT_EQ(*r->Poll(&got, 100), 6u);
+  const char* taken[] = {"client=a[", "fatal: no", "(1-02)", "hello", "ABC: removed", "GHI:"};
+  for (size_t i = 0; i < std::size(taken); ++i)
+    EXPECT_NE(got.lines[i].find(taken[i]), std::string::npos) << got.lines[i];
+  EXPECT_EQ(r->counters().refused, 4);
+  EXPECT_EQ(r->counters().entries, 10);
+  EXPECT_EQ(r->counters().incomplete, 0);
+  EXPECT_EQ(r->counters().last_refused, "no _UID, postfix/qmgr[108]");
+
+  // Without writers, everyone's; with none, no Postfix line at all.
+  auto any = Open({{f}, {}, {}, std::nullopt});
+  ASSERT_TRUE(any->SeekHead().ok());
+  Collect all;
+  EXPECT_EQ(*any->Poll(&all, 100), 10u);
+  EXPECT_EQ(any->counters().refused, 0);
+  s.writers = std::vector<uint32_t>{};
+  auto nobody = Open(s);
+  ASSERT_TRUE(nobody->SeekHead().ok());
+  Collect few;
+  EXPECT_EQ(*nobody->Poll(&few, 100), 2u);  // sendmail's and logger's
+  EXPECT_EQ(nobody->counters().last_refused, "uid 0, postfix/qmgr[109]");
+}
+
+// A _UID being linked is waited for like a MESSAGE: the entry is not refused
+// for a field its writer had not linked yet.
+TEST_F(JournalReaderTest, TheNewestEntryIsWaitedForWhileItsUidIsBeingLinked) {
+  const std::string f = Write("a.journal", {By("postfix/qmgr", "ABC: removed", 0),
+                                            By("postfix/qmgr", "DEF: removed", 4242)});
+  EntryBeingWritten uid(f, "_UID=4242");
+  ASSERT_TRUE(uid.InBetween());
+  JournalSource s{{f}, {}, {}, std::nullopt};
+  s.writers = std::vector<uint32_t>{0, 4242};
+  auto r = Open(s);
+  ASSERT_TRUE(r->SeekHead().ok());
+  Collect got;
+  EXPECT_EQ(*r->Poll(&got, 100), 1u);
+  EXPECT_TRUE(r->waiting());
+  ASSERT_TRUE(uid.Done());
+  EXPECT_EQ(*r->Poll(&got, 100), 1u);
+  ASSERT_EQ(got.lines.size(), 2u);
+  EXPECT_NE(got.lines[1].find("DEF: removed"), std::string::npos);
+  EXPECT_EQ(r->counters().refused, 0);
 }
 
 }  // namespace

@@ -15,9 +15,7 @@ cannot be started (not root, no /etc/machine-id).
 usage: journald_live_test.py MAILTRAIL CORPUS.log.gz [--kills N] [--seed S]
 """
 import argparse
-import datetime
 import gzip
-import json
 import os
 import random
 import re
@@ -30,9 +28,10 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "run"))
+sys.path.insert(0, HERE)
 from mt_testlib import report_difference, search, start_following  # noqa: E402
+import journald_ns  # noqa: E402
 
-JOURNALD = "/lib/systemd/systemd-journald"
 BSD = re.compile(r"^[A-Z][a-z]{2} +\d{1,2} \d\d:\d\d:\d\d \S+ (\S+?: .*)$")
 
 
@@ -43,38 +42,21 @@ def main():
     ap.add_argument("--kills", type=int, default=6)
     ap.add_argument("--seed", type=int, default=1)
     a = ap.parse_args()
-    if os.geteuid() != 0 or not os.path.exists("/etc/machine-id") or not os.path.exists(JOURNALD):
+    if not journald_ns.available():
         print("skipped: needs root, /etc/machine-id and systemd-journald")
         return 77
     rng = random.Random(a.seed)
     lines = gzip.open(a.corpus, "rt", errors="surrogateescape").read().splitlines()
     tags = [m.group(1) for m in map(BSD.match, lines) if m]
-    ns = "mailtrail-test-%d" % os.getpid()
-    machine = open("/etc/machine-id").read().strip()
-    jdirs = ["/var/log/journal/%s.%s" % (machine, ns), "/run/log/journal/%s.%s" % (machine, ns)]
-    sockdir = "/run/systemd/journal." + ns
     tmp = tempfile.mkdtemp(prefix="mt_journald_live_")
-    journald = subprocess.Popen([JOURNALD, ns], stdout=subprocess.DEVNULL,
-                                stderr=open(os.path.join(tmp, "journald.err"), "w"))
-
-    def cleanup():
-        if journald.poll() is None:
-            journald.send_signal(signal.SIGTERM)
-            journald.wait(timeout=30)
-        for d in jdirs + [sockdir]:
-            subprocess.run(["rm", "-rf", d])
-
+    journald = journald_ns.Journald(tmp)
     try:
-        deadline = time.monotonic() + 30
-        jdir = None
-        while time.monotonic() < deadline and jdir is None:
-            jdir = next((d for d in jdirs if os.path.isdir(d) and os.listdir(d)), None)
-            time.sleep(0.05)
-        if jdir is None or not os.path.exists(sockdir + "/dev-log"):
-            print("FAIL: journald did not start;", open(os.path.join(tmp, "journald.err")).read())
+        jdir = journald.wait_started()
+        if jdir is None:
+            print("FAIL: journald did not start;", journald.error())
             return 1
         sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-        sock.connect(sockdir + "/dev-log")
+        sock.connect(journald.dev_log)
         store = "sqlite:" + os.path.join(tmp, "agent.db")
         errpath = os.path.join(tmp, "agent.err")
         errlog = open(errpath, "w")
@@ -107,10 +89,7 @@ def main():
         deadline = time.monotonic() + 60
         entries = []
         while time.monotonic() < deadline:
-            out = subprocess.run(["journalctl", "-D", jdir, "-o", "json", "--no-pager"],
-                                 capture_output=True, text=True).stdout
-            entries = [e for e in map(json.loads, out.splitlines())
-                       if e.get("SYSLOG_FACILITY") == "2"]
+            entries = journald_ns.stored_lines(jdir)
             if len(entries) >= len(tags):
                 break
             time.sleep(0.2)
@@ -124,12 +103,7 @@ def main():
         # The stored lines as a plain RFC 3339 log, replayed in one go.
         log = os.path.join(tmp, "stored.log")
         with open(log, "w", errors="surrogateescape") as f:
-            for e in entries:
-                t = datetime.datetime.fromtimestamp(int(e["__REALTIME_TIMESTAMP"]) / 1e6,
-                                                    datetime.timezone.utc)
-                f.write("%s %s %s[%s]: %s\n" % (t.isoformat(timespec="microseconds"),
-                                                e["_HOSTNAME"], e["SYSLOG_IDENTIFIER"],
-                                                e["SYSLOG_PID"], e["MESSAGE"]))
+            f.write("".join(line + "\n" for line in entries))
         one = "sqlite:" + os.path.join(tmp, "one.db")
         subprocess.run([a.binary, "replay", "--quiet", "--store", one, log], check=True)
         again = "sqlite:" + os.path.join(tmp, "again.db")
@@ -149,7 +123,7 @@ def main():
         subprocess.run(["rm", "-rf", tmp])
         return 0
     finally:
-        cleanup()
+        journald.stop()
 
 
 if __name__ == "__main__":

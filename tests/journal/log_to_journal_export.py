@@ -8,7 +8,8 @@ usage: log_to_journal_export.py LOG[.gz] --year Y [--first N] [--skip N] > out.e
 Each line "STAMP HOST IDENT[PID]: MESSAGE" becomes an entry with
 __REALTIME_TIMESTAMP (the stamp, read as UTC in year Y; RFC 3339 stamps as they
 are), _HOSTNAME, SYSLOG_IDENTIFIER, SYSLOG_PID, SYSLOG_FACILITY=2 (mail),
-PRIORITY=6 and MESSAGE. Every entry has the same _BOOT_ID and a strictly
+PRIORITY=6, _UID=0 (root: a writer the agent takes Postfix's lines from) and
+MESSAGE. Every entry has the same _BOOT_ID and a strictly
 increasing __MONOTONIC_TIMESTAMP, so that entries written to several files are
 ordered as the log's lines were. --skip/--first select a range of lines (the
 monotonic stamps count from the log's first line either way). Lines that are not
@@ -67,7 +68,8 @@ def main():
         fields = [(b"__REALTIME_TIMESTAMP", str(t).encode()),
                   (b"__MONOTONIC_TIMESTAMP", str(1000000 + (t - first_time) + n).encode()),
                   (b"_BOOT_ID", BOOT_ID), (b"_HOSTNAME", host), (b"SYSLOG_IDENTIFIER", ident),
-                  (b"SYSLOG_FACILITY", b"2"), (b"PRIORITY", b"6"), (b"_TRANSPORT", b"syslog")]
+                  (b"SYSLOG_FACILITY", b"2"), (b"PRIORITY", b"6"), (b"_TRANSPORT", b"syslog"),
+                  (b"_UID", b"0")]
         if pid:
             fields.append((b"SYSLOG_PID", pid))
         fields.append((b"MESSAGE", msg))

@@ -38,6 +38,9 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "journal"))
+import journald_ns  # noqa: E402
+
 BIN = "/usr/sbin/mailtrail"
 CONFIG = "/etc/mailtrail/mailtrail.toml"
 STATE = "/var/lib/mailtrail"
@@ -315,26 +318,7 @@ def check_adduser_fallback(deb):
     check(not systemd_state(), "no systemd state left (fallback): %s" % systemd_state())
 
 
-JOURNALD = "/lib/systemd/systemd-journald"
 BSD = re.compile(r"^[A-Z][a-z]{2} +\d{1,2} \d\d:\d\d:\d\d \S+ (\S+?: .*)$")
-
-
-def start_journald():
-    """A throwaway journald in its own namespace, as tests/journal/
-    journald_live_test.py starts it (its own sockets and files; the system's
-    journal untouched). Returns (process, journal dir, dev-log socket, the
-    paths to remove afterwards), or None."""
-    ns = "mailtrail-pkg-%d" % os.getpid()
-    machine = open("/etc/machine-id").read().strip()
-    jdirs = ["/var/log/journal/%s.%s" % (machine, ns), "/run/log/journal/%s.%s" % (machine, ns)]
-    sockdir = "/run/systemd/journal." + ns
-    p = subprocess.Popen([JOURNALD, ns], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 30
-    jdir = None
-    while time.monotonic() < deadline and (jdir is None or not os.path.exists(sockdir + "/dev-log")):
-        jdir = next((d for d in jdirs if os.path.isdir(d) and os.listdir(d)), None)
-        time.sleep(0.05)
-    return p, jdir, sockdir + "/dev-log", jdirs + [sockdir]
 
 
 def check_journal_only(deb):
@@ -345,13 +329,15 @@ def check_journal_only(deb):
     the agent started as the unit starts it, then the sample's lines sent to
     journald as Postfix's syslog() sends them: prints the time from dpkg -i to
     the first record in the store (docs/install.md)."""
-    if not check(os.path.exists(JOURNALD) and os.path.exists("/etc/machine-id"),
+    if not check(journald_ns.available(),
                  "systemd-journald and /etc/machine-id, for the journal-only install"):
         return
-    journald, jdir, devlog, paths = start_journald()
+    jtmp = tempfile.mkdtemp(prefix="mt_pkg_journald_")
+    journald = journald_ns.Journald(jtmp)
     agent = None
     try:
-        if not check(jdir is not None and os.path.exists(devlog), "a throwaway journald started"):
+        jdir = journald.wait_started()
+        if not check(jdir is not None, "a throwaway journald started"):
             return
         t_install = time.monotonic()
         r = run(["dpkg", "-i", deb])
@@ -369,7 +355,7 @@ def check_journal_only(deb):
         with gzip.open("/usr/share/doc/mailtrail/examples/sample.log.gz", "rt") as f:
             tags = [m.group(1) for m in map(BSD.match, f.read().splitlines()) if m]
         sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-        sock.connect(devlog)
+        sock.connect(journald.dev_log)
         for tag in tags:  # <22>: facility mail, severity info, as Postfix's syslog() sends
             sock.send(("<22>" + tag).encode("utf-8", "surrogateescape"))
         sock.close()
@@ -382,10 +368,8 @@ def check_journal_only(deb):
             rc, err = stop_agent(agent)
             check(rc == 0, "journal only: the agent stopped cleanly (exit %s): %s" % (rc, err[-500:]))
             check("and the journal" in err, "journal only: the agent said it follows the journal")
-        journald.terminate()
-        journald.wait(timeout=30)
-        for path in paths:
-            shutil.rmtree(path, ignore_errors=True)
+        journald.stop()
+        shutil.rmtree(jtmp, ignore_errors=True)
         if installed():
             r = run(["dpkg", "--purge", "mailtrail"])
             check(r.returncode == 0, "dpkg --purge after the journal-only install: " + r.stderr)

@@ -187,6 +187,53 @@ TEST(Cleanup, InjectedClientInSubjectIsNotTheClient) {
   EXPECT_EQ(ev.text, "hi from evil[1.2.3.4]; from=<a@b> to=<c@d> proto=ESMTP helo=<x>");
 }
 
+// The journal input lets only Postfix's users write the lines of programs for
+// which this is true (docs/security.md rule 9): a program it is false for must
+// never change a record, whatever its message says.
+TEST(ParseLine, OnlyProgramsThatCanChangeRecordsAreReadForTracking) {
+  const struct {
+    const char* program;
+    bool can;
+  } cases[] = {
+      {"postfix/smtpd", true},
+      {"postfix-out/qmgr", true},
+      {"mx2/cleanup", true},
+      {"postfix/smtp", true},
+      {"postfix/postsuper", true},
+      {"postfix/bounce", true},
+      {"postfix/newdaemon", true},
+      {"amavis", true},
+      {"amavisd", true},
+      {"postfix/sendmail", false},
+      {"postfix/postdrop", false},
+      {"postfix/postqueue", false},
+      {"postfix/postlog", false},
+      {"postfix/master", false},
+      {"sshd", false},
+      {"dovecot", false},
+      {"smtpd", false},
+      {"amavis-milter", false},
+  };
+  const char* messages[] = {
+      "4BxyZ1Qk2Tz9a: client=victim.example[192.0.2.66]",
+      "4BxyZ1Qk2Tz9a: from=<>, size=1000, nrcpt=1 (queue active)",
+      "4BxyZ1Qk2Tz9a: to=<a@b.example>, relay=x[192.0.2.1]:25, delay=1, delays=0/0/0/1, "
+      "dsn=2.0.0, status=sent (250 ok)",
+      "4BxyZ1Qk2Tz9a: removed",
+      "(12345-01) Passed CLEAN {RelayedInbound}, [192.0.2.66]:4000 <a@b.example> -> "
+      "<c@d.example>, Queue-ID: 4BxyZ1Qk2Tz9a, Hits: -1",
+  };
+  for (const auto& c : cases) {
+    EXPECT_EQ(LinesCanChangeRecords(c.program), c.can) << c.program;
+    if (c.can) continue;
+    for (const char* m : messages) {
+      const std::string line = std::string("Nov  7 11:21:14 mx ") + c.program + "[1]: " + m;
+      const Event ev = ParseLine(line, Ctx2026());
+      EXPECT_TRUE(ev.kind == EventKind::kNoise || ev.kind == EventKind::kForeign) << line;
+    }
+  }
+}
+
 TEST(ParseLine, SurvivesRandomBytesAndHostileLines) {
   std::mt19937 rng(42);
   const std::string prefix = "Nov  7 11:21:14 mx postfix/smtpd[1]: ";
