@@ -1,7 +1,11 @@
 #include "base/rfc2047.h"
 
+#include <iconv.h>
+
 #include <array>
+#include <cerrno>
 #include <cstdint>
+#include <cstring>
 
 #include "base/text.h"
 #include "base/utf8.h"
@@ -16,6 +20,43 @@ constexpr std::array<uint16_t, 32> kCp1252 = {
     0x2039, 0x0152, 0,      0x017D, 0,      0,      0x2018, 0x2019, 0x201C, 0x201D, 0x2022,
     0x2013, 0x2014, 0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0,      0x017E, 0x0178};
 
+// The other charsets mail subjects are written in, converted by iconv(3):
+// named from this list only, never as the sender wrote them (an iconv name
+// may load a module of that name).
+constexpr std::string_view kIconvCharsets[] = {
+    "iso-8859-2",   "iso-8859-3",   "iso-8859-4",   "iso-8859-5",   "iso-8859-6",   "iso-8859-7",
+    "iso-8859-8",   "iso-8859-9",   "iso-8859-10",  "iso-8859-13",  "iso-8859-14",  "iso-8859-16",
+    "windows-1250", "windows-1251", "windows-1253", "windows-1254", "windows-1255", "windows-1256",
+    "windows-1257", "windows-1258", "koi8-r",       "koi8-u",       "cp866",        "iso-2022-jp",
+    "shift_jis",    "euc-jp",       "gb2312",       "gbk",          "gb18030",      "big5",
+    "euc-kr",       "iso-2022-kr",  "tis-620",      "cp850"};
+
+// `bytes` in `cs` (one of kIconvCharsets) appended as UTF-8, invalid input
+// as U+FFFD; false, appending nothing, if iconv cannot open it.
+bool IconvToUtf8(const std::string& cs, std::string_view bytes, std::string* out) {
+  iconv_t cd = iconv_open("UTF-8", cs.c_str());
+  if (cd == reinterpret_cast<iconv_t>(-1)) return false;
+  std::string buf(bytes.size() * 4 + 16, '\0');
+  char* in = const_cast<char*>(bytes.data());
+  size_t in_left = bytes.size();
+  char* put = buf.data();
+  size_t put_left = buf.size();
+  while (in_left > 0) {
+    if (iconv(cd, &in, &in_left, &put, &put_left) != static_cast<size_t>(-1)) break;
+    if (errno != EILSEQ && errno != EINVAL) break;  // E2BIG cannot happen: 4 bytes each
+    if (put_left < 3) break;
+    std::memcpy(put, "\xEF\xBF\xBD", 3);  // U+FFFD for the byte it could not read
+    put += 3;
+    put_left -= 3;
+    ++in;
+    --in_left;
+  }
+  iconv(cd, nullptr, nullptr, &put, &put_left);  // the shift state's end (ISO-2022-JP)
+  iconv_close(cd);
+  out->append(buf.data(), buf.size() - put_left);
+  return true;
+}
+
 }  // namespace
 
 bool CharsetToUtf8(std::string_view charset, std::string_view bytes, std::string* out) {
@@ -28,7 +69,11 @@ bool CharsetToUtf8(std::string_view charset, std::string_view bytes, std::string
   const bool latin1 = cs == "iso-8859-1" || cs == "latin1";
   const bool latin9 = cs == "iso-8859-15";
   const bool cp1252 = cs == "windows-1252" || cs == "cp1252";
-  if (!latin1 && !latin9 && !cp1252) return false;
+  if (!latin1 && !latin9 && !cp1252) {
+    for (std::string_view known : kIconvCharsets)
+      if (cs == known) return IconvToUtf8(cs, bytes, out);
+    return false;
+  }
   for (unsigned char c : bytes) {
     uint32_t cp = c;
     if (cp1252 && c >= 0x80 && c < 0xA0) cp = kCp1252[c - 0x80] ? kCp1252[c - 0x80] : 0xFFFD;
@@ -142,6 +187,13 @@ std::string DecodeRfc2047(std::string_view raw) {
   while (i < raw.size()) {
     size_t end;
     std::string word;
+    // Postfix logs a folded header's line break as '?' (printable()): after
+    // an encoded word, "? =?..." is the whitespace between two (helper-93).
+    if (last_encoded && raw[i] == '?' && i + 1 < raw.size() &&
+        (raw[i + 1] == ' ' || raw[i + 1] == '\t')) {
+      ++i;
+      continue;
+    }
     if (raw[i] == '=' && EncodedWord(raw, i, &word, &end)) {
       if (!last_encoded && pending_space) out.append(raw.substr(i - pending_space, pending_space));
       out += word;

@@ -13,9 +13,11 @@
 namespace mailtrail {
 
 // Decodes RFC 2047 encoded words (=?charset?B|Q?text?=) to UTF-8: charsets
-// UTF-8/US-ASCII, ISO-8859-1, ISO-8859-15 and Windows-1252. Whitespace between two
-// encoded words is dropped (RFC 2047 6.2). A word it cannot decode stays as it is.
-// Invalid UTF-8 in the result is replaced by U+FFFD.
+// UTF-8/US-ASCII, ISO-8859-1, ISO-8859-15 and Windows-1252 here, a list of
+// others (the ISO-8859 and Windows code pages, KOI8, the CJK ones) through
+// iconv(3). Whitespace between two encoded words is dropped (RFC 2047 6.2),
+// also after the '?' Postfix logs for a folded header's line break. A word it
+// cannot decode stays as it is. Invalid UTF-8 in the result is replaced by U+FFFD.
 std::string DecodeRfc2047(std::string_view raw);
 
 // Appends `bytes` in `charset` (one of those above, any case; an RFC 2231

@@ -63,7 +63,9 @@ class DetectSink : public RecordSink {
     }
     // Held until the merge, when the detector would learn it: the message
     // without its other recipients.
-    if (!OutboundMemory::Relayed(open, open.recipients[i])) return;
+    if (!OutboundMemory::Relayed(open, open.recipients[i]) &&
+        !OutboundMemory::ToContentFilter(open, open.recipients[i]))
+      return;
     held_.push_back({DeliveryFacts(open, i), open.recipients[i].time, /*delivery=*/true});
   }
   // Feeds the held records and deliveries, by the time each happened (a

@@ -325,7 +325,10 @@ void FloodDetector::OnRecord(const MessageRecord& r, std::vector<Decision>* out)
 void FloodDetector::OnDelivery(const MessageRecord& r, const RecipientRecord& rc) {
   // Cheapest first: most deliveries are not mail of ours sent to another MTA
   // (its sender is known, so ClassifyBounce() takes it for no bounce).
-  if (!OutboundMemory::Relayed(r, rc)) return;
+  if (!OutboundMemory::Relayed(r, rc)) {
+    if (OutboundMemory::ToContentFilter(r, rc)) outbound_.LearnFilterLeg(r, rc);
+    return;
+  }
   if (rules_) {  // a bounce by the admin's rules is none of our mail
     for (size_t i : rules_->Matches(r))
       if (rules_->specs()[i].action == RuleAction::kCount) return;

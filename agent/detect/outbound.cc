@@ -30,6 +30,42 @@ std::string_view DomainOf(std::string_view address) {
   return at == std::string_view::npos ? std::string_view() : address.substr(at + 1);
 }
 
+// An address without the extension of its local part: "list-bounces+u=d@x"
+// -> "list-bounces@x". Postfix's VERP (sendmail -V, XVERP) and a
+// recipient_delimiter of "+" give each recipient's notices an address of its
+// own; they answer the mail its base address sent (helper-93).
+std::string BaseAddress(std::string_view address) {
+  const size_t at = address.rfind('@');
+  const size_t plus = address.find('+');
+  if (at == std::string_view::npos || plus == std::string_view::npos || plus > at)
+    return std::string(address);
+  return std::string(address.substr(0, plus)).append(address.substr(at));
+}
+
+// The address of a From: header as header_checks logged it ("News"
+// <news@x> or news@x).
+std::string_view HeaderAddress(std::string_view from) {
+  const size_t open = from.rfind('<');
+  if (open != std::string_view::npos) {
+    const size_t close = from.find('>', open);
+    if (close != std::string_view::npos) return from.substr(open + 1, close - open - 1);
+  }
+  while (!from.empty() && (from.front() == ' ' || from.front() == '\t')) from.remove_prefix(1);
+  while (!from.empty() && (from.back() == ' ' || from.back() == '\t')) from.remove_suffix(1);
+  return from.find(' ') == std::string_view::npos ? from : std::string_view();
+}
+
+// An auto-reply or receipt wraps our subject in words of the recipient's
+// language ("Automatisk svar:", "Resposta automática:", "自动回复:", "Return
+// Receipt (displayed) -"): beyond the prefixes NormalizeSubject removes, an
+// answer's subject may begin with up to this many other words before ours,
+// which must keep at least kMinAnsweredSubject bytes (helper-93).
+constexpr int kMaxWrapperWords = 6;
+constexpr size_t kMinAnsweredSubject = 12;
+// NormalizeSubject's cap for the subjects learned; an answer's is read longer,
+// its wrapper's words besides.
+constexpr size_t kSubjectCap = 160;
+
 std::string Key(char kind, std::string_view a, std::string_view b = {}) {
   std::string k;
   k += kind;
@@ -181,15 +217,57 @@ bool OutboundMemory::Learn(const MessageRecord& r, const RecipientRecord& rc) {
   if (r.message_id && !r.message_id->empty()) learn(Key('m', *r.message_id));
   const std::string by_domain = OrgDomain(DomainOf(rc.address));
   const std::string by_relay = OrgDomain(relay_host);
+  const std::string base = BaseAddress(*r.sender);
   for (const std::string* org : {&by_domain, &by_relay}) {
     if (org->empty() || (org == &by_relay && by_relay == by_domain)) continue;
-    learn(Key('d', *r.sender, *org));
+    learn(Key('d', base, *org));
   }
+  std::string subject;
   if (r.subject) {
-    const std::string subject = NormalizeSubject(*r.subject);
-    if (!subject.empty()) learn(Key('s', *r.sender, subject));
+    subject = NormalizeSubject(*r.subject, kSubjectCap);
+  } else if (r.message_id) {  // a content filter's leg, whose header_checks logged none
+    auto f = filtered_.find(r.message_id->substr(0, 320));
+    if (f != filtered_.end()) subject = f->second.subject;
+  }
+  if (!subject.empty()) {
+    // To the envelope sender, and to the From: address where a reply goes
+    // when the envelope had a bounce address of its own (helper-93).
+    learn(Key('s', base, subject));
+    if (r.header_from) {
+      const std::string from = BaseAddress(HeaderAddress(*r.header_from));
+      if (from.find('@') != std::string::npos && AsciiLower(from) != AsciiLower(base))
+        learn(Key('s', from, subject));
+    }
   }
   return true;
+}
+
+bool OutboundMemory::ToContentFilter(const MessageRecord& r, const RecipientRecord& rc) {
+  return r.sender && !r.sender->empty() && r.subject && r.message_id && !r.message_id->empty() &&
+         rc.outcome == Outcome::kDelivered && ParseRelay(rc.relay).IsContentFilter();
+}
+
+void OutboundMemory::LearnFilterLeg(const MessageRecord& r, const RecipientRecord& rc) {
+  if (!o_.enabled || !ToContentFilter(r, rc)) return;
+  std::string subject = NormalizeSubject(*r.subject, kSubjectCap);
+  if (subject.empty()) return;
+  const std::string id = r.message_id->substr(0, 320);
+  auto [it, fresh] = filtered_.try_emplace(id);
+  it->second.subject = std::move(subject);
+  it->second.learned = rc.time;
+  if (fresh) filtered_order_.push_back(id);
+  ExpireFiltered(rc.time);
+}
+
+void OutboundMemory::ExpireFiltered(TimeUs now) {
+  while (!filtered_order_.empty()) {
+    auto oldest = filtered_.find(filtered_order_.front());
+    if (oldest != filtered_.end() && filtered_.size() <= o_.max_filtered &&
+        oldest->second.learned + o_.window >= now)
+      break;
+    if (oldest != filtered_.end()) filtered_.erase(oldest);
+    filtered_order_.pop_front();
+  }
 }
 
 AnswerKind OutboundMemory::Recognize(const MessageRecord& r) {
@@ -206,12 +284,25 @@ AnswerKind OutboundMemory::Recognize(const MessageRecord& r) {
   const std::string org = OrgDomain(r.client_host);
   if (!org.empty())
     for (std::string_view a : ours)
-      if (Take(Key('d', a, org), now)) return AnswerKind::kDomain;
+      if (Take(Key('d', BaseAddress(a), org), now)) return AnswerKind::kDomain;
   if (r.subject) {
-    const std::string subject = NormalizeSubject(*r.subject);
-    if (!subject.empty())
+    // Ours, or ours after up to kMaxWrapperWords words of a wrapper.
+    const std::string whole = NormalizeSubject(*r.subject, kSubjectCap + 80);
+    std::string_view s = whole;
+    for (int dropped = 0; dropped <= kMaxWrapperWords && !s.empty(); ++dropped) {
+      if (dropped > 0 && s.size() < kMinAnsweredSubject) break;
+      std::string_view subject = s;
+      if (subject.size() > kSubjectCap) {  // cut where NormalizeSubject cuts
+        size_t cut = kSubjectCap;
+        while (cut > 0 && (static_cast<unsigned char>(subject[cut]) & 0xC0) == 0x80) --cut;
+        subject = subject.substr(0, cut);
+      }
       for (std::string_view a : ours)
-        if (Take(Key('s', a, subject), now)) return AnswerKind::kSubject;
+        if (Take(Key('s', BaseAddress(a), subject), now)) return AnswerKind::kSubject;
+      const size_t space = s.find(' ');
+      if (space == std::string_view::npos) break;
+      s.remove_prefix(space + 1);
+    }
   }
   return AnswerKind::kNone;
 }

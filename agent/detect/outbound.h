@@ -16,7 +16,11 @@
 //      from *.outbound.protection.outlook.com answers mail relayed to
 //      *.mail.protection.outlook.com);
 //   3. its subject, normalized (wrappers such as "Undeliverable:" removed),
-//      is one its recipient sent within the window.
+//      or what is left of it after up to kMaxWrapperWords words of another
+//      wrapper, is one its recipient sent within the window as the envelope
+//      sender or as the From: address (a content filter's re-injected leg by
+//      the subject its first leg logged: LearnFilterLeg).
+// Addresses count without their extension (VERP's list-bounces+u=d@).
 // Every remembered message holds kNoticesPerRecipient credits for each
 // recipient relayed (a delay notice, a success report, the final notice: a
 // recipient may be answered more than once), and each recognised answer
@@ -40,6 +44,7 @@
 
 #include <climits>
 #include <cstdint>
+#include <deque>
 #include <list>
 #include <string>
 #include <string_view>
@@ -62,6 +67,8 @@ struct AnswerOptions {
   // Keep what is learned here for the other agents of a fleet (TakeShared).
   bool share = false;
   size_t max_unshared = 100000;  // keys waiting to be shared; beyond, not shared
+  // Subjects of messages handed to a content filter, by Message-ID (LearnFilterLeg).
+  size_t max_filtered = 50000;  // about 300 bytes each
 };
 
 constexpr int kNoticesPerRecipient = 3;
@@ -83,6 +90,14 @@ class OutboundMemory {
   // Remembers `rc`, a recipient of `r` (open or closed), if it was delivered
   // to another MTA; false if not.
   bool Learn(const MessageRecord& r, const RecipientRecord& rc);
+  // Remembers the subject of `r` by its Message-ID if `rc` was handed to a
+  // content filter: the leg the filter re-injects (with the same Message-ID)
+  // logs none where, as FILTER_README advises, the re-injection's
+  // header_checks are off, and Learn() takes the subject from here
+  // (helper-93). In memory only, for `window`, at most max_filtered.
+  void LearnFilterLeg(const MessageRecord& r, const RecipientRecord& rc);
+  // Whether LearnFilterLeg() would keep the subject of `rc` of `r`.
+  static bool ToContentFilter(const MessageRecord& r, const RecipientRecord& rc);
   // Whether `rc` of `r` is mail of a sender of ours that another MTA
   // accepted: what Learn() remembers (when enabled).
   static bool Relayed(const MessageRecord& r, const RecipientRecord& rc);
@@ -132,6 +147,14 @@ class OutboundMemory {
   std::unordered_map<std::string, size_t> unshared_at_;
   std::vector<SharedAnswer> unshared_;
   int64_t not_shared_ = 0;
+  // LearnFilterLeg's subjects (normalized), by Message-ID, first learned first.
+  struct Filtered {
+    std::string subject;
+    TimeUs learned = 0;
+  };
+  std::unordered_map<std::string, Filtered> filtered_;
+  std::deque<std::string> filtered_order_;
+  void ExpireFiltered(TimeUs now);
 };
 
 // The organisation a host name or mail domain belongs to: the name

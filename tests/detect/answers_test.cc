@@ -598,3 +598,184 @@ TEST(Answers, MemoryStaysWithinItsBoundAndForgetsAfterTheWindow) {
 
 }  // namespace
 }  // namespace mailtrail
+
+namespace mailtrail {
+namespace {
+
+// Auto-replies and receipts in the recipient's language, Exchange's delay
+// notice, a ticket system's acknowledgement: words before our subject that
+// NormalizeSubject does not know. A newsletter to recipients whose inbound
+// filter and outbound mail are two organisations (Proofpoint in, Exchange
+// Online out) is answered by its subject only (helper-93: 38 of 45 wrappers
+// blocked Exchange Online's shared outbound IPs).
+TEST(Answers, AutoRepliesInAnyLanguageAnswerOurMail) {
+  const std::vector<std::string> wrappers = {
+      "Automatisk svar: ",        "Resposta automática: ", "自动回复: ",
+      "Automatyczna odpowiedź: ", "Delivery delayed: ",    "Return Receipt (displayed) - ",
+      "[Ticket #4711] Re: "};
+  DetectorOptions o;
+  o.ip_bounces = 1000;
+  o.subject_bounces = 10;
+  FloodDetector d(o);
+  TrackerHarness h(AtRemoved());
+  Wire(&h, &d);
+  for (int i = 0; i < 28; ++i)
+    h.Feed(Sent("5B0000" + std::to_string(1000 + i), i / 10,
+                "u" + std::to_string(i) + "@customer" + std::to_string(i) + ".example",
+                "mx0a-001.pphosted.com[148.163.150.10]:25", "Example News December"));
+  for (int i = 0; i < 28; ++i)
+    h.Feed(Notice("6C0000" + std::to_string(1000 + i), 20 + i, kMsOut,
+                  "40.107." + std::to_string(i % 4) + ".2",
+                  wrappers[i % wrappers.size()] + "Example News December", ""));
+  std::vector<Decision> out;
+  for (const auto& r : h.records()) d.OnRecord(r, &out);
+  EXPECT_TRUE(out.empty()) << "got a block of " << (out.empty() ? "" : out[0].key);
+  EXPECT_EQ(d.answers(AnswerKind::kSubject), 28);
+  EXPECT_EQ(d.bounces(), 0);
+}
+
+// What a wrapper may leave of an answer's subject: at least 12 bytes of
+// ours, after at most 6 words.
+TEST(Answers, AWrapperLeavesOurWholeSubjectOrNoAnswer) {
+  OutboundMemory m;
+  auto sent = [&](const std::string& subject) {
+    MessageRecord r = Relayed(0, 0);
+    r.message_id.reset();
+    r.subject = subject;
+    EXPECT_TRUE(m.Learn(r, r.recipients[0]));
+  };
+  auto answers = [&](const std::string& subject) {
+    MessageRecord r = Dsn("unknown", "192.0.2.9", "news@example.org", 1);
+    r.subject = subject;
+    return m.Recognize(r) == AnswerKind::kSubject;
+  };
+  sent("Hi all");
+  sent("Quarterly results are out");
+  EXPECT_FALSE(answers("Automatisk svar: Hi all"));  // 6 bytes of ours
+  EXPECT_TRUE(answers("Automatisk svar: Quarterly results are out"));
+  EXPECT_TRUE(answers("a b c d e f Quarterly results are out"));
+  EXPECT_FALSE(answers("a b c d e f g Quarterly results are out"));
+  EXPECT_FALSE(answers("Automatisk svar: Quarterly results are out today"));
+  EXPECT_FALSE(answers("Automatisk svar: results are out"));
+}
+
+// Lines of a message from `sender` with header From: `from`, relayed to
+// `rcpt` at a Proofpoint-filtered customer.
+std::vector<std::string> SentAs(const std::string& q, int at, const std::string& sender,
+                                const std::string& from, const std::string& rcpt,
+                                const std::string& subject) {
+  const std::string t = Stamp(at);
+  const std::string tr = " from local; from=<" + sender + "> to=<" + rcpt + ">";
+  return {
+      t + "postfix/pickup[10]: " + q + ": uid=1001 from=<" + sender + ">",
+      t + "postfix/cleanup[11]: " + q + ": info: header Subject: " + subject + tr,
+      t + "postfix/cleanup[11]: " + q + ": info: header From: <" + from + ">" + tr,
+      t + "postfix/cleanup[11]: " + q + ": message-id=<" + q + "@example.org>",
+      t + "postfix/qmgr[12]: " + q + ": from=<" + sender + ">, size=900, nrcpt=1 (queue active)",
+      t + "postfix/smtp[13]: " + q + ": to=<" + rcpt +
+          ">, relay=mx0a-001.pphosted.com[148.163.150.10]:25, delay=1, "
+          "delays=0/0/0.5/0.5, dsn=2.0.0, status=sent (250 2.0.0 Ok)",
+      t + "postfix/qmgr[12]: " + q + ": removed"};
+}
+
+// A notice from `host[ip]` to `to` with `subject`.
+std::vector<std::string> NoticeTo(const std::string& q, int at, const std::string& host,
+                                  const std::string& ip, const std::string& to,
+                                  const std::string& subject) {
+  std::vector<std::string> v = Notice(q, at, host, ip, subject, "");
+  for (std::string& line : v)
+    for (size_t p = 0; (p = line.find("news@example.org", p)) != std::string::npos; p += to.size())
+      line.replace(p, 16, to);
+  return v;
+}
+
+// Newsletters go out with a bounce address of their own (bounces@, VERP's
+// list-bounces+user=domain@) while people reply to From: (helper-93: every
+// auto-reply to news@ of mail sent as bounces@ counted, and blocked Exchange
+// Online's IPs). A subject answer is to the envelope sender or the From:
+// address (header_checks logs it), either without its extension; a domain
+// answer to the envelope sender's base address.
+TEST(Answers, RepliesToTheFromOrAVerpAddressAnswerOurMail) {
+  DetectorOptions o;
+  o.ip_bounces = 1000;
+  o.subject_bounces = 10;
+  FloodDetector d(o);
+  TrackerHarness h(AtRemoved());
+  Wire(&h, &d);
+  for (int i = 0; i < 20; ++i) {
+    const std::string n = std::to_string(1000 + i);
+    const std::string rcpt = "u" + std::to_string(i) + "@customer" + std::to_string(i) + ".example";
+    h.Feed(SentAs("5B0000" + n, 0, "bounces@example.org", "news@example.org", rcpt,
+                  "Example News December"));
+    h.Feed(SentAs("5C0000" + n, 0, "list-bounces@example.org", "list@example.org", rcpt,
+                  "Members digest"));
+  }
+  for (int i = 0; i < 20; ++i) {
+    const std::string n = std::to_string(1000 + i);
+    h.Feed(NoticeTo("6C0000" + n, 20 + i, kMsOut, "40.107.1.2", "news@example.org",
+                    "Automatic reply: Example News December"));
+    // VERP: to the recipient's own return path, from its filter's host.
+    h.Feed(NoticeTo("6D0000" + n, 40 + i, "mx0b-001.pphosted.com", "148.163.150.11",
+                    "list-bounces+u" + std::to_string(i) + "=customer" + std::to_string(i) +
+                        ".example@example.org",
+                    "Undelivered Mail Returned to Sender"));
+  }
+  std::vector<Decision> out;
+  for (const auto& r : h.records()) d.OnRecord(r, &out);
+  EXPECT_TRUE(out.empty()) << "got a block of " << (out.empty() ? "" : out[0].key);
+  EXPECT_EQ(d.answers(AnswerKind::kSubject), 20);
+  EXPECT_EQ(d.answers(AnswerKind::kDomain), 20);
+  EXPECT_EQ(d.bounces(), 0);
+}
+
+// FILTER_README's re-injection has header_checks off: the leg relayed out
+// logs no Subject; its first leg, handed to amavis, did (helper-93: every
+// auto-reply to mail sent through the filter counted).
+TEST(Answers, MailThroughAContentFilterIsAnsweredByItsSubject) {
+  DetectorOptions o;
+  o.ip_bounces = 1000;
+  o.subject_bounces = 10;
+  FloodDetector d(o);
+  TrackerHarness h(AtRemoved());
+  Wire(&h, &d);
+  for (int i = 0; i < 20; ++i) {
+    const std::string p = "9A0000" + std::to_string(1000 + i),
+                      c = "9B0000" + std::to_string(1000 + i);
+    const std::string rcpt = "u" + std::to_string(i) + "@customer" + std::to_string(i) + ".example";
+    const std::string t = Stamp(i);
+    h.Feed({t + "postfix/pickup[10]: " + p + ": uid=1001 from=<news@example.org>",
+            t + "postfix/cleanup[11]: " + p +
+                ": info: header Subject: Example News December from local; "
+                "from=<news@example.org> to=<" +
+                rcpt + ">",
+            t + "postfix/cleanup[11]: " + p + ": message-id=<" + p + "@example.org>",
+            t + "postfix/qmgr[12]: " + p +
+                ": from=<news@example.org>, size=900, nrcpt=1 (queue active)",
+            t + "postfix/smtpd[30]: " + c + ": client=localhost[127.0.0.1], orig_queue_id=" + p +
+                ", orig_client=localhost[127.0.0.1]",
+            t + "postfix/cleanup[11]: " + c + ": message-id=<" + p + "@example.org>",
+            t + "postfix/qmgr[12]: " + c +
+                ": from=<news@example.org>, size=1200, nrcpt=1 (queue active)",
+            t + "postfix/smtp[13]: " + p + ": to=<" + rcpt +
+                ">, relay=127.0.0.1[127.0.0.1]:10024, delay=1, delays=0/0/0/1, dsn=2.0.0, "
+                "status=sent (250 2.0.0 from MTA(smtp:[127.0.0.1]:10025): 250 2.0.0 Ok: "
+                "queued as " +
+                c + ")",
+            t + "postfix/qmgr[12]: " + p + ": removed",
+            t + "postfix/smtp[14]: " + c + ": to=<" + rcpt +
+                ">, relay=mx0a-001.pphosted.com[148.163.150.10]:25, delay=1, "
+                "delays=0/0/0.5/0.5, dsn=2.0.0, status=sent (250 2.0.0 Ok)",
+            t + "postfix/qmgr[12]: " + c + ": removed"});
+  }
+  for (int i = 0; i < 20; ++i)
+    h.Feed(Notice("6C0000" + std::to_string(1000 + i), 40 + i, kMsOut, "40.107.1.2",
+                  "Automatic reply: Example News December", ""));
+  std::vector<Decision> out;
+  for (const auto& r : h.records()) d.OnRecord(r, &out);
+  EXPECT_TRUE(out.empty()) << "got a block of " << (out.empty() ? "" : out[0].key);
+  EXPECT_EQ(d.answers(AnswerKind::kSubject), 20);
+  EXPECT_EQ(d.bounces(), 0);
+}
+
+}  // namespace
+}  // namespace mailtrail
