@@ -1,6 +1,7 @@
 #include "agent/store/spool_store.h"
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -63,17 +64,69 @@ SpoolStore::~SpoolStore() {
   spool_cv_.notify_all();
   if (retry_wait_) retry_wait_->Interrupt();
   if (drainer_.joinable()) drainer_.join();
+  if (lock_fd_ >= 0) ::close(lock_fd_);  // the lock goes with it
+}
+
+Status SpoolStore::LockSpool() {
+  const std::string lock = path_ + ".lock";
+  lock_fd_ = ::open(lock.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (lock_fd_ < 0) return Status::IoError("spool lock " + lock + ": " + std::strerror(errno));
+  if (::flock(lock_fd_, LOCK_EX | LOCK_NB) != 0) {
+    const int err = errno;
+    char pid[32] = {0};
+    const ssize_t n = ::pread(lock_fd_, pid, sizeof pid - 1, 0);
+    ::close(lock_fd_);
+    lock_fd_ = -1;
+    if (err != EWOULDBLOCK)
+      return Status::IoError("spool lock " + lock + ": " + std::strerror(err));
+    std::string holder = n > 0 ? std::string(pid, static_cast<size_t>(n)) : "?";
+    while (!holder.empty() && (holder.back() == '\n' || holder.back() == ' ')) holder.pop_back();
+    return Status::InvalidArgument("spool " + path_ + " is in use by another process (PID " +
+                                   EscapeForLog(holder, 20) +
+                                   "): each agent needs a spool of its own ([store] spool)");
+  }
+  const std::string mine = std::to_string(::getpid()) + "\n";
+  if (::ftruncate(lock_fd_, 0) != 0 ||
+      ::pwrite(lock_fd_, mine.data(), mine.size(), 0) != static_cast<ssize_t>(mine.size()))
+    return Status::IoError("spool lock " + lock + ": " + std::strerror(errno));
+  return Status::Ok();
+}
+
+Status SpoolStore::CheckOwner() {
+  if (options_.owner.empty()) return Status::Ok();
+  bool has = false;
+  std::string theirs;
+  {
+    auto read = spool_.Prepare("SELECT name FROM owner LIMIT 1");
+    if (!read.ok()) return read.status();
+    has = read->Step() == SQLITE_ROW;
+    if (has) theirs = read->Text(0);
+  }
+  if (has && theirs == options_.owner) return Status::Ok();
+  if (has && spooled_batches_ > 0)
+    return Status::InvalidArgument(
+        "spool " + path_ + " holds " + std::to_string(spooled_batches_) + " batches of " +
+        EscapeForLog(theirs, 300) + ", not of " + EscapeForLog(options_.owner, 300) +
+        ": start that agent with it to drain them, or give this one a spool of its own "
+        "([store] spool)");
+  if (Status st = spool_.Exec("DELETE FROM owner"); !st.ok()) return st;
+  auto write = spool_.Prepare("INSERT INTO owner (name) VALUES (?)");
+  if (!write.ok()) return write.status();
+  write->BindText(1, options_.owner);
+  return write->Step() == SQLITE_DONE ? Status::Ok() : spool_.Error("record the spool's owner");
 }
 
 Status SpoolStore::OpenSpool(const std::string& path) {
   path_ = path;
+  if (Status st = LockSpool(); !st.ok()) return st;
   Status st = spool_.Open(path, /*create=*/true);
   // FULL: a spooled batch is on disk before its checkpoint counts as durable.
   if (st.ok())
     st = spool_.Exec(
         "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
         "CREATE TABLE IF NOT EXISTS batch (seq INTEGER PRIMARY KEY, records BLOB NOT NULL,"
-        " raw INTEGER NOT NULL, checkpoint BLOB)");
+        " raw INTEGER NOT NULL, checkpoint BLOB);"
+        "CREATE TABLE IF NOT EXISTS owner (name TEXT NOT NULL)");
   // Damage is found at the start, with what is at stake, not by the drain.
   if (st.ok()) st = QuickCheck();
   if (st.code() == Status::Code::kCorruption) return Damaged(st);
@@ -100,6 +153,7 @@ Status SpoolStore::OpenSpool(const std::string& path) {
             " batches (its WAL was cut or damaged); their lines are read again from the log, "
             "from the checkpoint before them");
   appended_seq_ = std::max(appended_seq_, max_seq);
+  if (Status owner = CheckOwner(); !owner.ok()) return owner;
   if (spooled_batches_ > 0)
     Log(options_.log, "spool " + path + " holds " + std::to_string(spooled_batches_) +
                           " batches from before; draining them first");

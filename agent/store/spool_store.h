@@ -15,6 +15,10 @@
 // - the spool is bounded (max_bytes): when full, WriteBatch waits for the
 //   drain; the agent's bounded queue then pauses the reading (backpressure).
 // Reads (search, stats) go to the primary.
+// One agent per spool: Open() takes an exclusive lock (flock) on PATH.lock,
+// held until it is destroyed; a second agent naming the same spool is
+// refused, with the first one's PID (helper-95: two agents sharing the
+// default /var/lib/mailtrail/spool.db drained each other's batches).
 #ifndef MAILTRAIL_AGENT_STORE_SPOOL_STORE_H_
 #define MAILTRAIL_AGENT_STORE_SPOOL_STORE_H_
 
@@ -40,6 +44,11 @@ class SpoolStore : public Store {
     const Clock* clock = nullptr;  // the retry waits' time; null: the system's
     size_t drain_records = 20000;  // records per drain transaction (at least one batch)
     Logger* log = &StderrLog();    // spooling, draining, damage
+    // Whose batches these are: "agent NAME" (its agent row's name). A spool
+    // holding another owner's batches is refused: drained by this agent, they
+    // would be written under its name and its checkpoint taken for theirs
+    // (helper-95). Empty: not checked.
+    std::string owner;
   };
   static StatusOr<std::unique_ptr<SpoolStore>> Open(std::unique_ptr<Store> primary,
                                                     const std::string& path,
@@ -102,6 +111,12 @@ class SpoolStore : public Store {
   std::unique_ptr<Store> primary_;
   const Options options_;
   std::string path_;
+  int lock_fd_ = -1;  // PATH.lock, flock()ed while open
+  // Takes PATH.lock; refused (kUnavailable is not used: nothing to wait for)
+  // when another process holds it.
+  Status LockSpool();
+  // Refuses a spool that holds another owner's batches; records ours.
+  Status CheckOwner();
   std::mutex primary_mu_;  // the primary is used by one thread at a time
   mutable std::mutex spool_mu_;
   std::condition_variable spool_cv_;

@@ -156,6 +156,7 @@ StatusOr<std::unique_ptr<Store>> OpenMysql(std::string_view rest, const StoreOpt
   if (o.spool_path.empty()) return primary;
   SpoolStore::Options so;
   so.max_bytes = o.spool_max_bytes;
+  so.owner = "agent " + mo.agent_name;
   so.clock = o.clock;  // the drain's retry waits
   auto spool = SpoolStore::Open(std::move(primary), o.spool_path, so);
   if (!spool.ok()) return spool.status();

@@ -78,6 +78,16 @@ class SpoolStoreTest : public ::testing::Test, public StoreFixture {
     ASSERT_TRUE(s.ok());
     real_ = std::move(*s);
   }
+  // The spool of agent `owner` ("" unchecked), or its refusal.
+  StatusOr<std::unique_ptr<SpoolStore>> TryOpen(FlakyStore** flaky, const std::string& owner) {
+    auto f = std::make_unique<FlakyStore>(real_.get());
+    *flaky = f.get();
+    SpoolStore::Options o;
+    o.first_retry_ms = 5;
+    o.max_retry_ms = 20;
+    o.owner = owner;
+    return SpoolStore::Open(std::move(f), dir_.File("spool.db"), o);
+  }
   std::unique_ptr<SpoolStore> OpenSpool(FlakyStore** flaky, int64_t max_bytes = 1 << 30,
                                         const Clock* clock = nullptr) {
     auto f = std::make_unique<FlakyStore>(real_.get());
@@ -357,6 +367,44 @@ TEST_F(SpoolStoreTest, OtherErrorsAreReportedNotSpooled) {
   EXPECT_EQ(st.code(), Status::Code::kIoError);
   EXPECT_EQ(s->spooled_batches(), 0);
   EXPECT_EQ(*s->LoadCheckpoint(), Parts{}) << "a batch that failed is not durable anywhere";
+}
+
+// Two agents on one machine named the same spool (the default path):
+// each drained the other's batches under its own name and took its
+// checkpoint, and records were lost for good (helper-95). The second is
+// refused while the first runs, and a spool holding an agent's batches
+// drains only into that agent.
+TEST_F(SpoolStoreTest, OneSpoolServesOneAgent) {
+  FlakyStore* flaky;
+  auto first = TryOpen(&flaky, "agent mx1");
+  ASSERT_TRUE(first.ok()) << first.status().message();
+  FlakyStore* other;
+  auto second = TryOpen(&other, "agent mx2");
+  ASSERT_FALSE(second.ok());
+  EXPECT_NE(second.status().message().find("in use by another process (PID " +
+                                           std::to_string(getpid()) + ")"),
+            std::string::npos)
+      << second.status().message();
+
+  flaky->down = true;
+  const auto cp = CheckpointUpdate::Replace("mx1's");
+  ASSERT_TRUE((*first)->WriteBatch(Batch(0, 2), &cp).ok());
+  first->reset();  // mx1 stops with its batches spooled
+  auto taken = TryOpen(&other, "agent mx2");
+  ASSERT_FALSE(taken.ok());
+  EXPECT_NE(taken.status().message().find("holds 1 batches of agent mx1, not of agent mx2"),
+            std::string::npos)
+      << taken.status().message();
+  EXPECT_TRUE(Qids().empty());
+
+  auto back = TryOpen(&flaky, "agent mx1");
+  ASSERT_TRUE(back.ok()) << back.status().message();
+  EXPECT_EQ(*(*back)->LoadCheckpoint(), Parts{"mx1's"});
+  ASSERT_TRUE((*back)->WaitDrained(60000));
+  EXPECT_EQ(Qids().size(), 2u);
+  back->reset();
+  auto empty = TryOpen(&other, "agent mx2");  // drained: anyone's now
+  EXPECT_TRUE(empty.ok()) << empty.status().message();
 }
 
 }  // namespace
