@@ -112,7 +112,8 @@ Status JournalSourceOf(const Args& args, JournalSource* source, TimeUs* since, T
 void RefusedEntriesNotice(const JournalCounters& read) {
   std::fprintf(stderr,
                "mailtrail replay: %lld journal entries tagged as Postfix's or amavis's were "
-               "written by other users and not read; they may be forged (last: %s; "
+               "written by other users and not read; they may be forged, or come from "
+               "sendmail -bs (last: %s; "
                "docs/security.md rule 9; --journal-writer names who may write them)\n",
                static_cast<long long>(read.refused), EscapeForLog(read.last_refused, 200).c_str());
 }

@@ -61,8 +61,9 @@ ResolvedWriters ResolveJournalWriters(const std::vector<std::string>& given) {
     uids.push_back(*uid);
     r.description += (r.description.empty() ? "" : ", ") + name + " (" + std::to_string(*uid) + ")";
   }
-  if (r.description.empty()) r.description = "nobody";
+  if (r.description.empty()) r.description = "no user at all";
   if (!missing.empty()) r.description += "; no user here: " + missing;
+  r.doubtful = uids.empty() || (!missing.empty() && names != kDefaultJournalWriters);
   std::sort(uids.begin(), uids.end());
   uids.erase(std::unique(uids.begin(), uids.end()), uids.end());
   r.uids = std::move(uids);

@@ -34,6 +34,9 @@ struct ResolvedWriters {
   // What was resolved, for the agent's start message: "root (0), postfix
   // (107); amavis is no user here".
   std::string description;
+  // No user at all, or a name given (not the default's amavis) that is no
+  // user here: every Postfix line of theirs would be refused (helper-96).
+  bool doubtful = false;
 };
 
 // Looks the names up in the user database (getpwnam_r); none: the default's. Names that are no user

@@ -179,10 +179,11 @@ Status Agent::StartJournal(const Checkpoint* saved) {
     if (!reader.ok()) return reader.status();
     journal_ = std::move(*reader);
     journal_->set_clock(clock_);  // how long an entry still being written is waited for
-    options_.log->Info("journal: the lines of Postfix and amavis are taken from " +
-                       (options_.journal->writers ? EscapeForLog(options_.journal_writers, 500)
-                                                  : std::string("anyone")) +
-                       " (docs/security.md rule 9)");
+    options_.log->Write(options_.journal_writers_doubtful ? LogLevel::kWarn : LogLevel::kInfo,
+                        "journal: the lines of Postfix and amavis are taken from " +
+                            (options_.journal->writers ? EscapeForLog(options_.journal_writers, 500)
+                                                       : std::string("anyone")) +
+                            " (docs/security.md rule 9)");
     // Its lines' RFC 3339 stamps carry their year: the parser guesses none.
     journal_state_.emplace(StreamState{LineCounter(), DatedLineParser::WithYear(0, 1970)});
   }
@@ -205,10 +206,11 @@ void Agent::SayRefusedEntries() {
           LogLevel::kWarn, "journal.refused",
           "journal: " + std::to_string(c.refused - refused_said_) +
               " entries tagged as Postfix's or amavis's were written by other users and not "
-              "read; they may be forged (last: " +
+              "read; they may be forged, or come from sendmail -bs, whose smtpd runs as its "
+              "user (last: " +
               EscapeForLog(c.last_refused, 200) +
               "; [input] journal_writers names who may write them)",
-          clock_->MonotonicNow()))
+          clock_->MonotonicNow(), RateLimit{1, 3600 * kUsPerSecond, /*say_when_full=*/false}))
     refused_said_ = c.refused;
 }
 
@@ -244,7 +246,11 @@ StatusOr<size_t> Agent::Step() {
     auto n = journal_->Poll(&lines, options_.lines_per_step - total);
     if (!n.ok()) return n.status();
     total += *n;
-    if (journal_->counters().refused > refused_said_) SayRefusedEntries();
+    if (const int64_t refused = journal_->counters().refused; refused > refused_seen_) {
+      refused_seen_ = refused;
+      dirty_ = true;  // the cursor moved past them: a crash must not read them again
+      if (refused > refused_said_) SayRefusedEntries();
+    }
   }
   if (options_.queue_hints) KeepQueueHints();
   if (total > 0) {

@@ -42,8 +42,10 @@ struct AgentOptions {
   // its cursor in the checkpoint; from_start: its head at the first start,
   // else only what comes after the newest entry then.
   std::optional<JournalSource> journal;
-  // Who its writers are, for the start message ("root (0), postfix (107)").
+  // Who its writers are, for the start message ("root (0), postfix (107)"),
+  // and whether that is said as a warning (ResolvedWriters::doubtful).
   std::string journal_writers;
+  bool journal_writers_doubtful = false;
   TimeUs flush_interval = kUsPerSecond;
   size_t batch_records = 20000;   // flush earlier when this many records wait
   size_t lines_per_step = 20000;  // work per Step(): bounded so signals stay timely
@@ -197,6 +199,7 @@ class Agent {
   std::unique_ptr<JournalReader> journal_;
   std::optional<StreamState> journal_state_;
   int64_t refused_said_ = 0;  // journal entries refused, as far as said
+  int64_t refused_seen_ = 0;  // as far as a checkpoint covers them
   // Says (once a minute) the journal entries refused since it last did.
   void SayRefusedEntries();
   TimeUs last_flush_ = 0;

@@ -21,6 +21,7 @@ AgentOptions ToAgentOptions(const Config& c, Logger* log) {
     js.writers = writers.uids;
     o.journal = js;
     o.journal_writers = writers.description;
+    o.journal_writers_doubtful = writers.doubtful;
   }
   o.from_start = c.logs.from_start;
   o.flush_interval = c.writer.flush_interval;

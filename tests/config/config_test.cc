@@ -131,6 +131,9 @@ TEST(Config, JournalWritersAreUsersIdsOrAnyone) {
   ASSERT_TRUE(r.uids.has_value());
   EXPECT_EQ(*r.uids, (std::vector<uint32_t>{0, 4242}));
   EXPECT_EQ(r.description, "root (0), 4242 (4242); no user here: no-such-user-x");
+  EXPECT_TRUE(r.doubtful);  // a name given that is no user: said as a warning
+  EXPECT_TRUE(ResolveJournalWriters({"no-such-user-x"}).doubtful);
+  EXPECT_FALSE(ResolveJournalWriters({"root", "4242"}).doubtful);
   const ResolvedWriters d = ResolveJournalWriters({});  // the default
   ASSERT_TRUE(d.uids.has_value());
   EXPECT_EQ(d.uids->front(), 0u);

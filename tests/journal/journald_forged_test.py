@@ -10,7 +10,8 @@ _UID. Then:
   victim's, and say how many entries it refused;
 - with `--journal-writer '*'` (anyone) the forged messages are records: the
   check is what kept them out;
-- `run` following the same journal must store what the replay did, and warn.
+- `run` following the same journal must store what the replay did, and warn
+  once, also over a SIGKILL and a restart.
 Skipped (exit 77) where journald cannot be started.
 
 usage: journald_forged_test.py MAILTRAIL CORPUS.log.gz
@@ -135,11 +136,30 @@ def main():
         store = "sqlite:" + os.path.join(tmp, "agent.db")
         errpath = os.path.join(tmp, "agent.err")
         errlog = open(errpath, "w")
-        agent = start_following([binary, "run", "--store", store, "--journal-directory", jdir,
-                                 "--from-start", "--flush-interval", "100", "--poll-interval",
-                                 "50"], errlog, errpath, 1)
+        cmd = [binary, "run", "--store", store, "--journal-directory", jdir, "--from-start",
+               "--flush-interval", "100", "--poll-interval", "50"]
+        agent = start_following(cmd, errlog, errpath, 1)
         warned = wait_for(errpath, "were written by other users and not read")
-        time.sleep(13)  # past the tracker's grace: every message closed
+        time.sleep(13)  # past the tracker's grace: every message closed and saved
+        # Caught up, one more forged message alone: the cursor past refused
+        # entries is saved, so killed and restarted, the agent does not read
+        # (and warn about) them again (helper-96).
+        more = [line.replace("F000ABC", "F000DEF") for line in forged_lines()[:7]]
+        subprocess.run(["/usr/bin/python3", "-c", SENDER, journald.dev_log], check=True,
+                       input="\n".join(more), text=True, preexec_fn=lambda: os.setuid(NOBODY))
+        deadline = time.monotonic() + 60
+        while (len(journald_ns.stored_lines(jdir, NOBODY)) < len(forged) + len(more)
+               and time.monotonic() < deadline):
+            time.sleep(0.2)
+        time.sleep(2)
+        agent.send_signal(signal.SIGKILL)
+        agent.wait()
+        agent = start_following(cmd, errlog, errpath, 2)
+        time.sleep(3)
+        warnings = open(errpath).read().count("were written by other users and not read")
+        if warnings != 1:
+            print("FAIL: the refused entries were said %d times, over a SIGKILL" % warnings)
+            ok = False
         agent.send_signal(signal.SIGTERM)
         rc = agent.wait(timeout=60)
         errlog.close()
