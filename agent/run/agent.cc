@@ -274,6 +274,7 @@ StatusOr<size_t> Agent::Step() {
                            EscapeForLog(b.key, 120) + " until " + FormatRfc3339(b.expires) +
                            " (decided by " + EscapeForLog(b.origin_host, 100) +
                            "): " + EscapeForLog(b.reason, 200));
+      if (detector_) DecideAgain(blocks_->TakeEndedEarly());
     }
     if (now - last_block_refresh_ >= options_.block_refresh) {
       last_block_refresh_ = now;

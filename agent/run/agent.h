@@ -198,6 +198,9 @@ class Agent {
   Status StartJournal(const Checkpoint* saved);
   std::unique_ptr<JournalReader> journal_;
   std::optional<StreamState> journal_state_;
+  // The keys of blocks the store ended early (`blocks remove`): the
+  // detector may decide them again at once.
+  void DecideAgain(const std::vector<Block>& ended);
   int64_t refused_said_ = 0;  // journal entries refused, as far as said
   int64_t refused_seen_ = 0;  // as far as a checkpoint covers them
   // Says (once a minute) the journal entries refused since it last did.

@@ -46,6 +46,17 @@ void Agent::DetectDelivery(const MessageRecord& open, size_t i) {
   detector_->OnDelivery(open, rc);
 }
 
+void Agent::DecideAgain(const std::vector<Block>& ended) {
+  for (const Block& b : ended) {
+    Decision d;
+    d.kind = b.kind == BlockKind::kIp ? Decision::Kind::kIp : Decision::Kind::kSubject;
+    d.key = b.key;
+    d.rule = b.rule;
+    detector_->NotTaken(d);
+  }
+  if (!ended.empty()) detector_changed_ = true;
+}
+
 void Agent::ApplyDecisions() {
   if (decisions_.empty()) return;
   // A clock stepped back since the last look moves the blocks made before

@@ -11,6 +11,7 @@
 #include <random>
 
 #include "agent/replay/replay.h"
+#include "agent/store/sqlite_store.h"
 #include "tests/support/corpus.h"
 #include "tests/support/fake_clock.h"
 #include "tests/support/log_lines.h"
@@ -555,6 +556,66 @@ TEST(Agent, QueueFileFactsSurviveARestartWithTheOpenMessage) {
           .ok());
   EXPECT_EQ(subjects["6A1B210A301"], "Read before the log said a word");
   EXPECT_EQ(subjects["7C2D310A302"], "Read after");
+}
+
+}  // namespace
+}  // namespace mailtrail
+
+namespace mailtrail {
+namespace {
+
+// `blocks remove` ends a block in the store; the running agent ends it too,
+// and may block the key again at its next flood (docs/detection.md), not
+// take that flood as "blocked already" until the removed block's old end
+// (helper-94: the detector kept the IP decided for the whole period).
+TEST(Agent, ABlockRemovedInTheStoreIsDecidedAgainAtTheNextFlood) {
+  Rig rig;
+  ASSERT_NE(rig.store, nullptr);
+  AgentOptions o = Options();
+  o.lines_per_step = 100000;
+  o.detect = true;
+  o.blocks.allow_cidrs = {*Cidr::Parse("127.0.0.1/32")};
+  o.blocks.period = 3600 * kUsPerSecond;
+  Agent agent(o, rig.store.get(), &rig.fs, &rig.clock);
+  ASSERT_TRUE(agent.Start().ok());
+  constexpr char kIp[] = "40.107.1.10";
+  auto blocked = [&] {
+    for (const Block& b : agent.blocks()->Active())
+      if (b.key == kIp) return true;
+    return false;
+  };
+  // Steps on the clock until `want` (the store's refresh is the writer's
+  // thread: bounded by steps, no time asserted).
+  auto step_until = [&](const std::function<bool()>& want) {
+    for (int i = 0; i < 600 && !want(); ++i) {
+      rig.clock.Advance(kUsPerSecond / 2);
+      if (!agent.Step().ok()) return false;
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    return want();
+  };
+  auto flood = [&] {
+    std::string text;
+    for (const auto& l :
+         newsletter::Notices(rig.clock.WallNow() + kUsPerSecond, 150, 800 * 1000, "mail.other.test",
+                             /*returning=*/false))
+      text += l + "\n";
+    rig.fs.Append("/var/log/mail.log", text);
+  };
+  flood();
+  ASSERT_TRUE(step_until(blocked)) << "the first flood blocks " << kIp;
+  {  // `blocks remove`: another process, its own connection
+    auto other = SqliteStore::Open(rig.dir.File("t.db"), Detail::kStandard, false);
+    ASSERT_TRUE(other.ok()) << other.status().message();
+    auto ended = (*other)->EndBlocks(kIp, rig.clock.WallNow());
+    ASSERT_TRUE(ended.ok() && *ended == 1) << (ended.ok() ? "" : ended.status().message());
+  }
+  ASSERT_TRUE(step_until([&] { return !blocked(); })) << "ended by the store";
+  rig.clock.Advance(300 * kUsPerSecond);
+  ASSERT_TRUE(agent.Step().ok());
+  flood();
+  EXPECT_TRUE(step_until(blocked)) << "the next flood blocks it again";
+  ASSERT_TRUE(agent.Stop().ok());
 }
 
 }  // namespace
