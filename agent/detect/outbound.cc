@@ -55,12 +55,24 @@ std::string_view HeaderAddress(std::string_view from) {
   return from.find(' ') == std::string_view::npos ? from : std::string_view();
 }
 
+// Whether `r` was submitted on this server: by pickup (no client), by a
+// client that logged in (SASL), or from loopback (a web application, a
+// content filter's re-injection of such mail).
+bool SubmittedHere(const MessageRecord& r) {
+  if (!r.has_client || !r.sasl_username.empty()) return true;
+  const auto ip = IpAddress::Parse(r.client_ip);
+  return ip && ip->IsLoopback();
+}
+
 // An auto-reply or receipt wraps our subject in words of the recipient's
 // language ("Automatisk svar:", "Resposta automática:", "自动回复:", "Return
 // Receipt (displayed) -"): beyond the prefixes NormalizeSubject removes, an
 // answer's subject may begin with up to this many other words before ours,
-// which must keep at least kMinAnsweredSubject bytes (helper-93).
-constexpr int kMaxWrapperWords = 6;
+// which must keep at least kMinAnsweredSubject bytes (helper-93). Those
+// wrappers are one to three words in every language tried; each word more
+// lets a phisher who copies a subject of ours wrap it more freely
+// (helper-97: "URGENT Action required today: <ours>").
+constexpr int kMaxWrapperWords = 3;
 constexpr size_t kMinAnsweredSubject = 12;
 // NormalizeSubject's cap for the subjects learned; an answer's is read longer,
 // its wrapper's words besides.
@@ -233,7 +245,11 @@ bool OutboundMemory::Learn(const MessageRecord& r, const RecipientRecord& rc) {
     // To the envelope sender, and to the From: address where a reply goes
     // when the envelope had a bounce address of its own (helper-93).
     learn(Key('s', base, subject));
-    if (r.header_from) {
+    // The From: header is the sender's to write: only mail submitted here
+    // (pickup, SASL, loopback) speaks for its From:, not inbound mail an
+    // alias forwards out (helper-97: one such message with a forged From:
+    // of ours excused the backscatter of its campaign).
+    if (r.header_from && SubmittedHere(r)) {
       const std::string from = BaseAddress(HeaderAddress(*r.header_from));
       if (from.find('@') != std::string::npos && AsciiLower(from) != AsciiLower(base))
         learn(Key('s', from, subject));
