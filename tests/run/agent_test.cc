@@ -584,13 +584,24 @@ TEST(Agent, ABlockRemovedInTheStoreIsDecidedAgainAtTheNextFlood) {
       if (b.key == kIp) return true;
     return false;
   };
-  // Steps on the clock until `want` (the store's refresh is the writer's
-  // thread: bounded by steps, no time asserted).
+  // Steps on the clock until `want`: reading and deciding are the step's own.
   auto step_until = [&](const std::function<bool()>& want) {
     for (int i = 0; i < 600 && !want(); ++i) {
       rig.clock.Advance(kUsPerSecond / 2);
       if (!agent.Step().ok()) return false;
-      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    return want();
+  };
+  // The store's blocks are read on the writer's thread: one refresh asked
+  // for, then steps on a still clock until it is back (a guard of real time
+  // against a hang, no time asserted; the clock does not run meanwhile, so
+  // the block cannot simply expire).
+  auto refreshed_until = [&](const std::function<bool()>& want) {
+    rig.clock.Advance(o.block_refresh + kUsPerSecond);
+    const auto guard = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+    while (!want() && std::chrono::steady_clock::now() < guard) {
+      if (!agent.Step().ok()) return false;
+      std::this_thread::yield();
     }
     return want();
   };
@@ -610,7 +621,7 @@ TEST(Agent, ABlockRemovedInTheStoreIsDecidedAgainAtTheNextFlood) {
     auto ended = (*other)->EndBlocks(kIp, rig.clock.WallNow());
     ASSERT_TRUE(ended.ok() && *ended == 1) << (ended.ok() ? "" : ended.status().message());
   }
-  ASSERT_TRUE(step_until([&] { return !blocked(); })) << "ended by the store";
+  ASSERT_TRUE(refreshed_until([&] { return !blocked(); })) << "ended by the store";
   rig.clock.Advance(300 * kUsPerSecond);
   ASSERT_TRUE(agent.Step().ok());
   flood();
