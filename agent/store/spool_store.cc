@@ -256,8 +256,22 @@ Status SpoolStore::WriteBatch(const std::vector<MessageRecord>& records,
     l.lock();
     verified_ = false;  // that COMMIT may have landed without an answer
   }
-  spool_cv_.wait(
-      l, [&] { return stopping_ || spooled_batches_ == 0 || spooled_bytes_ < options_.max_bytes; });
+  auto room = [&] {
+    return stopping_ || spooled_batches_ == 0 || spooled_bytes_ < options_.max_bytes;
+  };
+  if (!room()) {  // said once a minute while it fills (helper-95: the wait was silent)
+    static const RealClock kSystemClock;
+    const Clock* clock = options_.clock ? options_.clock : &kSystemClock;
+    options_.log->Limited(
+        LogLevel::kWarn, "spool.full",
+        EscapeForLog("spool " + path_ + " is full (" + std::to_string(spooled_bytes_ >> 20) +
+                         " MiB of " + std::to_string(options_.max_bytes >> 20) +
+                         " MiB, spool_max_mb): reading waits until the store "
+                         "takes batches; nothing is dropped",
+                     400),
+        clock->MonotonicNow());
+    spool_cv_.wait(l, room);
+  }
   Status st = Append(records, checkpoint);
   l.unlock();
   spool_cv_.notify_all();

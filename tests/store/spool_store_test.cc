@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "agent/store/sqlite_store.h"
+#include "tests/support/capture_logger.h"
 #include "tests/support/fake_clock.h"
 #include "tests/support/forwarding_store.h"
 #include "tests/support/store_fixture.h"
@@ -89,10 +90,11 @@ class SpoolStoreTest : public ::testing::Test, public StoreFixture {
     return SpoolStore::Open(std::move(f), dir_.File("spool.db"), o);
   }
   std::unique_ptr<SpoolStore> OpenSpool(FlakyStore** flaky, int64_t max_bytes = 1 << 30,
-                                        const Clock* clock = nullptr) {
+                                        const Clock* clock = nullptr, Logger* log = nullptr) {
     auto f = std::make_unique<FlakyStore>(real_.get());
     *flaky = f.get();
     SpoolStore::Options o;
+    if (log) o.log = log;
     o.max_bytes = max_bytes;
     o.first_retry_ms = 5;
     o.max_retry_ms = 20;
@@ -290,10 +292,12 @@ TEST_F(SpoolStoreTest, ACommitThatLandedWithoutAnAnswerIsNotWrittenTwice) {
 
 TEST_F(SpoolStoreTest, AFullSpoolHoldsTheWriterBackInsteadOfDropping) {
   FlakyStore* flaky;
-  auto s = OpenSpool(&flaky, /*max_bytes=*/1);
+  CaptureLogger log;
+  auto s = OpenSpool(&flaky, /*max_bytes=*/1, nullptr, &log);
   flaky->down = true;
   const auto cp1 = CheckpointUpdate::Replace("cp1"), cp2 = CheckpointUpdate::Replace("cp2");
   ASSERT_TRUE(s->WriteBatch(Batch(0, 2), &cp1).ok());  // an empty spool takes one batch
+  EXPECT_EQ(log.Count("is full"), 0u);
   std::atomic<bool> returned{false};
   std::atomic<int64_t> refused_at_start{-1};
   std::thread writer([&] {
@@ -309,6 +313,8 @@ TEST_F(SpoolStoreTest, AFullSpoolHoldsTheWriterBackInsteadOfDropping) {
   ASSERT_TRUE(flaky->WaitRefused(refused_at_start, 3));
   EXPECT_FALSE(returned) << "the second batch must wait for room";
   EXPECT_EQ(s->spooled_batches(), 1);
+  // Said, not silent (helper-95: minutes of a stopped reader, no word).
+  EXPECT_EQ(log.Count("is full (0 MiB of 0 MiB, spool_max_mb): reading waits"), 1u);
   flaky->down = false;
   writer.join();
   ASSERT_TRUE(s->WaitDrained(60000));
