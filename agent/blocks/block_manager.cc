@@ -85,8 +85,20 @@ const Block* BlockManager::Apply(const Decision& d, std::string* why_not) {
     return nullptr;
   }
   if (auto it = active_.find(id); it != active_.end()) {
-    *why_not = "blocked already";
-    return nullptr;
+    if (!b.live || it->second.live) {
+      *why_not = "blocked already";
+      return nullptr;
+    }
+    // A live decision over a block recorded from old lines (a restart's
+    // catch-up), which nothing enforced: this one is, in its place, and the
+    // old one was no strike (helper-94).
+    int& strikes = strikes_[id];
+    strikes = std::max(0, strikes - 1);
+    history_.push_back(std::move(it->second));
+    active_.erase(it);
+    made_here_.erase(id);
+    until_.erase(id);
+    ++version_;
   }
   if (auto it = until_.find(id); it != until_.end() && it->second > d.at) {
     *why_not = "blocked already";  // at d.at, though ended by the clock

@@ -150,7 +150,7 @@ void FloodDetector::DecideIp(const std::string& ip, const MessageRecord& r, cons
   out->push_back(std::move(d));
 }
 
-void FloodDetector::NotTaken(const Decision& d) {
+void FloodDetector::NotTaken(const Decision& d, TimeUs until) {
   // A content rule's slot: decided again at the rule's next match (it waited
   // its block period: helper-65's cap fault, left for the admin's rules).
   // Its subject is not our flood.
@@ -164,21 +164,21 @@ void FloodDetector::NotTaken(const Decision& d) {
       const bool by_ip = d.kind == Decision::Kind::kIp && rule.action == RuleAction::kBlockIp;
       if (rule.name == name || by_ip)
         if (auto it = rule_keys_.find(std::to_string(i) + "\t" + d.key); it != rule_keys_.end())
-          it->second.decided_until = 0;
+          it->second.decided_until = std::min(it->second.decided_until, until);
     }
   }
   // Any IP decision marked the IP decided (DecideIp, content rules too):
   // else the backscatter rules took it as decided for the period.
   if (d.kind == Decision::Kind::kIp) {
     if (auto it = ips_.find(d.key); it != ips_.end()) {
-      it->second.decided_until = 0;
+      it->second.decided_until = std::min(it->second.decided_until, until);
       // For the next try, the IP rule's own messages only.
       if (d.rule == "backscatter-ip" && it->second.evidence.empty())
         it->second.evidence = d.evidence;
     }
   } else if (d.rule == "backscatter-subject") {
     if (auto it = subjects_.find(d.key); it != subjects_.end()) {
-      it->second.flood_until = 0;
+      it->second.flood_until = std::min(it->second.flood_until, until);
       if (it->second.evidence.empty()) it->second.evidence = d.evidence;
     }
   }

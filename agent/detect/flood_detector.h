@@ -103,8 +103,11 @@ class FloodDetector {
   // Reads only what DeliveryFacts() keeps.
   void OnDelivery(const MessageRecord& r, const RecipientRecord& rc);
   // A decision the block manager refused for a while (its cap of new blocks
-  // per minute): decided again on the next bounce, not after block_period.
-  void NotTaken(const Decision& d);
+  // per minute), or a block ended early: decided again on the next bounce,
+  // not after block_period. With `until`: decided again on the next bounce
+  // after that log time (a decision on old lines, recorded not live: the
+  // first live bounce decides again, helper-94).
+  void NotTaken(const Decision& d, TimeUs until = 0);
 
   size_t tracked_subjects() const { return subjects_.size(); }
   size_t tracked_ips() const { return ips_.size(); }

@@ -81,14 +81,22 @@ void Agent::ApplyDecisions() {
       d.at = now;
     }
     const Block* b = blocks_->Apply(d, &why);
+    // Decided on old lines (catching up after a restart): recorded, never
+    // enforced, so the flood's first live bounce decides it again
+    // (helper-94: the detector took the key as decided for the whole period
+    // and the flood went on unblocked).
+    const TimeUs live_from = now - options_.live_horizon;
+    const bool old_lines = d.at < live_from;
     if (b == nullptr) {
       if (why == "cap reached") detector_->NotTaken(d);  // decided again on its next bounce
+      if (why == "blocked already" && old_lines) detector_->NotTaken(d, live_from);
       continue;
     }
     options_.log->Warn(std::string("block ") + BlockKindName(b->kind) + " " +
                        EscapeForLog(b->key, 120) + " until " + FormatRfc3339(b->expires) +
                        (b->live ? "" : " (old lines: recorded, not live)") + ": " +
                        EscapeForLog(b->reason, 200));
+    if (old_lines) detector_->NotTaken(d, live_from);
     new_blocks_.push_back(*b);
   }
 }

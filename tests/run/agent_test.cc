@@ -631,3 +631,51 @@ TEST(Agent, ABlockRemovedInTheStoreIsDecidedAgainAtTheNextFlood) {
 
 }  // namespace
 }  // namespace mailtrail
+
+namespace mailtrail {
+namespace {
+
+// A restart in the middle of a flood: the lines written while the agent was
+// down are more than 5 minutes old when read, and their decision is recorded,
+// not enforced. The same flood going on afterwards is blocked live, not taken
+// as decided for the whole block period (helper-94: open for 52 minutes).
+TEST(Agent, AFloodGoingOnAfterACatchUpIsBlockedLive) {
+  Rig rig;
+  ASSERT_NE(rig.store, nullptr);
+  AgentOptions o = Options();
+  o.lines_per_step = 100000;
+  o.detect = true;
+  o.blocks.allow_cidrs = {*Cidr::Parse("127.0.0.1/32")};
+  o.blocks.period = 3600 * kUsPerSecond;
+  Agent agent(o, rig.store.get(), &rig.fs, &rig.clock);
+  ASSERT_TRUE(agent.Start().ok());
+  constexpr char kIp[] = "40.107.1.10";
+  auto block_of = [&](bool live) {
+    for (const Block& b : agent.blocks()->Active())
+      if (b.key == kIp && b.live == live) return true;
+    return false;
+  };
+  auto flood = [&](TimeUs from) {
+    std::string text;
+    for (const auto& l : newsletter::Notices(from, 150, 800 * 1000, "mail.other.test",
+                                             /*returning=*/false))
+      text += l + "\n";
+    rig.fs.Append("/var/log/mail.log", text);
+  };
+  auto step_until = [&](const std::function<bool()>& want) {
+    for (int i = 0; i < 600 && !want(); ++i) {
+      rig.clock.Advance(kUsPerSecond / 2);
+      if (!agent.Step().ok()) return false;
+    }
+    return want();
+  };
+  flood(rig.clock.WallNow() - 600 * kUsPerSecond);  // written while it was down
+  ASSERT_TRUE(step_until([&] { return block_of(false); })) << "recorded, not live";
+  EXPECT_FALSE(block_of(true));
+  flood(rig.clock.WallNow());  // the flood goes on
+  EXPECT_TRUE(step_until([&] { return block_of(true); })) << "the live flood is blocked";
+  ASSERT_TRUE(agent.Stop().ok());
+}
+
+}  // namespace
+}  // namespace mailtrail
