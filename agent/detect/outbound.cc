@@ -56,9 +56,13 @@ std::string_view HeaderAddress(std::string_view from) {
 }
 
 // Whether `r` was submitted on this server: by pickup (no client), by a
-// client that logged in (SASL), or from loopback (a web application, a
-// content filter's re-injection of such mail).
+// client that logged in (SASL), or from loopback (a web application), and is
+// no leg of another message.
 bool SubmittedHere(const MessageRecord& r) {
+  // A leg of another message (a .forward or alias copy, a content filter's
+  // re-injection) has no client of its own: its first leg's is unknown here
+  // (helper-98: an alias's copy of inbound mail passed as submitted here).
+  if (!r.parent_qid.empty()) return false;
   if (!r.has_client || !r.sasl_username.empty()) return true;
   const auto ip = IpAddress::Parse(r.client_ip);
   return ip && ip->IsLoopback();

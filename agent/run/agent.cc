@@ -262,6 +262,7 @@ StatusOr<size_t> Agent::Step() {
     tracker_.Tick(last_line_log_time_ + (now - last_line_mono_));
     if (tracker_.open_records() != before) dirty_ = true;
   }
+  SayIfBehindTheClock();
   if (blocks_) {
     NoticeClockSteps();
     // Blocks end on time even when no new decision comes (the enforcement

@@ -201,6 +201,13 @@ class Agent {
   // The keys of blocks the store ended early (`blocks remove`): the
   // detector may decide them again at once.
   void DecideAgain(const std::vector<Block>& ended);
+  // Whether every log has been read to its end (nothing waits to be read).
+  bool LogsReadToTheEnd() const;
+  // A log whose newest line, all read, is older than live_horizon: its
+  // decisions are recorded, never enforced. Said once an hour (helper-94: a
+  // log in a zone west of [logs] timezone blocked nothing, silently).
+  void SayIfBehindTheClock();
+  TimeUs old_decision_ = 0;   // the latest decision on old lines, not looked at yet
   int64_t refused_said_ = 0;  // journal entries refused, as far as said
   int64_t refused_seen_ = 0;  // as far as a checkpoint covers them
   // Says (once a minute) the journal entries refused since it last did.

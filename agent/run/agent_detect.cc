@@ -52,9 +52,32 @@ void Agent::DecideAgain(const std::vector<Block>& ended) {
     d.kind = b.kind == BlockKind::kIp ? Decision::Kind::kIp : Decision::Kind::kSubject;
     d.key = b.key;
     d.rule = b.rule;
-    detector_->NotTaken(d);
+    // Decided again after its new end: ended, at once; shortened, then
+    // (helper-98: a shortened block left its key decided a whole period).
+    detector_->NotTaken(d, b.expires);
   }
   if (!ended.empty()) detector_changed_ = true;
+}
+
+void Agent::SayIfBehindTheClock() {
+  if (old_decision_ == 0 || options_.logs.empty()) return;
+  const TimeUs now = clock_->WallNow();
+  // Not while a backlog is read (a restart's catch-up), nor once newer lines
+  // came: only a log whose newest line, all read, is old.
+  if (!LogsReadToTheEnd()) return;
+  const TimeUs at = std::exchange(old_decision_, 0);
+  if (last_line_log_time_ >= now - options_.live_horizon) return;
+  options_.log->Limited(LogLevel::kWarn, "blocks.behind",
+                        "a block decided on a line stamped " +
+                            std::to_string((now - at) / kUsPerSecond) +
+                            " s behind the clock, with the logs read to their end: it is "
+                            "recorded, not enforced (is [logs] timezone the log's?)",
+                        now, RateLimit{1, 3600 * kUsPerSecond, /*say_when_full=*/false});
+}
+
+bool Agent::LogsReadToTheEnd() const {
+  return std::all_of(streams_.begin(), streams_.end(),
+                     [](const auto& s) { return s->draining() == 0 && s->backlog_bytes() == 0; });
 }
 
 void Agent::ApplyDecisions() {
@@ -87,6 +110,7 @@ void Agent::ApplyDecisions() {
     // and the flood went on unblocked).
     const TimeUs live_from = now - options_.live_horizon;
     const bool old_lines = d.at < live_from;
+    if (old_lines) old_decision_ = std::max(old_decision_, d.at);
     if (b == nullptr) {
       if (why == "cap reached") detector_->NotTaken(d);  // decided again on its next bounce
       if (why == "blocked already" && old_lines) detector_->NotTaken(d, live_from);

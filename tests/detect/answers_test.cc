@@ -664,13 +664,14 @@ TEST(Answers, AWrapperLeavesOurWholeSubjectOrNoAnswer) {
 // learns its From: (helper-97: a forged From: of ours on one forwarded
 // message excused a whole campaign's backscatter).
 TEST(Answers, OnlyMailSubmittedHereSpeaksForItsFromAddress) {
-  auto answered = [](bool sasl) {
+  auto answered = [](bool sasl, bool forwarded_copy = false) {
     OutboundMemory m;
     MessageRecord r = Relayed(0, 0);
     r.sender = "x@evil.test";
     r.header_from = "\"CEO\" <ceo@example.org>";
-    r.has_client = true;
-    r.client_ip = "203.0.113.66";
+    r.has_client = !forwarded_copy;
+    if (!forwarded_copy) r.client_ip = "203.0.113.66";
+    if (forwarded_copy) r.parent_qid = "4A1B2C3D4E";  // local(8): "forwarded as"
     if (sasl) r.sasl_username = "ceo";
     EXPECT_TRUE(m.Learn(r, r.recipients[0]));
     MessageRecord bounce = Dsn("unknown", "192.0.2.9", "ceo@example.org", 1);
@@ -679,6 +680,7 @@ TEST(Answers, OnlyMailSubmittedHereSpeaksForItsFromAddress) {
   };
   EXPECT_FALSE(answered(false));
   EXPECT_TRUE(answered(true));
+  EXPECT_FALSE(answered(false, /*forwarded_copy=*/true));  // helper-98
 }
 
 // Lines of a message from `sender` with header From: `from`, relayed to

@@ -313,10 +313,10 @@ TEST_F(SpoolStoreTest, AFullSpoolHoldsTheWriterBackInsteadOfDropping) {
   ASSERT_TRUE(flaky->WaitRefused(refused_at_start, 3));
   EXPECT_FALSE(returned) << "the second batch must wait for room";
   EXPECT_EQ(s->spooled_batches(), 1);
-  // Said, not silent (helper-95: minutes of a stopped reader, no word).
-  EXPECT_EQ(log.Count("is full (0 MiB of 0 MiB, spool_max_mb): reading waits"), 1u);
   flaky->down = false;
   writer.join();
+  // Said, not silent (helper-95: minutes of a stopped reader, no word).
+  EXPECT_EQ(log.Count("is full (0 MiB of 0 MiB, spool_max_mb): reading waits"), 1u);
   ASSERT_TRUE(s->WaitDrained(60000));
   EXPECT_EQ(Qids().size(), 4u);
 }
