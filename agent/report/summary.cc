@@ -84,6 +84,8 @@ void Summary::Add(const MessageRecord& r) {
     ++by_sending_host_[host];
   }
   for (const RecipientRecord& rc : r.recipients) {
+    // Counted where it ended: on the leg a content filter or a requeue made.
+    if (HandedToNextLeg(r, rc)) continue;
     ++recipients_[static_cast<int>(rc.outcome)];
     const std::string address = AsciiLower(rc.address);
     ++domain_outcomes_[DomainOf(address)][static_cast<int>(rc.outcome)];

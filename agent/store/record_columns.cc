@@ -96,12 +96,13 @@ SelectSql SelectColumnsIf(const std::vector<RecordColumn>& columns, const char* 
 
 bool SummaryReads(const RecordColumn& column) {
   // Message: times, outcome, queue id, size, sender, client, the reject's
-  // parts, the subject. Recipient (same names where they meet): address, outcome, relay, DSN,
-  // status text (the deferral reasons; kept at standard detail when undelivered).
+  // parts, the subject, the next legs (HandedToNextLeg). Recipient (same names
+  // where they meet): address, outcome, relay, DSN, status text (the deferral
+  // reasons; kept at standard detail when undelivered).
   static const char* const kRead[] = {
       "first_seen", "last_seen",   "outcome",       "qid",          "size",        "sender",
       "client_ip",  "client_host", "reject_action", "reject_stage", "reject_code", "reject_dsn",
-      "addr",       "relay",       "dsn",           "subject",      "status_text"};
+      "child_qids", "addr",        "relay",         "dsn",          "subject",     "status_text"};
   for (const char* name : kRead)
     if (column.name == name) return true;
   return false;

@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <iterator>
 
+#include "agent/track/relay.h"
 #include "base/hash.h"
 #include "base/text.h"
 
@@ -56,6 +57,11 @@ const char* RecordEndName(RecordEnd e) {
       return "open";
   }
   return "open";
+}
+
+bool HandedToNextLeg(const MessageRecord& r, const RecipientRecord& rc) {
+  if (rc.outcome != Outcome::kDelivered || r.child_qids.empty()) return false;
+  return rc.relay == kRequeueRelay || ParseRelay(rc.relay).IsContentFilter();
 }
 
 Outcome ComputeOutcome(const MessageRecord& r) {

@@ -138,6 +138,14 @@ constexpr size_t kMaxFieldBytes = 1000;
 // long values that differ only after the cut stay two values.
 std::string CapField(std::string_view s);
 
+// The relay a recipient gets when `postsuper -r` hands it to the message's
+// next queue file (tracker_delivery.cc).
+inline constexpr std::string_view kRequeueRelay = "requeue";
+// Whether `rc` went on to a next leg of `r` (a content filter that
+// re-injected it, or a requeue): "delivered" by this queue file, its end on
+// that leg. The report counts it there, once (docs/reporting.md).
+bool HandedToNextLeg(const MessageRecord& r, const RecipientRecord& rc);
+
 // The message outcome from its recipients (docs/record.md): their common outcome,
 // `mixed` when they differ, `in_flight` while any is open.
 Outcome ComputeOutcome(const MessageRecord& r);

@@ -22,6 +22,7 @@ using track_internal::kMaxEventsPerRecord;
 using track_internal::kMaxRecipients;
 using track_internal::kSessionIdle;
 using track_internal::kSweepEvery;
+using track_internal::RequeuedAs;
 
 bool IEquals(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
@@ -105,6 +106,9 @@ void MessageTracker::Process(const Event& ev) {
         Link(ev, ev.orig_queue_id, ev.qid);
         const RecordKey old_key = KeyOf(ev, ev.orig_queue_id);
         if (Open* old = Find(old_key); old != nullptr && !old->removed) {
+          RequeuedAs(&old->rec, ev.qid);
+          old->held = false;
+          Changed(old);
           old->removed = true;
           pending_.push_back({now_ + options_.grace, old_key, old->generation, false});
         }

@@ -15,18 +15,38 @@ using track_internal::AssignCapped;
 using track_internal::kMaxRecipients;
 using track_internal::SameAddress;
 
-Outcome DeliveryOutcome(std::string_view status, std::string_view text, std::string_view relay) {
-  if (status == "sent") {
-    // amavisd-new answers "250 2.7.0 Ok, discarded, id=..." for mail it
-    // dropped: that reply, from its start, from a content filter. Elsewhere
-    // ", discarded" is the other side's text (an LMTP server echoing a
-    // recipient's quoted local part, an outside MX's answer of its choice).
-    constexpr std::string_view kDiscarded = " Ok, discarded, id=";
-    const bool discarded = text.size() > 9 + kDiscarded.size() && text.substr(0, 6) == "250 2." &&
-                           text.substr(9, kDiscarded.size()) == kDiscarded &&
-                           ParseRelay(relay).IsContentFilter();
-    return discarded ? Outcome::kDiscarded : Outcome::kDelivered;
+// What a content filter's 250 reply says it did with the recipient, by
+// amavisd-new's own words from the reply's start: "250 2.7.0 Ok, discarded,
+// id=..." (dropped), "250 2.5.0 Ok, id=..., BOUNCE" (its D_BOUNCE destiny: it
+// returned the mail itself) and "..., DISCARD(bounce.suppressed)" (returned
+// nothing). Elsewhere these words are the other side's text (an LMTP server
+// echoing a recipient's quoted local part, an outside MX's answer of its
+// choice): a delivery.
+Outcome FilterVerdict(std::string_view text, std::string_view relay) {
+  if (text.size() < 9 || text.substr(0, 6) != "250 2.") return Outcome::kDelivered;
+  const std::string_view rest = text.substr(9);
+  constexpr std::string_view kDiscarded = " Ok, discarded, id=";
+  constexpr std::string_view kOkId = " Ok, id=";
+  Outcome said = Outcome::kDelivered;
+  if (rest.size() > kDiscarded.size() && rest.substr(0, kDiscarded.size()) == kDiscarded) {
+    said = Outcome::kDiscarded;
+  } else if (rest.substr(0, kOkId.size()) == kOkId) {
+    // The id holds no ',' or space; the verdict follows it, and ends the reply.
+    const size_t comma = rest.find(", ", kOkId.size());
+    const std::string_view id = rest.substr(kOkId.size(), comma - kOkId.size());
+    if (comma != rest.npos && !id.empty() && id.find_first_of(", ") == id.npos) {
+      const std::string_view verdict = rest.substr(comma + 2);
+      if (verdict == "BOUNCE") said = Outcome::kBounced;
+      if (verdict.substr(0, 8) == "DISCARD(" && verdict.back() == ')') said = Outcome::kDiscarded;
+    }
   }
+  if (said == Outcome::kDelivered || !ParseRelay(relay).IsContentFilter())
+    return Outcome::kDelivered;
+  return said;
+}
+
+Outcome DeliveryOutcome(std::string_view status, std::string_view text, std::string_view relay) {
+  if (status == "sent") return FilterVerdict(text, relay);
   // soft_bounce = yes: a recipient that would have bounced stays queued
   // (bounce.c logs "SOFTBOUNCE" for it), as a deferral does.
   if (status == "deferred" || status == "SOFTBOUNCE") return Outcome::kDeferred;
@@ -55,6 +75,25 @@ void DeletedFromTheQueue(MessageRecord* r) {
                             OutcomeName(rc.outcome) +
                             (rc.status_text.empty() ? "" : ": " + rc.status_text);
     rc.outcome = Outcome::kDiscarded;
+    rc.status_text = Capped(was);
+  }
+}
+
+// `postsuper -r`: the queue file went back through pickup as `new_qid`. What
+// still waited there (deferred, held, not tried) was handed on, as a content
+// filter's recipient is to its next leg: "delivered" by this file, its end on
+// the new one (docs/record.md). Why it waited is kept.
+void RequeuedAs(MessageRecord* r, std::string_view new_qid) {
+  for (auto& rc : r->recipients) {
+    if (rc.outcome != Outcome::kDeferred && rc.outcome != Outcome::kHeld &&
+        rc.outcome != Outcome::kInFlight)
+      continue;
+    const std::string was = "requeued as " + std::string(new_qid) + " (postsuper -r) while " +
+                            OutcomeName(rc.outcome) +
+                            (rc.status_text.empty() ? "" : ": " + rc.status_text);
+    rc.outcome = Outcome::kDelivered;
+    rc.relay = std::string(kRequeueRelay);
+    rc.dsn.clear();
     rc.status_text = Capped(was);
   }
 }

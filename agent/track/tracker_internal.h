@@ -57,6 +57,8 @@ inline void AddUnique(std::vector<std::string>* v, std::string_view s) {
 
 // `postsuper -d` deleted `r` while recipients waited (tracker_delivery.cc).
 void DeletedFromTheQueue(MessageRecord* r);
+// `postsuper -r` (pickup's orig_id=): what waited went on as `new_qid`.
+void RequeuedAs(MessageRecord* r, std::string_view new_qid);
 
 }  // namespace track_internal
 

@@ -75,7 +75,9 @@ for line in open(sys.argv[1]):
 assert n > 0
 PY
 # `mailtrail report` reads the same records through the same store: its counts
-# by outcome must be those of the records searched above.
+# by outcome must be those of the records searched above, a recipient handed
+# on to a next leg (a filter's reply names the leg, or a requeue) counted on
+# that leg. A .forward's hop ("forwarded as") counts, as pflogsumm's does.
 "$bin" report --store "$store" --format json --top 3 > "$tmp/report.json"
 python3 - "$tmp/records.jsonl" "$tmp/report.json" <<'PY'
 import collections, json, sys
@@ -84,7 +86,12 @@ for line in open(sys.argv[1]):
     r = json.loads(line)
     messages[r["outcome"]] += 1
     for rc in r["recipients"]:
-        recipients[rc["outcome"]] += 1
+        text = rc.get("status_text") or ""
+        handed_on = rc["outcome"] == "delivered" and (
+            rc.get("relay") == "requeue" or (not text.startswith("forwarded as ") and
+                                             any(c in text for c in r["child_qids"])))
+        if not handed_on:
+            recipients[rc["outcome"]] += 1
 report = json.load(open(sys.argv[2]))
 got_m = {k: v for k, v in report["messages"].items() if v}
 got_r = {k: v for k, v in report["recipients"].items() if v}

@@ -6,6 +6,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "tests/support/tracker_harness.h"
+
 namespace mailtrail {
 namespace {
 
@@ -69,6 +71,66 @@ TEST(Summary, BouncesBySubjectAreNoticesAndBouncedMessages) {
   const auto j = nlohmann::json::parse(SummaryJson(s, 10));
   EXPECT_EQ(j.at("top_bounce_subjects").at(0).at("count"), 2);
   EXPECT_EQ(j.at("hours_by_outcome").at("2026-11-27T12").at("bounced"), 1);
+}
+
+// A recipient handed to a content filter is counted once, where it ended: on
+// the leg the filter re-injected (a real Postfix 3.7's log, helper-92). Each
+// was counted twice, the hop into the filter as a delivery.
+TEST(Summary, ARecipientIsCountedOnceWhereItEnded) {
+  TrackerHarness h;
+  h.Feed({
+      "Dec 06 14:55:23 mx postfix/smtpd[13039]: 9F1F3A72114: client=unknown[192.0.2.20]",
+      "Dec 06 14:55:23 mx postfix/qmgr[12820]: 9F1F3A72114: from=<alice@hosted.test>, "
+      "size=361, nrcpt=2 (queue active)",
+      "Dec 06 14:55:23 mx postfix/smtpd[13046]: ADAC8A72128: client=unknown[127.0.0.11]",
+      "Dec 06 14:55:23 mx postfix/qmgr[12820]: ADAC8A72128: from=<alice@hosted.test>, "
+      "size=518, nrcpt=2 (queue active)",
+      "Dec 06 14:55:23 mx postfix/smtp[13043]: 9F1F3A72114: to=<vera@hosted.test>, "
+      "relay=127.0.0.11[127.0.0.11]:10024, delay=0.08, delays=0.01/0.01/0/0.06, dsn=2.0.0, "
+      "status=sent (250 2.0.0 from MTA(smtp:[127.0.0.10]:10025): 250 2.0.0 Ok: queued as "
+      "ADAC8A72128)",
+      "Dec 06 14:55:23 mx postfix/smtp[13043]: 9F1F3A72114: to=<pat@partner.test>, "
+      "relay=127.0.0.11[127.0.0.11]:10024, delay=0.08, delays=0.01/0.01/0/0.06, dsn=2.0.0, "
+      "status=sent (250 2.0.0 from MTA(smtp:[127.0.0.10]:10025): 250 2.0.0 Ok: queued as "
+      "ADAC8A72128)",
+      "Dec 06 14:55:23 mx postfix/qmgr[12820]: 9F1F3A72114: removed",
+      "Dec 06 14:55:23 mx postfix/virtual[13049]: ADAC8A72128: to=<vera@hosted.test>, "
+      "relay=virtual, delay=0.01, delays=0/0/0/0.01, dsn=2.0.0, status=sent (delivered to "
+      "maildir)",
+      "Dec 06 14:55:23 mx postfix/smtp[13048]: ADAC8A72128: to=<pat@partner.test>, "
+      "relay=127.0.0.12[127.0.0.12]:25, delay=0.06, delays=0/0.01/0/0.04, dsn=5.1.1, "
+      "status=bounced (host 127.0.0.12[127.0.0.12] said: 550 5.1.1 no such user)",
+      "Dec 06 14:55:23 mx postfix/qmgr[12820]: ADAC8A72128: removed",
+      // postsuper -r of a deferred message: its recipient went on as 5C2D310A00C.
+      "Dec 06 14:56:00 mx postfix/smtpd[3701]: 3A1B210A00B: client=mail.ext.test[192.0.2.10]",
+      "Dec 06 14:56:00 mx postfix/qmgr[900]: 3A1B210A00B: from=<s@ext.test>, size=900, "
+      "nrcpt=1 (queue active)",
+      "Dec 06 14:56:01 mx postfix/smtp[3702]: 3A1B210A00B: to=<c@far.test>, relay=none, "
+      "delay=1, delays=0.5/0/0.5/0, dsn=4.4.1, status=deferred (connect to "
+      "mx.far.test[198.51.100.1]:25: Connection refused)",
+      "Dec 06 14:57:00 mx postfix/postsuper[3710]: 3A1B210A00B: requeued",
+      "Dec 06 14:57:01 mx postfix/pickup[3711]: 5C2D310A00C: uid=108 from=<s@ext.test> "
+      "orig_id=3A1B210A00B",
+      "Dec 06 14:57:01 mx postfix/qmgr[900]: 5C2D310A00C: from=<s@ext.test>, size=950, "
+      "nrcpt=1 (queue active)",
+      "Dec 06 14:57:02 mx postfix/smtp[3712]: 5C2D310A00C: to=<c@far.test>, "
+      "relay=mx.far.test[198.51.100.1]:25, delay=1, delays=0.5/0/0.5/0, dsn=2.0.0, "
+      "status=sent (250 2.0.0 Ok)",
+      "Dec 06 14:57:02 mx postfix/qmgr[900]: 5C2D310A00C: removed",
+  });
+  h.Flush();
+  ASSERT_EQ(h.records().size(), 4u);
+  Summary s;
+  for (const MessageRecord& r : h.records()) s.Add(r);
+  const auto recipients = [&s](Outcome o) { return s.recipients()[static_cast<int>(o)]; };
+  EXPECT_EQ(recipients(Outcome::kDelivered), 2) << "vera's and c@'s final deliveries";
+  EXPECT_EQ(recipients(Outcome::kBounced), 1);
+  EXPECT_EQ(recipients(Outcome::kDeferred), 0) << "the requeued one went on";
+  EXPECT_EQ(s.DomainOutcomes("partner.test")[static_cast<int>(Outcome::kDelivered)], 0);
+  EXPECT_EQ(s.DomainOutcomes("hosted.test")[static_cast<int>(Outcome::kDelivered)], 1);
+  EXPECT_EQ(s.recipient_addresses(), 3u);
+  // Each queue file is a message queued, as pflogsumm's "received" counts it.
+  EXPECT_EQ(s.records(), 4);
 }
 
 // Deferral reasons group the recipients of one cause: the remote's reply

@@ -223,6 +223,61 @@ TEST(TrackerActions, ARequeuedMessageEndsAndLinksToItsNewId) {
   EXPECT_EQ(old_id->child_qids, std::vector<std::string>{"5C2D310A00C"});
   EXPECT_EQ(new_id->parent_qid, "3A1B210A00B");
   EXPECT_EQ(new_id->outcome, Outcome::kDelivered);
+  // The old queue file handed its recipient on, as to a content filter: it
+  // is no longer deferred (helper-92: it stayed so in every search for
+  // deferred mail and in the report's deferrals).
+  ASSERT_EQ(old_id->recipients.size(), 1u);
+  const RecipientRecord& handed = old_id->recipients[0];
+  EXPECT_EQ(handed.outcome, Outcome::kDelivered);
+  EXPECT_EQ(handed.relay, "requeue");
+  EXPECT_NE(handed.status_text.find("requeued as 5C2D310A00C"), std::string::npos)
+      << handed.status_text;
+  EXPECT_NE(handed.status_text.find("Connection refused"), std::string::npos)
+      << "why it waited is kept: " << handed.status_text;
+  EXPECT_EQ(old_id->outcome, Outcome::kDelivered);
+}
+
+// postsuper -r of a held message, and of one whose other recipient was
+// delivered: what waited is handed on; what was done stays as it was.
+TEST(TrackerActions, ARequeueHandsOnOnlyWhatWaited) {
+  TrackerHarness h;
+  h.Feed({
+      "Dec 06 14:58:00 mx postfix/smtpd[3801]: D9D5EA721CF: client=unknown[192.0.2.20]",
+      "Dec 06 14:58:00 mx postfix/cleanup[3802]: D9D5EA721CF: hold: header Subject: D5 "
+      "HOLDME from unknown[192.0.2.20]; from=<alice@hosted.test> to=<pd5@partner.test> "
+      "proto=ESMTP helo=<client.test>: held",
+      "Dec 06 14:58:00 mx postfix/smtpd[3811]: A07B7A72276: client=unknown[192.0.2.20]",
+      "Dec 06 14:58:00 mx postfix/qmgr[900]: A07B7A72276: from=<alice@hosted.test>, size=400, "
+      "nrcpt=2 (queue active)",
+      "Dec 06 14:58:01 mx postfix/smtp[3812]: A07B7A72276: to=<ok@partner.test>, "
+      "relay=mx.partner.test[198.51.100.2]:25, delay=1, delays=0.5/0/0.5/0, dsn=2.0.0, "
+      "status=sent (250 2.0.0 Ok: queued as P1)",
+      "Dec 06 14:58:01 mx postfix/smtp[3812]: A07B7A72276: to=<later@remote.test>, "
+      "relay=mx.remote.test[198.51.100.3]:25, delay=1, delays=0.5/0/0.5/0, dsn=4.3.0, "
+      "status=deferred (host mx.remote.test[198.51.100.3] said: 451 4.3.0 try again later "
+      "(in reply to RCPT TO command))",
+      "Dec 06 14:59:00 mx postfix/postsuper[3820]: D9D5EA721CF: requeued",
+      "Dec 06 14:59:00 mx postfix/postsuper[3820]: A07B7A72276: requeued",
+      "Dec 06 14:59:01 mx postfix/pickup[3821]: 1E1E1A72001: uid=103 from=<alice@hosted.test> "
+      "orig_id=D9D5EA721CF",
+      "Dec 06 14:59:01 mx postfix/pickup[3821]: 1E1E1A72002: uid=103 from=<alice@hosted.test> "
+      "orig_id=A07B7A72276",
+  });
+  h.Flush();
+  const MessageRecord* held = h.One("D9D5EA721CF");
+  const MessageRecord* mixed = h.One("A07B7A72276");
+  ASSERT_TRUE(held && mixed);
+  ASSERT_EQ(held->recipients.size(), 1u);
+  EXPECT_EQ(held->recipients[0].outcome, Outcome::kDelivered);
+  EXPECT_NE(held->recipients[0].status_text.find("requeued as 1E1E1A72001"), std::string::npos)
+      << held->recipients[0].status_text;
+  EXPECT_NE(held->outcome, Outcome::kHeld);
+  ASSERT_EQ(mixed->recipients.size(), 2u);
+  EXPECT_EQ(mixed->recipients[0].relay, "mx.partner.test[198.51.100.2]:25");
+  EXPECT_EQ(mixed->recipients[0].status_text, "250 2.0.0 Ok: queued as P1");
+  EXPECT_EQ(mixed->recipients[1].outcome, Outcome::kDelivered);
+  EXPECT_EQ(mixed->recipients[1].relay, "requeue");
+  EXPECT_EQ(mixed->outcome, Outcome::kDelivered);
 }
 
 // A message whose DATA smtpd accepted is in the incoming queue: qmgr may

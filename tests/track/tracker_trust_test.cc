@@ -730,6 +730,53 @@ TEST(TrackerTrust, AnEchoedRecipientCannotMakeADeliveryADiscard) {
   }
 }
 
+// amavis's other verdicts a content filter answers with 250 (its D_BOUNCE
+// destiny): "BOUNCE" (it sent the non-delivery notice itself) and
+// "DISCARD(bounce.suppressed)" (it sent none). Both were "delivered" (helper-92,
+// with a real Postfix 3.7 and amavis's reply text). From another relay the
+// same words are the other side's text: a delivery.
+TEST(TrackerTrust, AFiltersBounceOrDiscardReplyIsNoDelivery) {
+  const auto message = [](const std::string& qid, const std::string& relay,
+                          const std::string& reply) -> std::vector<std::string> {
+    return {
+        "Dec 06 15:04:53 mx postfix/smtpd[31072]: " + qid + ": client=unknown[192.0.2.20]",
+        "Dec 06 15:04:53 mx postfix/qmgr[26392]: " + qid +
+            ": from=<alice@hosted.test>, size=378, nrcpt=1 (queue active)",
+        "Dec 06 15:04:53 mx postfix/smtp[26467]: " + qid + ": to=<vera@hosted.test>, relay=" +
+            relay + ", delay=0.08, delays=0.01/0/0/0.07, dsn=2.5.0, status=sent (" + reply + ")",
+        "Dec 06 15:04:53 mx postfix/qmgr[26392]: " + qid + ": removed",
+    };
+  };
+  const std::string filter = "127.0.0.1[127.0.0.1]:10024";
+  const std::string outside = "mx.far.test[203.0.113.5]:25";
+  struct Case {
+    std::string qid, relay, reply;
+    Outcome want;
+  };
+  const std::vector<Case> cases = {
+      {"432B3A722F9", filter, "250 2.5.0 Ok, id=30985-01, BOUNCE", Outcome::kBounced},
+      {"432B3A722FA", filter, "250 2.5.0 Ok, id=30985-02, DISCARD(bounce.suppressed)",
+       Outcome::kDiscarded},
+      {"432B3A722FB", outside, "250 2.5.0 Ok, id=30985-03, BOUNCE", Outcome::kDelivered},
+      {"432B3A722FC", filter, "250 2.0.0 Ok, id=30985-04, BOUNCED AT LAST", Outcome::kDelivered},
+      {"432B3A722FD", filter,
+       "250 2.0.0 from MTA(smtp:[127.0.0.1]:10025): 250 2.0.0 Ok: "
+       "queued as 5644AA722FA, BOUNCE",
+       Outcome::kDelivered},
+  };
+  for (const Case& c : cases) {
+    TrackerHarness h;
+    h.Feed(message(c.qid, c.relay, c.reply));
+    h.Flush();
+    const MessageRecord* r = h.One(c.qid);
+    ASSERT_TRUE(r) << c.reply;
+    ASSERT_EQ(r->recipients.size(), 1u) << c.reply;
+    EXPECT_EQ(r->recipients[0].outcome, c.want) << c.relay << " " << c.reply;
+    EXPECT_EQ(r->outcome, c.want) << c.reply;
+    EXPECT_EQ(r->recipients[0].status_text, c.reply) << "the filter's words are kept";
+  }
+}
+
 // A host that is both the MX of our recipient and a client of ours sends us a
 // message, learns its queue id from our reply, and answers our retry with
 // "queued as" that id: the message came in before the attempt began, so it
