@@ -178,11 +178,17 @@ void MessageTracker::Process(const Event& ev) {
       if (ev.admin == AdminAction::kReleased) o->held = false;
       break;
     case EventKind::kScan:
-      if (ev.qid.empty()) {
+      // amavis's Queue-ID is XFORWARD IDENT: after `postsuper -r`, the
+      // message's first queue id, closed long ago. A scan of a queue id not
+      // open that names the leg it passed on (queued_as:) is placed as one
+      // without a Queue-ID is, by that leg or the delivery to amavis whose
+      // reply names it, not made a record of its own.
+      o = ev.qid.empty() ? nullptr : Find(ev);
+      if (o == nullptr && (ev.qid.empty() || !ev.next_qid.empty())) {
         o = OnScanWithoutQueueId(ev);
         break;
       }
-      o = FindOrCreate(ev);
+      if (o == nullptr) o = FindOrCreate(ev);
       OnScan(ev, o);
       break;
     default:

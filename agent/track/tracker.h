@@ -165,7 +165,9 @@ class MessageTracker {
   void Emit(MessageRecord&& r, RecordEnd end);
   void RunDue(TimeUs now);
   void SweepStale(TimeUs now);
-  void Link(const Event& ev, std::string_view parent, std::string_view child);
+  // `by_ident`: the parent is named by XFORWARD IDENT (Open::parent_by_ident).
+  void Link(const Event& ev, std::string_view parent, std::string_view child,
+            bool by_ident = false);
   // A record already emitted changed: it will be emitted again when it closes.
   static void Changed(Open* o);
 

@@ -139,8 +139,19 @@ void MessageTracker::OnDelivery(const Event& ev, Open* o) {
   // (a content filter's re-injection, a .forward copy).
   if (!ev.next_qid.empty()) {
     auto child = records_.find(KeyOf(ev, ev.next_qid));
-    if (child != records_.end() && IsReturningLeg(ev, r, child->second.rec))
+    if (child != records_.end() && IsReturningLeg(ev, r, child->second.rec)) {
+      Open& leg = child->second;
+      if (leg.parent_by_ident && leg.rec.parent_qid != ev.qid) {
+        // IDENT named the message's first queue id: this delivery made the leg.
+        if (Open* first = Find(KeyOf(ev, leg.rec.parent_qid)); first != nullptr) {
+          std::erase(first->rec.child_qids, ev.next_qid);
+          Changed(first);
+        }
+        leg.rec.parent_qid.clear();
+      }
+      leg.parent_by_ident = false;
       Link(ev, ev.qid, ev.next_qid);
+    }
   }
   if (!orphan_scans_.empty()) AdoptScans(ev, o);
 }

@@ -75,6 +75,12 @@ struct MessageTracker::Open {
   // Took a before-queue filter's front client (OnProxyAccept). Not saved: a
   // restart only makes such a record wait its grace (MayAwaitItsClient).
   bool joined = false;
+  // parent_qid came from XFORWARD IDENT (smtpd's orig_queue_id=, amavis's
+  // Queue-ID): the message's first queue id, which after `postsuper -r` is
+  // not the leg the filter was given. A delivery whose reply names this leg
+  // ("queued as") is its parent instead. Not saved: after a restart between
+  // the two lines the first id stays its parent.
+  bool parent_by_ident = false;
   // Resumed from a stored record (TrackerOptions::resume): lines before this
   // time are in it already (the same log read again), and are not applied
   // twice. 0: none.

@@ -123,7 +123,7 @@ void MessageTracker::OnScan(const Event& ev, Open* o) {
   if (auto child = records_.find(KeyOf(ev, ev.next_qid));
       child != records_.end() && child->second.rec.first_seen < r.first_seen)
     return;
-  Link(ev, ev.qid, ev.next_qid);
+  Link(ev, ev.qid, ev.next_qid, /*by_ident=*/true);
 }
 
 // amavis names no Queue-ID for mail Postfix did not receive by SMTP: the scan
@@ -171,13 +171,15 @@ void MessageTracker::AdoptScans(const Event& ev, Open* o) {
   }
 }
 
-void MessageTracker::Link(const Event& ev, std::string_view parent, std::string_view child) {
+void MessageTracker::Link(const Event& ev, std::string_view parent, std::string_view child,
+                          bool by_ident) {
   if (Open* p = Find(KeyOf(ev, parent)); p != nullptr && p->rec.child_qids.size() < 64) {
     AddUnique(&p->rec.child_qids, child);
     Changed(p);
   }
   if (Open* c = Find(KeyOf(ev, child)); c != nullptr && c->rec.parent_qid.empty()) {
     c->rec.parent_qid = std::string(parent);
+    c->parent_by_ident = by_ident;
     Changed(c);
   }
 }

@@ -182,7 +182,8 @@ MessageTracker::Open* MessageTracker::OnClient(const Event& ev) {
   if (!ev.sasl_username.empty()) r.sasl_username = Capped(ev.sasl_username);
   if (!ev.orig_queue_id.empty()) {
     r.parent_qid = std::string(ev.orig_queue_id);
-    Link(ev, ev.orig_queue_id, ev.qid);
+    o->parent_by_ident = true;
+    Link(ev, ev.orig_queue_id, ev.qid, /*by_ident=*/true);
   }
   Session* s = SessionFor(ev, true);
   if (s->record_keys.size() < kMaxRecipients) s->record_keys.push_back(KeyOf(ev, ev.qid));

@@ -270,5 +270,109 @@ TEST(TrackerSetups, AProxyAcceptChangesOnlyAMessageFromTheFilter) {
   EXPECT_EQ(r->client_ip, "192.0.2.8");
 }
 
+// After `postsuper -r`, Postfix sends the content filter XFORWARD IDENT=<the
+// message's first queue id> (the queue file keeps smtpd's log_ident), so the
+// re-injected leg's orig_queue_id= and amavis's Queue-ID name that first id,
+// not the leg the filter was given. The leg is the child of the delivery
+// whose reply says "queued as" it; a scan naming a closed id is no new record
+// (helper-92, a real Postfix 3.7: the leg's parent was the first id, and a
+// second, empty, open record of it was made).
+TEST(TrackerSetups, ARequeuedMessagesLegIsTheChildOfItsDelivery) {
+  const std::string mid = "Message-ID: <179656932796.26421@client.test>";
+  TrackerHarness h;
+  h.Feed({
+      "Dec 06 15:02:07 mx postfix/smtpd[26462]: F2273A720E2: client=unknown[192.0.2.20]",
+      "Dec 06 15:02:07 mx postfix/qmgr[26392]: F2273A720E2: from=<alice@hosted.test>, "
+      "size=405, nrcpt=1 (queue active)",
+      "Dec 06 15:02:08 mx postfix/smtpd[26493]: 0DF39A7216F: client=unknown[127.0.0.11], "
+      "orig_queue_id=F2273A720E2, orig_client=unknown[192.0.2.20]",
+      "Dec 06 15:02:08 mx postfix/qmgr[26392]: 0DF39A7216F: from=<alice@hosted.test>, "
+      "size=589, nrcpt=1 (queue active)",
+      "Dec 06 15:02:08 mx amavis[26504]: (26365-01) Passed CLEAN {RelayedInbound}, "
+      "[127.0.0.9]:4242 <alice@hosted.test> -> <rdefer21@remote.test>, Queue-ID: F2273A720E2, " +
+          mid + ", mail_id: M26365x01, Hits: -1, size: 405, queued_as: 0DF39A7216F, 40 ms",
+      "Dec 06 15:02:08 mx postfix/smtp[26467]: F2273A720E2: to=<rdefer21@remote.test>, "
+      "relay=127.0.0.11[127.0.0.11]:10024, delay=0.08, delays=0.01/0.01/0/0.06, dsn=2.0.0, "
+      "status=sent (250 2.0.0 from MTA(smtp:[127.0.0.10]:10025): 250 2.0.0 Ok: queued as "
+      "0DF39A7216F)",
+      "Dec 06 15:02:08 mx postfix/qmgr[26392]: F2273A720E2: removed",
+      "Dec 06 15:02:08 mx postfix/smtp[26500]: 0DF39A7216F: to=<rdefer21@remote.test>, "
+      "relay=127.0.0.13[127.0.0.13]:25, delay=0.06, delays=0/0.01/0/0.05, dsn=4.3.0, "
+      "status=deferred (host 127.0.0.13[127.0.0.13] said: 451 4.3.0 try later)",
+      "Dec 06 15:02:17 mx postfix/postsuper[26709]: 0DF39A7216F: requeued",
+      "Dec 06 15:02:18 mx postfix/pickup[26391]: 09D4BA72067: uid=103 from=<alice@hosted.test> "
+      "orig_id=0DF39A7216F",
+      "Dec 06 15:02:18 mx postfix/qmgr[26392]: 09D4BA72067: from=<alice@hosted.test>, "
+      "size=702, nrcpt=1 (queue active)",
+      "Dec 06 15:02:18 mx postfix/smtpd[26493]: 1719CA720E2: client=unknown[127.0.0.11], "
+      "orig_queue_id=F2273A720E2, orig_client=unknown[192.0.2.20]",
+      "Dec 06 15:02:18 mx postfix/qmgr[26392]: 1719CA720E2: from=<alice@hosted.test>, "
+      "size=886, nrcpt=1 (queue active)",
+      "Dec 06 15:02:18 mx amavis[26738]: (26365-02) Passed CLEAN {RelayedInbound}, "
+      "[127.0.0.9]:4242 <alice@hosted.test> -> <rdefer21@remote.test>, Queue-ID: F2273A720E2, " +
+          mid + ", mail_id: M26365x02, Hits: -1, size: 702, queued_as: 1719CA720E2, 40 ms",
+      "Dec 06 15:02:18 mx postfix/smtp[26734]: 09D4BA72067: to=<rdefer21@remote.test>, "
+      "relay=127.0.0.11[127.0.0.11]:10024, delay=10, delays=10/0.01/0/0.05, dsn=2.0.0, "
+      "status=sent (250 2.0.0 from MTA(smtp:[127.0.0.10]:10025): 250 2.0.0 Ok: queued as "
+      "1719CA720E2)",
+      "Dec 06 15:02:18 mx postfix/qmgr[26392]: 09D4BA72067: removed",
+  });
+  h.Flush();
+  int first = 0;
+  for (const auto& r : h.records()) first += r.qid == "F2273A720E2";
+  ASSERT_EQ(first, 1) << "no second record of the first queue id";
+  const MessageRecord* leg1 = h.One("0DF39A7216F");
+  const MessageRecord* requeued = h.One("09D4BA72067");
+  const MessageRecord* leg2 = h.One("1719CA720E2");
+  ASSERT_TRUE(leg1 && requeued && leg2);
+  EXPECT_EQ(h.One("F2273A720E2")->child_qids, std::vector<std::string>{"0DF39A7216F"});
+  EXPECT_EQ(leg1->child_qids, std::vector<std::string>{"09D4BA72067"});
+  EXPECT_EQ(requeued->parent_qid, "0DF39A7216F");
+  EXPECT_EQ(requeued->child_qids, std::vector<std::string>{"1719CA720E2"});
+  EXPECT_EQ(leg2->parent_qid, "09D4BA72067");
+  EXPECT_EQ(requeued->scans.size(), 1u) << "the second pass's scan is the requeued message's";
+}
+
+// The same while the first queue id is still open: `postsuper -r` during its
+// delivery to a slow filter. The old file's delivery ends (its leg is its
+// child) and the new one's leg is the new one's, not the old id's that its
+// IDENT names (helper-92's l1).
+TEST(TrackerSetups, ALegNamedByIdentIsMovedToTheDeliveryThatMadeIt) {
+  TrackerHarness h;
+  h.Feed({
+      "Dec 06 15:07:42 mx postfix/smtpd[31072]: 5B720A72259: client=unknown[192.0.2.20]",
+      "Dec 06 15:07:42 mx postfix/qmgr[26392]: 5B720A72259: from=<alice@hosted.test>, "
+      "size=409, nrcpt=1 (queue active)",
+      "Dec 06 15:07:44 mx postfix/postsuper[4039]: 5B720A72259: requeued",
+      "Dec 06 15:08:06 mx postfix/pickup[26391]: 67F5CA7207B: uid=103 from=<alice@hosted.test> "
+      "orig_id=5B720A72259",
+      "Dec 06 15:08:06 mx postfix/qmgr[26392]: 67F5CA7207B: from=<alice@hosted.test>, "
+      "size=522, nrcpt=1 (queue active)",
+      "Dec 06 15:08:07 mx postfix/smtpd[31077]: 671FEA7200B: client=unknown[127.0.0.11], "
+      "orig_queue_id=5B720A72259, orig_client=unknown[192.0.2.20]",
+      "Dec 06 15:08:07 mx postfix/qmgr[26392]: 671FEA7200B: from=<alice@hosted.test>, "
+      "size=589, nrcpt=1 (queue active)",
+      "Dec 06 15:08:07 mx postfix/smtp[26734]: 5B720A72259: to=<xena@hosted.test>, "
+      "relay=127.0.0.11[127.0.0.11]:10024, delay=25, delays=0/0/0/25, dsn=2.0.0, status=sent "
+      "(250 2.0.0 from MTA(smtp:[127.0.0.10]:10025): 250 2.0.0 Ok: queued as 671FEA7200B)",
+      "Dec 06 15:08:07 mx postfix/smtpd[31077]: 742E2A72384: client=unknown[127.0.0.11], "
+      "orig_queue_id=5B720A72259, orig_client=unknown[192.0.2.20]",
+      "Dec 06 15:08:07 mx postfix/qmgr[26392]: 742E2A72384: from=<alice@hosted.test>, "
+      "size=702, nrcpt=1 (queue active)",
+      "Dec 06 15:08:08 mx postfix/smtp[26730]: 67F5CA7207B: to=<xena@hosted.test>, "
+      "relay=127.0.0.11[127.0.0.11]:10024, delay=2, delays=1/0/0/1, dsn=2.0.0, status=sent "
+      "(250 2.0.0 from MTA(smtp:[127.0.0.10]:10025): 250 2.0.0 Ok: queued as 742E2A72384)",
+      "Dec 06 15:08:08 mx postfix/qmgr[26392]: 67F5CA7207B: removed",
+  });
+  h.Flush();
+  const MessageRecord* old_id = h.One("5B720A72259");
+  const MessageRecord* new_id = h.One("67F5CA7207B");
+  const MessageRecord* new_leg = h.One("742E2A72384");
+  ASSERT_TRUE(old_id && new_id && new_leg);
+  EXPECT_EQ(old_id->child_qids, (std::vector<std::string>{"67F5CA7207B", "671FEA7200B"}));
+  EXPECT_EQ(new_id->child_qids, std::vector<std::string>{"742E2A72384"});
+  EXPECT_EQ(new_leg->parent_qid, "67F5CA7207B");
+}
+
 }  // namespace
 }  // namespace mailtrail
