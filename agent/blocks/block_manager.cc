@@ -84,32 +84,26 @@ const Block* BlockManager::Apply(const Decision& d, std::string* why_not) {
             d.at);
     return nullptr;
   }
-  if (auto it = active_.find(id); it != active_.end()) {
-    if (!b.live || it->second.live) {
-      *why_not = "blocked already";
-      return nullptr;
-    }
-    // A live decision over a block recorded from old lines (a restart's
-    // catch-up), which nothing enforced: this one is, in its place, and the
-    // old one was no strike (helper-94).
-    int& strikes = strikes_[id];
-    strikes = std::max(0, strikes - 1);
-    history_.push_back(std::move(it->second));
-    active_.erase(it);
-    made_here_.erase(id);
-    until_.erase(id);
-    ++version_;
+  // A live decision over a block recorded from old lines (a restart's
+  // catch-up), which nothing enforced, takes its place (helper-94).
+  const auto replaced = active_.find(id);
+  if (replaced != active_.end() && (!b.live || replaced->second.live)) {
+    *why_not = "blocked already";
+    return nullptr;
   }
-  if (auto it = until_.find(id); it != until_.end() && it->second > d.at) {
+  if (auto it = until_.find(id);
+      replaced == active_.end() && it != until_.end() && it->second > d.at) {
     *why_not = "blocked already";  // at d.at, though ended by the clock
     return nullptr;
   }
-  // Caps: active blocks, and new ones per minute of log time.
+  // Caps: active blocks (a replacement adds none), and new ones per minute of
+  // log time. A refused replacement leaves the old block (helper-98).
   recent_.erase(std::remove_if(recent_.begin(), recent_.end(),
                                [&](TimeUs t) { return t <= d.at - 60 * kUsPerSecond; }),
                 recent_.end());
+  const size_t others = active_.size() - (replaced != active_.end() ? 1 : 0);
   const bool over =
-      active_.size() >= p_.max_active || static_cast<int>(recent_.size()) >= p_.max_new_per_minute;
+      others >= p_.max_active || static_cast<int>(recent_.size()) >= p_.max_new_per_minute;
   if (over) {
     CountCapped(id, d.at);
     *why_not = "cap reached";
@@ -120,6 +114,16 @@ const Block* BlockManager::Apply(const Decision& d, std::string* why_not) {
                      std::to_string(capped_) + " decisions refused so far",
                  d.at);
     return nullptr;
+  }
+  if (replaced != active_.end()) {
+    // The old one was no strike: nothing enforced it.
+    int& strikes = strikes_[id];
+    strikes = std::max(0, strikes - 1);
+    history_.push_back(std::move(replaced->second));
+    active_.erase(replaced);
+    made_here_.erase(id);
+    until_.erase(id);
+    ++version_;
   }
   // A block is a strike for max_period after its end: a key blocked again a
   // week later starts over (fail2ban forgets its bans after a day).

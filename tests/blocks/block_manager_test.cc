@@ -133,6 +133,35 @@ TEST(BlockManager, OldLinesMakeBlocksThatAreNotLive) {
   EXPECT_TRUE(fresh->live);
 }
 
+// A live decision over a block recorded from old lines takes its place: at
+// the cap too (it adds no block), and when the cap of new blocks a minute
+// refuses it, the old block stays (helper-98: it was dropped first, so a
+// refused live decision left neither).
+TEST(BlockManager, ALiveDecisionReplacesAnOldBlockOrLeavesIt) {
+  BlockPolicy p;
+  p.max_active = 2;
+  p.max_new_per_minute = 100;
+  BlockManager m(p);
+  m.set_live_after(Sec(100));
+  std::string why;
+  ASSERT_NE(m.Apply(IpDecision("198.51.100.1", 90), &why), nullptr);
+  ASSERT_NE(m.Apply(IpDecision("198.51.100.2", 91), &why), nullptr);
+  const Block* live = m.Apply(IpDecision("198.51.100.1", 120), &why);
+  ASSERT_NE(live, nullptr) << "at the cap of active blocks: " << why;
+  EXPECT_TRUE(live->live);
+  EXPECT_EQ(m.Active().size(), 2u);
+
+  BlockPolicy q;
+  q.max_new_per_minute = 2;
+  BlockManager n(q);
+  n.set_live_after(Sec(100));
+  ASSERT_NE(n.Apply(IpDecision("198.51.100.1", 90), &why), nullptr);
+  ASSERT_NE(n.Apply(IpDecision("198.51.100.2", 91), &why), nullptr);
+  EXPECT_EQ(n.Apply(IpDecision("198.51.100.1", 120), &why), nullptr);
+  EXPECT_EQ(why, "cap reached");
+  ASSERT_EQ(n.Active().size(), 2u) << "the old block stays while the cap refuses its successor";
+}
+
 TEST(BlockManager, ReplayedDecisionsAreNotLive) {
   BlockPolicy p;
   p.live = false;
