@@ -242,6 +242,7 @@ bool FloodDetector::CountsFromItsClient(const MessageRecord& r) const {
 bool FloodDetector::OnItsWayOut(const MessageRecord& r) const {
   if (r.recipients.empty() || !NeverCounted(r.client_ip)) return false;
   for (const auto& rc : r.recipients) {
+    if (rc.relay == kRequeueRelay) continue;  // postsuper -r: its way goes on
     const Relay relay = ParseRelay(rc.relay);
     switch (relay.kind) {
       case Relay::Kind::kNone:

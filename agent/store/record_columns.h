@@ -139,7 +139,7 @@ class Writer {
  private:
   bool Kept(const Field& f) const {
     if (absent_) return false;
-    if (f.kept_when_undelivered && recipient_) return KeepsStatusText(detail_, recipient_->outcome);
+    if (f.kept_when_undelivered && recipient_) return KeepsStatusText(detail_, *recipient_);
     switch (f.keep) {
       case Keep::kMinimal:
         return true;

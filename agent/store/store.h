@@ -36,9 +36,15 @@ inline bool AtLeast(Detail d, Detail min) { return static_cast<int>(d) >= static
 // recipient was not delivered ("User unknown", the remote's 4xx): the first
 // thing an admin looks for. "delivered to mailbox" and "250 Ok" wait for full,
 // as does a verification probe's "deliverable" answer.
-inline bool KeepsStatusText(Detail d, Outcome o) {
-  return AtLeast(d, Detail::kFull) || (AtLeast(d, Detail::kStandard) && o != Outcome::kDelivered &&
-                                       o != Outcome::kInFlight && o != Outcome::kDeliverable);
+// A delivery that may have handed the recipient to a next leg (MayHaveGoneOn:
+// a content filter's "queued as", a requeue) keeps its text too: the report
+// tells a hop by it (HandedToNextLeg).
+inline bool KeepsStatusText(Detail d, const RecipientRecord& rc) {
+  if (AtLeast(d, Detail::kFull)) return true;
+  if (!AtLeast(d, Detail::kStandard)) return false;
+  const Outcome o = rc.outcome;
+  if (o == Outcome::kDelivered) return MayHaveGoneOn(rc);
+  return o != Outcome::kInFlight && o != Outcome::kDeliverable;
 }
 
 // Exact values, but: sender and recipient are matched lower-cased (the stores

@@ -1,5 +1,6 @@
 #include "agent/track/record.h"
 
+#include <cctype>
 #include <cstdio>
 #include <iterator>
 
@@ -59,9 +60,31 @@ const char* RecordEndName(RecordEnd e) {
   return "open";
 }
 
+namespace {
+constexpr std::string_view kQueuedAs = "queued as ";
+}  // namespace
+
+bool MayHaveGoneOn(const RecipientRecord& rc) {
+  if (rc.outcome != Outcome::kDelivered) return false;
+  if (rc.relay == kRequeueRelay) return true;
+  return rc.status_text.find(kQueuedAs) != std::string::npos &&
+         ParseRelay(rc.relay).IsContentFilter();
+}
+
 bool HandedToNextLeg(const MessageRecord& r, const RecipientRecord& rc) {
-  if (rc.outcome != Outcome::kDelivered || r.child_qids.empty()) return false;
-  return rc.relay == kRequeueRelay || ParseRelay(rc.relay).IsContentFilter();
+  if (r.child_qids.empty() || !MayHaveGoneOn(rc)) return false;
+  if (rc.relay == kRequeueRelay) return true;
+  // The leg the reply names: "queued as QID", the id whole.
+  const std::string_view text = rc.status_text;
+  for (size_t at = text.find(kQueuedAs); at != text.npos; at = text.find(kQueuedAs, at + 1)) {
+    const size_t from = at + kQueuedAs.size();
+    size_t end = from;
+    while (end < text.size() && std::isalnum(static_cast<unsigned char>(text[end]))) ++end;
+    const std::string_view qid = text.substr(from, end - from);
+    for (const std::string& child : r.child_qids)
+      if (!qid.empty() && child == qid) return true;
+  }
+  return false;
 }
 
 Outcome ComputeOutcome(const MessageRecord& r) {

@@ -141,10 +141,16 @@ std::string CapField(std::string_view s);
 // The relay a recipient gets when `postsuper -r` hands it to the message's
 // next queue file (tracker_delivery.cc).
 inline constexpr std::string_view kRequeueRelay = "requeue";
-// Whether `rc` went on to a next leg of `r` (a content filter that
-// re-injected it, or a requeue): "delivered" by this queue file, its end on
-// that leg. The report counts it there, once (docs/reporting.md).
+// Whether `rc` went on to a next leg of `r`: requeued, or delivered to a
+// content filter whose reply names one of r's child legs ("queued as").
+// "Delivered" by this queue file, its end on that leg: the report counts it
+// there, once (docs/reporting.md). A .forward's hop ("forwarded as") is not
+// one: counted as pflogsumm's "forwarded".
 bool HandedToNextLeg(const MessageRecord& r, const RecipientRecord& rc);
+// Whether `rc` alone says it may have gone on (HandedToNextLeg without the
+// message's legs): its status text is then kept at standard detail, where the
+// report reads it (KeepsStatusText, agent/store/store.h).
+bool MayHaveGoneOn(const RecipientRecord& rc);
 
 // The message outcome from its recipients (docs/record.md): their common outcome,
 // `mixed` when they differ, `in_flight` while any is open.

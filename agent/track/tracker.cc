@@ -107,6 +107,7 @@ void MessageTracker::Process(const Event& ev) {
         const RecordKey old_key = KeyOf(ev, ev.orig_queue_id);
         if (Open* old = Find(old_key); old != nullptr && !old->removed) {
           RequeuedAs(&old->rec, ev.qid);
+          old->requeued_as = std::string(ev.qid);
           old->held = false;
           Changed(old);
           old->removed = true;

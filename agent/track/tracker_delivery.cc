@@ -13,6 +13,7 @@ namespace {
 using track_internal::Address;
 using track_internal::AssignCapped;
 using track_internal::kMaxRecipients;
+using track_internal::RequeuedAs;
 using track_internal::SameAddress;
 
 // What a content filter's 250 reply says it did with the recipient, by
@@ -40,7 +41,10 @@ Outcome FilterVerdict(std::string_view text, std::string_view relay) {
       if (verdict.substr(0, 8) == "DISCARD(" && verdict.back() == ')') said = Outcome::kDiscarded;
     }
   }
-  if (said == Outcome::kDelivered || !ParseRelay(relay).IsContentFilter())
+  // Not a mailbox server over LMTP (port 24), which a filter's port test
+  // takes in (helper-99).
+  const Relay to = ParseRelay(relay);
+  if (said == Outcome::kDelivered || !to.IsContentFilter() || to.IsLmtp())
     return Outcome::kDelivered;
   return said;
 }
@@ -132,6 +136,7 @@ void MessageTracker::OnDelivery(const Event& ev, Open* o) {
   rc->delay = ev.delay;
   rc->attempts += 1;
   rc->time = ev.time;
+  if (!o->requeued_as.empty()) RequeuedAs(&r, o->requeued_as);
   sink_->OnDelivery(r, static_cast<size_t>(rc - r.recipients.data()));
   // "queued as X" is also what a remote MTA answers, and X may be a queue id
   // open here by chance (or by a hostile MX's choice): link only to a leg this

@@ -81,6 +81,10 @@ struct MessageTracker::Open {
   // ("queued as") is its parent instead. Not saved: after a restart between
   // the two lines the first id stays its parent.
   bool parent_by_ident = false;
+  // `postsuper -r` made this queue file NEW (pickup's orig_id=): an attempt
+  // still running ends after, and what it leaves waiting went on there too.
+  // Not saved (a restart within the grace after pickup's line).
+  std::string requeued_as;
   // Resumed from a stored record (TrackerOptions::resume): lines before this
   // time are in it already (the same log read again), and are not applied
   // twice. 0: none.

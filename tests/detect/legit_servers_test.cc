@@ -42,10 +42,11 @@ TEST(LegitServers, OurOwnNoticesOnTheirWayOutCountForNoRule) {
         &out);
   EXPECT_TRUE(out.empty()) << out.size() << " decisions, the first on " << out[0].key;
   EXPECT_EQ(d.bounces(), 0);
-  // The same through an after-queue content filter on loopback, and to
-  // domains that do not answer (relay=none): still on their way out
-  // (helper-67: both were counted, and the subject blocked).
-  for (const char* relay : {"127.0.0.1[127.0.0.1]:10024", "none"}) {
+  // The same through an after-queue content filter on loopback, to domains
+  // that do not answer (relay=none), and requeued by `postsuper -r`: still on
+  // their way out (helper-67: the first two were counted, and the subject
+  // blocked; helper-99: the requeued ones were taken for local deliveries).
+  for (const char* relay : {"127.0.0.1[127.0.0.1]:10024", "none", "requeue"}) {
     FloodDetector filtered(o);
     for (int i = 0; i < 60; ++i)
       filtered.OnRecord(Relayed(Bounce(i % 2 ? "10.0.0.5" : "10.1.2.6",

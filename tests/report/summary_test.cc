@@ -133,6 +133,57 @@ TEST(Summary, ARecipientIsCountedOnceWhereItEnded) {
   EXPECT_EQ(s.records(), 4);
 }
 
+// Only the recipient that went on is counted on the next leg: another one of
+// the same message, delivered over LMTP on the loopback's port 24, stays
+// counted when its sibling is forwarded (.forward) or requeued (helper-99:
+// the whole message's link made every loopback delivery in it a hop).
+TEST(Summary, ASiblingOfARecipientThatWentOnIsCounted) {
+  TrackerHarness h;
+  h.Feed({
+      "Dec 06 16:00:01 mx postfix/smtpd[5001]: 1A2B3C4D5E: client=mail.sender.test[192.0.2.10]",
+      "Dec 06 16:00:01 mx postfix/qmgr[5003]: 1A2B3C4D5E: from=<bob@sender.test>, size=1000, "
+      "nrcpt=2 (queue active)",
+      "Dec 06 16:00:02 mx postfix/lmtp[5004]: 1A2B3C4D5E: to=<ann@example.test>, "
+      "relay=127.0.0.1[127.0.0.1]:24, delay=0.2, delays=0.1/0/0/0.1, dsn=2.0.0, status=sent "
+      "(250 2.0.0 <ann@example.test> kXyLBqJ0b2bDEwAAHqN0Aw Saved)",
+      "Dec 06 16:00:02 mx postfix/qmgr[5003]: 2B3C4D5E6F: from=<bob@sender.test>, size=1100, "
+      "nrcpt=1 (queue active)",
+      "Dec 06 16:00:02 mx postfix/local[5005]: 1A2B3C4D5E: to=<carl@example.test>, "
+      "relay=local, delay=0.2, delays=0.1/0/0/0.1, dsn=2.0.0, status=sent (forwarded as "
+      "2B3C4D5E6F)",
+      "Dec 06 16:00:02 mx postfix/qmgr[5003]: 1A2B3C4D5E: removed",
+      "Dec 06 16:00:03 mx postfix/smtp[5006]: 2B3C4D5E6F: to=<carl@elsewhere.test>, "
+      "orig_to=<carl@example.test>, relay=mx.elsewhere.test[198.51.100.7]:25, delay=1, "
+      "delays=0/0/0.5/0.5, dsn=2.0.0, status=sent (250 2.0.0 Ok: queued as 9F9F9F)",
+      "Dec 06 16:00:03 mx postfix/qmgr[5003]: 2B3C4D5E6F: removed",
+      "Dec 06 16:00:01 mx postfix/smtpd[5001]: 3A2B3C4D5E: client=mail.sender.test[192.0.2.10]",
+      "Dec 06 16:00:01 mx postfix/qmgr[5003]: 3A2B3C4D5E: from=<bob@sender.test>, size=1000, "
+      "nrcpt=2 (queue active)",
+      "Dec 06 16:00:02 mx postfix/lmtp[5004]: 3A2B3C4D5E: to=<ann@example.test>, "
+      "relay=127.0.0.1[127.0.0.1]:24, delay=0.2, delays=0.1/0/0/0.1, dsn=2.0.0, status=sent "
+      "(250 2.0.0 <ann@example.test> kXyLBqJ0b2bDEwAAHqN0Aw Saved)",
+      "Dec 06 16:00:03 mx postfix/smtp[5006]: 3A2B3C4D5E: to=<dan@remote.test>, "
+      "relay=mx.remote.test[198.51.100.9]:25, delay=1, delays=0/0/0.5/0.5, dsn=4.3.0, "
+      "status=deferred (host mx.remote.test[198.51.100.9] said: 451 4.3.0 try again later)",
+      "Dec 06 16:10:00 mx postfix/postsuper[5010]: 3A2B3C4D5E: requeued",
+      "Dec 06 16:10:01 mx postfix/pickup[5011]: 4B5C6D7E8F: uid=107 from=<bob@sender.test> "
+      "orig_id=3A2B3C4D5E",
+      "Dec 06 16:10:01 mx postfix/qmgr[5003]: 4B5C6D7E8F: from=<bob@sender.test>, size=1000, "
+      "nrcpt=1 (queue active)",
+      "Dec 06 16:10:02 mx postfix/smtp[5006]: 4B5C6D7E8F: to=<dan@remote.test>, "
+      "relay=mx.remote.test[198.51.100.9]:25, delay=1, delays=0/0/0.5/0.5, dsn=2.0.0, "
+      "status=sent (250 2.0.0 Ok: queued as 77AA)",
+      "Dec 06 16:10:02 mx postfix/qmgr[5003]: 4B5C6D7E8F: removed",
+  });
+  h.Flush();
+  Summary s;
+  for (const MessageRecord& r : h.records()) s.Add(r);
+  // ann twice (LMTP), carl's hop and final delivery (as pflogsumm's
+  // delivered + forwarded), dan once (on the requeued leg).
+  EXPECT_EQ(s.recipients()[static_cast<int>(Outcome::kDelivered)], 5);
+  EXPECT_EQ(s.recipients()[static_cast<int>(Outcome::kDeferred)], 0);
+}
+
 // Deferral reasons group the recipients of one cause: the remote's reply
 // without its host (the relay column names it) and without the recipient's
 // address; a suspended delivery is its first failure's reason.

@@ -115,6 +115,33 @@ TEST_P(StoreContract, StandardDetailKeepsWhyAProbeWasUndeliverable) {
   EXPECT_EQ(all[0].recipients[1].status_text, "host said: 550 5.1.1 no such user");
 }
 
+// A recipient handed to its message's next leg keeps the words that say so at
+// the default detail: the filter's "queued as" naming the leg, a requeue's
+// "requeued as" with why it waited. The report counts it on that leg
+// (HandedToNextLeg), which it can only tell from them.
+TEST_P(StoreContract, StandardDetailKeepsWhereARecipientWentOn) {
+  auto s = OpenStore(Url(), Detail::kStandard, true);
+  ASSERT_TRUE(s.ok());
+  MessageRecord r = Sample("44C4B10A321");
+  r.child_qids = {"5D5E6F7A8B9"};
+  r.recipients[0].outcome = Outcome::kDelivered;
+  r.recipients[0].relay = "127.0.0.1[127.0.0.1]:10024";
+  r.recipients[0].status_text =
+      "250 2.0.0 from MTA(smtp:[127.0.0.1]:10025): 250 2.0.0 Ok: queued as 5D5E6F7A8B9";
+  r.recipients[1].outcome = Outcome::kDelivered;
+  r.recipients[1].relay = std::string(kRequeueRelay);
+  r.recipients[1].status_text = "requeued as 5D5E6F7A8B9 (postsuper -r) while deferred: 451 later";
+  r.outcome = ComputeOutcome(r);
+  ASSERT_TRUE(HandedToNextLeg(r, r.recipients[0]) && HandedToNextLeg(r, r.recipients[1]));
+  ASSERT_TRUE((*s)->Write({r}).ok());
+  auto all = All(s->get());
+  ASSERT_EQ(all.size(), 1u);
+  ASSERT_EQ(all[0].recipients.size(), 2u);
+  EXPECT_EQ(all[0].recipients[0].status_text, r.recipients[0].status_text);
+  EXPECT_EQ(all[0].recipients[1].status_text, r.recipients[1].status_text);
+  for (const RecipientRecord& rc : all[0].recipients) EXPECT_TRUE(HandedToNextLeg(all[0], rc));
+}
+
 TEST_P(StoreContract, SearchFiltersUseBoundValues) {
   auto s = OpenStore(Url(), Detail::kStandard, true);
   ASSERT_TRUE(s.ok());

@@ -280,6 +280,37 @@ TEST(TrackerActions, ARequeueHandsOnOnlyWhatWaited) {
   EXPECT_EQ(mixed->outcome, Outcome::kDelivered);
 }
 
+// postsuper -r during a delivery attempt: the old file's attempt ends after
+// pickup named the new id. A deferral then is of a recipient that went on in
+// the new file (helper-99: the old record ended deferred again).
+TEST(TrackerActions, ADeferralAfterTheRequeueIsHandedOnToo) {
+  TrackerHarness h;
+  h.Feed({
+      "Dec 06 15:07:42 mx postfix/smtpd[31072]: 5B720A72259: client=unknown[192.0.2.20]",
+      "Dec 06 15:07:42 mx postfix/qmgr[26392]: 5B720A72259: from=<alice@hosted.test>, "
+      "size=409, nrcpt=1 (queue active)",
+      "Dec 06 15:07:44 mx postfix/postsuper[4039]: 5B720A72259: requeued",
+      "Dec 06 15:08:06 mx postfix/pickup[26391]: 67F5CA7207B: uid=103 from=<alice@hosted.test> "
+      "orig_id=5B720A72259",
+      "Dec 06 15:08:07 mx postfix/smtp[26734]: 5B720A72259: to=<xena@remote.test>, "
+      "relay=mx.remote.test[198.51.100.9]:25, delay=25, delays=0/0/0/25, dsn=4.4.2, "
+      "status=deferred (conversation with mx.remote.test[198.51.100.9] timed out while "
+      "receiving the initial server greeting)",
+      "Dec 06 15:08:08 mx postfix/smtp[26730]: 67F5CA7207B: to=<xena@remote.test>, "
+      "relay=mx.remote.test[198.51.100.9]:25, delay=2, delays=0/0/1/1, dsn=2.0.0, "
+      "status=sent (250 2.0.0 Ok: queued as 742E2A72384)",
+  });
+  h.Flush();
+  const MessageRecord* old_id = h.One("5B720A72259");
+  ASSERT_TRUE(old_id);
+  ASSERT_EQ(old_id->recipients.size(), 1u);
+  EXPECT_EQ(old_id->recipients[0].outcome, Outcome::kDelivered);
+  EXPECT_EQ(old_id->recipients[0].relay, "requeue");
+  EXPECT_NE(old_id->recipients[0].status_text.find("timed out"), std::string::npos)
+      << old_id->recipients[0].status_text;
+  EXPECT_EQ(old_id->recipients[0].attempts, 1);
+}
+
 // A message whose DATA smtpd accepted is in the incoming queue: qmgr may
 // take a while to reach it (a backlog under a flood). It ended 10 s after the
 // disconnect as "expired", and qmgr's lines began a second record. One that

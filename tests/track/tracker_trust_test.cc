@@ -758,6 +758,8 @@ TEST(TrackerTrust, AFiltersBounceOrDiscardReplyIsNoDelivery) {
       {"432B3A722FA", filter, "250 2.5.0 Ok, id=30985-02, DISCARD(bounce.suppressed)",
        Outcome::kDiscarded},
       {"432B3A722FB", outside, "250 2.5.0 Ok, id=30985-03, BOUNCE", Outcome::kDelivered},
+      {"432B3A722FE", "127.0.0.1[127.0.0.1]:24", "250 2.5.0 Ok, id=30985-05, BOUNCE",
+       Outcome::kDelivered},
       {"432B3A722FC", filter, "250 2.0.0 Ok, id=30985-04, BOUNCED AT LAST", Outcome::kDelivered},
       {"432B3A722FD", filter,
        "250 2.0.0 from MTA(smtp:[127.0.0.1]:10025): 250 2.0.0 Ok: "
