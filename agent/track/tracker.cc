@@ -406,8 +406,11 @@ struct Victim {
 void MessageTracker::SweepStale(TimeUs now) {
   last_sweep_ = now;
   std::vector<Victim> victims;
+  // Held mail is not stale: the hold queue has no lifetime, and postsuper(1)
+  // advises releasing mail held for long with -r (helper-92: a week's hold
+  // made two records). Only the bound on open records closes it.
   for (const auto& [key, o] : records_)
-    if (o.rec.last_seen + options_.stale_after < now)
+    if (o.rec.last_seen + options_.stale_after < now && !o.held)
       victims.push_back({o.rec.last_seen, o.generation, key});
   if (records_.size() - victims.size() >= options_.max_open) {
     // Over the bound: close the least recently seen tenth as stale.

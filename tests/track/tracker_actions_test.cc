@@ -311,6 +311,68 @@ TEST(TrackerActions, ADeferralAfterTheRequeueIsHandedOnToo) {
   EXPECT_EQ(old_id->recipients[0].attempts, 1);
 }
 
+// The hold queue has no lifetime: postsuper(1) advises `-r` for mail held
+// for a significant part of maximal_queue_lifetime or longer. Mail held for
+// more than stale_after (6 days) went stale and its release began a second
+// record (helper-92: one "held" and stale, one with no client; or, after
+// `-r`, an empty "discarded" one). Held mail stays open until it moves.
+TEST(TrackerActions, MailHeldForAWeekIsOneRecord) {
+  TrackerHarness h;
+  std::vector<std::string> lines = {
+      "Dec 06 14:58:32 mx postfix/smtpd[21336]: 8C0F6A721CD: client=unknown[192.0.2.20]",
+      "Dec 06 14:58:32 mx postfix/cleanup[21335]: 8C0F6A721CD: hold: header Subject: D3 HOLDME "
+      "release from unknown[192.0.2.20]; from=<alice@hosted.test> to=<pd3@partner.test> "
+      "proto=ESMTP helo=<client.test>: held",
+      "Dec 06 14:58:33 mx postfix/smtpd[21336]: disconnect from unknown[192.0.2.20] ehlo=1 "
+      "mail=1 rcpt=1 data=1 quit=1 commands=5",
+      "Dec 06 14:55:49 mx postfix/smtpd[14579]: EF86BA721CA: client=unknown[192.0.2.20]",
+      "Dec 06 14:55:49 mx postfix/qmgr[13600]: EF86BA721CA: from=<alice@hosted.test>, size=384, "
+      "nrcpt=1 (queue active)",
+      "Dec 06 14:55:50 mx postfix/smtp[14274]: EF86BA721CA: to=<rflaky1@remote.test>, "
+      "relay=mx.remote.test[198.51.100.13]:25, delay=0.05, delays=0/0/0/0.05, dsn=4.3.0, "
+      "status=deferred (host mx.remote.test[198.51.100.13] said: 451 4.3.0 try again later)",
+      "Dec 06 14:56:06 mx postfix/postsuper[15225]: EF86BA721CA: placed on hold",
+  };
+  // A week of other mail: the tracker's clock runs on.
+  for (int day = 7; day <= 13; ++day) {
+    const std::string qid = "9F1F3A721" + std::to_string(day);
+    const std::string at = "Dec " + std::to_string(day) + " 12:00:00 mx ";
+    lines.push_back(at + "postfix/smtpd[13039]: " + qid + ": client=unknown[192.0.2.21]");
+    lines.push_back(at + "postfix/qmgr[12820]: " + qid +
+                    ": from=<bob@hosted.test>, size=361, nrcpt=1 (queue active)");
+    lines.push_back(at + "postfix/local[13049]: " + qid +
+                    ": to=<vera@hosted.test>, relay=local, delay=0.01, delays=0/0/0/0.01, "
+                    "dsn=2.0.0, status=sent (delivered to mailbox)");
+    lines.push_back(at + "postfix/qmgr[12820]: " + qid + ": removed");
+  }
+  for (const char* l : {
+           "Dec 13 14:00:00 mx postfix/postsuper[21808]: 8C0F6A721CD: released from hold",
+           "Dec 13 14:00:00 mx postfix/qmgr[20953]: 8C0F6A721CD: from=<alice@hosted.test>, "
+           "size=396, nrcpt=1 (queue active)",
+           "Dec 13 14:00:00 mx postfix/smtp[21639]: 8C0F6A721CD: to=<pd3@partner.test>, "
+           "relay=mx.partner.test[198.51.100.12]:25, delay=601528, delays=601528/0.01/0/0.04, "
+           "dsn=2.0.0, status=sent (250 2.0.0 Ok: queued as P5)",
+           "Dec 13 14:00:00 mx postfix/qmgr[20953]: 8C0F6A721CD: removed",
+           "Dec 13 14:00:00 mx postfix/postsuper[41808]: EF86BA721CA: requeued",
+           "Dec 13 14:00:01 mx postfix/pickup[40952]: 3A7C1A72051: uid=103 "
+           "from=<alice@hosted.test> orig_id=EF86BA721CA",
+       })
+    lines.push_back(l);
+  h.Feed(lines);
+  h.Flush();
+  const MessageRecord* released = h.One("8C0F6A721CD");
+  ASSERT_TRUE(released) << "one record of the held message";
+  EXPECT_EQ(released->client_ip, "192.0.2.20");
+  EXPECT_EQ(released->outcome, Outcome::kDelivered);
+  EXPECT_EQ(released->end, RecordEnd::kRemoved);
+  const MessageRecord* requeued = h.One("EF86BA721CA");
+  ASSERT_TRUE(requeued) << "one record of the requeued one";
+  EXPECT_EQ(requeued->client_ip, "192.0.2.20");
+  ASSERT_EQ(requeued->recipients.size(), 1u);
+  EXPECT_EQ(requeued->recipients[0].relay, "requeue");
+  EXPECT_EQ(requeued->child_qids, std::vector<std::string>{"3A7C1A72051"});
+}
+
 // A message whose DATA smtpd accepted is in the incoming queue: qmgr may
 // take a while to reach it (a backlog under a flood). It ended 10 s after the
 // disconnect as "expired", and qmgr's lines began a second record. One that
