@@ -111,7 +111,7 @@ void MessageTracker::Process(const Event& ev) {
           old->held = false;
           Changed(old);
           old->removed = true;
-          pending_.push_back({now_ + options_.grace, old_key, old->generation, false});
+          Schedule({now_ + options_.grace, old_key, old->generation, false});
         }
       }
       break;
@@ -146,13 +146,18 @@ void MessageTracker::Process(const Event& ev) {
         o->rec.recipients.reserve(static_cast<size_t>(std::clamp(ev.nrcpt, 0, 64)));
       }
       break;
-    case EventKind::kRemoved:
+    case EventKind::kRemoved: {
       o = Find(ev);
       if (o == nullptr) return;  // e.g. postsuper on a message we never saw
-      if (ev.daemon == "postsuper") DeletedFromTheQueue(&o->rec);
+      // `postsuper -d` of a message qmgr had: a delivery may be running, and
+      // its agent finishes from its open file (helper-92: a filter's 25 s).
+      const bool deleted = ev.daemon == "postsuper";
+      if (deleted) DeletedFromTheQueue(&o->rec);
       o->removed = true;
-      pending_.push_back({now_ + options_.grace, KeyOf(ev, ev.qid), o->generation, false});
+      Schedule({now_ + (deleted && o->queued ? kDeliveryAfterDelete : options_.grace),
+                KeyOf(ev, ev.qid), o->generation, false});
       break;
+    }
     case EventKind::kExpired:
       o = FindOrCreate(ev);
       for (auto& rc : o->rec.recipients)
@@ -374,6 +379,14 @@ void MessageTracker::Emit(MessageRecord&& r, RecordEnd end) {
   r.outcome = ComputeOutcome(r);
   if (!options_.host.empty()) r.host = options_.host;
   sink_->OnRecord(std::move(r));
+}
+
+void MessageTracker::Schedule(Pending p) {
+  // Kept in order of due: most come last (now + grace), a deleted message's
+  // longer wait is passed from the back.
+  auto at = pending_.end();
+  while (at != pending_.begin() && std::prev(at)->due > p.due) --at;
+  pending_.insert(at, std::move(p));
 }
 
 void MessageTracker::RunDue(TimeUs now) {

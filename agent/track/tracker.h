@@ -164,6 +164,11 @@ class MessageTracker {
   void Close(const RecordKey& key, RecordEnd end);
   void Emit(MessageRecord&& r, RecordEnd end);
   void RunDue(TimeUs now);
+  // Adds a timer to pending_, kept in order of due.
+  void Schedule(Pending p);
+  // How long a message `postsuper -d` deleted while qmgr had it waits for the
+  // end of a delivery already running (smtp_data_done_timeout is 600 s).
+  static constexpr TimeUs kDeliveryAfterDelete = 600 * kUsPerSecond;
   void SweepStale(TimeUs now);
   // `by_ident`: the parent is named by XFORWARD IDENT (Open::parent_by_ident).
   void Link(const Event& ev, std::string_view parent, std::string_view child,

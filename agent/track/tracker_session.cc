@@ -146,7 +146,7 @@ void MessageTracker::EndSession(Session* s, TimeUs now, bool data_accepted) {
     if (it == records_.end() || it->second.queued) return;
     const MessageRecord& r = it->second.rec;
     if (data_accepted && r.message_id && !Discarded(r)) return;
-    pending_.push_back({now + options_.grace, k, it->second.generation, true});
+    Schedule({now + options_.grace, k, it->second.generation, true});
   });
 }
 
@@ -158,7 +158,7 @@ void MessageTracker::OnNotQueued(const Event& ev, Open* o) {
   MessageRecord& r = o->rec;
   if (ev.admin == AdminAction::kDiscarded && !Discarded(r))
     r.reject = RejectInfo{"discard", "", 0, "", "removed (discarded)"};
-  pending_.push_back({now_ + options_.grace, KeyOf(ev, ev.qid), o->generation, true});
+  Schedule({now_ + options_.grace, KeyOf(ev, ev.qid), o->generation, true});
 }
 
 void MessageTracker::FlushNoqueue(Session* s, RecordEnd end) {

@@ -83,6 +83,47 @@ TEST(TrackerSetups, ASoftBounceIsADeferral) {
   EXPECT_EQ(r->outcome, Outcome::kMixed);
 }
 
+// `postsuper -d` of a message being delivered: the delivery agent keeps its
+// open file and finishes (qmgr then warns "remove ... from active: No such
+// file"). A filter that took 25 s ended 20 s after the delete: the record
+// was "discarded" and a second, open record took the deliveries (helper-92,
+// a real Postfix 3.7). A deleted message waits 10 minutes for them.
+TEST(TrackerSetups, ADeliveryRunningAtTheDeleteEndsItsMessage) {
+  TrackerHarness h;
+  h.Feed({
+      "Dec 06 15:00:03 mx postfix/smtpd[23819]: C617EA72266: client=unknown[192.0.2.20]",
+      "Dec 06 15:00:03 mx postfix/qmgr[23697]: C617EA72266: from=<alice@hosted.test>, "
+      "size=402, nrcpt=2 (queue active)",
+      "Dec 06 15:00:08 mx postfix/postsuper[23997]: C617EA72266: removed",
+      "Dec 06 15:00:20 mx postfix/smtpd[23830]: connect from unknown[192.0.2.99]",
+      "Dec 06 15:00:28 mx postfix/smtp[23823]: C617EA72266: to=<xena@hosted.test>, "
+      "relay=127.0.0.11[127.0.0.11]:10024, delay=25, delays=0/0/0/25, dsn=2.0.0, status=sent "
+      "(250 2.0.0 from MTA(smtp:[127.0.0.10]:10025): 250 2.0.0 Ok: queued as D0C93A7205E)",
+      "Dec 06 15:00:28 mx postfix/smtp[23823]: C617EA72266: to=<pe7@partner.test>, "
+      "relay=127.0.0.11[127.0.0.11]:10024, delay=25, delays=0/0/0/25, dsn=2.0.0, status=sent "
+      "(250 2.0.0 from MTA(smtp:[127.0.0.10]:10025): 250 2.0.0 Ok: queued as D0C93A7205E)",
+      "Dec 06 15:00:28 mx postfix/qmgr[23697]: warning: qmgr_active_done_3_generic: remove "
+      "C617EA72266 from active: No such file or directory",
+      // Other mail goes on: records removed meanwhile end after the usual 10 s.
+      "Dec 06 15:00:30 mx postfix/smtpd[24001]: 1B2C3D4E5F: client=unknown[192.0.2.21]",
+      "Dec 06 15:00:30 mx postfix/qmgr[23697]: 1B2C3D4E5F: from=<bob@hosted.test>, size=300, "
+      "nrcpt=1 (queue active)",
+      "Dec 06 15:00:30 mx postfix/local[24002]: 1B2C3D4E5F: to=<vera@hosted.test>, "
+      "relay=local, delay=0.1, delays=0/0/0/0.1, dsn=2.0.0, status=sent (delivered to mailbox)",
+      "Dec 06 15:00:30 mx postfix/qmgr[23697]: 1B2C3D4E5F: removed",
+      "Dec 06 15:00:45 mx postfix/smtpd[23830]: disconnect from unknown[192.0.2.99]",
+  });
+  ASSERT_TRUE(h.One("1B2C3D4E5F")) << "closed 10 s after its removal, without a flush";
+  h.Flush();
+  const MessageRecord* r = h.One("C617EA72266");
+  ASSERT_TRUE(r) << "one record";
+  ASSERT_EQ(r->recipients.size(), 2u);
+  EXPECT_EQ(r->recipients[0].outcome, Outcome::kDelivered);
+  EXPECT_EQ(r->recipients[1].outcome, Outcome::kDelivered);
+  EXPECT_EQ(r->end, RecordEnd::kRemoved);
+  EXPECT_EQ(r->client_ip, "192.0.2.20");
+}
+
 // `postsuper -d`: the admin deleted a deferred message and a held one. What
 // still waited is never delivered nor returned; it stayed "deferred" and
 // "held" for ever, as if the mail were still queued.
