@@ -21,10 +21,15 @@ bool IsConnectionError(int code) {
 
 bool IsRetryable(int code) { return code == 1205 || code == 1213; }
 
+bool IsWriteRefusedForNow(int code) {
+  return code == 1290 || code == 1205 || code == 1213 || code == 1021 || code == 1114;
+}
+
 Status FromException(const sql::SQLException& e, std::string_view what) {
   std::string m =
       std::string(what) + ": MySQL error " + std::to_string(e.getErrorCode()) + ": " + e.what();
-  if (IsConnectionError(e.getErrorCode())) return Status::Unavailable(std::move(m));
+  if (IsConnectionError(e.getErrorCode()) || IsWriteRefusedForNow(e.getErrorCode()))
+    return Status::Unavailable(std::move(m));
   return Status::IoError(std::move(m));
 }
 

@@ -32,7 +32,17 @@ bool IsConnectionError(int code);
 // ER_LOCK_WAIT_TIMEOUT 1205, ER_LOCK_DEADLOCK 1213.
 bool IsRetryable(int code);
 
-// kUnavailable for connection errors, else kIoError; with the code and `what`.
+// Server errors of a server that answers but refuses to write for now: the
+// same as an outage to a writer, which waits or spools (helper-95: each ended
+// the agent, and systemd restarted it every 2 s). ER_OPTION_PREVENTS_STATEMENT
+// 1290 (read_only, a demoted primary), ER_LOCK_WAIT_TIMEOUT 1205 and
+// ER_LOCK_DEADLOCK 1213 once their retries are spent, ER_DISK_FULL 1021,
+// ER_RECORD_FILE_FULL 1114. Not a refused privilege or a schema mismatch:
+// those wait for the admin, and say so.
+bool IsWriteRefusedForNow(int code);
+
+// kUnavailable for connection errors and writes refused for now, else
+// kIoError; with the code and `what`.
 Status FromException(const sql::SQLException& e, std::string_view what);
 
 // X'hex': a byte-exact literal for any bytes (never quoted text).
