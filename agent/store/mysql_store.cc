@@ -48,7 +48,10 @@ StatusOr<std::unique_ptr<MysqlStore>> MysqlStore::Open(const MysqlTarget& target
 Status MysqlStore::EnsureConnected() {
   if (conn_) return Status::Ok();
   Status st = Connect();
-  if (st.ok() && !schema_checked_) st = CheckSchema();
+  // At each connection, not only the first: a fleet's `db migrate` from an
+  // upgraded host may run while this agent is cut off (helper-95 F4: it then
+  // went on writing to a schema it does not know).
+  if (st.ok()) st = schema_checked_ ? SchemaStillKnown() : CheckSchema();
   if (st.ok()) schema_checked_ = true;
   // A bulk load cut short left indexes out (mysql_bulk.cc): a writer puts
   // them back when it connects (not this store's own load).
@@ -142,6 +145,16 @@ Status MysqlStore::CheckSchema() {
         "database schema version " + std::to_string(*version) + ", this mailtrail needs " +
         std::to_string(kMysqlMigrationCount) + ": run `mailtrail db migrate --store URL` first");
   return Migrate();
+}
+
+Status MysqlStore::SchemaStillKnown() {
+  auto version = SchemaVersion();
+  if (!version.ok()) return version.status();
+  if (*version == kMysqlMigrationCount) return Status::Ok();
+  return Status::InvalidArgument("database schema version " + std::to_string(*version) +
+                                 " since this agent connected before, and this mailtrail knows " +
+                                 std::to_string(kMysqlMigrationCount) + ": not writing to it" +
+                                 (*version > kMysqlMigrationCount ? "; upgrade mailtrail" : ""));
 }
 
 // Each migration file holds statements ending with ";" at the end of a line.

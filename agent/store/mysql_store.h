@@ -118,6 +118,9 @@ class MysqlStore : public Store {
   void RepairDeferredIndexes();
   void RetryIndexRepair();
   Status Migrate();
+  // On a new connection of a store that checked it before: the version is
+  // still this mailtrail's.
+  Status SchemaStillKnown();
   Status CheckSchema();
   Status RegisterAgent();
   Status TryWriteBatch(const std::vector<MessageRecord>& records,

@@ -5,6 +5,9 @@ writes into it as a user without SUPER. The agent must wait or spool, not end
 (it ended with "MySQL error 1290" and systemd restarted it every 2 s), must
 start while the server is read-only, and once writes are allowed again the
 database must hold exactly the records of a one-shot replay of the same lines.
+Then a `db migrate` of a newer mailtrail while the agent is cut off: at its
+next connection the agent must see the schema version it does not know and
+stop writing, with that said (it went on writing, unchecked).
 
 usage: read_only_test.py MAILTRAIL SERVER_SH CORPUS.log.gz
 """
@@ -25,6 +28,39 @@ def wait_for(predicate, seconds=120):
     while not predicate() and time.monotonic() < deadline:
         time.sleep(0.05)
     return predicate()
+
+
+def schema_changed_under_it(cmd, sql, sock, log, lines, errpath):
+    errlog = open(errpath, "a")
+    agent = subprocess.Popen(cmd, stderr=errlog)
+    try:
+        starts = open(errpath).read().count("following ")
+        if not wait_for(lambda: open(errpath).read().count("following ") > starts):
+            print("FAIL: the agent did not start again:", open(errpath).read()[-2000:])
+            return 1
+        sql("UPDATE mt.mailtrail_meta SET v = '999' WHERE k = 'schema_version'")
+        # Its sessions are cut (a server restart, a failover): it connects again.
+        out = subprocess.run(["mariadb", "--no-defaults", "-uroot", "-S", sock, "-N", "-e", "SELECT id FROM information_schema.PROCESSLIST"
+                              " WHERE USER = 'mt'"], check=True, capture_output=True,
+                             text=True).stdout.split()
+        for session in out:
+            sql("KILL CONNECTION %s" % session)
+        with open(log, "a", errors="surrogateescape") as f:
+            f.writelines(lines[:200])  # the same lines again: a rotated log read anew
+        ended = wait_for(lambda: agent.poll() is not None)
+        err = open(errpath).read().split("following ")[-1]
+        if not ended or agent.returncode == 0 or "schema version 999" not in err:
+            print("FAIL: a schema version changed under the agent was not seen:",
+                  agent.poll(), err[-2000:])
+            return 1
+        print("a schema changed under it: the agent stopped (exit %d) and said so" %
+              agent.returncode)
+        return 0
+    finally:
+        if agent.poll() is None:
+            agent.kill()
+        agent.wait()
+        errlog.close()
 
 
 def main():
@@ -103,7 +139,7 @@ def main():
         if got != want:
             report_difference(want, got)
             return 1
-        return 0
+        return schema_changed_under_it(cmd, sql, sock, log, lines, errpath)
     finally:
         if agent is not None:
             agent.kill()
