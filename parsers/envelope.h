@@ -41,13 +41,18 @@ class YearRollover {
   enum class Seen {
     kThisYear,  // ctx->year is the line's
     kRolled,    // ctx->year was advanced for this line: parse it again (once a year)
-    kLastYear,  // a December line after January: if it is within a day of
+    kLastYear,  // a December line after January: if it is within a week of
                 // the last line (a straggler), parse it with ctx->year - 1;
                 // if not, call ThisYears(12)
   };
+  // Whether a line of `month` would advance the year.
+  bool WouldRoll(int month, const ParseContext& ctx) const {
+    return month != 0 && last_month_ >= 11 && month <= 2 && month < last_month_ &&
+           ctx.year < kLastYear;
+  }
   Seen Observe(int month, ParseContext* ctx) {
     if (month == 0) return Seen::kThisYear;  // RFC 3339 lines carry their own year
-    if (last_month_ >= 11 && month <= 2 && month < last_month_ && ctx->year < kLastYear) {
+    if (WouldRoll(month, *ctx)) {
       ++ctx->year;
       last_month_ = month;
       return Seen::kRolled;

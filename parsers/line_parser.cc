@@ -121,6 +121,14 @@ DatedLineParser DatedLineParser::Resume(int utc_offset_seconds, int year, int la
 
 Event DatedLineParser::Parse(std::string_view line) {
   Event ev = ParseLine(line, ctx_);
+  // Feb 29 of the year a December line rolls to (a quiet log from December to
+  // the leap day): parsed below, once the year has rolled (helper-94).
+  if (ev.kind == EventKind::kUnparsable && year_known_ && line.substr(0, 7) == "Feb 29 " &&
+      rollover_.WouldRoll(2, ctx_)) {
+    ParseContext next = ctx_;
+    ++next.year;
+    if (ParseLine(line, next).month == 2) ev.month = 2;
+  }
   if (ev.month == 0) return ev;
   if (!year_known_) {
     year_known_ = true;
@@ -140,7 +148,7 @@ Event DatedLineParser::Parse(std::string_view line) {
       ParseContext last_year = ctx_;
       --last_year.year;
       Event straggler = ParseLine(line, last_year);
-      if (last_time_ - straggler.time <= 86400 * kUsPerSecond) {
+      if (last_time_ - straggler.time <= kStepBackOverNewYear) {
         ev = std::move(straggler);
         return ev;  // the last line's time stays the latest
       }

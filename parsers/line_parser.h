@@ -48,6 +48,11 @@ class DatedLineParser {
   static DatedLineParser Resume(int utc_offset_seconds, int year, int last_month, TimeUs last_time);
 
   Event Parse(std::string_view line);
+  // A December line this far behind the January line before it is last
+  // year's: a clock stepped back over New Year (postlogd's stamps a second
+  // apart; fake-hwclock after a reboot; a wrong NTP source). Further behind,
+  // it is this year's: a log quiet from January to December.
+  static constexpr TimeUs kStepBackOverNewYear = 7 * 86400 * kUsPerSecond;
   int year() const { return ctx_.year; }
   int last_month() const { return rollover_.last_month(); }  // 0: none yet
   TimeUs last_time() const { return last_time_; }

@@ -116,6 +116,41 @@ TEST(DatedLineParser, ADecemberLineAfterNewYearIsLastYears) {
   EXPECT_EQ(p.year(), 2027);
 }
 
+// A clock stepped back over New Year (fake-hwclock after a reboot, a wrong
+// NTP source) by up to a week: the December lines are last year's, and the
+// January lines after them stay this year's (helper-94: the second January
+// rolled the year again, and every later line was a year ahead).
+TEST(DatedLineParser, AStepBackOverNewYearOfAWeekKeepsTheYear) {
+  DatedLineParser p = DatedLineParser::WithYear(0, 2026);
+  p.Parse("Dec 28 10:00:00 mx postfix/qmgr[1]: 44C4B10A321: removed");
+  const Event jan = p.Parse("Jan  5 10:00:00 mx postfix/qmgr[1]: 55C4B10A321: removed");
+  const Event back = p.Parse("Dec 31 10:00:00 mx postfix/qmgr[1]: 66C4B10A321: removed");
+  const Event again = p.Parse("Jan  5 10:00:01 mx postfix/qmgr[1]: 77C4B10A321: removed");
+  const Event feb = p.Parse("Feb  1 10:00:00 mx postfix/qmgr[1]: 88C4B10A321: removed");
+  EXPECT_EQ(FormatRfc3339(jan.time), "2027-01-05T10:00:00Z");
+  EXPECT_EQ(FormatRfc3339(back.time), "2026-12-31T10:00:00Z");
+  EXPECT_EQ(FormatRfc3339(again.time), "2027-01-05T10:00:01Z");
+  EXPECT_EQ(FormatRfc3339(feb.time), "2027-02-01T10:00:00Z");
+}
+
+// A quiet log from December to the leap day: Feb 29 exists in the year the
+// line rolls to, not in December's (helper-94: the line was unparsable, and
+// the year did not roll, so March was dated before December).
+TEST(DatedLineParser, TheLeapDayAfterDecemberRollsTheYear) {
+  DatedLineParser p = DatedLineParser::WithYear(0, 2027);
+  p.Parse("Dec 31 10:00:00 mx postfix/qmgr[1]: 44C4B10A321: removed");
+  const Event leap = p.Parse("Feb 29 23:59:58 mx postfix/smtpd[2]: connect from x[192.0.2.1]");
+  const Event mar = p.Parse("Mar  1 00:00:00 mx postfix/qmgr[1]: 55C4B10A321: removed");
+  EXPECT_NE(leap.kind, EventKind::kUnparsable);
+  EXPECT_EQ(FormatRfc3339(leap.time), "2028-02-29T23:59:58Z");
+  EXPECT_EQ(FormatRfc3339(mar.time), "2028-03-01T00:00:00Z");
+  // Not a leap day of a year that has none.
+  DatedLineParser q = DatedLineParser::WithYear(0, 2027);
+  q.Parse("Jan 31 10:00:00 mx postfix/qmgr[1]: 44C4B10A321: removed");
+  EXPECT_EQ(q.Parse("Feb 29 10:00:00 mx postfix/qmgr[1]: 55C4B10A321: removed").kind,
+            EventKind::kUnparsable);
+}
+
 // A December line long after the last January one is this year's: a quiet
 // server, or a log with a gap of months.
 TEST(DatedLineParser, ADecemberLineMonthsAfterJanuaryIsThisYears) {
