@@ -99,6 +99,7 @@ void MessageTracker::Process(const Event& ev) {
       break;
     case EventKind::kPickup:
       o = StartRecord(ev);
+      o->accepted = true;
       o->rec.sender = Address(ev.from);
       // postsuper -r: the old id's queue file is gone into this one (pickup
       // logs no "removed" for it). It ends, linked to what it became.
@@ -180,7 +181,7 @@ void MessageTracker::Process(const Event& ev) {
         break;
       }
       o = FindOrCreate(ev);
-      if (ev.admin == AdminAction::kHold) o->held = true;
+      if (ev.admin == AdminAction::kHold) o->held = o->accepted = true;
       if (ev.admin == AdminAction::kReleased) o->held = false;
       break;
     case EventKind::kScan:
@@ -419,11 +420,13 @@ struct Victim {
 void MessageTracker::SweepStale(TimeUs now) {
   last_sweep_ = now;
   std::vector<Victim> victims;
-  // Held mail is not stale: the hold queue has no lifetime, and postsuper(1)
-  // advises releasing mail held for long with -r (helper-92: a week's hold
-  // made two records). Only the bound on open records closes it.
+  // Held mail in the queue is not stale: the hold queue has no lifetime, and
+  // postsuper(1) advises releasing mail held for long with -r (helper-92: a
+  // week's hold made two records). Only the bound on open records closes it.
+  // A hold of a message Postfix never queued (RSET, a lost connection, a
+  // milter's reject after its HOLD) goes stale as before (helper-100).
   for (const auto& [key, o] : records_)
-    if (o.rec.last_seen + options_.stale_after < now && !o.held)
+    if (o.rec.last_seen + options_.stale_after < now && !(o.held && (o.queued || o.accepted)))
       victims.push_back({o.rec.last_seen, o.generation, key});
   if (records_.size() - victims.size() >= options_.max_open) {
     // Over the bound: close the least recently seen tenth as stale.

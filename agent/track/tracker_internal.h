@@ -68,6 +68,10 @@ struct MessageTracker::Open {
   bool started = false;  // saw client= or uid=
   bool queued = false;   // reached qmgr: survives the end of its smtpd session
   bool held = false;
+  // Postfix took it into its queue without qmgr's line yet: its DATA was
+  // accepted (the disconnect's counters), pickup or postsuper named it. Held
+  // mail so taken waits for its release without going stale (SweepStale).
+  bool accepted = false;
   bool removed = false;
   bool emitted = false;  // emitted at removal (emit_at_removed), still open for late lines
   bool changed = false;  // changed since it was emitted

@@ -145,7 +145,11 @@ void MessageTracker::EndSession(Session* s, TimeUs now, bool data_accepted) {
     auto it = records_.find(k);
     if (it == records_.end() || it->second.queued) return;
     const MessageRecord& r = it->second.rec;
-    if (data_accepted && r.message_id && !Discarded(r)) return;
+    if (data_accepted && r.message_id && !Discarded(r)) {
+      it->second.accepted = true;
+      Touch(it->first, &it->second);  // saved with the next checkpoint
+      return;
+    }
     Schedule({now + options_.grace, k, it->second.generation, true});
   });
 }

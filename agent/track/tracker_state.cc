@@ -107,7 +107,7 @@ void MessageTracker::WriteState(std::string* out, const std::vector<const Open*>
     w.OpenArray();
     WriteRecordState(&w, o.rec);
     w.Uint(nullptr, o.generation);
-    for (bool b : {o.started, o.queued, o.held, o.removed, o.emitted, o.changed})
+    for (bool b : {o.started, o.queued, o.held, o.removed, o.emitted, o.changed, o.accepted})
       w.Bool(nullptr, b);
     w.CloseArray();
   };
@@ -216,7 +216,7 @@ struct MessageTracker::ParsedState {
   TimeUs now = 0, last_sweep = 0;
   uint64_t next_generation = 0;
   std::vector<MessageRecord> records;
-  std::vector<std::array<bool, 6>> flags;
+  std::vector<std::array<bool, 7>> flags;
   std::vector<uint64_t> generations;
   std::vector<std::pair<std::string, std::string>> closed;  // (host, qid)
   struct Session {
@@ -253,8 +253,10 @@ Status MessageTracker::ParseState(std::string_view bytes, ParsedState* out) {
     for (const json& x : state.at("records")) {
       out->records.push_back(record(x.at(0)));
       out->generations.push_back(IntFromJson<uint64_t>(x.at(1)));
-      std::array<bool, 6> f;
-      for (size_t i = 0; i < f.size(); ++i) f[i] = x.at(2 + i).get<bool>();
+      // The seventh (accepted) came on 2026-12-06: absent in older states.
+      std::array<bool, 7> f{};
+      for (size_t i = 0; i < f.size(); ++i)
+        if (i < 6 || x.size() > 2 + i) f[i] = x.at(2 + i).get<bool>();
       out->flags.push_back(f);
     }
     if (out->changes)
@@ -308,6 +310,7 @@ void MessageTracker::Apply(ParsedState&& p) {
     o->removed = f[3];
     o->emitted = f[4];
     o->changed = f[5];
+    o->accepted = f[6];
     records_.insert_or_assign(RecordKey(hosts_.Id(o->rec.host), o->rec.qid), std::move(*o));
   }
   sessions_.clear();

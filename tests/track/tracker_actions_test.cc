@@ -323,8 +323,33 @@ TEST(TrackerActions, MailHeldForAWeekIsOneRecord) {
       "Dec 06 14:58:32 mx postfix/cleanup[21335]: 8C0F6A721CD: hold: header Subject: D3 HOLDME "
       "release from unknown[192.0.2.20]; from=<alice@hosted.test> to=<pd3@partner.test> "
       "proto=ESMTP helo=<client.test>: held",
+      "Dec 06 14:58:32 mx postfix/cleanup[21335]: 8C0F6A721CD: message-id=<d3@client.test>",
       "Dec 06 14:58:33 mx postfix/smtpd[21336]: disconnect from unknown[192.0.2.20] ehlo=1 "
       "mail=1 rcpt=1 data=1 quit=1 commands=5",
+      // Holds of messages Postfix never queued (helper-100): a HOLD at RCPT
+      // then RSET; a cleanup HOLD then a lost connection; a milter's HOLD
+      // then another milter's reject. They do go stale.
+      "Dec 06 10:00:01 mx postfix/smtpd[5001]: NOQUEUE: hold: RCPT from unknown[198.51.100.7]: "
+      "<spam@bad.test>: Sender address triggers HOLD action; from=<spam@bad.test> "
+      "to=<vera@hosted.test> proto=ESMTP helo=<x.test>",
+      "Dec 06 10:00:01 mx postfix/smtpd[5001]: 1A2B3C4D5E: client=unknown[198.51.100.7]",
+      "Dec 06 10:00:02 mx postfix/smtpd[5001]: disconnect from unknown[198.51.100.7] ehlo=1 "
+      "mail=1 rcpt=1 rset=1 quit=1 commands=5",
+      "Dec 06 10:00:10 mx postfix/smtpd[5002]: 2B3C4D5E6F: client=unknown[198.51.100.7]",
+      "Dec 06 10:00:11 mx postfix/cleanup[5003]: 2B3C4D5E6F: hold: header Subject: HOLDME from "
+      "unknown[198.51.100.7]; from=<a@bad.test> to=<vera@hosted.test> proto=ESMTP "
+      "helo=<x.test>: held for review",
+      "Dec 06 10:00:12 mx postfix/smtpd[5002]: disconnect from unknown[198.51.100.7] ehlo=1 "
+      "mail=1 rcpt=1 data=0/1 commands=3/4",
+      "Dec 06 10:00:20 mx postfix/smtpd[5004]: 3C4D5E6F7A: client=unknown[198.51.100.8]",
+      "Dec 06 10:00:21 mx postfix/cleanup[5003]: 3C4D5E6F7A: milter-hold: END-OF-MESSAGE from "
+      "unknown[198.51.100.8]: milter triggers HOLD action; from=<b@bad.test> "
+      "to=<vera@hosted.test> proto=ESMTP helo=<y.test>",
+      "Dec 06 10:00:21 mx postfix/cleanup[5003]: 3C4D5E6F7A: milter-reject: END-OF-MESSAGE from "
+      "unknown[198.51.100.8]: 5.7.1 rejected by second milter; from=<b@bad.test> "
+      "to=<vera@hosted.test> proto=ESMTP helo=<y.test>",
+      "Dec 06 10:00:21 mx postfix/smtpd[5004]: disconnect from unknown[198.51.100.8] ehlo=1 "
+      "mail=1 rcpt=1 data=0/1 quit=1 commands=4/5",
       "Dec 06 14:55:49 mx postfix/smtpd[14579]: EF86BA721CA: client=unknown[192.0.2.20]",
       "Dec 06 14:55:49 mx postfix/qmgr[13600]: EF86BA721CA: from=<alice@hosted.test>, size=384, "
       "nrcpt=1 (queue active)",
@@ -359,6 +384,11 @@ TEST(TrackerActions, MailHeldForAWeekIsOneRecord) {
        })
     lines.push_back(l);
   h.Feed(lines);
+  for (const char* qid : {"1A2B3C4D5E", "2B3C4D5E6F", "3C4D5E6F7A"}) {
+    const MessageRecord* never_queued = h.One(qid);
+    ASSERT_TRUE(never_queued) << qid << " ended before the flush";
+    EXPECT_NE(never_queued->end, RecordEnd::kOpen) << qid;
+  }
   h.Flush();
   const MessageRecord* released = h.One("8C0F6A721CD");
   ASSERT_TRUE(released) << "one record of the held message";
