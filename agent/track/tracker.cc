@@ -64,7 +64,7 @@ void MessageTracker::Process(const Event& ev) {
   host_id_ = hosts_.Id(ev.host);
   if (first_time_ == 0) first_time_ = ev.time;
   if (ev.time > now_) now_ = ev.time;
-  if (!pending_.empty() && pending_.front().due <= now_) RunDue(now_);
+  if (AnyDue(now_)) RunDue(now_);
   if (now_ - last_sweep_ >= kSweepEvery) SweepStale(now_);
   if (options_.resume && !ev.qid.empty()) {
     const Open* o = FindOrResume(ev, ResumeRuleOf(ev.kind));
@@ -154,9 +154,12 @@ void MessageTracker::Process(const Event& ev) {
       // its agent finishes from its open file (helper-92: a filter's 25 s).
       const bool deleted = ev.daemon == "postsuper";
       if (deleted) DeletedFromTheQueue(&o->rec);
+      o->deleted = deleted;
       o->removed = true;
-      Schedule({now_ + (deleted && o->queued ? kDeliveryAfterDelete : options_.grace),
-                KeyOf(ev, ev.qid), o->generation, false});
+      const bool wait_long = deleted && o->queued;
+      Schedule({now_ + (wait_long ? kDeliveryAfterDelete : options_.grace), KeyOf(ev, ev.qid),
+                o->generation, false},
+               wait_long);
       break;
     }
     case EventKind::kExpired:
@@ -382,18 +385,19 @@ void MessageTracker::Emit(MessageRecord&& r, RecordEnd end) {
   sink_->OnRecord(std::move(r));
 }
 
-void MessageTracker::Schedule(Pending p) {
-  // Kept in order of due: most come last (now + grace), a deleted message's
-  // longer wait is passed from the back.
-  auto at = pending_.end();
-  while (at != pending_.begin() && std::prev(at)->due > p.due) --at;
-  pending_.insert(at, std::move(p));
+void MessageTracker::Schedule(Pending p, bool after_delete) {
+  (after_delete ? waits_after_delete_ : pending_).push_back(std::move(p));
 }
 
 void MessageTracker::RunDue(TimeUs now) {
-  while (!pending_.empty() && pending_.front().due <= now) {
-    Pending p = std::move(pending_.front());
-    pending_.pop_front();
+  while (AnyDue(now)) {
+    // The earlier of the two fronts.
+    const bool from_deletes =
+        pending_.empty() || pending_.front().due > now ||
+        (!waits_after_delete_.empty() && waits_after_delete_.front().due < pending_.front().due);
+    std::deque<Pending>& from = from_deletes ? waits_after_delete_ : pending_;
+    Pending p = std::move(from.front());
+    from.pop_front();
     auto it = records_.find(p.key);
     if (it == records_.end() || it->second.generation != p.generation) continue;
     const Open& o = it->second;
@@ -453,7 +457,7 @@ void MessageTracker::SweepStale(TimeUs now) {
 void MessageTracker::Tick(TimeUs log_now) {
   if (log_now <= now_) return;
   now_ = log_now;
-  if (!pending_.empty() && pending_.front().due <= now_) RunDue(now_);
+  if (AnyDue(now_)) RunDue(now_);
   if (now_ - last_sweep_ >= kSweepEvery) SweepStale(now_);
 }
 

@@ -164,8 +164,16 @@ class MessageTracker {
   void Close(const RecordKey& key, RecordEnd end);
   void Emit(MessageRecord&& r, RecordEnd end);
   void RunDue(TimeUs now);
-  // Adds a timer to pending_, kept in order of due.
-  void Schedule(Pending p);
+  // Adds a timer: to pending_ (now + grace), or to waits_after_delete_ (now +
+  // kDeliveryAfterDelete). Each stays in order of due by itself, as the clock
+  // only moves on; a timer of one inserted among the other's was quadratic
+  // after `postsuper -d ALL` (helper-100).
+  void Schedule(Pending p, bool after_delete = false);
+  // Whether a timer is due at `now`.
+  bool AnyDue(TimeUs now) const {
+    return (!pending_.empty() && pending_.front().due <= now) ||
+           (!waits_after_delete_.empty() && waits_after_delete_.front().due <= now);
+  }
   // How long a message `postsuper -d` deleted while qmgr had it waits for the
   // end of a delivery already running (smtp_data_done_timeout is 600 s).
   static constexpr TimeUs kDeliveryAfterDelete = 600 * kUsPerSecond;
@@ -208,6 +216,7 @@ class MessageTracker {
   std::unordered_map<RecordKey, Open, RecordKeyHash> records_;
   std::unordered_map<SessionKey, Session, SessionKeyHash> sessions_;
   std::deque<Pending> pending_;
+  std::deque<Pending> waits_after_delete_;
   struct OrphanScan {  // an amavis result without a Queue-ID, see OnScanWithoutQueueId
     uint32_t host;
     std::string queued_as, message_id, task_reply;

@@ -12,6 +12,7 @@ namespace {
 
 using track_internal::Address;
 using track_internal::AssignCapped;
+using track_internal::DeletedFromTheQueue;
 using track_internal::kMaxRecipients;
 using track_internal::RequeuedAs;
 using track_internal::SameAddress;
@@ -137,6 +138,7 @@ void MessageTracker::OnDelivery(const Event& ev, Open* o) {
   rc->attempts += 1;
   rc->time = ev.time;
   if (!o->requeued_as.empty()) RequeuedAs(&r, o->requeued_as);
+  if (o->deleted) DeletedFromTheQueue(&r);
   sink_->OnDelivery(r, static_cast<size_t>(rc - r.recipients.data()));
   // "queued as X" is also what a remote MTA answers, and X may be a queue id
   // open here by chance (or by a hostile MX's choice): link only to a leg this

@@ -89,6 +89,9 @@ struct MessageTracker::Open {
   // still running ends after, and what it leaves waiting went on there too.
   // Not saved (a restart within the grace after pickup's line).
   std::string requeued_as;
+  // `postsuper -d` deleted it: what an attempt still running leaves waiting
+  // is never retried (discarded). Not saved, as requeued_as.
+  bool deleted = false;
   // Resumed from a stored record (TrackerOptions::resume): lines before this
   // time are in it already (the same log read again), and are not applied
   // twice. 0: none.

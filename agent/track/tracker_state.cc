@@ -3,6 +3,7 @@
 // (a deferred message is not split into two records by a restart).
 // The format is internal (versioned by "v"); an unreadable state is an error,
 // never half-loaded.
+#include <algorithm>
 #include <array>
 #include <utility>
 #include <vector>
@@ -159,15 +160,16 @@ void MessageTracker::WriteState(std::string* out, const std::vector<const Open*>
   }
   w.CloseArray();
   w.OpenArray("pending");
-  for (const auto& p : pending_) {
-    w.OpenArray();
-    w.Int(nullptr, p.due);
-    w.Str(nullptr, hosts_.Name(p.key.host));
-    w.Str(nullptr, std::string_view(p.key.qid, p.key.len));
-    w.Uint(nullptr, p.generation);
-    w.Bool(nullptr, p.session_end);
-    w.CloseArray();
-  }
+  for (const auto* timers : {&pending_, &waits_after_delete_})
+    for (const auto& p : *timers) {
+      w.OpenArray();
+      w.Int(nullptr, p.due);
+      w.Str(nullptr, hosts_.Name(p.key.host));
+      w.Str(nullptr, std::string_view(p.key.qid, p.key.len));
+      w.Uint(nullptr, p.generation);
+      w.Bool(nullptr, p.session_end);
+      w.CloseArray();
+    }
   w.CloseArray();
   w.Close();
 }
@@ -330,9 +332,16 @@ void MessageTracker::Apply(ParsedState&& p) {
     s->sasl_username = std::move(x.sasl_username);
     sessions_.emplace(SessionKey{hosts_.Id(x.host), x.pid, x.client}, std::move(*s));
   }
+  // A timer due later than the grace from the saved clock waits after a
+  // delete; each kind back in order of due (Schedule).
   pending_.clear();
-  for (const auto& t : p.pending)
-    pending_.push_back({t.due, RecordKey(hosts_.Id(t.host), t.qid), t.generation, t.session_end});
+  waits_after_delete_.clear();
+  auto timers = p.pending;
+  std::stable_sort(timers.begin(), timers.end(),
+                   [](const auto& a, const auto& b) { return a.due < b.due; });
+  for (const auto& t : timers)
+    (t.due > p.now + options_.grace ? waits_after_delete_ : pending_)
+        .push_back({t.due, RecordKey(hosts_.Id(t.host), t.qid), t.generation, t.session_end});
   now_ = p.now;
   last_sweep_ = p.last_sweep;
   next_generation_ = p.next_generation;
@@ -343,7 +352,7 @@ void MessageTracker::Apply(ParsedState&& p) {
 }
 
 Status MessageTracker::LoadState(std::string_view bytes) {
-  if (!records_.empty() || !sessions_.empty() || !pending_.empty())
+  if (!records_.empty() || !sessions_.empty() || !pending_.empty() || !waits_after_delete_.empty())
     return Status::InvalidArgument("tracker state can only be loaded into a fresh tracker");
   ParsedState p;
   if (Status st = ParseState(bytes, &p); !st.ok()) return st;

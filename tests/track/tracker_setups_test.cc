@@ -122,6 +122,50 @@ TEST(TrackerSetups, ADeliveryRunningAtTheDeleteEndsItsMessage) {
   EXPECT_EQ(r->recipients[1].outcome, Outcome::kDelivered);
   EXPECT_EQ(r->end, RecordEnd::kRemoved);
   EXPECT_EQ(r->client_ip, "192.0.2.20");
+  // Through a restart between the delete and the delivery's end: the wait is
+  // in the checkpoint, and the records removed after it still end in 10 s.
+  TrackerHarness before;
+  before.Feed({
+      "Dec 06 15:00:03 mx postfix/smtpd[23819]: C617EA72266: client=unknown[192.0.2.20]",
+      "Dec 06 15:00:03 mx postfix/qmgr[23697]: C617EA72266: from=<alice@hosted.test>, "
+      "size=402, nrcpt=1 (queue active)",
+      "Dec 06 15:00:08 mx postfix/postsuper[23997]: C617EA72266: removed",
+      "Dec 06 15:00:09 mx postfix/smtpd[24001]: 1B2C3D4E5F: client=unknown[192.0.2.21]",
+      "Dec 06 15:00:09 mx postfix/qmgr[23697]: 1B2C3D4E5F: from=<bob@hosted.test>, size=300, "
+      "nrcpt=1 (queue active)",
+      "Dec 06 15:00:09 mx postfix/qmgr[23697]: 1B2C3D4E5F: removed",
+  });
+  TrackerHarness after;
+  ASSERT_TRUE(after.tracker().LoadState(before.tracker().SaveState()).ok());
+  after.Feed({
+      "Dec 06 15:00:20 mx postfix/smtpd[23830]: connect from unknown[192.0.2.99]",
+      "Dec 06 15:00:28 mx postfix/smtp[23823]: C617EA72266: to=<xena@hosted.test>, "
+      "relay=127.0.0.11[127.0.0.11]:10024, delay=25, delays=0/0/0/25, dsn=2.0.0, status=sent "
+      "(250 2.0.0 from MTA(smtp:[127.0.0.10]:10025): 250 2.0.0 Ok: queued as D0C93A7205E)",
+  });
+  ASSERT_TRUE(after.One("1B2C3D4E5F")) << "its 10 s were not held up by the longer wait";
+  after.Flush();
+  ASSERT_TRUE(after.One("C617EA72266"));
+  EXPECT_EQ(after.One("C617EA72266")->recipients.at(0).outcome, Outcome::kDelivered);
+  // One whose running attempt is deferred after the delete is never retried:
+  // discarded, with the reason (helper-100: it stayed "deferred").
+  TrackerHarness d;
+  d.Feed({
+      "Dec 06 12:00:00 mx postfix/smtpd[8001]: 7C1D2A72010: client=unknown[192.0.2.20]",
+      "Dec 06 12:00:00 mx postfix/qmgr[8000]: 7C1D2A72010: from=<alice@client.test>, "
+      "size=400, nrcpt=1 (queue active)",
+      "Dec 06 12:00:05 mx postfix/postsuper[8100]: 7C1D2A72010: removed",
+      "Dec 06 12:00:40 mx postfix/smtp[8003]: 7C1D2A72010: to=<bob@remote.test>, "
+      "relay=mx.remote.test[203.0.113.5]:25, delay=40, delays=0/0/5/35, dsn=4.4.2, "
+      "status=deferred (conversation with mx.remote.test[203.0.113.5] timed out while "
+      "receiving the initial server greeting)",
+  });
+  d.Flush();
+  const MessageRecord* deferred = d.One("7C1D2A72010");
+  ASSERT_TRUE(deferred);
+  ASSERT_EQ(deferred->recipients.size(), 1u);
+  EXPECT_EQ(deferred->recipients[0].outcome, Outcome::kDiscarded);
+  EXPECT_NE(deferred->recipients[0].status_text.find("timed out"), std::string::npos);
 }
 
 // `postsuper -d`: the admin deleted a deferred message and a held one. What
