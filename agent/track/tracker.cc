@@ -106,6 +106,10 @@ void MessageTracker::Process(const Event& ev) {
       if (!ev.orig_queue_id.empty()) {
         Link(ev, ev.orig_queue_id, ev.qid);
         const RecordKey old_key = KeyOf(ev, ev.orig_queue_id);
+        const Open* was = Find(old_key);
+        o->ident =
+            was != nullptr && !was->ident.empty() ? was->ident : std::string(ev.orig_queue_id);
+        requeued_ident_.insert_or_assign(KeyOf(ev, o->ident), std::string(ev.qid));
         if (Open* old = Find(old_key); old != nullptr && !old->removed) {
           RequeuedAs(&old->rec, ev.qid);
           old->requeued_as = std::string(ev.qid);
@@ -188,6 +192,18 @@ void MessageTracker::Process(const Event& ev) {
       if (ev.admin == AdminAction::kReleased) o->held = false;
       break;
     case EventKind::kScan:
+      if (!ev.qid.empty()) {
+        // A requeued file's pass through amavis names its first queue id.
+        if (const std::string_view file = ByIdent(ev, ev.qid); file != ev.qid) {
+          if (Open* requeued = Find(KeyOf(ev, file)); requeued != nullptr) {
+            Event mine = ev;
+            mine.qid = file;
+            o = requeued;
+            OnScan(mine, o);
+            break;
+          }
+        }
+      }
       // amavis's Queue-ID is XFORWARD IDENT: after `postsuper -r`, the
       // message's first queue id, closed long ago. A scan of a queue id not
       // open that names the leg it passed on (queued_as:) is placed as one
@@ -360,6 +376,20 @@ void MessageTracker::Changed(Open* o) {
   if (o->emitted) o->changed = true;
 }
 
+std::string_view MessageTracker::ByIdent(const Event& ev, std::string_view ident) const {
+  if (requeued_ident_.empty()) return ident;
+  auto it = requeued_ident_.find(KeyOf(ev, ident));
+  if (it == requeued_ident_.end()) return ident;
+  // The first file itself while a recipient of it has no result yet: an
+  // attempt begun before the requeue still runs, and its filter's pass is
+  // its own (helper-92's l1: requeued during a 25 s scan).
+  auto first = records_.find(KeyOf(ev, ident));
+  if (first != records_.end() && first->second.rec.nrcpt > 0 &&
+      first->second.rec.recipients.size() < static_cast<size_t>(first->second.rec.nrcpt))
+    return ident;
+  return it->second;
+}
+
 void MessageTracker::Close(const RecordKey& key, RecordEnd end) {
   auto it = records_.find(key);
   if (it == records_.end()) return;
@@ -367,6 +397,10 @@ void MessageTracker::Close(const RecordKey& key, RecordEnd end) {
   // the node's own.
   auto node = records_.extract(it);
   Open& o = node.mapped();
+  if (!o.ident.empty() && !requeued_ident_.empty()) {
+    auto alias = requeued_ident_.find(RecordKey(node.key().host, o.ident));
+    if (alias != requeued_ident_.end() && alias->second == o.rec.qid) requeued_ident_.erase(alias);
+  }
   if (note_changes_) closed_.push_back(node.key());
   if (o.emitted && !o.changed) return;  // written at removal, as it still is
   o.rec.is_update = o.emitted;

@@ -224,6 +224,15 @@ class MessageTracker {
     TimeUs time;
   };
   std::deque<OrphanScan> orphan_scans_;
+  // (host, XFORWARD IDENT) -> the queue id of the file `postsuper -r` made last
+  // with that IDENT: a requeued file keeps smtpd's log_ident, so its content
+  // filter's leg (orig_queue_id=) and amavis's Queue-ID name the message's
+  // first queue id, long closed. Dropped when that file's record closes; not
+  // saved (a restart between the requeue and the filter's pass falls back to
+  // the reply's "queued as", Open::parent_by_ident).
+  std::unordered_map<RecordKey, std::string, RecordKeyHash> requeued_ident_;
+  // The queue id IDENT `ident` stands for now: the requeued file, or itself.
+  std::string_view ByIdent(const Event& ev, std::string_view ident) const;
   std::vector<bool> proxied_hosts_;  // by host id: logged proxy-accept
   TimeUs now_ = 0;
   TimeUs first_time_ = 0;  // of the first line read (ResumeRule::kEarly)

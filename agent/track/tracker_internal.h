@@ -85,6 +85,10 @@ struct MessageTracker::Open {
   // ("queued as") is its parent instead. Not saved: after a restart between
   // the two lines the first id stays its parent.
   bool parent_by_ident = false;
+  // The XFORWARD IDENT Postfix sends for this file (its log_ident): a leg's
+  // orig_queue_id=, a requeued file's old one's; empty: its own queue id.
+  // Not saved (requeued_ident_).
+  std::string ident;
   // `postsuper -r` made this queue file NEW (pickup's orig_id=): an attempt
   // still running ends after, and what it leaves waiting went on there too.
   // Not saved (a restart within the grace after pickup's line).

@@ -185,9 +185,11 @@ MessageTracker::Open* MessageTracker::OnClient(const Event& ev) {
   if (IpAddress::Parse(ev.client_ip)) r.client_ip = std::string(ev.client_ip);
   if (!ev.sasl_username.empty()) r.sasl_username = Capped(ev.sasl_username);
   if (!ev.orig_queue_id.empty()) {
-    r.parent_qid = std::string(ev.orig_queue_id);
+    o->ident = std::string(ev.orig_queue_id);
+    const std::string parent(ByIdent(ev, ev.orig_queue_id));
+    r.parent_qid = parent;
     o->parent_by_ident = true;
-    Link(ev, ev.orig_queue_id, ev.qid, /*by_ident=*/true);
+    Link(ev, parent, ev.qid, /*by_ident=*/true);
   }
   Session* s = SessionFor(ev, true);
   if (s->record_keys.size() < kMaxRecipients) s->record_keys.push_back(KeyOf(ev, ev.qid));

@@ -418,6 +418,70 @@ TEST(TrackerSetups, ARequeuedMessagesLegIsTheChildOfItsDelivery) {
   EXPECT_EQ(requeued->scans.size(), 1u) << "the second pass's scan is the requeued message's";
 }
 
+// The IDENT of a requeued message names a closed first queue id: its leg
+// and amavis's verdict belong to the requeued file at once, also a verdict
+// that passed nothing on (no queued_as:) and a leg whose filter answers
+// after the leg has ended (helper-100: a second record of the first id held
+// the scan; the leg kept the first id as its parent).
+TEST(TrackerSetups, TheRequeuedFileIsWhatItsIdentNames) {
+  const std::vector<std::string> start = {
+      "Dec 06 11:00:00 mx postfix/smtpd[7001]: 4F1E2A72001: client=unknown[192.0.2.20]",
+      "Dec 06 11:00:00 mx postfix/cleanup[7002]: 4F1E2A72001: message-id=<m1@client.test>",
+      "Dec 06 11:00:00 mx postfix/qmgr[7000]: 4F1E2A72001: from=<alice@client.test>, size=405, "
+      "nrcpt=1 (queue active)",
+      "Dec 06 11:00:00 mx postfix/smtp[7003]: 4F1E2A72001: to=<vera@hosted.test>, relay=none, "
+      "delay=0.1, delays=0.01/0.01/0.08/0, dsn=4.4.1, status=deferred (connect to "
+      "127.0.0.1[127.0.0.1]:10024: Connection refused)",
+      "Dec 06 11:20:00 mx postfix/postsuper[7100]: 4F1E2A72001: requeued",
+      "Dec 06 11:20:01 mx postfix/pickup[7101]: 5A2B3A72002: uid=0 from=<alice@client.test> "
+      "orig_id=4F1E2A72001",
+      "Dec 06 11:20:01 mx postfix/cleanup[7002]: 5A2B3A72002: message-id=<m1@client.test>",
+      "Dec 06 11:20:01 mx postfix/qmgr[7000]: 5A2B3A72002: from=<alice@client.test>, size=520, "
+      "nrcpt=1 (queue active)",
+  };
+  TrackerHarness blocked;
+  std::vector<std::string> lines = start;
+  lines.push_back(
+      "Dec 06 11:20:30 mx amavis[7105]: (7105-01) Blocked SPAM {DiscardedInbound}, "
+      "[192.0.2.20]:4242 <alice@client.test> -> <vera@hosted.test>, Queue-ID: 4F1E2A72001, "
+      "Message-ID: <m1@client.test>, mail_id: Mx01, Hits: 17.1, size: 520, 400 ms");
+  lines.push_back(
+      "Dec 06 11:20:30 mx postfix/smtp[7106]: 5A2B3A72002: to=<vera@hosted.test>, "
+      "relay=127.0.0.1[127.0.0.1]:10024, delay=1.2, delays=0.7/0/0/0.5, dsn=2.7.0, "
+      "status=sent (250 2.7.0 Ok, discarded, id=7105-01 - spam)");
+  lines.push_back("Dec 06 11:20:30 mx postfix/qmgr[7000]: 5A2B3A72002: removed");
+  blocked.Feed(lines);
+  blocked.Flush();
+  ASSERT_TRUE(blocked.One("4F1E2A72001")) << "one record of the first id";
+  EXPECT_TRUE(blocked.One("4F1E2A72001")->scans.empty());
+  ASSERT_TRUE(blocked.One("5A2B3A72002"));
+  EXPECT_EQ(blocked.One("5A2B3A72002")->scans.size(), 1u);
+
+  TrackerHarness slow;
+  lines = start;
+  for (const char* l : {
+           "Dec 06 11:20:02 mx postfix/smtpd[7104]: 6B3C4A72003: client=localhost[127.0.0.1], "
+           "orig_queue_id=4F1E2A72001, orig_client=unknown[192.0.2.20]",
+           "Dec 06 11:20:02 mx postfix/qmgr[7000]: 6B3C4A72003: from=<alice@client.test>, "
+           "size=900, nrcpt=1 (queue active)",
+           "Dec 06 11:20:02 mx postfix/virtual[7107]: 6B3C4A72003: to=<vera@hosted.test>, "
+           "relay=virtual, delay=0.01, delays=0/0/0/0.01, dsn=2.0.0, status=sent (delivered to "
+           "maildir)",
+           "Dec 06 11:20:02 mx postfix/qmgr[7000]: 6B3C4A72003: removed",
+           "Dec 06 11:20:17 mx postfix/smtp[7106]: 5A2B3A72002: to=<vera@hosted.test>, "
+           "relay=127.0.0.1[127.0.0.1]:10024, delay=16, delays=0.7/0/0/15.5, dsn=2.0.0, "
+           "status=sent (250 2.0.0 from MTA(smtp:[127.0.0.1]:10025): 250 2.0.0 Ok: queued as "
+           "6B3C4A72003)",
+           "Dec 06 11:20:17 mx postfix/qmgr[7000]: 5A2B3A72002: removed",
+       })
+    lines.push_back(l);
+  slow.Feed(lines);
+  slow.Flush();
+  ASSERT_TRUE(slow.One("6B3C4A72003") && slow.One("5A2B3A72002"));
+  EXPECT_EQ(slow.One("6B3C4A72003")->parent_qid, "5A2B3A72002");
+  EXPECT_EQ(slow.One("5A2B3A72002")->child_qids, std::vector<std::string>{"6B3C4A72003"});
+}
+
 // The same while the first queue id is still open: `postsuper -r` during its
 // delivery to a slow filter. The old file's delivery ends (its leg is its
 // child) and the new one's leg is the new one's, not the old id's that its
