@@ -57,6 +57,12 @@ StatusOr<Config> Configure(const Args& args, const std::vector<std::string>& log
   for (const auto& w : c.input.journal_writers)
     if (!ValidJournalWriter(w))
       return Status::InvalidArgument("--journal-writer must be a user name, a user id or *: " + w);
+  // Said, not ignored: an admin who adds --journal-writer meant the journal
+  // (helper-96: `run --journal-writer` without it was accepted silently).
+  if (!c.input.journal && (args.Has("journal-writer") || args.Has("journal-match")))
+    return Status::InvalidArgument(
+        "--journal-match and --journal-writer are for the journal: add --journal (or "
+        "--journal-directory DIR, or [input] journal = true)");
   // The journal and no log named: the journal only (no /var/log/mail.log default).
   if (c.input.journal && logs.empty() && !c.logs.paths_given) c.logs.paths.clear();
   if (auto v = args.Get("store")) c.store.url = *v;

@@ -116,6 +116,17 @@ def main():
         print("%s: exit %d, %s" % (" ".join(args[-2:]), p.returncode, p.stderr.strip()))
         if not ok:
             failures += 1
+    # `run` says the same of journal options without the journal (they were
+    # ignored), before it opens anything.
+    for args in (["--journal-writer", "root"], ["--journal-match", "SYSLOG_IDENTIFIER=x"]):
+        p = subprocess.run([binary, "run", "--store", "sqlite:" + os.path.join(tmp, "r.db"),
+                            "--log", os.path.join(tmp, "r.log"), *args],
+                           capture_output=True, text=True, timeout=60)
+        ok = p.returncode != 0 and "are for the journal" in p.stderr
+        print("run %s without --journal: exit %d, %s" % (args[0], p.returncode,
+                                                         p.stderr.strip()[-200:]))
+        if not ok:
+            failures += 1
     if failures:
         print("FAIL: %d check(s); kept for inspection: %s" % (failures, tmp))
         return 1
