@@ -57,6 +57,9 @@ bool ParseRfc3339(const std::string& text, TimeUs* out) {
     pos += 1 + 8;
   }
   if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 60) return false;
+  // A day the month has (Feb 31 is refused, not read as March 3).
+  if (d > 28 && d > DaysFromCivil(mo == 12 ? y + 1 : y, mo % 12 + 1, 1) - DaysFromCivil(y, mo, 1))
+    return false;
   int64_t offset = 0;
   if (pos < text.size()) {
     char sign = text[pos];

@@ -38,6 +38,21 @@ std::string ValueName(const FlagSpec& spec) {
 
 namespace {
 
+// A bound of a duration flag as it may be written: "3650d", "1s", "250ms".
+std::string DurationName(TimeUs us) {
+  const struct {
+    TimeUs unit;
+    const char* name;
+  } kUnits[] = {{86400 * kUsPerSecond, "d"},
+                {3600 * kUsPerSecond, "h"},
+                {60 * kUsPerSecond, "m"},
+                {kUsPerSecond, "s"},
+                {kUsPerSecond / 1000, "ms"}};
+  for (const auto& u : kUnits)
+    if (us >= u.unit && us % u.unit == 0) return std::to_string(us / u.unit) + u.name;
+  return std::to_string(us) + "us";
+}
+
 // Checks a value against its flag's kind; the parsed number into `number`.
 Status CheckValue(const FlagSpec& spec, const std::string& value, int64_t* number) {
   const std::string flag = std::string("--") + spec.name;
@@ -53,9 +68,9 @@ Status CheckValue(const FlagSpec& spec, const std::string& value, int64_t* numbe
                                    EscapeForLog(value, 60) + "'");
   if (spec.kind == ValueKind::kDuration &&
       !ParseDuration(value, spec.bare_unit, spec.lo, spec.hi, number))
-    return Status::InvalidArgument(flag + " must be a duration like 90s, 30m, 1h or 2d" +
-                                   " (see --help for its range), not '" + EscapeForLog(value, 60) +
-                                   "'");
+    return Status::InvalidArgument(flag + " must be a duration like 90s, 30m, 1h or 2d, from " +
+                                   DurationName(spec.lo) + " to " + DurationName(spec.hi) +
+                                   ", not '" + EscapeForLog(value, 60) + "'");
   return Status::Ok();
 }
 

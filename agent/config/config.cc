@@ -113,6 +113,14 @@ StatusOr<Config> ParseConfig(const std::string& text, const std::string& name) {
   // The rules between [web]'s keys, the ones `mailtrail web`'s flags obey.
   if (const toml::node* web = root.get("web"))
     if (Status st = web::CheckWebSettings(c.web); !st.ok()) return At(name, *web, st.message());
+  // A first block longer than the longest is no period an admin meant
+  // (helper-94: period_s = 604801 with max_period_s = 1 passed check-config).
+  if (const toml::node* blocks = root.get("blocks");
+      blocks && c.blocks.period > c.blocks.max_period)
+    return At(name, *blocks,
+              "[blocks] period_s (" + std::to_string(c.blocks.period / kUsPerSecond) +
+                  ") is longer than max_period_s (" +
+                  std::to_string(c.blocks.max_period / kUsPerSecond) + ")");
   // The journal alone unless [logs] paths names files beside it: no default
   // /var/log/mail.log, which a journal-only Debian 12 does not have.
   if (c.input.journal && !c.logs.paths_given) c.logs.paths.clear();

@@ -39,6 +39,12 @@ TEST(CivilTime, FormatsAndParsesRfc3339) {
   EXPECT_EQ(FormatRfc3339(back), "2026-11-27T00:00:00Z");
   for (const char* bad : {"", "2026-13-01", "2026-11-27T25:00:00Z", "yesterday", "2026-11-27T1"})
     EXPECT_FALSE(ParseRfc3339(bad, &back)) << bad;
+  // A day the month does not have is refused, not moved into the next month
+  // (helper-94: `search --until 2026-02-31` searched up to March 3).
+  for (const char* bad : {"2026-02-29", "2026-02-31", "2026-04-31", "2100-02-29"})
+    EXPECT_FALSE(ParseRfc3339(bad, &back)) << bad;
+  for (const char* good : {"2028-02-29", "2000-02-29", "2026-01-31", "2026-12-31T23:59:59Z"})
+    EXPECT_TRUE(ParseRfc3339(good, &back)) << good;
 }
 
 TEST(CivilTime, DaysFromCivilHandlesLeapYearsAndEpoch) {

@@ -76,6 +76,13 @@ TEST(VerbSpec, BadValuesArgumentsAndOptionsExit2) {
     ParsedArgs p;
     EXPECT_EQ(Parse(kToy, argv, &p), kExitUsage) << ::testing::PrintToString(argv);
   }
+  // A duration out of its range says the range (helper-94: "see --help for
+  // its range", which --help did not give).
+  ParsedArgs p;
+  ::testing::internal::CaptureStderr();
+  EXPECT_EQ(Parse(kToy, {"--every", "2h", "a"}, &p), kExitUsage);
+  const std::string said = ::testing::internal::GetCapturedStderr();
+  EXPECT_NE(said.find("from 1s to 1h, not '2h'"), std::string::npos) << said;
 }
 
 TEST(VerbSpec, HelpExits0ForVerbsAndSubVerbs) {

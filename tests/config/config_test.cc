@@ -273,6 +273,8 @@ TEST(Config, MistakesAreReportedWithFileAndLine) {
       {"[store]\ndictionary_cache = 10\n",
        "t.toml:2: dictionary_cache must be an integer from 1024"},
       {"store = 3\n", "t.toml:1: store must be a table"},
+      {"[blocks]\nperiod_s = 604801\nmax_period_s = 3600\n",
+       "t.toml:1: [blocks] period_s (604801) is longer than max_period_s (3600)"},
       {"[store\n", "t.toml:1: "},
   };
   for (const auto& k : kCases) {
