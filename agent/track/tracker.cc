@@ -64,6 +64,8 @@ void MessageTracker::Process(const Event& ev) {
   host_id_ = hosts_.Id(ev.host);
   if (first_time_ == 0) first_time_ = ev.time;
   if (ev.time > now_) now_ = ev.time;
+  if (host_id_ >= host_now_.size()) host_now_.resize(host_id_ + 1, 0);
+  host_now_[host_id_] = std::max(host_now_[host_id_], ev.time);
   if (AnyDue(now_)) RunDue(now_);
   if (now_ - last_sweep_ >= kSweepEvery) SweepStale(now_);
   if (options_.resume && !ev.qid.empty()) {
@@ -463,8 +465,11 @@ void MessageTracker::SweepStale(TimeUs now) {
   // week's hold made two records). Only the bound on open records closes it.
   // A hold of a message Postfix never queued (RSET, a lost connection, a
   // milter's reject after its HOLD) goes stale as before (helper-100).
+  // By each host's own clock: in a fleet's log one host's line a week ahead
+  // (a wrong clock) ended every other host's messages (helper-94).
   for (const auto& [key, o] : records_)
-    if (o.rec.last_seen + options_.stale_after < now && !(o.held && (o.queued || o.accepted)))
+    if (o.rec.last_seen + options_.stale_after < HostNow(key.host) &&
+        !(o.held && (o.queued || o.accepted)))
       victims.push_back({o.rec.last_seen, o.generation, key});
   if (records_.size() - victims.size() >= options_.max_open) {
     // Over the bound: close the least recently seen tenth as stale.
@@ -479,7 +484,8 @@ void MessageTracker::SweepStale(TimeUs now) {
   std::sort(victims.begin(), victims.end());
   for (const auto& v : victims) Close(v.key, RecordEnd::kStale);
   for (auto it = sessions_.begin(); it != sessions_.end();) {
-    if (it->second.last_seen + kSessionIdle < now || sessions_.size() > options_.max_open) {
+    if (it->second.last_seen + kSessionIdle < HostNow(it->first.host) ||
+        sessions_.size() > options_.max_open) {
       EndSession(&it->second, now);
       it = sessions_.erase(it);
     } else {
@@ -491,6 +497,9 @@ void MessageTracker::SweepStale(TimeUs now) {
 void MessageTracker::Tick(TimeUs log_now) {
   if (log_now <= now_) return;
   now_ = log_now;
+  // The clock runs for every host, those of a loaded state too.
+  if (host_now_.size() < hosts_.size()) host_now_.resize(hosts_.size(), 0);
+  for (TimeUs& t : host_now_) t = std::max(t, log_now);
   if (AnyDue(now_)) RunDue(now_);
   if (now_ - last_sweep_ >= kSweepEvery) SweepStale(now_);
 }

@@ -215,6 +215,11 @@ class MessageTracker {
   // issue 23's profile); a node never moves, so Open* and Session* stay valid.
   std::unordered_map<RecordKey, Open, RecordKeyHash> records_;
   std::unordered_map<SessionKey, Session, SessionKeyHash> sessions_;
+  // The latest line of each host (by host id), and Tick's clock: what makes a
+  // host's records stale. Not saved: a restart starts each at its next line
+  // (or Tick); a host with no clock yet has nothing stale.
+  std::vector<TimeUs> host_now_;
+  TimeUs HostNow(uint32_t host) const { return host < host_now_.size() ? host_now_[host] : 0; }
   std::deque<Pending> pending_;
   std::deque<Pending> waits_after_delete_;
   struct OrphanScan {  // an amavis result without a Queue-ID, see OnScanWithoutQueueId

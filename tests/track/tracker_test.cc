@@ -300,6 +300,44 @@ TEST(Tracker, StaleRecordsCloseAndOpenRecordsStayBounded) {
   }
 }
 
+// A fleet's log: one host's line stamped a week ahead (its clock wrong, or
+// a gap in its logging) does not make the other hosts' messages stale: each
+// host's records go stale by that host's own lines (helper-94: a deferred
+// message became a stale record and an orphan delivered one).
+TEST(Tracker, AnotherHostsClockDoesNotEndAHostsMessages) {
+  TrackerHarness h;
+  h.Feed({
+      "Nov 27 11:00:00 mx postfix/smtpd[20000]: F0F010A001: client=mail.pal.test[192.0.2.123]",
+      "Nov 27 11:00:00 mx postfix/qmgr[100]: F0F010A001: from=<a@pal.test>, size=100, nrcpt=1 "
+      "(queue active)",
+      "Nov 27 11:00:00 mx postfix/smtp[20003]: F0F010A001: to=<x@dead.test>, relay=none, "
+      "delay=1, delays=0/0/1/0, dsn=4.4.1, status=deferred (connect to "
+      "mx.dead.test[192.0.2.4]:25: Connection refused)",
+      "Dec  4 11:01:00 mx2 postfix/smtpd[20000]: connect from mail.northwind.test[192.0.2.120]",
+      "Dec  4 11:01:00 mx2 postfix/qmgr[100]: F1F110A001: removed",
+      "Nov 27 11:30:00 mx postfix/qmgr[100]: F0F010A001: from=<a@pal.test>, size=100, nrcpt=1 "
+      "(queue active)",
+      "Nov 27 11:30:00 mx postfix/smtp[20003]: F0F010A001: to=<x@dead.test>, "
+      "relay=mx.dead.test[192.0.2.4]:25, delay=1800, delays=1800/0/0/0, dsn=2.0.0, "
+      "status=sent (250 ok)",
+      "Nov 27 11:30:00 mx postfix/qmgr[100]: F0F010A001: removed",
+  });
+  h.Flush();
+  const MessageRecord* r = h.One("F0F010A001");
+  ASSERT_TRUE(r) << "one record";
+  EXPECT_EQ(r->client_ip, "192.0.2.123");
+  EXPECT_EQ(r->outcome, Outcome::kDelivered);
+  EXPECT_EQ(r->end, RecordEnd::kRemoved);
+  // The host's own lines a week on still end it as stale.
+  TrackerHarness own;
+  own.Feed({
+      "Nov 27 11:00:00 mx postfix/smtpd[20000]: F0F010A001: client=mail.pal.test[192.0.2.123]",
+      "Dec  4 11:01:00 mx postfix/smtpd[20000]: connect from mail.northwind.test[192.0.2.120]",
+  });
+  ASSERT_TRUE(own.One("F0F010A001"));
+  EXPECT_EQ(own.One("F0F010A001")->end, RecordEnd::kStale);
+}
+
 TEST(Tracker, AMessageWhoseSessionOutlivesTheInputStaysInFlight) {
   TrackerHarness h;
   h.Feed({
