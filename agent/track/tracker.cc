@@ -16,6 +16,7 @@ namespace mailtrail {
 namespace {
 
 using track_internal::Address;
+using track_internal::AddUnique;
 using track_internal::Capped;
 using track_internal::DeletedFromTheQueue;
 using track_internal::kMaxEventsPerRecord;
@@ -111,7 +112,8 @@ void MessageTracker::Process(const Event& ev) {
         const Open* was = Find(old_key);
         o->ident =
             was != nullptr && !was->ident.empty() ? was->ident : std::string(ev.orig_queue_id);
-        requeued_ident_.insert_or_assign(KeyOf(ev, o->ident), std::string(ev.qid));
+        if (auto& files = requeued_ident_[KeyOf(ev, o->ident)]; files.size() < 16)
+          AddUnique(&files, ev.qid);
         if (Open* old = Find(old_key); old != nullptr && !old->removed) {
           RequeuedAs(&old->rec, ev.qid);
           old->requeued_as = std::string(ev.qid);
@@ -196,7 +198,12 @@ void MessageTracker::Process(const Event& ev) {
     case EventKind::kScan:
       if (!ev.qid.empty()) {
         // A requeued file's pass through amavis names its first queue id.
-        if (const std::string_view file = ByIdent(ev, ev.qid); file != ev.qid) {
+        const std::string_view file = ByIdent(ev, ev.qid);
+        if (file.empty()) {  // one of several: placed by the delivery it names
+          o = OnScanWithoutQueueId(ev);
+          break;
+        }
+        if (file != ev.qid) {
           if (Open* requeued = Find(KeyOf(ev, file)); requeued != nullptr) {
             Event mine = ev;
             mine.qid = file;
@@ -381,7 +388,10 @@ void MessageTracker::Changed(Open* o) {
 std::string_view MessageTracker::ByIdent(const Event& ev, std::string_view ident) const {
   if (requeued_ident_.empty()) return ident;
   auto it = requeued_ident_.find(KeyOf(ev, ident));
-  if (it == requeued_ident_.end()) return ident;
+  if (it == requeued_ident_.end() || it->second.empty()) return ident;
+  // Two files of one message requeued together: which one, only the
+  // delivery to the filter says (helper-101).
+  if (it->second.size() > 1) return {};
   // The first file itself while a recipient of it has no result yet: an
   // attempt begun before the requeue still runs, and its filter's pass is
   // its own (helper-92's l1: requeued during a 25 s scan).
@@ -389,7 +399,7 @@ std::string_view MessageTracker::ByIdent(const Event& ev, std::string_view ident
   if (first != records_.end() && first->second.rec.nrcpt > 0 &&
       first->second.rec.recipients.size() < static_cast<size_t>(first->second.rec.nrcpt))
     return ident;
-  return it->second;
+  return it->second.front();
 }
 
 void MessageTracker::Close(const RecordKey& key, RecordEnd end) {
@@ -401,7 +411,10 @@ void MessageTracker::Close(const RecordKey& key, RecordEnd end) {
   Open& o = node.mapped();
   if (!o.ident.empty() && !requeued_ident_.empty()) {
     auto alias = requeued_ident_.find(RecordKey(node.key().host, o.ident));
-    if (alias != requeued_ident_.end() && alias->second == o.rec.qid) requeued_ident_.erase(alias);
+    if (alias != requeued_ident_.end()) {
+      std::erase(alias->second, o.rec.qid);
+      if (alias->second.empty()) requeued_ident_.erase(alias);
+    }
   }
   if (note_changes_) closed_.push_back(node.key());
   if (o.emitted && !o.changed) return;  // written at removal, as it still is
@@ -457,6 +470,17 @@ struct Victim {
 };
 }  // namespace
 
+// Held, and in Postfix's queue: qmgr named it, pickup or postsuper did, or
+// its DATA was accepted: the session's counters said so, or cleanup read its
+// content (message-id=) and nothing but the HOLD refused it (helper-101: one
+// DATA refused in the session took the wait from a held message beside it;
+// a state saved before the flag was kept has the message-id).
+bool MessageTracker::InTheHoldQueue(const Open& o) {
+  if (!o.held) return false;
+  if (o.queued || o.accepted) return true;
+  return o.rec.message_id && !(o.rec.reject && !IsHoldAction(o.rec.reject->action));
+}
+
 void MessageTracker::SweepStale(TimeUs now) {
   last_sweep_ = now;
   std::vector<Victim> victims;
@@ -468,8 +492,7 @@ void MessageTracker::SweepStale(TimeUs now) {
   // By each host's own clock: in a fleet's log one host's line a week ahead
   // (a wrong clock) ended every other host's messages (helper-94).
   for (const auto& [key, o] : records_)
-    if (o.rec.last_seen + options_.stale_after < HostNow(key.host) &&
-        !(o.held && (o.queued || o.accepted)))
+    if (o.rec.last_seen + options_.stale_after < HostNow(key.host) && !InTheHoldQueue(o))
       victims.push_back({o.rec.last_seen, o.generation, key});
   if (records_.size() - victims.size() >= options_.max_open) {
     // Over the bound: close the least recently seen tenth as stale.

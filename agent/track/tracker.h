@@ -235,9 +235,11 @@ class MessageTracker {
   // first queue id, long closed. Dropped when that file's record closes; not
   // saved (a restart between the requeue and the filter's pass falls back to
   // the reply's "queued as", Open::parent_by_ident).
-  std::unordered_map<RecordKey, std::string, RecordKeyHash> requeued_ident_;
-  // The queue id IDENT `ident` stands for now: the requeued file, or itself.
+  std::unordered_map<RecordKey, std::vector<std::string>, RecordKeyHash> requeued_ident_;
+  // The queue id IDENT `ident` stands for now: the requeued file, or itself;
+  // empty when several requeued files share it.
   std::string_view ByIdent(const Event& ev, std::string_view ident) const;
+  static bool InTheHoldQueue(const Open& o);
   std::vector<bool> proxied_hosts_;  // by host id: logged proxy-accept
   TimeUs now_ = 0;
   TimeUs first_time_ = 0;  // of the first line read (ResumeRule::kEarly)

@@ -137,8 +137,10 @@ void MessageTracker::OnScan(const Event& ev, Open* o) {
 // second between the two lines loses that scan).
 MessageTracker::Open* MessageTracker::OnScanWithoutQueueId(const Event& ev) {
   if (!ev.next_qid.empty()) {
+    // Not a parent IDENT named: the reply's "queued as" may move the leg yet.
     auto child = records_.find(KeyOf(ev, ev.next_qid));
-    if (child != records_.end() && !child->second.rec.parent_qid.empty()) {
+    if (child != records_.end() && !child->second.rec.parent_qid.empty() &&
+        !child->second.parent_by_ident) {
       Open* parent = Find(KeyOf(ev, child->second.rec.parent_qid));
       if (parent != nullptr && parent->rec.scans.size() < kMaxScansPerRecord) {
         parent->rec.scans.push_back(ScanOf(ev));

@@ -186,7 +186,8 @@ MessageTracker::Open* MessageTracker::OnClient(const Event& ev) {
   if (!ev.sasl_username.empty()) r.sasl_username = Capped(ev.sasl_username);
   if (!ev.orig_queue_id.empty()) {
     o->ident = std::string(ev.orig_queue_id);
-    const std::string parent(ByIdent(ev, ev.orig_queue_id));
+    const std::string_view file = ByIdent(ev, ev.orig_queue_id);
+    const std::string parent(file.empty() ? ev.orig_queue_id : file);
     r.parent_qid = parent;
     o->parent_by_ident = true;
     Link(ev, parent, ev.qid, /*by_ident=*/true);

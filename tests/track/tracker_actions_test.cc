@@ -358,6 +358,27 @@ TEST(TrackerActions, MailHeldForAWeekIsOneRecord) {
       "status=deferred (host mx.remote.test[198.51.100.13] said: 451 4.3.0 try again later)",
       "Dec 06 14:56:06 mx postfix/postsuper[15225]: EF86BA721CA: placed on hold",
   };
+  // A held message whose session also had a DATA refused ("data=1/2"): it is
+  // in the hold queue all the same (helper-101: the session's counters took
+  // its wait away).
+  for (const char* l : {
+           "Dec 06 10:00:01 mx postfix/smtpd[5001]: 7A1B2C3D4E: "
+           "client=mail.partner.test[192.0.2.30]",
+           "Dec 06 10:00:02 mx postfix/cleanup[5003]: 7A1B2C3D4E: hold: header Subject: invoice "
+           "Q4 from mail.partner.test[192.0.2.30]; from=<ap@partner.test> to=<vera@hosted.test> "
+           "proto=ESMTP helo=<mail.partner.test>: held",
+           "Dec 06 10:00:02 mx postfix/cleanup[5003]: 7A1B2C3D4E: message-id=<inv-q4@partner.test>",
+           "Dec 06 10:00:03 mx postfix/smtpd[5001]: 8B2C3D4E5F: "
+           "client=mail.partner.test[192.0.2.30]",
+           "Dec 06 10:00:04 mx postfix/cleanup[5003]: 8B2C3D4E5F: message-id=<other@partner.test>",
+           "Dec 06 10:00:04 mx postfix/cleanup[5003]: 8B2C3D4E5F: milter-reject: END-OF-MESSAGE "
+           "from mail.partner.test[192.0.2.30]: 5.7.1 Spam message rejected; "
+           "from=<ap@partner.test> "
+           "to=<bob@hosted.test> proto=ESMTP helo=<mail.partner.test>",
+           "Dec 06 10:00:05 mx postfix/smtpd[5001]: disconnect from mail.partner.test[192.0.2.30] "
+           "ehlo=1 mail=2 rcpt=2 data=1/2 quit=1 commands=6/7",
+       })
+    lines.push_back(l);
   // A week of other mail: the tracker's clock runs on.
   for (int day = 7; day <= 13; ++day) {
     const std::string qid = "9F1F3A721" + std::to_string(day);
@@ -379,6 +400,13 @@ TEST(TrackerActions, MailHeldForAWeekIsOneRecord) {
            "dsn=2.0.0, status=sent (250 2.0.0 Ok: queued as P5)",
            "Dec 13 14:00:00 mx postfix/qmgr[20953]: 8C0F6A721CD: removed",
            "Dec 13 14:00:00 mx postfix/postsuper[41808]: EF86BA721CA: requeued",
+           "Dec 13 14:00:00 mx postfix/postsuper[21808]: 7A1B2C3D4E: released from hold",
+           "Dec 13 14:00:01 mx postfix/qmgr[6000]: 7A1B2C3D4E: from=<ap@partner.test>, size=2405, "
+           "nrcpt=1 (queue active)",
+           "Dec 13 14:00:01 mx postfix/virtual[6107]: 7A1B2C3D4E: to=<vera@hosted.test>, "
+           "relay=virtual, delay=600000, delays=600000/0/0/0.01, dsn=2.0.0, status=sent "
+           "(delivered to maildir)",
+           "Dec 13 14:00:01 mx postfix/qmgr[6000]: 7A1B2C3D4E: removed",
            "Dec 13 14:00:01 mx postfix/pickup[40952]: 3A7C1A72051: uid=103 "
            "from=<alice@hosted.test> orig_id=EF86BA721CA",
        })
@@ -395,6 +423,8 @@ TEST(TrackerActions, MailHeldForAWeekIsOneRecord) {
   EXPECT_EQ(released->client_ip, "192.0.2.20");
   EXPECT_EQ(released->outcome, Outcome::kDelivered);
   EXPECT_EQ(released->end, RecordEnd::kRemoved);
+  ASSERT_TRUE(h.One("7A1B2C3D4E")) << "one record of the one held beside a refused DATA";
+  EXPECT_EQ(h.One("7A1B2C3D4E")->outcome, Outcome::kDelivered);
   const MessageRecord* requeued = h.One("EF86BA721CA");
   ASSERT_TRUE(requeued) << "one record of the requeued one";
   EXPECT_EQ(requeued->client_ip, "192.0.2.20");

@@ -480,6 +480,70 @@ TEST(TrackerSetups, TheRequeuedFileIsWhatItsIdentNames) {
   ASSERT_TRUE(slow.One("6B3C4A72003") && slow.One("5A2B3A72002"));
   EXPECT_EQ(slow.One("6B3C4A72003")->parent_qid, "5A2B3A72002");
   EXPECT_EQ(slow.One("5A2B3A72002")->child_qids, std::vector<std::string>{"6B3C4A72003"});
+
+  // Two files of one message requeued together (`postsuper -r ALL`: the first
+  // file waiting for a recipient, and a leg): one IDENT for both. Each
+  // verdict goes to the file whose delivery to amavis names it (helper-101:
+  // both went to the last file requeued).
+  TrackerHarness two;
+  two.Feed({
+      "Dec 06 10:00:00 mx postfix/smtpd[7001]: 4F1E2A72001: client=unknown[192.0.2.20]",
+      "Dec 06 10:00:00 mx postfix/cleanup[7002]: 4F1E2A72001: message-id=<m1@client.test>",
+      "Dec 06 10:00:00 mx postfix/qmgr[7000]: 4F1E2A72001: from=<alice@client.test>, size=405, "
+      "nrcpt=2 (queue active)",
+      "Dec 06 10:00:01 mx postfix/smtpd[7104]: 1A1A1A72003: client=localhost[127.0.0.1], "
+      "orig_queue_id=4F1E2A72001, orig_client=unknown[192.0.2.20]",
+      "Dec 06 10:00:01 mx postfix/qmgr[7000]: 1A1A1A72003: from=<alice@client.test>, size=900, "
+      "nrcpt=1 (queue active)",
+      "Dec 06 10:00:01 mx postfix/smtp[7106]: 4F1E2A72001: to=<ann@remote.test>, "
+      "relay=127.0.0.1[127.0.0.1]:10024, delay=1, delays=0.5/0/0/0.5, dsn=2.0.0, status=sent "
+      "(250 2.0.0 from MTA(smtp:[127.0.0.1]:10025): 250 2.0.0 Ok: queued as 1A1A1A72003)",
+      "Dec 06 10:00:02 mx postfix/smtp[7108]: 1A1A1A72003: to=<ann@remote.test>, "
+      "relay=192.0.2.50[192.0.2.50]:25, delay=1, delays=0/0/1/0, dsn=4.4.1, status=deferred "
+      "(connect to 192.0.2.50[192.0.2.50]:25: Connection timed out)",
+      "Dec 06 10:05:01 mx postfix/smtp[7109]: 4F1E2A72001: to=<bob@remote.test>, "
+      "relay=127.0.0.1[127.0.0.1]:10024, delay=300, delays=0/0/0/300, dsn=4.4.2, "
+      "status=deferred (conversation with 127.0.0.1[127.0.0.1] timed out)",
+      "Dec 06 10:20:00 mx postfix/postsuper[7200]: 4F1E2A72001: requeued",
+      "Dec 06 10:20:00 mx postfix/postsuper[7200]: 1A1A1A72003: requeued",
+      "Dec 06 10:20:01 mx postfix/pickup[7101]: 5A2B3A72010: uid=0 from=<alice@client.test> "
+      "orig_id=4F1E2A72001",
+      "Dec 06 10:20:01 mx postfix/cleanup[7002]: 5A2B3A72010: message-id=<m1@client.test>",
+      "Dec 06 10:20:01 mx postfix/pickup[7101]: 6C6C6A72011: uid=0 from=<alice@client.test> "
+      "orig_id=1A1A1A72003",
+      "Dec 06 10:20:01 mx postfix/cleanup[7002]: 6C6C6A72011: message-id=<m1@client.test>",
+      "Dec 06 10:20:01 mx postfix/qmgr[7000]: 5A2B3A72010: from=<alice@client.test>, size=520, "
+      "nrcpt=1 (queue active)",
+      "Dec 06 10:20:01 mx postfix/qmgr[7000]: 6C6C6A72011: from=<alice@client.test>, "
+      "size=1020, nrcpt=1 (queue active)",
+      "Dec 06 10:20:02 mx amavis[7105]: (7105-02) Blocked SPAM {DiscardedInbound}, "
+      "[192.0.2.20]:4242 <alice@client.test> -> <bob@remote.test>, Queue-ID: 4F1E2A72001, "
+      "Message-ID: <m1@client.test>, mail_id: Mx02, Hits: 17.1, size: 520, 400 ms",
+      "Dec 06 10:20:02 mx postfix/smtp[7106]: 5A2B3A72010: to=<bob@remote.test>, "
+      "relay=127.0.0.1[127.0.0.1]:10024, delay=1.2, delays=0.7/0/0/0.5, dsn=2.7.0, "
+      "status=sent (250 2.7.0 Ok, discarded, id=7105-02 - spam)",
+      "Dec 06 10:20:02 mx postfix/qmgr[7000]: 5A2B3A72010: removed",
+      "Dec 06 10:20:03 mx postfix/smtpd[7104]: 7D7D7A72012: client=localhost[127.0.0.1], "
+      "orig_queue_id=4F1E2A72001, orig_client=unknown[192.0.2.20]",
+      "Dec 06 10:20:03 mx postfix/qmgr[7000]: 7D7D7A72012: from=<alice@client.test>, "
+      "size=1200, nrcpt=1 (queue active)",
+      "Dec 06 10:20:03 mx amavis[7105]: (7105-03) Passed CLEAN {RelayedInbound}, "
+      "[192.0.2.20]:4242 <alice@client.test> -> <ann@remote.test>, Queue-ID: 4F1E2A72001, "
+      "Message-ID: <m1@client.test>, mail_id: Mx03, Hits: -1, size: 1020, queued_as: "
+      "7D7D7A72012, 40 ms",
+      "Dec 06 10:20:03 mx postfix/smtp[7106]: 6C6C6A72011: to=<ann@remote.test>, "
+      "relay=127.0.0.1[127.0.0.1]:10024, delay=2, delays=0.5/0/0/0.5, dsn=2.0.0, status=sent "
+      "(250 2.0.0 from MTA(smtp:[127.0.0.1]:10025): 250 2.0.0 Ok: queued as 7D7D7A72012)",
+  });
+  two.Flush();
+  const MessageRecord* blocked_file = two.One("5A2B3A72010");
+  const MessageRecord* passed_file = two.One("6C6C6A72011");
+  ASSERT_TRUE(blocked_file && passed_file && two.One("7D7D7A72012"));
+  ASSERT_EQ(blocked_file->scans.size(), 1u);
+  EXPECT_EQ(blocked_file->scans[0].action, "Blocked");
+  ASSERT_EQ(passed_file->scans.size(), 1u);
+  EXPECT_EQ(passed_file->scans[0].action, "Passed");
+  EXPECT_EQ(two.One("7D7D7A72012")->parent_qid, "6C6C6A72011");
 }
 
 // The same while the first queue id is still open: `postsuper -r` during its
