@@ -62,6 +62,21 @@ SelectSql SelectColumnsIf(const std::vector<RecordColumn>& columns, const char* 
 // with the full records' (tests/report/summary_scan_test.cc).
 bool SummaryReads(const RecordColumn& column);
 
+// A recipient's status text is kept at standard detail when it says why the
+// recipient was not delivered ("User unknown", the remote's 4xx): the first
+// thing an admin looks for. "delivered to mailbox" and "250 Ok" wait for full,
+// as does a verification probe's "deliverable" answer.
+// A delivery that may have handed the recipient to a next leg (MayHaveGoneOn:
+// a content filter's "queued as", a requeue) keeps its text too: the report
+// tells a hop by it (HandedToNextLeg).
+inline bool KeepsStatusText(Detail d, const RecipientRecord& rc) {
+  if (AtLeast(d, Detail::kFull)) return true;
+  if (!AtLeast(d, Detail::kStandard)) return false;
+  const Outcome o = rc.outcome;
+  if (o == Outcome::kDelivered) return MayHaveGoneOn(rc);
+  return o != Outcome::kInFlight && o != Outcome::kDeliverable;
+}
+
 namespace record_columns {
 
 inline bool IsDictionary(Stored s) {

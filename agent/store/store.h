@@ -32,21 +32,6 @@ enum class Detail : uint8_t { kMinimal, kStandard, kFull };
 std::optional<Detail> DetailFromName(std::string_view name);
 const char* DetailName(Detail d);
 inline bool AtLeast(Detail d, Detail min) { return static_cast<int>(d) >= static_cast<int>(min); }
-// A recipient's status text is kept at standard detail when it says why the
-// recipient was not delivered ("User unknown", the remote's 4xx): the first
-// thing an admin looks for. "delivered to mailbox" and "250 Ok" wait for full,
-// as does a verification probe's "deliverable" answer.
-// A delivery that may have handed the recipient to a next leg (MayHaveGoneOn:
-// a content filter's "queued as", a requeue) keeps its text too: the report
-// tells a hop by it (HandedToNextLeg).
-inline bool KeepsStatusText(Detail d, const RecipientRecord& rc) {
-  if (AtLeast(d, Detail::kFull)) return true;
-  if (!AtLeast(d, Detail::kStandard)) return false;
-  const Outcome o = rc.outcome;
-  if (o == Outcome::kDelivered) return MayHaveGoneOn(rc);
-  return o != Outcome::kInFlight && o != Outcome::kDeliverable;
-}
-
 // Exact values, but: sender and recipient are matched lower-cased (the stores
 // keep addresses so), subject is a substring in any case (LowerUtf8 on SQLite,
 // LOWER() on MySQL), since/until bound first_seen (the message's arrival).

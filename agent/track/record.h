@@ -149,7 +149,7 @@ inline constexpr std::string_view kRequeueRelay = "requeue";
 bool HandedToNextLeg(const MessageRecord& r, const RecipientRecord& rc);
 // Whether `rc` alone says it may have gone on (HandedToNextLeg without the
 // message's legs): its status text is then kept at standard detail, where the
-// report reads it (KeepsStatusText, agent/store/store.h).
+// report reads it (KeepsStatusText, agent/store/record_columns.h).
 bool MayHaveGoneOn(const RecipientRecord& rc);
 
 // The message outcome from its recipients (docs/record.md): their common outcome,

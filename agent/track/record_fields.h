@@ -68,7 +68,7 @@ struct Field {
   Stored stored = Stored::kValue;
   Unknown unknown = Unknown::kEmpty;
   // status_text: kept at standard detail too when the recipient was not
-  // delivered (KeepsStatusText, agent/store/store.h).
+  // delivered (KeepsStatusText, agent/store/record_columns.h).
   bool kept_when_undelivered = false;
   // In the record's JSON (docs/record.md, agent/track/record_json.cc): its
   // key's place among its object's keys (-1: not in the JSON), the key when
