@@ -109,12 +109,12 @@ void MessageTracker::Process(const Event& ev) {
       if (!ev.orig_queue_id.empty()) {
         Link(ev, ev.orig_queue_id, ev.qid);
         const RecordKey old_key = KeyOf(ev, ev.orig_queue_id);
-        const Open* was = Find(old_key);
+        Open* old = Find(old_key);
         o->ident =
-            was != nullptr && !was->ident.empty() ? was->ident : std::string(ev.orig_queue_id);
+            old != nullptr && !old->ident.empty() ? old->ident : std::string(ev.orig_queue_id);
         if (auto& files = requeued_ident_[KeyOf(ev, o->ident)]; files.size() < 16)
           AddUnique(&files, ev.qid);
-        if (Open* old = Find(old_key); old != nullptr && !old->removed) {
+        if (old != nullptr && !old->removed) {
           RequeuedAs(&old->rec, ev.qid);
           old->requeued_as = std::string(ev.qid);
           old->held = false;

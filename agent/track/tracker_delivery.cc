@@ -68,39 +68,42 @@ Outcome DeliveryOutcome(std::string_view status, std::string_view text, std::str
 
 namespace track_internal {
 
-// `postsuper -d`: the admin deleted the message (qmgr removes one only when
-// every recipient is done). What still waited (deferred, held, not tried)
-// is never delivered nor returned: discarded, with the reason it waited.
-void DeletedFromTheQueue(MessageRecord* r) {
+namespace {
+// What still waited in `r` (deferred, held, not tried) ends as `to`, its text
+// "`what` while deferred: <the reason it waited>"; `relay`, when given,
+// replaces where it went (and its DSN, which was the wait's).
+void EndWaiting(MessageRecord* r, Outcome to, const std::string& what,
+                std::string_view relay = {}) {
   for (auto& rc : r->recipients) {
     if (rc.outcome != Outcome::kDeferred && rc.outcome != Outcome::kHeld &&
         rc.outcome != Outcome::kInFlight)
       continue;
-    const std::string was = std::string("deleted from the queue (postsuper -d) while ") +
-                            OutcomeName(rc.outcome) +
+    const std::string was = what + " while " + OutcomeName(rc.outcome) +
                             (rc.status_text.empty() ? "" : ": " + rc.status_text);
-    rc.outcome = Outcome::kDiscarded;
+    rc.outcome = to;
     rc.status_text = Capped(was);
+    if (!relay.empty()) {
+      rc.relay = std::string(relay);
+      rc.dsn.clear();
+    }
   }
+}
+}  // namespace
+
+// `postsuper -d`: the admin deleted the message (qmgr removes one only when
+// every recipient is done). What still waited is never delivered nor
+// returned: discarded, with the reason it waited.
+void DeletedFromTheQueue(MessageRecord* r) {
+  EndWaiting(r, Outcome::kDiscarded, "deleted from the queue (postsuper -d)");
 }
 
 // `postsuper -r`: the queue file went back through pickup as `new_qid`. What
-// still waited there (deferred, held, not tried) was handed on, as a content
-// filter's recipient is to its next leg: "delivered" by this file, its end on
-// the new one (docs/record.md). Why it waited is kept.
+// still waited there was handed on, as a content filter's recipient is to its
+// next leg: "delivered" by this file, its end on the new one
+// (docs/record.md). Why it waited is kept.
 void RequeuedAs(MessageRecord* r, std::string_view new_qid) {
-  for (auto& rc : r->recipients) {
-    if (rc.outcome != Outcome::kDeferred && rc.outcome != Outcome::kHeld &&
-        rc.outcome != Outcome::kInFlight)
-      continue;
-    const std::string was = "requeued as " + std::string(new_qid) + " (postsuper -r) while " +
-                            OutcomeName(rc.outcome) +
-                            (rc.status_text.empty() ? "" : ": " + rc.status_text);
-    rc.outcome = Outcome::kDelivered;
-    rc.relay = std::string(kRequeueRelay);
-    rc.dsn.clear();
-    rc.status_text = Capped(was);
-  }
+  EndWaiting(r, Outcome::kDelivered, "requeued as " + std::string(new_qid) + " (postsuper -r)",
+             kRequeueRelay);
 }
 
 }  // namespace track_internal

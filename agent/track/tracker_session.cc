@@ -187,10 +187,8 @@ MessageTracker::Open* MessageTracker::OnClient(const Event& ev) {
   if (!ev.orig_queue_id.empty()) {
     o->ident = std::string(ev.orig_queue_id);
     const std::string_view file = ByIdent(ev, ev.orig_queue_id);
-    const std::string parent(file.empty() ? ev.orig_queue_id : file);
-    r.parent_qid = parent;
-    o->parent_by_ident = true;
-    Link(ev, parent, ev.qid, /*by_ident=*/true);
+    // This leg's parent, and the parent's child (when open).
+    Link(ev, file.empty() ? ev.orig_queue_id : file, ev.qid, /*by_ident=*/true);
   }
   Session* s = SessionFor(ev, true);
   if (s->record_keys.size() < kMaxRecipients) s->record_keys.push_back(KeyOf(ev, ev.qid));
