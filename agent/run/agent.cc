@@ -230,8 +230,12 @@ bool Agent::SameLog(const Checkpoint::Stream& saved, size_t i, const Checkpoint&
 StatusOr<size_t> Agent::Step() {
   if (Status st = writer_->error(); !st.ok()) return st;
   const TimeUs now = clock_->MonotonicNow();
+  // A store that takes no batch (a full spool, a lock) pauses the reading,
+  // and nothing of this step that would queue a batch: the loop goes on
+  // (signals, the watchdog, the end of blocks), nothing is lost.
+  const bool room = StoreHasRoom(now);
   size_t total = 0;
-  for (size_t i = 0; i < streams_.size() && total < options_.lines_per_step; ++i) {
+  for (size_t i = 0; room && i < streams_.size() && total < options_.lines_per_step; ++i) {
     Lines lines(this, &states_[i]);
     auto n = streams_[i]->Poll(now, &lines, options_.lines_per_step - total);
     if (!n.ok()) return n.status();
@@ -241,7 +245,7 @@ StatusOr<size_t> Agent::Step() {
     if (std::string note = streams_[i]->TakeRestoreNote(); !note.empty())
       options_.log->Info(EscapeForLog(streams_[i]->path() + " after the restart: " + note, 2000));
   }
-  if (journal_ && total < options_.lines_per_step) {
+  if (room && journal_ && total < options_.lines_per_step) {
     Lines lines(this, &*journal_state_);
     auto n = journal_->Poll(&lines, options_.lines_per_step - total);
     if (!n.ok()) return n.status();
@@ -257,7 +261,7 @@ StatusOr<size_t> Agent::Step() {
     dirty_ = true;
     last_line_log_time_ = tracker_.now();
     last_line_mono_ = now;
-  } else if (last_line_log_time_ != 0) {
+  } else if (room && last_line_log_time_ != 0) {  // paused, the log is not quiet
     const size_t before = tracker_.open_records();
     tracker_.Tick(last_line_log_time_ + (now - last_line_mono_));
     if (tracker_.open_records() != before) dirty_ = true;
@@ -277,7 +281,7 @@ StatusOr<size_t> Agent::Step() {
                            "): " + EscapeForLog(b.reason, 200));
       if (detector_) DecideAgain(blocks_->TakeEndedEarly());
     }
-    if (now - last_block_refresh_ >= options_.block_refresh) {
+    if (room && now - last_block_refresh_ >= options_.block_refresh) {
       last_block_refresh_ = now;
       // From before the oldest active block: the rows the store ended
       // earlier (`blocks remove`) are read too, and end here (issue 19 item 2).
@@ -285,17 +289,40 @@ StatusOr<size_t> Agent::Step() {
     }
     if (options_.fleet) {
       TakeFleetExchange(now);
-      if (now - last_fleet_exchange_ >= options_.fleet_interval) ExchangeFleetCounts(now);
+      if (room && now - last_fleet_exchange_ >= options_.fleet_interval) ExchangeFleetCounts(now);
     }
   }
-  if (writer_->pending_records() >= options_.batch_records ||
-      (dirty_ && now - last_flush_ >= commit_interval())) {
+  if (room && (writer_->pending_records() >= options_.batch_records ||
+               (dirty_ && now - last_flush_ >= commit_interval()))) {
     if (Status st = Flush(); !st.ok()) return st;
   }
-  if (options_.status_interval > 0 &&
+  if (room && options_.status_interval > 0 &&
       (last_status_ < 0 || now - last_status_ >= options_.status_interval))
     PublishStatus(now);
   return total;
+}
+
+bool Agent::StoreHasRoom(TimeUs now) {
+  const bool room = writer_->HasRoom();
+  if (room) {
+    if (pause_said_at_ >= 0)
+      options_.log->Info("reading resumed after " +
+                         std::to_string((now - paused_since_) / kUsPerSecond) + " s paused");
+    paused_since_ = pause_said_at_ = -1;
+    return true;
+  }
+  if (paused_since_ < 0) paused_since_ = now;
+  // A pause of a second is the store catching up (a burst, a catch-up after a
+  // restart); one that lasts is said, and again every 10 minutes it goes on.
+  const TimeUs paused = now - paused_since_;
+  if (paused >= kPauseSaid && (pause_said_at_ < 0 || now - pause_said_at_ >= kPauseSaidAgain)) {
+    options_.log->Warn(std::string(pause_said_at_ < 0 ? "reading paused" : "reading still paused") +
+                       " for " + std::to_string(paused / kUsPerSecond) +
+                       " s: the store has not taken the batches queued for it (see its "
+                       "messages); nothing is lost, blocks still end on time");
+    pause_said_at_ = now;
+  }
+  return false;
 }
 
 void Agent::NoticeClockSteps() {

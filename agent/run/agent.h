@@ -99,6 +99,9 @@ class Agent {
   StatusOr<size_t> Step();
   // Queues everything so far with its checkpoint (one transaction).
   Status Flush();
+  // True while the reading is paused because the store takes no batch: the
+  // loop then steps again soon (agent/uv), not at its next timer.
+  bool waiting_for_store() const { return paused_since_ >= 0; }
   // Final flush; waits for the writer. Open messages stay in the checkpoint.
   Status Stop();
 
@@ -213,6 +216,12 @@ class Agent {
   // Says (once a minute) the journal entries refused since it last did.
   void SayRefusedEntries();
   TimeUs last_flush_ = 0;
+  // Whether the writer has room for a batch (Step reads nothing while not),
+  // saying a pause that lasts and its end.
+  bool StoreHasRoom(TimeUs mono_now);
+  static constexpr TimeUs kPauseSaid = 10 * kUsPerSecond;
+  static constexpr TimeUs kPauseSaidAgain = 600 * kUsPerSecond;
+  TimeUs paused_since_ = -1, pause_said_at_ = -1;  // monotonic; -1: not paused, not said
   int64_t last_checkpoint_bytes_ = 0;
   // The store's checkpoint: the size of its whole state (0: none yet, nothing
   // to append changes to) and of the changes appended since.

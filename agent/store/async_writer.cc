@@ -88,6 +88,11 @@ void AsyncWriter::Commit(CheckpointUpdate checkpoint, std::vector<Block> blocks)
   current_.reserve(batch_size_);
 }
 
+bool AsyncWriter::HasRoom() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return queue_.size() < max_batches_ || !error_.ok();
+}
+
 Status AsyncWriter::error() const {
   std::lock_guard<std::mutex> lock(mu_);
   return error_;
@@ -96,7 +101,9 @@ Status AsyncWriter::error() const {
 void AsyncWriter::Push(Batch&& batch) {
   std::vector<Batch> spent;  // freed here, after the lock
   std::unique_lock<std::mutex> lock(mu_);
-  cv_.wait(lock, [this] { return queue_.size() < max_batches_ || !error_.ok(); });
+  // Control batches are a few bytes and never wait: the live agent asks for
+  // them only while HasRoom(), so they cannot pile up behind a stuck store.
+  cv_.wait(lock, [&] { return batch.control() || queue_.size() < max_batches_ || !error_.ok(); });
   spent.swap(spent_);
   if (!error_.ok()) return;  // writing stopped: drop, Finish() reports the error
   queue_.push_back(std::move(batch));

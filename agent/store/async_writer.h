@@ -1,11 +1,10 @@
 // AsyncWriter: a RecordSink that batches records and writes them to a Store on
 // its own thread (docs/style.md rule 8). The queue of batches is bounded: when the
 // store is slower than the reader, OnRecord/Commit block (backpressure), memory
-// does not grow. Batches waiting behind a write are written together in the
-// next transaction (group commit). The first store error stops writing;
-// Finish() reports it.
-// With `auto_batches` (replay) a batch is cut every `batch_size` records; without
-// it (the live agent) only Commit() cuts one, so that every batch carries the
+// does not grow; the live agent asks HasRoom() first, so as not to block. Batches waiting behind a
+// write are written together in the next transaction (group commit). The first store error stops
+// writing; Finish() reports it. With `auto_batches` (replay) a batch is cut every `batch_size`
+// records; without it (the live agent) only Commit() cuts one, so that every batch carries the
 // checkpoint that covers exactly its records.
 #ifndef MAILTRAIL_AGENT_STORE_ASYNC_WRITER_H_
 #define MAILTRAIL_AGENT_STORE_ASYNC_WRITER_H_
@@ -74,6 +73,11 @@ class AsyncWriter : public RecordSink {
   // Before the first batch only.
   void set_log(Logger* log) { log_ = log; }
   size_t pending_records() const { return current_.size(); }
+  // True when a Commit() would not wait: the queue of batches has room (or
+  // writing stopped). The live agent reads no lines while it is false, so that
+  // its loop never waits for the store (helper-95: a full spool held the
+  // loop, its watchdog keep-alive, signals and the end of blocks).
+  bool HasRoom() const;
   // The first write error so far (OK while all went well).
   Status error() const;
   // Flushes the partial batch, waits for the writer, joins it. Idempotent.

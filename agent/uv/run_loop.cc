@@ -64,6 +64,8 @@ void Stop(LoopState* s) {
   uv_stop(&s->loop);
 }
 
+constexpr uint64_t kWaitForStoreMs = 20;
+
 // Work until the logs are read or the step budget says "more": then yield to the
 // loop (signals, timers) and continue from a zero timer.
 void RunSteps(LoopState* s) {
@@ -75,7 +77,15 @@ void RunSteps(LoopState* s) {
       Stop(s);
       return;
     }
-    if (*n == 0) return;
+    if (*n == 0) {
+      // The store took no batch: look again in a moment, not at the next tick
+      // (a catch-up goes at the store's pace).
+      if (s->agent->waiting_for_store())
+        uv_timer_start(
+            &s->again, [](uv_timer_t* t) { RunSteps(static_cast<LoopState*>(t->data)); },
+            kWaitForStoreMs, 0);
+      return;
+    }
   }
   uv_timer_start(
       &s->again, [](uv_timer_t* t) { RunSteps(static_cast<LoopState*>(t->data)); }, 0, 0);

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "agent/run/agent.h"
+#include "tests/support/agent_steps.h"
 #include "tests/support/corpus.h"
 #include "tests/support/fake_clock.h"
 #include "tests/support/mem_file_system.h"
@@ -47,7 +48,7 @@ TEST(AgentStatus, SavedWhileRunningAndAtTheStopWithTheAgentsCounts) {
   TimeUs first_saved = 0;
   for (int i = 0; i < 30; ++i) {
     clock.Advance(kUsPerSecond);
-    ASSERT_TRUE(agent.Step().ok());
+    ASSERT_TRUE(StepWithRoom(agent).ok());
     if (first_saved == 0) {
       // The writer thread saves it; wait for it here (checked again after each
       // piece of the writer's work; 60 s only guard against a hang).

@@ -12,6 +12,7 @@
 
 #include "agent/replay/replay.h"
 #include "agent/store/sqlite_store.h"
+#include "tests/support/agent_steps.h"
 #include "tests/support/capture_logger.h"
 #include "tests/support/corpus.h"
 #include "tests/support/fake_clock.h"
@@ -73,7 +74,7 @@ TEST(Agent, RestartsAndRotationsAtRandomPointsLoseAndDoubleNothing) {
     // carry log time), and a lot at the end, past every grace period.
     auto step = [&](TimeUs advance) {
       rig.clock.Advance(advance);
-      auto n = agent->Step();
+      auto n = StepWithRoom(*agent);
       EXPECT_TRUE(n.ok()) << n.status().message();
       return n.ok() ? *n : 0;
     };
@@ -157,7 +158,7 @@ TEST(Agent, FollowsSeveralLogsAtOnce) {
   // Enough steps to read both (37 lines a step) and then pass the grace period.
   for (int i = 0; i < 150; ++i) {
     rig.clock.Advance(kUsPerSecond);
-    ASSERT_TRUE(agent.Step().ok());
+    ASSERT_TRUE(StepWithRoom(agent).ok());
   }
   ASSERT_TRUE(agent.Stop().ok());
   for (const char* host : {"mx", "mx2"}) {
@@ -194,7 +195,7 @@ TEST(Agent, ALogNamedAnotherWayIsResumedNotReadAgain) {
     rig.fs.Append("/var/log/mail.log", bytes);
     for (int i = 0; i < steps; ++i) {
       rig.clock.Advance(kUsPerSecond);
-      ASSERT_TRUE(agent.Step().ok());
+      ASSERT_TRUE(StepWithRoom(agent).ok());
     }
     ASSERT_TRUE(agent.Stop().ok());
   };
@@ -227,7 +228,7 @@ TEST(Agent, ALargeOpenStateSpacesTheCommits) {
   rig.fs.Append("/var/log/mail.log", open);
   rig.clock.Advance(kUsPerSecond);
   // Start() committed a first checkpoint that only names the log (issue 18).
-  ASSERT_TRUE(agent.Step().ok());  // the first commit with the 300 open messages
+  ASSERT_TRUE(StepWithRoom(agent).ok());  // the first commit with the 300 open messages
   // Written by the writer thread.
   ASSERT_TRUE(agent.writer().WaitUntil([](const auto& s) { return s.commits >= 2; }, 60000));
   auto cp = rig.store->LoadCheckpoint();
@@ -245,7 +246,7 @@ TEST(Agent, ALargeOpenStateSpacesTheCommits) {
     rig.fs.Append("/var/log/mail.log",
                   "Mar  3 06:00:01 mx postfix/anvil[9]: statistics: max connection rate 1/60s\n");
     rig.clock.Advance(kUsPerSecond);
-    ASSERT_TRUE(agent.Step().ok());
+    ASSERT_TRUE(StepWithRoom(agent).ok());
   }
   // (Written before the final commit, which would otherwise join it.)
   ASSERT_TRUE(agent.writer().WaitUntil([](const auto& s) { return s.commits >= 3; }, 60000));
@@ -280,7 +281,7 @@ TEST(Agent, DetectsFloodsAndEndsTheBlocksOnTime) {
   rig.fs.Append("/var/log/mail.log", text);
   for (int i = 0; i < 30; ++i) {
     rig.clock.Advance(kUsPerSecond);
-    ASSERT_TRUE(agent.Step().ok());
+    ASSERT_TRUE(StepWithRoom(agent).ok());
   }
   ASSERT_NE(agent.blocks(), nullptr);
   const auto active = agent.blocks()->Active();
@@ -288,7 +289,7 @@ TEST(Agent, DetectsFloodsAndEndsTheBlocksOnTime) {
   const uint64_t version = agent.blocks()->version();
   // Past the corpus's end plus the block period (log time runs with the clock).
   rig.clock.Advance(3 * 3600 * kUsPerSecond);
-  ASSERT_TRUE(agent.Step().ok());
+  ASSERT_TRUE(StepWithRoom(agent).ok());
   EXPECT_TRUE(agent.blocks()->Active().empty()) << "ended without a new decision";
   EXPECT_NE(agent.blocks()->version(), version);
   ASSERT_TRUE(agent.Stop().ok());
@@ -319,7 +320,7 @@ TEST(Agent, NoticesAfterARestartAnswerAMessageStillOpen) {
       rig.fs.Append("/var/log/mail.log", text);
       for (int i = 0; i < seconds; ++i) {
         rig.clock.Advance(kUsPerSecond);
-        EXPECT_TRUE(agent.Step().ok());
+        EXPECT_TRUE(StepWithRoom(agent).ok());
       }
       const size_t blocks = agent.blocks()->Active().size();
       EXPECT_TRUE(agent.Stop().ok());
@@ -358,7 +359,7 @@ TEST(Agent, ABlockFromLinesAheadOfTheClockEndsOnTheClock) {
   fs.Append("/var/log/mail.log", text);
   for (int i = 0; i < 30; ++i) {
     clock.Advance(kUsPerSecond);
-    ASSERT_TRUE(agent.Step().ok());
+    ASSERT_TRUE(StepWithRoom(agent).ok());
   }
   const auto active = agent.blocks()->Active();
   ASSERT_FALSE(active.empty());
@@ -368,7 +369,7 @@ TEST(Agent, ABlockFromLinesAheadOfTheClockEndsOnTheClock) {
     EXPECT_TRUE(b.live) << b.key;
   }
   clock.Advance(o.blocks.period + kUsPerSecond);
-  ASSERT_TRUE(agent.Step().ok());
+  ASSERT_TRUE(StepWithRoom(agent).ok());
   EXPECT_TRUE(agent.blocks()->Active().empty()) << "ended one period after the clock's now";
   ASSERT_TRUE(agent.Stop().ok());
 }
@@ -390,7 +391,7 @@ void RunDetecting(const std::string& text, QueueHintCache* hints,
   rig.fs.Append("/var/log/mail.log", text);
   for (int i = 0; i < 30; ++i) {
     rig.clock.Advance(kUsPerSecond);
-    ASSERT_TRUE(agent.Step().ok());
+    ASSERT_TRUE(StepWithRoom(agent).ok());
   }
   ASSERT_TRUE(agent.Stop().ok());  // every record written
   inspect(agent, *rig.store);
@@ -522,20 +523,20 @@ TEST(Agent, QueueFileFactsSurviveARestartWithTheOpenMessage) {
   QueueHints early, late;
   early.subject = "Read before the log said a word";
   hints.Put("6A1B210A301", early);
-  ASSERT_TRUE(agent->Step().ok());  // no record yet: the hint waits
+  ASSERT_TRUE(StepWithRoom(*agent).ok());  // no record yet: the hint waits
   rig.fs.Append("/var/log/mail.log",
                 "Nov 27 12:22:40 mx postfix/pickup[1]: 6A1B210A301: uid=0 "
                 "from=<root@example.test>\n"
                 "Nov 27 12:22:40 mx postfix/pickup[1]: 7C2D310A302: uid=0 "
                 "from=<root@example.test>\n");
   rig.clock.Advance(kUsPerSecond / 10);
-  ASSERT_TRUE(agent->Step().ok());
+  ASSERT_TRUE(StepWithRoom(*agent).ok());
   late.subject = "Read after";
   late.content_type = "multipart/report; report-type=delivery-status";
   hints.Put("7C2D310A302", late);
   for (int i = 0; i < 3; ++i) {  // the hints reach the records, a checkpoint is written
     rig.clock.Advance(kUsPerSecond);
-    ASSERT_TRUE(agent->Step().ok());
+    ASSERT_TRUE(StepWithRoom(*agent).ok());
   }
   agent.reset();         // as after SIGKILL: no Stop(), no last flush
   QueueHintCache empty;  // the files are gone
@@ -547,7 +548,7 @@ TEST(Agent, QueueFileFactsSurviveARestartWithTheOpenMessage) {
                 "Nov 27 12:22:41 mx postfix/qmgr[3]: 7C2D310A302: removed\n");
   for (int i = 0; i < 20; ++i) {
     rig.clock.Advance(kUsPerSecond);
-    ASSERT_TRUE(agent->Step().ok());
+    ASSERT_TRUE(StepWithRoom(*agent).ok());
   }
   ASSERT_TRUE(agent->Stop().ok());
   std::map<std::string, std::string> subjects;
@@ -589,7 +590,7 @@ TEST(Agent, ABlockRemovedInTheStoreIsDecidedAgainAtTheNextFlood) {
   auto step_until = [&](const std::function<bool()>& want) {
     for (int i = 0; i < 600 && !want(); ++i) {
       rig.clock.Advance(kUsPerSecond / 2);
-      if (!agent.Step().ok()) return false;
+      if (!StepWithRoom(agent).ok()) return false;
     }
     return want();
   };
@@ -601,7 +602,7 @@ TEST(Agent, ABlockRemovedInTheStoreIsDecidedAgainAtTheNextFlood) {
     rig.clock.Advance(o.block_refresh + kUsPerSecond);
     const auto guard = std::chrono::steady_clock::now() + std::chrono::seconds(120);
     while (!want() && std::chrono::steady_clock::now() < guard) {
-      if (!agent.Step().ok()) return false;
+      if (!StepWithRoom(agent).ok()) return false;
       std::this_thread::yield();
     }
     return want();
@@ -628,7 +629,7 @@ TEST(Agent, ABlockRemovedInTheStoreIsDecidedAgainAtTheNextFlood) {
       ASSERT_TRUE(e.ok()) << e.status().message();
       ended = *e;
       if (ended == 0) {
-        ASSERT_TRUE(agent.Step().ok());
+        ASSERT_TRUE(StepWithRoom(agent).ok());
         std::this_thread::yield();
       }
     }
@@ -636,7 +637,7 @@ TEST(Agent, ABlockRemovedInTheStoreIsDecidedAgainAtTheNextFlood) {
   }
   ASSERT_TRUE(refreshed_until([&] { return !blocked(); })) << "ended by the store";
   rig.clock.Advance(300 * kUsPerSecond);
-  ASSERT_TRUE(agent.Step().ok());
+  ASSERT_TRUE(StepWithRoom(agent).ok());
   flood();
   EXPECT_TRUE(step_until(blocked)) << "the next flood blocks it again";
   ASSERT_TRUE(agent.Stop().ok());
@@ -678,7 +679,7 @@ TEST(Agent, AFloodGoingOnAfterACatchUpIsBlockedLive) {
   auto step_until = [&](const std::function<bool()>& want) {
     for (int i = 0; i < 600 && !want(); ++i) {
       rig.clock.Advance(kUsPerSecond / 2);
-      if (!agent.Step().ok()) return false;
+      if (!StepWithRoom(agent).ok()) return false;
     }
     return want();
   };
@@ -717,7 +718,7 @@ TEST(Agent, ALogBehindTheClockIsSaid) {
   rig.fs.Append("/var/log/mail.log", text);
   for (int i = 0; i < 100 && agent.blocks()->Active().empty(); ++i) {
     rig.clock.Advance(kUsPerSecond / 2);
-    ASSERT_TRUE(agent.Step().ok());
+    ASSERT_TRUE(StepWithRoom(agent).ok());
   }
   ASSERT_FALSE(agent.blocks()->Active().empty());
   EXPECT_EQ(log.Count("s behind the clock, with the logs read to their end: it is recorded, "

@@ -14,6 +14,7 @@
 #include "agent/run/agent.h"
 #include "base/cidr.h"
 #include "base/civil_time.h"
+#include "tests/support/agent_steps.h"
 #include "tests/support/corpus.h"
 #include "tests/support/fake_clock.h"
 #include "tests/support/mem_file_system.h"
@@ -50,7 +51,7 @@ std::map<std::string, std::string> SeenByQid(Store* store) {
 void StepFor(Agent* agent, FakeClock* clock, int seconds) {
   for (int i = 0; i < seconds; ++i) {
     clock->Advance(kUsPerSecond);
-    auto n = agent->Step();
+    auto n = StepWithRoom(*agent);
     ASSERT_TRUE(n.ok()) << n.status().message();
   }
 }

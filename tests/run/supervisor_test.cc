@@ -12,6 +12,7 @@
 
 #include "agent/run/enforcement.h"
 #include "base/run_program.h"
+#include "tests/support/agent_steps.h"
 #include "tests/support/capture_logger.h"
 #include "tests/support/fake_clock.h"
 #include "tests/support/log_lines.h"
@@ -51,7 +52,7 @@ struct Rig {
   // Steps the agent until it has read `lines` lines (a generous bound).
   bool ReadsAtLeast(int64_t lines) {
     for (int i = 0; i < 1000 && supervisor.agent()->lines_read() < lines; ++i)
-      if (!supervisor.agent()->Step().ok()) return false;
+      if (!StepWithRoom(*supervisor.agent()).ok()) return false;
     return supervisor.agent()->lines_read() >= lines;
   }
 };
