@@ -17,8 +17,13 @@ namespace mailtrail::cli {
 // Mail:" finds "undeliverable mail"). Each is one store statement
 // (Store::SetBlockEnds), and removed blocks are marked so: an extend racing
 // a `blocks remove` never revives the removed block, whichever read its
-// clock first.
+// clock first. Only live blocks are extended: one decided on replayed lines
+// was never enforced, and a later end would not enforce it (helper-94).
 StatusOr<int> SetBlockEndsByKey(Store& store, const std::string& key, TimeUs now, TimeUs end);
+
+// Why extending `key` at `now` moved no block, for the admin: no active
+// block of it, or only one that is not live (and how to block it instead).
+StatusOr<std::string> WhyNotExtended(Store& store, const std::string& key, TimeUs now);
 
 }  // namespace mailtrail::cli
 

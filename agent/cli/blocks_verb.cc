@@ -147,10 +147,15 @@ int BlocksMain(const std::vector<std::string>& argv, const Clock& clock) {
     if (!store.ok()) return FailWith(store.status());
     auto n = SetBlockEndsByKey(**store, pos[1], now, end);
     if (!n.ok()) return FailWith(n.status());
-    if (what == "extend")
+    if (what == "extend" && *n == 0) {
+      auto why = WhyNotExtended(**store, pos[1], now);
+      if (!why.ok()) return FailWith(why.status());
+      std::printf("0 block(s) extended: %s\n", why->c_str());
+    } else if (what == "extend") {
       std::printf("%d block(s) extended to %s\n", *n, FormatRfc3339(end).c_str());
-    else
+    } else {
       std::printf("%d block(s) ended\n", *n);
+    }
     return *n ? kExitOk : kExitFailure;
   }
   if (what == "explain" && pos.size() == 2) {

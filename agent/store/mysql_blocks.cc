@@ -79,11 +79,11 @@ StatusOr<int> MysqlStore::SetBlockEnds(const std::string& key, TimeUs now, TimeU
   int n = 0;
   Status st = WithReconnect("set block ends", [&] {
     // An end at or before now is a removal, and marks the block (schema 8);
-    // a later end never moves a removed block's.
+    // a later end never moves a removed block's, nor one that is not live.
     std::unique_ptr<sql::PreparedStatement> q(conn_->prepareStatement(
-        end <= now
-            ? "UPDATE block SET expires = ?, removed = 1 WHERE `key` = ? AND expires > ?"
-            : "UPDATE block SET expires = ? WHERE `key` = ? AND expires > ? AND removed = 0"));
+        end <= now ? "UPDATE block SET expires = ?, removed = 1 WHERE `key` = ? AND expires > ?"
+                   : "UPDATE block SET expires = ? WHERE `key` = ? AND expires > ? AND removed = 0"
+                     " AND live = 1"));
     q->setInt64(1, end);
     q->setString(2, key);
     q->setInt64(3, now);

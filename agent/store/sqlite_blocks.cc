@@ -84,11 +84,13 @@ StatusOr<std::vector<Block>> SqliteStore::LoadBlocks(TimeUs active_at) {
 
 StatusOr<int> SqliteStore::SetBlockEnds(const std::string& key, TimeUs now, TimeUs end) {
   // An end at or before now is a removal, and marks the block (schema 12);
-  // a later end never moves a removed block's.
-  auto q = db_.Prepare(end <= now ? "UPDATE block SET expires = ?1, removed = 1"
-                                    " WHERE key = ?2 AND expires > ?3"
-                                  : "UPDATE block SET expires = ?1"
-                                    " WHERE key = ?2 AND expires > ?3 AND removed = 0");
+  // a later end never moves a removed block's, nor one that is not live
+  // (decided on replayed lines, never enforced: extending it enforces nothing).
+  auto q =
+      db_.Prepare(end <= now ? "UPDATE block SET expires = ?1, removed = 1"
+                               " WHERE key = ?2 AND expires > ?3"
+                             : "UPDATE block SET expires = ?1"
+                               " WHERE key = ?2 AND expires > ?3 AND removed = 0 AND live = 1");
   if (!q.ok()) return q.status();
   q->BindInt(1, end);
   q->BindText(2, key);

@@ -146,7 +146,10 @@ void WebServer::AddWriteRoutes() {
              const std::string key = Param(req, "key");
              auto n = cli::SetBlockEndsByKey(store, key, now, now + period);
              if (!n.ok()) return n.status();
-             if (*n == 0) return Status::NotFound("no active block of " + key);
+             if (*n == 0) {
+               auto why = cli::WhyNotExtended(store, key, now);
+               return why.ok() ? Status::NotFound(*why) : why.status();
+             }
              *message = std::to_string(*n) + " block(s) extended to " + FormatRfc3339(now + period);
              return Status::Ok();
            });

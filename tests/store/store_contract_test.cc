@@ -585,6 +585,40 @@ TEST_P(StoreContract, ExtendAndRemoveMoveTheEndOfActiveBlocksOnly) {
   EXPECT_TRUE((*s)->LoadBlocks(now + hour)->empty());
 }
 
+// A block decided on replayed lines (not live) was never enforced: extending
+// it said "1 block(s) extended" and still enforced nothing (helper-94 K).
+// Only live blocks are extended; removing one that is not live still ends it.
+TEST_P(StoreContract, OnlyLiveBlocksAreExtended) {
+  auto s = OpenStore(Url(), Detail::kStandard, true);
+  ASSERT_TRUE(s.ok());
+  const TimeUs now = 5000 * kUsPerSecond, hour = 3600 * kUsPerSecond;
+  Block replayed;
+  replayed.kind = BlockKind::kIp;
+  replayed.key = "198.51.100.31";
+  replayed.created = now - 60 * kUsPerSecond;
+  replayed.expires = now + 540 * kUsPerSecond;
+  replayed.live = false;
+  ASSERT_TRUE((*s)->SaveBlocks({replayed}).ok());
+  auto n = cli::SetBlockEndsByKey(**s, "198.51.100.31", now, now + hour);
+  ASSERT_TRUE(n.ok()) << n.status().message();
+  EXPECT_EQ(*n, 0) << "a block that is not live is not extended";
+  auto all = (*s)->LoadBlocks(-1);
+  ASSERT_TRUE(all.ok());
+  ASSERT_EQ(all->size(), 1u);
+  EXPECT_EQ(all->front().expires, replayed.expires);
+  auto why = cli::WhyNotExtended(**s, "198.51.100.31", now);
+  ASSERT_TRUE(why.ok());
+  EXPECT_NE(why->find("not live"), std::string::npos) << *why;
+  EXPECT_NE(why->find("blocks add"), std::string::npos) << *why;
+  why = cli::WhyNotExtended(**s, "198.51.100.99", now);
+  ASSERT_TRUE(why.ok());
+  EXPECT_NE(why->find("no active block"), std::string::npos) << *why;
+  n = cli::SetBlockEndsByKey(**s, "198.51.100.31", now, now);
+  ASSERT_TRUE(n.ok());
+  EXPECT_EQ(*n, 1) << "removed all the same";
+  EXPECT_TRUE((*s)->LoadBlocks(now)->empty());
+}
+
 // A store where someone else acts just before or just after the first block
 // call: a write that lands between the caller's clock read and its own
 // statement, or between a read and the write that follows it.
