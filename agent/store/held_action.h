@@ -17,10 +17,20 @@ namespace mailtrail {
 // then `r` replaces it. The held one ended with its log when it is open (`r`
 // then saw more when it is closed or saw a later line), or when its smtpd
 // session was cut by the end of the log before the message was queued (end
-// `session`; `r` saw more when it was removed). `held_last_seen` in seconds.
+// `session`; `r` saw more when it was removed). A held record without the
+// client `r` has, that `r` saw as far as, is a piece of the message (a live
+// agent that started in its middle, helper-95 F7): `r` replaces it too.
+// `held_last_seen` in seconds.
 enum class HeldAction { kInsert, kSkip, kReplace };
 HeldAction HeldActionFor(const MessageRecord& r, RecordEnd held_end, int64_t held_last_seen,
-                         bool held_has_sender);
+                         bool held_has_sender, bool held_has_client);
+
+// What a replay does with a held record of the same queue id and host that
+// began after `r` did, within it (first seen in (r.first_seen, r.last_seen]):
+// a piece of the same message, recorded by a live agent that started in its
+// middle (Postfix does not reuse a queue id while its file exists). `r`, from
+// the message's start, replaces it when it saw as far; else both are kept.
+HeldAction HeldPieceActionFor(const MessageRecord& r, RecordEnd held_end, int64_t held_last_seen);
 
 }  // namespace mailtrail
 

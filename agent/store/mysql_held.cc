@@ -34,16 +34,17 @@ Status MysqlStore::SkipHeldRecords() {
 
 // Inside the batch's transaction, after the dictionary resolved the batch's
 // texts. Throws sql::SQLException.
-HeldAction MysqlStore::CheckHeld(const MessageRecord& r) {
+HeldAction MysqlStore::CheckHeld(const MessageRecord& r, int64_t* replaces) {
   const int64_t first_seen = r.first_seen / kUsPerSecond;
+  *replaces = first_seen;
   if (!skip_held_ || first_seen > held_horizon_) return HeldAction::kInsert;
   using Dict = MysqlDictionary;
   const int64_t host = dict_->Id(Dict::kName, r.host);
   if (!r.qid.empty()) {
     if (!select_held_)
       select_held_.reset(conn_->prepareStatement(
-          "SELECT MIN(end_reason & 3), MAX(last_seen), MAX(sender IS NOT NULL) FROM message"
-          " WHERE first_seen = ? AND qid = ?"
+          "SELECT MIN(end_reason & 3), MAX(last_seen), MAX(sender IS NOT NULL),"
+          " MAX(client_ip IS NOT NULL) FROM message WHERE first_seen = ? AND qid = ?"
           " AND host = ? AND (id < ? OR id >= ?)"));
     sql::PreparedStatement* s = select_held_.get();
     s->setInt64(1, first_seen);
@@ -52,9 +53,26 @@ HeldAction MysqlStore::CheckHeld(const MessageRecord& r) {
     s->setUInt64(4, held_ids_from_);
     s->setUInt64(5, held_ids_to_);
     std::unique_ptr<sql::ResultSet> rs(s->executeQuery());
-    if (!rs->next() || rs->isNull(1)) return HeldAction::kInsert;
-    return HeldActionFor(r, static_cast<RecordEnd>(rs->getInt(1)), rs->getInt64(2),
-                         rs->getInt(3) != 0);
+    if (rs->next() && !rs->isNull(1))
+      return HeldActionFor(r, static_cast<RecordEnd>(rs->getInt(1)), rs->getInt64(2),
+                           rs->getInt(3) != 0, rs->getInt(4) != 0);
+    // The first piece of the same message that began after r did, within it.
+    if (!select_held_piece_)
+      select_held_piece_.reset(conn_->prepareStatement(
+          "SELECT first_seen, end_reason & 3, last_seen FROM message WHERE qid = ? AND host = ?"
+          " AND first_seen > ? AND first_seen <= ? AND (id < ? OR id >= ?)"
+          " ORDER BY first_seen LIMIT 1"));
+    sql::PreparedStatement* p = select_held_piece_.get();
+    p->setString(1, r.qid);
+    p->setInt64(2, host);
+    p->setInt64(3, first_seen);
+    p->setInt64(4, r.last_seen / kUsPerSecond);
+    p->setUInt64(5, held_ids_from_);
+    p->setUInt64(6, held_ids_to_);
+    std::unique_ptr<sql::ResultSet> piece(p->executeQuery());
+    if (!piece->next()) return HeldAction::kInsert;
+    *replaces = piece->getInt64(1);
+    return HeldPieceActionFor(r, static_cast<RecordEnd>(piece->getInt(2)), piece->getInt64(3));
   }
   if (!count_held_noqueue_)
     count_held_noqueue_.reset(conn_->prepareStatement(

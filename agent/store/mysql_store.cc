@@ -65,6 +65,7 @@ Status MysqlStore::EnsureConnected() {
 
 Status MysqlStore::Connect() {
   select_held_.reset();
+  select_held_piece_.reset();
   count_held_noqueue_.reset();
   conn_.reset();
   insert_message_.clear();

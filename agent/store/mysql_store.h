@@ -151,7 +151,9 @@ class MysqlStore : public Store {
   // Runs `op`; on a lost connection reconnects and runs it again (reads only).
   Status WithReconnect(const char* what, const std::function<void()>& op);
   sql::PreparedStatement* RowsStatement(bool message, size_t rows);
-  HeldAction CheckHeld(const MessageRecord& r);
+  // With kReplace, `*replaces` is the first_seen (seconds) of the held record
+  // to delete: r's own, or a later piece's (HeldPieceActionFor).
+  HeldAction CheckHeld(const MessageRecord& r, int64_t* replaces);
   // One SQL page of SearchWithCursor: every key but the record filters.
   Status SearchPage(const SearchQuery& q,
                     const std::function<void(MessageRecord&&, const SearchCursor&)>& fn);
@@ -194,7 +196,7 @@ class MysqlStore : public Store {
   bool skip_held_ = false;
   int64_t held_horizon_ = -1;
   uint64_t held_ids_from_ = 0, held_ids_to_ = 0;
-  std::unique_ptr<sql::PreparedStatement> select_held_, count_held_noqueue_;
+  std::unique_ptr<sql::PreparedStatement> select_held_, select_held_piece_, count_held_noqueue_;
   std::unordered_map<std::string, int64_t> noqueue_seen_;  // NOQUEUE identity -> this replay's
   std::vector<std::string> noqueue_batch_;  // identities counted by the batch being tried
   HeldCounts held_, batch_held_;            // committed; in the batch being tried

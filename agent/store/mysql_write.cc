@@ -317,7 +317,8 @@ void MysqlStore::InsertRecords(const std::vector<MessageRecord>& records,
   };
   std::unique_ptr<sql::PreparedStatement> find_ids, del_rcpt, del_message;
   for (const auto& r : records) {
-    const HeldAction held = CheckHeld(r);
+    int64_t replaces = 0;  // first_seen of the held record a kReplace deletes
+    const HeldAction held = CheckHeld(r, &replaces);
     if (held == HeldAction::kSkip) {
       ++batch_held_.kept;
       continue;
@@ -337,7 +338,8 @@ void MysqlStore::InsertRecords(const std::vector<MessageRecord>& records,
         del_message.reset(
             conn_->prepareStatement("DELETE FROM message WHERE first_seen = ? AND id = ?"));
       }
-      const uint64_t t = static_cast<uint64_t>(r.first_seen / kUsPerSecond);
+      const uint64_t t = static_cast<uint64_t>(
+          held == HeldAction::kReplace ? replaces : r.first_seen / kUsPerSecond);
       find_ids->setString(1, r.qid);
       find_ids->setUInt64(2, t);
       find_ids->setInt64(3, dict_->Id(MysqlDictionary::kName, r.host));

@@ -20,16 +20,24 @@ Status SqliteStore::SkipHeldRecords() {
   return Status::Ok();
 }
 
-StatusOr<HeldAction> SqliteStore::CheckHeld(const MessageRecord& r) {
+StatusOr<HeldAction> SqliteStore::CheckHeld(const MessageRecord& r, int64_t* replaces) {
   const int64_t first_seen = r.first_seen / kUsPerSecond;
+  *replaces = first_seen;
   if (!skip_held_ || first_seen > held_horizon_) return HeldAction::kInsert;
   if (select_held_.get() == nullptr) {  // prepared when first needed
     // The queue id's index finds a message; `+qid` keeps a NOQUEUE lookup on
     // the first_seen index (all of them have a NULL qid).
     auto held = db_.Prepare(
-        "SELECT min(end_reason & 3), max(last_seen), max(sender IS NOT NULL) FROM message"
+        "SELECT min(end_reason & 3), max(last_seen), max(sender IS NOT NULL),"
+        " max(client_ip IS NOT NULL) FROM message"
         " WHERE qid = ?1 AND first_seen = ?2 AND host = ?3 AND id <= ?4");
     if (!held.ok()) return held.status();
+    // The first piece of the same message that began after r did, within it.
+    auto piece = db_.Prepare(
+        "SELECT first_seen, end_reason & 3, last_seen FROM message WHERE qid = ?1 AND host = ?2"
+        " AND first_seen > ?3 AND first_seen <= ?4 AND id <= ?5 ORDER BY first_seen LIMIT 1");
+    if (!piece.ok()) return piece.status();
+    select_held_piece_ = std::move(*piece);
     auto noqueue = db_.Prepare(
         "SELECT count(*) FROM message WHERE first_seen = ?1 AND +qid IS NULL AND host = ?2"
         " AND last_seen = ?3 AND client_ip IS ?4 AND sender IS ?5 AND id <= ?6");
@@ -49,10 +57,25 @@ StatusOr<HeldAction> SqliteStore::CheckHeld(const MessageRecord& r) {
     const bool none = s.IsNull(0);
     const auto end = static_cast<RecordEnd>(s.Int(0));
     const int64_t last_seen = s.Int(1);
-    const bool has_sender = s.Int(2) != 0;
+    const bool has_sender = s.Int(2) != 0, has_client = s.Int(3) != 0;
     s.Reset();  // an active statement would keep its table locked
-    if (none) return HeldAction::kInsert;
-    return HeldActionFor(r, end, last_seen, has_sender);
+    if (!none) return HeldActionFor(r, end, last_seen, has_sender, has_client);
+    SqliteStmt& p = select_held_piece_;
+    p.Reset();
+    p.BindText(1, r.qid);
+    p.BindInt(2, host);
+    p.BindInt(3, first_seen);
+    p.BindInt(4, r.last_seen / kUsPerSecond);
+    p.BindInt(5, held_max_id_);
+    const int rc = p.Step();
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) return db_.Error("look for a held piece");
+    HeldAction action = HeldAction::kInsert;
+    if (rc == SQLITE_ROW) {
+      *replaces = p.Int(0);
+      action = HeldPieceActionFor(r, static_cast<RecordEnd>(p.Int(1)), p.Int(2));
+    }
+    p.Reset();
+    return action;
   }
   std::string ip_bytes;
   if (auto ip = IpAddress::Parse(r.client_ip)) ip_bytes = ip->Bytes();

@@ -297,7 +297,8 @@ class SqliteStore::RowSink {
 };
 
 Status SqliteStore::WriteOne(const MessageRecord& r) {
-  auto held = CheckHeld(r);
+  int64_t replaces = 0;  // first_seen of the held record a kReplace deletes
+  auto held = CheckHeld(r, &replaces);
   if (!held.ok()) return held.status();
   if (*held == HeldAction::kSkip) {
     ++batch_held_.kept;
@@ -326,7 +327,7 @@ Status SqliteStore::WriteOne(const MessageRecord& r) {
     for (SqliteStmt* d : {&delete_rcpts_, &delete_message_}) {
       d->Reset();
       d->BindText(1, r.qid);
-      d->BindInt(2, r.first_seen / kUsPerSecond);
+      d->BindInt(2, *held == HeldAction::kReplace ? replaces : r.first_seen / kUsPerSecond);
       d->BindInt(3, host);
       d->BindInt(4, message);
       if (d->Step() != SQLITE_DONE) return db_.Error("replace an updated record");

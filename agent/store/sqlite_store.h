@@ -131,7 +131,9 @@ class SqliteStore : public Store {
   Status LoadDictionary();
   Status LoadRecipients(int64_t message_id, MessageRecord* r);
   class RowSink;
-  StatusOr<HeldAction> CheckHeld(const MessageRecord& r);
+  // With kReplace, `*replaces` is the first_seen (seconds) of the held record
+  // to delete: r's own, or a later piece's (HeldPieceActionFor).
+  StatusOr<HeldAction> CheckHeld(const MessageRecord& r, int64_t* replaces);
   struct Where;
   // `time` and `id` name a row's position in a search's order: the message's
   // (m.first_seen, m.id), or the same values from a recipient row
@@ -177,7 +179,7 @@ class SqliteStore : public Store {
   // held, in rows up to held_max_id_ (later rows are this replay's own).
   bool skip_held_ = false;
   int64_t held_horizon_ = -1, held_max_id_ = 0;
-  SqliteStmt select_held_, count_held_noqueue_;
+  SqliteStmt select_held_, select_held_piece_, count_held_noqueue_;
   std::unordered_map<std::string, int64_t> noqueue_seen_;  // NOQUEUE identity -> this replay's
   HeldCounts held_, batch_held_;                           // committed; in the open transaction
   // SliceStamps' last few answers (a report asks for its hours, then for the

@@ -69,13 +69,21 @@ CheckpointUpdate DecodeCheckpointUpdate(std::string_view blob) {
 }
 
 HeldAction HeldActionFor(const MessageRecord& r, RecordEnd held_end, int64_t held_last_seen,
-                         bool held_has_sender) {
+                         bool held_has_sender, bool held_has_client) {
   if (held_has_sender && !r.sender) return HeldAction::kSkip;
   bool more = false;
   if (held_end == RecordEnd::kOpen)
     more = r.end != RecordEnd::kOpen || r.last_seen / kUsPerSecond > held_last_seen;
   if (held_end == RecordEnd::kSession) more = r.end == RecordEnd::kRemoved;
+  if (!held_has_client && !r.client_ip.empty() && held_end != RecordEnd::kSession)
+    more = more || HeldPieceActionFor(r, held_end, held_last_seen) == HeldAction::kReplace;
   return more ? HeldAction::kReplace : HeldAction::kSkip;
+}
+
+HeldAction HeldPieceActionFor(const MessageRecord& r, RecordEnd held_end, int64_t held_last_seen) {
+  const bool as_far = r.last_seen / kUsPerSecond >= held_last_seen &&
+                      (r.end != RecordEnd::kOpen || held_end == RecordEnd::kOpen);
+  return as_far ? HeldAction::kReplace : HeldAction::kInsert;
 }
 
 StatusOr<int64_t> Store::CountMatches(const SearchQuery& q) {
