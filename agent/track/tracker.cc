@@ -112,8 +112,8 @@ void MessageTracker::Process(const Event& ev) {
         Open* old = Find(old_key);
         o->ident =
             old != nullptr && !old->ident.empty() ? old->ident : std::string(ev.orig_queue_id);
-        if (auto& files = requeued_ident_[KeyOf(ev, o->ident)]; files.size() < 16)
-          AddUnique(&files, ev.qid);
+        o->requeued_file = true;
+        RememberRequeuedFile(o->ident, KeyOf(ev, ev.qid));
         if (old != nullptr && !old->removed) {
           RequeuedAs(&old->rec, ev.qid);
           old->requeued_as = std::string(ev.qid);
@@ -381,6 +381,19 @@ bool MessageTracker::FillOpen(std::string_view qid,
   return found;
 }
 
+void MessageTracker::RememberRequeuedFile(const std::string& ident, const RecordKey& file) {
+  if (auto& files = requeued_ident_[RecordKey(file.host, ident)]; files.size() < 16)
+    AddUnique(&files, std::string_view(file.qid, file.len));
+}
+
+void MessageTracker::ForgetRequeuedFile(const RecordKey& key, const Open& o) {
+  if (!o.requeued_file || o.ident.empty() || requeued_ident_.empty()) return;
+  auto alias = requeued_ident_.find(RecordKey(key.host, o.ident));
+  if (alias == requeued_ident_.end()) return;
+  std::erase(alias->second, o.rec.qid);
+  if (alias->second.empty()) requeued_ident_.erase(alias);
+}
+
 void MessageTracker::Changed(Open* o) {
   if (o->emitted) o->changed = true;
 }
@@ -409,13 +422,7 @@ void MessageTracker::Close(const RecordKey& key, RecordEnd end) {
   // the node's own.
   auto node = records_.extract(it);
   Open& o = node.mapped();
-  if (!o.ident.empty() && !requeued_ident_.empty()) {
-    auto alias = requeued_ident_.find(RecordKey(node.key().host, o.ident));
-    if (alias != requeued_ident_.end()) {
-      std::erase(alias->second, o.rec.qid);
-      if (alias->second.empty()) requeued_ident_.erase(alias);
-    }
-  }
+  ForgetRequeuedFile(node.key(), o);
   if (note_changes_) closed_.push_back(node.key());
   if (o.emitted && !o.changed) return;  // written at removal, as it still is
   o.rec.is_update = o.emitted;

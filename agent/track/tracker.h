@@ -239,6 +239,9 @@ class MessageTracker {
   // The queue id IDENT `ident` stands for now: the requeued file, or itself;
   // empty when several requeued files share it.
   std::string_view ByIdent(const Event& ev, std::string_view ident) const;
+  // requeued_ident_'s entries of a requeued file, added and removed.
+  void RememberRequeuedFile(const std::string& ident, const RecordKey& file);
+  void ForgetRequeuedFile(const RecordKey& key, const Open& o);
   static bool InTheHoldQueue(const Open& o);
   std::vector<bool> proxied_hosts_;  // by host id: logged proxy-accept
   TimeUs now_ = 0;

@@ -82,20 +82,22 @@ struct MessageTracker::Open {
   // parent_qid came from XFORWARD IDENT (smtpd's orig_queue_id=, amavis's
   // Queue-ID): the message's first queue id, which after `postsuper -r` is
   // not the leg the filter was given. A delivery whose reply names this leg
-  // ("queued as") is its parent instead. Not saved: after a restart between
-  // the two lines the first id stays its parent.
+  // ("queued as") is its parent instead.
   bool parent_by_ident = false;
   // The XFORWARD IDENT Postfix sends for this file (its log_ident): a leg's
   // orig_queue_id=, a requeued file's old one's; empty: its own queue id.
-  // Not saved (requeued_ident_).
   std::string ident;
+  // Made by `postsuper -r` (pickup's orig_id=): in requeued_ident_ under
+  // `ident`, rebuilt from this when a state is loaded.
+  bool requeued_file = false;
   // `postsuper -r` made this queue file NEW (pickup's orig_id=): an attempt
   // still running ends after, and what it leaves waiting went on there too.
-  // Not saved (a restart within the grace after pickup's line).
   std::string requeued_as;
   // `postsuper -d` deleted it: what an attempt still running leaves waiting
-  // is never retried (discarded). Not saved, as requeued_as.
+  // is never retried (discarded).
   bool deleted = false;
+  // These five are saved since 2026-12-06 (helper-101: a restart between a
+  // requeue or a delete and the lines after it split or misplaced records).
   // Resumed from a stored record (TrackerOptions::resume): lines before this
   // time are in it already (the same log read again), and are not applied
   // twice. 0: none.

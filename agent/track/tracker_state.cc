@@ -110,6 +110,15 @@ void MessageTracker::WriteState(std::string* out, const std::vector<const Open*>
     w.Uint(nullptr, o.generation);
     for (bool b : {o.started, o.queued, o.held, o.removed, o.emitted, o.changed, o.accepted})
       w.Bool(nullptr, b);
+    // Queue operations (since 2026-12-06), only when there is one: most
+    // messages have none.
+    if (!o.ident.empty() || !o.requeued_as.empty() || o.deleted || o.parent_by_ident) {
+      w.OpenArray();
+      w.Str(nullptr, o.ident);
+      w.Str(nullptr, o.requeued_as);
+      for (bool b : {o.deleted, o.parent_by_ident, o.requeued_file}) w.Bool(nullptr, b);
+      w.CloseArray();
+    }
     w.CloseArray();
   };
   w.Open();
@@ -219,6 +228,11 @@ struct MessageTracker::ParsedState {
   uint64_t next_generation = 0;
   std::vector<MessageRecord> records;
   std::vector<std::array<bool, 7>> flags;
+  struct QueueOps {
+    std::string ident, requeued_as;
+    bool deleted = false, parent_by_ident = false, requeued_file = false;
+  };
+  std::vector<QueueOps> queue_ops;
   std::vector<uint64_t> generations;
   std::vector<std::pair<std::string, std::string>> closed;  // (host, qid)
   struct Session {
@@ -260,6 +274,13 @@ Status MessageTracker::ParseState(std::string_view bytes, ParsedState* out) {
       for (size_t i = 0; i < f.size(); ++i)
         if (i < 6 || x.size() > 2 + i) f[i] = x.at(2 + i).get<bool>();
       out->flags.push_back(f);
+      ParsedState::QueueOps q;
+      if (x.size() > 9) {
+        const json& y = x.at(9);
+        q = {y.at(0).get<std::string>(), y.at(1).get<std::string>(), y.at(2).get<bool>(),
+             y.at(3).get<bool>(), y.at(4).get<bool>()};
+      }
+      out->queue_ops.push_back(std::move(q));
     }
     if (out->changes)
       for (const json& k : state.at("closed"))
@@ -300,7 +321,13 @@ Status MessageTracker::ParseState(std::string_view bytes, ParsedState* out) {
 }
 
 void MessageTracker::Apply(ParsedState&& p) {
-  for (const auto& [host, qid] : p.closed) records_.erase(RecordKey(hosts_.Id(host), qid));
+  for (const auto& [host, qid] : p.closed) {
+    const RecordKey key(hosts_.Id(host), qid);
+    if (auto it = records_.find(key); it != records_.end()) {
+      ForgetRequeuedFile(key, it->second);
+      records_.erase(it);
+    }
+  }
   for (size_t i = 0; i < p.records.size(); ++i) {
     auto o = std::make_unique<Open>();
     o->rec = std::move(p.records[i]);
@@ -313,7 +340,15 @@ void MessageTracker::Apply(ParsedState&& p) {
     o->emitted = f[4];
     o->changed = f[5];
     o->accepted = f[6];
-    records_.insert_or_assign(RecordKey(hosts_.Id(o->rec.host), o->rec.qid), std::move(*o));
+    auto& q = p.queue_ops[i];
+    o->ident = std::move(q.ident);
+    o->requeued_as = std::move(q.requeued_as);
+    o->deleted = q.deleted;
+    o->parent_by_ident = q.parent_by_ident;
+    o->requeued_file = q.requeued_file;
+    const RecordKey key(hosts_.Id(o->rec.host), o->rec.qid);
+    if (o->requeued_file && !o->ident.empty()) RememberRequeuedFile(o->ident, key);
+    records_.insert_or_assign(key, std::move(*o));
   }
   sessions_.clear();
   for (auto& x : p.sessions) {

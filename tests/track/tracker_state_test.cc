@@ -13,6 +13,7 @@
 #include "tests/support/corpus.h"
 #include "tests/support/every_field.h"
 #include "tests/support/log_lines.h"
+#include "tests/support/queue_operation_lines.h"
 #include "tests/support/sorted_json.h"
 #include "tests/support/tracker_harness.h"
 
@@ -69,9 +70,8 @@ void CheckSplits(const std::string& corpus, int splits) {
 // The live agent checkpoints a whole state, then only changes. Restored from
 // the parts so far (whole state, then each change set) at any of them, a
 // tracker holds the same state and goes on to the same records.
-void CheckChangeSets(const std::string& corpus, int chunks) {
-  const auto lines = ReadCorpusLines(corpus);
-  ASSERT_GT(lines.size(), 100u);
+void CheckChangeSetsOf(const std::vector<std::string>& lines, const std::string& corpus,
+                       int chunks) {
   const TrackerOptions opts = FullDetail();
   const auto want = Uninterrupted(lines);
   TrackerHarness live(opts);
@@ -98,6 +98,12 @@ void CheckChangeSets(const std::string& corpus, int chunks) {
   EXPECT_EQ(parts[0].find("\"changes\""), std::string::npos) << "the first part is whole";
   for (size_t i = 1; i < parts.size(); ++i)
     EXPECT_NE(parts[i].find("\"changes\":true"), std::string::npos) << i;
+}
+
+void CheckChangeSets(const std::string& corpus, int chunks) {
+  const auto lines = ReadCorpusLines(corpus);
+  ASSERT_GT(lines.size(), 100u);
+  CheckChangeSetsOf(lines, corpus, chunks);
 }
 
 TEST(TrackerState, ChangeSetsRestoreTheSameStateOnEveryCorpus) {
@@ -264,6 +270,45 @@ TEST(RecordState, EveryFieldSurvivesTheCheckpoint) {
 // message it returns (nested_header_checks): outbound backscatter detection
 // (agent/detect/outbound.h) matches them when the bounce ends. The v2 state
 // lost them.
+// Saved after each line of `lines` and restored into a fresh tracker, which
+// reads the rest: the same records as one uninterrupted run.
+void CheckEveryCut(const std::vector<std::string>& lines, const char* what) {
+  const auto want = Uninterrupted(lines);
+  for (size_t cut = 1; cut < lines.size(); ++cut) {
+    TrackerHarness first(FullDetail());
+    first.Feed({lines.begin(), lines.begin() + static_cast<long>(cut)});
+    TrackerHarness second(FullDetail());
+    ASSERT_TRUE(second.tracker().LoadState(first.tracker().SaveState()).ok());
+    second.Feed({lines.begin() + static_cast<long>(cut), lines.end()});
+    second.Flush();
+    std::vector<MessageRecord> all = std::move(first.records());
+    for (auto& r : second.records()) all.push_back(std::move(r));
+    EXPECT_EQ(SortedJson(all), want) << what << ", restarted after line " << cut;
+  }
+  // And from a whole state and the change sets after it, one a line.
+  CheckChangeSetsOf(lines, what, static_cast<int>(lines.size()) - 1);
+}
+
+// What the tracker knows of Postfix's queue operations comes through a
+// restart at any line: the files `postsuper -r` made of a message (a filter's
+// IDENT names its first id), a leg whose parent the next reply corrects, a
+// deleted or requeued file whose running delivery has not ended yet
+// (helper-101: restarted there, a second record of the first id, the leg
+// under the wrong parent, a deferral after the delete left deferred).
+TEST(TrackerState, QueueOperationsSurviveARestartAtEveryLine) {
+  CheckEveryCut(queue_ops::RequeuedWithItsLeg(), "requeued with its leg");
+  CheckEveryCut(queue_ops::DeleteDuringADelivery(), "deleted during a delivery");
+  std::vector<std::string> deferred = queue_ops::DeleteDuringADelivery();
+  for (std::string& l : deferred) {
+    const size_t at = l.find("dsn=2.0.0, status=sent (250 2.0.0 from MTA");
+    if (at != std::string::npos)
+      l = l.substr(0, at) +
+          "dsn=4.4.2, status=deferred (lost connection with 127.0.0.11[127.0.0.11] while "
+          "sending end of data -- message may be sent more than once)";
+  }
+  CheckEveryCut(deferred, "deleted during a delivery that is deferred");
+}
+
 TEST(TrackerState, AnOpenBounceKeepsTheReturnedMessageIdsAcrossARestart) {
   TrackerOptions o;
   o.emit_at_removed = true;
