@@ -68,10 +68,7 @@ const char* const kNotes = "FROM mailtrail_meta WHERE LEFT(k, 15) = 'deferred_in
 // Server-wide, so per database, as the agents' locks are (mysql_store.cc).
 const char* const kLockName = "CONCAT('mailtrail_bulk_', LEFT(SHA2(LOWER(DATABASE()), 256), 40))";
 
-void SetLockWait(sql::Connection* c, int seconds) {  // 0: the server's default
-  mysql::Execute(c, "SET SESSION lock_wait_timeout = " +
-                        (seconds > 0 ? std::to_string(seconds) : std::string("DEFAULT")));
-}
+using mysql::SetLockWait;
 
 const SchemaIndex* Find(std::string_view table, std::string_view name) {
   for (const SchemaIndex& i : kSchemaIndexes)

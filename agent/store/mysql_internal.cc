@@ -25,6 +25,11 @@ bool IsWriteRefusedForNow(int code) {
   return code == 1290 || code == 1205 || code == 1213 || code == 1021 || code == 1114;
 }
 
+void SetLockWait(sql::Connection* c, int seconds) {
+  Execute(c, "SET SESSION lock_wait_timeout = " +
+                 (seconds > 0 ? std::to_string(seconds) : std::string("DEFAULT")));
+}
+
 Status FromException(const sql::SQLException& e, std::string_view what) {
   std::string m =
       std::string(what) + ": MySQL error " + std::to_string(e.getErrorCode()) + ": " + e.what();

@@ -55,6 +55,10 @@ std::unique_ptr<sql::ResultSet> Query(sql::Connection* c, const std::string& sql
 // `name` is SQL: a quoted literal or an expression (CONCAT(...)). The lock is
 // the session's until RELEASE_LOCK or the session's end.
 bool GetLock(sql::Connection* c, const std::string& name, int wait_seconds);
+// The session's lock_wait_timeout (how long DDL waits for a table's metadata
+// lock, held by every open transaction that has read the table); 0: the
+// server's default. Throws sql::SQLException.
+void SetLockWait(sql::Connection* c, int seconds);
 
 // The prefix of a SELECT ending in LIMIT ... ROWS EXAMINED that keeps all the
 // warnings StoppedAtRowsExamined may need to read.

@@ -88,37 +88,77 @@ StatusOr<std::vector<MysqlPartitions::Range>> MysqlPartitions::Read(sql::Connect
   return out;
 }
 
+Status MysqlPartitions::Split(sql::Connection* c, int64_t day) {
+  auto parts = Read(c);
+  if (!parts.ok()) return parts.status();
+  for (const Range& r : *parts) {
+    if (day < r.lo || day >= r.hi) continue;
+    if (r.lo == day && r.hi == day + 1) break;  // already a day of its own
+    std::string into;
+    for (const Range& piece : Split(r, day)) {
+      if (!into.empty()) into += ", ";
+      into += "PARTITION " + piece.name + " VALUES LESS THAN (" + Bound(piece.hi) + ")";
+    }
+    for (const char* table : {"message", "rcpt"}) {
+      mysql::Execute(c, std::string("ALTER TABLE ") + table + " REORGANIZE PARTITION " + r.name +
+                            " INTO (" + into + ")");
+    }
+    break;
+  }
+  ready_.insert(day);
+  return Status::Ok();
+}
+
 Status MysqlPartitions::Ensure(sql::Connection* c, const std::set<int64_t>& days) {
   std::set<int64_t> missing;
   for (int64_t d : days)
     if (!ready_.count(d)) missing.insert(d);
   if (missing.empty()) return Status::Ok();
+  int64_t day = *missing.begin();
   try {
     NamedLock lock(c, "mailtrail_partitions");
     if (!lock.Acquire(60)) return Status::Unavailable("partitions: GET_LOCK timed out");
-    for (int64_t day : missing) {
-      auto parts = Read(c);
-      if (!parts.ok()) return parts.status();
-      for (const Range& r : *parts) {
-        if (day < r.lo || day >= r.hi) continue;
-        if (r.lo == day && r.hi == day + 1) break;  // already a day of its own
-        std::string into;
-        for (const Range& piece : Split(r, day)) {
-          if (!into.empty()) into += ", ";
-          into += "PARTITION " + piece.name + " VALUES LESS THAN (" + Bound(piece.hi) + ")";
-        }
-        for (const char* table : {"message", "rcpt"}) {
-          mysql::Execute(c, std::string("ALTER TABLE ") + table + " REORGANIZE PARTITION " +
-                                r.name + " INTO (" + into + ")");
-        }
-        break;
+    mysql::SetLockWait(c, kLockWaitSeconds);
+    for (int64_t d : missing) {
+      day = d;
+      if (Status st = Split(c, d); !st.ok()) {
+        mysql::SetLockWait(c, 0);
+        return st;
       }
-      ready_.insert(day);
     }
+    mysql::SetLockWait(c, 0);
   } catch (const sql::SQLException& e) {
-    return mysql::FromException(e, "add a daily partition");
+    if (e.getErrorCode() != 1205) return mysql::FromException(e, "add a daily partition");
+    try {
+      mysql::SetLockWait(c, 0);
+    } catch (const sql::SQLException&) {
+      // The session is gone: the next one has the default.
+    }
+    return Status::Unavailable(
+        "add the daily partition of " + DayName('d', day).substr(1) +
+        ": table message is held by another transaction (a backup, a long report) for more "
+        "than " +
+        std::to_string(kLockWaitSeconds) + " s; tried again");
   }
   return Status::Ok();
+}
+
+void MysqlPartitions::EnsureAhead(sql::Connection* c, int64_t day, TimeUs mono_now) {
+  if (ready_.count(day) || mono_now < ahead_retry_at_) return;
+  ahead_retry_at_ = mono_now + kAheadRetry;
+  try {
+    NamedLock lock(c, "mailtrail_partitions");
+    if (!lock.Acquire(0)) return;  // another agent is at it
+    mysql::SetLockWait(c, 1);
+    static_cast<void>(Split(c, day));  // not now: the day's first batch makes it
+    mysql::SetLockWait(c, 0);
+  } catch (const sql::SQLException&) {
+    try {
+      mysql::SetLockWait(c, 0);
+    } catch (const sql::SQLException&) {
+      // The session is gone: the next one has the default.
+    }
+  }
 }
 
 StatusOr<int64_t> MysqlPartitions::DropBefore(sql::Connection* c, int64_t day) {

@@ -8,6 +8,12 @@
 // daily partitions, so gaps stay empty and splitting them copies nothing.
 // DropBefore() drops whole days: no giant DELETE.
 // Several agents: the DDL runs under GET_LOCK('mailtrail_partitions').
+// The DDL waits for every open transaction that has read the table (a
+// nightly `mysqldump --single-transaction`, a long report), and every later
+// statement on the table waits behind it: so tomorrow's partition is made
+// ahead (EnsureAhead), tried briefly and again later, and a day that must be
+// made now waits kLockWaitSeconds at most and says why (helper-95 F5: at
+// midnight such a reader made every agent "unavailable", "Lost connection").
 #ifndef MAILTRAIL_AGENT_STORE_MYSQL_PARTITIONS_H_
 #define MAILTRAIL_AGENT_STORE_MYSQL_PARTITIONS_H_
 
@@ -16,6 +22,7 @@
 #include <string>
 #include <vector>
 
+#include "base/civil_time.h"
 #include "base/status.h"
 
 namespace sql {
@@ -34,6 +41,15 @@ class MysqlPartitions {
   // Makes sure that each of `days` has a partition of its own. DDL: call it
   // outside of a transaction (it commits implicitly).
   Status Ensure(sql::Connection* c, const std::set<int64_t>& days);
+  // Tries to give `day` its partition ahead of its first record, waiting a
+  // second at most for the table; else tries again kAheadRetry later (at the
+  // first call after). Never an error: the day's first batch makes it if this
+  // did not. `mono_now`: the caller's monotonic clock.
+  void EnsureAhead(sql::Connection* c, int64_t day, TimeUs mono_now);
+  // An ALTER may wait twice as long (measured: 6 s for 3 s), and the
+  // session's read timeout is 10 s (MysqlStore::Options::timeout_seconds).
+  static constexpr int kLockWaitSeconds = 2;
+  static constexpr TimeUs kAheadRetry = 300 * kUsPerSecond;
   // Drops the partitions that hold only days before `day`; says how many messages
   // they held.
   StatusOr<int64_t> DropBefore(sql::Connection* c, int64_t day);
@@ -47,7 +63,11 @@ class MysqlPartitions {
   static std::string DayName(char prefix, int64_t day);
 
  private:
+  // Splits the partition that holds `day` (under the named lock) so that the
+  // day has its own. Throws sql::SQLException.
+  Status Split(sql::Connection* c, int64_t day);
   std::set<int64_t> ready_;  // days known to have their own partition
+  TimeUs ahead_retry_at_ = 0;
 };
 
 }  // namespace mailtrail

@@ -201,6 +201,12 @@ Status MysqlStore::TryWriteBatch(const std::vector<MessageRecord>& records,
     if (st.code() == Status::Code::kUnavailable) conn_.reset();
     return st;
   }
+  // Tomorrow's partition, while the table is free: at midnight the first
+  // batch then needs no DDL, which would wait for any reader (a nightly
+  // backup) and hold every statement on the table behind it.
+  if (const int64_t today = clock().WallNow() / kUsPerSecond / 86400;
+      !days.empty() && *days.rbegin() >= today)
+    partitions_->EnsureAhead(conn_.get(), today + 1, clock().MonotonicNow());
   const uint64_t first_message = next_message_;
   try {
     for (int tries = 0;; ++tries) {

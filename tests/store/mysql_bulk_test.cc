@@ -61,16 +61,6 @@ class MysqlBulkLoad : public MysqlStoreFixture {
         "SELECT IFNULL(IS_USED_LOCK(CONCAT('mailtrail_bulk_',"
         " LEFT(SHA2(LOWER(DATABASE()), 256), 40))), 'none')");
   }
-  // A session of the test's own, through the driver the store uses.
-  std::unique_ptr<sql::Connection> Session() {
-    sql::ConnectOptionsMap o;
-    o["hostName"] = sql::SQLString("unix://" + db_.socket());
-    o["userName"] = sql::SQLString("root");
-    o["password"] = sql::SQLString("");
-    std::unique_ptr<sql::Connection> c(get_driver_instance()->connect(o));
-    c->setSchema(Database());
-    return c;
-  }
   // Once the server has seen a dead load's session go, and its lock with it
   // (the server waits up to 60 s for the lock to be free).
   void WaitForTheLockToBeFree() {
@@ -83,14 +73,6 @@ class MysqlBulkLoad : public MysqlStoreFixture {
   }  // closing the session frees the lock again
   // A session whose open transaction holds message, as a long report's
   // would, until it is closed.
-  std::unique_ptr<sql::Connection> HoldTheTables() {
-    auto c = Session();
-    c->setAutoCommit(false);
-    std::unique_ptr<sql::Statement> st(c->createStatement());
-    std::unique_ptr<sql::ResultSet> rs(st->executeQuery("SELECT COUNT(*) FROM message"));
-    EXPECT_TRUE(rs->next());
-    return c;
-  }
   std::string schema_;  // the migrated schema's indexes
 };
 

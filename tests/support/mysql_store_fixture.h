@@ -3,6 +3,9 @@
 #ifndef MAILTRAIL_TESTS_SUPPORT_MYSQL_STORE_FIXTURE_H_
 #define MAILTRAIL_TESTS_SUPPORT_MYSQL_STORE_FIXTURE_H_
 
+#include <cppconn/driver.h>
+#include <cppconn/resultset.h>
+#include <cppconn/statement.h>
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -53,6 +56,26 @@ class MysqlStoreFixture : public ::testing::Test, public StoreFixture {
     auto s = OpenStore(url_, o);
     EXPECT_TRUE(s.ok()) << s.status().message();
     return s.ok() ? std::move(*s) : nullptr;
+  }
+  // A session of the test's own, through the driver the store uses.
+  std::unique_ptr<sql::Connection> Session() {
+    sql::ConnectOptionsMap o;
+    o["hostName"] = sql::SQLString("unix://" + db_.socket());
+    o["userName"] = sql::SQLString("root");
+    o["password"] = sql::SQLString("");
+    std::unique_ptr<sql::Connection> c(get_driver_instance()->connect(o));
+    c->setSchema(Database());
+    return c;
+  }
+  // A report's (or a backup's) open transaction that has read message: it
+  // holds the table's metadata lock until it ends (the session is closed).
+  std::unique_ptr<sql::Connection> HoldTheTables() {
+    auto c = Session();
+    c->setAutoCommit(false);
+    std::unique_ptr<sql::Statement> st(c->createStatement());
+    std::unique_ptr<sql::ResultSet> rs(st->executeQuery("SELECT COUNT(*) FROM message"));
+    EXPECT_TRUE(rs->next());
+    return c;
   }
   static MessageRecord On(const std::string& qid, const std::string& host, int64_t day) {
     MessageRecord r = Sample(qid);
