@@ -257,7 +257,7 @@ int ReplayMain(const std::vector<std::string>& argv, const Clock& clock) {
     if (held.kept + held.replaced > 0)
       std::printf(
           " (%lld already in the store, not written again; %lld replaced a record"
-          " its log had left open)",
+          " its log had left open, or a live agent's piece of the message)",
           static_cast<long long>(held.kept), static_cast<long long>(held.replaced));
     std::printf("; %lld unknown, %lld unparsable, %lld overlong, %lld foreign lines\n",
                 static_cast<long long>(counter.count(EventKind::kUnknown)),

@@ -40,28 +40,66 @@ HeldAction MysqlStore::CheckHeld(const MessageRecord& r, int64_t* replaces) {
   if (!skip_held_ || first_seen > held_horizon_) return HeldAction::kInsert;
   using Dict = MysqlDictionary;
   const int64_t host = dict_->Id(Dict::kName, r.host);
+  std::string ip_bytes;
+  if (auto ip = IpAddress::Parse(r.client_ip)) ip_bytes = ip->Bytes();
   if (!r.qid.empty()) {
+    // Whether a held row may be r's message: no sender, message-id or client
+    // of its own that differs from r's (NULL: r has none). A queue id reused
+    // within a second is another message (helper-103). Six parameters, from
+    // `first` on (bind_identity).
+    static const char* const kSame =
+        "(sender IS NULL OR ? IS NULL OR sender = ?) AND (message_id IS NULL OR ? IS NULL OR"
+        " message_id = ?) AND (client_ip IS NULL OR ? IS NULL OR client_ip = ?)";
+    auto bind_identity = [&](sql::PreparedStatement* st, int first) {
+      for (int i : {first, first + 1}) {
+        if (r.sender) {
+          st->setInt64(i, dict_->Id(Dict::kAddress, *r.sender));
+        } else {
+          st->setNull(i, sql::DataType::BIGINT);
+        }
+      }
+      for (int i : {first + 2, first + 3}) {
+        if (r.message_id && AtLeast(options_.detail, Detail::kStandard)) {
+          st->setString(i, *r.message_id);
+        } else {
+          st->setNull(i, sql::DataType::VARBINARY);
+        }
+      }
+      for (int i : {first + 4, first + 5}) {
+        if (!ip_bytes.empty()) {
+          st->setString(i, ip_bytes);
+        } else {
+          st->setNull(i, sql::DataType::VARBINARY);
+        }
+      }
+    };
     if (!select_held_)
       select_held_.reset(conn_->prepareStatement(
-          "SELECT MIN(end_reason & 3), MAX(last_seen), MAX(sender IS NOT NULL),"
-          " MAX(client_ip IS NOT NULL) FROM message WHERE first_seen = ? AND qid = ?"
+          std::string("SELECT MIN(end_reason & 3), MAX(last_seen), MAX(sender IS NOT NULL),"
+                      " MAX(client_ip IS NOT NULL), MIN(") +
+          kSame +
+          ") FROM message WHERE first_seen = ? AND qid = ?"
           " AND host = ? AND (id < ? OR id >= ?)"));
     sql::PreparedStatement* s = select_held_.get();
-    s->setInt64(1, first_seen);
-    s->setString(2, r.qid);
-    s->setInt64(3, host);
-    s->setUInt64(4, held_ids_from_);
-    s->setUInt64(5, held_ids_to_);
+    bind_identity(s, 1);  // in the SELECT list, before the WHERE's
+    s->setInt64(7, first_seen);
+    s->setString(8, r.qid);
+    s->setInt64(9, host);
+    s->setUInt64(10, held_ids_from_);
+    s->setUInt64(11, held_ids_to_);
     std::unique_ptr<sql::ResultSet> rs(s->executeQuery());
-    if (rs->next() && !rs->isNull(1))
+    if (rs->next() && !rs->isNull(1)) {
+      if (rs->getInt(5) == 0) return HeldAction::kInsert;  // another message
       return HeldActionFor(r, static_cast<RecordEnd>(rs->getInt(1)), rs->getInt64(2),
                            rs->getInt(3) != 0, rs->getInt(4) != 0);
+    }
     // The first piece of the same message that began after r did, within it.
     if (!select_held_piece_)
       select_held_piece_.reset(conn_->prepareStatement(
-          "SELECT first_seen, end_reason & 3, last_seen FROM message WHERE qid = ? AND host = ?"
-          " AND first_seen > ? AND first_seen <= ? AND (id < ? OR id >= ?)"
-          " ORDER BY first_seen LIMIT 1"));
+          std::string(
+              "SELECT first_seen, end_reason & 3, last_seen FROM message WHERE qid = ? AND "
+              "host = ? AND first_seen > ? AND first_seen <= ? AND (id < ? OR id >= ?) AND ") +
+          kSame + " ORDER BY first_seen LIMIT 1"));
     sql::PreparedStatement* p = select_held_piece_.get();
     p->setString(1, r.qid);
     p->setInt64(2, host);
@@ -69,6 +107,7 @@ HeldAction MysqlStore::CheckHeld(const MessageRecord& r, int64_t* replaces) {
     p->setInt64(4, r.last_seen / kUsPerSecond);
     p->setUInt64(5, held_ids_from_);
     p->setUInt64(6, held_ids_to_);
+    bind_identity(p, 7);
     std::unique_ptr<sql::ResultSet> piece(p->executeQuery());
     if (!piece->next()) return HeldAction::kInsert;
     *replaces = piece->getInt64(1);
@@ -78,8 +117,6 @@ HeldAction MysqlStore::CheckHeld(const MessageRecord& r, int64_t* replaces) {
     count_held_noqueue_.reset(conn_->prepareStatement(
         "SELECT COUNT(*) FROM message WHERE first_seen = ? AND qid IS NULL AND host = ?"
         " AND last_seen = ? AND client_ip <=> ? AND sender <=> ? AND (id < ? OR id >= ?)"));
-  std::string ip_bytes;
-  if (auto ip = IpAddress::Parse(r.client_ip)) ip_bytes = ip->Bytes();
   const int64_t sender = r.sender ? dict_->Id(Dict::kAddress, *r.sender) : 0;
   sql::PreparedStatement* s = count_held_noqueue_.get();
   s->setInt64(1, first_seen);

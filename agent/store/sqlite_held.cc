@@ -27,15 +27,24 @@ StatusOr<HeldAction> SqliteStore::CheckHeld(const MessageRecord& r, int64_t* rep
   if (select_held_.get() == nullptr) {  // prepared when first needed
     // The queue id's index finds a message; `+qid` keeps a NOQUEUE lookup on
     // the first_seen index (all of them have a NULL qid).
+    // Whether a held row may be r's message: no sender, message-id or client
+    // of its own that differs from r's (?5, ?6, ?7; NULL: r has none). A
+    // queue id reused within a second is another message (helper-103).
+    const std::string same =
+        "(sender IS NULL OR ?5 IS NULL OR sender = ?5) AND (message_id IS NULL OR ?6 IS NULL"
+        " OR message_id = ?6) AND (client_ip IS NULL OR ?7 IS NULL OR client_ip = ?7)";
     auto held = db_.Prepare(
         "SELECT min(end_reason & 3), max(last_seen), max(sender IS NOT NULL),"
-        " max(client_ip IS NOT NULL) FROM message"
+        " max(client_ip IS NOT NULL), min(" +
+        same +
+        ") FROM message"
         " WHERE qid = ?1 AND first_seen = ?2 AND host = ?3 AND id <= ?4");
     if (!held.ok()) return held.status();
     // The first piece of the same message that began after r did, within it.
     auto piece = db_.Prepare(
         "SELECT first_seen, end_reason & 3, last_seen FROM message WHERE qid = ?1 AND host = ?2"
-        " AND first_seen > ?3 AND first_seen <= ?4 AND id <= ?5 ORDER BY first_seen LIMIT 1");
+        " AND first_seen > ?3 AND first_seen <= ?4 AND id <= ?8 AND " +
+        same + " ORDER BY first_seen LIMIT 1");
     if (!piece.ok()) return piece.status();
     select_held_piece_ = std::move(*piece);
     auto noqueue = db_.Prepare(
@@ -46,6 +55,14 @@ StatusOr<HeldAction> SqliteStore::CheckHeld(const MessageRecord& r, int64_t* rep
     count_held_noqueue_ = std::move(*noqueue);
   }
   const int64_t host = DictId(kHostName, r.host);
+  std::string ip_bytes;
+  if (auto ip = IpAddress::Parse(r.client_ip)) ip_bytes = ip->Bytes();
+  const int64_t sender = r.sender ? DictId(kAddress, *r.sender) : 0;
+  auto bind_identity = [&](SqliteStmt& st) {
+    if (r.sender) st.BindInt(5, sender);
+    if (r.message_id && AtLeast(detail_, Detail::kStandard)) st.BindText(6, *r.message_id);
+    if (!ip_bytes.empty()) st.BindBlob(7, ip_bytes);
+  };
   if (!r.qid.empty()) {
     SqliteStmt& s = select_held_;
     s.Reset();
@@ -53,12 +70,14 @@ StatusOr<HeldAction> SqliteStore::CheckHeld(const MessageRecord& r, int64_t* rep
     s.BindInt(2, first_seen);
     s.BindInt(3, host);
     s.BindInt(4, held_max_id_);
+    bind_identity(s);
     if (s.Step() != SQLITE_ROW) return db_.Error("look for a held record");
     const bool none = s.IsNull(0);
     const auto end = static_cast<RecordEnd>(s.Int(0));
     const int64_t last_seen = s.Int(1);
-    const bool has_sender = s.Int(2) != 0, has_client = s.Int(3) != 0;
+    const bool has_sender = s.Int(2) != 0, has_client = s.Int(3) != 0, same = s.Int(4) != 0;
     s.Reset();  // an active statement would keep its table locked
+    if (!none && !same) return HeldAction::kInsert;  // another message
     if (!none) return HeldActionFor(r, end, last_seen, has_sender, has_client);
     SqliteStmt& p = select_held_piece_;
     p.Reset();
@@ -66,7 +85,8 @@ StatusOr<HeldAction> SqliteStore::CheckHeld(const MessageRecord& r, int64_t* rep
     p.BindInt(2, host);
     p.BindInt(3, first_seen);
     p.BindInt(4, r.last_seen / kUsPerSecond);
-    p.BindInt(5, held_max_id_);
+    p.BindInt(8, held_max_id_);
+    bind_identity(p);
     const int rc = p.Step();
     if (rc != SQLITE_ROW && rc != SQLITE_DONE) return db_.Error("look for a held piece");
     HeldAction action = HeldAction::kInsert;
@@ -77,9 +97,6 @@ StatusOr<HeldAction> SqliteStore::CheckHeld(const MessageRecord& r, int64_t* rep
     p.Reset();
     return action;
   }
-  std::string ip_bytes;
-  if (auto ip = IpAddress::Parse(r.client_ip)) ip_bytes = ip->Bytes();
-  const int64_t sender = r.sender ? DictId(kAddress, *r.sender) : 0;
   std::string key = r.host + '\0' + std::to_string(first_seen) + ' ' +
                     std::to_string(r.last_seen / kUsPerSecond) + ' ' + ip_bytes + '\0' +
                     std::to_string(sender);

@@ -421,6 +421,60 @@ TEST_P(StoreContract, ReplayingHeldRecordsAddsNothing) {
   EXPECT_EQ(n, want);
 }
 
+// A live agent that began in the middle of a message stored a piece of it;
+// the replay of the whole log replaces the piece (helper-95 F7), and only a
+// piece: a queue id reused in the second a replayed message ended, or in the
+// same second by a message with another sender, message-id or client, is
+// another message, kept (helper-103 found both deleted).
+TEST_P(StoreContract, AReplayReplacesALiveAgentsPieceNotAnotherMessage) {
+  const TimeUs second = kUsPerSecond;
+  MessageRecord whole = Sample("3A1B2C3D4E");  // the replay's, from its first line
+  MessageRecord piece = whole;                 // the agent's, from its third second
+  piece.first_seen += 3 * second;
+  piece.has_client = false;
+  piece.client_ip.clear();
+  piece.client_host.clear();
+  piece.helo.clear();
+  piece.message_id.reset();
+  MessageRecord reused = Sample("4B2C3D4E5F");  // began in the second `ended` ended
+  reused.first_seen += 5 * second;
+  reused.last_seen = reused.first_seen;
+  reused.sender = "root@mx.test";
+  reused.message_id = "m2@mx.test";
+  reused.has_client = false;
+  reused.client_ip.clear();
+  MessageRecord ended = Sample("4B2C3D4E5F");
+  ended.sender = "alice@a.example";
+  MessageRecord local = Sample("5C3D4E5F6A");  // a pickup message, whole in one second
+  local.has_client = false;
+  local.client_ip.clear();
+  local.sender = "root@mx.test";
+  local.message_id = "m1@mx.test";
+  MessageRecord same_second = Sample("5C3D4E5F6A");  // an smtpd one with its queue id
+  same_second.sender = "alice@a.example";
+  {
+    auto s = OpenStore(Url(), Detail::kStandard, true);
+    ASSERT_TRUE(s.ok());
+    ASSERT_TRUE((*s)->Write({piece, reused, local}).ok());
+  }
+  auto s = OpenStore(Url(), Detail::kStandard, true);
+  ASSERT_TRUE(s.ok());
+  ASSERT_TRUE((*s)->SkipHeldRecords().ok());
+  ASSERT_TRUE((*s)->Write({whole, ended, same_second}).ok());
+  EXPECT_EQ((*s)->held_counts().replaced, 1) << "the piece only";
+  std::map<std::string, int> n;
+  for (const MessageRecord& r : All(s->get()))
+    ++n[r.qid + " " + (r.sender ? *r.sender : "-") + " " + (r.message_id ? "mid" : "no-mid")];
+  const std::map<std::string, int> want = {
+      {"3A1B2C3D4E  mid", 1},
+      {"4B2C3D4E5F alice@a.example mid", 1},
+      {"4B2C3D4E5F root@mx.test mid", 1},
+      {"5C3D4E5F6A alice@a.example mid", 1},
+      {"5C3D4E5F6A root@mx.test mid", 1},
+  };
+  EXPECT_EQ(n, want);
+}
+
 TEST_P(StoreContract, LineStatsAccumulateAcrossWrites) {
   auto s = OpenStore(Url(), Detail::kStandard, true);
   ASSERT_TRUE(s.ok());
