@@ -45,7 +45,7 @@ StatusOr<std::string> WhyNotExtended(Store& store, const std::string& key, TimeU
         return "the block of " + EscapeForLog(k, 200) +
                " is not live: it was decided on replayed lines and never enforced, so it is "
                "not extended; `mailtrail blocks add " +
-               BlockKindName(b.kind) + " KEY --for D` blocks it";
+               BlockKindName(b.kind) + " '" + EscapeForLog(k, 200) + "' --for 1h` blocks it";
   return "no active block of " + EscapeForLog(key, 200);
 }
 
