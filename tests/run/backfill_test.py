@@ -40,6 +40,7 @@ def main():
     errpath = os.path.join(tmp, "agent.err")
     dbdir = os.path.join(tmp, "mariadb")
     agent = None
+    ok = False
     try:
         if server:
             _, store = start_mariadb(binary, server, dbdir)
@@ -82,7 +83,7 @@ def main():
             report_difference(want, got)
             print("kept for inspection:", tmp)
             return 1
-        subprocess.run(["rm", "-rf", tmp])
+        ok = True
         return 0
     finally:
         if agent is not None:
@@ -90,6 +91,8 @@ def main():
             agent.wait()
         if server and os.path.isdir(dbdir):
             subprocess.run([server, "stop", dbdir], stdout=subprocess.DEVNULL)
+        if ok:  # after the server stopped: its files are in there
+            subprocess.run(["rm", "-rf", tmp])
 
 
 if __name__ == "__main__":
