@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <memory>
 #include <set>
+#include <utility>
 
 #include <systemd/sd-daemon.h>
 
@@ -296,8 +297,21 @@ int RunMain(const std::vector<std::string>& argv, const Clock& clock) {
     if (Status ms = metrics.Start(metrics_listen); !ms.ok()) return FailWith(ms);
     metrics.Publish(supervisor.agent()->RenderMetrics());
   }
+  LoopControl* reload_waits = nullptr;  // a SIGHUP postponed (on_reload)
   if (args->Has("config")) {
+    // A reload stops the running agent, which waits for the store to take
+    // its last batches: while the store takes none (reading paused), that
+    // would hold the loop (the watchdog, signals, the end of blocks), so the
+    // reload waits until it takes batches again (helper-102).
     loop.on_reload = [&](LoopControl* control) {
+      if (supervisor.agent()->waiting_for_store()) {
+        if (reload_waits == nullptr)
+          StderrLog().Warn(
+              "reload postponed: the store takes no batch now (reading paused); it is done "
+              "as soon as the store takes batches again");
+        reload_waits = control;
+        return;
+      }
       Reload(*args, logs, clock, &supervisor, control);
       // A new [metrics] listen: the server moves (or stops); if the new
       // address cannot be had, the old one is kept and that is said.
@@ -335,6 +349,10 @@ int RunMain(const std::vector<std::string>& argv, const Clock& clock) {
     for (const std::string& w : console->warnings()) StderrLog().Warn(EscapeForLog(w, 300));
   }
   auto tick = [&] {
+    if (reload_waits != nullptr && !supervisor.agent()->waiting_for_store()) {
+      LoopControl* control = std::exchange(reload_waits, nullptr);
+      loop.on_reload(control);
+    }
     if (!metrics_listen.empty()) metrics.Publish(supervisor.agent()->RenderMetrics());
     (*enforcement)->Tick(supervisor.agent()->blocks(), clock.WallNow(), clock.MonotonicNow());
   };

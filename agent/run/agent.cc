@@ -305,22 +305,26 @@ StatusOr<size_t> Agent::Step() {
 bool Agent::StoreHasRoom(TimeUs now) {
   const bool room = writer_->HasRoom();
   if (room) {
-    if (pause_said_at_ >= 0)
+    if (pause_said_)
       options_.log->Info("reading resumed after " +
                          std::to_string((now - paused_since_) / kUsPerSecond) + " s paused");
-    paused_since_ = pause_said_at_ = -1;
+    paused_since_ = -1;
+    pause_said_ = false;
     return true;
   }
   if (paused_since_ < 0) paused_since_ = now;
   // A pause of a second is the store catching up (a burst, a catch-up after a
-  // restart); one that lasts is said, and again every 10 minutes it goes on.
+  // restart); one that lasts is said, at most once in 10 minutes (a store
+  // that is steadily slow pauses often: helper-102), and its end if said.
   const TimeUs paused = now - paused_since_;
-  if (paused >= kPauseSaid && (pause_said_at_ < 0 || now - pause_said_at_ >= kPauseSaidAgain)) {
-    options_.log->Warn(std::string(pause_said_at_ < 0 ? "reading paused" : "reading still paused") +
+  if (paused >= kPauseSaid && (last_pause_said_ < 0 || now - last_pause_said_ >= kPauseSaidAgain)) {
+    options_.log->Warn(std::string(pause_said_ ? "reading still paused" : "reading paused") +
                        " for " + std::to_string(paused / kUsPerSecond) +
-                       " s: the store has not taken the batches queued for it (see its "
-                       "messages); nothing is lost, blocks still end on time");
-    pause_said_at_ = now;
+                       " s: the store has not taken the batches queued for it (its own "
+                       "messages say why, if any: a store that is only slow says none); "
+                       "nothing is lost, blocks still end on time");
+    last_pause_said_ = now;
+    pause_said_ = true;
   }
   return false;
 }
@@ -413,6 +417,11 @@ int64_t Agent::unknown_lines() const {
 }
 
 Status Agent::Stop() {
+  if (!writer_->HasRoom())
+    options_.log->Warn(
+        "stopping while the store takes no batch (reading paused): waiting for it to take the "
+        "last ones; a stop cut short (systemd's TimeoutStopSec) loses nothing, the lines since "
+        "the last checkpoint are read again at the next start");
   Status st = Flush();
   if (options_.status_interval > 0) PublishStatus(clock_->MonotonicNow());
   Status ws = writer_->Finish();

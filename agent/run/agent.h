@@ -221,7 +221,8 @@ class Agent {
   bool StoreHasRoom(TimeUs mono_now);
   static constexpr TimeUs kPauseSaid = 10 * kUsPerSecond;
   static constexpr TimeUs kPauseSaidAgain = 600 * kUsPerSecond;
-  TimeUs paused_since_ = -1, pause_said_at_ = -1;  // monotonic; -1: not paused, not said
+  TimeUs paused_since_ = -1, last_pause_said_ = -1;  // monotonic; -1: not paused, never said
+  bool pause_said_ = false;                          // this pause was said
   int64_t last_checkpoint_bytes_ = 0;
   // The store's checkpoint: the size of its whole state (0: none yet, nothing
   // to append changes to) and of the changes appended since.

@@ -90,7 +90,7 @@ void AsyncWriter::Commit(CheckpointUpdate checkpoint, std::vector<Block> blocks)
 
 bool AsyncWriter::HasRoom() const {
   std::lock_guard<std::mutex> lock(mu_);
-  return queue_.size() < max_batches_ || !error_.ok();
+  return record_batches_ < max_batches_ || !error_.ok();
 }
 
 Status AsyncWriter::error() const {
@@ -101,11 +101,23 @@ Status AsyncWriter::error() const {
 void AsyncWriter::Push(Batch&& batch) {
   std::vector<Batch> spent;  // freed here, after the lock
   std::unique_lock<std::mutex> lock(mu_);
-  // Control batches are a few bytes and never wait: the live agent asks for
-  // them only while HasRoom(), so they cannot pile up behind a stuck store.
-  cv_.wait(lock, [&] { return batch.control() || queue_.size() < max_batches_ || !error_.ok(); });
+  // Control batches are a few bytes, never wait and take no room, so that a
+  // Commit() after them in the same step does not wait (helper-102: they
+  // filled the room HasRoom() had seen). One of each kind waits at most: a
+  // newer one replaces it (the latest refresh, counts or status is what
+  // matters), so they cannot pile up behind a slow or stuck store.
+  cv_.wait(lock, [&] { return batch.control() || record_batches_ < max_batches_ || !error_.ok(); });
   spent.swap(spent_);
   if (!error_.ok()) return;  // writing stopped: drop, Finish() reports the error
+  if (batch.control()) {
+    for (Batch& queued : queue_)
+      if (queued.control() && queued.SameKind(batch)) {
+        queued = std::move(batch);
+        return;
+      }
+  } else {
+    ++record_batches_;
+  }
   queue_.push_back(std::move(batch));
   cv_.notify_all();
 }
@@ -125,11 +137,19 @@ void AsyncWriter::Run() {
     Batch batch;
     {
       std::unique_lock<std::mutex> lock(mu_);
+      if (working_ && queue_.empty()) {
+        working_ = false;
+        cv_.notify_all();  // idle (WaitUntil)
+      }
       cv_.wait(lock, [this] { return !queue_.empty() || closing_; });
       if (queue_.empty()) return;
+      working_ = true;
       batch = std::move(queue_.front());
       queue_.pop_front();
-      if (!batch.control()) TakeFollowing(&batch);
+      if (!batch.control()) {
+        --record_batches_;
+        TakeFollowing(&batch);
+      }
     }
     if (batch.counts) {
       auto theirs =
@@ -218,6 +238,7 @@ void AsyncWriter::Run() {
     if (!st.ok()) {
       error_ = st;
       queue_.clear();
+      record_batches_ = 0;
     } else {
       stats_.written += static_cast<int64_t>(batch.records.size());
       ++stats_.commits;
@@ -246,6 +267,7 @@ void AsyncWriter::TakeFollowing(Batch* batch) {
     if (batch->checkpoint) batch->checkpoint->Then(std::move(*next.checkpoint));
     spent_.push_back(std::move(next));  // an emptied shell: freed with the others
     ++stats_.joined;
+    --record_batches_;
     queue_.pop_front();
   }
 }
@@ -270,6 +292,7 @@ AsyncWriter::Stats AsyncWriter::stats() const {
   std::lock_guard<std::mutex> lock(mu_);
   Stats s = stats_;
   s.batches_held = spent_.size();
+  s.idle = queue_.empty() && !working_;
   return s;
 }
 
@@ -279,6 +302,7 @@ bool AsyncWriter::WaitUntil(const std::function<bool(const Stats&)>& done,
   auto holds = [&] {
     Stats s = stats_;
     s.batches_held = spent_.size();
+    s.idle = queue_.empty() && !working_;
     return done(s);
   };
   cv_.wait_for(lock, std::chrono::milliseconds(timeout_ms),

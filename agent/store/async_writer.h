@@ -94,6 +94,7 @@ class AsyncWriter : public RecordSink {
     size_t batches_held = 0;
     // How long store writes took (needs the clock): the last one and in all.
     TimeUs last_write_us = 0, total_write_us = 0;
+    bool idle = false;  // nothing queued, nothing being written or asked
   };
   Stats stats() const;
   // Waits until `done` holds of stats(), checked again each time the writer
@@ -126,6 +127,13 @@ class AsyncWriter : public RecordSink {
     bool control() const {
       return refresh_at >= 0 || counts != nullptr || answers != nullptr || status != nullptr;
     }
+    // Two control batches asking the same (Push keeps the newer).
+    bool SameKind(const Batch& o) const {
+      return (refresh_at >= 0) == (o.refresh_at >= 0) &&
+             (counts != nullptr) == (o.counts != nullptr) &&
+             (answers != nullptr) == (o.answers != nullptr) &&
+             (status != nullptr) == (o.status != nullptr);
+    }
   };
   void Push(Batch&& batch);
   void TakeFollowing(Batch* batch);  // with mu_ held
@@ -137,10 +145,12 @@ class AsyncWriter : public RecordSink {
   mutable std::mutex mu_;
   mutable std::condition_variable cv_;
   std::deque<Batch> queue_;
+  size_t record_batches_ = 0;  // in queue_ but control ones: what max_batches_ bounds
   // Written batches, handed back so that the reading thread frees them: the
   // writer thread is the live agent's bottleneck, the reader has time to spare.
   std::vector<Batch> spent_;
   bool closing_ = false;
+  bool working_ = false;  // a batch taken off the queue is being handled
   bool finished_ = false;
   Status error_;
   Stats stats_;  // but batches_held, which is spent_.size()

@@ -88,6 +88,7 @@ class SqliteDb {
   // damage can also cause).
   bool FailsQuickCheck() const;
   sqlite3* get() const { return db_; }
+  const std::string& path() const { return path_; }
 
  private:
   friend class SqliteStepBudget;

@@ -13,6 +13,8 @@
 #include "agent/store/record_columns.h"
 #include "agent/store/sqlite_codec.h"
 #include "base/ip_address.h"
+#include "base/log.h"
+#include "base/real_clock.h"
 #include "base/text.h"
 #include "schema/schema.h"
 
@@ -204,8 +206,34 @@ Status SqliteStore::Prepare() {
   return Status::Ok();
 }
 
+// Another process's write transaction longer than the busy timeout (5 s): a
+// `mailtrail db purge` (one DELETE transaction), an sqlite3 shell. The batch
+// waits for it, said once a minute; the live agent's reading pauses
+// meanwhile. It exited with "database is locked" before (helper-102), and
+// systemd restarted it into the same lock.
 Status SqliteStore::WriteBatch(const std::vector<MessageRecord>& records,
                                const CheckpointUpdate* checkpoint) {
+  static const RealClock kClock;  // how long it waited: advisory, said only
+  const TimeUs since = kClock.MonotonicNow();
+  for (;;) {
+    bool locked = false;
+    Status st = WriteBatchOnce(records, checkpoint, &locked);
+    if (!locked) return st;
+    const TimeUs waited = kClock.MonotonicNow() - since;
+    const std::string how_long = std::to_string(waited / kUsPerSecond) + " s";
+    if (waited >= kLockedGiveUp)
+      return Status::IoError(st.message() + " (locked by another process for " + how_long + ")");
+    StderrLog().Limited(LogLevel::kWarn, "sqlite.locked",
+                        EscapeForLog(db_.path(), 300) +
+                            " is locked by another process (a `mailtrail db purge`, an sqlite3 "
+                            "shell?) for " +
+                            how_long + ": the records wait for it",
+                        kClock.MonotonicNow());
+  }
+}
+
+Status SqliteStore::WriteBatchOnce(const std::vector<MessageRecord>& records,
+                                   const CheckpointUpdate* checkpoint, bool* locked) {
   if (records.empty() && checkpoint == nullptr) return Status::Ok();
   if (!dict_loaded_) {
     if (Status st = LoadDictionary(); !st.ok()) return st;
@@ -225,7 +253,10 @@ Status SqliteStore::WriteBatch(const std::vector<MessageRecord>& records,
     SqliteDb& db;
     ~DefaultTempStoreAfter() { static_cast<void>(db.Exec("PRAGMA temp_store = DEFAULT")); }
   } restore{db_};
-  if (Status st = db_.Exec("PRAGMA temp_store = MEMORY; BEGIN IMMEDIATE"); !st.ok()) return st;
+  if (Status st = db_.Exec("PRAGMA temp_store = MEMORY; BEGIN IMMEDIATE"); !st.ok()) {
+    *locked = (sqlite3_extended_errcode(db_.get()) & 0xff) == SQLITE_BUSY;
+    return st;
+  }
   if (Status st = ForgetDictionaryAfterPurge(); !st.ok()) {
     static_cast<void>(db_.Exec("ROLLBACK"));
     return st;

@@ -121,6 +121,11 @@ class SqliteStore : public Store {
   Status BuildIndexes(const std::vector<std::pair<std::string, std::string>>& indexes);
   Status Prepare();
   Status WriteOne(const MessageRecord& r);
+  // WriteBatch's one try; `locked`: BEGIN found the database locked by
+  // another process beyond the busy timeout.
+  Status WriteBatchOnce(const std::vector<MessageRecord>& records,
+                        const CheckpointUpdate* checkpoint, bool* locked);
+  static constexpr TimeUs kLockedGiveUp = 600 * kUsPerSecond;
   // Inside the batch's transaction. `updated`: the log time, in seconds.
   Status WriteCheckpoint(const CheckpointUpdate& u, int64_t updated);
   // Id of `text` in the dictionary, inserting it when new. On error returns 0

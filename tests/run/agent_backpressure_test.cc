@@ -87,6 +87,14 @@ TEST(AgentBackpressure, AStoreThatTakesNothingPausesTheReadingNotTheBlocksEnds) 
   o.blocks.allow_cidrs = {*Cidr::Parse("127.0.0.1/32")};
   o.blocks.period = 600 * kUsPerSecond;
   o.detector.subject_min_ips = 1;
+  // Every step asks for the blocks other agents decided and exchanges fleet
+  // counts before its commit: those control batches must not take the room
+  // the commit needs (helper-102). No status row: queued after a commit, it
+  // would hide this by making the next step see no room.
+  o.block_refresh = kUsPerSecond;
+  o.fleet = true;
+  o.fleet_interval = kUsPerSecond;
+  o.status_interval = 0;
   o.log = &log;
   Agent agent(o, &store, &fs, &clock);
   ASSERT_TRUE(agent.Start().ok());

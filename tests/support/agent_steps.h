@@ -1,7 +1,9 @@
 // Stepping a live agent in a test as its loop would: Agent::Step reads nothing
 // while the store's writer has no room for a batch (the loop then steps again
-// soon, agent/uv), so a test that steps on a fake clock waits for that room
-// first, and does not depend on how fast the writer thread is.
+// soon, agent/uv), and the answers of the writer's control batches (the
+// blocks of other agents, fleet counts) come back a step or more later. A
+// test that steps on a fake clock, far faster than the real one, waits for
+// the writer to be idle first, so that it depends on neither.
 #ifndef MAILTRAIL_TESTS_SUPPORT_AGENT_STEPS_H_
 #define MAILTRAIL_TESTS_SUPPORT_AGENT_STEPS_H_
 
@@ -12,16 +14,14 @@
 
 namespace mailtrail {
 
-// Waits until the writer could take a batch (a minute at most: a guard
-// against a writer that never takes one, no time asserted).
-inline bool WaitForWriterRoom(const Agent& agent) {
-  for (int i = 0; i < 60000 && !agent.writer().HasRoom(); ++i)
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  return agent.writer().HasRoom();
+// Waits until the writer is idle (a minute at most: a guard against a writer
+// that never gets there, no time asserted).
+inline bool WaitForWriterIdle(const Agent& agent) {
+  return agent.writer().WaitUntil([](const AsyncWriter::Stats& s) { return s.idle; }, 60000);
 }
 
 inline StatusOr<size_t> StepWithRoom(Agent& agent) {
-  if (!WaitForWriterRoom(agent)) return Status::IoError("the writer took no batch for a minute");
+  if (!WaitForWriterIdle(agent)) return Status::IoError("the writer took no batch for a minute");
   return agent.Step();
 }
 

@@ -1,0 +1,111 @@
+#!/usr/bin/env python3
+"""`mailtrail run` in front of a store that takes no batch for a while: here a
+SQLite file another process holds locked (as `mailtrail db purge` does for
+its one DELETE transaction), with a queue of one batch. The agent must not
+exit ("database is locked" ended it, and systemd restarted it into the same
+lock), its loop must go on (WATCHDOG=1 keeps coming: a blocked loop sent none
+until the store came back, helper-95/102), a SIGHUP meanwhile must be
+postponed, not hold the loop, and be done once the store takes batches; in
+the end the store holds exactly the records of a one-shot replay.
+
+usage: store_paused_test.py MAILTRAIL CORPUS.log.gz
+"""
+import gzip
+import os
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+
+from mt_testlib import replay_closed, report_difference, search
+
+
+def main():
+    binary, corpus = sys.argv[1:3]
+    lines = gzip.open(corpus, "rt", errors="surrogateescape").read().splitlines(keepends=True)
+    tmp = tempfile.mkdtemp(prefix="mt_paused_")
+    db, log = os.path.join(tmp, "agent.db"), os.path.join(tmp, "mail.log")
+    conf, errpath = os.path.join(tmp, "mailtrail.toml"), os.path.join(tmp, "agent.err")
+    with open(conf, "w") as f:
+        f.write('[store]\nurl = "sqlite:%s"\n[logs]\npaths = ["%s"]\nfrom_start = true\n'
+                "poll_interval_ms = 50\n[writer]\nflush_interval_ms = 100\nqueue_batches = 1\n"
+                % (db, log))
+    third = len(lines) // 3
+    with open(log, "w", errors="surrogateescape") as f:
+        f.writelines(lines[:third])
+    sock_path = os.path.join(tmp, "notify.sock")
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    sock.bind(sock_path)
+    sock.settimeout(0.2)
+    env = dict(os.environ, NOTIFY_SOCKET=sock_path, WATCHDOG_USEC="30000000")
+    errf = open(errpath, "w")
+    agent = subprocess.Popen([binary, "run", "--config", conf], env=env, stderr=errf)
+    holder = None
+
+    def err():
+        return open(errpath).read()
+
+    def watchdogs(seconds):
+        """How many WATCHDOG=1 came in `seconds` (the loop sends one a second)."""
+        n, deadline = 0, time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            try:
+                n += "WATCHDOG=1" in sock.recv(4096).decode()
+            except socket.timeout:
+                pass
+        return n
+
+    try:
+        watchdogs(3)  # it reads the first third and commits it
+        holder = sqlite3.connect(db, isolation_level=None, timeout=30)
+        holder.execute("BEGIN IMMEDIATE")  # the write lock, as a purge holds it
+        with open(log, "a", errors="surrogateescape") as f:
+            f.writelines(lines[third:2 * third])
+        locked_beats = watchdogs(8)  # past the busy timeout (5 s) and the pause
+        agent.send_signal(signal.SIGHUP)
+        after_hup_beats = watchdogs(4)
+        paused_said = "reload postponed" in err()
+        holder.rollback()
+        holder.close()
+        holder = None
+        with open(log, "a", errors="surrogateescape") as f:
+            f.writelines(lines[2 * third:])
+        deadline = time.monotonic() + 60
+        while "configuration reloaded" not in err() and time.monotonic() < deadline:
+            watchdogs(0.5)
+        reloaded = "configuration reloaded" in err()
+        watchdogs(13)  # past the tracker's 10 s grace: records close
+        agent.send_signal(signal.SIGTERM)
+        rc = agent.wait(timeout=60)
+        agent = None
+    finally:
+        if holder is not None:
+            holder.rollback()
+            holder.close()
+        if agent is not None:
+            agent.kill()
+            agent.wait()
+        errf.close()
+    want = replay_closed(binary, lines, tmp, "one")
+    got = sorted(r for end, r in search(binary, "sqlite:" + db) if end != "open")
+    print("store locked 12 s: %d WATCHDOG=1 while locked (8 s), %d after a SIGHUP (4 s);"
+          " reload postponed said: %s, done after: %s; exit %s; %d records, one replay %d"
+          % (locked_beats, after_hup_beats, paused_said, reloaded, rc, len(got), len(want)))
+    ok = (locked_beats >= 4 and after_hup_beats >= 2 and paused_said and reloaded and rc == 0
+          and "database is locked" not in err().split("reload postponed")[0].split(
+              "is locked by another process")[0] and got == want)
+    if got != want:
+        report_difference(want, got)
+    if not ok:
+        print("agent's stderr:", err()[-3000:])
+        print("kept for inspection:", tmp)
+        return 1
+    subprocess.run(["rm", "-rf", tmp])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
