@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
+#include <optional>
 #include <set>
 #include <utility>
 
@@ -121,13 +122,14 @@ std::vector<std::string> WatchDirs(const Config& c) {
   return {dirs.begin(), dirs.end()};
 }
 
-// SIGHUP: read and check the configuration again; if it is good, the
-// supervisor stops the agent (its records and checkpoint are committed) and
-// starts one with the new configuration, which resumes from that checkpoint.
-// A bad file, or a new configuration that cannot start, keeps (or restores)
-// the running one; if neither starts, the process exits (systemd restarts it).
-void Reload(const Args& args, const std::vector<std::string>& logs, const Clock& clock,
-            Supervisor* supervisor, LoopControl* loop) {
+// SIGHUP: the configuration read and checked again, with its timezone's
+// offset; a bad one is said and nothing changes (nullopt).
+struct NextConfig {
+  Config config;
+  int offset = 0;
+};
+std::optional<NextConfig> ReadForReload(const Args& args, const std::vector<std::string>& logs,
+                                        const Clock& clock) {
   auto next = Configure(args, logs);
   int offset = 0;
   if (next.ok() && !ParseTz(next->logs.timezone, clock, &offset))
@@ -135,10 +137,18 @@ void Reload(const Args& args, const std::vector<std::string>& logs, const Clock&
   if (!next.ok()) {
     StderrLog().Warn("reload refused, keeping the running configuration: " +
                      EscapeForLog(next.status().message(), 300));
-    return;
+    return std::nullopt;
   }
+  return NextConfig{std::move(*next), offset};
+}
+
+// Once the running agent has stopped (its records and checkpoint committed),
+// the supervisor starts one with `next`, which resumes from that checkpoint.
+// A new configuration that cannot start restores the running one; if neither
+// starts, the process exits (systemd restarts it).
+void Reload(const NextConfig& next, Supervisor* supervisor, LoopControl* loop) {
   const TimeUs poll_before = supervisor->config().logs.poll_interval;
-  const Supervisor::ReloadResult r = supervisor->Reload(*next, offset);
+  const Supervisor::ReloadResult r = supervisor->Reload(next.config, next.offset);
   switch (r.outcome) {
     case Supervisor::Reloaded::kStopped:
       StderrLog().Error("reload failed and cannot restart either: " +
@@ -151,10 +161,11 @@ void Reload(const Args& args, const std::vector<std::string>& logs, const Clock&
     case Supervisor::Reloaded::kApplied: {
       std::string later;
       for (const std::string& section : r.restart) later += " " + section;
-      StderrLog().Info("configuration reloaded: " + std::to_string(next->logs.paths.size()) +
-                       " log(s)" + (next->input.journal ? " and the journal" : "") + " into " +
-                       EscapeForLog(next->store.url) +
-                       (later.empty() ? "" : "; at the next restart:") + later);
+      const Config& c = next.config;
+      StderrLog().Info("configuration reloaded: " + std::to_string(c.logs.paths.size()) +
+                       " log(s)" + (c.input.journal ? " and the journal" : "") + " into " +
+                       EscapeForLog(c.store.url) + (later.empty() ? "" : "; at the next restart:") +
+                       later);
       break;
     }
   }
@@ -297,40 +308,47 @@ int RunMain(const std::vector<std::string>& argv, const Clock& clock) {
     if (Status ms = metrics.Start(metrics_listen); !ms.ok()) return FailWith(ms);
     metrics.Publish(supervisor.agent()->RenderMetrics());
   }
-  LoopControl* reload_waits = nullptr;  // a SIGHUP postponed (on_reload)
+  // A reload validates the file at once (a bad one is said now), then stops
+  // the running agent as steps of the loop, and starts the next once it has
+  // (LoopControl::StopAgentThen). A SIGHUP while that waits for the store
+  // replaces the configuration it will start.
+  std::optional<NextConfig> reload_next;
+  auto move_metrics = [&] {
+    // A new [metrics] listen: the server moves (or stops); if the new
+    // address cannot be had, the old one is kept and that is said.
+    const std::string want = supervisor.config().metrics.listen;
+    if (want == metrics_listen) return;
+    metrics.Stop();
+    if (want.empty()) {
+      metrics_listen.clear();
+      return;
+    }
+    if (Status ms = metrics.Start(want); ms.ok()) {
+      metrics_listen = want;
+      metrics.Publish(supervisor.agent()->RenderMetrics());
+    } else {
+      StderrLog().Warn("metrics not moved to " + EscapeForLog(want) + " (" +
+                       EscapeForLog(ms.message()) + "); still on " +
+                       (metrics_listen.empty() ? "nothing" : metrics_listen));
+      if (!metrics_listen.empty() && !metrics.Start(metrics_listen).ok()) metrics_listen.clear();
+    }
+  };
   if (args->Has("config")) {
-    // A reload stops the running agent, which waits for the store to take
-    // its last batches: while the store takes none (reading paused), that
-    // would hold the loop (the watchdog, signals, the end of blocks), so the
-    // reload waits until it takes batches again (helper-102).
     loop.on_reload = [&](LoopControl* control) {
-      if (supervisor.agent()->waiting_for_store()) {
-        if (reload_waits == nullptr)
-          StderrLog().Warn(
-              "reload postponed: the store takes no batch now (reading paused); it is done "
-              "as soon as the store takes batches again");
-        reload_waits = control;
+      std::optional<NextConfig> next = ReadForReload(*args, logs, clock);
+      if (!next) return;
+      if (reload_next) {
+        StderrLog().Info("reload under way: it starts the configuration as read now");
+        reload_next = std::move(next);
         return;
       }
-      Reload(*args, logs, clock, &supervisor, control);
-      // A new [metrics] listen: the server moves (or stops); if the new
-      // address cannot be had, the old one is kept and that is said.
-      const std::string want = supervisor.config().metrics.listen;
-      if (want == metrics_listen) return;
-      metrics.Stop();
-      if (want.empty()) {
-        metrics_listen.clear();
-        return;
-      }
-      if (Status ms = metrics.Start(want); ms.ok()) {
-        metrics_listen = want;
-        metrics.Publish(supervisor.agent()->RenderMetrics());
-      } else {
-        StderrLog().Warn("metrics not moved to " + EscapeForLog(want) + " (" +
-                         EscapeForLog(ms.message()) + "); still on " +
-                         (metrics_listen.empty() ? "nothing" : metrics_listen));
-        if (!metrics_listen.empty() && !metrics.Start(metrics_listen).ok()) metrics_listen.clear();
-      }
+      reload_next = std::move(next);
+      control->StopAgentThen([&, control] {
+        const NextConfig now = std::move(*reload_next);
+        reload_next.reset();
+        Reload(now, &supervisor, control);
+        move_metrics();
+      });
     };
   }
   // The policy service, Postfix tables and firewalls, kept matching the live
@@ -349,10 +367,6 @@ int RunMain(const std::vector<std::string>& argv, const Clock& clock) {
     for (const std::string& w : console->warnings()) StderrLog().Warn(EscapeForLog(w, 300));
   }
   auto tick = [&] {
-    if (reload_waits != nullptr && !supervisor.agent()->waiting_for_store()) {
-      LoopControl* control = std::exchange(reload_waits, nullptr);
-      loop.on_reload(control);
-    }
     if (!metrics_listen.empty()) metrics.Publish(supervisor.agent()->RenderMetrics());
     (*enforcement)->Tick(supervisor.agent()->blocks(), clock.WallNow(), clock.MonotonicNow());
   };
@@ -361,13 +375,24 @@ int RunMain(const std::vector<std::string>& argv, const Clock& clock) {
   StderrLog().Info("following " + std::to_string(config->logs.paths.size()) + " log(s)" +
                    (supervisor.agent()->journal() ? " and the journal" : "") + " into " +
                    EscapeForLog(config->store.url));
-  Status st = RunAgentLoop(supervisor.agent(), loop);
+  const LoopEnd end = RunAgentLoop(supervisor.agent(), loop);
   (*enforcement)->Stop();
   const Agent* agent = supervisor.agent();
-  StderrLog().Info("stopped after " + std::to_string(agent->lines_read()) + " lines (" +
-                   std::to_string(agent->unknown_lines()) + " unknown), " +
-                   std::to_string(agent->records_written()) + " records written, " +
-                   std::to_string(agent->open_records()) + " messages open");
+  const std::string counts = std::to_string(agent->lines_read()) + " lines (" +
+                             std::to_string(agent->unknown_lines()) + " unknown), " +
+                             std::to_string(agent->records_written()) + " records written, " +
+                             std::to_string(agent->open_records()) + " messages open";
+  if (end.cut_short) {
+    // The writer's thread still waits on the store: the process ends without
+    // destroying the agent (which would join it). Uncommitted is uncommitted:
+    // the store rolls it back, the checkpoint resumes before it.
+    StderrLog().Info("stopped after " + counts + " (the last batch not written)");
+    std::fflush(nullptr);
+    std::_Exit(kExitOk);
+  }
+  const Status stop = supervisor.agent()->Stop();  // stopped by the loop: its outcome
+  const Status st = end.error.ok() ? stop : end.error;
+  StderrLog().Info("stopped after " + counts);
   if (!st.ok()) return FailWith(DamagedStoreSaysTheWayOut(st));  // found damaged while running
   return kExitOk;
 }

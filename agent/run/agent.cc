@@ -230,12 +230,17 @@ bool Agent::SameLog(const Checkpoint::Stream& saved, size_t i, const Checkpoint&
 StatusOr<size_t> Agent::Step() {
   if (Status st = writer_->error(); !st.ok()) return st;
   const TimeUs now = clock_->MonotonicNow();
-  // A store that takes no batch (a full spool, a lock) pauses the reading,
-  // and nothing of this step that would queue a batch: the loop goes on
-  // (signals, the watchdog, the end of blocks), nothing is lost.
-  const bool room = StoreHasRoom(now);
+  // A store that takes no batch (a full spool, a lock) pauses the reading
+  // and everything of a step that would queue a batch: the loop goes on
+  // (signals, the watchdog), blocks end on time, nothing is lost.
+  if (!StoreHasRoom(now)) {
+    if (options_.queue_hints) KeepQueueHints();
+    SayIfBehindTheClock();
+    KeepBlocksCurrent(now);
+    return 0;
+  }
   size_t total = 0;
-  for (size_t i = 0; room && i < streams_.size() && total < options_.lines_per_step; ++i) {
+  for (size_t i = 0; i < streams_.size() && total < options_.lines_per_step; ++i) {
     Lines lines(this, &states_[i]);
     auto n = streams_[i]->Poll(now, &lines, options_.lines_per_step - total);
     if (!n.ok()) return n.status();
@@ -245,7 +250,7 @@ StatusOr<size_t> Agent::Step() {
     if (std::string note = streams_[i]->TakeRestoreNote(); !note.empty())
       options_.log->Info(EscapeForLog(streams_[i]->path() + " after the restart: " + note, 2000));
   }
-  if (room && journal_ && total < options_.lines_per_step) {
+  if (journal_ && total < options_.lines_per_step) {
     Lines lines(this, &*journal_state_);
     auto n = journal_->Poll(&lines, options_.lines_per_step - total);
     if (!n.ok()) return n.status();
@@ -261,72 +266,47 @@ StatusOr<size_t> Agent::Step() {
     dirty_ = true;
     last_line_log_time_ = tracker_.now();
     last_line_mono_ = now;
-  } else if (room && last_line_log_time_ != 0) {  // paused, the log is not quiet
+  } else if (last_line_log_time_ != 0) {
     const size_t before = tracker_.open_records();
     tracker_.Tick(last_line_log_time_ + (now - last_line_mono_));
     if (tracker_.open_records() != before) dirty_ = true;
   }
   SayIfBehindTheClock();
-  if (blocks_) {
-    NoticeClockSteps();
-    // Blocks end on time even when no new decision comes (the enforcement
-    // mirrors the active set: a block leaves it at its expiry).
-    blocks_->Expire(clock_->WallNow());
-    // Blocks other agents decided (a shared store) become active here too.
-    if (auto theirs = writer_->TakeRefreshedBlocks()) {
-      for (const Block& b : blocks_->Restore(*theirs, clock_->WallNow()))
-        options_.log->Warn(std::string("block ") + BlockKindName(b.kind) + " " +
-                           EscapeForLog(b.key, 120) + " until " + FormatRfc3339(b.expires) +
-                           " (decided by " + EscapeForLog(b.origin_host, 100) +
-                           "): " + EscapeForLog(b.reason, 200));
-      if (detector_) DecideAgain(blocks_->TakeEndedEarly());
-    }
-    if (room && now - last_block_refresh_ >= options_.block_refresh) {
-      last_block_refresh_ = now;
-      // From before the oldest active block: the rows the store ended
-      // earlier (`blocks remove`) are read too, and end here (issue 19 item 2).
-      writer_->RefreshBlocks(blocks_->RefreshFrom(clock_->WallNow()));
-    }
-    if (options_.fleet) {
-      TakeFleetExchange(now);
-      if (room && now - last_fleet_exchange_ >= options_.fleet_interval) ExchangeFleetCounts(now);
-    }
+  KeepBlocksCurrent(now);
+  if (blocks_ && now - last_block_refresh_ >= options_.block_refresh) {
+    last_block_refresh_ = now;
+    // From before the oldest active block: the rows the store ended
+    // earlier (`blocks remove`) are read too, and end here (issue 19 item 2).
+    writer_->RefreshBlocks(blocks_->RefreshFrom(clock_->WallNow()));
   }
-  if (room && (writer_->pending_records() >= options_.batch_records ||
-               (dirty_ && now - last_flush_ >= commit_interval()))) {
+  if (blocks_ && options_.fleet && now - last_fleet_exchange_ >= options_.fleet_interval)
+    ExchangeFleetCounts(now);
+  if (writer_->pending_records() >= options_.batch_records ||
+      (dirty_ && now - last_flush_ >= commit_interval())) {
     if (Status st = Flush(); !st.ok()) return st;
   }
-  if (room && options_.status_interval > 0 &&
+  if (options_.status_interval > 0 &&
       (last_status_ < 0 || now - last_status_ >= options_.status_interval))
     PublishStatus(now);
   return total;
 }
 
-bool Agent::StoreHasRoom(TimeUs now) {
-  const bool room = writer_->HasRoom();
-  if (room) {
-    if (pause_said_)
-      options_.log->Info("reading resumed after " +
-                         std::to_string((now - paused_since_) / kUsPerSecond) + " s paused");
-    paused_since_ = -1;
-    pause_said_ = false;
-    return true;
+void Agent::KeepBlocksCurrent(TimeUs now) {
+  if (!blocks_) return;
+  NoticeClockSteps();
+  // Blocks end on time even when no new decision comes (the enforcement
+  // mirrors the active set: a block leaves it at its expiry).
+  blocks_->Expire(clock_->WallNow());
+  // Blocks other agents decided (a shared store) become active here too.
+  if (auto theirs = writer_->TakeRefreshedBlocks()) {
+    for (const Block& b : blocks_->Restore(*theirs, clock_->WallNow()))
+      options_.log->Warn(std::string("block ") + BlockKindName(b.kind) + " " +
+                         EscapeForLog(b.key, 120) + " until " + FormatRfc3339(b.expires) +
+                         " (decided by " + EscapeForLog(b.origin_host, 100) +
+                         "): " + EscapeForLog(b.reason, 200));
+    if (detector_) DecideAgain(blocks_->TakeEndedEarly());
   }
-  if (paused_since_ < 0) paused_since_ = now;
-  // A pause of a second is the store catching up (a burst, a catch-up after a
-  // restart); one that lasts is said, at most once in 10 minutes (a store
-  // that is steadily slow pauses often: helper-102), and its end if said.
-  const TimeUs paused = now - paused_since_;
-  if (paused >= kPauseSaid && (last_pause_said_ < 0 || now - last_pause_said_ >= kPauseSaidAgain)) {
-    options_.log->Warn(std::string(pause_said_ ? "reading still paused" : "reading paused") +
-                       " for " + std::to_string(paused / kUsPerSecond) +
-                       " s: the store has not taken the batches queued for it (its own "
-                       "messages say why, if any: a store that is only slow says none); "
-                       "nothing is lost, blocks still end on time");
-    last_pause_said_ = now;
-    pause_said_ = true;
-  }
-  return false;
+  if (options_.fleet) TakeFleetExchange(now);
 }
 
 void Agent::NoticeClockSteps() {
@@ -414,18 +394,6 @@ int64_t Agent::unknown_lines() const {
   for (const auto& s : states_) n += s.counter.count(EventKind::kUnknown);
   if (journal_state_) n += journal_state_->counter.count(EventKind::kUnknown);
   return n;
-}
-
-Status Agent::Stop() {
-  if (!writer_->HasRoom())
-    options_.log->Warn(
-        "stopping while the store takes no batch (reading paused): waiting for it to take the "
-        "last ones; a stop cut short (systemd's TimeoutStopSec) loses nothing, the lines since "
-        "the last checkpoint are read again at the next start");
-  Status st = Flush();
-  if (options_.status_interval > 0) PublishStatus(clock_->MonotonicNow());
-  Status ws = writer_->Finish();
-  return st.ok() ? ws : st;
 }
 
 }  // namespace mailtrail

@@ -102,7 +102,15 @@ class Agent {
   // True while the reading is paused because the store takes no batch: the
   // loop then steps again soon (agent/uv), not at its next timer.
   bool waiting_for_store() const { return paused_since_ >= 0; }
-  // Final flush; waits for the writer. Open messages stay in the checkpoint.
+  // Stopping as steps of the event loop, which goes on meanwhile (the
+  // watchdog, signals, the end of blocks: a stop that waited inside the loop
+  // for a stuck store held all three, helper-104). Once the writer has room,
+  // queues the final batch (records, checkpoint, status); true once the
+  // writer has written everything and stopped. Blocks end on time until then.
+  // Reads nothing: call it instead of Step() from the first call on.
+  StatusOr<bool> StepStop();
+  // The same, waiting for the writer. Open messages stay in the checkpoint.
+  // Idempotent: after StepStop() said true, or a Stop(), returns its outcome.
   Status Stop();
 
   // How long records wait at most before a commit by time: the flush interval,
@@ -216,6 +224,10 @@ class Agent {
   // Says (once a minute) the journal entries refused since it last did.
   void SayRefusedEntries();
   TimeUs last_flush_ = 0;
+  // Takes what changed the active blocks: their ends, the clock stepping
+  // back, the other agents' blocks and fleet counts the writer has read.
+  // Queues nothing (so, also while the store takes no batch).
+  void KeepBlocksCurrent(TimeUs mono_now);
   // Whether the writer has room for a batch (Step reads nothing while not),
   // saying a pause that lasts and its end.
   bool StoreHasRoom(TimeUs mono_now);
@@ -223,6 +235,10 @@ class Agent {
   static constexpr TimeUs kPauseSaidAgain = 600 * kUsPerSecond;
   TimeUs paused_since_ = -1, last_pause_said_ = -1;  // monotonic; -1: not paused, never said
   bool pause_said_ = false;                          // this pause was said
+  // Queues the last batch of a stop (the writer has room).
+  void QueueFinalBatch(TimeUs mono_now);
+  bool final_queued_ = false, stopped_ = false;
+  Status final_status_, stop_status_;
   int64_t last_checkpoint_bytes_ = 0;
   // The store's checkpoint: the size of its whole state (0: none yet, nothing
   // to append changes to) and of the changes appended since.

@@ -117,8 +117,6 @@ Status Supervisor::StartRunning(const Config& c, int offset, bool wait_for_store
   options.utc_offset_seconds = offset;
   StoreOptions store_options = ToStoreOptions(c);
   store_options.clock = clock_;
-  auto store = OpenStore(c.store.url, store_options);
-  if (!store.ok()) return DamagedStoreSaysTheWayOut(store.status());
   std::unique_ptr<QueueReader> queue;
   if (c.queue.read != QueueRead::kOff) {
     QueueWatcherOptions qo;
@@ -133,8 +131,21 @@ Status Supervisor::StartRunning(const Config& c, int offset, bool wait_for_store
     if (qo.read_files) options.queue_hints = &queue->cache;
     options.queue_watcher = &queue->watcher;
   }
-  auto agent = std::make_unique<Agent>(options, store->get(), fs_, clock_);
-  Status st = agent->Start();
+  // The store opened and the agent resumed from its checkpoint; unavailable:
+  // a database that is down, a SQLite file another process holds locked.
+  std::unique_ptr<Store> store;
+  std::unique_ptr<Agent> agent;
+  auto open_and_start = [&]() -> Status {
+    agent.reset();
+    if (!store) {
+      auto opened = OpenStore(c.store.url, store_options);
+      if (!opened.ok()) return opened.status();
+      store = std::move(*opened);
+    }
+    agent = std::make_unique<Agent>(options, store.get(), fs_, clock_);
+    return agent->Start();
+  };
+  Status st = open_and_start();
   wait_for_store = wait_for_store && hooks_.wait_for_store != nullptr;
   for (TimeUs wait = kUsPerSecond; wait_for_store && st.code() == Status::Code::kUnavailable;
        wait = std::min(2 * wait, 30 * kUsPerSecond)) {
@@ -142,8 +153,9 @@ Status Supervisor::StartRunning(const Config& c, int offset, bool wait_for_store
                      "); waiting for it (again in " + std::to_string(wait / kUsPerSecond) + " s)");
     hooks_.status("waiting for the store to resume from its checkpoint");
     if (!hooks_.wait_for_store(wait)) return Status::Ok();
-    st = agent->Start();
+    st = open_and_start();
   }
+  if (!store) return DamagedStoreSaysTheWayOut(st);
   if (!st.ok()) {
     const std::string what = "resuming from the checkpoint: " + st.message();
     // A checkpoint that cannot be read will not become readable by retrying.
@@ -157,7 +169,7 @@ Status Supervisor::StartRunning(const Config& c, int offset, bool wait_for_store
   }
   out->config = c;
   out->offset = offset;
-  out->store = std::move(*store);
+  out->store = std::move(store);
   out->queue = std::move(queue);
   out->agent = std::move(agent);
   return Status::Ok();

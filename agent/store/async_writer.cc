@@ -110,10 +110,12 @@ void AsyncWriter::Push(Batch&& batch) {
   spent.swap(spent_);
   if (!error_.ok()) return;  // writing stopped: drop, Finish() reports the error
   if (batch.control()) {
-    for (Batch& queued : queue_)
-      if (queued.control() && queued.SameKind(batch)) {
-        queued = std::move(batch);
-        return;
+    // The newer goes at the back, behind the record batches queued before it:
+    // a status row counts the records written before it (helper-104 F5).
+    for (auto queued = queue_.begin(); queued != queue_.end(); ++queued)
+      if (queued->control() && queued->SameKind(batch)) {
+        queue_.erase(queued);
+        break;
       }
   } else {
     ++record_batches_;

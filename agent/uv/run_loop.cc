@@ -43,9 +43,21 @@ struct LoopState : LoopControl {
   std::function<void(LoopControl*)> on_reload;
   std::function<void()> on_tick;
   Logger* log = &StderrLog();
-  Status error;
-  bool stopping = false;
+  LoopEnd end;
+  // The agent is stopping (StepStop), for the loop's end or for a reload
+  // (then `after_stop` starts the next one); since when (uv_now), and whether
+  // a long wait was said.
+  enum class Ending { kNone, kReload, kStop } ending = Ending::kNone;
+  std::function<void()> after_stop;
+  uint64_t ending_since_ms = 0;
+  bool ending_said = false;
+  bool stopping = false;  // uv_stop called
 
+  void StopAgentThen(std::function<void()> then) override {
+    if (ending != Ending::kNone) return;  // a stop or a reload runs already
+    after_stop = std::move(then);
+    BeginEnding(Ending::kReload);
+  }
   void SwapAgent(Agent* next, const std::vector<std::string>& watch_dirs) override {
     agent = next;
     // Stopped watches stay allocated until the loop closes every handle.
@@ -56,39 +68,96 @@ struct LoopState : LoopControl {
     every_ms = static_cast<uint64_t>(every / 1000) + 1;
     uv_timer_set_repeat(&tick, every_ms);
   }
+  void BeginEnding(Ending why) {
+    ending = why;
+    ending_since_ms = uv_now(&loop);
+    ending_said = false;
+    if (why == Ending::kStop) sd_notify(0, "STOPPING=1");
+    RunSteps(this);
+  }
 };
 
-void Stop(LoopState* s) {
+void EndLoop(LoopState* s) {
   if (s->stopping) return;
   s->stopping = true;
   uv_stop(&s->loop);
 }
 
 constexpr uint64_t kWaitForStoreMs = 20;
+constexpr uint64_t kStopWaitSaidMs = 3000;
+
+void StepAgainSoon(LoopState* s, uint64_t after_ms) {
+  uv_timer_start(
+      &s->again, [](uv_timer_t* t) { RunSteps(static_cast<LoopState*>(t->data)); }, after_ms, 0);
+}
+
+// One step of an agent that is stopping: done, the loop ends or the reload
+// starts the next agent; not yet, it is looked at again soon.
+void StepEnding(LoopState* s) {
+  auto done = s->agent->StepStop();
+  if (done.ok() && !*done) {
+    if (!s->ending_said && uv_now(&s->loop) - s->ending_since_ms >= kStopWaitSaidMs) {
+      s->ending_said = true;
+      s->log->Warn(
+          s->ending == LoopState::Ending::kStop
+              ? "stopping: waiting for the store to take the last batch (its own messages say "
+                "why); a second SIGTERM stops at once and loses nothing: the lines since the "
+                "last checkpoint are read again at the next start"
+              : "reload: waiting for the store to take the running agent's last batch (its own "
+                "messages say why); the new configuration starts once it has");
+    }
+    StepAgainSoon(s, kWaitForStoreMs);
+    return;
+  }
+  if (s->ending == LoopState::Ending::kStop) {
+    if (!done.ok() && s->end.error.ok()) s->end.error = done.status();
+    EndLoop(s);
+    return;
+  }
+  // A reload: the supervisor says a failed stop (Supervisor::Reload).
+  s->ending = LoopState::Ending::kNone;
+  std::function<void()> then = std::move(s->after_stop);
+  s->after_stop = nullptr;
+  then();
+  StepAgainSoon(s, 0);
+}
 
 // Work until the logs are read or the step budget says "more": then yield to the
 // loop (signals, timers) and continue from a zero timer.
 void RunSteps(LoopState* s) {
   if (s->stopping) return;
+  if (s->ending != LoopState::Ending::kNone) {
+    StepEnding(s);
+    return;
+  }
   for (int i = 0; i < 8; ++i) {
     auto n = s->agent->Step();
     if (!n.ok()) {
-      s->error = n.status();
-      Stop(s);
+      s->end.error = n.status();
+      s->BeginEnding(LoopState::Ending::kStop);
       return;
     }
     if (*n == 0) {
       // The store took no batch: look again in a moment, not at the next tick
       // (a catch-up goes at the store's pace).
-      if (s->agent->waiting_for_store())
-        uv_timer_start(
-            &s->again, [](uv_timer_t* t) { RunSteps(static_cast<LoopState*>(t->data)); },
-            kWaitForStoreMs, 0);
+      if (s->agent->waiting_for_store()) StepAgainSoon(s, kWaitForStoreMs);
       return;
     }
   }
-  uv_timer_start(
-      &s->again, [](uv_timer_t* t) { RunSteps(static_cast<LoopState*>(t->data)); }, 0, 0);
+  StepAgainSoon(s, 0);
+}
+
+// What the status line adds to the counts: a pause or a stop that waits.
+const char* Phase(const LoopState& s) {
+  switch (s.ending) {
+    case LoopState::Ending::kStop:
+      return "; stopping (waiting for the store)";
+    case LoopState::Ending::kReload:
+      return "; reloading (waiting for the store)";
+    case LoopState::Ending::kNone:
+      break;
+  }
+  return s.agent->waiting_for_store() ? "; reading paused (the store takes no batch)" : "";
 }
 
 // systemd (Type=notify): a status line and the watchdog keep-alive, from the tick
@@ -100,10 +169,10 @@ void Notify(LoopState* s) {
   const int64_t lines = s->agent->lines_read();
   sd_notifyf(0,
              "STATUS=%.0f lines/s, %lld lines, %lld records written, %zu messages open, "
-             "lag %.0f s / %lld bytes%s",
+             "lag %.0f s / %lld bytes%s%s",
              (lines - s->last_lines) / secs, static_cast<long long>(lines),
              static_cast<long long>(s->agent->records_written()), s->agent->open_records(),
-             s->agent->lag_seconds(), static_cast<long long>(s->agent->backlog_bytes()),
+             s->agent->lag_seconds(), static_cast<long long>(s->agent->backlog_bytes()), Phase(*s),
              s->watchdog_usec ? "\nWATCHDOG=1" : "");
   s->last_status_ms = now_ms;
   s->last_lines = lines;
@@ -112,6 +181,7 @@ void Notify(LoopState* s) {
 void OnSignal(uv_signal_t* h, int signum) {
   auto* s = static_cast<LoopState*>(h->data);
   if (signum == SIGHUP) {
+    if (s->ending == LoopState::Ending::kStop) return;  // stopping: nothing to reload
     if (s->on_reload) {
       s->on_reload(s);
     } else {
@@ -119,7 +189,24 @@ void OnSignal(uv_signal_t* h, int signum) {
     }
     return;
   }
-  Stop(s);
+  switch (s->ending) {
+    case LoopState::Ending::kNone:
+      s->BeginEnding(LoopState::Ending::kStop);
+      break;
+    case LoopState::Ending::kReload:  // the reload's stop runs: it ends the loop instead
+      s->log->Info("stop during a reload: the running agent stops, no new one starts");
+      s->ending = LoopState::Ending::kStop;
+      s->after_stop = nullptr;
+      sd_notify(0, "STOPPING=1");
+      break;
+    case LoopState::Ending::kStop:  // a second one: the store has not taken the last batch
+      s->log->Warn(
+          "stopped without waiting for the store to take the last batch: nothing is lost, "
+          "the lines since the last checkpoint are read again at the next start");
+      s->end.cut_short = true;
+      EndLoop(s);
+      break;
+  }
 }
 
 }  // namespace
@@ -163,13 +250,13 @@ bool WaitUnlessStopped(const Clock& clock, TimeUs how_long) {
   return !g_held_stop;
 }
 
-Status RunAgentLoop(Agent* agent, const RunLoopOptions& options) {
+LoopEnd RunAgentLoop(Agent* agent, const RunLoopOptions& options) {
   auto s = std::make_unique<LoopState>();
   s->agent = agent;
   s->on_reload = options.on_reload;
   s->on_tick = options.on_tick;
   s->log = options.log;
-  if (uv_loop_init(&s->loop) != 0) return Status::IoError("cannot create the event loop");
+  if (uv_loop_init(&s->loop) != 0) return {Status::IoError("cannot create the event loop")};
   for (uv_timer_t* t : {&s->tick, &s->again}) {
     uv_timer_init(&s->loop, t);
     t->data = s.get();
@@ -195,16 +282,16 @@ Status RunAgentLoop(Agent* agent, const RunLoopOptions& options) {
   Watch(s.get(), options.watch_dirs, every_ms);
   // Signals that came during the start, now that the loop's handlers catch any
   // new one: a stop stops before the first step, a SIGHUP reloads once.
-  if (g_held_stop) Stop(s.get());
-  if (g_held_hup && !s->stopping) {
+  const bool held_stop = g_held_stop;
+  if (g_held_hup && !held_stop) {
     s->log->Info("SIGHUP during the start");
     OnSignal(&s->sighup, SIGHUP);
   }
   g_held_stop = 0;
   g_held_hup = 0;
   sd_notify(0, "READY=1");
+  if (held_stop) s->BeginEnding(LoopState::Ending::kStop);
   uv_run(&s->loop, UV_RUN_DEFAULT);
-  sd_notify(0, "STOPPING=1");
   // Close every handle, let the loop finish closing them, then stop the agent.
   uv_walk(
       &s->loop,
@@ -214,9 +301,8 @@ Status RunAgentLoop(Agent* agent, const RunLoopOptions& options) {
       nullptr);
   uv_run(&s->loop, UV_RUN_DEFAULT);
   uv_loop_close(&s->loop);
-  HoldSignalsUntilTheLoop();  // libuv restored the defaults: the final flush is not cut short
-  Status stop = s->agent->Stop();
-  return s->error.ok() ? stop : s->error;
+  HoldSignalsUntilTheLoop();  // libuv restored the defaults: a signal now does not kill
+  return s->end;
 }
 
 }  // namespace mailtrail

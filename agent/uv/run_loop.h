@@ -1,6 +1,6 @@
 // The live agent's event loop (libuv): file events on the logs' directories and
 // a steady timer drive Agent::Step(); SIGTERM/SIGINT stop it cleanly (a final
-// flush of records and checkpoint); SIGHUP is acknowledged. The only code that
+// flush of records and checkpoint, stepped by the loop); SIGHUP calls on_reload. The only code that
 // includes <uv.h> (docs/architecture.md).
 #ifndef MAILTRAIL_AGENT_UV_RUN_LOOP_H_
 #define MAILTRAIL_AGENT_UV_RUN_LOOP_H_
@@ -20,8 +20,13 @@ namespace mailtrail {
 class LoopControl {
  public:
   virtual ~LoopControl() = default;
-  // Drives `next` from now on (the caller has stopped the previous agent), and
-  // watches these directories instead.
+  // Stops the running agent as steps of the loop (Agent::StepStop), which
+  // goes on meanwhile (signals, the watchdog, on_tick), then calls `then` on
+  // the loop's thread: it starts the next agent and SwapAgent()s it. A
+  // SIGTERM meanwhile ends the loop once the agent has stopped, instead.
+  virtual void StopAgentThen(std::function<void()> then) = 0;
+  // Drives `next` from now on (the previous agent has stopped), and watches
+  // these directories instead.
   virtual void SwapAgent(Agent* next, const std::vector<std::string>& watch_dirs) = 0;
   // Re-checks the logs this often from the next tick on.
   virtual void SetPollInterval(TimeUs every) = 0;
@@ -47,10 +52,20 @@ void HoldSignalsUntilTheLoop();
 // waiting on. Feeds systemd's watchdog while it waits.
 bool WaitUnlessStopped(const Clock& clock, TimeUs how_long);
 
-// Runs until SIGTERM or SIGINT, then stops the (current) agent. A signal held
-// by HoldSignalsUntilTheLoop acts as soon as the loop runs. Returns the first
-// error.
-Status RunAgentLoop(Agent* agent, const RunLoopOptions& options);
+// How the loop ended.
+struct LoopEnd {
+  Status error;  // the first error (of a step, or of the agent's stop)
+  // A second SIGTERM or SIGINT came while the agent waited for its store to
+  // take the last batch: the agent did not stop (its writer's thread still
+  // waits), so the caller must exit without destroying it (std::_Exit).
+  // Nothing is lost: the lines since the last checkpoint are read again.
+  bool cut_short = false;
+};
+
+// Runs until SIGTERM or SIGINT, then stops the (current) agent, as steps of
+// the loop (a store that takes nothing must not hold it: helper-104). A
+// signal held by HoldSignalsUntilTheLoop acts as soon as the loop runs.
+LoopEnd RunAgentLoop(Agent* agent, const RunLoopOptions& options);
 
 }  // namespace mailtrail
 

@@ -8,8 +8,11 @@
 #include <chrono>
 #include <condition_variable>
 #include <future>
+#include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "agent/run/agent.h"
 #include "tests/support/agent_steps.h"
@@ -66,84 +69,138 @@ bool StepsWithoutWaitingForTheStore(Agent* agent, HoldingStore* store) {
   return false;
 }
 
-TEST(AgentBackpressure, AStoreThatTakesNothingPausesTheReadingNotTheBlocksEnds) {
-  const auto flood = ReadCorpusLines("05-backscatter-flood.log.gz");
-  ASSERT_FALSE(flood.empty());
-  TempDir dir{"mt_backpressure"};
-  std::unique_ptr<Store> real = OpenTestStore(dir);
-  ASSERT_NE(real, nullptr);
-  HoldingStore store(real.get());
-  MemFileSystem fs;
-  FakeClock clock;  // before the corpus's lines: they are fresh, the blocks live
-  CaptureLogger log;
-  AgentOptions o;
-  o.logs = {"/var/log/mail.log"};
-  o.from_start = true;
-  o.lines_per_step = 1000;
-  o.batch_records = 50;
-  o.writer_queue = 1;
-  o.flush_interval = kUsPerSecond;
-  o.detect = true;
-  o.blocks.allow_cidrs = {*Cidr::Parse("127.0.0.1/32")};
-  o.blocks.period = 600 * kUsPerSecond;
-  o.detector.subject_min_ips = 1;
-  // Every step asks for the blocks other agents decided and exchanges fleet
-  // counts before its commit: those control batches must not take the room
-  // the commit needs (helper-102). No status row: queued after a commit, it
-  // would hide this by making the next step see no room.
-  o.block_refresh = kUsPerSecond;
-  o.fleet = true;
-  o.fleet_interval = kUsPerSecond;
-  o.status_interval = 0;
-  o.log = &log;
-  Agent agent(o, &store, &fs, &clock);
-  ASSERT_TRUE(agent.Start().ok());
-  std::string text;
-  for (const auto& l : flood) text += l + "\n";
-  fs.Append("/var/log/mail.log", text);
-  for (int i = 0; i < 10000 && agent.lines_read() < static_cast<int64_t>(flood.size()); ++i) {
-    clock.Advance(kUsPerSecond / 10);
-    ASSERT_TRUE(StepWithRoom(agent).ok());
+// An agent that has read the backscatter corpus and holds its blocks, in
+// front of a store the test can hold.
+class AgentBackpressure : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_FALSE(flood_.empty());
+    ASSERT_NE(real_, nullptr);
+    AgentOptions o;
+    o.logs = {"/var/log/mail.log"};
+    o.from_start = true;
+    o.lines_per_step = 1000;
+    o.batch_records = 50;
+    o.writer_queue = 1;
+    o.flush_interval = kUsPerSecond;
+    o.detect = true;
+    o.blocks.allow_cidrs = {*Cidr::Parse("127.0.0.1/32")};
+    o.blocks.period = 600 * kUsPerSecond;
+    o.detector.subject_min_ips = 1;
+    // Every step asks for the blocks other agents decided and exchanges fleet
+    // counts before its commit: those control batches must not take the room
+    // the commit needs (helper-102). No status row: queued after a commit, it
+    // would hide this by making the next step see no room.
+    o.block_refresh = kUsPerSecond;
+    o.fleet = true;
+    o.fleet_interval = kUsPerSecond;
+    o.status_interval = 0;
+    o.log = &log_;
+    options_ = o;
+    agent_ = std::make_unique<Agent>(o, &store_, &fs_, &clock_);
+    ASSERT_TRUE(agent_->Start().ok());
+    std::string text;
+    for (const auto& l : flood_) text += l + "\n";
+    fs_.Append("/var/log/mail.log", text);
+    for (int i = 0; i < 10000 && agent_->lines_read() < static_cast<int64_t>(flood_.size()); ++i) {
+      clock_.Advance(kUsPerSecond / 10);
+      ASSERT_TRUE(StepWithRoom(*agent_).ok());
+    }
+    ASSERT_NE(agent_->blocks(), nullptr);
+    ASSERT_FALSE(agent_->blocks()->Active().empty());
   }
-  ASSERT_NE(agent.blocks(), nullptr);
-  ASSERT_FALSE(agent.blocks()->Active().empty());
 
+  const std::vector<std::string> flood_ = ReadCorpusLines("05-backscatter-flood.log.gz");
+  TempDir dir_{"mt_backpressure"};
+  std::unique_ptr<Store> real_ = OpenTestStore(dir_);
+  HoldingStore store_{real_.get()};
+  MemFileSystem fs_;
+  FakeClock clock_;  // before the corpus's lines: they are fresh, the blocks live
+  CaptureLogger log_;
+  AgentOptions options_;
+  std::unique_ptr<Agent> agent_;
+};
+
+TEST_F(AgentBackpressure, AStoreThatTakesNothingPausesTheReadingNotTheBlocksEnds) {
   // The store takes nothing now; the log goes on growing, a second at a time.
   // Held once the writer is idle: a batch still being written would give the
   // reading room once more after a pause (seen under a loaded CI run: two
   // pauses said, not one).
-  ASSERT_TRUE(WaitForWriterIdle(agent));
-  store.Hold();
+  ASSERT_TRUE(WaitForWriterIdle(*agent_));
+  store_.Hold();
   const auto more = QueuedMessageLines(2000, "Nov 27 23:50:00");
   size_t appended = 0;
   for (int i = 0; i < 20; ++i) {
     std::string chunk;
     for (int k = 0; k < 100; ++k) chunk += more[appended++] + "\n";
-    fs.Append("/var/log/mail.log", chunk);
-    clock.Advance(kUsPerSecond);
-    ASSERT_TRUE(StepsWithoutWaitingForTheStore(&agent, &store))
+    fs_.Append("/var/log/mail.log", chunk);
+    clock_.Advance(kUsPerSecond);
+    ASSERT_TRUE(StepsWithoutWaitingForTheStore(agent_.get(), &store_))
         << "step " << i << " waited for the store";
   }
-  const int64_t read_while_held = agent.lines_read();
-  EXPECT_LT(read_while_held, static_cast<int64_t>(flood.size() + more.size()))
+  const int64_t read_while_held = agent_->lines_read();
+  EXPECT_LT(read_while_held, static_cast<int64_t>(flood_.size() + more.size()))
       << "the reading paused";
   // Blocks end on time although nothing can be written.
-  clock.Advance(3 * 3600 * kUsPerSecond);
-  ASSERT_TRUE(StepsWithoutWaitingForTheStore(&agent, &store));
-  EXPECT_TRUE(agent.blocks()->Active().empty());
-  EXPECT_EQ(agent.lines_read(), read_while_held) << "nothing read while the store takes nothing";
-  EXPECT_EQ(log.Count("reading paused"), 1u) << "said once, when the pause is long";
+  clock_.Advance(3 * 3600 * kUsPerSecond);
+  ASSERT_TRUE(StepsWithoutWaitingForTheStore(agent_.get(), &store_));
+  EXPECT_TRUE(agent_->blocks()->Active().empty());
+  EXPECT_EQ(agent_->lines_read(), read_while_held) << "nothing read while the store takes nothing";
+  EXPECT_EQ(log_.Count("reading paused"), 1u) << "said once, when the pause is long";
 
   // The store is back: everything is read and written, nothing lost.
-  store.Release();
+  store_.Release();
   for (int i = 0;
-       i < 10000 && agent.lines_read() < static_cast<int64_t>(flood.size() + more.size()); ++i) {
-    clock.Advance(kUsPerSecond / 10);
-    ASSERT_TRUE(StepWithRoom(agent).ok());
+       i < 10000 && agent_->lines_read() < static_cast<int64_t>(flood_.size() + more.size()); ++i) {
+    clock_.Advance(kUsPerSecond / 10);
+    ASSERT_TRUE(StepWithRoom(*agent_).ok());
   }
-  EXPECT_EQ(agent.lines_read(), static_cast<int64_t>(flood.size() + more.size()));
-  EXPECT_EQ(log.Count("reading resumed"), 1u);
-  ASSERT_TRUE(agent.Stop().ok());
+  EXPECT_EQ(agent_->lines_read(), static_cast<int64_t>(flood_.size() + more.size()));
+  EXPECT_EQ(log_.Count("reading resumed"), 1u);
+  ASSERT_TRUE(agent_->Stop().ok());
+}
+
+// A stop is steps too (helper-104: a reload or a stop waited inside the loop
+// for a store stuck on one batch): each StepStop() returns at once while the
+// store takes nothing, blocks end on time meanwhile, and once the store is
+// back the final checkpoint covers every line read: an agent started again
+// reads nothing twice.
+TEST_F(AgentBackpressure, AStopWaitsForTheStoreAsStepsThatEndBlocks) {
+  ASSERT_TRUE(WaitForWriterIdle(*agent_));
+  store_.Hold();
+  std::string chunk;
+  for (const auto& l : QueuedMessageLines(50, "Nov 27 23:50:00")) chunk += l + "\n";
+  fs_.Append("/var/log/mail.log", chunk);
+  clock_.Advance(2 * kUsPerSecond);
+  ASSERT_TRUE(StepsWithoutWaitingForTheStore(agent_.get(), &store_));  // a batch, held
+  const int64_t lines = agent_->lines_read();
+  for (int i = 0; i < 5; ++i) {
+    auto step = std::async(std::launch::async, [this] { return agent_->StepStop(); });
+    ASSERT_EQ(step.wait_for(std::chrono::seconds(60)), std::future_status::ready)
+        << "StepStop waited for the store";
+    auto done = step.get();
+    ASSERT_TRUE(done.ok());
+    EXPECT_FALSE(*done) << "stopped while the store holds the last batch";
+    clock_.Advance(3600 * kUsPerSecond);
+  }
+  EXPECT_TRUE(agent_->blocks()->Active().empty()) << "blocks end while the stop waits";
+  store_.Release();
+  bool stopped = false;
+  for (int i = 0; i < 6000 && !stopped; ++i) {
+    auto done = agent_->StepStop();
+    ASSERT_TRUE(done.ok());
+    stopped = *done;
+    if (!stopped) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ASSERT_TRUE(stopped);
+  EXPECT_TRUE(agent_->Stop().ok()) << "Stop() after StepStop() is its outcome";
+  EXPECT_EQ(agent_->lines_read(), lines) << "a stop reads nothing";
+
+  Agent again(options_, real_.get(), &fs_, &clock_);
+  ASSERT_TRUE(again.Start().ok());
+  ASSERT_TRUE(StepWithRoom(again).ok());
+  EXPECT_EQ(again.lines_read(), 0) << "the stop's checkpoint covers every line read";
+  ASSERT_TRUE(again.Stop().ok());
 }
 
 }  // namespace

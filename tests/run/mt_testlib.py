@@ -106,3 +106,31 @@ def stop_and_compare(agent, errpath, binary, lines, tmp, store, what):
         report_difference(want, got)
         return 1
     return 0
+
+
+class NotifySocket:
+    """A systemd notify socket in `tmp`: `env` runs an agent against it with a
+    30 s watchdog; `longest_silence(seconds)` listens that long and returns the
+    longest time without a WATCHDOG=1 (the loop sends one a second)."""
+
+    def __init__(self, tmp):
+        self.path = os.path.join(tmp, "notify.sock")
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self.sock.bind(self.path)
+        self.sock.settimeout(0.1)
+        self.env = dict(os.environ, NOTIFY_SOCKET=self.path, WATCHDOG_USEC="30000000")
+        self.messages = []
+
+    def longest_silence(self, seconds):
+        start = last = time.monotonic()
+        longest = 0.0
+        while time.monotonic() < start + seconds:
+            try:
+                msg = self.sock.recv(4096).decode(errors="replace")
+            except socket.timeout:
+                continue
+            self.messages.append(msg)
+            if "WATCHDOG=1" in msg:
+                longest = max(longest, time.monotonic() - last)
+                last = time.monotonic()
+        return max(longest, time.monotonic() - last)

@@ -5,7 +5,7 @@ its one DELETE transaction), with a queue of one batch. The agent must not
 exit ("database is locked" ended it, and systemd restarted it into the same
 lock), its loop must go on (WATCHDOG=1 keeps coming: a blocked loop sent none
 until the store came back, helper-95/102), a SIGHUP meanwhile must be
-postponed, not hold the loop, and be done once the store takes batches; in
+waited for as a state of the loop, not inside it, and be done once the store takes batches; in
 the end the store holds exactly the records of a one-shot replay.
 
 usage: store_paused_test.py MAILTRAIL CORPUS.log.gz
@@ -67,7 +67,7 @@ def main():
         locked_beats = watchdogs(8)  # past the busy timeout (5 s) and the pause
         agent.send_signal(signal.SIGHUP)
         after_hup_beats = watchdogs(4)
-        paused_said = "reload postponed" in err()
+        paused_said = "reload: waiting for the store" in err()
         holder.rollback()
         holder.close()
         holder = None
@@ -92,10 +92,10 @@ def main():
     want = replay_closed(binary, lines, tmp, "one")
     got = sorted(r for end, r in search(binary, "sqlite:" + db) if end != "open")
     print("store locked 12 s: %d WATCHDOG=1 while locked (8 s), %d after a SIGHUP (4 s);"
-          " reload postponed said: %s, done after: %s; exit %s; %d records, one replay %d"
+          " reload waiting said: %s, done after: %s; exit %s; %d records, one replay %d"
           % (locked_beats, after_hup_beats, paused_said, reloaded, rc, len(got), len(want)))
     ok = (locked_beats >= 4 and after_hup_beats >= 2 and paused_said and reloaded and rc == 0
-          and "database is locked" not in err().split("reload postponed")[0].split(
+          and "database is locked" not in err().split("reload: waiting for the store")[0].split(
               "is locked by another process")[0] and got == want)
     if got != want:
         report_difference(want, got)

@@ -128,6 +128,43 @@ TEST_F(AsyncWriterTest, BatchesQueuedBehindASlowWriteAreCommittedTogether) {
   EXPECT_EQ(CountRecords(&store), 70);
 }
 
+// A newer status row goes behind the record batches queued before it, so it
+// counts their records (helper-104 F5: it took the older row's place, ahead
+// of them, and said 10 records where 30 were written before it).
+class StatusRecordingStore : public GatedStore {
+ public:
+  using GatedStore::GatedStore;
+  Status SaveAgentStatus(const AgentStatus& s) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    records_.push_back(s.records);
+    return GatedStore::SaveAgentStatus(s);
+  }
+  std::vector<int64_t> records() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return records_;
+  }
+
+ private:
+  std::mutex mu_;
+  std::vector<int64_t> records_;
+};
+
+TEST_F(AsyncWriterTest, ANewerStatusRowCountsTheBatchesQueuedBeforeIt) {
+  ASSERT_NE(real_, nullptr);
+  StatusRecordingStore store(real_.get());
+  AsyncWriter writer(&store, 2000, 4, /*auto_batches=*/false);
+  HoldFirstWrite(&store, &writer, 10);
+  AgentStatus status;
+  status.agent = "mx1";
+  writer.PublishStatus(status);  // waits behind batch 0
+  AddRecords(&writer, 1, 20);
+  writer.Commit(Whole(1));
+  writer.PublishStatus(status);  // replaces the first: after batch 1
+  store.Open();
+  ASSERT_TRUE(writer.Finish().ok());
+  EXPECT_EQ(store.records(), std::vector<int64_t>{30});
+}
+
 // Joined change sets are all kept, in order, after the whole state before them.
 TEST_F(AsyncWriterTest, JoinedCheckpointChangesAreAppliedInOrder) {
   ASSERT_NE(real_, nullptr);

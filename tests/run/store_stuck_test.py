@@ -1,0 +1,125 @@
+#!/usr/bin/env python3
+"""`mailtrail run` whose writer is stuck on one batch (a SQLite file another
+process holds locked) while its queue still has room, so the reading is not
+paused: a SIGHUP and a SIGTERM then stop the running agent, and that stop
+waits for the store. It must wait as a state of the loop, not inside it
+(helper-104: the loop sent no WATCHDOG=1 for as long as the lock lasted, and
+a second SIGTERM was ignored):
+  1. SIGHUP while stuck: WATCHDOG=1 keeps coming; the reload is done once
+     the store takes the batch.
+  2. SIGTERM while stuck: WATCHDOG=1 keeps coming and the wait is said; a
+     second SIGTERM stops at once (exit 0), and says that nothing is lost.
+  3. Started again after the lock: the store holds exactly the records of a
+     one-shot replay (the lines of the cut-short stop are read again).
+
+usage: store_stuck_test.py MAILTRAIL CORPUS.log.gz
+"""
+import gzip
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+
+from mt_testlib import NotifySocket, replay_closed, report_difference, search, wait_for
+
+QUIET_LIMIT = 5.0  # seconds without WATCHDOG=1 that count as a held loop
+
+
+def main():
+    binary, corpus = sys.argv[1:3]
+    lines = gzip.open(corpus, "rt", errors="surrogateescape").read().splitlines(keepends=True)
+    tmp = tempfile.mkdtemp(prefix="mt_stuck_")
+    db, log = os.path.join(tmp, "agent.db"), os.path.join(tmp, "mail.log")
+    conf, errpath = os.path.join(tmp, "mailtrail.toml"), os.path.join(tmp, "agent.err")
+    with open(conf, "w") as f:
+        f.write('[store]\nurl = "sqlite:%s"\n[logs]\npaths = ["%s"]\nfrom_start = true\n'
+                "poll_interval_ms = 50\n[writer]\nflush_interval_ms = 100\n" % (db, log))
+    quarter = len(lines) // 4
+    cuts = [0, quarter, quarter + 40, 2 * quarter, len(lines)]
+
+    def append(i):
+        with open(log, "a", errors="surrogateescape") as f:
+            f.writelines(lines[cuts[i]:cuts[i + 1]])
+
+    notify = NotifySocket(tmp)
+    errf = open(errpath, "w")
+
+    def err():
+        return open(errpath, errors="replace").read()
+
+    def start():
+        return subprocess.Popen([binary, "run", "--config", conf], env=notify.env, stderr=errf)
+
+    def lock():
+        holder = sqlite3.connect(db, isolation_level=None, timeout=30)
+        holder.execute("BEGIN IMMEDIATE")  # the write lock, as `db purge` holds it
+        return holder
+
+    holder = None
+    agent = start()
+    result = {}
+    try:
+        append(0)
+        notify.longest_silence(3)  # the first quarter read and committed
+        holder = lock()
+        append(1)  # a few lines: one batch, which the writer takes and waits on
+        notify.longest_silence(1.5)
+        agent.send_signal(signal.SIGHUP)
+        result["silence after SIGHUP"] = notify.longest_silence(8)
+        holder.rollback()
+        holder = None
+        result["reloaded"] = wait_for(errpath, "configuration reloaded", 60)
+        append(2)
+        notify.longest_silence(2)
+        holder = lock()
+        append(3)
+        notify.longest_silence(1.5)
+        agent.send_signal(signal.SIGTERM)
+        result["silence after SIGTERM"] = notify.longest_silence(8)
+        result["wait said"] = "a second SIGTERM stops at once" in err()
+        agent.send_signal(signal.SIGTERM)
+        t0 = time.monotonic()
+        try:
+            result["exit"] = agent.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            result["exit"] = "still running 10 s after a second SIGTERM"
+            agent.kill()
+            agent.wait()
+        result["second SIGTERM took"] = round(time.monotonic() - t0, 1)
+        result["nothing lost said"] = "stopped without waiting for the store" in err()
+        holder.rollback()
+        holder = None
+        agent = start()
+        notify.longest_silence(14)  # read again, and past the tracker's 10 s grace
+        agent.send_signal(signal.SIGTERM)
+        result["last exit"] = agent.wait(timeout=60)
+        agent = None
+    finally:
+        if holder is not None:
+            holder.rollback()
+        if agent is not None:
+            agent.kill()
+            agent.wait()
+        errf.close()
+    want = replay_closed(binary, lines, tmp, "one")
+    got = sorted(r for end, r in search(binary, "sqlite:" + db) if end != "open")
+    print(result, "%d records, one replay %d" % (len(got), len(want)))
+    ok = (result["silence after SIGHUP"] < QUIET_LIMIT and result["reloaded"]
+          and result["silence after SIGTERM"] < QUIET_LIMIT and result["wait said"]
+          and result["exit"] == 0 and result["nothing lost said"] and result["last exit"] == 0
+          and got == want)
+    if got != want:
+        report_difference(want, got)
+    if not ok:
+        print("agent's stderr:", err()[-3000:])
+        print("kept for inspection:", tmp)
+        return 1
+    subprocess.run(["rm", "-rf", tmp])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
