@@ -4,13 +4,37 @@
 
 #include "agent/cli/verbs.h"
 #include "base/civil_time.h"
+#include "base/real_clock.h"
+#include "base/text.h"
 
 namespace mailtrail::cli {
 
 StatusOr<std::unique_ptr<Store>> OpenStoreFromArgs(const Args& args, StoreOptions options) {
   options.password_file = args.Get("password-file").value_or("");
   if (auto agent = args.Get("agent")) options.agent_name = *agent;
-  return OpenStore(args.Get("store").value_or(kDefaultStore), options);
+  const std::string url = args.Get("store").value_or(kDefaultStore);
+  auto store = OpenStore(url, options);
+  // A SQLite file another process holds locked (a `db purge`, the agent's
+  // batch behind one) is waited for, as the store's writes wait for it (10
+  // minutes), said once a minute; a MySQL server that does not answer is an
+  // error at once (it may not come back soon).
+  if (options.read_only || url.rfind("sqlite:", 0) != 0) return store;
+  const RealClock clock;
+  const TimeUs since = clock.MonotonicNow();
+  TimeUs said = -1;
+  while (!store.ok() && store.status().code() == Status::Code::kUnavailable) {
+    const TimeUs waited = clock.MonotonicNow() - since;
+    if (waited >= kWaitForLockedStore) break;
+    if (said < 0 || waited - said >= 60 * kUsPerSecond) {
+      std::fprintf(stderr, "mailtrail: %s; waiting for it (at most %lld s)\n",
+                   EscapeForLog(store.status().message(), 300).c_str(),
+                   static_cast<long long>((kWaitForLockedStore - waited) / kUsPerSecond));
+      said = waited;
+    }
+    clock.SleepFor(kUsPerSecond);
+    store = OpenStore(url, options);
+  }
+  return store;
 }
 
 bool TimeRangeFromArgs(const Args& args, const char* verb, SearchQuery* q) {

@@ -12,6 +12,11 @@ bool IsDamage(int code) {
   return (code & 0xff) == SQLITE_CORRUPT || (code & 0xff) == SQLITE_NOTADB;
 }
 
+// Another process's write transaction outlasted the busy timeout: the store is
+// there, only not now (a `db purge`, an sqlite3 shell). Callers that can wait
+// do (SqliteStore::WriteBatch, the agent's start, the writing verbs).
+bool IsLocked(int code) { return (code & 0xff) == SQLITE_BUSY; }
+
 // "file:" URI of `path` (RFC 3986 percent-encoding of what SQLite would read
 // as the query or fragment, or as an escape).
 std::string FileUri(const std::string& path) {
@@ -63,6 +68,7 @@ Status SqliteDb::Exec(const std::string& sql) {
   if (const int rc = sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &err); rc != SQLITE_OK) {
     std::string m = path_ + ": " + (err ? err : "unknown error");
     sqlite3_free(err);
+    if (IsLocked(rc)) return Status::Unavailable(m);
     return IsDamage(rc) ? Status::Corruption(m) : Status::IoError(m);
   }
   return Status::Ok();
@@ -80,6 +86,7 @@ Status SqliteDb::Error(std::string_view what) const {
   const int code = sqlite3_extended_errcode(db_);
   std::string m = path_ + ": " + std::string(what) + ": " + sqlite3_errmsg(db_);
   if (IsDamage(code)) return Status::Corruption(m);
+  if (IsLocked(code)) return Status::Unavailable(m);
   // A damaged page can also read as "database or disk is full" (a garbage
   // cell or free-page count: tests/replay/cli_errors.sh met it in 7 of 8
   // damaged copies). That error is checked: damage when the file fails
