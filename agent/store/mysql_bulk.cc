@@ -177,10 +177,11 @@ Status MysqlStore::BeginBulkLoad(int64_t input_bytes) {
       std::string& clauses = drop[i.table];
       clauses += (clauses.empty() ? "DROP INDEX `" : ", DROP INDEX `") + std::string(i.name) + "`";
     }
-    SetLockWait(c.get(), kLockWaitSeconds);
-    for (const auto& [table, clauses] : drop)
-      mysql::Execute(c.get(), "ALTER TABLE " + std::string(table) + " " + clauses);
-    SetLockWait(c.get(), 0);
+    {
+      mysql::LockWaitFor wait(c.get(), kLockWaitSeconds);
+      for (const auto& [table, clauses] : drop)
+        mysql::Execute(c.get(), "ALTER TABLE " + std::string(table) + " " + clauses);
+    }
     bulk_ = std::move(c);
     return Status::Ok();
   } catch (const sql::SQLException& e) {
@@ -192,8 +193,7 @@ Status MysqlStore::BeginBulkLoad(int64_t input_bytes) {
     const Status why = mysql::FromException(e, "leave the indexes out");
     Status back = Status::Ok();
     try {
-      SetLockWait(c.get(), 0);
-      RestoreIndexes(c.get(), options_.log);
+      RestoreIndexes(c.get(), options_.log);  // with the default wait (LockWaitFor)
     } catch (const sql::SQLException& again) {
       back = mysql::FromException(again, "put back the indexes of a bulk load that failed");
       if (back.code() == Status::Code::kUnavailable) back = RestoreInNewSession();

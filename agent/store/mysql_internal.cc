@@ -30,6 +30,14 @@ void SetLockWait(sql::Connection* c, int seconds) {
                  (seconds > 0 ? std::to_string(seconds) : std::string("DEFAULT")));
 }
 
+LockWaitFor::~LockWaitFor() {
+  try {
+    SetLockWait(c_, 0);
+  } catch (const sql::SQLException&) {
+    // The session is gone: the next one has the default.
+  }
+}
+
 Status FromException(const sql::SQLException& e, std::string_view what) {
   std::string m =
       std::string(what) + ": MySQL error " + std::to_string(e.getErrorCode()) + ": " + e.what();

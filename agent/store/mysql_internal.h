@@ -59,6 +59,19 @@ bool GetLock(sql::Connection* c, const std::string& name, int wait_seconds);
 // lock, held by every open transaction that has read the table); 0: the
 // server's default. Throws sql::SQLException.
 void SetLockWait(sql::Connection* c, int seconds);
+// SetLockWait(seconds) for a scope, then the server's default again (a
+// session that is gone meanwhile has it anyway). The constructor throws
+// sql::SQLException.
+class LockWaitFor {
+ public:
+  LockWaitFor(sql::Connection* c, int seconds) : c_(c) { SetLockWait(c, seconds); }
+  ~LockWaitFor();
+  LockWaitFor(const LockWaitFor&) = delete;
+  LockWaitFor& operator=(const LockWaitFor&) = delete;
+
+ private:
+  sql::Connection* c_;
+};
 
 // The prefix of a SELECT ending in LIMIT ... ROWS EXAMINED that keeps all the
 // warnings StoppedAtRowsExamined may need to read.

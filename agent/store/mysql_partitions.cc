@@ -88,7 +88,7 @@ StatusOr<std::vector<MysqlPartitions::Range>> MysqlPartitions::Read(sql::Connect
   return out;
 }
 
-Status MysqlPartitions::Split(sql::Connection* c, int64_t day) {
+Status MysqlPartitions::GiveDayItsPartition(sql::Connection* c, int64_t day) {
   auto parts = Read(c);
   if (!parts.ok()) return parts.status();
   for (const Range& r : *parts) {
@@ -118,22 +118,13 @@ Status MysqlPartitions::Ensure(sql::Connection* c, const std::set<int64_t>& days
   try {
     NamedLock lock(c, "mailtrail_partitions");
     if (!lock.Acquire(60)) return Status::Unavailable("partitions: GET_LOCK timed out");
-    mysql::SetLockWait(c, kLockWaitSeconds);
+    mysql::LockWaitFor wait(c, kLockWaitSeconds);
     for (int64_t d : missing) {
       day = d;
-      if (Status st = Split(c, d); !st.ok()) {
-        mysql::SetLockWait(c, 0);
-        return st;
-      }
+      if (Status st = GiveDayItsPartition(c, d); !st.ok()) return st;
     }
-    mysql::SetLockWait(c, 0);
   } catch (const sql::SQLException& e) {
     if (e.getErrorCode() != 1205) return mysql::FromException(e, "add a daily partition");
-    try {
-      mysql::SetLockWait(c, 0);
-    } catch (const sql::SQLException&) {
-      // The session is gone: the next one has the default.
-    }
     return Status::Unavailable(
         "add the daily partition of " + DayName('d', day).substr(1) +
         ": table message is held by another transaction (a backup, a long report) for more "
@@ -149,15 +140,10 @@ void MysqlPartitions::EnsureAhead(sql::Connection* c, int64_t day, TimeUs mono_n
   try {
     NamedLock lock(c, "mailtrail_partitions");
     if (!lock.Acquire(0)) return;  // another agent is at it
-    mysql::SetLockWait(c, 1);
-    static_cast<void>(Split(c, day));  // not now: the day's first batch makes it
-    mysql::SetLockWait(c, 0);
+    mysql::LockWaitFor wait(c, 1);
+    static_cast<void>(GiveDayItsPartition(c, day));  // not now: the day's first batch makes it
   } catch (const sql::SQLException&) {
-    try {
-      mysql::SetLockWait(c, 0);
-    } catch (const sql::SQLException&) {
-      // The session is gone: the next one has the default.
-    }
+    // The table is held, or the session gone: the day's first batch makes it.
   }
 }
 

@@ -65,7 +65,7 @@ class MysqlPartitions {
  private:
   // Splits the partition that holds `day` (under the named lock) so that the
   // day has its own. Throws sql::SQLException.
-  Status Split(sql::Connection* c, int64_t day);
+  Status GiveDayItsPartition(sql::Connection* c, int64_t day);
   std::set<int64_t> ready_;  // days known to have their own partition
   TimeUs ahead_retry_at_ = 0;
 };
