@@ -234,7 +234,8 @@ StatusOr<size_t> Agent::Step() {
   // and everything of a step that would queue a batch: the loop goes on
   // (signals, the watchdog), blocks end on time, nothing is lost.
   if (!StoreHasRoom(now)) {
-    if (options_.queue_hints) KeepQueueHints();
+    // Queue files read meanwhile wait in the cache: their 60 s for their
+    // message's first line begin when the reading does (helper-102 F6).
     SayIfBehindTheClock();
     KeepBlocksCurrent(now);
     return 0;

@@ -203,5 +203,60 @@ TEST_F(AgentBackpressure, AStopWaitsForTheStoreAsStepsThatEndBlocks) {
   ASSERT_TRUE(again.Stop().ok());
 }
 
+// A queue file read while the reading is paused waits for its message's
+// first line from the end of the pause, not from its read: its 60 s ran out
+// during a pause before (helper-102 F6), and a restart before the message
+// closed then lost the file's Subject.
+TEST(AgentPause, AQueueFileReadWhilePausedWaitsForTheReading) {
+  TempDir dir{"mt_pause_hints"};
+  std::unique_ptr<Store> real = OpenTestStore(dir);
+  ASSERT_NE(real, nullptr);
+  HoldingStore store(real.get());
+  MemFileSystem fs;
+  FakeClock clock;
+  CaptureLogger log;
+  QueueHintCache hints;
+  AgentOptions o;
+  o.logs = {"/var/log/mail.log"};
+  o.from_start = true;
+  o.writer_queue = 1;
+  o.flush_interval = kUsPerSecond;
+  o.status_interval = 0;
+  o.queue_hints = &hints;
+  o.log = &log;
+  Agent agent(o, &store, &fs, &clock);
+  ASSERT_TRUE(agent.Start().ok());
+  ASSERT_TRUE(StepWithRoom(agent).ok());
+  ASSERT_TRUE(WaitForWriterIdle(agent));
+  store.Hold();
+  // One batch the writer holds, one queued behind it: no room.
+  const auto lines = QueuedMessageLines(2, "Nov 27 12:00:00");
+  for (const std::string& l : lines) {
+    fs.Append("/var/log/mail.log", l + "\n");
+    clock.Advance(2 * kUsPerSecond);
+    ASSERT_TRUE(StepsWithoutWaitingForTheStore(&agent, &store));
+  }
+  clock.Advance(2 * kUsPerSecond);
+  ASSERT_TRUE(StepsWithoutWaitingForTheStore(&agent, &store));
+  ASSERT_TRUE(agent.waiting_for_store());
+  QueueHints h;
+  h.subject = "Read while paused";
+  hints.Put("6A1B210A301", h);
+  for (int i = 0; i < 12; ++i) {  // two minutes paused
+    clock.Advance(10 * kUsPerSecond);
+    ASSERT_TRUE(StepsWithoutWaitingForTheStore(&agent, &store));
+  }
+  store.Release();
+  ASSERT_TRUE(WaitForWriterIdle(agent));
+  fs.Append("/var/log/mail.log",
+            "Nov 27 12:02:10 mx postfix/pickup[1]: 6A1B210A301: uid=0 from=<root@example.test>\n");
+  for (int i = 0; i < 3; ++i) {
+    clock.Advance(kUsPerSecond / 10);
+    ASSERT_TRUE(StepWithRoom(agent).ok());
+  }
+  EXPECT_EQ(agent.records_enriched(), 1) << "the open message took the queue file's Subject";
+  ASSERT_TRUE(agent.Stop().ok());
+}
+
 }  // namespace
 }  // namespace mailtrail
