@@ -72,10 +72,12 @@ void StoreKeys(std::vector<KeyDef<Config>>* t) {
                "MySQL: while the server is unreachable, batches wait in this local file; \"\" = "
                "no spool (the agent stops when the server stays away)",
                true, &StoreConfig::spool)),
-      Lift(&C::store, Integer<StoreConfig>(
-                          "store", "spool_max_mb",
-                          "the spool's bound, MiB of compressed records; when full, reading waits",
-                          true, &StoreConfig::spool_max_mb, 1, 1 << 20)),
+      Lift(&C::store,
+           Integer<StoreConfig>(
+               "store", "spool_max_mb",
+               "the spool's bound, MiB of compressed records and checkpoints; when full, "
+               "reading waits (the file adds its WAL, up to about 4 MiB)",
+               true, &StoreConfig::spool_max_mb, 1, 1 << 20)),
       Lift(&C::store, Integer<StoreConfig>("store", "cache_mb", "SQLite: its page cache, MiB", true,
                                            &StoreConfig::cache_mb, 1, 1 << 16)),
       Lift(&C::store,

@@ -132,7 +132,8 @@ Status SpoolStore::OpenSpool(const std::string& path) {
   if (st.code() == Status::Code::kCorruption) return Damaged(st);
   if (!st.ok()) return st;
   auto count = spool_.Prepare(
-      "SELECT COUNT(*), COALESCE(SUM(length(records)), 0), COALESCE(MAX(seq), 0) FROM batch");
+      "SELECT COUNT(*), COALESCE(SUM(length(records) + COALESCE(length(checkpoint), 0)), 0), "
+      "COALESCE(MAX(seq), 0) FROM batch");
   if (!count.ok()) return count.status();
   if (count->Step() != SQLITE_ROW) return spool_.Error("read the spool");
   spooled_batches_ = count->Int(0);
@@ -235,7 +236,7 @@ Status SpoolStore::Append(const std::vector<MessageRecord>& records,
   ++appended_seq_;
   if (Status st = WriteMark(); !st.ok()) return st;
   ++spooled_batches_;
-  spooled_bytes_ += static_cast<int64_t>(z.size());
+  spooled_bytes_ += static_cast<int64_t>(z.size() + cp.size());  // what the bound counts
   return Status::Ok();
 }
 
@@ -398,7 +399,9 @@ bool SpoolStore::DropLanded(const std::vector<std::string>& primary_checkpoint) 
   drained_seq_ = std::max(drained_seq_, upto);
   static_cast<void>(WriteMark());
   if (!spool_.Exec("DELETE FROM batch WHERE seq <= " + std::to_string(upto)).ok()) return false;
-  auto count = spool_.Prepare("SELECT COUNT(*), COALESCE(SUM(length(records)), 0) FROM batch");
+  auto count = spool_.Prepare(
+      "SELECT COUNT(*), COALESCE(SUM(length(records) + COALESCE(length(checkpoint), 0)), 0) FROM "
+      "batch");
   if (!count.ok() || count->Step() != SQLITE_ROW) return false;
   spooled_batches_ = count->Int(0);
   spooled_bytes_ = count->Int(1);

@@ -321,6 +321,33 @@ TEST_F(SpoolStoreTest, AFullSpoolHoldsTheWriterBackInsteadOfDropping) {
   EXPECT_EQ(Qids().size(), 4u);
 }
 
+// The bound counts the checkpoints too: a quiet log with many deferred
+// messages spools small batches with large checkpoints (helper-102 F10: 8.5
+// MB of spool under a 1 MiB bound, which counted the records only).
+TEST_F(SpoolStoreTest, TheBoundCountsTheSpooledCheckpoints) {
+  FlakyStore* flaky;
+  auto s = OpenSpool(&flaky, /*max_bytes=*/32 << 10);
+  flaky->down = true;
+  const auto cp1 = CheckpointUpdate::Replace(std::string(40 << 10, '1'));
+  const auto cp2 = CheckpointUpdate::Replace(std::string(40 << 10, '2'));
+  ASSERT_TRUE(s->WriteBatch(Batch(0, 1), &cp1).ok());  // an empty spool takes one batch
+  std::atomic<bool> returned{false};
+  std::atomic<int64_t> refused_at_start{-1};
+  std::thread writer([&] {
+    refused_at_start = flaky->refused();
+    EXPECT_TRUE(s->WriteBatch(Batch(1, 1), &cp2).ok());
+    returned = true;
+  });
+  while (refused_at_start < 0) ASSERT_TRUE(flaky->WaitRefused(flaky->refused(), 1));
+  ASSERT_TRUE(flaky->WaitRefused(refused_at_start, 3));
+  EXPECT_FALSE(returned) << "40 KiB of checkpoint fill a spool of 32 KiB";
+  EXPECT_EQ(s->spooled_batches(), 1);
+  flaky->down = false;
+  writer.join();
+  ASSERT_TRUE(s->WaitDrained(60000));
+  EXPECT_EQ(Qids().size(), 2u);
+}
+
 // The drain's retries wait on the clock: 5 ms, doubling, at most 20 ms (the
 // fixture's options), one attempt each time the wait ends and none before.
 TEST_F(SpoolStoreTest, DrainRetriesWaitADoublingIntervalOfTheClock) {
