@@ -80,14 +80,27 @@ std::string SpoolStore::PurgePending() {
   return primary_->PurgePending();
 }
 
+// While batches wait in the spool the primary is away (or being drained):
+// the agent's calls of the moment are not sent to it, each of which would
+// wait out the server's timeout on the writer's thread while it hangs, and
+// hold the record batches behind them (helper-102 F4). The agent keeps what
+// they carry and tries again later.
+Status SpoolStore::AwayWhileSpooling() const {
+  std::lock_guard<std::mutex> l(spool_mu_);
+  if (spooled_batches_ == 0) return Status::Ok();
+  return Status::Unavailable("the store is away: batches wait in the spool " + path_);
+}
+
 // Blocks go to the primary only: a block that cannot be shared is not spooled
 // (the agent keeps it in memory and saves it again later).
 Status SpoolStore::SaveBlocks(const std::vector<Block>& blocks) {
+  if (Status away = AwayWhileSpooling(); !away.ok()) return away;
   std::lock_guard<std::mutex> p(primary_mu_);
   return primary_->SaveBlocks(blocks);
 }
 
 StatusOr<std::vector<Block>> SpoolStore::LoadBlocks(TimeUs active_at) {
+  if (Status away = AwayWhileSpooling(); !away.ok()) return away;
   std::lock_guard<std::mutex> p(primary_mu_);
   return primary_->LoadBlocks(active_at);
 }
@@ -101,6 +114,7 @@ StatusOr<int> SpoolStore::SetBlockEnds(const std::string& key, TimeUs now, TimeU
 StatusOr<std::vector<WindowCount>> SpoolStore::ExchangeCounts(const std::string& agent,
                                                               const std::vector<WindowCount>& mine,
                                                               TimeUs since) {
+  if (Status away = AwayWhileSpooling(); !away.ok()) return away;
   std::lock_guard<std::mutex> p(primary_mu_);
   return primary_->ExchangeCounts(agent, mine, since);
 }
@@ -108,6 +122,7 @@ StatusOr<std::vector<WindowCount>> SpoolStore::ExchangeCounts(const std::string&
 // Answers: with the primary, or not while it is away (the agent keeps its own
 // for the next exchange).
 StatusOr<AnswerExchange> SpoolStore::ExchangeAnswers(const AnswerRequest& r) {
+  if (Status away = AwayWhileSpooling(); !away.ok()) return away;
   std::lock_guard<std::mutex> p(primary_mu_);
   return primary_->ExchangeAnswers(r);
 }
@@ -115,6 +130,7 @@ StatusOr<AnswerExchange> SpoolStore::ExchangeAnswers(const AnswerRequest& r) {
 // The status of the moment: to the primary, or nowhere while it is away (the
 // next row, a few seconds on, says it all again).
 Status SpoolStore::SaveAgentStatus(const AgentStatus& status) {
+  if (Status away = AwayWhileSpooling(); !away.ok()) return away;
   std::lock_guard<std::mutex> p(primary_mu_);
   return primary_->SaveAgentStatus(status);
 }

@@ -117,6 +117,8 @@ class SpoolStore : public Store {
   Status LockSpool();
   // Refuses a spool that holds another owner's batches; records ours.
   Status CheckOwner();
+  // Unavailable while batches are spooled (the agent's control calls).
+  Status AwayWhileSpooling() const;
   std::mutex primary_mu_;  // the primary is used by one thread at a time
   mutable std::mutex spool_mu_;
   std::condition_variable spool_cv_;

@@ -46,6 +46,22 @@ class FlakyStore : public ForwardingStore {
     if (down) return Refused();
     return ForwardingStore::LoadCheckpoint();
   }
+  // The agent's control calls, counted (a hung server makes each wait).
+  std::atomic<int> control_calls{0};
+  Status SaveAgentStatus(const AgentStatus& s) override {
+    ++control_calls;
+    return ForwardingStore::SaveAgentStatus(s);
+  }
+  StatusOr<std::vector<WindowCount>> ExchangeCounts(const std::string& agent,
+                                                    const std::vector<WindowCount>& mine,
+                                                    TimeUs since) override {
+    ++control_calls;
+    return ForwardingStore::ExchangeCounts(agent, mine, since);
+  }
+  StatusOr<std::vector<Block>> LoadBlocks(TimeUs active_at) override {
+    ++control_calls;
+    return ForwardingStore::LoadBlocks(active_at);
+  }
   // Waits until the store has refused `n` more calls (while down) than it had
   // when `from` was read (refused()), e.g. the spool's drain retrying; false if
   // not within a generous guard (no time is asserted).
@@ -346,6 +362,29 @@ TEST_F(SpoolStoreTest, TheBoundCountsTheSpooledCheckpoints) {
   writer.join();
   ASSERT_TRUE(s->WaitDrained(60000));
   EXPECT_EQ(Qids().size(), 2u);
+}
+
+// While batches are spooled the primary is away: the agent's control calls
+// (status row, fleet counts, the blocks of other agents) are not sent to it,
+// each of which waited out the server's timeout on the writer's thread while
+// it hung, and held the record batches behind them (helper-102 F4).
+TEST_F(SpoolStoreTest, ControlCallsDoNotWaitForAnAwayPrimary) {
+  FlakyStore* flaky;
+  auto s = OpenSpool(&flaky);
+  flaky->down = true;
+  const auto cp1 = CheckpointUpdate::Replace("cp1");
+  ASSERT_TRUE(s->WriteBatch(Batch(0, 2), &cp1).ok());
+  ASSERT_EQ(s->spooled_batches(), 1);
+  AgentStatus status;
+  status.agent = "mx1";
+  EXPECT_EQ(s->SaveAgentStatus(status).code(), Status::Code::kUnavailable);
+  EXPECT_EQ(s->ExchangeCounts("mx1", {}, 0).status().code(), Status::Code::kUnavailable);
+  EXPECT_EQ(s->LoadBlocks(0).status().code(), Status::Code::kUnavailable);
+  EXPECT_EQ(flaky->control_calls, 0) << "none reached the primary";
+  flaky->down = false;
+  ASSERT_TRUE(s->WaitDrained(60000));
+  EXPECT_TRUE(s->SaveAgentStatus(status).ok()) << "drained: the primary is asked again";
+  EXPECT_EQ(flaky->control_calls, 1);
 }
 
 // The drain's retries wait on the clock: 5 ms, doubling, at most 20 ms (the
