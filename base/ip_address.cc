@@ -6,7 +6,33 @@
 
 namespace mailtrail {
 
+namespace {
+// Dotted IPv4 exactly as inet_pton(AF_INET) takes it (four decimal parts of
+// 1-3 digits, 0..255, no leading zero): most addresses in a log. Anything
+// else goes the general way below.
+bool ParseDottedQuad(std::string_view t, uint8_t* out) {
+  if (t.size() < 7 || t.size() > 15) return false;
+  size_t i = 0;
+  for (int part = 0; part < 4; ++part) {
+    if (part > 0) {
+      if (i >= t.size() || t[i] != '.') return false;
+      ++i;
+    }
+    const size_t start = i;
+    unsigned v = 0;
+    while (i < t.size() && t[i] >= '0' && t[i] <= '9' && i - start < 3) v = v * 10 + (t[i++] - '0');
+    if (i == start || v > 255 || (i - start > 1 && t[start] == '0')) return false;
+    out[part] = static_cast<uint8_t>(v);
+  }
+  return i == t.size();
+}
+}  // namespace
+
 std::optional<IpAddress> IpAddress::Parse(std::string_view text) {
+  {
+    IpAddress ip;
+    if (ParseDottedQuad(text, ip.bytes_.data())) return ip;  // v4_ is true
+  }
   if (text.size() > 5 && (text.substr(0, 5) == "ipv6:" || text.substr(0, 5) == "IPv6:"))
     text.remove_prefix(5);
   if (text.empty() || text.size() >= INET6_ADDRSTRLEN ||

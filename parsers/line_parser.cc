@@ -57,7 +57,7 @@ constexpr DaemonEntry kDaemons[] = {
     {"policyscreen", nullptr},
 };
 
-const DaemonEntry* FindDaemon(std::string_view daemon) {
+[[gnu::always_inline]] inline const DaemonEntry* FindDaemon(std::string_view daemon) {
   if (daemon.empty()) return nullptr;
   for (const auto& d : kDaemons)  // the busiest daemons come first
     if (d.daemon[0] == daemon[0] && d.daemon == daemon) return &d;

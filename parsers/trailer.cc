@@ -1,6 +1,7 @@
 // The "from=<S> to=<R> proto=P helo=<H>" trailer that smtpd, postscreen and
 // cleanup append to reject and header lines, and the reject line around it.
 #include <algorithm>
+#include <array>
 
 #include "parsers/daemons.h"
 #include "parsers/scan.h"
@@ -44,9 +45,20 @@ bool AddressValue(std::string_view* s, std::string_view* out, const Rules& r, si
     *work += before - s->size();
     return ok;
   }
+  // The bytes that end or fail an unquoted stretch: skipped to by a table.
+  static constexpr auto kSpecial = [] {
+    std::array<bool, 256> t{};
+    for (const unsigned char c : std::string_view("\"> \\<")) t[c] = true;
+    return t;
+  }();
   bool quoted = false;
-  for (size_t i = 1; i < s->size(); ++i) {
-    const char c = (*s)[i];
+  const char* const d = s->data();
+  const size_t n = s->size();
+  for (size_t i = 1; i < n; ++i) {
+    if (!quoted)
+      while (i < n && !kSpecial[static_cast<unsigned char>(d[i])]) ++i;
+    if (i == n) break;
+    const char c = d[i];
     if (quoted) {
       if (c == '\\') {
         ++i;

@@ -44,9 +44,9 @@ Outcome FilterVerdict(std::string_view text, std::string_view relay) {
   }
   // Not a mailbox server over LMTP (port 24), which a filter's port test
   // takes in (helper-99).
+  if (said == Outcome::kDelivered) return Outcome::kDelivered;  // most deliveries: no relay to read
   const Relay to = ParseRelay(relay);
-  if (said == Outcome::kDelivered || !to.IsContentFilter() || to.IsLmtp())
-    return Outcome::kDelivered;
+  if (!to.IsContentFilter() || to.IsLmtp()) return Outcome::kDelivered;
   return said;
 }
 

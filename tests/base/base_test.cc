@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <arpa/inet.h>
+
 #include <cstring>
 #include <limits>
 #include <random>
@@ -51,6 +53,34 @@ TEST(CivilTime, DaysFromCivilHandlesLeapYearsAndEpoch) {
   EXPECT_EQ(DaysFromCivil(1970, 1, 1), 0);
   EXPECT_EQ(DaysFromCivil(2000, 3, 1) - DaysFromCivil(2000, 2, 28), 2);
   EXPECT_EQ(DaysFromCivil(2100, 3, 1) - DaysFromCivil(2100, 2, 28), 1);
+}
+
+// Dotted IPv4 takes a fast path of its own (most addresses of a log): it
+// must take exactly what inet_pton takes, no more (leading zeros, parts over
+// 255, five parts), checked on random strings of digits and dots.
+TEST(IpAddress, TheDottedQuadFastPathAgreesWithInetPton) {
+  std::mt19937 rng(7);
+  const std::string alphabet = "0123456789.";
+  int agreed_ok = 0;
+  for (int n = 0; n < 300000; ++n) {
+    std::string t;
+    const size_t len = 1 + rng() % 17;
+    for (size_t i = 0; i < len; ++i) t += alphabet[rng() % alphabet.size()];
+    if (n % 3 == 0) {  // most strings valid-looking: four parts
+      t = std::to_string(rng() % 300) + "." + std::to_string(rng() % 300) + "." +
+          (rng() % 5 == 0 ? "0" : "") + std::to_string(rng() % 300) + "." +
+          std::to_string(rng() % 300);
+    }
+    unsigned char want[4];
+    const bool pton = inet_pton(AF_INET, t.c_str(), want) == 1;
+    const auto got = IpAddress::Parse(t);
+    ASSERT_EQ(got.has_value() && got->is_v4(), pton) << t;
+    if (pton) {
+      ASSERT_EQ(got->Bytes(), std::string(reinterpret_cast<const char*>(want), 4)) << t;
+      ++agreed_ok;
+    }
+  }
+  EXPECT_GT(agreed_ok, 10000);
 }
 
 TEST(IpAddress, ParsesV4AndV6AndRejectsNames) {
