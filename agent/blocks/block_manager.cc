@@ -269,7 +269,7 @@ bool BlockManager::EndEarlier(const std::vector<Block>& saved, TimeUs now) {
     ++version_;  // the firewall's kernel timeouts take the new end
     // Its old end made the next flood "blocked already" until then.
     until_[{b.kind, b.key}] = b.expires;
-    if (ended_early_.size() < 10000) ended_early_.push_back(it->second);
+    if (ended_.size() < 10000) ended_.push_back(it->second);
     if (b.removed) {  // by hand: a mistake, and no strike
       int& strikes = strikes_[{b.kind, b.key}];
       strikes = std::max(0, std::min(strikes, it->second.strikes) - 1);
@@ -297,6 +297,7 @@ void BlockManager::Expire(TimeUs now) {
   for (auto it = active_.begin(); it != active_.end();) {
     if (it->second.expires <= now) {
       made_here_.erase(it->first);
+      if (ended_.size() < 10000) ended_.push_back(it->second);
       history_.push_back(std::move(it->second));
       it = active_.erase(it);
       ++version_;

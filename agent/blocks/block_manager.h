@@ -103,11 +103,12 @@ class BlockManager {
   int64_t not_enforced() const { return not_enforced_; }
   // Active blocks ended here because the store ended them earlier.
   int64_t ended_by_store() const { return ended_by_store_; }
-  // The blocks whose end the store moved earlier (`blocks remove`, a
-  // shortening) since the last call: the detector decides their keys again
-  // (FloodDetector::NotTaken), else it took the next flood as blocked until
-  // the old end (helper-94).
-  std::vector<Block> TakeEndedEarly() { return std::exchange(ended_early_, {}); }
+  // The blocks that ended since the last call: their end came (Expire), or
+  // the store moved it earlier (`blocks remove`, a shortening). The detector
+  // decides their keys again (FloodDetector::NotTaken), else it took the
+  // next flood as blocked until the end it had in log time: the old end
+  // (helper-94), or hours on when the log's clock was ahead (helper-94 D).
+  std::vector<Block> TakeEnded() { return std::exchange(ended_, {}); }
   // Subject decisions refused as shorter than min_subject_chars.
   int64_t short_subjects() const { return short_subjects_; }
   // Where a cap hit (at most once per minute of log time), a refusal and an
@@ -127,7 +128,7 @@ class BlockManager {
 
   BlockPolicy p_;
   std::map<std::pair<BlockKind, std::string>, Block> active_;  // (kind, key)
-  std::vector<Block> ended_early_;                             // TakeEndedEarly()
+  std::vector<Block> ended_;                                   // TakeEnded()
   std::map<std::pair<BlockKind, std::string>, int> strikes_;   // repeat offenders
   // The end of the latest block known for each key, by log time, also when it
   // was no longer active by the clock at Restore (an agent catching up reads

@@ -33,7 +33,7 @@ int64_t FloodDetector::Ring::Bucket(TimeUs t) const {
   return t / width_ - (t % width_ < 0 ? 1 : 0);
 }
 
-void FloodDetector::Ring::Add(TimeUs t, int n) {
+void FloodDetector::Ring::AddKnownAt(TimeUs t, TimeUs now, int n) {
   const int64_t idx = Bucket(t);
   const auto size = static_cast<int64_t>(slots_.size());
   auto& slot = slots_[static_cast<size_t>((idx % size + size) % size)];
@@ -41,7 +41,9 @@ void FloodDetector::Ring::Add(TimeUs t, int n) {
     slot.second += n;
   } else if (slot.first < idx) {  // older than anything kept: reuse the slot
     slot = {idx, n};
-  }
+  } else if (slot.first >= Bucket(now) + size) {  // ahead of the log's clock now
+    slot = {idx, n};
+  }  // else a late record, older than the window: not counted
 }
 
 int FloodDetector::Ring::Count(TimeUs now) const {
@@ -78,7 +80,7 @@ void FloodDetector::ApplyRules(const MessageRecord& r, const std::vector<size_t>
     auto [it, fresh] = rule_keys_.try_emplace(slot);
     IpState& s = it->second;
     if (fresh) s.ring = Ring(rule.window, o_.buckets);
-    s.ring.Add(r.first_seen);
+    s.ring.AddKnownAt(r.first_seen, now);
     s.last = std::max(s.last, now);
     if (!r.qid.empty()) AddCapped(&s.evidence, r.qid, kMaxEvidence);
     const int n = s.ring.Count(now);
@@ -300,7 +302,7 @@ void FloodDetector::OnRecord(const MessageRecord& r, std::vector<Decision>* out)
     auto [it, fresh] = ips_.try_emplace(ip);
     IpState& s = it->second;
     if (fresh) s.ring = Ring(o_.ip_window, o_.buckets);
-    s.ring.Add(t);
+    s.ring.AddKnownAt(t, now);
     s.last = std::max(s.last, now);
     if (!r.qid.empty()) AddCapped(&s.evidence, r.qid, kMaxEvidence);
     const int n = s.ring.Count(now) + InWindow(Others(others_ips_, ip), o_.ip_window, now);
@@ -354,7 +356,7 @@ void FloodDetector::OnSubjectBounce(const MessageRecord& r, SubjectState& s, con
   const TimeUs t = r.first_seen, now = r.last_seen;
   const std::string& ip = r.client_ip;
   const size_t keep = static_cast<size_t>(std::max(1, o_.subject_source_bounces));
-  s.ring.Add(t);
+  s.ring.AddKnownAt(t, now);
   s.last = std::max(s.last, now);
   AddCapped(&s.raw, *r.subject, kMaxRawForms);
   if (!r.qid.empty()) AddCapped(&s.evidence, r.qid, kMaxEvidence);

@@ -163,7 +163,12 @@ class FloodDetector {
    public:
     Ring() = default;
     Ring(TimeUs window, int buckets);
-    void Add(TimeUs t, int n = 1);
+    void Add(TimeUs t, int n = 1) { AddKnownAt(t, t, n); }
+    // Counts an event at `t` that is known at `now` (its record's last line).
+    // A slot holding a bucket a whole window after `now` is from before the
+    // log's clock went back: it is taken over, not kept (helper-94 H: the
+    // bounces after the step were not counted until the log caught up).
+    void AddKnownAt(TimeUs t, TimeUs now, int n = 1);
     int Count(TimeUs now) const;
 
    private:

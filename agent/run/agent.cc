@@ -305,8 +305,8 @@ void Agent::KeepBlocksCurrent(TimeUs now) {
                          EscapeForLog(b.key, 120) + " until " + FormatRfc3339(b.expires) +
                          " (decided by " + EscapeForLog(b.origin_host, 100) +
                          "): " + EscapeForLog(b.reason, 200));
-    if (detector_) DecideAgain(blocks_->TakeEndedEarly());
   }
+  if (detector_) DecideAgain(blocks_->TakeEnded());
   if (options_.fleet) TakeFleetExchange(now);
 }
 

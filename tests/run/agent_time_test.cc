@@ -5,8 +5,10 @@
 // back (they keep the time they had left, not their end by the clock).
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -131,6 +133,55 @@ std::string Flood() {
 }
 
 constexpr TimeUs kBeforeTheFlood = 1795780000LL * kUsPerSecond - 9 * 3600 * kUsPerSecond;
+
+// `text`'s lines stamped `by` seconds later ("Nov 27 12:10:10" to
+// "Nov 27 03:22:10"); all in the same day.
+std::string Restamped(const std::string& text, int by) {
+  std::string out;
+  size_t at = 0;
+  while (at < text.size()) {
+    const size_t end = text.find('\n', at);
+    std::string line = text.substr(at, end - at);
+    at = end + 1;
+    const int t = std::stoi(line.substr(7, 2)) * 3600 + std::stoi(line.substr(10, 2)) * 60 +
+                  std::stoi(line.substr(13, 2)) + by;
+    char hms[16];
+    std::snprintf(hms, sizeof hms, "%02d:%02d:%02d", t / 3600, t / 60 % 60, t % 60);
+    out += line.substr(0, 7) + hms + line.substr(15) + "\n";
+  }
+  return out;
+}
+
+// The log's clock was hours ahead (a host's clock put right after it wrote
+// the flood), then comes back to the clock: blocks of the first flood end
+// after their period of real time, and the same sources flooding again are
+// blocked again. helper-94 D: the detector held them decided until the
+// first flood's log time plus the period, hours ahead, and the second flood
+// was not blocked for as long as the log had been ahead.
+TEST(AgentTime, AfterTheLogComesBackToTheClockAFloodIsBlockedAgain) {
+  TempDir dir{"mt_agent_log_back"};
+  std::unique_ptr<Store> store = OpenTestStore(dir);
+  ASSERT_NE(store, nullptr);
+  MemFileSystem fs;
+  FakeClock clock(kBeforeTheFlood);  // the flood's lines 9 h ahead of the clock
+  Agent agent(Detecting(), store.get(), &fs, &clock);
+  ASSERT_TRUE(agent.Start().ok());
+  fs.Append("/var/log/mail.log", Flood());
+  StepFor(&agent, &clock, 30);
+  std::set<std::string> first;
+  for (const Block& b : agent.blocks()->Active()) first.insert(b.key);
+  ASSERT_FALSE(first.empty());
+  StepFor(&agent, &clock, 660);
+  ASSERT_TRUE(agent.blocks()->Active().empty()) << "ended after their period of real time";
+  // The log is on the clock now: the same flood, stamped 9 h earlier than
+  // the first (the clock has run 11 minutes since).
+  fs.Append("/var/log/mail.log", Restamped(Flood(), -9 * 3600 + 12 * 60));
+  StepFor(&agent, &clock, 30);
+  std::set<std::string> again;
+  for (const Block& b : agent.blocks()->Active()) again.insert(b.key);
+  EXPECT_EQ(again, first) << "the same sources and subjects blocked again";
+  ASSERT_TRUE(agent.Stop().ok());
+}
 
 // The clock stepped back an hour while blocks run: each still ends after its
 // period of real time (it kept its end by the clock, an hour late, before),
