@@ -129,13 +129,16 @@ struct NextConfig {
   int offset = 0;
 };
 std::optional<NextConfig> ReadForReload(const Args& args, const std::vector<std::string>& logs,
-                                        const Clock& clock) {
+                                        const Clock& clock, bool reload_under_way) {
   auto next = Configure(args, logs);
   int offset = 0;
   if (next.ok() && !ParseTz(next->logs.timezone, clock, &offset))
     next = Status::InvalidArgument("timezone must be UTC, local, +HH:MM or -HH:MM");
   if (!next.ok()) {
-    StderrLog().Warn("reload refused, keeping the running configuration: " +
+    StderrLog().Warn(std::string(reload_under_way
+                                     ? "reload refused; the reload under way starts the "
+                                       "configuration read before: "
+                                     : "reload refused, keeping the running configuration: ") +
                      EscapeForLog(next.status().message(), 300));
     return std::nullopt;
   }
@@ -335,7 +338,8 @@ int RunMain(const std::vector<std::string>& argv, const Clock& clock) {
   };
   if (args->Has("config")) {
     loop.on_reload = [&](LoopControl* control) {
-      std::optional<NextConfig> next = ReadForReload(*args, logs, clock);
+      std::optional<NextConfig> next =
+          ReadForReload(*args, logs, clock, /*reload_under_way=*/reload_next.has_value());
       if (!next) return;
       if (reload_next) {
         StderrLog().Info("reload under way: it starts the configuration as read now");

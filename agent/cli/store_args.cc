@@ -18,7 +18,7 @@ StatusOr<std::unique_ptr<Store>> OpenStoreFromArgs(const Args& args, StoreOption
   // batch behind one) is waited for, as the store's writes wait for it (10
   // minutes), said once a minute; a MySQL server that does not answer is an
   // error at once (it may not come back soon).
-  if (options.read_only || url.rfind("sqlite:", 0) != 0) return store;
+  if (options.read_only || url.rfind("mysql://", 0) == 0) return store;  // sqlite: or a path
   const RealClock clock;
   const TimeUs since = clock.MonotonicNow();
   TimeUs said = -1;

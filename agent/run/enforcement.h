@@ -61,8 +61,12 @@ class LiveEnforcement {
   static StatusOr<std::unique_ptr<LiveEnforcement>> Start(const Config& c);
   // Follows `blocks` (null: detection is off) at `wall_now` / `mono_now`.
   void Tick(const BlockManager* blocks, TimeUs wall_now, TimeUs mono_now);
-  // What [enforce] asks at stop.
-  void Stop() { backends_.RemoveOnStop(); }
+  // What [enforce] asks at stop; the policy service stops (its socket file
+  // goes, also before a stop cut short by a second signal: helper-106).
+  void Stop() {
+    backends_.RemoveOnStop();
+    policy_.reset();
+  }
   // The policy service's notice at start ("" if none or nothing to say).
   std::string notice() const { return policy_ ? policy_->notice() : std::string(); }
   const PolicyServer* policy() const { return policy_.get(); }

@@ -110,10 +110,16 @@ void AsyncWriter::Push(Batch&& batch) {
   spent.swap(spent_);
   if (!error_.ok()) return;  // writing stopped: drop, Finish() reports the error
   if (batch.control()) {
-    // The newer goes at the back, behind the record batches queued before it:
-    // a status row counts the records written before it (helper-104 F5).
+    // A newer status row goes at the back, behind the record batches queued
+    // before it, whose records it counts (helper-104 F5); a newer refresh or
+    // exchange takes the older's place, so that a steadily slow store still
+    // reaches it (helper-106).
     for (auto queued = queue_.begin(); queued != queue_.end(); ++queued)
       if (queued->control() && queued->SameKind(batch)) {
+        if (batch.status == nullptr) {
+          *queued = std::move(batch);
+          return;
+        }
         queue_.erase(queued);
         break;
       }

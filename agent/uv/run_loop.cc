@@ -195,9 +195,8 @@ void OnSignal(uv_signal_t* h, int signum) {
       break;
     case LoopState::Ending::kReload:  // the reload's stop runs: it ends the loop instead
       s->log->Info("stop during a reload: the running agent stops, no new one starts");
-      s->ending = LoopState::Ending::kStop;
       s->after_stop = nullptr;
-      sd_notify(0, "STOPPING=1");
+      s->BeginEnding(LoopState::Ending::kStop);  // its wait is said anew, as a stop's
       break;
     case LoopState::Ending::kStop:  // a second one: the store has not taken the last batch
       s->log->Warn(
@@ -301,7 +300,10 @@ LoopEnd RunAgentLoop(Agent* agent, const RunLoopOptions& options) {
       nullptr);
   uv_run(&s->loop, UV_RUN_DEFAULT);
   uv_loop_close(&s->loop);
-  HoldSignalsUntilTheLoop();  // libuv restored the defaults: a signal now does not kill
+  // libuv restored the default actions: the agent has stopped (its last batch
+  // written, or cut short by a second signal), so a signal now ends what is
+  // left, the store's close (a spool's drain can wait on a held table,
+  // helper-106), and loses nothing.
   return s->end;
 }
 

@@ -51,11 +51,12 @@ def main():
                    check=True)
     result = {}
 
-    # A replay of the whole log into the locked store.
+    # A replay of the whole log into the locked store, named by its path alone
+    # (which did not wait at first, helper-106).
     with open(log, "a", errors="surrogateescape") as f:
         f.writelines(lines[half:])
     holder = hold_lock(db, threading.Event())
-    r = subprocess.run([binary, "replay", "--quiet", "--store", store, "--year", year, log],
+    r = subprocess.run([binary, "replay", "--quiet", "--store", db, "--year", year, log],
                        capture_output=True, text=True)
     holder.join()
     result["replay exit"] = r.returncode

@@ -7,8 +7,10 @@ waits for the store. It must wait as a state of the loop, not inside it
 a second SIGTERM was ignored):
   1. SIGHUP while stuck: WATCHDOG=1 keeps coming; the reload is done once
      the store takes the batch.
-  2. SIGTERM while stuck: WATCHDOG=1 keeps coming and the wait is said; a
-     second SIGTERM stops at once (exit 0), and says that nothing is lost.
+  2. SIGHUP, then SIGTERM while the reload waits: WATCHDOG=1 keeps coming,
+     the stop's wait is said (it was not when the reload's had been,
+     helper-106); a second SIGTERM stops at once (exit 0), says that nothing
+     is lost, and leaves no policy socket behind.
   3. Started again after the lock: the store holds exactly the records of a
      one-shot replay (the lines of the cut-short stop are read again).
 
@@ -34,9 +36,11 @@ def main():
     tmp = tempfile.mkdtemp(prefix="mt_stuck_")
     db, log = os.path.join(tmp, "agent.db"), os.path.join(tmp, "mail.log")
     conf, errpath = os.path.join(tmp, "mailtrail.toml"), os.path.join(tmp, "agent.err")
+    policy = os.path.join(tmp, "policy.sock")
     with open(conf, "w") as f:
         f.write('[store]\nurl = "sqlite:%s"\n[logs]\npaths = ["%s"]\nfrom_start = true\n'
-                "poll_interval_ms = 50\n[writer]\nflush_interval_ms = 100\n" % (db, log))
+                "poll_interval_ms = 50\n[writer]\nflush_interval_ms = 100\n"
+                '[policy]\nsocket = "%s"\n' % (db, log, policy))
     quarter = len(lines) // 4
     cuts = [0, quarter, quarter + 40, 2 * quarter, len(lines)]
 
@@ -77,6 +81,9 @@ def main():
         holder = lock()
         append(3)
         notify.longest_silence(1.5)
+        agent.send_signal(signal.SIGHUP)
+        notify.longest_silence(4.5)  # the reload's wait is said after 3 s
+        result["policy socket while running"] = os.path.exists(policy)
         agent.send_signal(signal.SIGTERM)
         result["silence after SIGTERM"] = notify.longest_silence(8)
         result["wait said"] = "a second SIGTERM stops at once" in err()
@@ -90,6 +97,7 @@ def main():
             agent.wait()
         result["second SIGTERM took"] = round(time.monotonic() - t0, 1)
         result["nothing lost said"] = "stopped without waiting for the store" in err()
+        result["policy socket left"] = os.path.exists(policy)
         holder.rollback()
         holder = None
         agent = start()
@@ -110,6 +118,7 @@ def main():
     ok = (result["silence after SIGHUP"] < QUIET_LIMIT and result["reloaded"]
           and result["silence after SIGTERM"] < QUIET_LIMIT and result["wait said"]
           and result["exit"] == 0 and result["nothing lost said"] and result["last exit"] == 0
+          and result["policy socket while running"] and not result["policy socket left"]
           and got == want)
     if got != want:
         report_difference(want, got)
