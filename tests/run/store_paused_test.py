@@ -13,14 +13,13 @@ usage: store_paused_test.py MAILTRAIL CORPUS.log.gz
 import gzip
 import os
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
 import tempfile
 import time
 
-from mt_testlib import replay_closed, report_difference, search
+from mt_testlib import NotifySocket, replay_closed, report_difference, search
 
 
 def main():
@@ -36,37 +35,23 @@ def main():
     third = len(lines) // 3
     with open(log, "w", errors="surrogateescape") as f:
         f.writelines(lines[:third])
-    sock_path = os.path.join(tmp, "notify.sock")
-    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-    sock.bind(sock_path)
-    sock.settimeout(0.2)
-    env = dict(os.environ, NOTIFY_SOCKET=sock_path, WATCHDOG_USEC="30000000")
+    notify = NotifySocket(tmp)
     errf = open(errpath, "w")
-    agent = subprocess.Popen([binary, "run", "--config", conf], env=env, stderr=errf)
+    agent = subprocess.Popen([binary, "run", "--config", conf], env=notify.env, stderr=errf)
     holder = None
 
     def err():
         return open(errpath).read()
 
-    def watchdogs(seconds):
-        """How many WATCHDOG=1 came in `seconds` (the loop sends one a second)."""
-        n, deadline = 0, time.monotonic() + seconds
-        while time.monotonic() < deadline:
-            try:
-                n += "WATCHDOG=1" in sock.recv(4096).decode()
-            except socket.timeout:
-                pass
-        return n
-
     try:
-        watchdogs(3)  # it reads the first third and commits it
+        notify.longest_silence(3)  # it reads the first third and commits it
         holder = sqlite3.connect(db, isolation_level=None, timeout=30)
         holder.execute("BEGIN IMMEDIATE")  # the write lock, as a purge holds it
         with open(log, "a", errors="surrogateescape") as f:
             f.writelines(lines[third:2 * third])
-        locked_beats = watchdogs(8)  # past the busy timeout (5 s) and the pause
+        locked_silence = notify.longest_silence(8)  # past the busy timeout (5 s) and the pause
         agent.send_signal(signal.SIGHUP)
-        after_hup_beats = watchdogs(4)
+        after_hup_silence = notify.longest_silence(4)
         paused_said = "reload: waiting for the store" in err()
         holder.rollback()
         holder.close()
@@ -75,9 +60,9 @@ def main():
             f.writelines(lines[2 * third:])
         deadline = time.monotonic() + 60
         while "configuration reloaded" not in err() and time.monotonic() < deadline:
-            watchdogs(0.5)
+            notify.longest_silence(0.5)
         reloaded = "configuration reloaded" in err()
-        watchdogs(13)  # past the tracker's 10 s grace: records close
+        notify.longest_silence(13)  # past the tracker's 10 s grace: records close
         agent.send_signal(signal.SIGTERM)
         rc = agent.wait(timeout=60)
         agent = None
@@ -91,10 +76,10 @@ def main():
         errf.close()
     want = replay_closed(binary, lines, tmp, "one")
     got = sorted(r for end, r in search(binary, "sqlite:" + db) if end != "open")
-    print("store locked 12 s: %d WATCHDOG=1 while locked (8 s), %d after a SIGHUP (4 s);"
-          " reload waiting said: %s, done after: %s; exit %s; %d records, one replay %d"
-          % (locked_beats, after_hup_beats, paused_said, reloaded, rc, len(got), len(want)))
-    ok = (locked_beats >= 4 and after_hup_beats >= 2 and paused_said and reloaded and rc == 0
+    print("store locked 12 s: at most %.1f s without WATCHDOG=1 while locked, %.1f s after a"
+          " SIGHUP; reload waiting said: %s, done after: %s; exit %s; %d records, one replay %d"
+          % (locked_silence, after_hup_silence, paused_said, reloaded, rc, len(got), len(want)))
+    ok = (locked_silence < 5 and after_hup_silence < 4 and paused_said and reloaded and rc == 0
           and "database is locked" not in err().split("reload: waiting for the store")[0].split(
               "is locked by another process")[0] and got == want)
     if got != want:
