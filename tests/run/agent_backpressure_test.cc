@@ -11,7 +11,6 @@
 #include <memory>
 #include <mutex>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "agent/run/agent.h"
@@ -185,12 +184,15 @@ TEST_F(AgentBackpressure, AStopWaitsForTheStoreAsStepsThatEndBlocks) {
   }
   EXPECT_TRUE(agent_->blocks()->Active().empty()) << "blocks end while the stop waits";
   store_.Release();
+  // The held batch is written, then the final one is queued and written.
   bool stopped = false;
-  for (int i = 0; i < 6000 && !stopped; ++i) {
+  for (int i = 0; i < 4 && !stopped; ++i) {
     auto done = agent_->StepStop();
     ASSERT_TRUE(done.ok());
     stopped = *done;
-    if (!stopped) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    if (!stopped) {
+      ASSERT_TRUE(WaitForWriterIdle(*agent_));
+    }
   }
   ASSERT_TRUE(stopped);
   EXPECT_TRUE(agent_->Stop().ok()) << "Stop() after StepStop() is its outcome";

@@ -17,7 +17,7 @@ import tempfile
 import threading
 import time
 
-from mt_testlib import live_year, replay_closed, report_difference, search, wait_for
+from mt_testlib import conclude, live_year, replay_closed, search, wait_for
 
 HOLD_SECONDS = 8
 
@@ -88,15 +88,7 @@ def main():
     ok = (result["replay exit"] == 0 and result["replay said the wait"]
           and result["run alive while locked"] and result["run following after"]
           and result["run exit"] == 0 and result["run said the lock"] and got == want)
-    if got != want:
-        report_difference(want, got)
-    if not ok:
-        print("replay's stderr:", r.stderr[-2000:])
-        print("agent's stderr:", err[-2000:])
-        print("kept for inspection:", tmp)
-        return 1
-    subprocess.run(["rm", "-rf", tmp])
-    return 0
+    return conclude(ok, want, got, tmp, replay=r.stderr, agent=err)
 
 
 if __name__ == "__main__":

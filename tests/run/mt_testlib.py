@@ -134,3 +134,18 @@ class NotifySocket:
                 longest = max(longest, time.monotonic() - last)
                 last = time.monotonic()
         return max(longest, time.monotonic() - last)
+
+
+def conclude(ok, want, got, tmp, **stderrs):
+    """A live test's end: the difference of `want` and `got` (records) if any;
+    when not `ok`, the tails of the named stderr texts and `tmp` kept for
+    inspection (1); else `tmp` removed (0)."""
+    if got != want:
+        report_difference(want, got)
+    if not ok:
+        for name, text in stderrs.items():
+            print("%s's stderr:" % name, text[-3000:])
+        print("kept for inspection:", tmp)
+        return 1
+    subprocess.run(["rm", "-rf", tmp])
+    return 0

@@ -19,7 +19,7 @@ import sys
 import tempfile
 import time
 
-from mt_testlib import NotifySocket, replay_closed, report_difference, search
+from mt_testlib import NotifySocket, conclude, replay_closed, search
 
 
 def main():
@@ -82,14 +82,7 @@ def main():
     ok = (locked_silence < 5 and after_hup_silence < 4 and paused_said and reloaded and rc == 0
           and "database is locked" not in err().split("reload: waiting for the store")[0].split(
               "is locked by another process")[0] and got == want)
-    if got != want:
-        report_difference(want, got)
-    if not ok:
-        print("agent's stderr:", err()[-3000:])
-        print("kept for inspection:", tmp)
-        return 1
-    subprocess.run(["rm", "-rf", tmp])
-    return 0
+    return conclude(ok, want, got, tmp, agent=err())
 
 
 if __name__ == "__main__":

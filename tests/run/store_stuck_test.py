@@ -25,7 +25,7 @@ import sys
 import tempfile
 import time
 
-from mt_testlib import NotifySocket, replay_closed, report_difference, search, wait_for
+from mt_testlib import NotifySocket, conclude, replay_closed, search, wait_for
 
 QUIET_LIMIT = 5.0  # seconds without WATCHDOG=1 that count as a held loop
 
@@ -120,14 +120,7 @@ def main():
           and result["exit"] == 0 and result["nothing lost said"] and result["last exit"] == 0
           and result["policy socket while running"] and not result["policy socket left"]
           and got == want)
-    if got != want:
-        report_difference(want, got)
-    if not ok:
-        print("agent's stderr:", err()[-3000:])
-        print("kept for inspection:", tmp)
-        return 1
-    subprocess.run(["rm", "-rf", tmp])
-    return 0
+    return conclude(ok, want, got, tmp, agent=err())
 
 
 if __name__ == "__main__":
