@@ -33,7 +33,7 @@ int64_t FloodDetector::Ring::Bucket(TimeUs t) const {
   return t / width_ - (t % width_ < 0 ? 1 : 0);
 }
 
-void FloodDetector::Ring::AddKnownAt(TimeUs t, TimeUs now, int n) {
+void FloodDetector::Ring::Add(TimeUs t, int n) {
   const int64_t idx = Bucket(t);
   const auto size = static_cast<int64_t>(slots_.size());
   auto& slot = slots_[static_cast<size_t>((idx % size + size) % size)];
@@ -41,9 +41,13 @@ void FloodDetector::Ring::AddKnownAt(TimeUs t, TimeUs now, int n) {
     slot.second += n;
   } else if (slot.first < idx) {  // older than anything kept: reuse the slot
     slot = {idx, n};
-  } else if (slot.first >= Bucket(now) + size) {  // ahead of the log's clock now
-    slot = {idx, n};
-  }  // else a late record, older than the window: not counted
+  }
+}
+
+void FloodDetector::Ring::ForgetAfter(TimeUs t) {
+  const int64_t last = Bucket(t);
+  for (auto& slot : slots_)
+    if (slot.first != kEmpty && slot.first > last) slot = {kEmpty, 0};
 }
 
 int FloodDetector::Ring::Count(TimeUs now) const {
@@ -80,7 +84,7 @@ void FloodDetector::ApplyRules(const MessageRecord& r, const std::vector<size_t>
     auto [it, fresh] = rule_keys_.try_emplace(slot);
     IpState& s = it->second;
     if (fresh) s.ring = Ring(rule.window, o_.buckets);
-    s.ring.AddKnownAt(r.first_seen, now);
+    s.ring.Add(r.first_seen);
     s.last = std::max(s.last, now);
     if (!r.qid.empty()) AddCapped(&s.evidence, r.qid, kMaxEvidence);
     const int n = s.ring.Count(now);
@@ -150,6 +154,19 @@ void FloodDetector::DecideIp(const std::string& ip, const MessageRecord& r, cons
   d.host = r.host;
   d.evidence = std::move(evidence);
   out->push_back(std::move(d));
+}
+
+void FloodDetector::BlockEnded(const Decision& d, TimeUs end) {
+  NotTaken(d, end);
+  if (d.kind == Decision::Kind::kIp) {
+    if (auto it = ips_.find(d.key); it != ips_.end()) it->second.ring.ForgetAfter(end);
+  } else if (auto it = subjects_.find(d.key); it != subjects_.end()) {
+    SubjectState& s = it->second;
+    s.ring.ForgetAfter(end);
+    for (auto& c : s.ips)  // arrivals after the end no longer make a source
+      for (TimeUs& t : c.recent)
+        if (t > end) t = 0;
+  }
 }
 
 void FloodDetector::NotTaken(const Decision& d, TimeUs until) {
@@ -302,7 +319,7 @@ void FloodDetector::OnRecord(const MessageRecord& r, std::vector<Decision>* out)
     auto [it, fresh] = ips_.try_emplace(ip);
     IpState& s = it->second;
     if (fresh) s.ring = Ring(o_.ip_window, o_.buckets);
-    s.ring.AddKnownAt(t, now);
+    s.ring.Add(t);
     s.last = std::max(s.last, now);
     if (!r.qid.empty()) AddCapped(&s.evidence, r.qid, kMaxEvidence);
     const int n = s.ring.Count(now) + InWindow(Others(others_ips_, ip), o_.ip_window, now);
@@ -356,7 +373,7 @@ void FloodDetector::OnSubjectBounce(const MessageRecord& r, SubjectState& s, con
   const TimeUs t = r.first_seen, now = r.last_seen;
   const std::string& ip = r.client_ip;
   const size_t keep = static_cast<size_t>(std::max(1, o_.subject_source_bounces));
-  s.ring.AddKnownAt(t, now);
+  s.ring.Add(t);
   s.last = std::max(s.last, now);
   AddCapped(&s.raw, *r.subject, kMaxRawForms);
   if (!r.qid.empty()) AddCapped(&s.evidence, r.qid, kMaxEvidence);

@@ -108,6 +108,13 @@ class FloodDetector {
   // after that log time (a decision on old lines, recorded not live: the
   // first live bounce decides again, helper-94).
   void NotTaken(const Decision& d, TimeUs until = 0);
+  // The block of `d`'s key ended at `end`: decided again after it
+  // (NotTaken), and the key's counts of bounces stamped after its end are
+  // forgotten. A log stamped ahead of the clock (its host's clock put right
+  // later) left them hours ahead: they held the slots the same flood needed
+  // once the log came back, and its bounces went uncounted (helper-94 D).
+  // Counts the block's own flood made come before its end and stay.
+  void BlockEnded(const Decision& d, TimeUs end);
 
   size_t tracked_subjects() const { return subjects_.size(); }
   size_t tracked_ips() const { return ips_.size(); }
@@ -163,12 +170,9 @@ class FloodDetector {
    public:
     Ring() = default;
     Ring(TimeUs window, int buckets);
-    void Add(TimeUs t, int n = 1) { AddKnownAt(t, t, n); }
-    // Counts an event at `t` that is known at `now` (its record's last line).
-    // A slot holding a bucket a whole window after `now` is from before the
-    // log's clock went back: it is taken over, not kept (helper-94 H: the
-    // bounces after the step were not counted until the log caught up).
-    void AddKnownAt(TimeUs t, TimeUs now, int n = 1);
+    void Add(TimeUs t, int n = 1);
+    // Forgets the counts of buckets that begin after `t`.
+    void ForgetAfter(TimeUs t);
     int Count(TimeUs now) const;
 
    private:

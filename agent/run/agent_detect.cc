@@ -54,7 +54,7 @@ void Agent::DecideAgain(const std::vector<Block>& ended) {
     d.rule = b.rule;
     // Decided again after its new end: ended, at once; shortened, then
     // (helper-98: a shortened block left its key decided a whole period).
-    detector_->NotTaken(d, b.expires);
+    detector_->BlockEnded(d, b.expires);
   }
   if (!ended.empty()) detector_changed_ = true;
 }

@@ -85,6 +85,21 @@ TEST(Ring, CountsTheLastWindowOnly) {
   EXPECT_EQ(ring.Count(Sec(10)), 10);
 }
 
+// A block's end forgets the buckets after it (FloodDetector::BlockEnded):
+// those of a log that was hours ahead; the buckets up to the end stay.
+TEST(Ring, ForgetsOnlyTheBucketsAfterATime) {
+  FloodDetector::Ring ring(60 * kUsPerSecond, 12);
+  for (int i = 5; i < 10; ++i) ring.Add(Sec(i));
+  ring.Add(Sec(7200), 30);  // hours ahead, in the slot of [0,5)
+  ring.Add(Sec(1));         // older than that slot's bucket: not counted
+  EXPECT_EQ(ring.Count(Sec(10)), 5);
+  ring.ForgetAfter(Sec(9));
+  EXPECT_EQ(ring.Count(Sec(10)), 5) << "the buckets up to the time stay";
+  EXPECT_EQ(ring.Count(Sec(7200)), 0) << "the one after it is gone";
+  ring.Add(Sec(1));  // the slot is free again
+  EXPECT_EQ(ring.Count(Sec(10)), 6);
+}
+
 // Times before 1970 (a log stamp may be: 1970-01-01T00:00:00+01:00) fall in
 // their own buckets: a negative bucket index once wrote before the ring.
 TEST(Ring, CountsAroundAndBeforeTheEpoch) {
