@@ -51,8 +51,17 @@ void FloodDetector::Ring::ForgetAfter(TimeUs t) {
 }
 
 int FloodDetector::Ring::Count(TimeUs now) const {
-  const int64_t idx = Bucket(now);
-  const int64_t oldest = idx - static_cast<int64_t>(slots_.size()) + 1;
+  const auto size = static_cast<int64_t>(slots_.size());
+  int64_t idx = Bucket(now), newest = kEmpty;
+  // A log whose clock stepped back by less than a window (an NTP step, or
+  // hosts a few seconds apart in one file) goes on counting the window that
+  // ends at its newest bucket: else the bounces before the step count for
+  // nothing after it (helper-94 H). A step of more than a window is a log
+  // that was ahead, and its buckets are forgotten when its block ends
+  // (BlockEnded).
+  for (const auto& slot : slots_) newest = std::max(newest, slot.first);
+  if (newest > idx && newest - idx < size) idx = newest;
+  const int64_t oldest = idx - size + 1;
   int n = 0;
   for (const auto& [i, c] : slots_)
     if (i >= oldest && i <= idx) n += c;

@@ -100,14 +100,32 @@ TEST(Ring, ForgetsOnlyTheBucketsAfterATime) {
   EXPECT_EQ(ring.Count(Sec(10)), 6);
 }
 
+// A log whose clock steps back by less than a window (an NTP step, hosts a
+// few seconds apart in one file): the window still ends at its newest bucket,
+// so the counts made before the step still count (helper-94 H). A step of
+// more than a window is a log that was ahead (FloodDetector::BlockEnded).
+TEST(Ring, AStepBackShorterThanTheWindowKeepsTheCountsBeforeIt) {
+  FloodDetector::Ring ring(60 * kUsPerSecond, 12);
+  for (int i = 30; i < 60; ++i) ring.Add(Sec(i));
+  EXPECT_EQ(ring.Count(Sec(30)), 30) << "30 s back: the window ends at [55,60)";
+  for (int i = 30; i < 40; ++i) ring.Add(Sec(i));  // after the step, stamped 30 s earlier
+  EXPECT_EQ(ring.Count(Sec(39)), 40);
+  EXPECT_EQ(ring.Count(Sec(100)), 15) << "a later time ends the window at its own: [45,60)";
+  EXPECT_EQ(ring.Count(Sec(-1)), 0) << "a window back, the buckets after it are not its own";
+  FloodDetector::Ring far(60 * kUsPerSecond, 12);
+  far.Add(Sec(7200), 30);
+  EXPECT_EQ(far.Count(Sec(0)), 0) << "hours back: the window is the log's time";
+}
+
 // Times before 1970 (a log stamp may be: 1970-01-01T00:00:00+01:00) fall in
 // their own buckets: a negative bucket index once wrote before the ring.
 TEST(Ring, CountsAroundAndBeforeTheEpoch) {
   auto at = [](int s) { return static_cast<TimeUs>(s) * kUsPerSecond; };  // from 1970
   FloodDetector::Ring ring(60 * kUsPerSecond, 12);
-  for (int i = -30; i < 30; ++i) ring.Add(at(i));
-  EXPECT_EQ(ring.Count(at(29)), 60);
+  for (int i = -30; i < 0; ++i) ring.Add(at(i));
   EXPECT_EQ(ring.Count(at(-1)), 30) << "the buckets up to [-5,0)";
+  for (int i = 0; i < 30; ++i) ring.Add(at(i));
+  EXPECT_EQ(ring.Count(at(29)), 60);
   EXPECT_EQ(ring.Count(at(-31)), 0);
   EXPECT_EQ(ring.Count(at(84)), 5) << "only the bucket [25,30) is left in the window";
   FloodDetector::Ring far(60 * kUsPerSecond, 12);
@@ -134,6 +152,31 @@ TEST(Detector, TheIpRuleTripsAtItsThresholdInsideTheWindow) {
   out.clear();
   fast.OnRecord(Bounce("192.0.2.7", "s", 40), &out);
   EXPECT_TRUE(out.empty()) << "decided once";
+}
+
+// helper-94 H: the log's clock stepped back 30 s in the middle of a flood
+// (half of a rule's window): the bounces before the step counted for nothing
+// after it, and the flood needed its threshold again from the step on.
+TEST(Detector, AFloodAcrossAStepBackShorterThanTheWindowIsBlocked) {
+  DetectorOptions o;
+  o.ip_bounces = 20;
+  o.ip_window = 60 * kUsPerSecond;
+  o.subject_bounces = 30;
+  o.subject_window = 60 * kUsPerSecond;
+  FloodDetector d(o);
+  std::vector<Decision> out;
+  // 12 bounces from each of two sources over 24 s, then the log is 30 s behind.
+  for (int i = 0; i < 12; ++i)
+    for (const char* ip : {"192.0.2.7", "192.0.2.8"})
+      d.OnRecord(Bounce(ip, "Your parcel", 30 + i * 2.0), &out);
+  EXPECT_TRUE(out.empty()) << "12 bounces each, 24 in all: under both rules";
+  for (int i = 0; i < 8; ++i)
+    for (const char* ip : {"192.0.2.7", "192.0.2.8"})
+      d.OnRecord(Bounce(ip, "Your parcel", 24 + i * 2.0), &out);
+  int ips = 0, subjects = 0;
+  for (const auto& dec : out) (dec.kind == Decision::Kind::kIp ? ips : subjects)++;
+  EXPECT_EQ(subjects, 1) << "40 bounces of the subject within 48 s of the log's time";
+  EXPECT_EQ(ips, 2) << "20 bounces from each source within 48 s";
 }
 
 TEST(Detector, OneForgingSourceCannotGetACommonSubjectBlocked) {
