@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "agent/cli/verbs.h"
+#include "agent/store/locked_wait.h"
 #include "base/civil_time.h"
 #include "base/real_clock.h"
 #include "base/text.h"
@@ -15,21 +16,19 @@ StatusOr<std::unique_ptr<Store>> OpenStoreFromArgs(const Args& args, StoreOption
   const std::string url = args.Get("store").value_or(kDefaultStore);
   auto store = OpenStore(url, options);
   // A SQLite file another process holds locked (a `db purge`, the agent's
-  // batch behind one) is waited for, as the store's writes wait for it (10
-  // minutes), said once a minute; a MySQL server that does not answer is an
+  // batch behind one) is waited for, as the store's writes wait for it
+  // (LockedWait: 10 minutes), said once a minute; a MySQL server that does not answer is an
   // error at once (it may not come back soon).
   if (options.read_only || url.rfind("mysql://", 0) == 0) return store;  // sqlite: or a path
   const RealClock clock;
-  const TimeUs since = clock.MonotonicNow();
+  const LockedWait wait(clock);
   TimeUs said = -1;
-  while (!store.ok() && store.status().code() == Status::Code::kUnavailable) {
-    const TimeUs waited = clock.MonotonicNow() - since;
-    if (waited >= kWaitForLockedStore) break;
-    if (said < 0 || waited - said >= 60 * kUsPerSecond) {
+  while (!store.ok() && store.status().code() == Status::Code::kUnavailable && wait.TryAgain()) {
+    if (said < 0 || wait.waited() - said >= 60 * kUsPerSecond) {
       std::fprintf(stderr, "mailtrail: %s; waiting for it (at most %lld s)\n",
                    EscapeForLog(store.status().message(), 300).c_str(),
-                   static_cast<long long>((kWaitForLockedStore - waited) / kUsPerSecond));
-      said = waited;
+                   static_cast<long long>(wait.left() / kUsPerSecond));
+      said = wait.waited();
     }
     clock.SleepFor(kUsPerSecond);
     store = OpenStore(url, options);

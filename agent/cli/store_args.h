@@ -50,9 +50,8 @@ inline StoreOptions ExistingStoreWriterOptions() {
 }
 
 // The store of --store (default kDefaultStore), --password-file and --agent.
-// A writer's SQLite file that another process holds locked is waited for, at
-// most this long (as the store's own writes wait: SqliteStore::WriteBatch).
-inline constexpr TimeUs kWaitForLockedStore = 600 * kUsPerSecond;
+// A writer's SQLite file that another process holds locked is waited for
+// (LockedWait, as the store's own writes wait: SqliteStore::WriteBatch).
 StatusOr<std::unique_ptr<Store>> OpenStoreFromArgs(const Args& args, StoreOptions options);
 
 // Both select on a record's arrival (first_seen), whatever its later lines.

@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "agent/store/locked_wait.h"
 #include "agent/store/record_columns.h"
 #include "agent/store/sqlite_codec.h"
 #include "base/ip_address.h"
@@ -45,9 +46,11 @@ constexpr const char* kLockedBy = "a `mailtrail db purge`, an sqlite3 shell?";
 StatusOr<std::unique_ptr<Store>> SqliteStore::Open(const std::string& path, Detail detail,
                                                    bool create, size_t dict_cache_entries,
                                                    int64_t cache_mb, bool read_only,
-                                                   int64_t mmap_mb) {
+                                                   int64_t mmap_mb, const Clock* clock) {
   if (path.empty()) return Status::InvalidArgument("empty SQLite path");
+  static const RealClock kRealClock;
   std::unique_ptr<SqliteStore> s(new SqliteStore(detail));
+  s->clock_ = clock != nullptr ? clock : &kRealClock;
   s->dict_cache_limit_ = std::max<size_t>(dict_cache_entries, 1);
   for (auto& c : s->dict_cache_) c = DictCache(s->dict_cache_limit_);
   auto register_functions = [&s]() -> Status {
@@ -220,22 +223,20 @@ Status SqliteStore::Prepare() {
 // systemd restarted it into the same lock.
 Status SqliteStore::WriteBatch(const std::vector<MessageRecord>& records,
                                const CheckpointUpdate* checkpoint) {
-  static const RealClock kClock;  // how long it waited: advisory, said only
-  const TimeUs since = kClock.MonotonicNow();
+  const LockedWait wait(*clock_);  // each try waits SQLite's busy timeout first
   for (;;) {
     bool locked = false;
     Status st = WriteBatchOnce(records, checkpoint, &locked);
     if (!locked) return st;
-    const TimeUs waited = kClock.MonotonicNow() - since;
-    const std::string how_long = std::to_string(waited / kUsPerSecond) + " s";
-    if (waited >= kLockedGiveUp)
+    const std::string how_long = std::to_string(wait.waited() / kUsPerSecond) + " s";
+    if (!wait.TryAgain())
       return Status::IoError(st.message() + " (locked by another process for " + how_long +
                              "; nothing of this batch was written: the agent, restarted, "
                              "reads its lines again, and a replay can be run again)");
     StderrLog().Limited(LogLevel::kWarn, "sqlite.locked",
                         EscapeForLog(db_.path(), 300) + " is locked by another process (" +
                             kLockedBy + ") for " + how_long + ": the records wait for it",
-                        kClock.MonotonicNow());
+                        clock_->MonotonicNow());
   }
 }
 

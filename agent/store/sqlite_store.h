@@ -40,10 +40,13 @@ class SqliteStore : public Store {
   // (about 100 bytes an entry); `cache_mb`: SQLite's page cache. Both bound the
   // writer's memory whatever the input's size. `mmap_mb`: how much of the file
   // the connection reads through a memory map (StoreOptions::sqlite_mmap_mb).
+  // `clock`: how long a batch has waited for a file another process holds
+  // locked (LockedWait); null: the real one.
   static StatusOr<std::unique_ptr<Store>> Open(const std::string& path, Detail detail, bool create,
                                                size_t dict_cache_entries = kDefaultDictionaryCache,
                                                int64_t cache_mb = kDefaultSqliteCacheMb,
-                                               bool read_only = false, int64_t mmap_mb = 0);
+                                               bool read_only = false, int64_t mmap_mb = 0,
+                                               const Clock* clock = nullptr);
 
   Status WriteBatch(const std::vector<MessageRecord>& records,
                     const CheckpointUpdate* checkpoint) override;
@@ -125,7 +128,6 @@ class SqliteStore : public Store {
   // another process beyond the busy timeout.
   Status WriteBatchOnce(const std::vector<MessageRecord>& records,
                         const CheckpointUpdate* checkpoint, bool* locked);
-  static constexpr TimeUs kLockedGiveUp = 600 * kUsPerSecond;
   // Inside the batch's transaction. `updated`: the log time, in seconds.
   Status WriteCheckpoint(const CheckpointUpdate& u, int64_t updated);
   // Id of `text` in the dictionary, inserting it when new. On error returns 0
@@ -164,6 +166,7 @@ class SqliteStore : public Store {
                     const std::function<void(MessageRecord&&, const SearchCursor&)>& fn);
 
   Detail detail_;
+  const Clock* clock_ = nullptr;  // LockedWait's; never null after Open
   SqliteDb db_;
   SqliteStmt insert_message_, insert_rcpt_, insert_dict_, select_dict_, select_rcpts_,
       upsert_checkpoint_, delete_rcpts_, delete_message_;

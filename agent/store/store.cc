@@ -131,7 +131,7 @@ using Opener = StatusOr<std::unique_ptr<Store>> (*)(std::string_view rest, const
 
 StatusOr<std::unique_ptr<Store>> OpenSqlite(std::string_view path, const StoreOptions& o) {
   return SqliteStore::Open(std::string(path), o.detail, o.create_missing, o.dictionary_cache,
-                           o.sqlite_cache_mb, o.read_only, o.sqlite_mmap_mb);
+                           o.sqlite_cache_mb, o.read_only, o.sqlite_mmap_mb, o.clock);
 }
 
 StatusOr<std::unique_ptr<Store>> OpenMysql(std::string_view rest, const StoreOptions& o) {

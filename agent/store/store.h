@@ -418,7 +418,8 @@ struct StoreOptions {
   // that a repeated address or host name costs no query.
   size_t dictionary_cache = kDefaultDictionaryCache;
   // MySQL: the clock a failed write's retry backoff sleeps on, and the spool's
-  // drain retries wait on; null: the system's.
+  // drain retries wait on; SQLite: the one a batch's wait for a file another
+  // process holds locked is timed by (LockedWait); null: the system's.
   const Clock* clock = nullptr;
   // MySQL: where a record whose times its columns cannot hold is said (once a
   // minute; MysqlStore::WriteBatch).
