@@ -10,14 +10,14 @@ usage: locked_start_test.py MAILTRAIL CORPUS.log.gz
 import gzip
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import tempfile
 import threading
 import time
 
-from mt_testlib import conclude, live_year, replay_closed, search, wait_for
+from mt_testlib import (Held, SqliteLock, closed_records, conclude, live_year, replay_closed,
+                        wait_for)
 
 HOLD_SECONDS = 8
 
@@ -25,12 +25,10 @@ HOLD_SECONDS = 8
 def hold_lock(db, held):
     """Holds `db`'s write lock for HOLD_SECONDS on a thread; `held` is set once taken."""
     def run():
-        c = sqlite3.connect(db, isolation_level=None, timeout=30)
-        c.execute("BEGIN IMMEDIATE")
+        lock = SqliteLock(db)
         held.set()
         time.sleep(HOLD_SECONDS)
-        c.rollback()
-        c.close()
+        lock.release()
     t = threading.Thread(target=run)
     t.start()
     held.wait()
@@ -65,24 +63,20 @@ def main():
     # The live agent started against the locked store.
     errpath = os.path.join(tmp, "agent.err")
     holder = hold_lock(db, threading.Event())
-    with open(errpath, "w") as errf:
-        agent = subprocess.Popen([binary, "run", "--store", store, "--log", log], stderr=errf)
-        try:
-            time.sleep(HOLD_SECONDS - 1)
-            result["run alive while locked"] = agent.poll() is None
-            holder.join()
-            result["run following after"] = wait_for(errpath, "following ", 30)
-            agent.send_signal(signal.SIGTERM)
-            result["run exit"] = agent.wait(timeout=60)
-            agent = None
-        finally:
-            if agent is not None:
-                agent.kill()
-                agent.wait()
+    with Held() as held:
+        errf = held.file(open(errpath, "w"))
+        agent = held.process(subprocess.Popen([binary, "run", "--store", store, "--log", log],
+                                              stderr=errf))
+        time.sleep(HOLD_SECONDS - 1)
+        result["run alive while locked"] = agent.poll() is None
+        holder.join()
+        result["run following after"] = wait_for(errpath, "following ", 30)
+        agent.send_signal(signal.SIGTERM)
+        result["run exit"] = agent.wait(timeout=60)
     err = open(errpath, errors="replace").read()
     result["run said the lock"] = "is locked by another process" in err
     want = replay_closed(binary, lines, tmp, "one")
-    got = sorted(rec for end, rec in search(binary, store) if end != "open")
+    got = closed_records(binary, store)
     print(result, "%d records, one replay closes %d"
           % (len(got), len(want)))
     ok = (result["replay exit"] == 0 and result["replay said the wait"]

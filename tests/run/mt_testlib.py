@@ -5,6 +5,7 @@ import json
 import os
 import signal
 import socket
+import sqlite3
 import subprocess
 import time
 
@@ -37,6 +38,11 @@ def replay_closed(binary, lines, tmp, name, detail="standard"):
     store = "sqlite:" + os.path.join(tmp, name + ".db")
     subprocess.run([binary, "replay", "--quiet", "--store", store, "--detail", detail, "--year",
                     str(live_year(lines[0])), whole], check=True)
+    return closed_records(binary, store)
+
+
+def closed_records(binary, store):
+    """The store's records that are not open, sorted (what replay_closed returns)."""
     return sorted(r for end, r in search(binary, store) if end != "open")
 
 
@@ -149,3 +155,55 @@ def conclude(ok, want, got, tmp, **stderrs):
         return 1
     subprocess.run(["rm", "-rf", tmp])
     return 0
+
+
+class SqliteLock:
+    """The write lock of the SQLite file `db`, held as `mailtrail db purge` holds
+    it for its one transaction (BEGIN IMMEDIATE) until release()."""
+
+    def __init__(self, db):
+        self.conn = sqlite3.connect(db, isolation_level=None, timeout=30)
+        self.conn.execute("BEGIN IMMEDIATE")
+
+    def release(self):
+        if self.conn is not None:
+            self.conn.rollback()
+            self.conn.close()
+            self.conn = None
+
+
+class Held:
+    """What a live test holds while it runs, given back at its end even when it
+    fails half-way: `with Held() as held:`, then `held.process(Popen)` (killed if
+    still running), `held.lock(db)` (a SqliteLock, released) and `held.file(f)`
+    (closed)."""
+
+    def __init__(self):
+        self.things = []
+
+    def process(self, p):
+        self.things.append(("process", p))
+        return p
+
+    def lock(self, db):
+        lock = SqliteLock(db)
+        self.things.append(("lock", lock))
+        return lock
+
+    def file(self, f):
+        self.things.append(("file", f))
+        return f
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        for kind, thing in reversed(self.things):
+            if kind == "lock":
+                thing.release()
+            elif kind == "process" and thing.poll() is None:
+                thing.kill()
+                thing.wait()
+            elif kind == "file":
+                thing.close()
+        return False

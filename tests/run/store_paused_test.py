@@ -13,13 +13,12 @@ usage: store_paused_test.py MAILTRAIL CORPUS.log.gz
 import gzip
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import tempfile
 import time
 
-from mt_testlib import NotifySocket, conclude, replay_closed, search
+from mt_testlib import Held, NotifySocket, closed_records, conclude, replay_closed
 
 
 def main():
@@ -36,26 +35,23 @@ def main():
     with open(log, "w", errors="surrogateescape") as f:
         f.writelines(lines[:third])
     notify = NotifySocket(tmp)
-    errf = open(errpath, "w")
-    agent = subprocess.Popen([binary, "run", "--config", conf], env=notify.env, stderr=errf)
-    holder = None
 
     def err():
         return open(errpath).read()
 
-    try:
+    with Held() as held:
+        errf = held.file(open(errpath, "w"))
+        agent = held.process(subprocess.Popen([binary, "run", "--config", conf], env=notify.env,
+                                              stderr=errf))
         notify.longest_silence(3)  # it reads the first third and commits it
-        holder = sqlite3.connect(db, isolation_level=None, timeout=30)
-        holder.execute("BEGIN IMMEDIATE")  # the write lock, as a purge holds it
+        lock = held.lock(db)  # the write lock, as a purge holds it
         with open(log, "a", errors="surrogateescape") as f:
             f.writelines(lines[third:2 * third])
         locked_silence = notify.longest_silence(8)  # past the busy timeout (5 s) and the pause
         agent.send_signal(signal.SIGHUP)
         after_hup_silence = notify.longest_silence(4)
         paused_said = "reload: waiting for the store" in err()
-        holder.rollback()
-        holder.close()
-        holder = None
+        lock.release()
         with open(log, "a", errors="surrogateescape") as f:
             f.writelines(lines[2 * third:])
         deadline = time.monotonic() + 60
@@ -65,17 +61,8 @@ def main():
         notify.longest_silence(13)  # past the tracker's 10 s grace: records close
         agent.send_signal(signal.SIGTERM)
         rc = agent.wait(timeout=60)
-        agent = None
-    finally:
-        if holder is not None:
-            holder.rollback()
-            holder.close()
-        if agent is not None:
-            agent.kill()
-            agent.wait()
-        errf.close()
     want = replay_closed(binary, lines, tmp, "one")
-    got = sorted(r for end, r in search(binary, "sqlite:" + db) if end != "open")
+    got = closed_records(binary, "sqlite:" + db)
     print("store locked 12 s: at most %.1f s without WATCHDOG=1 while locked, %.1f s after a"
           " SIGHUP; reload waiting said: %s, done after: %s; exit %s; %d records, one replay %d"
           % (locked_silence, after_hup_silence, paused_said, reloaded, rc, len(got), len(want)))

@@ -19,13 +19,12 @@ usage: store_stuck_test.py MAILTRAIL CORPUS.log.gz
 import gzip
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import tempfile
 import time
 
-from mt_testlib import NotifySocket, conclude, replay_closed, search, wait_for
+from mt_testlib import Held, NotifySocket, closed_records, conclude, replay_closed, wait_for
 
 QUIET_LIMIT = 5.0  # seconds without WATCHDOG=1 that count as a held loop
 
@@ -49,36 +48,31 @@ def main():
             f.writelines(lines[cuts[i]:cuts[i + 1]])
 
     notify = NotifySocket(tmp)
-    errf = open(errpath, "w")
 
     def err():
         return open(errpath, errors="replace").read()
 
-    def start():
-        return subprocess.Popen([binary, "run", "--config", conf], env=notify.env, stderr=errf)
-
-    def lock():
-        holder = sqlite3.connect(db, isolation_level=None, timeout=30)
-        holder.execute("BEGIN IMMEDIATE")  # the write lock, as `db purge` holds it
-        return holder
-
-    holder = None
-    agent = start()
     result = {}
-    try:
+    with Held() as held:
+        errf = held.file(open(errpath, "w"))
+
+        def start():
+            return held.process(subprocess.Popen([binary, "run", "--config", conf],
+                                                 env=notify.env, stderr=errf))
+
+        agent = start()
         append(0)
         notify.longest_silence(3)  # the first quarter read and committed
-        holder = lock()
+        lock = held.lock(db)  # the write lock, as `db purge` holds it
         append(1)  # a few lines: one batch, which the writer takes and waits on
         notify.longest_silence(1.5)
         agent.send_signal(signal.SIGHUP)
         result["silence after SIGHUP"] = notify.longest_silence(8)
-        holder.rollback()
-        holder = None
+        lock.release()
         result["reloaded"] = wait_for(errpath, "configuration reloaded", 60)
         append(2)
         notify.longest_silence(2)
-        holder = lock()
+        lock = held.lock(db)
         append(3)
         notify.longest_silence(1.5)
         agent.send_signal(signal.SIGHUP)
@@ -98,22 +92,13 @@ def main():
         result["second SIGTERM took"] = round(time.monotonic() - t0, 1)
         result["nothing lost said"] = "stopped without waiting for the store" in err()
         result["policy socket left"] = os.path.exists(policy)
-        holder.rollback()
-        holder = None
+        lock.release()
         agent = start()
         notify.longest_silence(14)  # read again, and past the tracker's 10 s grace
         agent.send_signal(signal.SIGTERM)
         result["last exit"] = agent.wait(timeout=60)
-        agent = None
-    finally:
-        if holder is not None:
-            holder.rollback()
-        if agent is not None:
-            agent.kill()
-            agent.wait()
-        errf.close()
     want = replay_closed(binary, lines, tmp, "one")
-    got = sorted(r for end, r in search(binary, "sqlite:" + db) if end != "open")
+    got = closed_records(binary, "sqlite:" + db)
     print(result, "%d records, one replay %d" % (len(got), len(want)))
     ok = (result["silence after SIGHUP"] < QUIET_LIMIT and result["reloaded"]
           and result["silence after SIGTERM"] < QUIET_LIMIT and result["wait said"]
