@@ -80,15 +80,23 @@ std::string SpoolStore::PurgePending() {
   return primary_->PurgePending();
 }
 
-// While batches wait in the spool the primary is away (or being drained):
-// the agent's calls of the moment are not sent to it, each of which would
-// wait out the server's timeout on the writer's thread while it hangs, and
-// hold the record batches behind them (helper-102 F4). The agent keeps what
-// they carry and tries again later.
+// While batches wait in the spool and the primary's last answer said it is
+// away, the agent's calls of the moment are not sent to it, each of which
+// would wait out the server's timeout on the writer's thread while it hangs,
+// and hold the record batches behind them (helper-102 F4). The agent keeps
+// what they carry and tries again later. Batches alone do not make it away:
+// a restart with batches left, a drain under way, a batch the store refuses
+// for good (a data error) all have a primary that answers, and the blocks
+// to restore, save and refresh must reach it (helper-108).
 Status SpoolStore::AwayWhileSpooling() const {
   std::lock_guard<std::mutex> l(spool_mu_);
-  if (spooled_batches_ == 0) return Status::Ok();
+  if (spooled_batches_ == 0 || !primary_away_) return Status::Ok();
   return Status::Unavailable("the store is away: batches wait in the spool " + path_);
+}
+
+void SpoolStore::NoteAnswer(const Status& st) {
+  std::lock_guard<std::mutex> l(spool_mu_);
+  primary_away_ = st.code() == Status::Code::kUnavailable;
 }
 
 // Blocks go to the primary only: a block that cannot be shared is not spooled
@@ -96,13 +104,17 @@ Status SpoolStore::AwayWhileSpooling() const {
 Status SpoolStore::SaveBlocks(const std::vector<Block>& blocks) {
   if (Status away = AwayWhileSpooling(); !away.ok()) return away;
   std::lock_guard<std::mutex> p(primary_mu_);
-  return primary_->SaveBlocks(blocks);
+  Status st = primary_->SaveBlocks(blocks);
+  NoteAnswer(st);
+  return st;
 }
 
 StatusOr<std::vector<Block>> SpoolStore::LoadBlocks(TimeUs active_at) {
   if (Status away = AwayWhileSpooling(); !away.ok()) return away;
   std::lock_guard<std::mutex> p(primary_mu_);
-  return primary_->LoadBlocks(active_at);
+  auto blocks = primary_->LoadBlocks(active_at);
+  NoteAnswer(blocks.status());
+  return blocks;
 }
 
 StatusOr<int> SpoolStore::SetBlockEnds(const std::string& key, TimeUs now, TimeUs end) {
@@ -116,7 +128,9 @@ StatusOr<std::vector<WindowCount>> SpoolStore::ExchangeCounts(const std::string&
                                                               TimeUs since) {
   if (Status away = AwayWhileSpooling(); !away.ok()) return away;
   std::lock_guard<std::mutex> p(primary_mu_);
-  return primary_->ExchangeCounts(agent, mine, since);
+  auto counts = primary_->ExchangeCounts(agent, mine, since);
+  NoteAnswer(counts.status());
+  return counts;
 }
 
 // Answers: with the primary, or not while it is away (the agent keeps its own
@@ -124,7 +138,9 @@ StatusOr<std::vector<WindowCount>> SpoolStore::ExchangeCounts(const std::string&
 StatusOr<AnswerExchange> SpoolStore::ExchangeAnswers(const AnswerRequest& r) {
   if (Status away = AwayWhileSpooling(); !away.ok()) return away;
   std::lock_guard<std::mutex> p(primary_mu_);
-  return primary_->ExchangeAnswers(r);
+  auto answers = primary_->ExchangeAnswers(r);
+  NoteAnswer(answers.status());
+  return answers;
 }
 
 // The status of the moment: to the primary, or nowhere while it is away (the
@@ -132,7 +148,9 @@ StatusOr<AnswerExchange> SpoolStore::ExchangeAnswers(const AnswerRequest& r) {
 Status SpoolStore::SaveAgentStatus(const AgentStatus& status) {
   if (Status away = AwayWhileSpooling(); !away.ok()) return away;
   std::lock_guard<std::mutex> p(primary_mu_);
-  return primary_->SaveAgentStatus(status);
+  Status st = primary_->SaveAgentStatus(status);
+  NoteAnswer(st);
+  return st;
 }
 
 StatusOr<std::vector<AgentStatus>> SpoolStore::ListAgentStatus() {

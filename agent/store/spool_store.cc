@@ -256,6 +256,7 @@ Status SpoolStore::WriteBatch(const std::vector<MessageRecord>& records,
         "store unavailable (" + st.message() + "); spooling to " + path_ + " until it is back");
     l.lock();
     verified_ = false;  // that COMMIT may have landed without an answer
+    primary_away_ = true;
   }
   auto room = [&] {
     return stopping_ || spooled_batches_ == 0 || spooled_bytes_ < options_.max_bytes;
@@ -318,8 +319,9 @@ bool SpoolStore::DrainOnce() {
   if (verify) {
     // Batches up to the one whose checkpoint the primary holds are in it already.
     auto cp = primary_->LoadCheckpoint();
-    if (!cp.ok()) return false;
     std::lock_guard<std::mutex> l(spool_mu_);
+    primary_away_ = cp.status().code() == Status::Code::kUnavailable;
+    if (!cp.ok()) return false;
     if (!cp->empty() && !DropLanded(*cp)) return false;
     verified_ = true;
   }
@@ -351,19 +353,22 @@ bool SpoolStore::DrainOnce() {
         has_checkpoint = true;
       }
       last_seq = rows->Int(0);
-      bytes += static_cast<int64_t>(rows->Text(1).size());
+      // What Append counted: the records and the checkpoint (helper-108:
+      // the checkpoints stayed counted, and the bound shrank every outage).
+      bytes +=
+          static_cast<int64_t>(rows->Text(1).size() + (rows->IsNull(3) ? 0 : rows->Text(3).size()));
       ++batches;
       if (records.size() >= options_.drain_records) break;
     }
   }
   if (batches == 0) return true;
   Status st = primary_->WriteBatch(records, has_checkpoint ? &checkpoint : nullptr);
+  std::lock_guard<std::mutex> l(spool_mu_);
+  primary_away_ = st.code() == Status::Code::kUnavailable;
   if (!st.ok()) {
-    std::lock_guard<std::mutex> l(spool_mu_);
     verified_ = false;
     return false;
   }
-  std::lock_guard<std::mutex> l(spool_mu_);
   // The mark first: a crash before the DELETE leaves the rows, never a false "lost".
   drained_seq_ = std::max(drained_seq_, last_seq);
   static_cast<void>(WriteMark());

@@ -34,7 +34,12 @@ class FlakyStore : public ForwardingStore {
 
   Status WriteBatch(const std::vector<MessageRecord>& r, const CheckpointUpdate* cp) override {
     if (down) return Refused();
-    if (broken) return Status::IoError("injected: data too long");
+    if (broken) {
+      std::lock_guard<std::mutex> l(mu_);
+      ++broken_tries_;
+      cv_.notify_all();
+      return Status::IoError("injected: data too long");
+    }
     Status st = ForwardingStore::WriteBatch(r, cp);
     if (st.ok() && land_then_fail > 0) {
       --land_then_fail;
@@ -73,6 +78,11 @@ class FlakyStore : public ForwardingStore {
     std::lock_guard<std::mutex> l(mu_);
     return refused_;
   }
+  // Waits until `n` batches were refused with the data error (broken).
+  bool WaitBroken(int64_t n) {
+    std::unique_lock<std::mutex> l(mu_);
+    return cv_.wait_for(l, std::chrono::seconds(60), [&] { return broken_tries_ >= n; });
+  }
 
  private:
   Status Refused() {
@@ -83,7 +93,7 @@ class FlakyStore : public ForwardingStore {
   }
   std::mutex mu_;
   std::condition_variable cv_;
-  int64_t refused_ = 0;
+  int64_t refused_ = 0, broken_tries_ = 0;
 };
 
 using Parts = std::vector<std::string>;
@@ -385,6 +395,77 @@ TEST_F(SpoolStoreTest, ControlCallsDoNotWaitForAnAwayPrimary) {
   ASSERT_TRUE(s->WaitDrained(60000));
   EXPECT_TRUE(s->SaveAgentStatus(status).ok()) << "drained: the primary is asked again";
   EXPECT_EQ(flaky->control_calls, 1);
+}
+
+// The bound counts a spooled batch's checkpoint until the batch is drained,
+// not after: the drain took back its records only, so that every outage's
+// checkpoints stayed counted, until the spool took one batch an outage
+// (helper-108).
+TEST_F(SpoolStoreTest, ADrainedCheckpointLeavesTheBound) {
+  FlakyStore* flaky;
+  auto s = OpenSpool(&flaky, /*max_bytes=*/64 << 10);
+  const auto cp1 = CheckpointUpdate::Replace(std::string(40 << 10, '1'));
+  const auto cp2 = CheckpointUpdate::Replace(std::string(40 << 10, '2'));
+  const auto small = CheckpointUpdate::Replace("small");
+  flaky->down = true;
+  ASSERT_TRUE(s->WriteBatch(Batch(0, 1), &cp1).ok());
+  flaky->down = false;
+  ASSERT_TRUE(s->WaitDrained(60000));
+  flaky->down = true;                                  // the next outage
+  ASSERT_TRUE(s->WriteBatch(Batch(1, 1), &cp2).ok());  // 40 KiB of 64
+  auto third = std::async(std::launch::async, [&] { return s->WriteBatch(Batch(2, 1), &small); });
+  // A guard, not a time asserted: a write waiting for room does not return
+  // while the store is down.
+  const bool returned = third.wait_for(std::chrono::seconds(30)) == std::future_status::ready;
+  flaky->down = false;
+  EXPECT_TRUE(returned) << "a few bytes waited for room in a spool holding 40 KiB of 64";
+  EXPECT_TRUE(third.get().ok());
+  ASSERT_TRUE(s->WaitDrained(60000));
+  EXPECT_EQ(Qids().size(), 3u);
+}
+
+// A restart with batches left in the spool: the start's calls (the blocks
+// to restore) go to the store, which may well answer; only a store found
+// away refuses them at once. They were refused whenever batches waited, and
+// the restart restored no block and forgot their strikes (helper-108).
+TEST_F(SpoolStoreTest, ARestartWithBatchesLeftAsksTheStore) {
+  FakeClock clock;  // the drain's first wait does not end: it has not tried
+  {
+    FlakyStore* flaky;
+    auto s = OpenSpool(&flaky, 1 << 30, &clock);
+    flaky->down = true;
+    const auto cp1 = CheckpointUpdate::Replace("cp1");
+    ASSERT_TRUE(s->WriteBatch(Batch(0, 1), &cp1).ok());
+  }
+  FlakyStore* flaky;
+  auto s = OpenSpool(&flaky, 1 << 30, &clock);
+  ASSERT_EQ(s->spooled_batches(), 1);
+  EXPECT_TRUE(s->LoadBlocks(-1).ok());
+  EXPECT_EQ(flaky->control_calls, 1);
+}
+
+// A batch the store refuses for good (a data error) keeps the spool from
+// emptying, but the store answers: the control calls go to it. They were
+// refused for as long as any batch waited (no block saved or refreshed, an
+// operator's removal never seen; helper-108).
+TEST_F(SpoolStoreTest, ABatchTheStoreRefusesDoesNotShutOutTheControlCalls) {
+  FlakyStore* flaky;
+  auto s = OpenSpool(&flaky);
+  flaky->down = true;
+  const auto cp1 = CheckpointUpdate::Replace("cp1");
+  ASSERT_TRUE(s->WriteBatch(Batch(0, 1), &cp1).ok());
+  EXPECT_EQ(s->LoadBlocks(0).status().code(), Status::Code::kUnavailable)
+      << "found away: refused at once";
+  EXPECT_EQ(flaky->control_calls, 0);
+  flaky->broken = true;
+  flaky->down = false;
+  ASSERT_TRUE(flaky->WaitBroken(2)) << "the drain tried the batch";
+  EXPECT_EQ(s->spooled_batches(), 1);
+  EXPECT_TRUE(s->LoadBlocks(0).ok());
+  AgentStatus status;
+  status.agent = "mx1";
+  EXPECT_TRUE(s->SaveAgentStatus(status).ok());
+  EXPECT_EQ(flaky->control_calls, 2);
 }
 
 // The drain's retries wait on the clock: 5 ms, doubling, at most 20 ms (the
