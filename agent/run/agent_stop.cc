@@ -37,6 +37,11 @@ bool Agent::StoreHasRoom(TimeUs now) {
 
 void Agent::QueueFinalBatch(TimeUs mono_now) {
   final_queued_ = true;
+  // Queue files read during a pause wait in the cache (Step): the open
+  // records take them now, so that the final checkpoint keeps what the files
+  // said, which are gone by the restart when their mail was delivered
+  // (helper-108).
+  if (options_.queue_hints) KeepQueueHints();
   final_status_ = Flush();
   if (options_.status_interval > 0) PublishStatus(mono_now);
 }

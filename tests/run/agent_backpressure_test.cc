@@ -260,5 +260,81 @@ TEST(AgentPause, AQueueFileReadWhilePausedWaitsForTheReading) {
   ASSERT_TRUE(agent.Stop().ok());
 }
 
+// The same queue file, read while paused, of a message whose first line was
+// read before: a stop before the reading resumes keeps its Subject in the
+// final checkpoint, so that the restart has it though the file is gone
+// (delivered meanwhile). The pause's hints waited in the cache, and the stop
+// did not look there (helper-108).
+TEST(AgentPause, AStopDuringAPauseKeepsTheQueueFilesReadMeanwhile) {
+  TempDir dir{"mt_pause_stop"};
+  std::unique_ptr<Store> real = OpenTestStore(dir);
+  ASSERT_NE(real, nullptr);
+  HoldingStore store(real.get());
+  MemFileSystem fs;
+  FakeClock clock;
+  CaptureLogger log;
+  const std::string qid = "6A1B210A301";
+  AgentOptions o;
+  o.logs = {"/var/log/mail.log"};
+  o.from_start = true;
+  o.writer_queue = 1;
+  o.flush_interval = kUsPerSecond;
+  o.status_interval = 0;
+  o.log = &log;
+  {
+    QueueHintCache hints;
+    o.queue_hints = &hints;
+    Agent agent(o, &store, &fs, &clock);
+    ASSERT_TRUE(agent.Start().ok());
+    fs.Append("/var/log/mail.log", "Nov 27 12:00:00 mx postfix/pickup[1]: " + qid +
+                                       ": uid=0 from=<root@example.test>\n");
+    clock.Advance(kUsPerSecond / 10);
+    ASSERT_TRUE(StepWithRoom(agent).ok());
+    ASSERT_EQ(agent.open_records(), 1u);
+    ASSERT_TRUE(WaitForWriterIdle(agent));
+    store.Hold();
+    for (const std::string& l : QueuedMessageLines(2, "Nov 27 12:00:01")) {
+      fs.Append("/var/log/mail.log", l + "\n");
+      clock.Advance(2 * kUsPerSecond);
+      ASSERT_TRUE(StepsWithoutWaitingForTheStore(&agent, &store));
+    }
+    clock.Advance(2 * kUsPerSecond);
+    ASSERT_TRUE(StepsWithoutWaitingForTheStore(&agent, &store));
+    ASSERT_TRUE(agent.waiting_for_store());
+    QueueHints h;
+    h.subject = "The queue file's Subject";
+    hints.Put(qid, h);
+    clock.Advance(kUsPerSecond);
+    ASSERT_TRUE(StepsWithoutWaitingForTheStore(&agent, &store));
+    store.Release();
+    ASSERT_TRUE(agent.Stop().ok());
+  }
+  QueueHintCache empty;  // a new process: the file is gone
+  o.queue_hints = &empty;
+  o.writer_queue = AgentOptions{}.writer_queue;
+  Agent agent(o, &store, &fs, &clock);
+  ASSERT_TRUE(agent.Start().ok());
+  const std::string at = "Nov 27 12:03:00 mx postfix/";
+  fs.Append("/var/log/mail.log",
+            at + "cleanup[2]: " + qid + ": message-id=<m1@example.test>\n" + at + "qmgr[2]: " +
+                qid + ": from=<root@example.test>, size=300, nrcpt=1 (queue active)\n" + at +
+                "local[2]: " + qid +
+                ": to=<u@example.test>, relay=local, delay=0.1, delays=0/0/0/0.1, dsn=2.0.0, "
+                "status=sent (delivered to mailbox)\n" +
+                at + "qmgr[2]: " + qid + ": removed\n");
+  clock.Advance(kUsPerSecond);
+  ASSERT_TRUE(StepWithRoom(agent).ok());
+  ASSERT_TRUE(agent.Stop().ok());
+  SearchQuery q;
+  q.limit = 100;
+  std::string subject = "<no record>";
+  ASSERT_TRUE(real->Search(q,
+                           [&](MessageRecord&& r) {
+                             if (r.qid == qid) subject = r.subject ? *r.subject : "<none>";
+                           })
+                  .ok());
+  EXPECT_EQ(subject, "The queue file's Subject");
+}
+
 }  // namespace
 }  // namespace mailtrail
