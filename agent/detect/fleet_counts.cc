@@ -67,7 +67,8 @@ void FloodDetector::CheckFleet(TimeUs now, const std::string& host, std::vector<
   for (const auto& [ip, theirs] : others_ips_) {
     auto it = ips_.find(ip);
     if (it == ips_.end() || it->second.decided_until > now) continue;
-    const int n = it->second.ring.Count(now) + InWindow(&theirs, o_.ip_window, now);
+    const TimeUs end = it->second.ring.WindowEnd(now);
+    const int n = it->second.ring.Count(end) + InWindow(&theirs, o_.ip_window, end);
     if (n < o_.ip_bounces) continue;
     MessageRecord r;  // what DecideIp takes from the deciding record
     r.last_seen = now;

@@ -50,18 +50,22 @@ void FloodDetector::Ring::ForgetAfter(TimeUs t) {
     if (slot.first != kEmpty && slot.first > last) slot = {kEmpty, 0};
 }
 
-int FloodDetector::Ring::Count(TimeUs now) const {
+// A log whose clock stepped back by less than a window (an NTP step, or
+// hosts a few seconds apart in one file) goes on counting the window that
+// ends at its newest bucket: else the bounces before the step count for
+// nothing after it (helper-94 H). A step of more than a window is a log that
+// was ahead, and its buckets are forgotten when its block ends (BlockEnded).
+TimeUs FloodDetector::Ring::WindowEnd(TimeUs now) const {
   const auto size = static_cast<int64_t>(slots_.size());
-  int64_t idx = Bucket(now), newest = kEmpty;
-  // A log whose clock stepped back by less than a window (an NTP step, or
-  // hosts a few seconds apart in one file) goes on counting the window that
-  // ends at its newest bucket: else the bounces before the step count for
-  // nothing after it (helper-94 H). A step of more than a window is a log
-  // that was ahead, and its buckets are forgotten when its block ends
-  // (BlockEnded).
+  const int64_t idx = Bucket(now);
+  int64_t newest = kEmpty;
   for (const auto& slot : slots_) newest = std::max(newest, slot.first);
-  if (newest > idx && newest - idx < size) idx = newest;
-  const int64_t oldest = idx - size + 1;
+  return newest > idx && newest - idx < size ? newest * width_ : now;
+}
+
+int FloodDetector::Ring::Count(TimeUs end) const {
+  const int64_t idx = Bucket(end);
+  const int64_t oldest = idx - static_cast<int64_t>(slots_.size()) + 1;
   int n = 0;
   for (const auto& [i, c] : slots_)
     if (i >= oldest && i <= idx) n += c;
@@ -96,7 +100,7 @@ void FloodDetector::ApplyRules(const MessageRecord& r, const std::vector<size_t>
     s.ring.Add(r.first_seen);
     s.last = std::max(s.last, now);
     if (!r.qid.empty()) AddCapped(&s.evidence, r.qid, kMaxEvidence);
-    const int n = s.ring.Count(now);
+    const int n = s.ring.Count(s.ring.WindowEnd(now));
     if (n < rule.threshold || s.decided_until > now) continue;
     s.decided_until = now + o_.block_period;
     const std::string why = "content rule '" + rule.name + "' matched " + std::to_string(n) +
@@ -331,7 +335,9 @@ void FloodDetector::OnRecord(const MessageRecord& r, std::vector<Decision>* out)
     s.ring.Add(t);
     s.last = std::max(s.last, now);
     if (!r.qid.empty()) AddCapped(&s.evidence, r.qid, kMaxEvidence);
-    const int n = s.ring.Count(now) + InWindow(Others(others_ips_, ip), o_.ip_window, now);
+    // Its count and the other agents' over one window (Ring::WindowEnd).
+    const TimeUs end = s.ring.WindowEnd(now);
+    const int n = s.ring.Count(end) + InWindow(Others(others_ips_, ip), o_.ip_window, end);
     if (n >= o_.ip_bounces && s.decided_until <= now) {
       DecideIp(ip, r, "backscatter-ip",
                "backscatter: " + std::to_string(n) + " bounces from " + ip + " within " +
@@ -414,7 +420,8 @@ void FloodDetector::OnSubjectBounce(const MessageRecord& r, SubjectState& s, con
                "backscatter: sent the flood subject " + quoted + " " + per_source, {r.qid}, out);
     return;
   }
-  const int n = s.ring.Count(now) + InWindow(Others(others_subjects_, key), o_.subject_window, now);
+  const TimeUs end = s.ring.WindowEnd(now);
+  const int n = s.ring.Count(end) + InWindow(Others(others_subjects_, key), o_.subject_window, end);
   int sources = OthersOnlySources(key, s, now);
   // A source must be outside the never-blocked networks: our own relays
   // returning their NDRs to our users are no flood of the subject.

@@ -173,9 +173,11 @@ class FloodDetector {
     void Add(TimeUs t, int n = 1);
     // Forgets the counts of buckets that begin after `t`.
     void ForgetAfter(TimeUs t);
-    // The count of the window that ends at `now`, or at the newest bucket
-    // when that is less than a window after `now` (a log's clock stepped back).
-    int Count(TimeUs now) const;
+    // The count of the window that ends at `end`.
+    int Count(TimeUs end) const;
+    // Where the window counted at `now` ends: `now`, or the newest bucket
+    // when that is less than a window after it (a log's clock stepped back).
+    TimeUs WindowEnd(TimeUs now) const;
 
    private:
     friend struct DetectorStateCodec;

@@ -106,15 +106,19 @@ TEST(Ring, ForgetsOnlyTheBucketsAfterATime) {
 // more than a window is a log that was ahead (FloodDetector::BlockEnded).
 TEST(Ring, AStepBackShorterThanTheWindowKeepsTheCountsBeforeIt) {
   FloodDetector::Ring ring(60 * kUsPerSecond, 12);
+  auto counted = [](const FloodDetector::Ring& r, TimeUs now) { return r.Count(r.WindowEnd(now)); };
   for (int i = 30; i < 60; ++i) ring.Add(Sec(i));
-  EXPECT_EQ(ring.Count(Sec(30)), 30) << "30 s back: the window ends at [55,60)";
+  EXPECT_EQ(ring.WindowEnd(Sec(30)), Sec(55)) << "30 s back: the window ends at [55,60)";
+  EXPECT_EQ(counted(ring, Sec(30)), 30);
   for (int i = 30; i < 40; ++i) ring.Add(Sec(i));  // after the step, stamped 30 s earlier
-  EXPECT_EQ(ring.Count(Sec(39)), 40);
-  EXPECT_EQ(ring.Count(Sec(100)), 15) << "a later time ends the window at its own: [45,60)";
-  EXPECT_EQ(ring.Count(Sec(-1)), 0) << "a window back, the buckets after it are not its own";
+  EXPECT_EQ(counted(ring, Sec(39)), 40);
+  EXPECT_EQ(ring.WindowEnd(Sec(100)), Sec(100)) << "a later time ends the window at its own";
+  EXPECT_EQ(counted(ring, Sec(100)), 15) << "[45,60)";
+  EXPECT_EQ(ring.WindowEnd(Sec(-1)), Sec(-1)) << "a window back: the buckets after are not its";
+  EXPECT_EQ(counted(ring, Sec(-1)), 0);
   FloodDetector::Ring far(60 * kUsPerSecond, 12);
   far.Add(Sec(7200), 30);
-  EXPECT_EQ(far.Count(Sec(0)), 0) << "hours back: the window is the log's time";
+  EXPECT_EQ(counted(far, Sec(0)), 0) << "hours back: the window is the log's time";
 }
 
 // Times before 1970 (a log stamp may be: 1970-01-01T00:00:00+01:00) fall in

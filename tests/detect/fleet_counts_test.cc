@@ -49,6 +49,25 @@ TEST(FleetCounts, AnIpFloodAt40PercentOnEachOfThreeMxesIsDecided) {
   EXPECT_LE(d[0].at, kT0 + 60 * kUsPerSecond) << "within the flood's first minute";
 }
 
+// After this agent's log steps back, its own count and the other agents'
+// are summed over one window: its window ended at its newest bucket and
+// theirs at the record's time, so that the sum spanned a window and the step
+// (helper-109: 21 bounces "within 60 s" where no 60 s held more than 11).
+TEST(FleetCounts, AfterAStepBackBothCountsAreOfOneWindow) {
+  DetectorOptions o;
+  o.ip_bounces = 20;
+  o.ip_window = 60 * kUsPerSecond;
+  FloodDetector d(o);
+  std::vector<WindowCount> theirs;
+  for (int s = -60; s < 0; s += 6)  // 10 bounces over the minute before 0
+    theirs.push_back({"", "i\t192.0.2.9", kT0 + s * kUsPerSecond, 1});
+  d.SetFleetCounts(theirs);
+  std::vector<Decision> out;
+  for (int s = 0; s < 60; s += 6) d.OnRecord(Bounce("192.0.2.9", "x", s), &out);
+  d.OnRecord(Bounce("192.0.2.9", "x", -1), &out);  // the log stepped back 55 s
+  EXPECT_TRUE(out.empty()) << "no window of 60 s holds 20 of these 21 bounces";
+}
+
 TEST(FleetCounts, ASubjectFloodCountsSourcesAndBouncesFleetWide) {
   DetectorOptions o;  // 50 bounces of a subject in 120 s from 2 sources with 5 each
   auto send = [](int i, int s) {
