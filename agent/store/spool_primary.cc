@@ -80,17 +80,29 @@ std::string SpoolStore::PurgePending() {
   return primary_->PurgePending();
 }
 
-// While batches wait in the spool and the primary's last answer said it is
-// away, the agent's calls of the moment are not sent to it, each of which
-// would wait out the server's timeout on the writer's thread while it hangs,
-// and hold the record batches behind them (helper-102 F4). The agent keeps
-// what they carry and tries again later. Batches alone do not make it away:
-// a restart with batches left, a drain under way, a batch the store refuses
-// for good (a data error) all have a primary that answers, and the blocks
-// to restore, save and refresh must reach it (helper-108).
-Status SpoolStore::AwayWhileSpooling() const {
-  std::lock_guard<std::mutex> l(spool_mu_);
-  if (spooled_batches_ == 0 || !primary_away_) return Status::Ok();
+// While batches wait in the spool, the agent's calls of the moment go to the
+// primary only when its last answer did not say it is away and no drain is
+// using it: else each would wait out the server's timeout on the writer's
+// thread while it hangs, and hold the record batches behind it (helper-102
+// F4, helper-109). The agent keeps what they carry and tries again later.
+// Batches alone do not make it away: a restart with batches left, a drain
+// under way, a batch the store refuses for good (a data error) all have a
+// primary that answers, and the blocks to restore, save and refresh must
+// reach it (helper-108).
+Status SpoolStore::PrimaryForControl(std::unique_lock<std::mutex>* p) {
+  *p = std::unique_lock<std::mutex>(primary_mu_, std::try_to_lock);
+  bool spooling, away;
+  {
+    std::lock_guard<std::mutex> l(spool_mu_);
+    spooling = spooled_batches_ > 0;
+    away = primary_away_;
+  }
+  if (!spooling) {
+    if (!p->owns_lock()) p->lock();  // a batch being written: wait, as any store call does
+    return Status::Ok();
+  }
+  if (p->owns_lock() && !away) return Status::Ok();
+  if (p->owns_lock()) p->unlock();
   return Status::Unavailable("the store is away: batches wait in the spool " + path_);
 }
 
@@ -102,16 +114,16 @@ void SpoolStore::NoteAnswer(const Status& st) {
 // Blocks go to the primary only: a block that cannot be shared is not spooled
 // (the agent keeps it in memory and saves it again later).
 Status SpoolStore::SaveBlocks(const std::vector<Block>& blocks) {
-  if (Status away = AwayWhileSpooling(); !away.ok()) return away;
-  std::lock_guard<std::mutex> p(primary_mu_);
+  std::unique_lock<std::mutex> p;
+  if (Status away = PrimaryForControl(&p); !away.ok()) return away;
   Status st = primary_->SaveBlocks(blocks);
   NoteAnswer(st);
   return st;
 }
 
 StatusOr<std::vector<Block>> SpoolStore::LoadBlocks(TimeUs active_at) {
-  if (Status away = AwayWhileSpooling(); !away.ok()) return away;
-  std::lock_guard<std::mutex> p(primary_mu_);
+  std::unique_lock<std::mutex> p;
+  if (Status away = PrimaryForControl(&p); !away.ok()) return away;
   auto blocks = primary_->LoadBlocks(active_at);
   NoteAnswer(blocks.status());
   return blocks;
@@ -126,8 +138,8 @@ StatusOr<int> SpoolStore::SetBlockEnds(const std::string& key, TimeUs now, TimeU
 StatusOr<std::vector<WindowCount>> SpoolStore::ExchangeCounts(const std::string& agent,
                                                               const std::vector<WindowCount>& mine,
                                                               TimeUs since) {
-  if (Status away = AwayWhileSpooling(); !away.ok()) return away;
-  std::lock_guard<std::mutex> p(primary_mu_);
+  std::unique_lock<std::mutex> p;
+  if (Status away = PrimaryForControl(&p); !away.ok()) return away;
   auto counts = primary_->ExchangeCounts(agent, mine, since);
   NoteAnswer(counts.status());
   return counts;
@@ -136,8 +148,8 @@ StatusOr<std::vector<WindowCount>> SpoolStore::ExchangeCounts(const std::string&
 // Answers: with the primary, or not while it is away (the agent keeps its own
 // for the next exchange).
 StatusOr<AnswerExchange> SpoolStore::ExchangeAnswers(const AnswerRequest& r) {
-  if (Status away = AwayWhileSpooling(); !away.ok()) return away;
-  std::lock_guard<std::mutex> p(primary_mu_);
+  std::unique_lock<std::mutex> p;
+  if (Status away = PrimaryForControl(&p); !away.ok()) return away;
   auto answers = primary_->ExchangeAnswers(r);
   NoteAnswer(answers.status());
   return answers;
@@ -146,8 +158,8 @@ StatusOr<AnswerExchange> SpoolStore::ExchangeAnswers(const AnswerRequest& r) {
 // The status of the moment: to the primary, or nowhere while it is away (the
 // next row, a few seconds on, says it all again).
 Status SpoolStore::SaveAgentStatus(const AgentStatus& status) {
-  if (Status away = AwayWhileSpooling(); !away.ok()) return away;
-  std::lock_guard<std::mutex> p(primary_mu_);
+  std::unique_lock<std::mutex> p;
+  if (Status away = PrimaryForControl(&p); !away.ok()) return away;
   Status st = primary_->SaveAgentStatus(status);
   NoteAnswer(st);
   return st;

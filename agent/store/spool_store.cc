@@ -320,7 +320,8 @@ bool SpoolStore::DrainOnce() {
     // Batches up to the one whose checkpoint the primary holds are in it already.
     auto cp = primary_->LoadCheckpoint();
     std::lock_guard<std::mutex> l(spool_mu_);
-    primary_away_ = cp.status().code() == Status::Code::kUnavailable;
+    // An answer to a read is not yet a server back: only a write clears it.
+    if (cp.status().code() == Status::Code::kUnavailable) primary_away_ = true;
     if (!cp.ok()) return false;
     if (!cp->empty() && !DropLanded(*cp)) return false;
     verified_ = true;

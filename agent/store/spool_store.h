@@ -117,10 +117,11 @@ class SpoolStore : public Store {
   Status LockSpool();
   // Refuses a spool that holds another owner's batches; records ours.
   Status CheckOwner();
-  // Unavailable while batches are spooled and the primary's last answer (to
-  // a write, the drain, a control call) said it is away: the agent's control
-  // calls then return at once.
-  Status AwayWhileSpooling() const;
+  // Holds the primary for one of the agent's control calls; Unavailable at
+  // once (`p` not held) while batches are spooled and the primary's last
+  // answer (to a write, the drain, a control call) said it is away, or the
+  // drain is using it.
+  Status PrimaryForControl(std::unique_lock<std::mutex>* p);
   // Takes the primary's answer to a control call: away, or not.
   void NoteAnswer(const Status& st);
   std::mutex primary_mu_;  // the primary is used by one thread at a time
@@ -135,7 +136,7 @@ class SpoolStore : public Store {
   // the log, as the checkpoint that remains stands before them).
   Status WriteMark();
   int64_t appended_seq_ = 0, drained_seq_ = 0;
-  bool verified_ = false;  // spool head checked against the primary's checkpoint
+  bool verified_ = false;      // spool head checked against the primary's checkpoint
   bool primary_away_ = false;  // its last answer was Unavailable
   bool stopping_ = false;
   std::unique_ptr<RetryWait> retry_wait_;  // between drain retries; the stop interrupts it

@@ -81,7 +81,7 @@ def main():
           % (len(got), len(want)))
     ok = (result["replay exit"] == 0 and result["replay said the wait"]
           and result["run alive while locked"] and result["run following after"]
-          and result["run exit"] == 0 and result["run said the lock"] and got == want)
+          and result["run exit"] == 0 and result["run said the lock"] and want and got == want)
     return conclude(ok, want, got, tmp, replay=r.stderr, agent=err)
 
 

@@ -104,7 +104,7 @@ def main():
           and result["silence after SIGTERM"] < QUIET_LIMIT and result["wait said"]
           and result["exit"] == 0 and result["nothing lost said"] and result["last exit"] == 0
           and result["policy socket while running"] and not result["policy socket left"]
-          and got == want)
+          and want and got == want)
     return conclude(ok, want, got, tmp, agent=err())
 
 

@@ -34,6 +34,15 @@ class FlakyStore : public ForwardingStore {
 
   Status WriteBatch(const std::vector<MessageRecord>& r, const CheckpointUpdate* cp) override {
     if (down) return Refused();
+    {
+      // A write that hangs (a server on a lock) until ReleaseWrites().
+      std::unique_lock<std::mutex> l(mu_);
+      if (hold_writes_) {
+        ++held_writes_;
+        cv_.notify_all();
+        cv_.wait(l, [&] { return !hold_writes_; });
+      }
+    }
     if (broken) {
       std::lock_guard<std::mutex> l(mu_);
       ++broken_tries_;
@@ -78,6 +87,20 @@ class FlakyStore : public ForwardingStore {
     std::lock_guard<std::mutex> l(mu_);
     return refused_;
   }
+  void HoldWrites() {
+    std::lock_guard<std::mutex> l(mu_);
+    hold_writes_ = true;
+  }
+  void ReleaseWrites() {
+    std::lock_guard<std::mutex> l(mu_);
+    hold_writes_ = false;
+    cv_.notify_all();
+  }
+  // Waits until a write is held (HoldWrites).
+  bool WaitHeldWrite() {
+    std::unique_lock<std::mutex> l(mu_);
+    return cv_.wait_for(l, std::chrono::seconds(60), [&] { return held_writes_ > 0; });
+  }
   // Waits until `n` batches were refused with the data error (broken).
   bool WaitBroken(int64_t n) {
     std::unique_lock<std::mutex> l(mu_);
@@ -93,7 +116,8 @@ class FlakyStore : public ForwardingStore {
   }
   std::mutex mu_;
   std::condition_variable cv_;
-  int64_t refused_ = 0, broken_tries_ = 0;
+  int64_t refused_ = 0, broken_tries_ = 0, held_writes_ = 0;
+  bool hold_writes_ = false;
 };
 
 using Parts = std::vector<std::string>;
@@ -466,6 +490,28 @@ TEST_F(SpoolStoreTest, ABatchTheStoreRefusesDoesNotShutOutTheControlCalls) {
   status.agent = "mx1";
   EXPECT_TRUE(s->SaveAgentStatus(status).ok());
   EXPECT_EQ(flaky->control_calls, 2);
+}
+
+// A control call does not queue behind a drain's write that hangs: with
+// batches spooled it is refused at once (the agent tries again later).
+TEST_F(SpoolStoreTest, AControlCallDoesNotWaitBehindTheDrain) {
+  FlakyStore* flaky;
+  auto s = OpenSpool(&flaky);
+  flaky->down = true;
+  const auto cp1 = CheckpointUpdate::Replace("cp1");
+  ASSERT_TRUE(s->WriteBatch(Batch(0, 1), &cp1).ok());
+  flaky->HoldWrites();
+  flaky->down = false;
+  ASSERT_TRUE(flaky->WaitHeldWrite()) << "the drain's write hangs";
+  auto call = std::async(std::launch::async, [&] { return s->LoadBlocks(0); });
+  // A guard, not a time asserted: a call behind the drain returns only once
+  // the write is released.
+  const bool returned = call.wait_for(std::chrono::seconds(30)) == std::future_status::ready;
+  flaky->ReleaseWrites();
+  EXPECT_TRUE(returned) << "the control call waited for the drain's write";
+  EXPECT_EQ(call.get().status().code(), Status::Code::kUnavailable);
+  ASSERT_TRUE(s->WaitDrained(60000));
+  EXPECT_EQ(flaky->control_calls, 0);
 }
 
 // The drain's retries wait on the clock: 5 ms, doubling, at most 20 ms (the
