@@ -1,5 +1,5 @@
-// cleanup(8): message-id, header/body_checks actions with the header text, and
-// milter actions.
+// cleanup(8): message-id, header/body_checks actions with the header text,
+// milter actions, and the status of recipients it bounces itself.
 #include "parsers/daemons.h"
 #include "parsers/scan.h"
 
@@ -83,6 +83,10 @@ bool ParseCleanup(std::string_view msg, Event* ev) {
     }
     return false;
   }
+  // Mail from the maildrop that cleanup bounces itself (cleanup_bounce.c:
+  // a header_checks REJECT, a non-SMTP milter, message_size_limit): each
+  // recipient's status line, as bounce_append() logs it from this process.
+  if (s.substr(0, 4) == "to=<") return ParseDelivery(msg, ev);
   if (scan::Consume(&s, "message-id=")) {
     ev->message_id = scan::Unbracket(s);
     ev->kind = EventKind::kMessageId;

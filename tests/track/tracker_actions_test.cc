@@ -47,6 +47,45 @@ TEST(TrackerActions, AMilterHoldIsAHoldNotAReject) {
   EXPECT_EQ(released->outcome, Outcome::kDelivered);
 }
 
+// Mail from the maildrop (sendmail, cron, a web application) cannot be
+// refused in the SMTP dialogue: cleanup bounces it itself (cleanup_bounce.c:
+// a header_checks REJECT, a non-SMTP milter, message_size_limit), logs each
+// recipient's `status=bounced` as "postfix/cleanup", and deletes the queue
+// file with no `removed` line before Postfix 3.10. Those lines were unknown:
+// the record had no recipient and stayed open (helper-111 F2).
+TEST(TrackerActions, MaildropMailCleanupBouncesIsBouncedAndCloses) {
+  TrackerHarness h;
+  h.Feed({
+      "Nov 27 13:00:00 mx postfix/pickup[12712]: 7C3D210A500: uid=1004 from=<quentin@example.test>",
+      "Nov 27 13:00:01 mx postfix/cleanup[12781]: warning: 7C3D210A500: queue file size limit "
+      "exceeded",
+      "Nov 27 13:00:01 mx postfix/cleanup[12781]: 7C3D210A500: to=<bob@remote.test>, relay=none, "
+      "delay=1.2, delays=1.2/0/0/0, dsn=5.3.4, status=bounced (message file too big)",
+      "Nov 27 13:00:01 mx postfix/cleanup[12781]: 8D4E310A501: "
+      "message-id=<20261127130001.8D4E310A501@mx.example.test>",
+      "Nov 27 13:00:01 mx postfix/bounce[12790]: 7C3D210A500: sender non-delivery notification: "
+      "8D4E310A501",
+      "Nov 27 13:00:02 mx postfix/pickup[12712]: 9E5F410A502: uid=1004 from=<quentin@example.test>",
+      "Nov 27 13:00:02 mx postfix/cleanup[12781]: 9E5F410A502: reject: header Subject: buy cheap "
+      "meds now from local; from=<quentin@example.test> to=<ann@remote.test>: 5.7.1 Spam subject "
+      "rejected",
+      "Nov 27 13:00:02 mx postfix/cleanup[12781]: 9E5F410A502: to=<ann@remote.test>, relay=none, "
+      "delay=0.02, delays=0.02/0/0/0, dsn=5.7.1, status=bounced (Spam subject rejected)",
+      "Nov 27 13:01:00 mx postfix/qmgr[12713]: AF60510A503: removed",  // the clock moves on
+  });
+  for (const char* qid : {"7C3D210A500", "9E5F410A502"}) {
+    const MessageRecord* r = h.One(qid);
+    ASSERT_TRUE(r) << qid << " closed before the end of the input";
+    EXPECT_EQ(r->end, RecordEnd::kRemoved) << qid;
+    ASSERT_EQ(r->recipients.size(), 1u) << qid;
+    EXPECT_EQ(r->recipients[0].outcome, Outcome::kBounced) << qid;
+    EXPECT_EQ(r->recipients[0].relay, "none") << qid;
+    EXPECT_EQ(r->outcome, Outcome::kBounced) << qid;
+  }
+  EXPECT_EQ(h.One("7C3D210A500")->recipients[0].dsn, "5.3.4");
+  EXPECT_EQ(h.One("7C3D210A500")->recipients[0].address, "bob@remote.test");
+}
+
 // smtpd's milter HOLD and DISCARD at RCPT are logged before the queue file
 // exists (NOQUEUE), like check_*_access HOLD and DISCARD: the session's next
 // message is the one they apply to.
