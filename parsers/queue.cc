@@ -85,6 +85,9 @@ bool ParseBounce(std::string_view msg, Event* ev) {
       {"sender delay notification: ", NoticeKind::kDelay},
       {"sender delivery status notification: ", NoticeKind::kSuccess},
       {"postmaster non-delivery notification: ", NoticeKind::kPostmaster},
+      // notify_classes with delay (bounce_warn_service.c): the postmaster's
+      // copy of a delay notice is a delay notice of the message.
+      {"postmaster delay notification: ", NoticeKind::kDelay},
   };
   for (const auto& k : kKinds) {
     if (scan::Consume(&s, k.prefix)) {

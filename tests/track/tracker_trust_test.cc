@@ -259,6 +259,27 @@ TEST(TrackerTrust, AnAmavisResultIsNotGivenToAnotherMessageWithItsMessageId) {
   EXPECT_TRUE(h.One("9F40510A304")->scans.empty());
 }
 
+// With notify_classes including delay (or for a delayed bounce), bounce(8)
+// logs "postmaster delay notification: NEWQID" (bounce_warn_service.c): a
+// notice of the message like the sender's; the line was unknown, and the
+// notice was not linked (helper-111 F4).
+TEST(TrackerTrust, APostmasterDelayNotificationIsANoticeOfItsMessage) {
+  TrackerHarness h;
+  h.Feed({
+      "Nov 27 12:06:33 mx postfix/pickup[1]: 1CF4510A360: uid=1003 from=<paula@example.test>",
+      "Nov 27 12:07:38 mx postfix/bounce[4]: 1CF4510A360: postmaster delay notification: "
+      "BEA4210A3BC",
+  });
+  h.Flush();
+  const MessageRecord* r = h.One("1CF4510A360");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->notice_qids, std::vector<std::string>{"BEA4210A3BC"});
+  EXPECT_EQ(r->ndr_qid, "") << "a delay notice is no NDR";
+  const MessageRecord* notice = h.One("BEA4210A3BC");
+  ASSERT_TRUE(notice);
+  EXPECT_EQ(notice->ndr_of, "1CF4510A360");
+}
+
 // A recipient bounced at once (one NDR), another expired after a delay notice
 // (a second NDR): the NDR sent at expiry is the record's ndr_qid, and no NDR is
 // filed with the delay notices' ids unless another NDR took ndr_qid.
