@@ -159,7 +159,10 @@ class MessageTracker {
   Session* SessionFor(const Event& ev, bool create);
   // `data_accepted`: the disconnect line says every DATA (or BDAT) of the
   // session was accepted, so its messages without a refusal are queued.
-  void EndSession(Session* s, TimeUs now, bool data_accepted = false);
+  // `counters`: its disconnect line's ("ehlo=1 mail=1 rcpt=2/3 ..."), if any.
+  void EndSession(Session* s, TimeUs now, std::string_view counters = {});
+  // The NOQUEUE rejects before a message's client= line, its own (EndSession).
+  void TakeRejectsBefore(MessageRecord&& rejects, Open* o);
   void FlushNoqueue(Session* s, RecordEnd end);
   void Close(const RecordKey& key, RecordEnd end);
   void Emit(MessageRecord&& r, RecordEnd end);

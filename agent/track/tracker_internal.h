@@ -18,6 +18,8 @@ namespace track_internal {
 inline constexpr TimeUs kSweepEvery = 60 * kUsPerSecond;
 inline constexpr TimeUs kSessionIdle = 3600 * kUsPerSecond;
 inline constexpr size_t kMaxRecipients = 10000;  // per record: bounded memory on hostile input
+// NOQUEUE rejects kept per session for the message after them (Session::before_client).
+inline constexpr size_t kMaxBeforeClient = 64;
 inline constexpr size_t kMaxEventsPerRecord = 1000;
 
 inline std::string Capped(std::string_view s) { return CapField(s); }
@@ -128,7 +130,16 @@ struct MessageTracker::Session {
   };
   Keys record_keys;
   std::unique_ptr<MessageRecord> noqueue;  // the current NOQUEUE transaction
-  struct Action {                          // hold/discard: applies to the next client=
+  // The NOQUEUE rejects logged before a message's client= line: that
+  // message's own recipients (smtpd opens the queue file at the first RCPT
+  // it accepts) or an earlier transaction's; the session's end tells
+  // (EndSession).
+  struct BeforeClient {
+    RecordKey message;
+    std::unique_ptr<MessageRecord> rejects;
+  };
+  std::vector<BeforeClient> before_client;
+  struct Action {  // hold/discard: applies to the next client=
     std::string action, rcpt, text, dsn, stage, sender;
     int code = 0;
   };

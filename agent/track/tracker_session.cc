@@ -12,6 +12,7 @@ namespace mailtrail {
 using track_internal::Address;
 using track_internal::Capped;
 using track_internal::kMaxEventsPerRecord;
+using track_internal::kMaxBeforeClient;
 using track_internal::kMaxRecipients;
 
 SessionKey MessageTracker::SessionKeyOf(const Event& ev) {
@@ -114,6 +115,21 @@ bool AllDataAccepted(std::string_view counters) {
   return e > at + 5 && (e == counters.size() || counters[e] == ' ');
 }
 
+// The MAIL transactions the counters say succeeded ("mail=2", "mail=2/3"):
+// -1 when they do not say.
+int64_t MailTransactions(std::string_view counters) {
+  size_t at = counters.find("mail=");
+  while (at != std::string_view::npos && at > 0 && counters[at - 1] != ' ')
+    at = counters.find("mail=", at + 1);
+  if (at == std::string_view::npos) return -1;
+  int64_t n = 0;
+  size_t e = at + 5;
+  for (; e < counters.size() && counters[e] >= '0' && counters[e] <= '9' && n < 1000000; ++e)
+    n = n * 10 + (counters[e] - '0');
+  if (e == at + 5 || (e < counters.size() && counters[e] != ' ' && counters[e] != '/')) return -1;
+  return n;
+}
+
 // Discarded after its DATA was accepted (header_checks, an access or milter
 // DISCARD): no qmgr line will come.
 bool Discarded(const MessageRecord& r) {
@@ -127,11 +143,29 @@ bool Discarded(const MessageRecord& r) {
 void MessageTracker::OnSessionEnd(const Event& ev) {
   auto it = sessions_.find(SessionKeyOf(ev));
   if (it == sessions_.end()) return;
-  EndSession(&it->second, ev.time, AllDataAccepted(ev.text));
+  EndSession(&it->second, ev.time, ev.text);
   sessions_.erase(it);
 }
 
-void MessageTracker::EndSession(Session* s, TimeUs now, bool data_accepted) {
+void MessageTracker::EndSession(Session* s, TimeUs now, std::string_view counters) {
+  const bool data_accepted = AllDataAccepted(counters);
+  // When every MAIL transaction of the session queued a message, the NOQUEUE
+  // rejects before a message's client= line were its own recipients,
+  // refused before the first it accepted (smtpd opens the queue file then):
+  // one record with them, as when they follow it ("QID: reject: RCPT").
+  // Else they may be a transaction of their own (a flood's RSET and MAIL
+  // again), and stay one record (helper-111).
+  const bool one_message_each =
+      MailTransactions(counters) == static_cast<int64_t>(s->record_keys.size());
+  for (auto& b : s->before_client) {
+    Open* o = one_message_each ? Find(b.message) : nullptr;
+    if (o != nullptr) {
+      TakeRejectsBefore(std::move(*b.rejects), o);
+    } else {
+      Emit(std::move(*b.rejects), RecordEnd::kSession);
+    }
+  }
+  s->before_client.clear();
   FlushNoqueue(s, RecordEnd::kSession);
   // Messages of this session that never reach qmgr (header rejects, discards,
   // aborted DATA) end with it — after the grace period, because cleanup and
@@ -165,6 +199,19 @@ void MessageTracker::OnNotQueued(const Event& ev, Open* o) {
   Schedule({now_ + options_.grace, KeyOf(ev, ev.qid), o->generation, true});
 }
 
+void MessageTracker::TakeRejectsBefore(MessageRecord&& rejects, Open* o) {
+  MessageRecord& r = o->rec;
+  if (!r.reject) r.reject = std::move(rejects.reject);
+  if (r.helo.empty()) r.helo = std::move(rejects.helo);
+  if (!r.sender) r.sender = std::move(rejects.sender);  // until qmgr names it
+  const size_t room = kMaxRecipients - std::min(kMaxRecipients, r.recipients.size());
+  if (rejects.recipients.size() > room) rejects.recipients.resize(room);
+  r.recipients.insert(r.recipients.begin(), std::make_move_iterator(rejects.recipients.begin()),
+                      std::make_move_iterator(rejects.recipients.end()));
+  r.last_seen = std::max(r.last_seen, rejects.last_seen);
+  Changed(o);
+}
+
 void MessageTracker::FlushNoqueue(Session* s, RecordEnd end) {
   if (!s->noqueue) return;
   Emit(std::move(*s->noqueue), end);
@@ -192,7 +239,10 @@ MessageTracker::Open* MessageTracker::OnClient(const Event& ev) {
   }
   Session* s = SessionFor(ev, true);
   if (s->record_keys.size() < kMaxRecipients) s->record_keys.push_back(KeyOf(ev, ev.qid));
-  // A new transaction: the NOQUEUE rejects before it are one record.
+  // The NOQUEUE rejects before it: its own refused recipients or another
+  // transaction's, which the session's end tells (EndSession).
+  if (s->noqueue && s->before_client.size() < kMaxBeforeClient)
+    s->before_client.push_back({KeyOf(ev, ev.qid), std::move(s->noqueue)});
   FlushNoqueue(s, RecordEnd::kSession);
   for (const auto& a : s->actions) {
     if (IsHoldAction(a.action)) o->held = true;

@@ -165,6 +165,14 @@ void MessageTracker::WriteState(std::string* out, const std::vector<const Open*>
     w.Str(nullptr, s.client_host);
     w.Str(nullptr, s.client_ip);
     w.Str(nullptr, s.sasl_username);
+    w.OpenArray();  // since 2026-12-07: NOQUEUE rejects before a message's client=
+    for (const auto& b : s.before_client) {
+      w.OpenArray();
+      write_key(b.message);
+      WriteRecordState(&w, *b.rejects);
+      w.CloseArray();
+    }
+    w.CloseArray();
     w.CloseArray();
   }
   w.CloseArray();
@@ -245,6 +253,11 @@ struct MessageTracker::ParsedState {
     std::vector<int> codes;
     std::vector<std::pair<std::string, std::string>> keys;
     std::string client_host, client_ip, sasl_username;
+    struct BeforeClient {
+      std::string host, qid;
+      std::unique_ptr<MessageRecord> rejects;
+    };
+    std::vector<BeforeClient> before_client;
   };
   std::vector<Session> sessions;
   struct Timer {
@@ -305,6 +318,11 @@ Status MessageTracker::ParseState(std::string_view bytes, ParsedState* out) {
         s.client_ip = x.at(8).get<std::string>();
       }
       if (x.size() > 9) s.sasl_username = x.at(9).get<std::string>();
+      if (x.size() > 10)
+        for (const json& b : x.at(10))
+          s.before_client.push_back({b.at(0).at(0).get<std::string>(),
+                                     b.at(0).at(1).get<std::string>(),
+                                     std::make_unique<MessageRecord>(record(b.at(1)))});
       out->sessions.push_back(std::move(s));
     }
     for (const json& x : state.at("pending"))
@@ -365,6 +383,8 @@ void MessageTracker::Apply(ParsedState&& p) {
     s->client_host = std::move(x.client_host);
     s->client_ip = std::move(x.client_ip);
     s->sasl_username = std::move(x.sasl_username);
+    for (auto& b : x.before_client)
+      s->before_client.push_back({RecordKey(hosts_.Id(b.host), b.qid), std::move(b.rejects)});
     sessions_.emplace(SessionKey{hosts_.Id(x.host), x.pid, x.client}, std::move(*s));
   }
   // A timer due later than the grace from the saved clock waits after a

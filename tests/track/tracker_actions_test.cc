@@ -86,6 +86,57 @@ TEST(TrackerActions, MaildropMailCleanupBouncesIsBouncedAndCloses) {
   EXPECT_EQ(h.One("7C3D210A500")->recipients[0].address, "bob@remote.test");
 }
 
+// smtpd opens the queue file at the first RCPT it accepts: a recipient
+// refused before it is logged NOQUEUE, yet belongs to the message (one MAIL
+// transaction: "mail=1"). It was a record of its own, and the message was
+// "delivered" where the same refusal after the first accepted RCPT made it
+// "mixed" (helper-111 F1; real lines of corpus 02).
+TEST(TrackerActions, ARecipientRefusedBeforeTheFirstAcceptedIsTheMessages) {
+  const std::vector<std::string> lines = {
+      "Nov 27 12:04:55 mx postfix/smtpd[14338]: connect from smtp.bazaar.test[127.0.5.121]",
+      "Nov 27 12:04:55 mx postfix/smtpd[14338]: NOQUEUE: reject: RCPT from "
+      "smtp.bazaar.test[127.0.5.121]: 550 5.1.1 <nosuchuser80@example.test>: Recipient address "
+      "rejected: User unknown in local recipient table; from=<orders@bazaar.test> "
+      "to=<nosuchuser80@example.test> proto=ESMTP helo=<smtp.bazaar.test>",
+      "Nov 27 12:04:55 mx postfix/smtpd[14338]: 521A010A305: client=smtp.bazaar.test[127.0.5.121]",
+      "Nov 27 12:04:55 mx postfix/cleanup[14343]: 521A010A305: "
+      "message-id=<20261127120438.062d58f4b18d@bazaar.test>",
+      "Nov 27 12:04:55 mx postfix/qmgr[14291]: 521A010A305: from=<orders@bazaar.test>, size=1754, "
+      "nrcpt=2 (queue active)",
+      "Nov 27 12:04:55 mx postfix/smtpd[14338]: disconnect from smtp.bazaar.test[127.0.5.121] "
+      "ehlo=1 mail=1 rcpt=2/3 data=1 quit=1 commands=6/7",
+      "Nov 27 12:04:55 mx postfix/local[14495]: 521A010A305: to=<nadia@example.test>, "
+      "relay=local, delay=0.02, delays=0.01/0/0/0.01, dsn=2.0.0, status=sent (delivered to "
+      "mailbox)",
+      "Nov 27 12:04:55 mx postfix/qmgr[14291]: 521A010A305: removed",
+  };
+  TrackerHarness h;
+  h.Feed(lines);
+  h.Flush();
+  ASSERT_EQ(h.records().size(), 1u) << "one transaction, one record";
+  const MessageRecord* r = h.One("521A010A305");
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->recipients.size(), 2u);
+  EXPECT_EQ(r->recipients[0].address, "nosuchuser80@example.test");
+  EXPECT_EQ(r->recipients[0].outcome, Outcome::kRejected);
+  EXPECT_EQ(r->outcome, Outcome::kMixed);
+  ASSERT_TRUE(r->reject);
+  EXPECT_EQ(r->reject->dsn, "5.1.1");
+
+  // Two transactions (a flood's RSET and MAIL again, "mail=2"): the refused
+  // one stays a record of its own.
+  std::vector<std::string> two = lines;
+  two[5] =
+      "Nov 27 12:04:55 mx postfix/smtpd[14338]: disconnect from "
+      "smtp.bazaar.test[127.0.5.121] ehlo=1 mail=2 rcpt=1/2 data=1 rset=1 quit=1 "
+      "commands=7/8";
+  TrackerHarness h2;
+  h2.Feed(two);
+  h2.Flush();
+  ASSERT_EQ(h2.records().size(), 2u);
+  EXPECT_EQ(h2.One("521A010A305")->outcome, Outcome::kDelivered);
+}
+
 // smtpd's milter HOLD and DISCARD at RCPT are logged before the queue file
 // exists (NOQUEUE), like check_*_access HOLD and DISCARD: the session's next
 // message is the one they apply to.
