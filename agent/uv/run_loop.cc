@@ -238,6 +238,11 @@ void HoldSignalsUntilTheLoop() {
   sigemptyset(&sa.sa_mask);
   sa.sa_flags = SA_RESTART;
   for (int sig : {SIGTERM, SIGINT, SIGHUP}) sigaction(sig, &sa, nullptr);
+  // A client gone before its answer (the policy service's, libuv's writes)
+  // is an error of that write, not the end of the agent: SIGPIPE killed it
+  // wherever it was not ignored already (a shell, a container; systemd
+  // ignores it for its services; helper-110).
+  signal(SIGPIPE, SIG_IGN);
 }
 
 bool WaitUnlessStopped(const Clock& clock, TimeUs how_long) {

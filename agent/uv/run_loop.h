@@ -44,7 +44,9 @@ struct RunLoopOptions {
 // RunAgentLoop takes them over (and again after it ends). Call it first thing in
 // `run`: the start (opening the store, reading the checkpoint) can take seconds,
 // and a SIGHUP then (logrotate's postrotate, a reload) would otherwise kill the
-// process (SIGHUP's default action; systemd then sees exit 129).
+// process (SIGHUP's default action; systemd then sees exit 129). Ignores
+// SIGPIPE for good: a policy client gone before its answer must not end the
+// agent.
 void HoldSignalsUntilTheLoop();
 
 // Sleeps `how_long` on `clock` (in short steps) unless SIGTERM or SIGINT was
