@@ -1,6 +1,7 @@
 #include "agent/blocks/block_manager.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <iterator>
 #include <limits>
@@ -18,7 +19,19 @@ std::vector<Cidr> NeverBlocked(const BlockPolicy& p) {
   return out;
 }
 
-BlockManager::BlockManager(BlockPolicy policy) : p_(std::move(policy)) {
+// Each manager counts its versions from an epoch of its own: a reload's new
+// manager that made as many changes as the old one must not look unchanged
+// to whoever compares versions (LiveEnforcement kept the old set enforced,
+// helper-110).
+namespace {
+uint64_t NewVersionEpoch() {
+  static std::atomic<uint64_t> epochs{0};
+  return (epochs.fetch_add(1) + 1) << 32;
+}
+}  // namespace
+
+BlockManager::BlockManager(BlockPolicy policy)
+    : p_(std::move(policy)), version_(NewVersionEpoch()) {
   if (p_.allow_cidrs.empty()) {
     for (const char* c : {"127.0.0.0/8", "::1/128"}) p_.allow_cidrs.push_back(*Cidr::Parse(c));
   }

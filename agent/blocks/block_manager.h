@@ -95,7 +95,8 @@ class BlockManager {
   // Decisions refused by a cap (each key once a minute of log time, not at
   // each bounce the detector decides it again), and by the allowlists.
   int64_t capped() const { return capped_; }
-  // Changes whenever the active set does (for whoever mirrors it).
+  // Changes whenever the active set does (for whoever mirrors it); never the
+  // same in two managers (a reload's new one).
   uint64_t version() const { return version_; }
   int64_t allowlisted() const { return allowlisted_; }
   // Blocks from the store or by hand that this agent refuses to enforce (each

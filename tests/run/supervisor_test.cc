@@ -159,6 +159,21 @@ TEST(LiveEnforcement, TheAccessMapFollowsTheLiveBlocks) {
   EXPECT_EQ(q->rfind("450 4.7.1", 0), 0u) << *q;
   // Detection off (no block manager): nothing happens, nothing breaks.
   (*e)->Tick(nullptr, now, 2);
+
+  // A reload's new block manager, its blocks another set that took as many
+  // changes: the access map follows it. Each manager counted its versions
+  // from 0, so that an equal count left the old set enforced (helper-110).
+  BlockManager after_reload(policy);
+  Block other = b;
+  other.key = "198.51.100.7";
+  after_reload.Restore({other}, now);
+  (*e)->Tick(&after_reload, now, 60 * kUsPerSecond);  // past any debounce
+  for (const char* ip : {"192.0.2.7", "198.51.100.7"}) {
+    auto r = RunProgram(
+        {"/usr/sbin/postmap", "-c", dir.path().string(), "-q", ip, "lmdb:" + c.enforce.access_map});
+    const bool refused = r.ok() && r->rfind("450 4.7.1", 0) == 0;  // postmap: 1 when absent
+    EXPECT_EQ(refused, std::string(ip) == "198.51.100.7") << ip;
+  }
 }
 
 }  // namespace
