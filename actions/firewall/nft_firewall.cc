@@ -11,11 +11,21 @@
 namespace mailtrail {
 
 namespace {
-// "timeout Ns" for a block ending at `expires` (at least 1 s); none without one.
+// The longest kernel timeout given: nft refuses a longer one than the
+// kernel can count (a ten-year hand block, `blocks add --for 3650d`, failed
+// the whole table's update, so that no later block reached the kernel,
+// helper-110; the bound depends on the kernel, 49 days at worst). A block
+// longer than this loses its element then, and the agent's recheck or
+// `enforce --reconcile` puts it back with the time left.
+constexpr int64_t kMaxTimeoutSeconds = 40 * 86400;
+
+// "timeout Ns" for a block ending at `expires` (1 s to kMaxTimeoutSeconds);
+// none without one.
 std::string Timeout(const DesiredBlocks& d, const std::string& key, TimeUs wall_now) {
   auto it = d.expires.find(key);
   if (it == d.expires.end() || wall_now <= 0) return "";
-  const int64_t s = std::max<int64_t>(1, (it->second - wall_now) / kUsPerSecond);
+  const int64_t s =
+      std::clamp<int64_t>((it->second - wall_now) / kUsPerSecond, 1, kMaxTimeoutSeconds);
   return " timeout " + std::to_string(s) + "s";
 }
 }  // namespace

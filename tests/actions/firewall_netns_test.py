@@ -88,6 +88,12 @@ def main():
                                          "2001:db8::7=open", "2001:db8::8=open"])
             time.sleep(1.5)
             check("after the kernel timeout", all_open)
+            # A block of ten years (`blocks add --for 3650d`): nft refuses a
+            # timeout that long, and the whole table's update with it, so
+            # that no later block reached the kernel (helper-110).
+            apply("--ttl", str(3650 * 86400), "192.0.2.8")
+            check("blocked .8 for ten years", ["192.0.2.7=open", "192.0.2.8=blocked",
+                                               "2001:db8::7=open", "2001:db8::8=open"])
         else:
             apply()
             check("unblocked", all_open)
