@@ -18,12 +18,14 @@ namespace mailtrail {
 struct DesiredBlocks {
   std::vector<std::string> ips, cidrs, subjects;
   // When each IP/CIDR block ends (wall clock), and the wall clock now: for
-  // backends with their own expiry (nftables timeouts). Not compared: a set
-  // only changes when its members do.
+  // backends with their own expiry (nftables timeouts). The ends are
+  // compared: a block extended or shortened changes no member, and those
+  // backends heard of its new end only at the next recheck (helper-110);
+  // the clock is not.
   std::map<std::string, TimeUs> expires;
   TimeUs wall_now = 0;
   bool operator==(const DesiredBlocks& o) const {
-    return ips == o.ips && cidrs == o.cidrs && subjects == o.subjects;
+    return ips == o.ips && cidrs == o.cidrs && subjects == o.subjects && expires == o.expires;
   }
 };
 

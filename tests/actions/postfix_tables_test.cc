@@ -314,5 +314,36 @@ TEST_F(PostfixTables, ReloadsAreDebouncedAndFailuresRetried) {
   EXPECT_EQ(ss.str().find("y/"), std::string::npos) << "a dry run writes nothing";
 }
 
+// A block extended or shortened keeps its members: a backend with its own
+// expiry (nftables' kernel timeouts) must hear of its new end. The sets
+// compared equal, so it heard of it only at the next recheck (up to 30 s
+// with the old end; after a SIGKILL, never: helper-110).
+TEST(ReconcilerEnds, ANewEndOfTheSameBlocksIsApplied) {
+  struct Counting : Action {
+    int applied = 0;
+    const char* name() const override { return "counting"; }
+    Status Apply(const DesiredBlocks&, TimeUs) override {
+      ++applied;
+      return Status::Ok();
+    }
+  };
+  auto action = std::make_unique<Counting>();
+  Counting* counting = action.get();
+  Reconciler r;
+  r.Add(std::move(action));
+  DesiredBlocks d;
+  d.ips = {"192.0.2.7"};
+  d.expires["192.0.2.7"] = 1000 * kUsPerSecond;
+  d.wall_now = 10 * kUsPerSecond;
+  r.Sync(d, 0);
+  EXPECT_EQ(counting->applied, 1);
+  d.wall_now = 20 * kUsPerSecond;
+  r.Sync(d, 1);
+  EXPECT_EQ(counting->applied, 1) << "the clock alone changes nothing";
+  d.expires["192.0.2.7"] = 5000 * kUsPerSecond;
+  r.Sync(d, 2);
+  EXPECT_EQ(counting->applied, 2) << "a new end of the same block";
+}
+
 }  // namespace
 }  // namespace mailtrail
