@@ -176,7 +176,15 @@ HeaderCheck HeaderChecksLine(const std::string& raw_subject) {
     }
     if (IsSpace(c) || IsDigit(c)) {
       const bool space = IsSpace(c);
+      const size_t from = i;
       while (i < s.size() && (space ? IsSpace(s[i]) : IsDigit(s[i]))) ++i;
+      // In a cut subject (a prefix), a run of spaces is at least as wide in
+      // the header: "any spaces" made "Your invoice is", 180 spaces and "x"
+      // a prefix of every "Your invoice is x..." (helper-110 F6).
+      if (space && !out.exact && i - from > 1) {
+        body += "[[:space:]]{" + std::to_string(i - from) + ",}";
+        continue;
+      }
       body += space ? "[[:space:]]+" : "[0-9]+";
       continue;
     }
@@ -201,7 +209,8 @@ std::string DescribeHeaderCheck(const HeaderCheck& check) {
                       : "this subject and anything after it (it is as long as Postfix logs "
                         "a subject: the end may have been cut)") +
          ": the same characters in the same case, any number where it has a number, any "
-         "spaces or line folds where it has spaces";
+         "spaces or line folds where it has spaces" +
+         std::string(check.exact ? "" : " (at least as many where it has several)");
 }
 
 std::string HeaderChecksAction::Render(const DesiredBlocks& desired) const {

@@ -148,8 +148,12 @@ TEST_F(PostfixTables, PaddingAndEncodedWordsDoNotWidenASubjectBlock) {
   // Cut too, though its text after trimming is shorter than the cut.
   const std::string indented =
       std::string(20, ' ') + "Your statement " + std::string(kLoggedSubjectMax - 35, 'y');
+  // A run of spaces inside a cut subject is as wide in the header: folded to
+  // "any spaces", "Your invoice is", 180 spaces and "x" refused every subject
+  // beginning "Your invoice is x" (helper-110 F6).
+  const std::string inner = "Your invoice is" + std::string(180, ' ') + "x";
   d.subjects = {padded, indented, "=?UTF-8?B?w7xiZXIgw6Q=?= 12 days",
-                "A long subject " + std::string(kLoggedSubjectMax, 'x')};
+                "A long subject " + std::string(kLoggedSubjectMax, 'x'), inner};
   ASSERT_TRUE(h.Apply(d, 0).ok());
   const std::string table = "pcre:" + o_.path;
   const std::vector<HeaderCase> kCases = {
@@ -163,6 +167,9 @@ TEST_F(PostfixTables, PaddingAndEncodedWordsDoNotWidenASubjectBlock) {
       {"Subject: =?UTF-8?B?w7xiZXIgw6Q=?= 7 days", true},
       {"Subject: =?UTF-8?B?w9xiZXIgw6Q=?= 12 days", false},
       {"Subject: A long subject " + std::string(kLoggedSubjectMax, 'x') + "yz", true},
+      {"Subject: " + inner + "mas offer", true},  // the flood's own, cut
+      {"Subject: Your invoice is xmas-special.pdf", false},
+      {"Subject: Your invoice is  x", false},
   };
   ExpectRefusals(table, kCases);
 }
