@@ -24,6 +24,20 @@ std::vector<Cidr> NeverBlocked(const BlockPolicy& p) {
 // to whoever compares versions (LiveEnforcement kept the old set enforced,
 // helper-110).
 namespace {
+// Adds the forms of `from` that `to` lacks, up to 8 (the detector's bound);
+// whether any was added.
+bool AddForms(const std::vector<std::string>& from, std::vector<std::string>* to) {
+  constexpr size_t kMaxForms = 8;
+  bool added = false;
+  for (const std::string& f : from) {
+    if (to->size() >= kMaxForms) break;
+    if (std::find(to->begin(), to->end(), f) != to->end()) continue;
+    to->push_back(f);
+    added = true;
+  }
+  return added;
+}
+
 uint64_t NewVersionEpoch() {
   static std::atomic<uint64_t> epochs{0};
   return (epochs.fetch_add(1) + 1) << 32;
@@ -232,11 +246,21 @@ std::vector<Block> BlockManager::Restore(const std::vector<Block>& stored, TimeU
       added.push_back(b);
       active_[id] = b;
       ++version_;
-    } else if (it->second.expires < b.expires) {
-      // Extended in the store (the console, another agent): the firewall's
-      // kernel timeouts hold the old end and must hear of the new one.
-      it->second = b;
-      ++version_;
+    } else {
+      // Rows of one subject (a flood's block, a longer one by hand) are one
+      // block with every form either saw: header_checks refuses each. The
+      // longer row replaced the other whole, and the flood's wrapped forms
+      // passed while both were listed active (helper-110).
+      bool changed = AddForms(b.raw_subjects, &it->second.raw_subjects);
+      if (it->second.expires < b.expires) {
+        // Extended in the store (the console, another agent): the firewall's
+        // kernel timeouts hold the old end and must hear of the new one.
+        std::vector<std::string> forms = std::move(it->second.raw_subjects);
+        it->second = b;
+        AddForms(forms, &it->second.raw_subjects);
+        changed = true;
+      }
+      if (changed) ++version_;
     }
     next_expiry_ = std::min(next_expiry_, b.expires);
   }

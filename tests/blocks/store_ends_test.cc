@@ -45,6 +45,40 @@ TEST(StoreEnds, ARefreshThatSaysEndedEndsTheActiveBlock) {
   EXPECT_TRUE(m.Active().empty());
 }
 
+// Two rows of one subject (the flood's block with the forms it saw, and a
+// longer one added by hand with its own text): header_checks refuses every
+// form. The longer row replaced the active block whole, and the flood's
+// wrapped forms passed while both rows were listed active (helper-110 F5).
+TEST(StoreEnds, RowsOfOneSubjectKeepEveryFormTheySaw) {
+  BlockManager m(BlockPolicy{});
+  CaptureLogger quiet_m;
+  m.log = &quiet_m;
+  Block flood = Saved("your parcel is waiting for delivery", kNow - kMinute, kNow + kHour);
+  flood.kind = BlockKind::kSubject;
+  flood.rule = "backscatter-subject";
+  flood.raw_subjects = {"Your parcel is waiting for delivery",
+                        "Undeliverable: Your parcel is waiting for delivery"};
+  Block by_hand = flood;
+  by_hand.rule = "manual";
+  by_hand.created = kNow - kUsPerSecond;
+  by_hand.expires = kNow + 2 * kHour;
+  by_hand.raw_subjects = {"Your parcel is waiting for delivery"};
+  for (const auto& order :
+       {std::vector<Block>{flood, by_hand}, std::vector<Block>{by_hand, flood}}) {
+    BlockManager n(BlockPolicy{});
+    n.log = &quiet_m;
+    n.Restore(order, kNow);
+    ASSERT_EQ(n.Active().size(), 1u);
+    EXPECT_EQ(n.Active()[0].expires, kNow + 2 * kHour) << "the later end";
+    EXPECT_EQ(n.Active()[0].raw_subjects.size(), 2u) << "every form";
+  }
+  // One row, then the other at the next refresh.
+  m.Restore({flood}, kNow);
+  m.Restore({flood, by_hand}, kNow + kMinute);
+  ASSERT_EQ(m.Active().size(), 1u);
+  EXPECT_EQ(m.Active()[0].raw_subjects.size(), 2u);
+}
+
 // A block made here and moved back by a clock step: a refresh read before
 // the moved end was saved still holds the old end, which is no extension.
 TEST(StoreEnds, ARowOlderThanAClockStepDoesNotUndoTheMove) {
