@@ -11,8 +11,8 @@ namespace mailtrail {
 
 using track_internal::Address;
 using track_internal::Capped;
-using track_internal::kMaxEventsPerRecord;
 using track_internal::kMaxBeforeClient;
+using track_internal::kMaxEventsPerRecord;
 using track_internal::kMaxRecipients;
 
 SessionKey MessageTracker::SessionKeyOf(const Event& ev) {
@@ -115,19 +115,36 @@ bool AllDataAccepted(std::string_view counters) {
   return e > at + 5 && (e == counters.size() || counters[e] == ' ');
 }
 
-// The MAIL transactions the counters say succeeded ("mail=2", "mail=2/3"):
-// -1 when they do not say.
-int64_t MailTransactions(std::string_view counters) {
-  size_t at = counters.find("mail=");
+// How many of the commands `name` ("data=", "mail=") the counters say
+// succeeded ("data=1", "data=1/2": one of two); -1 when they name none.
+int64_t Succeeded(std::string_view counters, std::string_view name) {
+  size_t at = counters.find(name);
   while (at != std::string_view::npos && at > 0 && counters[at - 1] != ' ')
-    at = counters.find("mail=", at + 1);
+    at = counters.find(name, at + 1);
   if (at == std::string_view::npos) return -1;
   int64_t n = 0;
-  size_t e = at + 5;
+  size_t e = at + name.size();
   for (; e < counters.size() && counters[e] >= '0' && counters[e] <= '9' && n < 1000000; ++e)
     n = n * 10 + (counters[e] - '0');
-  if (e == at + 5 || (e < counters.size() && counters[e] != ' ' && counters[e] != '/')) return -1;
+  if (e == at + name.size() || (e < counters.size() && counters[e] != ' ' && counters[e] != '/'))
+    return -1;
   return n;
+}
+
+// The DATA commands that succeeded; -1 when the counters cannot say (BDAT:
+// smtpd counts every chunk a success, LAST or not) or have none.
+int64_t DataSucceeded(std::string_view counters) {
+  if (counters.find("bdat=") != std::string_view::npos) return -1;
+  return Succeeded(counters, "data=");
+}
+
+// Its content was refused (header/body_checks, a milter, smtpd at DATA or
+// its end): no qmgr line will come.
+bool ContentRefused(const MessageRecord& r) {
+  if (!r.reject || IsHoldAction(r.reject->action) || IsDiscardAction(r.reject->action))
+    return false;
+  const std::string& st = r.reject->stage;
+  return st == "DATA" || st == "END-OF-MESSAGE" || st == "BDAT" || st == "header" || st == "body";
 }
 
 // Discarded after its DATA was accepted (header_checks, an access or milter
@@ -156,7 +173,7 @@ void MessageTracker::EndSession(Session* s, TimeUs now, std::string_view counter
   // Else they may be a transaction of their own (a flood's RSET and MAIL
   // again), and stay one record (helper-111).
   const bool one_message_each =
-      MailTransactions(counters) == static_cast<int64_t>(s->record_keys.size());
+      Succeeded(counters, "mail=") == static_cast<int64_t>(s->record_keys.size());
   for (auto& b : s->before_client) {
     Open* o = one_message_each ? Find(b.message) : nullptr;
     if (o != nullptr) {
@@ -175,16 +192,41 @@ void MessageTracker::EndSession(Session* s, TimeUs now, std::string_view counter
   // ("QID: reject: RCPT"): qmgr's lines will come, however late (a backlog),
   // and the stale sweep is the bound. A transaction abandoned before DATA
   // (RSET) has no message-id= line; a refusal at DATA shows in the counters.
+  // A session whose DATA did not all succeed ("data=1/2": a header REJECT or
+  // a pipelined message without valid recipients beside an accepted one):
+  // its messages cleanup read and did not refuse were accepted when they are
+  // no more than the DATA that succeeded; none was when none did ("data=0/1":
+  // a lost connection). BDAT counts chunks, not messages: it cannot say.
+  const int64_t data_ok = DataSucceeded(counters);
+  auto candidate = [](const Open& o) {
+    return o.rec.message_id && !Discarded(o.rec) && !ContentRefused(o.rec);
+  };
+  int64_t candidates = 0;
+  s->record_keys.ForEach([&](const RecordKey& k) {
+    auto it = records_.find(k);
+    if (it != records_.end() && !it->second.queued && candidate(it->second)) ++candidates;
+  });
   s->record_keys.ForEach([&](const RecordKey& k) {
     auto it = records_.find(k);
     if (it == records_.end() || it->second.queued) return;
     const MessageRecord& r = it->second.rec;
-    if (data_accepted && r.message_id && !Discarded(r)) {
+    const bool read = r.message_id && !Discarded(r);
+    if ((data_accepted && read) ||
+        (data_ok > 0 && candidates <= data_ok && candidate(it->second))) {
       it->second.accepted = true;
       Touch(it->first, &it->second);  // saved with the next checkpoint
       return;
     }
-    Schedule({now + options_.grace, k, it->second.generation, true});
+    // Its content read and not refused, where the counters cannot say it
+    // was accepted (BDAT, more candidates than DATA that succeeded, no
+    // counters): qmgr's lines may come late, so it waits as long as a deleted
+    // message's delivery may before it ends with the session. After the
+    // grace a backlogged qmgr made it two records, the first "expired"
+    // (helper-111).
+    const bool maybe_queued = data_ok != 0 && candidate(it->second);
+    Schedule({now + (maybe_queued ? kDeliveryAfterDelete : options_.grace), k,
+              it->second.generation, true},
+             maybe_queued);
   });
 }
 
