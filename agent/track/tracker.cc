@@ -179,14 +179,7 @@ void MessageTracker::Process(const Event& ev) {
     case EventKind::kDelivery:
       o = FindOrCreate(ev);
       OnDelivery(ev, o);
-      if (ev.daemon == "cleanup" && ev.status == "bounced" && !o->queued && !o->removed) {
-        // cleanup bounced maildrop mail itself and deletes its queue file
-        // (cleanup_bounce.c), with no `removed` line before Postfix 3.10:
-        // closed as a removal is, its other recipients' lines within the
-        // grace (logged in the same loop).
-        o->removed = true;
-        Schedule({now_ + options_.grace, KeyOf(ev, ev.qid), o->generation, false});
-      }
+      if (ev.daemon == "cleanup") BouncedByCleanup(ev, o);
       break;
     case EventKind::kNotice:
       o = FindOrCreate(ev);

@@ -172,6 +172,8 @@ class MessageTracker {
   // only moves on; a timer of one inserted among the other's was quadratic
   // after `postsuper -d ALL` (helper-100).
   void Schedule(Pending p, bool after_delete = false);
+  // A cleanup status line (maildrop mail it bounced itself): the end.
+  void BouncedByCleanup(const Event& ev, Open* o);
   // Whether a timer is due at `now`.
   bool AnyDue(TimeUs now) const {
     return (!pending_.empty() && pending_.front().due <= now) ||

@@ -2,6 +2,7 @@
 // end and a delete, the stale sweep by each host's own clock, and the end of
 // the input (see tracker.cc for the lines that start and change records).
 #include <algorithm>
+#include <iterator>
 #include <vector>
 
 #include "agent/track/tracker.h"
@@ -13,7 +14,24 @@ using track_internal::kSessionIdle;
 using track_internal::kSweepEvery;
 
 void MessageTracker::Schedule(Pending p, bool after_delete) {
-  (after_delete ? waits_after_delete_ : pending_).push_back(std::move(p));
+  // In order of due: RunDue looks at the fronts only. Almost always the
+  // last; a host whose clock is behind another's schedules earlier ones
+  // (helper-112: its timer waited for another host's).
+  std::deque<Pending>& q = after_delete ? waits_after_delete_ : pending_;
+  auto at = q.end();
+  while (at != q.begin() && std::prev(at)->due > p.due) --at;
+  q.insert(at, std::move(p));
+}
+
+void MessageTracker::BouncedByCleanup(const Event& ev, Open* o) {
+  // cleanup bounced maildrop mail itself and deletes its queue file
+  // (cleanup_bounce.c), with no `removed` line before Postfix 3.10: closed
+  // as a removal is, its other recipients' lines within the grace (logged
+  // in the same loop). Its record kept no recipient and stayed open
+  // (helper-111).
+  if (ev.status != "bounced" || o->queued || o->removed) return;
+  o->removed = true;
+  Schedule({now_ + options_.grace, KeyOf(ev, ev.qid), o->generation, false});
 }
 
 void MessageTracker::RunDue(TimeUs now) {
@@ -108,7 +126,13 @@ void MessageTracker::Tick(TimeUs log_now) {
 void MessageTracker::FlushAll() {
   // Sessions still open at the end of the input have not ended: their NOQUEUE
   // rejects are complete records, their messages stay open (in flight).
-  for (auto& [key, s] : sessions_) FlushNoqueue(&s, RecordEnd::kSession);
+  for (auto& [key, s] : sessions_) {
+    // Those before a message's client= line too: the session's end would
+    // have told whose they are (helper-112: they were lost).
+    for (auto& b : s.before_client) Emit(std::move(*b.rejects), RecordEnd::kSession);
+    s.before_client.clear();
+    FlushNoqueue(&s, RecordEnd::kSession);
+  }
   sessions_.clear();
   RunDue(INT64_MAX);
   // In the order the messages appeared: deterministic output.

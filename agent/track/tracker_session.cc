@@ -138,6 +138,15 @@ int64_t DataSucceeded(std::string_view counters) {
   return Succeeded(counters, "data=");
 }
 
+// Rejects of recipients alone (RCPT): a refused MAIL or VRFY is no recipient
+// of the transaction a later RCPT opens the queue file for (helper-112).
+bool RefusedRecipientsOnly(const MessageRecord& r) {
+  if (!r.reject || r.reject->stage != "RCPT" || r.recipients.empty()) return false;
+  for (const auto& rc : r.recipients)
+    if (rc.outcome != Outcome::kRejected) return false;
+  return true;
+}
+
 // Its content was refused (header/body_checks, a milter, smtpd at DATA or
 // its end): no qmgr line will come.
 bool ContentRefused(const MessageRecord& r) {
@@ -175,7 +184,10 @@ void MessageTracker::EndSession(Session* s, TimeUs now, std::string_view counter
   const bool one_message_each =
       Succeeded(counters, "mail=") == static_cast<int64_t>(s->record_keys.size());
   for (auto& b : s->before_client) {
-    Open* o = one_message_each ? Find(b.message) : nullptr;
+    Open* o = one_message_each && RefusedRecipientsOnly(*b.rejects) ? Find(b.message) : nullptr;
+    // Not when qmgr named another sender: another transaction's.
+    if (o != nullptr && o->rec.sender && b.rejects->sender && *o->rec.sender != *b.rejects->sender)
+      o = nullptr;
     if (o != nullptr) {
       TakeRejectsBefore(std::move(*b.rejects), o);
     } else {
@@ -201,18 +213,30 @@ void MessageTracker::EndSession(Session* s, TimeUs now, std::string_view counter
   auto candidate = [](const Open& o) {
     return o.rec.message_id && !Discarded(o.rec) && !ContentRefused(o.rec);
   };
-  int64_t candidates = 0;
+  // The DATA that succeeded less the messages qmgr already took; unknown
+  // when one of the session's messages has closed (whose DATA may or may
+  // not have succeeded): a lost message beside a queued one was taken as
+  // accepted, and stayed open 6 days (helper-112).
+  int64_t candidates = 0, queued = 0;
+  bool closed = false;
   s->record_keys.ForEach([&](const RecordKey& k) {
     auto it = records_.find(k);
-    if (it != records_.end() && !it->second.queued && candidate(it->second)) ++candidates;
+    if (it == records_.end()) {
+      closed = true;
+    } else if (it->second.queued) {
+      ++queued;
+    } else if (candidate(it->second)) {
+      ++candidates;
+    }
   });
+  const int64_t data_left = data_ok < 0 || closed || queued > data_ok ? -1 : data_ok - queued;
   s->record_keys.ForEach([&](const RecordKey& k) {
     auto it = records_.find(k);
     if (it == records_.end() || it->second.queued) return;
     const MessageRecord& r = it->second.rec;
     const bool read = r.message_id && !Discarded(r);
     if ((data_accepted && read) ||
-        (data_ok > 0 && candidates <= data_ok && candidate(it->second))) {
+        (data_left > 0 && candidates <= data_left && candidate(it->second))) {
       it->second.accepted = true;
       Touch(it->first, &it->second);  // saved with the next checkpoint
       return;
@@ -223,7 +247,7 @@ void MessageTracker::EndSession(Session* s, TimeUs now, std::string_view counter
     // message's delivery may before it ends with the session. After the
     // grace a backlogged qmgr made it two records, the first "expired"
     // (helper-111).
-    const bool maybe_queued = data_ok != 0 && candidate(it->second);
+    const bool maybe_queued = data_left != 0 && candidate(it->second);
     Schedule({now + (maybe_queued ? kDeliveryAfterDelete : options_.grace), k,
               it->second.generation, true},
              maybe_queued);

@@ -173,6 +173,115 @@ TEST(TrackerActions, AMessageOfASessionWithARefusedDataWaitsForALateQmgr) {
   EXPECT_EQ(r->message_id.value_or(""), "d1@bulletin.test");
 }
 
+// helper-112: NOQUEUE rejects before a client= line when the input ends
+// before the session (a replay's end) are written, not lost; a refused MAIL
+// or VRFY is no recipient of the next message; a message lost in DATA
+// beside one qmgr took is not taken as accepted (it stayed open 6 days).
+TEST(TrackerActions, RejectsBeforeAMessageAreNotLostOrGivenToIt) {
+  TrackerHarness cut;
+  cut.Feed({
+      "Nov 27 12:04:55 mx postfix/smtpd[14338]: connect from smtp.bazaar.test[127.0.5.121]",
+      "Nov 27 12:04:55 mx postfix/smtpd[14338]: NOQUEUE: reject: RCPT from "
+      "smtp.bazaar.test[127.0.5.121]: 550 5.1.1 <nosuchuser80@example.test>: Recipient address "
+      "rejected: User unknown in local recipient table; from=<orders@bazaar.test> "
+      "to=<nosuchuser80@example.test> proto=ESMTP helo=<smtp.bazaar.test>",
+      "Nov 27 12:04:55 mx postfix/smtpd[14338]: 521A010A305: client=smtp.bazaar.test[127.0.5.121]",
+  });
+  cut.Flush();
+  bool kept = false;
+  for (const auto& r : cut.records())
+    for (const auto& rc : r.recipients) kept |= rc.address == "nosuchuser80@example.test";
+  EXPECT_TRUE(kept) << "the reject before the cut";
+
+  TrackerHarness other;
+  other.Feed({
+      "Nov 27 12:04:55 mx postfix/smtpd[14338]: connect from smtp.bazaar.test[127.0.5.121]",
+      "Nov 27 12:04:55 mx postfix/smtpd[14338]: NOQUEUE: milter-reject: MAIL from "
+      "smtp.bazaar.test[127.0.5.121]: 550 5.7.1 Sender blocked; from=<spoof@victim.test> "
+      "proto=ESMTP helo=<smtp.bazaar.test>",
+      "Nov 27 12:04:56 mx postfix/smtpd[14338]: 521A010A305: client=smtp.bazaar.test[127.0.5.121]",
+      "Nov 27 12:04:56 mx postfix/cleanup[14343]: 521A010A305: message-id=<abc@bazaar.test>",
+      "Nov 27 12:04:56 mx postfix/smtpd[14338]: disconnect from smtp.bazaar.test[127.0.5.121] "
+      "ehlo=1 mail=1/2 rcpt=1 data=1 quit=1 commands=5/6",
+      "Nov 27 12:04:57 mx postfix/qmgr[14291]: 521A010A305: from=<orders@bazaar.test>, size=1754, "
+      "nrcpt=1 (queue active)",
+      "Nov 27 12:04:57 mx postfix/local[14495]: 521A010A305: to=<nadia@example.test>, relay=local, "
+      "delay=0.02, delays=0.01/0/0/0.01, dsn=2.0.0, status=sent (delivered to mailbox)",
+      "Nov 27 12:04:57 mx postfix/qmgr[14291]: 521A010A305: removed",
+      "Nov 27 13:04:55 mx postfix/smtpd[14339]: connect from h.test[127.0.5.9]",
+      "Nov 27 13:04:55 mx postfix/smtpd[14339]: NOQUEUE: reject: VRFY from h.test[127.0.5.9]: 550 "
+      "5.1.1 <bob@example.test>: Recipient address rejected: User unknown in local recipient "
+      "table; to=<bob@example.test> proto=ESMTP helo=<h.test>",
+      "Nov 27 13:04:56 mx postfix/smtpd[14339]: 621A010A305: client=h.test[127.0.5.9]",
+      "Nov 27 13:04:56 mx postfix/cleanup[14343]: 621A010A305: message-id=<abd@h.test>",
+      "Nov 27 13:04:56 mx postfix/qmgr[14291]: 621A010A305: from=<a@h.test>, size=1754, nrcpt=1 "
+      "(queue active)",
+      "Nov 27 13:04:56 mx postfix/smtpd[14339]: disconnect from h.test[127.0.5.9] ehlo=1 vrfy=0/1 "
+      "mail=1 rcpt=1 data=1 quit=1 commands=5/6",
+      "Nov 27 13:04:57 mx postfix/local[14495]: 621A010A305: to=<nadia@example.test>, relay=local, "
+      "delay=0.02, delays=0.01/0/0/0.01, dsn=2.0.0, status=sent (delivered to mailbox)",
+      "Nov 27 13:04:57 mx postfix/qmgr[14291]: 621A010A305: removed",
+  });
+  other.Flush();
+  for (const char* qid : {"521A010A305", "621A010A305"}) {
+    const MessageRecord* r = other.One(qid);
+    ASSERT_TRUE(r) << qid;
+    EXPECT_EQ(r->outcome, Outcome::kDelivered) << qid;
+    EXPECT_FALSE(r->reject) << qid << ": a MAIL or VRFY refusal is not its";
+    EXPECT_EQ(r->recipients.size(), 1u) << qid;
+  }
+
+  TrackerHarness lost;
+  lost.Feed({
+      "Nov 27 14:00:00 mx postfix/smtpd[15000]: connect from out.bulletin.test[127.0.5.122]",
+      "Nov 27 14:00:00 mx postfix/smtpd[15000]: 1A2B310A600: client=out.bulletin.test[127.0.5.122]",
+      "Nov 27 14:00:00 mx postfix/cleanup[15001]: 1A2B310A600: message-id=<d1@bulletin.test>",
+      "Nov 27 14:00:00 mx postfix/qmgr[14291]: 1A2B310A600: from=<news@bulletin.test>, size=1754, "
+      "nrcpt=1 (queue active)",
+      "Nov 27 14:00:00 mx postfix/local[14495]: 1A2B310A600: to=<nadia@example.test>, relay=local, "
+      "delay=0.02, delays=0.01/0/0/0.01, dsn=2.0.0, status=sent (delivered to mailbox)",
+      "Nov 27 14:00:00 mx postfix/qmgr[14291]: 1A2B310A600: removed",
+      "Nov 27 14:00:01 mx postfix/smtpd[15000]: 2B3C410A601: client=out.bulletin.test[127.0.5.122]",
+      "Nov 27 14:00:01 mx postfix/cleanup[15001]: 2B3C410A601: message-id=<d2@bulletin.test>",
+      "Nov 27 14:00:31 mx postfix/smtpd[15000]: lost connection after DATA (4096 bytes) from "
+      "out.bulletin.test[127.0.5.122]",
+      "Nov 27 14:00:31 mx postfix/smtpd[15000]: disconnect from out.bulletin.test[127.0.5.122] "
+      "ehlo=1 mail=2 rcpt=2 data=1/2 commands=6/7",
+      "Nov 27 14:11:00 mx postfix/smtpd[15001]: connect from x.test[127.0.5.1]",
+  });
+  const MessageRecord* r = lost.One("2B3C410A601");
+  // Its neighbour closed before the disconnect: the counters cannot say, and
+  // it waits 10 minutes, not the 6 days of an accepted one.
+  ASSERT_TRUE(r) << "closed with its session, not kept open as accepted";
+  EXPECT_EQ(r->end, RecordEnd::kSession);
+}
+
+// Timers in order of due whatever host set them: a host whose clock is
+// behind another's set one due before the other's, and it waited for it
+// (helper-112: mxb's message ended only when mxa's was due).
+TEST(TrackerActions, TimersOfAHostBehindAnotherAreNotHeldByItsTimers) {
+  TrackerHarness h;
+  h.Feed({
+      "Nov 27 14:04:00 mxa postfix/smtpd[100]: connect from a.test[127.0.6.1]",
+      "Nov 27 14:04:00 mxa postfix/smtpd[100]: AAAA10A600: client=a.test[127.0.6.1]",
+      "Nov 27 14:04:00 mxa postfix/cleanup[101]: AAAA10A600: message-id=<a1@a.test>",
+      "Nov 27 14:04:00 mxa postfix/qmgr[102]: AAAA10A600: from=<x@a.test>, size=100, nrcpt=1 "
+      "(queue active)",
+      "Nov 27 14:04:01 mxa postfix/smtpd[100]: disconnect from a.test[127.0.6.1] ehlo=1 mail=1 "
+      "rcpt=1 data=1 quit=1 commands=5",
+      "Nov 27 14:05:00 mxa postfix/postsuper[103]: AAAA10A600: removed",
+      "Nov 27 14:00:20 mxb postfix/smtpd[200]: connect from b.test[127.0.6.2]",
+      "Nov 27 14:00:20 mxb postfix/smtpd[200]: BBBB10A600: client=b.test[127.0.6.2]",
+      "Nov 27 14:00:21 mxb postfix/cleanup[201]: BBBB10A600: message-id=<b1@b.test>",
+      "Nov 27 14:00:30 mxb postfix/smtpd[200]: disconnect from b.test[127.0.6.2] ehlo=1 mail=1 "
+      "rcpt=1 bdat=2 quit=1 commands=6",
+      "Nov 27 14:12:00 mxa postfix/smtpd[100]: connect from c.test[127.0.6.3]",
+  });
+  const MessageRecord* r = h.One("BBBB10A600");
+  ASSERT_TRUE(r) << "mxb's BDAT message waited its 10 minutes, not mxa's";
+  EXPECT_EQ(r->end, RecordEnd::kSession);
+}
+
 // smtpd's milter HOLD and DISCARD at RCPT are logged before the queue file
 // exists (NOQUEUE), like check_*_access HOLD and DISCARD: the session's next
 // message is the one they apply to.
