@@ -89,7 +89,7 @@ std::string SpoolStore::PurgePending() {
 // under way, a batch the store refuses for good (a data error) all have a
 // primary that answers, and the blocks to restore, save and refresh must
 // reach it (helper-108).
-Status SpoolStore::PrimaryForControl(std::unique_lock<std::mutex>* p) {
+Status SpoolStore::PrimaryForControl(std::unique_lock<std::mutex>* p, bool behind_the_drain) {
   *p = std::unique_lock<std::mutex>(primary_mu_, std::try_to_lock);
   bool spooling, away;
   {
@@ -102,6 +102,10 @@ Status SpoolStore::PrimaryForControl(std::unique_lock<std::mutex>* p) {
     return Status::Ok();
   }
   if (p->owns_lock() && !away) return Status::Ok();
+  if (!p->owns_lock() && !away && behind_the_drain) {
+    p->lock();  // the drain's transaction first
+    return Status::Ok();
+  }
   if (p->owns_lock()) p->unlock();
   return Status::Unavailable("the store is away: batches wait in the spool " + path_);
 }
@@ -122,8 +126,12 @@ Status SpoolStore::SaveBlocks(const std::vector<Block>& blocks) {
 }
 
 StatusOr<std::vector<Block>> SpoolStore::LoadBlocks(TimeUs active_at) {
+  // The start's load of every block (active_at < 0) waits behind a drain's
+  // transaction: refused, the agent started without its blocks and their
+  // strikes (helper-112); its refreshes do not wait.
   std::unique_lock<std::mutex> p;
-  if (Status away = PrimaryForControl(&p); !away.ok()) return away;
+  if (Status away = PrimaryForControl(&p, /*behind_the_drain=*/active_at < 0); !away.ok())
+    return away;
   auto blocks = primary_->LoadBlocks(active_at);
   NoteAnswer(blocks.status());
   return blocks;

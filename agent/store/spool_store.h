@@ -120,8 +120,9 @@ class SpoolStore : public Store {
   // Holds the primary for one of the agent's control calls; Unavailable at
   // once (`p` not held) while batches are spooled and the primary's last
   // answer (to a write, the drain, a control call) said it is away, or the
-  // drain is using it.
-  Status PrimaryForControl(std::unique_lock<std::mutex>* p);
+  // drain is using it (unless `behind_the_drain`: then it waits for the
+  // drain's transaction).
+  Status PrimaryForControl(std::unique_lock<std::mutex>* p, bool behind_the_drain = false);
   // Takes the primary's answer to a control call: away, or not.
   void NoteAnswer(const Status& st);
   std::mutex primary_mu_;  // the primary is used by one thread at a time

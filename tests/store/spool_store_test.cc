@@ -514,6 +514,31 @@ TEST_F(SpoolStoreTest, AControlCallDoesNotWaitBehindTheDrain) {
   EXPECT_EQ(flaky->control_calls, 0);
 }
 
+// A restart with batches left: the start's load of every block waits behind
+// the drain's write instead of being refused, which started the agent
+// without its blocks and their strikes (helper-112).
+TEST_F(SpoolStoreTest, TheStartsLoadOfBlocksWaitsBehindTheDrain) {
+  {
+    FlakyStore* flaky;
+    auto s = OpenSpool(&flaky);
+    flaky->down = true;
+    const auto cp1 = CheckpointUpdate::Replace("cp1");
+    ASSERT_TRUE(s->WriteBatch(Batch(0, 1), &cp1).ok());
+  }
+  FakeClock clock;  // the drain tries once the test moves it
+  FlakyStore* flaky;
+  auto s = OpenSpool(&flaky, 1 << 30, &clock);
+  flaky->HoldWrites();
+  ASSERT_TRUE(clock.WaitUntil([&] { return clock.NextAlarm().has_value(); }));
+  clock.Advance(kUsPerSecond);
+  ASSERT_TRUE(flaky->WaitHeldWrite()) << "the drain's write hangs";
+  auto start = std::async(std::launch::async, [&] { return s->LoadBlocks(-1); });
+  flaky->ReleaseWrites();
+  EXPECT_TRUE(start.get().ok());
+  EXPECT_EQ(flaky->control_calls, 1);
+  ASSERT_TRUE(s->WaitDrained(60000));
+}
+
 // The drain's retries wait on the clock: 5 ms, doubling, at most 20 ms (the
 // fixture's options), one attempt each time the wait ends and none before.
 TEST_F(SpoolStoreTest, DrainRetriesWaitADoublingIntervalOfTheClock) {
