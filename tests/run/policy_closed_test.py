@@ -15,7 +15,7 @@ import subprocess
 import sys
 import tempfile
 
-from mt_testlib import Held, free_port, wait_for
+from mt_testlib import Held, conclude, free_port, wait_for
 
 REQUEST = b"request=smtpd_access_policy\nprotocol_state=RCPT\nclient_address=192.0.2.1\n\n"
 
@@ -68,12 +68,7 @@ def main():
     print(result)
     ok = (result["listening"] and result["alive"] and result["exit"] == 0
           and result["answer"].startswith("action="))
-    if not ok:
-        print("agent's stderr:", open(errpath, errors="replace").read()[-3000:])
-        print("kept for inspection:", tmp)
-        return 1
-    subprocess.run(["rm", "-rf", tmp])
-    return 0
+    return conclude(ok, [], [], tmp, agent=open(errpath, errors="replace").read())
 
 
 if __name__ == "__main__":
