@@ -185,8 +185,12 @@ void MessageTracker::EndSession(Session* s, TimeUs now, std::string_view counter
       Succeeded(counters, "mail=") == static_cast<int64_t>(s->record_keys.size());
   for (auto& b : s->before_client) {
     Open* o = one_message_each && RefusedRecipientsOnly(*b.rejects) ? Find(b.message) : nullptr;
-    // Not when qmgr named another sender: another transaction's.
-    if (o != nullptr && o->rec.sender && b.rejects->sender && *o->rec.sender != *b.rejects->sender)
+    // Not when qmgr named another sender, nor from another client (lines
+    // no single smtpd writes: forged, or two logs' pids): another
+    // transaction's.
+    if (o != nullptr &&
+        ((o->rec.sender && b.rejects->sender && *o->rec.sender != *b.rejects->sender) ||
+         o->rec.client_ip != b.rejects->client_ip))
       o = nullptr;
     if (o != nullptr) {
       TakeRejectsBefore(std::move(*b.rejects), o);

@@ -123,6 +123,20 @@ TEST(TrackerActions, ARecipientRefusedBeforeTheFirstAcceptedIsTheMessages) {
   ASSERT_TRUE(r->reject);
   EXPECT_EQ(r->reject->dsn, "5.1.1");
 
+  // A reject from another client than the message's (no single smtpd logs
+  // that: forged lines, or two logs' pids) is not its.
+  std::vector<std::string> forged = lines;
+  forged[1] =
+      "Nov 27 12:04:55 mx postfix/smtpd[14338]: NOQUEUE: reject: RCPT from "
+      "other.test[192.0.2.66]: 550 5.1.1 <nosuchuser80@example.test>: Recipient address "
+      "rejected: User unknown in local recipient table; from=<orders@bazaar.test> "
+      "to=<nosuchuser80@example.test> proto=ESMTP helo=<other.test>";
+  TrackerHarness h3;
+  h3.Feed(forged);
+  h3.Flush();
+  ASSERT_EQ(h3.records().size(), 2u);
+  EXPECT_EQ(h3.One("521A010A305")->outcome, Outcome::kDelivered);
+
   // Two transactions (a flood's RSET and MAIL again, "mail=2"): the refused
   // one stays a record of its own.
   std::vector<std::string> two = lines;
