@@ -390,10 +390,11 @@ bool BlockManager::IsBlocked(BlockKind kind, const std::string& key, TimeUs now)
   return it != active_.end() && it->second.expires > now;
 }
 
-TimeUs BlockManager::RefreshFrom(TimeUs now) const {
-  TimeUs t = now;
-  for (const auto& [id, b] : active_) t = std::min(t, b.created - 1);
-  return t;
+std::vector<BlockId> BlockManager::ActiveIds() const {
+  std::vector<BlockId> out;
+  out.reserve(active_.size());
+  for (const auto& [id, b] : active_) out.push_back(IdOf(b));
+  return out;
 }
 
 std::vector<Block> BlockManager::Active() const {

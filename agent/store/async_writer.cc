@@ -29,9 +29,10 @@ void AsyncWriter::OnRecord(MessageRecord&& record) {
   }
 }
 
-void AsyncWriter::RefreshBlocks(TimeUs now) {
+void AsyncWriter::RefreshBlocks(TimeUs now, std::vector<BlockId> mine) {
   Batch b;
   b.refresh_at = now;
+  b.refresh_mine = std::move(mine);
   Push(std::move(b));
 }
 
@@ -217,7 +218,7 @@ void AsyncWriter::Run() {
       continue;
     }
     if (batch.refresh_at >= 0) {
-      auto blocks = store_->LoadBlocks(batch.refresh_at);
+      auto blocks = store_->LoadRefresh(batch.refresh_at, batch.refresh_mine);
       std::lock_guard<std::mutex> lock(mu_);
       if (blocks.ok()) refreshed_ = std::move(*blocks);  // unreachable store: next time
       cv_.notify_all();

@@ -42,9 +42,9 @@ class AsyncWriter : public RecordSink {
   // memory; the agent saves them again). Clears the flag.
   bool TakeBlocksUnsaved();
   // Asks the writer thread to read the blocks active at `now` from the store
-  // (those other agents decided, in a shared store); TakeRefreshedBlocks() hands
-  // them over once read.
-  void RefreshBlocks(TimeUs now);
+  // (those other agents decided, in a shared store) and the rows of `mine`
+  // (Store::LoadRefresh); TakeRefreshedBlocks() hands them over once read.
+  void RefreshBlocks(TimeUs now, std::vector<BlockId> mine);
   std::optional<std::vector<Block>> TakeRefreshedBlocks();
   // Asks the writer thread to publish this agent's detection counts and read
   // the other agents' (Store::ExchangeCounts); TakeFleetCounts() hands them
@@ -112,7 +112,8 @@ class AsyncWriter : public RecordSink {
     std::vector<MessageRecord> records;
     std::optional<CheckpointUpdate> checkpoint;
     std::vector<Block> blocks;
-    TimeUs refresh_at = -1;  // >= 0: read the blocks active then, nothing else
+    TimeUs refresh_at = -1;                  // >= 0: read the blocks active then, nothing else
+    std::vector<BlockId> refresh_mine = {};  // and these rows
     // Set: exchange detection counts, nothing else.
     struct Counts {
       std::string agent;

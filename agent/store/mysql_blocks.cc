@@ -1,6 +1,7 @@
-// MysqlStore's blocks (Store::SaveBlocks, LoadBlocks, SetBlockEnds).
+// MysqlStore's blocks (Store::SaveBlocks, LoadBlocks, LoadBlocksOf, SetBlockEnds).
 #include <limits>
 #include <memory>
+#include <string>
 
 #include "agent/store/mysql_internal.h"
 #include "agent/store/mysql_store.h"
@@ -36,38 +37,69 @@ Status MysqlStore::SaveBlocks(const std::vector<Block>& blocks) {
   });
 }
 
+namespace {
+
+constexpr const char* kBlockColumns =
+    "SELECT kind, `key`, created, expires, reason, rule, origin_host, raw_subjects,"
+    " evidence, strikes, live, removed FROM block ";
+
+// The rows of `rs`. A kind the agent does not know is bad data, refused here
+// at the edge.
+Status ReadBlocks(sql::ResultSet* rs, std::vector<Block>* out) {
+  while (rs->next()) {
+    auto kind = ParseBlockKind(std::string(rs->getString(1)));
+    if (!kind.ok()) return Status::Corruption("load blocks: " + kind.status().message());
+    Block b;
+    b.kind = *kind;
+    b.key = rs->getString(2);
+    b.created = rs->getInt64(3);
+    b.expires = rs->getInt64(4);
+    b.reason = rs->getString(5);
+    b.rule = rs->getString(6);
+    b.origin_host = rs->getString(7);
+    b.raw_subjects = SplitItems(rs->getString(8), '\n');
+    b.evidence = SplitItems(rs->getString(9), ' ');
+    b.strikes = rs->getInt(10);
+    b.live = rs->getInt(11) != 0;
+    b.removed = rs->getInt(12) != 0;
+    out->push_back(std::move(b));
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
 StatusOr<std::vector<Block>> MysqlStore::LoadBlocks(TimeUs active_at) {
   std::vector<Block> out;
-  Status bad_kind;  // a kind the agent does not know: bad data, refused here at the edge
+  Status bad_kind;
+  Status st = WithReconnect("load blocks", [&] {
+    out.clear();
+    std::unique_ptr<sql::PreparedStatement> q(conn_->prepareStatement(
+        std::string(kBlockColumns) + "WHERE expires > ? ORDER BY created, kind, `key`"));
+    q->setInt64(1, active_at < 0 ? std::numeric_limits<int64_t>::min() : active_at);
+    std::unique_ptr<sql::ResultSet> rs(q->executeQuery());
+    bad_kind = ReadBlocks(rs.get(), &out);
+  });
+  if (!st.ok()) return st;
+  if (!bad_kind.ok()) return bad_kind;
+  return out;
+}
+
+StatusOr<std::vector<Block>> MysqlStore::LoadBlocksOf(const std::vector<BlockId>& ids) {
+  std::vector<Block> out;
+  Status bad_kind;
   Status st = WithReconnect("load blocks", [&] {
     out.clear();
     bad_kind = Status::Ok();
     std::unique_ptr<sql::PreparedStatement> q(conn_->prepareStatement(
-        "SELECT kind, `key`, created, expires, reason, rule, origin_host, raw_subjects,"
-        " evidence, strikes, live, removed FROM block WHERE expires > ?"
-        " ORDER BY created, kind, `key`"));
-    q->setInt64(1, active_at < 0 ? std::numeric_limits<int64_t>::min() : active_at);
-    std::unique_ptr<sql::ResultSet> rs(q->executeQuery());
-    while (rs->next()) {
-      Block b;
-      auto kind = ParseBlockKind(std::string(rs->getString(1)));
-      if (!kind.ok()) {
-        bad_kind = Status::Corruption("load blocks: " + kind.status().message());
-        return;
-      }
-      b.kind = *kind;
-      b.key = rs->getString(2);
-      b.created = rs->getInt64(3);
-      b.expires = rs->getInt64(4);
-      b.reason = rs->getString(5);
-      b.rule = rs->getString(6);
-      b.origin_host = rs->getString(7);
-      b.raw_subjects = SplitItems(rs->getString(8), '\n');
-      b.evidence = SplitItems(rs->getString(9), ' ');
-      b.strikes = rs->getInt(10);
-      b.live = rs->getInt(11) != 0;
-      b.removed = rs->getInt(12) != 0;
-      out.push_back(std::move(b));
+        std::string(kBlockColumns) + "WHERE kind = ? AND `key` = ? AND created = ?"));
+    for (const BlockId& id : ids) {
+      q->setString(1, BlockKindName(id.kind));
+      q->setString(2, id.key);
+      q->setInt64(3, id.created);
+      std::unique_ptr<sql::ResultSet> rs(q->executeQuery());
+      bad_kind = ReadBlocks(rs.get(), &out);
+      if (!bad_kind.ok()) return;
     }
   });
   if (!st.ok()) return st;

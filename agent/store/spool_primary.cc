@@ -126,13 +126,28 @@ Status SpoolStore::SaveBlocks(const std::vector<Block>& blocks) {
 }
 
 StatusOr<std::vector<Block>> SpoolStore::LoadBlocks(TimeUs active_at) {
-  // The start's load of every block (active_at < 0) waits behind a drain's
-  // transaction: refused, the agent started without its blocks and their
-  // strikes (helper-112); its refreshes do not wait.
+  // The start's load of the blocks waits behind a drain's transaction:
+  // refused, the agent started without its blocks and their strikes
+  // (helper-112). The agent's refreshes (LoadRefresh) do not wait.
   std::unique_lock<std::mutex> p;
-  if (Status away = PrimaryForControl(&p, /*behind_the_drain=*/active_at < 0); !away.ok())
-    return away;
+  if (Status away = PrimaryForControl(&p, /*behind_the_drain=*/true); !away.ok()) return away;
   auto blocks = primary_->LoadBlocks(active_at);
+  NoteAnswer(blocks.status());
+  return blocks;
+}
+
+StatusOr<std::vector<Block>> SpoolStore::LoadBlocksOf(const std::vector<BlockId>& ids) {
+  std::unique_lock<std::mutex> p;
+  if (Status away = PrimaryForControl(&p); !away.ok()) return away;
+  auto blocks = primary_->LoadBlocksOf(ids);
+  NoteAnswer(blocks.status());
+  return blocks;
+}
+
+StatusOr<std::vector<Block>> SpoolStore::LoadRefresh(TimeUs now, const std::vector<BlockId>& mine) {
+  std::unique_lock<std::mutex> p;
+  if (Status away = PrimaryForControl(&p); !away.ok()) return away;
+  auto blocks = primary_->LoadRefresh(now, mine);
   NoteAnswer(blocks.status());
   return blocks;
 }

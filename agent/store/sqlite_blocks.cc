@@ -51,34 +51,63 @@ Status SqliteStore::SaveBlocks(const std::vector<Block>& blocks) {
   return db_.Exec("COMMIT");
 }
 
+namespace {
+
+constexpr const char* kBlockColumns =
+    "SELECT kind, key, created, expires, reason, rule, origin_host, raw_subjects, evidence,"
+    " strikes, live, removed FROM block ";
+
+// The row `q` stands on. A kind the agent does not know is bad data, refused
+// here at the edge.
+Status ReadBlock(const SqliteStmt& q, std::vector<Block>* out) {
+  auto kind = ParseBlockKind(q.Text(0));
+  if (!kind.ok()) return Status::Corruption("load blocks: " + kind.status().message());
+  Block b;
+  b.kind = *kind;
+  b.key = q.Text(1);
+  b.created = q.Int(2);
+  b.expires = q.Int(3);
+  b.reason = q.Text(4);
+  b.rule = q.Text(5);
+  b.origin_host = q.Text(6);
+  b.raw_subjects = SplitItems(q.Text(7), '\n');
+  b.evidence = SplitItems(q.Text(8), ' ');
+  b.strikes = static_cast<int>(q.Int(9));
+  b.live = q.Int(10) != 0;
+  b.removed = q.Int(11) != 0;
+  out->push_back(std::move(b));
+  return Status::Ok();
+}
+
+}  // namespace
+
 StatusOr<std::vector<Block>> SqliteStore::LoadBlocks(TimeUs active_at) {
-  auto q = db_.Prepare(
-      "SELECT kind, key, created, expires, reason, rule, origin_host, raw_subjects, evidence,"
-      " strikes, live, removed FROM block WHERE expires > ? ORDER BY created, kind, key");
+  auto q =
+      db_.Prepare(std::string(kBlockColumns) + "WHERE expires > ? ORDER BY created, kind, key");
   if (!q.ok()) return q.status();
   q->BindInt(1, active_at < 0 ? std::numeric_limits<int64_t>::min() : active_at);
   std::vector<Block> out;
   int rc;
-  while ((rc = q->Step()) == SQLITE_ROW) {
-    Block b;
-    // A kind the agent does not know is bad data, refused here at the edge.
-    auto kind = ParseBlockKind(q->Text(0));
-    if (!kind.ok()) return Status::Corruption("load blocks: " + kind.status().message());
-    b.kind = *kind;
-    b.key = q->Text(1);
-    b.created = q->Int(2);
-    b.expires = q->Int(3);
-    b.reason = q->Text(4);
-    b.rule = q->Text(5);
-    b.origin_host = q->Text(6);
-    b.raw_subjects = SplitItems(q->Text(7), '\n');
-    b.evidence = SplitItems(q->Text(8), ' ');
-    b.strikes = static_cast<int>(q->Int(9));
-    b.live = q->Int(10) != 0;
-    b.removed = q->Int(11) != 0;
-    out.push_back(std::move(b));
-  }
+  while ((rc = q->Step()) == SQLITE_ROW)
+    if (Status st = ReadBlock(*q, &out); !st.ok()) return st;
   if (rc != SQLITE_DONE) return db_.Error("load blocks");
+  return out;
+}
+
+StatusOr<std::vector<Block>> SqliteStore::LoadBlocksOf(const std::vector<BlockId>& ids) {
+  auto q = db_.Prepare(std::string(kBlockColumns) + "WHERE kind = ? AND key = ? AND created = ?");
+  if (!q.ok()) return q.status();
+  std::vector<Block> out;
+  for (const BlockId& id : ids) {
+    q->Reset();
+    q->BindText(1, BlockKindName(id.kind));
+    q->BindText(2, id.key);
+    q->BindInt(3, id.created);
+    int rc;
+    while ((rc = q->Step()) == SQLITE_ROW)
+      if (Status st = ReadBlock(*q, &out); !st.ok()) return st;
+    if (rc != SQLITE_DONE) return db_.Error("load blocks");
+  }
   return out;
 }
 

@@ -89,6 +89,7 @@ class SqliteStore : public Store {
   std::string PurgePending() override { return purge_pending_; }
   Status SaveBlocks(const std::vector<Block>& blocks) override;
   StatusOr<std::vector<Block>> LoadBlocks(TimeUs active_at) override;
+  StatusOr<std::vector<Block>> LoadBlocksOf(const std::vector<BlockId>& ids) override;
   StatusOr<int> SetBlockEnds(const std::string& key, TimeUs now, TimeUs end) override;
   Status SaveAgentStatus(const AgentStatus& status) override;
   StatusOr<std::vector<AgentStatus>> ListAgentStatus() override;

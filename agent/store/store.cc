@@ -1,5 +1,7 @@
 #include "agent/store/store.h"
 
+#include <set>
+
 #include "agent/store/mysql_store.h"
 #include "agent/store/mysql_url.h"
 #include "agent/store/spool_store.h"
@@ -84,6 +86,21 @@ HeldAction HeldPieceActionFor(const MessageRecord& r, RecordEnd held_end, int64_
   const bool as_far = r.last_seen / kUsPerSecond >= held_last_seen &&
                       (r.end != RecordEnd::kOpen || held_end == RecordEnd::kOpen);
   return as_far ? HeldAction::kReplace : HeldAction::kInsert;
+}
+
+StatusOr<std::vector<Block>> Store::LoadRefresh(TimeUs now, const std::vector<BlockId>& mine) {
+  auto rows = LoadBlocks(now);
+  if (!rows.ok()) return rows;
+  std::set<BlockId> active;
+  for (const Block& b : *rows) active.insert(IdOf(b));
+  std::vector<BlockId> ended;  // ended in the store, or not saved yet
+  for (const BlockId& id : mine)
+    if (active.count(id) == 0) ended.push_back(id);
+  if (ended.empty()) return rows;
+  auto theirs = LoadBlocksOf(ended);
+  if (!theirs.ok()) return theirs.status();
+  for (Block& b : *theirs) rows->push_back(std::move(b));
+  return rows;
 }
 
 StatusOr<int64_t> Store::CountMatches(const SearchQuery& q) {

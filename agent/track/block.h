@@ -40,6 +40,19 @@ struct Block {
   bool removed = false;
 };
 
+// Which block a row is: the store's key (kind, key, created).
+struct BlockId {
+  BlockKind kind = BlockKind::kIp;
+  std::string key;
+  TimeUs created = 0;
+  bool operator<(const BlockId& o) const {
+    if (kind != o.kind) return kind < o.kind;
+    if (created != o.created) return created < o.created;
+    return key < o.key;
+  }
+};
+inline BlockId IdOf(const Block& b) { return {b.kind, b.key, b.created}; }
+
 // One JSON object (docs/record.md), without a newline.
 void AppendBlockJson(const Block& b, std::string* out);
 

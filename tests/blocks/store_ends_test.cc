@@ -6,6 +6,11 @@
 // (below).
 #include <gtest/gtest.h>
 
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
 #include "agent/blocks/block_manager.h"
 #include "tests/support/capture_logger.h"
 
@@ -167,17 +172,24 @@ TEST(StoreEnds, OnlyTheSameBlockEndsIt) {
   EXPECT_EQ(m.ended_by_store(), 0);
 }
 
-TEST(StoreEnds, TheRefreshStartsBeforeTheOldestActiveBlock) {
+TEST(StoreEnds, TheRefreshReadsTheRowsOfTheActiveBlocks) {
   BlockManager m(BlockPolicy{});
   CaptureLogger quiet_m;
   m.log = &quiet_m;
-  EXPECT_EQ(m.RefreshFrom(kNow), kNow) << "nothing active: only the active blocks are read";
+  EXPECT_TRUE(m.ActiveIds().empty()) << "nothing active: only the active rows are read";
   m.Restore({Saved("198.51.100.7", kNow - 90 * kUsPerSecond, kNow + 3600 * kUsPerSecond),
-             Saved("198.51.100.8", kNow - 30 * kUsPerSecond, kNow + 3600 * kUsPerSecond)},
+             Saved("198.51.100.8", kNow - 30 * kUsPerSecond, kNow + 3600 * kUsPerSecond),
+             Saved("198.51.100.9", kNow - 60 * kUsPerSecond, kNow - kUsPerSecond)},
             kNow);
-  // A block ended by `blocks remove` ends after it was created: a refresh from
-  // before the oldest creation sees every such end.
-  EXPECT_LT(m.RefreshFrom(kNow), kNow - 90 * kUsPerSecond);
+  // A block ended by `blocks remove` is read by its id (Store::LoadRefresh):
+  // the two active ones, each with its creation, not the ended one.
+  const std::vector<BlockId> ids = m.ActiveIds();
+  ASSERT_EQ(ids.size(), 2u);
+  std::set<std::pair<std::string, TimeUs>> got;
+  for (const BlockId& id : ids) got.insert({id.key, id.created});
+  EXPECT_EQ(got,
+            (std::set<std::pair<std::string, TimeUs>>{{"198.51.100.7", kNow - 90 * kUsPerSecond},
+                                                      {"198.51.100.8", kNow - 30 * kUsPerSecond}}));
 }
 
 // A block the store holds that was made after this clock's now: the clock was

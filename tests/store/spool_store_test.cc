@@ -413,7 +413,7 @@ TEST_F(SpoolStoreTest, ControlCallsDoNotWaitForAnAwayPrimary) {
   status.agent = "mx1";
   EXPECT_EQ(s->SaveAgentStatus(status).code(), Status::Code::kUnavailable);
   EXPECT_EQ(s->ExchangeCounts("mx1", {}, 0).status().code(), Status::Code::kUnavailable);
-  EXPECT_EQ(s->LoadBlocks(0).status().code(), Status::Code::kUnavailable);
+  EXPECT_EQ(s->LoadRefresh(0, {}).status().code(), Status::Code::kUnavailable);
   EXPECT_EQ(flaky->control_calls, 0) << "none reached the primary";
   flaky->down = false;
   ASSERT_TRUE(s->WaitDrained(60000));
@@ -478,14 +478,14 @@ TEST_F(SpoolStoreTest, ABatchTheStoreRefusesDoesNotShutOutTheControlCalls) {
   flaky->down = true;
   const auto cp1 = CheckpointUpdate::Replace("cp1");
   ASSERT_TRUE(s->WriteBatch(Batch(0, 1), &cp1).ok());
-  EXPECT_EQ(s->LoadBlocks(0).status().code(), Status::Code::kUnavailable)
+  EXPECT_EQ(s->LoadRefresh(0, {}).status().code(), Status::Code::kUnavailable)
       << "found away: refused at once";
   EXPECT_EQ(flaky->control_calls, 0);
   flaky->broken = true;
   flaky->down = false;
   ASSERT_TRUE(flaky->WaitBroken(2)) << "the drain tried the batch";
   EXPECT_EQ(s->spooled_batches(), 1);
-  EXPECT_TRUE(s->LoadBlocks(0).ok());
+  EXPECT_TRUE(s->LoadRefresh(0, {}).ok());
   AgentStatus status;
   status.agent = "mx1";
   EXPECT_TRUE(s->SaveAgentStatus(status).ok());
@@ -503,7 +503,7 @@ TEST_F(SpoolStoreTest, AControlCallDoesNotWaitBehindTheDrain) {
   flaky->HoldWrites();
   flaky->down = false;
   ASSERT_TRUE(flaky->WaitHeldWrite()) << "the drain's write hangs";
-  auto call = std::async(std::launch::async, [&] { return s->LoadBlocks(0); });
+  auto call = std::async(std::launch::async, [&] { return s->LoadRefresh(0, {}); });
   // A guard, not a time asserted: a call behind the drain returns only once
   // the write is released.
   const bool returned = call.wait_for(std::chrono::seconds(30)) == std::future_status::ready;
@@ -514,9 +514,9 @@ TEST_F(SpoolStoreTest, AControlCallDoesNotWaitBehindTheDrain) {
   EXPECT_EQ(flaky->control_calls, 0);
 }
 
-// A restart with batches left: the start's load of every block waits behind
-// the drain's write instead of being refused, which started the agent
-// without its blocks and their strikes (helper-112).
+// A restart with batches left: the start's load of the blocks (those that
+// ended within max_period, or later) waits behind the drain's write instead of being refused, which
+// started the agent without its blocks and their strikes (helper-112).
 TEST_F(SpoolStoreTest, TheStartsLoadOfBlocksWaitsBehindTheDrain) {
   {
     FlakyStore* flaky;
@@ -532,7 +532,7 @@ TEST_F(SpoolStoreTest, TheStartsLoadOfBlocksWaitsBehindTheDrain) {
   ASSERT_TRUE(clock.WaitUntil([&] { return clock.NextAlarm().has_value(); }));
   clock.Advance(kUsPerSecond);
   ASSERT_TRUE(flaky->WaitHeldWrite()) << "the drain's write hangs";
-  auto start = std::async(std::launch::async, [&] { return s->LoadBlocks(-1); });
+  auto start = std::async(std::launch::async, [&] { return s->LoadBlocks(kUsPerSecond); });
   flaky->ReleaseWrites();
   EXPECT_TRUE(start.get().ok());
   EXPECT_EQ(flaky->control_calls, 1);

@@ -59,6 +59,9 @@ class ForwardingStore : public Store {
   StatusOr<int64_t> PurgeBefore(int64_t day) override { return real_->PurgeBefore(day); }
   Status SaveBlocks(const std::vector<Block>& b) override { return real_->SaveBlocks(b); }
   StatusOr<std::vector<Block>> LoadBlocks(TimeUs at) override { return real_->LoadBlocks(at); }
+  StatusOr<std::vector<Block>> LoadBlocksOf(const std::vector<BlockId>& ids) override {
+    return real_->LoadBlocksOf(ids);
+  }
   StatusOr<int> SetBlockEnds(const std::string& key, TimeUs now, TimeUs end) override {
     return real_->SetBlockEnds(key, now, end);
   }
