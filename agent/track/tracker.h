@@ -160,7 +160,7 @@ class MessageTracker {
   // `data_accepted`: the disconnect line says every DATA (or BDAT) of the
   // session was accepted, so its messages without a refusal are queued.
   // `counters`: its disconnect line's ("ehlo=1 mail=1 rcpt=2/3 ..."), if any.
-  void EndSession(Session* s, TimeUs now, std::string_view counters = {});
+  void EndSession(Session* s, TimeUs now, std::string_view counters_text = {});
   // The NOQUEUE rejects before a message's client= line, its own (EndSession).
   void TakeRejectsBefore(MessageRecord&& rejects, Open* o);
   void FlushNoqueue(Session* s, RecordEnd end);

@@ -99,25 +99,18 @@ bool MessageTracker::MayAwaitItsClient(const Open& o) const {
 }
 
 namespace {
-// smtpd's disconnect counters ("ehlo=1 mail=1 rcpt=1 data=1 quit=1
-// commands=5"): whether DATA ran and always succeeded ("data=0/1": refused
-// once). Not for BDAT: smtpd counts every chunk a success, LAST or not, and
-// a transaction without its LAST chunk is dropped (before Postfix 3.10
-// without a line).
-bool AllDataAccepted(std::string_view counters) {
-  if (counters.find("bdat=") != std::string_view::npos) return false;
-  size_t at = counters.find("data=");
-  while (at != std::string_view::npos && at > 0 && counters[at - 1] != ' ')
-    at = counters.find("data=", at + 1);
-  if (at == std::string_view::npos) return false;
-  size_t e = at + 5;
-  while (e < counters.size() && counters[e] >= '0' && counters[e] <= '9') ++e;
-  return e > at + 5 && (e == counters.size() || counters[e] == ' ');
-}
+// What smtpd's disconnect counters say ("ehlo=1 mail=2 rcpt=2 data=1/2
+// quit=1 commands=7/8": one DATA of two succeeded), read once.
+struct SessionCounters {
+  int64_t mail = -1;      // MAIL commands that succeeded; -1: not named
+  int64_t data = -1;      // DATA commands that succeeded; -1: not named, or BDAT
+  bool all_data = false;  // DATA ran and always succeeded
+};
 
-// How many of the commands `name` ("data=", "mail=") the counters say
-// succeeded ("data=1", "data=1/2": one of two); -1 when they name none.
-int64_t Succeeded(std::string_view counters, std::string_view name) {
+// How many of the commands `name` ("data=", "mail=") succeeded ("data=1",
+// "data=1/2": one of two), and whether all did; -1 when the counters name
+// none.
+int64_t Succeeded(std::string_view counters, std::string_view name, bool* all) {
   size_t at = counters.find(name);
   while (at != std::string_view::npos && at > 0 && counters[at - 1] != ' ')
     at = counters.find(name, at + 1);
@@ -128,14 +121,22 @@ int64_t Succeeded(std::string_view counters, std::string_view name) {
     n = n * 10 + (counters[e] - '0');
   if (e == at + name.size() || (e < counters.size() && counters[e] != ' ' && counters[e] != '/'))
     return -1;
+  *all = e == counters.size() || counters[e] == ' ';
   return n;
 }
 
-// The DATA commands that succeeded; -1 when the counters cannot say (BDAT:
-// smtpd counts every chunk a success, LAST or not) or have none.
-int64_t DataSucceeded(std::string_view counters) {
-  if (counters.find("bdat=") != std::string_view::npos) return -1;
-  return Succeeded(counters, "data=");
+// Not for BDAT: smtpd counts every chunk a success, LAST or not, and a
+// transaction without its LAST chunk is dropped (before Postfix 3.10 without
+// a line), so the DATA counts cannot say what was accepted.
+SessionCounters ReadCounters(std::string_view counters) {
+  SessionCounters c;
+  bool all = false;
+  c.mail = Succeeded(counters, "mail=", &all);
+  if (counters.find("bdat=") != std::string_view::npos) return c;
+  all = false;
+  c.data = Succeeded(counters, "data=", &all);
+  c.all_data = c.data >= 0 && all;
+  return c;
 }
 
 // Rejects of recipients alone (RCPT): a refused MAIL or VRFY is no recipient
@@ -173,16 +174,15 @@ void MessageTracker::OnSessionEnd(const Event& ev) {
   sessions_.erase(it);
 }
 
-void MessageTracker::EndSession(Session* s, TimeUs now, std::string_view counters) {
-  const bool data_accepted = AllDataAccepted(counters);
+void MessageTracker::EndSession(Session* s, TimeUs now, std::string_view counters_text) {
+  const SessionCounters counters = ReadCounters(counters_text);
   // When every MAIL transaction of the session queued a message, the NOQUEUE
   // rejects before a message's client= line were its own recipients,
   // refused before the first it accepted (smtpd opens the queue file then):
   // one record with them, as when they follow it ("QID: reject: RCPT").
   // Else they may be a transaction of their own (a flood's RSET and MAIL
   // again), and stay one record (helper-111).
-  const bool one_message_each =
-      Succeeded(counters, "mail=") == static_cast<int64_t>(s->record_keys.size());
+  const bool one_message_each = counters.mail == static_cast<int64_t>(s->record_keys.size());
   for (auto& b : s->before_client) {
     Open* o = one_message_each && RefusedRecipientsOnly(*b.rejects) ? Find(b.message) : nullptr;
     // Not when qmgr named another sender, nor from another client (lines
@@ -213,7 +213,7 @@ void MessageTracker::EndSession(Session* s, TimeUs now, std::string_view counter
   // its messages cleanup read and did not refuse were accepted when they are
   // no more than the DATA that succeeded; none was when none did ("data=0/1":
   // a lost connection). BDAT counts chunks, not messages: it cannot say.
-  const int64_t data_ok = DataSucceeded(counters);
+  const int64_t data_ok = counters.data;
   auto candidate = [](const Open& o) {
     return o.rec.message_id && !Discarded(o.rec) && !ContentRefused(o.rec);
   };
@@ -239,7 +239,7 @@ void MessageTracker::EndSession(Session* s, TimeUs now, std::string_view counter
     if (it == records_.end() || it->second.queued) return;
     const MessageRecord& r = it->second.rec;
     const bool read = r.message_id && !Discarded(r);
-    if ((data_accepted && read) ||
+    if ((counters.all_data && read) ||
         (data_left > 0 && candidates <= data_left && candidate(it->second))) {
       it->second.accepted = true;
       Touch(it->first, &it->second);  // saved with the next checkpoint
