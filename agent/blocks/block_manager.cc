@@ -24,10 +24,12 @@ std::vector<Cidr> NeverBlocked(const BlockPolicy& p) {
 // to whoever compares versions (LiveEnforcement kept the old set enforced,
 // helper-110).
 namespace {
-// Adds the forms of `from` that `to` lacks, up to 8 (the detector's bound);
-// whether any was added.
+// Adds the forms of `from` that `to` lacks; whether any was added. Up to 16:
+// a flood's 8 (the detector's bound) and those of a row by hand beside it.
+// At 8 a hand row's form that came first pushed a flood's eighth out for
+// good (helper-112 F6).
 bool AddForms(const std::vector<std::string>& from, std::vector<std::string>* to) {
-  constexpr size_t kMaxForms = 8;
+  constexpr size_t kMaxForms = 16;
   bool added = false;
   for (const std::string& f : from) {
     if (to->size() >= kMaxForms) break;

@@ -82,6 +82,23 @@ TEST(StoreEnds, RowsOfOneSubjectKeepEveryFormTheySaw) {
   m.Restore({flood, by_hand}, kNow + kMinute);
   ASSERT_EQ(m.Active().size(), 1u);
   EXPECT_EQ(m.Active()[0].raw_subjects.size(), 2u);
+
+  // A flood with as many forms as the detector keeps (8), and a form of its
+  // own by hand: all nine, in either order and at a later refresh.
+  flood.raw_subjects.clear();
+  for (const char* prefix : {"", "Undeliverable: ", "Returned: ", "Re: ", "Fwd: ", "AW: ",
+                             "Delivery failure: ", "Failed: "})
+    flood.raw_subjects.push_back(prefix + std::string("Your parcel is waiting for delivery"));
+  by_hand.raw_subjects = {"YOUR PARCEL IS WAITING FOR DELIVERY"};
+  for (const auto& order :
+       {std::vector<Block>{flood, by_hand}, std::vector<Block>{by_hand, flood}}) {
+    BlockManager n(BlockPolicy{});
+    n.log = &quiet_m;
+    n.Restore(order, kNow);
+    n.Restore(order, kNow + kMinute);
+    ASSERT_EQ(n.Active().size(), 1u);
+    EXPECT_EQ(n.Active()[0].raw_subjects.size(), 9u) << "a form was pushed out";
+  }
 }
 
 // A block made here and moved back by a clock step: a refresh read before
