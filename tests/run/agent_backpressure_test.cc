@@ -205,55 +205,71 @@ TEST_F(AgentBackpressure, AStopWaitsForTheStoreAsStepsThatEndBlocks) {
   ASSERT_TRUE(again.Stop().ok());
 }
 
+// An agent in front of a held store with room for one batch: two messages'
+// lines written while it is held pause the reading.
+struct PauseRig {
+  explicit PauseRig(const char* name) : dir(name) {}
+  AgentOptions Options(QueueHintCache* hints) {
+    AgentOptions o;
+    o.logs = {"/var/log/mail.log"};
+    o.from_start = true;
+    o.writer_queue = 1;
+    o.flush_interval = kUsPerSecond;
+    o.status_interval = 0;
+    o.queue_hints = hints;
+    o.log = &log;
+    return o;
+  }
+  // Holds the store once the writer is idle, then writes the lines of two
+  // messages from `time` on, a step each, until the reading pauses.
+  void Pause(Agent* agent, const std::string& time) {
+    ASSERT_TRUE(WaitForWriterIdle(*agent));
+    store.Hold();
+    for (const std::string& l : QueuedMessageLines(2, time)) {
+      fs.Append("/var/log/mail.log", l + "\n");
+      clock.Advance(2 * kUsPerSecond);
+      ASSERT_TRUE(StepsWithoutWaitingForTheStore(agent, &store));
+    }
+    clock.Advance(2 * kUsPerSecond);
+    ASSERT_TRUE(StepsWithoutWaitingForTheStore(agent, &store));
+    ASSERT_TRUE(agent->waiting_for_store());
+  }
+
+  TempDir dir;
+  std::unique_ptr<Store> real = OpenTestStore(dir);
+  HoldingStore store{real.get()};
+  MemFileSystem fs;
+  FakeClock clock;
+  CaptureLogger log;
+};
+
 // A queue file read while the reading is paused waits for its message's
 // first line from the end of the pause, not from its read: its 60 s ran out
 // during a pause before (helper-102 F6), and a restart before the message
 // closed then lost the file's Subject.
 TEST(AgentPause, AQueueFileReadWhilePausedWaitsForTheReading) {
-  TempDir dir{"mt_pause_hints"};
-  std::unique_ptr<Store> real = OpenTestStore(dir);
-  ASSERT_NE(real, nullptr);
-  HoldingStore store(real.get());
-  MemFileSystem fs;
-  FakeClock clock;
-  CaptureLogger log;
+  PauseRig rig("mt_pause_hints");
+  ASSERT_NE(rig.real, nullptr);
   QueueHintCache hints;
-  AgentOptions o;
-  o.logs = {"/var/log/mail.log"};
-  o.from_start = true;
-  o.writer_queue = 1;
-  o.flush_interval = kUsPerSecond;
-  o.status_interval = 0;
-  o.queue_hints = &hints;
-  o.log = &log;
-  Agent agent(o, &store, &fs, &clock);
+  Agent agent(rig.Options(&hints), &rig.store, &rig.fs, &rig.clock);
   ASSERT_TRUE(agent.Start().ok());
   ASSERT_TRUE(StepWithRoom(agent).ok());
-  ASSERT_TRUE(WaitForWriterIdle(agent));
-  store.Hold();
-  // One batch the writer holds, one queued behind it: no room.
-  const auto lines = QueuedMessageLines(2, "Nov 27 12:00:00");
-  for (const std::string& l : lines) {
-    fs.Append("/var/log/mail.log", l + "\n");
-    clock.Advance(2 * kUsPerSecond);
-    ASSERT_TRUE(StepsWithoutWaitingForTheStore(&agent, &store));
-  }
-  clock.Advance(2 * kUsPerSecond);
-  ASSERT_TRUE(StepsWithoutWaitingForTheStore(&agent, &store));
-  ASSERT_TRUE(agent.waiting_for_store());
+  rig.Pause(&agent, "Nov 27 12:00:00");
+  if (HasFatalFailure()) return;
   QueueHints h;
   h.subject = "Read while paused";
   hints.Put("6A1B210A301", h);
   for (int i = 0; i < 12; ++i) {  // two minutes paused
-    clock.Advance(10 * kUsPerSecond);
-    ASSERT_TRUE(StepsWithoutWaitingForTheStore(&agent, &store));
+    rig.clock.Advance(10 * kUsPerSecond);
+    ASSERT_TRUE(StepsWithoutWaitingForTheStore(&agent, &rig.store));
   }
-  store.Release();
+  rig.store.Release();
   ASSERT_TRUE(WaitForWriterIdle(agent));
-  fs.Append("/var/log/mail.log",
-            "Nov 27 12:02:10 mx postfix/pickup[1]: 6A1B210A301: uid=0 from=<root@example.test>\n");
+  rig.fs.Append(
+      "/var/log/mail.log",
+      "Nov 27 12:02:10 mx postfix/pickup[1]: 6A1B210A301: uid=0 from=<root@example.test>\n");
   for (int i = 0; i < 3; ++i) {
-    clock.Advance(kUsPerSecond / 10);
+    rig.clock.Advance(kUsPerSecond / 10);
     ASSERT_TRUE(StepWithRoom(agent).ok());
   }
   EXPECT_EQ(agent.records_enriched(), 1) << "the open message took the queue file's Subject";
@@ -266,69 +282,49 @@ TEST(AgentPause, AQueueFileReadWhilePausedWaitsForTheReading) {
 // (delivered meanwhile). The pause's hints waited in the cache, and the stop
 // did not look there (helper-108).
 TEST(AgentPause, AStopDuringAPauseKeepsTheQueueFilesReadMeanwhile) {
-  TempDir dir{"mt_pause_stop"};
-  std::unique_ptr<Store> real = OpenTestStore(dir);
-  ASSERT_NE(real, nullptr);
-  HoldingStore store(real.get());
-  MemFileSystem fs;
-  FakeClock clock;
-  CaptureLogger log;
+  PauseRig rig("mt_pause_stop");
+  ASSERT_NE(rig.real, nullptr);
   const std::string qid = "6A1B210A301";
-  AgentOptions o;
-  o.logs = {"/var/log/mail.log"};
-  o.from_start = true;
-  o.writer_queue = 1;
-  o.flush_interval = kUsPerSecond;
-  o.status_interval = 0;
-  o.log = &log;
   {
     QueueHintCache hints;
-    o.queue_hints = &hints;
-    Agent agent(o, &store, &fs, &clock);
+    Agent agent(rig.Options(&hints), &rig.store, &rig.fs, &rig.clock);
     ASSERT_TRUE(agent.Start().ok());
-    fs.Append("/var/log/mail.log", "Nov 27 12:00:00 mx postfix/pickup[1]: " + qid +
-                                       ": uid=0 from=<root@example.test>\n");
-    clock.Advance(kUsPerSecond / 10);
+    rig.fs.Append("/var/log/mail.log", "Nov 27 12:00:00 mx postfix/pickup[1]: " + qid +
+                                           ": uid=0 from=<root@example.test>\n");
+    rig.clock.Advance(kUsPerSecond / 10);
     ASSERT_TRUE(StepWithRoom(agent).ok());
     ASSERT_EQ(agent.open_records(), 1u);
-    ASSERT_TRUE(WaitForWriterIdle(agent));
-    store.Hold();
-    for (const std::string& l : QueuedMessageLines(2, "Nov 27 12:00:01")) {
-      fs.Append("/var/log/mail.log", l + "\n");
-      clock.Advance(2 * kUsPerSecond);
-      ASSERT_TRUE(StepsWithoutWaitingForTheStore(&agent, &store));
-    }
-    clock.Advance(2 * kUsPerSecond);
-    ASSERT_TRUE(StepsWithoutWaitingForTheStore(&agent, &store));
-    ASSERT_TRUE(agent.waiting_for_store());
+    rig.Pause(&agent, "Nov 27 12:00:01");
+    if (HasFatalFailure()) return;
     QueueHints h;
     h.subject = "The queue file's Subject";
     hints.Put(qid, h);
-    clock.Advance(kUsPerSecond);
-    ASSERT_TRUE(StepsWithoutWaitingForTheStore(&agent, &store));
-    store.Release();
+    rig.clock.Advance(kUsPerSecond);
+    ASSERT_TRUE(StepsWithoutWaitingForTheStore(&agent, &rig.store));
+    rig.store.Release();
     ASSERT_TRUE(agent.Stop().ok());
   }
   QueueHintCache empty;  // a new process: the file is gone
-  o.queue_hints = &empty;
+  AgentOptions o = rig.Options(&empty);
   o.writer_queue = AgentOptions{}.writer_queue;
-  Agent agent(o, &store, &fs, &clock);
+  Agent agent(o, &rig.store, &rig.fs, &rig.clock);
   ASSERT_TRUE(agent.Start().ok());
   const std::string at = "Nov 27 12:03:00 mx postfix/";
-  fs.Append("/var/log/mail.log",
-            at + "cleanup[2]: " + qid + ": message-id=<m1@example.test>\n" + at + "qmgr[2]: " +
-                qid + ": from=<root@example.test>, size=300, nrcpt=1 (queue active)\n" + at +
-                "local[2]: " + qid +
-                ": to=<u@example.test>, relay=local, delay=0.1, delays=0/0/0/0.1, dsn=2.0.0, "
-                "status=sent (delivered to mailbox)\n" +
-                at + "qmgr[2]: " + qid + ": removed\n");
-  clock.Advance(kUsPerSecond);
+  rig.fs.Append("/var/log/mail.log",
+                at + "cleanup[2]: " + qid + ": message-id=<m1@example.test>\n" + at + "qmgr[2]: " +
+                    qid + ": from=<root@example.test>, size=300, nrcpt=1 (queue active)\n" + at +
+                    "local[2]: " + qid +
+                    ": to=<u@example.test>, relay=local, delay=0.1, delays=0/0/0/0.1, dsn=2.0.0, "
+                    "status=sent (delivered to mailbox)\n" +
+                    at + "qmgr[2]: " + qid + ": removed\n");
+  rig.clock.Advance(kUsPerSecond);
   ASSERT_TRUE(StepWithRoom(agent).ok());
   ASSERT_TRUE(agent.Stop().ok());
   SearchQuery q;
   q.limit = 100;
   std::string subject = "<no record>";
-  ASSERT_TRUE(real->Search(q,
+  ASSERT_TRUE(rig.real
+                  ->Search(q,
                            [&](MessageRecord&& r) {
                              if (r.qid == qid) subject = r.subject ? *r.subject : "<none>";
                            })
