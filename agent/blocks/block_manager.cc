@@ -145,9 +145,7 @@ const Block* BlockManager::Apply(const Decision& d, std::string* why_not) {
     return nullptr;
   }
   if (replaced != active_.end()) {
-    // The old one was no strike: nothing enforced it.
-    int& strikes = strikes_[id];
-    strikes = std::max(0, strikes - 1);
+    // The old one, decided from old lines, was no strike (below).
     history_.push_back(std::move(replaced->second));
     active_.erase(replaced);
     made_here_.erase(id);
@@ -155,11 +153,17 @@ const Block* BlockManager::Apply(const Decision& d, std::string* why_not) {
     ++version_;
   }
   // A block is a strike for max_period after its end: a key blocked again a
-  // week later starts over (fail2ban forgets its bans after a day).
+  // week later starts over (fail2ban forgets its bans after a day). One a
+  // live agent decided from old lines (a restart's catch-up) is none: nothing
+  // enforced it, as Restore skips such rows. It counted once it had ended
+  // (only a live block replacing it took the strike back), and a catch-up
+  // more than max_period behind, whose old rows the start no longer reads,
+  // doubled the next live block (helper-113).
   int& strike_count = strikes_[id];
   if (auto u = until_.find(id); u != until_.end() && u->second + p_.max_period <= d.at)
     strike_count = 0;
-  const int strikes = ++strike_count;
+  const int strikes = strike_count + 1;
+  if (b.live || !p_.live) strike_count = strikes;
   b.strikes = strikes;
   const double factor = std::pow(std::max(1.0, p_.escalation), strikes - 1);
   const double period = std::min(static_cast<double>(p_.max_period), p_.period * factor);

@@ -124,6 +124,31 @@ TEST(Strikes, AShortenedBlockBlocksNothingAfterItsNewEnd) {
   EXPECT_EQ(a.Strikes(kNow + 10 * kMinute), 2);
 }
 
+// A live agent catching up on old lines (a restart after downtime) decides
+// blocks that are not live: recorded, never enforced, and no strike, ended
+// or replaced. Once ended it counted, and the next live block of the key
+// had twice the period (helper-113: a catch-up more than max_period behind,
+// where the start no longer reads the key's old rows).
+TEST(Strikes, ADecisionFromOldLinesIsNoStrikeForALiveAgent) {
+  for (const bool earlier_strike : {false, true}) {
+    Manager a;
+    if (earlier_strike) a.m.Restore({Row(kNow - 2 * kDay, kNow - kDay, 2)}, kNow);
+    a.m.set_live_after(kNow - 5 * kMinute);
+    std::string why;
+    const Block* old = a.m.Apply(Flood(kNow - 30 * kMinute), &why);  // active at kNow
+    ASSERT_NE(old, nullptr) << why;
+    EXPECT_FALSE(old->live);
+    EXPECT_EQ(a.Strikes(kNow), earlier_strike ? 3 : 1) << "replacing it while it is active";
+
+    Manager b;
+    if (earlier_strike) b.m.Restore({Row(kNow - 2 * kDay, kNow - kDay, 2)}, kNow);
+    b.m.set_live_after(kNow - 5 * kMinute);
+    ASSERT_NE(b.m.Apply(Flood(kNow - 3 * kHour), &why), nullptr) << why;
+    b.m.Expire(kNow);
+    EXPECT_EQ(b.Strikes(kNow), earlier_strike ? 3 : 1) << "after it ended";
+  }
+}
+
 // A start reads the rows that ended after RestoreFrom(now), not every row:
 // over a month of one key's blocks (ended, removed, by hand, active), the
 // rows left out change no decision from then on: the same strikes, the same
