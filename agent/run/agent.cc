@@ -287,7 +287,12 @@ StatusOr<size_t> Agent::Step() {
     last_block_refresh_ = now;
     // The active rows, and those of this agent's active blocks: an end the
     // store has earlier (`blocks remove`) ends them here (issue 19 item 2).
-    writer_->RefreshBlocks(clock_->WallNow(), blocks_->ActiveIds());
+    // After a step back, the strikes a start with the clock ahead missed
+    // (helper-113).
+    const TimeUs wall = clock_->WallNow();
+    writer_->RefreshBlocks(refresh_strikes_ ? blocks_->RestoreFrom(wall) : wall,
+                           blocks_->ActiveIds());
+    refresh_strikes_ = false;
   }
   if (blocks_ && options_.fleet && now - last_fleet_exchange_ >= options_.fleet_interval)
     ExchangeFleetCounts(now);
@@ -332,6 +337,7 @@ void Agent::NoticeClockSteps() {
   // `date -s`, a first sync after boot, a virtual machine resumed.
   if (first || wall >= expected - kClockStepBack) return;
   std::vector<Block> moved = blocks_->ClockSteppedBack(expected - wall);
+  refresh_strikes_ = true;
   options_.log->Warn("the clock went back " + std::to_string((expected - wall) / kUsPerSecond) +
                      " s: " + std::to_string(moved.size()) +
                      " active block(s) keep the time they had left (their ends move back)");

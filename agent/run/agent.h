@@ -175,6 +175,9 @@ class Agent {
   std::vector<Block> new_blocks_;  // made since the last flush
   std::vector<Decision> decisions_;
   TimeUs last_block_refresh_ = 0;
+  // The clock stepped back: the next refresh reads the rows that ended
+  // within max_period too (a start with the clock ahead read none of them).
+  bool refresh_strikes_ = false;
   // The wall clock stepped back since the last step: active blocks keep the
   // time they had left (BlockManager::ClockSteppedBack).
   void NoticeClockSteps();

@@ -29,9 +29,10 @@ void AsyncWriter::OnRecord(MessageRecord&& record) {
   }
 }
 
-void AsyncWriter::RefreshBlocks(TimeUs now, std::vector<BlockId> mine) {
+void AsyncWriter::RefreshBlocks(TimeUs from, std::vector<BlockId> mine) {
   Batch b;
-  b.refresh_at = now;
+  b.refresh = true;
+  b.refresh_from = from;
   b.refresh_mine = std::move(mine);
   Push(std::move(b));
 }
@@ -217,8 +218,8 @@ void AsyncWriter::Run() {
       cv_.notify_all();  // room in the queue
       continue;
     }
-    if (batch.refresh_at >= 0) {
-      auto blocks = store_->LoadRefresh(batch.refresh_at, batch.refresh_mine);
+    if (batch.refresh) {
+      auto blocks = store_->LoadRefresh(batch.refresh_from, batch.refresh_mine);
       std::lock_guard<std::mutex> lock(mu_);
       if (blocks.ok()) refreshed_ = std::move(*blocks);  // unreachable store: next time
       cv_.notify_all();

@@ -41,10 +41,11 @@ class AsyncWriter : public RecordSink {
   // True when saving blocks failed since the last call (they stay active in
   // memory; the agent saves them again). Clears the flag.
   bool TakeBlocksUnsaved();
-  // Asks the writer thread to read the blocks active at `now` from the store
-  // (those other agents decided, in a shared store) and the rows of `mine`
-  // (Store::LoadRefresh); TakeRefreshedBlocks() hands them over once read.
-  void RefreshBlocks(TimeUs now, std::vector<BlockId> mine);
+  // Asks the writer thread to read the blocks that end after `from` from the
+  // store (those other agents decided, in a shared store) and the rows of
+  // `mine` (Store::LoadRefresh); TakeRefreshedBlocks() hands them over once
+  // read.
+  void RefreshBlocks(TimeUs from, std::vector<BlockId> mine);
   std::optional<std::vector<Block>> TakeRefreshedBlocks();
   // Asks the writer thread to publish this agent's detection counts and read
   // the other agents' (Store::ExchangeCounts); TakeFleetCounts() hands them
@@ -112,8 +113,11 @@ class AsyncWriter : public RecordSink {
     std::vector<MessageRecord> records;
     std::optional<CheckpointUpdate> checkpoint;
     std::vector<Block> blocks;
-    TimeUs refresh_at = -1;                  // >= 0: read the blocks active then, nothing else
-    std::vector<BlockId> refresh_mine = {};  // and these rows
+    // Set: read the blocks ending after refresh_from, and the rows of
+    // refresh_mine, nothing else.
+    bool refresh = false;
+    TimeUs refresh_from = 0;
+    std::vector<BlockId> refresh_mine = {};
     // Set: exchange detection counts, nothing else.
     struct Counts {
       std::string agent;
@@ -126,12 +130,11 @@ class AsyncWriter : public RecordSink {
     std::shared_ptr<Answers> answers = nullptr;
     std::shared_ptr<AgentStatus> status = nullptr;  // set: save it, nothing else
     bool control() const {
-      return refresh_at >= 0 || counts != nullptr || answers != nullptr || status != nullptr;
+      return refresh || counts != nullptr || answers != nullptr || status != nullptr;
     }
     // Two control batches asking the same (Push keeps the newer).
     bool SameKind(const Batch& o) const {
-      return (refresh_at >= 0) == (o.refresh_at >= 0) &&
-             (counts != nullptr) == (o.counts != nullptr) &&
+      return refresh == o.refresh && (counts != nullptr) == (o.counts != nullptr) &&
              (answers != nullptr) == (o.answers != nullptr) &&
              (status != nullptr) == (o.status != nullptr);
     }

@@ -144,10 +144,11 @@ StatusOr<std::vector<Block>> SpoolStore::LoadBlocksOf(const std::vector<BlockId>
   return blocks;
 }
 
-StatusOr<std::vector<Block>> SpoolStore::LoadRefresh(TimeUs now, const std::vector<BlockId>& mine) {
+StatusOr<std::vector<Block>> SpoolStore::LoadRefresh(TimeUs from,
+                                                     const std::vector<BlockId>& mine) {
   std::unique_lock<std::mutex> p;
   if (Status away = PrimaryForControl(&p); !away.ok()) return away;
-  auto blocks = primary_->LoadRefresh(now, mine);
+  auto blocks = primary_->LoadRefresh(from, mine);
   NoteAnswer(blocks.status());
   return blocks;
 }

@@ -81,7 +81,7 @@ class SpoolStore : public Store {
   Status SaveBlocks(const std::vector<Block>& blocks) override;
   StatusOr<std::vector<Block>> LoadBlocks(TimeUs active_at) override;
   StatusOr<std::vector<Block>> LoadBlocksOf(const std::vector<BlockId>& ids) override;
-  StatusOr<std::vector<Block>> LoadRefresh(TimeUs now, const std::vector<BlockId>& mine) override;
+  StatusOr<std::vector<Block>> LoadRefresh(TimeUs from, const std::vector<BlockId>& mine) override;
   StatusOr<int> SetBlockEnds(const std::string& key, TimeUs now, TimeUs end) override;
   Status SaveAgentStatus(const AgentStatus& status) override;
   StatusOr<std::vector<AgentStatus>> ListAgentStatus() override;

@@ -88,8 +88,8 @@ HeldAction HeldPieceActionFor(const MessageRecord& r, RecordEnd held_end, int64_
   return as_far ? HeldAction::kReplace : HeldAction::kInsert;
 }
 
-StatusOr<std::vector<Block>> Store::LoadRefresh(TimeUs now, const std::vector<BlockId>& mine) {
-  auto rows = LoadBlocks(now);
+StatusOr<std::vector<Block>> Store::LoadRefresh(TimeUs from, const std::vector<BlockId>& mine) {
+  auto rows = LoadBlocks(from);
   if (!rows.ok()) return rows;
   std::set<BlockId> active;
   for (const Block& b : *rows) active.insert(IdOf(b));

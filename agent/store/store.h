@@ -273,12 +273,13 @@ class Store {
   // The rows of exactly these blocks, whatever their ends; a block the store
   // has no row of (not saved yet) is left out.
   virtual StatusOr<std::vector<Block>> LoadBlocksOf(const std::vector<BlockId>& ids) = 0;
-  // An agent's refresh: the blocks active at `now` (other agents', extends),
-  // and the rows of `mine` (the agent's active blocks) that are not among
-  // them, so an end another process wrote (`blocks remove`) is seen. Not the
-  // rows that ended since the oldest of `mine` began: with one long block
-  // active, every refresh read the store's history (helper-110 F7).
-  virtual StatusOr<std::vector<Block>> LoadRefresh(TimeUs now, const std::vector<BlockId>& mine);
+  // An agent's refresh: the blocks that end after `from` (now: the active
+  // ones, other agents' and extends), and the rows of `mine` (the agent's
+  // active blocks) that are not among them, so an end another process wrote
+  // (`blocks remove`) is seen. Not the rows that ended since the oldest of
+  // `mine` began: with one long block active, every refresh read the
+  // store's history (helper-110 F7).
+  virtual StatusOr<std::vector<Block>> LoadRefresh(TimeUs from, const std::vector<BlockId>& mine);
   // Moves the end of `key`'s blocks (any kind) active at `now` to `end`, and
   // says how many. `end` <= `now` removes them, and marks them removed; a
   // later end (an extend) moves only blocks never removed. One statement, not

@@ -15,7 +15,9 @@
 #include <vector>
 
 #include "agent/run/agent.h"
+#include "base/cidr.h"
 #include "tests/support/agent_steps.h"
+#include "tests/support/corpus.h"
 #include "tests/support/fake_clock.h"
 #include "tests/support/forwarding_store.h"
 #include "tests/support/mem_file_system.h"
@@ -109,6 +111,75 @@ TEST(AgentBlockReads, TheStartAndTheRefreshesReadWhatCanStillCount) {
     EXPECT_EQ(reads[i], 1u) << "refresh " << i << " read the history since the oldest block";
   EXPECT_EQ(agent.blocks()->Active().size(), 1u);
   ASSERT_TRUE(agent.Stop().ok());
+}
+
+// A start with the clock a month ahead reads none of the rows that ended
+// in the week before the true time (their strikes). Once the clock is put
+// right, the next refresh reads them: the flood's source blocked three times
+// in that week is blocked a fourth time, 8 times the period (helper-113 F2).
+TEST(AgentBlockReads, AClockPutBackReadsTheStrikesTheStartMissed) {
+  constexpr TimeUs kTrue = 1795780000LL * kUsPerSecond - 9 * 3600 * kUsPerSecond;
+  constexpr char kSource[] = "127.0.9.14";  // corpus 05's first blocked source
+  TempDir dir{"mt_block_reads_ahead"};
+  std::unique_ptr<Store> real = OpenTestStore(dir);
+  ASSERT_NE(real, nullptr);
+  Block before = Row(kSource, kTrue - 3 * kDay, kTrue - 2 * kDay);
+  before.strikes = 3;
+  ASSERT_TRUE(real->SaveBlocks({before}).ok());
+
+  CountingStore store(real.get());
+  MemFileSystem fs;
+  fs.Append("/var/log/mail.log", "");
+  FakeClock clock(kTrue + 30 * kDay);
+  AgentOptions o;
+  o.logs = {"/var/log/mail.log"};
+  o.from_start = true;
+  o.lines_per_step = 1000000;
+  o.flush_interval = kUsPerSecond;
+  o.detect = true;
+  o.blocks.allow_cidrs = {*Cidr::Parse("127.0.0.1/32")};
+  o.blocks.period = 600 * kUsPerSecond;
+  o.block_refresh = 2 * kUsPerSecond;
+  Agent agent(o, &store, &fs, &clock);
+  ASSERT_TRUE(agent.Start().ok());
+  ASSERT_EQ(store.reads(), std::vector<size_t>{0}) << "a month ahead, the start read no row";
+
+  for (int i = 0; i < 3; ++i) {  // running with the clock ahead
+    clock.Advance(kUsPerSecond);
+    ASSERT_TRUE(StepWithRoom(agent).ok());
+  }
+  clock.StepWall(-30 * kDay);
+  const auto guard = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+  auto read_it = [&] {
+    for (size_t n : store.reads())
+      if (n > 0) return true;
+    return false;
+  };
+  while (!read_it() && std::chrono::steady_clock::now() < guard) {
+    clock.Advance(kUsPerSecond);
+    ASSERT_TRUE(StepWithRoom(agent).ok());
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  ASSERT_TRUE(read_it()) << "no refresh read the week before the clock";
+  for (int i = 0; i < 3; ++i) {  // the refresh handed over
+    clock.Advance(kUsPerSecond);
+    ASSERT_TRUE(StepWithRoom(agent).ok());
+  }
+
+  std::string flood;
+  for (const auto& l : ReadCorpusLines("05-backscatter-flood.log.gz")) flood += l + "\n";
+  fs.Append("/var/log/mail.log", flood);
+  for (int i = 0; i < 30; ++i) {
+    clock.Advance(kUsPerSecond);
+    ASSERT_TRUE(StepWithRoom(agent).ok());
+  }
+  ASSERT_TRUE(agent.Stop().ok());
+  auto rows = real->LoadBlocks(-1);
+  ASSERT_TRUE(rows.ok());
+  int strikes = 0;
+  for (const Block& b : *rows)
+    if (b.key == kSource && b.created > before.created) strikes = b.strikes;
+  EXPECT_EQ(strikes, 4) << "0: not blocked; 1: the week's strikes were not read";
 }
 
 }  // namespace
