@@ -319,8 +319,14 @@ void KeepReturnedMessageId(const Event& ev, MessageRecord* r) {
              IEquals(ev.text.substr(0, 11), "message-id:")) {
     id = ev.text.substr(11);
   }
-  while (!id.empty() && (id.front() == ' ' || id.front() == '\t')) id.remove_prefix(1);
-  while (!id.empty() && (id.back() == ' ' || id.back() == '\t')) id.remove_suffix(1);
+  // A folded header ("Message-ID:\n <id>", as Outlook and GMX write long
+  // ones) or a tab is logged with the break masked as '?' ("Message-ID:?
+  // <id>"): no id begins or ends with one. Kept with it, the id answered
+  // nothing, and a provider's notices to our mail were counted as
+  // backscatter (helper-114).
+  auto blank = [](char c) { return c == ' ' || c == '\t' || c == '?'; };
+  while (!id.empty() && blank(id.front())) id.remove_prefix(1);
+  while (!id.empty() && blank(id.back())) id.remove_suffix(1);
   id = scan::Unbracket(id);
   if (id.empty() || r->returned_message_ids.size() >= 4) return;
   r->returned_message_ids.push_back(Capped(id));

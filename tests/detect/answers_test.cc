@@ -94,6 +94,27 @@ TEST(Answers, TheTrackerKeepsTheReturnedMessageId) {
   r = h.One("4A1B2C3D02");
   ASSERT_NE(r, nullptr);
   EXPECT_EQ(r->returned_message_ids, std::vector<std::string>{"X2@example.org"});
+  // A folded Message-ID (Outlook's and GMX's long ones: "Message-ID:\n <id>")
+  // or one after a tab: Postfix logs the break and the tab as '?'.
+  int n = 3;
+  for (const char* logged : {"Message-ID:? <X3@example.org>",
+                             "Message-ID:?"
+                             "?<X4@example.org>",
+                             "Message-ID:?<X5@example.org>? "}) {
+    const std::string qid = "4A1B2C3D0" + std::to_string(n);
+    lines = Notice(qid, 6 + n, kMsOut, "40.107.1.2", "DSN", "");
+    lines.insert(lines.begin() + 3, Stamp(6 + n) + "postfix/cleanup[11]: " + qid +
+                                        ": info: header " + logged + " from " + kMsOut +
+                                        "[40.107.1.2]; from=<> to=<news@example.org> "
+                                        "proto=ESMTP helo=<x>");
+    h.Feed(lines);
+    r = h.One(qid);
+    ASSERT_NE(r, nullptr);
+    EXPECT_EQ(r->returned_message_ids,
+              std::vector<std::string>{"X" + std::to_string(n) + "@example.org"})
+        << logged;
+    ++n;
+  }
 }
 
 // What Postfix 3.7.11 logged (2026-12-02, a private instance with the lines of
