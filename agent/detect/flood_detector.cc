@@ -274,10 +274,15 @@ void FloodDetector::OnRecord(const MessageRecord& r, std::vector<Decision>* out)
     NoteAnswer(r);
     return;
   }
-  ++bounces_;
   const TimeUs t = r.first_seen;   // when it arrived
   const TimeUs now = r.last_seen;  // when we know all of it
   const std::string& ip = r.client_ip;
+  // One notice in two logs read here: the copy our MX handed in is not
+  // counted again; the outside copy after it counts for its source only.
+  const bool ours = NeverCounted(ip);
+  const bool copy = r.message_id && copies_.SeenFromTheOtherSide(*r.message_id, ours, now);
+  if (copy && ours) return;
+  ++bounces_;
 
   // Per-IP rate.
   if (Admit(ips_, &next_ip_sweep_, ip, o_.max_ips, o_.ip_window, now)) {
@@ -306,7 +311,7 @@ void FloodDetector::OnRecord(const MessageRecord& r, std::vector<Decision>* out)
     return;
   auto [it, fresh] = subjects_.try_emplace(key);
   if (fresh) it->second.ring = Ring(o_.subject_window, o_.buckets);
-  OnSubjectBounce(r, it->second, key, out);
+  OnSubjectBounce(r, it->second, key, /*count=*/!copy, out);
 }
 
 void FloodDetector::OnDelivery(const MessageRecord& r, const RecipientRecord& rc) {
@@ -336,11 +341,11 @@ MessageRecord DeliveryFacts(const MessageRecord& r, size_t i) {
 }
 
 void FloodDetector::OnSubjectBounce(const MessageRecord& r, SubjectState& s, const std::string& key,
-                                    std::vector<Decision>* out) {
+                                    bool count, std::vector<Decision>* out) {
   const TimeUs t = r.first_seen, now = r.last_seen;
   const std::string& ip = r.client_ip;
   const size_t keep = static_cast<size_t>(std::max(1, o_.subject_source_bounces));
-  s.ring.Add(t);
+  if (count) s.ring.Add(t);
   s.last = std::max(s.last, now);
   AddCapped(&s.raw, *r.subject, kMaxRawForms);
   if (!r.qid.empty()) AddCapped(&s.evidence, r.qid, kMaxEvidence);

@@ -32,6 +32,7 @@
 #include <vector>
 
 #include "agent/detect/content_rules.h"
+#include "agent/detect/notice_copies.h"
 #include "agent/detect/outbound.h"
 #include "agent/track/record.h"
 #include "agent/track/window_count.h"
@@ -225,7 +226,9 @@ class FloodDetector {
                         const std::string& key) const;
   // Sources of `key` only other agents saw, with enough of it each.
   int OthersOnlySources(const std::string& key, const SubjectState& s, TimeUs now) const;
-  void OnSubjectBounce(const MessageRecord& r, SubjectState& s, const std::string& key,
+  // A bounce of subject `key` from its source; counted in the subject's
+  // total unless `count` is false (a copy counted already: NoticeCopies).
+  void OnSubjectBounce(const MessageRecord& r, SubjectState& s, const std::string& key, bool count,
                        std::vector<Decision>* out);
   void NoteAnswer(const MessageRecord& r);
   struct IpState {
@@ -250,6 +253,7 @@ class FloodDetector {
   std::unique_ptr<ContentRules> rules_;
   std::unordered_map<std::string, IpState> rule_keys_;  // "rule\tkey": a rule's window
   OutboundMemory outbound_;
+  NoticeCopies copies_;
   int64_t untracked_ = 0, bounces_ = 0;
   int64_t answers_[kAnswerKinds] = {};
   TimeUs next_subject_sweep_ = 0, next_ip_sweep_ = 0, next_rule_sweep_ = 0;

@@ -93,6 +93,48 @@ TEST(LegitServers, WhatOurGatewaysHandInCountsButTheirSourcesNeedOutsideOnes) {
   EXPECT_TRUE(subject) << out.size() << " decisions";
 }
 
+// An MX of ours takes 26 genuine notices from two providers (13 each in
+// 104 s) and relays them to a mailbox host of ours, and both hosts' logs are
+// read here (a central syslog, `detect` over both): each notice was counted
+// twice, 52 reached the subject rule's 50, and both providers and the
+// standard NDR subject were blocked (helper-114 F2). A copy is known by its
+// own Message-ID, whichever host's record comes first; two outside copies
+// of one Message-ID stay two (a forger cannot make its flood count once).
+TEST(LegitServers, ANoticeOurMxHandsToOurMailboxHostCountsOnce) {
+  DetectorOptions o;
+  o.never_counted = {*Cidr::Parse("10.0.0.0/8")};
+  const std::string subject = "Undelivered Mail Returned to Sender";
+  for (const bool mailbox_first : {false, true}) {
+    FloodDetector d(o);
+    std::vector<Decision> out;
+    for (int i = 0; i < 26; ++i) {
+      MessageRecord outside =
+          Relayed(Bounce(i % 2 ? "192.0.2.45" : "198.51.100.21", subject, i * 4.0),
+                  "mbox1.example[10.0.0.5]:25");
+      outside.message_id = "ndr" + std::to_string(i) + "@provider.example";
+      MessageRecord inside = Relayed(Bounce("10.0.0.1", subject, i * 4.0 + 0.5, "mbox1"),
+                                     "mbox1.example[private/dovecot-lmtp]");
+      inside.message_id = outside.message_id;
+      d.OnRecord(mailbox_first ? inside : outside, &out);
+      d.OnRecord(mailbox_first ? outside : inside, &out);
+    }
+    EXPECT_TRUE(out.empty()) << (mailbox_first ? "mailbox first: " : "MX first: ") << out.size()
+                             << " decisions, the first on " << out[0].key;
+    EXPECT_EQ(d.bounces(), mailbox_first ? 52 : 26) << "a notice counted once in the subject";
+  }
+  // Fifty from two outside sources, all with one Message-ID: a flood.
+  FloodDetector d(o);
+  std::vector<Decision> out;
+  for (int i = 0; i < 50; ++i) {
+    MessageRecord r = Bounce(i % 2 ? "192.0.2.45" : "198.51.100.21", subject, i * 2.0);
+    r.message_id = "same@forger.example";
+    d.OnRecord(Relayed(r, "local"), &out);
+  }
+  bool blocked = false;
+  for (const Decision& dec : out) blocked |= dec.kind == Decision::Kind::kSubject;
+  EXPECT_TRUE(blocked) << out.size() << " decisions";
+}
+
 // A subject the admin allowlisted (a common one) made a flood all the same:
 // for an hour after, any server sending it five times in two minutes was
 // blocked, a legitimate provider's six notices too.
