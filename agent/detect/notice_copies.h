@@ -20,24 +20,28 @@ namespace mailtrail {
 class NoticeCopies {
  public:
   // A copy handed in by our networks (`ours`) and one from outside with the
-  // same Message-ID within kKeep of each other are one notice. Two copies
-  // from outside are two (a forger that gives every bounce one Message-ID
-  // does not count once), and two of ours too.
+  // same Message-ID within kKeep of each other are one notice: copies pair
+  // off, one of each side. Two copies from outside are two, and so is every
+  // outside copy a copy of ours has not paired (a forger that gives its
+  // whole flood one Message-ID, and has one of them handed in by a backup
+  // MX of ours, still counts the rest, helper-115).
   static constexpr TimeUs kKeep = 600 * kUsPerSecond;
-  static constexpr size_t kMax = 200000;  // ids remembered at most
+  static constexpr size_t kMax = 100000;      // ids remembered at most
+  static constexpr size_t kMaxIdBytes = 256;  // of each: about 40 MB in all at most
 
-  // Notes a counted notice; whether a copy from the other side was noted
-  // within kKeep before `at` (log time).
+  // Notes a counted notice; whether it pairs with an unpaired copy from the
+  // other side noted within kKeep before `at` (log time).
   bool SeenFromTheOtherSide(std::string_view message_id, bool ours, TimeUs at);
   size_t remembered() const { return ids_.size(); }
 
  private:
-  struct Sides {
-    bool ours = false, outside = false;
-    TimeUs last = 0;
+  struct Unpaired {
+    int ours = 0, outside = 0;
+    TimeUs last = 0;  // when one was last noted
   };
-  std::unordered_map<std::string, Sides> ids_;
-  std::deque<std::pair<TimeUs, std::string>> order_;  // by when first noted
+  std::unordered_map<std::string, Unpaired> ids_;
+  // One entry per id, roughly by time (a key's node is stable until erased here).
+  std::deque<std::pair<TimeUs, const std::string*>> order_;
 };
 
 }  // namespace mailtrail

@@ -122,9 +122,14 @@ TEST(LegitServers, ANoticeOurMxHandsToOurMailboxHostCountsOnce) {
                              << " decisions, the first on " << out[0].key;
     EXPECT_EQ(d.bounces(), mailbox_first ? 52 : 26) << "a notice counted once in the subject";
   }
-  // Fifty from two outside sources, all with one Message-ID: a flood.
+  // Fifty from two outside sources, all with one Message-ID: a flood, also
+  // when one of them came through a backup MX of ours first (helper-115: the
+  // one copy of ours made every later outside copy a copy).
   FloodDetector d(o);
   std::vector<Decision> out;
+  MessageRecord backup = Relayed(Bounce("10.0.0.9", subject, 0), "local");
+  backup.message_id = "same@forger.example";
+  d.OnRecord(backup, &out);
   for (int i = 0; i < 50; ++i) {
     MessageRecord r = Bounce(i % 2 ? "192.0.2.45" : "198.51.100.21", subject, i * 2.0);
     r.message_id = "same@forger.example";

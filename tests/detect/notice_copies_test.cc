@@ -11,15 +11,25 @@ namespace {
 
 constexpr TimeUs kT0 = 1795780000LL * kUsPerSecond;
 
-TEST(NoticeCopies, OnlyACopyFromTheOtherSideWithinTheKeepIsOne) {
+TEST(NoticeCopies, CopiesPairOffOneOfEachSideWithinTheKeep) {
   NoticeCopies c;
   EXPECT_FALSE(c.SeenFromTheOtherSide("a@x", /*ours=*/false, kT0));
   EXPECT_FALSE(c.SeenFromTheOtherSide("a@x", false, kT0 + 1)) << "two outside copies are two";
   EXPECT_TRUE(c.SeenFromTheOtherSide("a@x", true, kT0 + kUsPerSecond));
+  EXPECT_TRUE(c.SeenFromTheOtherSide("a@x", true, kT0 + kUsPerSecond)) << "the second's copy";
+  EXPECT_FALSE(c.SeenFromTheOtherSide("a@x", true, kT0 + kUsPerSecond)) << "none left to pair";
+  // One copy of ours does not make every later outside copy one (helper-115).
+  EXPECT_TRUE(c.SeenFromTheOtherSide("a@x", false, kT0 + 2 * kUsPerSecond));
+  for (int i = 0; i < 5; ++i)
+    EXPECT_FALSE(c.SeenFromTheOtherSide("a@x", false, kT0 + 3 * kUsPerSecond)) << i;
   EXPECT_FALSE(c.SeenFromTheOtherSide("", true, kT0)) << "no Message-ID, no copy";
   EXPECT_FALSE(c.SeenFromTheOtherSide("b@x", true, kT0));
   EXPECT_FALSE(c.SeenFromTheOtherSide("b@x", false, kT0 + NoticeCopies::kKeep + 2))
       << "forgotten after kKeep";
+  EXPECT_FALSE(c.SeenFromTheOtherSide("d@x", true, kT0));
+  EXPECT_FALSE(c.SeenFromTheOtherSide("e@x", true, kT0 + NoticeCopies::kKeep + 1));
+  EXPECT_FALSE(c.SeenFromTheOtherSide("d@x", false, kT0 + 14 * 60 * kUsPerSecond))
+      << "older than kKeep though not swept yet";
   // Noted again, an id is kept from its last note.
   EXPECT_FALSE(c.SeenFromTheOtherSide("c@x", true, kT0));
   EXPECT_FALSE(c.SeenFromTheOtherSide("c@x", true, kT0 + NoticeCopies::kKeep));
