@@ -111,7 +111,8 @@ Status Agent::Start() {
     // back, and strikes count on. A store that is away (the checkpoint came
     // from the spool) does not stop the start: detection begins afresh, and
     // its blocks are saved once the store is back.
-    auto all = store_->LoadBlocks(blocks_->RestoreFrom(clock_->WallNow()));
+    start_wall_ = clock_->WallNow();
+    auto all = store_->LoadBlocks(blocks_->RestoreFrom(start_wall_));
     if (all.ok()) {
       blocks_->Restore(*all, clock_->WallNow());
       // The rows' texts (evidence, reasons) are freed between the keys the
@@ -290,9 +291,8 @@ StatusOr<size_t> Agent::Step() {
     // After a step back, the strikes a start with the clock ahead missed
     // (helper-113).
     const TimeUs wall = clock_->WallNow();
-    writer_->RefreshBlocks(refresh_strikes_ ? blocks_->RestoreFrom(wall) : wall,
-                           blocks_->ActiveIds());
-    refresh_strikes_ = false;
+    if (refresh_strikes_) strikes_from_ = blocks_->RestoreFrom(wall);
+    writer_->RefreshBlocks(refresh_strikes_ ? strikes_from_ : wall, blocks_->ActiveIds());
   }
   if (blocks_ && options_.fleet && now - last_fleet_exchange_ >= options_.fleet_interval)
     ExchangeFleetCounts(now);
@@ -313,7 +313,11 @@ void Agent::KeepBlocksCurrent(TimeUs now) {
   // mirrors the active set: a block leaves it at its expiry).
   blocks_->Expire(clock_->WallNow());
   // Blocks other agents decided (a shared store) become active here too.
-  if (auto theirs = writer_->TakeRefreshedBlocks()) {
+  TimeUs read_from = 0;
+  if (auto theirs = writer_->TakeRefreshedBlocks(&read_from)) {
+    // A refresh that replaced the wider one, or one the store did not
+    // answer, leaves it to the next (helper-115).
+    if (refresh_strikes_ && read_from <= strikes_from_) refresh_strikes_ = false;
     for (const Block& b : blocks_->Restore(*theirs, clock_->WallNow()))
       options_.log->Warn(std::string("block ") + BlockKindName(b.kind) + " " +
                          EscapeForLog(b.key, 120) + " until " + FormatRfc3339(b.expires) +
@@ -337,7 +341,8 @@ void Agent::NoticeClockSteps() {
   // `date -s`, a first sync after boot, a virtual machine resumed.
   if (first || wall >= expected - kClockStepBack) return;
   std::vector<Block> moved = blocks_->ClockSteppedBack(expected - wall);
-  refresh_strikes_ = true;
+  // Back behind the start's clock: the rows the start did not read.
+  if (wall < start_wall_) refresh_strikes_ = true;
   options_.log->Warn("the clock went back " + std::to_string((expected - wall) / kUsPerSecond) +
                      " s: " + std::to_string(moved.size()) +
                      " active block(s) keep the time they had left (their ends move back)");

@@ -175,9 +175,12 @@ class Agent {
   std::vector<Block> new_blocks_;  // made since the last flush
   std::vector<Decision> decisions_;
   TimeUs last_block_refresh_ = 0;
-  // The clock stepped back: the next refresh reads the rows that ended
-  // within max_period too (a start with the clock ahead read none of them).
+  // The clock stepped back behind where it stood at the start: refreshes
+  // read the rows that ended within max_period too (from strikes_from_ or
+  // earlier), until one such read is handed over. A start with the clock
+  // ahead read none of them.
   bool refresh_strikes_ = false;
+  TimeUs start_wall_ = 0, strikes_from_ = 0;
   // The wall clock stepped back since the last step: active blocks keep the
   // time they had left (BlockManager::ClockSteppedBack).
   void NoticeClockSteps();

@@ -37,8 +37,9 @@ void AsyncWriter::RefreshBlocks(TimeUs from, std::vector<BlockId> mine) {
   Push(std::move(b));
 }
 
-std::optional<std::vector<Block>> AsyncWriter::TakeRefreshedBlocks() {
+std::optional<std::vector<Block>> AsyncWriter::TakeRefreshedBlocks(TimeUs* from) {
   std::lock_guard<std::mutex> lock(mu_);
+  if (from != nullptr) *from = refreshed_from_;
   auto out = std::move(refreshed_);
   refreshed_.reset();
   return out;
@@ -221,7 +222,10 @@ void AsyncWriter::Run() {
     if (batch.refresh) {
       auto blocks = store_->LoadRefresh(batch.refresh_from, batch.refresh_mine);
       std::lock_guard<std::mutex> lock(mu_);
-      if (blocks.ok()) refreshed_ = std::move(*blocks);  // unreachable store: next time
+      if (blocks.ok()) {  // unreachable store: next time
+        refreshed_ = std::move(*blocks);
+        refreshed_from_ = batch.refresh_from;
+      }
       cv_.notify_all();
       continue;
     }

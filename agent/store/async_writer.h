@@ -44,9 +44,9 @@ class AsyncWriter : public RecordSink {
   // Asks the writer thread to read the blocks that end after `from` from the
   // store (those other agents decided, in a shared store) and the rows of
   // `mine` (Store::LoadRefresh); TakeRefreshedBlocks() hands them over once
-  // read.
+  // read, and says in `from` from when they were read.
   void RefreshBlocks(TimeUs from, std::vector<BlockId> mine);
-  std::optional<std::vector<Block>> TakeRefreshedBlocks();
+  std::optional<std::vector<Block>> TakeRefreshedBlocks(TimeUs* from = nullptr);
   // Asks the writer thread to publish this agent's detection counts and read
   // the other agents' (Store::ExchangeCounts); TakeFleetCounts() hands them
   // over once read (nothing while the store does not answer).
@@ -161,6 +161,7 @@ class AsyncWriter : public RecordSink {
   const Clock* clock_;
   bool blocks_unsaved_ = false;
   std::optional<std::vector<Block>> refreshed_;
+  TimeUs refreshed_from_ = 0;
   std::optional<std::vector<WindowCount>> fleet_counts_;
   std::optional<FleetAnswers> fleet_answers_;
   Logger* log_ = &StderrLog();
