@@ -117,6 +117,11 @@ const Block* BlockManager::Apply(const Decision& d, std::string* why_not) {
   // catch-up), which nothing enforced, takes its place (helper-94).
   const auto replaced = active_.find(id);
   if (replaced != active_.end() && (!b.live || replaced->second.live)) {
+    // A subject's flood under a block of it (one by hand): its forms join
+    // the block in force, or its wrapped ones ("Undeliverable: ...") passed
+    // header_checks for the period (helper-115).
+    if (b.kind == BlockKind::kSubject && AddForms(b.raw_subjects, &replaced->second.raw_subjects))
+      ++version_;
     *why_not = "blocked already";
     return nullptr;
   }

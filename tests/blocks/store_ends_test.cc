@@ -101,6 +101,33 @@ TEST(StoreEnds, RowsOfOneSubjectKeepEveryFormTheySaw) {
   }
 }
 
+// A flood of a subject blocked by hand: the decision is "blocked already",
+// and its forms join the block in force (helper-115: the wrapped forms
+// passed header_checks for the block's period).
+TEST(StoreEnds, AFloodUnderAHandBlockAddsItsForms) {
+  BlockManager m(BlockPolicy{});
+  CaptureLogger quiet_m;
+  m.log = &quiet_m;
+  Block by_hand = Saved("your parcel is waiting for delivery", kNow - kMinute, kNow + kHour);
+  by_hand.kind = BlockKind::kSubject;
+  by_hand.rule = "manual";
+  by_hand.raw_subjects = {"Your parcel is waiting for delivery"};
+  m.Restore({by_hand}, kNow);
+  const uint64_t version = m.version();
+  Decision d;
+  d.kind = Decision::Kind::kSubject;
+  d.key = by_hand.key;
+  d.at = kNow;
+  d.raw_subjects = {"Undeliverable: Your parcel is waiting for delivery",
+                    "Your parcel is waiting for delivery"};
+  std::string why;
+  EXPECT_EQ(m.Apply(d, &why), nullptr);
+  EXPECT_EQ(why, "blocked already");
+  ASSERT_EQ(m.Active().size(), 1u);
+  EXPECT_EQ(m.Active()[0].raw_subjects.size(), 2u);
+  EXPECT_NE(m.version(), version) << "the enforcement hears of the new form";
+}
+
 // A block made here and moved back by a clock step: a refresh read before
 // the moved end was saved still holds the old end, which is no extension.
 TEST(StoreEnds, ARowOlderThanAClockStepDoesNotUndoTheMove) {
