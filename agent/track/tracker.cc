@@ -319,11 +319,8 @@ void KeepReturnedMessageId(const Event& ev, MessageRecord* r) {
              IEquals(ev.text.substr(0, 11), "message-id:")) {
     id = ev.text.substr(11);
   }
-  // A folded header ("Message-ID:\n <id>", as Outlook and GMX write long
-  // ones) or a tab is logged with the break masked as '?' ("Message-ID:?
-  // <id>"): no id begins or ends with one. Kept with it, the id answered
-  // nothing, and a provider's notices to our mail were counted as
-  // backscatter (helper-114).
+  // A fold or a tab is logged masked as '?' ("Message-ID:? <id>": Outlook's
+  // long ids). Kept, the id answered nothing (helper-114, postfix-logs.md).
   auto blank = [](char c) { return c == ' ' || c == '\t' || c == '?'; };
   while (!id.empty() && blank(id.front())) id.remove_prefix(1);
   while (!id.empty() && blank(id.back())) id.remove_suffix(1);
