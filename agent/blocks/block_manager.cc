@@ -120,8 +120,10 @@ const Block* BlockManager::Apply(const Decision& d, std::string* why_not) {
     // A subject's flood under a block of it (one by hand): its forms join
     // the block in force, or its wrapped ones ("Undeliverable: ...") passed
     // header_checks for the period (helper-115).
-    if (b.kind == BlockKind::kSubject && AddForms(b.raw_subjects, &replaced->second.raw_subjects))
+    if (b.kind == BlockKind::kSubject && AddForms(b.raw_subjects, &replaced->second.raw_subjects)) {
       ++version_;
+      if (to_save_.size() < 10000) to_save_.push_back(replaced->second);
+    }
     *why_not = "blocked already";
     return nullptr;
   }

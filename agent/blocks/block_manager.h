@@ -115,6 +115,10 @@ class BlockManager {
   // next flood as blocked until the end it had in log time: the old end
   // (helper-94), or hours on when the log's clock was ahead (helper-94 D).
   std::vector<Block> TakeEnded() { return std::exchange(ended_, {}); }
+  // Active blocks changed here that the store must hear of (forms a flood
+  // added to a block in force): saved again, `enforce --reconcile` and the
+  // other agents read them (helper-116).
+  std::vector<Block> TakeToSave() { return std::exchange(to_save_, {}); }
   // Subject decisions refused as shorter than min_subject_chars.
   int64_t short_subjects() const { return short_subjects_; }
   // Where a cap hit (at most once per minute of log time), a refusal and an
@@ -135,6 +139,7 @@ class BlockManager {
   BlockPolicy p_;
   std::map<std::pair<BlockKind, std::string>, Block> active_;  // (kind, key)
   std::vector<Block> ended_;                                   // TakeEnded()
+  std::vector<Block> to_save_;                                 // TakeToSave()
   std::map<std::pair<BlockKind, std::string>, int> strikes_;   // repeat offenders
   // The end of the latest block known for each key, by log time, also when it
   // was no longer active by the clock at Restore (an agent catching up reads

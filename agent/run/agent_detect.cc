@@ -123,6 +123,7 @@ void Agent::ApplyDecisions() {
     if (old_lines) detector_->NotTaken(d, live_from);
     new_blocks_.push_back(*b);
   }
+  for (Block& b : blocks_->TakeToSave()) new_blocks_.push_back(std::move(b));
 }
 
 TimeUs Agent::LogNow(TimeUs mono_now) const {

@@ -126,6 +126,14 @@ TEST(StoreEnds, AFloodUnderAHandBlockAddsItsForms) {
   ASSERT_EQ(m.Active().size(), 1u);
   EXPECT_EQ(m.Active()[0].raw_subjects.size(), 2u);
   EXPECT_NE(m.version(), version) << "the enforcement hears of the new form";
+  // And the store: saved again, for `enforce --reconcile` and the other
+  // agents (helper-116: only in memory, the reconcile took them out).
+  const std::vector<Block> save = m.TakeToSave();
+  ASSERT_EQ(save.size(), 1u);
+  EXPECT_EQ(save[0].created, by_hand.created);
+  EXPECT_EQ(save[0].raw_subjects.size(), 2u);
+  EXPECT_EQ(m.Apply(d, &why), nullptr);
+  EXPECT_TRUE(m.TakeToSave().empty()) << "no new form, nothing to save";
 }
 
 // A block made here and moved back by a clock step: a refresh read before
