@@ -20,17 +20,24 @@ bool NoticeCopies::SeenFromTheOtherSide(std::string_view message_id, bool ours, 
   }
   if (message_id.empty()) return false;
   auto [it, fresh] = ids_.try_emplace(std::string(message_id.substr(0, kMaxIdBytes)));
-  Unpaired& u = it->second;
+  Copies& c = it->second;
   if (fresh) order_.emplace_back(at, &it->first);
-  if (u.last + kKeep < at) u = Unpaired{};  // noted too long ago: no copy of this one
-  int& other = ours ? u.outside : u.ours;
-  if (other > 0) {
-    --other;  // paired: the two are one notice
+  if (c.last + kKeep < at) c = Copies{};  // noted too long ago: no copy of this one
+  c.last = std::max(c.last, at);
+  if (ours) {
+    if (c.ours || c.outside > 0) {  // another hop of ours, or an outside copy's
+      c.paired |= !c.ours;
+      c.ours = true;
+      return true;
+    }
+    c.ours = true;
+    return false;
+  }
+  if (c.ours && !c.paired) {  // the outside copy of the one of ours counted
+    c.paired = true;
     return true;
   }
-  int& mine = ours ? u.ours : u.outside;
-  mine = std::min(mine + 1, 1 << 20);
-  u.last = std::max(u.last, at);
+  c.outside = std::min(c.outside + 1, 1 << 20);
   return false;
 }
 

@@ -19,27 +19,29 @@ namespace mailtrail {
 
 class NoticeCopies {
  public:
-  // A copy handed in by our networks (`ours`) and one from outside with the
-  // same Message-ID within kKeep of each other are one notice: copies pair
-  // off, one of each side. Two copies from outside are two, and so is every
-  // outside copy a copy of ours has not paired (a forger that gives its
-  // whole flood one Message-ID, and has one of them handed in by a backup
-  // MX of ours, still counts the rest, helper-115).
+  // Copies with one Message-ID within kKeep of each other: every copy our
+  // networks handed in is one notice with the others of ours (two hops of
+  // ours: an MX, a relay, a mailbox host, helper-116) and with one copy from
+  // outside. Other copies from outside are more notices: a forger that gives
+  // its whole flood one Message-ID, and has one of them handed in by a
+  // backup MX of ours, still counts the rest (helper-115).
   static constexpr TimeUs kKeep = 600 * kUsPerSecond;
   static constexpr size_t kMax = 100000;      // ids remembered at most
   static constexpr size_t kMaxIdBytes = 256;  // of each: about 40 MB in all at most
 
-  // Notes a counted notice; whether it pairs with an unpaired copy from the
-  // other side noted within kKeep before `at` (log time).
+  // Notes a notice; whether it is a copy of one noted within kKeep before
+  // `at` (log time), by the rule above.
   bool SeenFromTheOtherSide(std::string_view message_id, bool ours, TimeUs at);
   size_t remembered() const { return ids_.size(); }
 
  private:
-  struct Unpaired {
-    int ours = 0, outside = 0;
-    TimeUs last = 0;  // when one was last noted
+  struct Copies {
+    bool ours = false;    // a copy of ours was counted, or was one of an outside copy
+    bool paired = false;  // ...and an outside copy was taken for it
+    int outside = 0;      // outside copies counted
+    TimeUs last = 0;      // when one was last noted
   };
-  std::unordered_map<std::string, Unpaired> ids_;
+  std::unordered_map<std::string, Copies> ids_;
   // One entry per id, roughly by time (a key's node is stable until erased here).
   std::deque<std::pair<TimeUs, const std::string*>> order_;
 };

@@ -115,7 +115,12 @@ TEST(LegitServers, ANoticeOurMxHandsToOurMailboxHostCountsOnce) {
       MessageRecord inside = Relayed(Bounce("10.0.0.1", subject, i * 4.0 + 0.5, "mbox1"),
                                      "mbox1.example[private/dovecot-lmtp]");
       inside.message_id = outside.message_id;
+      // And a relay of ours between them (helper-116: three hosts' logs).
+      MessageRecord hop = Relayed(Bounce("10.0.0.2", subject, i * 4.0 + 0.3, "relay1"),
+                                  "mbox1.example[10.0.0.5]:25");
+      hop.message_id = outside.message_id;
       d.OnRecord(mailbox_first ? inside : outside, &out);
+      d.OnRecord(hop, &out);
       d.OnRecord(mailbox_first ? outside : inside, &out);
     }
     EXPECT_TRUE(out.empty()) << (mailbox_first ? "mailbox first: " : "MX first: ") << out.size()

@@ -11,17 +11,20 @@ namespace {
 
 constexpr TimeUs kT0 = 1795780000LL * kUsPerSecond;
 
-TEST(NoticeCopies, CopiesPairOffOneOfEachSideWithinTheKeep) {
+TEST(NoticeCopies, OursAreOneNoticeWithEachOtherAndWithOneFromOutside) {
   NoticeCopies c;
   EXPECT_FALSE(c.SeenFromTheOtherSide("a@x", /*ours=*/false, kT0));
   EXPECT_FALSE(c.SeenFromTheOtherSide("a@x", false, kT0 + 1)) << "two outside copies are two";
-  EXPECT_TRUE(c.SeenFromTheOtherSide("a@x", true, kT0 + kUsPerSecond));
-  EXPECT_TRUE(c.SeenFromTheOtherSide("a@x", true, kT0 + kUsPerSecond)) << "the second's copy";
-  EXPECT_FALSE(c.SeenFromTheOtherSide("a@x", true, kT0 + kUsPerSecond)) << "none left to pair";
+  EXPECT_TRUE(c.SeenFromTheOtherSide("a@x", true, kT0 + kUsPerSecond)) << "our MX's copy";
+  EXPECT_TRUE(c.SeenFromTheOtherSide("a@x", true, kT0 + kUsPerSecond)) << "a second hop of ours";
   // One copy of ours does not make every later outside copy one (helper-115).
-  EXPECT_TRUE(c.SeenFromTheOtherSide("a@x", false, kT0 + 2 * kUsPerSecond));
   for (int i = 0; i < 5; ++i)
     EXPECT_FALSE(c.SeenFromTheOtherSide("a@x", false, kT0 + 3 * kUsPerSecond)) << i;
+  // Ours first: the other hops of ours and one outside copy are it.
+  EXPECT_FALSE(c.SeenFromTheOtherSide("m@x", true, kT0));
+  EXPECT_TRUE(c.SeenFromTheOtherSide("m@x", true, kT0 + 1));
+  EXPECT_TRUE(c.SeenFromTheOtherSide("m@x", false, kT0 + 2));
+  EXPECT_FALSE(c.SeenFromTheOtherSide("m@x", false, kT0 + 3)) << "a forger's second";
   EXPECT_FALSE(c.SeenFromTheOtherSide("", true, kT0)) << "no Message-ID, no copy";
   EXPECT_FALSE(c.SeenFromTheOtherSide("b@x", true, kT0));
   EXPECT_FALSE(c.SeenFromTheOtherSide("b@x", false, kT0 + NoticeCopies::kKeep + 2))
@@ -31,9 +34,9 @@ TEST(NoticeCopies, CopiesPairOffOneOfEachSideWithinTheKeep) {
   EXPECT_FALSE(c.SeenFromTheOtherSide("d@x", false, kT0 + 14 * 60 * kUsPerSecond))
       << "older than kKeep though not swept yet";
   // Noted again, an id is kept from its last note.
-  EXPECT_FALSE(c.SeenFromTheOtherSide("c@x", true, kT0));
-  EXPECT_FALSE(c.SeenFromTheOtherSide("c@x", true, kT0 + NoticeCopies::kKeep));
-  EXPECT_TRUE(c.SeenFromTheOtherSide("c@x", false, kT0 + NoticeCopies::kKeep + 10));
+  EXPECT_FALSE(c.SeenFromTheOtherSide("c@x", false, kT0));
+  EXPECT_FALSE(c.SeenFromTheOtherSide("c@x", false, kT0 + NoticeCopies::kKeep));
+  EXPECT_TRUE(c.SeenFromTheOtherSide("c@x", true, kT0 + NoticeCopies::kKeep + 10));
 }
 
 TEST(NoticeCopies, MemoryIsBounded) {
