@@ -291,7 +291,6 @@ StatusOr<size_t> Agent::Step() {
     // After a step back, the strikes a start with the clock ahead missed
     // (helper-113).
     const TimeUs wall = clock_->WallNow();
-    if (refresh_strikes_) strikes_from_ = blocks_->RestoreFrom(wall);
     writer_->RefreshBlocks(refresh_strikes_ ? strikes_from_ : wall, blocks_->ActiveIds());
   }
   if (blocks_ && options_.fleet && now - last_fleet_exchange_ >= options_.fleet_interval)
@@ -341,8 +340,14 @@ void Agent::NoticeClockSteps() {
   // `date -s`, a first sync after boot, a virtual machine resumed.
   if (first || wall >= expected - kClockStepBack) return;
   std::vector<Block> moved = blocks_->ClockSteppedBack(expected - wall);
-  // Back behind the start's clock: the rows the start did not read.
-  if (wall < start_wall_) refresh_strikes_ = true;
+  // Back behind the start's clock: the rows the start did not read, from
+  // the earliest step's on (a read asked for before a second step does not
+  // cover it, helper-116).
+  if (wall < start_wall_) {
+    const TimeUs from = blocks_->RestoreFrom(wall);
+    strikes_from_ = refresh_strikes_ ? std::min(strikes_from_, from) : from;
+    refresh_strikes_ = true;
+  }
   options_.log->Warn("the clock went back " + std::to_string((expected - wall) / kUsPerSecond) +
                      " s: " + std::to_string(moved.size()) +
                      " active block(s) keep the time they had left (their ends move back)");

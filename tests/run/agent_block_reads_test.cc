@@ -191,5 +191,64 @@ TEST(AgentBlockReads, AClockPutBackReadsTheStrikesTheStartMissed) {
   EXPECT_EQ(strikes, 4) << "0: not blocked; 1: the week's strikes were not read";
 }
 
+// Two steps back, the second before the first one's wide read is handed
+// over: that read (from a week before the first step) does not cover the
+// week before the second, and the next refresh reads it (helper-116).
+TEST(AgentBlockReads, ASecondStepBackReadsFromItsOwnWeek) {
+  constexpr TimeUs kTrue = 1795780000LL * kUsPerSecond - 9 * 3600 * kUsPerSecond;
+  constexpr char kSource[] = "127.0.9.14";
+  TempDir dir{"mt_block_reads_two_steps"};
+  std::unique_ptr<Store> real = OpenTestStore(dir);
+  ASSERT_NE(real, nullptr);
+  Block before = Row(kSource, kTrue - 4 * kDay, kTrue - 3 * kDay);  // after the second's week began
+  before.strikes = 3;
+  ASSERT_TRUE(real->SaveBlocks({before}).ok());
+  CountingStore store(real.get());
+  MemFileSystem fs;
+  fs.Append("/var/log/mail.log", "");
+  FakeClock clock(kTrue + 30 * kDay);
+  AgentOptions o;
+  o.logs = {"/var/log/mail.log"};
+  o.from_start = true;
+  o.lines_per_step = 1000000;
+  o.flush_interval = kUsPerSecond;
+  o.detect = true;
+  o.blocks.allow_cidrs = {*Cidr::Parse("127.0.0.1/32")};
+  o.blocks.period = 600 * kUsPerSecond;
+  o.block_refresh = 2 * kUsPerSecond;
+  Agent agent(o, &store, &fs, &clock);
+  ASSERT_TRUE(agent.Start().ok());
+  auto step = [&] {
+    clock.Advance(kUsPerSecond);
+    return StepWithRoom(agent).ok();
+  };
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(step());
+  const size_t reads = store.reads().size();
+  clock.StepWall(-25 * kDay);  // still 5 days ahead: reads from 2 days before the truth
+  // One step at a time until the writer has read (not yet handed over: the
+  // next step takes it).
+  for (int i = 0; i < 10 && store.reads().size() == reads; ++i) {
+    ASSERT_TRUE(step());
+    ASSERT_TRUE(WaitForWriterIdle(agent));
+  }
+  ASSERT_GT(store.reads().size(), reads) << "the first wide read";
+  clock.StepWall(-5 * kDay);  // the truth, before that read is handed over
+  for (int i = 0; i < 10; ++i) {
+    ASSERT_TRUE(step());
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  std::string flood;
+  for (const auto& l : ReadCorpusLines("05-backscatter-flood.log.gz")) flood += l + "\n";
+  fs.Append("/var/log/mail.log", flood);
+  for (int i = 0; i < 30; ++i) ASSERT_TRUE(step());
+  ASSERT_TRUE(agent.Stop().ok());
+  auto rows = real->LoadBlocks(-1);
+  ASSERT_TRUE(rows.ok());
+  int strikes = 0;
+  for (const Block& b : *rows)
+    if (b.key == kSource && b.created > before.created) strikes = b.strikes;
+  EXPECT_EQ(strikes, 4) << "1: the second step's week was not read";
+}
+
 }  // namespace
 }  // namespace mailtrail
