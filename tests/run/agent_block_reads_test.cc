@@ -11,7 +11,6 @@
 #include <memory>
 #include <mutex>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "agent/run/agent.h"
@@ -108,7 +107,7 @@ TEST(AgentBlockReads, TheStartAndTheRefreshesReadWhatCanStillCount) {
   while (store.reads().size() < 4 && std::chrono::steady_clock::now() < guard) {
     clock.Advance(kUsPerSecond);
     ASSERT_TRUE(StepWithRoom(agent).ok());
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    ASSERT_TRUE(WaitForWriterIdle(agent));  // the refresh asked for is read
   }
   const std::vector<size_t> reads = store.reads();
   ASSERT_GE(reads.size(), 4u) << "no refresh was read";
@@ -167,7 +166,7 @@ TEST(AgentBlockReads, AClockPutBackReadsTheStrikesTheStartMissed) {
   while (!read_it() && std::chrono::steady_clock::now() < guard) {
     clock.Advance(kUsPerSecond);
     ASSERT_TRUE(StepWithRoom(agent).ok());
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    ASSERT_TRUE(WaitForWriterIdle(agent));  // the refresh asked for is read
   }
   ASSERT_TRUE(read_it()) << "no refresh read the week before the clock";
   for (int i = 0; i < 3; ++i) {  // the refresh handed over
@@ -235,7 +234,7 @@ TEST(AgentBlockReads, ASecondStepBackReadsFromItsOwnWeek) {
   clock.StepWall(-5 * kDay);  // the truth, before that read is handed over
   for (int i = 0; i < 10; ++i) {
     ASSERT_TRUE(step());
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    ASSERT_TRUE(WaitForWriterIdle(agent));  // the refresh asked for is read
   }
   std::string flood;
   for (const auto& l : ReadCorpusLines("05-backscatter-flood.log.gz")) flood += l + "\n";
