@@ -117,136 +117,108 @@ TEST(AgentBlockReads, TheStartAndTheRefreshesReadWhatCanStillCount) {
   ASSERT_TRUE(agent.Stop().ok());
 }
 
-// A start with the clock a month ahead reads none of the rows that ended
-// in the week before the true time (their strikes). Once the clock is put
-// right, the next refresh reads them: the flood's source blocked three times
-// in that week is blocked a fourth time, 8 times the period (helper-113 F2).
-// The first such read fails (a store not up yet at boot): the next one
-// reads them (helper-115: the one wide refresh was lost).
-TEST(AgentBlockReads, AClockPutBackReadsTheStrikesTheStartMissed) {
-  constexpr TimeUs kTrue = 1795780000LL * kUsPerSecond - 9 * 3600 * kUsPerSecond;
-  constexpr char kSource[] = "127.0.9.14";  // corpus 05's first blocked source
-  TempDir dir{"mt_block_reads_ahead"};
-  std::unique_ptr<Store> real = OpenTestStore(dir);
-  ASSERT_NE(real, nullptr);
-  Block before = Row(kSource, kTrue - 3 * kDay, kTrue - 2 * kDay);
-  before.strikes = 3;
-  ASSERT_TRUE(real->SaveBlocks({before}).ok());
+// An agent started with its clock a month ahead of the truth, over a store
+// whose row of corpus 05's first flooding source ended within the true week
+// with 3 strikes; the flood's block of that source tells which strikes the
+// agent read.
+class AheadAtStart : public ::testing::Test {
+ protected:
+  static constexpr TimeUs kTrue = 1795780000LL * kUsPerSecond - 9 * 3600 * kUsPerSecond;
+  static constexpr char kSource[] = "127.0.9.14";
 
-  CountingStore store(real.get());
-  MemFileSystem fs;
-  fs.Append("/var/log/mail.log", "");
-  FakeClock clock(kTrue + 30 * kDay);
-  AgentOptions o;
-  o.logs = {"/var/log/mail.log"};
-  o.from_start = true;
-  o.lines_per_step = 1000000;
-  o.flush_interval = kUsPerSecond;
-  o.detect = true;
-  o.blocks.allow_cidrs = {*Cidr::Parse("127.0.0.1/32")};
-  o.blocks.period = 600 * kUsPerSecond;
-  o.block_refresh = 2 * kUsPerSecond;
-  Agent agent(o, &store, &fs, &clock);
-  ASSERT_TRUE(agent.Start().ok());
-  ASSERT_EQ(store.reads(), std::vector<size_t>{0}) << "a month ahead, the start read no row";
-
-  for (int i = 0; i < 3; ++i) {  // running with the clock ahead
-    clock.Advance(kUsPerSecond);
-    ASSERT_TRUE(StepWithRoom(agent).ok());
+  // Saves the row that ended at `ended` and starts the agent.
+  void Start(TimeUs ended) {
+    ASSERT_NE(real_, nullptr);
+    before_ = Row(kSource, ended - kDay, ended);
+    before_.strikes = 3;
+    ASSERT_TRUE(real_->SaveBlocks({before_}).ok());
+    fs_.Append("/var/log/mail.log", "");
+    AgentOptions o;
+    o.logs = {"/var/log/mail.log"};
+    o.from_start = true;
+    o.lines_per_step = 1000000;
+    o.flush_interval = kUsPerSecond;
+    o.detect = true;
+    o.blocks.allow_cidrs = {*Cidr::Parse("127.0.0.1/32")};
+    o.blocks.period = 600 * kUsPerSecond;
+    o.block_refresh = 2 * kUsPerSecond;
+    agent_ = std::make_unique<Agent>(o, &store_, &fs_, &clock_);
+    ASSERT_TRUE(agent_->Start().ok());
+    ASSERT_EQ(store_.reads(), std::vector<size_t>{0}) << "a month ahead, the start read no row";
+    for (int i = 0; i < 3; ++i) ASSERT_TRUE(Step());  // running with the clock ahead
   }
-  store.fail_before = kTrue;
-  store.fails_left = 1;
-  clock.StepWall(-30 * kDay);
-  const auto guard = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+  bool Step() {
+    clock_.Advance(kUsPerSecond);
+    return StepWithRoom(*agent_).ok();
+  }
+  // The flood, then the strikes of its block of kSource (0: not blocked).
+  int FloodStrikes() {
+    std::string flood;
+    for (const auto& l : ReadCorpusLines("05-backscatter-flood.log.gz")) flood += l + "\n";
+    fs_.Append("/var/log/mail.log", flood);
+    for (int i = 0; i < 30; ++i)
+      if (!Step()) return -1;
+    if (!agent_->Stop().ok()) return -1;
+    auto rows = real_->LoadBlocks(-1);
+    int strikes = rows.ok() ? 0 : -1;
+    for (const Block& b : rows.ok() ? *rows : std::vector<Block>{})
+      if (b.key == kSource && b.created > before_.created) strikes = b.strikes;
+    return strikes;
+  }
+
+  TempDir dir_{"mt_block_reads_ahead"};
+  std::unique_ptr<Store> real_ = OpenTestStore(dir_);
+  CountingStore store_{real_.get()};
+  MemFileSystem fs_;
+  FakeClock clock_{kTrue + 30 * kDay};
+  Block before_;
+  std::unique_ptr<Agent> agent_;
+};
+
+// Once the clock is put right, the next refresh reads the week's rows: the
+// flood's source blocked three times in that week is blocked a fourth time,
+// 8 times the period (helper-113 F2). The first such read fails (a store not
+// up yet at boot): the next one reads them (helper-115: the one wide
+// refresh was lost).
+TEST_F(AheadAtStart, AClockPutBackReadsTheStrikesTheStartMissed) {
+  Start(kTrue - 2 * kDay);
+  store_.fail_before = kTrue;
+  store_.fails_left = 1;
+  clock_.StepWall(-30 * kDay);
   auto read_it = [&] {
-    for (size_t n : store.reads())
+    for (size_t n : store_.reads())
       if (n > 0) return true;
     return false;
   };
-  while (!read_it() && std::chrono::steady_clock::now() < guard) {
-    clock.Advance(kUsPerSecond);
-    ASSERT_TRUE(StepWithRoom(agent).ok());
-    ASSERT_TRUE(WaitForWriterIdle(agent));  // the refresh asked for is read
+  for (int i = 0; i < 100 && !read_it(); ++i) {
+    ASSERT_TRUE(Step());
+    ASSERT_TRUE(WaitForWriterIdle(*agent_));  // the refresh asked for is read
   }
   ASSERT_TRUE(read_it()) << "no refresh read the week before the clock";
-  for (int i = 0; i < 3; ++i) {  // the refresh handed over
-    clock.Advance(kUsPerSecond);
-    ASSERT_TRUE(StepWithRoom(agent).ok());
-  }
-
-  std::string flood;
-  for (const auto& l : ReadCorpusLines("05-backscatter-flood.log.gz")) flood += l + "\n";
-  fs.Append("/var/log/mail.log", flood);
-  for (int i = 0; i < 30; ++i) {
-    clock.Advance(kUsPerSecond);
-    ASSERT_TRUE(StepWithRoom(agent).ok());
-  }
-  ASSERT_TRUE(agent.Stop().ok());
-  auto rows = real->LoadBlocks(-1);
-  ASSERT_TRUE(rows.ok());
-  int strikes = 0;
-  for (const Block& b : *rows)
-    if (b.key == kSource && b.created > before.created) strikes = b.strikes;
-  EXPECT_EQ(strikes, 4) << "0: not blocked; 1: the week's strikes were not read";
+  ASSERT_TRUE(Step()) << "the read handed over";
+  EXPECT_EQ(FloodStrikes(), 4) << "0: not blocked; 1: the week's strikes were not read";
 }
 
 // Two steps back, the second before the first one's wide read is handed
 // over: that read (from a week before the first step) does not cover the
 // week before the second, and the next refresh reads it (helper-116).
-TEST(AgentBlockReads, ASecondStepBackReadsFromItsOwnWeek) {
-  constexpr TimeUs kTrue = 1795780000LL * kUsPerSecond - 9 * 3600 * kUsPerSecond;
-  constexpr char kSource[] = "127.0.9.14";
-  TempDir dir{"mt_block_reads_two_steps"};
-  std::unique_ptr<Store> real = OpenTestStore(dir);
-  ASSERT_NE(real, nullptr);
-  Block before = Row(kSource, kTrue - 4 * kDay, kTrue - 3 * kDay);  // after the second's week began
-  before.strikes = 3;
-  ASSERT_TRUE(real->SaveBlocks({before}).ok());
-  CountingStore store(real.get());
-  MemFileSystem fs;
-  fs.Append("/var/log/mail.log", "");
-  FakeClock clock(kTrue + 30 * kDay);
-  AgentOptions o;
-  o.logs = {"/var/log/mail.log"};
-  o.from_start = true;
-  o.lines_per_step = 1000000;
-  o.flush_interval = kUsPerSecond;
-  o.detect = true;
-  o.blocks.allow_cidrs = {*Cidr::Parse("127.0.0.1/32")};
-  o.blocks.period = 600 * kUsPerSecond;
-  o.block_refresh = 2 * kUsPerSecond;
-  Agent agent(o, &store, &fs, &clock);
-  ASSERT_TRUE(agent.Start().ok());
-  auto step = [&] {
-    clock.Advance(kUsPerSecond);
-    return StepWithRoom(agent).ok();
-  };
-  for (int i = 0; i < 3; ++i) ASSERT_TRUE(step());
-  const size_t reads = store.reads().size();
-  clock.StepWall(-25 * kDay);  // still 5 days ahead: reads from 2 days before the truth
+TEST_F(AheadAtStart, ASecondStepBackReadsFromItsOwnWeek) {
+  Start(kTrue - 3 * kDay);  // after the second step's week began, before the first's
+  const size_t reads = store_.reads().size();
+  clock_.StepWall(-25 * kDay);  // still 5 days ahead: reads from 2 days before the truth
   // One step at a time until the writer has read (not yet handed over: the
   // next step takes it).
-  for (int i = 0; i < 10 && store.reads().size() == reads; ++i) {
-    ASSERT_TRUE(step());
-    ASSERT_TRUE(WaitForWriterIdle(agent));
+  for (int i = 0; i < 10 && store_.reads().size() == reads; ++i) {
+    ASSERT_TRUE(Step());
+    ASSERT_TRUE(WaitForWriterIdle(*agent_));
   }
-  ASSERT_GT(store.reads().size(), reads) << "the first wide read";
-  clock.StepWall(-5 * kDay);  // the truth, before that read is handed over
+  ASSERT_GT(store_.reads().size(), reads) << "the first wide read";
+  clock_.StepWall(-5 * kDay);  // the truth, before that read is handed over
   for (int i = 0; i < 10; ++i) {
-    ASSERT_TRUE(step());
-    ASSERT_TRUE(WaitForWriterIdle(agent));  // the refresh asked for is read
+    ASSERT_TRUE(Step());
+    ASSERT_TRUE(WaitForWriterIdle(*agent_));
   }
-  std::string flood;
-  for (const auto& l : ReadCorpusLines("05-backscatter-flood.log.gz")) flood += l + "\n";
-  fs.Append("/var/log/mail.log", flood);
-  for (int i = 0; i < 30; ++i) ASSERT_TRUE(step());
-  ASSERT_TRUE(agent.Stop().ok());
-  auto rows = real->LoadBlocks(-1);
-  ASSERT_TRUE(rows.ok());
-  int strikes = 0;
-  for (const Block& b : *rows)
-    if (b.key == kSource && b.created > before.created) strikes = b.strikes;
-  EXPECT_EQ(strikes, 4) << "1: the second step's week was not read";
+  EXPECT_EQ(FloodStrikes(), 4) << "1: the second step's week was not read";
 }
 
 }  // namespace
