@@ -166,15 +166,13 @@ const Block* BlockManager::Apply(const Decision& d, std::string* why_not) {
   // (only a live block replacing it took the strike back), and a catch-up
   // more than max_period behind, whose old rows the start no longer reads,
   // doubled the next live block (helper-113).
-  int& strike_count = strikes_[id];
-  if (auto u = until_.find(id); u != until_.end() && u->second + p_.max_period <= d.at)
-    strike_count = 0;
-  const int strikes = strike_count + 1;
-  if (b.live || !p_.live) strike_count = strikes;
-  b.strikes = strikes;
-  const double factor = std::pow(std::max(1.0, p_.escalation), strikes - 1);
+  Strikes& known = strikes_[id];
+  if (known.last_end <= d.at - p_.max_period) known.count = 0;
+  b.strikes = known.count + 1;
+  const double factor = std::pow(std::max(1.0, p_.escalation), b.strikes - 1);
   const double period = std::min(static_cast<double>(p_.max_period), p_.period * factor);
   b.expires = b.created + static_cast<TimeUs>(period);
+  if (b.live || !p_.live) known = {b.strikes, b.expires};
   recent_.push_back(d.at);
   until_[id] = b.expires;
   next_expiry_ = std::min(next_expiry_, b.expires);
@@ -194,7 +192,9 @@ const Block* BlockManager::Add(Block b, std::string* why_not) {
   }
   for (std::string& raw : b.raw_subjects) raw = OneLine(raw);
   const auto id = std::make_pair(b.kind, b.key);
-  b.strikes = ++strikes_[id];
+  Strikes& known = strikes_[id];
+  b.strikes = ++known.count;
+  known.last_end = std::max(known.last_end, b.expires);
   next_expiry_ = std::min(next_expiry_, b.expires);
   ++version_;
   made_here_[id] = b.created;
@@ -239,8 +239,9 @@ std::vector<Block> BlockManager::Restore(const std::vector<Block>& stored, TimeU
       TimeUs& until = until_[id];
       until = std::max(until, b.expires);
       if (b.expires + p_.max_period > now) {
-        int& strikes = strikes_[id];
-        strikes = std::max(strikes, b.strikes);
+        Strikes& known = strikes_[id];
+        known.count = std::max(known.count, b.strikes);
+        known.last_end = std::max(known.last_end, b.expires);
       }
     }
     if (b.expires <= now) continue;
@@ -314,17 +315,16 @@ bool BlockManager::EndEarlier(const std::vector<Block>& saved, TimeUs now) {
     auto it = active_.find({b.kind, b.key});
     if (it == active_.end() || it->second.created != b.created || b.expires >= it->second.expires)
       continue;
+    if (Strikes& known = strikes_[it->first]; known.last_end == it->second.expires)
+      known.last_end = b.expires;
     it->second.expires = b.expires;
     next_expiry_ = std::min(next_expiry_, b.expires);
     ++version_;  // the firewall's kernel timeouts take the new end
     // Its old end made the next flood "blocked already" until then.
     until_[{b.kind, b.key}] = b.expires;
     if (ended_.size() < 10000) ended_.push_back(it->second);
-    if (b.removed) {  // by hand: a mistake, and no strike
-      int& strikes = strikes_[{b.kind, b.key}];
-      strikes = std::max(0, std::min(strikes, it->second.strikes) - 1);
-    }
-    if (b.expires > now) continue;  // shortened: Expire() ends it on time
+    if (b.removed) NoStrike(it->first, it->second.strikes);  // by hand: a mistake
+    if (b.expires > now) continue;                           // shortened: Expire() ends it on time
     ++ended_by_store_;
     ended_now = true;
     log->Warn(std::string("block ") + BlockKindName(b.kind) + " " + EscapeForLog(b.key, 120) +
@@ -371,6 +371,7 @@ std::vector<Block> BlockManager::ClockSteppedBack(TimeUs by) {
     // the first one's too).
     for (auto& [old_end, new_end] : m.ends) new_end -= by;
     if (m.ends.size() < 16) m.ends.emplace_back(b.expires, b.expires - by);
+    if (Strikes& known = strikes_[id]; known.last_end == b.expires) known.last_end -= by;
     b.expires -= by;
     if (auto it = until_.find(id); it != until_.end()) it->second -= by;
     moved.push_back(b);
@@ -384,9 +385,8 @@ bool BlockManager::Remove(const std::string& key) {
   bool removed = false;
   for (auto it = active_.begin(); it != active_.end();) {
     if (it->first.second == key) {
-      until_.erase(it->first);             // ended by hand: a new flood may block it again
-      int& strikes = strikes_[it->first];  // and it was no strike
-      strikes = std::max(0, std::min(strikes, it->second.strikes) - 1);
+      until_.erase(it->first);  // ended by hand: a new flood may block it again
+      NoStrike(it->first, it->second.strikes);
       history_.push_back(std::move(it->second));
       it = active_.erase(it);
       removed = true;
@@ -396,6 +396,11 @@ bool BlockManager::Remove(const std::string& key) {
     }
   }
   return removed;
+}
+
+void BlockManager::NoStrike(const std::pair<BlockKind, std::string>& id, int its_strikes) {
+  Strikes& known = strikes_[id];
+  known.count = std::max(0, std::min(known.count, its_strikes) - 1);
 }
 
 bool BlockManager::IsBlocked(BlockKind kind, const std::string& key, TimeUs now) const {

@@ -134,13 +134,23 @@ class BlockManager {
   // Says `what` once per key, at most 10 lines a minute (the detector decides
   // again on every later bounce; a store is read again every few seconds).
   void SayOnce(BlockKind kind, const std::string& key, const std::string& what, TimeUs now);
+  // A block of `id` with `its_strikes` was no strike (removed by hand).
+  void NoStrike(const std::pair<BlockKind, std::string>& id, int its_strikes);
   bool Allowed(BlockKind kind, const std::string& key) const { return !Refusal(kind, key).empty(); }
 
   BlockPolicy p_;
   std::map<std::pair<BlockKind, std::string>, Block> active_;  // (kind, key)
   std::vector<Block> ended_;                                   // TakeEnded()
   std::vector<Block> to_save_;                                 // TakeToSave()
-  std::map<std::pair<BlockKind, std::string>, int> strikes_;   // repeat offenders
+  // Repeat offenders: how many strikes a key has, and when the latest of
+  // them ended (they lapse max_period after it). Kept apart from until_: a
+  // block from old lines ends there but is no strike, and its end kept an
+  // older strike alive (helper-115 F4).
+  struct Strikes {
+    int count = 0;
+    TimeUs last_end = std::numeric_limits<TimeUs>::min();
+  };
+  std::map<std::pair<BlockKind, std::string>, Strikes> strikes_;
   // The end of the latest block known for each key, by log time, also when it
   // was no longer active by the clock at Restore (an agent catching up reads
   // log times behind the clock): a decision before it is the block already

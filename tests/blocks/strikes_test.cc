@@ -149,6 +149,26 @@ TEST(Strikes, ADecisionFromOldLinesIsNoStrikeForALiveAgent) {
   }
 }
 
+// The end of a block from old lines is no strike's end: an older live
+// strike still lapses max_period after its own end. A running agent kept it
+// until max_period after the catch-up block's end (and, replacing that block,
+// for good) and gave the next live flood twice the period; a restarted one,
+// which skips such rows, gave the first strike's (helper-115 F4).
+TEST(Strikes, ABlockFromOldLinesKeepsNoOlderStrikeAlive) {
+  const Block lapsed = Row(kNow - 8 * kDay, kNow - 7 * kDay - kHour, 1);
+  for (const TimeUs live_at : {kNow - 10 * kMinute, kNow + kHour}) {
+    Manager a;
+    a.m.Restore({lapsed}, kNow - 2 * kHour);
+    a.m.set_live_after(kNow - 20 * kMinute);
+    std::string why;
+    const Block* old = a.m.Apply(Flood(kNow - 90 * kMinute), &why);
+    ASSERT_NE(old, nullptr) << why;
+    ASSERT_FALSE(old->live);
+    const bool replacing = live_at < old->expires;
+    EXPECT_EQ(a.Strikes(live_at), 1) << (replacing ? "replacing it" : "after it ended");
+  }
+}
+
 // A start reads the rows that ended after RestoreFrom(now), not every row:
 // over a month of one key's blocks (ended, removed, by hand, active), the
 // rows left out change no decision from then on: the same strikes, the same
