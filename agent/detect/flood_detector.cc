@@ -207,12 +207,14 @@ bool FloodDetector::Qualified(const SubjectState::Client& c, TimeUs now) const {
 // authenticated users (SASL): their notices are theirs, and a block would
 // close submission to them. Nor does our own servers' notice on its way out
 // (OnItsWayOut).
-bool FloodDetector::CountsFromItsClient(const MessageRecord& r) const {
+bool FloodDetector::CountsFromItsClient(const MessageRecord& r, bool* ours) const {
   if (r.client_ip.empty() || !r.parent_qid.empty() || !r.sasl_username.empty()) return false;
   static const IpAddress kLoopback4 = *IpAddress::Parse("127.0.0.1");
   static const IpAddress kLoopback6 = *IpAddress::Parse("::1");
   const auto ip = IpAddress::Parse(r.client_ip);
-  return ip && !(*ip == kLoopback4) && !(*ip == kLoopback6) && !OnItsWayOut(r);
+  if (!ip || *ip == kLoopback4 || *ip == kLoopback6) return false;
+  *ours = NeverCounted(*ip);
+  return !(*ours && OnItsWayOut(r));
 }
 
 // A bounce from our own networks counts only when it was handed in for our
@@ -224,7 +226,7 @@ bool FloodDetector::CountsFromItsClient(const MessageRecord& r) const {
 // for everyone (helper-65, helper-67). The price: backscatter a gateway of
 // ours hands in for mailboxes hosted elsewhere is not counted.
 bool FloodDetector::OnItsWayOut(const MessageRecord& r) const {
-  if (r.recipients.empty() || !NeverCounted(r.client_ip)) return false;
+  if (r.recipients.empty()) return false;
   for (const auto& rc : r.recipients) {
     if (rc.relay == kRequeueRelay) continue;  // postsuper -r: its way goes on
     const Relay relay = ParseRelay(rc.relay);
@@ -268,7 +270,8 @@ void FloodDetector::OnRecord(const MessageRecord& r, std::vector<Decision>* out)
     ApplyRules(r, matched, out);
   }
   if (!counted && ClassifyBounce(r) == BounceSignal::kNone) return;  // learned in OnDelivery
-  if (!CountsFromItsClient(r)) return;
+  bool ours = false;  // handed in by a host of ours (never_counted)
+  if (!CountsFromItsClient(r, &ours)) return;
   if (const AnswerKind a = outbound_.Recognize(r); a != AnswerKind::kNone) {
     ++answers_[static_cast<int>(a)];
     NoteAnswer(r);
@@ -278,14 +281,14 @@ void FloodDetector::OnRecord(const MessageRecord& r, std::vector<Decision>* out)
   const TimeUs now = r.last_seen;  // when we know all of it
   const std::string& ip = r.client_ip;
   // One notice in two logs read here: the copy our MX handed in is not
-  // counted again; the outside copy after it counts for its source only.
-  const bool ours = NeverCounted(ip);
+  // counted again; the outside copy after it counts for its source only,
+  // and not again as a bounce (helper-115 F6: it did when ours came first).
   const bool copy = r.message_id && copies_.SeenFromTheOtherSide(*r.message_id, ours, now);
   if (copy && ours) return;
-  ++bounces_;
+  if (!copy) ++bounces_;
 
-  // Per-IP rate.
-  if (Admit(ips_, &next_ip_sweep_, ip, o_.max_ips, o_.ip_window, now)) {
+  // Per-IP rate; a host of ours is never blocked, and takes no room here.
+  if (!ours && Admit(ips_, &next_ip_sweep_, ip, o_.max_ips, o_.ip_window, now)) {
     auto [it, fresh] = ips_.try_emplace(ip);
     IpState& s = it->second;
     if (fresh) s.ring = Ring(o_.ip_window, o_.buckets);

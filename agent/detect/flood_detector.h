@@ -205,12 +205,14 @@ class FloodDetector {
     int64_t answers = 0;    // bounces with this subject that answered our mail
   };
   // Whether a bounce record counts towards the flood rules: from a client,
-  // not a content filter's leg.
-  bool CountsFromItsClient(const MessageRecord& r) const;
+  // not a content filter's leg. `ours`: its client is in never_counted (read
+  // once per record: the copies of a notice and the IP rule need it too).
+  bool CountsFromItsClient(const MessageRecord& r, bool* ours) const;
   // Whether `ip` is in never_counted.
   bool NeverCounted(std::string_view ip) const;
   bool NeverCounted(const IpAddress& ip) const;
-  // A bounce from never_counted that no recipient of ours received.
+  // A bounce from never_counted (the caller knows) that no recipient of ours
+  // received.
   bool OnItsWayOut(const MessageRecord& r) const;
   // Whether a subject, normalized, may make a flood (SubjectFloods).
   bool MayFlood(const std::string& key) const;
