@@ -115,42 +115,45 @@ void SpoolStore::NoteAnswer(const Status& st) {
   primary_away_ = st.code() == Status::Code::kUnavailable;
 }
 
+namespace {
+const Status& StatusOf(const Status& s) { return s; }
+template <typename T>
+const Status& StatusOf(const StatusOr<T>& s) {
+  return s.status();
+}
+}  // namespace
+
+// One control call on the primary: refused at once while it is away
+// (PrimaryForControl), its answer noted either way.
+template <typename Call>
+auto SpoolStore::OnPrimary(Call call, bool behind_the_drain) -> decltype(call(*primary_)) {
+  std::unique_lock<std::mutex> p;
+  if (Status away = PrimaryForControl(&p, behind_the_drain); !away.ok()) return away;
+  auto answer = call(*primary_);
+  NoteAnswer(StatusOf(answer));
+  return answer;
+}
+
 // Blocks go to the primary only: a block that cannot be shared is not spooled
 // (the agent keeps it in memory and saves it again later).
 Status SpoolStore::SaveBlocks(const std::vector<Block>& blocks) {
-  std::unique_lock<std::mutex> p;
-  if (Status away = PrimaryForControl(&p); !away.ok()) return away;
-  Status st = primary_->SaveBlocks(blocks);
-  NoteAnswer(st);
-  return st;
+  return OnPrimary([&](Store& s) { return s.SaveBlocks(blocks); });
 }
 
 StatusOr<std::vector<Block>> SpoolStore::LoadBlocks(TimeUs active_at) {
   // The start's load of the blocks waits behind a drain's transaction:
   // refused, the agent started without its blocks and their strikes
   // (helper-112). The agent's refreshes (LoadRefresh) do not wait.
-  std::unique_lock<std::mutex> p;
-  if (Status away = PrimaryForControl(&p, /*behind_the_drain=*/true); !away.ok()) return away;
-  auto blocks = primary_->LoadBlocks(active_at);
-  NoteAnswer(blocks.status());
-  return blocks;
+  return OnPrimary([&](Store& s) { return s.LoadBlocks(active_at); }, /*behind_the_drain=*/true);
 }
 
 StatusOr<std::vector<Block>> SpoolStore::LoadBlocksOf(const std::vector<BlockId>& ids) {
-  std::unique_lock<std::mutex> p;
-  if (Status away = PrimaryForControl(&p); !away.ok()) return away;
-  auto blocks = primary_->LoadBlocksOf(ids);
-  NoteAnswer(blocks.status());
-  return blocks;
+  return OnPrimary([&](Store& s) { return s.LoadBlocksOf(ids); });
 }
 
 StatusOr<std::vector<Block>> SpoolStore::LoadRefresh(TimeUs from,
                                                      const std::vector<BlockId>& mine) {
-  std::unique_lock<std::mutex> p;
-  if (Status away = PrimaryForControl(&p); !away.ok()) return away;
-  auto blocks = primary_->LoadRefresh(from, mine);
-  NoteAnswer(blocks.status());
-  return blocks;
+  return OnPrimary([&](Store& s) { return s.LoadRefresh(from, mine); });
 }
 
 StatusOr<int> SpoolStore::SetBlockEnds(const std::string& key, TimeUs now, TimeUs end) {
@@ -162,31 +165,19 @@ StatusOr<int> SpoolStore::SetBlockEnds(const std::string& key, TimeUs now, TimeU
 StatusOr<std::vector<WindowCount>> SpoolStore::ExchangeCounts(const std::string& agent,
                                                               const std::vector<WindowCount>& mine,
                                                               TimeUs since) {
-  std::unique_lock<std::mutex> p;
-  if (Status away = PrimaryForControl(&p); !away.ok()) return away;
-  auto counts = primary_->ExchangeCounts(agent, mine, since);
-  NoteAnswer(counts.status());
-  return counts;
+  return OnPrimary([&](Store& s) { return s.ExchangeCounts(agent, mine, since); });
 }
 
 // Answers: with the primary, or not while it is away (the agent keeps its own
 // for the next exchange).
 StatusOr<AnswerExchange> SpoolStore::ExchangeAnswers(const AnswerRequest& r) {
-  std::unique_lock<std::mutex> p;
-  if (Status away = PrimaryForControl(&p); !away.ok()) return away;
-  auto answers = primary_->ExchangeAnswers(r);
-  NoteAnswer(answers.status());
-  return answers;
+  return OnPrimary([&](Store& s) { return s.ExchangeAnswers(r); });
 }
 
 // The status of the moment: to the primary, or nowhere while it is away (the
 // next row, a few seconds on, says it all again).
 Status SpoolStore::SaveAgentStatus(const AgentStatus& status) {
-  std::unique_lock<std::mutex> p;
-  if (Status away = PrimaryForControl(&p); !away.ok()) return away;
-  Status st = primary_->SaveAgentStatus(status);
-  NoteAnswer(st);
-  return st;
+  return OnPrimary([&](Store& s) { return s.SaveAgentStatus(status); });
 }
 
 StatusOr<std::vector<AgentStatus>> SpoolStore::ListAgentStatus() {

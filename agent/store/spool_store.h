@@ -127,6 +127,9 @@ class SpoolStore : public Store {
   Status PrimaryForControl(std::unique_lock<std::mutex>* p, bool behind_the_drain = false);
   // Takes the primary's answer to a control call: away, or not.
   void NoteAnswer(const Status& st);
+  // `call` on the primary, through PrimaryForControl and NoteAnswer.
+  template <typename Call>
+  auto OnPrimary(Call call, bool behind_the_drain = false) -> decltype(call(*primary_));
   std::mutex primary_mu_;  // the primary is used by one thread at a time
   mutable std::mutex spool_mu_;
   std::condition_variable spool_cv_;
