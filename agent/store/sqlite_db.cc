@@ -1,6 +1,9 @@
 #include "agent/store/sqlite_db.h"
 
+#include <sys/stat.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
 #include <mutex>
 
@@ -51,8 +54,16 @@ Status SqliteDb::Open(const std::string& path, bool create, bool read_only, bool
                     SQLITE_OPEN_NOMUTEX | (immutable ? SQLITE_OPEN_URI : 0);
   const std::string name = immutable ? FileUri(path) + "?immutable=1" : path;
   if (const int rc = sqlite3_open_v2(name.c_str(), &db_, flags, nullptr); rc != SQLITE_OK) {
+    // A path with no file is a store not made yet (or a mistyped one): said
+    // so, not as SQLite's "unable to open database file".
+    struct stat st;
+    const bool missing =
+        !create && rc == SQLITE_CANTOPEN && ::stat(path.c_str(), &st) != 0 && errno == ENOENT;
     const std::string m =
-        "cannot open database " + path + ": " + (db_ ? sqlite3_errmsg(db_) : "out of memory");
+        "cannot open database " + path + ": " +
+        (missing ? "no store there yet (`mailtrail replay` or `mailtrail run` makes one)"
+         : db_   ? sqlite3_errmsg(db_)
+                 : "out of memory");
     Status s = IsDamage(rc) ? Status::Corruption(m) : Status::IoError(m);
     sqlite3_close_v2(db_);
     db_ = nullptr;

@@ -69,6 +69,12 @@ for verb in $("$bin" --help | sed -nE 's/^  (--version|[a-z][a-z-]+) .*/\1/p'); 
   done
 done
 expect 1 "cannot open database" -- "$bin" search --store "sqlite:$tmp/none.db"
+# A store that does not exist yet is said so, with what makes one (was:
+# SQLite's "unable to open database file"); a verb that only reads or adds
+# a block creates none (a mistyped path would hide the block from the agent).
+expect 1 "no store there yet" -- "$bin" search --store "sqlite:$tmp/none.db"
+expect 1 "no store there yet" -- "$bin" blocks add ip 192.0.2.7 --for 1h --reason t --store "sqlite:$tmp/none.db"
+[[ ! -e $tmp/none.db ]] || { echo "FAIL: blocks add created $tmp/none.db"; fail=1; }
 head -c 4096 /dev/urandom > "$tmp/corrupt.db"
 # A damaged database is data no retry mends: 65 (EX_DATAERR) from every verb.
 expect 65 "not a database" -- "$bin" search --store "sqlite:$tmp/corrupt.db"
