@@ -78,6 +78,9 @@ struct Event {
   std::string_view reply;                  // kHeader: the reply text after the trailer (reject)
   std::string_view from, to, proto, helo;  // trailer fields (from = envelope sender)
   bool has_from = false;
+  // Postfix cut the line at 2000 bytes (MSG_SYSLOG_RECLEN): what is read from
+  // its right (the trailer above) may be a sender's forgery, and is not kept.
+  bool cut = false;
 
   // kQueued / kPickup / kExpired.
   int64_t size = -1;

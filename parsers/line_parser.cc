@@ -64,6 +64,31 @@ constexpr DaemonEntry kDaemons[] = {
   return nullptr;
 }
 
+// Postfix writes at most 2000 bytes of a record's text (MSG_SYSLOG_RECLEN in
+// msg_syslog.c, MSG_LOGGER_RECLEN in msg_logger.c), after "warning: " and
+// the like for the other severities, and marks no cut. A line that long may
+// have lost its end (taken as cut: one Postfix wrote whole at exactly 2000
+// bytes is not told apart).
+bool CutByPostfix(std::string_view message) {
+  constexpr size_t kRecordLength = 2000;
+  if (message.size() < kRecordLength) return false;
+  for (std::string_view severity : {"warning: ", "error: ", "fatal: ", "panic: "})
+    if (message.substr(0, severity.size()) == severity)
+      return message.size() >= kRecordLength + severity.size();
+  return true;
+}
+
+// A cut line's trailer (from=, to=, proto=, helo=) is read from its right:
+// the real one is gone, and what parses in its place may be a forgery the
+// sender placed where the cut falls, a long quoted address pushing the line
+// past 2000 bytes (helper-118: a provider's shared MTA blocked, a forwarder's
+// mail read as null-sender). Nothing of it is kept (docs/security.md rule 1).
+void DropTheRightOfACutLine(Event* ev) {
+  ev->cut = true;
+  ev->from = ev->to = ev->proto = ev->helo = ev->reply = {};
+  ev->has_from = false;
+}
+
 }  // namespace
 
 bool LinesCanChangeRecords(std::string_view program) {
@@ -96,6 +121,7 @@ Event ParseLine(std::string_view line, const ParseContext& ctx) {
     static_cast<void>(ParseEnvelope(line, ctx, &ev));
     ev.kind = EventKind::kUnknown;
   }
+  if (postfix_like && CutByPostfix(msg)) DropTheRightOfACutLine(&ev);
   return ev;
 }
 

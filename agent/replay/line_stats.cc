@@ -18,6 +18,7 @@ void LineCounter::Count(const Event& ev, std::string_view line) {
   ++lines_;
   ++by_kind_[static_cast<int>(ev.kind)];
   if (HasLongField(ev)) ++long_fields_;
+  if (ev.cut) ++cut_;
   if (ev.kind != EventKind::kUnknown && ev.kind != EventKind::kUnparsable) return;
   const std::string program =
       ev.kind == EventKind::kUnparsable ? "(no envelope)" : EscapeForLog(ev.program, 40);
@@ -40,6 +41,7 @@ LineStats LineCounter::ToStats() const {
     if (by_kind_[k]) out.kinds[EventKindName(static_cast<EventKind>(k))] = by_kind_[k];
   if (overlong_) out.kinds["overlong"] = overlong_;
   if (long_fields_) out.kinds["long_field"] = long_fields_;
+  if (cut_) out.kinds["cut_by_postfix"] = cut_;
   for (const auto& [program, n] : unknown_by_program_) out.kinds["unknown:" + program] = n;
   for (const auto& [program, lines] : samples_)
     for (const auto& l : lines) out.unknown_samples.emplace_back(program, l);

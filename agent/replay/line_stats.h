@@ -26,6 +26,8 @@ class LineCounter {
   int64_t overlong() const { return overlong_; }
   // Lines with a field longer than a record keeps (kMaxFieldBytes).
   int64_t long_fields() const { return long_fields_; }
+  // Lines Postfix cut at 2000 bytes (Event::cut): their trailer is not read.
+  int64_t cut() const { return cut_; }
 
   // Everything counted so far, as the store keeps it.
   LineStats ToStats() const;
@@ -34,6 +36,7 @@ class LineCounter {
   int64_t lines_ = 0;
   int64_t overlong_ = 0;
   int64_t long_fields_ = 0;
+  int64_t cut_ = 0;
   std::array<int64_t, kEventKindCount> by_kind_{};
   std::map<std::string, int64_t> unknown_by_program_;
   std::map<std::string, std::vector<std::string>> samples_;
