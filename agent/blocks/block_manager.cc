@@ -47,7 +47,7 @@ uint64_t NewVersionEpoch() {
 }  // namespace
 
 BlockManager::BlockManager(BlockPolicy policy)
-    : p_(std::move(policy)), version_(NewVersionEpoch()) {
+    : p_(std::move(policy)), strikes_(p_.max_period), version_(NewVersionEpoch()) {
   if (p_.allow_cidrs.empty()) {
     for (const char* c : {"127.0.0.0/8", "::1/128"}) p_.allow_cidrs.push_back(*Cidr::Parse(c));
   }
@@ -127,10 +127,16 @@ const Block* BlockManager::Apply(const Decision& d, std::string* why_not) {
     *why_not = "blocked already";
     return nullptr;
   }
-  if (auto it = until_.find(id);
-      replaced == active_.end() && it != until_.end() && it->second > d.at) {
-    *why_not = "blocked already";  // at d.at, though ended by the clock
-    return nullptr;
+  const bool counts = b.live || !p_.live;  // a strike; else decided from old lines
+  if (replaced == active_.end()) {
+    TimeUs until = std::numeric_limits<TimeUs>::min();
+    if (auto it = until_.find(id); it != until_.end()) until = it->second;
+    if (auto it = until_old_.find(id); !counts && it != until_old_.end())
+      until = std::max(until, it->second);
+    if (until > d.at) {
+      *why_not = "blocked already";  // at d.at, though ended by the clock
+      return nullptr;
+    }
   }
   // Caps: active blocks (a replacement adds none), and new ones per minute of
   // log time. A refused replacement leaves the old block (helper-98).
@@ -156,7 +162,6 @@ const Block* BlockManager::Apply(const Decision& d, std::string* why_not) {
     history_.push_back(std::move(replaced->second));
     active_.erase(replaced);
     made_here_.erase(id);
-    until_.erase(id);
     ++version_;
   }
   // A block is a strike for max_period after its end: a key blocked again a
@@ -166,15 +171,18 @@ const Block* BlockManager::Apply(const Decision& d, std::string* why_not) {
   // (only a live block replacing it took the strike back), and a catch-up
   // more than max_period behind, whose old rows the start no longer reads,
   // doubled the next live block (helper-113).
-  Strikes& known = strikes_[id];
-  if (known.last_end <= d.at - p_.max_period) known.count = 0;
-  b.strikes = known.count + 1;
+  b.strikes = strikes_.At(id, d.at) + 1;
   const double factor = std::pow(std::max(1.0, p_.escalation), b.strikes - 1);
   const double period = std::min(static_cast<double>(p_.max_period), p_.period * factor);
   b.expires = b.created + static_cast<TimeUs>(period);
-  if (b.live || !p_.live) known = {b.strikes, b.expires};
+  if (counts) {
+    strikes_.Count(id, b);
+    until_[id] = b.expires;
+  } else {
+    TimeUs& until = until_old_[id];
+    until = std::max(until, b.expires);
+  }
   recent_.push_back(d.at);
-  until_[id] = b.expires;
   next_expiry_ = std::min(next_expiry_, b.expires);
   ++version_;
   made_here_[id] = b.created;
@@ -192,9 +200,8 @@ const Block* BlockManager::Add(Block b, std::string* why_not) {
   }
   for (std::string& raw : b.raw_subjects) raw = OneLine(raw);
   const auto id = std::make_pair(b.kind, b.key);
-  Strikes& known = strikes_[id];
-  b.strikes = ++known.count;
-  known.last_end = std::max(known.last_end, b.expires);
+  b.strikes = strikes_.At(id, b.created) + 1;
+  strikes_.Count(id, b);
   next_expiry_ = std::min(next_expiry_, b.expires);
   ++version_;
   made_here_[id] = b.created;
@@ -235,16 +242,16 @@ std::vector<Block> BlockManager::Restore(const std::vector<Block>& stored, TimeU
     // removed by hand (a mistake), nor one that ended more than max_period
     // ago (Apply forgets strikes then too). Else the most strikes of any
     // (a block added by hand has one, and must not reset a repeat offender's).
-    if (!ahead && !b.removed) {
+    if (b.removed) {
+      strikes_.Forget(id, b.created);
+    } else if (!ahead) {
       TimeUs& until = until_[id];
       until = std::max(until, b.expires);
-      if (b.expires + p_.max_period > now) {
-        Strikes& known = strikes_[id];
-        known.count = std::max(known.count, b.strikes);
-        known.last_end = std::max(known.last_end, b.expires);
-      }
+      if (b.expires + p_.max_period > now) strikes_.Count(id, b);
     }
-    if (b.expires <= now) continue;
+    // A removed row keeps its removal as its end: after the clock is set
+    // back before that, it is still no block (helper-117 F4).
+    if (b.expires <= now || b.removed) continue;
     const std::string why =
         ahead ? MadeAheadReason(b, now) : Refusal(b.kind, b.key, /*length=*/true);
     if (!why.empty()) {
@@ -315,16 +322,19 @@ bool BlockManager::EndEarlier(const std::vector<Block>& saved, TimeUs now) {
     auto it = active_.find({b.kind, b.key});
     if (it == active_.end() || it->second.created != b.created || b.expires >= it->second.expires)
       continue;
-    if (Strikes& known = strikes_[it->first]; known.last_end == it->second.expires)
-      known.last_end = b.expires;
+    strikes_.MoveEnd(it->first, b.created, b.expires);
     it->second.expires = b.expires;
     next_expiry_ = std::min(next_expiry_, b.expires);
     ++version_;  // the firewall's kernel timeouts take the new end
-    // Its old end made the next flood "blocked already" until then.
-    until_[{b.kind, b.key}] = b.expires;
+    // Its old end made the next flood "blocked already" until then; removed
+    // (by hand: a mistake), nothing holds the key and it is no strike.
+    until_[it->first] = b.expires;
+    if (b.removed) {
+      until_.erase(it->first);
+      strikes_.Forget(it->first, b.created);
+    }
     if (ended_.size() < 10000) ended_.push_back(it->second);
-    if (b.removed) NoStrike(it->first, it->second.strikes);  // by hand: a mistake
-    if (b.expires > now) continue;                           // shortened: Expire() ends it on time
+    if (b.expires > now) continue;  // shortened: Expire() ends it on time
     ++ended_by_store_;
     ended_now = true;
     log->Warn(std::string("block ") + BlockKindName(b.kind) + " " + EscapeForLog(b.key, 120) +
@@ -371,7 +381,7 @@ std::vector<Block> BlockManager::ClockSteppedBack(TimeUs by) {
     // the first one's too).
     for (auto& [old_end, new_end] : m.ends) new_end -= by;
     if (m.ends.size() < 16) m.ends.emplace_back(b.expires, b.expires - by);
-    if (Strikes& known = strikes_[id]; known.last_end == b.expires) known.last_end -= by;
+    strikes_.MoveEnd(id, b.created, b.expires - by);
     b.expires -= by;
     if (auto it = until_.find(id); it != until_.end()) it->second -= by;
     moved.push_back(b);
@@ -379,28 +389,6 @@ std::vector<Block> BlockManager::ClockSteppedBack(TimeUs by) {
   next_expiry_ = 0;  // Expire() looks at every block again
   if (!moved.empty()) ++version_;
   return moved;
-}
-
-bool BlockManager::Remove(const std::string& key) {
-  bool removed = false;
-  for (auto it = active_.begin(); it != active_.end();) {
-    if (it->first.second == key) {
-      until_.erase(it->first);  // ended by hand: a new flood may block it again
-      NoStrike(it->first, it->second.strikes);
-      history_.push_back(std::move(it->second));
-      it = active_.erase(it);
-      removed = true;
-      ++version_;
-    } else {
-      ++it;
-    }
-  }
-  return removed;
-}
-
-void BlockManager::NoStrike(const std::pair<BlockKind, std::string>& id, int its_strikes) {
-  Strikes& known = strikes_[id];
-  known.count = std::max(0, std::min(known.count, its_strikes) - 1);
 }
 
 bool BlockManager::IsBlocked(BlockKind kind, const std::string& key, TimeUs now) const {

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "agent/blocks/allowlist.h"
+#include "agent/blocks/strike_book.h"
 #include "agent/detect/flood_detector.h"
 #include "agent/track/block.h"
 #include "base/cidr.h"
@@ -72,7 +73,6 @@ class BlockManager {
   // were made on other clocks, or by an agent before this one, and are left
   // alone. Returns the blocks moved, for the store and its other readers.
   std::vector<Block> ClockSteppedBack(TimeUs by);
-  bool Remove(const std::string& key);
   // Takes saved blocks (at start; and those other agents decided, from a shared
   // store): those active at `now` become active, but for one made further
   // ahead of `now` than max_period and a day (MadeTooFarAhead); every other
@@ -134,28 +134,23 @@ class BlockManager {
   // Says `what` once per key, at most 10 lines a minute (the detector decides
   // again on every later bounce; a store is read again every few seconds).
   void SayOnce(BlockKind kind, const std::string& key, const std::string& what, TimeUs now);
-  // A block of `id` with `its_strikes` was no strike (removed by hand).
-  void NoStrike(const std::pair<BlockKind, std::string>& id, int its_strikes);
   bool Allowed(BlockKind kind, const std::string& key) const { return !Refusal(kind, key).empty(); }
 
   BlockPolicy p_;
   std::map<std::pair<BlockKind, std::string>, Block> active_;  // (kind, key)
   std::vector<Block> ended_;                                   // TakeEnded()
   std::vector<Block> to_save_;                                 // TakeToSave()
-  // Repeat offenders: how many strikes a key has, and when the latest of
-  // them ended (they lapse max_period after it). Kept apart from until_: a
-  // block from old lines ends there but is no strike, and its end kept an
-  // older strike alive (helper-115 F4).
-  struct Strikes {
-    int count = 0;
-    TimeUs last_end = std::numeric_limits<TimeUs>::min();
-  };
-  std::map<std::pair<BlockKind, std::string>, Strikes> strikes_;
+  using Key = std::pair<BlockKind, std::string>;
+  // Repeat offenders (strike_book.h).
+  StrikeBook strikes_;
   // The end of the latest block known for each key, by log time, also when it
   // was no longer active by the clock at Restore (an agent catching up reads
   // log times behind the clock): a decision before it is the block already
-  // made, not a second strike with a doubled period.
-  std::map<std::pair<BlockKind, std::string>, TimeUs> until_;
+  // made, not a second strike with a doubled period. Only blocks that count:
+  // one from old lines, never enforced, made a live flood before its end
+  // "blocked already", and nothing blocked it (helper-117 F2); its end is in
+  // until_old_, which only decisions from old lines respect.
+  std::map<Key, TimeUs> until_, until_old_;
   std::vector<Block> history_;
   // The blocks made here (their created), and those moved back by a clock
   // step: a stored row that still holds an end from before the move (a

@@ -110,7 +110,7 @@ int BlocksMain(const std::vector<std::string>& argv, const Clock& clock) {
     auto blocks = (*store)->LoadBlocks(args->Has("all") ? -1 : now);
     if (!blocks.ok()) return FailWith(blocks.status());
     for (const Block& b : *blocks)
-      if (args->Has("all") || b.live) PrintBlock(b, format);
+      if (args->Has("all") || (b.live && !b.removed)) PrintBlock(b, format);
     return kExitOk;
   }
   if (what == "add" && pos.size() == 3) {

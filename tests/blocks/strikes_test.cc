@@ -169,6 +169,75 @@ TEST(Strikes, ABlockFromOldLinesKeepsNoOlderStrikeAlive) {
   }
 }
 
+// A removed block is no strike, and takes nothing with it: the strike before
+// it lapses max_period after its own end, not the removal's (helper-117 F1),
+// and a hand block (no strike of its own) removed over a live strike leaves
+// that strike (F3). A restarted agent, reading the rows, agreed; the running
+// one kept one count and one end, and could not undo them.
+TEST(Strikes, ARemovedBlockTakesOnlyItselfAway) {
+  Manager a;
+  ASSERT_EQ(a.Strikes(kNow), 1);  // ends kNow + 1 h
+  ASSERT_EQ(a.Strikes(kNow + 2 * kDay), 2);
+  Block gone = a.m.Active().at(0);
+  gone.expires = kNow + 2 * kDay + kHour;
+  gone.removed = true;
+  a.m.Restore({gone}, gone.expires);
+  EXPECT_EQ(a.Strikes(kNow + 7 * kDay + 2 * kHour), 1) << "strike 1 lapsed at kNow + 7 d 1 h";
+
+  Manager b;
+  ASSERT_EQ(b.Strikes(kNow), 1);
+  Block hand = Row(kNow + 2 * kHour, kNow + 10 * kHour, 1);
+  hand.rule = "manual";
+  b.m.Restore({hand}, kNow + 2 * kHour);
+  hand.expires = kNow + 3 * kHour;
+  hand.removed = true;
+  b.m.Restore({hand}, kNow + 3 * kHour);
+  EXPECT_EQ(b.Strikes(kNow + 4 * kHour), 2) << "the live strike under the hand block stays";
+}
+
+// A block from old lines, never enforced, ended by the clock though not yet
+// by the log's: a live flood at a log time before its end was "blocked
+// already", and nothing blocked it (helper-117 F2).
+TEST(Strikes, AnEndedCatchUpBlockLeavesALiveFloodUnblocked) {
+  Manager a;
+  a.m.set_live_after(kNow - 5 * kMinute);
+  std::string why;
+  const Block* old = a.m.Apply(Flood(kNow - 62 * kMinute), &why);  // ends kNow - 2 min
+  ASSERT_NE(old, nullptr) << why;
+  ASSERT_FALSE(old->live);
+  a.m.Expire(kNow);
+  EXPECT_EQ(a.Strikes(kNow - 3 * kMinute), 1);
+  // From old lines again: the block recorded before stands for it.
+  Manager b;
+  b.m.set_live_after(kNow - 5 * kMinute);
+  ASSERT_NE(b.m.Apply(Flood(kNow - 62 * kMinute), &why), nullptr) << why;
+  b.m.Expire(kNow);
+  EXPECT_EQ(b.m.Apply(Flood(kNow - 30 * kMinute), &why), nullptr);
+  EXPECT_EQ(why, "blocked already");
+}
+
+// `blocks remove` leaves the row, ended at the removal: a clock set back
+// before that made it active, enforced, again (helper-117 F4), and its end
+// made the next flood "blocked already".
+TEST(Strikes, ARemovedRowIsNotActiveAfterAStepBack) {
+  Manager a;
+  Block gone = Row(kNow, kNow + 10 * kMinute, 1);  // was to end at kNow + 1 h
+  gone.removed = true;
+  a.m.Restore({gone}, kNow - 30 * kMinute);
+  EXPECT_TRUE(a.m.Active().empty());
+  EXPECT_FALSE(a.m.IsBlocked(BlockKind::kIp, kIp, kNow - 30 * kMinute));
+
+  Manager b;  // removed while running, then the clock set back
+  ASSERT_EQ(b.Strikes(kNow), 1);
+  Block made = b.m.Active().at(0);
+  made.expires = kNow + 10 * kMinute;
+  made.removed = true;
+  b.m.Restore({made}, kNow + 10 * kMinute);
+  b.m.Restore({made}, kNow - 30 * kMinute);
+  EXPECT_TRUE(b.m.Active().empty());
+  EXPECT_EQ(b.Strikes(kNow - 20 * kMinute), 1) << "not blocked already, and no strike";
+}
+
 // A start reads the rows that ended after RestoreFrom(now), not every row:
 // over a month of one key's blocks (ended, removed, by hand, active), the
 // rows left out change no decision from then on: the same strikes, the same

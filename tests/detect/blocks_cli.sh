@@ -119,6 +119,17 @@ assert len(b) == 1 and abs(end - (time.time() + 3 * 86400)) < 600, b' ||
   fail "extend by a subject variant"
 "$bin" blocks remove 198.51.100.9 --store "$st" > /dev/null
 "$bin" blocks list --store "$st" | grep -q 198.51.100.9 && fail "removed block still listed"
+# A clock set back before the removal (here: the removed row's times moved an
+# hour ahead): still removed, not listed as in force (helper-117 F4).
+python3 - "${st#sqlite:}" <<'PY'
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+n = db.execute("UPDATE block SET created = created + 3600000000, expires = expires + 3600000000"
+               " WHERE key = '198.51.100.9' AND removed = 1").rowcount
+db.commit()
+assert n == 1, n
+PY
+"$bin" blocks list --store "$st" | grep -q 198.51.100.9 && fail "removed block listed after a step back"
 rc=0; "$bin" blocks extend 198.51.100.9 --for 1h --store "$st" > /dev/null || rc=$?
 [ "$rc" = 1 ] || fail "extend of an ended block: exit $rc, want 1"
 "$bin" blocks list --store "$st" | grep -q 198.51.100.9 && fail "extend revived an ended block"

@@ -1,0 +1,48 @@
+#include "agent/blocks/strike_book.h"
+
+#include <algorithm>
+
+namespace mailtrail {
+
+int StrikeBook::At(const Key& id, TimeUs at) const {
+  int most = 0;
+  if (auto it = keys_.find(id); it != keys_.end())
+    for (const Counted& c : it->second)
+      if (c.end > at - max_period_) most = std::max(most, c.strikes);
+  return most;
+}
+
+void StrikeBook::Count(const Key& id, const Block& b) {
+  std::vector<Counted>& counted = keys_[id];
+  // Those that lapsed before this one began count for no later decision.
+  std::erase_if(counted, [&](const Counted& c) {
+    return c.created != b.created && c.end <= b.created - max_period_;
+  });
+  for (Counted& c : counted) {
+    if (c.created != b.created) continue;
+    c.strikes = std::max(c.strikes, b.strikes);
+    c.end = b.expires;
+    return;
+  }
+  if (counted.size() >= kMaxPerKey) {
+    counted.erase(
+        std::min_element(counted.begin(), counted.end(),
+                         [](const Counted& x, const Counted& y) { return x.end < y.end; }));
+  }
+  counted.push_back({b.created, b.strikes, b.expires});
+}
+
+void StrikeBook::Forget(const Key& id, TimeUs created) {
+  auto it = keys_.find(id);
+  if (it == keys_.end()) return;
+  std::erase_if(it->second, [&](const Counted& c) { return c.created == created; });
+  if (it->second.empty()) keys_.erase(it);
+}
+
+void StrikeBook::MoveEnd(const Key& id, TimeUs created, TimeUs end) {
+  if (auto it = keys_.find(id); it != keys_.end())
+    for (Counted& c : it->second)
+      if (c.created == created) c.end = end;
+}
+
+}  // namespace mailtrail
