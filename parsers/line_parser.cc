@@ -78,15 +78,32 @@ bool CutByPostfix(std::string_view message) {
   return true;
 }
 
-// A cut line's trailer (from=, to=, proto=, helo=) is read from its right:
-// the real one is gone, and what parses in its place may be a forgery the
-// sender placed where the cut falls, a long quoted address pushing the line
-// past 2000 bytes (helper-118: a provider's shared MTA blocked, a forwarder's
-// mail read as null-sender). Nothing of it is kept (docs/security.md rule 1).
+// What of a cut line was read from its right, where the cut falls. A
+// trailer (from=, to=, proto=, helo=; a header line's client before it): the
+// real one is gone, and what parses in its place may be a forgery the sender
+// placed there, a long quoted address pushing the line past 2000 bytes
+// (helper-118: a provider's shared MTA blocked, a forwarder's mail read as
+// null-sender). A delivery's "queued as" is searched for in a reply that lost
+// its end. The rest was read from the left and stands: qmgr's and pickup's
+// sender, a delivery's recipient (clearing them made mail null-sender and
+// merged recipients, helper-119). docs/security.md rule 1.
 void DropTheRightOfACutLine(Event* ev) {
   ev->cut = true;
-  ev->from = ev->to = ev->proto = ev->helo = ev->reply = {};
-  ev->has_from = false;
+  switch (ev->kind) {
+    case EventKind::kHeader:
+      ev->client_host = ev->client_ip = {};
+      [[fallthrough]];
+    case EventKind::kSmtpdAction:
+    case EventKind::kProxyAccept:
+      ev->from = ev->to = ev->proto = ev->helo = ev->reply = {};
+      ev->has_from = false;
+      break;
+    case EventKind::kDelivery:
+      ev->next_qid = {};
+      break;
+    default:
+      break;
+  }
 }
 
 }  // namespace
@@ -197,7 +214,9 @@ const char* EventKindName(EventKind k) {
 }
 
 bool ReparseHeaderFor(std::string_view client_ip, Event* ev) {
-  return parsers::ReparseHeaderFor(client_ip, ev);
+  // A cut line has no trailer to find again: read again, it gave back what
+  // the first reading dropped (helper-119 N1).
+  return !ev->cut && parsers::ReparseHeaderFor(client_ip, ev);
 }
 
 }  // namespace mailtrail

@@ -28,7 +28,8 @@ bool LinesCanChangeRecords(std::string_view program);
 // the header text and the client's HELO both come before and after the
 // trailer and either may imitate one (docs/security.md rule 1). Given the client that
 // smtpd logged for the message, re-reads `*ev` with the rightmost split whose
-// " from HOST[IP]" is that client. False (and `*ev` unchanged) when none is.
+// " from HOST[IP]" is that client. False (and `*ev` unchanged) when none is,
+// and for a line Postfix cut (Event::cut: its trailer is not read).
 bool ReparseHeaderFor(std::string_view client_ip, Event* ev);
 
 // ParseLine for one input stream, with the year of yearless stamps (BSD syslog,

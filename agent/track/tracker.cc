@@ -103,7 +103,7 @@ void MessageTracker::Process(const Event& ev) {
     case EventKind::kPickup:
       o = StartRecord(ev);
       o->accepted = true;
-      o->rec.sender = Address(ev.from);
+      if (ev.has_from) o->rec.sender = Address(ev.from);
       // postsuper -r: the old id's queue file is gone into this one (pickup
       // logs no "removed" for it). It ends, linked to what it became.
       if (!ev.orig_queue_id.empty()) {
@@ -148,7 +148,7 @@ void MessageTracker::Process(const Event& ev) {
       o->held = false;
       // qmgr owns the envelope sender: a header line's trailer may have been
       // imitated by the client (docs/security.md rule 1).
-      o->rec.sender = Address(ev.from);
+      if (ev.has_from) o->rec.sender = Address(ev.from);
       if (o->rec.size < 0) o->rec.size = ev.size;
       if (o->rec.nrcpt < 0) {
         o->rec.nrcpt = ev.nrcpt;

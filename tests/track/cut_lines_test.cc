@@ -158,5 +158,95 @@ TEST(CutLines, AForwardedMessageWithACutSenderIsNoNullSenderBounce) {
   EXPECT_EQ(r.recipients[0].address, "nadia@example.test");
 }
 
+// Exactly kPostfixCut bytes: `head`, then `fill` repeated, then `tail`.
+std::string CutAt2000(const std::string& head, char fill, const std::string& tail) {
+  EXPECT_LT(head.size() + tail.size(), kPostfixCut);
+  return head + std::string(kPostfixCut - head.size() - tail.size(), fill) + tail;
+}
+
+// helper-119 N1: a second forged trailer naming another client made the
+// tracker read the cut header line again (for smtpd's client), and that
+// read put the first forgery's null sender and recipient back.
+TEST(CutLines, ACutHeaderLineIsNotReadAgainForItsClient) {
+  std::vector<std::string> lines;
+  for (int i = 0; i < 22; ++i) {
+    char qid[16], t[16];
+    std::snprintf(qid, sizeof qid, "4A1B200A3%02X", i);
+    std::snprintf(t, sizeof t, "12:20:%02d", i * 2);
+    const std::string p = "Nov 27 " + std::string(t) + " mx postfix/";
+    const std::string pid = "smtpd[" + std::to_string(31000 + i) + "]: ";
+    lines.push_back(p + pid + "connect from prov.example[192.0.2.50]");
+    lines.push_back(p + pid + qid + ": client=prov.example[192.0.2.50]");
+    lines.push_back(p + "cleanup[2002]: " +
+                    CutAt2000(std::string(qid) +
+                                  ": reject: header Subject: Cheap meds now from "
+                                  "prov.example[192.0.2.50]; from=<alice@prov.example> "
+                                  "to=<\"nadia+a from prov.example[192.0.2.50]; from=<> "
+                                  "to=<ceo@example.test> proto=ESMTP helo=<h>",
+                              'b',
+                              " from other.example[10.9.9.9]; from=<> to=<ceo@example.test> "
+                              "proto=ESMTP helo=<h>"));
+    lines.push_back(p + pid +
+                    "disconnect from prov.example[192.0.2.50] ehlo=1 mail=1 rcpt=1 data=0/1 "
+                    "quit=1 commands=4/5");
+  }
+  TrackerHarness h;
+  h.Feed(lines);
+  h.Flush();
+  FloodDetector d{DetectorOptions{}};
+  std::vector<Decision> out;
+  ASSERT_EQ(h.records().size(), 22u);
+  for (const MessageRecord& r : h.records()) {
+    EXPECT_NE(r.sender.value_or("?"), "") << r.qid;
+    for (const RecipientRecord& rc : r.recipients) EXPECT_NE(rc.address, "ceo@example.test");
+    d.OnRecord(r, &out);
+  }
+  EXPECT_TRUE(out.empty()) << out.size() << " decisions, the first " << out[0].key;
+}
+
+// Lines cut with no trailer to forge keep what they said from the left
+// (helper-119 N2, N3, N5: clearing from= and to= on every long line made a
+// forwarder's mail null-sender, merged a message's recipients into one "",
+// and a pickup line of exactly 2000 bytes, written whole, null-sender).
+TEST(CutLines, CutLinesWithoutATrailerKeepTheirEnvelope) {
+  const std::string sender = std::string(1940, 's') + "@evil.test";  // cut in "(queue active)"
+  const std::string reply = "(host mx.remote.test[127.0.0.3] said: 550-5.7.1 ";
+  const std::string p = "Nov 27 12:03:00 mx postfix/";
+  auto delivery = [&](const std::string& to, const std::string& dsn, const std::string& status) {
+    return p + "smtp[4001]: " +
+           CutAt2000("4F00000A305: to=<" + to +
+                         ">, relay=mx.remote.test[127.0.0.3]:25, delay=1.2, "
+                         "delays=0.1/0/0.5/0.6, dsn=" +
+                         dsn + ", status=" + status + " " + reply,
+                     'x', " queued as 99AA");
+  };
+  TrackerHarness h;
+  h.Feed({p + "smtpd[12776]: connect from fwd.partner.example[203.0.113.25]",
+          p + "smtpd[12776]: 4F00000A305: client=fwd.partner.example[203.0.113.25]",
+          p + "cleanup[12781]: 4F00000A305: message-id=<x0@evil.test>",
+          p + "qmgr[12713]: " +
+              ("4F00000A305: from=<" + sender + ">, size=1339, nrcpt=3 (queue active)")
+                  .substr(0, kPostfixCut),
+          p + "smtpd[12776]: disconnect from fwd.partner.example[203.0.113.25] ehlo=1 mail=1 "
+              "rcpt=3 data=1 quit=1 commands=7",
+          delivery("ann@remote.test", "5.7.1", "bounced"),
+          delivery("bob@remote.test", "5.7.1", "bounced"),
+          delivery("cat@remote.test", "2.0.0", "sent"), p + "qmgr[12713]: 4F00000A305: removed",
+          p + "pickup[5000]: " + CutAt2000("5B0B010A001: uid=1000 from=<", 'u', "@example.test>"),
+          p + "qmgr[12713]: 5B0B010A001: removed"});
+  h.Flush();
+  const MessageRecord* fwd = h.One("4F00000A305");
+  ASSERT_NE(fwd, nullptr);
+  EXPECT_TRUE(fwd->sender.has_value() && fwd->sender->size() > 100)
+      << "qmgr's line parsed: its sender, not <>";
+  ASSERT_EQ(fwd->recipients.size(), 3u);
+  EXPECT_EQ(fwd->recipients[0].address, "ann@remote.test");
+  EXPECT_EQ(fwd->recipients[2].address, "cat@remote.test");
+  EXPECT_TRUE(fwd->child_qids.empty()) << "a \"queued as\" read from the end of a cut reply";
+  const MessageRecord* picked = h.One("5B0B010A001");
+  ASSERT_NE(picked, nullptr);
+  EXPECT_NE(picked->sender.value_or(""), "");
+}
+
 }  // namespace
 }  // namespace mailtrail
