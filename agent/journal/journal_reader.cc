@@ -204,6 +204,25 @@ bool AllDigits(const std::string& s) {
 }
 }  // namespace
 
+// journald strips a syslog message's trailing whitespace and keeps the
+// datagram as it came in SYSLOG_RAW. Postfix cuts its lines at 2000 bytes: a
+// cut falling on spaces inside a quoted address came out shorter, no longer
+// known as cut, and the trailer a sender forged before the spaces was read
+// (helper-119 N4). The whitespace after MESSAGE in the raw datagram is put
+// back; nothing else of it is taken (any client may set the field: at most
+// it makes a line look cut, which drops its trailer).
+void JournalReader::TakeBackStrippedSpace() {
+  if (!Field("SYSLOG_RAW", &raw_) || raw_.size() <= field_.size() || field_.empty()) return;
+  const size_t at = raw_.rfind(field_);
+  if (at == std::string::npos) return;
+  const size_t end = at + field_.size();
+  for (size_t i = end; i < raw_.size(); ++i)
+    if (raw_[i] != ' ' && raw_[i] != '\t' && raw_[i] != '\n' && raw_[i] != '\r') return;
+  field_.append(raw_, end, std::string::npos);
+  // The datagram's own line end is not Postfix's text.
+  while (!field_.empty() && (field_.back() == '\n' || field_.back() == '\r')) field_.pop_back();
+}
+
 bool JournalReader::BuildLine(TimeUs realtime) {
   line_.clear();
   AppendStamp(realtime, &line_);
@@ -241,6 +260,7 @@ bool JournalReader::BuildLine(TimeUs realtime) {
   }
   line_ += ": ";
   if (!Field("MESSAGE", &field_)) return false;
+  TakeBackStrippedSpace();
   for (char& c : field_)
     if (c == '\n' || c == '\r') c = ' ';
   line_ += field_;

@@ -171,7 +171,9 @@ class JournalReader {
   TimeUs first_wait_ = 0;        // on clock_, when the first of them stopped
   const Clock* clock_ = nullptr;
   std::string cursor_;
-  std::string line_, field_;
+  std::string line_, field_, raw_;
+  // Puts back the whitespace journald stripped off MESSAGE (field_).
+  void TakeBackStrippedSpace();
   std::string program_;   // the line's program token (BuildLine)
   bool checked_ = false;  // its writer is checked (BuildLine)
   JournalCounters counters_;

@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "parsers/line_parser.h"
 #include "tests/support/fake_clock.h"
 
 namespace mailtrail {
@@ -25,8 +26,18 @@ struct Entry {
   std::string ident, message;
   int facility = 2;  // mail
   bool has_message = true;
-  long long uid = 0;  // _UID, as journald stores the sender's; -1: none
+  long long uid = 0;     // _UID, as journald stores the sender's; -1: none
+  std::string raw = "";  // SYSLOG_RAW: the datagram, when journald changed it
 };
+
+// A field in the export format's binary form: the name, a newline, the length
+// (64 bits, little endian), the bytes (which may hold a newline).
+void PutBinaryField(FILE* p, const char* name, const std::string& v) {
+  std::fprintf(p, "%s\n", name);
+  for (int b = 0; b < 8; ++b) std::fputc(static_cast<int>((v.size() >> (8 * b)) & 0xff), p);
+  std::fwrite(v.data(), 1, v.size(), p);
+  std::fputs("\n", p);
+}
 
 class Collect : public LineHandler {
  public:
@@ -60,17 +71,9 @@ class JournalReaderTest : public ::testing::Test {
                    1795780800000000LL + n * step_us + 250, 1000000 + n * 1000000,
                    entries[i].ident.c_str(), 100 + n, entries[i].facility);
       if (entries[i].uid >= 0) std::fprintf(p, "_UID=%lld\n", entries[i].uid);
-      // The export format's binary form: the name, a newline, the length
-      // (64 bits, little endian), the bytes (a message with a newline).
-      const std::string& m = entries[i].message;
-      if (!entries[i].has_message) {
-        std::fputs("\n", p);
-        continue;
-      }
-      std::fputs("MESSAGE\n", p);
-      for (int b = 0; b < 8; ++b) std::fputc(static_cast<int>((m.size() >> (8 * b)) & 0xff), p);
-      std::fwrite(m.data(), 1, m.size(), p);
-      std::fputs("\n\n", p);
+      if (!entries[i].raw.empty()) PutBinaryField(p, "SYSLOG_RAW", entries[i].raw);
+      if (entries[i].has_message) PutBinaryField(p, "MESSAGE", entries[i].message);
+      std::fputs("\n", p);
     }
     EXPECT_EQ(pclose(p), 0);
     return path;
@@ -97,6 +100,47 @@ TEST_F(JournalReaderTest, BuildsTheLineRsyslogWouldWrite) {
   ASSERT_EQ(*r->Poll(&c, 100), 1u);
   EXPECT_EQ(c.lines[0],
             "2026-11-27T12:00:00.000250+00:00 mx postfix-out/smtp[100]: ABC: to=<a@b.test>");
+}
+
+// journald strips trailing whitespace off a syslog message and keeps the
+// datagram in SYSLOG_RAW: a line Postfix cut at 2000 bytes on spaces came out
+// shorter, was not known as cut, and its forged trailer was read (helper-119
+// N4). The spaces come back; a SYSLOG_RAW that is not MESSAGE and whitespace
+// gives nothing.
+TEST_F(JournalReaderTest, TheWhitespaceJournaldStrippedComesBack) {
+  const std::string m = "NOQUEUE: reject: RCPT from x[192.0.2.50]: 550 5.1.1 <a>: no; from=<>";
+  const std::string head = "<22>Nov 27 12:00:00 postfix/smtpd[100]: ";
+  auto with_raw = [](const std::string& message, const std::string& raw) {
+    Entry e{"postfix/smtpd", message};
+    e.raw = raw;
+    return e;
+  };
+  const std::string f =
+      Write("a.journal", {with_raw(m, head + m + "   \t  \n"), with_raw(m, head + m + " x  "),
+                          with_raw(m, head + "other  ")});
+  auto r = Open({{f}, {}, {}, std::nullopt});
+  ASSERT_TRUE(r->SeekHead().ok());
+  Collect c;
+  ASSERT_EQ(*r->Poll(&c, 100), 3u);
+  const std::string line = "2026-11-27T12:00:00.000250+00:00 mx postfix/smtpd[100]: " + m;
+  EXPECT_EQ(c.lines[0], line + "   \t  ");
+  EXPECT_EQ(c.lines[1].substr(c.lines[1].find(": ") + 2), m) << "not whitespace: not taken";
+  EXPECT_EQ(c.lines[2].substr(c.lines[2].find(": ") + 2), m);
+
+  // A cut line of 2000 bytes whose end journald stripped is known as cut.
+  ParseContext ctx;
+  const std::string cut = "NOQUEUE: reject: RCPT from x[192.0.2.50]: 550 5.1.1 <" +
+                          std::string(1880, 'a') + "; from=<> to=<n@x> proto=ESMTP helo=<h>";
+  ASSERT_LT(cut.size(), 2000u);
+  const std::string full = cut + std::string(2000 - cut.size(), ' ');
+  const std::string g = Write("b.journal", {with_raw(cut, head + full)});
+  auto rb = Open({{g}, {}, {}, std::nullopt});
+  ASSERT_TRUE(rb->SeekHead().ok());
+  Collect d;
+  ASSERT_EQ(*rb->Poll(&d, 100), 1u);
+  const Event ev = ParseLine(d.lines[0], ctx);
+  EXPECT_TRUE(ev.cut);
+  EXPECT_FALSE(ev.has_from);
 }
 
 // Any client may set any field: a program name cannot carry a forged tag.
