@@ -131,6 +131,8 @@ Event ParseLine(std::string_view line, const ParseContext& ctx) {
     return ev;
   }
   const std::string_view msg = ev.message;
+  const bool cut = postfix_like && CutByPostfix(msg);
+  ev.cut = cut;  // the daemon parsers read no trailer of a cut line
   if (!entry->parse(msg, &ev)) {
     // Clear what the daemon parser filled in part. (One named result on every
     // path, so that it is constructed in place: Event is large.)
@@ -138,7 +140,7 @@ Event ParseLine(std::string_view line, const ParseContext& ctx) {
     static_cast<void>(ParseEnvelope(line, ctx, &ev));
     ev.kind = EventKind::kUnknown;
   }
-  if (postfix_like && CutByPostfix(msg)) DropTheRightOfACutLine(&ev);
+  if (cut) DropTheRightOfACutLine(&ev);
   return ev;
 }
 

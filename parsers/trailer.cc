@@ -375,7 +375,14 @@ bool ParseActionLine(std::string_view s, bool postscreen, Event* ev) {
   const TrailerKind kind = postscreen   ? TrailerKind::kPostscreen
                            : helo_stage ? TrailerKind::kSmtpdHelo
                                         : TrailerKind::kSmtpd;
-  if (!SplitTrailer(s, ev, &reply, &rest, std::string_view::npos, kind)) return false;
+  if (ev->cut) {
+    // Postfix cut the line (line_parser.cc): its trailer is gone, and one
+    // that parses there may be forged. The reply is the rest; the line is
+    // still the client's reject, not an unknown line (helper-118 F4).
+    reply = s;
+  } else if (!SplitTrailer(s, ev, &reply, &rest, std::string_view::npos, kind)) {
+    return false;
+  }
   scan::SplitReply(reply, &ev->code, &ev->dsn, &ev->text);
   ev->kind = EventKind::kSmtpdAction;
   return true;

@@ -97,6 +97,29 @@ TEST(CutLines, AParsedCutLineGivesNoTrailer) {
   EXPECT_EQ(counter.ToStats().kinds.at("cut_by_postfix"), 2);
 }
 
+// A reject whose trailer the cut took, with nothing forged in its place,
+// was an unknown line: the message's record was lost (helper-118 F4). It is
+// a record of the client's reject, with no sender and no recipient.
+TEST(CutLines, ARejectWhoseTrailerTheCutTookIsStillARecord) {
+  const std::string reject = Reject(std::string(1900, 'a'));
+  ASSERT_GT(reject.size(), kPostfixCut);
+  TrackerHarness h;
+  h.Feed({"Nov 27 12:10:00 mx postfix/smtpd[7]: connect from prov.example[192.0.2.50]",
+          "Nov 27 12:10:00 mx postfix/smtpd[7]: " + reject.substr(0, kPostfixCut),
+          "Nov 27 12:10:00 mx postfix/smtpd[7]: disconnect from prov.example[192.0.2.50] ehlo=1 "
+          "mail=1 rcpt=0/1 quit=1 commands=3/4"});
+  h.Flush();
+  ASSERT_EQ(h.records().size(), 1u);
+  const MessageRecord& r = h.records()[0];
+  EXPECT_EQ(r.client_ip, "192.0.2.50");
+  ASSERT_TRUE(r.reject.has_value());
+  EXPECT_EQ(r.reject->action, "reject");
+  EXPECT_EQ(r.reject->stage, "RCPT");
+  EXPECT_EQ(r.reject->code, 550);
+  EXPECT_FALSE(r.sender.has_value());
+  EXPECT_TRUE(r.recipients.empty());
+}
+
 TEST(CutLines, ARejectCutAfterAForgedTrailerIsNoNullSenderBounce) {
   for (const bool cut : {false, true}) {
     TrackerHarness h;
