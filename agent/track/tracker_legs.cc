@@ -5,6 +5,7 @@
 #include <utility>
 #include <vector>
 
+#include "agent/track/relay.h"
 #include "agent/track/tracker.h"
 #include "agent/track/tracker_internal.h"
 #include "base/ip_address.h"
@@ -53,11 +54,14 @@ bool MessageTracker::IsReturningLeg(const Event& ev, const MessageRecord& parent
     return false;
   const auto from = IpAddress::Parse(child.client_ip);
   if (!from) return false;
-  const size_t open = ev.relay.rfind('[');
-  const size_t close = ev.relay.rfind(']');
-  if (open != std::string_view::npos && close != std::string_view::npos && close > open) {
-    const auto to = IpAddress::Parse(ev.relay.substr(open + 1, close - open - 1));
-    if (to) return *to == *from || (to->IsLoopback() && from->IsLoopback());
+  const Relay relay = ParseRelay(ev.relay);
+  if (relay.kind == Relay::Kind::kAddress) {
+    // Only a content filter gives back a leg. An MX (port 25, or a relay
+    // host's 587, 465, 2525) is another site's: its "queued as" names its
+    // own queue, and it may send us a message while it holds its answer to
+    // our DATA and answer with that message's id (helper-118 F5).
+    if (!relay.IsContentFilter()) return false;
+    return *relay.ip == *from || (relay.ip->IsLoopback() && from->IsLoopback());
   }
   return from->IsLoopback();
 }

@@ -803,8 +803,34 @@ TEST(TrackerTrust, AFiltersBounceOrDiscardReplyIsNoDelivery) {
 // A host that is both the MX of our recipient and a client of ours sends us a
 // message, learns its queue id from our reply, and answers our retry with
 // "queued as" that id: the message came in before the attempt began, so it
-// is no leg of ours. (One sent during the attempt, while the MX holds its
-// answer to our DATA, still passes: docs/testing.md, known limits.)
+// is no leg of ours. Nor is one it sends during the attempt, holding its
+// answer to our DATA (helper-118 F5: its spam showed as our user's next leg,
+// and with a parent it counted as no bounce): an MX on port 25 is another
+// site's, and only a content filter gives back a leg.
+TEST(TrackerTrust, AnMxCannotClaimAMessageItSentDuringTheAttemptAsOurLeg) {
+  TrackerHarness h;
+  h.Feed({
+      "Nov 27 12:05:42 mx postfix/smtpd[14986]: 4BF8E10A34A: client=localhost[127.0.0.1]",
+      "Nov 27 12:05:42 mx postfix/qmgr[14909]: 4BF8E10A34A: from=<paula@example.test>, "
+      "size=6685, nrcpt=1 (queue active)",
+      "Nov 27 12:05:43 mx postfix/smtpd[14990]: C0FFE10A001: client=mx.evil.test[203.0.113.5]",
+      "Nov 27 12:05:43 mx postfix/qmgr[14909]: C0FFE10A001: from=<spam@evil.test>, size=600, "
+      "nrcpt=1 (queue active)",
+      "Nov 27 12:05:43 mx postfix/local[12782]: C0FFE10A001: to=<nadia@example.test>, "
+      "relay=local, delay=0.03, delays=0.02/0.01/0/0, dsn=2.0.0, status=sent (delivered to "
+      "mailbox)",
+      "Nov 27 12:05:43 mx postfix/qmgr[14909]: C0FFE10A001: removed",
+      "Nov 27 12:05:45 mx postfix/smtp[14985]: 4BF8E10A34A: to=<ceo12@evil.test>, "
+      "relay=mx.evil.test[203.0.113.5]:25, delay=3, delays=0/0/0.1/2.9, dsn=2.0.0, "
+      "status=sent (250 2.0.0 Ok: queued as C0FFE10A001)",
+      "Nov 27 12:05:45 mx postfix/qmgr[14909]: 4BF8E10A34A: removed",
+  });
+  h.Flush();
+  ASSERT_TRUE(h.One("4BF8E10A34A") && h.One("C0FFE10A001"));
+  EXPECT_TRUE(h.One("4BF8E10A34A")->child_qids.empty());
+  EXPECT_TRUE(h.One("C0FFE10A001")->parent_qid.empty());
+}
+
 TEST(TrackerTrust, AnMxCannotClaimAMessageItSentEarlierAsOurLeg) {
   TrackerHarness h;
   h.Feed({
