@@ -32,16 +32,21 @@ bool IEquals(std::string_view a, std::string_view b) {
   return true;
 }
 
-// qmgr activates no message on hold. One still held when qmgr activates it
-// (not released by postsuper) was never held: the HOLD smtpd logged in its
-// session was another transaction's (the client reset it after its
-// recipient was refused). Its recipients, never this message's, go; this
-// message's own get their delivery lines.
-void DropAnotherTransactionsHold(MessageRecord* r) {
-  if (!r->reject || !IsHoldAction(r->reject->action)) return;
+// qmgr activates no message on hold, and never sees a discarded one. One
+// still held when qmgr activates it (not released by postsuper) was never
+// held, and one marked discarded was not: the HOLD or DISCARD smtpd logged in
+// its session was another transaction's (the client reset it after its
+// recipient was refused; a DISCARD's stayed on the delivered message,
+// helper-118 F6). Its recipients, never this message's, go; this message's
+// own get their delivery lines.
+void DropAnotherTransactionsAction(MessageRecord* r, bool held) {
+  if (!r->reject) return;
+  const bool hold = held && IsHoldAction(r->reject->action);
+  if (!hold && !IsDiscardAction(r->reject->action)) return;
+  const Outcome theirs = hold ? Outcome::kHeld : Outcome::kDiscarded;
   r->reject.reset();
-  std::erase_if(r->recipients, [](const RecipientRecord& rc) {
-    return rc.outcome == Outcome::kHeld && rc.attempts == 0;
+  std::erase_if(r->recipients, [theirs](const RecipientRecord& rc) {
+    return rc.outcome == theirs && rc.attempts == 0;
   });
 }
 
@@ -144,7 +149,7 @@ void MessageTracker::Process(const Event& ev) {
     case EventKind::kQueued:
       o = FindOrBegin(ev);
       o->queued = true;
-      if (o->held) DropAnotherTransactionsHold(&o->rec);
+      DropAnotherTransactionsAction(&o->rec, o->held);
       o->held = false;
       // qmgr owns the envelope sender: a header line's trailer may have been
       // imitated by the client (docs/security.md rule 1).
