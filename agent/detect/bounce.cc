@@ -108,6 +108,10 @@ BounceSignal ClassifyBounce(const MessageRecord& r) {
   // shared MTA blocked — and postmaster@ of the forger's own domain is as
   // easy to write, so a daemon's name as the sender counts no more.
   if (r.sender) return BounceSignal::kNone;
+  // Nor when Postfix cut the line that named it: a sender of 2,000 bytes
+  // cut qmgr's line and the header lines, and its forged "From:
+  // MAILER-DAEMON" got a provider's MTA blocked (helper-120).
+  if (r.sender_cut) return BounceSignal::kNone;
   if (r.header_from && IsDaemonFrom(*r.header_from)) return BounceSignal::kDaemonFrom;
   if (r.dsn_report) return BounceSignal::kDsnReport;
   // A notice subject alone is a weak signal: people write "Delivery Status

@@ -9,8 +9,9 @@ namespace mailtrail {
 
 namespace {
 // 1: the fields up to is_update; 2: dsn_report and returned_message_ids too
-// (what the detector needs of a record that waited in the spool).
-constexpr uint8_t kVersion = 2;
+// (what the detector needs of a record that waited in the spool); 3:
+// sender_cut.
+constexpr uint8_t kVersion = 3;
 
 class Writer {
  public:

@@ -122,6 +122,10 @@ struct MessageRecord {
   // Not part of the record either: its queue file said Content-Type
   // multipart/report; report-type=delivery-status (agent/queue), a DSN.
   bool dsn_report = false;
+  // Not part of the record either: a line of it that named its sender in a
+  // trailer was cut by Postfix (Event::cut), so its sender may be unknown for
+  // that reason: no header makes it a notice (ClassifyBounce, helper-120).
+  bool sender_cut = false;
   // Not part of the record either: Message-IDs logged by a header or body check
   // (nested_header_checks `/^Message-ID:/ INFO` on a returned message,
   // body_checks on returned headers; the message's own too if header_checks logs

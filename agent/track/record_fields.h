@@ -194,6 +194,7 @@ void ForEachField(R& r, V&& visit) {
   visit(Field{"is_update", Keep::kAgent}.As(S::kNot), r.is_update);
   visit(Field{"dsn_report", Keep::kAgent, 2}.As(S::kNot), r.dsn_report);
   visit(Field{"returned_message_ids", Keep::kAgent, 2}.As(S::kNot), r.returned_message_ids);
+  visit(Field{"sender_cut", Keep::kAgent, 3}.As(S::kNot), r.sender_cut);
 }
 
 }  // namespace mailtrail

@@ -271,5 +271,70 @@ TEST(CutLines, CutLinesWithoutATrailerKeepTheirEnvelope) {
   EXPECT_NE(picked->sender.value_or(""), "");
 }
 
+// A sender long enough to cut qmgr's line (unparsed) and the header lines
+// leaves the record's sender unknown, and a sender unknown let the headers
+// speak: a forged "From: MAILER-DAEMON" or a notice Subject made 25 bounces
+// and the provider blocked again; a message refused at END-OF-MESSAGE never
+// reaches qmgr at all (helper-120 F1). A record whose trailer a cut took is
+// no notice by what its sender wrote.
+TEST(CutLines, ASenderLostToACutLetsNoHeaderMakeABounce) {
+  const std::string sender = "\"" + std::string(1990, 's') + "\"@prov.example";
+  // Each with a trailer forged in the header's text, so that the cut line
+  // still parses (its own trailer is cut inside the sender).
+  const std::string decoy =
+      " from prov.example[192.0.2.50]; from=<> to=<nadia@example.test> proto=ESMTP helo=<h>:";
+  for (const std::string& header : {"From: MAILER-DAEMON@prov.example" + decoy,
+                                    "Subject: Undelivered Mail Returned to Sender" + decoy}) {
+    for (const bool refused : {false, true}) {
+      std::vector<std::string> lines;
+      for (int i = 0; i < 25; ++i) {
+        char qid[16], t[16];
+        std::snprintf(qid, sizeof qid, "5C0DE10A3%02X", i);
+        std::snprintf(t, sizeof t, "12:10:%02d", i * 2);
+        const std::string p = "Nov 27 " + std::string(t) + " mx postfix/";
+        const std::string q = std::string(qid) + ": ";
+        const std::string smtpd = "smtpd[" + std::to_string(31000 + i) + "]: ";
+        const std::string trailer = " from prov.example[192.0.2.50]; from=<" + sender +
+                                    "> to=<nadia@example.test> proto=ESMTP helo=<prov.example>";
+        lines.push_back(p + smtpd + "connect from prov.example[192.0.2.50]");
+        lines.push_back(p + smtpd + q + "client=prov.example[192.0.2.50]");
+        lines.push_back(p + "cleanup[2002]: " +
+                        (q + "info: header " + header + trailer).substr(0, kPostfixCut));
+        if (refused) {
+          lines.push_back(p + "cleanup[2002]: " +
+                          (q +
+                           "milter-reject: END-OF-MESSAGE from prov.example[192.0.2.50]: "
+                           "5.7.1 Spam; from=<" +
+                           sender +
+                           "> to=<nadia@example.test> "
+                           "proto=ESMTP helo=<prov.example>")
+                              .substr(0, kPostfixCut));
+        } else {
+          lines.push_back(p + "qmgr[12713]: " +
+                          (q + "from=<" + sender + ">, size=2201, nrcpt=1 (queue active)")
+                              .substr(0, kPostfixCut));
+          lines.push_back(p + "local[12782]: " + q +
+                          "to=<nadia@example.test>, relay=local, delay=0.03, "
+                          "delays=0.02/0.01/0/0, dsn=2.0.0, status=sent (delivered to mailbox)");
+          lines.push_back(p + "qmgr[12713]: " + q + "removed");
+        }
+        lines.push_back(p + smtpd +
+                        "disconnect from prov.example[192.0.2.50] ehlo=1 mail=1 "
+                        "rcpt=1 data=" +
+                        (refused ? "0/1" : "1") + " quit=1 commands=5");
+      }
+      TrackerHarness h;
+      h.Feed(lines);
+      h.Flush();
+      FloodDetector d{DetectorOptions{}};
+      std::vector<Decision> out;
+      EXPECT_EQ(h.records().size(), 25u);
+      for (const MessageRecord& r : h.records()) d.OnRecord(r, &out);
+      EXPECT_EQ(d.bounces(), 0) << header << (refused ? ", refused" : ", delivered");
+      EXPECT_TRUE(out.empty()) << header;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace mailtrail
