@@ -4,6 +4,8 @@
 // that imitated other fields (docs/testing.md, "What real logs found").
 #include <gtest/gtest.h>
 
+#include <cctype>
+
 #include "agent/replay/line_stats.h"
 #include "tests/support/tracker_harness.h"
 
@@ -882,49 +884,20 @@ TEST(TrackerTrust, AnAmavisSubjectCannotLinkAnEarlierMessage) {
 // A HOLD logged for a recipient that a later restriction refused, in a
 // transaction the client then reset, is not the next message's; a REDIRECT's
 // recipient is delivered where it was sent, not discarded.
-// The same with DISCARD (an access map's, at RCPT or MAIL): a discarded
-// message never reaches qmgr, so the one qmgr activates was not discarded,
-// and its record kept the other transaction's "discard" (helper-118 F6).
-TEST(TrackerTrust, AnotherTransactionsDiscardStaysOffTheQueuedMessage) {
-  for (const std::string stage : {"RCPT", "MAIL"}) {
-    TrackerHarness h;
-    h.Feed({
-        "Nov 27 12:40:00 mx postfix/smtpd[17001]: connect from mail.evil.test[198.51.100.7]",
-        "Nov 27 12:40:01 mx postfix/smtpd[17001]: NOQUEUE: discard: " + stage +
-            " from mail.evil.test[198.51.100.7]: <x@suspicious.test>: Sender address triggers "
-            "DISCARD action; from=<x@suspicious.test> to=<bogus@example.test> proto=ESMTP "
-            "helo=<mail.evil.test>",
-        "Nov 27 12:40:01 mx postfix/smtpd[17001]: NOQUEUE: reject: RCPT from "
-        "mail.evil.test[198.51.100.7]: 550 5.1.1 <bogus@example.test>: Recipient address "
-        "rejected: User unknown in local recipient table; from=<x@suspicious.test> "
-        "to=<bogus@example.test> proto=ESMTP helo=<mail.evil.test>",
-        "Nov 27 12:40:03 mx postfix/smtpd[17001]: 3C4D510A700: client=mail.evil.test[198.51.100.7]",
-        "Nov 27 12:40:03 mx postfix/qmgr[12713]: 3C4D510A700: from=<news@evil.test>, size=900, "
-        "nrcpt=1 (queue active)",
-        "Nov 27 12:40:03 mx postfix/smtpd[17001]: disconnect from mail.evil.test[198.51.100.7] "
-        "ehlo=1 mail=2 rcpt=1/2 data=1 rset=1 quit=1 commands=7/8",
-        "Nov 27 12:40:03 mx postfix/local[17003]: 3C4D510A700: to=<omar@example.test>, "
-        "relay=local, delay=0.03, delays=0.02/0.01/0/0, dsn=2.0.0, status=sent (delivered to "
-        "mailbox)",
-        "Nov 27 12:40:03 mx postfix/qmgr[12713]: 3C4D510A700: removed",
-    });
-    h.Flush();
-    const MessageRecord* queued = h.One("3C4D510A700");
-    ASSERT_TRUE(queued) << stage;
-    ASSERT_EQ(queued->recipients.size(), 1u) << stage;
-    EXPECT_EQ(queued->recipients[0].address, "omar@example.test");
-    EXPECT_FALSE(queued->reject.has_value()) << stage << ": " << queued->reject->action;
-    EXPECT_EQ(queued->outcome, Outcome::kDelivered);
-  }
-}
-
-TEST(TrackerTrust, AnotherTransactionsHoldAndARedirectGiveNoFalseRecipient) {
-  TrackerHarness h;
-  h.Feed({
+// A client whose first transaction got a HOLD or DISCARD (`action`, at
+// `stage`) for a recipient then refused resets it and sends a message that
+// is queued and delivered to omar.
+std::vector<std::string> AnotherTransactionThenAMessage(const std::string& action,
+                                                        const std::string& stage) {
+  std::string upper = action;
+  for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return {
       "Nov 27 12:40:00 mx postfix/smtpd[17001]: connect from mail.evil.test[198.51.100.7]",
-      "Nov 27 12:40:01 mx postfix/smtpd[17001]: NOQUEUE: hold: RCPT from "
-      "mail.evil.test[198.51.100.7]: <x@suspicious.test>: Sender address triggers HOLD action; "
-      "from=<x@suspicious.test> to=<bogus@example.test> proto=ESMTP helo=<mail.evil.test>",
+      "Nov 27 12:40:01 mx postfix/smtpd[17001]: NOQUEUE: " + action + ": " + stage +
+          " from mail.evil.test[198.51.100.7]: <x@suspicious.test>: Sender address triggers " +
+          upper +
+          " action; from=<x@suspicious.test> to=<bogus@example.test> proto=ESMTP "
+          "helo=<mail.evil.test>",
       "Nov 27 12:40:01 mx postfix/smtpd[17001]: NOQUEUE: reject: RCPT from "
       "mail.evil.test[198.51.100.7]: 550 5.1.1 <bogus@example.test>: Recipient address "
       "rejected: User unknown in local recipient table; from=<x@suspicious.test> "
@@ -938,6 +911,30 @@ TEST(TrackerTrust, AnotherTransactionsHoldAndARedirectGiveNoFalseRecipient) {
       "relay=local, delay=0.03, delays=0.02/0.01/0/0, dsn=2.0.0, status=sent (delivered to "
       "mailbox)",
       "Nov 27 12:40:03 mx postfix/qmgr[12713]: 3C4D510A700: removed",
+  };
+}
+
+// The same with DISCARD (an access map's, at RCPT or MAIL): a discarded
+// message never reaches qmgr, so the one qmgr activates was not discarded,
+// and its record kept the other transaction's "discard" (helper-118 F6).
+TEST(TrackerTrust, AnotherTransactionsDiscardStaysOffTheQueuedMessage) {
+  for (const std::string stage : {"RCPT", "MAIL"}) {
+    TrackerHarness h;
+    h.Feed(AnotherTransactionThenAMessage("discard", stage));
+    h.Flush();
+    const MessageRecord* queued = h.One("3C4D510A700");
+    ASSERT_TRUE(queued) << stage;
+    ASSERT_EQ(queued->recipients.size(), 1u) << stage;
+    EXPECT_EQ(queued->recipients[0].address, "omar@example.test");
+    EXPECT_FALSE(queued->reject.has_value()) << stage << ": " << queued->reject->action;
+    EXPECT_EQ(queued->outcome, Outcome::kDelivered);
+  }
+}
+
+TEST(TrackerTrust, AnotherTransactionsHoldAndARedirectGiveNoFalseRecipient) {
+  TrackerHarness h;
+  h.Feed(AnotherTransactionThenAMessage("hold", "RCPT"));
+  h.Feed({
       "Nov 27 12:41:00 mx postfix/smtpd[16001]: connect from mail.friend.test[192.0.2.9]",
       "Nov 27 12:41:01 mx postfix/smtpd[16001]: NOQUEUE: redirect: RCPT from "
       "mail.friend.test[192.0.2.9]: <sales@example.test>: Recipient address triggers REDIRECT "
