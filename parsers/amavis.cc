@@ -8,7 +8,8 @@
 // ..., L/Y/0/0") carry nothing the main line lacks and are counted as noise.
 //
 // SECURITY: the sender, the recipients and the Message-ID are the sender's text.
-// The addresses are read by amavis's quoting rules (scan::Address); the fields
+// The addresses are read by Postfix's quoting rules under amavis's escapes
+// (AmavisAddress); a line amavis split is no scan; the fields
 // amavis writes after the Message-ID are taken from the right, where a
 // Message-ID cannot reach; Queue-ID only where amavis writes it, right after
 // the recipients.
@@ -30,6 +31,51 @@ std::string_view LastField(std::string_view s, std::string_view key, size_t from
   return v.substr(0, v.find(", "));
 }
 
+// The length in the log of the original byte at s[i], as amavis escapes
+// it: "\\" (2.11) or "\134" (2.9) for a backslash, "\xHH" or "\NNN" for
+// another byte it escapes, else the byte itself; `*backslash`: it stands for
+// one.
+size_t LoggedByte(std::string_view s, size_t i, bool* backslash) {
+  *backslash = false;
+  if (s[i] != '\\' || i + 1 >= s.size()) return 1;
+  if (s[i + 1] == '\\') {
+    *backslash = true;
+    return 2;
+  }
+  if (s[i + 1] == 'x' && i + 3 < s.size() && std::isxdigit(static_cast<unsigned char>(s[i + 2])) &&
+      std::isxdigit(static_cast<unsigned char>(s[i + 3])))
+    return 4;
+  if (i + 3 < s.size() && s[i + 1] >= '0' && s[i + 1] <= '3' && s[i + 2] >= '0' &&
+      s[i + 2] <= '7' && s[i + 3] >= '0' && s[i + 3] <= '7') {
+    *backslash = s.substr(i + 1, 3) == "134";
+    return 4;
+  }
+  return 1;
+}
+
+// "<address>" as amavis logs it: Postfix's quoting (a quoted local part may
+// hold '>', a '\' escapes the next byte) under amavis's escapes, which log
+// the escaping backslash itself as "\\" or "\134". Read by Postfix's rules
+// alone (scan::Address), a sender's "\"" closed its quotes early, and the
+// rest of its address, a forged "-> <r>, Queue-ID: ..." naming another
+// message, took its scan (helper-121 F2).
+bool AmavisAddress(std::string_view* s, std::string_view* out) {
+  if (s->empty() || (*s)[0] != '<') return false;
+  bool quoted = false, backslash = false;
+  for (size_t i = 1; i < s->size();) {
+    const size_t n = LoggedByte(*s, i, &backslash);
+    if (n == 1 && (*s)[i] == '>' && !quoted) {
+      *out = s->substr(1, i - 1);
+      s->remove_prefix(i + 1);
+      return true;
+    }
+    if (n == 1 && (*s)[i] == '"') quoted = !quoted;
+    i += n;
+    if (quoted && backslash && i < s->size()) i += LoggedByte(*s, i, &backslash);
+  }
+  return false;
+}
+
 // "<a>,<b>" up to the ", " that ends the list (which may be empty).
 bool Recipients(std::string_view* s, std::string_view* out) {
   const std::string_view start = *s;
@@ -39,7 +85,7 @@ bool Recipients(std::string_view* s, std::string_view* out) {
   }
   while (true) {
     std::string_view one;
-    if (!scan::Address(s, &one)) return false;
+    if (!AmavisAddress(s, &one)) return false;
     if (scan::Consume(s, ", ")) break;
     if (!scan::Consume(s, ",")) return false;
   }
@@ -57,6 +103,16 @@ bool ParseAmavis(std::string_view msg, Event* ev) {
   }
   std::string_view task;
   if (!scan::Until(&s, ") ", &task)) return false;
+  // amavis splits a line longer than $logline_maxlen (980 bytes) into
+  // records: each but the last ends in "...", each after the first begins
+  // with "..." ("(!)..." at lower levels), cut by byte count where the sender
+  // chooses (its addresses and Message-ID come first). A first part read from
+  // its right took a forged Hits: or queued_as:; a later part may begin with
+  // a whole forged line naming another message (helper-121). Neither is a
+  // scan: counted and sampled as unknown lines, and the message keeps no scan.
+  if (s.substr(0, 3) == "..." || s.substr(0, 6) == "(!)..." || s.substr(0, 7) == "(!!)..." ||
+      (s.size() >= 3 && s.substr(s.size() - 3) == "..."))
+    return false;
   const size_t brace = s.find(" {");
   const size_t comma = s.find(", ");
   if (comma == std::string_view::npos) return false;
@@ -72,7 +128,7 @@ bool ParseAmavis(std::string_view msg, Event* ev) {
   std::string_view client = rest.substr(0, lt);
   rest.remove_prefix(lt);
   std::string_view from, recipients;
-  if (!scan::Address(&rest, &from) || !scan::Consume(&rest, " -> ") ||
+  if (!AmavisAddress(&rest, &from) || !scan::Consume(&rest, " -> ") ||
       !Recipients(&rest, &recipients))
     return false;
   // The main line goes on with amavis's own fields ("quarantine: FILE, "

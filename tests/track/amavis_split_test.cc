@@ -1,0 +1,63 @@
+// amavis lines a sender can steer (helper-121, logs in tests/data/probes/):
+// amavis splits a line longer than $logline_maxlen (980 bytes) into records
+// cut by byte count, and escapes a backslash as "\\". A split line's later
+// part began with a whole forged line giving another message a virus
+// verdict; a sender's "\"" (logged "\\"") ended its quoted local part early,
+// and a forged Queue-ID inside it took the scan of another message.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "agent/replay/line_stats.h"
+#include "tests/support/tracker_harness.h"
+
+namespace mailtrail {
+namespace {
+
+std::vector<std::string> Probe(const std::string& name) {
+  std::ifstream in(std::string(MT_SOURCE_DIR) + "/tests/data/probes/" + name);
+  std::vector<std::string> lines;
+  for (std::string l; std::getline(in, l);) lines.push_back(l);
+  EXPECT_FALSE(lines.empty()) << name;
+  return lines;
+}
+
+// The scans of the only record of `qid` that has any, as "Passed CLEAN -1".
+std::vector<std::string> Scans(TrackerHarness& h, const std::string& qid) {
+  std::vector<std::string> out;
+  for (const MessageRecord& r : h.records())
+    if (r.qid == qid)
+      for (const ScanResult& s : r.scans)
+        out.push_back(s.action + " " + s.verdict + " " +
+                      (s.has_score ? std::to_string(static_cast<int>(s.score)) : "-"));
+  return out;
+}
+
+TEST(AmavisSplit, APartOfASplitLineIsNoScan) {
+  const std::vector<std::string> lines = Probe("amavis-split.log");
+  TrackerHarness h;
+  h.Feed(lines);
+  h.Flush();
+  EXPECT_EQ(Scans(h, "0A1B210A305"), std::vector<std::string>{"Passed CLEAN -1"})
+      << "no forged INFECTED verdict from a later part";
+  EXPECT_TRUE(Scans(h, "0C1D210A306").empty())
+      << "its own line was split: no scan, not a forged one";
+  LineCounter counter;
+  ParseContext ctx;
+  ctx.year = 2026;
+  for (const std::string& l : lines) counter.Count(ParseLine(l, ctx), l);
+  EXPECT_EQ(counter.count(EventKind::kUnknown), 3) << "the three parts: counted, sampled";
+}
+
+TEST(AmavisSplit, AnEscapedQuoteInTheSenderKeepsTheScanOnItsMessage) {
+  TrackerHarness h;
+  h.Feed(Probe("amavis-escaped-sender.log"));
+  h.Flush();
+  EXPECT_EQ(Scans(h, "0C1D210A306"), std::vector<std::string>{"Passed CLEAN 2"});
+  EXPECT_EQ(Scans(h, "0A1B210A305"), std::vector<std::string>{"Passed CLEAN -1"});
+}
+
+}  // namespace
+}  // namespace mailtrail
