@@ -8,6 +8,7 @@
 #include "agent/track/relay.h"
 #include "agent/track/tracker.h"
 #include "agent/track/tracker_internal.h"
+#include "base/cidr.h"
 #include "base/ip_address.h"
 #include "parsers/scan.h"
 
@@ -28,6 +29,20 @@ double AttemptSeconds(std::string_view delays) {
     delays.remove_prefix(slash == std::string_view::npos ? delays.size() : slash + 1);
   }
   return part[2] + part[3];
+}
+// RFC 1918, shared address space (RFC 6598) and unique local IPv6: a host
+// of the site's own, or its provider's, never a stranger on the Internet.
+bool InPrivateNetwork(const IpAddress& ip) {
+  static const std::vector<Cidr> kPrivate = [] {
+    std::vector<Cidr> v;
+    for (const char* c :
+         {"10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "fc00::/7"})
+      v.push_back(*Cidr::Parse(c));
+    return v;
+  }();
+  for (const Cidr& n : kPrivate)
+    if (n.Contains(ip)) return true;
+  return false;
 }
 }  // namespace
 
@@ -56,11 +71,14 @@ bool MessageTracker::IsReturningLeg(const Event& ev, const MessageRecord& parent
   if (!from) return false;
   const Relay relay = ParseRelay(ev.relay);
   if (relay.kind == Relay::Kind::kAddress) {
-    // Only a content filter gives back a leg. An MX (port 25, or a relay
-    // host's 587, 465, 2525) is another site's: its "queued as" names its
-    // own queue, and it may send us a message while it holds its answer to
-    // our DATA and answer with that message's id (helper-118 F5).
-    if (!relay.IsContentFilter()) return false;
+    // Only a content filter gives back a leg: one on its own port, or any
+    // relay in a private network (a filter host of ours on port 25; locally
+    // made mail carries no XFORWARD IDENT, and our own NDRs it gave back
+    // counted from it and got it blocked, helper-120 F2). An MX out on the
+    // Internet is another site's: its "queued as" names its own queue, and
+    // it may send us a message while it holds its answer to our DATA and
+    // answer with that message's id (helper-118 F5).
+    if (!relay.IsContentFilter() && !InPrivateNetwork(*relay.ip)) return false;
     return *relay.ip == *from || (relay.ip->IsLoopback() && from->IsLoopback());
   }
   return from->IsLoopback();

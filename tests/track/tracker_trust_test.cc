@@ -5,7 +5,11 @@
 #include <gtest/gtest.h>
 
 #include <cctype>
+#include <fstream>
+#include <string>
+#include <vector>
 
+#include "agent/detect/flood_detector.h"
 #include "agent/replay/line_stats.h"
 #include "tests/support/tracker_harness.h"
 
@@ -831,6 +835,32 @@ TEST(TrackerTrust, AnMxCannotClaimAMessageItSentDuringTheAttemptAsOurLeg) {
   ASSERT_TRUE(h.One("4BF8E10A34A") && h.One("C0FFE10A001"));
   EXPECT_TRUE(h.One("4BF8E10A34A")->child_qids.empty());
   EXPECT_TRUE(h.One("C0FFE10A001")->parent_qid.empty());
+}
+
+// A content filter on another host of ours, listening on port 25 (not
+// FILTER_README's 10024): our own NDRs it gave back were legs until only a
+// filter's port counted, then records from 10.0.0.5 with the null sender,
+// and 25 of them got the filter host blocked (helper-120 F2; locally made
+// mail carries no XFORWARD IDENT). A relay in a private network gives back
+// legs; an MX out on the Internet does not.
+TEST(TrackerTrust, AFilterOnAPrivateHostsPort25GivesBackLegs) {
+  std::ifstream in(std::string(MT_SOURCE_DIR) + "/tests/data/probes/remote-filter-port25.log");
+  std::vector<std::string> lines;
+  for (std::string l; std::getline(in, l);) lines.push_back(l);
+  ASSERT_FALSE(lines.empty());
+  TrackerHarness h;
+  h.Feed(lines);
+  h.Flush();
+  FloodDetector d{DetectorOptions{}};
+  std::vector<Decision> out;
+  int legs = 0;
+  for (const MessageRecord& r : h.records()) {
+    if (r.client_ip == "10.0.0.5") legs += !r.parent_qid.empty();
+    d.OnRecord(r, &out);
+  }
+  EXPECT_EQ(legs, 25);
+  EXPECT_EQ(d.bounces(), 0);
+  EXPECT_TRUE(out.empty()) << out.size() << " decisions, the first " << out[0].key;
 }
 
 TEST(TrackerTrust, AnMxCannotClaimAMessageItSentEarlierAsOurLeg) {
