@@ -8,16 +8,16 @@ int StrikeBook::At(const Key& id, TimeUs at) const {
   int most = 0;
   if (auto it = keys_.find(id); it != keys_.end())
     for (const Counted& c : it->second)
-      if (c.end > at - max_period_) most = std::max(most, c.strikes);
+      if (c.end > at - max_period_ && c.created <= at) most = std::max(most, c.strikes);
   return most;
 }
 
 void StrikeBook::Count(const Key& id, const Block& b) {
+  // Nothing is pruned by time: a row made ahead of this clock (another
+  // agent's, a clock set back) and then removed took with it the strike it
+  // had pruned as lapsed by its own time (helper-120 F3). At() skips what has
+  // lapsed; kMaxPerKey bounds the memory.
   std::vector<Counted>& counted = keys_[id];
-  // Those that lapsed before this one began count for no later decision.
-  std::erase_if(counted, [&](const Counted& c) {
-    return c.created != b.created && c.end <= b.created - max_period_;
-  });
   for (Counted& c : counted) {
     if (c.created != b.created) continue;
     c.strikes = std::max(c.strikes, b.strikes);

@@ -26,7 +26,8 @@ class StrikeBook {
 
   explicit StrikeBook(TimeUs max_period) : max_period_(max_period) {}
 
-  // The most strikes of `id`'s blocks that ended after at - max_period; 0: none.
+  // The most strikes of `id`'s blocks made by `at` that ended after
+  // at - max_period (a decision from old lines counts no later block); 0: none.
   int At(const Key& id, TimeUs at) const;
   // `b` counts as a strike of `id` (again, from its row: its strikes, its end).
   void Count(const Key& id, const Block& b);

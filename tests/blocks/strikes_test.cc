@@ -238,6 +238,24 @@ TEST(Strikes, ARemovedRowIsNotActiveAfterAStepBack) {
   EXPECT_EQ(b.Strikes(kNow - 20 * kMinute), 1) << "not blocked already, and no strike";
 }
 
+// A row made ahead of this clock (another agent's, within a day) and then
+// removed took with it the strike it had pruned as lapsed by its own time:
+// the running agent gave a repeat offender's next flood 1 h where a
+// restarted one, reading the old row again, gave 8 h (helper-120 F3).
+TEST(Strikes, ARowMadeAheadAndRemovedTakesNoOlderStrikeWithIt) {
+  Manager a;
+  ASSERT_EQ(a.Strikes(kNow), 1);
+  ASSERT_EQ(a.Strikes(kNow + 2 * kHour), 2);
+  ASSERT_EQ(a.Strikes(kNow + 5 * kHour), 3);  // ends kNow + 9 h
+  const TimeUs now = kNow + 7 * kDay + 8 * kHour;
+  Block ahead = Row(now + 2 * kHour, now + 3 * kHour, 1);
+  a.m.Restore({ahead}, now);
+  ahead.expires = now + kMinute;
+  ahead.removed = true;
+  a.m.Restore({ahead}, now + kMinute);
+  EXPECT_EQ(a.Strikes(now + 2 * kMinute), 4) << "strike 3 ended within max_period";
+}
+
 // A start reads the rows that ended after RestoreFrom(now), not every row:
 // over a month of one key's blocks (ended, removed, by hand, active), the
 // rows left out change no decision from then on: the same strikes, the same
