@@ -19,6 +19,7 @@ using track_internal::Address;
 using track_internal::AddUnique;
 using track_internal::Capped;
 using track_internal::DeletedFromTheQueue;
+using track_internal::DropAnotherTransactionsAction;
 using track_internal::kMaxEventsPerRecord;
 using track_internal::kMaxRecipients;
 using track_internal::kSessionIdle;
@@ -30,24 +31,6 @@ bool IEquals(std::string_view a, std::string_view b) {
   for (size_t i = 0; i < a.size(); ++i)
     if ((a[i] | 0x20) != (b[i] | 0x20)) return false;
   return true;
-}
-
-// qmgr activates no message on hold, and never sees a discarded one. One
-// still held when qmgr activates it (not released by postsuper) was never
-// held, and one marked discarded was not: the HOLD or DISCARD smtpd logged in
-// its session was another transaction's (the client reset it after its
-// recipient was refused; a DISCARD's stayed on the delivered message,
-// helper-118 F6). Its recipients, never this message's, go; this message's
-// own get their delivery lines.
-void DropAnotherTransactionsAction(MessageRecord* r, bool held) {
-  if (!r->reject) return;
-  const bool hold = held && IsHoldAction(r->reject->action);
-  if (!hold && !IsDiscardAction(r->reject->action)) return;
-  const Outcome theirs = hold ? Outcome::kHeld : Outcome::kDiscarded;
-  r->reject.reset();
-  std::erase_if(r->recipients, [theirs](const RecipientRecord& rc) {
-    return rc.outcome == theirs && rc.attempts == 0;
-  });
 }
 
 }  // namespace

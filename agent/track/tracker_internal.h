@@ -61,6 +61,9 @@ inline void AddUnique(std::vector<std::string>* v, std::string_view s) {
 void DeletedFromTheQueue(MessageRecord* r);
 // `postsuper -r` (pickup's orig_id=): what waited went on as `new_qid`.
 void RequeuedAs(MessageRecord* r, std::string_view new_qid);
+// qmgr activated `r` (held: it was on hold): a HOLD or DISCARD smtpd logged
+// in its session was another transaction's (tracker_session.cc).
+void DropAnotherTransactionsAction(MessageRecord* r, bool held);
 
 }  // namespace track_internal
 

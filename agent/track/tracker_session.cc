@@ -9,6 +9,26 @@
 
 namespace mailtrail {
 
+namespace track_internal {
+// qmgr activates no message on hold, and never sees a discarded one. One
+// still held when qmgr activates it (not released by postsuper) was never
+// held, and one marked discarded was not: the HOLD or DISCARD smtpd logged in
+// its session was another transaction's (the client reset it after its
+// recipient was refused; a DISCARD's stayed on the delivered message,
+// helper-118 F6). Its recipients, never this message's, go; this message's
+// own get their delivery lines.
+void DropAnotherTransactionsAction(MessageRecord* r, bool held) {
+  if (!r->reject) return;
+  const bool hold = held && IsHoldAction(r->reject->action);
+  if (!hold && !IsDiscardAction(r->reject->action)) return;
+  const Outcome theirs = hold ? Outcome::kHeld : Outcome::kDiscarded;
+  r->reject.reset();
+  std::erase_if(r->recipients, [theirs](const RecipientRecord& rc) {
+    return rc.outcome == theirs && rc.attempts == 0;
+  });
+}
+}  // namespace track_internal
+
 using track_internal::Address;
 using track_internal::Capped;
 using track_internal::kMaxBeforeClient;
