@@ -30,8 +30,8 @@ double AttemptSeconds(std::string_view delays) {
   }
   return part[2] + part[3];
 }
-// RFC 1918, shared address space (RFC 6598) and unique local IPv6: a host
-// of the site's own, or its provider's, never a stranger on the Internet.
+// RFC 1918, shared address space (RFC 6598) and unique local IPv6: most
+// often a host of the site's own (not always: a CGNAT or cloud neighbour).
 bool InPrivateNetwork(const IpAddress& ip) {
   static const std::vector<Cidr> kPrivate = [] {
     std::vector<Cidr> v;
@@ -71,14 +71,21 @@ bool MessageTracker::IsReturningLeg(const Event& ev, const MessageRecord& parent
   if (!from) return false;
   const Relay relay = ParseRelay(ev.relay);
   if (relay.kind == Relay::Kind::kAddress) {
-    // Only a content filter gives back a leg: one on its own port, or any
-    // relay in a private network (a filter host of ours on port 25; locally
-    // made mail carries no XFORWARD IDENT, and our own NDRs it gave back
-    // counted from it and got it blocked, helper-120 F2). An MX out on the
-    // Internet is another site's: its "queued as" names its own queue, and
-    // it may send us a message while it holds its answer to our DATA and
-    // answer with that message's id (helper-118 F5).
-    if (!relay.IsContentFilter() && !InPrivateNetwork(*relay.ip)) return false;
+    // Only a content filter gives back a leg. An MX is another site's: its
+    // "queued as" names its own queue, and it may send us a message while
+    // it holds its answer to our DATA and answer with that message's id
+    // (helper-118 F5). A filter's own port says so; on port 25 (587, 465,
+    // 2525) a host in a private network that gives back the message it
+    // took, its Message-ID unchanged: a filter host of ours there lost its
+    // legs (locally made mail carries no XFORWARD IDENT), and our own NDRs
+    // it gave back got it blocked (helper-120 F2); a private address alone
+    // let an MX on one (CGNAT, a cloud neighbour) hide its notices as our
+    // legs (helper-122).
+    if (!relay.IsContentFilter()) {
+      if (!InPrivateNetwork(*relay.ip) || !parent.message_id ||
+          child.message_id != parent.message_id)
+        return false;
+    }
     return *relay.ip == *from || (relay.ip->IsLoopback() && from->IsLoopback());
   }
   return from->IsLoopback();

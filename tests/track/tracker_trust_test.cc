@@ -861,6 +861,24 @@ TEST(TrackerTrust, AFilterOnAPrivateHostsPort25GivesBackLegs) {
   EXPECT_EQ(legs, 25);
   EXPECT_EQ(d.bounces(), 0);
   EXPECT_TRUE(out.empty()) << out.size() << " decisions, the first " << out[0].key;
+
+  // A private address is no proof of a filter: an MX the attacker put on
+  // one (CGNAT, a cloud neighbour) hid its 30 bounces as legs of our mail
+  // (helper-122). A filter gives back the message it took, Message-ID and
+  // all; these are other messages.
+  std::ifstream mx(std::string(MT_SOURCE_DIR) + "/tests/data/probes/private-mx-queued-as.log");
+  lines.clear();
+  for (std::string l; std::getline(mx, l);) lines.push_back(l);
+  ASSERT_FALSE(lines.empty());
+  TrackerHarness m;
+  m.Feed(lines);
+  m.Flush();
+  FloodDetector e{DetectorOptions{}};
+  for (const MessageRecord& r : m.records()) {
+    EXPECT_TRUE(r.parent_qid.empty()) << r.qid;
+    e.OnRecord(r, &out);
+  }
+  EXPECT_EQ(e.bounces(), 30);
 }
 
 TEST(TrackerTrust, AnMxCannotClaimAMessageItSentEarlierAsOurLeg) {
