@@ -61,7 +61,7 @@ size_t LoggedByte(std::string_view s, size_t i, bool* backslash) {
 // message, took its scan (helper-121 F2).
 bool AmavisAddress(std::string_view* s, std::string_view* out) {
   if (s->empty() || (*s)[0] != '<') return false;
-  bool quoted = false, backslash = false;
+  bool quoted = false, backslash = false, domain = false;
   for (size_t i = 1; i < s->size();) {
     const size_t n = LoggedByte(*s, i, &backslash);
     if (n == 1 && (*s)[i] == '>' && !quoted) {
@@ -69,7 +69,10 @@ bool AmavisAddress(std::string_view* s, std::string_view* out) {
       s->remove_prefix(i + 1);
       return true;
     }
-    if (n == 1 && (*s)[i] == '"') quoted = !quoted;
+    // Quotes are the local part's: a '"' in the domain opened none, and a
+    // forged Queue-ID after it took another message's scan (helper-122).
+    if (n == 1 && (*s)[i] == '@' && !quoted) domain = true;
+    if (n == 1 && (*s)[i] == '"' && !domain) quoted = !quoted;
     i += n;
     if (quoted && backslash && i < s->size()) i += LoggedByte(*s, i, &backslash);
   }

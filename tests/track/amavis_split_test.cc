@@ -59,5 +59,18 @@ TEST(AmavisSplit, AnEscapedQuoteInTheSenderKeepsTheScanOnItsMessage) {
   EXPECT_EQ(Scans(h, "0A1B210A305"), std::vector<std::string>{"Passed CLEAN -1"});
 }
 
+// Postfix quotes local parts only: a '"' in a sender's domain ("evil@x\"")
+// opened a quoted string, and a Queue-ID forged after it gave another
+// message the sender's virus verdict (helper-122).
+TEST(AmavisSplit, AQuoteInTheSendersDomainOpensNoQuotes) {
+  TrackerHarness h;
+  h.Feed(Probe("amavis-quote-in-domain.log"));
+  h.Flush();
+  EXPECT_TRUE(Scans(h, "B0C1D10A301").empty()) << "another message's verdict";
+  const std::vector<std::string> own = Scans(h, "A0C1D10A303");
+  ASSERT_EQ(own.size(), 1u);
+  EXPECT_EQ(own[0].substr(0, 8), "Blocked ");
+}
+
 }  // namespace
 }  // namespace mailtrail
