@@ -91,7 +91,11 @@ bool Address(std::string_view* s, std::string_view* out) {
     const size_t gt = s->find('>', i);
     if (gt == std::string_view::npos) return false;
     const size_t quote = s->substr(0, gt).find('"', i);
-    if (quote == std::string_view::npos) {
+    // Postfix quotes local parts only: a '"' after an unquoted '@' is the
+    // domain's own byte, and opened a quoted string that took the rest of
+    // the line, a forged trailer's null sender winning (helper-123).
+    if (quote == std::string_view::npos ||
+        s->substr(i, quote - i).find('@') != std::string_view::npos) {
       *out = s->substr(1, gt - 1);
       s->remove_prefix(gt + 1);
       return true;

@@ -881,6 +881,29 @@ TEST(TrackerTrust, AFilterOnAPrivateHostsPort25GivesBackLegs) {
   EXPECT_EQ(e.bounces(), 30);
 }
 
+// Postfix quotes local parts only: a '"' in a sender's domain
+// ("evil@x\"") opened a quoted string, qmgr's line did not parse, the header
+// line's real trailer neither, and one forged in a logged From: header
+// ("from=<> ...") made 25 null-sender bounces and the provider blocked, on
+// lines far from Postfix's 2000-byte cut (helper-123).
+TEST(TrackerTrust, AQuoteInTheSendersDomainOpensNoQuotedString) {
+  std::ifstream in(std::string(MT_SOURCE_DIR) + "/tests/data/probes/quote-in-sender-domain.log");
+  std::vector<std::string> lines;
+  for (std::string l; std::getline(in, l);) lines.push_back(l);
+  ASSERT_FALSE(lines.empty());
+  TrackerHarness h;
+  h.Feed(lines);
+  h.Flush();
+  FloodDetector d{DetectorOptions{}};
+  std::vector<Decision> out;
+  for (const MessageRecord& r : h.records()) {
+    EXPECT_EQ(r.sender.value_or("?"), "evil@x\"") << r.qid;
+    d.OnRecord(r, &out);
+  }
+  EXPECT_EQ(d.bounces(), 0);
+  EXPECT_TRUE(out.empty()) << out.size() << " decisions, the first " << out[0].key;
+}
+
 TEST(TrackerTrust, AnMxCannotClaimAMessageItSentEarlierAsOurLeg) {
   TrackerHarness h;
   h.Feed({
