@@ -65,8 +65,7 @@ constexpr TimeUs kRepairEvery = 60 * kUsPerSecond;
 constexpr std::string_view kMetaPrefix = "deferred_index:";
 const char* const kNotes = "FROM mailtrail_meta WHERE LEFT(k, 15) = 'deferred_index:'";
 
-// Server-wide, so per database, as the agents' locks are (mysql_store.cc).
-const char* const kLockName = "CONCAT('mailtrail_bulk_', LEFT(SHA2(LOWER(DATABASE()), 256), 40))";
+std::string LockName() { return mysql::PerDatabaseLock("mailtrail_bulk_"); }
 
 using mysql::SetLockWait;
 
@@ -159,7 +158,7 @@ Status MysqlStore::BeginBulkLoad(int64_t input_bytes) {
     c = NewSession(kDdlTimeoutSeconds);
     // Another load (or a repair) runs: this one writes its rows with their
     // indexes. Returning closes the session, and frees the lock.
-    if (!mysql::GetLock(c.get(), kLockName, 0)) return Status::Ok();
+    if (!mysql::GetLock(c.get(), LockName(), 0)) return Status::Ok();
     auto rs = mysql::Query(
         c.get(), "SELECT NOT EXISTS (SELECT 1 FROM message) AND NOT EXISTS (SELECT 1 FROM rcpt)");
     if (!rs->next() || rs->getInt(1) != 1) return Status::Ok();
@@ -210,7 +209,7 @@ Status MysqlStore::BeginBulkLoad(int64_t input_bytes) {
 Status MysqlStore::RestoreInNewSession() {
   try {
     std::unique_ptr<sql::Connection> c = NewSession(kDdlTimeoutSeconds);
-    if (!mysql::GetLock(c.get(), kLockName, kDdlTimeoutSeconds))
+    if (!mysql::GetLock(c.get(), LockName(), kDdlTimeoutSeconds))
       return Status::Unavailable("another session holds the bulk load's lock");
     RestoreIndexes(c.get(), options_.log);
   } catch (const sql::SQLException& e) {
@@ -236,7 +235,7 @@ Status MysqlStore::EndBulkLoad() {
 bool MysqlStore::RestoreDeferredIndexes(int lock_wait_seconds) {
   if (DeferredCount(conn_.get()) == 0) return true;
   std::unique_ptr<sql::Connection> c = NewSession(kDdlTimeoutSeconds);
-  if (!mysql::GetLock(c.get(), kLockName, 0)) return false;  // its end puts them back
+  if (!mysql::GetLock(c.get(), LockName(), 0)) return false;  // its end puts them back
   if (options_.log)
     options_.log->Warn(
         "adding the indexes of message and rcpt that a bulk load cut short left out");

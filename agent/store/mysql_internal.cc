@@ -68,6 +68,11 @@ std::unique_ptr<sql::ResultSet> Query(sql::Connection* c, const std::string& sql
   return std::unique_ptr<sql::ResultSet>(s->executeQuery(sql));
 }
 
+std::string PerDatabaseLock(std::string_view prefix) {
+  // In lower case, as a server with lower_case_table_names names it either way.
+  return "CONCAT('" + std::string(prefix) + "', LEFT(SHA2(LOWER(DATABASE()), 256), 40))";
+}
+
 bool GetLock(sql::Connection* c, const std::string& name, int wait_seconds) {
   auto rs = Query(c, "SELECT GET_LOCK(" + name + ", " + std::to_string(wait_seconds) + ")");
   return rs->next() && !rs->isNull(1) && rs->getInt(1) == 1;

@@ -55,6 +55,11 @@ std::unique_ptr<sql::ResultSet> Query(sql::Connection* c, const std::string& sql
 // `name` is SQL: a quoted literal or an expression (CONCAT(...)). The lock is
 // the session's until RELEASE_LOCK or the session's end.
 bool GetLock(sql::Connection* c, const std::string& name, int wait_seconds);
+// The SQL name of a lock for this database only: a lock's name is
+// server-wide, and a provider's customers share a server (one database's
+// partition DDL made another's agent skip tomorrow's partition). `prefix`:
+// at most 24 characters (a name holds 64).
+std::string PerDatabaseLock(std::string_view prefix);
 // The session's lock_wait_timeout (how long DDL waits for a table's metadata
 // lock, held by every open transaction that has read the table); 0: the
 // server's default. Throws sql::SQLException.

@@ -16,17 +16,17 @@ std::string Bound(int64_t day) {
 }
 
 // Holds a MySQL named lock for its lifetime (released when the connection dies too).
-class NamedLock {
+class PartitionLock {
  public:
-  NamedLock(sql::Connection* c, const char* name) : c_(c), name_(name) {}
+  explicit PartitionLock(sql::Connection* c) : c_(c) {}
   bool Acquire(int timeout_seconds) {
-    held_ = mysql::GetLock(c_, std::string("'") + name_ + "'", timeout_seconds);
+    held_ = mysql::GetLock(c_, MysqlPartitions::LockName(), timeout_seconds);
     return held_;
   }
-  ~NamedLock() {
+  ~PartitionLock() {
     if (!held_) return;
     try {
-      mysql::Query(c_, std::string("SELECT RELEASE_LOCK('") + name_ + "')");
+      mysql::Query(c_, "SELECT RELEASE_LOCK(" + MysqlPartitions::LockName() + ")");
     } catch (const sql::SQLException&) {
       // The connection is gone, and the lock with it.
     }
@@ -34,10 +34,11 @@ class NamedLock {
 
  private:
   sql::Connection* c_;
-  const char* name_;
   bool held_ = false;
 };
 }  // namespace
+
+std::string MysqlPartitions::LockName() { return mysql::PerDatabaseLock("mailtrail_partitions_"); }
 
 std::string MysqlPartitions::DayName(char prefix, int64_t day) {
   if (day == kMax) return "pmax";
@@ -116,7 +117,7 @@ Status MysqlPartitions::Ensure(sql::Connection* c, const std::set<int64_t>& days
   if (missing.empty()) return Status::Ok();
   int64_t day = *missing.begin();
   try {
-    NamedLock lock(c, "mailtrail_partitions");
+    PartitionLock lock(c);
     if (!lock.Acquire(60)) return Status::Unavailable("partitions: GET_LOCK timed out");
     mysql::LockWaitFor wait(c, kLockWaitSeconds);
     for (int64_t d : missing) {
@@ -138,7 +139,7 @@ void MysqlPartitions::EnsureAhead(sql::Connection* c, int64_t day, TimeUs mono_n
   if (ready_.count(day) || mono_now < ahead_retry_at_) return;
   ahead_retry_at_ = mono_now + kAheadRetry;
   try {
-    NamedLock lock(c, "mailtrail_partitions");
+    PartitionLock lock(c);
     if (!lock.Acquire(0)) return;  // another agent is at it
     mysql::LockWaitFor wait(c, 1);
     static_cast<void>(GiveDayItsPartition(c, day));  // not now: the day's first batch makes it
@@ -150,7 +151,7 @@ void MysqlPartitions::EnsureAhead(sql::Connection* c, int64_t day, TimeUs mono_n
 StatusOr<int64_t> MysqlPartitions::DropBefore(sql::Connection* c, int64_t day) {
   int64_t removed = 0;
   try {
-    NamedLock lock(c, "mailtrail_partitions");
+    PartitionLock lock(c);
     if (!lock.Acquire(60)) return Status::Unavailable("partitions: GET_LOCK timed out");
     auto parts = Read(c);
     if (!parts.ok()) return parts.status();

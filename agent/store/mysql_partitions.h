@@ -7,7 +7,7 @@
 // that holds a day of the batch into (gap, day, gap): rows only ever go into
 // daily partitions, so gaps stay empty and splitting them copies nothing.
 // DropBefore() drops whole days: no giant DELETE.
-// Several agents: the DDL runs under GET_LOCK('mailtrail_partitions').
+// Several agents: the DDL runs under a named lock of the database's (LockName).
 // The DDL waits for every open transaction that has read the table (a
 // nightly `mysqldump --single-transaction`, a long report), and every later
 // statement on the table waits behind it: so tomorrow's partition is made
@@ -61,6 +61,8 @@ class MysqlPartitions {
   // Pure: the partitions that replace `r` so that `day` (inside it) has its own.
   static std::vector<Range> Split(const Range& r, int64_t day);
   static std::string DayName(char prefix, int64_t day);
+  // The SQL name of the lock the DDL runs under: the database's own.
+  static std::string LockName();
 
  private:
   // Splits the partition that holds `day` (under the named lock) so that the

@@ -163,7 +163,7 @@ Status MysqlStore::SchemaStillKnown() {
 // a migration that fails half-way says which statement failed.
 Status MysqlStore::Migrate() {
   try {
-    if (!mysql::GetLock(conn_.get(), "'mailtrail_migrate'", 60))
+    if (!mysql::GetLock(conn_.get(), mysql::PerDatabaseLock("mailtrail_migrate_"), 60))
       return Status::Unavailable("another `db migrate` holds the lock");
   } catch (const sql::SQLException& e) {
     return mysql::FromException(e, "lock for the migration");
@@ -219,7 +219,8 @@ Status MysqlStore::Migrate() {
     }
   }
   try {
-    mysql::Query(conn_.get(), "SELECT RELEASE_LOCK('mailtrail_migrate')");
+    mysql::Query(conn_.get(),
+                 "SELECT RELEASE_LOCK(" + mysql::PerDatabaseLock("mailtrail_migrate_") + ")");
   } catch (const sql::SQLException& e) {
     return mysql::FromException(e, "unlock after the migration");
   }

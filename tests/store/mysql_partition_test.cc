@@ -56,5 +56,33 @@ TEST_F(MysqlPartitionTest, TomorrowsPartitionIsMadeAheadAndAHeldTableIsSaid) {
   EXPECT_EQ(Value("SELECT COUNT(*) FROM message PARTITION (pmax)"), "0") << "every row in its day";
 }
 
+// A lock's name is server-wide, and a provider's customers share a server:
+// under 'mailtrail_partitions' one database's partition DDL made every other
+// database's agent skip tomorrow's partition (CI run 55: two tests' stores
+// on one server) and wait for its own day's.
+TEST_F(MysqlPartitionTest, AnotherDatabasesPartitionLockHoldsNothingHere) {
+  auto other = Session();
+  other->setSchema(DatabaseOf(db_.NewDatabase()));
+  {
+    std::unique_ptr<sql::Statement> st(other->createStatement());
+    std::unique_ptr<sql::ResultSet> rs(
+        st->executeQuery("SELECT GET_LOCK(" + MysqlPartitions::LockName() + ", 0)"));
+    ASSERT_TRUE(rs->next());
+    ASSERT_EQ(rs->getInt(1), 1) << "the other database's agent holds its lock";
+  }
+  FakeClock clock((kDay * 86400 + 12 * 3600) * kUsPerSecond);
+  StoreOptions o;
+  o.agent_name = "mx1";
+  o.clock = &clock;
+  auto s = OpenStore(url_, o);
+  ASSERT_TRUE(s.ok()) << s.status().message();
+  ASSERT_TRUE((*s)->WriteBatch({On("A1", "mx", kDay)}, nullptr).ok());
+  EXPECT_EQ(Value("SELECT COUNT(*) FROM information_schema.PARTITIONS WHERE TABLE_SCHEMA ="
+                  " DATABASE() AND TABLE_NAME IN ('message', 'rcpt') AND PARTITION_NAME = '" +
+                  MysqlPartitions::DayName('d', kDay + 1) + "'"),
+            "2")
+      << "tomorrow's partition is made while another database's agent makes its own";
+}
+
 }  // namespace
 }  // namespace mailtrail

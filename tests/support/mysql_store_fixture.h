@@ -24,9 +24,10 @@ namespace mailtrail {
 class MysqlStoreFixture : public ::testing::Test, public StoreFixture {
  protected:
   void SetUp() override { url_ = db_.NewDatabase(); }
-  std::string Database() const {
-    const size_t slash = url_.find('/', std::string("mysql://").size());
-    return url_.substr(slash + 1, url_.find('?') - slash - 1);
+  std::string Database() const { return DatabaseOf(url_); }
+  static std::string DatabaseOf(const std::string& url) {
+    const size_t slash = url.find('/', std::string("mysql://").size());
+    return url.substr(slash + 1, url.find('?') - slash - 1);
   }
   // One value (the first line) from SQL run as root in the test's database.
   std::string Value(const std::string& sql) {
