@@ -195,27 +195,6 @@ const Block* BlockManager::Apply(const Decision& d, std::string* why_not) {
   return &(active_[id] = std::move(b));
 }
 
-std::optional<Block> BlockManager::LiftSubject(const std::string& key, TimeUs at,
-                                               const std::string& why) {
-  const Key id{BlockKind::kSubject, key};
-  auto it = active_.find(id);
-  if (it == active_.end()) return std::nullopt;
-  Block& b = it->second;
-  if (b.rule != "backscatter-subject" || at < b.created || at >= b.expires) return std::nullopt;
-  b.expires = at;
-  b.removed = true;  // a mistake, as one removed by hand: no strike
-  b.reason += "; lifted: " + why;
-  strikes_.Forget(id, b.created);
-  until_.erase(id);
-  made_here_.erase(id);
-  Block lifted = b;
-  if (ended_.size() < 10000) ended_.push_back(b);  // the detector decides the key again
-  history_.push_back(std::move(b));
-  active_.erase(it);
-  ++version_;
-  return lifted;
-}
-
 const Block* BlockManager::Add(Block b, std::string* why_not) {
   if (Allowed(b.kind, b.key)) {
     *why_not = "allowlisted";

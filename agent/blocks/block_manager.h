@@ -11,7 +11,6 @@
 #include <deque>
 #include <limits>
 #include <map>
-#include <optional>
 #include <set>
 #include <string>
 #include <utility>
@@ -64,15 +63,6 @@ class BlockManager {
   // Applies a decision taken at log time d.at. Returns the block made (or
   // extended), or nullptr with `why_not` said.
   const Block* Apply(const Decision& d, std::string* why_not);
-  // A notice with subject `key` (normalized) answered our own mail at `at`:
-  // a flood's block of that subject (rule backscatter-subject) made before
-  // then ends at `at`, removed (no strike, never active again; saved so that
-  // the other agents and `enforce --reconcile` drop it too), with `why`
-  // added to its reason. header_checks refused every genuine notice with
-  // that subject for the rest of the period, and for good (5.7.1):
-  // helper-114 F3. Blocks by hand and by the admin's rules stay. Returns the
-  // block lifted, or nothing.
-  std::optional<Block> LiftSubject(const std::string& key, TimeUs at, const std::string& why);
   // Adds a block by hand (`blocks add`): allowlists apply, caps do not.
   const Block* Add(Block b, std::string* why_not);
   // Ends the blocks whose time is up at `now` (they move to the history).

@@ -121,10 +121,6 @@ class DetectSink : public RecordSink {
     std::string why;
     for (const auto& dec : decisions_)
       if (!lane.manager.Apply(dec, &why) && why == "cap reached") lane.detector.NotTaken(dec);
-    // A notice for our own mail under a flood's block of its subject lifts
-    // it, as the agent does (BlockManager::LiftSubject).
-    if (const std::string& key = lane.detector.answered_subject(); !key.empty())
-      lane.manager.LiftSubject(key, r.last_seen, AnsweredBy(r));
   }
   // A closed record, or one delivery (DeliveryFacts: its only recipient).
   struct Held {

@@ -182,7 +182,6 @@ void FloodDetector::NoteAnswer(const MessageRecord& r) {
   if (!r.subject) return;
   const std::string key = NormalizeSubject(*r.subject);
   const TimeUs now = r.last_seen;
-  answered_subject_ = key;
   // Tracked even when no counted bounce had it yet: answers often come first.
   if (key.empty() ||
       !Admit(subjects_, &next_subject_sweep_, key, o_.max_subjects, o_.subject_window, now))
@@ -266,7 +265,6 @@ bool FloodDetector::MayFlood(const std::string& key) const {
 }
 
 void FloodDetector::OnRecord(const MessageRecord& r, std::vector<Decision>* out) {
-  answered_subject_.clear();
   bool counted = false;  // a "count" rule makes it a bounce for the flood rules
   if (rules_) {
     const std::vector<size_t> matched = rules_->Matches(r);
@@ -350,12 +348,6 @@ MessageRecord DeliveryFacts(const MessageRecord& r, size_t i) {
   one.header_from = r.header_from;
   one.recipients.push_back(r.recipients.at(i));
   return one;
-}
-
-std::string AnsweredBy(const MessageRecord& r) {
-  return "a notice with it answered mail this server relayed (" +
-         (r.qid.empty() ? std::string("refused before queueing") : r.qid) + " from " + r.client_ip +
-         " at " + FormatRfc3339(r.last_seen) + ")";
 }
 
 void FloodDetector::OnSubjectBounce(const MessageRecord& r, SubjectState& s, const std::string& key,

@@ -12,8 +12,7 @@
 //   flooding source plus legitimate servers with a notice or two, cannot get a
 //   common subject blocked). Decides a subject block, unless that subject
 //   answered our own mail within block_period (blocking it would refuse those
-//   answers; an answer during the block lifts it: answered_subject()), and an
-//   IP block for each of those sources; for block_period
+//   answers), and an IP block for each of those sources; for block_period
 //   after, any source that reaches subject_source_bounces of it in the window
 //   is blocked too. An IP is only ever blocked on its own bounces: a lone
 //   notice under a blocked subject is refused by the subject block, and its
@@ -102,10 +101,6 @@ class FloodDetector {
 
   // One closed record; appends what it decides.
   void OnRecord(const MessageRecord& r, std::vector<Decision>* out);
-  // The normalized subject of the last record if it answered our own mail,
-  // else empty: a flood's block of that subject refuses genuine notices
-  // (header_checks, 5.7.1) and is lifted (BlockManager::LiftSubject).
-  const std::string& answered_subject() const { return answered_subject_; }
   // A delivery of `rc`, a recipient of `r`, as it happens (`r`
   // may still be open): mail we relayed is learned then, not when its
   // message closes, so that notices answering it are recognised while its
@@ -261,7 +256,6 @@ class FloodDetector {
   friend struct DetectorStateCodec;
   DetectorOptions o_;
   std::unordered_map<std::string, SubjectState> subjects_;
-  std::string answered_subject_;  // answered_subject()
   std::unordered_map<std::string, IpState> ips_;
   std::unique_ptr<ContentRules> rules_;
   std::unordered_map<std::string, IpState> rule_keys_;  // "rule\tkey": a rule's window
@@ -286,10 +280,6 @@ class FloodDetector {
 // (the detect verb's merge by time) or fills what the log did not say (the
 // agent's queue files), without copying every recipient of a large message.
 MessageRecord DeliveryFacts(const MessageRecord& r, size_t i);
-
-// Why a subject block is lifted by `r`, a notice answering our own mail
-// (FloodDetector::answered_subject): its queue id, client and time.
-std::string AnsweredBy(const MessageRecord& r);
 
 }  // namespace mailtrail
 

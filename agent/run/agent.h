@@ -150,9 +150,6 @@ class Agent {
   void DetectDelivery(const MessageRecord& open, size_t i);
   // Makes blocks of decisions_ (said, and saved with the next batch).
   void ApplyDecisions();
-  // A flood's block of the subject `r` answered (a notice for our own
-  // mail) ends now: BlockManager::LiftSubject.
-  void LiftAnsweredSubject(const MessageRecord& r);
   void Enrich(MessageRecord* r);
   // What `r`'s queue file said, if it was read, where the log said nothing
   // (agent_queue.cc). True if it changed `r`.

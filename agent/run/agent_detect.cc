@@ -28,21 +28,6 @@ void Agent::Detect(const MessageRecord& r) {
   decisions_.clear();
   detector_->OnRecord(r, &decisions_);
   ApplyDecisions();
-  if (!detector_->answered_subject().empty()) LiftAnsweredSubject(r);
-}
-
-void Agent::LiftAnsweredSubject(const MessageRecord& r) {
-  NoticeClockSteps();
-  const TimeUs now = clock_->WallNow();
-  // On the clock, as the block's period: never later than now (a line
-  // stamped ahead), never before the line (old lines read after a restart).
-  const TimeUs at = std::min(r.last_seen, now);
-  const std::string why = AnsweredBy(r);
-  auto b = blocks_->LiftSubject(detector_->answered_subject(), at, why);
-  if (!b) return;
-  options_.log->Warn("block subject " + EscapeForLog(b->key, 120) + " lifted at " +
-                     FormatRfc3339(b->expires) + ": " + EscapeForLog(why, 200));
-  new_blocks_.push_back(std::move(*b));
 }
 
 void Agent::DetectDelivery(const MessageRecord& open, size_t i) {

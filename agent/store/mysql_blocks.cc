@@ -11,17 +11,14 @@ namespace mailtrail {
 Status MysqlStore::SaveBlocks(const std::vector<Block>& blocks) {
   return WithReconnect("save blocks", [&] {
     mysql::Execute(conn_.get(), "START TRANSACTION");
-    // Saved again: replaced, except the end of a block removed meanwhile. A
-    // removal saved (a subject block an answer lifted) stays one. MySQL
-    // assigns left to right: `removed` last, after `expires` read the old one.
+    // Saved again: replaced, except the end of a block removed meanwhile.
     std::unique_ptr<sql::PreparedStatement> up(conn_->prepareStatement(
         "INSERT INTO block (kind, `key`, created, expires, reason, rule, origin_host,"
-        " raw_subjects, evidence, strikes, live, removed) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)"
+        " raw_subjects, evidence, strikes, live) VALUES (?,?,?,?,?,?,?,?,?,?,?)"
         " ON DUPLICATE KEY UPDATE expires = IF(removed, expires, VALUES(expires)),"
         " reason = VALUES(reason), rule = VALUES(rule), origin_host = VALUES(origin_host),"
         " raw_subjects = VALUES(raw_subjects), evidence = VALUES(evidence),"
-        " strikes = VALUES(strikes), live = VALUES(live),"
-        " removed = GREATEST(removed, VALUES(removed))"));
+        " strikes = VALUES(strikes), live = VALUES(live)"));
     for (const Block& b : blocks) {
       up->setString(1, BlockKindName(b.kind));
       up->setString(2, b.key);
@@ -34,7 +31,6 @@ Status MysqlStore::SaveBlocks(const std::vector<Block>& blocks) {
       up->setString(9, JoinItems(b.evidence, ' '));
       up->setInt(10, b.strikes);
       up->setInt(11, b.live ? 1 : 0);
-      up->setInt(12, b.removed ? 1 : 0);
       up->executeUpdate();
     }
     mysql::Execute(conn_.get(), "COMMIT");

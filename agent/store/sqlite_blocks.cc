@@ -14,16 +14,14 @@ Status SqliteStore::SaveBlocks(const std::vector<Block>& blocks) {
   if (Status st = db_.Exec("BEGIN IMMEDIATE"); !st.ok()) return st;
   // Saved again (the agent retries its active blocks after a failed save;
   // `detect --save`): replaced, except the end of a block removed meanwhile.
-  // A removal saved (a subject block an answer lifted) stays one.
   auto up = db_.Prepare(
       "INSERT INTO block (kind, key, created, expires, reason, rule, origin_host,"
-      " raw_subjects, evidence, strikes, live, removed) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)"
+      " raw_subjects, evidence, strikes, live) VALUES (?,?,?,?,?,?,?,?,?,?,?)"
       " ON CONFLICT (kind, key, created) DO UPDATE SET"
       " expires = CASE WHEN block.removed THEN block.expires ELSE excluded.expires END,"
       " reason = excluded.reason, rule = excluded.rule, origin_host = excluded.origin_host,"
       " raw_subjects = excluded.raw_subjects, evidence = excluded.evidence,"
-      " strikes = excluded.strikes, live = excluded.live,"
-      " removed = MAX(block.removed, excluded.removed)");
+      " strikes = excluded.strikes, live = excluded.live");
   if (!up.ok()) {
     static_cast<void>(db_.Exec("ROLLBACK"));
     return up.status();
@@ -44,7 +42,6 @@ Status SqliteStore::SaveBlocks(const std::vector<Block>& blocks) {
     up->BindText(9, evidence);
     up->BindInt(10, b.strikes);
     up->BindInt(11, b.live ? 1 : 0);
-    up->BindInt(12, b.removed ? 1 : 0);
     if (up->Step() != SQLITE_DONE) {
       Status st = db_.Error("save a block");
       static_cast<void>(db_.Exec("ROLLBACK"));

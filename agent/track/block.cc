@@ -47,9 +47,7 @@ void AppendBlockJson(const Block& b, std::string* out) {
   *out += ",\"raw_subjects\":";
   List(out, b.raw_subjects);
   *out += ",\"strikes\":" + std::to_string(b.strikes);
-  *out += b.live ? ",\"live\":true" : ",\"live\":false";
-  // Removed by hand, or lifted by an answer: ended early, a mistake.
-  *out += b.removed ? ",\"removed\":true}" : "}";
+  *out += b.live ? ",\"live\":true}" : ",\"live\":false}";
 }
 
 std::string OneLine(std::string_view subject) {

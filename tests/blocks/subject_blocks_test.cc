@@ -76,44 +76,5 @@ TEST(SubjectBlocks, ALineBreakInASubjectIsFoldedIntoOneRawForm) {
   EXPECT_EQ(DesiredOf(m.Active(), kNow).subjects.size(), 1u);
 }
 
-// helper-114 F3: a flood's block of a notice subject refused, for good, the
-// genuine notices for our users' mail that came with it. An answer lifts
-// it: ended, removed (no strike), said to the detector; blocks by hand or by
-// the admin's rules stay, and an answer from before the block lifts nothing.
-TEST(SubjectBlocks, AnAnswerLiftsAFloodsSubjectBlockOnly) {
-  BlockManager m(BlockPolicy{});
-  CaptureLogger quiet;
-  m.log = &quiet;
-  std::string why;
-  const Decision d = SubjectDecision("Delivery Status Notification (Failure)", kNow);
-  ASSERT_NE(m.Apply(d, &why), nullptr) << why;
-  EXPECT_FALSE(m.LiftSubject(d.key, kNow - kUsPerSecond, "before")) << "an answer before it";
-  EXPECT_FALSE(m.LiftSubject("another subject entirely", kNow + kUsPerSecond, "x"));
-  auto lifted = m.LiftSubject(d.key, kNow + 600 * kUsPerSecond, "answered 1CEDD10A343");
-  ASSERT_TRUE(lifted);
-  EXPECT_TRUE(lifted->removed);
-  EXPECT_EQ(lifted->expires, kNow + 600 * kUsPerSecond);
-  EXPECT_NE(lifted->reason.find("lifted: answered 1CEDD10A343"), std::string::npos);
-  EXPECT_FALSE(m.IsBlocked(BlockKind::kSubject, d.key, kNow + 601 * kUsPerSecond));
-  EXPECT_TRUE(DesiredOf(m.Active(), kNow + 601 * kUsPerSecond).subjects.empty());
-  const auto ended = m.TakeEnded();
-  ASSERT_EQ(ended.size(), 1u) << "the detector decides the key again";
-  EXPECT_EQ(ended[0].expires, kNow + 600 * kUsPerSecond);
-  // No strike: the next flood of it is a first one, for the first period.
-  const Block* again = m.Apply(SubjectDecision(d.raw_subjects[0], kNow + 900 * kUsPerSecond), &why);
-  ASSERT_NE(again, nullptr) << why;
-  EXPECT_EQ(again->strikes, 1);
-  // The admin's blocks stay: by hand, and by a content rule.
-  for (const char* rule : {"manual", "content:dsn"}) {
-    BlockManager h(BlockPolicy{});
-    h.log = &quiet;
-    Decision r = d;
-    r.rule = rule;
-    ASSERT_NE(h.Apply(r, &why), nullptr) << why;
-    EXPECT_FALSE(h.LiftSubject(d.key, kNow + 600 * kUsPerSecond, "x")) << rule;
-    EXPECT_TRUE(h.IsBlocked(BlockKind::kSubject, d.key, kNow + 600 * kUsPerSecond)) << rule;
-  }
-}
-
 }  // namespace
 }  // namespace mailtrail

@@ -599,36 +599,6 @@ TEST_P(StoreContract, BlocksAreKeptWithTheirHistory) {
   EXPECT_EQ((*s)->LoadBlocks(-1)->front().strikes, 3);
 }
 
-// A block the agent ended as a mistake (a subject block an answer lifted) is
-// saved removed: every reader (the other agents, `enforce --reconcile`,
-// `blocks list`) drops it, and saving it again without the mark (a retry
-// of an older copy) leaves it removed.
-TEST_P(StoreContract, ABlockSavedRemovedStaysRemoved) {
-  auto s = OpenStore(Url(), Detail::kStandard, true);
-  ASSERT_TRUE(s.ok());
-  Block b;
-  b.kind = BlockKind::kSubject;
-  b.key = "delivery status notification failure";
-  b.rule = "backscatter-subject";
-  b.created = 1000 * kUsPerSecond;
-  b.expires = 4600 * kUsPerSecond;
-  ASSERT_TRUE((*s)->SaveBlocks({b}).ok());
-  ASSERT_EQ((*s)->LoadBlocks(2000 * kUsPerSecond)->size(), 1u);
-  Block lifted = b;
-  lifted.expires = 1500 * kUsPerSecond;
-  lifted.removed = true;
-  ASSERT_TRUE((*s)->SaveBlocks({lifted}).ok());
-  auto all = (*s)->LoadBlocks(-1);
-  ASSERT_TRUE(all.ok());
-  ASSERT_EQ(all->size(), 1u);
-  EXPECT_TRUE((*all)[0].removed);
-  EXPECT_EQ((*all)[0].expires, 1500 * kUsPerSecond);
-  ASSERT_TRUE((*s)->SaveBlocks({b}).ok());  // the copy from before the lift
-  all = (*s)->LoadBlocks(-1);
-  EXPECT_TRUE((*all)[0].removed);
-  EXPECT_EQ((*all)[0].expires, 1500 * kUsPerSecond);
-}
-
 // Extending and ending by key (`blocks extend|remove`, the console): the end of
 // the active blocks only, found by a subject's variant too.
 TEST_P(StoreContract, ExtendAndRemoveMoveTheEndOfActiveBlocksOnly) {
