@@ -81,6 +81,10 @@ struct Event {
   // Postfix cut the line at 2000 bytes (MSG_SYSLOG_RECLEN): what is read from
   // its right (the trailer above) may be a sender's forgery, and is not kept.
   bool cut = false;
+  // ...and the trailer, which names the sender, went with it (a header,
+  // smtpd action or proxy-accept line): the record's sender is not what the
+  // line said (MessageRecord::sender_cut).
+  bool trailer_cut = false;
 
   // kQueued / kPickup / kExpired.
   int64_t size = -1;

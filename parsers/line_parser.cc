@@ -97,6 +97,7 @@ void DropTheRightOfACutLine(Event* ev) {
     case EventKind::kProxyAccept:
       ev->from = ev->to = ev->proto = ev->helo = ev->reply = {};
       ev->has_from = false;
+      ev->trailer_cut = true;
       break;
     case EventKind::kDelivery:
       ev->next_qid = {};

@@ -221,9 +221,7 @@ void MessageTracker::Process(const Event& ev) {
   if (o == nullptr) return;
   Changed(o);
   // Its trailer, which named the sender, was cut away (line_parser.cc).
-  if (ev.cut && (ev.kind == EventKind::kHeader || ev.kind == EventKind::kSmtpdAction ||
-                 ev.kind == EventKind::kProxyAccept))
-    o->rec.sender_cut = true;
+  if (ev.trailer_cut) o->rec.sender_cut = true;
   o->rec.last_seen = std::max(o->rec.last_seen, ev.time);
   if (options_.keep_events && o->rec.events.size() < kMaxEventsPerRecord)
     o->rec.events.push_back({ev.time, std::string(ev.program), Capped(ev.message)});
