@@ -89,6 +89,13 @@ StatusOr<std::vector<MysqlPartitions::Range>> MysqlPartitions::Read(sql::Connect
   return out;
 }
 
+bool MysqlPartitions::HasDay(sql::Connection* c, const char* table, int64_t day) {
+  auto rs = mysql::Query(c, std::string("SELECT COUNT(*) FROM information_schema.PARTITIONS WHERE "
+                                        "TABLE_SCHEMA = DATABASE() AND TABLE_NAME = '") +
+                                table + "' AND PARTITION_NAME = '" + DayName('d', day) + "'");
+  return rs->next() && rs->getInt64(1) > 0;
+}
+
 Status MysqlPartitions::GiveDayItsPartition(sql::Connection* c, int64_t day) {
   auto parts = Read(c);
   if (!parts.ok()) return parts.status();
@@ -100,9 +107,17 @@ Status MysqlPartitions::GiveDayItsPartition(sql::Connection* c, int64_t day) {
       if (!into.empty()) into += ", ";
       into += "PARTITION " + piece.name + " VALUES LESS THAN (" + Bound(piece.hi) + ")";
     }
+    // Per table, and read again after a refusal: another agent may have
+    // split it meanwhile, one still on the server-wide lock name during an
+    // upgrade (helper-124 L1: "duplicate partition name" stopped the run).
     for (const char* table : {"message", "rcpt"}) {
-      mysql::Execute(c, std::string("ALTER TABLE ") + table + " REORGANIZE PARTITION " + r.name +
-                            " INTO (" + into + ")");
+      if (HasDay(c, table, day)) continue;
+      try {
+        mysql::Execute(c, std::string("ALTER TABLE ") + table + " REORGANIZE PARTITION " + r.name +
+                              " INTO (" + into + ")");
+      } catch (const sql::SQLException&) {
+        if (!HasDay(c, table, day)) throw;
+      }
     }
     break;
   }

@@ -68,6 +68,8 @@ class MysqlPartitions {
   // Splits the partition that holds `day` (under the named lock) so that the
   // day has its own. Throws sql::SQLException.
   Status GiveDayItsPartition(sql::Connection* c, int64_t day);
+  // Whether `table` has `day`'s own partition. Throws sql::SQLException.
+  static bool HasDay(sql::Connection* c, const char* table, int64_t day);
   std::set<int64_t> ready_;  // days known to have their own partition
   TimeUs ahead_retry_at_ = 0;
 };

@@ -5,6 +5,7 @@
 
 #include <memory>
 #include <string>
+#include <thread>
 
 #include "agent/store/mysql_partitions.h"
 #include "agent/store/store.h"
@@ -82,6 +83,64 @@ TEST_F(MysqlPartitionTest, AnotherDatabasesPartitionLockHoldsNothingHere) {
                   MysqlPartitions::DayName('d', kDay + 1) + "'"),
             "2")
       << "tomorrow's partition is made while another database's agent makes its own";
+}
+
+// An agent of an older mailtrail (its lock named server-wide, 'mailtrail_
+// partitions') splits the same day's gap while this one waits to: this
+// one's ALTER then names a partition that is gone. That was an error no
+// retry mended, and the agent's run stopped (helper-124 L1); now the split
+// is read again, and found made.
+TEST_F(MysqlPartitionTest, ADaySplitByAnotherAgentMeanwhileIsNoError) {
+  FakeClock clock((kDay * 86400 + 12 * 3600) * kUsPerSecond);
+  StoreOptions o;
+  o.agent_name = "mx1";
+  o.clock = &clock;
+  auto s = OpenStore(url_, o);
+  ASSERT_TRUE(s.ok()) << s.status().message();
+  ASSERT_TRUE((*s)->WriteBatch({On("A1", "mx", kDay)}, nullptr).ok());
+  const int64_t far = kDay + 30;
+  // The older agent's statements, as this one would write them now.
+  auto old_agent = Session();
+  auto parts = MysqlPartitions::Read(old_agent.get());
+  ASSERT_TRUE(parts.ok()) << parts.status().message();
+  std::string gap, into;
+  for (const auto& r : *parts) {
+    if (far < r.lo || far >= r.hi) continue;
+    gap = r.name;
+    for (const auto& piece : MysqlPartitions::Split(r, far))
+      into += (into.empty() ? "" : ", ") + std::string("PARTITION ") + piece.name +
+              " VALUES LESS THAN (" +
+              (piece.hi == INT64_MAX ? "MAXVALUE" : std::to_string(piece.hi * 86400)) + ")";
+  }
+  ASSERT_FALSE(gap.empty());
+  auto waiting = [&](const std::string& what) {
+    return Value(
+               "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE STATE LIKE "
+               "'Waiting for table metadata lock' AND INFO LIKE 'ALTER TABLE message%'") == what;
+  };
+  auto holder = HoldTheTables();  // both ALTERs queue behind it, the old agent's first
+  std::thread older([&] {
+    std::unique_ptr<sql::Statement> st(old_agent->createStatement());
+    st->execute("SET SESSION lock_wait_timeout = 120");
+    for (const char* table : {"message", "rcpt"})
+      st->execute(std::string("ALTER TABLE ") + table + " REORGANIZE PARTITION " + gap + " INTO (" +
+                  into + ")");
+  });
+  for (int i = 0; i < 6000 && !waiting("1"); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  Status st;
+  std::thread newer([&] { st = (*s)->WriteBatch({On("A3", "mx", far)}, nullptr); });
+  // Released once this agent waits too (it waits kLockWaitSeconds at most;
+  // if it gave up first, its retry finds the day made, and passes anyway).
+  for (int i = 0; i < 300 && !waiting("2"); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  holder.reset();
+  older.join();
+  newer.join();
+  EXPECT_TRUE(st.ok()) << st.message();
+  EXPECT_EQ(
+      Value("SELECT COUNT(*) FROM message PARTITION (" + MysqlPartitions::DayName('d', far) + ")"),
+      "1");
 }
 
 }  // namespace
