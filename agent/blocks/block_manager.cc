@@ -350,6 +350,16 @@ bool BlockManager::EndEarlier(const std::vector<Block>& saved, TimeUs now) {
 }
 
 void BlockManager::Expire(TimeUs now) {
+  // Once an hour: what ended two max_periods ago is no strike and holds no
+  // key "blocked already" (one max_period, and as much again for a clock
+  // that steps back).
+  if (now >= next_sweep_) {
+    next_sweep_ = now + 3600 * kUsPerSecond;
+    const TimeUs before = now - 2 * p_.max_period;
+    strikes_.Sweep(before);
+    std::erase_if(until_, [before](const auto& e) { return e.second < before; });
+    std::erase_if(until_old_, [before](const auto& e) { return e.second < before; });
+  }
   if (now < next_expiry_) return;  // nothing is due: no scan
   // A moved block's rows from before the move are long replaced an hour
   // after its end: its memory can go.

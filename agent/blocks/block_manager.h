@@ -119,6 +119,8 @@ class BlockManager {
   // added to a block in force): saved again, `enforce --reconcile` and the
   // other agents read them (helper-116).
   std::vector<Block> TakeToSave() { return std::exchange(to_save_, {}); }
+  // Keys remembered for their strikes or ends (swept: BlockManager::Expire).
+  size_t remembered_keys() const { return strikes_.keys() + until_.size() + until_old_.size(); }
   // Subject decisions refused as shorter than min_subject_chars.
   int64_t short_subjects() const { return short_subjects_; }
   // Where a cap hit (at most once per minute of log time), a refusal and an
@@ -168,6 +170,7 @@ class BlockManager {
   std::set<std::pair<BlockKind, std::string>> capped_recent_;
   std::deque<std::pair<TimeUs, std::pair<BlockKind, std::string>>> capped_order_;
   TimeUs next_expiry_ = 0;  // no block expires before this
+  TimeUs next_sweep_ = 0;   // of what lapsed long ago (Expire)
   TimeUs live_after_ = std::numeric_limits<TimeUs>::min();
   Allowlist allow_;
   std::set<std::pair<BlockKind, std::string>> said_;  // keys said once each

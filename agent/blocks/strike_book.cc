@@ -1,6 +1,7 @@
 #include "agent/blocks/strike_book.h"
 
 #include <algorithm>
+#include <iterator>
 
 namespace mailtrail {
 
@@ -43,6 +44,13 @@ void StrikeBook::MoveEnd(const Key& id, TimeUs created, TimeUs end) {
   if (auto it = keys_.find(id); it != keys_.end())
     for (Counted& c : it->second)
       if (c.created == created) c.end = end;
+}
+
+void StrikeBook::Sweep(TimeUs before) {
+  for (auto it = keys_.begin(); it != keys_.end();) {
+    std::erase_if(it->second, [before](const Counted& c) { return c.end < before; });
+    it = it->second.empty() ? keys_.erase(it) : std::next(it);
+  }
 }
 
 }  // namespace mailtrail

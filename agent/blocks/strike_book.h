@@ -35,6 +35,11 @@ class StrikeBook {
   void Forget(const Key& id, TimeUs created);
   // Its end moved (a shortening, a clock step back).
   void MoveEnd(const Key& id, TimeUs created, TimeUs end);
+  // Forgets the blocks that ended before `before`, and keys left with none:
+  // a key of every flood ever blocked stayed in memory, up to 16 blocks each,
+  // for as long as the agent ran (helper-122).
+  void Sweep(TimeUs before);
+  size_t keys() const { return keys_.size(); }
 
  private:
   struct Counted {

@@ -312,5 +312,24 @@ TEST(Strikes, ASharedServersBlocksDoNotEscalate) {
   EXPECT_EQ(m.Strikes(kNow + 4 * kDay), 5);
 }
 
+// helper-122: every key ever blocked stayed in memory for its strikes and
+// its end, as long as the agent ran. What ended two max_periods ago goes;
+// a strike within max_period stays.
+TEST(Strikes, WhatLapsedLongAgoIsForgotten) {
+  Manager m;
+  for (int i = 0; i < 100; ++i) {
+    Decision d = Flood(kNow);
+    d.key = "198.51.100." + std::to_string(i);
+    std::string why;
+    ASSERT_TRUE(m.m.Apply(d, &why)) << why;
+  }
+  EXPECT_EQ(m.m.remembered_keys(), 200u);  // strikes and ends
+  EXPECT_EQ(m.Strikes(kNow + 3 * kDay), 2) << "within max_period: a strike";
+  m.m.Expire(kNow + 15 * kDay);
+  EXPECT_EQ(m.m.remembered_keys(), 2u) << "only kIp's block of day 3";
+  // Kept: a decision five days back (a clock stepped back) still sees it.
+  EXPECT_EQ(m.Strikes(kNow + 10 * kDay), 3);
+}
+
 }  // namespace
 }  // namespace mailtrail
