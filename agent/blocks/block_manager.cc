@@ -159,7 +159,7 @@ const Block* BlockManager::Apply(const Decision& d, std::string* why_not) {
   }
   if (replaced != active_.end()) {
     // The old one, decided from old lines, was no strike (below).
-    history_.push_back(std::move(replaced->second));
+    if (p_.keep_history) history_.push_back(std::move(replaced->second));
     active_.erase(replaced);
     made_here_.erase(id);
     ++version_;
@@ -374,7 +374,7 @@ void BlockManager::Expire(TimeUs now) {
     if (it->second.expires <= now) {
       made_here_.erase(it->first);
       if (ended_.size() < 10000) ended_.push_back(it->second);
-      history_.push_back(std::move(it->second));
+      if (p_.keep_history) history_.push_back(std::move(it->second));
       it = active_.erase(it);
       ++version_;
     } else {

@@ -39,6 +39,9 @@ struct BlockPolicy {
   // generic subject ("Re", "test") names no flood and would refuse everyone's mail.
   size_t min_subject_chars = 12;
   bool live = true;         // false: replaying old lines
+  // Keep the ended blocks (history()): `detect` lists them; an agent that ran
+  // for months kept every block it ever made in memory.
+  bool keep_history = false;
   std::string origin_host;  // empty: the host that logged the deciding record
 };
 
@@ -96,6 +99,7 @@ class BlockManager {
   // The active blocks, for a refresh to read their rows (Store::LoadRefresh):
   // an end the store has earlier ends them here.
   std::vector<BlockId> ActiveIds() const;
+  // The ended blocks, with BlockPolicy::keep_history (else empty).
   const std::vector<Block>& history() const { return history_; }
   // Decisions refused by a cap (each key once a minute of log time, not at
   // each bounce the detector decides it again), and by the allowlists.

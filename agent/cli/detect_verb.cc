@@ -259,6 +259,7 @@ int DetectMain(const std::vector<std::string>& argv, const Clock& clock) {
   DetectorOptions d;
   BlockPolicy p;
   p.live = false;
+  p.keep_history = true;  // --all lists the ended blocks
   d.subject_bounces = static_cast<int>(args->Number("subject-bounces", d.subject_bounces));
   d.subject_min_ips = static_cast<int>(args->Number("subject-ips", d.subject_min_ips));
   d.subject_source_bounces =

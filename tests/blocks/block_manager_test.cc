@@ -59,6 +59,7 @@ TEST(BlockManager, ExpiresAndEscalatesRepeatOffenders) {
   p.period = 3600 * kUsPerSecond;
   p.escalation = 2;
   p.max_period = 3 * 3600 * kUsPerSecond;
+  p.keep_history = true;
   BlockManager m(p);
   std::string why;
   const Block* b = m.Apply(IpDecision("198.51.100.1", 0), &why);
@@ -78,6 +79,18 @@ TEST(BlockManager, ExpiresAndEscalatesRepeatOffenders) {
   ASSERT_NE(b, nullptr);
   EXPECT_EQ(b->expires, Sec(20000 + 3 * 3600)) << "up to the maximum";
   EXPECT_EQ(m.history().size(), 2u);
+}
+
+// An agent keeps no ended block in memory: one that ran for months kept
+// every block it ever made (its rows are in the store).
+TEST(BlockManager, AnAgentKeepsNoHistory) {
+  BlockManager m(BlockPolicy{});
+  std::string why;
+  ASSERT_NE(m.Apply(IpDecision("198.51.100.1", 0), &why), nullptr) << why;
+  m.Expire(Sec(3600));
+  EXPECT_TRUE(m.Active().empty());
+  EXPECT_TRUE(m.history().empty());
+  EXPECT_EQ(m.TakeEnded().size(), 1u) << "the detector still hears of the end";
 }
 
 TEST(BlockManager, CapsRefuseAndSaySoOncePerMinute) {
