@@ -360,6 +360,8 @@ void BlockManager::Expire(TimeUs now) {
     std::erase_if(until_, [before](const auto& e) { return e.second < before; });
     std::erase_if(until_old_, [before](const auto& e) { return e.second < before; });
   }
+  while (!recently_ended_.empty() && recently_ended_.front().first < now - 60 * kUsPerSecond)
+    recently_ended_.pop_front();
   if (now < next_expiry_) return;  // nothing is due: no scan
   // A moved block's rows from before the move are long replaced an hour
   // after its end: its memory can go.
@@ -374,6 +376,7 @@ void BlockManager::Expire(TimeUs now) {
     if (it->second.expires <= now) {
       made_here_.erase(it->first);
       if (ended_.size() < 10000) ended_.push_back(it->second);
+      if (recently_ended_.size() < 10000) recently_ended_.emplace_back(now, IdOf(it->second));
       if (p_.keep_history) history_.push_back(std::move(it->second));
       it = active_.erase(it);
       ++version_;
@@ -412,10 +415,11 @@ bool BlockManager::IsBlocked(BlockKind kind, const std::string& key, TimeUs now)
   return it != active_.end() && it->second.expires > now;
 }
 
-std::vector<BlockId> BlockManager::ActiveIds() const {
+std::vector<BlockId> BlockManager::RefreshIds() const {
   std::vector<BlockId> out;
-  out.reserve(active_.size());
+  out.reserve(active_.size() + recently_ended_.size());
   for (const auto& [id, b] : active_) out.push_back(IdOf(b));
+  for (const auto& [end, id] : recently_ended_) out.push_back(id);
   return out;
 }
 

@@ -38,7 +38,7 @@ struct BlockPolicy {
   // A subject block needs this many characters once normalised: a short or
   // generic subject ("Re", "test") names no flood and would refuse everyone's mail.
   size_t min_subject_chars = 12;
-  bool live = true;         // false: replaying old lines
+  bool live = true;  // false: replaying old lines
   // Keep the ended blocks (history()): `detect` lists them; an agent that ran
   // for months kept every block it ever made in memory.
   bool keep_history = false;
@@ -96,9 +96,13 @@ class BlockManager {
   // made: that was the whole history, fleet-wide on MySQL, at each start
   // (helper-110: 373 MB kept after reading 150,000 rows).
   TimeUs RestoreFrom(TimeUs now) const { return now - p_.max_period; }
-  // The active blocks, for a refresh to read their rows (Store::LoadRefresh):
-  // an end the store has earlier ends them here.
-  std::vector<BlockId> ActiveIds() const;
+  // The blocks whose rows a refresh reads (Store::LoadRefresh): the active
+  // ones, where an end the store has earlier ends them here; and those that
+  // ended by their time within the last minute, so that a `blocks remove`
+  // written in the seconds before the end still takes the strike back
+  // (helper-120 F4: the refresh every 5 s missed it, and the next block of
+  // the key lasted twice as long).
+  std::vector<BlockId> RefreshIds() const;
   // The ended blocks, with BlockPolicy::keep_history (else empty).
   const std::vector<Block>& history() const { return history_; }
   // Decisions refused by a cap (each key once a minute of log time, not at
@@ -175,6 +179,8 @@ class BlockManager {
   std::deque<std::pair<TimeUs, std::pair<BlockKind, std::string>>> capped_order_;
   TimeUs next_expiry_ = 0;  // no block expires before this
   TimeUs next_sweep_ = 0;   // of what lapsed long ago (Expire)
+  // Blocks ended by their time (Expire) within the last minute, oldest first.
+  std::deque<std::pair<TimeUs, BlockId>> recently_ended_;
   TimeUs live_after_ = std::numeric_limits<TimeUs>::min();
   Allowlist allow_;
   std::set<std::pair<BlockKind, std::string>> said_;  // keys said once each

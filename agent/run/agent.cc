@@ -291,7 +291,7 @@ StatusOr<size_t> Agent::Step() {
     // After a step back, the strikes a start with the clock ahead missed
     // (helper-113).
     const TimeUs wall = clock_->WallNow();
-    writer_->RefreshBlocks(refresh_strikes_ ? strikes_from_ : wall, blocks_->ActiveIds());
+    writer_->RefreshBlocks(refresh_strikes_ ? strikes_from_ : wall, blocks_->RefreshIds());
   }
   if (blocks_ && options_.fleet && now - last_fleet_exchange_ >= options_.fleet_interval)
     ExchangeFleetCounts(now);

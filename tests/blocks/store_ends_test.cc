@@ -228,20 +228,52 @@ TEST(StoreEnds, TheRefreshReadsTheRowsOfTheActiveBlocks) {
   BlockManager m(BlockPolicy{});
   CaptureLogger quiet_m;
   m.log = &quiet_m;
-  EXPECT_TRUE(m.ActiveIds().empty()) << "nothing active: only the active rows are read";
+  EXPECT_TRUE(m.RefreshIds().empty()) << "nothing active: only the active rows are read";
   m.Restore({Saved("198.51.100.7", kNow - 90 * kUsPerSecond, kNow + 3600 * kUsPerSecond),
              Saved("198.51.100.8", kNow - 30 * kUsPerSecond, kNow + 3600 * kUsPerSecond),
              Saved("198.51.100.9", kNow - 60 * kUsPerSecond, kNow - kUsPerSecond)},
             kNow);
   // A block ended by `blocks remove` is read by its id (Store::LoadRefresh):
   // the two active ones, each with its creation, not the ended one.
-  const std::vector<BlockId> ids = m.ActiveIds();
+  const std::vector<BlockId> ids = m.RefreshIds();
   ASSERT_EQ(ids.size(), 2u);
   std::set<std::pair<std::string, TimeUs>> got;
   for (const BlockId& id : ids) got.insert({id.key, id.created});
   EXPECT_EQ(got,
             (std::set<std::pair<std::string, TimeUs>>{{"198.51.100.7", kNow - 90 * kUsPerSecond},
                                                       {"198.51.100.8", kNow - 30 * kUsPerSecond}}));
+}
+
+// helper-120 F4: `blocks remove` written in the seconds before a block's
+// end, after the last refresh: the block ended by its time, its row was no
+// longer read, and its strike stayed (the next block of the key lasted twice
+// as long). A block that ended within the last minute is read too.
+TEST(StoreEnds, TheRefreshReadsABlockThatJustEndedAndItsRemovalTakesTheStrike) {
+  BlockManager m(BlockPolicy{});
+  CaptureLogger quiet_m;
+  m.log = &quiet_m;
+  Decision d;
+  d.kind = Decision::Kind::kIp;
+  d.key = "198.51.100.7";
+  d.rule = "backscatter-ip";
+  d.at = kNow;
+  std::string why;
+  const Block* b = m.Apply(d, &why);
+  ASSERT_NE(b, nullptr) << why;
+  Block removed = *b;
+  const TimeUs end = b->expires;
+  m.Expire(end);
+  ASSERT_EQ(m.RefreshIds().size(), 1u) << "ended a moment ago: still read";
+  EXPECT_EQ(m.RefreshIds()[0].created, kNow);
+  removed.expires = end - 2 * kUsPerSecond;  // `blocks remove` 2 s before its end
+  removed.removed = true;
+  m.Restore({removed}, end + 3 * kUsPerSecond);
+  m.Expire(end + 61 * kUsPerSecond);
+  EXPECT_TRUE(m.RefreshIds().empty()) << "a minute later: no more";
+  d.at = end + 3600 * kUsPerSecond;
+  b = m.Apply(d, &why);
+  ASSERT_NE(b, nullptr) << why;
+  EXPECT_EQ(b->strikes, 1) << "the removed block is no strike";
 }
 
 // A block the store holds that was made after this clock's now: the clock was
