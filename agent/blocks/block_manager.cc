@@ -172,13 +172,7 @@ const Block* BlockManager::Apply(const Decision& d, std::string* why_not) {
   // more than max_period behind, whose old rows the start no longer reads,
   // doubled the next live block (helper-113).
   b.strikes = strikes_.At(id, d.at) + 1;
-  // A shared server (it also sends us mail that is no bounce) is blocked for
-  // the period each time, not longer: its other senders' mail waits too.
-  const int escalations = d.also_sends_mail ? 0 : b.strikes - 1;
-  if (d.also_sends_mail && b.strikes > 1)
-    b.reason += "; not escalated (strike " + std::to_string(b.strikes) +
-                "): it also sends us mail that is no bounce, a shared server";
-  const double factor = std::pow(std::max(1.0, p_.escalation), escalations);
+  const double factor = std::pow(std::max(1.0, p_.escalation), b.strikes - 1);
   const double period = std::min(static_cast<double>(p_.max_period), p_.period * factor);
   b.expires = b.created + static_cast<TimeUs>(period);
   if (counts) {

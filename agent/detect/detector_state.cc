@@ -5,8 +5,7 @@
 // {"v":1, "subjects":[...], "ips":[...], "rules":[names], "rule_keys":[...],
 //  "outbound":[[key, credits, learned], ...], "counts":[untracked, bounces, answers...],
 //  "fleet_answers":{"unshared":[[key, credits, learned], ...], "read":[[agent, seq], ...],
-//                   "written":seq},
-//  "senders":[[ip, last message], ...]}
+//                   "written":seq}}
 // A ring is saved as [[bucket start (µs), count], ...]: loading adds them
 // again, so a window or bucket count changed meanwhile still counts them.
 #include <algorithm>
@@ -89,11 +88,9 @@ struct DetectorStateCodec {
                   {"heard", heard}};
     json counts = {d.untracked_, d.bounces_};
     for (int64_t a : d.answers_) counts.push_back(a);
-    json senders = json::array();
-    for (const auto& [ip, last] : d.senders_.last_) senders.push_back({ip, last});
     json j = {{"v", 1},           {"subjects", subjects},   {"ips", ips},
               {"rules", rules},   {"rule_keys", rule_keys}, {"outbound", outbound},
-              {"counts", counts}, {"fleet_answers", fleet}, {"senders", senders}};
+              {"counts", counts}, {"fleet_answers", fleet}};
     return j.dump(-1, ' ', false, json::error_handler_t::replace);
   }
 
@@ -164,8 +161,6 @@ struct DetectorStateCodec {
               // made since (born set) is not taken for a new one (helper-81).
               x.size() > 4 ? IntFromJson<int64_t>(x.at(4)) : HeardAgent::kBornUnknown};
     }
-    if (auto f = j.find("senders"); f != j.end())  // absent in older states
-      for (const json& x : *f) d->senders_.Note(x.at(0).get<std::string>(), TimeFromJson(x.at(1)));
     const json& counts = j.at("counts");
     d->untracked_ = IntFromJson<int64_t>(counts.at(0));
     d->bounces_ = IntFromJson<int64_t>(counts.at(1));
@@ -182,7 +177,6 @@ Status FloodDetector::LoadState(std::string_view text) {
   rule_keys_.clear();
   outbound_ = OutboundMemory(o_.answers);
   answer_cursor_ = {};
-  senders_ = MailSenders();
   untracked_ = bounces_ = 0;
   std::fill(std::begin(answers_), std::end(answers_), 0);
   try {
@@ -193,7 +187,6 @@ Status FloodDetector::LoadState(std::string_view text) {
     rule_keys_.clear();
     outbound_ = OutboundMemory(o_.answers);
     answer_cursor_ = {};
-    senders_ = MailSenders();
     return Status::Corruption(std::string("detector state: ") + e.what());
   }
   return Status::Ok();

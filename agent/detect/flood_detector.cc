@@ -118,8 +118,6 @@ void FloodDetector::DecideIp(const std::string& ip, const MessageRecord& r, cons
   d.at = at;
   d.host = r.host;
   d.evidence = std::move(evidence);
-  // The admin's content rules escalate as they are written.
-  d.also_sends_mail = rule.rfind(kContentRulePrefix, 0) != 0 && senders_.Sent(ip, at);
   out->push_back(std::move(d));
 }
 
@@ -271,12 +269,7 @@ void FloodDetector::OnRecord(const MessageRecord& r, std::vector<Decision>* out)
     for (size_t i : matched) counted |= rules_->specs()[i].action == RuleAction::kCount;
     ApplyRules(r, matched, out);
   }
-  if (!counted && ClassifyBounce(r) == BounceSignal::kNone) {  // learned in OnDelivery
-    // Taken from a client, no bounce: that client sends mail (MailSenders).
-    if (!r.client_ip.empty() && !r.qid.empty() && !r.reject)
-      senders_.Note(r.client_ip, r.last_seen);
-    return;
-  }
+  if (!counted && ClassifyBounce(r) == BounceSignal::kNone) return;  // learned in OnDelivery
   bool ours = false;  // handed in by a host of ours (never_counted)
   if (!CountsFromItsClient(r, &ours)) return;
   if (const AnswerKind a = outbound_.Recognize(r); a != AnswerKind::kNone) {

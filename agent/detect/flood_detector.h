@@ -32,7 +32,6 @@
 #include <vector>
 
 #include "agent/detect/content_rules.h"
-#include "agent/detect/mail_senders.h"
 #include "agent/detect/notice_copies.h"
 #include "agent/detect/outbound.h"
 #include "agent/track/record.h"
@@ -90,9 +89,6 @@ struct Decision {
   TimeUs at = 0;                          // log time of the record that tripped it
   std::string host;                       // the MTA that logged it
   std::vector<std::string> evidence;      // a few queue ids
-  // An IP that also handed us mail that was no bounce lately (MailSenders):
-  // a shared server, whose backscatter block does not escalate.
-  bool also_sends_mail = false;
 };
 
 class FloodDetector {
@@ -129,7 +125,6 @@ class FloodDetector {
   int64_t answers(AnswerKind k) const { return answers_[static_cast<int>(k)]; }
   int64_t answers() const;
   size_t outbound_keys() const { return outbound_.keys(); }
-  size_t mail_senders() const { return senders_.size(); }
   // Rule matches abandoned at PCRE2's limits (counted as no match).
   int64_t rule_limit_hits() const { return rules_ ? rules_->limit_hits() : 0; }
 
@@ -261,7 +256,6 @@ class FloodDetector {
   std::unordered_map<std::string, IpState> rule_keys_;  // "rule\tkey": a rule's window
   OutboundMemory outbound_;
   NoticeCopies copies_;
-  MailSenders senders_;
   int64_t untracked_ = 0, bounces_ = 0;
   int64_t answers_[kAnswerKinds] = {};
   TimeUs next_subject_sweep_ = 0, next_ip_sweep_ = 0, next_rule_sweep_ = 0;

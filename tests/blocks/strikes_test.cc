@@ -294,24 +294,6 @@ TEST(Strikes, TheRowsAStartLeavesOutChangeNoDecision) {
   }
 }
 
-// helper-114 F4: a shared server (it also sends us mail that is no bounce)
-// keeps its strikes, said in the reason, but each block lasts the period.
-TEST(Strikes, ASharedServersBlocksDoNotEscalate) {
-  Manager m;
-  std::string why;
-  for (int day = 0; day < 4; ++day) {
-    Decision d = Flood(kNow + day * kDay);
-    d.also_sends_mail = true;
-    const Block* b = m.m.Apply(d, &why);
-    ASSERT_TRUE(b) << why;
-    EXPECT_EQ(b->strikes, day + 1);
-    EXPECT_EQ(b->expires - b->created, kHour) << "day " << day;
-    EXPECT_EQ(b->reason.find("not escalated") != std::string::npos, day > 0) << b->reason;
-  }
-  // The same strikes without the mark: the next block escalates.
-  EXPECT_EQ(m.Strikes(kNow + 4 * kDay), 5);
-}
-
 // helper-122: every key ever blocked stayed in memory for its strikes and
 // its end, as long as the agent ran. What ended two max_periods ago goes;
 // a strike within max_period stays.

@@ -40,37 +40,6 @@ TEST(DetectorState, AWindowGoesOnCountingAfterARestart) {
   EXPECT_EQ(again.bounces(), 30);
 }
 
-// helper-114 F4: an IP that also hands us mail that is no bounce is a
-// shared server, whose backscatter block does not escalate; a restart knows
-// it still (else the first flood after it doubled the shared IP's block).
-// Mail refused (a header REJECT) or never queued makes no sender.
-TEST(DetectorState, AClientThatSendsMailIsKnownAfterARestart) {
-  FloodDetector before;
-  MessageRecord mail = Bounce("192.0.2.7", "Re: plan", 0);
-  mail.sender = "person@tenant.example";
-  std::vector<Decision> out;
-  before.OnRecord(mail, &out);
-  MessageRecord refused = Bounce("192.0.2.8", "Re: plan", 0);
-  refused.sender = "person@tenant.example";
-  refused.reject = RejectInfo{"reject", "", 0, "", "header"};
-  before.OnRecord(refused, &out);
-  EXPECT_TRUE(out.empty());
-  EXPECT_EQ(before.mail_senders(), 1u);
-  FloodDetector after;
-  ASSERT_TRUE(after.LoadState(before.SaveState()).ok());
-  for (const char* ip : {"192.0.2.7", "192.0.2.8"}) {
-    const auto d = Feed(&after, ip, 20, 3600);
-    ASSERT_EQ(d.size(), 1u) << ip;
-    EXPECT_EQ(d[0].also_sends_mail, std::string(ip) == "192.0.2.7") << ip;
-  }
-  // A day later it is a sender no more.
-  FloodDetector late;
-  ASSERT_TRUE(late.LoadState(before.SaveState()).ok());
-  const auto d = Feed(&late, "192.0.2.7", 20, 86400 + 10);
-  ASSERT_EQ(d.size(), 1u);
-  EXPECT_FALSE(d[0].also_sends_mail);
-}
-
 TEST(DetectorState, ADamagedStateIsRefusedAndLeavesItEmpty) {
   FloodDetector d;
   Feed(&d, "192.0.2.7", 3, 0);
