@@ -96,7 +96,7 @@ bool MysqlPartitions::HasDay(sql::Connection* c, const char* table, int64_t day)
   return rs->next() && rs->getInt64(1) > 0;
 }
 
-Status MysqlPartitions::GiveDayItsPartition(sql::Connection* c, int64_t day) {
+Status MysqlPartitions::GiveDayItsPartition(sql::Connection* c, int64_t day, bool again) {
   auto parts = Read(c);
   if (!parts.ok()) return parts.status();
   for (const Range& r : *parts) {
@@ -115,8 +115,11 @@ Status MysqlPartitions::GiveDayItsPartition(sql::Connection* c, int64_t day) {
       try {
         mysql::Execute(c, std::string("ALTER TABLE ") + table + " REORGANIZE PARTITION " + r.name +
                               " INTO (" + into + ")");
-      } catch (const sql::SQLException&) {
-        if (!HasDay(c, table, day)) throw;
+      } catch (const sql::SQLException& e) {
+        if (HasDay(c, table, day)) continue;
+        // It split another day of this range: the layout is read again, once.
+        if (again && e.getErrorCode() != 1205) return GiveDayItsPartition(c, day, false);
+        throw;
       }
     }
     break;

@@ -67,7 +67,9 @@ class MysqlPartitions {
  private:
   // Splits the partition that holds `day` (under the named lock) so that the
   // day has its own. Throws sql::SQLException.
-  Status GiveDayItsPartition(sql::Connection* c, int64_t day);
+  // `again`: a refusal by a layout another agent changed meanwhile is tried
+  // once more on the new one.
+  Status GiveDayItsPartition(sql::Connection* c, int64_t day, bool again = true);
   // Whether `table` has `day`'s own partition. Throws sql::SQLException.
   static bool HasDay(sql::Connection* c, const char* table, int64_t day);
   std::set<int64_t> ready_;  // days known to have their own partition
