@@ -16,9 +16,30 @@
 namespace mailtrail {
 namespace {
 
-using MysqlPartitionTest = MysqlStoreFixture;
-
 constexpr int64_t kDay = 20400;  // 2025-11-08
+constexpr TimeUs kNoon = (kDay * 86400 + 12 * 3600) * kUsPerSecond;
+
+class MysqlPartitionFixture : public MysqlStoreFixture {
+ protected:
+  // An agent on `clock` that wrote its first batch, of kDay.
+  std::unique_ptr<Store> FirstBatch(FakeClock* clock) {
+    StoreOptions o;
+    o.agent_name = "mx1";
+    o.clock = clock;
+    auto s = OpenStore(url_, o);
+    EXPECT_TRUE(s.ok()) << s.status().message();
+    if (!s.ok() || !(*s)->WriteBatch({On("A1", "mx", kDay)}, nullptr).ok()) return nullptr;
+    return std::move(*s);
+  }
+  // How many of `message` and `rcpt` have `day`'s own partition.
+  std::string PartitionsOf(int64_t day) {
+    return Value(
+        "SELECT COUNT(*) FROM information_schema.PARTITIONS WHERE TABLE_SCHEMA = DATABASE() "
+        "AND TABLE_NAME IN ('message', 'rcpt') AND PARTITION_NAME = '" +
+        MysqlPartitions::DayName('d', day) + "'");
+  }
+};
+using MysqlPartitionTest = MysqlPartitionFixture;
 
 // The first batch of a day added the day's partition (ALTER TABLE ...
 // REORGANIZE PARTITION), which waits for every open transaction that has read
@@ -28,30 +49,21 @@ constexpr int64_t kDay = 20400;  // 2025-11-08
 // that must be made while the table is held waits a few seconds, then says
 // so, and is tried again.
 TEST_F(MysqlPartitionTest, TomorrowsPartitionIsMadeAheadAndAHeldTableIsSaid) {
-  FakeClock clock((kDay * 86400 + 12 * 3600) * kUsPerSecond);  // noon of kDay
-  StoreOptions o;
-  o.agent_name = "mx1";
-  o.clock = &clock;
-  auto s = OpenStore(url_, o);
-  ASSERT_TRUE(s.ok()) << s.status().message();
-  ASSERT_TRUE((*s)->WriteBatch({On("A1", "mx", kDay)}, nullptr).ok());
-  const std::string tomorrow = MysqlPartitions::DayName('d', kDay + 1);
-  EXPECT_EQ(Value("SELECT COUNT(*) FROM information_schema.PARTITIONS WHERE TABLE_SCHEMA ="
-                  " DATABASE() AND TABLE_NAME IN ('message', 'rcpt') AND PARTITION_NAME = '" +
-                  tomorrow + "'"),
-            "2")
-      << "tomorrow's partition is there before its first record";
+  FakeClock clock(kNoon);
+  auto s = FirstBatch(&clock);
+  ASSERT_TRUE(s);
+  EXPECT_EQ(PartitionsOf(kDay + 1), "2") << "tomorrow's partition is there before its first record";
 
   auto backup = HoldTheTables();
   clock.Advance(12 * 3600 * kUsPerSecond + 10 * kUsPerSecond);  // 00:00:10 the next day
-  Status st = (*s)->WriteBatch({On("A2", "mx", kDay + 1)}, nullptr);
+  Status st = s->WriteBatch({On("A2", "mx", kDay + 1)}, nullptr);
   EXPECT_TRUE(st.ok()) << "midnight needs no DDL: " << st.message();
   // A day whose partition is not there (a log far ahead of the clock).
-  st = (*s)->WriteBatch({On("A3", "mx", kDay + 30)}, nullptr);
+  st = s->WriteBatch({On("A3", "mx", kDay + 30)}, nullptr);
   EXPECT_EQ(st.code(), Status::Code::kUnavailable) << st.message();
   EXPECT_NE(st.message().find("held by another transaction"), std::string::npos) << st.message();
   backup.reset();
-  st = (*s)->WriteBatch({On("A3", "mx", kDay + 30)}, nullptr);
+  st = s->WriteBatch({On("A3", "mx", kDay + 30)}, nullptr);
   EXPECT_TRUE(st.ok()) << st.message();
   EXPECT_EQ(Value("SELECT COUNT(*) FROM message"), "3");
   EXPECT_EQ(Value("SELECT COUNT(*) FROM message PARTITION (pmax)"), "0") << "every row in its day";
@@ -71,17 +83,10 @@ TEST_F(MysqlPartitionTest, AnotherDatabasesPartitionLockHoldsNothingHere) {
     ASSERT_TRUE(rs->next());
     ASSERT_EQ(rs->getInt(1), 1) << "the other database's agent holds its lock";
   }
-  FakeClock clock((kDay * 86400 + 12 * 3600) * kUsPerSecond);
-  StoreOptions o;
-  o.agent_name = "mx1";
-  o.clock = &clock;
-  auto s = OpenStore(url_, o);
-  ASSERT_TRUE(s.ok()) << s.status().message();
-  ASSERT_TRUE((*s)->WriteBatch({On("A1", "mx", kDay)}, nullptr).ok());
-  EXPECT_EQ(Value("SELECT COUNT(*) FROM information_schema.PARTITIONS WHERE TABLE_SCHEMA ="
-                  " DATABASE() AND TABLE_NAME IN ('message', 'rcpt') AND PARTITION_NAME = '" +
-                  MysqlPartitions::DayName('d', kDay + 1) + "'"),
-            "2")
+  FakeClock clock(kNoon);
+  auto s = FirstBatch(&clock);
+  ASSERT_TRUE(s);
+  EXPECT_EQ(PartitionsOf(kDay + 1), "2")
       << "tomorrow's partition is made while another database's agent makes its own";
 }
 
@@ -90,17 +95,13 @@ TEST_F(MysqlPartitionTest, AnotherDatabasesPartitionLockHoldsNothingHere) {
 // one's ALTER then names a partition that is gone. That was an error no
 // retry mended, and the agent's run stopped (helper-124 L1); now the split
 // is read again, and found made.
-class MysqlPartitionRaceTest : public MysqlStoreFixture,
+class MysqlPartitionRaceTest : public MysqlPartitionFixture,
                                public ::testing::WithParamInterface<int> {};
 
 TEST_P(MysqlPartitionRaceTest, ADaySplitByAnotherAgentMeanwhileIsNoError) {
-  FakeClock clock((kDay * 86400 + 12 * 3600) * kUsPerSecond);
-  StoreOptions o;
-  o.agent_name = "mx1";
-  o.clock = &clock;
-  auto s = OpenStore(url_, o);
-  ASSERT_TRUE(s.ok()) << s.status().message();
-  ASSERT_TRUE((*s)->WriteBatch({On("A1", "mx", kDay)}, nullptr).ok());
+  FakeClock clock(kNoon);
+  auto s = FirstBatch(&clock);
+  ASSERT_TRUE(s);
   const int64_t far = kDay + 30;
   // The older agent splits the same day, or another of the same gap
   // (helper-125: the layout this one read is gone either way).
@@ -135,7 +136,7 @@ TEST_P(MysqlPartitionRaceTest, ADaySplitByAnotherAgentMeanwhileIsNoError) {
   for (int i = 0; i < 6000 && !waiting("1"); ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   Status st;
-  std::thread newer([&] { st = (*s)->WriteBatch({On("A3", "mx", far)}, nullptr); });
+  std::thread newer([&] { st = s->WriteBatch({On("A3", "mx", far)}, nullptr); });
   // Released once this agent waits too (it waits kLockWaitSeconds at most;
   // if it gave up first, its retry finds the day made, and passes anyway).
   for (int i = 0; i < 300 && !waiting("2"); ++i)
