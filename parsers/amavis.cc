@@ -111,11 +111,24 @@ bool ParseAmavis(std::string_view msg, Event* ev) {
   // with "..." ("(!)..." at lower levels), cut by byte count where the sender
   // chooses (its addresses and Message-ID come first). A first part read from
   // its right took a forged Hits: or queued_as:; a later part may begin with
-  // a whole forged line naming another message (helper-121). Neither is a
-  // scan: counted and sampled as unknown lines, and the message keeps no scan.
-  if (s.substr(0, 3) == "..." || s.substr(0, 6) == "(!)..." || s.substr(0, 7) == "(!!)..." ||
-      (s.size() >= 3 && s.substr(s.size() - 3) == "..."))
-    return false;
+  // a whole forged line naming another message (helper-121). No part is a
+  // scan: the tracker joins a task's parts (AmavisParts) and reads the whole.
+  bool continued = false;
+  for (std::string_view mark : {"...", "(!)...", "(!!)..."}) {
+    if (s.substr(0, mark.size()) != mark) continue;
+    s.remove_prefix(mark.size());
+    continued = true;
+    break;
+  }
+  const bool more = s.size() >= 3 && s.substr(s.size() - 3) == "...";
+  if (continued || more) {
+    if (more) s.remove_suffix(3);
+    ev->split = !continued ? SplitPart::kFirst : more ? SplitPart::kMiddle : SplitPart::kLast;
+    ev->kind = EventKind::kAmavisPart;
+    ev->task = task;
+    ev->text = s;
+    return true;
+  }
   const size_t brace = s.find(" {");
   const size_t comma = s.find(", ");
   if (comma == std::string_view::npos) return false;

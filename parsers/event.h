@@ -41,8 +41,15 @@ enum class EventKind : uint8_t {
   // queued as NEWQID; from=<..> to=<..> proto=.. helo=<..>": the message this
   // session handed on (next_qid), queued by the smtpd behind the filter.
   kProxyAccept,
+  // amavis: one record of a line longer than $logline_maxlen, which amavis
+  // split (the tracker joins the parts of one task into the whole line).
+  kAmavisPart,
 };
-constexpr int kEventKindCount = static_cast<int>(EventKind::kProxyAccept) + 1;
+constexpr int kEventKindCount = static_cast<int>(EventKind::kAmavisPart) + 1;
+
+// Which record of a line amavis split: the first ends in "...", the others
+// begin with "...", each but the last ends in "..." too.
+enum class SplitPart : uint8_t { kFirst, kMiddle, kLast };
 const char* EventKindName(EventKind k);
 
 enum class NoticeKind : uint8_t { kNonDelivery, kDelay, kSuccess, kPostmaster };
@@ -106,6 +113,8 @@ struct Event {
   std::string_view recipients;  // "<a@b>,<c@d>"
   std::string_view message_id;  // also kMessageId (without < >)
   std::string_view task;        // amavis's "PID-N", which its SMTP replies repeat as "id=PID-N"
+  // kAmavisPart: `text` is the part without amavis's "..." marks.
+  SplitPart split = SplitPart::kFirst;
   double hits = 0;
   bool has_hits = false;
 };

@@ -208,12 +208,28 @@ Event DatedLineParser::Parse(std::string_view line) {
 
 const char* EventKindName(EventKind k) {
   static constexpr const char* kNames[kEventKindCount] = {
-      "unparsable", "foreign",         "unknown", "noise",        "connect",
-      "disconnect", "lost_connection", "client",  "smtpd_action", "message_id",
-      "header",     "pickup",          "queued",  "removed",      "expired",
-      "delivery",   "notice",          "admin",   "scan",         "proxy_accept",
+      "unparsable",  "foreign",         "unknown", "noise",        "connect",
+      "disconnect",  "lost_connection", "client",  "smtpd_action", "message_id",
+      "header",      "pickup",          "queued",  "removed",      "expired",
+      "delivery",    "notice",          "admin",   "scan",         "proxy_accept",
+      "amavis_part",
   };
   return kNames[static_cast<int>(k)];
+}
+
+Event ParseJoinedAmavis(const Event& last_part, std::string_view whole) {
+  Event ev;
+  ev.time = last_part.time;
+  ev.month = last_part.month;
+  ev.pid = last_part.pid;
+  ev.host = last_part.host;
+  ev.program = last_part.program;
+  ev.daemon = last_part.daemon;
+  ev.message = whole;
+  ev.kind = EventKind::kUnknown;
+  if (!parsers::ParseAmavis(whole, &ev) || ev.kind != EventKind::kScan)
+    ev.kind = EventKind::kUnknown;
+  return ev;
 }
 
 bool ReparseHeaderFor(std::string_view client_ip, Event* ev) {

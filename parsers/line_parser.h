@@ -32,6 +32,12 @@ bool LinesCanChangeRecords(std::string_view program);
 // and for a line Postfix cut (Event::cut: its trailer is not read).
 bool ReparseHeaderFor(std::string_view client_ip, Event* ev);
 
+// The scan of an amavis line that amavis split, from its last part's event
+// (kAmavisPart: its envelope) and the whole message its parts make again
+// (AmavisParts). Its views point into `whole`. kUnknown when the joined
+// line is no scan.
+Event ParseJoinedAmavis(const Event& last_part, std::string_view whole);
+
 // ParseLine for one input stream, with the year of yearless stamps (BSD syslog,
 // maillog_file) worked out: the first dated line takes the year of a reference
 // moment (a file's mtime, the clock), or the year before when its month is later

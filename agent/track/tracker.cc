@@ -47,6 +47,11 @@ void MessageTracker::Process(const Event& ev) {
     case EventKind::kUnknown:
     case EventKind::kNoise:
       return;
+    case EventKind::kAmavisPart: {
+      std::string whole;  // the line amavis split, joined again: read as one
+      if (amavis_parts_.Take(ev, &whole)) Process(ParseJoinedAmavis(ev, whole));
+      return;
+    }
     default:
       break;
   }

@@ -23,6 +23,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "agent/track/amavis_parts.h"
 #include "agent/track/keys.h"
 #include "agent/track/record.h"
 #include "base/status.h"
@@ -219,6 +220,7 @@ class MessageTracker {
   // Held in the maps' nodes, one allocation each (not a node and a unique_ptr:
   // issue 23's profile); a node never moves, so Open* and Session* stay valid.
   std::unordered_map<RecordKey, Open, RecordKeyHash> records_;
+  AmavisParts amavis_parts_;  // lines amavis split, joined again
   std::unordered_map<SessionKey, Session, SessionKeyHash> sessions_;
   // The latest line of each host (by host id), and Tick's clock: what makes a
   // host's records stale. Not saved: a restart starts each at its next line
