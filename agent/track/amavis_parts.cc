@@ -1,50 +1,53 @@
 #include "agent/track/amavis_parts.h"
 
-#include <iterator>
+#include <algorithm>
 
 namespace mailtrail {
 
-void AmavisParts::DropOlderThan(TimeUs t) {
-  for (auto it = parts_.begin(); it != parts_.end();) {
-    if (it->second.first < t) {
-      ++dropped_;
-      it = parts_.erase(it);
-    } else {
-      ++it;
-    }
+void AmavisParts::Interrupt(const Event& ev) {
+  if (held_.empty()) return;
+  if (auto it = held_.find({std::string(ev.host), ev.pid}); it != held_.end()) {
+    ++dropped_;
+    held_.erase(it);
   }
 }
 
 bool AmavisParts::Take(const Event& ev, std::string* whole) {
-  Key key{std::string(ev.host), ev.pid, std::string(ev.task)};
-  auto it = parts_.find(key);
+  Key key{std::string(ev.host), ev.pid};
+  auto it = held_.find(key);
   if (ev.split == SplitPart::kFirst) {
-    if (it != parts_.end()) {  // a task split again before its last part came
+    if (it != held_.end()) {  // the line before lost its last part
       ++dropped_;
-      parts_.erase(it);
+      held_.erase(it);
     }
-    if (parts_.size() >= kMaxTasks) DropOlderThan(ev.time - kMaxAge);
-    if (parts_.size() >= kMaxTasks || ev.text.size() > kMaxBytes) {
+    if (ev.text.size() > kMaxBytes) {
       ++dropped_;
       return false;
     }
-    parts_.emplace(std::move(key), Held{std::string(ev.text), ev.time});
+    if (held_.size() >= kMaxHeld) {  // the oldest goes
+      ++dropped_;
+      held_.erase(std::min_element(held_.begin(), held_.end(), [](const auto& a, const auto& b) {
+        return a.second.first < b.second.first;
+      }));
+    }
+    held_.emplace(std::move(key), Held{std::string(ev.task), std::string(ev.text), ev.time});
     return false;
   }
-  if (it == parts_.end()) {  // its first part was dropped, or never read
+  if (it == held_.end()) {  // its first part was dropped, or never read
     ++dropped_;
     return false;
   }
   Held& h = it->second;
-  if (ev.time - h.first > kMaxAge || h.text.size() + ev.text.size() > kMaxBytes) {
+  if (h.task != ev.task || ev.time - h.first > kMaxAge ||
+      h.text.size() + ev.text.size() > kMaxBytes) {
     ++dropped_;
-    parts_.erase(it);
+    held_.erase(it);
     return false;
   }
   h.text += ev.text;
   if (ev.split == SplitPart::kMiddle) return false;
-  *whole = "(" + std::string(ev.task) + ") " + h.text;
-  parts_.erase(it);
+  *whole = "(" + h.task + ") " + h.text;
+  held_.erase(it);
   return true;
 }
 

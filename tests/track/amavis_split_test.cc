@@ -66,6 +66,19 @@ TEST(AmavisSplit, ALineSplitByItsRecipientsKeepsItsScan) {
   EXPECT_TRUE(Scans(h, "B0C1D10A301").empty());
 }
 
+// helper-126 F1: the sender's backslashes made two middle parts the same,
+// rsyslog's RepeatedMsgReduction folded the second into "message repeated",
+// and the line joined short of a part read the Queue-ID forged inside the
+// sender's address: the victim took the sender's INFECTED verdict and leg.
+// The "message repeated" record of the process drops the line.
+TEST(AmavisSplit, ALineThatLostAPartIsNoScan) {
+  TrackerHarness h;
+  h.Feed(Probe("amavis-repeat-reduced.log"));
+  h.Flush();
+  EXPECT_EQ(Scans(h, "0A1B210A305"), std::vector<std::string>{"Passed CLEAN -1"});
+  EXPECT_TRUE(Scans(h, "0C1D210A306").empty());
+}
+
 TEST(AmavisSplit, AnEscapedQuoteInTheSenderKeepsTheScanOnItsMessage) {
   TrackerHarness h;
   h.Feed(Probe("amavis-escaped-sender.log"));
