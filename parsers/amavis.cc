@@ -9,10 +9,10 @@
 //
 // SECURITY: the sender, the recipients and the Message-ID are the sender's text.
 // The addresses are read by Postfix's quoting rules under amavis's escapes
-// (AmavisAddress); a line amavis split is no scan; the fields
-// amavis writes after the Message-ID are taken from the right, where a
-// Message-ID cannot reach; Queue-ID only where amavis writes it, right after
-// the recipients.
+// (AmavisAddress); a line amavis split is no scan (the tracker joins its
+// parts); the Message-ID is read by its tokens, and amavis's own fields
+// after it from the left, before any a template takes from the message;
+// Queue-ID only where amavis writes it, right after the recipients.
 #include <algorithm>
 #include <cctype>
 
@@ -22,14 +22,6 @@
 namespace mailtrail::parsers {
 
 namespace {
-
-// The value of the last ", Key: value" at or after `from` (ends at ", " or the end).
-std::string_view LastField(std::string_view s, std::string_view key, size_t from) {
-  const size_t p = scan::RFind(s, key);
-  if (p == std::string_view::npos || p < from) return {};
-  std::string_view v = s.substr(p + key.size());
-  return v.substr(0, v.find(", "));
-}
 
 // The length in the log of the original byte at s[i], as amavis escapes
 // it: "\\" (2.11) or "\134" (2.9) for a backslash, "\xHH" or "\NNN" for
@@ -77,6 +69,24 @@ bool AmavisAddress(std::string_view* s, std::string_view* out) {
     if (quoted && backslash && i < s->size()) i += LoggedByte(*s, i, &backslash);
   }
   return false;
+}
+
+// "<a> <b>": amavis logs only a Message-ID's "<...>" tokens, joined by single
+// spaces, and a token holds no '>' (parse_message_id), so the field ends at
+// the first '>' not followed by " <", whatever the sender wrote inside.
+bool MessageIdTokens(std::string_view* s, std::string_view* out) {
+  size_t i = 0;
+  while (true) {
+    if (i >= s->size() || (*s)[i] != '<') return false;
+    const size_t gt = s->find('>', i);
+    if (gt == std::string_view::npos) return false;
+    i = gt + 1;
+    if (s->substr(i, 2) != " <") break;
+    ++i;
+  }
+  *out = s->substr(0, i);
+  s->remove_prefix(i);
+  return true;
 }
 
 // "<a>,<b>" up to the ", " that ends the list (which may be empty).
@@ -172,18 +182,37 @@ bool ParseAmavis(std::string_view msg, Event* ev) {
     ev->kind = EventKind::kNoise;
     return true;
   }
-  // What amavis writes after the Message-ID, found from the right.
-  const bool has_message_id = scan::Consume(&rest, "Message-ID: ");
-  const size_t hits_at = scan::RFind(rest, ", Hits: ");
-  if (hits_at == std::string_view::npos) return false;
-  if (has_message_id) {
-    const size_t mail_id = scan::RFind(rest, ", mail_id: ", hits_at);
-    std::string_view mid = rest.substr(0, std::min(mail_id, hits_at));
-    mid = mid.substr(0, mid.find(", Resent-Message-ID: "));  // amavis writes it next
+  // amavis's own fields come next (mail_id, Hits, size, pt, queued_as), read
+  // from the left: a template may go on with fields taken from the message
+  // (Subject, From, User-Agent), whose text imitated them when the line was
+  // read from its right (helper-122 F2). A Message-ID cannot reach past its
+  // tokens (MessageIdTokens).
+  if (scan::Consume(&rest, "Message-ID: ")) {
+    std::string_view mid;
+    if (!MessageIdTokens(&rest, &mid)) return false;
     ev->message_id = scan::Unbracket(mid);
+    if (scan::Consume(&rest, ", Resent-Message-ID: ") && !MessageIdTokens(&rest, &mid))
+      return false;
+    if (!scan::Consume(&rest, ", ")) return false;
   }
-  ev->has_hits = scan::ParseDouble(LastField(rest, ", Hits: ", 0), &ev->hits);
-  ev->next_qid = scan::LeadingQueueId(LastField(rest, ", queued_as: ", hits_at));
+  bool hits = false;
+  while (!rest.empty()) {
+    const size_t end = rest.find(", ");
+    std::string_view field = rest.substr(0, end);
+    rest.remove_prefix(end == std::string_view::npos ? rest.size() : end + 2);
+    if (scan::Consume(&field, "Hits: ")) {
+      if (hits) break;
+      hits = true;
+      ev->has_hits = scan::ParseDouble(field, &ev->hits);
+    } else if (scan::Consume(&field, "queued_as: ")) {
+      if (hits) ev->next_qid = scan::LeadingQueueId(field);
+      break;
+    } else if (!scan::Consume(&field, "mail_id: ") && !scan::Consume(&field, "size: ") &&
+               !scan::Consume(&field, "pt: ")) {
+      break;  // the message's own fields, or "N ms"
+    }
+  }
+  if (!hits) return false;
   scan::Consume(&client, "LOCAL ");
   if (scan::Consume(&client, "[")) {
     std::string_view ip;

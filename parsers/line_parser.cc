@@ -109,9 +109,11 @@ void DropTheRightOfACutLine(Event* ev) {
 
 }  // namespace
 
+bool IsAmavis(std::string_view daemon) { return daemon == "amavis" || daemon == "amavisd"; }
+
 bool LinesCanChangeRecords(std::string_view program) {
   const size_t slash = program.rfind('/');
-  if (slash == std::string_view::npos) return program == "amavis" || program == "amavisd";
+  if (slash == std::string_view::npos) return IsAmavis(program);
   const DaemonEntry* entry = FindDaemon(program.substr(slash + 1));
   // An unknown daemon's lines are counted as such (stats): still Postfix's.
   return entry == nullptr || entry->parse != nullptr;
@@ -123,7 +125,7 @@ Event ParseLine(std::string_view line, const ParseContext& ctx) {
   if (!ParseEnvelope(line, ctx, &ev)) return ev;
   const bool postfix_like = ev.program.find('/') != std::string_view::npos;
   const DaemonEntry* entry = FindDaemon(ev.daemon);
-  if (entry == nullptr || (!postfix_like && ev.daemon != "amavis" && ev.daemon != "amavisd")) {
+  if (entry == nullptr || (!postfix_like && !IsAmavis(ev.daemon))) {
     ev.kind = postfix_like ? EventKind::kUnknown : EventKind::kForeign;
     return ev;
   }
@@ -226,7 +228,6 @@ Event ParseJoinedAmavis(const Event& last_part, std::string_view whole) {
   ev.program = last_part.program;
   ev.daemon = last_part.daemon;
   ev.message = whole;
-  ev.kind = EventKind::kUnknown;
   if (!parsers::ParseAmavis(whole, &ev) || ev.kind != EventKind::kScan)
     ev.kind = EventKind::kUnknown;
   return ev;

@@ -24,6 +24,10 @@ Event ParseLine(std::string_view line, const ParseContext& ctx);
 // (agent/journal/journal_writers.h, docs/security.md rule 9).
 bool LinesCanChangeRecords(std::string_view program);
 
+// Whether a line's daemon (Event::daemon) is amavisd-new, the one program
+// read that is not Postfix's.
+bool IsAmavis(std::string_view daemon);
+
 // A cleanup header/body event (kHeader) whose line splits more than one way:
 // the header text and the client's HELO both come before and after the
 // trailer and either may imitate one (docs/security.md rule 1). Given the client that

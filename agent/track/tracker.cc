@@ -43,7 +43,7 @@ MessageTracker::~MessageTracker() = default;
 void MessageTracker::Process(const Event& ev) {
   // Any other record of an amavis process ends a line it held (AmavisParts).
   if (amavis_parts_.held() != 0 && ev.kind != EventKind::kAmavisPart &&
-      (ev.daemon == "amavis" || ev.daemon == "amavisd"))
+      IsAmavis(ev.daemon))
     amavis_parts_.Interrupt(ev);
   switch (ev.kind) {
     case EventKind::kUnparsable:
