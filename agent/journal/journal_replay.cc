@@ -60,6 +60,7 @@ Status ReplayJournal(const JournalSource& source, TimeUs since, TimeUs until,
     if ((*reader)->counters().entries == before) break;
   }
   tracker.FlushAll();
+  counter->SetAmavisLines(tracker.amavis_lines_joined(), tracker.amavis_parts_lost());
   return Status::Ok();
 }
 

@@ -42,6 +42,8 @@ LineStats LineCounter::ToStats() const {
   if (overlong_) out.kinds["overlong"] = overlong_;
   if (long_fields_) out.kinds["long_field"] = long_fields_;
   if (cut_) out.kinds["cut_by_postfix"] = cut_;
+  if (amavis_joined_) out.kinds["amavis_joined"] = amavis_joined_;
+  if (amavis_lost_) out.kinds["amavis_lost"] = amavis_lost_;
   for (const auto& [program, n] : unknown_by_program_) out.kinds["unknown:" + program] = n;
   for (const auto& [program, lines] : samples_)
     for (const auto& l : lines) out.unknown_samples.emplace_back(program, l);

@@ -29,6 +29,13 @@ class LineCounter {
   // Lines Postfix cut at 2000 bytes (Event::cut): their trailer is not read.
   int64_t cut() const { return cut_; }
 
+  // What the tracker made of the lines amavis split (kAmavisPart): lines read
+  // whole again, and parts not read (MessageTracker::amavis_lines_joined).
+  void SetAmavisLines(int64_t joined, int64_t lost) {
+    amavis_joined_ = joined;
+    amavis_lost_ = lost;
+  }
+
   // Everything counted so far, as the store keeps it.
   LineStats ToStats() const;
 
@@ -37,6 +44,7 @@ class LineCounter {
   int64_t overlong_ = 0;
   int64_t long_fields_ = 0;
   int64_t cut_ = 0;
+  int64_t amavis_joined_ = 0, amavis_lost_ = 0;
   std::array<int64_t, kEventKindCount> by_kind_{};
   std::map<std::string, int64_t> unknown_by_program_;
   std::map<std::string, std::vector<std::string>> samples_;

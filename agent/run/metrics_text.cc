@@ -157,6 +157,14 @@ std::string Agent::RenderMetrics() const {
          static_cast<double>(checkpoint_bytes_whole_total_));
   Sample(&out, "mailtrail_checkpoint_bytes_total{part=\"changes\"}",
          static_cast<double>(checkpoint_bytes_changes_total_));
+  Metric(&out, "mailtrail_amavis_split_lines_joined_total", "counter",
+         "amavis lines that amavis split, joined again and read whole.");
+  Sample(&out, "mailtrail_amavis_split_lines_joined_total",
+         static_cast<double>(tracker_.amavis_lines_joined()));
+  Metric(&out, "mailtrail_amavis_split_parts_lost_total", "counter",
+         "Parts of split amavis lines not read: their line lost a part or went over the bounds.");
+  Sample(&out, "mailtrail_amavis_split_parts_lost_total",
+         static_cast<double>(tracker_.amavis_parts_lost()));
   Metric(&out, "mailtrail_open_messages", "gauge", "Messages being tracked, not closed yet.");
   Sample(&out, "mailtrail_open_messages", static_cast<double>(tracker_.open_records()));
   Metric(&out, "mailtrail_store_write_seconds", "gauge", "Duration of the last store commit.");

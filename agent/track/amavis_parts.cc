@@ -7,7 +7,7 @@ namespace mailtrail {
 void AmavisParts::Interrupt(const Event& ev) {
   if (held_.empty()) return;
   if (auto it = held_.find({std::string(ev.host), ev.pid}); it != held_.end()) {
-    ++dropped_;
+    dropped_ += it->second.parts;
     held_.erase(it);
   }
 }
@@ -17,7 +17,7 @@ bool AmavisParts::Take(const Event& ev, std::string* whole) {
   auto it = held_.find(key);
   if (ev.split == SplitPart::kFirst) {
     if (it != held_.end()) {  // the line before lost its last part
-      ++dropped_;
+      dropped_ += it->second.parts;
       held_.erase(it);
     }
     if (ev.text.size() > kMaxBytes) {
@@ -25,10 +25,11 @@ bool AmavisParts::Take(const Event& ev, std::string* whole) {
       return false;
     }
     if (held_.size() >= kMaxHeld) {  // the oldest goes
-      ++dropped_;
-      held_.erase(std::min_element(held_.begin(), held_.end(), [](const auto& a, const auto& b) {
+      auto oldest = std::min_element(held_.begin(), held_.end(), [](const auto& a, const auto& b) {
         return a.second.first < b.second.first;
-      }));
+      });
+      dropped_ += oldest->second.parts;
+      held_.erase(oldest);
     }
     held_.emplace(std::move(key), Held{std::string(ev.task), std::string(ev.text), ev.time});
     return false;
@@ -40,14 +41,16 @@ bool AmavisParts::Take(const Event& ev, std::string* whole) {
   Held& h = it->second;
   if (h.task != ev.task || ev.time - h.first > kMaxAge ||
       h.text.size() + ev.text.size() > kMaxBytes) {
-    ++dropped_;
+    dropped_ += h.parts + 1;
     held_.erase(it);
     return false;
   }
   h.text += ev.text;
+  ++h.parts;
   if (ev.split == SplitPart::kMiddle) return false;
   *whole = "(" + h.task + ") " + h.text;
   held_.erase(it);
+  ++joined_;
   return true;
 }
 

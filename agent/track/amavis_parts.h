@@ -33,21 +33,30 @@ class AmavisParts {
   // Takes a kAmavisPart event. When it is its line's last part, sets
   // `*whole` to the line's message as amavis meant it, "(TASK) TEXT", and
   // returns true. A part that follows no first part of its task, over the
-  // bounds or after kMaxAge drops the line: counted in dropped().
+  // bounds or after kMaxAge drops the line: its parts are counted in
+  // dropped(); a line read whole in joined().
   bool Take(const Event& ev, std::string* whole);
   // Any other record of an amavis process: a line it held lost a part.
   void Interrupt(const Event& ev);
+  // The end of the input: every line still held lost its last part.
+  void DropAll() {
+    for (const auto& [key, h] : held_) dropped_ += h.parts;
+    held_.clear();
+  }
   size_t held() const { return held_.size(); }
   int64_t dropped() const { return dropped_; }
+  int64_t joined() const { return joined_; }
 
  private:
   using Key = std::pair<std::string, uint32_t>;  // host, pid
   struct Held {
     std::string task, text;
     TimeUs first = 0;
+    int parts = 1;
   };
   std::map<Key, Held> held_;
   int64_t dropped_ = 0;
+  int64_t joined_ = 0;
 };
 
 }  // namespace mailtrail

@@ -111,6 +111,11 @@ class MessageTracker {
 
   size_t open_records() const { return records_.size(); }
   size_t open_sessions() const { return sessions_.size(); }
+  // Lines amavis split (AmavisParts): lines read whole again, and parts not
+  // read (of a line that lost a part, went over the bounds, or was still
+  // short of one at FlushAll). For `stats`.
+  int64_t amavis_lines_joined() const { return amavis_parts_.joined(); }
+  int64_t amavis_parts_lost() const { return amavis_parts_.dropped(); }
 
  private:
   struct Open;

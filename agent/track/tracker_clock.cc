@@ -124,6 +124,7 @@ void MessageTracker::Tick(TimeUs log_now) {
 }
 
 void MessageTracker::FlushAll() {
+  amavis_parts_.DropAll();
   // Sessions still open at the end of the input have not ended: their NOQUEUE
   // rejects are complete records, their messages stay open (in flight).
   for (auto& [key, s] : sessions_) {

@@ -6,20 +6,18 @@
 // and a forged Queue-ID inside it took the scan of another message.
 #include <gtest/gtest.h>
 
-#include <fstream>
 #include <string>
 #include <vector>
 
 #include "agent/replay/line_stats.h"
+#include "tests/support/corpus.h"
 #include "tests/support/tracker_harness.h"
 
 namespace mailtrail {
 namespace {
 
 std::vector<std::string> Probe(const std::string& name) {
-  std::ifstream in(std::string(MT_SOURCE_DIR) + "/tests/data/probes/" + name);
-  std::vector<std::string> lines;
-  for (std::string l; std::getline(in, l);) lines.push_back(l);
+  std::vector<std::string> lines = ReadProbeLines(name);
   EXPECT_FALSE(lines.empty()) << name;
   return lines;
 }

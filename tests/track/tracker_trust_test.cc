@@ -5,12 +5,12 @@
 #include <gtest/gtest.h>
 
 #include <cctype>
-#include <fstream>
 #include <string>
 #include <vector>
 
 #include "agent/detect/flood_detector.h"
 #include "agent/replay/line_stats.h"
+#include "tests/support/corpus.h"
 #include "tests/support/tracker_harness.h"
 
 namespace mailtrail {
@@ -844,9 +844,7 @@ TEST(TrackerTrust, AnMxCannotClaimAMessageItSentDuringTheAttemptAsOurLeg) {
 // mail carries no XFORWARD IDENT). A relay in a private network gives back
 // legs; an MX out on the Internet does not.
 TEST(TrackerTrust, AFilterOnAPrivateHostsPort25GivesBackLegs) {
-  std::ifstream in(std::string(MT_SOURCE_DIR) + "/tests/data/probes/remote-filter-port25.log");
-  std::vector<std::string> lines;
-  for (std::string l; std::getline(in, l);) lines.push_back(l);
+  std::vector<std::string> lines = ReadProbeLines("remote-filter-port25.log");
   ASSERT_FALSE(lines.empty());
   TrackerHarness h;
   h.Feed(lines);
@@ -866,9 +864,7 @@ TEST(TrackerTrust, AFilterOnAPrivateHostsPort25GivesBackLegs) {
   // one (CGNAT, a cloud neighbour) hid its 30 bounces as legs of our mail
   // (helper-122). A filter gives back the message it took, Message-ID and
   // all; these are other messages.
-  std::ifstream mx(std::string(MT_SOURCE_DIR) + "/tests/data/probes/private-mx-queued-as.log");
-  lines.clear();
-  for (std::string l; std::getline(mx, l);) lines.push_back(l);
+  lines = ReadProbeLines("private-mx-queued-as.log");
   ASSERT_FALSE(lines.empty());
   TrackerHarness m;
   m.Feed(lines);
@@ -887,9 +883,7 @@ TEST(TrackerTrust, AFilterOnAPrivateHostsPort25GivesBackLegs) {
 // ("from=<> ...") made 25 null-sender bounces and the provider blocked, on
 // lines far from Postfix's 2000-byte cut (helper-123).
 TEST(TrackerTrust, AQuoteInTheSendersDomainOpensNoQuotedString) {
-  std::ifstream in(std::string(MT_SOURCE_DIR) + "/tests/data/probes/quote-in-sender-domain.log");
-  std::vector<std::string> lines;
-  for (std::string l; std::getline(in, l);) lines.push_back(l);
+  const std::vector<std::string> lines = ReadProbeLines("quote-in-sender-domain.log");
   ASSERT_FALSE(lines.empty());
   TrackerHarness h;
   h.Feed(lines);
