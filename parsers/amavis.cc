@@ -89,6 +89,19 @@ bool MessageIdTokens(std::string_view* s, std::string_view* out) {
   return true;
 }
 
+// The length of $log_verbose_templ's "(ESMTP://[IP]:PORT < ESMTPS://IP), "
+// (the public hops of the Received headers, "(), " when none), or 0.
+// amavis writes only a hop's protocol, its bytes out of [A-Za-z0-9.+-]
+// made '_', and an address it parsed: no ')' or ','.
+size_t IpTrace(std::string_view s) {
+  if (s.empty() || s[0] != '(') return 0;
+  size_t i = 1;
+  while (i < s.size() && (std::isalnum(static_cast<unsigned char>(s[i])) ||
+                          std::string_view("[]:/.+_- <").find(s[i]) != std::string_view::npos))
+    ++i;
+  return s.substr(i, 3) == "), " ? i + 3 : 0;
+}
+
 // "<a>,<b>" up to the ", " that ends the list (which may be empty).
 bool Recipients(std::string_view* s, std::string_view* out) {
   const std::string_view start = *s;
@@ -158,12 +171,17 @@ bool ParseAmavis(std::string_view msg, Event* ev) {
       !Recipients(&rest, &recipients))
     return false;
   // The main line goes on with amavis's own fields ("quarantine: FILE, "
-  // and the like, whose values hold no ", "), then Queue-ID, Message-ID or
+  // and the like, whose values hold no ", "; $log_verbose_templ's trace of
+  // relay addresses, "([IP],[IP]), "), then Queue-ID, Message-ID or
   // mail_id; the per-recipient lines with "Hits: ..., tag=".
   for (int skipped = 0; skipped < 8; ++skipped) {
     if (rest.substr(0, 10) == "Queue-ID: " || rest.substr(0, 12) == "Message-ID: " ||
         rest.substr(0, 9) == "mail_id: " || rest.substr(0, 6) == "Hits: ")
       break;
+    if (const size_t trace = IpTrace(rest)) {
+      rest.remove_prefix(trace);
+      continue;
+    }
     size_t key = 0;
     while (key < rest.size() && (std::isalnum(static_cast<unsigned char>(rest[key])) ||
                                  rest[key] == '_' || rest[key] == '-'))
@@ -182,7 +200,7 @@ bool ParseAmavis(std::string_view msg, Event* ev) {
     ev->kind = EventKind::kNoise;
     return true;
   }
-  // amavis's own fields come next (mail_id, Hits, size, pt, queued_as), read
+  // amavis's own fields come next (mail_id, b, Hits, size, pt, queued_as), read
   // from the left: a template may go on with fields taken from the message
   // (Subject, From, User-Agent), whose text imitated them when the line was
   // read from its right (helper-122 F2). A Message-ID cannot reach past its
@@ -207,16 +225,19 @@ bool ParseAmavis(std::string_view msg, Event* ev) {
     } else if (scan::Consume(&field, "queued_as: ")) {
       if (hits) ev->next_qid = scan::LeadingQueueId(field);
       break;
-    } else if (!scan::Consume(&field, "mail_id: ") && !scan::Consume(&field, "size: ") &&
-               !scan::Consume(&field, "pt: ")) {
+    } else if (!scan::Consume(&field, "mail_id: ") && !scan::Consume(&field, "b: ") &&
+               !scan::Consume(&field, "size: ") && !scan::Consume(&field, "pt: ")) {
       break;  // the message's own fields, or "N ms"
     }
   }
   if (!hits) return false;
-  scan::Consume(&client, "LOCAL ");
-  if (scan::Consume(&client, "[")) {
-    std::string_view ip;
-    if (scan::Until(&client, "]", &ip)) ev->client_ip = ip;
+  // The client is "[IP]:PORT" (XFORWARD). Around it a policy bank's name,
+  // "LOCAL", the protocols ("ESMTP/ESMTP", $log_verbose_templ) and "[IP]"
+  // without a port, from the message's first Received header (%e: the
+  // sender's text, and all there is when Postfix forwarded no address).
+  if (const size_t close = client.find("]:"); close != std::string_view::npos) {
+    const size_t open = client.rfind('[', close);
+    if (open != std::string_view::npos) ev->client_ip = client.substr(open + 1, close - open - 1);
   }
   ev->qid = qid;
   ev->task = task;
