@@ -104,10 +104,13 @@ int Scan(const Args& args) {
   const std::string format = args.Get("format").value_or("text");
   const int64_t alert = args.Number("bounce-alert", 50);
   QueueScan s;
+  std::string source = "queue " + dir;  // what the text says it counted
   if (args.Has("postqueue")) {
+    source = "postqueue -j";
     s = ScanWithPostqueue("/usr/sbin/postqueue",
                           args.Get("postfix-config-dir").value_or("/etc/postfix"));
   } else if (auto saved = args.Get("postqueue-output")) {
+    source = "postqueue -j output " + *saved;
     auto text = ReadQueueFile(*saved, 1u << 30);
     if (!text.ok()) return FailWith(text.status());
     s = ScanPostqueueJson(*text);
@@ -142,7 +145,7 @@ int Scan(const Args& args) {
     o += "]}";
     std::printf("%s\n", o.c_str());
   } else {
-    std::printf("queue %s: %lld files", EscapeForLog(dir).c_str(), static_cast<long long>(s.files));
+    std::printf("%s: %lld files", EscapeForLog(source).c_str(), static_cast<long long>(s.files));
     for (const char* q : kQueueNames) {
       auto it = s.per_queue.find(q);
       std::printf(", %s %lld", q, static_cast<long long>(it == s.per_queue.end() ? 0 : it->second));

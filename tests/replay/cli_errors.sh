@@ -43,7 +43,8 @@ expect 2 "--format must be one of table|jsonl" -- "$bin" search --format xml
 expect 2 "--top must be an integer" -- "$bin" report --top many
 expect 2 "--format must be one of text|json" -- "$bin" report --format csv
 expect 2 "--older-than must be a duration" -- "$bin" db purge --older-than 3x
-expect 2 "a number of days" -- "$bin" db purge --older-than 12h
+expect 2 "must be whole days" -- "$bin" db purge --older-than 12h
+expect 2 "a number of whole days" -- "$bin" db purge
 expect 2 "--for must be a duration" -- "$bin" blocks add ip 192.0.2.1 --for 1x
 expect 2 "--bounce-alert must be an integer" -- "$bin" queue scan --bounce-alert 0
 expect 2 "--format must be one of text|json" -- "$bin" queue show --format xml x
@@ -183,5 +184,13 @@ if [[ $? -ne 0 ]] || ! grep -qE '^mailtrail [0-9]+\.[0-9]+\.[0-9]+ \(git ([0-9a-
   echo "FAIL: mailtrail --version: $version"; fail=1
 else
   echo "ok: --version: $(head -1 <<< "$version")"
+fi
+# ... and names the commit the binary was built from: it named the one cmake
+# had last configured, so a rebuild after a commit named the commit before.
+src=$(cd "$(dirname "$0")/../.." && pwd)
+if head=$(git -C "$src" rev-parse --short=12 HEAD 2>/dev/null) &&
+   ! grep -q "(git $head)" <<< "$version"; then
+  echo "FAIL: --version does not name HEAD $head (rebuild after a commit?): $(head -1 <<< "$version")"
+  fail=1
 fi
 exit $fail
