@@ -71,33 +71,88 @@ bool AmavisAddress(std::string_view* s, std::string_view* out) {
   return false;
 }
 
-// "<a> <b>": amavis logs only a Message-ID's "<...>" tokens, joined by single
-// spaces, and a token holds no '>' (parse_message_id), so the field ends at
-// the first '>' not followed by " <", whatever the sender wrote inside.
-bool MessageIdTokens(std::string_view* s, std::string_view* out) {
-  size_t i = 0;
-  while (true) {
-    if (i >= s->size() || (*s)[i] != '<') return false;
-    const size_t gt = s->find('>', i);
-    if (gt == std::string_view::npos) return false;
-    i = gt + 1;
-    if (s->substr(i, 2) != " <") break;
-    ++i;
+// The length of "Message-ID: " or "Resent-Message-ID: " at the start of s, or 0.
+size_t IdKey(std::string_view s) {
+  if (s.substr(0, 12) == "Message-ID: ") return 12;
+  if (s.substr(0, 19) == "Resent-Message-ID: ") return 19;
+  return 0;
+}
+
+// amavis logs a header's first Message-ID, "<...>" (%m, %r:
+// parse_message_id). Inside its quoted strings and domain literals a '\'
+// may escape a '>'; a header without a valid id is logged whole as
+// "<TEXT>" with its '>'s made '_', and TEXT may end in '\'. So the first
+// '>' ends the id, unless a backslash is logged right before it: then the
+// id may end there or go on, and what follows that '>' may be the sender's
+// text (helper-127 F1: a forged Hits and queued_as after "\>").
+enum class IdEnd { kFound, kUncertain, kBad };
+IdEnd MessageIdEnd(std::string_view* s, std::string_view* id) {
+  if (s->empty() || (*s)[0] != '<') return IdEnd::kBad;
+  const size_t gt = s->find('>');
+  if (gt == std::string_view::npos) return IdEnd::kBad;
+  const std::string_view before = s->substr(0, gt);
+  if (before.back() == '\\' || (before.size() >= 4 && before.substr(before.size() - 4) == "\\134"))
+    return IdEnd::kUncertain;
+  *id = s->substr(0, gt + 1);
+  s->remove_prefix(gt + 1);
+  return IdEnd::kFound;
+}
+
+// Whether a line ends as amavis's main lines do, ", N ms" (the per-recipient
+// lines end ", L/Y/0/0").
+bool EndsAsMainLine(std::string_view s) {
+  if (s.size() < 3 || s.substr(s.size() - 3) != " ms") return false;
+  size_t i = s.size() - 3, digits = 0;
+  while (i > 0 && std::isdigit(static_cast<unsigned char>(s[i - 1]))) --i, ++digits;
+  return digits > 0 && i >= 2 && s.substr(i - 2, 2) == ", ";
+}
+
+// "Passed|Blocked CATEGORY {ACTIONS}, REST" (a main line) or
+// "Passed|Blocked CATEGORY, <s> -> ..." (a per-recipient line). BANNED (%F)
+// and INFECTED (%V) name a message's parts in parentheses: the sender's
+// text, which may hold ", " and a whole forged line; the first ", " put
+// the scan on the Queue-ID forged there (helper-127 F2). Such a verdict is
+// a main line's only when the line ends as one and exactly one ")
+// {ACTIONS}, " can end it; else a line is no scan.
+enum class Split { kMainLine, kRecipientLine, kBad };
+Split SplitVerdict(std::string_view s, std::string_view* verdict, std::string_view* rest) {
+  const size_t brace = s.find(" {"), comma = s.find(", ");
+  const size_t plain = std::min(brace, comma);
+  if (plain == std::string_view::npos) return Split::kBad;
+  const size_t paren = s.find(" (");
+  if (paren == std::string_view::npos || paren > plain) {  // no text of the sender's before
+    *verdict = s.substr(0, plain);
+    if (plain == comma) return Split::kRecipientLine;
+    const size_t end = s.find("}, ", brace);
+    if (end == std::string_view::npos) return Split::kBad;
+    *rest = s.substr(end + 3);
+    return Split::kMainLine;
   }
-  *out = s->substr(0, i);
-  s->remove_prefix(i);
-  return true;
+  if (!EndsAsMainLine(s)) return Split::kRecipientLine;
+  size_t found = std::string_view::npos;
+  for (size_t p = s.find(") {"); p != std::string_view::npos; p = s.find(") {", p + 1)) {
+    size_t e = p + 3;
+    while (e < s.size() && (std::isalpha(static_cast<unsigned char>(s[e])) || s[e] == ',')) ++e;
+    if (s.substr(e, 3) != "}, ") continue;
+    if (found != std::string_view::npos) return Split::kBad;  // two could end it
+    found = p;
+    *rest = s.substr(e + 3);
+  }
+  if (found == std::string_view::npos) return Split::kBad;
+  *verdict = s.substr(0, found + 1);
+  return Split::kMainLine;
 }
 
 // The length of $log_verbose_templ's "(ESMTP://[IP]:PORT < ESMTPS://IP), "
 // (the public hops of the Received headers, "(), " when none), or 0.
 // amavis writes only a hop's protocol, its bytes out of [A-Za-z0-9.+-]
-// made '_', and an address it parsed: no ')' or ','.
+// made '_', and an address it parsed (an IPv6 one with its "%zone"): no
+// ')' or ','.
 size_t IpTrace(std::string_view s) {
   if (s.empty() || s[0] != '(') return 0;
   size_t i = 1;
   while (i < s.size() && (std::isalnum(static_cast<unsigned char>(s[i])) ||
-                          std::string_view("[]:/.+_- <").find(s[i]) != std::string_view::npos))
+                          std::string_view("[]:/.+_-% <").find(s[i]) != std::string_view::npos))
     ++i;
   return s.substr(i, 3) == "), " ? i + 3 : 0;
 }
@@ -152,11 +207,16 @@ bool ParseAmavis(std::string_view msg, Event* ev) {
     ev->text = s;
     return true;
   }
-  const size_t brace = s.find(" {");
-  const size_t comma = s.find(", ");
-  if (comma == std::string_view::npos) return false;
-  const std::string_view verdict = s.substr(0, brace < comma ? brace : comma);
-  std::string_view rest = s.substr(comma + 2);
+  std::string_view verdict, rest;
+  switch (SplitVerdict(s, &verdict, &rest)) {
+    case Split::kBad:
+      return false;
+    case Split::kRecipientLine:
+      ev->kind = EventKind::kNoise;
+      return true;
+    case Split::kMainLine:
+      break;
+  }
   // "[IP]:PORT ", "LOCAL [IP]:PORT ", "[IP]:PORT [ORIG-IP] ": amavis's own text,
   // which holds no '<'; the sender starts at the first one.
   const size_t lt = rest.find('<');
@@ -170,12 +230,13 @@ bool ParseAmavis(std::string_view msg, Event* ev) {
   if (!AmavisAddress(&rest, &from) || !scan::Consume(&rest, " -> ") ||
       !Recipients(&rest, &recipients))
     return false;
-  // The main line goes on with amavis's own fields ("quarantine: FILE, "
-  // and the like, whose values hold no ", "; $log_verbose_templ's trace of
-  // relay addresses, "([IP],[IP]), "), then Queue-ID, Message-ID or
-  // mail_id; the per-recipient lines with "Hits: ..., tag=".
-  for (int skipped = 0; skipped < 8; ++skipped) {
-    if (rest.substr(0, 10) == "Queue-ID: " || rest.substr(0, 12) == "Message-ID: " ||
+  // The main line goes on with amavis's own fields ("tls: ...", "quarantine:
+  // LOCATION, LOCATION", whose values hold no ", "; $log_verbose_templ's
+  // Received trace "(PROTO://[IP]:PORT < ...), "), then Queue-ID, a
+  // Message-ID or mail_id; the per-recipient lines go on with "Hits: ".
+  bool quarantine = false;
+  for (int skipped = 0; skipped < 16; ++skipped) {
+    if (rest.substr(0, 10) == "Queue-ID: " || IdKey(rest) != 0 ||
         rest.substr(0, 9) == "mail_id: " || rest.substr(0, 6) == "Hits: ")
       break;
     if (const size_t trace = IpTrace(rest)) {
@@ -187,7 +248,11 @@ bool ParseAmavis(std::string_view msg, Event* ev) {
                                  rest[key] == '_' || rest[key] == '-'))
       ++key;
     const size_t next = rest.find(", ");
-    if (key == 0 || rest.substr(key, 2) != ": " || next == std::string_view::npos) break;
+    if (next == std::string_view::npos) break;
+    const bool field = key != 0 && rest.substr(key, 2) == ": ";
+    // %q lists a message's quarantine locations joined by ", " (helper-127 F5).
+    if (!field && !(quarantine && rest.substr(0, next).find(':') == std::string_view::npos)) break;
+    if (field) quarantine = rest.substr(0, key) == "quarantine";
     rest.remove_prefix(next + 2);
   }
   std::string_view qid;
@@ -196,32 +261,41 @@ bool ParseAmavis(std::string_view msg, Event* ev) {
     if (qid.empty()) return false;
     rest.remove_prefix(qid.size());
     if (!rest.empty() && !scan::Consume(&rest, ", ")) return false;
-  } else if (rest.substr(0, 12) != "Message-ID: " && rest.substr(0, 9) != "mail_id: ") {
-    ev->kind = EventKind::kNoise;
+  } else if (rest.substr(0, 6) == "Hits: ") {
+    ev->kind = EventKind::kNoise;  // a per-recipient line: its main line has all it says
     return true;
+  } else if (IdKey(rest) == 0 && rest.substr(0, 9) != "mail_id: ") {
+    return false;  // a field this parser does not know: unknown, not a silent noise
   }
-  // amavis's own fields come next (mail_id, b, Hits, size, pt, queued_as), read
-  // from the left: a template may go on with fields taken from the message
-  // (Subject, From, User-Agent), whose text imitated them when the line was
-  // read from its right (helper-122 F2). A Message-ID cannot reach past its
-  // tokens (MessageIdTokens).
-  if (scan::Consume(&rest, "Message-ID: ")) {
-    std::string_view mid;
-    if (!MessageIdTokens(&rest, &mid)) return false;
-    ev->message_id = scan::Unbracket(mid);
-    if (scan::Consume(&rest, ", Resent-Message-ID: ") && !MessageIdTokens(&rest, &mid))
-      return false;
+  // amavis's own fields come next (mail_id, b, Hits, size, pt, queued_as),
+  // read from the left: a template may go on with fields taken from the
+  // message (Subject, From, User-Agent), whose text imitated them when the
+  // line was read from its right (helper-122 F2). Where an id's end is not
+  // certain, nothing after it is read (MessageIdEnd).
+  bool trailer = true;
+  while (const size_t key = IdKey(rest)) {
+    const bool resent = key != 12;
+    rest.remove_prefix(key);
+    std::string_view id;
+    const IdEnd end = MessageIdEnd(&rest, &id);
+    if (end == IdEnd::kBad) return false;
+    if (end == IdEnd::kUncertain) {
+      trailer = false;
+      break;
+    }
+    if (!resent && ev->message_id.empty()) ev->message_id = scan::Unbracket(id);
     if (!scan::Consume(&rest, ", ")) return false;
   }
   bool hits = false;
-  while (!rest.empty()) {
+  while (trailer && !rest.empty()) {
     const size_t end = rest.find(", ");
     std::string_view field = rest.substr(0, end);
     rest.remove_prefix(end == std::string_view::npos ? rest.size() : end + 2);
     if (scan::Consume(&field, "Hits: ")) {
       if (hits) break;
       hits = true;
-      ev->has_hits = scan::ParseDouble(field, &ev->hits);
+      // "4.2..7.5" when the recipients' scores differ: the lowest is kept.
+      ev->has_hits = scan::ParseDouble(field.substr(0, field.find("..")), &ev->hits);
     } else if (scan::Consume(&field, "queued_as: ")) {
       if (hits) ev->next_qid = scan::LeadingQueueId(field);
       break;
@@ -230,7 +304,7 @@ bool ParseAmavis(std::string_view msg, Event* ev) {
       break;  // the message's own fields, or "N ms"
     }
   }
-  if (!hits) return false;
+  if (trailer && !hits) return false;
   // The client is "[IP]:PORT" (XFORWARD). Around it a policy bank's name,
   // "LOCAL", the protocols ("ESMTP/ESMTP", $log_verbose_templ) and "[IP]"
   // without a port, from the message's first Received header (%e: the

@@ -38,8 +38,8 @@ bool ReparseHeaderFor(std::string_view client_ip, Event* ev);
 
 // The scan of an amavis line that amavis split, from its last part's event
 // (kAmavisPart: its envelope) and the whole message its parts make again
-// (AmavisParts). Its views point into `whole`. kUnknown when the joined
-// line is no scan.
+// (AmavisParts). Its views point into `whole`. kScan, kNoise (a
+// per-recipient line), or kUnknown for a line the amavis parser refuses.
 Event ParseJoinedAmavis(const Event& last_part, std::string_view whole);
 
 // ParseLine for one input stream, with the year of yearless stamps (BSD syslog,

@@ -60,7 +60,8 @@ Status ReplayJournal(const JournalSource& source, TimeUs since, TimeUs until,
     if ((*reader)->counters().entries == before) break;
   }
   tracker.FlushAll();
-  counter->SetAmavisLines(tracker.amavis_lines_joined(), tracker.amavis_parts_lost());
+  counter->SetAmavisLines(tracker.amavis_lines_joined(), tracker.amavis_joined_unknown(),
+                          tracker.amavis_parts_lost());
   return Status::Ok();
 }
 

@@ -43,6 +43,7 @@ LineStats LineCounter::ToStats() const {
   if (long_fields_) out.kinds["long_field"] = long_fields_;
   if (cut_) out.kinds["cut_by_postfix"] = cut_;
   if (amavis_joined_) out.kinds["amavis_joined"] = amavis_joined_;
+  if (amavis_joined_unknown_) out.kinds["amavis_joined_unknown"] = amavis_joined_unknown_;
   if (amavis_lost_) out.kinds["amavis_lost"] = amavis_lost_;
   for (const auto& [program, n] : unknown_by_program_) out.kinds["unknown:" + program] = n;
   for (const auto& [program, lines] : samples_)

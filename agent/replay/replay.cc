@@ -134,7 +134,8 @@ Status Replay(const std::vector<std::string>& given, const ReplayOptions& option
     p.bytes_done = base + reader.raw_size();
   }
   tracker.FlushAll();
-  counter->SetAmavisLines(tracker.amavis_lines_joined(), tracker.amavis_parts_lost());
+  counter->SetAmavisLines(tracker.amavis_lines_joined(), tracker.amavis_joined_unknown(),
+                          tracker.amavis_parts_lost());
   p.lines = counter->lines();
   if (progress) progress(p);
   if (problems.empty()) return Status::Ok();

@@ -161,6 +161,10 @@ std::string Agent::RenderMetrics() const {
          "amavis lines that amavis split, joined again and read whole.");
   Sample(&out, "mailtrail_amavis_split_lines_joined_total",
          static_cast<double>(tracker_.amavis_lines_joined()));
+  Metric(&out, "mailtrail_amavis_split_lines_unknown_total", "counter",
+         "amavis lines joined again that the parser could not read.");
+  Sample(&out, "mailtrail_amavis_split_lines_unknown_total",
+         static_cast<double>(tracker_.amavis_joined_unknown()));
   Metric(&out, "mailtrail_amavis_split_parts_lost_total", "counter",
          "Parts of split amavis lines not read: their line lost a part or went over the bounds.");
   Sample(&out, "mailtrail_amavis_split_parts_lost_total",

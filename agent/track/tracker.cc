@@ -42,8 +42,7 @@ MessageTracker::~MessageTracker() = default;
 
 void MessageTracker::Process(const Event& ev) {
   // Any other record of an amavis process ends a line it held (AmavisParts).
-  if (amavis_parts_.held() != 0 && ev.kind != EventKind::kAmavisPart &&
-      IsAmavis(ev.daemon))
+  if (amavis_parts_.held() != 0 && ev.kind != EventKind::kAmavisPart && IsAmavis(ev.daemon))
     amavis_parts_.Interrupt(ev);
   switch (ev.kind) {
     case EventKind::kUnparsable:
@@ -53,7 +52,11 @@ void MessageTracker::Process(const Event& ev) {
       return;
     case EventKind::kAmavisPart: {
       std::string whole;  // the line amavis split, joined again: read as one
-      if (amavis_parts_.Take(ev, &whole)) Process(ParseJoinedAmavis(ev, whole));
+      if (amavis_parts_.Take(ev, &whole)) {
+        const Event joined = ParseJoinedAmavis(ev, whole);
+        amavis_joined_unknown_ += joined.kind == EventKind::kUnknown;
+        Process(joined);
+      }
       return;
     }
     default:

@@ -111,10 +111,12 @@ class MessageTracker {
 
   size_t open_records() const { return records_.size(); }
   size_t open_sessions() const { return sessions_.size(); }
-  // Lines amavis split (AmavisParts): lines read whole again, and parts not
-  // read (of a line that lost a part, went over the bounds, or was still
-  // short of one at FlushAll). For `stats`.
+  // Lines amavis split (AmavisParts): lines joined again (and of those, lines
+  // the amavis parser refused), and parts not read (of a line that lost a
+  // part, went over the bounds, or was still short of one at FlushAll). For
+  // `stats`.
   int64_t amavis_lines_joined() const { return amavis_parts_.joined(); }
+  int64_t amavis_joined_unknown() const { return amavis_joined_unknown_; }
   int64_t amavis_parts_lost() const { return amavis_parts_.dropped(); }
 
  private:
@@ -226,6 +228,7 @@ class MessageTracker {
   // issue 23's profile); a node never moves, so Open* and Session* stay valid.
   std::unordered_map<RecordKey, Open, RecordKeyHash> records_;
   AmavisParts amavis_parts_;  // lines amavis split, joined again
+  int64_t amavis_joined_unknown_ = 0;
   std::unordered_map<SessionKey, Session, SessionKeyHash> sessions_;
   // The latest line of each host (by host id), and Tick's clock: what makes a
   // host's records stale. Not saved: a restart starts each at its next line

@@ -123,6 +123,19 @@ TEST_F(ReplayTest, SplitAmavisLinesAreCountedJoinedOrLost) {
   EXPECT_EQ(lost.ToStats().kinds["amavis_lost"], lost.count(EventKind::kAmavisPart));
   EXPECT_EQ(lost.ToStats().kinds["amavis_lost"], 5);
   EXPECT_EQ(lost.ToStats().kinds.count("amavis_joined"), 0u);
+
+  // A line joined again that the parser refuses says so, not "read whole"
+  // (helper-127 F6).
+  LineCounter unread;
+  const auto records = Run(
+      {Write("unknown.log", Join(ReadProbeLines("amavis-split-unknown.log"), 0, 1000))}, &unread);
+  EXPECT_EQ(unread.ToStats().kinds["amavis_joined"], 2);
+  EXPECT_EQ(unread.ToStats().kinds["amavis_joined_unknown"], 1);
+  EXPECT_EQ(std::count_if(records.begin(), records.end(),
+                          [](const std::string& r) {
+                            return r.find("\"scans\":[{") != std::string::npos;
+                          }),
+            1);
 }
 
 TEST_F(ReplayTest, RotatedSetInOrderEqualsTheWholeFile) {

@@ -63,6 +63,7 @@ def main():
             "# TYPE mailtrail_store_commits_total counter",
             "mailtrail_store_batches_joined_total 0",
             "mailtrail_amavis_split_lines_joined_total 0",
+            "mailtrail_amavis_split_lines_unknown_total 0",
             "mailtrail_amavis_split_parts_lost_total 0",
             "# TYPE mailtrail_checkpoint_bytes_total counter",
             'mailtrail_checkpoint_bytes_total{part="changes"} ',

@@ -98,5 +98,29 @@ TEST(AmavisSplit, AQuoteInTheSendersDomainOpensNoQuotes) {
   EXPECT_EQ(own[0].substr(0, 8), "Blocked ");
 }
 
+// The sender's text inside amavis's own fields: a Message-ID whose quoted
+// string escapes a '>' (the id's end is not certain, so nothing after it is
+// read), and a banned attachment's name holding ", " and a forged line (the
+// verdict ends at the one " {ACTIONS}, " the line can have). Each gave a
+// clean message the attacker's INFECTED or BANNED verdict (helper-127).
+TEST(AmavisSplit, TheSendersTextInAmavisFieldsGivesNoOtherMessageAScan) {
+  TrackerHarness id;
+  id.Feed(Probe("amavis-escaped-gt-in-message-id.log"));
+  id.Flush();
+  EXPECT_EQ(Scans(id, "B0C1D10A300"), std::vector<std::string>{"Passed CLEAN -1"});
+  EXPECT_TRUE(Scans(id, "B0C1D10A302").empty()) << "the leg of the clean message";
+  // Its own scan is lost: without a Queue-ID a scan is placed by its leg or
+  // by its Message-ID and task, and neither can be read after that id.
+  EXPECT_TRUE(Scans(id, "A0C1D10A301").empty());
+
+  TrackerHarness banned;
+  banned.Feed(Probe("amavis-banned-name.log"));
+  banned.Flush();
+  EXPECT_EQ(Scans(banned, "B0C1D10A300"), std::vector<std::string>{"Passed CLEAN -1"});
+  const std::vector<std::string> own = Scans(banned, "A0C1D10A301");
+  ASSERT_EQ(own.size(), 1u);
+  EXPECT_EQ(own[0].substr(0, 16), "Blocked BANNED (");
+}
+
 }  // namespace
 }  // namespace mailtrail
