@@ -35,7 +35,7 @@ StatusOr<std::shared_ptr<const SummaryPart>> SumRecords(Store& store, std::optio
 
 StatusOr<Report> ReportCache::Make(const WithStore& with, int workers, TimeUs since,
                                    std::optional<TimeUs> until, const std::string& host, TimeUs now,
-                                   size_t top) {
+                                   size_t top, const Unkept& unkept) {
   // Hours are kept up to the window's end, or the end of the current hour.
   const TimeUs end = until ? *until : HourOf(now) + kHour;
   std::optional<StatusOr<std::vector<SliceStamp>>> read;
@@ -49,17 +49,11 @@ StatusOr<Report> ReportCache::Make(const WithStore& with, int workers, TimeUs si
   const bool whole = !stamps.ok() || stamps->size() > max_window_hours_;
   if (!stamps.ok() && stamps.status().code() != Status::Code::kNotFound) return stamps.status();
   if (whole) {  // no stamps, or too long a window to keep
-    std::optional<StatusOr<std::shared_ptr<const SummaryPart>>> part;
-    if (Status st = with([&](Store& store) {
-          part.emplace(SumRecords(store, since, until, host));
-          return Status::Ok();
-        });
-        !st.ok())
-      return st;
-    if (!part->ok()) return part->status();
-    std::lock_guard<std::mutex> lock(mu_);
-    ++counts_.wholes_summed;
-    return MergeParts({**part}, top);
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      ++counts_.wholes_summed;
+    }
+    return unkept();
   }
   // A partial hour at an edge, and the hour still being written (its stamp
   // changes with every record), by the minute. Hours after it (records of

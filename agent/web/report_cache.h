@@ -11,8 +11,11 @@
 //
 // The answer is the one Summary over the whole window would give: a changed
 // slice is summed again, never patched, and a stamp is read before its slice's
-// records, so a part is never older than the stamp it is kept under. Stores
-// without stamps are summed whole, as before.
+// records, so a part is never older than the stamp it is kept under. A window
+// not made by the hour (a store without stamps, or more busy hours than
+// kMaxHoursPerWindow) is made by the caller's `unkept`: the console's sum
+// bounded by report_records (a month of a busy store, summed whole on each
+// request, held a connection for minutes: helper-129).
 #ifndef MAILTRAIL_AGENT_WEB_REPORT_CACHE_H_
 #define MAILTRAIL_AGENT_WEB_REPORT_CACHE_H_
 
@@ -41,13 +44,14 @@ class ReportCache {
       : max_bytes_(max_bytes), max_slices_(max_slices), max_window_hours_(max_window_hours) {}
   static constexpr size_t kDefaultMaxBytes = size_t{256} << 20;
   static constexpr size_t kDefaultMaxSlices = 8192;
-  // A window with more hours of records than this is summed whole, as one
-  // part, and nothing of it is kept: it would push every useful hour out.
+  // A window with more hours of records than this is not kept (it would push
+  // every useful hour out): `unkept` makes its report.
   static constexpr size_t kMaxHoursPerWindow = 31 * 24;
 
   // Lends a connection to the store for one call (StoreAccess::With), from
   // any thread.
   using WithStore = std::function<Status(const std::function<Status(Store&)>&)>;
+  using Unkept = std::function<StatusOr<Report>()>;
 
   // The report of the records first seen in [since, until) of syslog host
   // `host` ("" = every host): `now` says which hour is still being written
@@ -58,12 +62,12 @@ class ReportCache {
   // cores, about half the time); the rest on one connection.
   StatusOr<Report> Make(const WithStore& with, int workers, TimeUs since,
                         std::optional<TimeUs> until, const std::string& host, TimeUs now,
-                        size_t top);
+                        size_t top, const Unkept& unkept);
   // The same on one connection.
   StatusOr<Report> Make(Store& store, TimeUs since, std::optional<TimeUs> until,
-                        const std::string& host, TimeUs now, size_t top) {
+                        const std::string& host, TimeUs now, size_t top, const Unkept& unkept) {
     return Make([&store](const std::function<Status(Store&)>& fn) { return fn(store); }, 1, since,
-                until, host, now, top);
+                until, host, now, top, unkept);
   }
 
   // For tests and the metrics of the cache.
@@ -73,7 +77,7 @@ class ReportCache {
     int64_t minutes_summed = 0;  // minutes of edge and current hours summed (and kept)
     int64_t minutes_reused = 0;  // ... taken from the cache
     int64_t edges_summed = 0;    // partial minutes and the rest, summed directly
-    int64_t wholes_summed = 0;   // windows too long to keep, summed whole
+    int64_t wholes_summed = 0;   // windows not kept, made by `unkept`
     size_t bytes = 0, slices_kept = 0;
   };
   Counts counts() const;

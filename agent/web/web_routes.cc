@@ -216,8 +216,8 @@ void WebServer::AddReportRoutes() {
   httplib::Server& s = *server_;
   // `mailtrail report` over the search's window, a store turn of its own. A
   // window (with or without a host) is made by the hour through the cache; a
-  // search with other keys, or with no window, sums at most report_records
-  // records (the first in time).
+  // search with other keys, with no window, or with a window longer than the
+  // cache keeps, sums at most report_records records (the first in time).
   auto reports = [this](const httplib::Request& req, httplib::Response& res, bool api) {
     auto search = ParseRequest(req);
     if (!search.ok()) {
@@ -262,7 +262,7 @@ void WebServer::AddReportRoutes() {
       });
     };
     auto report = by_hour ? reports_.Make(with, workers, *q.since, q.until, q.host.value_or(""),
-                                          clock_->WallNow(), kTop)
+                                          clock_->WallNow(), kTop, summed)
                           : summed();
     if (!report.ok()) {
       const Status& st = report.status();
