@@ -1,5 +1,6 @@
 #include "base/civil_time.h"
 
+#include <cctype>
 #include <cstdio>
 
 namespace mailtrail {
@@ -65,8 +66,13 @@ bool ParseRfc3339(const std::string& text, TimeUs* out) {
     char sign = text[pos];
     if (sign == 'Z' && pos + 1 == text.size()) {
     } else if ((sign == '+' || sign == '-') && text.size() == pos + 6 && text[pos + 3] == ':') {
-      int oh = 0, om = 0;
-      if (std::sscanf(text.c_str() + pos + 1, "%2d:%2d", &oh, &om) != 2) return false;
+      // Two digits each, 00-23 and 00-59 (RFC 3339 time-numoffset): "+99:99"
+      // was read as a shift of four days (helper-129).
+      for (size_t k : {pos + 1, pos + 2, pos + 4, pos + 5})
+        if (!std::isdigit(static_cast<unsigned char>(text[k]))) return false;
+      const int oh = (text[pos + 1] - '0') * 10 + (text[pos + 2] - '0');
+      const int om = (text[pos + 4] - '0') * 10 + (text[pos + 5] - '0');
+      if (oh > 23 || om > 59) return false;
       offset = (sign == '+' ? 1 : -1) * (oh * 3600 + om * 60);
     } else {
       return false;

@@ -1,6 +1,7 @@
 #include "agent/web/escape.h"
 
 #include <cstdint>
+#include <cstdio>
 
 namespace mailtrail::web {
 
@@ -29,6 +30,23 @@ size_t Utf8Length(std::string_view s, size_t i) {
   }
   return n;
 }
+
+// Characters that change how the text around them is shown, not what it
+// says: bidirectional embeddings, overrides and isolates, zero-width ones
+// and the Arabic letter mark. A subject "Invoice U+202E fdp.exe" showed as
+// "Invoice exe.pdf", and a recipient's override reversed the page's own
+// text after it (helper-129).
+bool Invisible(uint32_t cp) {
+  return (cp >= 0x200B && cp <= 0x200F) || (cp >= 0x202A && cp <= 0x202E) ||
+         (cp >= 0x2066 && cp <= 0x2069) || cp == 0x061C || cp == 0xFEFF;
+}
+
+uint32_t CodePoint(std::string_view s, size_t i, size_t n) {
+  const auto b = [&](size_t k) { return static_cast<uint32_t>(static_cast<uint8_t>(s[i + k])); };
+  if (n == 2) return ((b(0) & 0x1F) << 6) | (b(1) & 0x3F);
+  if (n == 3) return ((b(0) & 0x0F) << 12) | ((b(1) & 0x3F) << 6) | (b(2) & 0x3F);
+  return 0;  // 4 bytes: none of them is invisible
+}
 }  // namespace
 
 std::string HtmlEscape(std::string_view s) {
@@ -43,7 +61,13 @@ std::string HtmlEscape(std::string_view s) {
       continue;
     }
     if (n > 1) {
-      out.append(s.substr(i, n));
+      if (const uint32_t cp = CodePoint(s, i, n); Invisible(cp)) {
+        char shown[16];
+        std::snprintf(shown, sizeof shown, "&lt;U+%04X&gt;", static_cast<unsigned>(cp));
+        out += shown;
+      } else {
+        out.append(s.substr(i, n));
+      }
       i += n;
       continue;
     }

@@ -14,7 +14,9 @@
 namespace mailtrail::web {
 
 // & < > " ' as entities; control characters (but tab) as U+FFFD; invalid UTF-8
-// bytes as U+FFFD. Safe in element text and in quoted attribute values.
+// bytes as U+FFFD; bidirectional controls and zero-width characters shown as
+// "<U+202E>", so that text cannot be made to read as other text. Safe in
+// element text and in quoted attribute values.
 std::string HtmlEscape(std::string_view s);
 
 // One CSV cell (RFC 4180): quoted when it holds , ; tab " CR or LF (the

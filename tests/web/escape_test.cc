@@ -19,6 +19,14 @@ TEST(HtmlEscape, ControlCharactersAndBadUtf8BecomeReplacementCharacters) {
   EXPECT_EQ(HtmlEscape("tab\tok"), "tab\tok");
 }
 
+// helper-129: "Invoice \u202E fdp.exe" showed as "Invoice exe.pdf".
+TEST(HtmlEscape, BidiAndZeroWidthCharactersAreShownNotObeyed) {
+  EXPECT_EQ(HtmlEscape("Invoice \u202E fdp.exe"), "Invoice &lt;U+202E&gt; fdp.exe");
+  EXPECT_EQ(HtmlEscape("a\u2066b\u2069c\u200Bd\u061Ce\uFEFF"),
+            "a&lt;U+2066&gt;b&lt;U+2069&gt;c&lt;U+200B&gt;d&lt;U+061C&gt;e&lt;U+FEFF&gt;");
+  EXPECT_EQ(HtmlEscape("\u2010\u202F\u2070"), "\u2010\u202F\u2070") << "their neighbours stay";
+}
+
 TEST(HtmlEscape, ValidUtf8IsKept) { EXPECT_EQ(HtmlEscape("Grüße ✓ 😀"), "Grüße ✓ 😀"); }
 
 TEST(CsvCell, FormulaStartsAreNeutralised) {
