@@ -122,13 +122,24 @@ Split SplitVerdict(std::string_view s, std::string_view* verdict, std::string_vi
   const size_t paren = s.find(" (");
   if (paren == std::string_view::npos || paren > plain) {  // no text of the sender's before
     *verdict = s.substr(0, plain);
-    if (plain == comma) return Split::kRecipientLine;
-    const size_t end = s.find("}, ", brace);
+    // Without " {ACTIONS}": a per-recipient line, or a main line of amavis
+    // before 2.7; what follows the recipients tells them apart.
+    const size_t end = plain == comma ? comma + 2 : s.find("}, ", brace);
     if (end == std::string_view::npos) return Split::kBad;
-    *rest = s.substr(end + 3);
+    *rest = s.substr(plain == comma ? end : end + 3);
     return Split::kMainLine;
   }
-  if (!EndsAsMainLine(s)) return Split::kRecipientLine;
+  if (!EndsAsMainLine(s)) {
+    // The per-recipient lines end ", L/Y/0/0" (%0/%1/%2/%k); anything else
+    // (the first record of a line a newline split, a custom template) is
+    // not a silent noise (helper-130 F3).
+    const size_t last = s.rfind(", ");
+    const std::string_view tail = last == std::string_view::npos ? s : s.substr(last + 2);
+    return std::count(tail.begin(), tail.end(), '/') == 3 &&
+                   tail.find(' ') == std::string_view::npos
+               ? Split::kRecipientLine
+               : Split::kBad;
+  }
   size_t found = std::string_view::npos;
   for (size_t p = s.find(") {"); p != std::string_view::npos; p = s.find(") {", p + 1)) {
     size_t e = p + 3;

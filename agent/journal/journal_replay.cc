@@ -61,7 +61,7 @@ Status ReplayJournal(const JournalSource& source, TimeUs since, TimeUs until,
   }
   tracker.FlushAll();
   counter->SetAmavisLines(tracker.amavis_lines_joined(), tracker.amavis_joined_unknown(),
-                          tracker.amavis_parts_lost());
+                          tracker.amavis_parts_lost(), tracker.amavis_scans_refused());
   return Status::Ok();
 }
 

@@ -45,6 +45,7 @@ LineStats LineCounter::ToStats() const {
   if (amavis_joined_) out.kinds["amavis_joined"] = amavis_joined_;
   if (amavis_joined_unknown_) out.kinds["amavis_joined_unknown"] = amavis_joined_unknown_;
   if (amavis_lost_) out.kinds["amavis_lost"] = amavis_lost_;
+  if (amavis_refused_) out.kinds["amavis_refused"] = amavis_refused_;
   for (const auto& [program, n] : unknown_by_program_) out.kinds["unknown:" + program] = n;
   for (const auto& [program, lines] : samples_)
     for (const auto& l : lines) out.unknown_samples.emplace_back(program, l);

@@ -30,11 +30,13 @@ class LineCounter {
   int64_t cut() const { return cut_; }
 
   // What the tracker made of the lines amavis split (kAmavisPart): lines read
-  // whole again, and parts not read (MessageTracker::amavis_lines_joined).
-  void SetAmavisLines(int64_t joined, int64_t joined_unknown, int64_t lost) {
+  // whole again, and parts not read (MessageTracker::amavis_lines_joined);
+  // and main lines refused as a task's second (amavis_scans_refused).
+  void SetAmavisLines(int64_t joined, int64_t joined_unknown, int64_t lost, int64_t refused) {
     amavis_joined_ = joined;
     amavis_joined_unknown_ = joined_unknown;
     amavis_lost_ = lost;
+    amavis_refused_ = refused;
   }
 
   // Everything counted so far, as the store keeps it.
@@ -45,7 +47,7 @@ class LineCounter {
   int64_t overlong_ = 0;
   int64_t long_fields_ = 0;
   int64_t cut_ = 0;
-  int64_t amavis_joined_ = 0, amavis_joined_unknown_ = 0, amavis_lost_ = 0;
+  int64_t amavis_joined_ = 0, amavis_joined_unknown_ = 0, amavis_lost_ = 0, amavis_refused_ = 0;
   std::array<int64_t, kEventKindCount> by_kind_{};
   std::map<std::string, int64_t> unknown_by_program_;
   std::map<std::string, std::vector<std::string>> samples_;

@@ -135,7 +135,7 @@ Status Replay(const std::vector<std::string>& given, const ReplayOptions& option
   }
   tracker.FlushAll();
   counter->SetAmavisLines(tracker.amavis_lines_joined(), tracker.amavis_joined_unknown(),
-                          tracker.amavis_parts_lost());
+                          tracker.amavis_parts_lost(), tracker.amavis_scans_refused());
   p.lines = counter->lines();
   if (progress) progress(p);
   if (problems.empty()) return Status::Ok();

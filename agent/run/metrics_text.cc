@@ -157,18 +157,29 @@ std::string Agent::RenderMetrics() const {
          static_cast<double>(checkpoint_bytes_whole_total_));
   Sample(&out, "mailtrail_checkpoint_bytes_total{part=\"changes\"}",
          static_cast<double>(checkpoint_bytes_changes_total_));
-  Metric(&out, "mailtrail_amavis_split_lines_joined_total", "counter",
-         "amavis lines that amavis split, joined again and read whole.");
-  Sample(&out, "mailtrail_amavis_split_lines_joined_total",
-         static_cast<double>(tracker_.amavis_lines_joined()));
-  Metric(&out, "mailtrail_amavis_split_lines_unknown_total", "counter",
-         "amavis lines joined again that the parser could not read.");
-  Sample(&out, "mailtrail_amavis_split_lines_unknown_total",
-         static_cast<double>(tracker_.amavis_joined_unknown()));
-  Metric(&out, "mailtrail_amavis_split_parts_lost_total", "counter",
-         "Parts of split amavis lines not read: their line lost a part or went over the bounds.");
-  Sample(&out, "mailtrail_amavis_split_parts_lost_total",
-         static_cast<double>(tracker_.amavis_parts_lost()));
+  // What became of amavis's records (AmavisParts, AmavisTasks).
+  const struct {
+    const char* name;
+    const char* help;
+    int64_t value;
+  } amavis[] = {
+      {"mailtrail_amavis_split_lines_joined_total",
+       "amavis lines that amavis split, joined again and read whole.",
+       tracker_.amavis_lines_joined()},
+      {"mailtrail_amavis_split_lines_unknown_total",
+       "amavis lines joined again that the parser could not read.",
+       tracker_.amavis_joined_unknown()},
+      {"mailtrail_amavis_split_parts_lost_total",
+       "Parts of split amavis lines not read: their line lost a part or went over the bounds.",
+       tracker_.amavis_parts_lost()},
+      {"mailtrail_amavis_scans_refused_total",
+       "amavis records shaped as a main line after their task's main line: not scans.",
+       tracker_.amavis_scans_refused()},
+  };
+  for (const auto& m : amavis) {
+    Metric(&out, m.name, "counter", m.help);
+    Sample(&out, m.name, static_cast<double>(m.value));
+  }
   Metric(&out, "mailtrail_open_messages", "gauge", "Messages being tracked, not closed yet.");
   Sample(&out, "mailtrail_open_messages", static_cast<double>(tracker_.open_records()));
   Metric(&out, "mailtrail_store_write_seconds", "gauge", "Duration of the last store commit.");

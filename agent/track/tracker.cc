@@ -41,9 +41,11 @@ MessageTracker::MessageTracker(TrackerOptions options, RecordSink* sink)
 MessageTracker::~MessageTracker() = default;
 
 void MessageTracker::Process(const Event& ev) {
-  // Any other record of an amavis process ends a line it held (AmavisParts).
-  if (amavis_parts_.held() != 0 && ev.kind != EventKind::kAmavisPart && IsAmavis(ev.daemon))
-    amavis_parts_.Interrupt(ev);
+  if (ev.kind != EventKind::kAmavisPart && IsAmavis(ev.daemon)) {
+    // Any other record of an amavis process ends a line it held (AmavisParts).
+    if (amavis_parts_.held() != 0) amavis_parts_.Interrupt(ev);
+    if (!amavis_tasks_.Admit(ev)) return;  // a main line's second record (AmavisTasks)
+  }
   switch (ev.kind) {
     case EventKind::kUnparsable:
     case EventKind::kForeign:

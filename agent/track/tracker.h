@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "agent/track/amavis_parts.h"
+#include "agent/track/amavis_tasks.h"
 #include "agent/track/keys.h"
 #include "agent/track/record.h"
 #include "base/status.h"
@@ -118,6 +119,9 @@ class MessageTracker {
   int64_t amavis_lines_joined() const { return amavis_parts_.joined(); }
   int64_t amavis_joined_unknown() const { return amavis_joined_unknown_; }
   int64_t amavis_parts_lost() const { return amavis_parts_.dropped(); }
+  // amavis records shaped as a main line after their task's main line: not
+  // scans (AmavisTasks).
+  int64_t amavis_scans_refused() const { return amavis_tasks_.refused(); }
 
  private:
   struct Open;
@@ -228,6 +232,7 @@ class MessageTracker {
   // issue 23's profile); a node never moves, so Open* and Session* stay valid.
   std::unordered_map<RecordKey, Open, RecordKeyHash> records_;
   AmavisParts amavis_parts_;  // lines amavis split, joined again
+  AmavisTasks amavis_tasks_;  // which record of an amavis task is its scan
   int64_t amavis_joined_unknown_ = 0;
   std::unordered_map<SessionKey, Session, SessionKeyHash> sessions_;
   // The latest line of each host (by host id), and Tick's clock: what makes a

@@ -65,6 +65,7 @@ def main():
             "mailtrail_amavis_split_lines_joined_total 0",
             "mailtrail_amavis_split_lines_unknown_total 0",
             "mailtrail_amavis_split_parts_lost_total 0",
+            "mailtrail_amavis_scans_refused_total 0",
             "# TYPE mailtrail_checkpoint_bytes_total counter",
             'mailtrail_checkpoint_bytes_total{part="changes"} ',
             "mailtrail_lag_seconds ",

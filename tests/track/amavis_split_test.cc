@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "agent/replay/line_stats.h"
+#include "agent/track/amavis_tasks.h"
 #include "tests/support/corpus.h"
 #include "tests/support/tracker_harness.h"
 
@@ -120,6 +121,54 @@ TEST(AmavisSplit, TheSendersTextInAmavisFieldsGivesNoOtherMessageAScan) {
   const std::vector<std::string> own = Scans(banned, "A0C1D10A301");
   ASSERT_EQ(own.size(), 1u);
   EXPECT_EQ(own[0].substr(0, 16), "Blocked BANNED (");
+}
+
+// A newline the sender puts in a decoded Subject (or dkim_i=) splits
+// $log_verbose_templ's main line: the second record of the task was a whole
+// forged main line, and gave a clean message, or its leg's parent, an
+// INFECTED verdict (helper-130 F1). After a task's main line only its
+// Blocked line is a scan (AmavisTasks).
+TEST(AmavisSplit, ASecondMainLineOfATaskIsNoScan) {
+  for (const char* probe :
+       {"amavis-newline-in-subject.log", "amavis-newline-in-subject-noqid.log"}) {
+    SCOPED_TRACE(probe);
+    TrackerHarness h;
+    h.Feed(Probe(probe));
+    h.Flush();
+    EXPECT_EQ(Scans(h, "B0C1D10A300"), std::vector<std::string>{"Passed CLEAN -1"});
+    EXPECT_TRUE(Scans(h, "B0C1D10A302").empty());
+    EXPECT_EQ(Scans(h, "A0C1D10A301").size(), 1u) << "its own main line only";
+  }
+}
+
+// The Blocked line that follows a Passed one (recipients blocked, others
+// passed) is the same message's, and still read; one of another message,
+// or a second one, is not.
+TEST(AmavisTasks, OnlyTheBlockedLineOfTheSameMessageFollowsAPassedOne) {
+  std::vector<std::string> texts = {
+      "(9-01) Passed SPAM {RelayedTaggedInbound}, [192.0.2.9]:1 <a@x> -> <b@y>, Queue-ID: "
+      "A0C1D10A301, Message-ID: <m@x>, mail_id: Q, Hits: 6, size: 9, queued_as: A0C1D10A303, 9 ms",
+      "(9-01) Blocked SPAM {DiscardedInbound}, [192.0.2.9]:1 <a@x> -> <c@y>, Queue-ID: "
+      "A0C1D10A301, Message-ID: <m@x>, mail_id: Q, Hits: 6, size: 9, 9 ms",
+      "(9-01) Blocked SPAM {DiscardedInbound}, [192.0.2.9]:1 <a@x> -> <c@y>, Queue-ID: "
+      "A0C1D10A301, Message-ID: <m@x>, mail_id: Q, Hits: 6, size: 9, 9 ms",
+      "(9-02) Passed CLEAN {RelayedInbound}, [192.0.2.9]:1 <a@x> -> <b@y>, Queue-ID: "
+      "B0C1D10A300, Message-ID: <n@x>, mail_id: R, Hits: 1, size: 9, 9 ms",
+      "(9-02) Blocked SPAM {DiscardedInbound}, [192.0.2.9]:1 <a@x> -> <c@y>, Queue-ID: "
+      "A0C1D10A301, Message-ID: <m@x>, mail_id: Q, Hits: 6, size: 9, 9 ms",
+  };
+  AmavisTasks tasks;
+  std::vector<bool> admitted;
+  for (const std::string& text : texts) {
+    ParseContext ctx;
+    ctx.year = 2026;
+    const std::string whole = "Nov 27 12:00:12 mx amavis[9]: " + text;
+    const Event ev = ParseLine(whole, ctx);
+    ASSERT_EQ(ev.kind, EventKind::kScan) << text;
+    admitted.push_back(tasks.Admit(ev));
+  }
+  EXPECT_EQ(admitted, (std::vector<bool>{true, true, false, true, false}));
+  EXPECT_EQ(tasks.refused(), 2);
 }
 
 }  // namespace
