@@ -115,6 +115,12 @@ class WebServer {
   std::unique_ptr<httplib::Server> server_;
   int port_ = 0;
   std::unique_ptr<ExportLimiter> exports_;  // made at Bind
+  // Write attempts per user: at most kWritesPerMinute (the same counting as
+  // exports', with no bound on how many run at once).
+  static constexpr int kWritesPerMinute = 60;
+  ExportLimiter writes_{{1 << 30, kWritesPerMinute, 60 * kUsPerSecond}};
+  std::mutex writes_mu_;
+  std::map<std::string, TimeUs> write_refusal_audited_until_;  // per user
   ReportCache reports_;                     // the reports' sealed hours
   std::mutex csrf_mu_;
   std::map<std::string, std::string> csrf_;

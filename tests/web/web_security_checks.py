@@ -204,6 +204,21 @@ def test_security(binary, store, tmp):
               "the write has its audit row (%d rows)" % len(rows))
         status, body = http(web.base + "/api/v1/blocks", headers=auth("vic"))
         check('"key":"192.0.2.77"' in body, "the block is in the store")
+        # A viewer posting writes in a loop: each attempt was an audit row
+        # (138 MB in 10 s, helper-129). Past 60 a minute they are 429, and
+        # only the first refusal of a minute is audited.
+        vic_token = json.loads(csrf_vic)["csrf"]
+        statuses = []
+        while len(statuses) < 300 and statuses.count(429) < 20:
+            statuses.append(http(add, data=(body + "&csrf=" + vic_token).encode(),
+                                 headers=auth("vic"))[0])
+        rows = subprocess.run(["sqlite3", audit, "SELECT result FROM web_audit WHERE user = 'vic'"],
+                              capture_output=True, text=True).stdout.splitlines()
+        limited = [r for r in rows if r.startswith("429 ")]
+        check(statuses.count(429) == 20 and set(statuses) == {403, 429} and
+              1 <= len(limited) <= 2 and len(rows) < 1 + len(statuses),
+              "a viewer's write loop: %d attempts, %d refused as 429, %d audit rows, %d of them 429"
+              % (len(statuses), statuses.count(429), len(rows), len(limited)))
     finally:
         web.stop()
     # A report with no window sums at most --report-records records, and
