@@ -200,7 +200,7 @@ bool HeadBoundedServer::process_and_close_socket(socket_t sock) {
   auto running = [this] { return !stopping_.load(); };
   int port;
   const std::string peer = SocketAddress(::getpeername, sock, &port);
-  HeadCheck head = WaitForRequestHead(sock, kMaxHead, GraceFor(peer), running, &text);
+  HeadCheck head = WaitForRequestHead(sock, kMaxHead, GraceFor(peer), running, &text, kMaxBody);
   const char* refusal = nullptr;
   if (head == HeadCheck::kTooSlow) {
     switch (WaitForSlowHead(sock, peer, running, &text, &head)) {
@@ -226,6 +226,10 @@ bool HeadBoundedServer::process_and_close_socket(socket_t sock) {
       refusal = "431 Request Header Fields Too Large";
     } else if (head == HeadCheck::kMalformed) {
       refusal = "400 Bad Request";
+    } else if (head == HeadCheck::kBodyTooLarge) {
+      refusal = "413 Payload Too Large";
+    } else if (head == HeadCheck::kLengthRequired) {
+      refusal = "411 Length Required";
     }
   }
   if (refusal != nullptr) Refuse(sock, refusal, kMaxHead);
@@ -251,7 +255,7 @@ HeadBoundedServer::SlowHead HeadBoundedServer::WaitForSlowHead(int sock, const s
       if (heads) heads->Leave(client);
     }
   } leaving{counted ? &slow_heads_ : nullptr, client};
-  *head = WaitForRequestHead(sock, kMaxHead, read_ms_ - grace_ms_, running, text);
+  *head = WaitForRequestHead(sock, kMaxHead, read_ms_ - grace_ms_, running, text, kMaxBody);
   return SlowHead::kWaited;
 }
 

@@ -4,20 +4,51 @@
 #include <sys/socket.h>
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <cstdint>
 #include <cstring>
+#include <optional>
+#include <string>
 #include <string_view>
 #include <thread>
 #include <vector>
 
 namespace mailtrail::web {
 
+namespace {
+
+// The value of the first header `lower_name` (lower case) in a head, without
+// its leading spaces and trailing ones.
+std::optional<std::string_view> HeaderValue(std::string_view head, std::string_view lower_name) {
+  size_t at = head.find("\r\n");  // past the request line
+  while (at != std::string_view::npos && at + 2 < head.size()) {
+    at += 2;
+    size_t end = head.find("\r\n", at);
+    if (end == std::string_view::npos) end = head.size();
+    const std::string_view line = head.substr(at, end - at);
+    at = end;
+    if (line.size() <= lower_name.size() || line[lower_name.size()] != ':') continue;
+    bool same = true;
+    for (size_t i = 0; i < lower_name.size() && same; ++i)
+      same = std::tolower(static_cast<unsigned char>(line[i])) == lower_name[i];
+    if (!same) continue;
+    std::string_view v = line.substr(lower_name.size() + 1);
+    while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
+    while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
+    return v;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
 HeadCheck WaitForRequestHead(int fd, size_t max_bytes, int timeout_ms,
-                             const std::function<bool()>& keep_going, std::string* head) {
+                             const std::function<bool()>& keep_going, std::string* head,
+                             size_t max_body) {
   using Clock = std::chrono::steady_clock;
   const auto until = Clock::now() + std::chrono::milliseconds(timeout_ms);
-  std::vector<char> buf(max_bytes + 1);
+  std::vector<char> buf(max_bytes + max_body + 1);
   size_t seen = 0;
   for (;;) {
     const auto left =
@@ -35,8 +66,26 @@ HeadCheck WaitForRequestHead(int fd, size_t max_bytes, int timeout_ms,
     // Only CRLF ends a head: cpp-httplib 0.11.4 skips a line ending in a
     // bare LF and reads on (a bare "\n\n" let the head grow unbounded).
     if (const size_t end = got.find("\r\n\r\n"); end != std::string_view::npos) {
-      if (head) head->assign(got.substr(0, end + 4));
-      return HeadCheck::kArrived;
+      const std::string_view text = got.substr(0, end + 4);
+      size_t body = 0;
+      if (max_body > 0) {
+        if (HeaderValue(text, "transfer-encoding")) return HeadCheck::kLengthRequired;
+        if (const auto length = HeaderValue(text, "content-length")) {
+          if (length->empty() || length->size() > 9 ||
+              length->find_first_not_of("0123456789") != std::string_view::npos)
+            return HeadCheck::kMalformed;
+          body = std::stoul(std::string(*length));
+          if (body > max_body) return HeadCheck::kBodyTooLarge;
+        }
+      }
+      if (text.size() + body <= got.size()) {
+        if (head) head->assign(text);
+        return HeadCheck::kArrived;
+      }
+      if (p.revents & (POLLRDHUP | POLLHUP)) return HeadCheck::kClosed;
+      if (static_cast<size_t>(n) == seen) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      seen = static_cast<size_t>(n);
+      continue;  // its body is on the way
     }
     if (got.find("\n\n") != std::string_view::npos) return HeadCheck::kMalformed;
     // The client closed its side: the rest of the head never comes (peeking

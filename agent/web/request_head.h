@@ -17,15 +17,28 @@
 namespace mailtrail::web {
 
 // kMalformed: lines ended by a bare LF, which cpp-httplib skips and reads on.
-enum class HeadCheck { kArrived, kTooLarge, kTooSlow, kClosed, kMalformed };
+// kBodyTooLarge: a Content-Length over `max_body`; kLengthRequired: a body
+// of no stated length (Transfer-Encoding), which could trickle for ever.
+enum class HeadCheck {
+  kArrived,
+  kTooLarge,
+  kTooSlow,
+  kClosed,
+  kMalformed,
+  kBodyTooLarge,
+  kLengthRequired
+};
 
 // Waits for a whole request head (ended by CRLF CRLF) on `fd` without
 // reading it, and copies it to `head` when given; gives up (kClosed) as soon
 // as `keep_going` says no (the server stopping), asked at least every
 // 200 ms, or when the client closed its side before the head was whole.
+// With `max_body`, the body its Content-Length states must have arrived too,
+// within the same time: a head that stated a body it never sent held a
+// worker for the read timeout, past the slow-head bounds (helper-129).
 HeadCheck WaitForRequestHead(int fd, size_t max_bytes, int timeout_ms,
                              const std::function<bool()>& keep_going = {},
-                             std::string* head = nullptr);
+                             std::string* head = nullptr, size_t max_body = 0);
 
 // Whether a head asks for several byte ranges (a Range header with a
 // comma): cpp-httplib 0.11.4 builds such an answer in memory, 540 MB for
