@@ -11,6 +11,7 @@
 
 #include "agent/metrics/http_port.h"
 #include "agent/web/bounded_server.h"
+#include "agent/web/slow_heads.h"
 
 namespace mailtrail::web {
 
@@ -69,7 +70,20 @@ Status WebServer::Bind() {
   if (authenticated) {
     // Every route needs a principal (static files too: nothing is public).
     server_->set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+      // Wrong credentials are bounded per client (LoginThrottle); a trusted
+      // proxy's many users share its address and are not counted.
+      const bool counted = !options_.proxy || !IsTrustedProxy(*options_.proxy, req.remote_addr);
+      const std::string client = SlowHeadClient(req.remote_addr);
+      const TimeUs now = clock_->MonotonicNow();
+      if (const int wait = counted ? logins_.WaitSeconds(client, now) : 0; wait > 0) {
+        res.status = 429;
+        res.set_header("Retry-After", std::to_string(wait));
+        res.set_content("too many wrong credentials from this address: try again later\n",
+                        "text/plain");
+        return httplib::Server::HandlerResponse::Handled;
+      }
       if (Who(req)) return httplib::Server::HandlerResponse::Unhandled;
+      if (counted && req.has_header("Authorization")) logins_.Failed(client, now);
       res.status = 401;
       res.set_header("WWW-Authenticate", "Basic realm=\"mailtrail\", charset=\"UTF-8\"");
       res.set_content("authentication required\n", "text/plain");

@@ -27,6 +27,7 @@
 #include "agent/web/auth.h"
 #include "agent/web/console_data.h"
 #include "agent/web/export_limiter.h"
+#include "agent/web/login_throttle.h"
 #include "agent/web/proxy_auth.h"
 #include "agent/web/report_cache.h"
 #include "agent/web/web_settings.h"  // CheckListen
@@ -115,6 +116,7 @@ class WebServer {
   std::unique_ptr<httplib::Server> server_;
   int port_ = 0;
   std::unique_ptr<ExportLimiter> exports_;  // made at Bind
+  LoginThrottle logins_;                    // wrong credentials per client
   // Write attempts per user: at most kWritesPerMinute (the same counting as
   // exports', with no bound on how many run at once).
   static constexpr int kWritesPerMinute = 60;
