@@ -218,6 +218,14 @@ bool ParseAmavis(std::string_view msg, Event* ev) {
     ev->text = s;
     return true;
   }
+  // Only "Passed ..." and "Blocked ..." are main or per-recipient lines; a
+  // record that begins otherwise (debug levels' lines, or the rest of a line
+  // a sender's newline split, " Blocked ..." or "BLOCKED ...") is no scan
+  // (helper-131 F1).
+  if (s.substr(0, 7) != "Passed " && s.substr(0, 8) != "Blocked ") {
+    ev->kind = EventKind::kNoise;
+    return true;
+  }
   std::string_view verdict, rest;
   switch (SplitVerdict(s, &verdict, &rest)) {
     case Split::kBad:

@@ -113,7 +113,8 @@ struct Event {
   std::string_view recipients;  // "<a@b>,<c@d>"
   std::string_view message_id;  // also kMessageId (without < >)
   std::string_view task;        // amavis's "PID-N", which its SMTP replies repeat as "id=PID-N"
-  // kAmavisPart: `text` is the part without amavis's "..." marks.
+  // kAmavisPart: `text` is the part without amavis's "..." marks. The line
+  // its parts make again (ParseJoinedAmavis) says kLast.
   SplitPart split = SplitPart::kFirst;
   double hits = 0;
   bool has_hits = false;

@@ -228,6 +228,7 @@ Event ParseJoinedAmavis(const Event& last_part, std::string_view whole) {
   ev.program = last_part.program;
   ev.daemon = last_part.daemon;
   ev.message = whole;
+  ev.split = SplitPart::kLast;  // made of parts (AmavisTasks)
   if (!parsers::ParseAmavis(whole, &ev) || ev.kind == EventKind::kAmavisPart)
     ev.kind = EventKind::kUnknown;
   return ev;

@@ -19,38 +19,54 @@ bool IsMainLineShaped(std::string_view message, std::string_view* task) {
 
 }  // namespace
 
+AmavisTasks::Task* AmavisTasks::Begin(const Key& key, TimeUs time) {
+  auto it = tasks_.find(key);
+  if (it == tasks_.end()) {
+    if (tasks_.size() >= kMaxTasks)
+      tasks_.erase(std::min_element(tasks_.begin(), tasks_.end(), [](const auto& a, const auto& b) {
+        return a.second.last_used < b.second.last_used;
+      }));
+    it = tasks_.emplace(key, Task{}).first;
+  }
+  it->second = Task{};
+  it->second.began = time;
+  return &it->second;
+}
+
 bool AmavisTasks::Admit(const Event& ev) {
   std::string_view task;
   if (!IsMainLineShaped(ev.message, &task)) return true;
-  const Key key{std::string(ev.host), ev.pid};
-  auto it = by_process_.find(key);
-  if (it == by_process_.end() || it->second.task != task) {
-    // The first such record of a task: its main line (or the first line of it).
-    if (it == by_process_.end()) {
-      if (by_process_.size() >= kMaxProcesses)
-        by_process_.erase(std::min_element(
-            by_process_.begin(), by_process_.end(),
-            [](const auto& a, const auto& b) { return a.second.last_used < b.second.last_used; }));
-      it = by_process_.emplace(key, Task{}).first;
-    }
-    Task& t = it->second;
-    t = Task{};
-    t.task = std::string(task);
-    t.last_used = ++uses_;
+  const Key key{std::string(ev.host), std::string(task)};
+  auto it = tasks_.find(key);
+  Task* t = it == tasks_.end() || ev.time - it->second.began > kTaskLife ? nullptr : &it->second;
+  const bool first_part = ev.kind == EventKind::kAmavisPart && ev.split == SplitPart::kFirst;
+  const bool joined = ev.kind == EventKind::kScan && ev.split == SplitPart::kLast;
+  if (t == nullptr) {
+    t = Begin(key, ev.time);
+    t->by_part = first_part;
+  }
+  t->last_used = ++uses_;
+  if (first_part) {
+    t->joining = true;
+    return true;
+  }
+  const bool main = !t->main_read && (t->by_part ? joined && t->joining : true);
+  if (main) {
+    t->main_read = true;
+    t->joining = false;
     if (ev.kind == EventKind::kScan && ev.verdict.substr(0, 7) == "Passed ") {
-      t.passed = true;
-      t.qid = std::string(ev.qid);
-      t.message_id = std::string(ev.message_id);
-      t.from = std::string(ev.from);
+      t->passed = true;
+      t->qid = std::string(ev.qid);
+      t->message_id = std::string(ev.message_id);
+      t->from = std::string(ev.from);
     }
     return true;
   }
-  Task& t = it->second;
-  t.last_used = ++uses_;
-  if (ev.kind != EventKind::kScan) return true;  // a per-recipient line: noise
-  if (t.passed && !t.blocked && ev.verdict.substr(0, 8) == "Blocked " && ev.next_qid.empty() &&
-      ev.qid == t.qid && ev.message_id == t.message_id && ev.from == t.from) {
-    t.blocked = true;
+  if (joined) t->joining = false;
+  if (ev.kind != EventKind::kScan) return true;  // a per-recipient line, noise
+  if (t->passed && !t->blocked && ev.verdict.substr(0, 8) == "Blocked " && ev.next_qid.empty() &&
+      ev.qid == t->qid && ev.message_id == t->message_id && ev.from == t->from) {
+    t->blocked = true;
     return true;
   }
   ++refused_;

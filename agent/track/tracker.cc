@@ -41,9 +41,9 @@ MessageTracker::MessageTracker(TrackerOptions options, RecordSink* sink)
 MessageTracker::~MessageTracker() = default;
 
 void MessageTracker::Process(const Event& ev) {
-  if (ev.kind != EventKind::kAmavisPart && IsAmavis(ev.daemon)) {
+  if (IsAmavis(ev.daemon)) {
     // Any other record of an amavis process ends a line it held (AmavisParts).
-    if (amavis_parts_.held() != 0) amavis_parts_.Interrupt(ev);
+    if (amavis_parts_.held() != 0 && ev.kind != EventKind::kAmavisPart) amavis_parts_.Interrupt(ev);
     if (!amavis_tasks_.Admit(ev)) return;  // a main line's second record (AmavisTasks)
   }
   switch (ev.kind) {
