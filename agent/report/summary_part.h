@@ -59,6 +59,7 @@ class SummaryPart {
 
   // Roughly what the part holds in memory, for a cache's bound.
   size_t bytes() const;
+  int64_t records() const { return records_; }
 
   // One of the keyed lists, ordered by (hash, text): `width` counts per key
   // (a domain's are by outcome; the recipient addresses' none: only distinct

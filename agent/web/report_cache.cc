@@ -206,6 +206,11 @@ std::shared_ptr<const SummaryPart> ReportCache::Kept(const Key& key, const Slice
 }
 
 void ReportCache::Keep(const Key& key, Entry entry) {
+  // A slice without records of the host asked for is not kept: reports of
+  // hosts that have none (cheap: their hours sum nothing) filled the cache
+  // with empty hours and pushed out every useful one (helper-129: the real
+  // host's report went from 0.04 to 0.50 s).
+  if (entry.part->records() == 0) return;
   std::lock_guard<std::mutex> lock(mu_);
   entry.used = ++tick_;
   auto [it, added] = entries_.try_emplace(key);

@@ -146,6 +146,26 @@ TEST_P(ReportCacheTest, AWindowLongerThanTheCacheKeepsIsMadeByUnkept) {
   EXPECT_EQ(ReportJson(*two), Direct(At("2026-11-27T12:00:00Z"), At("2026-11-27T14:00:00Z"), ""));
 }
 
+// Reports of hosts that have no records keep nothing: they filled the cache
+// with empty hours and pushed out the real host's (helper-129).
+TEST_P(ReportCacheTest, AHostWithoutRecordsKeepsNothing) {
+  const TimeUs since = At("2026-11-27T12:00:00Z"), until = At("2026-11-27T18:00:00Z");
+  ReportCache small(ReportCache::kDefaultMaxBytes, /*max_slices=*/64);
+  auto mx = small.Make(*store_, since, until, "mx", now_, 10, NotKept());
+  ASSERT_TRUE(mx.ok());
+  const size_t kept = small.counts().slices_kept;
+  ASSERT_GT(kept, 0u);
+  for (int i = 0; i < 20; ++i) {
+    auto junk = small.Make(*store_, since, until, "junk" + std::to_string(i), now_, 10, NotKept());
+    ASSERT_TRUE(junk.ok());
+    EXPECT_EQ(junk->records, 0);
+  }
+  EXPECT_EQ(small.counts().slices_kept, kept);
+  const ReportCache::Counts before = small.counts();
+  ASSERT_TRUE(small.Make(*store_, since, until, "mx", now_, 10, NotKept()).ok());
+  EXPECT_EQ(small.counts().hours_summed, before.hours_summed) << "mx's hours were still kept";
+}
+
 TEST_P(ReportCacheTest, ARewrittenRecordIsSeenAndOnlyItsHourIsSummedAgain) {
   const TimeUs since = At("2026-11-27T12:00:00Z"), until = At("2026-11-27T18:00:00Z");
   const std::string before = Cached(since, until, "");
