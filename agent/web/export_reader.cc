@@ -1,12 +1,34 @@
 #include "agent/web/export_reader.h"
 
+#include <algorithm>
 #include <optional>
 #include <utility>
 
 namespace mailtrail::web {
 
-ExportReader::ExportReader(StoreAccess* store, SearchQuery q, int ahead)
-    : store_(store), query_(std::move(q)), ahead_(ahead < 1 ? 1 : ahead) {}
+namespace {
+
+// Roughly what a record holds in memory (its texts and vectors).
+size_t ApproxBytes(const MessageRecord& r) {
+  size_t n = sizeof(MessageRecord) + r.subject.value_or("").size() + r.sender.value_or("").size();
+  for (const RecipientRecord& rc : r.recipients)
+    n += sizeof(RecipientRecord) + rc.address.size() + rc.orig_address.size() + rc.relay.size() +
+         rc.status_text.size() + rc.dsn.size();
+  for (const RecordEvent& e : r.events) n += sizeof(RecordEvent) + e.program.size() + e.text.size();
+  return n;
+}
+
+}  // namespace
+
+ExportReader::ExportReader(StoreAccess* store, SearchQuery q, int ahead, size_t chunk_bytes,
+                           int64_t first)
+    : store_(store),
+      query_(std::move(q)),
+      ahead_(ahead < 1 ? 1 : ahead),
+      most_(query_.limit),
+      chunk_bytes_(chunk_bytes) {
+  if (chunk_bytes_ > 0 && first > 0) query_.limit = std::min(first, most_);
+}
 
 ExportReader::~ExportReader() {
   {
@@ -38,6 +60,7 @@ void ExportReader::Run() {
       if ((stopped = stopping())) return Status::Ok();
       return store.SearchWithCursor(query_, [&](MessageRecord&& r, const SearchCursor& at) {
         last = at;
+        if (chunk_bytes_ > 0) bytes_read_ += ApproxBytes(r);
         chunk.push_back(std::move(r));
       });
     });
@@ -46,6 +69,11 @@ void ExportReader::Run() {
     // last record (the next may be empty).
     const bool last_chunk = !st.ok() || static_cast<int64_t>(chunk.size()) < query_.limit || !last;
     if (!last_chunk) query_.after = last;
+    records_read_ += static_cast<int64_t>(chunk.size());
+    if (chunk_bytes_ > 0 && records_read_ > 0) {
+      const size_t each = std::max<size_t>(1, bytes_read_ / static_cast<size_t>(records_read_));
+      query_.limit = std::clamp<int64_t>(static_cast<int64_t>(chunk_bytes_ / each), 1, most_);
+    }
     {
       std::lock_guard<std::mutex> lock(mu_);
       if (!st.ok()) {

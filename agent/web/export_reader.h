@@ -21,11 +21,15 @@ namespace mailtrail::web {
 
 class ExportReader {
  public:
-  // Reads every match of `q` in order, `q.limit` records per turn of the
-  // store (a connection of `store` is held for one turn only), keeping at
+  // Reads every match of `q` in order, at most `q.limit` records per turn of
+  // the store (a connection of `store` is held for one turn only), keeping at
   // most `ahead` chunks not yet taken. `store` outlives the reader. Nothing
   // is read before the first Next() (a HEAD request asks for no body).
-  ExportReader(StoreAccess* store, SearchQuery q, int ahead = 2);
+  // With `chunk_bytes`, a turn takes `first` records, and each later one as
+  // many as make about `chunk_bytes` at the size of the records read so far:
+  // a thousand records of 2,000 recipients each held 2.7 GB (helper-129).
+  ExportReader(StoreAccess* store, SearchQuery q, int ahead = 2, size_t chunk_bytes = 0,
+               int64_t first = 0);
   // Stops the reading (after the turn in progress; a turn that still waits
   // for a connection does not search) and waits for its thread.
   ~ExportReader();
@@ -42,6 +46,10 @@ class ExportReader {
   StoreAccess* const store_;
   SearchQuery query_;  // `after` moves on chunk by chunk (the reading thread's)
   const size_t ahead_;
+  const int64_t most_;  // q.limit: records a turn takes at most
+  const size_t chunk_bytes_;
+  size_t bytes_read_ = 0;
+  int64_t records_read_ = 0;
   std::mutex mu_;
   std::condition_variable changed_;
   std::deque<std::vector<MessageRecord>> ready_;

@@ -97,6 +97,22 @@ TEST_F(ExportReaderTest, EveryMatchOnceInOrder) {
   EXPECT_EQ(reader.Next()->size(), 0u) << "the end stays the end";
 }
 
+// A chunk is sized by its records' bytes: a thousand records of 2,000
+// recipients each held 2.7 GB (helper-129). The first turn takes `first`,
+// the next as many as make about `chunk_bytes`.
+TEST_F(ExportReaderTest, ChunksAreSizedByTheirRecordsBytes) {
+  Fill(400);
+  const size_t budget = 40 * sizeof(MessageRecord);
+  ExportReader reader(access_.get(), Chunks(1000), 2, budget, /*first=*/10);
+  std::vector<size_t> sizes;
+  Status end;
+  EXPECT_EQ(ReadAll(&reader, &sizes, &end), Expected(400));
+  ASSERT_GE(sizes.size(), 3u);
+  EXPECT_EQ(sizes[0], 10u);
+  for (size_t i = 1; i < sizes.size(); ++i) EXPECT_LE(sizes[i], 40u) << i;
+  EXPECT_GT(sizes[1], 10u) << "small records: the next turn takes more";
+}
+
 TEST_F(ExportReaderTest, AWholeLastChunkEndsWithAnEmptyTurn) {
   Fill(2000);
   ExportReader reader(access_.get(), Chunks(500));
