@@ -7,13 +7,17 @@ namespace mailtrail {
 
 namespace {
 
-// "(TASK) Passed ..." or "(TASK) Blocked ...": sets `task`.
-bool IsMainLineShaped(std::string_view message, std::string_view* task) {
+// "(TASK) TEXT": sets `task` and `text`.
+bool TaskOf(std::string_view message, std::string_view* task, std::string_view* text) {
   if (message.empty() || message[0] != '(') return false;
   const size_t close = message.find(") ");
   if (close == std::string_view::npos) return false;
   *task = message.substr(1, close - 1);
-  const std::string_view text = message.substr(close + 2);
+  *text = message.substr(close + 2);
+  return true;
+}
+
+bool IsMainLineShaped(std::string_view text) {
   return text.substr(0, 7) == "Passed " || text.substr(0, 8) == "Blocked ";
 }
 
@@ -34,36 +38,41 @@ AmavisTasks::Task* AmavisTasks::Begin(const Key& key, TimeUs time) {
 }
 
 bool AmavisTasks::Admit(const Event& ev) {
-  std::string_view task;
-  if (!IsMainLineShaped(ev.message, &task)) return true;
+  std::string_view task, text;
+  if (!TaskOf(ev.message, &task, &text)) return true;
   const Key key{std::string(ev.host), std::string(task)};
   auto it = tasks_.find(key);
   Task* t = it == tasks_.end() || ev.time - it->second.began > kTaskLife ? nullptr : &it->second;
-  const bool first_part = ev.kind == EventKind::kAmavisPart && ev.split == SplitPart::kFirst;
-  const bool joined = ev.kind == EventKind::kScan && ev.split == SplitPart::kLast;
+  const bool part = ev.kind == EventKind::kAmavisPart;
+  const bool joined = !part && ev.split == SplitPart::kLast;  // ParseJoinedAmavis
   if (t == nullptr) {
+    // The first record of a task that begins "Passed " or "Blocked " is its
+    // main line, or the first part of it; records before it (other log
+    // levels' lines) are not the sender's to shape.
+    if (!IsMainLineShaped(text)) return true;
     t = Begin(key, ev.time);
-    t->by_part = first_part;
+    t->last_used = ++uses_;
+    if (part) {
+      t->by_part = true;  // its line is the join of this part and the next ones
+      return true;
+    }
+    ReadMain(ev, t);
+    return true;
   }
   t->last_used = ++uses_;
-  if (first_part) {
-    t->joining = true;
-    return true;
-  }
-  const bool main = !t->main_read && (t->by_part ? joined && t->joining : true);
-  if (main) {
-    t->main_read = true;
-    t->joining = false;
-    if (ev.kind == EventKind::kScan && ev.verdict.substr(0, 7) == "Passed ") {
-      t->passed = true;
-      t->qid = std::string(ev.qid);
-      t->message_id = std::string(ev.message_id);
-      t->from = std::string(ev.from);
+  if (!t->main_read) {
+    // The main line's parts are written back to back: its middle and last
+    // parts, then the line they make. Any other record of the task first (a
+    // first part again, a whole record, a line a newline began) means the
+    // main line lost a part, and what follows is the sender's (helper-132).
+    if (part && ev.split != SplitPart::kFirst) return true;
+    if (joined) {
+      ReadMain(ev, t);
+      return true;
     }
-    return true;
+    t->main_read = true;  // lost: no scan of this task but its Blocked line, never
   }
-  if (joined) t->joining = false;
-  if (ev.kind != EventKind::kScan) return true;  // a per-recipient line, noise
+  if (ev.kind != EventKind::kScan) return true;  // parts, noise, unknown lines
   if (t->passed && !t->blocked && ev.verdict.substr(0, 8) == "Blocked " && ev.next_qid.empty() &&
       ev.qid == t->qid && ev.message_id == t->message_id && ev.from == t->from) {
     t->blocked = true;
@@ -71,6 +80,16 @@ bool AmavisTasks::Admit(const Event& ev) {
   }
   ++refused_;
   return false;
+}
+
+void AmavisTasks::ReadMain(const Event& ev, Task* t) {
+  t->main_read = true;
+  if (ev.kind == EventKind::kScan && ev.verdict.substr(0, 7) == "Passed ") {
+    t->passed = true;
+    t->qid = std::string(ev.qid);
+    t->message_id = std::string(ev.message_id);
+    t->from = std::string(ev.from);
+  }
 }
 
 }  // namespace mailtrail

@@ -9,8 +9,9 @@
 // record always follows the real first one, which begins with the real
 // verdict. So the first record of a task that begins "Passed " or "Blocked "
 // (or the first part of such a line that amavis split by length, whose
-// joined line is then the main line) is the task's main line, whatever it
-// parses to; after it only the Blocked line that follows a Passed one, of
+// joined line is then the main line, if no other record of the task came
+// between its parts) is the task's main line, whatever it parses to; after
+// it only the Blocked line that follows a Passed one, of
 // the same Queue-ID, Message-ID and sender and without a queued_as (the
 // Blocked template has none), is a scan. A task is keyed by host and task
 // id (which holds amavis's pid; the syslog pid may be missing), and a
@@ -48,13 +49,13 @@ class AmavisTasks {
     TimeUs began = 0;
     std::string qid, message_id, from;
     bool by_part = false;    // begun by the first part of a split line
-    bool joining = false;    // a split line's parts are on the way
-    bool main_read = false;  // its main line was read (or could not be)
+    bool main_read = false;  // its main line was read (or lost a part)
     bool passed = false;     // the main line was a Passed scan
     bool blocked = false;    // ... and its Blocked line came
     uint64_t last_used = 0;  // for the bound
   };
   Task* Begin(const Key& key, TimeUs time);
+  static void ReadMain(const Event& ev, Task* t);
   std::map<Key, Task> tasks_;
   uint64_t uses_ = 0;
   int64_t refused_ = 0;

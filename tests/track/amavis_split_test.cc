@@ -131,7 +131,9 @@ TEST(AmavisSplit, TheSendersTextInAmavisFieldsGivesNoOtherMessageAScan) {
 TEST(AmavisSplit, ASecondMainLineOfATaskIsNoScan) {
   for (const char* probe : {"amavis-newline-in-subject.log", "amavis-newline-in-subject-noqid.log",
                             "amavis-newline-after-dots.log", "amavis-newline-then-space.log",
-                            "amavis-newline-in-split-line.log"}) {
+                            "amavis-newline-in-split-line.log", "amavis-newline-second-first-part.log",
+        "amavis-newline-interrupt-then-parts.log", "amavis-newline-after-unknown-join.log",
+        "amavis-newline-forged-passed-and-blocked.log"}) {
     SCOPED_TRACE(probe);
     TrackerHarness h;
     h.Feed(Probe(probe));
