@@ -41,26 +41,16 @@ MessageTracker::MessageTracker(TrackerOptions options, RecordSink* sink)
 MessageTracker::~MessageTracker() = default;
 
 void MessageTracker::Process(const Event& ev) {
-  if (IsAmavis(ev.daemon)) {
-    // Any other record of an amavis process ends a line it held (AmavisParts).
-    if (amavis_parts_.held() != 0 && ev.kind != EventKind::kAmavisPart) amavis_parts_.Interrupt(ev);
-    if (!amavis_tasks_.Admit(ev)) return;  // a main line's second record (AmavisTasks)
-  }
+  if (IsAmavis(ev.daemon) && !AdmitAmavisRecord(ev)) return;
   switch (ev.kind) {
     case EventKind::kUnparsable:
     case EventKind::kForeign:
     case EventKind::kUnknown:
     case EventKind::kNoise:
       return;
-    case EventKind::kAmavisPart: {
-      std::string whole;  // the line amavis split, joined again: read as one
-      if (amavis_parts_.Take(ev, &whole)) {
-        const Event joined = ParseJoinedAmavis(ev, whole);
-        amavis_joined_unknown_ += joined.kind == EventKind::kUnknown;
-        Process(joined);
-      }
+    case EventKind::kAmavisPart:
+      OnAmavisPart(ev);
       return;
-    }
     default:
       break;
   }

@@ -219,6 +219,11 @@ class MessageTracker {
   void OnDelivery(const Event& ev, Open* o);
   void OnNotice(const Event& ev, Open* o);
   void OnScan(const Event& ev, Open* o);
+  // Whether an amavis record may be used (AmavisTasks), after it ended a
+  // line AmavisParts held for its process if it is not one of its parts.
+  bool AdmitAmavisRecord(const Event& ev);
+  // A part of a line amavis split: the whole line, once joined, is processed.
+  void OnAmavisPart(const Event& ev);
   Open* OnScanWithoutQueueId(const Event& ev);
   void AdoptScans(const Event& ev, Open* o);
   static bool IsReturningLeg(const Event& ev, const MessageRecord& parent,

@@ -10,6 +10,7 @@
 #include "agent/track/tracker_internal.h"
 #include "base/cidr.h"
 #include "base/ip_address.h"
+#include "parsers/line_parser.h"
 #include "parsers/scan.h"
 
 namespace mailtrail {
@@ -140,6 +141,20 @@ constexpr size_t kMaxScansPerRecord = 16;
 constexpr size_t kMaxOrphanScans = 1024;
 constexpr TimeUs kOrphanScanLife = 600 * kUsPerSecond;
 }  // namespace
+
+bool MessageTracker::AdmitAmavisRecord(const Event& ev) {
+  // Any other record of an amavis process ends a line it held (AmavisParts).
+  if (amavis_parts_.held() != 0 && ev.kind != EventKind::kAmavisPart) amavis_parts_.Interrupt(ev);
+  return amavis_tasks_.Admit(ev);  // refused: a main line's second record
+}
+
+void MessageTracker::OnAmavisPart(const Event& ev) {
+  std::string whole;  // the line amavis split, joined again: read as one
+  if (!amavis_parts_.Take(ev, &whole)) return;
+  const Event joined = ParseJoinedAmavis(ev, whole);
+  amavis_joined_unknown_ += joined.kind == EventKind::kUnknown;
+  Process(joined);
+}
 
 void MessageTracker::OnScan(const Event& ev, Open* o) {
   MessageRecord& r = o->rec;
