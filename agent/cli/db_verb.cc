@@ -67,8 +67,9 @@ int DbMain(const std::vector<std::string>& argv, const Clock& clock) {
     if (age < 0)
       return UsageError(kDbVerb, "purge needs --older-than, a number of whole days like 30d");
     if (age % kDay != 0)
-      return UsageError(kDbVerb, "--older-than must be whole days (like 30d or 48h): a purge drops "
-                                 "whole days");
+      return UsageError(kDbVerb,
+                        "--older-than must be whole days (like 30d or 48h): a purge drops "
+                        "whole days");
     const int64_t days = age / kDay;
     auto store = OpenStoreFromArgs(*args, ExistingStoreWriterOptions());
     if (!store.ok()) return FailWith(store.status());

@@ -22,7 +22,7 @@ void LoginThrottle::Failed(const std::string& client, TimeUs now) {
     // Full: forget the clients whose failures all left the window, else all.
     for (auto it = failures_.begin(); it != failures_.end();)
       it = !it->second.empty() && now - it->second.back() >= kWindow ? failures_.erase(it)
-                                                                       : std::next(it);
+                                                                     : std::next(it);
     if (failures_.size() >= kMaxClients) failures_.clear();
   }
   std::deque<TimeUs>& q = failures_[client];

@@ -123,7 +123,7 @@ class WebServer {
   ExportLimiter writes_{{1 << 30, kWritesPerMinute, 60 * kUsPerSecond}};
   std::mutex writes_mu_;
   std::map<std::string, TimeUs> write_refusal_audited_until_;  // per user
-  ReportCache reports_;                     // the reports' sealed hours
+  ReportCache reports_;                                        // the reports' sealed hours
   std::mutex csrf_mu_;
   std::map<std::string, std::string> csrf_;
 };

@@ -48,9 +48,9 @@ TEST(CivilTime, FormatsAndParsesRfc3339) {
   for (const char* good : {"2028-02-29", "2000-02-29", "2026-01-31", "2026-12-31T23:59:59Z"})
     EXPECT_TRUE(ParseRfc3339(good, &back)) << good;
   // An offset is two digits 00-23, a colon and two digits 00-59 (helper-129).
-  for (const char* bad : {"2026-11-27T11:00:00+99:99", "2026-11-27T11:00:00+24:00",
-                          "2026-11-27T11:00:00+01:60", "2026-11-27T11:00:00+ 1:00",
-                          "2026-11-27T11:00:00+-1:00", "2026-11-27T11:00:00+01:+0"})
+  for (const char* bad :
+       {"2026-11-27T11:00:00+99:99", "2026-11-27T11:00:00+24:00", "2026-11-27T11:00:00+01:60",
+        "2026-11-27T11:00:00+ 1:00", "2026-11-27T11:00:00+-1:00", "2026-11-27T11:00:00+01:+0"})
     EXPECT_FALSE(ParseRfc3339(bad, &back)) << bad;
   ASSERT_TRUE(ParseRfc3339("2026-11-27T06:51:18-04:30", &back));
   EXPECT_EQ(back, t);

@@ -131,10 +131,9 @@ TEST_F(ReplayTest, SplitAmavisLinesAreCountedJoinedOrLost) {
       {Write("unknown.log", Join(ReadProbeLines("amavis-split-unknown.log"), 0, 1000))}, &unread);
   EXPECT_EQ(unread.ToStats().kinds["amavis_joined"], 2);
   EXPECT_EQ(unread.ToStats().kinds["amavis_joined_unknown"], 1);
-  EXPECT_EQ(std::count_if(records.begin(), records.end(),
-                          [](const std::string& r) {
-                            return r.find("\"scans\":[{") != std::string::npos;
-                          }),
+  EXPECT_EQ(std::count_if(
+                records.begin(), records.end(),
+                [](const std::string& r) { return r.find("\"scans\":[{") != std::string::npos; }),
             1);
 }
 

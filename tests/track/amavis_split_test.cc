@@ -129,9 +129,10 @@ TEST(AmavisSplit, TheSendersTextInAmavisFieldsGivesNoOtherMessageAScan) {
 // INFECTED verdict (helper-130 F1). After a task's main line only its
 // Blocked line is a scan (AmavisTasks).
 TEST(AmavisSplit, ASecondMainLineOfATaskIsNoScan) {
-  for (const char* probe : {"amavis-newline-in-subject.log", "amavis-newline-in-subject-noqid.log",
-                            "amavis-newline-after-dots.log", "amavis-newline-then-space.log",
-                            "amavis-newline-in-split-line.log", "amavis-newline-second-first-part.log",
+  for (const char* probe :
+       {"amavis-newline-in-subject.log", "amavis-newline-in-subject-noqid.log",
+        "amavis-newline-after-dots.log", "amavis-newline-then-space.log",
+        "amavis-newline-in-split-line.log", "amavis-newline-second-first-part.log",
         "amavis-newline-interrupt-then-parts.log", "amavis-newline-after-unknown-join.log",
         "amavis-newline-forged-passed-and-blocked.log"}) {
     SCOPED_TRACE(probe);

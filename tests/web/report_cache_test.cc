@@ -132,15 +132,15 @@ TEST_P(ReportCacheTest, AWindowLongerThanTheCacheKeepsIsMadeByUnkept) {
     r.partial = true;
     return r;
   };
-  auto whole = small.Make(*store_, At("2026-11-27T12:00:00Z"), At("2026-11-27T18:00:00Z"), "",
-                          now_, 10, bounded);
+  auto whole = small.Make(*store_, At("2026-11-27T12:00:00Z"), At("2026-11-27T18:00:00Z"), "", now_,
+                          10, bounded);
   ASSERT_TRUE(whole.ok()) << whole.status().message();
   EXPECT_EQ(unkept, 1);
   EXPECT_TRUE(whole->partial);
   EXPECT_EQ(small.counts().wholes_summed, 1);
   // Two hours are kept: made by the hour, equal to the records.
-  auto two = small.Make(*store_, At("2026-11-27T12:00:00Z"), At("2026-11-27T14:00:00Z"), "",
-                        now_, 10, bounded);
+  auto two = small.Make(*store_, At("2026-11-27T12:00:00Z"), At("2026-11-27T14:00:00Z"), "", now_,
+                        10, bounded);
   ASSERT_TRUE(two.ok());
   EXPECT_EQ(unkept, 1);
   EXPECT_EQ(ReportJson(*two), Direct(At("2026-11-27T12:00:00Z"), At("2026-11-27T14:00:00Z"), ""));
