@@ -52,11 +52,8 @@ bool AmavisTasks::Admit(const Event& ev) {
     if (!IsMainLineShaped(text)) return true;
     t = Begin(key, ev.time);
     t->last_used = ++uses_;
-    if (part) {
-      t->by_part = true;  // its line is the join of this part and the next ones
-      return true;
-    }
-    ReadMain(ev, t);
+    // A first part: the main line is the join of it and the next parts.
+    if (!part) ReadMain(ev, t);
     return true;
   }
   t->last_used = ++uses_;
@@ -70,7 +67,9 @@ bool AmavisTasks::Admit(const Event& ev) {
       ReadMain(ev, t);
       return true;
     }
-    t->main_read = true;  // lost: no scan of this task but its Blocked line, never
+    // Lost: no record after this is read as the task's scan (no Passed line
+    // was read, so no Blocked line follows one).
+    t->main_read = true;
   }
   if (ev.kind != EventKind::kScan) return true;  // parts, noise, unknown lines
   if (t->passed && !t->blocked && ev.verdict.substr(0, 8) == "Blocked " && ev.next_qid.empty() &&

@@ -48,7 +48,6 @@ class AmavisTasks {
   struct Task {
     TimeUs began = 0;
     std::string qid, message_id, from;
-    bool by_part = false;    // begun by the first part of a split line
     bool main_read = false;  // its main line was read (or lost a part)
     bool passed = false;     // the main line was a Passed scan
     bool blocked = false;    // ... and its Blocked line came
