@@ -4,24 +4,11 @@
 
 namespace mailtrail::web {
 
-void ExportLimiter::Forget(TimeUs now) {
-  for (auto it = starts_.begin(); it != starts_.end();) {
-    auto& q = it->second;
-    while (!q.empty() && q.front() <= now - limits_.window) q.pop_front();
-    it = q.empty() ? starts_.erase(it) : std::next(it);
-  }
-}
-
 ExportLimiter::Verdict ExportLimiter::TryStart(const std::string& client, TimeUs now) {
   std::lock_guard<std::mutex> lock(mu_);
-  Forget(now);
-  auto& q = starts_[client];
-  if (static_cast<int>(q.size()) >= limits_.per_client) return Verdict::kTooOften;
-  if (running_ >= limits_.concurrent) {
-    if (q.empty()) starts_.erase(client);
-    return Verdict::kBusy;
-  }
-  q.push_back(now);
+  if (starts_.WaitSeconds(client, now) > 0) return Verdict::kTooOften;
+  if (running_ >= limits_.concurrent) return Verdict::kBusy;
+  starts_.Add(client, now);
   ++running_;
   return Verdict::kStart;
 }
@@ -32,12 +19,7 @@ void ExportLimiter::Finish() {
 }
 
 int ExportLimiter::RetryAfterSeconds(const std::string& client, TimeUs now) {
-  std::lock_guard<std::mutex> lock(mu_);
-  Forget(now);
-  auto it = starts_.find(client);
-  if (it == starts_.end() || static_cast<int>(it->second.size()) < limits_.per_client) return 1;
-  const TimeUs wait = it->second.front() + limits_.window - now;
-  return std::max<int>(1, static_cast<int>((wait + kUsPerSecond - 1) / kUsPerSecond));
+  return std::max(1, starts_.WaitSeconds(client, now));
 }
 
 }  // namespace mailtrail::web

@@ -6,11 +6,10 @@
 #ifndef MAILTRAIL_AGENT_WEB_EXPORT_LIMITER_H_
 #define MAILTRAIL_AGENT_WEB_EXPORT_LIMITER_H_
 
-#include <deque>
-#include <map>
 #include <mutex>
 #include <string>
 
+#include "agent/web/client_window.h"
 #include "base/clock.h"
 
 namespace mailtrail::web {
@@ -23,7 +22,8 @@ struct ExportLimits {
 
 class ExportLimiter {
  public:
-  explicit ExportLimiter(ExportLimits limits) : limits_(limits) {}
+  explicit ExportLimiter(ExportLimits limits)
+      : limits_(limits), starts_(limits.per_client, limits.window) {}
   enum class Verdict { kStart, kBusy, kTooOften };
   // kStart: `client` (the principal, or the remote address without
   // authentication) may start one now (monotonic time); the caller calls
@@ -35,11 +35,10 @@ class ExportLimiter {
   int RetryAfterSeconds(const std::string& client, TimeUs now);
 
  private:
-  void Forget(TimeUs now);  // drops starts older than the window
   const ExportLimits limits_;
-  std::mutex mu_;
+  std::mutex mu_;  // running_, and a start counted with its place
   int running_ = 0;
-  std::map<std::string, std::deque<TimeUs>> starts_;  // per client, oldest first
+  ClientWindow starts_;
 };
 
 }  // namespace mailtrail::web

@@ -70,7 +70,7 @@ Status WebServer::Bind() {
   if (authenticated) {
     // Every route needs a principal (static files too: nothing is public).
     server_->set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
-      // Wrong credentials are bounded per client (LoginThrottle); a trusted
+      // Wrong credentials are bounded per client (logins_); a trusted
       // proxy's many users share its address and are not counted.
       const bool counted = !options_.proxy || !IsTrustedProxy(*options_.proxy, req.remote_addr);
       const std::string client = SlowHeadClient(req.remote_addr);
@@ -83,7 +83,7 @@ Status WebServer::Bind() {
         return httplib::Server::HandlerResponse::Handled;
       }
       if (Who(req)) return httplib::Server::HandlerResponse::Unhandled;
-      if (counted && req.has_header("Authorization")) logins_.Failed(client, now);
+      if (counted && req.has_header("Authorization")) logins_.Add(client, now);
       res.status = 401;
       res.set_header("WWW-Authenticate", "Basic realm=\"mailtrail\", charset=\"UTF-8\"");
       res.set_content("authentication required\n", "text/plain");

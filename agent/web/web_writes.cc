@@ -85,14 +85,12 @@ void WebServer::AddWriteRoutes() {
     // (429) and only the first refusal of each minute is audited.
     const TimeUs now = clock_->MonotonicNow();
     bool limited = false, audit_it = true;
-    if (writes_.TryStart(who->name, now) == ExportLimiter::Verdict::kTooOften) {
+    if (!writes_.TryAdd(who->name, now)) {
       limited = true;
       std::lock_guard<std::mutex> lock(writes_mu_);
       TimeUs& until = write_refusal_audited_until_[who->name];
       audit_it = now >= until;
       if (audit_it) until = now + 60 * kUsPerSecond;
-    } else {
-      writes_.Finish();
     }
     AuditEntry e;
     e.time = clock_->WallNow();
@@ -110,7 +108,7 @@ void WebServer::AddWriteRoutes() {
       status = 429, message = "too many write attempts: at most " +
                               std::to_string(kWritesPerMinute) +
                               " a minute (further refusals this minute are not audited)";
-      res.set_header("Retry-After", std::to_string(writes_.RetryAfterSeconds(who->name, now)));
+      res.set_header("Retry-After", std::to_string(writes_.WaitSeconds(who->name, now)));
     } else if (who->role != Role::kOperator) {
       status = 403, message = "forbidden: the operator role is needed";
     } else if (!origin.empty() && !SameOrigin(origin, req.get_header_value("Host"))) {
