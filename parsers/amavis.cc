@@ -16,6 +16,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "base/queue_id.h"
 #include "parsers/daemons.h"
 #include "parsers/scan.h"
 
@@ -185,6 +186,23 @@ bool Recipients(std::string_view* s, std::string_view* out) {
   return true;
 }
 
+// "queued_as: " names each transaction amavis passed the message on in,
+// joined by '/' (helper-127 F7): the queue id when the reply ended "queued as
+// ID", else the whole reply. next_qid is the first; more_next_qids the queue
+// ids after it, up to the first piece that is not one.
+void ReadQueuedAs(std::string_view field, Event* ev) {
+  ev->next_qid = scan::LeadingQueueId(field);
+  size_t end = ev->next_qid.size();
+  if (end == 0) return;
+  const size_t from = end + 1;
+  while (end < field.size() && field[end] == '/') {
+    const size_t next = std::min(field.find('/', end + 1), field.size());
+    if (!IsQueueId(field.substr(end + 1, next - end - 1))) break;
+    end = next;
+  }
+  if (end >= from) ev->more_next_qids = field.substr(from, end - from);
+}
+
 }  // namespace
 
 bool ParseAmavis(std::string_view msg, Event* ev) {
@@ -316,7 +334,7 @@ bool ParseAmavis(std::string_view msg, Event* ev) {
       // "4.2..7.5" when the recipients' scores differ: the lowest is kept.
       ev->has_hits = scan::ParseDouble(field.substr(0, field.find("..")), &ev->hits);
     } else if (scan::Consume(&field, "queued_as: ")) {
-      if (hits) ev->next_qid = scan::LeadingQueueId(field);
+      if (hits) ReadQueuedAs(field, ev);
       break;
     } else if (!scan::Consume(&field, "mail_id: ") && !scan::Consume(&field, "b: ") &&
                !scan::Consume(&field, "size: ") && !scan::Consume(&field, "pt: ")) {

@@ -113,6 +113,10 @@ struct Event {
   std::string_view recipients;  // "<a@b>,<c@d>"
   std::string_view message_id;  // also kMessageId (without < >)
   std::string_view task;        // amavis's "PID-N", which its SMTP replies repeat as "id=PID-N"
+  // "queued_as: A/B/C": amavis passed the message on in more than one
+  // transaction (recipients whose copies differ); next_qid is A, this "B/C",
+  // every one a queue id.
+  std::string_view more_next_qids;
   // kAmavisPart: `text` is the part without amavis's "..." marks. The line
   // its parts make again (ParseJoinedAmavis) says kLast.
   SplitPart split = SplitPart::kFirst;

@@ -1,6 +1,7 @@
 // MessageTracker, the links between the legs of a message: the notices it
 // caused (NDRs, delay notices), its content-filter and .forward legs, and the
 // amavis results that belong to it (see tracker.cc for the per-message side).
+#include <algorithm>
 #include <string>
 #include <utility>
 #include <vector>
@@ -164,10 +165,19 @@ void MessageTracker::OnScan(const Event& ev, Open* o) {
   // amavis's line goes on with fields a template may add from the message
   // (Subject, From, User-Agent), which can imitate "queued_as: ": a message
   // open here is this one's leg only if it came after it.
-  if (auto child = records_.find(KeyOf(ev, ev.next_qid));
-      child != records_.end() && child->second.rec.first_seen < r.first_seen)
-    return;
-  Link(ev, ev.qid, ev.next_qid, /*by_ident=*/true);
+  auto link = [&](std::string_view leg) {
+    if (auto child = records_.find(KeyOf(ev, leg));
+        child != records_.end() && child->second.rec.first_seen < r.first_seen)
+      return;
+    Link(ev, ev.qid, leg, /*by_ident=*/true);
+  };
+  link(ev.next_qid);
+  // Passed on in more transactions: each is a leg (helper-127 F7).
+  for (std::string_view more = ev.more_next_qids; !more.empty();) {
+    const size_t slash = std::min(more.find('/'), more.size());
+    link(more.substr(0, slash));
+    more.remove_prefix(std::min(slash + 1, more.size()));
+  }
 }
 
 // amavis names no Queue-ID for mail Postfix did not receive by SMTP: the scan

@@ -65,6 +65,7 @@ std::string DumpEvent(const Event& ev) {
   Add(&out, "tls", ev.tls);
   Add(&out, "status", ev.status);
   Add(&out, "next_qid", ev.next_qid);
+  Add(&out, "more_next_qids", ev.more_next_qids);
   if (ev.kind == EventKind::kNotice)
     out += " notice=" + std::to_string(static_cast<int>(ev.notice));
   if (ev.kind == EventKind::kAdmin) out += " admin=" + std::to_string(static_cast<int>(ev.admin));

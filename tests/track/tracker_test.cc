@@ -194,6 +194,39 @@ TEST(Tracker, ContentFilterLegsAreLinkedBothWays) {
   EXPECT_EQ(first->scans[0].score, -1);
 }
 
+// amavis passed the message on in two transactions ("queued_as: A/B", its
+// recipients' copies differ): both are legs (helper-127 F7).
+TEST(Tracker, EveryLegAmavisPassedTheMessageOnAsIsLinked) {
+  TrackerHarness h;
+  std::vector<std::string> lines = {
+      "Nov 27 12:22:33 mx postfix/smtpd[1]: 01E0C10A305: client=mail.pal.test[127.0.5.123]",
+      "Nov 27 12:22:33 mx postfix/qmgr[2]: 01E0C10A305: from=<helpdesk@pal.test>, size=802, "
+      "nrcpt=2 (queue active)",
+  };
+  for (const char* leg : {"586D910A322", "586D910A323"}) {
+    lines.push_back(std::string("Nov 27 12:22:33 mx postfix/smtpd[3]: ") + leg +
+                    ": client=localhost[127.0.0.1], orig_queue_id=01E0C10A305, "
+                    "orig_client=mail.pal.test[127.0.5.123]");
+    lines.push_back(std::string("Nov 27 12:22:33 mx postfix/qmgr[2]: ") + leg +
+                    ": from=<helpdesk@pal.test>, size=1500, nrcpt=1 (queue active)");
+  }
+  lines.push_back(
+      "Nov 27 12:22:33 mx amavis[19882]: (19882-01) Passed CLEAN {RelayedInbound}, "
+      "[127.0.5.123]:46531 <helpdesk@pal.test> -> <q@example.test>,<r@example.test>, "
+      "Queue-ID: 01E0C10A305, Message-ID: <m@pal.test>, mail_id: x, Hits: -1, size: 802, "
+      "queued_as: 586D910A322/586D910A323, 339 ms");
+  h.Feed(lines);
+  h.Flush();
+  const MessageRecord* first = h.One("01E0C10A305");
+  ASSERT_TRUE(first != nullptr);
+  EXPECT_EQ(first->child_qids, (std::vector<std::string>{"586D910A322", "586D910A323"}));
+  for (const char* leg : {"586D910A322", "586D910A323"}) {
+    const MessageRecord* r = h.One(leg);
+    ASSERT_TRUE(r != nullptr) << leg;
+    EXPECT_EQ(r->parent_qid, "01E0C10A305") << leg;
+  }
+}
+
 TEST(Tracker, RemoteQueuedAsDoesNotLinkToAnUnknownMessage) {
   TrackerHarness h;
   h.Feed({
