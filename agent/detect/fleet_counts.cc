@@ -110,17 +110,19 @@ bool FloodDetector::FleetQualified(const std::string& key, const SubjectState::C
   return mine + InWindow(&theirs->second, o_.subject_window, now) >= o_.subject_source_bounces;
 }
 
-int FloodDetector::OthersOnlySources(const std::string& key, const SubjectState& s,
-                                     TimeUs now) const {
+std::vector<std::string> FloodDetector::OthersOnlySources(const std::string& key,
+                                                         const SubjectState& s,
+                                                         TimeUs now) const {
+  std::vector<std::string> out;
   auto subject = others_sources_.find(key);
-  if (subject == others_sources_.end()) return 0;
-  int n = 0;
+  if (subject == others_sources_.end()) return out;
   for (const auto& [ip, b] : subject->second) {
     bool mine = false;
     for (const auto& x : s.ips) mine |= x.ip == ip;
-    if (!mine && InWindow(&b, o_.subject_window, now) >= o_.subject_source_bounces) ++n;
+    if (!mine && InWindow(&b, o_.subject_window, now) >= o_.subject_source_bounces)
+      out.push_back(ip);
   }
-  return n;
+  return out;
 }
 
 void FloodDetector::AddFleetAnswers(const AnswerExchange& x, TimeUs now) {

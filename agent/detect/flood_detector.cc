@@ -1,6 +1,7 @@
 #include "agent/detect/flood_detector.h"
 
 #include <algorithm>
+#include <set>
 #include <string>
 #include <string_view>
 
@@ -20,6 +21,16 @@ constexpr size_t kMaxRawForms = 8;
 
 void AddCapped(std::vector<std::string>* v, const std::string& s, size_t max) {
   if (v->size() < max && std::find(v->begin(), v->end(), s) == v->end()) v->push_back(s);
+}
+
+// The network a subject flood's source counts as: an IPv4 address, an IPv6
+// address's /64 (what one host or site is given).
+std::string SourceNetwork(const std::string& ip) {
+  const auto a = IpAddress::Parse(ip);
+  if (!a || a->is_v4()) return ip;
+  std::string bytes = a->Bytes();
+  std::fill(bytes.begin() + 8, bytes.end(), '\0');
+  return IpAddress::FromBytes(bytes)->ToString() + "/64";
 }
 
 }  // namespace
@@ -382,11 +393,18 @@ void FloodDetector::OnSubjectBounce(const MessageRecord& r, SubjectState& s, con
   }
   const TimeUs end = s.ring.WindowEnd(now);
   const int n = s.ring.Count(end) + InWindow(Others(others_subjects_, key), o_.subject_window, end);
-  int sources = OthersOnlySources(key, s, now);
-  // A source must be outside the never-blocked networks: our own relays
-  // returning their NDRs to our users are no flood of the subject.
-  for (const auto& x : s.ips) sources += FleetQualified(key, x, now) && !NeverCounted(x.ip);
-  if (n < o_.subject_bounces || sources < o_.subject_min_ips) return;
+  if (n < o_.subject_bounces) return;
+  // Sources are counted by network: an IPv4 address, an IPv6 /64 (one VPS
+  // has a /64: ten of its addresses were ten sources, and one machine got any
+  // subject blocked for everyone, helper-134 F1). A source must be outside
+  // the never-blocked networks: our own relays returning their NDRs to our
+  // users are no flood of the subject.
+  std::set<std::string> networks;
+  for (const std::string& ip : OthersOnlySources(key, s, now)) networks.insert(SourceNetwork(ip));
+  for (const auto& x : s.ips)
+    if (FleetQualified(key, x, now) && !NeverCounted(x.ip)) networks.insert(SourceNetwork(x.ip));
+  const int sources = static_cast<int>(networks.size());
+  if (sources < o_.subject_min_ips) return;
   s.flood_until = now + o_.block_period;
   const std::string why = "backscatter flood: subject " + quoted + " " + std::to_string(n) +
                           " bounces / " + std::to_string(o_.subject_window / kUsPerSecond) +

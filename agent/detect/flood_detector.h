@@ -227,7 +227,8 @@ class FloodDetector {
   const Buckets* Others(const std::unordered_map<std::string, Buckets>& m,
                         const std::string& key) const;
   // Sources of `key` only other agents saw, with enough of it each.
-  int OthersOnlySources(const std::string& key, const SubjectState& s, TimeUs now) const;
+  std::vector<std::string> OthersOnlySources(const std::string& key, const SubjectState& s,
+                                             TimeUs now) const;
   // A bounce of subject `key` from its source; counted in the subject's
   // total unless `count` is false (a copy counted already: NoticeCopies).
   void OnSubjectBounce(const MessageRecord& r, SubjectState& s, const std::string& key, bool count,

@@ -94,5 +94,26 @@ TEST(FloodRules, ManyNoticesFromOneServerAndOneFromAnotherDoNotBlockTheSubject) 
   EXPECT_TRUE(out.empty());
 }
 
+// One VPS has a /64: ten of its addresses, six bounces each, were ten
+// sources, and one machine got any subject blocked for everyone (helper-134
+// F1). A /64 is one source of a subject flood; each address is still judged
+// by the IP rule on its own bounces.
+TEST(FloodRules, TheAddressesOfOneIpv6SlashSixtyFourAreOneSource) {
+  DetectorOptions o;
+  o.ip_bounces = 1000000;  // the IP rule out of the way
+  FloodDetector d(o);
+  std::vector<Decision> out;
+  double t = 0;
+  for (int a = 1; a <= 10; ++a)
+    for (int i = 0; i < 6; ++i, t += 0.5)
+      d.OnRecord(Bounce("2001:db8:bad:1::" + std::to_string(a), "Your order has been shipped", t),
+                 &out);
+  EXPECT_FALSE(HasSubject(out)) << "60 bounces from one /64 are one source";
+  // A second network that floods it too: two sources.
+  for (int i = 0; i < o.subject_source_bounces; ++i, t += 0.5)
+    d.OnRecord(Bounce("2001:db8:bad:2::1", "Your order has been shipped", t), &out);
+  EXPECT_TRUE(HasSubject(out)) << "a second /64 is a second source";
+}
+
 }  // namespace
 }  // namespace mailtrail
