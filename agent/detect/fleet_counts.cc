@@ -111,8 +111,7 @@ bool FloodDetector::FleetQualified(const std::string& key, const SubjectState::C
 }
 
 std::vector<std::string> FloodDetector::OthersOnlySources(const std::string& key,
-                                                         const SubjectState& s,
-                                                         TimeUs now) const {
+                                                          const SubjectState& s, TimeUs now) const {
   std::vector<std::string> out;
   auto subject = others_sources_.find(key);
   if (subject == others_sources_.end()) return out;
