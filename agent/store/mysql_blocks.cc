@@ -11,14 +11,22 @@ namespace mailtrail {
 Status MysqlStore::SaveBlocks(const std::vector<Block>& blocks) {
   return WithReconnect("save blocks", [&] {
     mysql::Execute(conn_.get(), "START TRANSACTION");
-    // Saved again: replaced, except the end of a block removed meanwhile.
+    // Saved again: replaced, except the end of a block removed meanwhile,
+    // and never by a save that is not live over a live row (helper-134 F3).
+    // MySQL assigns left to right: `live`, set last, is the row's own in the
+    // conditions before it.
     std::unique_ptr<sql::PreparedStatement> up(conn_->prepareStatement(
         "INSERT INTO block (kind, `key`, created, expires, reason, rule, origin_host,"
         " raw_subjects, evidence, strikes, live) VALUES (?,?,?,?,?,?,?,?,?,?,?)"
-        " ON DUPLICATE KEY UPDATE expires = IF(removed, expires, VALUES(expires)),"
-        " reason = VALUES(reason), rule = VALUES(rule), origin_host = VALUES(origin_host),"
-        " raw_subjects = VALUES(raw_subjects), evidence = VALUES(evidence),"
-        " strikes = VALUES(strikes), live = VALUES(live)"));
+        " ON DUPLICATE KEY UPDATE"
+        " expires = IF(removed OR (live AND NOT VALUES(live)), expires, VALUES(expires)),"
+        " reason = IF(live AND NOT VALUES(live), reason, VALUES(reason)),"
+        " rule = IF(live AND NOT VALUES(live), rule, VALUES(rule)),"
+        " origin_host = IF(live AND NOT VALUES(live), origin_host, VALUES(origin_host)),"
+        " raw_subjects = IF(live AND NOT VALUES(live), raw_subjects, VALUES(raw_subjects)),"
+        " evidence = IF(live AND NOT VALUES(live), evidence, VALUES(evidence)),"
+        " strikes = IF(live AND NOT VALUES(live), strikes, VALUES(strikes)),"
+        " live = GREATEST(live, VALUES(live))"));
     for (const Block& b : blocks) {
       up->setString(1, BlockKindName(b.kind));
       up->setString(2, b.key);

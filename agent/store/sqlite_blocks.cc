@@ -13,7 +13,9 @@ namespace mailtrail {
 Status SqliteStore::SaveBlocks(const std::vector<Block>& blocks) {
   if (Status st = db_.Exec("BEGIN IMMEDIATE"); !st.ok()) return st;
   // Saved again (the agent retries its active blocks after a failed save;
-  // `detect --save`): replaced, except the end of a block removed meanwhile.
+  // `detect --save`): replaced, except the end of a block removed meanwhile,
+  // and never by a save that is not live over a live row (`detect --save`
+  // over the live log demoted the agent's blocks, helper-134 F3).
   auto up = db_.Prepare(
       "INSERT INTO block (kind, key, created, expires, reason, rule, origin_host,"
       " raw_subjects, evidence, strikes, live) VALUES (?,?,?,?,?,?,?,?,?,?,?)"
@@ -21,7 +23,8 @@ Status SqliteStore::SaveBlocks(const std::vector<Block>& blocks) {
       " expires = CASE WHEN block.removed THEN block.expires ELSE excluded.expires END,"
       " reason = excluded.reason, rule = excluded.rule, origin_host = excluded.origin_host,"
       " raw_subjects = excluded.raw_subjects, evidence = excluded.evidence,"
-      " strikes = excluded.strikes, live = excluded.live");
+      " strikes = excluded.strikes, live = excluded.live"
+      " WHERE excluded.live OR NOT block.live");
   if (!up.ok()) {
     static_cast<void>(db_.Exec("ROLLBACK"));
     return up.status();

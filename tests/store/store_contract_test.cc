@@ -673,6 +673,49 @@ TEST_P(StoreContract, OnlyLiveBlocksAreExtended) {
   EXPECT_TRUE((*s)->LoadBlocks(now)->empty());
 }
 
+// `detect --save` over the live log makes the agent's blocks again, with the
+// same kind, key and creation time, not live: it demoted the live rows, and
+// the reconcile and a restarted agent then dropped them (helper-134 F3). A
+// save that is not live never changes a live row; a live one takes over.
+TEST_P(StoreContract, ASaveThatIsNotLiveNeverChangesALiveBlock) {
+  auto s = OpenStore(Url(), Detail::kStandard, true);
+  ASSERT_TRUE(s.ok());
+  const TimeUs now = 5000 * kUsPerSecond, hour = 3600 * kUsPerSecond;
+  Block live;
+  live.kind = BlockKind::kIp;
+  live.key = "198.51.100.41";
+  live.created = now - 60 * kUsPerSecond;
+  live.expires = now + 2 * hour;
+  live.reason = "the agent's";
+  live.strikes = 2;
+  live.live = true;
+  ASSERT_TRUE((*s)->SaveBlocks({live}).ok());
+  Block replayed = live;
+  replayed.expires = now + hour;
+  replayed.reason = "detect's";
+  replayed.strikes = 1;
+  replayed.live = false;
+  ASSERT_TRUE((*s)->SaveBlocks({replayed}).ok());
+  auto active = (*s)->LoadBlocks(now);
+  ASSERT_TRUE(active.ok());
+  ASSERT_EQ(active->size(), 1u);
+  EXPECT_TRUE(active->front().live);
+  EXPECT_EQ(active->front().expires, live.expires);
+  EXPECT_EQ(active->front().reason, "the agent's");
+  EXPECT_EQ(active->front().strikes, 2);
+  // The other way: detect's row first, then the agent's live one.
+  replayed.key = live.key = "198.51.100.42";
+  ASSERT_TRUE((*s)->SaveBlocks({replayed}).ok());
+  ASSERT_TRUE((*s)->SaveBlocks({live}).ok());
+  active = (*s)->LoadBlocks(now);
+  ASSERT_TRUE(active.ok());
+  ASSERT_EQ(active->size(), 2u);
+  for (const Block& b : *active) {
+    EXPECT_TRUE(b.live) << b.key;
+    EXPECT_EQ(b.reason, "the agent's") << b.key;
+  }
+}
+
 // A store where someone else acts just before or just after the first block
 // call: a write that lands between the caller's clock read and its own
 // statement, or between a read and the write that follows it.
