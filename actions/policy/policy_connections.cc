@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "actions/policy/policy_server_internal.h"
+#include "base/ip_address.h"
 
 namespace mailtrail::policy_internal {
 
@@ -50,14 +51,25 @@ void CloseClient(Client* c) {
   uv_close(c->as_handle(), OnClosed);  // pending writes are cancelled first
 }
 
-// The least recently active connection (of `peer`, or of anyone) makes room.
-void CloseOldest(PolicyServer::Impl* impl, const std::string* peer) {
+// The least recently active connection of `peer` makes room.
+void CloseOldest(PolicyServer::Impl* impl, const std::string& peer) {
   for (Client* c : impl->lru) {
-    if (peer == nullptr || c->peer == *peer) {
+    if (c->peer == peer) {
       CloseClient(c);
       return;
     }
   }
+}
+
+// At the total, the peer holding the most connections gives one up: the
+// oldest of anyone's was Postfix's own when another local user held the
+// rest (helper-136 F2).
+void CloseOldestOfTheBusiestPeer(PolicyServer::Impl* impl) {
+  const std::string* busiest = nullptr;
+  size_t most = 0;
+  for (const auto& [peer, n] : impl->per_peer)
+    if (n > most) most = n, busiest = &peer;
+  if (busiest != nullptr) CloseOldest(impl, std::string(*busiest));
 }
 
 void OnRead(uv_stream_t* stream, ssize_t n, const uv_buf_t* b);
@@ -122,7 +134,9 @@ void OnRead(uv_stream_t* stream, ssize_t n, const uv_buf_t* b) {
 }
 
 // Who is at the other end: the uid for the Unix socket (SO_PEERCRED), the
-// address for TCP. Per-peer limits count by it.
+// address for TCP, every loopback address one peer (any local user can
+// connect from 127.0.0.2, 127.0.0.3, ...: each was a peer with a limit of its
+// own, helper-136 F2). Per-peer limits count by it.
 std::string PeerOf(Client* c, bool tcp) {
   if (tcp) {
     sockaddr_storage a{};
@@ -134,6 +148,7 @@ std::string PeerOf(Client* c, bool tcp) {
       else
         uv_ip6_name(reinterpret_cast<sockaddr_in6*>(&a), name, sizeof name);
     }
+    if (const auto ip = IpAddress::Parse(name); ip && ip->IsLoopback()) return "ip:loopback";
     return std::string("ip:") + name;
   }
   uv_os_fd_t fd;
@@ -169,8 +184,8 @@ void OnConnection(uv_stream_t* server, int status) {
   // connection (the peer's own first) is closed instead.
   if (auto it = impl->per_peer.find(c->peer);
       it != impl->per_peer.end() && it->second >= impl->max_per_peer)
-    CloseOldest(impl, &c->peer);
-  if (impl->open >= impl->max_connections) CloseOldest(impl, nullptr);
+    CloseOldest(impl, c->peer);
+  if (impl->open >= impl->max_connections) CloseOldestOfTheBusiestPeer(impl);
   ++impl->per_peer[c->peer];
   ++impl->open;
   c->lru = impl->lru.insert(impl->lru.end(), c);

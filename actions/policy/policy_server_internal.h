@@ -8,8 +8,9 @@
 // not read: its requests are no longer read until it does, and if it never
 // does it is dropped as idle); the number of connections is bounded overall and
 // per peer, and a fresh connection is always served: at a limit the least
-// recently active connection is closed instead (Postfix's policy client
-// reconnects when it finds its connection closed).
+// recently active connection of its peer (at the total: of the peer holding
+// the most) is closed instead (Postfix's policy client reconnects when it
+// finds its connection closed).
 #ifndef MAILTRAIL_ACTIONS_POLICY_POLICY_SERVER_INTERNAL_H_
 #define MAILTRAIL_ACTIONS_POLICY_POLICY_SERVER_INTERNAL_H_
 
@@ -39,7 +40,7 @@ struct PolicyServer::Impl {
   size_t max_connections = 0, max_per_peer = 0, max_pending = 0;
   uint64_t idle_ms = 0;
   std::list<policy_internal::Client*> lru;  // least recently active first
-  std::map<std::string, size_t> per_peer;   // "uid:N" (Unix socket) or "ip:ADDR" (TCP)
+  std::map<std::string, size_t> per_peer;   // "uid:N", "ip:loopback" or "ip:ADDR" (TCP)
   std::atomic<size_t> open{0};
 };
 

@@ -171,6 +171,66 @@ TEST(PolicyServer, AnswersOnLoopbackTcp) {
   }
 }
 
+// A TCP connection to the loopback listener from the source 127.0.0.`last`.
+int ConnectTcpFrom(int port, int last) {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in from{};
+  from.sin_family = AF_INET;
+  from.sin_addr.s_addr = htonl((127u << 24) | static_cast<uint32_t>(last));
+  sockaddr_in to{};
+  to.sin_family = AF_INET;
+  to.sin_port = htons(static_cast<uint16_t>(port));
+  to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  const timeval wait{5, 0};  // a closed or starved connection fails, never hangs
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &wait, sizeof wait);
+  if (bind(fd, reinterpret_cast<sockaddr*>(&from), sizeof from) != 0 ||
+      connect(fd, reinterpret_cast<sockaddr*>(&to), sizeof to) != 0) {
+    close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+// Any local user reaches the TCP listener, from 127.0.0.2, 127.0.0.3, ...:
+// each address was a peer with a limit of its own, and at the total the
+// oldest connection of anyone was closed, Postfix's on the Unix socket
+// (helper-136 F2). Every loopback address is one peer, and at the total the
+// peer holding the most connections gives one up.
+TEST(PolicyServer, LoopbackTcpIsOnePeerAndTheBusiestPeerMakesRoom) {
+  TempDir dir("mt_policy");
+  PolicyServer::Options o;
+  o.socket_path = dir.File("p.sock");
+  o.tcp_listen = "127.0.0.1:0";
+  o.max_connections = 8;
+  o.max_connections_per_peer = 6;
+  auto s = PolicyServer::Start(o);
+  ASSERT_TRUE(s.ok()) << s.status().message();
+  const int postfix = Connect(o.socket_path);  // the least recently active from here on
+  ASSERT_GE(postfix, 0);
+  const timeval wait{5, 0};
+  setsockopt(postfix, SOL_SOCKET, SO_RCVTIMEO, &wait, sizeof wait);
+  ASSERT_EQ(Ask(postfix, "192.0.2.1"), "action=DUNNO\n\n");
+  std::vector<int> fds;
+  for (int i = 0; i < 20; ++i) {
+    const int fd = ConnectTcpFrom((*s)->tcp_port(), 2 + i);
+    ASSERT_GE(fd, 0) << i;
+    fds.push_back(fd);
+  }
+  // The last one is answered (and so every connection before it accepted).
+  EXPECT_EQ(Ask(fds.back(), "192.0.2.1"), "action=DUNNO\n\n");
+  EXPECT_LE((*s)->connections(), 1u + o.max_connections_per_peer)
+      << "20 loopback sources are one peer";
+  // Two more of Postfix's: the second reaches the total, and the busiest
+  // peer (loopback TCP, 6) gives one up, not the oldest of anyone.
+  fds.push_back(Connect(o.socket_path));
+  fds.push_back(Connect(o.socket_path));
+  EXPECT_EQ(Ask(fds.back(), "192.0.2.1"), "action=DUNNO\n\n");
+  EXPECT_LE((*s)->connections(), o.max_connections);
+  EXPECT_EQ(Ask(postfix, "192.0.2.1"), "action=DUNNO\n\n") << "Postfix's connection was kept";
+  close(postfix);
+  for (int fd : fds) close(fd);
+}
+
 // Resident memory of this process (the server runs in it), in KiB.
 long RssKib() {
   std::ifstream in("/proc/self/status");
