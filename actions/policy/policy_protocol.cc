@@ -55,6 +55,24 @@ bool PolicyTable::Blocks(std::string_view client_address) const {
   return false;
 }
 
+namespace {
+
+// postmaster@ or abuse@ of any domain (or "postmaster" alone), in any case:
+// a server blocked by mistake reports it there (RFC 5321 4.5.1: postmaster is
+// to be reachable; helper-134 F5).
+bool IsReportAddress(std::string_view recipient) {
+  const std::string_view local = recipient.substr(0, recipient.rfind('@'));
+  auto is = [&](std::string_view word) {
+    if (local.size() != word.size()) return false;
+    for (size_t i = 0; i < word.size(); ++i)
+      if ((local[i] | 0x20) != word[i]) return false;
+    return true;
+  };
+  return is("postmaster") || is("abuse");
+}
+
+}  // namespace
+
 std::string PolicyAnswer(const PolicyRequest& request, const PolicyTable& table,
                          std::string_view reply) {
   if (request.malformed) return "action=DUNNO";
@@ -63,6 +81,9 @@ std::string PolicyAnswer(const PolicyRequest& request, const PolicyTable& table,
     return "action=DUNNO";
   auto client = request.attributes.find("client_address");
   if (client == request.attributes.end() || !table.Blocks(client->second)) return "action=DUNNO";
+  if (auto rcpt = request.attributes.find("recipient");
+      rcpt != request.attributes.end() && IsReportAddress(rcpt->second))
+    return "action=DUNNO";
   return "action=" + std::string(reply);
 }
 

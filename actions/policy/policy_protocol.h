@@ -56,7 +56,8 @@ struct PolicyTable {
 // The answer to one request, without the trailing empty line: "action=DUNNO",
 // or "action=" + `reply` for a blocked client_address. A malformed request, a
 // request that is not smtpd_access_policy, or one without a client address is
-// DUNNO: mail flows unless we are sure.
+// DUNNO: mail flows unless we are sure. So is a recipient postmaster@ or
+// abuse@: a server blocked by mistake can still say so.
 std::string PolicyAnswer(const PolicyRequest& request, const PolicyTable& table,
                          std::string_view reply);
 

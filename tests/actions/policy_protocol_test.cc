@@ -103,6 +103,30 @@ TEST(PolicyAnswer, BlocksOnlyWhatTheTableHolds) {
   EXPECT_EQ(PolicyAnswer(bad, t, reply), "action=DUNNO");
 }
 
+// RFC 5321 4.5.1: postmaster is to be reachable. A blocked server got 450
+// for every recipient, so one blocked by mistake could not report it
+// (helper-134 F5). postmaster@ and abuse@ (any domain, any case) pass.
+TEST(PolicyAnswer, ABlockedClientStillReachesPostmasterAndAbuse) {
+  const PolicyTable t = Table();
+  const std::string reply = "450 4.7.1 Service unavailable: backscatter";
+  auto answer = [&](const std::string& recipient) {
+    PolicyRequest q;
+    q.attributes = {{"request", "smtpd_access_policy"},
+                    {"protocol_state", "RCPT"},
+                    {"client_address", "198.51.100.7"},
+                    {"recipient", recipient}};
+    return PolicyAnswer(q, t, reply);
+  };
+  EXPECT_EQ(answer("postmaster@example.test"), "action=DUNNO");
+  EXPECT_EQ(answer("PostMaster@Example.test"), "action=DUNNO");
+  EXPECT_EQ(answer("postmaster"), "action=DUNNO") << "RFC 5321: postmaster without a domain";
+  EXPECT_EQ(answer("abuse@example.test"), "action=DUNNO");
+  EXPECT_EQ(answer("ceo@example.test"), "action=" + reply);
+  EXPECT_EQ(answer("postmaster.x@example.test"), "action=" + reply);
+  EXPECT_EQ(answer("x@postmaster.example.test"), "action=" + reply);
+  EXPECT_EQ(answer(""), "action=" + reply);
+}
+
 TEST(PolicyReply, OnlyRealActionsFromTheConfiguration) {
   for (const char* ok : {"450 4.7.1 try later", "550 5.7.1 go away", "DEFER_IF_PERMIT busy",
                          "REJECT", "DEFER later"})
