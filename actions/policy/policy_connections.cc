@@ -3,10 +3,10 @@
 #include <sys/socket.h>
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "actions/policy/policy_server_internal.h"
-#include "base/ip_address.h"
 
 namespace mailtrail::policy_internal {
 
@@ -24,6 +24,7 @@ struct Client {
   uint64_t last_active = 0;  // loop time, ms
   size_t pending = 0;        // answer bytes given to libuv and not yet written
   bool reading = false, closing = false;
+  bool paused = false;  // its turn is over: read again after this poll (TakeTurns)
   char buf[4096];
 };
 
@@ -130,27 +131,24 @@ void OnRead(uv_stream_t* stream, ssize_t n, const uv_buf_t* b) {
   c->pending += size;
   // A peer that sends and does not read: its requests wait in the kernel (its
   // writes stall) until it reads; if it never does, it is dropped as idle.
-  if (c->pending > c->impl->max_pending) StopReading(c);
+  if (c->pending > c->impl->max_pending) {
+    StopReading(c);
+    return;
+  }
+  // Its turn is over: the other connections' requests first (libuv would
+  // read this one again up to 32 times before them).
+  StopReading(c);
+  c->paused = true;
+  c->impl->paused.push_back(c);
 }
 
-// Who is at the other end: the uid for the Unix socket (SO_PEERCRED), the
-// address for TCP, every loopback address one peer (any local user can
-// connect from 127.0.0.2, 127.0.0.3, ...: each was a peer with a limit of its
-// own, helper-136 F2). Per-peer limits count by it.
+// Who is at the other end: the uid for the Unix socket (SO_PEERCRED); on TCP,
+// whose listener is on loopback only, every connection comes from this host,
+// from any of its addresses (127.0.0.2, 127.0.0.3, ..., its own public ones),
+// and is one peer (each address was a peer with a limit of its own,
+// helper-136 F2, helper-138). Per-peer limits count by it.
 std::string PeerOf(Client* c, bool tcp) {
-  if (tcp) {
-    sockaddr_storage a{};
-    int len = sizeof a;
-    char name[64] = "?";
-    if (uv_tcp_getpeername(&c->handle.tcp, reinterpret_cast<sockaddr*>(&a), &len) == 0) {
-      if (a.ss_family == AF_INET)
-        uv_ip4_name(reinterpret_cast<sockaddr_in*>(&a), name, sizeof name);
-      else
-        uv_ip6_name(reinterpret_cast<sockaddr_in6*>(&a), name, sizeof name);
-    }
-    if (const auto ip = IpAddress::Parse(name); ip && ip->IsLoopback()) return "ip:loopback";
-    return std::string("ip:") + name;
-  }
+  if (tcp) return "tcp";
   uv_os_fd_t fd;
   ucred cred{};
   socklen_t len = sizeof cred;
@@ -198,6 +196,15 @@ void CloseIdle(uv_timer_t* timer) {
   const uint64_t now = uv_now(&impl->loop);
   while (!impl->lru.empty() && now - impl->lru.front()->last_active >= impl->idle_ms)
     CloseClient(impl->lru.front());
+}
+
+void TakeTurns(uv_check_t* check) {
+  auto* impl = static_cast<PolicyServer::Impl*>(check->data);
+  // Closed ones are freed only after this phase of the loop: still valid.
+  for (Client* c : std::exchange(impl->paused, {})) {
+    c->paused = false;
+    if (c->pending <= c->impl->max_pending) StartReading(c);
+  }
 }
 
 void CloseAtStop(uv_handle_t* handle) { CloseClient(static_cast<Client*>(handle->data)); }

@@ -19,6 +19,7 @@ namespace mailtrail {
 using policy_internal::CloseAtStop;
 using policy_internal::CloseIdle;
 using policy_internal::OnConnection;
+using policy_internal::TakeTurns;
 
 namespace {
 
@@ -173,6 +174,9 @@ StatusOr<std::unique_ptr<PolicyServer>> PolicyServer::Start(const Options& optio
   impl->sweep.data = impl;
   const uint64_t every = std::max<uint64_t>(10, impl->idle_ms / 4);
   uv_timer_start(&impl->sweep, CloseIdle, every, every);
+  uv_check_init(&impl->loop, &impl->turn);
+  impl->turn.data = impl;
+  uv_check_start(&impl->turn, TakeTurns);
   // Stop: close every handle (clients free themselves), then the loop ends.
   uv_async_init(&impl->loop, &impl->stop, [](uv_async_t* a) {
     auto* impl = static_cast<Impl*>(a->data);
@@ -184,6 +188,7 @@ StatusOr<std::unique_ptr<PolicyServer>> PolicyServer::Start(const Options& optio
           const bool own = h == reinterpret_cast<uv_handle_t*>(&impl->listener) ||
                            h == reinterpret_cast<uv_handle_t*>(&impl->tcp_listener) ||
                            h == reinterpret_cast<uv_handle_t*>(&impl->sweep) ||
+                           h == reinterpret_cast<uv_handle_t*>(&impl->turn) ||
                            h == reinterpret_cast<uv_handle_t*>(&impl->stop);
           if (own) {
             uv_close(h, nullptr);
