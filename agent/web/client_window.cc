@@ -23,7 +23,14 @@ void ClientWindow::AddLocked(const std::string& client, TimeUs now) {
     for (auto it = times_.begin(); it != times_.end();)
       it = it->second.empty() || now - it->second.back() >= window_ ? times_.erase(it)
                                                                     : std::next(it);
-    if (times_.size() >= max_clients_) times_.clear();
+    // Still full: the client quiet the longest goes (forgetting every one
+    // let a client cycling through names start afresh, helper-138).
+    if (times_.size() >= max_clients_) {
+      auto quietest = times_.begin();
+      for (auto it = times_.begin(); it != times_.end(); ++it)
+        if (it->second.back() < quietest->second.back()) quietest = it;
+      times_.erase(quietest);
+    }
   }
   std::deque<TimeUs>& q = times_[client];
   q.push_back(now);

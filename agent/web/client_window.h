@@ -19,8 +19,9 @@ class ClientWindow {
  public:
   // At most `max` times are kept per client, and at most `max_clients`
   // clients: a new one past that forgets those whose times all left the
-  // window, else every client (a bound on memory that a client cycling
-  // through names could use to start afresh, never to lock another out).
+  // window, else the one quiet the longest (a bound on memory; a client
+  // cycling through more names than that within the window still starts
+  // afresh with each).
   ClientWindow(int max, TimeUs window, size_t max_clients = 4096)
       : max_(max), window_(window), max_clients_(max_clients) {}
   // Seconds until `client` may have another request: 0 now, else at least 1

@@ -11,6 +11,8 @@
 // audit table, refused or not.
 #include <httplib.h>
 
+#include <algorithm>
+
 #include "agent/cli/block_ends.h"
 #include "agent/web/web_server.h"
 #include "base/text.h"
@@ -108,7 +110,8 @@ void WebServer::AddWriteRoutes() {
       status = 429, message = "too many write attempts: at most " +
                               std::to_string(kWritesPerMinute) +
                               " a minute (further refusals this minute are not audited)";
-      res.set_header("Retry-After", std::to_string(writes_.WaitSeconds(who->name, now)));
+      res.set_header("Retry-After",
+                     std::to_string(std::max(1, writes_.WaitSeconds(who->name, now))));
     } else if (who->role != Role::kOperator) {
       status = 403, message = "forbidden: the operator role is needed";
     } else if (!origin.empty() && !SameOrigin(origin, req.get_header_value("Host"))) {

@@ -57,5 +57,17 @@ TEST(ClientWindow, ManyClientsStayBounded) {
   EXPECT_GT(v.WaitSeconds("busy", 101 * kS), 0);
 }
 
+// Full of clients all within the window: a newcomer takes the place of the
+// one quiet the longest, not of every one. Forgetting every one gave a
+// client cycling through 4,097 names (IPv6 /64s) unlimited wrong passwords
+// (helper-138).
+TEST(ClientWindow, ANewcomerToAFullMapForgetsOnlyTheQuietest) {
+  ClientWindow w(3, 60 * kS, /*max_clients=*/4);
+  for (int i = 0; i < 3; ++i) w.Add("guesser", 10 * kS);
+  for (int i = 0; i < 3; ++i) w.Add("c" + std::to_string(i), i * kS);  // quieter than it
+  w.Add("newcomer", 20 * kS);
+  EXPECT_GT(w.WaitSeconds("guesser", 20 * kS), 0) << "still held back";
+}
+
 }  // namespace
 }  // namespace mailtrail::web
