@@ -260,6 +260,8 @@ StatusOr<size_t> Agent::Step() {
     // seem lost or doubled after one.
     if (std::string note = streams_[i]->TakeRestoreNote(); !note.empty())
       options_.log->Info(EscapeForLog(streams_[i]->path() + " after the restart: " + note, 2000));
+    if (std::string warning = streams_[i]->TakeWarning(); !warning.empty())
+      options_.log->Warn(EscapeForLog(warning, 2000));
   }
   if (journal_ && total < options_.lines_per_step) {
     Lines lines(this, &*journal_state_);

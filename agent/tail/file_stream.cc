@@ -165,7 +165,15 @@ Status FileStream::CheckTruncated(Source* src, TimeUs now) {
   auto info = src->file->Stat();
   if (!info.ok()) return info.status();
   Seen(*info);
-  if (info->size < src->read_offset || !SameStart(src, info->size)) {
+  const bool same_start = SameStart(src, info->size);
+  if (info->size < src->read_offset && same_start && src->fingerprint_len > 0 &&
+      info->size >= src->fingerprint_len) {
+    // Shorter, and still its first bytes (a truncated file has fewer, or
+    // others): the same file, its end lost, not a copytruncate.
+    warning_ = path_ + ": " + ResumeCutShort(src, info->size, src->read_offset);
+    return Status::Ok();
+  }
+  if (info->size < src->read_offset || !same_start) {
     ++counters_.truncations;
     // What was written after our last read is in the copy beside it only
     // (mail.log.1): drain the copy on from where we stood, before the start
@@ -175,7 +183,7 @@ Status FileStream::CheckTruncated(Source* src, TimeUs now) {
       const std::vector<std::string> candidates = Candidates();
       const StreamPosition pos = PositionOf(*src);
       std::unique_ptr<Source> copy = FindCopy(candidates, pos, &name);
-      if (!copy && pos.offset > 0) copy = FindCompressed(candidates, pos, &name);
+      if (!copy) copy = FindCompressed(candidates, pos, &name);
       if (copy) {
         ++counters_.copies_resumed;
         copy->read_offset = src->read_offset;
@@ -260,6 +268,23 @@ StatusOr<size_t> FileStream::Poll(TimeUs now, LineHandler* handler, size_t max_l
   // file can be told by it (FindCopy).
   ExtendFingerprint(current_.get());
   return emitted;
+}
+
+std::string FileStream::ResumeCutShort(Source* src, int64_t size, int64_t read) {
+  ++counters_.cut_short;
+  src->Reset(size);
+  // Its last line is torn: what is written next is glued to it.
+  char last = '\n';
+  auto n = src->file->ReadAt(size - 1, &last, 1);
+  const bool torn = n.ok() && *n == 1 && last != '\n';
+  if (torn) src->lines.StartMidLine();
+  return "shorter (" + std::to_string(size) + " bytes) than what was read of it (" +
+         std::to_string(read) +
+         " bytes) and still begins as it did: its end was lost (a crash before it was "
+         "written out?); on from its end now" +
+         (torn ? ", past its torn last line" : "") +
+         ", not from its start (where it was cut is not known: lines written since the cut "
+         "are skipped)";
 }
 
 void FileStream::ExtendFingerprint(Source* src) {

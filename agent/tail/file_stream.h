@@ -80,7 +80,8 @@ struct FileStreamCounters {
   int64_t lines = 0, bytes = 0, rotations = 0, truncations = 0, overlong = 0,
           replaced_while_stopped = 0,
           rotated_while_stopped = 0,  // whole files read that rotated in and out while stopped
-      copies_resumed = 0;             // copytruncate: the copy read on from where we stood
+      copies_resumed = 0,             // copytruncate: the copy read on from where we stood
+      cut_short = 0;                  // the same file shorter than what was read: its end was lost
 };
 
 class FileStream {
@@ -123,6 +124,9 @@ class FileStream {
   // (new since)"); empty afterwards and without a restore. File names are
   // untrusted text.
   std::string TakeRestoreNote() { return std::exchange(restore_note_, {}); }
+  // What the agent says as a warning, once, while running: the file lost its
+  // end (cut short below what was read). Empty when nothing happened.
+  std::string TakeWarning() { return std::exchange(warning_, {}); }
   const std::string& path() const { return path_; }
 
  private:
@@ -134,6 +138,10 @@ class FileStream {
   // the fingerprint of their decompressed start).
   void Restore(TimeUs now);
   void AddRestoreNote(const std::string& note);
+  // The same file, shorter than `read` bytes (a crash lost its unsynced end):
+  // on from its end `size`, past its torn last line. Reading it again from
+  // its start would make every record in it twice (helper-135).
+  std::string ResumeCutShort(Source* src, int64_t size, int64_t read);
   // A .gz file as a source, fingerprinted over its decompressed start.
   std::unique_ptr<Source> OpenCompressed(const std::string& path, uint32_t fingerprint_len);
   std::unique_ptr<Source> FindCompressed(const std::vector<std::string>& candidates,
@@ -173,6 +181,7 @@ class FileStream {
   bool started_ = false;
   std::vector<StreamPosition> restore_;
   std::string restore_note_;
+  std::string warning_;
   std::vector<char> buf_;
   // Of the stat before each read, never after it: whatever was written since
   // is later (or in the same tick), so a file rotated away with it counts as

@@ -107,13 +107,27 @@ std::unique_ptr<FileStream::Source> FileStream::FindCopy(const std::vector<std::
                                                          const StreamPosition& pos,
                                                          std::string* name) {
   // The fingerprint must cover what was read (or its full length): a few bytes
-  // shared by chance ("Nov 27 ") prove nothing.
-  const int64_t covers = std::min<int64_t>(options_.fingerprint_bytes, pos.offset);
-  if (pos.offset == 0 || pos.fingerprint_len < covers) return nullptr;
+  // shared by chance ("Nov 27 ") prove nothing. Nothing read yet (the agent
+  // busy with rotated files) is no reason to lose the copy, which then holds
+  // all of it (helper-137): its first kMinUnreadFingerprint bytes tell it.
+  constexpr int64_t kMinUnreadFingerprint = 64;
+  const int64_t covers = std::min<int64_t>(options_.fingerprint_bytes,
+                                           pos.offset > 0 ? pos.offset : kMinUnreadFingerprint);
+  if (pos.fingerprint_len == 0 || pos.fingerprint_len < covers) return nullptr;
+  // A file being read or read already is nobody's copy.
+  auto read_already = [this](const FileId& id) {
+    for (const auto& d : draining_)
+      if (d->id == id) return true;
+    for (const auto& f : finished_)
+      if (f.position.id == id) return true;
+    return false;
+  };
   for (const auto& c : candidates) {
     if (c == path_) continue;  // the truncated original, whatever it holds now
     auto info = fs_->Stat(c);
-    if (!info.ok() || !info->regular || info->id == pos.id || info->size < pos.offset) continue;
+    if (!info.ok() || !info->regular || info->id == pos.id || info->size < pos.offset ||
+        read_already(info->id))
+      continue;
     std::unique_ptr<Source> src = OpenFile(c);
     uint64_t fp = 0;
     if (src && Fingerprint(src->file.get(), info->size, pos.fingerprint_len, &fp).ok() &&
@@ -154,15 +168,22 @@ void FileStream::Restore(TimeUs now) {
     }
     std::unique_ptr<Source> found;
     std::string found_name;
+    int64_t cut_to = -1;  // shorter than what was read, its start the same: its size
     for (const auto& c : candidates) {
       auto info = fs_->Stat(c);
-      if (!info.ok() || info->id != pos.id || info->size < pos.offset) continue;
+      if (!info.ok() || info->id != pos.id) continue;
+      // Shorter than what was read: the same file only if it still begins as
+      // it did, over its whole fingerprint (its end lost in a crash); a
+      // truncated one does not (its copy is found below).
+      const bool shorter = info->size < pos.offset;
+      if (shorter && (pos.fingerprint_len == 0 || info->size < pos.fingerprint_len)) continue;
       std::unique_ptr<Source> src = OpenFile(c);
       uint64_t fp = 0;
       if (src && Fingerprint(src->file.get(), info->size, pos.fingerprint_len, &fp).ok() &&
           fp == pos.fingerprint) {
         found = std::move(src);
         found_name = c;
+        if (shorter) cut_to = info->size;
         break;
       }
     }
@@ -184,9 +205,15 @@ void FileStream::Restore(TimeUs now) {
                      " is gone (replaced while stopped)");
       continue;
     }
-    AddRestoreNote(found_name + " on from byte " + std::to_string(pos.offset));
     used.push_back(found_name);
-    found->Reset(pos.offset);
+    if (cut_to >= 0) {
+      warning_ = found_name + ": " + ResumeCutShort(found.get(), cut_to, pos.offset);
+      AddRestoreNote(found_name + " on from its end, byte " + std::to_string(cut_to) +
+                     " (shorter than the " + std::to_string(pos.offset) + " bytes read)");
+    } else {
+      AddRestoreNote(found_name + " on from byte " + std::to_string(pos.offset));
+      found->Reset(pos.offset);
+    }
     if (at_path.ok() && at_path->id == found->id && !current_) {
       current_ = std::move(found);
     } else {

@@ -53,6 +53,11 @@ class MemFileSystem : public FileSystem {
     names_[path]->data.clear();
     names_[path]->mtime = Now();
   }
+  // Its first `size` bytes kept, the same inode: a crash lost its unsynced end.
+  void CutTo(const std::string& path, size_t size) {
+    names_[path]->data.resize(size);
+    names_[path]->mtime = Now();
+  }
   // As `cp` (and logrotate's copytruncate) does: a new inode with the same bytes,
   // modified now.
   void Copy(const std::string& from, const std::string& to) {

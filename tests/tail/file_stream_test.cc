@@ -235,6 +235,63 @@ TEST(FileStream, RestartResumesAtTheSavedPositionOrStartsOverOnAnotherFile) {
       "the file read to byte 2 is gone (replaced while stopped); /log from its start (new since)");
 }
 
+// A crash (of the machine) lost the log's unsynced end: the same file, the
+// same start, shorter than what was read. It was read again from its start,
+// every record in it a second time (helper-135 finding 2). On from its end
+// when that is seen, past its torn last line, at a restart and while running.
+// (Lines written after the cut and before that are skipped: where the cut was
+// is not known; the warning says so.)
+TEST(FileStream, ALogThatLostItsEndIsReadOnFromItsNewEndNotFromItsStart) {
+  std::string head;
+  for (int i = 0; i < 40; ++i) head += "line " + std::to_string(i) + " of the log\n";  // > 256
+  for (const bool restart : {true, false}) {
+    MemFileSystem fs;
+    fs.Append("/log", head + "lost one\nlost two\n");
+    FileStream s("/log", &fs, FromStart());
+    Collect c;
+    ASSERT_TRUE(s.Poll(0, &c).ok());
+    const std::vector<StreamPosition> saved = s.positions();
+    fs.CutTo("/log", head.size() + 4);  // "lost one" torn after "lost"
+    Collect after;
+    FileStream again("/log", &fs);
+    FileStream* reader = restart ? &again : &s;
+    if (restart) again.RestoreTo(saved);
+    ASSERT_TRUE(reader->Poll(0, &after).ok());
+    fs.Append("/log", " glued\nnew\n");
+    ASSERT_TRUE(reader->Poll(0, &after).ok());
+    EXPECT_EQ(after.lines, V({"new"})) << (restart ? "at a restart" : "while running");
+    EXPECT_EQ(reader->counters().cut_short, 1);
+    EXPECT_EQ(reader->counters().truncations, 0);
+    const std::string said = reader->TakeWarning();  // the agent's warning
+    EXPECT_NE(said.find("shorter"), std::string::npos) << said;
+    if (restart) {
+      EXPECT_NE(reader->TakeRestoreNote().find("on from its end"), std::string::npos);
+    }
+  }
+}
+
+// copytruncate while the current file was not read yet (the agent busy with
+// rotated files, offset 0): its copy holds all of it, and was not looked for
+// (helper-135 finding 1, helper-137).
+TEST(FileStream, ACopyOfAFileNotReadYetIsReadWhole) {
+  MemFileSystem fs;
+  std::string first;
+  for (int i = 0; i < 40; ++i) first += "unread " + std::to_string(i) + " of the log\n";
+  fs.Append("/var/log/mail.log", first);
+  FileStream s("/var/log/mail.log", &fs, FromStart());
+  Collect c;
+  ASSERT_TRUE(s.Poll(0, &c, 0).ok());  // opened, nothing read yet
+  EXPECT_EQ(s.position().offset, 0);
+  fs.Copy("/var/log/mail.log", "/var/log/mail.log.1");
+  fs.Truncate("/var/log/mail.log");
+  fs.Append("/var/log/mail.log", "x\n");
+  ASSERT_TRUE(s.Poll(0, &c).ok());
+  ASSERT_EQ(c.lines.size(), 41u);
+  EXPECT_EQ(c.lines.front(), "unread 0 of the log");
+  EXPECT_EQ(c.lines.back(), "x");
+  EXPECT_EQ(s.counters().copies_resumed, 1);
+}
+
 // The positions of /var/log/mail.log after its first line was read (a
 // checkpoint), the stream then gone (the agent stopped).
 std::vector<StreamPosition> SavedAfterOneLine(MemFileSystem* fs) {
