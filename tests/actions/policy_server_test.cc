@@ -15,9 +15,10 @@
 #include <unistd.h>
 
 #include <atomic>
-#include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <fstream>
+#include <mutex>
 #include <thread>
 #include <vector>
 
@@ -255,6 +256,9 @@ TEST(PolicyServer, PipeliningConnectionsCannotHoldBackAnothersRequest) {
     burst += "request=smtpd_access_policy\nclient_address=192.0.2.9\n\n";
   std::atomic<bool> stop{false};
   std::atomic<size_t> answered{0};
+  constexpr size_t kSteady = 100000;  // answers before smtpd asks: the flood is on
+  std::mutex mu;
+  std::condition_variable steady;
   std::vector<std::thread> flooders;
   for (int i = 0; i < kFlooders; ++i) {
     const int fd = Connect(o.socket_path);
@@ -270,7 +274,11 @@ TEST(PolicyServer, PipeliningConnectionsCannotHoldBackAnothersRequest) {
         while ((got = recv(fd, buf, sizeof buf, MSG_DONTWAIT)) > 0) {
           size_t k = 0;
           for (ssize_t j = 0; j < got; ++j) k += buf[j] == '=';  // one per "action=..."
-          answered += k;
+          const size_t total = answered += k;                    // one thread crosses kSteady
+          if (total >= kSteady && total - k < kSteady) {
+            std::lock_guard<std::mutex> lock(mu);
+            steady.notify_all();
+          }
         }
         if (n <= 0 && got <= 0) {
           pollfd p{fd, POLLIN | POLLOUT, 0};
@@ -280,7 +288,10 @@ TEST(PolicyServer, PipeliningConnectionsCannotHoldBackAnothersRequest) {
       close(fd);
     });
   }
-  while (answered < 100000) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  {
+    std::unique_lock<std::mutex> lock(mu);
+    steady.wait(lock, [&] { return answered >= kSteady; });
+  }
   // The fewest of five rounds: a flooder thread the machine held back reads
   // a backlog of answers at once, in one round, not in every one.
   size_t fewest = SIZE_MAX, most = 0;
