@@ -109,16 +109,27 @@ TEST(PolicyServer, AnswersManyConcurrentClients) {
   EXPECT_LT(Connect(o.socket_path), 0) << "stopped: the socket is gone";
 }
 
-int ConnectTcp(int port, bool v6) {
+// A TCP connection to the loopback listener (from 127.0.0.`from_last` when
+// that is not 0). Answers are waited for at most 5 s: a closed or starved
+// connection fails, never hangs.
+int ConnectTcp(int port, bool v6, int from_last = 0) {
   const int fd = socket(v6 ? AF_INET6 : AF_INET, SOCK_STREAM, 0);
-  int rc;
-  if (v6) {
+  const timeval wait{5, 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &wait, sizeof wait);
+  int rc = 0;
+  if (from_last != 0) {
+    sockaddr_in from{};
+    from.sin_family = AF_INET;
+    from.sin_addr.s_addr = htonl((127u << 24) | static_cast<uint32_t>(from_last));
+    rc = bind(fd, reinterpret_cast<sockaddr*>(&from), sizeof from);
+  }
+  if (rc == 0 && v6) {
     sockaddr_in6 a{};
     a.sin6_family = AF_INET6;
     a.sin6_port = htons(static_cast<uint16_t>(port));
     a.sin6_addr = in6addr_loopback;
     rc = connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  } else {
+  } else if (rc == 0) {
     sockaddr_in a{};
     a.sin_family = AF_INET;
     a.sin_port = htons(static_cast<uint16_t>(port));
@@ -175,31 +186,12 @@ TEST(PolicyServer, AnswersOnLoopbackTcp) {
   }
 }
 
-// A TCP connection to the loopback listener from the source 127.0.0.`last`.
-int ConnectTcpFrom(int port, int last) {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in from{};
-  from.sin_family = AF_INET;
-  from.sin_addr.s_addr = htonl((127u << 24) | static_cast<uint32_t>(last));
-  sockaddr_in to{};
-  to.sin_family = AF_INET;
-  to.sin_port = htons(static_cast<uint16_t>(port));
-  to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  const timeval wait{5, 0};  // a closed or starved connection fails, never hangs
-  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &wait, sizeof wait);
-  if (bind(fd, reinterpret_cast<sockaddr*>(&from), sizeof from) != 0 ||
-      connect(fd, reinterpret_cast<sockaddr*>(&to), sizeof to) != 0) {
-    close(fd);
-    return -1;
-  }
-  return fd;
-}
-
 // Any local user reaches the TCP listener, from 127.0.0.2, 127.0.0.3, ...:
 // each address was a peer with a limit of its own, and at the total the
 // oldest connection of anyone was closed, Postfix's on the Unix socket
-// (helper-136 F2). Every loopback address is one peer, and at the total the
-// peer holding the most connections gives one up.
+// (helper-136 F2). Every TCP connection is one peer (the listener is on
+// loopback: all are this host's), and at the total the peer holding the most
+// connections gives one up.
 TEST(PolicyServer, LoopbackTcpIsOnePeerAndTheBusiestPeerMakesRoom) {
   TempDir dir("mt_policy");
   PolicyServer::Options o;
@@ -216,7 +208,7 @@ TEST(PolicyServer, LoopbackTcpIsOnePeerAndTheBusiestPeerMakesRoom) {
   ASSERT_EQ(Ask(postfix, "192.0.2.1"), "action=DUNNO\n\n");
   std::vector<int> fds;
   for (int i = 0; i < 20; ++i) {
-    const int fd = ConnectTcpFrom((*s)->tcp_port(), 2 + i);
+    const int fd = ConnectTcp((*s)->tcp_port(), false, 2 + i);
     ASSERT_GE(fd, 0) << i;
     fds.push_back(fd);
   }
