@@ -170,7 +170,8 @@ Status FileStream::CheckTruncated(Source* src, TimeUs now) {
       info->size >= src->fingerprint_len) {
     // Shorter, and still its first bytes (a truncated file has fewer, or
     // others): the same file, its end lost, not a copytruncate.
-    warning_ = path_ + ": " + ResumeCutShort(src, info->size, src->read_offset);
+    warning_ += (warning_.empty() ? "" : "; ") + path_ + ": " +
+                ResumeCutShort(src, info->size, src->read_offset);
     return Status::Ok();
   }
   if (info->size < src->read_offset || !same_start) {
@@ -183,7 +184,7 @@ Status FileStream::CheckTruncated(Source* src, TimeUs now) {
       const std::vector<std::string> candidates = Candidates();
       const StreamPosition pos = PositionOf(*src);
       std::unique_ptr<Source> copy = FindCopy(candidates, pos, &name);
-      if (!copy) copy = FindCompressed(candidates, pos, &name);
+      if (!copy && TellsItsCopy(pos)) copy = FindCompressed(candidates, pos, &name);
       if (copy) {
         ++counters_.copies_resumed;
         copy->read_offset = src->read_offset;

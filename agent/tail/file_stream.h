@@ -155,6 +155,13 @@ class FileStream {
   // compressed one is found by FindCompressed.
   std::unique_ptr<Source> FindCopy(const std::vector<std::string>& candidates,
                                    const StreamPosition& pos, std::string* name);
+  // Whether `pos`'s fingerprint can tell its copy: it covers what was read (or
+  // its full length), or, nothing read yet, at least kMinUnreadFingerprint
+  // bytes. A few bytes shared by chance ("Nov 27 ") prove nothing.
+  bool TellsItsCopy(const StreamPosition& pos) const;
+  static constexpr int64_t kMinUnreadFingerprint = 64;
+  // A file being read or read already (nobody's copy).
+  bool ReadAlready(const FileId& id) const;
   Status Fingerprint(ReadableFile* file, int64_t size, uint32_t len, uint64_t* fp);
   // Whether the first bytes still match the fingerprint (extending a short one).
   bool SameStart(Source* src, int64_t size);

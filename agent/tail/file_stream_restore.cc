@@ -84,7 +84,7 @@ std::unique_ptr<FileStream::Source> FileStream::FindCompressed(
   for (const auto& c : candidates) {
     if (!IsGzipName(c)) continue;
     auto src = OpenCompressed(c, pos.fingerprint_len);
-    if (!src || src->fingerprint != pos.fingerprint) continue;
+    if (!src || src->fingerprint != pos.fingerprint || ReadAlready(src->id)) continue;
     *name = c;
     return src;
   }
@@ -103,30 +103,31 @@ std::vector<std::string> FileStream::Candidates() const {
   return candidates;
 }
 
+bool FileStream::TellsItsCopy(const StreamPosition& pos) const {
+  const int64_t covers = std::min<int64_t>(options_.fingerprint_bytes,
+                                           pos.offset > 0 ? pos.offset : kMinUnreadFingerprint);
+  return pos.fingerprint_len > 0 && pos.fingerprint_len >= covers;
+}
+
+bool FileStream::ReadAlready(const FileId& id) const {
+  for (const auto& d : draining_)
+    if (d->id == id) return true;
+  for (const auto& f : finished_)
+    if (f.position.id == id) return true;
+  return false;
+}
+
 std::unique_ptr<FileStream::Source> FileStream::FindCopy(const std::vector<std::string>& candidates,
                                                          const StreamPosition& pos,
                                                          std::string* name) {
-  // The fingerprint must cover what was read (or its full length): a few bytes
-  // shared by chance ("Nov 27 ") prove nothing. Nothing read yet (the agent
-  // busy with rotated files) is no reason to lose the copy, which then holds
-  // all of it (helper-137): its first kMinUnreadFingerprint bytes tell it.
-  constexpr int64_t kMinUnreadFingerprint = 64;
-  const int64_t covers = std::min<int64_t>(options_.fingerprint_bytes,
-                                           pos.offset > 0 ? pos.offset : kMinUnreadFingerprint);
-  if (pos.fingerprint_len == 0 || pos.fingerprint_len < covers) return nullptr;
-  // A file being read or read already is nobody's copy.
-  auto read_already = [this](const FileId& id) {
-    for (const auto& d : draining_)
-      if (d->id == id) return true;
-    for (const auto& f : finished_)
-      if (f.position.id == id) return true;
-    return false;
-  };
+  // Nothing read yet (the agent busy with rotated files) is no reason to lose
+  // the copy, which then holds all of it (helper-137).
+  if (!TellsItsCopy(pos)) return nullptr;
   for (const auto& c : candidates) {
     if (c == path_) continue;  // the truncated original, whatever it holds now
     auto info = fs_->Stat(c);
     if (!info.ok() || !info->regular || info->id == pos.id || info->size < pos.offset ||
-        read_already(info->id))
+        ReadAlready(info->id))
       continue;
     std::unique_ptr<Source> src = OpenFile(c);
     uint64_t fp = 0;
@@ -207,7 +208,8 @@ void FileStream::Restore(TimeUs now) {
     }
     used.push_back(found_name);
     if (cut_to >= 0) {
-      warning_ = found_name + ": " + ResumeCutShort(found.get(), cut_to, pos.offset);
+      warning_ += (warning_.empty() ? "" : "; ") + found_name + ": " +
+                  ResumeCutShort(found.get(), cut_to, pos.offset);
       AddRestoreNote(found_name + " on from its end, byte " + std::to_string(cut_to) +
                      " (shorter than the " + std::to_string(pos.offset) + " bytes read)");
     } else {

@@ -292,6 +292,33 @@ TEST(FileStream, ACopyOfAFileNotReadYetIsReadWhole) {
   EXPECT_EQ(s.counters().copies_resumed, 1);
 }
 
+// The copytruncate of a file read to nowhere yet, whose first 40 bytes are
+// those of an older file rotated, compressed and read already: that .gz is
+// not its copy (helper-139 B1: it was read again whole). Too few bytes to
+// tell a copy: the truncated file starts over, its 40 bytes lost.
+TEST(FileStream, AFileReadAlreadyIsNobodysCopy) {
+  MemFileSystem fs;
+  std::string old;
+  for (int i = 0; i < 200; ++i)
+    old += "Dec  7 10:00:00 mx postfix/smtpd[1]: line " + std::to_string(i) + "\n";
+  fs.Append("/var/log/mail.log", old);
+  FileStream s("/var/log/mail.log", &fs, FromStart());
+  Collect c;
+  ASSERT_TRUE(s.Poll(0, &c).ok());
+  fs.Rename("/var/log/mail.log", "/var/log/mail.log.1");
+  fs.Append("/var/log/mail.log", old.substr(0, 40));  // a line being written
+  ASSERT_TRUE(s.Poll(0, &c).ok());
+  ASSERT_TRUE(s.Poll(60 * kSecond, &c).ok());  // the old file read to its end
+  fs.Append("/var/log/mail.log.2.gz", Gzip(old));
+  fs.Unlink("/var/log/mail.log.1");
+  fs.Copy("/var/log/mail.log", "/var/log/mail.log.1");
+  fs.Truncate("/var/log/mail.log");
+  fs.Append("/var/log/mail.log", "new\n");
+  ASSERT_TRUE(s.Poll(61 * kSecond, &c).ok());
+  ASSERT_EQ(c.lines.size(), 201u) << "the old file's 200 lines, once, and the new one";
+  EXPECT_EQ(c.lines.back(), "new");
+}
+
 // The positions of /var/log/mail.log after its first line was read (a
 // checkpoint), the stream then gone (the agent stopped).
 std::vector<StreamPosition> SavedAfterOneLine(MemFileSystem* fs) {
