@@ -24,7 +24,6 @@ struct Client {
   uint64_t last_active = 0;  // loop time, ms
   size_t pending = 0;        // answer bytes given to libuv and not yet written
   bool reading = false, closing = false;
-  bool paused = false;  // its turn is over: read again after this poll (TakeTurns)
   char buf[4096];
 };
 
@@ -138,7 +137,6 @@ void OnRead(uv_stream_t* stream, ssize_t n, const uv_buf_t* b) {
   // Its turn is over: the other connections' requests first (libuv would
   // read this one again up to 32 times before them).
   StopReading(c);
-  c->paused = true;
   c->impl->paused.push_back(c);
 }
 
@@ -201,10 +199,8 @@ void CloseIdle(uv_timer_t* timer) {
 void TakeTurns(uv_check_t* check) {
   auto* impl = static_cast<PolicyServer::Impl*>(check->data);
   // Closed ones are freed only after this phase of the loop: still valid.
-  for (Client* c : std::exchange(impl->paused, {})) {
-    c->paused = false;
+  for (Client* c : std::exchange(impl->paused, {}))
     if (c->pending <= c->impl->max_pending) StartReading(c);
-  }
 }
 
 void CloseAtStop(uv_handle_t* handle) { CloseClient(static_cast<Client*>(handle->data)); }

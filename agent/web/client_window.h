@@ -31,7 +31,6 @@ class ClientWindow {
   void Add(const std::string& client, TimeUs now);
   // Add() unless WaitSeconds() is over 0; false then.
   bool TryAdd(const std::string& client, TimeUs now);
-  int max() const { return max_; }
 
  private:
   int WaitLocked(const std::string& client, TimeUs now);
