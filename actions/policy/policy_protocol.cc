@@ -71,10 +71,23 @@ bool IsReportAddress(std::string_view recipient) {
   return is("postmaster") || is("abuse");
 }
 
+// MAIL FROM:<>, when the request knows the sender: Postfix sends "sender="
+// empty before MAIL too (smtpd_delay_reject = no asks at CONNECT and EHLO).
+bool IsBounce(const PolicyRequest& request) {
+  auto sender = request.attributes.find("sender");
+  auto state = request.attributes.find("protocol_state");
+  if (sender == request.attributes.end() || !sender->second.empty() ||
+      state == request.attributes.end())
+    return false;
+  for (std::string_view known : {"MAIL", "RCPT", "DATA", "END-OF-MESSAGE"})
+    if (state->second == known) return true;
+  return false;
+}
+
 }  // namespace
 
 std::string PolicyAnswer(const PolicyRequest& request, const PolicyTable& table,
-                         std::string_view reply) {
+                         const PolicyReplies& replies) {
   if (request.malformed) return "action=DUNNO";
   auto kind = request.attributes.find("request");
   if (kind == request.attributes.end() || kind->second != "smtpd_access_policy")
@@ -84,7 +97,7 @@ std::string PolicyAnswer(const PolicyRequest& request, const PolicyTable& table,
   if (auto rcpt = request.attributes.find("recipient");
       rcpt != request.attributes.end() && IsReportAddress(rcpt->second))
     return "action=DUNNO";
-  return "action=" + std::string(reply);
+  return "action=" + (IsBounce(request) ? replies.bounce : replies.blocked);
 }
 
 bool ValidPolicyReply(std::string_view reply) {

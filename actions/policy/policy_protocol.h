@@ -53,13 +53,24 @@ struct PolicyTable {
   bool Blocks(std::string_view client_address) const;
 };
 
+// What a blocked client is answered: `blocked` in general; `bounce` for a
+// bounce (MAIL FROM:<>, once the sender is known: protocol_state MAIL, RCPT,
+// DATA or END-OF-MESSAGE). The block decided that the client's bounces to us
+// are backscatter: refused for good, its MTA drops them instead of queueing
+// them and sending them again as a burst when the block ends, which was
+// taken for a new flood (docs/detection.md, helper-134 F2).
+struct PolicyReplies {
+  std::string blocked;
+  std::string bounce;
+};
+
 // The answer to one request, without the trailing empty line: "action=DUNNO",
-// or "action=" + `reply` for a blocked client_address. A malformed request, a
+// or "action=" + a reply for a blocked client_address. A malformed request, a
 // request that is not smtpd_access_policy, or one without a client address is
 // DUNNO: mail flows unless we are sure. So is a recipient postmaster@ or
 // abuse@: a server blocked by mistake can still say so.
 std::string PolicyAnswer(const PolicyRequest& request, const PolicyTable& table,
-                         std::string_view reply);
+                         const PolicyReplies& replies);
 
 // Whether `reply` is an action this service may send: "NNN D.D.D text" with a
 // 4xx/5xx code, or DEFER_IF_PERMIT/REJECT/DEFER with optional text; printable

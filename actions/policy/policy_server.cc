@@ -80,7 +80,7 @@ std::string PolicyServer::Answer(const std::vector<PolicyRequest>& requests) {
   auto t = table();
   std::string out;
   for (const auto& q : requests) {
-    const std::string a = PolicyAnswer(q, *t, options_.reply);
+    const std::string a = PolicyAnswer(q, *t, {options_.reply, options_.bounce_reply});
     if (a != "action=DUNNO") ++blocked_;
     ++requests_;
     out += a + (q.crlf ? "\r\n\r\n" : "\n\n");
@@ -89,9 +89,10 @@ std::string PolicyServer::Answer(const std::vector<PolicyRequest>& requests) {
 }
 
 StatusOr<std::unique_ptr<PolicyServer>> PolicyServer::Start(const Options& options) {
-  if (!ValidPolicyReply(options.reply))
+  if (!ValidPolicyReply(options.reply) || !ValidPolicyReply(options.bounce_reply))
     return Status::InvalidArgument(
-        "policy reply must be like \"450 4.7.1 text\" or DEFER_IF_PERMIT");
+        "policy reply and bounce_reply must be like \"450 4.7.1 text\", REJECT or "
+        "DEFER_IF_PERMIT");
   if (options.socket_path.empty() && options.tcp_listen.empty())
     return Status::InvalidArgument("policy service: neither a socket nor a listen address");
   sockaddr_storage tcp_addr{};

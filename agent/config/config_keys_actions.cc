@@ -124,6 +124,17 @@ void PolicyKeys(std::vector<KeyDef<Config>>* t) {
                             ? ""
                             : "reply must be like \"450 4.7.1 text\", REJECT or DEFER_IF_PERMIT";
                })),
+      Lift(&C::policy,
+           Text<PolicyConfig>(
+               "policy", "bounce_reply",
+               "... to its bounces (MAIL FROM:<>): refused for good, so that its MTA does not "
+               "send them again as a burst when the block ends (docs/detection.md)",
+               false, &PolicyConfig::bounce_reply,
+               [](const std::string& v) {
+                 return ValidPolicyReply(v) ? ""
+                                            : "bounce_reply must be like \"550 5.7.1 text\", "
+                                              "REJECT or DEFER_IF_PERMIT";
+               })),
       {"policy", "socket_mode", "string: octal",
        "the socket's permissions, octal text; never world-writable", false,
        [](const toml::node& n, C* c) -> KeyError {

@@ -63,7 +63,7 @@ TEST(PolicyReader, CrlfLineEndsMakeTheSameRequest) {
   EXPECT_TRUE(out[0].crlf);
   EXPECT_FALSE(out[1].crlf);
   EXPECT_EQ(out[0].attributes, out[1].attributes);
-  EXPECT_EQ(PolicyAnswer(out[0], Table(), "450 4.7.1 x"), "action=450 4.7.1 x");
+  EXPECT_EQ(PolicyAnswer(out[0], Table(), {"450 4.7.1 x", "550 5.7.1 y"}), "action=550 5.7.1 y");
 }
 
 // Many lines within the line and attribute caps still make a bounded request.
@@ -87,7 +87,7 @@ TEST(PolicyAnswer, BlocksOnlyWhatTheTableHolds) {
   auto answer = [&](const std::string& client) {
     PolicyRequest q;
     q.attributes = {{"request", "smtpd_access_policy"}, {"client_address", client}};
-    return PolicyAnswer(q, t, reply);
+    return PolicyAnswer(q, t, {reply, reply});
   };
   EXPECT_EQ(answer("198.51.100.7"), "action=" + reply);
   EXPECT_EQ(answer("203.0.113.200"), "action=" + reply) << "inside a blocked network";
@@ -97,10 +97,10 @@ TEST(PolicyAnswer, BlocksOnlyWhatTheTableHolds) {
   EXPECT_EQ(answer("198.51.100.7 "), "action=DUNNO") << "not an address: not sure";
   PolicyRequest other;
   other.attributes = {{"request", "something_else"}, {"client_address", "198.51.100.7"}};
-  EXPECT_EQ(PolicyAnswer(other, t, reply), "action=DUNNO");
+  EXPECT_EQ(PolicyAnswer(other, t, {reply, reply}), "action=DUNNO");
   PolicyRequest bad;
   bad.malformed = true;
-  EXPECT_EQ(PolicyAnswer(bad, t, reply), "action=DUNNO");
+  EXPECT_EQ(PolicyAnswer(bad, t, {reply, reply}), "action=DUNNO");
 }
 
 // RFC 5321 4.5.1: postmaster is to be reachable. A blocked server got 450
@@ -115,7 +115,7 @@ TEST(PolicyAnswer, ABlockedClientStillReachesPostmasterAndAbuse) {
                     {"protocol_state", "RCPT"},
                     {"client_address", "198.51.100.7"},
                     {"recipient", recipient}};
-    return PolicyAnswer(q, t, reply);
+    return PolicyAnswer(q, t, {reply, reply});
   };
   EXPECT_EQ(answer("postmaster@example.test"), "action=DUNNO");
   EXPECT_EQ(answer("PostMaster@Example.test"), "action=DUNNO");
@@ -125,6 +125,40 @@ TEST(PolicyAnswer, ABlockedClientStillReachesPostmasterAndAbuse) {
   EXPECT_EQ(answer("postmaster.x@example.test"), "action=" + reply);
   EXPECT_EQ(answer("x@postmaster.example.test"), "action=" + reply);
   EXPECT_EQ(answer(""), "action=" + reply);
+}
+
+// A bounce (MAIL FROM:<>) from a blocked client is refused for good: the
+// block decided that this client's bounces to us are backscatter. A 450 made
+// its MTA queue the notices and send them again as a burst when the block
+// ended, taken for a new flood: the period doubled, 1 h ... 64 h from one
+// burst of 300 (helper-134 F2). The sender is known only from MAIL on: at
+// CONNECT or EHLO (smtpd_delay_reject = no) an empty sender is no bounce.
+TEST(PolicyAnswer, ABounceFromABlockedClientIsRefusedForGood) {
+  const PolicyTable t = Table();
+  const PolicyReplies replies{"450 4.7.1 Service unavailable", "550 5.7.1 Bounce refused"};
+  auto answer = [&](const std::string& client, const char* state, const char* sender,
+                    const std::string& recipient = "ceo@example.test") {
+    PolicyRequest q;
+    q.attributes = {{"request", "smtpd_access_policy"},
+                    {"client_address", client},
+                    {"recipient", recipient}};
+    if (state) q.attributes["protocol_state"] = state;
+    if (sender) q.attributes["sender"] = sender;
+    return PolicyAnswer(q, t, replies);
+  };
+  const std::string blocked = "198.51.100.7";
+  EXPECT_EQ(answer(blocked, "RCPT", ""), "action=550 5.7.1 Bounce refused");
+  EXPECT_EQ(answer(blocked, "MAIL", ""), "action=550 5.7.1 Bounce refused");
+  EXPECT_EQ(answer(blocked, "DATA", ""), "action=550 5.7.1 Bounce refused");
+  EXPECT_EQ(answer(blocked, "END-OF-MESSAGE", ""), "action=550 5.7.1 Bounce refused");
+  EXPECT_EQ(answer(blocked, "RCPT", "ann@example.org"), "action=450 4.7.1 Service unavailable");
+  EXPECT_EQ(answer(blocked, "CONNECT", ""), "action=450 4.7.1 Service unavailable")
+      << "no sender yet: not known to be a bounce";
+  EXPECT_EQ(answer(blocked, "EHLO", ""), "action=450 4.7.1 Service unavailable");
+  EXPECT_EQ(answer(blocked, nullptr, ""), "action=450 4.7.1 Service unavailable");
+  EXPECT_EQ(answer(blocked, "RCPT", nullptr), "action=450 4.7.1 Service unavailable");
+  EXPECT_EQ(answer(blocked, "RCPT", "", "postmaster@example.test"), "action=DUNNO");
+  EXPECT_EQ(answer("198.51.100.8", "RCPT", ""), "action=DUNNO") << "not blocked";
 }
 
 TEST(PolicyReply, OnlyRealActionsFromTheConfiguration) {

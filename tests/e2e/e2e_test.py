@@ -76,6 +76,7 @@ grace_s = 1
 socket = "{tmp}/policy.sock"
 listen = "127.0.0.1:10031"
 reply = "450 4.7.1 Backscatter source, try later"
+bounce_reply = "550 5.7.1 Backscatter source, bounce refused"
 [enforce]
 access_map = "{tmp}/mailtrail_access"
 header_checks = "{tmp}/mailtrail_header_checks.pcre"
@@ -241,20 +242,26 @@ def probe(t, ip, port, mail_from, subject, category, timeout=10):
 
 
 def enforcement_checks(t, want_blocked):
-    """The four refusals while blocked, or four acceptances after; True if all as wanted."""
+    """The five refusals while blocked, or five acceptances after; True if all as wanted."""
     ok = True
     verdict = "refused" if want_blocked else "accepted"
     # The policy service (port 2525 has nothing else; it asks over loopback TCP),
     # the access map (port 2526).
-    for ip, port, what, phrase in ((FLOOD_IPS[0], 2525, "policy service", "Recipient address rejected"),
-                                   (FLOOD_IPS[1], 2526, "access map", "Client host rejected")):
+    # The policy service refuses the source's bounces for good (its MTA drops
+    # them rather than sending them again when the block ends), its other mail
+    # for a while; the access map cannot tell them apart.
+    for ip, port, what, sender, want, phrase in (
+            (FLOOD_IPS[0], 2525, "policy service", "", 550, "Recipient address rejected"),
+            (FLOOD_IPS[0], 2525, "policy service", "ann@northwind.test", 450,
+             "Recipient address rejected"),
+            (FLOOD_IPS[1], 2526, "access map", "", 450, "Client host rejected")):
         def attempt():
-            _, code, text = probe(t, ip, port, "", "Re: anything", "probe-" + what)
-            good = (code == 450 and phrase in text and "Backscatter source" in text) \
+            _, code, text = probe(t, ip, port, sender, "Re: anything", "probe-" + what)
+            good = (code == want and phrase in text and "Backscatter source" in text) \
                 if want_blocked else code == 250
             return (code, text) if good else None
         got = wait_for("%s: %s %s" % (what, ip, verdict), attempt, 15)
-        print("%-15s %s:%d %s -> %s" % (what, ip, port, verdict, got))
+        print("%-15s %s:%d <%s> %s -> %s" % (what, ip, port, sender, verdict, got))
         ok &= got is not None
     # The firewall drops port 25 only: a connection from a flooding source times out.
     def fw():
