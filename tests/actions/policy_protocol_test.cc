@@ -139,9 +139,8 @@ TEST(PolicyAnswer, ABounceFromABlockedClientIsRefusedForGood) {
   auto answer = [&](const std::string& client, const char* state, const char* sender,
                     const std::string& recipient = "ceo@example.test") {
     PolicyRequest q;
-    q.attributes = {{"request", "smtpd_access_policy"},
-                    {"client_address", client},
-                    {"recipient", recipient}};
+    q.attributes = {
+        {"request", "smtpd_access_policy"}, {"client_address", client}, {"recipient", recipient}};
     if (state) q.attributes["protocol_state"] = state;
     if (sender) q.attributes["sender"] = sender;
     return PolicyAnswer(q, t, replies);

@@ -23,7 +23,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (reader.pending() > mailtrail::PolicyReader::kMaxLine) std::abort();
   for (const auto& q : out) {
     if (q.attributes.size() > mailtrail::PolicyReader::kMaxAttributes) std::abort();
-    const std::string a = mailtrail::PolicyAnswer(q, table, {"450 4.7.1 blocked", "550 5.7.1 bounce"});
+    const std::string a =
+        mailtrail::PolicyAnswer(q, table, {"450 4.7.1 blocked", "550 5.7.1 bounce"});
     if (a.rfind("action=", 0) != 0) std::abort();
   }
   return 0;
