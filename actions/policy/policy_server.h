@@ -42,7 +42,7 @@ class PolicyServer {
     size_t max_connections_per_peer = 384;
     // A connection with no request and no answer written for this long is
     // closed (Postfix's policy client reconnects by itself).
-    int idle_timeout_ms = 60000;
+    int idle_timeout_ms = 330000;  // over Postfix's max_idle, 300 s
     // Answers waiting for a peer that does not read: past this, its requests
     // are not read until it reads (then it is dropped as idle).
     size_t max_pending_output = 64 * 1024;

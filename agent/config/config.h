@@ -83,7 +83,8 @@ struct PolicyConfig {
   int socket_mode = 0660;                // never world-writable
   std::string socket_group = "postfix";  // "" = leave it
   bool socket_group_required = false;    // true when the file names one
-  TimeUs idle_timeout = 60 * kUsPerSecond;
+  // Over smtpd_policy_service_max_idle (300 s): Postfix closes first.
+  TimeUs idle_timeout = 330 * kUsPerSecond;
   int64_t max_connections = 512, max_connections_per_peer = 384;
 };
 

@@ -5,6 +5,7 @@
 #include <fstream>
 #include <iterator>
 
+#include "actions/policy/policy_server.h"
 #include "agent/journal/journal_writers.h"
 
 namespace mailtrail {
@@ -225,6 +226,22 @@ TEST(Config, DetectionAndBlockKeysAreChecked) {
   EXPECT_EQ(policy->policy.idle_timeout, 30 * kUsPerSecond);
   EXPECT_EQ(policy->policy.max_connections, 100);
   EXPECT_EQ(policy->policy.max_connections_per_peer, 50);
+  // smtpd keeps a policy connection idle up to smtpd_policy_service_max_idle,
+  // 300 s by default: closed before that, smtpd's next request found it
+  // gone and retried after a second's sleep (helper-136 F8). Postfix closes
+  // first.
+  EXPECT_GT(Config{}.policy.idle_timeout, 300 * kUsPerSecond);
+  EXPECT_EQ(PolicyServer::Options{}.idle_timeout_ms,
+            static_cast<int>(Config{}.policy.idle_timeout / 1000));
+  // The bounces of a blocked client are refused for good by default
+  // (docs/detection.md), its other mail for a while.
+  EXPECT_EQ(Config{}.policy.bounce_reply.rfind("550 ", 0), 0u);
+  EXPECT_EQ(Config{}.policy.reply.rfind("450 ", 0), 0u);
+  EXPECT_EQ(PolicyServer::Options{}.bounce_reply, Config{}.policy.bounce_reply);
+  auto bounce = ParseConfig("[policy]\nbounce_reply = \"250 ok\"\n", "t.toml");
+  ASSERT_FALSE(bounce.ok());
+  EXPECT_NE(bounce.status().message().find("bounce_reply must be"), std::string::npos)
+      << bounce.status().message();
   // [metrics] listen: refused by check-config as `run` refuses it.
   for (const char* bad : {"0.0.0.0:9432", "192.0.2.1:9432", "127.0.0.1:0", "localhost:9432"}) {
     auto m = ParseConfig(std::string("\n[metrics]\nlisten = \"") + bad + "\"\n", "t.toml");
