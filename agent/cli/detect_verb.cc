@@ -11,6 +11,7 @@
 #include <cstdlib>
 #include <map>
 #include <memory>
+#include <unordered_set>
 
 #include "actions/firewall/nft_firewall.h"
 #include "actions/postfix/postfix_tables.h"
@@ -20,6 +21,7 @@
 #include "agent/cli/store_args.h"
 #include "agent/cli/verbs.h"
 #include "agent/config/config.h"
+#include "agent/detect/bounce.h"
 #include "agent/detect/flood_detector.h"
 #include "agent/detect/subject.h"
 #include "agent/replay/line_reader.h"
@@ -51,22 +53,30 @@ class DetectSink : public RecordSink {
     if (r.is_update) return;  // counted when it was first written
     if (merge_) {
       const TimeUs at = r.last_seen;
-      held_.push_back({std::move(r), at, /*delivery=*/false});
+      held_.push_back({std::move(r), at, /*delivery=*/false, /*deferral=*/false});
     } else {
       Feed(r);
     }
   }
   void OnDelivery(const MessageRecord& open, size_t i) override {
+    // A bounce counts at its first deferral (FloodDetector::OnDeferral).
+    const bool deferral = open.recipients[i].outcome == Outcome::kDeferred &&
+                          ClassifyBounce(open) != BounceSignal::kNone &&
+                          !LaneOf(open).detector.WasCountedOpen(open);
     if (!merge_) {
       LaneOf(open).detector.OnDelivery(open, open.recipients[i]);
+      if (deferral) Feed(open, /*deferral=*/true);
       return;
     }
+    if (deferral && held_deferrals_.insert(open.host + '\t' + open.qid).second)
+      held_.push_back({open, open.recipients[i].time, /*delivery=*/false, /*deferral=*/true});
     // Held until the merge, when the detector would learn it: the message
     // without its other recipients.
     if (!OutboundMemory::Relayed(open, open.recipients[i]) &&
         !OutboundMemory::ToContentFilter(open, open.recipients[i]))
       return;
-    held_.push_back({DeliveryFacts(open, i), open.recipients[i].time, /*delivery=*/true});
+    held_.push_back({DeliveryFacts(open, i), open.recipients[i].time, /*delivery=*/true,
+                     /*deferral=*/false});
   }
   // Feeds the held records and deliveries, by the time each happened (a
   // record: when it was complete). At one time deliveries go first, as in
@@ -80,10 +90,11 @@ class DetectSink : public RecordSink {
       if (h.delivery) {
         LaneOf(h.record).detector.OnDelivery(h.record, h.record.recipients[0]);
       } else {
-        Feed(h.record);
+        Feed(h.record, h.deferral);
       }
     }
     held_.clear();
+    held_deferrals_.clear();
   }
   const std::map<std::string, std::unique_ptr<Lane>>& lanes() const { return lanes_; }
   std::vector<Block> Active() const {
@@ -113,20 +124,27 @@ class DetectSink : public RecordSink {
     if (!lane) lane = std::make_unique<Lane>(d_, p_);
     return *lane;
   }
-  void Feed(const MessageRecord& r) {
+  // A closed record, or an open one at its first deferral.
+  void Feed(const MessageRecord& r, bool deferral = false) {
     Lane& lane = LaneOf(r);
     decisions_.clear();
     last_seen_ = std::max(last_seen_, r.last_seen);
-    lane.detector.OnRecord(r, &decisions_);
+    if (deferral) {
+      lane.detector.OnDeferral(r, &decisions_);
+    } else {
+      lane.detector.OnRecord(r, &decisions_);
+    }
     std::string why;
     for (const auto& dec : decisions_)
       if (!lane.manager.Apply(dec, &why) && why == "cap reached") lane.detector.NotTaken(dec);
   }
-  // A closed record, or one delivery (DeliveryFacts: its only recipient).
+  // A closed record, one delivery (DeliveryFacts: its only recipient), or
+  // an open record at its first deferral (as it stood then).
   struct Held {
     MessageRecord record;
     TimeUs at;
     bool delivery;
+    bool deferral;
   };
 
   DetectorOptions d_;
@@ -134,6 +152,7 @@ class DetectSink : public RecordSink {
   bool per_host_, merge_;
   std::map<std::string, std::unique_ptr<Lane>> lanes_;  // by host; "" fleet-wide
   std::vector<Held> held_;
+  std::unordered_set<std::string> held_deferrals_;  // host and qid: held once
   std::vector<Decision> decisions_;
   TimeUs last_seen_ = 0;
 };

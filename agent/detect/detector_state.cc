@@ -5,7 +5,8 @@
 // {"v":1, "subjects":[...], "ips":[...], "rules":[names], "rule_keys":[...],
 //  "outbound":[[key, credits, learned], ...], "counts":[untracked, bounces, answers...],
 //  "fleet_answers":{"unshared":[[key, credits, learned], ...], "read":[[agent, seq], ...],
-//                   "written":seq}}
+//                   "written":seq},
+//  "counted_open":[[host, qid, arrived, noted], ...]}
 // A ring is saved as [[bucket start (µs), count], ...]: loading adds them
 // again, so a window or bucket count changed meanwhile still counts them.
 #include <algorithm>
@@ -86,11 +87,15 @@ struct DetectorStateCodec {
                   {"read", read},
                   {"written", d.answer_cursor_.written},
                   {"heard", heard}};
+    // Bounces counted while open: their close counts them no more.
+    json counted_open = json::array();
+    for (const CountedOpen::Saved& c : d.counted_open_.Save())
+      counted_open.push_back({c.key.host, c.key.qid, c.key.arrived, c.noted});
     json counts = {d.untracked_, d.bounces_};
     for (int64_t a : d.answers_) counts.push_back(a);
     json j = {{"v", 1},           {"subjects", subjects},   {"ips", ips},
               {"rules", rules},   {"rule_keys", rule_keys}, {"outbound", outbound},
-              {"counts", counts}, {"fleet_answers", fleet}};
+              {"counts", counts}, {"fleet_answers", fleet}, {"counted_open", counted_open}};
     return j.dump(-1, ' ', false, json::error_handler_t::replace);
   }
 
@@ -161,6 +166,14 @@ struct DetectorStateCodec {
               // made since (born set) is not taken for a new one (helper-81).
               x.size() > 4 ? IntFromJson<int64_t>(x.at(4)) : HeardAgent::kBornUnknown};
     }
+    if (auto c = j.find("counted_open"); c != j.end()) {  // absent in older states
+      std::vector<CountedOpen::Saved> saved;
+      for (const json& x : *c)
+        saved.push_back(
+            {{x.at(0).get<std::string>(), x.at(1).get<std::string>(), TimeFromJson(x.at(2))},
+             TimeFromJson(x.at(3))});
+      d->counted_open_.Load(saved);
+    }
     const json& counts = j.at("counts");
     d->untracked_ = IntFromJson<int64_t>(counts.at(0));
     d->bounces_ = IntFromJson<int64_t>(counts.at(1));
@@ -177,6 +190,7 @@ Status FloodDetector::LoadState(std::string_view text) {
   rule_keys_.clear();
   outbound_ = OutboundMemory(o_.answers);
   answer_cursor_ = {};
+  counted_open_ = CountedOpen();
   untracked_ = bounces_ = 0;
   std::fill(std::begin(answers_), std::end(answers_), 0);
   try {
@@ -187,6 +201,7 @@ Status FloodDetector::LoadState(std::string_view text) {
     rule_keys_.clear();
     outbound_ = OutboundMemory(o_.answers);
     answer_cursor_ = {};
+    counted_open_ = CountedOpen();
     return Status::Corruption(std::string("detector state: ") + e.what());
   }
   return Status::Ok();

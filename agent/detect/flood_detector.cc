@@ -280,9 +280,15 @@ void FloodDetector::OnRecord(const MessageRecord& r, std::vector<Decision>* out)
     for (size_t i : matched) counted |= rules_->specs()[i].action == RuleAction::kCount;
     ApplyRules(r, matched, out);
   }
+  // Counted at its first deferral (OnDeferral).
+  if (!counted_open_.empty() && counted_open_.Take({r.host, r.qid, r.first_seen})) return;
   if (!counted && ClassifyBounce(r) == BounceSignal::kNone) return;  // learned in OnDelivery
   bool ours = false;  // handed in by a host of ours (never_counted)
   if (!CountsFromItsClient(r, &ours)) return;
+  CountBounce(r, ours, out);
+}
+
+void FloodDetector::CountBounce(const MessageRecord& r, bool ours, std::vector<Decision>* out) {
   if (const AnswerKind a = outbound_.Recognize(r); a != AnswerKind::kNone) {
     ++answers_[static_cast<int>(a)];
     NoteAnswer(r);

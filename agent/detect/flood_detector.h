@@ -32,6 +32,7 @@
 #include <vector>
 
 #include "agent/detect/content_rules.h"
+#include "agent/detect/counted_open.h"
 #include "agent/detect/notice_copies.h"
 #include "agent/detect/outbound.h"
 #include "agent/track/record.h"
@@ -103,6 +104,17 @@ class FloodDetector {
   // other recipients still wait (RecordSink::OnDelivery). Decides nothing.
   // Reads only what DeliveryFacts() keeps.
   void OnDelivery(const MessageRecord& r, const RecipientRecord& rc);
+  // A delivery of `open`, a message still open, was deferred: a bounce
+  // counts now, at its first deferral, and no more when it closes, hours or
+  // days later and outside every window (CountedOpen). A bounce from our own
+  // networks waits for its close (OnItsWayOut reads every recipient), and so
+  // does a message only a content rule makes a bounce (the rules read it
+  // whole).
+  void OnDeferral(const MessageRecord& open, std::vector<Decision>* out);
+  size_t counted_open() const { return counted_open_.size(); }
+  bool WasCountedOpen(const MessageRecord& open) const {
+    return counted_open_.Has({open.host, open.qid, open.first_seen});
+  }
   // A decision the block manager refused for a while (its cap of new blocks
   // per minute), or a block ended early: decided again on the next bounce,
   // not after block_period. With `until`: decided again on the next bounce
@@ -234,6 +246,9 @@ class FloodDetector {
   void OnSubjectBounce(const MessageRecord& r, SubjectState& s, const std::string& key, bool count,
                        std::vector<Decision>* out);
   void NoteAnswer(const MessageRecord& r);
+  // A bounce that counts from its client (`ours`: a host in never_counted):
+  // an answer to our mail, or counted towards the IP and subject rules.
+  void CountBounce(const MessageRecord& r, bool ours, std::vector<Decision>* out);
   struct IpState {
     Ring ring;
     std::vector<std::string> evidence;
@@ -257,6 +272,7 @@ class FloodDetector {
   std::unordered_map<std::string, IpState> rule_keys_;  // "rule\tkey": a rule's window
   OutboundMemory outbound_;
   NoticeCopies copies_;
+  CountedOpen counted_open_;
   int64_t untracked_ = 0, bounces_ = 0;
   int64_t answers_[kAnswerKinds] = {};
   TimeUs next_subject_sweep_ = 0, next_ip_sweep_ = 0, next_rule_sweep_ = 0;

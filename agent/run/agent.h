@@ -148,6 +148,7 @@ class Agent {
   // Recipient `i` of the open record was delivered: the detector learns mail
   // we relayed as it goes out, not when its message closes.
   void DetectDelivery(const MessageRecord& open, size_t i);
+  void DetectDeferral(const MessageRecord& open);
   // Makes blocks of decisions_ (said, and saved with the next batch).
   void ApplyDecisions();
   void Enrich(MessageRecord* r);

@@ -33,6 +33,7 @@ void Agent::Detect(const MessageRecord& r) {
 void Agent::DetectDelivery(const MessageRecord& open, size_t i) {
   detector_changed_ = true;
   const RecipientRecord& rc = open.recipients[i];
+  if (rc.outcome == Outcome::kDeferred) DetectDeferral(open);
   // Where header_checks logs no Subject, the queue file's may not have
   // reached the open record yet (KeepQueueHints): the detector learns it
   // from a copy of what it reads.
@@ -44,6 +45,28 @@ void Agent::DetectDelivery(const MessageRecord& open, size_t i) {
     }
   }
   detector_->OnDelivery(open, rc);
+}
+
+// A bounce counts at its first deferral (FloodDetector::OnDeferral), with
+// what its queue file said if the log did not (no header_checks lines).
+void Agent::DetectDeferral(const MessageRecord& open) {
+  // Cheapest first: a known sender is no bounce (ClassifyBounce), and a
+  // message is counted once (copied below at most once, however many
+  // recipients it has).
+  if (open.client_ip.empty() || (open.sender && !open.sender->empty()) ||
+      detector_->WasCountedOpen(open))
+    return;
+  decisions_.clear();
+  if (options_.queue_hints && (!open.subject || !open.header_from)) {
+    MessageRecord filled = open;
+    if (FillFromQueue(&filled)) {
+      detector_->OnDeferral(filled, &decisions_);
+      ApplyDecisions();
+      return;
+    }
+  }
+  detector_->OnDeferral(open, &decisions_);
+  ApplyDecisions();
 }
 
 void Agent::DecideAgain(const std::vector<Block>& ended) {
