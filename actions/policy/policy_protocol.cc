@@ -1,5 +1,7 @@
 #include "actions/policy/policy_protocol.h"
 
+#include <initializer_list>
+
 namespace mailtrail {
 
 void PolicyReader::Feed(std::string_view bytes, std::vector<PolicyRequest>* out) {
@@ -84,6 +86,22 @@ bool IsBounce(const PolicyRequest& request) {
   return false;
 }
 
+// Printable ASCII, 1 to 200 bytes: configuration text sent to smtpd as is.
+bool Printable(std::string_view s) {
+  if (s.empty() || s.size() > 200) return false;
+  for (char c : s)
+    if (c < 0x20 || c > 0x7e) return false;
+  return true;
+}
+
+// One of `words`, alone or followed by a space and text.
+bool IsAction(std::string_view s, std::initializer_list<std::string_view> words) {
+  for (std::string_view word : words)
+    if (s.substr(0, word.size()) == word && (s.size() == word.size() || s[word.size()] == ' '))
+      return true;
+  return false;
+}
+
 }  // namespace
 
 std::string PolicyAnswer(const PolicyRequest& request, const PolicyTable& table,
@@ -101,17 +119,19 @@ std::string PolicyAnswer(const PolicyRequest& request, const PolicyTable& table,
 }
 
 bool ValidPolicyReply(std::string_view reply) {
-  if (reply.empty() || reply.size() > 200) return false;
-  for (char c : reply)
-    if (c < 0x20 || c > 0x7e) return false;
-  for (std::string_view word : {"DEFER_IF_PERMIT", "REJECT", "DEFER"}) {
-    if (reply.substr(0, word.size()) == word &&
-        (reply.size() == word.size() || reply[word.size()] == ' '))
-      return true;
-  }
-  // "450 4.7.1 text" or "550 5.7.1 text": a 4xx/5xx code, then a space.
-  return reply.size() >= 4 && (reply[0] == '4' || reply[0] == '5') && reply[1] >= '0' &&
-         reply[1] <= '9' && reply[2] >= '0' && reply[2] <= '9' && reply[3] == ' ';
+  if (!Printable(reply)) return false;
+  if (IsAction(reply, {"DEFER_IF_PERMIT", "REJECT", "DEFER"})) return true;
+  // "450 4.7.1 text" or "550 5.7.1 text": a 4xx/5xx code, then a space; an
+  // enhanced status code after it is of the same class ("550 4.7.1" is not).
+  const bool code = reply.size() >= 4 && (reply[0] == '4' || reply[0] == '5') && reply[1] >= '0' &&
+                    reply[1] <= '9' && reply[2] >= '0' && reply[2] <= '9' && reply[3] == ' ';
+  if (!code) return false;
+  const bool enhanced = reply.size() >= 6 && reply[4] >= '2' && reply[4] <= '5' && reply[5] == '.';
+  return !enhanced || reply[4] == reply[0];
+}
+
+bool ValidBounceAction(std::string_view action) {
+  return (Printable(action) && IsAction(action, {"HOLD", "DISCARD"})) || ValidPolicyReply(action);
 }
 
 }  // namespace mailtrail

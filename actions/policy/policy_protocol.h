@@ -55,10 +55,12 @@ struct PolicyTable {
 
 // What a blocked client is answered: `blocked` in general; `bounce` for a
 // bounce (MAIL FROM:<>, once the sender is known: protocol_state MAIL, RCPT,
-// DATA or END-OF-MESSAGE). The block decided that the client's bounces to us
-// are backscatter: refused for good, its MTA drops them instead of queueing
-// them and sending them again as a burst when the block ends, which was
-// taken for a new flood (docs/detection.md, helper-134 F2).
+// DATA or END-OF-MESSAGE). A 450 made its MTA queue the bounces and send them
+// again as a burst when the block ended, taken for a new flood (helper-134
+// F2); by default they are accepted into Postfix's hold queue instead
+// (HOLD), where the admin releases or deletes them (docs/detection.md). A
+// sender-address callout (MAIL FROM:<>, RCPT, no DATA) is then answered 250,
+// as it should be: a 5xx told the calling MTA our user does not exist.
 struct PolicyReplies {
   std::string blocked;
   std::string bounce;
@@ -76,6 +78,8 @@ std::string PolicyAnswer(const PolicyRequest& request, const PolicyTable& table,
 // 4xx/5xx code, or DEFER_IF_PERMIT/REJECT/DEFER with optional text; printable
 // ASCII only, at most 200 bytes (it comes from the configuration, not a client).
 bool ValidPolicyReply(std::string_view reply);
+// The same, or HOLD or DISCARD with optional text (for bounces: PolicyReplies).
+bool ValidBounceAction(std::string_view action);
 
 }  // namespace mailtrail
 

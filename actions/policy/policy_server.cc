@@ -80,7 +80,7 @@ std::string PolicyServer::Answer(const std::vector<PolicyRequest>& requests) {
   auto t = table();
   std::string out;
   for (const auto& q : requests) {
-    const std::string a = PolicyAnswer(q, *t, {options_.reply, options_.bounce_reply});
+    const std::string a = PolicyAnswer(q, *t, {options_.reply, options_.bounce_action});
     if (a != "action=DUNNO") ++blocked_;
     ++requests_;
     out += a + (q.crlf ? "\r\n\r\n" : "\n\n");
@@ -89,10 +89,12 @@ std::string PolicyServer::Answer(const std::vector<PolicyRequest>& requests) {
 }
 
 StatusOr<std::unique_ptr<PolicyServer>> PolicyServer::Start(const Options& options) {
-  if (!ValidPolicyReply(options.reply) || !ValidPolicyReply(options.bounce_reply))
+  if (!ValidPolicyReply(options.reply))
     return Status::InvalidArgument(
-        "policy reply and bounce_reply must be like \"450 4.7.1 text\", REJECT or "
-        "DEFER_IF_PERMIT");
+        "policy reply must be like \"450 4.7.1 text\", REJECT or DEFER_IF_PERMIT");
+  if (!ValidBounceAction(options.bounce_action))
+    return Status::InvalidArgument(
+        "policy bounce_action must be HOLD, DISCARD, or a reply like \"450 4.7.1 text\"");
   if (options.socket_path.empty() && options.tcp_listen.empty())
     return Status::InvalidArgument("policy service: neither a socket nor a listen address");
   sockaddr_storage tcp_addr{};

@@ -26,8 +26,8 @@ class PolicyServer {
     std::string socket_path;  // "" = no Unix socket
     std::string tcp_listen;   // "" = none; else a loopback HOST:PORT (port 0: any)
     std::string reply = "450 4.7.1 Service temporarily unavailable";
-    // ... and to its bounces (PolicyReplies).
-    std::string bounce_reply = "550 5.7.1 Bounce refused: backscatter from this address";
+    // ... and to its bounces (PolicyReplies; ValidBounceAction).
+    std::string bounce_action = "HOLD bounce from a client mailtrail blocks";
     // The Unix socket is for smtpd only: group postfix, not world-writable
     // (whoever can connect can hold connections). A group that does not exist
     // or cannot be set is an error if required, else a notice().

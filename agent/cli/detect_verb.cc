@@ -203,8 +203,10 @@ void PrintEnforcement(std::vector<Block> active, TimeUs now) {
       active.size());
   std::printf(
       "-- policy service (check_policy_service): action=%s for%s; action=DUNNO for "
-      "everyone else\n",
-      defaults.policy.reply.c_str(), ips.empty() ? " nobody" : ips.c_str());
+      "everyone else\n"
+      "   (their bounces, MAIL FROM:<>: action=%s; to postmaster@ and abuse@: action=DUNNO)\n",
+      defaults.policy.reply.c_str(), ips.empty() ? " nobody" : ips.c_str(),
+      defaults.policy.bounce_action.c_str());
   PostfixTableOptions to;
   to.reply = defaults.policy.reply;
   int skipped = 0;

@@ -78,8 +78,8 @@ struct PolicyConfig {
   std::string socket;  // "" = off
   std::string listen;  // "" = off; else a loopback HOST:PORT
   std::string reply = "450 4.7.1 Service temporarily unavailable";
-  // To a bounce (MAIL FROM:<>) from a blocked client (PolicyReplies).
-  std::string bounce_reply = "550 5.7.1 Bounce refused: backscatter from this address";
+  // For a bounce (MAIL FROM:<>) from a blocked client (PolicyReplies).
+  std::string bounce_action = "HOLD bounce from a client mailtrail blocks";
   int socket_mode = 0660;                // never world-writable
   std::string socket_group = "postfix";  // "" = leave it
   bool socket_group_required = false;    // true when the file names one

@@ -126,14 +126,16 @@ void PolicyKeys(std::vector<KeyDef<Config>>* t) {
                })),
       Lift(&C::policy,
            Text<PolicyConfig>(
-               "policy", "bounce_reply",
-               "... to its bounces (MAIL FROM:<>): refused for good, so that its MTA does not "
-               "send them again as a burst when the block ends (docs/detection.md)",
-               false, &PolicyConfig::bounce_reply,
+               "policy", "bounce_action",
+               "... for its bounces (MAIL FROM:<>): HOLD keeps them in Postfix's hold queue, "
+               "so that its MTA does not send them again as a burst when the block ends "
+               "(docs/detection.md); DISCARD, or a reply like reply's",
+               false, &PolicyConfig::bounce_action,
                [](const std::string& v) {
-                 return ValidPolicyReply(v) ? ""
-                                            : "bounce_reply must be like \"550 5.7.1 text\", "
-                                              "REJECT or DEFER_IF_PERMIT";
+                 return ValidBounceAction(v)
+                            ? ""
+                            : "bounce_action must be HOLD, DISCARD (with optional text), or a "
+                              "reply like \"450 4.7.1 text\"";
                })),
       {"policy", "socket_mode", "string: octal",
        "the socket's permissions, octal text; never world-writable", false,

@@ -138,7 +138,7 @@ StatusOr<std::unique_ptr<LiveEnforcement>> LiveEnforcement::Start(const Config& 
   po.socket_path = c.policy.socket;
   po.tcp_listen = c.policy.listen;
   po.reply = c.policy.reply;
-  po.bounce_reply = c.policy.bounce_reply;
+  po.bounce_action = c.policy.bounce_action;
   po.socket_mode = c.policy.socket_mode;
   po.socket_group = c.policy.socket_group;
   po.socket_group_required = c.policy.socket_group_required;

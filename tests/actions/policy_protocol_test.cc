@@ -127,15 +127,15 @@ TEST(PolicyAnswer, ABlockedClientStillReachesPostmasterAndAbuse) {
   EXPECT_EQ(answer(""), "action=" + reply);
 }
 
-// A bounce (MAIL FROM:<>) from a blocked client is refused for good: the
-// block decided that this client's bounces to us are backscatter. A 450 made
-// its MTA queue the notices and send them again as a burst when the block
-// ended, taken for a new flood: the period doubled, 1 h ... 64 h from one
-// burst of 300 (helper-134 F2). The sender is known only from MAIL on: at
-// CONNECT or EHLO (smtpd_delay_reject = no) an empty sender is no bounce.
-TEST(PolicyAnswer, ABounceFromABlockedClientIsRefusedForGood) {
+// A bounce (MAIL FROM:<>) from a blocked client gets the bounce action
+// (HOLD by default: kept in Postfix's hold queue). A 450 made its MTA queue
+// the notices and send them again as a burst when the block ended, taken for
+// a new flood: the period doubled, 1 h ... 64 h from one burst of 300
+// (helper-134 F2). The sender is known only from MAIL on: at CONNECT or EHLO
+// (smtpd_delay_reject = no) an empty sender is no bounce.
+TEST(PolicyAnswer, ABounceFromABlockedClientGetsTheBounceAction) {
   const PolicyTable t = Table();
-  const PolicyReplies replies{"450 4.7.1 Service unavailable", "550 5.7.1 Bounce refused"};
+  const PolicyReplies replies{"450 4.7.1 Service unavailable", "HOLD bounce from a blocked client"};
   auto answer = [&](const std::string& client, const char* state, const char* sender,
                     const std::string& recipient = "ceo@example.test") {
     PolicyRequest q;
@@ -146,10 +146,10 @@ TEST(PolicyAnswer, ABounceFromABlockedClientIsRefusedForGood) {
     return PolicyAnswer(q, t, replies);
   };
   const std::string blocked = "198.51.100.7";
-  EXPECT_EQ(answer(blocked, "RCPT", ""), "action=550 5.7.1 Bounce refused");
-  EXPECT_EQ(answer(blocked, "MAIL", ""), "action=550 5.7.1 Bounce refused");
-  EXPECT_EQ(answer(blocked, "DATA", ""), "action=550 5.7.1 Bounce refused");
-  EXPECT_EQ(answer(blocked, "END-OF-MESSAGE", ""), "action=550 5.7.1 Bounce refused");
+  EXPECT_EQ(answer(blocked, "RCPT", ""), "action=HOLD bounce from a blocked client");
+  EXPECT_EQ(answer(blocked, "MAIL", ""), "action=HOLD bounce from a blocked client");
+  EXPECT_EQ(answer(blocked, "DATA", ""), "action=HOLD bounce from a blocked client");
+  EXPECT_EQ(answer(blocked, "END-OF-MESSAGE", ""), "action=HOLD bounce from a blocked client");
   EXPECT_EQ(answer(blocked, "RCPT", "ann@example.org"), "action=450 4.7.1 Service unavailable");
   EXPECT_EQ(answer(blocked, "CONNECT", ""), "action=450 4.7.1 Service unavailable")
       << "no sender yet: not known to be a bounce";
@@ -167,6 +167,16 @@ TEST(PolicyReply, OnlyRealActionsFromTheConfiguration) {
   for (const char* bad :
        {"", "OK", "250 fine", "450", "450 text\nDUNNO", "REJECTED", "PREPEND X-Header: y", "DUNNO"})
     EXPECT_FALSE(ValidPolicyReply(bad)) << bad;
+  // An enhanced status code of another class than the reply's.
+  EXPECT_FALSE(ValidPolicyReply("550 4.7.1 go away"));
+  EXPECT_FALSE(ValidPolicyReply("450 5.7.1 go away"));
+  EXPECT_FALSE(ValidPolicyReply("HOLD")) << "not for every client: only for bounces";
+  for (const char* ok : {"HOLD", "HOLD bounce held", "DISCARD", "DISCARD x", "450 4.7.1 later",
+                         "550 5.7.1 no", "REJECT"})
+    EXPECT_TRUE(ValidBounceAction(ok)) << ok;
+  for (const char* bad : {"HOLDING", "HOLD x\nDUNNO", "DUNNO", "OK", "250 ok", "PREPEND x: y",
+                          "FILTER smtp:x", "REDIRECT a@b", "550 4.7.1 no"})
+    EXPECT_FALSE(ValidBounceAction(bad)) << bad;
 }
 
 }  // namespace

@@ -61,6 +61,7 @@ TEST(Config, TheExampleFileHoldsExactlyTheDefaults) {
   EXPECT_EQ(c->blocks.dry_run, d.blocks.dry_run);
   EXPECT_EQ(c->policy.socket, d.policy.socket);
   EXPECT_EQ(c->policy.reply, d.policy.reply);
+  EXPECT_EQ(c->policy.bounce_action, d.policy.bounce_action);
   EXPECT_EQ(c->enforce.access_map, d.enforce.access_map);
   EXPECT_EQ(c->enforce.access_map_type, d.enforce.access_map_type);
   EXPECT_EQ(c->enforce.header_checks, d.enforce.header_checks);
@@ -233,14 +234,14 @@ TEST(Config, DetectionAndBlockKeysAreChecked) {
   EXPECT_GT(Config{}.policy.idle_timeout, 300 * kUsPerSecond);
   EXPECT_EQ(PolicyServer::Options{}.idle_timeout_ms,
             static_cast<int>(Config{}.policy.idle_timeout / 1000));
-  // The bounces of a blocked client are refused for good by default
-  // (docs/detection.md), its other mail for a while.
-  EXPECT_EQ(Config{}.policy.bounce_reply.rfind("550 ", 0), 0u);
+  // The bounces of a blocked client are held by default (docs/detection.md),
+  // its other mail refused for a while.
+  EXPECT_EQ(Config{}.policy.bounce_action.rfind("HOLD ", 0), 0u);
   EXPECT_EQ(Config{}.policy.reply.rfind("450 ", 0), 0u);
-  EXPECT_EQ(PolicyServer::Options{}.bounce_reply, Config{}.policy.bounce_reply);
-  auto bounce = ParseConfig("[policy]\nbounce_reply = \"250 ok\"\n", "t.toml");
+  EXPECT_EQ(PolicyServer::Options{}.bounce_action, Config{}.policy.bounce_action);
+  auto bounce = ParseConfig("[policy]\nbounce_action = \"250 ok\"\n", "t.toml");
   ASSERT_FALSE(bounce.ok());
-  EXPECT_NE(bounce.status().message().find("bounce_reply must be"), std::string::npos)
+  EXPECT_NE(bounce.status().message().find("bounce_action must be"), std::string::npos)
       << bounce.status().message();
   // [metrics] listen: refused by check-config as `run` refuses it.
   for (const char* bad : {"0.0.0.0:9432", "192.0.2.1:9432", "127.0.0.1:0", "localhost:9432"}) {
