@@ -23,10 +23,10 @@ struct PolicyRequest {
 };
 
 // Cuts requests out of a byte stream. Lines end with "\n" or "\r\n". Caps: a
-// line of at most kMaxLine bytes, at most kMaxAttributes attributes and
-// kMaxRequest bytes of them (what one connection holds is bounded); a request
-// over a cap is marked malformed (the rest of it, up to its empty line, is
-// skipped).
+// line of at most kMaxLine bytes (a longer attribute is dropped), at most
+// kMaxAttributes attributes and kMaxRequest bytes of them (what one
+// connection holds is bounded); a request over those two is marked malformed
+// (the rest of it, up to its empty line, is skipped).
 class PolicyReader {
  public:
   static constexpr size_t kMaxLine = 4096;
@@ -42,6 +42,7 @@ class PolicyReader {
   void EndLine(std::vector<PolicyRequest>* out);
   std::string line_;
   bool line_too_long_ = false;
+  bool has_lines_ = false;  // the request so far had a line, kept or dropped
   size_t request_bytes_ = 0;
   PolicyRequest current_;
 };

@@ -33,20 +33,45 @@ TEST(PolicyReader, CutsRequestsAtAnyByteBoundary) {
   }
 }
 
+// An attribute over kMaxLine is dropped, the request still decided: a HELO
+// or MAIL FROM of 5,000 bytes (the client's own text, where Postfix's
+// line_length_limit was raised) made a blocked client's request DUNNO
+// (helper-136 F4).
+TEST(PolicyReader, AnOverlongAttributeIsDroppedAndTheRequestStillDecided) {
+  PolicyReader r;
+  std::vector<PolicyRequest> out;
+  r.Feed(
+      "request=smtpd_access_policy\nprotocol_state=RCPT\nclient_address=198.51.100.7\n"
+      "helo_name=" +
+          std::string(10000, 'x') + "\nsender=" + std::string(5000, 'y') +
+          "\nrecipient=bob@example.test\n\n",
+      &out);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_FALSE(out[0].malformed);
+  EXPECT_EQ(out[0].attributes.count("helo_name"), 0u);
+  EXPECT_EQ(out[0].attributes.count("sender"), 0u) << "not taken for an empty sender";
+  EXPECT_EQ(out[0].attributes.at("recipient"), "bob@example.test");
+  EXPECT_EQ(PolicyAnswer(out[0], Table(), {"450 4.7.1 x", "HOLD y"}), "action=450 4.7.1 x");
+  EXPECT_LE(r.pending(), PolicyReader::kMaxLine);
+}
+
 TEST(PolicyReader, CapsMarkARequestMalformedAndTheNextOneIsFine) {
   PolicyReader r;
   std::vector<PolicyRequest> out;
-  r.Feed("client_address=1.2.3.4\nhelo_name=" + std::string(10000, 'x') + "\n\n", &out);
   std::string many;
   for (size_t i = 0; i <= PolicyReader::kMaxAttributes; ++i)
     many += "a" + std::to_string(i) + "=1\n";
   r.Feed(many + "\n", &out);
   r.Feed("no equals sign\n\n", &out);
+  std::string big;
+  while (big.size() <= PolicyReader::kMaxRequest)
+    big += "b" + std::to_string(big.size()) + "=" + std::string(4000, 'z') + "\n";
+  r.Feed(big + "\n", &out);
   r.Feed(kRequest, &out);
   ASSERT_EQ(out.size(), 4u);
   EXPECT_TRUE(out[0].malformed);
   EXPECT_TRUE(out[1].malformed);
-  EXPECT_TRUE(out[2].malformed);
+  EXPECT_TRUE(out[2].malformed) << "over kMaxRequest";
   EXPECT_FALSE(out[3].malformed);
   EXPECT_LE(r.pending(), PolicyReader::kMaxLine);
 }
