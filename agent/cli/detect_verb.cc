@@ -68,7 +68,11 @@ class DetectSink : public RecordSink {
       if (deferral) Feed(open, /*deferral=*/true);
       return;
     }
-    if (deferral && held_deferrals_.insert(open.host + '\t' + open.qid).second)
+    // Once a message: its host, queue id and arrival (a queue id comes back
+    // in a later file as another message, helper-141 B-1).
+    if (deferral &&
+        held_deferrals_.insert(open.host + '\t' + open.qid + '\t' + std::to_string(open.first_seen))
+            .second)
       held_.push_back({open, open.recipients[i].time, /*delivery=*/false, /*deferral=*/true});
     // Held until the merge, when the detector would learn it: the message
     // without its other recipients.
@@ -152,7 +156,7 @@ class DetectSink : public RecordSink {
   bool per_host_, merge_;
   std::map<std::string, std::unique_ptr<Lane>> lanes_;  // by host; "" fleet-wide
   std::vector<Held> held_;
-  std::unordered_set<std::string> held_deferrals_;  // host and qid: held once
+  std::unordered_set<std::string> held_deferrals_;  // host, qid, arrival: held once
   std::vector<Decision> decisions_;
   TimeUs last_seen_ = 0;
 };
