@@ -156,6 +156,9 @@ SessionCounters ReadCounters(std::string_view counters) {
   all = false;
   c.data = Succeeded(counters, "data=", &all);
   c.all_data = c.data >= 0 && all;
+  // Counters that name no DATA: the session sent none (a callout's MAIL,
+  // RCPT, QUIT).
+  if (c.data < 0 && c.mail >= 0) c.data = 0;
   return c;
 }
 
@@ -258,6 +261,11 @@ void MessageTracker::EndSession(Session* s, TimeUs now, std::string_view counter
     auto it = records_.find(k);
     if (it == records_.end() || it->second.queued) return;
     const MessageRecord& r = it->second.rec;
+    // A HOLD at RCPT of a session whose DATA never succeeded queued nothing
+    // (a sender-address callout: MAIL FROM:<>, RCPT, QUIT): it ends with the
+    // session. Held, it stayed open 6 days, one record per callout of a
+    // client the policy service holds the bounces of (helper-141 A-1).
+    if (data_ok == 0 && !r.message_id && !it->second.accepted) it->second.held = false;
     const bool read = r.message_id && !Discarded(r);
     if ((counters.all_data && read) ||
         (data_left > 0 && candidates <= data_left && candidate(it->second))) {

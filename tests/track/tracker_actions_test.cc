@@ -364,6 +364,41 @@ TEST(TrackerActions, ARefusedRecipientsHoldGivesNoRecipient) {
   EXPECT_EQ(m->outcome, Outcome::kDelivered);
 }
 
+// A HOLD at RCPT whose transaction never got to DATA (a sender-address
+// callout: MAIL FROM:<>, RCPT, QUIT or RSET) queued nothing: smtpd opened a
+// queue file and abandoned it. Its record ends with the session, as an
+// unheld one does; it stayed open 6 days, and a blocked reflector's callouts
+// under the policy service's HOLD grew the agent by one record each
+// (helper-141 A-1). A held message whose DATA was read stays open.
+TEST(TrackerActions, AHoldOfATransactionWithoutDataEndsWithItsSession) {
+  TrackerHarness h;
+  h.Feed({
+      "Dec 07 19:08:59 mx postfix/smtpd[12685]: connect from unknown[127.0.0.88]",
+      "Dec 07 19:08:59 mx postfix/smtpd[12685]: NOQUEUE: hold: RCPT from unknown[127.0.0.88]: "
+      "<alice@hosted.test>: Recipient address bounce from a client mailtrail blocks; from=<> "
+      "to=<alice@hosted.test> proto=ESMTP helo=<r.test>",
+      "Dec 07 19:08:59 mx postfix/smtpd[12685]: A4DD3AF43CC: client=unknown[127.0.0.88]",
+      "Dec 07 19:08:59 mx postfix/smtpd[12685]: disconnect from unknown[127.0.0.88] ehlo=1 "
+      "mail=1 rcpt=1 quit=1 commands=4",
+      // The same with DATA: held in the queue.
+      "Dec 07 19:09:00 mx postfix/smtpd[12686]: connect from unknown[127.0.0.88]",
+      "Dec 07 19:09:00 mx postfix/smtpd[12686]: NOQUEUE: hold: RCPT from unknown[127.0.0.88]: "
+      "<alice@hosted.test>: Recipient address bounce from a client mailtrail blocks; from=<> "
+      "to=<alice@hosted.test> proto=ESMTP helo=<r.test>",
+      "Dec 07 19:09:00 mx postfix/smtpd[12686]: B43E7AF446F: client=unknown[127.0.0.88]",
+      "Dec 07 19:09:00 mx postfix/cleanup[12690]: B43E7AF446F: message-id=<n1@r.test>",
+      "Dec 07 19:09:00 mx postfix/smtpd[12686]: disconnect from unknown[127.0.0.88] ehlo=1 "
+      "mail=1 rcpt=1 data=1 quit=1 commands=5",
+      // Later lines move the clock past the grace period.
+      "Dec 07 19:20:00 mx postfix/smtpd[12700]: connect from unknown[192.0.2.1]",
+  });
+  const MessageRecord* callout = h.One("A4DD3AF43CC");
+  ASSERT_TRUE(callout) << "closed with its session";
+  EXPECT_EQ(callout->end, RecordEnd::kSession);
+  EXPECT_FALSE(h.One("B43E7AF446F")) << "in the hold queue: open";
+  EXPECT_EQ(h.tracker().open_records(), 1u);
+}
+
 // INFO and BCC (smtpd access actions) only log: the recipient was accepted,
 // no NOQUEUE record of refusals, no refused recipient in the message.
 TEST(TrackerActions, InfoAndBccActionsRefuseNothing) {
