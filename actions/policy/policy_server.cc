@@ -50,7 +50,10 @@ std::string SetGroup(const std::string& path, const std::string& name) {
 }  // namespace
 
 PolicyServer::PolicyServer(Options options)
-    : options_(std::move(options)), table_(std::make_shared<PolicyTable>()) {}
+    : options_(std::move(options)),
+      replies_{options_.reply,
+               options_.bounce_action.empty() ? options_.reply : options_.bounce_action},
+      table_(std::make_shared<PolicyTable>()) {}
 
 std::shared_ptr<const PolicyTable> PolicyServer::table() const {
   std::lock_guard<std::mutex> l(mu_);
@@ -80,7 +83,7 @@ std::string PolicyServer::Answer(const std::vector<PolicyRequest>& requests) {
   auto t = table();
   std::string out;
   for (const auto& q : requests) {
-    const std::string a = PolicyAnswer(q, *t, {options_.reply, options_.bounce_action});
+    const std::string a = PolicyAnswer(q, *t, replies_);
     if (a != "action=DUNNO") ++blocked_;
     ++requests_;
     out += a + (q.crlf ? "\r\n\r\n" : "\n\n");
@@ -92,7 +95,7 @@ StatusOr<std::unique_ptr<PolicyServer>> PolicyServer::Start(const Options& optio
   if (!ValidPolicyReply(options.reply))
     return Status::InvalidArgument(
         "policy reply must be like \"450 4.7.1 text\", REJECT or DEFER_IF_PERMIT");
-  if (!ValidBounceAction(options.bounce_action))
+  if (!options.bounce_action.empty() && !ValidBounceAction(options.bounce_action))
     return Status::InvalidArgument(
         "policy bounce_action must be HOLD, DISCARD, or a reply like \"450 4.7.1 text\"");
   if (options.socket_path.empty() && options.tcp_listen.empty())

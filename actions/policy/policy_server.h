@@ -26,8 +26,8 @@ class PolicyServer {
     std::string socket_path;  // "" = no Unix socket
     std::string tcp_listen;   // "" = none; else a loopback HOST:PORT (port 0: any)
     std::string reply = "450 4.7.1 Service temporarily unavailable";
-    // ... and to its bounces (PolicyReplies; ValidBounceAction).
-    std::string bounce_action = "HOLD bounce from a client mailtrail blocks";
+    // ... and to its bounces (PolicyReplies; ValidBounceAction); "" = reply.
+    std::string bounce_action;
     // The Unix socket is for smtpd only: group postfix, not world-writable
     // (whoever can connect can hold connections). A group that does not exist
     // or cannot be set is an error if required, else a notice().
@@ -67,6 +67,7 @@ class PolicyServer {
   std::shared_ptr<const PolicyTable> table() const;
 
   Options options_;
+  const PolicyReplies replies_;
   std::string notice_;
   mutable std::mutex mu_;
   std::shared_ptr<const PolicyTable> table_;

@@ -205,12 +205,14 @@ void PrintEnforcement(std::vector<Block> active, TimeUs now) {
       "\n== What the agent would push for the %zu blocks active at the end (dry run: "
       "nothing is written)\n",
       active.size());
+  const std::string& bounces = defaults.policy.bounce_action.empty()
+                                   ? defaults.policy.reply
+                                   : defaults.policy.bounce_action;
   std::printf(
       "-- policy service (check_policy_service): action=%s for%s; action=DUNNO for "
       "everyone else\n"
       "   (their bounces, MAIL FROM:<>: action=%s; to postmaster@ and abuse@: action=DUNNO)\n",
-      defaults.policy.reply.c_str(), ips.empty() ? " nobody" : ips.c_str(),
-      defaults.policy.bounce_action.c_str());
+      defaults.policy.reply.c_str(), ips.empty() ? " nobody" : ips.c_str(), bounces.c_str());
   PostfixTableOptions to;
   to.reply = defaults.policy.reply;
   int skipped = 0;

@@ -78,8 +78,9 @@ struct PolicyConfig {
   std::string socket;  // "" = off
   std::string listen;  // "" = off; else a loopback HOST:PORT
   std::string reply = "450 4.7.1 Service temporarily unavailable";
-  // For a bounce (MAIL FROM:<>) from a blocked client (PolicyReplies).
-  std::string bounce_action = "HOLD bounce from a client mailtrail blocks";
+  // For a bounce (MAIL FROM:<>) from a blocked client (PolicyReplies);
+  // "" = reply. HOLD is the admin's choice: docs/postfix.md says its price.
+  std::string bounce_action;
   int socket_mode = 0660;                // never world-writable
   std::string socket_group = "postfix";  // "" = leave it
   bool socket_group_required = false;    // true when the file names one

@@ -127,12 +127,12 @@ void PolicyKeys(std::vector<KeyDef<Config>>* t) {
       Lift(&C::policy,
            Text<PolicyConfig>(
                "policy", "bounce_action",
-               "... for its bounces (MAIL FROM:<>): HOLD keeps them in Postfix's hold queue, "
-               "so that its MTA does not send them again as a burst when the block ends "
-               "(docs/detection.md); DISCARD, or a reply like reply's",
+               "... for its bounces (MAIL FROM:<>); \"\" = reply. \"HOLD text\" keeps them in "
+               "Postfix's hold queue, so that its MTA does not send them again as a burst "
+               "when the block ends (docs/postfix.md says the price); DISCARD, or a reply",
                false, &PolicyConfig::bounce_action,
                [](const std::string& v) {
-                 return ValidBounceAction(v)
+                 return v.empty() || ValidBounceAction(v)
                             ? ""
                             : "bounce_action must be HOLD, DISCARD (with optional text), or a "
                               "reply like \"450 4.7.1 text\"";

@@ -234,9 +234,9 @@ TEST(Config, DetectionAndBlockKeysAreChecked) {
   EXPECT_GT(Config{}.policy.idle_timeout, 300 * kUsPerSecond);
   EXPECT_EQ(PolicyServer::Options{}.idle_timeout_ms,
             static_cast<int>(Config{}.policy.idle_timeout / 1000));
-  // The bounces of a blocked client are held by default (docs/detection.md),
-  // its other mail refused for a while.
-  EXPECT_EQ(Config{}.policy.bounce_action.rfind("HOLD ", 0), 0u);
+  // A blocked client's bounces get its reply unless the admin chooses
+  // otherwise (HOLD has a price: docs/postfix.md).
+  EXPECT_EQ(Config{}.policy.bounce_action, "");
   EXPECT_EQ(Config{}.policy.reply.rfind("450 ", 0), 0u);
   EXPECT_EQ(PolicyServer::Options{}.bounce_action, Config{}.policy.bounce_action);
   auto bounce = ParseConfig("[policy]\nbounce_action = \"250 ok\"\n", "t.toml");

@@ -29,7 +29,7 @@ n=$("$bin" blocks list --all --format jsonl --store "$st" | grep -c '"live":fals
 show=$("$bin" detect --show-enforcement --year 2026 --allow 127.0.0.1/32 $one "$log" 2>/dev/null)
 grep -q '^-- policy service.*action=450 4.7.1 .* for 127.0.9.11 .*127.0.9.16; action=DUNNO' \
   <<< "$show" || fail "policy preview: $show"
-grep -q '^   (their bounces, MAIL FROM:<>: action=HOLD .*; to postmaster@ and abuse@: action=DUNNO)' \
+grep -q '^   (their bounces, MAIL FROM:<>: action=450 4.7.1 .*; to postmaster@ and abuse@: action=DUNNO)' \
   <<< "$show" || fail "policy preview of bounces: $show"
 [ "$(grep -c '^127.0.9.1[1-6] 450 4.7.1' <<< "$show")" = 6 ] || fail "access map preview: $show"
 grep -qF '/^(?i:subject):[[:space:]]*failure[[:space:]]+notice[[:space:]]*$/i REJECT 5.7.1' <<< "$show" ||
