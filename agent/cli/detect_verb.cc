@@ -205,9 +205,8 @@ void PrintEnforcement(std::vector<Block> active, TimeUs now) {
       "\n== What the agent would push for the %zu blocks active at the end (dry run: "
       "nothing is written)\n",
       active.size());
-  const std::string& bounces = defaults.policy.bounce_action.empty()
-                                   ? defaults.policy.reply
-                                   : defaults.policy.bounce_action;
+  const std::string& bounces =
+      defaults.policy.bounce_action.empty() ? defaults.policy.reply : defaults.policy.bounce_action;
   std::printf(
       "-- policy service (check_policy_service): action=%s for%s; action=DUNNO for "
       "everyone else\n"
