@@ -5,8 +5,18 @@ namespace mailtrail {
 bool CountedOpen::Note(const Key& k, TimeUs at) {
   // Forget what was noted more than kKeep ago, and the oldest beyond kMax.
   // An entry taken since, or noted again (a queue id used again), is only
-  // dropped from the order here.
-  while (!order_.empty() && (order_.front().first + kKeep < at || order_.size() >= kMax)) {
+  // dropped from the order here, or when the order holds more of them than
+  // of messages still open: closed ones took the room of open ones
+  // (helper-141).
+  if (order_.size() > 2 * ids_.size() + 1024) {
+    std::deque<std::pair<TimeUs, std::string>> live;
+    for (auto& e : order_) {
+      auto it = ids_.find(e.second);
+      if (it != ids_.end() && it->second.noted == e.first) live.push_back(std::move(e));
+    }
+    order_ = std::move(live);
+  }
+  while (!order_.empty() && (order_.front().first + kKeep < at || ids_.size() >= kMax)) {
     auto it = ids_.find(order_.front().second);
     if (it != ids_.end() && it->second.noted == order_.front().first) ids_.erase(it);
     order_.pop_front();
