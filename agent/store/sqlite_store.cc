@@ -1,5 +1,6 @@
 #include "agent/store/sqlite_store.h"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -111,7 +112,25 @@ StatusOr<std::unique_ptr<Store>> SqliteStore::Open(const std::string& path, Deta
   if (st.code() == Status::Code::kUnavailable)
     return Status::Unavailable(path + " is locked by another process (" + kLockedBy + ")");
   if (!st.ok()) return st;
+  struct stat file;
+  if (::stat(path.c_str(), &file) == 0) s->file_ = {file.st_dev, file.st_ino};
   return std::unique_ptr<Store>(std::move(s));
+}
+
+// A file deleted (or another put at its path) while open is written on by
+// SQLite, and lost when the store is closed (helper-135: 6,846 records
+// committed into an unlinked file without a word). Checked before each
+// batch: one stat.
+Status SqliteStore::StillAtItsPath() const {
+  if (!file_) return Status::Ok();
+  struct stat now;
+  if (::stat(db_.path().c_str(), &now) == 0 && now.st_dev == file_->first &&
+      now.st_ino == file_->second)
+    return Status::Ok();
+  return Status::IoError("the store file " + db_.path() +
+                         " was deleted or replaced while open: nothing more is written into the "
+                         "old one, which is lost with what it held; the file now at that path "
+                         "has none of it (`mailtrail replay` of those logs makes it again)");
 }
 
 // Pages read through a map are not copied from the kernel's cache into the
@@ -223,6 +242,7 @@ Status SqliteStore::Prepare() {
 // systemd restarted it into the same lock.
 Status SqliteStore::WriteBatch(const std::vector<MessageRecord>& records,
                                const CheckpointUpdate* checkpoint) {
+  if (Status st = StillAtItsPath(); !st.ok()) return st;
   const LockedWait wait(*clock_);  // each try waits SQLite's busy timeout first
   for (;;) {
     bool locked = false;

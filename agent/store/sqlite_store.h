@@ -4,6 +4,8 @@
 #ifndef MAILTRAIL_AGENT_STORE_SQLITE_STORE_H_
 #define MAILTRAIL_AGENT_STORE_SQLITE_STORE_H_
 
+#include <sys/types.h>
+
 #include <memory>
 #include <optional>
 #include <string>
@@ -106,6 +108,8 @@ class SqliteStore : public Store {
   enum DictKind { kAddress = 1, kHostName = 2, kSasl = 4 };
 
   explicit SqliteStore(Detail detail) : detail_(detail) {}
+  // Whether the file at the store's path is still the one opened (WriteBatch).
+  Status StillAtItsPath() const;
   Status Migrate();
   Status MapFile(int64_t mmap_mb);  // PRAGMA mmap_size, when mmap_mb > 0
   // Read-only: the schema must be this mailtrail's (nothing can be migrated).
@@ -168,6 +172,7 @@ class SqliteStore : public Store {
 
   Detail detail_;
   const Clock* clock_ = nullptr;  // LockedWait's; never null after Open
+  std::optional<std::pair<dev_t, ino_t>> file_;  // the file opened (device, inode)
   SqliteDb db_;
   SqliteStmt insert_message_, insert_rcpt_, insert_dict_, select_dict_, select_rcpts_,
       upsert_checkpoint_, delete_rcpts_, delete_message_;

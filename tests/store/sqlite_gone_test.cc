@@ -1,0 +1,58 @@
+// A SQLite store file deleted or replaced while the agent has it open: SQLite
+// goes on writing into the unlinked inode, and everything since is lost when
+// the agent stops (helper-135: 6,846 records committed into a deleted file,
+// no word, exit 0). Each batch now finds its file still at its path, or
+// fails saying so: the agent stops with that error instead of losing.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <string>
+
+#include "agent/store/store.h"
+#include "tests/support/store_fixture.h"
+#include "tests/support/temp_dir.h"
+
+namespace mailtrail {
+namespace {
+
+class SqliteGone : public ::testing::Test, public StoreFixture {};
+
+TEST_F(SqliteGone, ABatchForAStoreDeletedMeanwhileFailsSayingSo) {
+  TempDir dir{"mt_gone"};
+  const std::string path = dir.File("s.db");
+  auto s = OpenStore("sqlite:" + path, StoreOptions{});
+  ASSERT_TRUE(s.ok()) << s.status().message();
+  ASSERT_TRUE((*s)->WriteBatch({Sample("44C4B10A321")}, nullptr).ok());
+  for (const char* suffix : {"", "-wal", "-shm"}) ::unlink((path + suffix).c_str());
+  const Status st = (*s)->WriteBatch({Sample("44C4B10A322")}, nullptr);
+  ASSERT_FALSE(st.ok());
+  EXPECT_NE(st.message().find("was deleted or replaced"), std::string::npos) << st.message();
+}
+
+TEST_F(SqliteGone, ABatchForAStoreReplacedMeanwhileFailsSayingSo) {
+  TempDir dir{"mt_gone"};
+  const std::string path = dir.File("s.db");
+  auto s = OpenStore("sqlite:" + path, StoreOptions{});
+  ASSERT_TRUE(s.ok()) << s.status().message();
+  {  // another store made at the same path (a restore from a backup, say)
+    auto other = OpenStore("sqlite:" + dir.File("t.db"), StoreOptions{});
+    ASSERT_TRUE(other.ok());
+  }
+  ASSERT_EQ(std::rename(dir.File("t.db").c_str(), path.c_str()), 0);
+  const Status st = (*s)->WriteBatch({Sample("44C4B10A322")}, nullptr);
+  ASSERT_FALSE(st.ok());
+  EXPECT_NE(st.message().find("was deleted or replaced"), std::string::npos) << st.message();
+}
+
+TEST_F(SqliteGone, AStoreStillAtItsPathIsWritten) {
+  TempDir dir{"mt_gone"};
+  const std::string path = dir.File("s.db");
+  auto s = OpenStore("sqlite:" + path, StoreOptions{});
+  ASSERT_TRUE(s.ok()) << s.status().message();
+  for (int i = 0; i < 3; ++i)
+    ASSERT_TRUE((*s)->WriteBatch({Sample("44C4B10A32" + std::to_string(i))}, nullptr).ok());
+}
+
+}  // namespace
+}  // namespace mailtrail
