@@ -136,6 +136,11 @@ Status Agent::Start() {
     // then resumes these very files, also when they were rotated meanwhile;
     // without it, the restart was a first start again and read only the file
     // at the path, not the rotated one (issue 18).
+    if (!options_.from_start && !streams_.empty())
+      options_.log->Info(
+          "no checkpoint in the store: each log is read from its end, the lines in it now are "
+          "not (`[logs] from_start = true` reads them at a first start, `mailtrail replay` "
+          "at any time)");
     for (size_t i = 0; i < streams_.size(); ++i) {
       Lines none(this, &states_[i]);
       if (auto n = streams_[i]->Poll(clock_->MonotonicNow(), &none, 0); !n.ok()) return n.status();
