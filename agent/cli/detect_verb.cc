@@ -359,13 +359,10 @@ int DetectMain(const std::vector<std::string>& argv, const Clock& clock) {
                answers_of(AnswerKind::kSubject));
   std::fprintf(
       stderr,
-      "mailtrail detect: %lld bounces in %lld lines (and %lld retries of notices refused for "
-      "now, counted once); %zu blocks (%zu active at the end, %lld decisions allowlisted, %lld "
-      "over a cap); nothing is enforced\n",
+      "mailtrail detect: %lld bounces in %lld lines; %zu blocks (%zu active at the "
+      "end, %lld decisions allowlisted, %lld over a cap); nothing is enforced\n",
       static_cast<long long>(sink.Sum([](const auto& l) { return l.detector.bounces(); })),
-      static_cast<long long>(counter.lines()),
-      static_cast<long long>(sink.Sum([](const auto& l) { return l.detector.retries(); })),
-      blocks.size(), active_blocks.size(),
+      static_cast<long long>(counter.lines()), blocks.size(), active_blocks.size(),
       static_cast<long long>(sink.Sum([](const auto& l) { return l.manager.allowlisted(); })),
       static_cast<long long>(sink.Sum([](const auto& l) { return l.manager.capped(); })));
   return kExitOk;

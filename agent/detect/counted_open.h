@@ -1,5 +1,5 @@
 // CountedOpen: the bounces the flood rules counted while their messages were
-// still open (FloodDetector::OnDeferral, deliveries.cc), so that their close counts them no
+// still open (FloodDetector::OnDeferral), so that their close counts them no
 // more. A bounce deferred at our mailboxes (a full mailbox, LMTP down: common
 // under backscatter) closes hours or days later, outside every window: the
 // live agent never counted such a flood, while `detect`, which closes every

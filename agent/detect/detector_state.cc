@@ -6,8 +6,7 @@
 //  "outbound":[[key, credits, learned], ...], "counts":[untracked, bounces, answers...],
 //  "fleet_answers":{"unshared":[[key, credits, learned], ...], "read":[[agent, seq], ...],
 //                   "written":seq},
-//  "counted_open":[[host, qid, arrived, noted], ...],
-//  "refusals":[[ip, ring, credits, until, last], ...], "retries":n}
+//  "counted_open":[[host, qid, arrived, noted], ...]}
 // A ring is saved as [[bucket start (µs), count], ...]: loading adds them
 // again, so a window or bucket count changed meanwhile still counts them.
 #include <algorithm>
@@ -92,23 +91,11 @@ struct DetectorStateCodec {
     json counted_open = json::array();
     for (const CountedOpen::Saved& c : d.counted_open_.Save())
       counted_open.push_back({c.key.host, c.key.qid, c.key.arrived, c.noted});
-    // Sources' credits for retries of notices refused for now (retries.cc).
-    json refusals = json::array();
-    for (const auto& [ip, r] : d.refusals_)
-      refusals.push_back({ip, Ring(r.recent), r.credits, r.until, r.last});
     json counts = {d.untracked_, d.bounces_};
     for (int64_t a : d.answers_) counts.push_back(a);
-    json j = {{"v", 1},
-              {"subjects", subjects},
-              {"ips", ips},
-              {"rules", rules},
-              {"rule_keys", rule_keys},
-              {"outbound", outbound},
-              {"counts", counts},
-              {"fleet_answers", fleet},
-              {"counted_open", counted_open},
-              {"refusals", refusals},
-              {"retries", d.retries_}};
+    json j = {{"v", 1},           {"subjects", subjects},   {"ips", ips},
+              {"rules", rules},   {"rule_keys", rule_keys}, {"outbound", outbound},
+              {"counts", counts}, {"fleet_answers", fleet}, {"counted_open", counted_open}};
     return j.dump(-1, ' ', false, json::error_handler_t::replace);
   }
 
@@ -187,17 +174,6 @@ struct DetectorStateCodec {
              TimeFromJson(x.at(3))});
       d->counted_open_.Load(saved);
     }
-    if (auto f = j.find("refusals"); f != j.end()) {  // absent in older states
-      for (const json& x : *f) {
-        D::Refusals& r = d->refusals_[x.at(0).get<std::string>()];
-        r.recent = D::Ring(D::kRetryGap, o.buckets);
-        Ring(x.at(1), &r.recent);
-        r.credits = IntFromJson<int>(x.at(2));
-        r.until = TimeFromJson(x.at(3));
-        r.last = TimeFromJson(x.at(4));
-      }
-    }
-    if (auto f = j.find("retries"); f != j.end()) d->retries_ = IntFromJson<int64_t>(*f);
     const json& counts = j.at("counts");
     d->untracked_ = IntFromJson<int64_t>(counts.at(0));
     d->bounces_ = IntFromJson<int64_t>(counts.at(1));
@@ -215,8 +191,7 @@ Status FloodDetector::LoadState(std::string_view text) {
   outbound_ = OutboundMemory(o_.answers);
   answer_cursor_ = {};
   counted_open_ = CountedOpen();
-  refusals_.clear();
-  untracked_ = bounces_ = retries_ = 0;
+  untracked_ = bounces_ = 0;
   std::fill(std::begin(answers_), std::end(answers_), 0);
   try {
     DetectorStateCodec::Load(json::parse(text), this);
@@ -227,7 +202,6 @@ Status FloodDetector::LoadState(std::string_view text) {
     outbound_ = OutboundMemory(o_.answers);
     answer_cursor_ = {};
     counted_open_ = CountedOpen();
-    refusals_.clear();
     return Status::Corruption(std::string("detector state: ") + e.what());
   }
   return Status::Ok();

@@ -110,10 +110,6 @@ bool FloodDetector::Admit(Map& map, TimeUs* next_sweep, const std::string& key, 
   return false;
 }
 
-// For retries.cc.
-template bool FloodDetector::Admit(std::unordered_map<std::string, Refusals>&, TimeUs*,
-                                   const std::string&, size_t, TimeUs, TimeUs);
-
 void FloodDetector::DecideIp(const std::string& ip, const MessageRecord& r, const std::string& rule,
                              const std::string& reason, std::vector<std::string> evidence,
                              std::vector<Decision>* out) {
@@ -306,10 +302,6 @@ void FloodDetector::CountBounce(const MessageRecord& r, bool ours, std::vector<D
   // and not again as a bounce (helper-115 F6: it did when ours came first).
   const bool copy = r.message_id && copies_.SeenFromTheOtherSide(*r.message_id, ours, now);
   if (copy && ours) return;
-  if (!ours && RetryOfARefusal(r)) {
-    ++retries_;
-    return;
-  }
   if (!copy) ++bounces_;
 
   // Per-IP rate; a host of ours is never blocked, and takes no room here.
@@ -340,6 +332,32 @@ void FloodDetector::CountBounce(const MessageRecord& r, bool ours, std::vector<D
   auto [it, fresh] = subjects_.try_emplace(key);
   if (fresh) it->second.ring = Ring(o_.subject_window, o_.buckets);
   OnSubjectBounce(r, it->second, key, /*count=*/!copy, out);
+}
+
+void FloodDetector::OnDelivery(const MessageRecord& r, const RecipientRecord& rc) {
+  // Cheapest first: most deliveries are not mail of ours sent to another MTA
+  // (its sender is known, so ClassifyBounce() takes it for no bounce).
+  if (!OutboundMemory::Relayed(r, rc)) {
+    if (OutboundMemory::ToContentFilter(r, rc)) outbound_.LearnFilterLeg(r, rc);
+    return;
+  }
+  if (rules_) {  // a bounce by the admin's rules is none of our mail
+    for (size_t i : rules_->Matches(r))
+      if (rules_->specs()[i].action == RuleAction::kCount) return;
+  }
+  outbound_.Learn(r, rc);
+}
+
+MessageRecord DeliveryFacts(const MessageRecord& r, size_t i) {
+  MessageRecord one;
+  one.host = r.host;
+  one.qid = r.qid;
+  one.sender = r.sender;
+  one.message_id = r.message_id;
+  one.subject = r.subject;
+  one.header_from = r.header_from;
+  one.recipients.push_back(r.recipients.at(i));
+  return one;
 }
 
 void FloodDetector::OnSubjectBounce(const MessageRecord& r, SubjectState& s, const std::string& key,

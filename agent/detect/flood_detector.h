@@ -133,13 +133,6 @@ class FloodDetector {
   size_t tracked_ips() const { return ips_.size(); }
   int64_t untracked() const { return untracked_; }  // keys refused at the bound
   int64_t bounces() const { return bounces_; }      // counted bounces: answers excluded
-  // Bounces taken for retries of notices refused for now (RetryOfARefusal).
-  int64_t retries() const { return retries_; }
-  // No MTA tries one notice again sooner (Postfix's minimal_backoff_time is
-  // 300 s); credits last this long after a source's last refusal (past
-  // Postfix's maximal_backoff_time, 4000 s).
-  static constexpr TimeUs kRetryGap = 240 * kUsPerSecond;
-  static constexpr TimeUs kRetryHorizon = 2 * 3600 * kUsPerSecond;
   // Bounces recognised as answers to our own mail, by how (AnswerKind).
   int64_t answers(AnswerKind k) const { return answers_[static_cast<int>(k)]; }
   int64_t answers() const;
@@ -256,18 +249,6 @@ class FloodDetector {
   // A bounce that counts from its client (`ours`: a host in never_counted):
   // an answer to our mail, or counted towards the IP and subject rules.
   void CountBounce(const MessageRecord& r, bool ours, std::vector<Decision>* out);
-  // Retries of refused notices (retries.cc): a bounce refused for now (4xx
-  // at RCPT: a block's reply, greylisting) counts as it did and leaves its
-  // source credits; a bounce it sends later within kRetryHorizon spends one
-  // and counts for nothing: it is a notice counted already, sent again.
-  // Whether `r` is such a retry.
-  bool RetryOfARefusal(const MessageRecord& r);
-  struct Refusals {
-    Ring recent;       // refusals over the last kRetryGap
-    int credits = 0;   // the most of them in one kRetryGap, less those spent
-    TimeUs until = 0;  // credits are spent until then
-    TimeUs last = 0;
-  };
   struct IpState {
     Ring ring;
     std::vector<std::string> evidence;
@@ -287,15 +268,14 @@ class FloodDetector {
   DetectorOptions o_;
   std::unordered_map<std::string, SubjectState> subjects_;
   std::unordered_map<std::string, IpState> ips_;
-  std::unordered_map<std::string, Refusals> refusals_;  // by client IP
   std::unique_ptr<ContentRules> rules_;
   std::unordered_map<std::string, IpState> rule_keys_;  // "rule\tkey": a rule's window
   OutboundMemory outbound_;
   NoticeCopies copies_;
   CountedOpen counted_open_;
-  int64_t untracked_ = 0, bounces_ = 0, retries_ = 0;
+  int64_t untracked_ = 0, bounces_ = 0;
   int64_t answers_[kAnswerKinds] = {};
-  TimeUs next_subject_sweep_ = 0, next_ip_sweep_ = 0, next_rule_sweep_ = 0, next_refusal_sweep_ = 0;
+  TimeUs next_subject_sweep_ = 0, next_ip_sweep_ = 0, next_rule_sweep_ = 0;
   // The other agents' counts (SetFleetCounts): by IP, by subject, and by
   // subject and source.
   std::unordered_map<std::string, Buckets> others_ips_, others_subjects_;

@@ -233,10 +233,6 @@ std::string Agent::RenderMetrics() const {
         {"mailtrail_bounces_total", "counter",
          "Bounces counted by the backscatter detector (answers to our own mail excluded).",
          static_cast<double>(detector_->bounces())},
-        {"mailtrail_bounce_retries_total", "counter",
-         "Bounces taken for retries of notices refused for now (a block's 450, greylisting): "
-         "counted once, at their refusal (docs/detection.md).",
-         static_cast<double>(detector_->retries())},
         {"mailtrail_blocks_active", "gauge", "Blocks active now (live or not).",
          static_cast<double>(blocks_->Active().size())},
         {"mailtrail_block_decisions_capped_total", "counter",

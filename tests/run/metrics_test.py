@@ -70,7 +70,6 @@ def main():
             'mailtrail_checkpoint_bytes_total{part="changes"} ',
             "mailtrail_lag_seconds ",
             "mailtrail_bounces_total 0",
-            "mailtrail_bounce_retries_total 0",
             "mailtrail_blocks_active 0",
             'mailtrail_bounce_answers_total{how="message-id"} 0',
             'mailtrail_bounce_answers_total{how="domain"} 0',
