@@ -261,10 +261,9 @@ void MessageTracker::EndSession(Session* s, TimeUs now, std::string_view counter
     auto it = records_.find(k);
     if (it == records_.end() || it->second.queued) return;
     const MessageRecord& r = it->second.rec;
-    // A HOLD at RCPT of a session whose DATA never succeeded queued nothing
-    // (a sender-address callout: MAIL FROM:<>, RCPT, QUIT): it ends with the
-    // session. Held, it stayed open 6 days, one record per callout of a
-    // client the policy service holds the bounces of (helper-141 A-1).
+    // A HOLD at RCPT in a session whose DATA never succeeded queued nothing
+    // (a callout: MAIL FROM:<>, RCPT, QUIT): it ends with the session; held,
+    // it stayed open 6 days, a record per callout (helper-141 A-1).
     if (data_ok == 0 && !r.message_id && !it->second.accepted) it->second.held = false;
     const bool read = r.message_id && !Discarded(r);
     if ((counters.all_data && read) ||
