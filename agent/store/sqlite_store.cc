@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <limits>
 #include <string>
 #include <utility>
@@ -124,12 +125,16 @@ StatusOr<std::unique_ptr<Store>> SqliteStore::Open(const std::string& path, Deta
 Status SqliteStore::StillAtItsPath() const {
   if (!file_) return Status::Ok();
   struct stat now;
-  if (::stat(db_.path().c_str(), &now) == 0 && now.st_dev == file_->first &&
-      now.st_ino == file_->second)
-    return Status::Ok();
-  return Status::IoError("the store file " + db_.path() +
-                         " was deleted or replaced while open: nothing more is written into the "
-                         "old one, which is lost with what it held; the file now at that path "
+  const bool there = ::stat(db_.path().c_str(), &now) == 0;
+  if (there && now.st_dev == file_->first && now.st_ino == file_->second) return Status::Ok();
+  const std::string what =
+      there ? "another file is at its path now"
+            : (errno == ENOENT ? std::string("no file is at its path now")
+                               : std::string("its path cannot be read: ") + std::strerror(errno));
+  return Status::IoError("the store file " + db_.path() + " was deleted, moved or replaced " +
+                         "while open (" + what +
+                         "): nothing more is written into it. What it held stays with it if it "
+                         "was moved, and is lost if it was deleted; a store opened at that path "
                          "has none of it (`mailtrail replay` of those logs makes it again)");
 }
 

@@ -156,9 +156,7 @@ SessionCounters ReadCounters(std::string_view counters) {
   all = false;
   c.data = Succeeded(counters, "data=", &all);
   c.all_data = c.data >= 0 && all;
-  // Counters that name no DATA: the session sent none (a callout's MAIL,
-  // RCPT, QUIT).
-  if (c.data < 0 && c.mail >= 0) c.data = 0;
+  if (c.data < 0 && c.mail >= 0) c.data = 0;  // no DATA named: none sent (a callout)
   return c;
 }
 
@@ -261,10 +259,12 @@ void MessageTracker::EndSession(Session* s, TimeUs now, std::string_view counter
     auto it = records_.find(k);
     if (it == records_.end() || it->second.queued) return;
     const MessageRecord& r = it->second.rec;
-    // A HOLD at RCPT in a session whose DATA never succeeded queued nothing
-    // (a callout: MAIL FROM:<>, RCPT, QUIT): it ends with the session; held,
-    // it stayed open 6 days, a record per callout (helper-141 A-1).
-    if (data_ok == 0 && !r.message_id && !it->second.accepted) it->second.held = false;
+    // A HOLD at RCPT in a session that sent no DATA (a callout) queued
+    // nothing: it ends with the session, restarted or not (helper-141 A-1).
+    if (data_ok == 0 && !r.message_id && !it->second.accepted && it->second.held) {
+      it->second.held = false;
+      Touch(it->first, &it->second);
+    }
     const bool read = r.message_id && !Discarded(r);
     if ((counters.all_data && read) ||
         (data_left > 0 && candidates <= data_left && candidate(it->second))) {

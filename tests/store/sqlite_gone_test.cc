@@ -27,7 +27,10 @@ TEST_F(SqliteGone, ABatchForAStoreDeletedMeanwhileFailsSayingSo) {
   for (const char* suffix : {"", "-wal", "-shm"}) ::unlink((path + suffix).c_str());
   const Status st = (*s)->WriteBatch({Sample("44C4B10A322")}, nullptr);
   ASSERT_FALSE(st.ok());
-  EXPECT_NE(st.message().find("was deleted or replaced"), std::string::npos) << st.message();
+  EXPECT_NE(st.message().find("was deleted, moved or replaced while open (no file is at its "
+                              "path now)"),
+            std::string::npos)
+      << st.message();
 }
 
 TEST_F(SqliteGone, ABatchForAStoreReplacedMeanwhileFailsSayingSo) {
@@ -42,7 +45,8 @@ TEST_F(SqliteGone, ABatchForAStoreReplacedMeanwhileFailsSayingSo) {
   ASSERT_EQ(std::rename(dir.File("t.db").c_str(), path.c_str()), 0);
   const Status st = (*s)->WriteBatch({Sample("44C4B10A322")}, nullptr);
   ASSERT_FALSE(st.ok());
-  EXPECT_NE(st.message().find("was deleted or replaced"), std::string::npos) << st.message();
+  EXPECT_NE(st.message().find("(another file is at its path now)"), std::string::npos)
+      << st.message();
 }
 
 TEST_F(SqliteGone, AStoreStillAtItsPathIsWritten) {
