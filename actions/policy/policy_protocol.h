@@ -56,12 +56,12 @@ struct PolicyTable {
 
 // What a blocked client is answered: `blocked` in general; `bounce` for a
 // bounce (MAIL FROM:<>, once the sender is known: protocol_state MAIL, RCPT,
-// DATA or END-OF-MESSAGE). A 450 made its MTA queue the bounces and send them
-// again as a burst when the block ended, taken for a new flood (helper-134
-// F2); by default they are accepted into Postfix's hold queue instead
-// (HOLD), where the admin releases or deletes them (docs/detection.md). A
-// sender-address callout (MAIL FROM:<>, RCPT, no DATA) is then answered 250,
-// as it should be: a 5xx told the calling MTA our user does not exist.
+// DATA or END-OF-MESSAGE). By default the two are the same reply. A 450 makes
+// the blocked MTA queue its bounces and send them again as a burst when the
+// block ends, taken for a new flood (helper-134 F2); the admin may hold them
+// in Postfix's hold queue instead (HOLD: a sender-address callout, which
+// sends no DATA, is then answered 250), at the price docs/postfix.md states.
+// A 5xx would tell a calling MTA our user does not exist (helper-140).
 struct PolicyReplies {
   std::string blocked;
   std::string bounce;

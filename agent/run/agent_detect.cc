@@ -56,16 +56,14 @@ void Agent::DetectDeferral(const MessageRecord& open) {
   if (open.client_ip.empty() || (open.sender && !open.sender->empty()) ||
       detector_->WasCountedOpen(open))
     return;
-  decisions_.clear();
+  const MessageRecord* r = &open;
+  MessageRecord filled;
   if (options_.queue_hints && (!open.subject || !open.header_from)) {
-    MessageRecord filled = open;
-    if (FillFromQueue(&filled)) {
-      detector_->OnDeferral(filled, &decisions_);
-      ApplyDecisions();
-      return;
-    }
+    filled = open;
+    if (FillFromQueue(&filled)) r = &filled;
   }
-  detector_->OnDeferral(open, &decisions_);
+  decisions_.clear();
+  detector_->OnDeferral(*r, &decisions_);
   ApplyDecisions();
 }
 
