@@ -201,19 +201,45 @@ Status FileStream::CheckTruncated(Source* src, TimeUs now) {
 }
 
 void FileStream::FollowName(TimeUs now) {
+  if (!started_) return;
   auto named = fs_->Stat(path_);
-  if (!named.ok() || !current_ || named->id == current_->id) return;
+  if (current_ && named.ok() && named->id == current_->id) return;
+  if (!named.ok() && named.status().code() != Status::Code::kNotFound) return;
   // Another file has the name now (rename rotation, delete + recreate, symlink
-  // swap). Take hold of it at once, so that even a quick second rotation cannot
-  // hide it; the old file is drained before it (draining_ is read first).
-  std::unique_ptr<Source> next = OpenPath(false);
-  if (!next) return;
-  ++counters_.rotations;
-  // It may also have been truncated since the last poll; from now on it is only
+  // swap), or none (logrotate's nocreate). Take hold of the new one at once;
+  // the old file is drained before it (draining_ is read first), and so are
+  // the files rotated in and out since our last look, which no poll saw at
+  // the path (helper-135 finding 3).
+  std::unique_ptr<Source> next;
+  if (named.ok()) {
+    next = OpenPath(false);
+    if (!next) return;
+  }
+  // What the last poll saw, before this one looks at the old file again: a
+  // file rotated past us was made after it (the old file may have been
+  // written to since, later still).
+  const int64_t since = newest_mtime_;
+  // It may also have been truncated since the last poll (its copy then joins
+  // the files being read, and is no unread file); from now on it is only
   // drained, so look now.
-  static_cast<void>(CheckTruncated(current_.get(), now));
-  current_->last_growth = now;
-  draining_.push_back(std::move(current_));
+  if (current_) static_cast<void>(CheckTruncated(current_.get(), now));
+  // Nothing seen yet (a first start before the log exists): every rotated
+  // file is history, none was rotated past us.
+  std::vector<NamedSource> between;
+  if (since > 0) between = UnreadRotated(Candidates(), since, next ? &next->id : nullptr, now);
+  // The path missing and nothing rotated through it: the old file stays
+  // current until a new one comes (it may still be written to meanwhile).
+  if (!next && between.empty()) return;
+  if (current_) {
+    if (next) ++counters_.rotations;
+    current_->last_growth = now;
+    draining_.push_back(std::move(current_));
+  }
+  for (auto& [name, src] : between) {
+    ++counters_.rotated_between_polls;
+    draining_.push_back(std::move(src));
+  }
+  // Without one, the next poll opens whatever comes to the path from its start.
   current_ = std::move(next);
 }
 
@@ -222,14 +248,14 @@ StatusOr<size_t> FileStream::Poll(TimeUs now, LineHandler* handler, size_t max_l
   if (!started_ && !restore_.empty()) {
     Restore(now);
     started_ = true;
-  } else if (!current_) {
-    current_ = OpenPath(!started_);
+  } else if (!started_) {
+    current_ = OpenPath(true);
     // Only what the path holds at the first poll is history: a file that
     // appears after a poll found none there is new, all of it. One that is
     // there but cannot be opened yet (its mode) is history all the same.
-    if (!started_)
-      started_ = current_ || fs_->Stat(path_).status().code() == Status::Code::kNotFound;
+    started_ = current_ || fs_->Stat(path_).status().code() == Status::Code::kNotFound;
   }
+  // A new file at the path (or the first one since it went missing).
   FollowName(now);
   // Truncated (copytruncate)? Before the rotated files are read: its copy joins them.
   if (current_) {

@@ -3,10 +3,11 @@
 //
 // Poll() reads what is new and handles:
 //  - rename rotation (logrotate create, `postfix logrotate`) and symlink swaps:
-//    the path names another file -> it is opened at once (a second rotation
-//    before the next poll cannot hide it), the old one is drained first, then
-//    the new one is read from its start. Contract: poll at least once between
-//    two rotations (the directory watch and a 1 s timer do);
+//    the path names another file -> it is opened at once, the old one is
+//    drained first, then the new one is read from its start. Files rotated in
+//    and out between two polls (logrotate run twice while the agent works
+//    through a backlog) are found beside the path, as at a restart, and read
+//    whole in between (UnreadRotated);
 //  - copytruncate: the file got shorter than what was read (or its first bytes
 //    changed) -> its copy beside it (same first bytes, another inode) is read
 //    on from where we stood, then the file from 0. Across a restart the copy
@@ -80,6 +81,7 @@ struct FileStreamCounters {
   int64_t lines = 0, bytes = 0, rotations = 0, truncations = 0, overlong = 0,
           replaced_while_stopped = 0,
           rotated_while_stopped = 0,  // whole files read that rotated in and out while stopped
+      rotated_between_polls = 0,      // the same while running, between two polls
       copies_resumed = 0,             // copytruncate: the copy read on from where we stood
       cut_short = 0;                  // the same file shorter than what was read: its end was lost
 };
@@ -147,10 +149,24 @@ class FileStream {
   std::unique_ptr<Source> FindCompressed(const std::vector<std::string>& candidates,
                                          const StreamPosition& pos, std::string* name);
   void FollowName(TimeUs now);
+  // The rotated files beside the path (mail.log.1, mail.log-20261127.gz)
+  // modified at or after `since` and never read: rotated in and out unseen,
+  // oldest first, each ready to be read from its start. Not the file at the
+  // path (`at_path`), nor one being read or read already, nor a copy or the .gz of one.
+  using NamedSource = std::pair<std::string, std::unique_ptr<Source>>;
+  std::vector<NamedSource> UnreadRotated(const std::vector<std::string>& candidates, int64_t since,
+                                         const FileId* at_path, TimeUs now);
+  // Whether the file `name` (plain or .gz) begins as a file being read or
+  // read already: its copy or its compressed form.
+  bool BeginsAsAFileRead(const std::string& name);
   // Truncated: start over at 0; the current file's copy, if any, is drained first.
   Status CheckTruncated(Source* src, TimeUs now);
   // The path and the names beside it a rotated file may have (mail.log.1, ...).
   std::vector<std::string> Candidates() const;
+  // Whether `name` (one of Candidates()) is a rotated name: the path's name,
+  // then '.', '-' or '_' and a digit (mail.log.1, mail.log-20261127.gz), not
+  // another log beside it (mail.log.err).
+  bool IsRotatedName(const std::string& name) const;
   // A plain copy of the saved file under another inode (copytruncate); a
   // compressed one is found by FindCompressed.
   std::unique_ptr<Source> FindCopy(const std::vector<std::string>& candidates,
@@ -160,8 +176,11 @@ class FileStream {
   // bytes. A few bytes shared by chance ("Nov 27 ") prove nothing.
   bool TellsItsCopy(const StreamPosition& pos) const;
   static constexpr int64_t kMinUnreadFingerprint = 64;
-  // A file being read or read already (nobody's copy).
-  bool ReadAlready(const FileId& id) const;
+  // A file being read or read already (nobody's copy): `id` is the inode of
+  // `name`.
+  bool ReadAlready(const FileId& id, const std::string& name);
+  // The fingerprint of the first `len` bytes of `name` (decompressed for a .gz).
+  bool StartOf(const std::string& name, uint32_t len, uint64_t* fp);
   Status Fingerprint(ReadableFile* file, int64_t size, uint32_t len, uint64_t* fp);
   // Whether the first bytes still match the fingerprint (extending a short one).
   bool SameStart(Source* src, int64_t size);

@@ -1,6 +1,7 @@
 // FileStream's restart: finding each saved file again (by inode and
 // fingerprint, as a copy, or compressed), and the files rotated in and out while
-// the agent was stopped (file_stream.h says what is guaranteed).
+// the agent was stopped or between two polls (file_stream.h says what is
+// guaranteed).
 #include <algorithm>
 #include <cstdint>
 #include <string>
@@ -10,6 +11,7 @@
 #include "agent/lines/gzip_file.h"
 #include "agent/tail/file_stream.h"
 #include "agent/tail/file_stream_source.h"
+#include "base/hash.h"
 
 namespace mailtrail {
 
@@ -68,6 +70,7 @@ std::unique_ptr<FileStream::Source> FileStream::OpenCompressed(const std::string
   if (!info.ok()) return nullptr;
   auto src = std::make_unique<Source>(options_.max_line);
   src->file = std::make_unique<GzipReader>(std::move(*raw));
+  src->compressed = true;
   src->id = info->id;
   src->fingerprint_len = fingerprint_len;
   // Of the decompressed start: what the plain file began with.
@@ -84,7 +87,7 @@ std::unique_ptr<FileStream::Source> FileStream::FindCompressed(
   for (const auto& c : candidates) {
     if (!IsGzipName(c)) continue;
     auto src = OpenCompressed(c, pos.fingerprint_len);
-    if (!src || src->fingerprint != pos.fingerprint || ReadAlready(src->id)) continue;
+    if (!src || src->fingerprint != pos.fingerprint || ReadAlready(src->id, c)) continue;
     *name = c;
     return src;
   }
@@ -109,11 +112,30 @@ bool FileStream::TellsItsCopy(const StreamPosition& pos) const {
   return pos.fingerprint_len > 0 && pos.fingerprint_len >= covers;
 }
 
-bool FileStream::ReadAlready(const FileId& id) const {
+bool FileStream::StartOf(const std::string& name, uint32_t len, uint64_t* fp) {
+  if (IsGzipName(name)) {
+    std::unique_ptr<Source> src = OpenCompressed(name, len);
+    if (src) *fp = src->fingerprint;
+    return src != nullptr;
+  }
+  std::unique_ptr<Source> src = OpenFile(name);
+  if (!src) return false;
+  auto info = src->file->Stat();
+  return info.ok() && Fingerprint(src->file.get(), info->size, len, fp).ok();
+}
+
+bool FileStream::ReadAlready(const FileId& id, const std::string& name) {
   for (const auto& d : draining_)
     if (d->id == id) return true;
-  for (const auto& f : finished_)
-    if (f.position.id == id) return true;
+  for (const auto& f : finished_) {
+    if (f.position.id != id) continue;
+    // Closed, its inode number may have gone to a new file since (ext4,
+    // tmpfs): the same file only if it still begins as it did.
+    uint64_t fp = 0;
+    if (f.position.fingerprint_len == 0 || !StartOf(name, f.position.fingerprint_len, &fp) ||
+        fp == f.position.fingerprint)
+      return true;
+  }
   return false;
 }
 
@@ -127,7 +149,7 @@ std::unique_ptr<FileStream::Source> FileStream::FindCopy(const std::vector<std::
     if (c == path_) continue;  // the truncated original, whatever it holds now
     auto info = fs_->Stat(c);
     if (!info.ok() || !info->regular || info->id == pos.id || info->size < pos.offset ||
-        ReadAlready(info->id))
+        ReadAlready(info->id, c))
       continue;
     std::unique_ptr<Source> src = OpenFile(c);
     uint64_t fp = 0;
@@ -140,11 +162,119 @@ std::unique_ptr<FileStream::Source> FileStream::FindCopy(const std::vector<std::
   return nullptr;
 }
 
+bool FileStream::IsRotatedName(const std::string& name) const {
+  const size_t n = path_.size();
+  return name.size() > n + 1 && name.compare(0, n, path_) == 0 &&
+         (name[n] == '.' || name[n] == '-' || name[n] == '_') && name[n + 1] >= '0' &&
+         name[n + 1] <= '9';
+}
+
+bool FileStream::BeginsAsAFileRead(const std::string& name) {
+  // A start proves something when it is long enough ("Nov 27 10:0" begins
+  // many files), or all there is (all we read) of a short file: its whole
+  // first line, time, host and process id included, which no other file
+  // begins with.
+  const int64_t enough = std::min<int64_t>(options_.fingerprint_bytes, kMinUnreadFingerprint);
+  std::vector<std::pair<uint64_t, uint32_t>> known;  // fingerprint, its length
+  auto add = [&](uint64_t fp, uint32_t len, int64_t all) {
+    if (len > 0 && (len >= enough || (all > 0 && len >= all))) known.emplace_back(fp, len);
+  };
+  auto add_open = [&](Source* src) {
+    // A .gz does not change, and reading its start again would make the
+    // next read decompress it again up to where it stood.
+    if (src->compressed) {
+      if (src->fingerprint_len > 0) known.emplace_back(src->fingerprint, src->fingerprint_len);
+      return;
+    }
+    // Its start now, not what it held when opened: one opened empty (the log
+    // just made) has no fingerprint yet, and its .gz all of its lines.
+    std::string head(options_.fingerprint_bytes, '\0');
+    size_t got = 0;
+    while (got < head.size()) {
+      auto n = src->file->ReadAt(static_cast<int64_t>(got), head.data() + got, head.size() - got);
+      if (!n.ok() || *n == 0) break;
+      got += *n;
+    }
+    const bool whole = got < head.size();  // its end reached
+    if (got >= static_cast<size_t>(enough) || (whole && got > 0))
+      known.emplace_back(Fnv1a64(std::string_view(head.data(), got)), static_cast<uint32_t>(got));
+  };
+  if (current_) add_open(current_.get());
+  for (const auto& d : draining_) add_open(d.get());
+  for (const auto& f : finished_)
+    add(f.position.fingerprint, f.position.fingerprint_len, f.position.offset);
+  // An empty file is nobody's copy: what it gets (the syslog daemon writing
+  // on until it reopens the log) is new.
+  if (!IsGzipName(name)) {
+    auto info = fs_->Stat(name);
+    if (!info.ok() || info->size == 0) return false;
+  }
+  for (const auto& [fingerprint, len] : known) {
+    uint64_t fp = 0;
+    if (StartOf(name, len, &fp) && fp == fingerprint) return true;
+  }
+  return false;
+}
+
+std::vector<FileStream::NamedSource> FileStream::UnreadRotated(
+    const std::vector<std::string>& candidates, int64_t since, const FileId* at_path, TimeUs now) {
+  std::vector<std::pair<int64_t, std::string>> between;
+  for (const auto& c : candidates) {
+    // Only rotated names: another log beside ours (mail.log.err) is written
+    // all the time and is not ours to read.
+    if (c == path_ || !IsRotatedName(c)) continue;
+    auto info = fs_->Stat(c);
+    // `<`: a file written in the same clock tick as our last look at the
+    // current file may hold lines we never saw (a rotated-away file we had
+    // finished is a read one, skipped below).
+    if (!info.ok() || !info->regular || info->mtime_ns < since) continue;
+    // Files open are told by their inode (it cannot be reused while open);
+    // files read and closed only by their start (BeginsAsAFileRead), as
+    // their inode numbers may have been given to new files since.
+    if ((at_path && info->id == *at_path) || (current_ && current_->id == info->id) ||
+        std::any_of(draining_.begin(), draining_.end(),
+                    [&info](const auto& d) { return d->id == info->id; }))
+      continue;
+    // While compressing, both mail.log.1 and mail.log.1.gz exist: the plain one.
+    if (IsGzipName(c) && std::find(candidates.begin(), candidates.end(),
+                                   c.substr(0, c.size() - 3)) != candidates.end())
+      continue;
+    // gzip keeps the modification time, so the .gz of a file we read
+    // (logrotate without delaycompress) is as new as it; a copy (copytruncate)
+    // is newer still.
+    if (BeginsAsAFileRead(c)) continue;
+    // An empty one holds nothing yet: what it gets (the syslog daemon
+    // writing on until it reopens the log) is newer than the others' lines.
+    between.emplace_back(info->size == 0 ? INT64_MAX : info->mtime_ns, c);
+  }
+  // Two written in one clock tick (rotations milliseconds apart, times
+  // kept by a restore from a backup) tie: then by name, logrotate's
+  // numbered ones (.2 before .1) by their number, any other with numbers
+  // compared as numbers, which is the order of dated names (-20261127).
+  std::sort(between.begin(), between.end(), [this](const auto& a, const auto& b) {
+    if (a.first != b.first) return a.first < b.first;
+    // A strict order: other names first, then logrotate's by number.
+    const int64_t na = RotationNumber(a.second, path_), nb = RotationNumber(b.second, path_);
+    if ((na >= 0) != (nb >= 0)) return na < 0;
+    if (na >= 0) return na > nb;
+    return NaturalLess(a.second, b.second);
+  });
+  std::vector<NamedSource> out;
+  for (const auto& [mtime, name] : between) {
+    std::unique_ptr<Source> src =
+        IsGzipName(name) ? OpenCompressed(name, options_.fingerprint_bytes) : OpenFile(name);
+    if (!src) continue;
+    src->Reset(0);
+    src->last_growth = now;
+    out.emplace_back(name, std::move(src));
+  }
+  return out;
+}
+
 void FileStream::Restore(TimeUs now) {
   // Where a saved file may be now: the path itself, or a rotated name beside it.
   const std::vector<std::string> candidates = Candidates();
   auto at_path = fs_->Stat(path_);
-  std::vector<std::string> used;  // names of the saved files found
   // The file that was current at the checkpoint, if it was rotated away while
   // we were stopped: when it was last written.
   int64_t current_rotated_at = 0;  // 0: not rotated away (or not known when)
@@ -206,7 +336,6 @@ void FileStream::Restore(TimeUs now) {
                      " is gone (replaced while stopped)");
       continue;
     }
-    used.push_back(found_name);
     if (cut_to >= 0) {
       warning_ += (warning_.empty() ? "" : "; ") + found_name + ": " +
                   ResumeCutShort(found.get(), cut_to, pos.offset);
@@ -235,41 +364,8 @@ void FileStream::Restore(TimeUs now) {
   // first. By modification time, which rename and gzip keep, so older
   // generations (mail.log.3.gz) are never read again whatever the naming.
   if (current_rotated_at != 0) {
-    std::vector<std::pair<int64_t, std::string>> between;
-    for (const auto& c : candidates) {
-      if (c == path_ || std::find(used.begin(), used.end(), c) != used.end()) continue;
-      auto info = fs_->Stat(c);
-      // `<`: a file written in the same clock tick as our last look at the
-      // current file may hold lines we never saw (a rotated-away file we had
-      // finished is a saved one, never here).
-      if (!info.ok() || !info->regular || info->mtime_ns < current_rotated_at) continue;
-      if (at_path.ok() && info->id == at_path->id) continue;
-      // While compressing, both mail.log.1 and mail.log.1.gz exist: the plain one.
-      if (IsGzipName(c) && std::find(candidates.begin(), candidates.end(),
-                                     c.substr(0, c.size() - 3)) != candidates.end())
-        continue;
-      // An empty one holds nothing yet: what it gets (the syslog daemon
-      // writing on until it reopens the log) is newer than the others' lines.
-      between.emplace_back(info->size == 0 ? INT64_MAX : info->mtime_ns, c);
-    }
-    // Two written in one clock tick (rotations milliseconds apart, times
-    // kept by a restore from a backup) tie: then by name, logrotate's
-    // numbered ones (.2 before .1) by their number, any other with numbers
-    // compared as numbers, which is the order of dated names (-20261127).
-    std::sort(between.begin(), between.end(), [this](const auto& a, const auto& b) {
-      if (a.first != b.first) return a.first < b.first;
-      // A strict order: other names first, then logrotate's by number.
-      const int64_t na = RotationNumber(a.second, path_), nb = RotationNumber(b.second, path_);
-      if ((na >= 0) != (nb >= 0)) return na < 0;
-      if (na >= 0) return na > nb;
-      return NaturalLess(a.second, b.second);
-    });
-    for (const auto& [mtime, name] : between) {
-      std::unique_ptr<Source> src =
-          IsGzipName(name) ? OpenCompressed(name, options_.fingerprint_bytes) : OpenFile(name);
-      if (!src) continue;
-      src->Reset(0);
-      src->last_growth = now;
+    for (auto& [name, src] : UnreadRotated(candidates, current_rotated_at,
+                                           at_path.ok() ? &at_path->id : nullptr, now)) {
       ++counters_.rotated_while_stopped;
       AddRestoreNote(name + " whole (rotated in and out while stopped)");
       draining_.push_back(std::move(src));

@@ -22,6 +22,9 @@ struct FileStream::Source {
   int64_t read_offset = 0;  // next byte to read
   LineSplitter lines;       // keeps the bytes after the last newline
   TimeUs last_growth = 0;
+  // A .gz read through GzipReader: a read behind where it stands decompresses
+  // it again from its start.
+  bool compressed = false;
 
   void Reset(int64_t offset) {
     read_offset = offset;

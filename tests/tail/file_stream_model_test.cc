@@ -165,9 +165,9 @@ std::string RunModel(uint32_t seed, Hazards h = {}) {
     if (rng() % 3 == 0) fs.Tick();
     const int op = static_cast<int>(rng() % 100);
     if (op < 42) {
-      // A log made anew is a rotation to the stream: one poll before the next
-      // (the directory watch sees it).
-      if (line() && running && !poll()) return "poll failed";
+      // A log made anew is a rotation to the stream, polled or not before the
+      // next one.
+      if (line() && running && rng() % 3 != 0 && !poll()) return "poll failed";
     } else if (op < 64) {
       if (running && !poll()) return "poll failed";
     } else if (op < 72) {
@@ -177,11 +177,15 @@ std::string RunModel(uint32_t seed, Hazards h = {}) {
         saved_lines = c.lines.size();
       }
     } else if (op < 80) {
-      if (rotate(rng() % 2 == 0) && running) {
+      const bool copy = rng() % 2 == 0;
+      if (rotate(copy) && running) {
         if (rng() % 4 == 0 && h.quick_kills) {
           kill();  // before the stream could see the rotation
-        } else if (!poll()) {
-          return "poll failed";  // the contract: one poll between two rotations
+        } else if ((copy || rng() % 3 != 0) && !poll()) {
+          // Else a second rotation may come before a poll (logrotate run
+          // twice while the agent works through a backlog). Not after a
+          // copytruncate (the documented limit: one poll before the next).
+          return "poll failed";
         }
       }
     } else if (op < 85) {
@@ -485,9 +489,13 @@ TEST(FileStreamHazards, ALogThatCannotBeOpenedAtAFirstStartIsStillHistory) {
 }
 
 // Runs the model for seeds 1..seeds; fails with the first three that went wrong.
+// MT_MODEL_SEED=N runs that seed only (to follow one that failed).
 void RunSeeds(uint32_t seeds, Hazards h) {
   int failed = 0;
-  for (uint32_t seed = 1; seed <= seeds; ++seed) {
+  uint32_t first = 1;
+  if (const char* one = std::getenv("MT_MODEL_SEED"))
+    first = seeds = static_cast<uint32_t>(std::strtoul(one, nullptr, 10));
+  for (uint32_t seed = first; seed <= seeds; ++seed) {
     const std::string what = RunModel(seed, h);
     if (what.empty()) continue;
     if (++failed <= 3) ADD_FAILURE() << "seed " << seed << ": " << what;

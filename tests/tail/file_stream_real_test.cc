@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -72,6 +73,34 @@ TEST(FileStreamRealFiles, EveryRotationKindLosesAndRepeatsNothing) {
   EXPECT_EQ(s.counters().rotations, 4);
   EXPECT_EQ(s.counters().truncations, 1);
   EXPECT_EQ(s.draining(), 0u);
+}
+
+// logrotate run twice between two polls, with real files and the file
+// system's own modification times: the file in between, never seen at the
+// path, is read whole between the two others; the older generation beside
+// them and another log (mail.log.err) are not.
+TEST(FileStreamRealFiles, TwoRotationsBetweenTwoPollsLoseNothing) {
+  TempDir dir("mt_tail");
+  const std::string log = dir.File("mail.log");
+  Append(log + ".3", "not read: older\n");
+  std::filesystem::last_write_time(
+      log + ".3", std::filesystem::file_time_type::clock::now() - std::chrono::hours(24));
+  Append(log + ".err", "not read: another log\n");
+  Append(log, "1\n");
+  FileStream s(log, RealFileSystem(), FromStart());
+  Collect c;
+  ASSERT_TRUE(s.Poll(kUsPerSecond, &c).ok());
+  Append(log, "2\n");
+  std::filesystem::rename(log, log + ".1");
+  Append(log, "3\n");
+  std::filesystem::rename(log + ".1", log + ".2");
+  std::filesystem::rename(log, log + ".1");
+  Append(log, "4\n");
+  ASSERT_TRUE(s.Poll(2 * kUsPerSecond, &c).ok());
+  Append(log + ".err", "not read: written on\n");
+  ASSERT_TRUE(s.Poll(20 * kUsPerSecond, &c).ok());
+  EXPECT_EQ(c.lines, (std::vector<std::string>{"1", "2", "3", "4"}));
+  EXPECT_EQ(s.counters().rotated_between_polls, 1);
 }
 
 TEST(FileStreamRealFiles, RestartFromAPositionOnTheSameFile) {
