@@ -25,6 +25,7 @@
 #include "agent/metrics/metrics_server.h"
 #include "agent/run/agent.h"
 #include "agent/run/enforcement.h"
+#include "agent/run/smtpd_capacity.h"
 #include "agent/run/supervisor.h"
 #include "agent/store/store.h"
 #include "agent/uv/run_loop.h"
@@ -269,6 +270,10 @@ int CheckConfigMain(const std::vector<std::string>& argv, const Clock& clock) {
   }
   std::printf("%s: ok (%zu log(s)%s into %s)\n", path.c_str(), c->logs.paths.size(),
               c->input.journal ? " and the journal" : "", c->store.url.c_str());
+  bool capacity_warning = false;
+  if (std::string note = PolicyCapacityNote(*c, &capacity_warning); !note.empty())
+    std::fprintf(stderr, "mailtrail: %s%s\n", capacity_warning ? "warning: " : "",
+                 EscapeForLog(note, 600).c_str());
   return kExitOk;
 }
 
@@ -361,6 +366,14 @@ int RunMain(const std::vector<std::string>& argv, const Clock& clock) {
   if (!enforcement.ok()) return FailWith(enforcement.status());
   if (!(*enforcement)->notice().empty())
     StderrLog().Info(EscapeForLog((*enforcement)->notice(), 300));
+  bool capacity_warning = false;
+  if (std::string note = PolicyCapacityNote(*config, &capacity_warning); !note.empty()) {
+    if (capacity_warning) {
+      StderrLog().Warn(EscapeForLog(note, 600));
+    } else {
+      StderrLog().Info(EscapeForLog(note, 600));
+    }
+  }
   // The web console ([web] listen), on a read-only connection of its own.
   std::unique_ptr<LiveConsole> console;
   if (!config->web.listen.empty()) {

@@ -1,0 +1,122 @@
+#include "agent/run/smtpd_capacity.h"
+
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <map>
+#include <string>
+
+#include "agent/config/config.h"
+#include "base/run_program.h"
+
+namespace mailtrail {
+
+namespace {
+std::string_view Trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r'))
+    s.remove_suffix(1);
+  return s;
+}
+
+bool ParseCount(std::string_view s, int64_t* out) {
+  if (s.empty() || s.size() > 9) return false;
+  int64_t n = 0;
+  for (char ch : s) {
+    if (ch < '0' || ch > '9') return false;
+    n = n * 10 + (ch - '0');
+  }
+  *out = n;
+  return true;
+}
+}  // namespace
+
+SmtpdProcessLimit ParseSmtpdProcessLimit(std::string_view text, int64_t default_limit) {
+  // By service ("smtp/inet"): its command's program and its limit.
+  struct Service {
+    bool smtpd = false;
+    std::string limit;
+  };
+  std::map<std::string, Service> services;
+  while (!text.empty()) {
+    const size_t nl = text.find('\n');
+    std::string_view line = text.substr(0, nl);
+    text = nl == std::string_view::npos ? std::string_view() : text.substr(nl + 1);
+    const size_t eq = line.find(" = ");
+    if (eq == std::string_view::npos) continue;
+    const std::string_view key = line.substr(0, eq), value = Trim(line.substr(eq + 3));
+    const size_t slash = key.rfind('/');
+    if (slash == std::string_view::npos) continue;
+    const std::string service(key.substr(0, slash));
+    const std::string_view field = key.substr(slash + 1);
+    if (field == "command") {
+      const std::string_view program = value.substr(0, value.find_first_of(" \t"));
+      services[service].smtpd = program == "smtpd";
+    } else if (field == "process_limit") {
+      services[service].limit = std::string(value);
+    }
+  }
+  SmtpdProcessLimit out;
+  for (const auto& [name, s] : services) {
+    if (!s.smtpd) continue;
+    int64_t n = default_limit;
+    if (s.limit != "-" && !ParseCount(s.limit, &n)) continue;
+    const std::string shown = name.substr(0, name.rfind('/'));
+    if (n == 0) {
+      out.unlimited += (out.unlimited.empty() ? "" : ", ") + shown;
+      continue;
+    }
+    out.total += n;
+    out.services += (out.services.empty() ? "" : ", ") + shown + " " + std::to_string(n);
+  }
+  return out;
+}
+
+StatusOr<SmtpdProcessLimit> PostfixSmtpdProcessLimit(const std::string& config_dir,
+                                                     const std::string& postconf) {
+  // Without a master.cf postconf -F prints nothing; without a main.cf it only
+  // fails, after Postfix's one-second pause.
+  struct stat st;
+  for (const char* file : {"/main.cf", "/master.cf"}) {
+    if (stat((config_dir + file).c_str(), &st) != 0)
+      return Status::NotFound(config_dir + file + ": " + std::strerror(errno));
+  }
+  auto limit = RunProgram({postconf, "-c", config_dir, "-h", "default_process_limit"});
+  if (!limit.ok()) return limit.status();
+  int64_t default_limit = 0;
+  if (!ParseCount(Trim(std::string_view(*limit).substr(0, limit->find('\n'))), &default_limit))
+    return Status::InvalidArgument("default_process_limit is not a count: " + *limit);
+  auto fields = RunProgram({postconf, "-c", config_dir, "-F"});
+  if (!fields.ok()) return fields.status();
+  return ParseSmtpdProcessLimit(*fields, default_limit);
+}
+
+std::string SmtpdCapacityWarning(const SmtpdProcessLimit& limit, int64_t max_connections,
+                                 int64_t max_per_peer) {
+  const int64_t room = std::min(max_connections, max_per_peer);
+  if (limit.total <= room) return "";
+  return "Postfix may run " + std::to_string(limit.total) + " smtpd processes at once (" +
+         limit.services + "), each with its own connection to the policy service, which keeps " +
+         std::to_string(room) + " of them ([policy] max_connections_per_peer " +
+         std::to_string(max_per_peer) + ", max_connections " + std::to_string(max_connections) +
+         "): beyond that they close each other's, and smtpd sleeps a second before it asks "
+         "again on a closed one. Raise both above " +
+         std::to_string(limit.total) + " (and the unit's LimitNOFILE with them)";
+}
+
+std::string PolicyCapacityNote(const Config& c, bool* warning) {
+  *warning = false;
+  if (c.policy.socket.empty() && c.policy.listen.empty()) return "";
+  auto limit = PostfixSmtpdProcessLimit(c.blocks.postfix_config_dir);
+  if (!limit.ok())
+    return "smtpd's process limits not read (" + limit.status().message() +
+           "): keep [policy] max_connections_per_peer above them (docs/postfix.md)";
+  std::string w =
+      SmtpdCapacityWarning(*limit, c.policy.max_connections, c.policy.max_connections_per_peer);
+  *warning = !w.empty();
+  return w;
+}
+
+}  // namespace mailtrail
