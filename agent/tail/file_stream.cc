@@ -285,9 +285,18 @@ StatusOr<size_t> FileStream::Poll(TimeUs now, LineHandler* handler, size_t max_l
   }
   // A finished file written before the newest time seen is older than any
   // file a restart would read whole: it need not be kept.
-  finished_.erase(std::remove_if(finished_.begin(), finished_.end(),
-                                 [this](const Finished& f) { return f.mtime_ns < newest_mtime_; }),
-                  finished_.end());
+  // Its start is still remembered a while: a copy or a .gz of it made by a
+  // tool that does not keep the modification time (`gzip -c f > f.gz`) is
+  // as new as the files rotated past us, and must not pass for one.
+  for (auto it = finished_.begin(); it != finished_.end();) {
+    if (it->mtime_ns >= newest_mtime_) {
+      ++it;
+      continue;
+    }
+    read_before_.push_back(it->position);
+    if (read_before_.size() > kReadBefore) read_before_.erase(read_before_.begin());
+    it = finished_.erase(it);
+  }
   if (!current_) return emitted;
   auto done = Drain(current_.get(), handler, max_lines, &emitted);
   if (!done.ok()) return done.status();

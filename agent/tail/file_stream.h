@@ -204,6 +204,10 @@ class FileStream {
     int64_t mtime_ns;
   };
   std::vector<Finished> finished_;
+  // Files finished longer ago, the last kReadBefore, by their start only
+  // (BeginsAsAFileRead): not in the checkpoint.
+  std::vector<StreamPosition> read_before_;
+  static constexpr size_t kReadBefore = 64;
   bool started_ = false;
   std::vector<StreamPosition> restore_;
   std::string restore_note_;

@@ -203,6 +203,7 @@ bool FileStream::BeginsAsAFileRead(const std::string& name) {
   for (const auto& d : draining_) add_open(d.get());
   for (const auto& f : finished_)
     add(f.position.fingerprint, f.position.fingerprint_len, f.position.offset);
+  for (const auto& p : read_before_) add(p.fingerprint, p.fingerprint_len, p.offset);
   // An empty file is nobody's copy: what it gets (the syslog daemon writing
   // on until it reopens the log) is new.
   if (!IsGzipName(name)) {

@@ -209,6 +209,32 @@ TEST(FileStream, ARotatedFileCompressedBetweenTwoPollsIsReadOnce) {
   EXPECT_EQ(s.counters().rotated_between_polls, 1);
 }
 
+// A rotated file read long ago compressed by a tool that does not keep its
+// modification time (`gzip -c mail.log.1 > mail.log.1.gz`): the .gz is as
+// new as a file rotated past us, and is not read again at the next rotation.
+TEST(FileStream, AFileReadLongAgoCompressedAnewIsNotReadAgain) {
+  MemFileSystem fs;
+  auto line = [](char c) { return "Dec  1 00:00:0" + std::string(70, c) + "\n"; };
+  fs.Append("/log", line('a'));
+  FileStream s("/log", &fs, FromStart());
+  Collect c;
+  ASSERT_TRUE(s.Poll(0, &c).ok());
+  fs.Rename("/log", "/log.1");
+  fs.Append("/log", line('b'));
+  ASSERT_TRUE(s.Poll(kSecond, &c).ok());
+  ASSERT_TRUE(s.Poll(10 * kSecond, &c).ok());
+  fs.Append("/log", line('c'));
+  ASSERT_TRUE(s.Poll(11 * kSecond, &c).ok());  // /log.1 is older than what was seen since
+  fs.Append("/log.1.gz", Gzip(fs.Read("/log.1")));  // modified now
+  fs.Unlink("/log.1");
+  fs.Rename("/log", "/log.2");
+  fs.Append("/log", line('d'));
+  ASSERT_TRUE(s.Poll(12 * kSecond, &c).ok());
+  ASSERT_TRUE(s.Poll(30 * kSecond, &c).ok());
+  EXPECT_EQ(c.lines.size(), 4u);
+  EXPECT_EQ(s.counters().rotated_between_polls, 0);
+}
+
 // logrotate's nocreate: the log is made by its next line, and that file was
 // rotated away before a poll saw it; the path is missing at the poll.
 TEST(FileStream, AFileRotatedInAndOutWhileThePathIsMissingIsReadWhole) {
