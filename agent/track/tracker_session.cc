@@ -238,11 +238,10 @@ void MessageTracker::EndSession(Session* s, TimeUs now, std::string_view counter
   auto candidate = [](const Open& o) {
     return o.rec.message_id && !Discarded(o.rec) && !ContentRefused(o.rec);
   };
-  // The DATA that succeeded less the messages qmgr already took; unknown
-  // when one of the session's messages has closed (whose DATA may or may
-  // not have succeeded): a lost message beside a queued one was taken as
-  // accepted, and stayed open 6 days (helper-112).
-  int64_t candidates = 0, queued = 0;
+  // The DATA that succeeded less the messages qmgr already took; unknown when one
+  // of the session's messages has closed (its DATA may have failed: a lost message
+  // beside a queued one was taken as accepted, and stayed open 6 days, helper-112).
+  int64_t candidates = 0, queued = 0, kept = 0;
   bool closed = false;
   s->record_keys.ForEach([&](const RecordKey& k) {
     auto it = records_.find(k);
@@ -250,18 +249,21 @@ void MessageTracker::EndSession(Session* s, TimeUs now, std::string_view counter
       closed = true;
     } else if (it->second.queued) {
       ++queued;
-    } else if (candidate(it->second)) {
-      ++candidates;
+    } else {
+      candidates += candidate(it->second) ? 1 : 0;
+      kept += it->second.rec.message_id && !ContentRefused(it->second.rec) ? 1 : 0;
     }
   });
+  // Each DATA that succeeded is a message qmgr took or cleanup read and kept: no other sent one.
+  const bool all_data_seen = data_ok == 0 || (data_ok > 0 && !closed && queued + kept >= data_ok);
   const int64_t data_left = data_ok < 0 || closed || queued > data_ok ? -1 : data_ok - queued;
   s->record_keys.ForEach([&](const RecordKey& k) {
     auto it = records_.find(k);
     if (it == records_.end() || it->second.queued) return;
     const MessageRecord& r = it->second.rec;
-    // A HOLD at RCPT in a session that sent no DATA (a callout) queued
-    // nothing: it ends with the session, restarted or not (helper-141 A-1).
-    if (data_ok == 0 && !r.message_id && !it->second.accepted && it->second.held) {
+    // A HOLD of a transaction that sent no DATA (a callout, or one reset beside
+    // a message sent) queued nothing: it ends with the session (helper-141 A-1, -144 L1).
+    if (all_data_seen && !r.message_id && !it->second.accepted && it->second.held) {
       it->second.held = false;
       Touch(it->first, &it->second);
     }
@@ -272,12 +274,10 @@ void MessageTracker::EndSession(Session* s, TimeUs now, std::string_view counter
       Touch(it->first, &it->second);  // saved with the next checkpoint
       return;
     }
-    // Its content read and not refused, where the counters cannot say it
-    // was accepted (BDAT, more candidates than DATA that succeeded, no
-    // counters): qmgr's lines may come late, so it waits as long as a deleted
-    // message's delivery may before it ends with the session. After the
-    // grace a backlogged qmgr made it two records, the first "expired"
-    // (helper-111).
+    // Its content read and not refused, where the counters cannot say it was
+    // accepted (BDAT, more candidates than DATA that succeeded, no counters):
+    // qmgr's lines may come late, so it waits as a deleted message's delivery
+    // may before it ends with the session (not the grace: two records, helper-111).
     const bool maybe_queued = data_left != 0 && candidate(it->second);
     Schedule({now + (maybe_queued ? kDeliveryAfterDelete : options_.grace), k,
               it->second.generation, true},

@@ -389,6 +389,26 @@ TEST(TrackerActions, AHoldOfATransactionWithoutDataEndsWithItsSession) {
       "Dec 07 19:09:00 mx postfix/cleanup[12690]: B43E7AF446F: message-id=<n1@r.test>",
       "Dec 07 19:09:00 mx postfix/smtpd[12686]: disconnect from unknown[127.0.0.88] ehlo=1 "
       "mail=1 rcpt=1 data=1 quit=1 commands=5",
+      // Held at CONNECT: a transaction reset before DATA, beside one sent
+      // (helper-144 L1: it stayed open 6 days).
+      "Dec 07 19:09:01 mx postfix/smtpd[12687]: connect from unknown[127.0.0.90]",
+      "Dec 07 19:09:01 mx postfix/smtpd[12687]: NOQUEUE: hold: CONNECT from "
+      "unknown[127.0.0.90]: <unknown[127.0.0.90]>: Client host held; proto=SMTP",
+      "Dec 07 19:09:01 mx postfix/smtpd[12687]: C11111AF446: client=unknown[127.0.0.90]",
+      "Dec 07 19:09:01 mx postfix/smtpd[12687]: C22222AF446: client=unknown[127.0.0.90]",
+      "Dec 07 19:09:01 mx postfix/cleanup[12690]: C22222AF446: message-id=<n2@r.test>",
+      "Dec 07 19:09:01 mx postfix/smtpd[12687]: disconnect from unknown[127.0.0.90] ehlo=1 "
+      "mail=2 rcpt=2 data=1 rset=1 quit=1 commands=8",
+      // Two sent, one message-id seen so far: which one sent its DATA cannot
+      // be told, both stay open.
+      "Dec 07 19:09:02 mx postfix/smtpd[12688]: connect from unknown[127.0.0.91]",
+      "Dec 07 19:09:02 mx postfix/smtpd[12688]: NOQUEUE: hold: CONNECT from "
+      "unknown[127.0.0.91]: <unknown[127.0.0.91]>: Client host held; proto=SMTP",
+      "Dec 07 19:09:02 mx postfix/smtpd[12688]: D11111AF446: client=unknown[127.0.0.91]",
+      "Dec 07 19:09:02 mx postfix/smtpd[12688]: D22222AF446: client=unknown[127.0.0.91]",
+      "Dec 07 19:09:02 mx postfix/cleanup[12690]: D22222AF446: message-id=<n3@r.test>",
+      "Dec 07 19:09:02 mx postfix/smtpd[12688]: disconnect from unknown[127.0.0.91] ehlo=1 "
+      "mail=2 rcpt=2 data=2 quit=1 commands=7",
       // Later lines move the clock past the grace period.
       "Dec 07 19:20:00 mx postfix/smtpd[12700]: connect from unknown[192.0.2.1]",
   });
@@ -396,7 +416,13 @@ TEST(TrackerActions, AHoldOfATransactionWithoutDataEndsWithItsSession) {
   ASSERT_TRUE(callout) << "closed with its session";
   EXPECT_EQ(callout->end, RecordEnd::kSession);
   EXPECT_FALSE(h.One("B43E7AF446F")) << "in the hold queue: open";
-  EXPECT_EQ(h.tracker().open_records(), 1u);
+  const MessageRecord* reset = h.One("C11111AF446");
+  ASSERT_TRUE(reset) << "reset before DATA: closed with its session";
+  EXPECT_EQ(reset->end, RecordEnd::kSession);
+  EXPECT_FALSE(h.One("C22222AF446")) << "in the hold queue: open";
+  EXPECT_FALSE(h.One("D11111AF446")) << "may be the message whose id is not logged yet";
+  EXPECT_FALSE(h.One("D22222AF446"));
+  EXPECT_EQ(h.tracker().open_records(), 4u);
 }
 
 // INFO and BCC (smtpd access actions) only log: the recipient was accepted,
