@@ -217,6 +217,9 @@ Status SpoolStore::Damaged(const Status& why) const {
 
 Status SpoolStore::Append(const std::vector<MessageRecord>& records,
                           const CheckpointUpdate* checkpoint) {
+  // A spool deleted while open would take the batches with it at the stop.
+  if (Status st = spool_.StillAtItsPath(); !st.ok())
+    return Status::IoError("spool " + st.message());
   const std::string raw = EncodeRecords(records);
   const std::string z = Compress(raw);
   if (z.empty() && !raw.empty()) return Status::IoError("spool: compression failed");

@@ -11,6 +11,7 @@
 namespace mailtrail {
 
 Status SqliteStore::SaveBlocks(const std::vector<Block>& blocks) {
+  if (Status st = StillAtItsPath(); !st.ok()) return st;  // not into a deleted file
   if (Status st = db_.Exec("BEGIN IMMEDIATE"); !st.ok()) return st;
   // Saved again (the agent retries its active blocks after a failed save;
   // `detect --save`): replaced, except the end of a block removed meanwhile,

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <mutex>
 
 namespace mailtrail {
@@ -71,7 +72,23 @@ Status SqliteDb::Open(const std::string& path, bool create, bool read_only, bool
   }
   sqlite3_busy_timeout(db_, 5000);
   sqlite3_extended_result_codes(db_, 1);
+  struct stat file;
+  file_.reset();
+  if (::stat(path.c_str(), &file) == 0) file_ = {file.st_dev, file.st_ino};
   return Status::Ok();
+}
+
+Status SqliteDb::StillAtItsPath() const {
+  if (!file_) return Status::Ok();
+  struct stat now;
+  const bool there = ::stat(path_.c_str(), &now) == 0;
+  if (there && now.st_dev == file_->first && now.st_ino == file_->second) return Status::Ok();
+  return Status::IoError(path_ + " was deleted, moved or replaced while open (" +
+                         (there ? "another file is at its path now"
+                                : (errno == ENOENT ? std::string("no file is at its path now")
+                                                   : std::string("its path cannot be read: ") +
+                                                         std::strerror(errno))) +
+                         "): nothing more is written into it");
 }
 
 Status SqliteDb::Exec(const std::string& sql) {

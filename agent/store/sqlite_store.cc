@@ -113,29 +113,19 @@ StatusOr<std::unique_ptr<Store>> SqliteStore::Open(const std::string& path, Deta
   if (st.code() == Status::Code::kUnavailable)
     return Status::Unavailable(path + " is locked by another process (" + kLockedBy + ")");
   if (!st.ok()) return st;
-  struct stat file;
-  if (::stat(path.c_str(), &file) == 0) s->file_ = {file.st_dev, file.st_ino};
   return std::unique_ptr<Store>(std::move(s));
 }
 
 // A file deleted (or another put at its path) while open is written on by
-// SQLite, and lost when the store is closed (helper-135: 6,846 records
-// committed into an unlinked file without a word). Checked before each
-// batch: one stat.
+// SQLite, and lost when the store is closed (helper-135): checked before each
+// batch and each save of blocks.
 Status SqliteStore::StillAtItsPath() const {
-  if (!file_) return Status::Ok();
-  struct stat now;
-  const bool there = ::stat(db_.path().c_str(), &now) == 0;
-  if (there && now.st_dev == file_->first && now.st_ino == file_->second) return Status::Ok();
-  const std::string what =
-      there ? "another file is at its path now"
-            : (errno == ENOENT ? std::string("no file is at its path now")
-                               : std::string("its path cannot be read: ") + std::strerror(errno));
-  return Status::IoError("the store file " + db_.path() + " was deleted, moved or replaced " +
-                         "while open (" + what +
-                         "): nothing more is written into it. What it held stays with it if it "
-                         "was moved, and is lost if it was deleted; a store opened at that path "
-                         "has none of it (`mailtrail replay` of those logs makes it again)");
+  Status st = db_.StillAtItsPath();
+  if (st.ok()) return st;
+  return Status::IoError("the store file " + st.message() +
+                         ". What it held stays with it if it was moved, and is lost if it was "
+                         "deleted; a store opened at that path has none of it (`mailtrail "
+                         "replay` of those logs makes it again)");
 }
 
 // Pages read through a map are not copied from the kernel's cache into the

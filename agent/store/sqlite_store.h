@@ -171,8 +171,7 @@ class SqliteStore : public Store {
                     const std::function<void(MessageRecord&&, const SearchCursor&)>& fn);
 
   Detail detail_;
-  const Clock* clock_ = nullptr;                 // LockedWait's; never null after Open
-  std::optional<std::pair<dev_t, ino_t>> file_;  // the file opened (device, inode)
+  const Clock* clock_ = nullptr;  // LockedWait's; never null after Open
   SqliteDb db_;
   SqliteStmt insert_message_, insert_rcpt_, insert_dict_, select_dict_, select_rcpts_,
       upsert_checkpoint_, delete_rcpts_, delete_message_;

@@ -4,6 +4,7 @@
 #include "agent/store/spool_store.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
@@ -246,6 +247,22 @@ TEST_F(SpoolStoreTest, AnOutageIsSpooledInOrderAndDrainedWhenThePrimaryIsBack) {
   ASSERT_TRUE(s->WriteBatch(Batch(7, 1), &cp4).ok());
   EXPECT_EQ(s->spooled_batches(), 0);
   EXPECT_EQ(Qids().size(), 8u);
+}
+
+// The spool deleted while batches wait in it (helper-144 L5): the next batch
+// fails saying so, instead of going into a file that is lost at the stop.
+TEST_F(SpoolStoreTest, ASpoolDeletedWhileOpenTakesNoMoreBatches) {
+  FlakyStore* flaky;
+  auto s = OpenSpool(&flaky);
+  flaky->down = true;
+  ASSERT_TRUE(s->WriteBatch(Batch(0, 2), nullptr).ok());
+  for (const char* suffix : {"", "-wal", "-shm"})
+    ::unlink((dir_.File("spool.db") + suffix).c_str());
+  const Status st = s->WriteBatch(Batch(2, 2), nullptr);
+  ASSERT_FALSE(st.ok());
+  EXPECT_NE(st.message().find("deleted, moved or replaced while open"), std::string::npos)
+      << st.message();
+  flaky->down = false;
 }
 
 // The live agent appends change sets between whole states: spooled, they are

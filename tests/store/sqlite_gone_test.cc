@@ -49,6 +49,24 @@ TEST_F(SqliteGone, ABatchForAStoreReplacedMeanwhileFailsSayingSo) {
       << st.message();
 }
 
+// Blocks too: the writer saves them before each batch (helper-144 L5).
+TEST_F(SqliteGone, BlocksForAStoreDeletedMeanwhileFailSayingSo) {
+  TempDir dir{"mt_gone"};
+  const std::string path = dir.File("s.db");
+  auto s = OpenStore("sqlite:" + path, StoreOptions{});
+  ASSERT_TRUE(s.ok()) << s.status().message();
+  for (const char* suffix : {"", "-wal", "-shm"}) ::unlink((path + suffix).c_str());
+  Block b;
+  b.kind = BlockKind::kSubject;
+  b.key = "a flood's subject";
+  b.created = 1000 * kUsPerSecond;
+  b.expires = 5000 * kUsPerSecond;
+  const Status st = (*s)->SaveBlocks({b});
+  ASSERT_FALSE(st.ok());
+  EXPECT_NE(st.message().find("the store file " + path + " was deleted"), std::string::npos)
+      << st.message();
+}
+
 TEST_F(SqliteGone, AStoreStillAtItsPathIsWritten) {
   TempDir dir{"mt_gone"};
   const std::string path = dir.File("s.db");
