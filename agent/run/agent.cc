@@ -139,8 +139,8 @@ Status Agent::Start() {
     if (!options_.from_start && !streams_.empty())
       options_.log->Info(
           "no checkpoint in the store: each log is read from its end, the lines in it now are "
-          "not (`[logs] from_start = true` reads them at a first start, `mailtrail replay` "
-          "at any time)");
+          "not (`run --from-start` or `[logs] from_start = true` reads them at a first start, "
+          "`mailtrail replay` at any time)");
     for (size_t i = 0; i < streams_.size(); ++i) {
       Lines none(this, &states_[i]);
       if (auto n = streams_[i]->Poll(clock_->MonotonicNow(), &none, 0); !n.ok()) return n.status();
@@ -212,6 +212,10 @@ Status Agent::StartJournal(const Checkpoint* saved) {
     return saved->journal_cursor.empty() ? journal_->SeekHead()
                                          : journal_->SeekAfter(saved->journal_cursor);
   }
+  if (!options_.from_start)
+    options_.log->Info("journal: no checkpoint of it: read from now on, its entries before are "
+                       "not (`run --from-start` or `[logs] from_start = true` reads them at a "
+                       "first start)");
   return options_.from_start ? journal_->SeekHead() : journal_->SeekTail();
 }
 

@@ -60,6 +60,8 @@ def main():
     write("a.journal", entries[:third])
     err1 = os.path.join(tmp, "tail.err")
     p = run("tail.db", err1)
+    # It says so (helper-144 L6: a first start on the journal said nothing).
+    said_tail = "journal: no checkpoint of it: read from now on" in open(err1).read()
     write("b.journal", entries[third:2 * third])
     # Killed while (or after) it reads b: its first checkpoint (the tail's
     # cursor) or a later one holds, and the restart reads on from it.
@@ -81,6 +83,10 @@ def main():
     got_all = lines_read(p, err2)
     print("--from-start: read %d lines of %d" % (got_all, len(entries)))
     ok = ok and got_all == len(entries)
+    said_head = "journal: no checkpoint of it" in open(err2).read()
+    print("said it reads from now on: %s at the first start, %s with --from-start"
+          % (said_tail, said_head))
+    ok = ok and said_tail and not said_head
     if not ok:
         print("FAIL; kept for inspection:", tmp)
         return 1
