@@ -121,11 +121,11 @@ class FileStream {
   // Bytes written to the open files and not read yet.
   int64_t backlog_bytes() const;
   const FileStreamCounters& counters() const { return counters_; }
-  // What the first Poll() after RestoreTo() did, for the log
-  // ("/var/log/mail.log.1 on from byte 4096; /var/log/mail.log from its start
-  // (new since)"); empty afterwards and without a restore. File names are
-  // untrusted text.
-  std::string TakeRestoreNote() { return std::exchange(restore_note_, {}); }
+  // What the first Poll() after RestoreTo() did, for the log, the current
+  // file first ("/var/log/mail.log from its start (new since);
+  // /var/log/mail.log.1 on from byte 4096"); empty afterwards and without a
+  // restore. File names are untrusted text.
+  std::string TakeRestoreNote();
   // What the agent says as a warning, once, while running: the file lost its
   // end (cut short below what was read). Empty when nothing happened.
   std::string TakeWarning() { return std::exchange(warning_, {}); }
@@ -139,7 +139,7 @@ class FileStream {
   // Finds each saved file again (by inode and fingerprint, or among .gz files by
   // the fingerprint of their decompressed start).
   void Restore(TimeUs now);
-  void AddRestoreNote(const std::string& note);
+  void AddRestoreNote(bool current, const std::string& note);
   // The same file, shorter than `read` bytes (a crash lost its unsynced end):
   // on from its end `size`, past its torn last line. Reading it again from
   // its start would make every record in it twice (helper-135).
@@ -210,7 +210,7 @@ class FileStream {
   static constexpr size_t kReadBefore = 64;
   bool started_ = false;
   std::vector<StreamPosition> restore_;
-  std::string restore_note_;
+  std::string restore_note_, restore_note_rotated_;  // the current file's, the others
   std::string warning_;
   std::vector<char> buf_;
   // Of the stat before each read, never after it: whatever was written since

@@ -333,17 +333,18 @@ void FileStream::Restore(TimeUs now) {
     }
     if (!found) {
       ++counters_.replaced_while_stopped;
-      AddRestoreNote("the file read to byte " + std::to_string(pos.offset) +
-                     " is gone (replaced while stopped)");
+      AddRestoreNote(is_current, "the file read to byte " + std::to_string(pos.offset) +
+                                     " is gone (replaced while stopped)");
       continue;
     }
     if (cut_to >= 0) {
       warning_ += (warning_.empty() ? "" : "; ") + found_name + ": " +
                   ResumeCutShort(found.get(), cut_to, pos.offset);
-      AddRestoreNote(found_name + " on from its end, byte " + std::to_string(cut_to) +
-                     " (shorter than the " + std::to_string(pos.offset) + " bytes read)");
+      AddRestoreNote(is_current, found_name + " on from its end, byte " + std::to_string(cut_to) +
+                                     " (shorter than the " + std::to_string(pos.offset) +
+                                     " bytes read)");
     } else {
-      AddRestoreNote(found_name + " on from byte " + std::to_string(pos.offset));
+      AddRestoreNote(is_current, found_name + " on from byte " + std::to_string(pos.offset));
       found->Reset(pos.offset);
     }
     if (at_path.ok() && at_path->id == found->id && !current_) {
@@ -368,7 +369,7 @@ void FileStream::Restore(TimeUs now) {
     for (auto& [name, src] : UnreadRotated(candidates, current_rotated_at,
                                            at_path.ok() ? &at_path->id : nullptr, now)) {
       ++counters_.rotated_while_stopped;
-      AddRestoreNote(name + " whole (rotated in and out while stopped)");
+      AddRestoreNote(false, name + " whole (rotated in and out while stopped)");
       draining_.push_back(std::move(src));
     }
   }
@@ -378,14 +379,23 @@ void FileStream::Restore(TimeUs now) {
     current_ = OpenFile(path_);
     if (current_) {
       current_->Reset(0);
-      AddRestoreNote(path_ + " from its start (new since)");
+      AddRestoreNote(true, path_ + " from its start (new since)");
     }
   }
 }
 
-void FileStream::AddRestoreNote(const std::string& note) {
-  if (!restore_note_.empty()) restore_note_ += "; ";
-  restore_note_ += note;
+void FileStream::AddRestoreNote(bool current, const std::string& note) {
+  // What is done with the current file first: a long note is cut at its end
+  // (helper-135 finding 6: after many rotations it was the part cut).
+  std::string& to = current ? restore_note_ : restore_note_rotated_;
+  to += (to.empty() ? "" : "; ") + note;
+}
+
+std::string FileStream::TakeRestoreNote() {
+  std::string note = std::exchange(restore_note_, {});
+  if (!restore_note_rotated_.empty())
+    note += (note.empty() ? "" : "; ") + std::exchange(restore_note_rotated_, {});
+  return note;
 }
 
 }  // namespace mailtrail

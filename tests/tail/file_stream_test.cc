@@ -502,6 +502,30 @@ TEST(FileStream, CopytruncateFinishesTheCopyBeforeStartingOver) {
   EXPECT_EQ(s.counters().copies_resumed, 1);
 }
 
+// The restart's note says what is done with the current file first: the
+// agent's log cuts a long note at its end, and after many rotations the
+// rotated files' part hid it (helper-135 finding 6).
+TEST(FileStream, TheRestartNoteNamesTheCurrentFileFirst) {
+  MemFileSystem fs;
+  fs.Append("/log", "a\n");
+  std::vector<StreamPosition> saved;
+  {
+    FileStream s("/log", &fs, FromStart());
+    Collect c;
+    ASSERT_TRUE(s.Poll(0, &c).ok());
+    fs.Rename("/log", "/log.1");
+    fs.Append("/log", "b\n");
+    ASSERT_TRUE(s.Poll(kSecond, &c).ok());
+    ASSERT_EQ(s.draining(), 1u);
+    saved = s.positions();
+  }
+  FileStream s("/log", &fs);
+  s.RestoreTo(saved);
+  Collect c;
+  ASSERT_TRUE(s.Poll(0, &c).ok());
+  EXPECT_EQ(s.TakeRestoreNote(), "/log on from byte 2; /log.1 on from byte 2");
+}
+
 TEST(FileStream, RotatedAndCompressedWhileStoppedIsFinishedFromTheGzipFile) {
   MemFileSystem fs;
   std::string content = "first line of the old file\n";
