@@ -213,9 +213,10 @@ Status Agent::StartJournal(const Checkpoint* saved) {
                                          : journal_->SeekAfter(saved->journal_cursor);
   }
   if (!options_.from_start)
-    options_.log->Info("journal: no checkpoint of it: read from now on, its entries before are "
-                       "not (`run --from-start` or `[logs] from_start = true` reads them at a "
-                       "first start)");
+    options_.log->Info(
+        "journal: no checkpoint of it: read from now on, its entries before are "
+        "not (`run --from-start` or `[logs] from_start = true` reads them at a "
+        "first start)");
   return options_.from_start ? journal_->SeekHead() : journal_->SeekTail();
 }
 

@@ -224,7 +224,7 @@ TEST(FileStream, AFileReadLongAgoCompressedAnewIsNotReadAgain) {
   ASSERT_TRUE(s.Poll(kSecond, &c).ok());
   ASSERT_TRUE(s.Poll(10 * kSecond, &c).ok());
   fs.Append("/log", line('c'));
-  ASSERT_TRUE(s.Poll(11 * kSecond, &c).ok());  // /log.1 is older than what was seen since
+  ASSERT_TRUE(s.Poll(11 * kSecond, &c).ok());       // /log.1 is older than what was seen since
   fs.Append("/log.1.gz", Gzip(fs.Read("/log.1")));  // modified now
   fs.Unlink("/log.1");
   fs.Rename("/log", "/log.2");
