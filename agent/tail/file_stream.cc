@@ -261,6 +261,14 @@ StatusOr<size_t> FileStream::Poll(TimeUs now, LineHandler* handler, size_t max_l
   if (current_) {
     if (Status st = CheckTruncated(current_.get(), now); !st.ok()) return st;
   }
+  // A rotated file opened empty and not read yet (the ones before it fill
+  // max_lines) gets its fingerprint as it grows: saved with an empty one, a
+  // restart took what it got as written after the checkpoint, and lost it
+  // when newer writes were seen (the model test, seed 13847).
+  for (auto& d : draining_) {
+    if (d->compressed || d->fingerprint_len >= options_.fingerprint_bytes) continue;
+    if (auto info = d->file->Stat(); info.ok()) SameStart(d.get(), info->size);
+  }
   // Rotated files first: their lines are older.
   for (auto it = draining_.begin(); it != draining_.end();) {
     Source* d = it->get();
