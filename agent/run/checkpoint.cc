@@ -22,9 +22,12 @@ std::string EncodeCheckpoint(const Checkpoint& cp) {
   json streams = json::array();
   for (const auto& s : cp.streams) {
     json positions = json::array();
-    for (const auto& p : s.positions)
-      positions.push_back(
-          {p.id.dev, p.id.ino, p.fingerprint, p.fingerprint_len, p.offset, p.newest_mtime_ns});
+    for (const auto& p : s.positions) {
+      json pos = {p.id.dev,          p.id.ino, p.fingerprint,
+                  p.fingerprint_len, p.offset, p.newest_mtime_ns};
+      if (p.tail_len > 0) pos.insert(pos.end(), {p.tail_hash, p.tail_len});  // since 2026-12-07
+      positions.push_back(std::move(pos));
+    }
     json stream = {{"path", s.path}, {"year", s.year}, {"positions", positions}};
     if (s.month != 0) stream["month"] = s.month;
     if (s.last_time != 0) stream["last"] = s.last_time;
@@ -124,6 +127,10 @@ StatusOr<Checkpoint> DecodeCheckpoint(std::string_view bytes) {
         pos.offset = IntFromJson<int64_t>(p.at(4));
         if (p.size() > 5)
           pos.newest_mtime_ns = IntFromJson<int64_t>(p.at(5));  // absent before 2026-11
+        if (p.size() > 7) {  // absent before 2026-12-07, and for a .gz
+          pos.tail_hash = IntFromJson<uint64_t>(p.at(6));
+          pos.tail_len = IntFromJson<uint32_t>(p.at(7));
+        }
         stream.positions.push_back(pos);
       }
       cp.streams.push_back(std::move(stream));

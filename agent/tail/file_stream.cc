@@ -29,6 +29,28 @@ StreamPosition FileStream::PositionOf(const Source& src) const {
   return p;
 }
 
+bool FileStream::TailOf(ReadableFile* file, int64_t offset, uint64_t* hash, uint32_t* len) {
+  char tail[64];
+  const int64_t n = std::min<int64_t>(sizeof tail, offset);
+  size_t got = 0;
+  while (n > 0 && got < static_cast<size_t>(n)) {
+    auto r = file->ReadAt(offset - n + static_cast<int64_t>(got), tail + got, n - got);
+    if (!r.ok() || *r == 0) return false;
+    got += *r;
+  }
+  *hash = Fnv1a64(std::string_view(tail, got));
+  *len = static_cast<uint32_t>(got);
+  return got > 0;
+}
+
+StreamPosition FileStream::Saved(const Source& src) const {
+  StreamPosition p = PositionOf(src);
+  // Not of a .gz: reading back would decompress it again from its start.
+  if (!src.compressed && !TailOf(src.file.get(), p.offset, &p.tail_hash, &p.tail_len))
+    p.tail_len = 0;
+  return p;
+}
+
 std::vector<StreamPosition> FileStream::positions() const {
   if (!started_) return restore_;
   std::vector<StreamPosition> out;
@@ -36,12 +58,12 @@ std::vector<StreamPosition> FileStream::positions() const {
   // a restart could not tell them from files rotated in while it was stopped
   // (Restore reads those whole), and read them again.
   for (const auto& f : finished_) out.push_back(f.position);
-  for (const auto& d : draining_) out.push_back(PositionOf(*d));
+  for (const auto& d : draining_) out.push_back(Saved(*d));
   // The current file last. With none (the path missing: logrotate's
   // nocreate, or no log yet) an empty one, read from nothing: a restart then
   // knows the stream had started and reads whatever comes from its start, as
   // it does for a current file saved while still empty (Restore).
-  out.push_back(current_ ? PositionOf(*current_) : StreamPosition{});
+  out.push_back(current_ ? Saved(*current_) : StreamPosition{});
   out.back().newest_mtime_ns = newest_mtime_;
   return out;
 }
@@ -284,8 +306,7 @@ StatusOr<size_t> FileStream::Poll(TimeUs now, LineHandler* handler, size_t max_l
     if (d->read_offset != before) d->last_growth = now;
     if (now - d->last_growth >= options_.rotate_wait) {
       FlushPartial(d, handler, &emitted);
-      if (auto info = d->file->Stat(); info.ok())
-        finished_.push_back({PositionOf(*d), info->mtime_ns});
+      if (auto info = d->file->Stat(); info.ok()) finished_.push_back({Saved(*d), info->mtime_ns});
       it = draining_.erase(it);
     } else {
       ++it;

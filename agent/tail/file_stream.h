@@ -67,6 +67,12 @@ struct StreamPosition {
   // on the current file's position): a file rotated away while the agent was
   // stopped and modified after this was never read.
   int64_t newest_mtime_ns = 0;
+  // Of the tail_len (at most 64) bytes just before `offset` (0: not known, a
+  // .gz, a checkpoint from before 2026-12-07). A log cut below what was read
+  // (a crash lost its unsynced end) and written again past it while the agent
+  // was stopped begins as it did and is long enough: only these bytes tell.
+  uint64_t tail_hash = 0;
+  uint32_t tail_len = 0;
 };
 
 struct FileStreamOptions {
@@ -136,6 +142,10 @@ class FileStream {
   std::unique_ptr<Source> OpenPath(bool first);
   std::unique_ptr<Source> OpenFile(const std::string& path);
   StreamPosition PositionOf(const Source& src) const;
+  // PositionOf with the tail hash, for a checkpoint.
+  StreamPosition Saved(const Source& src) const;
+  // The hash of the (up to 64) bytes before `offset` of `file`; false if unread.
+  static bool TailOf(ReadableFile* file, int64_t offset, uint64_t* hash, uint32_t* len);
   // Finds each saved file again (by inode and fingerprint, or among .gz files by
   // the fingerprint of their decompressed start).
   void Restore(TimeUs now);
@@ -144,6 +154,10 @@ class FileStream {
   // on from its end `size`, past its torn last line. Reading it again from
   // its start would make every record in it twice (helper-135).
   std::string ResumeCutShort(Source* src, int64_t size, int64_t read);
+  // Resumed at `pos` (src reset there): whether the bytes before it are still
+  // those read (pos.tail_hash); if not, cut and regrown past it while stopped:
+  // on from there, past the line it stands in, with a warning.
+  void ResumeRewritten(Source* src, const StreamPosition& pos, const std::string& name);
   // A .gz file as a source, fingerprinted over its decompressed start.
   std::unique_ptr<Source> OpenCompressed(const std::string& path, uint32_t fingerprint_len);
   std::unique_ptr<Source> FindCompressed(const std::vector<std::string>& candidates,

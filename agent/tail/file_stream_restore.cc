@@ -359,6 +359,7 @@ void FileStream::Restore(TimeUs now) {
     } else {
       AddRestoreNote(is_current, found_name + " on from byte " + std::to_string(pos.offset));
       found->Reset(pos.offset);
+      ResumeRewritten(found.get(), pos, found_name);
     }
     if (at_path.ok() && at_path->id == found->id && !current_) {
       current_ = std::move(found);
@@ -395,6 +396,29 @@ void FileStream::Restore(TimeUs now) {
       AddRestoreNote(true, path_ + " from its start (new since)");
     }
   }
+}
+
+void FileStream::ResumeRewritten(Source* src, const StreamPosition& pos, const std::string& name) {
+  uint64_t hash = 0;
+  uint32_t len = 0;
+  if (src->compressed || pos.tail_len == 0 ||
+      (TailOf(src->file.get(), pos.offset, &hash, &len) && hash == pos.tail_hash &&
+       len == pos.tail_len))
+    return;
+  // Cut below what was read and written again past it while stopped (a crash
+  // lost its unsynced end, then the log grew at boot): where the cut was is
+  // not known. On from here, past the line we stand in, and said: reading it
+  // again from its start would make every record before the cut twice.
+  ++counters_.cut_short;
+  char last = '\n';
+  auto n = src->file->ReadAt(pos.offset - 1, &last, 1);
+  if (n.ok() && *n == 1 && last != '\n') src->lines.StartMidLine();
+  warning_ += (warning_.empty() ? "" : "; ") + name + ": the bytes before byte " +
+              std::to_string(pos.offset) +
+              " are not those read before the restart: its end was cut and written again while "
+              "the agent was stopped (a crash?); on from there, lines written between the cut "
+              "and byte " +
+              std::to_string(pos.offset) + " are skipped";
 }
 
 void FileStream::AddRestoreNote(bool current, const std::string& note) {

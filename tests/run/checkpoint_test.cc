@@ -30,6 +30,8 @@ Checkpoint Sample(std::string tracker_state) {
   p.newest_mtime_ns = 1764200000123456789;
   s.positions = {p, p};
   s.positions[1].offset = 5;
+  s.positions[1].tail_hash = 0x0123456789abcdefULL;  // the first has none (a .gz)
+  s.positions[1].tail_len = 64;
   cp.streams.push_back(s);
   cp.tracker_state = std::move(tracker_state);
   return cp;
@@ -60,6 +62,9 @@ TEST(Checkpoint, RoundTripsWithTheTrackerStateSplicedIn) {
   EXPECT_EQ(s.positions[0].offset, 987654321);
   EXPECT_EQ(s.positions[0].newest_mtime_ns, 1764200000123456789);
   EXPECT_EQ(s.positions[1].offset, 5);
+  EXPECT_EQ(s.positions[0].tail_len, 0u);
+  EXPECT_EQ(s.positions[1].tail_hash, 0x0123456789abcdefULL);
+  EXPECT_EQ(s.positions[1].tail_len, 64u);
   EXPECT_EQ(nlohmann::json::parse(back->tracker_state), nlohmann::json::parse(state));
   TrackerHarness restored;
   ASSERT_TRUE(restored.tracker().LoadState(back->tracker_state).ok());
