@@ -254,8 +254,8 @@ void MessageTracker::EndSession(Session* s, TimeUs now, std::string_view counter
       kept += it->second.rec.message_id && !ContentRefused(it->second.rec) ? 1 : 0;
     }
   });
-  // Each DATA that succeeded is a message qmgr took or cleanup read and kept: no other sent one.
-  const bool all_data_seen = data_ok == 0 || (data_ok > 0 && !closed && queued + kept >= data_ok);
+  // Each DATA succeeded and is a message seen (not so with a failed one, helper-146 F1).
+  const bool seen_all = data_ok == 0 || (counters.all_data && !closed && queued + kept >= data_ok);
   const int64_t data_left = data_ok < 0 || closed || queued > data_ok ? -1 : data_ok - queued;
   s->record_keys.ForEach([&](const RecordKey& k) {
     auto it = records_.find(k);
@@ -263,7 +263,7 @@ void MessageTracker::EndSession(Session* s, TimeUs now, std::string_view counter
     const MessageRecord& r = it->second.rec;
     // A HOLD of a transaction that sent no DATA (a callout, or one reset beside
     // a message sent) queued nothing: it ends with the session (helper-141 A-1, -144 L1).
-    if (all_data_seen && !r.message_id && !it->second.accepted && it->second.held) {
+    if (seen_all && !r.message_id && !it->second.accepted && it->second.held) {
       it->second.held = false;
       Touch(it->first, &it->second);
     }
