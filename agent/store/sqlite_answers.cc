@@ -24,6 +24,7 @@ constexpr int64_t kDeleteRows = 10000;
 }  // namespace
 
 StatusOr<AnswerExchange> SqliteStore::ExchangeAnswers(const AnswerRequest& r) {
+  if (Status st = StillAtItsPath(); !st.ok()) return st;  // not into a deleted file
   if (Status st = db_.Exec("BEGIN IMMEDIATE"); !st.ok()) return st;
   auto fail = [&](const char* what) {
     Status st = db_.Error(what);

@@ -116,6 +116,7 @@ StatusOr<std::vector<Block>> SqliteStore::LoadBlocksOf(const std::vector<BlockId
 }
 
 StatusOr<int> SqliteStore::SetBlockEnds(const std::string& key, TimeUs now, TimeUs end) {
+  if (Status st = StillAtItsPath(); !st.ok()) return st;  // not into a deleted file
   // An end at or before now is a removal, and marks the block (schema 12);
   // a later end never moves a removed block's, nor one that is not live
   // (decided on replayed lines, never enforced: extending it enforces nothing).
@@ -154,6 +155,7 @@ namespace mailtrail {
 StatusOr<std::vector<WindowCount>> SqliteStore::ExchangeCounts(const std::string& agent,
                                                                const std::vector<WindowCount>& mine,
                                                                TimeUs since) {
+  if (Status st = StillAtItsPath(); !st.ok()) return st;
   if (Status st = db_.Exec("BEGIN IMMEDIATE"); !st.ok()) return st;
   auto fail = [&](const char* what) {
     Status st = db_.Error(what);

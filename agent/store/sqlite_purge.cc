@@ -15,6 +15,7 @@ namespace mailtrail {
 // then the dictionary rows no record uses any more, then the space goes back to
 // the file system (db purge promises a smaller file, not only free pages).
 StatusOr<int64_t> SqliteStore::PurgeBefore(int64_t day) {
+  if (Status st = StillAtItsPath(); !st.ok()) return st;  // not into a deleted file
   const std::string cutoff = std::to_string(day * 86400);
   int64_t removed = 0;
   ForgetWhatWasSeen();

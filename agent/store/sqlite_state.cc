@@ -12,6 +12,7 @@
 namespace mailtrail {
 
 Status SqliteStore::AddLineStats(const LineStats& stats) {
+  if (Status st = StillAtItsPath(); !st.ok()) return st;  // not into a deleted file
   if (Status st = db_.Exec("BEGIN IMMEDIATE"); !st.ok()) return st;
   auto up = db_.Prepare(
       "INSERT INTO line_kind (kind, count) VALUES (?, ?)"

@@ -14,6 +14,7 @@ constexpr const char* kColumns =
 }  // namespace
 
 Status SqliteStore::SaveAgentStatus(const AgentStatus& s) {
+  if (Status st = StillAtItsPath(); !st.ok()) return st;  // not into a deleted file
   auto st = db_.Prepare(std::string("INSERT OR REPLACE INTO agent_status (") + kColumns +
                         ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
   if (!st.ok()) return db_.Error("save agent status");

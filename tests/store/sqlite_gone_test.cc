@@ -67,6 +67,29 @@ TEST_F(SqliteGone, BlocksForAStoreDeletedMeanwhileFailSayingSo) {
       << st.message();
 }
 
+// And every other write: the web console's and the CLI's block ends, the
+// agent's status and line counts, a purge (helper-146 F8: a block "ended"
+// into the replaced file answered 200 and was audited as done).
+TEST_F(SqliteGone, EveryWriteToAStoreReplacedMeanwhileFails) {
+  TempDir dir{"mt_gone"};
+  const std::string path = dir.File("s.db");
+  auto s = OpenStore("sqlite:" + path, StoreOptions{});
+  ASSERT_TRUE(s.ok()) << s.status().message();
+  {
+    auto other = OpenStore("sqlite:" + dir.File("t.db"), StoreOptions{});
+    ASSERT_TRUE(other.ok());
+  }
+  ASSERT_EQ(std::rename(dir.File("t.db").c_str(), path.c_str()), 0);
+  EXPECT_FALSE(
+      (*s)->SetBlockEnds("a flood's subject", 2000 * kUsPerSecond, 2000 * kUsPerSecond).ok());
+  EXPECT_FALSE((*s)->AddLineStats(LineStats{}).ok());
+  EXPECT_FALSE((*s)->PurgeBefore(20000).ok());
+  AgentStatus status;
+  status.agent = "mx";
+  EXPECT_FALSE((*s)->SaveAgentStatus(status).ok());
+  EXPECT_FALSE((*s)->ExchangeCounts("mx", {}, 0).ok());
+}
+
 TEST_F(SqliteGone, AStoreStillAtItsPathIsWritten) {
   TempDir dir{"mt_gone"};
   const std::string path = dir.File("s.db");
