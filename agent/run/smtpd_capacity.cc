@@ -22,7 +22,7 @@ std::string_view Trim(std::string_view s) {
 }
 
 bool ParseCount(std::string_view s, int64_t* out) {
-  if (s.empty() || s.size() > 9) return false;
+  if (s.empty() || s.size() > 15) return false;
   int64_t n = 0;
   for (char ch : s) {
     if (ch < '0' || ch > '9') return false;
@@ -64,6 +64,11 @@ SmtpdProcessLimit ParseSmtpdProcessLimit(std::string_view text, int64_t default_
     int64_t n = default_limit;
     if (s.limit != "-" && !ParseCount(s.limit, &n)) continue;
     const std::string shown = name.substr(0, name.rfind('/'));
+    // A listener on loopback is a content filter's return smtpd, which asks
+    // no policy (its restrictions emptied), whatever its limit.
+    if (shown.rfind("127.", 0) == 0 || shown.rfind("[::1]:", 0) == 0 ||
+        shown.rfind("localhost:", 0) == 0)
+      continue;
     if (n == 0) {
       out.unlimited += (out.unlimited.empty() ? "" : ", ") + shown;
       continue;
@@ -96,14 +101,21 @@ StatusOr<SmtpdProcessLimit> PostfixSmtpdProcessLimit(const std::string& config_d
 std::string SmtpdCapacityWarning(const SmtpdProcessLimit& limit, int64_t max_connections,
                                  int64_t max_per_peer) {
   const int64_t room = std::min(max_connections, max_per_peer);
-  if (limit.total <= room) return "";
-  return "Postfix may run " + std::to_string(limit.total) + " smtpd processes at once (" +
-         limit.services + "), each with its own connection to the policy service, which keeps " +
-         std::to_string(room) + " of them ([policy] max_connections_per_peer " +
-         std::to_string(max_per_peer) + ", max_connections " + std::to_string(max_connections) +
-         "): beyond that they close each other's, and smtpd sleeps a second before it asks "
-         "again on a closed one. Raise both above " +
-         std::to_string(limit.total) + " (and the unit's LimitNOFILE with them)";
+  const std::string keeps =
+      "each smtpd keeps its own connection to the policy service, which keeps " +
+      std::to_string(room) + " ([policy] max_connections_per_peer " + std::to_string(max_per_peer) +
+      ", max_connections " + std::to_string(max_connections) +
+      "); beyond that they close each other's, and smtpd sleeps a second before it asks again "
+      "on a closed one";
+  // The numbers and the advice before the lists, which a log line may cut.
+  if (limit.total > room)
+    return "Postfix may run " + std::to_string(limit.total) + " smtpd processes at once: raise " +
+           "both limits above " + std::to_string(limit.total) +
+           " (and the unit's LimitNOFILE with them); " + keeps + " (" + limit.services + ")";
+  if (!limit.unlimited.empty())
+    return "Postfix's smtpd has no process limit (0) in " + limit.unlimited +
+           ": keep both limits above the number it may run; " + keeps;
+  return "";
 }
 
 std::string PolicyCapacityNote(const Config& c, bool* warning) {

@@ -17,11 +17,12 @@
 
 namespace mailtrail {
 
+// Services listening on loopback (127.0.0.1:10025: a content filter's return
+// smtpd, its restrictions emptied) ask no policy and are not counted.
 struct SmtpdProcessLimit {
   int64_t total = 0;      // the sum of the smtpd services' process limits
   std::string services;   // "smtp 100, submission 50" (from Postfix's files)
-  std::string unlimited;  // services with limit 0, not counted (a content
-                          // filter's return smtpd, which asks no policy)
+  std::string unlimited;  // services with limit 0: not in the total, warned of
 };
 
 // From `postconf -F` output ("smtp/inet/process_limit = -", "smtp/inet/command

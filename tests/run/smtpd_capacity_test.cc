@@ -12,7 +12,7 @@
 namespace mailtrail {
 namespace {
 
-TEST(SmtpdCapacity, SumsTheSmtpdServicesAndSkipsTheUnlimited) {
+TEST(SmtpdCapacity, SumsTheSmtpdServicesAndSkipsTheLoopbackOnes) {
   const char* fields =
       "smtp/inet/process_limit = 1\n"
       "smtp/inet/command = postscreen\n"
@@ -28,7 +28,15 @@ TEST(SmtpdCapacity, SumsTheSmtpdServicesAndSkipsTheUnlimited) {
   const SmtpdProcessLimit l = ParseSmtpdProcessLimit(fields, 600);
   EXPECT_EQ(l.total, 650);
   EXPECT_EQ(l.services, "smtpd 600, submission 50");
-  EXPECT_EQ(l.unlimited, "127.0.0.1:10025");
+  EXPECT_EQ(l.unlimited, "") << "a loopback listener is a content filter's return";
+  const SmtpdProcessLimit open = ParseSmtpdProcessLimit(
+      "smtp/inet/process_limit = 0\nsmtp/inet/command = smtpd\n"
+      "[::1]:10025/inet/process_limit = -\n[::1]:10025/inet/command = smtpd\n"
+      "big/unix/process_limit = 1000000000\nbig/unix/command = smtpd\n",
+      100);
+  EXPECT_EQ(open.unlimited, "smtp");
+  EXPECT_EQ(open.total, 1000000000);
+  EXPECT_NE(SmtpdCapacityWarning(open, 512, 384).find("raise both"), std::string::npos);
 }
 
 TEST(SmtpdCapacity, WarnsOnlyWhenTheSmtpdProcessesOutnumberTheConnections) {
@@ -39,8 +47,12 @@ TEST(SmtpdCapacity, WarnsOnlyWhenTheSmtpdProcessesOutnumberTheConnections) {
   l.total = 385;
   const std::string w = SmtpdCapacityWarning(l, 512, 384);
   EXPECT_NE(w.find("385 smtpd processes"), std::string::npos) << w;
-  EXPECT_NE(w.find("Raise both above 385"), std::string::npos) << w;
+  EXPECT_LT(w.find("raise both limits above 385"), w.find("smtp 384")) << "advice first: " << w;
   EXPECT_NE(SmtpdCapacityWarning(l, 300, 1000).find("keeps 300"), std::string::npos);
+  l.total = 100;
+  l.unlimited = "smtp";
+  EXPECT_NE(SmtpdCapacityWarning(l, 512, 384).find("no process limit (0) in smtp"),
+            std::string::npos);
 }
 
 TEST(SmtpdCapacity, RealPostconfReadsMasterCf) {
