@@ -18,6 +18,9 @@ Status AuditLog::Open(const std::string& path) {
 
 Status AuditLog::Append(const AuditEntry& e) {
   std::lock_guard<std::mutex> lock(mu_);
+  // Deleted or replaced while open, what is written is lost at the close: the
+  // write is then not audited, and the console says so (helper-146 F9).
+  if (Status st = db_.StillAtItsPath(); !st.ok()) return Status::IoError("audit " + st.message());
   auto s = db_.Prepare(
       "INSERT INTO web_audit (time, user, role, remote_addr, action, kind, key, detail, result)"
       " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");

@@ -67,5 +67,23 @@ TEST(AuditLog, AReaderHoldingTheFileDoesNotStopAWrite) {
   ASSERT_TRUE(reader.Exec("COMMIT").ok());
 }
 
+// The audit file deleted while the console runs: a write is not audited and
+// says so (it went into the deleted file, lost at the close: helper-146 F9).
+TEST(AuditLog, AFileDeletedWhileOpenTakesNoMoreEntries) {
+  const std::string path = TempPath();
+  AuditLog log;
+  ASSERT_TRUE(log.Open(path).ok());
+  AuditEntry e;
+  e.time = 1'800'000'000LL * kUsPerSecond;
+  e.user = "alice";
+  e.action = "block remove";
+  ASSERT_TRUE(log.Append(e).ok());
+  for (const char* suffix : {"", "-wal", "-shm"}) ::unlink((path + suffix).c_str());
+  const Status st = log.Append(e);
+  ASSERT_FALSE(st.ok());
+  EXPECT_NE(st.message().find("deleted, moved or replaced while open"), std::string::npos)
+      << st.message();
+}
+
 }  // namespace
 }  // namespace mailtrail::web
