@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -163,10 +164,18 @@ std::unique_ptr<FileStream::Source> FileStream::FindCopy(const std::vector<std::
 }
 
 bool FileStream::IsRotatedName(const std::string& name) const {
-  const size_t n = path_.size();
-  return name.size() > n + 1 && name.compare(0, n, path_) == 0 &&
-         (name[n] == '.' || name[n] == '-' || name[n] == '_') && name[n + 1] >= '0' &&
-         name[n + 1] <= '9';
+  if (name.size() <= path_.size() || name.compare(0, path_.size(), path_) != 0) return false;
+  std::string_view rest(name);
+  rest.remove_prefix(path_.size());
+  if (IsGzipName(name)) rest.remove_suffix(3);
+  // A separator, then digits in groups: ".1", "-20261208", "-20261208-1733616000",
+  // ".2026-12-08". Not "mail.log.1.xz" (read as text it is garbage), ".1.gz.tmp" (a
+  // compressor's file being written), ".1.bak", ".1~" (helper-145 B).
+  auto digit = [](char c) { return c >= '0' && c <= '9'; };
+  auto separator = [](char c) { return c == '.' || c == '-' || c == '_'; };
+  if (rest.size() < 2 || !separator(rest[0]) || !digit(rest[1]) || !digit(rest.back()))
+    return false;
+  return std::all_of(rest.begin(), rest.end(), [&](char c) { return digit(c) || separator(c); });
 }
 
 bool FileStream::BeginsAsAFileRead(const std::string& name) {

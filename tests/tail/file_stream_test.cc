@@ -265,6 +265,11 @@ TEST(FileStream, ALogBesideItIsNoRotatedFile) {
   ASSERT_TRUE(s.Poll(0, &c).ok());
   fs.Append("/log.err", "not ours\n");
   fs.Append("/log_warn", "not ours either\n");
+  // Nor files that are no plain text or .gz (helper-145 B: garbage lines).
+  for (const char* name : {"/log.1.xz", "/log.2.gz.tmp", "/log.1.bak", "/log.1~"})
+    fs.Append(name,
+              "\xfd"
+              "7zXZ binary\n");
   fs.Rename("/log", "/log.1");
   fs.Append("/log", "b\n");
   ASSERT_TRUE(s.Poll(kSecond, &c).ok());
