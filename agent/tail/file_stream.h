@@ -232,7 +232,8 @@ class FileStream {
   // is later (or in the same tick), so a file rotated away with it counts as
   // unread after a restart.
   void Seen(const FileInfo& info) { newest_mtime_ = std::max(newest_mtime_, info.mtime_ns); }
-  int64_t newest_mtime_ = 0;  // see StreamPosition::newest_mtime_ns
+  int64_t newest_mtime_ = 0;                   // see StreamPosition::newest_mtime_ns
+  TimeUs missing_scanned_at_ = INT64_MIN / 2;  // FollowName's last scan while the path was missing
 };
 
 }  // namespace mailtrail

@@ -27,6 +27,7 @@ class MemFileSystem : public FileSystem {
     int64_t mtime = 0;  // a logical clock (see above)
   };
 
+  int lists = 0;  // directory listings asked for (a scan's cost)
   void reuse_freed_inodes() { reuse_freed_ = true; }
   void coarse_mtimes() { coarse_ = true; }
   void Tick() { ++tick_; }
@@ -82,6 +83,7 @@ class MemFileSystem : public FileSystem {
     return Info(*it->second);
   }
   StatusOr<std::vector<std::string>> List(const std::string& dir) override {
+    ++lists;
     std::vector<std::string> out;
     const std::string prefix = dir.empty() || dir.back() == '/' ? dir : dir + "/";
     for (const auto& [path, node] : names_)

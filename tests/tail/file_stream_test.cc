@@ -255,6 +255,22 @@ TEST(FileStream, AFileRotatedInAndOutWhileThePathIsMissingIsReadWhole) {
   EXPECT_EQ(c.lines, V({"a", "b", "c"}));
 }
 
+// While the path is missing (nocreate) the directory is looked at once a
+// second at most, however often the agent wakes (helper-145: every write to
+// another log in the directory woke a scan, 45 a second).
+TEST(FileStream, AMissingPathIsLookedForBesideOnceASecond) {
+  MemFileSystem fs;
+  fs.Append("/log", "a\n");
+  FileStream s("/log", &fs, FromStart());
+  Collect c;
+  ASSERT_TRUE(s.Poll(0, &c).ok());
+  fs.Rename("/log", "/log.1");
+  const int before = fs.lists;
+  for (int i = 1; i <= 40; ++i) ASSERT_TRUE(s.Poll(i * kSecond / 20, &c).ok());  // 2 s
+  EXPECT_LE(fs.lists - before, 3);
+  EXPECT_GE(fs.lists - before, 1);
+}
+
 // Only rotated names are read whole: another log beside it whose name starts
 // with the same letters (mail.log.err, written all the time) is not.
 TEST(FileStream, ALogBesideItIsNoRotatedFile) {
