@@ -31,16 +31,12 @@ StreamPosition FileStream::PositionOf(const Source& src) const {
 
 bool FileStream::TailOf(ReadableFile* file, int64_t offset, uint64_t* hash, uint32_t* len) {
   char tail[64];
-  const int64_t n = std::min<int64_t>(sizeof tail, offset);
-  size_t got = 0;
-  while (n > 0 && got < static_cast<size_t>(n)) {
-    auto r = file->ReadAt(offset - n + static_cast<int64_t>(got), tail + got, n - got);
-    if (!r.ok() || *r == 0) return false;
-    got += *r;
-  }
-  *hash = Fnv1a64(std::string_view(tail, got));
-  *len = static_cast<uint32_t>(got);
-  return got > 0;
+  const auto n = static_cast<size_t>(std::clamp<int64_t>(offset, 0, sizeof tail));
+  auto got = ReadUpTo(file, offset - static_cast<int64_t>(n), tail, n);
+  if (n == 0 || !got.ok() || *got != n) return false;  // shorter than `offset` now
+  *hash = Fnv1a64(std::string_view(tail, n));
+  *len = static_cast<uint32_t>(n);
+  return true;
 }
 
 StreamPosition FileStream::Saved(const Source& src) const {
@@ -87,14 +83,9 @@ StreamPosition FileStream::position() const {
 Status FileStream::Fingerprint(ReadableFile* file, int64_t size, uint32_t len, uint64_t* fp) {
   len = static_cast<uint32_t>(std::min<int64_t>(len, size));
   std::string head(len, '\0');
-  size_t got = 0;
-  while (got < len) {
-    auto n = file->ReadAt(static_cast<int64_t>(got), head.data() + got, len - got);
-    if (!n.ok()) return n.status();
-    if (*n == 0) break;
-    got += *n;
-  }
-  *fp = Fnv1a64(std::string_view(head.data(), got));
+  auto got = ReadUpTo(file, 0, head.data(), len);
+  if (!got.ok()) return got.status();
+  *fp = Fnv1a64(std::string_view(head.data(), *got));
   return Status::Ok();
 }
 

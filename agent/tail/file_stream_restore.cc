@@ -198,15 +198,11 @@ bool FileStream::BeginsAsAFileRead(const std::string& name) {
     // Its start now, not what it held when opened: one opened empty (the log
     // just made) has no fingerprint yet, and its .gz all of its lines.
     std::string head(options_.fingerprint_bytes, '\0');
-    size_t got = 0;
-    while (got < head.size()) {
-      auto n = src->file->ReadAt(static_cast<int64_t>(got), head.data() + got, head.size() - got);
-      if (!n.ok() || *n == 0) break;
-      got += *n;
-    }
-    const bool whole = got < head.size();  // its end reached
-    if (got >= static_cast<size_t>(enough) || (whole && got > 0))
-      known.emplace_back(Fnv1a64(std::string_view(head.data(), got)), static_cast<uint32_t>(got));
+    auto got = ReadUpTo(src->file.get(), 0, head.data(), head.size());
+    if (!got.ok()) return;
+    const bool whole = *got < head.size();  // its end reached
+    if (*got >= static_cast<size_t>(enough) || (whole && *got > 0))
+      known.emplace_back(Fnv1a64(std::string_view(head.data(), *got)), static_cast<uint32_t>(*got));
   };
   if (current_) add_open(current_.get());
   for (const auto& d : draining_) add_open(d.get());

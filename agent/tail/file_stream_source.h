@@ -11,6 +11,18 @@
 
 namespace mailtrail {
 
+// Reads `n` bytes of `file` at `at` into `buf`, fewer at its end: how many.
+inline StatusOr<size_t> ReadUpTo(ReadableFile* file, int64_t at, char* buf, size_t n) {
+  size_t got = 0;
+  while (got < n) {
+    auto r = file->ReadAt(at + static_cast<int64_t>(got), buf + got, n - got);
+    if (!r.ok()) return r.status();
+    if (*r == 0) break;
+    got += *r;
+  }
+  return got;
+}
+
 // One open file of the stream: the current one, or a rotated one being drained.
 struct FileStream::Source {
   explicit Source(size_t max_line) : lines(max_line) {}
