@@ -6,7 +6,10 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <csignal>
 #include <cstring>
+#include <ctime>
+#include <string>
 
 extern char** environ;
 
@@ -15,17 +18,27 @@ namespace mailtrail {
 namespace {
 constexpr size_t kCap = 1 << 20;
 
+int64_t NowMs() {
+  timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return int64_t{t.tv_sec} * 1000 + t.tv_nsec / 1000000;
+}
+
 // Reads both pipes until both end (poll: a child filling one pipe while we
-// wait on the other would block forever).
-void Drain(int out_fd, int err_fd, std::string* out, std::string* err) {
+// wait on the other would block forever); false when `timeout_ms` (> 0)
+// passed first.
+bool Drain(int out_fd, int err_fd, std::string* out, std::string* err, int timeout_ms) {
   pollfd fds[2] = {{out_fd, POLLIN, 0}, {err_fd, POLLIN, 0}};
   std::string* into[2] = {out, err};
   int open = 2;
   char buf[4096];
+  const int64_t deadline = NowMs() + timeout_ms;
   while (open > 0) {
-    if (poll(fds, 2, -1) < 0) {
+    const int64_t left = timeout_ms > 0 ? deadline - NowMs() : -1;
+    if (timeout_ms > 0 && left <= 0) return false;
+    if (poll(fds, 2, static_cast<int>(left)) < 0) {
       if (errno == EINTR) continue;
-      return;
+      return true;
     }
     for (int i = 0; i < 2; ++i) {
       if (fds[i].fd < 0 || fds[i].revents == 0) continue;
@@ -38,10 +51,11 @@ void Drain(int out_fd, int err_fd, std::string* out, std::string* err) {
       }
     }
   }
+  return true;
 }
 }  // namespace
 
-StatusOr<std::string> RunProgram(const std::vector<std::string>& argv) {
+StatusOr<std::string> RunProgram(const std::vector<std::string>& argv, int timeout_ms) {
   if (argv.empty()) return Status::InvalidArgument("no program");
   int out[2], err[2];
   if (pipe(out) != 0) return Status::IoError(std::string("pipe: ") + std::strerror(errno));
@@ -70,12 +84,16 @@ StatusOr<std::string> RunProgram(const std::vector<std::string>& argv) {
     return Status::NotFound(argv[0] + ": " + std::strerror(rc));
   }
   std::string stdout_text, stderr_text;
-  Drain(out[0], err[0], &stdout_text, &stderr_text);
+  const bool ended = Drain(out[0], err[0], &stdout_text, &stderr_text, timeout_ms);
   close(out[0]);
   close(err[0]);
+  if (!ended) kill(pid, SIGKILL);
   int status = 0;
   while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
+  if (!ended)
+    return Status::IoError(argv[0] + " did not finish within " + std::to_string(timeout_ms) +
+                           " ms: stopped");
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
     const std::string& said = stderr_text.empty() ? stdout_text : stderr_text;
     return Status::IoError(argv[0] + " failed: " + said.substr(0, said.find('\n')));

@@ -14,7 +14,10 @@
 
 namespace mailtrail {
 
-StatusOr<std::string> RunProgram(const std::vector<std::string>& argv);
+// `timeout_ms` > 0: a program still running then is killed (SIGKILL) and the
+// call fails saying so (postconf at a start: a hung one must not hold the
+// agent, helper-146 F3). 0: waits as long as it runs.
+StatusOr<std::string> RunProgram(const std::vector<std::string>& argv, int timeout_ms = 0);
 
 }  // namespace mailtrail
 

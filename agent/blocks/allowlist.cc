@@ -70,7 +70,7 @@ StatusOr<std::string> PostconfMynetworks(const std::string& config_dir,
   struct stat st;
   if (stat((config_dir + "/main.cf").c_str(), &st) != 0)
     return Status::NotFound(config_dir + "/main.cf: " + std::strerror(errno));
-  return RunProgram({postconf, "-c", config_dir, "-h", "mynetworks"});
+  return RunProgram({postconf, "-c", config_dir, "-h", "mynetworks"}, kPostconfTimeoutMs);
 }
 
 std::vector<Cidr> OwnAddresses() {

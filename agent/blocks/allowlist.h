@@ -50,6 +50,10 @@ std::vector<AllowEntry> LoopbackNetworks();
 // (host names, type:table lookups, /file names) go to `skipped`.
 std::vector<Cidr> ParseMynetworks(std::string_view value, std::vector<std::string>* skipped);
 
+// postconf answers in milliseconds: one that hangs must not hold a start or
+// check-config (helper-146 F3); it is stopped after this long.
+inline constexpr int kPostconfTimeoutMs = 10000;
+
 // `postconf -c DIR -h mynetworks`, run by execve (no shell), its output.
 StatusOr<std::string> PostconfMynetworks(const std::string& config_dir,
                                          const std::string& postconf = "/usr/sbin/postconf");

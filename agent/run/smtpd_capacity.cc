@@ -8,6 +8,7 @@
 #include <map>
 #include <string>
 
+#include "agent/blocks/allowlist.h"
 #include "agent/config/config.h"
 #include "base/run_program.h"
 
@@ -88,12 +89,13 @@ StatusOr<SmtpdProcessLimit> PostfixSmtpdProcessLimit(const std::string& config_d
     if (stat((config_dir + file).c_str(), &st) != 0)
       return Status::NotFound(config_dir + file + ": " + std::strerror(errno));
   }
-  auto limit = RunProgram({postconf, "-c", config_dir, "-h", "default_process_limit"});
+  auto limit =
+      RunProgram({postconf, "-c", config_dir, "-h", "default_process_limit"}, kPostconfTimeoutMs);
   if (!limit.ok()) return limit.status();
   int64_t default_limit = 0;
   if (!ParseCount(Trim(std::string_view(*limit).substr(0, limit->find('\n'))), &default_limit))
     return Status::InvalidArgument("default_process_limit is not a count: " + *limit);
-  auto fields = RunProgram({postconf, "-c", config_dir, "-F"});
+  auto fields = RunProgram({postconf, "-c", config_dir, "-F"}, kPostconfTimeoutMs);
   if (!fields.ok()) return fields.status();
   return ParseSmtpdProcessLimit(*fields, default_limit);
 }

@@ -1,0 +1,33 @@
+// RunProgram: a program's stdout, its failure with stderr's first line, and a
+// time limit for one that does not end (helper-146 F3: a hung postconf held
+// the agent's start and check-config for good).
+#include "base/run_program.h"
+
+#include <gtest/gtest.h>
+
+namespace mailtrail {
+namespace {
+
+TEST(RunProgram, GivesStdoutAndFailsWithStderr) {
+  auto out = RunProgram({"/bin/sh", "-c", "echo out; echo err >&2"});
+  ASSERT_TRUE(out.ok()) << out.status().message();
+  EXPECT_EQ(*out, "out\n");
+  auto failed = RunProgram({"/bin/sh", "-c", "echo why >&2; exit 3"});
+  ASSERT_FALSE(failed.ok());
+  EXPECT_NE(failed.status().message().find("failed: why"), std::string::npos);
+  EXPECT_FALSE(RunProgram({"/nonexistent/program"}).ok());
+}
+
+TEST(RunProgram, AProgramThatDoesNotEndIsStoppedAtItsTimeLimit) {
+  // A child that keeps its pipes open and does not end: stopped, said.
+  auto hung = RunProgram({"/bin/sleep", "600"}, 200);
+  ASSERT_FALSE(hung.ok());
+  EXPECT_NE(hung.status().message().find("did not finish within 200 ms"), std::string::npos)
+      << hung.status().message();
+  auto quick = RunProgram({"/bin/echo", "in time"}, 60000);
+  ASSERT_TRUE(quick.ok()) << quick.status().message();
+  EXPECT_EQ(*quick, "in time\n");
+}
+
+}  // namespace
+}  // namespace mailtrail
