@@ -53,6 +53,16 @@ bool Drain(int out_fd, int err_fd, std::string* out, std::string* err, int timeo
   }
   return true;
 }
+// Its output, or its failure with stderr's first line (stdout's when
+// stderr is empty).
+StatusOr<std::string> Finished(const std::vector<std::string>& argv, int status,
+                               const std::string& out, const std::string& err) {
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    const std::string& said = err.empty() ? out : err;
+    return Status::IoError(argv[0] + " failed: " + said.substr(0, said.find('\n')));
+  }
+  return out;
+}
 }  // namespace
 
 StatusOr<std::string> RunProgram(const std::vector<std::string>& argv, int timeout_ms) {
@@ -73,8 +83,17 @@ StatusOr<std::string> RunProgram(const std::vector<std::string>& argv, int timeo
   std::vector<char*> args;
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
+  // With a time limit, a process group of its own: what it started is
+  // stopped with it.
+  posix_spawnattr_t attr;
+  posix_spawnattr_init(&attr);
+  if (timeout_ms > 0) {
+    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
+    posix_spawnattr_setpgroup(&attr, 0);
+  }
   pid_t pid;
-  const int rc = posix_spawn(&pid, argv[0].c_str(), &actions, nullptr, args.data(), environ);
+  const int rc = posix_spawn(&pid, argv[0].c_str(), &actions, &attr, args.data(), environ);
+  posix_spawnattr_destroy(&attr);
   posix_spawn_file_actions_destroy(&actions);
   close(out[1]);
   close(err[1]);
@@ -84,21 +103,27 @@ StatusOr<std::string> RunProgram(const std::vector<std::string>& argv, int timeo
     return Status::NotFound(argv[0] + ": " + std::strerror(rc));
   }
   std::string stdout_text, stderr_text;
-  const bool ended = Drain(out[0], err[0], &stdout_text, &stderr_text, timeout_ms);
+  const int64_t deadline = NowMs() + timeout_ms;
+  bool ended = Drain(out[0], err[0], &stdout_text, &stderr_text, timeout_ms);
   close(out[0]);
   close(err[0]);
-  if (!ended) kill(pid, SIGKILL);
   int status = 0;
+  if (timeout_ms > 0) {
+    // Its pipes closed, it may still run (helper-147): waited for until the
+    // same deadline, then stopped.
+    pid_t done = 0;
+    while (ended && (done = waitpid(pid, &status, WNOHANG)) == 0 && NowMs() < deadline)
+      usleep(10000);
+    if (done == pid) return Finished(argv, status, stdout_text, stderr_text);
+    ended = false;
+    kill(-pid, SIGKILL);
+  }
   while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
   if (!ended)
     return Status::IoError(argv[0] + " did not finish within " + std::to_string(timeout_ms) +
                            " ms: stopped");
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-    const std::string& said = stderr_text.empty() ? stdout_text : stderr_text;
-    return Status::IoError(argv[0] + " failed: " + said.substr(0, said.find('\n')));
-  }
-  return stdout_text;
+  return Finished(argv, status, stdout_text, stderr_text);
 }
 
 }  // namespace mailtrail

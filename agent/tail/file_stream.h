@@ -154,10 +154,10 @@ class FileStream {
   // on from its end `size`, past its torn last line. Reading it again from
   // its start would make every record in it twice (helper-135).
   std::string ResumeCutShort(Source* src, int64_t size, int64_t read);
-  // Resumed at `pos` (src reset there): whether the bytes before it are still
-  // those read (pos.tail_hash); if not, cut and regrown past it while stopped:
-  // on from there, past the line it stands in, with a warning.
-  void ResumeRewritten(Source* src, const StreamPosition& pos, const std::string& name);
+  // Resumes `src` at `pos`: past the line it stands in when that is the middle
+  // of one, and with a warning when the bytes before it are not those read
+  // (pos.tail_hash): cut and written again past it while stopped.
+  void ResumeAt(Source* src, const StreamPosition& pos, const std::string& name);
   // A .gz file as a source, fingerprinted over its decompressed start.
   std::unique_ptr<Source> OpenCompressed(const std::string& path, uint32_t fingerprint_len);
   std::unique_ptr<Source> FindCompressed(const std::vector<std::string>& candidates,

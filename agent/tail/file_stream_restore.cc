@@ -167,7 +167,7 @@ bool FileStream::IsRotatedName(const std::string& name) const {
   if (name.size() <= path_.size() || name.compare(0, path_.size(), path_) != 0) return false;
   std::string_view rest(name);
   rest.remove_prefix(path_.size());
-  if (IsGzipName(name)) rest.remove_suffix(3);
+  if (IsGzipName(name) && rest.size() >= 3) rest.remove_suffix(3);
   // A separator, then digits in groups: ".1", "-20261208", "-20261208-1733616000",
   // ".2026-12-08". Not "mail.log.1.xz" (read as text it is garbage), ".1.gz.tmp" (a
   // compressor's file being written), ".1.bak", ".1~" (helper-145 B).
@@ -363,8 +363,7 @@ void FileStream::Restore(TimeUs now) {
                                      " bytes read)");
     } else {
       AddRestoreNote(is_current, found_name + " on from byte " + std::to_string(pos.offset));
-      found->Reset(pos.offset);
-      ResumeRewritten(found.get(), pos, found_name);
+      ResumeAt(found.get(), pos, found_name);
     }
     if (at_path.ok() && at_path->id == found->id && !current_) {
       current_ = std::move(found);
@@ -403,27 +402,32 @@ void FileStream::Restore(TimeUs now) {
   }
 }
 
-void FileStream::ResumeRewritten(Source* src, const StreamPosition& pos, const std::string& name) {
-  uint64_t hash = 0;
-  uint32_t len = 0;
-  if (src->compressed || pos.tail_len == 0 ||
-      (TailOf(src->file.get(), pos.offset, &hash, &len) && hash == pos.tail_hash &&
-       len == pos.tail_len))
+void FileStream::ResumeAt(Source* src, const StreamPosition& pos, const std::string& name) {
+  src->Reset(pos.offset);
+  // The bytes before the offset, read once (a .gz is decompressed up to the
+  // offset once, and read on forward from there).
+  char tail[64];
+  const auto n = static_cast<size_t>(std::clamp<int64_t>(pos.offset, 0, sizeof tail));
+  auto got = ReadUpTo(src->file.get(), pos.offset - static_cast<int64_t>(n), tail, n);
+  if (n == 0 || !got.ok() || *got != n) return;
+  // Saved in the middle of a line (a first start at a line being written, the
+  // rest of an overlong line being skipped): on from the next newline, as the
+  // reader would have gone (helper-147: half a line was handed on).
+  if (tail[n - 1] != '\n') src->lines.StartMidLine();
+  if (pos.tail_len == 0 ||
+      (pos.tail_len == n && Fnv1a64(std::string_view(tail, n)) == pos.tail_hash))
     return;
   // Cut below what was read and written again past it while stopped (a crash
-  // lost its unsynced end, then the log grew at boot): where the cut was is
-  // not known. On from here, past the line we stand in, and said: reading it
-  // again from its start would make every record before the cut twice.
+  // lost its unsynced end, then the log grew at boot; also when compressed
+  // since): where the cut was is not known. On from here, and said: reading
+  // it again from its start would make every record before the cut twice.
   ++counters_.cut_short;
-  char last = '\n';
-  auto n = src->file->ReadAt(pos.offset - 1, &last, 1);
-  if (n.ok() && *n == 1 && last != '\n') src->lines.StartMidLine();
   warning_ += (warning_.empty() ? "" : "; ") + name + ": the bytes before byte " +
               std::to_string(pos.offset) +
               " are not those read before the restart: its end was cut and written again while "
               "the agent was stopped (a crash?); on from there, lines written between the cut "
               "and byte " +
-              std::to_string(pos.offset) + " are skipped";
+              std::to_string(pos.offset) + ", if any, are skipped";
 }
 
 void FileStream::AddRestoreNote(bool current, const std::string& note) {

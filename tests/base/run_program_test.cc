@@ -24,6 +24,10 @@ TEST(RunProgram, AProgramThatDoesNotEndIsStoppedAtItsTimeLimit) {
   ASSERT_FALSE(hung.ok());
   EXPECT_NE(hung.status().message().find("did not finish within 200 ms"), std::string::npos)
       << hung.status().message();
+  // One that closes its pipes and goes on: the same.
+  auto quiet = RunProgram({"/bin/sh", "-c", "exec >&- 2>&-; sleep 600"}, 200);
+  ASSERT_FALSE(quiet.ok());
+  EXPECT_NE(quiet.status().message().find("did not finish"), std::string::npos);
   auto quick = RunProgram({"/bin/echo", "in time"}, 60000);
   ASSERT_TRUE(quick.ok()) << quick.status().message();
   EXPECT_EQ(*quick, "in time\n");

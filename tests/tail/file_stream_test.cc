@@ -476,6 +476,57 @@ TEST(FileStream, ALogCutAndWrittenPastTheOffsetWhileStoppedIsSaid) {
   EXPECT_EQ(s.counters().cut_short, 1);
 }
 
+// The same, the log compressed meanwhile (logrotate at boot): found by its
+// decompressed start, and said too (helper-147: not checked for a .gz).
+TEST(FileStream, ALogCutWrittenPastTheOffsetAndCompressedWhileStoppedIsSaid) {
+  std::string head;
+  for (int i = 0; i < 40; ++i) head += "line " + std::to_string(i) + " of the log\n";  // > 256
+  MemFileSystem fs;
+  fs.Append("/log", head + "lost one\nlost two\n");
+  std::vector<StreamPosition> saved;
+  {
+    FileStream s("/log", &fs, FromStart());
+    Collect c;
+    ASSERT_TRUE(s.Poll(0, &c).ok());
+    saved = s.positions();
+  }
+  fs.CutTo("/log", head.size());
+  fs.Append("/log", "after the boot, a line longer than the two lost\nthe next\n");
+  fs.Rename("/log", "/log.1");
+  fs.Append("/log.1.gz", Gzip(fs.Read("/log.1")));
+  fs.Unlink("/log.1");
+  fs.Append("/log", "new file\n");
+  FileStream s("/log", &fs);
+  s.RestoreTo(saved);
+  Collect after;
+  ASSERT_TRUE(s.Poll(0, &after).ok());
+  ASSERT_TRUE(s.Poll(30 * kSecond, &after).ok());
+  EXPECT_EQ(after.lines, V({"the next", "new file"}));
+  EXPECT_NE(s.TakeWarning().find("are not those read before the restart"), std::string::npos);
+}
+
+// A first start at the end of a log whose last line was being written skips
+// the rest of that line; a checkpoint taken then stands in its middle, and a
+// restart handed its rest on as a line (helper-147).
+TEST(FileStream, APositionInTheMiddleOfALineResumesAfterIt) {
+  MemFileSystem fs;
+  fs.Append("/log", "Dec  1 00:00:01 mx postfix/smtpd[1]: connect fr");
+  std::vector<StreamPosition> saved;
+  {
+    FileStream s("/log", &fs);  // at the end
+    Collect c;
+    ASSERT_TRUE(s.Poll(0, &c).ok());
+    saved = s.positions();
+  }
+  fs.Append("/log", "om b.example[192.0.2.2]\nDec  1 00:00:02 mx next\n");
+  FileStream s("/log", &fs);
+  s.RestoreTo(saved);
+  Collect after;
+  ASSERT_TRUE(s.Poll(0, &after).ok());
+  EXPECT_EQ(after.lines, V({"Dec  1 00:00:02 mx next"}));
+  EXPECT_EQ(s.TakeWarning(), "") << "nothing was cut";
+}
+
 // copytruncate while the current file was not read yet (the agent busy with
 // rotated files, offset 0): its copy holds all of it, and was not looked for
 // (helper-135 finding 1, helper-137).
