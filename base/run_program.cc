@@ -24,35 +24,48 @@ int64_t NowMs() {
   return int64_t{t.tv_sec} * 1000 + t.tv_nsec / 1000000;
 }
 
+enum class Drained { kEnded, kTimedOut, kCancelled };
+
 // Reads both pipes until both end (poll: a child filling one pipe while we
-// wait on the other would block forever); false when `timeout_ms` (> 0)
-// passed first.
-bool Drain(int out_fd, int err_fd, std::string* out, std::string* err, int timeout_ms) {
-  pollfd fds[2] = {{out_fd, POLLIN, 0}, {err_fd, POLLIN, 0}};
+// wait on the other would block forever), the time limit passes, or the
+// cancel descriptor becomes readable.
+Drained Drain(int out_fd, int err_fd, std::string* out, std::string* err, const RunOptions& o,
+              int64_t deadline) {
+  pollfd fds[3] = {{out_fd, POLLIN, 0}, {err_fd, POLLIN, 0}, {o.cancel_fd, POLLIN, 0}};
   std::string* into[2] = {out, err};
   int open = 2;
-  char buf[4096];
-  const int64_t deadline = NowMs() + timeout_ms;
+  char buf[65536];
   while (open > 0) {
-    const int64_t left = timeout_ms > 0 ? deadline - NowMs() : -1;
-    if (timeout_ms > 0 && left <= 0) return false;
-    if (poll(fds, 2, static_cast<int>(left)) < 0) {
+    const int64_t left = o.timeout_ms > 0 ? deadline - NowMs() : -1;
+    if (o.timeout_ms > 0 && left <= 0) return Drained::kTimedOut;
+    if (poll(fds, 3, static_cast<int>(left)) < 0) {
       if (errno == EINTR) continue;
-      return true;
+      return Drained::kEnded;
     }
+    if (fds[2].fd >= 0 && fds[2].revents != 0) return Drained::kCancelled;
     for (int i = 0; i < 2; ++i) {
       if (fds[i].fd < 0 || fds[i].revents == 0) continue;
       const ssize_t n = read(fds[i].fd, buf, sizeof buf);
       if (n > 0) {
-        if (into[i]->size() < kCap) into[i]->append(buf, static_cast<size_t>(n));
+        if (i == 0 && o.on_stdout)
+          o.on_stdout(std::string_view(buf, static_cast<size_t>(n)));
+        else if (into[i]->size() < kCap)
+          into[i]->append(buf, static_cast<size_t>(n));
       } else if (n == 0 || errno != EINTR) {
         fds[i].fd = -1;  // poll ignores negative descriptors
         --open;
       }
     }
   }
-  return true;
+  return Drained::kEnded;
 }
+
+bool Cancelled(int cancel_fd) {
+  if (cancel_fd < 0) return false;
+  pollfd p = {cancel_fd, POLLIN, 0};
+  return poll(&p, 1, 0) > 0 && p.revents != 0;
+}
+
 // Its output, or its failure with stderr's first line (stdout's when
 // stderr is empty).
 StatusOr<std::string> Finished(const std::vector<std::string>& argv, int status,
@@ -65,7 +78,7 @@ StatusOr<std::string> Finished(const std::vector<std::string>& argv, int status,
 }
 }  // namespace
 
-StatusOr<std::string> RunProgram(const std::vector<std::string>& argv, int timeout_ms) {
+StatusOr<std::string> RunProgram(const std::vector<std::string>& argv, const RunOptions& o) {
   if (argv.empty()) return Status::InvalidArgument("no program");
   int out[2], err[2];
   if (pipe(out) != 0) return Status::IoError(std::string("pipe: ") + std::strerror(errno));
@@ -83,11 +96,12 @@ StatusOr<std::string> RunProgram(const std::vector<std::string>& argv, int timeo
   std::vector<char*> args;
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
-  // With a time limit, a process group of its own: what it started is
-  // stopped with it.
+  // One that may be stopped gets a process group of its own: what it
+  // started is stopped with it.
+  const bool stoppable = o.timeout_ms > 0 || o.cancel_fd >= 0;
   posix_spawnattr_t attr;
   posix_spawnattr_init(&attr);
-  if (timeout_ms > 0) {
+  if (stoppable) {
     posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
     posix_spawnattr_setpgroup(&attr, 0);
   }
@@ -103,26 +117,33 @@ StatusOr<std::string> RunProgram(const std::vector<std::string>& argv, int timeo
     return Status::NotFound(argv[0] + ": " + std::strerror(rc));
   }
   std::string stdout_text, stderr_text;
-  const int64_t deadline = NowMs() + timeout_ms;
-  bool ended = Drain(out[0], err[0], &stdout_text, &stderr_text, timeout_ms);
+  const int64_t deadline = NowMs() + o.timeout_ms;
+  Drained how = Drain(out[0], err[0], &stdout_text, &stderr_text, o, deadline);
   close(out[0]);
   close(err[0]);
   int status = 0;
-  if (timeout_ms > 0) {
+  if (stoppable) {
     // Its pipes closed, it may still run (helper-147): waited for until the
-    // same deadline, then stopped.
+    // same deadline (or the caller's stop), then stopped.
     pid_t done = 0;
-    while (ended && (done = waitpid(pid, &status, WNOHANG)) == 0 && NowMs() < deadline)
-      usleep(10000);
+    while (how == Drained::kEnded && (done = waitpid(pid, &status, WNOHANG)) == 0) {
+      if (o.timeout_ms > 0 && NowMs() >= deadline) {
+        how = Drained::kTimedOut;
+      } else if (Cancelled(o.cancel_fd)) {
+        how = Drained::kCancelled;
+      } else {
+        usleep(10000);
+      }
+    }
     if (done == pid) return Finished(argv, status, stdout_text, stderr_text);
-    ended = false;
     kill(-pid, SIGKILL);
   }
   while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
-  if (!ended)
-    return Status::IoError(argv[0] + " did not finish within " + std::to_string(timeout_ms) +
+  if (how == Drained::kTimedOut)
+    return Status::IoError(argv[0] + " did not finish within " + std::to_string(o.timeout_ms) +
                            " ms: stopped");
+  if (how == Drained::kCancelled) return Status::IoError(argv[0] + " stopped: we are stopping");
   return Finished(argv, status, stdout_text, stderr_text);
 }
 

@@ -12,12 +12,36 @@
 
 namespace mailtrail {
 
-// Counts from `postqueue -j` output (pure). Lines that are not its JSON are
-// counted as corrupt and named in errors (the first few).
+// Counts from `postqueue -j` output, fed in pieces as it comes (pure): a
+// queue of 100,000 messages prints tens of megabytes. Lines that are not its
+// JSON are counted as corrupt and named in errors (the first few).
+class PostqueueJsonCounter {
+ public:
+  void Feed(std::string_view piece);
+  QueueScan Finish();  // counts the last line if it had no newline
+
+ private:
+  void Line(std::string_view line);
+
+  QueueScan scan_;
+  std::string partial_;    // a line not ended yet
+  bool skipping_ = false;  // the rest of a line too long to keep
+  size_t line_no_ = 0;
+};
+
+// The whole output at once.
 QueueScan ScanPostqueueJson(std::string_view jsonl);
 
-// Runs `postqueue -c CONFIG_DIR -j` (no shell) and counts its output.
-QueueScan ScanWithPostqueue(const std::string& postqueue, const std::string& config_dir);
+// Runs `postqueue -c CONFIG_DIR -j` (no shell) and counts its output as it
+// comes. `cancel_fd` (an eventfd, -1 for none): readable, postqueue is
+// stopped and the scan fails. A postqueue running longer than
+// kPostqueueTimeoutMs is stopped too.
+QueueScan ScanWithPostqueue(const std::string& postqueue, const std::string& config_dir,
+                            int cancel_fd = -1);
+
+// Generous: showq reads every queue file, and the scan matters most when the
+// queue is largest.
+inline constexpr int kPostqueueTimeoutMs = 300 * 1000;
 
 }  // namespace mailtrail
 

@@ -139,7 +139,7 @@ bool QueueWatcher::Watch() {
 
 void QueueWatcher::FullScan() {
   if (!o_.read_files) {
-    Count(ScanWithPostqueue(o_.postqueue, o_.postfix_config_dir));
+    Count(ScanWithPostqueue(o_.postqueue, o_.postfix_config_dir, stop_fd_));
     return;
   }
   Watch();
@@ -153,6 +153,12 @@ void QueueWatcher::FullScan() {
 
 void QueueWatcher::Count(const QueueScan& s) {
   ++scans_;
+  if (!s.walk.ok() && s.files == 0) {
+    // Nothing counted (postqueue failed or was stopped, the queue not
+    // readable): the last counts stand rather than a queue said empty.
+    Say(s.walk.message());
+    return;
+  }
   queued_files_ = s.files;
   corrupt_files_ = s.corrupt;
   deferred_bounces_ = s.deferred_bounces;

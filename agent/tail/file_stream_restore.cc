@@ -169,13 +169,25 @@ bool FileStream::IsRotatedName(const std::string& name) const {
   rest.remove_prefix(path_.size());
   if (IsGzipName(name) && rest.size() >= 3) rest.remove_suffix(3);
   // A separator, then digits in groups: ".1", "-20261208", "-20261208-1733616000",
-  // ".2026-12-08". Not "mail.log.1.xz" (read as text it is garbage), ".1.gz.tmp" (a
-  // compressor's file being written), ".1.bak", ".1~" (helper-145 B).
+  // ".2026-12-08", ".20261208T101500" (newsyslog; a 'T' only between digits). Not
+  // "mail.log.1.xz" (read as text it is garbage), ".1.gz.tmp" (a compressor's file
+  // being written), ".1.bak", ".1~" (helper-145 B). After a dash or an underscore,
+  // four digits at least: "postfix-2" is a second instance's log (helper-147),
+  // and rotations number after a dot; dates have four digits and more.
   auto digit = [](char c) { return c >= '0' && c <= '9'; };
   auto separator = [](char c) { return c == '.' || c == '-' || c == '_'; };
   if (rest.size() < 2 || !separator(rest[0]) || !digit(rest[1]) || !digit(rest.back()))
     return false;
-  return std::all_of(rest.begin(), rest.end(), [&](char c) { return digit(c) || separator(c); });
+  size_t digits = 0;
+  for (size_t i = 1; i < rest.size(); ++i) {
+    if (digit(rest[i])) {
+      ++digits;
+    } else if (!separator(rest[i]) &&
+               !(rest[i] == 'T' && digit(rest[i - 1]) && digit(rest[i + 1]))) {
+      return false;  // rest.back() is a digit: rest[i + 1] exists
+    }
+  }
+  return rest[0] == '.' || digits >= 4;
 }
 
 bool FileStream::BeginsAsAFileRead(const std::string& name) {

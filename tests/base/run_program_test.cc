@@ -4,6 +4,11 @@
 #include "base/run_program.h"
 
 #include <gtest/gtest.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <thread>
 
 namespace mailtrail {
 namespace {
@@ -31,6 +36,38 @@ TEST(RunProgram, AProgramThatDoesNotEndIsStoppedAtItsTimeLimit) {
   auto quick = RunProgram({"/bin/echo", "in time"}, 60000);
   ASSERT_TRUE(quick.ok()) << quick.status().message();
   EXPECT_EQ(*quick, "in time\n");
+}
+
+TEST(RunProgram, AProgramIsStoppedWhenItsCallerStops) {
+  const int stop = eventfd(0, EFD_CLOEXEC);
+  ASSERT_GE(stop, 0);
+  std::thread stopper([stop] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    const uint64_t one = 1;
+    EXPECT_EQ(write(stop, &one, sizeof one), 8);
+  });
+  RunOptions o;
+  o.cancel_fd = stop;
+  auto hung = RunProgram({"/bin/sleep", "600"}, o);
+  stopper.join();
+  ASSERT_FALSE(hung.ok());
+  EXPECT_NE(hung.status().message().find("stopped: we are stopping"), std::string::npos)
+      << hung.status().message();
+  // Stopped already: not started in vain, and one that closed its pipes too.
+  auto quiet = RunProgram({"/bin/sh", "-c", "exec >&- 2>&-; sleep 600"}, o);
+  ASSERT_FALSE(quiet.ok());
+  close(stop);
+}
+
+TEST(RunProgram, StdoutGivenInPiecesIsGivenWhole) {
+  // Past the 1 MiB kept of an output: a queue's postqueue -j.
+  RunOptions o;
+  std::string got;
+  o.on_stdout = [&got](std::string_view piece) { got.append(piece); };
+  auto r = RunProgram({"/bin/sh", "-c", "head -c 3000000 /dev/zero | tr '\\0' x"}, o);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(*r, "") << "nothing kept";
+  EXPECT_EQ(got, std::string(3000000, 'x'));
 }
 
 }  // namespace

@@ -182,6 +182,32 @@ TEST(FileStream, AFileRotatedInAndOutBetweenTwoPollsIsReadWhole) {
   EXPECT_EQ(c.lines, V({"a", "a2", "b", "c", "d"})) << "nothing read twice";
 }
 
+// Dated names with a time in ISO 8601's basic form (newsyslog, a
+// logrotate dateformat of -%Y%m%dT%H%M%S) are rotated names too.
+TEST(FileStream, AFileRotatedInAndOutWithATimeInItsNameIsReadWhole) {
+  for (const char* name : {"/log.20261208T101500", "/log-20261208T101500.gz", "/log-2026-12-08",
+                           "/log-2026", "/log.1"}) {
+    SCOPED_TRACE(name);
+    MemFileSystem fs;
+    fs.Append("/log", "a\n");
+    FileStream s("/log", &fs, FromStart());
+    Collect c;
+    ASSERT_TRUE(s.Poll(0, &c).ok());
+    fs.Append("/log", "a2\n");
+    fs.Rename("/log", "/log.0");
+    fs.Append("/log", "b\n");
+    if (std::string(name).ends_with(".gz")) {
+      fs.Append(name, Gzip(fs.Read("/log")));
+      fs.Unlink("/log");
+    } else {
+      fs.Rename("/log", name);
+    }
+    fs.Append("/log", "c\n");
+    ASSERT_TRUE(s.Poll(kSecond, &c).ok());
+    EXPECT_EQ(c.lines, V({"a", "a2", "b", "c"}));
+  }
+}
+
 // The same with each rotated file compressed at once (logrotate without
 // delaycompress): the file in between exists only as a .gz, and the .gz of
 // the file being drained, as new as it, is not read a second time.
@@ -281,6 +307,11 @@ TEST(FileStream, ALogBesideItIsNoRotatedFile) {
   ASSERT_TRUE(s.Poll(0, &c).ok());
   fs.Append("/log.err", "not ours\n");
   fs.Append("/log_warn", "not ours either\n");
+  // A second Postfix instance's log (helper-147): a dash and a short number
+  // is an instance, not a rotation (logrotate numbers after a dot, dates
+  // after a dash have four digits and more).
+  fs.Append("/log-2", "another instance\n");
+  fs.Append("/log_10", "and another\n");
   // Nor files that are no plain text or .gz (helper-145 B: garbage lines).
   for (const char* name : {"/log.1.xz", "/log.2.gz.tmp", "/log.1.bak", "/log.1~"})
     fs.Append(name,
