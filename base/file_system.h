@@ -26,6 +26,9 @@ struct FileInfo {
   int64_t size = 0;
   bool regular = true;
   int64_t mtime_ns = 0;  // last modification (rename keeps it; gzip keeps it)
+  // The inode's last change (a write, a rename, touch): the kernel's clock,
+  // which no program sets, unlike mtime (`touch -d`). 0: not known.
+  int64_t ctime_ns = 0;
 };
 
 // An open file; stays readable after it is renamed or unlinked.

@@ -19,6 +19,7 @@ FileInfo FromStat(const struct stat& st) {
   info.size = st.st_size;
   info.regular = S_ISREG(st.st_mode);
   info.mtime_ns = static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
+  info.ctime_ns = static_cast<int64_t>(st.st_ctim.tv_sec) * 1000000000 + st.st_ctim.tv_nsec;
   return info;
 }
 

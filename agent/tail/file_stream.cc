@@ -303,7 +303,8 @@ StatusOr<size_t> FileStream::Poll(TimeUs now, LineHandler* handler, size_t max_l
     if (d->read_offset != before) d->last_growth = now;
     if (now - d->last_growth >= options_.rotate_wait) {
       FlushPartial(d, handler, &emitted);
-      if (auto info = d->file->Stat(); info.ok()) finished_.push_back({Saved(*d), info->mtime_ns});
+      if (auto info = d->file->Stat(); info.ok())
+        finished_.push_back({Saved(*d), WrittenAt(*info)});
       it = draining_.erase(it);
     } else {
       ++it;

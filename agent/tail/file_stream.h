@@ -231,7 +231,14 @@ class FileStream {
   // Of the stat before each read, never after it: whatever was written since
   // is later (or in the same tick), so a file rotated away with it counts as
   // unread after a restart.
-  void Seen(const FileInfo& info) { newest_mtime_ = std::max(newest_mtime_, info.mtime_ns); }
+  // When a file was last written, as far as the kernel's clock says: its
+  // mtime, unless set past its ctime (`touch -d +1h`), which would raise
+  // newest_mtime_ into the future and hide every file rotated past us until
+  // the clock got there (helper-145 C).
+  static int64_t WrittenAt(const FileInfo& info) {
+    return info.ctime_ns > 0 ? std::min(info.mtime_ns, info.ctime_ns) : info.mtime_ns;
+  }
+  void Seen(const FileInfo& info) { newest_mtime_ = std::max(newest_mtime_, WrittenAt(info)); }
   int64_t newest_mtime_ = 0;                   // see StreamPosition::newest_mtime_ns
   TimeUs missing_scanned_at_ = INT64_MIN / 2;  // FollowName's last scan while the path was missing
 };

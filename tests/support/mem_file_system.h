@@ -25,6 +25,7 @@ class MemFileSystem : public FileSystem {
     uint64_t ino = 0;
     std::string data;
     int64_t mtime = 0;  // a logical clock (see above)
+    int64_t ctime = 0;  // the same clock, at every change (which `touch -d` cannot set)
   };
 
   int lists = 0;  // directory listings asked for (a scan's cost)
@@ -37,27 +38,28 @@ class MemFileSystem : public FileSystem {
     auto node = std::make_shared<Inode>();
     node->ino = reuse_ino ? reuse_ino : (reuse_freed_ ? FreedIno() : 0);
     if (node->ino == 0) node->ino = next_ino_++;
-    node->mtime = Now();
+    node->mtime = node->ctime = Now();
     names_[path] = node;
     all_.push_back(node);
   }
   void Append(const std::string& path, const std::string& bytes) {
     if (!names_.count(path)) Create(path);
     names_[path]->data += bytes;
-    names_[path]->mtime = Now();
+    names_[path]->mtime = names_[path]->ctime = Now();
   }
   void Rename(const std::string& from, const std::string& to) {
     names_[to] = names_[from];
     names_.erase(from);
+    names_[to]->ctime = Now();
   }
   void Truncate(const std::string& path) {
     names_[path]->data.clear();
-    names_[path]->mtime = Now();
+    names_[path]->mtime = names_[path]->ctime = Now();
   }
   // Its first `size` bytes kept, the same inode: a crash lost its unsynced end.
   void CutTo(const std::string& path, size_t size) {
     names_[path]->data.resize(size);
-    names_[path]->mtime = Now();
+    names_[path]->mtime = names_[path]->ctime = Now();
   }
   // As `cp` (and logrotate's copytruncate) does: a new inode with the same bytes,
   // modified now.
@@ -68,6 +70,12 @@ class MemFileSystem : public FileSystem {
   // As `gzip` and `touch -r` do: the modification time of another file.
   void CopyMtime(const std::string& from, const std::string& to) {
     names_[to]->mtime = names_[from]->mtime;
+    names_[to]->ctime = Now();
+  }
+  // As `touch -d`: any modification time, the change itself now.
+  void SetMtime(const std::string& path, int64_t mtime) {
+    names_[path]->mtime = mtime;
+    names_[path]->ctime = Now();
   }
   void Unlink(const std::string& path) { names_.erase(path); }
   // `link` names the same inode as `target` (a symlink, as far as Stat/Open see).
@@ -103,6 +111,7 @@ class MemFileSystem : public FileSystem {
     info.id = {1, n.ino};
     info.size = static_cast<int64_t>(n.data.size());
     info.mtime_ns = n.mtime;
+    info.ctime_ns = n.ctime;
     return info;
   }
   class File : public ReadableFile {

@@ -103,6 +103,28 @@ TEST(FileStreamRealFiles, TwoRotationsBetweenTwoPollsLoseNothing) {
   EXPECT_EQ(s.counters().rotated_between_polls, 1);
 }
 
+// The same after `touch -d +1h mail.log` (helper-145 C): the kernel's change
+// time, which no program sets, bounds the modification time.
+TEST(FileStreamRealFiles, ALogTouchedIntoTheFutureHidesNoRotatedFile) {
+  TempDir dir("mt_tail");
+  const std::string log = dir.File("mail.log");
+  Append(log, "1\n");
+  FileStream s(log, RealFileSystem(), FromStart());
+  Collect c;
+  ASSERT_TRUE(s.Poll(kUsPerSecond, &c).ok());
+  std::filesystem::last_write_time(
+      log, std::filesystem::file_time_type::clock::now() + std::chrono::hours(1));
+  ASSERT_TRUE(s.Poll(2 * kUsPerSecond, &c).ok());
+  std::filesystem::rename(log, log + ".1");
+  Append(log, "2\n");
+  std::filesystem::rename(log + ".1", log + ".2");
+  std::filesystem::rename(log, log + ".1");
+  Append(log, "3\n");
+  ASSERT_TRUE(s.Poll(3 * kUsPerSecond, &c).ok());
+  ASSERT_TRUE(s.Poll(30 * kUsPerSecond, &c).ok());
+  EXPECT_EQ(c.lines, (std::vector<std::string>{"1", "2", "3"}));
+}
+
 TEST(FileStreamRealFiles, RestartFromAPositionOnTheSameFile) {
   TempDir dir("mt_tail");
   const std::string log = dir.File("mail.log");

@@ -182,6 +182,28 @@ TEST(FileStream, AFileRotatedInAndOutBetweenTwoPollsIsReadWhole) {
   EXPECT_EQ(c.lines, V({"a", "a2", "b", "c", "d"})) << "nothing read twice";
 }
 
+// A log touched into the future (`touch -d +1h`) raised the time a rotated
+// file had to be newer than to be read: files rotated in and out until the
+// clock got there were lost (helper-145 C). The kernel's change time says
+// when it was really written.
+TEST(FileStream, ALogTouchedIntoTheFutureHidesNoRotatedFile) {
+  MemFileSystem fs;
+  fs.Append("/log", "a\n");
+  FileStream s("/log", &fs, FromStart());
+  Collect c;
+  ASSERT_TRUE(s.Poll(0, &c).ok());
+  fs.SetMtime("/log", int64_t{1} << 40);
+  fs.Append("/log.err", "another log, to be written after the touch\n");
+  ASSERT_TRUE(s.Poll(kSecond, &c).ok());
+  fs.Rename("/log", "/log.1");
+  fs.Append("/log", "b\n");
+  fs.Rename("/log.1", "/log.2");
+  fs.Rename("/log", "/log.1");
+  fs.Append("/log", "c\n");
+  ASSERT_TRUE(s.Poll(2 * kSecond, &c).ok());
+  EXPECT_EQ(c.lines, V({"a", "b", "c"}));
+}
+
 // Dated names with a time in ISO 8601's basic form (newsyslog, a
 // logrotate dateformat of -%Y%m%dT%H%M%S) are rotated names too.
 TEST(FileStream, AFileRotatedInAndOutWithATimeInItsNameIsReadWhole) {
