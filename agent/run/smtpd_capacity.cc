@@ -10,6 +10,7 @@
 
 #include "agent/blocks/allowlist.h"
 #include "agent/config/config.h"
+#include "base/parse_number.h"
 #include "base/run_program.h"
 
 namespace mailtrail {
@@ -22,15 +23,9 @@ std::string_view Trim(std::string_view s) {
   return s;
 }
 
+// A process limit: digits, as postconf prints them.
 bool ParseCount(std::string_view s, int64_t* out) {
-  if (s.empty() || s.size() > 15) return false;
-  int64_t n = 0;
-  for (char ch : s) {
-    if (ch < '0' || ch > '9') return false;
-    n = n * 10 + (ch - '0');
-  }
-  *out = n;
-  return true;
+  return !s.empty() && s[0] != '-' && ParseInteger(s, 0, int64_t{1} << 40, out);
 }
 }  // namespace
 
