@@ -3,6 +3,7 @@
 #include <memory>
 #include <utility>
 
+#include "agent/track/session_counters.h"
 #include "agent/track/tracker.h"
 #include "agent/track/tracker_internal.h"
 #include "base/ip_address.h"
@@ -119,47 +120,6 @@ bool MessageTracker::MayAwaitItsClient(const Open& o) const {
 }
 
 namespace {
-// What smtpd's disconnect counters say ("ehlo=1 mail=2 rcpt=2 data=1/2
-// quit=1 commands=7/8": one DATA of two succeeded), read once.
-struct SessionCounters {
-  int64_t mail = -1;      // MAIL commands that succeeded; -1: not named
-  int64_t data = -1;      // DATA commands that succeeded; -1: not named, or BDAT
-  bool all_data = false;  // DATA ran and always succeeded
-};
-
-// How many of the commands `name` ("data=", "mail=") succeeded ("data=1",
-// "data=1/2": one of two), and whether all did; -1 when the counters name
-// none.
-int64_t Succeeded(std::string_view counters, std::string_view name, bool* all) {
-  size_t at = counters.find(name);
-  while (at != std::string_view::npos && at > 0 && counters[at - 1] != ' ')
-    at = counters.find(name, at + 1);
-  if (at == std::string_view::npos) return -1;
-  int64_t n = 0;
-  size_t e = at + name.size();
-  for (; e < counters.size() && counters[e] >= '0' && counters[e] <= '9' && n < 1000000; ++e)
-    n = n * 10 + (counters[e] - '0');
-  if (e == at + name.size() || (e < counters.size() && counters[e] != ' ' && counters[e] != '/'))
-    return -1;
-  *all = e == counters.size() || counters[e] == ' ';
-  return n;
-}
-
-// Not for BDAT: smtpd counts every chunk a success, LAST or not, and a
-// transaction without its LAST chunk is dropped (before Postfix 3.10 without
-// a line), so the DATA counts cannot say what was accepted.
-SessionCounters ReadCounters(std::string_view counters) {
-  SessionCounters c;
-  bool all = false;
-  c.mail = Succeeded(counters, "mail=", &all);
-  if (counters.find("bdat=") != std::string_view::npos) return c;
-  all = false;
-  c.data = Succeeded(counters, "data=", &all);
-  c.all_data = c.data >= 0 && all;
-  if (c.data < 0 && c.mail >= 0) c.data = 0;  // no DATA named: none sent (a callout)
-  return c;
-}
-
 // Rejects of recipients alone (RCPT): a refused MAIL or VRFY is no recipient
 // of the transaction a later RCPT opens the queue file for (helper-112).
 bool RefusedRecipientsOnly(const MessageRecord& r) {
@@ -185,6 +145,16 @@ bool Discarded(const MessageRecord& r) {
   for (const auto& rc : r.recipients)
     if (rc.outcome == Outcome::kDiscarded) return true;
   return false;
+}
+
+// Discarded by header/body_checks or at the end of DATA: its DATA succeeded
+// (smtpd answers 250), though cleanup may log no message-id= for it (a
+// header DISCARD before the Message-ID header). Not a DISCARD at RCPT: its
+// transaction may have been reset before DATA.
+bool DiscardedAfterData(const MessageRecord& r) {
+  if (!r.reject || !IsDiscardAction(r.reject->action)) return false;
+  const std::string& st = r.reject->stage;
+  return st == "header" || st == "body" || st == "DATA" || st == "END-OF-MESSAGE";
 }
 }  // namespace
 
@@ -251,7 +221,8 @@ void MessageTracker::EndSession(Session* s, TimeUs now, std::string_view counter
       ++queued;
     } else {
       candidates += candidate(it->second) ? 1 : 0;
-      kept += it->second.rec.message_id && !ContentRefused(it->second.rec) ? 1 : 0;
+      const MessageRecord& r = it->second.rec;
+      kept += (r.message_id || DiscardedAfterData(r)) && !ContentRefused(r) ? 1 : 0;
     }
   });
   // Each DATA succeeded and is a message seen (not so with a failed one, helper-146 F1).

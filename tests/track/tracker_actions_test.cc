@@ -3,6 +3,7 @@
 // restriction refused. Each once gave a wrong record (docs/testing.md).
 #include <gtest/gtest.h>
 
+#include "agent/track/record_json.h"
 #include "tests/support/tracker_harness.h"
 
 namespace mailtrail {
@@ -438,6 +439,51 @@ TEST(TrackerActions, AHoldOfATransactionWithoutDataEndsWithItsSession) {
   EXPECT_FALSE(h.One("D11111AF446")) << "may be the message whose id is not logged yet";
   EXPECT_FALSE(h.One("D22222AF446"));
   EXPECT_EQ(h.tracker().open_records(), 6u) << "E22222AF446 too: its DATA may be the one";
+}
+
+// The same reset held transaction beside a message header_checks discarded
+// (cleanup logs no message-id= for it: the DISCARD came first): the DATA
+// that succeeded is the discarded message's, and the held one ends with its
+// session (helper-146 F2: it stayed open 6 days).
+TEST(TrackerActions, AHeldTransactionResetBesideADiscardedMessageEndsWithItsSession) {
+  TrackerHarness h;
+  h.Feed({
+      "Dec 07 19:09:01 mx postfix/smtpd[12687]: connect from unknown[127.0.0.90]",
+      "Dec 07 19:09:01 mx postfix/smtpd[12687]: NOQUEUE: hold: CONNECT from "
+      "unknown[127.0.0.90]: <unknown[127.0.0.90]>: Client host held; proto=SMTP",
+      "Dec 07 19:09:01 mx postfix/smtpd[12687]: C11111AF446: client=unknown[127.0.0.90]",
+      "Dec 07 19:09:01 mx postfix/smtpd[12687]: C22222AF446: client=unknown[127.0.0.90]",
+      "Dec 07 19:09:01 mx postfix/cleanup[12690]: C22222AF446: discard: header Subject: "
+      "win big from unknown[127.0.0.90]; from=<s@r.test> to=<alice@hosted.test> proto=SMTP "
+      "helo=<r.test>: spam",
+      "Dec 07 19:09:01 mx postfix/smtpd[12687]: disconnect from unknown[127.0.0.90] ehlo=1 "
+      "mail=2 rcpt=2 data=1 rset=1 quit=1 commands=8",
+      // A DISCARD at RCPT whose transaction was reset proves no DATA: the
+      // held one beside it may be the message whose id is not logged yet.
+      "Dec 07 19:09:02 mx postfix/smtpd[12688]: connect from unknown[127.0.0.91]",
+      "Dec 07 19:09:02 mx postfix/smtpd[12688]: D11111AF446: client=unknown[127.0.0.91]",
+      "Dec 07 19:09:02 mx postfix/smtpd[12688]: D11111AF446: discard: RCPT from "
+      "unknown[127.0.0.91]: <bob@hosted.test>: Recipient address triggers DISCARD action; "
+      "from=<s@r.test> to=<bob@hosted.test> proto=SMTP helo=<r.test>",
+      "Dec 07 19:09:02 mx postfix/smtpd[12688]: D22222AF446: client=unknown[127.0.0.91]",
+      "Dec 07 19:09:02 mx postfix/smtpd[12688]: D22222AF446: hold: RCPT from "
+      "unknown[127.0.0.91]: <carol@hosted.test>: Recipient address held; from=<s@r.test> "
+      "to=<carol@hosted.test> proto=SMTP helo=<r.test>",
+      "Dec 07 19:09:02 mx postfix/smtpd[12688]: disconnect from unknown[127.0.0.91] ehlo=1 "
+      "mail=2 rcpt=2 data=1 rset=1 quit=1 commands=8",
+      "Dec 07 19:20:00 mx postfix/smtpd[12700]: connect from unknown[192.0.2.1]",
+  });
+  if (const MessageRecord* d = h.One("D22222AF446")) {
+    std::string json;
+    AppendRecordJson(*d, &json);
+    ADD_FAILURE() << "may be the message whose id is not logged yet: " << json;
+  }
+  const MessageRecord* reset = h.One("C11111AF446");
+  ASSERT_TRUE(reset) << "reset before DATA: closed with its session";
+  EXPECT_EQ(reset->end, RecordEnd::kSession);
+  const MessageRecord* discarded = h.One("C22222AF446");
+  ASSERT_TRUE(discarded);
+  EXPECT_EQ(discarded->outcome, Outcome::kDiscarded);
 }
 
 // INFO and BCC (smtpd access actions) only log: the recipient was accepted,
