@@ -93,7 +93,8 @@ Status AccessMapAction::Apply(const DesiredBlocks& desired, TimeUs now) {
   if (Status st = WriteWhole(o_.path, content, &tmp); !st.ok()) return st;
   // postmap builds tmp.lmdb beside it; both are renamed into place, the
   // database first (what smtpd reads).
-  auto built = RunProgram({o_.postmap, "-c", o_.config_dir, o_.type + ":" + tmp});
+  auto built =
+      RunProgram({o_.postmap, "-c", o_.config_dir, o_.type + ":" + tmp}, o_.tool_timeout_ms);
   if (!built.ok() || rename((tmp + ext).c_str(), (o_.path + ext).c_str()) != 0) {
     unlink(tmp.c_str());
     unlink((tmp + ext).c_str());
@@ -270,7 +271,7 @@ Status HeaderChecksAction::Apply(const DesiredBlocks& desired, TimeUs now) {
   if (last_reload_ >= 0 && now - last_reload_ < o_.reload_interval)
     return Status::Unavailable("postfix reload waits for its interval");
   last_reload_ = now;
-  auto r = RunProgram({o_.postfix, "-c", o_.config_dir, "reload"});
+  auto r = RunProgram({o_.postfix, "-c", o_.config_dir, "reload"}, o_.tool_timeout_ms);
   if (!r.ok()) return r.status();
   reload_due_ = false;
   // The next start knows Postfix has this table (a failed stamp costs a reload).

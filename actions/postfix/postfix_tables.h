@@ -31,6 +31,10 @@ struct PostfixTableOptions {
   std::string postfix = "/usr/sbin/postfix";
   TimeUs reload_interval = 60 * kUsPerSecond;  // header_checks: reloads at most this often
   bool reload = true;                          // header_checks: run `postfix reload`
+  // postmap and `postfix reload` run on the agent's loop: one that hangs is
+  // stopped after this, and the table is retried as any failure is (two of
+  // them stay within systemd's 30 s watchdog).
+  int tool_timeout_ms = 10000;
 };
 
 class AccessMapAction : public Action {

@@ -286,6 +286,34 @@ TEST_F(PostfixTables, ARestartReloadsOnlyWhatPostfixHasNotSeen) {
   EXPECT_EQ(reloads(), 3) << "a different table is written and reloaded";
 }
 
+// postmap and postfix reload run on the agent's loop: a hung one held it
+// until systemd's watchdog killed the agent. Stopped at the time limit,
+// failed, said; the next Apply tries again.
+TEST_F(PostfixTables, AHungPostmapOrReloadIsStoppedAndRetried) {
+  const std::string hung = dir_.File("hung");
+  std::ofstream(hung) << "#!/bin/sh\nexec sleep 600\n";
+  std::filesystem::permissions(hung, std::filesystem::perms::owner_all);
+  o_.tool_timeout_ms = 200;
+  PostfixTableOptions map = o_;
+  map.path = dir_.File("access");
+  map.postmap = hung;
+  DesiredBlocks d;
+  d.ips = {"192.0.2.7"};
+  Status st = AccessMapAction(map).Apply(d, 0);
+  EXPECT_EQ(st.code(), Status::Code::kIoError);
+  EXPECT_NE(st.message().find("did not finish within 200 ms"), std::string::npos) << st.message();
+  map.postmap = o_.postmap;  // postmap works again: the same table is built
+  map.tool_timeout_ms = PostfixTableOptions().tool_timeout_ms;
+  st = AccessMapAction(map).Apply(d, 0);
+  ASSERT_TRUE(st.ok()) << st.message();
+  PostfixTableOptions hc = o_;
+  hc.path = dir_.File("hc.pcre");
+  hc.postfix = hung;
+  d.subjects = {"x"};
+  st = HeaderChecksAction(hc).Apply(d, 0);
+  EXPECT_NE(st.message().find("did not finish within 200 ms"), std::string::npos) << st.message();
+}
+
 TEST_F(PostfixTables, ReloadsAreDebouncedAndFailuresRetried) {
   o_.path = dir_.File("hc.pcre");
   o_.reload_interval = 60 * kUsPerSecond;
