@@ -1,5 +1,6 @@
 #include "base/run_program.h"
 
+#include <fcntl.h>
 #include <poll.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -80,9 +81,14 @@ StatusOr<std::string> Finished(const std::vector<std::string>& argv, int status,
 
 StatusOr<std::string> RunProgram(const std::vector<std::string>& argv, const RunOptions& o) {
   if (argv.empty()) return Status::InvalidArgument("no program");
+  // Close-on-exec: the child gets them only as its stdout and stderr (dup2
+  // clears the flag), neither a second copy of their write ends nor the
+  // pipes of another thread's program (helper-148: a grandchild holding
+  // those kept the read open until the time limit).
   int out[2], err[2];
-  if (pipe(out) != 0) return Status::IoError(std::string("pipe: ") + std::strerror(errno));
-  if (pipe(err) != 0) {
+  if (pipe2(out, O_CLOEXEC) != 0)
+    return Status::IoError(std::string("pipe: ") + std::strerror(errno));
+  if (pipe2(err, O_CLOEXEC) != 0) {
     close(out[0]);
     close(out[1]);
     return Status::IoError(std::string("pipe: ") + std::strerror(errno));

@@ -96,10 +96,10 @@ void PostqueueJsonCounter::Line(std::string_view line) {
 }
 
 QueueScan ScanWithPostqueue(const std::string& postqueue, const std::string& config_dir,
-                            int cancel_fd) {
+                            int cancel_fd, int timeout_ms) {
   PostqueueJsonCounter counter;
   RunOptions o;
-  o.timeout_ms = kPostqueueTimeoutMs;
+  o.timeout_ms = timeout_ms;
   o.cancel_fd = cancel_fd;
   o.on_stdout = [&counter](std::string_view piece) { counter.Feed(piece); };
   auto out = RunProgram({postqueue, "-c", config_dir, "-j"}, o);

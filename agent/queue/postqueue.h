@@ -34,10 +34,11 @@ QueueScan ScanPostqueueJson(std::string_view jsonl);
 
 // Runs `postqueue -c CONFIG_DIR -j` (no shell) and counts its output as it
 // comes. `cancel_fd` (an eventfd, -1 for none): readable, postqueue is
-// stopped and the scan fails. A postqueue running longer than
-// kPostqueueTimeoutMs is stopped too.
+// stopped and the scan fails; so it is after `timeout_ms` (> 0). Either puts
+// it in a process group of its own: the command line sets neither, so that
+// Ctrl-C stops it with the command (helper-148).
 QueueScan ScanWithPostqueue(const std::string& postqueue, const std::string& config_dir,
-                            int cancel_fd = -1);
+                            int cancel_fd = -1, int timeout_ms = 0);
 
 // Generous: showq reads every queue file, and the scan matters most when the
 // queue is largest.

@@ -75,6 +75,7 @@ Status QueueWatcher::Start() {
 
 void QueueWatcher::Stop() {
   if (thread_.joinable()) {
+    stopping_ = true;
     const uint64_t one = 1;
     if (::write(stop_fd_, &one, sizeof one) < 0) { /* the thread is gone already */
     }
@@ -139,7 +140,7 @@ bool QueueWatcher::Watch() {
 
 void QueueWatcher::FullScan() {
   if (!o_.read_files) {
-    Count(ScanWithPostqueue(o_.postqueue, o_.postfix_config_dir, stop_fd_));
+    Count(ScanWithPostqueue(o_.postqueue, o_.postfix_config_dir, stop_fd_, kPostqueueTimeoutMs));
     return;
   }
   Watch();
@@ -155,7 +156,10 @@ void QueueWatcher::Count(const QueueScan& s) {
   ++scans_;
   if (!s.walk.ok() && s.files == 0) {
     // Nothing counted (postqueue failed or was stopped, the queue not
-    // readable): the last counts stand rather than a queue said empty.
+    // readable): the last counts stand rather than a queue said empty, and
+    // the failure is counted (mailtrail_queue_scans_failed_total).
+    if (stopping_) return;  // postqueue stopped with us: nothing to say
+    ++scans_failed_;
     Say(s.walk.message());
     return;
   }

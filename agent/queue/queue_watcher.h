@@ -93,6 +93,9 @@ class QueueWatcher {
   int64_t queued_files() const { return queued_files_; }
   int64_t corrupt_files() const { return corrupt_files_; }
   int64_t scans() const { return scans_; }
+  // Scans that counted nothing (postqueue failed or ran out of time, the
+  // queue not readable): the counts above are then the last ones made.
+  int64_t scans_failed() const { return scans_failed_; }
 
  private:
   void Run();
@@ -111,7 +114,8 @@ class QueueWatcher {
   int wd_incoming_ = -1, wd_active_ = -1;
   std::thread thread_;
   std::atomic<int64_t> files_read_{0}, read_errors_{0}, deferred_bounces_{0}, queued_files_{0},
-      corrupt_files_{0}, scans_{0}, vanished_{0};
+      corrupt_files_{0}, scans_{0}, vanished_{0}, scans_failed_{0};
+  std::atomic<bool> stopping_{false};
 };
 
 }  // namespace mailtrail

@@ -204,6 +204,10 @@ std::string Agent::RenderMetrics() const {
         {"mailtrail_queue_files_vanished_total", "counter",
          "Queue files in active/ removed before they could be read.",
          static_cast<double>(q->vanished())},
+        {"mailtrail_queue_scans_failed_total", "counter",
+         "Queue scans that counted nothing (postqueue failed or timed out, the queue unreadable): "
+         "the gauges keep the last counts.",
+         static_cast<double>(q->scans_failed())},
         {"mailtrail_queue_files", "gauge", "Files in Postfix's queues at the last scan.",
          static_cast<double>(q->queued_files())},
         {"mailtrail_queue_corrupt_files", "gauge", "Damaged queue files at the last scan.",

@@ -171,23 +171,25 @@ bool FileStream::IsRotatedName(const std::string& name) const {
   // A separator, then digits in groups: ".1", "-20261208", "-20261208-1733616000",
   // ".2026-12-08", ".20261208T101500" (newsyslog; a 'T' only between digits). Not
   // "mail.log.1.xz" (read as text it is garbage), ".1.gz.tmp" (a compressor's file
-  // being written), ".1.bak", ".1~" (helper-145 B). After a dash or an underscore,
-  // four digits at least: "postfix-2" is a second instance's log (helper-147),
-  // and rotations number after a dot; dates have four digits and more.
+  // being written), ".1.bak", ".1~" (helper-145 B). logrotate numbers after a
+  // dot; after a dash or an underscore comes a date, whose first group has six
+  // digits or more ("-202612", "-20261208", "-1733616000"), or four and another
+  // group ("-2026-12-08"): "postfix-2", "postfix-10025" are other instances'
+  // logs, "postfix-2-20261208" one of theirs rotated (helper-147, -148).
   auto digit = [](char c) { return c >= '0' && c <= '9'; };
   auto separator = [](char c) { return c == '.' || c == '-' || c == '_'; };
   if (rest.size() < 2 || !separator(rest[0]) || !digit(rest[1]) || !digit(rest.back()))
     return false;
-  size_t digits = 0;
   for (size_t i = 1; i < rest.size(); ++i) {
-    if (digit(rest[i])) {
-      ++digits;
-    } else if (!separator(rest[i]) &&
-               !(rest[i] == 'T' && digit(rest[i - 1]) && digit(rest[i + 1]))) {
-      return false;  // rest.back() is a digit: rest[i + 1] exists
-    }
+    // rest.back() is a digit: rest[i + 1] exists
+    if (!digit(rest[i]) && !separator(rest[i]) &&
+        !(rest[i] == 'T' && digit(rest[i - 1]) && digit(rest[i + 1])))
+      return false;
   }
-  return rest[0] == '.' || digits >= 4;
+  if (rest[0] == '.') return true;
+  const size_t end = std::min(rest.find_first_not_of("0123456789", 1), rest.size());
+  const size_t first = end - 1;  // the first group's digits
+  return first >= 6 || (first == 4 && end < rest.size() && separator(rest[end]));
 }
 
 bool FileStream::BeginsAsAFileRead(const std::string& name) {

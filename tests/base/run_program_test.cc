@@ -59,6 +59,16 @@ TEST(RunProgram, AProgramIsStoppedWhenItsCallerStops) {
   close(stop);
 }
 
+// A program that leaves a process behind with its own stdio elsewhere has
+// ended: the pipes are no one else's (helper-148: their write ends leaked
+// into the child a second time, the grandchild held them, and the read
+// waited for the time limit).
+TEST(RunProgram, ABackgroundGrandchildHoldsNoPipe) {
+  auto r = RunProgram({"/bin/sh", "-c", "echo done; sleep 30 </dev/null >/dev/null 2>&1 &"}, 5000);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(*r, "done\n");
+}
+
 TEST(RunProgram, StdoutGivenInPiecesIsGivenWhole) {
   // Past the 1 MiB kept of an output: a queue's postqueue -j.
   RunOptions o;

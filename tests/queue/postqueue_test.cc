@@ -121,6 +121,7 @@ TEST(Postqueue, AFailedScanLeavesTheLastCountsStanding) {
   w.Stop();
   EXPECT_EQ(w.queued_files(), 3) << "not a queue said empty";
   EXPECT_EQ(w.deferred_bounces(), 2);
+  EXPECT_EQ(w.scans_failed(), 1) << "but counted as a failure (helper-148)";
 }
 
 TEST(Postqueue, AHungPostqueueIsStoppedWithTheWatcher) {
@@ -134,6 +135,7 @@ TEST(Postqueue, AHungPostqueueIsStoppedWithTheWatcher) {
   ASSERT_TRUE(w.Start().ok());
   w.Stop();  // hangs until postqueue ends without the stop descriptor
   EXPECT_EQ(w.queued_files(), 0) << "the stopped scan counted nothing";
+  EXPECT_EQ(w.scans_failed(), 0) << "stopped with us: no failure";
 }
 
 }  // namespace

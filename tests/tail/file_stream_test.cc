@@ -207,8 +207,9 @@ TEST(FileStream, ALogTouchedIntoTheFutureHidesNoRotatedFile) {
 // Dated names with a time in ISO 8601's basic form (newsyslog, a
 // logrotate dateformat of -%Y%m%dT%H%M%S) are rotated names too.
 TEST(FileStream, AFileRotatedInAndOutWithATimeInItsNameIsReadWhole) {
-  for (const char* name : {"/log.20261208T101500", "/log-20261208T101500.gz", "/log-2026-12-08",
-                           "/log-2026", "/log.1"}) {
+  for (const char* name :
+       {"/log.20261208T101500", "/log-20261208T101500.gz", "/log-2026-12-08", "/log-202612",
+        "/log-1733616000", "/log-20261208-1733616000", "/log.20261208-101500", "/log.1"}) {
     SCOPED_TRACE(name);
     MemFileSystem fs;
     fs.Append("/log", "a\n");
@@ -334,6 +335,9 @@ TEST(FileStream, ALogBesideItIsNoRotatedFile) {
   // after a dash have four digits and more).
   fs.Append("/log-2", "another instance\n");
   fs.Append("/log_10", "and another\n");
+  fs.Append("/log-10025", "one named after its port\n");
+  fs.Append("/log-2-20261208", "another instance's, rotated\n");
+  fs.Append("/log-2.20261208T101500", "and by newsyslog\n");
   // Nor files that are no plain text or .gz (helper-145 B: garbage lines).
   for (const char* name : {"/log.1.xz", "/log.2.gz.tmp", "/log.1.bak", "/log.1~"})
     fs.Append(name,
