@@ -73,6 +73,10 @@ StatusOr<std::string> PostconfMynetworks(const std::string& config_dir,
   return RunProgram({postconf, "-c", config_dir, "-h", "mynetworks"}, kPostconfTimeoutMs);
 }
 
+bool OnlyLoopback(const std::vector<Cidr>& own) {
+  return std::all_of(own.begin(), own.end(), [](const Cidr& c) { return c.base().IsLoopback(); });
+}
+
 std::vector<Cidr> OwnAddresses() {
   std::vector<Cidr> out;
   ifaddrs* list = nullptr;

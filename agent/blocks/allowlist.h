@@ -61,6 +61,11 @@ StatusOr<std::string> PostconfMynetworks(const std::string& config_dir,
 // Every address of this machine's interfaces, as single-address networks.
 std::vector<Cidr> OwnAddresses();
 
+// True when `own` holds no address but loopback: this process is in a network
+// namespace of its own (the unit's PrivateNetwork=yes), where the host's
+// addresses are not seen and a firewall rule protects nothing.
+bool OnlyLoopback(const std::vector<Cidr>& own);
+
 }  // namespace mailtrail
 
 #endif  // MAILTRAIL_AGENT_BLOCKS_ALLOWLIST_H_

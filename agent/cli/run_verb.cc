@@ -14,6 +14,7 @@
 
 #include <systemd/sd-daemon.h>
 
+#include "agent/blocks/allowlist.h"
 #include "agent/cli/args.h"
 #include "agent/cli/live_console.h"
 #include "agent/cli/store_args.h"
@@ -268,12 +269,20 @@ int CheckConfigMain(const std::vector<std::string>& argv, const Clock& clock) {
     std::fputs(ConfigToml(*c).c_str(), stdout);
     return kExitOk;
   }
+  bool fatal = false;
+  const std::string private_network = PrivateNetworkProblem(*c, OwnAddresses(), &fatal);
+  if (fatal) {
+    std::fprintf(stderr, "mailtrail: %s: %s\n", path.c_str(), private_network.c_str());
+    return kExitConfig;
+  }
   std::printf("%s: ok (%zu log(s)%s into %s)\n", path.c_str(), c->logs.paths.size(),
               c->input.journal ? " and the journal" : "", c->store.url.c_str());
   bool capacity_warning = false;
   if (std::string note = PolicyCapacityNote(*c, &capacity_warning); !note.empty())
     std::fprintf(stderr, "mailtrail: %s%s\n", capacity_warning ? "warning: " : "",
                  EscapeForLog(note, 600).c_str());
+  if (!private_network.empty())
+    std::fprintf(stderr, "mailtrail: warning: %s\n", private_network.c_str());
   return kExitOk;
 }
 
@@ -361,7 +370,16 @@ int RunMain(const std::vector<std::string>& argv, const Clock& clock) {
     };
   }
   // The policy service, Postfix tables and firewalls, kept matching the live
-  // blocks (agent/run/enforcement.h); built once, at start.
+  // blocks (agent/run/enforcement.h); built once, at start. Not inside a
+  // network namespace of its own, where a firewall blocks nothing.
+  bool fatal = false;
+  if (std::string why = PrivateNetworkProblem(*config, OwnAddresses(), &fatal); !why.empty()) {
+    if (fatal) {
+      std::fprintf(stderr, "mailtrail: %s\n", why.c_str());
+      return kExitConfig;
+    }
+    StderrLog().Warn(why);
+  }
   auto enforcement = LiveEnforcement::Start(*config);
   if (!enforcement.ok()) return FailWith(enforcement.status());
   if (!(*enforcement)->notice().empty())

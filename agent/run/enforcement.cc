@@ -109,6 +109,27 @@ void AddLocalAllowlist(const Config& c, std::vector<Cidr>* allow, Logger& log) {
 }
 }  // namespace
 
+std::string PrivateNetworkProblem(const Config& c, const std::vector<Cidr>& own, bool* fatal) {
+  *fatal = false;
+  const bool firewall = c.enforce.nftables || c.enforce.iptables;
+  const bool enforces = firewall || !c.policy.socket.empty() || !c.policy.listen.empty() ||
+                        !c.enforce.access_map.empty() || !c.enforce.header_checks.empty();
+  if (!c.detect.enabled || !enforces || !OnlyLoopback(own)) return "";
+  const std::string where =
+      "this process sees no network address but loopback (a network namespace of its own: "
+      "the systemd unit's PrivateNetwork=yes?)";
+  if (firewall) {
+    *fatal = true;
+    return where +
+           ": [enforce] nftables/iptables would change that namespace's firewall and block "
+           "nothing; set PrivateNetwork=no in the firewall's drop-in (docs/postfix.md)";
+  }
+  if (!c.blocks.allow_own_addresses) return "";
+  return where +
+         ": this server's own addresses cannot be read, and are not protected from blocks; "
+         "list them in [blocks] allow, or set PrivateNetwork=no (docs/postfix.md)";
+}
+
 void AllowlistOf(const Config& c, bool local, BlockPolicy* p, Logger& log) {
   p->min_subject_chars = static_cast<size_t>(c.blocks.min_subject_chars);
   p->max_period = c.blocks.max_period;  // a stored block made further ahead is not enforced

@@ -82,6 +82,13 @@ class LiveEnforcement {
 // The live IP and CIDR blocks, as the policy service looks them up.
 PolicyTable PolicyTableOf(const std::vector<Block>& blocks);
 
+// "" unless this process sees no address but loopback (a private network
+// namespace: the unit's PrivateNetwork=yes) while `c` enforces blocks:
+// then the firewall would go into that namespace and block nothing
+// (`*fatal`), and the server's own addresses, unseen, are not protected
+// (helper-149 F1). `own`: OwnAddresses().
+std::string PrivateNetworkProblem(const Config& c, const std::vector<Cidr>& own, bool* fatal);
+
 // What of `c` decides which stored blocks are enforced, into `p`: the
 // allowlists (configured networks and subjects), the minimum subject length,
 // max_period (BlockManager::MadeTooFarAhead) and, when `local`, Postfix's

@@ -170,6 +170,19 @@ expect 78 "is named twice" -- bash -c "cd '$tmp' && '$bin' run --store sqlite:m.
 expect 78 "only on loopback" -- "$bin" run --store "sqlite:$tmp/m.db" --log "$tmp/x.log" --metrics 0.0.0.0:9432
 printf '[metrics]\nlisten = "0.0.0.0:9432"\n' > "$tmp/metrics.toml"
 expect 78 "metrics.toml:2: listen" -- "$bin" check-config "$tmp/metrics.toml"
+# In a network namespace of its own (the unit's PrivateNetwork=yes), a
+# firewall would block nothing: refused; a policy service is warned that the
+# server's own addresses are not seen (helper-149 F1). Outside it, both pass.
+printf '[enforce]\nnftables = true\n' > "$tmp/fw.toml"
+printf '[policy]\nsocket = "%s/p.sock"\n' "$tmp" > "$tmp/policy.toml"
+expect 78 "block nothing; set PrivateNetwork=no" -- unshare -n "$bin" check-config "$tmp/fw.toml"
+expect 78 "block nothing; set PrivateNetwork=no" -- unshare -n "$bin" run --config "$tmp/fw.toml" \
+    --store "sqlite:$tmp/ns.db" --log "$tmp/x.log"
+expect 0 "warning: this process sees no network address but loopback" -- \
+    unshare -n "$bin" check-config "$tmp/policy.toml"
+if ! "$bin" check-config "$tmp/fw.toml" > /dev/null 2>&1; then
+  echo "FAIL: check-config of the firewall refused on the host's network"; fail=1
+fi
 # --help is an answer, not a mistake, for every verb (check-config exited 2).
 for verb in replay search show stats report run check-config db detect blocks queue; do
   if ! "$bin" $verb --help > "$tmp/help" 2>&1 || ! grep -q "usage: mailtrail $verb" "$tmp/help"; then

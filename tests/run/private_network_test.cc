@@ -1,0 +1,46 @@
+// PrivateNetworkProblem: an agent in a network namespace of its own (the
+// unit's PrivateNetwork=yes) sees no address but loopback; a firewall there
+// blocks nothing, and the server's own addresses are not protected
+// (helper-149 F1). The real namespace: tests/replay/cli_errors.sh (unshare -n).
+#include <gtest/gtest.h>
+
+#include "agent/run/enforcement.h"
+
+namespace mailtrail {
+namespace {
+
+std::vector<Cidr> Nets(std::initializer_list<const char*> texts) {
+  std::vector<Cidr> out;
+  for (const char* t : texts) out.push_back(*Cidr::Parse(t));
+  return out;
+}
+
+TEST(PrivateNetwork, AFirewallSeeingOnlyLoopbackIsRefused) {
+  Config c;
+  c.enforce.nftables = true;
+  bool fatal = false;
+  EXPECT_NE(PrivateNetworkProblem(c, Nets({"127.0.0.1/32", "::1/128"}), &fatal), "");
+  EXPECT_TRUE(fatal);
+  EXPECT_NE(PrivateNetworkProblem(c, {}, &fatal), "") << "lo down: no address at all";
+  EXPECT_TRUE(fatal);
+  EXPECT_EQ(PrivateNetworkProblem(c, Nets({"127.0.0.1/32", "192.0.2.10/32"}), &fatal), "");
+  EXPECT_FALSE(fatal);
+  c.detect.enabled = false;  // nothing is blocked
+  EXPECT_EQ(PrivateNetworkProblem(c, {}, &fatal), "");
+}
+
+TEST(PrivateNetwork, ThePolicyServiceAloneIsWarned) {
+  Config c;
+  c.policy.socket = "/run/mailtrail/policy.sock";
+  bool fatal = true;
+  EXPECT_NE(PrivateNetworkProblem(c, Nets({"127.0.0.1/32"}), &fatal).find("[blocks] allow"),
+            std::string::npos);
+  EXPECT_FALSE(fatal);
+  c.blocks.allow_own_addresses = false;  // the admin lists them
+  EXPECT_EQ(PrivateNetworkProblem(c, Nets({"127.0.0.1/32"}), &fatal), "");
+  Config none;  // nothing enforced: nothing to say
+  EXPECT_EQ(PrivateNetworkProblem(none, Nets({"127.0.0.1/32"}), &fatal), "");
+}
+
+}  // namespace
+}  // namespace mailtrail
