@@ -1,7 +1,9 @@
 #include "actions/policy/policy_server.h"
 
 #include <grp.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -22,6 +24,78 @@ using policy_internal::OnConnection;
 using policy_internal::TakeTurns;
 
 namespace {
+
+// Whether the Unix socket at `path` may be bound: nothing there, or a socket
+// no process listens on (a previous run's, left by a crash), which is
+// removed. A live one is another agent's (a second `mailtrail run`): taking
+// it over unlinked it, and the first agent's policy service went deaf
+// without a word (helper-149 F2). Anything else there is not ours to remove.
+std::string ClearSocketPath(const std::string& path) {
+  struct stat st;
+  if (::lstat(path.c_str(), &st) != 0) return "";
+  if (!S_ISSOCK(st.st_mode)) return "there is a file that is no socket: not replaced";
+  const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return std::string("socket: ") + std::strerror(errno);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  if (path.size() >= sizeof addr.sun_path) {
+    ::close(fd);
+    return "the path is too long for a socket";
+  }
+  std::memcpy(addr.sun_path, path.c_str(), path.size());
+  const int rc = ::connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr);
+  const int err = errno;
+  ::close(fd);
+  if (rc == 0 || err == EAGAIN)
+    return "another process serves it (a second agent?): not taken over";
+  if (err != ECONNREFUSED && err != ENOENT)
+    return std::string("cannot tell whether it is in use: ") + std::strerror(err);
+  ::unlink(path.c_str());  // a stale socket of a previous run
+  return "";
+}
+
+// A Unix stream socket bound to `path` (not listening yet), or -1 with `*rc`
+// a libuv error code.
+int BindUnixSocket(const std::string& path, int* rc) {
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  if (path.size() >= sizeof addr.sun_path) {
+    *rc = UV_ENAMETOOLONG;
+    return -1;
+  }
+  std::memcpy(addr.sun_path, path.c_str(), path.size());
+  const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+  if (fd < 0 || ::bind(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) != 0) {
+    *rc = -errno;
+    if (fd >= 0) ::close(fd);
+    return -1;
+  }
+  *rc = 0;
+  return fd;
+}
+
+// Whether the socket file at `path` is still the one we made (`ino`), so that
+// a stop removes it: not one another agent bound after ours was taken away
+// (its inode number may be ours again: ext4 and tmpfs reuse them at once),
+// which a connection tells by the process listening. Asked while we listen;
+// a socket not listened to yet, or a backlog full, is told by its inode.
+bool OwnSocket(const std::string& path, ino_t ino) {
+  struct stat st;
+  if (ino == 0 || ::lstat(path.c_str(), &st) != 0 || st.st_ino != ino) return false;
+  const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+  if (fd < 0) return true;
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::memcpy(addr.sun_path, path.c_str(), std::min(path.size(), sizeof addr.sun_path - 1));
+  bool ours = true;
+  if (::connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) == 0) {
+    ucred cred{};
+    socklen_t len = sizeof cred;
+    if (::getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0) ours = cred.pid == ::getpid();
+  }
+  ::close(fd);
+  return ours;
+}
 
 // The soft limit on open files, from /proc/self/limits (getrlimit's syscall is
 // one the unit's seccomp filter may refuse); 0 when unknown or unlimited.
@@ -127,12 +201,30 @@ StatusOr<std::unique_ptr<PolicyServer>> PolicyServer::Start(const Options& optio
   uv_tcp_init(&impl->loop, &impl->tcp_listener);
   impl->listener.data = impl;
   impl->tcp_listener.data = impl;
+  // A start that fails closes what it opened, and removes the socket file
+  // it made (none that was there before).
+  auto fail = [&](Status why) {
+    if (OwnSocket(options.socket_path, s->socket_ino_)) ::unlink(options.socket_path.c_str());
+    uv_close(reinterpret_cast<uv_handle_t*>(&impl->listener), nullptr);
+    uv_close(reinterpret_cast<uv_handle_t*>(&impl->tcp_listener), nullptr);
+    uv_run(&impl->loop, UV_RUN_DEFAULT);
+    uv_loop_close(&impl->loop);
+    s->impl_.reset();
+    return why;
+  };
   int rc = 0;
   std::string where;
   if (!options.socket_path.empty()) {
     where = "policy socket " + options.socket_path;
-    ::unlink(options.socket_path.c_str());  // a stale socket of a previous run
-    rc = uv_pipe_bind(&impl->listener, options.socket_path.c_str());
+    if (std::string why = ClearSocketPath(options.socket_path); !why.empty()) {
+      return fail(Status::Unavailable(where + ": " + why));
+    }
+    // Bound here, not by uv_pipe_bind: libuv unlinks the path it bound when
+    // the handle closes, whoever's socket is there by then (helper-149 F2).
+    const int fd = BindUnixSocket(options.socket_path, &rc);
+    if (struct stat st; fd >= 0 && ::lstat(options.socket_path.c_str(), &st) == 0)
+      s->socket_ino_ = st.st_ino;
+    if (fd >= 0 && (rc = uv_pipe_open(&impl->listener, fd)) != 0) ::close(fd);
     // Mode and group before listen(): nobody connects in between. For
     // Postfix only (0660, group postfix), not for every local user: anyone who
     // can connect can hold connections.
@@ -140,13 +232,7 @@ StatusOr<std::unique_ptr<PolicyServer>> PolicyServer::Start(const Options& optio
     if (rc == 0 && !options.socket_group.empty()) {
       if (std::string why = SetGroup(options.socket_path, options.socket_group); !why.empty()) {
         if (options.socket_group_required) {
-          ::unlink(options.socket_path.c_str());
-          uv_close(reinterpret_cast<uv_handle_t*>(&impl->listener), nullptr);
-          uv_close(reinterpret_cast<uv_handle_t*>(&impl->tcp_listener), nullptr);
-          uv_run(&impl->loop, UV_RUN_DEFAULT);
-          uv_loop_close(&impl->loop);
-          s->impl_.reset();
-          return Status::InvalidArgument(where + ": " + why);
+          return fail(Status::InvalidArgument(where + ": " + why));
         }
         s->notice_ += std::string(s->notice_.empty() ? "" : "; ") + where + ": " + why +
                       " (smtpd may be unable to connect)";
@@ -169,12 +255,7 @@ StatusOr<std::unique_ptr<PolicyServer>> PolicyServer::Start(const Options& optio
     }
   }
   if (rc != 0) {
-    uv_close(reinterpret_cast<uv_handle_t*>(&impl->listener), nullptr);
-    uv_close(reinterpret_cast<uv_handle_t*>(&impl->tcp_listener), nullptr);
-    uv_run(&impl->loop, UV_RUN_DEFAULT);
-    uv_loop_close(&impl->loop);
-    s->impl_.reset();
-    return Status::IoError(where + ": " + uv_strerror(rc));
+    return fail(Status::IoError(where + ": " + uv_strerror(rc)));
   }
   uv_timer_init(&impl->loop, &impl->sweep);
   impl->sweep.data = impl;
@@ -214,10 +295,11 @@ size_t PolicyServer::connections() const { return impl_ ? impl_->open.load() : 0
 
 PolicyServer::~PolicyServer() {
   if (!impl_) return;
+  const bool own = !options_.socket_path.empty() && OwnSocket(options_.socket_path, socket_ino_);
   uv_async_send(&impl_->stop);
   if (thread_.joinable()) thread_.join();
   uv_loop_close(&impl_->loop);
-  if (!options_.socket_path.empty()) ::unlink(options_.socket_path.c_str());
+  if (own) ::unlink(options_.socket_path.c_str());
 }
 
 }  // namespace mailtrail

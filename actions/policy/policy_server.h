@@ -8,6 +8,8 @@
 #ifndef MAILTRAIL_ACTIONS_POLICY_POLICY_SERVER_H_
 #define MAILTRAIL_ACTIONS_POLICY_POLICY_SERVER_H_
 
+#include <sys/types.h>
+
 #include <atomic>
 #include <memory>
 #include <mutex>
@@ -74,6 +76,7 @@ class PolicyServer {
   std::atomic<int64_t> requests_{0}, blocked_{0};
   std::unique_ptr<Impl> impl_;
   std::thread thread_;
+  ino_t socket_ino_ = 0;  // the socket file we made: removed only while it is ours
 };
 
 }  // namespace mailtrail

@@ -12,6 +12,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -145,6 +146,77 @@ int ConnectTcp(int port, bool v6, int from_last = 0) {
 
 // `check_policy_service inet:127.0.0.1:PORT`: the same answers over loopback
 // TCP (IPv4 and IPv6), beside the Unix socket; any other address is refused.
+// A second agent started on the same socket path: it fails, and the first
+// goes on serving (helper-149 F2: the second unlinked the socket at its
+// start, and smtpd's requests met no policy service at all, unsaid). A
+// socket a crash left behind is taken over; a file that is no socket is not
+// removed; a stopped server removes only the socket file it made.
+TEST(PolicyServer, ASecondServerDoesNotTakeALiveSocket) {
+  TempDir dir("mt_policy");
+  PolicyServer::Options o;
+  o.socket_path = dir.File("p.sock");
+  o.socket_group = "";
+  auto first = PolicyServer::Start(o);
+  ASSERT_TRUE(first.ok()) << first.status().message();
+  (*first)->SetTable(PolicyTable{{"198.51.100.7"}, {}});
+  auto second = PolicyServer::Start(o);
+  ASSERT_FALSE(second.ok());
+  EXPECT_NE(second.status().message().find("another process serves it"), std::string::npos)
+      << second.status().message();
+  const int fd = Connect(o.socket_path);
+  ASSERT_GE(fd, 0) << "the first one's socket is still there";
+  EXPECT_NE(Ask(fd, "198.51.100.7").find("action=450"), std::string::npos);
+  close(fd);
+  // Its socket file replaced meanwhile (removed by hand, another process
+  // listening there now, maybe on the same inode number): the first one's
+  // stop leaves it.
+  ASSERT_EQ(unlink(o.socket_path.c_str()), 0);
+  const std::string ready = dir.File("ready");
+  const pid_t other = fork();
+  if (other == 0) {
+    const char* script =
+        "import socket,sys,time\n"
+        "s=socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); s.listen(5)\n"
+        "open(sys.argv[2],'w').close(); time.sleep(60)\n";
+    execl("/usr/bin/python3", "python3", "-c", script, o.socket_path.c_str(), ready.c_str(),
+          static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  ASSERT_GT(other, 0);
+  for (int i = 0; i < 3000 && access(ready.c_str(), F_OK) != 0; ++i) usleep(10000);
+  ASSERT_EQ(access(ready.c_str(), F_OK), 0) << "the other listener did not start";
+  first->reset();
+  const int fd3 = Connect(o.socket_path);
+  EXPECT_GE(fd3, 0) << "the first one's stop removed another's socket";
+  if (fd3 >= 0) close(fd3);
+  kill(other, SIGKILL);
+  waitpid(other, nullptr, 0);
+  ASSERT_EQ(unlink(o.socket_path.c_str()), 0);
+  auto third = PolicyServer::Start(o);
+  ASSERT_TRUE(third.ok()) << third.status().message();
+  third->reset();
+  EXPECT_NE(access(o.socket_path.c_str(), F_OK), 0) << "its own socket goes with it";
+  // Left by a crash: a socket no one listens on is taken over.
+  const int stale = socket(AF_UNIX, SOCK_STREAM, 0);
+  sockaddr_un a{};
+  a.sun_family = AF_UNIX;
+  std::snprintf(a.sun_path, sizeof a.sun_path, "%s", o.socket_path.c_str());
+  ASSERT_EQ(bind(stale, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+  close(stale);
+  auto after_crash = PolicyServer::Start(o);
+  ASSERT_TRUE(after_crash.ok()) << after_crash.status().message();
+  after_crash->reset();
+  // Not a socket: not ours to remove.
+  std::ofstream(o.socket_path) << "an admin's file\n";
+  auto onto_file = PolicyServer::Start(o);
+  ASSERT_FALSE(onto_file.ok());
+  EXPECT_NE(onto_file.status().message().find("no socket"), std::string::npos);
+  std::ifstream in(o.socket_path);
+  std::string kept;
+  std::getline(in, kept);
+  EXPECT_EQ(kept, "an admin's file");
+}
+
 TEST(PolicyServer, AnswersOnLoopbackTcp) {
   TempDir dir("mt_policy");
   PolicyServer::Options o;
