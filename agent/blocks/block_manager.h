@@ -72,7 +72,8 @@ class BlockManager {
   void Expire(TimeUs now);
   // The wall clock went back by `by` (> 0): every active block made here
   // (Apply, Add) keeps the time it had left, so its end moves back as much
-  // (else it outlives its period by the step). Blocks restored from the store
+  // (else it outlives its period by the step); so does every block made here
+  // that ended (else its row is active again). Blocks restored from the store
   // were made on other clocks, or by an agent before this one, and are left
   // alone. Returns the blocks moved, for the store and its other readers.
   std::vector<Block> ClockSteppedBack(TimeUs by);
@@ -170,6 +171,11 @@ class BlockManager {
     std::vector<std::pair<TimeUs, TimeUs>> ends;  // (end before a move, end now)
   };
   std::map<std::pair<BlockKind, std::string>, TimeUs> made_here_;
+  // Blocks made here that ended by their time (at most 10,000, for two
+  // max_periods): a clock stepped back moves their ends back too, and a
+  // stored row of one is read with its end here, so that it is not active
+  // again for the length of the step (helper-149 F3).
+  std::map<BlockId, Block> ended_here_;
   std::map<std::pair<BlockKind, std::string>, Moved> moved_back_;
   TimeUs EndHere(const Block& b) const;
   std::vector<TimeUs> recent_;  // creation times within the last minute

@@ -362,7 +362,8 @@ void Agent::NoticeClockSteps() {
   }
   options_.log->Warn("the clock went back " + std::to_string((expected - wall) / kUsPerSecond) +
                      " s: " + std::to_string(moved.size()) +
-                     " active block(s) keep the time they had left (their ends move back)");
+                     " block(s) made here, active or ended, keep the time they had left "
+                     "(their ends move back)");
   for (Block& b : moved) new_blocks_.push_back(std::move(b));
   if (!new_blocks_.empty()) dirty_ = true;
 }

@@ -167,6 +167,36 @@ TEST(StoreEnds, ARowOlderThanAClockStepDoesNotUndoTheMove) {
   EXPECT_EQ(m.ClockSteppedBack(60 * kUsPerSecond).size(), 1u);
 }
 
+// A block made here that ended by its time, then the clock set back (a day
+// ahead, put right by NTP): its row's end is ahead of the clock again, and a
+// refresh made it active for the day (helper-149 F3). It moves back too, is
+// saved so (`blocks list`, `enforce --reconcile`), and a row read before the
+// save does not bring it back.
+TEST(StoreEnds, ABlockThatEndedStaysEndedWhenTheClockGoesBack) {
+  BlockManager m(BlockPolicy{});
+  CaptureLogger quiet_m;
+  m.log = &quiet_m;
+  std::string why;
+  const Block* made = m.Add(Saved("198.51.100.7", kNow, kNow + kMinute), &why);
+  ASSERT_TRUE(made) << why;
+  const Block row = *made;
+  m.Expire(kNow + 2 * kMinute);
+  ASSERT_TRUE(m.Active().empty());
+  constexpr TimeUs kDay = 24 * kHour;
+  const auto moved = m.ClockSteppedBack(kDay);
+  ASSERT_EQ(moved.size(), 1u) << "the ended block's row moves back too";
+  EXPECT_EQ(moved[0].created, row.created);
+  EXPECT_EQ(moved[0].expires, row.expires - kDay);
+  const TimeUs now = kNow + 2 * kMinute - kDay;
+  m.Restore({row}, now);  // read before the moved end was saved
+  EXPECT_TRUE(m.Active().empty()) << "ended here: not active again";
+  EXPECT_FALSE(m.IsBlocked(BlockKind::kIp, "198.51.100.7", now));
+  m.Restore(moved, now + kMinute);
+  EXPECT_TRUE(m.Active().empty());
+  // The key can be blocked again on this clock: a new flood is a new block.
+  EXPECT_TRUE(m.Add(Saved("198.51.100.7", now + 2 * kMinute, now + 3 * kMinute), &why)) << why;
+}
+
 TEST(StoreEnds, AnEarlierEndStillAheadShortensTheBlock) {
   BlockManager m(BlockPolicy{});
   CaptureLogger quiet_m;
