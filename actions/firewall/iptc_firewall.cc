@@ -37,12 +37,13 @@ struct V4 {
   static bool Check(const char* c, const Entry* e, unsigned char* m, Handle* h) {
     return iptc_check_entry(c, e, m, h);
   }
-  static bool Delete(const char* c, const Entry* e, unsigned char* m, Handle* h) {
-    return iptc_delete_entry(c, e, m, h);
-  }
   static bool Commit(Handle* h) { return iptc_commit(h); }
   static const Entry* FirstRule(const char* c, Handle* h) { return iptc_first_rule(c, h); }
   static const Entry* NextRule(const Entry* e, Handle* h) { return iptc_next_rule(e, h); }
+  static const char* Target(const Entry* e, Handle* h) { return iptc_get_target(e, h); }
+  static bool DeleteNum(const char* c, unsigned n, Handle* h) {
+    return iptc_delete_num_entry(c, n, h);
+  }
   static const char* Error() { return iptc_strerror(errno); }
   static void SetSource(Entry* e, const std::string& bytes, int bits) {
     std::memcpy(&e->ip.src, bytes.data(), 4);
@@ -71,12 +72,13 @@ struct V6 {
   static bool Check(const char* c, const Entry* e, unsigned char* m, Handle* h) {
     return ip6tc_check_entry(c, e, m, h);
   }
-  static bool Delete(const char* c, const Entry* e, unsigned char* m, Handle* h) {
-    return ip6tc_delete_entry(c, e, m, h);
-  }
   static bool Commit(Handle* h) { return ip6tc_commit(h); }
   static const Entry* FirstRule(const char* c, Handle* h) { return ip6tc_first_rule(c, h); }
   static const Entry* NextRule(const Entry* e, Handle* h) { return ip6tc_next_rule(e, h); }
+  static const char* Target(const Entry* e, Handle* h) { return ip6tc_get_target(e, h); }
+  static bool DeleteNum(const char* c, unsigned n, Handle* h) {
+    return ip6tc_delete_num_entry(c, n, h);
+  }
   static const char* Error() { return ip6tc_strerror(errno); }
   static void SetSource(Entry* e, const std::string& bytes, int bits) {
     std::memcpy(&e->ipv6.src, bytes.data(), 16);
@@ -139,17 +141,41 @@ std::vector<std::vector<unsigned char>> DropRules(const DesiredBlocks& d) {
   return out;
 }
 
+// The INPUT rules that jump to our chain, by number: also jumps for ports
+// no longer configured ([enforce] firewall_ports changed), which kept
+// dropping the blocked on those ports and made the chain impossible to
+// delete ("Too many links", helper-149 F4).
+template <typename F>
+std::vector<unsigned> Jumps(const IptcOptions& o, typename F::Handle* h) {
+  std::vector<unsigned> out;
+  unsigned n = 0;
+  for (auto* e = F::FirstRule("INPUT", h); e != nullptr; e = F::NextRule(e, h), ++n) {
+    const char* t = F::Target(e, h);
+    if (t != nullptr && o.chain == t) out.push_back(n);
+  }
+  return out;
+}
+
+// Removes them all, the last first (the numbers of those before stay).
+template <typename F>
+bool DeleteJumps(const IptcOptions& o, typename F::Handle* h) {
+  const std::vector<unsigned> jumps = Jumps<F>(o, h);
+  for (auto it = jumps.rbegin(); it != jumps.rend(); ++it)
+    if (!F::DeleteNum("INPUT", *it, h)) return false;
+  return true;
+}
+
 // Whether the kernel already holds exactly `rules` in the chain and every
-// INPUT jump. The recheck ([enforce] recheck_interval_s) then commits nothing: libiptc replaces
-// the whole filter table on a commit, and a needless one could lose a rule
-// someone else adds at that instant.
+// INPUT jump, and no other. The recheck ([enforce] recheck_interval_s) then commits nothing:
+// libiptc replaces the whole filter table on a commit, and a needless one could lose a rule someone
+// else adds at that instant.
 template <typename F>
 bool Holds(const IptcOptions& o, std::vector<std::vector<unsigned char>> rules,
            typename F::Handle* h) {
   const char* chain = o.chain.c_str();
   size_t n = 0;
   for (auto* e = F::FirstRule(chain, h); e != nullptr; e = F::NextRule(e, h)) ++n;
-  if (n != rules.size()) return false;
+  if (n != rules.size() || Jumps<F>(o, h).size() != o.ports.size()) return false;
   for (int port : o.ports) rules.push_back(Rule<F>(nullptr, 0, port, o.chain));
   for (size_t i = 0; i < rules.size(); ++i) {
     std::vector<unsigned char> mask(rules[i].size(), 0xff);
@@ -178,13 +204,7 @@ Status Sync(const IptcOptions& o, const DesiredBlocks* desired) {
       F::Free(h);
       return Status::Ok();
     }
-    for (int port : o.ports) {
-      auto jump = Rule<F>(nullptr, 0, port, o.chain);
-      std::vector<unsigned char> mask(jump.size(), 0xff);
-      while (
-          F::Delete("INPUT", reinterpret_cast<typename F::Entry*>(jump.data()), mask.data(), h)) {
-      }
-    }
+    if (!DeleteJumps<F>(o, h)) return fail("remove INPUT jump");
     if (!F::Flush(chain, h) || !F::DeleteChain(chain, h)) return fail("remove chain");
   } else {
     auto rules = DropRules<F>(*desired);
@@ -197,11 +217,11 @@ Status Sync(const IptcOptions& o, const DesiredBlocks* desired) {
     for (auto& r : rules)
       if (!F::Append(chain, reinterpret_cast<typename F::Entry*>(r.data()), h))
         return fail("add rule");
-    for (int port : o.ports) {  // the jumps from INPUT, once each
+    // The jumps from INPUT, once each, for the ports configured now.
+    if (exists && !DeleteJumps<F>(o, h)) return fail("remove INPUT jump");
+    for (int port : o.ports) {
       auto jump = Rule<F>(nullptr, 0, port, o.chain);
-      std::vector<unsigned char> mask(jump.size(), 0xff);
-      auto* e = reinterpret_cast<typename F::Entry*>(jump.data());
-      if (!F::Check("INPUT", e, mask.data(), h) && !F::Insert("INPUT", e, h))
+      if (!F::Insert("INPUT", reinterpret_cast<typename F::Entry*>(jump.data()), h))
         return fail("add INPUT jump");
     }
   }

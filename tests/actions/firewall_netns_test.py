@@ -97,6 +97,21 @@ def main():
         else:
             apply()
             check("unblocked", all_open)
+            # [enforce] firewall_ports narrowed: the jumps of the ports no
+            # longer configured go, and the chain can still be removed with
+            # the new list (helper-149 F4: they stayed, and removing failed
+            # with "Too many links").
+            apply("192.0.2.7")
+            sh(fw_apply, backend, "--ports", "25", "192.0.2.7")
+            state = sh("iptables-legacy", "-S") + sh("ip6tables-legacy", "-S")
+            if state.count("-j mailtrail") != 2 or "--dport 587" in state:
+                print("FAIL: ports narrowed to 25 left:\n" + state)
+                ok = False
+            sh(fw_apply, backend, "--ports", "25", "--remove")
+            left = sh("iptables-legacy", "-S") + sh("ip6tables-legacy", "-S")
+            if "mailtrail" in left:
+                print("FAIL: removed with the narrowed ports, still there:\n" + left)
+                ok = False
         apply("192.0.2.7")
         apply("--remove")
         check("removed", all_open)

@@ -30,6 +30,9 @@ def main():
     subprocess.run(["ip", "netns", "add", ns], check=True)
     try:
         sh("ip", "link", "set", "lo", "up")
+        # The server's own address: with loopback alone the agent takes the
+        # namespace for systemd's PrivateNetwork and refuses a firewall.
+        sh("ip", "addr", "add", "192.0.2.1/32", "dev", "lo")
         log = os.path.join(tmp, "mail.log")
         open(log, "w").close()
         store = "sqlite:" + os.path.join(tmp, "mt.db")

@@ -1,5 +1,5 @@
 // Test helper: applies blocks with a firewall backend in the network namespace
-// it runs in: `ip netns exec NS fw_apply nft|iptc [--ttl S] [--remove] ADDR...`.
+// it runs in: `ip netns exec NS fw_apply nft|iptc [--ports P,P] [--ttl S] [--remove] ADDR...`.
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -12,8 +12,18 @@
 int main(int argc, char** argv) {
   if (argc < 2) return 2;
   const bool nft = !std::strcmp(argv[1], "nft");
-  mailtrail::NftFirewallAction n({});
-  mailtrail::IptcFirewallAction i({});
+  mailtrail::NftOptions no;
+  mailtrail::IptcOptions io;
+  if (argc > 3 && !std::strcmp(argv[2], "--ports")) {  // first, if given
+    no.ports.clear();
+    for (char* p = std::strtok(argv[3], ","); p != nullptr; p = std::strtok(nullptr, ","))
+      no.ports.push_back(std::atoi(p));
+    io.ports = no.ports;
+    argv += 2;
+    argc -= 2;
+  }
+  mailtrail::NftFirewallAction n(no);
+  mailtrail::IptcFirewallAction i(io);
   mailtrail::DesiredBlocks d;
   long ttl = 3600;
   for (int k = 2; k < argc; ++k) {
