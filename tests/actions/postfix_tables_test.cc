@@ -197,6 +197,30 @@ TEST_F(PostfixTables, ALoggedQuestionMarkMatchesWhatPostfixPrintedAsOne) {
   ExpectRefusals(table, kCases);
 }
 
+// A cut subject (as long as Postfix logs one) ending in a run of '?': the
+// run is as many bytes of the header, at least a quarter as many characters
+// (UTF-8 has up to four bytes a character). "{1,175}" let one character
+// stand for the run, and the prefix then refused "Your invoice is attached
+// - March" with any dash (helper-149 F5).
+TEST_F(PostfixTables, ARunOfQuestionMarksInACutSubjectIsAsLongAsItWas) {
+  o_.path = dir_.File("cut.pcre");
+  o_.reload = false;
+  HeaderChecksAction h(o_);
+  DesiredBlocks d;
+  d.subjects = {"Your invoice is attached " + std::string(175, '?')};
+  ASSERT_TRUE(h.Apply(d, 0).ok());
+  std::string accents;  // 175 bytes of two-byte characters and one more byte
+  while (accents.size() + 2 <= 175) accents += "\xc3\xa9";
+  accents += "x";
+  ExpectRefusals("pcre:" + o_.path,
+                 {
+                     {"Subject: Your invoice is attached \xe2\x80\x93 March", false},
+                     {"Subject: Your invoice is attached \xc3\xa9t\xc3\xa9", false},
+                     {"Subject: Your invoice is attached " + accents + " and more", true},
+                     {"Subject: Your invoice is attached " + std::string(175, '?'), true},
+                 });
+}
+
 // The issue's case, from decision to Postfix: two sources sent 25 bounces
 // each titled "Re"; the block manager refuses that subject (too short), so the
 // table never holds a line that would refuse every reply.
