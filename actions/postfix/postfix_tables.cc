@@ -58,17 +58,29 @@ std::string AccessMapAction::Render(const DesiredBlocks& desired, int* skipped) 
     if (auto a = IpAddress::Parse(ip)) out += a->ToString() + " " + o_.reply + "\n";
   }
   for (const auto& c : desired.cidrs) {
-    // access(5) matches IPv4 prefixes at octet boundaries ("1.2.3" for a /24).
-    const size_t slash = c.find('/');
-    const auto ip = IpAddress::Parse(c.substr(0, slash));
-    const int bits = slash == std::string::npos ? -1 : std::atoi(c.c_str() + slash + 1);
-    if (!ip || !ip->is_v4() || (bits != 8 && bits != 16 && bits != 24)) {
-      ++*skipped;  // answered by the policy service instead
+    // access(5) matches IPv4 prefixes at octet boundaries ("1.2.3" for a
+    // /24): a network between two is written as the prefixes of the next
+    // boundary it covers (a /25 as its 128 addresses, a /20 as 16 /24s: at
+    // most 128 lines; until 2026-12-08 it was left out, helper-149 F6).
+    // IPv6 prefixes are matched by the compressed address's groups, which
+    // zeros shorten: not reliably, so left to the policy service or a
+    // firewall (check-config says so when neither runs).
+    const auto net = Cidr::Parse(c);
+    if (!net || !net->base().is_v4() || net->bits() < 1) {
+      ++*skipped;
       continue;
     }
-    std::string prefix = ip->ToString();
-    for (int drop = (32 - bits) / 8; drop > 0; --drop) prefix.resize(prefix.rfind('.'));
-    out += prefix + " " + o_.reply + "\n";
+    const int boundary = (net->bits() + 7) / 8 * 8;
+    const std::string bytes = net->base().Bytes();
+    uint32_t base = 0;
+    for (unsigned char b : bytes) base = base << 8 | b;
+    for (uint32_t k = 0; k < (1u << (boundary - net->bits())); ++k) {
+      const uint32_t a = base + (boundary == 32 ? k : k << (32 - boundary));
+      std::string prefix;
+      for (int octet = 0; octet < boundary / 8; ++octet)
+        prefix += (octet ? "." : "") + std::to_string(a >> (24 - 8 * octet) & 0xff);
+      out += prefix + " " + o_.reply + "\n";
+    }
   }
   return out;
 }

@@ -283,6 +283,8 @@ int CheckConfigMain(const std::vector<std::string>& argv, const Clock& clock) {
                  EscapeForLog(note, 600).c_str());
   if (!private_network.empty())
     std::fprintf(stderr, "mailtrail: warning: %s\n", private_network.c_str());
+  if (std::string note = AccessMapAloneNote(*c); !note.empty())
+    std::fprintf(stderr, "mailtrail: warning: %s\n", note.c_str());
   return kExitOk;
 }
 
@@ -380,6 +382,7 @@ int RunMain(const std::vector<std::string>& argv, const Clock& clock) {
     }
     StderrLog().Warn(why);
   }
+  if (std::string note = AccessMapAloneNote(*config); !note.empty()) StderrLog().Warn(note);
   auto enforcement = LiveEnforcement::Start(*config);
   if (!enforcement.ok()) return FailWith(enforcement.status());
   if (!(*enforcement)->notice().empty())

@@ -130,6 +130,15 @@ std::string PrivateNetworkProblem(const Config& c, const std::vector<Cidr>& own,
          "list them in [blocks] allow, or set PrivateNetwork=no (docs/postfix.md)";
 }
 
+std::string AccessMapAloneNote(const Config& c) {
+  if (!c.detect.enabled || c.enforce.access_map.empty() || !c.policy.socket.empty() ||
+      !c.policy.listen.empty() || c.enforce.nftables || c.enforce.iptables)
+    return "";
+  return "[enforce] access_map is the only backend for clients: it holds addresses and IPv4 "
+         "networks, and an IPv6 network block is enforced nowhere; run the policy service "
+         "(docs/postfix.md)";
+}
+
 void AllowlistOf(const Config& c, bool local, BlockPolicy* p, Logger& log) {
   p->min_subject_chars = static_cast<size_t>(c.blocks.min_subject_chars);
   p->max_period = c.blocks.max_period;  // a stored block made further ahead is not enforced

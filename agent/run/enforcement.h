@@ -89,6 +89,11 @@ PolicyTable PolicyTableOf(const std::vector<Block>& blocks);
 // (helper-149 F1). `own`: OwnAddresses().
 std::string PrivateNetworkProblem(const Config& c, const std::vector<Cidr>& own, bool* fatal);
 
+// "" unless the access map is the only backend for addresses: it cannot hold
+// an IPv6 network (access(5) matches IPv6 prefixes by the compressed
+// address's groups), which is then blocked nowhere (helper-149 F6).
+std::string AccessMapAloneNote(const Config& c);
+
 // What of `c` decides which stored blocks are enforced, into `p`: the
 // allowlists (configured networks and subjects), the minimum subject length,
 // max_period (BlockManager::MadeTooFarAhead) and, when `local`, Postfix's

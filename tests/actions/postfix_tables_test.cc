@@ -56,15 +56,25 @@ TEST_F(PostfixTables, AccessMapHoldsExactlyTheBlockedClients) {
   AccessMapAction a(o_);
   DesiredBlocks d;
   d.ips = {"198.51.100.7", "2001:db8::7"};
-  d.cidrs = {"203.0.113.0/24", "10.0.0.0/8", "172.16.0.0/12"};
+  d.cidrs = {"203.0.113.0/24", "10.0.0.0/8", "172.16.0.0/12", "192.0.2.128/25", "2001:db8:dd::/48"};
   ASSERT_TRUE(a.Apply(d, 0).ok());
   const std::string table = "lmdb:" + o_.path;
   EXPECT_EQ(Query("198.51.100.7", table), o_.reply);
   EXPECT_EQ(Query("2001:db8::7", table), o_.reply);
   EXPECT_EQ(Query("203.0.113", table), o_.reply) << "access(5) looks up the /24 prefix";
   EXPECT_EQ(Query("10", table), o_.reply);
-  EXPECT_EQ(Query("172.16", table), "") << "a /12 is not an octet boundary: the policy service's";
+  // Between two octet boundaries: the prefixes of the next one it covers
+  // (helper-149 F6: left out, the block enforced nowhere with the map alone).
+  for (int second = 16; second < 32; ++second)
+    EXPECT_EQ(Query("172." + std::to_string(second), table), o_.reply) << second;
+  EXPECT_EQ(Query("172.32", table), "");
+  EXPECT_EQ(Query("172.15", table), "");
+  EXPECT_EQ(Query("192.0.2.128", table), o_.reply);
+  EXPECT_EQ(Query("192.0.2.255", table), o_.reply);
+  EXPECT_EQ(Query("192.0.2.127", table), "") << "below the /25";
+  EXPECT_EQ(Query("192.0.2", table), "") << "not the whole /24";
   EXPECT_EQ(Query("192.0.2.1", table), "");
+  EXPECT_EQ(Query("2001:db8:dd", table), "") << "IPv6 networks: the policy service's";
   d.ips = {"192.0.2.1"};
   d.cidrs.clear();
   EXPECT_EQ(a.Apply(d, kUsPerSecond / 2).code(), Status::Code::kUnavailable)

@@ -42,5 +42,20 @@ TEST(PrivateNetwork, ThePolicyServiceAloneIsWarned) {
   EXPECT_EQ(PrivateNetworkProblem(none, Nets({"127.0.0.1/32"}), &fatal), "");
 }
 
+// The access map cannot hold an IPv6 network: said when it is the only
+// backend for clients (helper-149 F6).
+TEST(AccessMapAlone, IsSaidOnlyWhenNothingElseBlocksClients) {
+  Config c;
+  c.enforce.access_map = "/etc/postfix/mailtrail/access";
+  EXPECT_NE(AccessMapAloneNote(c).find("IPv6 network"), std::string::npos);
+  c.policy.socket = "/var/spool/postfix/private/mailtrail-policy";
+  EXPECT_EQ(AccessMapAloneNote(c), "");
+  c.policy.socket.clear();
+  c.enforce.nftables = true;
+  EXPECT_EQ(AccessMapAloneNote(c), "");
+  Config none;
+  EXPECT_EQ(AccessMapAloneNote(none), "");
+}
+
 }  // namespace
 }  // namespace mailtrail
