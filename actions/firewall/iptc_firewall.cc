@@ -187,7 +187,7 @@ bool Holds(const IptcOptions& o, std::vector<std::vector<unsigned char>> rules,
 }
 
 template <typename F>
-Status Sync(const IptcOptions& o, const DesiredBlocks* desired) {
+Status Sync(const IptcOptions& o, const DesiredBlocks* desired, bool* removed = nullptr) {
   typename F::Handle* h = F::Init();
   if (h == nullptr)
     return Status::IoError(std::string(F::kV6 ? "ip6tc" : "iptc") + ": " + F::Error());
@@ -204,6 +204,7 @@ Status Sync(const IptcOptions& o, const DesiredBlocks* desired) {
       F::Free(h);
       return Status::Ok();
     }
+    if (removed != nullptr) *removed = true;
     if (!DeleteJumps<F>(o, h)) return fail("remove INPUT jump");
     if (!F::Flush(chain, h) || !F::DeleteChain(chain, h)) return fail("remove chain");
   } else {
@@ -237,9 +238,10 @@ Status IptcFirewallAction::Apply(const DesiredBlocks& desired, TimeUs) {
   return Sync<V6>(o_, &desired);
 }
 
-Status IptcFirewallAction::Remove() {
-  Status a = Sync<V4>(o_, nullptr);
-  Status b = Sync<V6>(o_, nullptr);
+Status IptcFirewallAction::Remove(bool* removed) {
+  if (removed != nullptr) *removed = false;
+  Status a = Sync<V4>(o_, nullptr, removed);
+  Status b = Sync<V6>(o_, nullptr, removed);
   return a.ok() ? b : a;
 }
 

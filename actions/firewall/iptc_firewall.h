@@ -28,8 +28,9 @@ class IptcFirewallAction : public Action {
   explicit IptcFirewallAction(IptcOptions o) : o_(std::move(o)) {}
   const char* name() const override { return "iptables (libiptc)"; }
   Status Apply(const DesiredBlocks& desired, TimeUs now) override;
-  // Removes the INPUT jumps and the chain (flush-on-stop).
-  Status Remove();
+  // Removes the INPUT jumps and the chain (flush-on-stop); `removed`, if
+  // given, says whether there was a chain.
+  Status Remove(bool* removed = nullptr);
 
  private:
   IptcOptions o_;

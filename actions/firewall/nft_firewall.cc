@@ -99,6 +99,17 @@ Status NftFirewallAction::Apply(const DesiredBlocks& desired, TimeUs) {
   return Run(Script(desired, desired.wall_now));
 }
 
+Status NftFirewallAction::RemoveIfThere(bool* removed) {
+  *removed = false;
+  Status st = Run("delete table inet " + o_.table + "\n");
+  if (st.ok()) {
+    *removed = true;
+  } else if (st.message().find("No such file or directory") != std::string::npos) {
+    st = Status::Ok();  // none there
+  }
+  return st;
+}
+
 Status NftFirewallAction::Remove() {
   const std::string t = "inet " + o_.table;
   return Run("table " + t + "\ndelete table " + t + "\n");

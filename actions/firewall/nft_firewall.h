@@ -28,6 +28,8 @@ class NftFirewallAction : public Action {
   Status Apply(const DesiredBlocks& desired, TimeUs now) override;
   // Removes the table (at stop, when configured to).
   Status Remove();
+  // Removes the table if there is one, saying whether there was.
+  Status RemoveIfThere(bool* removed);
   // The nft script for `desired` (pure; for tests).
   std::string Script(const DesiredBlocks& desired, TimeUs wall_now) const;
 

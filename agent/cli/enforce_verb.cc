@@ -53,7 +53,10 @@ int EnforceMain(const std::vector<std::string>& argv, const Clock& clock) {
   if (auto v = args->Get("store")) config->store.url = *v;
   if (auto v = args->Get("password-file")) config->store.password_file = *v;
   Enforcement enforcement(*config);
-  if (!enforcement.any()) return kExitOk;  // nothing configured to enforce
+  if (!enforcement.any()) {  // nothing configured to enforce: nothing left behind either
+    enforcement.RemoveSwitchedOff();
+    return kExitOk;
+  }
   StoreOptions so = ReaderOptions();
   so.password_file = config->store.password_file;
   so.sqlite_mmap_mb = 0;  // a few block rows, every 30 s: a map buys nothing

@@ -1,5 +1,7 @@
 #include "agent/run/enforcement.h"
 
+#include <fstream>
+
 #include "actions/postfix/postfix_tables.h"
 #include "agent/blocks/allowlist.h"
 #include "agent/detect/subject.h"
@@ -63,7 +65,37 @@ Status Enforcement::ApplyOnce(const DesiredBlocks& desired, TimeUs mono_now) {
     reconciler_.log->Warn(std::string(a->name()) + " not updated (" + st.message() + ")");
     if (first.ok()) first = st;
   }
+  RemoveSwitchedOff();
   return first;
+}
+
+namespace {
+bool LegacyFilterLoaded() {
+  for (const char* names : {"/proc/net/ip_tables_names", "/proc/net/ip6_tables_names"}) {
+    std::ifstream in(names);
+    for (std::string line; std::getline(in, line);)
+      if (line == "filter") return true;
+  }
+  return false;
+}
+}  // namespace
+
+void Enforcement::RemoveSwitchedOff() {
+  // A firewall backend switched off keeps what it last held: the agent,
+  // without the capability then, cannot remove it, and the iptables chain
+  // has no kernel expiry (helper-149 F4). The reconcile runs with it. A
+  // failure says nothing: no privilege, or no such tables on this host.
+  bool removed = false;
+  if (!c_.enforce.nftables && NftFirewallAction(nft_).RemoveIfThere(&removed).ok() && removed)
+    reconciler_.log->Warn("[enforce] nftables is off: removed the table inet " + nft_.table +
+                          " it had left");
+  // Only where legacy tables are loaded: opening them loads the kernel's
+  // iptable_filter on a host that never used them.
+  removed = false;
+  if (!c_.enforce.iptables && LegacyFilterLoaded() &&
+      IptcFirewallAction(iptc_).Remove(&removed).ok() && removed)
+    reconciler_.log->Warn("[enforce] iptables is off: removed the chain " + iptc_.chain +
+                          " it had left, and its INPUT jumps");
 }
 
 void Enforcement::RemoveOnStop() {

@@ -33,8 +33,11 @@ class Enforcement {
   // has passed since the last recheck (`mono_now`: monotonic).
   void Sync(const DesiredBlocks& desired, TimeUs mono_now);
   // One pass over every backend, rewritten where it differs from `desired`
-  // (the reconcile verb). Returns the first failure; every backend is tried.
+  // (the reconcile verb), and what a firewall backend switched off had left
+  // removed (RemoveSwitchedOff). Returns the first failure; every backend is
+  // tried.
   Status ApplyOnce(const DesiredBlocks& desired, TimeUs mono_now);
+  void RemoveSwitchedOff();
   // What the configuration asks at stop (remove the firewall's table/chain).
   void RemoveOnStop();
   // Where failures and dry runs are said (default: stderr).

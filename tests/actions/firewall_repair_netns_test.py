@@ -92,6 +92,27 @@ def main():
         if r.returncode != 0 or holds():
             print("FAIL: the ended block is still in the firewall\n" + rules())
             ok = False
+        # The backend switched off with a block in it: the reconcile removes
+        # what it left (helper-149 F4: nothing did; iptables has no expiry).
+        subprocess.run([binary, "blocks", "add", "ip", IP, "--for", "1h", "--store", store],
+                       check=True, stdout=subprocess.DEVNULL)
+        subprocess.run(["ip", "netns", "exec", ns, binary, "enforce", "--reconcile",
+                        "--config", cfg], check=True, capture_output=True)
+        if not holds():
+            print("FAIL: the reconcile did not put the block in\n" + rules())
+            ok = False
+        with open(cfg) as f:
+            off = f.read().replace(("nftables" if backend == "nft" else "iptables") + " = true",
+                                   "nftables = false")
+        with open(cfg, "w") as f:
+            f.write(off)
+        r = subprocess.run(["ip", "netns", "exec", ns, binary, "enforce", "--reconcile",
+                            "--config", cfg], capture_output=True, text=True)
+        print("switched off, enforce --reconcile: exit %d, %s" % (r.returncode,
+                                                                 r.stderr.strip()[-300:]))
+        if "mailtrail" in rules() or "it had left" not in r.stderr:
+            print("FAIL: the switched-off backend's rules are still there\n" + rules())
+            ok = False
         if not ok:
             print(open(os.path.join(tmp, "agent.err")).read()[-2000:])
         print("ok" if ok else "FAILED")
