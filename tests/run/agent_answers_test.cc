@@ -62,10 +62,13 @@ TEST(AgentAnswers, HowLongTheOthersStoodIsSavedWhileTheLogIsQuiet) {
   }
   // What a crash would leave, before any stop: the writer thread saves it
   // (checked after each piece of its work; 60 s only guard against a hang).
+  // Read through a connection of its own: the writer thread uses `store`.
+  auto reader = OpenStore("sqlite:" + dir.File("t.db"), Detail::kStandard, false);
+  ASSERT_TRUE(reader.ok()) << reader.status().message();
   TimeUs stood = -1;
   agent.writer().WaitUntil(
       [&](const auto&) {
-        const nlohmann::json state = SavedDetectorState(store.get());
+        const nlohmann::json state = SavedDetectorState(reader->get());
         if (state.contains("fleet_answers"))
           for (const auto& h : state["fleet_answers"]["heard"])
             if (h.at(0) == "relay") stood = h.at(3).get<TimeUs>();
