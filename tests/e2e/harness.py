@@ -31,7 +31,10 @@ def run_in_namespace(script, args, addresses, timeout=600):
     subprocess.run(["ip", "netns", "add", ns], check=True)
     try:
         ip("link", "set", "lo", "up")
-        for a in addresses:
+        # The server's own public address, besides the test's loopback ones:
+        # an agent that sees loopback only takes its namespace for systemd's
+        # PrivateNetwork and refuses a firewall (docs/postfix.md).
+        for a in [*addresses, "192.0.2.1"]:
             ip("addr", "add", a + "/32", "dev", "lo")
         rc = subprocess.run(["ip", "netns", "exec", ns, sys.executable, os.path.abspath(script),
                              "--inside", *args], timeout=timeout).returncode
