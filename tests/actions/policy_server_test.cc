@@ -171,20 +171,26 @@ TEST(PolicyServer, ASecondServerDoesNotTakeALiveSocket) {
   // listening there now, maybe on the same inode number): the first one's
   // stop leaves it.
   ASSERT_EQ(unlink(o.socket_path.c_str()), 0);
-  const std::string ready = dir.File("ready");
+  // The other listener says it listens on a pipe: no clock involved.
+  int ready[2];
+  ASSERT_EQ(pipe(ready), 0);
   const pid_t other = fork();
   if (other == 0) {
+    close(ready[0]);
+    dup2(ready[1], 1);
     const char* script =
         "import socket,sys,time\n"
         "s=socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); s.listen(5)\n"
-        "open(sys.argv[2],'w').close(); time.sleep(60)\n";
-    execl("/usr/bin/python3", "python3", "-c", script, o.socket_path.c_str(), ready.c_str(),
+        "print('ready', flush=True); time.sleep(60)\n";
+    execl("/usr/bin/python3", "python3", "-c", script, o.socket_path.c_str(),
           static_cast<char*>(nullptr));
     _exit(127);
   }
   ASSERT_GT(other, 0);
-  for (int i = 0; i < 3000 && access(ready.c_str(), F_OK) != 0; ++i) usleep(10000);
-  ASSERT_EQ(access(ready.c_str(), F_OK), 0) << "the other listener did not start";
+  close(ready[1]);
+  char said[8] = {};
+  ASSERT_GT(read(ready[0], said, sizeof said - 1), 0) << "the other listener did not start";
+  close(ready[0]);
   first->reset();
   const int fd3 = Connect(o.socket_path);
   EXPECT_GE(fd3, 0) << "the first one's stop removed another's socket";

@@ -7,9 +7,6 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
-#include <chrono>
-#include <thread>
-
 namespace mailtrail {
 namespace {
 
@@ -41,19 +38,20 @@ TEST(RunProgram, AProgramThatDoesNotEndIsStoppedAtItsTimeLimit) {
 TEST(RunProgram, AProgramIsStoppedWhenItsCallerStops) {
   const int stop = eventfd(0, EFD_CLOEXEC);
   ASSERT_GE(stop, 0);
-  std::thread stopper([stop] {
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    const uint64_t one = 1;
-    EXPECT_EQ(write(stop, &one, sizeof one), 8);
-  });
+  // The caller stops once the program runs (it said so): no clock involved.
   RunOptions o;
   o.cancel_fd = stop;
-  auto hung = RunProgram({"/bin/sleep", "600"}, o);
-  stopper.join();
+  o.on_stdout = [stop](std::string_view piece) {
+    const uint64_t one = 1;
+    if (piece.find("running") != std::string_view::npos)
+      EXPECT_EQ(write(stop, &one, sizeof one), 8);
+  };
+  auto hung = RunProgram({"/bin/sh", "-c", "echo running; exec sleep 600"}, o);
   ASSERT_FALSE(hung.ok());
   EXPECT_NE(hung.status().message().find("stopped: we are stopping"), std::string::npos)
       << hung.status().message();
-  // Stopped already: not started in vain, and one that closed its pipes too.
+  // Stopped already: not waited for, and one that closed its pipes too.
+  o.on_stdout = nullptr;
   auto quiet = RunProgram({"/bin/sh", "-c", "exec >&- 2>&-; sleep 600"}, o);
   ASSERT_FALSE(quiet.ok());
   close(stop);
