@@ -142,9 +142,8 @@ std::vector<std::vector<unsigned char>> DropRules(const DesiredBlocks& d) {
 }
 
 // The INPUT rules that jump to our chain, by number: also jumps for ports
-// no longer configured ([enforce] firewall_ports changed), which kept
-// dropping the blocked on those ports and made the chain impossible to
-// delete ("Too many links", helper-149 F4).
+// no longer configured ([enforce] firewall_ports changed), which made the
+// chain impossible to delete ("Too many links", helper-149 F4).
 template <typename F>
 std::vector<unsigned> Jumps(const IptcOptions& o, typename F::Handle* h) {
   std::vector<unsigned> out;
@@ -166,7 +165,7 @@ bool DeleteJumps(const IptcOptions& o, typename F::Handle* h) {
 }
 
 // Whether the kernel already holds exactly `rules` in the chain and every
-// INPUT jump, and no other. The recheck ([enforce] recheck_interval_s) then commits nothing:
+// INPUT jump. The recheck ([enforce] recheck_interval_s) then commits nothing:
 // libiptc replaces the whole filter table on a commit, and a needless one could lose a rule someone
 // else adds at that instant.
 template <typename F>
@@ -175,7 +174,7 @@ bool Holds(const IptcOptions& o, std::vector<std::vector<unsigned char>> rules,
   const char* chain = o.chain.c_str();
   size_t n = 0;
   for (auto* e = F::FirstRule(chain, h); e != nullptr; e = F::NextRule(e, h)) ++n;
-  if (n != rules.size() || Jumps<F>(o, h).size() != o.ports.size()) return false;
+  if (n != rules.size()) return false;
   for (int port : o.ports) rules.push_back(Rule<F>(nullptr, 0, port, o.chain));
   for (size_t i = 0; i < rules.size(); ++i) {
     std::vector<unsigned char> mask(rules[i].size(), 0xff);
@@ -218,11 +217,15 @@ Status Sync(const IptcOptions& o, const DesiredBlocks* desired, bool* removed = 
     for (auto& r : rules)
       if (!F::Append(chain, reinterpret_cast<typename F::Entry*>(r.data()), h))
         return fail("add rule");
-    // The jumps from INPUT, once each, for the ports configured now.
-    if (exists && !DeleteJumps<F>(o, h)) return fail("remove INPUT jump");
+    // The jumps from INPUT, once each, where they are: moving them above a
+    // rule the admin put first (an ACCEPT of trusted networks) would change
+    // the admin's firewall (helper-150 #3). A jump of a port no longer
+    // configured stays until the chain is removed.
     for (int port : o.ports) {
       auto jump = Rule<F>(nullptr, 0, port, o.chain);
-      if (!F::Insert("INPUT", reinterpret_cast<typename F::Entry*>(jump.data()), h))
+      std::vector<unsigned char> mask(jump.size(), 0xff);
+      auto* e = reinterpret_cast<typename F::Entry*>(jump.data());
+      if (!F::Check("INPUT", e, mask.data(), h) && !F::Insert("INPUT", e, h))
         return fail("add INPUT jump");
     }
   }

@@ -34,7 +34,9 @@ std::string ClearSocketPath(const std::string& path) {
   struct stat st;
   if (::lstat(path.c_str(), &st) != 0) return "";
   if (!S_ISSOCK(st.st_mode)) return "there is a file that is no socket: not replaced";
-  const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  // Non-blocking: a live agent whose backlog is full answers EAGAIN at once
+  // (blocking, the start hung until it drained, helper-150 #5).
+  const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
   if (fd < 0) return std::string("socket: ") + std::strerror(errno);
   sockaddr_un addr{};
   addr.sun_family = AF_UNIX;

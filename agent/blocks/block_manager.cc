@@ -309,6 +309,18 @@ bool BlockManager::EndEarlier(const std::vector<Block>& saved, TimeUs now) {
   return ended_now;
 }
 
+void BlockManager::RememberEnded(const Block& b) {
+  // Full: the one that ended first goes, not the newest (a step back brings
+  // back the recently ended, helper-150 #2).
+  if (ended_here_.size() >= 10000) {
+    auto oldest = std::min_element(
+        ended_here_.begin(), ended_here_.end(),
+        [](const auto& x, const auto& y) { return x.second.expires < y.second.expires; });
+    ended_here_.erase(oldest);
+  }
+  ended_here_[IdOf(b)] = b;
+}
+
 void BlockManager::Expire(TimeUs now) {
   // Once an hour: what ended two max_periods ago is no strike and holds no
   // key "blocked already" (one max_period, and as much again for a clock
@@ -335,10 +347,9 @@ void BlockManager::Expire(TimeUs now) {
   next_expiry_ = std::numeric_limits<TimeUs>::max();
   for (auto it = active_.begin(); it != active_.end();) {
     if (it->second.expires <= now) {
-      if (auto mine = made_here_.find(it->first); mine != made_here_.end() &&
-                                                  mine->second == it->second.created &&
-                                                  it->second.live && ended_here_.size() < 10000)
-        ended_here_[IdOf(it->second)] = it->second;
+      if (auto mine = made_here_.find(it->first);
+          mine != made_here_.end() && mine->second == it->second.created && it->second.live)
+        RememberEnded(it->second);
       made_here_.erase(it->first);
       if (ended_.size() < 10000) ended_.push_back(it->second);
       if (recently_ended_.size() < 10000) recently_ended_.emplace_back(now, IdOf(it->second));

@@ -176,6 +176,7 @@ class BlockManager {
   // stored row of one is read with its end here, so that it is not active
   // again for the length of the step (helper-149 F3).
   std::map<BlockId, Block> ended_here_;
+  void RememberEnded(const Block& b);
   std::map<std::pair<BlockKind, std::string>, Moved> moved_back_;
   TimeUs EndHere(const Block& b) const;
   std::vector<TimeUs> recent_;  // creation times within the last minute

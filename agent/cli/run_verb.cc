@@ -271,9 +271,12 @@ int CheckConfigMain(const std::vector<std::string>& argv, const Clock& clock) {
   }
   bool fatal = false;
   const std::string private_network = PrivateNetworkProblem(*c, OwnAddresses(), &fatal);
+  // Exit 1, not 78: a host whose network has no address yet (booting, a
+  // link down) is no wrong configuration, and systemd's restarts (78 stops
+  // them) start the agent once it has one (helper-150 #4).
   if (fatal) {
     std::fprintf(stderr, "mailtrail: %s: %s\n", path.c_str(), private_network.c_str());
-    return kExitConfig;
+    return kExitFailure;
   }
   std::printf("%s: ok (%zu log(s)%s into %s)\n", path.c_str(), c->logs.paths.size(),
               c->input.journal ? " and the journal" : "", c->store.url.c_str());
@@ -376,9 +379,9 @@ int RunMain(const std::vector<std::string>& argv, const Clock& clock) {
   // network namespace of its own, where a firewall blocks nothing.
   bool fatal = false;
   if (std::string why = PrivateNetworkProblem(*config, OwnAddresses(), &fatal); !why.empty()) {
-    if (fatal) {
+    if (fatal) {  // exit 1: systemd restarts it (see check-config)
       std::fprintf(stderr, "mailtrail: %s\n", why.c_str());
-      return kExitConfig;
+      return kExitFailure;
     }
     StderrLog().Warn(why);
   }

@@ -208,10 +208,10 @@ TEST_F(PostfixTables, ALoggedQuestionMarkMatchesWhatPostfixPrintedAsOne) {
 }
 
 // A cut subject (as long as Postfix logs one) ending in a run of '?': the
-// run is as many bytes of the header, at least a quarter as many characters
-// (UTF-8 has up to four bytes a character). "{1,175}" let one character
-// stand for the run, and the prefix then refused "Your invoice is attached
-// - March" with any dash (helper-149 F5).
+// run is as many bytes of the header, which the table matches byte by byte.
+// "{1,175}" let one character stand for the run, and the prefix then refused
+// "Your invoice is attached - March" with any dash (helper-149 F5); "{44,175}"
+// still refused 60 bytes of Chinese (helper-150 #1).
 TEST_F(PostfixTables, ARunOfQuestionMarksInACutSubjectIsAsLongAsItWas) {
   o_.path = dir_.File("cut.pcre");
   o_.reload = false;
@@ -219,14 +219,22 @@ TEST_F(PostfixTables, ARunOfQuestionMarksInACutSubjectIsAsLongAsItWas) {
   DesiredBlocks d;
   d.subjects = {"Your invoice is attached " + std::string(175, '?')};
   ASSERT_TRUE(h.Apply(d, 0).ok());
-  std::string accents;  // 175 bytes of two-byte characters and one more byte
-  while (accents.size() + 2 <= 175) accents += "\xc3\xa9";
-  accents += "x";
+  // `n` bytes of valid UTF-8 ("\u2013" once if n is odd, then "\u00e9"s):
+  // Postfix refuses to look up a header that is not UTF-8.
+  auto accents = [](size_t n) {
+    std::string a = n % 2 ? "\xe2\x80\x93" : "";
+    while (a.size() < n) a += "\xc3\xa9";
+    return a;
+  };
+  std::string chinese;  // 60 bytes of three-byte characters (helper-150 #1)
+  for (int n = 0; n < 20; ++n) chinese += "\xe8\xaf\xb7";
   ExpectRefusals("pcre:" + o_.path,
                  {
                      {"Subject: Your invoice is attached \xe2\x80\x93 March", false},
                      {"Subject: Your invoice is attached \xc3\xa9t\xc3\xa9", false},
-                     {"Subject: Your invoice is attached " + accents + " and more", true},
+                     {"Subject: Your invoice is attached " + chinese, false},
+                     {"Subject: Your invoice is attached " + accents(44), false},
+                     {"Subject: Your invoice is attached " + accents(175) + " more", true},
                      {"Subject: Your invoice is attached " + std::string(175, '?'), true},
                  });
 }

@@ -43,8 +43,9 @@ TEST(RunProgram, AProgramIsStoppedWhenItsCallerStops) {
   o.cancel_fd = stop;
   o.on_stdout = [stop](std::string_view piece) {
     const uint64_t one = 1;
-    if (piece.find("running") != std::string_view::npos)
+    if (piece.find("running") != std::string_view::npos) {
       EXPECT_EQ(write(stop, &one, sizeof one), 8);
+    }
   };
   auto hung = RunProgram({"/bin/sh", "-c", "echo running; exec sleep 600"}, o);
   ASSERT_FALSE(hung.ok());

@@ -175,8 +175,8 @@ expect 78 "metrics.toml:2: listen" -- "$bin" check-config "$tmp/metrics.toml"
 # server's own addresses are not seen (helper-149 F1). Outside it, both pass.
 printf '[enforce]\nnftables = true\n' > "$tmp/fw.toml"
 printf '[policy]\nsocket = "%s/p.sock"\n' "$tmp" > "$tmp/policy.toml"
-expect 78 "block nothing; set PrivateNetwork=no" -- unshare -n "$bin" check-config "$tmp/fw.toml"
-expect 78 "block nothing; set PrivateNetwork=no" -- unshare -n "$bin" run --config "$tmp/fw.toml" \
+expect 1 "block nothing; set PrivateNetwork=no" -- unshare -n "$bin" check-config "$tmp/fw.toml"
+expect 1 "block nothing; set PrivateNetwork=no" -- unshare -n "$bin" run --config "$tmp/fw.toml" \
     --store "sqlite:$tmp/ns.db" --log "$tmp/x.log"
 expect 0 "warning: this process sees no network address but loopback" -- \
     unshare -n "$bin" check-config "$tmp/policy.toml"
