@@ -31,28 +31,38 @@ std::string MadeAheadReason(const Block& b, TimeUs now) {
          "or the deciding agent's ahead)";
 }
 
-std::vector<Block> BlockManager::ClockSteppedBack(TimeUs by) {
+// Only steps back are followed. A step forward that is no suspend (seen
+// against CLOCK_BOOTTIME) is as often a virtual machine resumed or restored
+// from a snapshot, whose clocks stood still while days went by: moving its
+// blocks' ends forward would keep them those days too long. So a wrong step
+// forward, put right later, ends the blocks made before it early, and they
+// stay ended (helper-150 #2): the side on which no legitimate server is
+// refused longer than its period; a flood that goes on is blocked again.
+std::vector<Block> BlockManager::ClockSteppedBack(TimeUs by, TimeUs now) {
   std::vector<Block> moved;
   if (by <= 0) return moved;
   for (auto& [id, b] : active_) {
-    auto mine = made_here_.find(id);
-    // Not live (old lines): a record, enforced nowhere, whose times stay.
-    if (!b.live || mine == made_here_.end() || mine->second != b.created) continue;
-    Moved& m = moved_back_[id];
-    if (m.created != b.created) m = Moved{b.created, {}};
+    auto mine = made_here_.find(IdOf(b));
+    if (mine == made_here_.end() || mine->second.ended) continue;
+    auto& moves = mine->second.moves;
     // Every end it had before leads to the new one (a second step moves
     // the first one's too).
-    for (auto& [old_end, new_end] : m.ends) new_end -= by;
-    if (m.ends.size() < 16) m.ends.emplace_back(b.expires, b.expires - by);
+    for (auto& [old_end, new_end] : moves) new_end -= by;
+    if (moves.size() < 16) moves.emplace_back(b.expires, b.expires - by);
     strikes_.MoveEnd(id, b.created, b.expires - by);
     b.expires -= by;
     if (auto it = until_.find(id); it != until_.end()) it->second -= by;
     moved.push_back(b);
   }
-  for (auto& [id, b] : ended_here_) {
-    b.expires -= by;
-    strikes_.MoveEnd({id.kind, id.key}, b.created, b.expires);
-    moved.push_back(b);
+  // The ended ones all move (their strikes with them), but only a row whose
+  // end is after `now` would read as active: the rest are not saved again.
+  for (auto& [id, made] : made_here_) {
+    if (!made.ended) continue;
+    made.ended->expires -= by;
+    strikes_.MoveEnd({id.kind, id.key}, id.created, made.ended->expires);
+    if (made.saved_end <= now) continue;
+    made.saved_end = made.ended->expires;
+    moved.push_back(*made.ended);
   }
   next_expiry_ = 0;  // Expire() looks at every block again
   if (!moved.empty()) ++version_;
@@ -60,17 +70,58 @@ std::vector<Block> BlockManager::ClockSteppedBack(TimeUs by) {
 }
 
 TimeUs BlockManager::EndHere(const Block& b) const {
+  auto it = made_here_.find(IdOf(b));
+  if (it == made_here_.end()) return b.expires;
   // Ended here: its end as it was here, moved with the clock.
-  if (auto e = ended_here_.find(IdOf(b)); e != ended_here_.end())
-    return std::min(b.expires, e->second.expires);
+  if (it->second.ended) return std::min(b.expires, it->second.ended->expires);
   // Only a row holding an end this block had before a move is older than it;
   // any other end (the moved one saved, `blocks extend`, `blocks remove`) is
   // taken as written.
-  auto it = moved_back_.find({b.kind, b.key});
-  if (it == moved_back_.end() || it->second.created != b.created) return b.expires;
-  for (const auto& [old_end, new_end] : it->second.ends)
+  for (const auto& [old_end, new_end] : it->second.moves)
     if (b.expires == old_end) return new_end;
   return b.expires;
+}
+
+void BlockManager::MadeHereStarted(const Block& b) {
+  MadeHere& made = made_here_[IdOf(b)];
+  if (made.ended) --ended_here_;
+  made = MadeHere{};
+}
+
+void BlockManager::MadeHereEnded(const Block& b) {
+  auto it = made_here_.find(IdOf(b));
+  if (it == made_here_.end() || it->second.ended) return;
+  // Full: the tenth that ended first goes, not the newest (a step back
+  // brings back the recently ended, helper-150 #2); a tenth at once, so
+  // that a full memory is not scanned at every end.
+  if (ended_here_ >= kMaxEndedHere) {
+    std::vector<TimeUs> ends;
+    for (const auto& [id, made] : made_here_)
+      if (made.ended) ends.push_back(made.ended->expires);
+    auto cut = ends.begin() + ends.size() / 10;
+    std::nth_element(ends.begin(), cut, ends.end());
+    SweepMadeHere(*cut + 1);
+  }
+  it->second = MadeHere{{}, b, b.expires};  // no row holds an end from before a move now
+  ++ended_here_;
+}
+
+void BlockManager::SweepMadeHere(TimeUs before) {
+  for (auto it = made_here_.begin(); it != made_here_.end();) {
+    const MadeHere& made = it->second;
+    // An active block replaced in the store by another of its key (a longer
+    // one by hand) is no longer here to end.
+    const auto active = active_.find({it->first.kind, it->first.key});
+    const bool gone = made.ended
+                          ? made.ended->expires < before
+                          : active == active_.end() || active->second.created != it->first.created;
+    if (!gone) {
+      ++it;
+      continue;
+    }
+    if (made.ended) --ended_here_;
+    it = made_here_.erase(it);
+  }
 }
 
 }  // namespace mailtrail

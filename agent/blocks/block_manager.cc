@@ -160,8 +160,8 @@ const Block* BlockManager::Apply(const Decision& d, std::string* why_not) {
   if (replaced != active_.end()) {
     // The old one, decided from old lines, was no strike (below).
     if (p_.keep_history) history_.push_back(std::move(replaced->second));
+    made_here_.erase(IdOf(replaced->second));
     active_.erase(replaced);
-    made_here_.erase(id);
     ++version_;
   }
   // A block is a strike for max_period after its end: a key blocked again a
@@ -185,7 +185,7 @@ const Block* BlockManager::Apply(const Decision& d, std::string* why_not) {
   recent_.push_back(d.at);
   next_expiry_ = std::min(next_expiry_, b.expires);
   ++version_;
-  made_here_[id] = b.created;
+  if (b.live) MadeHereStarted(b);
   return &(active_[id] = std::move(b));
 }
 
@@ -204,7 +204,7 @@ const Block* BlockManager::Add(Block b, std::string* why_not) {
   strikes_.Count(id, b);
   next_expiry_ = std::min(next_expiry_, b.expires);
   ++version_;
-  made_here_[id] = b.created;
+  if (b.live) MadeHereStarted(b);
   return &(active_[id] = std::move(b));
 }
 
@@ -309,18 +309,6 @@ bool BlockManager::EndEarlier(const std::vector<Block>& saved, TimeUs now) {
   return ended_now;
 }
 
-void BlockManager::RememberEnded(const Block& b) {
-  // Full: the one that ended first goes, not the newest (a step back brings
-  // back the recently ended, helper-150 #2).
-  if (ended_here_.size() >= 10000) {
-    auto oldest = std::min_element(
-        ended_here_.begin(), ended_here_.end(),
-        [](const auto& x, const auto& y) { return x.second.expires < y.second.expires; });
-    ended_here_.erase(oldest);
-  }
-  ended_here_[IdOf(b)] = b;
-}
-
 void BlockManager::Expire(TimeUs now) {
   // Once an hour: what ended two max_periods ago is no strike and holds no
   // key "blocked already" (one max_period, and as much again for a clock
@@ -331,26 +319,15 @@ void BlockManager::Expire(TimeUs now) {
     strikes_.Sweep(before);
     std::erase_if(until_, [before](const auto& e) { return e.second < before; });
     std::erase_if(until_old_, [before](const auto& e) { return e.second < before; });
-    std::erase_if(ended_here_, [before](const auto& e) { return e.second.expires < before; });
+    SweepMadeHere(before);
   }
   while (!recently_ended_.empty() && recently_ended_.front().first < now - 60 * kUsPerSecond)
     recently_ended_.pop_front();
   if (now < next_expiry_) return;  // nothing is due: no scan
-  // A moved block's rows from before the move are long replaced an hour
-  // after its end: its memory can go.
-  for (auto it = moved_back_.begin(); it != moved_back_.end();) {
-    const bool old =
-        std::all_of(it->second.ends.begin(), it->second.ends.end(),
-                    [now](const auto& e) { return e.second < now - 3600 * kUsPerSecond; });
-    it = old ? moved_back_.erase(it) : std::next(it);
-  }
   next_expiry_ = std::numeric_limits<TimeUs>::max();
   for (auto it = active_.begin(); it != active_.end();) {
     if (it->second.expires <= now) {
-      if (auto mine = made_here_.find(it->first);
-          mine != made_here_.end() && mine->second == it->second.created && it->second.live)
-        RememberEnded(it->second);
-      made_here_.erase(it->first);
+      MadeHereEnded(it->second);
       if (ended_.size() < 10000) ended_.push_back(it->second);
       if (recently_ended_.size() < 10000) recently_ended_.emplace_back(now, IdOf(it->second));
       if (p_.keep_history) history_.push_back(std::move(it->second));

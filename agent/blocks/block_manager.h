@@ -11,6 +11,7 @@
 #include <deque>
 #include <limits>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <utility>
@@ -70,13 +71,15 @@ class BlockManager {
   const Block* Add(Block b, std::string* why_not);
   // Ends the blocks whose time is up at `now` (they move to the history).
   void Expire(TimeUs now);
-  // The wall clock went back by `by` (> 0): every active block made here
-  // (Apply, Add) keeps the time it had left, so its end moves back as much
-  // (else it outlives its period by the step); so does every block made here
-  // that ended (else its row is active again). Blocks restored from the store
-  // were made on other clocks, or by an agent before this one, and are left
-  // alone. Returns the blocks moved, for the store and its other readers.
-  std::vector<Block> ClockSteppedBack(TimeUs by);
+  // The wall clock went back by `by` (> 0), to `now`: every active block made
+  // here (Apply, Add) keeps the time it had left, so its end moves back as
+  // much (else it outlives its period by the step); so does every block made
+  // here that ended (else its row is active again). Blocks restored from the
+  // store were made on other clocks, or by an agent before this one, and are
+  // left alone. Returns the rows to save again: the active blocks moved, and
+  // the ended ones whose saved end is after `now`. A forward step is not
+  // followed (block_clock.cc says why).
+  std::vector<Block> ClockSteppedBack(TimeUs by, TimeUs now);
   // Takes saved blocks (at start; and those other agents decided, from a shared
   // store): those active at `now` become active, but for one made further
   // ahead of `now` than max_period and a day (MadeTooFarAhead); every other
@@ -163,21 +166,24 @@ class BlockManager {
   // until_old_, which only decisions from old lines respect.
   std::map<Key, TimeUs> until_, until_old_;
   std::vector<Block> history_;
-  // The blocks made here (their created), and those moved back by a clock
-  // step: a stored row that still holds an end from before the move (a
-  // refresh read before the moved block was saved) is read as the moved end.
-  struct Moved {
-    TimeUs created = 0;
-    std::vector<std::pair<TimeUs, TimeUs>> ends;  // (end before a move, end now)
+  // The live blocks made here (Apply, Add): while active, and for two
+  // max_periods after they ended by their time (at most kMaxEndedHere of
+  // those, the latest ends kept). A clock stepped back moves their ends with
+  // it (ClockSteppedBack), and a stored row of one is read with its end here
+  // (EndHere): a row saved before a move holds an end the block had, and an
+  // ended block's row an end that may be ahead of the clock again
+  // (helper-149 F3).
+  struct MadeHere {
+    std::vector<std::pair<TimeUs, TimeUs>> moves;  // active: (an end it had, its end now)
+    std::optional<Block> ended;                    // as it ended, its end moved since
+    TimeUs saved_end = 0;                          // ended: the end its row holds
   };
-  std::map<std::pair<BlockKind, std::string>, TimeUs> made_here_;
-  // Blocks made here that ended by their time (at most 10,000, for two
-  // max_periods): a clock stepped back moves their ends back too, and a
-  // stored row of one is read with its end here, so that it is not active
-  // again for the length of the step (helper-149 F3).
-  std::map<BlockId, Block> ended_here_;
-  void RememberEnded(const Block& b);
-  std::map<std::pair<BlockKind, std::string>, Moved> moved_back_;
+  static constexpr size_t kMaxEndedHere = 10000;
+  std::map<BlockId, MadeHere> made_here_;
+  size_t ended_here_ = 0;  // entries of made_here_ with `ended`
+  void MadeHereStarted(const Block& b);
+  void MadeHereEnded(const Block& b);
+  void SweepMadeHere(TimeUs before);
   TimeUs EndHere(const Block& b) const;
   std::vector<TimeUs> recent_;  // creation times within the last minute
   // Keys refused by a cap within the last minute, and when (CountCapped).

@@ -351,7 +351,7 @@ void Agent::NoticeClockSteps() {
   // Slewing (NTP's small corrections) stays far below this; a step is
   // `date -s`, a first sync after boot, a virtual machine resumed.
   if (first || wall >= expected - kClockStepBack) return;
-  std::vector<Block> moved = blocks_->ClockSteppedBack(expected - wall);
+  std::vector<Block> moved = blocks_->ClockSteppedBack(expected - wall, wall);
   // Back behind the start's clock: the rows the start did not read, from
   // the earliest step's on (a read asked for before a second step does not
   // cover it, helper-116).

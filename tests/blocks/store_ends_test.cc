@@ -146,7 +146,7 @@ TEST(StoreEnds, ARowOlderThanAClockStepDoesNotUndoTheMove) {
   const Block* made = m.Add(Saved("198.51.100.7", kNow, kNow + 3600 * kUsPerSecond), &why);
   ASSERT_TRUE(made) << why;
   const Block before = *made;
-  const auto moved = m.ClockSteppedBack(1800 * kUsPerSecond);
+  const auto moved = m.ClockSteppedBack(1800 * kUsPerSecond, kNow - 1800 * kUsPerSecond);
   ASSERT_EQ(moved.size(), 1u);
   EXPECT_EQ(moved[0].expires, before.expires - 1800 * kUsPerSecond);
   m.Restore({before}, kNow - 1790 * kUsPerSecond);  // the row as it was before the move
@@ -164,7 +164,7 @@ TEST(StoreEnds, ARowOlderThanAClockStepDoesNotUndoTheMove) {
   EXPECT_EQ(m.Active()[0].expires, extended.expires);
   // A block restored from the store was made on another clock: not moved.
   m.Restore({Saved("203.0.113.9", kNow - 1800 * kUsPerSecond, kNow)}, kNow - 1790 * kUsPerSecond);
-  EXPECT_EQ(m.ClockSteppedBack(60 * kUsPerSecond).size(), 1u);
+  EXPECT_EQ(m.ClockSteppedBack(60 * kUsPerSecond, kNow - 1850 * kUsPerSecond).size(), 1u);
 }
 
 // A block made here that ended by its time, then the clock set back (a day
@@ -183,7 +183,7 @@ TEST(StoreEnds, ABlockThatEndedStaysEndedWhenTheClockGoesBack) {
   m.Expire(kNow + 2 * kMinute);
   ASSERT_TRUE(m.Active().empty());
   constexpr TimeUs kDay = 24 * kHour;
-  const auto moved = m.ClockSteppedBack(kDay);
+  const auto moved = m.ClockSteppedBack(kDay, kNow + 2 * kMinute - kDay);
   ASSERT_EQ(moved.size(), 1u) << "the ended block's row moves back too";
   EXPECT_EQ(moved[0].created, row.created);
   EXPECT_EQ(moved[0].expires, row.expires - kDay);
@@ -195,6 +195,62 @@ TEST(StoreEnds, ABlockThatEndedStaysEndedWhenTheClockGoesBack) {
   EXPECT_TRUE(m.Active().empty());
   // The key can be blocked again on this clock: a new flood is a new block.
   EXPECT_TRUE(m.Add(Saved("198.51.100.7", now + 2 * kMinute, now + 3 * kMinute), &why)) << why;
+}
+
+// A step back moves every ended block made here, but only rows whose saved
+// end is ahead of the clock again are saved anew: each step re-saved all of
+// them (up to 10,000 rows), though the others still read as ended.
+TEST(StoreEnds, AStepBackSavesOnlyTheEndedRowsItBringsAhead) {
+  BlockManager m(BlockPolicy{});
+  CaptureLogger quiet_m;
+  m.log = &quiet_m;
+  std::string why;
+  const Block* a = m.Add(Saved("198.51.100.7", kNow, kNow + kMinute), &why);
+  ASSERT_TRUE(a) << why;
+  const Block row_a = *a;
+  const Block* b = m.Add(Saved("198.51.100.8", kNow, kNow + kHour), &why);
+  ASSERT_TRUE(b) << why;
+  const Block row_b = *b;
+  m.Expire(kNow + 2 * kHour);
+  ASSERT_TRUE(m.Active().empty());
+  // To kNow + 90 min: both rows still end before the clock.
+  EXPECT_TRUE(m.ClockSteppedBack(30 * kMinute, kNow + 90 * kMinute).empty());
+  // To kNow + 30 min: b's row (kNow + 1 h) would be active again.
+  auto moved = m.ClockSteppedBack(kHour, kNow + 30 * kMinute);
+  ASSERT_EQ(moved.size(), 1u);
+  EXPECT_EQ(moved[0].key, row_b.key);
+  EXPECT_EQ(moved[0].expires, row_b.expires - 90 * kMinute);
+  m.Restore({row_a, row_b}, kNow + 30 * kMinute);  // rows read before any save
+  EXPECT_TRUE(m.Active().empty()) << "ended here: neither is active again";
+  // To kNow - 30 min: now a's row is ahead; b's saved row is not.
+  moved = m.ClockSteppedBack(kHour, kNow - 30 * kMinute);
+  ASSERT_EQ(moved.size(), 1u);
+  EXPECT_EQ(moved[0].key, row_a.key);
+  EXPECT_EQ(moved[0].expires, row_a.expires - 150 * kMinute);
+  m.Restore({row_a, row_b}, kNow - 30 * kMinute);
+  EXPECT_TRUE(m.Active().empty());
+}
+
+// The memory of ended blocks is bounded: the ones that ended first go.
+TEST(StoreEnds, TheEndedBlocksRememberedAreBounded) {
+  BlockManager m(BlockPolicy{});
+  CaptureLogger quiet_m;
+  m.log = &quiet_m;
+  std::string why;
+  constexpr int kBlocks = 12000;
+  for (int i = 0; i < kBlocks; ++i) {
+    const std::string ip = "10." + std::to_string(i / 65536 + 100) + "." +
+                           std::to_string(i / 256 % 256) + "." + std::to_string(i % 256);
+    ASSERT_TRUE(m.Add(Saved(ip, kNow, kNow + kMinute + i * kUsPerSecond), &why)) << why;
+  }
+  m.Expire(kNow + 10 * kHour);
+  ASSERT_TRUE(m.Active().empty());
+  const auto moved = m.ClockSteppedBack(20 * kHour, kNow - 10 * kHour);
+  EXPECT_LE(moved.size(), 10000u);
+  EXPECT_GE(moved.size(), 9000u);
+  // The latest ends are the ones kept.
+  for (const Block& b : moved)
+    EXPECT_GE(b.expires + 20 * kHour, kNow + kMinute + 1000 * kUsPerSecond);
 }
 
 TEST(StoreEnds, AnEarlierEndStillAheadShortensTheBlock) {
@@ -403,7 +459,7 @@ TEST(StoreEnds, ARowMovedBackByAClockStepKeepsItsEnd) {
   m.log = &log;
   std::string why;
   ASSERT_NE(m.Add(Saved("198.51.100.10", kNow, kNow + kHour), &why), nullptr) << why;
-  const auto moved = m.ClockSteppedBack(40 * kMinute);
+  const auto moved = m.ClockSteppedBack(40 * kMinute, kNow - 40 * kMinute);
   ASSERT_EQ(moved.size(), 1u);
   const TimeUs after = kNow - 40 * kMinute + 5 * kMinute;
   m.Restore({moved[0]}, after);
