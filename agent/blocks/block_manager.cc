@@ -278,6 +278,28 @@ std::vector<Block> BlockManager::Restore(const std::vector<Block>& stored, TimeU
   return added;
 }
 
+std::vector<Block> BlockManager::AllowMore(const std::vector<Cidr>& nets, const std::string& source,
+                                           TimeUs now) {
+  for (const Cidr& n : nets) allow_.Add(n, source);
+  std::vector<Block> ended;
+  for (auto& [id, b] : active_) {
+    if (b.kind == BlockKind::kSubject || b.expires <= now || Refusal(b.kind, b.key).empty())
+      continue;
+    strikes_.Forget(id, b.created);
+    until_.erase(id);
+    const auto mine = made_here_.find(IdOf(b));
+    b.expires = now;
+    if (mine != made_here_.end() && !mine->second.ended && to_save_.size() < 10000)
+      to_save_.push_back(b);
+    ended.push_back(b);
+  }
+  if (!ended.empty()) {
+    next_expiry_ = now;
+    Expire(now);
+  }
+  return ended;
+}
+
 // The store is where `blocks remove` (and any other earlier end) is written:
 // the same block (kind, key, created) ending earlier there ends earlier here,
 // so every backend fed from Active() drops it (issue 19 item 2). A block the

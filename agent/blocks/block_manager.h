@@ -89,6 +89,12 @@ class BlockManager {
   // kind, key and created; `blocks remove`) takes the store's end: ended now if that is past
   // (ended_by_store()).
   std::vector<Block> Restore(const std::vector<Block>& saved, TimeUs now);
+  // `nets` join the allowlist as `source` (an address this machine gained
+  // since the start). An active block of one ends here at `now` (no strike)
+  // and is returned; one made here is saved with that end too, so that the
+  // reconcile and the other agents of its store end it as well.
+  std::vector<Block> AllowMore(const std::vector<Cidr>& nets, const std::string& source,
+                               TimeUs now);
   // Decisions taken at a log time before `t` make blocks that are not live.
   void set_live_after(TimeUs t) { live_after_ = t; }
 

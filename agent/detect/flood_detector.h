@@ -121,6 +121,11 @@ class FloodDetector {
   // after that log time (a decision on old lines, recorded not live: the
   // first live bounce decides again, helper-94).
   void NotTaken(const Decision& d, TimeUs until = 0);
+  // `nets` join never_counted (an address this machine gained since the
+  // start): their bounces are ours from now on.
+  void NeverCountMore(const std::vector<Cidr>& nets) {
+    o_.never_counted.insert(o_.never_counted.end(), nets.begin(), nets.end());
+  }
   // The block of `d`'s key ended at `end`: decided again after it
   // (NotTaken), and the key's counts of bounces stamped after its end are
   // forgotten. A log stamped ahead of the clock (its host's clock put right

@@ -84,6 +84,7 @@ Agent::Agent(AgentOptions options, Store* store, FileSystem* fs, const Clock* cl
       tracker_(LiveTracker(options_.tracker), tee_.get()) {
   writer_->set_log(options_.log);
   if (blocks_) blocks_->log = options_.log;
+  for (const Cidr& n : options_.blocks.allow_cidrs) own_known_.insert(n.ToString());
   if (options_.fleet_agent.empty()) options_.fleet_agent = MachineName("mailtrail");
   started_ = clock_->WallNow();
   FileStreamOptions fo;
@@ -320,6 +321,7 @@ StatusOr<size_t> Agent::Step() {
 void Agent::KeepBlocksCurrent(TimeUs now) {
   if (!blocks_) return;
   NoticeClockSteps();
+  ReadOwnAddresses(now);
   // Blocks end on time even when no new decision comes (the enforcement
   // mirrors the active set: a block leaves it at its expiry).
   blocks_->Expire(clock_->WallNow());

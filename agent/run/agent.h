@@ -11,6 +11,7 @@
 #define MAILTRAIL_AGENT_RUN_AGENT_H_
 
 #include <deque>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <set>
@@ -83,6 +84,13 @@ struct AgentOptions {
   // SaveAgentStatus: `mailtrail stats`, the web console); also at Stop().
   // 0: never.
   TimeUs status_interval = 10 * kUsPerSecond;
+  // This machine's addresses (allowlist.h OwnAddresses), read again every
+  // own_addresses_every: one it gains after the start (a DHCP lease, an IPv6
+  // temporary address, an alias) is never blocked either, and a block of it
+  // ends (helper-149 F7). Those in `blocks.allow_cidrs` at the start are
+  // known already. Empty: not read ([blocks] allow_own_addresses = false).
+  std::function<std::vector<Cidr>()> own_addresses;
+  TimeUs own_addresses_every = 60 * kUsPerSecond;
   // Where the agent and its parts (blocks, writer) tell the operator things.
   Logger* log = &StderrLog();
 };
@@ -185,6 +193,11 @@ class Agent {
   // The wall clock stepped back since the last step: active blocks keep the
   // time they had left (BlockManager::ClockSteppedBack).
   void NoticeClockSteps();
+  // AgentOptions::own_addresses, when due: a new one joins the allowlists.
+  void ReadOwnAddresses(TimeUs mono_now);
+  std::set<std::string>
+      own_known_;             // allowlisted already (Cidr::ToString): at the start, and since
+  TimeUs next_own_read_ = 0;  // monotonic
   static constexpr TimeUs kClockStepBack = 2 * kUsPerSecond;
   TimeUs last_wall_ = 0, last_wall_mono_ = -1;  // -1: not looked yet
   TimeUs last_fleet_exchange_ = 0;

@@ -147,6 +147,29 @@ void Agent::ApplyDecisions() {
   for (Block& b : blocks_->TakeToSave()) new_blocks_.push_back(std::move(b));
 }
 
+void Agent::ReadOwnAddresses(TimeUs mono_now) {
+  if (!options_.own_addresses || mono_now < next_own_read_) return;
+  next_own_read_ = mono_now + options_.own_addresses_every;
+  // Bounded: a host whose temporary IPv6 addresses change every day gains
+  // one a day; an address it had stays allowlisted until a restart.
+  constexpr size_t kMaxKnown = 4096;
+  std::vector<Cidr> added;
+  for (const Cidr& a : options_.own_addresses())
+    if (own_known_.size() < kMaxKnown && own_known_.insert(a.ToString()).second) added.push_back(a);
+  if (added.empty()) return;
+  std::vector<std::string> names;
+  for (const Cidr& a : added) names.push_back(a.ToString());
+  const TimeUs now = clock_->WallNow();
+  options_.log->Warn("never blocked from now on, an address of this machine since the start: " +
+                     EscapeForLog(JoinItems(names, ' '), 300));
+  if (detector_) detector_->NeverCountMore(added);
+  for (const Block& b : blocks_->AllowMore(added, "an address of this machine", now))
+    options_.log->Warn(std::string("block ") + BlockKindName(b.kind) + " " +
+                       EscapeForLog(b.key, 120) + " ended: an address of this machine");
+  for (Block& b : blocks_->TakeToSave()) new_blocks_.push_back(std::move(b));
+  if (!new_blocks_.empty()) dirty_ = true;
+}
+
 TimeUs Agent::LogNow(TimeUs mono_now) const {
   return last_line_log_time_ == 0 ? 0 : last_line_log_time_ + (mono_now - last_line_mono_);
 }

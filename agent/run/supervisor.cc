@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "agent/blocks/allowlist.h"
 #include "agent/config/config_keys.h"
 #include "agent/journal/journal_writers.h"
 #include "agent/run/enforcement.h"
@@ -54,6 +55,7 @@ AgentOptions ToAgentOptions(const Config& c, Logger* log) {
   o.blocks.max_new_per_minute = static_cast<int>(c.blocks.max_new_per_minute);
   o.blocks.live = !c.blocks.dry_run;
   AllowlistOf(c, /*local=*/c.detect.enabled, &o.blocks, *log);
+  if (c.detect.enabled && c.blocks.allow_own_addresses) o.own_addresses = OwnAddresses;
   // Our own servers' notices on their way out are not counted, and an
   // allowlisted subject makes no flood.
   o.detector.never_counted = NeverBlocked(o.blocks);

@@ -253,6 +253,39 @@ TEST(StoreEnds, TheEndedBlocksRememberedAreBounded) {
     EXPECT_GE(b.expires + 20 * kHour, kNow + kMinute + 1000 * kUsPerSecond);
 }
 
+// An address this machine gained since the start joins the allowlist: a block
+// made here of it ends and is saved with that end; one another agent
+// made ends here only, and its row, read again, is not enforced here.
+TEST(StoreEnds, AnAddressOfThisMachineEndsItsBlocks) {
+  BlockManager m(BlockPolicy{});
+  CaptureLogger quiet_m;
+  m.log = &quiet_m;
+  std::string why;
+  ASSERT_TRUE(m.Add(Saved("198.51.100.7", kNow, kNow + kHour), &why)) << why;
+  Block theirs = Saved("198.51.100.8", kNow, kNow + kHour);
+  theirs.origin_host = "mx2";
+  ASSERT_EQ(m.Restore({theirs}, kNow).size(), 1u);
+  ASSERT_TRUE(m.Add(Saved("203.0.113.9", kNow, kNow + kHour), &why)) << why;
+  m.TakeToSave();
+  const auto ended = m.AllowMore({*Cidr::Parse("198.51.100.7/32"), *Cidr::Parse("198.51.100.8/32")},
+                                 "ours", kNow + kMinute);
+  EXPECT_EQ(ended.size(), 2u);
+  ASSERT_EQ(m.Active().size(), 1u);
+  EXPECT_EQ(m.Active()[0].key, "203.0.113.9");
+  const auto save = m.TakeToSave();
+  ASSERT_EQ(save.size(), 1u) << "only the block made here is ended in the store";
+  EXPECT_EQ(save[0].key, "198.51.100.7");
+  EXPECT_EQ(save[0].expires, kNow + kMinute);
+  m.Restore({theirs}, kNow + 2 * kMinute);
+  EXPECT_EQ(m.Active().size(), 1u) << "their row is not enforced here again";
+  Decision d;
+  d.kind = Decision::Kind::kIp;
+  d.key = "198.51.100.7";
+  d.at = kNow + 3 * kMinute;
+  EXPECT_EQ(m.Apply(d, &why), nullptr);
+  EXPECT_EQ(why, "allowlisted");
+}
+
 TEST(StoreEnds, AnEarlierEndStillAheadShortensTheBlock) {
   BlockManager m(BlockPolicy{});
   CaptureLogger quiet_m;

@@ -651,6 +651,63 @@ TEST(Agent, ABlockRemovedInTheStoreIsDecidedAgainAtTheNextFlood) {
   ASSERT_TRUE(agent.Stop().ok());
 }
 
+// An address this machine gains after the start (a DHCP lease, an IPv6
+// temporary address, an alias) is read again once a minute: a block of it
+// ends here and in the store, and a flood from it is
+// not blocked again (helper-149 F7: the addresses were read at the start and
+// a reload only).
+TEST(Agent, AnAddressThisMachineGainsIsNeverBlocked) {
+  Rig rig;
+  ASSERT_NE(rig.store, nullptr);
+  constexpr char kIp[] = "40.107.1.10";
+  std::vector<Cidr> own = {*Cidr::Parse("192.0.2.1/32")};
+  AgentOptions o = Options();
+  o.lines_per_step = 100000;
+  o.detect = true;
+  o.blocks.allow_cidrs = {*Cidr::Parse("127.0.0.1/32"), own[0]};  // as AllowlistOf makes it
+  o.own_addresses = [&own] { return own; };
+  CaptureLogger log;
+  o.log = &log;
+  Agent agent(o, rig.store.get(), &rig.fs, &rig.clock);
+  ASSERT_TRUE(agent.Start().ok());
+  auto blocked = [&] {
+    for (const Block& b : agent.blocks()->Active())
+      if (b.key == kIp) return true;
+    return false;
+  };
+  auto step_until = [&](const std::function<bool()>& want) {
+    for (int i = 0; i < 600 && !want(); ++i) {
+      rig.clock.Advance(kUsPerSecond / 2);
+      if (!StepWithRoom(agent).ok()) return false;
+    }
+    return want();
+  };
+  auto flood = [&] {
+    std::string text;
+    for (const auto& l :
+         newsletter::Notices(rig.clock.WallNow() + kUsPerSecond, 150, 800 * 1000, "mail.other.test",
+                             /*returning=*/false))
+      text += l + "\n";
+    rig.fs.Append("/var/log/mail.log", text);
+  };
+  flood();
+  ASSERT_TRUE(step_until(blocked)) << "a flood from a stranger's address blocks it";
+  own.push_back(*Cidr::Parse(std::string(kIp) + "/32"));  // now one of ours
+  ASSERT_TRUE(step_until([&] { return !blocked(); })) << "the block ends within a minute";
+  const TimeUs ended_by = rig.clock.WallNow();
+  EXPECT_EQ(log.Count("an address of this machine since the start"), 1u);
+  ASSERT_TRUE(agent.Flush().ok());
+  ASSERT_TRUE(WaitForWriterIdle(agent));
+  auto rows = rig.Reader()->LoadBlocks(0);
+  ASSERT_TRUE(rows.ok()) << rows.status().message();
+  bool ended = false;
+  for (const Block& b : *rows) ended |= b.key == kIp && b.expires <= ended_by;
+  EXPECT_TRUE(ended) << "the store ends it too, for the reconcile and the other agents";
+  flood();
+  EXPECT_FALSE(step_until(blocked)) << "a flood from an address of ours is not blocked";
+  ASSERT_TRUE(agent.Stop().ok());
+}
+
 }  // namespace
 }  // namespace mailtrail
 
