@@ -31,6 +31,9 @@ std::vector<WindowCount> FloodDetector::FleetCounts(TimeUs now) const {
     if (s.last + o_.subject_window < now) continue;  // idle: nothing in the window
     ring("s\t" + key, s.ring);
     for (const auto& c : s.ips) {
+      // A host of ours is no source of a flood here, nor at the others
+      // (helper-152 F1: our relays' NDRs to our users made a fleet's flood).
+      if (NeverCounted(c.ip)) continue;
       Buckets b;
       for (TimeUs t : c.recent)
         if (t >= now - o_.subject_window) ++b[t - ((t % width) + width) % width];  // rounded down
@@ -116,6 +119,7 @@ std::vector<std::string> FloodDetector::OthersOnlySources(const std::string& key
   auto subject = others_sources_.find(key);
   if (subject == others_sources_.end()) return out;
   for (const auto& [ip, b] : subject->second) {
+    if (NeverCounted(ip)) continue;  // an older agent published it
     bool mine = false;
     for (const auto& x : s.ips) mine |= x.ip == ip;
     if (!mine && InWindow(&b, o_.subject_window, now) >= o_.subject_source_bounces)

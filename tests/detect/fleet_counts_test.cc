@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "agent/detect/flood_detector.h"
+#include "agent/detect/subject.h"
 #include "tests/support/bounce_record.h"
 
 namespace mailtrail {
@@ -86,6 +87,41 @@ TEST(FleetCounts, ASubjectFloodCountsSourcesAndBouncesFleetWide) {
   bool subject = false;
   for (const auto& x : d) subject |= x.kind == Decision::Kind::kSubject;
   EXPECT_TRUE(subject);
+}
+
+// Our own relays handing in their NDRs to our users are no source of a
+// subject's flood (helper-68), fleet-wide too: the mailbox server's agent
+// published them as sources and the MX's took them, and the standard NDR
+// subject was blocked on every agent (helper-152 F1). Neither the agent that
+// knows them for ours publishes them, nor one that knows them takes them.
+TEST(FleetCounts, OurOwnRelaysAreNoSourcesOfASubjectFleetWide) {
+  DetectorOptions o;
+  o.never_counted = {*Cidr::Parse("10.0.0.0/8")};
+  const std::string subject = "Undelivered Mail Returned to Sender";
+  FloodDetector mbox(o);
+  std::vector<Decision> out;
+  for (int s = 0; s < 60; ++s)
+    mbox.OnRecord(Bounce(s % 2 ? "10.0.0.5" : "10.0.0.6", subject, s, "mbox"), &out);
+  ASSERT_TRUE(out.empty()) << "our relays are no flood here";
+  const TimeUs now = kT0 + 60 * kUsPerSecond;
+  const std::vector<WindowCount> published = mbox.FleetCounts(now);
+  for (const WindowCount& c : published)
+    EXPECT_NE(c.key.rfind("c\t", 0), 0u) << "a source of ours published: " << c.key;
+  // The MX knows our relays (the same allowlist); a second one does not.
+  FloodDetector mx1(o), mx2(DetectorOptions{});
+  std::vector<WindowCount> as_if_published = published;  // an older agent's rows
+  for (int s = 0; s < 60; ++s)
+    as_if_published.push_back(
+        {"", "c\t" + NormalizeSubject(subject) + (s % 2 ? "\t10.0.0.5" : "\t10.0.0.6"),
+         kT0 + s * kUsPerSecond, 1});
+  mx1.SetFleetCounts(as_if_published);
+  mx2.SetFleetCounts(published);
+  for (int i = 0; i < 2; ++i) {
+    const std::string ip = "198.51.100." + std::to_string(i + 1);
+    mx1.OnRecord(Bounce(ip, subject, 61 + i, "mx1"), &out);
+    mx2.OnRecord(Bounce(ip, subject, 61 + i, "mx2"), &out);
+  }
+  EXPECT_TRUE(out.empty()) << out.size() << " decision(s), the first on " << out[0].key;
 }
 
 TEST(FleetCounts, TheOthersCountsDecideWithoutWaitingForTheNextBounceHere) {
