@@ -156,6 +156,41 @@ size_t BEncodedWordLength(std::string_view s) {
   while (i < s.size() && s[i] != '?' && !IsSpace(s[i])) ++i;
   return s.substr(i, 2) == "?=" ? i + 2 : 0;
 }
+
+// A byte of a word, as NormalizeSubject (agent/detect/subject.cc) splits a
+// subject into the tokens of its key: letters, digits, 8-bit bytes, @#.-_.
+bool IsWordByte(unsigned char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || IsDigit(c) || c >= 0x80 || c == '@' ||
+         c == '#' || c == '.' || c == '-' || c == '_';
+}
+
+// How the digits of the word around s[at] may vary while the subject's key
+// stays the same: a word the key counts as a number ("#": all digits, three
+// digits or more, a hex id of 8 or more) or an address ("@") may hold any
+// digits (kAny) or at least as many as here (kAtLeast, for a word with
+// letters: fewer could make it a word of the key); any other word keeps its
+// digits (kAsWritten: "KW49" is a word of the key, and "KW4949" is "#", so a
+// block of the second refused an allowlisted first, helper-152 F5).
+enum class DigitRun { kAny, kAtLeast, kAsWritten };
+DigitRun DigitsOfWord(std::string_view s, size_t at) {
+  size_t from = at, to = at;
+  while (from > 0 && IsWordByte(s[from - 1])) --from;
+  while (to < s.size() && IsWordByte(s[to])) ++to;
+  std::string_view w = s.substr(from, to - from);
+  while (!w.empty() && (w.front() == '.' || w.front() == '-' || w.front() == '_'))
+    w.remove_prefix(1);
+  while (!w.empty() && (w.back() == '.' || w.back() == '-' || w.back() == '_')) w.remove_suffix(1);
+  if (w.find('@') != std::string_view::npos) return DigitRun::kAny;
+  size_t digits = 0;
+  bool hex = true;
+  for (unsigned char c : w) {
+    digits += IsDigit(c);
+    hex &= IsDigit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+  }
+  if (digits == w.size()) return DigitRun::kAny;
+  if (digits >= 3 || (hex && digits > 0 && w.size() >= 8)) return DigitRun::kAtLeast;
+  return DigitRun::kAsWritten;
+}
 }  // namespace
 
 HeaderCheck HeaderChecksLine(const std::string& raw_subject) {
@@ -194,11 +229,19 @@ HeaderCheck HeaderChecksLine(const std::string& raw_subject) {
       const bool space = IsSpace(c);
       const size_t from = i;
       while (i < s.size() && (space ? IsSpace(s[i]) : IsDigit(s[i]))) ++i;
-      // In a cut subject (a prefix), a run of spaces is at least as wide in
-      // the header: "any spaces" made "Your invoice is", 180 spaces and "x"
-      // a prefix of every "Your invoice is x..." (helper-110 F6).
-      if (space && !out.exact && i - from > 1) {
-        body += "[[:space:]]{" + std::to_string(i - from) + ",}";
+      const std::string n = std::to_string(i - from);
+      const DigitRun digits = space ? DigitRun::kAny : DigitsOfWord(s, from);
+      if (digits == DigitRun::kAsWritten) {
+        body += std::string(s.substr(from, i - from));
+        continue;
+      }
+      // In a cut subject (a prefix), a run of spaces or digits is at least as
+      // wide in the header: "any spaces" made "Your invoice is", 180 spaces
+      // and "x" a prefix of every "Your invoice is x..." (helper-110 F6), and
+      // "any digits" made "Your invoice " and 178 digits one of "Your invoice
+      // 4711 from ACME" (helper-152 F2).
+      if ((!out.exact && i - from > 1) || digits == DigitRun::kAtLeast) {
+        body += (space ? "[[:space:]]{" : "[0-9]{") + n + ",}";
         continue;
       }
       body += space ? "[[:space:]]+" : "[0-9]+";
@@ -224,8 +267,8 @@ std::string DescribeHeaderCheck(const HeaderCheck& check) {
          (check.exact ? "exactly this subject"
                       : "this subject and anything after it (it is as long as Postfix logs "
                         "a subject: the end may have been cut)") +
-         ": the same characters in the same case, any number where it has a number, any "
-         "spaces or line folds where it has spaces" +
+         ": the same characters in the same case, any number where it has a number (as many "
+         "digits or more inside a word), any spaces or line folds where it has spaces" +
          std::string(check.exact ? "" : " (at least as many where it has several)");
 }
 

@@ -81,8 +81,9 @@ constexpr size_t kLoggedSubjectMax = 191;
 // [[:space:]]+, so one subject is always one line). It matches a Subject:
 // header (the name in any case) whose text is exactly this subject: the same
 // characters in the same case (the trailing `i` flag turns off pcre tables'
-// default case-blindness), any run of digits where it has digits (the
-// normalised subject counts every number as "#"), any whitespace or line fold
+// default case-blindness), any run of digits where it has a number (a word
+// the normalised subject counts as "#": with letters in it, as many digits
+// or more; a word with fewer digits keeps them as written), any whitespace or line fold
 // where it has whitespace (but inside a B-encoded word: base64 as written),
 // a '?' or what Postfix logs as one (a line break, a tab, an 8-bit byte),
 // whitespace allowed at both ends. A subject of kLoggedSubjectMax bytes or

@@ -239,6 +239,46 @@ TEST_F(PostfixTables, ARunOfQuestionMarksInACutSubjectIsAsLongAsItWas) {
                  });
 }
 
+// Digits vary only as far as the subject's key lets them (NormalizeSubject):
+// "KW49" is a word of the key and "KW4949" is "#", so a block of the second
+// refused an allowlisted "Newsletter KW49" (helper-152 F5); and a cut
+// subject's digits are as many or more, or "Your invoice" and 178 digits
+// refused "Your invoice 4711 from ACME" (helper-152 F2).
+TEST_F(PostfixTables, DigitsVaryOnlyWhereTheSubjectsKeyDoes) {
+  o_.path = dir_.File("digits.pcre");
+  o_.reload = false;
+  HeaderChecksAction h(o_);
+  DesiredBlocks d;
+  const std::string cut = "Your invoice " + std::string(kLoggedSubjectMax - 13, '7');
+  d.subjects = {"Newsletter KW4949", "Order INV12345 shipped",     "Ticket deadbeef1 closed",
+                "Week KW49 summary", "Parcel 4711 for 1 customer", cut};
+  ASSERT_TRUE(h.Apply(d, 0).ok());
+  ExpectRefusals("pcre:" + o_.path,
+                 {
+                     {"Subject: Newsletter KW1234", true},
+                     {"Subject: Newsletter KW123456", true},
+                     {"Subject: Newsletter KW49", false},
+                     {"Subject: Newsletter KW4", false},
+                     {"Subject: Order INV54321 shipped", true},
+                     {"Subject: Order INV9999999 shipped", true},
+                     {"Subject: Order INV12 shipped", false},
+                     {"Subject: Ticket deadbeef7 closed", true},
+                     {"Subject: Week KW49 summary", true},
+                     {"Subject: Week KW50 summary", false},
+                     {"Subject: Parcel 815 for 12 customer", true},
+                     {"Subject: " + cut + "77 more", true},
+                     {"Subject: Your invoice 4711 from ACME Corp is attached", false},
+                     {"Subject: Your invoice 2026-0042 for November", false},
+                 });
+  // Every subject refused has the block's key (for the exact ones).
+  for (const auto& [blocked, other] : std::vector<std::pair<std::string, std::string>>{
+           {"Newsletter KW4949", "Newsletter KW123456"},
+           {"Order INV12345 shipped", "Order INV9999999 shipped"},
+           {"Ticket deadbeef1 closed", "Ticket deadbeef7 closed"},
+           {"Parcel 4711 for 1 customer", "Parcel 815 for 12 customer"}})
+    EXPECT_EQ(NormalizeSubject(blocked), NormalizeSubject(other)) << other;
+}
+
 // The issue's case, from decision to Postfix: two sources sent 25 bounces
 // each titled "Re"; the block manager refuses that subject (too short), so the
 // table never holds a line that would refuse every reply.
