@@ -1,5 +1,7 @@
 #include "actions/postfix/postfix_tables.h"
 
+#include "actions/postfix/header_match.h"
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -272,13 +274,28 @@ std::string DescribeHeaderCheck(const HeaderCheck& check) {
          std::string(check.exact ? "" : " (at least as many where it has several)");
 }
 
+bool HeaderChecksAction::RefusesAProtectedSubject(const std::string& line) const {
+  if (o_.protected_subjects.empty()) return false;
+  const HeaderCheckMatcher m(line);
+  for (const std::string& s : o_.protected_subjects)
+    if (m.Matches("Subject: " + s)) return true;
+  return false;
+}
+
 std::string HeaderChecksAction::Render(const DesiredBlocks& desired) const {
   std::string out = "# mailtrail: blocked subjects. Written by the agent; edits are lost.\n";
   // Raw forms that differ only in their numbers or spacing make one line.
   std::set<std::string> lines;
   for (const auto& s : desired.subjects) {
     HeaderCheck c = HeaderChecksLine(s);
-    if (!c.line.empty() && lines.insert(c.line).second) out += c.line + "\n";
+    if (c.line.empty() || !lines.insert(c.line).second) continue;
+    if (RefusesAProtectedSubject(c.line)) {
+      out +=
+          "# a blocked subject's line not written: it would refuse a subject of "
+          "[blocks] allow_subjects\n";
+      continue;
+    }
+    out += c.line + "\n";
   }
   return out;
 }

@@ -35,6 +35,11 @@ struct PostfixTableOptions {
   // stopped after this, and the table is retried as any failure is (two of
   // them stay within systemd's 30 s watchdog).
   int tool_timeout_ms = 10000;
+  // header_checks: subjects never refused ([blocks] allow_subjects as
+  // written). A block's line that would refuse one is not written: the line
+  // of a subject seen as '?'s or cut matches subjects of other keys
+  // ("R??ckl??ufer" matches "Rückläufer", helper-152 F5).
+  std::vector<std::string> protected_subjects;
 };
 
 class AccessMapAction : public Action {
@@ -61,6 +66,7 @@ class HeaderChecksAction : public Action {
   std::string Render(const DesiredBlocks& desired) const;
 
  private:
+  bool RefusesAProtectedSubject(const std::string& line) const;
   PostfixTableOptions o_;
   std::string written_;  // the content in place
   bool reload_due_ = false;

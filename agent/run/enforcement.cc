@@ -28,6 +28,7 @@ std::vector<std::unique_ptr<Action>> Enforcement::Build(const Config& c) const {
   to.type = c.enforce.access_map_type;
   to.reload_interval = c.enforce.reload_interval;
   to.reload = c.enforce.postfix_reload;
+  to.protected_subjects = c.blocks.allow_subjects;
   if (!c.enforce.access_map.empty()) {
     to.path = c.enforce.access_map;
     out.push_back(std::make_unique<AccessMapAction>(to));
