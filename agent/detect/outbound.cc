@@ -292,8 +292,10 @@ void OutboundMemory::ExpireFiltered(TimeUs now) {
 
 AnswerKind OutboundMemory::Recognize(const MessageRecord& r) {
   if (!o_.enabled) return AnswerKind::kNone;
+  // Take() checks each key's window against this record's time; forgetting
+  // waits for Learn(): one line stamped a day ahead (another host's clock)
+  // forgot every answer learned (helper-152 F4).
   const TimeUs now = r.last_seen;
-  Expire(now);
   size_t ids = 0;
   for (const std::string& id : r.returned_message_ids) {
     if (++ids > kMaxReturnedIds) break;
@@ -402,7 +404,14 @@ bool OutboundMemory::Take(const std::string& key, TimeUs now) {
   return true;
 }
 
-void OutboundMemory::Expire(TimeUs now) {
+void OutboundMemory::Expire(TimeUs t) {
+  // Forgetting goes by log time, which a line far ahead (a host's clock a day
+  // wrong) would move on at once: it moves at most kMaxExpiryStep a call, so
+  // that one such line forgets nothing early, and Take() still refuses what
+  // is out of its window at each record's own time.
+  expiry_now_ =
+      expiry_now_ == kNotYet ? t : std::max(expiry_now_, std::min(t, expiry_now_ + kMaxExpiryStep));
+  const TimeUs now = expiry_now_;
   // order_ is by learning, and log time only goes forward (nearly: a key a
   // line out of order learned a little early waits for the keys before it).
   while (!order_.empty()) {

@@ -45,6 +45,7 @@
 #include <climits>
 #include <cstdint>
 #include <deque>
+#include <limits>
 #include <list>
 #include <string>
 #include <string_view>
@@ -133,7 +134,12 @@ class OutboundMemory {
   // beyond max_keys.
   void Add(std::string key, int credits, TimeUs t, bool set = false);
   bool Take(const std::string& key, TimeUs now);
-  void Expire(TimeUs now);
+  // Forgets the keys out of the window at `t`, as far as the forgetting's
+  // own clock (expiry_now_) may move towards it.
+  void Expire(TimeUs t);
+  static constexpr TimeUs kNotYet = std::numeric_limits<TimeUs>::min();
+  static constexpr TimeUs kMaxExpiryStep = 3600 * kUsPerSecond;
+  TimeUs expiry_now_ = kNotYet;
   // Keeps `key`'s new credits for TakeShared().
   void Share(const std::string& key, int credits, TimeUs t);
 

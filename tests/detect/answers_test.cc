@@ -370,6 +370,27 @@ TEST(Answers, ASubjectThatAnsweredOurMailIsNotBlockedButItsFloodingSourcesAre) {
   EXPECT_EQ(ips, (std::vector<std::string>{"198.51.100.1", "198.51.100.2"}));
 }
 
+// One line stamped a day ahead (another host's clock, in the same file)
+// forgot every answer learned: the genuine notices after it were counted,
+// and the provider's outbound servers blocked (helper-152 F4). Forgetting
+// moves on at most an hour a line; each key's window is still checked at
+// each record's own time.
+TEST(Answers, OneLineFarAheadForgetsNoAnswer) {
+  DetectorOptions o;
+  o.ip_bounces = 1000000;  // the subject rule alone
+  FloodDetector d(o);
+  std::vector<Decision> out;
+  for (int i = 0; i < 40; ++i) Teach(&d, Relayed(i, i * 0.1));
+  constexpr double kDayAhead = 25 * 3600;
+  d.OnRecord(Dsn("mx.elsewhere.test", "203.0.113.5", "news@example.org", kDayAhead), &out);
+  Teach(&d, Relayed(100, kDayAhead));  // a delivery as far ahead learns and forgets too
+  const int64_t before = d.answers(AnswerKind::kDomain);
+  for (int i = 0; i < 10; ++i)
+    d.OnRecord(Dsn("mail-sor-f69.google.com", "209.85.220.69", "news@example.org", 10 + i), &out);
+  EXPECT_EQ(d.answers(AnswerKind::kDomain) - before, 10) << "the answers learned are kept";
+  EXPECT_TRUE(out.empty());
+}
+
 TEST(Answers, AReturnedMessageIdWeNeverSentIsNoAnswer) {
   OutboundMemory m;
   MessageRecord b;
