@@ -41,6 +41,24 @@ std::optional<std::string_view> HeaderValue(std::string_view head, std::string_v
   return std::nullopt;
 }
 
+// A line ended by a bare LF: cpp-httplib 0.11.4 splits lines there too, so a
+// header after one (Content-Length, Transfer-Encoding) was unseen here and
+// read there (helper-151). No browser or proxy sends one.
+bool HasBareLf(std::string_view s) {
+  for (size_t i = 0; i < s.size(); ++i)
+    if (s[i] == '\n' && (i == 0 || s[i - 1] != '\r')) return true;
+  return false;
+}
+
+// Whether cpp-httplib reads a body for the request's method whatever its
+// head says (expect_content): without a length it reads until the client
+// closes, holding a worker for the read timeout (helper-151).
+bool ExpectsABody(std::string_view head) {
+  const std::string_view method = head.substr(0, head.find(' '));
+  return method == "POST" || method == "PUT" || method == "PATCH" || method == "PRI" ||
+         method == "DELETE";
+}
+
 }  // namespace
 
 HeadCheck WaitForRequestHead(int fd, size_t max_bytes, int timeout_ms,
@@ -67,6 +85,7 @@ HeadCheck WaitForRequestHead(int fd, size_t max_bytes, int timeout_ms,
     // bare LF and reads on (a bare "\n\n" let the head grow unbounded).
     if (const size_t end = got.find("\r\n\r\n"); end != std::string_view::npos) {
       const std::string_view text = got.substr(0, end + 4);
+      if (HasBareLf(text)) return HeadCheck::kMalformed;
       size_t body = 0;
       if (max_body > 0) {
         if (HeaderValue(text, "transfer-encoding")) return HeadCheck::kLengthRequired;
@@ -76,6 +95,8 @@ HeadCheck WaitForRequestHead(int fd, size_t max_bytes, int timeout_ms,
             return HeadCheck::kMalformed;
           body = std::stoul(std::string(*length));
           if (body > max_body) return HeadCheck::kBodyTooLarge;
+        } else if (ExpectsABody(text)) {
+          return HeadCheck::kLengthRequired;
         }
       }
       if (text.size() + body <= got.size()) {
@@ -87,7 +108,7 @@ HeadCheck WaitForRequestHead(int fd, size_t max_bytes, int timeout_ms,
       seen = static_cast<size_t>(n);
       continue;  // its body is on the way
     }
-    if (got.find("\n\n") != std::string_view::npos) return HeadCheck::kMalformed;
+    if (HasBareLf(got)) return HeadCheck::kMalformed;
     // The client closed its side: the rest of the head never comes (peeking
     // sees the same bytes again, so only the poll tells).
     if (p.revents & (POLLRDHUP | POLLHUP)) return HeadCheck::kClosed;

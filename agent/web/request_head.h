@@ -16,9 +16,11 @@
 
 namespace mailtrail::web {
 
-// kMalformed: lines ended by a bare LF, which cpp-httplib skips and reads on.
+// kMalformed: a line of the head ended by a bare LF (cpp-httplib ends lines
+// there, this check at CRLF only).
 // kBodyTooLarge: a Content-Length over `max_body`; kLengthRequired: a body
-// of no stated length (Transfer-Encoding), which could trickle for ever.
+// of no stated length (Transfer-Encoding, or a POST, PUT, PATCH or DELETE
+// with no Content-Length), which could trickle for ever.
 enum class HeadCheck {
   kArrived,
   kTooLarge,

@@ -75,6 +75,23 @@ TEST(RequestHead, TheBodyAHeadStatesMustArriveToo) {
     EXPECT_EQ(WaitForRequestHead(p.fd[0], 65536, 5000, {}, nullptr, 65536),
               HeadCheck::kLengthRequired);
   }
+  {  // cpp-httplib reads a POST's body to the end of the connection when
+    // no length is stated: a worker held for the read timeout (helper-151).
+    Pair p;
+    p.Send("POST /search HTTP/1.1\r\nHost: h\r\n\r\n");
+    EXPECT_EQ(WaitForRequestHead(p.fd[0], 65536, 5000, {}, nullptr, 65536),
+              HeadCheck::kLengthRequired);
+  }
+  {  // A length after a line that a bare LF ends: unseen here, read there.
+    Pair p;
+    p.Send("POST /x HTTP/1.1\r\nX-a: b\nContent-Length: 1000\r\n\r\n");
+    EXPECT_EQ(WaitForRequestHead(p.fd[0], 65536, 5000, {}, nullptr, 65536), HeadCheck::kMalformed);
+  }
+  {
+    Pair p;
+    p.Send("GET /x HTTP/1.1\r\nHost: h\r\n\r\n");  // no body expected: no length needed
+    EXPECT_EQ(WaitForRequestHead(p.fd[0], 65536, 5000, {}, nullptr, 65536), HeadCheck::kArrived);
+  }
   {
     Pair p;
     p.Send("POST /x HTTP/1.1\r\nContent-Length: 1x\r\n\r\n");
