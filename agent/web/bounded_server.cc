@@ -93,14 +93,27 @@ std::string SocketAddress(NameOf name_of, int sock, int* port) {
 // for the whole request and after `read_budget` bytes (its head and a body
 // of at most 64 KiB are there long before), buffered (the library reads the
 // head a byte at a time); writes wait at most `write_ms` each (an export
-// streams).
+// streams). A client that has not taken a write within kSlowReaderMs reads
+// slowly: it holds a worker as long as its answer lasts, so it counts as a
+// slow connection of its client (`slow`, null for a trusted proxy's), and
+// beyond the client's share it is cut (helper-151: eight clients of one
+// address reading 4 KB every 5 s held every worker for a minute).
 class DeadlineStream : public httplib::Stream {
  public:
-  DeadlineStream(int sock, int read_ms, size_t read_budget, int write_ms)
+  static constexpr int kSlowReaderMs = 1000;
+  DeadlineStream(int sock, int read_ms, size_t read_budget, int write_ms, SlowHeads* slow,
+                 std::string client)
       : sock_(sock),
         read_until_(std::chrono::steady_clock::now() + std::chrono::milliseconds(read_ms)),
         read_budget_(read_budget),
-        write_ms_(write_ms) {}
+        write_ms_(write_ms),
+        slow_(slow),
+        client_(std::move(client)) {}
+  ~DeadlineStream() override {
+    if (counted_) slow_->Leave(client_);
+  }
+  DeadlineStream(const DeadlineStream&) = delete;
+  DeadlineStream& operator=(const DeadlineStream&) = delete;
   bool is_readable() const override { return have_ > 0 || Wait(POLLIN, ReadLeftMs()); }
   bool is_writable() const override { return Wait(POLLOUT, write_ms_); }
   ssize_t read(char* ptr, size_t size) override {
@@ -121,7 +134,12 @@ class DeadlineStream : public httplib::Stream {
     return static_cast<ssize_t>(n);
   }
   ssize_t write(const char* ptr, size_t size) override {
-    if (!Wait(POLLOUT, write_ms_)) return -1;
+    const bool may_count = slow_ != nullptr && !counted_;
+    if (!Wait(POLLOUT, may_count ? std::min(kSlowReaderMs, write_ms_) : write_ms_)) {
+      if (!may_count || !slow_->Enter(client_)) return -1;
+      counted_ = true;
+      if (!Wait(POLLOUT, write_ms_ - kSlowReaderMs)) return -1;
+    }
     return ::send(sock_, ptr, size, MSG_NOSIGNAL);
   }
   void get_remote_ip_and_port(std::string& ip, int& port) const override {
@@ -149,6 +167,9 @@ class DeadlineStream : public httplib::Stream {
   const std::chrono::steady_clock::time_point read_until_;
   size_t read_budget_;
   const int write_ms_;
+  SlowHeads* const slow_;
+  const std::string client_;
+  bool counted_ = false;  // a slow reader, in slow_ until the answer ends
   char buf_[4096];
   size_t at_ = 0, have_ = 0;
 };
@@ -219,7 +240,8 @@ bool HeadBoundedServer::process_and_close_socket(socket_t sock) {
     if (head == HeadCheck::kArrived && AsksForSeveralRanges(text)) {
       refusal = "416 Range Not Satisfiable";
     } else if (head == HeadCheck::kArrived) {
-      DeadlineStream strm(sock, read_ms_, kMaxHead + kMaxBody, write_ms_);
+      DeadlineStream strm(sock, read_ms_, kMaxHead + kMaxBody, write_ms_,
+                          Counted(peer) ? &slow_heads_ : nullptr, SlowHeadClient(peer));
       bool closed = false;
       ok = process_request(strm, /*close_connection=*/true, closed, nullptr);
     } else if (head == HeadCheck::kTooLarge) {

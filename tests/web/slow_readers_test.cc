@@ -1,0 +1,107 @@
+// A client that reads its answer slowly holds a worker as long as the answer
+// lasts: beyond its share of slow connections it is cut, so that other
+// clients still find workers (helper-151: eight clients of one address
+// reading 4 KB every 5 s held every worker for a minute). A real
+// HeadBoundedServer on loopback, a 64 MiB answer.
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "agent/web/bounded_server.h"
+
+namespace mailtrail::web {
+namespace {
+
+constexpr size_t kBig = 64u << 20;
+
+// A connection from `from` to 127.0.0.1:`port` that takes little at a time
+// (a small receive buffer) and has sent `request`; -1 on failure.
+int Connect(const char* from, int port, const std::string& request, int rcvbuf) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return -1;
+  if (rcvbuf > 0) ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
+  timeval guard{120, 0};  // against a hang only: nothing here is timed
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &guard, sizeof guard);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  ::inet_pton(AF_INET, from, &a.sin_addr);
+  sockaddr_in to{};
+  to.sin_family = AF_INET;
+  to.sin_port = htons(static_cast<uint16_t>(port));
+  ::inet_pton(AF_INET, "127.0.0.1", &to.sin_addr);
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 ||
+      ::connect(fd, reinterpret_cast<sockaddr*>(&to), sizeof to) != 0 ||
+      ::send(fd, request.data(), request.size(), MSG_NOSIGNAL) != ssize_t(request.size())) {
+    ::close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+// Everything the server sends until it closes (or the guard).
+size_t ReadAll(int fd, std::string* start = nullptr) {
+  std::vector<char> buf(1 << 16);
+  size_t total = 0;
+  for (;;) {
+    const ssize_t n = ::recv(fd, buf.data(), buf.size(), 0);
+    if (n <= 0) break;
+    if (start && start->size() < 64) start->append(buf.data(), std::min<size_t>(n, 64));
+    total += static_cast<size_t>(n);
+  }
+  return total;
+}
+
+TEST(SlowReaders, BeyondItsShareASlowReaderIsCutAndOthersAreAnswered) {
+  HeadLimits limits;
+  limits.write_s = 600;  // a write could wait this long: only the share cuts
+  limits.slow_per_client = 2;
+  limits.slow_in_all = 3;
+  HeadBoundedServer server(limits, nullptr);
+  server.new_task_queue = [] { return NewBoundedPool(4, 16); };
+  server.Get("/big", [](const httplib::Request&, httplib::Response& res) {
+    res.set_content_provider(kBig, "text/plain",
+                             [](size_t, size_t length, httplib::DataSink& sink) {
+                               static const std::string chunk(1 << 16, 'x');
+                               sink.write(chunk.data(), std::min(length, chunk.size()));
+                               return true;
+                             });
+  });
+  server.Get("/small", [](const httplib::Request&, httplib::Response& res) {
+    res.set_content("ok", "text/plain");
+  });
+  const int port = server.bind_to_any_port("127.0.0.1");
+  ASSERT_GT(port, 0);
+  std::thread loop([&] { server.listen_after_bind(); });
+  std::vector<int> slow;
+  for (int i = 0; i < 4; ++i) {  // as many as the workers, from one address
+    const int fd = Connect("127.0.0.1", port, "GET /big HTTP/1.1\r\nHost: x\r\n\r\n", 4096);
+    ASSERT_GE(fd, 0);
+    slow.push_back(fd);
+  }
+  // Another client: answered although four slow readers asked first.
+  const int other = Connect("127.0.0.2", port, "GET /small HTTP/1.1\r\nHost: x\r\n\r\n", 0);
+  ASSERT_GE(other, 0);
+  std::string answer;
+  ReadAll(other, &answer);
+  ::close(other);
+  EXPECT_EQ(answer.rfind("HTTP/1.1 200", 0), 0u) << answer;
+  // Two slow readers were kept, and get their whole answer; two were cut.
+  int whole = 0, cut = 0;
+  for (int fd : slow) {
+    (ReadAll(fd) > kBig ? whole : cut) += 1;
+    ::close(fd);
+  }
+  EXPECT_EQ(whole, 2);
+  EXPECT_EQ(cut, 2);
+  server.stop();
+  loop.join();
+}
+
+}  // namespace
+}  // namespace mailtrail::web
