@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <chrono>
 #include <condition_variable>
@@ -207,6 +208,14 @@ HeadBoundedServer::HeadBoundedServer(const HeadLimits& limits, const ProxyAuth* 
       slow_heads_(limits.slow_per_client, limits.slow_in_all),
       proxy_(proxy) {}
 
+bool HeadBoundedServer::ProxyNamesAnEscape(const std::string& head, const std::string& peer) const {
+  if (proxy_ == nullptr || !IsTrustedProxy(*proxy_, peer)) return false;
+  std::string lower = proxy_->header;
+  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  const auto value = HeaderValue(head, lower);
+  return value && value->find('%') != std::string_view::npos;
+}
+
 bool HeadBoundedServer::Counted(const std::string& peer) const {
   return proxy_ == nullptr || !IsTrustedProxy(*proxy_, peer);
 }
@@ -239,6 +248,8 @@ bool HeadBoundedServer::process_and_close_socket(socket_t sock) {
   if (refusal == nullptr) {
     if (head == HeadCheck::kArrived && AsksForSeveralRanges(text)) {
       refusal = "416 Range Not Satisfiable";
+    } else if (head == HeadCheck::kArrived && ProxyNamesAnEscape(text, peer)) {
+      refusal = "400 Bad Request";
     } else if (head == HeadCheck::kArrived) {
       DeadlineStream strm(sock, read_ms_, kMaxHead + kMaxBody, write_ms_,
                           Counted(peer) ? &slow_heads_ : nullptr, SlowHeadClient(peer));

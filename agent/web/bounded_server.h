@@ -66,6 +66,10 @@ class HeadBoundedServer : public httplib::Server {
   // browser's spare connection, opened ahead of its request), else kRefused.
   SlowHead WaitForSlowHead(int sock, const std::string& peer, const std::function<bool()>& running,
                            std::string* text, HeadCheck* head);
+  // Whether a trusted proxy's user header holds a '%': the library decodes
+  // percent escapes in header values, so "p%6Fp" named the operator "pop"
+  // (helper-151); such a request is refused (400).
+  bool ProxyNamesAnEscape(const std::string& head, const std::string& peer) const;
   // Whether `peer`'s connections count as slow heads (a trusted proxy's are
   // its users').
   bool Counted(const std::string& peer) const;

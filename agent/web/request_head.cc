@@ -16,10 +16,6 @@
 
 namespace mailtrail::web {
 
-namespace {
-
-// The value of the first header `lower_name` (lower case) in a head, without
-// its leading spaces and trailing ones.
 std::optional<std::string_view> HeaderValue(std::string_view head, std::string_view lower_name) {
   size_t at = head.find("\r\n");  // past the request line
   while (at != std::string_view::npos && at + 2 < head.size()) {
@@ -40,6 +36,8 @@ std::optional<std::string_view> HeaderValue(std::string_view head, std::string_v
   }
   return std::nullopt;
 }
+
+namespace {
 
 // A line ended by a bare LF: cpp-httplib 0.11.4 splits lines there too, so a
 // header after one (Content-Length, Transfer-Encoding) was unseen here and

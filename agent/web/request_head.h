@@ -11,6 +11,7 @@
 
 #include <cstddef>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -41,6 +42,11 @@ enum class HeadCheck {
 HeadCheck WaitForRequestHead(int fd, size_t max_bytes, int timeout_ms,
                              const std::function<bool()>& keep_going = {},
                              std::string* head = nullptr, size_t max_body = 0);
+
+// The value of the first header `lower_name` (lower case) in a raw head,
+// without its leading and trailing spaces, as sent: cpp-httplib 0.11.4
+// percent-decodes every header value it parses ("p%6Fp" is "pop").
+std::optional<std::string_view> HeaderValue(std::string_view head, std::string_view lower_name);
 
 // Whether a head asks for several byte ranges (a Range header with a
 // comma): cpp-httplib 0.11.4 builds such an answer in memory, 540 MB for

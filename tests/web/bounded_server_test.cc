@@ -1,8 +1,5 @@
-// A client that reads its answer slowly holds a worker as long as the answer
-// lasts: beyond its share of slow connections it is cut, so that other
-// clients still find workers (helper-151: eight clients of one address
-// reading 4 KB every 5 s held every worker for a minute). A real
-// HeadBoundedServer on loopback, a 64 MiB answer.
+// HeadBoundedServer (agent/web/bounded_server.h) on loopback, with real
+// connections: slow readers, and what it refuses before the library reads.
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
@@ -57,6 +54,10 @@ size_t ReadAll(int fd, std::string* start = nullptr) {
   return total;
 }
 
+// A client that reads its answer slowly holds a worker as long as the answer
+// lasts: beyond its share of slow connections it is cut, so that other
+// clients still find workers (helper-151: eight clients of one address
+// reading 4 KB every 5 s held every worker for a minute). A 64 MiB answer.
 TEST(SlowReaders, BeyondItsShareASlowReaderIsCutAndOthersAreAnswered) {
   HeadLimits limits;
   limits.write_s = 600;  // a write could wait this long: only the share cuts
@@ -99,6 +100,42 @@ TEST(SlowReaders, BeyondItsShareASlowReaderIsCutAndOthersAreAnswered) {
   }
   EXPECT_EQ(whole, 2);
   EXPECT_EQ(cut, 2);
+  server.stop();
+  loop.join();
+}
+
+// cpp-httplib percent-decodes header values: a trusted proxy's user header
+// "p%6Fp" named the operator "pop" (helper-151). Such a head is refused.
+TEST(ProxyHeader, AnEscapeInTheProxysUserHeaderIsRefused) {
+  ProxyAuth proxy;
+  proxy.header = "X-Remote-User";
+  proxy.trusted = {*Cidr::Parse("127.0.0.2/32")};
+  HeadBoundedServer server(HeadLimits{}, &proxy);
+  server.new_task_queue = [] { return NewBoundedPool(2, 4); };
+  server.Get("/who", [](const httplib::Request& req, httplib::Response& res) {
+    res.set_content("user=" + req.get_header_value("X-Remote-User"), "text/plain");
+  });
+  const int port = server.bind_to_any_port("127.0.0.1");
+  ASSERT_GT(port, 0);
+  std::thread loop([&] { server.listen_after_bind(); });
+  auto ask = [&](const char* from, const std::string& user) {
+    const int fd = Connect(
+        from, port, "GET /who HTTP/1.1\r\nHost: x\r\nx-remote-user: " + user + "\r\n\r\n", 0);
+    std::string answer;
+    if (fd >= 0) {
+      std::vector<char> buf(4096);
+      ssize_t n;
+      while ((n = ::recv(fd, buf.data(), buf.size(), 0)) > 0) answer.append(buf.data(), n);
+      ::close(fd);
+    }
+    return answer;
+  };
+  EXPECT_EQ(ask("127.0.0.2", "p%6Fp").rfind("HTTP/1.1 400", 0), 0u);
+  const std::string plain = ask("127.0.0.2", "alice");
+  EXPECT_EQ(plain.rfind("HTTP/1.1 200", 0), 0u) << plain;
+  EXPECT_NE(plain.find("user=alice"), std::string::npos) << plain;
+  // Not from the proxy: the header names nobody there, the request goes on.
+  EXPECT_EQ(ask("127.0.0.3", "p%6Fp").rfind("HTTP/1.1 200", 0), 0u);
   server.stop();
   loop.join();
 }
