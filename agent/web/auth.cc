@@ -192,7 +192,8 @@ const Authenticator::Entry* Authenticator::Find(bool token, std::string_view nam
 }
 
 std::optional<Principal> Authenticator::Verify(bool token, std::string_view name,
-                                               std::string_view secret, const Clock& clock) {
+                                               std::string_view secret, const Clock& clock,
+                                               bool remembered_only) {
   // crypt(3) reads C strings: a NUL would end the secret early ("pw\0x"
   // checked as "pw"). Such a name or secret is no one's, at the same cost.
   const bool nul =
@@ -207,6 +208,7 @@ std::optional<Principal> Authenticator::Verify(bool token, std::string_view name
     if (e && it != remembered_.end() && now - it->second < kRememberSeconds * kUsPerSecond)
       return Principal{e->name, e->role};
   }
+  if (remembered_only) return std::nullopt;
   const bool ok = HashMatches(std::string(secret), e ? e->hash : UnknownNameHash(token)) && e;
   if (!ok) return std::nullopt;
   std::lock_guard<std::mutex> lock(mu_);
@@ -215,20 +217,21 @@ std::optional<Principal> Authenticator::Verify(bool token, std::string_view name
   return Principal{e->name, e->role};
 }
 
-std::optional<Principal> Authenticator::Check(std::string_view authorization, const Clock& clock) {
+std::optional<Principal> Authenticator::Check(std::string_view authorization, const Clock& clock,
+                                              bool remembered_only) {
   if (authorization.substr(0, 6) == "Basic ") {
     auto decoded = Base64Decode(authorization.substr(6));
     if (!decoded) return std::nullopt;
     const size_t colon = decoded->find(':');
     if (colon == std::string::npos) return std::nullopt;
     return Verify(false, std::string_view(*decoded).substr(0, colon),
-                  std::string_view(*decoded).substr(colon + 1), clock);
+                  std::string_view(*decoded).substr(colon + 1), clock, remembered_only);
   }
   if (authorization.substr(0, 7) == "Bearer ") {
     const std::string_view t = authorization.substr(7);
     const size_t dot = t.find('.');
     if (dot == std::string_view::npos) return std::nullopt;
-    return Verify(true, t.substr(0, dot), t.substr(dot + 1), clock);
+    return Verify(true, t.substr(0, dot), t.substr(dot + 1), clock, remembered_only);
   }
   return std::nullopt;
 }

@@ -56,8 +56,13 @@ class Authenticator {
   // crypt(3) cannot compute).
   const std::vector<std::string>& warnings() const { return warnings_; }
 
-  // The principal of an Authorization header value, or nullopt.
-  std::optional<Principal> Check(std::string_view authorization, const Clock& clock);
+  // The principal of an Authorization header value, or nullopt. With
+  // `remembered_only`, only a credential verified within kRememberSeconds
+  // (no hash is computed): an address locked out for wrong credentials
+  // still lets those through (helper-151: anyone could lock every user
+  // behind one address out).
+  std::optional<Principal> Check(std::string_view authorization, const Clock& clock,
+                                 bool remembered_only = false);
 
   // The hash an unknown name of this kind is checked against: the file's
   // first of that kind (else its first), so that it costs what a known
@@ -75,7 +80,7 @@ class Authenticator {
   const Entry* Find(bool token, std::string_view name) const;
   const Entry& FirstOfKind(bool token) const;
   std::optional<Principal> Verify(bool token, std::string_view name, std::string_view secret,
-                                  const Clock& clock);
+                                  const Clock& clock, bool remembered_only);
 
   std::vector<Entry> entries_;
   std::vector<std::string> warnings_;

@@ -75,7 +75,10 @@ Status WebServer::Bind() {
       const bool counted = !options_.proxy || !IsTrustedProxy(*options_.proxy, req.remote_addr);
       const std::string client = SlowHeadClient(req.remote_addr);
       const TimeUs now = clock_->MonotonicNow();
-      if (const int wait = counted ? logins_.WaitSeconds(client, now) : 0; wait > 0) {
+      // Locked out, but for credentials verified lately: a stranger's wrong
+      // passwords must not shut out the users behind the same address.
+      if (const int wait = counted ? logins_.WaitSeconds(client, now) : 0;
+          wait > 0 && !Who(req, /*remembered_only=*/true)) {
         res.status = 429;
         res.set_header("Retry-After", std::to_string(wait));
         res.set_content("too many wrong credentials from this address: try again later\n",
@@ -116,7 +119,7 @@ Status WebServer::Bind() {
   return Status::Ok();
 }
 
-std::optional<Principal> WebServer::Who(const httplib::Request& req) {
+std::optional<Principal> WebServer::Who(const httplib::Request& req, bool remembered_only) {
   // The proxy's header counts only from the proxy: from any other address it
   // is ignored, and the request's own credentials decide.
   if (options_.proxy && req.has_header(options_.proxy->header)) {
@@ -128,7 +131,7 @@ std::optional<Principal> WebServer::Who(const httplib::Request& req) {
       return p;
   }
   if (!options_.auth || !req.has_header("Authorization")) return std::nullopt;
-  return options_.auth->Check(req.get_header_value("Authorization"), *clock_);
+  return options_.auth->Check(req.get_header_value("Authorization"), *clock_, remembered_only);
 }
 
 std::string WebServer::CsrfToken(const std::string& user) {

@@ -106,7 +106,8 @@ class WebServer {
   void AddStaticRoutes();
   void AddWriteRoutes();
   // The request's principal: nullopt without authentication configured.
-  std::optional<Principal> Who(const httplib::Request& req);
+  // `remembered_only`: without computing a hash (Authenticator::Check).
+  std::optional<Principal> Who(const httplib::Request& req, bool remembered_only = false);
   // The CSRF token of `user` (made on first use, random, kept until exit).
   std::string CsrfToken(const std::string& user);
   StoreAccess* store_;

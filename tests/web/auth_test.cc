@@ -95,6 +95,21 @@ TEST(Authenticator, RememberedCredentialsStillNeedTheRightSecret) {
   EXPECT_FALSE(a->Check(Basic("alice:pw-alicex"), clock).has_value());
 }
 
+// What an address locked out for wrong credentials still lets through: a
+// credential verified within kRememberSeconds, without a hash.
+TEST(Authenticator, RememberedOnlyComputesNoHash) {
+  auto a = Authenticator::Parse(kFile, "users");
+  ASSERT_TRUE(a.ok());
+  FakeClock clock;
+  EXPECT_FALSE(a->Check(Basic("alice:pw-alice"), clock, /*remembered_only=*/true).has_value())
+      << "not verified yet";
+  ASSERT_TRUE(a->Check(Basic("alice:pw-alice"), clock).has_value());
+  EXPECT_TRUE(a->Check(Basic("alice:pw-alice"), clock, true).has_value());
+  EXPECT_FALSE(a->Check(Basic("alice:pw-alicex"), clock, true).has_value());
+  clock.Advance((Authenticator::kRememberSeconds + 1) * kUsPerSecond);
+  EXPECT_FALSE(a->Check(Basic("alice:pw-alice"), clock, true).has_value()) << "forgotten";
+}
+
 TEST(Authenticator, FileErrorsNameTheLine) {
   struct Case {
     std::string text, want;
