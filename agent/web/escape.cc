@@ -36,16 +36,26 @@ size_t Utf8Length(std::string_view s, size_t i) {
 // and the Arabic letter mark. A subject "Invoice U+202E fdp.exe" showed as
 // "Invoice exe.pdf", and a recipient's override reversed the page's own
 // text after it (helper-129).
+// Format and filler characters that show nothing: bidirectional controls,
+// zero-width ones, the soft hyphen, the word joiner and invisible operators,
+// Hangul and Mongolian fillers, interlinear annotations, musical format
+// controls, tags (U+E0000-E007F: a whole hidden text), line and paragraph
+// separators. (Variation selectors stay: emoji need them.) helper-151 found
+// U+2060, U+00AD, U+180E and the tags shown as nothing.
 bool Invisible(uint32_t cp) {
-  return (cp >= 0x200B && cp <= 0x200F) || (cp >= 0x202A && cp <= 0x202E) ||
-         (cp >= 0x2066 && cp <= 0x2069) || cp == 0x061C || cp == 0xFEFF;
+  return (cp >= 0x200B && cp <= 0x200F) || (cp >= 0x2028 && cp <= 0x202E) ||
+         (cp >= 0x2060 && cp <= 0x2064) || (cp >= 0x2066 && cp <= 0x206F) || cp == 0x061C ||
+         cp == 0xFEFF || cp == 0x00AD || cp == 0x034F || cp == 0x115F || cp == 0x1160 ||
+         cp == 0x17B4 || cp == 0x17B5 || (cp >= 0x180B && cp <= 0x180E) || cp == 0x3164 ||
+         cp == 0xFFA0 || (cp >= 0xFFF9 && cp <= 0xFFFB) || (cp >= 0x1D173 && cp <= 0x1D17A) ||
+         (cp >= 0xE0000 && cp <= 0xE007F);
 }
 
 uint32_t CodePoint(std::string_view s, size_t i, size_t n) {
   const auto b = [&](size_t k) { return static_cast<uint32_t>(static_cast<uint8_t>(s[i + k])); };
   if (n == 2) return ((b(0) & 0x1F) << 6) | (b(1) & 0x3F);
   if (n == 3) return ((b(0) & 0x0F) << 12) | ((b(1) & 0x3F) << 6) | (b(2) & 0x3F);
-  return 0;  // 4 bytes: none of them is invisible
+  return ((b(0) & 0x07) << 18) | ((b(1) & 0x3F) << 12) | ((b(2) & 0x3F) << 6) | (b(3) & 0x3F);
 }
 }  // namespace
 
@@ -62,7 +72,7 @@ std::string HtmlEscape(std::string_view s) {
     }
     if (n > 1) {
       if (const uint32_t cp = CodePoint(s, i, n); Invisible(cp)) {
-        char shown[16];
+        char shown[24];
         std::snprintf(shown, sizeof shown, "&lt;U+%04X&gt;", static_cast<unsigned>(cp));
         out += shown;
       } else {

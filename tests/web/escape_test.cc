@@ -27,6 +27,15 @@ TEST(HtmlEscape, BidiAndZeroWidthCharactersAreShownNotObeyed) {
   EXPECT_EQ(HtmlEscape("\u2010\u202F\u2070"), "\u2010\u202F\u2070") << "their neighbours stay";
 }
 
+// helper-151: the word joiner, the soft hyphen, U+180E and tag characters
+// (a whole hidden text, four bytes each) were shown as nothing.
+TEST(HtmlEscape, OtherInvisibleCharactersAreShownToo) {
+  EXPECT_EQ(HtmlEscape("a\u2060b\u00ADc\u180Ed\u2028e"),
+            "a&lt;U+2060&gt;b&lt;U+00AD&gt;c&lt;U+180E&gt;d&lt;U+2028&gt;e");
+  EXPECT_EQ(HtmlEscape("x\U000E0041\U000E007Fy"), "x&lt;U+E0041&gt;&lt;U+E007F&gt;y");
+  EXPECT_EQ(HtmlEscape("\U0001F600\uFE0F"), "\U0001F600\uFE0F") << "emoji and their selectors stay";
+}
+
 TEST(HtmlEscape, ValidUtf8IsKept) { EXPECT_EQ(HtmlEscape("Grüße ✓ 😀"), "Grüße ✓ 😀"); }
 
 TEST(CsvCell, FormulaStartsAreNeutralised) {
