@@ -121,6 +121,10 @@ void WebServer::AddSearchRoutes() {
         std::make_shared<ExportStream>(exports_.get(), store_, std::move(query), format == "csv");
     res.set_header("Content-Disposition",
                    std::string("attachment; filename=\"mailtrail.") + format + "\"");
+    // No Range is served (the export is made as it streams): 200 and the
+    // whole. The library said 206, without a Content-Range, and a resuming
+    // client appended the whole file to its part (helper-151).
+    res.status = 200;
     res.set_chunked_content_provider(
         format == "csv" ? "text/csv; charset=utf-8" : "application/x-ndjson",
         [stream](size_t, httplib::DataSink& sink) { return stream->Provide(sink); },

@@ -85,6 +85,13 @@ def test_security(binary, store, tmp):
         # Thousands of ranges were built into one answer in memory (540 MB).
         status, _ = http(web.base + "/search", headers={"Range": "bytes=" + ",".join(["0-"] * 2000)})
         check(status == 416, "a request for several ranges is 416 (%d)" % status)
+        # An export serves no range: 200 and the whole, not 206 without a
+        # Content-Range (a resuming client appended it whole, helper-151).
+        whole_status, whole = http(web.base + "/api/v1/export?format=csv")
+        status, part = http(web.base + "/api/v1/export?format=csv", headers={"Range": "bytes=0-10"})
+        check(status == 200 and whole_status == 200 and part == whole and len(whole) > 11,
+              "an export asked for a range is 200 and whole (%d, %d of %d bytes)"
+              % (status, len(part), len(whole)))
         with socket.create_connection(("127.0.0.1", port), timeout=120) as slow:
             slow.sendall(b"GET /search HTTP/1.1\r\n")
             closed = False
