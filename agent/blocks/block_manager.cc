@@ -86,7 +86,9 @@ void BlockManager::SayOnce(BlockKind kind, const std::string& key, const std::st
 
 const Block* BlockManager::Apply(const Decision& d, std::string* why_not) {
   Block b;
-  b.kind = d.kind == Decision::Kind::kIp ? BlockKind::kIp : BlockKind::kSubject;
+  b.kind = d.kind == Decision::Kind::kSubject     ? BlockKind::kSubject
+           : d.key.find('/') != std::string::npos ? BlockKind::kCidr  // an IPv6 /64
+                                                  : BlockKind::kIp;
   b.key = d.key;
   b.raw_subjects = d.raw_subjects;
   b.reason = d.reason;

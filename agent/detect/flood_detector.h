@@ -5,7 +5,8 @@
 // Message-ID, or the sender's recent mail to the bouncing server's
 // organisation, or its subject) is counted as an answer and never counts
 // towards a rule. The others, over sliding windows (a ring of buckets):
-// - ip: >= ip_bounces bounces from one client IP within ip_window.
+// - ip: >= ip_bounces bounces from one client IP within ip_window; or from
+//   one IPv6 /64, its addresses together, none of them alone.
 // - subject: >= subject_bounces bounces with one normalized subject within
 //   subject_window, from >= subject_min_ips sources that each sent it at least
 //   subject_source_bounces times in that window (one forging source, or one
@@ -83,7 +84,7 @@ struct DetectorOptions {
 struct Decision {
   enum class Kind : uint8_t { kIp, kSubject };
   Kind kind = Kind::kIp;
-  std::string key;                        // the IP, or the normalized subject
+  std::string key;                        // the IP (an IPv6 /64), or the normalized subject
   std::vector<std::string> raw_subjects;  // subject: the forms seen (at most 8)
   std::string rule;                       // "backscatter-subject" | "backscatter-ip"
   std::string reason;                     // for people (untrusted text inside: escape it)
@@ -254,6 +255,13 @@ class FloodDetector {
   // A bounce that counts from its client (`ours`: a host in never_counted):
   // an answer to our mail, or counted towards the IP and subject rules.
   void CountBounce(const MessageRecord& r, bool ours, std::vector<Decision>* out);
+  // Counts a bounce of `r` (arrived at `t`) for `source` (an address, or an
+  // IPv6 /64) in ips_; its count with the other agents' in the window, 0
+  // when it cannot be tracked (max_ips).
+  int CountSource(const std::string& source, const MessageRecord& r, TimeUs t, TimeUs now);
+  // An IP rule decision for `source`, which counted `n`, unless decided already.
+  void DecideSource(const std::string& source, int n, const MessageRecord& r,
+                    std::vector<Decision>* out);
   struct IpState {
     Ring ring;
     std::vector<std::string> evidence;

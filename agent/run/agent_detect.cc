@@ -70,7 +70,7 @@ void Agent::DetectDeferral(const MessageRecord& open) {
 void Agent::DecideAgain(const std::vector<Block>& ended) {
   for (const Block& b : ended) {
     Decision d;
-    d.kind = b.kind == BlockKind::kIp ? Decision::Kind::kIp : Decision::Kind::kSubject;
+    d.kind = b.kind == BlockKind::kSubject ? Decision::Kind::kSubject : Decision::Kind::kIp;
     d.key = b.key;
     d.rule = b.rule;
     // Decided again after its new end: ended, at once; shortened, then

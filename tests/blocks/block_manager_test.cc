@@ -54,6 +54,21 @@ TEST(BlockManager, DefaultAllowlistIsLoopback) {
   EXPECT_NE(m.Apply(IpDecision("2001:db8::1", 0), &why), nullptr);
 }
 
+// The IP rule decides an IPv6 /64 whose addresses flood together: a
+// network block, refused whole when it holds an allowlisted address.
+TEST(BlockManager, AnIpv6SlashSixtyFourDecisionIsANetworkBlock) {
+  BlockPolicy p;
+  p.allow_cidrs = {*Cidr::Parse("127.0.0.0/8"), *Cidr::Parse("2001:db8:1:2::25/128")};
+  BlockManager m(p);
+  std::string why;
+  const Block* b = m.Apply(IpDecision("2001:db8:bad:1::/64", 0), &why);
+  ASSERT_NE(b, nullptr) << why;
+  EXPECT_EQ(b->kind, BlockKind::kCidr);
+  EXPECT_TRUE(m.IsBlocked(BlockKind::kCidr, "2001:db8:bad:1::/64", Sec(1)));
+  EXPECT_EQ(m.Apply(IpDecision("2001:db8:1:2::/64", 0), &why), nullptr);
+  EXPECT_EQ(why, "allowlisted");
+}
+
 TEST(BlockManager, ExpiresAndEscalatesRepeatOffenders) {
   BlockPolicy p;
   p.period = 3600 * kUsPerSecond;

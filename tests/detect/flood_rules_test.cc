@@ -115,5 +115,40 @@ TEST(FloodRules, TheAddressesOfOneIpv6SlashSixtyFourAreOneSource) {
   EXPECT_TRUE(HasSubject(out)) << "a second /64 is a second source";
 }
 
+// A flood from one IPv6 /64 that sends each notice from a new address: no
+// address reaches the IP rule, and 600 in 5 minutes were never blocked
+// (helper-152 F3). Its addresses count together for the /64, which is
+// decided; an address flooding alone is decided as itself, not its /64;
+// a /64 holding an address of ours is never decided.
+TEST(FloodRules, AnIpv6SlashSixtyFourFloodingFromNewAddressesIsDecided) {
+  DetectorOptions o;  // 20 bounces a minute from one source
+  {
+    FloodDetector d(o);
+    std::vector<Decision> out;
+    for (int i = 0; i < 40; ++i)
+      d.OnRecord(Bounce("2001:db8:bad:1::" + std::to_string(i + 1), "x " + std::to_string(i), i),
+                 &out);
+    EXPECT_EQ(IpsIn(out), (std::vector<std::string>{"2001:db8:bad:1::/64"}));
+  }
+  {
+    FloodDetector d(o);
+    std::vector<Decision> out;
+    for (int i = 0; i < 40; ++i)
+      d.OnRecord(Bounce("2001:db8:bad:1::7", "x " + std::to_string(i), i), &out);
+    EXPECT_EQ(IpsIn(out), (std::vector<std::string>{"2001:db8:bad:1::7"}))
+        << "one address alone: that address";
+  }
+  {
+    DetectorOptions ours = o;
+    ours.never_counted = {*Cidr::Parse("2001:db8:bad:1::99/128")};
+    FloodDetector d(ours);
+    std::vector<Decision> out;
+    for (int i = 0; i < 40; ++i)
+      d.OnRecord(Bounce("2001:db8:bad:1::" + std::to_string(i + 1), "x " + std::to_string(i), i),
+                 &out);
+    EXPECT_TRUE(IpsIn(out).empty()) << "the /64 of a host of ours";
+  }
+}
+
 }  // namespace
 }  // namespace mailtrail
