@@ -26,7 +26,7 @@
 #include "agent/metrics/metrics_server.h"
 #include "agent/run/agent.h"
 #include "agent/run/enforcement.h"
-#include "agent/run/smtpd_capacity.h"
+#include "agent/run/start_notes.h"
 #include "agent/run/supervisor.h"
 #include "agent/store/store.h"
 #include "agent/uv/run_loop.h"
@@ -269,25 +269,16 @@ int CheckConfigMain(const std::vector<std::string>& argv, const Clock& clock) {
     std::fputs(ConfigToml(*c).c_str(), stdout);
     return kExitOk;
   }
-  bool fatal = false;
-  const std::string private_network = PrivateNetworkProblem(*c, OwnAddresses(), &fatal);
-  // Exit 1, not 78: a host whose network has no address yet (booting, a
-  // link down) is no wrong configuration, and systemd's restarts (78 stops
-  // them) start the agent once it has one (helper-150 #4).
-  if (fatal) {
-    std::fprintf(stderr, "mailtrail: %s: %s\n", path.c_str(), private_network.c_str());
-    return kExitFailure;
+  const std::vector<StartNote> notes = StartNotes(*c, OwnAddresses());
+  if (!notes.empty() && notes.front().level == NoteLevel::kFatal) {
+    std::fprintf(stderr, "mailtrail: %s: %s\n", path.c_str(), notes.front().text.c_str());
+    return kExitFailure;  // not 78: see StartNotes
   }
   std::printf("%s: ok (%zu log(s)%s into %s)\n", path.c_str(), c->logs.paths.size(),
               c->input.journal ? " and the journal" : "", c->store.url.c_str());
-  bool capacity_warning = false;
-  if (std::string note = PolicyCapacityNote(*c, &capacity_warning); !note.empty())
-    std::fprintf(stderr, "mailtrail: %s%s\n", capacity_warning ? "warning: " : "",
-                 EscapeForLog(note, 600).c_str());
-  if (!private_network.empty())
-    std::fprintf(stderr, "mailtrail: warning: %s\n", private_network.c_str());
-  if (std::string note = AccessMapAloneNote(*c); !note.empty())
-    std::fprintf(stderr, "mailtrail: warning: %s\n", note.c_str());
+  for (const StartNote& n : notes)
+    std::fprintf(stderr, "mailtrail: %s%s\n",
+                 n.level == NoteLevel::kInfo ? "" : "warning: ", n.text.c_str());
   return kExitOk;
 }
 
@@ -377,27 +368,22 @@ int RunMain(const std::vector<std::string>& argv, const Clock& clock) {
   // The policy service, Postfix tables and firewalls, kept matching the live
   // blocks (agent/run/enforcement.h); built once, at start. Not inside a
   // network namespace of its own, where a firewall blocks nothing.
-  bool fatal = false;
-  if (std::string why = PrivateNetworkProblem(*config, OwnAddresses(), &fatal); !why.empty()) {
-    if (fatal) {  // exit 1: systemd restarts it (see check-config)
-      std::fprintf(stderr, "mailtrail: %s\n", why.c_str());
-      return kExitFailure;
-    }
-    StderrLog().Warn(why);
+  const std::vector<StartNote> notes = StartNotes(*config, OwnAddresses());
+  if (!notes.empty() && notes.front().level == NoteLevel::kFatal) {
+    std::fprintf(stderr, "mailtrail: %s\n", notes.front().text.c_str());
+    return kExitFailure;  // not 78: see StartNotes
   }
-  if (std::string note = AccessMapAloneNote(*config); !note.empty()) StderrLog().Warn(note);
+  for (const StartNote& n : notes) {
+    if (n.level == NoteLevel::kWarning) {
+      StderrLog().Warn(n.text);
+    } else {
+      StderrLog().Info(n.text);
+    }
+  }
   auto enforcement = LiveEnforcement::Start(*config);
   if (!enforcement.ok()) return FailWith(enforcement.status());
   if (!(*enforcement)->notice().empty())
     StderrLog().Info(EscapeForLog((*enforcement)->notice(), 300));
-  bool capacity_warning = false;
-  if (std::string note = PolicyCapacityNote(*config, &capacity_warning); !note.empty()) {
-    if (capacity_warning) {
-      StderrLog().Warn(EscapeForLog(note, 600));
-    } else {
-      StderrLog().Info(EscapeForLog(note, 600));
-    }
-  }
   // The web console ([web] listen), on a read-only connection of its own.
   std::unique_ptr<LiveConsole> console;
   if (!config->web.listen.empty()) {

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "agent/run/enforcement.h"
+#include "agent/run/start_notes.h"
 
 namespace mailtrail {
 namespace {
@@ -55,6 +56,21 @@ TEST(AccessMapAlone, IsSaidOnlyWhenNothingElseBlocksClients) {
   EXPECT_EQ(AccessMapAloneNote(c), "");
   Config none;
   EXPECT_EQ(AccessMapAloneNote(none), "");
+}
+
+// check-config and run say the same notes (StartNotes): the fatal one first.
+TEST(StartNotes, AFatalNoteComesFirstAndTheOthersFollow) {
+  Config c;
+  c.enforce.access_map = "/etc/postfix/mailtrail/access";
+  auto notes = StartNotes(c, Nets({"127.0.0.1/32", "192.0.2.10/32"}));
+  ASSERT_EQ(notes.size(), 1u);
+  EXPECT_EQ(notes[0].level, NoteLevel::kWarning);
+  EXPECT_NE(notes[0].text.find("IPv6 network"), std::string::npos);
+  c.enforce.nftables = true;
+  notes = StartNotes(c, Nets({"127.0.0.1/32"}));
+  ASSERT_FALSE(notes.empty());
+  EXPECT_EQ(notes[0].level, NoteLevel::kFatal);
+  EXPECT_TRUE(StartNotes(Config{}, Nets({"127.0.0.1/32", "192.0.2.10/32"})).empty());
 }
 
 }  // namespace
