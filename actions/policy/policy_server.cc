@@ -25,6 +25,16 @@ using policy_internal::TakeTurns;
 
 namespace {
 
+// The address of the Unix socket at `path`; false when the path is too long
+// for one.
+bool UnixAddress(const std::string& path, sockaddr_un* addr) {
+  *addr = sockaddr_un{};
+  addr->sun_family = AF_UNIX;
+  if (path.size() >= sizeof addr->sun_path) return false;
+  std::memcpy(addr->sun_path, path.c_str(), path.size());
+  return true;
+}
+
 // Whether the Unix socket at `path` may be bound: nothing there, or a socket
 // no process listens on (a previous run's, left by a crash), which is
 // removed. A live one is another agent's (a second `mailtrail run`): taking
@@ -38,13 +48,11 @@ std::string ClearSocketPath(const std::string& path) {
   // (blocking, the start hung until it drained, helper-150 #5).
   const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
   if (fd < 0) return std::string("socket: ") + std::strerror(errno);
-  sockaddr_un addr{};
-  addr.sun_family = AF_UNIX;
-  if (path.size() >= sizeof addr.sun_path) {
+  sockaddr_un addr;
+  if (!UnixAddress(path, &addr)) {
     ::close(fd);
     return "the path is too long for a socket";
   }
-  std::memcpy(addr.sun_path, path.c_str(), path.size());
   const int rc = ::connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr);
   const int err = errno;
   ::close(fd);
@@ -59,13 +67,11 @@ std::string ClearSocketPath(const std::string& path) {
 // A Unix stream socket bound to `path` (not listening yet), or -1 with `*rc`
 // a libuv error code.
 int BindUnixSocket(const std::string& path, int* rc) {
-  sockaddr_un addr{};
-  addr.sun_family = AF_UNIX;
-  if (path.size() >= sizeof addr.sun_path) {
+  sockaddr_un addr;
+  if (!UnixAddress(path, &addr)) {
     *rc = UV_ENAMETOOLONG;
     return -1;
   }
-  std::memcpy(addr.sun_path, path.c_str(), path.size());
   const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
   if (fd < 0 || ::bind(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) != 0) {
     *rc = -errno;
@@ -84,11 +90,10 @@ int BindUnixSocket(const std::string& path, int* rc) {
 bool OwnSocket(const std::string& path, ino_t ino) {
   struct stat st;
   if (ino == 0 || ::lstat(path.c_str(), &st) != 0 || st.st_ino != ino) return false;
+  sockaddr_un addr;
+  if (!UnixAddress(path, &addr)) return false;  // never bound
   const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
   if (fd < 0) return true;
-  sockaddr_un addr{};
-  addr.sun_family = AF_UNIX;
-  std::memcpy(addr.sun_path, path.c_str(), std::min(path.size(), sizeof addr.sun_path - 1));
   bool ours = true;
   if (::connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) == 0) {
     ucred cred{};
