@@ -177,11 +177,6 @@ class FileStream {
   Status CheckTruncated(Source* src, TimeUs now);
   // The path and the names beside it a rotated file may have (mail.log.1, ...).
   std::vector<std::string> Candidates() const;
-  // Whether `name` (one of Candidates()) is a rotated name: the path's name,
-  // then '.', '-' or '_' and digits in groups, maybe .gz (mail.log.1,
-  // mail.log-20261127.gz), not another log beside it (mail.log.err), nor a
-  // file compressed otherwise (mail.log.1.xz) or being written (.gz.tmp).
-  bool IsRotatedName(const std::string& name) const;
   // A plain copy of the saved file under another inode (copytruncate); a
   // compressed one is found by FindCompressed.
   std::unique_ptr<Source> FindCopy(const std::vector<std::string>& candidates,

@@ -120,10 +120,6 @@ std::unique_ptr<FileStream::Source> FileStream::FindCopy(const std::vector<std::
   return nullptr;
 }
 
-bool FileStream::IsRotatedName(const std::string& name) const {
-  return IsRotatedNameOf(name, path_);
-}
-
 bool FileStream::BeginsAsAFileRead(const std::string& name) {
   // A start proves something when it is long enough ("Nov 27 10:0" begins
   // many files), or all there is (all we read) of a short file: its whole
@@ -174,7 +170,7 @@ std::vector<FileStream::NamedSource> FileStream::UnreadRotated(
   for (const auto& c : candidates) {
     // Only rotated names: another log beside ours (mail.log.err) is written
     // all the time and is not ours to read.
-    if (c == path_ || !IsRotatedName(c)) continue;
+    if (c == path_ || !IsRotatedNameOf(c, path_)) continue;  // rotated_name.h
     auto info = fs_->Stat(c);
     // `<`: a file written in the same clock tick as our last look at the
     // current file may hold lines we never saw (a rotated-away file we had
