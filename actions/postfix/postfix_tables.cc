@@ -56,8 +56,14 @@ Status WriteWhole(const std::string& path, const std::string& content, std::stri
 std::string AccessMapAction::Render(const DesiredBlocks& desired, int* skipped) const {
   std::string out = "# mailtrail: blocked clients. Written by the agent; edits are lost.\n";
   *skipped = 0;
+  // Each key once: an address and a network holding it (a /25 written as
+  // its addresses) gave postmap a duplicate key to warn of (helper-150 #7).
+  std::set<std::string> keys;
+  auto put = [&](const std::string& key) {
+    if (keys.insert(key).second) out += key + " " + o_.reply + "\n";
+  };
   for (const auto& ip : desired.ips) {
-    if (auto a = IpAddress::Parse(ip)) out += a->ToString() + " " + o_.reply + "\n";
+    if (auto a = IpAddress::Parse(ip)) put(a->ToString());
   }
   for (const auto& c : desired.cidrs) {
     // access(5) matches IPv4 prefixes at octet boundaries ("1.2.3" for a
@@ -81,7 +87,7 @@ std::string AccessMapAction::Render(const DesiredBlocks& desired, int* skipped) 
       std::string prefix;
       for (int octet = 0; octet < boundary / 8; ++octet)
         prefix += (octet ? "." : "") + std::to_string(a >> (24 - 8 * octet) & 0xff);
-      out += prefix + " " + o_.reply + "\n";
+      put(prefix);
     }
   }
   return out;

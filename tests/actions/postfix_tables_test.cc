@@ -87,6 +87,23 @@ TEST_F(PostfixTables, AccessMapHoldsExactlyTheBlockedClients) {
     EXPECT_EQ(e.path().string().find(".tmp"), std::string::npos) << "left over: " << e.path();
 }
 
+// An address and a network holding it write one key once (postmap warned
+// of the duplicate, helper-150 #7).
+TEST_F(PostfixTables, AnAddressInsideABlockedNetworkIsOneKey) {
+  o_.path = dir_.File("dup_access");
+  AccessMapAction a(o_);
+  DesiredBlocks d;
+  d.ips = {"192.0.2.130"};
+  d.cidrs = {"192.0.2.128/25"};
+  int skipped = 0;
+  const std::string text = a.Render(d, &skipped);
+  size_t at = 0, n = 0;
+  while ((at = text.find("\n192.0.2.130 ", at)) != std::string::npos) ++n, ++at;
+  EXPECT_EQ(n, 1u) << text;
+  ASSERT_TRUE(a.Apply(d, 0).ok());
+  EXPECT_EQ(Query("192.0.2.130", "lmdb:" + o_.path), o_.reply);
+}
+
 TEST_F(PostfixTables, HeaderChecksMatchHostileSubjectsLiterally) {
   o_.path = dir_.File("mailtrail_header_checks.pcre");
   o_.reload = false;
