@@ -77,8 +77,20 @@ StatusOr<Block> ManualBlock(const BlockGuard& guard, const std::string& kind,
     b.key = c->ToString();
   } else {
     b.raw_subjects = {OneLine(b.key)};  // a line break would make two rules
+    const std::string given = b.key;
     b.key = NormalizeSubject(b.key);
     if (b.key.empty()) return Status::InvalidArgument("the subject is empty once normalized");
+    // A key as `blocks list` prints it ("your invoice #"): header_checks
+    // matches the subject as written, and a '#' or '@' standing for a
+    // number or an address matches none (helper-149 F8).
+    const std::string words = " " + b.key + " ";
+    if (given == b.key &&
+        (words.find(" # ") != std::string::npos || words.find(" @ ") != std::string::npos))
+      return Status::InvalidArgument(
+          "refused: '" + given +
+          "' is a normalized key, as `blocks list` prints it ('#' for a number, '@' for an "
+          "address): header_checks matches the subject as the mail has it; give one such "
+          "subject (its numbers may differ)");
   }
   // Allowlists win over a block by hand too: refused here, with the reason,
   // whatever this machine can know (the agent checks again).

@@ -95,6 +95,9 @@ refuse cidr 198.51.100.0/24 "\[blocks\] allow"
 # makes two rules; explain shows the header_checks line and what it matches.
 rc=0; "$bin" blocks add subject "Re" --for 1h --store "$st" 2> "$tmp/err" > /dev/null || rc=$?
 [ "$rc" = 2 ] && grep -q "too short" "$tmp/err" || fail "short subject: exit $rc, $(cat "$tmp/err")"
+# A key as `blocks list` prints it matches no subject in header_checks: refused.
+rc=0; "$bin" blocks add subject "your invoice # is ready" --for 1h --store "$st" 2> "$tmp/err" > /dev/null || rc=$?
+[ "$rc" = 2 ] && grep -q "normalized key" "$tmp/err" || fail "normalized key: exit $rc, $(cat "$tmp/err")"
 "$bin" blocks add subject $'Delivery report\nfor xyz' --for 1h --store "$st" > /dev/null
 "$bin" blocks list --format jsonl --store "$st" |
   grep -qF '"raw_subjects":["Delivery report for xyz"]' || fail "line break kept in the subject"
