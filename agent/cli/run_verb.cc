@@ -26,6 +26,7 @@
 #include "agent/metrics/metrics_server.h"
 #include "agent/run/agent.h"
 #include "agent/run/enforcement.h"
+#include "agent/run/firewall_lock.h"
 #include "agent/run/start_notes.h"
 #include "agent/run/supervisor.h"
 #include "agent/store/store.h"
@@ -379,6 +380,14 @@ int RunMain(const std::vector<std::string>& argv, const Clock& clock) {
     } else {
       StderrLog().Info(n.text);
     }
+  }
+  // One agent per network namespace writes its firewall (firewall_lock.h):
+  // held until this process ends, reloads included.
+  std::optional<FirewallLock> firewall_lock;
+  if (config->detect.enabled && (config->enforce.nftables || config->enforce.iptables)) {
+    auto lock = FirewallLock::Take();
+    if (!lock.ok()) return FailWith(lock.status());
+    firewall_lock.emplace(std::move(*lock));
   }
   auto enforcement = LiveEnforcement::Start(*config);
   if (!enforcement.ok()) return FailWith(enforcement.status());
