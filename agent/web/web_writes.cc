@@ -5,13 +5,14 @@
 // SECURITY: a write needs, in this order, an authenticated principal (the
 // pre-routing handler), the operator role, an Origin that is this server's
 // own (its Host, http or https) when the browser sends one, and the user's
-// CSRF token (a form field or
-// parameter `csrf`; GET /api/v1/csrf gives it). Anything else is 403 and
+// CSRF token (the form field `csrf`, never in the URL; GET /api/v1/csrf
+// gives it). Anything else is 403 and
 // changes nothing. Every write that reaches a handler is recorded in the
 // audit table, refused or not.
 #include <httplib.h>
 
 #include <algorithm>
+#include <string_view>
 
 #include "agent/cli/block_ends.h"
 #include "agent/web/web_server.h"
@@ -57,6 +58,20 @@ bool SameToken(const std::string& a, const std::string& b) {
 
 std::string Param(const httplib::Request& req, const char* name) {
   return req.has_param(name) ? req.get_param_value(name) : "";
+}
+
+// Whether the request's URL (its target, query included) names `csrf`.
+bool CsrfInUrl(const std::string& target) {
+  const size_t q = target.find('?');
+  if (q == std::string::npos) return false;
+  std::string_view rest = std::string_view(target).substr(q + 1);
+  while (!rest.empty()) {
+    const size_t amp = rest.find('&');
+    const std::string_view item = rest.substr(0, amp);
+    if (item.substr(0, item.find('=')) == "csrf") return true;
+    rest = amp == std::string_view::npos ? std::string_view() : rest.substr(amp + 1);
+  }
+  return false;
 }
 
 bool WantsHtml(const httplib::Request& req) {
@@ -116,6 +131,10 @@ void WebServer::AddWriteRoutes() {
       status = 403, message = "forbidden: the operator role is needed";
     } else if (!origin.empty() && !SameOrigin(origin, req.get_header_value("Host"))) {
       status = 403, message = "forbidden: a request from another origin";
+    } else if (CsrfInUrl(req.target)) {
+      // A token in the URL ends up in access logs, history and proxies'
+      // logs; the form body is its place (helper-151).
+      status = 403, message = "forbidden: the CSRF token goes in the form body, not the URL";
     } else if (!SameToken(Param(req, "csrf"), CsrfToken(who->name))) {
       status = 403, message = "forbidden: missing or wrong CSRF token";
     } else {

@@ -192,6 +192,10 @@ def test_security(binary, store, tmp):
         status, _ = http(add, data=(body + "&csrf=" + token).encode(),
                          headers={**auth("olga"), "Origin": "http://evil.test"})
         check(status == 403, "an operator's write from another origin is 403 (%d)" % status)
+        # The token in the URL (it ends up in logs and history): 403.
+        status, _ = http(add + "?csrf=" + token, data=(body + "&csrf=" + token).encode(),
+                         headers={**auth("olga"), "Origin": web.base})
+        check(status == 403, "the CSRF token in the URL is 403 (%d)" % status)
         status, answer = http(add, data=(body + "&csrf=" + token).encode(),
                               headers={**auth("olga"), "Origin": web.base})
         check(status == 200, "an operator with the CSRF token: 200 (%d %s)" % (status, answer))
