@@ -574,6 +574,33 @@ TEST(Agent, QueueFileFactsSurviveARestartWithTheOpenMessage) {
 namespace mailtrail {
 namespace {
 
+// The flooding server of the tests below (newsletter::Notices).
+constexpr char kFloodIp[] = "40.107.1.10";
+
+bool Blocked(const Agent& agent, const std::string& key) {
+  for (const Block& b : agent.blocks()->Active())
+    if (b.key == key) return true;
+  return false;
+}
+
+// Steps on the clock until `want`: reading and deciding are the step's own.
+bool StepUntil(Rig& rig, Agent& agent, const std::function<bool()>& want) {
+  for (int i = 0; i < 600 && !want(); ++i) {
+    rig.clock.Advance(kUsPerSecond / 2);
+    if (!StepWithRoom(agent).ok()) return false;
+  }
+  return want();
+}
+
+// 150 notices from kFloodIp, from `from` on.
+void AppendFlood(Rig& rig, TimeUs from) {
+  std::string text;
+  for (const auto& l :
+       newsletter::Notices(from, 150, 800 * 1000, "mail.other.test", /*returning=*/false))
+    text += l + "\n";
+  rig.fs.Append("/var/log/mail.log", text);
+}
+
 // `blocks remove` ends a block in the store; the running agent ends it too,
 // and may block the key again at its next flood (docs/detection.md), not
 // take that flood as "blocked already" until the removed block's old end
@@ -588,20 +615,9 @@ TEST(Agent, ABlockRemovedInTheStoreIsDecidedAgainAtTheNextFlood) {
   o.blocks.period = 3600 * kUsPerSecond;
   Agent agent(o, rig.store.get(), &rig.fs, &rig.clock);
   ASSERT_TRUE(agent.Start().ok());
-  constexpr char kIp[] = "40.107.1.10";
-  auto blocked = [&] {
-    for (const Block& b : agent.blocks()->Active())
-      if (b.key == kIp) return true;
-    return false;
-  };
-  // Steps on the clock until `want`: reading and deciding are the step's own.
-  auto step_until = [&](const std::function<bool()>& want) {
-    for (int i = 0; i < 600 && !want(); ++i) {
-      rig.clock.Advance(kUsPerSecond / 2);
-      if (!StepWithRoom(agent).ok()) return false;
-    }
-    return want();
-  };
+  const std::string kIp = kFloodIp;
+  auto blocked = [&] { return Blocked(agent, kIp); };
+  auto step_until = [&](const std::function<bool()>& want) { return StepUntil(rig, agent, want); };
   // The store's blocks are read on the writer's thread: one refresh asked
   // for, then steps on a still clock until it is back (a guard of real time
   // against a hang, no time asserted; the clock does not run meanwhile, so
@@ -615,14 +631,7 @@ TEST(Agent, ABlockRemovedInTheStoreIsDecidedAgainAtTheNextFlood) {
     }
     return want();
   };
-  auto flood = [&] {
-    std::string text;
-    for (const auto& l :
-         newsletter::Notices(rig.clock.WallNow() + kUsPerSecond, 150, 800 * 1000, "mail.other.test",
-                             /*returning=*/false))
-      text += l + "\n";
-    rig.fs.Append("/var/log/mail.log", text);
-  };
+  auto flood = [&] { AppendFlood(rig, rig.clock.WallNow() + kUsPerSecond); };
   flood();
   ASSERT_TRUE(step_until(blocked)) << "the first flood blocks " << kIp;
   {  // `blocks remove`: another process, its own connection. The block is
@@ -659,7 +668,7 @@ TEST(Agent, ABlockRemovedInTheStoreIsDecidedAgainAtTheNextFlood) {
 TEST(Agent, AnAddressThisMachineGainsIsNeverBlocked) {
   Rig rig;
   ASSERT_NE(rig.store, nullptr);
-  constexpr char kIp[] = "40.107.1.10";
+  const std::string kIp = kFloodIp;
   std::vector<Cidr> own = {*Cidr::Parse("192.0.2.1/32")};
   AgentOptions o = Options();
   o.lines_per_step = 100000;
@@ -670,29 +679,12 @@ TEST(Agent, AnAddressThisMachineGainsIsNeverBlocked) {
   o.log = &log;
   Agent agent(o, rig.store.get(), &rig.fs, &rig.clock);
   ASSERT_TRUE(agent.Start().ok());
-  auto blocked = [&] {
-    for (const Block& b : agent.blocks()->Active())
-      if (b.key == kIp) return true;
-    return false;
-  };
-  auto step_until = [&](const std::function<bool()>& want) {
-    for (int i = 0; i < 600 && !want(); ++i) {
-      rig.clock.Advance(kUsPerSecond / 2);
-      if (!StepWithRoom(agent).ok()) return false;
-    }
-    return want();
-  };
-  auto flood = [&] {
-    std::string text;
-    for (const auto& l :
-         newsletter::Notices(rig.clock.WallNow() + kUsPerSecond, 150, 800 * 1000, "mail.other.test",
-                             /*returning=*/false))
-      text += l + "\n";
-    rig.fs.Append("/var/log/mail.log", text);
-  };
+  auto blocked = [&] { return Blocked(agent, kIp); };
+  auto step_until = [&](const std::function<bool()>& want) { return StepUntil(rig, agent, want); };
+  auto flood = [&] { AppendFlood(rig, rig.clock.WallNow() + kUsPerSecond); };
   flood();
   ASSERT_TRUE(step_until(blocked)) << "a flood from a stranger's address blocks it";
-  own.push_back(*Cidr::Parse(std::string(kIp) + "/32"));  // now one of ours
+  own.push_back(*Cidr::Parse(kIp + "/32"));  // now one of ours
   ASSERT_TRUE(step_until([&] { return !blocked(); })) << "the block ends within a minute";
   const TimeUs ended_by = rig.clock.WallNow();
   EXPECT_EQ(log.Count("an address of this machine since the start"), 1u);
@@ -728,26 +720,13 @@ TEST(Agent, AFloodGoingOnAfterACatchUpIsBlockedLive) {
   o.blocks.period = 3600 * kUsPerSecond;
   Agent agent(o, rig.store.get(), &rig.fs, &rig.clock);
   ASSERT_TRUE(agent.Start().ok());
-  constexpr char kIp[] = "40.107.1.10";
   auto block_of = [&](bool live) {
     for (const Block& b : agent.blocks()->Active())
-      if (b.key == kIp && b.live == live) return true;
+      if (b.key == kFloodIp && b.live == live) return true;
     return false;
   };
-  auto flood = [&](TimeUs from) {
-    std::string text;
-    for (const auto& l : newsletter::Notices(from, 150, 800 * 1000, "mail.other.test",
-                                             /*returning=*/false))
-      text += l + "\n";
-    rig.fs.Append("/var/log/mail.log", text);
-  };
-  auto step_until = [&](const std::function<bool()>& want) {
-    for (int i = 0; i < 600 && !want(); ++i) {
-      rig.clock.Advance(kUsPerSecond / 2);
-      if (!StepWithRoom(agent).ok()) return false;
-    }
-    return want();
-  };
+  auto flood = [&](TimeUs from) { AppendFlood(rig, from); };
+  auto step_until = [&](const std::function<bool()>& want) { return StepUntil(rig, agent, want); };
   flood(rig.clock.WallNow() - 600 * kUsPerSecond);  // written while it was down
   ASSERT_TRUE(step_until([&] { return block_of(false); })) << "recorded, not live";
   EXPECT_FALSE(block_of(true));
