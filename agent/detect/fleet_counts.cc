@@ -68,6 +68,10 @@ void FloodDetector::SetFleetCounts(const std::vector<WindowCount>& others) {
 
 void FloodDetector::CheckFleet(TimeUs now, const std::string& host, std::vector<Decision>* out) {
   for (const auto& [ip, theirs] : others_ips_) {
+    // An IPv6 /64 is decided at a bounce of it here (CountBounce), where it
+    // is known whether one address reached the rate alone: decided here, one
+    // address flooding two MXes got its whole /64 blocked (helper-153 F1).
+    if (ip.find('/') != std::string::npos) continue;
     auto it = ips_.find(ip);
     if (it == ips_.end() || it->second.decided_until > now) continue;
     const TimeUs end = it->second.ring.WindowEnd(now);

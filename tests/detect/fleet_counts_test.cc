@@ -124,6 +124,27 @@ TEST(FleetCounts, OurOwnRelaysAreNoSourcesOfASubjectFleetWide) {
   EXPECT_TRUE(out.empty()) << out.size() << " decision(s), the first on " << out[0].key;
 }
 
+// One IPv6 address flooding two MXes, 12 bounces on each (20 is the rate):
+// the address is decided, not its /64 (helper-153 F1: CheckFleet decided the
+// /64 key the other agent published, and every host of it was refused).
+TEST(FleetCounts, OneIpv6AddressOverTwoMxesBlocksTheAddressNotItsSlashSixtyFour) {
+  DetectorOptions o;
+  FloodDetector mx1(o), mx2(o);
+  std::vector<Decision> out;
+  for (int s = 0; s < 12; ++s) {
+    mx1.OnRecord(Bounce("2001:db8:bad:1::7", "x", s * 4, "mx1"), &out);
+    mx2.OnRecord(Bounce("2001:db8:bad:1::7", "x", s * 4 + 1, "mx2"), &out);
+  }
+  ASSERT_TRUE(out.empty());
+  const TimeUs now = kT0 + 50 * kUsPerSecond;
+  mx1.SetFleetCounts(mx2.FleetCounts(now));
+  mx1.CheckFleet(now, "mx1", &out);
+  mx1.OnRecord(Bounce("2001:db8:bad:1::7", "x", 51, "mx1"), &out);
+  std::vector<std::string> keys;
+  for (const Decision& d : out) keys.push_back(d.key);
+  EXPECT_EQ(keys, (std::vector<std::string>{"2001:db8:bad:1::7"}));
+}
+
 TEST(FleetCounts, TheOthersCountsDecideWithoutWaitingForTheNextBounceHere) {
   DetectorOptions o;
   FloodDetector here(o), there(o);
