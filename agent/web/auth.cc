@@ -205,8 +205,13 @@ std::optional<Principal> Authenticator::Verify(bool token, std::string_view name
   {
     std::lock_guard<std::mutex> lock(mu_);
     auto it = remembered_.find(key);
-    if (e && it != remembered_.end() && now - it->second < kRememberSeconds * kUsPerSecond)
+    if (e && it != remembered_.end() && now - it->second < kRememberSeconds * kUsPerSecond) {
+      // Each use keeps it: a user of an address locked out for a stranger's
+      // wrong passwords (remembered_only) is verified by no hash, and was
+      // shut out 5 minutes after the last one (helper-153 F2).
+      it->second = now;
       return Principal{e->name, e->role};
+    }
   }
   if (remembered_only) return std::nullopt;
   const bool ok = HashMatches(std::string(secret), e ? e->hash : UnknownNameHash(token)) && e;

@@ -8,7 +8,8 @@
 //
 // Thread-safe (the server's workers call Check). A hash costs tens of
 // milliseconds by design; a credential that matched is remembered for
-// kRememberSeconds so that each page's requests do not pay it again.
+// kRememberSeconds after its last use, so that each page's requests do not
+// pay it again.
 //
 // SECURITY: the header is untrusted: bounded (httplib caps headers at 8 KiB),
 // decoded strictly, never logged. Unknown users cost a hash too (a dummy), so
