@@ -14,6 +14,7 @@
 #include <condition_variable>
 #include <cstring>
 #include <deque>
+#include <limits>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -94,20 +95,20 @@ std::string SocketAddress(NameOf name_of, int sock, int* port) {
 // for the whole request and after `read_budget` bytes (its head and a body
 // of at most 64 KiB are there long before), buffered (the library reads the
 // head a byte at a time); writes wait at most `write_ms` each (an export
-// streams). A client that has not taken a write within kSlowReaderMs reads
+// streams). A client that has not taken a write within `slow_ms` reads
 // slowly: it holds a worker as long as its answer lasts, so it counts as a
-// slow connection of its client (`slow`, null for a trusted proxy's), and
-// beyond the client's share it is cut (helper-151: eight clients of one
-// address reading 4 KB every 5 s held every worker for a minute).
+// slow reader of its client (`slow`, null for a trusted proxy's), and beyond
+// the client's share it is cut (helper-151: eight clients of one address
+// reading 4 KB every 5 s held every worker for a minute).
 class DeadlineStream : public httplib::Stream {
  public:
-  static constexpr int kSlowReaderMs = 1000;
-  DeadlineStream(int sock, int read_ms, size_t read_budget, int write_ms, SlowHeads* slow,
-                 std::string client)
+  DeadlineStream(int sock, int read_ms, size_t read_budget, int write_ms, int slow_ms,
+                 SlowHeads* slow, std::string client)
       : sock_(sock),
         read_until_(std::chrono::steady_clock::now() + std::chrono::milliseconds(read_ms)),
         read_budget_(read_budget),
         write_ms_(write_ms),
+        slow_ms_(slow_ms),
         slow_(slow),
         client_(std::move(client)) {}
   ~DeadlineStream() override {
@@ -136,10 +137,10 @@ class DeadlineStream : public httplib::Stream {
   }
   ssize_t write(const char* ptr, size_t size) override {
     const bool may_count = slow_ != nullptr && !counted_;
-    if (!Wait(POLLOUT, may_count ? std::min(kSlowReaderMs, write_ms_) : write_ms_)) {
+    if (!Wait(POLLOUT, may_count ? slow_ms_ : write_ms_)) {
       if (!may_count || !slow_->Enter(client_)) return -1;
       counted_ = true;
-      if (!Wait(POLLOUT, write_ms_ - kSlowReaderMs)) return -1;
+      if (!Wait(POLLOUT, write_ms_ - slow_ms_)) return -1;
     }
     return ::send(sock_, ptr, size, MSG_NOSIGNAL);
   }
@@ -167,7 +168,7 @@ class DeadlineStream : public httplib::Stream {
   const int sock_;
   const std::chrono::steady_clock::time_point read_until_;
   size_t read_budget_;
-  const int write_ms_;
+  const int write_ms_, slow_ms_;
   SlowHeads* const slow_;
   const std::string client_;
   bool counted_ = false;  // a slow reader, in slow_ until the answer ends
@@ -205,7 +206,9 @@ HeadBoundedServer::HeadBoundedServer(const HeadLimits& limits, const ProxyAuth* 
       write_ms_(limits.write_s * 1000),
       grace_ms_(std::min(limits.grace_ms, limits.read_s * 1000)),
       grace_when_full_ms_(std::min(limits.grace_when_full_ms, grace_ms_)),
+      slow_reader_ms_(std::max(1, std::min(limits.slow_reader_ms, write_ms_))),
       slow_heads_(limits.slow_per_client, limits.slow_in_all),
+      slow_readers_(limits.slow_per_client, std::numeric_limits<size_t>::max()),
       proxy_(proxy) {}
 
 bool HeadBoundedServer::ProxyNamesAnEscape(const std::string& head, const std::string& peer) const {
@@ -251,8 +254,8 @@ bool HeadBoundedServer::process_and_close_socket(socket_t sock) {
     } else if (head == HeadCheck::kArrived && ProxyNamesAnEscape(text, peer)) {
       refusal = "400 Bad Request";
     } else if (head == HeadCheck::kArrived) {
-      DeadlineStream strm(sock, read_ms_, kMaxHead + kMaxBody, write_ms_,
-                          Counted(peer) ? &slow_heads_ : nullptr, SlowHeadClient(peer));
+      DeadlineStream strm(sock, read_ms_, kMaxHead + kMaxBody, write_ms_, slow_reader_ms_,
+                          Counted(peer) ? &slow_readers_ : nullptr, SlowHeadClient(peer));
       bool closed = false;
       ok = process_request(strm, /*close_connection=*/true, closed, nullptr);
     } else if (head == HeadCheck::kTooLarge) {

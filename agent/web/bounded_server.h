@@ -34,6 +34,11 @@ struct HeadLimits {
   // whole grace each time.
   int grace_when_full_ms = 20;
   size_t slow_per_client = 2, slow_in_all = 6;
+  // An answer's write not taken within this long makes a slow reader: each
+  // client may have slow_per_client of them (apart from its slow heads: a
+  // browser's idle spare connections must not cut its export), and the next
+  // one is cut.
+  int slow_reader_ms = 1000;
 };
 
 // A request's head is bounded before the library reads it (request_head.h):
@@ -74,8 +79,12 @@ class HeadBoundedServer : public httplib::Server {
   // its users').
   bool Counted(const std::string& peer) const;
 
-  const int read_ms_, write_ms_, grace_ms_, grace_when_full_ms_;
+  const int read_ms_, write_ms_, grace_ms_, grace_when_full_ms_, slow_reader_ms_;
   SlowHeads slow_heads_;
+  // Slow readers, per client only: a cut export for want of room taken by
+  // other clients' idle connections was worse than the workers they hold
+  // (helper-153 F3).
+  SlowHeads slow_readers_;
   const ProxyAuth* proxy_;
   std::atomic<bool> stopping_{false};
 };

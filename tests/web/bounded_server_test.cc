@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -100,6 +101,47 @@ TEST(SlowReaders, BeyondItsShareASlowReaderIsCutAndOthersAreAnswered) {
   }
   EXPECT_EQ(whole, 2);
   EXPECT_EQ(cut, 2);
+  server.stop();
+  loop.join();
+}
+
+// A browser's idle spare connections (slow heads, once their grace is over)
+// must not cut its export: slow readers have a share of their own (helper-153
+// F3: two idle connections of one address, or six of others, cut a 14.8 MB
+// export at once once it paused).
+TEST(SlowReaders, IdleConnectionsDoNotCutAnExport) {
+  HeadLimits limits;
+  limits.read_s = 120;                          // the idle ones stay counted while the export runs
+  limits.grace_when_full_ms = limits.grace_ms;  // the reader's head has its grace
+  limits.slow_reader_ms = 1;                    // a write that waits at all is a slow reader's
+  limits.slow_per_client = 2;
+  HeadBoundedServer server(limits, nullptr);
+  server.new_task_queue = [] { return NewBoundedPool(6, 16); };
+  server.Get("/big", [](const httplib::Request&, httplib::Response& res) {
+    res.set_content_provider(kBig, "text/plain",
+                             [](size_t, size_t length, httplib::DataSink& sink) {
+                               static const std::string chunk(1 << 16, 'x');
+                               sink.write(chunk.data(), std::min(length, chunk.size()));
+                               return true;
+                             });
+  });
+  const int port = server.bind_to_any_port("127.0.0.1");
+  ASSERT_GT(port, 0);
+  std::thread loop([&] { server.listen_after_bind(); });
+  // Three idle connections: once two are counted the address's share of
+  // slow heads is full, and the third is closed without an answer.
+  std::vector<pollfd> idle;
+  for (int i = 0; i < 3; ++i) {
+    const int fd = Connect("127.0.0.1", port, "", 0);
+    ASSERT_GE(fd, 0);
+    idle.push_back({fd, POLLIN, 0});
+  }
+  ASSERT_EQ(::poll(idle.data(), idle.size(), 120000), 1) << "one closed (a guard, not a time)";
+  const int reader = Connect("127.0.0.1", port, "GET /big HTTP/1.1\r\nHost: x\r\n\r\n", 4096);
+  ASSERT_GE(reader, 0);
+  EXPECT_GT(ReadAll(reader), kBig) << "the export is whole";
+  ::close(reader);
+  for (const pollfd& p : idle) ::close(p.fd);
   server.stop();
   loop.join();
 }
