@@ -405,12 +405,21 @@ bool OutboundMemory::Take(const std::string& key, TimeUs now) {
 }
 
 void OutboundMemory::Expire(TimeUs t) {
-  // Forgetting goes by log time, which a line far ahead (a host's clock a day
-  // wrong) would move on at once: it moves at most kMaxExpiryStep a call, so
-  // that one such line forgets nothing early, and Take() still refuses what
-  // is out of its window at each record's own time.
-  expiry_now_ =
-      expiry_now_ == kNotYet ? t : std::max(expiry_now_, std::min(t, expiry_now_ + kMaxExpiryStep));
+  // Forgetting goes by log time, which lines far ahead (a host's clock a
+  // day wrong, in the same file) would move on: it goes by the median of
+  // the last kExpiryTimes lines' times, which such lines move only when they
+  // are most of them, and waits for kMinExpiryTimes after a start. Take()
+  // still checks each key's window at each record's own time (helper-152
+  // F4, helper-153 F4: a clock moved on an hour a line went a day in 25).
+  expiry_times_[expiry_next_] = t;
+  expiry_next_ = (expiry_next_ + 1) % kExpiryTimes;
+  expiry_seen_ = std::min(expiry_seen_ + 1, kExpiryTimes);
+  if (expiry_seen_ < kMinExpiryTimes) return;
+  std::array<TimeUs, kExpiryTimes> times = expiry_times_;
+  const auto mid = times.begin() + expiry_seen_ / 2;
+  std::nth_element(times.begin(), mid, times.begin() + expiry_seen_);
+  if (*mid <= expiry_now_) return;
+  expiry_now_ = *mid;
   const TimeUs now = expiry_now_;
   // order_ is by learning, and log time only goes forward (nearly: a key a
   // line out of order learned a little early waits for the keys before it).

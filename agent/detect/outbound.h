@@ -42,6 +42,7 @@
 #ifndef MAILTRAIL_AGENT_DETECT_OUTBOUND_H_
 #define MAILTRAIL_AGENT_DETECT_OUTBOUND_H_
 
+#include <array>
 #include <climits>
 #include <cstdint>
 #include <deque>
@@ -134,12 +135,13 @@ class OutboundMemory {
   // beyond max_keys.
   void Add(std::string key, int credits, TimeUs t, bool set = false);
   bool Take(const std::string& key, TimeUs now);
-  // Forgets the keys out of the window at `t`, as far as the forgetting's
-  // own clock (expiry_now_) may move towards it.
+  // Notes a line's time `t`, and forgets the keys out of the window at the
+  // median of the last lines' times (outbound.cc says why).
   void Expire(TimeUs t);
-  static constexpr TimeUs kNotYet = std::numeric_limits<TimeUs>::min();
-  static constexpr TimeUs kMaxExpiryStep = 3600 * kUsPerSecond;
-  TimeUs expiry_now_ = kNotYet;
+  static constexpr size_t kExpiryTimes = 64, kMinExpiryTimes = 16;
+  std::array<TimeUs, kExpiryTimes> expiry_times_{};
+  size_t expiry_next_ = 0, expiry_seen_ = 0;
+  TimeUs expiry_now_ = std::numeric_limits<TimeUs>::min();
   // Keeps `key`'s new credits for TakeShared().
   void Share(const std::string& key, int credits, TimeUs t);
 

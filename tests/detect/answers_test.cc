@@ -391,6 +391,37 @@ TEST(Answers, OneLineFarAheadForgetsNoAnswer) {
   EXPECT_TRUE(out.empty());
 }
 
+// Nor do 30 deliveries of a host a day ahead among the others' (helper-153
+// F4: a clock moved on an hour a line went a day in 25 lines), nor one such
+// line as the first after a start.
+TEST(Answers, AHostADayAheadForgetsNoAnswer) {
+  DetectorOptions o;
+  o.ip_bounces = 1000000;
+  constexpr double kDayAhead = 25 * 3600;
+  {
+    FloodDetector d(o);
+    std::vector<Decision> out;
+    for (int i = 0; i < 40; ++i) Teach(&d, Relayed(i, i * 0.1));
+    for (int i = 0; i < 30; ++i) Teach(&d, Relayed(200 + i, kDayAhead + i));
+    const int64_t before = d.answers(AnswerKind::kDomain);
+    for (int i = 0; i < 10; ++i)
+      d.OnRecord(Dsn("mail-sor-f69.google.com", "209.85.220.69", "news@example.org", 10 + i), &out);
+    EXPECT_EQ(d.answers(AnswerKind::kDomain) - before, 10);
+  }
+  {
+    FloodDetector d(o);
+    for (int i = 0; i < 40; ++i) Teach(&d, Relayed(i, i * 0.1));
+    FloodDetector restarted(o);  // a restart reads the state back
+    ASSERT_TRUE(restarted.LoadState(d.SaveState()).ok());
+    Teach(&restarted, Relayed(300, kDayAhead));  // its first line: a day ahead
+    std::vector<Decision> out;
+    for (int i = 0; i < 10; ++i)
+      restarted.OnRecord(
+          Dsn("mail-sor-f69.google.com", "209.85.220.69", "news@example.org", 10 + i), &out);
+    EXPECT_EQ(restarted.answers(AnswerKind::kDomain), 10);
+  }
+}
+
 TEST(Answers, AReturnedMessageIdWeNeverSentIsNoAnswer) {
   OutboundMemory m;
   MessageRecord b;
