@@ -58,6 +58,12 @@ std::vector<Block> BlockManager::ClockSteppedBack(TimeUs by, TimeUs now) {
   // end is after `now` would read as active: the rest are not saved again.
   for (auto& [id, made] : made_here_) {
     if (!made.ended) continue;
+    // Its key is "blocked already" until its end: that end moves too, or a
+    // new flood of the key was refused for the length of the step
+    // (helper-153 F5).
+    if (auto u = until_.find({id.kind, id.key});
+        u != until_.end() && u->second == made.ended->expires)
+      u->second -= by;
     made.ended->expires -= by;
     strikes_.MoveEnd({id.kind, id.key}, id.created, made.ended->expires);
     if (made.saved_end <= now) continue;

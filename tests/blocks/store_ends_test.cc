@@ -231,6 +231,29 @@ TEST(StoreEnds, AStepBackSavesOnlyTheEndedRowsItBringsAhead) {
   EXPECT_TRUE(m.Active().empty());
 }
 
+// A key whose block ended is free again after a step back: its end moved
+// back, and so does the time its key counts as "blocked already" (helper-153
+// F5: a new flood of it was refused for the length of the step).
+TEST(StoreEnds, AStepBackLeavesAnEndedKeyFree) {
+  BlockManager m(BlockPolicy{});
+  CaptureLogger quiet_m;
+  m.log = &quiet_m;
+  Decision d;
+  d.kind = Decision::Kind::kIp;
+  d.key = "198.51.100.7";
+  d.at = kNow;
+  std::string why;
+  const Block* made = m.Apply(d, &why);
+  ASSERT_NE(made, nullptr) << why;
+  const TimeUs end = made->expires;
+  m.Expire(end + kMinute);
+  ASSERT_TRUE(m.Active().empty());
+  constexpr TimeUs kDay = 24 * kHour;
+  m.ClockSteppedBack(kDay, end + kMinute - kDay);
+  d.at = end + 2 * kMinute - kDay;  // a new flood, on the clock as it is now
+  EXPECT_NE(m.Apply(d, &why), nullptr) << why;
+}
+
 // The memory of ended blocks is bounded: the ones that ended first go.
 TEST(StoreEnds, TheEndedBlocksRememberedAreBounded) {
   BlockManager m(BlockPolicy{});
