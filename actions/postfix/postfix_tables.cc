@@ -153,13 +153,16 @@ namespace {
 bool IsSpace(unsigned char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
 bool IsDigit(unsigned char c) { return c >= '0' && c <= '9'; }
 
-// The length of the RFC 2047 B-encoded word at the start of `s`
-// ("=?charset?B?base64?="), 0 if none: its digits are base64, not a number.
-size_t BEncodedWordLength(std::string_view s) {
+// The length of the RFC 2047 encoded word at the start of `s`
+// ("=?charset?B?base64?=", "=?charset?Q?text?="), 0 if none: its digits are
+// base64 or hex escapes ("=D0=92"), not numbers, and stay as written (a Q
+// word's "=80" made [0-9]+, and one letter stood for another, helper-153 F6).
+size_t EncodedWordLength(std::string_view s) {
   if (s.substr(0, 2) != "=?") return 0;
   size_t i = 2;
   while (i < s.size() && s[i] != '?' && !IsSpace(s[i])) ++i;
-  if (i == 2 || (s.substr(i, 3) != "?B?" && s.substr(i, 3) != "?b?")) return 0;
+  const std::string_view how = s.substr(i, 3);
+  if (i == 2 || (how != "?B?" && how != "?b?" && how != "?Q?" && how != "?q?")) return 0;
   i += 3;
   while (i < s.size() && s[i] != '?' && !IsSpace(s[i])) ++i;
   return s.substr(i, 2) == "?=" ? i + 2 : 0;
@@ -216,7 +219,7 @@ HeaderCheck HeaderChecksLine(const std::string& raw_subject) {
   std::string body;
   for (size_t i = 0; i < s.size();) {
     const unsigned char c = static_cast<unsigned char>(s[i]);
-    if (const size_t n = BEncodedWordLength(s.substr(i)); n > 0) {
+    if (const size_t n = EncodedWordLength(s.substr(i)); n > 0) {
       body += PcreEscape(std::string(s.substr(i, n)));
       i += n;
       continue;

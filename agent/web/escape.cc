@@ -40,15 +40,17 @@ size_t Utf8Length(std::string_view s, size_t i) {
 // zero-width ones, the soft hyphen, the word joiner and invisible operators,
 // Hangul and Mongolian fillers, interlinear annotations, musical format
 // controls, tags (U+E0000-E007F: a whole hidden text), line and paragraph
-// separators. (Variation selectors stay: emoji need them.) helper-151 found
-// U+2060, U+00AD, U+180E and the tags shown as nothing.
+// separators, the supplementary variation selectors (U+E0100-E01EF: they
+// too can hide a text; U+FE00-FE0F stay: emoji need them). helper-151 found
+// U+2060, U+00AD, U+180E and the tags shown as nothing, helper-153 the rest.
 bool Invisible(uint32_t cp) {
   return (cp >= 0x200B && cp <= 0x200F) || (cp >= 0x2028 && cp <= 0x202E) ||
          (cp >= 0x2060 && cp <= 0x2064) || (cp >= 0x2066 && cp <= 0x206F) || cp == 0x061C ||
          cp == 0xFEFF || cp == 0x00AD || cp == 0x034F || cp == 0x115F || cp == 0x1160 ||
-         cp == 0x17B4 || cp == 0x17B5 || (cp >= 0x180B && cp <= 0x180E) || cp == 0x3164 ||
-         cp == 0xFFA0 || (cp >= 0xFFF9 && cp <= 0xFFFB) || (cp >= 0x1D173 && cp <= 0x1D17A) ||
-         (cp >= 0xE0000 && cp <= 0xE007F);
+         cp == 0x17B4 || cp == 0x17B5 || (cp >= 0x180B && cp <= 0x180F) || cp == 0x3164 ||
+         cp == 0xFFA0 || (cp >= 0xFFF9 && cp <= 0xFFFB) || (cp >= 0x13430 && cp <= 0x1343F) ||
+         (cp >= 0x1BCA0 && cp <= 0x1BCA3) || (cp >= 0x1D173 && cp <= 0x1D17A) ||
+         (cp >= 0xE0000 && cp <= 0xE007F) || (cp >= 0xE0100 && cp <= 0xE01EF);
 }
 
 uint32_t CodePoint(std::string_view s, size_t i, size_t n) {

@@ -268,8 +268,13 @@ TEST_F(PostfixTables, DigitsVaryOnlyWhereTheSubjectsKeyDoes) {
   HeaderChecksAction h(o_);
   DesiredBlocks d;
   const std::string cut = "Your invoice " + std::string(kLoggedSubjectMax - 13, '7');
-  d.subjects = {"Newsletter KW4949", "Order INV12345 shipped",     "Ticket deadbeef1 closed",
-                "Week KW49 summary", "Parcel 4711 for 1 customer", cut};
+  d.subjects = {"Newsletter KW4949",
+                "Order INV12345 shipped",
+                "Ticket deadbeef1 closed",
+                "Week KW49 summary",
+                "Parcel 4711 for 1 customer",
+                cut,
+                "=?UTF-8?Q?Ihr_Termin_=E2=80=93_bitte?= best\xc3\xa4tigen"};
   ASSERT_TRUE(h.Apply(d, 0).ok());
   ExpectRefusals("pcre:" + o_.path,
                  {
@@ -287,6 +292,9 @@ TEST_F(PostfixTables, DigitsVaryOnlyWhereTheSubjectsKeyDoes) {
                      {"Subject: " + cut + "77 more", true},
                      {"Subject: Your invoice 4711 from ACME Corp is attached", false},
                      {"Subject: Your invoice 2026-0042 for November", false},
+                     // A Q-encoded word's escapes are no numbers (helper-153 F6).
+                     {"Subject: =?UTF-8?Q?Ihr_Termin_=E2=80=93_bitte?= best\xc3\xa4tigen", true},
+                     {"Subject: =?UTF-8?Q?Ihr_Termin_=E2=84=93_bitte?= best\xc3\xa4tigen", false},
                  });
   // Every subject refused has the block's key (for the exact ones).
   for (const auto& [blocked, other] : std::vector<std::pair<std::string, std::string>>{

@@ -33,6 +33,8 @@ TEST(HtmlEscape, OtherInvisibleCharactersAreShownToo) {
   EXPECT_EQ(HtmlEscape("a\u2060b\u00ADc\u180Ed\u2028e"),
             "a&lt;U+2060&gt;b&lt;U+00AD&gt;c&lt;U+180E&gt;d&lt;U+2028&gt;e");
   EXPECT_EQ(HtmlEscape("x\U000E0041\U000E007Fy"), "x&lt;U+E0041&gt;&lt;U+E007F&gt;y");
+  EXPECT_EQ(HtmlEscape("a\U000E0100b\U0001BCA0c\u180Fd"),
+            "a&lt;U+E0100&gt;b&lt;U+1BCA0&gt;c&lt;U+180F&gt;d");
   EXPECT_EQ(HtmlEscape("\U0001F600\uFE0F"), "\U0001F600\uFE0F") << "emoji and their selectors stay";
 }
 
