@@ -387,6 +387,10 @@ void MessageTracker::OnSmtpdAction(const Event& ev) {
       r.events.push_back({ev.time, std::string(ev.program), Capped(ev.message)});
     return;
   }
+  // A VRFY refused inside a transaction asks about an address: it is no
+  // recipient of the message (helper-154 F3: a client could add refused
+  // recipients to its own message's record, and make it "mixed").
+  if (ev.stage == "VRFY") return;
   // "QID: reject: RCPT ..." after an accepted recipient, or a milter action.
   Open* o = FindOrCreate(ev);
   MessageRecord& r = o->rec;

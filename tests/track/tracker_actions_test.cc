@@ -54,6 +54,33 @@ TEST(TrackerActions, AMilterHoldIsAHoldNotAReject) {
 // recipient's `status=bounced` as "postfix/cleanup", and deletes the queue
 // file with no `removed` line before Postfix 3.10. Those lines were unknown:
 // the record had no recipient and stayed open (helper-111 F2).
+// A VRFY refused inside a transaction (real Postfix 3.7 lines) names no
+// recipient of the message: it was one, refused, and the message "mixed"
+// (helper-154 F3: a client could add any refused recipients to its record).
+TEST(TrackerActions, AVrfyRefusedInATransactionIsNoRecipient) {
+  TrackerHarness h;
+  h.Feed({
+      "Dec 08 04:53:23 mx postfix/smtpd[11468]: 6AD5DA781CB: client=unknown[127.0.5.61]",
+      "Dec 08 04:53:23 mx postfix/smtpd[11468]: 6AD5DA781CB: reject: VRFY from "
+      "unknown[127.0.5.61]: 550 5.1.1 <nobodyF3@hosted.test>: Recipient address rejected: User "
+      "unknown in virtual mailbox table; from=<f3@snd.test> to=<nobodyF3@hosted.test> "
+      "proto=ESMTP helo=<f3.client.test>",
+      "Dec 08 04:53:23 mx postfix/cleanup[11471]: 6AD5DA781CB: message-id=<F3@id>",
+      "Dec 08 04:53:23 mx postfix/qmgr[11396]: 6AD5DA781CB: from=<f3@snd.test>, size=251, "
+      "nrcpt=1 (queue active)",
+      "Dec 08 04:53:23 mx postfix/virtual[11588]: 6AD5DA781CB: to=<walt@hosted.test>, "
+      "relay=virtual, delay=0.01, delays=0/0/0/0, dsn=2.0.0, status=sent (delivered to maildir)",
+      "Dec 08 04:53:23 mx postfix/qmgr[11396]: 6AD5DA781CB: removed",
+  });
+  h.Flush();
+  const MessageRecord* r = h.One("6AD5DA781CB");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->outcome, Outcome::kDelivered);
+  ASSERT_EQ(r->recipients.size(), 1u);
+  EXPECT_EQ(r->recipients[0].address, "walt@hosted.test");
+  EXPECT_FALSE(r->reject.has_value());
+}
+
 TEST(TrackerActions, MaildropMailCleanupBouncesIsBouncedAndCloses) {
   TrackerHarness h;
   h.Feed({
