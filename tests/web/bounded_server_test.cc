@@ -55,6 +55,18 @@ size_t ReadAll(int fd, std::string* start = nullptr) {
   return total;
 }
 
+// GET /big: kBig bytes, made as they are sent.
+void ServeBig(HeadBoundedServer* server) {
+  server->Get("/big", [](const httplib::Request&, httplib::Response& res) {
+    res.set_content_provider(kBig, "text/plain",
+                             [](size_t, size_t length, httplib::DataSink& sink) {
+                               static const std::string chunk(1 << 16, 'x');
+                               sink.write(chunk.data(), std::min(length, chunk.size()));
+                               return true;
+                             });
+  });
+}
+
 // A client that reads its answer slowly holds a worker as long as the answer
 // lasts: beyond its share of slow connections it is cut, so that other
 // clients still find workers (helper-151: eight clients of one address
@@ -66,14 +78,7 @@ TEST(SlowReaders, BeyondItsShareASlowReaderIsCutAndOthersAreAnswered) {
   limits.slow_in_all = 3;
   HeadBoundedServer server(limits, nullptr);
   server.new_task_queue = [] { return NewBoundedPool(4, 16); };
-  server.Get("/big", [](const httplib::Request&, httplib::Response& res) {
-    res.set_content_provider(kBig, "text/plain",
-                             [](size_t, size_t length, httplib::DataSink& sink) {
-                               static const std::string chunk(1 << 16, 'x');
-                               sink.write(chunk.data(), std::min(length, chunk.size()));
-                               return true;
-                             });
-  });
+  ServeBig(&server);
   server.Get("/small", [](const httplib::Request&, httplib::Response& res) {
     res.set_content("ok", "text/plain");
   });
@@ -117,14 +122,7 @@ TEST(SlowReaders, IdleConnectionsDoNotCutAnExport) {
   limits.slow_per_client = 2;
   HeadBoundedServer server(limits, nullptr);
   server.new_task_queue = [] { return NewBoundedPool(6, 16); };
-  server.Get("/big", [](const httplib::Request&, httplib::Response& res) {
-    res.set_content_provider(kBig, "text/plain",
-                             [](size_t, size_t length, httplib::DataSink& sink) {
-                               static const std::string chunk(1 << 16, 'x');
-                               sink.write(chunk.data(), std::min(length, chunk.size()));
-                               return true;
-                             });
-  });
+  ServeBig(&server);
   const int port = server.bind_to_any_port("127.0.0.1");
   ASSERT_GT(port, 0);
   std::thread loop([&] { server.listen_after_bind(); });
