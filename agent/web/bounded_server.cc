@@ -14,7 +14,6 @@
 #include <condition_variable>
 #include <cstring>
 #include <deque>
-#include <limits>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -208,7 +207,7 @@ HeadBoundedServer::HeadBoundedServer(const HeadLimits& limits, const ProxyAuth* 
       grace_when_full_ms_(std::min(limits.grace_when_full_ms, grace_ms_)),
       slow_reader_ms_(std::max(1, std::min(limits.slow_reader_ms, write_ms_))),
       slow_heads_(limits.slow_per_client, limits.slow_in_all),
-      slow_readers_(limits.slow_per_client, std::numeric_limits<size_t>::max()),
+      slow_readers_(limits.slow_per_client, limits.slow_in_all),
       proxy_(proxy) {}
 
 bool HeadBoundedServer::ProxyNamesAnEscape(const std::string& head, const std::string& peer) const {

@@ -35,9 +35,9 @@ struct HeadLimits {
   int grace_when_full_ms = 20;
   size_t slow_per_client = 2, slow_in_all = 6;
   // An answer's write not taken within this long makes a slow reader: each
-  // client may have slow_per_client of them (apart from its slow heads: a
-  // browser's idle spare connections must not cut its export), and the next
-  // one is cut.
+  // client may have slow_per_client of them, all clients slow_in_all (apart
+  // from slow heads: a browser's idle spare connections must not cut its
+  // export), and the next one is cut.
   int slow_reader_ms = 1000;
 };
 
@@ -81,9 +81,10 @@ class HeadBoundedServer : public httplib::Server {
 
   const int read_ms_, write_ms_, grace_ms_, grace_when_full_ms_, slow_reader_ms_;
   SlowHeads slow_heads_;
-  // Slow readers, per client only: a cut export for want of room taken by
-  // other clients' idle connections was worse than the workers they hold
-  // (helper-153 F3).
+  // Slow readers, a share of their own (per client and in all, as slow
+  // heads have): idle connections, which cost nothing, took the room and
+  // cut exports when the two shared one (helper-153 F3); with no share in
+  // all, four addresses held every worker (helper-155 F2).
   SlowHeads slow_readers_;
   const ProxyAuth* proxy_;
   std::atomic<bool> stopping_{false};

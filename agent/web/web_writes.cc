@@ -12,6 +12,7 @@
 #include <httplib.h>
 
 #include <algorithm>
+#include <cctype>
 #include <string_view>
 
 #include "agent/cli/block_ends.h"
@@ -60,6 +61,22 @@ std::string Param(const httplib::Request& req, const char* name) {
   return req.has_param(name) ? req.get_param_value(name) : "";
 }
 
+// A query key as cpp-httplib reads it: percent escapes decoded ("%63srf" is
+// "csrf", helper-155).
+std::string DecodedKey(std::string_view key) {
+  std::string out;
+  for (size_t i = 0; i < key.size(); ++i) {
+    const auto hex = [](char c) { return std::isxdigit(static_cast<unsigned char>(c)) != 0; };
+    if (key[i] == '%' && i + 2 < key.size() && hex(key[i + 1]) && hex(key[i + 2])) {
+      out.push_back(static_cast<char>(std::stoi(std::string(key.substr(i + 1, 2)), nullptr, 16)));
+      i += 2;
+    } else {
+      out.push_back(key[i] == '+' ? ' ' : key[i]);
+    }
+  }
+  return out;
+}
+
 // Whether the request's URL (its target, query included) names `csrf`.
 bool CsrfInUrl(const std::string& target) {
   const size_t q = target.find('?');
@@ -68,7 +85,7 @@ bool CsrfInUrl(const std::string& target) {
   while (!rest.empty()) {
     const size_t amp = rest.find('&');
     const std::string_view item = rest.substr(0, amp);
-    if (item.substr(0, item.find('=')) == "csrf") return true;
+    if (DecodedKey(item.substr(0, item.find('='))) == "csrf") return true;
     rest = amp == std::string_view::npos ? std::string_view() : rest.substr(amp + 1);
   }
   return false;

@@ -196,6 +196,9 @@ def test_security(binary, store, tmp):
         status, _ = http(add + "?csrf=" + token, data=(body + "&csrf=" + token).encode(),
                          headers={**auth("olga"), "Origin": web.base})
         check(status == 403, "the CSRF token in the URL is 403 (%d)" % status)
+        status, _ = http(add + "?%63srf=" + token, data=(body + "&csrf=" + token).encode(),
+                         headers={**auth("olga"), "Origin": web.base})
+        check(status == 403, "the CSRF token in the URL under an escaped name is 403 (%d)" % status)
         status, answer = http(add, data=(body + "&csrf=" + token).encode(),
                               headers={**auth("olga"), "Origin": web.base})
         check(status == 200, "an operator with the CSRF token: 200 (%d %s)" % (status, answer))
