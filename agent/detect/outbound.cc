@@ -363,7 +363,9 @@ void OutboundMemory::KeepUnshared(const std::vector<SharedAnswer>& mine, TimeUs 
 
 size_t OutboundMemory::AddShared(const std::vector<SharedAnswer>& theirs, TimeUs now) {
   if (!o_.enabled) return 0;
-  Expire(now);
+  // No forgetting here: `now` is the fleet's exchange time (the newest line
+  // read, one stamped a day ahead too), which fed at each exchange into
+  // Expire's median wiped the memory of a quiet server (helper-155 F4).
   size_t taken = 0;
   for (const SharedAnswer& a : theirs) {
     const std::string& k = a.key;

@@ -420,6 +420,18 @@ TEST(Answers, AHostADayAheadForgetsNoAnswer) {
           Dsn("mail-sor-f69.google.com", "209.85.220.69", "news@example.org", 10 + i), &out);
     EXPECT_EQ(restarted.answers(AnswerKind::kDomain), 10);
   }
+  {  // The fleet's exchanges, every 2 s, at the newest line's time (a day
+     // ahead): they forget nothing (helper-155 F4).
+    OutboundMemory m;
+    for (int i = 0; i < 40; ++i) {
+      const MessageRecord r = Relayed(i, i * 0.1);
+      m.Learn(r, r.recipients[0]);
+    }
+    for (int i = 0; i < 200; ++i)
+      m.AddShared({}, static_cast<TimeUs>((kDayAhead + 2 * i) * kUsPerSecond));
+    const MessageRecord b = Dsn("mail-sor-f69.google.com", "209.85.220.69", "news@example.org", 10);
+    EXPECT_EQ(m.Recognize(b), AnswerKind::kDomain);
+  }
 }
 
 TEST(Answers, AReturnedMessageIdWeNeverSentIsNoAnswer) {
