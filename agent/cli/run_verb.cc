@@ -387,6 +387,7 @@ int RunMain(const std::vector<std::string>& argv, const Clock& clock) {
   if (config->detect.enabled && (config->enforce.nftables || config->enforce.iptables)) {
     auto lock = FirewallLock::Take();
     if (!lock.ok()) return FailWith(lock.status());
+    if (!lock->warning().empty()) StderrLog().Warn(lock->warning());
     firewall_lock.emplace(std::move(*lock));
   }
   auto enforcement = LiveEnforcement::Start(*config);

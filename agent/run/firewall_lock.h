@@ -18,16 +18,23 @@ inline constexpr char kFirewallLockName[] = "mailtrail/firewall";
 class FirewallLock {
  public:
   // Takes the lock `name` (an abstract socket name, without the leading
-  // NUL); Unavailable, naming the holder's pid when it can be learned, if
-  // another process holds it.
+  // NUL). Unavailable, naming the holder's pid, when another agent holds it:
+  // a process of this user or root that listens on it. Anything else holding
+  // the name (abstract sockets have no permissions: any local user may bind
+  // one) does not stop the agent (helper-155 F5): the lock is then not held,
+  // and warning() says so.
   static StatusOr<FirewallLock> Take(const std::string& name = kFirewallLockName);
-  FirewallLock(FirewallLock&& o) noexcept : fd_(o.fd_) { o.fd_ = -1; }
+  FirewallLock(FirewallLock&& o) noexcept : fd_(o.fd_), warning_(std::move(o.warning_)) {
+    o.fd_ = -1;
+  }
   FirewallLock& operator=(FirewallLock&&) = delete;
   ~FirewallLock();
+  const std::string& warning() const { return warning_; }
 
  private:
-  explicit FirewallLock(int fd) : fd_(fd) {}
+  FirewallLock(int fd, std::string warning) : fd_(fd), warning_(std::move(warning)) {}
   int fd_;
+  std::string warning_;
 };
 
 }  // namespace mailtrail
