@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -183,10 +184,12 @@ bool IsWordByte(unsigned char c) {
 // digits (kAsWritten: "KW49" is a word of the key, and "KW4949" is "#", so a
 // block of the second refused an allowlisted first, helper-152 F5).
 enum class DigitRun { kAny, kAtLeast, kAsWritten };
-DigitRun DigitsOfWord(std::string_view s, size_t at) {
+// `q_text`: `s` is the text of a Q-encoded word, where '_' is a space.
+DigitRun DigitsOfWord(std::string_view s, size_t at, bool q_text = false) {
+  auto in_word = [q_text](char c) { return IsWordByte(c) && !(q_text && c == '_'); };
   size_t from = at, to = at;
-  while (from > 0 && IsWordByte(s[from - 1])) --from;
-  while (to < s.size() && IsWordByte(s[to])) ++to;
+  while (from > 0 && in_word(s[from - 1])) --from;
+  while (to < s.size() && in_word(s[to])) ++to;
   std::string_view w = s.substr(from, to - from);
   while (!w.empty() && (w.front() == '.' || w.front() == '-' || w.front() == '_'))
     w.remove_prefix(1);
@@ -201,6 +204,39 @@ DigitRun DigitsOfWord(std::string_view s, size_t at) {
   if (digits == w.size()) return DigitRun::kAny;
   if (digits >= 3 || (hex && digits > 0 && w.size() >= 8)) return DigitRun::kAtLeast;
   return DigitRun::kAsWritten;
+}
+bool IsHex(char c) { return std::isxdigit(static_cast<unsigned char>(c)) != 0; }
+
+// The pattern of an encoded word (EncodedWordLength's): as written, but for
+// the numbers of a Q word's text, which vary as the subject's key lets them
+// (the "=XX" escapes stay: they are letters, helper-153 F6; its numbers as
+// written let a flood with a new number in each notice through, helper-155).
+std::string EncodedWordPattern(std::string_view word, bool exact) {
+  const size_t third = word.find('?', word.find('?', 2) + 1);  // "=?charset?Q?"
+  const bool q = word[third - 1] == 'Q' || word[third - 1] == 'q';
+  if (!q) return PcreEscape(std::string(word));
+  std::string out = PcreEscape(std::string(word.substr(0, third + 1)));
+  const std::string_view text = word.substr(third + 1, word.size() - third - 3);
+  for (size_t j = 0; j < text.size();) {
+    if (text[j] == '=' && j + 2 < text.size() && IsHex(text[j + 1]) && IsHex(text[j + 2])) {
+      out += PcreEscape(std::string(text.substr(j, 3)));
+      j += 3;
+    } else if (IsDigit(text[j])) {
+      const size_t from = j;
+      while (j < text.size() && IsDigit(text[j])) ++j;
+      const DigitRun digits = DigitsOfWord(text, from, /*q_text=*/true);
+      if (digits == DigitRun::kAsWritten)
+        out += std::string(text.substr(from, j - from));
+      else if (digits == DigitRun::kAtLeast || (!exact && j - from > 1))
+        out += "[0-9]{" + std::to_string(j - from) + ",}";
+      else
+        out += "[0-9]+";
+    } else {
+      out += PcreEscape(std::string(1, text[j]));
+      ++j;
+    }
+  }
+  return out + PcreEscape("?=");
 }
 }  // namespace
 
@@ -220,7 +256,7 @@ HeaderCheck HeaderChecksLine(const std::string& raw_subject) {
   for (size_t i = 0; i < s.size();) {
     const unsigned char c = static_cast<unsigned char>(s[i]);
     if (const size_t n = EncodedWordLength(s.substr(i)); n > 0) {
-      body += PcreEscape(std::string(s.substr(i, n)));
+      body += EncodedWordPattern(s.substr(i, n), out.exact);
       i += n;
       continue;
     }

@@ -274,7 +274,8 @@ TEST_F(PostfixTables, DigitsVaryOnlyWhereTheSubjectsKeyDoes) {
                 "Week KW49 summary",
                 "Parcel 4711 for 1 customer",
                 cut,
-                "=?UTF-8?Q?Ihr_Termin_=E2=80=93_bitte?= best\xc3\xa4tigen"};
+                "=?UTF-8?Q?Ihr_Termin_=E2=80=93_bitte?= best\xc3\xa4tigen",
+                "=?UTF-8?Q?Ihre_Rechnung_4711_vom_Amt?="};
   ASSERT_TRUE(h.Apply(d, 0).ok());
   ExpectRefusals("pcre:" + o_.path,
                  {
@@ -295,6 +296,9 @@ TEST_F(PostfixTables, DigitsVaryOnlyWhereTheSubjectsKeyDoes) {
                      // A Q-encoded word's escapes are no numbers (helper-153 F6).
                      {"Subject: =?UTF-8?Q?Ihr_Termin_=E2=80=93_bitte?= best\xc3\xa4tigen", true},
                      {"Subject: =?UTF-8?Q?Ihr_Termin_=E2=84=93_bitte?= best\xc3\xa4tigen", false},
+                     // Its numbers vary as in plain text (helper-155).
+                     {"Subject: =?UTF-8?Q?Ihre_Rechnung_98765_vom_Amt?=", true},
+                     {"Subject: =?UTF-8?Q?Ihre_Rechnung_vom_Amt?=", false},
                  });
   // Every subject refused has the block's key (for the exact ones).
   for (const auto& [blocked, other] : std::vector<std::pair<std::string, std::string>>{
